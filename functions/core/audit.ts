@@ -20,6 +20,7 @@ import {
   describeError,
   errorCode,
   isAccessDenied,
+  refusalAdvice,
   refusalNotOfPermission,
 } from './errors.ts';
 import { isExcepted } from './exceptions.ts';
@@ -404,8 +405,7 @@ export function failedScopeAdvice(error: unknown): string {
   // A Google API not enabled (billing disabled, a VPC Service Controls perimeter…) is refused too,
   // but no role on the resource fixes it.
   const notOfPermission = refusalNotOfPermission(error);
-  if (notOfPermission)
-    return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;
+  if (notOfPermission) return refusalAdvice(notOfPermission);
   if (isAccessDenied(error)) {
     return 'The audit role was refused: grant it the read APIs named in the description in this account and region (see the IAM policy in the README), then run the audit again.';
   }

@@ -347,12 +347,26 @@ export interface DumpFact {
 /**
  * Whose a Cloud Storage bucket is, from its buckets.get `projectNumber` against the number of the
  * project the policy places it in (Resource Manager projects.get): `proven` when they are equal,
- * `foreign` (both numbers) when another project owns it, `unknown` (why) when either was not had.
+ * `foreign` (both numbers) when another project owns it, `unknown` (why) when either was not had
+ * (with the bucket's own number when only the project's was not had).
  */
 export type BucketOwnership =
   | { readonly state: 'proven'; readonly projectNumber: string }
   | { readonly state: 'foreign'; readonly owner: string; readonly expected: string }
-  | { readonly state: 'unknown'; readonly reason: string };
+  | {
+      readonly state: 'unknown';
+      readonly reason: string;
+      /**
+       * The bucket's own buckets.get `projectNumber`, when it was sent but the policy project's
+       * number was not had (projects.get failed): kept so the reader can compare it by hand.
+       */
+      readonly bucketProjectNumber?: string;
+      /**
+       * What to do when no role fixes the read that failed (an API not enabled, a token without its
+       * scope); the check's own fix otherwise.
+       */
+      readonly remedy?: string;
+    };
 
 /** A key version some older dumps of the series are under ({@link DumpFact.olderDumpKeys}). */
 export interface OlderDumpKey {

@@ -182,6 +182,11 @@ export function refusalNotOfPermission(
   return say(service ? `the ${service} API` : 'the API', consumer, info, service);
 }
 
+/** A {@link refusalNotOfPermission} as a remediation: a sentence, then "run the audit again". */
+export function refusalAdvice(notOfPermission: string): string {
+  return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;
+}
+
 /** A one-line description of any thrown value, safe for logs (message only, no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

@@ -68,7 +68,7 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
-import { describeError } from '../core/errors.ts';
+import { describeError, refusalAdvice, refusalNotOfPermission } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
@@ -81,6 +81,7 @@ import {
   type ResourceManagerApi,
   readProjectNumber,
 } from './resource-manager.ts';
+import { errorInfoOf } from './rest-request.ts';
 
 /** objects.list returns at most 1,000 items a page. */
 const GCS_PAGE_LIMIT = 1000;
@@ -145,11 +146,45 @@ interface BucketMetadata {
   readonly softDeletePolicy?: { readonly retentionDurationSeconds?: string | number };
 }
 
-/** `403: backup-guard does not have storage.objects.list access…`; never credentials. */
+/** The Cloud Storage API's service name, which `gcloud services enable` takes. */
+const STORAGE_SERVICE = 'storage.googleapis.com';
+
+/**
+ * Why Cloud Storage refused a call when no role fixes it ({@link refusalNotOfPermission}), or
+ * undefined. The library's ApiError keeps the answer's `errors[]` and the HTTP response, whose
+ * `body` is the answer parsed or, when its content type is not exactly `application/json`, its text
+ * (nodejs-common util.js ApiError, teeny-request), but not the answer's `details[]`: the AIP-193
+ * ErrorInfo (SERVICE_DISABLED, naming the service and the consumer project) is read from that body.
+ * The JSON API's own form of a disabled API is `errors[].reason` accessNotConfigured (domain
+ * usageLimits: "Access Not Configured. Cloud Storage JSON API has not been used in project … before
+ * or it is disabled"), read as SERVICE_DISABLED of {@link STORAGE_SERVICE}.
+ */
+function storageRefusal(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { response, errors } = error as { response?: { body?: unknown }; errors?: unknown };
+  const body = response?.body;
+  const info =
+    body === undefined ? undefined : errorInfoOf(typeof body === 'string' ? body : JSON.stringify(body));
+  const notConfigured =
+    Array.isArray(errors) &&
+    errors.some((entry: unknown) => (entry as { reason?: unknown } | null)?.reason === 'accessNotConfigured');
+  const carrier = info?.reason
+    ? { reason: info.reason, errorInfoMetadata: info.metadata }
+    : notConfigured
+      ? { reason: 'SERVICE_DISABLED' }
+      : undefined;
+  return carrier && refusalNotOfPermission(carrier, { service: STORAGE_SERVICE });
+}
+
+/**
+ * `403: backup-guard does not have storage.objects.list access…`, and what to do when no role fixes
+ * it ({@link storageRefusal}); never credentials.
+ */
 function reasonOf(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);
   const { code, message } = error as { code?: unknown; message?: unknown };
-  return `${code !== undefined ? `${String(code)}: ` : ''}${typeof message === 'string' ? message : 'request failed'}`;
+  const notOfPermission = storageRefusal(error);
+  return `${code !== undefined ? `${String(code)}: ` : ''}${typeof message === 'string' ? message : 'request failed'}${notOfPermission ? `; ${notOfPermission}` : ''}`;
 }
 
 function numberOf(value: string | number | undefined): number | undefined {
@@ -703,7 +738,8 @@ function regionOf(location: GcsDumpLocation, metadata: BucketMetadata | undefine
  * bucket belongs to", https://cloud.google.com/storage/docs/json_api/v1/buckets#resource) against
  * `owner`, the number of the project the policy places it in. Bucket names are global: once
  * certctl's bucket is deleted, its name can be created in any project, and a bucket read by name
- * alone would be judged as the policy project's. Unknown, never proven, when either number was not had.
+ * alone would be judged as the policy project's. Unknown, never proven, when either number was not had;
+ * when only the project's was not had, the bucket's own number is kept beside why.
  */
 function bucketOwnership(
   location: GcsDumpLocation,
@@ -719,7 +755,14 @@ function bucketOwnership(
       reason: `buckets.get of ${bucket} sent no projectNumber`,
     };
   }
-  if (owner.state !== 'read') return owner;
+  if (owner.state !== 'read') {
+    return {
+      state: 'unknown',
+      reason: `${owner.reason}; buckets.get of ${bucket} sent projectNumber ${number}`,
+      bucketProjectNumber: number,
+      ...(owner.remedy ? { remedy: owner.remedy } : {}),
+    };
+  }
   return number === owner.value
     ? { state: 'proven', projectNumber: number }
     : { state: 'foreign', owner: number, expected: owner.value };
@@ -795,9 +838,11 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     options.owner,
   ]);
   if ('error' in read) {
+    const notOfPermission = storageRefusal(read.error);
     return unprovenFact(location, undefined, {
       state: 'unknown',
       reason: `buckets.get of gs://${location.bucket} failed (${reasonOf(read.error)})`,
+      ...(notOfPermission ? { remedy: refusalAdvice(notOfPermission) } : {}),
     });
   }
   const { metadata } = read;

@@ -11,7 +11,7 @@
  * Plain REST through the functions' one Google REST client (./rest-request.ts), as Cloud KMS
  * (./cloud-kms.ts): same signing, retries and endpoint override (the simulator).
  */
-import { describeError, refusalNotOfPermission } from '../core/errors.ts';
+import { describeError, refusalAdvice, refusalNotOfPermission } from '../core/errors.ts';
 import {
   GcpApiError,
   type GcpRestClient,
@@ -64,7 +64,12 @@ export function resourceManagerClientOf(factory: RestClientSource): () => Promis
 /** A project's number, or why it is not known. */
 export type ProjectNumberReading =
   | { readonly state: 'read'; readonly value: string }
-  | { readonly state: 'unknown'; readonly reason: string };
+  | {
+      readonly state: 'unknown';
+      readonly reason: string;
+      /** What to do when no role fixes it (an API not enabled, a token without its scope). */
+      readonly remedy?: string;
+    };
 
 /**
  * The number of `projectId` (projects.get), or why it is not known: the call refused (403, naming
@@ -85,7 +90,11 @@ export async function readProjectNumber(
         service: RESOURCE_MANAGER_SERVICE,
       });
       if (notOfPermission) {
-        return { state: 'unknown', reason: `${call} was refused (${error.reason}): ${notOfPermission}` };
+        return {
+          state: 'unknown',
+          reason: `${call} was refused (${error.reason}): ${notOfPermission}`,
+          remedy: refusalAdvice(notOfPermission),
+        };
       }
       return {
         state: 'unknown',

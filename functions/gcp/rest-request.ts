@@ -294,7 +294,7 @@ const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';
  * The `google.rpc.ErrorInfo` among an error answer's `error.details[]` (AIP-193): its `reason`
  * when it is an UPPER_SNAKE_CASE identifier, and its metadata's string values. Never the message.
  */
-function errorInfoOf(
+export function errorInfoOf(
   text: string,
 ): { readonly reason?: string; readonly metadata?: Readonly<Record<string, string>> } | undefined {
   let details: unknown;

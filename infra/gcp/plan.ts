@@ -936,17 +936,21 @@ function requestRecordsAccess(project: string, member: string, who: string): Gcp
     {
       kind: 'run',
       description: `let ${who} keep its request records in gs://${chatRecordsBucket(project)} only`,
-      argv: [
-        'gcloud',
-        'storage',
-        'buckets',
-        'add-iam-policy-binding',
-        `gs://${chatRecordsBucket(project)}`,
-        `--member=${member}`,
-        `--role=projects/${project}/roles/${CHAT_RECORDS_ROLE_ID}`,
-        '--condition=None',
-      ],
+      argv: [...recordsBucketBinding('add', project, member), '--condition=None'],
     },
+  ];
+}
+
+/** `gcloud storage buckets add-iam-policy-binding` (or remove) of the records role on the records bucket. */
+function recordsBucketBinding(verb: 'add' | 'remove', project: string, member: string): string[] {
+  return [
+    'gcloud',
+    'storage',
+    'buckets',
+    `${verb}-iam-policy-binding`,
+    `gs://${chatRecordsBucket(project)}`,
+    `--member=${member}`,
+    `--role=projects/${project}/roles/${CHAT_RECORDS_ROLE_ID}`,
   ];
 }
 
@@ -997,6 +1001,16 @@ function snapshotsAndReadinessAccess(
   ];
 }
 
+/** The tear-down of {@link requestRecordsAccess}: the records bucket's binding (the role is kept), gone is fine. */
+function revokeRequestRecordsAccess(project: string, member: string, who: string): RunStep {
+  return {
+    kind: 'run',
+    description: `remove ${who}'s access to its request records in gs://${chatRecordsBucket(project)}`,
+    argv: recordsBucketBinding('remove', project, member),
+    ifNotFound: 'skip',
+  };
+}
+
 /** The tear-down of {@link snapshotsAndReadinessAccess}: every binding, gone is fine. */
 function revokeSnapshotsAndReadinessAccess(
   policy: Policy,
@@ -1019,13 +1033,12 @@ function revokeSnapshotsAndReadinessAccess(
 }
 
 /** The tear-down of {@link planSnapshotFunctionAccess}: every binding, gone is fine. */
-export function revokeSnapshotFunctionAccess(policy: Policy, member: string): GcpStep[] {
-  return revokeSnapshotsAndReadinessAccess(
-    policy,
-    member,
-    CLOUD_SQL_SNAPSHOT_ROLE_ID,
-    'the snapshot function',
-  );
+export function revokeSnapshotFunctionAccess(policy: Policy, member: string, project: string): GcpStep[] {
+  const who = 'the snapshot function';
+  return [
+    ...revokeSnapshotsAndReadinessAccess(policy, member, CLOUD_SQL_SNAPSHOT_ROLE_ID, who),
+    revokeRequestRecordsAccess(project, member, who),
+  ];
 }
 
 /**
@@ -1037,9 +1050,12 @@ export function snapshotFunctionTimeoutSeconds(policy: Policy): number {
   return functionTimeoutSeconds(policy.snapshots);
 }
 
-/** The tear-down of {@link planChatActionAccess}'s bindings outside the records bucket, gone is fine. */
-export function revokeChatActionAccess(policy: Policy, member: string): GcpStep[] {
-  return revokeSnapshotsAndReadinessAccess(policy, member, CHAT_ACTION_ROLE_ID, 'chat-action');
+/** The tear-down of {@link planChatActionAccess}: every binding, gone is fine. */
+export function revokeChatActionAccess(policy: Policy, member: string, project: string): GcpStep[] {
+  return [
+    ...revokeSnapshotsAndReadinessAccess(policy, member, CHAT_ACTION_ROLE_ID, 'chat-action'),
+    revokeRequestRecordsAccess(project, member, 'chat-action'),
+  ];
 }
 
 /**
@@ -1120,7 +1136,7 @@ export interface GcpFunction {
    */
   readonly access?: (policy: Policy, member: string, project: string) => GcpStep[];
   /** The tear-down of {@link GcpFunction.access}: every binding removed, gone is fine. */
-  readonly revoke?: (policy: Policy, member: string) => GcpStep[];
+  readonly revoke?: (policy: Policy, member: string, project: string) => GcpStep[];
 }
 
 /** The Cloud Functions, in deployment order. */
@@ -1630,7 +1646,7 @@ function removeFunctionAndAccess(
 ): GcpStep[] {
   return [
     ...removeFunctionSteps(fn, own, project, region),
-    ...(fn.revoke?.(policy, `serviceAccount:${own.serviceAccountEmail}`) ?? []),
+    ...(fn.revoke?.(policy, `serviceAccount:${own.serviceAccountEmail}`, project) ?? []),
   ];
 }
 

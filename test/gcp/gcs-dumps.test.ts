@@ -3,7 +3,7 @@
  * pointed at the simulator (`apiEndpoint`, unauthenticated as against an emulator).
  */
 import { readFileSync } from 'node:fs';
-import { Storage } from '@google-cloud/storage';
+import { ApiError, Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
 import { dumpsEngineChecks } from '../../functions/checks/dumps/index.ts';
@@ -47,7 +47,6 @@ beforeAll(async () => {
           buckets: [
             {
               name: 'certctl-dumps',
-              versioning: true,
               retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
               lifecycle: [
                 { action: 'Delete', age: 35, matchesPrefix: ['prod/'] },
@@ -149,7 +148,6 @@ beforeAll(async () => {
             // Google-managed keys, and objects.list names no kmsKeyName for them.
             {
               name: 'certctl-dumps-default-key-later',
-              versioning: true,
               retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
               publicAccessPrevention: 'enforced',
               defaultKmsKeyName: KMS_KEY,
@@ -193,7 +191,6 @@ beforeAll(async () => {
             {
               name: 'certctl-dumps-taken',
               project: 'stranger-dumps-9',
-              versioning: true,
               retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
               publicAccessPrevention: 'enforced',
               series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-2h', fixture: DUMP_FIXTURE }],
@@ -204,6 +201,18 @@ beforeAll(async () => {
               project: 'certctl-sealed',
               series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-2h', fixture: DUMP_FIXTURE }],
             },
+            // Read by a caller whose project has not enabled the Cloud Storage API.
+            {
+              name: 'certctl-dumps-api-off',
+              apiDisabled: true,
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
+            // In a project on which the Resource Manager API is not enabled.
+            {
+              name: 'certctl-dumps-no-crm',
+              project: 'certctl-no-crm',
+              series: [{ keyPrefix: 'prod/certctl-', count: 35, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
             // A multi-region bucket a policy may place in a region it is not in.
             {
               name: 'certctl-dumps-eu',
@@ -212,7 +221,7 @@ beforeAll(async () => {
             },
           ],
         },
-        resourceManager: { denied: ['certctl-sealed'] },
+        resourceManager: { denied: ['certctl-sealed'], disabled: ['certctl-no-crm'] },
       },
     },
   });
@@ -273,10 +282,11 @@ describe('Cloud Storage simulator', () => {
     expect(bytes.subarray(0, 5).toString()).toBe('PGDMP');
   });
 
-  it('answers the bucket with versioning, a locked retention policy, lifecycle, prevention and CMEK', async () => {
+  it('answers the bucket with a locked retention policy, lifecycle, prevention and CMEK', async () => {
     const [metadata] = await storage.bucket('certctl-dumps').getMetadata();
+    // No versioning beside the retention policy: Cloud Storage refuses the pair.
+    expect(metadata.versioning).toBeUndefined();
     expect(metadata).toMatchObject({
-      versioning: { enabled: true },
       retentionPolicy: { retentionPeriod: '3024000', isLocked: true },
       iamConfiguration: { publicAccessPrevention: 'enforced' },
       encryption: { defaultKmsKeyName: KMS_KEY },
@@ -330,7 +340,7 @@ describe('readGcsDumpFact', () => {
       state: 'read',
       bytes: new Uint8Array(readFileSync(DUMP_FIXTURE).subarray(-64)),
     });
-    expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
+    expect(fact.versioning).toEqual({ state: 'absent' });
     expect(fact.retentionLock).toEqual({ state: 'read', value: { mode: undefined, days: 35, locked: true } });
     expect(fact.lifecycle).toMatchObject({
       state: 'read',
@@ -1186,7 +1196,6 @@ describe('collectGcsDumpFacts, with the Cloud KMS state of the buckets default k
     `projects/certctl-prod/locations/europe-west1/keyRings/dumps/cryptoKeys/${name}`;
   const healthy = (name: string, key: string) => ({
     name,
-    versioning: true,
     retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
     publicAccessPrevention: 'enforced' as const,
     defaultKmsKeyName: key,
@@ -1495,6 +1504,90 @@ describe("the bucket's project (Cloud Storage bucket names are global)", () => {
       const outcome = check.evaluate(fact, context);
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.description).toContain('resourcemanager.projects.get');
+    }
+  });
+
+  it('advises enabling the Cloud Storage API, not granting a role, when the API is not enabled for the caller', async () => {
+    // Act
+    const [fact] = await collectOne('certctl-dumps-api-off');
+    // Assess: the JSON API's 403 accessNotConfigured is no missing permission.
+    if (!fact) throw new Error('no fact');
+    for (const check of engineChecks) {
+      const outcome = check.evaluate(fact, context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('the storage.googleapis.com API is not enabled');
+      expect(outcome?.remediationText).toContain('`gcloud services enable storage.googleapis.com`');
+    }
+  });
+
+  it("advises enabling the Resource Manager API when projects.get of the policy's project answers SERVICE_DISABLED", async () => {
+    // Act
+    const [fact] = await collectOne('certctl-dumps-no-crm', 'certctl-no-crm');
+    // Assess
+    if (!fact) throw new Error('no fact');
+    const consumer = simProjectNumber('certctl-no-crm');
+    for (const check of engineChecks) {
+      const outcome = check.evaluate(fact, context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.remediationText).toContain(
+        `\`gcloud services enable cloudresourcemanager.googleapis.com --project ${consumer}\``,
+      );
+    }
+  });
+
+  it('reads the ErrorInfo of a Cloud Storage answer the library keeps only in its response body', async () => {
+    // Prepare: the library's ApiError keeps errors[] and the HTTP response, not the answer's details[].
+    const body = {
+      error: {
+        code: 403,
+        message: 'Cloud Storage API has not been used in project 123456789012 before or it is disabled.',
+        status: 'PERMISSION_DENIED',
+        errors: [{ message: 'denied', domain: 'global', reason: 'forbidden' }],
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'SERVICE_DISABLED',
+            domain: 'googleapis.com',
+            metadata: { service: 'storage.googleapis.com', consumer: 'projects/123456789012' },
+          },
+        ],
+      },
+    };
+    const refusal = Object.assign(new ApiError({ ...body.error, response: undefined as never }), {
+      response: { body: JSON.stringify(body) },
+    });
+    const bucket = {
+      name: 'certctl-dumps',
+      getMetadata: async () => Promise.reject(refusal),
+    };
+    // Act
+    const fact = await readGcsDumpFact({
+      storage: { bucket: () => bucket } as unknown as Storage,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+      owner: OWNER,
+    });
+    // Assess
+    const outcome = engineChecks[0]?.evaluate(fact, context);
+    expect(outcome?.remediationText).toContain(
+      '`gcloud services enable storage.googleapis.com --project 123456789012`',
+    );
+  });
+
+  it("keeps the bucket's own projectNumber in the finding when only projects.get failed, so it can be compared by hand", async () => {
+    // Act
+    const [fact] = await collectOne('certctl-dumps-sealed', 'certctl-sealed');
+    // Assess
+    if (!fact) throw new Error('no fact');
+    const number = simProjectNumber('certctl-sealed');
+    expect(fact.ownership).toMatchObject({ state: 'unknown', bucketProjectNumber: number });
+    for (const check of engineChecks) {
+      const outcome = check.evaluate(fact, context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        `buckets.get of gs://certctl-dumps-sealed sent projectNumber ${number}`,
+      );
+      expect(outcome?.observed).toEqual({ bucketProjectNumber: number });
     }
   });
 

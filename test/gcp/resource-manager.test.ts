@@ -98,6 +98,7 @@ describe('readProjectNumber when the Resource Manager API is not enabled', () =>
     expect(reading).toEqual({
       state: 'unknown',
       reason: `projects.get of certctl-no-crm was refused (SERVICE_DISABLED): the cloudresourcemanager.googleapis.com API is not enabled on project ${consumer}: enable it (\`gcloud services enable cloudresourcemanager.googleapis.com --project ${consumer}\`)`,
+      remedy: `The cloudresourcemanager.googleapis.com API is not enabled on project ${consumer}: enable it (\`gcloud services enable cloudresourcemanager.googleapis.com --project ${consumer}\`), then run the audit again.`,
     });
   });
 });

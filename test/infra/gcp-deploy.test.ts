@@ -591,11 +591,14 @@ describe('planGcpTeardown', () => {
       'gcloud functions delete certctl-snapshot',
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+      // Its request records' binding on the records bucket, as chat-action's below.
+      `gcloud storage buckets remove-iam-policy-binding--role=projects/certctl-ops/roles/${CHAT_RECORDS_ROLE_ID}`,
       // And the chat functions (no schedule), with the chat action's Cloud SQL access.
       'gcloud functions delete certctl-chat-slack',
       'gcloud functions delete certctl-chat-action',
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
+      `gcloud storage buckets remove-iam-policy-binding--role=projects/certctl-ops/roles/${CHAT_RECORDS_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-ops--role=${RUN_BUILDER_ROLE}`,
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
@@ -608,6 +611,38 @@ describe('planGcpTeardown', () => {
     ]);
     expect(steps.every((step) => 'ifNotFound' in step && step.ifNotFound === 'skip')).toBe(true);
     expect(steps.some((step) => 'allowFailure' in step)).toBe(false);
+  });
+
+  it('removes every Cloud Storage bucket binding the deployment adds (the request records bucket, the dump buckets)', () => {
+    // Prepare: chat on and a GCS dump location, so every bucket binding the deployment makes is planned.
+    const policy = parsePolicy({
+      ...POLICY_INPUT,
+      chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+      dumps: {
+        locations: [{ provider: 'gcp', bucket: 'certctl-dumps-a', project: 'certctl-prod-1', region: 'EU' }],
+      },
+    });
+    const bucketBindings = (steps: readonly GcpStep[], verb: string) =>
+      commands(steps)
+        .filter((argv) => argv.slice(0, 4).join(' ') === `gcloud storage buckets ${verb}`)
+        .map((argv) =>
+          [
+            argv[4],
+            argv.find((a) => a.startsWith('--member=')),
+            argv.find((a) => a.startsWith('--role=')),
+          ].join(' '),
+        )
+        .sort();
+
+    // Act
+    const added = bucketBindings(plan(policy), 'add-iam-policy-binding');
+    const removed = bucketBindings(teardown(policy), 'remove-iam-policy-binding');
+
+    // Assess: the records bucket's bindings (the snapshot function's, chat-action's) among them.
+    expect(
+      added.filter((binding) => binding.startsWith(`gs://${chatRecordsBucket('certctl-ops')} `)),
+    ).toHaveLength(2);
+    expect(removed).toEqual(added);
   });
 
   it('removes every recorded binding when the policy lists no project (--destroy without --policy)', () => {
@@ -1486,6 +1521,8 @@ describe('planGcpDeployment with ChatOps', () => {
     expect(revoked.map((step) => step.argv.find((a) => a.startsWith('--role=')))).toEqual([
       `--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
       `--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
+      // Its request records' binding on the records bucket, which the snapshot function still uses.
+      `--role=projects/certctl-ops/roles/${CHAT_RECORDS_ROLE_ID}`,
     ]);
     for (const step of revoked) expect(step.ifNotFound).toBe('skip');
   });

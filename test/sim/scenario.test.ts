@@ -231,6 +231,28 @@ describe('parseScenario', () => {
     expect(scenario.accounts[0]?.id).toBe('111111111111');
   });
 
+  it('refuses a Cloud Storage bucket with both Object Versioning and a retention policy, as Cloud Storage does', () => {
+    // Prepare
+    const bucket = (versioning: boolean) => ({
+      services: {
+        gcs: {
+          buckets: [
+            {
+              name: 'certctl-dumps',
+              versioning,
+              retentionPolicy: { retentionPeriodSeconds: 86_400, isLocked: true },
+            },
+          ],
+        },
+      },
+    });
+    // Act / Assess: versioning turned off beside a policy is a state a bucket can be in.
+    expect(() => parseScenario(bucket(true))).toThrow(
+      /services\.gcs\.buckets\.0: .*Object Versioning.*retention policy/,
+    );
+    expect(() => parseScenario(bucket(false))).not.toThrow();
+  });
+
   it('refuses an account listed twice', () => {
     expect(() => parseScenario({ accounts: [{ id: '111111111111' }, { id: '111111111111' }] })).toThrow(
       /accounts\.1\.id: account 111111111111 is listed twice/,

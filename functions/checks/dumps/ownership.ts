@@ -9,7 +9,9 @@
  *   cannot tell the two apart, as its owner condition answers 403 AccessDenied either way, so a
  *   foreign S3 bucket reads as NOT_AVAILABLE there).
  * - Its owner is not known (buckets.get refused or without `projectNumber`, projects.get refused):
- *   NOT_AVAILABLE, never PASSED.
+ *   NOT_AVAILABLE, never PASSED; when only projects.get failed, the bucket's own number is named and
+ *   observed, for the reader to compare with the project's. A read no role fixes (the Cloud Storage
+ *   or Resource Manager API not enabled) has its own remediation, not the check's.
  * - Proven, or not a GCS fact (`ownership` undefined: S3 enforces the owner on every call): no
  *   verdict here, the check judges the facts.
  */
@@ -23,12 +25,13 @@ export function unprovenOwnerOutcome(fact: DumpFact, metadata: CheckMetadata): C
   if (!ownership || ownership.state === 'proven') return undefined;
   const project = fact.resource.account;
   if (ownership.state === 'unknown') {
-    return notAvailable(
+    const outcome = notAvailable(
       fact,
       `the bucket is not proven to belong to ${project} (${ownership.reason}); nothing in a bucket of another project may count for ${metadata.id}`,
-      { bucketProjectNumber: null },
+      { bucketProjectNumber: ownership.bucketProjectNumber ?? null },
       { bucketProject: project },
     );
+    return ownership.remedy ? { ...outcome, remediationText: ownership.remedy } : outcome;
   }
   return {
     status: 'FAILED',

@@ -122,7 +122,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
     remediation: {
       text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key; keep that key enabled (`aws kms cancel-key-deletion`, `aws kms enable-key`).',
       texts: {
-        gcp: 'Turn on Object Versioning (or a locked retention policy of at least the policy minimum), enforce public access prevention on the bucket, and set a customer-managed Cloud KMS default key; keep its key version enabled (`gcloud kms keys versions restore` and `enable`).',
+        gcp: 'Set a locked retention policy of at least the policy minimum (or, on a bucket without a retention policy, turn on Object Versioning: Cloud Storage refuses it beside one), enforce public access prevention on the bucket, and set a customer-managed Cloud KMS default key; keep its key version enabled (`gcloud kms keys versions restore` and `enable`).',
       },
       url: DOCS.s3ObjectLock,
       urls: { gcp: DOCS.gcsVersioning },
@@ -379,10 +379,15 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     versioning.state === 'read' && versioning.value.status === 'Suspended'
       ? ' (versioning is suspended)'
       : '';
+  // Cloud Storage refuses Object Versioning on a bucket with a retention policy, and a locked policy
+  // cannot be removed: there the fix of a short policy is a longer period, never versioning beside it.
+  const short = `the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required)`;
   const unguarded =
-    lockDays !== undefined
-      ? `the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required) and versioning is off${suspended}`
-      : `neither versioning nor any ${lockName} protects the dumps${suspended}`;
+    lockDays === undefined
+      ? `neither versioning nor any ${lockName} protects the dumps${suspended}`
+      : fact.location.provider === 'gcp' && lock === fact.retentionLock
+        ? `${short}, and Cloud Storage refuses Object Versioning beside it: raise its period`
+        : `${short} and versioning is off${suspended}`;
   // Cloud Storage soft delete keeps a deleted or overwritten object restorable for its duration
   // (on by default, 7 days; https://cloud.google.com/storage/docs/soft-delete), but anyone who may
   // update the bucket can shorten or turn it off, as an unlocked retention policy.

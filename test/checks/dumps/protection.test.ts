@@ -510,13 +510,19 @@ describe('dumps.protection', () => {
     );
   });
 
-  it('names a GCS retention policy, not Object Lock, when it is too short', () => {
+  it('names a GCS retention policy, not Object Lock, when it is too short, and asks for a longer one, not versioning beside it', () => {
     const fact = gcsFact({
       retentionLock: { state: 'read', value: { mode: undefined, days: 7, locked: true } },
     });
-    expect(dumpsProtectionCheck.evaluate(fact, settingsWith())?.description).toBe(
-      'gs://certctl-dumps/prod/: the retention policy keeps dumps only 7 days (30 required) and versioning is off.',
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Cloud Storage refuses Object Versioning on a bucket with a retention policy (and a locked one
+    // cannot be removed): the fix is a longer period.
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/prod/: the retention policy keeps dumps only 7 days (30 required), and Cloud Storage refuses Object Versioning beside it: raise its period.',
     );
+    const fix = outcome?.remediationText ?? dumpsProtectionCheck.metadata.remediation.texts?.gcp ?? '';
+    expect(fix).not.toMatch(/^Turn on Object Versioning/);
+    expect(fix).toContain('on a bucket without a retention policy');
   });
 
   it('is not available naming the unread Object Lock when versioning is off', () => {

@@ -4,7 +4,8 @@
  *
  * - `GET /storage/v1/b/{bucket}` buckets.get: `projectNumber` (the number of the bucket's scenario
  *   `project`, as the simulated Resource Manager answers it: ./resource-manager.ts), `versioning.enabled`, `retentionPolicy{retentionPeriod,
- *   effectiveTime, isLocked}`, `lifecycle.rule[{action, condition}]`, `iamConfiguration
+ *   effectiveTime, isLocked}` (never beside `versioning.enabled: true`: Cloud Storage refuses the
+ *   pair, so the scenario schema does too), `lifecycle.rule[{action, condition}]`, `iamConfiguration
  *   .publicAccessPrevention`, `encryption.defaultKmsKeyName`, `softDeletePolicy`; members the
  *   scenario leaves out are left out of the answer, as the API does for settings never set.
  * - `GET /storage/v1/b/{bucket}/o?prefix=&pageToken=&maxResults=` objects.list (at most 1000 a page).
@@ -21,7 +22,8 @@
  *
  * int64 fields (`size`, `generation`, `retentionPeriod`, `retentionDurationSeconds`) are strings,
  * as in the API. Errors are Google's JSON (`{ error: { code, message, errors: [{ reason }] } }`):
- * 404 notFound, 403 forbidden (a call the scenario denies), 416 requestedRangeNotSatisfiable.
+ * 404 notFound, 403 forbidden (a call the scenario denies), 403 accessNotConfigured (domain
+ * usageLimits: the API not enabled for the caller, `apiDisabled`), 416 requestedRangeNotSatisfiable.
  */
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
@@ -73,36 +75,50 @@ const lifecycleRuleSchema = z.strictObject({
   matchesStorageClass: z.array(z.string()).optional(),
 });
 
-const bucketSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name'),
-  project: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id')
-    .default('certctl-prod'),
-  location: z.string().min(1).default('EUROPE-WEST1'),
-  /** Absent: the API leaves `versioning` out (never set). */
-  versioning: z.boolean().optional(),
-  retentionPolicy: z
-    .strictObject({ retentionPeriodSeconds: z.int().min(1), isLocked: z.boolean().optional() })
-    .optional(),
-  lifecycle: z.array(lifecycleRuleSchema).optional(),
-  /** Absent: `iamConfiguration.publicAccessPrevention` is left out. */
-  publicAccessPrevention: z.enum(['enforced', 'inherited']).optional(),
-  defaultKmsKeyName: z.string().min(1).optional(),
-  /**
-   * The Cloud KMS key the bucket's objects were written with, when not the default (an upload that
-   * named its own key, or a default changed since): objects.list answers it as each object's
-   * `kmsKeyName` (`…/cryptoKeyVersions/1`). Absent: the default key's, when there is one. `false`:
-   * written with Google-managed keys before the default key was set, so objects.list sends no
-   * `kmsKeyName` for them.
-   */
-  objectKmsKeyName: z.union([z.string().min(1), z.literal(false)]).optional(),
-  /** Absent: the default 7-day soft delete (604800 s); 0 turns it off. */
-  softDeleteSeconds: z.int().min(0).default(604_800),
-  /** Calls answered 403 forbidden. */
-  denied: z.array(z.enum(GCS_OPERATIONS)).default([]),
-  ...bucketContentsFields,
-});
+const bucketSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'must be a Cloud Storage bucket name'),
+    project: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id')
+      .default('certctl-prod'),
+    location: z.string().min(1).default('EUROPE-WEST1'),
+    /** Absent: the API leaves `versioning` out (never set). */
+    versioning: z.boolean().optional(),
+    retentionPolicy: z
+      .strictObject({ retentionPeriodSeconds: z.int().min(1), isLocked: z.boolean().optional() })
+      .optional(),
+    lifecycle: z.array(lifecycleRuleSchema).optional(),
+    /** Absent: `iamConfiguration.publicAccessPrevention` is left out. */
+    publicAccessPrevention: z.enum(['enforced', 'inherited']).optional(),
+    defaultKmsKeyName: z.string().min(1).optional(),
+    /**
+     * The Cloud KMS key the bucket's objects were written with, when not the default (an upload that
+     * named its own key, or a default changed since): objects.list answers it as each object's
+     * `kmsKeyName` (`…/cryptoKeyVersions/1`). Absent: the default key's, when there is one. `false`:
+     * written with Google-managed keys before the default key was set, so objects.list sends no
+     * `kmsKeyName` for them.
+     */
+    objectKmsKeyName: z.union([z.string().min(1), z.literal(false)]).optional(),
+    /** Absent: the default 7-day soft delete (604800 s); 0 turns it off. */
+    softDeleteSeconds: z.int().min(0).default(604_800),
+    /** Calls answered 403 forbidden. */
+    denied: z.array(z.enum(GCS_OPERATIONS)).default([]),
+    /**
+     * Every call answered as when the caller's project has not enabled the Cloud Storage API: 403
+     * with the JSON API's `errors[].reason` accessNotConfigured (domain usageLimits) and Google's
+     * "has not been used in project … or it is disabled" message, naming the bucket's project's number.
+     */
+    apiDisabled: z.boolean().default(false),
+    ...bucketContentsFields,
+  })
+  // Cloud Storage refuses the pair ("Object versioning cannot be enabled on a bucket with a retention
+  // policy"; Google's own foundation modules note the two are mutually exclusive,
+  // terraform-google-modules/terraform-example-foundation#898): no bucket answers both.
+  .refine((bucket) => !(bucket.versioning === true && bucket.retentionPolicy), {
+    message:
+      'Cloud Storage refuses Object Versioning on a bucket with a retention policy (and a retention policy on a versioned bucket): set one of versioning: true and retentionPolicy',
+  });
 
 /** Schema of `services.gcs`. */
 export const gcsSectionSchema = z
@@ -124,8 +140,8 @@ function json(status: number, body: unknown): SimResponse {
   };
 }
 
-function gcsError(status: number, reason: string, message: string): SimResponse {
-  return json(status, { error: { code: status, message, errors: [{ message, domain: 'global', reason }] } });
+function gcsError(status: number, reason: string, message: string, domain = 'global'): SimResponse {
+  return json(status, { error: { code: status, message, errors: [{ message, domain, reason }] } });
 }
 
 function decodeSegment(segment: string): string {
@@ -177,6 +193,15 @@ export class GcsSim implements SimService {
     const bucket = this.#buckets.get(decodeSegment(match[1] ?? ''));
     if (!bucket) return gcsError(404, 'notFound', 'The specified bucket does not exist.');
     const operation = this.operation(request) as GcsOperation;
+    if (bucket.apiDisabled) {
+      const number = simProjectNumber(bucket.project);
+      return gcsError(
+        403,
+        'accessNotConfigured',
+        `Access Not Configured. Cloud Storage JSON API has not been used in project ${number} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/storage_api/overview?project=${number} then retry.`,
+        'usageLimits',
+      );
+    }
     if (bucket.denied.includes(operation)) {
       return gcsError(
         403,
