@@ -520,6 +520,37 @@ describe('the import ledger encoding', () => {
     expect(summary.counts).toEqual({ FAILED: 3, UNKNOWN: 1 });
   });
 
+  it('summarizes by the instant each UpdatedAt names, whatever its precision or offset', () => {
+    // Prepare: UpdatedAt as Security Hub accepts it from any writer (RFC 3339: with or without
+    // fractional seconds, "Z" or an offset). eu-west-1 published last, at 12:00:00.5Z; us-east-1's
+    // newest is 12:00:00Z, half a second before, and ap-south-1's 13:30+02:00 is 11:30Z.
+    const where = (region: string, updatedAt: string) => ({
+      ...ledger,
+      region,
+      findings: [{ ...held, region, updatedAt }],
+    });
+
+    // Act
+    const summary = ledgerSummary([
+      where('eu-west-1', '2026-11-21T12:00:00.500Z'),
+      where('us-east-1', '2026-11-21T12:00:00Z'),
+      where('ap-south-1', '2026-11-21T13:30:00+02:00'),
+    ]);
+    const same = ledgerSummary([
+      where('eu-west-1', '2026-11-21T12:00:00.000Z'),
+      where('us-east-1', '2026-11-21T14:00:00+02:00'),
+    ]);
+
+    // Assess: the newest is the latest instant, the oldest the earliest; the same instant written
+    // two ways is no older destination.
+    expect(summary.at).toBe('2026-11-21T12:00:00.500Z');
+    expect(summary.oldest).toEqual({
+      destination: '111111111111/ap-south-1',
+      at: '2026-11-21T13:30:00+02:00',
+    });
+    expect(same.oldest).toBeUndefined();
+  });
+
   it('summarizes no time when no active finding carries one', () => {
     const summary = ledgerSummary([{ ...ledger, findings: [{ ...held, updatedAt: undefined }] }]);
     expect(summary.at).toBeUndefined();
