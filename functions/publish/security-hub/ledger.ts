@@ -11,8 +11,11 @@
  * The ledger is a cache of Security Hub, never the truth: a ledger that is missing, unreadable,
  * of another format, or older than `securityHub.reconcileDays` since its last full read is replaced
  * by a full read (reconciliation) of that destination. Finding Ids are deterministic, so a stale
- * ledger can only cause a finding to be sent again (an update of the same Id), never a duplicate, and
- * a finding it does not know is archived at the next reconciliation at the latest.
+ * ledger can cause a finding to be sent again (an update of the same Id), never a duplicate; an
+ * entry that no longer says what Security Hub holds (drift the `UpdatedAt` read of each run cannot
+ * see) is corrected, and a finding it does not know archived, at the next reconciliation at the
+ * latest. An entry without a digest (its finding's import did not land, and may still have been
+ * taken) is sent again at the next run.
  *
  * Encoding: gzip of one JSON document (node:zlib, no dependency). Entries are arrays, scopes a table.
  */
