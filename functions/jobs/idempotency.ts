@@ -39,7 +39,7 @@ export interface IdempotencyStore {
    * that was stopped expires then, so a later re-send can run. @default waitForFirstMs
    */
   readonly remainingTimeMs?: () => number;
-  /** Told when a finished run's result could not be recorded ({@link oncePerRequestId} returns it anyway). */
+  /** Told when a finished run's result could not be recorded ({@link runOncePerRequestId} returns it anyway). */
   readonly onRecordError?: (error: unknown) => void;
 }
 
@@ -109,20 +109,35 @@ export type RequestOutcome<T> =
 /**
  * Run `run` once per request id and say whether this call ran it (`firstRun`) or returned the first
  * run's result; errors as {@link idempotentByRequestId}'s (a duplicate whose first run does not
- * finish within `waitForFirstMs` throws {@link DuplicateStillRunningError}).
+ * finish within `waitForFirstMs` throws {@link DuplicateStillRunningError}). A run that finished but
+ * whose result could not be recorded is returned all the same (`onRecordError` is told): the
+ * snapshots it took exist, and an error would report them as never taken (a maintenance scan's
+ * event as "did not run", counted in the alarmed `SnapshotsFailed`). Its in-progress record holds
+ * off repeats until it expires.
  */
 export async function runOncePerRequestId<T>(
   requestId: string,
   run: () => Promise<T>,
   store: IdempotencyStore,
 ): Promise<{ readonly firstRun: boolean; readonly result: T }> {
+  let finished: { readonly result: T } | undefined;
   let ran = false;
   const once = idempotentByRequestId(async (_request: { readonly requestId: string }) => {
     ran = true;
-    return run();
+    const result = await run();
+    finished = { result };
+    return result;
   }, store);
-  const result = await once({ requestId });
-  return { firstRun: ran, result };
+  try {
+    const result = await once({ requestId });
+    return { firstRun: ran, result };
+  } catch (error) {
+    if (finished && error instanceof IdempotencyPersistenceLayerError) {
+      store.onRecordError?.(error);
+      return { firstRun: true, result: finished.result };
+    }
+    throw error;
+  }
 }
 
 /**
@@ -134,25 +149,10 @@ export async function oncePerRequestId<T>(
   run: () => Promise<T>,
   store: IdempotencyStore,
 ): Promise<RequestOutcome<T>> {
-  let finished: { readonly result: T } | undefined;
   try {
-    return await runOncePerRequestId(
-      requestId,
-      async () => {
-        const result = await run();
-        finished = { result };
-        return result;
-      },
-      store,
-    );
+    return await runOncePerRequestId(requestId, run, store);
   } catch (error) {
     if (error instanceof DuplicateStillRunningError) return { inProgress: true };
-    // The run finished (the snapshots exist) but its result was not recorded: answer with it
-    // rather than call done work a failure. The in-progress record holds off repeats until it expires.
-    if (finished && error instanceof IdempotencyPersistenceLayerError) {
-      store.onRecordError?.(error);
-      return { firstRun: true, result: finished.result };
-    }
     throw error;
   }
 }

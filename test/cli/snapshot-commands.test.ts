@@ -1,6 +1,8 @@
 /**
  * The snapshot, prune and readiness commands through the CLI dispatcher against the simulator.
  */
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../functions/cli/cli.ts';
@@ -246,6 +248,59 @@ describe('snapshot command with an idempotency table', () => {
       expect(harness.rds.snapshots.createCalls).toBe(creates + 1);
     } finally {
       harness.rds.snapshots.setFailing(broken, true);
+    }
+  });
+
+  it('prints the snapshot taken and warns, exit 0, when the idempotency table takes the claim but refuses the result', async () => {
+    // Prepare: a proxy in front of the table that refuses every UpdateItem (the result's write).
+    const proxy = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        if (String(request.headers['x-amz-target']).endsWith('.UpdateItem')) {
+          response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+          response.end(
+            JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message: 'refused' }),
+          );
+          return;
+        }
+        const forwarded = httpRequest(
+          `${dynamo.endpoint}${request.url ?? '/'}`,
+          { method: request.method, headers: request.headers },
+          (answer) => {
+            response.writeHead(answer.statusCode ?? 500, answer.headers);
+            answer.pipe(response);
+          },
+        );
+        forwarded.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+    const policy = JSON.stringify({
+      ...JSON.parse(POLICY),
+      snapshots: { ...JSON.parse(POLICY).snapshots, idempotencyTable: dynamo.tableName },
+    });
+    const creates = harness.rds.snapshots.createCalls;
+    try {
+      // Act
+      const result = await cliWith(
+        policy,
+        'snapshot',
+        '--reason',
+        'CA rotation',
+        '--ticket',
+        'CHG-UNRECORDED-1',
+        '--dynamodb-endpoint-url',
+        `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      );
+
+      // Assess: the snapshot is reported, with a warning that the result was not recorded.
+      expect(harness.rds.snapshots.createCalls).toBe(creates + 1);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/available aws\/111111111111\/eu-west-1\/certctl-prod-db: /);
+      expect(result.stderr).toMatch(/warning: the snapshot result was not recorded in the idempotency table/);
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 

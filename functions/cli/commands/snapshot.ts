@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../../actions/snapshot/model.ts';
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
-import { InputError } from '../../core/errors.ts';
+import { describeError, InputError } from '../../core/errors.ts';
 import { hiddenReasonProblem } from '../../core/invisible.ts';
 import {
   runSnapshotJob,
@@ -144,6 +144,10 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
               tableName: table,
               client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
               waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
+              onRecordError: (error) =>
+                io.stderr(
+                  `backup-guard: warning: the snapshot result was not recorded in the idempotency table (${visibleLine(describeError(error))}); a repeat of this request after snapshots.waitMinutes runs it again, adopting these snapshots\n`,
+                ),
             },
             {
               readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours,

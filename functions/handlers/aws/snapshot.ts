@@ -18,6 +18,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
+import { describeError } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
 import { type IdempotencyStore, idempotencyTableName } from '../../jobs/idempotency.ts';
@@ -142,6 +143,10 @@ function requestStore(deps: SnapshotHandlerDependencies): IdempotencyStore {
     client: deps.dynamo,
     waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
     ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
+    onRecordError: (error) =>
+      deps.logger.warn('snapshot result not recorded; a repeat after the claim expires may run again', {
+        error: describeError(error),
+      }),
   };
 }
 

@@ -11,8 +11,11 @@
  * The ledger is a cache of Security Hub, never the truth: a ledger that is missing, unreadable,
  * of another format, or older than `securityHub.reconcileDays` since its last full read is replaced
  * by a full read (reconciliation) of that destination. Finding Ids are deterministic, so a stale
- * ledger can only cause a finding to be sent again (an update of the same Id), never a duplicate, and
- * a finding it does not know is archived at the next reconciliation at the latest.
+ * ledger can cause a finding to be sent again (an update of the same Id), never a duplicate; an
+ * entry that no longer says what Security Hub holds (drift the `UpdatedAt` read of each run cannot
+ * see) is corrected, and a finding it does not know archived, at the next reconciliation at the
+ * latest. An entry without a digest (its finding's import did not land, and may still have been
+ * taken) is sent again at the next run.
  *
  * Encoding: gzip of one JSON document (node:zlib, no dependency). Entries are arrays, scopes a table.
  */
@@ -293,9 +296,18 @@ export interface LedgerSummary {
   readonly oldest?: { readonly destination: string; readonly at: string | undefined };
 }
 
-/** Summarize ledgers: archived findings (gone resources) are left out. */
+/**
+ * Summarize ledgers: archived findings (gone resources) are left out. UpdatedAt values are compared
+ * as the instants they name, not as text: Security Hub takes any RFC 3339 form from a writer (with or
+ * without fractional seconds, `Z` or an offset), and as text `…00Z` sorts after `…00.500Z` and
+ * `13:30+02:00` after `12:00Z`. One that names no instant dates nothing.
+ */
 export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
   const counts: Record<string, number> = {};
+  const instant = (at: string | undefined): number => {
+    const parsed = Date.parse(at ?? '');
+    return Number.isFinite(parsed) ? parsed : Number.NEGATIVE_INFINITY;
+  };
   let at: string | undefined;
   const newestOf: { destination: string; at: string | undefined }[] = [];
   for (const ledger of ledgers) {
@@ -304,18 +316,17 @@ export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
       if (finding.recordState !== 'ACTIVE') continue;
       const status = finding.complianceStatus ?? 'UNKNOWN';
       counts[status] = (counts[status] ?? 0) + 1;
-      if (finding.updatedAt && (newest === undefined || finding.updatedAt > newest))
-        newest = finding.updatedAt;
+      if (instant(finding.updatedAt) > instant(newest)) newest = finding.updatedAt;
     }
-    if (newest !== undefined && (at === undefined || newest > at)) at = newest;
+    if (instant(newest) > instant(at)) at = newest;
     newestOf.push({ destination: `${ledger.account}/${ledger.region}`, at: newest });
   }
   // A destination with no active finding published nothing to date: it counts as the oldest.
-  const oldest = [...newestOf].sort((a, b) => (a.at ?? '').localeCompare(b.at ?? ''))[0];
+  const oldest = [...newestOf].sort((a, b) => Math.sign(instant(a.at) - instant(b.at)) || 0)[0];
   return {
     at,
     counts,
     destinations: newestOf.map((entry) => entry.destination),
-    ...(oldest && oldest.at !== at ? { oldest } : {}),
+    ...(oldest && instant(oldest.at) !== instant(at) ? { oldest } : {}),
   };
 }

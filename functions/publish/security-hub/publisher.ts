@@ -403,7 +403,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   }
 
   if (options.ledger) {
-    await writeLedgers(options, options.ledger, work, landed, lookedUp, now, calls, ledgerCounts);
+    await writeLedgers(options, options.ledger, work, { landed, failed, lookedUp }, now, calls, ledgerCounts);
   }
 
   const counts = {
@@ -744,17 +744,28 @@ async function readForKeepAlive(
 /** The start of every UpdatedAt range that means "up to": Security Hub keeps no finding that old. */
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
-/** Write each destination's ledger: what it held, updated with what landed this run. */
+/**
+ * Write each destination's ledger: what it held, updated with what landed this run. A finding whose
+ * import did not land keeps its entry without a digest: a call that failed as a whole (a timeout, a
+ * 5xx) or a count of failures Security Hub did not name may still have been taken, at this run's
+ * UpdatedAt, which the next run's read of what changed since does not reach (it starts a second after
+ * the newest entry, this run's). Without a digest the next run sends it again, even when this run's
+ * change reverted (a PASSED that may have landed for a database that fails again).
+ */
 async function writeLedgers(
   options: PublishOptions,
   store: LedgerStore,
   work: ReadonlyMap<string, DestinationWork>,
-  landed: readonly PlannedImport[],
-  lookedUp: ReadonlyMap<string, AwsSecurityFinding | null>,
+  outcome: {
+    readonly landed: readonly PlannedImport[];
+    readonly failed: readonly FailedImport[];
+    readonly lookedUp: ReadonlyMap<string, AwsSecurityFinding | null>;
+  },
   now: Date,
   calls: Calls,
   counts: { written: number; problems: number },
 ): Promise<void> {
+  const { landed, failed, lookedUp } = outcome;
   const landedByDestination = new Map<string, PlannedImport[]>();
   for (const entry of landed) {
     const key = keyOf(entry.destination);
@@ -782,9 +793,22 @@ async function writeLedgers(
       // The digest the plan computed (it leaves out the finding's drifting observed values).
       entries.set(entry.finding.Id ?? '', { ...heldFinding(entry.finding), contentHash: entry.contentHash });
     }
+    // The UpdatedAt each entry of a finding that did not land had: an entry no later (this run's, or
+    // one another run carried and a merge keeps) loses its digest.
+    const unsure = new Map<string, number>();
+    for (const failure of failed) {
+      const entry = entries.get(failure.id);
+      if (entry && keyOf(failure) === key) unsure.set(failure.id, Date.parse(entry.updatedAt ?? ''));
+    }
+    const undigested = (held: HeldFinding): HeldFinding =>
+      unsure.has(held.id) && !(Date.parse(held.updatedAt ?? '') > (unsure.get(held.id) as number))
+        ? { ...held, contentHash: undefined }
+        : held;
     const kept = (held: HeldFinding): boolean =>
       held.recordState !== 'ARCHIVED' || now.getTime() - Date.parse(held.updatedAt ?? '') < ARCHIVED_KEPT_MS;
-    const findings = [...entries.values()].filter(kept).map(({ finding: _dropped, ...held }) => held);
+    const findings = [...entries.values()]
+      .filter(kept)
+      .map(({ finding: _dropped, ...held }) => undigested(held));
     const where = { account: item.destination.account, region: item.destination.region };
     const ours: Ledger = {
       ...where,
@@ -814,7 +838,7 @@ async function writeLedgers(
           if (!stored) throw error;
           const theirs = decodeLedger(stored.body, { ...where, productArn: ours.productArn });
           const merged = mergeLedgers(theirs, ours, item.base, gone);
-          body = encodeLedger({ ...merged, findings: merged.findings.filter(kept) });
+          body = encodeLedger({ ...merged, findings: merged.findings.filter(kept).map(undigested) });
           version = stored.version;
           merges += 1;
           calls.ledgerWrite += 1;

@@ -160,6 +160,35 @@ describe('maintenance scan once per request', () => {
     expect(harness.rds.snapshots.createCalls).toBe(0);
   });
 
+  it('reports the snapshot it took when the event’s result cannot be recorded, not that the request did not run', async () => {
+    // Prepare: the table takes the event's claim but refuses to record its result (throttled).
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'UpdateItemCommand') {
+          throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+            name: 'ProvisionedThroughputExceededException',
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseResults' },
+    );
+    const { recorded, metrics } = recordingMetrics();
+
+    // Act
+    const result = (await snapshotOrMaintenance(
+      {},
+      deps('certctl-prod-db', undefined, metrics),
+    )) as MaintenanceJobResult;
+
+    // Assess: the snapshot taken is the scan's answer; nothing failed.
+    expect(harness.rds.snapshots.createCalls).toBe(1);
+    expect(result.snapshots).toHaveLength(1);
+    expect(result.snapshots[0]).toMatchObject({ target: { id: 'certctl-prod-db' }, outcome: 'available' });
+    expect(result.snapshots[0]?.snapshotId).toBe(harness.rds.snapshots.snapshots()[0]?.id);
+    expect(recorded.SnapshotsFailed).toBe(0);
+  });
+
   it('takes the snapshot on the first scan after the database is free, however many scans found it busy', async () => {
     // Prepare: certctl-prod-db stays busy through more scans than a chat request is asked again.
     harness.rds.snapshots.setBusy(

@@ -520,6 +520,37 @@ describe('the import ledger encoding', () => {
     expect(summary.counts).toEqual({ FAILED: 3, UNKNOWN: 1 });
   });
 
+  it('summarizes by the instant each UpdatedAt names, whatever its precision or offset', () => {
+    // Prepare: UpdatedAt as Security Hub accepts it from any writer (RFC 3339: with or without
+    // fractional seconds, "Z" or an offset). eu-west-1 published last, at 12:00:00.5Z; us-east-1's
+    // newest is 12:00:00Z, half a second before, and ap-south-1's 13:30+02:00 is 11:30Z.
+    const where = (region: string, updatedAt: string) => ({
+      ...ledger,
+      region,
+      findings: [{ ...held, region, updatedAt }],
+    });
+
+    // Act
+    const summary = ledgerSummary([
+      where('eu-west-1', '2026-11-21T12:00:00.500Z'),
+      where('us-east-1', '2026-11-21T12:00:00Z'),
+      where('ap-south-1', '2026-11-21T13:30:00+02:00'),
+    ]);
+    const same = ledgerSummary([
+      where('eu-west-1', '2026-11-21T12:00:00.000Z'),
+      where('us-east-1', '2026-11-21T14:00:00+02:00'),
+    ]);
+
+    // Assess: the newest is the latest instant, the oldest the earliest; the same instant written
+    // two ways is no older destination.
+    expect(summary.at).toBe('2026-11-21T12:00:00.500Z');
+    expect(summary.oldest).toEqual({
+      destination: '111111111111/ap-south-1',
+      at: '2026-11-21T13:30:00+02:00',
+    });
+    expect(same.oldest).toBeUndefined();
+  });
+
   it('summarizes no time when no active finding carries one', () => {
     const summary = ledgerSummary([{ ...ledger, findings: [{ ...held, updatedAt: undefined }] }]);
     expect(summary.at).toBeUndefined();
@@ -636,6 +667,27 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
   function held(id: string) {
     return hub.findings(ACCOUNT_A, 'eu-west-1').filter((finding) => finding.Id === id);
+  }
+
+  /**
+   * `factory` whose Security Hub clients pass each answer, after the simulator took the call, through
+   * `answer` (which may change it, or throw as a call whose answer was lost).
+   */
+  function answering(answer: (input: unknown, output: unknown) => void): AwsClientFactory {
+    const wrapped: AwsClientFactory = Object.create(factory);
+    wrapped.client = ((ctor: never, region: string, account?: AuditedAccount) => {
+      const client = factory.client(ctor, region, account) as unknown as SecurityHubClient;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          answer(args.input, result.output);
+          return result;
+        },
+        { step: 'initialize', name: 'answering', override: true },
+      );
+      return client;
+    }) as typeof factory.client;
+    return wrapped;
   }
 
   it('reads no held finding on the next run when the ledger is current', async () => {
@@ -1610,19 +1662,9 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // answer whose FailedCount is 1 but which names no FailedFindings (optional in the API model).
     await publish(report([db('db-1'), db('db-2')], scopes));
     hub.injectImportFailure(asffFindingId(db('db-2')), { code: 'InternalException', times: 4 });
-    const unnamed: typeof factory = Object.create(factory);
-    unnamed.client = ((ctor: never, region: string, account?: AuditedAccount) => {
-      const client = factory.client(ctor, region, account) as unknown as SecurityHubClient;
-      client.middlewareStack.add(
-        (next) => async (args) => {
-          const result = await next(args);
-          delete (result.output as { FailedFindings?: unknown }).FailedFindings;
-          return result;
-        },
-        { step: 'initialize', name: 'dropFailedFindings', override: true },
-      );
-      return client;
-    }) as typeof factory.client;
+    const unnamed = answering((_input, output) => {
+      delete (output as { FailedFindings?: unknown }).FailedFindings;
+    });
     clock = new Date(T0.getTime() + HOUR);
     const passing = [db('db-1', { status: 'PASSED' }), db('db-2', { status: 'PASSED' })];
 
@@ -1637,6 +1679,86 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(next.counts.resolved).toBeGreaterThanOrEqual(1);
     expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
   });
+
+  it.each([
+    ['', false],
+    [', also when another run’s ledger was merged into its own', true],
+  ])(
+    'sends again at the next run a finding whose import call failed after Security Hub took it, when it flaps back to the ledger’s status%s',
+    async (_, merged) => {
+      // Prepare: db-1 and db-2 published FAILED, and the dumps audit's bucket (monthly refresh: none
+      // is due within the test).
+      const monthly = monthlyRefresh();
+      await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+      await publish(report([bucket()], dumps), { policy: monthly });
+      // With `merged`, the dumps audit, planned from the same ledger before the PITR run imports,
+      // writes it last but one (carrying db-2 as it was), so the PITR run merges into the dumps run's.
+      clock = new Date(T0.getTime() + HOUR);
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let writing: () => void = () => {};
+      const dumpsWriting = new Promise<void>((resolve) => {
+        writing = resolve;
+      });
+      const gated: LedgerStore = {
+        read: (where) => store.read(where),
+        remove: (where) => store.remove(where),
+        write: async (where, body, previous) => {
+          writing();
+          await released;
+          await store.write(where, body, previous);
+        },
+      };
+      const other = merged
+        ? publish(report([bucket({ status: 'PASSED' })], dumps), { policy: monthly, store: gated })
+        : undefined;
+      if (other) await dumpsWriting;
+      const racing: LedgerStore = {
+        read: (where) => store.read(where),
+        remove: (where) => store.remove(where),
+        write: async (where, body, previous) => {
+          if (other) {
+            release();
+            expect((await other).ledger).toMatchObject({ used: 1, written: 1 });
+          }
+          await store.write(where, body, previous);
+        },
+      };
+      // Both pass. Security Hub refuses db-2 once by name; every later call carrying it is taken but
+      // answered with an error (a response lost on the way back), so which of them landed is unknown.
+      hub.injectImportFailure(asffFindingId(db('db-2')), { code: 'InternalException', times: 1 });
+      let calls = 0;
+      const lostAnswers = answering((input) => {
+        if (!('Findings' in (input as object))) return;
+        calls += 1;
+        if (calls > 1) throw Object.assign(new Error('answer lost'), { name: 'ServiceUnavailableException' });
+      });
+      const passing = await publish(
+        report([db('db-1', { status: 'PASSED' }), db('db-2', { status: 'PASSED' })], scopes),
+        {
+          on: lostAnswers,
+          policy: monthly,
+          store: racing,
+        },
+      );
+      expect(passing.ledger).toMatchObject({ written: 1, problems: 0 });
+      expect(passing.calls.ledgerWrite).toBe(merged ? 2 : 1);
+      expect(passing.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+      expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+      clock = new Date(T0.getTime() + 2 * HOUR);
+
+      // Act: db-2 fails again, as the ledger last recorded it.
+      const next = await publish(report([db('db-1', { status: 'PASSED' }), db('db-2')], scopes), {
+        policy: monthly,
+      });
+
+      // Assess: Security Hub shows db-2 FAILED, not the PASSED of the import whose outcome was unknown.
+      expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
+      expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+    },
+  );
 
   it('reconciles in full when the ledger says it was reconciled later than this run’s clock', async () => {
     // Prepare: the ledger of a run whose clock was a year ahead; then db-1 is archived outside the product.
