@@ -84,17 +84,32 @@ export function parseCommandArgs(command: CliCommand, args: readonly string[]): 
       allowPositionals,
       strict: true,
     });
+    const blank = Object.entries(values).find(([, value]) =>
+      [value].flat().some((one) => typeof one === 'string' && one.trim() === ''),
+    )?.[0];
+    // `--policy "$POLICY"` with POLICY unset: a blank value would silently mean the default.
+    if (blank !== undefined) throw new InputError(needsValue(command, `--${blank}`));
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(describeParseError(command, Object.keys(options), error), { cause: error });
   }
+}
+
+/** `--policy needs a value. Run 'backup-guard audit --help' for its options.` */
+function needsValue(command: CliCommand, option: string): string {
+  return `${option} needs a value. ${helpHint(command)}`;
+}
+
+function helpHint(command: CliCommand): string {
+  return `Run 'backup-guard ${command.name} --help' for its options.`;
 }
 
 /** One line for a `parseArgs` error, with the closest option for an unknown one. */
 function describeParseError(command: CliCommand, names: readonly string[], error: unknown): string {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message;
-  const more = `Run 'backup-guard ${command.name} --help' for its options.`;
+  const more = helpHint(command);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const option = /^Unknown option '([^']+)'/.exec(message)?.[1] ?? '?';
     const flags = names.map((name) => `--${name}`);
@@ -102,7 +117,7 @@ function describeParseError(command: CliCommand, names: readonly string[], error
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /^Option '(-\w, )?(--[\w-]+)/.exec(message)?.[2];
-    if (option && /argument missing/.test(message)) return `${option} needs a value. ${more}`;
+    if (option && /argument missing/.test(message)) return needsValue(command, option);
     if (option) return `${option} takes no value. ${more}`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
