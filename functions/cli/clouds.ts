@@ -6,7 +6,7 @@
  * API call.
  */
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../aws/clients.ts';
-import { isAwsRegionName } from '../core/aws-region.ts';
+import { isAwsRegionName, likelyAwsRegion } from '../core/aws-region.ts';
 import { InputError } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
 import { GCP_PROJECT, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
@@ -106,8 +106,12 @@ export function parseWhereArgs(values: Readonly<Record<string, unknown>>): Where
   if (values.region && regions?.length === 0)
     throw new InputError('--region needs a region name, e.g. eu-west-1');
   const badRegion = regions?.find((region) => !isAwsRegionName(region));
-  if (badRegion !== undefined)
-    throw new InputError(`--region '${badRegion}' is not an AWS region name such as eu-west-1`);
+  if (badRegion !== undefined) {
+    const likely = likelyAwsRegion(badRegion);
+    throw new InputError(
+      `--region '${badRegion}' is not an AWS region name such as eu-west-1.${likely ? ` Did you mean '${likely}'?` : ''}`,
+    );
+  }
   for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
     checkEndpointUrl(`--${flag}`, values[flag] as string | undefined, 'http://127.0.0.1:4566');
   }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AWS_REGION } from './aws-region.ts';
+import { AWS_REGION, awsRegionMessage } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
@@ -22,7 +22,7 @@ const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
 /** A GCP project id: 6 to 30 lower-case letters, digits or hyphens, a letter first, no hyphen last. */
 export const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
-const region = z.string().check(z.regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'));
+const region = z.string().check(z.regex(AWS_REGION, { error: (issue) => awsRegionMessage(issue.input) }));
 
 const tagSelector = z.strictObject({
   key: z.string().check(z.minLength(1), z.maxLength(128)),

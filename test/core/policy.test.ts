@@ -58,6 +58,20 @@ describe('parsePolicy', () => {
     }
   });
 
+  it('refuses a region whose direction is mistyped, naming the region it likely means', () => {
+    // Act
+    const attempt = (): unknown => parsePolicy({ aws: { regions: ['eu-west-1', 'eu-wst-1', 'us-eest-2'] } });
+
+    // Assess
+    expect(attempt).toThrow(PolicyError);
+    expect(() => attempt()).toThrow(
+      'aws.regions.1: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+    );
+    expect(() => attempt()).toThrow(
+      'aws.regions.2: must be an AWS region name such as eu-west-1; did you mean us-east-2?',
+    );
+  });
+
   it('requires the central account and region when GCP findings are published', () => {
     // Prepare
     const federation = {
