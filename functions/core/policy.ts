@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AWS_REGION, awsRegionMessage } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
+import { closest } from './closest.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
@@ -404,7 +405,7 @@ export function parsePolicy(input: unknown, source = 'policy', now: Date = new D
         ...exceptionHorizonIssues(result.data.exceptions, now),
         ...waiverHorizonIssues(result.data.snapshots.readinessWaivers, now),
       ]
-    : inputIssues(result.error.issues).flatMap(explainMovedFields).map(hintQuotes);
+    : inputIssues(result.error.issues.flatMap(explainUnknownKeys)).map(hintQuotes);
   if (result.success && issues.length === 0) return result.data;
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
@@ -439,7 +440,6 @@ export function policyProviders(policy: {
   ];
 }
 
-/** An "unrecognized key" issue for a field that moved into a section names where it lives now. */
 /**
  * A number where text is expected is, in a policy, nearly always digits written without quotes (an
  * account id, which may start with 0 and would lose it as a number): say how to write it.
@@ -450,19 +450,62 @@ function hintQuotes(issue: InputIssue): InputIssue {
     : issue;
 }
 
-function explainMovedFields(issue: InputIssue): InputIssue[] {
-  const keys = /^Unrecognized keys?: (.+)$/.exec(issue.message)?.[1];
-  if (issue.path !== '(root)' || keys === undefined) return [issue];
-  const names = [...keys.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? '');
-  const moved = names.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name));
-  if (moved.length === 0) return [issue];
-  const rest = names.filter((name) => !moved.includes(name));
+/**
+ * An "unrecognized key" issue made useful: a field that moved into a section names where it lives
+ * now, and a mistyped one the field of its section it likely means (`aws.region`: `regions`).
+ */
+function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'unrecognized_keys') return [issue];
+  const moved =
+    issue.path.length === 0 ? issue.keys.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name)) : [];
+  const rest = issue.keys.filter((name) => !moved.includes(name));
+  const known = fieldsAt(policySchema, issue.path);
+  const guesses = rest.flatMap((name) => {
+    const field = closest(name, known);
+    return field === undefined ? [] : [`"${field}"${rest.length > 1 ? ` for "${name}"` : ''}`];
+  });
+  const unknown =
+    moved.length === 0 ? issue.message : `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}`;
   return [
-    ...moved.map((name) => ({ path: name, message: `has moved: write it as ${MOVED_POLICY_FIELDS[name]}` })),
+    ...moved.map((name) => ({
+      ...issue,
+      path: [name],
+      message: `has moved: write it as ${MOVED_POLICY_FIELDS[name]}`,
+    })),
     ...(rest.length > 0
-      ? [{ path: '(root)', message: `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}` }]
+      ? [
+          {
+            ...issue,
+            message: `${unknown}${guesses.length > 0 ? `; did you mean ${guesses.join(', ')}?` : ''}`,
+          },
+        ]
       : []),
   ];
+}
+
+/**
+ * The field names `schema` accepts in the object at `path` (through defaults, optionals, lists,
+ * named entries and the forms of a union); none when `path` is no object of it.
+ */
+function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const def = schema._zod.def as z.core.$ZodTypeDef & {
+    readonly shape?: Readonly<Record<string, z.core.$ZodType>>;
+    readonly innerType?: z.core.$ZodType;
+    readonly in?: z.core.$ZodType;
+    readonly element?: z.core.$ZodType;
+    readonly valueType?: z.core.$ZodType;
+    readonly options?: readonly z.core.$ZodType[];
+  };
+  const [first, ...rest] = path;
+  if (def.shape) {
+    const field = first === undefined ? undefined : def.shape[String(first)];
+    return first === undefined ? Object.keys(def.shape) : field ? fieldsAt(field, rest) : [];
+  }
+  const inner = def.innerType ?? def.in;
+  if (inner) return fieldsAt(inner, path);
+  const item = def.element ?? def.valueType;
+  if (item) return first === undefined ? [] : fieldsAt(item, rest);
+  return [...new Set((def.options ?? []).flatMap((option) => fieldsAt(option, path)))];
 }
 
 /** Load the policy from the environment (`BACKUP_GUARD_POLICY`, JSON); absent means all defaults. */

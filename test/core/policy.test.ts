@@ -569,6 +569,38 @@ describe('parsePolicy messages the mutation run found open', () => {
       { path: '(root)', message: 'Unrecognized keys: "bogus", "other"' },
     ]);
   });
+  it('names the field a mistyped key likely means, in the section where it was written', () => {
+    expect(issuesOf({ aws: { region: ['eu-west-1'] } }).issues).toEqual([
+      { path: 'aws', message: 'Unrecognized key: "region"; did you mean "regions"?' },
+    ]);
+    expect(issuesOf({ pitr: { minPitrDay: 30 } }).issues).toEqual([
+      { path: 'pitr', message: 'Unrecognized key: "minPitrDay"; did you mean "minPitrDays"?' },
+    ]);
+    expect(issuesOf({ exception: [] }).issues).toEqual([
+      { path: '(root)', message: 'Unrecognized key: "exception"; did you mean "exceptions"?' },
+    ]);
+    const exception = {
+      resource: 'x',
+      account: '111111111111',
+      check: 'pitr.lag',
+      reason: 'accepted for a test',
+    };
+    expect(issuesOf({ exceptions: [{ ...exception, expiry: '2027-01-01' }] }).issues).toEqual([
+      { path: 'exceptions.0.expires', message: 'must be a date such as 2027-03-31' },
+      { path: 'exceptions.0', message: 'Unrecognized key: "expiry"; did you mean "expires"?' },
+    ]);
+    expect(issuesOf({ keys: { items: { 'ca-cert': { secrt: 'certctl/ca' } } } }).issues).toContainEqual({
+      path: 'keys.items.ca-cert',
+      message: 'Unrecognized key: "secrt"; did you mean "secret"?',
+    });
+    // Nothing close: as zod says it; several keys each get their own suggestion.
+    expect(issuesOf({ aws: { bogus: 1, acounts: [] } }).issues).toEqual([
+      {
+        path: 'aws',
+        message: 'Unrecognized keys: "bogus", "acounts"; did you mean "accounts" for "acounts"?',
+      },
+    ]);
+  });
   it('names an account, project or region listed twice, with the entry it repeats', () => {
     // Prepare: the same account twice audits every scope twice (each finding counted twice, one
     // role's failure beside the other's pass); a project twice snapshots its instances twice.
