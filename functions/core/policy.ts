@@ -405,7 +405,7 @@ export function parsePolicy(input: unknown, source = 'policy', now: Date = new D
         ...exceptionHorizonIssues(result.data.exceptions, now),
         ...waiverHorizonIssues(result.data.snapshots.readinessWaivers, now),
       ]
-    : inputIssues(result.error.issues.flatMap(explainUnknownKeys)).map(hintQuotes);
+    : inputIssues(result.error.issues.flatMap(explainUnknownKeys).map(hintFields)).map(hintQuotes);
   if (result.success && issues.length === 0) return result.data;
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
@@ -481,6 +481,18 @@ function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
         ]
       : []),
   ];
+}
+
+/**
+ * A mapping written as something else (a tag as `key=value`, a key item as its secret's name,
+ * `securityHub: true`): say which fields it takes.
+ */
+function hintFields(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  const fields =
+    issue.code === 'invalid_type' && issue.expected === 'object' ? fieldsAt(policySchema, issue.path) : [];
+  return fields.length > 0
+    ? { ...issue, message: `${issue.message}; write it as fields: ${fields.join(', ')}` }
+    : issue;
 }
 
 /**

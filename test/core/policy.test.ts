@@ -601,6 +601,26 @@ describe('parsePolicy messages the mutation run found open', () => {
       },
     ]);
   });
+  it('names the fields expected where a mapping was written as a string, a list or a flag', () => {
+    expect(issuesOf({ targets: { tags: ['certctl:backup-guard=enabled'] } }).issues).toEqual([
+      {
+        path: 'targets.tags.0',
+        message: 'Invalid input: expected object, received string; write it as fields: key, value',
+      },
+    ]);
+    expect(issuesOf({ securityHub: true }).issues).toEqual([
+      {
+        path: 'securityHub',
+        message: expect.stringMatching(
+          /^Invalid input: expected object, received boolean; write it as fields: enabled, refreshDays, /,
+        ),
+      },
+    ]);
+    expect(issuesOf({ keys: { items: { 'ca-cert': 'certctl/ca' } } }).issues).toContainEqual({
+      path: 'keys.items.ca-cert',
+      message: expect.stringMatching(/received string; write it as fields: secret, region, account, jsonKey, /),
+    });
+  });
   it('names an account, project or region listed twice, with the entry it repeats', () => {
     // Prepare: the same account twice audits every scope twice (each finding counted twice, one
     // role's failure beside the other's pass); a project twice snapshots its instances twice.
