@@ -528,7 +528,11 @@ export function loadPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy 
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new PolicyError(`${POLICY_ENV} is not valid JSON: ${(error as Error).message}`, [], {
+    // `BACKUP_GUARD_POLICY=policy.yaml`: a file name where the policy itself belongs.
+    const fileName = /^[\w./~-]+$/.test(text.trim())
+      ? '; it holds the policy itself as a JSON object, not a file name (the CLI reads a file with --policy FILE)'
+      : '';
+    throw new PolicyError(`${POLICY_ENV} is not valid JSON: ${(error as Error).message}${fileName}`, [], {
       cause: error,
     });
   }

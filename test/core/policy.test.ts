@@ -236,6 +236,16 @@ describe('policy loaders', () => {
     );
   });
 
+  it('says the variable holds the policy itself when it names a file, and not for broken JSON', () => {
+    // Act / Assess: BACKUP_GUARD_POLICY=policy.yaml is a file name where the policy belongs.
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: 'policy.yaml' })).toThrow(
+      /^BACKUP_GUARD_POLICY is not valid JSON: .*; it holds the policy itself as a JSON object, not a file name \(the CLI reads a file with --policy FILE\)$/,
+    );
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: '{"aws": ' })).toThrow(
+      /^BACKUP_GUARD_POLICY is not valid JSON: [^;]*$/,
+    );
+  });
+
   it('refuses to run a function on defaults when neither policy variable is set or both are empty', () => {
     // Act / Assess
     for (const env of [{}, { [POLICY_ENV]: '' }, { [POLICY_ENV]: '  ', [POLICY_FILE_ENV]: ' ' }]) {
@@ -618,7 +628,9 @@ describe('parsePolicy messages the mutation run found open', () => {
     ]);
     expect(issuesOf({ keys: { items: { 'ca-cert': 'certctl/ca' } } }).issues).toContainEqual({
       path: 'keys.items.ca-cert',
-      message: expect.stringMatching(/received string; write it as fields: secret, region, account, jsonKey, /),
+      message: expect.stringMatching(
+        /received string; write it as fields: secret, region, account, jsonKey, /,
+      ),
     });
   });
   it('names an account, project or region listed twice, with the entry it repeats', () => {
