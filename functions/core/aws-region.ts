@@ -7,10 +7,11 @@ import { closest } from './closest.ts';
 
 /**
  * The direction word of every AWS region name (`eu-west-1`, `ap-southeast-2`, `us-gov-east-1`, as
- * the SDK's partition data lists them): a name with another word (`eu-wst-1`) is a typo, which would
- * otherwise reach the cloud and fail as a DNS error in that region only.
+ * the SDK's partition data lists them) and Google Cloud region name (`europe-west1`): a name with
+ * another word (`eu-wst-1`) is a typo, which would otherwise reach the cloud and fail as a DNS error
+ * in that region only.
  */
-const DIRECTIONS = [
+export const REGION_DIRECTIONS = [
   'north',
   'south',
   'east',
@@ -23,7 +24,9 @@ const DIRECTIONS = [
 ];
 
 /** An AWS region name (`eu-west-1`, `us-gov-west-1`). */
-export const AWS_REGION = new RegExp(`^[a-z]{2}(-gov|-iso[a-z]?)?-(${DIRECTIONS.join('|')})-\\d{1,2}$`);
+export const AWS_REGION = new RegExp(
+  `^[a-z]{2}(-gov|-iso[a-z]?)?-(${REGION_DIRECTIONS.join('|')})-\\d{1,2}$`,
+);
 
 /** Whether `name` is spelled like an AWS region (`eu-west-1`); the policy and `--region` share the rule. */
 export function isAwsRegionName(name: string): boolean {
@@ -31,15 +34,22 @@ export function isAwsRegionName(name: string): boolean {
 }
 
 /**
+ * `name` with its direction word (the second group of `parts`, between the first and third)
+ * replaced by the closest one, lower-cased: the region it was likely meant to be; undefined when
+ * it does not have that shape or no direction is close.
+ */
+export function withLikelyDirection(name: string, parts: RegExp): string | undefined {
+  const [, before, word, after] = parts.exec(name.toLowerCase().replaceAll('_', '-')) ?? [];
+  const direction = word === undefined ? undefined : closest(word, REGION_DIRECTIONS);
+  return direction === undefined ? undefined : `${before}${direction}${after}`;
+}
+
+/**
  * The region name `name` was likely meant to be (`eu-wst-1`, `EU_WEST_1` → `eu-west-1`), or
  * undefined when it is one already or none is close.
  */
 export function likelyAwsRegion(name: string): string | undefined {
-  const parts = /^([a-z]{2}(?:-gov|-iso[a-z]?)?)-([a-z]+)-(\d{1,2})$/.exec(
-    name.toLowerCase().replaceAll('_', '-'),
-  );
-  const direction = parts?.[2] === undefined ? undefined : closest(parts[2], DIRECTIONS);
-  const likely = direction === undefined ? undefined : `${parts?.[1]}-${direction}-${parts?.[3]}`;
+  const likely = withLikelyDirection(name, /^([a-z]{2}(?:-gov|-iso[a-z]?)?-)([a-z]+)(-\d{1,2})$/);
   return likely !== undefined && likely !== name && isAwsRegionName(likely) ? likely : undefined;
 }
 
