@@ -325,7 +325,9 @@ export async function openClouds(
     : undefined;
   const gcpEndpoint = where.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
   const gcp = needs.gcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
-  return {
+  // A GCP-only run without Google credentials is one clear line, as one without AWS credentials is
+  // (a run of both clouds keeps the AWS results and reports the GCP scopes not read).
+  const clouds: CliClouds = {
     homeRegion,
     aws: factory ? { factory, homeRegion } : undefined,
     gcp,
@@ -334,6 +336,13 @@ export async function openClouds(
       await gcp?.close();
     },
   };
+  if (gcp && where.provider === 'gcp') {
+    await gcp.requestClient().catch(async (error: unknown) => {
+      await clouds.close();
+      throw error;
+    });
+  }
+  return clouds;
 }
 
 /**
