@@ -469,8 +469,21 @@ describe('loadPolicyFile edge cases', () => {
       expect((error as PolicyError).cause).toBeInstanceOf(Error);
     }
     const missing = await loadPolicyFile(join(dir, 'missing.json')).catch((caught: unknown) => caught);
-    expect((missing as Error).message).toMatch(
-      new RegExp(`^cannot read policy file ${join(dir, 'missing.json')}: ENOENT`),
+    expect((missing as Error).message).toBe(
+      `cannot read policy file ${join(dir, 'missing.json')}: no such file`,
+    );
+  });
+  it('names the directory a relative policy file was looked for in, and how to write a YAML one, when it is missing', async () => {
+    // Act
+    const yaml = await loadPolicyFile('no-such-policy.yaml').catch((caught: unknown) => caught);
+    const json = await loadPolicyFile('no-such-policy.json').catch((caught: unknown) => caught);
+
+    // Assess
+    expect((yaml as Error).message).toBe(
+      `cannot read policy file no-such-policy.yaml: no such file in ${process.cwd()} ('backup-guard init no-such-policy.yaml' writes a starter policy)`,
+    );
+    expect((json as Error).message).toBe(
+      `cannot read policy file no-such-policy.json: no such file in ${process.cwd()}`,
     );
   });
   it('carries no field issues and the JSON error as cause when the policy variable or bundled file is not JSON', async () => {
