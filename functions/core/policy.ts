@@ -26,8 +26,11 @@ export const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const region = z.string().check(z.regex(AWS_REGION, { error: (issue) => awsRegionMessage(issue.input) }));
 
 const tagSelector = z.strictObject({
-  key: z.string().check(z.minLength(1), z.maxLength(128)),
-  value: z.string().check(z.maxLength(256)),
+  key: z.described(
+    z.string().check(z.minLength(1), z.maxLength(128)),
+    'The tag key (`certctl:backup-guard`); on Cloud SQL read as a label key, as `targets.tags` says.',
+  ),
+  value: z.described(z.string().check(z.maxLength(256)), 'The value the tag must have (`enabled`).'),
 });
 
 /** The tag that marks a database as one certctl depends on, unless the policy says otherwise. */
@@ -103,8 +106,14 @@ export const policySchema = z
           z._default(
             z.array(
               z.strictObject({
-                accountId: z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id')),
-                roleArn: z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN')),
+                accountId: z.described(
+                  z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id')),
+                  'The member account id, in quotes (`"222222222222"`).',
+                ),
+                roleArn: z.described(
+                  z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN')),
+                  "The read-only role the audit assumes in that account (the CertctlBackupGuardMember stack's); a deployment needs every member role to have one name.",
+                ),
               }),
             ),
             [],
