@@ -216,6 +216,13 @@ function configuredRegion(
 ): ConfiguredRegion | undefined {
   for (const variable of ['AWS_REGION', 'AWS_DEFAULT_REGION'] as const) {
     const region = env[variable];
+    if (region && !isAwsRegionName(region)) {
+      // A typo here would send STS, Security Hub's home and the idempotency table to no region.
+      const likely = likelyAwsRegion(region);
+      throw new InputError(
+        `${variable} '${region}' is not an AWS region name such as eu-west-1${likely ? ` (did you mean ${likely}?)` : ''}: set ${variable} to the region for STS and Security Hub's home, or unset it`,
+      );
+    }
     if (region) return { region, source: `${variable} ${region}`, fix: `set ${variable} to` };
   }
   if (profile === undefined) return undefined;
