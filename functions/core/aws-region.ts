@@ -1,9 +1,10 @@
 /**
- * The one spelling rule for AWS region names, shared by every part of the policy that names a region
- * (`aws.regions`, key items, dump locations) and by `--region`. In a module of its own so the policy
+ * The one spelling rule for AWS region names (and account ids), shared by every part of the policy
+ * that names one (`aws.regions`, key items, dump locations, member accounts) and by `--region`. In a module of its own so the policy
  * sections, which policy.ts imports, can use it without importing policy.ts.
  */
 import { closest } from './closest.ts';
+import * as z from './zod.ts';
 
 /**
  * The direction word of every AWS region name (`eu-west-1`, `ap-southeast-2`, `us-gov-east-1`, as
@@ -58,3 +59,11 @@ export function awsRegionMessage(name: unknown): string {
   const likely = typeof name === 'string' ? likelyAwsRegion(name) : undefined;
   return `must be an AWS region name such as eu-west-1${likely ? `; did you mean ${likely}?` : ''}`;
 }
+
+/** A policy field holding an AWS region name; its message names the region likely meant. */
+export const awsRegionField = z
+  .string()
+  .check(z.regex(AWS_REGION, { error: (issue) => awsRegionMessage(issue.input) }));
+
+/** A policy field holding a 12-digit AWS account id. */
+export const awsAccountIdField = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'));

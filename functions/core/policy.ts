@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AWS_REGION, awsRegionMessage } from './aws-region.ts';
+import { awsAccountIdField, awsRegionField } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
 import { closest } from './closest.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
@@ -15,7 +15,6 @@ import { parseAuditSchedule } from './schedule.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
 
-const ACCOUNT_ID = /^\d{12}$/;
 /** A Google service account's numeric uniqueId. */
 const UNIQUE_ID = /^\d{10,30}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -23,7 +22,7 @@ const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
 /** A GCP project id: 6 to 30 lower-case letters, digits or hyphens, a letter first, no hyphen last. */
 export const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
-const region = z.string().check(z.regex(AWS_REGION, { error: (issue) => awsRegionMessage(issue.input) }));
+const region = awsRegionField;
 
 const tagSelector = z.strictObject({
   key: z.described(
@@ -107,7 +106,7 @@ export const policySchema = z
             z.array(
               z.strictObject({
                 accountId: z.described(
-                  z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id')),
+                  awsAccountIdField,
                   'The member account id, in quotes (`"222222222222"`).',
                 ),
                 roleArn: z.described(
@@ -191,7 +190,7 @@ export const policySchema = z
           'Read every held finding back from Security Hub (GetFindings) this often per account and region, correcting drift; in between, the import ledger decides. Without a ledger every run reads in full.',
         ),
         centralAccountId: z.described(
-          z.optional(z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'))),
+          z.optional(awsAccountIdField),
           "Where GCP findings are imported (Security Hub only accepts findings for the caller's account).",
         ),
         centralRegion: z.described(

@@ -70,6 +70,20 @@ describe('parsePolicy', () => {
     expect(() => attempt()).toThrow(
       'aws.regions.2: must be an AWS region name such as eu-west-1; did you mean us-east-2?',
     );
+    // A dump location's and a key item's region follow the same rule, with the same suggestion.
+    const location = {
+      provider: 'aws',
+      bucket: 'certctl-dumps',
+      account: '111111111111',
+      region: 'eu-wst-1',
+    };
+    expect(() => parsePolicy({ dumps: { locations: [location] } })).toThrow(
+      'dumps.locations.0.region: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+    );
+    const item = { kind: 'opaque', secret: 'certctl/ca', region: 'eu-wst-1', account: '111111111111' };
+    expect(() => parsePolicy({ keys: { preset: 'none', items: { 'ca-bundle': item } } })).toThrow(
+      'keys.items.ca-bundle.region: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+    );
   });
 
   it('requires the central account and region when GCP findings are published', () => {
