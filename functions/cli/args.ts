@@ -3,6 +3,7 @@
  * one-line errors that name the command and suggest the closest option, and the per-command help.
  */
 import { parseArgs } from 'node:util';
+import { closest } from '../core/closest.ts';
 import { InputError } from '../core/errors.ts';
 import type { CliCommand, CliOption } from './command.ts';
 
@@ -12,45 +13,6 @@ const HELP_OPTION: CliOption = { type: 'boolean', short: 'h', help: 'Show this h
 export interface ParsedArgs {
   readonly values: Readonly<Record<string, string | boolean | string[] | boolean[] | undefined>>;
   readonly positionals: readonly string[];
-}
-
-/**
- * Edit distance with adjacent transpositions (optimal string alignment): `audti` is one edit from
- * `audit`, as a typist would count it.
- */
-export function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  const at = (i: number, j: number): number => rows[i]?.[j] ?? 0;
-  for (let i = 1; i <= a.length; i += 1) {
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, at(i - 2, j - 2) + 1);
-      }
-      const row = rows[i];
-      if (row) row[j] = best;
-    }
-  }
-  return at(a.length, b.length);
-}
-
-/**
- * The candidate closest to `word`, when it is close enough to be a typo (one edit per three
- * letters, at least one) or when `word` is a prefix of exactly one candidate.
- */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const prefixed = candidates.filter((candidate) => candidate.startsWith(word));
-  if (word.length >= 3 && prefixed.length === 1) return prefixed[0];
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
-    if (distance <= limit && (best === undefined || distance < best.distance)) best = { candidate, distance };
-  }
-  return best?.candidate;
 }
 
 /** ` Did you mean 'x'?` or nothing. */
@@ -84,17 +46,32 @@ export function parseCommandArgs(command: CliCommand, args: readonly string[]): 
       allowPositionals,
       strict: true,
     });
+    const blank = Object.entries(values).find(([, value]) =>
+      [value].flat().some((one) => typeof one === 'string' && one.trim() === ''),
+    )?.[0];
+    // `--policy "$POLICY"` with POLICY unset: a blank value would silently mean the default.
+    if (blank !== undefined) throw new InputError(needsValue(command, `--${blank}`));
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(describeParseError(command, Object.keys(options), error), { cause: error });
   }
+}
+
+/** `--policy needs a value. Run 'backup-guard audit --help' for its options.` */
+function needsValue(command: CliCommand, option: string): string {
+  return `${option} needs a value. ${helpHint(command)}`;
+}
+
+function helpHint(command: CliCommand): string {
+  return `Run 'backup-guard ${command.name} --help' for its options.`;
 }
 
 /** One line for a `parseArgs` error, with the closest option for an unknown one. */
 function describeParseError(command: CliCommand, names: readonly string[], error: unknown): string {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message;
-  const more = `Run 'backup-guard ${command.name} --help' for its options.`;
+  const more = helpHint(command);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const option = /^Unknown option '([^']+)'/.exec(message)?.[1] ?? '?';
     const flags = names.map((name) => `--${name}`);
@@ -102,7 +79,7 @@ function describeParseError(command: CliCommand, names: readonly string[], error
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /^Option '(-\w, )?(--[\w-]+)/.exec(message)?.[2];
-    if (option && /argument missing/.test(message)) return `${option} needs a value. ${more}`;
+    if (option && /argument missing/.test(message)) return needsValue(command, option);
     if (option) return `${option} takes no value. ${more}`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {

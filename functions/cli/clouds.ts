@@ -6,7 +6,7 @@
  * API call.
  */
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../aws/clients.ts';
-import { isAwsRegionName } from '../core/aws-region.ts';
+import { isAwsRegionName, likelyAwsRegion } from '../core/aws-region.ts';
 import { InputError } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
 import { GCP_PROJECT, loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
@@ -106,8 +106,12 @@ export function parseWhereArgs(values: Readonly<Record<string, unknown>>): Where
   if (values.region && regions?.length === 0)
     throw new InputError('--region needs a region name, e.g. eu-west-1');
   const badRegion = regions?.find((region) => !isAwsRegionName(region));
-  if (badRegion !== undefined)
-    throw new InputError(`--region '${badRegion}' is not an AWS region name such as eu-west-1`);
+  if (badRegion !== undefined) {
+    const likely = likelyAwsRegion(badRegion);
+    throw new InputError(
+      `--region '${badRegion}' is not an AWS region name such as eu-west-1.${likely ? ` Did you mean '${likely}'?` : ''}`,
+    );
+  }
   for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
     checkEndpointUrl(`--${flag}`, values[flag] as string | undefined, 'http://127.0.0.1:4566');
   }
@@ -212,6 +216,13 @@ function configuredRegion(
 ): ConfiguredRegion | undefined {
   for (const variable of ['AWS_REGION', 'AWS_DEFAULT_REGION'] as const) {
     const region = env[variable];
+    if (region && !isAwsRegionName(region)) {
+      // A typo here would send STS, Security Hub's home and the idempotency table to no region.
+      const likely = likelyAwsRegion(region);
+      throw new InputError(
+        `${variable} '${region}' is not an AWS region name such as eu-west-1${likely ? ` (did you mean ${likely}?)` : ''}: set ${variable} to the region for STS and Security Hub's home, or unset it`,
+      );
+    }
     if (region) return { region, source: `${variable} ${region}`, fix: `set ${variable} to` };
   }
   if (profile === undefined) return undefined;
@@ -321,7 +332,9 @@ export async function openClouds(
     : undefined;
   const gcpEndpoint = where.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
   const gcp = needs.gcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
-  return {
+  // A GCP-only run without Google credentials is one clear line, as one without AWS credentials is
+  // (a run of both clouds keeps the AWS results and reports the GCP scopes not read).
+  const clouds: CliClouds = {
     homeRegion,
     aws: factory ? { factory, homeRegion } : undefined,
     gcp,
@@ -330,6 +343,13 @@ export async function openClouds(
       await gcp?.close();
     },
   };
+  if (gcp && where.provider === 'gcp') {
+    await gcp.requestClient().catch(async (error: unknown) => {
+      await clouds.close();
+      throw error;
+    });
+  }
+  return clouds;
 }
 
 /**

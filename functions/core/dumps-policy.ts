@@ -3,10 +3,9 @@
  * database they must contain. Kept in its own file so the policy's main schema can take it as one
  * field (`dumps: dumpsPolicySchema`) and the checks can read only this section.
  */
-import { AWS_REGION } from './aws-region.ts';
+import { awsAccountIdField, awsRegionField } from './aws-region.ts';
 import * as z from './zod.ts';
 
-const AWS_ACCOUNT = /^\d{12}$/;
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** S3 bucket names (3-63, lowercase, digits, dots, hyphens); GCS allows the same and underscores. */
 const BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
@@ -68,13 +67,10 @@ const awsLocationSchema = z.strictObject({
   prefix: prefixField,
   suffix: suffixField,
   account: z.described(
-    z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id')),
+    awsAccountIdField,
     "The AWS account that owns the bucket (the audit reads it with that account's role, and names it as the expected bucket owner: S3 refuses the reads when another account owns the bucket).",
   ),
-  region: z.described(
-    z.string().check(z.regex(AWS_REGION, 'must be an AWS region name')),
-    "The bucket's region; a wrong one is corrected from S3's redirect.",
-  ),
+  region: z.described(awsRegionField, "The bucket's region; a wrong one is corrected from S3's redirect."),
 });
 
 const gcpLocationSchema = z.strictObject({

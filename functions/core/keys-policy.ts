@@ -8,11 +8,10 @@
  * every preset item must be mapped to a secret or switched off with a reason, so "not configured"
  * can never read as "backed up".
  */
-import { AWS_REGION, isAwsRegionName } from './aws-region.ts';
+import { awsAccountIdField, awsRegionField, isAwsRegionName } from './aws-region.ts';
 import { isHttpsOrLoopback } from './loopback.ts';
 import * as z from './zod.ts';
 
-const AWS_ACCOUNT = /^\d{12}$/;
 /** `arn:aws:secretsmanager:<region>:<account>:secret:<name>` (the name may carry the 6-character suffix). */
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:([\w/+=.@-]{1,512})$/;
 /** `projects/<project>/secrets/<secret>` (Secret Manager resource names). */
@@ -36,11 +35,11 @@ const itemSchema = z.strictObject({
     'The backing secret: a Secrets Manager ARN, a Secrets Manager name (with region and account), or a GCP resource name projects/<project>/secrets/<secret>. Items in one secret name it the same way.',
   ),
   region: z.described(
-    z.optional(z.string().check(z.regex(AWS_REGION, 'must be an AWS region name'))),
+    z.optional(awsRegionField),
     'The Region of a Secrets Manager secret named without an ARN.',
   ),
   account: z.described(
-    z.optional(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))),
+    z.optional(awsAccountIdField),
     'The AWS account of a Secrets Manager secret named without an ARN.',
   ),
   jsonKey: z.described(
@@ -149,7 +148,7 @@ export const keysPolicySchema = z
       'A backed-up certificate, or the imported key material of a KMS key that encrypts a secret, the dumps or a readiness snapshot, expiring within this many days is a WARNING (a warning of the readiness GO).',
     ),
     kmsKeyAccounts: z.described(
-      z._default(z.array(z.string().check(z.regex(AWS_ACCOUNT, 'must be a 12-digit AWS account id'))), []),
+      z._default(z.array(awsAccountIdField), []),
       "AWS accounts holding the secrets' KMS keys when not the secrets' own (a central key account): the audit roles may describe those keys and, with inspectSecretValues, decrypt through Secrets Manager; the readiness, snapshot and chat roles may describe the databases' snapshot keys there too; each key's policy must allow it too.",
     ),
     liveCa: z.described(

@@ -3,7 +3,7 @@
  * schema so that the functions, which read JSON only, do not bundle a YAML parser.
  */
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, isAbsolute } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PolicyError } from './errors.ts';
 import { type Policy, parsePolicy } from './policy.ts';
@@ -11,13 +11,26 @@ import { type Policy, parsePolicy } from './policy.ts';
 /** The extensions (lower-cased) of a policy file read as YAML; any other name is read as JSON. */
 export const YAML_EXTENSIONS: readonly string[] = ['.yaml', '.yml'];
 
+/**
+ * Why a policy file could not be read: a missing one in words, with the directory a relative name
+ * was looked for in and, for a YAML name, how to write a starter there; any other error as Node says it.
+ */
+function whyUnreadable(path: string, error: unknown): string {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return (error as Error).message;
+  const where = isAbsolute(path) ? '' : ` in ${process.cwd()}`;
+  const init = YAML_EXTENSIONS.includes(extname(path).toLowerCase())
+    ? ` ('backup-guard init ${path}' writes a starter policy)`
+    : '';
+  return `no such file${where}${init}`;
+}
+
 /** Load a policy file (JSON, or YAML by `.yaml`/`.yml` extension). */
 export async function loadPolicyFile(path: string): Promise<Policy> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new PolicyError(`cannot read policy file ${path}: ${(error as Error).message}`, [], {
+    throw new PolicyError(`cannot read policy file ${path}: ${whyUnreadable(path, error)}`, [], {
       cause: error,
     });
   }

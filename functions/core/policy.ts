@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AWS_REGION } from './aws-region.ts';
+import { awsAccountIdField, awsRegionField } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
+import { closest } from './closest.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
@@ -14,7 +15,6 @@ import { parseAuditSchedule } from './schedule.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
 
-const ACCOUNT_ID = /^\d{12}$/;
 /** A Google service account's numeric uniqueId. */
 const UNIQUE_ID = /^\d{10,30}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -22,11 +22,14 @@ const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
 /** A GCP project id: 6 to 30 lower-case letters, digits or hyphens, a letter first, no hyphen last. */
 export const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
-const region = z.string().check(z.regex(AWS_REGION, 'must be an AWS region name such as eu-west-1'));
+const region = awsRegionField;
 
 const tagSelector = z.strictObject({
-  key: z.string().check(z.minLength(1), z.maxLength(128)),
-  value: z.string().check(z.maxLength(256)),
+  key: z.described(
+    z.string().check(z.minLength(1), z.maxLength(128)),
+    'The tag key (`certctl:backup-guard`); on Cloud SQL read as a label key, as `targets.tags` says.',
+  ),
+  value: z.described(z.string().check(z.maxLength(256)), 'The value the tag must have (`enabled`).'),
 });
 
 /** The tag that marks a database as one certctl depends on, unless the policy says otherwise. */
@@ -102,8 +105,14 @@ export const policySchema = z
           z._default(
             z.array(
               z.strictObject({
-                accountId: z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id')),
-                roleArn: z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN')),
+                accountId: z.described(
+                  awsAccountIdField,
+                  'The member account id, in quotes (`"222222222222"`).',
+                ),
+                roleArn: z.described(
+                  z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN')),
+                  "The read-only role the audit assumes in that account (the CertctlBackupGuardMember stack's); a deployment needs every member role to have one name.",
+                ),
               }),
             ),
             [],
@@ -181,7 +190,7 @@ export const policySchema = z
           'Read every held finding back from Security Hub (GetFindings) this often per account and region, correcting drift; in between, the import ledger decides. Without a ledger every run reads in full.',
         ),
         centralAccountId: z.described(
-          z.optional(z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'))),
+          z.optional(awsAccountIdField),
           "Where GCP findings are imported (Security Hub only accepts findings for the caller's account).",
         ),
         centralRegion: z.described(
@@ -404,7 +413,7 @@ export function parsePolicy(input: unknown, source = 'policy', now: Date = new D
         ...exceptionHorizonIssues(result.data.exceptions, now),
         ...waiverHorizonIssues(result.data.snapshots.readinessWaivers, now),
       ]
-    : inputIssues(result.error.issues).flatMap(explainMovedFields).map(hintQuotes);
+    : inputIssues(result.error.issues.flatMap(explainUnknownKeys).map(hintFields)).map(hintQuotes);
   if (result.success && issues.length === 0) return result.data;
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
@@ -439,7 +448,6 @@ export function policyProviders(policy: {
   ];
 }
 
-/** An "unrecognized key" issue for a field that moved into a section names where it lives now. */
 /**
  * A number where text is expected is, in a policy, nearly always digits written without quotes (an
  * account id, which may start with 0 and would lose it as a number): say how to write it.
@@ -450,19 +458,74 @@ function hintQuotes(issue: InputIssue): InputIssue {
     : issue;
 }
 
-function explainMovedFields(issue: InputIssue): InputIssue[] {
-  const keys = /^Unrecognized keys?: (.+)$/.exec(issue.message)?.[1];
-  if (issue.path !== '(root)' || keys === undefined) return [issue];
-  const names = [...keys.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? '');
-  const moved = names.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name));
-  if (moved.length === 0) return [issue];
-  const rest = names.filter((name) => !moved.includes(name));
+/**
+ * An "unrecognized key" issue made useful: a field that moved into a section names where it lives
+ * now, and a mistyped one the field of its section it likely means (`aws.region`: `regions`).
+ */
+function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'unrecognized_keys') return [issue];
+  const moved =
+    issue.path.length === 0 ? issue.keys.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name)) : [];
+  const rest = issue.keys.filter((name) => !moved.includes(name));
+  const known = fieldsAt(policySchema, issue.path);
+  const guesses = rest.flatMap((name) => {
+    const field = closest(name, known);
+    return field === undefined ? [] : [`"${field}"${rest.length > 1 ? ` for "${name}"` : ''}`];
+  });
+  const unknown =
+    moved.length === 0 ? issue.message : `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}`;
   return [
-    ...moved.map((name) => ({ path: name, message: `has moved: write it as ${MOVED_POLICY_FIELDS[name]}` })),
+    ...moved.map((name) => ({
+      ...issue,
+      path: [name],
+      message: `has moved: write it as ${MOVED_POLICY_FIELDS[name]}`,
+    })),
     ...(rest.length > 0
-      ? [{ path: '(root)', message: `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}` }]
+      ? [
+          {
+            ...issue,
+            message: `${unknown}${guesses.length > 0 ? `; did you mean ${guesses.join(', ')}?` : ''}`,
+          },
+        ]
       : []),
   ];
+}
+
+/**
+ * A mapping written as something else (a tag as `key=value`, a key item as its secret's name,
+ * `securityHub: true`): say which fields it takes.
+ */
+function hintFields(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  const fields =
+    issue.code === 'invalid_type' && issue.expected === 'object' ? fieldsAt(policySchema, issue.path) : [];
+  return fields.length > 0
+    ? { ...issue, message: `${issue.message}; write it as fields: ${fields.join(', ')}` }
+    : issue;
+}
+
+/**
+ * The field names `schema` accepts in the object at `path` (through defaults, optionals, lists,
+ * named entries and the forms of a union); none when `path` is no object of it.
+ */
+function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const def = schema._zod.def as z.core.$ZodTypeDef & {
+    readonly shape?: Readonly<Record<string, z.core.$ZodType>>;
+    readonly innerType?: z.core.$ZodType;
+    readonly in?: z.core.$ZodType;
+    readonly element?: z.core.$ZodType;
+    readonly valueType?: z.core.$ZodType;
+    readonly options?: readonly z.core.$ZodType[];
+  };
+  const [first, ...rest] = path;
+  if (def.shape) {
+    const field = first === undefined ? undefined : def.shape[String(first)];
+    return first === undefined ? Object.keys(def.shape) : field ? fieldsAt(field, rest) : [];
+  }
+  const inner = def.innerType ?? def.in;
+  if (inner) return fieldsAt(inner, path);
+  const item = def.element ?? def.valueType;
+  if (item) return first === undefined ? [] : fieldsAt(item, rest);
+  return [...new Set((def.options ?? []).flatMap((option) => fieldsAt(option, path)))];
 }
 
 /** Load the policy from the environment (`BACKUP_GUARD_POLICY`, JSON); absent means all defaults. */
@@ -473,7 +536,11 @@ export function loadPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy 
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new PolicyError(`${POLICY_ENV} is not valid JSON: ${(error as Error).message}`, [], {
+    // `BACKUP_GUARD_POLICY=policy.yaml`: a file name where the policy itself belongs.
+    const fileName = /^[\w./~-]+$/.test(text.trim())
+      ? '; it holds the policy itself as a JSON object, not a file name (the CLI reads a file with --policy FILE)'
+      : '';
+    throw new PolicyError(`${POLICY_ENV} is not valid JSON: ${(error as Error).message}${fileName}`, [], {
       cause: error,
     });
   }

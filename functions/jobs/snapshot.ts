@@ -36,6 +36,7 @@ import {
 } from '../actions/snapshot/model.ts';
 import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions/snapshot/run.ts';
 import { EXIT_CODES } from '../core/audit.ts';
+import { closest } from '../core/closest.ts';
 import { describeError, eachOrAllFail, InputError } from '../core/errors.ts';
 import { hiddenReasonProblem } from '../core/invisible.ts';
 import type { StructuredLogger } from '../core/logging.ts';
@@ -148,8 +149,12 @@ export async function resolveSnapshotTargets(
       problems.push(...standingIn.map((standIn) => standInProblem(name, standIn, everyTarget)));
       continue;
     }
+    const likely = closest(
+      name,
+      everyTarget.map((target) => target.id),
+    );
     problems.push(
-      `target ${name} was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary`,
+      `target ${name} was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary${likely ? `; did you mean ${likely}?` : ''}`,
     );
   }
   return { targets, problems, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };

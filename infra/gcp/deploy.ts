@@ -24,6 +24,7 @@ import {
   GCP_PROJECT_ID,
   GCP_REGION,
   type GcpStep,
+  likelyGcpRegion,
   planGcpDeployment,
   planGcpTeardown,
   renderShellScript,
@@ -105,8 +106,9 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments |
     );
   }
   if (!GCP_REGION.test(values.region)) {
+    const likely = likelyGcpRegion(values.region);
     throw new InputError(
-      `--region "${values.region}" is not a GCP region such as europe-west1 or us-central1`,
+      `--region "${values.region}" is not a GCP region such as europe-west1 or us-central1${likely ? `; did you mean ${likely}?` : ''}`,
     );
   }
   return {

@@ -26,6 +26,7 @@
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { REGION_DIRECTIONS, withLikelyDirection } from '../../functions/core/aws-region.ts';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
@@ -228,7 +229,13 @@ export const AUDITED_PROJECT = 'AUDITED_PROJECT';
 /** A GCP project id (the policy schema's rule). */
 export const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** A GCP region such as europe-west1, us-central1 or northamerica-northeast2. */
-export const GCP_REGION = /^[a-z]+(-[a-z]+)+\d{1,2}$/;
+export const GCP_REGION = new RegExp(`^[a-z]+-(${REGION_DIRECTIONS.join('|')})\\d{1,2}$`);
+
+/** The GCP region `name` was likely meant to be (`europe-wst1` → `europe-west1`), or undefined. */
+export function likelyGcpRegion(name: string): string | undefined {
+  const likely = withLikelyDirection(name, /^([a-z]+-)([a-z]+)(\d{1,2})$/);
+  return likely !== undefined && likely !== name && GCP_REGION.test(likely) ? likely : undefined;
+}
 /**
  * How gcloud says a resource (or an IAM binding) is already gone: the API status `NOT_FOUND`, or
  * "Policy binding with the specified principal, role, and condition not found!". Matched

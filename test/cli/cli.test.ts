@@ -41,20 +41,28 @@ describe('backup-guard CLI', () => {
     expect(help).toContain('an $AWS_REGION or profile region of another partition, are refused');
   });
 
-  it('refuses a --region that is not spelled like an AWS region, naming it, when the audit starts', async () => {
-    for (const region of ['moon-1', 'EU_WEST_1']) {
+  it('refuses a --region that is not spelled like an AWS region, naming it and the region it likely means, when the audit starts', async () => {
+    // A typo of the direction (eu-wst-1) would otherwise reach the cloud and fail as a DNS error.
+    const cases = [
+      ['moon-1', ''],
+      ['EU_WEST_1', " Did you mean 'eu-west-1'?"],
+      ['eu-wst-1', " Did you mean 'eu-west-1'?"],
+      ['ap-southest-2', " Did you mean 'ap-southeast-2'?"],
+      ['us-middle-1', ''],
+    ];
+    for (const [region, hint] of cases) {
       // Prepare
       const io = captureIo();
 
       // Act
-      const code = await runCli(['audit', '--region', region], io, {
+      const code = await runCli(['audit', '--region', region ?? ''], io, {
         awsCredentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
       });
 
       // Assess
       expect(code).toBe(2);
       expect(io.err()).toBe(
-        `backup-guard: --region '${region}' is not an AWS region name such as eu-west-1\n`,
+        `backup-guard: --region '${region}' is not an AWS region name such as eu-west-1.${hint}\n`,
       );
     }
   });

@@ -38,6 +38,19 @@ describe('cliHomeRegion', () => {
     expect(cliHomeRegion({ AWS_DEFAULT_REGION: 'eu-west-2' }, where(), policy)).toBe('eu-west-2');
   });
 
+  it('refuses an AWS_REGION or AWS_DEFAULT_REGION that is no AWS region name, naming the region it likely means', () => {
+    const policy = parsePolicy({});
+
+    expect(() => cliHomeRegion({ AWS_REGION: 'eu-wst-1' }, where(), policy)).toThrow(
+      new InputError(
+        "AWS_REGION 'eu-wst-1' is not an AWS region name such as eu-west-1 (did you mean eu-west-1?): set AWS_REGION to the region for STS and Security Hub's home, or unset it",
+      ),
+    );
+    expect(() => cliHomeRegion({ AWS_DEFAULT_REGION: 'Ireland' }, where(), policy)).toThrow(
+      "AWS_DEFAULT_REGION 'Ireland' is not an AWS region name such as eu-west-1: set AWS_DEFAULT_REGION to",
+    );
+  });
+
   it('leaves the commercial partition to the run regions, then us-east-1, as before', () => {
     expect(cliHomeRegion({}, where(), parsePolicy({}))).toBeUndefined();
     expect(cliHomeRegion({}, where(), withRoles(COMMERCIAL_ROLE))).toBeUndefined();

@@ -197,6 +197,29 @@ describe('backup-guard input checks', () => {
     expect(lines[5]).toContain("--group 'pitrr' is not a check group. Did you mean 'pitr'?");
   });
 
+  it('refuses an option given an empty value (an unset shell variable) before any call, instead of running on the defaults', async () => {
+    // Prepare: `--policy "$POLICY"` with POLICY unset, and the other spellings of a blank value.
+    const io = captureIo();
+
+    // Act
+    const results = [
+      await audit(['--policy', '']),
+      await audit(['--policy=']),
+      await audit(['--output', ' ']),
+      { code: await runCli(['prune', '--region=', '--endpoint-url', sim.endpoint], io), err: io.err() },
+    ];
+
+    // Assess
+    expect(results.map((result) => result.code)).toEqual([2, 2, 2, 2]);
+    expect(results.map((result) => result.err)).toEqual([
+      "backup-guard: --policy needs a value. Run 'backup-guard audit --help' for its options.\n",
+      "backup-guard: --policy needs a value. Run 'backup-guard audit --help' for its options.\n",
+      "backup-guard: --output needs a value. Run 'backup-guard audit --help' for its options.\n",
+      "backup-guard: --region needs a value. Run 'backup-guard prune --help' for its options.\n",
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses filters that together select no check, before any call, instead of reporting every check passed', async () => {
     // Prepare: pitr.lag is HIGH, not LOW; a check both asked for and excluded.
     const io = captureIo();

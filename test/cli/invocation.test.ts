@@ -245,6 +245,20 @@ describe('backup-guard init', () => {
     expect(io.err()).toContain('init writes one policy file; got 2: a.yaml b.yaml');
   });
 
+  it('refuses a blank file name (an unset shell variable), naming the default, instead of a name of nothing', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await runCli(['init', ''], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.err()).toBe(
+      'backup-guard: init needs a file name when one is given: backup-guard init FILE.yaml, or no name for policy.yaml\n',
+    );
+  });
+
   it('refuses a file name the policy loader would read as JSON, and a directory without advising an option init lacks', async () => {
     // Prepare: init writes YAML; audit --policy reads a name without .yaml or .yml as JSON, so
     // `init policy.json` wrote a starter its own next step refused ("not valid .json").

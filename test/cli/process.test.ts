@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
 import { simEnvironment } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -106,6 +107,30 @@ describe('backup-guard as a process', () => {
     expect(gcp.length).toBeGreaterThan(0);
     expect(gcp.every((finding) => finding.status === 'NOT_AVAILABLE')).toBe(true);
   });
+  it('refuses in one line, before any call, a --provider gcp run without Application Default Credentials, as a run without AWS credentials is', async () => {
+    // Prepare
+    const home = await mkdtemp(join(tmpdir(), 'backup-guard-noadc-gcp-'));
+
+    // Act
+    const results = [
+      await backupGuard(
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod'],
+        noGoogleCredentials(sim, home),
+      ),
+      await backupGuard(
+        ['readiness', '--provider', 'gcp', '--project', 'certctl-prod'],
+        noGoogleCredentials(sim, home),
+      ),
+    ];
+
+    // Assess: not one NOT_AVAILABLE finding per check repeating the same advice.
+    for (const result of results) {
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(`backup-guard: ${NO_GOOGLE_CREDENTIALS}\n`);
+    }
+  });
+
   /** Run `backup-guard` with stdout closed by its reader at once (`| true`), or on a full disk. */
   async function withBrokenStdout(
     args: readonly string[],

@@ -58,6 +58,34 @@ describe('parsePolicy', () => {
     }
   });
 
+  it('refuses a region whose direction is mistyped, naming the region it likely means', () => {
+    // Act
+    const attempt = (): unknown => parsePolicy({ aws: { regions: ['eu-west-1', 'eu-wst-1', 'us-eest-2'] } });
+
+    // Assess
+    expect(attempt).toThrow(PolicyError);
+    expect(() => attempt()).toThrow(
+      'aws.regions.1: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+    );
+    expect(() => attempt()).toThrow(
+      'aws.regions.2: must be an AWS region name such as eu-west-1; did you mean us-east-2?',
+    );
+    // A dump location's and a key item's region follow the same rule, with the same suggestion.
+    const location = {
+      provider: 'aws',
+      bucket: 'certctl-dumps',
+      account: '111111111111',
+      region: 'eu-wst-1',
+    };
+    expect(() => parsePolicy({ dumps: { locations: [location] } })).toThrow(
+      'dumps.locations.0.region: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+    );
+    const item = { kind: 'opaque', secret: 'certctl/ca', region: 'eu-wst-1', account: '111111111111' };
+    expect(() => parsePolicy({ keys: { preset: 'none', items: { 'ca-bundle': item } } })).toThrow(
+      'keys.items.ca-bundle.region: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+    );
+  });
+
   it('requires the central account and region when GCP findings are published', () => {
     // Prepare
     const federation = {
@@ -219,6 +247,16 @@ describe('policy loaders', () => {
     expect(defaults.pitr.minPitrDays).toBe(30);
     expect(() => loadPolicyFromEnv({ [POLICY_ENV]: 'not json' })).toThrow(
       /BACKUP_GUARD_POLICY is not valid JSON/,
+    );
+  });
+
+  it('says the variable holds the policy itself when it names a file, and not for broken JSON', () => {
+    // Act / Assess: BACKUP_GUARD_POLICY=policy.yaml is a file name where the policy belongs.
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: 'policy.yaml' })).toThrow(
+      /^BACKUP_GUARD_POLICY is not valid JSON: .*; it holds the policy itself as a JSON object, not a file name \(the CLI reads a file with --policy FILE\)$/,
+    );
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: '{"aws": ' })).toThrow(
+      /^BACKUP_GUARD_POLICY is not valid JSON: [^;]*$/,
     );
   });
 
@@ -445,8 +483,21 @@ describe('loadPolicyFile edge cases', () => {
       expect((error as PolicyError).cause).toBeInstanceOf(Error);
     }
     const missing = await loadPolicyFile(join(dir, 'missing.json')).catch((caught: unknown) => caught);
-    expect((missing as Error).message).toMatch(
-      new RegExp(`^cannot read policy file ${join(dir, 'missing.json')}: ENOENT`),
+    expect((missing as Error).message).toBe(
+      `cannot read policy file ${join(dir, 'missing.json')}: no such file`,
+    );
+  });
+  it('names the directory a relative policy file was looked for in, and how to write a YAML one, when it is missing', async () => {
+    // Act
+    const yaml = await loadPolicyFile('no-such-policy.yaml').catch((caught: unknown) => caught);
+    const json = await loadPolicyFile('no-such-policy.json').catch((caught: unknown) => caught);
+
+    // Assess
+    expect((yaml as Error).message).toBe(
+      `cannot read policy file no-such-policy.yaml: no such file in ${process.cwd()} ('backup-guard init no-such-policy.yaml' writes a starter policy)`,
+    );
+    expect((json as Error).message).toBe(
+      `cannot read policy file no-such-policy.json: no such file in ${process.cwd()}`,
     );
   });
   it('carries no field issues and the JSON error as cause when the policy variable or bundled file is not JSON', async () => {
@@ -554,6 +605,60 @@ describe('parsePolicy messages the mutation run found open', () => {
       { path: 'minPitrDays', message: 'has moved: write it as pitr.minPitrDays' },
       { path: '(root)', message: 'Unrecognized keys: "bogus", "other"' },
     ]);
+  });
+  it('names the field a mistyped key likely means, in the section where it was written', () => {
+    expect(issuesOf({ aws: { region: ['eu-west-1'] } }).issues).toEqual([
+      { path: 'aws', message: 'Unrecognized key: "region"; did you mean "regions"?' },
+    ]);
+    expect(issuesOf({ pitr: { minPitrDay: 30 } }).issues).toEqual([
+      { path: 'pitr', message: 'Unrecognized key: "minPitrDay"; did you mean "minPitrDays"?' },
+    ]);
+    expect(issuesOf({ exception: [] }).issues).toEqual([
+      { path: '(root)', message: 'Unrecognized key: "exception"; did you mean "exceptions"?' },
+    ]);
+    const exception = {
+      resource: 'x',
+      account: '111111111111',
+      check: 'pitr.lag',
+      reason: 'accepted for a test',
+    };
+    expect(issuesOf({ exceptions: [{ ...exception, expiry: '2027-01-01' }] }).issues).toEqual([
+      { path: 'exceptions.0.expires', message: 'must be a date such as 2027-03-31' },
+      { path: 'exceptions.0', message: 'Unrecognized key: "expiry"; did you mean "expires"?' },
+    ]);
+    expect(issuesOf({ keys: { items: { 'ca-cert': { secrt: 'certctl/ca' } } } }).issues).toContainEqual({
+      path: 'keys.items.ca-cert',
+      message: 'Unrecognized key: "secrt"; did you mean "secret"?',
+    });
+    // Nothing close: as zod says it; several keys each get their own suggestion.
+    expect(issuesOf({ aws: { bogus: 1, acounts: [] } }).issues).toEqual([
+      {
+        path: 'aws',
+        message: 'Unrecognized keys: "bogus", "acounts"; did you mean "accounts" for "acounts"?',
+      },
+    ]);
+  });
+  it('names the fields expected where a mapping was written as a string, a list or a flag', () => {
+    expect(issuesOf({ targets: { tags: ['certctl:backup-guard=enabled'] } }).issues).toEqual([
+      {
+        path: 'targets.tags.0',
+        message: 'Invalid input: expected object, received string; write it as fields: key, value',
+      },
+    ]);
+    expect(issuesOf({ securityHub: true }).issues).toEqual([
+      {
+        path: 'securityHub',
+        message: expect.stringMatching(
+          /^Invalid input: expected object, received boolean; write it as fields: enabled, refreshDays, /,
+        ),
+      },
+    ]);
+    expect(issuesOf({ keys: { items: { 'ca-cert': 'certctl/ca' } } }).issues).toContainEqual({
+      path: 'keys.items.ca-cert',
+      message: expect.stringMatching(
+        /received string; write it as fields: secret, region, account, jsonKey, /,
+      ),
+    });
   });
   it('names an account, project or region listed twice, with the entry it repeats', () => {
     // Prepare: the same account twice audits every scope twice (each finding counted twice, one

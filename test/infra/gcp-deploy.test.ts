@@ -929,6 +929,11 @@ describe('infra/gcp/deploy.ts', () => {
     [['--project=Certctl_Ops', '--region=europe-west1'], '--project "Certctl_Ops" is not a GCP project id'],
     [['--project=certctl-ops', '--region=europe west1'], '--region "europe west1" is not a GCP region'],
     [['--project=certctl-ops', '--region=eu-west-1'], '--region "eu-west-1" is not a GCP region'],
+    [
+      ['--project=certctl-ops', '--region=europe-wst1'],
+      '--region "europe-wst1" is not a GCP region such as europe-west1 or us-central1; did you mean europe-west1?',
+    ],
+    [['--project=certctl-ops', '--region=us-middle1'], '--region "us-middle1" is not a GCP region'],
     [['--region=europe-west1'], '--project and --region are required'],
     [
       ['--project=certctl-ops', '--region=europe-west1', '--staging-dir=/tmp/x'],

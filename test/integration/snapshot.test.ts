@@ -215,6 +215,18 @@ describe('snapshot job against the simulator', () => {
     expect(snapshotExitCode(result)).toBe(2);
   });
 
+  it('names the selected database a mistyped target likely means, and snapshots nothing', async () => {
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['certctl-prdo-db'] }, harness.deps());
+
+    // Assess
+    expect(result.results).toHaveLength(0);
+    expect(result.problems).toEqual([
+      'target certctl-prdo-db was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary; did you mean certctl-prod-db?',
+    ]);
+    expect(harness.rds.snapshots.createCalls).toBe(0);
+  });
+
   it('snapshots nothing of a named database the policy does not select (untagged), and says so', async () => {
     // Act: unrelated-db exists in us-east-1 but carries no certctl:backup-guard tag.
     const result = await runSnapshotJob(

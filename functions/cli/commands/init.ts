@@ -106,6 +106,11 @@ async function runInit(args: readonly string[], io: CliIo): Promise<number> {
   if (positionals.length > 1) {
     throw new InputError(`init writes one policy file; got ${positionals.length}: ${positionals.join(' ')}`);
   }
+  if (positionals[0]?.trim() === '') {
+    throw new InputError(
+      `init needs a file name when one is given: backup-guard init FILE.yaml, or no name for ${DEFAULT_POLICY_FILE}`,
+    );
+  }
   const file = positionals[0] ?? DEFAULT_POLICY_FILE;
   await checkOutputFile(file, 'init');
   // The starter is YAML, and the policy loader reads YAML only by extension (policy-file.ts): under

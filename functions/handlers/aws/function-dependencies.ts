@@ -6,7 +6,7 @@
  */
 
 import { AwsClientFactory } from '../../aws/clients.ts';
-import { AWS_REGION } from '../../core/aws-region.ts';
+import { awsRegionField } from '../../core/aws-region.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
@@ -50,11 +50,7 @@ export function functionDependencies<D extends AwsFunctionDependencies = AwsFunc
 }
 
 /** The `regions` a job Lambda's input may name to narrow its run (AWS region names, at least one). */
-export const runRegionsSchema = z.optional(
-  z
-    .array(z.string().check(z.regex(AWS_REGION, 'must be an AWS region name such as eu-west-1')))
-    .check(z.minLength(1)),
-);
+export const runRegionsSchema = z.optional(z.array(awsRegionField).check(z.minLength(1)));
 
 /**
  * A run's input may narrow the policy's regions, never widen them: a region the policy does not list
