@@ -35,7 +35,11 @@
  * - Encryption at rest: every S3 bucket has at least SSE-S3 since January 2023 and every GCS bucket
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
- *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
+ *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key. A
+ *   customer-managed default named by an alias is judged by the key it points to now, named with
+ *   it; a pass needs the newest dump's own key (S3 answers it by its ARN), as an alias may have been
+ *   moved since the dumps were written: without it (no dump listed, the listing unread, no key sent)
+ *   NOT_AVAILABLE, naming the alias and its key now.
  * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
  *   objects.list `kmsKeyName` names another Cloud KMS key than the default, or none under a Cloud
  *   KMS default (GCS: written with Google-managed keys before the default was set), or it carries
@@ -68,6 +72,7 @@ import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
+  isKmsAlias,
   judgeMaterialExpiry,
   kmsMaterialExpiryFix,
   materialExpiryWords,
@@ -558,7 +563,34 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
         ? `whether the KMS key ${kmsKey} is customer-managed (${keyManagerUnknown})`
         : 'which key encrypts the dumps (not sent)',
     );
+  } else {
+    const unproven = aliasNotProven(fact);
+    if (unproven) verdicts.unknown.push(unproven);
   }
+}
+
+/**
+ * S3: a default key named by an alias whose state proves nothing of the dumps unless a dump's own
+ * key does. DescribeKey on an alias describes the key it points to now; an object stays under the
+ * key the alias pointed to when it was written, and UpdateAlias moves an alias to another key
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/alias-update.html). S3 answers a dump's
+ * own key by its ARN (GetObject and HeadObject SSEKMSKeyId, "the ID of the KMS key that was used for
+ * object encryption"): with it, that key is judged ({@link judgeNewestEncryption}). Without it (no
+ * dump listed, the listing unread, a read that sent no key), what was not proven, in words.
+ */
+function aliasNotProven(fact: DumpFact): string | undefined {
+  if (fact.encryption.state !== 'read') return undefined;
+  const { kmsKey, aliasTarget, keyState, customerManagedKey } = fact.encryption.value;
+  if (kmsKey === undefined || !isKmsAlias(kmsKey) || customerManagedKey !== true) return undefined;
+  const own = fact.newest?.encryption?.kmsKey;
+  if (own !== undefined && !isKmsAlias(own)) return undefined;
+  const why =
+    fact.listing.state === 'unknown'
+      ? `the listing could not be read (${fact.listing.reason})`
+      : fact.newest === undefined
+        ? 'no dump is listed'
+        : `the newest dump ${fact.newest.object.key}'s own key was not read`;
+  return `which key encrypts the dumps (the bucket default names the alias ${kmsKey}, which points to ${aliasTarget ?? 'a key DescribeKey did not name'} (${keyState ?? 'state not sent'}) now, but a dump stays under the key the alias pointed to when it was written, and an alias can be moved; ${why})`;
 }
 
 /**
@@ -580,10 +612,13 @@ function judgeNewestEncryption(fact: DumpFact, clock: KeyClock, verdicts: Verdic
   const own = newest?.encryption;
   if (!newest || !own) return;
   const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  // The default's key, named by the dump as by the default, or by its ARN where the default's alias
+  // points to it now: judged once, as the default.
   if (
     byDefault &&
     byDefault.algorithm === own.algorithm &&
-    byDefault.kmsKey === own.kmsKey &&
+    (byDefault.kmsKey === own.kmsKey ||
+      (byDefault.aliasTarget !== undefined && byDefault.aliasTarget === own.kmsKey)) &&
     own.keyVersion === undefined
   ) {
     return;
@@ -670,6 +705,7 @@ function judgeKeyState(
     readonly keyDeleted?: true;
     readonly keyMaterialExpires?: Date;
     readonly keyRegion?: string;
+    readonly aliasTarget?: string;
   },
   verdicts: Verdicts,
   clock: KeyClock,
@@ -678,7 +714,11 @@ function judgeKeyState(
 ): void {
   const { kmsKey, keyState, keyVersion, keyDeletionDate, keyStateUnknown, keyDeleted } = encryption;
   // A dump written before a rotation is under an older version than the key's primary: name it.
-  const key = keyVersion ? `the KMS key version ${keyVersion}` : `the KMS key ${kmsKey ?? '(not named)'}`;
+  // An alias is named with the key it points to now, whose state this is.
+  const target = encryption.aliasTarget ? ` (the alias's key now: ${encryption.aliasTarget})` : '';
+  const key = keyVersion
+    ? `the KMS key version ${keyVersion}`
+    : `the KMS key ${kmsKey ?? '(not named)'}${target}`;
   // The default and the newest dump may name one key: say it once.
   const add = (list: string[], said: string) => {
     const text = `${said}${which}`;

@@ -1411,3 +1411,89 @@ describe('dumps.protection and lifecycle rules that reach none of the dumps', ()
     expect(outcome?.description).toContain('deletes noncurrent versions after 1 days');
   });
 });
+
+describe('dumps.protection of a default key named by an alias', () => {
+  const alias = 'alias/certctl-dumps';
+  const target = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const earlier = 'arn:aws:kms:eu-west-1:111122223333:key/0000abcd-12ab-34cd-56ef-1234567890ab';
+  /** The default names the alias, which DescribeKey says points to `target` (Enabled) now. */
+  function aliased(newestKey?: EncryptionConfig, listing?: DumpFact['listing']): DumpFact {
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: {
+          algorithm: 'aws:kms',
+          kmsKey: alias,
+          customerManagedKey: true,
+          keyState: 'Enabled',
+          aliasTarget: target,
+        },
+      },
+      ...(listing ? { listing, newest: undefined } : {}),
+    });
+    return newestKey && fact.newest ? { ...fact, newest: { ...fact.newest, encryption: newestKey } } : fact;
+  }
+
+  it("passes when the newest dump's own key (S3 answers its ARN) is the key the alias points to now", () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      aliased({ algorithm: 'aws:kms', kmsKey: target, customerManagedKey: true, keyState: 'Enabled' }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('judges the key that encrypted the newest dump, not the one the alias was moved to', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      aliased({ algorithm: 'aws:kms', kmsKey: earlier, customerManagedKey: true, keyState: 'Disabled' }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(`the KMS key ${earlier} that encrypts the dumps is Disabled`);
+  });
+
+  it.each([
+    ['its read sent no key', undefined],
+    ['no dump is listed', { state: 'read', objects: [], complete: true } as const],
+    ['the listing could not be read', { state: 'unknown', reason: 'AccessDenied' } as const],
+  ])(
+    "is NOT_AVAILABLE, naming the alias and the key it points to now, when the newest dump's key is not known: %s",
+    (_, listing) => {
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(aliased(undefined, listing), settingsWith());
+      // Assess: the alias may have been moved since the dumps were written.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(`the alias ${alias}`);
+      expect(outcome?.description).toContain(`${target} (Enabled)`);
+    },
+  );
+});
+
+describe('dumps.protection of an alias whose key now cannot decrypt', () => {
+  it('names the key the alias points to now, whose state it is', () => {
+    // Arrange
+    const target = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: {
+          algorithm: 'aws:kms',
+          kmsKey: 'alias/certctl-dumps',
+          customerManagedKey: true,
+          keyState: 'Disabled',
+          aliasTarget: target,
+        },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key alias/certctl-dumps (the alias's key now: ${target}) that encrypts the dumps is Disabled`,
+    );
+  });
+});
