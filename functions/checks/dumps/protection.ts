@@ -57,7 +57,9 @@
  *   be) unreadable; so does a usable KMS key whose imported key material has expired (DescribeKey
  *   `ValidTo`: KMS deletes the material then), and material expiring within the policy's
  *   `keys.expiryHorizonDays` (the default and the newest dump's own key alike) is WARNING, each
- *   with the import that fixes it; a state that proves nothing either way
+ *   with the import that fixes it; a key that is gone (KMS NotFoundException, a Cloud KMS version
+ *   DESTROYED) is fixed by a new dump under a usable key, not by a restore, and the fix of the
+ *   other problems beside it is the provider's (on GCS the locked retention policy first); a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
  *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
  *   client, no state sent) says so. On GCS the key versions the older dumps of the series are under
@@ -110,10 +112,30 @@ interface KeyClock {
   readonly horizonDays: number;
 }
 
-/** The fix of a finding whose dumps are under a key that no longer exists (see {@link Verdicts.keyGone}). */
-const KEY_GONE_FIX = deletedKmsKeyFix(
-  "take a new dump now and store it encrypted with a customer-managed key that is Enabled (the bucket default, or the upload's own SSE-KMS key), and keep that key enabled",
-);
+/**
+ * The fix of a finding whose dumps are under a key that no longer exists (see {@link Verdicts.keyGone}),
+ * by provider, and the fix of the finding's other problems beside it. On Cloud Storage a locked
+ * retention policy comes first: Object Versioning cannot be turned on beside a retention policy.
+ */
+const KEY_GONE_FIX = {
+  aws: {
+    key: deletedKmsKeyFix(
+      "take a new dump now and store it encrypted with a customer-managed key that is Enabled (the bucket default, or the upload's own SSE-KMS key), and keep that key enabled",
+    ),
+    others:
+      'turn on versioning (or Object Lock of at least the policy minimum) and block all public access on the bucket',
+  },
+  gcp: {
+    // A DESTROYED version cannot be restored (only DESTROY_SCHEDULED can); imported key material
+    // alone comes back, by importing the same material again
+    // (https://cloud.google.com/kms/docs/destroy-restore).
+    key: deletedKmsKeyFix(
+      'take a new dump now and store it under a customer-managed Cloud KMS key whose primary version is ENABLED (the bucket default key), and keep that version enabled; a version of imported key material comes back only by importing the same material again (`gcloud kms keys versions import`)',
+    ),
+    others:
+      'set a locked retention policy of at least the policy minimum (or, on a bucket without a retention policy, turn on Object Versioning: Cloud Storage refuses it beside one) and enforce public access prevention on the bucket',
+  },
+} as const;
 
 export const dumpsProtectionCheck: DumpsCheck = {
   metadata: {
@@ -158,12 +180,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
         observed,
         required,
         ...(verdicts.keyGone
-          ? {
-              remediationText:
-                problems.length > 1
-                  ? `${KEY_GONE_FIX} For the other problems: turn on versioning (or Object Lock of at least the policy minimum) and block all public access on the bucket.`
-                  : KEY_GONE_FIX,
-            }
+          ? { remediationText: keyGoneFix(fact.location.provider, problems.length > 1) }
           : materialFix(verdicts)),
       };
     }
@@ -211,6 +228,12 @@ export const dumpsProtectionCheck: DumpsCheck = {
     };
   },
 };
+
+/** The fix of a finding whose dumps are under a key that is gone, and of its other problems when it has some. */
+function keyGoneFix(provider: DumpFact['location']['provider'], others: boolean): string {
+  const fix = KEY_GONE_FIX[provider];
+  return others ? `${fix.key} For the other problems: ${fix.others}.` : fix.key;
+}
 
 /**
  * The fix of a finding that names expiring (or expired) key material: import it again, then, when
@@ -749,6 +772,13 @@ function judgeKeyState(
   }
   if (!UNUSABLE_KEY_STATES.has(keyState)) {
     add(verdicts.unknown, `whether ${key} can decrypt the dumps (its state is ${keyState})`);
+  } else if (keyState === 'DESTROYED') {
+    // Cloud KMS: the version's material is gone; no restore or enable brings it back.
+    verdicts.keyGone = true;
+    add(
+      verdicts.problems,
+      `${key} that encrypts the dumps is DESTROYED: its key material is destroyed, and no dump it encrypts can be decrypted`,
+    );
   } else if (keyState === 'PendingDeletion' || keyState === 'DESTROY_SCHEDULED') {
     const what = keyState === 'PendingDeletion' ? 'deletion' : 'destruction (DESTROY_SCHEDULED)';
     const done = keyState === 'PendingDeletion' ? 'it is deleted' : 'its material is destroyed';

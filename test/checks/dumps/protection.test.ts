@@ -123,7 +123,7 @@ describe('dumps.protection', () => {
       );
     });
 
-    it.each(['DISABLED', 'DESTROYED', 'IMPORT_FAILED'])('fails when the primary version is %s', (state) => {
+    it.each(['DISABLED', 'IMPORT_FAILED'])('fails when the primary version is %s', (state) => {
       const outcome = dumpsProtectionCheck.evaluate(withKey({ keyState: state }), settingsWith());
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toBe(
@@ -1495,5 +1495,49 @@ describe('dumps.protection of an alias whose key now cannot decrypt', () => {
     expect(outcome?.description).toContain(
       `the KMS key alias/certctl-dumps (the alias's key now: ${target}) that encrypts the dumps is Disabled`,
     );
+  });
+});
+
+describe('dumps.protection of a Cloud Storage bucket whose Cloud KMS key version is DESTROYED', () => {
+  const KEY = 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k';
+  const destroyed = (overrides: Partial<DumpFact> = {}) =>
+    gcsFact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'cloud-kms', kmsKey: KEY, customerManagedKey: true, keyState: 'DESTROYED' },
+      },
+      ...overrides,
+    });
+
+  it('says the material is gone, and the fix is a new dump under an enabled Cloud KMS key, not a restore', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(destroyed(), settingsWith());
+    // Assess: a DESTROYED version cannot be restored or enabled (only DESTROY_SCHEDULED can).
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is DESTROYED: its key material is destroyed, and no dump it encrypts can be decrypted.`,
+    );
+    expect(outcome?.remediationText).toMatch(/^The key cannot be restored: take a new dump now/);
+    expect(outcome?.remediationText).toContain('Cloud KMS');
+    expect(outcome?.remediationText).not.toMatch(/SSE-KMS|Object Lock|versions restore/);
+  });
+
+  it('gives the Cloud Storage fix for the other problems: the locked retention policy first, no Object Lock', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      destroyed({
+        publicAccess: {
+          state: 'read',
+          value: { blocked: false, detail: 'publicAccessPrevention=inherited' },
+        },
+      }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toContain(
+      'For the other problems: set a locked retention policy of at least the policy minimum (or, on a bucket without a retention policy, turn on Object Versioning: Cloud Storage refuses it beside one) and enforce public access prevention on the bucket.',
+    );
+    expect(outcome?.remediationText).not.toMatch(/Object Lock|block all public access/);
   });
 });
