@@ -598,21 +598,23 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
  * key the alias pointed to when it was written, and UpdateAlias moves an alias to another key
  * (https://docs.aws.amazon.com/kms/latest/developerguide/alias-update.html). S3 answers a dump's
  * own key by its ARN (GetObject and HeadObject SSEKMSKeyId, "the ID of the KMS key that was used for
- * object encryption"): with it, that key is judged ({@link judgeNewestEncryption}). Without it (no
- * dump listed, the listing unread, a read that sent no key), what was not proven, in words.
+ * object encryption"): with it, that key is judged ({@link judgeNewestEncryption}), as is an own
+ * encryption without a key (SSE-S3). Without it (no dump listed, the listing unread, a read that sent
+ * no encryption), what was not proven, in words.
  */
 function aliasNotProven(fact: DumpFact): string | undefined {
   if (fact.encryption.state !== 'read') return undefined;
   const { kmsKey, aliasTarget, keyState, customerManagedKey } = fact.encryption.value;
   if (kmsKey === undefined || !isKmsAlias(kmsKey) || customerManagedKey !== true) return undefined;
-  const own = fact.newest?.encryption?.kmsKey;
-  if (own !== undefined && !isKmsAlias(own)) return undefined;
+  // The newest dump's own encryption, when read and not naming a key by an alias, is judged itself.
+  const own = fact.newest?.encryption;
+  if (own !== undefined && !(own.kmsKey !== undefined && isKmsAlias(own.kmsKey))) return undefined;
   const why =
     fact.listing.state === 'unknown'
       ? `the listing could not be read (${fact.listing.reason})`
       : fact.newest === undefined
         ? 'no dump is listed'
-        : `the newest dump ${fact.newest.object.key}'s own key was not read`;
+        : `the newest dump ${fact.newest.object.key}'s own encryption was not read`;
   return `which key encrypts the dumps (the bucket default names the alias ${kmsKey}, which points to ${aliasTarget ?? 'a key DescribeKey did not name'} (${keyState ?? 'state not sent'}) now, but a dump stays under the key the alias pointed to when it was written, and an alias can be moved; ${why})`;
 }
 

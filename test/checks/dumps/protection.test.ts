@@ -1455,6 +1455,17 @@ describe('dumps.protection of a default key named by an alias', () => {
     expect(outcome?.description).toContain(`the KMS key ${earlier} that encrypts the dumps is Disabled`);
   });
 
+  it('warns, not NOT_AVAILABLE, when the newest dump says it was uploaded with SSE-S3: its own encryption is known', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      aliased({ algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('is encrypted with SSE-S3 (AES256)');
+  });
+
   it.each([
     ['its read sent no key', undefined],
     ['no dump is listed', { state: 'read', objects: [], complete: true } as const],
