@@ -496,6 +496,7 @@ export type KeyManagerReading =
       readonly deletionDate?: Date;
       readonly materialExpires?: Date;
       readonly region?: string;
+      readonly aliasTarget?: string;
     }
   | { readonly customerManaged: undefined; readonly reason: string; readonly deleted?: true };
 
@@ -516,7 +517,7 @@ export class S3KeyManagers {
   /** Who manages `key`, named by the encryption of a bucket in `bucketRegion`. */
   async manager(key: string, bucketRegion: string): Promise<KeyManagerReading> {
     try {
-      const { manager, unreadReason, state, deletionDate, deleted, materialExpires, region } =
+      const { manager, unreadReason, state, deletionDate, deleted, materialExpires, region, aliasTarget } =
         await this.#describe(key, bucketRegion);
       if (manager !== undefined) {
         return {
@@ -525,6 +526,7 @@ export class S3KeyManagers {
           ...(deletionDate === undefined ? {} : { deletionDate }),
           ...(materialExpires === undefined ? {} : { materialExpires }),
           ...(region === undefined ? {} : { region }),
+          ...(aliasTarget === undefined ? {} : { aliasTarget }),
         };
       }
       return {
@@ -584,6 +586,7 @@ async function encryptionOf(
     algorithm,
     kmsKey,
     customerManagedKey: manager.customerManaged,
+    ...(manager.aliasTarget === undefined ? {} : { aliasTarget: manager.aliasTarget }),
     ...(manager.state === undefined ? {} : { keyState: manager.state }),
     ...(manager.deletionDate === undefined ? {} : { keyDeletionDate: manager.deletionDate }),
     // Expiring material is fixed by a command on the key, which names the region it is in.
@@ -656,7 +659,8 @@ export class S3DumpBucket {
   /**
    * How the newest dump is encrypted: the default's reading when it is the default's algorithm and
    * key (GetObject names the key by its ARN, the default may name it by its bare id), so that key
-   * is not described twice; else its own reading.
+   * is not described twice; named by its ARN when the default names it by an alias that points to it
+   * (the dump's own key proves that key, not the alias); else its own reading.
    */
   async newestEncryption(rule: {
     readonly SSEAlgorithm?: string;
@@ -669,6 +673,15 @@ export class S3DumpBucket {
       this.#sameKey(encryption.value.kmsKey, rule.KMSMasterKeyID)
     ) {
       return encryption.value;
+    }
+    if (
+      encryption.state === 'read' &&
+      encryption.value.algorithm === rule.SSEAlgorithm &&
+      encryption.value.aliasTarget !== undefined &&
+      encryption.value.aliasTarget === rule.KMSMasterKeyID
+    ) {
+      const { aliasTarget, ...byTarget } = encryption.value;
+      return { ...byTarget, kmsKey: aliasTarget };
     }
     return this.#encryptionOf(rule);
   }

@@ -216,21 +216,30 @@ async function encryptionOf(
     })),
   ];
   const keys = await Promise.all(
-    ids.map(({ id, region: keyRegion }) =>
-      id === undefined || id === DEFAULT_KEY_ALIAS || id.endsWith(`:${DEFAULT_KEY_ALIAS}`)
+    ids.map(({ id, region: keyRegion }, index) =>
+      // DescribeSecret omits the secret's own KmsKeyId for aws/secretsmanager; a ReplicationStatus
+      // entry names that key `alias/aws/secretsmanager` (the API reference's ReplicateSecretToRegions
+      // example, the AWS CLI's describe-secret example), so an entry without one says nothing.
+      index > 0 && id === undefined
         ? Promise.resolve<EncryptionKey>({
-            // A replica's AWS-managed key is its own region's: named with the region, so a secret
-            // and its replica on the default key do not read as the same key twice.
-            id: `${id ?? 'aws/secretsmanager'}${keyRegion !== undefined && keyRegion !== region ? ` (${keyRegion})` : ''}`,
-            manager: 'PROVIDER',
+            id: 'KmsKeyId not sent',
+            manager: undefined,
+            unreadReason: `DescribeSecret's ReplicationStatus entry for the replica in ${keyRegion ?? 'an unnamed region'} did not send its KmsKeyId, so which key encrypts that replica is not known`,
           })
-        : keyRegion === undefined && regionOfKmsArn(id) === undefined
+        : id === undefined || id === DEFAULT_KEY_ALIAS || id.endsWith(`:${DEFAULT_KEY_ALIAS}`)
           ? Promise.resolve<EncryptionKey>({
-              id,
-              manager: undefined,
-              unreadReason: 'the replica region of this key was not reported',
+              // A replica's AWS-managed key is its own region's: named with the region, so a secret
+              // and its replica on the default key do not read as the same key twice.
+              id: `${id ?? 'aws/secretsmanager'}${keyRegion !== undefined && keyRegion !== region ? ` (${keyRegion})` : ''}`,
+              manager: 'PROVIDER',
             })
-          : describeKey(id, keyRegion ?? region),
+          : keyRegion === undefined && regionOfKmsArn(id) === undefined
+            ? Promise.resolve<EncryptionKey>({
+                id,
+                manager: undefined,
+                unreadReason: 'the replica region of this key was not reported',
+              })
+            : describeKey(id, keyRegion ?? region),
     ),
   );
   // The replicas' keys (after the secret's own) say whose they are; so does the secret's own when

@@ -263,6 +263,13 @@ export interface EncryptionConfig {
    * undefined when not known (S3: a named key KMS DescribeKey did not answer for).
    */
   readonly customerManagedKey: boolean | undefined;
+  /**
+   * S3, a key named by an alias (`alias/…` or an alias ARN): the ARN of the key the alias points to
+   * now (DescribeKey `KeyMetadata.Arn`), whose manager and state the others are. An object stays
+   * under the key the alias pointed to when it was written, and an alias can be moved (UpdateAlias),
+   * so only an object's own key (S3 answers it by its ARN) proves which key encrypts it.
+   */
+  readonly aliasTarget?: string;
   /** Why `customerManagedKey` is undefined for a named key (`KMS DescribeKey failed: …`). */
   readonly keyManagerUnknown?: string;
   /**

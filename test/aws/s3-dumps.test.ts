@@ -110,6 +110,21 @@ beforeAll(async () => {
               name,
               encryption: { algorithm: 'aws:kms' as const, kmsKeyId },
             })),
+            // The default names the CMK by its alias, but the dumps were written while the alias
+            // pointed to a key now pending deletion (S3 keeps an object under the key used at PUT).
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-alias-moved',
+              encryption: { algorithm: 'aws:kms', kmsKeyId: 'alias/certctl-dumps' },
+              uploadEncryption: { algorithm: 'aws:kms', kmsKeyId: DELETING_CMK_ID },
+            },
+            // The default names the CMK by its alias, and no dump is there to say which key encrypts them.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-alias-empty',
+              encryption: { algorithm: 'aws:kms', kmsKeyId: 'alias/certctl-dumps' },
+              series: [],
+            },
             // The default is the CMK, but the dump job uploads with its own encryption header.
             { ...HEALTHY, name: 'certctl-dumps-sse-s3-upload', uploadEncryption: { algorithm: 'AES256' } },
             {
@@ -668,10 +683,49 @@ describe('the default encryption key', () => {
     expect(outcome?.description).toContain('the AWS-managed key aws/s3');
   });
 
+  it('reads a default key named by an alias with the key it points to now, and protection passes on the newest dump under that key (S3 answers its ARN)', async () => {
+    // Act
+    const fact = await read('certctl-dumps-key-alias');
+    // Assess
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: {
+        algorithm: 'aws:kms',
+        kmsKey: 'alias/certctl-dumps',
+        aliasTarget: CMK_ARN,
+        customerManagedKey: true,
+        keyState: 'Enabled',
+      },
+    });
+    expect(fact.newest?.encryption?.kmsKey).toBe(CMK_ARN);
+    expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+  });
+
+  it('fails on the key the dumps were written under when the alias the default names has moved to another key', async () => {
+    // Act
+    const fact = await read('certctl-dumps-alias-moved');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key ${DELETING_CMK_ARN} that encrypts the dumps is scheduled for deletion`,
+    );
+  });
+
+  it('is NOT_AVAILABLE when the default names an alias and no dump says which key encrypts the dumps', async () => {
+    // Act
+    const fact = await read('certctl-dumps-alias-empty');
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: the alias's key now (Enabled) may not be the one the dumps were written under.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `the bucket default names the alias alias/certctl-dumps, which points to ${CMK_ARN} (Enabled) now`,
+    );
+  });
+
   it.each([
     ['its key ARN', 'certctl-dumps', CMK_ARN],
     ['its key id, in the bucket region', 'certctl-dumps-key-id', CMK_ID],
-    ['an alias', 'certctl-dumps-key-alias', 'alias/certctl-dumps'],
   ])(
     'reads a customer-managed key named by %s as customer-managed, and protection passes',
     async (_, bucket, key) => {
@@ -834,9 +888,17 @@ describe('the default encryption key', () => {
     sim.resetStats();
     // Act
     const fact = await read('certctl-dumps-aws-alias');
-    // Assess
-    expect(fact.encryption).toMatchObject({ state: 'read', value: { customerManagedKey: false } });
-    expect(sim.stats().byOperation['kms:DescribeKey']).toBeUndefined();
+    // Assess: the one DescribeKey is the newest dump's key, which S3 names by its key ARN.
+    expect(fact.encryption).toEqual({
+      state: 'read',
+      value: {
+        algorithm: 'aws:kms',
+        kmsKey: `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/aws/s3`,
+        customerManagedKey: false,
+      },
+    });
+    expect(fact.newest?.encryption).toMatchObject({ kmsKey: AWS_S3_KEY_ARN, customerManagedKey: false });
+    expect(sim.stats().byOperation['kms:DescribeKey']).toBe(1);
   });
 
   it('reads the newest dump as encrypted by the default key, without describing it again, when S3 names that key by its ARN', async () => {

@@ -757,7 +757,7 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
     // dumps.retention counts could no longer be decrypted. Each version is read once.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
-      `the KMS key version ${V1} that encrypts the dumps is DESTROYED: no dump it encrypts can be decrypted while it is (33 older dumps of the series, the newest prod/certctl-32.dump)`,
+      `the KMS key version ${V1} that encrypts the dumps is DESTROYED: its key material is destroyed, and no dump it encrypts can be decrypted (33 older dumps of the series, the newest prod/certctl-32.dump)`,
     );
     expect(reads.filter((name) => name === V1)).toHaveLength(1);
   });
@@ -771,7 +771,7 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
     // Assess
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      `the KMS key version ${V1} that encrypts the dumps is DESTROYED: no dump it encrypts can be decrypted while it is (33 older dumps of the series, the newest prod/certctl-32.dump, all written before the 2 days the policy asks for)`,
+      `the KMS key version ${V1} that encrypts the dumps is DESTROYED: its key material is destroyed, and no dump it encrypts can be decrypted (33 older dumps of the series, the newest prod/certctl-32.dump, all written before the 2 days the policy asks for)`,
     );
   });
 

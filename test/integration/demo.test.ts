@@ -144,8 +144,9 @@ describe('npm run demo', () => {
     expect(keys('certctl/tls')).toEqual(['ok', 'ok', 'FAIL H', 'ok', 'ok']);
     // On the AWS-managed default key.
     expect(keys('certctl/api-keys')).toEqual(['ok', 'ok', 'ok', 'FAIL M', 'ok']);
-    // Its replica too, each key named with its place (not the same name twice).
-    expect(prose).toContain('keys=aws/secretsmanager,aws/secretsmanager (us-east-1)');
+    // Its replica too (ReplicationStatus names that key by its alias), each key named with its
+    // place (not the same name twice).
+    expect(prose).toContain('keys=aws/secretsmanager,alias/aws/secretsmanager (us-east-1)');
     // A replica out of sync.
     expect(keys('certctl/config-encryption-key')).toEqual(['ok', 'ok', 'FAIL H', 'ok', 'ok']);
     // An expired CA certificate in a trust bundle, and an RA key that does not match its certificate.

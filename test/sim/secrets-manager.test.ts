@@ -114,10 +114,17 @@ describe('simulated Secrets Manager, a replicated secret', () => {
     const described = await client.send(new DescribeSecretCommand({ SecretId: 'certctl/replicated' }));
 
     // Assess: a Failed replica the scenario gives no message for has none (not an InProgress message).
+    // Each replica on its region's default key names it as the API reference's examples do.
+    const key = 'alias/aws/secretsmanager';
     expect(described.ReplicationStatus).toEqual([
-      { Region: 'us-east-1', Status: 'InSync', StatusMessage: 'Replication succeeded' },
-      { Region: 'us-west-2', Status: 'Failed' },
-      { Region: 'eu-central-1', Status: 'InProgress', StatusMessage: 'Replication in progress' },
+      { Region: 'us-east-1', KmsKeyId: key, Status: 'InSync', StatusMessage: 'Replication succeeded' },
+      { Region: 'us-west-2', KmsKeyId: key, Status: 'Failed' },
+      {
+        Region: 'eu-central-1',
+        KmsKeyId: key,
+        Status: 'InProgress',
+        StatusMessage: 'Replication in progress',
+      },
     ]);
   });
 });

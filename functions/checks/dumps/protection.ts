@@ -35,7 +35,11 @@
  * - Encryption at rest: every S3 bucket has at least SSE-S3 since January 2023 and every GCS bucket
  *   Google-managed keys; a customer-managed KMS key is preferred (its key policy is a second lock
  *   on who reads the dumps), so anything else is WARNING. A named S3 key whose manager KMS did not
- *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key.
+ *   tell (DescribeKey denied or failed) is NOT_AVAILABLE: a key ARN may name the aws/s3 key. A
+ *   customer-managed default named by an alias is judged by the key it points to now, named with
+ *   it; a pass needs the newest dump's own key (S3 answers it by its ARN), as an alias may have been
+ *   moved since the dumps were written: without it (no dump listed, the listing unread, no key sent)
+ *   NOT_AVAILABLE, naming the alias and its key now.
  * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
  *   objects.list `kmsKeyName` names another Cloud KMS key than the default, or none under a Cloud
  *   KMS default (GCS: written with Google-managed keys before the default was set), or it carries
@@ -53,7 +57,9 @@
  *   be) unreadable; so does a usable KMS key whose imported key material has expired (DescribeKey
  *   `ValidTo`: KMS deletes the material then), and material expiring within the policy's
  *   `keys.expiryHorizonDays` (the default and the newest dump's own key alike) is WARNING, each
- *   with the import that fixes it; a state that proves nothing either way
+ *   with the import that fixes it; a key that is gone (KMS NotFoundException, a Cloud KMS version
+ *   DESTROYED) is fixed by a new dump under a usable key, not by a restore, and the fix of the
+ *   other problems beside it is the provider's (on GCS the locked retention policy first); a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
  *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
  *   client, no state sent) says so. On GCS the key versions the older dumps of the series are under
@@ -68,6 +74,7 @@ import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
+  isKmsAlias,
   judgeMaterialExpiry,
   kmsMaterialExpiryFix,
   materialExpiryWords,
@@ -105,10 +112,30 @@ interface KeyClock {
   readonly horizonDays: number;
 }
 
-/** The fix of a finding whose dumps are under a key that no longer exists (see {@link Verdicts.keyGone}). */
-const KEY_GONE_FIX = deletedKmsKeyFix(
-  "take a new dump now and store it encrypted with a customer-managed key that is Enabled (the bucket default, or the upload's own SSE-KMS key), and keep that key enabled",
-);
+/**
+ * The fix of a finding whose dumps are under a key that no longer exists (see {@link Verdicts.keyGone}),
+ * by provider, and the fix of the finding's other problems beside it. On Cloud Storage a locked
+ * retention policy comes first: Object Versioning cannot be turned on beside a retention policy.
+ */
+const KEY_GONE_FIX = {
+  aws: {
+    key: deletedKmsKeyFix(
+      "take a new dump now and store it encrypted with a customer-managed key that is Enabled (the bucket default, or the upload's own SSE-KMS key), and keep that key enabled",
+    ),
+    others:
+      'turn on versioning (or Object Lock of at least the policy minimum) and block all public access on the bucket',
+  },
+  gcp: {
+    // A DESTROYED version cannot be restored (only DESTROY_SCHEDULED can); imported key material
+    // alone comes back, by importing the same material again
+    // (https://cloud.google.com/kms/docs/destroy-restore).
+    key: deletedKmsKeyFix(
+      'take a new dump now and store it under a customer-managed Cloud KMS key whose primary version is ENABLED (the bucket default key), and keep that version enabled; a version of imported key material comes back only by importing the same material again (`gcloud kms keys versions import`)',
+    ),
+    others:
+      'set a locked retention policy of at least the policy minimum (or, on a bucket without a retention policy, turn on Object Versioning: Cloud Storage refuses it beside one) and enforce public access prevention on the bucket',
+  },
+} as const;
 
 export const dumpsProtectionCheck: DumpsCheck = {
   metadata: {
@@ -153,12 +180,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
         observed,
         required,
         ...(verdicts.keyGone
-          ? {
-              remediationText:
-                problems.length > 1
-                  ? `${KEY_GONE_FIX} For the other problems: turn on versioning (or Object Lock of at least the policy minimum) and block all public access on the bucket.`
-                  : KEY_GONE_FIX,
-            }
+          ? { remediationText: keyGoneFix(fact.location.provider, problems.length > 1) }
           : materialFix(verdicts)),
       };
     }
@@ -206,6 +228,12 @@ export const dumpsProtectionCheck: DumpsCheck = {
     };
   },
 };
+
+/** The fix of a finding whose dumps are under a key that is gone, and of its other problems when it has some. */
+function keyGoneFix(provider: DumpFact['location']['provider'], others: boolean): string {
+  const fix = KEY_GONE_FIX[provider];
+  return others ? `${fix.key} For the other problems: ${fix.others}.` : fix.key;
+}
 
 /**
  * The fix of a finding that names expiring (or expired) key material: import it again, then, when
@@ -558,7 +586,36 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
         ? `whether the KMS key ${kmsKey} is customer-managed (${keyManagerUnknown})`
         : 'which key encrypts the dumps (not sent)',
     );
+  } else {
+    const unproven = aliasNotProven(fact);
+    if (unproven) verdicts.unknown.push(unproven);
   }
+}
+
+/**
+ * S3: a default key named by an alias whose state proves nothing of the dumps unless a dump's own
+ * key does. DescribeKey on an alias describes the key it points to now; an object stays under the
+ * key the alias pointed to when it was written, and UpdateAlias moves an alias to another key
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/alias-update.html). S3 answers a dump's
+ * own key by its ARN (GetObject and HeadObject SSEKMSKeyId, "the ID of the KMS key that was used for
+ * object encryption"): with it, that key is judged ({@link judgeNewestEncryption}), as is an own
+ * encryption without a key (SSE-S3). Without it (no dump listed, the listing unread, a read that sent
+ * no encryption), what was not proven, in words.
+ */
+function aliasNotProven(fact: DumpFact): string | undefined {
+  if (fact.encryption.state !== 'read') return undefined;
+  const { kmsKey, aliasTarget, keyState, customerManagedKey } = fact.encryption.value;
+  if (kmsKey === undefined || !isKmsAlias(kmsKey) || customerManagedKey !== true) return undefined;
+  // The newest dump's own encryption, when read and not naming a key by an alias, is judged itself.
+  const own = fact.newest?.encryption;
+  if (own !== undefined && !(own.kmsKey !== undefined && isKmsAlias(own.kmsKey))) return undefined;
+  const why =
+    fact.listing.state === 'unknown'
+      ? `the listing could not be read (${fact.listing.reason})`
+      : fact.newest === undefined
+        ? 'no dump is listed'
+        : `the newest dump ${fact.newest.object.key}'s own encryption was not read`;
+  return `which key encrypts the dumps (the bucket default names the alias ${kmsKey}, which points to ${aliasTarget ?? 'a key DescribeKey did not name'} (${keyState ?? 'state not sent'}) now, but a dump stays under the key the alias pointed to when it was written, and an alias can be moved; ${why})`;
 }
 
 /**
@@ -580,10 +637,13 @@ function judgeNewestEncryption(fact: DumpFact, clock: KeyClock, verdicts: Verdic
   const own = newest?.encryption;
   if (!newest || !own) return;
   const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  // The default's key, named by the dump as by the default, or by its ARN where the default's alias
+  // points to it now: judged once, as the default.
   if (
     byDefault &&
     byDefault.algorithm === own.algorithm &&
-    byDefault.kmsKey === own.kmsKey &&
+    (byDefault.kmsKey === own.kmsKey ||
+      (byDefault.aliasTarget !== undefined && byDefault.aliasTarget === own.kmsKey)) &&
     own.keyVersion === undefined
   ) {
     return;
@@ -670,6 +730,7 @@ function judgeKeyState(
     readonly keyDeleted?: true;
     readonly keyMaterialExpires?: Date;
     readonly keyRegion?: string;
+    readonly aliasTarget?: string;
   },
   verdicts: Verdicts,
   clock: KeyClock,
@@ -678,7 +739,11 @@ function judgeKeyState(
 ): void {
   const { kmsKey, keyState, keyVersion, keyDeletionDate, keyStateUnknown, keyDeleted } = encryption;
   // A dump written before a rotation is under an older version than the key's primary: name it.
-  const key = keyVersion ? `the KMS key version ${keyVersion}` : `the KMS key ${kmsKey ?? '(not named)'}`;
+  // An alias is named with the key it points to now, whose state this is.
+  const target = encryption.aliasTarget ? ` (the alias's key now: ${encryption.aliasTarget})` : '';
+  const key = keyVersion
+    ? `the KMS key version ${keyVersion}`
+    : `the KMS key ${kmsKey ?? '(not named)'}${target}`;
   // The default and the newest dump may name one key: say it once.
   const add = (list: string[], said: string) => {
     const text = `${said}${which}`;
@@ -709,6 +774,13 @@ function judgeKeyState(
   }
   if (!UNUSABLE_KEY_STATES.has(keyState)) {
     add(verdicts.unknown, `whether ${key} can decrypt the dumps (its state is ${keyState})`);
+  } else if (keyState === 'DESTROYED') {
+    // Cloud KMS: the version's material is gone; no restore or enable brings it back.
+    verdicts.keyGone = true;
+    add(
+      verdicts.problems,
+      `${key} that encrypts the dumps is DESTROYED: its key material is destroyed, and no dump it encrypts can be decrypted`,
+    );
   } else if (keyState === 'PendingDeletion' || keyState === 'DESTROY_SCHEDULED') {
     const what = keyState === 'PendingDeletion' ? 'deletion' : 'destruction (DESTROY_SCHEDULED)';
     const done = keyState === 'PendingDeletion' ? 'it is deleted' : 'its material is destroyed';

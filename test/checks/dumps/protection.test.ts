@@ -123,7 +123,7 @@ describe('dumps.protection', () => {
       );
     });
 
-    it.each(['DISABLED', 'DESTROYED', 'IMPORT_FAILED'])('fails when the primary version is %s', (state) => {
+    it.each(['DISABLED', 'IMPORT_FAILED'])('fails when the primary version is %s', (state) => {
       const outcome = dumpsProtectionCheck.evaluate(withKey({ keyState: state }), settingsWith());
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toBe(
@@ -1409,5 +1409,146 @@ describe('dumps.protection and lifecycle rules that reach none of the dumps', ()
     );
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain('deletes noncurrent versions after 1 days');
+  });
+});
+
+describe('dumps.protection of a default key named by an alias', () => {
+  const alias = 'alias/certctl-dumps';
+  const target = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const earlier = 'arn:aws:kms:eu-west-1:111122223333:key/0000abcd-12ab-34cd-56ef-1234567890ab';
+  /** The default names the alias, which DescribeKey says points to `target` (Enabled) now. */
+  function aliased(newestKey?: EncryptionConfig, listing?: DumpFact['listing']): DumpFact {
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: {
+          algorithm: 'aws:kms',
+          kmsKey: alias,
+          customerManagedKey: true,
+          keyState: 'Enabled',
+          aliasTarget: target,
+        },
+      },
+      ...(listing ? { listing, newest: undefined } : {}),
+    });
+    return newestKey && fact.newest ? { ...fact, newest: { ...fact.newest, encryption: newestKey } } : fact;
+  }
+
+  it("passes when the newest dump's own key (S3 answers its ARN) is the key the alias points to now", () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      aliased({ algorithm: 'aws:kms', kmsKey: target, customerManagedKey: true, keyState: 'Enabled' }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('judges the key that encrypted the newest dump, not the one the alias was moved to', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      aliased({ algorithm: 'aws:kms', kmsKey: earlier, customerManagedKey: true, keyState: 'Disabled' }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(`the KMS key ${earlier} that encrypts the dumps is Disabled`);
+  });
+
+  it('warns, not NOT_AVAILABLE, when the newest dump says it was uploaded with SSE-S3: its own encryption is known', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      aliased({ algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('is encrypted with SSE-S3 (AES256)');
+  });
+
+  it.each([
+    ['its read sent no key', undefined],
+    ['no dump is listed', { state: 'read', objects: [], complete: true } as const],
+    ['the listing could not be read', { state: 'unknown', reason: 'AccessDenied' } as const],
+  ])(
+    "is NOT_AVAILABLE, naming the alias and the key it points to now, when the newest dump's key is not known: %s",
+    (_, listing) => {
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(aliased(undefined, listing), settingsWith());
+      // Assess: the alias may have been moved since the dumps were written.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(`the alias ${alias}`);
+      expect(outcome?.description).toContain(`${target} (Enabled)`);
+    },
+  );
+});
+
+describe('dumps.protection of an alias whose key now cannot decrypt', () => {
+  it('names the key the alias points to now, whose state it is', () => {
+    // Arrange
+    const target = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: {
+          algorithm: 'aws:kms',
+          kmsKey: 'alias/certctl-dumps',
+          customerManagedKey: true,
+          keyState: 'Disabled',
+          aliasTarget: target,
+        },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the KMS key alias/certctl-dumps (the alias's key now: ${target}) that encrypts the dumps is Disabled`,
+    );
+  });
+});
+
+describe('dumps.protection of a Cloud Storage bucket whose Cloud KMS key version is DESTROYED', () => {
+  const KEY = 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k';
+  const destroyed = (overrides: Partial<DumpFact> = {}) =>
+    gcsFact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'cloud-kms', kmsKey: KEY, customerManagedKey: true, keyState: 'DESTROYED' },
+      },
+      ...overrides,
+    });
+
+  it('says the material is gone, and the fix is a new dump under an enabled Cloud KMS key, not a restore', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(destroyed(), settingsWith());
+    // Assess: a DESTROYED version cannot be restored or enabled (only DESTROY_SCHEDULED can).
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is DESTROYED: its key material is destroyed, and no dump it encrypts can be decrypted.`,
+    );
+    expect(outcome?.remediationText).toMatch(/^The key cannot be restored: take a new dump now/);
+    expect(outcome?.remediationText).toContain('Cloud KMS');
+    expect(outcome?.remediationText).not.toMatch(/SSE-KMS|Object Lock|versions restore/);
+  });
+
+  it('gives the Cloud Storage fix for the other problems: the locked retention policy first, no Object Lock', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      destroyed({
+        publicAccess: {
+          state: 'read',
+          value: { blocked: false, detail: 'publicAccessPrevention=inherited' },
+        },
+      }),
+      settingsWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toContain(
+      'For the other problems: set a locked retention policy of at least the policy minimum (or, on a bucket without a retention policy, turn on Object Versioning: Cloud Storage refuses it beside one) and enforce public access prevention on the bucket.',
+    );
+    expect(outcome?.remediationText).not.toMatch(/Object Lock|block all public access/);
   });
 });

@@ -109,6 +109,29 @@ export class KmsService extends AwsJsonFaults implements SimService {
     return alias ? this.#awsManaged(account, region, alias) : undefined;
   }
 
+  /** The key `name` (a key id or an alias name) names in an account and region, if any. */
+  #named(account: string, region: string, name: string): Key | undefined {
+    return (
+      this.#keys.find(
+        (candidate) =>
+          candidate.account === account &&
+          candidate.region === region &&
+          (candidate.id === name || candidate.aliases.includes(name)),
+      ) ?? this.#awsManagedNamed(account, region, name)
+    );
+  }
+
+  /**
+   * The ARN of the key an alias (name, or alias ARN) of an account and region points to now, as a
+   * service resolves it when it encrypts (S3 answers an object's key by that ARN); undefined when no
+   * key of the scenario has it.
+   */
+  aliasTargetArn(account: string, region: string, alias: string): string | undefined {
+    const arn = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):alias\/(.+)$/.exec(alias);
+    const key = this.#named(arn?.[2] ?? account, arn?.[1] ?? region, arn ? `alias/${arn[3]}` : alias);
+    return key && `arn:aws:kms:${key.region}:${key.account}:key/${key.id}`;
+  }
+
   handle(request: SimRequest, context: SimContext): SimResponse {
     const caller = this.callerOf(request);
     if (typeof caller !== 'string') return caller;
@@ -131,13 +154,7 @@ export class KmsService extends AwsJsonFaults implements SimService {
     const account = arn?.[2] ?? caller;
     if (arn && arn[1] !== region) return awsJsonError(400, 'NotFoundException', `Invalid arn ${arn[1]}`);
     const name = arn ? (arn[3] === 'alias' ? `alias/${arn[4]}` : arn[4]) : keyId;
-    const key =
-      this.#keys.find(
-        (candidate) =>
-          candidate.account === account &&
-          candidate.region === region &&
-          (candidate.id === name || candidate.aliases.includes(name ?? '')),
-      ) ?? (name ? this.#awsManagedNamed(account, region, name) : undefined);
+    const key = name ? this.#named(account, region, name) : undefined;
     if (!key) {
       return awsJsonError(
         400,

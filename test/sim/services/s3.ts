@@ -35,6 +35,7 @@ import { escapeXml } from '../protocols/aws-query.ts';
 import type { Scenario } from '../scenario.ts';
 import { absoluteTime, accountIdSchema, regionSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
+import { KmsService } from './kms.ts';
 import { bucketContentsFields, bucketObjects, byteRange, type StoredObject } from './object-store.ts';
 
 export const S3_SERVICE = 's3';
@@ -353,9 +354,12 @@ export class S3Sim implements SimService {
   readonly #buckets = new Map<string, Bucket>();
   readonly #accounts = new Map<string, z.output<typeof s3AccountSchema>>();
   readonly #context: SimContext;
+  /** The scenario's KMS, which resolves an alias a bucket or an upload names to its key. */
+  readonly #kms: KmsService | undefined;
 
-  constructor(section: unknown, context: SimContext) {
+  constructor(section: unknown, context: SimContext, kms?: KmsService) {
     this.#context = context;
+    this.#kms = kms;
     const parsed = s3SectionSchema.parse(section ?? {});
     for (const account of parsed.accounts) this.#accounts.set(account.account, account);
     for (const bucket of parsed.buckets) {
@@ -624,13 +628,16 @@ export class S3Sim implements SimService {
     if (encryption !== 'none') {
       headers['x-amz-server-side-encryption'] = encryption.algorithm;
       if (encryption.kmsKeyId) {
-        // S3 answers with the key's ARN however the key was named; a bare key id is a key of the
-        // bucket's account and region. (An alias is sent as named: resolving it is KMS's.)
-        headers['x-amz-server-side-encryption-aws-kms-key-id'] = /^(mrk-)?[0-9a-f-]{32,36}$/.test(
-          encryption.kmsKeyId,
-        )
-          ? `arn:aws:kms:${bucket.region}:${bucket.account}:key/${encryption.kmsKeyId}`
-          : encryption.kmsKeyId;
+        // S3 answers with the ARN of the key that encrypted the object ("the ID of the KMS key that
+        // was used for object encryption", API_GetObject SSEKMSKeyId) however the key was named: a
+        // bare key id is a key of the bucket's account and region, an alias the key it points to
+        // (in the scenario's KMS; one it does not have is sent as named).
+        const { kmsKeyId } = encryption;
+        headers['x-amz-server-side-encryption-aws-kms-key-id'] = /^(mrk-)?[0-9a-f-]{32,36}$/.test(kmsKeyId)
+          ? `arn:aws:kms:${bucket.region}:${bucket.account}:key/${kmsKeyId}`
+          : /(^|:)alias\//.test(kmsKeyId)
+            ? (this.#kms?.aliasTargetArn(bucket.account, bucket.region, kmsKeyId) ?? kmsKeyId)
+            : kmsKeyId;
       }
     }
     const retention = bucket.objectLock && (bucket.uploadRetention ?? bucket.objectLock.defaultRetention);
@@ -795,5 +802,5 @@ function headerText(value: string | string[] | undefined): string | undefined {
 
 /** Builds the S3 simulator from `services.s3`. */
 export function createS3Service(scenario: Scenario, context: SimContext): S3Sim {
-  return new S3Sim(scenario.services[S3_SERVICE], context);
+  return new S3Sim(scenario.services[S3_SERVICE], context, new KmsService(scenario.services.kms));
 }

@@ -26,6 +26,8 @@ import { modelViolation } from './json-model.ts';
 export const SECRETS_MANAGER_SERVICE = 'secretsManager';
 const TARGET_PREFIX = 'secretsmanager.';
 const REPLICA_STATUSES = ['InSync', 'Failed', 'InProgress'] as const;
+/** How ReplicationStatus names a replica's aws/secretsmanager key (see the replica `kmsKeyId`). */
+const DEFAULT_REPLICA_KEY = 'alias/aws/secretsmanager';
 
 const fileOrText = z.union([z.string(), z.strictObject({ file: z.string().min(1) })]);
 const valueSchema = z.union([
@@ -50,7 +52,14 @@ const secretSchema = z.strictObject({
         region: regionSchema,
         status: z.enum(REPLICA_STATUSES).default('InSync'),
         statusMessage: z.string().optional(),
+        /**
+         * The replica's key; absent: its region's aws/secretsmanager key, which ReplicationStatus
+         * names `alias/aws/secretsmanager` (the ReplicateSecretToRegions and describe-secret examples
+         * of the API reference and the AWS CLI), while the replica's own DescribeSecret omits it.
+         */
         kmsKeyId: z.string().min(1).optional(),
+        /** False: the ReplicationStatus entry leaves out `KmsKeyId` (optional in ReplicationStatusType). */
+        kmsKeyIdSent: z.boolean().default(true),
       }),
     )
     .default([]),
@@ -254,7 +263,7 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
         ? {
             ReplicationStatus: secret.replicas.map((replica) => ({
               Region: replica.region,
-              ...(replica.kmsKeyId ? { KmsKeyId: replica.kmsKeyId } : {}),
+              ...(replica.kmsKeyIdSent ? { KmsKeyId: replica.kmsKeyId ?? DEFAULT_REPLICA_KEY } : {}),
               Status: replica.status,
               // StatusMessage is optional (ReplicationStatusType): a Failed replica says why only
               // when the scenario gives the service's message.
