@@ -31,15 +31,17 @@ import { mapWithConcurrency } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, isAccessDenied, refusalNotOfPermission } from '../core/errors.ts';
 import {
   type CloudSqlEdition,
+  type CollectedFacts,
   isBackupPlanTier,
   isUnknownBackupTier,
   type PitrFact,
   type RestoreWindow,
+  type TaggedStandIn,
 } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
-import { isTarget } from '../core/targets.ts';
+import { isTarget, targetTagOf } from '../core/targets.ts';
 import { DAY_MS } from '../core/time.ts';
 import type {
   ReadBackupConfiguration,
@@ -145,17 +147,25 @@ export function tagsFromLabels(
 /** Instance types that are primaries; replicas, read pools, on-premises sources are never judged. */
 const PRIMARY_TYPES = new Set(['CLOUD_SQL_INSTANCE', 'SQL_INSTANCE_TYPE_UNSPECIFIED']);
 
-/** Why an instance is not audited, or undefined when it is a PostgreSQL primary. */
-export function skipReason(instance: DatabaseInstance): string | undefined {
+/**
+ * The instance's `databaseVersion` when the protos know it to be another engine than PostgreSQL;
+ * undefined otherwise. An unknown number (a version newer than the library) may be a new
+ * PostgreSQL, and a selected target is never silently dropped.
+ */
+function otherEngineOf(instance: DatabaseInstance): string | undefined {
   const version = enumName('databaseVersion', instance.databaseVersion);
-  // Only a version the protos know to be another engine is skipped: an unknown number (a version
-  // newer than the library) may be a new PostgreSQL, and a selected target is never silently dropped.
   const otherEngine =
     version !== undefined &&
     version !== 'SQL_DATABASE_VERSION_UNSPECIFIED' &&
     isKnownEnum('databaseVersion', version) &&
     !version.startsWith('POSTGRES');
-  if (otherEngine) return `engine ${version}`;
+  return otherEngine ? version : undefined;
+}
+
+/** Why an instance is not audited, or undefined when it is a PostgreSQL primary. */
+export function skipReason(instance: DatabaseInstance): string | undefined {
+  const otherEngine = otherEngineOf(instance);
+  if (otherEngine) return `engine ${otherEngine}`;
   // Likewise only a type the protos know to be something else (a replica, a read pool, an
   // on-premises source) is skipped: an unknown number may be a new kind of primary. A replica of any
   // type still names its primary in masterInstanceName and is skipped below.
@@ -588,21 +598,77 @@ export function isCloudSqlTarget(instance: DatabaseInstance, targets: Policy['ta
 }
 
 /**
+ * The primary's name in `project` that a replica's `masterInstanceName` names (`project:name`, or a
+ * bare name); undefined for a primary in another project, whose selection is not known here.
+ */
+function primaryNameIn(project: string, master: string): string | undefined {
+  const at = master.lastIndexOf(':');
+  if (at < 0) return master;
+  return master.slice(0, at) === project ? master.slice(at + 1) : undefined;
+}
+
+/**
+ * The PostgreSQL read replicas of `project` carrying a target label whose primary (in this project)
+ * the policy does not select: nothing audits them (a replica is judged at its primary), and the
+ * report says which instance to label, as the RDS adapter does for a tagged replica
+ * (functions/aws/rds.ts, `taggedStandIns`). A cascading replica (Cloud SQL allows a replica of a
+ * replica) is followed to the primary of its chain, the only instance whose backups restore it.
+ */
+export function taggedReplicas(
+  instances: readonly DatabaseInstance[],
+  project: string,
+  targets: Policy['targets'],
+  selected: readonly DatabaseInstance[],
+): TaggedStandIn[] {
+  if (targets.all || targets.tags.length === 0) return [];
+  const byName = new Map(instances.map((instance) => [(instance.name ?? '').toLowerCase(), instance]));
+  const judged = new Set(selected.map((instance) => (instance.name ?? '').toLowerCase()));
+  return instances.flatMap((instance): TaggedStandIn[] => {
+    const master = nonEmpty(instance.masterInstanceName);
+    if (!master || otherEngineOf(instance)) return [];
+    const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
+    const tag = targetTagOf(tagsFromLabels(labels, targets.tags), targets);
+    if (!tag) return [];
+    const chain: string[] = [];
+    for (let source: string | undefined = master; source; ) {
+      const name = primaryNameIn(project, source);
+      if (name === undefined) return [];
+      // A loop in what the listing says ends the walk at the first repeat.
+      if (chain.some((hop) => hop.toLowerCase() === name.toLowerCase())) break;
+      chain.push(name);
+      source = nonEmpty(byName.get(name.toLowerCase())?.masterInstanceName);
+    }
+    const primary = chain.at(-1);
+    if (primary === undefined || judged.has(primary.toLowerCase())) return [];
+    return [
+      {
+        id: instance.name ?? '',
+        tag: `${tag.key}=${tag.value}`,
+        of: chain.map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${hop}`).join(', '),
+        tagInstead: chain.length === 1 ? 'the primary' : `the primary ${primary}`,
+      },
+    ];
+  });
+}
+
+/**
  * The PITR facts of one project: every PostgreSQL primary the policy selects, with its real
- * restore window. Throws {@link CloudApiError} when the project's instances cannot be listed.
+ * restore window, and the labelled read replicas nothing audits ({@link taggedReplicas}). Throws
+ * {@link CloudApiError} when the project's instances cannot be listed.
  */
 export async function readCloudSqlPitrFacts(
   api: CloudSqlApi,
   project: string,
   policy: Policy,
   options: CloudSqlReadOptions = {},
-): Promise<PitrFact[]> {
+): Promise<CollectedFacts<PitrFact>> {
   const instances = await listInstances(api.instances, project, options.pageSize);
   const targets = instances.filter(
     (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, policy.targets),
   );
+  const taggedStandIns = taggedReplicas(instances, project, policy.targets, targets);
   const now = options.now ?? (() => new Date());
-  return mapWithConcurrency(
+  const facts = await mapWithConcurrency(
     targets,
     options.instanceConcurrency ?? DEFAULT_INSTANCE_CONCURRENCY,
     async (instance) => {
@@ -625,6 +691,7 @@ export async function readCloudSqlPitrFacts(
       return toPitrFact(project, instance, window);
     },
   );
+  return taggedStandIns.length > 0 ? Object.assign(facts, { taggedStandIns }) : facts;
 }
 
 export type { BackupRun, DatabaseInstance };

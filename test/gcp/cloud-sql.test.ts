@@ -104,6 +104,43 @@ describe('readCloudSqlPitrFacts', () => {
     expect(sim?.stats().byOperation['cloudSql:instances.getLatestRecoveryTime']).toBe(1);
   });
 
+  it('says which labelled read replicas nothing audits because their primary is not selected', async () => {
+    // Prepare: each replica carries the target label; only 'labelled' of the primaries does.
+    const scenario = cloudSqlScenario([
+      instance('primary', { labels: {} }),
+      instance('labelled'),
+      instance('replica', {
+        instanceType: 'READ_REPLICA_INSTANCE',
+        masterInstanceName: `${PROJECT}:primary`,
+      }),
+      instance('bare-replica', { masterInstanceName: 'primary' }),
+      instance('covered-replica', { masterInstanceName: `${PROJECT}:labelled` }),
+      instance('far-replica', { masterInstanceName: 'other-project:primary' }),
+      instance('unlabelled-replica', { masterInstanceName: `${PROJECT}:primary`, labels: {} }),
+      instance('leaf-replica', { masterInstanceName: `${PROJECT}:unlabelled-replica` }),
+    ]);
+
+    // Act
+    const facts = await read(scenario);
+
+    // Assess: a primary in another project may be selected there; here it is not known.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['labelled']);
+    expect(facts.taggedStandIns).toEqual([
+      ...['replica', 'bare-replica'].map((id) => ({
+        id,
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of primary',
+        tagInstead: 'the primary',
+      })),
+      {
+        id: 'leaf-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of unlabelled-replica, itself a read replica of primary',
+        tagInstead: 'the primary primary',
+      },
+    ]);
+  });
+
   it('selects targets by the label form of the policy tag, by name and by selfLink', async () => {
     // Prepare
     const scenario = cloudSqlScenario([
