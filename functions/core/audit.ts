@@ -24,7 +24,7 @@ import {
   refusalNotOfPermission,
 } from './errors.ts';
 import { isExcepted } from './exceptions.ts';
-import type { CollectedFacts, Fact, StandIn, TaggedStandIn } from './facts.ts';
+import type { CollectedFacts, Fact, SelectedOtherEngine, StandIn, TaggedStandIn } from './facts.ts';
 import {
   type CheckGroup,
   type ComplianceStatus,
@@ -84,6 +84,8 @@ export interface ScopeOutcome {
   readonly standIns?: readonly JudgedElsewhere[];
   /** Databases a target tag selects that nothing audits (see TaggedStandIn); absent when none. */
   readonly taggedStandIns?: readonly TaggedStandIn[];
+  /** Databases the policy selects whose engine is not PostgreSQL (see SelectedOtherEngine); absent when none. */
+  readonly otherEngines?: readonly SelectedOtherEngine[];
 }
 
 /** A database judged at another resource: its names, what it is, and the resource id it is judged at. */
@@ -586,7 +588,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       }
       for (const standIn of fact.standsFor ?? []) standIns.push({ ...standIn, judgedAt: fact.resource.id });
     }
-    const { taggedStandIns } = facts as CollectedFacts<F>;
+    const { taggedStandIns, otherEngines } = facts as CollectedFacts<F>;
     // The scope is failed when a check could not be switched on: nothing of that check is resolved.
     const error = broken.length > 0 ? brokenSwitches(plan.scope, broken, context.now, add) : undefined;
     const outcome: ScopeOutcome = {
@@ -596,6 +598,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       ...(error ? { error } : {}),
       ...(standIns.length > 0 ? { standIns } : {}),
       ...(taggedStandIns && taggedStandIns.length > 0 ? { taggedStandIns } : {}),
+      ...(otherEngines && otherEngines.length > 0 ? { otherEngines } : {}),
     };
     done += 1;
     progress({ scope: plan.scope, outcome, done, total: options.plans.length });
@@ -624,7 +627,16 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
   }));
   const standIns = report.scopes.flatMap((outcome) => outcome.standIns ?? []);
   const elsewhere = targetsJudgedElsewhere(policy, standIns);
-  const redirected = new Set(elsewhere.map(({ identifier }) => identifier));
+  // A named database of another engine is reported as such (coverageProblems), not as not found.
+  const otherEngineNames = new Set(
+    report.scopes.flatMap((outcome) =>
+      (outcome.otherEngines ?? []).flatMap(({ names }) => names.map((name) => name.toLowerCase())),
+    ),
+  );
+  const redirected = new Set([
+    ...elsewhere.map(({ identifier }) => identifier),
+    ...policy.targets.identifiers.filter((identifier) => otherEngineNames.has(identifier.toLowerCase())),
+  ]);
   // Listed only when read: unmatchedTargets reads it only when the policy names identifiers.
   const judged: Iterable<ResourceRef> = {
     [Symbol.iterator]: () => judgedResources(report.findings).values(),
@@ -696,6 +708,11 @@ export function coverageProblems(
     problems.push(`targets named in the policy were not found: ${report.unmatchedTargets.join(', ')}`);
   }
   problems.push(...taggedStandInProblems(report.scopes));
+  for (const { id, selectedBy, engine } of report.scopes.flatMap(({ otherEngines }) => otherEngines ?? [])) {
+    problems.push(
+      `${id} is selected by ${selectedBy} but its engine ${engine} is not PostgreSQL: not audited`,
+    );
+  }
   return problems;
 }
 

@@ -36,12 +36,13 @@ import {
   isUnknownBackupTier,
   type PitrFact,
   type RestoreWindow,
+  type SelectedOtherEngine,
   type TaggedStandIn,
 } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
-import { isTarget, targetTagOf } from '../core/targets.ts';
+import { isTarget, selectedBy, targetTagOf } from '../core/targets.ts';
 import { DAY_MS } from '../core/time.ts';
 import type {
   ReadBackupConfiguration,
@@ -582,19 +583,44 @@ export function toPitrFact(
   };
 }
 
+/** The names an instance answers to: name, selfLink and connection name. */
+function namesOfInstance(instance: DatabaseInstance): string[] {
+  return [instance.name, instance.selfLink, instance.connectionName].filter(
+    (identifier): identifier is string => Boolean(identifier),
+  );
+}
+
+/** The instance's labels in the policy's tag vocabulary ({@link tagsFromLabels}). */
+function instanceTags(instance: DatabaseInstance, targets: Policy['targets']): Record<string, string> {
+  const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
+  return tagsFromLabels(labels, targets.tags);
+}
+
 /**
  * Whether the policy selects this instance (name, selfLink or connection name; labels as tags). A
  * primary is selected when the policy names one of its replicas: a replica is judged at its primary.
  */
 export function isCloudSqlTarget(instance: DatabaseInstance, targets: Policy['targets']): boolean {
-  const identifiers = [
-    instance.name,
-    instance.selfLink,
-    instance.connectionName,
-    ...(instance.replicaNames ?? []),
-  ].filter((identifier): identifier is string => Boolean(identifier));
-  const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
-  return isTarget({ identifiers, tags: tagsFromLabels(labels, targets.tags) }, targets);
+  const identifiers = [...namesOfInstance(instance), ...(instance.replicaNames ?? [])];
+  return isTarget({ identifiers, tags: instanceTags(instance, targets) }, targets);
+}
+
+/**
+ * The instances of another engine than PostgreSQL (MySQL, SQL Server) that the policy's names or
+ * labels select ({@link SelectedOtherEngine}): instances.list already sends their `databaseVersion`.
+ */
+export function selectedOtherEngines(
+  instances: readonly DatabaseInstance[],
+  targets: Policy['targets'],
+): SelectedOtherEngine[] {
+  if (targets.all) return [];
+  return instances.flatMap((instance): SelectedOtherEngine[] => {
+    const engine = otherEngineOf(instance);
+    if (!engine) return [];
+    const names = namesOfInstance(instance);
+    const by = selectedBy({ identifiers: names, tags: instanceTags(instance, targets) }, targets);
+    return by ? [{ id: instance.name ?? '', names, selectedBy: by, engine }] : [];
+  });
 }
 
 /**
@@ -626,8 +652,7 @@ export function taggedReplicas(
   return instances.flatMap((instance): TaggedStandIn[] => {
     const master = nonEmpty(instance.masterInstanceName);
     if (!master || otherEngineOf(instance)) return [];
-    const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
-    const tag = targetTagOf(tagsFromLabels(labels, targets.tags), targets);
+    const tag = targetTagOf(instanceTags(instance, targets), targets);
     if (!tag) return [];
     const chain: string[] = [];
     for (let source: string | undefined = master; source; ) {
@@ -667,6 +692,7 @@ export async function readCloudSqlPitrFacts(
     (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, policy.targets),
   );
   const taggedStandIns = taggedReplicas(instances, project, policy.targets, targets);
+  const otherEngines = selectedOtherEngines(instances, policy.targets);
   const now = options.now ?? (() => new Date());
   const facts = await mapWithConcurrency(
     targets,
@@ -691,7 +717,11 @@ export async function readCloudSqlPitrFacts(
       return toPitrFact(project, instance, window);
     },
   );
-  return taggedStandIns.length > 0 ? Object.assign(facts, { taggedStandIns }) : facts;
+  return Object.assign(
+    facts,
+    taggedStandIns.length > 0 ? { taggedStandIns } : {},
+    otherEngines.length > 0 ? { otherEngines } : {},
+  );
 }
 
 export type { BackupRun, DatabaseInstance };

@@ -141,6 +141,37 @@ describe('readCloudSqlPitrFacts', () => {
     ]);
   });
 
+  it('says which instances of another engine the policy names or labels, and judges none of them', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([
+      instance('postgres'),
+      instance('mysql-labelled', { databaseVersion: 'MYSQL_8_0' }),
+      instance('sqlserver-named', { databaseVersion: 'SQLSERVER_2019_STANDARD', labels: {} }),
+      instance('mysql-other', { databaseVersion: 'MYSQL_8_0', labels: {} }),
+    ]);
+
+    // Act
+    const facts = await read(scenario, { targets: { identifiers: ['SQLSERVER-NAMED'] } });
+    const everything = await read(scenario, { targets: { all: true } });
+
+    // Assess: `targets.all` selects every PostgreSQL database, and reports no other engine.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['postgres']);
+    expect(facts.otherEngines).toEqual([
+      expect.objectContaining({
+        id: 'mysql-labelled',
+        selectedBy: 'the target tag certctl:backup-guard=enabled',
+        engine: 'MYSQL_8_0',
+      }),
+      expect.objectContaining({
+        id: 'sqlserver-named',
+        names: expect.arrayContaining(['sqlserver-named', `${PROJECT}:europe-west1:sqlserver-named`]),
+        selectedBy: 'targets.identifiers',
+        engine: 'SQLSERVER_2019_STANDARD',
+      }),
+    ]);
+    expect(everything.otherEngines).toBeUndefined();
+  });
+
   it('selects targets by the label form of the policy tag, by name and by selfLink', async () => {
     // Prepare
     const scenario = cloudSqlScenario([
