@@ -525,13 +525,16 @@ function optIn(present: boolean, value: boolean | null | undefined): boolean | u
  * `retentionDays` is `transactionLogRetentionDays`, or 0 when automated backups are off (no backup,
  * no log kept, as on RDS). With backups on and PITR off it stays the configured value: the checks
  * read `pointInTimeRecoveryEnabled` and say that no log is kept whatever the retention says.
+ * It stands for its read replicas by every name `listed` gives them ({@link replicaNamesOf}).
  */
 export function toPitrFact(
   project: string,
   instance: DatabaseInstance,
   restoreWindow: RestoreWindow,
+  listed: readonly DatabaseInstance[] = [],
 ): PitrFact {
   const settings = instance.settings ?? undefined;
+  const replicas = replicaNamesOf(instance, listed);
   const backup = settings?.backupConfiguration ?? undefined;
   const automatedBackupsEnabled = unwrap(backup?.enabled);
   const pointInTimeRecoveryEnabled = unwrap(backup?.pointInTimeRecoveryEnabled);
@@ -572,13 +575,8 @@ export function toPitrFact(
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
       ...(unknownType ? { unknownInstanceType: unknownType } : {}),
     },
-    ...((instance.replicaNames ?? []).length > 0
-      ? {
-          standsFor: (instance.replicaNames ?? []).map((name) => ({
-            names: [name],
-            what: 'Cloud SQL read replica',
-          })),
-        }
+    ...(replicas.length > 0
+      ? { standsFor: replicas.map((names) => ({ names, what: 'Cloud SQL read replica' })) }
       : {}),
   };
 }
@@ -597,11 +595,35 @@ function instanceTags(instance: DatabaseInstance, targets: Policy['targets']): R
 }
 
 /**
- * Whether the policy selects this instance (name, selfLink or connection name; labels as tags). A
- * primary is selected when the policy names one of its replicas: a replica is judged at its primary.
+ * Every name each read replica a primary's listing names answers to (`replicaNames`: instance names
+ * of its project): its name, selfLink and connection name `project:region:instance` as `listed` (the
+ * project's instances.list) gives them; a replica `listed` does not hold, by its name and the
+ * primary's selfLink with its name (its region, and so its connection name, is not known).
  */
-export function isCloudSqlTarget(instance: DatabaseInstance, targets: Policy['targets']): boolean {
-  const identifiers = [...namesOfInstance(instance), ...(instance.replicaNames ?? [])];
+export function replicaNamesOf(
+  instance: DatabaseInstance,
+  listed: readonly DatabaseInstance[] = [],
+): string[][] {
+  return (instance.replicaNames ?? []).flatMap((name) => {
+    if (!nonEmpty(name)) return [];
+    const replica = listed.find((candidate) => candidate.name === name);
+    if (replica) return [namesOfInstance(replica)];
+    const selfLink = nonEmpty(instance.selfLink)?.replace(/\/instances\/[^/]+$/, `/instances/${name}`);
+    return [selfLink && selfLink !== instance.selfLink ? [name, selfLink] : [name]];
+  });
+}
+
+/**
+ * Whether the policy selects this instance (name, selfLink or connection name; labels as tags). A
+ * primary is selected when the policy names one of its replicas ({@link replicaNamesOf}, `listed`
+ * the project's instances): a replica is judged at its primary.
+ */
+export function isCloudSqlTarget(
+  instance: DatabaseInstance,
+  targets: Policy['targets'],
+  listed: readonly DatabaseInstance[] = [],
+): boolean {
+  const identifiers = [...namesOfInstance(instance), ...replicaNamesOf(instance, listed).flat()];
   return isTarget({ identifiers, tags: instanceTags(instance, targets) }, targets);
 }
 
@@ -689,7 +711,7 @@ export async function readCloudSqlPitrFacts(
 ): Promise<CollectedFacts<PitrFact>> {
   const instances = await listInstances(api.instances, project, options.pageSize);
   const targets = instances.filter(
-    (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, policy.targets),
+    (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, policy.targets, instances),
   );
   const taggedStandIns = taggedReplicas(instances, project, policy.targets, targets);
   const otherEngines = selectedOtherEngines(instances, policy.targets);
@@ -714,7 +736,7 @@ export async function readCloudSqlPitrFacts(
         const logDays = unwrap(backup?.transactionLogRetentionDays);
         window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now(), createdAt);
       } else window = await recoveryWindow(api.instances, project, name);
-      return toPitrFact(project, instance, window);
+      return toPitrFact(project, instance, window, instances);
     },
   );
   return Object.assign(

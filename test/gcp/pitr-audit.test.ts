@@ -187,8 +187,51 @@ describe('the GCP PITR audit over the simulator', () => {
         status: 'complete',
         resources: 15,
         // The replica is judged at its primary, which says so for a policy that names it.
-        standIns: [{ names: ['replica'], what: 'Cloud SQL read replica', judgedAt: 'healthy' }],
+        standIns: [
+          {
+            names: [
+              'replica',
+              `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/replica`,
+              `${PROJECT}:europe-west1:replica`,
+            ],
+            what: 'Cloud SQL read replica',
+            judgedAt: 'healthy',
+          },
+        ],
       },
+    ]);
+  });
+});
+
+describe('the GCP PITR audit of a replica named by connection name or selfLink', () => {
+  it('judges its primary and says so, not that the replica was not found', async () => {
+    // Prepare: neither primary carries the target label; the policy names their replicas as a
+    // connection name (what the Cloud SQL Auth Proxy takes) and as a selfLink.
+    const { sim } = await startGcpSim(
+      cloudSqlScenario([
+        instance('primary-a', { labels: {} }),
+        instance('replica-a', { labels: {}, masterInstanceName: `${PROJECT}:primary-a` }),
+        instance('primary-b', { labels: {} }),
+        instance('replica-b', { labels: {}, masterInstanceName: `${PROJECT}:primary-b`, region: 'us-east1' }),
+      ]),
+    );
+    const connectionName = `${PROJECT}:europe-west1:replica-a`;
+    const selfLink = `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/replica-b`;
+
+    // Act
+    const report = await runAgainst(sim, {
+      gcp: { projects: [PROJECT] },
+      targets: { tags: [], identifiers: [connectionName, selfLink] },
+    }).finally(() => sim.close());
+
+    // Assess
+    expect(new Set(report.findings.map((finding) => finding.resource.id))).toEqual(
+      new Set(['primary-a', 'primary-b']),
+    );
+    expect(report.unmatchedTargets).toEqual([]);
+    expect(report.targetsJudgedElsewhere).toEqual([
+      { identifier: connectionName, note: 'Cloud SQL read replica, judged at primary-a' },
+      { identifier: selfLink, note: 'Cloud SQL read replica, judged at primary-b' },
     ]);
   });
 });
