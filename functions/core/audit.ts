@@ -707,13 +707,22 @@ export function coverageProblems(
   if (report.unmatchedTargets && report.unmatchedTargets.length > 0) {
     problems.push(`targets named in the policy were not found: ${report.unmatchedTargets.join(', ')}`);
   }
-  problems.push(...taggedStandInProblems(report.scopes));
-  for (const { id, selectedBy, engine } of report.scopes.flatMap(({ otherEngines }) => otherEngines ?? [])) {
-    problems.push(
-      `${id} is selected by ${selectedBy} but its engine ${engine} is not PostgreSQL: not audited`,
-    );
-  }
+  problems.push(...taggedStandInProblems(report.scopes), ...otherEngineProblems(report.scopes));
   return problems;
+}
+
+/**
+ * Each database the policy selects whose engine is not PostgreSQL (see SelectedOtherEngine):
+ * `certctl-mysql is selected by the target tag k=v but its engine MYSQL_8_0 is not PostgreSQL: not
+ * audited`.
+ */
+export function otherEngineProblems(scopes: readonly Pick<ScopeOutcome, 'otherEngines'>[]): string[] {
+  return scopes.flatMap(({ otherEngines }) =>
+    (otherEngines ?? []).map(
+      ({ id, selectedBy, engine }) =>
+        `${id} is selected by ${selectedBy} but its engine ${engine} is not PostgreSQL: not audited`,
+    ),
+  );
 }
 
 /**
