@@ -97,6 +97,26 @@ describe('readiness asked about a database of a cloud the run does not judge', (
   });
 });
 
+/** Readiness inputs with a pre-maintenance snapshot of certctl-prod-db an hour old, and audit:keys waived. */
+function freshSnapshotInputs(now: Date) {
+  return {
+    snapshotsOf: () => [
+      {
+        id: 'certctl-premaint-certctl-prod-db-1',
+        kind: 'rds-instance' as const,
+        target: 'certctl-prod-db',
+        sourceResourceId: 'db-1',
+        status: 'available',
+        createdAt: new Date(now.getTime() - 3_600_000),
+        tags: { purpose: 'certctl-pre-maintenance' },
+      },
+    ],
+    maxAgeHours: 24,
+    now,
+    waivers: { 'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2027-03-31' } },
+  };
+}
+
 describe('readiness over fewer clouds than the policy places dump series and key material in', () => {
   /** Readiness over AWS asked about certctl-prod-db, after a fresh snapshot of it, with `extra` in the policy. */
   async function namedAwsReadiness(extra: PolicyInput) {
@@ -251,20 +271,7 @@ describe('readiness over fewer clouds than the policy places dump series and key
       },
       plannedGroups: new Set(['pitr']),
       providers: ['aws', 'gcp'],
-      snapshotsOf: () => [
-        {
-          id: 'certctl-premaint-certctl-prod-db-1',
-          kind: 'rds-instance',
-          target: 'certctl-prod-db',
-          sourceResourceId: 'db-1',
-          status: 'available',
-          createdAt: new Date(now.getTime() - 3_600_000),
-          tags: { purpose: 'certctl-pre-maintenance' },
-        },
-      ],
-      maxAgeHours: 24,
-      now,
-      waivers: { 'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2027-03-31' } },
+      ...freshSnapshotInputs(now),
     });
 
     // Assess
@@ -285,20 +292,7 @@ describe('readiness over fewer clouds than the policy places dump series and key
       report: { startedAt: '', finishedAt: '', findings, scopes: [], counts: countStatuses(findings) },
       plannedGroups: new Set(['pitr']),
       providers: ['aws'],
-      snapshotsOf: () => [
-        {
-          id: 'certctl-premaint-certctl-prod-db-1',
-          kind: 'rds-instance',
-          target: 'certctl-prod-db',
-          sourceResourceId: 'db-1',
-          status: 'available',
-          createdAt: new Date(now.getTime() - 3_600_000),
-          tags: { purpose: 'certctl-pre-maintenance' },
-        },
-      ],
-      maxAgeHours: 24,
-      now,
-      waivers: { 'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2027-03-31' } },
+      ...freshSnapshotInputs(now),
       unreadPlaces: [{ group: 'pitr', provider: 'gcp', places: ['project certctl-dr'] }],
     });
 
