@@ -34,7 +34,13 @@ import {
   resourceKey,
 } from './finding.ts';
 import type { Policy } from './policy.ts';
-import { type RunCoverage, targetsJudgedElsewhere, unmatchedTargets } from './targets.ts';
+import {
+  type CoveredScope,
+  locateIdentifier,
+  type RunCoverage,
+  targetsJudgedElsewhere,
+  unmatchedTargets,
+} from './targets.ts';
 
 export interface Scope {
   readonly provider: Provider;
@@ -641,8 +647,21 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
   const judged: Iterable<ResourceRef> = {
     [Symbol.iterator]: () => judgedResources(report.findings).values(),
   };
+  const sourcesJudged = new Set(
+    [...judged].flatMap((resource) => (resource.arn ? [resource.arn.toLowerCase()] : [])),
+  );
   return {
     ...report,
+    scopes: report.scopes.map((outcome) =>
+      outcome.taggedStandIns?.some(({ sourceArn }) => sourceArn !== undefined)
+        ? withTaggedStandIns(
+            outcome,
+            outcome.taggedStandIns.flatMap((standIn) =>
+              taggedElsewhere(standIn, outcome.scope.group, scopes, sourcesJudged, coverage),
+            ),
+          )
+        : outcome,
+    ),
     unmatchedTargets: unmatchedTargets(policy, judged, scopes, coverage).filter(
       (identifier) => !redirected.has(identifier),
     ),
@@ -658,6 +677,42 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
         }
       : {}),
   };
+}
+
+/** `outcome` with `taggedStandIns` (left out when empty). */
+function withTaggedStandIns(outcome: ScopeOutcome, taggedStandIns: readonly TaggedStandIn[]): ScopeOutcome {
+  const { taggedStandIns: _, ...rest } = outcome;
+  return taggedStandIns.length > 0 ? { ...rest, taggedStandIns } : rest;
+}
+
+/**
+ * A tagged read replica whose source is in another Region ({@link TaggedStandIn} `sourceArn`), once
+ * the run's scopes say where that source stands: dropped when the run judged the source, when the
+ * source's Region failed (its findings are NOT_AVAILABLE already) or when a narrowed run did not read
+ * it; kept when its Region was read without judging it, and also when the run audits no such Region
+ * (then the Region is to be added too). Kept without `sourceArn`, so a second pass keeps it as is.
+ */
+function taggedElsewhere(
+  standIn: TaggedStandIn,
+  group: CheckGroup,
+  scopes: readonly (CoveredScope & Pick<Scope, 'group'>)[],
+  sourcesJudged: ReadonlySet<string>,
+  coverage: RunCoverage,
+): TaggedStandIn[] {
+  const { sourceArn, ...rest } = standIn;
+  if (sourceArn === undefined) return [standIn];
+  if (sourcesJudged.has(sourceArn.toLowerCase())) return [];
+  const location = locateIdentifier(sourceArn);
+  const scope = scopes.find(
+    (candidate) =>
+      candidate.group === group &&
+      candidate.provider === location?.provider &&
+      candidate.account === location.account &&
+      candidate.region === location.region,
+  );
+  if (scope) return scope.complete ? [rest] : [];
+  if (coverage.narrowed || !location?.region) return [];
+  return [{ ...rest, tagInstead: `${rest.tagInstead} and add ${location.region} to aws.regions` }];
 }
 
 /** The databases a report judged (the stand-ins for failed scopes excluded), once each. */

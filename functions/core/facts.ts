@@ -31,6 +31,12 @@ export interface TaggedStandIn {
   readonly of: string;
   /** What to tag instead: `the cluster`, `the source`, a cascading replica's `the primary certctl-src`. */
   readonly tagInstead: string;
+  /**
+   * The ARN of its source when that is in another Region, where the policy may select it: the audit
+   * keeps it only once that Region was read without judging the source, or is a Region the run does
+   * not audit (`withTargetCoverage`, core/audit.ts, which then drops this field).
+   */
+  readonly sourceArn?: string;
 }
 
 /**
