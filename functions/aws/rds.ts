@@ -875,14 +875,26 @@ export function selectedInstanceStandInGroups(
 /**
  * Where a read replica cluster of this Region is judged: the DB instance its
  * `ReplicationSourceIdentifier` names in this Region (an Aurora read replica of an RDS for PostgreSQL
- * instance, which lists it in `ReadReplicaDBClusterIdentifiers`). Undefined for a source in another
- * Region (a cross-Region replica cluster, a global database secondary), whether the policy selects it
- * there is not known here, and for a source that is not a DB instance.
+ * instance, which lists it in `ReadReplicaDBClusterIdentifiers`), or the source in another Region it
+ * names by ARN (a cross-Region replica cluster), whether the policy selects it there known only once
+ * every Region is read (`sourceArn`, core/audit.ts withTargetCoverage). Undefined for a same-Region
+ * source that is not a DB instance.
  */
 function replicaClusterHostOf(cluster: DBCluster, region: string): StandInHost | undefined {
   const source = cluster.ReplicationSourceIdentifier;
-  if (!source || regionOfArn(source) !== region || !/:db:/.test(source)) return undefined;
+  const sourceRegion = source ? regionOfArn(source) : undefined;
+  if (!source) return undefined;
   const id = replicaNames(source).at(-1) ?? source;
+  const kind = /:cluster:/.test(source) ? 'cluster' : 'instance';
+  if (sourceRegion !== undefined && sourceRegion !== region) {
+    return {
+      key: `${kind}:${id.toLowerCase()}`,
+      of: `a read replica of ${kind === 'cluster' ? 'cluster ' : ''}${id} in ${sourceRegion}`,
+      tagInstead: 'the source',
+      sourceArn: source,
+    };
+  }
+  if (sourceRegion !== region || kind !== 'instance') return undefined;
   return { key: `instance:${id.toLowerCase()}`, of: `a read replica of ${id}`, tagInstead: 'the source' };
 }
 

@@ -660,6 +660,17 @@ describe('collectRdsPitrFacts', () => {
     // Assess
     expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-aurora-eu']);
     expect(facts[0]?.aurora?.globalSecondary?.primaryId).toBe('certctl-aurora');
+    // The tagged replica cluster is judged at its source, in another Region: the audit names it
+    // unless that Region judges the source (core/audit.ts withTargetCoverage).
+    expect(facts.taggedStandIns).toEqual([
+      {
+        id: 'aurora-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of cluster src in us-east-1',
+        tagInstead: 'the source',
+        sourceArn: `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:src`,
+      },
+    ]);
   });
 
   it('selects the source when the policy names its cross-Region read replica by name, which the source lists by ARN', async () => {
