@@ -765,6 +765,8 @@ interface StandInHost {
   readonly tagInstead: string;
   /** The read replicas between it and its host, itself included (2 or more: a cascading replica). */
   readonly hops?: number;
+  /** The host's ARN when the chain leaves this Region ({@link TaggedStandIn} `sourceArn`). */
+  readonly sourceArn?: string;
 }
 
 /**
@@ -772,8 +774,10 @@ interface StandInHost {
  * that is in this Region. A source that is itself a read replica (a cascading replica: RDS for
  * PostgreSQL replicates from a replica) is never judged, so tagging it would audit nothing: the chain
  * is followed through `replicas` (the read replicas listed in this Region, by lower-case identifier)
- * to its primary, which is named instead. Undefined for a standalone database, another engine, and a
- * chain that leaves this Region (whether the policy selects it there is not known here).
+ * to its primary, which is named instead. A chain that leaves this Region ends at the source in the
+ * other Region, named with its ARN (`sourceArn`): whether the policy selects it there is known only
+ * once every Region is read (core/audit.ts withTargetCoverage). Undefined for a standalone database
+ * and another engine.
  */
 function standInHostOf(
   instance: DBInstance,
@@ -790,17 +794,22 @@ function standInHostOf(
       tagInstead: 'the cluster',
     };
   }
-  const chain: { readonly kind: 'instance' | 'cluster'; readonly id: string }[] = [];
+  const chain: { readonly kind: 'instance' | 'cluster'; readonly id: string; readonly away?: string }[] = [];
+  let sourceArn: string | undefined;
   for (let replica: DBInstance | undefined = instance; replica; ) {
     const source: string | undefined =
       replica.ReadReplicaSourceDBInstanceIdentifier ?? replica.ReadReplicaSourceDBClusterIdentifier;
     if (!source) break;
     const sourceRegion = regionOfArn(source);
-    if (sourceRegion !== undefined && sourceRegion !== region) return undefined;
     const id: string = replicaNames(source).at(-1) ?? source;
     const kind: 'instance' | 'cluster' = replica.ReadReplicaSourceDBInstanceIdentifier
       ? 'instance'
       : 'cluster';
+    if (sourceRegion !== undefined && sourceRegion !== region) {
+      chain.push({ kind, id, away: sourceRegion });
+      sourceArn = source;
+      break;
+    }
     // A loop in what the listing says ends the walk at the first repeat.
     if (chain.some((hop) => hop.kind === kind && hop.id.toLowerCase() === id.toLowerCase())) break;
     chain.push({ kind, id });
@@ -808,7 +817,8 @@ function standInHostOf(
   }
   const primary = chain.at(-1);
   if (!primary) return undefined;
-  const named = (hop: (typeof chain)[number]) => `${hop.kind === 'cluster' ? 'cluster ' : ''}${hop.id}`;
+  const named = (hop: (typeof chain)[number]) =>
+    `${hop.kind === 'cluster' ? 'cluster ' : ''}${hop.id}${hop.away ? ` in ${hop.away}` : ''}`;
   return {
     key: `${primary.kind}:${primary.id.toLowerCase()}`,
     of: chain
@@ -816,6 +826,7 @@ function standInHostOf(
       .join(', '),
     tagInstead: chain.length === 1 ? 'the source' : `the primary ${named(primary)}`,
     hops: chain.length,
+    ...(sourceArn ? { sourceArn } : {}),
   };
 }
 
@@ -864,14 +875,26 @@ export function selectedInstanceStandInGroups(
 /**
  * Where a read replica cluster of this Region is judged: the DB instance its
  * `ReplicationSourceIdentifier` names in this Region (an Aurora read replica of an RDS for PostgreSQL
- * instance, which lists it in `ReadReplicaDBClusterIdentifiers`). Undefined for a source in another
- * Region (a cross-Region replica cluster, a global database secondary), whether the policy selects it
- * there is not known here, and for a source that is not a DB instance.
+ * instance, which lists it in `ReadReplicaDBClusterIdentifiers`), or the source in another Region it
+ * names by ARN (a cross-Region replica cluster), whether the policy selects it there known only once
+ * every Region is read (`sourceArn`, core/audit.ts withTargetCoverage). Undefined for a same-Region
+ * source that is not a DB instance.
  */
 function replicaClusterHostOf(cluster: DBCluster, region: string): StandInHost | undefined {
   const source = cluster.ReplicationSourceIdentifier;
-  if (!source || regionOfArn(source) !== region || !/:db:/.test(source)) return undefined;
+  const sourceRegion = source ? regionOfArn(source) : undefined;
+  if (!source) return undefined;
   const id = replicaNames(source).at(-1) ?? source;
+  const kind = /:cluster:/.test(source) ? 'cluster' : 'instance';
+  if (sourceRegion !== undefined && sourceRegion !== region) {
+    return {
+      key: `${kind}:${id.toLowerCase()}`,
+      of: `a read replica of ${kind === 'cluster' ? 'cluster ' : ''}${id} in ${sourceRegion}`,
+      tagInstead: 'the source',
+      sourceArn: source,
+    };
+  }
+  if (sourceRegion !== region || kind !== 'instance') return undefined;
   return { key: `instance:${id.toLowerCase()}`, of: `a read replica of ${id}`, tagInstead: 'the source' };
 }
 
@@ -1066,7 +1089,17 @@ export async function listSelectedDatabases(
   }
   const judged = selectedKeys(instances, clusters);
   const standIn = (id: string | undefined, tag: string, host: StandInHost | undefined): TaggedStandIn[] =>
-    host && !judged.has(host.key) ? [{ id: id ?? '', tag, of: host.of, tagInstead: host.tagInstead }] : [];
+    host && !judged.has(host.key)
+      ? [
+          {
+            id: id ?? '',
+            tag,
+            of: host.of,
+            tagInstead: host.tagInstead,
+            ...(host.sourceArn ? { sourceArn: host.sourceArn } : {}),
+          },
+        ]
+      : [];
   const taggedStandIns = [
     ...tagged.flatMap(({ instance, tag }) =>
       standIn(instance.DBInstanceIdentifier, tag, standInHostOf(instance, scope.region, replicas)),

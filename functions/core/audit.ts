@@ -24,7 +24,7 @@ import {
   refusalNotOfPermission,
 } from './errors.ts';
 import { isExcepted } from './exceptions.ts';
-import type { CollectedFacts, Fact, StandIn, TaggedStandIn } from './facts.ts';
+import type { CollectedFacts, Fact, SelectedOtherEngine, StandIn, TaggedStandIn } from './facts.ts';
 import {
   type CheckGroup,
   type ComplianceStatus,
@@ -34,7 +34,13 @@ import {
   resourceKey,
 } from './finding.ts';
 import type { Policy } from './policy.ts';
-import { type RunCoverage, targetsJudgedElsewhere, unmatchedTargets } from './targets.ts';
+import {
+  type CoveredScope,
+  locateIdentifier,
+  type RunCoverage,
+  targetsJudgedElsewhere,
+  unmatchedTargets,
+} from './targets.ts';
 
 export interface Scope {
   readonly provider: Provider;
@@ -84,6 +90,8 @@ export interface ScopeOutcome {
   readonly standIns?: readonly JudgedElsewhere[];
   /** Databases a target tag selects that nothing audits (see TaggedStandIn); absent when none. */
   readonly taggedStandIns?: readonly TaggedStandIn[];
+  /** Databases the policy selects whose engine is not PostgreSQL (see SelectedOtherEngine); absent when none. */
+  readonly otherEngines?: readonly SelectedOtherEngine[];
 }
 
 /** A database judged at another resource: its names, what it is, and the resource id it is judged at. */
@@ -586,7 +594,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       }
       for (const standIn of fact.standsFor ?? []) standIns.push({ ...standIn, judgedAt: fact.resource.id });
     }
-    const { taggedStandIns } = facts as CollectedFacts<F>;
+    const { taggedStandIns, otherEngines } = facts as CollectedFacts<F>;
     // The scope is failed when a check could not be switched on: nothing of that check is resolved.
     const error = broken.length > 0 ? brokenSwitches(plan.scope, broken, context.now, add) : undefined;
     const outcome: ScopeOutcome = {
@@ -596,6 +604,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       ...(error ? { error } : {}),
       ...(standIns.length > 0 ? { standIns } : {}),
       ...(taggedStandIns && taggedStandIns.length > 0 ? { taggedStandIns } : {}),
+      ...(otherEngines && otherEngines.length > 0 ? { otherEngines } : {}),
     };
     done += 1;
     progress({ scope: plan.scope, outcome, done, total: options.plans.length });
@@ -624,13 +633,35 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
   }));
   const standIns = report.scopes.flatMap((outcome) => outcome.standIns ?? []);
   const elsewhere = targetsJudgedElsewhere(policy, standIns);
-  const redirected = new Set(elsewhere.map(({ identifier }) => identifier));
+  // A named database of another engine is reported as such (coverageProblems), not as not found.
+  const otherEngineNames = new Set(
+    report.scopes.flatMap((outcome) =>
+      (outcome.otherEngines ?? []).flatMap(({ names }) => names.map((name) => name.toLowerCase())),
+    ),
+  );
+  const redirected = new Set([
+    ...elsewhere.map(({ identifier }) => identifier),
+    ...policy.targets.identifiers.filter((identifier) => otherEngineNames.has(identifier.toLowerCase())),
+  ]);
   // Listed only when read: unmatchedTargets reads it only when the policy names identifiers.
   const judged: Iterable<ResourceRef> = {
     [Symbol.iterator]: () => judgedResources(report.findings).values(),
   };
+  const sourcesJudged = new Set(
+    [...judged].flatMap((resource) => (resource.arn ? [resource.arn.toLowerCase()] : [])),
+  );
   return {
     ...report,
+    scopes: report.scopes.map((outcome) =>
+      outcome.taggedStandIns?.some(({ sourceArn }) => sourceArn !== undefined)
+        ? withTaggedStandIns(
+            outcome,
+            outcome.taggedStandIns.flatMap((standIn) =>
+              taggedElsewhere(standIn, outcome.scope.group, scopes, sourcesJudged, coverage),
+            ),
+          )
+        : outcome,
+    ),
     unmatchedTargets: unmatchedTargets(policy, judged, scopes, coverage).filter(
       (identifier) => !redirected.has(identifier),
     ),
@@ -646,6 +677,42 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
         }
       : {}),
   };
+}
+
+/** `outcome` with `taggedStandIns` (left out when empty). */
+function withTaggedStandIns(outcome: ScopeOutcome, taggedStandIns: readonly TaggedStandIn[]): ScopeOutcome {
+  const { taggedStandIns: _, ...rest } = outcome;
+  return taggedStandIns.length > 0 ? { ...rest, taggedStandIns } : rest;
+}
+
+/**
+ * A tagged read replica whose source is in another Region ({@link TaggedStandIn} `sourceArn`), once
+ * the run's scopes say where that source stands: dropped when the run judged the source, when the
+ * source's Region failed (its findings are NOT_AVAILABLE already) or when a narrowed run did not read
+ * it; kept when its Region was read without judging it, and also when the run audits no such Region
+ * (then the Region is to be added too). Kept without `sourceArn`, so a second pass keeps it as is.
+ */
+function taggedElsewhere(
+  standIn: TaggedStandIn,
+  group: CheckGroup,
+  scopes: readonly (CoveredScope & Pick<Scope, 'group'>)[],
+  sourcesJudged: ReadonlySet<string>,
+  coverage: RunCoverage,
+): TaggedStandIn[] {
+  const { sourceArn, ...rest } = standIn;
+  if (sourceArn === undefined) return [standIn];
+  if (sourcesJudged.has(sourceArn.toLowerCase())) return [];
+  const location = locateIdentifier(sourceArn);
+  const scope = scopes.find(
+    (candidate) =>
+      candidate.group === group &&
+      candidate.provider === location?.provider &&
+      candidate.account === location.account &&
+      candidate.region === location.region,
+  );
+  if (scope) return scope.complete ? [rest] : [];
+  if (coverage.narrowed || !location?.region) return [];
+  return [{ ...rest, tagInstead: `${rest.tagInstead} and add ${location.region} to aws.regions` }];
 }
 
 /** The databases a report judged (the stand-ins for failed scopes excluded), once each. */
@@ -695,8 +762,22 @@ export function coverageProblems(
   if (report.unmatchedTargets && report.unmatchedTargets.length > 0) {
     problems.push(`targets named in the policy were not found: ${report.unmatchedTargets.join(', ')}`);
   }
-  problems.push(...taggedStandInProblems(report.scopes));
+  problems.push(...taggedStandInProblems(report.scopes), ...otherEngineProblems(report.scopes));
   return problems;
+}
+
+/**
+ * Each database the policy selects whose engine is not PostgreSQL (see SelectedOtherEngine):
+ * `certctl-mysql is selected by the target tag k=v but its engine MYSQL_8_0 is not PostgreSQL: not
+ * audited`.
+ */
+export function otherEngineProblems(scopes: readonly Pick<ScopeOutcome, 'otherEngines'>[]): string[] {
+  return scopes.flatMap(({ otherEngines }) =>
+    (otherEngines ?? []).map(
+      ({ id, selectedBy, engine }) =>
+        `${id} is selected by ${selectedBy} but its engine ${engine} is not PostgreSQL: not audited`,
+    ),
+  );
 }
 
 /**

@@ -31,13 +31,39 @@ export interface TaggedStandIn {
   readonly of: string;
   /** What to tag instead: `the cluster`, `the source`, a cascading replica's `the primary certctl-src`. */
   readonly tagInstead: string;
+  /**
+   * The ARN of its source when that is in another Region, where the policy may select it: the audit
+   * keeps it only once that Region was read without judging the source, or is a Region the run does
+   * not audit (`withTargetCoverage`, core/audit.ts, which then drops this field).
+   */
+  readonly sourceArn?: string;
+}
+
+/**
+ * A database a target tag or `targets.identifiers` selects whose engine is not PostgreSQL (a MySQL
+ * instance tagged as certctl's): this tool audits PostgreSQL only, so nothing audits it. Reported as
+ * a coverage problem, never judged; a policy naming it is told this, not that it was not found.
+ * `targets.all` selects every PostgreSQL database and reports none.
+ */
+export interface SelectedOtherEngine {
+  readonly id: string;
+  /** Every name it answers to (identifier, ARN, selfLink, connection name). */
+  readonly names: readonly string[];
+  /** How the policy selects it: `the target tag key=value`, `targets.identifiers`. */
+  readonly selectedBy: string;
+  /** Its engine as the API names it: `mysql`, `aurora-mysql`, `MYSQL_8_0`. */
+  readonly engine: string;
 }
 
 /**
  * What a collector read of one scope: its facts and, when its adapter found any, the tagged databases
- * that nothing audits ({@link TaggedStandIn}).
+ * that nothing audits ({@link TaggedStandIn}) and the selected databases of other engines
+ * ({@link SelectedOtherEngine}).
  */
-export type CollectedFacts<F> = readonly F[] & { readonly taggedStandIns?: readonly TaggedStandIn[] };
+export type CollectedFacts<F> = readonly F[] & {
+  readonly taggedStandIns?: readonly TaggedStandIn[];
+  readonly otherEngines?: readonly SelectedOtherEngine[];
+};
 
 /** What every fact has: the resource its findings are about. */
 export interface Fact {

@@ -33,6 +33,16 @@ export function isTarget(candidate: TargetCandidate, targets: Policy['targets'])
   return targetTagOf(candidate.tags, targets) !== undefined;
 }
 
+/**
+ * How the policy's names or tags select a candidate, in words (`targets.identifiers`, `the target tag
+ * key=value`); undefined when neither does (`targets.all` is not asked).
+ */
+export function selectedBy(candidate: TargetCandidate, targets: Policy['targets']): string | undefined {
+  if (isTarget(candidate, { ...targets, all: false, tags: [] })) return 'targets.identifiers';
+  const tag = targetTagOf(candidate.tags, targets);
+  return tag ? `the target tag ${tag.key}=${tag.value}` : undefined;
+}
+
 /** The first of the policy's `targets.tags` that `tags` carries (key and value equal), if any. */
 export function targetTagOf(
   tags: Readonly<Record<string, string>>,

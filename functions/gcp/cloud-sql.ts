@@ -31,15 +31,18 @@ import { mapWithConcurrency } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, isAccessDenied, refusalNotOfPermission } from '../core/errors.ts';
 import {
   type CloudSqlEdition,
+  type CollectedFacts,
   isBackupPlanTier,
   isUnknownBackupTier,
   type PitrFact,
   type RestoreWindow,
+  type SelectedOtherEngine,
+  type TaggedStandIn,
 } from '../core/facts.ts';
 import type { ResourceRef } from '../core/finding.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
-import { isTarget } from '../core/targets.ts';
+import { isTarget, selectedBy, targetTagOf } from '../core/targets.ts';
 import { DAY_MS } from '../core/time.ts';
 import type {
   ReadBackupConfiguration,
@@ -145,17 +148,25 @@ export function tagsFromLabels(
 /** Instance types that are primaries; replicas, read pools, on-premises sources are never judged. */
 const PRIMARY_TYPES = new Set(['CLOUD_SQL_INSTANCE', 'SQL_INSTANCE_TYPE_UNSPECIFIED']);
 
-/** Why an instance is not audited, or undefined when it is a PostgreSQL primary. */
-export function skipReason(instance: DatabaseInstance): string | undefined {
+/**
+ * The instance's `databaseVersion` when the protos know it to be another engine than PostgreSQL;
+ * undefined otherwise. An unknown number (a version newer than the library) may be a new
+ * PostgreSQL, and a selected target is never silently dropped.
+ */
+function otherEngineOf(instance: DatabaseInstance): string | undefined {
   const version = enumName('databaseVersion', instance.databaseVersion);
-  // Only a version the protos know to be another engine is skipped: an unknown number (a version
-  // newer than the library) may be a new PostgreSQL, and a selected target is never silently dropped.
   const otherEngine =
     version !== undefined &&
     version !== 'SQL_DATABASE_VERSION_UNSPECIFIED' &&
     isKnownEnum('databaseVersion', version) &&
     !version.startsWith('POSTGRES');
-  if (otherEngine) return `engine ${version}`;
+  return otherEngine ? version : undefined;
+}
+
+/** Why an instance is not audited, or undefined when it is a PostgreSQL primary. */
+export function skipReason(instance: DatabaseInstance): string | undefined {
+  const otherEngine = otherEngineOf(instance);
+  if (otherEngine) return `engine ${otherEngine}`;
   // Likewise only a type the protos know to be something else (a replica, a read pool, an
   // on-premises source) is skipped: an unknown number may be a new kind of primary. A replica of any
   // type still names its primary in masterInstanceName and is skipped below.
@@ -514,13 +525,16 @@ function optIn(present: boolean, value: boolean | null | undefined): boolean | u
  * `retentionDays` is `transactionLogRetentionDays`, or 0 when automated backups are off (no backup,
  * no log kept, as on RDS). With backups on and PITR off it stays the configured value: the checks
  * read `pointInTimeRecoveryEnabled` and say that no log is kept whatever the retention says.
+ * It stands for its read replicas by every name `listed` gives them ({@link replicaNamesOf}).
  */
 export function toPitrFact(
   project: string,
   instance: DatabaseInstance,
   restoreWindow: RestoreWindow,
+  listed: readonly DatabaseInstance[] = [],
 ): PitrFact {
   const settings = instance.settings ?? undefined;
+  const replicas = replicaNamesOf(instance, listed);
   const backup = settings?.backupConfiguration ?? undefined;
   const automatedBackupsEnabled = unwrap(backup?.enabled);
   const pointInTimeRecoveryEnabled = unwrap(backup?.pointInTimeRecoveryEnabled);
@@ -561,48 +575,148 @@ export function toPitrFact(
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
       ...(unknownType ? { unknownInstanceType: unknownType } : {}),
     },
-    ...((instance.replicaNames ?? []).length > 0
-      ? {
-          standsFor: (instance.replicaNames ?? []).map((name) => ({
-            names: [name],
-            what: 'Cloud SQL read replica',
-          })),
-        }
+    ...(replicas.length > 0
+      ? { standsFor: replicas.map((names) => ({ names, what: 'Cloud SQL read replica' })) }
       : {}),
   };
 }
 
+/** The names an instance answers to: name, selfLink and connection name. */
+function namesOfInstance(instance: DatabaseInstance): string[] {
+  return [instance.name, instance.selfLink, instance.connectionName].filter(
+    (identifier): identifier is string => Boolean(identifier),
+  );
+}
+
+/** The instance's labels in the policy's tag vocabulary ({@link tagsFromLabels}). */
+function instanceTags(instance: DatabaseInstance, targets: Policy['targets']): Record<string, string> {
+  const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
+  return tagsFromLabels(labels, targets.tags);
+}
+
+/**
+ * Every name each read replica a primary's listing names answers to (`replicaNames`: instance names
+ * of its project): its name, selfLink and connection name `project:region:instance` as `listed` (the
+ * project's instances.list) gives them; a replica `listed` does not hold, by its name and the
+ * primary's selfLink with its name (its region, and so its connection name, is not known).
+ */
+export function replicaNamesOf(
+  instance: DatabaseInstance,
+  listed: readonly DatabaseInstance[] = [],
+): string[][] {
+  return (instance.replicaNames ?? []).flatMap((name) => {
+    if (!nonEmpty(name)) return [];
+    const replica = listed.find((candidate) => candidate.name === name);
+    if (replica) return [namesOfInstance(replica)];
+    const selfLink = nonEmpty(instance.selfLink)?.replace(/\/instances\/[^/]+$/, `/instances/${name}`);
+    return [selfLink && selfLink !== instance.selfLink ? [name, selfLink] : [name]];
+  });
+}
+
 /**
  * Whether the policy selects this instance (name, selfLink or connection name; labels as tags). A
- * primary is selected when the policy names one of its replicas: a replica is judged at its primary.
+ * primary is selected when the policy names one of its replicas ({@link replicaNamesOf}, `listed`
+ * the project's instances): a replica is judged at its primary.
  */
-export function isCloudSqlTarget(instance: DatabaseInstance, targets: Policy['targets']): boolean {
-  const identifiers = [
-    instance.name,
-    instance.selfLink,
-    instance.connectionName,
-    ...(instance.replicaNames ?? []),
-  ].filter((identifier): identifier is string => Boolean(identifier));
-  const labels = (instance.settings?.userLabels ?? {}) as Record<string, string>;
-  return isTarget({ identifiers, tags: tagsFromLabels(labels, targets.tags) }, targets);
+export function isCloudSqlTarget(
+  instance: DatabaseInstance,
+  targets: Policy['targets'],
+  listed: readonly DatabaseInstance[] = [],
+): boolean {
+  const identifiers = [...namesOfInstance(instance), ...replicaNamesOf(instance, listed).flat()];
+  return isTarget({ identifiers, tags: instanceTags(instance, targets) }, targets);
+}
+
+/**
+ * The instances of another engine than PostgreSQL (MySQL, SQL Server) that the policy's names or
+ * labels select ({@link SelectedOtherEngine}): instances.list already sends their `databaseVersion`.
+ */
+export function selectedOtherEngines(
+  instances: readonly DatabaseInstance[],
+  targets: Policy['targets'],
+): SelectedOtherEngine[] {
+  if (targets.all) return [];
+  return instances.flatMap((instance): SelectedOtherEngine[] => {
+    const engine = otherEngineOf(instance);
+    if (!engine) return [];
+    const names = namesOfInstance(instance);
+    const by = selectedBy({ identifiers: names, tags: instanceTags(instance, targets) }, targets);
+    return by ? [{ id: instance.name ?? '', names, selectedBy: by, engine }] : [];
+  });
+}
+
+/**
+ * The primary's name in `project` that a replica's `masterInstanceName` names (`project:name`, or a
+ * bare name); undefined for a primary in another project, whose selection is not known here.
+ */
+function primaryNameIn(project: string, master: string): string | undefined {
+  const at = master.lastIndexOf(':');
+  if (at < 0) return master;
+  return master.slice(0, at) === project ? master.slice(at + 1) : undefined;
+}
+
+/**
+ * The PostgreSQL read replicas of `project` carrying a target label whose primary (in this project)
+ * the policy does not select: nothing audits them (a replica is judged at its primary), and the
+ * report says which instance to label, as the RDS adapter does for a tagged replica
+ * (functions/aws/rds.ts, `taggedStandIns`). A cascading replica (Cloud SQL allows a replica of a
+ * replica) is followed to the primary of its chain, the only instance whose backups restore it.
+ */
+export function taggedReplicas(
+  instances: readonly DatabaseInstance[],
+  project: string,
+  targets: Policy['targets'],
+  selected: readonly DatabaseInstance[],
+): TaggedStandIn[] {
+  if (targets.all || targets.tags.length === 0) return [];
+  const byName = new Map(instances.map((instance) => [(instance.name ?? '').toLowerCase(), instance]));
+  const judged = new Set(selected.map((instance) => (instance.name ?? '').toLowerCase()));
+  return instances.flatMap((instance): TaggedStandIn[] => {
+    const master = nonEmpty(instance.masterInstanceName);
+    if (!master || otherEngineOf(instance)) return [];
+    const tag = targetTagOf(instanceTags(instance, targets), targets);
+    if (!tag) return [];
+    const chain: string[] = [];
+    for (let source: string | undefined = master; source; ) {
+      const name = primaryNameIn(project, source);
+      if (name === undefined) return [];
+      // A loop in what the listing says ends the walk at the first repeat.
+      if (chain.some((hop) => hop.toLowerCase() === name.toLowerCase())) break;
+      chain.push(name);
+      source = nonEmpty(byName.get(name.toLowerCase())?.masterInstanceName);
+    }
+    const primary = chain.at(-1);
+    if (primary === undefined || judged.has(primary.toLowerCase())) return [];
+    return [
+      {
+        id: instance.name ?? '',
+        tag: `${tag.key}=${tag.value}`,
+        of: chain.map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${hop}`).join(', '),
+        tagInstead: chain.length === 1 ? 'the primary' : `the primary ${primary}`,
+      },
+    ];
+  });
 }
 
 /**
  * The PITR facts of one project: every PostgreSQL primary the policy selects, with its real
- * restore window. Throws {@link CloudApiError} when the project's instances cannot be listed.
+ * restore window, and the labelled read replicas nothing audits ({@link taggedReplicas}). Throws
+ * {@link CloudApiError} when the project's instances cannot be listed.
  */
 export async function readCloudSqlPitrFacts(
   api: CloudSqlApi,
   project: string,
   policy: Policy,
   options: CloudSqlReadOptions = {},
-): Promise<PitrFact[]> {
+): Promise<CollectedFacts<PitrFact>> {
   const instances = await listInstances(api.instances, project, options.pageSize);
   const targets = instances.filter(
-    (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, policy.targets),
+    (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, policy.targets, instances),
   );
+  const taggedStandIns = taggedReplicas(instances, project, policy.targets, targets);
+  const otherEngines = selectedOtherEngines(instances, policy.targets);
   const now = options.now ?? (() => new Date());
-  return mapWithConcurrency(
+  const facts = await mapWithConcurrency(
     targets,
     options.instanceConcurrency ?? DEFAULT_INSTANCE_CONCURRENCY,
     async (instance) => {
@@ -622,8 +736,13 @@ export async function readCloudSqlPitrFacts(
         const logDays = unwrap(backup?.transactionLogRetentionDays);
         window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now(), createdAt);
       } else window = await recoveryWindow(api.instances, project, name);
-      return toPitrFact(project, instance, window);
+      return toPitrFact(project, instance, window, instances);
     },
+  );
+  return Object.assign(
+    facts,
+    taggedStandIns.length > 0 ? { taggedStandIns } : {},
+    otherEngines.length > 0 ? { otherEngines } : {},
   );
 }
 

@@ -34,7 +34,13 @@ import {
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { expiryOf, SNAPSHOT_TAGS, type SnapshotTarget, targetKey } from '../actions/snapshot/model.ts';
 import { planPrune } from '../actions/snapshot/prune.ts';
-import { type AuditReport, EXIT_CODES, scopeKey, taggedStandInProblems } from '../core/audit.ts';
+import {
+  type AuditReport,
+  EXIT_CODES,
+  otherEngineProblems,
+  scopeKey,
+  taggedStandInProblems,
+} from '../core/audit.ts';
 import { remediationTextFor } from '../core/check.ts';
 import { describeError } from '../core/errors.ts';
 import {
@@ -827,6 +833,12 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     .flatMap(({ taggedStandIns }) => taggedStandIns ?? [])
     .filter(({ id }) => named.length === 0 || namedSet.has(id.toLowerCase()));
   notEvaluated.push(...taggedStandInProblems([{ taggedStandIns: taggedUnaudited }]));
+  // A database of another engine the policy selects: nothing judges it either (the audit names it
+  // instead of listing it among the targets not found).
+  const otherEngines = report.scopes
+    .flatMap(({ otherEngines }) => otherEngines ?? [])
+    .filter(({ names }) => named.length === 0 || names.some((name) => namedSet.has(name.toLowerCase())));
+  notEvaluated.push(...otherEngineProblems([{ otherEngines }]));
   const uncovered = inputs.uncovered ?? [];
   /** Where the databases of a cloud this run does not judge are judged. */
   const askWhere = (provider: Provider) =>

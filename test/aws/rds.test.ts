@@ -451,7 +451,8 @@ describe('collectRdsPitrFacts', () => {
       SCOPE,
       policy({ targets: { identifiers: ['aurora-named'] } }),
     );
-    // Assess: a source in another Region may be selected there; here it is not known.
+    // Assess: a source in another Region may be selected there: the audit decides once every
+    // Region is read (core/audit.ts withTargetCoverage), from its ARN.
     expect(facts.map((fact) => fact.resource.id)).toEqual(['aurora-named']);
     expect(facts.taggedStandIns).toEqual([
       {
@@ -459,6 +460,13 @@ describe('collectRdsPitrFacts', () => {
         tag: 'certctl:backup-guard=enabled',
         of: 'a read replica of certctl-src',
         tagInstead: 'the source',
+      },
+      {
+        id: 'far-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of far-src in us-east-1',
+        tagInstead: 'the source',
+        sourceArn: `arn:aws:rds:us-east-1:${ACCOUNT}:db:far-src`,
       },
       {
         id: 'aurora-1',
@@ -652,6 +660,17 @@ describe('collectRdsPitrFacts', () => {
     // Assess
     expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-aurora-eu']);
     expect(facts[0]?.aurora?.globalSecondary?.primaryId).toBe('certctl-aurora');
+    // The tagged replica cluster is judged at its source, in another Region: the audit names it
+    // unless that Region judges the source (core/audit.ts withTargetCoverage).
+    expect(facts.taggedStandIns).toEqual([
+      {
+        id: 'aurora-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of cluster src in us-east-1',
+        tagInstead: 'the source',
+        sourceArn: `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:src`,
+      },
+    ]);
   });
 
   it('selects the source when the policy names its cross-Region read replica by name, which the source lists by ARN', async () => {

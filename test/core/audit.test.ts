@@ -1126,3 +1126,58 @@ describe('failedScopeAdvice for a Google API that is not enabled', () => {
     );
   });
 });
+
+describe('a tagged read replica whose source is in another Region', () => {
+  const arnOf = (region: string, id: string) => `arn:aws:rds:${region}:111111111111:db:${id}`;
+  const replicaOf = (region: string, source: string) => ({
+    id: `replica-of-${source}`,
+    tag: 'certctl:backup-guard=enabled',
+    of: `a cross-Region read replica of ${source} in ${region}`,
+    tagInstead: 'the source',
+    sourceArn: arnOf(region, source),
+  });
+  const sourceFact = (region: string, id: string): FakeFact => {
+    const fact = db(region, id, 35);
+    return { ...fact, resource: { ...fact.resource, arn: arnOf(region, id) } };
+  };
+  const replicas = [
+    replicaOf('us-east-1', 'judged-src'),
+    replicaOf('us-east-1', 'untagged-src'),
+    replicaOf('ap-south-1', 'down-src'),
+    replicaOf('sa-east-1', 'outside-src'),
+  ];
+  const audit = () =>
+    runAudit({
+      plans: [
+        plan('eu-west-1', Object.assign([] as FakeFact[], { taggedStandIns: replicas })),
+        plan('us-east-1', [sourceFact('us-east-1', 'judged-src')]),
+        plan('ap-south-1', new Error('down')),
+      ],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+  it('is listed when the source Region was read without judging the source, or is one the policy does not audit', async () => {
+    // Act
+    const covered = withTargetCoverage(await audit(), policy, { providers: ['aws'], narrowed: false });
+    // Assess: a judged source audits it; a failed Region is NOT_AVAILABLE already.
+    expect(coverageProblems(covered)).toEqual([
+      'replica-of-untagged-src carries the target tag certctl:backup-guard=enabled but is a cross-Region read replica of untagged-src in us-east-1, which does not: tag the source to audit it',
+      'replica-of-outside-src carries the target tag certctl:backup-guard=enabled but is a cross-Region read replica of outside-src in sa-east-1, which does not: tag the source and add sa-east-1 to aws.regions to audit it',
+    ]);
+    // Applied again (the CLI does after merging providers), it says the same.
+    expect(
+      coverageProblems(withTargetCoverage(covered, policy, { providers: ['aws', 'gcp'], narrowed: false })),
+    ).toEqual(coverageProblems(covered));
+  });
+
+  it('is not listed for a Region a narrowed run did not read', async () => {
+    // Act
+    const covered = withTargetCoverage(await audit(), policy, { providers: ['aws'], narrowed: true });
+    // Assess
+    expect(coverageProblems(covered)).toEqual([
+      'replica-of-untagged-src carries the target tag certctl:backup-guard=enabled but is a cross-Region read replica of untagged-src in us-east-1, which does not: tag the source to audit it',
+    ]);
+  });
+});

@@ -104,6 +104,74 @@ describe('readCloudSqlPitrFacts', () => {
     expect(sim?.stats().byOperation['cloudSql:instances.getLatestRecoveryTime']).toBe(1);
   });
 
+  it('says which labelled read replicas nothing audits because their primary is not selected', async () => {
+    // Prepare: each replica carries the target label; only 'labelled' of the primaries does.
+    const scenario = cloudSqlScenario([
+      instance('primary', { labels: {} }),
+      instance('labelled'),
+      instance('replica', {
+        instanceType: 'READ_REPLICA_INSTANCE',
+        masterInstanceName: `${PROJECT}:primary`,
+      }),
+      instance('bare-replica', { masterInstanceName: 'primary' }),
+      instance('covered-replica', { masterInstanceName: `${PROJECT}:labelled` }),
+      instance('far-replica', { masterInstanceName: 'other-project:primary' }),
+      instance('unlabelled-replica', { masterInstanceName: `${PROJECT}:primary`, labels: {} }),
+      instance('leaf-replica', { masterInstanceName: `${PROJECT}:unlabelled-replica` }),
+    ]);
+
+    // Act
+    const facts = await read(scenario);
+
+    // Assess: a primary in another project may be selected there; here it is not known.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['labelled']);
+    expect(facts.taggedStandIns).toEqual([
+      ...['replica', 'bare-replica'].map((id) => ({
+        id,
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of primary',
+        tagInstead: 'the primary',
+      })),
+      {
+        id: 'leaf-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of unlabelled-replica, itself a read replica of primary',
+        tagInstead: 'the primary primary',
+      },
+    ]);
+  });
+
+  it('says which instances of another engine the policy names or labels, and judges none of them', async () => {
+    // Prepare
+    const scenario = cloudSqlScenario([
+      instance('postgres'),
+      instance('mysql-labelled', { databaseVersion: 'MYSQL_8_0' }),
+      instance('sqlserver-named', { databaseVersion: 'SQLSERVER_2019_STANDARD', labels: {} }),
+      instance('mysql-other', { databaseVersion: 'MYSQL_8_0', labels: {} }),
+    ]);
+
+    // Act
+    const facts = await read(scenario, { targets: { identifiers: ['SQLSERVER-NAMED'] } });
+    const everything = await read(scenario, { targets: { all: true } });
+
+    // Assess: `targets.all` selects every PostgreSQL database, and reports no other engine.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['postgres']);
+    expect(facts.otherEngines).toEqual([
+      expect.objectContaining({
+        id: 'mysql-labelled',
+        selectedBy: 'the target tag certctl:backup-guard=enabled',
+        engine: 'MYSQL_8_0',
+      }),
+      expect.objectContaining({
+        id: 'sqlserver-named',
+        names: expect.arrayContaining(['sqlserver-named', `${PROJECT}:europe-west1:sqlserver-named`]),
+        selectedBy: 'targets.identifiers',
+        engine: 'SQLSERVER_2019_STANDARD',
+      }),
+    ]);
+    expect(everything.otherEngines).toBeUndefined();
+  });
+
   it('selects targets by the label form of the policy tag, by name and by selfLink', async () => {
     // Prepare
     const scenario = cloudSqlScenario([

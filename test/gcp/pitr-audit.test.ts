@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditReport } from '../../functions/core/audit.ts';
+import { type AuditReport, coverageProblems } from '../../functions/core/audit.ts';
 import type { ComplianceStatus } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
@@ -187,8 +187,86 @@ describe('the GCP PITR audit over the simulator', () => {
         status: 'complete',
         resources: 15,
         // The replica is judged at its primary, which says so for a policy that names it.
-        standIns: [{ names: ['replica'], what: 'Cloud SQL read replica', judgedAt: 'healthy' }],
+        standIns: [
+          {
+            names: [
+              'replica',
+              `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/replica`,
+              `${PROJECT}:europe-west1:replica`,
+            ],
+            what: 'Cloud SQL read replica',
+            judgedAt: 'healthy',
+          },
+        ],
       },
+    ]);
+  });
+});
+
+describe('the GCP PITR audit of a replica named by connection name or selfLink', () => {
+  it('judges its primary and says so, not that the replica was not found', async () => {
+    // Prepare: neither primary carries the target label; the policy names their replicas as a
+    // connection name (what the Cloud SQL Auth Proxy takes) and as a selfLink.
+    const { sim } = await startGcpSim(
+      cloudSqlScenario([
+        instance('primary-a', { labels: {} }),
+        instance('replica-a', { labels: {}, masterInstanceName: `${PROJECT}:primary-a` }),
+        instance('primary-b', { labels: {} }),
+        instance('replica-b', { labels: {}, masterInstanceName: `${PROJECT}:primary-b`, region: 'us-east1' }),
+      ]),
+    );
+    const connectionName = `${PROJECT}:europe-west1:replica-a`;
+    const selfLink = `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/replica-b`;
+
+    // Act
+    const report = await runAgainst(sim, {
+      gcp: { projects: [PROJECT] },
+      targets: { tags: [], identifiers: [connectionName, selfLink] },
+    }).finally(() => sim.close());
+
+    // Assess
+    expect(new Set(report.findings.map((finding) => finding.resource.id))).toEqual(
+      new Set(['primary-a', 'primary-b']),
+    );
+    expect(report.unmatchedTargets).toEqual([]);
+    expect(report.targetsJudgedElsewhere).toEqual([
+      { identifier: connectionName, note: 'Cloud SQL read replica, judged at primary-a' },
+      { identifier: selfLink, note: 'Cloud SQL read replica, judged at primary-b' },
+    ]);
+  });
+});
+
+describe('the GCP PITR audit of selected instances it cannot audit', () => {
+  it('names a labelled or named instance of another engine and a labelled replica of an unselected primary under Coverage', async () => {
+    // Prepare: MySQL carries the target label, SQL Server is named by its connection name, the
+    // PostgreSQL replica carries the label while its primary does not; an unselected MySQL is no business of the audit.
+    const { sim } = await startGcpSim(
+      cloudSqlScenario([
+        instance('healthy'),
+        instance('mysql-labelled', { databaseVersion: 'MYSQL_8_0' }),
+        instance('sqlserver-named', { databaseVersion: 'SQLSERVER_2019_STANDARD', labels: {} }),
+        instance('mysql-other', { databaseVersion: 'MYSQL_8_0', labels: {} }),
+        instance('unlabelled-primary', { labels: {} }),
+        instance('labelled-replica', {
+          instanceType: 'READ_REPLICA_INSTANCE',
+          masterInstanceName: `${PROJECT}:unlabelled-primary`,
+        }),
+      ]),
+    );
+
+    // Act
+    const report = await runAgainst(sim, {
+      gcp: { projects: [PROJECT] },
+      targets: { identifiers: [`${PROJECT}:europe-west1:sqlserver-named`] },
+    }).finally(() => sim.close());
+
+    // Assess: reported as what they are, not as targets not found.
+    expect(new Set(report.findings.map((finding) => finding.resource.id))).toEqual(new Set(['healthy']));
+    expect(report.unmatchedTargets).toEqual([]);
+    expect(coverageProblems(report)).toEqual([
+      'labelled-replica carries the target tag certctl:backup-guard=enabled but is a read replica of unlabelled-primary, which does not: tag the primary to audit it',
+      'mysql-labelled is selected by the target tag certctl:backup-guard=enabled but its engine MYSQL_8_0 is not PostgreSQL: not audited',
+      'sqlserver-named is selected by targets.identifiers but its engine SQLSERVER_2019_STANDARD is not PostgreSQL: not audited',
     ]);
   });
 });

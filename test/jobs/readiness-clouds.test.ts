@@ -97,6 +97,26 @@ describe('readiness asked about a database of a cloud the run does not judge', (
   });
 });
 
+/** Readiness inputs with a pre-maintenance snapshot of certctl-prod-db an hour old, and audit:keys waived. */
+function freshSnapshotInputs(now: Date) {
+  return {
+    snapshotsOf: () => [
+      {
+        id: 'certctl-premaint-certctl-prod-db-1',
+        kind: 'rds-instance' as const,
+        target: 'certctl-prod-db',
+        sourceResourceId: 'db-1',
+        status: 'available',
+        createdAt: new Date(now.getTime() - 3_600_000),
+        tags: { purpose: 'certctl-pre-maintenance' },
+      },
+    ],
+    maxAgeHours: 24,
+    now,
+    waivers: { 'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2027-03-31' } },
+  };
+}
+
 describe('readiness over fewer clouds than the policy places dump series and key material in', () => {
   /** Readiness over AWS asked about certctl-prod-db, after a fresh snapshot of it, with `extra` in the policy. */
   async function namedAwsReadiness(extra: PolicyInput) {
@@ -223,6 +243,44 @@ describe('readiness over fewer clouds than the policy places dump series and key
     ]);
   });
 
+  it('says a selected database of another engine is not evaluated, so the answer is no GO', () => {
+    // Prepare: audit:pitr judged certctl-prod-db green; the policy also names a MySQL instance, which
+    // the audit reports as not PostgreSQL rather than as a target not found.
+    const now = new Date('2027-03-01T12:00:00Z');
+    const target = { ...rdsResource('certctl-prod-db'), resourceId: 'db-1' };
+    const findings = [retentionFinding(target, { status: 'PASSED' })];
+    const scope = { provider: 'gcp', account: 'certctl-gcp', region: '*', group: 'pitr' } as const;
+    const otherEngines = [
+      {
+        id: 'certctl-mysql',
+        names: ['certctl-mysql'],
+        selectedBy: 'targets.identifiers',
+        engine: 'MYSQL_8_0',
+      },
+    ];
+
+    // Act
+    const result = judgeReadiness({
+      report: {
+        startedAt: '',
+        finishedAt: '',
+        findings,
+        scopes: [{ scope, status: 'complete', resources: 0, otherEngines }],
+        counts: countStatuses(findings),
+        unmatchedTargets: [],
+      },
+      plannedGroups: new Set(['pitr']),
+      providers: ['aws', 'gcp'],
+      ...freshSnapshotInputs(now),
+    });
+
+    // Assess
+    expect(result.notEvaluated).toContain(
+      'certctl-mysql is selected by targets.identifiers but its engine MYSQL_8_0 is not PostgreSQL: not audited',
+    );
+    expect(result.verdict).not.toBe('GO');
+  });
+
   it('could not evaluate a gate the run judged in one cloud while the policy gives it places in another', () => {
     // Prepare: audit:pitr judged over AWS and green; the policy also places its facts in a GCP project.
     const now = new Date('2027-03-01T12:00:00Z');
@@ -234,20 +292,7 @@ describe('readiness over fewer clouds than the policy places dump series and key
       report: { startedAt: '', finishedAt: '', findings, scopes: [], counts: countStatuses(findings) },
       plannedGroups: new Set(['pitr']),
       providers: ['aws'],
-      snapshotsOf: () => [
-        {
-          id: 'certctl-premaint-certctl-prod-db-1',
-          kind: 'rds-instance',
-          target: 'certctl-prod-db',
-          sourceResourceId: 'db-1',
-          status: 'available',
-          createdAt: new Date(now.getTime() - 3_600_000),
-          tags: { purpose: 'certctl-pre-maintenance' },
-        },
-      ],
-      maxAgeHours: 24,
-      now,
-      waivers: { 'audit:keys': { reason: 'CA keys held offline in an HSM', expires: '2027-03-31' } },
+      ...freshSnapshotInputs(now),
       unreadPlaces: [{ group: 'pitr', provider: 'gcp', places: ['project certctl-dr'] }],
     });
 

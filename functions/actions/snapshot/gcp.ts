@@ -25,6 +25,7 @@ import {
   instanceStatus,
   isCloudSqlTarget,
   listInstances,
+  replicaNamesOf,
   skipReason,
 } from '../../gcp/cloud-sql.ts';
 import type { CloudSqlBackupsApi } from '../../gcp/cloud-sql-backups.ts';
@@ -533,28 +534,18 @@ function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
   };
 }
 
-/**
- * The read replicas a primary's own listing names (`replicaNames`: instance names of its project),
- * each by its name, selfLink (the primary's, with the replica's name) and, when the same listing
- * holds the replica (a cross-region one has a region of its own), its connection name
- * `project:region:instance`.
- */
+/** The read replicas a primary's own listing names, each by every name it answers to ({@link replicaNamesOf}). */
 function replicasOf(
   primary: SnapshotTarget,
   instance: DatabaseInstance,
   listed: readonly DatabaseInstance[],
 ): TargetStandIn[] {
-  return (instance.replicaNames ?? []).flatMap((name) => {
-    if (!nonEmpty(name)) return [];
-    const names = [name];
-    if (primary.arn) {
-      const selfLink = primary.arn.replace(/\/instances\/[^/]+$/, `/instances/${name}`);
-      if (selfLink !== primary.arn) names.push(selfLink);
-    }
-    const replica = listed.find((candidate) => candidate.name === name);
-    if (replica?.region) names.push(`${primary.account}:${replica.region}:${name}`);
-    return [{ names, relation: 'replica' as const, what: 'Cloud SQL read replica', of: primary }];
-  });
+  return replicaNamesOf(instance, listed).map((names) => ({
+    names,
+    relation: 'replica' as const,
+    what: 'Cloud SQL read replica',
+    of: primary,
+  }));
 }
 
 /**
@@ -575,7 +566,8 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
           return {
             project,
             instances: instances.filter(
-              (instance) => skipReason(instance) === undefined && isCloudSqlTarget(instance, selection),
+              (instance) =>
+                skipReason(instance) === undefined && isCloudSqlTarget(instance, selection, instances),
             ),
             listed: instances,
           };
