@@ -101,6 +101,8 @@ export interface ChatStatus {
     readonly location: string;
     readonly snapshotId: string;
     readonly createdAt?: string;
+    /** How `createdAt` was dated when the cloud did not send it: an estimate, said beside it. */
+    readonly dated?: string;
     readonly state: string;
   }[];
   /** The targets with no pre-maintenance snapshot of ours at all (listed, and none found). */

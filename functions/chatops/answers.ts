@@ -202,6 +202,11 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
   return message(`Readiness: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');
 }
 
+/** A status snapshot's time; one estimated ({@link ChatStatus} `dated`) is said as such, as readiness says it. */
+function snapshotDate(createdAt: string, dated: string | undefined): string {
+  return dated ? `about ${escapeMrkdwn(createdAt)} (${escapeMrkdwn(dated)})` : escapeMrkdwn(createdAt);
+}
+
 /**
  * The status answer: the last published audit (what the import ledgers record, timed by the newest
  * change published: not when an audit last ran, which may publish nothing new) and the newest
@@ -229,7 +234,7 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
       : sectionsOf('*Newest pre-maintenance snapshots:*', '\n', [
           ...status.snapshots.map(
             (snapshot) =>
-              `• *${escapeMrkdwn(snapshot.target)}* (${escapeMrkdwn(snapshot.location)}): ${code(snapshot.snapshotId)} ${escapeMrkdwn(snapshot.state)}${snapshot.createdAt ? `, ${escapeMrkdwn(snapshot.createdAt)}` : ''}`,
+              `• *${escapeMrkdwn(snapshot.target)}* (${escapeMrkdwn(snapshot.location)}): ${code(snapshot.snapshotId)} ${escapeMrkdwn(snapshot.state)}${snapshot.createdAt ? `, ${snapshotDate(snapshot.createdAt, snapshot.dated)}` : ''}`,
           ),
         ]);
   const without = status.withoutSnapshot ?? [];

@@ -6,7 +6,13 @@
  */
 
 import { cloudOf, type SnapshotCloud } from '../actions/snapshot/backend.ts';
-import { isSnapshotOf, snapshotMatch } from '../actions/snapshot/identity.ts';
+import {
+  askedAt,
+  estimatedBy,
+  isSnapshotOf,
+  newestFirst,
+  snapshotMatch,
+} from '../actions/snapshot/identity.ts';
 import type { SnapshotTarget } from '../actions/snapshot/model.ts';
 import type { Provider, ResourceType } from '../core/finding.ts';
 import type { ItemOutside } from '../core/keys-policy.ts';
@@ -112,6 +118,8 @@ export interface JobSnapshotListing {
     readonly snapshotId: string;
     readonly state: string;
     readonly createdAt?: string;
+    /** How `createdAt` was dated when the cloud did not send it (estimatedBy's words). */
+    readonly dated?: string;
   }[];
   /** The targets whose snapshots were listed and none of ours found. */
   readonly withoutSnapshot?: readonly JobTarget[];
@@ -230,6 +238,7 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           snapshotId: entry.snapshotId,
           state: entry.state,
           ...(entry.createdAt ? { createdAt: entry.createdAt } : {}),
+          ...(entry.dated ? { dated: entry.dated } : {}),
         })),
         ...(listing.withoutSnapshot && listing.withoutSnapshot.length > 0
           ? {
@@ -414,6 +423,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
         id: target.id,
       }));
       const listed = await snapshotsByTarget(resources as never, clouds);
+      const retentionDays = policy.snapshots.expiryDays;
       const snapshots: JobSnapshotListing['snapshots'][number][] = [];
       // A target with none of ours is said so: listing only the newest of those that have one would
       // read as every target having one.
@@ -424,19 +434,25 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
           problems.push(`${target.id}: snapshots not listed (${found?.message ?? 'not listed'})`);
           continue;
         }
-        const newest = found
-          .filter((snapshot) => isSnapshotOf(snapshot, target))
-          .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+        // Dated as readiness dates them: one being created, whose creation time RDS does not send
+        // yet, by its expires-at tag (askedAt), so it is not shown behind an older one.
+        const newest = newestFirst(
+          found.filter((snapshot) => isSnapshotOf(snapshot, target)),
+          retentionDays,
+        )[0];
+        const newestAsked = newest && askedAt(newest, retentionDays);
         // One of ours of that name whose resource id (its own or the database's) was not sent is not
         // shown as the database's, nor left unsaid: it may be the newest.
-        const unverifiable = found
-          .filter((snapshot) => snapshotMatch(snapshot, target) === 'unverifiable')
-          .filter(
-            (snapshot) =>
-              (snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY) >
-              (newest?.createdAt?.getTime() ?? 0),
-          )
-          .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+        const unverifiable = newestFirst(
+          found
+            .filter((snapshot) => snapshotMatch(snapshot, target) === 'unverifiable')
+            .filter(
+              (snapshot) =>
+                (askedAt(snapshot, retentionDays)?.at.getTime() ?? Number.POSITIVE_INFINITY) >
+                (newestAsked?.at.getTime() ?? 0),
+            ),
+          retentionDays,
+        )[0];
         if (unverifiable)
           problems.push(`${target.id}: ${uncountedReason(unverifiable, target)} (not counted)`);
         if (newest) {
@@ -444,7 +460,8 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
             target,
             snapshotId: newest.id,
             state: newest.status,
-            ...(newest.createdAt ? { createdAt: newest.createdAt.toISOString() } : {}),
+            ...(newestAsked ? { createdAt: newestAsked.at.toISOString() } : {}),
+            ...(newestAsked?.estimated ? { dated: estimatedBy(retentionDays) } : {}),
           });
         } else {
           withoutSnapshot.push(target);

@@ -5,7 +5,8 @@
  * record with an expiry), runs, and replaces the record with the result (COMPLETED); a caller that
  * finds the record gets the result, or "in progress"; a run that throws deletes its claim so a later
  * delivery runs again; an INPROGRESS record whose run died (past its expiry) is taken over. A result
- * that cannot be recorded is still returned (the work was done and must be reported).
+ * that cannot be recorded (the store refused the write, or the claim was taken over during the run)
+ * is still returned, and `onRecordError` is told (the work was done and must be reported).
  * The GCP chat function keeps its records in Cloud Storage (functions/gcp/chat-records.ts).
  */
 
@@ -42,7 +43,10 @@ export interface RunOnceOptions {
   /** How long a claim holds before another delivery may take it over (the run's own deadline). */
   readonly claimMs: number;
   readonly now?: () => Date;
-  /** Told when the finished run's result could not be recorded (the result is returned anyway). */
+  /**
+   * Told when the finished run's result could not be recorded: the write failed, or another caller
+   * took the claim over during the run (the result is returned anyway).
+   */
   readonly onRecordError?: (error: unknown) => void;
 }
 
@@ -86,11 +90,18 @@ export async function runOncePerKey<T>(
     throw error;
   }
   try {
-    await store.replace(
+    const recorded = await store.replace(
       key,
       { status: 'COMPLETED', expiresAt: new Date(now().getTime() + options.keepMs).toISOString(), result },
       version,
     );
+    if (!recorded) {
+      // The claim expired during the run and another caller took it over: that caller's record
+      // stands (its run records its own result), so this run's result is not recorded either way.
+      throw new Error(
+        `request ${key}: the claim was taken over by another caller before this run's result was recorded`,
+      );
+    }
   } catch (error) {
     // The work is done: its result must reach the caller (snapshots taken are reported, never
     // called a failure). The claim still holds off repeats until it expires.

@@ -27,8 +27,10 @@ import {
   likelyGcpRegion,
   planGcpDeployment,
   planGcpTeardown,
+  type RunStep,
   renderShellScript,
   STAGING_DIR,
+  saysApiDisabled,
   saysNotFound,
 } from './plan.ts';
 
@@ -208,20 +210,26 @@ function spawn(
 
 /**
  * Run one command of a step. With `ifNotFound: 'skip'`, gcloud saying the resource is already gone
- * is a success with no output; any other failure throws, with gcloud's own message.
+ * is a success with no output, and so, with `ifApiDisabled: 'skip'`, is gcloud saying its API is not
+ * enabled in the project; any other failure throws, with gcloud's own message.
  */
 function runCommand(
   description: string,
   argv: readonly string[],
-  ifNotFound: 'skip' | undefined,
+  tolerance: Pick<RunStep, 'ifNotFound' | 'ifApiDisabled'>,
   captureStdout: boolean,
   log: (line: string) => void,
 ): string {
-  const tolerant = ifNotFound === 'skip';
+  const tolerant = tolerance.ifNotFound === 'skip' || tolerance.ifApiDisabled === 'skip';
   const result = spawn(argv, { captureStdout, captureStderr: tolerant });
   if (result.status === 0) return result.stdout;
-  if (tolerant && saysNotFound(result.stderr)) {
-    log(`  already gone: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
+  const lastLine = () => result.stderr.trim().split('\n').at(-1) ?? '';
+  if (tolerance.ifNotFound === 'skip' && saysNotFound(result.stderr)) {
+    log(`  already gone: ${lastLine()}`);
+    return '';
+  }
+  if (tolerance.ifApiDisabled === 'skip' && saysApiDisabled(result.stderr)) {
+    log(`  API not enabled, nothing to remove: ${result.stderr.trim().split('\n')[0] ?? ''}`);
     return '';
   }
   if (tolerant) process.stderr.write(result.stderr);
@@ -272,7 +280,7 @@ function runStep(
     }
     case 'run': {
       log(`- ${step.description}`);
-      const stdout = runCommand(step.description, fill(step.argv), step.ifNotFound, !!step.capture, log);
+      const stdout = runCommand(step.description, fill(step.argv), step, !!step.capture, log);
       if (step.capture) {
         const value = stdout.trim();
         if (!value && step.ifNotFound !== 'skip') {
@@ -304,7 +312,7 @@ function runStep(
         const argv = step.argv.map((argument) =>
           fillPlaceholders(argument, new Map([...captured, [AUDITED_PROJECT, project]])),
         );
-        runCommand(`${step.description} (${project})`, argv, step.ifNotFound, false, log);
+        runCommand(`${step.description} (${project})`, argv, step, false, log);
       }
       break;
     }

@@ -248,6 +248,20 @@ export function saysNotFound(stderr: string): boolean {
   return new RegExp(NOT_FOUND_PATTERN, 'i').test(stderr);
 }
 
+/**
+ * How gcloud says an API is not enabled in the project: the ErrorInfo reason `SERVICE_DISABLED`
+ * (https://cloud.google.com/service-usage/docs/troubleshooting), or its message "... API has not
+ * been used in project N before or it is disabled". Matched case-sensitively (an extended regular
+ * expression, for the dry-run script's grep too).
+ */
+export const API_DISABLED_PATTERN =
+  'SERVICE_DISABLED|API has not been used in project [0-9]+ before or it is disabled';
+
+/** True when a command's stderr says the API is not enabled in the project. */
+export function saysApiDisabled(stderr: string): boolean {
+  return new RegExp(API_DISABLED_PATTERN).test(stderr);
+}
+
 /** How many times Cloud Scheduler retries a failed run of a function (at most 5). */
 export const SCHEDULER_RETRY_ATTEMPTS = 3;
 
@@ -282,6 +296,11 @@ export interface RunStep {
   readonly capture?: string;
   /** `skip`: a resource that is already gone (gcloud says "not found") is not an error; a capture is then empty. */
   readonly ifNotFound?: 'skip';
+  /**
+   * `skip`: the resource's API not enabled in the project (gcloud says SERVICE_DISABLED) is not an
+   * error either: nothing of it exists (a tear-down of a resource only some deployments made).
+   */
+  readonly ifApiDisabled?: 'skip';
 }
 
 /** Create-or-update: `probe` succeeds when the resource exists; then `update` (if any) runs, else `create`. */
@@ -872,37 +891,71 @@ export function planRecordsBucket(policy: Policy, project: string, region: strin
 
 /** chat-slack's access: read the signing secret and publish to the chat topic, each on that resource only. */
 export function planChatSlackAccess(project: string, member: string): GcpStep[] {
-  const scope = [`--project=${project}`];
   return [
     {
       kind: 'run',
       description: `let chat-slack read the signing secret ${CHAT_SECRET_ID} only`,
-      argv: [
-        'gcloud',
-        'secrets',
-        'add-iam-policy-binding',
-        CHAT_SECRET_ID,
-        ...scope,
-        `--member=${member}`,
-        '--role=roles/secretmanager.secretAccessor',
-        '--condition=None',
-      ],
+      argv: chatSlackBindings('add', project, member).secret,
     },
     {
       kind: 'run',
       description: `let chat-slack publish to the topic ${CHAT_TOPIC_ID} only`,
-      argv: [
-        'gcloud',
-        'pubsub',
-        'topics',
-        'add-iam-policy-binding',
-        CHAT_TOPIC_ID,
-        ...scope,
-        `--member=${member}`,
-        '--role=roles/pubsub.publisher',
-      ],
+      argv: chatSlackBindings('add', project, member).topic,
     },
   ];
+}
+
+/**
+ * The tear-down of {@link planChatSlackAccess}. A project where chat was never deployed has no
+ * secret or topic (NOT_FOUND), or Secret Manager and Pub/Sub never enabled (SERVICE_DISABLED): there
+ * is nothing to remove then, so neither stops the tear-down.
+ */
+export function revokeChatSlackAccess(project: string, member: string): GcpStep[] {
+  const bindings = chatSlackBindings('remove', project, member);
+  const tolerant = { ifNotFound: 'skip', ifApiDisabled: 'skip' } as const;
+  return [
+    {
+      kind: 'run',
+      description: `remove chat-slack's read of the signing secret ${CHAT_SECRET_ID}`,
+      argv: [...bindings.secret, '--quiet'],
+      ...tolerant,
+    },
+    {
+      kind: 'run',
+      description: `remove chat-slack's publishing to the topic ${CHAT_TOPIC_ID}`,
+      argv: [...bindings.topic, '--quiet'],
+      ...tolerant,
+    },
+  ];
+}
+
+/** `gcloud secrets` and `gcloud pubsub topics` `add-iam-policy-binding` (or remove) of chat-slack's roles. */
+function chatSlackBindings(
+  verb: 'add' | 'remove',
+  project: string,
+  member: string,
+): { readonly secret: string[]; readonly topic: string[] } {
+  const scope = [`--project=${project}`, `--member=${member}`];
+  return {
+    secret: [
+      'gcloud',
+      'secrets',
+      `${verb}-iam-policy-binding`,
+      CHAT_SECRET_ID,
+      ...scope,
+      '--role=roles/secretmanager.secretAccessor',
+      '--condition=None',
+    ],
+    topic: [
+      'gcloud',
+      'pubsub',
+      'topics',
+      `${verb}-iam-policy-binding`,
+      CHAT_TOPIC_ID,
+      ...scope,
+      '--role=roles/pubsub.publisher',
+    ],
+  };
 }
 
 /**
@@ -1220,6 +1273,7 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
       'The certctl-backup-guard Slack endpoint: reads the signing secret and publishes commands to the chat topic',
     apis: [...CHAT_APIS],
     access: (_policy, member, project) => planChatSlackAccess(project, member),
+    revoke: (_policy, member, project) => revokeChatSlackAccess(project, member),
   },
   {
     job: 'chat-action',
@@ -1860,23 +1914,43 @@ function usesPlaceholder(steps: readonly GcpStep[], name: string): boolean {
   return steps.some((step) => stepTexts(step).some((text) => text.includes(marker)));
 }
 
-/** The bash function the script runs "already gone is fine" commands through. */
-const IF_FOUND_FUNCTION = [
-  '# Runs a command; gcloud saying "not found" (already gone) is fine, any other failure stops the script.',
-  'if_found() {',
-  '  local stderr_file status=0',
-  '  stderr_file="$(mktemp)"',
-  '  "$@" 2>"$stderr_file" || status=$?',
-  `  if [[ $status -ne 0 ]] && grep -qiE '${NOT_FOUND_PATTERN}' "$stderr_file"; then`,
-  '    echo "already gone: $*" >&2',
-  '    status=0',
-  '  elif [[ $status -ne 0 ]]; then',
-  '    cat "$stderr_file" >&2',
-  '  fi',
-  '  rm -f "$stderr_file"',
-  '  return "$status"',
-  '}',
-];
+/**
+ * The bash function the script runs "already gone is fine" commands through (`if_found`), or, with
+ * `apiDisabled`, "already gone or the API not enabled is fine" ones (`if_found_or_api_disabled`).
+ */
+function ifFoundFunction(apiDisabled: boolean): string[] {
+  return [
+    apiDisabled
+      ? '# Runs a command; gcloud saying "not found" or the API is not enabled (nothing to remove) is fine, any other failure stops the script.'
+      : '# Runs a command; gcloud saying "not found" (already gone) is fine, any other failure stops the script.',
+    `${apiDisabled ? 'if_found_or_api_disabled' : 'if_found'}() {`,
+    '  local stderr_file status=0',
+    '  stderr_file="$(mktemp)"',
+    '  "$@" 2>"$stderr_file" || status=$?',
+    `  if [[ $status -ne 0 ]] && grep -qiE '${NOT_FOUND_PATTERN}' "$stderr_file"; then`,
+    '    echo "already gone: $*" >&2',
+    '    status=0',
+    ...(apiDisabled
+      ? [
+          `  elif [[ $status -ne 0 ]] && grep -qE '${API_DISABLED_PATTERN}' "$stderr_file"; then`,
+          '    echo "API not enabled, nothing to remove: $*" >&2',
+          '    status=0',
+        ]
+      : []),
+    '  elif [[ $status -ne 0 ]]; then',
+    '    cat "$stderr_file" >&2',
+    '  fi',
+    '  rm -f "$stderr_file"',
+    '  return "$status"',
+    '}',
+  ];
+}
+
+/** The bash function a run step's command goes through, if any, with a space after it. */
+function toleratingPrefix(step: Pick<RunStep, 'ifNotFound' | 'ifApiDisabled'>): string {
+  if (step.ifApiDisabled === 'skip') return 'if_found_or_api_disabled ';
+  return step.ifNotFound === 'skip' ? 'if_found ' : '';
+}
 
 /** The plan as a bash script: what `--dry-run` prints. Running it would do what the script does. */
 export function renderShellScript(steps: readonly GcpStep[]): string {
@@ -1891,7 +1965,10 @@ export function renderShellScript(steps: readonly GcpStep[]): string {
     );
   }
   if (steps.some((step) => 'ifNotFound' in step && step.ifNotFound === 'skip')) {
-    lines.push(...IF_FOUND_FUNCTION, '');
+    lines.push(...ifFoundFunction(false), '');
+  }
+  if (steps.some((step) => step.kind === 'run' && step.ifApiDisabled === 'skip')) {
+    lines.push(...ifFoundFunction(true), '');
   }
   for (const step of steps) {
     switch (step.kind) {
@@ -1905,7 +1982,7 @@ export function renderShellScript(steps: readonly GcpStep[]): string {
         break;
       case 'run': {
         lines.push(`# ${step.description}`);
-        const command = (step.ifNotFound === 'skip' ? 'if_found ' : '') + commandLine(step.argv);
+        const command = toleratingPrefix(step) + commandLine(step.argv);
         lines.push(step.capture ? `${step.capture}="$(${command})"` : command);
         break;
       }
@@ -1922,7 +1999,7 @@ export function renderShellScript(steps: readonly GcpStep[]): string {
           `for ${AUDITED_PROJECT} in $(tr ',' ' ' <<<"\${${step.list}}"); do`,
           `  [[ "${project}" =~ ${GCP_PROJECT_ID.source} ]] || { echo "not a project id: ${project}" >&2; exit 1; }`,
           `  case ${shellQuote(` ${step.skip.join(' ')} `)} in *" ${project} "*) continue ;; esac`,
-          `  ${step.ifNotFound === 'skip' ? 'if_found ' : ''}${commandLine(step.argv)}`,
+          `  ${toleratingPrefix(step)}${commandLine(step.argv)}`,
           'done',
         );
         break;

@@ -174,6 +174,38 @@ describe('runOncePerKey when the result cannot be recorded', () => {
   });
 });
 
+describe('runOncePerKey when another caller takes the claim over during the run', () => {
+  it('returns the finished result and reports it unrecorded, as a refused write is', async () => {
+    // Prepare: a run that outlives its claim (a clock past claimMs); a redelivery takes the
+    // expired claim over while it still runs.
+    const records = store();
+    let now = new Date('2026-12-05T10:00:00Z');
+    const options = { ...OPTIONS, now: () => now };
+    const recordErrors: unknown[] = [];
+    let takeover: Promise<unknown> | undefined;
+
+    // Act
+    const outcome = await runOncePerKey(
+      'k-taken',
+      async () => {
+        now = new Date(now.getTime() + OPTIONS.claimMs + 1000);
+        takeover = runOncePerKey('k-taken', async () => ({ snapshot: 'snap-2' }), records, options);
+        await takeover;
+        return { snapshot: 'snap-1' };
+      },
+      records,
+      { ...options, onRecordError: (error) => recordErrors.push(error) },
+    );
+
+    // Assess: both runs' results reach their callers; the one whose result could not be recorded
+    // (its claim was no longer its own) is reported, naming why.
+    expect(outcome).toEqual({ firstRun: true, result: { snapshot: 'snap-1' } });
+    expect(await takeover).toEqual({ firstRun: true, result: { snapshot: 'snap-2' } });
+    expect(recordErrors).toHaveLength(1);
+    expect(String(recordErrors[0])).toMatch(/k-taken.*taken over/);
+  });
+});
+
 describe('the GCP chat function’s delivery claims over Cloud Storage', () => {
   it('let the redelivery of a run stopped at its timeout run, and keep a repeat of a finished run off', async () => {
     // Prepare: chatAction's claims, a 540-second run (CHAT_ACTION_TIMEOUT_MS).

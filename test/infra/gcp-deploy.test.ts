@@ -111,11 +111,12 @@ afterEach(() => {
 
 /**
  * A fake `gcloud` on PATH: logs each call to `calls.log`, prints `recorded` for the bound-projects
- * read, answers "not found" for commands matching `notFound`, and PERMISSION_DENIED for `denied`.
+ * read, answers "not found" for commands matching `notFound`, PERMISSION_DENIED for `denied`, and
+ * the API not enabled (SERVICE_DISABLED) for `disabled`.
  */
 function fakeGcloud(
   dir: string,
-  behaviour: { recorded?: string; notFound?: string; denied?: string },
+  behaviour: { recorded?: string; notFound?: string; denied?: string; disabled?: string },
 ): string {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
@@ -124,6 +125,9 @@ function fakeGcloud(
     `echo "$*" >> ${shellQuote(join(dir, 'calls.log'))}`,
     behaviour.denied
       ? `if [[ "$*" == *${shellQuote(behaviour.denied)}* ]]; then echo "ERROR: (gcloud) PERMISSION_DENIED: caller lacks permission" >&2; exit 1; fi`
+      : '',
+    behaviour.disabled
+      ? `if [[ "$*" == *${shellQuote(behaviour.disabled)}* ]]; then printf '%s\\n' "ERROR: (gcloud) PERMISSION_DENIED: Secret Manager API has not been used in project 123456789 before or it is disabled." "- '@type': type.googleapis.com/google.rpc.ErrorInfo" "  reason: SERVICE_DISABLED" >&2; exit 1; fi`
       : '',
     behaviour.notFound
       ? `if [[ "$*" == *${shellQuote(behaviour.notFound)}* ]]; then echo "ERROR: Policy binding with the specified principal, role, and condition not found!" >&2; exit 1; fi`
@@ -594,7 +598,10 @@ describe('planGcpTeardown', () => {
       // Its request records' binding on the records bucket, as chat-action's below.
       `gcloud storage buckets remove-iam-policy-binding--role=projects/certctl-ops/roles/${CHAT_RECORDS_ROLE_ID}`,
       // And the chat functions (no schedule), with the chat action's Cloud SQL access.
+      // chat-slack's bindings on the signing secret and the chat topic.
       'gcloud functions delete certctl-chat-slack',
+      `gcloud secrets remove-iam-policy-binding ${CHAT_SECRET_ID}--role=roles/secretmanager.secretAccessor`,
+      'gcloud pubsub topics remove-iam-policy-binding--role=roles/pubsub.publisher',
       'gcloud functions delete certctl-chat-action',
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
@@ -643,6 +650,68 @@ describe('planGcpTeardown', () => {
       added.filter((binding) => binding.startsWith(`gs://${chatRecordsBucket('certctl-ops')} `)),
     ).toHaveLength(2);
     expect(removed).toEqual(added);
+  });
+
+  it('removes chat-slack’s bindings on the signing secret and the chat topic, nothing there being fine', () => {
+    // Prepare: chat on, so the deployment binds chat-slack on the secret and the topic.
+    const policy = parsePolicy({
+      ...POLICY_INPUT,
+      chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+    });
+    const resourceBindings = (steps: readonly GcpStep[], verb: string) =>
+      steps
+        .filter((step): step is Extract<GcpStep, { kind: 'run' }> => step.kind === 'run')
+        .filter(
+          (step) =>
+            step.argv.slice(0, 3).join(' ') === `gcloud secrets ${verb}` ||
+            step.argv.slice(0, 4).join(' ') === `gcloud pubsub topics ${verb}`,
+        )
+        .map((step) => ({
+          binding: [
+            step.argv[1] === 'secrets' ? step.argv[3] : step.argv[4],
+            step.argv.find((a) => a.startsWith('--member=')),
+            step.argv.find((a) => a.startsWith('--role=')),
+          ].join(' '),
+          step,
+        }));
+
+    // Act
+    const added = resourceBindings(plan(policy), 'add-iam-policy-binding');
+    const removed = resourceBindings(teardown(policy), 'remove-iam-policy-binding');
+
+    // Assess: each removed, a resource or API that is not there (chat never deployed) skipped.
+    expect(added.some(({ binding }) => binding.includes('roles/pubsub.publisher'))).toBe(true);
+    expect(removed.map(({ binding }) => binding).sort()).toEqual(added.map(({ binding }) => binding).sort());
+    for (const { step } of removed) expect([step.ifNotFound, step.ifApiDisabled]).toEqual(['skip', 'skip']);
+  });
+
+  it('goes on when gcloud says the API of a chat resource was never enabled in the project', () => {
+    // Prepare: Secret Manager and Pub/Sub were never enabled (chat never deployed).
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { disabled: 'remove-iam-policy-binding certctl-backup-guard-' });
+    const lines: string[] = [];
+
+    // Act
+    withPath(bin, () => runSteps(teardown(), { log: (line) => lines.push(line), stagingParent: dir }));
+
+    // Assess: the tear-down ran to its end, saying why those removals had nothing to remove.
+    expect(
+      calls(dir).filter((call) => call.includes('remove-iam-policy-binding certctl-backup-guard-')),
+    ).not.toHaveLength(0);
+    expect(lines.join('\n')).toContain('API not enabled, nothing to remove:');
+    expect(calls(dir).some((call) => call.startsWith('iam service-accounts delete'))).toBe(true);
+  });
+
+  it('stops with its message when the API of a resource that must be there is not enabled', () => {
+    // Prepare
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { disabled: 'functions delete' });
+
+    // Act
+    const act = () => withPath(bin, () => runSteps(teardown(), { log: () => {}, stagingParent: dir }));
+
+    // Assess
+    expect(act).toThrow(/"delete the function" failed/);
   });
 
   it('removes every recorded binding when the policy lists no project (--destroy without --policy)', () => {
@@ -795,6 +864,29 @@ describe('renderShellScript', () => {
     expect(script.indexOf('set -o noclobber')).toBeLessThan(script.indexOf('cat > '));
     expect(script).toContain(`cat > "${STAGE}/env.yaml" <<'BACKUP_GUARD_EOF'`);
     expect(script).not.toContain('/tmp/');
+  });
+
+  it('runs a printed tear-down that goes on where the chat resources’ APIs were never enabled, and only there', () => {
+    // Prepare: Secret Manager and Pub/Sub never enabled; then the same answer for a function delete.
+    const run = (disabled: string) => {
+      const dir = scratch();
+      const bin = fakeGcloud(dir, { disabled });
+      return spawnSync('bash', ['-c', renderShellScript(teardown())], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+        encoding: 'utf8',
+      });
+    };
+
+    // Act
+    const chatNeverDeployed = run('remove-iam-policy-binding certctl-backup-guard-');
+    const functionsDisabled = run('functions delete');
+
+    // Assess
+    expect(chatNeverDeployed.status).toBe(0);
+    expect(chatNeverDeployed.stderr).toContain(
+      `API not enabled, nothing to remove: gcloud secrets remove-iam-policy-binding ${CHAT_SECRET_ID}`,
+    );
+    expect(functionsDisabled.status).not.toBe(0);
   });
 
   it('runs a printed tear-down that skips what is gone, revokes recorded projects and stops on other errors', () => {
@@ -1362,6 +1454,8 @@ describe('planGcpDeployment with Secret Manager key material', () => {
         `--member=serviceAccount:${KEYS_SA}`,
         '--member=serviceAccount:certctl-snapshot@certctl-ops.iam.gserviceaccount.com',
         '--member=serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com',
+        // chat-slack's read of the signing secret, removed as chat is not configured.
+        '--member=serviceAccount:certctl-chat-slack@certctl-ops.iam.gserviceaccount.com',
       ]),
     );
   });
@@ -1443,8 +1537,9 @@ describe('planGcpDeployment with Secret Manager key material', () => {
         step.kind === 'run' && step.argv.includes(`--role=${SECRET_ACCESSOR_ROLE}`),
     );
     // Assess: three secrets, added for the keys audit's account and the snapshot function's
-    // (readiness), removed for chat-action's (chat not configured here).
-    expect(accessors.map((step) => step.ifNotFound)).toEqual(Array(9).fill('skip'));
+    // (readiness), removed for chat-action's (chat not configured here); and chat-slack's read of
+    // the signing secret removed.
+    expect(accessors.map((step) => step.ifNotFound)).toEqual(Array(10).fill('skip'));
   });
 
   it('deploys auditKeys from its own bundle, as its own account, on schedules.auditKeys', () => {

@@ -365,6 +365,47 @@ describe('readiness against the simulator', () => {
     );
   });
 
+  it('shows in chat status the snapshot being created, dated by its expires-at tag, not an older available one as the newest', async () => {
+    // Prepare: an available snapshot of ours from two hours ago, then a request whose snapshot is
+    // still creating (RDS sends no SnapshotCreateTime until it is created).
+    await harness.close();
+    const { snapshotScenario } = await import('./snapshot-support.ts');
+    harness = await startSnapshotHarness(
+      snapshotScenario({
+        targets: [{ id: 'certctl-prod-db', region: 'eu-west-1', durationMs: 3_600_000 }],
+        existing: [
+          {
+            id: 'certctl-premaint-earlier',
+            target: 'certctl-prod-db',
+            region: 'eu-west-1',
+            createdAt: '-2h',
+            tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2999-01-01T00:00:00.000Z' },
+          },
+        ],
+      }),
+    );
+    const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });
+    const asked = await runSnapshotJob(
+      { requestId: 'CHG-13', reason: 'CA rotation', requestedBy: 'alice', wait: false },
+      harness.deps(policy),
+    );
+
+    // Act
+    const status = await jobChatActions(readinessChatJobs(policy, harness.readinessDeps(policy))).status();
+
+    // Assess: the one being created is the newest, dated about now and said to be an estimate.
+    const creating = asked.results[0]?.snapshotId;
+    expect(creating).toBeDefined();
+    expect(status.snapshots).toMatchObject([
+      { target: 'certctl-prod-db', snapshotId: creating, state: 'creating' },
+    ]);
+    const dated = Date.parse(status.snapshots[0]?.createdAt ?? '');
+    expect(Math.abs(dated - Date.now())).toBeLessThan(600_000);
+    expect(JSON.stringify(statusAnswer(status).blocks)).toContain(
+      `creating, about ${status.snapshots[0]?.createdAt} (its creation time was not sent; dated by its expires-at tag less snapshots.expiryDays ${policy.snapshots.expiryDays} days)`,
+    );
+  });
+
   it('does not count a fresh snapshot of ours of an earlier database of the same name, in readiness or in chat status', async () => {
     // Prepare: certctl-prod-db was deleted and created again after a snapshot of ours was taken
     // of the earlier database an hour ago; its DbiResourceId is that earlier database's.

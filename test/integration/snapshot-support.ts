@@ -88,8 +88,9 @@ export interface SnapshotHarness {
 
 export async function startSnapshotHarness(
   scenario: ScenarioInput = snapshotScenario(),
+  options: { readonly clock?: () => Date } = {},
 ): Promise<SnapshotHarness> {
-  const sim = await startSim({ scenario });
+  const sim = await startSim({ scenario, ...options });
   const factories: AwsClientFactory[] = [];
   const factory = (): AwsClientFactory => {
     const made = new AwsClientFactory({

@@ -157,8 +157,16 @@ export function isSnapshotOf(snapshot: BackendSnapshot, target: SnapshotMatchTar
   return snapshotMatch(snapshot, target) === 'of-target';
 }
 
-export function newestFirst(snapshots: readonly BackendSnapshot[]): BackendSnapshot[] {
-  return [...snapshots].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+/**
+ * Newest first, by creation time; given `retentionDays` (`snapshots.expiryDays`), one the cloud sent
+ * none for (RDS, while it is being created) by its `expires-at` tag ({@link askedAt}). Undated last.
+ */
+export function newestFirst(
+  snapshots: readonly BackendSnapshot[],
+  retentionDays?: number,
+): BackendSnapshot[] {
+  const started = (snapshot: BackendSnapshot) => askedAt(snapshot, retentionDays)?.at.getTime() ?? 0;
+  return [...snapshots].sort((a, b) => started(b) - started(a));
 }
 
 /**
@@ -215,10 +223,10 @@ function newestCreating(
   target: SnapshotMatchTarget,
   retentionDays?: number,
 ): BackendSnapshot | undefined {
-  const started = (snapshot: BackendSnapshot) => askedAt(snapshot, retentionDays)?.at.getTime() ?? 0;
-  return snapshots
-    .filter((snapshot) => snapshot.status === 'creating' && isSnapshotOf(snapshot, target))
-    .sort((a, b) => started(b) - started(a))[0];
+  return newestFirst(
+    snapshots.filter((snapshot) => snapshot.status === 'creating' && isSnapshotOf(snapshot, target)),
+    retentionDays,
+  )[0];
 }
 
 /**

@@ -5,7 +5,7 @@
  * first scan waited for another request's snapshot instead of taking its own.
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { snapshotOrMaintenance } from '../../../functions/handlers/aws/snapshot.ts';
 import {
   type MaintenanceEvent,
@@ -23,11 +23,14 @@ import {
   startSnapshotHarness,
 } from '../../integration/snapshot-support.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../jobs/dynalite.ts';
+import { type HoldableClock, holdableClock } from '../../sim/clock.ts';
 
 let harness: SnapshotHarness;
 let dynamo: LocalDynamo;
+let clock: HoldableClock;
 
 beforeEach(async () => {
+  clock = holdableClock();
   [harness, dynamo] = await Promise.all([
     startSnapshotHarness(
       snapshotScenario({
@@ -51,6 +54,7 @@ beforeEach(async () => {
           },
         ],
       }),
+      { clock: clock.now },
     ),
     startLocalDynamo(),
   ]);
@@ -211,9 +215,11 @@ describe('maintenance scan once per request', () => {
   }, 60_000);
 
   it('reports an event another scan is still running as running elsewhere, not as a failed snapshot', async () => {
-    // Prepare: a scan is waiting for the event's snapshot (1.5 s to create).
-    const first = scan();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Prepare: a scan is waiting for the event's snapshot, which stays creating (the simulator's
+    // clock held) until the overlapping scan has answered.
+    clock.hold();
+    const first = scan('certctl-prod-db', 1);
+    await vi.waitFor(() => expect(harness.rds.snapshots.createCalls).toBe(1), { timeout: 30_000 });
     const { recorded, metrics } = recordingMetrics();
 
     // Act: a Health event's scan, whose wait for the other ends first.
@@ -228,6 +234,7 @@ describe('maintenance scan once per request', () => {
       maintenanceRequestId(second.events[0] as MaintenanceEvent),
     );
     expect(recorded.SnapshotsFailed).toBe(0);
+    clock.release();
     expect((await first).snapshots[0]).toMatchObject({ outcome: 'available' });
     expect(harness.rds.snapshots.createCalls).toBe(1);
   });

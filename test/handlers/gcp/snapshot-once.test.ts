@@ -5,7 +5,7 @@
  * request re-sent (an operator's retry, Cloud Scheduler's) or scanned again after it waited for
  * another request's backup still running gets that backup, never a second backup run of its own.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { gcpSnapshotCloud } from '../../../functions/actions/snapshot/gcp.ts';
 import { type Policy, parsePolicy } from '../../../functions/core/policy.ts';
 import { snapshotRecordsOf } from '../../../functions/gcp/chat-records.ts';
@@ -22,6 +22,7 @@ import {
 } from '../../../functions/jobs/maintenance.ts';
 import { runSnapshotJob, type SnapshotJobResult } from '../../../functions/jobs/snapshot.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
+import { type HoldableClock, holdableClock } from '../../sim/clock.ts';
 import type { Sim } from '../../sim/server.ts';
 import type { CloudSqlSim } from '../../sim/services/cloud-sql.ts';
 import { postTo } from './serve.ts';
@@ -31,8 +32,10 @@ const BUCKET = 'ops-certctl-chat-requests';
 let sim: Sim;
 let gcp: GcpClientFactory;
 let policy: Policy;
+let clock: HoldableClock;
 
 beforeEach(async () => {
+  clock = holdableClock();
   const scenario = cloudSqlScenario([
     instance('certctl-pg', {
       // A backup run of the instance stays RUNNING for a while.
@@ -42,7 +45,7 @@ beforeEach(async () => {
   ]);
   ({ sim } = await startGcpSim(
     { ...scenario, services: { ...scenario.services, gcs: { buckets: [{ name: BUCKET }] } } },
-    { clock: () => new Date() },
+    { clock: clock.now },
   ));
   gcp = new GcpClientFactory({ endpoint: sim.endpoint });
   policy = parsePolicy({
@@ -116,8 +119,10 @@ describe('snapshot function once per request', () => {
     const request = parseSnapshotFunctionRequest(
       JSON.stringify({ action: 'snapshot', requestId: 'CHG-78', reason: 'CA rotation', requestedBy: 'bob' }),
     );
+    // The first delivery's backup run stays RUNNING (the simulator's clock held) until the second is answered.
+    clock.hold();
     const first = snapshotFunction(request, deps());
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await vi.waitFor(() => expect(inserts()).toBe(1), { timeout: 30_000 });
 
     // Act
     const second = snapshotFunction(request, deps());
@@ -125,6 +130,7 @@ describe('snapshot function once per request', () => {
     // Assess
     await expect(second).rejects.toThrow(RequestStillRunningError);
     await expect(second).rejects.toThrow('request CHG-78 is already running');
+    clock.release();
     expect(((await first) as SnapshotJobResult).results).toMatchObject([{ outcome: 'available' }]);
     expect(inserts()).toBe(1);
   });
@@ -146,10 +152,12 @@ describe('snapshot function once per request', () => {
   });
 
   it('reports an event another scan is still running as running elsewhere, not as a failed backup', async () => {
-    // Prepare: a scan is waiting for the event's backup run.
+    // Prepare: a scan is waiting for the event's backup run, which stays RUNNING (the simulator's
+    // clock held) until the overlapping scan has answered.
     const scan = parseSnapshotFunctionRequest(JSON.stringify({ action: 'maintenance' }));
+    clock.hold();
     const first = snapshotFunction(scan, deps());
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await vi.waitFor(() => expect(inserts()).toBe(1), { timeout: 30_000 });
 
     // Act: an overlapping scan.
     const second = (await snapshotFunction(scan, deps())) as MaintenanceJobResult;
@@ -159,6 +167,7 @@ describe('snapshot function once per request', () => {
       { target: { id: 'certctl-pg' }, error: { code: 'MaintenanceRunningElsewhere' } },
     ]);
     expect(maintenanceSnapshotsFailed(second.snapshots)).toBe(0);
+    clock.release();
     expect(((await first) as MaintenanceJobResult).snapshots).toMatchObject([{ outcome: 'available' }]);
     expect(inserts()).toBe(1);
   });
