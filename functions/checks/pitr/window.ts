@@ -14,7 +14,9 @@
  *   daily snapshot, which is between R - 1 and R days old, so its window is shorter than the target
  *   part of every day; the remediation is a retention of target + 1 (`dailySnapshotShortfall`).
  * - window shorter, retention < minPitrDays -> FAILED: the window can never grow past the retention.
- * - backups off, or no earliest time -> FAILED: there is no window.
+ * - backups off, or no earliest time -> FAILED: there is no window; but a new database (status
+ *   `creating` or created within a day) with no restore time at all -> NOT_AVAILABLE, saying it is
+ *   new (wording.ts, `newWithoutRestorePoint`): its first backup is still being taken.
  * - window unknown -> NOT_AVAILABLE.
  * - the database's status can override all of these (status.ts): being deleted, its KMS key out of
  *   reach or `incompatible-restore` -> FAILED; suspended, failed to be made, or a status not sent or
@@ -65,6 +67,7 @@ import {
   judgedThroughPrimary,
   logCapClause,
   maxRetentionDays,
+  newWithoutRestorePoint,
   notAvailable,
   PITR_RESOURCE_TYPES,
   resourceLabel,
@@ -246,6 +249,14 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       required,
     );
   }
+  const isNew = newWithoutRestorePoint(
+    fact,
+    'the restore window',
+    { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
+    required,
+    now,
+  );
+  if (isNew) return isNew;
   if (backupsOff || window.earliest === undefined) {
     return {
       status: 'FAILED',

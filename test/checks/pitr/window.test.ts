@@ -389,6 +389,49 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('EarliestRestorableTime reports no earliest restorable time');
     });
 
+    describe('a database created moments ago, its first automated backup still being created', () => {
+      const noTimes = (source: string): RestoreWindow => ({
+        known: true,
+        earliest: undefined,
+        latest: undefined,
+        source,
+      });
+      const newRds = rdsInstanceFact({
+        status: 'backing-up',
+        createdAt: minutesAgo(20),
+        restoreWindow: noTimes(
+          'DescribeDBInstanceAutomatedBackups (Status creating, first snapshot not taken yet)',
+        ),
+        latestRestorableTime: undefined,
+      });
+      const newAurora = auroraClusterFact({
+        status: 'creating',
+        createdAt: undefined,
+        restoreWindow: noTimes('DescribeDBClusters (Status creating, first backup not taken yet)'),
+        latestRestorableTime: undefined,
+      });
+
+      it('is not available, saying it is new and when it was created, for an RDS instance', () => {
+        const outcome = pitrWindowCheck.evaluate(newRds, contextWith());
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(
+          'RDS DB instance `certctl-db` is new (InstanceCreateTime 2026-09-01 11:40 UTC)',
+        );
+        expect(outcome?.description).toContain('no restore point yet');
+      });
+
+      it('is not available the same way for an Aurora cluster whose status is creating', () => {
+        const outcome = pitrWindowCheck.evaluate(newAurora, contextWith());
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('is new (status `creating`, ClusterCreateTime not sent yet)');
+      });
+
+      it('still fails an instance created long ago that reports no restore point', () => {
+        const outcome = pitrWindowCheck.evaluate({ ...newRds, createdAt: daysAgo(2) }, contextWith());
+        expect(outcome?.status).toBe('FAILED');
+      });
+    });
+
     it('is not available, not FAILED, when the earliest time is missing but the database reports a latest one', () => {
       const fact = auroraClusterFact({ restoreWindow: windowFrom(undefined, 'EarliestRestorableTime') });
       const outcome = pitrWindowCheck.evaluate(fact, contextWith());
