@@ -98,7 +98,7 @@ const STEADY_STATE_WOBBLE_MS = DAY_MS;
  * What a daily-snapshot window of a retention below target + 1 day means, or undefined when the
  * database keeps its window continuously. An RDS DB instance restores to a point in time from an
  * automated daily snapshot and replays logs from there ("transaction logs are applied to the most
- * appropriate daily backup", RDS user guide, USER_PIT), and its earliest restorable time follows the
+ * appropriate daily backup", RDS user guide on automated backups), and its earliest restorable time follows the
  * oldest snapshot it keeps (moto #5634: on AWS EarliestRestorableTime depends on the retention, the
  * backup window and the oldest snapshot). That snapshot is between R - 1 and R days old, so a
  * retention equal to the target keeps a window that is shorter than the target for part of every
