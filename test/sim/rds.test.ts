@@ -334,7 +334,7 @@ describe('the demo fleet served to the real RDSClient', () => {
     expect(answer.DBInstances?.[0]?.BackupRetentionPeriod).toBe(0);
   });
 
-  it('derives the restore window from the oldest of the retained daily snapshots when no explicit window is given', async () => {
+  it('derives the restore window from retention when no explicit window is given', async () => {
     const answer = await euWest.send(
       new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: 'certctl-staging-db' }),
     );
@@ -348,8 +348,7 @@ describe('the demo fleet served to the real RDSClient', () => {
       Status: 'active',
       BackupRetentionPeriod: 7,
       Engine: 'postgres',
-      // 7 daily snapshots at 03:00 UTC (the default backup window): the oldest is 6 days 9 hours old.
-      RestoreWindow: { EarliestTime: new Date('2026-03-09T03:00:00.000Z'), LatestTime: ago(4 * 60_000) },
+      RestoreWindow: { EarliestTime: ago(7 * DAY_MS), LatestTime: ago(4 * 60_000) },
     });
     expect(backup?.DBInstanceAutomatedBackupsArn).toMatch(
       /^arn:aws:rds:eu-west-1:111111111111:auto-backup:ab-[a-z2-7]{26}$/,

@@ -69,26 +69,6 @@ const backupWindowSchema = z
   .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must be hh24:mi-hh24:mi in UTC')
   .default('03:00-03:30');
 
-/**
- * The earliest restorable time of an RDS DB instance: its oldest retained automated daily snapshot,
- * taken at the start of the backup window each day and kept `retention` days, so between
- * `retention - 1` and `retention` days back (a point-in-time restore starts from a daily snapshot;
- * moto #5634: on AWS EarliestRestorableTime depends on the retention, the backup window and the
- * oldest snapshot). Aurora clusters back up continuously and keep the full retention.
- */
-function oldestDailySnapshot(retention: number, backupWindow: string): SimTime {
-  const [hours = 0, minutes = 0] = backupWindow.slice(0, 5).split(':').map(Number);
-  const offsetMs = (hours * 60 + minutes) * 60_000;
-  return {
-    text: `oldest of ${retention} daily snapshots at ${backupWindow.slice(0, 5)} UTC`,
-    at: (now) => {
-      const start = now.getTime() - retention * DAY_MS;
-      const sameDay = Math.floor(start / DAY_MS) * DAY_MS + offsetMs;
-      return new Date(sameDay >= start ? sameDay : sameDay + DAY_MS);
-    },
-  };
-}
-
 /** `true` derives an AWS Backup continuous recovery point ARN; a string is used as is. */
 const awsBackupSchema = z.union([z.string().startsWith('arn:'), z.literal(true)]).optional();
 
@@ -831,7 +811,7 @@ export class RdsStore {
     const earliest =
       spec.earliestRestorableTime ??
       (restorable
-        ? latestOf(spec.createdAt, oldestDailySnapshot(retention, spec.preferredBackupWindow))
+        ? latestOf(spec.createdAt, relativeTime(-retention * DAY_MS, `-${retention}d`))
         : undefined);
     return {
       id: spec.id,
