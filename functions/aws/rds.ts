@@ -501,13 +501,24 @@ export function memberIds(cluster: DBCluster): string[] {
  * automated backups off ("You can't disable automated backups on Aurora", Aurora User Guide,
  * "Overview of backing up and restoring an Aurora DB cluster"), so a missing time never proves an
  * empty window, whatever the `Status` (a cluster still `creating` has taken no backup yet, but it
- * holds no data to lose either; the next run judges it). Without the earliest time the window is
- * unknown (pitr.window: NOT_AVAILABLE naming the field); the latest time alone still serves
+ * holds no data to lose either: a `creating` cluster without either time is a new database with no
+ * restore point yet, which the checks report as new, NOT_AVAILABLE, like an instance whose automated
+ * backup is still `creating`). Otherwise, without the earliest time the window is unknown (pitr.window: NOT_AVAILABLE naming the field); the latest time alone still serves
  * pitr.lag through `latestRestorableTime`.
  */
 function clusterRestoreWindow(cluster: DBCluster): RestoreWindow {
   const earliest = cluster.EarliestRestorableTime;
   const latest = cluster.LatestRestorableTime;
+  if (earliest === undefined && latest === undefined && cluster.Status === 'creating') {
+    // Being created: the cluster has taken no backup yet, which its status says; the checks judge
+    // that as a new database, like an instance whose automated backup is still `creating`.
+    return {
+      known: true,
+      earliest: undefined,
+      latest: undefined,
+      source: 'DescribeDBClusters (Status creating, first backup not taken yet)',
+    };
+  }
   if (earliest === undefined) {
     const missing =
       latest === undefined ? 'EarliestRestorableTime and LatestRestorableTime' : 'EarliestRestorableTime';

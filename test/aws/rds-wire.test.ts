@@ -283,7 +283,12 @@ describe('lean RDS list decoding', () => {
     expect(byId('global-aurora-no-instance')?.aurora?.globalSecondary).toBeUndefined();
     expect(byId('global-aurora-no-instance')?.aurora?.globalRoleUnknown).toBeUndefined();
     expect(byId('global-aurora')?.aurora?.globalSecondary).toBeUndefined();
-    expect(byId('creating-aurora')?.restoreWindow).toMatchObject({ known: false });
+    expect(byId('creating-aurora')?.restoreWindow).toEqual({
+      known: true,
+      earliest: undefined,
+      latest: undefined,
+      source: 'DescribeDBClusters (Status creating, first backup not taken yet)',
+    });
     expect(byId('pending-off-db')).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });
     expect(leanFacts.filter((fact) => fact.pendingRetentionDays !== undefined)).toHaveLength(1);
   });

@@ -257,7 +257,7 @@ describe('RDS mapping', () => {
     // Act
     const fact = auroraClusterToFact(
       cluster('certctl-aurora', {
-        Status: 'creating',
+        Status: 'available',
         EarliestRestorableTime: undefined,
         LatestRestorableTime: undefined,
       }),
@@ -268,9 +268,26 @@ describe('RDS mapping', () => {
     expect(fact.restoreWindow).toEqual({
       known: false,
       reason:
-        'DescribeDBClusters answered for cluster certctl-aurora (Status creating) without EarliestRestorableTime and LatestRestorableTime',
+        'DescribeDBClusters answered for cluster certctl-aurora (Status available) without EarliestRestorableTime and LatestRestorableTime',
     });
     expect(fact.latestRestorableTime).toBeUndefined();
+  });
+
+  it('reports an empty window, like an instance whose first backup is creating, for a cluster being created', () => {
+    const fact = auroraClusterToFact(
+      cluster('certctl-aurora', {
+        Status: 'creating',
+        EarliestRestorableTime: undefined,
+        LatestRestorableTime: undefined,
+      }),
+      SCOPE,
+    );
+    expect(fact.restoreWindow).toEqual({
+      known: true,
+      earliest: undefined,
+      latest: undefined,
+      source: 'DescribeDBClusters (Status creating, first backup not taken yet)',
+    });
   });
 
   it('marks the cluster window unknown but keeps the latest time when only EarliestRestorableTime is missing', () => {

@@ -4,6 +4,9 @@
  * the last five minutes" (RDS user guide, USER_PIT); Cloud SQL uploads WAL at least every 5 minutes.
  * A value far older means WAL archiving stopped and PITR silently stopped with it.
  *
+ * A new database with no restore point yet (status `creating` or created within a day): NOT_AVAILABLE,
+ * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window.
+ *
  * Backups off: not applicable (undefined). With no automated backups there is no log stream that
  * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
  * same switch would only be noise. The same holds for Cloud SQL with point-in-time recovery off.
@@ -30,6 +33,7 @@ import {
   judgedThroughBackupPlan,
   judgedThroughPrimary,
   latestRestorePoint,
+  newWithoutRestorePoint,
   notAvailable,
   PITR_RESOURCE_TYPES,
   resourceLabel,
@@ -148,6 +152,14 @@ export const pitrLagCheck: Check<PitrFact> = {
           required,
         );
       }
+      const isNew = newWithoutRestorePoint(
+        fact,
+        'the latest restorable time',
+        { restoreLagMinutes: null, latestRestorableTime: null },
+        required,
+        now,
+      );
+      if (isNew) return isNew;
       if (fact.automatedBackupsEnabled === undefined) {
         return notAvailable(
           fact,

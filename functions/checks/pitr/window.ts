@@ -9,8 +9,14 @@
  * - window shorter, configured retention >= minPitrDays -> WARNING "N of 30 days accrued", with the
  *   date it completes (earliest + minPitrDays): the configuration is right and the window grows by a
  *   day per day until it gets there.
+ * - RDS DB instance with a retention equal to the target and a window within a day of it -> WARNING
+ *   for the steady state, with no completion date: an instance restores from its oldest automated
+ *   daily snapshot, which is between R - 1 and R days old, so its window is shorter than the target
+ *   part of every day; the remediation is a retention of target + 1 (`dailySnapshotShortfall`).
  * - window shorter, retention < minPitrDays -> FAILED: the window can never grow past the retention.
- * - backups off, or no earliest time -> FAILED: there is no window.
+ * - backups off, or no earliest time -> FAILED: there is no window; but a new database (status
+ *   `creating` or created within a day) with no restore time at all -> NOT_AVAILABLE, saying it is
+ *   new (wording.ts, `newWithoutRestorePoint`): its first backup is still being taken.
  * - window unknown -> NOT_AVAILABLE.
  * - the database's status can override all of these (status.ts): being deleted, its KMS key out of
  *   reach or `incompatible-restore` -> FAILED; suspended, failed to be made, or a status not sent or
@@ -61,6 +67,7 @@ import {
   judgedThroughPrimary,
   logCapClause,
   maxRetentionDays,
+  newWithoutRestorePoint,
   notAvailable,
   PITR_RESOURCE_TYPES,
   resourceLabel,
@@ -86,6 +93,33 @@ export const WINDOW_TOLERANCE_MS = HOUR_MS;
  * retention allows: RDS takes and expires snapshots daily and Cloud SQL purges logs daily.
  */
 const STEADY_STATE_WOBBLE_MS = DAY_MS;
+
+/**
+ * What a daily-snapshot window of a retention below target + 1 day means, or undefined when the
+ * database keeps its window continuously. An RDS DB instance restores to a point in time from an
+ * automated daily snapshot and replays logs from there ("transaction logs are applied to the most
+ * appropriate daily backup", RDS user guide on automated backups), and its earliest restorable time follows the
+ * oldest snapshot it keeps (moto #5634: on AWS EarliestRestorableTime depends on the retention, the
+ * backup window and the oldest snapshot). That snapshot is between R - 1 and R days old, so a
+ * retention equal to the target keeps a window that is shorter than the target for part of every
+ * day: no completion date ever comes, and only a retention one day above the target covers it all
+ * day. Aurora backs up continuously (its window is the retention), Cloud SQL is judged apart.
+ */
+function dailySnapshotShortfall(
+  fact: PitrFact,
+  bound: WindowBound,
+  retention: number,
+  minPitrDays: number,
+): { readonly range: string; readonly advice: string } | undefined {
+  if (fact.kind !== 'rds-instance' || bound.backupOnly || retention >= minPitrDays + 1) return undefined;
+  const range = `between ${retention - 1} and ${retention} days`;
+  const above = minPitrDays + 1;
+  const advice =
+    above > bound.max
+      ? `RDS keeps at most ${bound.max} days, so no retention keeps a window of ${minPitrDays} days all day on this instance: keep manual snapshots or pg_dump files covering the oldest day, or set the target to ${bound.max - 1} days.`
+      : `Raise the retention one day above the target: \`${setRetentionCommand(fact, above)}\`; the oldest daily snapshot is then kept a day longer and the window reaches back between ${minPitrDays} and ${above} days, so it holds ${minPitrDays} days all day.`;
+  return { range, advice };
+}
 
 /** Where `backupRetentionSettings.retainedBackups` is quoted for a backup-only window. */
 const RETAINED_BACKUPS_SOURCE = 'settings.backupConfiguration.backupRetentionSettings.retainedBackups';
@@ -215,6 +249,14 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       required,
     );
   }
+  const isNew = newWithoutRestorePoint(
+    fact,
+    'the restore window',
+    { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
+    required,
+    now,
+  );
+  if (isNew) return isNew;
   if (backupsOff || window.earliest === undefined) {
     return {
       status: 'FAILED',
@@ -311,6 +353,18 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     };
   }
 
+  const shortfall = dailySnapshotShortfall(fact, bound, retention, minPitrDays);
+  if (shortfall && windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= retention * DAY_MS) {
+    // The steady state of the retention, not a window still filling: it will not grow further.
+    return {
+      status: 'WARNING',
+      description: `${reach}, short of the ${minPitrDays} days required. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.`,
+      observed,
+      required,
+      drifting: WINDOW_DRIFTING,
+      remediationText: shortfall.advice,
+    };
+  }
   const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
   const history = olderThanWindow
     ? ` The database is ${ageDays} days old, so older restore points existed and were removed: expected if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`
@@ -320,10 +374,10 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     : `The retention of ${retention} days is enough`;
   return {
     status: 'WARNING',
-    description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${history}`,
+    description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${shortfall ? ` It will not stay complete: RDS restores from the oldest daily snapshot it keeps, so once filled it reaches back ${shortfall.range}.` : ''}${history}`,
     observed: { ...observed, windowCompleteAt: completeAt.toISOString() },
     required,
     drifting: WINDOW_DRIFTING,
-    remediationText: `Nothing to change if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised or the database created recently: the window completes on ${formatTime(completeAt)}. Until then keep pg_dump files or manual snapshots covering the ${formatDays(minPitrDays - windowDays)} missing days. If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.`,
+    remediationText: `Nothing to change if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised or the database created recently: the window completes on ${formatTime(completeAt)}. Until then keep pg_dump files or manual snapshots covering the ${formatDays(minPitrDays - windowDays)} missing days. ${shortfall ? `If after that date the window is still more than a day short of the retention, backups are being lost: check the automated backups of this database. ${shortfall.advice}` : 'If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.'}`,
   };
 }

@@ -11,6 +11,7 @@ import {
   type PitrFact,
 } from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import { setRetentionCommand } from './commands.ts';
 
 /** Every PITR check judges the same three kinds of database. */
@@ -125,6 +126,55 @@ export function formatLag(minutes: number): string {
  */
 export function latestRestorePoint(fact: PitrFact): Date | undefined {
   return fact.latestRestorableTime ?? (fact.restoreWindow.known ? fact.restoreWindow.latest : undefined);
+}
+
+/**
+ * How long after its creation a database without any restore point counts as new: RDS and Aurora
+ * take the first automated backup while or right after they create a database, so a day without one
+ * is no longer "new" but a backup that is not being taken.
+ */
+const NEW_DATABASE_MS = DAY_MS;
+
+/** The field each kind of database reports its creation time in. */
+const CREATED_FIELD: Record<PitrFact['kind'], string> = {
+  'rds-instance': 'InstanceCreateTime',
+  'aurora-cluster': 'ClusterCreateTime',
+  'cloudsql-instance': 'createTime',
+};
+
+/**
+ * NOT_AVAILABLE for a new database that reports no restore point yet (no earliest and no latest
+ * restorable time, backups on): its status is `creating` (RDS does not send InstanceCreateTime
+ * then) or it was created within {@link NEW_DATABASE_MS}. Its first automated backup is still being
+ * taken, so there is no window or lag to judge yet, and the next run judges it; RDS instances and
+ * Aurora clusters are told apart by nothing else. Undefined for any other database: one older than
+ * a day with no restore point really cannot be restored (FAILED in each check).
+ */
+export function newWithoutRestorePoint(
+  fact: PitrFact,
+  subject: string,
+  observed: FindingValues,
+  required: FindingValues,
+  now: Date,
+): CheckOutcome | undefined {
+  const window = fact.restoreWindow;
+  if (!window.known || window.earliest !== undefined || latestRestorePoint(fact) !== undefined)
+    return undefined;
+  if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
+  const creating = fact.status === 'creating';
+  const ageMs = fact.createdAt ? now.getTime() - fact.createdAt.getTime() : undefined;
+  const young = ageMs !== undefined && ageMs >= -CLOCK_SKEW_TOLERANCE_MS && ageMs <= NEW_DATABASE_MS;
+  if (!creating && !young) return undefined;
+  const field = CREATED_FIELD[fact.kind];
+  const created = fact.createdAt ? `${field} ${formatTime(fact.createdAt)}` : `${field} not sent yet`;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)} is new (${creating ? 'status `creating`, ' : ''}${created}) and has no restore point yet (${window.source}): its first automated backup is still being taken, so ${subject} could not be evaluated yet.`,
+    observed: { ...observed, status: fact.status },
+    required,
+    remediationText:
+      'Nothing to change: the first automated backup is taken when the database is created, and the next audit judges it. If certctl already writes to it, take a manual snapshot or a pg_dump now. If it still has no restore point a day after its creation, check its events for backup errors and the pitr.enabled finding.',
+  };
 }
 
 /**

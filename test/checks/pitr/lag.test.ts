@@ -128,6 +128,37 @@ describe('pitr.lag', () => {
     expect(outcome?.description).toContain('reports no latest restorable time');
   });
 
+  it('is not available, saying it is new, for an RDS instance and an Aurora cluster with no restore point yet', () => {
+    const noTimes: RestoreWindow = {
+      known: true,
+      earliest: undefined,
+      latest: undefined,
+      source: 'first backup',
+    };
+    const rds = rdsInstanceFact({
+      status: 'creating',
+      createdAt: undefined,
+      restoreWindow: noTimes,
+      latestRestorableTime: undefined,
+    });
+    const aurora = auroraClusterFact({
+      createdAt: minutesAgo(5),
+      restoreWindow: noTimes,
+      latestRestorableTime: undefined,
+    });
+    expect(pitrLagCheck.evaluate(rds, contextWith())).toMatchObject({
+      status: 'NOT_AVAILABLE',
+      description: expect.stringContaining('is new (status `creating`, InstanceCreateTime not sent yet)'),
+    });
+    expect(pitrLagCheck.evaluate(aurora, contextWith())).toMatchObject({
+      status: 'NOT_AVAILABLE',
+      description: expect.stringContaining('is new (ClusterCreateTime 2026-09-01 11:55 UTC)'),
+    });
+    expect(
+      pitrLagCheck.evaluate({ ...rds, status: 'available', createdAt: daysAgo(3) }, contextWith())?.status,
+    ).toBe('FAILED');
+  });
+
   it('is not available, not "nothing can be restored", when only the latest time is missing from a window that has an earliest', () => {
     // The window reaches back to its earliest time, so something can be restored: the missing
     // latest time is a value the API did not send (pitr.window judges the mirror case the same way).

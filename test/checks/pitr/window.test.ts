@@ -112,6 +112,58 @@ describe('pitr.window', () => {
       );
     });
 
+    describe('an RDS instance whose retention equals the target (restores start from a daily snapshot)', () => {
+      // RDS restores to a point in time from the oldest automated daily snapshot it keeps: with a
+      // retention of R days that snapshot is between R - 1 and R days old, so RestoreWindow.EarliestTime
+      // sits there every day and a window of exactly R days never lasts.
+      const steady = (earliestDaysAgo: number, retentionDays = 30) =>
+        rdsInstanceFact({ retentionDays, restoreWindow: windowFrom(daysAgo(earliestDaysAgo)) });
+
+      it('warns of the steady state, with no completion date, when a 30-day retention keeps a 29.5-day window', () => {
+        const outcome = pitrWindowCheck.evaluate(steady(29.5), contextWith());
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).not.toContain('completes on');
+        expect(outcome?.description).toContain(
+          'a retention of 30 days keeps it between 29 and 30 days, shorter than the 30 days required for part of every day',
+        );
+        expect(outcome?.observed).not.toHaveProperty('windowCompleteAt');
+        expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+        expect(outcome?.remediationText).not.toContain('completes on');
+      });
+
+      it('judges a 35 = 35 configuration the same way at the low end of its daily swing', () => {
+        const outcome = pitrWindowCheck.evaluate(
+          steady(34.01, 35),
+          contextWith({ pitr: { minPitrDays: 35 } }),
+        );
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).toContain('between 34 and 35 days');
+        expect(outcome?.remediationText).toContain('RDS keeps at most 35 days');
+        expect(outcome?.remediationText).not.toContain('--backup-retention-period 36');
+        expect(outcome?.observed).not.toHaveProperty('windowCompleteAt');
+      });
+
+      it('still reports a filling window with its completion date when it is more than a day short of the retention', () => {
+        const outcome = pitrWindowCheck.evaluate(steady(20), contextWith());
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).toContain('20.0 of 30 days accrued');
+        expect(outcome?.description).toContain('once filled it reaches back between 29 and 30 days');
+        expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+        expect(outcome?.remediationText).not.toContain('still a WARNING after that date');
+      });
+
+      it('passes a retention one day above the target at the low end of its swing', () => {
+        expect(pitrWindowCheck.evaluate(steady(30, 31), contextWith())?.status).toBe('PASSED');
+      });
+
+      it('keeps the completion date for an Aurora cluster, whose backups are continuous', () => {
+        const fact = auroraClusterFact({ restoreWindow: windowFrom(daysAgo(29.5)) });
+        const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).toContain('completes on');
+      });
+    });
+
     it('reports a filling Cloud SQL window with its source field', () => {
       const fact = cloudSqlFact({
         restoreWindow: windowFrom(daysAgo(20), 'getLatestRecoveryTime.earliestRecoveryTime'),
@@ -335,6 +387,49 @@ describe('pitr.window', () => {
       const outcome = pitrWindowCheck.evaluate(fact, contextWith());
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toContain('EarliestRestorableTime reports no earliest restorable time');
+    });
+
+    describe('a database created moments ago, its first automated backup still being created', () => {
+      const noTimes = (source: string): RestoreWindow => ({
+        known: true,
+        earliest: undefined,
+        latest: undefined,
+        source,
+      });
+      const newRds = rdsInstanceFact({
+        status: 'backing-up',
+        createdAt: minutesAgo(20),
+        restoreWindow: noTimes(
+          'DescribeDBInstanceAutomatedBackups (Status creating, first snapshot not taken yet)',
+        ),
+        latestRestorableTime: undefined,
+      });
+      const newAurora = auroraClusterFact({
+        status: 'creating',
+        createdAt: undefined,
+        restoreWindow: noTimes('DescribeDBClusters (Status creating, first backup not taken yet)'),
+        latestRestorableTime: undefined,
+      });
+
+      it('is not available, saying it is new and when it was created, for an RDS instance', () => {
+        const outcome = pitrWindowCheck.evaluate(newRds, contextWith());
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(
+          'RDS DB instance `certctl-db` is new (InstanceCreateTime 2026-09-01 11:40 UTC)',
+        );
+        expect(outcome?.description).toContain('no restore point yet');
+      });
+
+      it('is not available the same way for an Aurora cluster whose status is creating', () => {
+        const outcome = pitrWindowCheck.evaluate(newAurora, contextWith());
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('is new (status `creating`, ClusterCreateTime not sent yet)');
+      });
+
+      it('still fails an instance created long ago that reports no restore point', () => {
+        const outcome = pitrWindowCheck.evaluate({ ...newRds, createdAt: daysAgo(2) }, contextWith());
+        expect(outcome?.status).toBe('FAILED');
+      });
     });
 
     it('is not available, not FAILED, when the earliest time is missing but the database reports a latest one', () => {

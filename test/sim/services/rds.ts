@@ -803,11 +803,16 @@ export class RdsStore {
     const retention = spec.backupRetentionPeriod ?? cluster?.backupRetentionPeriod ?? (replica ? 0 : 7);
     // Aurora members carry no restore times of their own: the cluster holds them.
     const backupsOn = retention > 0 && !member;
+    // An instance still being created has no backup yet: no restore time by default (its automated
+    // backup is `creating`, without RestoreWindow times).
+    const restorable = backupsOn && spec.status !== 'creating';
     const latest =
-      spec.latestRestorableTime ?? (backupsOn ? simTimeSchema.parse(DEFAULT_RESTORE_LAG) : undefined);
+      spec.latestRestorableTime ?? (restorable ? simTimeSchema.parse(DEFAULT_RESTORE_LAG) : undefined);
     const earliest =
       spec.earliestRestorableTime ??
-      (backupsOn ? latestOf(spec.createdAt, relativeTime(-retention * DAY_MS, `-${retention}d`)) : undefined);
+      (restorable
+        ? latestOf(spec.createdAt, relativeTime(-retention * DAY_MS, `-${retention}d`))
+        : undefined);
     return {
       id: spec.id,
       account,
@@ -1136,7 +1141,10 @@ export function instanceXml(instance: RdsInstance): XmlStructure {
       HostedZoneId: `Z${base32(digest(`zone/${instance.region}`), 13)}`,
     },
     AllocatedStorage: instance.dbClusterIdentifier ? 1 : 100,
-    InstanceCreateTime: at(instance.createdAt),
+    // Not sent while the instance is being created (boto3#805: CreateDBInstance's DBInstance has no
+    // InstanceCreateTime; hortonworks/cloud-haunter#47: "the creation timestamp is empty for the DB
+    // while it's in create in progress").
+    InstanceCreateTime: instance.status === 'creating' ? undefined : at(instance.createdAt),
     PreferredBackupWindow: instance.preferredBackupWindow,
     BackupRetentionPeriod: instance.backupRetentionPeriod,
     DBSecurityGroups: new XmlList('DBSecurityGroup', []),
