@@ -15,7 +15,7 @@ import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/sna
 import { cloudSqlSnapshotBackend, describeBackup } from '../../functions/actions/snapshot/gcp.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
-import { renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
+import { type PruneResult, renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -529,20 +529,21 @@ describe('prune over RDS: snapshots of an earlier database of the same identifie
   });
 });
 
-describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
-  const run = (id: string, startTime: string) => ({
-    id,
-    instance: 'certctl-pg',
-    type: 'ON_DEMAND',
-    status: 'SUCCESSFUL',
-    description: describeBackup(`certctl-premaint-pg-${id}`, { 'expires-at': EXPIRED['expires-at'] }),
-    startTime,
-    selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
-  });
+/** An expired ON_DEMAND backup run of ours of certctl-pg, SUCCESSFUL, started at `startTime`. */
+const expiredRun = (id: string, startTime: string) => ({
+  id,
+  instance: 'certctl-pg',
+  type: 'ON_DEMAND',
+  status: 'SUCCESSFUL',
+  description: describeBackup(`certctl-premaint-pg-${id}`, { 'expires-at': EXPIRED['expires-at'] }),
+  startTime,
+  selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
+});
 
+describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
   /** Prune over Cloud SQL holding an old and a newer run, whose delete answers `operation`. */
   async function pruneWith(operation: Record<string, unknown>) {
-    const runs = [run('1', '2026-09-01T00:00:00Z'), run('2', '2026-10-01T00:00:00Z')];
+    const runs = [expiredRun('1', '2026-09-01T00:00:00Z'), expiredRun('2', '2026-10-01T00:00:00Z')];
     const api = {
       list: async () => [{ items: runs }],
       delete: async () => [operation],
@@ -589,6 +590,86 @@ describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
   it('reports a delete whose operation is DONE without error as deleted', async () => {
     const result = await pruneWith({ name: 'op-del-3', status: 'DONE' });
     expect(result).toMatchObject({ deleted: 1, requested: 0, pending: 0 });
+  });
+});
+
+describe('prune over Cloud SQL: the next delete on an instance waits for the running one', () => {
+  /**
+   * Prune over two expired runs and a newer one of certctl-pg: each delete answers a RUNNING
+   * operation `op-<id>`; operations.get of it answers `later` (the simulated clock moves with sleep).
+   */
+  async function pruneWhile(later: Record<string, unknown>) {
+    const runs = [
+      expiredRun('1', '2026-08-01T00:00:00Z'),
+      expiredRun('2', '2026-09-01T00:00:00Z'),
+      expiredRun('3', '2026-10-01T00:00:00Z'),
+    ];
+    const deletes: string[] = [];
+    const api = {
+      list: async () => [{ items: runs }],
+      delete: async (request: { id: string }) => {
+        deletes.push(String(request.id));
+        return [{ name: `op-${request.id}`, status: 'RUNNING', operationType: 'DELETE_BACKUP' }];
+      },
+      getOperation: async (request: { operation: string }) => [{ name: request.operation, ...later }],
+      get: async (request: { id: string }) => [runs.find((r) => r.id === String(request.id))],
+    } as unknown as CloudSqlBackupsApi;
+    let at = NOW.getTime();
+    const waits: string[] = [];
+    const result = await runPruneJob(
+      { apply: true },
+      {
+        policy: parsePolicy({ snapshots: { waitMinutes: 5 } }),
+        clouds: [cloudSqlCloud(api)],
+        now: () => new Date(at),
+        sleep: async (ms) => {
+          at += ms;
+        },
+        onWait: (message) => waits.push(message),
+      },
+    );
+    return { result, deletes, waits, waitedMs: at - NOW.getTime() };
+  }
+  const entryOf = (result: PruneResult, id: string) =>
+    result.entries.find((entry) => entry.snapshotId === `certctl-premaint-pg-${id}`);
+
+  it('deletes the next run once the running delete is DONE, which then reports deleted', async () => {
+    // Act
+    const { result, deletes } = await pruneWhile({ status: 'DONE' });
+    // Assess
+    expect(deletes.sort()).toEqual(['1', '2']);
+    expect(result).toMatchObject({ deleted: 1, requested: 1, pending: 0 });
+  });
+
+  it('reports the waited-for delete as failed with its error when its operation ends in error, and still deletes the next', async () => {
+    // Act
+    const { result, deletes } = await pruneWhile({
+      status: 'DONE',
+      error: { errors: [{ code: 'DELETION_FAILED', message: 'the backup could not be deleted' }] },
+    });
+    // Assess
+    expect(deletes).toHaveLength(2);
+    const failed = result.entries.find((entry) => entry.error !== undefined);
+    expect(failed).toMatchObject({ deleted: false, error: { code: 'DELETION_FAILED' } });
+    expect(failed?.deleteOperation).toBeUndefined();
+    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 1 });
+  });
+
+  it('waits at most snapshots.waitMinutes, saying so, then leaves the next run not attempted, not failed', async () => {
+    // Act
+    const { result, deletes, waits, waitedMs } = await pruneWhile({ status: 'RUNNING' });
+    // Assess
+    expect(deletes).toHaveLength(1);
+    expect(waitedMs).toBe(5 * 60_000);
+    expect(waits[0]).toMatch(
+      /certctl-pg: waiting for delete operation op-\d of certctl-premaint-pg-\d to end/,
+    );
+    const skipped = entryOf(result, deletes[0] === '1' ? '2' : '1');
+    expect(skipped).toMatchObject({ decision: 'keep' });
+    expect(skipped?.reason).toMatch(
+      /^not attempted: certctl-pg is still busy with delete operation op-\d after 5 min .*the next prune deletes it/,
+    );
+    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 0 });
   });
 });
 
