@@ -181,6 +181,24 @@ describe('prune over RDS: a snapshot whose Status is not known', () => {
 });
 
 describe('prune over RDS: a failed snapshot newer than the newest successful one', () => {
+  it('keeps a failed one whose creation time was not sent without calling it newer', async () => {
+    // Prepare: RDS sent no SnapshotCreateTime for the failed snapshot: when it was taken is not known.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-good', 20),
+      snapshot('certctl-premaint-undated', 30, { Status: 'failed', SnapshotCreateTime: undefined }),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-good', 'certctl-premaint-undated']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-undated']).toBe(
+      'state failed, its creation time not sent: not known to be older than the newest successful snapshot of certctl-prod-db: kept',
+    );
+  });
+
   it('is kept without being called the newest successful snapshot', async () => {
     // Prepare
     const { rds, remaining } = fakeRds([
