@@ -78,8 +78,8 @@ kept as not attempted, not failed. The next prune lists a backup that is still t
 
 Exit codes:
   0  done (dry run: nothing deleted; a Cloud SQL delete requested is not a failure)
-  1  a delete failed (listed with its error)
-  2  a region or project could not be read, or the input was bad
+  1  a delete failed (listed with its error), every region and project read
+  2  a region or project could not be read (a failed delete is listed too), or the input was bad
 
 Examples:
   npx backup-guard prune --policy policy.yaml
