@@ -217,10 +217,11 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
         const database = `${decision.snapshot.kind}/${decision.snapshot.target}`;
         const running = underWay.get(database);
         if (running) {
-          underWay.delete(database);
-          const busyWith = await settle(scope, running);
-          if (busyWith !== undefined) {
-            underWay.set(database, running);
+          // Waited for once: after the bound, the other deletes on the database are not attempted.
+          const busyWith = running.outwaited ? running.requested.operation : await settle(scope, running);
+          if (busyWith === undefined) underWay.delete(database);
+          else {
+            underWay.set(database, { ...running, outwaited: true });
             entries.push(
               notAttempted(
                 `still busy with delete operation ${busyWith} after ${deps.policy.snapshots.waitMinutes} min (Cloud SQL runs one operation per instance)`,
@@ -295,6 +296,8 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
 interface UnderWay {
   readonly index: number;
   readonly requested: DeleteRequested;
+  /** Still running after the whole wait: not waited for again in this run. */
+  readonly outwaited?: boolean;
 }
 
 /**
