@@ -674,6 +674,34 @@ describe('prune over Cloud SQL: the next delete on an instance waits for the run
     expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 2 });
   });
 
+  it('neither deletes again nor fails a run whose delete a previous prune requested and that is still DELETION_PENDING', async () => {
+    // Prepare: SqlBackupRunStatus DELETION_PENDING, "The backup is about to be deleted".
+    const runs = [
+      { ...expiredRun('1', '2026-08-01T00:00:00Z'), status: 'DELETION_PENDING' },
+      expiredRun('2', '2026-10-01T00:00:00Z'),
+    ];
+    const deletes: string[] = [];
+    const api = {
+      list: async () => [{ items: runs }],
+      delete: async (request: { id: string }) => {
+        deletes.push(String(request.id));
+        throw new Error('unexpected delete');
+      },
+      get: async (request: { id: string }) => [runs.find((r) => r.id === String(request.id))],
+    } as unknown as CloudSqlBackupsApi;
+
+    // Act
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloudSqlCloud(api)], now: () => NOW },
+    );
+
+    // Assess
+    expect(deletes).toEqual([]);
+    expect(entryOf(result, '1')).toMatchObject({ decision: 'keep', reason: 'state deleting' });
+    expect(result).toMatchObject({ deleted: 0, requested: 0, pending: 0 });
+  });
+
   it('waits at most snapshots.waitMinutes once, saying so, then leaves the next runs of the instance not attempted, not failed', async () => {
     // Act
     const { result, deletes, waits, waitedMs } = await pruneWhile({ status: 'RUNNING' });
