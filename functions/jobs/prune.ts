@@ -2,8 +2,14 @@
  * The prune job: list the manual snapshots of every scope, decide with `planPrune`, and (only when
  * asked) delete. A dry run is the default everywhere: the CLI needs `--apply` to delete.
  */
-import type { BackendSnapshot, SnapshotPlace, SnapshotSharing } from '../actions/snapshot/backend.ts';
+import type {
+  BackendSnapshot,
+  DeleteRequested,
+  SnapshotPlace,
+  SnapshotSharing,
+} from '../actions/snapshot/backend.ts';
 import { judgeSnapshotKey, type KeyJudgement, snapshotKeyReader } from '../actions/snapshot/keys.ts';
+import { nextPollDelay } from '../actions/snapshot/model.ts';
 import {
   type PruneDecision,
   planPrune,
@@ -59,11 +65,14 @@ export interface PruneResult {
   readonly problems: readonly string[];
 }
 
-export async function runPruneJob(
-  request: PruneRequest,
-  deps: SnapshotJobDependencies,
-): Promise<PruneResult> {
+export interface PruneJobDependencies extends SnapshotJobDependencies {
+  /** A line saying what the job waits for (a Cloud SQL delete still running before the next one). */
+  readonly onWait?: (message: string) => void;
+}
+
+export async function runPruneJob(request: PruneRequest, deps: PruneJobDependencies): Promise<PruneResult> {
   const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const apply = request.apply ?? false;
   // A cloud that cannot be read (no credentials, STS unreachable) does not keep the others from pruning.
   const found = await eachOrAllFail(
@@ -101,8 +110,64 @@ export async function runPruneJob(
       ),
     );
   const entries: PruneEntry[] = [];
+  /**
+   * Cloud SQL runs one operation per instance at a time and refuses another with HTTP 409 while one
+   * runs: before the next delete on a database, the delete still under way on it (its entry's index)
+   * is waited for, at most snapshots.waitMinutes, and its entry says how it ended. One still running
+   * then leaves the next delete not attempted (the next prune lists it again), never failed.
+   */
+  const settle = async (scope: SnapshotPlace, underWay: UnderWay): Promise<string | undefined> => {
+    const { policy } = deps;
+    const started = now().getTime();
+    const deadline = started + policy.snapshots.waitMinutes * 60_000;
+    const entry = entries[underWay.index] as PruneEntry;
+    for (;;) {
+      let progress: Awaited<ReturnType<NonNullable<SnapshotPlace['backend']['deleteProgress']>>>;
+      try {
+        progress = (await scope.backend.deleteProgress?.(underWay.requested)) ?? { state: 'done' };
+      } catch (error) {
+        // Not read: the delete stays requested; the next delete is tried, and refused if it runs.
+        deps.onWait?.(
+          `${entry.account}/${entry.target}: delete operation ${underWay.requested.operation} of ${entry.snapshotId} not read (${describeError(error)})`,
+        );
+        return undefined;
+      }
+      if (progress.state !== 'running') {
+        const { deleteOperation: _, ...rest } = entry;
+        entries[underWay.index] =
+          progress.state === 'done'
+            ? { ...rest, deleted: true }
+            : {
+                ...rest,
+                deleted: false,
+                error: {
+                  code: progress.code,
+                  message: `delete operation ${underWay.requested.operation} ended in error: ${progress.message}`,
+                },
+              };
+        return undefined;
+      }
+      const waited = now().getTime() - started;
+      if (now().getTime() >= deadline) return underWay.requested.operation;
+      deps.onWait?.(
+        `${entry.account}/${entry.target}: waiting for delete operation ${underWay.requested.operation} of ${entry.snapshotId} to end before the next delete (Cloud SQL runs one operation per instance; ${Math.round(waited / 1000)} s of at most ${policy.snapshots.waitMinutes} min)`,
+      );
+      await sleep(
+        Math.min(
+          deadline - now().getTime(),
+          nextPollDelay(
+            waited,
+            policy.snapshots.pollInitialSeconds * 1000,
+            policy.snapshots.pollMaxSeconds * 1000,
+          ),
+        ),
+      );
+    }
+  };
   await Promise.all(
     places.map(async ({ provider, place: scope }) => {
+      /** The delete still under way on each database of the place (by kind and identifier). */
+      const underWay = new Map<string, UnderWay>();
       let snapshots: BackendSnapshot[];
       try {
         snapshots = await scope.list();
@@ -143,6 +208,28 @@ export async function runPruneJob(
           entries.push(base);
           continue;
         }
+        /** Kept for now, not failed: its database is busy, so the next prune deletes it. */
+        const notAttempted = (busy: string): PruneEntry => ({
+          ...base,
+          decision: 'keep',
+          reason: `not attempted: ${decision.snapshot.target} is ${busy}; the next prune deletes it (${base.reason})`,
+        });
+        const database = `${decision.snapshot.kind}/${decision.snapshot.target}`;
+        const running = underWay.get(database);
+        if (running) {
+          // Waited for once: after the bound, the other deletes on the database are not attempted.
+          const busyWith = running.outwaited ? running.requested.operation : await settle(scope, running);
+          if (busyWith === undefined) underWay.delete(database);
+          else {
+            underWay.set(database, { ...running, outwaited: true });
+            entries.push(
+              notAttempted(
+                `still busy with delete operation ${busyWith} after ${deps.policy.snapshots.waitMinutes} min (Cloud SQL runs one operation per instance)`,
+              ),
+            );
+            continue;
+          }
+        }
         try {
           // RDS and Cloud SQL deletes take no condition on the snapshot's tags (the deployed role's
           // IAM condition covers only the purpose tag, and a CLI profile may have none): the
@@ -155,6 +242,7 @@ export async function runPruneJob(
             continue;
           }
           const requested = await scope.backend.delete(decision.snapshot);
+          if (requested) underWay.set(database, { index: entries.length, requested });
           entries.push(
             requested
               ? { ...base, deleted: false, deleteOperation: requested.operation }
@@ -169,6 +257,14 @@ export async function runPruneJob(
               decision: 'keep',
               reason: 'changed since the listing: no longer exists',
             });
+            continue;
+          }
+          // Refused while another operation runs on the database (Cloud SQL HTTP 409, ABORTED:
+          // maintenance, an automated backup): nothing failed, the next prune deletes it.
+          if (scope.backend.classify(error) === 'busy') {
+            entries.push(
+              notAttempted(`busy with another operation (${errorCode(error)}: ${describeError(error)})`),
+            );
             continue;
           }
           entries.push({
@@ -194,6 +290,14 @@ export async function runPruneJob(
     ).length,
     problems,
   };
+}
+
+/** A delete the cloud only started: the index of its entry, and its operation. */
+interface UnderWay {
+  readonly index: number;
+  readonly requested: DeleteRequested;
+  /** Still running after the whole wait: not waited for again in this run. */
+  readonly outwaited?: boolean;
 }
 
 /**

@@ -588,6 +588,66 @@ describe('prune on Cloud SQL', () => {
     expect(applied).toMatchObject({ deleted: 0, requested: 1, pending: 0 });
     expect(await remainingRuns(cloudSql)).toEqual(['id=certctl-premaint-kept']);
   });
+  it('keeps, as not attempted rather than failed, an expired backup whose instance is busy with another operation', async () => {
+    // Prepare: maintenance (another operation) runs on the instance for the whole prune.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', {
+        onDemandBackups: {
+          busyForMs: 60_000,
+          existing: [
+            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
+            { description: ours('certctl-premaint-new', '2999-01-01T00:00:00.000Z'), createdAt: '-1d' },
+          ],
+        },
+      }),
+    ]);
+
+    // Act
+    const applied = await runPruneJob({ apply: true }, deps);
+
+    // Assess
+    expect(applied).toMatchObject({ deleted: 0, requested: 0, pending: 0 });
+    const old = applied.entries.find((entry) => entry.snapshotId === 'certctl-premaint-old');
+    expect(old).toMatchObject({ decision: 'keep' });
+    expect(old?.reason).toMatch(
+      /^not attempted: .*another operation was already in progress.*the next prune deletes it/,
+    );
+    expect(await remainingRuns(cloudSql)).toEqual(['id=certctl-premaint-new', 'id=certctl-premaint-old']);
+  });
+
+  it('deletes every expired backup of one instance in one run, waiting for the running delete before the next (Cloud SQL refuses a second operation with 409)', async () => {
+    // Prepare: three expired backups of ours on one instance, and the newest one kept.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', {
+        onDemandBackups: {
+          existing: [
+            { description: ours('certctl-premaint-a', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
+            { description: ours('certctl-premaint-b', '2020-01-01T00:00:00.000Z'), createdAt: '-39d' },
+            { description: ours('certctl-premaint-c', '2020-01-01T00:00:00.000Z'), createdAt: '-38d' },
+            { description: ours('certctl-premaint-new', '2999-01-01T00:00:00.000Z'), createdAt: '-1d' },
+          ],
+        },
+      }),
+    ]);
+
+    // Act
+    const applied = await runPruneJob({ apply: true }, deps);
+    const again = await runPruneJob({ apply: true }, deps);
+
+    // Assess: the deletes waited for were confirmed, the last one is requested; none failed.
+    expect(toDelete(applied).sort()).toEqual([
+      'certctl-premaint-a',
+      'certctl-premaint-b',
+      'certctl-premaint-c',
+    ]);
+    expect(applied).toMatchObject({ deleted: 2, requested: 1, pending: 0 });
+    // A re-run while the last delete runs keeps that backup as being deleted, never a failed delete.
+    expect(again.pending).toBe(0);
+    expect(
+      again.entries.find((entry) => entry.snapshotId === 'certctl-premaint-c')?.reason ?? 'gone',
+    ).toMatch(/deleting|gone/);
+    expect(await remainingRuns(cloudSql)).toEqual(['id=certctl-premaint-new']);
+  });
 });
 
 describe('readiness on Cloud SQL', () => {

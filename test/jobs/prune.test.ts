@@ -15,7 +15,7 @@ import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/sna
 import { cloudSqlSnapshotBackend, describeBackup } from '../../functions/actions/snapshot/gcp.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
-import { renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
+import { type PruneResult, renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -181,6 +181,24 @@ describe('prune over RDS: a snapshot whose Status is not known', () => {
 });
 
 describe('prune over RDS: a failed snapshot newer than the newest successful one', () => {
+  it('keeps a failed one whose creation time was not sent without calling it newer', async () => {
+    // Prepare: RDS sent no SnapshotCreateTime for the failed snapshot: when it was taken is not known.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-good', 20),
+      snapshot('certctl-premaint-undated', 30, { Status: 'failed', SnapshotCreateTime: undefined }),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-good', 'certctl-premaint-undated']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-undated']).toBe(
+      'state failed, its creation time not sent: not known to be older than the newest successful snapshot of certctl-prod-db: kept',
+    );
+  });
+
   it('is kept without being called the newest successful snapshot', async () => {
     // Prepare
     const { rds, remaining } = fakeRds([
@@ -529,20 +547,21 @@ describe('prune over RDS: snapshots of an earlier database of the same identifie
   });
 });
 
-describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
-  const run = (id: string, startTime: string) => ({
-    id,
-    instance: 'certctl-pg',
-    type: 'ON_DEMAND',
-    status: 'SUCCESSFUL',
-    description: describeBackup(`certctl-premaint-pg-${id}`, { 'expires-at': EXPIRED['expires-at'] }),
-    startTime,
-    selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
-  });
+/** An expired ON_DEMAND backup run of ours of certctl-pg, SUCCESSFUL, started at `startTime`. */
+const expiredRun = (id: string, startTime: string) => ({
+  id,
+  instance: 'certctl-pg',
+  type: 'ON_DEMAND',
+  status: 'SUCCESSFUL',
+  description: describeBackup(`certctl-premaint-pg-${id}`, { 'expires-at': EXPIRED['expires-at'] }),
+  startTime,
+  selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
+});
 
+describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
   /** Prune over Cloud SQL holding an old and a newer run, whose delete answers `operation`. */
   async function pruneWith(operation: Record<string, unknown>) {
-    const runs = [run('1', '2026-09-01T00:00:00Z'), run('2', '2026-10-01T00:00:00Z')];
+    const runs = [expiredRun('1', '2026-09-01T00:00:00Z'), expiredRun('2', '2026-10-01T00:00:00Z')];
     const api = {
       list: async () => [{ items: runs }],
       delete: async () => [operation],
@@ -589,6 +608,117 @@ describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
   it('reports a delete whose operation is DONE without error as deleted', async () => {
     const result = await pruneWith({ name: 'op-del-3', status: 'DONE' });
     expect(result).toMatchObject({ deleted: 1, requested: 0, pending: 0 });
+  });
+});
+
+describe('prune over Cloud SQL: the next delete on an instance waits for the running one', () => {
+  /**
+   * Prune over three expired runs and a newer one of certctl-pg: each delete answers a RUNNING
+   * operation `op-<id>`; operations.get of it answers `later` (the simulated clock moves with sleep).
+   */
+  async function pruneWhile(later: Record<string, unknown>) {
+    const runs = [
+      expiredRun('1', '2026-08-01T00:00:00Z'),
+      expiredRun('2', '2026-09-01T00:00:00Z'),
+      expiredRun('3', '2026-09-15T00:00:00Z'),
+      expiredRun('4', '2026-10-01T00:00:00Z'),
+    ];
+    const deletes: string[] = [];
+    const api = {
+      list: async () => [{ items: runs }],
+      delete: async (request: { id: string }) => {
+        deletes.push(String(request.id));
+        return [{ name: `op-${request.id}`, status: 'RUNNING', operationType: 'DELETE_BACKUP' }];
+      },
+      getOperation: async (request: { operation: string }) => [{ name: request.operation, ...later }],
+      get: async (request: { id: string }) => [runs.find((r) => r.id === String(request.id))],
+    } as unknown as CloudSqlBackupsApi;
+    let at = NOW.getTime();
+    const waits: string[] = [];
+    const result = await runPruneJob(
+      { apply: true },
+      {
+        policy: parsePolicy({ snapshots: { waitMinutes: 5 } }),
+        clouds: [cloudSqlCloud(api)],
+        now: () => new Date(at),
+        sleep: async (ms) => {
+          at += ms;
+        },
+        onWait: (message) => waits.push(message),
+      },
+    );
+    return { result, deletes, waits, waitedMs: at - NOW.getTime() };
+  }
+  const entryOf = (result: PruneResult, id: string) =>
+    result.entries.find((entry) => entry.snapshotId === `certctl-premaint-pg-${id}`);
+
+  it('deletes the next run once the running delete is DONE, which then reports deleted', async () => {
+    // Act
+    const { result, deletes } = await pruneWhile({ status: 'DONE' });
+    // Assess
+    expect(deletes.sort()).toEqual(['1', '2', '3']);
+    expect(result).toMatchObject({ deleted: 2, requested: 1, pending: 0 });
+  });
+
+  it('reports the waited-for delete as failed with its error when its operation ends in error, and still deletes the next', async () => {
+    // Act
+    const { result, deletes } = await pruneWhile({
+      status: 'DONE',
+      error: { errors: [{ code: 'DELETION_FAILED', message: 'the backup could not be deleted' }] },
+    });
+    // Assess
+    expect(deletes).toHaveLength(3);
+    const failed = result.entries.find((entry) => entry.error !== undefined);
+    expect(failed).toMatchObject({ deleted: false, error: { code: 'DELETION_FAILED' } });
+    expect(failed?.deleteOperation).toBeUndefined();
+    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 2 });
+  });
+
+  it('neither deletes again nor fails a run whose delete a previous prune requested and that is still DELETION_PENDING', async () => {
+    // Prepare: SqlBackupRunStatus DELETION_PENDING, "The backup is about to be deleted".
+    const runs = [
+      { ...expiredRun('1', '2026-08-01T00:00:00Z'), status: 'DELETION_PENDING' },
+      expiredRun('2', '2026-10-01T00:00:00Z'),
+    ];
+    const deletes: string[] = [];
+    const api = {
+      list: async () => [{ items: runs }],
+      delete: async (request: { id: string }) => {
+        deletes.push(String(request.id));
+        throw new Error('unexpected delete');
+      },
+      get: async (request: { id: string }) => [runs.find((r) => r.id === String(request.id))],
+    } as unknown as CloudSqlBackupsApi;
+
+    // Act
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloudSqlCloud(api)], now: () => NOW },
+    );
+
+    // Assess
+    expect(deletes).toEqual([]);
+    expect(entryOf(result, '1')).toMatchObject({ decision: 'keep', reason: 'state deleting' });
+    expect(result).toMatchObject({ deleted: 0, requested: 0, pending: 0 });
+  });
+
+  it('waits at most snapshots.waitMinutes once, saying so, then leaves the next runs of the instance not attempted, not failed', async () => {
+    // Act
+    const { result, deletes, waits, waitedMs } = await pruneWhile({ status: 'RUNNING' });
+    // Assess
+    expect(deletes).toHaveLength(1);
+    expect(waitedMs).toBe(5 * 60_000);
+    expect(waits[0]).toMatch(
+      /certctl-pg: waiting for delete operation op-\d of certctl-premaint-pg-\d to end/,
+    );
+    for (const id of ['1', '2', '3'].filter((id) => id !== deletes[0])) {
+      const skipped = entryOf(result, id);
+      expect(skipped).toMatchObject({ decision: 'keep' });
+      expect(skipped?.reason).toMatch(
+        /^not attempted: certctl-pg is still busy with delete operation op-\d after 5 min .*the next prune deletes it/,
+      );
+    }
+    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 0 });
   });
 });
 

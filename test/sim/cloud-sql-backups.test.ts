@@ -124,6 +124,37 @@ describe('Cloud SQL on-demand backups in the simulator', () => {
     expect(accepted.name).toBeTruthy();
   });
 
+  it('refuses the delete of a second run with ABORTED (409) while the delete of the first runs on the instance, and accepts it once that one is DONE', async () => {
+    // Prepare
+    const { api, cloudSql } = await start([
+      instance('pg', {
+        backupRuns: [],
+        onDemandBackups: {
+          existing: [
+            { description: 'a', createdAt: '-3d' },
+            { description: 'b', createdAt: '-2d' },
+          ],
+        },
+      }),
+    ]);
+    const [first, second] = cloudSql.backups.all().map((run) => run.id as never);
+
+    // Act
+    const [deleting] = await api.delete({ project: PROJECT, instance: 'pg', id: first });
+    const refused = await rejection(api.delete({ project: PROJECT, instance: 'pg', id: second }));
+    const [running] = await api.getOperation({ project: PROJECT, operation: deleting.name ?? '' });
+    advance(1000);
+    const [done] = await api.getOperation({ project: PROJECT, operation: deleting.name ?? '' });
+    const [accepted] = await api.delete({ project: PROJECT, instance: 'pg', id: second });
+
+    // Assess
+    expect(googleErrorCode(refused)).toBe('ABORTED');
+    expect((refused as Error).message).toContain('another operation was already in progress');
+    expect(enumName('operationStatus', running.status as number)).not.toBe('DONE');
+    expect(enumName('operationStatus', done.status as number)).toBe('DONE');
+    expect(accepted.operationType).toBe('DELETE_BACKUP');
+  });
+
   it('refuses a body field the BackupRun message does not define, naming it', async () => {
     // Prepare: the generated client drops unknown fields itself, so this request is sent by hand.
     await start([instance('pg')]);

@@ -104,6 +104,12 @@ export interface SnapshotBackend {
    */
   delete(snapshot: BackendSnapshot): Promise<DeleteRequested | undefined>;
   /**
+   * Where a delete that was only requested stands now, in one read of its operation (Cloud SQL
+   * operations.get): still running, done, or ended in error. A read that fails throws. Absent: this
+   * cloud's deletes are done when accepted.
+   */
+  deleteProgress?(requested: DeleteRequested): Promise<DeleteProgress>;
+  /**
    * Who besides the snapshot's own account may copy or restore it (RDS: its `restore` attribute),
    * read in one call; `region` is the snapshot's, for the command that unshares it. A read that
    * fails, or an answer that does not say, throws. Absent: this cloud's snapshots cannot be shared
@@ -322,3 +328,9 @@ export interface SnapshotSharing {
 export interface DeleteRequested {
   readonly operation: string;
 }
+
+/** A requested delete's operation now: under way, ended without error, or ended in error. */
+export type DeleteProgress =
+  | { readonly state: 'running' }
+  | { readonly state: 'done' }
+  | { readonly state: 'failed'; readonly code: string; readonly message: string };

@@ -34,6 +34,7 @@ import { enumName, googleErrorCode, nonEmpty, toDate, toNumber } from '../../gcp
 import {
   type BackendSnapshot,
   type CreateErrorKind,
+  type DeleteProgress,
   definedFields,
   type SnapshotBackend,
   type SnapshotCloud,
@@ -47,6 +48,7 @@ import {
 import { SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
 
 type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
+type Operation = protos.google.cloud.sql.v1.IOperation;
 
 const DESCRIPTION_MAX = 1024;
 
@@ -205,6 +207,18 @@ function operationFailure(operation: {
     code: errors[0]?.code || 'OPERATION_FAILED',
     message: errors.map((error) => `${error.code}: ${error.message}`).join('; '),
   };
+}
+
+/**
+ * Where a DELETE_BACKUP operation stands: ended in error (its `error.errors[]`), DONE, or else still
+ * running (PENDING, RUNNING, and a status not sent or not known, which is not taken for done).
+ */
+function deleteProgressOf(operation: Operation): DeleteProgress {
+  const failure = operationFailure(operation);
+  if (failure) return { state: 'failed', ...failure };
+  if (enumName('operationStatus', operation.status as number | string | undefined) === 'DONE')
+    return { state: 'done' };
+  return { state: 'running' };
 }
 
 /** Cloud SQL operation statuses of an operation under way (SqlOperationStatus). */
@@ -366,21 +380,24 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
         : /backupRuns\/(\d+)$/.exec(snapshot.ref ?? '')?.[1];
       if (!runId) throw new TypeError(`backup ${snapshot.id} has no backup run id`);
       // backupRuns.delete answers a long-running operation: the run is gone only once it ends
-      // without error (a DELETE_BACKUP can end in DELETION_FAILED). It is not waited for: prune
-      // deletes one run after another, and the next prune lists a run still there again. One
-      // already ended answers here; one under way is reported as requested, naming the operation.
+      // without error (a DELETE_BACKUP can end in DELETION_FAILED). It is not waited for here: the
+      // prune job waits for it (deleteProgress) only before the next delete on the same instance,
+      // which Cloud SQL would refuse with 409 while it runs. One already ended answers here; one
+      // under way is reported as requested, naming the operation.
       const [operation] = await api.delete({ project, instance: snapshot.target, id: runId as never });
-      const failure = operationFailure(operation);
-      if (failure) {
+      const progress = deleteProgressOf(operation);
+      if (progress.state === 'failed') {
         throw new CloudApiError(
-          `backupRuns.delete of backup run ${runId} (operation ${operation.name ?? 'unnamed'}) ended in error: ${failure.message}`,
-          failure.code,
+          `backupRuns.delete of backup run ${runId} (operation ${operation.name ?? 'unnamed'}) ended in error: ${progress.message}`,
+          progress.code,
         );
       }
-      if (enumName('operationStatus', operation.status as number | string | undefined) === 'DONE') {
-        return undefined;
-      }
+      if (progress.state === 'done') return undefined;
       return { operation: operation.name ?? 'not named by Cloud SQL' };
+    },
+    deleteProgress: async (requested) => {
+      const [operation] = await api.getOperation({ project, operation: requested.operation });
+      return deleteProgressOf(operation);
     },
     codeOf: googleErrorCode,
     // instances.get, one call: the instance may have been stopped, suspended or have failed since it

@@ -148,6 +148,11 @@ export function planPrune(
     const name = nameOf(snapshot);
     const createdAt = snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY;
     const newest = newestSuccess.get(target);
+    // Not dated, it is not known to be older than the newest successful one: kept, never called newer.
+    if (snapshot.createdAt === undefined && newest !== undefined)
+      return keep(
+        `state ${snapshot.status}, its creation time not sent: not known to be older than the newest successful snapshot of ${name}: kept`,
+      );
     if (newest !== undefined && createdAt >= newest) {
       // A failed one newer than the newest successful one is kept as before, never called it.
       return keep(

@@ -2,6 +2,7 @@
 import { EXIT_CODES } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
 import { renderPrune, runPruneJob } from '../../jobs/prune.ts';
+import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs } from '../args.ts';
 import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
@@ -17,7 +18,12 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
   try {
     const result = await runPruneJob(
       { apply: values.apply === true },
-      { policy: context.policy, clouds: context.snapshotClouds },
+      {
+        policy: context.policy,
+        clouds: context.snapshotClouds,
+        // The clouds' words (instance, operation names): shown, never run.
+        onWait: (message) => io.stderr(`${visibleLine(message)}\n`),
+      },
     );
     io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderPrune(result));
     if (result.problems.length > 0) return EXIT_CODES.incomplete;
@@ -65,12 +71,15 @@ so is the newer snapshot of its database that lets it go: one deleted or changed
 does not (an older snapshot left the newest is kept).
 A Cloud SQL delete starts an operation that can still fail: one not ended when Cloud SQL answered
 is listed as "requested" (delete requested, operation named, not yet confirmed), not as deleted;
-one already ended in error is FAILED. The next prune lists a backup that is still there again.
+one already ended in error is FAILED. Cloud SQL runs one operation per instance at a time: before
+the next delete on an instance, the running one is waited for (at most snapshots.waitMinutes,
+progress on stderr); a backup whose instance is still busy, or busy with another operation, is
+kept as not attempted, not failed. The next prune lists a backup that is still there again.
 
 Exit codes:
   0  done (dry run: nothing deleted; a Cloud SQL delete requested is not a failure)
-  1  a delete failed (listed with its error)
-  2  a region or project could not be read, or the input was bad
+  1  a delete failed (listed with its error), every region and project read
+  2  a region or project could not be read (a failed delete is listed too), or the input was bad
 
 Examples:
   npx backup-guard prune --policy policy.yaml
