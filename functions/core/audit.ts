@@ -647,9 +647,14 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
   const judged: Iterable<ResourceRef> = {
     [Symbol.iterator]: () => judgedResources(report.findings).values(),
   };
-  const sourcesJudged = new Set(
-    [...judged].flatMap((resource) => (resource.arn ? [resource.arn.toLowerCase()] : [])),
-  );
+  // Read only when a tagged replica's source is in another Region (most runs have none).
+  let judgedArns: ReadonlySet<string> | undefined;
+  const sourcesJudged = (): ReadonlySet<string> => {
+    judgedArns ??= new Set(
+      [...judged].flatMap((resource) => (resource.arn ? [resource.arn.toLowerCase()] : [])),
+    );
+    return judgedArns;
+  };
   return {
     ...report,
     scopes: report.scopes.map((outcome) =>
@@ -696,12 +701,12 @@ function taggedElsewhere(
   standIn: TaggedStandIn,
   group: CheckGroup,
   scopes: readonly (CoveredScope & Pick<Scope, 'group'>)[],
-  sourcesJudged: ReadonlySet<string>,
+  sourcesJudged: () => ReadonlySet<string>,
   coverage: RunCoverage,
 ): TaggedStandIn[] {
   const { sourceArn, ...rest } = standIn;
   if (sourceArn === undefined) return [standIn];
-  if (sourcesJudged.has(sourceArn.toLowerCase())) return [];
+  if (sourcesJudged().has(sourceArn.toLowerCase())) return [];
   const location = locateIdentifier(sourceArn);
   const scope = scopes.find(
     (candidate) =>
