@@ -12,6 +12,7 @@
  * message is the help the user needs.
  */
 import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../actions/snapshot/model.ts';
+import { editDistance } from '../core/closest.ts';
 import { hiddenReasonProblem, showInvisible } from '../core/invisible.ts';
 import { CommandError } from './errors.ts';
 import { escapeMrkdwn } from './replies.ts';
@@ -209,7 +210,10 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
   return [...new Set(words)];
 }
 
-/** The candidate within edit distance 2 of `word`, if one is clearly meant. */
+/**
+ * The candidate within edit distance 2 of `word`, if one is clearly meant (chat words are short: a
+ * fixed bound, where the CLI's `closest` scales with the word; one edit distance for both).
+ */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
@@ -217,20 +221,4 @@ export function closest(word: string, candidates: readonly string[]): string | u
     if (distance <= 2 && (!best || distance < best.distance)) best = { candidate, distance };
   }
   return best?.candidate;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      row[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (row[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = row;
-  }
-  return previous[b.length] ?? 0;
 }
