@@ -9,7 +9,7 @@ import type {
   SnapshotSharing,
 } from '../actions/snapshot/backend.ts';
 import { judgeSnapshotKey, type KeyJudgement, snapshotKeyReader } from '../actions/snapshot/keys.ts';
-import { nextPollDelay } from '../actions/snapshot/model.ts';
+import { pollDelay } from '../actions/snapshot/model.ts';
 import {
   type PruneDecision,
   planPrune,
@@ -152,16 +152,7 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
       deps.onWait?.(
         `${entry.account}/${entry.target}: waiting for delete operation ${underWay.requested.operation} of ${entry.snapshotId} to end before the next delete (Cloud SQL runs one operation per instance; ${Math.round(waited / 1000)} s of at most ${policy.snapshots.waitMinutes} min)`,
       );
-      await sleep(
-        Math.min(
-          deadline - now().getTime(),
-          nextPollDelay(
-            waited,
-            policy.snapshots.pollInitialSeconds * 1000,
-            policy.snapshots.pollMaxSeconds * 1000,
-          ),
-        ),
-      );
+      await sleep(Math.min(deadline - now().getTime(), pollDelay(waited, policy.snapshots)));
     }
   };
   await Promise.all(

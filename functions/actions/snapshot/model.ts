@@ -2,8 +2,10 @@
  * The pre-maintenance snapshot domain: targets, requests, per-target results, the tags that mark a
  * snapshot as ours, and identifiers valid by construction. Pure: no SDK.
  */
+
 import { createHash } from 'node:crypto';
 import type { Provider } from '../../core/finding.ts';
+import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
 
 /** What kind of backup a target gets. */
 export type SnapshotKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-instance';
@@ -267,6 +269,14 @@ export const POLL_SHARE = 0.03;
  */
 export function nextPollDelay(waitedMs: number, minMs: number, maxMs: number): number {
   return Math.min(maxMs, Math.max(minMs, Math.ceil(waitedMs * POLL_SHARE)));
+}
+
+/** {@link nextPollDelay} within the policy's `snapshots.pollInitialSeconds` and `pollMaxSeconds`. */
+export function pollDelay(
+  waitedMs: number,
+  policy: Pick<SnapshotsPolicy, 'pollInitialSeconds' | 'pollMaxSeconds'>,
+): number {
+  return nextPollDelay(waitedMs, policy.pollInitialSeconds * 1000, policy.pollMaxSeconds * 1000);
 }
 
 export function emptyCounts(): Record<TargetOutcome, number> {

@@ -40,7 +40,7 @@ import {
   expiryOf,
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
-  nextPollDelay,
+  pollDelay,
   SNAPSHOT_PURPOSE,
   SNAPSHOT_TAGS,
   type SnapshotKind,
@@ -647,10 +647,6 @@ function reportProgress(deps: TakeSnapshotsDependencies, progress: SnapshotProgr
   } catch (error) {
     failed(error);
   }
-}
-
-function pollDelay(waitedMs: number, policy: SnapshotsPolicy): number {
-  return nextPollDelay(waitedMs, policy.pollInitialSeconds * 1000, policy.pollMaxSeconds * 1000);
 }
 
 /**
