@@ -11,6 +11,10 @@
  * backup replication's destination Region: `pitr.cross-region` reads those (one paged
  * DescribeDBInstanceAutomatedBackups per source Region and destination) only when the policy sets
  * `requireCrossRegionBackup`, which this benchmark's policy does not, and its fleet replicates nothing.
+ * Nor does it count the look-ups of names the filtered listings did not answer to (one
+ * DescribeDBInstances and one DescribeDBClusters per Region that does not list a named database,
+ * functions/aws/rds.ts lookUpUnseenNames): this benchmark's `targets.all` names none, and it keeps the
+ * engine filter a policy selecting by tag drops (that lists other engines too; this fleet has none).
  *
  * The audit runs in FRESH_RUNS fresh processes (bench/child-audit.ts); the run of median wall time is
  * the headline, and every run's wall time is printed beside it. The timed processes get the V8 heap

@@ -34,11 +34,12 @@ import type {
   PitrFact,
   ReplicatedBackup,
   RestoreWindow,
+  SelectedOtherEngine,
   TaggedStandIn,
 } from '../core/facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
-import { isTarget, targetTagOf } from '../core/targets.ts';
+import { isTarget, locateIdentifier, selectedBy, targetTagOf } from '../core/targets.ts';
 import type { AwsCollector } from './collectors.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
@@ -229,6 +230,72 @@ export function globalRoleUnknown(cluster: DBCluster): string | undefined {
 /** An Aurora global database secondary ({@link globalSecondaryOf}) of a PostgreSQL engine. */
 export function isGlobalSecondary(cluster: DBCluster): boolean {
   return POSTGRES_CLUSTER_ENGINES.has(cluster.Engine ?? '') && globalSecondaryOf(cluster) !== undefined;
+}
+
+/**
+ * Whether RDS names an engine other than PostgreSQL (`mysql`, `aurora-mysql`, `sqlserver-ee`, and
+ * the Neptune and DocumentDB engines the same Describe calls also list): sent and none of
+ * {@link POSTGRES_INSTANCE_ENGINES} or {@link POSTGRES_CLUSTER_ENGINES}. An engine not sent is no
+ * proof of another engine.
+ */
+export function isOtherEngine(engine: string | undefined): engine is string {
+  return (
+    engine !== undefined &&
+    engine !== '' &&
+    !POSTGRES_INSTANCE_ENGINES.has(engine) &&
+    !POSTGRES_CLUSTER_ENGINES.has(engine)
+  );
+}
+
+/**
+ * A listed instance or cluster of another engine ({@link isOtherEngine}) that the policy's names or
+ * tags select, as a {@link SelectedOtherEngine}; undefined when it is PostgreSQL or not selected.
+ */
+function selectedOtherEngine(
+  id: string | undefined,
+  arn: string | undefined,
+  engine: string | undefined,
+  tags: readonly Tag[] | undefined,
+  targets: Policy['targets'],
+): SelectedOtherEngine | undefined {
+  if (!isOtherEngine(engine)) return undefined;
+  const names = [id, arn].filter((name): name is string => Boolean(name));
+  const by = selectedBy({ identifiers: names, tags: tagRecord(tags) }, targets);
+  return by ? { id: id ?? arn ?? '', names, selectedBy: by, engine } : undefined;
+}
+
+/**
+ * The selected databases of another engine among `instances` and `clusters`
+ * ({@link selectedOtherEngine}); a member of a cluster listed here is left out, its cluster says it.
+ */
+function selectedOtherEngines(
+  instances: readonly DBInstance[],
+  clusters: readonly DBCluster[],
+  targets: Policy['targets'],
+): SelectedOtherEngine[] {
+  const ofClusters = clusters.flatMap((cluster) => {
+    const found = selectedOtherEngine(
+      cluster.DBClusterIdentifier,
+      cluster.DBClusterArn,
+      cluster.Engine,
+      cluster.TagList,
+      targets,
+    );
+    return found ? [found] : [];
+  });
+  const reported = new Set(ofClusters.map(({ id }) => id.toLowerCase()));
+  const ofInstances = instances.flatMap((instance) => {
+    if (reported.has((instance.DBClusterIdentifier ?? '').toLowerCase())) return [];
+    const found = selectedOtherEngine(
+      instance.DBInstanceIdentifier,
+      instance.DBInstanceArn,
+      instance.Engine,
+      instance.TagList,
+      targets,
+    );
+    return found ? [found] : [];
+  });
+  return [...ofInstances, ...ofClusters];
 }
 
 /**
@@ -672,6 +739,14 @@ export interface RdsListOptions {
    * it has always snapshotted. @default false
    */
   readonly globalSecondaries?: boolean;
+  /**
+   * Also return the databases of another engine the policy selects ({@link SelectedOtherEngine}),
+   * which the audit reports instead of leaving them unmentioned or calling a named one not found: a
+   * policy selecting by tag then lists every engine (no engine filter), and the names the filtered
+   * listings did not answer to are looked up ({@link lookUpUnseenNames}). Off for the snapshot job,
+   * which says nothing of them. @default false
+   */
+  readonly otherEngines?: boolean;
 }
 
 /**
@@ -962,6 +1037,80 @@ async function readGlobalRoles(
 }
 
 /**
+ * A listed database's names and those of the databases it stands in for ({@link standInsListed}):
+ * what selects it when the policy names one.
+ */
+function namesListed(
+  id: string | undefined,
+  arn: string | undefined,
+  groups: readonly StandInGroup[],
+): (string | undefined)[] {
+  return [id, arn, ...standInsListed(groups, arn).flatMap(({ names }) => names)];
+}
+
+/** The resource type an RDS ARN names (`db`, `cluster`), or undefined for a plain identifier. */
+const RDS_ARN_TYPE = /^arn:[^:]*:rds:[^:]*:[^:]*:(db|cluster):/i;
+
+/**
+ * The instances and clusters of any engine that answer to the policy's names that no PostgreSQL
+ * listing of this scope answered to (`names`, lower case): DescribeDBInstances with the
+ * `db-instance-id` filter and DescribeDBClusters with `db-cluster-id`, which "Accepts DB instance
+ * identifiers and DB instance Amazon Resource Names (ARNs)" (RDS API reference, DescribeDBInstances,
+ * Filters; likewise clusters), concurrently, only for names this scope may hold: a plain identifier,
+ * or an ARN of this account and Region (and resource type). A name neither answers to stays not found.
+ * Two calls, made only when a named database is not PostgreSQL or not in this scope; the same
+ * List-level actions on `db:*` and `cluster:*` as the listings, so no permission is added.
+ */
+async function lookUpUnseenNames(
+  rds: RDSClient,
+  scope: RdsScope,
+  names: readonly string[],
+  lean: boolean,
+): Promise<{ instances: DBInstance[]; clusters: DBCluster[] }> {
+  const here = names.filter((name) => {
+    const location = locateIdentifier(name);
+    return (
+      location === undefined ||
+      (location.provider === 'aws' && location.account === scope.account && location.region === scope.region)
+    );
+  });
+  const ofType = (type: 'db' | 'cluster') =>
+    here.filter((name) => {
+      const named = RDS_ARN_TYPE.exec(name)?.[1];
+      return named === undefined || named.toLowerCase() === type;
+    });
+  const { paging, endpoint } = scopeReader(rds, scope, lean);
+  const [instanceNames, clusterNames] = [ofType('db'), ofType('cluster')];
+  const [instances, clusters] = await Promise.all([
+    instanceNames.length === 0
+      ? []
+      : readAllPages(
+          'DescribeDBInstances',
+          scope,
+          paginateDescribeDBInstances(paging('DescribeDBInstances'), {
+            Filters: [{ Name: 'db-instance-id', Values: instanceNames }],
+          }),
+          { element: 'DBInstances', items: (page) => page.DBInstances },
+          (instance) => isOtherEngine(instance.Engine),
+          endpoint,
+        ),
+    clusterNames.length === 0
+      ? []
+      : readAllPages(
+          'DescribeDBClusters',
+          scope,
+          paginateDescribeDBClusters(paging('DescribeDBClusters'), {
+            Filters: [{ Name: 'db-cluster-id', Values: clusterNames }],
+          }),
+          { element: 'DBClusters', items: (page) => page.DBClusters },
+          (cluster) => isOtherEngine(cluster.Engine),
+          endpoint,
+        ),
+  ]);
+  return { instances, clusters };
+}
+
+/**
  * The standalone PostgreSQL instances and PostgreSQL clusters of one account x region that the
  * policy's targets select: the databases the audit judges and the snapshot job snapshots. Throws
  * `CloudApiError` when a listing fails.
@@ -983,6 +1132,8 @@ export async function listSelectedDatabases(
   taggedStandIns: TaggedStandIn[];
   /** Selected primaries of a cascading replica chain the policy names, with those replicas. */
   cascading: ReadonlyMap<DBInstance, readonly StandInGroup[]>;
+  /** With `options.otherEngines`: the selected databases of another engine. */
+  otherEngines: SelectedOtherEngine[];
 }> {
   const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
@@ -994,6 +1145,19 @@ export async function listSelectedDatabases(
   const everything = policy.targets.all;
   const byTag = !everything && policy.targets.tags.length > 0;
   const named = !everything && policy.targets.identifiers.length > 0;
+  // Selected databases of another engine, when asked: a target tag finds them only in listings
+  // without the engine filter; a name the filtered listings did not answer to is looked up after.
+  const reportOthers = options.otherEngines === true && (byTag || named);
+  const anyEngine = options.otherEngines === true && byTag;
+  const others: { instances: DBInstance[]; clusters: DBCluster[] } = { instances: [], clusters: [] };
+  // The policy's names no database listed here answers to yet (lower case), while a filter may hide one.
+  const unseen =
+    options.otherEngines === true && named && !byTag
+      ? new Set(policy.targets.identifiers.map((name) => name.toLowerCase()))
+      : undefined;
+  const noteSeen = (names: readonly (string | undefined)[]): void => {
+    if (unseen) for (const name of names) if (name) unseen.delete(name.toLowerCase());
+  };
   // Standalone instances no name or tag of their own listing selects: one may still be the primary of
   // a cascading replica chain the policy names, known once every page is read.
   const unselected: DBInstance[] = [];
@@ -1017,38 +1181,42 @@ export async function listSelectedDatabases(
     const tag = targetTag(instance.TagList);
     if (tag) tagged.push({ instance, tag });
   };
-  // Server-side filters keep pages to what can be judged: other engines and, unless the policy
-  // selects by tag, Aurora members (engine aurora-postgresql, judged at their cluster) never cross the
-  // wire. The predicates below still apply, so a filter the API ignores changes nothing.
+  // Server-side filters keep pages to what can be judged: other engines (unless the audit reports
+  // those a target tag selects) and, unless the policy selects by tag, Aurora members (engine
+  // aurora-postgresql, judged at their cluster) never cross the wire. The predicates below still
+  // apply, so a filter the API ignores changes nothing.
   const instanceEngines = byTag ? [...POSTGRES_CLUSTER_ENGINES] : [...POSTGRES_INSTANCE_ENGINES];
+  const engineFilter = (engines: readonly string[]) =>
+    anyEngine ? {} : { Filters: [{ Name: 'engine', Values: [...engines] }] };
   const [instances, clusters] = await Promise.all([
     readAllPages(
       'DescribeDBInstances',
       scope,
-      paginateDescribeDBInstances(paging('DescribeDBInstances'), {
-        Filters: [{ Name: 'engine', Values: instanceEngines }],
-      }),
+      paginateDescribeDBInstances(paging('DescribeDBInstances'), engineFilter(instanceEngines)),
       { element: 'DBInstances', items: (page) => page.DBInstances },
       // A source is selected when the policy names one of its replicas: a replica has no backups of
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) => {
+        if (reportOthers && isOtherEngine(instance.Engine)) {
+          if (selected([instance.DBInstanceIdentifier, instance.DBInstanceArn], instance.TagList))
+            others.instances.push(instance);
+          return false;
+        }
         if (!isStandaloneInstance(instance)) {
           if (byTag || named) noteReplica(instance);
           if (byTag) noteTagged(instance);
+          noteSeen([instance.DBInstanceIdentifier, instance.DBInstanceArn]);
           return false;
         }
-        const kept =
-          everything ||
-          selected(
-            [
+        const names = everything
+          ? []
+          : namesListed(
               instance.DBInstanceIdentifier,
               instance.DBInstanceArn,
-              ...standInsListed(instanceStandInGroups(instance), instance.DBInstanceArn).flatMap(
-                ({ names }) => names,
-              ),
-            ],
-            instance.TagList,
-          );
+              instanceStandInGroups(instance),
+            );
+        noteSeen(names);
+        const kept = everything || selected(names, instance.TagList);
         if (!kept && named) unselected.push(instance);
         return kept;
       },
@@ -1057,37 +1225,39 @@ export async function listSelectedDatabases(
     readAllPages(
       'DescribeDBClusters',
       scope,
-      paginateDescribeDBClusters(paging('DescribeDBClusters'), {
-        Filters: [{ Name: 'engine', Values: [...POSTGRES_CLUSTER_ENGINES] }],
-      }),
+      paginateDescribeDBClusters(paging('DescribeDBClusters'), engineFilter([...POSTGRES_CLUSTER_ENGINES])),
       { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) => {
+        if (reportOthers && isOtherEngine(cluster.Engine)) {
+          if (selected([cluster.DBClusterIdentifier, cluster.DBClusterArn], cluster.TagList))
+            others.clusters.push(cluster);
+          return false;
+        }
+        const names = (): (string | undefined)[] =>
+          namesListed(cluster.DBClusterIdentifier, cluster.DBClusterArn, clusterStandInGroups(cluster));
         if (
           !isStandaloneCluster(cluster) &&
           !(options.globalSecondaries === true && isGlobalSecondary(cluster))
         ) {
           const tag = byTag ? targetTag(cluster.TagList) : undefined;
           if (tag) taggedClusters.push({ cluster, tag });
+          if (unseen) noteSeen(names());
           return false;
         }
-        return (
-          everything ||
-          selected(
-            [
-              cluster.DBClusterIdentifier,
-              cluster.DBClusterArn,
-              ...standInsListed(clusterStandInGroups(cluster), cluster.DBClusterArn).flatMap(
-                ({ names }) => names,
-              ),
-            ],
-            cluster.TagList,
-          )
-        );
+        if (everything) return true;
+        const listed = names();
+        noteSeen(listed);
+        return selected(listed, cluster.TagList);
       },
       endpoint,
     ),
   ]);
+  if (unseen && unseen.size > 0) {
+    const found = await lookUpUnseenNames(rds, scope, [...unseen], options.leanDecoding ?? true);
+    others.instances.push(...found.instances);
+    others.clusters.push(...found.clusters);
+  }
   const cascadingByKey = named
     ? namedCascadingReplicas(replicas, scope.region, policy.targets)
     : new Map<string, StandInGroup[]>();
@@ -1119,7 +1289,10 @@ export async function listSelectedDatabases(
       standIn(cluster.DBClusterIdentifier, tag, replicaClusterHostOf(cluster, scope.region)),
     ),
   ];
-  return { instances, clusters, taggedStandIns, cascading };
+  const otherEngines = reportOthers
+    ? selectedOtherEngines(others.instances, others.clusters, policy.targets)
+    : [];
+  return { instances, clusters, taggedStandIns, cascading, otherEngines };
 }
 
 /**
@@ -1135,7 +1308,11 @@ export async function collectRdsPitrFacts(
 ): Promise<CollectedFacts<PitrFact>> {
   const lean = options.leanDecoding ?? true;
   const { paging, endpoint } = scopeReader(rds, scope, lean);
-  const databases = listSelectedDatabases(rds, scope, policy, { ...options, globalSecondaries: true });
+  const databases = listSelectedDatabases(rds, scope, policy, {
+    ...options,
+    globalSecondaries: true,
+    otherEngines: true,
+  });
   // The destinations of backup replication are known once the instances are listed; they are read
   // only when pitr.cross-region will judge them.
   const { clientIn } = options;
@@ -1146,30 +1323,34 @@ export async function collectRdsPitrFacts(
   // Read once the clusters are listed, and only for a global member whose role they do not show.
   const roles = databases.then(({ clusters }) => readGlobalRoles(clusters, rds, scope, lean));
   // Retained backups of deleted instances never cross the wire (status filter).
-  const [{ instances, clusters, taggedStandIns, cascading }, backupListing, replicatedBackups, globalRoles] =
-    await Promise.all([
-      databases,
-      readAllPages(
-        'DescribeDBInstanceAutomatedBackups',
-        scope,
-        paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {
-          Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
-        }),
-        { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
-        (backup) => backup.Status === 'active' || backup.Status === 'creating',
-        endpoint,
-      ).then(
-        (backups) => ({ backups, failure: undefined }),
-        // Only the windows need this listing: a refused or failed listing leaves them unknown, and
-        // every other check (the lag from LatestRestorableTime included) is still judged.
-        (error: unknown) => ({
-          backups: [] as DBInstanceAutomatedBackup[],
-          failure: { code: errorCode(error), message: describeError(error) },
-        }),
-      ),
-      replicated,
-      roles,
-    ]);
+  const [
+    { instances, clusters, taggedStandIns, cascading, otherEngines },
+    backupListing,
+    replicatedBackups,
+    globalRoles,
+  ] = await Promise.all([
+    databases,
+    readAllPages(
+      'DescribeDBInstanceAutomatedBackups',
+      scope,
+      paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {
+        Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
+      }),
+      { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
+      (backup) => backup.Status === 'active' || backup.Status === 'creating',
+      endpoint,
+    ).then(
+      (backups) => ({ backups, failure: undefined }),
+      // Only the windows need this listing: a refused or failed listing leaves them unknown, and
+      // every other check (the lag from LatestRestorableTime included) is still judged.
+      (error: unknown) => ({
+        backups: [] as DBInstanceAutomatedBackup[],
+        failure: { code: errorCode(error), message: describeError(error) },
+      }),
+    ),
+    replicated,
+    roles,
+  ]);
   const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
   const facts: PitrFact[] = [
     ...instances.map((instance) =>
@@ -1184,7 +1365,11 @@ export async function collectRdsPitrFacts(
     ),
     ...clusters.map((cluster) => auroraClusterToFact(cluster, scope, globalRoles)),
   ];
-  return taggedStandIns.length > 0 ? Object.assign(facts, { taggedStandIns }) : facts;
+  return Object.assign(
+    facts,
+    taggedStandIns.length > 0 ? { taggedStandIns } : {},
+    otherEngines.length > 0 ? { otherEngines } : {},
+  );
 }
 
 /** The `pitr` group's AWS collector: one (account, region) scope's RDS and Aurora facts. */

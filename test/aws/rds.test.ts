@@ -416,28 +416,36 @@ describe('collectRdsPitrFacts', () => {
     const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
     // Assess
     expect(facts).toEqual([]);
-    // The default policy selects by tag: Aurora members are listed too, to see their tags.
+    // The default policy selects by tag: every engine is listed, to see the tags of Aurora members
+    // and of databases of another engine.
     const expectedFilters = [
-      [DescribeDBInstancesCommand, [{ Name: 'engine', Values: ['aurora-postgresql', 'postgres'] }]],
-      [DescribeDBClustersCommand, [{ Name: 'engine', Values: ['aurora-postgresql', 'postgres'] }]],
-      [DescribeDBInstanceAutomatedBackupsCommand, [{ Name: 'status', Values: ['active', 'creating'] }]],
+      [DescribeDBInstancesCommand, {}],
+      [DescribeDBClustersCommand, {}],
+      [
+        DescribeDBInstanceAutomatedBackupsCommand,
+        { Filters: [{ Name: 'status', Values: ['active', 'creating'] }] },
+      ],
     ] as const;
-    for (const [command, Filters] of expectedFilters) {
+    for (const [command, filters] of expectedFilters) {
       const calls = rdsMock.commandCalls(command);
       expect(calls).toHaveLength(1);
-      expect(calls[0]?.args[0].input).toEqual({ Filters, MaxRecords: 100, Marker: undefined });
+      expect(calls[0]?.args[0].input).toEqual({ ...filters, MaxRecords: 100, Marker: undefined });
     }
     expect(rdsMock.calls()).toHaveLength(3);
   });
 
-  it('keeps Aurora members off the wire when the policy selects by no tag', async () => {
+  it('keeps Aurora members and other engines off the wire when the policy selects by no tag', async () => {
     // Act
     await collectRdsPitrFacts(rds, SCOPE, policy({ targets: { tags: [], identifiers: ['certctl-db'] } }));
     await collectRdsPitrFacts(rds, SCOPE, policy({ targets: { all: true } }));
-    // Assess
+    // Assess: the name the listing did not answer to is looked up once, by itself.
     expect(
       rdsMock.commandCalls(DescribeDBInstancesCommand).map((call) => call.args[0].input.Filters),
-    ).toEqual([[{ Name: 'engine', Values: ['postgres'] }], [{ Name: 'engine', Values: ['postgres'] }]]);
+    ).toEqual([
+      [{ Name: 'engine', Values: ['postgres'] }],
+      [{ Name: 'db-instance-id', Values: ['certctl-db'] }],
+      [{ Name: 'engine', Values: ['postgres'] }],
+    ]);
   });
 
   it('says which tagged members and replicas nothing audits, and judges none of them', async () => {
@@ -492,6 +500,97 @@ describe('collectRdsPitrFacts', () => {
         tagInstead: 'the cluster',
       },
     ]);
+  });
+
+  it('says which databases of another engine a target tag selects, once per cluster, and judges none of them', async () => {
+    // Prepare: the tag-selecting policy lists every engine.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        instance('certctl-pg'),
+        instance('certctl-mysql', { Engine: 'mysql' }),
+        instance('mysql-untagged', { Engine: 'mysql', TagList: [] }),
+        instance('aurora-mysql-1', { Engine: 'aurora-mysql', DBClusterIdentifier: 'certctl-aurora-mysql' }),
+        instance('engine-unsent', { Engine: undefined, TagList: TARGET_TAG }),
+      ],
+    });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [cluster('certctl-aurora-mysql', { Engine: 'aurora-mysql' })],
+    });
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+    const everything = await collectRdsPitrFacts(rds, SCOPE, policy({ targets: { all: true } }));
+    // Assess: the member is said through its cluster; an engine not sent proves no other engine.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-pg']);
+    expect(facts.otherEngines).toEqual([
+      {
+        id: 'certctl-mysql',
+        names: ['certctl-mysql', `arn:aws:rds:${REGION}:${ACCOUNT}:db:certctl-mysql`],
+        selectedBy: 'the target tag certctl:backup-guard=enabled',
+        engine: 'mysql',
+      },
+      expect.objectContaining({ id: 'certctl-aurora-mysql', engine: 'aurora-mysql' }),
+    ]);
+    expect(everything.otherEngines).toBeUndefined();
+  });
+
+  it('looks up only the names no PostgreSQL listing answered to, and says which are of another engine', async () => {
+    // Prepare: named, not tagged; the engine-filtered listings hold the PostgreSQL databases only.
+    const lookups: { instances: string[][]; clusters: string[][] } = { instances: [], clusters: [] };
+    rdsMock.on(DescribeDBInstancesCommand).callsFake((input: DescribeDBInstancesCommandInput) => {
+      const ids = input.Filters?.find((filter) => filter.Name === 'db-instance-id')?.Values;
+      if (!ids) return { DBInstances: [instance('certctl-pg')] };
+      lookups.instances.push(ids);
+      return { DBInstances: [instance('legacy-mysql', { Engine: 'mysql', TagList: [] })] };
+    });
+    rdsMock.on(DescribeDBClustersCommand).callsFake((input: DescribeDBClustersCommandInput) => {
+      const ids = input.Filters?.find((filter) => filter.Name === 'db-cluster-id')?.Values;
+      if (!ids) return { DBClusters: [] };
+      lookups.clusters.push(ids);
+      return { DBClusters: [cluster('orders', { Engine: 'aurora-mysql', TagList: [] })] };
+    });
+    const clusterArn = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:Orders`;
+    // Act
+    const facts = await collectRdsPitrFacts(
+      rds,
+      SCOPE,
+      policy({
+        targets: {
+          tags: [],
+          identifiers: [
+            'certctl-pg',
+            'Legacy-MySQL',
+            clusterArn,
+            'nowhere',
+            `arn:aws:rds:us-east-1:${ACCOUNT}:db:far-away`,
+            'my-project:europe-west1:cloud-sql',
+          ],
+        },
+      }),
+    );
+    // Assess: a name of another Region, account or cloud is not asked here; the listed one is not asked.
+    expect(lookups).toEqual({
+      instances: [['legacy-mysql', 'nowhere']],
+      clusters: [['legacy-mysql', clusterArn.toLowerCase(), 'nowhere']],
+    });
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-pg']);
+    expect(facts.otherEngines).toEqual([
+      expect.objectContaining({ id: 'legacy-mysql', selectedBy: 'targets.identifiers', engine: 'mysql' }),
+      expect.objectContaining({ id: 'orders', selectedBy: 'targets.identifiers', engine: 'aurora-mysql' }),
+    ]);
+  });
+
+  it('makes no look-up when every name is listed', async () => {
+    // Act
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance('certctl-pg')] });
+    const facts = await collectRdsPitrFacts(
+      rds,
+      SCOPE,
+      policy({ targets: { tags: [], identifiers: ['certctl-pg'] } }),
+    );
+    // Assess
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand)).toHaveLength(1);
+    expect(rdsMock.commandCalls(DescribeDBClustersCommand)).toHaveLength(1);
+    expect(facts.otherEngines).toBeUndefined();
   });
 
   it('names the primary of a cascading replica chain as what to tag, not the replica it reads from', async () => {
@@ -616,10 +715,9 @@ describe('collectRdsPitrFacts', () => {
     // Act
     const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
     // Assess
-    const Filters = [{ Name: 'engine', Values: ['aurora-postgresql', 'postgres'] }];
     expect(instanceInputs).toEqual([
-      { Filters, MaxRecords: 100, Marker: undefined },
-      { Filters, MaxRecords: 100, Marker: 'page-2' },
+      { MaxRecords: 100, Marker: undefined },
+      { MaxRecords: 100, Marker: 'page-2' },
     ]);
     expect(clusterInputs.map((input) => input.Marker)).toEqual([undefined, 'c2', 'c3']);
     expect(facts.map((fact) => `${fact.resource.type}/${fact.resource.id}`)).toEqual([

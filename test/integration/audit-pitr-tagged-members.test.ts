@@ -9,61 +9,46 @@ import { type AuditReport, coverageProblems, EXIT_CODES, exitCodeFor } from '../
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { renderConsole } from '../../functions/publish/console.ts';
 import { renderMarkdown } from '../../functions/publish/markdown.ts';
-import { parseScenario } from '../../test/sim/scenario.ts';
-import { type Sim, startSim } from '../../test/sim/server.ts';
-import { awsAudit } from './support.ts';
-
-const TAG = { 'certctl:backup-guard': 'enabled' };
-const BACKED_UP = {
-  backupRetentionPeriod: 35,
-  earliestRestorableTime: '-35d',
-  latestRestorableTime: '-4m',
-} as const;
+import type { Sim } from '../../test/sim/server.ts';
+import { awsAudit, BACKED_UP, startRdsSim, TARGET_TAG } from './support.ts';
 
 let sim: Sim;
 
 beforeAll(async () => {
-  sim = await startSim({
-    scenario: parseScenario({
-      regions: [{ name: 'eu-west-1' }],
-      services: {
-        rds: {
-          instances: [
-            { id: 'certctl-standalone', region: 'eu-west-1', createdAt: '-420d', tags: TAG, ...BACKED_UP },
-            { id: 'certctl-src', region: 'eu-west-1', createdAt: '-420d', ...BACKED_UP },
-            {
-              id: 'certctl-src-replica',
-              region: 'eu-west-1',
-              createdAt: '-100d',
-              readReplicaSource: 'certctl-src',
-              tags: TAG,
-            },
-          ],
-          clusters: [
-            {
-              id: 'certctl-prod',
-              region: 'eu-west-1',
-              backupRetentionPeriod: 30,
-              members: [{ id: 'certctl-prod-1', writer: true, tags: TAG }, { id: 'certctl-prod-2' }],
-            },
-            {
-              id: 'certctl-maz',
-              region: 'eu-west-1',
-              engine: 'postgres',
-              backupRetentionPeriod: 30,
-              members: [{ id: 'certctl-maz-1', writer: true, tags: TAG }],
-            },
-            {
-              id: 'certctl-tagged',
-              region: 'eu-west-1',
-              backupRetentionPeriod: 30,
-              tags: TAG,
-              members: [{ id: 'certctl-tagged-1', writer: true }],
-            },
-          ],
-        },
+  sim = await startRdsSim({
+    instances: [
+      { id: 'certctl-standalone', region: 'eu-west-1', createdAt: '-420d', tags: TARGET_TAG, ...BACKED_UP },
+      { id: 'certctl-src', region: 'eu-west-1', createdAt: '-420d', ...BACKED_UP },
+      {
+        id: 'certctl-src-replica',
+        region: 'eu-west-1',
+        createdAt: '-100d',
+        readReplicaSource: 'certctl-src',
+        tags: TARGET_TAG,
       },
-    }),
+    ],
+    clusters: [
+      {
+        id: 'certctl-prod',
+        region: 'eu-west-1',
+        backupRetentionPeriod: 30,
+        members: [{ id: 'certctl-prod-1', writer: true, tags: TARGET_TAG }, { id: 'certctl-prod-2' }],
+      },
+      {
+        id: 'certctl-maz',
+        region: 'eu-west-1',
+        engine: 'postgres',
+        backupRetentionPeriod: 30,
+        members: [{ id: 'certctl-maz-1', writer: true, tags: TARGET_TAG }],
+      },
+      {
+        id: 'certctl-tagged',
+        region: 'eu-west-1',
+        backupRetentionPeriod: 30,
+        tags: TARGET_TAG,
+        members: [{ id: 'certctl-tagged-1', writer: true }],
+      },
+    ],
   });
 });
 

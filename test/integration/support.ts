@@ -15,6 +15,9 @@ import type { AuditFunctionDependencies } from '../../functions/handlers/gcp/aud
 import { runAuditReport } from '../../functions/jobs/audit.ts';
 import { recordingLogger } from '../core/recording-logger.ts';
 import { simCredentials } from '../sim/accounts.ts';
+import { parseScenario } from '../sim/scenario.ts';
+import { type Sim, startSim } from '../sim/server.ts';
+import type { RdsSectionInput } from '../sim/services/rds.ts';
 import type { SecurityHubSim } from '../sim/services/security-hub.ts';
 
 /** What an audit Lambda's plain function runs with: silent logs, real metrics, home eu-west-1. */
@@ -94,4 +97,19 @@ export async function awsAudit(endpoint: string, policy: Policy): Promise<AuditR
   } finally {
     factory.destroy();
   }
+}
+
+/** The policy's default target tag, as a simulator resource carries it. */
+export const TARGET_TAG = { 'certctl:backup-guard': 'enabled' } as const;
+
+/** A simulator database whose PITR settings pass: 35 days kept and restorable, 4 minutes behind. */
+export const BACKED_UP = {
+  backupRetentionPeriod: 35,
+  earliestRestorableTime: '-35d',
+  latestRestorableTime: '-4m',
+} as const;
+
+/** A simulator whose one Region, eu-west-1, holds `rds`. */
+export function startRdsSim(rds: RdsSectionInput): Promise<Sim> {
+  return startSim({ scenario: parseScenario({ regions: [{ name: 'eu-west-1' }], services: { rds } }) });
 }
