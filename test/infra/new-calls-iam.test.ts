@@ -10,6 +10,9 @@
  * - `rds:DescribeDBInstanceAutomatedBackups` in a replication's destination Region outside the
  *   audited ones (pitr.cross-region), by the roles that run the PITR checks: audit-pitr, readiness,
  *   the chat action (readiness) and the member role;
+ * - `rds:DescribeDBInstances` / `rds:DescribeDBClusters` filtered on a named database's identifier
+ *   (functions/aws/rds.ts lookUpUnseenNames), by the roles that run the PITR audit: the listings'
+ *   grants cover it;
  * - `kms:DescribeKey` on the key of a database snapshot (functions/actions/snapshot/keys.ts), by
  *   every role that judges a snapshot restorable: readiness (its own account's, when the policy
  *   lists no member account), the snapshot job, the chat action and the member role.
@@ -153,6 +156,30 @@ describe('IAM for the calls added lately', () => {
     // Assess
     expect(required).toEqual(['auditPitr', 'readiness', 'chatAction', 'member']);
     expect(notRequired).toEqual([]);
+  });
+
+  it('lets the roles that run the PITR audit look a named database up by identifier filter, in the audited regions only', () => {
+    // Prepare: DescribeDBInstances / DescribeDBClusters filtered on db-instance-id / db-cluster-id
+    // (functions/aws/rds.ts lookUpUnseenNames). A filter is a request parameter, not a resource or a
+    // condition key: the request is the list call's (`db:*`, `cluster:*`), or at most the named
+    // database's own ARN, which that grant also covers.
+    const lookUps = (region: string): AccessRequest[] => [
+      { action: 'rds:DescribeDBInstances', resource: `arn:aws:rds:${region}:${ENV.account}:db:*` },
+      { action: 'rds:DescribeDBInstances', resource: `arn:aws:rds:${region}:${ENV.account}:db:legacy-mysql` },
+      { action: 'rds:DescribeDBClusters', resource: `arn:aws:rds:${region}:${ENV.account}:cluster:*` },
+      { action: 'rds:DescribeDBClusters', resource: `arn:aws:rds:${region}:${ENV.account}:cluster:orders` },
+    ];
+    const roles = [...AUDIT_ROLES, 'member'] as const;
+    const everyOne = (region: string) => (role: RoleKey | 'member') =>
+      lookUps(region).every((request) => allowedRoles(synthesized, request, [role]).length === 1);
+
+    // Act
+    const audited = roles.filter(everyOne('eu-west-1'));
+    const elsewhere = roles.filter(everyOne('ap-south-1'));
+
+    // Assess
+    expect(audited).toEqual(expect.arrayContaining(['auditPitr', 'readiness', 'chatAction', 'member']));
+    expect(elsewhere).toEqual([]);
   });
 
   it('lets every role that judges a snapshot restorable describe the KMS key of a snapshot of its account, in the audited regions only', () => {
