@@ -7,7 +7,10 @@
  *   MaxRecords 100 (the API maximum) through the SDK paginators. No per-resource call is made: the
  *   automated-backup listing already holds every instance's restore window.
  * - Only PostgreSQL is a candidate (`postgres`, `aurora-postgresql`; DescribeDBClusters also returns
- *   Multi-AZ DB clusters with engine `postgres`, judged at the cluster like Aurora).
+ *   Multi-AZ DB clusters with engine `postgres`, judged at the cluster like Aurora). A database of
+ *   another engine the policy selects is never judged but named ({@link SelectedOtherEngine}): a
+ *   policy selecting by tag lists every engine to see their tags, and a name the engine-filtered
+ *   listings did not answer to is looked up by itself ({@link lookUpUnseenNames}).
  * - Read replicas are never judged as standalone databases (their source is), and cluster members
  *   (`DBClusterIdentifier` set) are judged only at their cluster. An Aurora global database
  *   secondary that the policy selects is collected with what names its primary
@@ -1059,7 +1062,8 @@ const RDS_ARN_TYPE = /^arn:[^:]*:rds:[^:]*:[^:]*:(db|cluster):/i;
  * Filters; likewise clusters), concurrently, only for names this scope may hold: a plain identifier,
  * or an ARN of this account and Region (and resource type). A name neither answers to stays not found.
  * Two calls, made only when a named database is not PostgreSQL or not in this scope; the same
- * List-level actions on `db:*` and `cluster:*` as the listings, so no permission is added.
+ * List-level actions on `db:*` and `cluster:*` as the listings, so no permission is added. A failed
+ * look-up fails the scope like a failed listing: what answers to the names was not read.
  */
 async function lookUpUnseenNames(
   rds: RDSClient,
