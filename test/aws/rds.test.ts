@@ -579,6 +579,29 @@ describe('collectRdsPitrFacts', () => {
     ]);
   });
 
+  it('fails the scope, naming the call, when the look-up of a named database fails', async () => {
+    // Prepare: the listing answers; the look-up of the name it did not list is throttled.
+    rdsMock.on(DescribeDBInstancesCommand).callsFake((input: DescribeDBInstancesCommandInput) => {
+      if (input.Filters?.some((filter) => filter.Name === 'db-instance-id')) {
+        throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+      }
+      return { DBInstances: [] };
+    });
+    // Act
+    const collecting = collectRdsPitrFacts(
+      rds,
+      SCOPE,
+      policy({ targets: { tags: [], identifiers: ['legacy-mysql'] } }),
+    );
+    // Assess: not 'not found', which nothing proved.
+    await expect(collecting).rejects.toMatchObject({
+      code: 'Throttling',
+      message: expect.stringContaining(
+        'RDS DescribeDBInstances failed for account 111122223333 in eu-west-1',
+      ),
+    });
+  });
+
   it('makes no look-up when every name is listed', async () => {
     // Act
     rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance('certctl-pg')] });
