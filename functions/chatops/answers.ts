@@ -16,6 +16,7 @@ import type {
 import {
   context,
   escapeMrkdwn,
+  fitLines,
   message,
   SLACK_LIMITS,
   type SlackBlock,
@@ -145,6 +146,9 @@ export function snapshotProgressAnswer(
   return message(text, [section(`:hourglass_flowing_sand: ${text}`)]);
 }
 
+/** Where a readiness answer cut short is shown whole. */
+const SEE_ALL_READINESS = 'run `backup-guard readiness` from a terminal for all of it';
+
 /** The readiness answer: the verdict, then each target's gates that are not green. */
 export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
   const verdict = readiness.verdict;
@@ -158,12 +162,16 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
   if (outside.length > 0) {
     blocks.push(
       section(
-        [
-          '_Not part of this verdict:_',
-          ...outside.map(
-            (gate) => `• ${code(gate.gate)} ${escapeMrkdwn(gate.coverage)}: ${escapeMrkdwn(gate.detail)}`,
-          ),
-        ].join('\n'),
+        fitLines(
+          [
+            '_Not part of this verdict:_',
+            ...outside.map(
+              (gate) => `• ${code(gate.gate)} ${escapeMrkdwn(gate.coverage)}: ${escapeMrkdwn(gate.detail)}`,
+            ),
+          ],
+          SLACK_LIMITS.sectionText,
+          SEE_ALL_READINESS,
+        ),
       ),
     );
   }
@@ -186,11 +194,17 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
       }
     }
     const green = target.gates.length - open.length;
+    // Within one section: a long gate (a fleet-wide one repeated for each database) is cut, never
+    // the gates after it (fitLines).
     return section(
-      [
-        `${VERDICT_ICON[target.status]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${VERDICT_TEXT[target.status]}, ${green} of ${target.gates.length} gates green`,
-        ...lines,
-      ].join('\n'),
+      fitLines(
+        [
+          `${VERDICT_ICON[target.status]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${VERDICT_TEXT[target.status]}, ${green} of ${target.gates.length} gates green`,
+          ...lines,
+        ],
+        SLACK_LIMITS.sectionText,
+        SEE_ALL_READINESS,
+      ),
     );
   };
   const withStatus = (status: ChatVerdict) =>

@@ -51,10 +51,60 @@ export function section(text: string): SlackBlock {
     type: 'section',
     text: {
       type: 'mrkdwn',
-      text: text.length > limit ? `${text.slice(0, limit - 1)}…` : text,
+      text: cutText(text, limit),
       verbatim: true,
     },
   };
+}
+
+/** The least of a line {@link fitLines} cuts one to: its status, its gate or database, and a start. */
+const LEAST_CUT_LINE = 200;
+
+/** `text` cut to `length` characters, the last an ellipsis, never splitting a character in two. */
+function cutText(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const end = Math.max(0, length - 1);
+  const high = text.charCodeAt(end - 1);
+  return `${text.slice(0, high >= 0xd800 && high <= 0xdbff ? end - 1 : end)}…`;
+}
+
+/** The largest length such that `lines`, each cut to it, fit in `budget` (Infinity when all fit whole). */
+function shareOf(lines: readonly string[], budget: number): number {
+  const lengths = lines.map((line) => line.length).sort((a, b) => a - b);
+  let left = budget;
+  for (const [index, length] of lengths.entries()) {
+    const each = Math.floor(left / (lengths.length - index));
+    if (length > each) return each;
+    left -= length;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Lines joined within `limit` characters, none silently lost: when they do not fit, the first (a
+ * heading) stays whole and the longest of the others are cut to an equal share, each still showing
+ * its start (answers put a status and a name first, and what keeps a verdict from GO before the
+ * rest), so one long line cannot crowd out those after it; only when that share would be shorter
+ * than `LEAST_CUT_LINE` are the last lines left out. A last line then says how many were cut or
+ * left out, and `seeAll` where all of it is.
+ */
+export function fitLines(lines: readonly string[], limit: number, seeAll: string): string {
+  const all = lines.join('\n');
+  if (all.length <= limit) return all;
+  const [head = '', ...rest] = lines;
+  const noteOf = (cut: number, left: number) =>
+    `_… ${[...(cut > 0 ? [`${cut} cut short`] : []), ...(left > 0 ? [`${left} more lines not shown`] : [])].join(', ')}; ${seeAll}_`;
+  const longestNote = noteOf(rest.length + 1, rest.length).length;
+  const first = cutText(head, Math.max(LEAST_CUT_LINE, Math.floor((limit - longestNote) / 2)));
+  // Each kept line takes a newline before it, and the note one more.
+  const budgetFor = (kept: readonly string[]) => limit - first.length - longestNote - (kept.length + 1);
+  let kept = rest;
+  while (kept.length > 0 && shareOf(kept, budgetFor(kept)) < LEAST_CUT_LINE) kept = kept.slice(0, -1);
+  const share = shareOf(kept, budgetFor(kept));
+  const cut = kept.filter((line) => line.length > share).length + (first === head ? 0 : 1);
+  return [first, ...kept.map((line) => cutText(line, share)), noteOf(cut, rest.length - kept.length)].join(
+    '\n',
+  );
 }
 
 /** A context block (small grey text). */
