@@ -14,7 +14,7 @@ import { inputIssues } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
 import { type ChatCommand, MAX_COMMAND_TEXT, parseChatCommand } from './grammar.ts';
-import { fitLines, type SlackMessage } from './replies.ts';
+import { fitLines, replyLines, type SlackMessage } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
@@ -100,13 +100,8 @@ const MAX_DESCRIPTION = 3000;
 export function amazonQNotification(reply: SlackMessage, threadId: string, id: string): AmazonQNotification {
   // Line by line, as a section's lines are (fitLines): one long line cannot crowd out the verdict's
   // reasons after it.
-  const lines = (reply.blocks ?? []).flatMap((block) => {
-    if (block.type === 'section') return block.text.text.split('\n');
-    if (block.type === 'context') return block.elements.map((element) => `_${element.text}_`);
-    return [];
-  });
   const description = fitLines(
-    lines.length > 0 ? lines : [reply.text],
+    replyLines(reply),
     MAX_DESCRIPTION,
     'run `backup-guard` from a terminal for all of it',
   );

@@ -160,10 +160,46 @@ export interface ResponsePosterOptions {
 
 /** Slack refused a reply or the budget is spent; the caller logs it (the work itself is done). */
 export class ReplyError extends ChatError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The HTTP status Slack refused the reply with, when it answered at all. */
+  readonly refusedWith: number | undefined;
+  constructor(message: string, options?: ErrorOptions & { readonly refusedWith?: number }) {
     super(502, message, options);
     this.name = 'ReplyError';
+    this.refusedWith = options?.refusedWith;
   }
+}
+
+/** A reply's text, line by line: its sections' lines and its context elements (in italics). */
+export function replyLines(reply: SlackMessage): string[] {
+  const lines = (reply.blocks ?? []).flatMap((block) => {
+    if (block.type === 'section') return block.text.text.split('\n');
+    if (block.type === 'context') return block.elements.map((element) => `_${element.text}_`);
+    return [];
+  });
+  return lines.length > 0 ? lines : [reply.text];
+}
+
+/**
+ * A reply Slack refused as laid out (HTTP 400: `invalid_blocks`, or a limit it does not document),
+ * as one section of its lines ({@link fitLines}: the verdict and what keeps it from GO come first),
+ * so the answer still arrives.
+ */
+export function textReply(reply: SlackMessage): SlackMessage {
+  const note = context('Slack refused this answer as laid out; it is shown here as text.');
+  return message(
+    reply.text,
+    [
+      section(
+        fitLines(
+          replyLines(reply),
+          SLACK_LIMITS.sectionText,
+          'run `backup-guard` from a terminal for all of it',
+        ),
+      ),
+      note,
+    ],
+    reply.response_type,
+  );
 }
 
 /**
@@ -221,6 +257,8 @@ export class ResponsePoster {
         cause: error,
       });
     }
-    if (status < 200 || status >= 300) throw new ReplyError(`Slack refused the reply with HTTP ${status}`);
+    if (status < 200 || status >= 300) {
+      throw new ReplyError(`Slack refused the reply with HTTP ${status}`, { refusedWith: status });
+    }
   }
 }
