@@ -17,6 +17,7 @@ import {
   context,
   escapeMrkdwn,
   fitLines,
+  listSection,
   message,
   SLACK_LIMITS,
   type SlackBlock,
@@ -309,20 +310,19 @@ function sectionsOf(heading: string | undefined, separator: string, items: reado
   const limit = SLACK_LIMITS.sectionText;
   const blocks: SlackBlock[] = [];
   let current = heading ?? '';
+  let entries = 0;
   for (const item of items) {
-    if (current === '') {
+    const joint = current === '' ? '' : current === heading ? (separator === '\n' ? '\n' : ' ') : separator;
+    if (current.length + joint.length + item.length > limit && current !== '' && current !== heading) {
+      blocks.push(listSection(current, entries));
       current = item;
-      continue;
-    }
-    const joint = current === heading ? (separator === '\n' ? '\n' : ' ') : separator;
-    if (current.length + joint.length + item.length > limit && current !== heading) {
-      blocks.push(section(current));
-      current = item;
+      entries = 1;
     } else {
       current = `${current}${joint}${item}`;
+      entries += 1;
     }
   }
-  if (current !== '') blocks.push(section(current));
+  if (current !== '') blocks.push(listSection(current, entries));
   return blocks;
 }
 

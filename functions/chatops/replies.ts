@@ -117,9 +117,19 @@ export function context(...texts: string[]): SlackBlock {
   };
 }
 
+/** How many entries a section lists ({@link listSection}); any other block is one. */
+const ENTRIES = new WeakMap<SlackBlock, number>();
+
+/** A section listing `entries` entries (databases, snapshots), so a cut can say how many it left out. */
+export function listSection(text: string, entries: number): SlackBlock {
+  const block = section(text);
+  ENTRIES.set(block, entries);
+  return block;
+}
+
 /**
  * A message from blocks, within the block limit: when there are more, the last block says how many
- * were left out (the full answer is in the logs and the CLI).
+ * entries were left out (the full answer is in the logs and the CLI).
  */
 export function message(
   text: string,
@@ -127,14 +137,13 @@ export function message(
   responseType?: SlackMessage['response_type'],
 ): SlackMessage {
   const limit = SLACK_LIMITS.blocks;
+  const left = blocks.slice(limit - 1).reduce((sum, block) => sum + (ENTRIES.get(block) ?? 1), 0);
   const kept =
     blocks.length <= limit
       ? blocks
       : [
           ...blocks.slice(0, limit - 1),
-          context(
-            `… ${blocks.length - limit + 1} more not shown; run \`backup-guard\` from a terminal for all of them.`,
-          ),
+          context(`… ${left} more entries not shown; run \`backup-guard\` from a terminal for all of them.`),
         ];
   return { text, blocks: kept, ...(responseType ? { response_type: responseType } : {}) };
 }

@@ -62,6 +62,20 @@ describe('statusAnswer over many targets', () => {
 
     // Assess
     expect(answer.blocks).toHaveLength(SLACK_LIMITS.blocks);
-    expect(JSON.stringify(answer.blocks?.at(-1))).toMatch(/more not shown/);
+    expect(JSON.stringify(answer.blocks?.at(-1))).toMatch(/more entries not shown/);
+  });
+
+  it('counts the targets left out, not the sections they were listed in', () => {
+    // Act
+    const answer = statusAnswer(fleet(800));
+    const shown = texts(fleet(800)).join('\n');
+
+    // Assess: 800 targets with a snapshot line each, 800 listed as without one.
+    const withSnapshot = (shown.match(/• \*certctl-tenant-\d{3}-db\*/g) ?? []).length;
+    const without = (shown.match(/certctl-tenant-\d{3}-db-b \(/g) ?? []).length;
+    expect(withSnapshot + without).toBeLessThan(1600);
+    expect(JSON.stringify(answer.blocks?.at(-1))).toContain(
+      `${1600 - withSnapshot - without} more entries not shown`,
+    );
   });
 });
