@@ -98,8 +98,19 @@ export function fitLines(lines: readonly string[], limit: number, seeAll: string
   const first = cutText(head, Math.max(LEAST_CUT_LINE, Math.floor((limit - longestNote) / 2)));
   // Each kept line takes a newline before it, and the note one more.
   const budgetFor = (kept: readonly string[]) => limit - first.length - longestNote - (kept.length + 1);
-  let kept = rest;
-  while (kept.length > 0 && shareOf(kept, budgetFor(kept)) < LEAST_CUT_LINE) kept = kept.slice(0, -1);
+  // The most lines from the first whose share is still LEAST_CUT_LINE (a share only shrinks as
+  // lines are added, so a binary search finds it).
+  const fits = (count: number) => {
+    const lines = rest.slice(0, count);
+    return shareOf(lines, budgetFor(lines)) >= LEAST_CUT_LINE;
+  };
+  let [low, high] = [0, rest.length];
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(middle)) low = middle;
+    else high = middle - 1;
+  }
+  const kept = rest.slice(0, low);
   const share = shareOf(kept, budgetFor(kept));
   const cut = kept.filter((line) => line.length > share).length + (first === head ? 0 : 1);
   return [first, ...kept.map((line) => cutText(line, share)), noteOf(cut, rest.length - kept.length)].join(
