@@ -5,6 +5,7 @@
  * (https://api.slack.com/interactivity/slash-commands) and only posts where Slack would send
  * replies from.
  */
+import { visibleLine } from '../publish/terminal.ts';
 import { ChatError } from './errors.ts';
 import { checkReplyUrl } from './reply-hosts.ts';
 
@@ -159,9 +160,14 @@ export function message(
   return { text, blocks: kept, ...(responseType ? { response_type: responseType } : {}) };
 }
 
-/** Escape text for mrkdwn (`&`, `<`, `>`), so a database name cannot inject links or mentions. */
+/**
+ * Escape a value for mrkdwn (`&`, `<`, `>`), so a database name cannot inject links or mentions, and
+ * show its control characters as `\x0a`, as the CLI does (publish/terminal.ts `visibleLine`): every
+ * value is a field within a line of the answer, and a line feed in it would start a line of its own,
+ * which could forge one of the answer's (a database shown GO in a NO-GO answer).
+ */
 export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return visibleLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
 export interface ResponsePosterOptions {
