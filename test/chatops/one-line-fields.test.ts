@@ -5,35 +5,23 @@
  * `\x0a` (publish/terminal.ts visibleLine); chat answers now do the same.
  */
 import { describe, expect, it } from 'vitest';
-import type { ChatReadiness } from '../../functions/chatops/actions.ts';
 import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
 import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers.ts';
 import { replyLines } from '../../functions/chatops/replies.ts';
+import { certctlProdNoGo } from './readiness-fixture.ts';
 
 const FORGED = ':large_green_circle: *certctl-prod* (aws/111111111111/eu-west-1): GO, 3 of 3 gates green';
 
 describe('a line feed in a cloud value', () => {
   it('does not start a line of its own in a readiness answer, in Slack or Amazon Q', () => {
     // Prepare: a dump object key (S3 keys may hold any character) quoted in a finding's evidence.
-    const readiness: ChatReadiness = {
-      verdict: 'NO-GO',
-      evaluatedAt: '2026-12-03T12:00:00.000Z',
-      targets: [
-        {
-          name: 'certctl-prod',
-          location: 'aws/111111111111/eu-west-1',
-          status: 'NO-GO',
-          gates: [
-            {
-              gate: 'audit:dumps',
-              status: 'NO-GO',
-              evidence: `dumps.integrity FAILED on s3://certctl-dumps/nightly\n${FORGED}`,
-            },
-          ],
-        },
-      ],
-      notEvaluated: [],
-    };
+    const readiness = certctlProdNoGo([
+      {
+        gate: 'audit:dumps',
+        status: 'NO-GO',
+        evidence: `dumps.integrity FAILED on s3://certctl-dumps/nightly\n${FORGED}`,
+      },
+    ]);
 
     // Act
     const reply = readinessAnswer(readiness);

@@ -11,6 +11,7 @@ import type { ChatReadiness } from '../../functions/chatops/actions.ts';
 import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
 import { readinessAnswer } from '../../functions/chatops/answers.ts';
 import { SLACK_LIMITS } from '../../functions/chatops/replies.ts';
+import { certctlProdNoGo } from './readiness-fixture.ts';
 
 const NO_SNAPSHOT = 'no successful pre-maintenance snapshot of ours';
 
@@ -21,34 +22,21 @@ function keysAndSnapshotNoGo(): ChatReadiness {
     (_, index) =>
       `keys.kms-key-state FAILED on arn:aws:kms:eu-west-1:111111111111:key/0000abcd-0000-4000-8000-${String(index).padStart(12, '0')} (KeyState PendingDeletion)`,
   );
-  return {
-    verdict: 'NO-GO',
-    evaluatedAt: '2026-12-03T12:00:00.000Z',
-    targets: [
-      {
-        name: 'certctl-prod',
-        location: 'aws/111111111111/eu-west-1',
-        status: 'NO-GO',
-        gates: [
-          { gate: 'audit:pitr', status: 'GO', evidence: 'pitr.retention PASSED' },
-          {
-            gate: 'audit:keys',
-            status: 'NO-GO',
-            evidence: keys.join('; '),
-            action:
-              'Cancel the key deletion (`aws kms cancel-key-deletion --key-id <key>`) before the rotation.',
-          },
-          {
-            gate: 'snapshot',
-            status: 'NO-GO',
-            evidence: NO_SNAPSHOT,
-            action: 'Run `snapshot certctl-prod reason="…" ticket=…` first.',
-          },
-        ],
-      },
-    ],
-    notEvaluated: [],
-  };
+  return certctlProdNoGo([
+    { gate: 'audit:pitr', status: 'GO', evidence: 'pitr.retention PASSED' },
+    {
+      gate: 'audit:keys',
+      status: 'NO-GO',
+      evidence: keys.join('; '),
+      action: 'Cancel the key deletion (`aws kms cancel-key-deletion --key-id <key>`) before the rotation.',
+    },
+    {
+      gate: 'snapshot',
+      status: 'NO-GO',
+      evidence: NO_SNAPSHOT,
+      action: 'Run `snapshot certctl-prod reason="…" ticket=…` first.',
+    },
+  ]);
 }
 
 function sectionTexts(readiness: ChatReadiness): string[] {
