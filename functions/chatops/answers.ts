@@ -115,11 +115,7 @@ export function snapshotAnswer(
       '\n',
       result.targets.filter((target) => target.outcome !== 'available').map(targetLine),
     ),
-    ...sectionsOf(
-      undefined,
-      '\n',
-      result.problems.map((problem) => `:warning: ${escapeMrkdwn(problem)}`),
-    ),
+    ...problemSections(result.problems),
     ...sectionsOf(
       undefined,
       '\n',
@@ -295,7 +291,7 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
           ),
         )
       : []),
-    ...status.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),
+    ...problemSections(status.problems),
     ...snapshots,
   ]);
 }
@@ -324,6 +320,15 @@ function sectionsOf(heading: string | undefined, separator: string, items: reado
   }
   if (current !== '') blocks.push(listSection(current, entries));
   return blocks;
+}
+
+/** What kept an answer from covering everything (a place not read), one line each, sharing sections. */
+function problemSections(problems: readonly string[]): SlackBlock[] {
+  return sectionsOf(
+    undefined,
+    '\n',
+    problems.map((problem) => `:warning: ${escapeMrkdwn(problem)}`),
+  );
 }
 
 /** What the caller sees when the command failed on our side (details only in the logs). */
