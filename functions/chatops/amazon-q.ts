@@ -14,7 +14,7 @@ import { inputIssues } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
 import { type ChatCommand, MAX_COMMAND_TEXT, parseChatCommand } from './grammar.ts';
-import type { SlackMessage } from './replies.ts';
+import { fitLines, replyLines, type SlackMessage } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
@@ -98,12 +98,13 @@ export interface AmazonQNotification {
 const MAX_DESCRIPTION = 3000;
 
 export function amazonQNotification(reply: SlackMessage, threadId: string, id: string): AmazonQNotification {
-  const lines = (reply.blocks ?? []).flatMap((block) => {
-    if (block.type === 'section') return [block.text.text];
-    if (block.type === 'context') return block.elements.map((element) => `_${element.text}_`);
-    return [];
-  });
-  const description = withinLength(lines.length > 0 ? lines : [reply.text], MAX_DESCRIPTION);
+  // Line by line, as a section's lines are (fitLines): one long line cannot crowd out the verdict's
+  // reasons after it.
+  const description = fitLines(
+    replyLines(reply),
+    MAX_DESCRIPTION,
+    'run `backup-guard` from a terminal for all of it',
+  );
   return {
     version: '1.0',
     source: 'custom',
@@ -111,27 +112,4 @@ export function amazonQNotification(reply: SlackMessage, threadId: string, id: s
     content: { textType: 'client-markdown', title: reply.text, description },
     metadata: { threadId, summary: reply.text },
   };
-}
-
-/**
- * The lines joined, within `limit` characters: whole lines from the first (answers put the verdict
- * and what keeps it from GO first), and when some do not fit, a last line saying how many were left
- * out, never a silent cut.
- */
-function withinLength(lines: readonly string[], limit: number): string {
-  const all = lines.join('\n');
-  if (all.length <= limit) return all;
-  const kept: string[] = [];
-  let length = 0;
-  for (const [index, line] of lines.entries()) {
-    const note = `… ${lines.length - index} more lines not shown; run \`backup-guard\` from a terminal for all of them.`;
-    const piece = line.length > limit ? `${line.slice(0, limit - note.length - 2)}…` : line;
-    if (length + piece.length + 1 + note.length > limit) {
-      kept.push(note);
-      break;
-    }
-    kept.push(piece);
-    length += piece.length + 1;
-  }
-  return kept.join('\n');
 }

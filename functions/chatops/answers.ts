@@ -16,6 +16,8 @@ import type {
 import {
   context,
   escapeMrkdwn,
+  fitLines,
+  listSection,
   message,
   SLACK_LIMITS,
   type SlackBlock,
@@ -90,17 +92,15 @@ export function snapshotAnswer(
             ? `nothing was snapshotted: ${NOT_COVERED} (below).`
             : 'no database matched; nothing was snapshotted.'
           : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? `, and ${NOT_COVERED}` : ''}.`;
-  const targetBlock = (target: ChatSnapshotResult['targets'][number]): SlackBlock => {
+  const targetLine = (target: ChatSnapshotResult['targets'][number]): string => {
     const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
     const detail = target.error ? `: ${escapeMrkdwn(target.error)}` : '';
-    return section(
-      `${OUTCOME_ICON[target.outcome]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${what || OUTCOME_TEXT[target.outcome]}${detail}`,
-    );
+    return `${OUTCOME_ICON[target.outcome]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${what || OUTCOME_TEXT[target.outcome]}${detail}`;
   };
   // The verdict right under the title, then what keeps it from GO (the databases without a
   // restorable snapshot, the scopes not read), the restorable ones last: past Slack's block limit
   // (message) or a notification's length (amazon-q.ts) only restorable databases are cut, as in
-  // readinessAnswer.
+  // readinessAnswer. Databases share sections (sectionsOf), so hundreds fit in Slack's 50 blocks.
   const blocks: SlackBlock[] = [
     // A repeat did not take these snapshots: its own reason and asker are not theirs (the
     // snapshots' tags carry the first request's), so they are not shown as such.
@@ -110,9 +110,17 @@ export function snapshotAnswer(
         : `*Pre-maintenance snapshots for ${escapeMrkdwn(request.ticket)}*\n_Already taken for this ticket and these databases at ${escapeMrkdwn(result.startedAt)}; no new snapshot was started. Their tags carry the first request's reason and requester._`,
     ),
     section(`${VERDICT_ICON[verdict]} *${VERDICT_TEXT[verdict]}*: ${summary}`),
-    ...result.targets.filter((target) => target.outcome !== 'available').map(targetBlock),
-    ...result.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),
-    ...result.targets.filter((target) => target.outcome === 'available').map(targetBlock),
+    ...sectionsOf(
+      undefined,
+      '\n',
+      result.targets.filter((target) => target.outcome !== 'available').map(targetLine),
+    ),
+    ...problemSections(result.problems),
+    ...sectionsOf(
+      undefined,
+      '\n',
+      result.targets.filter((target) => target.outcome === 'available').map(targetLine),
+    ),
   ];
   blocks.push(
     context(
@@ -145,6 +153,9 @@ export function snapshotProgressAnswer(
   return message(text, [section(`:hourglass_flowing_sand: ${text}`)]);
 }
 
+/** Where a readiness answer cut short is shown whole. */
+const SEE_ALL_READINESS = 'run `backup-guard readiness` from a terminal for all of it';
+
 /** The readiness answer: the verdict, then each target's gates that are not green. */
 export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
   const verdict = readiness.verdict;
@@ -158,18 +169,22 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
   if (outside.length > 0) {
     blocks.push(
       section(
-        [
-          '_Not part of this verdict:_',
-          ...outside.map(
-            (gate) => `• ${code(gate.gate)} ${escapeMrkdwn(gate.coverage)}: ${escapeMrkdwn(gate.detail)}`,
-          ),
-        ].join('\n'),
+        fitLines(
+          [
+            '_Not part of this verdict:_',
+            ...outside.map(
+              (gate) => `• ${code(gate.gate)} ${escapeMrkdwn(gate.coverage)}: ${escapeMrkdwn(gate.detail)}`,
+            ),
+          ],
+          SLACK_LIMITS.sectionText,
+          SEE_ALL_READINESS,
+        ),
       ),
     );
   }
   // What keeps the verdict from GO comes first (NO-GO, then could not evaluate, then what was not
   // evaluated at all) and the green databases last: past Slack's block limit only green ones are cut.
-  const targetBlock = (target: ChatReadiness['targets'][number]): SlackBlock => {
+  const targetText = (target: ChatReadiness['targets'][number]): string => {
     const open = target.gates.filter((gate) => gate.status !== 'GO');
     const lines = open.map(
       (gate) =>
@@ -186,17 +201,32 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
       }
     }
     const green = target.gates.length - open.length;
-    return section(
+    // Within one section: a long gate (a fleet-wide one repeated for each database) is cut, never
+    // the gates after it (fitLines).
+    return fitLines(
       [
         `${VERDICT_ICON[target.status]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${VERDICT_TEXT[target.status]}, ${green} of ${target.gates.length} gates green`,
         ...lines,
-      ].join('\n'),
+      ],
+      SLACK_LIMITS.sectionText,
+      SEE_ALL_READINESS,
     );
   };
+  // Databases share sections (sectionsOf), so hundreds fit in Slack's 50 blocks.
   const withStatus = (status: ChatVerdict) =>
-    readiness.targets.filter((target) => target.status === status).map(targetBlock);
+    sectionsOf(
+      undefined,
+      '\n\n',
+      readiness.targets.filter((target) => target.status === status).map(targetText),
+    );
   blocks.push(...withStatus('NO-GO'), ...withStatus('UNKNOWN'));
-  for (const note of readiness.notEvaluated) blocks.push(section(`:white_circle: ${escapeMrkdwn(note)}`));
+  blocks.push(
+    ...sectionsOf(
+      undefined,
+      '\n',
+      readiness.notEvaluated.map((note) => `:white_circle: ${escapeMrkdwn(note)}`),
+    ),
+  );
   blocks.push(...withStatus('GO'));
   if (readiness.targets.length === 0) blocks.push(section('No database was judged (see above).'));
   return message(`Readiness: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');
@@ -261,32 +291,44 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
           ),
         )
       : []),
-    ...status.problems.map((problem) => section(`:warning: ${escapeMrkdwn(problem)}`)),
+    ...problemSections(status.problems),
     ...snapshots,
   ]);
 }
 
 /**
- * Items under a heading as sections of at most Slack's section length each (one section cut at the
- * limit would lose the end of the list behind a bare marker); the heading heads the first.
+ * Items (under a heading, when given) as sections of at most Slack's section length each: one
+ * section cut at the limit would lose the end of the list behind a bare marker, and one section per
+ * item would spend Slack's 50 blocks on 50 items. The heading heads the first; no items and no
+ * heading make no section.
  */
-function sectionsOf(heading: string, separator: string, items: readonly string[]): SlackBlock[] {
+function sectionsOf(heading: string | undefined, separator: string, items: readonly string[]): SlackBlock[] {
   const limit = SLACK_LIMITS.sectionText;
   const blocks: SlackBlock[] = [];
-  let current = heading;
-  let first = true;
+  let current = heading ?? '';
+  let entries = 0;
   for (const item of items) {
-    const joint = first ? (separator === '\n' ? '\n' : ' ') : separator;
-    if (current.length + joint.length + item.length > limit && current !== heading) {
-      blocks.push(section(current));
+    const joint = current === '' ? '' : current === heading ? (separator === '\n' ? '\n' : ' ') : separator;
+    if (current.length + joint.length + item.length > limit && current !== '' && current !== heading) {
+      blocks.push(listSection(current, entries));
       current = item;
+      entries = 1;
     } else {
       current = `${current}${joint}${item}`;
+      entries += 1;
     }
-    first = false;
   }
-  blocks.push(section(current));
+  if (current !== '') blocks.push(listSection(current, entries));
   return blocks;
+}
+
+/** What kept an answer from covering everything (a place not read), one line each, sharing sections. */
+function problemSections(problems: readonly string[]): SlackBlock[] {
+  return sectionsOf(
+    undefined,
+    '\n',
+    problems.map((problem) => `:warning: ${escapeMrkdwn(problem)}`),
+  );
 }
 
 /** What the caller sees when the command failed on our side (details only in the logs). */

@@ -5,6 +5,7 @@
  * (https://api.slack.com/interactivity/slash-commands) and only posts where Slack would send
  * replies from.
  */
+import { visibleLine } from '../publish/terminal.ts';
 import { ChatError } from './errors.ts';
 import { checkReplyUrl } from './reply-hosts.ts';
 
@@ -51,10 +52,71 @@ export function section(text: string): SlackBlock {
     type: 'section',
     text: {
       type: 'mrkdwn',
-      text: text.length > limit ? `${text.slice(0, limit - 1)}…` : text,
+      text: cutText(text, limit),
       verbatim: true,
     },
   };
+}
+
+/** The least of a line {@link fitLines} cuts one to: its status, its gate or database, and a start. */
+const LEAST_CUT_LINE = 200;
+
+/** `text` cut to `length` characters, the last an ellipsis, never splitting a character in two. */
+function cutText(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const end = Math.max(0, length - 1);
+  const high = text.charCodeAt(end - 1);
+  return `${text.slice(0, high >= 0xd800 && high <= 0xdbff ? end - 1 : end)}…`;
+}
+
+/** The largest length such that `lines`, each cut to it, fit in `budget` (Infinity when all fit whole). */
+function shareOf(lines: readonly string[], budget: number): number {
+  const lengths = lines.map((line) => line.length).sort((a, b) => a - b);
+  let left = budget;
+  for (const [index, length] of lengths.entries()) {
+    const each = Math.floor(left / (lengths.length - index));
+    if (length > each) return each;
+    left -= length;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Lines joined within `limit` characters, none silently lost: when they do not fit, the first (a
+ * heading) stays whole and the longest of the others are cut to an equal share, each still showing
+ * its start (answers put a status and a name first, and what keeps a verdict from GO before the
+ * rest), so one long line cannot crowd out those after it; only when that share would be shorter
+ * than `LEAST_CUT_LINE` are the last lines left out. A last line then says how many were cut or
+ * left out, and `seeAll` where all of it is.
+ */
+export function fitLines(lines: readonly string[], limit: number, seeAll: string): string {
+  const all = lines.join('\n');
+  if (all.length <= limit) return all;
+  const [head = '', ...rest] = lines;
+  const noteOf = (cut: number, left: number) =>
+    `_… ${[...(cut > 0 ? [`${cut} cut short`] : []), ...(left > 0 ? [`${left} more lines not shown`] : [])].join(', ')}; ${seeAll}_`;
+  const longestNote = noteOf(rest.length + 1, rest.length).length;
+  const first = cutText(head, Math.max(LEAST_CUT_LINE, Math.floor((limit - longestNote) / 2)));
+  // Each kept line takes a newline before it, and the note one more.
+  const budgetFor = (kept: readonly string[]) => limit - first.length - longestNote - (kept.length + 1);
+  // The most lines from the first whose share is still LEAST_CUT_LINE (a share only shrinks as
+  // lines are added, so a binary search finds it).
+  const fits = (count: number) => {
+    const lines = rest.slice(0, count);
+    return shareOf(lines, budgetFor(lines)) >= LEAST_CUT_LINE;
+  };
+  let [low, high] = [0, rest.length];
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(middle)) low = middle;
+    else high = middle - 1;
+  }
+  const kept = rest.slice(0, low);
+  const share = shareOf(kept, budgetFor(kept));
+  const cut = kept.filter((line) => line.length > share).length + (first === head ? 0 : 1);
+  return [first, ...kept.map((line) => cutText(line, share)), noteOf(cut, rest.length - kept.length)].join(
+    '\n',
+  );
 }
 
 /** A context block (small grey text). */
@@ -67,9 +129,19 @@ export function context(...texts: string[]): SlackBlock {
   };
 }
 
+/** How many entries a section lists ({@link listSection}); any other block is one. */
+const ENTRIES = new WeakMap<SlackBlock, number>();
+
+/** A section listing `entries` entries (databases, snapshots), so a cut can say how many it left out. */
+export function listSection(text: string, entries: number): SlackBlock {
+  const block = section(text);
+  ENTRIES.set(block, entries);
+  return block;
+}
+
 /**
  * A message from blocks, within the block limit: when there are more, the last block says how many
- * were left out (the full answer is in the logs and the CLI).
+ * entries were left out (the full answer is in the logs and the CLI).
  */
 export function message(
   text: string,
@@ -77,21 +149,25 @@ export function message(
   responseType?: SlackMessage['response_type'],
 ): SlackMessage {
   const limit = SLACK_LIMITS.blocks;
+  const left = blocks.slice(limit - 1).reduce((sum, block) => sum + (ENTRIES.get(block) ?? 1), 0);
   const kept =
     blocks.length <= limit
       ? blocks
       : [
           ...blocks.slice(0, limit - 1),
-          context(
-            `… ${blocks.length - limit + 1} more not shown; run \`backup-guard\` from a terminal for all of them.`,
-          ),
+          context(`… ${left} more entries not shown; run \`backup-guard\` from a terminal for all of them.`),
         ];
   return { text, blocks: kept, ...(responseType ? { response_type: responseType } : {}) };
 }
 
-/** Escape text for mrkdwn (`&`, `<`, `>`), so a database name cannot inject links or mentions. */
+/**
+ * Escape a value for mrkdwn (`&`, `<`, `>`), so a database name cannot inject links or mentions, and
+ * show its control characters as `\x0a`, as the CLI does (publish/terminal.ts `visibleLine`): every
+ * value is a field within a line of the answer, and a line feed in it would start a line of its own,
+ * which could forge one of the answer's (a database shown GO in a NO-GO answer).
+ */
 export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return visibleLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
 export interface ResponsePosterOptions {
@@ -110,10 +186,46 @@ export interface ResponsePosterOptions {
 
 /** Slack refused a reply or the budget is spent; the caller logs it (the work itself is done). */
 export class ReplyError extends ChatError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The HTTP status Slack refused the reply with, when it answered at all. */
+  readonly refusedWith: number | undefined;
+  constructor(message: string, options?: ErrorOptions & { readonly refusedWith?: number }) {
     super(502, message, options);
     this.name = 'ReplyError';
+    this.refusedWith = options?.refusedWith;
   }
+}
+
+/** A reply's text, line by line: its sections' lines and its context elements (in italics). */
+export function replyLines(reply: SlackMessage): string[] {
+  const lines = (reply.blocks ?? []).flatMap((block) => {
+    if (block.type === 'section') return block.text.text.split('\n');
+    if (block.type === 'context') return block.elements.map((element) => `_${element.text}_`);
+    return [];
+  });
+  return lines.length > 0 ? lines : [reply.text];
+}
+
+/**
+ * A reply Slack refused as laid out (HTTP 400: `invalid_blocks`, or a limit it does not document),
+ * as one section of its lines ({@link fitLines}: the verdict and what keeps it from GO come first),
+ * so the answer still arrives.
+ */
+export function textReply(reply: SlackMessage): SlackMessage {
+  const note = context('Slack refused this answer as laid out; it is shown here as text.');
+  return message(
+    reply.text,
+    [
+      section(
+        fitLines(
+          replyLines(reply),
+          SLACK_LIMITS.sectionText,
+          'run `backup-guard` from a terminal for all of it',
+        ),
+      ),
+      note,
+    ],
+    reply.response_type,
+  );
 }
 
 /**
@@ -171,6 +283,8 @@ export class ResponsePoster {
         cause: error,
       });
     }
-    if (status < 200 || status >= 300) throw new ReplyError(`Slack refused the reply with HTTP ${status}`);
+    if (status < 200 || status >= 300) {
+      throw new ReplyError(`Slack refused the reply with HTTP ${status}`, { refusedWith: status });
+    }
   }
 }

@@ -11,6 +11,7 @@
  * A repeat of the same request (a retry, a double submission) spends one, so even a repeat posting
  * to the same `response_url` leaves a post spare; the poster refuses any post that would leave no
  * room for the answer ({@link ResponsePoster.progress}). readiness and status post only their answer.
+ * An answer Slack refuses as laid out (HTTP 400) is posted once more as text ({@link textReply}).
  */
 import { describeError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
@@ -25,7 +26,7 @@ import {
   statusAnswer,
 } from './answers.ts';
 import { helpText } from './grammar.ts';
-import type { SlackMessage } from './replies.ts';
+import { ReplyError, type SlackMessage, textReply } from './replies.ts';
 import type { ChatWork } from './work.ts';
 
 /** Where a command's replies go: Slack's response_url poster, or an Amazon Q notification topic. */
@@ -80,15 +81,33 @@ export async function runChatWork(work: ChatWork, deps: RunChatWorkDependencies)
     outcome: ChatWorkOutcome['outcome'],
     verdict?: ChatVerdict,
   ): Promise<ChatWorkOutcome> => {
-    try {
-      await replier.post(reply);
-      return { outcome, ...(verdict ? { verdict } : {}), delivered: true, posts };
-    } catch (error) {
+    const delivered = (yes: boolean): ChatWorkOutcome => ({
+      outcome,
+      ...(verdict ? { verdict } : {}),
+      delivered: yes,
+      posts,
+    });
+    const notDelivered = (error: unknown) =>
       deps.logger.error('chat answer not delivered', {
         requestKey: work.requestKey,
         error: { name: (error as Error)?.name, message: describeError(error) },
       });
-      return { outcome, ...(verdict ? { verdict } : {}), delivered: false, posts };
+    try {
+      await replier.post(reply);
+      return delivered(true);
+    } catch (error) {
+      notDelivered(error);
+      // Slack refused the answer itself (a block it will not show): once more as text, so the
+      // verdict and what keeps it from GO still arrive. Any other failure is not retried (a post
+      // that timed out may have arrived; a response_url gone stays gone).
+      if (!(error instanceof ReplyError) || error.refusedWith !== 400) return delivered(false);
+    }
+    try {
+      await replier.post(textReply(reply));
+      return delivered(true);
+    } catch (error) {
+      notDelivered(error);
+      return delivered(false);
     }
   };
   const command = work.command;

@@ -173,7 +173,7 @@ describe('Block Kit messages', () => {
 
     // Assess
     expect(built.blocks).toHaveLength(SLACK_LIMITS.blocks);
-    expect(JSON.stringify(built.blocks?.at(-1))).toContain('31 more not shown');
+    expect(JSON.stringify(built.blocks?.at(-1))).toContain('31 more entries not shown');
   });
 
   it('cuts a section at 3,000 characters and escapes names that would become links or mentions', () => {

@@ -3,7 +3,7 @@
  * has its own tests), posting progress and the answer to a response_url on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResponsePoster } from '../../functions/chatops/replies.ts';
+import { ResponsePoster, type SlackMessage } from '../../functions/chatops/replies.ts';
 import { runChatWork } from '../../functions/chatops/run-work.ts';
 import { type ChatWork, requestKeyOf } from '../../functions/chatops/work.ts';
 import { recordingLogger } from '../core/recording-logger.ts';
@@ -219,6 +219,40 @@ describe('runChatWork', () => {
     // Assess
     expect(outcome).toMatchObject({ outcome: 'completed', delivered: false });
     expect(logger.text()).toContain('Slack refused the reply with HTTP 404');
+  });
+
+  it('still gets the verdict and why through when Slack refuses the answer’s blocks', async () => {
+    // Prepare: a Slack that refuses a message of more than three blocks (invalid_blocks, HTTP 400),
+    // as it refuses any block it will not show; the answer here has five.
+    const posted: SlackMessage[] = [];
+    const strictSlack = (async (_url: string, init?: RequestInit) => {
+      const message = JSON.parse(String(init?.body)) as SlackMessage;
+      if ((message.blocks ?? []).length > 3) return new Response('invalid_blocks', { status: 400 });
+      posted.push(message);
+      return new Response('ok', { status: 200 });
+    }) as typeof fetch;
+    const url = receiver.responseUrl();
+    const actions = fakeActions();
+    actions.failTarget('certctl-ra-db', 'InvalidDBInstanceState: the instance is stopped');
+    const logger = recordingLogger();
+
+    // Act
+    const outcome = await runChatWork(snapshotWork(url), {
+      actions,
+      replier: new ResponsePoster({ responseUrl: url, allowedHosts: ['127.0.0.1'], fetch: strictSlack }),
+      logger,
+      progressSettleMs: 10_000,
+    });
+
+    // Assess: the answer arrives as text, saying it is shown so, and the refusal is logged.
+    expect(posted).toHaveLength(1);
+    const view = slackView(posted[0] ?? { text: '' });
+    expect(view).toMatch(/\*NO-GO\*: 1 of 2 databases have no restorable snapshot/);
+    expect(view).toContain('InvalidDBInstanceState: the instance is stopped');
+    expect(view).toContain('Slack refused this answer as laid out');
+    expect(posted[0]?.response_type).toBe('in_channel');
+    expect(logger.text()).toContain('Slack refused the reply with HTTP 400');
+    expect(outcome).toEqual({ outcome: 'completed', verdict: 'NO-GO', delivered: true, posts: 2 });
   });
 
   it('escapes names so a database called <!channel> cannot mention the channel', async () => {

@@ -62,6 +62,41 @@ describe('statusAnswer over many targets', () => {
 
     // Assess
     expect(answer.blocks).toHaveLength(SLACK_LIMITS.blocks);
-    expect(JSON.stringify(answer.blocks?.at(-1))).toMatch(/more not shown/);
+    expect(JSON.stringify(answer.blocks?.at(-1))).toMatch(/more entries not shown/);
+  });
+
+  it('counts the targets left out, not the sections they were listed in', () => {
+    // Act
+    const answer = statusAnswer(fleet(800));
+    const shown = texts(fleet(800)).join('\n');
+
+    // Assess: 800 targets with a snapshot line each, 800 listed as without one.
+    const withSnapshot = (shown.match(/• \*certctl-tenant-\d{3}-db\*/g) ?? []).length;
+    const without = (shown.match(/certctl-tenant-\d{3}-db-b \(/g) ?? []).length;
+    expect(withSnapshot + without).toBeLessThan(1600);
+    expect(JSON.stringify(answer.blocks?.at(-1))).toContain(
+      `${1600 - withSnapshot - without} more entries not shown`,
+    );
+  });
+
+  it('lists the snapshots too when 120 places could not be read', () => {
+    // Prepare: an organization of 40 accounts whose role is missing in 3 regions each.
+    const status: ChatStatus = {
+      ...fleet(1),
+      problems: Array.from(
+        { length: 120 },
+        (_, index) => `${String(index).padStart(12, '0')}/eu-west-${index % 3}: not read (AccessDenied)`,
+      ),
+    };
+
+    // Act
+    const answer = statusAnswer(status);
+    const shown = texts(status).join('\n');
+
+    // Assess
+    expect(answer.blocks?.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    expect(shown).toContain('000000000119/eu-west-2: not read');
+    expect(shown).toContain('certctl-premaint-certctl-tenant-000-db-chg-42-0123456789');
+    expect(shown).not.toContain('not shown');
   });
 });
