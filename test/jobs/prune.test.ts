@@ -713,12 +713,20 @@ describe('prune over Cloud SQL: the next delete on an instance waits for the run
     );
     for (const id of ['1', '2', '3'].filter((id) => id !== deletes[0])) {
       const skipped = entryOf(result, id);
-      expect(skipped).toMatchObject({ decision: 'keep' });
+      // Its own decision: a script tells it from a snapshot kept on purpose without reading the reason.
+      expect(skipped).toMatchObject({ decision: 'not-attempted' });
       expect(skipped?.reason).toMatch(
-        /^not attempted: certctl-pg is still busy with delete operation op-\d after 5 min .*the next prune deletes it/,
+        /^certctl-pg is still busy with delete operation op-\d after 5 min .*the next prune deletes it/,
+      );
+      expect(renderPrune(result)).toContain(
+        `  not attempted proj/*/certctl-premaint-pg-${id} (certctl-pg): certctl-pg is still busy`,
       );
     }
-    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 0 });
+    // Neither kept on purpose nor failed (exit code 0): counted apart.
+    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 0, notAttempted: 2, kept: 1 });
+    expect(renderPrune(result).split('\n')[0]).toBe(
+      'Pruned: 0 deleted, 1 delete requested (not yet confirmed), 1 kept, 2 not attempted (their database was busy; the next prune deletes them)',
+    );
   });
 });
 

@@ -74,10 +74,11 @@ is listed as "requested" (delete requested, operation named, not yet confirmed),
 one already ended in error is FAILED. Cloud SQL runs one operation per instance at a time: before
 the next delete on an instance, the running one is waited for (at most snapshots.waitMinutes,
 progress on stderr); a backup whose instance is still busy, or busy with another operation, is
-kept as not attempted, not failed. The next prune lists a backup that is still there again.
+"not attempted" (JSON: decision "not-attempted", counted in notAttempted, apart from the
+snapshots kept on purpose), not failed. The next prune lists a backup that is still there again.
 
 Exit codes:
-  0  done (dry run: nothing deleted; a Cloud SQL delete requested is not a failure)
+  0  done (dry run: nothing deleted; a Cloud SQL delete requested or not attempted is not a failure)
   1  a delete failed (listed with its error), every region and project read
   2  a region or project could not be read (a failed delete is listed too), or the input was bad
 
