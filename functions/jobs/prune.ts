@@ -197,13 +197,9 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
         }
         // Shared with another account (or public), it may be that account's DR copy source: kept,
         // and so is one whose sharing could not be read. Dry runs ask too, to say what --apply does.
-        const held = await sharedHold(scope, decision.snapshot);
-        if (held) {
-          entries.push({ ...base, decision: 'keep', ...held });
-          continue;
-        }
         if (!apply) {
-          entries.push(base);
+          const held = await sharedHold(scope, decision.snapshot);
+          entries.push(held ? { ...base, decision: 'keep', ...held } : base);
           continue;
         }
         /** Neither kept on purpose nor failed: its database is busy, so the next prune deletes it. */
@@ -237,6 +233,14 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
           const changed = await decidedAgain(scope, snapshots, decision, now(), keys);
           if (changed) {
             entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
+            continue;
+          }
+          // Who may restore it is read last, with no other call before the delete (no condition
+          // of DeleteDBSnapshot can refuse a shared snapshot): one shared since the listing, or
+          // while the reads above ran, is kept.
+          const held = await sharedHold(scope, decision.snapshot);
+          if (held) {
+            entries.push({ ...base, decision: 'keep', ...held });
             continue;
           }
           const requested = await scope.backend.delete(decision.snapshot);

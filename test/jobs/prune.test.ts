@@ -847,6 +847,43 @@ describe('prune over RDS: a snapshot shared with another account, or public', ()
     expect(result).toMatchObject({ deleted: 0, pending: 0 });
   });
 
+  it('reads who it is shared with after reading it again, just before its delete: one shared meanwhile is kept', async () => {
+    // Prepare: someone shares the old snapshot with a DR account while prune reads it again by id
+    // (after the listing, before the delete); its restore attribute names that account from then on.
+    let shared = false;
+    const { rds, remaining, attributesAsked } = fakeRds(held(), [], false, {
+      'certctl-premaint-old': () => sharedWith('certctl-premaint-old', shared ? ['222222222222'] : []),
+    });
+    const calls: string[] = [];
+    const send = rds.send.bind(rds) as (command: {
+      constructor: { name: string };
+      input: Record<string, unknown>;
+    }) => Promise<unknown>;
+    const sharing = Object.assign(rds, {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        calls.push(command.constructor.name);
+        const byId = (command.input.Filters as { Values: string[] }[] | undefined)?.[0]?.Values;
+        if (
+          command.constructor.name === 'DescribeDBSnapshotsCommand' &&
+          byId?.includes('certctl-premaint-old')
+        )
+          shared = true;
+        return send(command);
+      },
+    });
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(sharing));
+
+    // Assess
+    expect(remaining()).toContain('certctl-premaint-old');
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old).toMatchObject({ decision: 'keep', sharedWith: ['222222222222'] });
+    // No call more than before: one sharing read per snapshot that would go.
+    expect(attributesAsked).toEqual(['certctl-premaint-old']);
+    expect(calls.filter((name) => name === 'DeleteDBSnapshotCommand')).toEqual([]);
+  });
+
   it('deletes an expired snapshot shared with no account as before, and reads the sharing only of what it would delete', async () => {
     const { rds, remaining, attributesAsked } = fakeRds([
       snapshot('certctl-premaint-old', 40),

@@ -57,8 +57,9 @@ told by its RDS resource id, is another database whose snapshots keep their own)
 (a key pending deletion or not readable keeps the older ones). Kept too: a snapshot whose status
 was not sent or is not known, and one carrying our tags that this tool did not take there (a copy
 from another region or account, or a name other than certctl-premaint-*). Other
-manual snapshots are never touched. An RDS or Aurora snapshot that would go is first asked who it
-is shared with (its restore attribute; in a dry run too): one shared with another account (which may
+manual snapshots are never touched. An RDS or Aurora snapshot that would go is asked who it is
+shared with (its restore attribute; in a dry run too; with --apply last, just before its delete,
+which RDS does not refuse for a shared snapshot): one shared with another account (which may
 copy or restore it, as a cross-account DR source) or public is kept, naming the accounts and the
 'aws rds modify-db-snapshot-attribute ... --values-to-remove' (modify-db-cluster-snapshot-attribute)
 command that unshares it; one whose sharing could not be read is kept as not proven unshared. Your
