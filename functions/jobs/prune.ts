@@ -34,7 +34,12 @@ export interface PruneEntry {
   readonly snapshotId: string;
   readonly target: string;
   readonly createdAt?: string;
-  readonly decision: PruneDecision['action'];
+  /**
+   * `keep` (kept on purpose), `delete`, or `not-attempted`: a delete due but not tried because its
+   * database was busy (Cloud SQL runs one operation per instance); not a failure, the next prune
+   * deletes it.
+   */
+  readonly decision: PruneDecision['action'] | 'not-attempted';
   readonly reason: string;
   /** Set when applying: whether the delete went through, or its error. */
   readonly deleted?: boolean;
@@ -58,6 +63,8 @@ export interface PruneResult {
   readonly entries: readonly PruneEntry[];
   readonly kept: number;
   readonly deleted: number;
+  /** Deletes due but not attempted, their database busy (decision `not-attempted`); not failures. */
+  readonly notAttempted: number;
   /** Deletes requested whose operation had not ended (not yet known deleted). */
   readonly requested: number;
   /** Would be deleted (dry run) or failed to delete (apply). */
@@ -190,20 +197,16 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
         }
         // Shared with another account (or public), it may be that account's DR copy source: kept,
         // and so is one whose sharing could not be read. Dry runs ask too, to say what --apply does.
-        const held = await sharedHold(scope, decision.snapshot);
-        if (held) {
-          entries.push({ ...base, decision: 'keep', ...held });
-          continue;
-        }
         if (!apply) {
-          entries.push(base);
+          const held = await sharedHold(scope, decision.snapshot);
+          entries.push(held ? { ...base, decision: 'keep', ...held } : base);
           continue;
         }
-        /** Kept for now, not failed: its database is busy, so the next prune deletes it. */
+        /** Neither kept on purpose nor failed: its database is busy, so the next prune deletes it. */
         const notAttempted = (busy: string): PruneEntry => ({
           ...base,
-          decision: 'keep',
-          reason: `not attempted: ${decision.snapshot.target} is ${busy}; the next prune deletes it (${base.reason})`,
+          decision: 'not-attempted',
+          reason: `${decision.snapshot.target} is ${busy}; the next prune deletes it (${base.reason})`,
         });
         const database = `${decision.snapshot.kind}/${decision.snapshot.target}`;
         const running = underWay.get(database);
@@ -230,6 +233,14 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
           const changed = await decidedAgain(scope, snapshots, decision, now(), keys);
           if (changed) {
             entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
+            continue;
+          }
+          // Who may restore it is read last, with no other call before the delete (no condition
+          // of DeleteDBSnapshot can refuse a shared snapshot): one shared since the listing, or
+          // while the reads above ran, is kept.
+          const held = await sharedHold(scope, decision.snapshot);
+          if (held) {
+            entries.push({ ...base, decision: 'keep', ...held });
             continue;
           }
           const requested = await scope.backend.delete(decision.snapshot);
@@ -275,6 +286,7 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
     entries,
     kept: entries.filter((entry) => entry.decision === 'keep').length,
     deleted: entries.filter((entry) => entry.deleted === true).length,
+    notAttempted: entries.filter((entry) => entry.decision === 'not-attempted').length,
     requested: entries.filter((entry) => entry.deleteOperation !== undefined).length,
     pending: entries.filter(
       (entry) => entry.decision === 'delete' && entry.deleted !== true && entry.deleteOperation === undefined,
@@ -376,20 +388,22 @@ async function decidedAgain(
 export function renderPrune(result: PruneResult): string {
   const lines = [
     result.applied
-      ? `Pruned: ${result.deleted} deleted, ${result.requested ? `${result.requested} delete requested (not yet confirmed), ` : ''}${result.kept} kept${result.pending ? `, ${result.pending} failed` : ''}`
+      ? `Pruned: ${result.deleted} deleted, ${result.requested ? `${result.requested} delete requested (not yet confirmed), ` : ''}${result.kept} kept${result.notAttempted ? `, ${result.notAttempted} not attempted (their database was busy; the next prune deletes them)` : ''}${result.pending ? `, ${result.pending} failed` : ''}`
       : `Dry run: ${result.pending} would be deleted, ${result.kept} kept (run with --apply to delete)`,
   ];
   for (const entry of result.entries) {
     const verb =
       entry.decision === 'keep'
         ? 'keep  '
-        : entry.deleted
-          ? 'deleted'
-          : entry.deleteOperation
-            ? 'requested'
-            : result.applied
-              ? 'FAILED'
-              : 'delete';
+        : entry.decision === 'not-attempted'
+          ? 'not attempted'
+          : entry.deleted
+            ? 'deleted'
+            : entry.deleteOperation
+              ? 'requested'
+              : result.applied
+                ? 'FAILED'
+                : 'delete';
     const says = entry.deleteOperation
       ? `delete requested (operation ${entry.deleteOperation}), not yet confirmed: ${entry.reason}`
       : (entry.error?.message ?? entry.reason);

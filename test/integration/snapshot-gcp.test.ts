@@ -588,7 +588,7 @@ describe('prune on Cloud SQL', () => {
     expect(applied).toMatchObject({ deleted: 0, requested: 1, pending: 0 });
     expect(await remainingRuns(cloudSql)).toEqual(['id=certctl-premaint-kept']);
   });
-  it('keeps, as not attempted rather than failed, an expired backup whose instance is busy with another operation', async () => {
+  it('reports as not attempted, neither kept nor failed, an expired backup whose instance is busy with another operation', async () => {
     // Prepare: maintenance (another operation) runs on the instance for the whole prune.
     const { cloudSql, deps } = await start([
       instance('certctl-pg', {
@@ -606,12 +606,10 @@ describe('prune on Cloud SQL', () => {
     const applied = await runPruneJob({ apply: true }, deps);
 
     // Assess
-    expect(applied).toMatchObject({ deleted: 0, requested: 0, pending: 0 });
+    expect(applied).toMatchObject({ deleted: 0, requested: 0, pending: 0, notAttempted: 1 });
     const old = applied.entries.find((entry) => entry.snapshotId === 'certctl-premaint-old');
-    expect(old).toMatchObject({ decision: 'keep' });
-    expect(old?.reason).toMatch(
-      /^not attempted: .*another operation was already in progress.*the next prune deletes it/,
-    );
+    expect(old).toMatchObject({ decision: 'not-attempted' });
+    expect(old?.reason).toMatch(/another operation was already in progress.*the next prune deletes it/);
     expect(await remainingRuns(cloudSql)).toEqual(['id=certctl-premaint-new', 'id=certctl-premaint-old']);
   });
 

@@ -713,12 +713,20 @@ describe('prune over Cloud SQL: the next delete on an instance waits for the run
     );
     for (const id of ['1', '2', '3'].filter((id) => id !== deletes[0])) {
       const skipped = entryOf(result, id);
-      expect(skipped).toMatchObject({ decision: 'keep' });
+      // Its own decision: a script tells it from a snapshot kept on purpose without reading the reason.
+      expect(skipped).toMatchObject({ decision: 'not-attempted' });
       expect(skipped?.reason).toMatch(
-        /^not attempted: certctl-pg is still busy with delete operation op-\d after 5 min .*the next prune deletes it/,
+        /^certctl-pg is still busy with delete operation op-\d after 5 min .*the next prune deletes it/,
+      );
+      expect(renderPrune(result)).toContain(
+        `  not attempted proj/*/certctl-premaint-pg-${id} (certctl-pg): certctl-pg is still busy`,
       );
     }
-    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 0 });
+    // Neither kept on purpose nor failed (exit code 0): counted apart.
+    expect(result).toMatchObject({ deleted: 0, requested: 1, pending: 0, notAttempted: 2, kept: 1 });
+    expect(renderPrune(result).split('\n')[0]).toBe(
+      'Pruned: 0 deleted, 1 delete requested (not yet confirmed), 1 kept, 2 not attempted (their database was busy; the next prune deletes them)',
+    );
   });
 });
 
@@ -837,6 +845,43 @@ describe('prune over RDS: a snapshot shared with another account, or public', ()
     const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
     expect(old).toMatchObject({ decision: 'keep', reason: 'changed since the listing: no longer exists' });
     expect(result).toMatchObject({ deleted: 0, pending: 0 });
+  });
+
+  it('reads who it is shared with after reading it again, just before its delete: one shared meanwhile is kept', async () => {
+    // Prepare: someone shares the old snapshot with a DR account while prune reads it again by id
+    // (after the listing, before the delete); its restore attribute names that account from then on.
+    let shared = false;
+    const { rds, remaining, attributesAsked } = fakeRds(held(), [], false, {
+      'certctl-premaint-old': () => sharedWith('certctl-premaint-old', shared ? ['222222222222'] : []),
+    });
+    const calls: string[] = [];
+    const send = rds.send.bind(rds) as (command: {
+      constructor: { name: string };
+      input: Record<string, unknown>;
+    }) => Promise<unknown>;
+    const sharing = Object.assign(rds, {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        calls.push(command.constructor.name);
+        const byId = (command.input.Filters as { Values: string[] }[] | undefined)?.[0]?.Values;
+        if (
+          command.constructor.name === 'DescribeDBSnapshotsCommand' &&
+          byId?.includes('certctl-premaint-old')
+        )
+          shared = true;
+        return send(command);
+      },
+    });
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(sharing));
+
+    // Assess
+    expect(remaining()).toContain('certctl-premaint-old');
+    const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+    expect(old).toMatchObject({ decision: 'keep', sharedWith: ['222222222222'] });
+    // No call more than before: one sharing read per snapshot that would go.
+    expect(attributesAsked).toEqual(['certctl-premaint-old']);
+    expect(calls.filter((name) => name === 'DeleteDBSnapshotCommand')).toEqual([]);
   });
 
   it('deletes an expired snapshot shared with no account as before, and reads the sharing only of what it would delete', async () => {

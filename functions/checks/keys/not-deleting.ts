@@ -112,8 +112,14 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       if (bad) {
         return {
           status: 'FAILED',
-          description: `The KMS key ${copyOf(fact, bad)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: ${lost(bad)}.`,
-          observed: { ...base, scheduledForDeletion: false, keyState: bad.state ?? null, ...replicaOf(bad) },
+          description: `The KMS key ${copyOf(fact, bad)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: ${lost(fact, bad)}.`,
+          observed: {
+            ...base,
+            scheduledForDeletion: false,
+            keyState: bad.state ?? null,
+            ...aliasOf(bad),
+            ...replicaOf(bad),
+          },
           required,
           remediationText: kmsKeyFix(bad),
         };
@@ -124,7 +130,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (deleted) {
       return {
         status: 'FAILED',
-        description: `The KMS key ${copyOf(fact, deleted)} ${DELETED_KMS_KEY}: ${lost(deleted)}.`,
+        description: `The KMS key ${copyOf(fact, deleted)} ${DELETED_KMS_KEY}: ${lost(fact, deleted)}.`,
         observed: { ...base, scheduledForDeletion: false, keyExists: false, ...replicaOf(deleted) },
         required,
         remediationText: deletedKmsKeyFix(
@@ -230,8 +236,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         {
           scheduledForDeletion: false,
           keyState: aliased.state ?? null,
-          kmsAlias: aliased.id,
-          ...(aliased.aliasTarget ? { aliasTarget: aliased.aliasTarget } : {}),
+          ...aliasOf(aliased),
           ...replicaOf(aliased),
         },
         required,
@@ -298,11 +303,12 @@ function materialExpiryOutcome(
   const { key } = expiry;
   return {
     status,
-    description: `The imported key material of the KMS key ${copyOf(fact, key)} ${materialExpiryWords(expiry, lost(key))}.`,
+    description: `The imported key material of the KMS key ${copyOf(fact, key)} ${materialExpiryWords(expiry, lost(fact, key))}.`,
     observed: {
       ...base,
       scheduledForDeletion: false,
       keyMaterialExpires: expiry.expires.toISOString(),
+      ...aliasOf(key),
       ...replicaOf(key),
     },
     required,
@@ -315,16 +321,41 @@ function materialExpiryOutcome(
  * region's), `k (us-east-1) of the replica in us-east-1 of the secret …`.
  */
 function copyOf(fact: KeySecretFact, key: EncryptionKey): string {
+  // A key named by an alias: the key DescribeKey found behind it, which the fix commands name.
+  const target = key.aliasTarget && isKmsAlias(key.id) ? `pointing to ${key.aliasTarget} now` : undefined;
+  const notes = [key.replicaRegion, target].filter((note) => note !== undefined);
+  const named = notes.length > 0 ? `${key.id} (${notes.join(', ')})` : key.id;
   return key.replicaRegion === undefined
-    ? `${key.id} of the ${secretLabel(fact)}`
-    : `${key.id} (${key.replicaRegion}) of the replica in ${key.replicaRegion} of the ${secretLabel(fact)}`;
+    ? `${named} of the ${secretLabel(fact)}`
+    : `${named} of the replica in ${key.replicaRegion} of the ${secretLabel(fact)}`;
 }
 
-/** What a key that cannot decrypt loses: the backup, or only the replica it encrypts. */
-function lost(key: EncryptionKey): string {
-  return key.replicaRegion === undefined
-    ? 'the backup cannot be decrypted'
-    : 'that replica cannot be decrypted';
+/**
+ * What a key that cannot decrypt loses: the backup, or only the replica it encrypts. A key named by
+ * an alias is the one the alias points to now, which need not be the one that encrypted the current
+ * version (see aliasNotProven): what it surely loses is the next version (Secrets Manager encrypts
+ * each new version under the key the secret names); the current version only if it was written
+ * while the alias pointed there, unless it was decrypted in this run.
+ */
+function lost(fact: KeySecretFact, key: EncryptionKey): string {
+  if (!isKmsAlias(key.id)) {
+    return key.replicaRegion === undefined
+      ? 'the backup cannot be decrypted'
+      : 'that replica cannot be decrypted';
+  }
+  const written = 'written while the alias pointed to that key';
+  if (key.replicaRegion !== undefined) {
+    return `that replica cannot take a new version under it, and cannot be decrypted if its current version was ${written} (the alias may have been moved since)`;
+  }
+  return fact.content.state === 'read'
+    ? 'the secret cannot store a new version under it (its current version was decrypted in this run, under the key the alias pointed to when it was written)'
+    : `the secret cannot store a new version under it, and its current version cannot be decrypted if it was ${written} (which key encrypts it is not known: the alias may have been moved since)`;
+}
+
+/** The alias a key is named by and the key it points to now, as observed values. */
+function aliasOf(key: EncryptionKey): FindingValues {
+  if (!isKmsAlias(key.id)) return {};
+  return { kmsAlias: key.id, ...(key.aliasTarget ? { aliasTarget: key.aliasTarget } : {}) };
 }
 
 /** The replica a key encrypts, as an observed value. */

@@ -57,8 +57,9 @@ told by its RDS resource id, is another database whose snapshots keep their own)
 (a key pending deletion or not readable keeps the older ones). Kept too: a snapshot whose status
 was not sent or is not known, and one carrying our tags that this tool did not take there (a copy
 from another region or account, or a name other than certctl-premaint-*). Other
-manual snapshots are never touched. An RDS or Aurora snapshot that would go is first asked who it
-is shared with (its restore attribute; in a dry run too): one shared with another account (which may
+manual snapshots are never touched. An RDS or Aurora snapshot that would go is asked who it is
+shared with (its restore attribute; in a dry run too; with --apply last, just before its delete,
+which RDS does not refuse for a shared snapshot): one shared with another account (which may
 copy or restore it, as a cross-account DR source) or public is kept, naming the accounts and the
 'aws rds modify-db-snapshot-attribute ... --values-to-remove' (modify-db-cluster-snapshot-attribute)
 command that unshares it; one whose sharing could not be read is kept as not proven unshared. Your
@@ -74,10 +75,11 @@ is listed as "requested" (delete requested, operation named, not yet confirmed),
 one already ended in error is FAILED. Cloud SQL runs one operation per instance at a time: before
 the next delete on an instance, the running one is waited for (at most snapshots.waitMinutes,
 progress on stderr); a backup whose instance is still busy, or busy with another operation, is
-kept as not attempted, not failed. The next prune lists a backup that is still there again.
+"not attempted" (JSON: decision "not-attempted", counted in notAttempted, apart from the
+snapshots kept on purpose), not failed. The next prune lists a backup that is still there again.
 
 Exit codes:
-  0  done (dry run: nothing deleted; a Cloud SQL delete requested is not a failure)
+  0  done (dry run: nothing deleted; a Cloud SQL delete requested or not attempted is not a failure)
   1  a delete failed (listed with its error), every region and project read
   2  a region or project could not be read (a failed delete is listed too), or the input was bad
 

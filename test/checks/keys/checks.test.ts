@@ -799,6 +799,61 @@ describe('every keys check says what it judged', () => {
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.description).toContain('us-east-1');
     });
+    it('fails on an alias of a key pending deletion naming that key, without stating the current version lost: the alias may have moved since it was written', () => {
+      // Prepare: the alias points to k2, PendingDeletion; the current version may be under k2 or
+      // under the key the alias pointed to before (UpdateAlias).
+      const deleting = {
+        ...ALIASED,
+        state: 'PendingDeletion',
+        deletionDate: new Date('2026-12-20T00:00:00Z'),
+      };
+      const outcome = (overrides: Partial<KeySecretFact>) =>
+        keysNotDeletingCheck.evaluate(
+          aliased({ encryption: { state: 'read', value: [deleting] }, ...overrides }),
+          context,
+        );
+
+      // Act
+      const unread = outcome({});
+      const read = outcome({ content: { state: 'read', items: [] } });
+
+      // Assess: the key the secret names cannot encrypt a new version: proven, FAILED.
+      expect(unread?.status).toBe('FAILED');
+      expect(unread?.description).toBe(
+        `The KMS key alias/certctl-backup (pointing to ${ALIASED.aliasTarget} now) of the ${LABEL} is PendingDeletion (deletion on 2026-12-20T00:00:00.000Z): the secret cannot store a new version under it, and its current version cannot be decrypted if it was written while the alias pointed to that key (which key encrypts it is not known: the alias may have been moved since).`,
+      );
+      expect(unread?.observed).toMatchObject({
+        keyState: 'PendingDeletion',
+        kmsAlias: 'alias/certctl-backup',
+        aliasTarget: ALIASED.aliasTarget,
+      });
+      // Its value decrypted in this run: the current version is not said to be lost.
+      expect(read?.status).toBe('FAILED');
+      expect(read?.description).not.toContain('cannot be decrypted');
+      expect(read?.description).toContain('its current version was decrypted in this run');
+      // A replica's alias: the replica is not said to be lost either.
+      const replica = outcome({
+        encryption: {
+          state: 'read',
+          value: [CMK, { ...deleting, region: 'us-east-1', replicaRegion: 'us-east-1' }],
+        },
+      });
+      expect(replica?.description).toContain(
+        'that replica cannot take a new version under it, and cannot be decrypted if its current version was written while the alias pointed to that key',
+      );
+      // Expiring imported material of the key an alias points to: the same words.
+      const expired = outcome({
+        encryption: {
+          state: 'read',
+          value: [{ ...ALIASED, materialExpires: new Date('2026-11-01T00:00:00Z') }],
+        },
+      });
+      expect(expired?.status).toBe('FAILED');
+      expect(expired?.description).toContain(
+        'cannot be decrypted if it was written while the alias pointed to that key',
+      );
+      expect(expired?.description).not.toContain('the backup cannot be decrypted');
+    });
     it('passes keys.cmk: an alias of a customer-managed key can only ever point to customer-managed keys', () => {
       expect(keysCmkCheck.evaluate(aliased(), context)?.status).toBe('PASSED');
     });
@@ -987,17 +1042,17 @@ describe('every keys check says what it judged', () => {
 
   it("keys.not-deleting: names the replica whose own region's key cannot decrypt it, not the whole backup", () => {
     // The primary's key is Enabled; the replica in us-east-1 is under its region's key, Disabled.
-    const replicaKey = { ...CMK, id: 'alias/replica', region: 'us-east-1', replicaRegion: 'us-east-1' };
+    const replicaKey = { ...CMK, id: 'replica-key', region: 'us-east-1', replicaRegion: 'us-east-1' };
     const outcome = (key: EncryptionKey) =>
       keysNotDeletingCheck.evaluate(two({ encryption: { state: 'read', value: [CMK, key] } }), context);
     expect(outcome({ ...replicaKey, state: 'Disabled' })).toMatchObject({
       status: 'FAILED',
-      description: `The KMS key alias/replica (us-east-1) of the replica in us-east-1 of the ${LABEL} is Disabled: that replica cannot be decrypted.`,
+      description: `The KMS key replica-key (us-east-1) of the replica in us-east-1 of the ${LABEL} is Disabled: that replica cannot be decrypted.`,
       observed: { keyState: 'Disabled', replicaRegion: 'us-east-1' },
-      remediationText: 'Enable the key (`aws kms enable-key --key-id alias/replica --region us-east-1`).',
+      remediationText: 'Enable the key (`aws kms enable-key --key-id replica-key --region us-east-1`).',
     });
     expect(outcome({ ...replicaKey, state: undefined, manager: undefined, deleted: true })).toMatchObject({
-      description: `The KMS key alias/replica (us-east-1) of the replica in us-east-1 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica cannot be decrypted.`,
+      description: `The KMS key replica-key (us-east-1) of the replica in us-east-1 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica cannot be decrypted.`,
       // The primary still decrypts: the replica is made again from it, not the secret anew.
       remediationText:
         'The key cannot be restored: re-create the replica under a usable key of us-east-1: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId=<key-arn> --region eu-west-1`).',
