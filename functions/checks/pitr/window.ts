@@ -12,7 +12,10 @@
  * - RDS DB instance with a retention equal to the target and a window within a day of it -> WARNING
  *   for the steady state, with no completion date: an instance restores from its oldest automated
  *   daily snapshot, which is between R - 1 and R days old, so its window is shorter than the target
- *   part of every day; the remediation is a retention of target + 1 (`dailySnapshotShortfall`).
+ *   part of every day; the remediation is a retention of target + 1 (`dailySnapshotShortfall`). This
+ *   is judged before the window's length, so the hour before the daily snapshot, when the window
+ *   reaches the target within the tolerance, is a WARNING too: the verdict does not change with the
+ *   time of day.
  * - window shorter, retention < minPitrDays -> FAILED: the window can never grow past the retention.
  * - backups off, or no earliest time -> FAILED: there is no window; but a new database (status
  *   `creating` or created within a day) with no restore time at all -> NOT_AVAILABLE, saying it is
@@ -119,6 +122,18 @@ function dailySnapshotShortfall(
       ? `RDS keeps at most ${bound.max} days, so no retention keeps a window of ${minPitrDays} days all day on this instance: keep manual snapshots or pg_dump files covering the oldest day, or set the target to ${bound.max - 1} days.`
       : `Raise the retention one day above the target: \`${setRetentionCommand(fact, above)}\`; the oldest daily snapshot is then kept a day longer and the window reaches back between ${minPitrDays} and ${above} days, so it holds ${minPitrDays} days all day.`;
   return { range, advice };
+}
+
+/**
+ * A window between retention - 1 and retention days (each end widened by the tolerance, for a
+ * snapshot taken late in its backup window): where a daily-snapshot window sits all day once filled.
+ */
+function inDailySwing(windowMs: number, retention: number): boolean {
+  const retentionMs = retention * DAY_MS;
+  return (
+    windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= retentionMs &&
+    windowMs <= retentionMs + WINDOW_TOLERANCE_MS
+  );
 }
 
 /** Where `backupRetentionSettings.retainedBackups` is quoted for a backup-only window. */
@@ -292,8 +307,27 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     ? `${resourceLabel(fact)} has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points): the oldest is from ${formatTime(earliest)} (${window.source})`
     : `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
   const reach = `${reachesBack}: ${formatDays(windowDays)} days`;
+  const reachesTarget = windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS;
 
-  if (windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS) {
+  const shortfall =
+    retention !== undefined && retention >= minPitrDays
+      ? dailySnapshotShortfall(fact, bound, retention, minPitrDays)
+      : undefined;
+  if (shortfall && retention !== undefined && inDailySwing(windowMs, retention)) {
+    // The steady state of the retention, not a window still filling: it will not grow further. Judged
+    // before the window's length, so the verdict does not change with the time of day (the window
+    // reaches the target only in the last hour before the oldest snapshot expires).
+    return {
+      status: 'WARNING',
+      description: `${reach}, ${reachesTarget ? 'enough now but not all day' : `short of the ${minPitrDays} days required`}. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.`,
+      observed,
+      required,
+      drifting: WINDOW_DRIFTING,
+      remediationText: shortfall.advice,
+    };
+  }
+
+  if (reachesTarget) {
     let shrinking = '';
     if (retention !== undefined && retention < minPitrDays) {
       shrinking = bound.backupOnly
@@ -353,18 +387,6 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     };
   }
 
-  const shortfall = dailySnapshotShortfall(fact, bound, retention, minPitrDays);
-  if (shortfall && windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= retention * DAY_MS) {
-    // The steady state of the retention, not a window still filling: it will not grow further.
-    return {
-      status: 'WARNING',
-      description: `${reach}, short of the ${minPitrDays} days required. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.`,
-      observed,
-      required,
-      drifting: WINDOW_DRIFTING,
-      remediationText: shortfall.advice,
-    };
-  }
   const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
   const history = olderThanWindow
     ? ` The database is ${ageDays} days old, so older restore points existed and were removed: expected if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`

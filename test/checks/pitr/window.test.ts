@@ -131,6 +131,24 @@ describe('pitr.window', () => {
         expect(outcome?.remediationText).not.toContain('completes on');
       });
 
+      it('keeps the steady-state warning in the hour before the daily snapshot, when the window is within the tolerance of the target', () => {
+        // Prepare: 29 days 23.5 hours, the high end of the daily swing (the oldest snapshot expires soon).
+        const outcome = pitrWindowCheck.evaluate(steady(30 - 0.5 / 24), contextWith());
+        // Assess
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).toContain('enough now but not all day');
+        expect(outcome?.description).toContain('keeps it between 29 and 30 days');
+        expect(outcome?.description).not.toContain('short of');
+        expect(outcome?.observed).not.toHaveProperty('windowCompleteAt');
+        expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+      });
+
+      it('keeps the steady-state warning at the moment the window reaches exactly the retention', () => {
+        const outcome = pitrWindowCheck.evaluate(steady(30), contextWith());
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).toContain('keeps it between 29 and 30 days');
+      });
+
       it('judges a 35 = 35 configuration the same way at the low end of its daily swing', () => {
         const outcome = pitrWindowCheck.evaluate(
           steady(34.01, 35),
