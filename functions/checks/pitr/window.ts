@@ -30,7 +30,8 @@
  * window in steady state reaches back min(retention, age of the database); anything shorter means
  * history is missing. The check tells the cases apart like this:
  * - Retention < target and the window is also shorter than min(retention, age) by more than a day
- *   (daily snapshots and daily log purges make the window wobble by up to a day): history the
+ *   and the tolerance (daily snapshots and daily log purges make the window wobble by up to a day,
+ *   and a snapshot is taken anywhere in its backup window, of 30 minutes or more): history the
  *   retention should have kept is gone, so the window shrank (backups turned off and on, a restore
  *   that replaced the database, the retention lowered further) or it is refilling after such a
  *   loss. FAILED, and the description says "shorter than the retention allows".
@@ -92,8 +93,9 @@ const WINDOW_DRIFTING = ['windowDays', 'earliestRestorableTime', 'windowComplete
 export const WINDOW_TOLERANCE_MS = HOUR_MS;
 
 /**
- * How far below min(retention, age) a window may sit before the check calls it shorter than the
- * retention allows: RDS takes and expires snapshots daily and Cloud SQL purges logs daily.
+ * How far below min(retention, age) a window may sit (with WINDOW_TOLERANCE_MS, `reachesSteadyState`)
+ * before the check calls it shorter than the retention allows: RDS takes and expires snapshots daily
+ * and Cloud SQL purges logs daily.
  */
 const STEADY_STATE_WOBBLE_MS = DAY_MS;
 
@@ -130,10 +132,16 @@ function dailySnapshotShortfall(
  */
 function inDailySwing(windowMs: number, retention: number): boolean {
   const retentionMs = retention * DAY_MS;
-  return (
-    windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= retentionMs &&
-    windowMs <= retentionMs + WINDOW_TOLERANCE_MS
-  );
+  return reachesSteadyState(windowMs, retentionMs) && windowMs <= retentionMs + WINDOW_TOLERANCE_MS;
+}
+
+/**
+ * The window is no more than a day (the daily wobble) and the tolerance short of `allowsMs`: a daily
+ * snapshot is taken anywhere in a backup window of 30 minutes or more, so the oldest one kept can be
+ * that much younger than retention - 1 days right after the one before it expired.
+ */
+function reachesSteadyState(windowMs: number, allowsMs: number): boolean {
+  return windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= allowsMs;
 }
 
 /** Where `backupRetentionSettings.retainedBackups` is quoted for a backup-only window. */
@@ -363,7 +371,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
 
   if (retention < minPitrDays) {
     const allowsMs = Math.min(retention * DAY_MS, ageMs ?? Number.POSITIVE_INFINITY);
-    const lost = windowMs + STEADY_STATE_WOBBLE_MS < allowsMs;
+    const lost = !reachesSteadyState(windowMs, allowsMs);
     const allows = bound.backupOnly
       ? `the ${retention} days the ${bound.backups} retained daily backups allow`
       : `the ${retention} days the retention allows`;

@@ -234,11 +234,27 @@ describe('pitr.window', () => {
       expect(outcome?.description).not.toContain('shrank');
     });
 
-    it('fails as shrunk when a window is a minute more than the steady-state tolerance short of the retention', () => {
-      // Prepare
+    it("fails as capped, not shrunk, when the oldest daily snapshot was taken later in its backup window than today's time", () => {
+      // Prepare: 7 snapshots kept; the oldest was taken 30 minutes later in a 30-minute backup window
+      // than the one that just expired, so the window is 6 days less 30 minutes right after it expired.
       const fact = rdsInstanceFact({
         retentionDays: 7,
-        restoreWindow: windowFrom(minutesAgo(6 * 24 * 60 - 1)),
+        restoreWindow: windowFrom(minutesAgo(6 * 24 * 60 - 30)),
+        createdAt: daysAgo(400),
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('cannot grow past 7 days');
+      expect(outcome?.description).not.toContain('shrank');
+    });
+
+    it('fails as shrunk when a window is a minute more than the steady-state tolerance short of the retention', () => {
+      // Prepare: beyond a day and the hour a snapshot may move within its backup window.
+      const fact = rdsInstanceFact({
+        retentionDays: 7,
+        restoreWindow: windowFrom(minutesAgo(6 * 24 * 60 - 61)),
         createdAt: daysAgo(400),
       });
       // Act
