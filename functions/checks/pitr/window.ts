@@ -60,7 +60,7 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
-import { patchCloudSql, setRetentionCommand } from './commands.ts';
+import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
 import { judgedWithStatus } from './status.ts';
 import {
   BACKUP_PLAN_RESTORE,
@@ -198,7 +198,8 @@ function extendAdvice(fact: PitrFact, bound: WindowBound, minPitrDays: number, w
   if (minPitrDays > bound.max) {
     return `The ${minPitrDays}-day target is impossible on this edition: ${logCapClause(fact, bound.max)}, so no retention setting makes this window reach ${minPitrDays} days. Follow pitr.retention: upgrade to Enterprise Plus (transaction logs up to 35 days), or keep at least ${minPitrDays} daily backups and pg_dump files and accept that a restore older than ${bound.max} days lands on a daily backup. See ${DOCS.cloudSqlPitr}.`;
   }
-  return `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, minPitrDays)}\`. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}.`;
+  const retention = retentionToSet(fact, minPitrDays);
+  return `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, retention.days)}\`${retention.why}. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}.`;
 }
 
 /** What is observed when the window is not measured. */
@@ -293,7 +294,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       },
       required,
       remediationText: backupsOff
-        ? `Turn automated backups on (see pitr.enabled): \`${setRetentionCommand(fact, minPitrDays)}\`. The window starts filling from that moment.`
+        ? `Turn automated backups on (see pitr.enabled): \`${setRetentionCommand(fact, retentionToSet(fact, minPitrDays).days)}\`. The window starts filling from that moment.`
         : 'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
     };
   }

@@ -204,7 +204,30 @@ describe('pitr.window', () => {
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.observed).toMatchObject({ windowDays: 7, retentionDays: 7 });
       expect(outcome?.description).toContain('cannot grow past 7 days');
-      expect(outcome?.remediationText).toContain('--backup-retention-period 30');
+      expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+    });
+
+    it('names a retention a day above the target for an RDS instance, whose window starts at a daily snapshot, and the target for Aurora', () => {
+      // Prepare: both capped at 7 days. A retention of 30 would leave the instance at the steady-state
+      // WARNING (29 to 30 days); Aurora backs up continuously and holds the full retention.
+      const instance = rdsInstanceFact({ retentionDays: 7, restoreWindow: windowFrom(daysAgo(6.5)) });
+      const cluster = auroraClusterFact({ retentionDays: 7, restoreWindow: windowFrom(daysAgo(7)) });
+      const off = rdsInstanceFact({ retentionDays: 0, restoreWindow: windowFrom(undefined) });
+      // Act
+      const [forInstance, forCluster, forOff] = [instance, cluster, off].map((fact) =>
+        pitrWindowCheck.evaluate(fact, contextWith()),
+      );
+      // Assess
+      expect(forInstance?.remediationText).toContain('--backup-retention-period 31');
+      expect(forInstance?.remediationText).toContain(
+        'a retention of 30 days would keep the window between 29 and 30 days',
+      );
+      expect(forCluster?.remediationText).toContain('--backup-retention-period 30 ');
+      expect(forCluster?.remediationText).not.toContain('a day above the target');
+      expect(forOff?.remediationText).toContain('--backup-retention-period 31');
+      // At the 35-day RDS maximum the target itself is named (the steady-state finding says the rest).
+      const at35 = pitrWindowCheck.evaluate(instance, contextWith({ pitr: { minPitrDays: 35 } }));
+      expect(at35?.remediationText).toContain('--backup-retention-period 35 ');
     });
 
     it('fails as shrunk when the window is shorter than the retention allows for an old database', () => {
@@ -508,8 +531,11 @@ describe('pitr.window', () => {
         },
         { retainedBackups },
       );
-    const RDS_RETENTION_30 =
-      '`aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately --region eu-west-1`';
+    // A day above the 30-day target: an RDS instance's window starts at the oldest daily snapshot.
+    const RDS_RETENTION_31 =
+      '`aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 31 --apply-immediately --region eu-west-1`';
+    const A_DAY_ABOVE =
+      ', a day above the target: RDS restores from the oldest daily snapshot it keeps, so a retention of 30 days would keep the window between 29 and 30 days';
     const CLOUD_SQL_BACKUPS_31 =
       '`gcloud sql instances patch certctl-sql --project=certctl-prod --retained-backups-count=31`';
     const BACKUP_ONLY =
@@ -591,7 +617,7 @@ describe('pitr.window', () => {
       ).toMatchObject({
         description:
           'RDS DB instance `certctl-db` can be restored back to 2026-08-29 12:00 UTC (RestoreWindow.EarliestTime): 3.0 days, short of the 30 days required. That is shorter than the 14 days the retention allows: backups were removed (the window shrank) or it is refilling after such a loss.',
-        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_30}. The window then grows by one day per day and holds 30 days about 27.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
+        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_31}${A_DAY_ABOVE}. The window then grows by one day per day and holds 30 days about 27.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
       });
     });
 
@@ -601,7 +627,7 @@ describe('pitr.window', () => {
       ).toMatchObject({
         description:
           'RDS DB instance `certctl-db` can be restored back to 2026-08-25 12:00 UTC (RestoreWindow.EarliestTime): 7.0 days, short of the 30 days required. The configured retention of 7 days (BackupRetentionPeriod) caps it: the window cannot grow past 7 days.',
-        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_30}. The window then grows by one day per day and holds 30 days about 23.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
+        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_31}${A_DAY_ABOVE}. The window then grows by one day per day and holds 30 days about 23.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
       });
     });
 
@@ -632,7 +658,7 @@ describe('pitr.window', () => {
         description: 'RDS DB instance `certctl-db` has no restore window: automated backups are off.',
         observed: { windowDays: 0, earliestRestorableTime: null, retentionDays: 0 },
         required: { windowDays: 30 },
-        remediationText: `Turn automated backups on (see pitr.enabled): ${RDS_RETENTION_30}. The window starts filling from that moment.`,
+        remediationText: `Turn automated backups on (see pitr.enabled): ${RDS_RETENTION_31}. The window starts filling from that moment.`,
       });
     });
 
