@@ -242,27 +242,17 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('the window shrank');
     });
 
-    it('fails as capped, not shrunk, when a window is short of the retention by exactly the one-day steady-state tolerance', () => {
-      // Prepare: 7 days of retention allow 7 days; 6 days is within a day of that.
+    it.each([
+      // 7 days of retention allow 7 days; 6 days is within a day of that.
+      ['is short of the retention by exactly the one-day steady-state tolerance', 6 * 24 * 60],
+      // The oldest of the 7 snapshots was taken 30 minutes later in a 30-minute backup window than the
+      // one that just expired, so the window is 6 days less 30 minutes right after it expired.
+      ["starts at a daily snapshot taken later in its backup window than today's time", 6 * 24 * 60 - 30],
+    ])('fails as capped, not shrunk, when a window %s', (_case, windowMinutes) => {
+      // Prepare
       const fact = rdsInstanceFact({
         retentionDays: 7,
-        restoreWindow: windowFrom(daysAgo(6)),
-        createdAt: daysAgo(400),
-      });
-      // Act
-      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
-      // Assess
-      expect(outcome?.status).toBe('FAILED');
-      expect(outcome?.description).toContain('cannot grow past 7 days');
-      expect(outcome?.description).not.toContain('shrank');
-    });
-
-    it("fails as capped, not shrunk, when the oldest daily snapshot was taken later in its backup window than today's time", () => {
-      // Prepare: 7 snapshots kept; the oldest was taken 30 minutes later in a 30-minute backup window
-      // than the one that just expired, so the window is 6 days less 30 minutes right after it expired.
-      const fact = rdsInstanceFact({
-        retentionDays: 7,
-        restoreWindow: windowFrom(minutesAgo(6 * 24 * 60 - 30)),
+        restoreWindow: windowFrom(minutesAgo(windowMinutes)),
         createdAt: daysAgo(400),
       });
       // Act
