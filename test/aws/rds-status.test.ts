@@ -46,7 +46,6 @@ describe('RDS database status through the wire', () => {
                 region: REGION,
                 backupRetentionPeriod: 30,
                 preferredBackupWindow: '03:00-03:30',
-                earliestRestorableTime: '2026-02-14T03:00:00Z',
               },
               // Just created: DescribeDBInstances sends no InstanceCreateTime and no restore time yet.
               {

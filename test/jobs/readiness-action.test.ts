@@ -10,8 +10,9 @@ import type { Finding } from '../../functions/core/finding.ts';
 import { auditGate, combinedAction } from '../../functions/jobs/readiness.ts';
 import { contextWith, NOW, rdsInstanceFact } from '../checks/pitr/fixtures.ts';
 
+// A day above the 30-day target: an RDS instance's window starts at the oldest daily snapshot it keeps.
 const RETENTION_COMMAND =
-  '`aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately --region eu-west-1`';
+  '`aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 31 --apply-immediately --region eu-west-1`';
 
 function findingsOf(fact: ReturnType<typeof rdsInstanceFact>): Finding[] {
   const context = contextWith();
@@ -51,6 +52,31 @@ describe('the action of a readiness gate', () => {
         expect(action).toContain(sentence);
       }
     }
+  });
+
+  it('names one retention for an RDS instance whose retention and window are both short', () => {
+    // Prepare: 7 days kept, a 7-day window: pitr.retention and pitr.window both fail and both name
+    // the retention to set, a day above the 30-day target (a retention of 30 keeps 29 to 30 days).
+    const fact = rdsInstanceFact({
+      retentionDays: 7,
+      restoreWindow: {
+        known: true,
+        earliest: new Date(NOW.getTime() - 7 * 86_400_000),
+        latest: NOW,
+        source: 'RestoreWindow.EarliestTime',
+      },
+    });
+    const findings = findingsOf(fact).filter((finding) => finding.status === 'FAILED');
+    expect(findings.map((finding) => finding.checkId)).toEqual(
+      expect.arrayContaining(['pitr.retention', 'pitr.window']),
+    );
+
+    // Act
+    const action = auditGate('pitr', findings).action ?? '';
+
+    // Assess
+    expect(action).toContain('--backup-retention-period 31 ');
+    expect(action).not.toContain('--backup-retention-period 30 ');
   });
 
   it("keeps one check's remediation whole", () => {

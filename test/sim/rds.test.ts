@@ -334,7 +334,7 @@ describe('the demo fleet served to the real RDSClient', () => {
     expect(answer.DBInstances?.[0]?.BackupRetentionPeriod).toBe(0);
   });
 
-  it('derives the restore window from retention when no explicit window is given', async () => {
+  it('derives the restore window from the oldest of the retained daily snapshots when no explicit window is given', async () => {
     const answer = await euWest.send(
       new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: 'certctl-staging-db' }),
     );
@@ -348,7 +348,8 @@ describe('the demo fleet served to the real RDSClient', () => {
       Status: 'active',
       BackupRetentionPeriod: 7,
       Engine: 'postgres',
-      RestoreWindow: { EarliestTime: ago(7 * DAY_MS), LatestTime: ago(4 * 60_000) },
+      // 7 daily snapshots at 03:00 UTC (the default backup window): the oldest is 6 days 9 hours old.
+      RestoreWindow: { EarliestTime: new Date('2026-03-09T03:00:00.000Z'), LatestTime: ago(4 * 60_000) },
     });
     expect(backup?.DBInstanceAutomatedBackupsArn).toMatch(
       /^arn:aws:rds:eu-west-1:111111111111:auto-backup:ab-[a-z2-7]{26}$/,
@@ -450,6 +451,88 @@ describe('the demo fleet served to the real RDSClient', () => {
     await moving.close();
 
     expect(answer.DBInstances?.[0]?.LatestRestorableTime).toEqual(new Date(now.getTime() - 4 * 60_000));
+  });
+});
+
+describe('the default restore window over a day', () => {
+  /** The window of each database at `now`, through the real RDSClient. */
+  async function windowsAt(now: Date): Promise<Map<string, number>> {
+    const sim = await startSim({
+      clock: () => now,
+      scenario: {
+        regions: [{ name: 'eu-west-1' }],
+        services: {
+          rds: {
+            instances: [
+              {
+                id: 'daily-db',
+                region: 'eu-west-1',
+                backupRetentionPeriod: 7,
+                preferredBackupWindow: '05:15-05:45',
+              },
+              { id: 'young-db', region: 'eu-west-1', backupRetentionPeriod: 7, createdAt: '-2d' },
+              {
+                id: 'explicit-db',
+                region: 'eu-west-1',
+                backupRetentionPeriod: 7,
+                earliestRestorableTime: '-7d',
+              },
+            ],
+            clusters: [
+              {
+                id: 'aurora-db',
+                region: 'eu-west-1',
+                backupRetentionPeriod: 7,
+                preferredBackupWindow: '05:15-05:45',
+              },
+            ],
+          },
+        },
+      },
+    });
+    const client = new RDSClient({
+      region: 'eu-west-1',
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+    });
+    try {
+      const windows = new Map<string, number>();
+      // An instance's window is in its automated backup (DescribeDBInstances sends no earliest time).
+      const backups = await client.send(new DescribeDBInstanceAutomatedBackupsCommand({}));
+      for (const backup of backups.DBInstanceAutomatedBackups ?? []) {
+        const earliest = backup.RestoreWindow?.EarliestTime;
+        if (earliest) windows.set(backup.DBInstanceIdentifier ?? '', now.getTime() - earliest.getTime());
+      }
+      const clusters = await client.send(new DescribeDBClustersCommand({}));
+      for (const cluster of clusters.DBClusters ?? []) {
+        const earliest = cluster.EarliestRestorableTime;
+        if (earliest) windows.set(cluster.DBClusterIdentifier ?? '', now.getTime() - earliest.getTime());
+      }
+      return windows;
+    } finally {
+      client.destroy();
+      await sim.close();
+    }
+  }
+
+  it('starts an instance window at its oldest daily snapshot, between R-1 and R days back, and an Aurora window at the retention', async () => {
+    const MINUTE_MS = 60_000;
+    // Just before the 05:15 snapshot: the oldest of the 7 kept is almost 7 days old.
+    const before = await windowsAt(new Date('2026-03-15T05:14:00.000Z'));
+    // Just after it: the oldest expired, the next oldest is 6 days and 1 minute old.
+    const after = await windowsAt(new Date('2026-03-15T05:16:00.000Z'));
+    // Late in the day (the default 03:00 window for young-db and explicit-db is long past).
+    const evening = await windowsAt(new Date('2026-03-15T23:00:00.000Z'));
+
+    expect(before.get('daily-db')).toBe(7 * DAY_MS - MINUTE_MS);
+    expect(after.get('daily-db')).toBe(6 * DAY_MS + MINUTE_MS);
+    expect(evening.get('daily-db')).toBe(6 * DAY_MS + 17 * 60 * MINUTE_MS + 45 * MINUTE_MS);
+    // Aurora backs up continuously: its window is the retention whatever the time of day.
+    for (const at of [before, after, evening]) expect(at.get('aurora-db')).toBe(7 * DAY_MS);
+    // Younger than the retention: the window starts at the creation time.
+    expect(evening.get('young-db')).toBe(2 * DAY_MS);
+    // An explicit window is served as written.
+    expect(evening.get('explicit-db')).toBe(7 * DAY_MS);
   });
 });
 

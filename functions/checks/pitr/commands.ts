@@ -25,6 +25,26 @@ export function setRetentionCommand(fact: PitrFact, days: number): string {
   return modifyRds(fact, `--backup-retention-period ${days}`);
 }
 
+/**
+ * The retention a remediation names so the restore window holds `minPitrDays` all day: a day above
+ * the target for an RDS DB instance, whose window starts at the oldest automated daily snapshot it
+ * keeps (a retention of R keeps it between R - 1 and R days: pitr.window's steady state), when RDS
+ * allows it; the target itself otherwise (Aurora and Cloud SQL keep their window continuously; at
+ * the RDS maximum pitr.window names manual snapshots for the oldest day instead). `why` is the
+ * clause that says so, empty when the target is named.
+ */
+export function retentionToSet(
+  fact: PitrFact,
+  minPitrDays: number,
+): { readonly days: number; readonly why: string } {
+  if (fact.kind !== 'rds-instance' || minPitrDays + 1 > fact.retentionRange.max)
+    return { days: minPitrDays, why: '' };
+  return {
+    days: minPitrDays + 1,
+    why: `, a day above the target: RDS restores from the oldest daily snapshot it keeps, so a retention of ${minPitrDays} days would keep the window between ${minPitrDays - 1} and ${minPitrDays} days`,
+  };
+}
+
 /** Turns deletion protection on. */
 export function deletionProtectionCommand(fact: PitrFact): string {
   if (fact.kind === 'cloudsql-instance') return patchCloudSql(fact, '--deletion-protection');

@@ -7,7 +7,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
-import { patchCloudSql, setRetentionCommand } from './commands.ts';
+import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
 import {
   DOCS,
   judgedThroughBackupPlan,
@@ -32,7 +32,7 @@ export const pitrEnabledCheck: Check<PitrFact> = {
     rationale:
       'certctl keeps every certificate, issuance record and revocation in PostgreSQL and ships no backup of its own: without automated backups and transaction-log archiving there is nothing to restore after a bad migration, a deleted table or a lost instance.',
     remediation: {
-      text: 'Turn on automated backups with a retention of at least the policy minimum (RDS/Aurora: `aws rds modify-db-instance --backup-retention-period 30 --apply-immediately`; Cloud SQL: `gcloud sql instances patch --backup-start-time=HH:MM --enable-point-in-time-recovery`).',
+      text: 'Turn on automated backups with a retention of at least the policy minimum (RDS: `aws rds modify-db-instance --backup-retention-period 31 --apply-immediately`, a day above the target since its window starts at the oldest daily snapshot it keeps; Aurora: `aws rds modify-db-cluster --backup-retention-period 30 --apply-immediately`; Cloud SQL: `gcloud sql instances patch --backup-start-time=HH:MM --enable-point-in-time-recovery`).',
       url: DOCS.rdsBackupRetention,
       urls: { gcp: DOCS.cloudSqlPitr },
     },
@@ -89,7 +89,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
     description: `${resourceLabel(fact)} has automated backups off (${fact.retentionSource}=0): there is no point-in-time recovery and no automated snapshot to restore certctl's database from.`,
     observed,
     required: REQUIRED,
-    remediationText: `Run \`${setRetentionCommand(fact, minPitrDays)}\`. AWS documents an outage when the retention changes from 0 to a non-zero value, so apply it in a maintenance window if certctl is serving; backups and PITR start from that moment, not before.`,
+    remediationText: `Run \`${setRetentionCommand(fact, retentionToSet(fact, minPitrDays).days)}\`. AWS documents an outage when the retention changes from 0 to a non-zero value, so apply it in a maintenance window if certctl is serving; backups and PITR start from that moment, not before.`,
   };
 }
 

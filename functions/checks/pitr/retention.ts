@@ -16,7 +16,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
-import { patchCloudSql, setRetentionCommand } from './commands.ts';
+import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
 import {
   DOCS,
   editionLabel,
@@ -51,7 +51,7 @@ export const pitrRetentionCheck: Check<PitrFact> = {
     rationale:
       "certctl's runbook requires PITR to keep at least 30 days so a corruption noticed late (a bad bulk revocation, a broken migration) can still be undone; the configured retention is the ceiling of the restore window.",
     remediation: {
-      text: 'Raise the retention to at least the policy minimum: `aws rds modify-db-instance --backup-retention-period 30 --apply-immediately` (or `modify-db-cluster`), the AWS Backup plan rule when AWS Backup manages the database, or `gcloud sql instances patch --retained-transaction-log-days=30` (ENTERPRISE_PLUS only; ENTERPRISE is capped at 7).',
+      text: 'Raise the retention to at least the policy minimum: `aws rds modify-db-cluster --backup-retention-period 30 --apply-immediately` for Aurora; one day more for an RDS DB instance, `aws rds modify-db-instance --backup-retention-period 31 --apply-immediately`, because its restore window starts at the oldest daily snapshot it keeps (between 29 and 30 days back with 30); the AWS Backup plan rule when AWS Backup manages the database, or `gcloud sql instances patch --retained-transaction-log-days=30` (ENTERPRISE_PLUS only; ENTERPRISE is capped at 7).',
       url: DOCS.rdsBackupRetention,
       urls: { gcp: DOCS.cloudSqlPitr },
     },
@@ -98,10 +98,11 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
       required,
     };
   }
+  const toSet = retentionToSet(fact, minPitrDays);
   const growth = `Raising it does not create history backwards: the restore window then grows by one day per day until it holds ${minPitrDays} days (pitr.window tracks it).`;
   const remediationText = managedBy
     ? `AWS Backup manages this database's continuous backup (${managedBy}); its retention is changed only through the backup plan, not with modify-db-*. Set the continuous-backup rule's retention (Lifecycle DeleteAfterDays) of the plan that covers this database to at least ${minPitrDays} days (at most 35). ${growth} See ${DOCS.awsBackupPitrRetention}.`
-    : `Run \`${setRetentionCommand(fact, minPitrDays)}\`. ${growth}`;
+    : `Run \`${setRetentionCommand(fact, toSet.days)}\`${toSet.why}. ${growth}`;
   return {
     status: 'FAILED',
     description:

@@ -12,7 +12,10 @@
  * - RDS DB instance with a retention equal to the target and a window within a day of it -> WARNING
  *   for the steady state, with no completion date: an instance restores from its oldest automated
  *   daily snapshot, which is between R - 1 and R days old, so its window is shorter than the target
- *   part of every day; the remediation is a retention of target + 1 (`dailySnapshotShortfall`).
+ *   part of every day; the remediation is a retention of target + 1 (`dailySnapshotShortfall`). This
+ *   is judged before the window's length, so the hour before the daily snapshot, when the window
+ *   reaches the target within the tolerance, is a WARNING too: the verdict does not change with the
+ *   time of day.
  * - window shorter, retention < minPitrDays -> FAILED: the window can never grow past the retention.
  * - backups off, or no earliest time -> FAILED: there is no window; but a new database (status
  *   `creating` or created within a day) with no restore time at all -> NOT_AVAILABLE, saying it is
@@ -27,7 +30,8 @@
  * window in steady state reaches back min(retention, age of the database); anything shorter means
  * history is missing. The check tells the cases apart like this:
  * - Retention < target and the window is also shorter than min(retention, age) by more than a day
- *   (daily snapshots and daily log purges make the window wobble by up to a day): history the
+ *   and the tolerance (daily snapshots and daily log purges make the window wobble by up to a day,
+ *   and a snapshot is taken anywhere in its backup window, of 30 minutes or more): history the
  *   retention should have kept is gone, so the window shrank (backups turned off and on, a restore
  *   that replaced the database, the retention lowered further) or it is refilling after such a
  *   loss. FAILED, and the description says "shorter than the retention allows".
@@ -56,7 +60,7 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
-import { patchCloudSql, setRetentionCommand } from './commands.ts';
+import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
 import { judgedWithStatus } from './status.ts';
 import {
   BACKUP_PLAN_RESTORE,
@@ -89,8 +93,9 @@ const WINDOW_DRIFTING = ['windowDays', 'earliestRestorableTime', 'windowComplete
 export const WINDOW_TOLERANCE_MS = HOUR_MS;
 
 /**
- * How far below min(retention, age) a window may sit before the check calls it shorter than the
- * retention allows: RDS takes and expires snapshots daily and Cloud SQL purges logs daily.
+ * How far below min(retention, age) a window may sit (with WINDOW_TOLERANCE_MS, `reachesSteadyState`)
+ * before the check calls it shorter than the retention allows: RDS takes and expires snapshots daily
+ * and Cloud SQL purges logs daily.
  */
 const STEADY_STATE_WOBBLE_MS = DAY_MS;
 
@@ -119,6 +124,24 @@ function dailySnapshotShortfall(
       ? `RDS keeps at most ${bound.max} days, so no retention keeps a window of ${minPitrDays} days all day on this instance: keep manual snapshots or pg_dump files covering the oldest day, or set the target to ${bound.max - 1} days.`
       : `Raise the retention one day above the target: \`${setRetentionCommand(fact, above)}\`; the oldest daily snapshot is then kept a day longer and the window reaches back between ${minPitrDays} and ${above} days, so it holds ${minPitrDays} days all day.`;
   return { range, advice };
+}
+
+/**
+ * A window between retention - 1 and retention days (each end widened by the tolerance, for a
+ * snapshot taken late in its backup window): where a daily-snapshot window sits all day once filled.
+ */
+function inDailySwing(windowMs: number, retention: number): boolean {
+  const retentionMs = retention * DAY_MS;
+  return reachesSteadyState(windowMs, retentionMs) && windowMs <= retentionMs + WINDOW_TOLERANCE_MS;
+}
+
+/**
+ * The window is no more than a day (the daily wobble) and the tolerance short of `allowsMs`: a daily
+ * snapshot is taken anywhere in a backup window of 30 minutes or more, so the oldest one kept can be
+ * that much younger than retention - 1 days right after the one before it expired.
+ */
+function reachesSteadyState(windowMs: number, allowsMs: number): boolean {
+  return windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= allowsMs;
 }
 
 /** Where `backupRetentionSettings.retainedBackups` is quoted for a backup-only window. */
@@ -175,7 +198,8 @@ function extendAdvice(fact: PitrFact, bound: WindowBound, minPitrDays: number, w
   if (minPitrDays > bound.max) {
     return `The ${minPitrDays}-day target is impossible on this edition: ${logCapClause(fact, bound.max)}, so no retention setting makes this window reach ${minPitrDays} days. Follow pitr.retention: upgrade to Enterprise Plus (transaction logs up to 35 days), or keep at least ${minPitrDays} daily backups and pg_dump files and accept that a restore older than ${bound.max} days lands on a daily backup. See ${DOCS.cloudSqlPitr}.`;
   }
-  return `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, minPitrDays)}\`. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}.`;
+  const retention = retentionToSet(fact, minPitrDays);
+  return `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, retention.days)}\`${retention.why}. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}.`;
 }
 
 /** What is observed when the window is not measured. */
@@ -270,7 +294,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       },
       required,
       remediationText: backupsOff
-        ? `Turn automated backups on (see pitr.enabled): \`${setRetentionCommand(fact, minPitrDays)}\`. The window starts filling from that moment.`
+        ? `Turn automated backups on (see pitr.enabled): \`${setRetentionCommand(fact, retentionToSet(fact, minPitrDays).days)}\`. The window starts filling from that moment.`
         : 'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
     };
   }
@@ -292,8 +316,27 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     ? `${resourceLabel(fact)} has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points): the oldest is from ${formatTime(earliest)} (${window.source})`
     : `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
   const reach = `${reachesBack}: ${formatDays(windowDays)} days`;
+  const reachesTarget = windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS;
 
-  if (windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS) {
+  const shortfall =
+    retention !== undefined && retention >= minPitrDays
+      ? dailySnapshotShortfall(fact, bound, retention, minPitrDays)
+      : undefined;
+  if (shortfall && retention !== undefined && inDailySwing(windowMs, retention)) {
+    // The steady state of the retention, not a window still filling: it will not grow further. Judged
+    // before the window's length, so the verdict does not change with the time of day (the window
+    // reaches the target only in the last hour before the oldest snapshot expires).
+    return {
+      status: 'WARNING',
+      description: `${reach}, ${reachesTarget ? 'enough now but not all day' : `short of the ${minPitrDays} days required`}. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.`,
+      observed,
+      required,
+      drifting: WINDOW_DRIFTING,
+      remediationText: shortfall.advice,
+    };
+  }
+
+  if (reachesTarget) {
     let shrinking = '';
     if (retention !== undefined && retention < minPitrDays) {
       shrinking = bound.backupOnly
@@ -329,7 +372,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
 
   if (retention < minPitrDays) {
     const allowsMs = Math.min(retention * DAY_MS, ageMs ?? Number.POSITIVE_INFINITY);
-    const lost = windowMs + STEADY_STATE_WOBBLE_MS < allowsMs;
+    const lost = !reachesSteadyState(windowMs, allowsMs);
     const allows = bound.backupOnly
       ? `the ${retention} days the ${bound.backups} retained daily backups allow`
       : `the ${retention} days the retention allows`;
@@ -353,18 +396,6 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     };
   }
 
-  const shortfall = dailySnapshotShortfall(fact, bound, retention, minPitrDays);
-  if (shortfall && windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= retention * DAY_MS) {
-    // The steady state of the retention, not a window still filling: it will not grow further.
-    return {
-      status: 'WARNING',
-      description: `${reach}, short of the ${minPitrDays} days required. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.`,
-      observed,
-      required,
-      drifting: WINDOW_DRIFTING,
-      remediationText: shortfall.advice,
-    };
-  }
   const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
   const history = olderThanWindow
     ? ` The database is ${ageDays} days old, so older restore points existed and were removed: expected if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised recently; otherwise backups were lost (retention lowered, backups turned off, instance replaced) and the window shrank.`

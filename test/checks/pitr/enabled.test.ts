@@ -68,7 +68,7 @@ describe('pitr.enabled', () => {
       expect(outcome?.required).toEqual({ automatedBackupsEnabled: true, pointInTimeRecoveryEnabled: true });
       expect(outcome?.description).toContain('automated backups off (BackupRetentionPeriod=0)');
       expect(outcome?.remediationText).toContain(
-        'aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately',
+        'aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 31 --apply-immediately',
       );
       expect(outcome?.remediationText).toContain('outage');
     });

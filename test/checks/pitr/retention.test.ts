@@ -71,7 +71,11 @@ describe('pitr.retention', () => {
       expect(outcome?.description).toContain('keeps only 7 days');
       expect(outcome?.description).toContain('the policy requires 30');
       expect(outcome?.remediationText).toContain(
-        'aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately --region eu-west-1',
+        'aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 31 --apply-immediately --region eu-west-1',
+      );
+      // A day above the target: the instance's window starts at the oldest daily snapshot it keeps.
+      expect(outcome?.remediationText).toContain(
+        'a retention of 30 days would keep the window between 29 and 30 days',
       );
       expect(outcome?.remediationText).toContain('does not create history backwards');
     });

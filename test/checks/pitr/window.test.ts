@@ -131,6 +131,24 @@ describe('pitr.window', () => {
         expect(outcome?.remediationText).not.toContain('completes on');
       });
 
+      it('keeps the steady-state warning in the hour before the daily snapshot, when the window is within the tolerance of the target', () => {
+        // Prepare: 29 days 23.5 hours, the high end of the daily swing (the oldest snapshot expires soon).
+        const outcome = pitrWindowCheck.evaluate(steady(30 - 0.5 / 24), contextWith());
+        // Assess
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).toContain('enough now but not all day');
+        expect(outcome?.description).toContain('keeps it between 29 and 30 days');
+        expect(outcome?.description).not.toContain('short of');
+        expect(outcome?.observed).not.toHaveProperty('windowCompleteAt');
+        expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+      });
+
+      it('keeps the steady-state warning at the moment the window reaches exactly the retention', () => {
+        const outcome = pitrWindowCheck.evaluate(steady(30), contextWith());
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).toContain('keeps it between 29 and 30 days');
+      });
+
       it('judges a 35 = 35 configuration the same way at the low end of its daily swing', () => {
         const outcome = pitrWindowCheck.evaluate(
           steady(34.01, 35),
@@ -186,7 +204,30 @@ describe('pitr.window', () => {
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.observed).toMatchObject({ windowDays: 7, retentionDays: 7 });
       expect(outcome?.description).toContain('cannot grow past 7 days');
-      expect(outcome?.remediationText).toContain('--backup-retention-period 30');
+      expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+    });
+
+    it('names a retention a day above the target for an RDS instance, whose window starts at a daily snapshot, and the target for Aurora', () => {
+      // Prepare: both capped at 7 days. A retention of 30 would leave the instance at the steady-state
+      // WARNING (29 to 30 days); Aurora backs up continuously and holds the full retention.
+      const instance = rdsInstanceFact({ retentionDays: 7, restoreWindow: windowFrom(daysAgo(6.5)) });
+      const cluster = auroraClusterFact({ retentionDays: 7, restoreWindow: windowFrom(daysAgo(7)) });
+      const off = rdsInstanceFact({ retentionDays: 0, restoreWindow: windowFrom(undefined) });
+      // Act
+      const [forInstance, forCluster, forOff] = [instance, cluster, off].map((fact) =>
+        pitrWindowCheck.evaluate(fact, contextWith()),
+      );
+      // Assess
+      expect(forInstance?.remediationText).toContain('--backup-retention-period 31');
+      expect(forInstance?.remediationText).toContain(
+        'a retention of 30 days would keep the window between 29 and 30 days',
+      );
+      expect(forCluster?.remediationText).toContain('--backup-retention-period 30 ');
+      expect(forCluster?.remediationText).not.toContain('a day above the target');
+      expect(forOff?.remediationText).toContain('--backup-retention-period 31');
+      // At the 35-day RDS maximum the target itself is named (the steady-state finding says the rest).
+      const at35 = pitrWindowCheck.evaluate(instance, contextWith({ pitr: { minPitrDays: 35 } }));
+      expect(at35?.remediationText).toContain('--backup-retention-period 35 ');
     });
 
     it('fails as shrunk when the window is shorter than the retention allows for an old database', () => {
@@ -201,11 +242,17 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('the window shrank');
     });
 
-    it('fails as capped, not shrunk, when a window is short of the retention by exactly the one-day steady-state tolerance', () => {
-      // Prepare: 7 days of retention allow 7 days; 6 days is within a day of that.
+    it.each([
+      // 7 days of retention allow 7 days; 6 days is within a day of that.
+      ['is short of the retention by exactly the one-day steady-state tolerance', 6 * 24 * 60],
+      // The oldest of the 7 snapshots was taken 30 minutes later in a 30-minute backup window than the
+      // one that just expired, so the window is 6 days less 30 minutes right after it expired.
+      ["starts at a daily snapshot taken later in its backup window than today's time", 6 * 24 * 60 - 30],
+    ])('fails as capped, not shrunk, when a window %s', (_case, windowMinutes) => {
+      // Prepare
       const fact = rdsInstanceFact({
         retentionDays: 7,
-        restoreWindow: windowFrom(daysAgo(6)),
+        restoreWindow: windowFrom(minutesAgo(windowMinutes)),
         createdAt: daysAgo(400),
       });
       // Act
@@ -217,10 +264,10 @@ describe('pitr.window', () => {
     });
 
     it('fails as shrunk when a window is a minute more than the steady-state tolerance short of the retention', () => {
-      // Prepare
+      // Prepare: beyond a day and the hour a snapshot may move within its backup window.
       const fact = rdsInstanceFact({
         retentionDays: 7,
-        restoreWindow: windowFrom(minutesAgo(6 * 24 * 60 - 1)),
+        restoreWindow: windowFrom(minutesAgo(6 * 24 * 60 - 61)),
         createdAt: daysAgo(400),
       });
       // Act
@@ -474,8 +521,11 @@ describe('pitr.window', () => {
         },
         { retainedBackups },
       );
-    const RDS_RETENTION_30 =
-      '`aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 30 --apply-immediately --region eu-west-1`';
+    // A day above the 30-day target: an RDS instance's window starts at the oldest daily snapshot.
+    const RDS_RETENTION_31 =
+      '`aws rds modify-db-instance --db-instance-identifier certctl-db --backup-retention-period 31 --apply-immediately --region eu-west-1`';
+    const A_DAY_ABOVE =
+      ', a day above the target: RDS restores from the oldest daily snapshot it keeps, so a retention of 30 days would keep the window between 29 and 30 days';
     const CLOUD_SQL_BACKUPS_31 =
       '`gcloud sql instances patch certctl-sql --project=certctl-prod --retained-backups-count=31`';
     const BACKUP_ONLY =
@@ -557,7 +607,7 @@ describe('pitr.window', () => {
       ).toMatchObject({
         description:
           'RDS DB instance `certctl-db` can be restored back to 2026-08-29 12:00 UTC (RestoreWindow.EarliestTime): 3.0 days, short of the 30 days required. That is shorter than the 14 days the retention allows: backups were removed (the window shrank) or it is refilling after such a loss.',
-        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_30}. The window then grows by one day per day and holds 30 days about 27.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
+        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_31}${A_DAY_ABOVE}. The window then grows by one day per day and holds 30 days about 27.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
       });
     });
 
@@ -567,7 +617,7 @@ describe('pitr.window', () => {
       ).toMatchObject({
         description:
           'RDS DB instance `certctl-db` can be restored back to 2026-08-25 12:00 UTC (RestoreWindow.EarliestTime): 7.0 days, short of the 30 days required. The configured retention of 7 days (BackupRetentionPeriod) caps it: the window cannot grow past 7 days.',
-        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_30}. The window then grows by one day per day and holds 30 days about 23.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
+        remediationText: `Raise the retention (pitr.retention): ${RDS_RETENTION_31}${A_DAY_ABOVE}. The window then grows by one day per day and holds 30 days about 23.0 days after the change; keep pg_dump files or manual snapshots for the gap meanwhile.`,
       });
     });
 
@@ -598,7 +648,7 @@ describe('pitr.window', () => {
         description: 'RDS DB instance `certctl-db` has no restore window: automated backups are off.',
         observed: { windowDays: 0, earliestRestorableTime: null, retentionDays: 0 },
         required: { windowDays: 30 },
-        remediationText: `Turn automated backups on (see pitr.enabled): ${RDS_RETENTION_30}. The window starts filling from that moment.`,
+        remediationText: `Turn automated backups on (see pitr.enabled): ${RDS_RETENTION_31}. The window starts filling from that moment.`,
       });
     });
 

@@ -69,6 +69,26 @@ const backupWindowSchema = z
   .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must be hh24:mi-hh24:mi in UTC')
   .default('03:00-03:30');
 
+/**
+ * The earliest restorable time of an RDS DB instance: its oldest retained automated daily snapshot,
+ * taken at the start of the backup window each day and kept `retention` days, so between
+ * `retention - 1` and `retention` days back (a point-in-time restore starts from a daily snapshot;
+ * moto #5634: on AWS EarliestRestorableTime depends on the retention, the backup window and the
+ * oldest snapshot). Aurora clusters back up continuously and keep the full retention.
+ */
+function oldestDailySnapshot(retention: number, backupWindow: string): SimTime {
+  const [hours = 0, minutes = 0] = backupWindow.slice(0, 5).split(':').map(Number);
+  const offsetMs = (hours * 60 + minutes) * 60_000;
+  return {
+    text: `oldest of ${retention} daily snapshots at ${backupWindow.slice(0, 5)} UTC`,
+    at: (now) => {
+      const start = now.getTime() - retention * DAY_MS;
+      const sameDay = Math.floor(start / DAY_MS) * DAY_MS + offsetMs;
+      return new Date(sameDay >= start ? sameDay : sameDay + DAY_MS);
+    },
+  };
+}
+
 /** `true` derives an AWS Backup continuous recovery point ARN; a string is used as is. */
 const awsBackupSchema = z.union([z.string().startsWith('arn:'), z.literal(true)]).optional();
 
@@ -89,7 +109,11 @@ const instanceSchema = z.strictObject({
    * a change to or from 0 waits for the maintenance window unless applied immediately).
    */
   pendingBackupRetentionPeriod: z.int().min(0).max(35).optional(),
-  /** Start of the restore window of the derived automated backup (default: retention days back). */
+  /**
+   * Start of the restore window of the derived automated backup. Default: the oldest retained daily
+   * snapshot, taken at the start of `preferredBackupWindow`, so between retention - 1 and retention
+   * days back depending on the time of day (or the creation time, whichever is later).
+   */
   earliestRestorableTime: simTimeSchema.optional(),
   /** Default: a few minutes ago when backups are on. */
   latestRestorableTime: simTimeSchema.optional(),
@@ -132,7 +156,8 @@ const clusterSchema = z.strictObject({
   /** 1–35 for clusters. */
   backupRetentionPeriod: z.int().min(1).max(35).default(7),
   /**
-   * Default: retention days back (or the creation time, whichever is later). `null`: the answer
+   * Default: retention days back (or the creation time, whichever is later): Aurora backs up
+   * continuously, so its window does not move with the backup window. `null`: the answer
    * leaves EarliestRestorableTime out (the RDS model makes it optional).
    */
   earliestRestorableTime: simTimeSchema.nullable().optional(),
@@ -811,7 +836,7 @@ export class RdsStore {
     const earliest =
       spec.earliestRestorableTime ??
       (restorable
-        ? latestOf(spec.createdAt, relativeTime(-retention * DAY_MS, `-${retention}d`))
+        ? latestOf(spec.createdAt, oldestDailySnapshot(retention, spec.preferredBackupWindow))
         : undefined);
     return {
       id: spec.id,
