@@ -26,6 +26,19 @@ export function setRetentionCommand(fact: PitrFact, days: number): string {
 }
 
 /**
+ * The step that sets the PITR retention to `days`, for a remediation sentence: the command in
+ * backticks ({@link setRetentionCommand}), or, when AWS Backup manages the database's continuous
+ * backup (`awsBackupRecoveryPointArn`), its backup plan's rule, since modify-db-* does not change a
+ * retention AWS Backup sets.
+ */
+export function retentionStep(fact: PitrFact, days: number): string {
+  const managedBy = fact.kind === 'cloudsql-instance' ? undefined : fact.awsBackupRecoveryPointArn;
+  return managedBy
+    ? `set the continuous-backup rule's retention (Lifecycle DeleteAfterDays) to ${days} days in the AWS Backup plan that covers it (${managedBy}; modify-db-* does not change a retention AWS Backup manages)`
+    : `\`${setRetentionCommand(fact, days)}\``;
+}
+
+/**
  * The retention a remediation names so the restore window holds `minPitrDays` all day: a day above
  * the target for an RDS DB instance, whose window starts at the oldest automated daily snapshot it
  * keeps (a retention of R keeps it between R - 1 and R days: pitr.window's steady state), when RDS

@@ -101,7 +101,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const toSet = retentionToSet(fact, minPitrDays);
   const growth = `Raising it does not create history backwards: the restore window then grows by one day per day until it holds ${minPitrDays} days (pitr.window tracks it).`;
   const remediationText = managedBy
-    ? `AWS Backup manages this database's continuous backup (${managedBy}); its retention is changed only through the backup plan, not with modify-db-*. Set the continuous-backup rule's retention (Lifecycle DeleteAfterDays) of the plan that covers this database to at least ${minPitrDays} days (at most 35). ${growth} See ${DOCS.awsBackupPitrRetention}.`
+    ? `AWS Backup manages this database's continuous backup (${managedBy}); its retention is changed only through the backup plan, not with modify-db-*. Set the continuous-backup rule's retention (Lifecycle DeleteAfterDays) of the plan that covers this database to at least ${toSet.days} days${toSet.why} (at most 35). ${growth} See ${DOCS.awsBackupPitrRetention}.`
     : `Run \`${setRetentionCommand(fact, toSet.days)}\`${toSet.why}. ${growth}`;
   return {
     status: 'FAILED',

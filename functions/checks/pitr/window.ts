@@ -60,7 +60,7 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { DAY_MS, HOUR_MS } from '../../core/time.ts';
-import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
+import { patchCloudSql, retentionStep, retentionToSet } from './commands.ts';
 import { judgedWithStatus } from './status.ts';
 import {
   BACKUP_PLAN_RESTORE,
@@ -122,7 +122,7 @@ function dailySnapshotShortfall(
   const advice =
     above > bound.max
       ? `RDS keeps at most ${bound.max} days, so no retention keeps a window of ${minPitrDays} days all day on this instance: keep manual snapshots or pg_dump files covering the oldest day, or set the target to ${bound.max - 1} days.`
-      : `Raise the retention one day above the target: \`${setRetentionCommand(fact, above)}\`; the oldest daily snapshot is then kept a day longer and the window reaches back between ${minPitrDays} and ${above} days, so it holds ${minPitrDays} days all day.`;
+      : `Raise the retention one day above the target: ${retentionStep(fact, above)}; the oldest daily snapshot is then kept a day longer and the window reaches back between ${minPitrDays} and ${above} days, so it holds ${minPitrDays} days all day.`;
   return { range, advice };
 }
 
@@ -199,7 +199,7 @@ function extendAdvice(fact: PitrFact, bound: WindowBound, minPitrDays: number, w
     return `The ${minPitrDays}-day target is impossible on this edition: ${logCapClause(fact, bound.max)}, so no retention setting makes this window reach ${minPitrDays} days. Follow pitr.retention: upgrade to Enterprise Plus (transaction logs up to 35 days), or keep at least ${minPitrDays} daily backups and pg_dump files and accept that a restore older than ${bound.max} days lands on a daily backup. See ${DOCS.cloudSqlPitr}.`;
   }
   const retention = retentionToSet(fact, minPitrDays);
-  return `Raise the retention (pitr.retention): \`${setRetentionCommand(fact, retention.days)}\`${retention.why}. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}.`;
+  return `Raise the retention (pitr.retention): ${retentionStep(fact, retention.days)}${retention.why}. The window then grows by one day per day and holds ${minPitrDays} days about ${formatDays(Math.max(0, minPitrDays - windowDays))} days after the change; ${gap}.`;
 }
 
 /** What is observed when the window is not measured. */
@@ -294,7 +294,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       },
       required,
       remediationText: backupsOff
-        ? `Turn automated backups on (see pitr.enabled): \`${setRetentionCommand(fact, retentionToSet(fact, minPitrDays).days)}\`. The window starts filling from that moment.`
+        ? `Turn automated backups on (see pitr.enabled): ${retentionStep(fact, retentionToSet(fact, minPitrDays).days)}. The window starts filling from that moment.`
         : 'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
     };
   }

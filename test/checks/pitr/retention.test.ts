@@ -107,6 +107,10 @@ describe('pitr.retention', () => {
       expect(outcome?.description).toContain('AWS Backup manages its continuous backup');
       expect(outcome?.remediationText).toContain('changed only through the backup plan');
       expect(outcome?.remediationText).not.toContain('aws rds modify-db-instance');
+      // The same day above the target as pitr.window names for an RDS instance's daily-snapshot window.
+      expect(outcome?.remediationText).toContain(
+        '(Lifecycle DeleteAfterDays) of the plan that covers this database to at least 31 days',
+      );
     });
 
     it('says AWS Backup manages the retention when it passes', () => {

@@ -10,6 +10,8 @@ import {
   rdsInstanceFact,
 } from './fixtures.ts';
 
+const BACKUP_ARN = 'arn:aws:backup:eu-west-1:111122223333:recovery-point:continuous:db-ABC-1a2b3c4d';
+
 function windowFrom(earliest: Date | undefined, source = 'RestoreWindow.EarliestTime'): RestoreWindow {
   return { known: true, earliest, latest: minutesAgo(3), source };
 }
@@ -168,6 +170,28 @@ describe('pitr.window', () => {
         expect(outcome?.description).toContain('once filled it reaches back between 29 and 30 days');
         expect(outcome?.remediationText).toContain('--backup-retention-period 31');
         expect(outcome?.remediationText).not.toContain('still a WARNING after that date');
+      });
+
+      it('names the AWS Backup plan, not modify-db-instance, when AWS Backup manages the continuous backup', () => {
+        // Prepare: AWS Backup sets this instance's retention; `modify-db-instance` would not change it.
+        const managed = (earliestDaysAgo: number, retentionDays: number) =>
+          rdsInstanceFact({
+            retentionDays,
+            restoreWindow: windowFrom(daysAgo(earliestDaysAgo)),
+            awsBackupRecoveryPointArn: BACKUP_ARN,
+          });
+        // Act
+        const steadyState = pitrWindowCheck.evaluate(managed(29.5, 30), contextWith());
+        const filling = pitrWindowCheck.evaluate(managed(12, 14), contextWith());
+        // Assess
+        expect(steadyState?.status).toBe('WARNING');
+        expect(filling?.status).toBe('FAILED');
+        for (const outcome of [steadyState, filling]) {
+          expect(outcome?.remediationText).not.toContain('modify-db-instance');
+          expect(outcome?.remediationText).toContain(`AWS Backup plan that covers it (${BACKUP_ARN};`);
+        }
+        expect(steadyState?.remediationText).toContain('Lifecycle DeleteAfterDays) to 31 days');
+        expect(filling?.remediationText).toContain('Lifecycle DeleteAfterDays) to 31 days');
       });
 
       it('passes a retention one day above the target at the low end of its swing', () => {
