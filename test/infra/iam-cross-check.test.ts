@@ -43,6 +43,7 @@ import { type BundleCall, bundleCalls } from './bundle-calls.ts';
 import { type AccessRequest, type Environment, glob, isAllowed } from './iam-evaluator.ts';
 import {
   CHAT_POLICY,
+  flatten,
   type IamStatement,
   iamStatements,
   MEMBER_DUMPS_POLICY,
@@ -52,6 +53,7 @@ import {
   roleStatements,
   type Synthesized,
   synthesize,
+  trustStatements,
 } from './support.ts';
 
 const ENV: Environment = { partition: 'aws', account: '111111111111' };
@@ -412,6 +414,16 @@ describe('IAM grants match the calls each Lambda sends', () => {
           ENV,
         ),
     );
+    // The member role's trust must name each assuming role too: a role allowed sts:AssumeRole by
+    // its own policy is still refused when the trusted role's policy does not name it.
+    const trusted = trustStatements(member.templates.member, 'AuditMemberRole').flatMap((statement) => {
+      const arns = (statement.Condition as { StringEquals?: Record<string, unknown> } | undefined)
+        ?.StringEquals?.['aws:PrincipalArn'];
+      return [arns ?? []].flat().map((arn) => String(flatten(arn)));
+    });
+    const notTrusted = assumers.filter(
+      (lambda) => !trusted.includes(`arn:<AWS::Partition>:iam::<AuditAccountId>:role/${jobRoleName(lambda)}`),
+    );
     const sentByAssumers = assumers.flatMap((lambda) => [...sentActions(lambda)]);
     const extra = [
       ...new Set(memberStatements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action)),
@@ -430,6 +442,7 @@ describe('IAM grants match the calls each Lambda sends', () => {
       ].sort(),
     );
     expect(cannotAssume).toEqual([]);
+    expect(notTrusted).toEqual([]);
     expect(missing).toEqual([]);
     expect(extra).toEqual([]);
   });
