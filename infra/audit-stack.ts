@@ -123,6 +123,16 @@ export function memberReadingJobs(policy: Policy): string[] {
   ];
 }
 
+/**
+ * The names of the job roles member roles trust under `policy`: each of {@link memberReadingJobs},
+ * the PITR audit's by `auditRoleName` (the audit stack's `auditRoleName`, when it is not the default).
+ */
+export function memberTrustedRoleNames(policy: Policy, auditRoleName: string = AUDIT_ROLE_NAME): string[] {
+  return memberReadingJobs(policy).map((job) =>
+    job === AUDIT_PITR_SERVICE ? auditRoleName : jobRoleName(job),
+  );
+}
+
 export interface AuditStackProps extends StackProps {
   /** The validated policy (see infra/policy-context.ts); it is also every job's configuration. */
   readonly policy: Policy;
