@@ -297,6 +297,108 @@ const TOUCHED: Readonly<Partial<Record<Lambda, readonly AccessRequest[]>>> = {
   [CHAT_JOBS.action]: [...PITR_READS, ...DUMPS_READS, ...KEYS_READS, ...SNAPSHOT_READS],
 };
 
+const inMember = { 's3:ResourceAccount': MEMBER, 'aws:ResourceAccount': MEMBER };
+const memberRds = (region: string, resource: string) => `arn:aws:rds:${region}:${MEMBER}:${resource}`;
+const memberKey = (region: string) =>
+  `arn:aws:kms:${region}:${MEMBER}:key/aaaaaaaa-0000-4000-8000-000000000002`;
+const memberSecret = `arn:aws:secretsmanager:eu-west-1:${MEMBER}:secret:certctl/ca-AbC123`;
+const memberDump = `arn:aws:s3:::certctl-dumps/prod/2026-12-01.dump`;
+/** Publishing into the member account's own Security Hub (every Region with `aws.regions: all`). */
+const memberPublishing = (region: string): AccessRequest[] => [
+  {
+    action: 'securityhub:BatchImportFindings',
+    resource: `arn:aws:securityhub:${region}:${MEMBER}:product/${MEMBER}/default`,
+    context: { 'securityhub:TargetAccount': MEMBER },
+  },
+  { action: 'securityhub:GetFindings', resource: `arn:aws:securityhub:${region}:${MEMBER}:hub/default` },
+];
+/** What the jobs read in member account {@link MEMBER} under {@link MEMBER_POLICY}, through the member role. */
+const MEMBER_PITR_READS: readonly AccessRequest[] = [
+  { action: 'account:ListRegions', resource: `arn:aws:account::${MEMBER}:account` },
+  { action: 'rds:DescribeDBInstances', resource: memberRds('eu-west-1', 'db:orders') },
+  { action: 'rds:DescribeDBClusters', resource: memberRds('eu-west-1', 'cluster:orders') },
+  {
+    action: 'rds:DescribeDBInstanceAutomatedBackups',
+    resource: memberRds('ap-south-1', 'auto-backup:ab-orders'),
+  },
+  { action: 'rds:DescribeGlobalClusters', resource: `arn:aws:rds::${MEMBER}:global-cluster:orders` },
+];
+const MEMBER_DUMPS_READS: readonly AccessRequest[] = [
+  {
+    action: 's3:ListBucket',
+    resource: 'arn:aws:s3:::certctl-dumps',
+    context: { ...inMember, 's3:prefix': 'prod/' },
+  },
+  { action: 's3:GetObject', resource: memberDump, context: inMember },
+  ...S3_BUCKET_SETTINGS_ACTIONS.map((action) => ({
+    action,
+    resource: 'arn:aws:s3:::certctl-dumps',
+    context: inMember,
+  })),
+  { action: 's3:GetAccountPublicAccessBlock', resource: '*' },
+  { action: 'kms:DescribeKey', resource: memberKey('eu-west-1'), context: inMember },
+  {
+    action: 'kms:Decrypt',
+    resource: memberKey('eu-west-1'),
+    context: {
+      ...inMember,
+      'kms:ViaService': 's3.eu-west-1.amazonaws.com',
+      'kms:EncryptionContext:aws:s3:arn': memberDump,
+    },
+  },
+];
+const MEMBER_KEYS_READS: readonly AccessRequest[] = [
+  ...['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].map((action) => ({
+    action,
+    resource: memberSecret,
+    context: inMember,
+  })),
+  { action: 'secretsmanager:BatchGetSecretValue', resource: '*' },
+  { action: 'kms:DescribeKey', resource: memberKey('eu-west-1'), context: inMember },
+  {
+    action: 'kms:Decrypt',
+    resource: memberKey('eu-west-1'),
+    context: {
+      ...inMember,
+      'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com',
+      'kms:EncryptionContext:SecretARN': memberSecret,
+    },
+  },
+];
+const MEMBER_SNAPSHOT_READS: readonly AccessRequest[] = [
+  {
+    action: 'rds:DescribeDBSnapshots',
+    resource: memberRds('eu-west-1', 'snapshot:certctl-premaint-orders-1'),
+  },
+  {
+    action: 'rds:DescribeDBClusterSnapshots',
+    resource: memberRds('eu-west-1', 'cluster-snapshot:certctl-premaint-orders-1'),
+  },
+  { action: 'kms:DescribeKey', resource: memberKey('eu-west-1'), context: inMember },
+];
+/** The resources representative requests of each assuming Lambda touch in a member account. */
+const MEMBER_TOUCHED: Readonly<Partial<Record<Lambda, readonly AccessRequest[]>>> = {
+  [AUDIT_PITR_SERVICE]: [
+    ...MEMBER_PITR_READS,
+    ...memberPublishing('eu-west-1'),
+    ...memberPublishing('sa-east-1'),
+  ],
+  [AUDIT_DUMPS_SERVICE]: [...MEMBER_DUMPS_READS, ...memberPublishing('eu-west-1')],
+  [AUDIT_KEYS_SERVICE]: [...MEMBER_KEYS_READS, ...memberPublishing('eu-west-1')],
+  [READINESS_SERVICE]: [
+    ...MEMBER_PITR_READS,
+    ...MEMBER_DUMPS_READS,
+    ...MEMBER_KEYS_READS,
+    ...MEMBER_SNAPSHOT_READS,
+  ],
+  [CHAT_JOBS.action]: [
+    ...MEMBER_PITR_READS,
+    ...MEMBER_DUMPS_READS,
+    ...MEMBER_KEYS_READS,
+    ...MEMBER_SNAPSHOT_READS,
+  ],
+};
+
 let own: Synthesized;
 let member: Synthesized;
 let calls: Record<Lambda, BundleCall[]>;
@@ -388,6 +490,32 @@ describe('IAM grants match the calls each Lambda sends', () => {
     );
 
     // Assess: and the table names only actions the Lambda sends.
+    expect(denied).toEqual([]);
+    expect(notSent).toEqual([]);
+  });
+
+  it('allows, with everything in a member account, the member resources representative requests of each assuming Lambda touch', () => {
+    // Prepare: the member role's statements, in the member account.
+    const memberStatements = iamStatements(member.stacks.member, member.templates.member);
+    const memberEnv: Environment = { ...ENV, account: MEMBER };
+
+    // Act
+    const denied = (Object.entries(MEMBER_TOUCHED) as [Lambda, AccessRequest[]][]).flatMap(
+      ([lambda, requests]) =>
+        requests
+          .filter((request) => !isAllowed(memberStatements, request, memberEnv))
+          .map((request) => `${lambda}: ${request.action} on ${request.resource}`),
+    );
+    const notSent = (Object.entries(MEMBER_TOUCHED) as [Lambda, AccessRequest[]][]).flatMap(
+      ([lambda, requests]) =>
+        requests
+          .filter(
+            (request) => !sentActions(lambda).has(request.action) && !(request.action in NOT_SENT_GRANTS),
+          )
+          .map((r) => `${lambda}: ${r.action}`),
+    );
+
+    // Assess: and the table names only actions the Lambda sends (or S3 and Secrets Manager send for it).
     expect(denied).toEqual([]);
     expect(notSent).toEqual([]);
   });
