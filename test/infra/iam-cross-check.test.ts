@@ -312,6 +312,15 @@ const memberPublishing = (region: string): AccessRequest[] => [
   },
   { action: 'securityhub:GetFindings', resource: `arn:aws:securityhub:${region}:${MEMBER}:hub/default` },
 ];
+/** A member key described, and used by `service` to decrypt for the job (`context`: its encryption context). */
+const memberKeyUse = (service: string, context: Record<string, string>): AccessRequest[] => [
+  { action: 'kms:DescribeKey', resource: memberKey('eu-west-1'), context: inMember },
+  {
+    action: 'kms:Decrypt',
+    resource: memberKey('eu-west-1'),
+    context: { ...inMember, 'kms:ViaService': `${service}.eu-west-1.amazonaws.com`, ...context },
+  },
+];
 /** What the jobs read in member account {@link MEMBER} under {@link MEMBER_POLICY}, through the member role. */
 const MEMBER_PITR_READS: readonly AccessRequest[] = [
   { action: 'account:ListRegions', resource: `arn:aws:account::${MEMBER}:account` },
@@ -336,16 +345,7 @@ const MEMBER_DUMPS_READS: readonly AccessRequest[] = [
     context: inMember,
   })),
   { action: 's3:GetAccountPublicAccessBlock', resource: '*' },
-  { action: 'kms:DescribeKey', resource: memberKey('eu-west-1'), context: inMember },
-  {
-    action: 'kms:Decrypt',
-    resource: memberKey('eu-west-1'),
-    context: {
-      ...inMember,
-      'kms:ViaService': 's3.eu-west-1.amazonaws.com',
-      'kms:EncryptionContext:aws:s3:arn': memberDump,
-    },
-  },
+  ...memberKeyUse('s3', { 'kms:EncryptionContext:aws:s3:arn': memberDump }),
 ];
 const MEMBER_KEYS_READS: readonly AccessRequest[] = [
   ...['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].map((action) => ({
@@ -354,16 +354,7 @@ const MEMBER_KEYS_READS: readonly AccessRequest[] = [
     context: inMember,
   })),
   { action: 'secretsmanager:BatchGetSecretValue', resource: '*' },
-  { action: 'kms:DescribeKey', resource: memberKey('eu-west-1'), context: inMember },
-  {
-    action: 'kms:Decrypt',
-    resource: memberKey('eu-west-1'),
-    context: {
-      ...inMember,
-      'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com',
-      'kms:EncryptionContext:SecretARN': memberSecret,
-    },
-  },
+  ...memberKeyUse('secretsmanager', { 'kms:EncryptionContext:SecretARN': memberSecret }),
 ];
 const MEMBER_SNAPSHOT_READS: readonly AccessRequest[] = [
   {
