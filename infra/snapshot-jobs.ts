@@ -129,7 +129,7 @@ export class SnapshotJobs extends Construct {
       statements: [
         ...rdsDescribeStatements(auditRegions(policy)),
         ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
-        ...snapshotWriteStatements(policy),
+        ...snapshotWriteStatements(policy, { maintenance: true }),
         // The snapshot job checks the key of each snapshot it delivers.
         snapshotKeyDescribeStatement(policy),
       ],

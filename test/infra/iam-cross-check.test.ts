@@ -135,6 +135,8 @@ const INVENTORY_REGIONS =
   'the planner (functions/aws/planner.ts) lists regions only for `aws.regions: all`; the dumps and keys audits read the regions their inventory names';
 const PRUNED_BY_THE_CLI =
   'pruning is only the CLI command `backup-guard prune` (functions/jobs/prune.ts, imported by functions/cli/commands/prune.ts alone), run with the operator credentials: no Lambda deletes a snapshot or reads who one is shared with (its restore attribute, read only before a delete)';
+const MAINTENANCE_SCAN_ELSEWHERE =
+  "the maintenance-aware scan (functions/jobs/maintenance.ts, the only caller of the snapshot cloud's `maintenance`) runs in the snapshot Lambda alone (functions/handlers/aws/snapshot.ts); chat takes and reports snapshots, never scans pending maintenance";
 const GLOBAL_ROLES_IN_THE_AUDIT =
   'functions/aws/rds.ts sends DescribeGlobalClusters only from collectRdsPitrFacts (the PITR audit); the snapshot job lists its databases through listSelectedDatabases (functions/actions/snapshot/aws.ts), which never reads a global role';
 /**
@@ -171,6 +173,7 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
     'client-rds:DescribeDBClusterSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-s3:PutObject': CHAT_READS_LEDGERS,
     'client-s3:DeleteObject': CHAT_READS_LEDGERS,
+    'client-rds:DescribePendingMaintenanceActions': MAINTENANCE_SCAN_ELSEWHERE,
   },
 };
 
