@@ -77,13 +77,14 @@ function arnsPerRegion(service: string, regions: RegionScope, resource: string):
 
 /**
  * Read-only RDS/Aurora describe calls in this account, in `regions` (the automated-backup listing in
- * `backupRegions`, {@link automatedBackupRegions}).
+ * `backupRegions`, {@link automatedBackupRegions}; none for `[]`: the snapshot job lists databases,
+ * never their automated backups).
  */
 export function rdsDescribeStatements(
   regions: RegionScope,
   backupRegions: RegionScope = regions,
 ): PolicyStatement[] {
-  return [
+  const statements = [
     new PolicyStatement({
       sid: 'DescribeDbInstances',
       effect: Effect.ALLOW,
@@ -103,6 +104,7 @@ export function rdsDescribeStatements(
       resources: arnsPerRegion('rds', backupRegions, 'auto-backup:*'),
     }),
   ];
+  return backupRegions.length > 0 ? statements : statements.slice(0, 2);
 }
 
 /**

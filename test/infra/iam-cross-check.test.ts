@@ -137,6 +137,8 @@ const PRUNED_BY_THE_CLI =
   'pruning is only the CLI command `backup-guard prune` (functions/jobs/prune.ts, imported by functions/cli/commands/prune.ts alone), run with the operator credentials: no Lambda deletes a snapshot or reads who one is shared with (its restore attribute, read only before a delete)';
 const MAINTENANCE_SCAN_ELSEWHERE =
   "the maintenance-aware scan (functions/jobs/maintenance.ts, the only caller of the snapshot cloud's `maintenance`) runs in the snapshot Lambda alone (functions/handlers/aws/snapshot.ts); chat takes and reports snapshots, never scans pending maintenance";
+const BACKUPS_IN_THE_AUDIT =
+  'functions/aws/rds.ts sends DescribeDBInstanceAutomatedBackups only from collectRdsPitrFacts and its cross-Region replica listing (the PITR audit, run by audit-pitr, readiness and chat); the snapshot job lists its databases through listSelectedDatabases alone';
 const GLOBAL_ROLES_IN_THE_AUDIT =
   'functions/aws/rds.ts sends DescribeGlobalClusters only from collectRdsPitrFacts (the PITR audit); the snapshot job lists its databases through listSelectedDatabases (functions/actions/snapshot/aws.ts), which never reads a global role';
 /**
@@ -150,6 +152,7 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
     'client-rds:DescribeDBSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-rds:DescribeDBClusterSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-rds:DescribeGlobalClusters': GLOBAL_ROLES_IN_THE_AUDIT,
+    'client-rds:DescribeDBInstanceAutomatedBackups': BACKUPS_IN_THE_AUDIT,
   },
   [AUDIT_DUMPS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
   [AUDIT_KEYS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
