@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import type { Policy } from '../functions/core/policy.ts';
 import { type AuditSchedule, parseAuditSchedule } from '../functions/core/schedule.ts';
 import { REPO_ROOT } from './bundling.ts';
-import { ChatOps, chatOpsConfigured } from './chat-ops.ts';
+import { CHAT_JOBS, ChatOps, chatOpsConfigured } from './chat-ops.ts';
 import { addImportLedger, grantLedgerRead } from './import-ledger.ts';
 import { type NagAcknowledgement, nagResource } from './nag.ts';
 import {
@@ -107,8 +107,10 @@ export const MEMBER_READING_JOBS: readonly string[] = [AUDIT_PITR_SERVICE, READI
 
 /**
  * The jobs that read member accounts under `policy`: {@link MEMBER_READING_JOBS}, `audit-dumps`
- * when member accounts hold S3 dump locations, and `audit-keys` when they hold inventory secrets
- * (only then do those jobs assume member roles).
+ * when member accounts hold S3 dump locations, `audit-keys` when they hold inventory secrets
+ * (only then do those jobs assume member roles), and the chat action when ChatOps is deployed: its
+ * `readiness` runs over every account of the policy, through the member roles
+ * ({@link chatActionStatements} lets it assume them).
  */
 export function memberReadingJobs(policy: Policy): string[] {
   const holdsDumps = memberDumpLocations(policy).length > 0;
@@ -117,7 +119,18 @@ export function memberReadingJobs(policy: Policy): string[] {
     ...MEMBER_READING_JOBS,
     ...(holdsDumps ? [AUDIT_DUMPS_SERVICE] : []),
     ...(holdsKeys ? [AUDIT_KEYS_SERVICE] : []),
+    ...(chatOpsConfigured(policy) ? [CHAT_JOBS.action] : []),
   ];
+}
+
+/**
+ * The names of the job roles member roles trust under `policy`: each of {@link memberReadingJobs},
+ * the PITR audit's by `auditRoleName` (the audit stack's `auditRoleName`, when it is not the default).
+ */
+export function memberTrustedRoleNames(policy: Policy, auditRoleName: string = AUDIT_ROLE_NAME): string[] {
+  return memberReadingJobs(policy).map((job) =>
+    job === AUDIT_PITR_SERVICE ? auditRoleName : jobRoleName(job),
+  );
 }
 
 export interface AuditStackProps extends StackProps {

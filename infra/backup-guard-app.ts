@@ -7,7 +7,7 @@ import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { PolicyError } from '../functions/core/errors.ts';
 import type { Policy } from '../functions/core/policy.ts';
-import { AuditStack, type AuditStackProps } from './audit-stack.ts';
+import { AuditStack, type AuditStackProps, memberTrustedRoleNames } from './audit-stack.ts';
 import { FederationStack } from './federation-stack.ts';
 import { MemberStack } from './member-stack.ts';
 
@@ -68,7 +68,9 @@ export function buildBackupGuardApp(app: App, options: BackupGuardAppOptions): B
     description: 'certctl-backup-guard: read-only audit role (every member account, e.g. as a StackSet)',
     policy,
     // The member role trusts the job roles by name, so both stacks must agree on them.
-    ...(options.audit?.auditRoleName ? { trustedRoleNames: [options.audit.auditRoleName] } : {}),
+    ...(options.audit?.auditRoleName
+      ? { trustedRoleNames: memberTrustedRoleNames(policy, options.audit.auditRoleName) }
+      : {}),
   });
   const federation = policy.gcp.federation
     ? federationStack(app, policy.gcp.federation, centralHubOf(policy))

@@ -20,7 +20,7 @@ import {
   keysAcknowledgements,
   memberDumpsStatements,
   memberKeysStatements,
-  memberReadingJobs,
+  memberTrustedRoleNames,
 } from './audit-stack.ts';
 import { acknowledge, nagResource } from './nag.ts';
 import {
@@ -32,7 +32,6 @@ import {
   snapshotKeyDescribeStatement,
 } from './permissions.ts';
 import { memberRoleFrom } from './policy-context.ts';
-import { jobRoleName } from './scheduled-job.ts';
 import { snapshotKeyAcknowledgements } from './snapshot-jobs.ts';
 
 /** The CloudFormation parameter that names the audit (management) account. */
@@ -44,7 +43,7 @@ export interface MemberStackProps extends StackProps {
   /**
    * Names of the audit account's job roles that may assume the member role; no other principal is
    * trusted. Each job role holds only its own permissions in the audit account.
-   * @default the roles of the jobs that read member accounts (memberReadingJobs): at least
+   * @default the roles of the jobs that read member accounts (memberTrustedRoleNames): at least
    * ['certctl-backup-guard-audit-pitr', 'certctl-backup-guard-readiness']
    */
   readonly trustedRoleNames?: readonly string[];
@@ -74,7 +73,7 @@ export class MemberStack extends Stack {
       description:
         'The AWS account that runs the certctl-backup-guard audit-pitr Lambda (CertctlBackupGuardAudit).',
     });
-    const trusted = props.trustedRoleNames ?? memberReadingJobs(policy).map(jobRoleName);
+    const trusted = props.trustedRoleNames ?? memberTrustedRoleNames(policy);
     if (trusted.length === 0) throw new Error('the member role must trust at least one job role');
     const trustedArns = [...new Set(trusted)].map(
       (roleName) => `arn:${Aws.PARTITION}:iam::${this.auditAccountId.valueAsString}:role/${roleName}`,

@@ -77,13 +77,14 @@ function arnsPerRegion(service: string, regions: RegionScope, resource: string):
 
 /**
  * Read-only RDS/Aurora describe calls in this account, in `regions` (the automated-backup listing in
- * `backupRegions`, {@link automatedBackupRegions}).
+ * `backupRegions`, {@link automatedBackupRegions}; none for `[]`: the snapshot job lists databases,
+ * never their automated backups).
  */
 export function rdsDescribeStatements(
   regions: RegionScope,
   backupRegions: RegionScope = regions,
 ): PolicyStatement[] {
-  return [
+  const statements = [
     new PolicyStatement({
       sid: 'DescribeDbInstances',
       effect: Effect.ALLOW,
@@ -103,6 +104,7 @@ export function rdsDescribeStatements(
       resources: arnsPerRegion('rds', backupRegions, 'auto-backup:*'),
     }),
   ];
+  return backupRegions.length > 0 ? statements : statements.slice(0, 2);
 }
 
 /**
@@ -213,8 +215,14 @@ export const SNAPSHOT_ACTIONS = [
  *    `backup-guard prune --apply` (functions/jobs/prune.ts), with the operator's credentials.
  * A policy without target tags (identifiers only, or `targets.all`) grants no create at all:
  * tag-scoped creation is the only kind this role has.
+ * With it the snapshot listings the job polls; `maintenance` adds
+ * `rds:DescribePendingMaintenanceActions`, which only the maintenance-aware scan sends
+ * (functions/jobs/maintenance.ts, run by the snapshot Lambda alone, never by chat).
  */
-export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
+export function snapshotWriteStatements(
+  policy: Policy,
+  options: { readonly maintenance?: boolean } = {},
+): PolicyStatement[] {
   const regions = auditRegions(policy);
   const sourceStatements = policy.targets.tags.flatMap((tag, index) => [
     new PolicyStatement({
@@ -269,10 +277,12 @@ export function snapshotWriteStatements(policy: Policy): PolicyStatement[] {
         Null: { [`rds:cluster-snapshot-tag/${SNAPSHOT_PURPOSE_TAG.key}`]: 'true' },
       },
     }),
-    snapshotDescribeStatement(regions, {
-      sid: 'DescribeSnapshotsAndMaintenance',
-      alsoActions: ['rds:DescribePendingMaintenanceActions'],
-    }),
+    options.maintenance
+      ? snapshotDescribeStatement(regions, {
+          sid: 'DescribeSnapshotsAndMaintenance',
+          alsoActions: ['rds:DescribePendingMaintenanceActions'],
+        })
+      : snapshotDescribeStatement(regions),
   ];
 }
 

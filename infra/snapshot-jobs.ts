@@ -127,9 +127,10 @@ export class SnapshotJobs extends Construct {
       policy,
       schedule: parseAuditSchedule(policy.snapshots.maintenanceSchedule),
       statements: [
-        ...rdsDescribeStatements(auditRegions(policy)),
+        // Its databases (listSelectedDatabases), never their automated backups.
+        ...rdsDescribeStatements(auditRegions(policy), []),
         ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
-        ...snapshotWriteStatements(policy),
+        ...snapshotWriteStatements(policy, { maintenance: true }),
         // The snapshot job checks the key of each snapshot it delivers.
         snapshotKeyDescribeStatement(policy),
       ],

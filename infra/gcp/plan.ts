@@ -1056,9 +1056,33 @@ function snapshotsAndReadinessAccess(
         argv: addBinding(audited, member, `projects/${audited}/roles/${role.id}`),
       },
     ]),
+    revokeInDroppedProjects(policy, member, role.id, who),
     ...planDumpsBucketAccess(policy, member),
     ...planKeysSecretAccess(policy, member),
   ];
+}
+
+/**
+ * The removal of `who`'s backup role ({@link snapshotsAndReadinessAccess}) in each project the last
+ * deployment recorded ({@link RECORDED_PROJECTS}, read by the PITR function's steps before) that
+ * `gcp.projects` no longer lists: the role creates backups, and must not outlive the project's place
+ * in the policy. Gone is fine (a binding never made, a function never deployed).
+ */
+function revokeInDroppedProjects(
+  policy: Policy,
+  member: string,
+  roleId: string,
+  who: string,
+): ForEachProjectStep {
+  const dropped = `\${${AUDITED_PROJECT}}`;
+  return {
+    kind: 'for-each-project',
+    description: `revoke ${who}'s Cloud SQL backups and reads in projects no longer in gcp.projects`,
+    list: RECORDED_PROJECTS,
+    skip: policy.gcp.projects,
+    argv: removeBinding(dropped, member, `projects/${dropped}/roles/${roleId}`),
+    ifNotFound: 'skip',
+  };
 }
 
 /** The tear-down of {@link requestRecordsAccess}: the records bucket's binding (the role is kept), gone is fine. */
@@ -1079,6 +1103,7 @@ function revokeSnapshotsAndReadinessAccess(
   who: string,
 ): GcpStep[] {
   return [
+    revokeInDroppedProjects(policy, member, roleId, who),
     ...policy.gcp.projects.map(
       (audited): RunStep => ({
         kind: 'run',

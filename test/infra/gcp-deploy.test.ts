@@ -593,6 +593,7 @@ describe('planGcpTeardown', () => {
       // The snapshot function with its maintenance scan's schedule and its Cloud SQL access.
       'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-snapshot',
+      `for each ${RECORDED_PROJECTS} except certctl-prod-1,certctl-stage-2: gcloud projects remove-iam-policy-binding ${placeholder('AUDITED_PROJECT')}`,
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
       // Its request records' binding on the records bucket, as chat-action's below.
@@ -603,6 +604,7 @@ describe('planGcpTeardown', () => {
       `gcloud secrets remove-iam-policy-binding ${CHAT_SECRET_ID}--role=roles/secretmanager.secretAccessor`,
       'gcloud pubsub topics remove-iam-policy-binding--role=roles/pubsub.publisher',
       'gcloud functions delete certctl-chat-action',
+      `for each ${RECORDED_PROJECTS} except certctl-prod-1,certctl-stage-2: gcloud projects remove-iam-policy-binding ${placeholder('AUDITED_PROJECT')}`,
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud storage buckets remove-iam-policy-binding--role=projects/certctl-ops/roles/${CHAT_RECORDS_ROLE_ID}`,
@@ -724,12 +726,19 @@ describe('planGcpTeardown', () => {
 
     // Assess
     const revoked = calls(dir).filter((call) => call.startsWith('projects remove-iam-policy-binding'));
+    // Each recorded project loses the PITR reader, the snapshot function's and chat-action's backup roles.
     expect(revoked.map((call) => call.split(' ')[2])).toEqual([
+      'certctl-prod-1',
+      'certctl-old-3',
+      'certctl-prod-1',
+      'certctl-old-3',
       'certctl-prod-1',
       'certctl-old-3',
       'certctl-ops',
     ]);
     expect(revoked[1]).toContain(`--role=${cloudSqlReaderRole('certctl-old-3')}`);
+    expect(revoked[3]).toContain(`--role=projects/certctl-old-3/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`);
+    expect(revoked[5]).toContain(`--role=projects/certctl-old-3/roles/${CHAT_ACTION_ROLE_ID}`);
   });
 
   it('goes on when gcloud says a binding is not found and stops with its message on any other error', () => {
@@ -799,7 +808,7 @@ describe('runSteps', () => {
     expect(readdirSync(dir).sort()).toEqual(['certctl-backup-guard-gcp', 'victim.txt']);
   });
 
-  it('revokes exactly the recorded projects the policy dropped when deploying', () => {
+  it("revokes exactly the recorded projects the policy dropped when deploying, the snapshot function's backup role there too", () => {
     // Prepare
     const dir = scratch();
     const bin = fakeGcloud(dir, { recorded: 'certctl-prod-1,certctl-old-3,certctl-stage-2' });
@@ -821,9 +830,12 @@ describe('runSteps', () => {
       ),
     );
 
-    // Assess
+    // Assess: the snapshot function's and chat-action's roles create backups (chat-action's is removed
+    // with the function this policy no longer configures); neither outlives the project's place in the policy.
     expect(calls(dir).slice(1)).toEqual([
       `projects remove-iam-policy-binding certctl-old-3 --member=serviceAccount:${RUNTIME_SA} --role=${cloudSqlReaderRole('certctl-old-3')} --condition=None --quiet`,
+      `projects remove-iam-policy-binding certctl-old-3 --member=serviceAccount:${SNAPSHOT_SA} --role=projects/certctl-old-3/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID} --condition=None --quiet`,
+      `projects remove-iam-policy-binding certctl-old-3 --member=serviceAccount:certctl-chat-action@certctl-ops.iam.gserviceaccount.com --role=projects/certctl-old-3/roles/${CHAT_ACTION_ROLE_ID} --condition=None --quiet`,
     ]);
   });
 
@@ -917,9 +929,12 @@ describe('renderShellScript', () => {
       'certctl-prod-1',
       'certctl-stage-2',
       'certctl-stage-2',
-      // the snapshot function's and the chat action's access, in the policy's projects
+      // the snapshot function's and the chat action's access, in the recorded projects the policy
+      // dropped, then in the policy's
+      'certctl-old-3',
       'certctl-prod-1',
       'certctl-stage-2',
+      'certctl-old-3',
       'certctl-prod-1',
       'certctl-stage-2',
       'certctl-ops',

@@ -67,6 +67,12 @@ const MODULE_CALLS: Readonly<Record<string, readonly { shows: RegExp; call: stri
       { shows: /api\.insert\(\{/, call: 'backupRuns.insert', permission: 'cloudsql.backupRuns.create' },
       { shows: /api\.delete\(\{/, call: 'backupRuns.delete', permission: 'cloudsql.backupRuns.delete' },
       { shows: /api\.getOperation\(/, call: 'operations.get', permission: 'cloudsql.instances.get' },
+      // The instance's state when an insert is refused, and its own key when a backup names none.
+      {
+        shows: /getInstance\(\{ project, instance/,
+        call: 'instances.get',
+        permission: 'cloudsql.instances.get',
+      },
     ],
     'functions/gcp/gcs-dumps.ts': [
       { shows: /bucket\.getFiles\(/, call: 'objects.list', permission: 'storage.objects.list' },

@@ -43,6 +43,7 @@ import { type BundleCall, bundleCalls } from './bundle-calls.ts';
 import { type AccessRequest, type Environment, glob, isAllowed } from './iam-evaluator.ts';
 import {
   CHAT_POLICY,
+  flatten,
   type IamStatement,
   iamStatements,
   MEMBER_DUMPS_POLICY,
@@ -52,6 +53,7 @@ import {
   roleStatements,
   type Synthesized,
   synthesize,
+  trustStatements,
 } from './support.ts';
 
 const ENV: Environment = { partition: 'aws', account: '111111111111' };
@@ -133,6 +135,10 @@ const INVENTORY_REGIONS =
   'the planner (functions/aws/planner.ts) lists regions only for `aws.regions: all`; the dumps and keys audits read the regions their inventory names';
 const PRUNED_BY_THE_CLI =
   'pruning is only the CLI command `backup-guard prune` (functions/jobs/prune.ts, imported by functions/cli/commands/prune.ts alone), run with the operator credentials: no Lambda deletes a snapshot or reads who one is shared with (its restore attribute, read only before a delete)';
+const MAINTENANCE_SCAN_ELSEWHERE =
+  "the maintenance-aware scan (functions/jobs/maintenance.ts, the only caller of the snapshot cloud's `maintenance`) runs in the snapshot Lambda alone (functions/handlers/aws/snapshot.ts); chat takes and reports snapshots, never scans pending maintenance";
+const BACKUPS_IN_THE_AUDIT =
+  'functions/aws/rds.ts sends DescribeDBInstanceAutomatedBackups only from collectRdsPitrFacts and its cross-Region replica listing (the PITR audit, run by audit-pitr, readiness and chat); the snapshot job lists its databases through listSelectedDatabases alone';
 const GLOBAL_ROLES_IN_THE_AUDIT =
   'functions/aws/rds.ts sends DescribeGlobalClusters only from collectRdsPitrFacts (the PITR audit); the snapshot job lists its databases through listSelectedDatabases (functions/actions/snapshot/aws.ts), which never reads a global role';
 /**
@@ -146,6 +152,7 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
     'client-rds:DescribeDBSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-rds:DescribeDBClusterSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-rds:DescribeGlobalClusters': GLOBAL_ROLES_IN_THE_AUDIT,
+    'client-rds:DescribeDBInstanceAutomatedBackups': BACKUPS_IN_THE_AUDIT,
   },
   [AUDIT_DUMPS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
   [AUDIT_KEYS_SERVICE]: { 'client-account:ListRegions': INVENTORY_REGIONS },
@@ -169,6 +176,7 @@ const IMPORTED_NOT_SENT: Readonly<Partial<Record<Lambda, Readonly<Record<string,
     'client-rds:DescribeDBClusterSnapshotAttributes': PRUNED_BY_THE_CLI,
     'client-s3:PutObject': CHAT_READS_LEDGERS,
     'client-s3:DeleteObject': CHAT_READS_LEDGERS,
+    'client-rds:DescribePendingMaintenanceActions': MAINTENANCE_SCAN_ELSEWHERE,
   },
 };
 
@@ -295,6 +303,99 @@ const TOUCHED: Readonly<Partial<Record<Lambda, readonly AccessRequest[]>>> = {
   [CHAT_JOBS.action]: [...PITR_READS, ...DUMPS_READS, ...KEYS_READS, ...SNAPSHOT_READS],
 };
 
+const inMember = { 's3:ResourceAccount': MEMBER, 'aws:ResourceAccount': MEMBER };
+const memberRds = (region: string, resource: string) => `arn:aws:rds:${region}:${MEMBER}:${resource}`;
+const memberKey = (region: string) =>
+  `arn:aws:kms:${region}:${MEMBER}:key/aaaaaaaa-0000-4000-8000-000000000002`;
+const memberSecret = `arn:aws:secretsmanager:eu-west-1:${MEMBER}:secret:certctl/ca-AbC123`;
+const memberDump = `arn:aws:s3:::certctl-dumps/prod/2026-12-01.dump`;
+/** Publishing into the member account's own Security Hub (every Region with `aws.regions: all`). */
+const memberPublishing = (region: string): AccessRequest[] => [
+  {
+    action: 'securityhub:BatchImportFindings',
+    resource: `arn:aws:securityhub:${region}:${MEMBER}:product/${MEMBER}/default`,
+    context: { 'securityhub:TargetAccount': MEMBER },
+  },
+  { action: 'securityhub:GetFindings', resource: `arn:aws:securityhub:${region}:${MEMBER}:hub/default` },
+];
+/** A member key described, and used by `service` to decrypt for the job (`context`: its encryption context). */
+const memberKeyUse = (service: string, context: Record<string, string>): AccessRequest[] => [
+  { action: 'kms:DescribeKey', resource: memberKey('eu-west-1'), context: inMember },
+  {
+    action: 'kms:Decrypt',
+    resource: memberKey('eu-west-1'),
+    context: { ...inMember, 'kms:ViaService': `${service}.eu-west-1.amazonaws.com`, ...context },
+  },
+];
+/** What the jobs read in member account {@link MEMBER} under {@link MEMBER_POLICY}, through the member role. */
+const MEMBER_PITR_READS: readonly AccessRequest[] = [
+  { action: 'account:ListRegions', resource: `arn:aws:account::${MEMBER}:account` },
+  { action: 'rds:DescribeDBInstances', resource: memberRds('eu-west-1', 'db:orders') },
+  { action: 'rds:DescribeDBClusters', resource: memberRds('eu-west-1', 'cluster:orders') },
+  {
+    action: 'rds:DescribeDBInstanceAutomatedBackups',
+    resource: memberRds('ap-south-1', 'auto-backup:ab-orders'),
+  },
+  { action: 'rds:DescribeGlobalClusters', resource: `arn:aws:rds::${MEMBER}:global-cluster:orders` },
+];
+const MEMBER_DUMPS_READS: readonly AccessRequest[] = [
+  {
+    action: 's3:ListBucket',
+    resource: 'arn:aws:s3:::certctl-dumps',
+    context: { ...inMember, 's3:prefix': 'prod/' },
+  },
+  { action: 's3:GetObject', resource: memberDump, context: inMember },
+  ...S3_BUCKET_SETTINGS_ACTIONS.map((action) => ({
+    action,
+    resource: 'arn:aws:s3:::certctl-dumps',
+    context: inMember,
+  })),
+  { action: 's3:GetAccountPublicAccessBlock', resource: '*' },
+  ...memberKeyUse('s3', { 'kms:EncryptionContext:aws:s3:arn': memberDump }),
+];
+const MEMBER_KEYS_READS: readonly AccessRequest[] = [
+  ...['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].map((action) => ({
+    action,
+    resource: memberSecret,
+    context: inMember,
+  })),
+  { action: 'secretsmanager:BatchGetSecretValue', resource: '*' },
+  ...memberKeyUse('secretsmanager', { 'kms:EncryptionContext:SecretARN': memberSecret }),
+];
+const MEMBER_SNAPSHOT_READS: readonly AccessRequest[] = [
+  {
+    action: 'rds:DescribeDBSnapshots',
+    resource: memberRds('eu-west-1', 'snapshot:certctl-premaint-orders-1'),
+  },
+  {
+    action: 'rds:DescribeDBClusterSnapshots',
+    resource: memberRds('eu-west-1', 'cluster-snapshot:certctl-premaint-orders-1'),
+  },
+  { action: 'kms:DescribeKey', resource: memberKey('eu-west-1'), context: inMember },
+];
+/** The resources representative requests of each assuming Lambda touch in a member account. */
+const MEMBER_TOUCHED: Readonly<Partial<Record<Lambda, readonly AccessRequest[]>>> = {
+  [AUDIT_PITR_SERVICE]: [
+    ...MEMBER_PITR_READS,
+    ...memberPublishing('eu-west-1'),
+    ...memberPublishing('sa-east-1'),
+  ],
+  [AUDIT_DUMPS_SERVICE]: [...MEMBER_DUMPS_READS, ...memberPublishing('eu-west-1')],
+  [AUDIT_KEYS_SERVICE]: [...MEMBER_KEYS_READS, ...memberPublishing('eu-west-1')],
+  [READINESS_SERVICE]: [
+    ...MEMBER_PITR_READS,
+    ...MEMBER_DUMPS_READS,
+    ...MEMBER_KEYS_READS,
+    ...MEMBER_SNAPSHOT_READS,
+  ],
+  [CHAT_JOBS.action]: [
+    ...MEMBER_PITR_READS,
+    ...MEMBER_DUMPS_READS,
+    ...MEMBER_KEYS_READS,
+    ...MEMBER_SNAPSHOT_READS,
+  ],
+};
+
 let own: Synthesized;
 let member: Synthesized;
 let calls: Record<Lambda, BundleCall[]>;
@@ -390,6 +491,32 @@ describe('IAM grants match the calls each Lambda sends', () => {
     expect(notSent).toEqual([]);
   });
 
+  it('allows, with everything in a member account, the member resources representative requests of each assuming Lambda touch', () => {
+    // Prepare: the member role's statements, in the member account.
+    const memberStatements = iamStatements(member.stacks.member, member.templates.member);
+    const memberEnv: Environment = { ...ENV, account: MEMBER };
+
+    // Act
+    const denied = (Object.entries(MEMBER_TOUCHED) as [Lambda, AccessRequest[]][]).flatMap(
+      ([lambda, requests]) =>
+        requests
+          .filter((request) => !isAllowed(memberStatements, request, memberEnv))
+          .map((request) => `${lambda}: ${request.action} on ${request.resource}`),
+    );
+    const notSent = (Object.entries(MEMBER_TOUCHED) as [Lambda, AccessRequest[]][]).flatMap(
+      ([lambda, requests]) =>
+        requests
+          .filter(
+            (request) => !sentActions(lambda).has(request.action) && !(request.action in NOT_SENT_GRANTS),
+          )
+          .map((r) => `${lambda}: ${r.action}`),
+    );
+
+    // Assess: and the table names only actions the Lambda sends (or S3 and Secrets Manager send for it).
+    expect(denied).toEqual([]);
+    expect(notSent).toEqual([]);
+  });
+
   it('grants, with everything in a member account, every action its code sends to the Lambda role or the member role it assumes, and the member role nothing the assuming Lambdas do not send', () => {
     // Prepare
     const memberStatements = iamStatements(member.stacks.member, member.templates.member);
@@ -412,6 +539,16 @@ describe('IAM grants match the calls each Lambda sends', () => {
           ENV,
         ),
     );
+    // The member role's trust must name each assuming role too: a role allowed sts:AssumeRole by
+    // its own policy is still refused when the trusted role's policy does not name it.
+    const trusted = trustStatements(member.templates.member, 'AuditMemberRole').flatMap((statement) => {
+      const arns = (statement.Condition as { StringEquals?: Record<string, unknown> } | undefined)
+        ?.StringEquals?.['aws:PrincipalArn'];
+      return [arns ?? []].flat().map((arn) => String(flatten(arn)));
+    });
+    const notTrusted = assumers.filter(
+      (lambda) => !trusted.includes(`arn:<AWS::Partition>:iam::<AuditAccountId>:role/${jobRoleName(lambda)}`),
+    );
     const sentByAssumers = assumers.flatMap((lambda) => [...sentActions(lambda)]);
     const extra = [
       ...new Set(memberStatements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action)),
@@ -430,6 +567,7 @@ describe('IAM grants match the calls each Lambda sends', () => {
       ].sort(),
     );
     expect(cannotAssume).toEqual([]);
+    expect(notTrusted).toEqual([]);
     expect(missing).toEqual([]);
     expect(extra).toEqual([]);
   });

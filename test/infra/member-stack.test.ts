@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
+import { buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
 import { AUDIT_ACCOUNT_PARAMETER, MemberStack } from '../../infra/member-stack.ts';
 import { DEFAULT_MEMBER_ROLE_NAME, readPolicyContext } from '../../infra/policy-context.ts';
 import {
@@ -55,6 +56,25 @@ describe('MemberStack', () => {
     expect((condition.StringEquals['aws:PrincipalArn'] ?? []).map(flatten)).toEqual([
       `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/certctl-backup-guard-audit-pitr`,
       `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/certctl-backup-guard-audit-keys`,
+    ]);
+  });
+
+  it('trusts a custom audit role name in place of audit-pitr, and still every other job role that reads member accounts', () => {
+    // Prepare
+    const app = new App({ context: testContext() });
+    const { member } = buildBackupGuardApp(app, {
+      policy: readPolicyContext(FULL_POLICY),
+      audit: { auditRoleName: 'custom-audit' },
+    });
+
+    // Act
+    const [statement] = trustStatements(Template.fromStack(member), 'AuditMemberRole');
+
+    // Assess: readiness reads every member account whatever the audit role is called.
+    const condition = statement?.Condition as { StringEquals: Record<string, unknown[]> };
+    expect([condition.StringEquals['aws:PrincipalArn'] ?? []].flat().map(flatten)).toEqual([
+      `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/custom-audit`,
+      `arn:<AWS::Partition>:iam::<${AUDIT_ACCOUNT_PARAMETER}>:role/certctl-backup-guard-readiness`,
     ]);
   });
 
