@@ -35,11 +35,13 @@ export interface PruneEntry {
   readonly target: string;
   readonly createdAt?: string;
   /**
-   * `keep` (kept on purpose), `delete`, or `not-attempted`: a delete due but not tried because its
+   * `keep` (kept on purpose), `delete`, `not-attempted`: a delete due but not tried because its
    * database was busy (Cloud SQL runs one operation per instance); not a failure, the next prune
-   * deletes it.
+   * deletes it; or `undecided`: a delete due but not tried because a read it rests on failed (who
+   * the snapshot is shared with, or the snapshot read again before its delete), so it was not proven
+   * safe: not deleted, with `error`, and the run is incomplete (CLI exit code 2).
    */
-  readonly decision: PruneDecision['action'] | 'not-attempted';
+  readonly decision: PruneDecision['action'] | 'not-attempted' | 'undecided';
   readonly reason: string;
   /** Set when applying: whether the delete went through, or its error. */
   readonly deleted?: boolean;
@@ -65,6 +67,11 @@ export interface PruneResult {
   readonly deleted: number;
   /** Deletes due but not attempted, their database busy (decision `not-attempted`); not failures. */
   readonly notAttempted: number;
+  /**
+   * Deletes due but not attempted because a read they rest on failed (decision `undecided`, each
+   * with its error): not kept on purpose, not deleted; the run did not do what it was asked.
+   */
+  readonly undecided: number;
   /** Deletes requested whose operation had not ended (not yet known deleted). */
   readonly requested: number;
   /** Would be deleted (dry run) or failed to delete (apply). */
@@ -195,11 +202,12 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
           entries.push(base);
           continue;
         }
-        // Shared with another account (or public), it may be that account's DR copy source: kept,
-        // and so is one whose sharing could not be read. Dry runs ask too, to say what --apply does.
+        // Shared with another account (or public), it may be that account's DR copy source: kept;
+        // one whose sharing could not be read is not deleted either, and is undecided, not kept.
+        // Dry runs ask too, to say what --apply does.
         if (!apply) {
           const held = await sharedHold(scope, decision.snapshot);
-          entries.push(held ? { ...base, decision: 'keep', ...held } : base);
+          entries.push(held ? { ...base, ...held } : base);
           continue;
         }
         /** Neither kept on purpose nor failed: its database is busy, so the next prune deletes it. */
@@ -224,25 +232,38 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
             continue;
           }
         }
+        // RDS and Cloud SQL deletes take no condition on the snapshot's tags (the deployed role's
+        // IAM condition covers only the purpose tag, and a CLI profile may have none): the
+        // snapshot is read again just before its delete and decided again on what it is now, so
+        // one whose expiry was extended or that was taken out of our hands since the listing
+        // (which may be many deletes ago) is kept; so is one whose newer restore point is gone.
+        // A re-read that fails proves none of that: the delete is not tried (undecided).
+        let changed: string | undefined;
         try {
-          // RDS and Cloud SQL deletes take no condition on the snapshot's tags (the deployed role's
-          // IAM condition covers only the purpose tag, and a CLI profile may have none): the
-          // snapshot is read again just before its delete and decided again on what it is now, so
-          // one whose expiry was extended or that was taken out of our hands since the listing
-          // (which may be many deletes ago) is kept; so is one whose newer restore point is gone.
-          const changed = await decidedAgain(scope, snapshots, decision, now(), keys);
-          if (changed) {
-            entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
-            continue;
-          }
-          // Who may restore it is read last, with no other call before the delete (no condition
-          // of DeleteDBSnapshot can refuse a shared snapshot): one shared since the listing, or
-          // while the reads above ran, is kept.
-          const held = await sharedHold(scope, decision.snapshot);
-          if (held) {
-            entries.push({ ...base, decision: 'keep', ...held });
-            continue;
-          }
+          changed = await decidedAgain(scope, snapshots, decision, now(), keys);
+        } catch (error) {
+          entries.push({
+            ...base,
+            ...undecided(
+              `not read again before its delete, it or the newer snapshot its delete rests on (${errorCode(error)}: ${describeError(error)}): not proven still due: not deleted`,
+              error,
+            ),
+          });
+          continue;
+        }
+        if (changed) {
+          entries.push({ ...base, decision: 'keep', reason: `changed since the listing: ${changed}` });
+          continue;
+        }
+        // Who may restore it is read last, with no other call before the delete (no condition
+        // of DeleteDBSnapshot can refuse a shared snapshot): one shared since the listing, or
+        // while the reads above ran, is kept.
+        const held = await sharedHold(scope, decision.snapshot);
+        if (held) {
+          entries.push({ ...base, ...held });
+          continue;
+        }
+        try {
           const requested = await scope.backend.delete(decision.snapshot);
           if (requested) underWay.set(database, { index: entries.length, requested });
           entries.push(
@@ -287,6 +308,7 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
     kept: entries.filter((entry) => entry.decision === 'keep').length,
     deleted: entries.filter((entry) => entry.deleted === true).length,
     notAttempted: entries.filter((entry) => entry.decision === 'not-attempted').length,
+    undecided: entries.filter((entry) => entry.decision === 'undecided').length,
     requested: entries.filter((entry) => entry.deleteOperation !== undefined).length,
     pending: entries.filter(
       (entry) => entry.decision === 'delete' && entry.deleted !== true && entry.deleteOperation === undefined,
@@ -304,14 +326,27 @@ interface UnderWay {
 }
 
 /**
- * Why a snapshot prune would delete is kept for its sharing: it is shared with another account or
- * public (who, and the command that unshares it), or who may restore it could not be read (not
- * proven unshared). Undefined when its cloud says it is shared with none, or its snapshots cannot be.
+ * A delete due but not tried because a read it rests on failed: neither kept on purpose nor a failed
+ * delete, but a run that did not do what it was asked (CLI exit code 2), with the read's error.
+ */
+function undecided(reason: string, error: unknown): Pick<PruneEntry, 'decision' | 'reason' | 'error'> {
+  return {
+    decision: 'undecided',
+    reason,
+    error: { code: errorCode(error), message: describeError(error) },
+  };
+}
+
+/**
+ * Why a snapshot prune would delete is not deleted for its sharing: kept, shared with another
+ * account or public (who, and the command that unshares it); or undecided, who may restore it not
+ * read (not proven unshared, with the error). Undefined when its cloud says it is shared with none,
+ * or its snapshots cannot be.
  */
 async function sharedHold(
   scope: SnapshotPlace,
   snapshot: BackendSnapshot,
-): Promise<Pick<PruneEntry, 'reason' | 'sharedWith' | 'unshare'> | undefined> {
+): Promise<Pick<PruneEntry, 'decision' | 'reason' | 'sharedWith' | 'unshare' | 'error'> | undefined> {
   if (!scope.backend.sharing) return undefined;
   let sharing: SnapshotSharing;
   try {
@@ -319,10 +354,11 @@ async function sharedHold(
   } catch (error) {
     // Deleted by someone else since the listing (DBSnapshotNotFound): gone, as a refused delete is.
     if (await goneAfterRefusal(scope, snapshot))
-      return { reason: 'changed since the listing: no longer exists' };
-    return {
-      reason: `who it is shared with was not read (${errorCode(error)}: ${describeError(error)}): not proven unshared: kept`,
-    };
+      return { decision: 'keep', reason: 'changed since the listing: no longer exists' };
+    return undecided(
+      `who it is shared with was not read (${errorCode(error)}: ${describeError(error)}): not proven unshared: not deleted`,
+      error,
+    );
   }
   if (sharing.sharedWith.length === 0) return undefined;
   const accounts = sharing.sharedWith.join(', ');
@@ -331,6 +367,7 @@ async function sharedHold(
     ? `public (shared with ${accounts}): any account`
     : `shared with ${one ? 'account' : 'accounts'} ${accounts}: ${one ? 'that account' : 'those accounts'}`;
   return {
+    decision: 'keep',
     reason: `${whom} may copy or restore it: kept; to let prune delete it, unshare it first: \`${sharing.unshare}\``,
     sharedWith: sharing.sharedWith,
     unshare: sharing.unshare,
@@ -386,10 +423,13 @@ async function decidedAgain(
 }
 
 export function renderPrune(result: PruneResult): string {
+  const undecided = result.undecided
+    ? `, ${result.undecided} undecided (a read it needs failed: not proven safe to delete${result.applied ? ', not deleted' : ''})`
+    : '';
   const lines = [
     result.applied
-      ? `Pruned: ${result.deleted} deleted, ${result.requested ? `${result.requested} delete requested (not yet confirmed), ` : ''}${result.kept} kept${result.notAttempted ? `, ${result.notAttempted} not attempted (their database was busy; the next prune deletes them)` : ''}${result.pending ? `, ${result.pending} failed` : ''}`
-      : `Dry run: ${result.pending} would be deleted, ${result.kept} kept (run with --apply to delete)`,
+      ? `Pruned: ${result.deleted} deleted, ${result.requested ? `${result.requested} delete requested (not yet confirmed), ` : ''}${result.kept} kept${result.notAttempted ? `, ${result.notAttempted} not attempted (their database was busy; the next prune deletes them)` : ''}${undecided}${result.pending ? `, ${result.pending} failed` : ''}`
+      : `Dry run: ${result.pending} would be deleted, ${result.kept} kept${undecided} (run with --apply to delete)`,
   ];
   for (const entry of result.entries) {
     const verb =
@@ -397,16 +437,21 @@ export function renderPrune(result: PruneResult): string {
         ? 'keep  '
         : entry.decision === 'not-attempted'
           ? 'not attempted'
-          : entry.deleted
-            ? 'deleted'
-            : entry.deleteOperation
-              ? 'requested'
-              : result.applied
-                ? 'FAILED'
-                : 'delete';
+          : entry.decision === 'undecided'
+            ? 'UNDECIDED'
+            : entry.deleted
+              ? 'deleted'
+              : entry.deleteOperation
+                ? 'requested'
+                : result.applied
+                  ? 'FAILED'
+                  : 'delete';
+    // An undecided entry's reason names the read that failed, with its error.
     const says = entry.deleteOperation
       ? `delete requested (operation ${entry.deleteOperation}), not yet confirmed: ${entry.reason}`
-      : (entry.error?.message ?? entry.reason);
+      : entry.decision === 'undecided'
+        ? entry.reason
+        : (entry.error?.message ?? entry.reason);
     lines.push(`  ${verb} ${entry.account}/${entry.region}/${entry.snapshotId} (${entry.target}): ${says}`);
   }
   for (const problem of result.problems) lines.push(`  not read: ${problem}`);

@@ -9,6 +9,7 @@ import { runCli } from '../../functions/cli/cli.ts';
 import {
   NO_KEYS_WAIVER,
   type SnapshotHarness,
+  snapshotScenario,
   startSnapshotHarness,
   TAG,
 } from '../integration/snapshot-support.ts';
@@ -171,6 +172,60 @@ describe('snapshot, prune and readiness commands', () => {
     expect(result.stdout).toMatch(/^Readiness: COULD NOT EVALUATE$/m);
     expect(result.stdout).toMatch(/not evaluated: audit:pitr in aws\/111111111111\/eu-west-1\/pitr/);
   });
+});
+
+describe('prune command exit codes', () => {
+  const EXPIRED = { purpose: 'certctl-pre-maintenance', 'expires-at': '2020-01-01T00:00:00.000Z' };
+  /** An expired snapshot of ours of certctl-prod-db in eu-west-1, taken `createdAt` ago. */
+  const ours = (id: string, createdAt: string, more: { attributesDenied?: boolean } = {}) => ({
+    id,
+    target: 'certctl-prod-db',
+    region: 'eu-west-1',
+    createdAt,
+    tags: EXPIRED,
+    ...more,
+  });
+
+  it.each([
+    ['--apply', 'Pruned: 0 deleted, 1 kept, 1 undecided'],
+    ['--dry-run', 'Dry run: 0 would be deleted, 1 kept, 1 undecided'],
+  ])(
+    'exits 2, not 0, with the snapshot UNDECIDED and its error, when who it is shared with may not be read (%s)',
+    async (mode, summary) => {
+      // Prepare: the old snapshot is due for deletion; the credentials may not read its restore attribute.
+      const local = await startSnapshotHarness(
+        snapshotScenario({
+          existing: [
+            ours('certctl-premaint-old', '-40d', { attributesDenied: true }),
+            ours('certctl-premaint-new', '-20d'),
+          ],
+        }),
+      );
+      let stdout = '';
+      try {
+        // Act
+        const code = await runCli(
+          ['prune', mode, '--endpoint-url', local.sim.endpoint],
+          {
+            stdout: (t) => (stdout += t),
+            stderr: () => undefined,
+            env: { BACKUP_GUARD_POLICY: POLICY, AWS_REGION: 'eu-west-1' },
+          },
+          { awsCredentials: simCredentials() },
+        );
+
+        // Assess
+        expect(code).toBe(2);
+        expect(stdout.split('\n')[0]).toContain(summary);
+        expect(stdout).toMatch(
+          /UNDECIDED 111111111111\/eu-west-1\/certctl-premaint-old \(certctl-prod-db\): who it is shared with was not read \(AccessDenied: /,
+        );
+        expect(local.rds.snapshots.snapshots().map((s) => s.id)).toContain('certctl-premaint-old');
+      } finally {
+        await local.close();
+      }
+    },
+  );
 });
 
 describe('snapshot command with an idempotency table', () => {

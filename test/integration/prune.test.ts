@@ -216,7 +216,7 @@ describe('prune of snapshots shared with another account', () => {
     tags: Record<string, string> = EXPIRED,
   ) => ({ id, target, region: 'eu-west-1', createdAt, tags, ...more });
 
-  it('keeps an expired snapshot shared with another account, a public one and one whose sharing it may not read, and deletes an unshared one as before', async () => {
+  it('keeps an expired snapshot shared with another account and a public one, leaves one whose sharing it may not read undecided, and deletes an unshared one as before', async () => {
     // Prepare: each target keeps a newer snapshot of ours; four expired older ones.
     const local = await startSnapshotHarness(
       snapshotScenario({
@@ -249,7 +249,7 @@ describe('prune of snapshots shared with another account', () => {
         'certctl-premaint-s-locked',
         'certctl-premaint-s-new',
       ]);
-      expect(result).toMatchObject({ deleted: 1, pending: 0, kept: 5 });
+      expect(result).toMatchObject({ deleted: 1, pending: 0, kept: 4, undecided: 1 });
       const byId = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e]));
       expect(byId['certctl-premaint-s-dr']).toMatchObject({
         decision: 'keep',
@@ -264,9 +264,12 @@ describe('prune of snapshots shared with another account', () => {
           'aws rds modify-db-cluster-snapshot-attribute --db-cluster-snapshot-identifier certctl-premaint-c-public --attribute-name restore --values-to-remove all --region eu-west-1',
       });
       expect(byId['certctl-premaint-c-public']?.reason).toContain('public');
-      expect(byId['certctl-premaint-s-locked']?.decision).toBe('keep');
+      expect(byId['certctl-premaint-s-locked']).toMatchObject({
+        decision: 'undecided',
+        error: { code: 'AccessDenied' },
+      });
       expect(byId['certctl-premaint-s-locked']?.reason).toContain('(AccessDenied: ');
-      expect(byId['certctl-premaint-s-locked']?.reason).toContain('not proven unshared: kept');
+      expect(byId['certctl-premaint-s-locked']?.reason).toContain('not proven unshared: not deleted');
       expect(byId['certctl-premaint-s-plain']).toMatchObject({ decision: 'delete', deleted: true });
     } finally {
       await local.close();

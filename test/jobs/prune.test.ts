@@ -795,6 +795,11 @@ describe('prune over RDS: a snapshot shared with another account, or public', ()
       'AccessDenied',
     ],
     [
+      'the read is throttled past its retries',
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+      'ThrottlingException',
+    ],
+    [
       'the answer has no attribute list',
       { DBSnapshotIdentifier: 'certctl-premaint-old' },
       'without <DBSnapshotAttributes>',
@@ -812,18 +817,80 @@ describe('prune over RDS: a snapshot shared with another account, or public', ()
       },
       'AttributeValues',
     ],
-  ])('keeps an expired snapshot not proven unshared when %s, and says so', async (_case, answer, says) => {
-    const { rds, remaining } = fakeRds(held(), [], false, { 'certctl-premaint-old': answer });
+  ])(
+    'leaves an expired snapshot undecided, not deleted and not counted kept, with its error, when %s',
+    async (_case, answer, says) => {
+      const { rds, remaining } = fakeRds(held(), [], false, { 'certctl-premaint-old': answer });
 
-    const result = await prune(rdsSnapshotBackend(rds));
+      const result = await prune(rdsSnapshotBackend(rds));
 
+      // Not deleted: not proven unshared.
+      expect(remaining()).toContain('certctl-premaint-old');
+      const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
+      // Not kept on purpose: a delete that was due and could not be done, which the run reports.
+      expect(old?.decision).toBe('undecided');
+      expect(old?.deleted).toBeUndefined();
+      expect(old?.reason).toContain('not proven unshared');
+      expect(`${old?.error?.code}: ${old?.error?.message}`).toContain(says);
+      expect(old?.error?.code).not.toBe('');
+      expect(result).toMatchObject({ deleted: 0, pending: 0, kept: 1, undecided: 1 });
+      const text = renderPrune(result);
+      expect(text.split('\n')[0]).toBe(
+        'Pruned: 0 deleted, 1 kept, 1 undecided (a read it needs failed: not proven safe to delete, not deleted)',
+      );
+      expect(text).toContain(
+        `  UNDECIDED ${ACCOUNT}/${REGION}/certctl-premaint-old (certctl-prod-db): who it is shared with was not read (`,
+      );
+    },
+  );
+
+  it('leaves one undecided in a dry run too, not counted as one that would be deleted or kept', async () => {
+    const { rds } = fakeRds(held(), [], false, {
+      'certctl-premaint-old': Object.assign(new Error('not authorized'), { name: 'AccessDenied' }),
+    });
+
+    const result = await prune(rdsSnapshotBackend(rds), false);
+
+    expect(result).toMatchObject({ applied: false, pending: 0, kept: 1, undecided: 1 });
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-old')).toMatchObject({
+      decision: 'undecided',
+      error: { code: 'AccessDenied' },
+    });
+    expect(renderPrune(result).split('\n')[0]).toBe(
+      'Dry run: 0 would be deleted, 1 kept, 1 undecided (a read it needs failed: not proven safe to delete) (run with --apply to delete)',
+    );
+  });
+
+  it('leaves a snapshot undecided, not a failed delete, when reading it again before its delete fails', async () => {
+    // Prepare: the listing answers; the read by id just before the delete is throttled past its retries.
+    const { rds, remaining } = fakeRds(held());
+    const send = rds.send.bind(rds) as (command: {
+      constructor: { name: string };
+      input: Record<string, unknown>;
+    }) => Promise<unknown>;
+    const throttled = Object.assign(rds, {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const byId = (command.input.Filters as { Values: string[] }[] | undefined)?.[0]?.Values;
+        if (
+          command.constructor.name === 'DescribeDBSnapshotsCommand' &&
+          byId?.includes('certctl-premaint-old')
+        )
+          throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+        return send(command);
+      },
+    });
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(throttled));
+
+    // Assess: no delete tried on what could not be read again.
     expect(remaining()).toContain('certctl-premaint-old');
     const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
-    expect(old?.decision).toBe('keep');
-    expect(old?.reason).toContain('not proven unshared');
-    expect(old?.reason).toContain(says);
-    expect(old?.error).toBeUndefined();
-    expect(result).toMatchObject({ deleted: 0, pending: 0 });
+    expect(old).toMatchObject({ decision: 'undecided', error: { code: 'Throttling' } });
+    expect(old?.reason).toContain(
+      'not read again before its delete, it or the newer snapshot its delete rests on (Throttling: Rate exceeded): not proven still due: not deleted',
+    );
+    expect(result).toMatchObject({ deleted: 0, pending: 0, undecided: 1 });
   });
 
   it('reports a snapshot deleted by someone else before its sharing was read as gone, not as a failed read', async () => {

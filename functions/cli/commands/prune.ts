@@ -26,7 +26,10 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
       },
     );
     io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderPrune(result));
-    if (result.problems.length > 0) return EXIT_CODES.incomplete;
+    // A delete due but not proven safe because a read failed (undecided) is a read that failed, as
+    // a region not read is: the run could not decide what it was asked to, dry run or not (exit 1
+    // says every read went through and a delete was refused).
+    if (result.problems.length > 0 || result.undecided > 0) return EXIT_CODES.incomplete;
     return result.applied && result.pending > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
   } finally {
     await context.clouds.close();
@@ -62,14 +65,15 @@ shared with (its restore attribute; in a dry run too; with --apply last, just be
 which RDS does not refuse for a shared snapshot): one shared with another account (which may
 copy or restore it, as a cross-account DR source) or public is kept, naming the accounts and the
 'aws rds modify-db-snapshot-attribute ... --values-to-remove' (modify-db-cluster-snapshot-attribute)
-command that unshares it; one whose sharing could not be read is kept as not proven unshared. Your
+command that unshares it; one whose sharing could not be read is not deleted (not proven unshared)
+and is "UNDECIDED" with its error (JSON: decision "undecided", counted in undecided), not kept. Your
 credentials need rds:DescribeDBSnapshotAttributes and rds:DescribeDBClusterSnapshotAttributes on
 the snapshots (snapshot:certctl-premaint-*, cluster-snapshot:certctl-premaint-*) besides the
 listings and deletes. A delete of a snapshot already gone is not a failure. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
 extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason;
 so is the newer snapshot of its database that lets it go: one deleted or changed since the listing
-does not (an older snapshot left the newest is kept).
+does not (an older snapshot left the newest is kept). One that could not be read again is UNDECIDED.
 A Cloud SQL delete starts an operation that can still fail: one not ended when Cloud SQL answered
 is listed as "requested" (delete requested, operation named, not yet confirmed), not as deleted;
 one already ended in error is FAILED. Cloud SQL runs one operation per instance at a time: before
@@ -80,8 +84,10 @@ snapshots kept on purpose), not failed. The next prune lists a backup that is st
 
 Exit codes:
   0  done (dry run: nothing deleted; a Cloud SQL delete requested or not attempted is not a failure)
-  1  a delete failed (listed with its error), every region and project read
-  2  a region or project could not be read (a failed delete is listed too), or the input was bad
+  1  a delete failed (listed with its error), every read went through
+  2  a read failed: a region or project could not be read, or a snapshot due for deletion is
+     UNDECIDED (who it is shared with, or what it is now, not read; in a dry run too); a failed
+     delete is listed too; or the input was bad
 
 Examples:
   npx backup-guard prune --policy policy.yaml
