@@ -37,11 +37,13 @@ export interface PruneEntry {
   /**
    * `keep` (kept on purpose), `delete`, `not-attempted`: a delete due but not tried because its
    * database was busy (Cloud SQL runs one operation per instance); not a failure, the next prune
-   * deletes it; or `undecided`: a delete due but not tried because a read it rests on failed (who
-   * the snapshot is shared with, or the snapshot read again before its delete), so it was not proven
-   * safe: not deleted, with `error`, and the run is incomplete (CLI exit code 2).
+   * deletes it; `gone`: a delete due of a snapshot found no longer there (deleted since the
+   * listing, not by this run: RDS DBSnapshotNotFound, Cloud SQL NOT_FOUND), neither kept nor deleted
+   * by this run, and not a failure; or `undecided`: a delete due but not tried because a read it
+   * rests on failed (who the snapshot is shared with, or the snapshot read again before its delete),
+   * so it was not proven safe: not deleted, with `error`, and the run is incomplete (CLI exit code 2).
    */
-  readonly decision: PruneDecision['action'] | 'not-attempted' | 'undecided';
+  readonly decision: PruneDecision['action'] | 'not-attempted' | 'gone' | 'undecided';
   readonly reason: string;
   /** Set when applying: whether the delete went through, or its error. */
   readonly deleted?: boolean;
@@ -67,6 +69,8 @@ export interface PruneResult {
   readonly deleted: number;
   /** Deletes due but not attempted, their database busy (decision `not-attempted`); not failures. */
   readonly notAttempted: number;
+  /** Deletes due of snapshots found no longer there, deleted since the listing (decision `gone`); not failures. */
+  readonly gone: number;
   /**
    * Deletes due but not attempted because a read they rest on failed (decision `undecided`, each
    * with its error): not kept on purpose, not deleted; the run did not do what it was asked.
@@ -238,7 +242,7 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
         // one whose expiry was extended or that was taken out of our hands since the listing
         // (which may be many deletes ago) is kept; so is one whose newer restore point is gone.
         // A re-read that fails proves none of that: the delete is not tried (undecided).
-        let changed: string | undefined;
+        let changed: string | typeof GONE | undefined;
         try {
           changed = await decidedAgain(scope, snapshots, decision, now(), keys);
         } catch (error) {
@@ -249,6 +253,10 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
               error,
             ),
           });
+          continue;
+        }
+        if (changed === GONE) {
+          entries.push({ ...base, ...foundGone });
           continue;
         }
         if (changed) {
@@ -275,11 +283,7 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
           // Deleted by someone else after it was read again (RDS DBSnapshotNotFound, Cloud SQL
           // NOT_FOUND): gone, as asked, not a failed delete. Any other refusal stays a failure.
           if (await goneAfterRefusal(scope, decision.snapshot)) {
-            entries.push({
-              ...base,
-              decision: 'keep',
-              reason: 'changed since the listing: no longer exists',
-            });
+            entries.push({ ...base, ...foundGone });
             continue;
           }
           // Refused while another operation runs on the database (Cloud SQL HTTP 409, ABORTED:
@@ -308,6 +312,7 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
     kept: entries.filter((entry) => entry.decision === 'keep').length,
     deleted: entries.filter((entry) => entry.deleted === true).length,
     notAttempted: entries.filter((entry) => entry.decision === 'not-attempted').length,
+    gone: entries.filter((entry) => entry.decision === 'gone').length,
     undecided: entries.filter((entry) => entry.decision === 'undecided').length,
     requested: entries.filter((entry) => entry.deleteOperation !== undefined).length,
     pending: entries.filter(
@@ -324,6 +329,19 @@ interface UnderWay {
   /** Still running after the whole wait: not waited for again in this run. */
   readonly outwaited?: boolean;
 }
+
+/**
+ * A snapshot prune would delete found no longer there (on its read by id, its sharing read or its
+ * delete): deleted since the listing, not by this run. Not kept (nothing is), not deleted by us,
+ * not failed: what was asked is done, by someone else.
+ */
+const foundGone = {
+  decision: 'gone',
+  reason: 'no longer exists: deleted since the listing, not by this prune',
+} as const satisfies Pick<PruneEntry, 'decision' | 'reason'>;
+
+/** What {@link decidedAgain} answers for a snapshot its read by id no longer finds (not a reason to keep it). */
+const GONE: unique symbol = Symbol('gone');
 
 /**
  * A delete due but not tried because a read it rests on failed: neither kept on purpose nor a failed
@@ -353,8 +371,7 @@ async function sharedHold(
     sharing = await scope.backend.sharing(snapshot, scope.region);
   } catch (error) {
     // Deleted by someone else since the listing (DBSnapshotNotFound): gone, as a refused delete is.
-    if (await goneAfterRefusal(scope, snapshot))
-      return { decision: 'keep', reason: 'changed since the listing: no longer exists' };
+    if (await goneAfterRefusal(scope, snapshot)) return foundGone;
     return undecided(
       `who it is shared with was not read (${errorCode(error)}: ${describeError(error)}): not proven unshared: not deleted`,
       error,
@@ -394,7 +411,7 @@ async function goneAfterRefusal(scope: SnapshotPlace, snapshot: BackendSnapshot)
  * still does: the snapshot is read again by its identifier and the listing decided again with it,
  * and so is the newer snapshot of its database that lets it go (its restore point), which may have
  * been deleted or changed since the listing: until the restore point a delete rests on is read as
- * still there, the decision is taken again.
+ * still there, the decision is taken again. {@link GONE} when the snapshot itself is no longer there.
  */
 async function decidedAgain(
   scope: SnapshotPlace,
@@ -402,9 +419,9 @@ async function decidedAgain(
   decision: PruneDecision,
   now: Date,
   keys: ReadonlyMap<string, KeyJudgement>,
-): Promise<string | undefined> {
+): Promise<string | typeof GONE | undefined> {
   const fresh = await readAgain(scope, decision.snapshot);
-  if (fresh === undefined) return 'no longer exists';
+  if (fresh === undefined) return GONE;
   let current = listed.map((snapshot) => (snapshot === decision.snapshot ? fresh : snapshot));
   const readNow = new Set<BackendSnapshot>([fresh]);
   const gone: string[] = [];
@@ -423,29 +440,19 @@ async function decidedAgain(
 }
 
 export function renderPrune(result: PruneResult): string {
+  const gone = result.gone
+    ? `, ${result.gone} already gone (deleted since the listing, not by this prune)`
+    : '';
   const undecided = result.undecided
     ? `, ${result.undecided} undecided (a read it needs failed: not proven safe to delete${result.applied ? ', not deleted' : ''})`
     : '';
   const lines = [
     result.applied
-      ? `Pruned: ${result.deleted} deleted, ${result.requested ? `${result.requested} delete requested (not yet confirmed), ` : ''}${result.kept} kept${result.notAttempted ? `, ${result.notAttempted} not attempted (their database was busy; the next prune deletes them)` : ''}${undecided}${result.pending ? `, ${result.pending} failed` : ''}`
-      : `Dry run: ${result.pending} would be deleted, ${result.kept} kept${undecided} (run with --apply to delete)`,
+      ? `Pruned: ${result.deleted} deleted, ${result.requested ? `${result.requested} delete requested (not yet confirmed), ` : ''}${result.kept} kept${gone}${result.notAttempted ? `, ${result.notAttempted} not attempted (their database was busy; the next prune deletes them)` : ''}${undecided}${result.pending ? `, ${result.pending} failed` : ''}`
+      : `Dry run: ${result.pending} would be deleted, ${result.kept} kept${gone}${undecided} (run with --apply to delete)`,
   ];
   for (const entry of result.entries) {
-    const verb =
-      entry.decision === 'keep'
-        ? 'keep  '
-        : entry.decision === 'not-attempted'
-          ? 'not attempted'
-          : entry.decision === 'undecided'
-            ? 'UNDECIDED'
-            : entry.deleted
-              ? 'deleted'
-              : entry.deleteOperation
-                ? 'requested'
-                : result.applied
-                  ? 'FAILED'
-                  : 'delete';
+    const verb = verbOf(entry, result.applied);
     // An undecided entry's reason names the read that failed, with its error.
     const says = entry.deleteOperation
       ? `delete requested (operation ${entry.deleteOperation}), not yet confirmed: ${entry.reason}`
@@ -457,4 +464,22 @@ export function renderPrune(result: PruneResult): string {
   for (const problem of result.problems) lines.push(`  not read: ${problem}`);
   // Snapshot ids, targets and API errors are the clouds' words: each line shown, never run.
   return `${lines.map(visibleLine).join('\n')}\n`;
+}
+
+/** The word a target line of {@link renderPrune} starts with: what became of the snapshot. */
+function verbOf(entry: PruneEntry, applied: boolean): string {
+  switch (entry.decision) {
+    case 'keep':
+      return 'keep  ';
+    case 'gone':
+      return 'gone  ';
+    case 'not-attempted':
+      return 'not attempted';
+    case 'undecided':
+      return 'UNDECIDED';
+    case 'delete':
+      if (entry.deleted) return 'deleted';
+      if (entry.deleteOperation) return 'requested';
+      return applied ? 'FAILED' : 'delete';
+  }
 }

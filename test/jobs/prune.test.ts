@@ -320,7 +320,56 @@ describe('prune over RDS: a snapshot deleted by someone else between its re-read
     expect(result.pending).toBe(0);
     const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
     expect(old?.error).toBeUndefined();
-    expect(old?.reason).toContain('no longer exists');
+    // Neither kept (nothing is) nor deleted by this run: gone, counted apart.
+    expect(old).toMatchObject({
+      decision: 'gone',
+      reason: 'no longer exists: deleted since the listing, not by this prune',
+    });
+    expect(old?.deleted).toBeUndefined();
+    expect(result).toMatchObject({ deleted: 0, kept: 1, gone: 1, undecided: 0 });
+    const text = renderPrune(result);
+    expect(text.split('\n')[0]).toBe(
+      'Pruned: 0 deleted, 1 kept, 1 already gone (deleted since the listing, not by this prune)',
+    );
+    expect(text).toContain(
+      `  gone   ${ACCOUNT}/${REGION}/certctl-premaint-old (certctl-prod-db): no longer exists: deleted since the listing, not by this prune`,
+    );
+  });
+
+  it('reports one found gone when it is read again before its delete as gone, and tries no delete', async () => {
+    // Prepare: someone deletes the old snapshot once prune has listed it, before its read by id.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-old', 40),
+      snapshot('certctl-premaint-new', 20),
+    ]);
+    const calls: string[] = [];
+    const send = rds.send.bind(rds) as (command: {
+      constructor: { name: string };
+      input: Record<string, unknown>;
+    }) => Promise<unknown>;
+    const racing = Object.assign(rds, {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        calls.push(command.constructor.name);
+        const byId = (command.input.Filters as { Values: string[] }[] | undefined)?.[0]?.Values;
+        if (
+          command.constructor.name === 'DescribeDBSnapshotsCommand' &&
+          byId?.includes('certctl-premaint-old')
+        )
+          await send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'certctl-premaint-old' }) as never);
+        return send(command);
+      },
+    });
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(racing));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-new']);
+    expect(calls.filter((name) => name === 'DeleteDBSnapshotCommand')).toEqual([]);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-old')).toMatchObject({
+      decision: 'gone',
+    });
+    expect(result).toMatchObject({ deleted: 0, kept: 1, gone: 1, pending: 0 });
   });
 
   it('still reports a delete RDS refused, with its error, while the snapshot is still there', async () => {
@@ -603,6 +652,40 @@ describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
       },
     });
     expect(result).toMatchObject({ deleted: 0, requested: 0, pending: 1 });
+  });
+
+  it('reports a backup run deleted by someone else before our delete (NOT_FOUND) as gone, not failed nor kept', async () => {
+    // Prepare: the old run is deleted by someone else just before our backupRuns.delete reaches it.
+    const runs = [expiredRun('1', '2026-09-01T00:00:00Z'), expiredRun('2', '2026-10-01T00:00:00Z')];
+    const notFound = () => Object.assign(new Error('The backup run does not exist.'), { code: 5 });
+    const api = {
+      list: async () => [{ items: runs }],
+      delete: async (request: { id: string }) => {
+        runs.splice(
+          runs.findIndex((r) => r.id === String(request.id)),
+          1,
+        );
+        throw notFound();
+      },
+      get: async (request: { id: string }) => {
+        const run = runs.find((r) => r.id === String(request.id));
+        if (!run) throw notFound();
+        return [run];
+      },
+    } as unknown as CloudSqlBackupsApi;
+
+    // Act
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloudSqlCloud(api)], now: () => NOW },
+    );
+
+    // Assess
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'gone',
+      reason: 'no longer exists: deleted since the listing, not by this prune',
+    });
+    expect(result).toMatchObject({ deleted: 0, kept: 1, gone: 1, pending: 0 });
   });
 
   it('reports a delete whose operation is DONE without error as deleted', async () => {
@@ -910,8 +993,33 @@ describe('prune over RDS: a snapshot shared with another account, or public', ()
 
     expect(remaining()).toEqual(['certctl-premaint-new']);
     const old = result.entries.find((e) => e.snapshotId === 'certctl-premaint-old');
-    expect(old).toMatchObject({ decision: 'keep', reason: 'changed since the listing: no longer exists' });
-    expect(result).toMatchObject({ deleted: 0, pending: 0 });
+    expect(old).toMatchObject({
+      decision: 'gone',
+      reason: 'no longer exists: deleted since the listing, not by this prune',
+    });
+    expect(old?.error).toBeUndefined();
+    expect(result).toMatchObject({ deleted: 0, pending: 0, kept: 1, gone: 1, undecided: 0 });
+  });
+
+  it('reports one found gone when its sharing is read in a dry run as gone, not kept nor to be deleted', async () => {
+    const { rds } = fakeRds(held(), [], false, {
+      'certctl-premaint-old': (snapshots) => {
+        snapshots.splice(
+          snapshots.findIndex((s) => s.DBSnapshotIdentifier === 'certctl-premaint-old'),
+          1,
+        );
+        throw Object.assign(new Error('DBSnapshot certctl-premaint-old not found.'), {
+          name: 'DBSnapshotNotFoundFault',
+        });
+      },
+    });
+
+    const result = await prune(rdsSnapshotBackend(rds), false);
+
+    expect(result).toMatchObject({ applied: false, pending: 0, kept: 1, gone: 1 });
+    expect(renderPrune(result).split('\n')[0]).toBe(
+      'Dry run: 0 would be deleted, 1 kept, 1 already gone (deleted since the listing, not by this prune) (run with --apply to delete)',
+    );
   });
 
   it('reads who it is shared with after reading it again, just before its delete: one shared meanwhile is kept', async () => {

@@ -69,7 +69,9 @@ command that unshares it; one whose sharing could not be read is not deleted (no
 and is "UNDECIDED" with its error (JSON: decision "undecided", counted in undecided), not kept. Your
 credentials need rds:DescribeDBSnapshotAttributes and rds:DescribeDBClusterSnapshotAttributes on
 the snapshots (snapshot:certctl-premaint-*, cluster-snapshot:certctl-premaint-*) besides the
-listings and deletes. A delete of a snapshot already gone is not a failure. With --apply each
+listings and deletes. A snapshot that would go but is found no longer there (deleted since the
+listing, not by this prune: on its sharing read, its read again or its delete) is "gone" (JSON:
+decision "gone", counted in gone), neither kept nor failed. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
 extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason;
 so is the newer snapshot of its database that lets it go: one deleted or changed since the listing
@@ -83,7 +85,8 @@ progress on stderr); a backup whose instance is still busy, or busy with another
 snapshots kept on purpose), not failed. The next prune lists a backup that is still there again.
 
 Exit codes:
-  0  done (dry run: nothing deleted; a Cloud SQL delete requested or not attempted is not a failure)
+  0  done (dry run: nothing deleted; a snapshot gone, a Cloud SQL delete requested or not
+     attempted is not a failure)
   1  a delete failed (listed with its error), every read went through
   2  a read failed: a region or project could not be read, or a snapshot due for deletion is
      UNDECIDED (who it is shared with, or what it is now, not read; in a dry run too); a failed
