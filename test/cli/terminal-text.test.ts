@@ -134,6 +134,16 @@ describe('terminal text', () => {
           decision: 'keep',
           reason: HOSTILE,
         },
+        // An undecided entry is shown with its reason, which carries the cloud's error message.
+        {
+          account: '111111111111',
+          region: 'eu-west-1',
+          snapshotId: 'certctl-premaint-x',
+          target: 'certctl-db',
+          decision: 'undecided',
+          reason: `who it is shared with was not read (AccessDenied: ${HOSTILE})`,
+          error: { code: 'AccessDenied', message: HOSTILE },
+        },
       ],
       problems: [HOSTILE],
     } as unknown as PruneResult);
@@ -154,6 +164,9 @@ describe('terminal text', () => {
       expectInert(text);
       expect(text).toContain(SHOWN);
     }
+    expect(prune).toContain(
+      `UNDECIDED 111111111111/eu-west-1/certctl-premaint-x (certctl-db): who it is shared with was not read (AccessDenied: ${SHOWN})`,
+    );
   });
 
   it('prints an error naming a hostile argument without its escape sequence', async () => {
