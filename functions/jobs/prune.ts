@@ -59,6 +59,7 @@ export interface PruneEntry {
   readonly sharedWith?: readonly string[];
   /** With `sharedWith`: the command that unshares it, after which a prune may delete it. */
   readonly unshare?: string;
+  /** A failed delete's error, or an `undecided` entry's: the read that failed. */
   readonly error?: { readonly code: string; readonly message: string };
 }
 
