@@ -140,8 +140,8 @@ export function fitParts(parts: readonly ReplyPart[], limit: number, seeAll: str
       (part, index) => part.entries === 0 && (!part.continues || ownEntry === -1 || index < ownEntry),
     ).length;
     const notShown = [
-      ...(entries > 0 ? [`${entries} more entries`] : []),
-      ...(lines > 0 ? [`${lines} more lines`] : []),
+      ...(entries > 0 ? [`${entries} more ${entries === 1 ? 'entry' : 'entries'}`] : []),
+      ...(lines > 0 ? [`${lines} more ${lines === 1 ? 'line' : 'lines'}`] : []),
     ];
     return `_… ${[...(cut > 0 ? [`${cut} cut short`] : []), ...(notShown.length > 0 ? [`${notShown.join(' and ')} not shown`] : [])].join(', ')}; ${seeAll}_`;
   };
