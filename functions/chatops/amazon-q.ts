@@ -14,7 +14,7 @@ import { inputIssues } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
 import { type ChatCommand, MAX_COMMAND_TEXT, parseChatCommand } from './grammar.ts';
-import { fitLines, replyLines, type SlackMessage } from './replies.ts';
+import { fitReply, type SlackMessage } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
@@ -78,9 +78,13 @@ function safeJson(text: string): unknown {
 
 /**
  * A reply as an Amazon Q Developer custom notification, the event format a channel renders from the
- * SNS topic it subscribes to: `version` 1.0, `source` custom, `content.textType` client-markdown
- * (the chat platform's own markdown), and `metadata.threadId` so the progress and the answer of one
- * request share a thread (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html).
+ * SNS topic it subscribes to: `version` 1.0, `source` custom, `content.textType` client-markdown,
+ * and `metadata.threadId` so the progress and the answer of one request share a thread
+ * (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html, "Event schema" and
+ * "Parameter details"). With client-markdown, Amazon Q "renders notifications in the target chat
+ * platform's markdown", Slack's markdown style in Slack; the schema has no field like Block Kit's
+ * `verbatim`, so Slack parses the text, and every value in it is escaped for that (replies.ts
+ * `escapeMrkdwn`: the same escaping as the Slack answers, which these notifications repeat).
  */
 export interface AmazonQNotification {
   readonly version: '1.0';
@@ -94,17 +98,21 @@ export interface AmazonQNotification {
   readonly metadata: { readonly threadId: string; readonly summary: string };
 }
 
-/** The longest description sent: Slack's section text limit, the platform the channel renders for. */
+/**
+ * The longest description sent. The custom-notification schema documents no length for `title` or
+ * `description` (custom-notifs.html, "Parameter details"); the one documented bound is SNS's, a
+ * message of at most 256 KB (262,144 bytes: the SNS API reference, Publish, `Message`), which a
+ * description of this length is far inside. So the cap stays Slack's section text limit (3,000
+ * characters, https://api.slack.com/reference/block-kit/blocks), the platform the channel renders
+ * for. The title is the answer's one-line summary, short by construction (a ticket is at most 64
+ * characters, grammar.ts), and not cut.
+ */
 const MAX_DESCRIPTION = 3000;
 
 export function amazonQNotification(reply: SlackMessage, threadId: string, id: string): AmazonQNotification {
-  // Line by line, as a section's lines are (fitLines): one long line cannot crowd out the verdict's
-  // reasons after it.
-  const description = fitLines(
-    replyLines(reply),
-    MAX_DESCRIPTION,
-    'run `backup-guard` from a terminal for all of it',
-  );
+  // Part by part (fitReply): one long line cannot crowd out the verdict's reasons after it, and
+  // what is left out is counted as databases (entries), with what Slack's block limit left out.
+  const description = fitReply(reply, MAX_DESCRIPTION, 'run `backup-guard` from a terminal for all of it');
   return {
     version: '1.0',
     source: 'custom',

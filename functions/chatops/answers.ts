@@ -16,6 +16,7 @@ import type {
 import {
   context,
   escapeMrkdwn,
+  escapeWording,
   fitLines,
   listSection,
   message,
@@ -55,8 +56,9 @@ const VERDICT_TEXT: Readonly<Record<ChatVerdict, string>> = {
   UNKNOWN: 'COULD NOT EVALUATE',
 };
 
+/** A value as inline code (escapeMrkdwn leaves no backtick in it to end the span early). */
 function code(text: string): string {
-  return `\`${escapeMrkdwn(text).replaceAll('`', "'")}\``;
+  return `\`${escapeMrkdwn(text)}\``;
 }
 
 /** What a snapshot answer's problems mean for its verdict. */
@@ -127,12 +129,16 @@ export function snapshotAnswer(
       `${result.firstRun ? 'Requested' : 'Asked again'} by ${escapeMrkdwn(request.requestedBy)}. Run \`readiness\` for the full go/no-go (PITR, key material, dumps and these snapshots).`,
     ),
   );
-  return message(`Snapshots for ${request.ticket}: ${VERDICT_TEXT[verdict]}`, blocks, 'in_channel');
+  return message(
+    `Snapshots for ${escapeMrkdwn(request.ticket)}: ${VERDICT_TEXT[verdict]}`,
+    blocks,
+    'in_channel',
+  );
 }
 
 /** The answer to a repeat of a request whose first delivery is still taking the snapshots. */
 export function snapshotInProgressAnswer(ticket: string): SlackMessage {
-  return message(`Snapshots for ${ticket} are already being taken`, [
+  return message(`Snapshots for ${escapeMrkdwn(ticket)} are already being taken`, [
     section(
       `:hourglass_flowing_sand: The snapshots for *${escapeMrkdwn(ticket)}* are already being taken by the same request made earlier; no second snapshot is started. The result will be posted where it was first asked; \`status\` shows the snapshots meanwhile.`,
     ),
@@ -173,7 +179,7 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
           [
             '_Not part of this verdict:_',
             ...outside.map(
-              (gate) => `• ${code(gate.gate)} ${escapeMrkdwn(gate.coverage)}: ${escapeMrkdwn(gate.detail)}`,
+              (gate) => `• ${code(gate.gate)} ${escapeWording(gate.coverage)}: ${escapeWording(gate.detail)}`,
             ),
           ],
           SLACK_LIMITS.sectionText,
@@ -188,16 +194,16 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
     const open = target.gates.filter((gate) => gate.status !== 'GO');
     const lines = open.map(
       (gate) =>
-        `• ${VERDICT_TEXT[gate.status]} ${code(gate.gate)}: ${escapeMrkdwn(gate.evidence)}${gate.action ? `\n   _do:_ ${escapeMrkdwn(gate.action)}` : ''}`,
+        `• ${VERDICT_TEXT[gate.status]} ${code(gate.gate)}: ${escapeWording(gate.evidence)}${gate.action ? `\n   _do:_ ${escapeWording(gate.action)}` : ''}`,
     );
     // A green gate is not listed, but what it accepted is: a GO may rest on a policy exception, or
     // on a finding that passed with a WARNING.
     for (const gate of target.gates) {
       for (const risk of gate.acceptedRisk ?? []) {
-        lines.push(`• accepted risk ${code(gate.gate)}: ${escapeMrkdwn(risk)}`);
+        lines.push(`• accepted risk ${code(gate.gate)}: ${escapeWording(risk)}`);
       }
       for (const warning of gate.warnings ?? []) {
-        lines.push(`• warning ${code(gate.gate)}: ${escapeMrkdwn(warning)}`);
+        lines.push(`• warning ${code(gate.gate)}: ${escapeWording(warning)}`);
       }
     }
     const green = target.gates.length - open.length;
@@ -224,7 +230,7 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
     ...sectionsOf(
       undefined,
       '\n',
-      readiness.notEvaluated.map((note) => `:white_circle: ${escapeMrkdwn(note)}`),
+      readiness.notEvaluated.map((note) => `:white_circle: ${escapeWording(note)}`),
     ),
   );
   blocks.push(...withStatus('GO'));
@@ -234,7 +240,7 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
 
 /** A status snapshot's time; one estimated ({@link ChatStatus} `dated`) is said as such, as readiness says it. */
 function snapshotDate(createdAt: string, dated: string | undefined): string {
-  return dated ? `about ${escapeMrkdwn(createdAt)} (${escapeMrkdwn(dated)})` : escapeMrkdwn(createdAt);
+  return dated ? `about ${escapeMrkdwn(createdAt)} (${escapeWording(dated)})` : escapeMrkdwn(createdAt);
 }
 
 /**
@@ -245,7 +251,7 @@ function snapshotDate(createdAt: string, dated: string | undefined): string {
 export function statusAnswer(status: ChatStatus): SlackMessage {
   const audit =
     'unavailable' in status.lastAudit
-      ? `*Last published audit:* not available: ${escapeMrkdwn(status.lastAudit.unavailable)}`
+      ? `*Last published audit:* not available: ${escapeWording(status.lastAudit.unavailable)}`
       : `*Last published audit* (${escapeMrkdwn(status.lastAudit.at)}, ${escapeMrkdwn(status.lastAudit.source)}): ${Object.entries(
           status.lastAudit.counts,
         )
@@ -287,7 +293,7 @@ export function statusAnswer(status: ChatStatus): SlackMessage {
           '\n',
           onBackupPlan.map(
             (entry) =>
-              `• *${escapeMrkdwn(entry.target)}* (${escapeMrkdwn(entry.location)}): ${escapeMrkdwn(entry.evidence)}. ${escapeMrkdwn(entry.action)}`,
+              `• *${escapeMrkdwn(entry.target)}* (${escapeMrkdwn(entry.location)}): ${escapeWording(entry.evidence)}. ${escapeWording(entry.action)}`,
           ),
         )
       : []),
@@ -306,19 +312,23 @@ function sectionsOf(heading: string | undefined, separator: string, items: reado
   const limit = SLACK_LIMITS.sectionText;
   const blocks: SlackBlock[] = [];
   let current = heading ?? '';
-  let entries = 0;
+  let listed: string[] = [];
+  const push = () =>
+    blocks.push(
+      listSection(current, { ...(blocks.length === 0 && heading ? { heading } : {}), items: listed }),
+    );
   for (const item of items) {
     const joint = current === '' ? '' : current === heading ? (separator === '\n' ? '\n' : ' ') : separator;
     if (current.length + joint.length + item.length > limit && current !== '' && current !== heading) {
-      blocks.push(listSection(current, entries));
+      push();
       current = item;
-      entries = 1;
+      listed = [item];
     } else {
       current = `${current}${joint}${item}`;
-      entries += 1;
+      listed.push(item);
     }
   }
-  if (current !== '') blocks.push(listSection(current, entries));
+  if (current !== '') push();
   return blocks;
 }
 
@@ -335,7 +345,7 @@ function problemSections(problems: readonly string[]): SlackBlock[] {
 export function failureAnswer(what: string): SlackMessage {
   return message(`${what} failed`, [
     section(
-      `:x: ${escapeMrkdwn(what)} failed on our side; the details are in the backup-guard logs. Nothing was retried automatically.`,
+      `:x: ${escapeWording(what)} failed on our side; the details are in the backup-guard logs. Nothing was retried automatically.`,
     ),
   ]);
 }

@@ -160,7 +160,7 @@ function parse(text: string): ChatCommand {
  */
 function typed(word: string): string {
   const shown = showInvisible(word);
-  return `\`${escapeMrkdwn(shown).replaceAll('`', "'")}\``;
+  return `\`${escapeMrkdwn(shown)}\``;
 }
 
 function isCommand(name: string): name is ChatCommandName {

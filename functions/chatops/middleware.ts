@@ -23,7 +23,7 @@ import type { StructuredLogger } from '../core/logging.ts';
 import { authorizeSlackCommand, authorizeSlackPlace } from './authorize.ts';
 import { ChatError, NotAuthorizedError, publicMessage, SignatureError } from './errors.ts';
 import { CHAT_COMMANDS, type ChatCommand, type ChatCommandName, parseChatCommand } from './grammar.ts';
-import { message, type SlackMessage, section } from './replies.ts';
+import { escapeMrkdwn, message, type SlackMessage, section } from './replies.ts';
 import { verifySlackRequest } from './signature.ts';
 import {
   type HttpEvent,
@@ -163,14 +163,30 @@ export interface SlackAcknowledgementOptions {
 /** The commands the action function runs; `help` is answered by the endpoint itself. */
 export const ASYNC_COMMANDS: ReadonlySet<ChatCommand['name']> = new Set(['snapshot', 'readiness', 'status']);
 
+/**
+ * The most characters of database names an acknowledgement repeats. A command may name 50 databases
+ * of up to 255 characters (grammar.ts), more than a Slack section holds (3,000 characters), and
+ * the answer may not show each of them either: past this an acknowledgement counts the databases
+ * and names none, so it never promises a database the answer then leaves out (the answer counts
+ * those it leaves out: replies.ts fitReply), and is never cut mid-name or before it says where the
+ * answer will come.
+ */
+const ACK_NAMES = 200;
+
+/** The databases a command names, as an acknowledgement repeats them (escaped: they are mrkdwn). */
+function namedTargets(targets: readonly string[]): string {
+  const names = targets.join(', ');
+  return names.length <= ACK_NAMES ? escapeMrkdwn(names) : `the ${targets.length} databases named`;
+}
+
 /** The acknowledgement of accepted work: what is being done, and where the answer will come. */
 export function acknowledgementText(work: Pick<ChatWork, 'command'>): string {
   const command = work.command;
   switch (command.name) {
     case 'snapshot':
-      return `Taking pre-maintenance snapshots${command.targets.length > 0 ? ` of ${command.targets.join(', ')}` : ' of every database of the policy'} for ${command.ticket}`;
+      return `Taking pre-maintenance snapshots of ${command.targets.length > 0 ? namedTargets(command.targets) : 'every database of the policy'} for ${escapeMrkdwn(command.ticket)}`;
     case 'readiness':
-      return `Checking readiness${command.targets.length > 0 ? ` of ${command.targets.join(', ')}` : ''}`;
+      return `Checking readiness${command.targets.length > 0 ? ` of ${namedTargets(command.targets)}` : ''}`;
     default:
       return 'Reading the last published audit and the last pre-maintenance snapshots';
   }

@@ -61,12 +61,28 @@ export function section(text: string): SlackBlock {
 /** The least of a line {@link fitLines} cuts one to: its status, its gate or database, and a start. */
 const LEAST_CUT_LINE = 200;
 
-/** `text` cut to `length` characters, the last an ellipsis, never splitting a character in two. */
+/**
+ * What {@link escapeMrkdwn} writes for one character: an entity, a control character shown as
+ * `\x0a`, or a neutralised mention (`@` and a zero-width space). Cut in two, `&am…` or `\x…` would
+ * show neither the character nor the escape.
+ */
+const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|@\u200b/g;
+
+/**
+ * `text` cut to `length` characters, the last an ellipsis, never splitting a character (a surrogate
+ * pair) or an escape ({@link ESCAPE}) in two.
+ */
 function cutText(text: string, length: number): string {
   if (text.length <= length) return text;
-  const end = Math.max(0, length - 1);
+  let end = Math.max(0, length - 1);
   const high = text.charCodeAt(end - 1);
-  return `${text.slice(0, high >= 0xd800 && high <= 0xdbff ? end - 1 : end)}…`;
+  if (high >= 0xd800 && high <= 0xdbff) end -= 1;
+  // An escape is at most 5 characters: only one starting just before the cut can straddle it.
+  for (const written of text.slice(Math.max(0, end - 5), end + 5).matchAll(ESCAPE)) {
+    const start = Math.max(0, end - 5) + written.index;
+    if (start < end && start + written[0].length > end) end = start;
+  }
+  return `${text.slice(0, end)}…`;
 }
 
 /** The largest length such that `lines`, each cut to it, fit in `budget` (Infinity when all fit whole). */
@@ -82,6 +98,17 @@ function shareOf(lines: readonly string[], budget: number): number {
 }
 
 /**
+ * One line of an answer as text ({@link replyParts}): a line of its own, or a line of an entry of a
+ * listing (a database, a snapshot, a problem), its first line counting the entry (`entries` 1) and
+ * its other lines marked `continues`, so a cut counts a database left out as one, not as its lines.
+ */
+export interface ReplyPart {
+  readonly text: string;
+  readonly entries: number;
+  readonly continues?: boolean;
+}
+
+/**
  * Lines joined within `limit` characters, none silently lost: when they do not fit, the first (a
  * heading) stays whole and the longest of the others are cut to an equal share, each still showing
  * its start (answers put a status and a name first, and what keeps a verdict from GO before the
@@ -90,20 +117,48 @@ function shareOf(lines: readonly string[], budget: number): number {
  * left out, and `seeAll` where all of it is.
  */
 export function fitLines(lines: readonly string[], limit: number, seeAll: string): string {
-  const all = lines.join('\n');
-  if (all.length <= limit) return all;
-  const [head = '', ...rest] = lines;
-  const noteOf = (cut: number, left: number) =>
-    `_… ${[...(cut > 0 ? [`${cut} cut short`] : []), ...(left > 0 ? [`${left} more lines not shown`] : [])].join(', ')}; ${seeAll}_`;
-  const longestNote = noteOf(rest.length + 1, rest.length).length;
-  const first = cutText(head, Math.max(LEAST_CUT_LINE, Math.floor((limit - longestNote) / 2)));
-  // Each kept line takes a newline before it, and the note one more.
+  return fitParts(
+    lines.map((text) => ({ text, entries: 0 })),
+    limit,
+    seeAll,
+  );
+}
+
+/**
+ * {@link fitLines} over the parts of an answer: a part left out is counted as what it is (an entry,
+ * or its lines), and `leftBefore` entries an earlier cut left out (Slack's block limit, {@link
+ * message}) are counted with them, so the count says how many databases are not shown, not how many
+ * lines.
+ */
+export function fitParts(parts: readonly ReplyPart[], limit: number, seeAll: string, leftBefore = 0): string {
+  const noteOf = (cut: number, left: readonly ReplyPart[]) => {
+    const entries = leftBefore + left.reduce((sum, part) => sum + part.entries, 0);
+    // Lines of their own, and the last lines of an entry whose first line is shown; the other lines
+    // of an entry left out are in its count.
+    const ownEntry = left.findIndex((part) => !part.continues);
+    const lines = left.filter(
+      (part, index) => part.entries === 0 && (!part.continues || ownEntry === -1 || index < ownEntry),
+    ).length;
+    const notShown = [
+      ...(entries > 0 ? [`${entries} more ${entries === 1 ? 'entry' : 'entries'}`] : []),
+      ...(lines > 0 ? [`${lines} more ${lines === 1 ? 'line' : 'lines'}`] : []),
+    ];
+    return `_… ${[...(cut > 0 ? [`${cut} cut short`] : []), ...(notShown.length > 0 ? [`${notShown.join(' and ')} not shown`] : [])].join(', ')}; ${seeAll}_`;
+  };
+  const all = parts.map((part) => part.text).join('\n');
+  if (leftBefore === 0 && all.length <= limit) return all;
+  if (leftBefore > 0 && all.length + 1 + noteOf(0, []).length <= limit) return `${all}\n${noteOf(0, [])}`;
+  const [head = { text: '', entries: 0 }, ...rest] = parts;
+  const longestNote = noteOf(rest.length + 1, rest).length;
+  const first = cutText(head.text, Math.max(LEAST_CUT_LINE, Math.floor((limit - longestNote) / 2)));
+  // Each kept part takes a newline before it, and the note one more.
   const budgetFor = (kept: readonly string[]) => limit - first.length - longestNote - (kept.length + 1);
-  // The most lines from the first whose share is still LEAST_CUT_LINE (a share only shrinks as
-  // lines are added, so a binary search finds it).
+  const texts = rest.map((part) => part.text);
+  // The most parts from the first whose share is still LEAST_CUT_LINE (a share only shrinks as
+  // parts are added, so a binary search finds it).
   const fits = (count: number) => {
-    const lines = rest.slice(0, count);
-    return shareOf(lines, budgetFor(lines)) >= LEAST_CUT_LINE;
+    const kept = texts.slice(0, count);
+    return shareOf(kept, budgetFor(kept)) >= LEAST_CUT_LINE;
   };
   let [low, high] = [0, rest.length];
   while (low < high) {
@@ -111,12 +166,10 @@ export function fitLines(lines: readonly string[], limit: number, seeAll: string
     if (fits(middle)) low = middle;
     else high = middle - 1;
   }
-  const kept = rest.slice(0, low);
+  const kept = texts.slice(0, low);
   const share = shareOf(kept, budgetFor(kept));
-  const cut = kept.filter((line) => line.length > share).length + (first === head ? 0 : 1);
-  return [first, ...kept.map((line) => cutText(line, share)), noteOf(cut, rest.length - kept.length)].join(
-    '\n',
-  );
+  const cut = kept.filter((text) => text.length > share).length + (first === head.text ? 0 : 1);
+  return [first, ...kept.map((text) => cutText(text, share)), noteOf(cut, rest.slice(low))].join('\n');
 }
 
 /** A context block (small grey text). */
@@ -129,13 +182,26 @@ export function context(...texts: string[]): SlackBlock {
   };
 }
 
-/** How many entries a section lists ({@link listSection}); any other block is one. */
-const ENTRIES = new WeakMap<SlackBlock, number>();
+/** What a listing section holds ({@link listSection}): its heading, if any, and its entries as shown. */
+interface Listing {
+  readonly heading?: string;
+  readonly items: readonly string[];
+}
 
-/** A section listing `entries` entries (databases, snapshots), so a cut can say how many it left out. */
-export function listSection(text: string, entries: number): SlackBlock {
+/** The listing of each listing section; any other block counts as one entry. */
+const LISTINGS = new WeakMap<SlackBlock, Listing>();
+
+/** The entries a message's last block says it left out ({@link message}), by that block. */
+const LEFT_OUT = new WeakMap<SlackBlock, number>();
+
+/**
+ * A section listing entries (databases, snapshots, problems) under an optional heading, `text` being
+ * them as shown: a cut can then say how many entries it left out, and a notification
+ * ({@link replyParts}) keep whole entries.
+ */
+export function listSection(text: string, listing: Listing): SlackBlock {
   const block = section(text);
-  ENTRIES.set(block, entries);
+  LISTINGS.set(block, listing);
   return block;
 }
 
@@ -149,14 +215,14 @@ export function message(
   responseType?: SlackMessage['response_type'],
 ): SlackMessage {
   const limit = SLACK_LIMITS.blocks;
-  const left = blocks.slice(limit - 1).reduce((sum, block) => sum + (ENTRIES.get(block) ?? 1), 0);
-  const kept =
-    blocks.length <= limit
-      ? blocks
-      : [
-          ...blocks.slice(0, limit - 1),
-          context(`… ${left} more entries not shown; run \`backup-guard\` from a terminal for all of them.`),
-        ];
+  const left = blocks
+    .slice(limit - 1)
+    .reduce((sum, block) => sum + (LISTINGS.get(block)?.items.length ?? 1), 0);
+  const note = context(
+    `… ${left} more entries not shown; run \`backup-guard\` from a terminal for all of them.`,
+  );
+  LEFT_OUT.set(note, left);
+  const kept = blocks.length <= limit ? blocks : [...blocks.slice(0, limit - 1), note];
   return { text, blocks: kept, ...(responseType ? { response_type: responseType } : {}) };
 }
 
@@ -164,10 +230,34 @@ export function message(
  * Escape a value for mrkdwn (`&`, `<`, `>`), so a database name cannot inject links or mentions, and
  * show its control characters as `\x0a`, as the CLI does (publish/terminal.ts `visibleLine`): every
  * value is a field within a line of the answer, and a line feed in it would start a line of its own,
- * which could forge one of the answer's (a database shown GO in a NO-GO answer).
+ * which could forge one of the answer's (a database shown GO in a NO-GO answer). A backtick shows as
+ * `'`: it would open or close a code span around the answer's own markup.
+ *
+ * The same text reaches chat as an Amazon Q Developer custom notification, which Slack renders
+ * without `verbatim` (amazon-q.ts), so what Slack parses then is neutralised too, not only what
+ * `verbatim` stops ({@link escapeWording}).
  */
 export function escapeMrkdwn(text: string): string {
-  return visibleLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return escapeWording(text).replaceAll('`', "'");
+}
+
+/**
+ * {@link escapeMrkdwn} for the product's own wording that quotes values (a finding's evidence, a
+ * gate's action): its backticks are its code spans and stay; a backtick from a quoted value can
+ * only start or end a span early, which changes how the line looks, never whom it mentions or where
+ * it links. Everything else is escaped: `&`, `<`, `>` and control characters as there; a plain
+ * `@channel`, `@here` or `@everyone` gets a zero-width space after its `@` (it reads the same and
+ * mentions no one when Slack parses text without `verbatim`); and a Markdown link or image
+ * (`[text](url)`, which Microsoft Teams renders) one between `]` and `(`. `*`, `_` and `~` stay:
+ * they only format, and names hold them (certctl_prod_db).
+ */
+export function escapeWording(text: string): string {
+  return visibleLine(text)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replace(/@(?=(?:channel|here|everyone)\b)/giu, '@\u200b')
+    .replaceAll('](', ']\u200b(');
 }
 
 export interface ResponsePosterOptions {
@@ -206,8 +296,49 @@ export function replyLines(reply: SlackMessage): string[] {
 }
 
 /**
+ * A reply's text as parts ({@link ReplyPart}), line by line: a listing section's heading and its
+ * entries (a readiness database with its gates is one entry of several lines), any other section's lines,
+ * its context elements (in italics); and the entries its last block says the block limit left out
+ * ({@link message}), as a count rather than a line, so a cut can add them to its own.
+ */
+export function replyParts(reply: SlackMessage): { readonly parts: ReplyPart[]; readonly leftOut: number } {
+  let leftOut = 0;
+  const parts = (reply.blocks ?? []).flatMap((block): ReplyPart[] => {
+    const left = LEFT_OUT.get(block);
+    if (left !== undefined) {
+      leftOut += left;
+      return [];
+    }
+    const listing = LISTINGS.get(block);
+    if (listing) {
+      return [
+        ...(listing.heading ?? '').split('\n').flatMap((text) => (text ? [{ text, entries: 0 }] : [])),
+        ...listing.items.flatMap((item) =>
+          item
+            .split('\n')
+            .map((text, index) =>
+              index === 0 ? { text, entries: 1 } : { text, entries: 0, continues: true },
+            ),
+        ),
+      ];
+    }
+    if (block.type === 'section') return block.text.text.split('\n').map((text) => ({ text, entries: 0 }));
+    if (block.type === 'context')
+      return block.elements.map((element) => ({ text: `_${element.text}_`, entries: 0 }));
+    return [];
+  });
+  return { parts: parts.length > 0 ? parts : [{ text: reply.text, entries: 0 }], leftOut };
+}
+
+/** A reply as text within `limit` characters ({@link fitParts} over {@link replyParts}). */
+export function fitReply(reply: SlackMessage, limit: number, seeAll: string): string {
+  const { parts, leftOut } = replyParts(reply);
+  return fitParts(parts, limit, seeAll, leftOut);
+}
+
+/**
  * A reply Slack refused as laid out (HTTP 400: `invalid_blocks`, or a limit it does not document),
- * as one section of its lines ({@link fitLines}: the verdict and what keeps it from GO come first),
+ * as one section of its parts ({@link fitReply}: the verdict and what keeps it from GO come first),
  * so the answer still arrives.
  */
 export function textReply(reply: SlackMessage): SlackMessage {
@@ -215,13 +346,7 @@ export function textReply(reply: SlackMessage): SlackMessage {
   return message(
     reply.text,
     [
-      section(
-        fitLines(
-          replyLines(reply),
-          SLACK_LIMITS.sectionText,
-          'run `backup-guard` from a terminal for all of it',
-        ),
-      ),
+      section(fitReply(reply, SLACK_LIMITS.sectionText, 'run `backup-guard` from a terminal for all of it')),
       note,
     ],
     reply.response_type,

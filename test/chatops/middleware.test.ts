@@ -113,6 +113,25 @@ describe('the Slack middleware chain', () => {
     expect(order).toEqual(['dispatch']);
   });
 
+  it('acknowledges a snapshot of 50 long-named databases whole, counting them, with where the answer will come', async () => {
+    // Prepare: the most databases a command names; their names alone are longer than a section.
+    const names = Array.from(
+      { length: 50 },
+      (_, index) => `certctl-tenant-${String(index).padStart(2, '0')}-${'x'.repeat(50)}`,
+    );
+    const { handler } = harness();
+
+    // Act
+    const response = await handler(signed(form(`snapshot ${names.join(' ')} reason=rotation ticket=CHG-8`)));
+
+    // Assess: not cut mid-name behind a bare "…", and the closing promise still there.
+    const shown = JSON.stringify(JSON.parse(response.body).blocks);
+    expect(shown).toContain(
+      'Taking pre-maintenance snapshots of the 50 databases named for CHG-8. I will post progress and the result here.',
+    );
+    expect(shown).not.toContain('…');
+  });
+
   it.each([
     'https://attacker.example/commands/T0CERTCTL/1/abc',
     'https://hooks.slack.com.attacker.example/commands/T0CERTCTL/1/abc',

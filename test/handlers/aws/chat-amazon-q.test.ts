@@ -130,6 +130,87 @@ describe('the Amazon Q Developer custom action', () => {
     expect(notification.content.description).toContain('Requested by amazon-q:claimed:alice');
   });
 
+  /** chat-amazon-q's dependencies handing work to chat-action (queued, as Lambda does), publishing to SNS. */
+  function handingOff(actions: ReturnType<typeof fakeActions>) {
+    const pending: Promise<unknown>[] = [];
+    const action = observability('chat-action');
+    return {
+      pending,
+      deps: {
+        dispatch: async (work: ChatWork) => {
+          const payload = JSON.stringify(work);
+          pending.push(
+            new Promise((queued) => setImmediate(queued)).then(() =>
+              chatAction(JSON.parse(payload), {
+                actions,
+                ...action,
+                notifications: { client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC },
+              }),
+            ),
+          );
+        },
+        ...observability('chat-amazon-q'),
+      },
+    };
+  }
+
+  const publishedNotifications = () =>
+    sns.commandCalls(PublishCommand).map((call) => JSON.parse(call.args[0].input.Message ?? '{}'));
+
+  it('counts the databases in its acknowledgement, naming none the cut answer may leave out, when a command names more than it repeats', async () => {
+    // Prepare: 50 databases (the most a command names) with long names; each answer line is longer
+    // than a notification holds 50 of.
+    const names = Array.from(
+      { length: 50 },
+      (_, index) => `certctl-tenant-${String(index).padStart(2, '0')}-${'x'.repeat(50)}`,
+    );
+    const { deps, pending } = handingOff(fakeActions());
+
+    // Act
+    const ack = await amazonQCommand(
+      { command: `snapshot ${names.join(' ')} reason=rotation ticket=CHG-8` },
+      'req-50',
+      deps,
+    );
+    await Promise.all(pending);
+    const answer = publishedNotifications().at(-1);
+    const description: string = answer?.content.description ?? '';
+
+    // Assess: the acknowledgement counts the 50 and promises none by name; the answer shows what
+    // fits and counts the rest, so both account for the same 50.
+    const shown = names.filter((name) => description.includes(`*${name}*`));
+    expect(ack).toEqual({
+      ok: true,
+      message:
+        'Taking pre-maintenance snapshots of the 50 databases named for CHG-8. The progress and the result will be posted to this channel.',
+    });
+    expect(shown.length).toBeGreaterThan(0);
+    expect(description).toMatch(
+      new RegExp(`, ${names.length - shown.length} more entries( and 1 more line)? not shown`),
+    );
+  });
+
+  it('keeps a canary secret of a failing run out of every notification', async () => {
+    // Prepare: the readiness run fails with an error quoting a secret value (an SDK error echoing a
+    // request, a driver error quoting a connection string).
+    const CANARY = 'CANARY-amazon-q-failing-run-3c1e';
+    const actions = fakeActions();
+    actions.throwOn('readiness', new Error(`connect failed: postgres://guard:${CANARY}@db:5432/certctl`));
+    const { deps, pending } = handingOff(actions);
+
+    // Act
+    const ack = await amazonQCommand({ command: 'readiness' }, 'req-canary', deps);
+    await Promise.all(pending);
+
+    // Assess: the run failed and said so, with no detail; the secret is in no SNS message.
+    const messages = sns.commandCalls(PublishCommand).map((call) => call.args[0].input.Message ?? '');
+    expect(ack.ok).toBe(true);
+    expect(messages).toHaveLength(1);
+    expect(JSON.parse(messages[0] ?? '{}').content.description).toContain('failed on our side');
+    for (const message of messages) expect(message).not.toContain(CANARY);
+    expect(JSON.stringify(ack)).not.toContain(CANARY);
+  });
+
   it('names a request without requestedBy after the channel, never after a user it cannot know', async () => {
     // Prepare
     const dispatched: ChatWork[] = [];
