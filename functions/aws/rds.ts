@@ -1055,11 +1055,12 @@ function namesListed(
 const RDS_ARN_TYPE = /^arn:[^:]*:rds:[^:]*:[^:]*:(db|cluster):/i;
 
 /**
- * The databases of another engine in one account x region that answer to `names`: the policy's names
- * no judged database, nothing judged at one ({@link StandInGroup}) and no database of another engine
- * answered to once every Region of the run was read (functions/jobs/audit.ts, `lookUpUnlistedNames`).
- * The engine-filtered listings of a policy selecting by name alone cannot show them; a policy
- * selecting by tag lists every engine, so nothing is asked then (`[]`, no call).
+ * The databases of another engine in one account x region that answer to `names`, as `targets`
+ * selects them: for the audit, the policy's names no judged database, nothing judged at one
+ * ({@link StandInGroup}) and no database of another engine answered to once every Region of the run
+ * was read (functions/jobs/audit.ts, `lookUpUnlistedNames`), which the engine-filtered listings of a
+ * policy selecting by name alone cannot show; for the snapshot job, the names a request gives that no
+ * selected PostgreSQL database answers to (functions/actions/snapshot/aws.ts).
  *
  * DescribeDBInstances with the `db-instance-id` filter and DescribeDBClusters with `db-cluster-id`,
  * which "Accepts DB instance identifiers and DB instance Amazon Resource Names (ARNs)" (RDS API
@@ -1073,12 +1074,10 @@ const RDS_ARN_TYPE = /^arn:[^:]*:rds:[^:]*:[^:]*:(db|cluster):/i;
 export async function lookUpRdsNames(
   rds: RDSClient,
   scope: RdsScope,
-  policy: Policy,
+  targets: Policy['targets'],
   names: readonly string[],
   options: Pick<RdsListOptions, 'leanDecoding'> = {},
 ): Promise<SelectedOtherEngine[]> {
-  const { targets } = policy;
-  if (targets.all || targets.tags.length > 0) return [];
   const here = names.filter((name) => {
     const location = locateIdentifier(name);
     return (
@@ -1383,15 +1382,20 @@ export const rdsPitrCollector: AwsCollector = Object.assign(
   { lookUpNames: lookUpRdsNamesOf },
 );
 
-/** {@link lookUpRdsNames} in the scope a reader reads. */
-export function lookUpRdsNamesOf(
+/**
+ * The audit's {@link lookUpRdsNames} in the scope a reader reads. A policy selecting by tag lists
+ * every engine ({@link listSelectedDatabases}), whose listings already named each database of
+ * another engine a name selects: nothing is asked then (`[]`, no call).
+ */
+export async function lookUpRdsNamesOf(
   { factory, account, region, policy }: AwsScopeReader,
   names: readonly string[],
 ): Promise<SelectedOtherEngine[]> {
+  if (policy.targets.all || policy.targets.tags.length > 0) return [];
   return lookUpRdsNames(
     factory.client(RDSClient, region, account),
     { account: account.accountId, region },
-    policy,
+    policy.targets,
     names,
   );
 }

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AwsScopeReader } from '../../functions/aws/collectors.ts';
 import {
   auroraClusterToFact,
   collectRdsPitrFacts,
@@ -18,6 +19,7 @@ import {
   isStandaloneCluster,
   isStandaloneInstance,
   lookUpRdsNames,
+  lookUpRdsNamesOf,
   rdsInstanceToFact,
   regionOfArn,
 } from '../../functions/aws/rds.ts';
@@ -558,10 +560,18 @@ describe('collectRdsPitrFacts', () => {
     const found = await lookUpRdsNames(
       rds,
       SCOPE,
-      policy({ targets: { tags: [], identifiers: names } }),
+      policy({ targets: { tags: [], identifiers: names } }).targets,
       names,
     );
-    const byTag = await lookUpRdsNames(rds, SCOPE, policy({ targets: { identifiers: names } }), names);
+    const reader = (input: PolicyInput) =>
+      ({
+        factory: { client: () => rds },
+        account: { accountId: ACCOUNT },
+        region: REGION,
+        policy: policy(input),
+        now: () => new Date(),
+      }) as unknown as AwsScopeReader;
+    const byTag = await lookUpRdsNamesOf(reader({ targets: { identifiers: names } }), names);
     // Assess: a name of another Region, account or cloud is not asked here; a policy selecting by
     // tag lists every engine, so it asks nothing.
     expect(lookups).toEqual({
@@ -588,7 +598,7 @@ describe('collectRdsPitrFacts', () => {
     const lookingUp = lookUpRdsNames(
       rds,
       SCOPE,
-      policy({ targets: { tags: [], identifiers: ['legacy-mysql'] } }),
+      policy({ targets: { tags: [], identifiers: ['legacy-mysql'] } }).targets,
       ['legacy-mysql'],
     );
     // Assess: not 'not found', which nothing proved (the job says so for this name only).
