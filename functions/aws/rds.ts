@@ -1160,7 +1160,6 @@ export async function listSelectedDatabases(
   // without the engine filter. A name the filtered listings did not answer to is looked up once every
   // Region is read, and only if no Region's listing answered to it ({@link lookUpRdsNames}).
   const reportOthers = options.otherEngines === true && byTag;
-  const anyEngine = reportOthers;
   const others: { instances: DBInstance[]; clusters: DBCluster[] } = { instances: [], clusters: [] };
   // Standalone instances no name or tag of their own listing selects: one may still be the primary of
   // a cascading replica chain the policy names, known once every page is read.
@@ -1191,7 +1190,7 @@ export async function listSelectedDatabases(
   // apply, so a filter the API ignores changes nothing.
   const instanceEngines = byTag ? [...POSTGRES_CLUSTER_ENGINES] : [...POSTGRES_INSTANCE_ENGINES];
   const engineFilter = (engines: readonly string[]) =>
-    anyEngine ? {} : { Filters: [{ Name: 'engine', Values: [...engines] }] };
+    reportOthers ? {} : { Filters: [{ Name: 'engine', Values: [...engines] }] };
   const [instances, clusters] = await Promise.all([
     readAllPages(
       'DescribeDBInstances',
