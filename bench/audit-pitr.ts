@@ -11,9 +11,9 @@
  * backup replication's destination Region: `pitr.cross-region` reads those (one paged
  * DescribeDBInstanceAutomatedBackups per source Region and destination) only when the policy sets
  * `requireCrossRegionBackup`, which this benchmark's policy does not, and its fleet replicates nothing.
- * Nor does it count the look-ups of names the filtered listings did not answer to (one
- * DescribeDBInstances and one DescribeDBClusters per Region that does not list a named database,
- * functions/aws/rds.ts lookUpUnseenNames): this benchmark's `targets.all` names none, and it keeps the
+ * Nor does it count the look-ups of names no Region's filtered listing answered to (one
+ * DescribeDBInstances and one DescribeDBClusters per Region, after every Region is read, only when such
+ * a name is left, functions/aws/rds.ts lookUpRdsNames): this benchmark's `targets.all` names none, and it keeps the
  * engine filter a policy selecting by tag drops (that lists other engines too; this fleet has none).
  *
  * The audit runs in FRESH_RUNS fresh processes (bench/child-audit.ts); the run of median wall time is

@@ -8,7 +8,7 @@
  * configured groups load (and, with code splitting, each group is a chunk of its own).
  * A new group adds its collector beside its adapter and one line below.
  */
-import type { Fact } from '../core/facts.ts';
+import type { Fact, SelectedOtherEngine } from '../core/facts.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
@@ -22,8 +22,20 @@ export interface AwsScopeReader {
   readonly now: () => Date;
 }
 
-/** Reads one AWS scope's facts; throws when the scope cannot be read. */
-export type AwsCollector = (reader: AwsScopeReader) => Promise<readonly Fact[]>;
+/**
+ * Reads one AWS scope's facts; throws when the scope cannot be read. A collector whose listings may
+ * not show every database a name selects (the PITR listings filter on engine) also has
+ * `lookUpNames`: run once every scope is read (functions/jobs/audit.ts), for the policy's names no
+ * scope answered to, it answers the databases of another engine that answer to them in one scope,
+ * and throws when it cannot tell.
+ */
+export interface AwsCollector {
+  (reader: AwsScopeReader): Promise<readonly Fact[]>;
+  readonly lookUpNames?: (
+    reader: AwsScopeReader,
+    names: readonly string[],
+  ) => Promise<readonly SelectedOtherEngine[]>;
+}
 
 /** The AWS collector of each built-in group. */
 export type AwsCollectors = Readonly<Partial<Record<CheckGroup, AwsCollector>>>;
@@ -34,7 +46,10 @@ export type AwsCollectors = Readonly<Partial<Record<CheckGroup, AwsCollector>>>;
  * load.
  */
 export const awsCollectors: AwsCollectors = {
-  pitr: async (reader) => (await import('./rds.ts')).rdsPitrCollector(reader),
+  pitr: Object.assign(async (reader: AwsScopeReader) => (await import('./rds.ts')).rdsPitrCollector(reader), {
+    lookUpNames: async (reader: AwsScopeReader, names: readonly string[]) =>
+      (await import('./rds.ts')).lookUpRdsNamesOf(reader, names),
+  }),
   dumps: async (reader) => (await import('./s3-dumps.ts')).s3DumpsCollector(reader),
   keys: async (reader) => (await import('./secrets-manager.ts')).secretsManagerKeysCollector(reader),
 };

@@ -10,7 +10,7 @@
  *   Multi-AZ DB clusters with engine `postgres`, judged at the cluster like Aurora). A database of
  *   another engine the policy selects is never judged but named ({@link SelectedOtherEngine}): a
  *   policy selecting by tag lists every engine to see their tags, and a name the engine-filtered
- *   listings did not answer to is looked up by itself ({@link lookUpUnseenNames}).
+ *   listings of every Region did not answer to is looked up by itself ({@link lookUpRdsNames}).
  * - Read replicas are never judged as standalone databases (their source is), and cluster members
  *   (`DBClusterIdentifier` set) are judged only at their cluster. An Aurora global database
  *   secondary that the policy selects is collected with what names its primary
@@ -43,7 +43,7 @@ import type {
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget, locateIdentifier, selectedBy, targetTagOf } from '../core/targets.ts';
-import type { AwsCollector } from './collectors.ts';
+import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
 
@@ -745,9 +745,9 @@ export interface RdsListOptions {
   /**
    * Also return the databases of another engine the policy selects ({@link SelectedOtherEngine}),
    * which the audit reports instead of leaving them unmentioned or calling a named one not found: a
-   * policy selecting by tag then lists every engine (no engine filter), and the names the filtered
-   * listings did not answer to are looked up ({@link lookUpUnseenNames}). Off for the snapshot job,
-   * which says nothing of them. @default false
+   * policy selecting by tag then lists every engine (no engine filter). A policy selecting by name
+   * alone keeps the PostgreSQL filter: the names no Region's listing answered to are looked up after
+   * ({@link lookUpRdsNames}). @default false
    */
   readonly otherEngines?: boolean;
 }
@@ -1055,22 +1055,29 @@ function namesListed(
 const RDS_ARN_TYPE = /^arn:[^:]*:rds:[^:]*:[^:]*:(db|cluster):/i;
 
 /**
- * The instances and clusters of any engine that answer to the policy's names that no PostgreSQL
- * listing of this scope answered to (`names`, lower case): DescribeDBInstances with the
- * `db-instance-id` filter and DescribeDBClusters with `db-cluster-id`, which "Accepts DB instance
- * identifiers and DB instance Amazon Resource Names (ARNs)" (RDS API reference, DescribeDBInstances,
- * Filters; likewise clusters), concurrently, only for names this scope may hold: a plain identifier,
- * or an ARN of this account and Region (and resource type). A name neither answers to stays not found.
- * Two calls, made only when a named database is not PostgreSQL or not in this scope; the same
- * List-level actions on `db:*` and `cluster:*` as the listings, so no permission is added. A failed
- * look-up fails the scope like a failed listing: what answers to the names was not read.
+ * The databases of another engine in one account x region that answer to `names`, as `targets`
+ * selects them: for the audit, the policy's names no judged database, nothing judged at one
+ * ({@link StandInGroup}) and no database of another engine answered to once every Region of the run
+ * was read (functions/jobs/audit.ts, `lookUpUnlistedNames`), which the engine-filtered listings of a
+ * policy selecting by name alone cannot show; for the snapshot job, the names a request gives that no
+ * selected PostgreSQL database answers to (functions/actions/snapshot/aws.ts).
+ *
+ * DescribeDBInstances with the `db-instance-id` filter and DescribeDBClusters with `db-cluster-id`,
+ * which "Accepts DB instance identifiers and DB instance Amazon Resource Names (ARNs)" (RDS API
+ * reference, DescribeDBInstances, Filters; likewise clusters), concurrently, for the names this scope
+ * may hold: a plain identifier, or an ARN of this account and Region (and resource type). At most two
+ * calls a scope whatever the number of names, and none in a run whose listings answered to every
+ * name; the same List-level actions on `db:*` and `cluster:*` as the listings, so no permission is
+ * added. Throws `CloudApiError` when a look-up fails: the caller says so for these names only, since
+ * no finding rests on it (nothing it could find is judged).
  */
-async function lookUpUnseenNames(
+export async function lookUpRdsNames(
   rds: RDSClient,
   scope: RdsScope,
+  targets: Policy['targets'],
   names: readonly string[],
-  lean: boolean,
-): Promise<{ instances: DBInstance[]; clusters: DBCluster[] }> {
+  options: Pick<RdsListOptions, 'leanDecoding'> = {},
+): Promise<SelectedOtherEngine[]> {
   const here = names.filter((name) => {
     const location = locateIdentifier(name);
     return (
@@ -1083,7 +1090,7 @@ async function lookUpUnseenNames(
       const named = RDS_ARN_TYPE.exec(name)?.[1];
       return named === undefined || named.toLowerCase() === type;
     });
-  const { paging, endpoint } = scopeReader(rds, scope, lean);
+  const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
   const [instanceNames, clusterNames] = [ofType('db'), ofType('cluster')];
   const [instances, clusters] = await Promise.all([
     instanceNames.length === 0
@@ -1111,7 +1118,7 @@ async function lookUpUnseenNames(
           endpoint,
         ),
   ]);
-  return { instances, clusters };
+  return selectedOtherEngines(instances, clusters, targets);
 }
 
 /**
@@ -1150,18 +1157,10 @@ export async function listSelectedDatabases(
   const byTag = !everything && policy.targets.tags.length > 0;
   const named = !everything && policy.targets.identifiers.length > 0;
   // Selected databases of another engine, when asked: a target tag finds them only in listings
-  // without the engine filter; a name the filtered listings did not answer to is looked up after.
-  const reportOthers = options.otherEngines === true && (byTag || named);
-  const anyEngine = options.otherEngines === true && byTag;
+  // without the engine filter. A name the filtered listings did not answer to is looked up once every
+  // Region is read, and only if no Region's listing answered to it ({@link lookUpRdsNames}).
+  const reportOthers = options.otherEngines === true && byTag;
   const others: { instances: DBInstance[]; clusters: DBCluster[] } = { instances: [], clusters: [] };
-  // The policy's names no database listed here answers to yet (lower case), while a filter may hide one.
-  const unseen =
-    options.otherEngines === true && named && !byTag
-      ? new Set(policy.targets.identifiers.map((name) => name.toLowerCase()))
-      : undefined;
-  const noteSeen = (names: readonly (string | undefined)[]): void => {
-    if (unseen) for (const name of names) if (name) unseen.delete(name.toLowerCase());
-  };
   // Standalone instances no name or tag of their own listing selects: one may still be the primary of
   // a cascading replica chain the policy names, known once every page is read.
   const unselected: DBInstance[] = [];
@@ -1191,7 +1190,7 @@ export async function listSelectedDatabases(
   // apply, so a filter the API ignores changes nothing.
   const instanceEngines = byTag ? [...POSTGRES_CLUSTER_ENGINES] : [...POSTGRES_INSTANCE_ENGINES];
   const engineFilter = (engines: readonly string[]) =>
-    anyEngine ? {} : { Filters: [{ Name: 'engine', Values: [...engines] }] };
+    reportOthers ? {} : { Filters: [{ Name: 'engine', Values: [...engines] }] };
   const [instances, clusters] = await Promise.all([
     readAllPages(
       'DescribeDBInstances',
@@ -1209,7 +1208,6 @@ export async function listSelectedDatabases(
         if (!isStandaloneInstance(instance)) {
           if (byTag || named) noteReplica(instance);
           if (byTag) noteTagged(instance);
-          noteSeen([instance.DBInstanceIdentifier, instance.DBInstanceArn]);
           return false;
         }
         const names = everything
@@ -1219,7 +1217,6 @@ export async function listSelectedDatabases(
               instance.DBInstanceArn,
               instanceStandInGroups(instance),
             );
-        noteSeen(names);
         const kept = everything || selected(names, instance.TagList);
         if (!kept && named) unselected.push(instance);
         return kept;
@@ -1238,30 +1235,23 @@ export async function listSelectedDatabases(
             others.clusters.push(cluster);
           return false;
         }
-        const names = (): (string | undefined)[] =>
-          namesListed(cluster.DBClusterIdentifier, cluster.DBClusterArn, clusterStandInGroups(cluster));
         if (
           !isStandaloneCluster(cluster) &&
           !(options.globalSecondaries === true && isGlobalSecondary(cluster))
         ) {
           const tag = byTag ? targetTag(cluster.TagList) : undefined;
           if (tag) taggedClusters.push({ cluster, tag });
-          if (unseen) noteSeen(names());
           return false;
         }
         if (everything) return true;
-        const listed = names();
-        noteSeen(listed);
-        return selected(listed, cluster.TagList);
+        return selected(
+          namesListed(cluster.DBClusterIdentifier, cluster.DBClusterArn, clusterStandInGroups(cluster)),
+          cluster.TagList,
+        );
       },
       endpoint,
     ),
   ]);
-  if (unseen && unseen.size > 0) {
-    const found = await lookUpUnseenNames(rds, scope, [...unseen], options.leanDecoding ?? true);
-    others.instances.push(...found.instances);
-    others.clusters.push(...found.clusters);
-  }
   const cascadingByKey = named
     ? namedCascadingReplicas(replicas, scope.region, policy.targets)
     : new Map<string, StandInGroup[]>();
@@ -1376,11 +1366,35 @@ export async function collectRdsPitrFacts(
   );
 }
 
-/** The `pitr` group's AWS collector: one (account, region) scope's RDS and Aurora facts. */
-export const rdsPitrCollector: AwsCollector = ({ factory, account, region, policy }) =>
-  collectRdsPitrFacts(
+/**
+ * The `pitr` group's AWS collector: one (account, region) scope's RDS and Aurora facts; and, once
+ * every scope is read, the look-up of the names no listing answered to ({@link lookUpRdsNames}).
+ */
+export const rdsPitrCollector: AwsCollector = Object.assign(
+  ({ factory, account, region, policy }: AwsScopeReader) =>
+    collectRdsPitrFacts(
+      factory.client(RDSClient, region, account),
+      { account: account.accountId, region },
+      policy,
+      { clientIn: (destination) => factory.client(RDSClient, destination, account) },
+    ),
+  { lookUpNames: lookUpRdsNamesOf },
+);
+
+/**
+ * The audit's {@link lookUpRdsNames} in the scope a reader reads. A policy selecting by tag lists
+ * every engine ({@link listSelectedDatabases}), whose listings already named each database of
+ * another engine a name selects: nothing is asked then (`[]`, no call).
+ */
+export async function lookUpRdsNamesOf(
+  { factory, account, region, policy }: AwsScopeReader,
+  names: readonly string[],
+): Promise<SelectedOtherEngine[]> {
+  if (policy.targets.all || policy.targets.tags.length > 0) return [];
+  return lookUpRdsNames(
     factory.client(RDSClient, region, account),
     { account: account.accountId, region },
-    policy,
-    { clientIn: (destination) => factory.client(RDSClient, destination, account) },
+    policy.targets,
+    names,
   );
+}

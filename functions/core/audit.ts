@@ -37,6 +37,7 @@ import type { Policy } from './policy.ts';
 import {
   type CoveredScope,
   locateIdentifier,
+  namesOf,
   type RunCoverage,
   targetsJudgedElsewhere,
   unmatchedTargets,
@@ -92,6 +93,24 @@ export interface ScopeOutcome {
   readonly taggedStandIns?: readonly TaggedStandIn[];
   /** Databases the policy selects whose engine is not PostgreSQL (see SelectedOtherEngine); absent when none. */
   readonly otherEngines?: readonly SelectedOtherEngine[];
+  /**
+   * The policy's names no listing of the run answered to whose look-up in this scope failed
+   * ({@link NamesNotLookedUp}); absent when none. The scope stays complete: nothing judged rests on it.
+   */
+  readonly namesNotLookedUp?: NamesNotLookedUp;
+}
+
+/**
+ * Names of `targets.identifiers` that no listing of the run answered to and whose look-up in a scope
+ * failed (functions/jobs/audit.ts, `lookUpUnlistedNames`): whether a database of another engine
+ * answers to them there is unknown. Said under Coverage, so the run is incomplete and archives
+ * nothing; no finding of such a name can be resolved either, since nothing in the run judged a
+ * database answering to it.
+ */
+export interface NamesNotLookedUp {
+  readonly names: readonly string[];
+  readonly code: string;
+  readonly message: string;
 }
 
 /** A database judged at another resource: its names, what it is, and the resource id it is judged at. */
@@ -639,9 +658,18 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
       (outcome.otherEngines ?? []).flatMap(({ names }) => names.map((name) => name.toLowerCase())),
     ),
   );
+  // A name whose look-up failed is not known to be missing either: said as such (coverageProblems).
+  const notLookedUp = new Set(
+    report.scopes.flatMap((outcome) =>
+      (outcome.namesNotLookedUp?.names ?? []).map((name) => name.toLowerCase()),
+    ),
+  );
   const redirected = new Set([
     ...elsewhere.map(({ identifier }) => identifier),
-    ...policy.targets.identifiers.filter((identifier) => otherEngineNames.has(identifier.toLowerCase())),
+    ...policy.targets.identifiers.filter(
+      (identifier) =>
+        otherEngineNames.has(identifier.toLowerCase()) || notLookedUp.has(identifier.toLowerCase()),
+    ),
   ]);
   // Listed only when read: unmatchedTargets reads it only when the policy names identifiers.
   const judged: Iterable<ResourceRef> = {
@@ -767,8 +795,80 @@ export function coverageProblems(
   if (report.unmatchedTargets && report.unmatchedTargets.length > 0) {
     problems.push(`targets named in the policy were not found: ${report.unmatchedTargets.join(', ')}`);
   }
-  problems.push(...taggedStandInProblems(report.scopes), ...otherEngineProblems(report.scopes));
+  problems.push(
+    ...taggedStandInProblems(report.scopes),
+    ...otherEngineProblems(report.scopes),
+    ...namesNotLookedUpProblems(report.scopes),
+  );
   return problems;
+}
+
+/**
+ * Each name of `targets.identifiers` whose look-up failed ({@link NamesNotLookedUp}), once, with the
+ * Regions (`account/region` when the failures span accounts) and error codes: `legacy-mysql: no
+ * PostgreSQL listing answers to it, and looking it up failed in 2 Regions (eu-west-1, us-east-1)
+ * (ThrottlingException): whether it exists, and of which engine, is unknown: not audited`.
+ */
+export function namesNotLookedUpProblems(
+  scopes: readonly Pick<ScopeOutcome, 'scope' | 'namesNotLookedUp'>[],
+): string[] {
+  const failed = scopes.filter((outcome) => outcome.namesNotLookedUp !== undefined);
+  const accounts = new Set(failed.map(({ scope }) => scope.account));
+  const byName = new Map<string, { name: string; places: string[]; codes: Set<string> }>();
+  for (const { scope, namesNotLookedUp } of failed) {
+    for (const name of namesNotLookedUp?.names ?? []) {
+      const key = name.toLowerCase();
+      const entry = byName.get(key) ?? { name, places: [], codes: new Set<string>() };
+      entry.places.push(accounts.size > 1 ? `${scope.account}/${scope.region}` : scope.region);
+      entry.codes.add(namesNotLookedUp?.code ?? 'Unknown');
+      byName.set(key, entry);
+    }
+  }
+  return [...byName.values()].map(({ name, places, codes }) => {
+    const where =
+      places.length === 1 ? `1 Region (${places[0]})` : `${places.length} Regions (${places.join(', ')})`;
+    return `${name}: no PostgreSQL listing answers to it, and looking it up failed in ${where} (${[...codes].join(', ')}): whether it exists, and of which engine, is unknown: not audited`;
+  });
+}
+
+/**
+ * The policy's names to look up after every scope is read, by the key of each scope they may be in
+ * ({@link scopeKey}): the `targets.identifiers` that no judged database, no database judged at one
+ * (`standIns`) and no database of another engine answers to, in each complete AWS scope of `groups`
+ * (those whose collector looks names up) a name may be in: a plain name anywhere, an RDS ARN in its
+ * own account and Region. A failed scope is not asked: it is NOT_AVAILABLE already, and names are not
+ * called missing in a run with one. Empty for `targets.all`, which names nothing.
+ */
+export function namesToLookUp(
+  report: Pick<AuditReport, 'findings' | 'scopes'>,
+  policy: Pick<Policy, 'targets'>,
+  groups: ReadonlySet<CheckGroup>,
+): Map<string, string[]> {
+  const byScope = new Map<string, string[]>();
+  if (policy.targets.all || policy.targets.identifiers.length === 0) return byScope;
+  const answered = new Set<string>();
+  for (const resource of judgedResources(report.findings))
+    for (const name of namesOf(resource)) answered.add(name.toLowerCase());
+  for (const outcome of report.scopes) {
+    for (const { names } of [...(outcome.standIns ?? []), ...(outcome.otherEngines ?? [])])
+      for (const name of names) answered.add(name.toLowerCase());
+  }
+  const unanswered = policy.targets.identifiers.filter((name) => !answered.has(name.toLowerCase()));
+  if (unanswered.length === 0) return byScope;
+  for (const { scope, status } of report.scopes) {
+    if (status !== 'complete' || scope.provider !== 'aws' || !groups.has(scope.group)) continue;
+    const here = unanswered.filter((name) => {
+      const location = locateIdentifier(name);
+      return (
+        location === undefined ||
+        (location.provider === 'aws' &&
+          location.account === scope.account &&
+          location.region === scope.region)
+      );
+    });
+    if (here.length > 0) byScope.set(scopeKey(scope), here);
+  }
+  return byScope;
 }
 
 /**

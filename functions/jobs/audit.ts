@@ -5,10 +5,11 @@
  * {@link runAuditJob}, and render {@link AuditJobOutcome}.
  *
  * Every step also stands alone for a fan-out (Step Functions, a queue): {@link planAudit} returns
- * plain data, {@link runScopes} runs any subset of its scopes in any process, {@link finishAudit}
- * merges the partial reports with the plan's coverage, and {@link publishAudit} publishes the
- * merged report. Nothing here assumes one process sees every scope: scope safety travels with each
- * scope's own outcome.
+ * plain data, {@link runScopes} runs any subset of its scopes in any process,
+ * {@link lookUpUnlistedNames} looks up, over the merged partial reports, the names no scope's listing
+ * answered to, {@link finishAudit} merges the reports with the plan's coverage, and
+ * {@link publishAudit} publishes the merged report. Nothing here assumes one process sees every
+ * scope: scope safety travels with each scope's own outcome.
  */
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { AwsCollector, AwsCollectors } from '../aws/collectors.ts';
@@ -17,7 +18,9 @@ import {
   type AuditReport,
   EXIT_CODES,
   exitCodeFor,
+  mapWithConcurrency,
   mergeReports,
+  namesToLookUp,
   type PlannedScope,
   type PlanningFailure,
   runAudit,
@@ -295,6 +298,57 @@ export async function runScopes(
   return mergeReports(reports);
 }
 
+/**
+ * The report with the policy's names that no scope's listing answered to looked up, in each complete
+ * scope they may be in, by the collectors that look names up (`AwsCollector.lookUpNames`: the PITR
+ * listings filter on engine, so a name of a MySQL database reads as not found). Run once every scope
+ * is read, so a name one Region lists is asked nowhere (16 Regions, 3 names all listed: no call; a
+ * look-up in each Region that did not list it was 15 x 2 calls a run). What a look-up finds joins its
+ * scope's `otherEngines`; a look-up that fails is kept as the scope's `namesNotLookedUp`, said under
+ * Coverage (the run incomplete, nothing archived) and leaving the scope complete: nothing judged
+ * answers to those names, so no finding of theirs can be resolved, and the scope's other findings
+ * rest on its listings alone.
+ */
+export async function lookUpUnlistedNames(
+  report: AuditReport,
+  deps: AuditDependencies,
+): Promise<AuditReport> {
+  const aws = deps.aws;
+  if (!aws) return report;
+  const lookUps = new Map<CheckGroup, NonNullable<AwsCollector['lookUpNames']>>();
+  for (const name of new Set(report.scopes.map((outcome) => outcome.scope.group))) {
+    const group = checkGroup(name);
+    const collector = group ? (collectorOf(group, 'aws', deps) as AwsCollector | undefined) : undefined;
+    if (collector?.lookUpNames) lookUps.set(name, collector.lookUpNames);
+  }
+  if (lookUps.size === 0) return report;
+  const wanted = namesToLookUp(report, deps.policy, new Set(lookUps.keys()));
+  if (wanted.size === 0) return report;
+  const { auditedAccountOf } = await awsPlanner();
+  const now = deps.now ?? (() => new Date());
+  const scopes = await mapWithConcurrency(report.scopes, scopeConcurrency(deps.policy), async (outcome) => {
+    const { scope } = outcome;
+    const names = wanted.get(scopeKey(scope));
+    const lookUp = lookUps.get(scope.group);
+    if (!names || !lookUp) return outcome;
+    try {
+      const account = auditedAccountOf(deps.policy, scope.account);
+      const found = await lookUp(
+        { factory: aws.factory, account, region: scope.region, policy: deps.policy, now },
+        names,
+      );
+      return found.length > 0
+        ? { ...outcome, otherEngines: [...(outcome.otherEngines ?? []), ...found] }
+        : outcome;
+    } catch (error) {
+      const failure = { names, code: errorCode(error), message: describeError(error) };
+      deps.logger?.warn('named targets not looked up', { scope, ...failure });
+      return { ...outcome, namesNotLookedUp: failure };
+    }
+  });
+  return { ...report, scopes };
+}
+
 /** Scopes read at once: the policy's regions per account, for every account. */
 function scopeConcurrency(policy: Policy): number {
   return policy.aws.regionConcurrency * Math.max(1, policy.aws.accounts.length);
@@ -335,7 +389,8 @@ export async function runAuditReport(request: AuditRequest, deps: AuditDependenc
   for (const failure of plan.unplanned) {
     deps.logger?.error('provider not audited', { ...failure });
   }
-  const report = finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
+  const judged = await lookUpUnlistedNames(await runScopes(plan.scopes, deps), deps);
+  const report = finishAudit(plan, [judged], deps.policy);
   for (const warning of report.unusedExceptions ?? []) {
     deps.logger?.warn('policy exception applies to nothing', { warning });
   }

@@ -37,6 +37,7 @@ import { planPrune } from '../actions/snapshot/prune.ts';
 import {
   type AuditReport,
   EXIT_CODES,
+  namesNotLookedUpProblems,
   otherEngineProblems,
   scopeKey,
   taggedStandInProblems,
@@ -67,7 +68,7 @@ import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
 import { ALL_REGIONS } from '../gcp/planner.ts';
 import { visibleLine } from '../publish/terminal.ts';
-import { type AuditDependencies, finishAudit, planAudit, runScopes } from './audit.ts';
+import { type AuditDependencies, finishAudit, lookUpUnlistedNames, planAudit, runScopes } from './audit.ts';
 import { checkGroup, checkGroups, knownCheckGroups } from './groups.ts';
 import { qualifiedName, snapshotBackendFor } from './snapshot.ts';
 
@@ -839,6 +840,18 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     .flatMap(({ otherEngines }) => otherEngines ?? [])
     .filter(({ names }) => named.length === 0 || names.some((name) => namedSet.has(name.toLowerCase())));
   notEvaluated.push(...otherEngineProblems([{ otherEngines }]));
+  // A name whose look-up failed: whether a database answers to it is unknown, so nothing judged it.
+  notEvaluated.push(
+    ...namesNotLookedUpProblems(
+      report.scopes.flatMap(({ scope, namesNotLookedUp }) => {
+        if (!namesNotLookedUp) return [];
+        const names = namesNotLookedUp.names.filter(
+          (name) => named.length === 0 || namedSet.has(name.toLowerCase()),
+        );
+        return names.length > 0 ? [{ scope, namesNotLookedUp: { ...namesNotLookedUp, names } }] : [];
+      }),
+    ),
+  );
   const uncovered = inputs.uncovered ?? [];
   /** Where the databases of a cloud this run does not judge are judged. */
   const askWhere = (provider: Provider) =>
@@ -1212,7 +1225,8 @@ export async function runReadinessJob(
     publish: false,
   };
   const plan = await planAudit(auditRequest, deps);
-  const report = finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
+  const judged = await lookUpUnlistedNames(await runScopes(plan.scopes, deps), deps);
+  const report = finishAudit(plan, [judged], deps.policy);
   const targets = report.findings
     .map((finding) => finding.resource)
     .filter((resource) => TARGET_TYPES.has(resource.type));

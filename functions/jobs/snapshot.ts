@@ -14,6 +14,7 @@ import {
   cloudOf,
   type FoundTargets,
   type ManualListing,
+  type OtherEngineDatabase,
   perCloud,
   type SnapshotBackend,
   type SnapshotCloud,
@@ -139,14 +140,32 @@ export async function resolveSnapshotTargets(
   targets.sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
   const standIns = found.flatMap((entry) => entry.standIns ?? []);
   const everyTarget = found.flatMap((entry) => entry.targets);
+  const answers = (candidates: readonly string[], name: string): boolean =>
+    candidates.some((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  const unresolved = (named ?? []).filter(
+    (name) =>
+      !targets.some((target) => names(target, name)) &&
+      !standIns.some((standIn) => answers(standIn.names, name)),
+  );
+  const others = await otherEnginesOf(unresolved, deps.clouds);
+  problems.push(...others.problems);
   for (const name of named ?? []) {
     if (targets.some((target) => names(target, name))) continue;
-    const wanted = name.toLowerCase();
-    const standingIn = standIns.filter((standIn) =>
-      standIn.names.some((candidate) => candidate.toLowerCase() === wanted),
-    );
+    const standingIn = standIns.filter((standIn) => answers(standIn.names, name));
     if (standingIn.length > 0) {
       problems.push(...standingIn.map((standIn) => standInProblem(name, standIn, everyTarget)));
+      continue;
+    }
+    // A database of another engine: said with its engine, as the audit says it (core/audit.ts
+    // otherEngineProblems), not as not found.
+    const otherEngine = others.databases.filter((database) => answers(database.names, name));
+    if (otherEngine.length > 0) {
+      problems.push(
+        ...otherEngine.map(
+          (database) =>
+            `target ${name} is a database of engine ${database.engine} (${database.provider}/${database.account}/${database.region}), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it`,
+        ),
+      );
       continue;
     }
     const likely = closest(
@@ -158,6 +177,35 @@ export async function resolveSnapshotTargets(
     );
   }
   return { targets, problems, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };
+}
+
+/**
+ * The databases of another engine that answer to `names` in every cloud that can tell
+ * ({@link SnapshotCloud.otherEngines}); a cloud that fails to tell is a problem of the run, and its
+ * names stay not found. No call when every name was found.
+ */
+async function otherEnginesOf(
+  names: readonly string[],
+  clouds: readonly SnapshotCloud[],
+): Promise<{ databases: OtherEngineDatabase[]; problems: string[] }> {
+  if (names.length === 0) return { databases: [], problems: [] };
+  const found = await Promise.all(
+    clouds.map(async (cloud) => {
+      if (!cloud.otherEngines) return { databases: [], problems: [] };
+      try {
+        return await cloud.otherEngines(names);
+      } catch (error) {
+        return {
+          databases: [],
+          problems: [`${cloud.provider}: named databases not looked up (${describeError(error)})`],
+        };
+      }
+    }),
+  );
+  return {
+    databases: found.flatMap((entry) => entry.databases),
+    problems: found.flatMap((entry) => entry.problems),
+  };
 }
 
 /**

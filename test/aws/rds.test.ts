@@ -11,12 +11,15 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AwsScopeReader } from '../../functions/aws/collectors.ts';
 import {
   auroraClusterToFact,
   collectRdsPitrFacts,
   indexAutomatedBackups,
   isStandaloneCluster,
   isStandaloneInstance,
+  lookUpRdsNames,
+  lookUpRdsNamesOf,
   rdsInstanceToFact,
   regionOfArn,
 } from '../../functions/aws/rds.ts';
@@ -438,14 +441,11 @@ describe('collectRdsPitrFacts', () => {
     // Act
     await collectRdsPitrFacts(rds, SCOPE, policy({ targets: { tags: [], identifiers: ['certctl-db'] } }));
     await collectRdsPitrFacts(rds, SCOPE, policy({ targets: { all: true } }));
-    // Assess: the name the listing did not answer to is looked up once, by itself.
+    // Assess: the name the listing did not answer to is not looked up here, but once every Region is
+    // read, and only if none listed it (functions/jobs/audit.ts lookUpUnlistedNames).
     expect(
       rdsMock.commandCalls(DescribeDBInstancesCommand).map((call) => call.args[0].input.Filters),
-    ).toEqual([
-      [{ Name: 'engine', Values: ['postgres'] }],
-      [{ Name: 'db-instance-id', Values: ['certctl-db'] }],
-      [{ Name: 'engine', Values: ['postgres'] }],
-    ]);
+    ).toEqual([[{ Name: 'engine', Values: ['postgres'] }], [{ Name: 'engine', Values: ['postgres'] }]]);
   });
 
   it('says which tagged members and replicas nothing audits, and judges none of them', async () => {
@@ -533,7 +533,7 @@ describe('collectRdsPitrFacts', () => {
     expect(everything.otherEngines).toBeUndefined();
   });
 
-  it('looks up only the names no PostgreSQL listing answered to, and says which are of another engine', async () => {
+  it('looks up the names this scope may hold in one call of each kind, and says which are of another engine', async () => {
     // Prepare: named, not tagged; the engine-filtered listings hold the PostgreSQL databases only.
     const lookups: { instances: string[][]; clusters: string[][] } = { instances: [], clusters: [] };
     rdsMock.on(DescribeDBInstancesCommand).callsFake((input: DescribeDBInstancesCommandInput) => {
@@ -549,38 +549,45 @@ describe('collectRdsPitrFacts', () => {
       return { DBClusters: [cluster('orders', { Engine: 'aurora-mysql', TagList: [] })] };
     });
     const clusterArn = `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:Orders`;
+    const names = [
+      'Legacy-MySQL',
+      clusterArn,
+      'nowhere',
+      `arn:aws:rds:us-east-1:${ACCOUNT}:db:far-away`,
+      'my-project:europe-west1:cloud-sql',
+    ];
     // Act
-    const facts = await collectRdsPitrFacts(
+    const found = await lookUpRdsNames(
       rds,
       SCOPE,
-      policy({
-        targets: {
-          tags: [],
-          identifiers: [
-            'certctl-pg',
-            'Legacy-MySQL',
-            clusterArn,
-            'nowhere',
-            `arn:aws:rds:us-east-1:${ACCOUNT}:db:far-away`,
-            'my-project:europe-west1:cloud-sql',
-          ],
-        },
-      }),
+      policy({ targets: { tags: [], identifiers: names } }).targets,
+      names,
     );
-    // Assess: a name of another Region, account or cloud is not asked here; the listed one is not asked.
+    const reader = (input: PolicyInput) =>
+      ({
+        factory: { client: () => rds },
+        account: { accountId: ACCOUNT },
+        region: REGION,
+        policy: policy(input),
+        now: () => new Date(),
+      }) as unknown as AwsScopeReader;
+    const byTag = await lookUpRdsNamesOf(reader({ targets: { identifiers: names } }), names);
+    // Assess: a name of another Region, account or cloud is not asked here; a policy selecting by
+    // tag lists every engine, so it asks nothing.
     expect(lookups).toEqual({
-      instances: [['legacy-mysql', 'nowhere']],
-      clusters: [['legacy-mysql', clusterArn.toLowerCase(), 'nowhere']],
+      instances: [['Legacy-MySQL', 'nowhere']],
+      clusters: [['Legacy-MySQL', clusterArn, 'nowhere']],
     });
-    expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-pg']);
-    expect(facts.otherEngines).toEqual([
+    expect(found).toEqual([
       expect.objectContaining({ id: 'legacy-mysql', selectedBy: 'targets.identifiers', engine: 'mysql' }),
       expect.objectContaining({ id: 'orders', selectedBy: 'targets.identifiers', engine: 'aurora-mysql' }),
     ]);
+    expect(byTag).toEqual([]);
+    expect(rdsMock.calls()).toHaveLength(2);
   });
 
-  it('fails the scope, naming the call, when the look-up of a named database fails', async () => {
-    // Prepare: the listing answers; the look-up of the name it did not list is throttled.
+  it('throws, naming the call, when the look-up of a named database fails', async () => {
+    // Prepare: the look-up of the name no listing answered to is throttled.
     rdsMock.on(DescribeDBInstancesCommand).callsFake((input: DescribeDBInstancesCommandInput) => {
       if (input.Filters?.some((filter) => filter.Name === 'db-instance-id')) {
         throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
@@ -588,13 +595,14 @@ describe('collectRdsPitrFacts', () => {
       return { DBInstances: [] };
     });
     // Act
-    const collecting = collectRdsPitrFacts(
+    const lookingUp = lookUpRdsNames(
       rds,
       SCOPE,
-      policy({ targets: { tags: [], identifiers: ['legacy-mysql'] } }),
+      policy({ targets: { tags: [], identifiers: ['legacy-mysql'] } }).targets,
+      ['legacy-mysql'],
     );
-    // Assess: not 'not found', which nothing proved.
-    await expect(collecting).rejects.toMatchObject({
+    // Assess: not 'not found', which nothing proved (the job says so for this name only).
+    await expect(lookingUp).rejects.toMatchObject({
       code: 'Throttling',
       message: expect.stringContaining(
         'RDS DescribeDBInstances failed for account 111122223333 in eu-west-1',

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { namesToLookUp, type ScopeOutcome } from '../../functions/core/audit.ts';
+import type { Finding } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import {
   isTarget,
@@ -299,5 +301,68 @@ describe('names and stand-ins', () => {
     expect(isTarget(candidate, parsePolicy({ targets: { tags: [{ key: 'k', value: 'v' }] } }).targets)).toBe(
       false,
     );
+  });
+});
+
+describe('namesToLookUp', () => {
+  const ACCOUNT = '111122223333';
+  const scope = (region: string, status: 'complete' | 'failed' = 'complete'): ScopeOutcome => ({
+    scope: { provider: 'aws', account: ACCOUNT, region, group: 'pitr' },
+    status,
+    resources: 0,
+  });
+  const judged = (id: string, region: string): Finding =>
+    ({
+      checkId: 'pitr.enabled',
+      group: 'pitr',
+      status: 'PASSED',
+      resource: { provider: 'aws', account: ACCOUNT, region, type: 'AwsRdsDbInstance', id },
+    }) as Finding;
+
+  it('asks only the names nothing answered to, a plain name in every complete scope and an ARN in its own', () => {
+    // Prepare: certctl-pg judged in eu-west-1, a member judged at its cluster, a MySQL listed by tag.
+    const policy = parsePolicy({
+      targets: {
+        tags: [],
+        identifiers: [
+          'certctl-pg',
+          'aurora-1',
+          'tagged-mysql',
+          'legacy-mysql',
+          `arn:aws:rds:us-east-1:${ACCOUNT}:db:far`,
+          `arn:aws:rds:ap-south-1:${ACCOUNT}:db:unread`,
+        ],
+      },
+    });
+    const report = {
+      findings: [judged('certctl-pg', 'eu-west-1')],
+      scopes: [
+        {
+          ...scope('eu-west-1'),
+          standIns: [{ names: ['aurora-1'], what: 'Aurora member', judgedAt: 'aurora' }],
+          otherEngines: [
+            {
+              id: 'tagged-mysql',
+              names: ['tagged-mysql'],
+              selectedBy: 'targets.identifiers',
+              engine: 'mysql',
+            },
+          ],
+        },
+        scope('us-east-1'),
+        scope('us-west-2', 'failed'),
+      ],
+    };
+    // Act
+    const wanted = namesToLookUp(report, policy, new Set(['pitr']));
+    const otherGroup = namesToLookUp(report, policy, new Set(['keys']));
+    const everything = namesToLookUp(report, parsePolicy({ targets: { all: true } }), new Set(['pitr']));
+    // Assess: a failed scope is not asked; an ARN of a Region not read is asked nowhere.
+    expect(Object.fromEntries(wanted)).toEqual({
+      [`aws/${ACCOUNT}/eu-west-1/pitr`]: ['legacy-mysql'],
+      [`aws/${ACCOUNT}/us-east-1/pitr`]: ['legacy-mysql', `arn:aws:rds:us-east-1:${ACCOUNT}:db:far`],
+    });
+    expect(otherGroup.size).toBe(0);
+    expect(everything.size).toBe(0);
   });
 });

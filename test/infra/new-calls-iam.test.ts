@@ -11,7 +11,7 @@
  *   audited ones (pitr.cross-region), by the roles that run the PITR checks: audit-pitr, readiness,
  *   the chat action (readiness) and the member role;
  * - `rds:DescribeDBInstances` / `rds:DescribeDBClusters` filtered on a named database's identifier
- *   (functions/aws/rds.ts lookUpUnseenNames), by the roles that run the PITR audit: the listings'
+ *   (functions/aws/rds.ts lookUpRdsNames), by the roles that run the PITR audit: the listings'
  *   grants cover it;
  * - `kms:DescribeKey` on the key of a database snapshot (functions/actions/snapshot/keys.ts), by
  *   every role that judges a snapshot restorable: readiness (its own account's, when the policy
@@ -160,7 +160,7 @@ describe('IAM for the calls added lately', () => {
 
   it('lets the roles that run the PITR audit look a named database up by identifier filter, in the audited regions only', () => {
     // Prepare: DescribeDBInstances / DescribeDBClusters filtered on db-instance-id / db-cluster-id
-    // (functions/aws/rds.ts lookUpUnseenNames). A filter is a request parameter, not a resource or a
+    // (functions/aws/rds.ts lookUpRdsNames). A filter is a request parameter, not a resource or a
     // condition key: the request is the list call's (`db:*`, `cluster:*`), or at most the named
     // database's own ARN, which that grant also covers.
     const lookUps = (region: string): AccessRequest[] => [

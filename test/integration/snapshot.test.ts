@@ -9,6 +9,7 @@ import {
   type SnapshotHarness,
   snapshotScenario,
   startSnapshotHarness,
+  TAG,
 } from './snapshot-support.ts';
 
 let harness: SnapshotHarness;
@@ -244,6 +245,49 @@ describe('snapshot job against the simulator', () => {
     expect(harness.rds.snapshots.snapshots().filter((stored) => stored.target === 'unrelated-db')).toEqual(
       [],
     );
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
+  it('says the engine of a named MySQL or Aurora MySQL database, target by target, and snapshots nothing of it', async () => {
+    // Prepare: a tagged MySQL instance, an untagged Aurora MySQL cluster, beside the PostgreSQL fleet.
+    const scenario = snapshotScenario();
+    const rds = scenario.services?.rds as { instances: unknown[]; clusters: unknown[] };
+    rds.instances.push({ id: 'certctl-mysql', region: 'eu-west-1', engine: 'mysql', tags: TAG });
+    rds.clusters.push({
+      id: 'orders',
+      region: 'us-east-1',
+      engine: 'aurora-mysql',
+      members: [{ id: 'orders-1', writer: true }],
+    });
+    await restartHarness(scenario);
+
+    // Act
+    const result = await runSnapshotJob(
+      {
+        ...request,
+        targets: [
+          'certctl-mysql',
+          'arn:aws:rds:us-east-1:111111111111:cluster:orders',
+          'certctl-prod-db',
+          'gone',
+        ],
+      },
+      harness.deps(),
+    );
+
+    // Assess: the PostgreSQL target is snapshotted; each other one is named with its engine, not as
+    // not found, and nothing is taken of it.
+    expect(result.results.map((entry) => [entry.target.id, entry.outcome])).toEqual([
+      ['certctl-prod-db', 'available'],
+    ]);
+    expect(result.problems).toEqual([
+      'target certctl-mysql is a database of engine mysql (aws/111111111111/eu-west-1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it',
+      'target arn:aws:rds:us-east-1:111111111111:cluster:orders is a database of engine aurora-mysql (aws/111111111111/us-east-1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it',
+      'target gone was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+    ]);
+    const taken = harness.rds.snapshots.snapshots().map((stored) => stored.target);
+    expect(taken).not.toContain('certctl-mysql');
+    expect(taken).not.toContain('orders');
     expect(snapshotExitCode(result)).toBe(2);
   });
 

@@ -10,6 +10,7 @@ import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } fro
 import {
   clusterStandInGroups,
   listSelectedDatabases,
+  lookUpRdsNames,
   memberIds,
   type StandInGroup,
   selectedInstanceStandInGroups,
@@ -33,6 +34,7 @@ import type {
   BackendSnapshot,
   CreateErrorKind,
   ManualListing,
+  OtherEngineDatabase,
   SnapshotBackend,
   SnapshotCloud,
   SnapshotKeyReader,
@@ -386,6 +388,33 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
         ...(options.withManualSnapshots ? { manualSnapshots } : {}),
         ...(standIns.length > 0 ? { standIns } : {}),
       };
+    },
+    // The listings filter on engine (a selected MySQL database never crosses the wire), so a name no
+    // target answers to is looked up by itself in each scope it may be in: one filtered
+    // DescribeDBInstances and DescribeDBClusters a scope (functions/aws/rds.ts lookUpRdsNames), only
+    // for a request that named such a database.
+    async otherEngines(names) {
+      const databases: OtherEngineDatabase[] = [];
+      const problems: string[] = [];
+      const byName = { all: false, tags: [], identifiers: [...names] };
+      await Promise.all(
+        (await scopes(policy)).map(async ({ scope, failure }) => {
+          if (failure) {
+            problems.push(`${scope.account}/${scope.region}: not read (${failure.message})`);
+            return;
+          }
+          const place = { provider: 'aws' as const, account: scope.account, region: scope.region };
+          try {
+            const found = await lookUpRdsNames(rdsOf(scope.account, scope.region), place, byName, names);
+            databases.push(...found.map(({ id, names, engine }) => ({ ...place, id, names, engine })));
+          } catch (error) {
+            problems.push(
+              `${scope.account}/${scope.region}: named databases not looked up (${describeError(error)})`,
+            );
+          }
+        }),
+      );
+      return { databases, problems };
     },
     async maintenance(targets) {
       const byScope = new Map<string, SnapshotTarget[]>();

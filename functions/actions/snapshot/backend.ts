@@ -289,6 +289,27 @@ export interface SnapshotCloud {
    * run). Absent: this cloud's snapshot keys are not checked.
    */
   snapshotKeys?(): SnapshotKeyReader;
+  /**
+   * The databases of another engine than PostgreSQL that answer to `names` (names a request gives
+   * that no selected target answers to), whatever the policy selects, so the request is told what
+   * each is rather than that it was not found; and the scopes where that could not be told. Absent:
+   * this cloud's target listing already says nothing more.
+   */
+  otherEngines?(
+    names: readonly string[],
+  ): Promise<{ databases: OtherEngineDatabase[]; problems: ScopeProblem[] }>;
+}
+
+/** A database of another engine ({@link SnapshotCloud.otherEngines}): where it is, its names and engine. */
+export interface OtherEngineDatabase {
+  readonly provider: Provider;
+  readonly account: string;
+  readonly region: string;
+  readonly id: string;
+  /** Every name it answers to (identifier, ARN). */
+  readonly names: readonly string[];
+  /** Its engine as the API names it: `mysql`, `aurora-mysql`. */
+  readonly engine: string;
 }
 
 /** The cloud of `provider` among the clouds an entry point serves; undefined if it serves none. */
