@@ -2157,6 +2157,31 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     expect(lastRevokeAt).toBeLessThan(firstDeployAt);
   });
 
+  it('revokes for the functions it removes before any function is deployed too', () => {
+    // Act: a policy without dump locations, inventory secrets or chat, after one with them.
+    const steps = plan(POLICY);
+    const revokes = steps.flatMap((step, index) =>
+      step.kind === 'for-each-recorded' || step.kind === 'for-each-project' ? [{ step, index }] : [],
+    );
+    const firstDeployAt = steps.findIndex((s) => s.kind === 'run' && s.argv[2] === 'deploy');
+
+    // Assess: the removed dumps, keys and chat-action accounts' loops among them.
+    expect(
+      new Set(revokes.map(({ step }) => step.argv.find((a) => a.startsWith('--member='))?.split('@')[0])),
+    ).toEqual(
+      new Set(
+        [
+          'certctl-audit-pitr',
+          DUMPS_SERVICE_ACCOUNT_ID,
+          KEYS_SERVICE_ACCOUNT_ID,
+          'certctl-snapshot',
+          'certctl-chat-action',
+        ].map((account) => `--member=serviceAccount:${account}`),
+      ),
+    );
+    expect(Math.max(...revokes.map(({ index }) => index))).toBeLessThan(firstDeployAt);
+  });
+
   it('removes exactly the dropped buckets, secrets and projects for every account that read them, and nothing still listed', () => {
     // Prepare
     const dir = scratch();
