@@ -19,14 +19,18 @@ import {
   AUDITED_PROJECT,
   DEFAULT_FUNCTION_NAME,
   deployedPackage,
+  type ForEachRecordedStep,
   fillPlaceholders,
   GCP_FUNCTIONS,
   GCP_PROJECT_ID,
   GCP_REGION,
   type GcpStep,
   likelyGcpRegion,
+  NOTHING_RECORDED,
   planGcpDeployment,
   planGcpTeardown,
+  RESOURCE_NAME,
+  RESOURCE_PROJECT,
   type RunStep,
   renderShellScript,
   STAGING_DIR,
@@ -53,7 +57,9 @@ maintenance scan; and with chatops.slack.teams, chat-slack (entry point chatSlac
 signs each request) and chat-action (entry point chatAction, on the chat Pub/Sub topic). Each runs
 as its own service account with only its own reads (custom roles in the audited projects, the dump
 reader on each dump bucket only); the scheduler gets roles/run.invoker on each function, the build
-roles/run.builder. Prints each runtime account's uniqueId for the AWS federation role
+roles/run.builder. Each deployment records on the function the projects, dump buckets and
+inventory secrets it binds, and revokes what the policy dropped since the last one (without a
+record, it says it could not). Prints each runtime account's uniqueId for the AWS federation role
 (gcp.federation.serviceAccountUniqueId takes one id or a list).
 
 Options:
@@ -64,8 +70,9 @@ Options:
                           certctl-<name>: certctl-audit-dumps, certctl-snapshot, ...)
   --time-zone <tz>        time zone of the schedule; default: Etc/UTC
   --destroy               tear everything down instead: every function and service account, every
-                          binding the last deployment recorded, those of the policy's gcp.projects,
-                          dump buckets and inventory secrets
+                          binding the last deployment recorded (projects, dump buckets, inventory
+                          secrets) and those of the policy's gcp.projects, dump buckets and
+                          inventory secrets
   --dry-run               print every command as a bash script; run nothing, write nothing
   --help                  show this text
 
@@ -316,10 +323,47 @@ function runStep(
       }
       break;
     }
+    case 'for-each-recorded': {
+      const targets = recordedTargets(step, captured.get(step.list) ?? '');
+      const listed = targets.map(({ project, name }) =>
+        step.per === 'project' ? project : `${project}/${name}`,
+      );
+      log(`- ${step.description}: ${listed.length > 0 ? listed.join(', ') : 'none'}`);
+      for (const [index, { project, name }] of targets.entries()) {
+        const values = new Map([...captured, [RESOURCE_PROJECT, project], [RESOURCE_NAME, name]]);
+        const argv = step.argv.map((argument) => fillPlaceholders(argument, values));
+        runCommand(`${step.description} (${listed[index]})`, argv, step, false, log);
+      }
+      break;
+    }
     case 'note':
+      if (step.ifEmpty && captured.get(step.ifEmpty)) break;
       log(fillPlaceholders(step.message, captured));
       break;
   }
+}
+
+/**
+ * The entries of a per-resource record `value` a {@link ForEachRecordedStep} runs for: each
+ * `<project>/<name>` the policy no longer lists, or with `per: 'project'` each distinct project of
+ * them the policy no longer lists, in record order. Every entry is checked before anything runs: a
+ * value that is not one (a record edited by hand) stops the run.
+ */
+function recordedTargets(step: ForEachRecordedStep, value: string): { project: string; name: string }[] {
+  const pattern = new RegExp(step.entry);
+  const targets = new Map<string, { project: string; name: string }>();
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    if (!entry || entry === NOTHING_RECORDED) continue;
+    const [, project, name] = pattern.exec(entry) ?? [];
+    if (project === undefined || name === undefined) {
+      throw new GcpDeployError(
+        `"${step.description}": "${entry}" is not a recorded <project>/<name>; nothing after it ran`,
+      );
+    }
+    const key = step.per === 'project' ? project : entry;
+    if (!step.skip.includes(key) && !targets.has(key)) targets.set(key, { project, name });
+  }
+  return [...targets.values()];
 }
 
 /** The command: returns the process exit code ({@link DEPLOY_EXIT_CODES}). */

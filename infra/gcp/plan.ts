@@ -11,8 +11,10 @@
  *   run as the project's default build identity; the deployed source carries a lockfile cut from
  *   this repository's, so the build installs exactly the Functions Framework that was tested;
  * - the Cloud Function, 2nd gen, Node.js 24, HTTP trigger, entry point `auditPitr`, internal-only
- *   ingress, no unauthenticated invocations, the policy in `BACKUP_GUARD_POLICY` and the projects it
- *   is bound in recorded in `BACKUP_GUARD_BOUND_PROJECTS`;
+ *   ingress, no unauthenticated invocations, the policy in `BACKUP_GUARD_POLICY` and what the
+ *   deployment binds recorded beside it: the projects in `BACKUP_GUARD_BOUND_PROJECTS`, the dump
+ *   buckets in `BACKUP_GUARD_BOUND_DUMP_BUCKETS` and the inventory secrets in
+ *   `BACKUP_GUARD_BOUND_SECRETS`;
  * - an invoker service account with `roles/run.invoker` on that function's service only;
  * - a Cloud Scheduler job that calls the function with an OIDC token (audience = the function URL)
  *   minted for the invoker account, on the policy's schedule converted to unix-cron;
@@ -23,6 +25,14 @@
  *   authenticated, called by whoever is granted `roles/run.invoker` on it and by its own scheduler
  *   job (the maintenance-aware scan on `snapshots.maintenanceSchedule`), running as its own account
  *   with on-demand backups of Cloud SQL and the reads readiness judges.
+ *
+ * Least privilege over time: each deployment reads those records back from the function before it
+ * changes anything, and revokes, for every account that held it, each grant on a project, dump
+ * bucket or inventory secret the policy no longer lists (and the project-level reads of a project
+ * that no longer holds one), before the first function is deployed with the new records. Without a
+ * record (a first deployment, or one by an earlier version) nothing dropped can be known: the run
+ * goes on and says so. `--destroy` revokes everything recorded and everything the policy lists.
+ * The records are never cut short: an environment over Cloud Run's 32 KiB is refused before any step.
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
@@ -215,12 +225,50 @@ export const RUN_BUILDER_ROLE = 'roles/run.builder';
  * function itself does not read it.
  */
 export const BOUND_PROJECTS_ENV = 'BACKUP_GUARD_BOUND_PROJECTS';
+/**
+ * Function environment variables that record the per-resource grants of the last deployment: the
+ * Cloud Storage dump buckets the accounts that read dumps are bound on, and the Secret Manager
+ * secrets (with the projects holding them) the accounts that read the key inventory are bound on,
+ * each a comma-separated list of `<project>/<name>` ({@link RECORDED_ENTRY}). The script reads them
+ * back, as {@link BOUND_PROJECTS_ENV}, to revoke what the policy dropped and on `--destroy`; the
+ * functions do not read them. An empty list is written {@link NOTHING_RECORDED}: gcloud prints
+ * nothing both for an empty value and for a variable that is not there (a first deployment, or one
+ * by an earlier version), and only the second means the grants dropped since are unknown.
+ */
+export const BOUND_DUMP_BUCKETS_ENV = 'BACKUP_GUARD_BOUND_DUMP_BUCKETS';
+export const BOUND_SECRETS_ENV = 'BACKUP_GUARD_BOUND_SECRETS';
+/** The value of a per-resource record that lists nothing. */
+export const NOTHING_RECORDED = 'none';
+/**
+ * One entry of a per-resource record: `<project>/<name>`, the project as {@link GCP_PROJECT_ID} and
+ * the name as the policy schema takes a bucket (functions/core/dumps-policy.ts) or a secret id
+ * (functions/core/keys-policy.ts). POSIX extended regular expressions (the dry-run script's bash
+ * matches them too), with the project and the name as groups 1 and 2.
+ */
+export const RECORDED_ENTRY = {
+  bucket: '^([a-z][a-z0-9-]{4,28}[a-z0-9])/([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])$',
+  secret: '^([a-z][a-z0-9-]{4,28}[a-z0-9])/([A-Za-z0-9_-]{1,255})$',
+} as const;
+/**
+ * The most a function's environment may hold: Cloud Run counts the bytes of every runtime variable's
+ * name and value, 32 KiB per function, with no limit of its own on one value
+ * (https://cloud.google.com/run/docs/configuring/services/overview-environment-variables, "Size
+ * limits for variables in functions").
+ */
+export const FUNCTION_ENVIRONMENT_LIMIT_BYTES = 32 * 1024;
 
 /** Variables a step captures and later steps use: `${NAME}` inside an argument. */
 export const FUNCTION_URL = 'FUNCTION_URL';
 export const SERVICE_ACCOUNT_UNIQUE_ID = 'SERVICE_ACCOUNT_UNIQUE_ID';
 /** The projects the last deployment recorded ({@link BOUND_PROJECTS_ENV}); empty if none. */
 export const RECORDED_PROJECTS = 'RECORDED_PROJECTS';
+/** The dump buckets the last deployment recorded ({@link BOUND_DUMP_BUCKETS_ENV}); empty if no record. */
+export const RECORDED_DUMP_BUCKETS = 'RECORDED_DUMP_BUCKETS';
+/** The inventory secrets the last deployment recorded ({@link BOUND_SECRETS_ENV}); empty if no record. */
+export const RECORDED_SECRETS = 'RECORDED_SECRETS';
+/** The loop variables of a {@link ForEachRecordedStep}: an entry's project, and its bucket or secret. */
+export const RESOURCE_PROJECT = 'RESOURCE_PROJECT';
+export const RESOURCE_NAME = 'RESOURCE_NAME';
 /** The private staging directory the runner (or the printed script) creates for one run. */
 export const STAGING_DIR = 'STAGING_DIR';
 /** The loop variable of a {@link ForEachProjectStep}. */
@@ -325,13 +373,40 @@ export interface ForEachProjectStep {
   readonly ifNotFound?: 'skip';
 }
 
+/**
+ * `argv` once per entry of the captured per-resource record `list` ({@link BOUND_DUMP_BUCKETS_ENV},
+ * {@link BOUND_SECRETS_ENV}) that the policy no longer lists, with the entry's project in
+ * `${RESOURCE_PROJECT}` and its name in `${RESOURCE_NAME}`; with `per: 'project'`, once per
+ * distinct project of those entries (`${RESOURCE_PROJECT}` only), for a grant on the project that
+ * holds them. `skip` holds what the policy lists: `<project>/<name>` entries, or projects. An entry
+ * that does not match `entry` (a {@link RECORDED_ENTRY} pattern) stops the run.
+ */
+export interface ForEachRecordedStep {
+  readonly kind: 'for-each-recorded';
+  readonly description: string;
+  readonly list: string;
+  readonly entry: string;
+  readonly per: 'resource' | 'project';
+  readonly skip: readonly string[];
+  readonly argv: readonly string[];
+  readonly ifNotFound?: 'skip';
+}
+
 /** A message for the operator (`${NAME}` placeholders are filled in). */
 export interface NoteStep {
   readonly kind: 'note';
   readonly message: string;
+  /** Shown only when this capture is empty (a record the function did not have). */
+  readonly ifEmpty?: string;
 }
 
-export type GcpStep = WriteFileStep | RunStep | EnsureStep | ForEachProjectStep | NoteStep;
+export type GcpStep =
+  | WriteFileStep
+  | RunStep
+  | EnsureStep
+  | ForEachProjectStep
+  | ForEachRecordedStep
+  | NoteStep;
 
 export interface GcpDeploymentOptions {
   /** The project that hosts the function, its service accounts and the scheduler job. */
@@ -543,10 +618,16 @@ function removeBinding(project: string, member: string, role: string): string[] 
   ];
 }
 
-function recordedProjectsStep(names: GcpDeploymentNames, project: string, region: string): RunStep {
-  return {
+/**
+ * Read back what the last deployment recorded on the function ({@link BOUND_PROJECTS_ENV},
+ * {@link BOUND_DUMP_BUCKETS_ENV}, {@link BOUND_SECRETS_ENV}) into {@link RECORDED_PROJECTS},
+ * {@link RECORDED_DUMP_BUCKETS} and {@link RECORDED_SECRETS}: each empty when the function does not
+ * exist or has no such variable.
+ */
+function recordSteps(names: GcpDeploymentNames, project: string, region: string): RunStep[] {
+  const read = (variable: string, what: string, capture: string): RunStep => ({
     kind: 'run',
-    description: `projects the last deployment bound (${BOUND_PROJECTS_ENV} on the function; none if it does not exist)`,
+    description: `${what} the last deployment bound (${variable} on the function; none if it does not exist)`,
     argv: [
       'gcloud',
       'functions',
@@ -555,11 +636,46 @@ function recordedProjectsStep(names: GcpDeploymentNames, project: string, region
       '--gen2',
       `--project=${project}`,
       `--region=${region}`,
-      `--format=value(serviceConfig.environmentVariables.${BOUND_PROJECTS_ENV})`,
+      `--format=value(serviceConfig.environmentVariables.${variable})`,
     ],
-    capture: RECORDED_PROJECTS,
+    capture,
     ifNotFound: 'skip',
-  };
+  });
+  return [
+    read(BOUND_PROJECTS_ENV, 'projects', RECORDED_PROJECTS),
+    read(BOUND_DUMP_BUCKETS_ENV, 'dump buckets', RECORDED_DUMP_BUCKETS),
+    read(BOUND_SECRETS_ENV, 'inventory secrets', RECORDED_SECRETS),
+  ];
+}
+
+/** A per-resource record's value: its `<project>/<name>` entries, comma-separated, or {@link NOTHING_RECORDED}. */
+function recordValue(entries: readonly string[]): string {
+  return entries.length > 0 ? entries.join(',') : NOTHING_RECORDED;
+}
+
+/**
+ * What the operator is told when a per-resource record is missing (a first deployment, or a
+ * function deployed by an earlier version): the grants on resources dropped before this run are
+ * unknown, so they were not revoked, and how to remove one by hand.
+ */
+function missingRecordNotes(names: GcpDeploymentNames, purpose: 'deploy' | 'destroy'): NoteStep[] {
+  const after =
+    purpose === 'deploy'
+      ? ' This deployment records what it binds, so the next one revokes what is dropped after it.'
+      : '';
+  const where = `is not on ${names.functionName} (a first deployment, or one by an earlier version)`;
+  return [
+    {
+      kind: 'note',
+      ifEmpty: RECORDED_DUMP_BUCKETS,
+      message: `${BOUND_DUMP_BUCKETS_ENV} ${where}: grants on Cloud Storage dump buckets dropped from dumps.locations before this run, if any, were not revoked (${DUMP_READER_ROLE_ID} on the bucket and ${DUMP_KEY_READER_ROLE_ID} on its project, held by ${DUMPS_SERVICE_ACCOUNT_ID}, certctl-snapshot and certctl-chat-action). Remove one by hand with: gcloud storage buckets remove-iam-policy-binding gs://<bucket> --member=serviceAccount:<account> --role=projects/<project>/roles/${DUMP_READER_ROLE_ID}.${after}`,
+    },
+    {
+      kind: 'note',
+      ifEmpty: RECORDED_SECRETS,
+      message: `${BOUND_SECRETS_ENV} ${where}: grants on Secret Manager secrets dropped from the keys inventory before this run, if any, were not revoked (${SECRET_ACCESSOR_ROLE} on the secret and ${SECRET_METADATA_READER_ROLE_ID} on its project, held by ${KEYS_SERVICE_ACCOUNT_ID}, certctl-snapshot and certctl-chat-action). Remove one by hand with: gcloud secrets remove-iam-policy-binding <secret> --project=<project> --member=serviceAccount:<account> --role=${SECRET_ACCESSOR_ROLE}.${after}`,
+    },
+  ];
 }
 
 /** The policy's Cloud Storage dump buckets with the project holding each, sorted by bucket. */
@@ -610,7 +726,8 @@ function ensureCustomRole(role: CustomRole, project: string): EnsureStep {
 /**
  * The dumps audit's read access, bucket by bucket: its custom role ({@link DUMP_READER_ROLE_ID}) in
  * each project that holds a Cloud Storage dump location, bound on those buckets only (no project-wide
- * storage grant). Empty when the policy has no Cloud Storage location.
+ * storage grant); then the grants on buckets the last deployment recorded and the policy dropped
+ * taken back ({@link revokeDroppedDumpBuckets}).
  */
 export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
   const buckets = dumpBuckets(policy);
@@ -643,18 +760,59 @@ export function planDumpsBucketAccess(policy: Policy, member: string): GcpStep[]
       ({ bucket, project: holder }): RunStep => ({
         kind: 'run',
         description: `let the dumps audit list and read dump headers in gs://${bucket} only`,
-        argv: [
-          'gcloud',
-          'storage',
-          'buckets',
-          'add-iam-policy-binding',
-          `gs://${bucket}`,
-          `--member=${member}`,
-          `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
-          '--condition=None',
-        ],
+        argv: dumpReaderBinding('add', bucket, holder, member),
       }),
     ),
+    ...revokeDroppedDumpBuckets(policy, member),
+  ];
+}
+
+/** `gcloud storage buckets add-iam-policy-binding` (or remove) of {@link DUMP_READER_ROLE_ID} on one bucket. */
+function dumpReaderBinding(verb: 'add' | 'remove', bucket: string, holder: string, member: string): string[] {
+  return [
+    'gcloud',
+    'storage',
+    'buckets',
+    `${verb}-iam-policy-binding`,
+    `gs://${bucket}`,
+    `--member=${member}`,
+    `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
+    ...(verb === 'add' ? ['--condition=None'] : []),
+  ];
+}
+
+/**
+ * The removal of the dumps reads on each bucket the last deployment recorded
+ * ({@link RECORDED_DUMP_BUCKETS}) that dumps.locations no longer lists, and of the key reader role
+ * in each recorded project that no longer holds a listed bucket: a grant must not outlive the
+ * bucket's place in the policy. Gone is fine (a bucket deleted, a binding never made).
+ */
+function revokeDroppedDumpBuckets(policy: Policy, member: string): ForEachRecordedStep[] {
+  const buckets = dumpBuckets(policy);
+  const project = `\${${RESOURCE_PROJECT}}`;
+  const recorded = {
+    kind: 'for-each-recorded',
+    list: RECORDED_DUMP_BUCKETS,
+    entry: RECORDED_ENTRY.bucket,
+  } as const;
+  return [
+    {
+      ...recorded,
+      description: "remove the dumps audit's reads of buckets no longer in dumps.locations",
+      per: 'resource',
+      skip: buckets.map(({ bucket, project: holder }) => `${holder}/${bucket}`),
+      argv: dumpReaderBinding('remove', `\${${RESOURCE_NAME}}`, project, member),
+      ifNotFound: 'skip',
+    },
+    {
+      ...recorded,
+      description:
+        "remove the dumps audit's Cloud KMS key state and project number reads (resourcemanager.projects.get) in projects that no longer hold a dump bucket",
+      per: 'project',
+      skip: [...new Set(buckets.map((location) => location.project))].sort(),
+      argv: removeBinding(project, member, `projects/${project}/roles/${DUMP_KEY_READER_ROLE_ID}`),
+      ifNotFound: 'skip',
+    },
   ];
 }
 
@@ -686,11 +844,51 @@ function inventorySecrets(policy: Policy): Extract<SecretLocation, { provider: '
   return [...secrets.values()].sort((a, b) => a.resourceName.localeCompare(b.resourceName));
 }
 
-/** The tear-down of {@link planKeysSecretAccess}: the project and secret bindings, gone is fine. */
+/**
+ * The removal of the value reads on each secret the last deployment recorded
+ * ({@link RECORDED_SECRETS}) that the inventory no longer names, whether or not inspection is on
+ * (an earlier deployment may have granted them), and of the metadata reader role in each recorded
+ * project that no longer holds an inventory secret. Gone is fine (a secret deleted, a binding never
+ * made).
+ */
+function revokeDroppedSecrets(policy: Policy, member: string): ForEachRecordedStep[] {
+  const secrets = inventorySecrets(policy);
+  const project = `\${${RESOURCE_PROJECT}}`;
+  const recorded = {
+    kind: 'for-each-recorded',
+    list: RECORDED_SECRETS,
+    entry: RECORDED_ENTRY.secret,
+  } as const;
+  return [
+    {
+      ...recorded,
+      description: "remove the key-material audit's value reads of secrets no longer in the keys inventory",
+      per: 'resource',
+      skip: secrets.map(({ project: holder, secret }) => `${holder}/${secret}`),
+      argv: secretAccessorBinding('remove', { project, secret: `\${${RESOURCE_NAME}}` }, member),
+      ifNotFound: 'skip',
+    },
+    {
+      ...recorded,
+      description:
+        "remove the key-material audit's metadata reads in projects that no longer hold an inventory secret",
+      per: 'project',
+      skip: [...new Set(secrets.map((secret) => secret.project))].sort(),
+      argv: removeBinding(project, member, `projects/${project}/roles/${SECRET_METADATA_READER_ROLE_ID}`),
+      ifNotFound: 'skip',
+    },
+  ];
+}
+
+/**
+ * The tear-down of {@link planKeysSecretAccess}: the project and secret bindings the last
+ * deployment recorded and those of the policy, gone is fine.
+ */
 export function revokeKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
   const secrets = inventorySecrets(policy);
   const projects = [...new Set(secrets.map((secret) => secret.project))].sort();
   return [
+    ...revokeDroppedSecrets(policy, member),
     ...projects.map(
       (holder): RunStep => ({
         kind: 'run',
@@ -716,7 +914,8 @@ export function revokeKeysSecretAccess(policy: Policy, member: string): GcpStep[
  * metadata gets only) in each project that holds an inventory secret, and, only with
  * `keys.inspectSecretValues`, {@link SECRET_ACCESSOR_ROLE} on each inventory secret and on nothing
  * else; without it, that role removed from each inventory secret (an earlier deployment with
- * inspection on granted it). Empty when the inventory names no Secret Manager secret.
+ * inspection on granted it); then the grants on secrets the last deployment recorded and the
+ * inventory dropped taken back ({@link revokeDroppedSecrets}).
  */
 export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] {
   const secrets = inventorySecrets(policy);
@@ -755,10 +954,14 @@ export function planKeysSecretAccess(policy: Policy, member: string): GcpStep[] 
               ifNotFound: 'skip',
             },
     ),
+    ...revokeDroppedSecrets(policy, member),
   ];
 }
 
-/** The tear-down of {@link planDumpsBucketAccess}: the project and bucket bindings, gone is fine. */
+/**
+ * The tear-down of {@link planDumpsBucketAccess}: the project and bucket bindings the last
+ * deployment recorded and those of the policy, gone is fine.
+ */
 export function revokeDumpsBucketAccess(policy: Policy, member: string): GcpStep[] {
   const buckets = dumpBuckets(policy);
   const projects = [...new Set(buckets.map((location) => location.project))].sort();
@@ -771,20 +974,13 @@ export function revokeDumpsBucketAccess(policy: Policy, member: string): GcpStep
     }),
   );
   return [
+    ...revokeDroppedDumpBuckets(policy, member),
     ...keyReads,
     ...buckets.map(
       ({ bucket, project: holder }): RunStep => ({
         kind: 'run',
         description: `remove the dumps audit's read access to gs://${bucket}`,
-        argv: [
-          'gcloud',
-          'storage',
-          'buckets',
-          'remove-iam-policy-binding',
-          `gs://${bucket}`,
-          `--member=${member}`,
-          `--role=projects/${holder}/roles/${DUMP_READER_ROLE_ID}`,
-        ],
+        argv: dumpReaderBinding('remove', bucket, holder, member),
         ifNotFound: 'skip',
       }),
     ),
@@ -1161,6 +1357,26 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
 }
 
 /**
+ * Refuse an environment Cloud Run would refuse only after the grants were made
+ * ({@link FUNCTION_ENVIRONMENT_LIMIT_BYTES}). The records are not cut short to fit: a grant left out
+ * of them would never be revoked when its bucket or secret leaves the policy.
+ */
+function checkEnvironmentSize(environment: Readonly<Record<string, string>>): void {
+  const bytesOf = (names: readonly string[]) =>
+    names.reduce(
+      (sum, name) => sum + Buffer.byteLength(name) + Buffer.byteLength(environment[name] ?? ''),
+      0,
+    );
+  const total = bytesOf(Object.keys(environment));
+  if (total <= FUNCTION_ENVIRONMENT_LIMIT_BYTES) return;
+  const records = bytesOf([BOUND_PROJECTS_ENV, BOUND_DUMP_BUCKETS_ENV, BOUND_SECRETS_ENV]);
+  invalid(
+    'policy',
+    `the functions' environment would be ${total} bytes (${bytesOf([POLICY_ENV])} of them ${POLICY_ENV}, ${records} the records of the projects, dump buckets and secrets the deployment binds), over the 32 KiB (${FUNCTION_ENVIRONMENT_LIMIT_BYTES} bytes) Cloud Run allows a function's environment variable names and values. The records are not cut short (a grant left out of them would never be revoked), so nothing was deployed: list fewer dump locations or inventory secrets`,
+  );
+}
+
+/**
  * How a function of the deployment is called: an audit on its Cloud Scheduler schedule (HTTP,
  * internal-only, authenticated), the public Slack endpoint (Slack cannot present a Google identity;
  * the function verifies Slack's signature before anything else), or the chat topic's Pub/Sub
@@ -1415,7 +1631,6 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
   };
 
   const cloudSqlAccess: GcpStep[] = [
-    recordedProjectsStep(names, project, region),
     ...audited.flatMap((auditedProject): GcpStep[] => [
       ensureCustomRole(cloudSqlReader, auditedProject),
       {
@@ -1446,6 +1661,20 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
   /** The reads each function's own account gets. */
   const accessOf = (fn: GcpFunction, own: GcpFunctionNames): GcpStep[] =>
     fn.access ? fn.access(policy, `serviceAccount:${own.serviceAccountEmail}`, project) : cloudSqlAccess;
+  const environment = {
+    [POLICY_ENV]: JSON.stringify(policy),
+    [BOUND_PROJECTS_ENV]: audited.join(','),
+    [BOUND_DUMP_BUCKETS_ENV]: recordValue(
+      dumpBuckets(policy).map(({ bucket, project: holder }) => `${holder}/${bucket}`),
+    ),
+    [BOUND_SECRETS_ENV]: recordValue(
+      inventorySecrets(policy).map(({ project: holder, secret }) => `${holder}/${secret}`),
+    ),
+    // The request records: the snapshot function's (deployed always) and chat-action's.
+    [CHAT_RECORDS_BUCKET_ENV]: chatRecordsBucket(project),
+    ...(chat ? { [CHAT_TOPIC_ENV]: `projects/${project}/topics/${CHAT_TOPIC_ID}` } : {}),
+  };
+  checkEnvironmentSize(environment);
 
   return [
     ...deployed.flatMap(({ sourceDir }): GcpStep[] => [
@@ -1467,17 +1696,8 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       kind: 'write-file',
       description: 'environment of the functions: the policy, validated, and the projects it is bound in',
       path: envFile,
-      content: toYaml(
-        {
-          [POLICY_ENV]: JSON.stringify(policy),
-          [BOUND_PROJECTS_ENV]: audited.join(','),
-          // The request records: the snapshot function's (deployed always) and chat-action's.
-          [CHAT_RECORDS_BUCKET_ENV]: chatRecordsBucket(project),
-          ...(chat ? { [CHAT_TOPIC_ENV]: `projects/${project}/topics/${CHAT_TOPIC_ID}` } : {}),
-        },
-        // One line: the JSON must reach the function byte for byte, unfolded.
-        { lineWidth: 0 },
-      ),
+      // One line: the JSON must reach the function byte for byte, unfolded.
+      content: toYaml(environment, { lineWidth: 0 }),
     },
     ...deployed.map(
       ({ fn, sourceDir }): RunStep => ({
@@ -1534,7 +1754,14 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         capture: own.uniqueIdVariable,
       }),
     ),
+    // Every revocation the records drive comes before the first deploy, which rewrites the records:
+    // a run that fails after it would otherwise forget, when run again, what was dropped.
+    ...recordSteps(names, project, region),
     ...deployed.flatMap(({ fn, names: own }) => accessOf(fn, own)),
+    // A function whose policy section is now empty is removed with its schedule and the access its
+    // account still holds for what the policy names and the records list (chat-action's backups in
+    // gcp.projects); gone is fine.
+    ...removed.flatMap(({ fn, names: own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
     ...deployed.flatMap(({ fn, names: own, sourceDir, schedule }): GcpStep[] => {
       const deploy = (description: string, flags: readonly string[]): RunStep => ({
         kind: 'run',
@@ -1706,9 +1933,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         ...schedulerJob(timeoutSeconds),
       ];
     }),
-    // A function whose policy section is now empty is removed with its schedule and the access its
-    // account still holds for what the policy names (chat-action's backups in gcp.projects); gone is fine.
-    ...removed.flatMap(({ fn, names: own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
+    ...missingRecordNotes(names, 'deploy'),
     {
       kind: 'note',
       message: federationNote(
@@ -1801,9 +2026,11 @@ function federationNote(policy: Policy, accounts: readonly { job: string; variab
 }
 
 /**
- * Every step of a tear-down. Bindings are revoked in every project the last deployment recorded on
- * the function ({@link BOUND_PROJECTS_ENV}) and in the policy's `gcp.projects`, before the function
- * (and its record) is deleted, so a failed tear-down can be run again. A resource that is already
+ * Every step of a tear-down. Bindings are revoked in every project, dump bucket and inventory secret
+ * the last deployment recorded on the function ({@link BOUND_PROJECTS_ENV},
+ * {@link BOUND_DUMP_BUCKETS_ENV}, {@link BOUND_SECRETS_ENV}) and on those the policy lists, and the
+ * records are read before the function (and its records) is deleted, so a failed tear-down can be
+ * run again. A resource that is already
  * gone is skipped; every other failure stops the run.
  */
 export function planGcpTeardown(
@@ -1834,7 +2061,7 @@ export function planGcpTeardown(
     own: functionNames(fn, options),
   }));
   return [
-    recordedProjectsStep(names, project, region),
+    ...recordSteps(names, project, region),
     step('delete the scheduler job', [
       'gcloud',
       'scheduler',
@@ -1863,6 +2090,9 @@ export function planGcpTeardown(
         removeBinding(audited, runtimeMember, LEGACY_CLOUD_SQL_VIEWER_ROLE),
       ),
     ]),
+    // The other functions, whether or not the policy still configures them.
+    ...others.flatMap(({ fn, own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
+    // Last of the functions: it holds the records, which a tear-down run again after a failure reads.
     step('delete the function', [
       'gcloud',
       'functions',
@@ -1873,8 +2103,6 @@ export function planGcpTeardown(
       `--region=${region}`,
       '--quiet',
     ]),
-    // The other audit functions, whether or not the policy still configures them.
-    ...others.flatMap(({ fn, own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
     step(
       "remove the build account's role",
       removeBinding(project, `serviceAccount:${names.builderEmail}`, RUN_BUILDER_ROLE),
@@ -1895,6 +2123,7 @@ export function planGcpTeardown(
         '--quiet',
       ]),
     ),
+    ...missingRecordNotes(names, 'destroy'),
   ];
 }
 
@@ -1926,6 +2155,7 @@ function stepTexts(step: GcpStep): readonly string[] {
       return [step.path];
     case 'run':
     case 'for-each-project':
+    case 'for-each-recorded':
       return step.argv;
     case 'ensure':
       return [...step.probe, ...step.create, ...(step.update ?? [])];
@@ -2029,8 +2259,33 @@ export function renderShellScript(steps: readonly GcpStep[]): string {
         );
         break;
       }
+      case 'for-each-recorded': {
+        // `read -a`, not an unquoted $(...): a recorded value is never glob-expanded.
+        const key = step.per === 'project' ? `\${${RESOURCE_PROJECT}}` : `\${RECORDED_ENTRY}`;
+        lines.push(
+          `# ${step.description}`,
+          `RECORDED_PATTERN=${shellQuote(step.entry)}`,
+          "RECORDED_SEEN=' '",
+          `IFS=',' read -r -a RECORDED_ENTRIES <<<"\${${step.list}}"`,
+          `for RECORDED_ENTRY in "\${RECORDED_ENTRIES[@]}"; do`,
+          `  case "\${RECORDED_ENTRY}" in ''|${NOTHING_RECORDED}) continue ;; esac`,
+          `  [[ "\${RECORDED_ENTRY}" =~ $RECORDED_PATTERN ]] || { echo "not a recorded <project>/<name>: \${RECORDED_ENTRY}" >&2; exit 1; }`,
+          `  ${RESOURCE_PROJECT}="\${BASH_REMATCH[1]}"`,
+          `  ${RESOURCE_NAME}="\${BASH_REMATCH[2]}"`,
+          `  case ${shellQuote(` ${step.skip.join(' ')} `)} in *" ${key} "*) continue ;; esac`,
+          `  case "\${RECORDED_SEEN}" in *" ${key} "*) continue ;; esac`,
+          `  RECORDED_SEEN="\${RECORDED_SEEN}${key} "`,
+          `  ${toleratingPrefix(step)}${commandLine(step.argv)}`,
+          'done',
+        );
+        break;
+      }
       case 'note':
-        lines.push(`echo ${shellQuote(step.message)}`);
+        lines.push(
+          step.ifEmpty
+            ? `if [[ -z "\${${step.ifEmpty}}" ]]; then echo ${shellQuote(step.message)}; fi`
+            : `echo ${shellQuote(step.message)}`,
+        );
         break;
     }
     lines.push('');

@@ -20,7 +20,9 @@ import { CHAT_RECORDS_BUCKET_ENV } from '../../functions/gcp/chat-environment.ts
 import { GcpDeployError, parseDeployArguments, runSteps, USAGE } from '../../infra/gcp/deploy.ts';
 import { unsupportedNodeMessage } from '../../infra/gcp/node-version.ts';
 import {
+  BOUND_DUMP_BUCKETS_ENV,
   BOUND_PROJECTS_ENV,
+  BOUND_SECRETS_ENV,
   CHAT_ACTION_PERMISSIONS,
   CHAT_ACTION_ROLE_ID,
   CHAT_RECORDS_ROLE_ID,
@@ -47,7 +49,9 @@ import {
   LEGACY_CLOUD_SQL_VIEWER_ROLE,
   planGcpDeployment,
   planGcpTeardown,
+  RECORDED_DUMP_BUCKETS,
   RECORDED_PROJECTS,
+  RECORDED_SECRETS,
   RUN_BUILDER_ROLE,
   RUN_INVOKER_ROLE,
   renderShellScript,
@@ -111,12 +115,19 @@ afterEach(() => {
 
 /**
  * A fake `gcloud` on PATH: logs each call to `calls.log`, prints `recorded` for the bound-projects
- * read, answers "not found" for commands matching `notFound`, PERMISSION_DENIED for `denied`, and
+ * read (`recordedBuckets` and `recordedSecrets` for the bound dump buckets and secrets), answers "not found" for commands matching `notFound`, PERMISSION_DENIED for `denied`, and
  * the API not enabled (SERVICE_DISABLED) for `disabled`.
  */
 function fakeGcloud(
   dir: string,
-  behaviour: { recorded?: string; notFound?: string; denied?: string; disabled?: string },
+  behaviour: {
+    recorded?: string;
+    recordedBuckets?: string;
+    recordedSecrets?: string;
+    notFound?: string;
+    denied?: string;
+    disabled?: string;
+  },
 ): string {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
@@ -133,6 +144,8 @@ function fakeGcloud(
       ? `if [[ "$*" == *${shellQuote(behaviour.notFound)}* ]]; then echo "ERROR: Policy binding with the specified principal, role, and condition not found!" >&2; exit 1; fi`
       : '',
     `if [[ "$*" == *${BOUND_PROJECTS_ENV}* ]]; then echo ${shellQuote(behaviour.recorded ?? '')}; fi`,
+    `if [[ "$*" == *${BOUND_DUMP_BUCKETS_ENV}* ]]; then echo ${shellQuote(behaviour.recordedBuckets ?? '')}; fi`,
+    `if [[ "$*" == *${BOUND_SECRETS_ENV}* ]]; then echo ${shellQuote(behaviour.recordedSecrets ?? '')}; fi`,
     'exit 0',
   ].join('\n');
   writeFileSync(join(bin, 'gcloud'), script);
@@ -568,34 +581,54 @@ describe('planGcpTeardown', () => {
     const steps = teardown();
 
     // Assess
+    const recordedProjects = `for each ${RECORDED_PROJECTS} except certctl-prod-1,certctl-stage-2: gcloud projects remove-iam-policy-binding ${placeholder('AUDITED_PROJECT')}`;
+    // The policy lists no dump bucket and no secret: every recorded one is removed.
+    const recordedDumpBuckets = [
+      `for each ${RECORDED_DUMP_BUCKETS} resource except : gcloud storage buckets remove-iam-policy-binding`,
+      `for each ${RECORDED_DUMP_BUCKETS} project except : gcloud projects remove-iam-policy-binding ${placeholder('RESOURCE_PROJECT')}`,
+    ];
+    const recordedSecrets = [
+      `for each ${RECORDED_SECRETS} resource except : gcloud secrets remove-iam-policy-binding ${placeholder('RESOURCE_NAME')}`,
+      `for each ${RECORDED_SECRETS} project except : gcloud projects remove-iam-policy-binding ${placeholder('RESOURCE_PROJECT')}`,
+    ];
     expect(
       steps.map((step) =>
         step.kind === 'for-each-project'
           ? `for each ${step.list} except ${step.skip.join(',')}: ${step.argv.slice(0, 4).join(' ')}`
-          : step.kind === 'run'
-            ? step.argv.slice(0, 4).join(' ') + (step.argv.find((a) => a.startsWith('--role=')) ?? '')
-            : step.kind,
+          : step.kind === 'for-each-recorded'
+            ? `for each ${step.list} ${step.per} except ${step.skip.join(',')}: ${step.argv.slice(0, 4).join(' ')}`
+            : step.kind === 'run'
+              ? step.argv.slice(0, 4).join(' ') + (step.argv.find((a) => a.startsWith('--role=')) ?? '')
+              : step.kind === 'note'
+                ? `note if no ${step.ifEmpty}`
+                : step.kind,
       ),
     ).toEqual([
+      // What the last deployment recorded, read before anything is removed.
+      'gcloud functions describe certctl-audit-pitr',
+      'gcloud functions describe certctl-audit-pitr',
       'gcloud functions describe certctl-audit-pitr',
       'gcloud scheduler jobs delete',
-      `for each ${RECORDED_PROJECTS} except certctl-prod-1,certctl-stage-2: gcloud projects remove-iam-policy-binding ${placeholder('AUDITED_PROJECT')}`,
+      recordedProjects,
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=${cloudSqlReaderRole('certctl-prod-1')}`,
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=${LEGACY_CLOUD_SQL_VIEWER_ROLE}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${cloudSqlReaderRole('certctl-stage-2')}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=${LEGACY_CLOUD_SQL_VIEWER_ROLE}`,
-      'gcloud functions delete certctl-audit-pitr',
       // The dumps and keys functions too, whether or not the policy still configures them.
       'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-audit-dumps',
+      ...recordedDumpBuckets,
       'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-audit-keys',
+      ...recordedSecrets,
       // The snapshot function with its maintenance scan's schedule and its Cloud SQL access.
       'gcloud scheduler jobs delete',
       'gcloud functions delete certctl-snapshot',
-      `for each ${RECORDED_PROJECTS} except certctl-prod-1,certctl-stage-2: gcloud projects remove-iam-policy-binding ${placeholder('AUDITED_PROJECT')}`,
+      recordedProjects,
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CLOUD_SQL_SNAPSHOT_ROLE_ID}`,
+      ...recordedDumpBuckets,
+      ...recordedSecrets,
       // Its request records' binding on the records bucket, as chat-action's below.
       `gcloud storage buckets remove-iam-policy-binding--role=projects/certctl-ops/roles/${CHAT_RECORDS_ROLE_ID}`,
       // And the chat functions (no schedule), with the chat action's Cloud SQL access.
@@ -604,10 +637,14 @@ describe('planGcpTeardown', () => {
       `gcloud secrets remove-iam-policy-binding ${CHAT_SECRET_ID}--role=roles/secretmanager.secretAccessor`,
       'gcloud pubsub topics remove-iam-policy-binding--role=roles/pubsub.publisher',
       'gcloud functions delete certctl-chat-action',
-      `for each ${RECORDED_PROJECTS} except certctl-prod-1,certctl-stage-2: gcloud projects remove-iam-policy-binding ${placeholder('AUDITED_PROJECT')}`,
+      recordedProjects,
       `gcloud projects remove-iam-policy-binding certctl-prod-1--role=projects/certctl-prod-1/roles/${CHAT_ACTION_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2--role=projects/certctl-stage-2/roles/${CHAT_ACTION_ROLE_ID}`,
+      ...recordedDumpBuckets,
+      ...recordedSecrets,
       `gcloud storage buckets remove-iam-policy-binding--role=projects/certctl-ops/roles/${CHAT_RECORDS_ROLE_ID}`,
+      // The function holding the records, last: a tear-down run again after a failure still reads them.
+      'gcloud functions delete certctl-audit-pitr',
       `gcloud projects remove-iam-policy-binding certctl-ops--role=${RUN_BUILDER_ROLE}`,
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
@@ -617,8 +654,12 @@ describe('planGcpTeardown', () => {
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
+      `note if no ${RECORDED_DUMP_BUCKETS}`,
+      `note if no ${RECORDED_SECRETS}`,
     ]);
-    expect(steps.every((step) => 'ifNotFound' in step && step.ifNotFound === 'skip')).toBe(true);
+    expect(
+      steps.every((step) => step.kind === 'note' || ('ifNotFound' in step && step.ifNotFound === 'skip')),
+    ).toBe(true);
     expect(steps.some((step) => 'allowFailure' in step)).toBe(false);
   });
 
@@ -707,7 +748,7 @@ describe('planGcpTeardown', () => {
   it('stops with its message when the API of a resource that must be there is not enabled', () => {
     // Prepare
     const dir = scratch();
-    const bin = fakeGcloud(dir, { disabled: 'functions delete' });
+    const bin = fakeGcloud(dir, { disabled: 'functions delete certctl-audit-pitr' });
 
     // Act
     const act = () => withPath(bin, () => runSteps(teardown(), { log: () => {}, stagingParent: dir }));
@@ -747,7 +788,7 @@ describe('planGcpTeardown', () => {
     const bin = fakeGcloud(dir, {
       recorded: 'certctl-old-3',
       notFound: 'certctl-old-3',
-      denied: 'functions delete',
+      denied: 'functions delete certctl-audit-pitr',
     });
     const lines: string[] = [];
 
@@ -891,7 +932,7 @@ describe('renderShellScript', () => {
 
     // Act
     const chatNeverDeployed = run('remove-iam-policy-binding certctl-backup-guard-');
-    const functionsDisabled = run('functions delete');
+    const functionsDisabled = run('functions delete certctl-audit-pitr');
 
     // Assess
     expect(chatNeverDeployed.status).toBe(0);
@@ -1118,7 +1159,13 @@ describe('docs/deploy.md', () => {
     const variables = Object.keys(parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as object);
 
     // Assess
-    expect(variables).toEqual([POLICY_ENV, BOUND_PROJECTS_ENV, CHAT_RECORDS_BUCKET_ENV]);
+    expect(variables).toEqual([
+      POLICY_ENV,
+      BOUND_PROJECTS_ENV,
+      BOUND_DUMP_BUCKETS_ENV,
+      BOUND_SECRETS_ENV,
+      CHAT_RECORDS_BUCKET_ENV,
+    ]);
     expect(docs).toContain(`\`${DEFAULT_FUNCTION_NAME}\``);
     expect(docs).toContain(`\`--entry-point=${GCP_ENTRY_POINT}\``);
     for (const variable of variables) expect(docs).toContain(`\`${variable}\``);
@@ -1979,5 +2026,309 @@ describe('planGcpDeployment: the snapshot function', () => {
 
     // Assess
     expect(note?.kind === 'note' ? note.message : '').not.toContain('SNAPSHOT');
+  });
+});
+
+describe('planGcpDeployment: dump buckets and inventory secrets dropped from the policy', () => {
+  const DUMPS_SA = `${DUMPS_SERVICE_ACCOUNT_ID}@certctl-ops.iam.gserviceaccount.com`;
+  const KEYS_SA = `${KEYS_SERVICE_ACCOUNT_ID}@certctl-ops.iam.gserviceaccount.com`;
+  const CHAT_ACTION_SA = 'certctl-chat-action@certctl-ops.iam.gserviceaccount.com';
+  /** A policy listing these `<project>/<bucket>` dump locations and `<project>/<secret>` inventory secrets. */
+  const listing = (buckets: string[], secrets: string[], inspectSecretValues = false): Policy =>
+    parsePolicy({
+      ...POLICY_INPUT,
+      ...(buckets.length > 0
+        ? {
+            dumps: {
+              locations: buckets.map((entry) => {
+                const [project, bucket] = entry.split('/');
+                return { provider: 'gcp', bucket, project, region: 'EU' };
+              }),
+            },
+          }
+        : {}),
+      ...(secrets.length > 0
+        ? {
+            keys: {
+              preset: 'none',
+              inspectSecretValues,
+              items: Object.fromEntries(
+                secrets.map((entry, index) => {
+                  const [project, secret] = entry.split('/');
+                  return [
+                    `item-${index}`,
+                    { kind: 'opaque', secret: `projects/${project}/secrets/${secret}` },
+                  ];
+                }),
+              ),
+            },
+          }
+        : {}),
+    });
+  const RECORDED_BUCKETS =
+    'certctl-prod-1/certctl-dumps-a,certctl-stage-2/certctl-dumps-b,certctl-old-3/certctl-dumps-c';
+  const RECORDED_SECRET_LIST =
+    'certctl-prod-1/certctl-ca,certctl-prod-1/certctl-ca-key,certctl-stage-2/certctl-config';
+  /**
+   * The policy after certctl-dumps-b, certctl-dumps-c, certctl-ca-key and certctl-config (all of
+   * certctl-stage-2's) were dropped; with chat, so that every account that reads them is deployed.
+   */
+  const AFTER = parsePolicy({
+    ...listing(['certctl-prod-1/certctl-dumps-a'], ['certctl-prod-1/certctl-ca'], true),
+    chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+  });
+
+  /** The steps that read the records and revoke what they list and the policy does not, and the notes about them. */
+  const recordSteps = (steps: readonly GcpStep[]): GcpStep[] =>
+    steps.filter(
+      (step) =>
+        (step.kind === 'run' &&
+          (step.capture === RECORDED_DUMP_BUCKETS || step.capture === RECORDED_SECRETS)) ||
+        step.kind === 'for-each-recorded' ||
+        (step.kind === 'note' && step.ifEmpty !== undefined),
+    );
+  const removals = (dir: string) => calls(dir).filter((call) => call.includes('remove-iam-policy-binding'));
+  const droppedBucketRemovals = (sa: string) => [
+    `storage buckets remove-iam-policy-binding gs://certctl-dumps-b --member=serviceAccount:${sa} --role=projects/certctl-stage-2/roles/${DUMP_READER_ROLE_ID}`,
+    `storage buckets remove-iam-policy-binding gs://certctl-dumps-c --member=serviceAccount:${sa} --role=projects/certctl-old-3/roles/${DUMP_READER_ROLE_ID}`,
+    `projects remove-iam-policy-binding certctl-stage-2 --member=serviceAccount:${sa} --role=projects/certctl-stage-2/roles/${DUMP_KEY_READER_ROLE_ID} --condition=None --quiet`,
+    `projects remove-iam-policy-binding certctl-old-3 --member=serviceAccount:${sa} --role=projects/certctl-old-3/roles/${DUMP_KEY_READER_ROLE_ID} --condition=None --quiet`,
+  ];
+  const droppedSecretRemovals = (sa: string) => [
+    `secrets remove-iam-policy-binding certctl-ca-key --project=certctl-prod-1 --member=serviceAccount:${sa} --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+    `secrets remove-iam-policy-binding certctl-config --project=certctl-stage-2 --member=serviceAccount:${sa} --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+    `projects remove-iam-policy-binding certctl-stage-2 --member=serviceAccount:${sa} --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
+  ];
+  /** What a redeployment with {@link AFTER} must remove, for every account that reads the dumps or the inventory. */
+  const EXPECTED_REMOVALS = [
+    ...[DUMPS_SA, SNAPSHOT_SA, CHAT_ACTION_SA].flatMap(droppedBucketRemovals),
+    ...[KEYS_SA, SNAPSHOT_SA, CHAT_ACTION_SA].flatMap(droppedSecretRemovals),
+  ].sort();
+
+  it('records the bound dump buckets and secrets on the function as <project>/<name> lists, and none as "none"', () => {
+    // Act
+    const environmentOf = (policy: Policy) => {
+      const envFile = plan(policy).find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
+      return parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as Record<string, string>;
+    };
+    const listed = environmentOf(
+      listing(
+        ['certctl-stage-2/certctl-dumps-b', 'certctl-prod-1/certctl-dumps-a'],
+        ['certctl-stage-2/certctl-config', 'certctl-prod-1/certctl-ca'],
+      ),
+    );
+    const unlisted = environmentOf(POLICY);
+
+    // Assess: an empty list is written, so that it reads apart from no record at all.
+    expect(listed[BOUND_DUMP_BUCKETS_ENV]).toBe(
+      'certctl-prod-1/certctl-dumps-a,certctl-stage-2/certctl-dumps-b',
+    );
+    expect(listed[BOUND_SECRETS_ENV]).toBe('certctl-prod-1/certctl-ca,certctl-stage-2/certctl-config');
+    expect(unlisted[BOUND_DUMP_BUCKETS_ENV]).toBe('none');
+    expect(unlisted[BOUND_SECRETS_ENV]).toBe('none');
+  });
+
+  it('reads both records from the function before revoking and revokes before any function is deployed', () => {
+    // Act
+    const steps = plan(AFTER);
+    const readAt = (name: string) => steps.findIndex((s) => s.kind === 'run' && s.capture === name);
+    const firstRevokeAt = steps.findIndex((s) => s.kind === 'for-each-recorded');
+    const lastRevokeAt = steps.findLastIndex((s) => s.kind === 'for-each-recorded');
+    const firstDeployAt = steps.findIndex((s) => s.kind === 'run' && s.argv[2] === 'deploy');
+
+    // Assess
+    for (const [name, variable] of [
+      [RECORDED_DUMP_BUCKETS, BOUND_DUMP_BUCKETS_ENV],
+      [RECORDED_SECRETS, BOUND_SECRETS_ENV],
+    ] as const) {
+      expect(steps[readAt(name)]).toMatchObject({
+        ifNotFound: 'skip',
+        argv: expect.arrayContaining([
+          'describe',
+          'certctl-audit-pitr',
+          `--format=value(serviceConfig.environmentVariables.${variable})`,
+        ]),
+      });
+      expect(readAt(name)).toBeGreaterThan(-1);
+      expect(readAt(name)).toBeLessThan(firstRevokeAt);
+    }
+    // The deploy rewrites the record: revoking after it, a failed run could not be run again.
+    expect(lastRevokeAt).toBeGreaterThan(-1);
+    expect(lastRevokeAt).toBeLessThan(firstDeployAt);
+  });
+
+  it('revokes for the functions it removes before any function is deployed too', () => {
+    // Act: a policy without dump locations, inventory secrets or chat, after one with them.
+    const steps = plan(POLICY);
+    const revokes = steps.flatMap((step, index) =>
+      step.kind === 'for-each-recorded' || step.kind === 'for-each-project' ? [{ step, index }] : [],
+    );
+    const firstDeployAt = steps.findIndex((s) => s.kind === 'run' && s.argv[2] === 'deploy');
+
+    // Assess: the removed dumps, keys and chat-action accounts' loops among them.
+    expect(
+      new Set(revokes.map(({ step }) => step.argv.find((a) => a.startsWith('--member='))?.split('@')[0])),
+    ).toEqual(
+      new Set(
+        [
+          'certctl-audit-pitr',
+          DUMPS_SERVICE_ACCOUNT_ID,
+          KEYS_SERVICE_ACCOUNT_ID,
+          'certctl-snapshot',
+          'certctl-chat-action',
+        ].map((account) => `--member=serviceAccount:${account}`),
+      ),
+    );
+    expect(Math.max(...revokes.map(({ index }) => index))).toBeLessThan(firstDeployAt);
+  });
+
+  it('removes exactly the dropped buckets, secrets and projects for every account that read them, and nothing still listed', () => {
+    // Prepare
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+    const lines: string[] = [];
+
+    // Act
+    withPath(bin, () =>
+      runSteps(recordSteps(plan(AFTER)), { log: (line) => lines.push(line), stagingParent: dir }),
+    );
+
+    // Assess
+    expect(removals(dir).sort()).toEqual(EXPECTED_REMOVALS);
+    expect(lines.join('\n')).not.toContain('not revoked');
+  });
+
+  it('plans no removal of a listed bucket, secret or holding project', () => {
+    // Act
+    const steps = plan(AFTER);
+    const listedRemovals = commands(steps).filter(
+      (argv) =>
+        argv.includes('remove-iam-policy-binding') &&
+        (argv.includes('gs://certctl-dumps-a') ||
+          argv.includes('certctl-ca') ||
+          argv.some((a) => a === `--role=projects/certctl-prod-1/roles/${DUMP_KEY_READER_ROLE_ID}`) ||
+          argv.some((a) => a === `--role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`)),
+    );
+    const loops = steps.filter((s) => s.kind === 'for-each-recorded');
+
+    // Assess: the listed ones are what every loop skips.
+    expect(listedRemovals).toEqual([]);
+    expect(new Set(loops.map((s) => (s.kind === 'for-each-recorded' ? s.skip.join(',') : '')))).toEqual(
+      new Set(['certctl-prod-1/certctl-dumps-a', 'certctl-prod-1/certctl-ca', 'certctl-prod-1']),
+    );
+  });
+
+  it('does the same through the printed --dry-run script', () => {
+    // Prepare
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+
+    // Act
+    const result = spawnSync('bash', ['-c', renderShellScript(recordSteps(plan(AFTER)))], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(removals(dir).sort()).toEqual(EXPECTED_REMOVALS);
+    expect(result.stdout).not.toContain('not revoked');
+  });
+
+  it('goes on without a record (a first deployment, or one by an earlier version) and says what it could not revoke', () => {
+    // Prepare: the function does not exist, or has no record: gcloud prints nothing.
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {});
+    const lines: string[] = [];
+    const steps = recordSteps(plan(AFTER));
+
+    // Act
+    withPath(bin, () => runSteps(steps, { log: (line) => lines.push(line), stagingParent: dir }));
+    const printed = spawnSync('bash', ['-c', renderShellScript(steps)], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+    });
+
+    // Assess: nothing removed, and both the run and the printed script say so.
+    expect(removals(dir)).toEqual([]);
+    expect(printed.status).toBe(0);
+    for (const output of [lines.join('\n'), printed.stdout]) {
+      expect(output).toMatch(new RegExp(`${BOUND_DUMP_BUCKETS_ENV}.*dumps\\.locations.*not revoked`));
+      expect(output).toMatch(new RegExp(`${BOUND_SECRETS_ENV}.*keys.*not revoked`));
+    }
+    expect(renderShellScript(plan(AFTER))).toContain(`if [[ -z "\${${RECORDED_DUMP_BUCKETS}}" ]]; then`);
+  });
+
+  it('refuses a recorded entry that is not <project>/<name>', () => {
+    // Prepare
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {
+      recordedBuckets: 'certctl-prod-1/certctl-dumps-a,--impersonate-service-account=x',
+    });
+
+    // Act / Assess
+    expect(() =>
+      withPath(bin, () => runSteps(recordSteps(plan(AFTER)), { log: () => {}, stagingParent: dir })),
+    ).toThrow(/"--impersonate-service-account=x" is not a recorded <project>\/<name>/);
+    expect(removals(dir)).toEqual([]);
+  });
+
+  it('revokes everything recorded and everything listed on --destroy', () => {
+    // Prepare: the policy lists a bucket and a secret the record does not (a deployment that failed before recording).
+    const dir = scratch();
+    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+    const policy = listing(
+      ['certctl-prod-1/certctl-dumps-a', 'certctl-stage-2/certctl-dumps-d'],
+      ['certctl-stage-2/certctl-new'],
+    );
+
+    // Act
+    withPath(bin, () => runSteps(teardown(policy), { log: () => {}, stagingParent: dir }));
+
+    // Assess
+    /** What a removal is on: the argument after remove-iam-policy-binding. */
+    const target = (call: string) =>
+      call.split(' ').at(call.split(' ').indexOf('remove-iam-policy-binding') + 1);
+    const ofDumps = removals(dir)
+      .filter((call) => call.includes(`--member=serviceAccount:${DUMPS_SA}`))
+      .map(target);
+    const ofKeys = removals(dir)
+      .filter((call) => call.includes(`--member=serviceAccount:${KEYS_SA}`))
+      .map((call) => `${call.split(' ')[0]} ${target(call)}`);
+    expect(ofDumps.sort()).toEqual([
+      'certctl-old-3',
+      'certctl-prod-1',
+      'certctl-stage-2',
+      'gs://certctl-dumps-a',
+      'gs://certctl-dumps-b',
+      'gs://certctl-dumps-c',
+      'gs://certctl-dumps-d',
+    ]);
+    expect(ofKeys.sort()).toEqual([
+      'projects certctl-prod-1',
+      'projects certctl-stage-2',
+      'secrets certctl-ca',
+      'secrets certctl-ca-key',
+      'secrets certctl-config',
+      'secrets certctl-new',
+    ]);
+  });
+
+  it('refuses, before any step, a policy whose environment with the records exceeds the 32 KiB a function allows', () => {
+    // Prepare: inventory secrets, each in the policy and in the record; 220 of them fit in the policy
+    // alone, and the record is what takes the environment over.
+    const secrets = (count: number) =>
+      Array.from({ length: count }, (_, index) => `certctl-prod-1/certctl-secret-with-a-long-name-${index}`);
+    const tooMany = listing([], secrets(220));
+
+    // Act
+    const attempt = () => plan(tooMany);
+
+    // Assess: refused rather than recorded in part; 150 still deploy.
+    expect(Buffer.byteLength(JSON.stringify(tooMany))).toBeLessThan(32 * 1024);
+    expect(attempt).toThrow(PolicyError);
+    expect(attempt).toThrow(/environment would be \d+ bytes .*over the 32 KiB/);
+    expect(() => plan(listing([], secrets(150)))).not.toThrow();
   });
 });
