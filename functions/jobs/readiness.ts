@@ -14,7 +14,9 @@
  * summarised for the whole run: evaluated, not installed in this version, not configured by the
  * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
  * the verdict GO; an incomplete one makes it "could not evaluate" (exit 2) unless another gate
- * already says NO-GO.
+ * already says NO-GO. A run-wide gate (dump series, key material) that is incomplete is also on
+ * every database's line, UNKNOWN with what it waits on: a database's line is never GO while the
+ * verdict waits on such a gate.
  */
 
 import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
@@ -809,17 +811,76 @@ function standInsOf(report: AuditReport): { readonly names: readonly string[]; r
   );
 }
 
+/** What a run-wide gate the verdict needs was not evaluated over, and what to do about each. */
+interface RunWideWait {
+  readonly reasons: readonly string[];
+  readonly actions: readonly string[];
+}
+
+const READ_THE_SCOPE =
+  'Fix what kept the scope from being read (permissions, an unreachable region), then run readiness again.';
+const READ_EVERY_CLOUD = 'Ask readiness over every cloud (backup-guard readiness --provider all).';
+
+/**
+ * Whether a group's gate is run-wide: it names its own places (dump locations, key material), one of
+ * its checks judges resources that are not databases, or it has such findings in this run. Its
+ * findings gate every database alike, so what it could not read (a scope, a cloud, everything) keeps
+ * every database's line from GO. A per-database group's gaps are other databases' (a scope of
+ * another region), said once for the run.
+ */
+function isRunWide(group: CheckGroup, fleet: ReadonlyMap<CheckGroup, readonly Finding[]>): boolean {
+  const definition = checkGroup(group);
+  return (
+    fleet.has(group) ||
+    definition?.places !== undefined ||
+    (definition?.checks ?? []).some((check) =>
+      check.metadata.resourceTypes.some((type) => !TARGET_TYPES.has(type)),
+    )
+  );
+}
+
+/**
+ * The line of a run-wide gate the run did not evaluate whole, on every database: NO-GO when what it
+ * read failed, UNKNOWN otherwise (never GO), naming what it waits on and what it read.
+ */
+function waitingGate(group: CheckGroup, judged: ReadinessGate | undefined, wait: RunWideWait): ReadinessGate {
+  const waitingOn = `not evaluated over the whole run, which every database's GO rests on: ${wait.reasons.join('; ')}`;
+  const passedWith = {
+    ...(judged?.acceptedRisk ? { acceptedRisk: judged.acceptedRisk } : {}),
+    ...(judged?.warnings ? { warnings: judged.warnings } : {}),
+  };
+  if (judged?.status === 'NO-GO') {
+    return {
+      ...judged,
+      evidence: `${judged.evidence}; and ${waitingOn}`,
+      action: combinedAction([judged.action ?? '', ...wait.actions].filter(Boolean)),
+    };
+  }
+  const unknownAction = judged?.status === 'UNKNOWN' && judged.action ? [judged.action] : [];
+  return {
+    gate: auditGateName(group),
+    status: 'UNKNOWN',
+    evidence: `${waitingOn}${judged ? `; what it read: ${judged.evidence}` : ''}`,
+    action: combinedAction([...wait.actions, ...unknownAction]),
+    ...passedWith,
+  };
+}
+
 /** Judge readiness from an audit report and the snapshots of each target. */
 export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   const { plannedGroups } = inputs;
   const report = narrowedTo(inputs.report, inputs.named);
   const notEvaluated: string[] = [];
   const incompleteGroups = new Map<CheckGroup, string[]>();
+  /** Each group's scopes not read, as a database's line names them. */
+  const unreadScopes = new Map<CheckGroup, string[]>();
   for (const scope of report.scopes) {
     if (scope.status !== 'failed') continue;
     const note = `${scopeKey(scope.scope)}: ${scope.error?.message ?? 'not read'}`;
     notEvaluated.push(`${auditGateName(scope.scope.group)} in ${note}`);
     incompleteGroups.set(scope.scope.group, [...(incompleteGroups.get(scope.scope.group) ?? []), note]);
+    const unreadScope = `${scopeKey(scope.scope)} not read${scope.error?.message ? ` (${scope.error.message})` : ''}`;
+    unreadScopes.set(scope.scope.group, [...(unreadScopes.get(scope.scope.group) ?? []), unreadScope]);
   }
   for (const failure of report.unplanned ?? [])
     notEvaluated.push(`${failure.provider}: not audited (${failure.message})`);
@@ -903,6 +964,13 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   const summaries: GateSummary[] = [];
   const evaluatedGroups: CheckGroup[] = [];
   const clouds = inputs.providers.join(' and ');
+  // What each run-wide gate the verdict needs was not evaluated over: said on every database's line.
+  const waits = new Map<CheckGroup, RunWideWait>();
+  const waitOn = (group: CheckGroup, reason: string, action: string) => {
+    if (!isRunWide(group, fleet)) return;
+    const wait = waits.get(group) ?? { reasons: [], actions: [] };
+    waits.set(group, { reasons: [...wait.reasons, reason], actions: [...wait.actions, action] });
+  };
   for (const { name, installed } of gateGroups()) {
     const gate = auditGateName(name);
     if (!installed) {
@@ -919,6 +987,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       .join(' and ');
     const planned = plannedGroups.has(name);
     if (unread) {
+      waitOn(name, `places in ${unread} not read by this run`, READ_EVERY_CLOUD);
       // Read where they are or not at all: a GO must not rest on the places this run left out.
       notEvaluated.push(
         `${gate}: the policy gives it places in ${unread}${planned ? ' too' : ''}, which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)`,
@@ -939,13 +1008,19 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       const expired = waiver !== undefined && !isOnOrBefore(waiver.expires, inputs.now);
       if (required && (waiver === undefined || expired)) {
         // Required for GO: a GO must not read as covering what was never checked.
-        summaries.push({
-          gate,
-          coverage: 'incomplete',
-          detail: `required for GO, and the policy gives it nothing to audit in ${clouds}${
-            waiver ? `; its waiver expired on ${waiver.expires} (it said: ${waiver.reason})` : ''
-          }`,
-        });
+        const detail = `required for GO, and the policy gives it nothing to audit in ${clouds}${
+          waiver ? `; its waiver expired on ${waiver.expires} (it said: ${waiver.reason})` : ''
+        }`;
+        summaries.push({ gate, coverage: 'incomplete', detail });
+        waitOn(
+          name,
+          detail,
+          `Give it something to audit: ${required}; ${
+            waiver
+              ? 'or renew its waiver in snapshots.readinessWaivers (reason, expires) if the reason still holds'
+              : 'or waive it with the reason and an expiry in snapshots.readinessWaivers'
+          }. Then run readiness again.`,
+        );
         notEvaluated.push(
           `${gate}: required for GO, but the policy gives it nothing to audit in ${clouds}: ${required}; ${
             waiver
@@ -972,6 +1047,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     // A scope that was not read has a Scope finding of its own; it is counted as that scope.
     const findings = (findingsOf.get(name) ?? []).filter((finding) => finding.resource.type !== 'Scope');
     const failedScopes = incompleteGroups.get(name) ?? [];
+    for (const unreadScope of unreadScopes.get(name) ?? []) waitOn(name, unreadScope, READ_THE_SCOPE);
     const notAvailable = findings.filter(
       (finding) => notJudged(finding) && finding.exception?.active !== true,
     ).length;
@@ -987,7 +1063,14 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         ...(unread ? [`places in ${unread} not read by this run`] : []),
       ];
       summaries.push({ gate, coverage: 'incomplete', detail: reasons.join(', ') });
-      if (nothing && !judgedOthers) notEvaluated.push(`${gate}: it ran but judged nothing`);
+      if (nothing && !judgedOthers) {
+        notEvaluated.push(`${gate}: it ran but judged nothing`);
+        waitOn(
+          name,
+          'it ran but judged nothing',
+          'Check what the policy gives it to audit, then run readiness again.',
+        );
+      }
       continue;
     }
     summaries.push({ gate, coverage: 'evaluated', detail: `${findings.length} finding(s)` });
@@ -998,9 +1081,17 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ? (snapshot: BackendSnapshot): SnapshotKey =>
         snapshotKeyOf(snapshot) ?? { kind: 'unnamed', reason: 'it was not read in this run' }
     : undefined;
-  const fleetGates = evaluatedGroups
-    .filter((group) => fleet.has(group))
-    .map((group) => auditGate(group, fleet.get(group) ?? [], true));
+  // A gate over findings of other resources (dump series, secrets) gates every database alike, and
+  // so does what such a gate could not read: a database's line is never GO while the verdict waits
+  // on one (in catalog order, after the database's own gates).
+  const fleetGates = gateGroups().flatMap(({ name }) => {
+    const fleetFindings = fleet.get(name);
+    const judgedGate =
+      evaluatedGroups.includes(name) && fleetFindings ? auditGate(name, fleetFindings, true) : undefined;
+    const wait = waits.get(name);
+    if (wait) return [waitingGate(name, judgedGate, wait)];
+    return judgedGate ? [judgedGate] : [];
+  });
   const judged: TargetReadiness[] = [...targets].map(([key, target]) => {
     const findings = perTarget.get(key) ?? [];
     const ownGroups = evaluatedGroups.filter((group) => findings.some((finding) => finding.group === group));

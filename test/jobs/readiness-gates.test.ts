@@ -48,8 +48,25 @@ async function readinessAfterSnapshot() {
   return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
 }
 
+/** The chat answer to `readiness` over `result`, its Slack blocks as text. */
+async function chatAnswer(result: ReadinessResult): Promise<string> {
+  const unused = async () => {
+    throw new Error('not part of a readiness answer');
+  };
+  const actions = jobChatActions({
+    readiness: async () => result,
+    snapshotOnce: unused,
+    latestSnapshots: unused,
+    lastAudit: unused,
+  });
+  return JSON.stringify(readinessAnswer(await actions.readiness([])).blocks);
+}
+
 /** A group whose facts are one secret per region and whose one check passes when it exists. */
-function secretsGroup(name: string, options: { failIn?: string; awsCollector?: boolean } = {}) {
+function secretsGroup(
+  name: string,
+  options: { failIn?: string | readonly string[]; awsCollector?: boolean } = {},
+) {
   const check: Check<{ resource: ResourceRef; present: boolean }> = {
     metadata: {
       id: `${name}.present`,
@@ -76,7 +93,7 @@ function secretsGroup(name: string, options: { failIn?: string; awsCollector?: b
     account: { accountId: string };
     region: string;
   }): Promise<SecretFact[]> => {
-    if (region === options.failIn)
+    if ([options.failIn ?? []].flat().includes(region))
       throw Object.assign(new Error('Secrets Manager unreachable'), { name: 'TimeoutError' });
     return [
       {
@@ -167,6 +184,48 @@ describe('readiness gates from the check-group registry', () => {
     ]);
   });
 
+  it("never reads GO on a database's line while a fleet-wide group could not read a region, and says what it waits on", async () => {
+    // Prepare: the secret in eu-west-1 passes; us-east-1, where another may be missing, is not read.
+    unregister.push(registerCheckGroup(secretsGroup('vault', { failIn: 'us-east-1' })));
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess: the database's own line waits on the region not read, in every rendering.
+    const [target] = result.targets;
+    expect(target?.status).toBe('UNKNOWN');
+    const gate = target?.gates.find((entry) => entry.gate === 'audit:vault');
+    expect(gate?.status).toBe('UNKNOWN');
+    expect(gate?.evidence).toMatch(
+      /^not evaluated over the whole run, which every database's GO rests on: aws\/111111111111\/us-east-1\/vault not read \(.*Secrets Manager unreachable.*\); what it read: vault\.present PASSED on certctl\/ca-key-eu-west-1/,
+    );
+    expect(gate?.action).toMatch(/then run readiness again/);
+    expect(renderReadiness(result)).toContain('  UNKNOWN aws/111111111111/eu-west-1/certctl-prod-db');
+    expect(renderReadiness(result)).toContain('    UNKNOWN audit:vault: not evaluated over the whole run');
+    expect(JSON.parse(JSON.stringify(result)).targets[0].status).toBe('UNKNOWN');
+    const chat = await chatAnswer(result);
+    expect(chat).toContain('*certctl-prod-db* (aws/111111111111/eu-west-1): COULD NOT EVALUATE');
+    expect(chat).toContain('COULD NOT EVALUATE `audit:vault`: not evaluated over the whole run');
+  });
+
+  it("never reads GO on a database's line when a fleet-wide group read none of its scopes", async () => {
+    // Prepare: every region of the group fails, so it has no finding at all to gate the database on.
+    unregister.push(registerCheckGroup(secretsGroup('vault', { failIn: ['eu-west-1', 'us-east-1'] })));
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.targets.map((target) => target.status)).toEqual(['UNKNOWN']);
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'audit:vault');
+    expect(gate).toMatchObject({ status: 'UNKNOWN' });
+    expect(gate?.evidence).toMatch(
+      /aws\/111111111111\/eu-west-1\/vault not read.*aws\/111111111111\/us-east-1\/vault not read/,
+    );
+    expect(gate?.evidence).not.toContain('what it read');
+  });
+
   it('lists an installed group the run plans nothing for as not configured, outside the verdict', async () => {
     // Prepare: a group with a GCP collector only, in an AWS run.
     unregister.push(registerCheckGroup(secretsGroup('gcponly', { awsCollector: false })));
@@ -198,32 +257,36 @@ describe('readiness without key material (audit:keys is required for GO)', () =>
     return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(waived));
   }
 
-  /** The chat answer to `readiness` over `result`, its Slack blocks as text. */
-  async function chatAnswer(result: ReadinessResult): Promise<string> {
-    const unused = async () => {
-      throw new Error('not part of a readiness answer');
-    };
-    const actions = jobChatActions({
-      readiness: async () => result,
-      snapshotOnce: unused,
-      latestSnapshots: unused,
-      lastAudit: unused,
-    });
-    return JSON.stringify(readinessAnswer(await actions.readiness([])).blocks);
-  }
-
   it('could not evaluate, naming what to configure, when the policy gives audit:keys nothing to audit', async () => {
     // Act: PITR passes and the snapshot is fresh; no keys inventory, no waiver.
     const result = await readinessWith({});
 
-    // Assess
-    expect(result.targets.map((target) => target.status)).toEqual(['GO']);
+    // Assess: the database's own line is not GO either: it waits on audit:keys, and says so.
+    expect(result.targets.map((target) => target.status)).toEqual(['UNKNOWN']);
+    expect(result.targets[0]?.gates.map((gate) => `${gate.gate} ${gate.status}`)).toEqual([
+      'audit:pitr GO',
+      'audit:keys UNKNOWN',
+      'snapshot GO',
+    ]);
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'audit:keys');
+    expect(gate?.evidence).toBe(
+      "not evaluated over the whole run, which every database's GO rests on: required for GO, and the policy gives it nothing to audit in aws",
+    );
+    expect(gate?.action).toMatch(
+      /keys\.items.*or waive it with the reason and an expiry in snapshots\.readinessWaivers/,
+    );
     expect(result.verdict).toBe('UNKNOWN');
     expect(result.exitCode).toBe(2);
-    expect(result.gates.find((gate) => gate.gate === 'audit:keys')?.coverage).toBe('incomplete');
+    expect(result.gates.find((entry) => entry.gate === 'audit:keys')?.coverage).toBe('incomplete');
     expect(result.notEvaluated.join('\n')).toMatch(
       /audit:keys: required for GO.*keys\.items.*snapshots\.readinessWaivers/,
     );
+    expect(renderReadiness(result)).toContain('  UNKNOWN aws/111111111111/eu-west-1/certctl-prod-db');
+    const chat = await chatAnswer(result);
+    expect(chat).toContain(
+      '*certctl-prod-db* (aws/111111111111/eu-west-1): COULD NOT EVALUATE, 2 of 3 gates green',
+    );
+    expect(chat).toContain('COULD NOT EVALUATE `audit:keys`: not evaluated over the whole run');
   });
 
   it('answers GO when the policy waives audit:keys, and lists the waiver with its reason and expiry', async () => {
