@@ -747,7 +747,18 @@ export interface UnreadPlaces {
   readonly provider: Provider;
   /** `project certctl-dr`, `account 111111111111 eu-west-1`. */
   readonly places: readonly string[];
+  /**
+   * The run was asked for this cloud but could not plan it (`AuditReport.unplanned`): its error.
+   * Absent: the request left the cloud out.
+   */
+  readonly notPlanned?: string;
 }
+
+/** What may keep a cloud from being planned, for the action that says to fix it. */
+const PLANNING_NEEDS: Readonly<Record<Provider, string>> = {
+  aws: 'credentials, an unreachable STS',
+  gcp: 'credentials, an unreachable API',
+};
 
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
 function gateGroups(): { name: CheckGroup; installed: boolean }[] {
@@ -981,10 +992,30 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       });
       continue;
     }
-    const unread = (inputs.unreadPlaces ?? [])
-      .filter((entry) => entry.group === name)
+    const placesUnread = (inputs.unreadPlaces ?? []).filter((entry) => entry.group === name);
+    const unread = placesUnread
+      .filter((entry) => entry.notPlanned === undefined)
       .map((entry) => `${entry.provider} (${entry.places.join(', ')})`)
       .join(' and ');
+    // A cloud asked for but not planned read none of its places either: never "given nothing".
+    const unplanned = placesUnread.flatMap(({ provider, places, notPlanned }) =>
+      notPlanned === undefined
+        ? []
+        : [
+            {
+              provider,
+              text: `places in ${provider} (${places.join(', ')}) not read: ${provider} could not be planned (${notPlanned})`,
+            },
+          ],
+    );
+    for (const { provider, text } of unplanned) {
+      waitOn(
+        name,
+        text,
+        `Fix what kept ${provider} from being planned (${PLANNING_NEEDS[provider]}), then run readiness again.`,
+      );
+    }
+    const unplannedText = unplanned.map(({ text }) => text).join('; ');
     const planned = plannedGroups.has(name);
     if (unread) {
       waitOn(name, `places in ${unread} not read by this run`, READ_EVERY_CLOUD);
@@ -993,11 +1024,14 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         `${gate}: the policy gives it places in ${unread}${planned ? ' too' : ''}, which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)`,
       );
     }
-    if (!planned && unread) {
+    if (!planned && (unread || unplannedText)) {
       summaries.push({
         gate,
         coverage: 'incomplete',
-        detail: `the policy gives it places in ${unread}, which this run does not read`,
+        detail: [
+          ...(unplannedText ? [unplannedText] : []),
+          ...(unread ? [`the policy gives it places in ${unread}, which this run does not read`] : []),
+        ].join('; '),
       });
       continue;
     }
@@ -1051,7 +1085,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     const notAvailable = findings.filter(
       (finding) => notJudged(finding) && finding.exception?.active !== true,
     ).length;
-    if (failedScopes.length > 0 || notAvailable > 0 || findings.length === 0 || unread) {
+    if (failedScopes.length > 0 || notAvailable > 0 || findings.length === 0 || unread || unplannedText) {
       // Judged nothing named: the databases it judged are not the ones the request names (said per name).
       const judgedOthers =
         findings.length === 0 && inputs.report.findings.some((finding) => finding.group === name);
@@ -1061,6 +1095,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         ...(notAvailable > 0 ? [`${notAvailable} finding(s) NOT_AVAILABLE`] : []),
         ...(nothing ? [judgedOthers ? 'it judged none of the databases named' : 'it judged nothing'] : []),
         ...(unread ? [`places in ${unread} not read by this run`] : []),
+        ...(unplannedText ? [unplannedText] : []),
       ];
       summaries.push({ gate, coverage: 'incomplete', detail: reasons.join(', ') });
       if (nothing && !judgedOthers) {
@@ -1303,6 +1338,9 @@ export async function runReadinessJob(
     publish: false,
   };
   const plan = await planAudit(auditRequest, deps);
+  // A cloud asked for but not planned is read nowhere: the places a gate has there are unread too.
+  const notPlanned = new Map(plan.unplanned.map((failure) => [failure.provider, failure.message]));
+  const planned = request.providers.filter((provider) => !notPlanned.has(provider));
   const report = finishAudit(plan, [await runScopes(plan.scopes, deps)], deps.policy);
   const targets = report.findings
     .map((finding) => finding.resource)
@@ -1334,7 +1372,10 @@ export async function runReadinessJob(
     now: at,
     ...(named ? { named } : {}),
     uncovered: uncoveredClouds(deps.policy, request.providers),
-    unreadPlaces: unreadPlaces(deps.policy, request.providers),
+    unreadPlaces: unreadPlaces(deps.policy, planned).map((entry) => {
+      const failure = notPlanned.get(entry.provider);
+      return failure === undefined ? entry : { ...entry, notPlanned: failure };
+    }),
     keyItemsOutside: deps.policy.keys ? itemsOutside(deps.policy.keys) : [],
   });
 }
