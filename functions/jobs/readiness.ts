@@ -15,8 +15,9 @@
  * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
  * the verdict GO; an incomplete one makes it "could not evaluate" (exit 2) unless another gate
  * already says NO-GO. A run-wide gate (dump series, key material) that is incomplete is also on
- * every database's line, UNKNOWN with what it waits on: a database's line is never GO while the
- * verdict waits on such a gate.
+ * every database's line, UNKNOWN with what it waits on, and a group of database checks whose scope
+ * where the database is was not read is on that database's line: a database's line is never GO
+ * while the verdict waits on a gate it rests on.
  */
 
 import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
@@ -828,6 +829,11 @@ interface RunWideWait {
   readonly actions: readonly string[];
 }
 
+/** A scope not read, as a line names it: where, and the error. */
+function unreadScopeText({ scope, error }: AuditReport['scopes'][number]): string {
+  return `${scopeKey(scope)} not read${error?.message ? ` (${error.message})` : ''}`;
+}
+
 const READ_THE_SCOPE =
   'Fix what kept the scope from being read (permissions, an unreachable region), then run readiness again.';
 const READ_EVERY_CLOUD = 'Ask readiness over every cloud (backup-guard readiness --provider all).';
@@ -890,8 +896,10 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     const note = `${scopeKey(scope.scope)}: ${scope.error?.message ?? 'not read'}`;
     notEvaluated.push(`${auditGateName(scope.scope.group)} in ${note}`);
     incompleteGroups.set(scope.scope.group, [...(incompleteGroups.get(scope.scope.group) ?? []), note]);
-    const unreadScope = `${scopeKey(scope.scope)} not read${scope.error?.message ? ` (${scope.error.message})` : ''}`;
-    unreadScopes.set(scope.scope.group, [...(unreadScopes.get(scope.scope.group) ?? []), unreadScope]);
+    unreadScopes.set(scope.scope.group, [
+      ...(unreadScopes.get(scope.scope.group) ?? []),
+      unreadScopeText(scope),
+    ]);
   }
   for (const failure of report.unplanned ?? [])
     notEvaluated.push(`${failure.provider}: not audited (${failure.message})`);
@@ -1129,14 +1137,33 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   });
   const judged: TargetReadiness[] = [...targets].map(([key, target]) => {
     const findings = perTarget.get(key) ?? [];
-    const ownGroups = evaluatedGroups.filter((group) => findings.some((finding) => finding.group === group));
+    // A group of database checks that has no finding of this database because the scope where the
+    // database is was not read has not judged it: said on its line, never left out of it.
+    const ownGates = evaluatedGroups.flatMap((group): ReadinessGate[] => {
+      const own = findings.filter((finding) => finding.group === group);
+      if (own.length > 0) return [auditGate(group, own)];
+      if (isRunWide(group, fleet)) return [];
+      const unreadHere = report.scopes.filter(
+        ({ scope, status }) =>
+          status === 'failed' &&
+          scope.group === group &&
+          scope.provider === target.provider &&
+          scope.account === target.account &&
+          (scope.region === target.region || scope.region === ALL_REGIONS),
+      );
+      return unreadHere.length > 0
+        ? [
+            {
+              gate: auditGateName(group),
+              status: 'UNKNOWN',
+              evidence: `not evaluated for this database: ${unreadHere.map(unreadScopeText).join('; ')}`,
+              action: READ_THE_SCOPE,
+            },
+          ]
+        : [];
+    });
     const gates = [
-      ...ownGroups.map((group) =>
-        auditGate(
-          group,
-          findings.filter((finding) => finding.group === group),
-        ),
-      ),
+      ...ownGates,
       ...fleetGates,
       snapshotGate(
         inputs.snapshotsOf(target),

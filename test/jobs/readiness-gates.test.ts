@@ -226,6 +226,56 @@ describe('readiness gates from the check-group registry', () => {
     expect(gate?.evidence).not.toContain('what it read');
   });
 
+  it("never reads GO on a database's line while a per-database group could not read the database's own region", async () => {
+    // Prepare: a second group of database checks, which cannot read eu-west-1, where certctl-prod-db is.
+    const check: Check<{ resource: ResourceRef }> = {
+      metadata: {
+        id: 'replicas.in-sync',
+        group: 'replicas',
+        title: 'The replica is in sync',
+        failedTitle: 'The replica is behind',
+        severity: 'HIGH',
+        rationale: 'A test group.',
+        remediation: { text: 'Resync the replica.', url: 'https://example.com/replica' },
+        resourceTypes: ['AwsRdsDbInstance'],
+      },
+      evaluate: () => ({ status: 'PASSED', description: 'in sync', observed: {}, required: {} }),
+    };
+    unregister.push(
+      registerCheckGroup(
+        defineCheckGroup({
+          name: 'replicas',
+          summary: 'a test group of database checks',
+          checks: [check],
+          collect: {
+            aws: async ({ region }) => {
+              if (region === 'eu-west-1')
+                throw Object.assign(new Error('RDS unreachable'), { name: 'TimeoutError' });
+              return [];
+            },
+          },
+        }),
+      ),
+    );
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    const [target] = result.targets;
+    expect(target?.target.region).toBe('eu-west-1');
+    expect(target?.status).toBe('UNKNOWN');
+    const gate = target?.gates.find((entry) => entry.gate === 'audit:replicas');
+    expect(gate).toEqual({
+      gate: 'audit:replicas',
+      status: 'UNKNOWN',
+      evidence:
+        'not evaluated for this database: aws/111111111111/eu-west-1/replicas not read (RDS unreachable)',
+      action:
+        'Fix what kept the scope from being read (permissions, an unreachable region), then run readiness again.',
+    });
+  });
+
   it('lists an installed group the run plans nothing for as not configured, outside the verdict', async () => {
     // Prepare: a group with a GCP collector only, in an AWS run.
     unregister.push(registerCheckGroup(secretsGroup('gcponly', { awsCollector: false })));
