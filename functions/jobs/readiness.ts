@@ -829,6 +829,14 @@ interface RunWideWait {
   readonly actions: readonly string[];
 }
 
+/** What a gate was not evaluated over, for one line: how the line says it, why, and what to do. */
+interface GateWait extends RunWideWait {
+  /** `not evaluated over the whole run, which every database's GO rests on`, … */
+  readonly waitingOn: string;
+}
+
+const RUN_WIDE_WAIT = "not evaluated over the whole run, which every database's GO rests on";
+
 /** A scope not read, as a line names it: where, and the error. */
 function unreadScopeText({ scope, error }: AuditReport['scopes'][number]): string {
   return `${scopeKey(scope)} not read${error?.message ? ` (${error.message})` : ''}`;
@@ -857,11 +865,13 @@ function isRunWide(group: CheckGroup, fleet: ReadonlyMap<CheckGroup, readonly Fi
 }
 
 /**
- * The line of a run-wide gate the run did not evaluate whole, on every database: NO-GO when what it
- * read failed, UNKNOWN otherwise (never GO), naming what it waits on and what it read.
+ * The line of a gate the run did not evaluate whole (a run-wide one, on every database; a group of
+ * database checks whose scope where the database is failed, on that database): NO-GO when what it
+ * judged failed, UNKNOWN otherwise (never GO), naming what it waits on and what it judged.
  */
-function waitingGate(group: CheckGroup, judged: ReadinessGate | undefined, wait: RunWideWait): ReadinessGate {
-  const waitingOn = `not evaluated over the whole run, which every database's GO rests on: ${wait.reasons.join('; ')}`;
+function waitingGate(group: CheckGroup, judged: ReadinessGate | undefined, wait: GateWait): ReadinessGate {
+  const waitingOn = `${wait.waitingOn}: ${wait.reasons.join('; ')}`;
+  const read = wait.waitingOn === RUN_WIDE_WAIT ? 'what it read' : 'what it judged';
   const passedWith = {
     ...(judged?.acceptedRisk ? { acceptedRisk: judged.acceptedRisk } : {}),
     ...(judged?.warnings ? { warnings: judged.warnings } : {}),
@@ -877,7 +887,7 @@ function waitingGate(group: CheckGroup, judged: ReadinessGate | undefined, wait:
   return {
     gate: auditGateName(group),
     status: 'UNKNOWN',
-    evidence: `${waitingOn}${judged ? `; what it read: ${judged.evidence}` : ''}`,
+    evidence: `${waitingOn}${judged ? `; ${read}: ${judged.evidence}` : ''}`,
     action: combinedAction([...wait.actions, ...unknownAction]),
     ...passedWith,
   };
@@ -1132,35 +1142,37 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     const judgedGate =
       evaluatedGroups.includes(name) && fleetFindings ? auditGate(name, fleetFindings, true) : undefined;
     const wait = waits.get(name);
-    if (wait) return [waitingGate(name, judgedGate, wait)];
+    if (wait) return [waitingGate(name, judgedGate, { ...wait, waitingOn: RUN_WIDE_WAIT })];
     return judgedGate ? [judgedGate] : [];
   });
   const judged: TargetReadiness[] = [...targets].map(([key, target]) => {
     const findings = perTarget.get(key) ?? [];
     // A group of database checks that has no finding of this database because the scope where the
     // database is was not read has not judged it: said on its line, never left out of it.
+    // A scope that failed after judging (a check it could not switch on) leaves the database's
+    // findings of the other checks: GO on those alone is not GO.
     const ownGates = evaluatedGroups.flatMap((group): ReadinessGate[] => {
       const own = findings.filter((finding) => finding.group === group);
-      if (own.length > 0) return [auditGate(group, own)];
-      if (isRunWide(group, fleet)) return [];
-      const unreadHere = report.scopes.filter(
-        ({ scope, status }) =>
-          status === 'failed' &&
-          scope.group === group &&
-          scope.provider === target.provider &&
-          scope.account === target.account &&
-          (scope.region === target.region || scope.region === ALL_REGIONS),
-      );
-      return unreadHere.length > 0
-        ? [
-            {
-              gate: auditGateName(group),
-              status: 'UNKNOWN',
-              evidence: `not evaluated for this database: ${unreadHere.map(unreadScopeText).join('; ')}`,
-              action: READ_THE_SCOPE,
-            },
-          ]
-        : [];
+      const judgedGate = own.length > 0 ? auditGate(group, own) : undefined;
+      const unreadHere = isRunWide(group, fleet)
+        ? []
+        : report.scopes.filter(
+            ({ scope, status }) =>
+              status === 'failed' &&
+              scope.group === group &&
+              scope.provider === target.provider &&
+              scope.account === target.account &&
+              (scope.region === target.region || scope.region === ALL_REGIONS),
+          );
+      if (unreadHere.length === 0) return judgedGate ? [judgedGate] : [];
+      const reasons = unreadHere.map(unreadScopeText);
+      return [
+        waitingGate(group, judgedGate, {
+          waitingOn: `not evaluated ${judgedGate ? 'whole ' : ''}for this database`,
+          reasons,
+          actions: [READ_THE_SCOPE],
+        }),
+      ];
     });
     const gates = [
       ...ownGates,

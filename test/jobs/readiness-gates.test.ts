@@ -276,6 +276,55 @@ describe('readiness gates from the check-group registry', () => {
     });
   });
 
+  it("never reads GO on a database's line when a check of its group could not be switched on where the database is", async () => {
+    // Prepare: the database as the audit sees it, then a second group of database checks over it,
+    // one of which cannot tell whether the policy turns it on (its scope fails; the other is judged).
+    const database = (await readinessAfterSnapshot()).targets[0]?.target as ResourceRef;
+    const checkOf = (id: string, enabledBy?: () => boolean): Check<{ resource: ResourceRef }> => ({
+      metadata: {
+        id,
+        group: 'replicas',
+        title: 'The replica is in sync',
+        failedTitle: 'The replica is behind',
+        severity: 'HIGH',
+        rationale: 'A test group.',
+        remediation: { text: 'Resync the replica.', url: 'https://example.com/replica' },
+        resourceTypes: ['AwsRdsDbInstance'],
+      },
+      ...(enabledBy ? { enabledBy } : {}),
+      evaluate: () => ({ status: 'PASSED', description: 'in sync', observed: {}, required: {} }),
+    });
+    unregister.push(
+      registerCheckGroup(
+        defineCheckGroup({
+          name: 'replicas',
+          summary: 'a test group of database checks',
+          checks: [
+            checkOf('replicas.in-sync'),
+            checkOf('replicas.lag', () => {
+              throw new TypeError('switch broken');
+            }),
+          ],
+          collect: {
+            aws: async ({ region }) => (region === database.region ? [{ resource: database }] : []),
+          },
+        }),
+      ),
+    );
+
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+
+    // Assess: the check judged passed, the one not switched on keeps the line from GO.
+    const [target] = result.targets;
+    expect(target?.status).toBe('UNKNOWN');
+    const gate = target?.gates.find((entry) => entry.gate === 'audit:replicas');
+    expect(gate?.status).toBe('UNKNOWN');
+    expect(gate?.evidence).toMatch(
+      /^not evaluated whole for this database: aws\/111111111111\/eu-west-1\/replicas not read \(checks not judged .*replicas\.lag.*\); what it judged: replicas\.in-sync PASSED$/,
+    );
+  });
+
   it('lists an installed group the run plans nothing for as not configured, outside the verdict', async () => {
     // Prepare: a group with a GCP collector only, in an AWS run.
     unregister.push(registerCheckGroup(secretsGroup('gcponly', { awsCollector: false })));
