@@ -823,7 +823,7 @@ function standInsOf(report: AuditReport): { readonly names: readonly string[]; r
   );
 }
 
-/** What a run-wide gate the verdict needs was not evaluated over, and what to do about each. */
+/** What a gate every database's line carries was not evaluated over, and what to do about each. */
 interface RunWideWait {
   readonly reasons: readonly string[];
   readonly actions: readonly string[];
@@ -994,9 +994,11 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   const evaluatedGroups: CheckGroup[] = [];
   const clouds = inputs.providers.join(' and ');
   // What each run-wide gate the verdict needs was not evaluated over: said on every database's line.
+  // So is a gate that judged nothing at all, or is required and given nothing: whatever it would
+  // judge, it judged none of the databases.
   const waits = new Map<CheckGroup, RunWideWait>();
-  const waitOn = (group: CheckGroup, reason: string, action: string) => {
-    if (!isRunWide(group, fleet)) return;
+  const waitOn = (group: CheckGroup, reason: string, action: string, everyDatabase = false) => {
+    if (!everyDatabase && !isRunWide(group, fleet)) return;
     const wait = waits.get(group) ?? { reasons: [], actions: [] };
     waits.set(group, { reasons: [...wait.reasons, reason], actions: [...wait.actions, action] });
   };
@@ -1072,6 +1074,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
               ? 'or renew its waiver in snapshots.readinessWaivers (reason, expires) if the reason still holds'
               : 'or waive it with the reason and an expiry in snapshots.readinessWaivers'
           }. Then run readiness again.`,
+          true,
         );
         notEvaluated.push(
           `${gate}: required for GO, but the policy gives it nothing to audit in ${clouds}: ${required}; ${
@@ -1122,6 +1125,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
           name,
           'it ran but judged nothing',
           'Check what the policy gives it to audit, then run readiness again.',
+          true,
         );
       }
       continue;

@@ -325,6 +325,47 @@ describe('readiness gates from the check-group registry', () => {
     );
   });
 
+  it("never reads GO on a database's line while a group of database checks required for GO is given nothing to audit", async () => {
+    // Prepare: a required group of database checks with a GCP collector only, in an AWS run.
+    const check: Check<{ resource: ResourceRef }> = {
+      metadata: {
+        id: 'restore-drill.recent',
+        group: 'restore-drill',
+        title: 'A restore drill ran recently',
+        failedTitle: 'No recent restore drill',
+        severity: 'HIGH',
+        rationale: 'A test group.',
+        remediation: { text: 'Run a restore drill.', url: 'https://example.com/drill' },
+        resourceTypes: ['AwsRdsDbInstance', 'GcpCloudSqlInstance'],
+      },
+      evaluate: () => ({ status: 'PASSED', description: 'drilled', observed: {}, required: {} }),
+    };
+    unregister.push(
+      registerCheckGroup(
+        defineCheckGroup({
+          name: 'restore-drill',
+          summary: 'a test group of database checks',
+          requiredForGo: 'schedule restore drills (a test)',
+          checks: [check],
+          collect: { gcp: async () => [] },
+        }),
+      ),
+    );
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    const [target] = result.targets;
+    expect(target?.status).toBe('UNKNOWN');
+    expect(target?.gates.find((entry) => entry.gate === 'audit:restore-drill')).toMatchObject({
+      status: 'UNKNOWN',
+      evidence:
+        "not evaluated over the whole run, which every database's GO rests on: required for GO, and the policy gives it nothing to audit in aws",
+    });
+  });
+
   it('lists an installed group the run plans nothing for as not configured, outside the verdict', async () => {
     // Prepare: a group with a GCP collector only, in an AWS run.
     unregister.push(registerCheckGroup(secretsGroup('gcponly', { awsCollector: false })));
