@@ -14,7 +14,10 @@
  * summarised for the whole run: evaluated, not installed in this version, not configured by the
  * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
  * the verdict GO; an incomplete one makes it "could not evaluate" (exit 2) unless another gate
- * already says NO-GO.
+ * already says NO-GO. A run-wide gate (dump series, key material) that is incomplete is also on
+ * every database's line, UNKNOWN with what it waits on, and a group of database checks whose scope
+ * where the database is was not read is on that database's line: a database's line is never GO
+ * while the verdict waits on a gate it rests on.
  */
 
 import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
@@ -746,7 +749,18 @@ export interface UnreadPlaces {
   readonly provider: Provider;
   /** `project certctl-dr`, `account 111111111111 eu-west-1`. */
   readonly places: readonly string[];
+  /**
+   * The run was asked for this cloud but could not plan it (`AuditReport.unplanned`): its error.
+   * Absent: the request left the cloud out.
+   */
+  readonly notPlanned?: string;
 }
+
+/** What may keep a cloud from being planned, for the action that says to fix it. */
+const PLANNING_NEEDS: Readonly<Record<Provider, string>> = {
+  aws: 'credentials, an unreachable STS',
+  gcp: 'credentials, an unreachable API',
+};
 
 /** The groups the gates are drawn from: the catalog's and every registered one, in that order. */
 function gateGroups(): { name: CheckGroup; installed: boolean }[] {
@@ -810,17 +824,93 @@ function standInsOf(report: AuditReport): { readonly names: readonly string[]; r
   );
 }
 
+/** What a gate every database's line carries was not evaluated over, and what to do about each. */
+interface RunWideWait {
+  readonly reasons: readonly string[];
+  readonly actions: readonly string[];
+}
+
+/** What a gate was not evaluated over, for one line: how the line says it, why, and what to do. */
+interface GateWait extends RunWideWait {
+  /** `not evaluated over the whole run, which every database's GO rests on`, … */
+  readonly waitingOn: string;
+}
+
+const RUN_WIDE_WAIT = "not evaluated over the whole run, which every database's GO rests on";
+
+/** A scope not read, as a line names it: where, and the error. */
+function unreadScopeText({ scope, error }: AuditReport['scopes'][number]): string {
+  return `${scopeKey(scope)} not read${error?.message ? ` (${error.message})` : ''}`;
+}
+
+const READ_THE_SCOPE =
+  'Fix what kept the scope from being read (permissions, an unreachable region), then run readiness again.';
+const READ_EVERY_CLOUD = 'Ask readiness over every cloud (backup-guard readiness --provider all).';
+
+/**
+ * Whether a group's gate is run-wide: it names its own places (dump locations, key material), one of
+ * its checks judges resources that are not databases, or it has such findings in this run. Its
+ * findings gate every database alike, so what it could not read (a scope, a cloud, everything) keeps
+ * every database's line from GO. A per-database group's gaps are other databases' (a scope of
+ * another region), said once for the run.
+ */
+function isRunWide(group: CheckGroup, fleet: ReadonlyMap<CheckGroup, readonly Finding[]>): boolean {
+  const definition = checkGroup(group);
+  return (
+    fleet.has(group) ||
+    definition?.places !== undefined ||
+    (definition?.checks ?? []).some((check) =>
+      check.metadata.resourceTypes.some((type) => !TARGET_TYPES.has(type)),
+    )
+  );
+}
+
+/**
+ * The line of a gate the run did not evaluate whole (a run-wide one, on every database; a group of
+ * database checks whose scope where the database is failed, on that database): NO-GO when what it
+ * judged failed, UNKNOWN otherwise (never GO), naming what it waits on and what it judged.
+ */
+function waitingGate(group: CheckGroup, judged: ReadinessGate | undefined, wait: GateWait): ReadinessGate {
+  const waitingOn = `${wait.waitingOn}: ${wait.reasons.join('; ')}`;
+  const read = wait.waitingOn === RUN_WIDE_WAIT ? 'what it read' : 'what it judged';
+  const passedWith = {
+    ...(judged?.acceptedRisk ? { acceptedRisk: judged.acceptedRisk } : {}),
+    ...(judged?.warnings ? { warnings: judged.warnings } : {}),
+  };
+  if (judged?.status === 'NO-GO') {
+    return {
+      ...judged,
+      evidence: `${judged.evidence}; and ${waitingOn}`,
+      action: combinedAction([judged.action ?? '', ...wait.actions].filter(Boolean)),
+    };
+  }
+  const unknownAction = judged?.status === 'UNKNOWN' && judged.action ? [judged.action] : [];
+  return {
+    gate: auditGateName(group),
+    status: 'UNKNOWN',
+    evidence: `${waitingOn}${judged ? `; ${read}: ${judged.evidence}` : ''}`,
+    action: combinedAction([...wait.actions, ...unknownAction]),
+    ...passedWith,
+  };
+}
+
 /** Judge readiness from an audit report and the snapshots of each target. */
 export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   const { plannedGroups } = inputs;
   const report = narrowedTo(inputs.report, inputs.named);
   const notEvaluated: string[] = [];
   const incompleteGroups = new Map<CheckGroup, string[]>();
+  /** Each group's scopes not read, as a database's line names them. */
+  const unreadScopes = new Map<CheckGroup, string[]>();
   for (const scope of report.scopes) {
     if (scope.status !== 'failed') continue;
     const note = `${scopeKey(scope.scope)}: ${scope.error?.message ?? 'not read'}`;
     notEvaluated.push(`${auditGateName(scope.scope.group)} in ${note}`);
     incompleteGroups.set(scope.scope.group, [...(incompleteGroups.get(scope.scope.group) ?? []), note]);
+    unreadScopes.set(scope.scope.group, [
+      ...(unreadScopes.get(scope.scope.group) ?? []),
+      unreadScopeText(scope),
+    ]);
   }
   for (const failure of report.unplanned ?? [])
     notEvaluated.push(`${failure.provider}: not audited (${failure.message})`);
@@ -916,6 +1006,15 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   const summaries: GateSummary[] = [];
   const evaluatedGroups: CheckGroup[] = [];
   const clouds = inputs.providers.join(' and ');
+  // What each run-wide gate the verdict needs was not evaluated over: said on every database's line.
+  // So is a gate that judged nothing at all, or is required and given nothing: whatever it would
+  // judge, it judged none of the databases.
+  const waits = new Map<CheckGroup, RunWideWait>();
+  const waitOn = (group: CheckGroup, reason: string, action: string, everyDatabase = false) => {
+    if (!everyDatabase && !isRunWide(group, fleet)) return;
+    const wait = waits.get(group) ?? { reasons: [], actions: [] };
+    waits.set(group, { reasons: [...wait.reasons, reason], actions: [...wait.actions, action] });
+  };
   for (const { name, installed } of gateGroups()) {
     const gate = auditGateName(name);
     if (!installed) {
@@ -926,22 +1025,46 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       });
       continue;
     }
-    const unread = (inputs.unreadPlaces ?? [])
-      .filter((entry) => entry.group === name)
+    const placesUnread = (inputs.unreadPlaces ?? []).filter((entry) => entry.group === name);
+    const unread = placesUnread
+      .filter((entry) => entry.notPlanned === undefined)
       .map((entry) => `${entry.provider} (${entry.places.join(', ')})`)
       .join(' and ');
+    // A cloud asked for but not planned read none of its places either: never "given nothing".
+    const unplanned = placesUnread.flatMap(({ provider, places, notPlanned }) =>
+      notPlanned === undefined
+        ? []
+        : [
+            {
+              provider,
+              text: `places in ${provider} (${places.join(', ')}) not read: ${provider} could not be planned (${notPlanned})`,
+            },
+          ],
+    );
+    for (const { provider, text } of unplanned) {
+      waitOn(
+        name,
+        text,
+        `Fix what kept ${provider} from being planned (${PLANNING_NEEDS[provider]}), then run readiness again.`,
+      );
+    }
+    const unplannedText = unplanned.map(({ text }) => text).join('; ');
     const planned = plannedGroups.has(name);
     if (unread) {
+      waitOn(name, `places in ${unread} not read by this run`, READ_EVERY_CLOUD);
       // Read where they are or not at all: a GO must not rest on the places this run left out.
       notEvaluated.push(
         `${gate}: the policy gives it places in ${unread}${planned ? ' too' : ''}, which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)`,
       );
     }
-    if (!planned && unread) {
+    if (!planned && (unread || unplannedText)) {
       summaries.push({
         gate,
         coverage: 'incomplete',
-        detail: `the policy gives it places in ${unread}, which this run does not read`,
+        detail: [
+          ...(unplannedText ? [unplannedText] : []),
+          ...(unread ? [`the policy gives it places in ${unread}, which this run does not read`] : []),
+        ].join('; '),
       });
       continue;
     }
@@ -952,13 +1075,20 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       const expired = waiver !== undefined && !isOnOrBefore(waiver.expires, inputs.now);
       if (required && (waiver === undefined || expired)) {
         // Required for GO: a GO must not read as covering what was never checked.
-        summaries.push({
-          gate,
-          coverage: 'incomplete',
-          detail: `required for GO, and the policy gives it nothing to audit in ${clouds}${
-            waiver ? `; its waiver expired on ${waiver.expires} (it said: ${waiver.reason})` : ''
-          }`,
-        });
+        const detail = `required for GO, and the policy gives it nothing to audit in ${clouds}${
+          waiver ? `; its waiver expired on ${waiver.expires} (it said: ${waiver.reason})` : ''
+        }`;
+        summaries.push({ gate, coverage: 'incomplete', detail });
+        waitOn(
+          name,
+          detail,
+          `Give it something to audit: ${required}; ${
+            waiver
+              ? 'or renew its waiver in snapshots.readinessWaivers (reason, expires) if the reason still holds'
+              : 'or waive it with the reason and an expiry in snapshots.readinessWaivers'
+          }. Then run readiness again.`,
+          true,
+        );
         notEvaluated.push(
           `${gate}: required for GO, but the policy gives it nothing to audit in ${clouds}: ${required}; ${
             waiver
@@ -985,10 +1115,11 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     // A scope that was not read has a Scope finding of its own; it is counted as that scope.
     const findings = (findingsOf.get(name) ?? []).filter((finding) => finding.resource.type !== 'Scope');
     const failedScopes = incompleteGroups.get(name) ?? [];
+    for (const unreadScope of unreadScopes.get(name) ?? []) waitOn(name, unreadScope, READ_THE_SCOPE);
     const notAvailable = findings.filter(
       (finding) => notJudged(finding) && finding.exception?.active !== true,
     ).length;
-    if (failedScopes.length > 0 || notAvailable > 0 || findings.length === 0 || unread) {
+    if (failedScopes.length > 0 || notAvailable > 0 || findings.length === 0 || unread || unplannedText) {
       // Judged nothing named: the databases it judged are not the ones the request names (said per name).
       const judgedOthers =
         findings.length === 0 && inputs.report.findings.some((finding) => finding.group === name);
@@ -998,9 +1129,18 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         ...(notAvailable > 0 ? [`${notAvailable} finding(s) NOT_AVAILABLE`] : []),
         ...(nothing ? [judgedOthers ? 'it judged none of the databases named' : 'it judged nothing'] : []),
         ...(unread ? [`places in ${unread} not read by this run`] : []),
+        ...(unplannedText ? [unplannedText] : []),
       ];
       summaries.push({ gate, coverage: 'incomplete', detail: reasons.join(', ') });
-      if (nothing && !judgedOthers) notEvaluated.push(`${gate}: it ran but judged nothing`);
+      if (nothing && !judgedOthers) {
+        notEvaluated.push(`${gate}: it ran but judged nothing`);
+        waitOn(
+          name,
+          'it ran but judged nothing',
+          'Check what the policy gives it to audit, then run readiness again.',
+          true,
+        );
+      }
       continue;
     }
     summaries.push({ gate, coverage: 'evaluated', detail: `${findings.length} finding(s)` });
@@ -1011,19 +1151,48 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ? (snapshot: BackendSnapshot): SnapshotKey =>
         snapshotKeyOf(snapshot) ?? { kind: 'unnamed', reason: 'it was not read in this run' }
     : undefined;
-  const fleetGates = evaluatedGroups
-    .filter((group) => fleet.has(group))
-    .map((group) => auditGate(group, fleet.get(group) ?? [], true));
+  // A gate over findings of other resources (dump series, secrets) gates every database alike, and
+  // so does what such a gate could not read: a database's line is never GO while the verdict waits
+  // on one (in catalog order, after the database's own gates).
+  const fleetGates = gateGroups().flatMap(({ name }) => {
+    const fleetFindings = fleet.get(name);
+    const judgedGate =
+      evaluatedGroups.includes(name) && fleetFindings ? auditGate(name, fleetFindings, true) : undefined;
+    const wait = waits.get(name);
+    if (wait) return [waitingGate(name, judgedGate, { ...wait, waitingOn: RUN_WIDE_WAIT })];
+    return judgedGate ? [judgedGate] : [];
+  });
   const judged: TargetReadiness[] = [...targets].map(([key, target]) => {
     const findings = perTarget.get(key) ?? [];
-    const ownGroups = evaluatedGroups.filter((group) => findings.some((finding) => finding.group === group));
+    // A group of database checks that has no finding of this database because the scope where the
+    // database is was not read has not judged it: said on its line, never left out of it.
+    // A scope that failed after judging (a check it could not switch on) leaves the database's
+    // findings of the other checks: GO on those alone is not GO.
+    const ownGates = evaluatedGroups.flatMap((group): ReadinessGate[] => {
+      const own = findings.filter((finding) => finding.group === group);
+      const judgedGate = own.length > 0 ? auditGate(group, own) : undefined;
+      const unreadHere = isRunWide(group, fleet)
+        ? []
+        : report.scopes.filter(
+            ({ scope, status }) =>
+              status === 'failed' &&
+              scope.group === group &&
+              scope.provider === target.provider &&
+              scope.account === target.account &&
+              (scope.region === target.region || scope.region === ALL_REGIONS),
+          );
+      if (unreadHere.length === 0) return judgedGate ? [judgedGate] : [];
+      const reasons = unreadHere.map(unreadScopeText);
+      return [
+        waitingGate(group, judgedGate, {
+          waitingOn: `not evaluated ${judgedGate ? 'whole ' : ''}for this database`,
+          reasons,
+          actions: [READ_THE_SCOPE],
+        }),
+      ];
+    });
     const gates = [
-      ...ownGroups.map((group) =>
-        auditGate(
-          group,
-          findings.filter((finding) => finding.group === group),
-        ),
-      ),
+      ...ownGates,
       ...fleetGates,
       snapshotGate(
         inputs.snapshotsOf(target),
@@ -1225,6 +1394,9 @@ export async function runReadinessJob(
     publish: false,
   };
   const plan = await planAudit(auditRequest, deps);
+  // A cloud asked for but not planned is read nowhere: the places a gate has there are unread too.
+  const notPlanned = new Map(plan.unplanned.map((failure) => [failure.provider, failure.message]));
+  const planned = request.providers.filter((provider) => !notPlanned.has(provider));
   const judged = await lookUpUnlistedNames(await runScopes(plan.scopes, deps), deps);
   const report = finishAudit(plan, [judged], deps.policy);
   const targets = report.findings
@@ -1257,7 +1429,10 @@ export async function runReadinessJob(
     now: at,
     ...(named ? { named } : {}),
     uncovered: uncoveredClouds(deps.policy, request.providers),
-    unreadPlaces: unreadPlaces(deps.policy, request.providers),
+    unreadPlaces: unreadPlaces(deps.policy, planned).map((entry) => {
+      const failure = notPlanned.get(entry.provider);
+      return failure === undefined ? entry : { ...entry, notPlanned: failure };
+    }),
     keyItemsOutside: deps.policy.keys ? itemsOutside(deps.policy.keys) : [],
   });
 }

@@ -229,7 +229,11 @@ describe('npm run demo', () => {
       /Snapshots created for the request and its retry: 2 \(one per database, once\); posts to its response_url: [1-5] of Slack's 5/,
     );
     expect(chat).toContain('*Readiness for the CA rotation: NO-GO*');
-    expect(chat).toContain('*certctl-prod-db* (aws/111111111111/eu-west-1): GO');
+    // The demo policy maps no key material: the database's own line waits on audit:keys, never GO.
+    expect(chat).toContain(
+      '*certctl-prod-db* (aws/111111111111/eu-west-1): COULD NOT EVALUATE, 2 of 3 gates green',
+    );
+    expect(chat).toContain('COULD NOT EVALUATE `audit:keys`: not evaluated over the whole run');
     expect(chat).not.toContain('demo-slack-signing-secret');
   });
 });

@@ -162,6 +162,17 @@ describe('readiness over fewer clouds than the policy places dump series and key
     expect(result.notEvaluated).toEqual([
       'audit:dumps: the policy gives it places in gcp (project certctl-dr), which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)',
     ]);
+    // The database's own line waits on the dump series too: never GO beside them unread.
+    expect(result.targets.map((entry) => `${entry.target.id} ${entry.status}`)).toEqual([
+      'certctl-prod-db UNKNOWN',
+    ]);
+    expect(result.targets[0]?.gates.find((gate) => gate.gate === 'audit:dumps')).toEqual({
+      gate: 'audit:dumps',
+      status: 'UNKNOWN',
+      evidence:
+        "not evaluated over the whole run, which every database's GO rests on: places in gcp (project certctl-dr) not read by this run",
+      action: 'Ask readiness over every cloud (backup-guard readiness --provider all).',
+    });
   });
 
   it('does not apply the waiver of a gate whose key material the policy keeps in Secret Manager: the run did not read it', async () => {

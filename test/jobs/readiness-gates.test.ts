@@ -48,8 +48,25 @@ async function readinessAfterSnapshot() {
   return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
 }
 
+/** The chat answer to `readiness` over `result`, its Slack blocks as text. */
+async function chatAnswer(result: ReadinessResult): Promise<string> {
+  const unused = async () => {
+    throw new Error('not part of a readiness answer');
+  };
+  const actions = jobChatActions({
+    readiness: async () => result,
+    snapshotOnce: unused,
+    latestSnapshots: unused,
+    lastAudit: unused,
+  });
+  return JSON.stringify(readinessAnswer(await actions.readiness([])).blocks);
+}
+
 /** A group whose facts are one secret per region and whose one check passes when it exists. */
-function secretsGroup(name: string, options: { failIn?: string; awsCollector?: boolean } = {}) {
+function secretsGroup(
+  name: string,
+  options: { failIn?: string | readonly string[]; awsCollector?: boolean } = {},
+) {
   const check: Check<{ resource: ResourceRef; present: boolean }> = {
     metadata: {
       id: `${name}.present`,
@@ -76,7 +93,7 @@ function secretsGroup(name: string, options: { failIn?: string; awsCollector?: b
     account: { accountId: string };
     region: string;
   }): Promise<SecretFact[]> => {
-    if (region === options.failIn)
+    if ([options.failIn ?? []].flat().includes(region))
       throw Object.assign(new Error('Secrets Manager unreachable'), { name: 'TimeoutError' });
     return [
       {
@@ -167,6 +184,188 @@ describe('readiness gates from the check-group registry', () => {
     ]);
   });
 
+  it("never reads GO on a database's line while a fleet-wide group could not read a region, and says what it waits on", async () => {
+    // Prepare: the secret in eu-west-1 passes; us-east-1, where another may be missing, is not read.
+    unregister.push(registerCheckGroup(secretsGroup('vault', { failIn: 'us-east-1' })));
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess: the database's own line waits on the region not read, in every rendering.
+    const [target] = result.targets;
+    expect(target?.status).toBe('UNKNOWN');
+    const gate = target?.gates.find((entry) => entry.gate === 'audit:vault');
+    expect(gate?.status).toBe('UNKNOWN');
+    expect(gate?.evidence).toMatch(
+      /^not evaluated over the whole run, which every database's GO rests on: aws\/111111111111\/us-east-1\/vault not read \(.*Secrets Manager unreachable.*\); what it read: vault\.present PASSED on certctl\/ca-key-eu-west-1/,
+    );
+    expect(gate?.action).toMatch(/then run readiness again/);
+    expect(renderReadiness(result)).toContain('  UNKNOWN aws/111111111111/eu-west-1/certctl-prod-db');
+    expect(renderReadiness(result)).toContain('    UNKNOWN audit:vault: not evaluated over the whole run');
+    expect(JSON.parse(JSON.stringify(result)).targets[0].status).toBe('UNKNOWN');
+    const chat = await chatAnswer(result);
+    expect(chat).toContain('*certctl-prod-db* (aws/111111111111/eu-west-1): COULD NOT EVALUATE');
+    expect(chat).toContain('COULD NOT EVALUATE `audit:vault`: not evaluated over the whole run');
+  });
+
+  it("never reads GO on a database's line when a fleet-wide group read none of its scopes", async () => {
+    // Prepare: every region of the group fails, so it has no finding at all to gate the database on.
+    unregister.push(registerCheckGroup(secretsGroup('vault', { failIn: ['eu-west-1', 'us-east-1'] })));
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.targets.map((target) => target.status)).toEqual(['UNKNOWN']);
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'audit:vault');
+    expect(gate).toMatchObject({ status: 'UNKNOWN' });
+    expect(gate?.evidence).toMatch(
+      /aws\/111111111111\/eu-west-1\/vault not read.*aws\/111111111111\/us-east-1\/vault not read/,
+    );
+    expect(gate?.evidence).not.toContain('what it read');
+  });
+
+  it("never reads GO on a database's line while a per-database group could not read the database's own region", async () => {
+    // Prepare: a second group of database checks, which cannot read eu-west-1, where certctl-prod-db is.
+    const check: Check<{ resource: ResourceRef }> = {
+      metadata: {
+        id: 'replicas.in-sync',
+        group: 'replicas',
+        title: 'The replica is in sync',
+        failedTitle: 'The replica is behind',
+        severity: 'HIGH',
+        rationale: 'A test group.',
+        remediation: { text: 'Resync the replica.', url: 'https://example.com/replica' },
+        resourceTypes: ['AwsRdsDbInstance'],
+      },
+      evaluate: () => ({ status: 'PASSED', description: 'in sync', observed: {}, required: {} }),
+    };
+    unregister.push(
+      registerCheckGroup(
+        defineCheckGroup({
+          name: 'replicas',
+          summary: 'a test group of database checks',
+          checks: [check],
+          collect: {
+            aws: async ({ region }) => {
+              if (region === 'eu-west-1')
+                throw Object.assign(new Error('RDS unreachable'), { name: 'TimeoutError' });
+              return [];
+            },
+          },
+        }),
+      ),
+    );
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    const [target] = result.targets;
+    expect(target?.target.region).toBe('eu-west-1');
+    expect(target?.status).toBe('UNKNOWN');
+    const gate = target?.gates.find((entry) => entry.gate === 'audit:replicas');
+    expect(gate).toEqual({
+      gate: 'audit:replicas',
+      status: 'UNKNOWN',
+      evidence:
+        'not evaluated for this database: aws/111111111111/eu-west-1/replicas not read (RDS unreachable)',
+      action:
+        'Fix what kept the scope from being read (permissions, an unreachable region), then run readiness again.',
+    });
+  });
+
+  it("never reads GO on a database's line when a check of its group could not be switched on where the database is", async () => {
+    // Prepare: the database as the audit sees it, then a second group of database checks over it,
+    // one of which cannot tell whether the policy turns it on (its scope fails; the other is judged).
+    const database = (await readinessAfterSnapshot()).targets[0]?.target as ResourceRef;
+    const checkOf = (id: string, enabledBy?: () => boolean): Check<{ resource: ResourceRef }> => ({
+      metadata: {
+        id,
+        group: 'replicas',
+        title: 'The replica is in sync',
+        failedTitle: 'The replica is behind',
+        severity: 'HIGH',
+        rationale: 'A test group.',
+        remediation: { text: 'Resync the replica.', url: 'https://example.com/replica' },
+        resourceTypes: ['AwsRdsDbInstance'],
+      },
+      ...(enabledBy ? { enabledBy } : {}),
+      evaluate: () => ({ status: 'PASSED', description: 'in sync', observed: {}, required: {} }),
+    });
+    unregister.push(
+      registerCheckGroup(
+        defineCheckGroup({
+          name: 'replicas',
+          summary: 'a test group of database checks',
+          checks: [
+            checkOf('replicas.in-sync'),
+            checkOf('replicas.lag', () => {
+              throw new TypeError('switch broken');
+            }),
+          ],
+          collect: {
+            aws: async ({ region }) => (region === database.region ? [{ resource: database }] : []),
+          },
+        }),
+      ),
+    );
+
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+
+    // Assess: the check judged passed, the one not switched on keeps the line from GO.
+    const [target] = result.targets;
+    expect(target?.status).toBe('UNKNOWN');
+    const gate = target?.gates.find((entry) => entry.gate === 'audit:replicas');
+    expect(gate?.status).toBe('UNKNOWN');
+    expect(gate?.evidence).toMatch(
+      /^not evaluated whole for this database: aws\/111111111111\/eu-west-1\/replicas not read \(checks not judged .*replicas\.lag.*\); what it judged: replicas\.in-sync PASSED$/,
+    );
+  });
+
+  it("never reads GO on a database's line while a group of database checks required for GO is given nothing to audit", async () => {
+    // Prepare: a required group of database checks with a GCP collector only, in an AWS run.
+    const check: Check<{ resource: ResourceRef }> = {
+      metadata: {
+        id: 'restore-drill.recent',
+        group: 'restore-drill',
+        title: 'A restore drill ran recently',
+        failedTitle: 'No recent restore drill',
+        severity: 'HIGH',
+        rationale: 'A test group.',
+        remediation: { text: 'Run a restore drill.', url: 'https://example.com/drill' },
+        resourceTypes: ['AwsRdsDbInstance', 'GcpCloudSqlInstance'],
+      },
+      evaluate: () => ({ status: 'PASSED', description: 'drilled', observed: {}, required: {} }),
+    };
+    unregister.push(
+      registerCheckGroup(
+        defineCheckGroup({
+          name: 'restore-drill',
+          summary: 'a test group of database checks',
+          requiredForGo: 'schedule restore drills (a test)',
+          checks: [check],
+          collect: { gcp: async () => [] },
+        }),
+      ),
+    );
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    const [target] = result.targets;
+    expect(target?.status).toBe('UNKNOWN');
+    expect(target?.gates.find((entry) => entry.gate === 'audit:restore-drill')).toMatchObject({
+      status: 'UNKNOWN',
+      evidence:
+        "not evaluated over the whole run, which every database's GO rests on: required for GO, and the policy gives it nothing to audit in aws",
+    });
+  });
+
   it('lists an installed group the run plans nothing for as not configured, outside the verdict', async () => {
     // Prepare: a group with a GCP collector only, in an AWS run.
     unregister.push(registerCheckGroup(secretsGroup('gcponly', { awsCollector: false })));
@@ -198,32 +397,36 @@ describe('readiness without key material (audit:keys is required for GO)', () =>
     return runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(waived));
   }
 
-  /** The chat answer to `readiness` over `result`, its Slack blocks as text. */
-  async function chatAnswer(result: ReadinessResult): Promise<string> {
-    const unused = async () => {
-      throw new Error('not part of a readiness answer');
-    };
-    const actions = jobChatActions({
-      readiness: async () => result,
-      snapshotOnce: unused,
-      latestSnapshots: unused,
-      lastAudit: unused,
-    });
-    return JSON.stringify(readinessAnswer(await actions.readiness([])).blocks);
-  }
-
   it('could not evaluate, naming what to configure, when the policy gives audit:keys nothing to audit', async () => {
     // Act: PITR passes and the snapshot is fresh; no keys inventory, no waiver.
     const result = await readinessWith({});
 
-    // Assess
-    expect(result.targets.map((target) => target.status)).toEqual(['GO']);
+    // Assess: the database's own line is not GO either: it waits on audit:keys, and says so.
+    expect(result.targets.map((target) => target.status)).toEqual(['UNKNOWN']);
+    expect(result.targets[0]?.gates.map((gate) => `${gate.gate} ${gate.status}`)).toEqual([
+      'audit:pitr GO',
+      'audit:keys UNKNOWN',
+      'snapshot GO',
+    ]);
+    const gate = result.targets[0]?.gates.find((entry) => entry.gate === 'audit:keys');
+    expect(gate?.evidence).toBe(
+      "not evaluated over the whole run, which every database's GO rests on: required for GO, and the policy gives it nothing to audit in aws",
+    );
+    expect(gate?.action).toMatch(
+      /keys\.items.*or waive it with the reason and an expiry in snapshots\.readinessWaivers/,
+    );
     expect(result.verdict).toBe('UNKNOWN');
     expect(result.exitCode).toBe(2);
-    expect(result.gates.find((gate) => gate.gate === 'audit:keys')?.coverage).toBe('incomplete');
+    expect(result.gates.find((entry) => entry.gate === 'audit:keys')?.coverage).toBe('incomplete');
     expect(result.notEvaluated.join('\n')).toMatch(
       /audit:keys: required for GO.*keys\.items.*snapshots\.readinessWaivers/,
     );
+    expect(renderReadiness(result)).toContain('  UNKNOWN aws/111111111111/eu-west-1/certctl-prod-db');
+    const chat = await chatAnswer(result);
+    expect(chat).toContain(
+      '*certctl-prod-db* (aws/111111111111/eu-west-1): COULD NOT EVALUATE, 2 of 3 gates green',
+    );
+    expect(chat).toContain('COULD NOT EVALUATE `audit:keys`: not evaluated over the whole run');
   });
 
   it('answers GO when the policy waives audit:keys, and lists the waiver with its reason and expiry', async () => {

@@ -62,8 +62,11 @@ DESTROYED is NO-GO naming the gcloud fix; a version that could not be read is co
 naming it and the error; Google-managed encryption needs no check. audit:keys is required for
 GO: without a keys inventory the answer is could-not-evaluate unless snapshots.readinessWaivers
 waives it with a reason, until its expiry. Every target is listed with each gate's evidence and,
-when not GO, what to do; then every gate with whether it was evaluated, not configured, waived
-(until when), not installed, or could not be evaluated.
+when not GO, what to do; a gate over other resources (dump series, key material) that could not
+be evaluated whole (a scope not read, a cloud left out, required but not configured) is on every
+target's line as could-not-evaluate, naming what it waits on, so no target reads GO beside it;
+then every gate with whether it was evaluated, not configured, waived (until when), not
+installed, or could not be evaluated.
 
 Exit codes:
   0  GO: every gate of every target passed
