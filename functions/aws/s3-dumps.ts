@@ -18,7 +18,11 @@
  * region is an opt-in one, and 400 AuthorizationHeaderMalformed with `Region` when the endpoint was
  * regional). The adapter switches once to that region's client for every later call
  * on the bucket (its prefixes included), as the SDK's own `followRegionRedirects` would, but
- * through the one client factory.
+ * through the one client factory. The fact then names the policy's region too (`policyRegion`):
+ * the audit role's region-scoped grants (kms:Decrypt through S3, Security Hub import) follow the
+ * policy, so in a deployed stack the ranged reads of an SSE-KMS dump there are refused. Such a
+ * refusal (AccessDenied naming kms:Decrypt, or a bare "Access Denied", which S3 also answers for a
+ * missing s3:GetObject) is kept as `denied` on the reading, for the checks to name the grant.
  *
  * Default encryption: SSE-S3, SSE-KMS without a key and the `alias/aws/s3` alias (name or ARN) are
  * AWS-managed by name. Any other key (a key ARN, a key id, another alias) may still be the
@@ -204,7 +208,7 @@ class RegionalS3 {
   reasonOf(error: unknown): string {
     const reason = reasonOf(error);
     const owner = this.bucket.ExpectedBucketOwner;
-    return owner !== undefined && asSdkError(error).name === 'AccessDenied'
+    return owner !== undefined && asSdkError(error).name === 'AccessDenied' && !namesKmsDecrypt(error)
       ? `${reason} (S3 refuses a bucket that account ${owner}, the owner the policy names, does not own, as it refuses a role without the permission)`
       : reason;
   }
@@ -222,6 +226,14 @@ class RegionalS3 {
       return await send(this.#clientFor(region));
     }
   }
+}
+
+/**
+ * Whether an AccessDenied names kms:Decrypt: KMS refused S3 the decrypt of an SSE-KMS object, which
+ * S3 asks for only once the request passed its own checks (the object grant, the owner condition).
+ */
+function namesKmsDecrypt(error: unknown): boolean {
+  return /\bkms:Decrypt\b/i.test(asSdkError(error).message ?? '');
 }
 
 async function reading<T>(s3: RegionalS3, read: () => Promise<T | undefined>): Promise<BucketReading<T>> {
@@ -379,6 +391,7 @@ type RangeReading =
       readonly reason: string;
       readonly archived?: string;
       readonly customerKey?: true;
+      readonly denied?: 'kms' | 'unattributed';
     };
 
 function byteReading(reading: RangeReading): ByteReading {
@@ -412,6 +425,11 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
     // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html).
     if (sdkError.name === 'InvalidRequest' && /Server Side Encryption/i.test(sdkError.message ?? '')) {
       return { state: 'unknown', reason, customerKey: true };
+    }
+    // KMS refusing S3 the decrypt of an SSE-KMS object is an AccessDenied too: named when S3's
+    // message says kms:Decrypt, else indistinguishable from a missing s3:GetObject.
+    if (sdkError.name === 'AccessDenied') {
+      return { state: 'unknown', reason, denied: namesKmsDecrypt(error) ? 'kms' : 'unattributed' };
     }
     // An archived object (Glacier Flexible Retrieval, Deep Archive, an Intelligent-Tiering archive
     // access tier) is refused with InvalidObjectState until it is restored (API_GetObject).
@@ -837,7 +855,11 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
       ? { state: 'read', value: lifecycleRulesFor(lifecycleRules.value, location.prefix) }
       : lifecycleRules;
 
+  // S3 redirected the reads to the bucket's own region: said, as the audit's region-scoped grants
+  // follow the policy's.
+  const placedElsewhere = bucket.s3.region !== location.region;
   return {
+    ...(placedElsewhere ? { policyRegion: location.region } : {}),
     resource: {
       provider: 'aws',
       account: location.account,

@@ -105,6 +105,13 @@ export interface NewestDump {
          */
         readonly customerKey?: true;
         /**
+         * S3: the read was refused with AccessDenied, `kms` when S3's message named kms:Decrypt (KMS
+         * refused S3 the decrypt of an SSE-KMS object: the object grant held), `unattributed` when
+         * it did not, as S3 answers a missing s3:GetObject and a refused decrypt alike ("Access
+         * Denied": https://github.com/boto/boto3/issues/2952). Undefined for any other failure.
+         */
+        readonly denied?: 'kms' | 'unattributed';
+        /**
          * S3, for an archived object only: whether HeadObject, which S3 answers for archived objects
          * too with the same encryption and Object Lock headers as GetObject (API_HeadObject), did:
          * `read` when it answered (what it sent is `encryption` and `objectLock`, as a readable
@@ -323,6 +330,13 @@ export interface DumpFact {
   readonly newest: NewestDump | undefined;
   readonly versioning: BucketReading<VersioningConfig>;
   readonly retentionLock: BucketReading<RetentionLockConfig>;
+  /**
+   * S3: the region the policy places the bucket in, when S3 answered that the bucket is in another
+   * (its redirect; `resource.region` is where it was read). The audit role's region-scoped grants
+   * (kms:Decrypt through S3, Security Hub import) follow the policy, not the redirect. Undefined
+   * when they agree (and on Cloud Storage).
+   */
+  readonly policyRegion?: string;
   /** Enabled rules that apply to the prefix (an empty list when none does). */
   readonly lifecycle: BucketReading<readonly DumpLifecycleRule[]>;
   readonly publicAccess: BucketReading<PublicAccessConfig>;

@@ -220,6 +220,20 @@ beforeAll(async () => {
               versioning: undefined,
               uploadRetention: { mode: 'COMPLIANCE', days: 7 },
             },
+            // In us-east-2 although the policy says eu-west-1, under the CMK: the audit role's
+            // kms:Decrypt through S3 covers the policy's region only, so the ranged reads are refused.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-moved-kms',
+              region: 'us-east-2',
+              kmsDecrypt: { viaRegions: ['eu-west-1'] },
+            },
+            // Where the policy says, but KMS refuses the decrypt and S3 says only "Access Denied".
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-kms-denied-generic',
+              kmsDecrypt: { viaRegions: [], message: 'generic' },
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -266,6 +280,44 @@ async function read(
 }
 
 const settings = { dumps: dumpsPolicySchema.parse({}), minPitrDays: 30, now: NOW };
+
+describe('readS3DumpFact of an SSE-KMS dump whose decrypt KMS refuses', () => {
+  it('says the bucket is in another region than the policy says, and names the kms:Decrypt grant the header read lacks there', async () => {
+    // Act: the bucket is in us-east-2, the policy (and so the audit's kms:Decrypt grant) says eu-west-1.
+    const fact = await read('certctl-dumps-moved-kms');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    const fresh = dumpsFreshCheck.evaluate(fact, settings);
+    // Assess: before, the fact did not say where the policy placed the bucket, and both findings
+    // said only "AccessDenied (HTTP 403): …" followed by the bucket owner condition, which S3 had
+    // already passed (it asks KMS only for a bucket the owner condition let through).
+    expect(fact.resource.region).toBe('us-east-2');
+    expect(fact.policyRegion).toBe('eu-west-1');
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', denied: 'kms' });
+    const protection = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(fresh?.status).toBe('NOT_AVAILABLE');
+    expect(protection?.status).toBe('NOT_AVAILABLE');
+    for (const outcome of [integrity, fresh, protection]) {
+      expect(outcome?.description).toContain(
+        "KMS refused S3 the decrypt: the audit role needs kms:Decrypt on the bucket's key through S3 in us-east-2 (kms:ViaService s3.us-east-2.amazonaws.com), which its grant does not cover: it follows dumps.locations, which places the bucket in eu-west-1",
+      );
+      expect(outcome?.description).not.toContain('S3 refuses a bucket that account');
+    }
+  });
+
+  it('names both grants a plain "Access Denied" of an SSE-KMS dump may lack, never failing the dump', async () => {
+    // Act
+    const fact = await read('certctl-dumps-kms-denied-generic');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    // Assess
+    expect(fact.policyRegion).toBeUndefined();
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(integrity?.description).toContain(
+      "S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject, and kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com)",
+    );
+  });
+});
 
 describe('readS3DumpFact of dumps an archive storage class holds', () => {
   it('says the newest dump is archived, not that its read was denied', async () => {

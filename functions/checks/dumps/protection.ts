@@ -86,6 +86,7 @@ import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
+  deniedReadWords,
   dumpsNotHeldByOwnRetention,
   locationLabel,
   ownRetentionDays,
@@ -704,13 +705,14 @@ function judgeUnreadNewest(
 ): void {
   const dump = `the newest dump ${key}`;
   const head = header.metadata?.state === 'unknown' ? `; HeadObject failed: ${header.metadata.reason}` : '';
+  const grant = deniedReadWords(fact, header);
   if (header.customerKey) {
     verdicts.warnings.push(
       `${dump} is encrypted with a customer-provided key (SSE-C), not the bucket default: S3 keeps no copy of that key, so only whoever holds it can read or restore the dump, and this audit cannot check which key it is`,
     );
   } else if (fact.encryption.state === 'read' && fact.encryption.value.customerManagedKey === true) {
     verdicts.unknown.push(
-      `how ${dump} is encrypted (its read failed: ${header.reason}${head}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+      `how ${dump} is encrypted (its read failed: ${header.reason}${grant ? `: ${grant}` : ''}${head}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
     );
   }
 }
