@@ -40,7 +40,7 @@ describe('a bucket S3 says is in another region than the policy', () => {
     return { ...fact, resource: { ...fact.resource, region: 'us-east-2' }, policyRegion: 'eu-west-1' };
   }
   const note =
-    'S3 says the bucket is in us-east-2, not eu-west-1 as dumps.locations says: it was read in us-east-2, but the audit role\'s region-scoped grants (kms:Decrypt through S3, Security Hub import) follow dumps.locations; set this location\'s region to us-east-2 and redeploy.';
+    "S3 says the bucket is in us-east-2, not eu-west-1 as dumps.locations says: it was read in us-east-2, but the audit role's region-scoped grants (kms:Decrypt through S3, Security Hub import) follow dumps.locations; set this location's region to us-east-2 and redeploy.";
 
   it('warns instead of passing, naming both regions and the policy fix, when the bucket was read in another region', () => {
     // Act
