@@ -24,7 +24,7 @@
  * refusal (AccessDenied naming kms:Decrypt, or a bare "Access Denied", which S3 also answers for a
  * missing s3:GetObject) is kept as `denied` on the reading, for the checks to name the grant.
  *
- * Default encryption: SSE-S3, SSE-KMS without a key and the `alias/aws/s3` alias (name or ARN) are
+ * Default encryption: SSE-S3, SSE-KMS without a key and an `alias/aws/…` alias (name or ARN) are
  * AWS-managed by name. Any other key (a key ARN, a key id, another alias) may still be the
  * AWS-managed aws/s3 key, which S3 can also name by its key ARN, so who manages it is read with KMS
  * `DescribeKey` (`KeyManager` CUSTOMER or AWS; once per key and run, in the key's region from its
@@ -488,9 +488,11 @@ export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: strin
 }
 
 /**
- * What the encryption answer alone proves: SSE-S3, SSE-KMS without a key (aws/s3) and the
- * `alias/aws/s3` alias (name or ARN) are not customer-managed. Any other key is undefined: a key
- * ARN or key id may name the aws/s3 key too, so only KMS can tell ({@link S3KeyManagers}).
+ * What the encryption answer alone proves: SSE-S3, SSE-KMS without a key (aws/s3) and an
+ * `alias/aws/…` alias (name or ARN: the `aws/` prefix is reserved to AWS-managed keys, and no alias
+ * of a customer's may start with it; https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html)
+ * are not customer-managed. Any other key is undefined: a key ARN or key id may name the aws/s3 key
+ * too, and a customer alias says nothing of its key, so only KMS can tell ({@link S3KeyManagers}).
  */
 export function isCustomerManagedKey(
   algorithm: string | undefined,
@@ -499,7 +501,7 @@ export function isCustomerManagedKey(
   if (algorithm === undefined) return undefined;
   if (algorithm === 'AES256') return false;
   if (kmsKey === undefined) return false;
-  return /(^|:)alias\/aws\/s3$/.test(kmsKey) ? false : undefined;
+  return /(^|:)alias\/aws\//.test(kmsKey) ? false : undefined;
 }
 
 /**

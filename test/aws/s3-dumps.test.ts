@@ -712,6 +712,15 @@ describe('the default encryption key', () => {
     ['a key ARN, which may be the aws/s3 key', 'aws:kms', CMK_ARN, undefined],
     ['a key id', 'aws:kms:dsse', CMK_ID, undefined],
     ['another alias', 'aws:kms', 'alias/certctl-dumps', undefined],
+    [
+      'another AWS-managed alias name (the aws/ prefix is reserved to them)',
+      'aws:kms',
+      'alias/aws/ebs',
+      false,
+    ],
+    ['another AWS-managed alias ARN', 'aws:kms', 'arn:aws:kms:eu-west-1:111111111111:alias/aws/ebs', false],
+    ['a customer alias ending in aws/s3', 'aws:kms', 'alias/team/aws/s3', undefined],
+    ['a customer alias starting like aws', 'aws:kms', 'alias/aws-s3', undefined],
     ['no algorithm', undefined, undefined, undefined],
   ])('decides from the name alone only what the name proves: %s', (_, algorithm, key, expected) => {
     expect(isCustomerManagedKey(algorithm, key)).toBe(expected);
@@ -732,7 +741,27 @@ describe('the default encryption key', () => {
     });
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('the AWS-managed key aws/s3');
+    // DescribeKey says who manages a key, not which alias names it: AWS-managed, not "aws/s3".
+    expect(outcome?.description).toContain(`an AWS-managed KMS key (${AWS_S3_KEY_ARN})`);
+    expect(outcome?.description).not.toContain('aws/s3');
+  });
+
+  it('leaves a customer alias unclassified, never AWS-managed, when KMS is not asked', async () => {
+    // Act
+    const fact = await readS3DumpFact({
+      clientFor: (region) => factory.client(S3Client, region),
+      location: location('certctl-dumps-key-alias'),
+      maxObjectsListed: 1000,
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(fact.encryption).toMatchObject({
+      state: 'read',
+      value: { kmsKey: 'alias/certctl-dumps', customerManagedKey: undefined },
+    });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('whether the KMS key alias/certctl-dumps is customer-managed');
+    expect(outcome?.description).not.toContain('AWS-managed');
   });
 
   it('reads a default key named by an alias with the key it points to now, and protection passes on the newest dump under that key (S3 answers its ARN)', async () => {
