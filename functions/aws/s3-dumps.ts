@@ -40,7 +40,10 @@
  * the default (S3 answers with the key ARN) is described once more after it, once per key and run.
  * An archived newest dump (GetObject: 403 InvalidObjectState) costs one more round trip: one
  * HeadObject, which S3 answers for archived objects with the same encryption and Object Lock
- * headers (API_HeadObject; same `s3:GetObject`). No other failed read is followed by a HEAD.
+ * headers (API_HeadObject; same `s3:GetObject`). So does a read refused with AccessDenied: the HEAD
+ * needs the same `s3:GetObject` but decrypts nothing, so its answer shows that KMS refused the GET
+ * its decrypt (which S3 often reports as a bare "Access Denied"), and says how the dump is
+ * encrypted; its refusal leaves both grants possible. No other failed read is followed by a HEAD.
  *
  * Public access: S3 combines a bucket's Block Public Access with its account's, setting by setting
  * (functions/aws/s3-account-access.ts). A bucket whose own settings block everything needs nothing
@@ -311,10 +314,14 @@ async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<New
   // "the response is identical to the GET response except that there is no response body"; it
   // needs the same s3:GetObject). One HEAD, only then: any other refusal (AccessDenied, SSE-C)
   // would refuse it too.
-  if (head.archived === undefined) return unread;
+  //
+  // A GET refused with AccessDenied is followed by one HEAD too: it needs the same s3:GetObject but
+  // no kms:Decrypt, so its answer proves the refusal was KMS's, and says how the dump is encrypted.
+  if (head.archived === undefined && head.denied === undefined) return unread;
   const metadata = await headObject(bucket, object.key);
   if (metadata.state === 'unknown') return { ...unread, header: { ...head, metadata } };
-  return withOwnHeaders(bucket, { ...unread, header: { ...head, metadata: { state: 'read' } } }, metadata);
+  const refused = head.denied === undefined ? head : { ...head, denied: 'kms' as const };
+  return withOwnHeaders(bucket, { ...unread, header: { ...refused, metadata: { state: 'read' } } }, metadata);
 }
 
 /**

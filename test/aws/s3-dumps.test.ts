@@ -293,11 +293,9 @@ describe('readS3DumpFact of an SSE-KMS dump whose decrypt KMS refuses', () => {
     expect(fact.resource.region).toBe('us-east-2');
     expect(fact.policyRegion).toBe('eu-west-1');
     expect(fact.newest?.header).toMatchObject({ state: 'unknown', denied: 'kms' });
-    const protection = dumpsProtectionCheck.evaluate(fact, settings);
     expect(integrity?.status).toBe('NOT_AVAILABLE');
     expect(fresh?.status).toBe('NOT_AVAILABLE');
-    expect(protection?.status).toBe('NOT_AVAILABLE');
-    for (const outcome of [integrity, fresh, protection]) {
+    for (const outcome of [integrity, fresh]) {
       expect(outcome?.description).toContain(
         "KMS refused S3 the decrypt: the audit role needs kms:Decrypt on the bucket's key through S3 in us-east-2 (kms:ViaService s3.us-east-2.amazonaws.com), which its grant does not cover: it follows dumps.locations, which places the bucket in eu-west-1",
       );
@@ -305,13 +303,40 @@ describe('readS3DumpFact of an SSE-KMS dump whose decrypt KMS refuses', () => {
     }
   });
 
-  it('names both grants a plain "Access Denied" of an SSE-KMS dump may lack, never failing the dump', async () => {
+  it('tells a plain "Access Denied" of an SSE-KMS dump to be KMS\'s from one HeadObject, and judges its encryption from it', async () => {
+    // Prepare
+    sim.resetStats();
     // Act
     const fact = await read('certctl-dumps-kms-denied-generic');
     const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
-    // Assess
+    const protection = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: HeadObject needs the same s3:GetObject but no decrypt; it answered, so KMS refused.
     expect(fact.policyRegion).toBeUndefined();
-    expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
+    expect(sim.stats().byOperation['s3:HeadObject']).toBe(1);
+    expect(fact.newest?.header).toMatchObject({
+      state: 'unknown',
+      denied: 'kms',
+      metadata: { state: 'read' },
+    });
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(integrity?.description).toContain(
+      "KMS refused S3 the decrypt (HeadObject, which needs the same s3:GetObject but no decrypt, was answered): the audit role needs kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com), and the key policy must allow it",
+    );
+    // Before, NOT_AVAILABLE: how the dump is encrypted was unread, though HeadObject answers it.
+    expect(fact.newest?.encryption).toMatchObject({ kmsKey: CMK_ARN, customerManagedKey: true });
+    expect(protection?.status).toBe('PASSED');
+  });
+
+  it('names both grants a plain "Access Denied" may lack when HeadObject is refused too, never failing the dump', async () => {
+    // Act: s3:GetObject itself is denied, so HeadObject is as well.
+    const fact = await read('certctl-dumps-locked-down');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    // Assess
+    expect(fact.newest?.header).toMatchObject({
+      state: 'unknown',
+      denied: 'unattributed',
+      metadata: { state: 'unknown' },
+    });
     expect(integrity?.status).toBe('NOT_AVAILABLE');
     expect(integrity?.description).toContain(
       "S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject, and kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com)",
@@ -421,12 +446,11 @@ describe('readS3DumpFact of an archived newest dump: its encryption and Object L
     );
   });
 
-  it('sends no HeadObject when the read was denied: it needs the same s3:GetObject', async () => {
+  it('sends one HeadObject when the read was denied, to tell a missing s3:GetObject (which refuses it too) from a refused decrypt', async () => {
     sim.resetStats();
     const fact = await read('certctl-dumps-locked-down');
-    expect(sim.stats().byOperation['s3:HeadObject']).toBeUndefined();
-    expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
-    expect(fact.newest?.header).not.toHaveProperty('metadata');
+    expect(sim.stats().byOperation['s3:HeadObject']).toBe(1);
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', metadata: { state: 'unknown' } });
     expect(fact.newest?.encryption).toBeUndefined();
   });
 });

@@ -158,7 +158,11 @@ export function ungrantableWords(refused: {
  */
 export function deniedReadWords(
   fact: DumpFact,
-  refused: { readonly denied?: 'kms' | 'unattributed' },
+  refused: {
+    readonly reason: string;
+    readonly denied?: 'kms' | 'unattributed';
+    readonly metadata?: { readonly state: 'read' | 'unknown' };
+  },
 ): string | undefined {
   if (refused.denied === undefined) return undefined;
   const region = fact.resource.region;
@@ -166,8 +170,13 @@ export function deniedReadWords(
   const outside = fact.policyRegion
     ? `, which its grant does not cover: it follows dumps.locations, which places the bucket in ${fact.policyRegion} (set the location's region to ${region} and redeploy)`
     : ', and the key policy must allow it';
+  // S3's own message names kms:Decrypt, or the HeadObject answered where the GET was refused.
+  const proof =
+    refused.metadata?.state === 'read' && !/\bkms:Decrypt\b/i.test(refused.reason)
+      ? ' (HeadObject, which needs the same s3:GetObject but no decrypt, was answered)'
+      : '';
   return refused.denied === 'kms'
-    ? `KMS refused S3 the decrypt: the audit role needs ${decrypt}${outside}`
+    ? `KMS refused S3 the decrypt${proof}: the audit role needs ${decrypt}${outside}`
     : `S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject, and ${decrypt}${outside}`;
 }
 
