@@ -682,7 +682,7 @@ export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): Na
     {
       id: 'AwsSolutions-IAM5',
       reason:
-        "A ranged GET of an SSE-KMS dump decrypts it with the bucket's key, which the policy does not name; kms:Decrypt is limited to calls made through S3 in the bucket's region (kms:ViaService) for objects under the configured prefixes (aws:s3:arn encryption context).",
+        "A ranged GET of an SSE-KMS dump decrypts it with the bucket's key, which the policy does not name; kms:Decrypt is limited to calls made through S3 in the region dumps.locations gives each bucket (kms:ViaService) for objects under the configured prefixes (aws:s3:arn encryption context). A bucket S3 redirects to another region is not covered there: the dumps checks name the grant and the policy fix instead of widening it.",
       findings: dumpRegions(locations).map(
         (region) => `Resource::arn:<AWS::Partition>:kms:${region}:*:key/*`,
       ),

@@ -416,7 +416,10 @@ export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
  * - `kms:Decrypt` only through S3 in the buckets' regions and only for objects under those prefixes
  *   (the `aws:s3:arn` encryption context; the bucket's ARN when S3 Bucket Keys are on), because a
  *   ranged GET of an SSE-KMS object decrypts it. The key is the bucket's, which the policy does not
- *   name, so the key id is the wildcard the conditions narrow;
+ *   name, so the key id is the wildcard the conditions narrow. The regions are those dumps.locations
+ *   gives the buckets: a bucket S3 redirects to another region is read there without this grant, and
+ *   the dumps checks say so and name the policy fix (functions/checks/dumps/region.ts) rather than
+ *   this grant reaching every region;
  * - `kms:DescribeKey` on keys in the buckets' accounts, in any region ({@link dumpKmsDescribeKeys}):
  *   whether the key of a bucket's default encryption is customer-managed (a key ARN may name the
  *   AWS-managed aws/s3 key). Which key that is, and so its id, is known only from

@@ -18,9 +18,13 @@
  * region is an opt-in one, and 400 AuthorizationHeaderMalformed with `Region` when the endpoint was
  * regional). The adapter switches once to that region's client for every later call
  * on the bucket (its prefixes included), as the SDK's own `followRegionRedirects` would, but
- * through the one client factory.
+ * through the one client factory. The fact then names the policy's region too (`policyRegion`):
+ * the audit role's region-scoped grants (kms:Decrypt through S3, Security Hub import) follow the
+ * policy, so in a deployed stack the ranged reads of an SSE-KMS dump there are refused. Such a
+ * refusal (AccessDenied naming kms:Decrypt, or a bare "Access Denied", which S3 also answers for a
+ * missing s3:GetObject) is kept as `denied` on the reading, for the checks to name the grant.
  *
- * Default encryption: SSE-S3, SSE-KMS without a key and the `alias/aws/s3` alias (name or ARN) are
+ * Default encryption: SSE-S3, SSE-KMS without a key and an `alias/aws/…` alias (name or ARN) are
  * AWS-managed by name. Any other key (a key ARN, a key id, another alias) may still be the
  * AWS-managed aws/s3 key, which S3 can also name by its key ARN, so who manages it is read with KMS
  * `DescribeKey` (`KeyManager` CUSTOMER or AWS; once per key and run, in the key's region from its
@@ -36,7 +40,10 @@
  * the default (S3 answers with the key ARN) is described once more after it, once per key and run.
  * An archived newest dump (GetObject: 403 InvalidObjectState) costs one more round trip: one
  * HeadObject, which S3 answers for archived objects with the same encryption and Object Lock
- * headers (API_HeadObject; same `s3:GetObject`). No other failed read is followed by a HEAD.
+ * headers (API_HeadObject; same `s3:GetObject`). So does a read refused with AccessDenied: the HEAD
+ * needs the same `s3:GetObject` but decrypts nothing, so its answer shows that KMS refused the GET
+ * its decrypt (which S3 often reports as a bare "Access Denied"), and says how the dump is
+ * encrypted; its refusal leaves both grants possible. No other failed read is followed by a HEAD.
  *
  * Public access: S3 combines a bucket's Block Public Access with its account's, setting by setting
  * (functions/aws/s3-account-access.ts). A bucket whose own settings block everything needs nothing
@@ -204,7 +211,7 @@ class RegionalS3 {
   reasonOf(error: unknown): string {
     const reason = reasonOf(error);
     const owner = this.bucket.ExpectedBucketOwner;
-    return owner !== undefined && asSdkError(error).name === 'AccessDenied'
+    return owner !== undefined && asSdkError(error).name === 'AccessDenied' && !namesKmsDecrypt(error)
       ? `${reason} (S3 refuses a bucket that account ${owner}, the owner the policy names, does not own, as it refuses a role without the permission)`
       : reason;
   }
@@ -222,6 +229,14 @@ class RegionalS3 {
       return await send(this.#clientFor(region));
     }
   }
+}
+
+/**
+ * Whether an AccessDenied names kms:Decrypt: KMS refused S3 the decrypt of an SSE-KMS object, which
+ * S3 asks for only once the request passed its own checks (the object grant, the owner condition).
+ */
+function namesKmsDecrypt(error: unknown): boolean {
+  return /\bkms:Decrypt\b/i.test(asSdkError(error).message ?? '');
 }
 
 async function reading<T>(s3: RegionalS3, read: () => Promise<T | undefined>): Promise<BucketReading<T>> {
@@ -299,10 +314,14 @@ async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<New
   // "the response is identical to the GET response except that there is no response body"; it
   // needs the same s3:GetObject). One HEAD, only then: any other refusal (AccessDenied, SSE-C)
   // would refuse it too.
-  if (head.archived === undefined) return unread;
+  //
+  // A GET refused with AccessDenied is followed by one HEAD too: it needs the same s3:GetObject but
+  // no kms:Decrypt, so its answer proves the refusal was KMS's, and says how the dump is encrypted.
+  if (head.archived === undefined && head.denied === undefined) return unread;
   const metadata = await headObject(bucket, object.key);
   if (metadata.state === 'unknown') return { ...unread, header: { ...head, metadata } };
-  return withOwnHeaders(bucket, { ...unread, header: { ...head, metadata: { state: 'read' } } }, metadata);
+  const refused = head.denied === undefined ? head : { ...head, denied: 'kms' as const };
+  return withOwnHeaders(bucket, { ...unread, header: { ...refused, metadata: { state: 'read' } } }, metadata);
 }
 
 /**
@@ -379,6 +398,7 @@ type RangeReading =
       readonly reason: string;
       readonly archived?: string;
       readonly customerKey?: true;
+      readonly denied?: 'kms' | 'unattributed';
     };
 
 function byteReading(reading: RangeReading): ByteReading {
@@ -412,6 +432,11 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
     // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html).
     if (sdkError.name === 'InvalidRequest' && /Server Side Encryption/i.test(sdkError.message ?? '')) {
       return { state: 'unknown', reason, customerKey: true };
+    }
+    // KMS refusing S3 the decrypt of an SSE-KMS object is an AccessDenied too: named when S3's
+    // message says kms:Decrypt, else indistinguishable from a missing s3:GetObject.
+    if (sdkError.name === 'AccessDenied') {
+      return { state: 'unknown', reason, denied: namesKmsDecrypt(error) ? 'kms' : 'unattributed' };
     }
     // An archived object (Glacier Flexible Retrieval, Deep Archive, an Intelligent-Tiering archive
     // access tier) is refused with InvalidObjectState until it is restored (API_GetObject).
@@ -470,9 +495,11 @@ export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: strin
 }
 
 /**
- * What the encryption answer alone proves: SSE-S3, SSE-KMS without a key (aws/s3) and the
- * `alias/aws/s3` alias (name or ARN) are not customer-managed. Any other key is undefined: a key
- * ARN or key id may name the aws/s3 key too, so only KMS can tell ({@link S3KeyManagers}).
+ * What the encryption answer alone proves: SSE-S3, SSE-KMS without a key (aws/s3) and an
+ * `alias/aws/…` alias (name or ARN: the `aws/` prefix is reserved to AWS-managed keys, and no alias
+ * of a customer's may start with it; https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html)
+ * are not customer-managed. Any other key is undefined: a key ARN or key id may name the aws/s3 key
+ * too, and a customer alias says nothing of its key, so only KMS can tell ({@link S3KeyManagers}).
  */
 export function isCustomerManagedKey(
   algorithm: string | undefined,
@@ -481,7 +508,7 @@ export function isCustomerManagedKey(
   if (algorithm === undefined) return undefined;
   if (algorithm === 'AES256') return false;
   if (kmsKey === undefined) return false;
-  return /(^|:)alias\/aws\/s3$/.test(kmsKey) ? false : undefined;
+  return /(^|:)alias\/aws\//.test(kmsKey) ? false : undefined;
 }
 
 /**
@@ -837,7 +864,11 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
       ? { state: 'read', value: lifecycleRulesFor(lifecycleRules.value, location.prefix) }
       : lifecycleRules;
 
+  // S3 redirected the reads to the bucket's own region: said, as the audit's region-scoped grants
+  // follow the policy's.
+  const placedElsewhere = bucket.s3.region !== location.region;
   return {
+    ...(placedElsewhere ? { policyRegion: location.region } : {}),
     resource: {
       provider: 'aws',
       account: location.account,

@@ -105,8 +105,18 @@ export interface NewestDump {
          */
         readonly customerKey?: true;
         /**
-         * S3, for an archived object only: whether HeadObject, which S3 answers for archived objects
-         * too with the same encryption and Object Lock headers as GetObject (API_HeadObject), did:
+         * S3: the read was refused with AccessDenied, `kms` when KMS refused S3 the decrypt of an
+         * SSE-KMS object (S3's message named kms:Decrypt, or HeadObject, which needs the same
+         * s3:GetObject but no decrypt, was answered: the object grant held), `unattributed`
+         * otherwise, as S3 answers a missing s3:GetObject and a refused decrypt alike ("Access
+         * Denied": https://github.com/boto/boto3/issues/2952). Undefined for any other failure.
+         */
+        readonly denied?: 'kms' | 'unattributed';
+        /**
+         * S3, for an archived object or a read refused with AccessDenied only: whether HeadObject,
+         * which S3 answers for archived objects too with the same encryption and Object Lock headers
+         * as GetObject (API_HeadObject), and which decrypts nothing (a refused decrypt does not
+         * refuse it), did:
          * `read` when it answered (what it sent is `encryption` and `objectLock`, as a readable
          * dump's ranged read would have), or why it failed. Undefined when it was not sent.
          */
@@ -323,6 +333,13 @@ export interface DumpFact {
   readonly newest: NewestDump | undefined;
   readonly versioning: BucketReading<VersioningConfig>;
   readonly retentionLock: BucketReading<RetentionLockConfig>;
+  /**
+   * S3: the region the policy places the bucket in, when S3 answered that the bucket is in another
+   * (its redirect; `resource.region` is where it was read). The audit role's region-scoped grants
+   * (kms:Decrypt through S3, Security Hub import) follow the policy, not the redirect. Undefined
+   * when they agree (and on Cloud Storage).
+   */
+  readonly policyRegion?: string;
   /** Enabled rules that apply to the prefix (an empty list when none does). */
   readonly lifecycle: BucketReading<readonly DumpLifecycleRule[]>;
   readonly publicAccess: BucketReading<PublicAccessConfig>;

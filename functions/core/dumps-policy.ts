@@ -70,7 +70,10 @@ const awsLocationSchema = z.strictObject({
     awsAccountIdField,
     "The AWS account that owns the bucket (the audit reads it with that account's role, and names it as the expected bucket owner: S3 refuses the reads when another account owns the bucket).",
   ),
-  region: z.described(awsRegionField, "The bucket's region; a wrong one is corrected from S3's redirect."),
+  region: z.described(
+    awsRegionField,
+    "The bucket's region. The audit's region-scoped grants follow it (kms:Decrypt through S3 for SSE-KMS dumps, Security Hub import); a wrong one is still read where S3's redirect says the bucket is, but every dumps finding of the location then names both regions (a pass becomes a WARNING) until this is fixed.",
+  ),
 });
 
 const gcpLocationSchema = z.strictObject({

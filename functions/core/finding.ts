@@ -126,7 +126,8 @@ export interface Finding {
   /**
    * The region of the scope that read the resource, when it is not the resource's own: a bucket
    * the policy places in one region and S3 redirects to another. Publishers settle the finding with
-   * that scope (a failed read there leaves it as it was), not with the resource's region.
+   * that scope (a failed read there leaves it as it was), not with the resource's region, and
+   * Security Hub holds it in that scope's region, where the audit role's import grant is.
    */
   readonly scopeRegion?: string;
   readonly status: ComplianceStatus;

@@ -220,6 +220,20 @@ beforeAll(async () => {
               versioning: undefined,
               uploadRetention: { mode: 'COMPLIANCE', days: 7 },
             },
+            // In us-east-2 although the policy says eu-west-1, under the CMK: the audit role's
+            // kms:Decrypt through S3 covers the policy's region only, so the ranged reads are refused.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-moved-kms',
+              region: 'us-east-2',
+              kmsDecrypt: { viaRegions: ['eu-west-1'] },
+            },
+            // Where the policy says, but KMS refuses the decrypt and S3 says only "Access Denied".
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-kms-denied-generic',
+              kmsDecrypt: { viaRegions: [], message: 'generic' },
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -266,6 +280,69 @@ async function read(
 }
 
 const settings = { dumps: dumpsPolicySchema.parse({}), minPitrDays: 30, now: NOW };
+
+describe('readS3DumpFact of an SSE-KMS dump whose decrypt KMS refuses', () => {
+  it('says the bucket is in another region than the policy says, and names the kms:Decrypt grant the header read lacks there', async () => {
+    // Act: the bucket is in us-east-2, the policy (and so the audit's kms:Decrypt grant) says eu-west-1.
+    const fact = await read('certctl-dumps-moved-kms');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    const fresh = dumpsFreshCheck.evaluate(fact, settings);
+    // Assess: before, the fact did not say where the policy placed the bucket, and both findings
+    // said only "AccessDenied (HTTP 403): …" followed by the bucket owner condition, which S3 had
+    // already passed (it asks KMS only for a bucket the owner condition let through).
+    expect(fact.resource.region).toBe('us-east-2');
+    expect(fact.policyRegion).toBe('eu-west-1');
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', denied: 'kms' });
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(fresh?.status).toBe('NOT_AVAILABLE');
+    for (const outcome of [integrity, fresh]) {
+      expect(outcome?.description).toContain(
+        "KMS refused S3 the decrypt: the audit role needs kms:Decrypt on the bucket's key through S3 in us-east-2 (kms:ViaService s3.us-east-2.amazonaws.com), which its grant does not cover: it follows dumps.locations, which places the bucket in eu-west-1",
+      );
+      expect(outcome?.description).not.toContain('S3 refuses a bucket that account');
+    }
+  });
+
+  it('tells a plain "Access Denied" of an SSE-KMS dump to be KMS\'s from one HeadObject, and judges its encryption from it', async () => {
+    // Prepare
+    sim.resetStats();
+    // Act
+    const fact = await read('certctl-dumps-kms-denied-generic');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    const protection = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: HeadObject needs the same s3:GetObject but no decrypt; it answered, so KMS refused.
+    expect(fact.policyRegion).toBeUndefined();
+    expect(sim.stats().byOperation['s3:HeadObject']).toBe(1);
+    expect(fact.newest?.header).toMatchObject({
+      state: 'unknown',
+      denied: 'kms',
+      metadata: { state: 'read' },
+    });
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(integrity?.description).toContain(
+      "KMS refused S3 the decrypt (HeadObject, which needs the same s3:GetObject but no decrypt, was answered): the audit role needs kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com), and the key policy must allow it",
+    );
+    // Before, NOT_AVAILABLE: how the dump is encrypted was unread, though HeadObject answers it.
+    expect(fact.newest?.encryption).toMatchObject({ kmsKey: CMK_ARN, customerManagedKey: true });
+    expect(protection?.status).toBe('PASSED');
+  });
+
+  it('names both grants a plain "Access Denied" may lack when HeadObject is refused too, never failing the dump', async () => {
+    // Act: s3:GetObject itself is denied, so HeadObject is as well.
+    const fact = await read('certctl-dumps-locked-down');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    // Assess
+    expect(fact.newest?.header).toMatchObject({
+      state: 'unknown',
+      denied: 'unattributed',
+      metadata: { state: 'unknown' },
+    });
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(integrity?.description).toContain(
+      "S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject, and kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com)",
+    );
+  });
+});
 
 describe('readS3DumpFact of dumps an archive storage class holds', () => {
   it('says the newest dump is archived, not that its read was denied', async () => {
@@ -369,12 +446,11 @@ describe('readS3DumpFact of an archived newest dump: its encryption and Object L
     );
   });
 
-  it('sends no HeadObject when the read was denied: it needs the same s3:GetObject', async () => {
+  it('sends one HeadObject when the read was denied, to tell a missing s3:GetObject (which refuses it too) from a refused decrypt', async () => {
     sim.resetStats();
     const fact = await read('certctl-dumps-locked-down');
-    expect(sim.stats().byOperation['s3:HeadObject']).toBeUndefined();
-    expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
-    expect(fact.newest?.header).not.toHaveProperty('metadata');
+    expect(sim.stats().byOperation['s3:HeadObject']).toBe(1);
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', metadata: { state: 'unknown' } });
     expect(fact.newest?.encryption).toBeUndefined();
   });
 });
@@ -660,6 +736,15 @@ describe('the default encryption key', () => {
     ['a key ARN, which may be the aws/s3 key', 'aws:kms', CMK_ARN, undefined],
     ['a key id', 'aws:kms:dsse', CMK_ID, undefined],
     ['another alias', 'aws:kms', 'alias/certctl-dumps', undefined],
+    [
+      'another AWS-managed alias name (the aws/ prefix is reserved to them)',
+      'aws:kms',
+      'alias/aws/ebs',
+      false,
+    ],
+    ['another AWS-managed alias ARN', 'aws:kms', 'arn:aws:kms:eu-west-1:111111111111:alias/aws/ebs', false],
+    ['a customer alias ending in aws/s3', 'aws:kms', 'alias/team/aws/s3', undefined],
+    ['a customer alias starting like aws', 'aws:kms', 'alias/aws-s3', undefined],
     ['no algorithm', undefined, undefined, undefined],
   ])('decides from the name alone only what the name proves: %s', (_, algorithm, key, expected) => {
     expect(isCustomerManagedKey(algorithm, key)).toBe(expected);
@@ -680,7 +765,27 @@ describe('the default encryption key', () => {
     });
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('the AWS-managed key aws/s3');
+    // DescribeKey says who manages a key, not which alias names it: AWS-managed, not "aws/s3".
+    expect(outcome?.description).toContain(`an AWS-managed KMS key (${AWS_S3_KEY_ARN})`);
+    expect(outcome?.description).not.toContain('aws/s3');
+  });
+
+  it('leaves a customer alias unclassified, never AWS-managed, when KMS is not asked', async () => {
+    // Act
+    const fact = await readS3DumpFact({
+      clientFor: (region) => factory.client(S3Client, region),
+      location: location('certctl-dumps-key-alias'),
+      maxObjectsListed: 1000,
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(fact.encryption).toMatchObject({
+      state: 'read',
+      value: { kmsKey: 'alias/certctl-dumps', customerManagedKey: undefined },
+    });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('whether the KMS key alias/certctl-dumps is customer-managed');
+    expect(outcome?.description).not.toContain('AWS-managed');
   });
 
   it('reads a default key named by an alias with the key it points to now, and protection passes on the newest dump under that key (S3 answers its ARN)', async () => {

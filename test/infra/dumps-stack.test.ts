@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_DUMPS_SERVICE } from '../../infra/audit-stack.ts';
 import { S3_BUCKET_SETTINGS_ACTIONS } from '../../infra/permissions.ts';
 import { jobRoleName } from '../../infra/scheduled-job.ts';
+import { isAllowed } from './iam-evaluator.ts';
 import {
   auditScheduleExpressions,
   FULL_POLICY,
@@ -94,6 +95,46 @@ describe('audit-dumps job', () => {
     expect(decrypt?.Condition).toMatchObject({
       StringEquals: { 'kms:ViaService': ['s3.eu-west-1.amazonaws.com', 's3.us-east-2.amazonaws.com'] },
     });
+  });
+
+  it('denies the decrypt and the import where S3 redirects a bucket the policy places elsewhere, as the dumps checks then say', () => {
+    // Prepare: certctl-dumps is placed in eu-west-1; suppose S3 answers that it is in us-west-2.
+    const statements = roleStatements(own, DUMPS_ROLE);
+    const environment = { partition: 'aws', account: '111111111111' };
+    const decrypt = (region: string) => ({
+      action: 'kms:Decrypt',
+      resource: `arn:aws:kms:${region}:111111111111:key/5c1a9e2b-7d34-4f0e-9a61-2b8c3d4e5f60`,
+      context: {
+        'kms:ViaService': `s3.${region}.amazonaws.com`,
+        'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::certctl-dumps/prod/certctl-2026-12-02.dump',
+      },
+    });
+    const importInto = (region: string) => ({
+      action: 'securityhub:BatchImportFindings',
+      resource: `arn:aws:securityhub:${region}:111111111111:product/111111111111/default`,
+      context: { 'securityhub:TargetAccount': '111111111111' },
+    });
+    // Act / Assess: the ranged read of an SSE-KMS dump is refused there (functions/checks/dumps
+    // wording.ts deniedReadWords names this grant), and the findings can be imported only into the
+    // policy's region (functions/publish/security-hub/asff.ts findingDestination).
+    expect(isAllowed(statements, decrypt('eu-west-1'), environment)).toBe(true);
+    expect(isAllowed(statements, decrypt('us-west-2'), environment)).toBe(false);
+    expect(isAllowed(statements, importInto('eu-west-1'), environment)).toBe(true);
+    expect(isAllowed(statements, importInto('us-west-2'), environment)).toBe(false);
+  });
+
+  it('says in its acknowledgement that the decrypt follows the region dumps.locations gives a bucket, not the one S3 redirects to', () => {
+    // Act
+    const resources = Object.values(own.templates.audit.toJSON().Resources ?? {}) as {
+      Metadata?: { cdk_nag?: { rules_to_suppress?: { id: string; reason: string }[] } };
+    }[];
+    const reasons = resources.flatMap((resource) =>
+      (resource.Metadata?.cdk_nag?.rules_to_suppress ?? []).map((rule) => rule.reason),
+    );
+    const decryptReason = reasons.find((reason) => reason.includes('kms:Decrypt is limited'));
+    // Assess: before, "through S3 in the bucket's region", which a redirected bucket is not.
+    expect(decryptReason).toContain('through S3 in the region dumps.locations gives each bucket');
+    expect(decryptReason).toContain('the dumps checks name the grant');
   });
 
   it('describes KMS keys only in the dump buckets’ accounts, in every region (which key a bucket uses is known only from its encryption)', () => {

@@ -137,6 +137,37 @@ describe('audit-dumps Lambda', () => {
     expect(after?.UpdatedAt).toBe(before?.UpdatedAt);
   });
 
+  it('publishes a redirected bucket’s findings where its scope and grants are, naming the bucket’s own region as the resource’s', async () => {
+    // Prepare: the policy places the legacy bucket in eu-west-1; S3 redirects to us-east-2.
+    const hub = await start();
+    const misplaced = { ...LEGACY, region: 'eu-west-1' } as const;
+    // Act
+    const result = await auditDumps({}, lambdaDeps([misplaced]));
+    // Assess: before, the findings were imported into us-east-2's Security Hub, a region where the
+    // role's BatchImportFindings grant (the policy's regions) does not reach.
+    expect(result.scopes).toEqual({ evaluated: 1, failed: [] });
+    expect(stored(hub, 'us-east-2').size).toBe(0);
+    const findings = stored(hub, 'eu-west-1');
+    expect(findings.size).toBe(4);
+    for (const finding of findings.values()) {
+      expect(finding.ProductArn).toBe(`arn:aws:securityhub:eu-west-1:${ACCOUNT}:product/${ACCOUNT}/default`);
+      expect(finding.Resources).toEqual([
+        {
+          Type: 'AwsS3Bucket',
+          Id: 'arn:aws:s3:::certctl-dumps-legacy',
+          Partition: 'aws',
+          Region: 'us-east-2',
+        },
+      ]);
+      expect(finding.ProductFields).toMatchObject({ region: 'us-east-2', 'scope/region': 'eu-west-1' });
+      expect(finding.Description).toContain('S3 says the bucket is in us-east-2, not eu-west-1');
+    }
+    // The next run settles them with their scope: a second run re-imports, nothing is orphaned.
+    const second = await auditDumps({}, lambdaDeps([misplaced]));
+    expect(second.published?.counts).toMatchObject({ created: 0, archived: 0 });
+    expect(stored(hub, 'us-east-2').size).toBe(0);
+  });
+
   it('judges a location NOT_AVAILABLE, never PASSED, and logs no secret when its bucket’s region is down', async () => {
     // Prepare
     const hub = await start();

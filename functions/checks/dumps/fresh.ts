@@ -30,6 +30,7 @@ import {
   DUMPS_RESOURCE_TYPES,
   datedDumps,
   datedObjects,
+  deniedReadWords,
   formatDuration,
   hoursBetween,
   locationLabel,
@@ -137,9 +138,10 @@ export const dumpsFreshCheck: DumpsCheck = {
         // An archived object is refused to every reader until restored, an SSE-C one to every reader
         // without its key: no grant shows their bytes.
         const refused = ungrantableWords(shown);
+        const grant = deniedReadWords(fact, shown);
         const unread =
           refused === undefined
-            ? `could not be read (${shown.reason}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or`
+            ? `could not be read (${shown.reason}${grant ? `: ${grant}` : ''}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or`
             : `could not be read: ${refused}, so nothing shows it is a dump;`;
         return {
           ...notAvailable(

@@ -12,6 +12,7 @@ import { dumpsFreshCheck } from './fresh.ts';
 import { dumpsIntegrityCheck } from './integrity.ts';
 import { unprovenOwnerOutcome } from './ownership.ts';
 import { dumpsProtectionCheck } from './protection.ts';
+import { withRegionMismatch } from './region.ts';
 import { dumpsRetentionCheck } from './retention.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 
@@ -27,7 +28,8 @@ export const dumpsChecks: readonly DumpsCheck[] = [
 
 /**
  * A dumps check as the engine runs it: `settingsOf` reads its settings from the engine's context. A
- * bucket not proven to be the policy project's is judged on that alone (./ownership.ts).
+ * bucket not proven to be the policy project's is judged on that alone (./ownership.ts); one S3
+ * says is in another region than the policy's is said to be (./region.ts).
  */
 export function dumpsCheck(
   check: DumpsCheck,
@@ -36,7 +38,8 @@ export function dumpsCheck(
   return {
     metadata: check.metadata,
     evaluate: (fact, context) =>
-      unprovenOwnerOutcome(fact, check.metadata) ?? check.evaluate(fact, settingsOf(context)),
+      unprovenOwnerOutcome(fact, check.metadata) ??
+      withRegionMismatch(fact, check.evaluate(fact, settingsOf(context))),
   };
 }
 

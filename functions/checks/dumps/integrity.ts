@@ -36,6 +36,7 @@ import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
+  deniedReadWords,
   locationLabel,
   MAX_EAST_OFFSET_HOURS,
   MAX_WEST_OFFSET_HOURS,
@@ -93,12 +94,13 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     }
     if (newest.header.state === 'unknown') {
       const { archived, customerKey, reason } = newest.header;
+      const grant = deniedReadWords(fact, newest.header);
       return notAvailable(
         fact,
         customerKey
           ? `the first bytes of ${key} could not be read: ${CUSTOMER_KEY_WORDS}, so a database restore from it needs that key too (${reason})`
           : archived === undefined
-            ? `the first bytes of ${key} could not be read (${reason})`
+            ? `the first bytes of ${key} could not be read (${reason})${grant ? `: ${grant}` : ''}`
             : `the first bytes of ${key} could not be read: ${archivedWords(archived)}, so a database restore from it must wait for one too (${reason})`,
         { key },
         required,

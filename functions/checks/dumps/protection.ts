@@ -86,6 +86,7 @@ import type { DumpsCheck } from './settings.ts';
 import {
   DOCS,
   DUMPS_RESOURCE_TYPES,
+  deniedReadWords,
   dumpsNotHeldByOwnRetention,
   locationLabel,
   ownRetentionDays,
@@ -582,8 +583,8 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
   } else if (encryption.value.customerManagedKey === undefined && !encryption.value.keyDeleted) {
     const { kmsKey, keyManagerUnknown } = encryption.value;
     verdicts.unknown.push(
-      kmsKey !== undefined && keyManagerUnknown !== undefined
-        ? `whether the KMS key ${kmsKey} is customer-managed (${keyManagerUnknown})`
+      kmsKey !== undefined
+        ? `whether the KMS key ${kmsKey} is customer-managed (${keyManagerUnknown ?? unclassifiedWords(kmsKey)})`
         : 'which key encrypts the dumps (not sent)',
     );
   } else {
@@ -666,15 +667,28 @@ function judgeNewestEncryption(fact: DumpFact, clock: KeyClock, verdicts: Verdic
   } else if (own.customerManagedKey === undefined && !own.keyDeleted) {
     verdicts.unknown.push(
       own.kmsKey !== undefined
-        ? `whether the KMS key ${own.kmsKey} that encrypts ${dump} is customer-managed (${own.keyManagerUnknown ?? 'not sent'})`
+        ? `whether the KMS key ${own.kmsKey} that encrypts ${dump} is customer-managed (${own.keyManagerUnknown ?? unclassifiedWords(own.kmsKey)})`
         : `which key encrypts ${dump} (not sent)`,
     );
   }
 }
 
 /**
+ * Why a named key's manager is unknown when nothing said why: its name does not tell (only an
+ * `alias/aws/…` alias proves an AWS-managed key; a key ARN or id may name aws/s3 or a customer's
+ * key, a customer alias any customer key), and KMS did not say. Unclassified, never guessed.
+ */
+function unclassifiedWords(kmsKey: string): string {
+  return isKmsAlias(kmsKey)
+    ? 'unclassified: an alias name proves who manages its key only under alias/aws/, and KMS did not say'
+    : 'unclassified: a key ARN or id does not say who manages the key, and KMS did not say';
+}
+
+/**
  * A key that is not customer-managed, in words: SSE-S3, the AWS-managed aws/s3 key (SSE-KMS or
- * DSSE-KMS; named when the answer named it), Google-managed keys, a customer-supplied key.
+ * DSSE-KMS without a key), an AWS-managed key named by its `alias/aws/…` alias (that alias's key),
+ * another key KMS said is AWS-managed (DescribeKey says who manages a key, not which alias names it,
+ * so it is not called aws/s3), Google-managed keys, a customer-supplied key.
  */
 function providerKeyWords({
   algorithm,
@@ -684,7 +698,11 @@ function providerKeyWords({
   readonly kmsKey?: string;
 }): string {
   if (algorithm === 'AES256') return 'SSE-S3 (AES256)';
-  if (algorithm?.startsWith('aws:kms')) return `the AWS-managed key aws/s3${kmsKey ? ` (${kmsKey})` : ''}`;
+  if (algorithm?.startsWith('aws:kms')) {
+    if (kmsKey === undefined) return 'the AWS-managed key aws/s3';
+    const alias = /(?:^|:)alias\/(aws\/.+)$/.exec(kmsKey)?.[1];
+    return alias ? `the AWS-managed key ${alias} (${kmsKey})` : `an AWS-managed KMS key (${kmsKey})`;
+  }
   if (algorithm === 'google-managed') return 'Google-managed keys';
   if (algorithm === 'customer-supplied') return 'a customer-supplied key (CSEK)';
   return algorithm ?? 'a provider-managed key';
@@ -704,13 +722,14 @@ function judgeUnreadNewest(
 ): void {
   const dump = `the newest dump ${key}`;
   const head = header.metadata?.state === 'unknown' ? `; HeadObject failed: ${header.metadata.reason}` : '';
+  const grant = deniedReadWords(fact, header);
   if (header.customerKey) {
     verdicts.warnings.push(
       `${dump} is encrypted with a customer-provided key (SSE-C), not the bucket default: S3 keeps no copy of that key, so only whoever holds it can read or restore the dump, and this audit cannot check which key it is`,
     );
   } else if (fact.encryption.state === 'read' && fact.encryption.value.customerManagedKey === true) {
     verdicts.unknown.push(
-      `how ${dump} is encrypted (its read failed: ${header.reason}${head}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+      `how ${dump} is encrypted (its read failed: ${header.reason}${grant ? `: ${grant}` : ''}${head}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
     );
   }
 }

@@ -150,6 +150,37 @@ export function ungrantableWords(refused: {
 }
 
 /**
+ * The grant an S3 read refused with AccessDenied lacks ({@link NewestDump} header `denied`), in
+ * words; undefined for any other failure. KMS decrypts an SSE-KMS object for S3 only under the
+ * audit role's kms:Decrypt through S3 in the bucket's region (`kms:ViaService`,
+ * infra/permissions.ts DecryptDumpHeadersThroughS3), which follows dumps.locations: a bucket S3
+ * redirected to another region is outside it. Such a refusal says nothing of the dump itself.
+ */
+export function deniedReadWords(
+  fact: DumpFact,
+  refused: {
+    readonly reason: string;
+    readonly denied?: 'kms' | 'unattributed';
+    readonly metadata?: { readonly state: 'read' | 'unknown' };
+  },
+): string | undefined {
+  if (refused.denied === undefined) return undefined;
+  const region = fact.resource.region;
+  const decrypt = `kms:Decrypt on the bucket's key through S3 in ${region} (kms:ViaService s3.${region}.amazonaws.com)`;
+  const outside = fact.policyRegion
+    ? `, which its grant does not cover: it follows dumps.locations, which places the bucket in ${fact.policyRegion} (set the location's region to ${region} and redeploy)`
+    : ', and the key policy must allow it';
+  // S3's own message names kms:Decrypt, or the HeadObject answered where the GET was refused.
+  const proof =
+    refused.metadata?.state === 'read' && !/\bkms:Decrypt\b/i.test(refused.reason)
+      ? ' (HeadObject, which needs the same s3:GetObject but no decrypt, was answered)'
+      : '';
+  return refused.denied === 'kms'
+    ? `KMS refused S3 the decrypt${proof}: the audit role needs ${decrypt}${outside}`
+    : `S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject, and ${decrypt}${outside}`;
+}
+
+/**
  * Whether a ranged read of the newest dump came back with fewer bytes than both the range asked for
  * and the listing says the object holds: the bytes it lacks say nothing about the object.
  */
@@ -173,18 +204,20 @@ export type NewestShows =
       readonly reason: string;
       readonly archived?: string;
       readonly customerKey?: true;
+      readonly denied?: 'kms' | 'unattributed';
     };
 
 export function newestShows(newest: NewestDump): NewestShows {
   // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
   if (holdsNoDump(newest.object)) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
   if (newest.header.state === 'unknown') {
-    const { reason, archived, customerKey } = newest.header;
+    const { reason, archived, customerKey, denied } = newest.header;
     return {
       shows: 'nothing',
       reason,
       ...(archived === undefined ? {} : { archived }),
       ...(customerKey ? { customerKey } : {}),
+      ...(denied === undefined ? {} : { denied }),
     };
   }
   const { result, bytesRead } = newest.header;

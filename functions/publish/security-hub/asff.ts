@@ -147,6 +147,23 @@ export function destinationFor(resource: ResourceRef, target: PublishTarget): De
   return { account: resource.account, region, partition: partitionOf(region) };
 }
 
+/**
+ * The Security Hub a finding is imported into: its resource's ({@link destinationFor}), except for an
+ * AWS resource the scope of another region read (`scopeRegion`: a dumps bucket S3 redirected away
+ * from the region the policy places it in), whose finding goes to that scope's region. The audit
+ * role's Security Hub grants follow the policy's regions (infra/permissions.ts), and that scope is
+ * the one that settles the finding; `Resources[].Region` still names where the resource is.
+ */
+export function findingDestination(
+  finding: Pick<Finding, 'resource' | 'scopeRegion'>,
+  target: PublishTarget,
+): Destination {
+  const destination = destinationFor(finding.resource, target);
+  const scope = finding.scopeRegion;
+  if (finding.resource.provider !== 'aws' || scope === undefined || scope === '*') return destination;
+  return { account: destination.account, region: scope, partition: partitionOf(scope) };
+}
+
 /** `arn:<partition>:securityhub:<region>:<account>:product/<account>/default` (custom integration). */
 export function productArn(destination: Destination): string {
   const { region, account } = destination;

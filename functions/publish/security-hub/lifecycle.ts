@@ -23,6 +23,7 @@ import {
   ASFF_LIMITS,
   type Destination,
   destinationFor,
+  findingDestination,
   PRODUCT_FIELD,
   type PublishTarget,
   partitionOf,
@@ -149,7 +150,7 @@ export function destinationsToRead(
   const add = (destination: Destination): void => {
     destinations.set(`${destination.account}/${destination.region}`, destination);
   };
-  for (const finding of report.findings) add(destinationFor(finding.resource, target));
+  for (const finding of report.findings) add(findingDestination(finding, target));
   // A complete scope with no finding left (every resource deleted) must still be read, or its old
   // findings would never be archived.
   for (const outcome of report.scopes) {
@@ -198,7 +199,7 @@ export function reportedDigests(
 ): ReportedDigests {
   const digests = new Map<string, { contentHash: string; drifting: readonly string[] }>();
   for (const finding of report.findings) {
-    const draft = toAsff(finding, { destination: destinationFor(finding.resource, target), now });
+    const draft = toAsff(finding, { destination: findingDestination(finding, target), now });
     const drifting = finding.drifting ?? [];
     digests.set(findingKey(draft.ProductArn, draft.Id), {
       contentHash: contentHash(draft, drifting),
@@ -587,7 +588,7 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
   };
 
   for (const finding of report.findings) {
-    const destination = destinationFor(finding.resource, target);
+    const destination = findingDestination(finding, target);
     const draft = toAsff(finding, { destination, now });
     const key = findingKey(draft.ProductArn, draft.Id);
     if (reported.has(key)) throw new AsffValidationError('Id', 'is produced twice in one run', draft.Id);

@@ -606,8 +606,10 @@ const CHANGED_SINCE_GAP_MS = 1000;
  * The destinations read only to keep alive the held findings of this run's failed AWS scopes, where
  * {@link destinationsToRead} does not reach: Security Hub deletes a finding 90 days after its last
  * update, so a scope failing that long would lose them. A scope's findings are not all in its own
- * destination: a dumps bucket S3 redirected to another region has its finding in the bucket's region
- * (`scopeRegion` in functions/core/audit.ts), and an account whose regions could not be listed
+ * destination: a dumps bucket S3 redirected to another region has its finding in its scope's region
+ * (`scopeRegion` in functions/core/audit.ts, asff.ts `findingDestination`), but an earlier version
+ * imported it into the bucket's region, which the regions this run's report names still reach; and
+ * an account whose regions could not be listed
  * (scope `*`, its NOT_AVAILABLE finding in the home region) holds findings in every region it was
  * audited in. Where they can be: the policy's fixed regions, the home region and the regions this
  * run's report names, and with a ledger store that lists, the regions where the account has an import

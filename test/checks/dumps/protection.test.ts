@@ -641,6 +641,56 @@ describe('dumps.protection', () => {
     );
   });
 
+  it('says an AWS-managed key named by its ARN is AWS-managed, without guessing it is aws/s3', () => {
+    // Prepare: KMS DescribeKey said KeyManager AWS; it does not say which alias names the key.
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4';
+    const fact = s3Fact({
+      encryption: { state: 'read', value: { algorithm: 'aws:kms', kmsKey: key, customerManagedKey: false } },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: before, "the AWS-managed key aws/s3 (arn:…)".
+    expect(outcome?.description).toBe(
+      `s3://certctl-dumps/prod/: dumps are encrypted with an AWS-managed KMS key (${key}), not a customer-managed KMS key.`,
+    );
+  });
+
+  it('names an AWS-managed key by the alias that proves it (alias/aws/*), whichever it is', () => {
+    const [s3Alias, ebsAlias] = ['alias/aws/s3', 'arn:aws:kms:eu-west-1:111122223333:alias/aws/ebs'].map(
+      (kmsKey) =>
+        dumpsProtectionCheck.evaluate(
+          s3Fact({
+            encryption: { state: 'read', value: { algorithm: 'aws:kms', kmsKey, customerManagedKey: false } },
+          }),
+          settingsWith(),
+        ),
+    );
+    expect(s3Alias?.description).toContain(
+      'dumps are encrypted with the AWS-managed key aws/s3 (alias/aws/s3)',
+    );
+    // Before, "the AWS-managed key aws/s3 (…alias/aws/ebs)".
+    expect(ebsAlias?.description).toContain(
+      'dumps are encrypted with the AWS-managed key aws/ebs (arn:aws:kms:eu-west-1:111122223333:alias/aws/ebs)',
+    );
+  });
+
+  it('says a named key it could not classify is unclassified, not that no key was sent', () => {
+    // Prepare: a customer alias, and nothing said why its manager is unknown.
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'aws:kms', kmsKey: 'alias/certctl-dumps', customerManagedKey: undefined },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: before, "which key encrypts the dumps (not sent)", though the key was named.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      'Could not evaluate s3://certctl-dumps/prod/: could not read whether the KMS key alias/certctl-dumps is customer-managed (unclassified: an alias name proves who manages its key only under alias/aws/, and KMS did not say).',
+    );
+  });
+
   it('names a provider-managed key when the encryption answer has no algorithm', () => {
     const fact = gcsFact({
       encryption: {
@@ -874,14 +924,14 @@ describe('dumps.protection', () => {
       });
     });
 
-    it('warns when the newest dump was uploaded with the AWS-managed key aws/s3', () => {
+    it('warns when the newest dump was uploaded with an AWS-managed key, not guessing which', () => {
       const outcome = dumpsProtectionCheck.evaluate(
         uploadedWith({ algorithm: 'aws:kms', kmsKey: otherKey, customerManagedKey: false }),
         settingsWith(),
       );
       expect(outcome?.status).toBe('WARNING');
       expect(outcome?.description).toContain(
-        `the newest dump prod/certctl-2026-12-02.dump is encrypted with the AWS-managed key aws/s3 (${otherKey}), not a customer-managed KMS key`,
+        `the newest dump prod/certctl-2026-12-02.dump is encrypted with an AWS-managed KMS key (${otherKey}), not a customer-managed KMS key`,
       );
     });
 

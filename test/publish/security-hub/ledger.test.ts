@@ -1115,7 +1115,8 @@ describe('publishing with the import ledger against the simulated Security Hub a
   });
 
   it('keeps alive from the ledger the finding of a dumps bucket in another region than its failed scope', async () => {
-    // Prepare: the bucket's finding landed in us-east-1 (S3 redirected), its scope is eu-west-1's.
+    // Prepare: the bucket is in us-east-1 (S3 redirected), its scope is eu-west-1's, and so is the
+    // Security Hub its finding is imported into (the role's import grant follows the policy).
     const bucket = retentionFinding(
       {
         provider: 'aws',
@@ -1140,8 +1141,9 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Assess
     expect(result.counts).toMatchObject({ keptAlive: 1, archived: 0, resolved: 0, failed: 0 });
     expect(
-      hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === asffFindingId(bucket)),
+      hub.findings(ACCOUNT_A, 'eu-west-1').find((finding) => finding.Id === asffFindingId(bucket)),
     ).toMatchObject({ RecordState: 'ACTIVE', UpdatedAt: clock.toISOString() });
+    expect(hub.findings(ACCOUNT_A, 'us-east-1')).toEqual([]);
   });
 
   it('archives more than 20 findings of one destination from the ledger reading them 20 Ids at a time', async () => {

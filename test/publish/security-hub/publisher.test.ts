@@ -393,8 +393,9 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
   });
 
   it('keeps alive the finding of a dumps bucket in another region than its failed scope', async () => {
-    // Prepare: the policy places the bucket in eu-west-1, S3 redirects to us-east-1, so its finding
-    // lands in us-east-1 with its scope's region eu-west-1; then the dumps scope fails for 80 days.
+    // Prepare: the policy places the bucket in eu-west-1, S3 redirects to us-east-1; its finding
+    // lands in its scope's region eu-west-1 (where the role may import), naming the bucket's region
+    // us-east-1; then the dumps scope fails for 80 days.
     const audited = policy({ aws: { regions: ['eu-west-1', 'us-east-1'] } });
     const bucket = retentionFinding(
       {
@@ -418,9 +419,10 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
 
     // Assess
     expect(result.counts).toMatchObject({ keptAlive: 1, archived: 0, resolved: 0, failed: 0 });
-    expect(stored(ACCOUNT_A, 'us-east-1', bucket)).toMatchObject({
+    expect(stored(ACCOUNT_A, 'eu-west-1', bucket)).toMatchObject({
       RecordState: 'ACTIVE',
       UpdatedAt: clock.toISOString(),
+      Resources: [expect.objectContaining({ Region: 'us-east-1' })],
       ProductFields: expect.objectContaining({ 'notEvaluated/since': T0.toISOString() }),
     });
   });

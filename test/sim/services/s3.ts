@@ -179,6 +179,20 @@ const bucketSchema = z.strictObject({
    * writes), as a bucket of another account than the policy names can be read by the audit.
    */
   readableBy: z.array(accountIdSchema).default([]),
+  /**
+   * The regions whose S3 the caller's kms:Decrypt grant covers (`kms:ViaService`
+   * `s3.<region>.amazonaws.com`, as the audit role's DecryptDumpHeadersThroughS3 statement); absent:
+   * every region. GetObject of an SSE-KMS object in a bucket of another region answers 403
+   * AccessDenied, as S3 does when KMS refuses it the decrypt: naming kms:Decrypt (`detailed`), or
+   * only `Access Denied` (`generic`), as S3 long answered (https://github.com/boto/boto3/issues/2952).
+   * HeadObject decrypts nothing and is answered.
+   */
+  kmsDecrypt: z
+    .strictObject({
+      viaRegions: z.array(regionSchema),
+      message: z.enum(['detailed', 'generic']).default('detailed'),
+    })
+    .optional(),
   ...bucketContentsFields,
 });
 
@@ -654,6 +668,23 @@ export class S3Sim implements SimService {
         StorageClass: bucket.storageClass,
         ...(accessTier ? { AccessTier: accessTier } : {}),
       });
+    }
+    // An archived object is refused before its key is asked for anything.
+    if (
+      !head &&
+      encryption !== 'none' &&
+      encryption.algorithm.startsWith('aws:kms') &&
+      bucket.kmsDecrypt !== undefined &&
+      !bucket.kmsDecrypt.viaRegions.includes(bucket.region)
+    ) {
+      const keyArn = headers['x-amz-server-side-encryption-aws-kms-key-id'] ?? 'the aws/s3 key';
+      return s3Error(
+        403,
+        'AccessDenied',
+        bucket.kmsDecrypt.message === 'generic'
+          ? 'Access Denied'
+          : `User: arn:aws:sts::${request.callerAccount ?? bucket.account}:assumed-role/audit/session is not authorized to perform: kms:Decrypt on resource: ${keyArn} because no identity-based policy allows the kms:Decrypt action`,
+      );
     }
     const range = head ? undefined : byteRange(headerText(request.headers.range), object.body.length);
     if (range === 'invalid') {
