@@ -9,11 +9,11 @@
  */
 
 import { formatDays, formatLag, formatTime } from '../checks/pitr/wording.ts';
-import { type AuditReport, compareFindings } from '../core/audit.ts';
+import { compareFindings } from '../core/audit.ts';
 import type { ComplianceStatus, Finding, FindingValues, ResourceRef } from '../core/finding.ts';
 import { resourceKey } from '../core/finding.ts';
 import { DAY_MS } from '../core/time.ts';
-import { describeResource } from './summary.ts';
+import { describeResource, type ViewedReport } from './summary.ts';
 
 /** The resource types that have a point-in-time restore window. */
 const WINDOW_RESOURCE_TYPES: ReadonlySet<ResourceRef['type']> = new Set([
@@ -21,6 +21,9 @@ const WINDOW_RESOURCE_TYPES: ReadonlySet<ResourceRef['type']> = new Set([
   'AwsRdsDbCluster',
   'GcpCloudSqlInstance',
 ]);
+
+/** The checks whose figures a row shows: the window, the lag and the retention. */
+export const RESTORE_CHECK_IDS: ReadonlySet<string> = new Set(['pitr.window', 'pitr.lag', 'pitr.retention']);
 
 /** Whether a resource of this type has a restore window (a row of {@link restoreWindowRows}). */
 export function hasRestoreWindow(type: ResourceRef['type']): boolean {
@@ -155,24 +158,23 @@ function fixesOf(sorted: readonly Finding[]): RowFix[] {
 /**
  * One row per database that has a restore window, failing first (the order of the core's
  * `compareFindings` applied to each database's worst finding). Stand-ins for scopes that could not
- * be read are not databases and are left to the renderers' "not evaluated" sections.
+ * be read are not databases and are left to the renderers' "not evaluated" sections. In a filtered
+ * report the window, lag and retention also come from the findings the filters hid
+ * (`view.restoreContext`); the status, checks and fixes only from those shown.
  */
-export function restoreWindowRows(report: Pick<AuditReport, 'findings' | 'finishedAt'>): RestoreWindowRow[] {
-  const byDatabase = new Map<string, Finding[]>();
-  for (const finding of report.findings) {
-    if (!WINDOW_RESOURCE_TYPES.has(finding.resource.type)) continue;
-    const key = resourceKey(finding.resource);
-    const list = byDatabase.get(key) ?? [];
-    list.push(finding);
-    byDatabase.set(key, list);
-  }
+export function restoreWindowRows(
+  report: Pick<ViewedReport, 'findings' | 'finishedAt' | 'view'>,
+): RestoreWindowRow[] {
+  const byDatabase = groupByDatabase(report.findings);
+  const context = groupByDatabase(report.view?.restoreContext ?? []);
   const rows: { row: RestoreWindowRow; worst: Finding }[] = [];
-  for (const findings of byDatabase.values()) {
+  for (const [key, findings] of byDatabase) {
     const sorted = [...findings].sort(compareFindings);
     const worst = sorted[0] as Finding;
-    const window = findings.find((f) => f.checkId === 'pitr.window');
-    const lag = findings.find((f) => f.checkId === 'pitr.lag');
-    const retention = findings.find((f) => f.checkId === 'pitr.retention');
+    const measured = [...findings, ...(context.get(key) ?? [])];
+    const window = measured.find((f) => f.checkId === 'pitr.window');
+    const lag = measured.find((f) => f.checkId === 'pitr.lag');
+    const retention = measured.find((f) => f.checkId === 'pitr.retention');
     const retentionDays =
       (retention && numberIn(retention.observed, 'retentionDays')) ??
       (window && numberIn(window.observed, 'retentionDays'));
@@ -197,6 +199,19 @@ export function restoreWindowRows(report: Pick<AuditReport, 'findings' | 'finish
     });
   }
   return rows.sort((a, b) => compareFindings(a.worst, b.worst)).map(({ row }) => row);
+}
+
+/** The findings on databases with a restore window, by {@link resourceKey}, in the order met. */
+function groupByDatabase(findings: readonly Finding[]): Map<string, Finding[]> {
+  const byDatabase = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    if (!WINDOW_RESOURCE_TYPES.has(finding.resource.type)) continue;
+    const key = resourceKey(finding.resource);
+    const list = byDatabase.get(key) ?? [];
+    list.push(finding);
+    byDatabase.set(key, list);
+  }
+  return byDatabase;
 }
 
 /** The days the bars' common axis spans: the longest of required, window and retention, at least 1. */

@@ -201,3 +201,25 @@ describe('renderMarkdown restore windows', () => {
     );
   });
 });
+
+describe('restore windows of a report filtered by --failed-only', () => {
+  it('keeps the window and lag of each database it keeps when their own checks passed', async () => {
+    // Prepare: certctl-archive-db fails lag but its 35-day window passed; certctl-prod-db fails
+    // window and retention but its 4-minute lag passed.
+    const view = filterReport(await everyStatusReport(), { failedOnly: true });
+
+    // Act
+    const markdown = renderMarkdown(view);
+    const html = renderHtml(view);
+
+    // Assess
+    expect(markdown).toContain(
+      '| FAILED | aws:111122223333/eu-west-1 rds:certctl-archive-db | 35.0 of 30 days | 2026-07-28 12:00 UTC to 2026-08-30 12:00 UTC |',
+    );
+    expect(markdown).toMatch(
+      /rds:certctl-prod-db \| 7\.0 of 30 days \| [^|]+ \| 7 days \| 4 min \(at most 15 min\) \|/,
+    );
+    expect(html).toContain('<dt>Restore window</dt><dd>35.0 of 30 days</dd>');
+    expect(html).toContain('<dt>Restore lag</dt><dd>4 min (at most 15 min)</dd>');
+  });
+});

@@ -6,7 +6,7 @@ import { renderCsv } from '../../functions/publish/csv.ts';
 import { filterReport } from '../../functions/publish/filter.ts';
 import { REPORT_SCHEMA_VERSION, renderJson } from '../../functions/publish/json.ts';
 import { renderMarkdown } from '../../functions/publish/markdown.ts';
-import { summarize } from '../../functions/publish/summary.ts';
+import { summarize, summaryLine } from '../../functions/publish/summary.ts';
 
 function finding(overrides: Partial<Finding>): Finding {
   return {
@@ -74,7 +74,12 @@ function completeReport(findings: Finding[]): AuditReport {
 const other = { ...finding({}).resource, id: 'certctl-ra-db' };
 const fleet = completeReport([
   finding({}),
-  finding({ checkId: 'pitr.window', status: 'WARNING', severity: 'MEDIUM', observed: { windowDays: 12 } }),
+  finding({
+    checkId: 'pitr.window',
+    status: 'WARNING',
+    severity: 'MEDIUM',
+    observed: { windowDays: 12, earliestRestorableTime: '2026-11-09T12:00:00.000Z' },
+  }),
   finding({ status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.enabled' }),
   finding({ resource: other, status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.enabled' }),
   finding({ resource: other, status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.retention' }),
@@ -83,7 +88,7 @@ const fleet = completeReport([
     status: 'PASSED',
     severity: 'INFORMATIONAL',
     checkId: 'pitr.window',
-    observed: { windowDays: 35 },
+    observed: { windowDays: 35, earliestRestorableTime: '2026-10-17T12:00:00.000Z' },
   }),
 ]);
 
@@ -541,5 +546,63 @@ describe('named targets judged at another resource', () => {
     expect(consoleText).toContain('certctl-prod-aurora-1: Aurora member, judged at certctl-prod-aurora');
     expect(markdown).toContain('- certctl-prod-aurora-1: Aurora member, judged at certctl-prod-aurora');
     expect(renderConsole(report, { color: false })).not.toContain('judged at another resource');
+  });
+});
+
+describe('renderConsole restore window', () => {
+  it('shows the window as not evaluated, not as days, when pitr.window is NOT_AVAILABLE with a figure from the window alone', () => {
+    // Prepare: a database being deleted; pitr.window measured 12 days but could not prove them (status.ts).
+    const deleting = completeReport([
+      finding({
+        checkId: 'pitr.window',
+        status: 'NOT_AVAILABLE',
+        severity: 'HIGH',
+        observed: { windowDays: 12, earliestRestorableTime: '2026-11-09T12:00:00.000Z', status: 'deleting' },
+        required: { windowDays: 30 },
+      }),
+      finding({ checkId: 'pitr.enabled', status: 'PASSED', severity: 'INFORMATIONAL' }),
+    ]);
+
+    // Act
+    const text = renderConsole(deleting, { checkOrder: ['pitr.enabled', 'pitr.window'] });
+
+    // Assess: the WINDOW cell reads as the N/A cells do, and the figure is nowhere presented as a window.
+    expect(text).toMatch(/^ {2}rds:certctl-prod-db\s+N\/A\s+ok\s+N\/A$/m);
+    expect(text).not.toContain('12.0 d');
+    expect(text).toMatch(/observed: not evaluated/);
+  });
+
+  it('keeps the window of a database that --failed-only keeps when its pitr.window passed', () => {
+    // Act: certctl-prod-db fails retention; its window check passed and is hidden.
+    const passedWindow = completeReport([
+      finding({}),
+      finding({
+        checkId: 'pitr.window',
+        status: 'PASSED',
+        severity: 'INFORMATIONAL',
+        observed: { windowDays: 31, earliestRestorableTime: '2026-10-21T12:00:00.000Z' },
+        required: { windowDays: 30 },
+      }),
+    ]);
+    const text = renderConsole(filterReport(passedWindow, { failedOnly: true }), {
+      checkOrder: ['pitr.retention', 'pitr.window'],
+    });
+
+    // Assess
+    expect(text).toMatch(/^ {2}rds:certctl-prod-db\s+31\.0 d\s+FAIL H$/m);
+  });
+});
+
+describe('summaryLine of a filtered report', () => {
+  it('says how many findings the filters left out and how many passes --failed-only hides', () => {
+    // Act
+    const hidden = summaryLine(filterReport(fleet, { failedOnly: true }));
+    const narrowed = summaryLine(filterReport(fleet, { checks: new Set(['pitr.enabled']) }));
+
+    // Assess: fleet has 6 findings, 4 of them passes; pitr.enabled selects 2 of the 6.
+    expect(hidden).toContain('4 passed');
+    expect(hidden).toContain('2 of 6 findings shown (4 passes hidden by --failed-only)');
+    expect(narrowed).toContain('2 of 6 findings shown (4 left out by the check and severity filters)');
+    expect(summaryLine(fleet)).not.toContain('shown');
   });
 });
