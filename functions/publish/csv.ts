@@ -10,6 +10,7 @@
  */
 import type { Finding } from '../core/finding.ts';
 import { describeValues, summarize, type ViewedReport } from './summary.ts';
+import { visible } from './terminal.ts';
 
 export const CSV_COLUMNS = [
   'status',
@@ -33,7 +34,14 @@ export const CSV_COLUMNS = [
  */
 const FORMULA_START = /^[=+\-@\t\r\0]/;
 
-function field(value: string): string {
+/**
+ * One field: control and bidirectional characters shown as `\x1b` / `\u202e` (terminal.ts
+ * `visible`, as every report shows them; a spreadsheet would show a right-to-left override's text
+ * reversed), line feeds kept (quoting keeps them inside the field), then defused as a formula, then
+ * quoted. A leading tab, carriage return or NUL is thereby shown as `\x09`, which no spreadsheet runs.
+ */
+function field(text: string): string {
+  const value = visible(text);
   const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

@@ -223,3 +223,22 @@ describe('restore windows of a report filtered by --failed-only', () => {
     expect(html).toContain('<dt>Restore lag</dt><dd>4 min (at most 15 min)</dd>');
   });
 });
+
+describe('renderHtml control characters', () => {
+  it('shows control and bidi characters of a database id escaped, not raw', async () => {
+    // Prepare: an id with a line feed, ESC and a right-to-left override.
+    const base = await everyStatusReport();
+    const findings = base.findings.map((finding) =>
+      finding.resource.id === 'certctl-prod-db'
+        ? { ...finding, resource: { ...finding.resource, id: 'certctl\n\u001b[2J\u202eprod' } }
+        : finding,
+    );
+
+    // Act
+    const html = renderHtml({ ...base, findings });
+
+    // Assess
+    expect(html).not.toMatch(/\u001b|\u202e/);
+    expect(html).toContain('certctl\\x0a\\x1b[2J\\u202eprod');
+  });
+});

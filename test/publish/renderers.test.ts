@@ -423,11 +423,17 @@ describe('renderCsv formula prefixes', () => {
     // Act
     const text = renderCsv(completeReport(rows));
 
-    // Assess: each cell starts with the quote, never with the character.
+    // Assess: each cell starts with the quote, or with the control shown as \x09 (never run), never
+    // with the character itself.
     for (const start of starts) {
-      const quoted = /[",\r\n]/.test(start) ? `"'${start}"` : `'${start}`;
-      expect(text.split(quoted).length - 1).toBe(2);
+      const shown = start.replace(
+        /^[\t\r\0]/,
+        (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+      );
+      const cell = shown === start ? `'${start}` : shown;
+      expect(text.split(/[",\r\n]/.test(cell) ? `"${cell}"` : cell).length - 1).toBe(2);
     }
+    expect(text).not.toMatch(/(^|,)"?[=+\-@\t\r\0]/m);
   });
 });
 
@@ -604,5 +610,65 @@ describe('summaryLine of a filtered report', () => {
     expect(hidden).toContain('2 of 6 findings shown (4 passes hidden by --failed-only)');
     expect(narrowed).toContain('2 of 6 findings shown (4 left out by the check and severity filters)');
     expect(summaryLine(fleet)).not.toContain('shown');
+  });
+});
+
+describe('control characters in cloud-supplied text', () => {
+  // A line feed, a carriage return, a tab, ESC, a C1 CSI and a right-to-left override, in a name, a
+  // description, an exception reason and a scope's error message.
+  const PLANTED = 'db\nPASSED | x\r\t\u001b[2J\u009b\u202eevil';
+  const SHOWN = 'db\\x0aPASSED';
+  const hostile: AuditReport = {
+    ...report,
+    findings: [
+      finding({
+        resource: { ...finding({}).resource, id: PLANTED },
+        description: `Retention of ${PLANTED} is 7 days.`,
+        exception: { reason: `ticket ${PLANTED}`, expires: '2099-01-01', active: false },
+      }),
+    ],
+    scopes: [
+      {
+        scope: { provider: 'aws', account: '111111111111', region: 'us-east-1', group: 'pitr' },
+        status: 'failed',
+        resources: 0,
+        error: { code: 'Denied', message: `denied ${PLANTED}` },
+      },
+    ],
+  };
+  /** Any control character but the line feeds that end lines, and the bidi controls. */
+  const HIDDEN = /(?!\n)\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+  it('shows them escaped in the Markdown report, so no table row or line is forged', () => {
+    // Act
+    const text = renderMarkdown(hostile);
+
+    // Assess: no raw control, no line starting with the planted text, the table row whole.
+    expect(text).not.toMatch(HIDDEN);
+    expect(text).not.toMatch(/^PASSED/m);
+    expect(text).toContain(SHOWN);
+    expect(text).toContain('\\u202eevil');
+    const row = text.split('\n').find((line) => line.startsWith('| FAILED | HIGH |')) ?? '';
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(9);
+  });
+
+  it('shows them escaped in the CSV report, line feeds kept inside their quoted field', () => {
+    // Act
+    const text = renderCsv(hostile);
+
+    // Assess: the records are the header, the finding and the failed scope's row, nothing else; no
+    // control but the CRLF that ends a record and the line feed inside a quoted field.
+    expect(text.replaceAll('\r\n', '\n')).not.toMatch(HIDDEN);
+    expect(text).toContain('"db\nPASSED | x\\x0d\\x09\\x1b[2J\\x9b\\u202eevil"');
+    expect(text.split('\r\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('shows them escaped in the table, the bidi override too', () => {
+    // Act
+    const text = renderConsole(hostile);
+
+    // Assess
+    expect(text).not.toMatch(HIDDEN);
+    expect(text).toContain('\\u202eevil');
   });
 });
