@@ -21,6 +21,7 @@ import { type RestoreWindowRow, restoreWindowRows } from './restore-window.ts';
 import {
   describeResource,
   describeValues,
+  notJudgedIn,
   RESOURCE_KIND,
   summarize,
   summaryLine,
@@ -463,7 +464,7 @@ export function renderConsole(viewed: ViewedReport, options: ConsoleOptions = {}
       const { scope } = outcome;
       lines.push(
         ...wrapText(
-          `${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${outcome.error?.message ?? 'unknown error'} (${outcome.error?.code ?? 'Unknown'})`,
+          `${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${outcome.error?.message ?? 'unknown error'} (${outcome.error?.code ?? 'Unknown'}). ${notJudgedIn(scope)}.`,
           width,
           2,
         ),

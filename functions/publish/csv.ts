@@ -9,7 +9,7 @@
  * OWASP ASVS 5.0 requirement 1.2.10).
  */
 import type { Finding } from '../core/finding.ts';
-import { describeValues, summarize, type ViewedReport } from './summary.ts';
+import { describeValues, notJudgedIn, summarize, type ViewedReport } from './summary.ts';
 import { visible } from './terminal.ts';
 
 export const CSV_COLUMNS = [
@@ -156,7 +156,7 @@ function failedScopeRows(report: ViewedReport): string[][] {
         resourceType: 'Scope',
         resourceId: `${scope.account}/${scope.region}`,
         observed: `error=${error?.code ?? 'Unknown'}`,
-        description: `Could not evaluate ${scope.provider} ${scope.account} in ${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). No resource in this scope was judged.`,
+        description: `Could not evaluate ${scope.provider} ${scope.account} in ${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). ${notJudgedIn(scope)}.`,
         remediation: 'See the description: check the access and reachability it names, then audit again.',
         remediationUrl: '',
         evaluatedAt: report.finishedAt,

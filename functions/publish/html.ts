@@ -25,7 +25,7 @@ import {
   windowLabel,
   windowSpan,
 } from './restore-window.ts';
-import { describeResource, summarize, summaryLine, type ViewedReport } from './summary.ts';
+import { describeResource, notJudgedIn, summarize, summaryLine, type ViewedReport } from './summary.ts';
 
 /**
  * No script may run and nothing may load from anywhere: the file is the whole report. `base-uri` and
@@ -284,7 +284,7 @@ function renderNotEvaluated(report: AuditReport): string {
   const items = [
     ...failedScopes.map(({ scope, error }) =>
       escapeMarkup(
-        `${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). No database in it was judged.`,
+        `${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). ${notJudgedIn(scope)}.`,
       ),
     ),
     ...problems.map((problem) => escapeMarkup(`Coverage: ${problem}.`)),

@@ -1,7 +1,14 @@
 /** The Markdown report: for tickets, pull requests and change records. */
 import { isWebUrl } from './markup.ts';
 import { lagLabel, restoreWindowRows, retentionLabel, windowLabel, windowSpan } from './restore-window.ts';
-import { describeResource, describeValues, summarize, summaryLine, type ViewedReport } from './summary.ts';
+import {
+  describeResource,
+  describeValues,
+  notJudgedIn,
+  summarize,
+  summaryLine,
+  type ViewedReport,
+} from './summary.ts';
 import { renderRestoreWindowSvg } from './svg.ts';
 import { visibleLine } from './terminal.ts';
 
@@ -149,7 +156,7 @@ export function renderMarkdown(report: ViewedReport): string {
     for (const outcome of failedScopes) {
       const { scope } = outcome;
       lines.push(
-        `- ${cell(`${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${outcome.error?.message ?? 'unknown error'}`)} (${code(outcome.error?.code ?? 'Unknown')})`,
+        `- ${cell(`${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${outcome.error?.message ?? 'unknown error'}`)} (${code(outcome.error?.code ?? 'Unknown')}). ${notJudgedIn(scope)}.`,
       );
     }
   }

@@ -2,9 +2,18 @@
  * Shared wording for every renderer: the one-line summary and the observed-vs-required detail, so
  * the terminal, Markdown and chat say the same thing.
  */
-import { type AuditReport, coverageProblems, EXIT_CODES } from '../core/audit.ts';
+
+import { type AuditReport, coverageProblems, EXIT_CODES, type ScopeOutcome } from '../core/audit.ts';
 import { isExcepted } from '../core/exceptions.ts';
-import { type Finding, type FindingValues, RESOURCE_NOUN, type ResourceRef } from '../core/finding.ts';
+import {
+  CHECK_GROUPS,
+  type CheckGroup,
+  type Finding,
+  type FindingValues,
+  groupResources,
+  RESOURCE_NOUN,
+  type ResourceRef,
+} from '../core/finding.ts';
 
 /** The short name of each resource type, as every renderer prints it (`rds:certctl-prod-db`). */
 export const RESOURCE_KIND: Readonly<Record<ResourceRef['type'], string>> = {
@@ -36,10 +45,37 @@ export function countResources(findings: readonly Finding[]): ResourceCounts {
   return counts;
 }
 
-/** `4 databases, 1 secret`; `0 databases` when there are none (the audit's first subject). */
-export function describeResourceCounts(counts: ResourceCounts): string {
-  if (counts.size === 0) return plural(0, 'database');
+/**
+ * `4 databases, 1 secret`. With none, what the run's groups judge (`0 dump series, 0 secrets`,
+ * catalog order), or `0 databases` when no group is known (the audit's first subject).
+ */
+export function describeResourceCounts(counts: ResourceCounts, groups: readonly CheckGroup[] = []): string {
+  if (counts.size === 0) {
+    const ranked = [...new Set(groups)].sort((a, b) => catalogRank(a) - catalogRank(b));
+    if (ranked.length === 0) return plural(0, 'database');
+    return [...new Set(ranked.map((group) => groupResources(group)[1]))]
+      .map((many) => `0 ${many}`)
+      .join(', ');
+  }
   return [...counts].map(([noun, count]) => plural(count, noun, PLURAL_OF.get(noun))).join(', ');
+}
+
+function catalogRank(group: CheckGroup): number {
+  const index = (CHECK_GROUPS as readonly string[]).indexOf(group);
+  return index < 0 ? CHECK_GROUPS.length : index;
+}
+
+/** The groups a report's run read or meant to read. */
+function groupsOf(report: Pick<AuditReport, 'scopes' | 'nothingToRead'>): CheckGroup[] {
+  return [...report.scopes.map(({ scope }) => scope.group), ...(report.nothingToRead?.groups ?? [])];
+}
+
+/**
+ * `No secret in it was judged`: what a scope that could not be read left unjudged, named by its
+ * group (a keys scope holds secrets, a dumps scope dump series), as every report says it.
+ */
+export function notJudgedIn(scope: ScopeOutcome['scope']): string {
+  return `No ${groupResources(scope.group)[0]} in it was judged`;
 }
 
 export function describeResource(resource: ResourceRef): string {
@@ -223,7 +259,7 @@ export function summaryLine(report: ViewedReport): string {
   const { counts } = report;
   return (
     `${counts.PASSED} passed, ${counts.WARNING} warning, ${counts.FAILED} failed, ` +
-    `${counts.NOT_AVAILABLE} not available — ${describeResourceCounts(summary.resources)}, ` +
+    `${counts.NOT_AVAILABLE} not available — ${describeResourceCounts(summary.resources, groupsOf(report))}, ` +
     `${summary.scopesEvaluated} of ${plural(summary.scopesTotal, 'scope')} evaluated${shownLine(report)}`
   );
 }

@@ -242,3 +242,31 @@ describe('renderHtml control characters', () => {
     expect(html).toContain('certctl\\x0a\\x1b[2J\\u202eprod');
   });
 });
+
+describe('renderHtml scopes of the keys group', () => {
+  it('says no secret, not no database, was judged in a keys scope that could not be read', async () => {
+    // Prepare
+    const base = await auditOf([healthyDatabase]);
+    const report = {
+      ...base,
+      scopes: [
+        ...base.scopes,
+        {
+          scope: { provider: 'aws' as const, account: '111122223333', region: 'eu-west-1', group: 'keys' },
+          status: 'failed' as const,
+          resources: 0,
+          error: { code: 'AccessDenied', message: 'secretsmanager:ListSecrets denied' },
+        },
+      ],
+    };
+
+    // Act
+    const html = renderHtml(report);
+
+    // Assess
+    expect(html).toContain(
+      '(keys): secretsmanager:ListSecrets denied (AccessDenied). No secret in it was judged.',
+    );
+    expect(html).not.toContain('No database in it was judged');
+  });
+});

@@ -672,3 +672,50 @@ describe('control characters in cloud-supplied text', () => {
     expect(text).toContain('\\u202eevil');
   });
 });
+
+describe('scopes of the dumps and keys groups', () => {
+  // A run of the keys group alone whose only scope could not be read.
+  const keysDown: AuditReport = {
+    startedAt: '2026-11-21T12:00:00.000Z',
+    finishedAt: '2026-11-21T12:00:01.000Z',
+    findings: [],
+    scopes: [
+      {
+        scope: { provider: 'aws', account: '111111111111', region: 'eu-west-1', group: 'keys' },
+        status: 'failed',
+        resources: 0,
+        error: { code: 'AccessDenied', message: 'secretsmanager:ListSecrets denied' },
+      },
+      {
+        scope: { provider: 'gcp', account: 'certctl-prod', region: '*', group: 'dumps' },
+        status: 'failed',
+        resources: 0,
+        error: { code: 'PERMISSION_DENIED', message: 'storage.objects.list denied' },
+      },
+    ],
+    counts: { PASSED: 0, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 },
+  };
+
+  it('counts secrets and dump series, not databases, when a keys and dumps run judged none', () => {
+    // Act
+    const line = summaryLine(keysDown);
+
+    // Assess
+    expect(line).toContain('0 dump series, 0 secrets');
+    expect(line).not.toContain('database');
+  });
+
+  it('names what a failed keys or dumps scope left unjudged in every report', () => {
+    // Act
+    const texts = [renderConsole(keysDown), renderMarkdown(keysDown), renderCsv(keysDown)].map((text) =>
+      text.replaceAll(/\s+/g, ' '),
+    );
+
+    // Assess
+    for (const text of texts) {
+      expect(text).not.toContain('database');
+      expect(text).toContain('No secret in it was judged');
+      expect(text).toContain('No dump series in it was judged');
+    }
+  });
+});
