@@ -238,7 +238,8 @@ describe('renderHtml control characters', () => {
     const html = renderHtml({ ...base, findings });
 
     // Assess
-    expect(html).not.toMatch(/\u001b|\u202e/);
+    expect(html).not.toContain('\u001b');
+    expect(html).not.toContain('\u202e');
     expect(html).toContain('certctl\\x0a\\x1b[2J\\u202eprod');
   });
 });
@@ -268,5 +269,44 @@ describe('renderHtml scopes of the keys group', () => {
       '(keys): secretsmanager:ListSecrets denied (AccessDenied). No secret in it was judged.',
     );
     expect(html).not.toContain('No database in it was judged');
+  });
+});
+
+describe('renderHtml figures that were not proven', () => {
+  const figure = (html: string, article: string, term: string): string | undefined => {
+    const start = html.indexOf(`${article}</h3>`);
+    const block = html.slice(start, html.indexOf('</article>', start));
+    return new RegExp(`<dt>${term}</dt><dd>([^<]*)</dd>`).exec(block)?.[1];
+  };
+
+  it('says not evaluated for each figure of a database whose checks could not evaluate', async () => {
+    // Act: certctl-dr-db's window could not be read; retention, lag and window are NOT_AVAILABLE.
+    const html = renderHtml(await everyStatusReport());
+
+    // Assess
+    const db = 'rds:certctl-dr-db';
+    expect(figure(html, db, 'Restore window')).toBe('not evaluated');
+    expect(figure(html, db, 'Retention')).toBe('not evaluated');
+    expect(figure(html, db, 'Restore lag')).toBe('not evaluated (at most 15 min)');
+    expect(html).toContain('earliest restorable time not evaluated to latest restorable time not evaluated');
+    expect(html).toContain('>window not evaluated</div>');
+  });
+
+  it('says not reported, not unknown or ?, for figures no check reported', async () => {
+    // Prepare: only pitr.enabled reported on the database (no window, lag or retention finding).
+    const base = await auditOf([healthyDatabase]);
+    const findings = base.findings.filter((finding) => finding.checkId === 'pitr.enabled');
+    const report = { ...base, findings, counts: countStatuses(findings) };
+
+    // Act
+    const html = renderHtml(report);
+
+    // Assess
+    const db = 'cloudsql:certctl-sql';
+    expect(figure(html, db, 'Restore window')).toBe('not reported');
+    expect(figure(html, db, 'Required')).toBe('not reported');
+    expect(figure(html, db, 'Retention')).toBe('not reported');
+    expect(figure(html, db, 'Restore lag')).toBe('not reported');
+    expect(html).not.toMatch(/>unknown</);
   });
 });
