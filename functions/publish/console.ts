@@ -102,15 +102,17 @@ function cellText(finding: Finding): string {
 
 /**
  * Days the restore window reaches back, as restore-window.ts reads them: only a window pitr.window
- * proved is a figure. One it could not evaluate reads `N/A` like the check's own cell (a database
- * being deleted still reports days, which no restore can use); one no check reported reads `-`.
+ * proved is a figure (0.0 d when it proved there is none). One it could not evaluate reads `N/A`
+ * like the check's own cell (a database being deleted still reports days, which no restore can
+ * use); one no check reported reads `-`.
  */
 function windowCell(row: RestoreWindowRow | undefined): string {
   switch (row?.window.kind) {
     case 'proven':
       return `${row.window.days.toFixed(1)} d`;
     case 'none':
-      return 'none';
+      // Proven: pitr.window found no restore point at all (backups off), a window of zero days.
+      return '0.0 d';
     case 'unknown':
       return row.window.status === undefined ? '-' : SHORT.NOT_AVAILABLE;
     default:
@@ -221,7 +223,7 @@ function legend(showWindow: boolean, width: number, passesHidden: boolean): stri
       0,
     ),
     ...wrapText(
-      `After FAIL/WARN, the severity: C critical, H high, M medium, L low, I informational.${showWindow ? ' WINDOW: days the restore window really reaches back (earliest to latest restorable time); none: no restore window; N/A: the window could not be evaluated, so no figure is shown.' : ''}`,
+      `After FAIL/WARN, the severity: C critical, H high, M medium, L low, I informational.${showWindow ? ' WINDOW: days the restore window really reaches back (earliest to latest restorable time); N/A: the window could not be evaluated, so no figure is shown.' : ''}`,
       width,
       0,
     ),
