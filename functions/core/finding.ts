@@ -66,6 +66,21 @@ export type BuiltInCheckGroup = (typeof CHECK_GROUPS)[number];
  * Security Hub's ProductFields.
  */
 export type CheckGroup = BuiltInCheckGroup | (string & {});
+/**
+ * What each built-in group judges, by the same {@link NOUNS}: a failed keys scope left secrets
+ * unjudged, not databases. functions/jobs/groups.ts registers the groups with these.
+ */
+export const GROUP_RESOURCES: Readonly<Record<BuiltInCheckGroup, ResourceNoun>> = {
+  pitr: NOUNS.database,
+  dumps: NOUNS.dumpSeries,
+  keys: NOUNS.secret,
+};
+
+/** What `group` judges; `resource` for a group registered at run time. */
+export function groupResources(group: CheckGroup): ResourceNoun {
+  return (GROUP_RESOURCES as Readonly<Record<string, ResourceNoun>>)[group] ?? ['resource', 'resources'];
+}
+
 /** What a check group's name looks like. */
 export const CHECK_GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 

@@ -17,7 +17,7 @@ import {
   CHECK_GROUP_NAME,
   CHECK_GROUPS,
   type CheckGroup,
-  NOUNS,
+  GROUP_RESOURCES,
   type Provider,
   type ResourceNoun,
 } from '../core/finding.ts';
@@ -122,7 +122,7 @@ registerCheckGroup(
   defineCheckGroup({
     name: 'pitr',
     summary: 'point-in-time recovery of RDS instances, Aurora clusters and Cloud SQL instances',
-    resources: NOUNS.database,
+    resources: GROUP_RESOURCES.pitr,
     checks: pitrChecks,
   }),
 );
@@ -130,7 +130,7 @@ registerCheckGroup(
   defineCheckGroup({
     name: 'dumps',
     summary: 'pg_dump series in S3 and Cloud Storage: fresh, whole, kept and protected',
-    resources: NOUNS.dumpSeries,
+    resources: GROUP_RESOURCES.dumps,
     checks: dumpsPolicyChecks,
     places: (policy, provider) => dumpPlaces(policy.dumps, provider),
   }),
@@ -140,7 +140,7 @@ registerCheckGroup(
     name: 'keys',
     summary:
       "key-material backups in Secrets Manager and Secret Manager (certctl's CA, RA, OCSP and TLS keys, secrets)",
-    resources: NOUNS.secret,
+    resources: GROUP_RESOURCES.keys,
     requiredForGo:
       "map the key material certctl needs (CA, RA and OCSP keys, trust bundles, auth and config-encryption secrets) to its secrets in keys.items ('backup-guard init' writes the certctl preset)",
     checks: keysChecks,

@@ -14,11 +14,14 @@ import {
   type FindingValues,
   RESOURCE_NOUN,
   type ResourceRef,
+  resourceKey,
   type Severity,
 } from '../core/finding.ts';
+import { type RestoreWindowRow, restoreWindowRows } from './restore-window.ts';
 import {
   describeResource,
   describeValues,
+  notJudgedIn,
   RESOURCE_KIND,
   summarize,
   summaryLine,
@@ -97,13 +100,24 @@ function cellText(finding: Finding): string {
   return `${SHORT[finding.status]} ${SEVERITY_LETTER[finding.severity]}`;
 }
 
-/** Days the restore window reaches back, from the finding that measured it. */
-function windowDays(findings: Iterable<Finding>): string {
-  for (const finding of findings) {
-    const days = finding.observed.windowDays;
-    if (typeof days === 'number') return `${days.toFixed(1)} d`;
+/**
+ * Days the restore window reaches back, as restore-window.ts reads them: only a window pitr.window
+ * proved is a figure (0.0 d when it proved there is none). One it could not evaluate reads `N/A`
+ * like the check's own cell (a database being deleted still reports days, which no restore can
+ * use); one no check reported reads `-`.
+ */
+function windowCell(row: RestoreWindowRow | undefined): string {
+  switch (row?.window.kind) {
+    case 'proven':
+      return `${row.window.days.toFixed(1)} d`;
+    case 'none':
+      // Proven: pitr.window found no restore point at all (backups off), a window of zero days.
+      return '0.0 d';
+    case 'unknown':
+      return row.window.status === undefined ? '-' : SHORT.NOT_AVAILABLE;
+    default:
+      return '-';
   }
-  return '-';
 }
 
 /** The first column's heading: what the rows are (`DATABASE`, `SECRET`), or `RESOURCE` if they differ. */
@@ -120,7 +134,12 @@ interface MatrixRow {
 type Paint = (code: string, text: string) => string;
 
 /** One group's matrix: heading per place, one row per database, at most MATRIX_WIDTH wide. */
-function renderMatrix(findings: readonly Finding[], checkIds: readonly string[], paint: Paint): string[] {
+function renderMatrix(
+  findings: readonly Finding[],
+  checkIds: readonly string[],
+  windows: ReadonlyMap<string, RestoreWindowRow>,
+  paint: Paint,
+): string[] {
   const places = new Map<string, Map<string, MatrixRow>>();
   for (const finding of findings) {
     if (finding.resource.type === 'Scope') continue;
@@ -139,7 +158,7 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
     row.findings.set(finding.checkId, finding);
   }
   if (places.size === 0) return [];
-  const showWindow = findings.some((finding) => typeof finding.observed.windowDays === 'number');
+  const showWindow = hasWindowColumn(findings, windows);
   const headings = checkIds.map(shortCheckId);
   const cellWidth = (heading: string): number => Math.max(heading.length, 6);
   const names = [...places.values()].flatMap((rows) => [...rows.keys()]);
@@ -172,7 +191,9 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
         const text = pad(finding ? cellText(finding) : '-', widths[i] ?? 6);
         return finding ? paint(COLORS[finding.status], text) : text;
       });
-      const window = showWindow ? [pad(windowDays(row.findings.values()).padStart(6), 8)] : [];
+      const window = showWindow
+        ? [pad(windowCell(windows.get(resourceKey(row.resource))).padStart(6), 8)]
+        : [];
       lines.push(
         [pad(truncate(`  ${name}`, nameWidth), nameWidth), ...window, ...cells].join('  ').trimEnd(),
       );
@@ -185,6 +206,14 @@ function renderMatrix(findings: readonly Finding[], checkIds: readonly string[],
   return lines;
 }
 
+/** A WINDOW column when pitr.window reported on one of these databases, proven or not. */
+function hasWindowColumn(
+  findings: readonly Finding[],
+  windows: ReadonlyMap<string, RestoreWindowRow>,
+): boolean {
+  return findings.some((finding) => windows.get(resourceKey(finding.resource))?.window.status !== undefined);
+}
+
 /** What the cells mean, once under the matrices, wrapped to `width`. */
 function legend(showWindow: boolean, width: number, passesHidden: boolean): string[] {
   return [
@@ -194,7 +223,7 @@ function legend(showWindow: boolean, width: number, passesHidden: boolean): stri
       0,
     ),
     ...wrapText(
-      `After FAIL/WARN, the severity: C critical, H high, M medium, L low, I informational.${showWindow ? ' WINDOW: days the restore window really reaches back (earliest to latest restorable time).' : ''}`,
+      `After FAIL/WARN, the severity: C critical, H high, M medium, L low, I informational.${showWindow ? ' WINDOW: days the restore window really reaches back (earliest to latest restorable time); N/A: the window could not be evaluated, so no figure is shown.' : ''}`,
       width,
       0,
     ),
@@ -265,13 +294,9 @@ function visibleValues(values: FindingValues): FindingValues {
   );
 }
 
-/**
- * The report with every text a terminal would print made {@link visible}: resource names, messages
- * and notes come from clouds, tags and policies, and a planted escape sequence could erase a FAIL
- * line or move the cursor over it. Statuses, counts and scopes stay as they are.
- */
-function visibleReport(report: ViewedReport): ViewedReport {
-  const findings = report.findings.map((finding) => ({
+/** A finding with every text a terminal would print made visible (see {@link visibleReport}). */
+function visibleFinding(finding: Finding): Finding {
+  return {
     ...finding,
     // Names are one line each: a line feed in one would end its matrix row and start a forged one.
     resource: {
@@ -298,7 +323,16 @@ function visibleReport(report: ViewedReport): ViewedReport {
           },
         }
       : {}),
-  }));
+  };
+}
+
+/**
+ * The report with every text a terminal would print made {@link visible}: resource names, messages
+ * and notes come from clouds, tags and policies, and a planted escape sequence could erase a FAIL
+ * line or move the cursor over it. Statuses, counts and scopes stay as they are.
+ */
+function visibleReport(report: ViewedReport): ViewedReport {
+  const findings = report.findings.map(visibleFinding);
   const error = (value: { code: string; message: string } | undefined) =>
     value ? { code: visible(value.code), message: visible(value.message) } : undefined;
   return {
@@ -340,6 +374,7 @@ function visibleReport(report: ViewedReport): ViewedReport {
             ...report.view,
             filters: report.view.filters.map(visible),
             coverageProblems: report.view.coverageProblems.map(visible),
+            restoreContext: report.view.restoreContext.map(visibleFinding),
           },
         }
       : {}),
@@ -364,15 +399,16 @@ export function renderConsole(viewed: ViewedReport, options: ConsoleOptions = {}
     return index < 0 ? order.length : index;
   };
   const groups = [...new Set(report.findings.map((finding) => finding.group))];
+  const windows = new Map(restoreWindowRows(report).map((row) => [resourceKey(row.resource), row]));
   let showWindow = false;
   for (const group of groups) {
     const findings = report.findings.filter((finding) => finding.group === group);
     const checkIds = [...new Set(findings.map((f) => f.checkId))].sort(
       (a, b) => rank(a) - rank(b) || a.localeCompare(b),
     );
-    const matrix = renderMatrix(findings, checkIds, paint);
+    const matrix = renderMatrix(findings, checkIds, windows, paint);
     if (matrix.length === 0) continue;
-    showWindow ||= findings.some((finding) => typeof finding.observed.windowDays === 'number');
+    showWindow ||= hasWindowColumn(findings, windows);
     if (lines.length > 0) lines.push('');
     if (groups.length > 1) lines.push(paint(BOLD, `Check group ${group}`));
     lines.push(...matrix);
@@ -430,7 +466,7 @@ export function renderConsole(viewed: ViewedReport, options: ConsoleOptions = {}
       const { scope } = outcome;
       lines.push(
         ...wrapText(
-          `${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${outcome.error?.message ?? 'unknown error'} (${outcome.error?.code ?? 'Unknown'})`,
+          `${scope.provider}:${scope.account}/${scope.region} ${scope.group}: ${outcome.error?.message ?? 'unknown error'} (${outcome.error?.code ?? 'Unknown'}). ${notJudgedIn(scope)}.`,
           width,
           2,
         ),

@@ -9,7 +9,8 @@
  * OWASP ASVS 5.0 requirement 1.2.10).
  */
 import type { Finding } from '../core/finding.ts';
-import { describeValues, summarize, type ViewedReport } from './summary.ts';
+import { describeValues, notJudgedIn, summarize, type ViewedReport } from './summary.ts';
+import { visible } from './terminal.ts';
 
 export const CSV_COLUMNS = [
   'status',
@@ -33,7 +34,14 @@ export const CSV_COLUMNS = [
  */
 const FORMULA_START = /^[=+\-@\t\r\0]/;
 
-function field(value: string): string {
+/**
+ * One field: control and bidirectional characters shown as `\x1b` / `\u202e` (terminal.ts
+ * `visible`, as every report shows them; a spreadsheet would show a right-to-left override's text
+ * reversed), line feeds kept (quoting keeps them inside the field), then defused as a formula, then
+ * quoted. A leading tab, carriage return or NUL is thereby shown as `\x09`, which no spreadsheet runs.
+ */
+function field(text: string): string {
+  const value = visible(text);
   const safe = FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
@@ -148,7 +156,7 @@ function failedScopeRows(report: ViewedReport): string[][] {
         resourceType: 'Scope',
         resourceId: `${scope.account}/${scope.region}`,
         observed: `error=${error?.code ?? 'Unknown'}`,
-        description: `Could not evaluate ${scope.provider} ${scope.account} in ${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). No resource in this scope was judged.`,
+        description: `Could not evaluate ${scope.provider} ${scope.account} in ${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). ${notJudgedIn(scope)}.`,
         remediation: 'See the description: check the access and reachability it names, then audit again.',
         remediationUrl: '',
         evaluatedAt: report.finishedAt,

@@ -4,7 +4,8 @@
  * the run, stay whole (group filters narrow the run before it starts, in the runner's request).
  */
 import { type AuditReport, countStatuses, coverageProblems } from '../core/audit.ts';
-import type { Finding, Severity } from '../core/finding.ts';
+import { type Finding, resourceKey, type Severity } from '../core/finding.ts';
+import { RESTORE_CHECK_IDS } from './restore-window.ts';
 import { countResources, type ViewedReport } from './summary.ts';
 
 export interface ReportFilter {
@@ -37,15 +38,35 @@ export function filterReport(report: AuditReport, filter: ReportFilter): ViewedR
     ...(severities ? [`severity ${[...severities].join(', ')}`] : []),
     ...(failedOnly ? ['passes hidden'] : []),
   ];
+  const shown = failedOnly ? selected.filter((finding) => finding.status !== 'PASSED') : selected;
   return {
     ...report,
-    findings: failedOnly ? selected.filter((finding) => finding.status !== 'PASSED') : selected,
+    findings: shown,
     counts: countStatuses(selected),
     view: {
       filters: words,
       failedOnly,
       resources: countResources(selected),
       coverageProblems: coverageProblems(report),
+      total: report.findings.length,
+      leftOut: report.findings.length - selected.length,
+      passesHidden: selected.length - shown.length,
+      restoreContext: restoreContext(report.findings, shown),
     },
   };
+}
+
+/**
+ * The restore-window findings (window, lag, retention) the filters hid of the databases still shown:
+ * hiding a passed `pitr.window` hides a finding, not the window it proved.
+ */
+function restoreContext(all: readonly Finding[], shown: readonly Finding[]): Finding[] {
+  const kept = new Set(shown.map((finding) => finding));
+  const databases = new Set(shown.map((finding) => resourceKey(finding.resource)));
+  return all.filter(
+    (finding) =>
+      RESTORE_CHECK_IDS.has(finding.checkId) &&
+      !kept.has(finding) &&
+      databases.has(resourceKey(finding.resource)),
+  );
 }

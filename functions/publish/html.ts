@@ -20,12 +20,14 @@ import {
   hasRestoreWindow,
   lagLabel,
   type RestoreWindowRow,
+  requiredLabel,
   restoreWindowRows,
   retentionLabel,
   windowLabel,
+  windowNotDrawn,
   windowSpan,
 } from './restore-window.ts';
-import { describeResource, summarize, summaryLine, type ViewedReport } from './summary.ts';
+import { describeResource, notJudgedIn, summarize, summaryLine, type ViewedReport } from './summary.ts';
 
 /**
  * No script may run and nothing may load from anywhere: the file is the whole report. `base-uri` and
@@ -148,13 +150,7 @@ function renderTrack(row: RestoreWindowRow, axis: number): string {
         `<div class="mark status-${row.lag.status ?? row.status}" style="left:${percent(geometry.latestMark)}"></div>`,
       );
     }
-    const why =
-      row.window.kind === 'none'
-        ? 'no restore window'
-        : row.window.kind === 'unknown'
-          ? 'window not available'
-          : 'latest restorable time not available: window not drawn';
-    parts.push(`<div class="absent status-${windowStatus}">${why}</div>`);
+    parts.push(`<div class="absent status-${windowStatus}">${escapeMarkup(windowNotDrawn(row))}</div>`);
   }
   if (geometry.lag) {
     parts.push(
@@ -173,7 +169,7 @@ function renderDatabase(row: RestoreWindowRow, axis: number): string {
       : `; complete on ${escapeMarkup(formatTime(new Date(row.windowCompleteAt)))}`;
   const figures = [
     ['Restore window', windowLabel(row)],
-    ['Required', row.requiredDays === undefined ? 'unknown' : `${row.requiredDays} days`],
+    ['Required', requiredLabel(row)],
     ['Retention', retentionLabel(row)],
     ['Restore lag', lagLabel(row)],
   ]
@@ -232,10 +228,12 @@ function renderSummary(report: ViewedReport, rows: readonly RestoreWindowRow[]):
   const maxLag = [
     ...new Set(rows.flatMap((row) => (row.lag.maxMinutes === undefined ? [] : [row.lag.maxMinutes]))),
   ];
-  const policy =
-    required.length > 0 || maxLag.length > 0
-      ? `<p>Required: a restore window of at least ${required.join(' / ') || '?'} days, and a latest restorable time at most ${maxLag.join(' / ') || '?'} min old.</p>`
-      : '';
+  // Only what some check reported is said: a limit no check reported is left out, not shown as `?`.
+  const demands = [
+    ...(required.length > 0 ? [`a restore window of at least ${required.join(' / ')} days`] : []),
+    ...(maxLag.length > 0 ? [`a latest restorable time at most ${maxLag.join(' / ')} min old`] : []),
+  ];
+  const policy = demands.length > 0 ? `<p>Required: ${demands.join(', and ')}.</p>` : '';
   const filters = report.view?.filters ?? [];
   const showing =
     filters.length > 0 ? `<p class="showing">Showing: ${escapeMarkup(filters.join('; '))}.</p>\n` : '';
@@ -284,7 +282,7 @@ function renderNotEvaluated(report: AuditReport): string {
   const items = [
     ...failedScopes.map(({ scope, error }) =>
       escapeMarkup(
-        `${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). No database in it was judged.`,
+        `${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). ${notJudgedIn(scope)}.`,
       ),
     ),
     ...problems.map((problem) => escapeMarkup(`Coverage: ${problem}.`)),

@@ -1,17 +1,28 @@
 /** The Markdown report: for tickets, pull requests and change records. */
 import { isWebUrl } from './markup.ts';
 import { lagLabel, restoreWindowRows, retentionLabel, windowLabel, windowSpan } from './restore-window.ts';
-import { describeResource, describeValues, summarize, summaryLine, type ViewedReport } from './summary.ts';
+import {
+  describeResource,
+  describeValues,
+  notJudgedIn,
+  summarize,
+  summaryLine,
+  type ViewedReport,
+} from './summary.ts';
 import { renderRestoreWindowSvg } from './svg.ts';
+import { visibleLine } from './terminal.ts';
 
 /**
  * Escape text for a table cell or a list line. Resource names, descriptions and error messages come
  * from clouds and tags anyone with access may set: a pipe or line break would break the table, and
  * `<`, `[`, `]` or a backtick would open raw HTML, a link or a code span (CommonMark 0.31 §2.4: any
- * ASCII punctuation may be backslash-escaped; GFM tables: `\|` escapes a pipe in a cell).
+ * ASCII punctuation may be backslash-escaped; GFM tables: `\|` escapes a pipe in a cell). Control
+ * and bidirectional characters are shown as `\x0a` / `\u202e` (terminal.ts `visibleLine`, as the
+ * table and chat show them): a line feed would end the row, a right-to-left override reverse it. The
+ * backslash of those escapes needs none of its own: before a letter it is a literal backslash.
  */
 function cell(text: string): string {
-  return text.replaceAll(/[\\`<>[\]|]/g, (char) => `\\${char}`).replaceAll(/\r?\n|\r/g, ' ');
+  return visibleLine(text.replaceAll(/[\\`<>[\]|]/g, (char) => `\\${char}`));
 }
 
 /**
@@ -22,21 +33,18 @@ function cell(text: string): string {
 function cellWithCode(text: string): string {
   return text
     .split(/(`[^`\r\n]+`)/)
-    .map((part, index) => (index % 2 === 1 ? part.replaceAll('|', '\\|') : cell(part)))
+    .map((part, index) => (index % 2 === 1 ? visibleLine(part).replaceAll('|', '\\|') : cell(part)))
     .join('');
 }
 
 /** An identifier in a code span: a backtick of its own would end the span early. */
 function code(text: string): string {
-  return `\`${text
-    .replaceAll('`', "'")
-    .replaceAll('|', '\\|')
-    .replaceAll(/\r?\n|\r/g, ' ')}\``;
+  return `\`${visibleLine(text).replaceAll('`', "'").replaceAll('|', '\\|')}\``;
 }
 
 /** ` ([docs](url))` for a web link; nothing for anything else (a link target is not escaped text). */
 function docsLink(url: string): string {
-  return isWebUrl(url) && !/[\s()<>]/.test(url) ? ` ([docs](${url}))` : '';
+  return isWebUrl(url) && !/[\s()<>]/.test(url) && visibleLine(url) === url ? ` ([docs](${url}))` : '';
 }
 
 /**
@@ -148,7 +156,7 @@ export function renderMarkdown(report: ViewedReport): string {
     for (const outcome of failedScopes) {
       const { scope } = outcome;
       lines.push(
-        `- ${cell(`${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${outcome.error?.message ?? 'unknown error'}`)} (${code(outcome.error?.code ?? 'Unknown')})`,
+        `- ${cell(`${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${outcome.error?.message ?? 'unknown error'}`)} (${code(outcome.error?.code ?? 'Unknown')}). ${notJudgedIn(scope)}.`,
       );
     }
   }

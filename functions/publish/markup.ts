@@ -4,6 +4,7 @@
  * `escapeMarkup` before it reaches markup, in element content and in attribute values alike.
  */
 import type { ComplianceStatus } from '../core/finding.ts';
+import { visibleLine } from './terminal.ts';
 
 const ENTITIES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -13,9 +14,14 @@ const ENTITIES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-/** Text safe in HTML/XML element content and in quoted attribute values. */
+/**
+ * Text safe in HTML/XML element content and in quoted attribute values, with its control and
+ * bidirectional characters shown as `\x0a` / `\u202e` (terminal.ts `visibleLine`, as every report
+ * shows them): a browser would draw an escape or a line feed as nothing or a space, hiding it, and a
+ * right-to-left override would show a name reversed.
+ */
 export function escapeMarkup(text: string): string {
-  return text.replaceAll(/[&<>"']/g, (char) => ENTITIES[char] ?? char);
+  return visibleLine(text).replaceAll(/[&<>"']/g, (char) => ENTITIES[char] ?? char);
 }
 
 /** Escaped text with `inline code` spans as <code>: remediation texts quote commands that way. */

@@ -9,11 +9,11 @@
  */
 
 import { formatDays, formatLag, formatTime } from '../checks/pitr/wording.ts';
-import { type AuditReport, compareFindings } from '../core/audit.ts';
+import { compareFindings } from '../core/audit.ts';
 import type { ComplianceStatus, Finding, FindingValues, ResourceRef } from '../core/finding.ts';
 import { resourceKey } from '../core/finding.ts';
 import { DAY_MS } from '../core/time.ts';
-import { describeResource } from './summary.ts';
+import { describeResource, type ViewedReport } from './summary.ts';
 
 /** The resource types that have a point-in-time restore window. */
 const WINDOW_RESOURCE_TYPES: ReadonlySet<ResourceRef['type']> = new Set([
@@ -21,6 +21,9 @@ const WINDOW_RESOURCE_TYPES: ReadonlySet<ResourceRef['type']> = new Set([
   'AwsRdsDbCluster',
   'GcpCloudSqlInstance',
 ]);
+
+/** The checks whose figures a row shows: the window, the lag and the retention. */
+export const RESTORE_CHECK_IDS: ReadonlySet<string> = new Set(['pitr.window', 'pitr.lag', 'pitr.retention']);
 
 /** Whether a resource of this type has a restore window (a row of {@link restoreWindowRows}). */
 export function hasRestoreWindow(type: ResourceRef['type']): boolean {
@@ -87,8 +90,10 @@ export interface RestoreWindowRow {
   readonly requiredDays: number | undefined;
   readonly window: WindowEnd;
   readonly lag: LagEnd;
-  /** Configured retention in days (the ceiling of the window); undefined when unknown. */
+  /** Configured retention in days (the ceiling of the window); undefined when not proven. */
   readonly retentionDays: number | undefined;
+  /** The status of the finding the retention comes from (pitr.retention, else pitr.window); undefined when none reported. */
+  readonly retentionStatus: ComplianceStatus | undefined;
   /** When a filling window reaches the required days (`pitr.window` WARNING only). */
   readonly windowCompleteAt: string | undefined;
   /** Every finding of the database, worst first. */
@@ -155,27 +160,27 @@ function fixesOf(sorted: readonly Finding[]): RowFix[] {
 /**
  * One row per database that has a restore window, failing first (the order of the core's
  * `compareFindings` applied to each database's worst finding). Stand-ins for scopes that could not
- * be read are not databases and are left to the renderers' "not evaluated" sections.
+ * be read are not databases and are left to the renderers' "not evaluated" sections. In a filtered
+ * report the window, lag and retention also come from the findings the filters hid
+ * (`view.restoreContext`); the status, checks and fixes only from those shown.
  */
-export function restoreWindowRows(report: Pick<AuditReport, 'findings' | 'finishedAt'>): RestoreWindowRow[] {
-  const byDatabase = new Map<string, Finding[]>();
-  for (const finding of report.findings) {
-    if (!WINDOW_RESOURCE_TYPES.has(finding.resource.type)) continue;
-    const key = resourceKey(finding.resource);
-    const list = byDatabase.get(key) ?? [];
-    list.push(finding);
-    byDatabase.set(key, list);
-  }
+export function restoreWindowRows(
+  report: Pick<ViewedReport, 'findings' | 'finishedAt' | 'view'>,
+): RestoreWindowRow[] {
+  const byDatabase = groupByDatabase(report.findings);
+  const context = groupByDatabase(report.view?.restoreContext ?? []);
   const rows: { row: RestoreWindowRow; worst: Finding }[] = [];
-  for (const findings of byDatabase.values()) {
+  for (const [key, findings] of byDatabase) {
     const sorted = [...findings].sort(compareFindings);
     const worst = sorted[0] as Finding;
-    const window = findings.find((f) => f.checkId === 'pitr.window');
-    const lag = findings.find((f) => f.checkId === 'pitr.lag');
-    const retention = findings.find((f) => f.checkId === 'pitr.retention');
-    const retentionDays =
-      (retention && numberIn(retention.observed, 'retentionDays')) ??
-      (window && numberIn(window.observed, 'retentionDays'));
+    const measured = [...findings, ...(context.get(key) ?? [])];
+    const window = measured.find((f) => f.checkId === 'pitr.window');
+    const lag = measured.find((f) => f.checkId === 'pitr.lag');
+    const retention = measured.find((f) => f.checkId === 'pitr.retention');
+    // A check that could not evaluate proved none of its figures (status.ts): no retention from it.
+    const proven = (finding: Finding | undefined) =>
+      finding && finding.status !== 'NOT_AVAILABLE' ? numberIn(finding.observed, 'retentionDays') : undefined;
+    const retentionDays = proven(retention) ?? proven(window);
     const requiredDays =
       (window && numberIn(window.required, 'windowDays')) ??
       (retention && numberIn(retention.required, 'retentionDays'));
@@ -190,6 +195,7 @@ export function restoreWindowRows(report: Pick<AuditReport, 'findings' | 'finish
         window: windowEnd(window),
         lag: lagEnd(lag),
         retentionDays,
+        retentionStatus: (retention ?? window)?.status,
         windowCompleteAt: window ? timeIn(window.observed, 'windowCompleteAt') : undefined,
         checks: sorted.map((f) => ({ checkId: f.checkId, status: f.status, description: f.description })),
         fixes: fixesOf(sorted),
@@ -197,6 +203,19 @@ export function restoreWindowRows(report: Pick<AuditReport, 'findings' | 'finish
     });
   }
   return rows.sort((a, b) => compareFindings(a.worst, b.worst)).map(({ row }) => row);
+}
+
+/** The findings on databases with a restore window, by {@link resourceKey}, in the order met. */
+function groupByDatabase(findings: readonly Finding[]): Map<string, Finding[]> {
+  const byDatabase = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    if (!WINDOW_RESOURCE_TYPES.has(finding.resource.type)) continue;
+    const key = resourceKey(finding.resource);
+    const list = byDatabase.get(key) ?? [];
+    list.push(finding);
+    byDatabase.set(key, list);
+  }
+  return byDatabase;
 }
 
 /** The days the bars' common axis spans: the longest of required, window and retention, at least 1. */
@@ -269,7 +288,16 @@ export function barGeometry(row: RestoreWindowRow, axis: number): BarGeometry {
   };
 }
 
-/** The window in a few words: `7.0 of 30 days`, `no restore window`, `not available`. */
+/**
+ * A figure that is not shown, in words: `not evaluated` when its check could not evaluate,
+ * `not reported` when no check reported it (not run, or filtered out of the run). Never a stand-in
+ * that reads like a value (`0`, `unknown`, `?`).
+ */
+export function unprovenWord(status: ComplianceStatus | undefined): string {
+  return status === 'NOT_AVAILABLE' ? 'not evaluated' : 'not reported';
+}
+
+/** The window in a few words: `7.0 of 30 days`, `no restore window`, `not evaluated`, `not reported`. */
 export function windowLabel(row: RestoreWindowRow): string {
   switch (row.window.kind) {
     case 'proven':
@@ -277,29 +305,49 @@ export function windowLabel(row: RestoreWindowRow): string {
     case 'none':
       return 'no restore window';
     case 'unknown':
-      return 'not available';
+      return unprovenWord(row.window.status);
   }
 }
 
-/** The window's ends in words: `2026-08-25 12:00 UTC to 2026-09-01 11:57 UTC`, or what is unknown. */
+/** The latest end in words when it was not measured: proven absent (lag FAILED) or not proven. */
+function latestUnmeasured(lag: LagEnd): string {
+  return lag.status === 'FAILED'
+    ? 'no latest restorable time'
+    : `latest restorable time ${unprovenWord(lag.status)}`;
+}
+
+/** The window's ends in words: `2026-08-25 12:00 UTC to 2026-09-01 11:57 UTC`, or what was not proven. */
 export function windowSpan(row: RestoreWindowRow): string {
+  if (row.window.kind === 'none') return 'nothing can be restored';
   const earliest =
     row.window.kind === 'proven'
       ? formatTime(new Date(row.window.earliest))
-      : 'earliest restorable time unknown';
+      : `earliest restorable time ${unprovenWord(row.window.status)}`;
   const latest =
-    row.lag.kind === 'measured' ? formatTime(new Date(row.lag.latest)) : 'latest restorable time unknown';
-  if (row.window.kind === 'none') return 'nothing can be restored';
+    row.lag.kind === 'measured' ? formatTime(new Date(row.lag.latest)) : latestUnmeasured(row.lag);
   return `${earliest} to ${latest}`;
 }
 
-/** The lag in words: `3 min (at most 15 min)`, or `not available`. */
-export function lagLabel(row: RestoreWindowRow): string {
-  const max = row.lag.maxMinutes === undefined ? '' : ` (at most ${row.lag.maxMinutes} min)`;
-  return row.lag.kind === 'measured' ? `${formatLag(row.lag.minutes)}${max}` : `not available${max}`;
+/** Why the bar is not drawn: `no restore window`, `window not evaluated`, `latest restorable time not reported`. */
+export function windowNotDrawn(row: RestoreWindowRow): string {
+  if (row.window.kind === 'none') return 'no restore window';
+  if (row.window.kind === 'unknown') return `window ${unprovenWord(row.window.status)}`;
+  return `${row.lag.kind === 'measured' ? 'latest restorable time before the earliest' : latestUnmeasured(row.lag)}: window not drawn`;
 }
 
-/** The retention in words: `7 days`, or `unknown`. */
+/** The lag in words: `3 min (at most 15 min)`, `not evaluated (at most 15 min)`. */
+export function lagLabel(row: RestoreWindowRow): string {
+  const max = row.lag.maxMinutes === undefined ? '' : ` (at most ${row.lag.maxMinutes} min)`;
+  if (row.lag.kind === 'measured') return `${formatLag(row.lag.minutes)}${max}`;
+  return `${row.lag.status === 'FAILED' ? 'no latest restorable time' : unprovenWord(row.lag.status)}${max}`;
+}
+
+/** The retention in words: `7 days`, `not evaluated`, `not reported`. */
 export function retentionLabel(row: RestoreWindowRow): string {
-  return row.retentionDays === undefined ? 'unknown' : `${row.retentionDays} days`;
+  return row.retentionDays === undefined ? unprovenWord(row.retentionStatus) : `${row.retentionDays} days`;
+}
+
+/** The required days in words: `30 days`, or `not reported` when no check said. */
+export function requiredLabel(row: RestoreWindowRow): string {
+  return row.requiredDays === undefined ? 'not reported' : `${row.requiredDays} days`;
 }

@@ -2,9 +2,18 @@
  * Shared wording for every renderer: the one-line summary and the observed-vs-required detail, so
  * the terminal, Markdown and chat say the same thing.
  */
-import { type AuditReport, coverageProblems, EXIT_CODES } from '../core/audit.ts';
+
+import { type AuditReport, coverageProblems, EXIT_CODES, type ScopeOutcome } from '../core/audit.ts';
 import { isExcepted } from '../core/exceptions.ts';
-import { type Finding, type FindingValues, RESOURCE_NOUN, type ResourceRef } from '../core/finding.ts';
+import {
+  CHECK_GROUPS,
+  type CheckGroup,
+  type Finding,
+  type FindingValues,
+  groupResources,
+  RESOURCE_NOUN,
+  type ResourceRef,
+} from '../core/finding.ts';
 
 /** The short name of each resource type, as every renderer prints it (`rds:certctl-prod-db`). */
 export const RESOURCE_KIND: Readonly<Record<ResourceRef['type'], string>> = {
@@ -36,10 +45,37 @@ export function countResources(findings: readonly Finding[]): ResourceCounts {
   return counts;
 }
 
-/** `4 databases, 1 secret`; `0 databases` when there are none (the audit's first subject). */
-export function describeResourceCounts(counts: ResourceCounts): string {
-  if (counts.size === 0) return plural(0, 'database');
+/**
+ * `4 databases, 1 secret`. With none, what the run's groups judge (`0 dump series, 0 secrets`,
+ * catalog order), or `0 databases` when no group is known (the audit's first subject).
+ */
+export function describeResourceCounts(counts: ResourceCounts, groups: readonly CheckGroup[] = []): string {
+  if (counts.size === 0) {
+    const ranked = [...new Set(groups)].sort((a, b) => catalogRank(a) - catalogRank(b));
+    if (ranked.length === 0) return plural(0, 'database');
+    return [...new Set(ranked.map((group) => groupResources(group)[1]))]
+      .map((many) => `0 ${many}`)
+      .join(', ');
+  }
   return [...counts].map(([noun, count]) => plural(count, noun, PLURAL_OF.get(noun))).join(', ');
+}
+
+function catalogRank(group: CheckGroup): number {
+  const index = (CHECK_GROUPS as readonly string[]).indexOf(group);
+  return index < 0 ? CHECK_GROUPS.length : index;
+}
+
+/** The groups a report's run read or meant to read. */
+function groupsOf(report: Pick<AuditReport, 'scopes' | 'nothingToRead'>): CheckGroup[] {
+  return [...report.scopes.map(({ scope }) => scope.group), ...(report.nothingToRead?.groups ?? [])];
+}
+
+/**
+ * `No secret in it was judged`: what a scope that could not be read left unjudged, named by its
+ * group (a keys scope holds secrets, a dumps scope dump series), as every report says it.
+ */
+export function notJudgedIn(scope: ScopeOutcome['scope']): string {
+  return `No ${groupResources(scope.group)[0]} in it was judged`;
 }
 
 export function describeResource(resource: ResourceRef): string {
@@ -52,9 +88,15 @@ function formatValues(values: FindingValues): string {
     .join(', ');
 }
 
-/** `retentionDays=7 (required retentionDays=30)`, or just the observed values when nothing is required. */
-export function describeValues(finding: Pick<Finding, 'observed' | 'required'>): string {
-  const observed = formatValues(finding.observed);
+/**
+ * `retentionDays=7 (required retentionDays=30)`, or just the observed values when nothing is
+ * required. A check that could not evaluate proved none of its values: they are said as read, after
+ * `not evaluated` (a window of a database being deleted still has days, which no restore can use).
+ */
+export function describeValues(finding: Pick<Finding, 'observed' | 'required' | 'status'>): string {
+  const read = formatValues(finding.observed);
+  const observed =
+    finding.status === 'NOT_AVAILABLE' ? `not evaluated${read ? `; as read: ${read}` : ''}` : read;
   const required = formatValues(finding.required);
   return required ? `${observed} (required ${required})` : observed;
 }
@@ -83,6 +125,18 @@ export interface ReportView {
   readonly resources: ResourceCounts;
   /** The coverage problems of the whole run (filters never hide a coverage gap). */
   readonly coverageProblems: readonly string[];
+  /** Findings of the run, before any filter. */
+  readonly total: number;
+  /** Findings `--check`, `--exclude-check` or `--severity` left out. */
+  readonly leftOut: number;
+  /** Passed findings `--failed-only` hides (counted in `counts`). */
+  readonly passesHidden: number;
+  /**
+   * The `pitr.window`, `pitr.lag` and `pitr.retention` findings of the databases still shown that
+   * the filters hid: a database kept for its failed retention still shows the window and lag its
+   * other checks proved (restore-window.ts reads them), without them being listed or counted.
+   */
+  readonly restoreContext: readonly Finding[];
 }
 
 /** A report, possibly narrowed for display; renderers take it as they take a report. */
@@ -195,13 +249,30 @@ function notLanded(auditExit: number, auditVerdict: string, lost: string): strin
   return `${describeExitCode(EXIT_CODES.incomplete)}: ${lost} (${auditVerdict})`;
 }
 
-/** `5 passed, 1 warning, 3 failed, 0 not available — 4 databases, 2 secrets, 2 of 2 scopes evaluated`. */
+/**
+ * `5 passed, 1 warning, 3 failed, 0 not available — 4 databases, 2 secrets, 2 of 2 scopes evaluated`,
+ * and for a filtered report what the filters left out (`; 3 of 9 findings shown (6 passes hidden by
+ * --failed-only)`), so a narrowed report never reads as the whole run.
+ */
 export function summaryLine(report: ViewedReport): string {
   const summary = summarize(report);
   const { counts } = report;
   return (
     `${counts.PASSED} passed, ${counts.WARNING} warning, ${counts.FAILED} failed, ` +
-    `${counts.NOT_AVAILABLE} not available — ${describeResourceCounts(summary.resources)}, ` +
-    `${summary.scopesEvaluated} of ${plural(summary.scopesTotal, 'scope')} evaluated`
+    `${counts.NOT_AVAILABLE} not available — ${describeResourceCounts(summary.resources, groupsOf(report))}, ` +
+    `${summary.scopesEvaluated} of ${plural(summary.scopesTotal, 'scope')} evaluated${shownLine(report)}`
   );
+}
+
+/** `; 3 of 9 findings shown (6 passes hidden by --failed-only)`; empty when nothing was left out. */
+function shownLine(report: ViewedReport): string {
+  const { view } = report;
+  if (!view || (view.leftOut === 0 && view.passesHidden === 0)) return '';
+  const why = [
+    ...(view.passesHidden > 0
+      ? [`${plural(view.passesHidden, 'pass', 'passes')} hidden by --failed-only`]
+      : []),
+    ...(view.leftOut > 0 ? [`${view.leftOut} left out by the check and severity filters`] : []),
+  ];
+  return `; ${report.findings.length} of ${plural(view.total, 'finding')} shown (${why.join(', ')})`;
 }

@@ -3,7 +3,7 @@
  * geometry as the HTML report (restore-window.ts), drawn with plain shapes and text only, every
  * text escaped.
  */
-import type { AuditReport } from '../core/audit.ts';
+
 import { escapeMarkup, STATUS_COLORS, statusWord } from './markup.ts';
 import {
   axisDays,
@@ -12,6 +12,7 @@ import {
   restoreWindowRows,
   windowLabel,
 } from './restore-window.ts';
+import type { ViewedReport } from './summary.ts';
 
 const WIDTH = 760;
 const TRACK_LEFT = 8;
@@ -80,7 +81,7 @@ function renderRow(row: RestoreWindowRow, axis: number, top: number): string {
 
 /** The picture for `report`'s databases; undefined when it judged none (there is nothing to draw). */
 export function renderRestoreWindowSvg(
-  report: Pick<AuditReport, 'findings' | 'finishedAt'>,
+  report: Pick<ViewedReport, 'findings' | 'finishedAt' | 'view'>,
 ): string | undefined {
   const rows = restoreWindowRows(report);
   if (rows.length === 0) return undefined;
@@ -89,7 +90,7 @@ export function renderRestoreWindowSvg(
   const required = [
     ...new Set(rows.flatMap((row) => (row.requiredDays === undefined ? [] : [row.requiredDays]))),
   ];
-  const title = `Restore window per database against the required ${required.join(' / ') || 'unknown'} days`;
+  const title = `Restore window per database${required.length > 0 ? ` against the required ${required.join(' / ')} days` : ''}`;
   const body = rows.map((row, index) => renderRow(row, axis, HEADER_HEIGHT + index * ROW_HEIGHT)).join('\n');
   const axisTop = HEADER_HEIGHT + rows.length * ROW_HEIGHT + 12;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif" fill="#1d2433">

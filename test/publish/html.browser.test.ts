@@ -132,8 +132,9 @@ describe.skipIf(!chromiumFound && !underCi)('HTML report in headless Chromium', 
     expect(block(1)).toMatch(/Restore lag\s+4 min \(at most 15 min\)/);
     expect(block(1)).toContain('aws rds modify-db-instance --db-instance-identifier certctl-prod-db');
     expect(block(0)).toMatch(/Restore lag\s+2 d 0 h \(at most 15 min\)/);
-    expect(block(2)).toContain('window not available');
-    expect(block(2)).toMatch(/Retention\s+unknown/);
+    expect(block(2)).toContain('window not evaluated');
+    expect(block(2)).toMatch(/Retention\s+not evaluated/);
+    expect(block(2)).toMatch(/Restore lag\s+not evaluated \(at most 15 min\)/);
     expect(block(3)).toContain('complete on 2026-09-19 12:00 UTC');
     expect(block(4)).toMatch(/Restore window\s+30\.5 of 30 days/);
     expect(text).toContain('us-east-1 (pitr): Rate exceeded');

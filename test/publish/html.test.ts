@@ -201,3 +201,112 @@ describe('renderMarkdown restore windows', () => {
     );
   });
 });
+
+describe('restore windows of a report filtered by --failed-only', () => {
+  it('keeps the window and lag of each database it keeps when their own checks passed', async () => {
+    // Prepare: certctl-archive-db fails lag but its 35-day window passed; certctl-prod-db fails
+    // window and retention but its 4-minute lag passed.
+    const view = filterReport(await everyStatusReport(), { failedOnly: true });
+
+    // Act
+    const markdown = renderMarkdown(view);
+    const html = renderHtml(view);
+
+    // Assess
+    expect(markdown).toContain(
+      '| FAILED | aws:111122223333/eu-west-1 rds:certctl-archive-db | 35.0 of 30 days | 2026-07-28 12:00 UTC to 2026-08-30 12:00 UTC |',
+    );
+    expect(markdown).toMatch(
+      /rds:certctl-prod-db \| 7\.0 of 30 days \| [^|]+ \| 7 days \| 4 min \(at most 15 min\) \|/,
+    );
+    expect(html).toContain('<dt>Restore window</dt><dd>35.0 of 30 days</dd>');
+    expect(html).toContain('<dt>Restore lag</dt><dd>4 min (at most 15 min)</dd>');
+  });
+});
+
+describe('renderHtml control characters', () => {
+  it('shows control and bidi characters of a database id escaped, not raw', async () => {
+    // Prepare: an id with a line feed, ESC and a right-to-left override.
+    const base = await everyStatusReport();
+    const findings = base.findings.map((finding) =>
+      finding.resource.id === 'certctl-prod-db'
+        ? { ...finding, resource: { ...finding.resource, id: 'certctl\n\u001b[2J\u202eprod' } }
+        : finding,
+    );
+
+    // Act
+    const html = renderHtml({ ...base, findings });
+
+    // Assess
+    expect(html).not.toContain('\u001b');
+    expect(html).not.toContain('\u202e');
+    expect(html).toContain('certctl\\x0a\\x1b[2J\\u202eprod');
+  });
+});
+
+describe('renderHtml scopes of the keys group', () => {
+  it('says no secret, not no database, was judged in a keys scope that could not be read', async () => {
+    // Prepare
+    const base = await auditOf([healthyDatabase]);
+    const report = {
+      ...base,
+      scopes: [
+        ...base.scopes,
+        {
+          scope: { provider: 'aws' as const, account: '111122223333', region: 'eu-west-1', group: 'keys' },
+          status: 'failed' as const,
+          resources: 0,
+          error: { code: 'AccessDenied', message: 'secretsmanager:ListSecrets denied' },
+        },
+      ],
+    };
+
+    // Act
+    const html = renderHtml(report);
+
+    // Assess
+    expect(html).toContain(
+      '(keys): secretsmanager:ListSecrets denied (AccessDenied). No secret in it was judged.',
+    );
+    expect(html).not.toContain('No database in it was judged');
+  });
+});
+
+describe('renderHtml figures that were not proven', () => {
+  const figure = (html: string, article: string, term: string): string | undefined => {
+    const start = html.indexOf(`${article}</h3>`);
+    const block = html.slice(start, html.indexOf('</article>', start));
+    return new RegExp(`<dt>${term}</dt><dd>([^<]*)</dd>`).exec(block)?.[1];
+  };
+
+  it('says not evaluated for each figure of a database whose checks could not evaluate', async () => {
+    // Act: certctl-dr-db's window could not be read; retention, lag and window are NOT_AVAILABLE.
+    const html = renderHtml(await everyStatusReport());
+
+    // Assess
+    const db = 'rds:certctl-dr-db';
+    expect(figure(html, db, 'Restore window')).toBe('not evaluated');
+    expect(figure(html, db, 'Retention')).toBe('not evaluated');
+    expect(figure(html, db, 'Restore lag')).toBe('not evaluated (at most 15 min)');
+    expect(html).toContain('earliest restorable time not evaluated to latest restorable time not evaluated');
+    expect(html).toContain('>window not evaluated</div>');
+  });
+
+  it('says not reported, not unknown or ?, for figures no check reported', async () => {
+    // Prepare: only pitr.enabled reported on the database (no window, lag or retention finding).
+    const base = await auditOf([healthyDatabase]);
+    const findings = base.findings.filter((finding) => finding.checkId === 'pitr.enabled');
+    const report = { ...base, findings, counts: countStatuses(findings) };
+
+    // Act
+    const html = renderHtml(report);
+
+    // Assess
+    const db = 'cloudsql:certctl-sql';
+    expect(figure(html, db, 'Restore window')).toBe('not reported');
+    expect(figure(html, db, 'Required')).toBe('not reported');
+    expect(figure(html, db, 'Retention')).toBe('not reported');
+    expect(figure(html, db, 'Restore lag')).toBe('not reported');
+    expect(html).not.toMatch(/>unknown</);
+  });
+});

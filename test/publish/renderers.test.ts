@@ -6,7 +6,7 @@ import { renderCsv } from '../../functions/publish/csv.ts';
 import { filterReport } from '../../functions/publish/filter.ts';
 import { REPORT_SCHEMA_VERSION, renderJson } from '../../functions/publish/json.ts';
 import { renderMarkdown } from '../../functions/publish/markdown.ts';
-import { summarize } from '../../functions/publish/summary.ts';
+import { summarize, summaryLine } from '../../functions/publish/summary.ts';
 
 function finding(overrides: Partial<Finding>): Finding {
   return {
@@ -74,7 +74,12 @@ function completeReport(findings: Finding[]): AuditReport {
 const other = { ...finding({}).resource, id: 'certctl-ra-db' };
 const fleet = completeReport([
   finding({}),
-  finding({ checkId: 'pitr.window', status: 'WARNING', severity: 'MEDIUM', observed: { windowDays: 12 } }),
+  finding({
+    checkId: 'pitr.window',
+    status: 'WARNING',
+    severity: 'MEDIUM',
+    observed: { windowDays: 12, earliestRestorableTime: '2026-11-09T12:00:00.000Z' },
+  }),
   finding({ status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.enabled' }),
   finding({ resource: other, status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.enabled' }),
   finding({ resource: other, status: 'PASSED', severity: 'INFORMATIONAL', checkId: 'pitr.retention' }),
@@ -83,7 +88,7 @@ const fleet = completeReport([
     status: 'PASSED',
     severity: 'INFORMATIONAL',
     checkId: 'pitr.window',
-    observed: { windowDays: 35 },
+    observed: { windowDays: 35, earliestRestorableTime: '2026-10-17T12:00:00.000Z' },
   }),
 ]);
 
@@ -418,11 +423,17 @@ describe('renderCsv formula prefixes', () => {
     // Act
     const text = renderCsv(completeReport(rows));
 
-    // Assess: each cell starts with the quote, never with the character.
+    // Assess: each cell starts with the quote, or with the control shown as \x09 (never run), never
+    // with the character itself.
     for (const start of starts) {
-      const quoted = /[",\r\n]/.test(start) ? `"'${start}"` : `'${start}`;
-      expect(text.split(quoted).length - 1).toBe(2);
+      const shown = start.replace(
+        /^[\t\r\0]/,
+        (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+      );
+      const cell = shown === start ? `'${start}` : shown;
+      expect(text.split(/[",\r\n]/.test(cell) ? `"${cell}"` : cell).length - 1).toBe(2);
     }
+    expect(text).not.toMatch(/(^|,)"?[=+\-@\t\r\0]/m);
   });
 });
 
@@ -541,5 +552,170 @@ describe('named targets judged at another resource', () => {
     expect(consoleText).toContain('certctl-prod-aurora-1: Aurora member, judged at certctl-prod-aurora');
     expect(markdown).toContain('- certctl-prod-aurora-1: Aurora member, judged at certctl-prod-aurora');
     expect(renderConsole(report, { color: false })).not.toContain('judged at another resource');
+  });
+});
+
+describe('renderConsole restore window', () => {
+  it('shows the window as not evaluated, not as days, when pitr.window is NOT_AVAILABLE with a figure from the window alone', () => {
+    // Prepare: a database being deleted; pitr.window measured 12 days but could not prove them (status.ts).
+    const deleting = completeReport([
+      finding({
+        checkId: 'pitr.window',
+        status: 'NOT_AVAILABLE',
+        severity: 'HIGH',
+        observed: { windowDays: 12, earliestRestorableTime: '2026-11-09T12:00:00.000Z', status: 'deleting' },
+        required: { windowDays: 30 },
+      }),
+      finding({ checkId: 'pitr.enabled', status: 'PASSED', severity: 'INFORMATIONAL' }),
+    ]);
+
+    // Act
+    const text = renderConsole(deleting, { checkOrder: ['pitr.enabled', 'pitr.window'] });
+
+    // Assess: the WINDOW cell reads as the N/A cells do, and the figure is nowhere presented as a window.
+    expect(text).toMatch(/^ {2}rds:certctl-prod-db\s+N\/A\s+ok\s+N\/A$/m);
+    expect(text).not.toContain('12.0 d');
+    expect(text).toMatch(/observed: not evaluated/);
+  });
+
+  it('keeps the window of a database that --failed-only keeps when its pitr.window passed', () => {
+    // Act: certctl-prod-db fails retention; its window check passed and is hidden.
+    const passedWindow = completeReport([
+      finding({}),
+      finding({
+        checkId: 'pitr.window',
+        status: 'PASSED',
+        severity: 'INFORMATIONAL',
+        observed: { windowDays: 31, earliestRestorableTime: '2026-10-21T12:00:00.000Z' },
+        required: { windowDays: 30 },
+      }),
+    ]);
+    const text = renderConsole(filterReport(passedWindow, { failedOnly: true }), {
+      checkOrder: ['pitr.retention', 'pitr.window'],
+    });
+
+    // Assess
+    expect(text).toMatch(/^ {2}rds:certctl-prod-db\s+31\.0 d\s+FAIL H$/m);
+  });
+});
+
+describe('summaryLine of a filtered report', () => {
+  it('says how many findings the filters left out and how many passes --failed-only hides', () => {
+    // Act
+    const hidden = summaryLine(filterReport(fleet, { failedOnly: true }));
+    const narrowed = summaryLine(filterReport(fleet, { checks: new Set(['pitr.enabled']) }));
+
+    // Assess: fleet has 6 findings, 4 of them passes; pitr.enabled selects 2 of the 6.
+    expect(hidden).toContain('4 passed');
+    expect(hidden).toContain('2 of 6 findings shown (4 passes hidden by --failed-only)');
+    expect(narrowed).toContain('2 of 6 findings shown (4 left out by the check and severity filters)');
+    expect(summaryLine(fleet)).not.toContain('shown');
+  });
+});
+
+describe('control characters in cloud-supplied text', () => {
+  // A line feed, a carriage return, a tab, ESC, a C1 CSI and a right-to-left override, in a name, a
+  // description, an exception reason and a scope's error message.
+  const PLANTED = 'db\nPASSED | x\r\t\u001b[2J\u009b\u202eevil';
+  const SHOWN = 'db\\x0aPASSED';
+  const hostile: AuditReport = {
+    ...report,
+    findings: [
+      finding({
+        resource: { ...finding({}).resource, id: PLANTED },
+        description: `Retention of ${PLANTED} is 7 days.`,
+        exception: { reason: `ticket ${PLANTED}`, expires: '2099-01-01', active: false },
+      }),
+    ],
+    scopes: [
+      {
+        scope: { provider: 'aws', account: '111111111111', region: 'us-east-1', group: 'pitr' },
+        status: 'failed',
+        resources: 0,
+        error: { code: 'Denied', message: `denied ${PLANTED}` },
+      },
+    ],
+  };
+  /** Any control character but the line feeds that end lines, and the bidi controls. */
+  const HIDDEN = /(?!\n)\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+  it('shows them escaped in the Markdown report, so no table row or line is forged', () => {
+    // Act
+    const text = renderMarkdown(hostile);
+
+    // Assess: no raw control, no line starting with the planted text, the table row whole.
+    expect(text).not.toMatch(HIDDEN);
+    expect(text).not.toMatch(/^PASSED/m);
+    expect(text).toContain(SHOWN);
+    expect(text).toContain('\\u202eevil');
+    const row = text.split('\n').find((line) => line.startsWith('| FAILED | HIGH |')) ?? '';
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(9);
+  });
+
+  it('shows them escaped in the CSV report, line feeds kept inside their quoted field', () => {
+    // Act
+    const text = renderCsv(hostile);
+
+    // Assess: the records are the header, the finding and the failed scope's row, nothing else; no
+    // control but the CRLF that ends a record and the line feed inside a quoted field.
+    expect(text.replaceAll('\r\n', '\n')).not.toMatch(HIDDEN);
+    expect(text).toContain('"db\nPASSED | x\\x0d\\x09\\x1b[2J\\x9b\\u202eevil"');
+    expect(text.split('\r\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('shows them escaped in the table, the bidi override too', () => {
+    // Act
+    const text = renderConsole(hostile);
+
+    // Assess
+    expect(text).not.toMatch(HIDDEN);
+    expect(text).toContain('\\u202eevil');
+  });
+});
+
+describe('scopes of the dumps and keys groups', () => {
+  // A run of the keys group alone whose only scope could not be read.
+  const keysDown: AuditReport = {
+    startedAt: '2026-11-21T12:00:00.000Z',
+    finishedAt: '2026-11-21T12:00:01.000Z',
+    findings: [],
+    scopes: [
+      {
+        scope: { provider: 'aws', account: '111111111111', region: 'eu-west-1', group: 'keys' },
+        status: 'failed',
+        resources: 0,
+        error: { code: 'AccessDenied', message: 'secretsmanager:ListSecrets denied' },
+      },
+      {
+        scope: { provider: 'gcp', account: 'certctl-prod', region: '*', group: 'dumps' },
+        status: 'failed',
+        resources: 0,
+        error: { code: 'PERMISSION_DENIED', message: 'storage.objects.list denied' },
+      },
+    ],
+    counts: { PASSED: 0, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 },
+  };
+
+  it('counts secrets and dump series, not databases, when a keys and dumps run judged none', () => {
+    // Act
+    const line = summaryLine(keysDown);
+
+    // Assess
+    expect(line).toContain('0 dump series, 0 secrets');
+    expect(line).not.toContain('database');
+  });
+
+  it('names what a failed keys or dumps scope left unjudged in every report', () => {
+    // Act
+    const texts = [renderConsole(keysDown), renderMarkdown(keysDown), renderCsv(keysDown)].map((text) =>
+      text.replaceAll(/\s+/g, ' '),
+    );
+
+    // Assess
+    for (const text of texts) {
+      expect(text).not.toContain('database');
+      expect(text).toContain('No secret in it was judged');
+      expect(text).toContain('No dump series in it was judged');
+    }
   });
 });

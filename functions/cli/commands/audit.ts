@@ -441,7 +441,7 @@ export const auditCommand: CliCommand = {
     },
     'failed-only': {
       type: 'boolean',
-      help: 'Show only findings that did not pass (passes are still counted in the summary)',
+      help: 'Show only findings that did not pass (passes are still counted in the summary, which says how many were hidden; a database shown keeps its restore window and lag)',
     },
     format: {
       type: 'string',
