@@ -5,7 +5,13 @@
  * `EarliestRestorableTime`, Cloud SQL `getLatestRecoveryTime.earliestRecoveryTime`).
  *
  * Window = now - earliest restorable time.
- * - window >= minPitrDays (minus WINDOW_TOLERANCE) -> PASSED.
+ * - window >= minPitrDays (minus the tolerance) -> PASSED. The tolerance of an RDS DB instance is the
+ *   length of its backup window (`PreferredBackupWindow`, 30 minutes up to many hours) plus the
+ *   clock-skew margin: its window starts at the oldest daily snapshot it keeps, and each snapshot
+ *   starts anywhere in that backup window, so from one day to the next the window's length moves by
+ *   up to the backup window's length on top of the daily swing. A backup window not sent (or not
+ *   readable) is assumed to be an hour long, and every finding it could change says so
+ *   (`toleranceOf`). Aurora and Cloud SQL keep their windows continuously: a fixed hour.
  * - window shorter, configured retention >= minPitrDays -> WARNING "N of 30 days accrued", with the
  *   date it completes (earliest + minPitrDays): the configuration is right and the window grows by a
  *   day per day until it gets there.
@@ -59,7 +65,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
-import { DAY_MS, HOUR_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS } from '../../core/time.ts';
 import { patchCloudSql, retentionStep, retentionToSet } from './commands.ts';
 import { judgedWithStatus } from './status.ts';
 import {
@@ -86,11 +92,54 @@ import {
 const WINDOW_DRIFTING = ['windowDays', 'earliestRestorableTime', 'windowCompleteAt'] as const;
 
 /**
- * A window this much short of the target still passes. It absorbs clock skew between this process
- * and the cloud and the minutes-level granularity of restorable times (RDS ships WAL every 5 minutes),
- * so a window at exactly the retention does not flap between PASSED and WARNING.
+ * A continuously kept window (Aurora, Cloud SQL) this much short of the target still passes. It
+ * absorbs clock skew between this process and the cloud and the minutes-level granularity of
+ * restorable times (RDS ships WAL every 5 minutes), so a window at exactly the retention does not
+ * flap between PASSED and WARNING. An RDS DB instance's comes from its backup window instead
+ * (`toleranceOf`).
  */
 export const WINDOW_TOLERANCE_MS = HOUR_MS;
+
+/**
+ * The backup window assumed for an RDS DB instance whose `PreferredBackupWindow` was not sent or
+ * could not be read: an hour, twice the 30 minutes RDS picks by default ("a 30-minute window
+ * selected at random from an 8-hour block of time for each Amazon Web Services Region", RDS API
+ * reference, CreateDBInstance), which every finding it could change states.
+ */
+const ASSUMED_BACKUP_WINDOW_MS = HOUR_MS;
+
+/**
+ * How far a window may sit short of (or, in the daily swing, beyond) a length it should hold and
+ * still hold it, and the assumption made when the backup window it derives from is not known.
+ */
+interface Tolerance {
+  readonly ms: number;
+  /** The sentence that says what was assumed in place of a backup window not known. */
+  readonly assumed?: string;
+}
+
+/**
+ * The tolerance of a window. An RDS DB instance's window starts at the oldest daily snapshot it
+ * keeps, and each snapshot starts anywhere in the backup window ("The daily time range during which
+ * automated backups are created", `PreferredBackupWindow`, at least 30 minutes, RDS API reference):
+ * the oldest one kept can start up to the backup window's length later or earlier in its day than
+ * the one that just expired, so the window may be that much short of retention - 1 days right after
+ * a snapshot, and that much beyond the retention right before one. A fixed hour would warn falsely
+ * for hours after a longer backup window opens and let a 30-minute one hide a real miss. The
+ * clock-skew margin is added, as for every time the cloud reports. A window that crosses midnight
+ * (`23:00-01:00`) is as long as its span (the adapter measures it so). Continuously kept windows
+ * (Aurora, Cloud SQL) and Cloud SQL's backup-only windows keep {@link WINDOW_TOLERANCE_MS}.
+ */
+function toleranceOf(fact: PitrFact, bound: WindowBound): Tolerance {
+  if (fact.kind !== 'rds-instance' || bound.backupOnly) return { ms: WINDOW_TOLERANCE_MS };
+  const window = fact.dailyBackupWindow;
+  if (window?.known) return { ms: window.lengthMs + CLOCK_SKEW_TOLERANCE_MS };
+  const reason = window?.reason ?? 'the backup window (PreferredBackupWindow) is not known';
+  return {
+    ms: ASSUMED_BACKUP_WINDOW_MS + CLOCK_SKEW_TOLERANCE_MS,
+    assumed: `${reason}, so the daily snapshot is assumed to start at most an hour apart from one day to the next (a backup window of an hour; RDS's default is 30 minutes, and a longer one would allow more).`,
+  };
+}
 
 /**
  * How far below min(retention, age) a window may sit (with WINDOW_TOLERANCE_MS, `reachesSteadyState`)
@@ -128,20 +177,21 @@ function dailySnapshotShortfall(
 
 /**
  * A window between retention - 1 and retention days (each end widened by the tolerance, for a
- * snapshot taken late in its backup window): where a daily-snapshot window sits all day once filled.
+ * snapshot taken anywhere in its backup window): where a daily-snapshot window sits all day once
+ * filled.
  */
-function inDailySwing(windowMs: number, retention: number): boolean {
+function inDailySwing(windowMs: number, retention: number, toleranceMs: number): boolean {
   const retentionMs = retention * DAY_MS;
-  return reachesSteadyState(windowMs, retentionMs) && windowMs <= retentionMs + WINDOW_TOLERANCE_MS;
+  return reachesSteadyState(windowMs, retentionMs, toleranceMs) && windowMs <= retentionMs + toleranceMs;
 }
 
 /**
  * The window is no more than a day (the daily wobble) and the tolerance short of `allowsMs`: a daily
- * snapshot is taken anywhere in a backup window of 30 minutes or more, so the oldest one kept can be
- * that much younger than retention - 1 days right after the one before it expired.
+ * snapshot is taken anywhere in its backup window, so the oldest one kept can be up to that window's
+ * length younger than retention - 1 days right after the one before it expired (`toleranceOf`).
  */
-function reachesSteadyState(windowMs: number, allowsMs: number): boolean {
-  return windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= allowsMs;
+function reachesSteadyState(windowMs: number, allowsMs: number, toleranceMs: number): boolean {
+  return windowMs + STEADY_STATE_WOBBLE_MS + toleranceMs >= allowsMs;
 }
 
 /** Where `backupRetentionSettings.retainedBackups` is quoted for a backup-only window. */
@@ -316,19 +366,23 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     ? `${resourceLabel(fact)} has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points): the oldest is from ${formatTime(earliest)} (${window.source})`
     : `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
   const reach = `${reachesBack}: ${formatDays(windowDays)} days`;
-  const reachesTarget = windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS;
+  const tolerance = toleranceOf(fact, bound);
+  const reachesTarget = windowMs + tolerance.ms >= minPitrDays * DAY_MS;
+  // What was assumed for a backup window not known, said wherever the tolerance could change the
+  // verdict: every finding but a window that holds the target outright.
+  const assumed = tolerance.assumed ? ` ${tolerance.assumed}` : '';
 
   const shortfall =
     retention !== undefined && retention >= minPitrDays
       ? dailySnapshotShortfall(fact, bound, retention, minPitrDays)
       : undefined;
-  if (shortfall && retention !== undefined && inDailySwing(windowMs, retention)) {
+  if (shortfall && retention !== undefined && inDailySwing(windowMs, retention, tolerance.ms)) {
     // The steady state of the retention, not a window still filling: it will not grow further. Judged
     // before the window's length, so the verdict does not change with the time of day (the window
     // reaches the target only in the last hour before the oldest snapshot expires).
     return {
       status: 'WARNING',
-      description: `${reach}, ${reachesTarget ? 'enough now but not all day' : `short of the ${minPitrDays} days required`}. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.`,
+      description: `${reach}, ${reachesTarget ? 'enough now but not all day' : `short of the ${minPitrDays} days required`}. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.${assumed}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,
@@ -345,7 +399,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     }
     return {
       status: 'PASSED',
-      description: `${reach}, at least the ${minPitrDays} days required.${shrinking}`,
+      description: `${reach}, at least the ${minPitrDays} days required.${shrinking}${windowMs < minPitrDays * DAY_MS ? assumed : ''}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,
@@ -359,7 +413,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
   if (retention === undefined) {
     return {
       status: 'FAILED',
-      description: `${reach}, short of the ${minPitrDays} days required. The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.`,
+      description: `${reach}, short of the ${minPitrDays} days required. The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.${assumed}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,
@@ -372,7 +426,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
 
   if (retention < minPitrDays) {
     const allowsMs = Math.min(retention * DAY_MS, ageMs ?? Number.POSITIVE_INFINITY);
-    const lost = !reachesSteadyState(windowMs, allowsMs);
+    const lost = !reachesSteadyState(windowMs, allowsMs, tolerance.ms);
     const allows = bound.backupOnly
       ? `the ${retention} days the ${bound.backups} retained daily backups allow`
       : `the ${retention} days the retention allows`;
@@ -388,7 +442,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       : cap;
     return {
       status: 'FAILED',
-      description: `${reach}, short of the ${minPitrDays} days required.${why}${impossible}`,
+      description: `${reach}, short of the ${minPitrDays} days required.${why}${impossible}${assumed}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,
@@ -405,7 +459,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     : `The retention of ${retention} days is enough`;
   return {
     status: 'WARNING',
-    description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${shortfall ? ` It will not stay complete: RDS restores from the oldest daily snapshot it keeps, so once filled it reaches back ${shortfall.range}.` : ''}${history}`,
+    description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${shortfall ? ` It will not stay complete: RDS restores from the oldest daily snapshot it keeps, so once filled it reaches back ${shortfall.range}.` : ''}${history}${assumed}`,
     observed: { ...observed, windowCompleteAt: completeAt.toISOString() },
     required,
     drifting: WINDOW_DRIFTING,
