@@ -58,6 +58,26 @@ export function retentionToSet(
   };
 }
 
+/**
+ * Starts replicating an RDS DB instance's automated backups into `region`, keeping `days` there:
+ * run in the destination Region (`--region`), naming the source by ARN (AWS CLI reference,
+ * start-db-instance-automated-backups-replication; `--backup-retention-period` is "the retention
+ * period for the replicated automated backups").
+ */
+export function startBackupReplicationCommand(fact: PitrFact, region: string, days: number): string {
+  return `aws rds start-db-instance-automated-backups-replication --region ${region} --source-db-instance-arn ${sourceArn(fact)} --backup-retention-period ${days}`;
+}
+
+/** Stops the replication of an RDS DB instance's automated backups into `region`, run there too. */
+export function stopBackupReplicationCommand(fact: PitrFact, region: string): string {
+  return `aws rds stop-db-instance-automated-backups-replication --region ${region} --source-db-instance-arn ${sourceArn(fact)}`;
+}
+
+/** The source instance's ARN, or a placeholder naming it when the fact has none. */
+function sourceArn(fact: PitrFact): string {
+  return fact.resource.arn ?? `<arn of ${fact.resource.id}>`;
+}
+
 /** Turns deletion protection on. */
 export function deletionProtectionCommand(fact: PitrFact): string {
   if (fact.kind === 'cloudsql-instance') return patchCloudSql(fact, '--deletion-protection');
