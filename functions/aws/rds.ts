@@ -785,8 +785,10 @@ export interface RdsListOptions {
  * Every replicated backup listed in one destination Region (DescribeDBInstanceAutomatedBackups there,
  * paged, without a filter: the `status` filter documents only `active`, `retained` and `creating`,
  * while a replicated backup in its destination lists as `replicating`, as the AWS CLI example of
- * describe-db-instance-automated-backups shows). Only other Regions' replicas are kept (`Region` is
- * the source's Region).
+ * describe-db-instance-automated-backups shows). The destination's own backups are left out
+ * (`Region` is the destination); a replica is matched by the `DBInstanceAutomatedBackupsArn` its
+ * source names, so one listed without `Region` (the field is optional) is still found, not reported
+ * as missing.
  */
 function listReplicasIn(
   rds: RDSClient,
@@ -799,10 +801,7 @@ function listReplicasIn(
     scope,
     paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {}),
     { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
-    (backup) =>
-      backup.DBInstanceAutomatedBackupsArn !== undefined &&
-      backup.Region !== undefined &&
-      backup.Region !== scope.region,
+    (backup) => backup.DBInstanceAutomatedBackupsArn !== undefined && backup.Region !== scope.region,
     endpoint,
   );
 }

@@ -1123,6 +1123,34 @@ describe('collectRdsPitrFacts', () => {
       ]);
     });
 
+    it('finds the replica by the ARN the source names when the destination lists it without Region', async () => {
+      // Prepare: Region is optional in the answer; the ARN alone names the replica.
+      backupsByRegion(() => ({
+        DBInstanceAutomatedBackups: [
+          automatedBackup('db-1', {
+            Region: undefined,
+            Status: 'replicating',
+            DBInstanceAutomatedBackupsArn: replicaArn('db-1'),
+          }),
+        ],
+      }));
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy(REQUIRE), { clientIn: () => destination });
+      // Assess
+      expect(facts[0]?.replicatedBackups).toEqual([
+        {
+          region: DESTINATION,
+          arn: replicaArn('db-1'),
+          read: true,
+          listed: true,
+          status: 'replicating',
+          restoreWindow: { earliest: EARLIEST, latest: LATEST },
+        },
+      ]);
+      // The replica's window is the copy's, never the source's own.
+      expect(facts[0]?.restoreWindow).toMatchObject({ known: true, earliest: EARLIEST });
+    });
+
     it('keeps the scope and says the destination was not read when its listing is denied', async () => {
       // Prepare
       backupsByRegion(() => {
