@@ -11,7 +11,8 @@
  *   starts anywhere in that backup window, so from one day to the next the window's length moves by
  *   up to the backup window's length on top of the daily swing. A backup window not sent (or not
  *   readable) is assumed to be an hour long, and every finding it could change says so
- *   (`toleranceOf`). Aurora and Cloud SQL keep their windows continuously: a fixed hour.
+ *   (`toleranceOf`). Aurora and Cloud SQL keep a fixed hour: their PITR windows are kept
+ *   continuously, and a Cloud SQL backup-only window is not read against its backup start time.
  * - window shorter, configured retention >= minPitrDays -> WARNING "N of 30 days accrued", with the
  *   date it completes (earliest + minPitrDays): the configuration is right and the window grows by a
  *   day per day until it gets there.
