@@ -44,7 +44,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     rationale:
       "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region.",
     remediation: {
-      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31`, run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
+      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31`, run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
       url: DOCS.rdsReplicateBackups,
       urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
@@ -238,19 +238,19 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
  * The retention to name for a replication's copy: the one pitr.window names for the source
  * (`retentionToSet`), since the replicated backups are the source's daily snapshots and transaction
  * logs ("RDS replicates all snapshots and transaction logs", RDS user guide, USER_ReplicateBackups)
- * and a copy restores from the oldest snapshot it keeps as the source does; `why` says so when it is
- * a day above the target.
+ * and a copy restores from the oldest snapshot it keeps as the source does, taken in the source's
+ * backup window; `why` says so when it is above the target.
  */
 function replicaRetention(
   fact: PitrFact,
   minPitrDays: number,
 ): { readonly days: number; readonly why: string } {
-  const { days } = retentionToSet(fact, minPitrDays);
+  const { days, above, reason } = retentionToSet(fact, minPitrDays);
   return {
     days,
     why:
-      days > minPitrDays
-        ? `; its retention of ${days} days is a day above the ${minPitrDays}-day target: the copy holds the source's daily snapshots and transaction logs and restores from the oldest snapshot it keeps, as the source does (pitr.window), so ${minPitrDays} days would keep it between ${minPitrDays - 1} and ${minPitrDays} days back`
+      above && reason
+        ? `; its retention of ${days} days is ${above} the ${minPitrDays}-day target: the copy holds the source's daily snapshots and transaction logs and restores from the oldest snapshot it keeps, as the source does (pitr.window): ${reason}`
         : '',
   };
 }
