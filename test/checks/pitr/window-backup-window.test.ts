@@ -264,6 +264,22 @@ describe('pitr.window, tolerance from the RDS backup window', () => {
     });
   });
 
+  it('calls the window of a database younger than a retention equal to the target still filling, not the steady state', () => {
+    // Prepare: 29.5 days old with a 30-day retention: no snapshot has expired yet.
+    const fact = {
+      ...instance(29.5 * DAY, sent('03:00-03:30', 30), 30),
+      createdAt: minutesAgo(29.5 * DAY),
+    };
+    // Act
+    const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('29.5 of 30 days accrued');
+    expect(outcome?.description).not.toContain('This is the steady state');
+    expect(outcome?.description).toContain('once filled it reaches back between 29 and 30 days');
+    expect(outcome?.remediationText).toContain('--backup-retention-period 31 ');
+  });
+
   it('does not let a 30-minute backup window hide a window 40 minutes short of the target', () => {
     // Prepare: a fixed one-hour tolerance would pass this.
     const fact = instance(30 * DAY - 40, sent('03:00-03:30', 30));
