@@ -36,6 +36,7 @@ const DB_INSTANCE: Shape = {
   ReadReplicaDBInstanceIdentifiers: { list: 'ReadReplicaDBInstanceIdentifier', of: 'string' },
   ReadReplicaDBClusterIdentifiers: { list: 'ReadReplicaDBClusterIdentifier', of: 'string' },
   BackupRetentionPeriod: 'integer',
+  PreferredBackupWindow: 'string',
   PendingModifiedValues: { struct: { BackupRetentionPeriod: 'integer' } },
   LatestRestorableTime: 'timestamp',
   InstanceCreateTime: 'timestamp',

@@ -33,6 +33,7 @@ import {
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type {
   CollectedFacts,
+  DailyBackupWindow,
   GlobalSecondary,
   PitrFact,
   ReplicatedBackup,
@@ -43,6 +44,7 @@ import type {
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { isTarget, locateIdentifier, selectedBy, targetTagOf } from '../core/targets.ts';
+import { MINUTE_MS } from '../core/time.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
 import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
@@ -402,6 +404,32 @@ function pendingRetention(
   return pending === undefined || pending === retention ? {} : { pendingRetentionDays: pending };
 }
 
+/** `hh24:mi-hh24:mi`, the form `PreferredBackupWindow` takes (RDS API reference, ModifyDBInstance). */
+const BACKUP_WINDOW_FORM = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+
+/**
+ * The daily window an instance starts its automated snapshot in (`PreferredBackupWindow`, in UTC),
+ * with its length: a window whose end is before its start crosses midnight (`23:00-01:00` is two
+ * hours). A window not sent, not in that form or of no length is not known, and says why: pitr.window
+ * then states the length it assumed instead of reading a value the API did not send.
+ */
+export function dailyBackupWindowOf(instance: DBInstance): DailyBackupWindow {
+  const window = instance.PreferredBackupWindow;
+  if (window === undefined)
+    return { known: false, reason: 'DescribeDBInstances sent no PreferredBackupWindow' };
+  const parts = BACKUP_WINDOW_FORM.exec(window);
+  const start = parts ? Number(parts[1]) * 60 + Number(parts[2]) : undefined;
+  const end = parts ? Number(parts[3]) * 60 + Number(parts[4]) : undefined;
+  if (start === undefined || end === undefined || start === end) {
+    return {
+      known: false,
+      reason: `DescribeDBInstances sent PreferredBackupWindow "${window}", which is not hh24:mi-hh24:mi`,
+    };
+  }
+  const minutes = end > start ? end - start : end + 24 * 60 - start;
+  return { known: true, window, lengthMs: minutes * MINUTE_MS };
+}
+
 /** Why the automated-backup listing of a scope could not be read (it fails only the windows). */
 export interface AutomatedBackupListingFailure {
   readonly code: string;
@@ -446,6 +474,7 @@ export function rdsInstanceToFact(
     pointInTimeRecoveryEnabled: enabled,
     restoreWindow: instanceRestoreWindow(instance, automatedBackup, scope.region, listingFailure),
     latestRestorableTime: instance.LatestRestorableTime,
+    dailyBackupWindow: dailyBackupWindowOf(instance),
     deletionProtection: instance.DeletionProtection,
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
@@ -756,8 +785,10 @@ export interface RdsListOptions {
  * Every replicated backup listed in one destination Region (DescribeDBInstanceAutomatedBackups there,
  * paged, without a filter: the `status` filter documents only `active`, `retained` and `creating`,
  * while a replicated backup in its destination lists as `replicating`, as the AWS CLI example of
- * describe-db-instance-automated-backups shows). Only other Regions' replicas are kept (`Region` is
- * the source's Region).
+ * describe-db-instance-automated-backups shows). The destination's own backups are left out
+ * (`Region` is the destination); a replica is matched by the `DBInstanceAutomatedBackupsArn` its
+ * source names, so one listed without `Region` (the field is optional) is still found, not reported
+ * as missing.
  */
 function listReplicasIn(
   rds: RDSClient,
@@ -770,10 +801,7 @@ function listReplicasIn(
     scope,
     paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {}),
     { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
-    (backup) =>
-      backup.DBInstanceAutomatedBackupsArn !== undefined &&
-      backup.Region !== undefined &&
-      backup.Region !== scope.region,
+    (backup) => backup.DBInstanceAutomatedBackupsArn !== undefined && backup.Region !== scope.region,
     endpoint,
   );
 }

@@ -93,6 +93,21 @@ export type RestoreWindow =
     };
 
 /**
+ * The daily window an RDS DB instance starts its automated snapshot in (DescribeDBInstances
+ * `PreferredBackupWindow`, "hh24:mi-hh24:mi" in UTC and "at least 30 minutes", RDS API reference,
+ * ModifyDBInstance), or why it is not known: not sent, or sent in a form this tool cannot read.
+ */
+export type DailyBackupWindow =
+  | {
+      readonly known: true;
+      /** As sent: `03:00-03:30`, `23:00-01:00`. */
+      readonly window: string;
+      /** Its length; a window whose end is before its start crosses midnight. */
+      readonly lengthMs: number;
+    }
+  | { readonly known: false; readonly reason: string };
+
+/**
  * One automated-backup replication as its destination Region reports it, matched by the
  * `DBInstanceAutomatedBackupsArn` the source lists: the listing could not be read, or it lists no such
  * backup, or it lists it with its `Status` and `RestoreWindow` (undefined when not sent).
@@ -248,6 +263,12 @@ export interface PitrFact extends Fact {
   readonly pointInTimeRecoveryEnabled: boolean | undefined;
   /** The restore window that really exists. */
   readonly restoreWindow: RestoreWindow;
+  /**
+   * RDS DB instances only: the backup window its daily snapshots start in. Its window starts at the
+   * oldest snapshot it keeps, so how far that moves from day to day is bounded by this window's
+   * length (pitr.window's tolerance). Undefined for other kinds.
+   */
+  readonly dailyBackupWindow?: DailyBackupWindow | undefined;
   /**
    * The database's own latest restorable time (RDS DescribeDBInstances / DescribeDBClusters
    * `LatestRestorableTime`), read with the database itself: `pitr.lag` judges it even when the

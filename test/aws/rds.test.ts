@@ -41,6 +41,7 @@ function instance(id: string, overrides: Partial<DBInstance> = {}): DBInstance {
     Engine: 'postgres',
     DBInstanceStatus: 'available',
     BackupRetentionPeriod: 30,
+    PreferredBackupWindow: '03:00-03:30',
     DeletionProtection: true,
     LatestRestorableTime: new Date('2026-09-01T11:50:00.000Z'),
     InstanceCreateTime: new Date('2025-01-01T00:00:00.000Z'),
@@ -116,6 +117,7 @@ describe('RDS mapping', () => {
         source: 'DescribeDBInstanceAutomatedBackups RestoreWindow',
       },
       latestRestorableTime: new Date('2026-09-01T11:50:00.000Z'),
+      dailyBackupWindow: { known: true, window: '03:00-03:30', lengthMs: 30 * 60_000 },
       deletionProtection: true,
       awsBackupRecoveryPointArn: 'arn:aws:backup:eu-west-1:111122223333:recovery-point:continuous:db-x',
       crossRegionBackupTargets: ['eu-central-1'],
@@ -139,6 +141,47 @@ describe('RDS mapping', () => {
     expect(fromInstance).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });
     expect(fromCluster).toMatchObject({ retentionDays: 30, pendingRetentionDays: 3 });
     expect(nothingPending.pendingRetentionDays).toBeUndefined();
+  });
+
+  it.each([
+    ['03:00-03:30', 30],
+    ['01:00-04:00', 3 * 60],
+    ['23:00-01:00', 2 * 60],
+    ['23:30-00:00', 30],
+    ['00:00-23:59', 23 * 60 + 59],
+  ])(
+    'measures the backup window %s as %i minutes, across midnight when its end is before its start',
+    (window, minutes) => {
+      const fact = rdsInstanceToFact(
+        instance('certctl-db', { PreferredBackupWindow: window }),
+        automatedBackup('certctl-db'),
+        SCOPE,
+      );
+      expect(fact.dailyBackupWindow).toEqual({ known: true, window, lengthMs: minutes * 60_000 });
+    },
+  );
+
+  it.each([
+    [undefined, 'DescribeDBInstances sent no PreferredBackupWindow'],
+    [
+      '3:00-04:00',
+      'DescribeDBInstances sent PreferredBackupWindow "3:00-04:00", which is not hh24:mi-hh24:mi',
+    ],
+    [
+      '24:00-01:00',
+      'DescribeDBInstances sent PreferredBackupWindow "24:00-01:00", which is not hh24:mi-hh24:mi',
+    ],
+    [
+      '03:00-03:00',
+      'DescribeDBInstances sent PreferredBackupWindow "03:00-03:00", which is not hh24:mi-hh24:mi',
+    ],
+  ])('leaves the backup window unknown, with why, when PreferredBackupWindow is %s', (window, reason) => {
+    const fact = rdsInstanceToFact(
+      instance('certctl-db', { PreferredBackupWindow: window }),
+      automatedBackup('certctl-db'),
+      SCOPE,
+    );
+    expect(fact.dailyBackupWindow).toEqual({ known: false, reason });
   });
 
   it('falls back to LatestRestorableTime when the backup has no LatestTime', () => {
@@ -1086,6 +1129,34 @@ describe('collectRdsPitrFacts', () => {
       expect(facts[1]?.replicatedBackups).toEqual([
         { region: DESTINATION, arn: replicaArn('db-2'), read: true, listed: false },
       ]);
+    });
+
+    it('finds the replica by the ARN the source names when the destination lists it without Region', async () => {
+      // Prepare: Region is optional in the answer; the ARN alone names the replica.
+      backupsByRegion(() => ({
+        DBInstanceAutomatedBackups: [
+          automatedBackup('db-1', {
+            Region: undefined,
+            Status: 'replicating',
+            DBInstanceAutomatedBackupsArn: replicaArn('db-1'),
+          }),
+        ],
+      }));
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy(REQUIRE), { clientIn: () => destination });
+      // Assess
+      expect(facts[0]?.replicatedBackups).toEqual([
+        {
+          region: DESTINATION,
+          arn: replicaArn('db-1'),
+          read: true,
+          listed: true,
+          status: 'replicating',
+          restoreWindow: { earliest: EARLIEST, latest: LATEST },
+        },
+      ]);
+      // The replica's window is the copy's, never the source's own.
+      expect(facts[0]?.restoreWindow).toMatchObject({ known: true, earliest: EARLIEST });
     });
 
     it('keeps the scope and says the destination was not read when its listing is denied', async () => {

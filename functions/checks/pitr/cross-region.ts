@@ -20,6 +20,7 @@
 import type { Check, CheckContext, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact, ReplicatedBackup } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
+import { retentionToSet, startBackupReplicationCommand, stopBackupReplicationCommand } from './commands.ts';
 import {
   DOCS,
   describeGlobalClusterCommand,
@@ -43,7 +44,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     rationale:
       "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region.",
     remediation: {
-      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 30`. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
+      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31`, run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
       url: DOCS.rdsReplicateBackups,
       urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
@@ -223,12 +224,34 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
       remediationText: `Run \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
     };
   }
+  const retention = replicaRetention(fact, minPitrDays);
   return {
     status: 'FAILED',
     description: `${resourceLabel(fact)} has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications is empty).`,
     observed,
     required,
-    remediationText: `Run \`aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn ${fact.resource.arn ?? `<arn of ${fact.resource.id}>`} --backup-retention-period ${minPitrDays}\` (add \`--kms-key-id <key in the destination region>\` for an encrypted instance). Automated backups must be on for replication to start.`,
+    remediationText: `Run \`${startBackupReplicationCommand(fact, '<destination-region>', retention.days)}\` in the Region to copy to (\`--region\`)${retention.why} (add \`--kms-key-id <key in the destination region>\` for an encrypted instance). Automated backups must be on for replication to start.`,
+  };
+}
+
+/**
+ * The retention to name for a replication's copy: the one pitr.window names for the source
+ * (`retentionToSet`), since the replicated backups are the source's daily snapshots and transaction
+ * logs ("RDS replicates all snapshots and transaction logs", RDS user guide, USER_ReplicateBackups)
+ * and a copy restores from the oldest snapshot it keeps as the source does, taken in the source's
+ * backup window; `why` says so when it is above the target.
+ */
+function replicaRetention(
+  fact: PitrFact,
+  minPitrDays: number,
+): { readonly days: number; readonly why: string } {
+  const { days, above, reason } = retentionToSet(fact, minPitrDays);
+  return {
+    days,
+    why:
+      above && reason
+        ? `; its retention of ${days} days is ${above} the ${minPitrDays}-day target: the copy holds the source's daily snapshots and transaction logs and restores from the oldest snapshot it keeps, as the source does (pitr.window): ${reason}`
+        : '',
   };
 }
 
@@ -464,6 +487,15 @@ function judgeRdsReplications(
         `\`aws rds describe-db-instance-automated-backups --region ${reading.region} --db-instance-automated-backups-arn ${reading.arn}\``,
     )
     .join(', ');
+  // Each command runs in the destination Region it names (`--region`): a replication is stopped and
+  // started where its copy is kept, never in the source's Region.
+  const retention = replicaRetention(fact, minPitrDays);
+  const restart = [...new Set(notProven.filter((r) => r.outcome === 'broken').map((r) => r.region))]
+    .map(
+      (region) =>
+        `\`${stopBackupReplicationCommand(fact, region)}\` then \`${startBackupReplicationCommand(fact, region, retention.days)}\``,
+    )
+    .join('; ');
   if (notProven.every((reading) => reading.outcome === 'waiting')) {
     return {
       status: 'WARNING',
@@ -478,6 +510,6 @@ function judgeRdsReplications(
     description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but no destination keeps current restore points: ${notProven.map((reading) => reading.says).join('; ')}.`,
     observed: { crossRegionBackup: false, replicatedTo: elsewhere.join(',') },
     required,
-    remediationText: `Inspect the replication (${inspect}); stop and start it again if it stopped: \`aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn ${fact.resource.arn ?? `<arn of ${fact.resource.id}>`} --backup-retention-period ${minPitrDays}\` (${DOCS.rdsReplicateBackups}).`,
+    remediationText: `Inspect the replication (${inspect}); if it stopped, stop it and start it again in its destination Region: ${restart}${retention.why} (${DOCS.rdsReplicateBackups}).`,
   };
 }

@@ -5,17 +5,29 @@
  * `EarliestRestorableTime`, Cloud SQL `getLatestRecoveryTime.earliestRecoveryTime`).
  *
  * Window = now - earliest restorable time.
- * - window >= minPitrDays (minus WINDOW_TOLERANCE) -> PASSED.
+ * - window >= minPitrDays (minus the tolerance) -> PASSED. The tolerance never exceeds
+ *   WINDOW_TOLERANCE_MS (an hour): an RDS DB instance's is the length L of its backup window
+ *   (`PreferredBackupWindow`, 30 minutes up to many hours) up to that hour, plus the clock-skew margin.
+ *   Its window starts at the oldest daily snapshot it keeps, and each snapshot starts anywhere in that
+ *   backup window, so the window moves in about [(R - 1) days - L, R days] with a retention of R; a
+ *   longer L is no reason to pass a window hours short of the target (`toleranceOf`). A backup window
+ *   not sent (or not readable) is assumed to be an hour long, and every finding it could change says
+ *   so. Aurora and Cloud SQL keep a fixed hour: their PITR windows are kept continuously, and a Cloud
+ *   SQL backup-only window is not read against its backup start time.
  * - window shorter, configured retention >= minPitrDays -> WARNING "N of 30 days accrued", with the
  *   date it completes (earliest + minPitrDays): the configuration is right and the window grows by a
  *   day per day until it gets there.
- * - RDS DB instance with a retention equal to the target and a window within a day of it -> WARNING
- *   for the steady state, with no completion date: an instance restores from its oldest automated
- *   daily snapshot, which is between R - 1 and R days old, so its window is shorter than the target
- *   part of every day; the remediation is a retention of target + 1 (`dailySnapshotShortfall`). This
- *   is judged before the window's length, so the hour before the daily snapshot, when the window
- *   reaches the target within the tolerance, is a WARNING too: the verdict does not change with the
- *   time of day.
+ * - RDS DB instance with a retention below the one that holds the target all day (target + 1, or
+ *   target + 1 + ceil(L / 24 h) when L is longer than the PASS tolerance: `retentionToHold`,
+ *   commands.ts) and a window in its daily swing -> WARNING for the steady state, with no completion
+ *   date: an instance restores from its oldest automated daily snapshot, which is between R - 1 and R
+ *   days old and started anywhere in its backup window, so its window is shorter than the target
+ *   part of every day; the remediation names that retention, capped at the RDS maximum, or shortening
+ *   the backup window to an hour (`dailySnapshotShortfall`). This is judged before the window's
+ *   length, so the hours before the daily snapshot, when the window reaches the target, are a WARNING
+ *   too: the verdict does not change with the time of day. A database younger than its retention has
+ *   expired no snapshot yet: its window is still filling (the filling WARNING below), and when it
+ *   already reaches the target, a WARNING that it will not hold once filled.
  * - window shorter, retention < minPitrDays -> FAILED: the window can never grow past the retention.
  * - backups off, or no earliest time -> FAILED: there is no window; but a new database (status
  *   `creating` or created within a day) with no restore time at all -> NOT_AVAILABLE, saying it is
@@ -59,8 +71,19 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
-import { DAY_MS, HOUR_MS } from '../../core/time.ts';
-import { patchCloudSql, retentionStep, retentionToSet } from './commands.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS } from '../../core/time.ts';
+import {
+  backupWindowClause,
+  backupWindowPassToleranceMs,
+  dailySwingRange,
+  longBackupWindowOf,
+  patchCloudSql,
+  retentionStep,
+  retentionToHold,
+  retentionToSet,
+  shortenBackupWindowCommand,
+  WINDOW_TOLERANCE_MS,
+} from './commands.ts';
 import { judgedWithStatus } from './status.ts';
 import {
   BACKUP_PLAN_RESTORE,
@@ -85,12 +108,66 @@ import {
  */
 const WINDOW_DRIFTING = ['windowDays', 'earliestRestorableTime', 'windowCompleteAt'] as const;
 
+export { WINDOW_TOLERANCE_MS };
+
 /**
- * A window this much short of the target still passes. It absorbs clock skew between this process
- * and the cloud and the minutes-level granularity of restorable times (RDS ships WAL every 5 minutes),
- * so a window at exactly the retention does not flap between PASSED and WARNING.
+ * The backup window assumed for an RDS DB instance whose `PreferredBackupWindow` was not sent or
+ * could not be read: an hour, twice the 30 minutes RDS picks by default ("a 30-minute window
+ * selected at random from an 8-hour block of time for each Amazon Web Services Region", RDS API
+ * reference, CreateDBInstance), which every finding it could change states.
  */
-export const WINDOW_TOLERANCE_MS = HOUR_MS;
+const ASSUMED_BACKUP_WINDOW_MS = HOUR_MS;
+
+/**
+ * How far a window may sit short of the target and still pass, how far its daily swing reaches
+ * beyond the ends of [retention - 1, retention] days, and the assumption made when the backup window
+ * they derive from is not known.
+ */
+interface Tolerance {
+  /** A window this much short of the target passes: never more than WINDOW_TOLERANCE_MS and the skew. */
+  readonly passMs: number;
+  /**
+   * How far a daily-snapshot window moves beyond [retention - 1, retention] days in its steady state
+   * (the whole backup window and the skew): it tells the steady state from a window still filling or
+   * shrunk, and never makes a window pass.
+   */
+  readonly swingMs: number;
+  /** The sentence that says what was assumed in place of a backup window not known. */
+  readonly assumed?: string;
+}
+
+/**
+ * The tolerances of a window. An RDS DB instance's window starts at the oldest daily snapshot it
+ * keeps, and each snapshot starts anywhere in the backup window ("The daily time range during which
+ * automated backups are created", `PreferredBackupWindow`, at least 30 minutes, RDS API reference):
+ * the oldest one kept can start up to the backup window's length later or earlier in its day than
+ * the one that just expired, so the window may be that much short of retention - 1 days right after
+ * a snapshot, and that much beyond the retention right before one. That whole length tells the
+ * steady state from a window filling or shrunk (`swingMs`). A PASS absorbs it only up to an hour
+ * (`passMs`, `backupWindowPassToleranceMs`): a longer backup window means a window that really is
+ * hours short of the target part of every day, which the steady-state WARNING reports with the
+ * retention that closes it; a 30-minute one absorbs only its 30 minutes. The clock-skew margin is
+ * added, as for every time the cloud reports. A window that crosses midnight (`23:00-01:00`) is as
+ * long as its span (the adapter measures it so). Continuously kept windows (Aurora, Cloud SQL) and
+ * Cloud SQL's backup-only windows keep {@link WINDOW_TOLERANCE_MS}.
+ */
+function toleranceOf(fact: PitrFact, bound: WindowBound): Tolerance {
+  if (fact.kind !== 'rds-instance' || bound.backupOnly)
+    return { passMs: WINDOW_TOLERANCE_MS, swingMs: WINDOW_TOLERANCE_MS };
+  const window = fact.dailyBackupWindow;
+  if (window?.known) {
+    return {
+      passMs: backupWindowPassToleranceMs(window.lengthMs),
+      swingMs: window.lengthMs + CLOCK_SKEW_TOLERANCE_MS,
+    };
+  }
+  const reason = window?.reason ?? 'the backup window (PreferredBackupWindow) is not known';
+  return {
+    passMs: ASSUMED_BACKUP_WINDOW_MS + CLOCK_SKEW_TOLERANCE_MS,
+    swingMs: ASSUMED_BACKUP_WINDOW_MS + CLOCK_SKEW_TOLERANCE_MS,
+    assumed: `${reason}, so the daily snapshot is assumed to start at most an hour apart from one day to the next (a backup window of an hour; RDS's default is 30 minutes, and a longer one would allow more).`,
+  };
+}
 
 /**
  * How far below min(retention, age) a window may sit (with WINDOW_TOLERANCE_MS, `reachesSteadyState`)
@@ -100,15 +177,19 @@ export const WINDOW_TOLERANCE_MS = HOUR_MS;
 const STEADY_STATE_WOBBLE_MS = DAY_MS;
 
 /**
- * What a daily-snapshot window of a retention below target + 1 day means, or undefined when the
- * database keeps its window continuously. An RDS DB instance restores to a point in time from an
- * automated daily snapshot and replays logs from there ("transaction logs are applied to the most
- * appropriate daily backup", RDS user guide on automated backups), and its earliest restorable time follows the
- * oldest snapshot it keeps (moto #5634: on AWS EarliestRestorableTime depends on the retention, the
- * backup window and the oldest snapshot). That snapshot is between R - 1 and R days old, so a
- * retention equal to the target keeps a window that is shorter than the target for part of every
- * day: no completion date ever comes, and only a retention one day above the target covers it all
- * day. Aurora backs up continuously (its window is the retention), Cloud SQL is judged apart.
+ * What a daily-snapshot window of a retention too short to hold the target all day means, or
+ * undefined when the retention holds it or the database keeps its window continuously. An RDS DB
+ * instance restores to a point in time from an automated daily snapshot and replays logs from there
+ * ("transaction logs are applied to the most appropriate daily backup", RDS user guide on automated
+ * backups), and its earliest restorable time follows the oldest snapshot it keeps (moto #5634: on AWS
+ * EarliestRestorableTime depends on the retention, the backup window and the oldest snapshot). That
+ * snapshot is between R - 1 and R days old, and it started anywhere in the backup window, so the
+ * window sits between R - 1 days less up to the backup window's length and R days. A retention equal
+ * to the target keeps a window shorter than the target part of every day, and so does a retention a
+ * day above it when the backup window is longer than a PASS absorbs (an hour and the skew): no
+ * completion date ever comes. The retention that holds the target all day is `retentionToHold`'s
+ * (commands.ts), the one every remediation names. Aurora backs up continuously (its window is the
+ * retention), Cloud SQL is judged apart.
  */
 function dailySnapshotShortfall(
   fact: PitrFact,
@@ -116,32 +197,43 @@ function dailySnapshotShortfall(
   retention: number,
   minPitrDays: number,
 ): { readonly range: string; readonly advice: string } | undefined {
-  if (fact.kind !== 'rds-instance' || bound.backupOnly || retention >= minPitrDays + 1) return undefined;
-  const range = `between ${retention - 1} and ${retention} days`;
-  const above = minPitrDays + 1;
+  const holding = retentionToHold(fact, minPitrDays);
+  if (fact.kind !== 'rds-instance' || bound.backupOnly || retention >= holding) return undefined;
+  const range = dailySwingRange(fact, retention);
+  const long = longBackupWindowOf(fact);
+  const above = holding - minPitrDays;
+  // Two days at most: a backup window is shorter than a day (hh24:mi-hh24:mi).
+  const by = above === 1 ? 'one day' : above === 2 ? 'two days' : `${above} days`;
+  // Shortening the backup window to an hour brings the retention needed back to a day above the
+  // target, when RDS allows that.
+  const shorten =
+    long && minPitrDays + 1 <= bound.max
+      ? ` Or shorten ${backupWindowClause(long)} to an hour: \`${shortenBackupWindowCommand(fact, long)}\`; a snapshot then starts at most an hour later in its day than the one before, and a retention of ${minPitrDays + 1} days then holds ${minPitrDays} days all day.`
+      : '';
   const advice =
-    above > bound.max
-      ? `RDS keeps at most ${bound.max} days, so no retention keeps a window of ${minPitrDays} days all day on this instance: keep manual snapshots or pg_dump files covering the oldest day, or set the target to ${bound.max - 1} days.`
-      : `Raise the retention one day above the target: ${retentionStep(fact, above)}; the oldest daily snapshot is then kept a day longer and the window reaches back between ${minPitrDays} and ${above} days, so it holds ${minPitrDays} days all day.`;
+    holding > bound.max
+      ? `RDS keeps at most ${bound.max} days, so no retention keeps a window of ${minPitrDays} days all day on this instance${long ? ` with ${backupWindowClause(long)}` : ''}: keep manual snapshots or pg_dump files covering the oldest day, or set the target to ${bound.max - above} days.${shorten}`
+      : `Raise the retention ${by} above the target: ${retentionStep(fact, holding)}; the oldest daily snapshot is then kept ${by} longer and the window reaches back ${dailySwingRange(fact, holding)}, so it holds ${minPitrDays} days all day.${shorten}`;
   return { range, advice };
 }
 
 /**
  * A window between retention - 1 and retention days (each end widened by the tolerance, for a
- * snapshot taken late in its backup window): where a daily-snapshot window sits all day once filled.
+ * snapshot taken anywhere in its backup window): where a daily-snapshot window sits all day once
+ * filled.
  */
-function inDailySwing(windowMs: number, retention: number): boolean {
+function inDailySwing(windowMs: number, retention: number, toleranceMs: number): boolean {
   const retentionMs = retention * DAY_MS;
-  return reachesSteadyState(windowMs, retentionMs) && windowMs <= retentionMs + WINDOW_TOLERANCE_MS;
+  return reachesSteadyState(windowMs, retentionMs, toleranceMs) && windowMs <= retentionMs + toleranceMs;
 }
 
 /**
  * The window is no more than a day (the daily wobble) and the tolerance short of `allowsMs`: a daily
- * snapshot is taken anywhere in a backup window of 30 minutes or more, so the oldest one kept can be
- * that much younger than retention - 1 days right after the one before it expired.
+ * snapshot is taken anywhere in its backup window, so the oldest one kept can be up to that window's
+ * length younger than retention - 1 days right after the one before it expired (`toleranceOf`).
  */
-function reachesSteadyState(windowMs: number, allowsMs: number): boolean {
-  return windowMs + STEADY_STATE_WOBBLE_MS + WINDOW_TOLERANCE_MS >= allowsMs;
+function reachesSteadyState(windowMs: number, allowsMs: number, toleranceMs: number): boolean {
+  return windowMs + STEADY_STATE_WOBBLE_MS + toleranceMs >= allowsMs;
 }
 
 /** Where `backupRetentionSettings.retainedBackups` is quoted for a backup-only window. */
@@ -218,7 +310,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
     rationale:
       'A retention setting is a promise about the future: after it is raised the window needs that many days to fill, and backups lost to a disabled retention or a replaced instance never come back. Only the earliest restorable time the cloud reports shows how far back certctl can really be restored today, and only while the database is not being deleted or cut off from the KMS key its backups are encrypted with.',
     remediation: {
-      text: 'Keep the retention at or above the policy minimum and let the window fill; if it does not grow by a day each day, find what removed backups (retention lowered, backups turned off, instance replaced). Until it is complete, keep pg_dump files or manual snapshots that cover the gap.',
+      text: 'Keep the retention at or above the policy minimum and let the window fill (an RDS DB instance needs a day more, two when its backup window is longer than an hour, since its window starts at the oldest daily snapshot it keeps); if it does not grow by a day each day, find what removed backups (retention lowered, backups turned off, instance replaced). Until it is complete, keep pg_dump files or manual snapshots that cover the gap.',
       url: DOCS.rdsPointInTimeRestore,
       urls: { gcp: DOCS.cloudSqlPitr },
     },
@@ -316,19 +408,46 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     ? `${resourceLabel(fact)} has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points): the oldest is from ${formatTime(earliest)} (${window.source})`
     : `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
   const reach = `${reachesBack}: ${formatDays(windowDays)} days`;
-  const reachesTarget = windowMs + WINDOW_TOLERANCE_MS >= minPitrDays * DAY_MS;
+  const tolerance = toleranceOf(fact, bound);
+  const reachesTarget = windowMs + tolerance.passMs >= minPitrDays * DAY_MS;
+  // What was assumed for a backup window not known, said wherever the tolerance could change the
+  // verdict: every finding but a window that holds the target outright.
+  const assumed = tolerance.assumed ? ` ${tolerance.assumed}` : '';
 
   const shortfall =
     retention !== undefined && retention >= minPitrDays
       ? dailySnapshotShortfall(fact, bound, retention, minPitrDays)
       : undefined;
-  if (shortfall && retention !== undefined && inDailySwing(windowMs, retention)) {
-    // The steady state of the retention, not a window still filling: it will not grow further. Judged
-    // before the window's length, so the verdict does not change with the time of day (the window
-    // reaches the target only in the last hour before the oldest snapshot expires).
+  const ageMs = fact.createdAt ? Math.max(0, now.getTime() - fact.createdAt.getTime()) : undefined;
+  const ageDays = ageMs !== undefined ? formatDays(ageMs / DAY_MS) : undefined;
+  // A database younger than its retention has expired no snapshot yet: its window is still filling,
+  // whatever length it has, and is not the steady state (unknown age: the steady state is assumed).
+  const youngerThanRetention = ageMs !== undefined && retention !== undefined && ageMs < retention * DAY_MS;
+  const long = longBackupWindowOf(fact);
+  const startsIn = long ? ` and starts each one anywhere in ${backupWindowClause(long)}` : '';
+  const inSwing =
+    shortfall !== undefined &&
+    retention !== undefined &&
+    inDailySwing(windowMs, retention, tolerance.swingMs);
+  if (shortfall && inSwing && youngerThanRetention && reachesTarget) {
+    // Enough today, but the retention will not hold it once the oldest snapshot starts expiring: not
+    // a PASS that flips to the steady-state WARNING within days.
     return {
       status: 'WARNING',
-      description: `${reach}, ${reachesTarget ? 'enough now but not all day' : `short of the ${minPitrDays} days required`}. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.`,
+      description: `${reach}, enough now but not once it is filled: the database is ${ageDays} days old, younger than its retention of ${retention} days, so the window is still filling; RDS restores to a point in time from the oldest automated daily snapshot it keeps${startsIn}, so once filled a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.${assumed}`,
+      observed,
+      required,
+      drifting: WINDOW_DRIFTING,
+      remediationText: shortfall.advice,
+    };
+  }
+  if (shortfall && inSwing && !youngerThanRetention) {
+    // The steady state of the retention, not a window still filling: it will not grow further. Judged
+    // before the window's length, so the verdict does not change with the time of day (the window
+    // reaches the target only in the last hours before the oldest snapshot expires).
+    return {
+      status: 'WARNING',
+      description: `${reach}, ${reachesTarget ? 'enough now but not all day' : `short of the ${minPitrDays} days required`}. This is the steady state, not a window still filling: RDS restores to a point in time from the oldest automated daily snapshot it keeps${startsIn}, so a retention of ${retention} days keeps it ${shortfall.range}, shorter than the ${minPitrDays} days required for part of every day.${assumed}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,
@@ -345,21 +464,19 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     }
     return {
       status: 'PASSED',
-      description: `${reach}, at least the ${minPitrDays} days required.${shrinking}`,
+      description: `${reach}, at least the ${minPitrDays} days required.${shrinking}${windowMs < minPitrDays * DAY_MS ? assumed : ''}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,
     };
   }
 
-  const ageMs = fact.createdAt ? Math.max(0, now.getTime() - fact.createdAt.getTime()) : undefined;
   const olderThanWindow = ageMs !== undefined && ageMs > windowMs + STEADY_STATE_WOBBLE_MS;
-  const ageDays = ageMs !== undefined ? formatDays(ageMs / DAY_MS) : undefined;
 
   if (retention === undefined) {
     return {
       status: 'FAILED',
-      description: `${reach}, short of the ${minPitrDays} days required. The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.`,
+      description: `${reach}, short of the ${minPitrDays} days required. The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.${assumed}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,
@@ -372,7 +489,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
 
   if (retention < minPitrDays) {
     const allowsMs = Math.min(retention * DAY_MS, ageMs ?? Number.POSITIVE_INFINITY);
-    const lost = !reachesSteadyState(windowMs, allowsMs);
+    const lost = !reachesSteadyState(windowMs, allowsMs, tolerance.swingMs);
     const allows = bound.backupOnly
       ? `the ${retention} days the ${bound.backups} retained daily backups allow`
       : `the ${retention} days the retention allows`;
@@ -388,7 +505,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       : cap;
     return {
       status: 'FAILED',
-      description: `${reach}, short of the ${minPitrDays} days required.${why}${impossible}`,
+      description: `${reach}, short of the ${minPitrDays} days required.${why}${impossible}${assumed}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,
@@ -405,7 +522,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     : `The retention of ${retention} days is enough`;
   return {
     status: 'WARNING',
-    description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${shortfall ? ` It will not stay complete: RDS restores from the oldest daily snapshot it keeps, so once filled it reaches back ${shortfall.range}.` : ''}${history}`,
+    description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${shortfall ? ` It will not stay complete: RDS restores from the oldest daily snapshot it keeps${startsIn}, so once filled it reaches back ${shortfall.range}.` : ''}${history}${assumed}`,
     observed: { ...observed, windowCompleteAt: completeAt.toISOString() },
     required,
     drifting: WINDOW_DRIFTING,

@@ -281,8 +281,70 @@ describe('pitr.cross-region', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed).toEqual({ crossRegionBackup: false, replicatedTo: '' });
     expect(outcome?.remediationText).toContain(
-      'aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn arn:aws:rds:eu-west-1:111122223333:db:certctl-db --backup-retention-period 30',
+      'aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn arn:aws:rds:eu-west-1:111122223333:db:certctl-db --backup-retention-period 31',
     );
+  });
+
+  describe('the replication commands an RDS finding names', () => {
+    const SOURCE_ARN = 'arn:aws:rds:eu-west-1:111122223333:db:certctl-db';
+    const stop = (region: string) =>
+      `aws rds stop-db-instance-automated-backups-replication --region ${region} --source-db-instance-arn ${SOURCE_ARN}`;
+    const start = (region: string, days: number) =>
+      `aws rds start-db-instance-automated-backups-replication --region ${region} --source-db-instance-arn ${SOURCE_ARN} --backup-retention-period ${days}`;
+
+    it('names the destination Region it read, not a placeholder, when a replication there stopped', () => {
+      // Prepare: the source lists a replication to eu-central-1; the copy there is retained.
+      const fact = rdsInstanceFact({
+        replicatedBackups: [replicatedBackup('eu-central-1', { status: 'retained' })],
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).not.toContain('<destination-region>');
+      expect(outcome?.remediationText).toContain(stop('eu-central-1'));
+      expect(outcome?.remediationText).toContain(start('eu-central-1', 31));
+    });
+
+    it('names each broken destination with its own commands when two replications are broken', () => {
+      // Prepare
+      const fact = rdsInstanceFact({
+        crossRegionBackupTargets: ['eu-central-1', 'us-east-1'],
+        replicatedBackups: [
+          replicatedBackup('eu-central-1', { status: 'retained' }),
+          {
+            region: 'us-east-1',
+            arn: 'arn:aws:rds:us-east-1:111122223333:auto-backup:ab-x',
+            read: true,
+            listed: false,
+          },
+        ],
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      for (const region of ['eu-central-1', 'us-east-1']) {
+        expect(outcome?.remediationText).toContain(stop(region));
+        expect(outcome?.remediationText).toContain(start(region, 31));
+      }
+    });
+
+    it('names a retention a day above the target for the copy, whose window also starts at a daily snapshot', () => {
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ crossRegionBackupTargets: [] }),
+        contextWith(REQUIRE),
+      );
+      const at35 = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ crossRegionBackupTargets: [] }),
+        contextWith({ pitr: { requireCrossRegionBackup: true, minPitrDays: 35 } }),
+      );
+      // Assess
+      expect(outcome?.remediationText).toContain(start('<destination-region>', 31));
+      expect(outcome?.remediationText).toContain('its retention of 31 days is a day above the 30-day target');
+      expect(at35?.remediationText).toContain(start('<destination-region>', 35));
+    });
   });
 
   it('fails like an empty list when an RDS fact carries no replication list', () => {
@@ -427,7 +489,7 @@ describe('pitr.cross-region', () => {
         }),
       );
       expect(outcome?.remediationText).toContain(
-        '--source-db-instance-arn <arn of certctl-db> --backup-retention-period 30',
+        '--source-db-instance-arn <arn of certctl-db> --backup-retention-period 31',
       );
     });
 

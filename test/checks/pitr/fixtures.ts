@@ -67,6 +67,8 @@ export function rdsInstanceFact(overrides: Partial<PitrFact> = {}): PitrFact {
       latest: minutesAgo(3),
       source: 'RestoreWindow.EarliestTime',
     },
+    // RDS's default: a 30-minute backup window.
+    dailyBackupWindow: { known: true, window: '03:00-03:30', lengthMs: 30 * MINUTE_MS },
     deletionProtection: true,
     crossRegionBackupTargets: ['eu-central-1'],
     replicatedBackups: [replicatedBackup('eu-central-1')],

@@ -44,10 +44,11 @@ describe('pitr.window', () => {
       expect(outcome?.status).toBe('PASSED');
     });
 
-    it('passes at exactly the one-hour tolerance and fills a minute beyond it when the window is just short of 30 days', () => {
-      // Prepare
-      const atTolerance = rdsInstanceFact({ restoreWindow: windowFrom(minutesAgo(30 * 24 * 60 - 60)) });
-      const beyond = rdsInstanceFact({ restoreWindow: windowFrom(minutesAgo(30 * 24 * 60 - 61)) });
+    it('passes at exactly the one-hour tolerance and fills a minute beyond it when an Aurora window is just short of 30 days', () => {
+      // Prepare: Aurora keeps its window continuously; an RDS DB instance's tolerance comes from its
+      // backup window (window-backup-window.test.ts).
+      const atTolerance = auroraClusterFact({ restoreWindow: windowFrom(minutesAgo(30 * 24 * 60 - 60)) });
+      const beyond = auroraClusterFact({ restoreWindow: windowFrom(minutesAgo(30 * 24 * 60 - 61)) });
       // Act
       const passed = pitrWindowCheck.evaluate(atTolerance, contextWith());
       const filling = pitrWindowCheck.evaluate(beyond, contextWith());
