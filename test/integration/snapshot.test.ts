@@ -338,6 +338,25 @@ describe('snapshot job against the simulator', () => {
     expect([byOperation['rds:DescribeDBInstances'], byOperation['rds:DescribeDBClusters']]).toEqual([2, 2]);
   });
 
+  it('tells a request naming a tagged MySQL database its engine from the listing, looking nothing up', async () => {
+    // Prepare: the default policy selects by tag, so the listings carry every engine.
+    const scenario = snapshotScenario();
+    const rds = scenario.services?.rds as { instances: unknown[] };
+    rds.instances.push({ id: 'certctl-mysql', region: 'eu-west-1', engine: 'mysql', tags: TAG });
+    await restartHarness(scenario);
+    harness.sim.resetStats();
+
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['certctl-mysql'] }, harness.deps());
+
+    // Assess: one listing of each kind a Region, and no filtered look-up of the name.
+    expect(result.problems).toEqual([
+      'target certctl-mysql is a database of engine mysql (aws/111111111111/eu-west-1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it',
+    ]);
+    const { byOperation } = harness.sim.stats();
+    expect([byOperation['rds:DescribeDBInstances'], byOperation['rds:DescribeDBClusters']]).toEqual([2, 2]);
+  });
+
   it('names the cluster to snapshot instead, and snapshots nothing, when the request names an Aurora member', async () => {
     // Prepare
     const createsBefore = harness.rds.snapshots.createCalls;
