@@ -635,13 +635,34 @@ export function selectedOtherEngines(
   instances: readonly DatabaseInstance[],
   targets: Policy['targets'],
 ): SelectedOtherEngine[] {
-  if (targets.all) return [];
-  return instances.flatMap((instance): SelectedOtherEngine[] => {
+  return otherEngineInstances(instances, targets).flatMap(({ instance, selectedBy, ...found }) =>
+    selectedBy ? [{ id: instance.name ?? '', ...found, selectedBy }] : [],
+  );
+}
+
+/**
+ * Every listed instance of another engine than PostgreSQL, with its names, its engine and, when the
+ * policy's names or labels select it, how. The snapshot job answers a request naming one with its
+ * engine whatever the policy selects (functions/actions/snapshot/gcp.ts), as it does for RDS;
+ * `targets.all` selects every PostgreSQL database and so none of these.
+ */
+export function otherEngineInstances(
+  instances: readonly DatabaseInstance[],
+  targets: Policy['targets'],
+): {
+  readonly instance: DatabaseInstance;
+  readonly names: string[];
+  readonly engine: string;
+  readonly selectedBy?: string;
+}[] {
+  return instances.flatMap((instance) => {
     const engine = otherEngineOf(instance);
     if (!engine) return [];
     const names = namesOfInstance(instance);
-    const by = selectedBy({ identifiers: names, tags: instanceTags(instance, targets) }, targets);
-    return by ? [{ id: instance.name ?? '', names, selectedBy: by, engine }] : [];
+    const by = targets.all
+      ? undefined
+      : selectedBy({ identifiers: names, tags: instanceTags(instance, targets) }, targets);
+    return [{ instance, names, engine, ...(by ? { selectedBy: by } : {}) }];
   });
 }
 

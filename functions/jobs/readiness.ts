@@ -983,10 +983,13 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         .flatMap((standIn) => standIn.names),
     ].map((name) => name.toLowerCase()),
   );
+  // A named database of another engine is said above with its engine, not again as not found.
   const accountedFor = new Set(
-    [...(report.unmatchedTargets ?? []), ...taggedUnaudited.map(({ id }) => id)].map((name) =>
-      name.toLowerCase(),
-    ),
+    [
+      ...(report.unmatchedTargets ?? []),
+      ...taggedUnaudited.map(({ id }) => id),
+      ...otherEngines.flatMap(({ names }) => names),
+    ].map((name) => name.toLowerCase()),
   );
   // A plain name may be a database of a cloud this run does not judge: said with where to ask.
   const elsewhere = uncovered

@@ -125,7 +125,7 @@ export async function resolveSnapshotTargets(
   // being snapshotted: it is a problem of the run.
   const found = await eachOrAllFail(
     deps.clouds,
-    (cloud) => cloud.targets(deps.policy.targets, options),
+    (cloud) => cloud.targets(deps.policy.targets, { ...options, withOtherEngines: true }),
     (cloud, error) => ({
       targets: [],
       problems: [`${cloud.provider}: targets not read (${describeError(error)})`],
@@ -142,13 +142,34 @@ export async function resolveSnapshotTargets(
   const everyTarget = found.flatMap((entry) => entry.targets);
   const answers = (candidates: readonly string[], name: string): boolean =>
     candidates.some((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  const listedOthers = found
+    .flatMap((entry) => entry.otherEngines ?? [])
+    .sort((a, b) => otherEngineKey(a).localeCompare(otherEngineKey(b)));
+  if (!wanted) {
+    // Every target the policy selects: a database of another engine it selects gets no snapshot, and
+    // the answer says so target by target, as the audit's Coverage does (core/audit.ts
+    // otherEngineProblems), rather than leaving it out.
+    problems.push(
+      ...listedOthers.flatMap(({ selectedBy, ...database }) =>
+        selectedBy
+          ? [
+              `${database.id} (${placeOf(database)}) is selected by ${selectedBy} but its engine ${database.engine} is not PostgreSQL: backup-guard neither audits nor snapshots it`,
+            ]
+          : [],
+      ),
+    );
+  }
+  // Only a name neither a target, a stand-in nor a listed database of another engine answers to is
+  // looked up.
   const unresolved = (named ?? []).filter(
     (name) =>
       !targets.some((target) => names(target, name)) &&
-      !standIns.some((standIn) => answers(standIn.names, name)),
+      !standIns.some((standIn) => answers(standIn.names, name)) &&
+      !listedOthers.some((database) => answers(database.names, name)),
   );
   const others = await otherEnginesOf(unresolved, deps.clouds);
   problems.push(...others.problems);
+  const otherEngines = [...listedOthers, ...others.databases];
   for (const name of named ?? []) {
     if (targets.some((target) => names(target, name))) continue;
     const standingIn = standIns.filter((standIn) => answers(standIn.names, name));
@@ -158,12 +179,12 @@ export async function resolveSnapshotTargets(
     }
     // A database of another engine: said with its engine, as the audit says it (core/audit.ts
     // otherEngineProblems), not as not found.
-    const otherEngine = others.databases.filter((database) => answers(database.names, name));
+    const otherEngine = otherEngines.filter((database) => answers(database.names, name));
     if (otherEngine.length > 0) {
       problems.push(
         ...otherEngine.map(
           (database) =>
-            `target ${name} is a database of engine ${database.engine} (${database.provider}/${database.account}/${database.region}), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it`,
+            `target ${name} is a database of engine ${database.engine} (${placeOf(database)}), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it`,
         ),
       );
       continue;
@@ -177,6 +198,16 @@ export async function resolveSnapshotTargets(
     );
   }
   return { targets, problems, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };
+}
+
+/** Where a database of another engine is: `aws/111111111111/eu-west-1`, `gcp/project/region`. */
+function placeOf(database: Pick<OtherEngineDatabase, 'provider' | 'account' | 'region'>): string {
+  return `${database.provider}/${database.account}/${database.region}`;
+}
+
+/** The order databases of another engine are said in: by place, then id. */
+function otherEngineKey(database: OtherEngineDatabase): string {
+  return `${placeOf(database)}/${database.id}`;
 }
 
 /**

@@ -549,6 +549,36 @@ describe('readiness against the simulator', () => {
     ]);
   });
 
+  it('says a named tagged MySQL instance is not PostgreSQL, not that it was not found, and answers no GO', async () => {
+    // Prepare: the default policy selects by tag; certctl-mysql carries the tag.
+    await harness.close();
+    harness = await startSnapshotHarness({
+      regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
+      services: {
+        rds: {
+          instances: [
+            { id: 'certctl-prod-db', region: 'eu-west-1', tags: TAG, backupRetentionPeriod: 14 },
+            { id: 'certctl-mysql', region: 'eu-west-1', engine: 'mysql', tags: TAG },
+          ],
+        },
+      },
+    });
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'], targets: ['certctl-mysql'] },
+      harness.readinessDeps(),
+    );
+
+    // Assess
+    expect(result.verdict).not.toBe('GO');
+    expect(result.exitCode).toBe(2);
+    expect(result.notEvaluated).toEqual([
+      'certctl-mysql is selected by the target tag certctl:backup-guard=enabled but its engine mysql is not PostgreSQL: not audited',
+      'no target judged: none of the databases named (certctl-mysql) was judged by this run (above)',
+    ]);
+  });
+
   it('answers chat readiness over the policy’s selection, never judging a named database the policy does not select', async () => {
     // Prepare
     const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } });

@@ -370,6 +370,59 @@ describe('snapshot job on Cloud SQL', () => {
     expect(snapshotExitCode(result)).toBe(2);
   });
 
+  it('says the engine of a named Cloud SQL MySQL or SQL Server instance, target by target, and backs up nothing of it', async () => {
+    // Prepare: a labelled MySQL instance and an unlabelled SQL Server one beside a PostgreSQL primary.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', backup(100)),
+      instance('certctl-mysql', { databaseVersion: 'MYSQL_8_0' }),
+      instance('certctl-sqlserver', { databaseVersion: 'SQLSERVER_2019_STANDARD', labels: {} }),
+    ]);
+
+    // Act: by name and by connection name, beside a PostgreSQL target and a name nothing answers to.
+    const result = await runSnapshotJob(
+      {
+        ...request,
+        targets: ['certctl-mysql', `${PROJECT}:europe-west1:certctl-sqlserver`, 'certctl-pg', 'gone'],
+      },
+      deps,
+    );
+
+    // Assess: the PostgreSQL target is backed up; each other one is named with its engine, not as
+    // not found, and no backup run is inserted for it.
+    expect(result.results.map((entry) => [entry.target.id, entry.outcome])).toEqual([
+      ['certctl-pg', 'available'],
+    ]);
+    expect(result.problems).toEqual([
+      `target certctl-mysql is a database of engine MYSQL_8_0 (gcp/${PROJECT}/europe-west1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it`,
+      `target ${PROJECT}:europe-west1:certctl-sqlserver is a database of engine SQLSERVER_2019_STANDARD (gcp/${PROJECT}/europe-west1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it`,
+      'target gone was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+    ]);
+    expect(cloudSql.backups.all().map((run) => run.instance)).toEqual(['certctl-pg']);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
+  it('names a labelled MySQL instance as not backed up, and backs up the PostgreSQL ones, in a run over every target', async () => {
+    // Prepare: an unlabelled MySQL instance is no business of the run.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', backup(100)),
+      instance('certctl-mysql', { databaseVersion: 'MYSQL_8_0' }),
+      instance('other-mysql', { databaseVersion: 'MYSQL_8_0', labels: {} }),
+    ]);
+
+    // Act
+    const result = await runSnapshotJob(request, deps);
+
+    // Assess: as the audit's Coverage says it; the run is incomplete (exit 2), not failed.
+    expect(result.results.map((entry) => [entry.target.id, entry.outcome])).toEqual([
+      ['certctl-pg', 'available'],
+    ]);
+    expect(result.problems).toEqual([
+      `certctl-mysql (gcp/${PROJECT}/europe-west1) is selected by the target tag certctl:backup-guard=enabled but its engine MYSQL_8_0 is not PostgreSQL: backup-guard neither audits nor snapshots it`,
+    ]);
+    expect(cloudSql.backups.insertCalls).toBe(1);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
   it('answers an instance on the enhanced backup tier with the Backup and DR command, inserting no backup run for it, while the other target still gets its backup', async () => {
     // Prepare: Google documents backupRuns.insert for standard backups only ("Manage standard
     // backups"); an enhanced one's on-demand backup is a Backup and DR trigger-backup.
@@ -755,6 +808,26 @@ describe('readiness on Cloud SQL', () => {
       expect(gate?.action).toContain('backup-guard snapshot');
     },
   );
+
+  it('says a named labelled MySQL instance is not PostgreSQL, not that it was not found, and answers no GO', async () => {
+    // Prepare
+    const { deps, readinessDeps } = await start(
+      [instance('certctl-pg', backup(100)), instance('certctl-mysql', { databaseVersion: 'MYSQL_8_0' })],
+      { pitr: { minPitrDays: 7 } },
+    );
+    await runSnapshotJob(request, deps);
+
+    // Act
+    const result = await runReadinessJob({ providers: ['gcp'], targets: ['certctl-mysql'] }, readinessDeps);
+
+    // Assess
+    expect(result.notEvaluated).toEqual([
+      'certctl-mysql is selected by the target tag certctl:backup-guard=enabled but its engine MYSQL_8_0 is not PostgreSQL: not audited',
+      'no target judged: none of the databases named (certctl-mysql) was judged by this run (above)',
+    ]);
+    expect(result.verdict).not.toBe('GO');
+    expect(result.exitCode).toBe(2);
+  });
 
   it('answers NO-GO without a fresh backup and GO after the snapshot job ran', async () => {
     // Prepare

@@ -291,6 +291,72 @@ describe('snapshot job against the simulator', () => {
     expect(snapshotExitCode(result)).toBe(2);
   });
 
+  it('names each tagged database of another engine as not snapshotted, and snapshots the PostgreSQL ones, in a run over every target, from the listing it makes anyway', async () => {
+    // Prepare: a tagged MySQL instance and a tagged Aurora MySQL cluster beside a tagged PostgreSQL
+    // instance; an untagged MySQL instance is no business of the run.
+    await restartHarness({
+      regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }],
+      services: {
+        rds: {
+          instances: [
+            { id: 'certctl-prod-db', region: 'eu-west-1', tags: TAG },
+            { id: 'certctl-mysql', region: 'eu-west-1', engine: 'mysql', tags: TAG },
+            { id: 'other-mysql', region: 'us-east-1', engine: 'mysql' },
+          ],
+          clusters: [
+            {
+              id: 'orders',
+              region: 'us-east-1',
+              engine: 'aurora-mysql',
+              tags: TAG,
+              members: [{ id: 'orders-1', writer: true }],
+            },
+          ],
+          snapshots: { defaultDurationMs: 100 },
+        },
+      },
+    });
+    harness.sim.resetStats();
+
+    // Act
+    const result = await runSnapshotJob(request, harness.deps());
+
+    // Assess: the PostgreSQL target is snapshotted and the run does not fail for it; each other one
+    // is named with its engine and why nothing was taken of it, and the run is incomplete (exit 2),
+    // as the audit's Coverage makes it. One listing of each kind a Region, no look-up.
+    expect(result.results.map((entry) => [entry.target.id, entry.outcome])).toEqual([
+      ['certctl-prod-db', 'available'],
+    ]);
+    expect(result.problems).toEqual([
+      'certctl-mysql (aws/111111111111/eu-west-1) is selected by the target tag certctl:backup-guard=enabled but its engine mysql is not PostgreSQL: backup-guard neither audits nor snapshots it',
+      'orders (aws/111111111111/us-east-1) is selected by the target tag certctl:backup-guard=enabled but its engine aurora-mysql is not PostgreSQL: backup-guard neither audits nor snapshots it',
+    ]);
+    const taken = harness.rds.snapshots.snapshots().map((stored) => stored.target);
+    expect(taken).toEqual(['certctl-prod-db']);
+    expect(snapshotExitCode(result)).toBe(2);
+    const { byOperation } = harness.sim.stats();
+    expect([byOperation['rds:DescribeDBInstances'], byOperation['rds:DescribeDBClusters']]).toEqual([2, 2]);
+  });
+
+  it('tells a request naming a tagged MySQL database its engine from the listing, looking nothing up', async () => {
+    // Prepare: the default policy selects by tag, so the listings carry every engine.
+    const scenario = snapshotScenario();
+    const rds = scenario.services?.rds as { instances: unknown[] };
+    rds.instances.push({ id: 'certctl-mysql', region: 'eu-west-1', engine: 'mysql', tags: TAG });
+    await restartHarness(scenario);
+    harness.sim.resetStats();
+
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['certctl-mysql'] }, harness.deps());
+
+    // Assess: one listing of each kind a Region, and no filtered look-up of the name.
+    expect(result.problems).toEqual([
+      'target certctl-mysql is a database of engine mysql (aws/111111111111/eu-west-1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it',
+    ]);
+    const { byOperation } = harness.sim.stats();
+    expect([byOperation['rds:DescribeDBInstances'], byOperation['rds:DescribeDBClusters']]).toEqual([2, 2]);
+  });
+
   it('names the cluster to snapshot instead, and snapshots nothing, when the request names an Aurora member', async () => {
     // Prepare
     const createsBefore = harness.rds.snapshots.createCalls;

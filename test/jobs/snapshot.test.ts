@@ -84,7 +84,7 @@ describe('runSnapshotJob', () => {
     );
 
     // Assess
-    expect(asked).toEqual([{ withManualSnapshots: true }]);
+    expect(asked).toEqual([{ withManualSnapshots: true, withOtherEngines: true }]);
     expect(result.results.map((entry) => entry.outcome)).toEqual(['quota']);
     expect(result.results[0]?.error?.message).toContain('holds 1 manual DB snapshots of a quota of 1');
   });

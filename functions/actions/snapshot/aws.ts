@@ -321,6 +321,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
       const problems: string[] = [];
       const manualSnapshots: ManualListing[] = [];
       const standIns: TargetStandIn[] = [];
+      const otherEngines: OtherEngineDatabase[] = [];
       await Promise.all(
         (await scopes(selectionPolicy)).map(async ({ scope, failure }) => {
           if (failure) {
@@ -343,11 +344,24 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
               )
             : [];
           try {
-            // Only the databases, not their restore windows: one call per kind, not three.
-            const { instances, clusters, cascading } = await listSelectedDatabases(
+            // Only the databases, not their restore windows: one call per kind, not three. Asked for
+            // other engines, a selection by tag lists every engine, as the audit's does (no call of
+            // its own; the pages also carry the other engines), and names the selected ones.
+            const listed = await listSelectedDatabases(
               rds,
               { account: scope.account, region: scope.region },
               selectionPolicy,
+              { otherEngines: options.withOtherEngines === true },
+            );
+            const { instances, clusters, cascading } = listed;
+            otherEngines.push(
+              ...listed.otherEngines.map(({ id, names, engine, selectedBy }) => ({
+                ...place,
+                id,
+                names,
+                engine,
+                selectedBy,
+              })),
             );
             for (const instance of instances) {
               const target: SnapshotTarget = {
@@ -387,10 +401,12 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
         problems,
         ...(options.withManualSnapshots ? { manualSnapshots } : {}),
         ...(standIns.length > 0 ? { standIns } : {}),
+        ...(options.withOtherEngines ? { otherEngines } : {}),
       };
     },
-    // The listings filter on engine (a selected MySQL database never crosses the wire), so a name no
-    // target answers to is looked up by itself in each scope it may be in: one filtered
+    // The listings filter on engine unless the selection is by tag (a MySQL database then crosses the
+    // wire only when selected), so a name no target answers to is looked up by itself in each scope
+    // it may be in: one filtered
     // DescribeDBInstances and DescribeDBClusters a scope (functions/aws/rds.ts lookUpRdsNames), only
     // for a request that named such a database.
     async otherEngines(names) {

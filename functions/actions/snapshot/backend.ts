@@ -232,6 +232,15 @@ export interface FoundTargets {
    * instead (functions/jobs/snapshot.ts `resolveSnapshotTargets`), never snapshotted through it.
    */
   readonly standIns?: readonly TargetStandIn[];
+  /**
+   * With `withOtherEngines`: the databases of another engine than PostgreSQL the listing saw, at least
+   * every one the selection selects (with `selectedBy`), so a run over every target names each as not
+   * snapshotted and a request naming one is told its engine without a look-up of its own. Only where
+   * the listing sends them anyway: Cloud SQL's instances.list always (every instance it saw), RDS when
+   * the selection is by tag (the listings then drop the engine filter, functions/aws/rds.ts
+   * listSelectedDatabases).
+   */
+  readonly otherEngines?: readonly OtherEngineDatabase[];
 }
 
 /**
@@ -258,6 +267,12 @@ export interface TargetsOptions {
    * needs them before its creates). A cloud that cannot list them without the targets ignores it.
    */
   readonly withManualSnapshots?: boolean;
+  /**
+   * Also say the databases of another engine the listing can show ({@link FoundTargets.otherEngines}):
+   * the snapshot job's resolution asks, a read of the targets alone (a replay's check) does not, so
+   * its RDS listings keep the engine filter.
+   */
+  readonly withOtherEngines?: boolean;
 }
 
 /**
@@ -292,8 +307,9 @@ export interface SnapshotCloud {
   /**
    * The databases of another engine than PostgreSQL that answer to `names` (names a request gives
    * that no selected target answers to), whatever the policy selects, so the request is told what
-   * each is rather than that it was not found; and the scopes where that could not be told. Absent:
-   * this cloud's target listing already says nothing more.
+   * each is rather than that it was not found; and the scopes where that could not be told. Asked
+   * only for names {@link FoundTargets.otherEngines} did not answer to. Absent: this cloud's target
+   * listing already says every database of another engine a name may be (Cloud SQL).
    */
   otherEngines?(
     names: readonly string[],
@@ -308,8 +324,10 @@ export interface OtherEngineDatabase {
   readonly id: string;
   /** Every name it answers to (identifier, ARN). */
   readonly names: readonly string[];
-  /** Its engine as the API names it: `mysql`, `aurora-mysql`. */
+  /** Its engine as the API names it: `mysql`, `aurora-mysql`, `MYSQL_8_0`. */
   readonly engine: string;
+  /** How the policy selects it (`the target tag k=v`, `targets.identifiers`); absent when it does not. */
+  readonly selectedBy?: string;
 }
 
 /** The cloud of `provider` among the clouds an entry point serves; undefined if it serves none. */

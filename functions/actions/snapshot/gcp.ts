@@ -25,6 +25,7 @@ import {
   instanceStatus,
   isCloudSqlTarget,
   listInstances,
+  otherEngineInstances,
   replicaNamesOf,
   skipReason,
 } from '../../gcp/cloud-sql.ts';
@@ -36,6 +37,7 @@ import {
   type CreateErrorKind,
   type DeleteProgress,
   definedFields,
+  type OtherEngineDatabase,
   type SnapshotBackend,
   type SnapshotCloud,
   type SnapshotKey,
@@ -600,10 +602,11 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
     backend: ({ account }) => cloudSqlSnapshotBackend(clients.cloudSqlBackups(), account),
     snapshotKeys: () =>
       cloudSqlSnapshotKeyReader(cloudKms, (request) => clients.cloudSqlBackups().getInstance(request)),
-    async targets(selection) {
+    async targets(selection, options = {}) {
       const targets: SnapshotTarget[] = [];
       const problems: string[] = [];
       const standIns: TargetStandIn[] = [];
+      const otherEngines: OtherEngineDatabase[] = [];
       for (const entry of await selected(selection)) {
         if ('error' in entry) {
           problems.push(notListed(entry.project, 'Cloud SQL instances', entry.error));
@@ -614,8 +617,19 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
           targets.push(target);
           standIns.push(...replicasOf(target, instance, entry.listed));
         }
+        // instances.list sends every engine with its databaseVersion: each MySQL or SQL Server
+        // instance is known without a call, selected or not (a request may name one either way).
+        for (const { instance, ...found } of otherEngineInstances(entry.listed, selection)) {
+          const { account, region, id } = instanceResource(entry.project, instance);
+          otherEngines.push({ provider: 'gcp', account, region, id, ...found });
+        }
       }
-      return { targets, problems, ...(standIns.length > 0 ? { standIns } : {}) };
+      return {
+        targets,
+        problems,
+        ...(standIns.length > 0 ? { standIns } : {}),
+        ...(options.withOtherEngines ? { otherEngines } : {}),
+      };
     },
     async maintenance(targets) {
       const upcoming: UpcomingMaintenance[] = [];

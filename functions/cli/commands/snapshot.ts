@@ -190,7 +190,7 @@ export const snapshotCommand: CliCommand = {
       type: 'string',
       multiple: true,
       value: 'NAME',
-      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers); repeat or comma-separate. A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica of a selected database is not a target (exit 2): the answer names its cluster or source to name instead, which is not snapshotted unless named. An RDS database of another engine (MySQL, Aurora MySQL, …) is not a target either (exit 2): the answer names its engine',
+      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers); repeat or comma-separate. A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica of a selected database is not a target (exit 2): the answer names its cluster or source to name instead, which is not snapshotted unless named. A database of another engine (RDS MySQL, Aurora MySQL, Cloud SQL MySQL or SQL Server, …) is not a target either (exit 2): the answer names its engine',
     },
     wait: {
       type: 'boolean',
@@ -241,6 +241,13 @@ ADVANCED, read from the instance listing) gets no backup run: Backup and DR take
 is reported as an error (SnapshotOnBackupPlan) naming the command that takes its on-demand backup
 (gcloud backup-dr backup-plan-associations trigger-backup) and how to find its association; the
 other targets still run. So is one on a backupTier this tool does not know, which the error names.
+Without --target, a database of another engine the policy selects (an RDS MySQL or Aurora MySQL
+database carrying a target tag, a Cloud SQL MySQL or SQL Server instance carrying the target label
+or named in targets.identifiers) gets no snapshot and is named with its engine, as the audit's
+Coverage names it, while the PostgreSQL targets are snapshotted as usual (exit 2). It is seen in the
+listing the run makes anyway: on RDS a policy selecting by tag then lists every engine, as the audit
+does (no call of its own); a policy selecting RDS databases by name alone keeps the PostgreSQL filter,
+and its names are looked up only when --target names them.
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
@@ -251,7 +258,8 @@ Exit codes:
      the enhanced backup tier (SnapshotOnBackupPlan), or an API error; each is listed with the
      exact error
   2  the request could not complete (no target, a region or project not read, a named target not
-     found or naming several databases) or the input was bad
+     found or naming several databases, a database of another engine named or selected: nothing
+     snapshotted for it) or the input was bad
 
 Examples:
   npx backup-guard snapshot --policy policy.yaml --reason "CA rotation" --ticket CHG-1234
