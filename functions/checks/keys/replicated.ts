@@ -16,6 +16,13 @@ import {
   secretLabel,
 } from './wording.ts';
 
+/**
+ * The replica statuses Secrets Manager documents (`StatusType`:
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicationStatusType.html);
+ * any other proves neither sync nor lag.
+ */
+const KNOWN_REPLICA_STATUSES: ReadonlySet<string> = new Set(['InSync', 'InProgress', 'Failed']);
+
 export const keysReplicatedCheck: Check<KeySecretFact> = {
   metadata: {
     id: 'keys.replicated',
@@ -122,7 +129,12 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         ? [{ region: home, status: own.value.status, statusMessage: own.value.statusMessage }, ...others]
         : others;
     const failed = judged.filter((replica) => replica.status === 'Failed');
-    const pending = judged.filter((replica) => replica.status !== 'InSync' && replica.status !== 'Failed');
+    const pending = judged.filter((replica) => replica.status === 'InProgress');
+    // A status not sent, or one Secrets Manager does not document, is not evaluated: such a replica
+    // is not known to be in sync, nor to lag.
+    const unjudged = judged.filter(
+      (replica) => replica.status === undefined || !KNOWN_REPLICA_STATUSES.has(replica.status),
+    );
     const statuses = judged
       .map((replica) => `${replica.region ?? 'unreported'}=${replica.status ?? 'unknown'}`)
       .join(',');
@@ -134,20 +146,41 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         required,
       };
     }
-    if (pending.length > 0 && pending.every((replica) => replica.status === undefined)) {
-      // A status the API did not send is not evaluated: such a replica is not known to lag.
-      const silent = pending.map((replica) => where(replica.region));
+    const undocumented = (status: string) => `${status}, a Status Secrets Manager does not document`;
+    if (pending.length === 0 && unjudged.length > 0) {
+      const silent = unjudged
+        .filter((replica) => replica.status === undefined)
+        .map((replica) => where(replica.region));
+      const parts = [
+        ...(silent.length > 0
+          ? [
+              `the ${silent.length === 1 ? 'replica' : 'replicas'} in ${silent.join(', ')} reported no Status (ReplicationStatus without Status)`,
+            ]
+          : []),
+        ...unjudged.flatMap((replica) =>
+          replica.status === undefined
+            ? []
+            : [
+                `the replica in ${where(replica.region)} reported ${undocumented(replica.status)} (InSync, InProgress or Failed)`,
+              ],
+        ),
+      ];
       return notAvailable(
         fact,
-        `the ${silent.length === 1 ? 'replica' : 'replicas'} in ${silent.join(', ')} reported no Status (ReplicationStatus without Status), so whether ${silent.length === 1 ? 'it is' : 'they are'} in sync is not known`,
+        `${parts.join('; ')}, so whether ${unjudged.length === 1 ? 'it is' : 'they are'} in sync is not known`,
         { otherRegions: observed.otherRegions, replicaStatus: statuses },
         required,
       );
     }
     if (pending.length > 0) {
+      // Replicas in progress warn; one beside them whose status is not known is named as such.
+      const unknown = unjudged.map(
+        (replica) =>
+          `${where(replica.region)} (${replica.status === undefined ? 'no status' : undocumented(replica.status)})`,
+      );
       return {
         status: 'WARNING',
-        description: `The ${secretLabel(fact)} has replicas not yet in sync: ${pending.map((replica) => `${where(replica.region)} (${replica.status ?? 'no status'})`).join(', ')}.`,
+        description: `The ${secretLabel(fact)} has replicas not yet in sync: ${[...pending.map((replica) => `${where(replica.region)} (InProgress)`), ...unknown].join(', ')}.`,
         observed: { ...observed, replicaStatus: statuses },
         required,
       };

@@ -415,6 +415,25 @@ describe('keys.replicated', () => {
     };
     expect(keysReplicatedCheck.evaluate(fact({ replication }), context)?.status).toBe('WARNING');
   });
+  it('is not available when a replica reports a status Secrets Manager does not document', () => {
+    // Prepare: StatusType is InSync | Failed | InProgress; a status added later says nothing known.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'eu-west-1',
+        replicas: [{ region: 'us-east-1', status: 'Removing' }],
+      },
+    };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ replication }), context);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'the replica in us-east-1 reported Removing, a Status Secrets Manager does not document',
+    );
+    expect(outcome?.description).not.toContain('not yet in sync');
+  });
   it('passes automatic GCP replication and fails a single user-managed location', () => {
     expect(
       keysReplicatedCheck.evaluate(
