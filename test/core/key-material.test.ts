@@ -589,6 +589,24 @@ describe('analyzeItem, every problem with its wording', () => {
       analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem('int-ca.crt')) })).problems,
     ).toEqual([]);
   });
+  it('names the missing keyCertSign, not CA:FALSE, for a ca-cert that says CA:TRUE with a key usage lacking it', () => {
+    // Prepare: CA:TRUE, keyUsage digitalSignature and cRLSign (OpenSSL's CA flag is false for it too).
+    const later = { now: new Date('2027-12-02T12:00:00Z') };
+    // Act
+    const content = analyzeItem(
+      item('ca-cert', 'certificate'),
+      options({ 'ca-cert': read(pem('no-cert-sign-ca.crt')) }, later),
+    );
+    // Assess
+    expect(content.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'no-cert-sign',
+        detail:
+          'ca-cert does not allow certificate signing (its key usage lacks keyCertSign, or it has none), so certctl refuses to load it as its CA',
+      },
+    ]);
+  });
   it('fails a ca-cert without keyCertSign in its key usage (or without key usage): certctl refuses it', () => {
     // `openssl req -x509` with OpenSSL's default configuration writes CA:TRUE without keyUsage; the
     // fixture was made that way, after the tests' clock, so it is judged a year on.
