@@ -603,9 +603,12 @@ function certificateLabel(cert: X509Certificate): string {
   return `${cert.subject.replaceAll('\n', ', ')}, SHA-256 ${cert.fingerprint256}`;
 }
 
-/** Why an intermediate cannot stand between a certificate and its CA, or undefined when it can. */
-function unfitIntermediate(cert: X509Certificate, now: Date): string | undefined {
-  // Key usage first: OpenSSL's CA flag (X509Certificate.ca) is false too for CA:TRUE without keyCertSign.
+/**
+ * Why a certificate cannot issue others, or undefined when it can: keyCertSign in its key usage and
+ * CA:TRUE. Key usage first: OpenSSL's CA flag (X509Certificate.ca) is false too for CA:TRUE
+ * without keyCertSign.
+ */
+function unfitIssuer(cert: X509Certificate): string | undefined {
   let certSign: boolean;
   try {
     certSign = allowsCertSign(cert);
@@ -615,10 +618,51 @@ function unfitIntermediate(cert: X509Certificate, now: Date): string | undefined
   if (!certSign)
     return 'does not allow certificate signing (its key usage lacks keyCertSign, or it has none)';
   if (!cert.ca) return 'is not a CA certificate (its basic constraints do not say CA:TRUE)';
+  return undefined;
+}
+
+/** Why an intermediate cannot stand between a certificate and its CA, or undefined when it can. */
+function unfitIntermediate(cert: X509Certificate, now: Date): string | undefined {
+  const unfit = unfitIssuer(cert);
+  if (unfit) return unfit;
   if (!validAt(cert, now)) {
     return `is not valid now (valid from ${cert.validFromDate.toISOString()} to ${cert.validToDate.toISOString()})`;
   }
   return undefined;
+}
+
+/**
+ * Whether `child` names `parent` as its issuer and `parent`'s key signed it, whether or not OpenSSL's
+ * checkIssued accepts `parent` as an issuer (it refuses one whose keyUsage lacks keyCertSign).
+ */
+function signedByKeyOf(child: X509Certificate, parent: X509Certificate): boolean {
+  return child.issuer === parent.subject && child.verify(parent.publicKey);
+}
+
+/**
+ * The failure of a chain that reaches the CA item's key, but whose CA certificate a verifier
+ * refuses as an issuer: named as such, never as a missing CA certificate.
+ */
+function refusedIssuer(
+  itemId: string,
+  issuerId: string,
+  ca: X509Certificate,
+  path: readonly X509Certificate[],
+): { readonly problem: ContentProblem } {
+  const why =
+    unfitIssuer(ca) ??
+    "is refused as its issuer by OpenSSL's issuer check (its key identifier is not the one the certificate names)";
+  const reached =
+    path.length === 0
+      ? `${itemId} is signed by the key of the backed-up ${issuerId}`
+      : `${itemId} chains to the key of the backed-up ${issuerId} through ${path.map(certificateLabel).join('; ')}`;
+  return {
+    problem: {
+      status: 'FAILED',
+      code: 'issuer-unfit',
+      detail: `${reached}, but ${issuerId} ${why}, so the chain is refused`,
+    },
+  };
 }
 
 /** Each parseable CERTIFICATE block of a PEM text (unparseable ones are judged where they are items). */
@@ -650,6 +694,7 @@ function chainToIssuer(
   options: AnalyzeOptions,
 ): { readonly proven: string } | { readonly problem: ContentProblem } {
   if (signedBy(cert, ca)) return { proven: `${itemId} is signed by ${issuerId}` };
+  if (signedByKeyOf(cert, ca)) return refusedIssuer(itemId, issuerId, ca, []);
   const candidates = certificatesOf(text).slice(1);
   const unread: string[] = [];
   for (const source of options.chainSources ?? []) {
@@ -691,6 +736,7 @@ function chainToIssuer(
         proven: `${itemId} is signed by ${issuerId} through ${count} (${path.map(certificateLabel).join('; ')})`,
       };
     }
+    if (signedByKeyOf(current, ca)) return refusedIssuer(itemId, issuerId, ca, path);
   }
   if (unread.length > 0) {
     return {
