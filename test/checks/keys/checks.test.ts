@@ -59,6 +59,20 @@ describe('keys.present', () => {
     expect(keysPresentCheck.evaluate(fact({ existence: unknown }), context)?.status).toBe('NOT_AVAILABLE');
   });
 
+  it('does not claim the secret backs its items when it holds no value, or only a destroyed one', () => {
+    // Prepare: AWS, no version labelled AWSCURRENT; GCP, the latest version DESTROYED.
+    const none = fact({ latestVersion: { state: 'read', value: { state: 'none' } } });
+    const destroyed = fact({ latestVersion: { state: 'read', value: { state: 'DESTROYED' } } });
+    // Act
+    const outcomes = [none, destroyed].map((each) => keysPresentCheck.evaluate(each, context));
+    // Assess
+    expect(outcomes.map((outcome) => outcome?.description)).toEqual([
+      'The secret certctl/ca (ca-cert) exists, but holds no value (no version carries the AWSCURRENT label), so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
+      'The secret certctl/ca (ca-cert) exists, but its latest version is DESTROYED, so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
+    ]);
+    expect(outcomes.map((outcome) => outcome?.observed.latestVersionState)).toEqual(['none', 'DESTROYED']);
+  });
+
   describe('for items held under JSON keys of one secret', () => {
     const JSON_ITEMS: KeySecretFact['items'] = [
       { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', jsonKey: 'cert' },
