@@ -464,6 +464,34 @@ describe('keys.replicated', () => {
       )?.status,
     ).toBe('FAILED');
   });
+  it('requires the latest version ENABLED on GCP: a replicated secret whose latest version is not proves no usable copy', () => {
+    // Prepare: automatic replication (every copy holds the same versions), the latest version in
+    // each state the GCP adapter reports.
+    const gcp = (latestVersion: KeySecretFact['latestVersion']) =>
+      keysReplicatedCheck.evaluate(
+        fact({ replication: { state: 'read', value: { kind: 'gcp-automatic' } }, latestVersion }),
+        context,
+      );
+    // Act
+    const disabled = gcp({ state: 'read', value: { state: 'DISABLED' } });
+    const none = gcp({ state: 'read', value: { state: 'none' } });
+    const unread = gcp({ state: 'unknown', reason: 'PERMISSION_DENIED' });
+    const unknownState = gcp({ state: 'read', value: { state: 'STATE_UNSPECIFIED' } });
+    const enabled = gcp({ state: 'read', value: { state: 'ENABLED' } });
+    // Assess
+    expect(disabled).toMatchObject({
+      status: 'FAILED',
+      description:
+        'The secret certctl/ca (ca-cert) uses automatic replication, but its latest version is DISABLED, so no copy holds a usable value (see keys.not-deleting).',
+      observed: { replication: 'automatic', latestVersionState: 'DISABLED' },
+      required: { replication: 'automatic or >= 2 locations', latestVersionState: 'ENABLED' },
+    });
+    expect(none?.status).toBe('FAILED');
+    expect(unread?.status).toBe('NOT_AVAILABLE');
+    expect(unread?.description).toContain('PERMISSION_DENIED');
+    expect(unknownState?.status).toBe('NOT_AVAILABLE');
+    expect(enabled?.status).toBe('PASSED');
+  });
   it('is not available when the replication could not be read', () => {
     expect(keysReplicatedCheck.evaluate(fact({ replication: unknown }), context)?.status).toBe(
       'NOT_AVAILABLE',
