@@ -358,6 +358,53 @@ function switchedOff(itemId: string): string {
   return `${itemId} is switched off in the inventory`;
 }
 
+/**
+ * Why certctl's sub-CA mode refuses a certificate as its CA, or undefined when it does not
+ * (certctl-io/certctl internal/connector/issuer/local/local.go loadCAFromDisk): "loaded certificate
+ * is not a CA" without BasicConstraints CA:TRUE (the TLS pair backed up as the CA's matches itself,
+ * yet restores no CA), and "does not have KeyUsageCertSign" without keyCertSign in its keyUsage (Go
+ * reads an absent keyUsage as none, which `openssl req -x509` writes with OpenSSL's default
+ * configuration). OpenSSL's CA flag (X509Certificate.ca) is false for either, so CA:TRUE is read
+ * from the DER before the flag's false is taken to mean CA:FALSE.
+ */
+function caCertificateProblem(id: string, cert: X509Certificate): ContentProblem | undefined {
+  let saysCa: boolean | undefined;
+  let certSign: boolean | undefined;
+  try {
+    saysCa = saysCaTrue(cert);
+  } catch {
+    saysCa = undefined;
+  }
+  try {
+    certSign = allowsCertSign(cert);
+  } catch {
+    certSign = undefined;
+  }
+  const refused = 'so certctl refuses to load it as its CA';
+  if (!cert.ca && !(saysCa === true && certSign !== true)) {
+    return {
+      status: 'FAILED',
+      code: 'not-a-ca',
+      detail: `${id} is not a CA certificate (its basic constraints do not say CA:TRUE), ${refused}`,
+    };
+  }
+  if (certSign === false) {
+    return {
+      status: 'FAILED',
+      code: 'no-cert-sign',
+      detail: `${id} does not allow certificate signing (its key usage lacks keyCertSign, or it has none), ${refused}`,
+    };
+  }
+  if (certSign === undefined) {
+    return {
+      status: 'NOT_AVAILABLE',
+      code: 'key-usage-unread',
+      detail: `the key usage of ${id} could not be read from its DER, so whether certctl may sign with it is not known`,
+    };
+  }
+  return undefined;
+}
+
 /** Analyze one item. */
 export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemContent {
   const value = options.valueOf(item.id);
@@ -409,39 +456,9 @@ export function analyzeItem(item: InventoryItem, options: AnalyzeOptions): ItemC
       observed[`${item.id}.notAfter`] = cert.validToDate.toISOString();
       observed[`${item.id}.sha256`] = cert.fingerprint256;
       problems.push(...certificateProblems(item.id, cert, options));
-      if (item.id === CA_CERT_ITEM && !cert.ca) {
-        // certctl's sub-CA mode refuses a CA certificate without BasicConstraints CA:TRUE at start
-        // (certctl-io/certctl internal/connector/issuer/local/local.go loadCAFromDisk: "loaded
-        // certificate is not a CA"): a key pair that is not a CA's (the TLS pair backed up as the
-        // CA's) matches itself, yet restores no CA. Node's X509Certificate.ca is that constraint.
-        problems.push({
-          status: 'FAILED',
-          code: 'not-a-ca',
-          detail: `${item.id} is not a CA certificate (its basic constraints do not say CA:TRUE), so certctl refuses to load it as its CA`,
-        });
-      } else if (item.id === CA_CERT_ITEM) {
-        // The same loader refuses a CA certificate whose keyUsage lacks keyCertSign ("does not have
-        // KeyUsageCertSign"); Go reads an absent keyUsage as none, which `openssl req -x509` writes
-        // with OpenSSL's default configuration.
-        let certSign: boolean | undefined;
-        try {
-          certSign = allowsCertSign(cert);
-        } catch {
-          certSign = undefined;
-        }
-        if (certSign === false) {
-          problems.push({
-            status: 'FAILED',
-            code: 'no-cert-sign',
-            detail: `${item.id} does not allow certificate signing (its key usage lacks keyCertSign, or it has none), so certctl refuses to load it as its CA`,
-          });
-        } else if (certSign === undefined) {
-          problems.push({
-            status: 'NOT_AVAILABLE',
-            code: 'key-usage-unread',
-            detail: `the key usage of ${item.id} could not be read from its DER, so whether certctl may sign with it is not known`,
-          });
-        }
+      if (item.id === CA_CERT_ITEM) {
+        const problem = caCertificateProblem(item.id, cert);
+        if (problem) problems.push(problem);
       }
       if (item.issuer) {
         const issuer = certificateOf(item.issuer, options);
@@ -586,9 +603,12 @@ function certificateLabel(cert: X509Certificate): string {
   return `${cert.subject.replaceAll('\n', ', ')}, SHA-256 ${cert.fingerprint256}`;
 }
 
-/** Why an intermediate cannot stand between a certificate and its CA, or undefined when it can. */
-function unfitIntermediate(cert: X509Certificate, now: Date): string | undefined {
-  // Key usage first: OpenSSL's CA flag (X509Certificate.ca) is false too for CA:TRUE without keyCertSign.
+/**
+ * Why a certificate cannot issue others, or undefined when it can: keyCertSign in its key usage and
+ * CA:TRUE. Key usage first: OpenSSL's CA flag (X509Certificate.ca) is false too for CA:TRUE
+ * without keyCertSign.
+ */
+function unfitIssuer(cert: X509Certificate): string | undefined {
   let certSign: boolean;
   try {
     certSign = allowsCertSign(cert);
@@ -598,10 +618,51 @@ function unfitIntermediate(cert: X509Certificate, now: Date): string | undefined
   if (!certSign)
     return 'does not allow certificate signing (its key usage lacks keyCertSign, or it has none)';
   if (!cert.ca) return 'is not a CA certificate (its basic constraints do not say CA:TRUE)';
+  return undefined;
+}
+
+/** Why an intermediate cannot stand between a certificate and its CA, or undefined when it can. */
+function unfitIntermediate(cert: X509Certificate, now: Date): string | undefined {
+  const unfit = unfitIssuer(cert);
+  if (unfit) return unfit;
   if (!validAt(cert, now)) {
     return `is not valid now (valid from ${cert.validFromDate.toISOString()} to ${cert.validToDate.toISOString()})`;
   }
   return undefined;
+}
+
+/**
+ * Whether `child` names `parent` as its issuer and `parent`'s key signed it, whether or not OpenSSL's
+ * checkIssued accepts `parent` as an issuer (it refuses one whose keyUsage lacks keyCertSign).
+ */
+function signedByKeyOf(child: X509Certificate, parent: X509Certificate): boolean {
+  return child.issuer === parent.subject && child.verify(parent.publicKey);
+}
+
+/**
+ * The failure of a chain that reaches the CA item's key, but whose CA certificate a verifier
+ * refuses as an issuer: named as such, never as a missing CA certificate.
+ */
+function refusedIssuer(
+  itemId: string,
+  issuerId: string,
+  ca: X509Certificate,
+  path: readonly X509Certificate[],
+): { readonly problem: ContentProblem } {
+  const why =
+    unfitIssuer(ca) ??
+    "is refused as its issuer by OpenSSL's issuer check (its key identifier is not the one the certificate names)";
+  const reached =
+    path.length === 0
+      ? `${itemId} is signed by the key of the backed-up ${issuerId}`
+      : `${itemId} chains to the key of the backed-up ${issuerId} through ${path.map(certificateLabel).join('; ')}`;
+  return {
+    problem: {
+      status: 'FAILED',
+      code: 'issuer-unfit',
+      detail: `${reached}, but ${issuerId} ${why}, so the chain is refused`,
+    },
+  };
 }
 
 /** Each parseable CERTIFICATE block of a PEM text (unparseable ones are judged where they are items). */
@@ -633,6 +694,7 @@ function chainToIssuer(
   options: AnalyzeOptions,
 ): { readonly proven: string } | { readonly problem: ContentProblem } {
   if (signedBy(cert, ca)) return { proven: `${itemId} is signed by ${issuerId}` };
+  if (signedByKeyOf(cert, ca)) return refusedIssuer(itemId, issuerId, ca, []);
   const candidates = certificatesOf(text).slice(1);
   const unread: string[] = [];
   for (const source of options.chainSources ?? []) {
@@ -674,6 +736,7 @@ function chainToIssuer(
         proven: `${itemId} is signed by ${issuerId} through ${count} (${path.map(certificateLabel).join('; ')})`,
       };
     }
+    if (signedByKeyOf(current, ca)) return refusedIssuer(itemId, issuerId, ca, path);
   }
   if (unread.length > 0) {
     return {
@@ -734,35 +797,61 @@ function derChildren(buffer: Buffer, start: number, end: number): (DerNode & { r
 
 /** The DER content of the keyUsage extension's OID, 2.5.29.15 (RFC 5280 §4.2.1.3). */
 const KEY_USAGE_OID = Buffer.from([0x55, 0x1d, 0x0f]);
+/** The DER content of the basicConstraints extension's OID, 2.5.29.19 (RFC 5280 §4.2.1.9). */
+const BASIC_CONSTRAINTS_OID = Buffer.from([0x55, 0x1d, 0x13]);
 
 /**
- * Whether a certificate's keyUsage allows certificate signing (keyCertSign, bit 5), as Go reads it
- * (crypto/x509: an absent extension is no usage at all); throws when the DER cannot be walked.
- * Node's X509Certificate exposes no key usage bits, so the extension is read from its DER:
- * Certificate > tbsCertificate > [3] extensions > Extension { extnID, critical?, extnValue }, whose
- * value is a BIT STRING (first content byte: unused bits; bit 5 is 0x04 of the next byte).
+ * The value (the node inside extnValue's OCTET STRING) of a certificate's extension, or undefined
+ * when it has none; throws when the DER cannot be walked. Node's X509Certificate exposes neither
+ * key usage bits nor basic constraints, so they are read from its DER: Certificate >
+ * tbsCertificate > [3] extensions > Extension { extnID, critical?, extnValue }.
  */
-export function allowsCertSign(cert: X509Certificate): boolean {
+function extensionOf(cert: X509Certificate, oid: Buffer): { der: Buffer; node: DerNode } | undefined {
   const der = cert.raw;
   const certificate = derNode(der, 0);
   const [tbs] = derChildren(der, certificate.start, certificate.end);
   if (!tbs) throw new RangeError('no tbsCertificate');
   const explicit = derChildren(der, tbs.start, tbs.end).find((node) => node.tag === 0xa3);
-  if (!explicit) return false;
+  if (!explicit) return undefined;
   const [extensions] = derChildren(der, explicit.start, explicit.end);
-  if (!extensions) return false;
+  if (!extensions) return undefined;
   for (const extension of derChildren(der, extensions.start, extensions.end)) {
     const fields = derChildren(der, extension.start, extension.end);
-    const [oid] = fields;
+    const [id] = fields;
     const value = fields.at(-1);
-    if (oid?.tag !== 0x06 || value?.tag !== 0x04) continue;
-    if (!der.subarray(oid.start, oid.end).equals(KEY_USAGE_OID)) continue;
-    const bits = derNode(der, value.start);
-    if (bits.tag !== 0x03) throw new RangeError('keyUsage is not a BIT STRING');
-    const first = bits.end - bits.start > 1 ? der[bits.start + 1] : 0;
-    return ((first ?? 0) & 0x04) !== 0;
+    if (id?.tag !== 0x06 || value?.tag !== 0x04) continue;
+    if (!der.subarray(id.start, id.end).equals(oid)) continue;
+    return { der, node: derNode(der, value.start) };
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * Whether a certificate's keyUsage allows certificate signing (keyCertSign, bit 5), as Go reads it
+ * (crypto/x509: an absent extension is no usage at all); throws when the DER cannot be walked. The
+ * value is a BIT STRING (first content byte: unused bits; bit 5 is 0x04 of the next byte).
+ */
+export function allowsCertSign(cert: X509Certificate): boolean {
+  const extension = extensionOf(cert, KEY_USAGE_OID);
+  if (!extension) return false;
+  const { der, node: bits } = extension;
+  if (bits.tag !== 0x03) throw new RangeError('keyUsage is not a BIT STRING');
+  const first = bits.end - bits.start > 1 ? der[bits.start + 1] : 0;
+  return ((first ?? 0) & 0x04) !== 0;
+}
+
+/**
+ * Whether a certificate's basicConstraints say CA:TRUE (`SEQUENCE { cA BOOLEAN DEFAULT FALSE, … }`);
+ * throws when the DER cannot be walked. Node's X509Certificate.ca is OpenSSL's X509_check_ca, which
+ * is false too for CA:TRUE beside a keyUsage without keyCertSign: this tells the two apart.
+ */
+function saysCaTrue(cert: X509Certificate): boolean {
+  const extension = extensionOf(cert, BASIC_CONSTRAINTS_OID);
+  if (!extension) return false;
+  const { der, node: sequence } = extension;
+  if (sequence.tag !== 0x30) throw new RangeError('basicConstraints is not a SEQUENCE');
+  const [first] = derChildren(der, sequence.start, sequence.end);
+  return first?.tag === 0x01 && first.end > first.start && der[first.start] !== 0;
 }
 
 /** The DER content of id-signedData, 1.2.840.113549.1.7.2 (RFC 5652 §5.1), a certs-only message's content type. */

@@ -513,6 +513,30 @@ describe('analyzeItem, every problem with its wording', () => {
       },
     ]);
   });
+  it('says an RA certificate is signed by the CA key when the CA certificate only lacks keyCertSign', () => {
+    // Prepare: the CA's name and key signed the RA certificate, but its keyUsage lacks keyCertSign,
+    // so OpenSSL's checkIssued (and a verifier) refuses it as the issuer.
+    const ra = item('ra-cert', 'certificate', { issuer: 'ca-cert' });
+    const later = { now: new Date('2027-12-02T12:00:00Z') };
+    // Act
+    const content = analyzeItem(
+      ra,
+      options(
+        { 'ra-cert': read(pem('no-cert-sign-ra.crt')), 'ca-cert': read(pem('no-cert-sign-ca.crt')) },
+        later,
+      ),
+    );
+    // Assess
+    expect(content.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'issuer-unfit',
+        detail:
+          'ra-cert is signed by the key of the backed-up ca-cert, but ca-cert does not allow certificate signing (its key usage lacks keyCertSign, or it has none), so the chain is refused',
+      },
+    ]);
+    expect(content.proven).toBeUndefined();
+  });
   it('compares only the ca-cert item with the live CA, and records a match', () => {
     const live = {
       state: 'read' as const,
@@ -588,6 +612,24 @@ describe('analyzeItem, every problem with its wording', () => {
     expect(
       analyzeItem(item('ca-cert', 'certificate'), options({ 'ca-cert': read(pem('int-ca.crt')) })).problems,
     ).toEqual([]);
+  });
+  it('names the missing keyCertSign, not CA:FALSE, for a ca-cert that says CA:TRUE with a key usage lacking it', () => {
+    // Prepare: CA:TRUE, keyUsage digitalSignature and cRLSign (OpenSSL's CA flag is false for it too).
+    const later = { now: new Date('2027-12-02T12:00:00Z') };
+    // Act
+    const content = analyzeItem(
+      item('ca-cert', 'certificate'),
+      options({ 'ca-cert': read(pem('no-cert-sign-ca.crt')) }, later),
+    );
+    // Assess
+    expect(content.problems).toEqual([
+      {
+        status: 'FAILED',
+        code: 'no-cert-sign',
+        detail:
+          'ca-cert does not allow certificate signing (its key usage lacks keyCertSign, or it has none), so certctl refuses to load it as its CA',
+      },
+    ]);
   });
   it('fails a ca-cert without keyCertSign in its key usage (or without key usage): certctl refuses it', () => {
     // `openssl req -x509` with OpenSSL's default configuration writes CA:TRUE without keyUsage; the

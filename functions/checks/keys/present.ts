@@ -3,7 +3,7 @@
  * holding several items is backed only if the value holds that key, which metadata does not show:
  * the finding says which items the secret's existence proves and which it does not.
  */
-import type { Check } from '../../core/check.ts';
+import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { KeyItemRef, KeySecretFact } from '../../core/key-facts.ts';
 import { DOCS, itemsValue, KEYS_RESOURCE_TYPES, notAvailable, secretLabel } from './wording.ts';
 
@@ -26,7 +26,7 @@ export const keysPresentCheck: Check<KeySecretFact> = {
     },
     resourceTypes: KEYS_RESOURCE_TYPES,
   },
-  evaluate(fact) {
+  evaluate(fact): CheckOutcome {
     const required = { present: true };
     if (fact.existence.state === 'unknown')
       return notAvailable(fact, fact.existence.reason, { present: null }, required);
@@ -36,6 +36,17 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         status: 'FAILED',
         description: `The ${secretLabel(fact)} does not exist: ${sources} has no backup.`,
         observed: { items: itemsValue(fact), present: false },
+        required,
+      };
+    }
+    const empty = valueGone(fact);
+    if (empty) {
+      // The secret exists, which is what this check proves; that it holds nothing to restore is
+      // keys.not-deleting's failure, and no item is said to be backed by it.
+      return {
+        status: 'PASSED',
+        description: `The ${secretLabel(fact)} exists, but ${empty.why}, so it backs none of ${sources} (see keys.not-deleting).`,
+        observed: { items: itemsValue(fact), present: true, latestVersionState: empty.state },
         required,
       };
     }
@@ -69,6 +80,27 @@ export const keysPresentCheck: Check<KeySecretFact> = {
     };
   },
 };
+
+/**
+ * Why the secret holds no value to restore, when its latest version says so: none at all (AWS: no
+ * version labelled AWSCURRENT; GCP: no version), or a destroyed one (GCP DESTROYED, its payload
+ * gone: https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#State).
+ */
+function valueGone(fact: KeySecretFact): { readonly state: string; readonly why: string } | undefined {
+  if (fact.latestVersion?.state !== 'read') return undefined;
+  const { state } = fact.latestVersion.value;
+  if (state === 'none') {
+    return {
+      state,
+      why:
+        fact.resource.provider === 'aws'
+          ? 'holds no value (no version carries the AWSCURRENT label)'
+          : 'holds no value (it has no version)',
+    };
+  }
+  if (state === 'DESTROYED') return { state, why: 'its latest version is DESTROYED' };
+  return undefined;
+}
 
 /**
  * What the secret's existence proves of each item: an item that is the whole value is backed by

@@ -1,11 +1,13 @@
 /**
  * `keys.replicated`: the secret has a copy in another region and every replica is InSync; a secret
  * that is itself a replica is judged by its own status as its primary reports it (GCP:
- * automatic replication, or user-managed with at least two locations). A secret is in one region
- * only when its DescribeSecret names its own region as `PrimaryRegion` and lists no replica
- * elsewhere: without `PrimaryRegion` it may be a replica, whose answer lists no replicas.
+ * automatic replication, or user-managed with at least two locations, and the latest version
+ * ENABLED). A secret is in one region only when its DescribeSecret names its own region as
+ * `PrimaryRegion` and lists no replica elsewhere: without `PrimaryRegion` it may be a replica, whose
+ * answer lists no replicas.
  */
-import type { Check } from '../../core/check.ts';
+import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { FindingValues } from '../../core/finding.ts';
 import type { KeySecretFact } from '../../core/key-facts.ts';
 import {
   absentOutcome,
@@ -15,6 +17,66 @@ import {
   notAvailable,
   secretLabel,
 } from './wording.ts';
+
+/**
+ * The replica statuses Secrets Manager documents (`StatusType`:
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicationStatusType.html);
+ * any other proves neither sync nor lag.
+ */
+const KNOWN_REPLICA_STATUSES: ReadonlySet<string> = new Set(['InSync', 'InProgress', 'Failed']);
+
+/** Latest-version states in which no copy holds a value to restore (keys.not-deleting's). */
+const LOST_VERSION_STATES: ReadonlySet<string> = new Set(['DISABLED', 'DESTROYED', 'none']);
+
+/**
+ * GCP: the copies count only if the latest version is ENABLED (DESIGN.md, keys.replicated): every
+ * replica holds the same versions, so a latest version DISABLED, DESTROYED or absent leaves no copy
+ * anywhere to restore from (FAILED), and one whose state is not known proves none (NOT_AVAILABLE).
+ * Undefined when it is ENABLED, or when the fact carries no latest version.
+ */
+function unusableLatestVersion(
+  fact: KeySecretFact,
+  replicated: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const latest = fact.latestVersion;
+  if (latest === undefined) return undefined;
+  if (latest.state === 'unknown') {
+    return notAvailable(
+      fact,
+      `it ${replicated}, but its latest version could not be read (${latest.reason}), so whether any copy holds a usable value is not known`,
+      observed,
+      required,
+    );
+  }
+  const { state } = latest.value;
+  if (state === 'ENABLED') return undefined;
+  if (!LOST_VERSION_STATES.has(state)) {
+    return notAvailable(
+      fact,
+      `it ${replicated}, but its latest version is ${state}, a version state this audit does not know`,
+      { ...observed, latestVersionState: state },
+      required,
+    );
+  }
+  const what = state === 'none' ? 'it has no version' : `its latest version is ${state}`;
+  return {
+    status: 'FAILED',
+    description: `The ${secretLabel(fact)} ${replicated}, but ${what}, so no copy holds a usable value (see keys.not-deleting).`,
+    observed: { ...observed, latestVersionState: state },
+    required,
+    remediationText:
+      state === 'DISABLED'
+        ? `Enable the latest version (\`gcloud secrets versions enable <version> --secret=${secretName(fact)}\`); replication needs no change.`
+        : `Add the value certctl runs with as a new version (\`gcloud secrets versions add ${secretName(fact)} --data-file=<file>\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,
+  };
+}
+
+/** A GCP secret's short name, as gcloud takes it. */
+function secretName(fact: KeySecretFact): string {
+  return fact.resource.id.replace(/^projects\/[^/]+\/secrets\//, '');
+}
 
 export const keysReplicatedCheck: Check<KeySecretFact> = {
   metadata: {
@@ -43,24 +105,35 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
       return notAvailable(fact, fact.replication.reason, {}, required);
     const replication = fact.replication.value;
     const base = { items: itemsValue(fact) };
-    if (replication.kind === 'gcp-automatic') {
-      return {
-        status: 'PASSED',
-        description: `The ${secretLabel(fact)} uses automatic replication.`,
-        observed: { ...base, replication: 'automatic' },
-        required: { replication: 'automatic or >= 2 locations' },
+    if (replication.kind === 'gcp-automatic' || replication.kind === 'gcp-user-managed') {
+      const automatic = replication.kind === 'gcp-automatic';
+      const locations = automatic ? [] : replication.locations;
+      const gcpRequired = {
+        replication: 'automatic or >= 2 locations',
+        ...(fact.latestVersion ? { latestVersionState: 'ENABLED' } : {}),
       };
-    }
-    if (replication.kind === 'gcp-user-managed') {
-      const ok = replication.locations.length >= 2;
-      return {
-        status: ok ? 'PASSED' : 'FAILED',
-        description: ok
-          ? `The ${secretLabel(fact)} is replicated to ${replication.locations.join(', ')}.`
-          : `The ${secretLabel(fact)} is kept in ${replication.locations.join(', ') || 'no location'} only.`,
-        observed: { ...base, replication: 'user-managed', locations: replication.locations.join(',') },
-        required: { replication: 'automatic or >= 2 locations' },
-      };
+      const gcpObserved = automatic
+        ? { ...base, replication: 'automatic' }
+        : { ...base, replication: 'user-managed', locations: locations.join(',') };
+      if (!automatic && locations.length < 2) {
+        return {
+          status: 'FAILED',
+          description: `The ${secretLabel(fact)} is kept in ${locations.join(', ') || 'no location'} only.`,
+          observed: gcpObserved,
+          required: gcpRequired,
+        };
+      }
+      const replicated = automatic
+        ? 'uses automatic replication'
+        : `is replicated to ${locations.join(', ')}`;
+      return (
+        unusableLatestVersion(fact, replicated, gcpObserved, gcpRequired) ?? {
+          status: 'PASSED',
+          description: `The ${secretLabel(fact)} ${replicated}.`,
+          observed: gcpObserved,
+          required: gcpRequired,
+        }
+      );
     }
     const home = fact.resource.region;
     const primary = replication.primaryRegion;
@@ -122,7 +195,12 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         ? [{ region: home, status: own.value.status, statusMessage: own.value.statusMessage }, ...others]
         : others;
     const failed = judged.filter((replica) => replica.status === 'Failed');
-    const pending = judged.filter((replica) => replica.status !== 'InSync' && replica.status !== 'Failed');
+    const pending = judged.filter((replica) => replica.status === 'InProgress');
+    // A status not sent, or one Secrets Manager does not document, is not evaluated: such a replica
+    // is not known to be in sync, nor to lag.
+    const unjudged = judged.filter(
+      (replica) => replica.status === undefined || !KNOWN_REPLICA_STATUSES.has(replica.status),
+    );
     const statuses = judged
       .map((replica) => `${replica.region ?? 'unreported'}=${replica.status ?? 'unknown'}`)
       .join(',');
@@ -134,20 +212,41 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         required,
       };
     }
-    if (pending.length > 0 && pending.every((replica) => replica.status === undefined)) {
-      // A status the API did not send is not evaluated: such a replica is not known to lag.
-      const silent = pending.map((replica) => where(replica.region));
+    const undocumented = (status: string) => `${status}, a Status Secrets Manager does not document`;
+    if (pending.length === 0 && unjudged.length > 0) {
+      const silent = unjudged
+        .filter((replica) => replica.status === undefined)
+        .map((replica) => where(replica.region));
+      const parts = [
+        ...(silent.length > 0
+          ? [
+              `the ${silent.length === 1 ? 'replica' : 'replicas'} in ${silent.join(', ')} reported no Status (ReplicationStatus without Status)`,
+            ]
+          : []),
+        ...unjudged.flatMap((replica) =>
+          replica.status === undefined
+            ? []
+            : [
+                `the replica in ${where(replica.region)} reported ${undocumented(replica.status)} (InSync, InProgress or Failed)`,
+              ],
+        ),
+      ];
       return notAvailable(
         fact,
-        `the ${silent.length === 1 ? 'replica' : 'replicas'} in ${silent.join(', ')} reported no Status (ReplicationStatus without Status), so whether ${silent.length === 1 ? 'it is' : 'they are'} in sync is not known`,
+        `${parts.join('; ')}, so whether ${unjudged.length === 1 ? 'it is' : 'they are'} in sync is not known`,
         { otherRegions: observed.otherRegions, replicaStatus: statuses },
         required,
       );
     }
     if (pending.length > 0) {
+      // Replicas in progress warn; one beside them whose status is not known is named as such.
+      const unknown = unjudged.map(
+        (replica) =>
+          `${where(replica.region)} (${replica.status === undefined ? 'no status' : undocumented(replica.status)})`,
+      );
       return {
         status: 'WARNING',
-        description: `The ${secretLabel(fact)} has replicas not yet in sync: ${pending.map((replica) => `${where(replica.region)} (${replica.status ?? 'no status'})`).join(', ')}.`,
+        description: `The ${secretLabel(fact)} has replicas not yet in sync: ${[...pending.map((replica) => `${where(replica.region)} (InProgress)`), ...unknown].join(', ')}.`,
         observed: { ...observed, replicaStatus: statuses },
         required,
       };

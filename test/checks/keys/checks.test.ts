@@ -59,6 +59,20 @@ describe('keys.present', () => {
     expect(keysPresentCheck.evaluate(fact({ existence: unknown }), context)?.status).toBe('NOT_AVAILABLE');
   });
 
+  it('does not claim the secret backs its items when it holds no value, or only a destroyed one', () => {
+    // Prepare: AWS, no version labelled AWSCURRENT; GCP, the latest version DESTROYED.
+    const none = fact({ latestVersion: { state: 'read', value: { state: 'none' } } });
+    const destroyed = fact({ latestVersion: { state: 'read', value: { state: 'DESTROYED' } } });
+    // Act
+    const outcomes = [none, destroyed].map((each) => keysPresentCheck.evaluate(each, context));
+    // Assess
+    expect(outcomes.map((outcome) => outcome?.description)).toEqual([
+      'The secret certctl/ca (ca-cert) exists, but holds no value (no version carries the AWSCURRENT label), so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
+      'The secret certctl/ca (ca-cert) exists, but its latest version is DESTROYED, so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
+    ]);
+    expect(outcomes.map((outcome) => outcome?.observed.latestVersionState)).toEqual(['none', 'DESTROYED']);
+  });
+
   describe('for items held under JSON keys of one secret', () => {
     const JSON_ITEMS: KeySecretFact['items'] = [
       { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', jsonKey: 'cert' },
@@ -415,6 +429,25 @@ describe('keys.replicated', () => {
     };
     expect(keysReplicatedCheck.evaluate(fact({ replication }), context)?.status).toBe('WARNING');
   });
+  it('is not available when a replica reports a status Secrets Manager does not document', () => {
+    // Prepare: StatusType is InSync | Failed | InProgress; a status added later says nothing known.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'eu-west-1',
+        replicas: [{ region: 'us-east-1', status: 'Removing' }],
+      },
+    };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ replication }), context);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'the replica in us-east-1 reported Removing, a Status Secrets Manager does not document',
+    );
+    expect(outcome?.description).not.toContain('not yet in sync');
+  });
   it('passes automatic GCP replication and fails a single user-managed location', () => {
     expect(
       keysReplicatedCheck.evaluate(
@@ -430,6 +463,34 @@ describe('keys.replicated', () => {
         context,
       )?.status,
     ).toBe('FAILED');
+  });
+  it('requires the latest version ENABLED on GCP: a replicated secret whose latest version is not proves no usable copy', () => {
+    // Prepare: automatic replication (every copy holds the same versions), the latest version in
+    // each state the GCP adapter reports.
+    const gcp = (latestVersion: KeySecretFact['latestVersion']) =>
+      keysReplicatedCheck.evaluate(
+        fact({ replication: { state: 'read', value: { kind: 'gcp-automatic' } }, latestVersion }),
+        context,
+      );
+    // Act
+    const disabled = gcp({ state: 'read', value: { state: 'DISABLED' } });
+    const none = gcp({ state: 'read', value: { state: 'none' } });
+    const unread = gcp({ state: 'unknown', reason: 'PERMISSION_DENIED' });
+    const unknownState = gcp({ state: 'read', value: { state: 'STATE_UNSPECIFIED' } });
+    const enabled = gcp({ state: 'read', value: { state: 'ENABLED' } });
+    // Assess
+    expect(disabled).toMatchObject({
+      status: 'FAILED',
+      description:
+        'The secret certctl/ca (ca-cert) uses automatic replication, but its latest version is DISABLED, so no copy holds a usable value (see keys.not-deleting).',
+      observed: { replication: 'automatic', latestVersionState: 'DISABLED' },
+      required: { replication: 'automatic or >= 2 locations', latestVersionState: 'ENABLED' },
+    });
+    expect(none?.status).toBe('FAILED');
+    expect(unread?.status).toBe('NOT_AVAILABLE');
+    expect(unread?.description).toContain('PERMISSION_DENIED');
+    expect(unknownState?.status).toBe('NOT_AVAILABLE');
+    expect(enabled?.status).toBe('PASSED');
   });
   it('is not available when the replication could not be read', () => {
     expect(keysReplicatedCheck.evaluate(fact({ replication: unknown }), context)?.status).toBe(
