@@ -96,7 +96,9 @@ export function snapshotAnswer(
           : `${result.targets.length - restorable} of ${result.targets.length} databases have no restorable snapshot${result.problems.length > 0 ? `, and ${NOT_COVERED}` : ''}.`;
   const targetLine = (target: ChatSnapshotResult['targets'][number]): string => {
     const what = target.snapshotId ? `${code(target.snapshotId)} ${OUTCOME_TEXT[target.outcome]}` : '';
-    const detail = target.error ? `: ${escapeMrkdwn(target.error)}` : '';
+    // The error is the product's wording (a refusal with the command that fixes it) around the
+    // cloud's words: its code spans stay (escapeWording), as a readiness gate's evidence does.
+    const detail = target.error ? `: ${escapeWording(target.error)}` : '';
     return `${OUTCOME_ICON[target.outcome]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${what || OUTCOME_TEXT[target.outcome]}${detail}`;
   };
   // The verdict right under the title, then what keeps it from GO (the databases without a
@@ -332,12 +334,15 @@ function sectionsOf(heading: string | undefined, separator: string, items: reado
   return blocks;
 }
 
-/** What kept an answer from covering everything (a place not read), one line each, sharing sections. */
+/**
+ * What kept an answer from covering everything (a place not read), one line each, sharing sections:
+ * the product's wording quoting values, so its code spans stay (escapeWording).
+ */
 function problemSections(problems: readonly string[]): SlackBlock[] {
   return sectionsOf(
     undefined,
     '\n',
-    problems.map((problem) => `:warning: ${escapeMrkdwn(problem)}`),
+    problems.map((problem) => `:warning: ${escapeWording(problem)}`),
   );
 }
 

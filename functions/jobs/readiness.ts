@@ -983,12 +983,14 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         .flatMap((standIn) => standIn.names),
     ].map((name) => name.toLowerCase()),
   );
-  // A named database of another engine is said above with its engine, not again as not found.
+  // Said above as what it is: not found, a tagged stand-in not audited, a database of another
+  // engine, or a name whose look-up failed; not again as "not among the databases the policy selects".
   const accountedFor = new Set(
     [
       ...(report.unmatchedTargets ?? []),
       ...taggedUnaudited.map(({ id }) => id),
       ...otherEngines.flatMap(({ names }) => names),
+      ...report.scopes.flatMap(({ namesNotLookedUp }) => namesNotLookedUp?.names ?? []),
     ].map((name) => name.toLowerCase()),
   );
   // A plain name may be a database of a cloud this run does not judge: said with where to ask.

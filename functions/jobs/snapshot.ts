@@ -142,8 +142,12 @@ export async function resolveSnapshotTargets(
   const everyTarget = found.flatMap((entry) => entry.targets);
   const answers = (candidates: readonly string[], name: string): boolean =>
     candidates.some((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  // Only those the policy selects (by tag or name, or every database): a request narrows the
+  // policy's selection and learns nothing of what it does not select, whatever its engine (Cloud
+  // SQL's listing sends every instance).
   const listedOthers = found
     .flatMap((entry) => entry.otherEngines ?? [])
+    .filter((database) => database.selectedBy !== undefined || deps.policy.targets.all)
     .sort((a, b) => otherEngineKey(a).localeCompare(otherEngineKey(b)));
   if (!wanted) {
     // Every target the policy selects: a database of another engine it selects gets no snapshot, and

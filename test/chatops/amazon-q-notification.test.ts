@@ -29,7 +29,6 @@ function expectNeutral(text: string): void {
   expect(text).not.toMatch(/@(channel|here|everyone)\b/i);
   expect(text).not.toMatch(/<[!@#]|<https?:/);
   expect(text).not.toContain('](');
-  expect(text).not.toContain('a`b');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is that none is left
   expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
 }
@@ -62,6 +61,13 @@ describe('an Amazon Q notification repeating user and cloud values', () => {
     expect(text).toContain('\\x07');
     expect(text).toContain('@\u200bchannel');
     expect(text).toContain('NO-GO');
+    // A value's backtick (the reason, a name) shows as ': it would open a span around the answer's
+    // own markup. An error or a problem is the product's wording quoting the cloud's, whose code
+    // spans are commands to run (escapeWording, as a readiness gate's evidence): a backtick quoted
+    // there can only end a span early, which changes how it looks, not whom it mentions.
+    const reasonLine = text.split('\n').find((line) => line.startsWith('*Pre-maintenance snapshots'));
+    expect(reasonLine).toContain("a'b");
+    expect(reasonLine).not.toContain('a`b');
   });
 });
 

@@ -276,3 +276,39 @@ describe('statusAnswer', () => {
     expect(none).toContain('*Pre-maintenance snapshots:* none of ours found.');
   });
 });
+
+describe('snapshotAnswer of the product’s own wording', () => {
+  it('keeps the code spans of a target’s error and of a problem, the commands they give', () => {
+    // Prepare: what the snapshot job says of a stopped Cloud SQL instance (actions/snapshot/gcp.ts
+    // stuckAdvice) and a problem quoting a command: the product's wording, whose backticks are
+    // its code spans; a value's backtick is shown as ' only in a value (a name, a ticket).
+    const result: ChatSnapshotResult = {
+      firstRun: true,
+      startedAt: '2026-12-03T12:00:00.000Z',
+      targets: [
+        {
+          name: 'certctl-db',
+          location: 'gcp/certctl-prod/europe-west1',
+          outcome: 'failed',
+          error:
+            'InstanceNotRunning: Start it (`gcloud sql instances patch certctl-db --project=certctl-prod --activation-policy=ALWAYS`)',
+        },
+      ],
+      problems: [
+        'certctl-prod: backups not listed; list them with `gcloud sql backups list --instance=certctl-db`',
+      ],
+    };
+
+    // Act
+    const shown = JSON.stringify(
+      snapshotAnswer(result, { ticket: 'CHG-`1', reason: 'CA rotation', requestedBy: 'slack:T1/U1' }).blocks,
+    );
+
+    // Assess
+    expect(shown).toContain(
+      '(`gcloud sql instances patch certctl-db --project=certctl-prod --activation-policy=ALWAYS`)',
+    );
+    expect(shown).toContain('`gcloud sql backups list --instance=certctl-db`');
+    expect(shown).toContain("CHG-'1");
+  });
+});

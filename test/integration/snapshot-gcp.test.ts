@@ -370,7 +370,7 @@ describe('snapshot job on Cloud SQL', () => {
     expect(snapshotExitCode(result)).toBe(2);
   });
 
-  it('says the engine of a named Cloud SQL MySQL or SQL Server instance, target by target, and backs up nothing of it', async () => {
+  it('says the engine of a named Cloud SQL MySQL instance the policy selects, target by target, not of an unselected SQL Server one, and backs up nothing of either', async () => {
     // Prepare: a labelled MySQL instance and an unlabelled SQL Server one beside a PostgreSQL primary.
     const { cloudSql, deps } = await start([
       instance('certctl-pg', backup(100)),
@@ -394,7 +394,8 @@ describe('snapshot job on Cloud SQL', () => {
     ]);
     expect(result.problems).toEqual([
       `target certctl-mysql is a database of engine MYSQL_8_0 (gcp/${PROJECT}/europe-west1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it`,
-      `target ${PROJECT}:europe-west1:certctl-sqlserver is a database of engine SQLSERVER_2019_STANDARD (gcp/${PROJECT}/europe-west1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it`,
+      // Unlabelled, so not selected: told no more than of an unselected PostgreSQL instance.
+      `target ${PROJECT}:europe-west1:certctl-sqlserver was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary`,
       'target gone was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
     ]);
     expect(cloudSql.backups.all().map((run) => run.instance)).toEqual(['certctl-pg']);

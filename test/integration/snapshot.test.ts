@@ -249,7 +249,7 @@ describe('snapshot job against the simulator', () => {
   });
 
   it('says the engine of a named MySQL or Aurora MySQL database, target by target, and snapshots nothing of it', async () => {
-    // Prepare: a tagged MySQL instance, an untagged Aurora MySQL cluster, beside the PostgreSQL fleet.
+    // Prepare: a tagged MySQL instance, a tagged Aurora MySQL cluster, beside the PostgreSQL fleet.
     const scenario = snapshotScenario();
     const rds = scenario.services?.rds as { instances: unknown[]; clusters: unknown[] };
     rds.instances.push({ id: 'certctl-mysql', region: 'eu-west-1', engine: 'mysql', tags: TAG });
@@ -257,6 +257,7 @@ describe('snapshot job against the simulator', () => {
       id: 'orders',
       region: 'us-east-1',
       engine: 'aurora-mysql',
+      tags: TAG,
       members: [{ id: 'orders-1', writer: true }],
     });
     await restartHarness(scenario);
@@ -355,6 +356,36 @@ describe('snapshot job against the simulator', () => {
     ]);
     const { byOperation } = harness.sim.stats();
     expect([byOperation['rds:DescribeDBInstances'], byOperation['rds:DescribeDBClusters']]).toEqual([2, 2]);
+  });
+
+  it('says nothing of a database of another engine the policy does not select, as of a PostgreSQL one', async () => {
+    // Prepare: an untagged MySQL instance and an untagged Aurora MySQL cluster, which the policy
+    // (target tag) does not select: a request narrows the policy's selection, never widens it, and
+    // its answer tells the requester nothing of the account's other databases.
+    const scenario = snapshotScenario();
+    const rds = scenario.services?.rds as { instances: unknown[]; clusters: unknown[] };
+    rds.instances.push({ id: 'billing-mysql', region: 'eu-west-1', engine: 'mysql' });
+    rds.clusters.push({
+      id: 'orders',
+      region: 'us-east-1',
+      engine: 'aurora-mysql',
+      members: [{ id: 'orders-1', writer: true }],
+    });
+    await restartHarness(scenario);
+
+    // Act
+    const result = await runSnapshotJob(
+      { ...request, targets: ['billing-mysql', 'arn:aws:rds:us-east-1:111111111111:cluster:orders'] },
+      harness.deps(),
+    );
+
+    // Assess: as for the unselected PostgreSQL database above, neither its engine nor where it is.
+    expect(result.results).toEqual([]);
+    expect(result.problems).toEqual([
+      'target billing-mysql was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+      'target arn:aws:rds:us-east-1:111111111111:cluster:orders was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+    ]);
+    expect(snapshotExitCode(result)).toBe(2);
   });
 
   it('names the cluster to snapshot instead, and snapshots nothing, when the request names an Aurora member', async () => {

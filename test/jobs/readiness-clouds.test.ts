@@ -292,6 +292,46 @@ describe('readiness over fewer clouds than the policy places dump series and key
     expect(result.verdict).not.toBe('GO');
   });
 
+  it('says a named database of another engine, or one whose look-up failed, once, as what it is', () => {
+    // Prepare: the request names a MySQL instance the policy selects and a name whose look-up
+    // failed (functions/jobs/audit.ts lookUpUnlistedNames); the audit says what each is.
+    const now = new Date('2027-03-01T12:00:00Z');
+    const scope = { provider: 'aws', account: '111111111111', region: 'eu-west-1', group: 'pitr' } as const;
+    const otherEngines = [
+      { id: 'certctl-mysql', names: ['certctl-mysql'], selectedBy: 'targets.identifiers', engine: 'mysql' },
+    ];
+    const namesNotLookedUp = { names: ['legacy-db'], code: 'Throttling', message: 'Rate exceeded' };
+
+    // Act
+    const result = judgeReadiness({
+      report: {
+        startedAt: '',
+        finishedAt: '',
+        findings: [],
+        scopes: [{ scope, status: 'complete', resources: 0, otherEngines, namesNotLookedUp }],
+        counts: countStatuses([]),
+        unmatchedTargets: [],
+      },
+      plannedGroups: new Set(['pitr']),
+      providers: ['aws'],
+      ...freshSnapshotInputs(now),
+      named: ['certctl-mysql', 'legacy-db'],
+    });
+
+    // Assess: before, each also read "named in the request but not among the databases the policy
+    // selects ... or not found", which the line before it contradicts (selected; not known missing).
+    const about = (name: string) =>
+      result.notEvaluated.filter((note) => note.includes(name) && !note.startsWith('no target judged'));
+    expect(about('certctl-mysql')).toEqual([
+      'certctl-mysql is selected by targets.identifiers but its engine mysql is not PostgreSQL: not audited',
+    ]);
+    expect(about('legacy-db')).toHaveLength(1);
+    expect(about('legacy-db')[0]).toMatch(
+      /^legacy-db: no PostgreSQL listing answers to it, and looking it up failed/,
+    );
+    expect(result.verdict).not.toBe('GO');
+  });
+
   it('could not evaluate a gate the run judged in one cloud while the policy gives it places in another', () => {
     // Prepare: audit:pitr judged over AWS and green; the policy also places its facts in a GCP project.
     const now = new Date('2027-03-01T12:00:00Z');

@@ -408,11 +408,13 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
     // wire only when selected), so a name no target answers to is looked up by itself in each scope
     // it may be in: one filtered
     // DescribeDBInstances and DescribeDBClusters a scope (functions/aws/rds.ts lookUpRdsNames), only
-    // for a request that named such a database.
+    // for a request that named such a database. Only a database the policy selects (its target tag,
+    // its name in targets.identifiers) is said with its engine: a request narrows the policy's
+    // selection, never widens it, so its answer says nothing of the account's other databases,
+    // whatever their engine (an unselected PostgreSQL one is not found either).
     async otherEngines(names) {
       const databases: OtherEngineDatabase[] = [];
       const problems: string[] = [];
-      const byName = { all: false, tags: [], identifiers: [...names] };
       await Promise.all(
         (await scopes(policy)).map(async ({ scope, failure }) => {
           if (failure) {
@@ -421,7 +423,12 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
           }
           const place = { provider: 'aws' as const, account: scope.account, region: scope.region };
           try {
-            const found = await lookUpRdsNames(rdsOf(scope.account, scope.region), place, byName, names);
+            const found = await lookUpRdsNames(
+              rdsOf(scope.account, scope.region),
+              place,
+              policy.targets,
+              names,
+            );
             databases.push(...found.map(({ id, names, engine }) => ({ ...place, id, names, engine })));
           } catch (error) {
             problems.push(

@@ -305,11 +305,13 @@ export interface SnapshotCloud {
    */
   snapshotKeys?(): SnapshotKeyReader;
   /**
-   * The databases of another engine than PostgreSQL that answer to `names` (names a request gives
-   * that no selected target answers to), whatever the policy selects, so the request is told what
-   * each is rather than that it was not found; and the scopes where that could not be told. Asked
-   * only for names {@link FoundTargets.otherEngines} did not answer to. Absent: this cloud's target
-   * listing already says every database of another engine a name may be (Cloud SQL).
+   * The databases of another engine than PostgreSQL that the policy selects and that answer to
+   * `names` (names a request gives that no selected target answers to), so the request is told what
+   * each is rather than that it was not found; and the scopes where that could not be told. A
+   * database the policy does not select is not among them, whatever its engine: a request never
+   * learns more than the policy's selection. Asked only for names {@link FoundTargets.otherEngines}
+   * did not answer to. Absent: this cloud's target listing already says every database of another
+   * engine a name may be (Cloud SQL).
    */
   otherEngines?(
     names: readonly string[],
