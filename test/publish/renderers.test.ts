@@ -212,7 +212,7 @@ describe('renderConsole', () => {
     // Assess
     expect(summary.exitCode).toBe(2);
     expect(summary.verdict).toBe(
-      "the audit could not complete: no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+      "the audit could not complete: no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so no database was proven restorable",
     );
     expect(text).not.toContain('could not be read');
     expect(summarize(report).verdict).toBe(
