@@ -1130,8 +1130,9 @@ export const EXIT_CODES = {
   /** At least one finding FAILED, and every scope was evaluated. */
   failed: 1,
   /**
-   * The audit could not complete (a scope failed, a check was NOT_AVAILABLE, no database matched the
-   * targets or a named target was not found), or the input was bad.
+   * The audit could not complete (a scope failed, a check was NOT_AVAILABLE, a check group judged
+   * nothing, as when no database matched the targets, or a named target was not found), or the
+   * input was bad.
    */
   incomplete: 2,
 } as const;
