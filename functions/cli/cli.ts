@@ -69,7 +69,8 @@ Exit codes:
      (accepted risk, listed apart)
   1  at least one check failed that no active policy exception accepts
   2  the audit could not complete (a scope could not be read, a check could not be evaluated,
-     no database matched, a named database was missing), or the input was bad; it says which
+     a check group judged nothing (no database matched), a named database was missing), or the
+     input was bad; it says which
 
 AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
 instance role); member accounts listed in the policy are read through their roles. STS is called

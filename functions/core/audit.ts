@@ -26,9 +26,11 @@ import {
 import { isExcepted } from './exceptions.ts';
 import type { CollectedFacts, Fact, SelectedOtherEngine, StandIn, TaggedStandIn } from './facts.ts';
 import {
+  type BuiltInCheckGroup,
   type CheckGroup,
   type ComplianceStatus,
   type Finding,
+  groupResources,
   type Provider,
   type ResourceRef,
   resourceKey,
@@ -766,10 +768,29 @@ export function judgedResources(findings: readonly Finding[]): ResourceRef[] {
 }
 
 /**
+ * What a check group that read every scope of its own whole yet judged nothing proved, by what the
+ * policy gives it to judge: each group's subject, since another group of the run may have judged
+ * its own (a run whose secrets passed proved them, not the databases a tag typo left out).
+ */
+const NOTHING_JUDGED: Readonly<Record<BuiltInCheckGroup, string>> = {
+  pitr: "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so no database was proven restorable",
+  dumps:
+    "no dump series was judged at the policy's dump locations (dumps.locations), so no dump was proven restorable",
+  keys: "no secret of the policy's key material (keys.items) was judged, so no key material was proven backed up",
+};
+
+function nothingJudgedBy(group: CheckGroup): string {
+  return (
+    (NOTHING_JUDGED as Readonly<Record<string, string>>)[group] ??
+    `the ${group} checks judged no ${groupResources(group)[0]}, so nothing was proven by them`
+  );
+}
+
+/**
  * Why a report proves less than the policy asks, beyond failed scopes and NOT_AVAILABLE findings:
- * no database matched the targets at all (a tag typo selects nothing and must not read as a pass),
- * the run had no scope to read at all, or named targets were not found. Empty when the coverage is
- * what the policy asked for.
+ * a check group judged nothing in scopes it read whole (a tag typo selects no database and must not
+ * read as a pass, even when the run's secrets or dump series were judged), the run had no scope to
+ * read at all, or named targets were not found. Empty when the coverage is what the policy asked for.
  */
 export function coverageProblems(
   report: Pick<AuditReport, 'findings' | 'scopes' | 'unmatchedTargets' | 'unplanned' | 'nothingToRead'>,
@@ -778,13 +799,19 @@ export function coverageProblems(
   for (const failure of report.unplanned ?? []) {
     problems.push(`${failure.provider} could not be audited at all: ${failure.message} (${failure.code})`);
   }
-  const everyScopeComplete = report.scopes.every((scope) => scope.status === 'complete');
-  const nothingJudged = judgedResources(report.findings).length === 0;
-  if (report.scopes.length > 0 && everyScopeComplete && nothingJudged) {
-    problems.push(
-      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+  // Judged per group: one group's findings prove nothing of another's subject. A group with a failed
+  // scope is left out: that scope is reported already, and what it holds is unknown, not absent.
+  const judgedGroups = new Set(
+    report.findings.filter((finding) => finding.resource.type !== 'Scope').map((finding) => finding.group),
+  );
+  const groups = new Set(report.scopes.map(({ scope }) => scope.group));
+  for (const group of groups) {
+    const whole = report.scopes.every(
+      (outcome) => outcome.scope.group !== group || outcome.status === 'complete',
     );
+    if (whole && !judgedGroups.has(group)) problems.push(nothingJudgedBy(group));
   }
+  const nothingJudged = judgedGroups.size === 0;
   // No scope at all (`--group dumps` on a policy without dump locations, a region narrowed to one
   // holding none of them): nothing was read, and "every check passed" would be a pass on nothing.
   if (report.scopes.length === 0 && nothingJudged && (report.unplanned ?? []).length === 0) {
@@ -1103,8 +1130,9 @@ export const EXIT_CODES = {
   /** At least one finding FAILED, and every scope was evaluated. */
   failed: 1,
   /**
-   * The audit could not complete (a scope failed, a check was NOT_AVAILABLE, no database matched the
-   * targets or a named target was not found), or the input was bad.
+   * The audit could not complete (a scope failed, a check was NOT_AVAILABLE, a check group judged
+   * nothing, as when no database matched the targets, or a named target was not found), or the
+   * input was bad.
    */
   incomplete: 2,
 } as const;

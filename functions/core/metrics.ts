@@ -29,9 +29,9 @@ export function auditMetricValues(report: AuditReport): AuditMetricValues {
     if (finding.status === 'FAILED') checksFailed[finding.checkId] = (checksFailed[finding.checkId] ?? 0) + 1;
     if (finding.internalError) checkErrors[finding.checkId] = (checkErrors[finding.checkId] ?? 0) + 1;
   }
-  // A run that judged no database (a tag typo), or a check that could not be evaluated (a check
-  // that threw, a value the API did not send, a read refused), must alarm like one that could not
-  // read a region: its exit code is 2, "the audit could not complete". No policy exception covers
+  // A run one of whose check groups judged nothing (a tag typo selecting no database), or a check
+  // that could not be evaluated (a check that threw, a value the API did not send, a read refused),
+  // must alarm like one that could not read a region: its exit code is 2, "the audit could not complete". No policy exception covers
   // a NOT_AVAILABLE finding (core/exceptions.ts).
   const completed =
     failedScopes.length === 0 &&

@@ -61,6 +61,24 @@ function plan(region: string, facts: FakeFact[] | Error): ScopePlan<FakeFact> {
   };
 }
 
+/** A keys-group stand-in: each fact is a secret, PASSED when it is there. */
+const presentCheck: Check<FakeFact> = {
+  metadata: {
+    ...retentionCheck.metadata,
+    id: 'keys.fake-present',
+    group: 'keys',
+    resourceTypes: ['AwsSecretsManagerSecret'],
+  },
+  evaluate: () => ({ status: 'PASSED', description: 'present', observed: {}, required: {} }),
+};
+
+function keysPlan(region: string, facts: FakeFact[]): ScopePlan<FakeFact> {
+  return {
+    ...plan(region, facts),
+    scope: { provider: 'aws', account: '111111111111', region, group: 'keys' },
+  };
+}
+
 const policy = parsePolicy({});
 const now = (): Date => new Date('2026-11-21T12:00:00Z');
 
@@ -565,6 +583,69 @@ describe('coverage', () => {
     expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
   });
 
+  it('says the pitr group judged nothing when no database matched but the keys group judged its secrets', async () => {
+    // Prepare: a tag typo selects no database; the keys scope read its one secret, which passed.
+    const secret = {
+      resource: {
+        ...db('eu-west-1', 'certctl/ca-key', 35).resource,
+        type: 'AwsSecretsManagerSecret' as const,
+      },
+      retentionDays: 35,
+    };
+
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', []), keysPlan('eu-west-1', [secret])],
+      checks: [retentionCheck, presentCheck],
+      policy,
+      now,
+    });
+
+    // Assess: the pitr group's "every check passed" is a pass on nothing, so the run cannot exit 0.
+    expect(report.counts).toEqual({ PASSED: 1, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 });
+    expect(coverageProblems(report)).toEqual([
+      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so no database was proven restorable",
+    ]);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('says the keys group judged nothing when its scopes were read whole but the pitr group judged a database', async () => {
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)]), keysPlan('eu-west-1', [])],
+      checks: [retentionCheck, presentCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(coverageProblems(report)).toEqual([
+      "no secret of the policy's key material (keys.items) was judged, so no key material was proven backed up",
+    ]);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
+  it('does not say a group judged nothing when one of its scopes failed, whatever the other groups judged', async () => {
+    // Act: pitr read eu-west-1 empty and failed us-east-1 (its databases are unknown); keys judged one.
+    const secret = {
+      resource: {
+        ...db('eu-west-1', 'certctl/ca-key', 35).resource,
+        type: 'AwsSecretsManagerSecret' as const,
+      },
+      retentionDays: 35,
+    };
+    const report = await runAudit({
+      plans: [plan('eu-west-1', []), plan('us-east-1', new Error('down')), keysPlan('eu-west-1', [secret])],
+      checks: [retentionCheck, presentCheck],
+      policy,
+      now,
+    });
+
+    // Assess: the failed scope is reported as such (NOT_AVAILABLE), not as "no database matched".
+    expect(coverageProblems(report)).toEqual([]);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+  });
+
   it('does not claim nothing matched when a scope failed (its databases are unknown)', async () => {
     // Act
     const report = await runAudit({
@@ -842,7 +923,7 @@ describe('merging reports and the verdict', () => {
     expect(
       coverageProblems({ findings: [scopeFinding], scopes: [scopeOutcome('eu-west-1', 'complete')] }),
     ).toEqual([
-      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so no database was proven restorable",
     ]);
   });
 

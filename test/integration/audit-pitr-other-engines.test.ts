@@ -64,7 +64,7 @@ describe('AWS PITR audit of selected databases of another engine', () => {
     expect(report.unmatchedTargets).toEqual(['gone']);
     expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
     expect(coverageProblems(namedOnly)).toEqual([
-      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so no database was proven restorable",
       ...expected.filter((problem) => !problem.startsWith('certctl-mysql')),
     ]);
     // Readiness: each is not evaluated, as for Cloud SQL.

@@ -212,12 +212,42 @@ describe('renderConsole', () => {
     // Assess
     expect(summary.exitCode).toBe(2);
     expect(summary.verdict).toBe(
-      "the audit could not complete: no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so nothing was proven restorable",
+      "the audit could not complete: no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so no database was proven restorable",
     );
     expect(text).not.toContain('could not be read');
     expect(summarize(report).verdict).toBe(
       'the audit could not complete: 1 scope of 2 could not be read (aws:111111111111/us-east-1 pitr: ServiceUnavailable)',
     );
+  });
+
+  it('shows the pitr group judged nothing, exit 2, when the keys group of the same run judged its secret', () => {
+    // Prepare: `backup-guard audit` (pitr + keys) with a tag typo: every scope read, one secret judged.
+    const secret = finding({
+      checkId: 'keys.present',
+      group: 'keys',
+      status: 'PASSED',
+      severity: 'INFORMATIONAL',
+      resource: { ...finding({}).resource, type: 'AwsSecretsManagerSecret', id: 'certctl/ca-key' },
+    });
+    const keysScope = {
+      scope: { provider: 'aws' as const, account: '111111111111', region: 'eu-west-1', group: 'keys' },
+      status: 'complete' as const,
+      resources: 1,
+    };
+    const run = { ...completeReport([secret]), scopes: [...completeReport([]).scopes, keysScope] };
+    const problem =
+      "no database matched the policy's targets (targets.tags, targets.identifiers, targets.all), so no database was proven restorable";
+
+    // Act
+    const summary = summarize(run);
+    const text = renderConsole(run).replaceAll(/\s+/g, ' ');
+
+    // Assess: never "every check passed" over a group that judged nothing.
+    expect(summary.exitCode).toBe(2);
+    expect(summary.verdict).toBe(`the audit could not complete: ${problem}`);
+    expect(text).toContain(`Coverage ${problem}`);
+    expect(text).toContain('(exit code 2)');
+    expect(renderMarkdown(run)).toContain(`## Coverage\n\n- ${problem}`);
   });
 
   it('does not call a pass hidden by --failed-only "not judged" in the legend', () => {

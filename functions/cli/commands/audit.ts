@@ -480,7 +480,8 @@ Exit codes:
      (accepted risk, listed apart)
   1  at least one check failed that no active policy exception accepts
   2  the audit could not complete (a region or account could not be read, a check could not be
-     evaluated, it judged nothing at all, or a database the policy names was not found), or
+     evaluated, a check group judged nothing, even beside others that judged theirs, or a
+     database the policy names was not found), or
      the input was bad (policy, arguments, credentials, output path); the verdict says which
 
 Examples:

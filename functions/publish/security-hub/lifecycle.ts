@@ -639,8 +639,9 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     });
   }
 
-  // A run that judged nothing, or missed a database the policy names, looks exactly like one whose
-  // databases were deleted: archive nothing then, or a tag typo would close every open finding.
+  // A run in which a check group judged nothing (even beside one that judged its own), or that
+  // missed a database the policy names, looks exactly like one whose databases were deleted:
+  // archive nothing then, or a tag typo would close every open finding.
   const coverage = coverageProblems(report);
   const mayArchive = coverage.length > 0 ? () => false : archivableScopes(report);
   const failureOf = scopeFailures(report);

@@ -552,6 +552,44 @@ describe('planPublication', () => {
     }
   });
 
+  it('archives nothing when the pitr group judged no database though the keys group judged its secret', () => {
+    // Prepare: a default run (pitr + keys) with a tag typo: the pitr scope is complete and empty,
+    // the keys scope judged its secret. The open database finding is not known to be gone.
+    const open = stored(retentionFinding(rdsResource('db-1')), 1);
+    const secret = retentionFinding(
+      {
+        provider: 'aws',
+        account: ACCOUNT_A,
+        region: 'eu-west-1',
+        type: 'AwsSecretsManagerSecret',
+        id: 'certctl/ca-key',
+        arn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT_A}:secret:certctl/ca-key-AbCdEf`,
+      },
+      { checkId: 'keys.present', group: 'keys' },
+    );
+
+    // Act
+    const plan = planPublication({
+      report: report(
+        [secret],
+        [completeScope(ACCOUNT_A, 'eu-west-1'), completeScope(ACCOUNT_A, 'eu-west-1', 'keys')],
+      ),
+      policy: POLICY,
+      now: NOW,
+      existing: [open, stored(secret, 1 / (24 * 60))],
+    });
+
+    // Assess
+    expect(plan.counts.archive).toBe(0);
+    expect(plan.skipped).toContainEqual(
+      expect.objectContaining({
+        id: open.Id,
+        kind: 'untouched',
+        reason: expect.stringMatching(/coverage is in doubt \(no database matched the policy's targets/),
+      }),
+    );
+  });
+
   it('archives a GCP finding in any region when its project was evaluated whole (region *)', () => {
     // Prepare: Cloud SQL lists a project across all its regions, so the scope is (project, *).
     const gone = stored(retentionFinding(cloudSqlResource('sql-2')), 1);
