@@ -220,6 +220,28 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
+  it('says an option followed by another option needs a value, instead of that it takes none', async () => {
+    // Prepare: `--format "$FORMAT" --output x` with FORMAT unset reaches parseArgs as `--format --output x`.
+    const io = captureIo();
+
+    // Act
+    const results = [
+      await audit(['--format', '--output', join(dir, 'report.txt')]),
+      {
+        code: await runCli(['prune', '--region', '--apply', '--endpoint-url', sim.endpoint], io),
+        err: io.err(),
+      },
+    ];
+
+    // Assess
+    expect(results.map((result) => result.code)).toEqual([2, 2]);
+    expect(results.map((result) => result.err)).toEqual([
+      "backup-guard: --format needs a value (got the option '--output' after it; write --format=VALUE for a value that starts with a dash). Run 'backup-guard audit --help' for its options.\n",
+      "backup-guard: --region needs a value (got the option '--apply' after it; write --region=VALUE for a value that starts with a dash). Run 'backup-guard prune --help' for its options.\n",
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses filters that together select no check, before any call, instead of reporting every check passed', async () => {
     // Prepare: pitr.lag is HIGH, not LOW; a check both asked for and excluded.
     const io = captureIo();
