@@ -24,16 +24,37 @@ function whyUnreadable(path: string, error: unknown): string {
   return `no such file${where}${init}`;
 }
 
+/**
+ * The file's text, which must be UTF-8 (as YAML 1.2 and JSON are exchanged): a Latin-1 or UTF-16
+ * file read as UTF-8 would turn each stray byte into U+FFFD, and a tag value `Zürich` would silently
+ * select nothing. A leading BOM, which some editors write, is dropped.
+ */
+function utf8Text(bytes: Buffer, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (error) {
+    // The valid prefix re-encodes to the same bytes; the first byte that differs is the bad one.
+    const lenient = Buffer.from(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), 'utf8');
+    const offset = bytes.findIndex((byte, index) => lenient[index] !== byte);
+    throw new PolicyError(
+      `policy file ${path} is not UTF-8 text (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at offset ${offset}); save it as UTF-8`,
+      [],
+      { cause: error },
+    );
+  }
+}
+
 /** Load a policy file (JSON, or YAML by `.yaml`/`.yml` extension). */
 export async function loadPolicyFile(path: string): Promise<Policy> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new PolicyError(`cannot read policy file ${path}: ${whyUnreadable(path, error)}`, [], {
       cause: error,
     });
   }
+  const text = utf8Text(bytes, path);
   let raw: unknown;
   try {
     // An empty file is an empty policy (all defaults) in either syntax, as an empty YAML document is.

@@ -237,6 +237,30 @@ describe('policy loaders', () => {
     await expect(loadPolicyFile(join(dir, 'missing.json'))).rejects.toThrow(/cannot read policy file/);
   });
 
+  it('says a policy file is not UTF-8 instead of reading it with replacement characters, and reads one with a BOM', async () => {
+    // Prepare: a Latin-1 tag value (it would silently become "Z\uFFFDrich" and select nothing), a UTF-16
+    // file as Notepad saves it, and UTF-8 JSON with the BOM some editors write.
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const latin1 = join(dir, 'latin1.yaml');
+    await writeFile(
+      latin1,
+      Buffer.from('targets:\n  tags:\n    - key: site\n      value: Z\xfcrich\n', 'latin1'),
+    );
+    const utf16 = join(dir, 'utf16.json');
+    await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{}', 'utf16le')]));
+    const bom = join(dir, 'bom.json');
+    await writeFile(bom, `\uFEFF${JSON.stringify({ pitr: { minPitrDays: 7 } })}`);
+
+    // Act / Assess
+    await expect(loadPolicyFile(latin1)).rejects.toThrow(
+      `policy file ${latin1} is not UTF-8 text (byte 0xfc at offset 47); save it as UTF-8`,
+    );
+    await expect(loadPolicyFile(utf16)).rejects.toThrow(
+      `policy file ${utf16} is not UTF-8 text (byte 0xff at offset 0); save it as UTF-8`,
+    );
+    expect((await loadPolicyFile(bom)).pitr.minPitrDays).toBe(7);
+  });
+
   it('reads the policy from the environment and defaults when it is absent', () => {
     // Act
     const fromEnv = loadPolicyFromEnv({ [POLICY_ENV]: '{"pitr": {"minPitrDays": 31}}' });
