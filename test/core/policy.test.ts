@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAwsRegionName } from '../../functions/core/aws-region.ts';
+import { isAwsRegionName, likelyAwsRegion } from '../../functions/core/aws-region.ts';
 import { PolicyError } from '../../functions/core/errors.ts';
 import {
   loadFunctionPolicy,
@@ -84,6 +84,26 @@ describe('parsePolicy', () => {
     expect(() => parsePolicy({ keys: { preset: 'none', items: { 'ca-bundle': item } } })).toThrow(
       'keys.items.ca-bundle.region: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
     );
+  });
+
+  it('names the region meant when an availability zone, a GCP-style name or a digit typed as a letter is given', () => {
+    // Act
+    const attempt = (): unknown =>
+      parsePolicy({ aws: { regions: ['eu-west-1a', 'eu-west1', 'eu-west-l', 'us-east-1', 'eu-west-1q'] } });
+
+    // Assess
+    expect(attempt).toThrow(
+      [
+        'aws.regions.0: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+        'aws.regions.1: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+        'aws.regions.2: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+        'aws.regions.4: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+      ].join('\n  '),
+    );
+    // The CLI's --region says the same.
+    expect(likelyAwsRegion('ap-southeast-2b')).toBe('ap-southeast-2');
+    expect(likelyAwsRegion('us-east-1')).toBeUndefined();
+    expect(likelyAwsRegion('eu-west-12345')).toBeUndefined();
   });
 
   it('requires the central account and region when GCP findings are published', () => {
