@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, isAbsolute } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PolicyError } from './errors.ts';
-import { type Policy, parsePolicy } from './policy.ts';
+import { type Policy, parsePolicy, refuseRepeatedJsonKeys } from './policy.ts';
 
 /** The extensions (lower-cased) of a policy file read as YAML; any other name is read as JSON. */
 export const YAML_EXTENSIONS: readonly string[] = ['.yaml', '.yml'];
@@ -55,11 +55,12 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
     });
   }
   const text = utf8Text(bytes, path);
+  const isYaml = YAML_EXTENSIONS.includes(extname(path).toLowerCase());
   let raw: unknown;
   try {
     // An empty file is an empty policy (all defaults) in either syntax, as an empty YAML document is.
     if (text.trim() === '') raw = {};
-    else raw = YAML_EXTENSIONS.includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+    else raw = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new PolicyError(
       `policy file ${path} is not valid ${extname(path) || 'JSON'}: ${(error as Error).message}`,
@@ -69,5 +70,6 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
       },
     );
   }
+  if (!isYaml) refuseRepeatedJsonKeys(text, `policy file ${path}`);
   return parsePolicy(raw, `policy file ${path}`);
 }

@@ -528,6 +528,55 @@ function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string
   return [...new Set((def.options ?? []).flatMap((option) => fieldsAt(option, path)))];
 }
 
+/** One open object or array while {@link repeatedJsonKey} scans: its keys so far, or its item index. */
+type JsonFrame =
+  | { readonly kind: 'object'; readonly keys: Set<string>; key?: string; expectKey: boolean }
+  | { readonly kind: 'array'; index: number };
+
+/**
+ * The dotted path of the first key an object of valid JSON `text` names twice, or undefined.
+ * `JSON.parse` keeps the last value without a word, so a policy pasted together from two versions
+ * (`"pitr"` twice) would silently run on whichever came second; the YAML parser refuses the same.
+ */
+export function repeatedJsonKey(text: string): string | undefined {
+  const stack: JsonFrame[] = [];
+  const pathOf = (key: string): string =>
+    [...stack.map((frame) => (frame.kind === 'object' ? frame.key : String(frame.index))).slice(0, -1), key]
+      .filter((part) => part !== undefined)
+      .join('.');
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    const top = stack.at(-1);
+    if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (top?.kind === 'object' && top.expectKey) {
+        // Parsed, so `"a"` and `"\u0061"` are the same key, as JSON.parse reads them.
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (top.keys.has(key)) return pathOf(key);
+        top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      i = end;
+    } else if (char === '{') stack.push({ kind: 'object', keys: new Set(), expectKey: true });
+    else if (char === '[') stack.push({ kind: 'array', index: 0 });
+    else if (char === '}' || char === ']') stack.pop();
+    else if (char === ',' && top?.kind === 'object') top.expectKey = true;
+    else if (char === ',' && top?.kind === 'array') top.index += 1;
+  }
+  return undefined;
+}
+
+/** Throws when valid JSON `text` names a key twice (see {@link repeatedJsonKey}); `what` names it. */
+export function refuseRepeatedJsonKeys(text: string, what: string): void {
+  const repeated = repeatedJsonKey(text);
+  if (repeated === undefined) return;
+  throw new PolicyError(`${what} names ${repeated} twice; JSON keeps only the last, so write each key once`, [
+    { path: repeated, message: 'is named twice' },
+  ]);
+}
+
 /** Load the policy from the environment (`BACKUP_GUARD_POLICY`, JSON); absent means all defaults. */
 export function loadPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy {
   const text = env[POLICY_ENV];
@@ -544,6 +593,7 @@ export function loadPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy 
       cause: error,
     });
   }
+  refuseRepeatedJsonKeys(text, POLICY_ENV);
   return parsePolicy(raw, POLICY_ENV);
 }
 
@@ -576,6 +626,7 @@ export function loadFunctionPolicy(env: NodeJS.ProcessEnv = process.env): Policy
         cause: error,
       });
     }
+    refuseRepeatedJsonKeys(text, `the bundled policy ${path}`);
     return parsePolicy(raw, `bundled policy ${path}`);
   }
   const text = env[POLICY_ENV];

@@ -294,6 +294,35 @@ describe('policy loaders', () => {
     );
   });
 
+  it('refuses a JSON policy that names a key twice, wherever it is read, instead of keeping the last silently', async () => {
+    // Prepare: a policy pasted together from two versions; JSON.parse keeps the second pitr, 1 day.
+    const twice =
+      '{"pitr": {"minPitrDays": 30}, "aws": {"accounts": [{"accountId": "1", "accountId": "2"}]}, "pitr": {"minPitrDays": 1}}';
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'twice.json');
+    await writeFile(file, twice);
+    const inner =
+      '{"targets": {"tags": [{"key": "a", "value": "b"}, {"key": "c", "key": "d", "value": "e"}]}}';
+
+    // Act / Assess
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: twice })).toThrow(
+      'BACKUP_GUARD_POLICY names aws.accounts.0.accountId twice; JSON keeps only the last, so write each key once',
+    );
+    expect(() => loadFunctionPolicy({ [POLICY_FILE_ENV]: file })).toThrow(
+      `the bundled policy ${file} names aws.accounts.0.accountId twice; JSON keeps only the last, so write each key once`,
+    );
+    await expect(loadPolicyFile(file)).rejects.toThrow(
+      `policy file ${file} names aws.accounts.0.accountId twice; JSON keeps only the last, so write each key once`,
+    );
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: inner })).toThrow(
+      'BACKUP_GUARD_POLICY names targets.tags.1.key twice',
+    );
+    // The same text inside a string, escaped keys and nested objects of the same name are no repeat.
+    const fine =
+      '{"targets": {"identifiers": ["{\\"a\\": 1, \\"a\\": 2}"]}, "pitr": {"minPitrDays": 31}, "dumps": {}}';
+    expect(loadPolicyFromEnv({ [POLICY_ENV]: fine }).pitr.minPitrDays).toBe(31);
+  });
+
   it('says the variable holds the policy itself when it names a file, and not for broken JSON', () => {
     // Act / Assess: BACKUP_GUARD_POLICY=policy.yaml is a file name where the policy belongs.
     expect(() => loadPolicyFromEnv({ [POLICY_ENV]: 'policy.yaml' })).toThrow(
