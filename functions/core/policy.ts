@@ -626,6 +626,7 @@ export function loadFunctionPolicy(env: NodeJS.ProcessEnv = process.env): Policy
         cause: error,
       });
     }
+    if (raw === null) throw nullFunctionPolicy(`the bundled policy ${path}`);
     refuseRepeatedJsonKeys(text, `the bundled policy ${path}`);
     return parsePolicy(raw, `bundled policy ${path}`);
   }
@@ -636,5 +637,15 @@ export function loadFunctionPolicy(env: NodeJS.ProcessEnv = process.env): Policy
       [],
     );
   }
+  // JSON null (a deploy script's `JSON.stringify(policy)` of an unset policy) is no policy either,
+  // though the CLI reads it, like an empty YAML file, as the defaults.
+  if (text.trim() === 'null') throw nullFunctionPolicy(POLICY_ENV);
   return loadPolicyFromEnv(env);
+}
+
+function nullFunctionPolicy(what: string): PolicyError {
+  return new PolicyError(
+    `${what} holds JSON null, not a policy; a function does not run on defaults: deploy the policy as a JSON object`,
+    [],
+  );
 }

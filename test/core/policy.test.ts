@@ -342,6 +342,22 @@ describe('policy loaders', () => {
       );
     }
   });
+  it('refuses to run a function on defaults when its policy is JSON null, as a deploy script writes an unset policy', async () => {
+    // Prepare: JSON.stringify(null) in the variable and in the bundled file.
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'policy.json');
+    await writeFile(file, 'null\n');
+
+    // Act / Assess
+    expect(() => loadFunctionPolicy({ [POLICY_ENV]: 'null' })).toThrow(
+      'BACKUP_GUARD_POLICY holds JSON null, not a policy; a function does not run on defaults: deploy the policy as a JSON object',
+    );
+    expect(() => loadFunctionPolicy({ [POLICY_FILE_ENV]: file })).toThrow(
+      `the bundled policy ${file} holds JSON null, not a policy; a function does not run on defaults: deploy the policy as a JSON object`,
+    );
+    // The CLI, which runs on defaults without a policy, still reads an empty one as the defaults.
+    expect(loadPolicyFromEnv({ [POLICY_ENV]: 'null' }).pitr.minPitrDays).toBe(30);
+  });
 });
 
 describe('policy dumps section', () => {
