@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { awsAccountIdField, awsRegionField } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
-import { closest } from './closest.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
 import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
+import { didYouMeanFields, fieldsAt } from './schema-fields.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
 
@@ -467,11 +467,7 @@ function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   const moved =
     issue.path.length === 0 ? issue.keys.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name)) : [];
   const rest = issue.keys.filter((name) => !moved.includes(name));
-  const known = fieldsAt(policySchema, issue.path);
-  const guesses = rest.flatMap((name) => {
-    const field = closest(name, known);
-    return field === undefined ? [] : [`"${field}"${rest.length > 1 ? ` for "${name}"` : ''}`];
-  });
+  const guesses = didYouMeanFields(rest, fieldsAt(policySchema, issue.path));
   const unknown =
     moved.length === 0 ? issue.message : `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}`;
   return [
@@ -484,7 +480,7 @@ function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
       ? [
           {
             ...issue,
-            message: `${unknown}${guesses.length > 0 ? `; did you mean ${guesses.join(', ')}?` : ''}`,
+            message: `${unknown}${guesses}`,
           },
         ]
       : []),
@@ -501,31 +497,6 @@ function hintFields(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   return fields.length > 0
     ? { ...issue, message: `${issue.message}; write it as fields: ${fields.join(', ')}` }
     : issue;
-}
-
-/**
- * The field names `schema` accepts in the object at `path` (through defaults, optionals, lists,
- * named entries and the forms of a union); none when `path` is no object of it.
- */
-function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
-  const def = schema._zod.def as z.core.$ZodTypeDef & {
-    readonly shape?: Readonly<Record<string, z.core.$ZodType>>;
-    readonly innerType?: z.core.$ZodType;
-    readonly in?: z.core.$ZodType;
-    readonly element?: z.core.$ZodType;
-    readonly valueType?: z.core.$ZodType;
-    readonly options?: readonly z.core.$ZodType[];
-  };
-  const [first, ...rest] = path;
-  if (def.shape) {
-    const field = first === undefined ? undefined : def.shape[String(first)];
-    return first === undefined ? Object.keys(def.shape) : field ? fieldsAt(field, rest) : [];
-  }
-  const inner = def.innerType ?? def.in;
-  if (inner) return fieldsAt(inner, path);
-  const item = def.element ?? def.valueType;
-  if (item) return first === undefined ? [] : fieldsAt(item, rest);
-  return [...new Set((def.options ?? []).flatMap((option) => fieldsAt(option, path)))];
 }
 
 /** One open object or array while {@link repeatedJsonKey} scans: its keys so far, or its item index. */
