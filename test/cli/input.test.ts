@@ -181,12 +181,13 @@ describe('backup-guard input checks', () => {
       await runCli(['audit', '--format', 'jsn'], io),
       await runCli(['audit', '--severity', 'hihg'], io),
       await runCli(['audit', '--group', 'pitrr'], io),
+      await runCli(['audit', '--provider', 'gpc'], io),
     ];
 
     // Assess
-    expect(codes).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(codes).toEqual([2, 2, 2, 2, 2, 2, 2]);
     const lines = io.err().trimEnd().split('\n');
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(7);
     expect(lines[0]).toContain("Unknown option '--regoin' for audit. Did you mean '--region'?");
     expect(lines[1]).toContain("unknown command 'audti'. Did you mean 'audit'?");
     expect(lines[2]).toContain(
@@ -195,6 +196,9 @@ describe('backup-guard input checks', () => {
     expect(lines[3]).toContain("got 'jsn'. Did you mean 'json'?");
     expect(lines[4]).toContain("--severity 'hihg' is not a severity. Did you mean 'high'?");
     expect(lines[5]).toContain("--group 'pitrr' is not a check group. Did you mean 'pitr'?");
+    expect(lines[6]).toBe(
+      "backup-guard: --provider must be one of aws, gcp, all; got 'gpc'. Did you mean 'gcp'?",
+    );
   });
 
   it('refuses an option given an empty value (an unset shell variable) before any call, instead of running on the defaults', async () => {
