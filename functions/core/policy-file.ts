@@ -13,10 +13,13 @@ export const YAML_EXTENSIONS: readonly string[] = ['.yaml', '.yml'];
 
 /**
  * Why a policy file could not be read: a missing one in words, with the directory a relative name
- * was looked for in and, for a YAML name, how to write a starter there; any other error as Node says it.
+ * was looked for in and, for a YAML name, how to write a starter there; a directory in words; any
+ * other error as Node says it.
  */
 function whyUnreadable(path: string, error: unknown): string {
-  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return (error as Error).message;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR') return 'it is a directory; name the policy file in it (a .yaml, .yml or .json file)';
+  if (code !== 'ENOENT') return (error as Error).message;
   const where = isAbsolute(path) ? '' : ` in ${process.cwd()}`;
   const init = YAML_EXTENSIONS.includes(extname(path).toLowerCase())
     ? ` ('backup-guard init ${path}' writes a starter policy)`

@@ -255,6 +255,10 @@ describe('policy loaders', () => {
     // Act / Assess
     await expect(loadPolicyFile(file)).rejects.toThrow(/broken\.json is not valid \.json/);
     await expect(loadPolicyFile(join(dir, 'missing.json'))).rejects.toThrow(/cannot read policy file/);
+    // --policy given the directory the policy is in: said in words, not as EISDIR.
+    await expect(loadPolicyFile(dir)).rejects.toThrow(
+      `cannot read policy file ${dir}: it is a directory; name the policy file in it (a .yaml, .yml or .json file)`,
+    );
   });
 
   it('says a policy file is not UTF-8 instead of reading it with replacement characters, and reads one with a BOM', async () => {
