@@ -54,7 +54,7 @@ export function parseCommandArgs(command: CliCommand, args: readonly string[]): 
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(describeParseError(command, Object.keys(options), error), { cause: error });
+    throw new InputError(describeParseError(command, Object.keys(options), args, error), { cause: error });
   }
 }
 
@@ -68,7 +68,12 @@ function helpHint(command: CliCommand): string {
 }
 
 /** One line for a `parseArgs` error, with the closest option for an unknown one. */
-function describeParseError(command: CliCommand, names: readonly string[], error: unknown): string {
+function describeParseError(
+  command: CliCommand,
+  names: readonly string[],
+  args: readonly string[],
+  error: unknown,
+): string {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message;
   const more = helpHint(command);
@@ -80,6 +85,15 @@ function describeParseError(command: CliCommand, names: readonly string[], error
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /^Option '(-\w, )?(--[\w-]+)/.exec(message)?.[2];
     if (option && /argument missing/.test(message)) return needsValue(command, option);
+    // `--format "$FORMAT" --output x` with FORMAT unset: parseArgs calls the next option "ambiguous"
+    // as the value; the option needs a value, it does not refuse one.
+    if (option && /argument is ambiguous/.test(message)) {
+      const short = /^Option '-(\w), /.exec(message)?.[1];
+      const at = args.findIndex((arg) => arg === option || (short !== undefined && arg === `-${short}`));
+      const next = at >= 0 ? args[at + 1] : undefined;
+      const got = next === undefined ? '' : `got the option '${next}' after it; `;
+      return `${option} needs a value (${got}write ${option}=VALUE for a value that starts with a dash). ${more}`;
+    }
     if (option) return `${option} takes no value. ${more}`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {

@@ -15,7 +15,7 @@ import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { type GcpClientsWithSecretManager, withSecretManager } from '../gcp/secret-manager.ts';
 import { withCloudStorage } from '../gcp/storage-client.ts';
 import { arnPartitionOf } from '../publish/security-hub/asff.ts';
-import { splitList } from './args.ts';
+import { didYouMean, splitList } from './args.ts';
 import type { CliIo, CliOption, CliOverrides } from './command.ts';
 import { resolveAwsCredentials } from './credentials.ts';
 import { awsProfileRegion, type ProfileRegion } from './shared-config.ts';
@@ -100,7 +100,9 @@ export function checkEndpointUrl(flag: string, value: string | undefined, exampl
 export function parseWhereArgs(values: Readonly<Record<string, unknown>>): WhereArgs {
   const provider = (values.provider as string | undefined) ?? 'aws';
   if (!(PROVIDERS as readonly string[]).includes(provider)) {
-    throw new InputError(`--provider must be one of ${PROVIDERS.join(', ')}; got '${provider}'`);
+    throw new InputError(
+      `--provider must be one of ${PROVIDERS.join(', ')}; got '${provider}'.${didYouMean(provider, PROVIDERS)}`,
+    );
   }
   const regions = splitList(values.region);
   if (values.region && regions?.length === 0)

@@ -46,11 +46,20 @@ export function withLikelyDirection(name: string, parts: RegExp): string | undef
 }
 
 /**
- * The region name `name` was likely meant to be (`eu-wst-1`, `EU_WEST_1` → `eu-west-1`), or
- * undefined when it is one already or none is close.
+ * The region name `name` was likely meant to be (`eu-wst-1`, `EU_WEST_1`, `eu-west-1a`, `eu-west1`,
+ * `eu-west-l` → `eu-west-1`), or undefined when it is one already or none is close.
  */
 export function likelyAwsRegion(name: string): string | undefined {
-  const likely = withLikelyDirection(name, /^([a-z]{2}(?:-gov|-iso[a-z]?)?-)([a-z]+)(-\d{1,2})$/);
+  // Three slips beside a misspelled direction: the digit 1 typed as l or I, an availability zone
+  // (the region and a letter, as the console shows a subnet's), and a number without its hyphen
+  // (Google Cloud writes `europe-west1`).
+  const shaped = name
+    .trim()
+    .toLowerCase()
+    .replace(/-[li]$/, '-1')
+    .replace(/(\d)[a-z]$/, '$1')
+    .replace(/([a-z])(\d{1,2})$/, '$1-$2');
+  const likely = withLikelyDirection(shaped, /^([a-z]{2}(?:-gov|-iso[a-z]?)?-)([a-z]+)(-\d{1,2})$/);
   return likely !== undefined && likely !== name && isAwsRegionName(likely) ? likely : undefined;
 }
 

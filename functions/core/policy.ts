@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { awsAccountIdField, awsRegionField } from './aws-region.ts';
 import { chatopsPolicySchema } from './chatops-policy.ts';
-import { closest } from './closest.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
 import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
+import { didYouMeanFields, fieldsAt } from './schema-fields.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
 
@@ -467,11 +467,7 @@ function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   const moved =
     issue.path.length === 0 ? issue.keys.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name)) : [];
   const rest = issue.keys.filter((name) => !moved.includes(name));
-  const known = fieldsAt(policySchema, issue.path);
-  const guesses = rest.flatMap((name) => {
-    const field = closest(name, known);
-    return field === undefined ? [] : [`"${field}"${rest.length > 1 ? ` for "${name}"` : ''}`];
-  });
+  const guesses = didYouMeanFields(rest, fieldsAt(policySchema, issue.path));
   const unknown =
     moved.length === 0 ? issue.message : `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}`;
   return [
@@ -484,7 +480,7 @@ function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
       ? [
           {
             ...issue,
-            message: `${unknown}${guesses.length > 0 ? `; did you mean ${guesses.join(', ')}?` : ''}`,
+            message: `${unknown}${guesses}`,
           },
         ]
       : []),
@@ -503,29 +499,53 @@ function hintFields(issue: z.core.$ZodIssue): z.core.$ZodIssue {
     : issue;
 }
 
+/** One open object or array while {@link repeatedJsonKey} scans: its keys so far, or its item index. */
+type JsonFrame =
+  | { readonly kind: 'object'; readonly keys: Set<string>; key?: string; expectKey: boolean }
+  | { readonly kind: 'array'; index: number };
+
 /**
- * The field names `schema` accepts in the object at `path` (through defaults, optionals, lists,
- * named entries and the forms of a union); none when `path` is no object of it.
+ * The dotted path of the first key an object of valid JSON `text` names twice, or undefined.
+ * `JSON.parse` keeps the last value without a word, so a policy pasted together from two versions
+ * (`"pitr"` twice) would silently run on whichever came second; the YAML parser refuses the same.
  */
-function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
-  const def = schema._zod.def as z.core.$ZodTypeDef & {
-    readonly shape?: Readonly<Record<string, z.core.$ZodType>>;
-    readonly innerType?: z.core.$ZodType;
-    readonly in?: z.core.$ZodType;
-    readonly element?: z.core.$ZodType;
-    readonly valueType?: z.core.$ZodType;
-    readonly options?: readonly z.core.$ZodType[];
-  };
-  const [first, ...rest] = path;
-  if (def.shape) {
-    const field = first === undefined ? undefined : def.shape[String(first)];
-    return first === undefined ? Object.keys(def.shape) : field ? fieldsAt(field, rest) : [];
+export function repeatedJsonKey(text: string): string | undefined {
+  const stack: JsonFrame[] = [];
+  const pathOf = (key: string): string =>
+    [...stack.map((frame) => (frame.kind === 'object' ? frame.key : String(frame.index))).slice(0, -1), key]
+      .filter((part) => part !== undefined)
+      .join('.');
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text[i];
+    const top = stack.at(-1);
+    if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (top?.kind === 'object' && top.expectKey) {
+        // Parsed, so `"a"` and `"\u0061"` are the same key, as JSON.parse reads them.
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (top.keys.has(key)) return pathOf(key);
+        top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      i = end;
+    } else if (char === '{') stack.push({ kind: 'object', keys: new Set(), expectKey: true });
+    else if (char === '[') stack.push({ kind: 'array', index: 0 });
+    else if (char === '}' || char === ']') stack.pop();
+    else if (char === ',' && top?.kind === 'object') top.expectKey = true;
+    else if (char === ',' && top?.kind === 'array') top.index += 1;
   }
-  const inner = def.innerType ?? def.in;
-  if (inner) return fieldsAt(inner, path);
-  const item = def.element ?? def.valueType;
-  if (item) return first === undefined ? [] : fieldsAt(item, rest);
-  return [...new Set((def.options ?? []).flatMap((option) => fieldsAt(option, path)))];
+  return undefined;
+}
+
+/** Throws when valid JSON `text` names a key twice (see {@link repeatedJsonKey}); `what` names it. */
+export function refuseRepeatedJsonKeys(text: string, what: string): void {
+  const repeated = repeatedJsonKey(text);
+  if (repeated === undefined) return;
+  throw new PolicyError(`${what} names ${repeated} twice; JSON keeps only the last, so write each key once`, [
+    { path: repeated, message: 'is named twice' },
+  ]);
 }
 
 /** Load the policy from the environment (`BACKUP_GUARD_POLICY`, JSON); absent means all defaults. */
@@ -544,6 +564,7 @@ export function loadPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Policy 
       cause: error,
     });
   }
+  refuseRepeatedJsonKeys(text, POLICY_ENV);
   return parsePolicy(raw, POLICY_ENV);
 }
 
@@ -576,6 +597,8 @@ export function loadFunctionPolicy(env: NodeJS.ProcessEnv = process.env): Policy
         cause: error,
       });
     }
+    if (raw === null) throw nullFunctionPolicy(`the bundled policy ${path}`);
+    refuseRepeatedJsonKeys(text, `the bundled policy ${path}`);
     return parsePolicy(raw, `bundled policy ${path}`);
   }
   const text = env[POLICY_ENV];
@@ -585,5 +608,15 @@ export function loadFunctionPolicy(env: NodeJS.ProcessEnv = process.env): Policy
       [],
     );
   }
+  // JSON null (a deploy script's `JSON.stringify(policy)` of an unset policy) is no policy either,
+  // though the CLI reads it, like an empty YAML file, as the defaults.
+  if (text.trim() === 'null') throw nullFunctionPolicy(POLICY_ENV);
   return loadPolicyFromEnv(env);
+}
+
+function nullFunctionPolicy(what: string): PolicyError {
+  return new PolicyError(
+    `${what} holds JSON null, not a policy; a function does not run on defaults: deploy the policy as a JSON object`,
+    [],
+  );
 }

@@ -181,12 +181,13 @@ describe('backup-guard input checks', () => {
       await runCli(['audit', '--format', 'jsn'], io),
       await runCli(['audit', '--severity', 'hihg'], io),
       await runCli(['audit', '--group', 'pitrr'], io),
+      await runCli(['audit', '--provider', 'gpc'], io),
     ];
 
     // Assess
-    expect(codes).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(codes).toEqual([2, 2, 2, 2, 2, 2, 2]);
     const lines = io.err().trimEnd().split('\n');
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(7);
     expect(lines[0]).toContain("Unknown option '--regoin' for audit. Did you mean '--region'?");
     expect(lines[1]).toContain("unknown command 'audti'. Did you mean 'audit'?");
     expect(lines[2]).toContain(
@@ -195,6 +196,9 @@ describe('backup-guard input checks', () => {
     expect(lines[3]).toContain("got 'jsn'. Did you mean 'json'?");
     expect(lines[4]).toContain("--severity 'hihg' is not a severity. Did you mean 'high'?");
     expect(lines[5]).toContain("--group 'pitrr' is not a check group. Did you mean 'pitr'?");
+    expect(lines[6]).toBe(
+      "backup-guard: --provider must be one of aws, gcp, all; got 'gpc'. Did you mean 'gcp'?",
+    );
   });
 
   it('refuses an option given an empty value (an unset shell variable) before any call, instead of running on the defaults', async () => {
@@ -216,6 +220,28 @@ describe('backup-guard input checks', () => {
       "backup-guard: --policy needs a value. Run 'backup-guard audit --help' for its options.\n",
       "backup-guard: --output needs a value. Run 'backup-guard audit --help' for its options.\n",
       "backup-guard: --region needs a value. Run 'backup-guard prune --help' for its options.\n",
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('says an option followed by another option needs a value, instead of that it takes none', async () => {
+    // Prepare: `--format "$FORMAT" --output x` with FORMAT unset reaches parseArgs as `--format --output x`.
+    const io = captureIo();
+
+    // Act
+    const results = [
+      await audit(['--format', '--output', join(dir, 'report.txt')]),
+      {
+        code: await runCli(['prune', '--region', '--apply', '--endpoint-url', sim.endpoint], io),
+        err: io.err(),
+      },
+    ];
+
+    // Assess
+    expect(results.map((result) => result.code)).toEqual([2, 2]);
+    expect(results.map((result) => result.err)).toEqual([
+      "backup-guard: --format needs a value (got the option '--output' after it; write --format=VALUE for a value that starts with a dash). Run 'backup-guard audit --help' for its options.\n",
+      "backup-guard: --region needs a value (got the option '--apply' after it; write --region=VALUE for a value that starts with a dash). Run 'backup-guard prune --help' for its options.\n",
     ]);
     expect(sim.stats().requests).toBe(0);
   });

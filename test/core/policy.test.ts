@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAwsRegionName } from '../../functions/core/aws-region.ts';
+import { isAwsRegionName, likelyAwsRegion } from '../../functions/core/aws-region.ts';
 import { PolicyError } from '../../functions/core/errors.ts';
 import {
   loadFunctionPolicy,
@@ -84,6 +84,26 @@ describe('parsePolicy', () => {
     expect(() => parsePolicy({ keys: { preset: 'none', items: { 'ca-bundle': item } } })).toThrow(
       'keys.items.ca-bundle.region: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
     );
+  });
+
+  it('names the region meant when an availability zone, a GCP-style name or a digit typed as a letter is given', () => {
+    // Act
+    const attempt = (): unknown =>
+      parsePolicy({ aws: { regions: ['eu-west-1a', 'eu-west1', 'eu-west-l', 'us-east-1', 'eu-west-1q'] } });
+
+    // Assess
+    expect(attempt).toThrow(
+      [
+        'aws.regions.0: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+        'aws.regions.1: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+        'aws.regions.2: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+        'aws.regions.4: must be an AWS region name such as eu-west-1; did you mean eu-west-1?',
+      ].join('\n  '),
+    );
+    // The CLI's --region says the same.
+    expect(likelyAwsRegion('ap-southeast-2b')).toBe('ap-southeast-2');
+    expect(likelyAwsRegion('us-east-1')).toBeUndefined();
+    expect(likelyAwsRegion('eu-west-12345')).toBeUndefined();
   });
 
   it('requires the central account and region when GCP findings are published', () => {
@@ -235,6 +255,34 @@ describe('policy loaders', () => {
     // Act / Assess
     await expect(loadPolicyFile(file)).rejects.toThrow(/broken\.json is not valid \.json/);
     await expect(loadPolicyFile(join(dir, 'missing.json'))).rejects.toThrow(/cannot read policy file/);
+    // --policy given the directory the policy is in: said in words, not as EISDIR.
+    await expect(loadPolicyFile(dir)).rejects.toThrow(
+      `cannot read policy file ${dir}: it is a directory; name the policy file in it (a .yaml, .yml or .json file)`,
+    );
+  });
+
+  it('says a policy file is not UTF-8 instead of reading it with replacement characters, and reads one with a BOM', async () => {
+    // Prepare: a Latin-1 tag value (it would silently become "Z\uFFFDrich" and select nothing), a UTF-16
+    // file as Notepad saves it, and UTF-8 JSON with the BOM some editors write.
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const latin1 = join(dir, 'latin1.yaml');
+    await writeFile(
+      latin1,
+      Buffer.from('targets:\n  tags:\n    - key: site\n      value: Z\xfcrich\n', 'latin1'),
+    );
+    const utf16 = join(dir, 'utf16.json');
+    await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{}', 'utf16le')]));
+    const bom = join(dir, 'bom.json');
+    await writeFile(bom, `\uFEFF${JSON.stringify({ pitr: { minPitrDays: 7 } })}`);
+
+    // Act / Assess
+    await expect(loadPolicyFile(latin1)).rejects.toThrow(
+      `policy file ${latin1} is not UTF-8 text (byte 0xfc at offset 47); save it as UTF-8`,
+    );
+    await expect(loadPolicyFile(utf16)).rejects.toThrow(
+      `policy file ${utf16} is not UTF-8 text (byte 0xff at offset 0); save it as UTF-8`,
+    );
+    expect((await loadPolicyFile(bom)).pitr.minPitrDays).toBe(7);
   });
 
   it('reads the policy from the environment and defaults when it is absent', () => {
@@ -248,6 +296,35 @@ describe('policy loaders', () => {
     expect(() => loadPolicyFromEnv({ [POLICY_ENV]: 'not json' })).toThrow(
       /BACKUP_GUARD_POLICY is not valid JSON/,
     );
+  });
+
+  it('refuses a JSON policy that names a key twice, wherever it is read, instead of keeping the last silently', async () => {
+    // Prepare: a policy pasted together from two versions; JSON.parse keeps the second pitr, 1 day.
+    const twice =
+      '{"pitr": {"minPitrDays": 30}, "aws": {"accounts": [{"accountId": "1", "accountId": "2"}]}, "pitr": {"minPitrDays": 1}}';
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'twice.json');
+    await writeFile(file, twice);
+    const inner =
+      '{"targets": {"tags": [{"key": "a", "value": "b"}, {"key": "c", "key": "d", "value": "e"}]}}';
+
+    // Act / Assess
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: twice })).toThrow(
+      'BACKUP_GUARD_POLICY names aws.accounts.0.accountId twice; JSON keeps only the last, so write each key once',
+    );
+    expect(() => loadFunctionPolicy({ [POLICY_FILE_ENV]: file })).toThrow(
+      `the bundled policy ${file} names aws.accounts.0.accountId twice; JSON keeps only the last, so write each key once`,
+    );
+    await expect(loadPolicyFile(file)).rejects.toThrow(
+      `policy file ${file} names aws.accounts.0.accountId twice; JSON keeps only the last, so write each key once`,
+    );
+    expect(() => loadPolicyFromEnv({ [POLICY_ENV]: inner })).toThrow(
+      'BACKUP_GUARD_POLICY names targets.tags.1.key twice',
+    );
+    // The same text inside a string, escaped keys and nested objects of the same name are no repeat.
+    const fine =
+      '{"targets": {"identifiers": ["{\\"a\\": 1, \\"a\\": 2}"]}, "pitr": {"minPitrDays": 31}, "dumps": {}}';
+    expect(loadPolicyFromEnv({ [POLICY_ENV]: fine }).pitr.minPitrDays).toBe(31);
   });
 
   it('says the variable holds the policy itself when it names a file, and not for broken JSON', () => {
@@ -268,6 +345,22 @@ describe('policy loaders', () => {
         /no policy: set BACKUP_GUARD_POLICY_FILE .* or BACKUP_GUARD_POLICY .*; a function does not run on defaults/,
       );
     }
+  });
+  it('refuses to run a function on defaults when its policy is JSON null, as a deploy script writes an unset policy', async () => {
+    // Prepare: JSON.stringify(null) in the variable and in the bundled file.
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'policy.json');
+    await writeFile(file, 'null\n');
+
+    // Act / Assess
+    expect(() => loadFunctionPolicy({ [POLICY_ENV]: 'null' })).toThrow(
+      'BACKUP_GUARD_POLICY holds JSON null, not a policy; a function does not run on defaults: deploy the policy as a JSON object',
+    );
+    expect(() => loadFunctionPolicy({ [POLICY_FILE_ENV]: file })).toThrow(
+      `the bundled policy ${file} holds JSON null, not a policy; a function does not run on defaults: deploy the policy as a JSON object`,
+    );
+    // The CLI, which runs on defaults without a policy, still reads an empty one as the defaults.
+    expect(loadPolicyFromEnv({ [POLICY_ENV]: 'null' }).pitr.minPitrDays).toBe(30);
   });
 });
 

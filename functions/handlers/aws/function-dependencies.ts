@@ -9,6 +9,7 @@ import { AwsClientFactory } from '../../aws/clients.ts';
 import { awsRegionField } from '../../core/aws-region.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { withFieldGuesses } from '../../core/schema-fields.ts';
 import * as z from '../../core/zod.ts';
 import type { createObservability } from './observability.ts';
 
@@ -93,6 +94,8 @@ export function parseFunctionInput<S extends z.ZodMiniType>(
   }
   const parsed = schema.safeParse(event);
   if (parsed.success) return parsed.data;
-  const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+  const issues = inputIssues(parsed.error.issues.map((issue) => withFieldGuesses(schema, issue))).map(
+    (issue) => `${issue.path}: ${issue.message}`,
+  );
   throw new InputError(`${service} input is invalid: ${issues.join('; ')}`);
 }

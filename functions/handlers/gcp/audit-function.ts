@@ -19,6 +19,7 @@ import { describeError, InputError, inputIssues } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { GCP_PROJECT, loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { withFieldGuesses } from '../../core/schema-fields.ts';
 import * as z from '../../core/zod.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import type { GcpClientSource, GcpCollectors } from '../../gcp/collectors.ts';
@@ -114,7 +115,9 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
     // No body at all audits the policy; a JSON `null` is a value the sender wrote, refused as any non-object.
     const parsed = auditRequestSchema.safeParse(raw === undefined ? {} : raw);
     if (parsed.success) return parsed.data;
-    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+    const issues = inputIssues(
+      parsed.error.issues.map((issue) => withFieldGuesses(auditRequestSchema, issue)),
+    ).map((issue) => `${issue.path}: ${issue.message}`);
     throw new InputError(`${name} body is invalid: ${issues.join('; ')}`);
   };
 

@@ -22,6 +22,7 @@ import { type GcpSnapshotClients, gcpSnapshotCloud } from '../../actions/snapsho
 import { type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
 import { describeError, InputError, inputIssues, StillRunningElsewhereError } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { withFieldGuesses } from '../../core/schema-fields.ts';
 import { snapshotFunctionTimeoutSeconds } from '../../core/snapshots-policy.ts';
 import * as z from '../../core/zod.ts';
 import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
@@ -69,7 +70,9 @@ export function parseSnapshotFunctionRequest(body: unknown): SnapshotFunctionReq
   const raw = jsonBodyOf(body, 'snapshot');
   const parsed = requestSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+    const issues = inputIssues(
+      parsed.error.issues.map((issue) => withFieldGuesses(requestSchema, issue)),
+    ).map((issue) => `${issue.path}: ${issue.message}`);
     throw new InputError(`snapshot body is invalid: ${issues.join('; ')}`);
   }
   if (parsed.data.action === 'snapshot') {

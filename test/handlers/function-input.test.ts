@@ -1,0 +1,45 @@
+/**
+ * A function's input (a Lambda's event, a Cloud Function's body) with a mistyped field names the
+ * field it likely means, as the policy does, so a schedule's Input or a caller's body is fixed in
+ * one try.
+ */
+import { describe, expect, it } from 'vitest';
+import { auditInputSchema } from '../../functions/handlers/aws/audit-handler.ts';
+import { parseFunctionInput } from '../../functions/handlers/aws/function-dependencies.ts';
+import { parseSnapshotEvent } from '../../functions/handlers/aws/snapshot.ts';
+import { parseAuditPitrRequest } from '../../functions/handlers/gcp/audit-pitr.ts';
+import { parseSnapshotFunctionRequest } from '../../functions/handlers/gcp/snapshot.ts';
+
+describe('function input', () => {
+  it('suggests the field a mistyped key of a Lambda event likely means', () => {
+    // Act / Assess
+    expect(() => parseFunctionInput('audit-pitr', auditInputSchema, { region: ['eu-west-1'] })).toThrow(
+      'audit-pitr input is invalid: (root): Unrecognized key: "region"; did you mean "regions"?',
+    );
+    expect(() =>
+      parseSnapshotEvent({ requestId: 'r1', reason: 'CA rotation', requestedBy: 'ops', tikcet: 'CHG-1' }),
+    ).toThrow('snapshot input is invalid: (root): Unrecognized key: "tikcet"; did you mean "ticket"?');
+    // A key like no field is named as before, with nothing guessed.
+    expect(() => parseFunctionInput('audit-pitr', auditInputSchema, { zzzzzz: true })).toThrow(
+      /Unrecognized key: "zzzzzz"$/,
+    );
+  });
+
+  it('suggests the field a mistyped key of a Cloud Function body likely means', () => {
+    // Act / Assess
+    expect(() => parseAuditPitrRequest(JSON.stringify({ project: ['certctl-prod'] }))).toThrow(
+      'auditPitr body is invalid: (root): Unrecognized key: "project"; did you mean "projects"?',
+    );
+    expect(() =>
+      parseSnapshotFunctionRequest(
+        JSON.stringify({
+          action: 'snapshot',
+          requestId: 'r',
+          reason: 'x',
+          requestedBy: 'o',
+          tikcet: 'CHG-1',
+        }),
+      ),
+    ).toThrow(/Unrecognized key: "tikcet"; did you mean "ticket"\?/);
+  });
+});
