@@ -32,6 +32,19 @@ export interface SlackSigningSecret {
   refresh(): Promise<string | undefined>;
 }
 
+/**
+ * How errors name the secret: its ARN or name as {@link SLACK_SECRET_ENV} gives it, unless that
+ * looks like no secret name at all. A Slack signing secret is a run of letters and digits (Slack
+ * shows 32 hexadecimal characters); a name or ARN the deployment writes has a separator (`:`, `/`,
+ * `-`, `_`, `.`, `+`, `=`, `@`). A value with none may be the signing secret pasted in place of its
+ * name, which must not reach a log: it is not shown, and the error says what to check.
+ */
+function labelOf(secretId: string): string {
+  return /[:/_.+=@-]/.test(secretId)
+    ? `${secretId} (${SLACK_SECRET_ENV})`
+    : `named by ${SLACK_SECRET_ENV} (its value is not shown: it has no separator a secret's name or ARN would have, so it may be the signing secret itself; set the variable to the name or ARN of the Secrets Manager secret holding it)`;
+}
+
 /** The signing secret `secretId` through `provider` (one per container). */
 export function slackSigningSecret(
   provider: Pick<SecretsProvider, 'get'>,
@@ -41,12 +54,13 @@ export function slackSigningSecret(
   let current: string | undefined;
   let readAt = 0;
   let failure: { readonly at: number; readonly error: ChatError } | undefined;
+  const label = labelOf(secretId);
   const fetchValue = async (forceFetch: boolean): Promise<string> => {
     let value: unknown;
     try {
       value = await provider.get(secretId, { maxAge: CONTAINER_LIFETIME_SECONDS, forceFetch });
     } catch (error) {
-      throw new ChatError(500, `the Slack signing secret ${secretId} could not be read`, {
+      throw new ChatError(500, `the Slack signing secret ${label} could not be read`, {
         cause: error,
         expose: false,
       });
@@ -54,7 +68,7 @@ export function slackSigningSecret(
     if (typeof value !== 'string' || value.trim() === '') {
       throw new ChatError(
         500,
-        `the Slack signing secret ${secretId} holds no text value; store the app's signing secret as its SecretString`,
+        `the Slack signing secret ${label} holds no text value; store the app's signing secret as its SecretString`,
         { expose: false },
       );
     }

@@ -179,8 +179,44 @@ describe('the chat-slack Lambda', () => {
     }
     expect(output.metrics()).toMatchObject({ ChatRequests: 4, ChatCommandsFailed: 4 });
     expect(output.metrics()).not.toHaveProperty('ChatCommandsAccepted');
-    expect(output.text()).toContain(`the Slack signing secret ${SECRET_ID} could not be read`);
-    expect(output.text()).toContain(`the Slack signing secret ${SECRET_ID} holds no text value`);
+    expect(output.text()).toContain(
+      `the Slack signing secret ${SECRET_ID} (BACKUP_GUARD_SLACK_SIGNING_SECRET) could not be read`,
+    );
+    expect(output.text()).toContain(
+      `the Slack signing secret ${SECRET_ID} (BACKUP_GUARD_SLACK_SIGNING_SECRET) holds no text value`,
+    );
+  });
+
+  it("never logs the signing secret's value when it was configured in place of the secret's name", async () => {
+    // Prepare: BACKUP_GUARD_SLACK_SIGNING_SECRET set by hand to the app's signing secret itself (32
+    // hex characters, as Slack shows it) instead of the name of the secret holding it: Secrets Manager
+    // finds no such secret.
+    const pasted = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).rejects(new Error('ResourceNotFoundException: no such secret'));
+    const logger = new Logger({ serviceName: 'chat-slack' });
+    const handler = createSlackHandler({
+      policy,
+      signingSecret: slackSigningSecret(
+        new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({ region: 'eu-west-1' }) }),
+        pasted,
+        () => NOW.getTime(),
+      ),
+      dispatch: async () => {},
+      logger,
+      metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'chat-slack' }),
+      now: () => NOW,
+    });
+
+    // Act
+    const answer = await handler(signedSlackEvent(slashCommandForm('status'), pasted, NOW), {});
+
+    // Assess: refused, the log names the variable and the likely mistake, never the value.
+    expect(JSON.parse(answer.body).text).toBe(
+      'Something went wrong on our side; the details are in the backup-guard logs.',
+    );
+    expect(output.text()).not.toContain(pasted);
+    expect(output.text()).toContain('BACKUP_GUARD_SLACK_SIGNING_SECRET');
   });
 
   it('reads an unreadable signing secret at most every 30 seconds per container, refusing in between', async () => {
