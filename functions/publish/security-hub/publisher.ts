@@ -290,10 +290,11 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   });
 
   const failureOf = scopeFailures(options.report);
+  const importedAt = importTime(work.values(), now);
   const plan = planPublication({
     report: options.report,
     policy: options.policy,
-    now,
+    now: importedAt,
     target,
     held: [...work.values()].flatMap((item) =>
       item.keepAliveOnly
@@ -319,10 +320,12 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
         const finding = found.get(lookup.id);
         lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
         if (!finding || finding.RecordState === 'ARCHIVED') continue;
-        if (lookup.action === 'archive') lookupImports.push(archiveImport(finding, lookup.reason, now));
+        if (lookup.action === 'archive') {
+          lookupImports.push(archiveImport(finding, lookup.reason, importedAt));
+        }
         // The ledger is a cache: a finding updated since it was written is not due after all.
         else if (keepAliveDue(finding.UpdatedAt, now)) {
-          lookupImports.push(keepAliveImport(finding, lookup.failure ?? lookup.reason, now));
+          lookupImports.push(keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt));
         }
       }
     } catch (error) {
@@ -601,6 +604,29 @@ const nothingReported = (): ReportedDigests => new Map();
 
 /** {@link readChangedSince} starts this long after the ledger's newest time. */
 const CHANGED_SINCE_GAP_MS = 1000;
+
+/**
+ * When this run dates its imports: now, or just past the window start of a ledger-planned run's
+ * {@link readChangedSince} when this machine's clock is behind the newest update it read. A ledger
+ * user reads only what was updated more than {@link CHANGED_SINCE_GAP_MS} after its newest time, so
+ * an import dated by a clock behind that time (an operator's `audit --publish` from a laptop a few
+ * minutes slow, minutes after the scheduled run) would never be read back: a PASSED it published for
+ * a database that fails again would stay PASSED until the next reconciliation, the ledger judging
+ * the finding unchanged. Updates dated ahead of the clock by more than the skew tolerance do not
+ * count, as in {@link readChangedSince}, so one far-future finding does not date every import.
+ */
+function importTime(work: Iterable<DestinationWork>, now: Date): Date {
+  const latest = now.getTime() + CLOCK_SKEW_TOLERANCE_MS;
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const item of work) {
+    for (const held of item.held) {
+      const at = Date.parse(held.updatedAt ?? '');
+      if (at > newest && at <= latest) newest = at;
+    }
+  }
+  const after = newest + CHANGED_SINCE_GAP_MS + 1;
+  return after > now.getTime() ? new Date(after) : now;
+}
 
 /**
  * The destinations read only to keep alive the held findings of this run's failed AWS scopes, where
