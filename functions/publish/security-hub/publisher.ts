@@ -500,8 +500,12 @@ async function readLedger(
  * Security Hub holding a version the ledger does not know, and planning from the ledger would judge
  * the finding unchanged: one the CLI published PASSED that failed again would stay PASSED until the
  * next reconciliation. So each ledger-planned run asks Security Hub for this product's findings
- * updated after the ledger's newest time (its reconciliation or its newest entry's UpdatedAt, which
- * this product's own imports of the run that wrote it carry), and those replace their ledger entries.
+ * updated after the ledger's newest time (its newest entry's UpdatedAt, which this product's own
+ * imports of the run that wrote it carry), and those replace their ledger entries. Not its
+ * reconciliation time: a full read that imported nothing leaves that later than every entry, and an
+ * update another writer dated between the two by a clock behind (its imports are dated past the
+ * newest update it read, {@link importTime}, not past a reconciliation it cannot know) would never
+ * be read back. A finding Security Hub held then is an entry, so the window is as empty as before.
  * One GetFindings page per destination in the steady state, and empty: reads stay proportional to
  * changes. The window starts a second after the newest time, so the writing run's own imports are not
  * read back; another writer within that second is corrected at the next reconciliation.
@@ -514,7 +518,8 @@ async function readChangedSince(
   calls: { getFindings: number },
   reported: () => ReportedDigests,
 ): Promise<HeldFinding[]> {
-  let newest = Date.parse(ledger.reconciledAt);
+  // An empty ledger (nothing held at its reconciliation): whatever another writer created since.
+  let newest = Date.parse(EPOCH) - CHANGED_SINCE_GAP_MS;
   // A finding dated ahead of this run's clock (another writer's clock ran ahead, and this product's
   // re-import of it is dated just after) would push the window past every change made until then:
   // it does not count, and is read back while it stays in the window (not adopted: the same UpdatedAt).
