@@ -290,10 +290,11 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   });
 
   const failureOf = scopeFailures(options.report);
+  const importedAt = importTime(work.values(), now);
   const plan = planPublication({
     report: options.report,
     policy: options.policy,
-    now,
+    now: importedAt,
     target,
     held: [...work.values()].flatMap((item) =>
       item.keepAliveOnly
@@ -319,10 +320,12 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
         const finding = found.get(lookup.id);
         lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
         if (!finding || finding.RecordState === 'ARCHIVED') continue;
-        if (lookup.action === 'archive') lookupImports.push(archiveImport(finding, lookup.reason, now));
+        if (lookup.action === 'archive') {
+          lookupImports.push(archiveImport(finding, lookup.reason, importedAt));
+        }
         // The ledger is a cache: a finding updated since it was written is not due after all.
         else if (keepAliveDue(finding.UpdatedAt, now)) {
-          lookupImports.push(keepAliveImport(finding, lookup.failure ?? lookup.reason, now));
+          lookupImports.push(keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt));
         }
       }
     } catch (error) {
@@ -497,8 +500,12 @@ async function readLedger(
  * Security Hub holding a version the ledger does not know, and planning from the ledger would judge
  * the finding unchanged: one the CLI published PASSED that failed again would stay PASSED until the
  * next reconciliation. So each ledger-planned run asks Security Hub for this product's findings
- * updated after the ledger's newest time (its reconciliation or its newest entry's UpdatedAt, which
- * this product's own imports of the run that wrote it carry), and those replace their ledger entries.
+ * updated after the ledger's newest time (its newest entry's UpdatedAt, which this product's own
+ * imports of the run that wrote it carry), and those replace their ledger entries. Not its
+ * reconciliation time: a full read that imported nothing leaves that later than every entry, and an
+ * update another writer dated between the two by a clock behind (its imports are dated past the
+ * newest update it read, {@link importTime}, not past a reconciliation it cannot know) would never
+ * be read back. A finding Security Hub held then is an entry, so the window is as empty as before.
  * One GetFindings page per destination in the steady state, and empty: reads stay proportional to
  * changes. The window starts a second after the newest time, so the writing run's own imports are not
  * read back; another writer within that second is corrected at the next reconciliation.
@@ -511,7 +518,8 @@ async function readChangedSince(
   calls: { getFindings: number },
   reported: () => ReportedDigests,
 ): Promise<HeldFinding[]> {
-  let newest = Date.parse(ledger.reconciledAt);
+  // An empty ledger (nothing held at its reconciliation): whatever another writer created since.
+  let newest = Date.parse(EPOCH) - CHANGED_SINCE_GAP_MS;
   // A finding dated ahead of this run's clock (another writer's clock ran ahead, and this product's
   // re-import of it is dated just after) would push the window past every change made until then:
   // it does not count, and is read back while it stays in the window (not adopted: the same UpdatedAt).
@@ -601,6 +609,29 @@ const nothingReported = (): ReportedDigests => new Map();
 
 /** {@link readChangedSince} starts this long after the ledger's newest time. */
 const CHANGED_SINCE_GAP_MS = 1000;
+
+/**
+ * When this run dates its imports: now, or just past the window start of a ledger-planned run's
+ * {@link readChangedSince} when this machine's clock is behind the newest update it read. A ledger
+ * user reads only what was updated more than {@link CHANGED_SINCE_GAP_MS} after its newest time, so
+ * an import dated by a clock behind that time (an operator's `audit --publish` from a laptop a few
+ * minutes slow, minutes after the scheduled run) would never be read back: a PASSED it published for
+ * a database that fails again would stay PASSED until the next reconciliation, the ledger judging
+ * the finding unchanged. Updates dated ahead of the clock by more than the skew tolerance do not
+ * count, as in {@link readChangedSince}, so one far-future finding does not date every import.
+ */
+function importTime(work: Iterable<DestinationWork>, now: Date): Date {
+  const latest = now.getTime() + CLOCK_SKEW_TOLERANCE_MS;
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const item of work) {
+    for (const held of item.held) {
+      const at = Date.parse(held.updatedAt ?? '');
+      if (at > newest && at <= latest) newest = at;
+    }
+  }
+  const after = newest + CHANGED_SINCE_GAP_MS + 1;
+  return after > now.getTime() ? new Date(after) : now;
+}
 
 /**
  * The destinations read only to keep alive the held findings of this run's failed AWS scopes, where

@@ -1393,6 +1393,65 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(after.calls.getFindings).toBe(1);
   });
 
+  it('adopts what a publish without the ledger sent from a clock behind the ledger’s newest update, so a regression is sent, not left PASSED', async () => {
+    // Prepare: the scheduled function imports db-1 and db-2 FAILED at T0 and db-2 again at T0 + 4 min;
+    // two minutes later an operator's `backup-guard audit --publish` (no ledger), from a laptop whose
+    // clock is 5 minutes slow, publishes db-1 PASSED.
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    clock = new Date(T0.getTime() + 4 * 60 * 1000);
+    await publish(report([db('db-1'), db('db-2', { status: 'WARNING' })], scopes));
+    const slow = new Date(T0.getTime() + (6 - 5) * 60 * 1000);
+    await publishToSecurityHub({
+      report: report([db('db-1', { status: 'PASSED' }), db('db-2', { status: 'WARNING' })], scopes),
+      policy: policy(),
+      factory,
+      accounts: ACCOUNTS,
+      now: () => slow,
+      retry: { baseDelayMs: 1 },
+    });
+    expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('PASSED');
+
+    // Act: an hour later db-1 fails again.
+    clock = new Date(T0.getTime() + HOUR);
+    const next = await publish(report([db('db-1'), db('db-2', { status: 'WARNING' })], scopes));
+
+    // Assess: the ledger-planned run read the PASSED back and sent FAILED over it.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 1 });
+    expect(next.counts).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('FAILED');
+  });
+
+  it('adopts what a publish without the ledger sent from a clock behind the last reconciliation that imported nothing', async () => {
+    // Prepare: db-1 imported FAILED at T0; the weekly reconciliation eight days later finds nothing
+    // to import (monthly refresh); two minutes after it, an operator's `audit --publish` (no ledger)
+    // from a laptop 5 minutes slow publishes db-1 PASSED.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + 8 * DAY);
+    const reconciling = await publish(report([db('db-1')], scopes), { policy: monthly });
+    expect(reconciling.ledger).toMatchObject({ reconciled: 1, written: 1 });
+    expect(reconciling.findingsSent).toBe(0);
+    const slow = new Date(clock.getTime() + (2 - 5) * 60 * 1000);
+    await publishToSecurityHub({
+      report: report([db('db-1', { status: 'PASSED' })], scopes),
+      policy: monthly,
+      factory,
+      accounts: ACCOUNTS,
+      now: () => slow,
+      retry: { baseDelayMs: 1 },
+    });
+    expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('PASSED');
+
+    // Act: an hour later db-1 fails again.
+    clock = new Date(clock.getTime() + HOUR);
+    const next = await publish(report([db('db-1')], scopes), { policy: monthly });
+
+    // Assess
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 1 });
+    expect(next.counts.updated).toBe(1);
+    expect(held(asffFindingId(db('db-1')))[0]?.Compliance?.Status).toBe('FAILED');
+  });
+
   it('still adopts what another writer changed after it adopted a finding dated ahead of its clock', async () => {
     // Prepare: the function imports db-1 and db-2 FAILED at T0. At T0+1h a CLI whose clock runs 12
     // hours ahead publishes db-1 PASSED (UpdatedAt T0+13h); the function's next run adopts it and
