@@ -37,6 +37,7 @@
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { REGION_DIRECTIONS, withLikelyDirection } from '../../functions/core/aws-region.ts';
+import { GCS_BUCKET_NAME } from '../../functions/core/dumps-policy.ts';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
@@ -246,7 +247,7 @@ export const NOTHING_RECORDED = 'none';
  * matches them too), with the project and the name as groups 1 and 2.
  */
 export const RECORDED_ENTRY = {
-  bucket: '^([a-z][a-z0-9-]{4,28}[a-z0-9])/([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])$',
+  bucket: `^([a-z][a-z0-9-]{4,28}[a-z0-9])/(${GCS_BUCKET_NAME})$`,
   secret: '^([a-z][a-z0-9-]{4,28}[a-z0-9])/([A-Za-z0-9_-]{1,255})$',
 } as const;
 /**

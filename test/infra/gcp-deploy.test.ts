@@ -50,6 +50,7 @@ import {
   planGcpDeployment,
   planGcpTeardown,
   RECORDED_DUMP_BUCKETS,
+  RECORDED_ENTRY,
   RECORDED_PROJECTS,
   RECORDED_SECRETS,
   RUN_BUILDER_ROLE,
@@ -2258,6 +2259,47 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
       expect(output).toMatch(new RegExp(`${BOUND_SECRETS_ENV}.*keys.*not revoked`));
     }
     expect(renderShellScript(plan(AFTER))).toContain(`if [[ -z "\${${RECORDED_DUMP_BUCKETS}}" ]]; then`);
+  });
+
+  /** A Cloud Storage bucket name with dots, longer than 63 characters (86; each part at most 63). */
+  const DOTTED = `certctl.dumps.${'a'.repeat(60)}.example.com`;
+
+  it('takes a dotted Cloud Storage bucket name longer than 63 characters, and records it as the next deploy reads it', () => {
+    // Act: before, the policy refused it (bucket names were 3-63 characters for both stores).
+    const policy = listing([`certctl-prod-1/${DOTTED}`], []);
+    const envFile = plan(policy).find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
+    const environment = parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as Record<
+      string,
+      string
+    >;
+
+    // Assess
+    expect(environment[BOUND_DUMP_BUCKETS_ENV]).toBe(`certctl-prod-1/${DOTTED}`);
+    expect(environment[BOUND_DUMP_BUCKETS_ENV]).toMatch(new RegExp(RECORDED_ENTRY.bucket));
+    // A part over 63 characters, or a name over 63 without dots, is no Cloud Storage bucket name.
+    expect(() => listing([`certctl-prod-1/certctl.${'a'.repeat(64)}`], [])).toThrow(
+      /each dot-separated part at most 63 characters/,
+    );
+    expect(() => listing([`certctl-prod-1/${'a'.repeat(64)}`], [])).toThrow(
+      /must be a Cloud Storage bucket name/,
+    );
+    expect(() => listing([`certctl-prod-1/${'a.'.repeat(111)}a`], [])).toThrow(
+      /must be a Cloud Storage bucket name/,
+    );
+  });
+
+  it('revokes a recorded dotted bucket longer than 63 characters instead of stopping the deploy', () => {
+    // Prepare: before, its entry did not match the record pattern and the run stopped.
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {
+      recordedBuckets: `certctl-prod-1/certctl-dumps-a,certctl-prod-1/${DOTTED}`,
+    });
+
+    // Act
+    withPath(bin, () => runSteps(recordSteps(plan(AFTER)), { log: () => {}, stagingParent: dir }));
+
+    // Assess
+    expect(removals(dir).filter((call) => call.includes(`gs://${DOTTED} `))).toHaveLength(3);
   });
 
   it('refuses a recorded entry that is not <project>/<name>', () => {
