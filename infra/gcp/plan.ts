@@ -817,7 +817,12 @@ function revokeDroppedDumpBuckets(policy: Policy, member: string): ForEachRecord
   ];
 }
 
-/** `gcloud secrets add-iam-policy-binding` (or remove) of {@link SECRET_ACCESSOR_ROLE} on one secret. */
+/**
+ * `gcloud secrets add-iam-policy-binding` (or remove) of {@link SECRET_ACCESSOR_ROLE} on one secret.
+ * The secret is named by its full resource name, which gcloud takes for the SECRET positional: a
+ * secret id may start with a hyphen (Secret Manager allows letters, digits, `-` and `_` anywhere),
+ * and alone it would be read as a flag (`--quiet`, or one that changes what the command does).
+ */
 function secretAccessorBinding(
   verb: 'add' | 'remove',
   { project, secret }: { readonly project: string; readonly secret: string },
@@ -827,8 +832,7 @@ function secretAccessorBinding(
     'gcloud',
     'secrets',
     `${verb}-iam-policy-binding`,
-    secret,
-    `--project=${project}`,
+    `projects/${project}/secrets/${secret}`,
     `--member=${member}`,
     `--role=${SECRET_ACCESSOR_ROLE}`,
     '--condition=None',
