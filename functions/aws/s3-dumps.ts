@@ -316,11 +316,15 @@ async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<New
   // would refuse it too.
   //
   // A GET refused with AccessDenied is followed by one HEAD too: it needs the same s3:GetObject but
-  // no kms:Decrypt, so its answer proves the refusal was KMS's, and says how the dump is encrypted.
+  // no kms:Decrypt, so its answer proves the refusal was KMS's, and says how the dump is encrypted,
+  // if the object is SSE-KMS (or DSSE-KMS) at all: S3 asks KMS nothing for an SSE-S3 or unencrypted
+  // object, whose refusal then stays unattributed (both grants named).
   if (head.archived === undefined && head.denied === undefined) return unread;
   const metadata = await headObject(bucket, object.key);
   if (metadata.state === 'unknown') return { ...unread, header: { ...head, metadata } };
-  const refused = head.denied === undefined ? head : { ...head, denied: 'kms' as const };
+  const kmsEncrypted =
+    metadata.serverSideEncryption === 'aws:kms' || metadata.serverSideEncryption === 'aws:kms:dsse';
+  const refused = head.denied === undefined || !kmsEncrypted ? head : { ...head, denied: 'kms' as const };
   return withOwnHeaders(bucket, { ...unread, header: { ...refused, metadata: { state: 'read' } } }, metadata);
 }
 

@@ -7,18 +7,43 @@ import { awsAccountIdField, awsRegionField } from './aws-region.ts';
 import * as z from './zod.ts';
 
 const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-/** S3 bucket names (3-63, lowercase, digits, dots, hyphens); GCS allows the same and underscores. */
-const BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+/** S3 bucket names (3-63, lowercase, digits, dots, hyphens; underscores too, as Cloud Storage's). */
+const S3_BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+/**
+ * Cloud Storage bucket names: lowercase letters, digits, dots, hyphens and underscores, starting and
+ * ending with a letter or digit, 3-63 characters, or up to 222 when they contain dots, each
+ * dot-separated component at most 63 (https://cloud.google.com/storage/docs/buckets#naming). This
+ * pattern (unanchored) is both a JavaScript and a POSIX extended regular expression, so the deploy's
+ * record of bound buckets (infra/gcp/plan.ts RECORDED_ENTRY) takes every name the policy does; the
+ * component bound it cannot say is {@link gcsBucketComponentsFit}'s.
+ */
+export const GCS_BUCKET_NAME = '[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]';
+const GCS_BUCKET = new RegExp(`^${GCS_BUCKET_NAME}$`);
+/** Whether every dot-separated component of a Cloud Storage bucket name is at most 63 characters. */
+export function gcsBucketComponentsFit(bucket: string): boolean {
+  return bucket.split('.').every((component) => component.length <= 63);
+}
 
 /** The S3 ListObjectsV2 page limit (MaxKeys <= 1000) and GCS objects.list's; the default bound. */
 export const DEFAULT_MAX_OBJECTS_LISTED = 1000;
 
 /** Fields both providers' locations share. */
-const bucketField = (store: string) =>
-  z.described(
-    z.string().check(z.regex(BUCKET, `must be a${store === 'S3' ? 'n' : ''} ${store} bucket name`)),
-    'The bucket that holds the dumps.',
-  );
+const s3BucketField = z.described(
+  z.string().check(z.regex(S3_BUCKET, 'must be an S3 bucket name')),
+  'The bucket that holds the dumps.',
+);
+const gcsBucketField = z.described(
+  z
+    .string()
+    .check(
+      z.regex(GCS_BUCKET, 'must be a Cloud Storage bucket name'),
+      z.refine(
+        gcsBucketComponentsFit,
+        'must be a Cloud Storage bucket name (each dot-separated part at most 63 characters)',
+      ),
+    ),
+  'The bucket that holds the dumps.',
+);
 /**
  * The dumps written as a URL or ARN instead of a key prefix, up to and including the bucket:
  * `s3://bucket/prod/`, `gs://bucket/prod/`, `s3:/bucket/prod/` (one slash), `arn:aws:s3:::bucket/prod/`,
@@ -63,7 +88,7 @@ const suffixField = z.described(
 
 const awsLocationSchema = z.strictObject({
   provider: z.literal('aws'),
-  bucket: bucketField('S3'),
+  bucket: s3BucketField,
   prefix: prefixField,
   suffix: suffixField,
   account: z.described(
@@ -78,7 +103,7 @@ const awsLocationSchema = z.strictObject({
 
 const gcpLocationSchema = z.strictObject({
   provider: z.literal('gcp'),
-  bucket: bucketField('Cloud Storage'),
+  bucket: gcsBucketField,
   prefix: prefixField,
   suffix: suffixField,
   project: z.described(

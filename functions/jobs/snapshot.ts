@@ -15,6 +15,7 @@ import {
   type FoundTargets,
   type ManualListing,
   type OtherEngineDatabase,
+  type OtherEnginesFailure,
   perCloud,
   type SnapshotBackend,
   type SnapshotCloud,
@@ -38,7 +39,7 @@ import {
 import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions/snapshot/run.ts';
 import { EXIT_CODES } from '../core/audit.ts';
 import { closest } from '../core/closest.ts';
-import { describeError, eachOrAllFail, InputError } from '../core/errors.ts';
+import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
 import { hiddenReasonProblem } from '../core/invisible.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -193,6 +194,13 @@ export async function resolveSnapshotTargets(
       );
       continue;
     }
+    // Not proven absent when a scope it may be in could not be looked up: said as not told (the
+    // failed scope is already a problem of the run), never as not found.
+    if (others.failed.length > 0) {
+      const where = others.failed.map(({ scope, code }) => `${scope} (${code})`).join(', ');
+      problems.push(`target ${name} could not be told: looking it up failed in ${where}`);
+      continue;
+    }
     const likely = closest(
       name,
       everyTarget.map((target) => target.id),
@@ -216,23 +224,29 @@ function otherEngineKey(database: OtherEngineDatabase): string {
 
 /**
  * The databases of another engine that answer to `names` in every cloud that can tell
- * ({@link SnapshotCloud.otherEngines}); a cloud that fails to tell is a problem of the run, and its
- * names stay not found. No call when every name was found.
+ * ({@link SnapshotCloud.otherEngines}); a cloud or scope that fails to tell is a problem of the run,
+ * and `failed` says where (`aws/111111111111/eu-west-1`, or the whole cloud `gcp`): a name found
+ * nowhere else may be there. No call when every name was found.
  */
 async function otherEnginesOf(
   names: readonly string[],
   clouds: readonly SnapshotCloud[],
-): Promise<{ databases: OtherEngineDatabase[]; problems: string[] }> {
-  if (names.length === 0) return { databases: [], problems: [] };
+): Promise<{ databases: OtherEngineDatabase[]; problems: string[]; failed: OtherEnginesFailure[] }> {
+  if (names.length === 0) return { databases: [], problems: [], failed: [] };
   const found = await Promise.all(
     clouds.map(async (cloud) => {
-      if (!cloud.otherEngines) return { databases: [], problems: [] };
+      if (!cloud.otherEngines) return { databases: [], problems: [], failed: [] };
       try {
-        return await cloud.otherEngines(names);
+        const told = await cloud.otherEngines(names);
+        return {
+          ...told,
+          failed: told.failed.map(({ scope, code }) => ({ scope: `${cloud.provider}/${scope}`, code })),
+        };
       } catch (error) {
         return {
           databases: [],
           problems: [`${cloud.provider}: named databases not looked up (${describeError(error)})`],
+          failed: [{ scope: cloud.provider, code: errorCode(error) }],
         };
       }
     }),
@@ -240,6 +254,7 @@ async function otherEnginesOf(
   return {
     databases: found.flatMap((entry) => entry.databases),
     problems: found.flatMap((entry) => entry.problems),
+    failed: found.flatMap((entry) => entry.failed),
   };
 }
 

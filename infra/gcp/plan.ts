@@ -37,6 +37,7 @@
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { REGION_DIRECTIONS, withLikelyDirection } from '../../functions/core/aws-region.ts';
+import { GCS_BUCKET_NAME } from '../../functions/core/dumps-policy.ts';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
 import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
@@ -246,7 +247,7 @@ export const NOTHING_RECORDED = 'none';
  * matches them too), with the project and the name as groups 1 and 2.
  */
 export const RECORDED_ENTRY = {
-  bucket: '^([a-z][a-z0-9-]{4,28}[a-z0-9])/([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])$',
+  bucket: `^([a-z][a-z0-9-]{4,28}[a-z0-9])/(${GCS_BUCKET_NAME})$`,
   secret: '^([a-z][a-z0-9-]{4,28}[a-z0-9])/([A-Za-z0-9_-]{1,255})$',
 } as const;
 /**
@@ -816,7 +817,12 @@ function revokeDroppedDumpBuckets(policy: Policy, member: string): ForEachRecord
   ];
 }
 
-/** `gcloud secrets add-iam-policy-binding` (or remove) of {@link SECRET_ACCESSOR_ROLE} on one secret. */
+/**
+ * `gcloud secrets add-iam-policy-binding` (or remove) of {@link SECRET_ACCESSOR_ROLE} on one secret.
+ * The secret is named by its full resource name, which gcloud takes for the SECRET positional: a
+ * secret id may start with a hyphen (Secret Manager allows letters, digits, `-` and `_` anywhere),
+ * and alone it would be read as a flag (`--quiet`, or one that changes what the command does).
+ */
 function secretAccessorBinding(
   verb: 'add' | 'remove',
   { project, secret }: { readonly project: string; readonly secret: string },
@@ -826,8 +832,7 @@ function secretAccessorBinding(
     'gcloud',
     'secrets',
     `${verb}-iam-policy-binding`,
-    secret,
-    `--project=${project}`,
+    `projects/${project}/secrets/${secret}`,
     `--member=${member}`,
     `--role=${SECRET_ACCESSOR_ROLE}`,
     '--condition=None',

@@ -234,6 +234,14 @@ beforeAll(async () => {
               name: 'certctl-dumps-kms-denied-generic',
               kmsDecrypt: { viaRegions: [], message: 'generic' },
             },
+            // GetObject alone refused with a bare "Access Denied", HeadObject answered, and the dump
+            // is SSE-S3: KMS has no part in the refusal.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-get-denied-sse-s3',
+              uploadEncryption: { algorithm: 'AES256' },
+              getObjectDenied: true,
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -325,6 +333,19 @@ describe('readS3DumpFact of an SSE-KMS dump whose decrypt KMS refuses', () => {
     // Before, NOT_AVAILABLE: how the dump is encrypted was unread, though HeadObject answers it.
     expect(fact.newest?.encryption).toMatchObject({ kmsKey: CMK_ARN, customerManagedKey: true });
     expect(protection?.status).toBe('PASSED');
+  });
+
+  it('never blames KMS for a plain "Access Denied" of a dump HeadObject shows to be SSE-S3', async () => {
+    // Act: HeadObject answers, but with ServerSideEncryption AES256: S3 asks KMS nothing for it.
+    const fact = await read('certctl-dumps-get-denied-sse-s3');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    // Assess: before, `denied: 'kms'`, and the finding named a kms:Decrypt grant that cannot be the cause.
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', denied: 'unattributed' });
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(integrity?.description).not.toContain('KMS refused S3 the decrypt');
+    expect(integrity?.description).toContain(
+      'S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object',
+    );
   });
 
   it('names both grants a plain "Access Denied" may lack when HeadObject is refused too, never failing the dump', async () => {

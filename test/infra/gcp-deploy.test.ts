@@ -50,6 +50,7 @@ import {
   planGcpDeployment,
   planGcpTeardown,
   RECORDED_DUMP_BUCKETS,
+  RECORDED_ENTRY,
   RECORDED_PROJECTS,
   RECORDED_SECRETS,
   RUN_BUILDER_ROLE,
@@ -588,7 +589,7 @@ describe('planGcpTeardown', () => {
       `for each ${RECORDED_DUMP_BUCKETS} project except : gcloud projects remove-iam-policy-binding ${placeholder('RESOURCE_PROJECT')}`,
     ];
     const recordedSecrets = [
-      `for each ${RECORDED_SECRETS} resource except : gcloud secrets remove-iam-policy-binding ${placeholder('RESOURCE_NAME')}`,
+      `for each ${RECORDED_SECRETS} resource except : gcloud secrets remove-iam-policy-binding projects/${placeholder('RESOURCE_PROJECT')}/secrets/${placeholder('RESOURCE_NAME')}`,
       `for each ${RECORDED_SECRETS} project except : gcloud projects remove-iam-policy-binding ${placeholder('RESOURCE_PROJECT')}`,
     ];
     expect(
@@ -1506,10 +1507,10 @@ describe('planGcpDeployment with Secret Manager key material', () => {
     const removed = accessors.filter(
       (step) => step.argv.includes(`--member=serviceAccount:${KEYS_SA}`) && step.ifNotFound === 'skip',
     );
-    expect(removed.map((step) => step.argv.slice(0, 5).join(' '))).toEqual([
-      'gcloud secrets remove-iam-policy-binding certctl-ca --project=certctl-prod-1',
-      'gcloud secrets remove-iam-policy-binding certctl-ca-key --project=certctl-prod-1',
-      'gcloud secrets remove-iam-policy-binding certctl-config --project=certctl-stage-2',
+    expect(removed.map((step) => step.argv.slice(0, 4).join(' '))).toEqual([
+      'gcloud secrets remove-iam-policy-binding projects/certctl-prod-1/secrets/certctl-ca',
+      'gcloud secrets remove-iam-policy-binding projects/certctl-prod-1/secrets/certctl-ca-key',
+      'gcloud secrets remove-iam-policy-binding projects/certctl-stage-2/secrets/certctl-config',
     ]);
     expect(new Set(accessors.map((step) => step.argv.find((a) => a.startsWith('--member='))))).toEqual(
       new Set([
@@ -1522,14 +1523,37 @@ describe('planGcpDeployment with Secret Manager key material', () => {
     );
   });
 
+  it('names a secret whose id starts with a hyphen so that gcloud cannot read it as a flag', () => {
+    // Prepare: Secret Manager takes letters, digits, hyphens and underscores anywhere in a secret id.
+    const policy = parsePolicy({
+      ...POLICY_INPUT,
+      keys: {
+        preset: 'none',
+        inspectSecretValues: true,
+        items: { 'ca-key': { kind: 'private-key', secret: 'projects/certctl-prod-1/secrets/--quiet' } },
+      },
+    });
+
+    // Act
+    const secretBindings = commands(plan(policy)).filter(
+      (argv) => argv[1] === 'secrets' && argv[2]?.endsWith('-iam-policy-binding'),
+    );
+
+    // Assess: before, `--quiet` was the positional secret, which gcloud parses as its flag.
+    expect(secretBindings.map((argv) => argv.slice(0, 4).join(' '))).toContain(
+      'gcloud secrets add-iam-policy-binding projects/certctl-prod-1/secrets/--quiet',
+    );
+    for (const argv of secretBindings) expect(argv[3]).not.toMatch(/^-/);
+  });
+
   it('adds secretAccessor on each inventory secret only, and only when inspection is on', () => {
     // Act
     const bindings = keysBindings(withKeys(true));
     // Assess: never a project-wide accessor, and exactly the three inventory secrets.
     expect(bindings.filter((line) => line.includes(SECRET_ACCESSOR_ROLE))).toEqual([
-      `gcloud secrets add-iam-policy-binding certctl-ca --project=certctl-prod-1 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
-      `gcloud secrets add-iam-policy-binding certctl-ca-key --project=certctl-prod-1 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
-      `gcloud secrets add-iam-policy-binding certctl-config --project=certctl-stage-2 --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+      `gcloud secrets add-iam-policy-binding projects/certctl-prod-1/secrets/certctl-ca --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+      `gcloud secrets add-iam-policy-binding projects/certctl-prod-1/secrets/certctl-ca-key --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+      `gcloud secrets add-iam-policy-binding projects/certctl-stage-2/secrets/certctl-config --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
     ]);
     expect(
       bindings.filter((line) => line.startsWith('gcloud projects') && line.includes('secretAccessor')),
@@ -1648,9 +1672,9 @@ describe('planGcpDeployment with Secret Manager key material', () => {
     expect(revoked).toEqual([
       `gcloud projects remove-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
       `gcloud projects remove-iam-policy-binding certctl-stage-2 --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID}`,
-      `gcloud secrets remove-iam-policy-binding certctl-ca --role=${SECRET_ACCESSOR_ROLE}`,
-      `gcloud secrets remove-iam-policy-binding certctl-ca-key --role=${SECRET_ACCESSOR_ROLE}`,
-      `gcloud secrets remove-iam-policy-binding certctl-config --role=${SECRET_ACCESSOR_ROLE}`,
+      `gcloud secrets remove-iam-policy-binding projects/certctl-prod-1/secrets/certctl-ca --role=${SECRET_ACCESSOR_ROLE}`,
+      `gcloud secrets remove-iam-policy-binding projects/certctl-prod-1/secrets/certctl-ca-key --role=${SECRET_ACCESSOR_ROLE}`,
+      `gcloud secrets remove-iam-policy-binding projects/certctl-stage-2/secrets/certctl-config --role=${SECRET_ACCESSOR_ROLE}`,
     ]);
   });
 });
@@ -1993,7 +2017,7 @@ describe('planGcpDeployment: the snapshot function', () => {
         `gcloud storage buckets add-iam-policy-binding --role=projects/certctl-prod-1/roles/${DUMP_READER_ROLE_ID}`,
         `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${DUMP_KEY_READER_ROLE_ID}`,
         `gcloud projects add-iam-policy-binding certctl-prod-1 --role=projects/certctl-prod-1/roles/${SECRET_METADATA_READER_ROLE_ID}`,
-        `gcloud secrets add-iam-policy-binding ca-key --role=${SECRET_ACCESSOR_ROLE}`,
+        `gcloud secrets add-iam-policy-binding projects/certctl-prod-1/secrets/ca-key --role=${SECRET_ACCESSOR_ROLE}`,
       ]),
     );
     expect(bindings).toHaveLength(7);
@@ -2095,8 +2119,8 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     `projects remove-iam-policy-binding certctl-old-3 --member=serviceAccount:${sa} --role=projects/certctl-old-3/roles/${DUMP_KEY_READER_ROLE_ID} --condition=None --quiet`,
   ];
   const droppedSecretRemovals = (sa: string) => [
-    `secrets remove-iam-policy-binding certctl-ca-key --project=certctl-prod-1 --member=serviceAccount:${sa} --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
-    `secrets remove-iam-policy-binding certctl-config --project=certctl-stage-2 --member=serviceAccount:${sa} --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+    `secrets remove-iam-policy-binding projects/certctl-prod-1/secrets/certctl-ca-key --member=serviceAccount:${sa} --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
+    `secrets remove-iam-policy-binding projects/certctl-stage-2/secrets/certctl-config --member=serviceAccount:${sa} --role=${SECRET_ACCESSOR_ROLE} --condition=None --quiet`,
     `projects remove-iam-policy-binding certctl-stage-2 --member=serviceAccount:${sa} --role=projects/certctl-stage-2/roles/${SECRET_METADATA_READER_ROLE_ID} --condition=None --quiet`,
   ];
   /** What a redeployment with {@link AFTER} must remove, for every account that reads the dumps or the inventory. */
@@ -2260,6 +2284,47 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     expect(renderShellScript(plan(AFTER))).toContain(`if [[ -z "\${${RECORDED_DUMP_BUCKETS}}" ]]; then`);
   });
 
+  /** A Cloud Storage bucket name with dots, longer than 63 characters (86; each part at most 63). */
+  const DOTTED = `certctl.dumps.${'a'.repeat(60)}.example.com`;
+
+  it('takes a dotted Cloud Storage bucket name longer than 63 characters, and records it as the next deploy reads it', () => {
+    // Act: before, the policy refused it (bucket names were 3-63 characters for both stores).
+    const policy = listing([`certctl-prod-1/${DOTTED}`], []);
+    const envFile = plan(policy).find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
+    const environment = parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as Record<
+      string,
+      string
+    >;
+
+    // Assess
+    expect(environment[BOUND_DUMP_BUCKETS_ENV]).toBe(`certctl-prod-1/${DOTTED}`);
+    expect(environment[BOUND_DUMP_BUCKETS_ENV]).toMatch(new RegExp(RECORDED_ENTRY.bucket));
+    // A part over 63 characters, or a name over 63 without dots, is no Cloud Storage bucket name.
+    expect(() => listing([`certctl-prod-1/certctl.${'a'.repeat(64)}`], [])).toThrow(
+      /each dot-separated part at most 63 characters/,
+    );
+    expect(() => listing([`certctl-prod-1/${'a'.repeat(64)}`], [])).toThrow(
+      /must be a Cloud Storage bucket name/,
+    );
+    expect(() => listing([`certctl-prod-1/${'a.'.repeat(111)}a`], [])).toThrow(
+      /must be a Cloud Storage bucket name/,
+    );
+  });
+
+  it('revokes a recorded dotted bucket longer than 63 characters instead of stopping the deploy', () => {
+    // Prepare: before, its entry did not match the record pattern and the run stopped.
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {
+      recordedBuckets: `certctl-prod-1/certctl-dumps-a,certctl-prod-1/${DOTTED}`,
+    });
+
+    // Act
+    withPath(bin, () => runSteps(recordSteps(plan(AFTER)), { log: () => {}, stagingParent: dir }));
+
+    // Assess
+    expect(removals(dir).filter((call) => call.includes(`gs://${DOTTED} `))).toHaveLength(3);
+  });
+
   it('refuses a recorded entry that is not <project>/<name>', () => {
     // Prepare
     const dir = scratch();
@@ -2308,10 +2373,10 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     expect(ofKeys.sort()).toEqual([
       'projects certctl-prod-1',
       'projects certctl-stage-2',
-      'secrets certctl-ca',
-      'secrets certctl-ca-key',
-      'secrets certctl-config',
-      'secrets certctl-new',
+      'secrets projects/certctl-prod-1/secrets/certctl-ca',
+      'secrets projects/certctl-prod-1/secrets/certctl-ca-key',
+      'secrets projects/certctl-stage-2/secrets/certctl-config',
+      'secrets projects/certctl-stage-2/secrets/certctl-new',
     ]);
   });
 

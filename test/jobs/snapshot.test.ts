@@ -403,3 +403,56 @@ describe('runSnapshotJob, a named database that stands in for a target', () => {
     expect(snapshotExitCode(result)).toBe(2);
   });
 });
+
+describe('runSnapshotJob of a name whose look-up failed in a scope', () => {
+  it('says the name could not be told, naming the failed scope, never that it was not found', async () => {
+    // Prepare: the name is no target; the look-up of other engines answered in one Region and failed
+    // in the other, which might hold it.
+    const cloud: SnapshotCloud = {
+      ...cloudOf(fakeBackend()),
+      otherEngines: async () => ({
+        databases: [],
+        problems: ['111111111111/us-east-1: named databases not looked up (Rate exceeded)'],
+        failed: [{ scope: '111111111111/us-east-1', code: 'ThrottlingException' }],
+      }),
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-3', reason: 'CA rotation', requestedBy: 'alice', wait: false, targets: ['orders'] },
+      { policy: parsePolicy({}), clouds: [cloud] },
+    );
+
+    // Assess: before, "target orders was not found among the databases the policy selects", which
+    // the failed Region does not prove.
+    expect(result.results).toEqual([]);
+    expect(result.problems).toEqual([
+      '111111111111/us-east-1: named databases not looked up (Rate exceeded)',
+      'target orders could not be told: looking it up failed in aws/111111111111/us-east-1 (ThrottlingException)',
+    ]);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
+  it('names the cloud when its look-up failed as a whole', async () => {
+    // Prepare
+    const cloud: SnapshotCloud = {
+      ...cloudOf(fakeBackend()),
+      otherEngines: async () => {
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      },
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-4', reason: 'CA rotation', requestedBy: 'alice', wait: false, targets: ['orders'] },
+      { policy: parsePolicy({}), clouds: [cloud] },
+    );
+
+    // Assess
+    expect(result.problems).toEqual([
+      'aws: named databases not looked up (socket hang up)',
+      'target orders could not be told: looking it up failed in aws (ECONNRESET)',
+    ]);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+});

@@ -35,6 +35,7 @@ import type {
   CreateErrorKind,
   ManualListing,
   OtherEngineDatabase,
+  OtherEnginesFailure,
   SnapshotBackend,
   SnapshotCloud,
   SnapshotKeyReader,
@@ -415,10 +416,12 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
     async otherEngines(names) {
       const databases: OtherEngineDatabase[] = [];
       const problems: string[] = [];
+      const failed: OtherEnginesFailure[] = [];
       await Promise.all(
         (await scopes(policy)).map(async ({ scope, failure }) => {
           if (failure) {
             problems.push(`${scope.account}/${scope.region}: not read (${failure.message})`);
+            failed.push({ scope: `${scope.account}/${scope.region}`, code: failure.code });
             return;
           }
           const place = { provider: 'aws' as const, account: scope.account, region: scope.region };
@@ -434,10 +437,11 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
             problems.push(
               `${scope.account}/${scope.region}: named databases not looked up (${describeError(error)})`,
             );
+            failed.push({ scope: `${scope.account}/${scope.region}`, code: errorCode(error) });
           }
         }),
       );
-      return { databases, problems };
+      return { databases, problems, failed };
     },
     async maintenance(targets) {
       const byScope = new Map<string, SnapshotTarget[]>();

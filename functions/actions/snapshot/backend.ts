@@ -313,9 +313,18 @@ export interface SnapshotCloud {
    * did not answer to. Absent: this cloud's target listing already says every database of another
    * engine a name may be (Cloud SQL).
    */
-  otherEngines?(
-    names: readonly string[],
-  ): Promise<{ databases: OtherEngineDatabase[]; problems: ScopeProblem[] }>;
+  otherEngines?(names: readonly string[]): Promise<{
+    databases: OtherEngineDatabase[];
+    problems: ScopeProblem[];
+    /** The scopes where it could not be told (each also among `problems`): a name may be there. */
+    failed: OtherEnginesFailure[];
+  }>;
+}
+
+/** A scope where {@link SnapshotCloud.otherEngines} could not tell: `111111111111/eu-west-1`, and the error's code. */
+export interface OtherEnginesFailure {
+  readonly scope: string;
+  readonly code: string;
 }
 
 /** A database of another engine ({@link SnapshotCloud.otherEngines}): where it is, its names and engine. */

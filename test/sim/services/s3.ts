@@ -175,6 +175,13 @@ const bucketSchema = z.strictObject({
    */
   denied: z.array(z.enum(S3_OPERATIONS)).default([]),
   /**
+   * GetObject alone answered with a bare `Access Denied` while HeadObject is answered: what the audit
+   * sees when the two calls are judged differently (a bucket or endpoint policy condition only the
+   * GET meets, the object replaced between the calls). Whatever the object's encryption, so a
+   * refusal of an SSE-S3 or unencrypted object can be shown not to be KMS's.
+   */
+  getObjectDenied: z.boolean().default(false),
+  /**
    * Other accounts a bucket policy lets read the bucket (its objects, listing and settings, not
    * writes), as a bucket of another account than the policy names can be read by the audit.
    */
@@ -432,7 +439,8 @@ export class S3Sim implements SimService {
       (expectedOwner !== undefined && expectedOwner !== bucket.account) ||
       bucket.denied.includes(operation as S3Operation) ||
       // HeadObject is authorized by s3:GetObject (API_HeadObject): a role denied one is denied both.
-      (operation === 'HeadObject' && bucket.denied.includes('GetObject'))
+      (operation === 'HeadObject' && bucket.denied.includes('GetObject')) ||
+      (operation === 'GetObject' && bucket.getObjectDenied)
     ) {
       return head
         ? headError(403, regionHeader)
