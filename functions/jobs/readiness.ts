@@ -899,14 +899,12 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   const { plannedGroups } = inputs;
   const report = narrowedTo(inputs.report, inputs.named);
   const notEvaluated: string[] = [];
-  const incompleteGroups = new Map<CheckGroup, string[]>();
-  /** Each group's scopes not read, as a database's line names them. */
+  /** Each group's scopes not read, as a gate's line names them (their count makes it incomplete). */
   const unreadScopes = new Map<CheckGroup, string[]>();
   for (const scope of report.scopes) {
     if (scope.status !== 'failed') continue;
     const note = `${scopeKey(scope.scope)}: ${scope.error?.message ?? 'not read'}`;
     notEvaluated.push(`${auditGateName(scope.scope.group)} in ${note}`);
-    incompleteGroups.set(scope.scope.group, [...(incompleteGroups.get(scope.scope.group) ?? []), note]);
     unreadScopes.set(scope.scope.group, [
       ...(unreadScopes.get(scope.scope.group) ?? []),
       unreadScopeText(scope),
@@ -1119,8 +1117,8 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     evaluatedGroups.push(name);
     // A scope that was not read has a Scope finding of its own; it is counted as that scope.
     const findings = (findingsOf.get(name) ?? []).filter((finding) => finding.resource.type !== 'Scope');
-    const failedScopes = incompleteGroups.get(name) ?? [];
-    for (const unreadScope of unreadScopes.get(name) ?? []) waitOn(name, unreadScope, READ_THE_SCOPE);
+    const failedScopes = unreadScopes.get(name) ?? [];
+    for (const unreadScope of failedScopes) waitOn(name, unreadScope, READ_THE_SCOPE);
     const notAvailable = findings.filter(
       (finding) => notJudged(finding) && finding.exception?.active !== true,
     ).length;

@@ -61,7 +61,7 @@ export function filterReport(report: AuditReport, filter: ReportFilter): ViewedR
  * hiding a passed `pitr.window` hides a finding, not the window it proved.
  */
 function restoreContext(all: readonly Finding[], shown: readonly Finding[]): Finding[] {
-  const kept = new Set(shown.map((finding) => finding));
+  const kept = new Set(shown);
   const databases = new Set(shown.map((finding) => resourceKey(finding.resource)));
   return all.filter(
     (finding) =>

@@ -40,7 +40,7 @@ import { REGION_DIRECTIONS, withLikelyDirection } from '../../functions/core/aws
 import { GCS_BUCKET_NAME } from '../../functions/core/dumps-policy.ts';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
 import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
-import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
+import { GCP_PROJECT, POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { snapshotFunctionTimeoutSeconds as functionTimeoutSeconds } from '../../functions/core/snapshots-policy.ts';
 import {
@@ -247,9 +247,15 @@ export const NOTHING_RECORDED = 'none';
  * matches them too), with the project and the name as groups 1 and 2.
  */
 export const RECORDED_ENTRY = {
-  bucket: `^([a-z][a-z0-9-]{4,28}[a-z0-9])/(${GCS_BUCKET_NAME})$`,
-  secret: '^([a-z][a-z0-9-]{4,28}[a-z0-9])/([A-Za-z0-9_-]{1,255})$',
+  bucket: `^(${unanchored(GCP_PROJECT)})/(${GCS_BUCKET_NAME})$`,
+  secret: `^(${unanchored(GCP_PROJECT)})/([A-Za-z0-9_-]{1,255})$`,
 } as const;
+
+/** The pattern of an anchored regular expression (`^…$`), to be part of another. */
+function unanchored(pattern: RegExp): string {
+  return pattern.source.replace(/^\^/, '').replace(/\$$/, '');
+}
+
 /**
  * The most a function's environment may hold: Cloud Run counts the bytes of every runtime variable's
  * name and value, 32 KiB per function, with no limit of its own on one value
