@@ -225,9 +225,14 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
     };
   }
   const retention = replicaRetention(fact, minPitrDays);
+  // Say what the answer held: a list naming only the instance's own Region is not empty.
+  const held =
+    targets.length > 0
+      ? `names only ${targets.join(', ')}, the instance's own Region`
+      : 'names no replication';
   return {
     status: 'FAILED',
-    description: `${resourceLabel(fact)} has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications is empty).`,
+    description: `${resourceLabel(fact)} has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications ${held}).`,
     observed,
     required,
     remediationText: `Run \`${startBackupReplicationCommand(fact, '<destination-region>', retention.days)}\` in the Region to copy to (\`--region\`)${retention.why} (add \`--kms-key-id <key in the destination region>\` for an encrypted instance). Automated backups must be on for replication to start.`,

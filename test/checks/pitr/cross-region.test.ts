@@ -353,7 +353,9 @@ describe('pitr.cross-region', () => {
       contextWith(REQUIRE),
     );
     expect(outcome?.status).toBe('FAILED');
-    expect(outcome?.description).toContain('DBInstanceAutomatedBackupsReplications is empty');
+    expect(outcome?.description).toBe(
+      'RDS DB instance `certctl-db` has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications names no replication).',
+    );
   });
 
   it('fails for Aurora with neither a cross-Region replica nor a global database and explains how to cover it', () => {
@@ -476,8 +478,9 @@ describe('pitr.cross-region', () => {
     it('fails an RDS instance whose only replication target is its own region', () => {
       const outcome = check(rdsInstanceFact({ crossRegionBackupTargets: ['eu-west-1'] }));
       expect(outcome?.description).toBe(
-        'RDS DB instance `certctl-db` has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications is empty).',
+        "RDS DB instance `certctl-db` has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications names only eu-west-1, the instance's own Region).",
       );
+      expect(outcome?.description).not.toContain('is empty');
       expect(outcome?.observed).toEqual({ crossRegionBackup: false, replicatedTo: 'eu-west-1' });
     });
 
