@@ -80,6 +80,7 @@ const AUTOMATED_BACKUP: Shape = {
   Region: 'string',
   Status: 'string',
   RestoreWindow: { struct: { EarliestTime: 'timestamp', LatestTime: 'timestamp' } },
+  BackupRetentionPeriod: 'integer',
 };
 
 /** The DBSnapshot members functions/aws/rds-snapshots.ts reads. */

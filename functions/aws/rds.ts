@@ -867,6 +867,8 @@ async function readReplicatedBackups(
           restoreWindow: replica.RestoreWindow
             ? { earliest: replica.RestoreWindow.EarliestTime, latest: replica.RestoreWindow.LatestTime }
             : undefined,
+          // The replica's own retention, set when its replication started: never the source's.
+          backupRetentionPeriod: replica.BackupRetentionPeriod,
         };
       }),
     );

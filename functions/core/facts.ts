@@ -110,7 +110,8 @@ export type DailyBackupWindow =
 /**
  * One automated-backup replication as its destination Region reports it, matched by the
  * `DBInstanceAutomatedBackupsArn` the source lists: the listing could not be read, or it lists no such
- * backup, or it lists it with its `Status` and `RestoreWindow` (undefined when not sent).
+ * backup, or it lists it with its `Status`, `RestoreWindow` and `BackupRetentionPeriod` (undefined when
+ * not sent).
  */
 export type ReplicatedBackup =
   | {
@@ -131,6 +132,11 @@ export type ReplicatedBackup =
       readonly restoreWindow:
         | { readonly earliest: Date | undefined; readonly latest: Date | undefined }
         | undefined;
+      /**
+       * The replica's own `BackupRetentionPeriod` as its destination sends it: set when the
+       * replication starts (`--backup-retention-period`), not the source's; undefined when not sent.
+       */
+      readonly backupRetentionPeriod: number | undefined;
     };
 
 /**

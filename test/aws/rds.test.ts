@@ -1091,16 +1091,18 @@ describe('collectRdsPitrFacts', () => {
       });
     }
 
-    it('reads the destination once, unfiltered, and carries each replica’s Status and RestoreWindow when the policy asks for cross-region backups', async () => {
+    it('reads the destination once, unfiltered, and carries each replica’s Status, RestoreWindow and BackupRetentionPeriod when the policy asks for cross-region backups', async () => {
       // Prepare
       const inputs: unknown[] = [];
       backupsByRegion(() => {
         inputs.push('destination');
         return {
           DBInstanceAutomatedBackups: [
+            // The replica keeps its own retention, set when its replication started, not the source's.
             automatedBackup('db-1', {
               Region: REGION,
               Status: 'replicating',
+              BackupRetentionPeriod: 7,
               DBInstanceAutomatedBackupsArn: replicaArn('db-1'),
             }),
             // Another source Region's replica with the same resource id is not db-2's.
@@ -1124,6 +1126,7 @@ describe('collectRdsPitrFacts', () => {
           listed: true,
           status: 'replicating',
           restoreWindow: { earliest: EARLIEST, latest: LATEST },
+          backupRetentionPeriod: 7,
         },
       ]);
       expect(facts[1]?.replicatedBackups).toEqual([
@@ -1153,6 +1156,8 @@ describe('collectRdsPitrFacts', () => {
           listed: true,
           status: 'replicating',
           restoreWindow: { earliest: EARLIEST, latest: LATEST },
+          // Not sent: left unknown, never the source's.
+          backupRetentionPeriod: undefined,
         },
       ]);
       // The replica's window is the copy's, never the source's own.

@@ -8,7 +8,12 @@
  * destination Region was read and lists the replicated backup keeping restore points
  * (`replicatedBackups`: Status `replicating` with a RestoreWindow whose LatestTime is within the
  * policy's `maxRestoreLagMinutes`, as pitr.lag judges the source), since a stopped or failing
- * replication stays listed on the source. Aurora clusters have no such feature:
+ * replication stays listed on the source, and only when that copy reaches back `minPitrDays` as
+ * pitr.window holds the source: its own BackupRetentionPeriod (set when the replication starts, often
+ * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime
+ * that far back. A retention below the target is FAILED; a window still filling (a replication
+ * started recently) is a WARNING naming the date it completes; a value not sent is NOT_AVAILABLE.
+ * Aurora clusters have no such feature:
  * cross-region copies come from AWS Backup copy actions or an Aurora Global Database, which the
  * RDS listings do not show, so the check answers NOT_AVAILABLE and says how to cover it rather than
  * guessing. Cloud SQL has no replication either, but its backups live in a location that is a
@@ -19,11 +24,19 @@
  */
 import type { Check, CheckContext, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact, ReplicatedBackup } from '../../core/facts.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
-import { retentionToSet, startBackupReplicationCommand, stopBackupReplicationCommand } from './commands.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, MINUTE_MS } from '../../core/time.ts';
+import {
+  dailySwingRange,
+  retentionToHold,
+  retentionToSet,
+  startBackupReplicationCommand,
+  stopBackupReplicationCommand,
+} from './commands.ts';
+import { inDailySwing, toleranceOf } from './window.ts';
 import {
   DOCS,
   describeGlobalClusterCommand,
+  formatDays,
   formatLag,
   formatTime,
   globalRoleNotKnown,
@@ -42,9 +55,9 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     failedTitle: 'Backups are not known to exist in another region',
     severity: 'MEDIUM',
     rationale:
-      "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region.",
+      "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region, reaching back the policy minimum there too: a copy that keeps 7 days, or that started yesterday, restores nothing older.",
     remediation: {
-      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31`, run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
+      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31`, run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (`aws rds stop-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn>`) and start it again with that retention. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
       url: DOCS.rdsReplicateBackups,
       urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
@@ -268,7 +281,15 @@ function replicaRetention(
  */
 const KEEPING_STATUSES: ReadonlySet<string> = new Set(['replicating', 'active']);
 
-type Reading =
+/**
+ * What one destination says of one replication. `proven`: it keeps current restore points reaching
+ * back the target. `unknown`: a value the check needs was not read or not sent. `waiting` (no
+ * restore point yet), `filling` (a window short of the target with a retention that lets it get
+ * there) and `steady` (a retention at or above the target but short of the one that holds it all
+ * day, pitr.window's steady state): a WARNING on their own. `broken` (missing, stopped, stalled) and
+ * `short` (a retention below the target): FAILED.
+ */
+type Reading = (
   | { readonly region: string; readonly outcome: 'proven'; readonly says: string }
   | {
       readonly region: string;
@@ -278,10 +299,26 @@ type Reading =
     }
   | {
       readonly region: string;
-      readonly outcome: 'waiting' | 'broken';
+      readonly outcome: 'waiting' | 'broken' | 'short' | 'steady';
       readonly says: string;
       readonly arn: string;
-    };
+    }
+  | {
+      readonly region: string;
+      readonly outcome: 'filling';
+      readonly says: string;
+      readonly arn: string;
+      readonly completeAt: Date;
+      /** Its retention holds the target all day once the window is filled (`retentionToHold`). */
+      readonly holds: boolean;
+    }
+) & {
+  /** The verdict leans on a source backup window assumed, not read (pitr.window's `assumed`). */
+  readonly assumes?: boolean;
+};
+
+/** A reading that names a replicated backup to inspect or restart. */
+type ReplicaReading = Extract<Reading, { arn: string }>;
 
 /**
  * How far a replicated backup's latest restore point may trail its source's on top of the policy
@@ -345,6 +382,18 @@ function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now
       arn: backup.arn,
     };
   }
+  const minPitrDays = policy.pitr.minPitrDays;
+  const retention = backup.backupRetentionPeriod;
+  if (retention !== undefined && retention < minPitrDays) {
+    // Whatever the copy holds today, a retention below the target caps its window there: proven
+    // before the first restore point arrives, as pitr.window fails a source retention alike.
+    return {
+      region,
+      outcome: 'short',
+      says: `the replicated backup in ${region} (Status ${backup.status}) keeps ${retention} days (BackupRetentionPeriod), shorter than the ${minPitrDays}-day target: its window can never reach ${minPitrDays} days`,
+      arn: backup.arn,
+    };
+  }
   // A value the API did not send is not evaluated.
   if (backup.restoreWindow === undefined) {
     return {
@@ -368,7 +417,7 @@ function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now
     return {
       region,
       outcome: 'waiting',
-      says: `the replicated backup in ${region} (Status ${backup.status}) has no restore point yet (RestoreWindow without EarliestTime)`,
+      says: `the replicated backup in ${region} (Status ${backup.status}) has no restore point yet (RestoreWindow without EarliestTime): the first copy has not arrived`,
       arn: backup.arn,
     };
   }
@@ -416,12 +465,77 @@ function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now
       arn: backup.arn,
     };
   }
+  if (retention === undefined) {
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${region} lists the replicated backup ${backup.arn} (Status ${backup.status}) without BackupRetentionPeriod, so how many days it keeps is not known`,
+      accessDenied: false,
+    };
+  }
+  const stopped = stoppedAt
+    ? `, and up to ${formatTime(latest)}, within the allowed lag of the source's latest restore point, ${formatTime(stoppedAt)}: the source is stopped, so it has nothing newer to copy`
+    : '';
+  return readReplicaWindow(fact, backup, backup.restoreWindow.earliest, retention, minPitrDays, now, stopped);
+}
+
+/**
+ * The window a replicated backup keeps, held to the target as pitr.window holds the source's, with
+ * its tolerances (`toleranceOf`, `inDailySwing`) and the retention that holds the target all day
+ * (`retentionToHold`): the copy is made of the source's daily snapshots and transaction logs and
+ * restores from the oldest snapshot it keeps, so a retention of R keeps it between R - 1 and R days
+ * (less up to the source's backup window when that is longer than an hour). The replica's own
+ * BackupRetentionPeriod bounds it, not the source's. A window short of the target with a retention
+ * that lets it get there is still filling: a replication started recently, or one refilling after its
+ * copy was lost, which one reading cannot tell apart (the date it completes is named, so a later
+ * run can). Retentions below the target were failed before ({@link readReplication}).
+ */
+function readReplicaWindow(
+  fact: PitrFact,
+  backup: Extract<ReplicatedBackup, { listed: true }>,
+  earliest: Date,
+  retention: number,
+  minPitrDays: number,
+  now: Date,
+  stopped: string,
+): Reading {
+  const { region, arn } = backup;
+  const windowMs = Math.max(0, now.getTime() - earliest.getTime());
+  const tolerance = toleranceOf(fact);
+  const assumes = tolerance.assumed !== undefined;
+  const reachesTarget = windowMs + tolerance.passMs >= minPitrDays * DAY_MS;
+  const holding = retentionToHold(fact, minPitrDays);
+  const reach = `the replicated backup in ${region} (Status ${backup.status}) can be restored back to ${formatTime(earliest)}: ${formatDays(windowMs / DAY_MS)}`;
+  const once = `the copy restores from the oldest daily snapshot it keeps, taken in the source's backup window, so a retention of ${retention} days keeps it ${dailySwingRange(fact, retention)}`;
+  if (retention < holding && (reachesTarget || inDailySwing(windowMs, retention, tolerance.swingMs))) {
+    return {
+      region,
+      outcome: 'steady',
+      says: `${reach} days, ${reachesTarget ? 'enough now but not all day' : `short of the ${minPitrDays} days required`}: ${once}, shorter than the ${minPitrDays} days required for part of every day`,
+      arn,
+      assumes,
+    };
+  }
+  if (reachesTarget) {
+    return {
+      region,
+      outcome: 'proven',
+      // The latest time moves with every copy: left out, so the description stays put between runs
+      // (a stopped source's does not move).
+      says: `in ${region}: Status ${backup.status}, restorable from ${earliest.toISOString()}, at least the ${minPitrDays} days required (BackupRetentionPeriod ${retention} days)${stopped}`,
+      assumes: assumes && windowMs < minPitrDays * DAY_MS,
+    };
+  }
+  const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
+  const wontStay = retention < holding ? `; it will not stay complete: ${once}` : '';
   return {
     region,
-    outcome: 'proven',
-    // The latest time moves with every copy: left out, so the description stays put between runs
-    // (a stopped source's does not move).
-    says: `in ${region}: Status ${backup.status}, restorable from ${backup.restoreWindow.earliest.toISOString()}${stoppedAt ? ` up to ${formatTime(latest)}, within the allowed lag of the source's latest restore point, ${formatTime(stoppedAt)}: the source is stopped, so it has nothing newer to copy` : ''}`,
+    outcome: 'filling',
+    says: `${reach} of ${minPitrDays} days accrued; its retention of ${retention} days is enough, so the window is still filling and completes on ${formatTime(completeAt)}${wontStay}`,
+    arn,
+    completeAt,
+    holds: retention >= holding,
+    assumes,
   };
 }
 
@@ -436,7 +550,8 @@ function judgeRdsReplications(
   context: CheckContext,
 ): CheckOutcome {
   const minPitrDays = context.policy.pitr.minPitrDays;
-  const required = { crossRegionBackup: true };
+  // The replicated window is held to the target (readReplicaWindow), so the finding says so.
+  const required = { crossRegionBackup: true, windowDays: minPitrDays };
   const readings: Reading[] = elsewhere.flatMap((region) => {
     const backups = (fact.replicatedBackups ?? []).filter((backup) => backup.region === region);
     if (backups.length === 0) {
@@ -451,12 +566,16 @@ function judgeRdsReplications(
     }
     return backups.map((backup) => readReplication(fact, backup, context));
   });
+  // What was assumed for a source backup window not known, said wherever it could change a verdict.
+  const assumedWindow = toleranceOf(fact).assumed;
+  const assumed = (chosen: readonly Reading[]) =>
+    assumedWindow && chosen.some((reading) => reading.assumes) ? ` ${assumedWindow}` : '';
   const proven = readings.filter((reading) => reading.outcome === 'proven');
   if (proven.length > 0) {
     const regions = [...new Set(proven.map((reading) => reading.region))];
     return {
       status: 'PASSED',
-      description: `${resourceLabel(fact)} has its automated backups replicated to ${regions.join(', ')} (DescribeDBInstanceAutomatedBackups ${proven.map((reading) => reading.says).join('; ')}).`,
+      description: `${resourceLabel(fact)} has its automated backups replicated to ${regions.join(', ')} (DescribeDBInstanceAutomatedBackups ${proven.map((reading) => reading.says).join('; ')}).${assumed(proven)}`,
       observed: { crossRegionBackup: true, replicatedTo: regions.join(',') },
       required,
     };
@@ -472,7 +591,7 @@ function judgeRdsReplications(
     ];
     return {
       status: 'NOT_AVAILABLE',
-      description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but whether the destination keeps restore points could not be read: ${unknown.map((reading) => reading.says).join('; ')}.`,
+      description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but whether a destination keeps current restore points reaching back the ${minPitrDays} days required could not be told: ${unknown.map((reading) => reading.says).join('; ')}.`,
       observed: { crossRegionBackup: null, replicatedTo: elsewhere.join(',') },
       required,
       ...(denied.length > 0
@@ -482,39 +601,89 @@ function judgeRdsReplications(
         : {}),
     };
   }
-  const notProven = readings.filter(
-    (reading): reading is Extract<Reading, { arn: string }> =>
-      reading.outcome === 'waiting' || reading.outcome === 'broken',
-  );
-  const inspect = notProven
-    .map(
-      (reading) =>
-        `\`aws rds describe-db-instance-automated-backups --region ${reading.region} --db-instance-automated-backups-arn ${reading.arn}\``,
-    )
-    .join(', ');
-  // Each command runs in the destination Region it names (`--region`): a replication is stopped and
-  // started where its copy is kept, never in the source's Region.
-  const retention = replicaRetention(fact, minPitrDays);
-  const restart = [...new Set(notProven.filter((r) => r.outcome === 'broken').map((r) => r.region))]
-    .map(
-      (region) =>
-        `\`${stopBackupReplicationCommand(fact, region)}\` then \`${startBackupReplicationCommand(fact, region, retention.days)}\``,
-    )
-    .join('; ');
-  if (notProven.every((reading) => reading.outcome === 'waiting')) {
+  const notProven = readings.filter((reading): reading is ReplicaReading => 'arn' in reading);
+  const says = notProven.map((reading) => reading.says).join('; ');
+  const remediationText = replicaRemediation(fact, notProven, minPitrDays);
+  const observed = { crossRegionBackup: false, replicatedTo: elsewhere.join(',') };
+  if (notProven.every((reading) => WARNING_OUTCOMES.has(reading.outcome))) {
     return {
       status: 'WARNING',
-      description: `${resourceLabel(fact)} replicates its automated backups to ${elsewhere.join(', ')}, but ${notProven.map((reading) => reading.says).join('; ')}: the first copy has not arrived.`,
-      observed: { crossRegionBackup: false, replicatedTo: elsewhere.join(',') },
+      description: `${resourceLabel(fact)} replicates its automated backups to ${elsewhere.join(', ')}, but ${says}.${assumed(notProven)}`,
+      observed,
       required,
-      remediationText: `Check again after the next backup window; if no restore point appears, inspect the replication: ${inspect}.`,
+      remediationText,
     };
   }
   return {
     status: 'FAILED',
-    description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but no destination keeps current restore points: ${notProven.map((reading) => reading.says).join('; ')}.`,
-    observed: { crossRegionBackup: false, replicatedTo: elsewhere.join(',') },
+    description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but no destination is proven to keep current restore points reaching back the ${minPitrDays} days required: ${says}.${assumed(notProven)}`,
+    observed,
     required,
-    remediationText: `Inspect the replication (${inspect}); if it stopped, stop it and start it again in its destination Region: ${restart}${retention.why} (${DOCS.rdsReplicateBackups}).`,
+    remediationText,
   };
+}
+
+/** Readings that are a WARNING on their own: the copy is on its way, or short part of the day. */
+const WARNING_OUTCOMES: ReadonlySet<Reading['outcome']> = new Set(['waiting', 'filling', 'steady']);
+
+/**
+ * What to do about each replication not proven, by what its destination said. Each command runs in
+ * the destination Region it names (`--region`): a replication is stopped and started where its copy
+ * is kept, never in the source's Region. RDS sets a replica's retention when its replication starts
+ * (StartDBInstanceAutomatedBackupsReplication `--backup-retention-period`; no call changes it after),
+ * so a retention short of the one the target needs is fixed by restarting it with that retention;
+ * stopping keeps the copy made so far ("Replicated backups are retained, subject to the backup
+ * retention period set when they were created", RDS user guide, AutomatedBackups.StopReplicating).
+ */
+function replicaRemediation(
+  fact: PitrFact,
+  readings: readonly ReplicaReading[],
+  minPitrDays: number,
+): string {
+  const retention = replicaRetention(fact, minPitrDays);
+  const of = (...outcomes: Reading['outcome'][]) => readings.filter((r) => outcomes.includes(r.outcome));
+  const regions = (chosen: readonly ReplicaReading[]) => [...new Set(chosen.map((r) => r.region))];
+  const inspect = (chosen: readonly ReplicaReading[]) =>
+    chosen
+      .map(
+        (reading) =>
+          `\`aws rds describe-db-instance-automated-backups --region ${reading.region} --db-instance-automated-backups-arn ${reading.arn}\``,
+      )
+      .join(', ');
+  const restart = (chosen: readonly ReplicaReading[]) =>
+    regions(chosen)
+      .map(
+        (region) =>
+          `\`${stopBackupReplicationCommand(fact, region)}\` then \`${startBackupReplicationCommand(fact, region, retention.days)}\``,
+      )
+      .join('; ');
+  const broken = of('broken');
+  const filling = readings.filter(
+    (r): r is Extract<ReplicaReading, { outcome: 'filling' }> => r.outcome === 'filling',
+  );
+  // A window still filling whose retention will not hold the target once filled is restarted now
+  // rather than after it fills.
+  const tooShort = readings.filter(
+    (r) => r.outcome === 'short' || r.outcome === 'steady' || (r.outcome === 'filling' && !r.holds),
+  );
+  const waiting = of('waiting');
+  return [
+    broken.length > 0
+      ? `Inspect the replication (${inspect(broken)}); if it stopped, stop it and start it again in its destination Region: ${restart(broken)}${retention.why} (${DOCS.rdsReplicateBackups}).`
+      : '',
+    tooShort.length > 0
+      ? `RDS sets the retention of replicated backups when their replication starts, so stop the replication to ${regions(tooShort).join(', ')} and start it again there with the ${retention.days} days the ${minPitrDays}-day target needs: ${restart(tooShort)}${retention.why}. Stopping keeps the copy made so far (Status retained) for the retention it was made with; the new replication's window then fills by a day per day.`
+      : '',
+    ...filling
+      .filter((reading) => reading.holds)
+      .map(
+        (reading) =>
+          `Nothing to change in ${reading.region} if its replication started recently: its window completes on ${formatTime(reading.completeAt)}; until then keep pg_dump files or manual snapshots in another Region for the missing days. If it is still short after that date, the copy is losing restore points: inspect it (${inspect([reading])}).`,
+      ),
+    waiting.length > 0
+      ? `Check again after the next backup window; if no restore point appears, inspect the replication: ${inspect(waiting)}.`
+      : '',
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
 }

@@ -123,7 +123,7 @@ const ASSUMED_BACKUP_WINDOW_MS = HOUR_MS;
  * beyond the ends of [retention - 1, retention] days, and the assumption made when the backup window
  * they derive from is not known.
  */
-interface Tolerance {
+export interface Tolerance {
   /** A window this much short of the target passes: never more than WINDOW_TOLERANCE_MS and the skew. */
   readonly passMs: number;
   /**
@@ -149,10 +149,13 @@ interface Tolerance {
  * retention that closes it; a 30-minute one absorbs only its 30 minutes. The clock-skew margin is
  * added, as for every time the cloud reports. A window that crosses midnight (`23:00-01:00`) is as
  * long as its span (the adapter measures it so). Continuously kept windows (Aurora, Cloud SQL) and
- * Cloud SQL's backup-only windows keep {@link WINDOW_TOLERANCE_MS}.
+ * Cloud SQL's backup-only windows keep {@link WINDOW_TOLERANCE_MS}. pitr.cross-region holds a
+ * replicated backup to the same figures: its daily snapshots are the source's, taken in the source's
+ * backup window ("RDS initiates a cross-Region copy of all snapshots and transaction logs", RDS user
+ * guide, USER_ReplicateBackups).
  */
-function toleranceOf(fact: PitrFact, bound: WindowBound): Tolerance {
-  if (fact.kind !== 'rds-instance' || bound.backupOnly)
+export function toleranceOf(fact: PitrFact, backupOnly = false): Tolerance {
+  if (fact.kind !== 'rds-instance' || backupOnly)
     return { passMs: WINDOW_TOLERANCE_MS, swingMs: WINDOW_TOLERANCE_MS };
   const window = fact.dailyBackupWindow;
   if (window?.known) {
@@ -222,7 +225,7 @@ function dailySnapshotShortfall(
  * snapshot taken anywhere in its backup window): where a daily-snapshot window sits all day once
  * filled.
  */
-function inDailySwing(windowMs: number, retention: number, toleranceMs: number): boolean {
+export function inDailySwing(windowMs: number, retention: number, toleranceMs: number): boolean {
   const retentionMs = retention * DAY_MS;
   return reachesSteadyState(windowMs, retentionMs, toleranceMs) && windowMs <= retentionMs + toleranceMs;
 }
@@ -408,7 +411,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     ? `${resourceLabel(fact)} has a backup-only window (point-in-time recovery is off, so only its automated daily backups are restore points): the oldest is from ${formatTime(earliest)} (${window.source})`
     : `${resourceLabel(fact)} can be restored back to ${formatTime(earliest)} (${window.source})`;
   const reach = `${reachesBack}: ${formatDays(windowDays)} days`;
-  const tolerance = toleranceOf(fact, bound);
+  const tolerance = toleranceOf(fact, bound.backupOnly);
   const reachesTarget = windowMs + tolerance.passMs >= minPitrDays * DAY_MS;
   // What was assumed for a backup window not known, said wherever the tolerance could change the
   // verdict: every finding but a window that holds the target outright.

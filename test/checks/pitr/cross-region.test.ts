@@ -32,7 +32,7 @@ describe('pitr.cross-region', () => {
     // Assess
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.observed).toEqual({ crossRegionBackup: true, replicatedTo: 'eu-central-1' });
-    expect(outcome?.required).toEqual({ crossRegionBackup: true });
+    expect(outcome?.required).toEqual({ crossRegionBackup: true, windowDays: 30 });
     expect(outcome?.description).toContain('replicated to eu-central-1');
   });
 
@@ -45,7 +45,7 @@ describe('pitr.cross-region', () => {
       // Assess
       expect(outcome?.status).toBe('PASSED');
       expect(outcome?.description).toContain(
-        `replicated to eu-central-1 (DescribeDBInstanceAutomatedBackups in eu-central-1: Status replicating, restorable from ${daysAgo(30).toISOString()})`,
+        `replicated to eu-central-1 (DescribeDBInstanceAutomatedBackups in eu-central-1: Status replicating, restorable from ${daysAgo(30).toISOString()}, at least the 30 days required (BackupRetentionPeriod 31 days))`,
       );
     });
 
@@ -271,6 +271,132 @@ describe('pitr.cross-region', () => {
     });
   });
 
+  describe('the window a replica keeps, held to the target like pitr.window holds the source', () => {
+    const SOURCE_ARN = 'arn:aws:rds:eu-west-1:111122223333:db:certctl-db';
+    /** The instance whose only replica, in eu-central-1, keeps `retention` days and reaches back to `earliest`. */
+    const replicaKeeping = (
+      retention: number | undefined,
+      earliest: Date | undefined,
+      overrides: Parameters<typeof rdsInstanceFact>[0] = {},
+    ) =>
+      pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [
+            replicatedBackup('eu-central-1', {
+              backupRetentionPeriod: retention,
+              // No earliest time: no restore point yet, so no latest one either.
+              restoreWindow: { earliest, latest: earliest ? minutesAgo(6) : undefined },
+            }),
+          ],
+          ...overrides,
+        }),
+        contextWith(REQUIRE),
+      );
+
+    it('passes a replica keeping 31 days whose window reaches back the 30 days required, naming its retention', () => {
+      const outcome = replicaKeeping(31, daysAgo(30));
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.required).toEqual({ crossRegionBackup: true, windowDays: 30 });
+      expect(outcome?.description).toContain(
+        `in eu-central-1: Status replicating, restorable from ${daysAgo(30).toISOString()}, at least the 30 days required (BackupRetentionPeriod 31 days)`,
+      );
+    });
+
+    it('fails, not passes, a replica whose retention of 7 days can never hold the 30-day target, naming the restart with 31 days', () => {
+      // Prepare: a replication started with the console's 7 days, current and long running.
+      const outcome = replicaKeeping(7, daysAgo(7));
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: false, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain(
+        'the replicated backup in eu-central-1 (Status replicating) keeps 7 days (BackupRetentionPeriod), shorter than the 30-day target: its window can never reach 30 days',
+      );
+      // RDS sets a replica's retention when its replication starts: the fix restarts it, in the
+      // destination Region, with the retention the policy needs.
+      expect(outcome?.remediationText).toContain(
+        `\`aws rds stop-db-instance-automated-backups-replication --region eu-central-1 --source-db-instance-arn ${SOURCE_ARN}\` then \`aws rds start-db-instance-automated-backups-replication --region eu-central-1 --source-db-instance-arn ${SOURCE_ARN} --backup-retention-period 31\``,
+      );
+      expect(outcome?.remediationText).toContain('Status retained');
+    });
+
+    it('fails a replica of too short a retention even before its first restore point arrives', () => {
+      const outcome = replicaKeeping(7, undefined);
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('keeps 7 days (BackupRetentionPeriod)');
+    });
+
+    it('warns, not passes, a replication started yesterday: its window is still filling, with the date it completes', () => {
+      // Act
+      const outcome = replicaKeeping(31, daysAgo(1));
+      // Assess
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: false, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain(
+        `the replicated backup in eu-central-1 (Status replicating) can be restored back to ${daysAgo(1).toISOString().slice(0, 16).replace('T', ' ')} UTC: 1.0 of 30 days accrued; its retention of 31 days is enough, so the window is still filling and completes on ${daysAgo(-29).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+      );
+      expect(outcome?.remediationText).toContain(
+        `completes on ${daysAgo(-29).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+      );
+      expect(outcome?.remediationText).not.toContain('stop-db-instance-automated-backups-replication');
+    });
+
+    it('warns for the steady state of a replica keeping exactly the target: its oldest daily snapshot leaves it short part of every day', () => {
+      // Prepare: 30 days kept, 29.5 days reached back (between 29 and 30 days, as pitr.window says).
+      const outcome = replicaKeeping(30, daysAgo(29.5));
+      // Assess
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('between 29 and 30 days');
+      expect(outcome?.remediationText).toContain(
+        `aws rds start-db-instance-automated-backups-replication --region eu-central-1 --source-db-instance-arn ${SOURCE_ARN} --backup-retention-period 31`,
+      );
+    });
+
+    it('names the restart, not only the wait, for a window still filling whose retention will not hold the target once filled', () => {
+      const outcome = replicaKeeping(30, daysAgo(10));
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('10.0 of 30 days accrued');
+      expect(outcome?.description).toContain('it will not stay complete');
+      expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+      expect(outcome?.remediationText).not.toContain('Nothing to change');
+    });
+
+    it('names 32 days for a source whose backup window is longer than an hour, as pitr.window does', () => {
+      const outcome = replicaKeeping(7, daysAgo(7), {
+        dailyBackupWindow: { known: true, window: '01:00-04:00', lengthMs: 3 * 60 * 60_000 },
+      });
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain('--backup-retention-period 32');
+    });
+
+    it('fails a replica whose window is short while its retention is below the target, whatever its age', () => {
+      const outcome = replicaKeeping(14, daysAgo(3));
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('keeps 14 days');
+    });
+
+    it('is not available, not passed, when the destination sends no BackupRetentionPeriod for the replica', () => {
+      const outcome = replicaKeeping(undefined, daysAgo(30));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain('without BackupRetentionPeriod');
+    });
+
+    it('holds the replica to a 7-day target when the policy asks for 7 days', () => {
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [
+            replicatedBackup('eu-central-1', {
+              backupRetentionPeriod: 8,
+              restoreWindow: { earliest: daysAgo(7.5), latest: minutesAgo(6) },
+            }),
+          ],
+        }),
+        contextWith({ pitr: { requireCrossRegionBackup: true, minPitrDays: 7 } }),
+      );
+      expect(outcome?.status).toBe('PASSED');
+    });
+  });
+
   it('fails with the start-replication command when an RDS instance replicates nowhere', () => {
     // Act
     const outcome = pitrCrossRegionCheck.evaluate(
@@ -469,9 +595,9 @@ describe('pitr.cross-region', () => {
         ),
       ).toEqual({
         status: 'PASSED',
-        description: `RDS DB instance \`certctl-db\` has its automated backups replicated to eu-central-1, us-east-1 (DescribeDBInstanceAutomatedBackups in eu-central-1: Status replicating, restorable from ${daysAgo(30).toISOString()}; in us-east-1: Status replicating, restorable from ${daysAgo(30).toISOString()}).`,
+        description: `RDS DB instance \`certctl-db\` has its automated backups replicated to eu-central-1, us-east-1 (DescribeDBInstanceAutomatedBackups in eu-central-1: Status replicating, restorable from ${daysAgo(30).toISOString()}, at least the 30 days required (BackupRetentionPeriod 31 days); in us-east-1: Status replicating, restorable from ${daysAgo(30).toISOString()}, at least the 30 days required (BackupRetentionPeriod 31 days)).`,
         observed: { crossRegionBackup: true, replicatedTo: 'eu-central-1,us-east-1' },
-        required: { crossRegionBackup: true },
+        required: { crossRegionBackup: true, windowDays: 30 },
       });
     });
 

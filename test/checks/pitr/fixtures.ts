@@ -26,7 +26,11 @@ export function contextWith(policy: PolicyInput = {}): CheckContext {
 
 type CloudSqlBlock = NonNullable<PitrFact['cloudSql']>;
 
-/** A replicated backup its destination lists replicating, with 30 days of restore window. */
+/**
+ * A replicated backup its destination lists replicating, with 30 days of restore window and a
+ * retention of 31 days (a day above the 30-day target: the copy, like its source, restores from the
+ * oldest daily snapshot it keeps).
+ */
 export function replicatedBackup(
   region: string,
   overrides: Partial<ReplicatedBackup> = {},
@@ -38,6 +42,7 @@ export function replicatedBackup(
     listed: true,
     status: 'replicating',
     restoreWindow: { earliest: daysAgo(30), latest: minutesAgo(6) },
+    backupRetentionPeriod: 31,
     ...overrides,
   } as ReplicatedBackup;
 }

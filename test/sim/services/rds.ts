@@ -128,8 +128,25 @@ const instanceSchema = z.strictObject({
   readReplicaSource: z.string().min(1).optional(),
   /** Read replica of this cluster (identifier or ARN, shown as given). */
   readReplicaSourceCluster: z.string().min(1).optional(),
-  /** Regions the automated backups are replicated to (cross-region backup replication). */
-  backupReplications: z.array(regionSchema).default([]),
+  /**
+   * Regions the automated backups are replicated to (cross-region backup replication): a region, or
+   * a region with the replica's own `backupRetentionPeriod` (set when its replication starts, 1–35;
+   * default: the source's) and `startedAt` (default: as old as the source's window). The replica's
+   * window starts at the latest of the source's earliest restorable time, the replication's start and
+   * the oldest daily snapshot its retention keeps.
+   */
+  backupReplications: z
+    .array(
+      z.union([
+        regionSchema,
+        z.strictObject({
+          region: regionSchema,
+          backupRetentionPeriod: z.int().min(1).max(35).optional(),
+          startedAt: simTimeSchema.optional(),
+        }),
+      ]),
+    )
+    .default([]),
   awsBackupRecoveryPointArn: awsBackupSchema,
   /** false: no automated backup is derived even though retention is on (e.g. listed explicitly). */
   automatedBackup: z.boolean().default(true),
@@ -722,23 +739,23 @@ export class RdsStore {
         !instance.dbClusterIdentifier &&
         !explicitBackups.has(`${instance.account}/${instance.region}/${instance.id}`);
       if (!derives) continue;
-      const replicas = spec.backupReplications.map((region, index) => {
+      const replicas = spec.backupReplications.map((replication, index) => {
+        const { region, backupRetentionPeriod, startedAt } =
+          typeof replication === 'string' ? { region: replication } : replication;
         if (!regions.has(region)) {
           issues.push({
             path: `${path}.backupReplications.${index}`,
             message: `region ${region} is not in the scenario's regions`,
           });
         }
-        return { region, arn: this.#backupArn(instance, region) };
+        return { region, arn: this.#backupArn(instance, region), backupRetentionPeriod, startedAt };
       });
       instance.backupReplicationArns.push(...replicas.map((replica) => replica.arn));
       bucketFor(instance.account, instance.region).backups.push(
         this.#derivedBackup(instance, instance.region, replicas),
       );
       for (const replica of replicas) {
-        bucketFor(instance.account, replica.region).backups.push(
-          this.#derivedBackup(instance, replica.region, []),
-        );
+        bucketFor(instance.account, replica.region).backups.push(this.#replicatedBackup(instance, replica));
       }
     }
 
@@ -963,6 +980,33 @@ export class RdsStore {
       preferredBackupWindow: instance.preferredBackupWindow,
       replicationArns: replicas.map((replica) => replica.arn),
     };
+  }
+
+  /**
+   * The copy a replication keeps in its destination: the source's backup with the replica's own
+   * retention, and a window that starts no earlier than the replication did nor than that retention
+   * keeps (the oldest of its daily snapshots, taken in the source's backup window).
+   */
+  #replicatedBackup(
+    instance: RdsInstance,
+    replica: {
+      readonly region: string;
+      readonly backupRetentionPeriod: number | undefined;
+      readonly startedAt: SimTime | undefined;
+    },
+  ): RdsAutomatedBackup {
+    const backup = this.#derivedBackup(instance, replica.region, []);
+    const retention = replica.backupRetentionPeriod ?? instance.backupRetentionPeriod;
+    const own = replica.backupRetentionPeriod !== undefined || replica.startedAt !== undefined;
+    const earliest =
+      own && backup.earliestTime
+        ? latestOf(
+            backup.earliestTime,
+            oldestDailySnapshot(retention, instance.preferredBackupWindow),
+            ...(replica.startedAt ? [replica.startedAt] : []),
+          )
+        : backup.earliestTime;
+    return { ...backup, backupRetentionPeriod: retention, earliestTime: earliest };
   }
 
   #explicitBackup(spec: BackupSpec, account: string): RdsAutomatedBackup {
