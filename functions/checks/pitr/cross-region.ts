@@ -315,6 +315,8 @@ type Reading = (
 ) & {
   /** The verdict leans on a source backup window assumed, not read (pitr.window's `assumed`). */
   readonly assumes?: boolean;
+  /** The replica's own retention (BackupRetentionPeriod), when its window was judged. */
+  readonly keeps?: number;
 };
 
 /** A reading that names a replicated backup to inspect or restart. */
@@ -514,6 +516,7 @@ function readReplicaWindow(
       says: `${reach} days, ${reachesTarget ? 'enough now but not all day' : `short of the ${minPitrDays} days required`}: ${once}, shorter than the ${minPitrDays} days required for part of every day`,
       arn,
       assumes,
+      keeps: retention,
     };
   }
   if (reachesTarget) {
@@ -536,6 +539,7 @@ function readReplicaWindow(
     completeAt,
     holds: retention >= holding,
     assumes,
+    keeps: retention,
   };
 }
 
@@ -666,13 +670,22 @@ function replicaRemediation(
   const tooShort = readings.filter(
     (r) => r.outcome === 'short' || r.outcome === 'steady' || (r.outcome === 'filling' && !r.holds),
   );
+  // A replica that already keeps the retention named (the RDS maximum) gains nothing from a restart:
+  // as pitr.window says of its source, no retention holds the target all day there.
+  const restartable = tooShort.filter((r) => (r.keeps ?? 0) < retention.days);
+  const capped = tooShort.filter((r) => (r.keeps ?? 0) >= retention.days);
+  const max = fact.retentionRange.max;
+  const above = retentionToHold(fact, minPitrDays) - minPitrDays;
   const waiting = of('waiting');
   return [
     broken.length > 0
       ? `Inspect the replication (${inspect(broken)}); if it stopped, stop it and start it again in its destination Region: ${restart(broken)}${retention.why} (${DOCS.rdsReplicateBackups}).`
       : '',
-    tooShort.length > 0
-      ? `RDS sets the retention of replicated backups when their replication starts, so stop the replication to ${regions(tooShort).join(', ')} and start it again there with the ${retention.days} days the ${minPitrDays}-day target needs: ${restart(tooShort)}${retention.why}. Stopping keeps the copy made so far (Status retained) for the retention it was made with; the new replication's window then fills by a day per day.`
+    restartable.length > 0
+      ? `RDS sets the retention of replicated backups when their replication starts, so stop the replication to ${regions(restartable).join(', ')} and start it again there with the ${retention.days} days the ${minPitrDays}-day target needs: ${restart(restartable)}${retention.why}. Stopping keeps the copy made so far (Status retained) for the retention it was made with; the new replication's window then fills by a day per day.`
+      : '',
+    capped.length > 0
+      ? `RDS keeps at most ${max} days, so no retention keeps the copy in ${regions(capped).join(', ')} at ${minPitrDays} days all day: keep manual snapshots or pg_dump files in another Region covering the oldest day, or set the target to ${max - above} days (see pitr.window).`
       : '',
     ...filling
       .filter((reading) => reading.holds)

@@ -374,6 +374,26 @@ describe('pitr.cross-region', () => {
       expect(outcome?.description).toContain('keeps 14 days');
     });
 
+    it('names no restart with the retention the replica already keeps when RDS allows no more (a 35-day target)', () => {
+      // Prepare: 35 days kept, the RDS maximum; the window swings between 34 and 35 days.
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [
+            replicatedBackup('eu-central-1', {
+              backupRetentionPeriod: 35,
+              restoreWindow: { earliest: daysAgo(34.5), latest: minutesAgo(6) },
+            }),
+          ],
+        }),
+        contextWith({ pitr: { requireCrossRegionBackup: true, minPitrDays: 35 } }),
+      );
+      // Assess
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.remediationText).not.toContain('start-db-instance-automated-backups-replication');
+      expect(outcome?.remediationText).toContain('RDS keeps at most 35 days');
+      expect(outcome?.remediationText).toContain('set the target to 34 days');
+    });
+
     it('is not available, not passed, when the destination sends no BackupRetentionPeriod for the replica', () => {
       const outcome = replicaKeeping(undefined, daysAgo(30));
       expect(outcome?.status).toBe('NOT_AVAILABLE');
