@@ -308,6 +308,13 @@ function archivableScopes(report: Pick<AuditReport, 'scopes' | 'narrowed'>): (sc
  * compared themselves; `drifting` names observed values that move every run (timestamps, the current
  * lag) and are not news on their own. Both reach Security Hub with the next material change or the
  * periodic refresh, so a steady fleet is not re-imported on every run.
+ *
+ * The texts stay out, though a release that rewords them then reaches Security Hub only within
+ * `refreshDays`: they carry drifting values themselves (a filling window's fix names the days still
+ * missing), so a digest of them would re-import such findings every run; and a catalog or release
+ * version in the digest would re-import the whole fleet in one run at every release, text changed or
+ * not (one Security Hub import, and one EventBridge event, per finding), to deliver sooner texts the
+ * refresh delivers within days and a material change delivers at once.
  */
 function materialFields(finding: AwsSecurityFinding, drifting: readonly string[]): Map<string, unknown> {
   const fields = new Map<string, unknown>([

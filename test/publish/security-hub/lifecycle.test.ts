@@ -1,9 +1,11 @@
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
+import { pitrWindowCheck } from '../../../functions/checks/pitr/window.ts';
 import { mergeReports, runAudit, type ScopeOutcome, type ScopePlan } from '../../../functions/core/audit.ts';
-import type { Check } from '../../../functions/core/check.ts';
+import { type Check, type CheckOutcome, toFinding } from '../../../functions/core/check.ts';
 import { CloudApiError } from '../../../functions/core/errors.ts';
 import type { Finding, ResourceRef } from '../../../functions/core/finding.ts';
+import { parsePolicy } from '../../../functions/core/policy.ts';
 import {
   asffFindingId,
   destinationFor,
@@ -20,6 +22,7 @@ import {
   planPublication,
   reportedDigests,
 } from '../../../functions/publish/security-hub/lifecycle.ts';
+import { auroraClusterFact } from '../../checks/pitr/fixtures.ts';
 import {
   ACCOUNT_A,
   ACCOUNT_B,
@@ -741,6 +744,40 @@ describe('contentHash', () => {
     expect(hash).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(contentHash({ ...finding, Description: 'other words' })).toBe(hash);
     expect(contentHash({ ...finding, Title: 'other title' })).not.toBe(hash);
+  });
+});
+
+describe('contentHash and the texts it leaves out', () => {
+  it('is the same for a filling restore window a day later, though its fix text names the days still missing', () => {
+    // Prepare: one Aurora cluster whose window started 12 days before the first day, judged on two days.
+    const earliest = new Date(NOW.getTime() - 12 * DAY);
+    const judged = (at: Date) => {
+      const fact = auroraClusterFact({
+        restoreWindow: { known: true, earliest, latest: at, source: 'EarliestRestorableTime' },
+        createdAt: earliest,
+      });
+      const outcome = pitrWindowCheck.evaluate(fact, { policy: parsePolicy({}), now: at });
+      const finding = toFinding(pitrWindowCheck.metadata, fact.resource, outcome as CheckOutcome, at);
+      return {
+        asff: toAsff(finding, { destination: destinationFor(finding.resource, TARGET), now: at }),
+        finding,
+      };
+    };
+
+    // Act
+    const first = judged(NOW);
+    const next = judged(new Date(NOW.getTime() + DAY));
+
+    // Assess: the fix text moves every day while the window fills, so it cannot be news on its own
+    // (a digest of it would re-import every filling window on every run); new fix texts reach
+    // Security Hub with the next material change or the refresh.
+    expect(first.finding.status).toBe('WARNING');
+    expect(next.asff.Remediation?.Recommendation?.Text).not.toBe(
+      first.asff.Remediation?.Recommendation?.Text,
+    );
+    expect(contentHash(next.asff, next.finding.drifting)).toBe(
+      contentHash(first.asff, first.finding.drifting),
+    );
   });
 });
 
