@@ -100,6 +100,20 @@ export interface ScopeOutcome {
    * ({@link NamesNotLookedUp}); absent when none. The scope stays complete: nothing judged rests on it.
    */
   readonly namesNotLookedUp?: NamesNotLookedUp;
+  /**
+   * The checks of the scope's group this run ran there (those the policy turns on, judged when the
+   * scope is complete, and any whose switch threw) and those the policy turns off. From them a
+   * publisher tells a held finding of a check turned off, or no longer in the catalog, from one of a
+   * resource gone, and a run that ran only some checks from one that ran them all. Absent in a report
+   * made elsewhere (by hand, by an older version): a publisher then tells none of them apart.
+   */
+  readonly checks?: ScopeChecks;
+}
+
+/** Check ids of a scope's group: those a run ran there, and those the policy turns off. */
+export interface ScopeChecks {
+  readonly on: readonly string[];
+  readonly off: readonly string[];
 }
 
 /**
@@ -340,24 +354,34 @@ function hasMalformedStandIns(fact: { readonly standsFor?: unknown }): boolean {
 
 /**
  * The checks of a group the policy turns on for a scope, and those whose `enabledBy` threw (a defect
- * of ours): those cannot be judged there, and only they are reported NOT_AVAILABLE.
+ * of ours): those cannot be judged there, and only they are reported NOT_AVAILABLE. `ids` names, for
+ * the scope's outcome, those the run ran (both kinds) and those the policy turns off.
  */
 function enabledChecks<F>(
   checks: readonly Check<F>[],
   scope: Scope,
   policy: Policy,
-): { enabled: Check<F>[]; broken: { check: Check<F>; error: unknown }[] } {
+): { enabled: Check<F>[]; broken: { check: Check<F>; error: unknown }[]; ids: ScopeChecks } {
   const enabled: Check<F>[] = [];
   const broken: { check: Check<F>; error: unknown }[] = [];
+  const on: string[] = [];
+  const off: string[] = [];
   for (const check of checks) {
     if (check.metadata.group !== scope.group) continue;
     try {
-      if (check.enabledBy?.(policy) ?? true) enabled.push(check);
+      if (check.enabledBy?.(policy) ?? true) {
+        enabled.push(check);
+        on.push(check.metadata.id);
+      } else {
+        off.push(check.metadata.id);
+      }
     } catch (error) {
+      // Neither on nor off is known: run, so that none of its findings passes for turned off.
       broken.push({ check, error });
+      on.push(check.metadata.id);
     }
   }
-  return { enabled, broken };
+  return { enabled, broken, ids: { on, off } };
 }
 
 /**
@@ -590,14 +614,17 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
   };
   const outcomes = await mapWithConcurrency(options.plans, options.concurrency ?? 32, async (plan) => {
     // A check whose policy switch throws is not judged here; the scope's other checks are.
-    const { enabled: checks, broken } = enabledChecks(options.checks, plan.scope, options.policy);
+    const { enabled: checks, broken, ids } = enabledChecks(options.checks, plan.scope, options.policy);
     let facts: readonly F[];
     try {
       facts = await plan.collect();
       assertFactList(facts, plan.scope);
     } catch (error) {
       const judgeable = [...checks, ...broken.map(({ check }) => check)];
-      const outcome = failedScope(plan.scope, error, judgeable, now(), add);
+      const outcome: ScopeOutcome = {
+        ...failedScope(plan.scope, error, judgeable, now(), add),
+        checks: ids,
+      };
       done += 1;
       progress({ scope: plan.scope, outcome, done, total: options.plans.length });
       return outcome;
@@ -626,6 +653,7 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       ...(standIns.length > 0 ? { standIns } : {}),
       ...(taggedStandIns && taggedStandIns.length > 0 ? { taggedStandIns } : {}),
       ...(otherEngines && otherEngines.length > 0 ? { otherEngines } : {}),
+      checks: ids,
     };
     done += 1;
     progress({ scope: plan.scope, outcome, done, total: options.plans.length });

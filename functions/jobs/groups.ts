@@ -161,6 +161,14 @@ export function knownCheckGroups(): CheckGroup[] {
   return [...new Set<CheckGroup>([...CHECK_GROUPS, ...checkGroups().map((group) => group.name)])];
 }
 
+/**
+ * The id of every check of every registered group: the catalog this version runs, from which a
+ * publisher tells a check renamed or removed since an earlier version from one a run did not run.
+ */
+export function catalogCheckIds(): ReadonlySet<string> {
+  return new Set(checkGroups().flatMap((group) => group.checks.map((check) => check.metadata.id)));
+}
+
 /** The group of that name; undefined when none is registered. */
 export function checkGroup(name: CheckGroup): CheckGroupDefinition | undefined {
   return registry.get(name);

@@ -9,6 +9,7 @@ import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { type FailedImport, FindingsImportError } from '../publish/security-hub/errors.ts';
 import type { LedgerStore, PublishAccount, PublishResult } from '../publish/security-hub/index.ts';
+import { catalogCheckIds } from './groups.ts';
 
 /** How a job publishes. */
 export interface PublisherDependencies {
@@ -121,6 +122,7 @@ export async function publishAudit(
       accounts: deps.publisher.accounts,
       ...(deps.publisher.homeRegion ? { homeRegion: deps.publisher.homeRegion } : {}),
       ...(deps.publisher.ledger ? { ledger: await deps.publisher.ledger() } : {}),
+      catalog: catalogCheckIds(),
       ...(deps.logger ? { logger: deps.logger } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     });

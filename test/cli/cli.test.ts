@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, HELP, runCli } from '../../functions/cli/cli.ts';
+import { type CliIo, describePublication, HELP, runCli } from '../../functions/cli/cli.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -29,6 +29,38 @@ describe('backup-guard CLI', () => {
     // Assess
     expect(code).toBe(2);
     expect(io.err()).toMatch(/^backup-guard: unexpected error: TypeError: write EPIPE\n\s+at /);
+  });
+
+  it('says apart in the publication summary the findings archived because their check is off or gone', () => {
+    // Prepare
+    const counts = {
+      created: 0,
+      updated: 0,
+      resolved: 0,
+      archived: 1,
+      retired: 2,
+      refreshed: 0,
+      keptAlive: 0,
+      unchanged: 5,
+      untouched: 0,
+      failed: 0,
+    };
+
+    // Act
+    const summary = describePublication({
+      status: 'published',
+      counts,
+      calls: { batchImport: 1, getFindings: 1, ledgerRead: 0, ledgerWrite: 0 },
+      ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0 },
+      failedCount: 0,
+      failedByCode: {},
+      failures: [],
+    });
+
+    // Assess
+    expect(summary).toContain(
+      '1 archived (resource gone), 2 archived (check turned off by the policy or no longer in the catalog), ',
+    );
   });
 
   it('explains the STS region fallback when asked for help', () => {

@@ -528,6 +528,30 @@ describe('checks the policy turns off', () => {
       'pitr.fake-retention PASSED',
     ]);
   });
+
+  it("names in each scope's outcome the checks of its group it ran and those the policy turns off, complete or failed", async () => {
+    // Prepare: a check turned off, and a check of another group that is not the scope's.
+    const optional: Check<FakeFact> = {
+      ...retentionCheck,
+      metadata: { ...retentionCheck.metadata, id: 'pitr.fake-optional' },
+      enabledBy: (p) => p.pitr.requireCrossRegionBackup,
+    };
+
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)]), plan('us-east-1', new Error('down'))],
+      checks: [retentionCheck, optional, presentCheck],
+      policy,
+      now,
+    });
+
+    // Assess: a publisher tells from them a check turned off (or no longer in the catalog) from a
+    // resource gone, and a run that ran only some checks from one that ran them all.
+    expect(report.scopes.map((outcome) => [outcome.status, outcome.checks])).toEqual([
+      ['complete', { on: ['pitr.fake-retention'], off: ['pitr.fake-optional'] }],
+      ['failed', { on: ['pitr.fake-retention'], off: ['pitr.fake-optional'] }],
+    ]);
+  });
 });
 
 describe('coverage', () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 import { type AuditReport, coverageProblems } from '../../functions/core/audit.ts';
 import type { ComplianceStatus } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -198,6 +199,8 @@ describe('the GCP PITR audit over the simulator', () => {
             judgedAt: 'healthy',
           },
         ],
+        // The policy turns pitr.cross-region on: every check of the group ran.
+        checks: { on: pitrChecks.map((check) => check.metadata.id), off: [] },
       },
     ]);
   });

@@ -114,6 +114,45 @@ describe('a check that throws on one database', () => {
   });
 });
 
+describe('findings of a check the run no longer runs', () => {
+  it('archives those of a check turned off or renamed, saying so, and a run of another group leaves them alone', async () => {
+    // Prepare: a first run with the cross-region check on publishes its findings; an earlier version
+    // published one under a check name this version does not have.
+    const on = { aws: { regions: ['us-east-1'] }, securityHub: { enabled: true } };
+    await runAuditJob({ providers: ['aws'] }, deps({ ...on, pitr: { requireCrossRegionBackup: true } }));
+    const crossRegion = (f: { GeneratorId?: string; RecordState?: string }) =>
+      f.GeneratorId === 'certctl-backup-guard/pitr.cross-region';
+    const published = hub().findings(ACCOUNT, 'us-east-1').filter(crossRegion);
+    expect(published.length).toBeGreaterThan(0);
+    const template = published[0] as (typeof published)[number];
+    const renamedId = (template.Id as string).replace('/pitr.cross-region/', '/pitr.backup-copies/');
+    hub().addFinding(ACCOUNT, 'us-east-1', {
+      ...template,
+      Id: renamedId,
+      GeneratorId: 'certctl-backup-guard/pitr.backup-copies',
+      ProductFields: { ...template.ProductFields, checkId: 'pitr.backup-copies' },
+    });
+    const active = () =>
+      hub()
+        .findings(ACCOUNT, 'us-east-1')
+        .filter((f) => f.RecordState === 'ACTIVE' && (crossRegion(f) || f.Id === renamedId));
+
+    // Act: a run of the keys group alone, then the whole audit with the check turned off.
+    const keysOnly = await runAuditJob({ providers: ['aws'], groups: ['keys'] }, deps(on));
+    const afterKeys = active().length;
+    const whole = await runAuditJob({ providers: ['aws'] }, deps(on));
+
+    // Assess
+    expect(keysOnly.publication).toMatchObject({ counts: { retired: 0, archived: 0 } });
+    expect(afterKeys).toBe(published.length + 1);
+    expect(whole.publication).toMatchObject({
+      status: 'published',
+      counts: { retired: published.length + 1, archived: 0, failed: 0 },
+    });
+    expect(active()).toEqual([]);
+  });
+});
+
 describe('one provider that cannot be planned', () => {
   it('keeps the other provider’s finished findings and reports the run incomplete', async () => {
     // Prepare: STS in the home region is down, so AWS cannot learn its own account.
@@ -244,7 +283,15 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
   /** A publication that reached Security Hub, with `failedByCode` findings refused. */
   const publicationWith = (failedByCode: Record<string, number>) => {
     const failed = Object.values(failedByCode).reduce((sum, count) => sum + count, 0);
-    const counts = { created: 3, updated: 0, refreshed: 0, resolved: 0, archived: 0, keptAlive: 0 };
+    const counts = {
+      created: 3,
+      updated: 0,
+      refreshed: 0,
+      resolved: 0,
+      archived: 0,
+      retired: 0,
+      keptAlive: 0,
+    };
     return {
       counts: { ...counts, unchanged: 0, untouched: 0, failed },
       calls: { getFindings: 1, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },

@@ -268,10 +268,12 @@ export function describePublication(outcome: Exclude<PublicationOutcome, { statu
   const { counts } = outcome;
   const lines = [
     `Security Hub: ${counts.created} created, ${counts.updated} updated, ${counts.resolved} resolved, ` +
-      `${counts.archived} archived, ${counts.refreshed} refreshed, ` +
+      `${counts.archived} archived (resource gone), ` +
+      `${counts.retired} archived (check turned off by the policy or no longer in the catalog), ` +
+      `${counts.refreshed} refreshed, ` +
       `${counts.keptAlive} kept alive in failed scopes (not re-evaluated), ` +
       `${counts.unchanged} unchanged, ` +
-      `${counts.untouched} left untouched (scope not evaluated or coverage in doubt), ${counts.failed} failed — ` +
+      `${counts.untouched} left untouched (scope not evaluated, check not run here, or coverage in doubt), ${counts.failed} failed — ` +
       `${outcome.calls.batchImport} import call${outcome.calls.batchImport === 1 ? '' : 's'}, ${outcome.calls.getFindings} read call${outcome.calls.getFindings === 1 ? '' : 's'}`,
   ];
   for (const failure of outcome.failures) {

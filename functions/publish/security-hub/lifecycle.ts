@@ -11,15 +11,29 @@
  * failing (or whose check keeps failing with an internal error) would silently vanish, its failure
  * never fixed nor re-evaluated. Once such a finding is {@link KEEP_ALIVE_DAYS} old it is re-imported
  * as it was (same compliance, severity, content), saying since when and why it was not re-evaluated.
+ *
+ * A held finding whose check this run does not run is archived (`retire`) in a scope this run
+ * evaluated completely when the policy turns the check off or this version's catalog no longer has
+ * it, as Security Hub archives the findings of a disabled control; never in a failed scope, where it
+ * is not kept alive either (nothing will re-evaluate it). A run that ran only some checks of a group
+ * says nothing of the others' findings. The scope outcomes name the checks run and turned off.
  */
 
 import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, SeverityLabel } from '@aws-sdk/client-securityhub';
-import { type AuditReport, coverageProblems, type Scope, scopeKey, scopeResource } from '../../core/audit.ts';
+import {
+  type AuditReport,
+  coverageProblems,
+  type Scope,
+  type ScopeChecks,
+  scopeKey,
+  scopeResource,
+} from '../../core/audit.ts';
 import { CHECK_GROUP_NAME, type Finding } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { DAY_MS } from '../../core/time.ts';
 import {
+  ASFF_ID_PREFIX,
   ASFF_LIMITS,
   type Destination,
   destinationFor,
@@ -35,10 +49,12 @@ import {
 import { AsffValidationError } from './errors.ts';
 
 /**
- * Why a finding is sent: new, changed, due for refresh, now passing, its resource is gone, or it
- * could not be evaluated for so long that Security Hub would delete it (`keepAlive`).
+ * Why a finding is sent: new, changed, due for refresh, now passing, its resource is gone
+ * (`archive`), its check is no longer run (`retire`: turned off by the policy, or not in this
+ * version's catalog; archived too, as Security Hub archives the findings of a control that is
+ * disabled), or it could not be evaluated for so long that Security Hub would delete it (`keepAlive`).
  */
-export type ImportAction = 'create' | 'update' | 'refresh' | 'resolve' | 'archive' | 'keepAlive';
+export type ImportAction = 'create' | 'update' | 'refresh' | 'resolve' | 'archive' | 'retire' | 'keepAlive';
 
 /** A finding to send, why, and where. `finding` has passed `validateAsff`. */
 export interface PlannedImport {
@@ -75,11 +91,11 @@ export interface HeldFinding {
 }
 
 /**
- * An archive or keep-alive decided from the ledger: the finding must be read by Id, then
+ * An archive (or retire) or keep-alive decided from the ledger: the finding must be read by Id, then
  * {@link archiveImport} or {@link keepAliveImport} (with `failure`) builds it.
  */
 export interface FindingLookup {
-  readonly action: 'archive' | 'keepAlive';
+  readonly action: 'archive' | 'retire' | 'keepAlive';
   readonly id: string;
   readonly productArn: string;
   readonly destination: Destination;
@@ -90,7 +106,8 @@ export interface FindingLookup {
 
 /**
  * A finding not sent. `unchanged`: reported again, nothing changed, not due for refresh.
- * `untouched`: in Security Hub, not reported, and its scope was not fully evaluated by this run.
+ * `untouched`: in Security Hub, not reported, and its scope was not fully evaluated by this run (or
+ * its check not run there).
  */
 export interface PlannedSkip {
   readonly kind: 'unchanged' | 'untouched';
@@ -106,6 +123,8 @@ export interface PlanCounts {
   readonly refresh: number;
   readonly resolve: number;
   readonly archive: number;
+  /** Held findings archived because their check is turned off by the policy or no longer in the catalog. */
+  readonly retire: number;
   /** Held findings of a failed scope (or check) re-imported as they were before Security Hub deletes them. */
   readonly keepAlive: number;
   readonly unchanged: number;
@@ -133,6 +152,11 @@ export interface PlanPublicationInput {
   readonly held?: Iterable<HeldFinding>;
   /** Where findings go; from the policy when absent. */
   readonly target?: PublishTarget;
+  /**
+   * Every check id this version knows (the registry's), to tell a check renamed or removed, whose
+   * findings are archived, from one this run did not run. Without it neither is archived.
+   */
+  readonly catalog?: ReadonlySet<string>;
 }
 
 /** Security Hub keeps findings per product ARN; the same Id under two products is two findings. */
@@ -284,6 +308,13 @@ function archivableScopes(report: Pick<AuditReport, 'scopes' | 'narrowed'>): (sc
  * compared themselves; `drifting` names observed values that move every run (timestamps, the current
  * lag) and are not news on their own. Both reach Security Hub with the next material change or the
  * periodic refresh, so a steady fleet is not re-imported on every run.
+ *
+ * The texts stay out, though a release that rewords them then reaches Security Hub only within
+ * `refreshDays`: they carry drifting values themselves (a filling window's fix names the days still
+ * missing), so a digest of them would re-import such findings every run; and a catalog or release
+ * version in the digest would re-import the whole fleet in one run at every release, text changed or
+ * not (one Security Hub import, and one EventBridge event, per finding), to deliver sooner texts the
+ * refresh delivers within days and a material change delivers at once.
  */
 function materialFields(finding: AwsSecurityFinding, drifting: readonly string[]): Map<string, unknown> {
   const fields = new Map<string, unknown>([
@@ -540,6 +571,72 @@ function decide(
 }
 
 /**
+ * Where the check of a held finding that this run did not report stands: `run` when the run ran it
+ * in the finding's scope (or cannot tell: its report names no checks there, or the Id is not this
+ * product's), `off` when the policy turns it off, `removed` when this version's catalog does not
+ * have it (renamed or removed), `notRun` when the run ran other checks of the group only (`on`).
+ */
+type CheckStanding =
+  | { readonly kind: 'run' }
+  | { readonly kind: 'off' | 'removed'; readonly checkId: string }
+  | { readonly kind: 'notRun'; readonly checkId: string; readonly on: readonly string[] };
+
+/**
+ * {@link CheckStanding} of held findings, from the checks each scope's outcome names. The check is
+ * read from the finding Id (`certctl-backup-guard/<check id>/<resource>`, {@link asffFindingId}),
+ * which the import ledger keeps as Security Hub does: a run planned from the ledger and one that
+ * read every finding back decide alike. A scope with no outcome of its own (a whole-account finding
+ * settled region by region, a region the run did not read) takes what its account and group's
+ * outcomes name, a check any of them ran counting as run.
+ */
+function checkStandings(
+  report: Pick<AuditReport, 'scopes'>,
+  catalog: ReadonlySet<string> | undefined,
+): (held: HeldFinding) => CheckStanding {
+  const byScope = new Map<string, ScopeChecks>();
+  const byAccountGroup = new Map<string, { on: Set<string>; off: Set<string> }>();
+  for (const outcome of report.scopes) {
+    if (!outcome.checks) continue;
+    byScope.set(scopeKey(outcome.scope), outcome.checks);
+    const key = `${outcome.scope.provider}/${outcome.scope.account}/${outcome.scope.group}`;
+    const merged = byAccountGroup.get(key) ?? { on: new Set<string>(), off: new Set<string>() };
+    for (const id of outcome.checks.on) merged.on.add(id);
+    for (const id of outcome.checks.off) merged.off.add(id);
+    byAccountGroup.set(key, merged);
+  }
+  const run: CheckStanding = { kind: 'run' };
+  return (held) => {
+    const scope = held.scope;
+    if (!scope || !held.id.startsWith(ASFF_ID_PREFIX)) return run;
+    const exact = byScope.get(scopeKey(scope));
+    const merged = exact
+      ? undefined
+      : byAccountGroup.get(`${scope.provider}/${scope.account}/${scope.group}`);
+    if (!exact && !merged) return run;
+    const on = exact ? exact.on : [...(merged?.on ?? [])];
+    const off = exact ? exact.off : [...(merged?.off ?? [])].filter((id) => !merged?.on.has(id));
+    // The longest id the Id starts with: check ids are not cut, and a longer one that matches is the check.
+    let checkId: string | undefined;
+    for (const id of [...on, ...off, ...(catalog ?? [])]) {
+      if (held.id.startsWith(`${ASFF_ID_PREFIX}${id}/`) && id.length > (checkId?.length ?? -1)) checkId = id;
+    }
+    if (checkId !== undefined && on.includes(checkId)) return run;
+    if (checkId !== undefined && off.includes(checkId)) return { kind: 'off', checkId };
+    // An id no list has is named as the Id spells it, up to its first `/`.
+    const named = checkId ?? held.id.slice(ASFF_ID_PREFIX.length).split('/')[0] ?? '';
+    if (checkId === undefined && catalog) return { kind: 'removed', checkId: named };
+    return { kind: 'notRun', checkId: named, on };
+  };
+}
+
+/** What a check turned off or removed is, for reasons. */
+function checkGone(standing: { readonly kind: 'off' | 'removed'; readonly checkId: string }): string {
+  return standing.kind === 'off'
+    ? `check ${standing.checkId} is turned off by the policy`
+    : `check ${standing.checkId} is not in this version's check catalog (renamed or removed)`;
+}
+
+/**
  * Decide what to import. Every planned finding is validated (an invalid one throws
  * `AsffValidationError`). Findings for GCP resources go to the central account
  * (`SecurityHubConfigError` when none is configured).
@@ -562,6 +659,7 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     refresh: 0,
     resolve: 0,
     archive: 0,
+    retire: 0,
     keepAlive: 0,
     unchanged: 0,
     untouched: 0,
@@ -645,6 +743,7 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
   const coverage = coverageProblems(report);
   const mayArchive = coverage.length > 0 ? () => false : archivableScopes(report);
   const failureOf = scopeFailures(report);
+  const standingOf = checkStandings(report, input.catalog);
   for (const [key, existing] of existingByKey) {
     if (reported.has(key) || existing.recordState === 'ARCHIVED') continue;
     const destination: Destination = {
@@ -653,6 +752,33 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       partition: partitionOf(existing.region),
     };
     const scope = existing.scope;
+    const standing = standingOf(existing);
+    if (scope && (standing.kind === 'off' || standing.kind === 'removed') && !mayArchive(scope)) {
+      // Its check will not re-evaluate it, so it is not kept alive either: it is left to the next run
+      // that evaluates its scope whole (which archives it), or to Security Hub's 90 days.
+      counts.untouched += 1;
+      skipped.push({
+        kind: 'untouched',
+        id: existing.id,
+        reason: `not reported: ${checkGone(standing)}, but ${
+          coverage.length > 0
+            ? `this run's coverage is in doubt (${coverage.join('; ')})`
+            : `scope ${scopeKey(scope)} was not fully evaluated in this run`
+        }, so it is not archived (nor kept alive: nothing will re-evaluate it; the next run that evaluates the scope archives it, or Security Hub deletes it 90 days after its last update)`,
+        destination,
+      });
+      continue;
+    }
+    if (scope && standing.kind === 'notRun' && mayArchive(scope)) {
+      counts.untouched += 1;
+      skipped.push({
+        kind: 'untouched',
+        id: existing.id,
+        reason: `not reported: this run did not run check ${standing.checkId} in scope ${scopeKey(scope)} (it ran ${standing.on.join(', ') || 'no check'}), so it says nothing of it`,
+        destination,
+      });
+      continue;
+    }
     if (!scope || !mayArchive(scope)) {
       const failure = scope && failureOf(scope);
       if (failure && keepAlive(existing, destination, failure)) continue;
@@ -671,10 +797,14 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       });
       continue;
     }
-    const reason = `resource no longer reported in fully evaluated scope ${scopeKey(scope)}`;
+    const action = standing.kind === 'off' || standing.kind === 'removed' ? 'retire' : 'archive';
+    const reason =
+      standing.kind === 'off' || standing.kind === 'removed'
+        ? `${checkGone(standing)}: its findings in fully evaluated scope ${scopeKey(scope)} are archived`
+        : `resource no longer reported in fully evaluated scope ${scopeKey(scope)}`;
     if (!existing.finding) {
       lookups.push({
-        action: 'archive',
+        action,
         id: existing.id,
         productArn: existing.productArn,
         destination,
@@ -682,8 +812,8 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       });
       continue;
     }
-    counts.archive += 1;
-    imports.push(archiveImport(existing.finding, reason, now));
+    counts[action] += 1;
+    imports.push(archiveImport(existing.finding, reason, now, action));
   }
   return { imports, skipped, counts, lookups };
 }
@@ -705,12 +835,20 @@ export function keepAliveImport(existing: AwsSecurityFinding, failure: string, n
   };
 }
 
-/** The archive of a finding read back from Security Hub (for an {@link ArchiveLookup}, once read). */
-export function archiveImport(existing: AwsSecurityFinding, reason: string, now: Date): PlannedImport {
+/**
+ * The archive of a finding read back from Security Hub (for a {@link FindingLookup}, once read):
+ * `retire` when its check is no longer run, `archive` when its resource is gone.
+ */
+export function archiveImport(
+  existing: AwsSecurityFinding,
+  reason: string,
+  now: Date,
+  action: 'archive' | 'retire' = 'archive',
+): PlannedImport {
   const archived = archivedCopy(existing, now);
   validateAsff(archived);
   return {
-    action: 'archive',
+    action,
     reason,
     destination: destinationOf(existing),
     finding: archived,

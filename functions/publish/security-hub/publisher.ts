@@ -105,6 +105,12 @@ export interface PublishOptions {
    * only for the findings archived; without it, every run reads every held finding.
    */
   readonly ledger?: LedgerStore;
+  /**
+   * Every check id this version knows (the registry's): a held finding of a check it does not have
+   * (renamed or removed) is archived in a scope this run evaluated whole. Without it, such a finding
+   * cannot be told from one of a check this run did not run, and is left as it was.
+   */
+  readonly catalog?: ReadonlySet<string>;
 }
 
 /** What the import ledger did in a publication, per destination. */
@@ -131,6 +137,8 @@ export interface PublishCounts {
   readonly refreshed: number;
   readonly resolved: number;
   readonly archived: number;
+  /** Held findings archived because their check is turned off by the policy or no longer in the catalog. */
+  readonly retired: number;
   /**
    * Held findings of a scope that failed (or whose check threw) re-imported as they were, marked
    * not re-evaluated, before Security Hub deletes them after 90 days without an update.
@@ -138,7 +146,7 @@ export interface PublishCounts {
   readonly keptAlive: number;
   /** Reported again, unchanged, not due for refresh. */
   readonly unchanged: number;
-  /** In Security Hub, not reported, scope not fully evaluated by this run: left as they were. */
+  /** In Security Hub, not reported, scope not fully evaluated (or check not run) by this run: left as they were. */
   readonly untouched: number;
   readonly failed: number;
 }
@@ -171,6 +179,7 @@ const ACTION_COUNT: Record<ImportAction, keyof PublishCounts> = {
   refresh: 'refreshed',
   resolve: 'resolved',
   archive: 'archived',
+  retire: 'retired',
   keepAlive: 'keptAlive',
 };
 
@@ -296,6 +305,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     policy: options.policy,
     now: importedAt,
     target,
+    ...(options.catalog ? { catalog: options.catalog } : {}),
     held: [...work.values()].flatMap((item) =>
       item.keepAliveOnly
         ? item.held.filter((held) => held.scope !== undefined && failureOf(held.scope) !== undefined)
@@ -320,8 +330,8 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
         const finding = found.get(lookup.id);
         lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
         if (!finding || finding.RecordState === 'ARCHIVED') continue;
-        if (lookup.action === 'archive') {
-          lookupImports.push(archiveImport(finding, lookup.reason, importedAt));
+        if (lookup.action === 'archive' || lookup.action === 'retire') {
+          lookupImports.push(archiveImport(finding, lookup.reason, importedAt, lookup.action));
         }
         // The ledger is a cache: a finding updated since it was written is not due after all.
         else if (keepAliveDue(finding.UpdatedAt, now)) {
@@ -345,7 +355,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
           region: lookup.destination.region,
           code,
           message:
-            lookup.action === 'archive'
+            lookup.action !== 'keepAlive'
               ? `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`
               : `not kept alive: the finding could not be read back to re-import it (${message}); Security Hub deletes it 90 days after its last update unless a later run keeps it alive`,
         });
@@ -415,6 +425,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     refreshed: 0,
     resolved: 0,
     archived: 0,
+    retired: 0,
     keptAlive: 0,
     unchanged: plan.counts.unchanged,
     untouched: plan.counts.untouched,

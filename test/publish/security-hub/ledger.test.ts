@@ -1862,6 +1862,64 @@ describe('publishing with the import ledger against the simulated Security Hub a
     );
   });
 
+  it('archives the findings of a check turned off or removed alike with and without the ledger', async () => {
+    // Prepare: a twin simulator that publishes without a ledger; day 0 runs pitr.retention and
+    // pitr.cross-region, and an earlier version's pitr.copies; day 1 turns cross-region off, and
+    // this version has no pitr.copies.
+    const twin = await start();
+    const twinHub = twin.sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+    const ran = (on: string[], off: string[]) => [
+      { ...completeScope(ACCOUNT_A, 'eu-west-1'), checks: { on, off } },
+    ];
+    const catalog = new Set(['pitr.retention', 'pitr.cross-region']);
+    const day0 = report(
+      ['pitr.retention', 'pitr.cross-region', 'pitr.copies'].map((checkId) => db('db-1', { checkId })),
+      ran(['pitr.retention', 'pitr.cross-region', 'pitr.copies'], []),
+    );
+    const day1 = report([db('db-1')], ran(['pitr.retention'], ['pitr.cross-region']));
+    const both = async (audit: AuditReport): Promise<[PublishResult, PublishResult]> => [
+      await publishToSecurityHub({
+        report: audit,
+        policy: policy(),
+        factory,
+        accounts: ACCOUNTS,
+        now: () => clock,
+        ledger: store,
+        catalog,
+      }),
+      await publishToSecurityHub({
+        report: audit,
+        policy: policy(),
+        factory: twin.factory,
+        accounts: ACCOUNTS,
+        now: () => clock,
+        catalog,
+      }),
+    ];
+
+    try {
+      await both(day0);
+      clock = new Date(T0.getTime() + DAY);
+
+      // Act
+      const [withLedger, without] = await both(day1);
+
+      // Assess
+      expect(withLedger.ledger.used).toBe(1);
+      expect(withLedger.counts).toEqual(without.counts);
+      expect(withLedger.counts).toMatchObject({ retired: 2, archived: 0, unchanged: 1, failed: 0 });
+      const state = (findings: AwsSecurityFinding[]) =>
+        findings.map((finding) => [finding.Id, finding.RecordState, finding.UpdatedAt]).sort();
+      expect(state(hub.findings(ACCOUNT_A, 'eu-west-1'))).toEqual(
+        state(twinHub.findings(ACCOUNT_A, 'eu-west-1')),
+      );
+      expect(held(asffFindingId(db('db-1', { checkId: 'pitr.copies' })))[0]?.RecordState).toBe('ARCHIVED');
+    } finally {
+      twin.factory.destroy();
+      await twin.sim.close();
+    }
+  });
+
   it('sends the same imports with and without the ledger when both start from the same seeded hub', async () => {
     // Prepare: a second, identical simulator that publishes without a ledger.
     const twin = await start();

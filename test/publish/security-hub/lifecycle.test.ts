@@ -1,9 +1,11 @@
 import type { AwsSecurityFinding, Resource } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
-import { mergeReports, runAudit, type ScopePlan } from '../../../functions/core/audit.ts';
-import type { Check } from '../../../functions/core/check.ts';
+import { pitrWindowCheck } from '../../../functions/checks/pitr/window.ts';
+import { mergeReports, runAudit, type ScopeOutcome, type ScopePlan } from '../../../functions/core/audit.ts';
+import { type Check, type CheckOutcome, toFinding } from '../../../functions/core/check.ts';
 import { CloudApiError } from '../../../functions/core/errors.ts';
 import type { Finding, ResourceRef } from '../../../functions/core/finding.ts';
+import { parsePolicy } from '../../../functions/core/policy.ts';
 import {
   asffFindingId,
   destinationFor,
@@ -20,6 +22,7 @@ import {
   planPublication,
   reportedDigests,
 } from '../../../functions/publish/security-hub/lifecycle.ts';
+import { auroraClusterFact } from '../../checks/pitr/fixtures.ts';
 import {
   ACCOUNT_A,
   ACCOUNT_B,
@@ -97,6 +100,7 @@ describe('planPublication', () => {
       refresh: 0,
       resolve: 0,
       archive: 0,
+      retire: 0,
       keepAlive: 0,
       unchanged: 0,
       untouched: 0,
@@ -740,6 +744,40 @@ describe('contentHash', () => {
     expect(hash).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(contentHash({ ...finding, Description: 'other words' })).toBe(hash);
     expect(contentHash({ ...finding, Title: 'other title' })).not.toBe(hash);
+  });
+});
+
+describe('contentHash and the texts it leaves out', () => {
+  it('is the same for a filling restore window a day later, though its fix text names the days still missing', () => {
+    // Prepare: one Aurora cluster whose window started 12 days before the first day, judged on two days.
+    const earliest = new Date(NOW.getTime() - 12 * DAY);
+    const judged = (at: Date) => {
+      const fact = auroraClusterFact({
+        restoreWindow: { known: true, earliest, latest: at, source: 'EarliestRestorableTime' },
+        createdAt: earliest,
+      });
+      const outcome = pitrWindowCheck.evaluate(fact, { policy: parsePolicy({}), now: at });
+      const finding = toFinding(pitrWindowCheck.metadata, fact.resource, outcome as CheckOutcome, at);
+      return {
+        asff: toAsff(finding, { destination: destinationFor(finding.resource, TARGET), now: at }),
+        finding,
+      };
+    };
+
+    // Act
+    const first = judged(NOW);
+    const next = judged(new Date(NOW.getTime() + DAY));
+
+    // Assess: the fix text moves every day while the window fills, so it cannot be news on its own
+    // (a digest of it would re-import every filling window on every run); new fix texts reach
+    // Security Hub with the next material change or the refresh.
+    expect(first.finding.status).toBe('WARNING');
+    expect(next.asff.Remediation?.Recommendation?.Text).not.toBe(
+      first.asff.Remediation?.Recommendation?.Text,
+    );
+    expect(contentHash(next.asff, next.finding.drifting)).toBe(
+      contentHash(first.asff, first.finding.drifting),
+    );
   });
 });
 
@@ -1545,5 +1583,171 @@ describe('a report merged from runs that evaluated the same scope', () => {
     const ids = plan.imports.map((entry) => entry.finding.Id);
     expect(ids).toHaveLength(2);
     expect(new Set(ids).size).toBe(2);
+  });
+});
+
+describe('findings of a check this run no longer produces', () => {
+  const ON = ['pitr.retention', 'pitr.window'];
+  const OFF = ['pitr.cross-region'];
+  /** Every check id this version knows, as the registry gives them. */
+  const CATALOG = new Set([...ON, ...OFF, 'keys.present']);
+  const ran = (outcome: ScopeOutcome, on = ON, off = OFF): ScopeOutcome => ({
+    ...outcome,
+    checks: { on, off },
+  });
+  const scope = ran(completeScope(ACCOUNT_A, 'eu-west-1'));
+  const of = (checkId: string, name = 'db-1') => retentionFinding(rdsResource(name), { checkId });
+  const plan = (
+    existing: readonly AwsSecurityFinding[],
+    scopes: readonly ScopeOutcome[] = [scope],
+    findings: readonly Finding[] = [keeper().finding],
+    catalog: ReadonlySet<string> | null = CATALOG,
+  ) =>
+    planPublication({
+      report: report(findings, scopes),
+      policy: POLICY,
+      now: NOW,
+      existing: [keeper().stored, ...existing],
+      ...(catalog ? { catalog } : {}),
+    });
+
+  it('archives, saying why, a held finding whose check the policy turns off, when its scope was fully evaluated', () => {
+    // Prepare: db-1 still exists (its pitr.retention finding is reported), its cross-region check is off.
+    const off = stored(of('pitr.cross-region'), 1);
+    const gone = stored(of('pitr.retention', 'db-gone'), 1);
+
+    // Act
+    const result = plan([off, gone]);
+
+    // Assess: the check turned off is said as such; a resource gone stays a resource gone.
+    expect(result.imports.map((entry) => [entry.action, entry.finding.Id, entry.reason])).toEqual([
+      [
+        'retire',
+        off.Id,
+        `check pitr.cross-region is turned off by the policy: its findings in fully evaluated scope aws/${ACCOUNT_A}/eu-west-1/pitr are archived`,
+      ],
+      [
+        'archive',
+        gone.Id,
+        `resource no longer reported in fully evaluated scope aws/${ACCOUNT_A}/eu-west-1/pitr`,
+      ],
+    ]);
+    expect(result.imports[0]?.finding).toMatchObject({
+      RecordState: 'ARCHIVED',
+      UpdatedAt: NOW.toISOString(),
+    });
+    expect(result.counts).toMatchObject({ retire: 1, archive: 1, keepAlive: 0, untouched: 0 });
+  });
+
+  it('archives a held finding whose check this version does not have (renamed or removed), when its scope was fully evaluated', () => {
+    // Prepare: a check an earlier version published under another name.
+    const renamed = stored(of('pitr.restore-window'), 1);
+
+    // Act
+    const result = plan([renamed]);
+
+    // Assess
+    expect(result.imports.map((entry) => [entry.action, entry.reason])).toEqual([
+      [
+        'retire',
+        `check pitr.restore-window is not in this version's check catalog (renamed or removed): its findings in fully evaluated scope aws/${ACCOUNT_A}/eu-west-1/pitr are archived`,
+      ],
+    ]);
+    expect(result.imports[0]?.finding.RecordState).toBe('ARCHIVED');
+  });
+
+  it("leaves the findings of the group's other checks untouched when the run ran only some of them", () => {
+    // Prepare: a run of pitr.retention alone (pitr.window is in the catalog and on by default).
+    const other = stored(of('pitr.window'), 80);
+    const narrow = ran(completeScope(ACCOUNT_A, 'eu-west-1'), ['pitr.retention'], OFF);
+
+    // Act
+    const result = plan([other], [narrow]);
+
+    // Assess: neither archived, nor kept alive, nor taken for a resource gone.
+    expect(result.imports).toEqual([]);
+    expect(result.lookups).toEqual([]);
+    expect(result.skipped).toContainEqual({
+      kind: 'untouched',
+      id: other.Id,
+      reason: `not reported: this run did not run check pitr.window in scope aws/${ACCOUNT_A}/eu-west-1/pitr (it ran pitr.retention), so it says nothing of it`,
+      destination: expect.objectContaining({ account: ACCOUNT_A, region: 'eu-west-1' }),
+    });
+  });
+
+  it('archives no finding of a check it cannot tell removed from not run, when it is given no catalog', () => {
+    // Prepare
+    const unknown = stored(of('pitr.restore-window'), 1);
+
+    // Act
+    const result = plan([unknown], [scope], [keeper().finding], null);
+
+    // Assess
+    expect(result.imports).toEqual([]);
+    expect(result.counts).toMatchObject({ retire: 0, archive: 0, untouched: 1 });
+    expect(result.skipped.find((skip) => skip.id === unknown.Id)?.reason).toMatch(
+      /^not reported: this run did not run check pitr\.restore-window/,
+    );
+  });
+
+  it('neither archives nor keeps alive the findings of a check turned off or removed when their scope failed', () => {
+    // Prepare: 80 days old, due for keep-alive had their checks still run.
+    const down = ran(failedScope(ACCOUNT_A, 'eu-west-1'));
+    const off = stored(of('pitr.cross-region'), 80);
+    const removed = stored(of('pitr.restore-window'), 80);
+    const kept = stored(of('pitr.retention'), 80);
+
+    // Act
+    const result = plan([off, removed, kept], [down], [scopeFinding(down)]);
+
+    // Assess: only the finding of a check still run is kept alive; a failed scope archives nothing.
+    expect(result.imports.map((entry) => [entry.action, entry.finding.Id])).toEqual([
+      ['create', expect.stringContaining('/Scope/')],
+      ['keepAlive', kept.Id],
+    ]);
+    const why = (id: string | undefined) => result.skipped.find((skip) => skip.id === id)?.reason;
+    expect(why(off.Id)).toBe(
+      `not reported: check pitr.cross-region is turned off by the policy, but scope aws/${ACCOUNT_A}/eu-west-1/pitr was not fully evaluated in this run, so it is not archived (nor kept alive: nothing will re-evaluate it; the next run that evaluates the scope archives it, or Security Hub deletes it 90 days after its last update)`,
+    );
+    expect(why(removed.Id)).toMatch(
+      /^not reported: check pitr\.restore-window is not in this version's check catalog/,
+    );
+    expect(result.counts).toMatchObject({ retire: 0, archive: 0, keepAlive: 1 });
+  });
+
+  it('archives nothing of a check turned off when the coverage of the run is in doubt', () => {
+    // Prepare: the pitr group judged nothing.
+    const off = stored(of('pitr.cross-region'), 1);
+
+    // Act
+    const result = plan([off], [scope], []);
+
+    // Assess
+    expect(result.imports).toEqual([]);
+    expect(result.skipped[0]?.reason).toMatch(/coverage is in doubt/);
+  });
+
+  it('decides the same from the ledger as from a full read, reading the finding by Id to archive it', () => {
+    // Prepare: the ledger knows the Id (and so the check), never the whole finding.
+    const off = stored(of('pitr.cross-region'), 1);
+    const removed = stored(of('pitr.restore-window'), 1);
+    const fromLedger = [off, removed].map((finding) => ({ ...heldFinding(finding), finding: undefined }));
+
+    // Act
+    const read = plan([off, removed]);
+    const ledger = planPublication({
+      report: report([keeper().finding], [scope]),
+      policy: POLICY,
+      now: NOW,
+      existing: [keeper().stored],
+      held: fromLedger,
+      catalog: CATALOG,
+    });
+
+    // Assess
+    expect(ledger.imports).toEqual([]);
+    expect(ledger.lookups.map((lookup) => [lookup.action, lookup.id, lookup.reason])).toEqual(
+      read.imports.map((entry) => [entry.action, entry.finding.Id, entry.reason]),
+    );
   });
 });

@@ -510,6 +510,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
       refreshed: 0,
       resolved: 0,
       archived: 1,
+      retired: 0,
       keptAlive: 0,
       unchanged: 1,
       untouched: 0,
