@@ -66,23 +66,129 @@ const LEAST_CUT_LINE = 200;
  * `\x0a`, or a neutralised mention (`@` and a zero-width space). Cut in two, `&am…` or `\x…` would
  * show neither the character nor the escape.
  */
-const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|@\u200b/g;
+const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|@\u200b/y;
 
 /**
- * `text` cut to `length` characters, the last an ellipsis, never splitting a character (a surrogate
- * pair) or an escape ({@link ESCAPE}) in two.
+ * A span of mrkdwn in a text: from `start` (its opening delimiter) to `end` (past its closing one).
+ * An `atomic` one (an escape, a link or mention `<…>`) is shown whole or not at all; any other (code,
+ * a code block, bold, italic, strike) may be cut and closed with `close`.
+ */
+interface MarkupSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly open: string;
+  readonly close: string;
+  readonly atomic: boolean;
+}
+
+/** A letter or digit: `_` or `*` between two of them formats nothing (certctl_prod_db). */
+const WORD = /[\p{L}\p{N}]/u;
+
+/** A code block, code span or link starting at `at` whose content is literal, or undefined. */
+function literalAt(text: string, at: number): MarkupSpan | undefined {
+  if (text.startsWith('```', at)) {
+    const close = text.indexOf('```', at + 3);
+    return close < 0 ? undefined : { start: at, end: close + 3, open: '```', close: '```', atomic: false };
+  }
+  const line = text.indexOf('\n', at);
+  const lineEnd = line < 0 ? text.length : line;
+  if (text[at] === '`') {
+    const close = text.indexOf('`', at + 1);
+    return close < 0 || close > lineEnd
+      ? undefined
+      : { start: at, end: close + 1, open: '`', close: '`', atomic: false };
+  }
+  if (text[at] === '<') {
+    const close = text.indexOf('>', at + 1);
+    const next = text.indexOf('<', at + 1);
+    return close < 0 || close > lineEnd || (next >= 0 && next < close)
+      ? undefined
+      : { start: at, end: close + 1, open: '<', close: '>', atomic: true };
+  }
+  ESCAPE.lastIndex = at;
+  const escaped = ESCAPE.exec(text);
+  return escaped ? { start: at, end: at + escaped[0].length, open: '', close: '', atomic: true } : undefined;
+}
+
+/**
+ * The span of `*`, `_` or `~` opening at `at`, as Slack reads one: the opening delimiter starts a
+ * word and the closing one, later on the same line, ends one, neither beside a space inside.
+ */
+function formatAt(text: string, at: number): MarkupSpan | undefined {
+  const delimiter = text[at] as string;
+  const before = text[at - 1];
+  const after = text[at + 1];
+  if (!'*_~'.includes(delimiter) || after === undefined || /\s/.test(after) || after === delimiter)
+    return undefined;
+  if (before !== undefined && (WORD.test(before) || before === delimiter)) return undefined;
+  for (let index = at + 1; index < text.length && text[index] !== '\n'; ) {
+    const literal = literalAt(text, index);
+    if (literal) {
+      index = literal.end;
+      continue;
+    }
+    const next = text[index + 1];
+    if (text[index] === delimiter && index > at + 1 && !/\s/.test(text[index - 1] as string)) {
+      if (next === undefined || !WORD.test(next)) {
+        return { start: at, end: index + 1, open: delimiter, close: delimiter, atomic: false };
+      }
+    }
+    index += 1;
+  }
+  return undefined;
+}
+
+/** The spans of `text`, outermost first; what a code span or link holds is not read for markup. */
+function markupSpans(text: string): MarkupSpan[] {
+  const spans: MarkupSpan[] = [];
+  for (let index = 0; index < text.length; ) {
+    const literal = literalAt(text, index);
+    if (literal) {
+      spans.push(literal);
+      index = literal.end;
+      continue;
+    }
+    const format = formatAt(text, index);
+    if (format) spans.push(format);
+    index += 1;
+  }
+  return spans;
+}
+
+/**
+ * `text` cut to at most `length` characters, an ellipsis marking the cut, never leaving mrkdwn
+ * broken: a character (a surrogate pair), an escape ({@link ESCAPE}) or a link or mention (`<…>`)
+ * is kept whole or left out whole, and a code span, code block, bold, italic or strike the cut
+ * falls inside is closed after the ellipsis. Left open, a span would turn the rest of the message
+ * into code or bold, the note saying what was cut with it; half a link shows its markup.
  */
 function cutText(text: string, length: number): string {
   if (text.length <= length) return text;
+  const spans = markupSpans(text);
   let end = Math.max(0, length - 1);
-  const high = text.charCodeAt(end - 1);
-  if (high >= 0xd800 && high <= 0xdbff) end -= 1;
-  // An escape is at most 5 characters: only one starting just before the cut can straddle it.
-  for (const written of text.slice(Math.max(0, end - 5), end + 5).matchAll(ESCAPE)) {
-    const start = Math.max(0, end - 5) + written.index;
-    if (start < end && start + written[0].length > end) end = start;
+  for (;;) {
+    const high = text.charCodeAt(end - 1);
+    if (high >= 0xd800 && high <= 0xdbff) end -= 1;
+    // Within a delimiter, an atomic span, or just after an opening delimiter (an empty span), the
+    // cut moves to before the span.
+    const split = spans.find(
+      (span) =>
+        span.start < end &&
+        end < span.end &&
+        (span.atomic || end < span.start + span.open.length + 1 || end > span.end - span.close.length),
+    );
+    if (split) {
+      end = split.start;
+      continue;
+    }
+    const closers = spans
+      .filter((span) => span.start < end && end < span.end)
+      .reverse()
+      .map((span) => span.close)
+      .join('');
+    if (end + 1 + closers.length <= length || end === 0) return `${text.slice(0, end)}…${closers}`;
+    end -= 1;
   }
-  return `${text.slice(0, end)}…`;
 }
 
 /** The largest length such that `lines`, each cut to it, fit in `budget` (Infinity when all fit whole). */
