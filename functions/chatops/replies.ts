@@ -5,6 +5,9 @@
  * (https://api.slack.com/interactivity/slash-commands) and only posts where Slack would send
  * replies from.
  */
+import { DOCS as DUMPS_DOCS } from '../checks/dumps/wording.ts';
+import { DOCS as KEYS_DOCS } from '../checks/keys/wording.ts';
+import { DOCS as PITR_DOCS } from '../checks/pitr/wording.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { ChatError } from './errors.ts';
 import { checkReplyUrl } from './reply-hosts.ts';
@@ -62,11 +65,12 @@ export function section(text: string): SlackBlock {
 const LEAST_CUT_LINE = 200;
 
 /**
- * What {@link escapeMrkdwn} writes for one character: an entity, a control character shown as
- * `\x0a`, or a neutralised mention (`@` and a zero-width space). Cut in two, `&am…` or `\x…` would
- * show neither the character nor the escape.
+ * What {@link escapeMrkdwn} and {@link withoutAutoParsing} write for one character: an entity, a
+ * control character shown as `\x0a`, or a character kept from starting a mention, a channel link or
+ * a link (`@`, `#`, `.` or `:` and a zero-width space). Cut in two, `&am…` or `\x…` would show neither
+ * the character nor the escape.
  */
-const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|@\u200b/y;
+const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|[@#.:]\u200b/y;
 
 /**
  * A span of mrkdwn in a text: from `start` (its opening delimiter) to `end` (past its closing one).
@@ -329,7 +333,12 @@ export function message(
   );
   LEFT_OUT.set(note, left);
   const kept = blocks.length <= limit ? blocks : [...blocks.slice(0, limit - 1), note];
-  return { text, blocks: kept, ...(responseType ? { response_type: responseType } : {}) };
+  // The text is the notification and the fallback: Slack parses it without verbatim.
+  return {
+    text: withoutAutoParsing(text),
+    blocks: kept,
+    ...(responseType ? { response_type: responseType } : {}),
+  };
 }
 
 /**
@@ -341,29 +350,78 @@ export function message(
  *
  * The same text reaches chat as an Amazon Q Developer custom notification, which Slack renders
  * without `verbatim` (amazon-q.ts), so what Slack parses then is neutralised too, not only what
- * `verbatim` stops ({@link escapeWording}).
+ * `verbatim` stops ({@link escapeWording}, and {@link withoutAutoParsing} where the text is parsed).
  */
 export function escapeMrkdwn(text: string): string {
   return escapeWording(text).replaceAll('`', "'");
 }
 
 /**
+ * The documentation the product's remediations cite (the checks' wording modules): the only URLs
+ * an answer shows as links. A value naming one links to the same page the product would.
+ */
+const PRODUCT_LINKS: ReadonlySet<string> = new Set<string>([
+  ...Object.values(PITR_DOCS),
+  ...Object.values(DUMPS_DOCS),
+  ...Object.values(KEYS_DOCS),
+]);
+
+/** A URL as wording writes one, with the punctuation that may follow it (`See <url>.`). */
+const URL_IN_WORDING = /https:\/\/[^\s<>|`]+/g;
+
+/**
  * {@link escapeMrkdwn} for the product's own wording that quotes values (a finding's evidence, a
  * gate's action): its backticks are its code spans and stay; a backtick from a quoted value can
  * only start or end a span early, which changes how the line looks, never whom it mentions or where
- * it links. Everything else is escaped: `&`, `<`, `>` and control characters as there; a plain
- * `@channel`, `@here` or `@everyone` gets a zero-width space after its `@` (it reads the same and
- * mentions no one when Slack parses text without `verbatim`); and a Markdown link or image
- * (`[text](url)`, which Microsoft Teams renders) one between `]` and `(`. `*`, `_` and `~` stay:
- * they only format, and names hold them (certctl_prod_db).
+ * it links. Everything else is escaped: `&`, `<`, `>` and control characters as there; an `@` before
+ * a letter, digit or `_` gets a zero-width space after it (it reads the same and mentions no one
+ * when Slack parses text without `verbatim`: `@channel`, `@here_`, a user's name); and a Markdown
+ * link or image (`[text](url)`, which Microsoft Teams renders) one between `]` and `(`. `*`, `_` and
+ * `~` stay: they only format, and names hold them (certctl_prod_db). A URL of the product's
+ * documentation ({@link PRODUCT_LINKS}) becomes a link (`<url>`), which Slack shows as one with or
+ * without `verbatim`; any other URL stays text, kept from linking where Slack parses the text by
+ * {@link withoutAutoParsing}.
  */
 export function escapeWording(text: string): string {
   return visibleLine(text)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
-    .replace(/@(?=(?:channel|here|everyone)\b)/giu, '@\u200b')
-    .replaceAll('](', ']\u200b(');
+    .replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b')
+    .replaceAll('](', ']\u200b(')
+    .replace(URL_IN_WORDING, (written) => {
+      const url = written.replace(/[.,;:!?)]+$/, '');
+      return PRODUCT_LINKS.has(url) ? `<${url}>${written.slice(url.length)}` : written;
+    });
+}
+
+/**
+ * `text` as Slack must read it where it parses the text without `verbatim` (an Amazon Q Developer
+ * custom notification, a message's `text`): Slack then turns bare URLs into links, conversation
+ * names into channel links and plain mentions into notifications
+ * (https://docs.slack.dev/reference/block-kit/composition-objects/text-object, `verbatim`), which
+ * escaping `&`, `<` and `>` does not stop. A zero-width space, which reads as nothing, goes after
+ * the `:` of a URL's scheme (`http:` then `//`), after a `.` before a label of letters alone (a
+ * bare domain such as `evil.com`, `www.evil.example`; a check id such as `keys.kms-key-state` keeps
+ * its dot, as its last label holds a hyphen, one such as `pitr.retention` does not), after a `#`
+ * before a channel name's character, and after an `@` before a name's. The product's own links
+ * (`<…>`, which values cannot write: their `<` is escaped) stay as written. In a code span or block,
+ * which Slack shows as written, only a URL's scheme gets one, so a check id or a command copied from
+ * a notification is what it says, but for a scheme in it (`file://`), which copies with the space.
+ * Slack's answers themselves are sent `verbatim` and need none of this.
+ */
+export function withoutAutoParsing(text: string): string {
+  const scheme = (written: string) => written.replace(/([A-Za-z][A-Za-z0-9+.-]*):(?=\/\/)/g, '$1:\u200b');
+  return text
+    .split(/(<[^<>\n]*>|```[\s\S]*?```|`[^`\n]*`)/)
+    .map((piece, index) => {
+      if (index % 2 === 1) return piece.startsWith('<') ? piece : scheme(piece);
+      return scheme(piece)
+        .replace(/(?<=[\p{L}\p{N}])\.(?=\p{L}{2,63}(?![\p{L}\p{N}_-]))/gu, '.\u200b')
+        .replace(/#(?=[\p{L}\p{N}_-])/gu, '#\u200b')
+        .replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b');
+    })
+    .join('');
 }
 
 export interface ResponsePosterOptions {
