@@ -14,7 +14,7 @@ import { inputIssues } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
 import { type ChatCommand, MAX_COMMAND_TEXT, parseChatCommand } from './grammar.ts';
-import { fitParts, replyParts, type SlackMessage, withoutAutoParsing } from './replies.ts';
+import { escapeMrkdwn, fitParts, replyParts, type SlackMessage, withoutAutoParsing } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
@@ -37,7 +37,10 @@ export interface AmazonQRequest {
 export function parseAmazonQPayload(payload: unknown): AmazonQRequest {
   const parsed = amazonQPayloadSchema.safeParse(typeof payload === 'string' ? safeJson(payload) : payload);
   if (!parsed.success) {
-    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+    // The issues name the payload's keys and values, which the answer repeats in the channel.
+    const issues = inputIssues(parsed.error.issues).map((issue) =>
+      escapeMrkdwn(`${issue.path}: ${issue.message}`),
+    );
     throw new CommandError(
       `the payload is not a backup-guard command: ${issues.join('; ')}. Send {"command":"help"} for the commands.`,
     );
