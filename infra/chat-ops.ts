@@ -11,7 +11,8 @@
  *   construct's secret only) and invokes `chat-action` asynchronously, nothing else.
  * - `chat-amazon-q`: invoked by an Amazon Q Developer channel through its channel role, bounded by
  *   the guardrail policy made here (lambda:InvokeFunction on this function, nothing else); it
- *   invokes `chat-action` asynchronously.
+ *   invokes `chat-action` asynchronously and publishes its acknowledgement, help and refusals to the
+ *   notification topic.
  * - `chat-action`: runs the commands with the permissions the stack gives it (the readiness reads,
  *   the snapshot job's tag-scoped creates, never a delete) and the snapshot job's idempotency
  *   table, so chat, the CLI and the `snapshot` Lambda share one record per request id; it posts to Slack's response_url, and publishes Amazon Q answers to the
@@ -321,8 +322,15 @@ export class ChatOps extends Construct {
       ...retention,
       timeout: Duration.seconds(CHAT_FUNCTION_SETTINGS.amazonQ.timeoutSeconds),
       memorySize: CHAT_FUNCTION_SETTINGS.amazonQ.memorySizeMb,
-      environment: { [CHAT_ACTION_FUNCTION_ENV]: this.action.function.functionName },
+      environment: {
+        [CHAT_ACTION_FUNCTION_ENV]: this.action.function.functionName,
+        [CHAT_NOTIFICATION_TOPIC_ENV]: this.notificationTopic.topicArn,
+      },
     });
+    // Its acknowledgement, help and refusals reach the channel as custom notifications, the shape
+    // Amazon Q documents showing (functions/handlers/aws/chat-amazon-q.ts).
+    this.notificationTopic.grantPublish(this.amazonQ.role);
+    acknowledge(this.amazonQ.role, [PUBLISH_TO_ENCRYPTED_TOPIC]);
 
     // The guardrail bounds whatever the channel role is granted: invoking this one function.
     this.guardrailPolicy = new ManagedPolicy(this, 'ChannelGuardrail', {

@@ -13,6 +13,15 @@ import type { ChatReplier } from '../chatops/run-work.ts';
 export const CHAT_NOTIFICATION_TOPIC_ENV = 'BACKUP_GUARD_CHAT_NOTIFICATION_TOPIC';
 
 /**
+ * The thread of one request's notifications, from its request key (functions/chatops/work.ts): the
+ * acknowledgement (chat-amazon-q), the progress and the answer (chat-action), and the notice of a
+ * run that did not finish (chat-unfinished) all name it, so they share one thread.
+ */
+export function amazonQThreadId(requestKey: string): string {
+  return requestKey.slice(0, 32);
+}
+
+/**
  * A replier publishing to `topicArn`; `threadId` groups one request's messages. Each message gets
  * its own event id (the schema's "unique event identifier"): a repeat of the request (Lambda's
  * repeated delivery, the same custom action run again) answers in the same thread, and its answer

@@ -14,7 +14,7 @@ import { inputIssues } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
 import { type ChatCommand, MAX_COMMAND_TEXT, parseChatCommand } from './grammar.ts';
-import { fitReply, type SlackMessage } from './replies.ts';
+import { escapeMrkdwn, fitParts, replyParts, type SlackMessage, withoutAutoParsing } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
   /** The command text, in the same grammar as the Slack command. */
@@ -37,7 +37,10 @@ export interface AmazonQRequest {
 export function parseAmazonQPayload(payload: unknown): AmazonQRequest {
   const parsed = amazonQPayloadSchema.safeParse(typeof payload === 'string' ? safeJson(payload) : payload);
   if (!parsed.success) {
-    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
+    // The issues name the payload's keys and values, which the answer repeats in the channel.
+    const issues = inputIssues(parsed.error.issues).map((issue) =>
+      escapeMrkdwn(`${issue.path}: ${issue.message}`),
+    );
     throw new CommandError(
       `the payload is not a backup-guard command: ${issues.join('; ')}. Send {"command":"help"} for the commands.`,
     );
@@ -110,14 +113,23 @@ export interface AmazonQNotification {
 const MAX_DESCRIPTION = 3000;
 
 export function amazonQNotification(reply: SlackMessage, threadId: string, id: string): AmazonQNotification {
-  // Part by part (fitReply): one long line cannot crowd out the verdict's reasons after it, and
+  // Part by part (fitParts): one long line cannot crowd out the verdict's reasons after it, and
   // what is left out is counted as databases (entries), with what Slack's block limit left out.
-  const description = fitReply(reply, MAX_DESCRIPTION, 'run `backup-guard` from a terminal for all of it');
+  // Slack parses the notification without verbatim: each part is made inert before it is cut, so
+  // the cut counts what is sent.
+  const { parts, leftOut } = replyParts(reply);
+  const description = fitParts(
+    parts.map((part) => ({ ...part, text: withoutAutoParsing(part.text) })),
+    MAX_DESCRIPTION,
+    'run `backup-guard` from a terminal for all of it',
+    leftOut,
+  );
+  const summary = withoutAutoParsing(reply.text);
   return {
     version: '1.0',
     source: 'custom',
     id,
-    content: { textType: 'client-markdown', title: reply.text, description },
-    metadata: { threadId, summary: reply.text },
+    content: { textType: 'client-markdown', title: summary, description },
+    metadata: { threadId, summary },
   };
 }

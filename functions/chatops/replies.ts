@@ -5,6 +5,9 @@
  * (https://api.slack.com/interactivity/slash-commands) and only posts where Slack would send
  * replies from.
  */
+import { DOCS as DUMPS_DOCS } from '../checks/dumps/wording.ts';
+import { DOCS as KEYS_DOCS } from '../checks/keys/wording.ts';
+import { DOCS as PITR_DOCS } from '../checks/pitr/wording.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { ChatError } from './errors.ts';
 import { checkReplyUrl } from './reply-hosts.ts';
@@ -62,27 +65,134 @@ export function section(text: string): SlackBlock {
 const LEAST_CUT_LINE = 200;
 
 /**
- * What {@link escapeMrkdwn} writes for one character: an entity, a control character shown as
- * `\x0a`, or a neutralised mention (`@` and a zero-width space). Cut in two, `&am…` or `\x…` would
- * show neither the character nor the escape.
+ * What {@link escapeMrkdwn} and {@link withoutAutoParsing} write for one character: an entity, a
+ * control character shown as `\x0a`, or a character kept from starting a mention, a channel link or
+ * a link (`@`, `#`, `.` or `:` and a zero-width space). Cut in two, `&am…` or `\x…` would show neither
+ * the character nor the escape.
  */
-const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|@\u200b/g;
+const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|[@#.:]\u200b/y;
 
 /**
- * `text` cut to `length` characters, the last an ellipsis, never splitting a character (a surrogate
- * pair) or an escape ({@link ESCAPE}) in two.
+ * A span of mrkdwn in a text: from `start` (its opening delimiter) to `end` (past its closing one).
+ * An `atomic` one (an escape, a link or mention `<…>`) is shown whole or not at all; any other (code,
+ * a code block, bold, italic, strike) may be cut and closed with `close`.
+ */
+interface MarkupSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly open: string;
+  readonly close: string;
+  readonly atomic: boolean;
+}
+
+/** A letter or digit: `_` or `*` between two of them formats nothing (certctl_prod_db). */
+const WORD = /[\p{L}\p{N}]/u;
+
+/** A code block, code span or link starting at `at` whose content is literal, or undefined. */
+function literalAt(text: string, at: number): MarkupSpan | undefined {
+  if (text.startsWith('```', at)) {
+    const close = text.indexOf('```', at + 3);
+    return close < 0 ? undefined : { start: at, end: close + 3, open: '```', close: '```', atomic: false };
+  }
+  const line = text.indexOf('\n', at);
+  const lineEnd = line < 0 ? text.length : line;
+  if (text[at] === '`') {
+    const close = text.indexOf('`', at + 1);
+    return close < 0 || close > lineEnd
+      ? undefined
+      : { start: at, end: close + 1, open: '`', close: '`', atomic: false };
+  }
+  if (text[at] === '<') {
+    const close = text.indexOf('>', at + 1);
+    const next = text.indexOf('<', at + 1);
+    return close < 0 || close > lineEnd || (next >= 0 && next < close)
+      ? undefined
+      : { start: at, end: close + 1, open: '<', close: '>', atomic: true };
+  }
+  ESCAPE.lastIndex = at;
+  const escaped = ESCAPE.exec(text);
+  return escaped ? { start: at, end: at + escaped[0].length, open: '', close: '', atomic: true } : undefined;
+}
+
+/**
+ * The span of `*`, `_` or `~` opening at `at`, as Slack reads one: the opening delimiter starts a
+ * word and the closing one, later on the same line, ends one, neither beside a space inside.
+ */
+function formatAt(text: string, at: number): MarkupSpan | undefined {
+  const delimiter = text[at] as string;
+  const before = text[at - 1];
+  const after = text[at + 1];
+  if (!'*_~'.includes(delimiter) || after === undefined || /\s/.test(after) || after === delimiter)
+    return undefined;
+  if (before !== undefined && (WORD.test(before) || before === delimiter)) return undefined;
+  for (let index = at + 1; index < text.length && text[index] !== '\n'; ) {
+    const literal = literalAt(text, index);
+    if (literal) {
+      index = literal.end;
+      continue;
+    }
+    const next = text[index + 1];
+    if (text[index] === delimiter && index > at + 1 && !/\s/.test(text[index - 1] as string)) {
+      if (next === undefined || !WORD.test(next)) {
+        return { start: at, end: index + 1, open: delimiter, close: delimiter, atomic: false };
+      }
+    }
+    index += 1;
+  }
+  return undefined;
+}
+
+/** The spans of `text`, outermost first; what a code span or link holds is not read for markup. */
+function markupSpans(text: string): MarkupSpan[] {
+  const spans: MarkupSpan[] = [];
+  for (let index = 0; index < text.length; ) {
+    const literal = literalAt(text, index);
+    if (literal) {
+      spans.push(literal);
+      index = literal.end;
+      continue;
+    }
+    const format = formatAt(text, index);
+    if (format) spans.push(format);
+    index += 1;
+  }
+  return spans;
+}
+
+/**
+ * `text` cut to at most `length` characters, an ellipsis marking the cut, never leaving mrkdwn
+ * broken: a character (a surrogate pair), an escape ({@link ESCAPE}) or a link or mention (`<…>`)
+ * is kept whole or left out whole, and a code span, code block, bold, italic or strike the cut
+ * falls inside is closed after the ellipsis. Left open, a span would turn the rest of the message
+ * into code or bold, the note saying what was cut with it; half a link shows its markup.
  */
 function cutText(text: string, length: number): string {
   if (text.length <= length) return text;
+  const spans = markupSpans(text);
   let end = Math.max(0, length - 1);
-  const high = text.charCodeAt(end - 1);
-  if (high >= 0xd800 && high <= 0xdbff) end -= 1;
-  // An escape is at most 5 characters: only one starting just before the cut can straddle it.
-  for (const written of text.slice(Math.max(0, end - 5), end + 5).matchAll(ESCAPE)) {
-    const start = Math.max(0, end - 5) + written.index;
-    if (start < end && start + written[0].length > end) end = start;
+  for (;;) {
+    const high = text.charCodeAt(end - 1);
+    if (high >= 0xd800 && high <= 0xdbff) end -= 1;
+    // Within a delimiter, an atomic span, or just after an opening delimiter (an empty span), the
+    // cut moves to before the span.
+    const split = spans.find(
+      (span) =>
+        span.start < end &&
+        end < span.end &&
+        (span.atomic || end < span.start + span.open.length + 1 || end > span.end - span.close.length),
+    );
+    if (split) {
+      end = split.start;
+      continue;
+    }
+    const closers = spans
+      .filter((span) => span.start < end && end < span.end)
+      .reverse()
+      .map((span) => span.close)
+      .join('');
+    if (end + 1 + closers.length <= length || end === 0) return `${text.slice(0, end)}…${closers}`;
+    end -= 1;
   }
-  return `${text.slice(0, end)}…`;
 }
 
 /** The largest length such that `lines`, each cut to it, fit in `budget` (Infinity when all fit whole). */
@@ -223,7 +333,12 @@ export function message(
   );
   LEFT_OUT.set(note, left);
   const kept = blocks.length <= limit ? blocks : [...blocks.slice(0, limit - 1), note];
-  return { text, blocks: kept, ...(responseType ? { response_type: responseType } : {}) };
+  // The text is the notification and the fallback: Slack parses it without verbatim.
+  return {
+    text: withoutAutoParsing(text),
+    blocks: kept,
+    ...(responseType ? { response_type: responseType } : {}),
+  };
 }
 
 /**
@@ -235,29 +350,78 @@ export function message(
  *
  * The same text reaches chat as an Amazon Q Developer custom notification, which Slack renders
  * without `verbatim` (amazon-q.ts), so what Slack parses then is neutralised too, not only what
- * `verbatim` stops ({@link escapeWording}).
+ * `verbatim` stops ({@link escapeWording}, and {@link withoutAutoParsing} where the text is parsed).
  */
 export function escapeMrkdwn(text: string): string {
   return escapeWording(text).replaceAll('`', "'");
 }
 
 /**
+ * The documentation the product's remediations cite (the checks' wording modules): the only URLs
+ * an answer shows as links. A value naming one links to the same page the product would.
+ */
+const PRODUCT_LINKS: ReadonlySet<string> = new Set<string>([
+  ...Object.values(PITR_DOCS),
+  ...Object.values(DUMPS_DOCS),
+  ...Object.values(KEYS_DOCS),
+]);
+
+/** A URL as wording writes one, with the punctuation that may follow it (`See <url>.`). */
+const URL_IN_WORDING = /https:\/\/[^\s<>|`]+/g;
+
+/**
  * {@link escapeMrkdwn} for the product's own wording that quotes values (a finding's evidence, a
  * gate's action): its backticks are its code spans and stay; a backtick from a quoted value can
  * only start or end a span early, which changes how the line looks, never whom it mentions or where
- * it links. Everything else is escaped: `&`, `<`, `>` and control characters as there; a plain
- * `@channel`, `@here` or `@everyone` gets a zero-width space after its `@` (it reads the same and
- * mentions no one when Slack parses text without `verbatim`); and a Markdown link or image
- * (`[text](url)`, which Microsoft Teams renders) one between `]` and `(`. `*`, `_` and `~` stay:
- * they only format, and names hold them (certctl_prod_db).
+ * it links. Everything else is escaped: `&`, `<`, `>` and control characters as there; an `@` before
+ * a letter, digit or `_` gets a zero-width space after it (it reads the same and mentions no one
+ * when Slack parses text without `verbatim`: `@channel`, `@here_`, a user's name); and a Markdown
+ * link or image (`[text](url)`, which Microsoft Teams renders) one between `]` and `(`. `*`, `_` and
+ * `~` stay: they only format, and names hold them (certctl_prod_db). A URL of the product's
+ * documentation ({@link PRODUCT_LINKS}) becomes a link (`<url>`), which Slack shows as one with or
+ * without `verbatim`; any other URL stays text, kept from linking where Slack parses the text by
+ * {@link withoutAutoParsing}.
  */
 export function escapeWording(text: string): string {
   return visibleLine(text)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
-    .replace(/@(?=(?:channel|here|everyone)\b)/giu, '@\u200b')
-    .replaceAll('](', ']\u200b(');
+    .replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b')
+    .replaceAll('](', ']\u200b(')
+    .replace(URL_IN_WORDING, (written) => {
+      const url = written.replace(/[.,;:!?)]+$/, '');
+      return PRODUCT_LINKS.has(url) ? `<${url}>${written.slice(url.length)}` : written;
+    });
+}
+
+/**
+ * `text` as Slack must read it where it parses the text without `verbatim` (an Amazon Q Developer
+ * custom notification, a message's `text`): Slack then turns bare URLs into links, conversation
+ * names into channel links and plain mentions into notifications
+ * (https://docs.slack.dev/reference/block-kit/composition-objects/text-object, `verbatim`), which
+ * escaping `&`, `<` and `>` does not stop. A zero-width space, which reads as nothing, goes after
+ * the `:` of a URL's scheme (`http:` then `//`), after a `.` before a label of letters alone (a
+ * bare domain such as `evil.com`, `www.evil.example`; a check id such as `keys.kms-key-state` keeps
+ * its dot, as its last label holds a hyphen, one such as `pitr.retention` does not), after a `#`
+ * before a channel name's character, and after an `@` before a name's. The product's own links
+ * (`<…>`, which values cannot write: their `<` is escaped) stay as written. In a code span or block,
+ * which Slack shows as written, only a URL's scheme gets one, so a check id or a command copied from
+ * a notification is what it says, but for a scheme in it (`file://`), which copies with the space.
+ * Slack's answers themselves are sent `verbatim` and need none of this.
+ */
+export function withoutAutoParsing(text: string): string {
+  const scheme = (written: string) => written.replace(/([A-Za-z][A-Za-z0-9+.-]*):(?=\/\/)/g, '$1:\u200b');
+  return text
+    .split(/(<[^<>\n]*>|```[\s\S]*?```|`[^`\n]*`)/)
+    .map((piece, index) => {
+      if (index % 2 === 1) return piece.startsWith('<') ? piece : scheme(piece);
+      return scheme(piece)
+        .replace(/(?<=[\p{L}\p{N}])\.(?=\p{L}{2,63}(?![\p{L}\p{N}_-]))/gu, '.\u200b')
+        .replace(/#(?=[\p{L}\p{N}_-])/gu, '#\u200b')
+        .replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b');
+    })
+    .join('');
 }
 
 export interface ResponsePosterOptions {

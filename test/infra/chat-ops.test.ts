@@ -75,7 +75,7 @@ describe('the ChatOps resources', () => {
     expect(statements[1]?.Resource).toEqual([{ Ref: expect.stringMatching(/^ChatOpsSlackSigningSecret/) }]);
   });
 
-  it('lets chat-amazon-q invoke chat-action only, and bounds the channel role by a guardrail of one function', () => {
+  it('lets chat-amazon-q invoke chat-action and publish to the chat topic only, and bounds the channel role by a guardrail of one function', () => {
     // Act
     const amazonQ = statementsOf(jobRoleName(CHAT_JOBS.amazonQ)).filter(
       (statement) => !statement.Action.some((action) => action.startsWith('logs:')),
@@ -86,7 +86,11 @@ describe('the ChatOps resources', () => {
     const trust = trustStatements(synthesized.templates.audit, 'ChatOpsChannelRole');
 
     // Assess
-    expect(amazonQ.map((statement) => statement.Action)).toEqual([['lambda:InvokeFunction']]);
+    expect(amazonQ.map((statement) => statement.Action)).toEqual([
+      ['lambda:InvokeFunction'],
+      ['sns:Publish'],
+      ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    ]);
     synthesized.templates.audit.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: AMAZON_Q_FUNCTION_NAME,
     });

@@ -190,12 +190,19 @@ describe('Amazon Q Developer custom action, end to end', () => {
     expect(new Set(actionRuns.map((run) => run.requestId)).size).toBe(2);
     expect(rds.snapshots.createCalls - createsBefore).toBe(1);
 
-    // The channel's thread: the result per database and GO, and "no new snapshot" for the re-run.
+    // The channel's thread: the acknowledgement of each invocation (what Amazon Q documents
+    // showing, where the invocation's result it does not), the result per database and GO, and
+    // "no new snapshot" for the re-run.
     const published = notifications();
+    const acknowledgements = published.filter((note) => note.content.title.endsWith('…'));
     const repeats = published.filter((note) =>
       note.content.description.includes('no new snapshot was started'),
     );
-    const results = published.filter((note) => !repeats.includes(note));
+    const results = published.filter((note) => !repeats.includes(note) && !acknowledgements.includes(note));
+    expect(acknowledgements.map((note) => note.content.description)).toEqual([
+      `:hourglass_flowing_sand: ${answer.message}`,
+      `:hourglass_flowing_sand: ${answer.message}`,
+    ]);
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({
       version: '1.0',

@@ -35,9 +35,6 @@ import type { FindingValues } from '../../core/finding.ts';
 import { startRdsCommand } from './commands.ts';
 import { DOCS, resourceLabel } from './wording.ts';
 
-/** Re:Post, "resolve an Amazon RDS instance or Amazon Aurora cluster in an inaccessible encryption state". */
-const INACCESSIBLE_KEY_DOC = 'https://repost.aws/knowledge-center/rds-aurora-inaccessible-state';
-
 function deletingRemediation(fact: PitrFact): string {
   if (fact.kind === 'cloudsql-instance') {
     return `The deletion cannot be stopped. If certctl moved to another instance, audit that one instead. Otherwise restore the newest backup into a new instance while one exists: backups outlive the instance only if it was set to retain them (retainBackupsOnDelete) or a final backup was taken. See ${DOCS.cloudSqlPitr}.`;
@@ -49,9 +46,9 @@ function keyRemediation(fact: PitrFact): string {
   const fixKey =
     'make its KMS key usable again: enable the key, cancel its scheduled deletion, or reactivate the AWS account that holds it';
   if (fact.status === KEY_RECOVERABLE_STATUS) {
-    return `Within seven days of entering this state, ${fixKey}, then start the database: \`${startRdsCommand(fact)}\`. After seven days it turns to inaccessible-encryption-credentials, which only a restore from a backup or to a point in time recovers, with the same key active. See ${INACCESSIBLE_KEY_DOC}.`;
+    return `Within seven days of entering this state, ${fixKey}, then start the database: \`${startRdsCommand(fact)}\`. After seven days it turns to inaccessible-encryption-credentials, which only a restore from a backup or to a point in time recovers, with the same key active. See ${DOCS.rdsInaccessibleKey}.`;
   }
-  return `The database itself cannot be started again: ${fixKey}, then restore it from a backup or to a point in time into a new database (both need that key active). If the key was deleted, the database and its backups cannot be recovered. See ${INACCESSIBLE_KEY_DOC}.`;
+  return `The database itself cannot be started again: ${fixKey}, then restore it from a backup or to a point in time into a new database (both need that key active). If the key was deleted, the database and its backups cannot be recovered. See ${DOCS.rdsInaccessibleKey}.`;
 }
 
 /** The FAILED a status proves, or undefined. */

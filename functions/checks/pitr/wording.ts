@@ -29,6 +29,8 @@ export const DOCS = {
   rdsDeletionProtection:
     'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html#USER_DeletionProtection',
   rdsReplicateBackups: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html',
+  /** Re:Post, "resolve an Amazon RDS instance or Amazon Aurora cluster in an inaccessible encryption state". */
+  rdsInaccessibleKey: 'https://repost.aws/knowledge-center/rds-aurora-inaccessible-state',
   awsBackupPitrRetention:
     'https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-retention-period.html',
   awsBackupCrossRegionCopy: 'https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html',

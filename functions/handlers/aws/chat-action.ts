@@ -18,7 +18,11 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { dynamoDeliveryDone, dynamoFirstDelivery } from '../../aws/chat-deliveries.ts';
-import { amazonQReplier, CHAT_NOTIFICATION_TOPIC_ENV } from '../../aws/chat-notifications.ts';
+import {
+  amazonQReplier,
+  amazonQThreadId,
+  CHAT_NOTIFICATION_TOPIC_ENV,
+} from '../../aws/chat-notifications.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
 import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
@@ -54,7 +58,7 @@ export function chatAction(event: unknown, deps: ChatActionDependencies): Promis
     ...(notifications
       ? {
           amazonQ: (work) =>
-            amazonQReplier(notifications.client, notifications.topicArn, work.requestKey.slice(0, 32)),
+            amazonQReplier(notifications.client, notifications.topicArn, amazonQThreadId(work.requestKey)),
         }
       : {}),
   });

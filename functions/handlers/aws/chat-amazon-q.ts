@@ -9,17 +9,34 @@
  * Who may invoke this function is IAM's decision: the channel role, bounded by its guardrail policy,
  * grants `lambda:InvokeFunction` on this function and nothing else (docs/deploy.md). Amazon Q passes
  * no verified chat user: a payload's `requestedBy` is recorded as `amazon-q:claimed:<name>`
- * (functions/chatops/amazon-q.ts `amazonQRequester`). The answer is
- * always a JSON object `{ ok, message }`: a user mistake is `ok: false` with the help, never a thrown
- * error (Amazon Q would show its stack trace).
+ * (functions/chatops/amazon-q.ts `amazonQRequester`).
+ *
+ * What Amazon Q documents showing in a channel is a custom notification published to the topic the
+ * channel subscribes to, in its event schema (custom-notifs.html, "Event schema"); CLI commands,
+ * `lambda invoke` among them, time out after 15 seconds, and longer jobs are to be invoked
+ * asynchronously (intro-to-the-aws-cli-in-slack.html). What it shows of an invoked function's result
+ * it does not document. So every answer of this function, the acknowledgement (in the thread the
+ * progress and the answer follow), the help and a refusal, is published as a custom notification
+ * (functions/chatops/amazon-q.ts `amazonQNotification`); the invocation's result is the same answer as
+ * the JSON object `{ ok, message }`, for `lambda invoke` itself. A user mistake is `ok: false` with
+ * the help, never a thrown error (Amazon Q would show its stack trace), and a notification that
+ * cannot be published is logged and counted (`ChatNotificationsNotDelivered`), the result still
+ * returned.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { CHAT_ACTION_FUNCTION_ENV, lambdaDispatcher } from '../../aws/chat-dispatch.ts';
+import {
+  amazonQReplier,
+  amazonQThreadId,
+  CHAT_NOTIFICATION_TOPIC_ENV,
+} from '../../aws/chat-notifications.ts';
 import { amazonQRequester, parseAmazonQPayload } from '../../chatops/amazon-q.ts';
 import { ChatError, publicMessage } from '../../chatops/errors.ts';
 import { helpText } from '../../chatops/grammar.ts';
 import { ASYNC_COMMANDS, acknowledgementText } from '../../chatops/middleware.ts';
+import { escapeMrkdwn, message, type SlackMessage, section } from '../../chatops/replies.ts';
 import { type ChatWork, requestKeyOf } from '../../chatops/work.ts';
 import { describeError, InputError } from '../../core/errors.ts';
 import { createObservability } from './observability.ts';
@@ -29,7 +46,10 @@ export const CHAT_AMAZON_Q_SERVICE = 'chat-amazon-q';
 const observability = createObservability(CHAT_AMAZON_Q_SERVICE);
 type Observability = ReturnType<typeof createObservability>;
 
-/** What the custom action shows in the channel. */
+/**
+ * The invocation's result: whether the command was understood and accepted, and the answer as
+ * mrkdwn. The channel is sent the same answer as a custom notification.
+ */
 export interface AmazonQAnswer {
   readonly ok: boolean;
   readonly message: string;
@@ -40,6 +60,8 @@ export interface ChatAmazonQDependencies {
   readonly logger: Observability['logger'];
   readonly metrics: Observability['metrics'];
   readonly now?: () => Date;
+  /** The topic the channel subscribes to; absent, answers are only the invocation's result. */
+  readonly notifications?: { readonly client: Pick<SNSClient, 'send'>; readonly topicArn: string };
 }
 
 /** Answer one invocation; `deliveryId` is the Lambda request id (one per invocation). */
@@ -51,43 +73,73 @@ export async function amazonQCommand(
   const { logger, metrics } = deps;
   const count = (name: string) => metrics.addMetric(name, MetricUnit.Count, 1);
   count('ChatRequests');
+  // An answer of its own (help, a refusal, a failure) is a thread of its own.
+  let threadId = amazonQThreadId(deliveryId);
+  let reply: SlackMessage;
+  let answer: AmazonQAnswer;
   try {
     const request = parseAmazonQPayload(payload);
     const { command } = request;
     if (!ASYNC_COMMANDS.has(command.name)) {
-      return { ok: true, message: helpText(command.name === 'help' ? command.topic : undefined) };
-    }
-    // The payload's requestedBy is the caller's claim, labelled as such (amazonQRequester).
-    const requestedBy = amazonQRequester(request);
-    const work: ChatWork = {
-      command,
-      requestedBy,
-      replyTo: { kind: 'amazon-q' },
-      requestKey: requestKeyOf(command, requestedBy, deliveryId),
-      acceptedAt: (deps.now ?? (() => new Date()))().toISOString(),
-    };
-    await deps.dispatch(work);
-    count('ChatCommandsAccepted');
-    logger.info('chat command accepted', { requestedBy, command: command.name, requestKey: work.requestKey });
-    return {
-      ok: true,
-      message: `${acknowledgementText(work)}. The progress and the result will be posted to this channel.${
+      const help = helpText(command.name === 'help' ? command.topic : undefined);
+      reply = message('backup-guard help', [section(help)]);
+      answer = { ok: true, message: help };
+    } else {
+      // The payload's requestedBy is the caller's claim, labelled as such (amazonQRequester).
+      const requestedBy = amazonQRequester(request);
+      const work: ChatWork = {
+        command,
+        requestedBy,
+        replyTo: { kind: 'amazon-q' },
+        requestKey: requestKeyOf(command, requestedBy, deliveryId),
+        acceptedAt: (deps.now ?? (() => new Date()))().toISOString(),
+      };
+      await deps.dispatch(work);
+      count('ChatCommandsAccepted');
+      logger.info('chat command accepted', {
+        requestedBy,
+        command: command.name,
+        requestKey: work.requestKey,
+      });
+      const what = acknowledgementText(work);
+      const text = `${what}. The progress and the result will be posted to this channel.${
         request.requestedBy
-          ? ` Recorded as requested by ${requestedBy}: the payload names ${request.requestedBy}, and Amazon Q passes no verified user to the function.`
+          ? ` Recorded as requested by ${escapeMrkdwn(requestedBy)}: the payload names ${escapeMrkdwn(request.requestedBy)}, and Amazon Q passes no verified user to the function.`
           : ''
-      }`,
-    };
+      }`;
+      // The acknowledgement opens the thread the progress and the answer follow (chat-action).
+      threadId = amazonQThreadId(work.requestKey);
+      reply = message(`${what}…`, [section(`:hourglass_flowing_sand: ${text}`)]);
+      answer = { ok: true, message: text };
+    }
   } catch (error) {
     if (error instanceof ChatError && error.expose) {
       // A mistyped command: the user gets its help; nothing ran.
       logger.info('chat command not understood', { reason: error.message });
-      return { ok: false, message: error.message };
+      answer = { ok: false, message: error.message };
+    } else {
+      count('ChatCommandsFailed');
+      logger.error('chat command failed', {
+        error: { name: (error as Error)?.name, message: describeError(error) },
+      });
+      answer = { ok: false, message: publicMessage(error) };
     }
-    count('ChatCommandsFailed');
-    logger.error('chat command failed', {
+    reply = message('backup-guard could not run the command', [section(`:x: ${answer.message}`)]);
+  }
+  await notify(reply, threadId, deps);
+  return answer;
+}
+
+/** Publish `reply` to the channel; a failure is logged and counted, never thrown. */
+async function notify(reply: SlackMessage, threadId: string, deps: ChatAmazonQDependencies): Promise<void> {
+  if (!deps.notifications) return;
+  try {
+    await amazonQReplier(deps.notifications.client, deps.notifications.topicArn, threadId).post(reply);
+  } catch (error) {
+    deps.metrics.addMetric('ChatNotificationsNotDelivered', MetricUnit.Count, 1);
+    deps.logger.error('chat notification not delivered', {
       error: { name: (error as Error)?.name, message: describeError(error) },
     });
-    return { ok: false, message: publicMessage(error) };
   }
 }
 
@@ -105,7 +157,12 @@ function containerDependencies(): ChatAmazonQDependencies {
             `${CHAT_AMAZON_Q_SERVICE} needs ${CHAT_ACTION_FUNCTION_ENV} (the action function); the deployment sets it`,
           );
         };
-    dependencies = { dispatch, ...observability };
+    const topicArn = process.env[CHAT_NOTIFICATION_TOPIC_ENV];
+    dependencies = {
+      dispatch,
+      ...observability,
+      ...(topicArn ? { notifications: { client: new SNSClient({}), topicArn } } : {}),
+    };
   }
   return dependencies;
 }

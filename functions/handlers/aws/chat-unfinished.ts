@@ -14,7 +14,11 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { dynamoDeliveryDone, dynamoDeliveryState, dynamoFirstDelivery } from '../../aws/chat-deliveries.ts';
-import { amazonQReplier, CHAT_NOTIFICATION_TOPIC_ENV } from '../../aws/chat-notifications.ts';
+import {
+  amazonQReplier,
+  amazonQThreadId,
+  CHAT_NOTIFICATION_TOPIC_ENV,
+} from '../../aws/chat-notifications.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import {
   answerUnfinishedRun,
@@ -55,7 +59,7 @@ export function chatUnfinished(
     ...(notifications
       ? {
           amazonQ: (work) =>
-            amazonQReplier(notifications.client, notifications.topicArn, work.requestKey.slice(0, 32)),
+            amazonQReplier(notifications.client, notifications.topicArn, amazonQThreadId(work.requestKey)),
         }
       : {}),
   });

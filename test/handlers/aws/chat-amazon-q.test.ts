@@ -46,6 +46,33 @@ function observability(service: string) {
   };
 }
 
+/** chat-amazon-q's dependencies handing work to chat-action (queued, as Lambda does), publishing to SNS. */
+function handingOff(actions: ReturnType<typeof fakeActions>) {
+  const pending: Promise<unknown>[] = [];
+  const action = observability('chat-action');
+  return {
+    pending,
+    deps: {
+      dispatch: async (work: ChatWork) => {
+        const payload = JSON.stringify(work);
+        pending.push(
+          new Promise((queued) => setImmediate(queued)).then(() =>
+            chatAction(JSON.parse(payload), {
+              actions,
+              ...action,
+              notifications: { client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC },
+            }),
+          ),
+        );
+      },
+      ...observability('chat-amazon-q'),
+    },
+  };
+}
+
+const publishedNotifications = () =>
+  sns.commandCalls(PublishCommand).map((call) => JSON.parse(call.args[0].input.Message ?? '{}'));
+
 describe('the Amazon Q Developer custom action', () => {
   it('answers help at once, and a bad payload with what was wrong, without throwing or dispatching', async () => {
     // Prepare
@@ -130,33 +157,6 @@ describe('the Amazon Q Developer custom action', () => {
     expect(notification.content.description).toContain('Requested by amazon-q:claimed:alice');
   });
 
-  /** chat-amazon-q's dependencies handing work to chat-action (queued, as Lambda does), publishing to SNS. */
-  function handingOff(actions: ReturnType<typeof fakeActions>) {
-    const pending: Promise<unknown>[] = [];
-    const action = observability('chat-action');
-    return {
-      pending,
-      deps: {
-        dispatch: async (work: ChatWork) => {
-          const payload = JSON.stringify(work);
-          pending.push(
-            new Promise((queued) => setImmediate(queued)).then(() =>
-              chatAction(JSON.parse(payload), {
-                actions,
-                ...action,
-                notifications: { client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC },
-              }),
-            ),
-          );
-        },
-        ...observability('chat-amazon-q'),
-      },
-    };
-  }
-
-  const publishedNotifications = () =>
-    sns.commandCalls(PublishCommand).map((call) => JSON.parse(call.args[0].input.Message ?? '{}'));
-
   it('counts the databases in its acknowledgement, naming none the cut answer may leave out, when a command names more than it repeats', async () => {
     // Prepare: 50 databases (the most a command names) with long names; each answer line is longer
     // than a notification holds 50 of.
@@ -229,6 +229,103 @@ describe('the Amazon Q Developer custom action', () => {
         'Reading the last published audit and the last pre-maintenance snapshots. The progress and the result will be posted to this channel.',
     });
     expect(dispatched.map((work) => work.requestedBy)).toEqual(['amazon-q:channel']);
+  });
+});
+
+/**
+ * What the docs say Amazon Q Developer shows: a custom notification published to the channel's SNS
+ * topic, in its event schema (version 1.0, source custom, content.textType client-markdown, title,
+ * description, metadata.threadId; https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html).
+ * What it shows of a custom action's `lambda invoke` result, the `{ ok, message }` the function
+ * returns, it does not document. The acknowledgement, the help and a refusal were only that result.
+ */
+describe('the Amazon Q Developer custom action’s own answers', () => {
+  function notifying(actions: ReturnType<typeof fakeActions>) {
+    const { deps, pending } = handingOff(actions);
+    return {
+      pending,
+      deps: { ...deps, notifications: { client: new SNSClient({ region: 'eu-west-1' }), topicArn: TOPIC } },
+    };
+  }
+
+  it('acknowledges in the channel as a custom notification, in the thread the answer follows', async () => {
+    // Prepare: a requester claim Slack would parse as a mention.
+    const { deps, pending } = notifying(fakeActions());
+
+    // Act
+    const answer = await amazonQCommand({ command: 'readiness', requestedBy: '@here' }, 'req-20', deps);
+    await Promise.all(pending);
+
+    // Assess: the acknowledgement, then the answer, one thread; the invoke result says the same.
+    const [ack, result] = publishedNotifications();
+    expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.TopicArn)).toEqual([
+      TOPIC,
+      TOPIC,
+    ]);
+    expect(ack).toEqual({
+      version: '1.0',
+      source: 'custom',
+      id: expect.any(String),
+      content: {
+        textType: 'client-markdown',
+        title: 'Checking readiness…',
+        description: expect.stringContaining(
+          'Checking readiness. The progress and the result will be posted',
+        ),
+      },
+      metadata: { threadId: expect.stringMatching(/^[0-9a-f]{32}$/), summary: 'Checking readiness…' },
+    });
+    expect(ack.metadata.threadId).toBe(result.metadata.threadId);
+    expect(ack.id).not.toBe(result.id);
+    expect(ack.content.description).not.toMatch(/@here/);
+    expect(ack.content.description.replaceAll('\u200b', '')).toContain('requested by amazon-q:claimed:@here');
+    expect(answer).toEqual({ ok: true, message: expect.stringContaining('Checking readiness.') });
+    expect(answer.message).not.toMatch(/@here/);
+  });
+
+  it('answers help and refuses a bad payload in the channel too, escaping what the payload said', async () => {
+    // Prepare
+    const { deps, pending } = notifying(fakeActions());
+
+    // Act
+    const help = await amazonQCommand({ command: 'help snapshot' }, 'req-21', deps);
+    const refused = await amazonQCommand({ command: 'status', '<!channel>': 'x' }, 'req-22', deps);
+    await Promise.all(pending);
+
+    // Assess
+    const [helpNotice, refusal] = publishedNotifications();
+    expect(pending).toEqual([]);
+    expect(helpNotice).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown' },
+    });
+    expect(helpNotice.content.description).toContain('`snapshot [database …] reason="why"');
+    expect(help.ok).toBe(true);
+    expect(refusal.content.description).toContain('Unrecognized key: "&lt;!channel&gt;"');
+    expect(refusal.content.description).not.toContain('<!channel>');
+    expect(refused).toEqual({ ok: false, message: expect.stringContaining('&lt;!channel&gt;') });
+    expect(helpNotice.metadata.threadId).not.toBe(refusal.metadata.threadId);
+  });
+
+  it('still answers the invocation when the notification cannot be published, and says so in the log and a metric', async () => {
+    // Prepare
+    sns
+      .on(PublishCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AuthorizationErrorException' }));
+    const { deps } = notifying(fakeActions());
+
+    // Act
+    const help = await amazonQCommand({ command: 'help' }, 'req-23', deps);
+    deps.metrics.publishStoredMetrics();
+
+    // Assess
+    expect(help.ok).toBe(true);
+    expect(output.logs().find((line) => line.message === 'chat notification not delivered')).toMatchObject({
+      level: 'ERROR',
+      error: { name: 'AuthorizationErrorException' },
+    });
+    expect(output.metrics()).toMatchObject({ ChatNotificationsNotDelivered: 1 });
   });
 });
 

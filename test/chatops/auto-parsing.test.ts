@@ -1,0 +1,101 @@
+/**
+ * Where Slack renders our text without `verbatim` (an Amazon Q Developer custom notification, whose
+ * schema has no such flag; the `text` of a Slack message, its notification and fallback), Slack's
+ * automatic parsing turns bare URLs into links, conversation names into channel links and plain
+ * mentions into notifications (https://docs.slack.dev/reference/block-kit/composition-objects/text-object,
+ * `verbatim`). Escaping `&`, `<` and `>` (https://docs.slack.dev/messaging/formatting-message-text,
+ * "Escaping text") stops only manual markup. A reason, a ticket, a database name or a cloud error
+ * carrying a URL, `#channel` or `@here_` reached the channel as a link or a mention; and the
+ * product's own documentation links were bare URLs, links only where Slack parsed the text.
+ */
+import { describe, expect, it } from 'vitest';
+import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
+import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers.ts';
+import type { SlackMessage } from '../../functions/chatops/replies.ts';
+import { certctlProdNoGo } from './readiness-fixture.ts';
+
+const LOCATION = 'aws/111111111111/eu-west-1';
+const CLOUD_SQL_PITR = 'https://cloud.google.com/sql/docs/postgres/backup-recovery/pitr';
+
+/** Text as it reads: the zero-width spaces that keep it inert are invisible. */
+const read = (text: string) => text.replaceAll('\u200b', '');
+
+/** Outside the product's own links (`<…>`, which values cannot write: their `<` is escaped), nothing Slack would parse. */
+function expectInert(text: string): void {
+  const outside = text.replace(/<[^<>]*>/g, '');
+  expect(outside).not.toMatch(/[a-z][a-z0-9+.-]*:\/\//i);
+  expect(outside).not.toMatch(/\bwww\.\p{L}/iu);
+  expect(outside).not.toMatch(/[a-z0-9-]\.(?:example|com)\b/i);
+  expect(outside).not.toMatch(/#[\p{L}\p{N}_-]/u);
+  expect(outside).not.toMatch(/@[\p{L}\p{N}_]/u);
+  expect(outside).not.toMatch(/<[!@#]|&(?!(?:amp|lt|gt);)/);
+}
+
+/** The texts Slack parses without `verbatim`: a notification's, and a Slack message's `text`. */
+function parsedTexts(reply: SlackMessage): string[] {
+  const { content, metadata } = amazonQNotification(reply, 'thread', 'id');
+  return [reply.text, content.title, content.description, metadata.summary];
+}
+
+describe('values echoed where Slack parses the text', () => {
+  const hostile = snapshotAnswer(
+    {
+      firstRun: true,
+      startedAt: '2026-12-03T12:00:00.000Z',
+      targets: [
+        {
+          name: '@here',
+          location: LOCATION,
+          outcome: 'error',
+          error: 'AccessDenied: ask #ops or @alice, see www.evil.example',
+        },
+        { name: 'certctl-prod-db', location: LOCATION, outcome: 'available', snapshotId: 'snap-1' },
+      ],
+      problems: ['us-east-1 not read: @here_ and @channel. were told at evil.com'],
+    },
+    {
+      ticket: 'http://evil.example/CHG-1',
+      reason: '<!channel> see http://evil.example',
+      requestedBy: 'amazon-q:claimed:mallory@evil.example',
+    },
+  );
+
+  it('links nowhere and mentions no one, in an Amazon Q notification and in a Slack message’s text', () => {
+    // Act
+    const texts = parsedTexts(hostile);
+
+    // Assess: inert, and still there to read.
+    for (const text of texts) expectInert(text);
+    const all = read(texts.join('\n'));
+    expect(all).toContain('&lt;!channel&gt; see http://evil.example');
+    expect(all).toContain('http://evil.example/CHG-1');
+    expect(all).toContain('@here');
+    expect(all).toContain('ask #ops or @alice, see www.evil.example');
+    expect(all).toContain('@here_ and @channel. were told at evil.com');
+  });
+
+  it('keeps the product’s documentation links working, and links no look-alike', () => {
+    // Prepare: a remediation citing the documentation, and a cloud value that imitates it.
+    const reply = readinessAnswer(
+      certctlProdNoGo([
+        {
+          gate: 'audit:pitr',
+          status: 'NO-GO',
+          evidence: `pitr.retention FAILED, see ${CLOUD_SQL_PITR}.evil.example/x`,
+          action: `Raise the retention. See ${CLOUD_SQL_PITR}.`,
+        },
+      ]),
+    );
+
+    // Act
+    const slack = JSON.stringify(reply.blocks);
+    const { description } = amazonQNotification(reply, 'thread', 'id').content;
+
+    // Assess: a link in Slack (verbatim keeps Slack from linking a bare URL) and in Amazon Q.
+    expect(slack).toContain(`See <${CLOUD_SQL_PITR}>.`);
+    expect(description).toContain(`See <${CLOUD_SQL_PITR}>.`);
+    expect(slack).not.toContain(`<${CLOUD_SQL_PITR}.evil`);
+    expectInert(description);
+    expect(read(description)).toContain(`see ${CLOUD_SQL_PITR}.evil.example/x`);
+  });
+});
