@@ -373,26 +373,41 @@ const URL_IN_WORDING = /https:\/\/[^\s<>|`]+/g;
  * {@link escapeMrkdwn} for the product's own wording that quotes values (a finding's evidence, a
  * gate's action): its backticks are its code spans and stay; a backtick from a quoted value can
  * only start or end a span early, which changes how the line looks, never whom it mentions or where
- * it links. Everything else is escaped: `&`, `<`, `>` and control characters as there; an `@` before
- * a letter, digit or `_` gets a zero-width space after it (it reads the same and mentions no one
- * when Slack parses text without `verbatim`: `@channel`, `@here_`, a user's name); and a Markdown
- * link or image (`[text](url)`, which Microsoft Teams renders) one between `]` and `(`. `*`, `_` and
+ * it links. Everything else is escaped: `&`, `<`, `>` and control characters as there; outside code
+ * spans ({@link outsideCode}), an `@` before a letter, digit or `_` gets a zero-width space after it
+ * (it reads the same and mentions no one when Slack parses text without `verbatim`: `@channel`,
+ * `@here_`, a user's name); and a Markdown link or image (`[text](url)`, which Microsoft Teams
+ * renders) one between `]` and `(`. `*`, `_` and
  * `~` stay: they only format, and names hold them (certctl_prod_db). A URL of the product's
  * documentation ({@link PRODUCT_LINKS}) becomes a link (`<url>`), which Slack shows as one with or
  * without `verbatim`; any other URL stays text, kept from linking where Slack parses the text by
  * {@link withoutAutoParsing}.
  */
 export function escapeWording(text: string): string {
-  return visibleLine(text)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b')
-    .replaceAll('](', ']\u200b(')
-    .replace(URL_IN_WORDING, (written) => {
-      const url = written.replace(/[.,;:!?)]+$/, '');
-      return PRODUCT_LINKS.has(url) ? `<${url}>${written.slice(url.length)}` : written;
-    });
+  const escaped = visibleLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return outsideCode(escaped, (prose) =>
+    prose.replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b').replaceAll('](', ']\u200b('),
+  ).replace(URL_IN_WORDING, (written) => {
+    const url = written.replace(/[.,;:!?)]+$/, '');
+    return PRODUCT_LINKS.has(url) ? `<${url}>${written.slice(url.length)}` : written;
+  });
+}
+
+/** Code spans and blocks of mrkdwn text, and the product's own links (`<…>`): kept apart by {@link outsideCode}. */
+const CODE_OR_LINK = /(<[^<>\n]*>|```[\s\S]*?```|`[^`\n]*`)/;
+
+/**
+ * `text` with `prose` applied outside its code spans and blocks (and the product's links, `<…>`):
+ * what a code span holds is a command or an identifier a reader copies, so it must copy exactly as
+ * written. An invisible character there would break it, or worse: `--secret-string file:\u200b//ca.pem`
+ * makes the AWS CLI store that literal text as the secret's value, and `--secret-id ca@\u200bprod`
+ * names another secret. Slack shows code as written, so nothing in it needs neutralising.
+ */
+function outsideCode(text: string, prose: (piece: string) => string): string {
+  return text
+    .split(CODE_OR_LINK)
+    .map((piece, index) => (index % 2 === 1 ? piece : prose(piece)))
+    .join('');
 }
 
 /**
@@ -405,23 +420,19 @@ export function escapeWording(text: string): string {
  * bare domain such as `evil.com`, `www.evil.example`; a check id such as `keys.kms-key-state` keeps
  * its dot, as its last label holds a hyphen, one such as `pitr.retention` does not), after a `#`
  * before a channel name's character, and after an `@` before a name's. The product's own links
- * (`<…>`, which values cannot write: their `<` is escaped) stay as written. In a code span or block,
- * which Slack shows as written, only a URL's scheme gets one, so a check id or a command copied from
- * a notification is what it says, but for a scheme in it (`file://`), which copies with the space.
- * Slack's answers themselves are sent `verbatim` and need none of this.
+ * (`<…>`, which values cannot write: their `<` is escaped) stay as written, and so does a code span
+ * or block, which Slack shows as written ({@link outsideCode}): a check id or a command copied from a
+ * notification is exactly what it says. Slack's answers themselves are sent `verbatim` and need none
+ * of this.
  */
 export function withoutAutoParsing(text: string): string {
-  const scheme = (written: string) => written.replace(/([A-Za-z][A-Za-z0-9+.-]*):(?=\/\/)/g, '$1:\u200b');
-  return text
-    .split(/(<[^<>\n]*>|```[\s\S]*?```|`[^`\n]*`)/)
-    .map((piece, index) => {
-      if (index % 2 === 1) return piece.startsWith('<') ? piece : scheme(piece);
-      return scheme(piece)
-        .replace(/(?<=[\p{L}\p{N}])\.(?=\p{L}{2,63}(?![\p{L}\p{N}_-]))/gu, '.\u200b')
-        .replace(/#(?=[\p{L}\p{N}_-])/gu, '#\u200b')
-        .replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b');
-    })
-    .join('');
+  return outsideCode(text, (prose) =>
+    prose
+      .replace(/([A-Za-z][A-Za-z0-9+.-]*):(?=\/\/)/g, '$1:\u200b')
+      .replace(/(?<=[\p{L}\p{N}])\.(?=\p{L}{2,63}(?![\p{L}\p{N}_-]))/gu, '.\u200b')
+      .replace(/#(?=[\p{L}\p{N}_-])/gu, '#\u200b')
+      .replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b'),
+  );
 }
 
 export interface ResponsePosterOptions {

@@ -99,3 +99,33 @@ describe('values echoed where Slack parses the text', () => {
     expect(read(description)).toContain(`see ${CLOUD_SQL_PITR}.evil.example/x`);
   });
 });
+
+describe('commands in code spans, where Slack parses the text', () => {
+  it('copy exactly as written: no invisible character in a command a reader pastes into a shell', () => {
+    // Prepare: a gate action whose command names a secret with an `@` (Secrets Manager allows it)
+    // and reads the value from a file (`file://`, which the AWS CLI reads only when written exactly:
+    // with an invisible character it would store the literal text as the secret's value).
+    const command =
+      'aws secretsmanager put-secret-value --secret-id certctl/ca@prod --secret-string file://ca.pem --region eu-west-1';
+    const reply = readinessAnswer(
+      certctlProdNoGo([
+        {
+          gate: 'audit:keys',
+          status: 'NO-GO',
+          evidence: 'keys.present FAILED for certctl/ca@prod',
+          action: `Store the value certctl runs with: \`${command}\`.`,
+        },
+      ]),
+    );
+
+    // Act
+    const slack = JSON.stringify(reply.blocks);
+    const { description } = amazonQNotification(reply, 'thread', 'id').content;
+
+    // Assess: the command is there, character for character, in Slack's answer and in Amazon Q's;
+    // the prose around it stays inert.
+    expect(slack).toContain(`\`${command}\``);
+    expect(description).toContain(`\`${command}\``);
+    expect(description).toContain('certctl/ca@\u200bprod');
+  });
+});
