@@ -4,9 +4,8 @@
  * field (`dumps: dumpsPolicySchema`) and the checks can read only this section.
  */
 import { awsAccountIdField, awsRegionField } from './aws-region.ts';
+import { GCP_PROJECT } from './gcp-project.ts';
 import * as z from './zod.ts';
-
-const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 /** One documented rule of a bucket name: what it says, and whether `name` breaks it. */
 interface BucketNameRule {
