@@ -237,7 +237,8 @@ async function encryptionOf(
             ? Promise.resolve<EncryptionKey>({
                 id,
                 manager: undefined,
-                unreadReason: 'the replica region of this key was not reported',
+                // A key id or alias names a key of the region it is used in, which the entry left out.
+                unreadReason: `DescribeSecret's ReplicationStatus entry for a replica did not send its Region, and the key id ${id} names no region, so which key it is is not known`,
               })
             : describeKey(id, keyRegion ?? region),
     ),
@@ -249,7 +250,9 @@ async function encryptionOf(
     state: 'read',
     value: keys.map((key, index) => {
       const replicaRegion = index === 0 ? own : ids[index]?.region;
-      return replicaRegion === undefined ? key : { ...key, replicaRegion };
+      if (replicaRegion !== undefined) return { ...key, replicaRegion };
+      // An entry without Region is still a replica's: never worded as the secret's own key.
+      return index === 0 ? key : { ...key, replicaRegionNotSent: true };
     }),
   };
 }

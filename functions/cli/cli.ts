@@ -122,6 +122,14 @@ export async function runCli(
       }
       case '--version':
       case '-v':
+        // A word after --version is a mistake (a command typed after it, a stray paste): printing the
+        // version and exiting 0 would hide it from a script.
+        if (rest[0] !== undefined) {
+          io.stderr(
+            `backup-guard: ${command} takes no argument '${visible(rest[0])}'. Run 'backup-guard --help'.\n`,
+          );
+          return EXIT_CODES.incomplete;
+        }
         io.stdout(`${VERSION}\n`);
         return EXIT_CODES.ok;
       default: {

@@ -63,7 +63,6 @@ export interface Check<F> {
   evaluate(fact: F, context: CheckContext): CheckOutcome | undefined;
 }
 
-/** Severity of a finding: the check's severity when it failed, lower for the other statuses. */
 /**
  * The outcome of a check that could not evaluate its subject (`the secret certctl/ca`): what was
  * missing, and what was read. Never PASSED.
@@ -82,6 +81,7 @@ export function notEvaluated(
   };
 }
 
+/** Severity of a finding: the check's severity when it failed, lower for the other statuses. */
 export function severityFor(metadata: CheckMetadata, status: ComplianceStatus): Severity {
   switch (status) {
     case 'PASSED':

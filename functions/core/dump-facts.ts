@@ -109,7 +109,9 @@ export interface NewestDump {
          * SSE-KMS object (S3's message named kms:Decrypt, or HeadObject, which needs the same
          * s3:GetObject but no decrypt, was answered: the object grant held), `unattributed`
          * otherwise, as S3 answers a missing s3:GetObject and a refused decrypt alike ("Access
-         * Denied": https://github.com/boto/boto3/issues/2952). Undefined for any other failure.
+         * Denied": https://github.com/boto/boto3/issues/2952). Cloud Storage: `unattributed` when
+         * objects.get answered 403 naming no other cause than permission (storage.objects.get).
+         * Undefined for any other failure.
          */
         readonly denied?: 'kms' | 'unattributed';
         /**

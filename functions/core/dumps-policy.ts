@@ -4,46 +4,138 @@
  * field (`dumps: dumpsPolicySchema`) and the checks can read only this section.
  */
 import { awsAccountIdField, awsRegionField } from './aws-region.ts';
+import { GCP_PROJECT } from './gcp-project.ts';
 import * as z from './zod.ts';
 
-const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-/** S3 bucket names (3-63, lowercase, digits, dots, hyphens; underscores too, as Cloud Storage's). */
-const S3_BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+/** One documented rule of a bucket name: what it says, and whether `name` breaks it. */
+interface BucketNameRule {
+  readonly rule: (name: string) => string;
+  readonly broken: (name: string) => boolean;
+}
+
+/** The rule the name breaks first, in the order the service documents them, or undefined. */
+function brokenBucketRule(rules: readonly BucketNameRule[], name: string): string | undefined {
+  return rules.find((candidate) => candidate.broken(name))?.rule(name);
+}
+
+/** `'_' is not allowed` / `'C', 'D' are not allowed`: the characters outside `allowed`, each once. */
+function refusedCharacters(name: string, allowed: RegExp): string {
+  const refused = [...new Set([...name].filter((character) => !allowed.test(character)))];
+  return `${refused.map((character) => `'${character}'`).join(', ')} ${refused.length === 1 ? 'is' : 'are'} not allowed`;
+}
+
+/** Four dot-separated groups of digits: what both services call formatted as an IP address. */
+const DOTTED_DECIMAL = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const BEGINS_AND_ENDS_ALPHANUMERIC = /^[a-z0-9](?:.*[a-z0-9])?$/;
+
+/** Prefixes and suffixes S3 reserves for other resources (access point aliases, directory and table buckets, …). */
+const S3_RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const S3_RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
+const S3_CHARACTER = /[a-z0-9.-]/;
+
+/**
+ * S3 general purpose bucket names, rule by rule as S3 documents them
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3-63 characters of
+ * lowercase letters, digits, dots and hyphens (no underscore, unlike Cloud Storage), a letter or digit
+ * at each end, no two adjacent dots, not formatted as an IP address, and none of the reserved
+ * prefixes and suffixes. Buckets made in us-east-1 before March 2018 may break these (uppercase,
+ * underscores, up to 255 characters); the policy has never taken uppercase, so those were refused
+ * before too. A name ending in `-an` (the account regional namespace) is a general purpose bucket
+ * and is taken.
+ */
+const S3_BUCKET_RULES: readonly BucketNameRule[] = [
+  {
+    rule: (name) =>
+      `only lowercase letters, digits, dots and hyphens; ${refusedCharacters(name, S3_CHARACTER)}`,
+    broken: (name) => ![...name].every((character) => S3_CHARACTER.test(character)),
+  },
+  {
+    rule: (name) => `3 to 63 characters, not ${name.length}`,
+    broken: (name) => name.length < 3 || name.length > 63,
+  },
+  {
+    rule: () => 'starting and ending with a letter or digit',
+    broken: (name) => !BEGINS_AND_ENDS_ALPHANUMERIC.test(name),
+  },
+  { rule: () => 'no two adjacent dots', broken: (name) => name.includes('..') },
+  { rule: () => 'not formatted as an IP address', broken: (name) => DOTTED_DECIMAL.test(name) },
+  ...S3_RESERVED_PREFIXES.map((prefix) => ({
+    rule: () => `not starting with '${prefix}' (reserved by S3)`,
+    broken: (name: string) => name.startsWith(prefix),
+  })),
+  ...S3_RESERVED_SUFFIXES.map((suffix) => ({
+    rule: () => `not ending with '${suffix}' (reserved by S3)`,
+    broken: (name: string) => name.endsWith(suffix),
+  })),
+];
+
 /**
  * Cloud Storage bucket names: lowercase letters, digits, dots, hyphens and underscores, starting and
  * ending with a letter or digit, 3-63 characters, or up to 222 when they contain dots, each
  * dot-separated component at most 63 (https://cloud.google.com/storage/docs/buckets#naming). This
  * pattern (unanchored) is both a JavaScript and a POSIX extended regular expression, so the deploy's
  * record of bound buckets (infra/gcp/plan.ts RECORDED_ENTRY) takes every name the policy does; the
- * component bound it cannot say is {@link gcsBucketComponentsFit}'s.
+ * rules it cannot say are {@link GCS_BUCKET_RULES}'.
  */
 export const GCS_BUCKET_NAME = '[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]';
-const GCS_BUCKET = new RegExp(`^${GCS_BUCKET_NAME}$`);
-/** Whether every dot-separated component of a Cloud Storage bucket name is at most 63 characters. */
-export function gcsBucketComponentsFit(bucket: string): boolean {
-  return bucket.split('.').every((component) => component.length <= 63);
+const GCS_CHARACTER = /[a-z0-9._-]/;
+
+/**
+ * Cloud Storage bucket names, rule by rule as Cloud Storage documents them (the page above). It bans
+ * names containing "google or close misspellings, such as g00gle" without listing them: this bans
+ * the one it names, any `o` of google written as a zero (g00gle, go0gle, g0ogle); another
+ * misspelling the service refuses is no bucket, so the audit finds it missing.
+ */
+const GCS_BUCKET_RULES: readonly BucketNameRule[] = [
+  {
+    rule: (name) =>
+      `only lowercase letters, digits, dots, hyphens and underscores; ${refusedCharacters(name, GCS_CHARACTER)}`,
+    broken: (name) => ![...name].every((character) => GCS_CHARACTER.test(character)),
+  },
+  {
+    rule: (name) => `3 to 63 characters, or up to 222 when it has dots; not ${name.length}`,
+    broken: (name) => name.length < 3 || name.length > (name.includes('.') ? 222 : 63),
+  },
+  {
+    rule: () => 'starting and ending with a letter or digit',
+    broken: (name) => !BEGINS_AND_ENDS_ALPHANUMERIC.test(name),
+  },
+  {
+    rule: () => 'each dot-separated part at most 63 characters',
+    broken: (name) => name.split('.').some((component) => component.length > 63),
+  },
+  { rule: () => 'not an IP address in dotted-decimal notation', broken: (name) => DOTTED_DECIMAL.test(name) },
+  { rule: () => "not starting with 'goog'", broken: (name) => name.startsWith('goog') },
+  {
+    rule: () => "not containing 'google' or a close misspelling of it such as 'g00gle'",
+    broken: (name) => /g[o0]{2}gle/.test(name),
+  },
+];
+
+/** A bucket field that names the first rule of its service the name breaks. */
+function bucketField(service: string, rules: readonly BucketNameRule[]) {
+  return z.described(
+    z.string().check(
+      z.superRefine((bucket, context) => {
+        const broken = brokenBucketRule(rules, bucket);
+        if (broken === undefined) return;
+        context.addIssue({
+          code: 'custom',
+          input: bucket,
+          message: `must be ${service} bucket name (${broken})`,
+        });
+      }),
+    ),
+    'The bucket that holds the dumps.',
+  );
 }
 
 /** The S3 ListObjectsV2 page limit (MaxKeys <= 1000) and GCS objects.list's; the default bound. */
 export const DEFAULT_MAX_OBJECTS_LISTED = 1000;
 
-/** Fields both providers' locations share. */
-const s3BucketField = z.described(
-  z.string().check(z.regex(S3_BUCKET, 'must be an S3 bucket name')),
-  'The bucket that holds the dumps.',
-);
-const gcsBucketField = z.described(
-  z
-    .string()
-    .check(
-      z.regex(GCS_BUCKET, 'must be a Cloud Storage bucket name'),
-      z.refine(
-        gcsBucketComponentsFit,
-        'must be a Cloud Storage bucket name (each dot-separated part at most 63 characters)',
-      ),
-    ),
-  'The bucket that holds the dumps.',
-);
+const s3BucketField = bucketField('an S3', S3_BUCKET_RULES);
+const gcsBucketField = bucketField('a Cloud Storage', GCS_BUCKET_RULES);
+
 /**
  * The dumps written as a URL or ARN instead of a key prefix, up to and including the bucket:
  * `s3://bucket/prod/`, `gs://bucket/prod/`, `s3:/bucket/prod/` (one slash), `arn:aws:s3:::bucket/prod/`,

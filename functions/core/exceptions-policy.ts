@@ -4,11 +4,11 @@
  * excepted; once the expiry passes the exception stops applying and the finding says so.
  */
 import type { InputIssue } from './errors.ts';
+import { GCP_PROJECT, GCP_PROJECT_ID_PATTERN } from './gcp-project.ts';
 import { ACCEPTED_RISK_MAX_DAYS, acceptedRiskHorizonIssue } from './time.ts';
 import * as z from './zod.ts';
 
 const AWS_ACCOUNT = /^\d{12}$/;
-const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** An ARN: `arn:partition:service:region:account:resource` (region and account may be empty, as for S3). */
 const ARN = /^arn:[^:]+:[^:]+:([^:]*):([^:]*):/i;
 /** A selfLink or other URL (`https://…`, `gs://…`): one resource, wherever it lives. */
@@ -39,8 +39,9 @@ const GCP_NAMED =
  * A Cloud SQL connection name, `<project>:<region>:<instance>` (a domain-scoped project keeps its
  * `example.com:` prefix): https://cloud.google.com/sql/docs/postgres/instance-info.
  */
-const CONNECTION_NAME =
-  /^((?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]):([a-z]+-[a-z]+\d+):([a-z][a-z0-9-]*)$/;
+const CONNECTION_NAME = new RegExp(
+  `^((?:[a-z0-9.-]+:)?${GCP_PROJECT_ID_PATTERN}):([a-z]+-[a-z]+\\d+):([a-z][a-z0-9-]*)$`,
+);
 /** A dump location as the reports print it (functions/checks/dumps/wording.ts): `gs://<bucket>/<prefix>`, `s3://…`. */
 const DUMP_LOCATION = /^(gs|s3):\/\/([^/]+)(?:\/(.*))?$/;
 /** A selfLink (`https://…`) or full resource name (`//service.googleapis.com/…`): where GCP names live. */

@@ -64,6 +64,12 @@ export interface EncryptionKey {
    */
   readonly replicaRegion?: string | undefined;
   /**
+   * AWS: the key of a replica whose `ReplicationStatus` entry did not send `Region` (optional in
+   * ReplicationStatusType): a replica's key all the same, not the primary's, in a region not known.
+   * {@link replicaRegion} is then absent.
+   */
+  readonly replicaRegionNotSent?: true | undefined;
+  /**
    * AWS, a key named by an alias ({@link id} `alias/…` or an alias ARN): the key the alias points to
    * now, by its ARN (DescribeKey's `KeyMetadata.Arn`); {@link state} is that key's. A secret's
    * version is encrypted under the key its alias pointed to when the version was written, and an

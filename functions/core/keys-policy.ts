@@ -9,13 +9,14 @@
  * can never read as "backed up".
  */
 import { awsAccountIdField, awsRegionField, isAwsRegionName } from './aws-region.ts';
+import { GCP_PROJECT_ID_PATTERN } from './gcp-project.ts';
 import { isHttpsOrLoopback } from './loopback.ts';
 import * as z from './zod.ts';
 
 /** `arn:aws:secretsmanager:<region>:<account>:secret:<name>` (the name may carry the 6-character suffix). */
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:([\w/+=.@-]{1,512})$/;
 /** `projects/<project>/secrets/<secret>` (Secret Manager resource names). */
-const GCP_SECRET = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/secrets\/([\w-]{1,255})$/;
+const GCP_SECRET = new RegExp(`^projects/(${GCP_PROJECT_ID_PATTERN})/secrets/([\\w-]{1,255})$`);
 /** Secrets Manager names: 1-512 of letters, digits and `/_+=.@-`. */
 const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
 const ITEM_ID = /^[a-z][a-z0-9-]*(\.[A-Za-z0-9_-]+)?$/;

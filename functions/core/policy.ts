@@ -9,6 +9,7 @@ import { chatopsPolicySchema } from './chatops-policy.ts';
 import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
+import { GCP_PROJECT } from './gcp-project.ts';
 import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 import { didYouMeanFields, fieldsAt } from './schema-fields.ts';
@@ -19,8 +20,6 @@ import * as z from './zod.ts';
 const UNIQUE_ID = /^\d{10,30}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const ROLE_ARN_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):role\//;
-/** A GCP project id: 6 to 30 lower-case letters, digits or hyphens, a letter first, no hyphen last. */
-export const GCP_PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 const region = awsRegionField;
 

@@ -182,9 +182,11 @@ function expandField(expression: string, name: string, field: string, min: numbe
     const end =
       startText === '*' || (endText === undefined && stepText !== undefined) ? max : Number(endText ?? start);
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (start < min || end > max || start > end || step < 1) {
-      fail(`"${expression}": the ${name} field "${field}" must stay within ${min}-${max}`);
-    }
+    const where = `"${expression}": the ${name} field "${field}"`;
+    const inItem = item === field ? '' : ` in "${item}"`;
+    if (start < min || end > max) fail(`${where} must stay within ${min}-${max}`);
+    if (start > end) fail(`${where} has a range that ends before it starts${inItem}`);
+    if (step < 1) fail(`${where} steps by ${step}${inItem}; a step must be at least 1`);
     for (let value = start; value <= end; value += step) values.add(value);
   }
   return [...values];

@@ -4,6 +4,7 @@
  */
 import type { StandIn } from './facts.ts';
 import type { CheckGroup, Provider, ResourceRef } from './finding.ts';
+import { GCP_PROJECT_ID_PATTERN } from './gcp-project.ts';
 import { type Policy, policyProviders } from './policy.ts';
 
 /** What an adapter knows about a resource when it decides whether to audit it. */
@@ -73,7 +74,10 @@ export interface IdentifierLocation {
 
 const RDS_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):(?:db|cluster):/i;
 const CLOUD_SQL_SELF_LINK = /\/projects\/([^/]+)\/instances\/[^/]+$/i;
-const CLOUD_SQL_CONNECTION_NAME = /^([a-z][a-z0-9-]{4,28}[a-z0-9]):([a-z]+-[a-z]+\d+):[a-z][a-z0-9-]*$/i;
+const CLOUD_SQL_CONNECTION_NAME = new RegExp(
+  `^(${GCP_PROJECT_ID_PATTERN}):([a-z]+-[a-z]+\\d+):[a-z][a-z0-9-]*$`,
+  'i',
+);
 
 /** The provider, account and region an identifier names; undefined for a plain name. */
 export function locateIdentifier(identifier: string): IdentifierLocation | undefined {

@@ -10,10 +10,11 @@
 import type { AuthClient } from 'google-auth-library';
 import { ChatError } from '../chatops/errors.ts';
 import type { ChatWork } from '../chatops/work.ts';
+import { GCP_PROJECT_ID_PATTERN } from '../core/gcp-project.ts';
 import { CHAT_TOPIC_ENV } from './chat-environment.ts';
 
 const PUBSUB_ENDPOINT = 'https://pubsub.googleapis.com';
-const TOPIC = /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][\w.~+%-]{2,254}$/;
+const TOPIC = new RegExp(`^projects/${GCP_PROJECT_ID_PATTERN}/topics/[A-Za-z][\\w.~+%-]{2,254}$`);
 
 /** Something that sends an authorized request: google-auth-library's AuthClient. */
 export type AuthorizedRequester = Pick<AuthClient, 'request'>;

@@ -378,20 +378,25 @@ async function readGzipEncoded(file: File, object: DumpObject): Promise<NewestDu
 /**
  * A ranged `alt=media` read: its bytes, or why it failed. A range that cannot be satisfied (416)
  * means the object has no bytes (a range from byte 0 starts past its end; a suffix range of an
- * empty object, if the service refuses it, says the same).
+ * empty object, if the service refuses it, says the same). A 403 that names no other cause (a
+ * disabled API, billing: {@link storageRefusal}) is a missing storage.objects.get: `denied`.
  */
 async function readRange(
   file: File,
   range: { start?: number; end: number; decompress?: boolean },
-): Promise<ByteReading> {
+): Promise<ByteReading & { readonly denied?: 'unattributed' }> {
   try {
     const [contents] = await file.download(range);
     return { state: 'read', bytes: new Uint8Array(contents) };
   } catch (error) {
-    if (typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 416) {
-      return { state: 'read', bytes: new Uint8Array() };
-    }
-    return { state: 'unknown', reason: reasonOf(error) };
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    if (code === 416) return { state: 'read', bytes: new Uint8Array() };
+    const denied = code === 403 && storageRefusal(error) === undefined;
+    return {
+      state: 'unknown',
+      reason: reasonOf(error),
+      ...(denied ? { denied: 'unattributed' as const } : {}),
+    };
   }
 }
 

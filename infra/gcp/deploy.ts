@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BackupGuardError, describeError, InputError, PolicyError } from '../../functions/core/errors.ts';
+import { GCP_PROJECT } from '../../functions/core/gcp-project.ts';
 import type { Policy } from '../../functions/core/policy.ts';
 import { loadPolicyFile } from '../../functions/core/policy-file.ts';
 import { POLICY_CONTEXT_KEY, readPolicyContext, validateDeployablePolicy } from '../policy-context.ts';
@@ -22,7 +23,6 @@ import {
   type ForEachRecordedStep,
   fillPlaceholders,
   GCP_FUNCTIONS,
-  GCP_PROJECT_ID,
   GCP_REGION,
   type GcpStep,
   likelyGcpRegion,
@@ -109,7 +109,7 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments |
   if (!values.project || !values.region) {
     throw new InputError(`--project and --region are required\n\n${USAGE}`);
   }
-  if (!GCP_PROJECT_ID.test(values.project)) {
+  if (!GCP_PROJECT.test(values.project)) {
     throw new InputError(
       `--project "${values.project}" is not a GCP project id (6-30 lower-case letters, digits and hyphens, starting with a letter)`,
     );
@@ -311,7 +311,7 @@ function runStep(
       const projects = [...new Set(listed.filter((project) => project && !step.skip.includes(project)))];
       log(`- ${step.description}: ${projects.length > 0 ? projects.join(', ') : 'none'}`);
       for (const project of projects) {
-        if (!GCP_PROJECT_ID.test(project)) {
+        if (!GCP_PROJECT.test(project)) {
           throw new GcpDeployError(
             `"${step.description}": "${project}" is not a GCP project id; nothing after it ran`,
           );

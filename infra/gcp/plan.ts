@@ -39,8 +39,9 @@ import { stringify as toYaml } from 'yaml';
 import { REGION_DIRECTIONS, withLikelyDirection } from '../../functions/core/aws-region.ts';
 import { GCS_BUCKET_NAME } from '../../functions/core/dumps-policy.ts';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
+import { GCP_PROJECT, GCP_PROJECT_ID_PATTERN } from '../../functions/core/gcp-project.ts';
 import { keyInventory, type SecretLocation } from '../../functions/core/keys-policy.ts';
-import { GCP_PROJECT, POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
+import { POLICY_ENV, type Policy } from '../../functions/core/policy.ts';
 import { parseAuditSchedule, toCloudSchedulerCron } from '../../functions/core/schedule.ts';
 import { snapshotFunctionTimeoutSeconds as functionTimeoutSeconds } from '../../functions/core/snapshots-policy.ts';
 import {
@@ -241,20 +242,15 @@ export const BOUND_SECRETS_ENV = 'BACKUP_GUARD_BOUND_SECRETS';
 /** The value of a per-resource record that lists nothing. */
 export const NOTHING_RECORDED = 'none';
 /**
- * One entry of a per-resource record: `<project>/<name>`, the project as {@link GCP_PROJECT_ID} and
+ * One entry of a per-resource record: `<project>/<name>`, the project as {@link GCP_PROJECT} and
  * the name as the policy schema takes a bucket (functions/core/dumps-policy.ts) or a secret id
  * (functions/core/keys-policy.ts). POSIX extended regular expressions (the dry-run script's bash
  * matches them too), with the project and the name as groups 1 and 2.
  */
 export const RECORDED_ENTRY = {
-  bucket: `^(${unanchored(GCP_PROJECT)})/(${GCS_BUCKET_NAME})$`,
-  secret: `^(${unanchored(GCP_PROJECT)})/([A-Za-z0-9_-]{1,255})$`,
+  bucket: `^(${GCP_PROJECT_ID_PATTERN})/(${GCS_BUCKET_NAME})$`,
+  secret: `^(${GCP_PROJECT_ID_PATTERN})/([A-Za-z0-9_-]{1,255})$`,
 } as const;
-
-/** The pattern of an anchored regular expression (`^…$`), to be part of another. */
-function unanchored(pattern: RegExp): string {
-  return pattern.source.replace(/^\^/, '').replace(/\$$/, '');
-}
 
 /**
  * The most a function's environment may hold: Cloud Run counts the bytes of every runtime variable's
@@ -281,8 +277,6 @@ export const STAGING_DIR = 'STAGING_DIR';
 /** The loop variable of a {@link ForEachProjectStep}. */
 export const AUDITED_PROJECT = 'AUDITED_PROJECT';
 
-/** A GCP project id (the policy schema's rule). */
-export const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** A GCP region such as europe-west1, us-central1 or northamerica-northeast2. */
 export const GCP_REGION = new RegExp(`^[a-z]+-(${REGION_DIRECTIONS.join('|')})\\d{1,2}$`);
 
@@ -448,6 +442,11 @@ export interface GcpDeploymentNames {
 }
 
 const FUNCTION_NAME = /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+/**
+ * An IAM service account id: 6-30 characters matching `[a-z]([-a-z0-9]*[a-z0-9])`
+ * (projects.serviceAccounts.create, accountId). Its own rule: that it reads as a project id's does
+ * not make it one.
+ */
 const SERVICE_ACCOUNT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 function invalid(path: string, message: string): never {
@@ -2263,7 +2262,7 @@ export function renderShellScript(steps: readonly GcpStep[]): string {
         lines.push(
           `# ${step.description}`,
           `for ${AUDITED_PROJECT} in $(tr ',' ' ' <<<"\${${step.list}}"); do`,
-          `  [[ "${project}" =~ ${GCP_PROJECT_ID.source} ]] || { echo "not a project id: ${project}" >&2; exit 1; }`,
+          `  [[ "${project}" =~ ${GCP_PROJECT.source} ]] || { echo "not a project id: ${project}" >&2; exit 1; }`,
           `  case ${shellQuote(` ${step.skip.join(' ')} `)} in *" ${project} "*) continue ;; esac`,
           `  ${toleratingPrefix(step)}${commandLine(step.argv)}`,
           'done',

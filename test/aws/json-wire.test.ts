@@ -319,11 +319,10 @@ describe('sendJson against the simulator', () => {
   });
 });
 
-/** A server answering every request with `answer`, counting them. */
 /**
- * A server answering every request with `answer`: its body in one write, or in `pieces` written one
- * event-loop turn apart (several chunks on the client); `cut` announces a longer body and closes the
- * connection after it.
+ * A server answering every request with `answer`, keeping the requests: its body in one write, or in
+ * `pieces` written one event-loop turn apart (several chunks on the client); `cut` announces a longer
+ * body and closes the connection after it.
  */
 async function answering(answer: {
   status: number;

@@ -360,7 +360,7 @@ describe('readS3DumpFact of an SSE-KMS dump whose decrypt KMS refuses', () => {
     });
     expect(integrity?.status).toBe('NOT_AVAILABLE');
     expect(integrity?.description).toContain(
-      "S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject, and kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com)",
+      "S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject on certctl-dumps-locked-down/prod/*, and kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com)",
     );
   });
 });

@@ -363,6 +363,22 @@ describe('backup-guard input checks', () => {
     );
   });
 
+  it('refuses an operand after --version or -v, naming it, instead of printing the version and exiting 0', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const codes = [await runCli(['--version', 'extra'], io), await runCli(['-v', 'audit'], io)];
+
+    // Assess
+    expect(codes).toEqual([2, 2]);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: --version takes no argument 'extra'. Run 'backup-guard --help'.\n" +
+        "backup-guard: -v takes no argument 'audit'. Run 'backup-guard --help'.\n",
+    );
+  });
+
   it('prints the command help for help <command>', async () => {
     // Prepare
     const io = captureIo();

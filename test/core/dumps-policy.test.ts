@@ -121,4 +121,73 @@ describe('dumpsPolicySchema', () => {
     // The path names the second listing, so the error points at the line to delete.
     expect(result.error?.issues[0]?.path).toEqual(['locations', 1]);
   });
+
+  /** The issues a location with `bucket` gets on its bucket field. */
+  function bucketIssues(provider: 'aws' | 'gcp', bucket: string): string[] {
+    const place =
+      provider === 'aws'
+        ? { account: '111122223333', region: 'eu-west-1' }
+        : { project: 'certctl-prod', region: 'europe-west1' };
+    const result = dumpsPolicySchema.safeParse({ locations: [{ provider, bucket, ...place }] });
+    return (result.error?.issues ?? [])
+      .filter((issue) => issue.path.join('.') === 'locations.0.bucket')
+      .map((issue) => issue.message);
+  }
+
+  it.each([
+    ['certctl_dumps', "only lowercase letters, digits, dots and hyphens; '_' is not allowed"],
+    ['Certctl-Dumps', "only lowercase letters, digits, dots and hyphens; 'C', 'D' are not allowed"],
+    ['ab', '3 to 63 characters, not 2'],
+    [`certctl-${'a'.repeat(56)}`, '3 to 63 characters, not 64'],
+    ['-certctl-dumps', 'starting and ending with a letter or digit'],
+    ['certctl..dumps', 'no two adjacent dots'],
+    ['192.168.5.4', 'not formatted as an IP address'],
+    ['xn--certctl', "not starting with 'xn--' (reserved by S3)"],
+    ['sthree-certctl', "not starting with 'sthree-' (reserved by S3)"],
+    ['amzn-s3-demo-certctl', "not starting with 'amzn-s3-demo-' (reserved by S3)"],
+    ['certctl-s3alias', "not ending with '-s3alias' (reserved by S3)"],
+    ['certctl--ol-s3', "not ending with '--ol-s3' (reserved by S3)"],
+    ['certctl.mrap', "not ending with '.mrap' (reserved by S3)"],
+    ['certctl--x-s3', "not ending with '--x-s3' (reserved by S3)"],
+    ['certctl--table-s3', "not ending with '--table-s3' (reserved by S3)"],
+  ])('refuses the S3 bucket %s, naming the rule it breaks', (bucket, rule) => {
+    expect(bucketIssues('aws', bucket)).toEqual([`must be an S3 bucket name (${rule})`]);
+  });
+
+  it.each([
+    'certctl-dumps',
+    'certctl.dumps.example.com',
+    'a1b',
+    `c${'a'.repeat(62)}`,
+    'certctl-dumps-111122223333-eu-west-1-an',
+    '192.168.5.4x',
+  ])('accepts the S3 bucket %s', (bucket) => {
+    expect(bucketIssues('aws', bucket)).toEqual([]);
+  });
+
+  it.each([
+    ['certctl dumps', "only lowercase letters, digits, dots, hyphens and underscores; ' ' is not allowed"],
+    ['certctl_dumps_', 'starting and ending with a letter or digit'],
+    ['ab', '3 to 63 characters, or up to 222 when it has dots; not 2'],
+    ['a'.repeat(64), '3 to 63 characters, or up to 222 when it has dots; not 64'],
+    [`${'a.'.repeat(111)}a`, '3 to 63 characters, or up to 222 when it has dots; not 223'],
+    [`certctl.${'a'.repeat(64)}`, 'each dot-separated part at most 63 characters'],
+    ['10.0.0.1', 'not an IP address in dotted-decimal notation'],
+    ['goog-certctl-dumps', "not starting with 'goog'"],
+    ['certctl-google-dumps', "not containing 'google' or a close misspelling of it such as 'g00gle'"],
+    ['certctl-g00gle', "not containing 'google' or a close misspelling of it such as 'g00gle'"],
+    ['certctl-go0gle', "not containing 'google' or a close misspelling of it such as 'g00gle'"],
+  ])('refuses the Cloud Storage bucket %s, naming the rule it breaks', (bucket, rule) => {
+    expect(bucketIssues('gcp', bucket)).toEqual([`must be a Cloud Storage bucket name (${rule})`]);
+  });
+
+  it.each([
+    'certctl-dumps',
+    'certctl_dumps',
+    `certctl.dumps.${'a'.repeat(60)}.example.com`,
+    'my-goog-dumps',
+    '10.0.0.1.example.com',
+  ])('accepts the Cloud Storage bucket %s', (bucket) => {
+    expect(bucketIssues('gcp', bucket)).toEqual([]);
+  });
 });

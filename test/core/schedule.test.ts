@@ -145,7 +145,7 @@ describe('schedules at the edges the mutation run found open', () => {
       'leaves 5041 minutes between runs',
     );
   });
-  it('names the field and its bounds when a cron item is malformed, out of range, reversed or steps by 0', () => {
+  it('names the field and its bounds when a cron item is malformed, out of range, reversed or steps by 0, saying which', () => {
     expect(reasonFor('cron(x5 12 * * ? *)')).toBe(
       '"cron(x5 12 * * ? *)": the minute field "x5" is not a cron list of numbers, ranges and steps',
     );
@@ -159,10 +159,13 @@ describe('schedules at the edges the mutation run found open', () => {
       '"cron(0 24 * * ? *)": the hour field "24" must stay within 0-23',
     );
     expect(reasonFor('cron(0 5-3 * * ? *)')).toBe(
-      '"cron(0 5-3 * * ? *)": the hour field "5-3" must stay within 0-23',
+      '"cron(0 5-3 * * ? *)": the hour field "5-3" has a range that ends before it starts',
     );
     expect(reasonFor('cron(*/0 12 * * ? *)')).toBe(
-      '"cron(*/0 12 * * ? *)": the minute field "*/0" must stay within 0-59',
+      '"cron(*/0 12 * * ? *)": the minute field "*/0" steps by 0; a step must be at least 1',
+    );
+    expect(reasonFor('cron(0 0,6-18/0 * * ? *)')).toBe(
+      '"cron(0 0,6-18/0 * * ? *)": the hour field "0,6-18/0" steps by 0 in "6-18/0"; a step must be at least 1',
     );
   });
   it('maps to a Cloud Scheduler cron only rates that divide the day, and refuses 90 minutes or 5 hours', () => {

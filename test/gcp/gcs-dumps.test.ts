@@ -174,6 +174,12 @@ beforeAll(async () => {
               denied: ['buckets.get', 'objects.media'],
               series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-2h', fixture: DUMP_FIXTURE }],
             },
+            // The bucket and the listing are read; the objects' bytes are refused.
+            {
+              name: 'certctl-dumps-media-denied',
+              denied: ['objects.media'],
+              series: [{ keyPrefix: 'prod/certctl-', count: 2, newest: '-2h', fixture: DUMP_FIXTURE }],
+            },
             // The newest dump uploaded with `gsutil cp -Z`: stored gzip-compressed, contentEncoding gzip.
             {
               name: 'certctl-dumps-gzip',
@@ -448,6 +454,23 @@ describe('readGcsDumpFact', () => {
     expect(fact.newest).toBeUndefined();
     expect(dumpsProtectionCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
     expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('marks a header read refused with 403 as denied, and dumps.fresh names storage.objects.get when it passes on the name', async () => {
+    // Act
+    const fact = await read('certctl-dumps-media-denied');
+    const named = { ...fact, location: { ...fact.location, suffix: '.dump' } };
+    const outcome = dumpsFreshCheck.evaluate(named, settings);
+    // Assess
+    expect(fact.newest?.header).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('403'),
+      denied: 'unattributed',
+    });
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      "the audit's service account needs storage.objects.get on the objects under gs://certctl-dumps-media-denied/prod/",
+    );
   });
 
   it("names the bucket's location from buckets.get as the region, not the policy's", async () => {

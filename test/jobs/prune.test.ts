@@ -16,6 +16,7 @@ import { cloudSqlSnapshotBackend, describeBackup } from '../../functions/actions
 import { parsePolicy } from '../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
 import { type PruneResult, renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
+import { UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -102,6 +103,7 @@ function cloudOver(backend: SnapshotBackend, region = REGION): SnapshotCloud {
     backend: () => backend,
     targets: async () => ({ targets: [], problems: [] }),
     maintenance: async () => ({ upcoming: [], problems: [] }),
+    snapshotKeys: UNENCRYPTED_SNAPSHOTS,
     snapshotPlaces: async () => ({
       places: [
         {

@@ -7,7 +7,7 @@ import type {
 } from '../../functions/actions/snapshot/model.ts';
 import type { RequestOutcome } from '../../functions/jobs/idempotency.ts';
 import { retryKeyOf, snapshotOncePerRequest, withWaitedFor } from '../../functions/jobs/snapshot-once.ts';
-import { fakeBackend } from '../actions/snapshot/fake-backend.ts';
+import { fakeBackend, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 
 const FINISHED = '2026-12-03T10:00:00.000Z';
 const LATER = '2026-12-03T11:00:00.000Z';
@@ -260,6 +260,7 @@ describe('snapshotOncePerRequest re-reading the snapshots of a replayed result',
         }),
       maintenance: async () => ({ upcoming: [], problems: [] }),
       snapshotPlaces: async () => ({ places: [], problems: [] }),
+      snapshotKeys: UNENCRYPTED_SNAPSHOTS,
     };
   }
   const state = (id: string, status: string): BackendSnapshot => ({
@@ -395,6 +396,7 @@ describe('snapshotOncePerRequest replaying a snapshot of a database created agai
         }),
       maintenance: async () => ({ upcoming: [], problems: [] }),
       snapshotPlaces: async () => ({ places: [], problems: [] }),
+      snapshotKeys: UNENCRYPTED_SNAPSHOTS,
     };
     return cloud;
   }

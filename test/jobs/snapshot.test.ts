@@ -11,7 +11,7 @@ import { type SnapshotTarget, snapshotIdentifier } from '../../functions/actions
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { runPruneJob } from '../../functions/jobs/prune.ts';
 import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
-import { fakeBackend } from '../actions/snapshot/fake-backend.ts';
+import { fakeBackend, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 
 const TARGET: SnapshotTarget = {
   provider: 'aws',
@@ -29,6 +29,7 @@ function cloudOf(backend: SnapshotBackend): SnapshotCloud {
     backend: () => backend,
     maintenance: async () => ({ upcoming: [], problems: [] }),
     snapshotPlaces: async () => ({ places: [], problems: [] }),
+    snapshotKeys: UNENCRYPTED_SNAPSHOTS,
   };
 }
 
@@ -204,6 +205,7 @@ describe('one cloud that cannot be planned', () => {
       backend: () => fakeBackend(),
       maintenance: async () => ({ upcoming: [], problems: [] }),
       snapshotPlaces: async () => ({ places: [], problems: [] }),
+      snapshotKeys: UNENCRYPTED_SNAPSHOTS,
     };
 
     // Act

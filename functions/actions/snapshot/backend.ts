@@ -301,7 +301,8 @@ export interface SnapshotCloud {
   reaches?(account: string): Promise<boolean>;
   /**
    * A new {@link SnapshotKeyReader} for one run (it remembers the keys it read, so make one per
-   * run). Absent: this cloud's snapshot keys are not checked.
+   * run). Absent: this cloud's snapshot keys are not read, and each is judged unknown (never
+   * "unencrypted"); every cloud of the product has one.
    */
   snapshotKeys?(): SnapshotKeyReader;
   /**

@@ -196,8 +196,20 @@ export function judgeSnapshotKey(
   };
 }
 
-/** Nothing to check (a cloud whose snapshot keys are not checked). */
-const NOT_CHECKED: SnapshotKey = { kind: 'none' };
+/**
+ * The key of a snapshot whose cloud has no {@link SnapshotCloud.snapshotKeys}: not read, so not known
+ * (never "unencrypted, nothing to check": the snapshot may well be encrypted).
+ */
+function notRead(provider: Provider): SnapshotKey {
+  return {
+    kind: 'unnamed',
+    reason: `this run has no reader of ${provider} snapshot keys`,
+    action:
+      provider === 'gcp'
+        ? "Check the backup's key by hand: `gcloud sql backups describe`, then `gcloud kms keys versions describe` on the key version it names."
+        : "Check the snapshot's key by hand: `aws rds describe-db-snapshots` (or `describe-db-cluster-snapshots`), then `aws kms describe-key` on the KmsKeyId it names.",
+  };
+}
 
 /**
  * A reader of snapshot keys for one run over the clouds of an entry point: each cloud's own
@@ -215,6 +227,6 @@ export function snapshotKeyReader(clouds: readonly SnapshotCloud[]): (
   const readerOf = perCloud(clouds, (cloud) => cloud.snapshotKeys?.());
   return async (scope, snapshot) => {
     const read = readerOf(scope.provider);
-    return read ? read(scope, snapshot) : NOT_CHECKED;
+    return read ? read(scope, snapshot) : notRead(scope.provider);
   };
 }

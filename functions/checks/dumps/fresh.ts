@@ -35,6 +35,7 @@ import {
   hoursBetween,
   locationLabel,
   MAX_WEST_OFFSET_HOURS,
+  type NewestShows,
   newestShows,
   notAvailable,
   readCutShort,
@@ -189,14 +190,17 @@ export const dumpsFreshCheck: DumpsCheck = {
           };
         }
       }
+      // Known by its name alone: the pass stands on the listing, and says what it did not read and
+      // which grant would show it.
+      const unread = shown?.shows === 'nothing' ? unreadHeaderWords(fact, shown) : undefined;
       const byName =
-        shown?.shows === 'nothing'
-          ? ` It is named \`*${suffix}\` as the location says dumps are; its first bytes could not be read (dumps.integrity).`
-          : '';
+        unread === undefined
+          ? ''
+          : ` It counts as a dump by its name alone (\`*${suffix}\`, as the location names dumps): its header was not read (${unread}), so neither that it is a pg_dump archive nor its database nor when it was made is known (dumps.integrity).`;
       return {
         status: 'PASSED',
         description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old, within the ${dumps.cadenceHours} h cadence plus ${dumps.graceHours} h grace.${byName}`,
-        observed,
+        observed: { ...observed, ...(unread === undefined ? {} : { headerRead: false }) },
         required,
         drifting,
       };
@@ -221,6 +225,14 @@ export const dumpsFreshCheck: DumpsCheck = {
     };
   },
 };
+
+/** Why the newest object's header was not read, with the grant that would show it when one would. */
+function unreadHeaderWords(fact: DumpFact, shown: Extract<NewestShows, { shows: 'nothing' }>): string {
+  const refused = ungrantableWords(shown);
+  if (refused !== undefined) return refused;
+  const grant = deniedReadWords(fact, shown);
+  return `${shown.reason}${grant ? `: ${grant}` : ''}`;
+}
 
 /**
  * When the newest object is empty (a run whose pg_dump failed still uploaded an object) and the

@@ -150,11 +150,14 @@ export function ungrantableWords(refused: {
 }
 
 /**
- * The grant an S3 read refused with AccessDenied lacks ({@link NewestDump} header `denied`), in
- * words; undefined for any other failure. KMS decrypts an SSE-KMS object for S3 only under the
- * audit role's kms:Decrypt through S3 in the bucket's region (`kms:ViaService`,
- * infra/permissions.ts DecryptDumpHeadersThroughS3), which follows dumps.locations: a bucket S3
- * redirected to another region is outside it. Such a refusal says nothing of the dump itself.
+ * The grant a read refused for want of permission lacks ({@link NewestDump} header `denied`), in
+ * words; undefined for any other failure. S3: s3:GetObject on the prefix (infra/permissions.ts
+ * grants it on `bucket/prefix*`), and, as S3 answers a refused decrypt alike, kms:Decrypt: KMS
+ * decrypts an SSE-KMS object for S3 only under the audit role's kms:Decrypt through S3 in the
+ * bucket's region (`kms:ViaService`, infra/permissions.ts DecryptDumpHeadersThroughS3), which
+ * follows dumps.locations: a bucket S3 redirected to another region is outside it. Cloud Storage:
+ * storage.objects.get (infra/gcp/plan.ts DUMP_READER_PERMISSIONS). Such a refusal says nothing of
+ * the dump itself.
  */
 export function deniedReadWords(
   fact: DumpFact,
@@ -165,6 +168,9 @@ export function deniedReadWords(
   },
 ): string | undefined {
   if (refused.denied === undefined) return undefined;
+  if (fact.location.provider === 'gcp') {
+    return `the audit's service account needs storage.objects.get on the objects under ${locationLabel(fact)}`;
+  }
   const region = fact.resource.region;
   const decrypt = `kms:Decrypt on the bucket's key through S3 in ${region} (kms:ViaService s3.${region}.amazonaws.com)`;
   const outside = fact.policyRegion
@@ -177,7 +183,7 @@ export function deniedReadWords(
       : '';
   return refused.denied === 'kms'
     ? `KMS refused S3 the decrypt${proof}: the audit role needs ${decrypt}${outside}`
-    : `S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject, and ${decrypt}${outside}`;
+    : `S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject on ${fact.location.bucket}/${fact.location.prefix}*, and ${decrypt}${outside}`;
 }
 
 /**

@@ -10,9 +10,13 @@ import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
   absentOutcome,
   DOCS,
+  isReplicaKey,
   itemsValue,
   KEYS_RESOURCE_TYPES,
   notAvailable,
+  replicaCommandRegion,
+  replicaPlace,
+  replicaRegionValue,
   replicasRekeyed,
   secretLabel,
 } from './wording.ts';
@@ -44,7 +48,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     const keys = fact.encryption.value;
     const base = { items: itemsValue(fact), keys: keys.map((key) => key.id).join(',') };
     const provider = keys.filter((key) => key.manager === 'PROVIDER');
-    if (provider.length > 0 && provider.every((key) => key.replicaRegion !== undefined))
+    if (provider.length > 0 && provider.every(isReplicaKey))
       return replicasOnAwsManagedKey(fact, provider, base, required);
     if (provider.length > 0 || keys.length === 0) {
       const gcp = fact.resource.provider === 'gcp';
@@ -111,13 +115,19 @@ function replicasOnAwsManagedKey(
   base: FindingValues,
   required: FindingValues,
 ): CheckOutcome {
-  const regions = provider.map((key) => key.replicaRegion as string);
+  const regions = provider.map((key) => replicaPlace(key) as string);
+  const commandRegions = provider.map((key) => replicaCommandRegion(key) as string);
+  // A replica whose Region was not sent is still on an AWS-managed key (the key was sent); its fix
+  // names the region as a placeholder the operator fills in.
+  const unsent = provider.some((key) => key.replicaRegion === undefined)
+    ? ` (DescribeSecret did not send the Region of ${provider.filter((key) => key.replicaRegion === undefined).length === 1 ? 'one replica' : 'some replicas'}: write its region for <replica-region>)`
+    : '';
   const one = regions.length === 1;
   return {
     status: 'FAILED',
     description: `The ${one ? 'replica' : 'replicas'} in ${regions.join(', ')} of the ${secretLabel(fact)} ${one ? 'is' : 'are'} encrypted with the AWS-managed ${one ? 'key' : 'keys'} ${provider.map((key) => key.id).join(', ')}, which no other account can use: ${one ? 'that replica' : 'those replicas'} cannot be recovered cross-account.`,
-    observed: { ...base, keyManager: 'AWS', replicaRegion: regions.join(',') },
+    observed: { ...base, keyManager: 'AWS', replicaRegion: provider.map(replicaRegionValue).join(',') },
     required,
-    remediationText: `Replicate to ${regions.join(', ')} under a customer-managed KMS key of ${one ? 'that region' : 'each region'} whose policy admits the recovery account: ${replicasRekeyed(fact, regions)}.`,
+    remediationText: `Replicate to ${regions.join(', ')} under a customer-managed KMS key of ${one ? 'that region' : 'each region'} whose policy admits the recovery account: ${replicasRekeyed(fact, commandRegions)}${unsent}.`,
   };
 }

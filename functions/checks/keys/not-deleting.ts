@@ -30,9 +30,13 @@ import {
 import {
   absentOutcome,
   DOCS,
+  isReplicaKey,
   itemsValue,
   KEYS_RESOURCE_TYPES,
   notAvailable,
+  replicaCommandRegion,
+  replicaPlace,
+  replicaRegionValue,
   replicasRekeyed,
   secretLabel,
 } from './wording.ts';
@@ -134,9 +138,9 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         observed: { ...base, scheduledForDeletion: false, keyExists: false, ...replicaOf(deleted) },
         required,
         remediationText: deletedKmsKeyFix(
-          deleted.replicaRegion === undefined
+          !isReplicaKey(deleted)
             ? 'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it'
-            : `re-create the replica under a usable key of ${deleted.replicaRegion}: ${replicasRekeyed(fact, [deleted.replicaRegion])}`,
+            : `re-create the replica under a usable key of ${replicaPlace(deleted)}: ${replicasRekeyed(fact, [replicaCommandRegion(deleted) as string])}`,
         ),
       };
     }
@@ -226,13 +230,14 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     const aliased = aliasNotProven(fact);
     if (aliased) {
       const target = aliased.aliasTarget ?? 'a key DescribeKey did not name (no KeyMetadata.Arn)';
+      const replica = replicaPlace(aliased);
       const fix =
-        aliased.replicaRegion === undefined
+        replica === undefined
           ? `name the key by its ARN (\`aws secretsmanager update-secret --secret-id ${fact.resource.id} --kms-key-id <key-arn>\` re-encrypts the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS under it), or read the values (keys.inspectSecretValues), which proves the key decrypts`
-          : `name the key by its ARN: ${replicasRekeyed(fact, [aliased.replicaRegion])}`;
+          : `name the key by its ARN: ${replicasRekeyed(fact, [replicaCommandRegion(aliased) as string])}`;
       return notAvailable(
         fact,
-        `it names ${aliased.replicaRegion === undefined ? 'its KMS key' : `the KMS key of its replica in ${aliased.replicaRegion}`} by the alias ${aliased.id}, which points to ${target} (${aliased.state}) now, but ${aliased.replicaRegion === undefined ? 'the current version' : 'that replica'} is encrypted under the key the alias pointed to when it was written, and the alias may have been moved to another key since; ${fix}`,
+        `it names ${replica === undefined ? 'its KMS key' : `the KMS key of its replica in ${replica}`} by the alias ${aliased.id}, which points to ${target} (${aliased.state}) now, but ${replica === undefined ? 'the current version' : 'that replica'} is encrypted under the key the alias pointed to when it was written, and the alias may have been moved to another key since; ${fix}`,
         {
           scheduledForDeletion: false,
           keyState: aliased.state ?? null,
@@ -271,7 +276,7 @@ function aliasNotProven(fact: KeySecretFact): EncryptionKey | undefined {
     (key) =>
       key.manager === 'CUSTOMER' &&
       isKmsAlias(key.id) &&
-      !(key.replicaRegion === undefined && fact.content.state === 'read'),
+      !(!isReplicaKey(key) && fact.content.state === 'read'),
   );
 }
 
@@ -325,9 +330,10 @@ function copyOf(fact: KeySecretFact, key: EncryptionKey): string {
   const target = key.aliasTarget && isKmsAlias(key.id) ? `pointing to ${key.aliasTarget} now` : undefined;
   const notes = [key.replicaRegion, target].filter((note) => note !== undefined);
   const named = notes.length > 0 ? `${key.id} (${notes.join(', ')})` : key.id;
-  return key.replicaRegion === undefined
+  const replica = replicaPlace(key);
+  return replica === undefined
     ? `${named} of the ${secretLabel(fact)}`
-    : `${named} of the replica in ${key.replicaRegion} of the ${secretLabel(fact)}`;
+    : `${named} of the replica in ${replica} of the ${secretLabel(fact)}`;
 }
 
 /**
@@ -339,12 +345,10 @@ function copyOf(fact: KeySecretFact, key: EncryptionKey): string {
  */
 function lost(fact: KeySecretFact, key: EncryptionKey): string {
   if (!isKmsAlias(key.id)) {
-    return key.replicaRegion === undefined
-      ? 'the backup cannot be decrypted'
-      : 'that replica cannot be decrypted';
+    return !isReplicaKey(key) ? 'the backup cannot be decrypted' : 'that replica cannot be decrypted';
   }
   const written = 'written while the alias pointed to that key';
-  if (key.replicaRegion !== undefined) {
+  if (isReplicaKey(key)) {
     return `that replica cannot take a new version under it, and cannot be decrypted if its current version was ${written} (the alias may have been moved since)`;
   }
   return fact.content.state === 'read'
@@ -360,7 +364,8 @@ function aliasOf(key: EncryptionKey): FindingValues {
 
 /** The replica a key encrypts, as an observed value. */
 function replicaOf(key: EncryptionKey): FindingValues {
-  return key.replicaRegion === undefined ? {} : { replicaRegion: key.replicaRegion };
+  const region = replicaRegionValue(key);
+  return region === undefined ? {} : { replicaRegion: region };
 }
 
 /** `KMS key` (AWS) or `Cloud KMS key` (GCP). */

@@ -4,7 +4,7 @@
  */
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
-import type { KeySecretFact } from '../../core/key-facts.ts';
+import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 
 export const KEYS_RESOURCE_TYPES: readonly ResourceType[] = [
   'AwsSecretsManagerSecret',
@@ -23,6 +23,29 @@ export const DOCS = {
   gsmEnableVersion: 'https://cloud.google.com/secret-manager/docs/enable-secret-version',
   certctlDr: 'https://github.com/certctl-io/certctl/blob/main/docs/operator/runbooks/disaster-recovery.md',
 } as const;
+
+/** Where a replica is whose `ReplicationStatus` entry did not send its Region. */
+const REGION_NOT_SENT = 'a region DescribeSecret did not send (ReplicationStatus without Region)';
+
+/** AWS: whether the key encrypts a replica, not the secret's own copy (its region sent or not). */
+export function isReplicaKey(key: EncryptionKey): boolean {
+  return key.replicaRegion !== undefined || key.replicaRegionNotSent === true;
+}
+
+/** The region of the replica a key encrypts, as a finding says it; undefined for the secret's own key. */
+export function replicaPlace(key: EncryptionKey): string | undefined {
+  return key.replicaRegion ?? (key.replicaRegionNotSent ? REGION_NOT_SENT : undefined);
+}
+
+/** The region a fix command names for the replica a key encrypts: `<replica-region>` when it was not sent. */
+export function replicaCommandRegion(key: EncryptionKey): string | undefined {
+  return key.replicaRegion ?? (key.replicaRegionNotSent ? '<replica-region>' : undefined);
+}
+
+/** The replica's region as an observed value: `not sent` when the entry left it out. */
+export function replicaRegionValue(key: EncryptionKey): string | undefined {
+  return key.replicaRegion ?? (key.replicaRegionNotSent ? 'not sent' : undefined);
+}
 
 /** `secret certctl/ca (ca-cert, ca-key)`. */
 export function secretLabel(fact: KeySecretFact): string {

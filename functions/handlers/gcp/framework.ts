@@ -108,10 +108,6 @@ export function passBodyParseFailuresToFunctions(): void {
 }
 
 /**
- * What is wrong with a body `JSON.parse` refused, without quoting it: V8's message names the
- * position, or quotes the start of the text (`Unexpected token 'c', "canary…" is not valid JSON`).
- */
-/**
  * The JSON a function's body holds, as the framework hands it over: a Buffer or string is parsed (an
  * empty one is `{}`, so the schema names what is missing), anything else (a body express already
  * parsed) is returned as it is. A body that does not parse is an InputError naming `what` and the
@@ -130,6 +126,10 @@ export function jsonBodyOf(body: unknown, what: string): unknown {
   }
 }
 
+/**
+ * What is wrong with a body `JSON.parse` refused, without quoting it: V8's message names the
+ * position, or quotes the start of the text (`Unexpected token 'c', "canary…" is not valid JSON`).
+ */
 export function jsonSyntaxProblem(error: unknown, text: string): string {
   const message = error instanceof Error ? error.message : '';
   const size = `${Buffer.byteLength(text)} bytes`;

@@ -208,10 +208,6 @@ export function asffFindingId(finding: Pick<Finding, 'checkId' | 'resource'>): s
   return `${cutAtCodePoint(full, ASFF_LIMITS.id - suffix.length)}${suffix}`;
 }
 
-/**
- * Shorten `text` to at most `max` UTF-16 code units, ending with an ellipsis when cut. A surrogate
- * pair is never split (Security Hub counts characters; counting code units is the stricter bound).
- */
 /** What a recommendation cut to fit says, so the reader knows where the rest is. */
 const RECOMMENDATION_CONTINUED = ' The full steps are in the description of this check at the URL.';
 
@@ -235,6 +231,10 @@ export function recommendationText(text: string): string {
   return `${kept}${RECOMMENDATION_CONTINUED}`;
 }
 
+/**
+ * Shorten `text` to at most `max` UTF-16 code units, ending with an ellipsis when cut. A surrogate
+ * pair is never split (Security Hub counts characters; counting code units is the stricter bound).
+ */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   return `${cutAtCodePoint(text, max - 1)}…`;

@@ -3,7 +3,15 @@
  * `other`, no manual snapshots listed, a create answered with a `creating` snapshot of that name,
  * polls answering the snapshots as they are, a snapshot read again still there and available, deletes accepted. A test overrides what it is about.
  */
-import type { SnapshotBackend } from '../../../functions/actions/snapshot/backend.ts';
+import type { SnapshotBackend, SnapshotCloud } from '../../../functions/actions/snapshot/backend.ts';
+
+/**
+ * A {@link SnapshotCloud.snapshotKeys} that finds every snapshot unencrypted, for fake clouds in
+ * tests not about keys: a cloud without a reader has its snapshots' keys judged not read (UNKNOWN).
+ */
+export const UNENCRYPTED_SNAPSHOTS: NonNullable<SnapshotCloud['snapshotKeys']> = () => async () => ({
+  kind: 'none',
+});
 
 export function fakeBackend(overrides: Partial<SnapshotBackend> = {}): SnapshotBackend {
   return {

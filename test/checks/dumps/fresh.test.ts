@@ -172,7 +172,75 @@ describe('dumps.fresh', () => {
     expect(bareOutcome?.status).toBe('NOT_AVAILABLE');
     expect(bareOutcome?.description).toContain('AccessDenied');
     expect(namedOutcome?.status).toBe('PASSED');
-    expect(namedOutcome?.description).toContain('named `*.dump`');
+    expect(namedOutcome?.description).toContain('by its name alone (`*.dump`');
+  });
+
+  it('passes a dump known by its name alone saying its header was not read and naming the grant S3 refused', () => {
+    // Prepare: GetObject answered AccessDenied; the location names dumps `*.dump`.
+    const objects = dailySeries(3);
+    const [newest] = objects.slice(-1);
+    if (!newest) throw new Error('no dump');
+    const fact = s3Fact({
+      location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: newest,
+        header: { state: 'unknown', reason: 'AccessDenied: Access Denied', denied: 'unattributed' },
+        tail: { state: 'unknown', reason: 'AccessDenied: Access Denied' },
+      },
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: the status stands on the listing; the evidence says what was not read and why.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'It counts as a dump by its name alone (`*.dump`, as the location names dumps): its header was not read (AccessDenied: Access Denied: ',
+    );
+    expect(outcome?.description).toContain('the audit role needs s3:GetObject on certctl-dumps/prod/*');
+    expect(outcome?.description).toContain(
+      'so neither that it is a pg_dump archive nor its database nor when it was made is known (dumps.integrity).',
+    );
+    expect(outcome?.observed).toMatchObject({ headerRead: false });
+  });
+
+  it('passes a Cloud Storage dump known by its name alone naming storage.objects.get when the read was refused', () => {
+    // Prepare: objects.get (media) answered 403.
+    const objects = dailySeries(3);
+    const [newest] = objects.slice(-1);
+    if (!newest) throw new Error('no dump');
+    const fact = s3Fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'europe-west1',
+        type: 'GcpStorageBucket',
+        id: 'certctl-dumps',
+      },
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: newest,
+        header: { state: 'unknown', reason: '403: forbidden', denied: 'unattributed' },
+        tail: { state: 'unknown', reason: '403: forbidden' },
+      },
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      "its header was not read (403: forbidden: the audit's service account needs storage.objects.get on the objects under gs://certctl-dumps/prod/)",
+    );
+    expect(outcome?.observed).toMatchObject({ headerRead: false });
+  });
+
+  it('says nothing of an unread header when the header was read', () => {
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(s3Fact(), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).not.toHaveProperty('headerRead');
+    expect(outcome?.description).not.toContain('not read');
   });
 
   it('fails saying no dump exists when the listing holds objects but none is a dump', () => {

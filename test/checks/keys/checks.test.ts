@@ -207,6 +207,24 @@ describe('keys.not-deleting', () => {
       'PendingDeletion',
     );
   });
+  it("words a pending-deletion key of a replica whose Region was not sent as that replica's, not the secret's own", () => {
+    // Prepare: the replica's key ARN was sent, its ReplicationStatus entry's Region was not.
+    const replicaKey = {
+      ...CMK,
+      id: 'arn:aws:kms:us-east-1:111111111111:key/r',
+      state: 'PendingDeletion',
+      replicaRegionNotSent: true as const,
+    };
+    const encryption = { state: 'read' as const, value: [CMK, replicaKey] };
+    // Act
+    const outcome = keysNotDeletingCheck.evaluate(fact({ encryption }), context);
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The KMS key arn:aws:kms:us-east-1:111111111111:key/r of the replica in a region DescribeSecret did not send (ReplicationStatus without Region) of the secret certctl/ca (ca-cert) is PendingDeletion: that replica cannot be decrypted.',
+    );
+    expect(outcome?.observed.replicaRegion).toBe('not sent');
+  });
   it('fails when the latest GCP version is disabled', () => {
     const outcome = keysNotDeletingCheck.evaluate(
       fact({ latestVersion: { state: 'read', value: { state: 'DISABLED' } } }),

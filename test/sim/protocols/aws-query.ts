@@ -219,7 +219,6 @@ export function queryResult(action: string, namespace: string, result: XmlStruct
   return xmlResponse(200, body, requestId);
 }
 
-/** Client errors are `Sender`, service faults `Receiver`. */
 /** An error answer of a query-protocol API, thrown inside a handler and rendered once by it. */
 export class QueryApiError extends Error {
   readonly status: number;
@@ -234,6 +233,7 @@ export class QueryApiError extends Error {
 
 export interface QueryErrorOptions {
   readonly namespace: string;
+  /** Default: client errors (4xx) are `Sender`, service faults (5xx) `Receiver`. */
   readonly type?: 'Sender' | 'Receiver';
 }
 

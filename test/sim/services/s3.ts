@@ -253,7 +253,6 @@ function s3Error(
   );
 }
 
-/** HEAD answers carry no body: the SDK reads the status (and headers) only. */
 /** S3 Control's error body: `<ErrorResponse><Error>` with the account, then the request id. */
 function controlError(status: number, code: string, message: string, accountId: string): SimResponse {
   return xml(
@@ -262,6 +261,7 @@ function controlError(status: number, code: string, message: string, accountId: 
   );
 }
 
+/** HEAD answers carry no body: the SDK reads the status (and headers) only. */
 function headError(status: number, headers: Record<string, string> = {}): SimResponse {
   return { status, headers: { 'x-amz-request-id': randomUUID(), ...headers }, body: '' };
 }

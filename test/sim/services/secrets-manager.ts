@@ -60,6 +60,8 @@ const secretSchema = z.strictObject({
         kmsKeyId: z.string().min(1).optional(),
         /** False: the ReplicationStatus entry leaves out `KmsKeyId` (optional in ReplicationStatusType). */
         kmsKeyIdSent: z.boolean().default(true),
+        /** False: the ReplicationStatus entry leaves out `Region` (optional in ReplicationStatusType). */
+        regionSent: z.boolean().default(true),
       }),
     )
     .default([]),
@@ -262,7 +264,7 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
       ...(secret.replicas.length > 0
         ? {
             ReplicationStatus: secret.replicas.map((replica) => ({
-              Region: replica.region,
+              ...(replica.regionSent ? { Region: replica.region } : {}),
               ...(replica.kmsKeyIdSent ? { KmsKeyId: replica.kmsKeyId ?? DEFAULT_REPLICA_KEY } : {}),
               Status: replica.status,
               // StatusMessage is optional (ReplicationStatusType): a Failed replica says why only
