@@ -31,22 +31,23 @@ const BEGINS_AND_ENDS_ALPHANUMERIC = /^[a-z0-9](?:.*[a-z0-9])?$/;
 /** Prefixes and suffixes S3 reserves for other resources (access point aliases, directory and table buckets, …). */
 const S3_RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
 const S3_RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'];
-const S3_CHARACTER = /[a-z0-9.-]/;
+const S3_CHARACTER = /[a-z0-9._-]/;
 
 /**
  * S3 general purpose bucket names, rule by rule as S3 documents them
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3-63 characters of
- * lowercase letters, digits, dots and hyphens (no underscore, unlike Cloud Storage), a letter or digit
- * at each end, no two adjacent dots, not formatted as an IP address, and none of the reserved
- * prefixes and suffixes. Buckets made in us-east-1 before March 2018 may break these (uppercase,
- * underscores, up to 255 characters); the policy has never taken uppercase, so those were refused
- * before too. A name ending in `-an` (the account regional namespace) is a general purpose bucket
- * and is taken.
+ * lowercase letters, digits, dots and hyphens, a letter or digit at each end, no two adjacent dots,
+ * not formatted as an IP address, and none of the reserved prefixes and suffixes. An underscore is
+ * taken too: S3 no longer makes such buckets, but one made in us-east-1 before March 2018 may hold
+ * one, and refusing a bucket that exists would leave its dumps unaudited with no way around it
+ * (a mistyped name is caught anyway: the audit finds no such bucket). The other legacy liberties
+ * (uppercase, up to 255 characters) the policy has never taken. A name ending in `-an` (the account
+ * regional namespace) is a general purpose bucket and is taken.
  */
 const S3_BUCKET_RULES: readonly BucketNameRule[] = [
   {
     rule: (name) =>
-      `only lowercase letters, digits, dots and hyphens; ${refusedCharacters(name, S3_CHARACTER)}`,
+      `only lowercase letters, digits, dots, hyphens and underscores; ${refusedCharacters(name, S3_CHARACTER)}`,
     broken: (name) => ![...name].every((character) => S3_CHARACTER.test(character)),
   },
   {

@@ -135,8 +135,7 @@ describe('dumpsPolicySchema', () => {
   }
 
   it.each([
-    ['certctl_dumps', "only lowercase letters, digits, dots and hyphens; '_' is not allowed"],
-    ['Certctl-Dumps', "only lowercase letters, digits, dots and hyphens; 'C', 'D' are not allowed"],
+    ['Certctl-Dumps', "only lowercase letters, digits, dots, hyphens and underscores; 'C', 'D' are not allowed"],
     ['ab', '3 to 63 characters, not 2'],
     [`certctl-${'a'.repeat(56)}`, '3 to 63 characters, not 64'],
     ['-certctl-dumps', 'starting and ending with a letter or digit'],
@@ -156,6 +155,8 @@ describe('dumpsPolicySchema', () => {
 
   it.each([
     'certctl-dumps',
+    // A bucket made in us-east-1 before March 2018 may hold an underscore: it exists, so it is taken.
+    'certctl_dumps',
     'certctl.dumps.example.com',
     'a1b',
     `c${'a'.repeat(62)}`,
