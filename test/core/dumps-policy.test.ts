@@ -135,7 +135,10 @@ describe('dumpsPolicySchema', () => {
   }
 
   it.each([
-    ['Certctl-Dumps', "only lowercase letters, digits, dots, hyphens and underscores; 'C', 'D' are not allowed"],
+    [
+      'Certctl-Dumps',
+      "only lowercase letters, digits, dots, hyphens and underscores; 'C', 'D' are not allowed",
+    ],
     ['ab', '3 to 63 characters, not 2'],
     [`certctl-${'a'.repeat(56)}`, '3 to 63 characters, not 64'],
     ['-certctl-dumps', 'starting and ending with a letter or digit'],
