@@ -661,9 +661,9 @@ function recordValue(entries: readonly string[]): string {
 }
 
 /**
- * What the operator is told when a per-resource record is missing (a first deployment, or a
- * function deployed by an earlier version): the grants on resources dropped before this run are
- * unknown, so they were not revoked, and how to remove one by hand.
+ * What the operator is told when a record is missing (a first deployment, or a function deployed
+ * by an earlier version), one note per record in the same words: the grants on what was dropped
+ * before this run are unknown, so they were not revoked, and how to remove one by hand.
  */
 function missingRecordNotes(names: GcpDeploymentNames, purpose: 'deploy' | 'destroy'): NoteStep[] {
   const after =
@@ -671,7 +671,13 @@ function missingRecordNotes(names: GcpDeploymentNames, purpose: 'deploy' | 'dest
       ? ' This deployment records what it binds, so the next one revokes what is dropped after it.'
       : '';
   const where = `is not on ${names.functionName} (a first deployment, or one by an earlier version)`;
+  const pitrAccount = names.serviceAccountEmail.split('@')[0] ?? '';
   return [
+    {
+      kind: 'note',
+      ifEmpty: RECORDED_PROJECTS,
+      message: `${BOUND_PROJECTS_ENV} ${where}: grants in projects dropped from gcp.projects before this run, if any, were not revoked (${CLOUD_SQL_READER_ROLE_ID}, ${CLOUD_SQL_SNAPSHOT_ROLE_ID} and ${CHAT_ACTION_ROLE_ID} on the project, held by ${pitrAccount}, certctl-snapshot and certctl-chat-action respectively). Remove one by hand with: gcloud projects remove-iam-policy-binding <project> --member=serviceAccount:<account> --role=projects/<project>/roles/<role>.${after}`,
+    },
     {
       kind: 'note',
       ifEmpty: RECORDED_DUMP_BUCKETS,

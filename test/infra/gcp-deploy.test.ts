@@ -655,6 +655,7 @@ describe('planGcpTeardown', () => {
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
+      `note if no ${RECORDED_PROJECTS}`,
       `note if no ${RECORDED_DUMP_BUCKETS}`,
       `note if no ${RECORDED_SECRETS}`,
     ]);
@@ -2091,6 +2092,7 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     });
   const RECORDED_BUCKETS =
     'certctl-prod-1/certctl-dumps-a,certctl-stage-2/certctl-dumps-b,certctl-old-3/certctl-dumps-c';
+  const RECORDED_PROJECT_LIST = 'certctl-prod-1,certctl-stage-2';
   const RECORDED_SECRET_LIST =
     'certctl-prod-1/certctl-ca,certctl-prod-1/certctl-ca-key,certctl-stage-2/certctl-config';
   /**
@@ -2107,7 +2109,9 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     steps.filter(
       (step) =>
         (step.kind === 'run' &&
-          (step.capture === RECORDED_DUMP_BUCKETS || step.capture === RECORDED_SECRETS)) ||
+          (step.capture === RECORDED_PROJECTS ||
+            step.capture === RECORDED_DUMP_BUCKETS ||
+            step.capture === RECORDED_SECRETS)) ||
         step.kind === 'for-each-recorded' ||
         (step.kind === 'note' && step.ifEmpty !== undefined),
     );
@@ -2209,7 +2213,11 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
   it('removes exactly the dropped buckets, secrets and projects for every account that read them, and nothing still listed', () => {
     // Prepare
     const dir = scratch();
-    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+    const bin = fakeGcloud(dir, {
+      recorded: RECORDED_PROJECT_LIST,
+      recordedBuckets: RECORDED_BUCKETS,
+      recordedSecrets: RECORDED_SECRET_LIST,
+    });
     const lines: string[] = [];
 
     // Act
@@ -2245,7 +2253,11 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
   it('does the same through the printed --dry-run script', () => {
     // Prepare
     const dir = scratch();
-    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+    const bin = fakeGcloud(dir, {
+      recorded: RECORDED_PROJECT_LIST,
+      recordedBuckets: RECORDED_BUCKETS,
+      recordedSecrets: RECORDED_SECRET_LIST,
+    });
 
     // Act
     const result = spawnSync('bash', ['-c', renderShellScript(recordSteps(plan(AFTER)))], {
@@ -2282,6 +2294,50 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
       expect(output).toMatch(new RegExp(`${BOUND_SECRETS_ENV}.*keys.*not revoked`));
     }
     expect(renderShellScript(plan(AFTER))).toContain(`if [[ -z "\${${RECORDED_DUMP_BUCKETS}}" ]]; then`);
+  });
+
+  it('says so for a missing projects record as for the dump buckets and secrets records, deploying and tearing down', () => {
+    // Prepare: no function, so no record of any kind (gcloud prints nothing).
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {});
+    const notesOf = (steps: readonly GcpStep[]) =>
+      steps.filter(
+        (step): step is Extract<GcpStep, { kind: 'note' }> => step.kind === 'note' && !!step.ifEmpty,
+      );
+
+    for (const steps of [plan(AFTER), teardown(AFTER)]) {
+      // Act
+      const notes = notesOf(steps);
+      const lines: string[] = [];
+      withPath(bin, () =>
+        runSteps(
+          steps.filter(
+            (step) =>
+              (step.kind === 'note' && !!step.ifEmpty) ||
+              (step.kind === 'run' && !!step.capture?.startsWith('RECORDED_')),
+          ),
+          { log: (line) => lines.push(line), stagingParent: dir },
+        ),
+      );
+
+      // Assess: one note per record, each the same shape, each shown when its record is missing.
+      expect(notes.map((note) => note.ifEmpty)).toEqual([
+        RECORDED_PROJECTS,
+        RECORDED_DUMP_BUCKETS,
+        RECORDED_SECRETS,
+      ]);
+      for (const note of notes) {
+        expect(note.message).toMatch(
+          /^BACKUP_GUARD_BOUND_\w+ is not on certctl-audit-pitr \(a first deployment, or one by an earlier version\): grants (in|on) [^:]+ dropped from .+? before this run, if any, were not revoked \([^)]+, held by [^)]+\)\. Remove one by hand with: gcloud \S+ /,
+        );
+      }
+      expect(lines.join('\n')).toMatch(
+        new RegExp(
+          `${BOUND_PROJECTS_ENV} is not on .*projects dropped from gcp\\.projects .*not revoked .*${CLOUD_SQL_READER_ROLE_ID}.*${CLOUD_SQL_SNAPSHOT_ROLE_ID}.*${CHAT_ACTION_ROLE_ID}.*gcloud projects remove-iam-policy-binding <project>`,
+        ),
+      );
+    }
+    expect(renderShellScript(plan(AFTER))).toContain(`if [[ -z "\${${RECORDED_PROJECTS}}" ]]; then`);
   });
 
   /** A Cloud Storage bucket name with dots, longer than 63 characters (86; each part at most 63). */
@@ -2342,7 +2398,11 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
   it('revokes everything recorded and everything listed on --destroy', () => {
     // Prepare: the policy lists a bucket and a secret the record does not (a deployment that failed before recording).
     const dir = scratch();
-    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+    const bin = fakeGcloud(dir, {
+      recorded: RECORDED_PROJECT_LIST,
+      recordedBuckets: RECORDED_BUCKETS,
+      recordedSecrets: RECORDED_SECRET_LIST,
+    });
     const policy = listing(
       ['certctl-prod-1/certctl-dumps-a', 'certctl-stage-2/certctl-dumps-d'],
       ['certctl-stage-2/certctl-new'],
