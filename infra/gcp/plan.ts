@@ -29,9 +29,11 @@
  * Least privilege over time: each deployment reads those records back from the function before it
  * changes anything, and revokes, for every account that held it, each grant on a project, dump
  * bucket or inventory secret the policy no longer lists (and the project-level reads of a project
- * that no longer holds one), before the first function is deployed with the new records. Without a
- * record (a first deployment, or one by an earlier version) nothing dropped can be known: the run
- * goes on and says so. `--destroy` revokes everything recorded and everything the policy lists.
+ * that no longer holds one), before the first function, audit-pitr, is deployed with the new
+ * records; what the new records list is granted only after that deploy, so a run stopped at any step
+ * leaves no grant outside the records. Without a record (a first deployment, or one by an earlier
+ * version) nothing dropped can be known: the run goes on and says so. `--destroy` revokes everything
+ * recorded and everything the policy lists.
  * The records are never cut short: an environment over Cloud Run's 32 KiB is refused before any step.
  */
 import { posix } from 'node:path';
@@ -1693,6 +1695,191 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
   };
   checkEnvironmentSize(environment);
 
+  const functionSteps = deployed.map(({ fn, names: own, sourceDir, schedule }): FunctionSteps => {
+    const deploy = (description: string, flags: readonly string[]): RunStep => ({
+      kind: 'run',
+      description: `deploy ${own.functionName} (2nd gen, Node.js 24, ${description})`,
+      argv: [
+        'gcloud',
+        'functions',
+        'deploy',
+        own.functionName,
+        '--gen2',
+        ...scope,
+        `--region=${region}`,
+        '--runtime=nodejs24',
+        `--source=${sourceDir}`,
+        `--entry-point=${fn.entryPoint}`,
+        ...flags,
+        `--service-account=${own.serviceAccountEmail}`,
+        `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
+        `--env-vars-file=${envFile}`,
+        '--memory=256Mi',
+        '--quiet',
+      ],
+    });
+    const describeUrl = (why: string): RunStep => ({
+      kind: 'run',
+      description: `URL of ${own.functionName} (${why})`,
+      argv: [
+        'gcloud',
+        'functions',
+        'describe',
+        own.functionName,
+        '--gen2',
+        ...scope,
+        `--region=${region}`,
+        '--format=value(serviceConfig.uri)',
+      ],
+      capture: own.urlVariable,
+    });
+    const invoker = (why: string): RunStep => ({
+      kind: 'run',
+      description: `let the invoker account call ${own.functionName} (${why}), and nothing else`,
+      argv: [
+        'gcloud',
+        'run',
+        'services',
+        'add-iam-policy-binding',
+        own.functionName,
+        ...scope,
+        `--region=${region}`,
+        `--member=serviceAccount:${names.invokerEmail}`,
+        `--role=${RUN_INVOKER_ROLE}`,
+        '--quiet',
+      ],
+    });
+    /** The Cloud Scheduler job that posts the schedule's body to the function, as the invoker account. */
+    const schedulerJob = (deadlineSeconds: number): GcpStep[] => {
+      if (!schedule) return [];
+      const expression = scheduleExpression(policy, schedule.path);
+      const cron = toCloudSchedulerCron(parseAuditSchedule(expression, schedule.path));
+      const url = `\${${own.urlVariable}}`;
+      const attemptDeadline = Math.min(1800, deadlineSeconds + 30);
+      const flags = [
+        `--location=${region}`,
+        `--schedule=${cron}`,
+        `--time-zone=${timeZone}`,
+        `--uri=${url}`,
+        '--http-method=POST',
+        `--message-body=${schedule.body}`,
+        `--oidc-service-account-email=${names.invokerEmail}`,
+        `--oidc-token-audience=${url}`,
+        // The scheduler waits for the whole run, a little longer than the function may take
+        // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
+        `--attempt-deadline=${attemptDeadline}s`,
+        // A failed attempt (HTTP 5xx: a scope not evaluated, findings not published, an instance
+        // not started) is retried, 3 times, 1 then 2 then 4 minutes later (at most 10): the
+        // retryCount default is 0, which leaves a transient failure to the next scheduled run.
+        // Bounded, so a permanent one does not repeat for ever; the 400 of a bad body cannot come
+        // from the job's own fixed body. (https://cloud.google.com/scheduler/docs/configuring/retry-jobs)
+        // Not when the function may outlive the attempt deadline: a run still going would count
+        // as failed and be started again beside itself.
+        `--max-retry-attempts=${attemptDeadline >= deadlineSeconds + 30 ? SCHEDULER_RETRY_ATTEMPTS : 0}`,
+        '--min-backoff=60s',
+        '--max-backoff=600s',
+        `--description=certctl-backup-guard ${fn.job} (${expression})`,
+      ];
+      const command = (verb: 'create' | 'update', headers: string): string[] => [
+        'gcloud',
+        'scheduler',
+        'jobs',
+        verb,
+        'http',
+        own.jobName,
+        ...scope,
+        ...flags,
+        headers,
+      ];
+      return [
+        invoker('the scheduler calls it as this account'),
+        {
+          kind: 'ensure',
+          description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
+          probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
+          create: command('create', '--headers=Content-Type=application/json'),
+          update: command('update', '--update-headers=Content-Type=application/json'),
+        },
+      ];
+    };
+    if (fn.trigger.kind === 'slack') {
+      return {
+        deploy: deploy('HTTP, public for Slack, every request verified by its Slack signature', [
+          '--trigger-http',
+          '--allow-unauthenticated',
+          '--ingress-settings=all',
+          // The secret's latest version, resolved when an instance starts (once per instance).
+          `--set-secrets=${SLACK_SECRET_VALUE_ENV}=${CHAT_SECRET_ID}:latest`,
+          // Slack waits 3 seconds for the acknowledgement.
+          '--timeout=10s',
+        ]),
+        afterDeploy: [
+          describeUrl("the Slack app's slash command Request URL"),
+          {
+            kind: 'note',
+            message: `Set the Slack app's slash command Request URL to \${${own.urlVariable}}, and put the app's signing secret into Secret Manager: printf '%s' "$SLACK_SIGNING_SECRET" | gcloud secrets versions add ${CHAT_SECRET_ID} --data-file=- --project=${project}`,
+          },
+        ],
+      };
+    }
+    if (fn.trigger.kind === 'request') {
+      return {
+        deploy: deploy('HTTP, authenticated: only callers granted roles/run.invoker on it', [
+          '--trigger-http',
+          '--no-allow-unauthenticated',
+          // Operators and their automation call it from outside Google Cloud; IAM refuses every
+          // caller without roles/run.invoker on it, and no account holds that after this deploy.
+          '--ingress-settings=all',
+          `--timeout=${snapshotFunctionTimeoutSeconds(policy)}s`,
+        ]),
+        afterDeploy: [
+          describeUrl('callers POST snapshot and readiness requests to it'),
+          {
+            kind: 'note',
+            message: `The snapshot function answers POST {"action":"snapshot","requestId":…,"reason":…,"requestedBy":…} and {"action":"readiness"} at \${${own.urlVariable}} with an ID token; its scheduler job posts {"action":"maintenance"} (docs/deploy.md, "The snapshot Cloud Function"). Let someone call it with: gcloud run services add-iam-policy-binding ${own.functionName} --project=${project} --region=${region} --member=user:<email> --role=${RUN_INVOKER_ROLE}`,
+          },
+          ...schedulerJob(snapshotFunctionTimeoutSeconds(policy)),
+        ],
+      };
+    }
+    if (fn.trigger.kind === 'chat-topic') {
+      return {
+        deploy: deploy('Pub/Sub trigger on the chat topic, authenticated', [
+          `--trigger-topic=${CHAT_TOPIC_ID}`,
+          // Eventarc pushes as the invoker account, which alone may call the function.
+          `--trigger-service-account=${names.invokerEmail}`,
+          '--no-allow-unauthenticated',
+          '--ingress-settings=internal-only',
+          // The longest an event-driven function may run; snapshots stop waiting a minute before.
+          '--timeout=540s',
+          '--retry',
+        ]),
+        afterDeploy: [invoker('the chat topic pushes commands as it')],
+      };
+    }
+    return {
+      deploy: deploy('HTTP, internal-only, authenticated', [
+        '--trigger-http',
+        '--no-allow-unauthenticated',
+        '--ingress-settings=internal-only',
+        `--timeout=${timeoutSeconds}s`,
+        // One audit at a time: overlapping runs would only repeat the same API calls.
+        '--max-instances=1',
+      ]),
+      afterDeploy: [
+        describeUrl('the scheduler calls it and uses it as the OIDC audience'),
+        ...schedulerJob(timeoutSeconds),
+      ],
+    };
+  });
+
+  // The records live on the first function, audit-pitr, which every deployment deploys.
+  const [recordHolder, ...otherFunctions] = functionSteps;
+  if (!recordHolder || deployed[0]?.fn.job !== 'audit-pitr') {
+    throw new Error('a deployment deploys audit-pitr first: it holds the records');
+  }
+  const access = deployed.flatMap(({ fn, names: own }) => accessOf(fn, own));
+
   return [
     ...deployed.flatMap(({ sourceDir }): GcpStep[] => [
       {
@@ -1771,185 +1958,24 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         capture: own.uniqueIdVariable,
       }),
     ),
-    // Every revocation the records drive comes before the first deploy, which rewrites the records:
-    // a run that fails after it would otherwise forget, when run again, what was dropped.
+    // The records are read, every revocation they drive is made, then the records are rewritten,
+    // and only then is anything they list granted. So a run stopped at any step leaves no grant that
+    // the records on the function do not list, and the next run (or --destroy) revokes it:
+    // - the revocations come before the deploy that rewrites the records, which would forget them;
+    // - the grants come after it: a grant made before it, in a run that failed before it, would be
+    //   in no record, and no later run would know to revoke it.
     ...recordSteps(names, project, region),
-    ...deployed.flatMap(({ fn, names: own }) => accessOf(fn, own)),
+    ...access.filter(drivenByRecord),
     // A function whose policy section is now empty is removed with its schedule and the access its
     // account still holds for what the policy names and the records list (chat-action's backups in
     // gcp.projects); gone is fine.
     ...removed.flatMap(({ fn, names: own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
-    ...deployed.flatMap(({ fn, names: own, sourceDir, schedule }): GcpStep[] => {
-      const deploy = (description: string, flags: readonly string[]): RunStep => ({
-        kind: 'run',
-        description: `deploy ${own.functionName} (2nd gen, Node.js 24, ${description})`,
-        argv: [
-          'gcloud',
-          'functions',
-          'deploy',
-          own.functionName,
-          '--gen2',
-          ...scope,
-          `--region=${region}`,
-          '--runtime=nodejs24',
-          `--source=${sourceDir}`,
-          `--entry-point=${fn.entryPoint}`,
-          ...flags,
-          `--service-account=${own.serviceAccountEmail}`,
-          `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
-          `--env-vars-file=${envFile}`,
-          '--memory=256Mi',
-          '--quiet',
-        ],
-      });
-      const describeUrl = (why: string): RunStep => ({
-        kind: 'run',
-        description: `URL of ${own.functionName} (${why})`,
-        argv: [
-          'gcloud',
-          'functions',
-          'describe',
-          own.functionName,
-          '--gen2',
-          ...scope,
-          `--region=${region}`,
-          '--format=value(serviceConfig.uri)',
-        ],
-        capture: own.urlVariable,
-      });
-      const invoker = (why: string): RunStep => ({
-        kind: 'run',
-        description: `let the invoker account call ${own.functionName} (${why}), and nothing else`,
-        argv: [
-          'gcloud',
-          'run',
-          'services',
-          'add-iam-policy-binding',
-          own.functionName,
-          ...scope,
-          `--region=${region}`,
-          `--member=serviceAccount:${names.invokerEmail}`,
-          `--role=${RUN_INVOKER_ROLE}`,
-          '--quiet',
-        ],
-      });
-      /** The Cloud Scheduler job that posts the schedule's body to the function, as the invoker account. */
-      const schedulerJob = (deadlineSeconds: number): GcpStep[] => {
-        if (!schedule) return [];
-        const expression = scheduleExpression(policy, schedule.path);
-        const cron = toCloudSchedulerCron(parseAuditSchedule(expression, schedule.path));
-        const url = `\${${own.urlVariable}}`;
-        const attemptDeadline = Math.min(1800, deadlineSeconds + 30);
-        const flags = [
-          `--location=${region}`,
-          `--schedule=${cron}`,
-          `--time-zone=${timeZone}`,
-          `--uri=${url}`,
-          '--http-method=POST',
-          `--message-body=${schedule.body}`,
-          `--oidc-service-account-email=${names.invokerEmail}`,
-          `--oidc-token-audience=${url}`,
-          // The scheduler waits for the whole run, a little longer than the function may take
-          // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
-          `--attempt-deadline=${attemptDeadline}s`,
-          // A failed attempt (HTTP 5xx: a scope not evaluated, findings not published, an instance
-          // not started) is retried, 3 times, 1 then 2 then 4 minutes later (at most 10): the
-          // retryCount default is 0, which leaves a transient failure to the next scheduled run.
-          // Bounded, so a permanent one does not repeat for ever; the 400 of a bad body cannot come
-          // from the job's own fixed body. (https://cloud.google.com/scheduler/docs/configuring/retry-jobs)
-          // Not when the function may outlive the attempt deadline: a run still going would count
-          // as failed and be started again beside itself.
-          `--max-retry-attempts=${attemptDeadline >= deadlineSeconds + 30 ? SCHEDULER_RETRY_ATTEMPTS : 0}`,
-          '--min-backoff=60s',
-          '--max-backoff=600s',
-          `--description=certctl-backup-guard ${fn.job} (${expression})`,
-        ];
-        const command = (verb: 'create' | 'update', headers: string): string[] => [
-          'gcloud',
-          'scheduler',
-          'jobs',
-          verb,
-          'http',
-          own.jobName,
-          ...scope,
-          ...flags,
-          headers,
-        ];
-        return [
-          invoker('the scheduler calls it as this account'),
-          {
-            kind: 'ensure',
-            description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
-            probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
-            create: command('create', '--headers=Content-Type=application/json'),
-            update: command('update', '--update-headers=Content-Type=application/json'),
-          },
-        ];
-      };
-      if (fn.trigger.kind === 'slack') {
-        return [
-          deploy('HTTP, public for Slack, every request verified by its Slack signature', [
-            '--trigger-http',
-            '--allow-unauthenticated',
-            '--ingress-settings=all',
-            // The secret's latest version, resolved when an instance starts (once per instance).
-            `--set-secrets=${SLACK_SECRET_VALUE_ENV}=${CHAT_SECRET_ID}:latest`,
-            // Slack waits 3 seconds for the acknowledgement.
-            '--timeout=10s',
-          ]),
-          describeUrl("the Slack app's slash command Request URL"),
-          {
-            kind: 'note',
-            message: `Set the Slack app's slash command Request URL to \${${own.urlVariable}}, and put the app's signing secret into Secret Manager: printf '%s' "$SLACK_SIGNING_SECRET" | gcloud secrets versions add ${CHAT_SECRET_ID} --data-file=- --project=${project}`,
-          },
-        ];
-      }
-      if (fn.trigger.kind === 'request') {
-        return [
-          deploy('HTTP, authenticated: only callers granted roles/run.invoker on it', [
-            '--trigger-http',
-            '--no-allow-unauthenticated',
-            // Operators and their automation call it from outside Google Cloud; IAM refuses every
-            // caller without roles/run.invoker on it, and no account holds that after this deploy.
-            '--ingress-settings=all',
-            `--timeout=${snapshotFunctionTimeoutSeconds(policy)}s`,
-          ]),
-          describeUrl('callers POST snapshot and readiness requests to it'),
-          {
-            kind: 'note',
-            message: `The snapshot function answers POST {"action":"snapshot","requestId":…,"reason":…,"requestedBy":…} and {"action":"readiness"} at \${${own.urlVariable}} with an ID token; its scheduler job posts {"action":"maintenance"} (docs/deploy.md, "The snapshot Cloud Function"). Let someone call it with: gcloud run services add-iam-policy-binding ${own.functionName} --project=${project} --region=${region} --member=user:<email> --role=${RUN_INVOKER_ROLE}`,
-          },
-          ...schedulerJob(snapshotFunctionTimeoutSeconds(policy)),
-        ];
-      }
-      if (fn.trigger.kind === 'chat-topic') {
-        return [
-          deploy('Pub/Sub trigger on the chat topic, authenticated', [
-            `--trigger-topic=${CHAT_TOPIC_ID}`,
-            // Eventarc pushes as the invoker account, which alone may call the function.
-            `--trigger-service-account=${names.invokerEmail}`,
-            '--no-allow-unauthenticated',
-            '--ingress-settings=internal-only',
-            // The longest an event-driven function may run; snapshots stop waiting a minute before.
-            '--timeout=540s',
-            '--retry',
-          ]),
-          invoker('the chat topic pushes commands as it'),
-        ];
-      }
-      return [
-        deploy('HTTP, internal-only, authenticated', [
-          '--trigger-http',
-          '--no-allow-unauthenticated',
-          '--ingress-settings=internal-only',
-          `--timeout=${timeoutSeconds}s`,
-          // One audit at a time: overlapping runs would only repeat the same API calls.
-          '--max-instances=1',
-        ]),
-        describeUrl('the scheduler calls it and uses it as the OIDC audience'),
-        ...schedulerJob(timeoutSeconds),
-      ];
-    }),
+    // audit-pitr with the new records (and the new policy: until its grants below are made, a
+    // scheduled run in between reads a newly listed project, bucket or secret as could not evaluate).
+    recordHolder.deploy,
+    ...access.filter((step) => !drivenByRecord(step)),
+    ...recordHolder.afterDeploy,
+    ...otherFunctions.flatMap(({ deploy, afterDeploy }) => [deploy, ...afterDeploy]),
     ...missingRecordNotes(names, 'deploy'),
     {
       kind: 'note',
@@ -1962,6 +1988,20 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       ),
     },
   ];
+}
+
+/** A function's deploy, and what comes after it: its URL, its invoker binding, its scheduler job. */
+interface FunctionSteps {
+  readonly deploy: RunStep;
+  readonly afterDeploy: readonly GcpStep[];
+}
+
+/**
+ * True for the revocations the records drive: each grant on a project, dump bucket or inventory
+ * secret the last deployment recorded and the policy no longer lists.
+ */
+function drivenByRecord(step: GcpStep): boolean {
+  return step.kind === 'for-each-project' || step.kind === 'for-each-recorded';
 }
 
 /** {@link removeFunctionSteps}, then every binding {@link GcpFunction.revoke} knows from the policy. */

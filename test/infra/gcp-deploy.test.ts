@@ -332,7 +332,7 @@ describe('planGcpDeployment', () => {
     ]);
   });
 
-  it('records the audited projects on the function and revokes recorded projects the policy dropped, before the deploy', () => {
+  it('records the audited projects on the function, revokes recorded projects the policy dropped before the deploy that rewrites the record, and grants after it', () => {
     // Act
     const steps = plan();
     const envFile = steps.find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
@@ -356,9 +356,11 @@ describe('planGcpDeployment', () => {
         `--format=value(serviceConfig.environmentVariables.${BOUND_PROJECTS_ENV})`,
       ]),
     });
-    expect(readAt).toBeLessThan(firstBindAt);
-    expect(firstBindAt).toBeLessThan(revokeAt);
+    expect(readAt).toBeLessThan(revokeAt);
     expect(revokeAt).toBeLessThan(deployAt);
+    expect(steps[deployAt]).toMatchObject({ argv: expect.arrayContaining(['certctl-audit-pitr']) });
+    // A grant made before the record is rewritten would be in no record if the run stopped there.
+    expect(deployAt).toBeLessThan(firstBindAt);
     expect(revoke).toMatchObject({
       list: RECORDED_PROJECTS,
       skip: ['certctl-prod-1', 'certctl-stage-2'],
@@ -2456,4 +2458,192 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     expect(attempt).toThrow(/environment would be \d+ bytes .*over the 32 KiB/);
     expect(() => plan(listing([], secrets(150)))).not.toThrow();
   });
+});
+
+describe('planGcpDeployment: a run that fails part-way', () => {
+  /** Every project, dump bucket and inventory secret {@link AFTER} adds is in this project. */
+  const NEW_PROJECT = 'certctl-new-4';
+  const chatops = { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } };
+  const dumpA = { provider: 'gcp', bucket: 'certctl-dumps-a', project: 'certctl-prod-1', region: 'EU' };
+  const secretCa = { kind: 'opaque', secret: 'projects/certctl-prod-1/secrets/certctl-ca' };
+  /** Deployed, fully, before the run that fails; every function is deployed, so every account holds grants. */
+  const BEFORE = parsePolicy({
+    ...POLICY_INPUT,
+    dumps: { locations: [dumpA] },
+    keys: { preset: 'none', inspectSecretValues: true, items: { ca: secretCa } },
+    chatops,
+  });
+  /** The run that fails: a project, a dump bucket and an inventory secret more. */
+  const AFTER = parsePolicy({
+    ...POLICY_INPUT,
+    gcp: { ...POLICY_INPUT.gcp, projects: [...POLICY_INPUT.gcp.projects, NEW_PROJECT] },
+    dumps: {
+      locations: [
+        dumpA,
+        { provider: 'gcp', bucket: 'certctl-dumps-new', project: NEW_PROJECT, region: 'EU' },
+      ],
+    },
+    keys: {
+      preset: 'none',
+      inspectSecretValues: true,
+      items: {
+        ca: secretCa,
+        added: { kind: 'opaque', secret: `projects/${NEW_PROJECT}/secrets/certctl-new-secret` },
+      },
+    },
+    chatops,
+  });
+
+  /**
+   * A `gcloud` that keeps state in `dir`, in bash builtins only (the deployment calls it a hundred
+   * times): the IAM bindings added and not removed since (bindings.txt, one `<resource> <member>
+   * <role>` a line; removing one that is not there answers "not found", as gcloud does), and the
+   * environment certctl-audit-pitr was last deployed with (record.yaml), which `functions describe`
+   * reads back. Once a call contains the text in fail-after (after that call) or fail-on (that
+   * call), every later call fails: the run is interrupted there.
+   */
+  function statefulGcloud(dir: string): string {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const script = `#!/usr/bin/env bash
+state=${shellQuote(dir)}
+printf '%s\\n' "$*" >> "$state/calls.log"
+interrupted() { : > "$state/interrupted"; echo "ERROR: (gcloud) UNAVAILABLE: the connection was lost" >&2; exit 1; }
+[[ -f "$state/interrupted" ]] && interrupted
+if [[ -f "$state/fail-on" ]]; then read -r text < "$state/fail-on"; [[ "$*" == *"$text"* ]] && interrupted; fi
+if [[ -f "$state/fail-after" ]]; then read -r text < "$state/fail-after"; [[ "$*" == *"$text"* ]] && : > "$state/interrupted"; fi
+verb='' resource='' member='' role='' name='' envfile='' format='' previous=''
+for argument in "$@"; do
+  case "$argument" in
+    --member=*) member="\${argument#--member=}" ;;
+    --role=*) role="\${argument#--role=}" ;;
+    --env-vars-file=*) envfile="\${argument#--env-vars-file=}" ;;
+    --format=*) format="\${argument#--format=}" ;;
+  esac
+  case "$previous" in
+    add-iam-policy-binding|remove-iam-policy-binding) verb="$previous"; resource="$argument" ;;
+    deploy|describe) [[ -z "$name" ]] && name="$argument" ;;
+  esac
+  previous="$argument"
+done
+if [[ -n "$verb" ]]; then
+  binding="$resource $member $role" found='' kept=()
+  [[ -f "$state/bindings.txt" ]] && mapfile -t held < "$state/bindings.txt" || held=()
+  for line in "\${held[@]}"; do if [[ "$line" == "$binding" ]]; then found=1; else kept+=("$line"); fi; done
+  if [[ "$verb" == add-iam-policy-binding ]]; then
+    [[ -n "$found" ]] || printf '%s\\n' "$binding" >> "$state/bindings.txt"
+    exit 0
+  fi
+  [[ -n "$found" ]] || { echo "ERROR: Policy binding with the specified principal, role, and condition not found!" >&2; exit 1; }
+  printf '%s\\n' "\${kept[@]}" > "$state/bindings.txt"
+  exit 0
+fi
+if [[ "$1 $2 $name" == "functions deploy certctl-audit-pitr" ]]; then
+  mapfile -t environment < "$envfile"; printf '%s\\n' "\${environment[@]}" > "$state/record.yaml"; exit 0
+fi
+if [[ "$1 $2" == "functions describe" && "$format" == "value(serviceConfig.environmentVariables."* ]]; then
+  variable="\${format#value(serviceConfig.environmentVariables.}"; variable="\${variable%)}"
+  [[ -f "$state/record.yaml" ]] || { echo "ERROR: (gcloud.functions.describe) NOT_FOUND: Resource 'certctl-audit-pitr' was not found" >&2; exit 1; }
+  while IFS= read -r line; do [[ "$line" == "$variable: "* ]] && printf '%s\\n' "\${line#"$variable: "}"; done < "$state/record.yaml"
+  exit 0
+fi
+if [[ "$1 $2" == "functions describe" ]]; then echo "https://$name.example"; exit 0; fi
+if [[ "$format" == "value(uniqueId)" ]]; then echo 109876543210987654321; exit 0; fi
+exit 0
+`;
+    writeFileSync(join(bin, 'gcloud'), script);
+    chmodSync(join(bin, 'gcloud'), 0o755);
+    return bin;
+  }
+
+  /**
+   * The deployment of `policy`, without what grants nothing and records nothing, to keep the calls
+   * few: the bundling (node infra/gcp/bundle.ts) and the create-or-update steps (accounts, custom
+   * roles, the records bucket, the scheduler jobs).
+   */
+  const deployment = (policy: Policy) =>
+    plan(policy).filter(
+      (step) => step.kind !== 'ensure' && !(step.kind === 'run' && step.argv[0] === 'node'),
+    );
+  const readState = (dir: string, file: string) =>
+    existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '';
+  const bindings = (dir: string) => readState(dir, 'bindings.txt').split('\n').filter(Boolean).sort();
+  /** The records' text: every project, `<project>/<bucket>` and `<project>/<secret>` recorded on the function. */
+  const recorded = (dir: string) => {
+    const environment = (parseYaml(readState(dir, 'record.yaml')) ?? {}) as Record<string, string>;
+    return [BOUND_PROJECTS_ENV, BOUND_DUMP_BUCKETS_ENV, BOUND_SECRETS_ENV]
+      .map((name) => environment[name])
+      .join(',');
+  };
+  const deploy = (dir: string, policy: Policy) =>
+    withPath(join(dir, 'bin'), () => runSteps(deployment(policy), { log: () => {}, stagingParent: dir }));
+  /** The same through the printed --dry-run script; true when it ran to the end. */
+  const deployByScript = (dir: string, policy: Policy) =>
+    // On stdin: with the deployed lockfile, the script is longer than one argument may be.
+    spawnSync('bash', ['-s'], {
+      input: renderShellScript(deployment(policy)),
+      env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+    }).status === 0;
+
+  /** The state after a full deployment of {@link BEFORE}, which every case starts from. */
+  let deployedBefore: { bindings: string; record: string };
+  beforeAll(() => {
+    const dir = scratch();
+    statefulGcloud(dir);
+    deploy(dir, BEFORE);
+    deployedBefore = { bindings: readState(dir, 'bindings.txt'), record: readState(dir, 'record.yaml') };
+  });
+
+  for (const { interruption, file, text, grantsFirst, via } of [
+    {
+      // By then the new project's and the new bucket's grants are made too (grants come in function order).
+      interruption: 'after its first grant on the new inventory secret',
+      file: 'fail-after',
+      text: `add-iam-policy-binding projects/${NEW_PROJECT}/secrets/certctl-new-secret`,
+      grantsFirst: true,
+      via: 'runSteps',
+    },
+    {
+      interruption: 'at the deploy that rewrites the records',
+      file: 'fail-on',
+      text: 'functions deploy certctl-audit-pitr',
+      grantsFirst: false,
+      via: 'runSteps',
+    },
+  ]) {
+    it(`leaves no grant outside the records when a run (${via}) is interrupted ${interruption}, and the next run revokes what the policy dropped`, () => {
+      // Prepare: BEFORE deployed.
+      const dir = scratch();
+      statefulGcloud(dir);
+      writeFileSync(join(dir, 'bindings.txt'), deployedBefore.bindings);
+      writeFileSync(join(dir, 'record.yaml'), deployedBefore.record);
+      const heldByBefore = bindings(dir);
+
+      // Act: a deployment of AFTER is interrupted; then the policy goes back to BEFORE and deploys.
+      writeFileSync(join(dir, file), text);
+      if (via === 'runSteps') expect(() => deploy(dir, AFTER)).toThrow(GcpDeployError);
+      else expect(deployByScript(dir, AFTER)).toBe(false);
+      const grantedByFailedRun = bindings(dir).filter((binding) => binding.includes(NEW_PROJECT));
+      const recordedByFailedRun = recorded(dir);
+      rmSync(join(dir, file));
+      rmSync(join(dir, 'interrupted'));
+      deploy(dir, BEFORE);
+
+      // Assess: what the failed run granted was recorded before it was granted, and the next run
+      // took all of it back.
+      expect(heldByBefore.some((binding) => binding.includes(NEW_PROJECT))).toBe(false);
+      if (grantsFirst) expect(grantedByFailedRun.length).toBeGreaterThan(0);
+      if (grantedByFailedRun.length > 0) {
+        expect(recordedByFailedRun.split(',')).toEqual(
+          expect.arrayContaining([
+            NEW_PROJECT,
+            `${NEW_PROJECT}/certctl-dumps-new`,
+            `${NEW_PROJECT}/certctl-new-secret`,
+          ]),
+        );
+      }
+      expect(bindings(dir)).toEqual(heldByBefore);
+    });
+  }
 });
