@@ -2238,7 +2238,8 @@ function ifFoundFunction(apiDisabled: boolean): string[] {
     `${apiDisabled ? 'if_found_or_api_disabled' : 'if_found'}() {`,
     '  local stderr_file status=0',
     '  stderr_file="$(mktemp)"',
-    '  "$@" 2>"$stderr_file" || status=$?',
+    // `>|`: the deployment's script sets noclobber for its staging files, and mktemp made this one.
+    '  "$@" 2>|"$stderr_file" || status=$?',
     `  if [[ $status -ne 0 ]] && grep -qiE '${NOT_FOUND_PATTERN}' "$stderr_file"; then`,
     '    echo "already gone: $*" >&2',
     '    status=0',

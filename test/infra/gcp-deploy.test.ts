@@ -911,6 +911,33 @@ describe('renderShellScript', () => {
     expect(spawnSync('bash', ['-n'], { input: renderShellScript(teardown()) }).status).toBe(0);
   });
 
+  it('runs a printed deployment to its end, its "already gone is fine" commands under noclobber too', () => {
+    // Prepare: the function exists with its records; every command succeeds.
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {
+      recorded: 'certctl-prod-1,certctl-stage-2',
+      recordedBuckets: 'none',
+      recordedSecrets: 'none',
+    });
+    // Without the bundling, which runs node on this repository (not what is tested here).
+    const steps = plan().filter((step) => !(step.kind === 'run' && step.argv[0] === 'node'));
+
+    // Act: on stdin, since with the deployed lockfile the script is longer than one argument may be.
+    const result = spawnSync('bash', ['-s'], {
+      input: renderShellScript(steps),
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+    });
+
+    // Assess: before, each if_found command's stderr file (made by mktemp) could not be written
+    // under noclobber, and the script stopped at the first of them, the read of the records.
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(calls(dir).filter((call) => call.startsWith('functions deploy'))).toHaveLength(
+      steps.filter((step) => step.kind === 'run' && step.argv[2] === 'deploy').length,
+    );
+  });
+
   it('stages files in a private mktemp directory, without overwriting, removed on exit', () => {
     // Act
     const script = renderShellScript(plan());
@@ -2603,6 +2630,13 @@ exit 0
       text: `add-iam-policy-binding projects/${NEW_PROJECT}/secrets/certctl-new-secret`,
       grantsFirst: true,
       via: 'runSteps',
+    },
+    {
+      interruption: 'after its first grant on the new inventory secret',
+      file: 'fail-after',
+      text: `add-iam-policy-binding projects/${NEW_PROJECT}/secrets/certctl-new-secret`,
+      grantsFirst: true,
+      via: 'the printed script',
     },
     {
       interruption: 'at the deploy that rewrites the records',
