@@ -262,9 +262,35 @@ function unanchored(pattern: RegExp): string {
  * The most a function's environment may hold: Cloud Run counts the bytes of every runtime variable's
  * name and value, 32 KiB per function, with no limit of its own on one value
  * (https://cloud.google.com/run/docs/configuring/services/overview-environment-variables, "Size
- * limits for variables in functions").
+ * limits for variables in functions"). A Secret Manager secret passed as a variable is one of them:
+ * Cloud Run puts its value into the environment when an instance starts
+ * (https://cloud.google.com/run/docs/configuring/services/secrets, "Pass a secret using environment
+ * variables"), so it counts beside the env-vars file ({@link SecretVariable}).
  */
 export const FUNCTION_ENVIRONMENT_LIMIT_BYTES = 32 * 1024;
+
+/**
+ * A Secret Manager secret a function gets as an environment variable (`--set-secrets`), resolved
+ * when an instance starts.
+ */
+export interface SecretVariable {
+  /** The variable's name. */
+  readonly name: string;
+  /** The secret's id in the host project. */
+  readonly secret: string;
+  readonly version: string;
+  /**
+   * What the environment size check counts for the value, which the deployment never reads (and
+   * which may be added only after the first deployment): the most the secret is expected to hold.
+   */
+  readonly valueBytes: number;
+}
+
+/**
+ * Bytes the size check keeps for the Slack signing secret's value: Slack's signing secret is a short
+ * run of letters and digits (functions/aws/slack-secret.ts), far under this.
+ */
+export const SLACK_SIGNING_SECRET_VALUE_BYTES = 256;
 
 /** Variables a step captures and later steps use: `${NAME}` inside an argument. */
 export const FUNCTION_URL = 'FUNCTION_URL';
@@ -1377,21 +1403,54 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
 
 /**
  * Refuse an environment Cloud Run would refuse only after the grants were made
- * ({@link FUNCTION_ENVIRONMENT_LIMIT_BYTES}). The records are not cut short to fit: a grant left out
- * of them would never be revoked when its bucket or secret leaves the policy.
+ * ({@link FUNCTION_ENVIRONMENT_LIMIT_BYTES}), function by function: each gets the env-vars file
+ * (`environment`), and some also secrets as variables (chat-slack's Slack signing secret), each
+ * counted as its name and the larger of its reference (`<secret>:<version>`, what the function's
+ * configuration holds) and the bytes kept for its value (what the environment holds once an instance
+ * has started). The records are not cut short to fit: a grant left out of them would never be
+ * revoked when its bucket or secret leaves the policy.
  */
-function checkEnvironmentSize(environment: Readonly<Record<string, string>>): void {
+function checkEnvironmentSize(
+  environment: Readonly<Record<string, string>>,
+  functions: readonly { functionName: string; secretVariables: readonly SecretVariable[] }[],
+): void {
   const bytesOf = (names: readonly string[]) =>
     names.reduce(
       (sum, name) => sum + Buffer.byteLength(name) + Buffer.byteLength(environment[name] ?? ''),
       0,
     );
-  const total = bytesOf(Object.keys(environment));
-  if (total <= FUNCTION_ENVIRONMENT_LIMIT_BYTES) return;
+  const envFile = bytesOf(Object.keys(environment));
+  const secretBytes = ({ name, secret, version, valueBytes }: SecretVariable) =>
+    Buffer.byteLength(name) + Math.max(Buffer.byteLength(`${secret}:${version}`), valueBytes);
+  const sized = functions.map((fn) => {
+    const secrets = fn.secretVariables.reduce((sum, variable) => sum + secretBytes(variable), 0);
+    return { ...fn, secrets, total: envFile + secrets };
+  });
+  const largest = sized.reduce<(typeof sized)[number] | undefined>(
+    (found, fn) => (found && found.total >= fn.total ? found : fn),
+    undefined,
+  );
+  if (!largest || largest.total <= FUNCTION_ENVIRONMENT_LIMIT_BYTES) return;
+  const policy = bytesOf([POLICY_ENV]);
   const records = bytesOf([BOUND_PROJECTS_ENV, BOUND_DUMP_BUCKETS_ENV, BOUND_SECRETS_ENV]);
+  const secretParts = largest.secretVariables.map(
+    (variable) =>
+      `${secretBytes(variable)} ${variable.name} (from the Secret Manager secret ${variable.secret}: its name, and ${variable.valueBytes} bytes kept for the value Cloud Run puts there when an instance starts, which the deployment never reads)`,
+  );
+  const parts = [
+    `${policy} of them ${POLICY_ENV}`,
+    `${records} the records of the projects, dump buckets and secrets the deployment binds`,
+    ...secretParts,
+    `${envFile - policy - records} the other variables`,
+  ];
+  const others = sized.filter((fn) => fn !== largest && fn.total > FUNCTION_ENVIRONMENT_LIMIT_BYTES);
+  const alsoOver =
+    others.length > 0
+      ? `; so would that of ${others.map((fn) => `${fn.functionName} (${fn.total} bytes)`).join(', ')}`
+      : '';
   invalid(
     'policy',
-    `the functions' environment would be ${total} bytes (${bytesOf([POLICY_ENV])} of them ${POLICY_ENV}, ${records} the records of the projects, dump buckets and secrets the deployment binds), over the 32 KiB (${FUNCTION_ENVIRONMENT_LIMIT_BYTES} bytes) Cloud Run allows a function's environment variable names and values. The records are not cut short (a grant left out of them would never be revoked), so nothing was deployed: list fewer dump locations or inventory secrets`,
+    `${largest.functionName}'s environment would be ${largest.total} bytes (${parts.join(', ')}), over the 32 KiB (${FUNCTION_ENVIRONMENT_LIMIT_BYTES} bytes) Cloud Run allows a function's runtime environment variable names and values, secrets passed as variables included${alsoOver}. The records are not cut short (a grant left out of them would never be revoked), so nothing was deployed: shrink ${POLICY_ENV} and the records, which grow together: list fewer dump locations or inventory secrets (each is in the policy and again in its record), or fewer projects in gcp.projects`,
   );
 }
 
@@ -1457,6 +1516,8 @@ export interface GcpFunction {
   readonly access?: (policy: Policy, member: string, project: string) => GcpStep[];
   /** The tear-down of {@link GcpFunction.access}: every binding removed, gone is fine. */
   readonly revoke?: (policy: Policy, member: string, project: string) => GcpStep[];
+  /** Secrets it gets as environment variables, beside the env-vars file every function gets. */
+  readonly secretVariables?: readonly SecretVariable[];
 }
 
 /** The Cloud Functions, in deployment order. */
@@ -1532,6 +1593,15 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     accountDescription: () =>
       'The certctl-backup-guard Slack endpoint: reads the signing secret and publishes commands to the chat topic',
     apis: [...CHAT_APIS],
+    // The secret's latest version, resolved when an instance starts (once per instance).
+    secretVariables: [
+      {
+        name: SLACK_SECRET_VALUE_ENV,
+        secret: CHAT_SECRET_ID,
+        version: 'latest',
+        valueBytes: SLACK_SIGNING_SECRET_VALUE_BYTES,
+      },
+    ],
     access: (_policy, member, project) => planChatSlackAccess(project, member),
     revoke: (_policy, member, project) => revokeChatSlackAccess(project, member),
   },
@@ -1693,7 +1763,13 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     [CHAT_RECORDS_BUCKET_ENV]: chatRecordsBucket(project),
     ...(chat ? { [CHAT_TOPIC_ENV]: `projects/${project}/topics/${CHAT_TOPIC_ID}` } : {}),
   };
-  checkEnvironmentSize(environment);
+  checkEnvironmentSize(
+    environment,
+    deployed.map(({ fn, names: own }) => ({
+      functionName: own.functionName,
+      secretVariables: fn.secretVariables ?? [],
+    })),
+  );
 
   const functionSteps = deployed.map(({ fn, names: own, sourceDir, schedule }): FunctionSteps => {
     const deploy = (description: string, flags: readonly string[]): RunStep => ({
@@ -1808,8 +1884,7 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
           '--trigger-http',
           '--allow-unauthenticated',
           '--ingress-settings=all',
-          // The secret's latest version, resolved when an instance starts (once per instance).
-          `--set-secrets=${SLACK_SECRET_VALUE_ENV}=${CHAT_SECRET_ID}:latest`,
+          `--set-secrets=${(fn.secretVariables ?? []).map(({ name, secret, version }) => `${name}=${secret}:${version}`).join(',')}`,
           // Slack waits 3 seconds for the acknowledgement.
           '--timeout=10s',
         ]),

@@ -2469,6 +2469,62 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     ]);
   });
 
+  it("counts chat-slack's signing secret variable with its environment, and refuses naming the figure and what to shrink", () => {
+    // Prepare: a policy with chat whose env-vars file alone fits the 32 KiB and, with chat-slack's
+    // SLACK_SIGNING_SECRET (from Secret Manager), does not. Each character more in an inventory
+    // secret's id is one byte in the policy and one in its record.
+    const limit = 32 * 1024;
+    const secrets = (count: number, lastIdLength = 30) =>
+      Array.from(
+        { length: count },
+        (_, index) =>
+          `certctl-prod-1/${`certctl-secret-${index}-`.padEnd(index === count - 1 ? lastIdLength : 30, 'x')}`,
+      );
+    const withChat = (count: number, lastIdLength = 30) =>
+      parsePolicy({
+        ...listing([], secrets(count, lastIdLength)),
+        chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+      });
+    const envFileBytes = (policy: Policy) => {
+      const envFile = plan(policy).find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
+      const environment = parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as Record<
+        string,
+        string
+      >;
+      return Object.entries(environment).reduce(
+        (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+        0,
+      );
+    };
+    /** True when the env-vars file of `count` secrets is at most `limit - 300` bytes (a plan refused is over). */
+    const fitsWithRoom = (count: number) => {
+      try {
+        return envFileBytes(withChat(count)) <= limit - 300;
+      } catch {
+        return false;
+      }
+    };
+    let count = 150;
+    while (fitsWithRoom(count + 1)) count += 1;
+    const bytes = envFileBytes(withChat(count));
+    expect(envFileBytes(withChat(count, 40))).toBe(bytes + 20);
+    const longer = Math.ceil((limit - 30 - bytes) / 2);
+    const tooBigWithTheSecret = withChat(count, 30 + longer);
+
+    // Act
+    const attempt = () => plan(tooBigWithTheSecret);
+
+    // Assess: the env-vars file is under the limit; with the variable's name and its reference
+    // (certctl-backup-guard-slack-signing-secret:latest) alone, let alone its value, it is over.
+    const variable = Buffer.byteLength(`SLACK_SIGNING_SECRET${CHAT_SECRET_ID}:latest`);
+    expect(bytes + 2 * longer).toBeLessThanOrEqual(limit);
+    expect(bytes + 2 * longer + variable).toBeGreaterThan(limit);
+    expect(attempt).toThrow(PolicyError);
+    expect(attempt).toThrow(
+      /certctl-chat-slack's environment would be \d+ bytes .*SLACK_SIGNING_SECRET.*over the 32 KiB \(32768 bytes\).*list fewer dump locations or inventory secrets/,
+    );
+  });
+
   it('refuses, before any step, a policy whose environment with the records exceeds the 32 KiB a function allows', () => {
     // Prepare: inventory secrets, each in the policy and in the record; 220 of them fit in the policy
     // alone, and the record is what takes the environment over.
