@@ -58,8 +58,8 @@ signs each request) and chat-action (entry point chatAction, on the chat Pub/Sub
 as its own service account with only its own reads (custom roles in the audited projects, the dump
 reader on each dump bucket only); the scheduler gets roles/run.invoker on each function, the build
 roles/run.builder. Each deployment records on the function the projects, dump buckets and
-inventory secrets it binds, and revokes what the policy dropped since the last one (without a
-record, it says it could not). Prints each runtime account's uniqueId for the AWS federation role
+inventory secrets it binds, before it grants anything on them, and revokes what the policy dropped
+since the last one (without a record, it says it could not). Prints each runtime account's uniqueId for the AWS federation role
 (gcp.federation.serviceAccountUniqueId takes one id or a list).
 
 Options:

@@ -29,9 +29,11 @@
  * Least privilege over time: each deployment reads those records back from the function before it
  * changes anything, and revokes, for every account that held it, each grant on a project, dump
  * bucket or inventory secret the policy no longer lists (and the project-level reads of a project
- * that no longer holds one), before the first function is deployed with the new records. Without a
- * record (a first deployment, or one by an earlier version) nothing dropped can be known: the run
- * goes on and says so. `--destroy` revokes everything recorded and everything the policy lists.
+ * that no longer holds one), before the first function, audit-pitr, is deployed with the new
+ * records; what the new records list is granted only after that deploy, so a run stopped at any step
+ * leaves no grant outside the records. Without a record (a first deployment, or one by an earlier
+ * version) nothing dropped can be known: the run goes on and says so. `--destroy` revokes everything
+ * recorded and everything the policy lists.
  * The records are never cut short: an environment over Cloud Run's 32 KiB is refused before any step.
  */
 import { posix } from 'node:path';
@@ -256,9 +258,35 @@ export const RECORDED_ENTRY = {
  * The most a function's environment may hold: Cloud Run counts the bytes of every runtime variable's
  * name and value, 32 KiB per function, with no limit of its own on one value
  * (https://cloud.google.com/run/docs/configuring/services/overview-environment-variables, "Size
- * limits for variables in functions").
+ * limits for variables in functions"). A Secret Manager secret passed as a variable is one of them:
+ * Cloud Run puts its value into the environment when an instance starts
+ * (https://cloud.google.com/run/docs/configuring/services/secrets, "Pass a secret using environment
+ * variables"), so it counts beside the env-vars file ({@link SecretVariable}).
  */
 export const FUNCTION_ENVIRONMENT_LIMIT_BYTES = 32 * 1024;
+
+/**
+ * A Secret Manager secret a function gets as an environment variable (`--set-secrets`), resolved
+ * when an instance starts.
+ */
+export interface SecretVariable {
+  /** The variable's name. */
+  readonly name: string;
+  /** The secret's id in the host project. */
+  readonly secret: string;
+  readonly version: string;
+  /**
+   * What the environment size check counts for the value, which the deployment never reads (and
+   * which may be added only after the first deployment): the most the secret is expected to hold.
+   */
+  readonly valueBytes: number;
+}
+
+/**
+ * Bytes the size check keeps for the Slack signing secret's value: Slack's signing secret is a short
+ * run of letters and digits (functions/aws/slack-secret.ts), far under this.
+ */
+export const SLACK_SIGNING_SECRET_VALUE_BYTES = 256;
 
 /** Variables a step captures and later steps use: `${NAME}` inside an argument. */
 export const FUNCTION_URL = 'FUNCTION_URL';
@@ -660,9 +688,9 @@ function recordValue(entries: readonly string[]): string {
 }
 
 /**
- * What the operator is told when a per-resource record is missing (a first deployment, or a
- * function deployed by an earlier version): the grants on resources dropped before this run are
- * unknown, so they were not revoked, and how to remove one by hand.
+ * What the operator is told when a record is missing (a first deployment, or a function deployed
+ * by an earlier version), one note per record in the same words: the grants on what was dropped
+ * before this run are unknown, so they were not revoked, and how to remove one by hand.
  */
 function missingRecordNotes(names: GcpDeploymentNames, purpose: 'deploy' | 'destroy'): NoteStep[] {
   const after =
@@ -670,7 +698,13 @@ function missingRecordNotes(names: GcpDeploymentNames, purpose: 'deploy' | 'dest
       ? ' This deployment records what it binds, so the next one revokes what is dropped after it.'
       : '';
   const where = `is not on ${names.functionName} (a first deployment, or one by an earlier version)`;
+  const pitrAccount = names.serviceAccountEmail.split('@')[0] ?? '';
   return [
+    {
+      kind: 'note',
+      ifEmpty: RECORDED_PROJECTS,
+      message: `${BOUND_PROJECTS_ENV} ${where}: grants in projects dropped from gcp.projects before this run, if any, were not revoked (${CLOUD_SQL_READER_ROLE_ID}, ${CLOUD_SQL_SNAPSHOT_ROLE_ID} and ${CHAT_ACTION_ROLE_ID} on the project, held by ${pitrAccount}, certctl-snapshot and certctl-chat-action respectively). Remove one by hand with: gcloud projects remove-iam-policy-binding <project> --member=serviceAccount:<account> --role=projects/<project>/roles/<role>.${after}`,
+    },
     {
       kind: 'note',
       ifEmpty: RECORDED_DUMP_BUCKETS,
@@ -1368,21 +1402,54 @@ export function validateGcpDeployablePolicy(policy: Policy): void {
 
 /**
  * Refuse an environment Cloud Run would refuse only after the grants were made
- * ({@link FUNCTION_ENVIRONMENT_LIMIT_BYTES}). The records are not cut short to fit: a grant left out
- * of them would never be revoked when its bucket or secret leaves the policy.
+ * ({@link FUNCTION_ENVIRONMENT_LIMIT_BYTES}), function by function: each gets the env-vars file
+ * (`environment`), and some also secrets as variables (chat-slack's Slack signing secret), each
+ * counted as its name and the larger of its reference (`<secret>:<version>`, what the function's
+ * configuration holds) and the bytes kept for its value (what the environment holds once an instance
+ * has started). The records are not cut short to fit: a grant left out of them would never be
+ * revoked when its bucket or secret leaves the policy.
  */
-function checkEnvironmentSize(environment: Readonly<Record<string, string>>): void {
+function checkEnvironmentSize(
+  environment: Readonly<Record<string, string>>,
+  functions: readonly { functionName: string; secretVariables: readonly SecretVariable[] }[],
+): void {
   const bytesOf = (names: readonly string[]) =>
     names.reduce(
       (sum, name) => sum + Buffer.byteLength(name) + Buffer.byteLength(environment[name] ?? ''),
       0,
     );
-  const total = bytesOf(Object.keys(environment));
-  if (total <= FUNCTION_ENVIRONMENT_LIMIT_BYTES) return;
+  const envFile = bytesOf(Object.keys(environment));
+  const secretBytes = ({ name, secret, version, valueBytes }: SecretVariable) =>
+    Buffer.byteLength(name) + Math.max(Buffer.byteLength(`${secret}:${version}`), valueBytes);
+  const sized = functions.map((fn) => {
+    const secrets = fn.secretVariables.reduce((sum, variable) => sum + secretBytes(variable), 0);
+    return { ...fn, secrets, total: envFile + secrets };
+  });
+  const largest = sized.reduce<(typeof sized)[number] | undefined>(
+    (found, fn) => (found && found.total >= fn.total ? found : fn),
+    undefined,
+  );
+  if (!largest || largest.total <= FUNCTION_ENVIRONMENT_LIMIT_BYTES) return;
+  const policy = bytesOf([POLICY_ENV]);
   const records = bytesOf([BOUND_PROJECTS_ENV, BOUND_DUMP_BUCKETS_ENV, BOUND_SECRETS_ENV]);
+  const secretParts = largest.secretVariables.map(
+    (variable) =>
+      `${secretBytes(variable)} ${variable.name} (from the Secret Manager secret ${variable.secret}: its name, and ${variable.valueBytes} bytes kept for the value Cloud Run puts there when an instance starts, which the deployment never reads)`,
+  );
+  const parts = [
+    `${policy} of them ${POLICY_ENV}`,
+    `${records} the records of the projects, dump buckets and secrets the deployment binds`,
+    ...secretParts,
+    `${envFile - policy - records} the other variables`,
+  ];
+  const others = sized.filter((fn) => fn !== largest && fn.total > FUNCTION_ENVIRONMENT_LIMIT_BYTES);
+  const alsoOver =
+    others.length > 0
+      ? `; so would that of ${others.map((fn) => `${fn.functionName} (${fn.total} bytes)`).join(', ')}`
+      : '';
   invalid(
     'policy',
-    `the functions' environment would be ${total} bytes (${bytesOf([POLICY_ENV])} of them ${POLICY_ENV}, ${records} the records of the projects, dump buckets and secrets the deployment binds), over the 32 KiB (${FUNCTION_ENVIRONMENT_LIMIT_BYTES} bytes) Cloud Run allows a function's environment variable names and values. The records are not cut short (a grant left out of them would never be revoked), so nothing was deployed: list fewer dump locations or inventory secrets`,
+    `${largest.functionName}'s environment would be ${largest.total} bytes (${parts.join(', ')}), over the 32 KiB (${FUNCTION_ENVIRONMENT_LIMIT_BYTES} bytes) Cloud Run allows a function's runtime environment variable names and values, secrets passed as variables included${alsoOver}. The records are not cut short (a grant left out of them would never be revoked), so nothing was deployed: shrink ${POLICY_ENV} and the records, which grow together: list fewer dump locations or inventory secrets (each is in the policy and again in its record), or fewer projects in gcp.projects`,
   );
 }
 
@@ -1448,6 +1515,8 @@ export interface GcpFunction {
   readonly access?: (policy: Policy, member: string, project: string) => GcpStep[];
   /** The tear-down of {@link GcpFunction.access}: every binding removed, gone is fine. */
   readonly revoke?: (policy: Policy, member: string, project: string) => GcpStep[];
+  /** Secrets it gets as environment variables, beside the env-vars file every function gets. */
+  readonly secretVariables?: readonly SecretVariable[];
 }
 
 /** The Cloud Functions, in deployment order. */
@@ -1523,6 +1592,15 @@ export const GCP_FUNCTIONS: readonly GcpFunction[] = [
     accountDescription: () =>
       'The certctl-backup-guard Slack endpoint: reads the signing secret and publishes commands to the chat topic',
     apis: [...CHAT_APIS],
+    // The secret's latest version, resolved when an instance starts (once per instance).
+    secretVariables: [
+      {
+        name: SLACK_SECRET_VALUE_ENV,
+        secret: CHAT_SECRET_ID,
+        version: 'latest',
+        valueBytes: SLACK_SIGNING_SECRET_VALUE_BYTES,
+      },
+    ],
     access: (_policy, member, project) => planChatSlackAccess(project, member),
     revoke: (_policy, member, project) => revokeChatSlackAccess(project, member),
   },
@@ -1684,7 +1762,197 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
     [CHAT_RECORDS_BUCKET_ENV]: chatRecordsBucket(project),
     ...(chat ? { [CHAT_TOPIC_ENV]: `projects/${project}/topics/${CHAT_TOPIC_ID}` } : {}),
   };
-  checkEnvironmentSize(environment);
+  checkEnvironmentSize(
+    environment,
+    deployed.map(({ fn, names: own }) => ({
+      functionName: own.functionName,
+      secretVariables: fn.secretVariables ?? [],
+    })),
+  );
+
+  const functionSteps = deployed.map(({ fn, names: own, sourceDir, schedule }): FunctionSteps => {
+    const deploy = (description: string, flags: readonly string[]): RunStep => ({
+      kind: 'run',
+      description: `deploy ${own.functionName} (2nd gen, Node.js 24, ${description})`,
+      argv: [
+        'gcloud',
+        'functions',
+        'deploy',
+        own.functionName,
+        '--gen2',
+        ...scope,
+        `--region=${region}`,
+        '--runtime=nodejs24',
+        `--source=${sourceDir}`,
+        `--entry-point=${fn.entryPoint}`,
+        ...flags,
+        `--service-account=${own.serviceAccountEmail}`,
+        `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
+        `--env-vars-file=${envFile}`,
+        '--memory=256Mi',
+        '--quiet',
+      ],
+    });
+    const describeUrl = (why: string): RunStep => ({
+      kind: 'run',
+      description: `URL of ${own.functionName} (${why})`,
+      argv: [
+        'gcloud',
+        'functions',
+        'describe',
+        own.functionName,
+        '--gen2',
+        ...scope,
+        `--region=${region}`,
+        '--format=value(serviceConfig.uri)',
+      ],
+      capture: own.urlVariable,
+    });
+    const invoker = (why: string): RunStep => ({
+      kind: 'run',
+      description: `let the invoker account call ${own.functionName} (${why}), and nothing else`,
+      argv: [
+        'gcloud',
+        'run',
+        'services',
+        'add-iam-policy-binding',
+        own.functionName,
+        ...scope,
+        `--region=${region}`,
+        `--member=serviceAccount:${names.invokerEmail}`,
+        `--role=${RUN_INVOKER_ROLE}`,
+        '--quiet',
+      ],
+    });
+    /** The Cloud Scheduler job that posts the schedule's body to the function, as the invoker account. */
+    const schedulerJob = (deadlineSeconds: number): GcpStep[] => {
+      if (!schedule) return [];
+      const expression = scheduleExpression(policy, schedule.path);
+      const cron = toCloudSchedulerCron(parseAuditSchedule(expression, schedule.path));
+      const url = `\${${own.urlVariable}}`;
+      const attemptDeadline = Math.min(1800, deadlineSeconds + 30);
+      const flags = [
+        `--location=${region}`,
+        `--schedule=${cron}`,
+        `--time-zone=${timeZone}`,
+        `--uri=${url}`,
+        '--http-method=POST',
+        `--message-body=${schedule.body}`,
+        `--oidc-service-account-email=${names.invokerEmail}`,
+        `--oidc-token-audience=${url}`,
+        // The scheduler waits for the whole run, a little longer than the function may take
+        // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
+        `--attempt-deadline=${attemptDeadline}s`,
+        // A failed attempt (HTTP 5xx: a scope not evaluated, findings not published, an instance
+        // not started) is retried, 3 times, 1 then 2 then 4 minutes later (at most 10): the
+        // retryCount default is 0, which leaves a transient failure to the next scheduled run.
+        // Bounded, so a permanent one does not repeat for ever; the 400 of a bad body cannot come
+        // from the job's own fixed body. (https://cloud.google.com/scheduler/docs/configuring/retry-jobs)
+        // Not when the function may outlive the attempt deadline: a run still going would count
+        // as failed and be started again beside itself.
+        `--max-retry-attempts=${attemptDeadline >= deadlineSeconds + 30 ? SCHEDULER_RETRY_ATTEMPTS : 0}`,
+        '--min-backoff=60s',
+        '--max-backoff=600s',
+        `--description=certctl-backup-guard ${fn.job} (${expression})`,
+      ];
+      const command = (verb: 'create' | 'update', headers: string): string[] => [
+        'gcloud',
+        'scheduler',
+        'jobs',
+        verb,
+        'http',
+        own.jobName,
+        ...scope,
+        ...flags,
+        headers,
+      ];
+      return [
+        invoker('the scheduler calls it as this account'),
+        {
+          kind: 'ensure',
+          description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
+          probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
+          create: command('create', '--headers=Content-Type=application/json'),
+          update: command('update', '--update-headers=Content-Type=application/json'),
+        },
+      ];
+    };
+    if (fn.trigger.kind === 'slack') {
+      return {
+        deploy: deploy('HTTP, public for Slack, every request verified by its Slack signature', [
+          '--trigger-http',
+          '--allow-unauthenticated',
+          '--ingress-settings=all',
+          `--set-secrets=${(fn.secretVariables ?? []).map(({ name, secret, version }) => `${name}=${secret}:${version}`).join(',')}`,
+          // Slack waits 3 seconds for the acknowledgement.
+          '--timeout=10s',
+        ]),
+        afterDeploy: [
+          describeUrl("the Slack app's slash command Request URL"),
+          {
+            kind: 'note',
+            message: `Set the Slack app's slash command Request URL to \${${own.urlVariable}}, and put the app's signing secret into Secret Manager: printf '%s' "$SLACK_SIGNING_SECRET" | gcloud secrets versions add ${CHAT_SECRET_ID} --data-file=- --project=${project}`,
+          },
+        ],
+      };
+    }
+    if (fn.trigger.kind === 'request') {
+      return {
+        deploy: deploy('HTTP, authenticated: only callers granted roles/run.invoker on it', [
+          '--trigger-http',
+          '--no-allow-unauthenticated',
+          // Operators and their automation call it from outside Google Cloud; IAM refuses every
+          // caller without roles/run.invoker on it, and no account holds that after this deploy.
+          '--ingress-settings=all',
+          `--timeout=${snapshotFunctionTimeoutSeconds(policy)}s`,
+        ]),
+        afterDeploy: [
+          describeUrl('callers POST snapshot and readiness requests to it'),
+          {
+            kind: 'note',
+            message: `The snapshot function answers POST {"action":"snapshot","requestId":…,"reason":…,"requestedBy":…} and {"action":"readiness"} at \${${own.urlVariable}} with an ID token; its scheduler job posts {"action":"maintenance"} (docs/deploy.md, "The snapshot Cloud Function"). Let someone call it with: gcloud run services add-iam-policy-binding ${own.functionName} --project=${project} --region=${region} --member=user:<email> --role=${RUN_INVOKER_ROLE}`,
+          },
+          ...schedulerJob(snapshotFunctionTimeoutSeconds(policy)),
+        ],
+      };
+    }
+    if (fn.trigger.kind === 'chat-topic') {
+      return {
+        deploy: deploy('Pub/Sub trigger on the chat topic, authenticated', [
+          `--trigger-topic=${CHAT_TOPIC_ID}`,
+          // Eventarc pushes as the invoker account, which alone may call the function.
+          `--trigger-service-account=${names.invokerEmail}`,
+          '--no-allow-unauthenticated',
+          '--ingress-settings=internal-only',
+          // The longest an event-driven function may run; snapshots stop waiting a minute before.
+          '--timeout=540s',
+          '--retry',
+        ]),
+        afterDeploy: [invoker('the chat topic pushes commands as it')],
+      };
+    }
+    return {
+      deploy: deploy('HTTP, internal-only, authenticated', [
+        '--trigger-http',
+        '--no-allow-unauthenticated',
+        '--ingress-settings=internal-only',
+        `--timeout=${timeoutSeconds}s`,
+        // One audit at a time: overlapping runs would only repeat the same API calls.
+        '--max-instances=1',
+      ]),
+      afterDeploy: [
+        describeUrl('the scheduler calls it and uses it as the OIDC audience'),
+        ...schedulerJob(timeoutSeconds),
+      ],
+    };
+  });
+
+  // The records live on the first function, audit-pitr, which every deployment deploys.
+  const [recordHolder, ...otherFunctions] = functionSteps;
+  if (!recordHolder || deployed[0]?.fn.job !== 'audit-pitr') {
+    throw new Error('a deployment deploys audit-pitr first: it holds the records');
+  }
+  const access = deployed.flatMap(({ fn, names: own }) => accessOf(fn, own));
 
   return [
     ...deployed.flatMap(({ sourceDir }): GcpStep[] => [
@@ -1764,185 +2032,24 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
         capture: own.uniqueIdVariable,
       }),
     ),
-    // Every revocation the records drive comes before the first deploy, which rewrites the records:
-    // a run that fails after it would otherwise forget, when run again, what was dropped.
+    // The records are read, every revocation they drive is made, then the records are rewritten,
+    // and only then is anything they list granted. So a run stopped at any step leaves no grant that
+    // the records on the function do not list, and the next run (or --destroy) revokes it:
+    // - the revocations come before the deploy that rewrites the records, which would forget them;
+    // - the grants come after it: a grant made before it, in a run that failed before it, would be
+    //   in no record, and no later run would know to revoke it.
     ...recordSteps(names, project, region),
-    ...deployed.flatMap(({ fn, names: own }) => accessOf(fn, own)),
+    ...access.filter(drivenByRecord),
     // A function whose policy section is now empty is removed with its schedule and the access its
     // account still holds for what the policy names and the records list (chat-action's backups in
     // gcp.projects); gone is fine.
     ...removed.flatMap(({ fn, names: own }) => removeFunctionAndAccess(fn, own, policy, project, region)),
-    ...deployed.flatMap(({ fn, names: own, sourceDir, schedule }): GcpStep[] => {
-      const deploy = (description: string, flags: readonly string[]): RunStep => ({
-        kind: 'run',
-        description: `deploy ${own.functionName} (2nd gen, Node.js 24, ${description})`,
-        argv: [
-          'gcloud',
-          'functions',
-          'deploy',
-          own.functionName,
-          '--gen2',
-          ...scope,
-          `--region=${region}`,
-          '--runtime=nodejs24',
-          `--source=${sourceDir}`,
-          `--entry-point=${fn.entryPoint}`,
-          ...flags,
-          `--service-account=${own.serviceAccountEmail}`,
-          `--build-service-account=projects/${project}/serviceAccounts/${names.builderEmail}`,
-          `--env-vars-file=${envFile}`,
-          '--memory=256Mi',
-          '--quiet',
-        ],
-      });
-      const describeUrl = (why: string): RunStep => ({
-        kind: 'run',
-        description: `URL of ${own.functionName} (${why})`,
-        argv: [
-          'gcloud',
-          'functions',
-          'describe',
-          own.functionName,
-          '--gen2',
-          ...scope,
-          `--region=${region}`,
-          '--format=value(serviceConfig.uri)',
-        ],
-        capture: own.urlVariable,
-      });
-      const invoker = (why: string): RunStep => ({
-        kind: 'run',
-        description: `let the invoker account call ${own.functionName} (${why}), and nothing else`,
-        argv: [
-          'gcloud',
-          'run',
-          'services',
-          'add-iam-policy-binding',
-          own.functionName,
-          ...scope,
-          `--region=${region}`,
-          `--member=serviceAccount:${names.invokerEmail}`,
-          `--role=${RUN_INVOKER_ROLE}`,
-          '--quiet',
-        ],
-      });
-      /** The Cloud Scheduler job that posts the schedule's body to the function, as the invoker account. */
-      const schedulerJob = (deadlineSeconds: number): GcpStep[] => {
-        if (!schedule) return [];
-        const expression = scheduleExpression(policy, schedule.path);
-        const cron = toCloudSchedulerCron(parseAuditSchedule(expression, schedule.path));
-        const url = `\${${own.urlVariable}}`;
-        const attemptDeadline = Math.min(1800, deadlineSeconds + 30);
-        const flags = [
-          `--location=${region}`,
-          `--schedule=${cron}`,
-          `--time-zone=${timeZone}`,
-          `--uri=${url}`,
-          '--http-method=POST',
-          `--message-body=${schedule.body}`,
-          `--oidc-service-account-email=${names.invokerEmail}`,
-          `--oidc-token-audience=${url}`,
-          // The scheduler waits for the whole run, a little longer than the function may take
-          // (Cloud Scheduler allows an HTTP attempt at most 30 minutes).
-          `--attempt-deadline=${attemptDeadline}s`,
-          // A failed attempt (HTTP 5xx: a scope not evaluated, findings not published, an instance
-          // not started) is retried, 3 times, 1 then 2 then 4 minutes later (at most 10): the
-          // retryCount default is 0, which leaves a transient failure to the next scheduled run.
-          // Bounded, so a permanent one does not repeat for ever; the 400 of a bad body cannot come
-          // from the job's own fixed body. (https://cloud.google.com/scheduler/docs/configuring/retry-jobs)
-          // Not when the function may outlive the attempt deadline: a run still going would count
-          // as failed and be started again beside itself.
-          `--max-retry-attempts=${attemptDeadline >= deadlineSeconds + 30 ? SCHEDULER_RETRY_ATTEMPTS : 0}`,
-          '--min-backoff=60s',
-          '--max-backoff=600s',
-          `--description=certctl-backup-guard ${fn.job} (${expression})`,
-        ];
-        const command = (verb: 'create' | 'update', headers: string): string[] => [
-          'gcloud',
-          'scheduler',
-          'jobs',
-          verb,
-          'http',
-          own.jobName,
-          ...scope,
-          ...flags,
-          headers,
-        ];
-        return [
-          invoker('the scheduler calls it as this account'),
-          {
-            kind: 'ensure',
-            description: `Cloud Scheduler job for ${fn.job} (${cron} ${timeZone}) with OIDC authentication`,
-            probe: ['gcloud', 'scheduler', 'jobs', 'describe', own.jobName, ...scope, `--location=${region}`],
-            create: command('create', '--headers=Content-Type=application/json'),
-            update: command('update', '--update-headers=Content-Type=application/json'),
-          },
-        ];
-      };
-      if (fn.trigger.kind === 'slack') {
-        return [
-          deploy('HTTP, public for Slack, every request verified by its Slack signature', [
-            '--trigger-http',
-            '--allow-unauthenticated',
-            '--ingress-settings=all',
-            // The secret's latest version, resolved when an instance starts (once per instance).
-            `--set-secrets=${SLACK_SECRET_VALUE_ENV}=${CHAT_SECRET_ID}:latest`,
-            // Slack waits 3 seconds for the acknowledgement.
-            '--timeout=10s',
-          ]),
-          describeUrl("the Slack app's slash command Request URL"),
-          {
-            kind: 'note',
-            message: `Set the Slack app's slash command Request URL to \${${own.urlVariable}}, and put the app's signing secret into Secret Manager: printf '%s' "$SLACK_SIGNING_SECRET" | gcloud secrets versions add ${CHAT_SECRET_ID} --data-file=- --project=${project}`,
-          },
-        ];
-      }
-      if (fn.trigger.kind === 'request') {
-        return [
-          deploy('HTTP, authenticated: only callers granted roles/run.invoker on it', [
-            '--trigger-http',
-            '--no-allow-unauthenticated',
-            // Operators and their automation call it from outside Google Cloud; IAM refuses every
-            // caller without roles/run.invoker on it, and no account holds that after this deploy.
-            '--ingress-settings=all',
-            `--timeout=${snapshotFunctionTimeoutSeconds(policy)}s`,
-          ]),
-          describeUrl('callers POST snapshot and readiness requests to it'),
-          {
-            kind: 'note',
-            message: `The snapshot function answers POST {"action":"snapshot","requestId":…,"reason":…,"requestedBy":…} and {"action":"readiness"} at \${${own.urlVariable}} with an ID token; its scheduler job posts {"action":"maintenance"} (docs/deploy.md, "The snapshot Cloud Function"). Let someone call it with: gcloud run services add-iam-policy-binding ${own.functionName} --project=${project} --region=${region} --member=user:<email> --role=${RUN_INVOKER_ROLE}`,
-          },
-          ...schedulerJob(snapshotFunctionTimeoutSeconds(policy)),
-        ];
-      }
-      if (fn.trigger.kind === 'chat-topic') {
-        return [
-          deploy('Pub/Sub trigger on the chat topic, authenticated', [
-            `--trigger-topic=${CHAT_TOPIC_ID}`,
-            // Eventarc pushes as the invoker account, which alone may call the function.
-            `--trigger-service-account=${names.invokerEmail}`,
-            '--no-allow-unauthenticated',
-            '--ingress-settings=internal-only',
-            // The longest an event-driven function may run; snapshots stop waiting a minute before.
-            '--timeout=540s',
-            '--retry',
-          ]),
-          invoker('the chat topic pushes commands as it'),
-        ];
-      }
-      return [
-        deploy('HTTP, internal-only, authenticated', [
-          '--trigger-http',
-          '--no-allow-unauthenticated',
-          '--ingress-settings=internal-only',
-          `--timeout=${timeoutSeconds}s`,
-          // One audit at a time: overlapping runs would only repeat the same API calls.
-          '--max-instances=1',
-        ]),
-        describeUrl('the scheduler calls it and uses it as the OIDC audience'),
-        ...schedulerJob(timeoutSeconds),
-      ];
-    }),
+    // audit-pitr with the new records (and the new policy: until its grants below are made, a
+    // scheduled run in between reads a newly listed project, bucket or secret as could not evaluate).
+    recordHolder.deploy,
+    ...access.filter((step) => !drivenByRecord(step)),
+    ...recordHolder.afterDeploy,
+    ...otherFunctions.flatMap(({ deploy, afterDeploy }) => [deploy, ...afterDeploy]),
     ...missingRecordNotes(names, 'deploy'),
     {
       kind: 'note',
@@ -1955,6 +2062,20 @@ export function planGcpDeployment(options: GcpDeploymentOptions): GcpStep[] {
       ),
     },
   ];
+}
+
+/** A function's deploy, and what comes after it: its URL, its invoker binding, its scheduler job. */
+interface FunctionSteps {
+  readonly deploy: RunStep;
+  readonly afterDeploy: readonly GcpStep[];
+}
+
+/**
+ * True for the revocations the records drive: each grant on a project, dump bucket or inventory
+ * secret the last deployment recorded and the policy no longer lists.
+ */
+function drivenByRecord(step: GcpStep): boolean {
+  return step.kind === 'for-each-project' || step.kind === 'for-each-recorded';
 }
 
 /** {@link removeFunctionSteps}, then every binding {@link GcpFunction.revoke} knows from the policy. */
@@ -2191,7 +2312,8 @@ function ifFoundFunction(apiDisabled: boolean): string[] {
     `${apiDisabled ? 'if_found_or_api_disabled' : 'if_found'}() {`,
     '  local stderr_file status=0',
     '  stderr_file="$(mktemp)"',
-    '  "$@" 2>"$stderr_file" || status=$?',
+    // `>|`: the deployment's script sets noclobber for its staging files, and mktemp made this one.
+    '  "$@" 2>|"$stderr_file" || status=$?',
     `  if [[ $status -ne 0 ]] && grep -qiE '${NOT_FOUND_PATTERN}' "$stderr_file"; then`,
     '    echo "already gone: $*" >&2',
     '    status=0',

@@ -332,7 +332,7 @@ describe('planGcpDeployment', () => {
     ]);
   });
 
-  it('records the audited projects on the function and revokes recorded projects the policy dropped, before the deploy', () => {
+  it('records the audited projects on the function, revokes recorded projects the policy dropped before the deploy that rewrites the record, and grants after it', () => {
     // Act
     const steps = plan();
     const envFile = steps.find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
@@ -356,9 +356,11 @@ describe('planGcpDeployment', () => {
         `--format=value(serviceConfig.environmentVariables.${BOUND_PROJECTS_ENV})`,
       ]),
     });
-    expect(readAt).toBeLessThan(firstBindAt);
-    expect(firstBindAt).toBeLessThan(revokeAt);
+    expect(readAt).toBeLessThan(revokeAt);
     expect(revokeAt).toBeLessThan(deployAt);
+    expect(steps[deployAt]).toMatchObject({ argv: expect.arrayContaining(['certctl-audit-pitr']) });
+    // A grant made before the record is rewritten would be in no record if the run stopped there.
+    expect(deployAt).toBeLessThan(firstBindAt);
     expect(revoke).toMatchObject({
       list: RECORDED_PROJECTS,
       skip: ['certctl-prod-1', 'certctl-stage-2'],
@@ -655,6 +657,7 @@ describe('planGcpTeardown', () => {
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
       'gcloud iam service-accounts delete',
+      `note if no ${RECORDED_PROJECTS}`,
       `note if no ${RECORDED_DUMP_BUCKETS}`,
       `note if no ${RECORDED_SECRETS}`,
     ]);
@@ -906,6 +909,33 @@ describe('renderShellScript', () => {
     expect(script).toContain('FUNCTION_URL="$(gcloud functions describe certctl-audit-pitr');
     expect(spawnSync('bash', ['-n'], { input: script }).status).toBe(0);
     expect(spawnSync('bash', ['-n'], { input: renderShellScript(teardown()) }).status).toBe(0);
+  });
+
+  it('runs a printed deployment to its end, its "already gone is fine" commands under noclobber too', () => {
+    // Prepare: the function exists with its records; every command succeeds.
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {
+      recorded: 'certctl-prod-1,certctl-stage-2',
+      recordedBuckets: 'none',
+      recordedSecrets: 'none',
+    });
+    // Without the bundling, which runs node on this repository (not what is tested here).
+    const steps = plan().filter((step) => !(step.kind === 'run' && step.argv[0] === 'node'));
+
+    // Act: on stdin, since with the deployed lockfile the script is longer than one argument may be.
+    const result = spawnSync('bash', ['-s'], {
+      input: renderShellScript(steps),
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+    });
+
+    // Assess: before, each if_found command's stderr file (made by mktemp) could not be written
+    // under noclobber, and the script stopped at the first of them, the read of the records.
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(calls(dir).filter((call) => call.startsWith('functions deploy'))).toHaveLength(
+      steps.filter((step) => step.kind === 'run' && step.argv[2] === 'deploy').length,
+    );
   });
 
   it('stages files in a private mktemp directory, without overwriting, removed on exit', () => {
@@ -2091,6 +2121,7 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     });
   const RECORDED_BUCKETS =
     'certctl-prod-1/certctl-dumps-a,certctl-stage-2/certctl-dumps-b,certctl-old-3/certctl-dumps-c';
+  const RECORDED_PROJECT_LIST = 'certctl-prod-1,certctl-stage-2';
   const RECORDED_SECRET_LIST =
     'certctl-prod-1/certctl-ca,certctl-prod-1/certctl-ca-key,certctl-stage-2/certctl-config';
   /**
@@ -2107,7 +2138,9 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     steps.filter(
       (step) =>
         (step.kind === 'run' &&
-          (step.capture === RECORDED_DUMP_BUCKETS || step.capture === RECORDED_SECRETS)) ||
+          (step.capture === RECORDED_PROJECTS ||
+            step.capture === RECORDED_DUMP_BUCKETS ||
+            step.capture === RECORDED_SECRETS)) ||
         step.kind === 'for-each-recorded' ||
         (step.kind === 'note' && step.ifEmpty !== undefined),
     );
@@ -2209,7 +2242,11 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
   it('removes exactly the dropped buckets, secrets and projects for every account that read them, and nothing still listed', () => {
     // Prepare
     const dir = scratch();
-    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+    const bin = fakeGcloud(dir, {
+      recorded: RECORDED_PROJECT_LIST,
+      recordedBuckets: RECORDED_BUCKETS,
+      recordedSecrets: RECORDED_SECRET_LIST,
+    });
     const lines: string[] = [];
 
     // Act
@@ -2245,7 +2282,11 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
   it('does the same through the printed --dry-run script', () => {
     // Prepare
     const dir = scratch();
-    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+    const bin = fakeGcloud(dir, {
+      recorded: RECORDED_PROJECT_LIST,
+      recordedBuckets: RECORDED_BUCKETS,
+      recordedSecrets: RECORDED_SECRET_LIST,
+    });
 
     // Act
     const result = spawnSync('bash', ['-c', renderShellScript(recordSteps(plan(AFTER)))], {
@@ -2282,6 +2323,50 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
       expect(output).toMatch(new RegExp(`${BOUND_SECRETS_ENV}.*keys.*not revoked`));
     }
     expect(renderShellScript(plan(AFTER))).toContain(`if [[ -z "\${${RECORDED_DUMP_BUCKETS}}" ]]; then`);
+  });
+
+  it('says so for a missing projects record as for the dump buckets and secrets records, deploying and tearing down', () => {
+    // Prepare: no function, so no record of any kind (gcloud prints nothing).
+    const dir = scratch();
+    const bin = fakeGcloud(dir, {});
+    const notesOf = (steps: readonly GcpStep[]) =>
+      steps.filter(
+        (step): step is Extract<GcpStep, { kind: 'note' }> => step.kind === 'note' && !!step.ifEmpty,
+      );
+
+    for (const steps of [plan(AFTER), teardown(AFTER)]) {
+      // Act
+      const notes = notesOf(steps);
+      const lines: string[] = [];
+      withPath(bin, () =>
+        runSteps(
+          steps.filter(
+            (step) =>
+              (step.kind === 'note' && !!step.ifEmpty) ||
+              (step.kind === 'run' && !!step.capture?.startsWith('RECORDED_')),
+          ),
+          { log: (line) => lines.push(line), stagingParent: dir },
+        ),
+      );
+
+      // Assess: one note per record, each the same shape, each shown when its record is missing.
+      expect(notes.map((note) => note.ifEmpty)).toEqual([
+        RECORDED_PROJECTS,
+        RECORDED_DUMP_BUCKETS,
+        RECORDED_SECRETS,
+      ]);
+      for (const note of notes) {
+        expect(note.message).toMatch(
+          /^BACKUP_GUARD_BOUND_\w+ is not on certctl-audit-pitr \(a first deployment, or one by an earlier version\): grants (in|on) [^:]+ dropped from .+? before this run, if any, were not revoked \([^)]+, held by [^)]+\)\. Remove one by hand with: gcloud \S+ /,
+        );
+      }
+      expect(lines.join('\n')).toMatch(
+        new RegExp(
+          `${BOUND_PROJECTS_ENV} is not on .*projects dropped from gcp\\.projects .*not revoked .*${CLOUD_SQL_READER_ROLE_ID}.*${CLOUD_SQL_SNAPSHOT_ROLE_ID}.*${CHAT_ACTION_ROLE_ID}.*gcloud projects remove-iam-policy-binding <project>`,
+        ),
+      );
+    }
+    expect(renderShellScript(plan(AFTER))).toContain(`if [[ -z "\${${RECORDED_PROJECTS}}" ]]; then`);
   });
 
   /** A Cloud Storage bucket name with dots, longer than 63 characters (86; each part at most 63). */
@@ -2342,7 +2427,11 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
   it('revokes everything recorded and everything listed on --destroy', () => {
     // Prepare: the policy lists a bucket and a secret the record does not (a deployment that failed before recording).
     const dir = scratch();
-    const bin = fakeGcloud(dir, { recordedBuckets: RECORDED_BUCKETS, recordedSecrets: RECORDED_SECRET_LIST });
+    const bin = fakeGcloud(dir, {
+      recorded: RECORDED_PROJECT_LIST,
+      recordedBuckets: RECORDED_BUCKETS,
+      recordedSecrets: RECORDED_SECRET_LIST,
+    });
     const policy = listing(
       ['certctl-prod-1/certctl-dumps-a', 'certctl-stage-2/certctl-dumps-d'],
       ['certctl-stage-2/certctl-new'],
@@ -2380,6 +2469,62 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     ]);
   });
 
+  it("counts chat-slack's signing secret variable with its environment, and refuses naming the figure and what to shrink", () => {
+    // Prepare: a policy with chat whose env-vars file alone fits the 32 KiB and, with chat-slack's
+    // SLACK_SIGNING_SECRET (from Secret Manager), does not. Each character more in an inventory
+    // secret's id is one byte in the policy and one in its record.
+    const limit = 32 * 1024;
+    const secrets = (count: number, lastIdLength = 30) =>
+      Array.from(
+        { length: count },
+        (_, index) =>
+          `certctl-prod-1/${`certctl-secret-${index}-`.padEnd(index === count - 1 ? lastIdLength : 30, 'x')}`,
+      );
+    const withChat = (count: number, lastIdLength = 30) =>
+      parsePolicy({
+        ...listing([], secrets(count, lastIdLength)),
+        chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+      });
+    const envFileBytes = (policy: Policy) => {
+      const envFile = plan(policy).find((s) => s.kind === 'write-file' && s.path.endsWith('/env.yaml'));
+      const environment = parseYaml(envFile?.kind === 'write-file' ? envFile.content : '') as Record<
+        string,
+        string
+      >;
+      return Object.entries(environment).reduce(
+        (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+        0,
+      );
+    };
+    /** True when the env-vars file of `count` secrets is at most `limit - 300` bytes (a plan refused is over). */
+    const fitsWithRoom = (count: number) => {
+      try {
+        return envFileBytes(withChat(count)) <= limit - 300;
+      } catch {
+        return false;
+      }
+    };
+    let count = 150;
+    while (fitsWithRoom(count + 1)) count += 1;
+    const bytes = envFileBytes(withChat(count));
+    expect(envFileBytes(withChat(count, 40))).toBe(bytes + 20);
+    const longer = Math.ceil((limit - 30 - bytes) / 2);
+    const tooBigWithTheSecret = withChat(count, 30 + longer);
+
+    // Act
+    const attempt = () => plan(tooBigWithTheSecret);
+
+    // Assess: the env-vars file is under the limit; with the variable's name and its reference
+    // (certctl-backup-guard-slack-signing-secret:latest) alone, let alone its value, it is over.
+    const variable = Buffer.byteLength(`SLACK_SIGNING_SECRET${CHAT_SECRET_ID}:latest`);
+    expect(bytes + 2 * longer).toBeLessThanOrEqual(limit);
+    expect(bytes + 2 * longer + variable).toBeGreaterThan(limit);
+    expect(attempt).toThrow(PolicyError);
+    expect(attempt).toThrow(
+      /certctl-chat-slack's environment would be \d+ bytes .*SLACK_SIGNING_SECRET.*over the 32 KiB \(32768 bytes\).*list fewer dump locations or inventory secrets/,
+    );
+  });
+
   it('refuses, before any step, a policy whose environment with the records exceeds the 32 KiB a function allows', () => {
     // Prepare: inventory secrets, each in the policy and in the record; 220 of them fit in the policy
     // alone, and the record is what takes the environment over.
@@ -2396,4 +2541,199 @@ describe('planGcpDeployment: dump buckets and inventory secrets dropped from the
     expect(attempt).toThrow(/environment would be \d+ bytes .*over the 32 KiB/);
     expect(() => plan(listing([], secrets(150)))).not.toThrow();
   });
+});
+
+describe('planGcpDeployment: a run that fails part-way', () => {
+  /** Every project, dump bucket and inventory secret {@link AFTER} adds is in this project. */
+  const NEW_PROJECT = 'certctl-new-4';
+  const chatops = { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } };
+  const dumpA = { provider: 'gcp', bucket: 'certctl-dumps-a', project: 'certctl-prod-1', region: 'EU' };
+  const secretCa = { kind: 'opaque', secret: 'projects/certctl-prod-1/secrets/certctl-ca' };
+  /** Deployed, fully, before the run that fails; every function is deployed, so every account holds grants. */
+  const BEFORE = parsePolicy({
+    ...POLICY_INPUT,
+    dumps: { locations: [dumpA] },
+    keys: { preset: 'none', inspectSecretValues: true, items: { ca: secretCa } },
+    chatops,
+  });
+  /** The run that fails: a project, a dump bucket and an inventory secret more. */
+  const AFTER = parsePolicy({
+    ...POLICY_INPUT,
+    gcp: { ...POLICY_INPUT.gcp, projects: [...POLICY_INPUT.gcp.projects, NEW_PROJECT] },
+    dumps: {
+      locations: [
+        dumpA,
+        { provider: 'gcp', bucket: 'certctl-dumps-new', project: NEW_PROJECT, region: 'EU' },
+      ],
+    },
+    keys: {
+      preset: 'none',
+      inspectSecretValues: true,
+      items: {
+        ca: secretCa,
+        added: { kind: 'opaque', secret: `projects/${NEW_PROJECT}/secrets/certctl-new-secret` },
+      },
+    },
+    chatops,
+  });
+
+  /**
+   * A `gcloud` that keeps state in `dir`, in bash builtins only (the deployment calls it a hundred
+   * times): the IAM bindings added and not removed since (bindings.txt, one `<resource> <member>
+   * <role>` a line; removing one that is not there answers "not found", as gcloud does), and the
+   * environment certctl-audit-pitr was last deployed with (record.yaml), which `functions describe`
+   * reads back. Once a call contains the text in fail-after (after that call) or fail-on (that
+   * call), every later call fails: the run is interrupted there.
+   */
+  function statefulGcloud(dir: string): string {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const script = `#!/usr/bin/env bash
+state=${shellQuote(dir)}
+printf '%s\\n' "$*" >> "$state/calls.log"
+interrupted() { : > "$state/interrupted"; echo "ERROR: (gcloud) UNAVAILABLE: the connection was lost" >&2; exit 1; }
+[[ -f "$state/interrupted" ]] && interrupted
+if [[ -f "$state/fail-on" ]]; then read -r text < "$state/fail-on"; [[ "$*" == *"$text"* ]] && interrupted; fi
+if [[ -f "$state/fail-after" ]]; then read -r text < "$state/fail-after"; [[ "$*" == *"$text"* ]] && : > "$state/interrupted"; fi
+verb='' resource='' member='' role='' name='' envfile='' format='' previous=''
+for argument in "$@"; do
+  case "$argument" in
+    --member=*) member="\${argument#--member=}" ;;
+    --role=*) role="\${argument#--role=}" ;;
+    --env-vars-file=*) envfile="\${argument#--env-vars-file=}" ;;
+    --format=*) format="\${argument#--format=}" ;;
+  esac
+  case "$previous" in
+    add-iam-policy-binding|remove-iam-policy-binding) verb="$previous"; resource="$argument" ;;
+    deploy|describe) [[ -z "$name" ]] && name="$argument" ;;
+  esac
+  previous="$argument"
+done
+if [[ -n "$verb" ]]; then
+  binding="$resource $member $role" found='' kept=()
+  [[ -f "$state/bindings.txt" ]] && mapfile -t held < "$state/bindings.txt" || held=()
+  for line in "\${held[@]}"; do if [[ "$line" == "$binding" ]]; then found=1; else kept+=("$line"); fi; done
+  if [[ "$verb" == add-iam-policy-binding ]]; then
+    [[ -n "$found" ]] || printf '%s\\n' "$binding" >> "$state/bindings.txt"
+    exit 0
+  fi
+  [[ -n "$found" ]] || { echo "ERROR: Policy binding with the specified principal, role, and condition not found!" >&2; exit 1; }
+  printf '%s\\n' "\${kept[@]}" > "$state/bindings.txt"
+  exit 0
+fi
+if [[ "$1 $2 $name" == "functions deploy certctl-audit-pitr" ]]; then
+  mapfile -t environment < "$envfile"; printf '%s\\n' "\${environment[@]}" > "$state/record.yaml"; exit 0
+fi
+if [[ "$1 $2" == "functions describe" && "$format" == "value(serviceConfig.environmentVariables."* ]]; then
+  variable="\${format#value(serviceConfig.environmentVariables.}"; variable="\${variable%)}"
+  [[ -f "$state/record.yaml" ]] || { echo "ERROR: (gcloud.functions.describe) NOT_FOUND: Resource 'certctl-audit-pitr' was not found" >&2; exit 1; }
+  while IFS= read -r line; do [[ "$line" == "$variable: "* ]] && printf '%s\\n' "\${line#"$variable: "}"; done < "$state/record.yaml"
+  exit 0
+fi
+if [[ "$1 $2" == "functions describe" ]]; then echo "https://$name.example"; exit 0; fi
+if [[ "$format" == "value(uniqueId)" ]]; then echo 109876543210987654321; exit 0; fi
+exit 0
+`;
+    writeFileSync(join(bin, 'gcloud'), script);
+    chmodSync(join(bin, 'gcloud'), 0o755);
+    return bin;
+  }
+
+  /**
+   * The deployment of `policy`, without what grants nothing and records nothing, to keep the calls
+   * few: the bundling (node infra/gcp/bundle.ts) and the create-or-update steps (accounts, custom
+   * roles, the records bucket, the scheduler jobs).
+   */
+  const deployment = (policy: Policy) =>
+    plan(policy).filter(
+      (step) => step.kind !== 'ensure' && !(step.kind === 'run' && step.argv[0] === 'node'),
+    );
+  const readState = (dir: string, file: string) =>
+    existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '';
+  const bindings = (dir: string) => readState(dir, 'bindings.txt').split('\n').filter(Boolean).sort();
+  /** The records' text: every project, `<project>/<bucket>` and `<project>/<secret>` recorded on the function. */
+  const recorded = (dir: string) => {
+    const environment = (parseYaml(readState(dir, 'record.yaml')) ?? {}) as Record<string, string>;
+    return [BOUND_PROJECTS_ENV, BOUND_DUMP_BUCKETS_ENV, BOUND_SECRETS_ENV]
+      .map((name) => environment[name])
+      .join(',');
+  };
+  const deploy = (dir: string, policy: Policy) =>
+    withPath(join(dir, 'bin'), () => runSteps(deployment(policy), { log: () => {}, stagingParent: dir }));
+  /** The same through the printed --dry-run script; true when it ran to the end. */
+  const deployByScript = (dir: string, policy: Policy) =>
+    // On stdin: with the deployed lockfile, the script is longer than one argument may be.
+    spawnSync('bash', ['-s'], {
+      input: renderShellScript(deployment(policy)),
+      env: { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` },
+      encoding: 'utf8',
+    }).status === 0;
+
+  /** The state after a full deployment of {@link BEFORE}, which every case starts from. */
+  let deployedBefore: { bindings: string; record: string };
+  beforeAll(() => {
+    const dir = scratch();
+    statefulGcloud(dir);
+    deploy(dir, BEFORE);
+    deployedBefore = { bindings: readState(dir, 'bindings.txt'), record: readState(dir, 'record.yaml') };
+  });
+
+  for (const { interruption, file, text, grantsFirst, via } of [
+    {
+      // By then the new project's and the new bucket's grants are made too (grants come in function order).
+      interruption: 'after its first grant on the new inventory secret',
+      file: 'fail-after',
+      text: `add-iam-policy-binding projects/${NEW_PROJECT}/secrets/certctl-new-secret`,
+      grantsFirst: true,
+      via: 'runSteps',
+    },
+    {
+      interruption: 'after its first grant on the new inventory secret',
+      file: 'fail-after',
+      text: `add-iam-policy-binding projects/${NEW_PROJECT}/secrets/certctl-new-secret`,
+      grantsFirst: true,
+      via: 'the printed script',
+    },
+    {
+      interruption: 'at the deploy that rewrites the records',
+      file: 'fail-on',
+      text: 'functions deploy certctl-audit-pitr',
+      grantsFirst: false,
+      via: 'runSteps',
+    },
+  ]) {
+    it(`leaves no grant outside the records when a run (${via}) is interrupted ${interruption}, and the next run revokes what the policy dropped`, () => {
+      // Prepare: BEFORE deployed.
+      const dir = scratch();
+      statefulGcloud(dir);
+      writeFileSync(join(dir, 'bindings.txt'), deployedBefore.bindings);
+      writeFileSync(join(dir, 'record.yaml'), deployedBefore.record);
+      const heldByBefore = bindings(dir);
+
+      // Act: a deployment of AFTER is interrupted; then the policy goes back to BEFORE and deploys.
+      writeFileSync(join(dir, file), text);
+      if (via === 'runSteps') expect(() => deploy(dir, AFTER)).toThrow(GcpDeployError);
+      else expect(deployByScript(dir, AFTER)).toBe(false);
+      const grantedByFailedRun = bindings(dir).filter((binding) => binding.includes(NEW_PROJECT));
+      const recordedByFailedRun = recorded(dir);
+      rmSync(join(dir, file));
+      rmSync(join(dir, 'interrupted'));
+      deploy(dir, BEFORE);
+
+      // Assess: what the failed run granted was recorded before it was granted, and the next run
+      // took all of it back.
+      expect(heldByBefore.some((binding) => binding.includes(NEW_PROJECT))).toBe(false);
+      if (grantsFirst) expect(grantedByFailedRun.length).toBeGreaterThan(0);
+      if (grantedByFailedRun.length > 0) {
+        expect(recordedByFailedRun.split(',')).toEqual(
+          expect.arrayContaining([
+            NEW_PROJECT,
+            `${NEW_PROJECT}/certctl-dumps-new`,
+            `${NEW_PROJECT}/certctl-new-secret`,
+          ]),
+        );
+      }
+      expect(bindings(dir)).toEqual(heldByBefore);
+    });
+  }
 });
