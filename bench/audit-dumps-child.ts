@@ -11,8 +11,12 @@
  * which bench:bundles measures (`init`), not during its first audit. `node:http` is imported
  * before the first audit too (child-side.ts `loadSimulatorTransport`: the simulator's plain HTTP
  * is no part of a deployed audit). With `BENCH_CPU_PROFILE=<file>` the second run is profiled (node:inspector) and
- * the profile written there (open it in Chrome DevTools or speedscope).
+ * the profile written there (open it in Chrome DevTools or speedscope); with
+ * `BENCH_CPU_PROFILE_RUN=first` too, the first run instead (it runs from sources, so module loads
+ * of its own weigh more than in the bundle). `BENCH_TIMELINE=<file>` writes the first run's
+ * requests there ({@link timed}).
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import type { MiddlewareStack } from '@smithy/types';
@@ -31,6 +35,9 @@ import { type AuditFigures, loadSimulatorTransport, measureAudit, reportFigures 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyJson = process.env.BENCH_POLICY;
 const profileFile = process.env.BENCH_CPU_PROFILE;
+/** Which audit `BENCH_CPU_PROFILE` profiles: `second` (the warm one, the default) or `first` (the headline). */
+const profileWhich = process.env.BENCH_CPU_PROFILE_RUN === 'first' ? 'first' : 'second';
+const timelineFile = process.env.BENCH_TIMELINE;
 if (!endpoint || !policyJson) throw new Error('run bench/audit-dumps.ts, not this file');
 
 const policy = parsePolicy(JSON.parse(policyJson));
@@ -43,9 +50,12 @@ export interface DumpsRunFigures extends AuditFigures {
   readonly rangedReads: number;
 }
 
-/** A factory whose clients count their requests and the bytes of their GetObject answers. */
+/**
+ * A factory whose clients count the bytes of their GetObject answers. The requests are counted
+ * apart ({@link audit}): KMS DescribeKey goes out through the lean JSON path
+ * (functions/aws/json-wire.ts), past the client's middleware stack.
+ */
 class CountingFactory extends AwsClientFactory {
-  calls = 0;
   rangedBytes = 0;
   rangedReads = 0;
   readonly #counted = new WeakSet<object>();
@@ -63,7 +73,6 @@ class CountingFactory extends AwsClientFactory {
       // The deserialize step runs once per attempt (the retry middleware is outside it).
       stack.add(
         (next, context) => async (args) => {
-          this.calls += 1;
           const result = await next(args);
           if (context.commandName === 'GetObjectCommand') {
             const headers = (result.response as { headers?: Record<string, string> }).headers;
@@ -72,7 +81,7 @@ class CountingFactory extends AwsClientFactory {
           }
           return result;
         },
-        { step: 'deserialize', name: 'benchCountCalls' },
+        { step: 'deserialize', name: 'benchCountRangedBytes' },
       );
     }
     return client;
@@ -85,6 +94,12 @@ async function audit(): Promise<DumpsRunFigures> {
     credentials: simCredentials(),
     endpoint,
   });
+  // Every HTTP request the audit sends, whichever path sent it: this process sends no other.
+  let calls = 0;
+  const count = () => {
+    calls += 1;
+  };
+  subscribe('http.client.request.start', count);
   try {
     const figures = await measureAudit(() =>
       runAuditReport(
@@ -94,30 +109,97 @@ async function audit(): Promise<DumpsRunFigures> {
     );
     return {
       ...figures,
-      calls: factory.calls,
+      calls,
       rangedBytes: factory.rangedBytes,
       rangedReads: factory.rangedReads,
     };
   } finally {
+    unsubscribe('http.client.request.start', count);
     factory.destroy();
   }
 }
 
-await loadSimulatorTransport();
-const first = await audit();
-let second: DumpsRunFigures;
-if (profileFile) {
+/** Runs `run` under the CPU profiler when `BENCH_CPU_PROFILE` names a file, else just runs it. */
+async function profiled<T>(run: () => Promise<T>): Promise<T> {
+  if (!profileFile) return run();
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   // 0.1 ms samples: the audit's CPU is a few hundred ms, spread over many short functions.
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
-  second = await audit();
+  const result = await run();
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
   await writeFile(profileFile, JSON.stringify(profile));
-} else {
-  second = await audit();
+  return result;
 }
+
+/** What the timeline reads of a Node `ClientRequest` (node:http). */
+interface TimedRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Whether the request went out on a kept-alive connection rather than a new one. */
+  readonly reusedSocket: boolean;
+  getHeader(name: string): unknown;
+  once(event: 'finish', listener: () => void): unknown;
+}
+
+/**
+ * With `BENCH_TIMELINE=<file>`, every HTTP request of the first audit (the headline) as one line,
+ * in ms from the audit's start: when it was made, when it was written out (after its connection
+ * was open), when its answer's headers and the end of its body were read, whether its connection
+ * was new or kept alive, and what it asked. It shows the idle gaps between calls that wait for
+ * each other, the requests that wait for a connection, and the answers that wait for the event
+ * loop. Node publishes `http.client.response.finish` once an answer's headers are parsed.
+ */
+async function timed<T>(run: () => Promise<T>): Promise<T> {
+  if (!timelineFile) return run();
+  const origin = performance.now();
+  const since = () => performance.now() - origin;
+  const ms = (time: number | undefined) => (time ?? Number.NaN).toFixed(1).padStart(7);
+  const times = new Map<TimedRequest, { made: number; written?: number; answered?: number }>();
+  const lines: { readonly at: number; readonly line: string }[] = [];
+  const onStart = (message: unknown) => {
+    const { request } = message as { request: TimedRequest };
+    const entry: { made: number; written?: number } = { made: since() };
+    times.set(request, entry);
+    request.once('finish', () => {
+      entry.written = since();
+    });
+  };
+  const onAnswer = (message: unknown) => {
+    const { request, response } = message as {
+      request: TimedRequest;
+      response: { once(event: 'end', listener: () => void): unknown };
+    };
+    const entry = times.get(request);
+    if (!entry) return;
+    entry.answered = since();
+    response.once('end', () => {
+      const target = request.getHeader('x-amz-target');
+      lines.push({
+        at: entry.made,
+        line: `${ms(entry.made)} ${ms(entry.written)} ${ms(entry.answered)} ${ms(since())} ${request.reusedSocket ? 'kept' : 'new '} ${request.method} ${request.path}${target ? ` ${String(target)}` : ''}`,
+      });
+    });
+  };
+  subscribe('http.client.request.start', onStart);
+  subscribe('http.client.response.finish', onAnswer);
+  try {
+    const result = await run();
+    lines.push({ at: since(), line: `${ms(since())} audit finished` });
+    return result;
+  } finally {
+    unsubscribe('http.client.request.start', onStart);
+    unsubscribe('http.client.response.finish', onAnswer);
+    const header = '   made written headers    read conn request';
+    const sorted = lines.sort((a, b) => a.at - b.at).map((entry) => entry.line);
+    await writeFile(timelineFile, `${[header, ...sorted].join('\n')}\n`);
+  }
+}
+
+await loadSimulatorTransport();
+const first = await timed(() => (profileWhich === 'first' ? profiled(audit) : audit()));
+const second = profileWhich === 'first' ? await audit() : await profiled(audit);
 reportFigures({ first, second });

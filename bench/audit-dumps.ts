@@ -23,7 +23,10 @@
  * `measureFunction`), so it is not counted twice. The second run, the audit's own work in a warm
  * instance, is printed beside it. The child runs in FRESH_RUNS fresh processes (bench/child-audit.ts)
  * and the one whose first audit has the median wall time is the headline (every run's wall time is
- * printed beside it). The same audit with no latency gives the CPU floor, as in bench:keys. `BENCH_CPU_PROFILE=<file>` writes a CPU profile of the second run at 50 ms;
+ * printed beside it). The same audit with no latency gives the CPU floor, as in bench:keys. `BENCH_CPU_PROFILE=<file>` writes a CPU profile of the second run at 50 ms
+ * (of the first with `BENCH_CPU_PROFILE_RUN=first`); `BENCH_TIMELINE=<file>` writes the requests of
+ * the first audit at 50 ms (the last fresh process's) with when each was made, written out and
+ * answered, and whether its connection was kept alive (bench/audit-dumps-child.ts `timed`);
  * `BENCH_SKIP_BUNDLE=1` skips the Lambda section.
  */
 import { loadavg } from 'node:os';

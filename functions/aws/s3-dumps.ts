@@ -50,7 +50,6 @@
  * more; otherwise the account's setting is read (once per scope, as soon as the bucket's settings
  * are in, beside the header read).
  */
-import { setImmediate } from 'node:timers/promises';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import {
   GetBucketEncryptionCommand,
@@ -840,13 +839,15 @@ async function readBucketSettings(
 export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpFact> {
   const { location } = options;
   const bucket = bucketOf(options);
-  // The listing first: it is on the way to the header read, the settings are not. They start
-  // once the listings started in this turn of the event loop have been built, signed and handed
-  // to the HTTP agent, so that building and signing the settings calls does not hold the listings
-  // back (50 listings then reach the simulator before any settings call, instead of among them).
-  const listed = listSeries(bucket.s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
-  await setImmediate();
+  // The bucket's settings are sent before its first prefix's listing. Their small answers then
+  // come back first and are read at once, which frees their connections before the listings'
+  // answers, which take the audit's CPU, are decoded: each prefix's two ranged reads then find two
+  // idle connections (its listing's and a setting's). Sent after the listings, the settings were
+  // answered behind them, and every second ranged read opened a new connection, whose connect the
+  // event loop took in only after the listings ready at that moment had been decoded (up to 200
+  // ms later). The encryption answer, and so its key's DescribeKey, also comes early.
   const settings = bucket.settings();
+  const listed = listSeries(bucket.s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
   // The account's Block Public Access, when the bucket's own settings do not block everything:
   // asked for as soon as they are in, beside the listing and the header read.
   const accountAccess = settings.then(({ publicAccess }) =>

@@ -1202,6 +1202,76 @@ describe('s3DumpsCollector', () => {
     );
   });
 
+  it("sends a bucket's settings calls before the listing of its first prefix, each prefix's listing right after", async () => {
+    // Prepare: a factory whose S3 clients record each call as it is sent (the initialize step runs
+    // within client.send).
+    const local = await startSim({
+      clock: () => NOW,
+      scenario: { services: { s3: { buckets: fleet(['certctl-dumps-a', 'certctl-dumps-b']) } } },
+    });
+    const sent: string[] = [];
+    class RecordingFactory extends AwsClientFactory {
+      readonly #recorded = new WeakSet<object>();
+      override client<C>(...args: Parameters<AwsClientFactory['client']>): C {
+        const client = super.client(...args) as C & {
+          middlewareStack: { add(middleware: unknown, options: object): void };
+        };
+        if (!this.#recorded.has(client)) {
+          this.#recorded.add(client);
+          client.middlewareStack.add(
+            (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+              (args: { input: { Bucket?: string; Prefix?: string } }) => {
+                const what = context.commandName?.replace(/Command$/, '');
+                sent.push(`${args.input.Bucket} ${what}${args.input.Prefix ? ` ${args.input.Prefix}` : ''}`);
+                return next(args);
+              },
+            { step: 'initialize', name: 'recordSent' },
+          );
+        }
+        return client;
+      }
+    }
+    const localFactory = new RecordingFactory({
+      maxAttempts: 1,
+      credentials: simCredentials(ACCOUNT),
+      endpoint: local.endpoint,
+    });
+    const locations = ['certctl-dumps-a', 'certctl-dumps-b'].flatMap((bucket) =>
+      ['db0/', 'db1/'].map((prefix) => ({
+        provider: 'aws' as const,
+        bucket,
+        prefix,
+        account: ACCOUNT,
+        region: 'eu-west-1',
+      })),
+    );
+
+    // Act
+    try {
+      await s3DumpsCollector({
+        factory: localFactory,
+        account: { accountId: ACCOUNT },
+        region: 'eu-west-1',
+        policy: parsePolicy({ aws: { regions: ['eu-west-1'] }, dumps: { locations } }),
+        now: () => NOW,
+      });
+    } finally {
+      localFactory.destroy();
+      await local.close();
+    }
+
+    // Assess: the first round trip's calls, in the order they were sent.
+    const settingsOf = (bucket: string) => SETTINGS.map((operation) => `${bucket} ${operation}`);
+    expect(sent.slice(0, 2 * (SETTINGS.length + 2))).toEqual([
+      ...settingsOf('certctl-dumps-a'),
+      'certctl-dumps-a ListObjectsV2 db0/',
+      'certctl-dumps-a ListObjectsV2 db1/',
+      ...settingsOf('certctl-dumps-b'),
+      'certctl-dumps-b ListObjectsV2 db0/',
+      'certctl-dumps-b ListObjectsV2 db1/',
+    ]);
+  });
+
   it('follows the redirect for every call issued before the region was learned when the policy names the wrong region', async () => {
     // Act: the bucket is in us-east-2, the policy says eu-west-1.
     const { facts, recorder } = await collect(fleet(['certctl-dumps-moved'], 'us-east-2'), () => undefined);
