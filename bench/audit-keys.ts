@@ -85,6 +85,9 @@ const items = (inspect: boolean) => ({
  * One audit in a child process (bench/audit-keys-child.ts): its own wall and CPU time. With
  * BENCH_PROFILE_DIR set, the child also profiles a second, warm audit into that folder
  * (`keys-<metadata|inspect>-<latency>ms.cpuprofile`; sum one with bench/profile-summary.ts).
+ * With BENCH_TIMELINE_DIR set, the child records its measured audit's HTTP requests there
+ * (`keys-<metadata|inspect>-<latency>ms.timeline.jsonl`, the last fresh process's; read one with
+ * bench/timeline-summary.ts).
  */
 async function audit(endpoint: string, inspect: boolean, latencyMs: number): Promise<AuditFigures> {
   // 2,000 inventory items are too large for the environment: the policy goes in a file.
@@ -93,17 +96,17 @@ async function audit(endpoint: string, inspect: boolean, latencyMs: number): Pro
   try {
     await writeFile(policyFile, JSON.stringify(items(inspect)));
     const profileDir = process.env.BENCH_PROFILE_DIR;
+    const timelineDir = process.env.BENCH_TIMELINE_DIR;
+    const kind = `${inspect ? 'inspect' : 'metadata'}-${latencyMs}ms`;
     return await runAuditChild<AuditFigures>(
       'bench/audit-keys-child.ts',
       {
         BENCH_ENDPOINT: endpoint,
         BENCH_POLICY_FILE: policyFile,
+        ...(timelineDir ? { BENCH_TIMELINE: join(timelineDir, `keys-${kind}.timeline.jsonl`) } : {}),
         ...(profileDir
           ? {
-              BENCH_PROFILE: join(
-                profileDir,
-                `keys-${inspect ? 'inspect' : 'metadata'}-${latencyMs}ms.cpuprofile`,
-              ),
+              BENCH_PROFILE: join(profileDir, `keys-${kind}.cpuprofile`),
             }
           : {}),
       },
