@@ -122,31 +122,38 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       replicaReads[index] = replicaStatusOf(response, scope.region, primaryClient);
   };
 
-  const described = await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async (secret, index) => {
-    const location = secret.location;
-    if (location.provider !== 'aws') throw new Error('unreachable');
-    let response: DescribeSecretResponse;
-    try {
-      response = await sendJson<{ SecretId: string }, DescribeSecretResponse>(
-        sm,
-        DescribeSecretCommand,
-        DESCRIBE_SECRET_SHAPE,
-        { SecretId: location.secretId },
-      );
-    } catch (error) {
-      if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
-      // An error that answers for this secret (its permission, its state), not for the scope.
-      if (isPerResourceError(error))
-        return { secret, unread: `DescribeSecret failed: ${describeError(error)}` };
-      throw new CloudApiError(
-        `Secrets Manager DescribeSecret failed in ${scope.region} for account ${scope.account}: ${describeError(error)}`,
-        errorCode(error),
-        { cause: error },
-      );
-    }
-    follow(response, index);
-    return { secret, response };
-  });
+  // Staggered: each request is written as it is made, not once the whole first round (a new socket
+  // each) is prepared, so the first answers are back while the CPU still prepares the rest.
+  const described = await mapWithConcurrency(
+    secrets,
+    DESCRIBE_CONCURRENCY,
+    async (secret, index) => {
+      const location = secret.location;
+      if (location.provider !== 'aws') throw new Error('unreachable');
+      let response: DescribeSecretResponse;
+      try {
+        response = await sendJson<{ SecretId: string }, DescribeSecretResponse>(
+          sm,
+          DescribeSecretCommand,
+          DESCRIBE_SECRET_SHAPE,
+          { SecretId: location.secretId },
+        );
+      } catch (error) {
+        if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
+        // An error that answers for this secret (its permission, its state), not for the scope.
+        if (isPerResourceError(error))
+          return { secret, unread: `DescribeSecret failed: ${describeError(error)}` };
+        throw new CloudApiError(
+          `Secrets Manager DescribeSecret failed in ${scope.region} for account ${scope.account}: ${describeError(error)}`,
+          errorCode(error),
+          { cause: error },
+        );
+      }
+      follow(response, index);
+      return { secret, response };
+    },
+    { staggerStart: true },
+  );
 
   // The values are read while the keys and the replicas' primaries answer: none needs the others.
   const [encryptions, content, replicaStatuses] = await Promise.all([
