@@ -5,6 +5,7 @@ import {
   collectAwsKeyFacts,
   currentVersionOf,
   DESCRIBE_CONCURRENCY,
+  prepareAwsKeyFacts,
 } from '../../functions/aws/secrets-manager.ts';
 import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
 import { CANARY } from '../fixtures/keys/world.ts';
@@ -50,15 +51,16 @@ function scopeReader(sim: Sim, policy: Policy, region: string) {
     credentials: simCredentials(),
     endpoint: sim.endpoint,
   });
+  const reader = {
+    factory,
+    account: { accountId: DEFAULT_ACCOUNT_ID },
+    region,
+    policy,
+    now: () => new Date(),
+  };
   return {
-    collect: () =>
-      collectAwsKeyFacts({
-        factory,
-        account: { accountId: DEFAULT_ACCOUNT_ID },
-        region,
-        policy,
-        now: () => new Date(),
-      }),
+    collect: () => collectAwsKeyFacts(reader),
+    prepare: () => prepareAwsKeyFacts(reader),
     close: async () => {
       factory.destroy();
       await sim.close();
@@ -145,6 +147,26 @@ describe('collectAwsKeyFacts scheduling', () => {
       expect(arrivals.filter((operation) => operation === 'DescribeKey')).toHaveLength(1);
       expect(arrivals.filter((operation) => operation === 'DescribeSecret')).toHaveLength(scope.count);
       expect(arrivals.lastIndexOf('DescribeSecret')).toBeGreaterThan(arrivals.indexOf('DescribeKey'));
+    } finally {
+      await scope.close();
+    }
+  });
+
+  it('prepares a scope without sending anything, and the scope then reads as it would without', async () => {
+    // Prepare
+    const scope = await keysScope();
+    try {
+      // Act
+      scope.prepare();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      const sentWhilePrepared = [...scope.arrivals];
+      const facts = await scope.collect();
+
+      // Assess
+      expect(sentWhilePrepared).toEqual([]);
+      expect(facts).toHaveLength(scope.count);
+      expect(scope.arrivals.filter((operation) => operation === 'DescribeSecret')).toHaveLength(scope.count);
+      for (const fact of facts) expect(fact.existence).toEqual({ state: 'read', value: true });
     } finally {
       await scope.close();
     }
