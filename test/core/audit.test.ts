@@ -697,7 +697,7 @@ describe('mapWithConcurrency', () => {
     expect(events.slice(0, 3)).toEqual(['start 1', 'start 2', 'start 3']);
   });
 
-  it("with staggerStart, starts each worker in a later turn of the event loop than the previous one's first task", async () => {
+  it('with staggerStart, starts the workers in batches of 1, 2, 4, … a turn of the event loop apart', async () => {
     // Prepare
     const events: string[] = [];
     let inFlight = 0;
@@ -705,8 +705,8 @@ describe('mapWithConcurrency', () => {
 
     // Act
     const result = await mapWithConcurrency(
-      [1, 2, 3, 4, 5, 6],
-      3,
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      5,
       async (n) => {
         events.push(`start ${n}`);
         inFlight += 1;
@@ -720,10 +720,21 @@ describe('mapWithConcurrency', () => {
       { staggerStart: true },
     );
 
-    // Assess: the first task's turn came before the second worker started; order and limit kept.
-    expect(events.slice(0, 4)).toEqual(['start 1', 'turn after 1', 'start 2', 'turn after 2']);
-    expect(result).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(peak).toBe(3);
+    // Assess: each batch's turn came before the next batch started; order and limit kept.
+    expect(events.slice(0, 10)).toEqual([
+      'start 1',
+      'turn after 1',
+      'start 2',
+      'start 3',
+      'turn after 2',
+      'turn after 3',
+      'start 4',
+      'start 5',
+      'turn after 4',
+      'turn after 5',
+    ]);
+    expect(result).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(peak).toBe(5);
   });
 
   it('with staggerStart, rejects with the first failure and leaves no rejection unhandled', async () => {
