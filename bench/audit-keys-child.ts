@@ -6,6 +6,11 @@
  * and the measured one runs under the V8 CPU profiler (node:inspector), whose profile is written to
  * that file: open it in Chrome DevTools (Performance, load profile), or sum it per package with
  * `npx node bench/profile-summary.ts <file>`.
+ *
+ * With BENCH_TIMELINE=<file>, the measured audit's HTTP requests are recorded through
+ * node:diagnostics_channel (when each was created, written out, and answered, with its operation and
+ * region) into that file, one JSON line per request; `npx node bench/timeline-summary.ts <file>`
+ * shows when the first calls went out, how many were in flight per region over time, and the gaps.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -14,7 +19,7 @@ import { secretsManagerKeysCollector } from '../functions/aws/secrets-manager.ts
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
-import { loadSimulatorTransport, measureAudit, reportFigures } from './child-side.ts';
+import { loadSimulatorTransport, measureAudit, recordTimeline, reportFigures } from './child-side.ts';
 
 /**
  * The collectors the `audit-keys` Lambda passes (functions/handlers/aws/audit-keys.ts), imported statically as
@@ -45,7 +50,10 @@ if (profileFile) {
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
   await session.post('Profiler.start');
 }
+const timelineFile = process.env.BENCH_TIMELINE;
+const timeline = timelineFile ? recordTimeline() : undefined;
 const figures = await measureAudit(audit);
+if (timeline && timelineFile) await writeFile(timelineFile, timeline.stop());
 if (session && profileFile) {
   const { profile } = await session.post('Profiler.stop');
   await writeFile(profileFile, JSON.stringify(profile));

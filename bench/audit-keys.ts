@@ -25,66 +25,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BATCH_GET_CONCURRENCY, DESCRIBE_CONCURRENCY } from '../functions/aws/secrets-manager.ts';
 import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
-import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
 import { startSim } from '../test/sim/server.ts';
 import { bundleReport, measureFunction } from './bundle.ts';
 import { type AuditFigures, deployedNodeFlags, repeatRuns, runAuditChild } from './child-audit.ts';
+import { items, REGIONS, SECRETS, scenario } from './keys-scenario.ts';
 
 const LATENCY_MS = 50;
-const SECRETS = 2000;
-const REGIONS = [
-  'eu-west-1',
-  'eu-west-2',
-  'eu-central-1',
-  'us-east-1',
-  'us-east-2',
-  'us-west-2',
-  'ap-south-1',
-  'ap-northeast-1',
-];
 const perRegion = SECRETS / REGIONS.length;
-const keyId = (index: number): string => `0000000${index}-1111-2222-3333-444444444444`;
-
-const secrets = Array.from({ length: SECRETS }, (_, index) => {
-  const regionIndex = index % REGIONS.length;
-  const region = REGIONS[regionIndex] ?? 'eu-west-1';
-  return {
-    name: `certctl/item-${index}`,
-    region,
-    kmsKeyId: `arn:aws:kms:${region}:${DEFAULT_ACCOUNT_ID}:key/${keyId(regionIndex)}`,
-    replicas: [{ region: REGIONS[(regionIndex + 1) % REGIONS.length] ?? 'eu-west-1' }],
-    value: `opaque value ${index}`,
-  };
-});
-const scenario = {
-  accounts: [{ id: DEFAULT_ACCOUNT_ID }],
-  regions: REGIONS.map((name) => ({ name })),
-  services: {
-    secretsManager: { secrets },
-    kms: { keys: REGIONS.map((region, index) => ({ id: keyId(index), region })) },
-  },
-};
-const items = (inspect: boolean) => ({
-  aws: { regions: REGIONS },
-  keys: {
-    preset: 'none' as const,
-    inspectSecretValues: inspect,
-    items: Object.fromEntries(
-      secrets.map((secret, index) => [
-        `item-${index}`,
-        {
-          kind: 'opaque' as const,
-          secret: `arn:aws:secretsmanager:${secret.region}:${DEFAULT_ACCOUNT_ID}:secret:${secret.name}`,
-        },
-      ]),
-    ),
-  },
-});
 
 /**
  * One audit in a child process (bench/audit-keys-child.ts): its own wall and CPU time. With
  * BENCH_PROFILE_DIR set, the child also profiles a second, warm audit into that folder
  * (`keys-<metadata|inspect>-<latency>ms.cpuprofile`; sum one with bench/profile-summary.ts).
+ * With BENCH_TIMELINE_DIR set, the child records its measured audit's HTTP requests there
+ * (`keys-<metadata|inspect>-<latency>ms.timeline.jsonl`, the last fresh process's; read one with
+ * bench/timeline-summary.ts).
  */
 async function audit(endpoint: string, inspect: boolean, latencyMs: number): Promise<AuditFigures> {
   // 2,000 inventory items are too large for the environment: the policy goes in a file.
@@ -93,17 +48,17 @@ async function audit(endpoint: string, inspect: boolean, latencyMs: number): Pro
   try {
     await writeFile(policyFile, JSON.stringify(items(inspect)));
     const profileDir = process.env.BENCH_PROFILE_DIR;
+    const timelineDir = process.env.BENCH_TIMELINE_DIR;
+    const kind = `${inspect ? 'inspect' : 'metadata'}-${latencyMs}ms`;
     return await runAuditChild<AuditFigures>(
       'bench/audit-keys-child.ts',
       {
         BENCH_ENDPOINT: endpoint,
         BENCH_POLICY_FILE: policyFile,
+        ...(timelineDir ? { BENCH_TIMELINE: join(timelineDir, `keys-${kind}.timeline.jsonl`) } : {}),
         ...(profileDir
           ? {
-              BENCH_PROFILE: join(
-                profileDir,
-                `keys-${inspect ? 'inspect' : 'metadata'}-${latencyMs}ms.cpuprofile`,
-              ),
+              BENCH_PROFILE: join(profileDir, `keys-${kind}.cpuprofile`),
             }
           : {}),
       },

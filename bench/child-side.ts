@@ -3,6 +3,7 @@
  * parent's): measure one audit and print one JSON line. Kept apart so a child's bundle holds only
  * the audit and this, not the parent's bundler and aws-cdk-lib.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { AuditReport } from '../functions/core/audit.ts';
 
 /** What every audit child reports. */
@@ -49,4 +50,71 @@ export function reportFigures(figures: object): void {
  */
 export async function loadSimulatorTransport(): Promise<void> {
   await import('node:http');
+}
+
+/** One HTTP request of a recorded audit: times in ms from the start of the recording. */
+export interface TimelineEntry {
+  /** `x-amz-target` (JSON protocols) or `METHOD path`. */
+  readonly operation: string;
+  /** The region of the request's SigV4 credential scope, when signed. */
+  readonly region: string | undefined;
+  /** When the `ClientRequest` was made (after signing). */
+  readonly created: number;
+  /** When the request was written out (`http.client.request.start`). */
+  readonly sent?: number;
+  /** When the answer's head was parsed (`http.client.response.finish`). */
+  readonly answered?: number;
+  /** Whether the request went out on a socket that had already served one. */
+  readonly reusedSocket?: boolean;
+}
+
+/**
+ * Child side: record every HTTP request the process makes from now on, through
+ * node:diagnostics_channel (nothing is patched); `stop()` ends the recording and gives one JSON line
+ * per request, then `{"stopped": <ms>}` (bench/timeline-summary.ts reads them).
+ */
+export function recordTimeline(): { stop(): string } {
+  const origin = performance.now();
+  const entries = new Map<object, { -readonly [K in keyof TimelineEntry]: TimelineEntry[K] }>();
+  const header = (request: { getHeader(name: string): unknown }, name: string): string | undefined => {
+    const value = request.getHeader(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  interface Request {
+    readonly method: string;
+    readonly path: string;
+    readonly reusedSocket: boolean;
+    getHeader(name: string): unknown;
+  }
+  const created = ({ request }: { request: Request }): void => {
+    const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(header(request, 'authorization') ?? '');
+    entries.set(request, {
+      operation: header(request, 'x-amz-target') ?? `${request.method} ${request.path}`,
+      region: scope?.[1],
+      created: performance.now() - origin,
+    });
+  };
+  const sent = ({ request }: { request: Request }): void => {
+    const entry = entries.get(request);
+    if (!entry) return;
+    entry.sent = performance.now() - origin;
+    entry.reusedSocket = request.reusedSocket;
+  };
+  const answered = ({ request }: { request: Request }): void => {
+    const entry = entries.get(request);
+    if (entry) entry.answered = performance.now() - origin;
+  };
+  const channels = [
+    ['http.client.request.created', created],
+    ['http.client.request.start', sent],
+    ['http.client.response.finish', answered],
+  ] as const;
+  for (const [name, listener] of channels) subscribe(name, listener as (message: unknown) => void);
+  return {
+    stop() {
+      for (const [name, listener] of channels) unsubscribe(name, listener as (message: unknown) => void);
+      const stopped = JSON.stringify({ stopped: performance.now() - origin });
+      return `${[...entries.values()].map((entry) => JSON.stringify(entry)).join('\n')}\n${stopped}\n`;
+    },
+  };
 }

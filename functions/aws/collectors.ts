@@ -31,6 +31,13 @@ export interface AwsScopeReader {
  */
 export interface AwsCollector {
   (reader: AwsScopeReader): Promise<readonly Fact[]>;
+  /**
+   * Readies, without sending anything, what reading the scope will need first (its clients and
+   * their resolved routes): the planner calls it for each place of a placed group while it waits for
+   * STS to name the caller's account, so that work is not done after the answer, when the scope's
+   * first calls wait for it. Never throws; a failure is left for the scope's own reading to meet.
+   */
+  readonly prepare?: (reader: AwsScopeReader) => void;
   readonly lookUpNames?: (
     reader: AwsScopeReader,
     names: readonly string[],
@@ -51,5 +58,16 @@ export const awsCollectors: AwsCollectors = {
       (await import('./rds.ts')).lookUpRdsNamesOf(reader, names),
   }),
   dumps: async (reader) => (await import('./s3-dumps.ts')).s3DumpsCollector(reader),
-  keys: async (reader) => (await import('./secrets-manager.ts')).secretsManagerKeysCollector(reader),
+  keys: Object.assign(
+    async (reader: AwsScopeReader) =>
+      (await import('./secrets-manager.ts')).secretsManagerKeysCollector(reader),
+    {
+      prepare: (reader: AwsScopeReader) => {
+        import('./secrets-manager.ts').then(
+          ({ secretsManagerKeysCollector }) => secretsManagerKeysCollector.prepare?.(reader),
+          () => undefined,
+        );
+      },
+    },
+  ),
 };

@@ -214,6 +214,19 @@ export async function sendJson<I extends object, O>(
   return replay(client, Command, input, outcome);
 }
 
+/**
+ * Resolve, ahead of the first call, the route {@link sendJson} sends `Command` of `client` by (the
+ * probe runs the client's middleware up to the build step and sends nothing), with `input` standing
+ * for the calls' inputs. Resolves once done; a probe that failed is tried again by the next call.
+ */
+export async function prepareJson<I extends object>(
+  client: JsonWireClient,
+  Command: SdkCommandClass<I>,
+  input: I,
+): Promise<void> {
+  await routeOf(client, Command, input);
+}
+
 /** The command sent by the SDK, its first attempt answered by `outcome` instead of the network. */
 async function replay<I extends object, O>(
   client: JsonWireClient,

@@ -47,6 +47,14 @@ export interface PlanAwsScopesOptions {
    * material and dump locations a GO rests on).
    */
   readonly placesEverywhere?: boolean;
+  /**
+   * Called for each place of a placed group in the run while STS is asked for the caller's account
+   * (the run's only account then, read with the caller's own credentials), each in a later turn of
+   * the event loop than the STS request, so that request is written first: the group's collector
+   * readies its clients (its collector's `prepare`) in the round trip's idle time. Not called when
+   * the policy lists the accounts (no STS call to wait for).
+   */
+  readonly prepare?: (scope: { group: CheckGroup; account: AuditedAccount; region: string }) => void;
 }
 
 /**
@@ -91,10 +99,18 @@ export async function planAwsScopes(
         ? undefined
         : policy.aws.regions;
   const homeRegion = options.homeRegion ?? fixedRegions?.[0] ?? DEFAULT_HOME_REGION;
-  const accounts: AuditedAccount[] =
-    policy.aws.accounts.length > 0
-      ? policy.aws.accounts.map((account) => ({ accountId: account.accountId, roleArn: account.roleArn }))
-      : [{ accountId: await callerAccountId(factory, identityRegions(options.homeRegion, fixedRegions)) }];
+  const narrowedTo = options.placesEverywhere ? undefined : options.regions;
+  let accounts: AuditedAccount[];
+  if (policy.aws.accounts.length > 0) {
+    accounts = policy.aws.accounts.map((account) => ({
+      accountId: account.accountId,
+      roleArn: account.roleArn,
+    }));
+  } else {
+    const asked = callerAccountId(factory, identityRegions(options.homeRegion, fixedRegions));
+    if (options.prepare) void prepareInTurns(placesInRun(placed, narrowedTo), options.prepare);
+    accounts = [{ accountId: await asked }];
+  }
   const scopesOf = (accountId: string, region: string, failure?: PlannedScope['failure']): PlannedScope[] =>
     everywhere.map((group) => ({
       scope: { provider: 'aws', account: accountId, region, group },
@@ -113,10 +129,26 @@ export async function planAwsScopes(
       }
     }),
   );
-  return [
-    ...perAccount.flat(),
-    ...placedScopes(placed, accounts, options.placesEverywhere ? undefined : options.regions),
-  ];
+  return [...perAccount.flat(), ...placedScopes(placed, accounts, narrowedTo)];
+}
+
+/** Each group's distinct places, in the run's regions when it names some. */
+function placesInRun(
+  placed: ReadonlyMap<CheckGroup, readonly ScopePlace[]>,
+  regions: readonly string[] | undefined,
+): { group: CheckGroup; account: string; region: string }[] {
+  const inRun = regions && regions.length > 0 ? new Set(regions) : undefined;
+  const kept: { group: CheckGroup; account: string; region: string }[] = [];
+  for (const [group, places] of placed) {
+    const seen = new Set<string>();
+    for (const { account, region } of places) {
+      const key = `${account}/${region}`;
+      if (seen.has(key) || (inRun && !inRun.has(region))) continue;
+      seen.add(key);
+      kept.push({ group, account, region });
+    }
+  }
+  return kept;
 }
 
 /** The scopes of the groups with places: each distinct place, in the run's regions when it names some. */
@@ -126,28 +158,39 @@ function placedScopes(
   regions: readonly string[] | undefined,
 ): PlannedScope[] {
   const audited = accounts.map((account) => account.accountId);
-  const inRun = regions && regions.length > 0 ? new Set(regions) : undefined;
-  const scopes: PlannedScope[] = [];
-  for (const [group, places] of placed) {
-    const seen = new Set<string>();
-    for (const { account, region } of places) {
-      const key = `${account}/${region}`;
-      if (seen.has(key) || (inRun && !inRun.has(region))) continue;
-      seen.add(key);
-      scopes.push({
-        scope: { provider: 'aws', account, region, group },
-        ...(audited.includes(account)
-          ? {}
-          : {
-              failure: {
-                code: 'AccountNotAudited',
-                message: `the policy places ${group} in account ${account}, but this run reads ${audited.join(', ')}; list ${account} in policy.aws.accounts with its role`,
-              },
-            }),
-      });
+  return placesInRun(placed, regions).map(({ group, account, region }) => ({
+    scope: { provider: 'aws', account, region, group },
+    ...(audited.includes(account)
+      ? {}
+      : {
+          failure: {
+            code: 'AccountNotAudited',
+            message: `the policy places ${group} in account ${account}, but this run reads ${audited.join(', ')}; list ${account} in policy.aws.accounts with its role`,
+          },
+        }),
+  }));
+}
+
+/**
+ * `prepare` each place, each in a turn of the event loop of its own, starting two turns after the
+ * STS request was made: by then its socket has connected and the request is written, which
+ * preparing in the same turn would delay. A place's account is read with the caller's credentials
+ * (the policy lists no account, so none has a role).
+ */
+async function prepareInTurns(
+  places: readonly { group: CheckGroup; account: string; region: string }[],
+  prepare: NonNullable<PlanAwsScopesOptions['prepare']>,
+): Promise<void> {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
+  for (const { group, account, region } of places) {
+    await nextTurn();
+    try {
+      prepare({ group, account: { accountId: account }, region });
+    } catch {
+      // Readying is an optimization: the scope's own reading meets and reports any failure.
     }
   }
-  return scopes;
 }
 
 /** The regions enabled in an account (opted in or enabled by default), sorted. */

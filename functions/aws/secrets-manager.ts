@@ -42,7 +42,7 @@ import { type InventoryItem, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
-import { type JsonShape, sendJson } from './json-wire.ts';
+import { type JsonShape, prepareJson, sendJson } from './json-wire.ts';
 import { accountOfKmsArn, isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
 import { auditedAccountOf } from './planner.ts';
 
@@ -71,17 +71,39 @@ export const DESCRIBE_SECRET_SHAPE: JsonShape = {
   },
 };
 
+/** The scope's inventory secrets (the policy's `keys`, the whole inventory), in inventory order. */
+function scopeSecrets(reader: AwsScopeReader) {
+  const keys = reader.policy.keys;
+  if (!keys) return undefined;
+  const { inventory, secrets } = keysInventoryOf(keys);
+  const inScope = secrets.filter(
+    ({ location }) =>
+      location.provider === 'aws' &&
+      location.account === reader.account.accountId &&
+      location.region === reader.region,
+  );
+  return { keys, inventory, secrets: inScope };
+}
+
+/**
+ * Ready a scope's Secrets Manager client and its DescribeSecret route (json-wire's probe: the
+ * endpoint, auth scheme and signer the client resolves; nothing is sent), so the scope's first
+ * DescribeSecret does not wait for them.
+ */
+export function prepareAwsKeyFacts(reader: AwsScopeReader): void {
+  const first = scopeSecrets(reader)?.secrets[0]?.location;
+  if (first?.provider !== 'aws') return;
+  const sm = reader.factory.client(SecretsManagerClient, reader.region, reader.account);
+  void prepareJson(sm, DescribeSecretCommand, { SecretId: first.secretId });
+}
+
 /** The facts of one scope's inventory secrets. */
 export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySecretFact[]> {
-  const { factory, account, policy } = reader;
+  const { factory, account } = reader;
   const scope = { account: account.accountId, region: reader.region };
-  const keys = policy.keys;
-  if (!keys) return [];
-  const { inventory, secrets: allSecrets } = keysInventoryOf(keys);
-  const secrets = allSecrets.filter(
-    ({ location }) =>
-      location.provider === 'aws' && location.account === scope.account && location.region === scope.region,
-  );
+  const read = scopeSecrets(reader);
+  if (!read) return [];
+  const { keys, inventory, secrets } = read;
   if (secrets.length === 0) return [];
   const sm = factory.client(SecretsManagerClient, scope.region, account);
   // Each key in the region that uses it (a replica's region for a replica's key), with the scope's
@@ -122,31 +144,38 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       replicaReads[index] = replicaStatusOf(response, scope.region, primaryClient);
   };
 
-  const described = await mapWithConcurrency(secrets, DESCRIBE_CONCURRENCY, async (secret, index) => {
-    const location = secret.location;
-    if (location.provider !== 'aws') throw new Error('unreachable');
-    let response: DescribeSecretResponse;
-    try {
-      response = await sendJson<{ SecretId: string }, DescribeSecretResponse>(
-        sm,
-        DescribeSecretCommand,
-        DESCRIBE_SECRET_SHAPE,
-        { SecretId: location.secretId },
-      );
-    } catch (error) {
-      if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
-      // An error that answers for this secret (its permission, its state), not for the scope.
-      if (isPerResourceError(error))
-        return { secret, unread: `DescribeSecret failed: ${describeError(error)}` };
-      throw new CloudApiError(
-        `Secrets Manager DescribeSecret failed in ${scope.region} for account ${scope.account}: ${describeError(error)}`,
-        errorCode(error),
-        { cause: error },
-      );
-    }
-    follow(response, index);
-    return { secret, response };
-  });
+  // Staggered: each request is written as it is made, not once the whole first round (a new socket
+  // each) is prepared, so the first answers are back while the CPU still prepares the rest.
+  const described = await mapWithConcurrency(
+    secrets,
+    DESCRIBE_CONCURRENCY,
+    async (secret, index) => {
+      const location = secret.location;
+      if (location.provider !== 'aws') throw new Error('unreachable');
+      let response: DescribeSecretResponse;
+      try {
+        response = await sendJson<{ SecretId: string }, DescribeSecretResponse>(
+          sm,
+          DescribeSecretCommand,
+          DESCRIBE_SECRET_SHAPE,
+          { SecretId: location.secretId },
+        );
+      } catch (error) {
+        if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
+        // An error that answers for this secret (its permission, its state), not for the scope.
+        if (isPerResourceError(error))
+          return { secret, unread: `DescribeSecret failed: ${describeError(error)}` };
+        throw new CloudApiError(
+          `Secrets Manager DescribeSecret failed in ${scope.region} for account ${scope.account}: ${describeError(error)}`,
+          errorCode(error),
+          { cause: error },
+        );
+      }
+      follow(response, index);
+      return { secret, response };
+    },
+    { staggerStart: true },
+  );
 
   // The values are read while the keys and the replicas' primaries answer: none needs the others.
   const [encryptions, content, replicaStatuses] = await Promise.all([
@@ -492,5 +521,11 @@ async function inspect(
   });
 }
 
-/** The `keys` group's AWS collector: the inventory's Secrets Manager secrets in one (account, region) scope. */
-export const secretsManagerKeysCollector: AwsCollector = (reader) => collectAwsKeyFacts(reader);
+/**
+ * The `keys` group's AWS collector: the inventory's Secrets Manager secrets in one (account, region)
+ * scope; it prepares a scope's client while the planner waits for STS ({@link prepareAwsKeyFacts}).
+ */
+export const secretsManagerKeysCollector: AwsCollector = Object.assign(
+  (reader: AwsScopeReader) => collectAwsKeyFacts(reader),
+  { prepare: prepareAwsKeyFacts },
+);

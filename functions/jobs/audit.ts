@@ -206,9 +206,16 @@ async function planProvider(
   if (provider === 'aws') {
     if (!deps.aws) throw new InputError('AWS is audited but no AWS clients were configured');
     const { planAwsScopes } = await awsPlanner();
-    return planAwsScopes(deps.policy, deps.aws.factory, {
+    const { factory } = deps.aws;
+    const now = deps.now ?? (() => new Date());
+    return planAwsScopes(deps.policy, factory, {
       groups,
       placesOf: (name) => checkGroup(name)?.places?.(deps.policy, 'aws'),
+      prepare: ({ group, account, region }) => {
+        const definition = checkGroup(group);
+        const collector = definition && (collectorOf(definition, 'aws', deps) as AwsCollector | undefined);
+        collector?.prepare?.({ factory, account, region, policy: deps.policy, now });
+      },
       ...(request.regions ? { regions: request.regions } : {}),
       ...(request.placesEverywhere ? { placesEverywhere: true } : {}),
       ...(deps.aws.homeRegion ? { homeRegion: deps.aws.homeRegion } : {}),

@@ -21,7 +21,8 @@ import {
   type Provider,
   type ResourceNoun,
 } from '../core/finding.ts';
-import { type KeysPolicy, keyInventory } from '../core/keys-policy.ts';
+import { keysInventoryOf } from '../core/key-material.ts';
+import type { KeysPolicy } from '../core/keys-policy.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpCollector } from '../gcp/collectors.ts';
 import { ALL_REGIONS } from '../gcp/planner.ts';
@@ -83,10 +84,12 @@ export function dumpPlaces(dumps: DumpsPolicy, provider: Provider): ScopePlace[]
 
 /**
  * The places of the key-material inventory: each Secrets Manager secret's account and region, each
- * Secret Manager secret's project. No `keys` section: no place, so no scope.
+ * Secret Manager secret's project. No `keys` section: no place, so no scope. The inventory is the
+ * one every scope's collector then reads ({@link keysInventoryOf}, made once per policy): built
+ * here, before the account is known, it is not built again after the STS answer.
  */
 export function keyPlaces(keys: KeysPolicy | undefined, provider: Provider): ScopePlace[] {
-  const locations = keys ? keyInventory(keys).map((item) => item.location) : [];
+  const locations = keys ? keysInventoryOf(keys).inventory.map((item) => item.location) : [];
   return placesOf(locations, provider);
 }
 

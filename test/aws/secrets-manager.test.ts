@@ -1,9 +1,11 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import {
   collectAwsKeyFacts,
   currentVersionOf,
   DESCRIBE_CONCURRENCY,
+  prepareAwsKeyFacts,
 } from '../../functions/aws/secrets-manager.ts';
 import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
 import { CANARY } from '../fixtures/keys/world.ts';
@@ -49,15 +51,16 @@ function scopeReader(sim: Sim, policy: Policy, region: string) {
     credentials: simCredentials(),
     endpoint: sim.endpoint,
   });
+  const reader = {
+    factory,
+    account: { accountId: DEFAULT_ACCOUNT_ID },
+    region,
+    policy,
+    now: () => new Date(),
+  };
   return {
-    collect: () =>
-      collectAwsKeyFacts({
-        factory,
-        account: { accountId: DEFAULT_ACCOUNT_ID },
-        region,
-        policy,
-        now: () => new Date(),
-      }),
+    collect: () => collectAwsKeyFacts(reader),
+    prepare: () => prepareAwsKeyFacts(reader),
     close: async () => {
       factory.destroy();
       await sim.close();
@@ -145,6 +148,58 @@ describe('collectAwsKeyFacts scheduling', () => {
       expect(arrivals.filter((operation) => operation === 'DescribeSecret')).toHaveLength(scope.count);
       expect(arrivals.lastIndexOf('DescribeSecret')).toBeGreaterThan(arrivals.indexOf('DescribeKey'));
     } finally {
+      await scope.close();
+    }
+  });
+
+  it('prepares a scope without sending anything, and the scope then reads as it would without', async () => {
+    // Prepare
+    const scope = await keysScope();
+    try {
+      // Act
+      scope.prepare();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      const sentWhilePrepared = [...scope.arrivals];
+      const facts = await scope.collect();
+
+      // Assess
+      expect(sentWhilePrepared).toEqual([]);
+      expect(facts).toHaveLength(scope.count);
+      expect(scope.arrivals.filter((operation) => operation === 'DescribeSecret')).toHaveLength(scope.count);
+      for (const fact of facts) expect(fact.existence).toEqual({ state: 'read', value: true });
+    } finally {
+      await scope.close();
+    }
+  });
+
+  it('writes its first DescribeSecret before it has made the whole first round of them', async () => {
+    // Prepare: the order in which requests are made and written out, as Node's HTTP client reports it.
+    const scope = await keysScope();
+    const events: string[] = [];
+    type Message = { request: { getHeader(name: string): unknown } };
+    const describing = (message: unknown) =>
+      (message as Message).request.getHeader('x-amz-target') === 'secretsmanager.DescribeSecret';
+    const made = (message: unknown) => {
+      if (describing(message)) events.push('made');
+    };
+    const written = (message: unknown) => {
+      if (describing(message)) events.push('written');
+    };
+    subscribe('http.client.request.created', made);
+    subscribe('http.client.request.start', written);
+    try {
+      // Act
+      await scope.collect();
+
+      // Assess: the first request went out while the first round was still being made, not
+      // after all DESCRIBE_CONCURRENCY requests (each on a new socket) were prepared.
+      const firstWritten = events.indexOf('written');
+      const madeBefore = events.slice(0, firstWritten).filter((event) => event === 'made').length;
+      expect(firstWritten).toBeGreaterThan(0);
+      expect(madeBefore).toBeLessThan(DESCRIBE_CONCURRENCY / 4);
+    } finally {
+      unsubscribe('http.client.request.created', made);
+      unsubscribe('http.client.request.start', written);
       await scope.close();
     }
   });

@@ -704,6 +704,92 @@ describe('mapWithConcurrency', () => {
     expect(result).toEqual([10, 20, 30, 40, 50, 60]);
     expect(peak).toBe(2);
   });
+
+  it('starts every worker at once unless asked to stagger', async () => {
+    // Prepare: each task, once started, asks for the next turn of the event loop (as a request
+    // waits for its socket to be written).
+    const events: string[] = [];
+
+    // Act
+    await mapWithConcurrency([1, 2, 3], 3, async (n) => {
+      events.push(`start ${n}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      events.push(`turn after ${n}`);
+    });
+
+    // Assess
+    expect(events.slice(0, 3)).toEqual(['start 1', 'start 2', 'start 3']);
+  });
+
+  it('with staggerStart, starts the workers in batches of 1, 2, 4, … a turn of the event loop apart', async () => {
+    // Prepare
+    const events: string[] = [];
+    let inFlight = 0;
+    let peak = 0;
+
+    // Act
+    const result = await mapWithConcurrency(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      5,
+      async (n) => {
+        events.push(`start ${n}`);
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        events.push(`turn after ${n}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return n * 10;
+      },
+      { staggerStart: true },
+    );
+
+    // Assess: each batch's turn came before the next batch started; order and limit kept.
+    expect(events.slice(0, 10)).toEqual([
+      'start 1',
+      'turn after 1',
+      'start 2',
+      'start 3',
+      'turn after 2',
+      'turn after 3',
+      'start 4',
+      'start 5',
+      'turn after 4',
+      'turn after 5',
+    ]);
+    expect(result).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(peak).toBe(5);
+  });
+
+  it('with staggerStart, rejects with the first failure and leaves no rejection unhandled', async () => {
+    // Prepare: the first task fails while the later workers are still to be started.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const started: number[] = [];
+    try {
+      // Act
+      const mapping = mapWithConcurrency(
+        [1, 2, 3, 4],
+        4,
+        async (n) => {
+          started.push(n);
+          if (n === 1) throw new Error('first failed');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return n;
+        },
+        { staggerStart: true },
+      );
+
+      // Assess: every item is still run (as without staggering), and the failure is the answer.
+      await expect(mapping).rejects.toThrow('first failed');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(started).toEqual([1, 2, 3, 4]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('defineRegistry', () => {

@@ -7,7 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { awsCollectors } from '../../functions/aws/collectors.ts';
+import { type AwsScopeReader, awsCollectors } from '../../functions/aws/collectors.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { type GcpClientSource, gcpCollectors } from '../../functions/gcp/collectors.ts';
 import { planAudit } from '../../functions/jobs/audit.ts';
@@ -115,6 +115,76 @@ describe('planAudit with the key-material inventory', () => {
     );
     // Assess
     expect(scopes.map((planned) => planned.scope.region)).toEqual(['us-east-2']);
+  });
+
+  describe('while STS is asked for the caller’s account', () => {
+    /**
+     * Plans with a keys collector that records what it is asked to prepare; STS answers once
+     * `expected` places are prepared, or after a second.
+     */
+    const planPreparing = async (input: PolicyInput, expected: number, regions?: string[]) => {
+      const prepared: string[] = [];
+      let answered = false;
+      let allPrepared: () => void = () => undefined;
+      const preparing = new Promise<void>((resolve) => {
+        allPrepared = resolve;
+      });
+      stsMock.on(GetCallerIdentityCommand).callsFake(async () => {
+        await Promise.race([preparing, new Promise((resolve) => setTimeout(resolve, 1000))]);
+        answered = true;
+        return { Account: SELF };
+      });
+      const keys = Object.assign(async () => [], {
+        prepare: (reader: AwsScopeReader) => {
+          prepared.push(`${reader.account.accountId}/${reader.region}${answered ? ' after the answer' : ''}`);
+          expect(reader.account.roleArn).toBeUndefined();
+          if (prepared.length === expected) allPrepared();
+        },
+      });
+      const { scopes } = await planAudit(
+        { providers: ['aws'], groups: ['keys'], ...(regions ? { regions } : {}) },
+        { policy: parsePolicy(input), aws: { factory, collectors: { keys } } },
+      );
+      return { scopes, prepared };
+    };
+
+    it("has each place's collector prepare its scope, each place once, before the answer", async () => {
+      // Act
+      const { scopes, prepared } = await planPreparing(
+        inventory({
+          a: secret('eu-west-1', SELF, 'certctl/a'),
+          b: secret('eu-west-1', SELF, 'certctl/b'),
+          c: secret('us-east-2', SELF, 'certctl/c'),
+        }),
+        2,
+      );
+      // Assess
+      expect(prepared).toEqual([`${SELF}/eu-west-1`, `${SELF}/us-east-2`]);
+      expect(scopes).toHaveLength(2);
+    });
+
+    it('prepares no place outside the run’s regions', async () => {
+      // Act
+      const { prepared } = await planPreparing(
+        inventory({ a: secret('eu-west-1', SELF, 'certctl/a'), c: secret('us-east-2', SELF, 'certctl/c') }),
+        1,
+        ['us-east-2'],
+      );
+      // Assess: the us-east-2 place, and no other one afterwards.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(prepared).toEqual([`${SELF}/us-east-2`]);
+    });
+
+    it('prepares nothing when the policy lists the accounts (no STS call to wait for)', async () => {
+      // Act
+      const { prepared } = await planPreparing(
+        inventory({ a: secret('eu-west-1', MEMBER.accountId, 'certctl/a') }, { aws: { accounts: [MEMBER] } }),
+        0,
+      );
+      // Assess
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(prepared).toEqual([]);
+    });
   });
 
   it('plans only the GCP projects that hold inventory secrets', async () => {
