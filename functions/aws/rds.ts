@@ -447,10 +447,13 @@ export function rdsInstanceToFact(
 ): PitrFact {
   const retention = instance.BackupRetentionPeriod;
   const enabled = retention === undefined ? undefined : retention > 0;
-  const replicatedTo = (instance.DBInstanceAutomatedBackupsReplications ?? [])
+  const replicationArns = (instance.DBInstanceAutomatedBackupsReplications ?? [])
     .map((replication) => replication.DBInstanceAutomatedBackupsArn)
-    .filter((arn): arn is string => arn !== undefined)
-    .map((arn) => regionOfArn(arn) ?? arn);
+    .filter((arn): arn is string => arn !== undefined);
+  const replicatedTo = replicationArns.flatMap((arn) => regionOfArn(arn) ?? []);
+  // An ARN naming no Region is kept apart, as sent: taken for a Region name, its destination would
+  // be "not read" when it could not even be named.
+  const unplaced = replicationArns.filter((arn) => regionOfArn(arn) === undefined);
   return {
     resource: {
       provider: 'aws',
@@ -478,6 +481,7 @@ export function rdsInstanceToFact(
     deletionProtection: instance.DeletionProtection,
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
+    ...(unplaced.length > 0 ? { unplacedBackupReplications: [...new Set(unplaced)] } : {}),
     ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
     ...standsFor(standInGroups, instance.DBInstanceArn),

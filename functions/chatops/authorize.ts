@@ -62,7 +62,7 @@ export function authorizeSlackCommand(
   const allowed = policy.permissions[command];
   if (!allowed.includes(ANY_USER) && !allowed.includes(identity.userId)) {
     throw new NotAuthorizedError(
-      `you (${identity.userId}) may not run \`${command}\`; ask an operator listed in chatops.permissions.${command}`,
+      `you (${identity.userId}) may not run \`${command}\`; ask an operator listed in \`chatops.permissions.${command}\``,
     );
   }
 }

@@ -23,7 +23,7 @@ import type { StructuredLogger } from '../core/logging.ts';
 import { authorizeSlackCommand, authorizeSlackPlace } from './authorize.ts';
 import { ChatError, NotAuthorizedError, publicMessage, SignatureError } from './errors.ts';
 import { CHAT_COMMANDS, type ChatCommand, type ChatCommandName, parseChatCommand } from './grammar.ts';
-import { escapeMrkdwn, message, type SlackMessage, section } from './replies.ts';
+import { escapeMrkdwn, message, type SlackMessage, section, withoutAutoParsing } from './replies.ts';
 import { verifySlackRequest } from './signature.ts';
 import {
   type HttpEvent,
@@ -53,12 +53,19 @@ export interface SlackEvent extends HttpEvent {
 
 type SlackMiddleware = MiddlewareObj<SlackEvent, HttpResponse>;
 
-/** A JSON answer Slack shows to the caller only (ephemeral). */
+/**
+ * A JSON answer Slack shows to the caller only (ephemeral). Its `text` goes through
+ * {@link withoutAutoParsing} here, whoever wrote it: an answer of `text` alone (an error, the help)
+ * is parsed by Slack without `verbatim`, and an error's message may repeat what the caller typed, so
+ * `@here` or `http://evil.example` in it would notify or link. The guard leaves code spans and the
+ * product's own links as written, and changes nothing in a text it already went through
+ * ({@link message}).
+ */
 export function slackAnswer(reply: SlackMessage, statusCode = 200): HttpResponse {
   return {
     statusCode,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', ...reply }),
+    body: JSON.stringify({ response_type: 'ephemeral', ...reply, text: withoutAutoParsing(reply.text) }),
   };
 }
 

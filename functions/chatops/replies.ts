@@ -8,6 +8,7 @@
 import { DOCS as DUMPS_DOCS } from '../checks/dumps/wording.ts';
 import { DOCS as KEYS_DOCS } from '../checks/keys/wording.ts';
 import { DOCS as PITR_DOCS } from '../checks/pitr/wording.ts';
+import { DOCS as ERROR_DOCS } from '../core/docs.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { ChatError } from './errors.ts';
 import { checkReplyUrl } from './reply-hosts.ts';
@@ -357,13 +358,15 @@ export function escapeMrkdwn(text: string): string {
 }
 
 /**
- * The documentation the product's remediations cite (the checks' wording modules): the only URLs
- * an answer shows as links. A value naming one links to the same page the product would.
+ * The documentation the product cites (the checks' wording modules, and core/docs.ts for its error
+ * wording): the only URLs an answer shows as links. A value naming one links to the same page the
+ * product would.
  */
 const PRODUCT_LINKS: ReadonlySet<string> = new Set<string>([
   ...Object.values(PITR_DOCS),
   ...Object.values(DUMPS_DOCS),
   ...Object.values(KEYS_DOCS),
+  ...Object.values(ERROR_DOCS),
 ]);
 
 /** A URL as wording writes one, with the punctuation that may follow it (`See <url>.`). */

@@ -19,7 +19,9 @@ export const SLACK_REPLY_HOSTS: readonly string[] = ['hooks.slack.com', 'hooks.s
  * capability: whoever has it may post to the channel).
  */
 export function checkReplyUrl(responseUrl: string, allowedHosts: readonly string[] = SLACK_REPLY_HOSTS): URL {
-  const expected = `${allowedHosts.join(' or ')} over https`;
+  // Hosts as code: a reader copies them exactly, and an answer's guard against Slack's parsing
+  // (replies.ts withoutAutoParsing) leaves code as written.
+  const expected = `${allowedHosts.map((host) => `\`${host}\``).join(' or ')} over https`;
   let url: URL;
   try {
     url = new URL(responseUrl);

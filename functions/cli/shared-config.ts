@@ -15,6 +15,7 @@ import {
   REGION_INI_NAME,
 } from '@smithy/core/config';
 import { isAwsRegionName } from '../core/aws-region.ts';
+import { DOCS } from '../core/docs.ts';
 import { InputError } from '../core/errors.ts';
 
 /** The region of the selected profile, and where it was found. */
@@ -105,7 +106,7 @@ export async function awsProfileRegion(env: NodeJS.ProcessEnv): Promise<ProfileR
   if (malformed) {
     throw new InputError(
       `the AWS config file ${configFile} is malformed: line ${malformed.line} ${malformed.problem}; ` +
-        'fix it (https://docs.aws.amazon.com/sdkref/latest/guide/file-format.html), or set AWS_REGION',
+        `fix it (${DOCS.awsSharedConfigFormat}), or set AWS_REGION`,
     );
   }
   // Both paths are passed so the loader never falls back to process.env; ignoreCache because the

@@ -2,6 +2,8 @@
  * The error hierarchy of certctl-backup-guard. Every error names what was wrong and what to do,
  * keeps its `cause`, and never carries a secret value.
  */
+import { DOCS } from './docs.ts';
+
 export class BackupGuardError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -138,7 +140,7 @@ const NOT_OF_PERMISSION: Readonly<
     `${api} is not enabled${consumer ? ` on project ${consumer}` : ''}: enable it (\`gcloud services enable ${service ?? '<service>'}${consumer ? ` --project ${consumer}` : ''}\`)`,
   // The token lacks every scope the API accepts.
   ACCESS_TOKEN_SCOPE_INSUFFICIENT: (api) =>
-    `the access token of the credentials that made the call lacks an OAuth scope ${api} accepts (https://www.googleapis.com/auth/cloud-platform covers it)`,
+    `the access token of the credentials that made the call lacks an OAuth scope ${api} accepts (\`https://www.googleapis.com/auth/cloud-platform\` covers it)`,
   // "The request whose associated billing account is disabled."
   BILLING_DISABLED: (api, consumer) =>
     `the billing account of ${consumer ? `project ${consumer}` : 'the calling project'} is disabled, and ${api} bills to it: link an active billing account${consumer ? ` (\`gcloud billing projects describe ${consumer}\` names it)` : ''}`,
@@ -152,7 +154,7 @@ const NOT_OF_PERMISSION: Readonly<
   },
   // "The consumer is suspended due to Terms of Service (ToS) violations."
   CONSUMER_SUSPENDED: (_api, consumer) =>
-    `${consumer ? `project ${consumer}` : 'the calling project'} is suspended: resolve its suspension (https://cloud.google.com/resource-manager/docs/project-suspension-guidelines)`,
+    `${consumer ? `project ${consumer}` : 'the calling project'} is suspended: resolve its suspension (${DOCS.gcpProjectSuspension})`,
 };
 
 /**

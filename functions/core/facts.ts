@@ -285,10 +285,16 @@ export interface PitrFact extends Fact {
   /** Set when AWS Backup manages the continuous backup (`AwsBackupRecoveryPointArn`). */
   readonly awsBackupRecoveryPointArn?: string | undefined;
   /**
-   * Regions (or ARNs when the region is not known) the automated backups are replicated to;
-   * undefined when the platform has no such replication (Aurora, Cloud SQL).
+   * Regions the automated backups are replicated to; undefined when the platform has no such
+   * replication (Aurora, Cloud SQL).
    */
   readonly crossRegionBackupTargets?: readonly string[] | undefined;
+  /**
+   * RDS DB instances only: the replicated backups `DBInstanceAutomatedBackupsReplications` lists by
+   * an ARN (`DBInstanceAutomatedBackupsArn`, as sent) from which no Region can be read, so where the
+   * copy is kept is not known: never taken for a Region name. Undefined or empty when there is none.
+   */
+  readonly unplacedBackupReplications?: readonly string[] | undefined;
   /**
    * RDS DB instances only, read when the policy asks for `pitr.cross-region`: what each destination
    * Region's DescribeDBInstanceAutomatedBackups says of the replicated backups the source lists in

@@ -36,6 +36,7 @@ import type { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/s
 import type { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
 import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-library';
 import type { CallOptions, ClientOptions, ServiceConfig } from 'google-gax';
+import { DOCS } from '../core/docs.ts';
 import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
 import type { CloudSqlBackupsApi } from './cloud-sql-backups.ts';
@@ -76,7 +77,7 @@ const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 export const NO_GOOGLE_CREDENTIALS =
   'No Google Cloud credentials found (Application Default Credentials): run ' +
   "'gcloud auth application-default login', or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file " +
-  '(https://cloud.google.com/docs/authentication/provide-credentials-adc); a Cloud Function uses its service account.';
+  `(${DOCS.gcpApplicationDefaultCredentials}); a Cloud Function uses its service account.`;
 
 /** Environment variable naming the Cloud SQL Admin endpoint override (the simulator). */
 export const CLOUD_SQL_ENDPOINT_ENV = 'BACKUP_GUARD_CLOUDSQL_ENDPOINT';

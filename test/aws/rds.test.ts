@@ -23,8 +23,10 @@ import {
   rdsInstanceToFact,
   regionOfArn,
 } from '../../functions/aws/rds.ts';
+import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import { contextWith } from '../checks/pitr/fixtures.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -79,6 +81,34 @@ function cluster(id: string, overrides: Partial<DBCluster> = {}): DBCluster {
     ...overrides,
   };
 }
+
+describe('a replicated backup whose ARN names no Region', () => {
+  // As DescribeDBInstances might send it: the Region field of the ARN is empty.
+  const MALFORMED = `arn:aws:rds::${ACCOUNT}:auto-backup:ab-certctl-db`;
+
+  it('is not available naming the ARN the answer held and why, never judged as if the ARN were a Region', () => {
+    // Prepare
+    const db = instance('certctl-db', {
+      DBInstanceAutomatedBackupsReplications: [{ DBInstanceAutomatedBackupsArn: MALFORMED }],
+    });
+    const fact = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE, undefined, []);
+
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(
+      fact,
+      contextWith({ pitr: { requireCrossRegionBackup: true } }),
+    );
+
+    // Assess
+    expect(fact.crossRegionBackupTargets).toEqual([]);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: MALFORMED });
+    expect(outcome?.description).toContain(
+      `DBInstanceAutomatedBackupsReplications lists the replicated backup ${MALFORMED}, whose Region cannot be read from it`,
+    );
+    expect(outcome?.description).not.toContain('was not read');
+  });
+});
 
 describe('RDS mapping', () => {
   it('maps an instance and its active automated backup to a fact', () => {

@@ -59,7 +59,7 @@ describe('runChatAction', () => {
       expect(refused?.attributes[0]).toMatchObject({
         error: {
           message:
-            'the chat work is invalid: replyTo.responseUrl: response_url is not a Slack address; answers go only to hooks.slack.com or hooks.slack-gov.com over https',
+            'the chat work is invalid: replyTo.responseUrl: response_url is not a Slack address; answers go only to `hooks.slack.com` or `hooks.slack-gov.com` over https',
         },
       });
       expect(JSON.stringify(lines)).not.toContain('evil.example');

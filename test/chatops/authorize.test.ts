@@ -33,7 +33,7 @@ describe('authorizeSlackCommand', () => {
 
   it('refuses per command a user the policy does not list for it, naming the list to join', () => {
     expect(refusal(bystander, 'snapshot')).toBe(
-      'you (U0BYSTANDER) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+      'you (U0BYSTANDER) may not run `snapshot`; ask an operator listed in `chatops.permissions.snapshot`',
     );
     expect(refusal(bystander, 'status')).toContain('chatops.permissions.status');
   });

@@ -11,7 +11,9 @@
 import { describe, expect, it } from 'vitest';
 import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
 import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers.ts';
-import type { SlackMessage } from '../../functions/chatops/replies.ts';
+import { escapeWording, type SlackMessage } from '../../functions/chatops/replies.ts';
+import { refusalNotOfPermission } from '../../functions/core/errors.ts';
+import { NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
 import { certctlProdNoGo } from './readiness-fixture.ts';
 
 const LOCATION = 'aws/111111111111/eu-west-1';
@@ -97,6 +99,62 @@ describe('values echoed where Slack parses the text', () => {
     expect(slack).not.toContain(`<${CLOUD_SQL_PITR}.evil`);
     expectInert(description);
     expect(read(description)).toContain(`see ${CLOUD_SQL_PITR}.evil.example/x`);
+  });
+});
+
+describe('the documentation errors cite, where an answer repeats them', () => {
+  /** A Google refusal whose ErrorInfo gives `reason`, as a scope failure's evidence carries it. */
+  const refusal = (reason: string) =>
+    refusalNotOfPermission({
+      reason,
+      errorInfoMetadata: { consumer: 'projects/123456789012', service: 'sqladmin.googleapis.com' },
+    }) as string;
+
+  it('links the page an error cites (a suspended project, no Google credentials) in Slack and in Amazon Q', () => {
+    // Prepare
+    const cited = [
+      [
+        refusal('CONSUMER_SUSPENDED'),
+        'https://cloud.google.com/resource-manager/docs/project-suspension-guidelines',
+      ],
+      [NO_GOOGLE_CREDENTIALS, 'https://cloud.google.com/docs/authentication/provide-credentials-adc'],
+    ] as const;
+
+    for (const [error, page] of cited) {
+      // Act
+      const reply = readinessAnswer(
+        certctlProdNoGo([
+          { gate: 'audit:pitr', status: 'UNKNOWN', evidence: error, action: 'Run it again.' },
+        ]),
+      );
+      const { description } = amazonQNotification(reply, 'thread', 'id').content;
+
+      // Assess: a link, as the checks' own documentation is.
+      expect(escapeWording(error)).toContain(`<${page}>`);
+      expect(description).toContain(`<${page}>`);
+      expectInert(description);
+    }
+  });
+
+  it('keeps an OAuth scope an error names as code: it is a value to copy, not a page', () => {
+    // Act
+    const { description } = amazonQNotification(
+      readinessAnswer(
+        certctlProdNoGo([
+          {
+            gate: 'audit:pitr',
+            status: 'UNKNOWN',
+            evidence: refusal('ACCESS_TOKEN_SCOPE_INSUFFICIENT'),
+            action: 'Run it again.',
+          },
+        ]),
+      ),
+      'thread',
+      'id',
+    ).content;
+
+    // Assess: copied from chat, the scope is exactly what a credentials configuration takes.
+    expect(description).toContain('`https://www.googleapis.com/auth/cloud-platform`');
   });
 });
 

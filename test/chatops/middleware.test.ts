@@ -6,6 +6,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { CommandError } from '../../functions/chatops/errors.ts';
 import { helpText } from '../../functions/chatops/grammar.ts';
 import {
   type ChatWork,
@@ -148,7 +149,7 @@ describe('the Slack middleware chain', () => {
       // Assess: refused as a 4xx is (Slack shows the caller a 200 body only), saying where answers go.
       expect(response.statusCode).toBe(200);
       expect(JSON.parse(response.body).text).toMatch(
-        /^response_url is not (a Slack|an https) address; answers go only to hooks\.slack\.com or hooks\.slack-gov\.com over https$/,
+        /^response_url is not (a Slack|an https) address; answers go only to `hooks\.slack\.com` or `hooks\.slack-gov\.com` over https$/,
       );
       expect(response.body).not.toContain('/1/abc');
       expect(dispatched).toEqual([]);
@@ -257,7 +258,7 @@ describe('the Slack middleware chain', () => {
 
     // Assess
     expect(JSON.parse(refused.body).text).toBe(
-      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in `chatops.permissions.snapshot`',
     );
     expect(dispatched.map((work) => work.command.name)).toEqual(['readiness']);
     expect(allowed.statusCode).toBe(200);
@@ -282,7 +283,7 @@ describe('the Slack middleware chain', () => {
       'this Slack workspace (T0OTHER) is not allowed to run backup-guard commands',
     );
     expect(JSON.parse(intern.body).text).toBe(
-      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in `chatops.permissions.snapshot`',
     );
     expect(refusals).toEqual(['authorization', 'authorization']);
     expect(logger.entries.filter((entry) => entry.message === 'chat command refused')).toHaveLength(2);
@@ -303,7 +304,7 @@ describe('the Slack middleware chain', () => {
     // Assess: the two refusals are refusals (counted and logged); only the operator learns the limit.
     expect(answers).toEqual([
       'this Slack workspace (T0OTHER) is not allowed to run backup-guard commands',
-      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in `chatops.permissions.snapshot`',
       `the command is ${text.length} characters long; keep it to 4000 (a reason to 256)`,
     ]);
     expect(refusals).toEqual(['authorization', 'authorization']);
@@ -390,6 +391,31 @@ describe('the Slack middleware chain', () => {
     expect(accepted.statusCode).toBe(200);
     expect(dispatched).toHaveLength(1);
     expect(probed).toEqual({ statusCode: 200, headers: {}, body: '' });
+  });
+
+  it('keeps an error answer that echoes a hostile argument from mentioning or linking, its code and product links as written', async () => {
+    // Prepare: an exposable error repeating what the caller typed (a database name), beside a
+    // command in a code span and a product link, as errors write them.
+    const logger = recordingLogger();
+    const link = '<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html>';
+    const lambda = middy<SlackEvent, HttpResponse>(async () => {
+      throw new CommandError(
+        `no database named @here or http://evil.example or #general; try \`readiness certctl@prod\`, see ${link}`,
+      );
+    })
+      .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
+      .use(slackAuthorization({ policy, logger }))
+      .use(chatErrorResponse({ logger }));
+
+    // Act
+    const response = await lambda(signed(form('readiness certctl-prod-db')), {} as Context);
+
+    // Assess: Slack parses a plain `text` answer, so what the caller typed must not notify or link.
+    const text = JSON.parse(response.body).text as string;
+    expect(text).not.toMatch(/@here|http:\/\/|evil\.example|#general/);
+    expect(text).toContain('@\u200bhere');
+    expect(text).toContain('`readiness certctl@prod`');
+    expect(text).toContain(link);
   });
 
   it('hides the details of an internal failure from Slack and keeps the canary secret out of every output', async () => {

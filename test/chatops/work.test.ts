@@ -22,7 +22,7 @@ describe('parseChatWork', () => {
   ])('refuses a hand-off whose response_url is %s, saying where answers may go', (url, why) => {
     // Act / Assess
     expect(() => parseChatWork(work(url))).toThrow(
-      `the chat work is invalid: replyTo.responseUrl: response_url ${why}; answers go only to hooks.slack.com or hooks.slack-gov.com over https`,
+      `the chat work is invalid: replyTo.responseUrl: response_url ${why}; answers go only to \`hooks.slack.com\` or \`hooks.slack-gov.com\` over https`,
     );
   });
 

@@ -310,7 +310,7 @@ describe('readCloudKmsKey over REST, when the refusal is not a missing permissio
         service: 'cloudkms.googleapis.com',
         method: 'google.cloud.kms.v1.KeyManagementService.GetCryptoKey',
       }),
-      'cryptoKeys.get was refused (ACCESS_TOKEN_SCOPE_INSUFFICIENT): the access token of the credentials that made the call lacks an OAuth scope the cloudkms.googleapis.com API accepts (https://www.googleapis.com/auth/cloud-platform covers it)',
+      'cryptoKeys.get was refused (ACCESS_TOKEN_SCOPE_INSUFFICIENT): the access token of the credentials that made the call lacks an OAuth scope the cloudkms.googleapis.com API accepts (`https://www.googleapis.com/auth/cloud-platform` covers it)',
     ],
     [
       'the billing account of the consumer project is disabled',

@@ -215,7 +215,7 @@ describe('npm run demo', () => {
       'Taking pre-maintenance snapshots of certctl-prod-db, certctl-ocsp-db for CHG-2001…',
       'HTTP 401: Request refused. (Slack shows its own error)',
       'HTTP 401: Request refused. (Slack shows its own error)',
-      'you (U0INTERN) may not run `snapshot`; ask an operator listed in chatops.permissions.snapshot',
+      'you (U0INTERN) may not run `snapshot`; ask an operator listed in `chatops.permissions.snapshot`',
       'Checking readiness…',
     ]);
     expect(chat).toContain('Snapshot requests sent for 2 databases (CHG-2001)');

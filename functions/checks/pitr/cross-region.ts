@@ -217,7 +217,10 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
       };
     }
   }
-  if (fact.kind === 'rds-instance' && elsewhere.length > 0)
+  if (
+    fact.kind === 'rds-instance' &&
+    (elsewhere.length > 0 || (fact.unplacedBackupReplications ?? []).length > 0)
+  )
     return judgeRdsReplications(fact, elsewhere, context);
   const observed = { crossRegionBackup: elsewhere.length > 0, replicatedTo: targets.join(',') };
   if (elsewhere.length > 0) {
@@ -570,6 +573,19 @@ function judgeRdsReplications(
     }
     return backups.map((backup) => readReplication(fact, backup, context));
   });
+  // A replication listed by an ARN naming no Region: its destination cannot be asked, so what it
+  // keeps is not known, said with the ARN as the answer held it.
+  const unplaced = fact.unplacedBackupReplications ?? [];
+  for (const arn of unplaced) {
+    readings.push({
+      region: arn,
+      outcome: 'unknown',
+      says: `DBInstanceAutomatedBackupsReplications lists the replicated backup ${arn}, whose Region cannot be read from it (an automated-backups ARN is arn:<partition>:rds:<region>:<account>:auto-backup:<id>), so its destination could not be asked whether the copy exists`,
+      accessDenied: false,
+    });
+  }
+  // What the source lists, as it lists it: the Regions, then any ARN naming none.
+  const listed = [...elsewhere, ...unplaced].join(', ');
   // What was assumed for a source backup window not known, said wherever it could change a verdict.
   const assumedWindow = toleranceOf(fact).assumed;
   const assumed = (chosen: readonly Reading[]) =>
@@ -595,8 +611,8 @@ function judgeRdsReplications(
     ];
     return {
       status: 'NOT_AVAILABLE',
-      description: `${resourceLabel(fact)} lists automated-backup replication to ${elsewhere.join(', ')}, but whether a destination keeps current restore points reaching back the ${minPitrDays} days required could not be told: ${unknown.map((reading) => reading.says).join('; ')}.`,
-      observed: { crossRegionBackup: null, replicatedTo: elsewhere.join(',') },
+      description: `${resourceLabel(fact)} lists automated-backup replication to ${listed}, but whether a destination keeps current restore points reaching back the ${minPitrDays} days required could not be told: ${unknown.map((reading) => reading.says).join('; ')}.`,
+      observed: { crossRegionBackup: null, replicatedTo: [...elsewhere, ...unplaced].join(',') },
       required,
       ...(denied.length > 0
         ? {
