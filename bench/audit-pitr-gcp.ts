@@ -27,9 +27,10 @@
  *
  * Run: node_modules/.bin/node bench/audit-pitr-gcp.ts   (BENCH_LATENCY_MS overrides the 50 ms;
  * BENCH_CPU_PROFILE=<file.cpuprofile> writes a CPU profile of the measured audit (the last process's), BENCH_SKIP_BUNDLE=1
- * skips the bundle figures)
+ * skips the bundle figures, BENCH_TIMELINE=<file> writes the measured audit's request timeline)
  */
 import { execFile } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -151,6 +152,7 @@ async function auditBenchmark(): Promise<void> {
       peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
     }, 5);
     const profile = await startProfile();
+    const timeline = startTimeline();
     const elu = performance.eventLoopUtilization();
     const cpu = process.threadCpuUsage();
     const started = performance.now();
@@ -163,6 +165,7 @@ async function auditBenchmark(): Promise<void> {
     clearInterval(sampler);
     const busy = performance.eventLoopUtilization(elu);
     await profile?.stop();
+    await timeline?.stop(started);
     const cpuMs = (threadCpu.user + threadCpu.system) / 1000;
 
     const concurrency = DEFAULT_INSTANCE_CONCURRENCY;
@@ -261,6 +264,46 @@ async function startProfile(): Promise<{ stop(): Promise<void> } | undefined> {
       await writeFile(file, JSON.stringify(profile));
       session.disconnect();
       console.log(`  CPU profile              ${file}`);
+    },
+  };
+}
+
+/**
+ * A timeline of the measured audit's HTTP requests when BENCH_TIMELINE names a file: one line per
+ * request (its start and the end of its answer in ms from the audit's start, its path; the last
+ * process's, as with BENCH_CPU_PROFILE), to see where a project waits between its list answer and
+ * its first per-instance request, and how many are in flight.
+ * Subscribing costs a little CPU per request, so its wall times are not the benchmark's.
+ */
+function startTimeline(): { stop(started: number): Promise<void> } | undefined {
+  const file = process.env.BENCH_TIMELINE;
+  if (!file) return undefined;
+  const events = new Map<object, { path: string; start: number; end?: number }>();
+  const onStart = (message: unknown) => {
+    const { request } = message as { request: { path: string } };
+    events.set(request, { path: request.path, start: performance.now() });
+  };
+  const onFinish = (message: unknown) => {
+    const event = events.get((message as { request: object }).request);
+    if (event) event.end = performance.now();
+  };
+  diagnostics.subscribe('http.client.request.start', onStart);
+  diagnostics.subscribe('http.client.response.finish', onFinish);
+  return {
+    async stop(started) {
+      diagnostics.unsubscribe('http.client.request.start', onStart);
+      diagnostics.unsubscribe('http.client.response.finish', onFinish);
+      const lines = [...events.values()]
+        .filter((event) => event.start >= started)
+        .map((event) =>
+          [
+            (event.start - started).toFixed(1),
+            ((event.end ?? Number.NaN) - started).toFixed(1),
+            event.path,
+          ].join('\t'),
+        );
+      await writeFile(file, `${lines.join('\n')}\n`);
+      console.log(`  request timeline         ${file}`);
     },
   };
 }
