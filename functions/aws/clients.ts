@@ -82,7 +82,12 @@ const ASSUMED_ROLE_SECONDS = 900;
 
 export class AwsClientFactory {
   readonly #options: AwsClientFactoryOptions;
-  readonly #clients = new Map<string, unknown>();
+  /**
+   * Clients by constructor, then by credentials and region. Keyed by the constructor itself, not its
+   * name: a minified bundle renames classes, and two SDK clients of one name (a chunk's `t`) would
+   * otherwise share a client.
+   */
+  readonly #clients = new Map<ClientConstructor<unknown>, Map<string, unknown>>();
   readonly #credentials = new Map<string, AwsCredentialIdentityProvider>();
 
   constructor(options: AwsClientFactoryOptions) {
@@ -124,7 +129,9 @@ export class AwsClientFactory {
 
   /**
    * A cached client of `ctor` for (account, region); `connections` sets its socket limit (one
-   * client per limit asked for).
+   * client per limit asked for). A client is cached by the credentials it signs with, not by the
+   * account id: the caller's own account, named or not, has the one client (so a client can be made
+   * before STS has said whose account it is), and a member account one through its role.
    */
   client<C>(
     ctor: ClientConstructor<C>,
@@ -133,8 +140,13 @@ export class AwsClientFactory {
     connections?: ClientConnections,
   ): C {
     const sockets = connections?.maxSockets;
-    const key = `${ctor.name}/${account?.accountId ?? 'self'}/${region}${sockets ? `/${sockets}` : ''}`;
-    let client = this.#clients.get(key) as C | undefined;
+    const key = `${account?.roleArn ?? 'self'}/${region}${sockets ? `/${sockets}` : ''}`;
+    let ofClass = this.#clients.get(ctor);
+    if (!ofClass) {
+      ofClass = new Map();
+      this.#clients.set(ctor, ofClass);
+    }
+    let client = ofClass.get(key) as C | undefined;
     if (!client) {
       const agent = { maxSockets: sockets };
       client = new ctor({
@@ -143,14 +155,16 @@ export class AwsClientFactory {
         ...(sockets ? { requestHandler: { httpAgent: agent, httpsAgent: agent } } : {}),
       });
       withoutSdkLogging(client);
-      this.#clients.set(key, client);
+      ofClass.set(key, client);
     }
     return client;
   }
 
   /** Close every cached client's sockets (CLI and tests; Lambda keeps them warm). */
   destroy(): void {
-    for (const client of this.#clients.values()) (client as { destroy?: () => void }).destroy?.();
+    for (const ofClass of this.#clients.values()) {
+      for (const client of ofClass.values()) (client as { destroy?: () => void }).destroy?.();
+    }
     this.#clients.clear();
   }
 }

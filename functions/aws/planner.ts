@@ -91,6 +91,17 @@ export async function planAwsScopes(
         ? undefined
         : policy.aws.regions;
   const homeRegion = options.homeRegion ?? fixedRegions?.[0] ?? DEFAULT_HOME_REGION;
+  // ListRegions needs the caller's credentials, not its account id (the id only names the scopes):
+  // its client is loaded and made while GetCallerIdentity is in flight, so the answer is all that
+  // lies between the two calls. The calls themselves stay one after the other: a run whose
+  // identity cannot be told sends nothing to the Account API.
+  const accountApi =
+    everywhere.length > 0 && !fixedRegions
+      ? loadAccountApi(factory, homeRegion, policy.aws.accounts.length === 0)
+      : undefined;
+  // A failed load is the region listing's failure (below), not an unhandled rejection when
+  // GetCallerIdentity fails first.
+  accountApi?.catch(() => {});
   const accounts: AuditedAccount[] =
     policy.aws.accounts.length > 0
       ? policy.aws.accounts.map((account) => ({ accountId: account.accountId, roleArn: account.roleArn }))
@@ -106,7 +117,12 @@ export async function planAwsScopes(
       if (everywhere.length === 0) return [];
       if (fixedRegions) return unique(fixedRegions).flatMap((region) => scopesOf(account.accountId, region));
       try {
-        const regions = await enabledRegions(factory, account, homeRegion);
+        const regions = await enabledRegions(
+          await (accountApi ?? loadAccountApi(factory, homeRegion, false)),
+          factory,
+          account,
+          homeRegion,
+        );
         return regions.flatMap((region) => scopesOf(account.accountId, region));
       } catch (error) {
         return scopesOf(account.accountId, '*', { code: errorCode(error), message: describeError(error) });
@@ -150,16 +166,36 @@ function placedScopes(
   return scopes;
 }
 
+/** What `enabledRegions` uses of the Account API's client module. */
+interface AccountApi {
+  readonly AccountClient: typeof import('@aws-sdk/client-account').AccountClient;
+  readonly paginateListRegions: typeof import('@aws-sdk/client-account').paginateListRegions;
+}
+
+/**
+ * The Account API's client module and, with `ownAccount`, the client of the caller's own credentials
+ * in `homeRegion` made (the one `enabledRegions` asks when the policy lists no member account,
+ * before GetCallerIdentity has answered). Loaded only for a run that lists regions: a run whose
+ * regions are configured (most, and every key-material and dump audit of an inventory) never does,
+ * and loading the Account client cost every such cold start some milliseconds of CPU.
+ */
+async function loadAccountApi(
+  factory: AwsClientFactory,
+  homeRegion: string,
+  ownAccount: boolean,
+): Promise<AccountApi> {
+  const { AccountClient, paginateListRegions } = await import('@aws-sdk/client-account');
+  if (ownAccount) factory.client(AccountClient, homeRegion);
+  return { AccountClient, paginateListRegions };
+}
+
 /** The regions enabled in an account (opted in or enabled by default), sorted. */
 async function enabledRegions(
+  { AccountClient, paginateListRegions }: AccountApi,
   factory: AwsClientFactory,
   account: AuditedAccount,
   homeRegion: string,
 ): Promise<string[]> {
-  // Loaded only here: a run whose regions are configured (most, and every key-material and dump
-  // audit of an inventory) never lists regions, and loading the Account client cost every such
-  // cold start some milliseconds of CPU.
-  const { AccountClient, paginateListRegions } = await import('@aws-sdk/client-account');
   const client = factory.client(AccountClient, homeRegion, account);
   const regions: string[] = [];
   try {
