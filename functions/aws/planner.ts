@@ -69,6 +69,37 @@ export function auditedAccountOf(policy: Policy, accountId: string): AuditedAcco
   return member ? { accountId, roleArn: member.roleArn } : { accountId };
 }
 
+/**
+ * Make, ahead of any run, the clients every run of `policy` over `options.groups` makes before it
+ * reads a Region ({@link planAwsScopes}): STS in the first Region it is asked in, when the policy
+ * audits the caller's own account, and, when a group is audited over every enabled Region, the
+ * Account API's (its module loaded). Nothing is sent. A Lambda calls it at init, where AWS advises
+ * making SDK clients, outside the handler
+ * (https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html), so its first run starts with
+ * GetCallerIdentity rather than with making clients. A run that narrows the Regions does not ask
+ * the Account API; its client is then only unused.
+ */
+export async function prepareAwsPlanning(
+  policy: Policy,
+  factory: AwsClientFactory,
+  options: Pick<PlanAwsScopesOptions, 'groups' | 'placesOf' | 'homeRegion'>,
+): Promise<void> {
+  const places = options.groups.map((group) => options.placesOf?.(group));
+  const everywhere = places.some((placed) => placed === undefined);
+  if (!everywhere && !places.some((placed) => placed !== undefined && placed.length > 0)) return;
+  const fixedRegions = policy.aws.regions === 'all' ? undefined : policy.aws.regions;
+  const ownAccount = policy.aws.accounts.length === 0;
+  if (ownAccount) {
+    factory.client(STSClient, identityRegions(options.homeRegion, fixedRegions)[0] ?? DEFAULT_HOME_REGION);
+  }
+  if (!everywhere || fixedRegions) return;
+  const region = options.homeRegion ?? DEFAULT_HOME_REGION;
+  const { AccountClient } = await loadAccountApi(factory, region, ownAccount);
+  for (const account of policy.aws.accounts) {
+    factory.client(AccountClient, region, { accountId: account.accountId, roleArn: account.roleArn });
+  }
+}
+
 /** The scopes of one AWS run, in account, region, then group order. */
 export async function planAwsScopes(
   policy: Policy,
