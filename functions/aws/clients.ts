@@ -5,10 +5,16 @@
  * Clients are cached per (service, account, region) so connections are reused across pages.
  */
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import {
+  loadConfig,
+  NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS,
+  NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS,
+} from '@smithy/core/config';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
   ChecksumConstructor,
+  Provider,
 } from '@smithy/types';
 import { Sha256 } from './sha256.ts';
 
@@ -21,6 +27,10 @@ export interface BaseClientConfig {
   endpoint?: string;
   /** The SHA-256 and HMAC SigV4 signs with (functions/aws/sha256.ts: the SDK's, with HMAC keys made once). */
   sha256?: ChecksumConstructor;
+  /** Whether to call the FIPS endpoints (`AWS_USE_FIPS_ENDPOINT`, `use_fips_endpoint`). */
+  useFipsEndpoint?: boolean | Provider<boolean>;
+  /** Whether to call the dual-stack endpoints (`AWS_USE_DUALSTACK_ENDPOINT`, `use_dualstack_endpoint`). */
+  useDualstackEndpoint?: boolean | Provider<boolean>;
   /** Options of the SDK's Node HTTP handler (its agents' socket limit). */
   requestHandler?: { httpAgent: { maxSockets?: number }; httpsAgent: { maxSockets?: number } };
 }
@@ -89,9 +99,29 @@ export class AwsClientFactory {
    */
   readonly #clients = new Map<ClientConstructor<unknown>, Map<string, unknown>>();
   readonly #credentials = new Map<string, AwsCredentialIdentityProvider>();
+  /**
+   * The FIPS and dual-stack endpoint settings, read once for every client of this factory, through
+   * the SDK's own loaders (environment, then the shared config file's profile, then the default),
+   * as each client would read them. A client left to read them itself does so on its first call,
+   * through the chain of thrown not-found errors of each source: two chains per client, on the
+   * path of an audit's first requests (16 RDS clients for 16 Regions).
+   */
+  readonly #endpointSettings = {
+    useFipsEndpoint: loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS),
+    useDualstackEndpoint: loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS),
+  };
 
   constructor(options: AwsClientFactoryOptions) {
     this.#options = options;
+  }
+
+  /**
+   * Read the settings every client's first call reads ({@link AwsClientFactory.#endpointSettings}),
+   * so none pays for them then: a Lambda's init calls it (functions/aws/planner.ts
+   * `prepareAwsPlanning`). A setting that cannot be read is left for that first call to report.
+   */
+  async readSettings(): Promise<void> {
+    await Promise.all(Object.values(this.#endpointSettings).map((setting) => setting().catch(() => {})));
   }
 
   /** The credentials for an account: the caller's own, or a cached assumed-role provider. */
@@ -122,6 +152,7 @@ export class AwsClientFactory {
       maxAttempts: this.#options.maxAttempts,
       retryMode: 'adaptive',
       sha256: Sha256,
+      ...this.#endpointSettings,
       ...(credentials ? { credentials } : {}),
       ...(this.#options.endpoint ? { endpoint: this.#options.endpoint } : {}),
     };

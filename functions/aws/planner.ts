@@ -73,7 +73,8 @@ export function auditedAccountOf(policy: Policy, accountId: string): AuditedAcco
  * Make, ahead of any run, the clients every run of `policy` over `options.groups` makes before it
  * reads a Region ({@link planAwsScopes}): STS in the first Region it is asked in, when the policy
  * audits the caller's own account, and, when a group is audited over every enabled Region, the
- * Account API's (its module loaded). Nothing is sent. A Lambda calls it at init, where AWS advises
+ * Account API's (its module loaded); and the endpoint settings every client reads
+ * ({@link AwsClientFactory.readSettings}). Nothing is sent. A Lambda calls it at init, where AWS advises
  * making SDK clients, outside the handler
  * (https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html), so its first run starts with
  * GetCallerIdentity rather than with making clients. A run that narrows the Regions does not ask
@@ -84,20 +85,22 @@ export async function prepareAwsPlanning(
   factory: AwsClientFactory,
   options: Pick<PlanAwsScopesOptions, 'groups' | 'placesOf' | 'homeRegion'>,
 ): Promise<void> {
+  const settings = factory.readSettings();
   const places = options.groups.map((group) => options.placesOf?.(group));
   const everywhere = places.some((placed) => placed === undefined);
-  if (!everywhere && !places.some((placed) => placed !== undefined && placed.length > 0)) return;
+  if (!everywhere && !places.some((placed) => placed !== undefined && placed.length > 0)) return settings;
   const fixedRegions = policy.aws.regions === 'all' ? undefined : policy.aws.regions;
   const ownAccount = policy.aws.accounts.length === 0;
   if (ownAccount) {
     factory.client(STSClient, identityRegions(options.homeRegion, fixedRegions)[0] ?? DEFAULT_HOME_REGION);
   }
-  if (!everywhere || fixedRegions) return;
+  if (!everywhere || fixedRegions) return settings;
   const region = options.homeRegion ?? DEFAULT_HOME_REGION;
   const { AccountClient } = await loadAccountApi(factory, region, ownAccount);
   for (const account of policy.aws.accounts) {
     factory.client(AccountClient, region, { accountId: account.accountId, roleArn: account.roleArn });
   }
+  await settings;
 }
 
 /** The scopes of one AWS run, in account, region, then group order. */

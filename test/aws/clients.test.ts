@@ -1,4 +1,5 @@
 import { RDSClient } from '@aws-sdk/client-rds';
+import { STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 
@@ -39,6 +40,26 @@ describe('AwsClientFactory', () => {
     // Assess
     expect(first).toBeInstanceOf(First);
     expect(second).toBeInstanceOf(Second);
+  });
+
+  it('reads the FIPS and dual-stack endpoint settings once for every client it makes', async () => {
+    // Prepare: the settings as the SDK reads them, then changed after the factory read them.
+    process.env.AWS_USE_FIPS_ENDPOINT = 'true';
+    try {
+      await factory.readSettings();
+      delete process.env.AWS_USE_FIPS_ENDPOINT;
+      process.env.AWS_USE_DUALSTACK_ENDPOINT = 'true';
+      // Act
+      const rds = factory.client(RDSClient, 'eu-west-1');
+      const sts = factory.client(STSClient, 'us-east-1', MEMBER);
+      // Assess: what was read once, for every client made since.
+      expect(await rds.config.useFipsEndpoint()).toBe(true);
+      expect(await sts.config.useFipsEndpoint()).toBe(true);
+      expect(await rds.config.useDualstackEndpoint()).toBe(false);
+    } finally {
+      delete process.env.AWS_USE_FIPS_ENDPOINT;
+      delete process.env.AWS_USE_DUALSTACK_ENDPOINT;
+    }
   });
 
   it('gives a member account its own client, through its role', async () => {
