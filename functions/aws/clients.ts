@@ -5,10 +5,16 @@
  * Clients are cached per (service, account, region) so connections are reused across pages.
  */
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import {
+  loadConfig,
+  NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS,
+  NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS,
+} from '@smithy/core/config';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
   ChecksumConstructor,
+  Provider,
 } from '@smithy/types';
 import { Sha256 } from './sha256.ts';
 
@@ -21,6 +27,10 @@ export interface BaseClientConfig {
   endpoint?: string;
   /** The SHA-256 and HMAC SigV4 signs with (functions/aws/sha256.ts: the SDK's, with HMAC keys made once). */
   sha256?: ChecksumConstructor;
+  /** Whether to call the FIPS endpoints (`AWS_USE_FIPS_ENDPOINT`, `use_fips_endpoint`). */
+  useFipsEndpoint?: boolean | Provider<boolean>;
+  /** Whether to call the dual-stack endpoints (`AWS_USE_DUALSTACK_ENDPOINT`, `use_dualstack_endpoint`). */
+  useDualstackEndpoint?: boolean | Provider<boolean>;
   /** Options of the SDK's Node HTTP handler (its agents' socket limit). */
   requestHandler?: { httpAgent: { maxSockets?: number }; httpsAgent: { maxSockets?: number } };
 }
@@ -82,11 +92,36 @@ const ASSUMED_ROLE_SECONDS = 900;
 
 export class AwsClientFactory {
   readonly #options: AwsClientFactoryOptions;
-  readonly #clients = new Map<string, unknown>();
+  /**
+   * Clients by constructor, then by credentials and region. Keyed by the constructor itself, not its
+   * name: a minified bundle renames classes, and two SDK clients of one name (a chunk's `t`) would
+   * otherwise share a client.
+   */
+  readonly #clients = new Map<ClientConstructor<unknown>, Map<string, unknown>>();
   readonly #credentials = new Map<string, AwsCredentialIdentityProvider>();
+  /**
+   * The FIPS and dual-stack endpoint settings, read once for every client of this factory, through
+   * the SDK's own loaders (environment, then the shared config file's profile, then the default),
+   * as each client would read them. A client left to read them itself does so on its first call,
+   * through the chain of thrown not-found errors of each source: two chains per client, on the
+   * path of an audit's first requests (16 RDS clients for 16 Regions).
+   */
+  readonly #endpointSettings = {
+    useFipsEndpoint: loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS),
+    useDualstackEndpoint: loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS),
+  };
 
   constructor(options: AwsClientFactoryOptions) {
     this.#options = options;
+  }
+
+  /**
+   * Read the settings every client's first call reads ({@link AwsClientFactory.#endpointSettings}),
+   * so none pays for them then: a Lambda's init calls it (functions/aws/planner.ts
+   * `prepareAwsPlanning`). A setting that cannot be read is left for that first call to report.
+   */
+  async readSettings(): Promise<void> {
+    await Promise.all(Object.values(this.#endpointSettings).map((setting) => setting().catch(() => {})));
   }
 
   /** The credentials for an account: the caller's own, or a cached assumed-role provider. */
@@ -117,6 +152,7 @@ export class AwsClientFactory {
       maxAttempts: this.#options.maxAttempts,
       retryMode: 'adaptive',
       sha256: Sha256,
+      ...this.#endpointSettings,
       ...(credentials ? { credentials } : {}),
       ...(this.#options.endpoint ? { endpoint: this.#options.endpoint } : {}),
     };
@@ -124,7 +160,9 @@ export class AwsClientFactory {
 
   /**
    * A cached client of `ctor` for (account, region); `connections` sets its socket limit (one
-   * client per limit asked for).
+   * client per limit asked for). A client is cached by the credentials it signs with, not by the
+   * account id: the caller's own account, named or not, has the one client (so a client can be made
+   * before STS has said whose account it is), and a member account one through its role.
    */
   client<C>(
     ctor: ClientConstructor<C>,
@@ -133,8 +171,13 @@ export class AwsClientFactory {
     connections?: ClientConnections,
   ): C {
     const sockets = connections?.maxSockets;
-    const key = `${ctor.name}/${account?.accountId ?? 'self'}/${region}${sockets ? `/${sockets}` : ''}`;
-    let client = this.#clients.get(key) as C | undefined;
+    const key = `${account?.roleArn ?? 'self'}/${region}${sockets ? `/${sockets}` : ''}`;
+    let ofClass = this.#clients.get(ctor);
+    if (!ofClass) {
+      ofClass = new Map();
+      this.#clients.set(ctor, ofClass);
+    }
+    let client = ofClass.get(key) as C | undefined;
     if (!client) {
       const agent = { maxSockets: sockets };
       client = new ctor({
@@ -143,14 +186,16 @@ export class AwsClientFactory {
         ...(sockets ? { requestHandler: { httpAgent: agent, httpsAgent: agent } } : {}),
       });
       withoutSdkLogging(client);
-      this.#clients.set(key, client);
+      ofClass.set(key, client);
     }
     return client;
   }
 
   /** Close every cached client's sockets (CLI and tests; Lambda keeps them warm). */
   destroy(): void {
-    for (const client of this.#clients.values()) (client as { destroy?: () => void }).destroy?.();
+    for (const ofClass of this.#clients.values()) {
+      for (const client of ofClass.values()) (client as { destroy?: () => void }).destroy?.();
+    }
     this.#clients.clear();
   }
 }

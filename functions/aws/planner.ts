@@ -77,6 +77,40 @@ export function auditedAccountOf(policy: Policy, accountId: string): AuditedAcco
   return member ? { accountId, roleArn: member.roleArn } : { accountId };
 }
 
+/**
+ * Make, ahead of any run, the clients every run of `policy` over `options.groups` makes before it
+ * reads a Region ({@link planAwsScopes}): STS in the first Region it is asked in, when the policy
+ * audits the caller's own account, and, when a group is audited over every enabled Region, the
+ * Account API's (its module loaded); and the endpoint settings every client reads
+ * ({@link AwsClientFactory.readSettings}). Nothing is sent. A Lambda calls it at init, where AWS advises
+ * making SDK clients, outside the handler
+ * (https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html), so its first run starts with
+ * GetCallerIdentity rather than with making clients. A run that narrows the Regions does not ask
+ * the Account API; its client is then only unused.
+ */
+export async function prepareAwsPlanning(
+  policy: Policy,
+  factory: AwsClientFactory,
+  options: Pick<PlanAwsScopesOptions, 'groups' | 'placesOf' | 'homeRegion'>,
+): Promise<void> {
+  const settings = factory.readSettings();
+  const places = options.groups.map((group) => options.placesOf?.(group));
+  const everywhere = places.some((placed) => placed === undefined);
+  if (!everywhere && !places.some((placed) => placed !== undefined && placed.length > 0)) return settings;
+  const fixedRegions = policy.aws.regions === 'all' ? undefined : policy.aws.regions;
+  const ownAccount = policy.aws.accounts.length === 0;
+  if (ownAccount) {
+    factory.client(STSClient, identityRegions(options.homeRegion, fixedRegions)[0] ?? DEFAULT_HOME_REGION);
+  }
+  if (!everywhere || fixedRegions) return settings;
+  const region = options.homeRegion ?? DEFAULT_HOME_REGION;
+  const { AccountClient } = await loadAccountApi(factory, region, ownAccount);
+  for (const account of policy.aws.accounts) {
+    factory.client(AccountClient, region, { accountId: account.accountId, roleArn: account.roleArn });
+  }
+  await settings;
+}
+
 /** The scopes of one AWS run, in account, region, then group order. */
 export async function planAwsScopes(
   policy: Policy,
@@ -100,6 +134,17 @@ export async function planAwsScopes(
         : policy.aws.regions;
   const homeRegion = options.homeRegion ?? fixedRegions?.[0] ?? DEFAULT_HOME_REGION;
   const narrowedTo = options.placesEverywhere ? undefined : options.regions;
+  // ListRegions needs the caller's credentials, not its account id (the id only names the scopes):
+  // its client is loaded and made while GetCallerIdentity is in flight, so the answer is all that
+  // lies between the two calls. The calls themselves stay one after the other: a run whose
+  // identity cannot be told sends nothing to the Account API.
+  const accountApi =
+    everywhere.length > 0 && !fixedRegions
+      ? loadAccountApi(factory, homeRegion, policy.aws.accounts.length === 0)
+      : undefined;
+  // A failed load is the region listing's failure (below), not an unhandled rejection when
+  // GetCallerIdentity fails first.
+  accountApi?.catch(() => {});
   let accounts: AuditedAccount[];
   if (policy.aws.accounts.length > 0) {
     accounts = policy.aws.accounts.map((account) => ({
@@ -122,7 +167,12 @@ export async function planAwsScopes(
       if (everywhere.length === 0) return [];
       if (fixedRegions) return unique(fixedRegions).flatMap((region) => scopesOf(account.accountId, region));
       try {
-        const regions = await enabledRegions(factory, account, homeRegion);
+        const regions = await enabledRegions(
+          await (accountApi ?? loadAccountApi(factory, homeRegion, false)),
+          factory,
+          account,
+          homeRegion,
+        );
         return regions.flatMap((region) => scopesOf(account.accountId, region));
       } catch (error) {
         return scopesOf(account.accountId, '*', { code: errorCode(error), message: describeError(error) });
@@ -193,16 +243,36 @@ async function prepareInTurns(
   }
 }
 
+/** What `enabledRegions` uses of the Account API's client module. */
+interface AccountApi {
+  readonly AccountClient: typeof import('@aws-sdk/client-account').AccountClient;
+  readonly paginateListRegions: typeof import('@aws-sdk/client-account').paginateListRegions;
+}
+
+/**
+ * The Account API's client module and, with `ownAccount`, the client of the caller's own credentials
+ * in `homeRegion` made (the one `enabledRegions` asks when the policy lists no member account,
+ * before GetCallerIdentity has answered). Loaded only for a run that lists regions: a run whose
+ * regions are configured (most, and every key-material and dump audit of an inventory) never does,
+ * and loading the Account client cost every such cold start some milliseconds of CPU.
+ */
+async function loadAccountApi(
+  factory: AwsClientFactory,
+  homeRegion: string,
+  ownAccount: boolean,
+): Promise<AccountApi> {
+  const { AccountClient, paginateListRegions } = await import('@aws-sdk/client-account');
+  if (ownAccount) factory.client(AccountClient, homeRegion);
+  return { AccountClient, paginateListRegions };
+}
+
 /** The regions enabled in an account (opted in or enabled by default), sorted. */
 async function enabledRegions(
+  { AccountClient, paginateListRegions }: AccountApi,
   factory: AwsClientFactory,
   account: AuditedAccount,
   homeRegion: string,
 ): Promise<string[]> {
-  // Loaded only here: a run whose regions are configured (most, and every key-material and dump
-  // audit of an inventory) never lists regions, and loading the Account client cost every such
-  // cold start some milliseconds of CPU.
-  const { AccountClient, paginateListRegions } = await import('@aws-sdk/client-account');
   const client = factory.client(AccountClient, homeRegion, account);
   const regions: string[] = [];
   try {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { type PlanAwsScopesOptions, planAwsScopes } from '../../functions/aws/planner.ts';
@@ -131,6 +131,48 @@ describe('planAwsScopes', () => {
     ]);
     expect(plans.map((plan) => plan.scope.region)).toEqual(['af-south-1', 'eu-west-1', 'us-east-1']);
     expect(await clientRegion(accountMock.calls()[0] as { thisValue: unknown })).toBe('us-east-1');
+  });
+
+  it('makes the ListRegions client while GetCallerIdentity is in flight, so only the answer lies between the two calls', async () => {
+    // Prepare: STS answers only once the Account client exists (or, when it never comes, after 2 s).
+    const make = factory.client.bind(factory);
+    let accountClientMade: () => void = () => {};
+    const accountClient = new Promise<true>((resolve) => {
+      accountClientMade = () => resolve(true);
+    });
+    vi.spyOn(factory, 'client').mockImplementation((ctor, ...rest) => {
+      if (ctor === AccountClient) accountClientMade();
+      return make(ctor, ...rest);
+    });
+    let madeBeforeAnswer = false;
+    stsMock.on(GetCallerIdentityCommand).callsFake(async () => {
+      madeBeforeAnswer = await Promise.race([
+        accountClient,
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000)),
+      ]);
+      return { Account: SELF };
+    });
+    // Act
+    const plans = await planAwsPitrAudit(policy(), factory);
+    // Assess
+    expect(madeBeforeAnswer).toBe(true);
+    expect(accountMock.commandCalls(ListRegionsCommand)).toHaveLength(1);
+    expect(plans.map((plan) => `${plan.scope.account}/${plan.scope.region}`)).toEqual([
+      `${SELF}/eu-west-1`,
+      `${SELF}/us-east-1`,
+    ]);
+  });
+
+  it('sends nothing to the Account API when GetCallerIdentity fails, though its client was made meanwhile', async () => {
+    // Prepare
+    stsMock
+      .on(GetCallerIdentityCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+    // Act
+    const planning = planAwsPitrAudit(policy(), factory);
+    // Assess
+    await expect(planning).rejects.toBeInstanceOf(CloudApiError);
+    expect(accountMock.calls()).toHaveLength(0);
   });
 
   it('calls the Account API in the configured home region when one is given', async () => {

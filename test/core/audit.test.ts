@@ -102,6 +102,35 @@ describe('runAudit', () => {
     expect(exitCodeFor(report)).toBe(EXIT_CODES.failed);
   });
 
+  it('starts the first scope’s collection alone, so the requests it made can leave first, and the others together a turn later', async () => {
+    // Prepare: each collection notes whether the loop has turned since the previous one started.
+    const turnedBefore: boolean[] = [];
+    let turned = true;
+    const noting = (region: string): ScopePlan<FakeFact> => ({
+      scope: { provider: 'aws', account: '111111111111', region, group: 'pitr' },
+      collect: async () => {
+        turnedBefore.push(turned);
+        turned = false;
+        setImmediate(() => {
+          turned = true;
+        });
+        return [db(region, `db-${region}`, 35)];
+      },
+    });
+
+    // Act
+    const report = await runAudit({
+      plans: [noting('eu-west-1'), noting('us-east-1'), noting('ap-south-1')],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(turnedBefore).toEqual([true, true, false]);
+    expect(report.scopes.map((outcome) => outcome.status)).toEqual(['complete', 'complete', 'complete']);
+  });
+
   it('fails only the scope whose collector answered something that is not a list of facts, keeping the others', async () => {
     // Prepare: a collector defect (no list; a hole in the list; a standsFor that is no list), beside a scope that answers.
     const broken = (region: string, facts: unknown): ScopePlan<FakeFact> => ({

@@ -12,6 +12,9 @@ const lambda = auditHandler({
   collectors: { dumps: s3DumpsCollector },
 });
 
+// Init makes the clients every run makes first (AuditLambda.ready).
+await lambda.ready;
+
 export type AuditDumpsResult = AuditLambdaResult;
 export type AuditDumpsDependencies = AuditLambdaDependencies;
 

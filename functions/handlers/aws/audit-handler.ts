@@ -11,12 +11,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { AwsCollectors } from '../../aws/collectors.ts';
 import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
+import { prepareAwsPlanning } from '../../aws/planner.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
 import { describeError } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
 import { runAuditJob } from '../../jobs/audit.ts';
+import { checkGroup } from '../../jobs/groups.ts';
 import { assertPublicationLanded, type DeliveredPublication } from '../../jobs/publish.ts';
 import {
   type AwsFunctionDependencies,
@@ -94,6 +96,12 @@ export interface AuditLambda {
     observability?: { readonly logger: Observability['logger']; readonly metrics: Observability['metrics'] },
   ): Promise<AuditLambdaResult>;
   readonly handler: (event: unknown, context: unknown) => Promise<AuditLambdaResult>;
+  /**
+   * Settled once init has made what every run makes first (the dependencies, and the STS and
+   * Account clients, {@link prepareAwsPlanning}); never rejects. The handler module awaits it at
+   * top level, so a Lambda's init does this, not its first invocation.
+   */
+  readonly ready: Promise<void>;
   readonly logger: Observability['logger'];
   readonly metrics: Observability['metrics'];
 }
@@ -203,9 +211,35 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
     }),
   );
 
+  // Built at init, as AWS advises for SDK clients: the bundled policy, the client factory, and the
+  // clients every run makes before it reads a Region. A policy that does not load here is left for
+  // the first invocation, which meets the same error and logs it with the run's evidence.
+  const ready = (async () => {
+    let dependencies: AuditLambdaDependencies;
+    try {
+      dependencies = defaultDependencies();
+    } catch {
+      return;
+    }
+    const { policy, factory, homeRegion } = dependencies;
+    await prepareAwsPlanning(policy, factory, {
+      groups: options.groups,
+      placesOf: (name) => checkGroup(name)?.places?.(policy, 'aws'),
+      ...(homeRegion ? { homeRegion } : {}),
+    }).catch(() => {});
+  })();
+
   const handler = middy((event: unknown) => runWithEvidence(event, defaultDependencies))
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 
-  return { parseInput, run, runWithEvidence, handler: handler as AuditLambda['handler'], logger, metrics };
+  return {
+    parseInput,
+    run,
+    runWithEvidence,
+    handler: handler as AuditLambda['handler'],
+    ready,
+    logger,
+    metrics,
+  };
 }

@@ -13,6 +13,9 @@ const lambda = auditHandler({
   collectors: { keys: secretsManagerKeysCollector },
 });
 
+// Init makes the clients every run makes first (AuditLambda.ready).
+await lambda.ready;
+
 export type AuditKeysResult = AuditLambdaResult;
 export type AuditKeysDependencies = AuditLambdaDependencies;
 

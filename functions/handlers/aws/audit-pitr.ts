@@ -18,6 +18,9 @@ const lambda = auditHandler({
   collectors: { pitr: rdsPitrCollector },
 });
 
+// Init makes the clients every run makes first (AuditLambda.ready).
+await lambda.ready;
+
 /** What the schedule may pass (its `Input`); an empty or absent payload audits the whole policy. */
 export const auditPitrInputSchema = auditInputSchema;
 export type AuditPitrInput = AuditLambdaInput;

@@ -5,11 +5,14 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { AccountClient } from '@aws-sdk/client-account';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory } from '../../../functions/aws/clients.ts';
 import { InputError, PolicyError } from '../../../functions/core/errors.ts';
 import { loadFunctionPolicy, POLICY_ENV, parsePolicy } from '../../../functions/core/policy.ts';
+import { auditHandler } from '../../../functions/handlers/aws/audit-handler.ts';
 import {
   auditPitr,
   auditPitrWithEvidence,
@@ -246,6 +249,61 @@ describe('handler', () => {
         delete process.env[name];
       }
     }
+  });
+});
+
+describe('auditHandler at init', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    for (const name of ['AWS_REGION', POLICY_ENV]) delete process.env[name];
+  });
+
+  it('makes the STS and Account clients every run of an all-Regions policy makes first, before any invocation', async () => {
+    // Prepare
+    process.env.AWS_REGION = 'eu-west-1';
+    process.env[POLICY_ENV] = JSON.stringify({ aws: { regions: 'all' } });
+    const made: string[] = [];
+    const make = AwsClientFactory.prototype.client;
+    vi.spyOn(AwsClientFactory.prototype, 'client').mockImplementation(function (
+      this: AwsClientFactory,
+      ctor,
+      region,
+      ...rest
+    ) {
+      made.push(`${ctor === STSClient ? 'STS' : ctor === AccountClient ? 'Account' : ctor.name}/${region}`);
+      return make.call(this, ctor, region, ...rest);
+    });
+    // Act
+    const lambda = auditHandler({ service: 'audit-pitr', groups: ['pitr'], collectors: {} });
+    await lambda.ready;
+    // Assess
+    expect(made).toEqual(['STS/eu-west-1', 'Account/eu-west-1']);
+  });
+
+  it('makes no Account client at init for groups read at their places (dumps), whatever the Regions', async () => {
+    // Prepare
+    process.env.AWS_REGION = 'eu-west-1';
+    process.env[POLICY_ENV] = JSON.stringify({ aws: { regions: 'all' } });
+    const client = vi.spyOn(AwsClientFactory.prototype, 'client');
+    // Act
+    const lambda = auditHandler({ service: 'audit-dumps', groups: ['dumps'], collectors: {} });
+    await lambda.ready;
+    // Assess
+    expect(client.mock.calls.map(([ctor]) => ctor)).not.toContain(AccountClient);
+  });
+
+  it('makes nothing at init when no policy is there, and leaves the failure to the first invocation', async () => {
+    // Prepare
+    const client = vi.spyOn(AwsClientFactory.prototype, 'client');
+    // Act
+    const lambda = auditHandler({ service: 'audit-pitr', groups: ['pitr'], collectors: {} });
+    await lambda.ready;
+    captureStdout();
+    const attempt = lambda.runWithEvidence({}, () => loadFunctionPolicy({}) as never, lambda);
+    await expect(attempt).rejects.toThrow(PolicyError);
+    restoreOutput();
+    // Assess
+    expect(client).not.toHaveBeenCalled();
   });
 });
 
