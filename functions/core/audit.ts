@@ -646,9 +646,9 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
   };
   // The first scope's collection starts alone, and every other one after the event loop's next
   // poll phase: the requests the first scope has made then leave (their sockets connect and write)
-  // before the others make theirs. Started in one turn, no request left before every scope had made its first
-  // ones (48 requests over 16 AWS Regions, tens of milliseconds of CPU), and the first answer,
-  // which the decoding waits for, came that much later. The others start together, in the next
+  // before the others make theirs. Started in one turn, no request left before every scope had
+  // made its first ones (48 requests over 16 AWS Regions, tens of milliseconds of CPU), and the
+  // first answer, which the decoding waits for, came that much later. The others start together, in the next
   // turn: a turn per scope let the first answers' decoding run between the starts, which delayed
   // the last Regions' pages by hundreds of milliseconds on a loaded machine.
   let firstStarted: Promise<void> | undefined;
@@ -657,7 +657,10 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
     const { enabled: checks, broken, ids } = enabledChecks(options.checks, plan.scope, options.policy);
     let facts: readonly F[];
     try {
-      if (index > 0) await (firstStarted ??= afterNextPoll());
+      if (index > 0) {
+        firstStarted ??= afterNextPoll();
+        await firstStarted;
+      }
       facts = await plan.collect();
       assertFactList(facts, plan.scope);
     } catch (error) {
