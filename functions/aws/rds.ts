@@ -30,6 +30,7 @@ import {
   RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
+import { isAwsRegionName } from '../core/aws-region.ts';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type {
   CollectedFacts,
@@ -76,10 +77,16 @@ export function tagRecord(tags: readonly Tag[] | undefined): Record<string, stri
   return record;
 }
 
-/** The region of an ARN (`arn:aws:rds:<region>:<account>:…`), or undefined when it is not one. */
+/**
+ * The region of an ARN (`arn:aws:rds:<region>:<account>:…`), or undefined when it is not one or its
+ * Region field is not spelled as a Region (core/aws-region.ts, the rule the policy and `--region`
+ * use): a field such as `bogus` taken for a Region would be judged as one, its destination then
+ * "not read", when the ARN names no Region the audit could read (`unplacedBackupReplications`).
+ */
 export function regionOfArn(arn: string): string | undefined {
   const parts = arn.split(':');
-  return parts.length >= 6 && parts[0] === 'arn' && parts[3] ? parts[3] : undefined;
+  const region = parts.length >= 6 && parts[0] === 'arn' ? parts[3] : undefined;
+  return region !== undefined && isAwsRegionName(region) ? region : undefined;
 }
 
 /**

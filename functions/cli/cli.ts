@@ -101,6 +101,16 @@ function unknownCommand(command: string, io: CliIo): number {
   return EXIT_CODES.incomplete;
 }
 
+/** A word after `--version`, `--help`, or after `help <command>`, on stderr, and exit 2. */
+function extraOperand(command: string, extra: string, io: CliIo): number {
+  const what =
+    command === 'help'
+      ? `takes one command name, not '${visible(extra)}' after it`
+      : `takes no argument '${visible(extra)}'`;
+  io.stderr(`backup-guard: ${command} ${what}. Run 'backup-guard --help'.\n`);
+  return EXIT_CODES.incomplete;
+}
+
 /** Run the CLI; returns the exit code. Never throws for user errors: it prints them. */
 export async function runCli(
   argv: readonly string[],
@@ -114,7 +124,11 @@ export async function runCli(
       case 'help':
       case '--help':
       case '-h': {
+        // As for --version: a word help does not take is a mistake, which printing the help and
+        // exiting 0 would hide from a script. `help` takes one command name; --help and -h none.
         const asked = command === 'help' ? rest[0] : undefined;
+        const extra = command === 'help' ? rest[1] : rest[0];
+        if (extra !== undefined) return extraOperand(command ?? 'help', extra, io);
         const topic = COMMANDS.find((candidate) => candidate.name === asked);
         if (asked !== undefined && topic === undefined && asked !== 'help') return unknownCommand(asked, io);
         io.stdout(topic ? commandHelp(topic) : HELP);
@@ -124,12 +138,7 @@ export async function runCli(
       case '-v':
         // A word after --version is a mistake (a command typed after it, a stray paste): printing the
         // version and exiting 0 would hide it from a script.
-        if (rest[0] !== undefined) {
-          io.stderr(
-            `backup-guard: ${command} takes no argument '${visible(rest[0])}'. Run 'backup-guard --help'.\n`,
-          );
-          return EXIT_CODES.incomplete;
-        }
+        if (rest[0] !== undefined) return extraOperand(command, rest[0], io);
         io.stdout(`${VERSION}\n`);
         return EXIT_CODES.ok;
       default: {

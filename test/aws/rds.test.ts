@@ -83,31 +83,35 @@ function cluster(id: string, overrides: Partial<DBCluster> = {}): DBCluster {
 }
 
 describe('a replicated backup whose ARN names no Region', () => {
-  // As DescribeDBInstances might send it: the Region field of the ARN is empty.
-  const MALFORMED = `arn:aws:rds::${ACCOUNT}:auto-backup:ab-certctl-db`;
+  // As DescribeDBInstances might send it: the Region field of the ARN is empty, or not a Region's.
+  it.each([
+    ['empty', `arn:aws:rds::${ACCOUNT}:auto-backup:ab-certctl-db`],
+    ['not Region-shaped', `arn:aws:rds:bogus:${ACCOUNT}:auto-backup:ab-certctl-db`],
+  ])(
+    'is not available naming the ARN the answer held and why, never judged as if the ARN were a Region, when its Region field is %s',
+    (_field, MALFORMED) => {
+      // Prepare
+      const db = instance('certctl-db', {
+        DBInstanceAutomatedBackupsReplications: [{ DBInstanceAutomatedBackupsArn: MALFORMED }],
+      });
+      const fact = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE, undefined, []);
 
-  it('is not available naming the ARN the answer held and why, never judged as if the ARN were a Region', () => {
-    // Prepare
-    const db = instance('certctl-db', {
-      DBInstanceAutomatedBackupsReplications: [{ DBInstanceAutomatedBackupsArn: MALFORMED }],
-    });
-    const fact = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE, undefined, []);
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(
+        fact,
+        contextWith({ pitr: { requireCrossRegionBackup: true } }),
+      );
 
-    // Act
-    const outcome = pitrCrossRegionCheck.evaluate(
-      fact,
-      contextWith({ pitr: { requireCrossRegionBackup: true } }),
-    );
-
-    // Assess
-    expect(fact.crossRegionBackupTargets).toEqual([]);
-    expect(outcome?.status).toBe('NOT_AVAILABLE');
-    expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: MALFORMED });
-    expect(outcome?.description).toContain(
-      `DBInstanceAutomatedBackupsReplications lists the replicated backup ${MALFORMED}, whose Region cannot be read from it`,
-    );
-    expect(outcome?.description).not.toContain('was not read');
-  });
+      // Assess
+      expect(fact.crossRegionBackupTargets).toEqual([]);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: MALFORMED });
+      expect(outcome?.description).toContain(
+        `DBInstanceAutomatedBackupsReplications lists the replicated backup ${MALFORMED}, whose Region cannot be read from it`,
+      );
+      expect(outcome?.description).not.toContain('was not read');
+    },
+  );
 });
 
 describe('RDS mapping', () => {
@@ -461,6 +465,9 @@ describe('RDS mapping', () => {
   it('reads the region from an ARN and nothing from other strings', () => {
     expect(regionOfArn('arn:aws:rds:us-west-2:111122223333:auto-backup:ab-1')).toBe('us-west-2');
     expect(regionOfArn('not-an-arn')).toBeUndefined();
+    expect(regionOfArn('arn:aws-us-gov:rds:us-gov-west-1:111122223333:db:a')).toBe('us-gov-west-1');
+    expect(regionOfArn('arn:aws:rds:bogus:111122223333:auto-backup:ab-1')).toBeUndefined();
+    expect(regionOfArn('arn:aws:rds:EU-WEST-1:111122223333:auto-backup:ab-1')).toBeUndefined();
   });
 });
 

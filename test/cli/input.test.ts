@@ -379,6 +379,27 @@ describe('backup-guard input checks', () => {
     );
   });
 
+  it('refuses an operand after --help or -h, and a second one after help <command>, naming it, instead of printing help and exiting 0', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const codes = [
+      await runCli(['--help', 'extra'], io),
+      await runCli(['-h', 'audit'], io),
+      await runCli(['help', 'audit', 'extra'], io),
+    ];
+
+    // Assess
+    expect(codes).toEqual([2, 2, 2]);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: --help takes no argument 'extra'. Run 'backup-guard --help'.\n" +
+        "backup-guard: -h takes no argument 'audit'. Run 'backup-guard --help'.\n" +
+        "backup-guard: help takes one command name, not 'extra' after it. Run 'backup-guard --help'.\n",
+    );
+  });
+
   it('prints the command help for help <command>', async () => {
     // Prepare
     const io = captureIo();

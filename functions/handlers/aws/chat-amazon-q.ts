@@ -36,7 +36,13 @@ import { amazonQRequester, parseAmazonQPayload } from '../../chatops/amazon-q.ts
 import { ChatError, publicMessage } from '../../chatops/errors.ts';
 import { helpText } from '../../chatops/grammar.ts';
 import { ASYNC_COMMANDS, acknowledgementText } from '../../chatops/middleware.ts';
-import { escapeMrkdwn, message, type SlackMessage, section } from '../../chatops/replies.ts';
+import {
+  escapeMrkdwn,
+  message,
+  type SlackMessage,
+  section,
+  withoutAutoParsing,
+} from '../../chatops/replies.ts';
 import { type ChatWork, requestKeyOf } from '../../chatops/work.ts';
 import { describeError, InputError } from '../../core/errors.ts';
 import { createObservability } from './observability.ts';
@@ -127,7 +133,11 @@ export async function amazonQCommand(
     reply = message('backup-guard could not run the command', [section(`:x: ${answer.message}`)]);
   }
   await notify(reply, threadId, deps);
-  return answer;
+  // The result is the notification's text, and may be shown as Slack shows it (parsed, no
+  // `verbatim`): the same guard as the notification (amazon-q.ts amazonQNotification), so an error
+  // repeating the payload (a key `@here http://evil.example`, a claimed requester) mentions and
+  // links nothing there either. Values in it are already escaped (escapeMrkdwn) where written.
+  return { ok: answer.ok, message: withoutAutoParsing(answer.message) };
 }
 
 /** Publish `reply` to the channel; a failure is logged and counted, never thrown. */

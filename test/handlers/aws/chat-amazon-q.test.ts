@@ -308,6 +308,36 @@ describe('the Amazon Q Developer custom action’s own answers', () => {
     expect(helpNotice.metadata.threadId).not.toBe(refusal.metadata.threadId);
   });
 
+  it('returns the same guarded text as the notification when the payload is hostile, linking and mentioning nothing', async () => {
+    // Prepare: keys and a requester claim Slack would parse as a mention, a channel link and links.
+    const { deps, pending } = notifying(fakeActions());
+
+    // Act
+    const refused = await amazonQCommand(
+      { command: 'status', '<!channel>': 'x', '@here http://evil.example': 'y' },
+      'req-23',
+      deps,
+    );
+    const accepted = await amazonQCommand(
+      { command: 'status', requestedBy: 'http://evil.example/@here' },
+      'req-24',
+      deps,
+    );
+    await Promise.all(pending);
+
+    // Assess: each result is the text its notification shows, after the same guards.
+    const [refusal, ack] = publishedNotifications();
+    expect(refusal.content.description).toBe(`:x: ${refused.message}`);
+    expect(ack.content.description).toBe(`:hourglass_flowing_sand: ${accepted.message}`);
+    for (const answer of [refused, accepted]) {
+      expect(answer.message).not.toMatch(/<!channel>|@here|http:\/\/|evil\.example/);
+    }
+    expect(refused.message.replaceAll('\u200b', '')).toContain(
+      'Unrecognized keys: "&lt;!channel&gt;", "@here http://evil.example"',
+    );
+    expect(accepted.message.replaceAll('\u200b', '')).toContain('amazon-q:claimed:http://evil.example/@here');
+  });
+
   it('still answers the invocation when the notification cannot be published, and says so in the log and a metric', async () => {
     // Prepare
     sns
