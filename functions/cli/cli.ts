@@ -101,10 +101,10 @@ function unknownCommand(command: string, io: CliIo): number {
   return EXIT_CODES.incomplete;
 }
 
-/** A word after `--version`, `--help`, or after `help <command>`, on stderr, and exit 2. */
+/** A word after `--version`, or after `help <command>` (`--help`, `-h`), on stderr, and exit 2. */
 function extraOperand(command: string, extra: string, io: CliIo): number {
   const what =
-    command === 'help'
+    command !== '--version' && command !== '-v'
       ? `takes one command name, not '${visible(extra)}' after it`
       : `takes no argument '${visible(extra)}'`;
   io.stderr(`backup-guard: ${command} ${what}. Run 'backup-guard --help'.\n`);
@@ -124,10 +124,10 @@ export async function runCli(
       case 'help':
       case '--help':
       case '-h': {
-        // As for --version: a word help does not take is a mistake, which printing the help and
-        // exiting 0 would hide from a script. `help` takes one command name; --help and -h none.
-        const asked = command === 'help' ? rest[0] : undefined;
-        const extra = command === 'help' ? rest[1] : rest[0];
+        // `help`, `--help` and `-h` take one command name (`-h audit` shows the audit's help, as
+        // `help audit` does). As for --version, a word after it is a mistake, which printing the
+        // help and exiting 0 would hide from a script.
+        const [asked, extra] = rest;
         if (extra !== undefined) return extraOperand(command ?? 'help', extra, io);
         const topic = COMMANDS.find((candidate) => candidate.name === asked);
         if (asked !== undefined && topic === undefined && asked !== 'help') return unknownCommand(asked, io);

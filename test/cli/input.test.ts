@@ -379,25 +379,34 @@ describe('backup-guard input checks', () => {
     );
   });
 
-  it('refuses an operand after --help or -h, and a second one after help <command>, naming it, instead of printing help and exiting 0', async () => {
+  it('reads --help <command> and -h <command> as help <command>, and refuses a word after the command, naming it', async () => {
     // Prepare
     const io = captureIo();
+    const audit = captureIo();
 
     // Act
     const codes = [
-      await runCli(['--help', 'extra'], io),
-      await runCli(['-h', 'audit'], io),
+      await runCli(['--help', 'audit', 'extra'], io),
       await runCli(['help', 'audit', 'extra'], io),
+      await runCli(['--help', 'audti'], io),
     ];
+    const asked = await runCli(['-h', 'audit'], audit);
+    const reference = captureIo();
+    await runCli(['help', 'audit'], reference);
 
-    // Assess
+    // Assess: the command's help for -h audit, as for help audit; a usage error for the rest.
     expect(codes).toEqual([2, 2, 2]);
     expect(io.out()).toBe('');
-    expect(io.err()).toBe(
-      "backup-guard: --help takes no argument 'extra'. Run 'backup-guard --help'.\n" +
-        "backup-guard: -h takes no argument 'audit'. Run 'backup-guard --help'.\n" +
-        "backup-guard: help takes one command name, not 'extra' after it. Run 'backup-guard --help'.\n",
+    expect(io.err()).toMatch(
+      /^backup-guard: --help takes one command name, not 'extra' after it\. Run 'backup-guard --help'\.\n/,
     );
+    expect(io.err()).toContain(
+      "backup-guard: help takes one command name, not 'extra' after it. Run 'backup-guard --help'.\n",
+    );
+    expect(io.err()).toContain("unknown command 'audti'. Did you mean 'audit'?");
+    expect(asked).toBe(0);
+    expect(audit.out()).toBe(reference.out());
+    expect(audit.out()).toContain('backup-guard audit');
   });
 
   it('prints the command help for help <command>', async () => {
