@@ -174,7 +174,7 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       follow(response, index);
       return { secret, response };
     },
-    { staggerStart: true },
+    { start: 'doubling' },
   );
 
   // The values are read while the keys and the replicas' primaries answer: none needs the others.

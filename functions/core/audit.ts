@@ -256,17 +256,23 @@ export function scopeResource(scope: Scope): ResourceRef {
 /** How {@link mapWithConcurrency} starts its workers. */
 export interface ConcurrencyOptions {
   /**
-   * Start the workers in batches that double from one turn of the event loop to the next (1, 2,
-   * 4, …, `setImmediate` between them) instead of all at once. Started at once, every worker's first
-   * task runs up to its first wait on I/O before the event loop writes any socket: 8 Regions of 32
+   * `together` (the default): every worker at once. Started so, every worker's first task runs up
+   * to its first wait on I/O before the event loop writes any socket: 8 Regions of 32
    * DescribeSecret calls made 256 requests (signing, `ClientRequest`, a new socket each, ~50 ms of
-   * CPU) before the first was written, so the first answers came back that much later while the
-   * CPU waited for them. Batched, the first requests are written a turn after they are made, and
-   * all `limit` workers run after log2(limit) + 1 turns (one worker a turn took 32 turns, which
-   * a loaded event loop stretched to hundreds of milliseconds). Every item still runs, in order,
-   * with at most `limit` in flight.
+   * CPU) before the first was written, and 16 AWS Regions' scopes 48 first requests, so the first
+   * answers came back that much later while the CPU waited for them. Every item still runs, in
+   * order, with at most `limit` in flight, whichever way the workers start.
+   * - `doubling`: in batches of 1, 2, 4, … a turn of the event loop (`setImmediate`) apart, so the
+   *   first requests are written a turn after they are made and all `limit` workers run after
+   *   log2(limit) + 1 turns (one worker a turn took 32 turns, which a loaded event loop stretched
+   *   to hundreds of milliseconds). For many small calls (a Region's DescribeSecret workers).
+   * - `first-alone`: the first item, and every other one after the event loop's next poll phase
+   *   ({@link afterNextPoll}), where the first one's sockets connect and write. For a few items
+   *   whose answers are long to decode (an audit's scopes): a turn per batch let the first
+   *   answers' decoding run between the starts, which delayed the last Regions' pages by hundreds of
+   *   milliseconds on a loaded machine.
    */
-  readonly staggerStart?: boolean;
+  readonly start?: 'together' | 'doubling' | 'first-alone';
 }
 
 /** Run `task` over `items` with at most `limit` in flight, keeping input order in the result. */
@@ -277,15 +283,22 @@ export async function mapWithConcurrency<T, R>(
   options: ConcurrencyOptions = {},
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
+  const start = options.start ?? 'together';
   let next = 0;
+  /** `first-alone`: what every item but the first waits for before it starts. */
+  let firstWritten: Promise<void> | undefined;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++;
+      if (start === 'first-alone' && index > 0) {
+        firstWritten ??= afterNextPoll();
+        await firstWritten;
+      }
       results[index] = await task(items[index] as T, index);
     }
   };
   const workers = Math.max(1, Math.min(limit, items.length));
-  if (!options.staggerStart) {
+  if (start !== 'doubling') {
     await Promise.all(Array.from({ length: workers }, worker));
     return results;
   }
@@ -644,65 +657,60 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       // Nothing of the audit depends on it.
     }
   };
-  // The first scope's collection starts alone, and every other one after the event loop's next
-  // poll phase: the requests the first scope has made then leave (their sockets connect and write)
-  // before the others make theirs. Started in one turn, no request left before every scope had
-  // made its first ones (48 requests over 16 AWS Regions, tens of milliseconds of CPU), and the
-  // first answer, which the decoding waits for, came that much later. The others start together, in the next
-  // turn: a turn per scope let the first answers' decoding run between the starts, which delayed
-  // the last Regions' pages by hundreds of milliseconds on a loaded machine.
-  let firstStarted: Promise<void> | undefined;
-  const outcomes = await mapWithConcurrency(options.plans, options.concurrency ?? 32, async (plan, index) => {
-    // A check whose policy switch throws is not judged here; the scope's other checks are.
-    const { enabled: checks, broken, ids } = enabledChecks(options.checks, plan.scope, options.policy);
-    let facts: readonly F[];
-    try {
-      if (index > 0) {
-        firstStarted ??= afterNextPoll();
-        await firstStarted;
+  // The first scope's collection starts alone, the others together after it has written its
+  // first requests (`first-alone`, see ConcurrencyOptions).
+  const outcomes = await mapWithConcurrency(
+    options.plans,
+    options.concurrency ?? 32,
+    async (plan) => {
+      // A check whose policy switch throws is not judged here; the scope's other checks are.
+      const { enabled: checks, broken, ids } = enabledChecks(options.checks, plan.scope, options.policy);
+      let facts: readonly F[];
+      try {
+        facts = await plan.collect();
+        assertFactList(facts, plan.scope);
+      } catch (error) {
+        const judgeable = [...checks, ...broken.map(({ check }) => check)];
+        const outcome: ScopeOutcome = {
+          ...failedScope(plan.scope, error, judgeable, now(), add),
+          checks: ids,
+        };
+        done += 1;
+        progress({ scope: plan.scope, outcome, done, total: options.plans.length });
+        return outcome;
       }
-      facts = await plan.collect();
-      assertFactList(facts, plan.scope);
-    } catch (error) {
-      const judgeable = [...checks, ...broken.map(({ check }) => check)];
+      const context: CheckContext = { policy: options.policy, now: now() };
+      const region = plan.scope.region;
+      // One finding per check and fact at most, added as it is made: no array per pair (an audit of
+      // 6,000 databases judges some 30,000 pairs, mostly once, before the JIT has compiled this loop).
+      const standIns: JudgedElsewhere[] = [];
+      for (const fact of facts) {
+        const elsewhere = region !== '*' && fact.resource.region !== region;
+        for (const check of checks) {
+          const finding = judge(check, fact, context);
+          if (finding !== undefined) add(elsewhere ? { ...finding, scopeRegion: region } : finding);
+        }
+        for (const standIn of fact.standsFor ?? []) standIns.push({ ...standIn, judgedAt: fact.resource.id });
+      }
+      const { taggedStandIns, otherEngines } = facts as CollectedFacts<F>;
+      // The scope is failed when a check could not be switched on: nothing of that check is resolved.
+      const error = broken.length > 0 ? brokenSwitches(plan.scope, broken, context.now, add) : undefined;
       const outcome: ScopeOutcome = {
-        ...failedScope(plan.scope, error, judgeable, now(), add),
+        scope: plan.scope,
+        status: error ? 'failed' : 'complete',
+        resources: facts.length,
+        ...(error ? { error } : {}),
+        ...(standIns.length > 0 ? { standIns } : {}),
+        ...(taggedStandIns && taggedStandIns.length > 0 ? { taggedStandIns } : {}),
+        ...(otherEngines && otherEngines.length > 0 ? { otherEngines } : {}),
         checks: ids,
       };
       done += 1;
       progress({ scope: plan.scope, outcome, done, total: options.plans.length });
       return outcome;
-    }
-    const context: CheckContext = { policy: options.policy, now: now() };
-    const region = plan.scope.region;
-    // One finding per check and fact at most, added as it is made: no array per pair (an audit of
-    // 6,000 databases judges some 30,000 pairs, mostly once, before the JIT has compiled this loop).
-    const standIns: JudgedElsewhere[] = [];
-    for (const fact of facts) {
-      const elsewhere = region !== '*' && fact.resource.region !== region;
-      for (const check of checks) {
-        const finding = judge(check, fact, context);
-        if (finding !== undefined) add(elsewhere ? { ...finding, scopeRegion: region } : finding);
-      }
-      for (const standIn of fact.standsFor ?? []) standIns.push({ ...standIn, judgedAt: fact.resource.id });
-    }
-    const { taggedStandIns, otherEngines } = facts as CollectedFacts<F>;
-    // The scope is failed when a check could not be switched on: nothing of that check is resolved.
-    const error = broken.length > 0 ? brokenSwitches(plan.scope, broken, context.now, add) : undefined;
-    const outcome: ScopeOutcome = {
-      scope: plan.scope,
-      status: error ? 'failed' : 'complete',
-      resources: facts.length,
-      ...(error ? { error } : {}),
-      ...(standIns.length > 0 ? { standIns } : {}),
-      ...(taggedStandIns && taggedStandIns.length > 0 ? { taggedStandIns } : {}),
-      ...(otherEngines && otherEngines.length > 0 ? { otherEngines } : {}),
-      checks: ids,
-    };
-    done += 1;
-    progress({ scope: plan.scope, outcome, done, total: options.plans.length });
-    return outcome;
-  });
+    },
+    { start: 'first-alone' },
+  );
   sortFindings(findings);
   COUNTED.set(findings, counts);
   return {

@@ -750,7 +750,7 @@ describe('mapWithConcurrency', () => {
     expect(events.slice(0, 3)).toEqual(['start 1', 'start 2', 'start 3']);
   });
 
-  it('with staggerStart, starts the workers in batches of 1, 2, 4, … a turn of the event loop apart', async () => {
+  it('with start: doubling, starts the workers in batches of 1, 2, 4, … a turn of the event loop apart', async () => {
     // Prepare
     const events: string[] = [];
     let inFlight = 0;
@@ -770,7 +770,7 @@ describe('mapWithConcurrency', () => {
         inFlight -= 1;
         return n * 10;
       },
-      { staggerStart: true },
+      { start: 'doubling' },
     );
 
     // Assess: each batch's turn came before the next batch started; order and limit kept.
@@ -790,7 +790,7 @@ describe('mapWithConcurrency', () => {
     expect(peak).toBe(5);
   });
 
-  it('with staggerStart, rejects with the first failure and leaves no rejection unhandled', async () => {
+  it('with start: doubling, rejects with the first failure and leaves no rejection unhandled', async () => {
     // Prepare: the first task fails while the later workers are still to be started.
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -807,7 +807,7 @@ describe('mapWithConcurrency', () => {
           await new Promise((resolve) => setTimeout(resolve, 5));
           return n;
         },
-        { staggerStart: true },
+        { start: 'doubling' },
       );
 
       // Assess: every item is still run (as without staggering), and the failure is the answer.
