@@ -26,9 +26,11 @@ import {
   type ClientConnections,
   type ClientConstructor,
 } from '../functions/aws/clients.ts';
+import { prepareAwsPlanning } from '../functions/aws/planner.ts';
 import { s3DumpsCollector } from '../functions/aws/s3-dumps.ts';
 import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
+import { checkGroup } from '../functions/jobs/groups.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
 import { type AuditFigures, loadSimulatorTransport, measureAudit, reportFigures } from './child-side.ts';
 
@@ -93,6 +95,13 @@ async function audit(): Promise<DumpsRunFigures> {
     maxAttempts: policy.aws.maxAttempts,
     credentials: simCredentials(),
     endpoint,
+  });
+  // What the Lambda's init does after building its factory (functions/handlers/aws/audit-handler.ts,
+  // `ready`, awaited at the top of the handler module): the endpoint settings and the STS client
+  // every run makes first. bench:bundles measures it as part of the function's init.
+  await prepareAwsPlanning(policy, factory, {
+    groups: ['dumps'],
+    placesOf: (name) => checkGroup(name)?.places?.(policy, 'aws'),
   });
   // Every HTTP request the audit sends, whichever path sent it: this process sends no other.
   let calls = 0;

@@ -2,6 +2,7 @@
  * The audited side of bench/audit-pitr.ts, in its own process so its peak memory is the audit's
  * alone (the simulator runs in the parent). Prints one JSON line with the figures.
  */
+import { writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { AwsClientFactory } from '../functions/aws/clients.ts';
 import { prepareAwsPlanning } from '../functions/aws/planner.ts';
@@ -10,7 +11,7 @@ import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { checkGroup } from '../functions/jobs/groups.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
-import { loadSimulatorTransport } from './child-side.ts';
+import { loadSimulatorTransport, recordTimeline } from './child-side.ts';
 
 /**
  * The collectors the `audit-pitr` Lambda passes (functions/handlers/aws/audit-pitr.ts), imported statically as
@@ -39,11 +40,15 @@ let peakHeap = 0;
 const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
 }, 5);
+// BENCH_TIMELINE=<file>: every HTTP request of the first audit (bench/timeline-summary.ts reads it).
+const timelineFile = process.env.BENCH_TIMELINE;
+const timeline = timelineFile ? recordTimeline() : undefined;
 const started = performance.now();
 const cpuStart = process.cpuUsage();
 const report = await runAuditReport({ providers: ['aws'] }, { policy, aws: { factory, collectors } });
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuStart);
+if (timeline && timelineFile) writeFileSync(timelineFile, timeline.stop());
 clearInterval(sampler);
 factory.destroy();
 // Memory as the first audit left it (a second audit in the same process would add its garbage).

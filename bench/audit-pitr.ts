@@ -20,6 +20,8 @@
  * the headline, and every run's wall time is printed beside it. The timed processes get the V8 heap
  * limits of the deployed function and its exec wrapper's flag (AUDIT_MEMORY_MB, `deployedNodeFlags`); one more process, with a
  * 256 MB function's limits, shows that the audit fits the smallest size users may choose.
+ * `BENCH_TIMELINE=<file>` writes each timed process's first-audit HTTP requests there (the last
+ * process's remain; read them with `node bench/timeline-summary.ts <file>`).
  */
 import { AUDIT_MEMORY_MB } from '../infra/scheduled-job.ts';
 import { DEFAULT_ACCOUNT_ID } from '../test/sim/accounts.ts';
