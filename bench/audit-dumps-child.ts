@@ -32,7 +32,14 @@ import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { checkGroup } from '../functions/jobs/groups.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
-import { type AuditFigures, loadSimulatorTransport, measureAudit, reportFigures } from './child-side.ts';
+import {
+  type AuditFigures,
+  type CriticalPath,
+  loadSimulatorTransport,
+  measureAudit,
+  reportFigures,
+  watchCriticalPath,
+} from './child-side.ts';
 
 const endpoint = process.env.BENCH_ENDPOINT;
 const policyJson = process.env.BENCH_POLICY;
@@ -50,6 +57,8 @@ export interface DumpsRunFigures extends AuditFigures {
   readonly calls: number;
   readonly rangedBytes: number;
   readonly rangedReads: number;
+  /** The first answer after GetCallerIdentity's, and the main thread's CPU after it. */
+  readonly criticalPath: CriticalPath;
 }
 
 /**
@@ -109,6 +118,8 @@ async function audit(): Promise<DumpsRunFigures> {
     calls += 1;
   };
   subscribe('http.client.request.start', count);
+  // GetCallerIdentity is the one call every other waits for.
+  const path = watchCriticalPath(1);
   try {
     const figures = await measureAudit(() =>
       runAuditReport(
@@ -121,9 +132,11 @@ async function audit(): Promise<DumpsRunFigures> {
       calls,
       rangedBytes: factory.rangedBytes,
       rangedReads: factory.rangedReads,
+      criticalPath: path.stop(),
     };
   } finally {
     unsubscribe('http.client.request.start', count);
+    path.stop();
     factory.destroy();
   }
 }

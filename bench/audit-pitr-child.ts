@@ -11,7 +11,7 @@ import { parsePolicy } from '../functions/core/policy.ts';
 import { runAuditReport } from '../functions/jobs/audit.ts';
 import { checkGroup } from '../functions/jobs/groups.ts';
 import { simCredentials } from '../test/sim/accounts.ts';
-import { loadSimulatorTransport, recordTimeline } from './child-side.ts';
+import { loadSimulatorTransport, recordTimeline, watchCriticalPath } from './child-side.ts';
 
 /**
  * The collectors the `audit-pitr` Lambda passes (functions/handlers/aws/audit-pitr.ts), imported statically as
@@ -43,11 +43,14 @@ const sampler = setInterval(() => {
 // BENCH_TIMELINE=<file>: every HTTP request of the first audit (bench/timeline-summary.ts reads it).
 const timelineFile = process.env.BENCH_TIMELINE;
 const timeline = timelineFile ? recordTimeline() : undefined;
+// GetCallerIdentity, then ListRegions: the two calls every page waits for.
+const path = watchCriticalPath(2);
 const started = performance.now();
 const cpuStart = process.cpuUsage();
 const report = await runAuditReport({ providers: ['aws'] }, { policy, aws: { factory, collectors } });
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuStart);
+const criticalPath = path.stop();
 if (timeline && timelineFile) writeFileSync(timelineFile, timeline.stop());
 clearInterval(sampler);
 factory.destroy();
@@ -72,6 +75,7 @@ warmFactory.destroy();
 process.stdout.write(
   `${JSON.stringify({
     wallMs,
+    criticalPath,
     // User + system CPU of this process (the audit; the simulator runs in the parent).
     cpuMs: (cpu.user + cpu.system) / 1000,
     warmWallMs,

@@ -26,6 +26,8 @@ import { bundleLambda } from '../infra/lambda-code.ts';
 export { lambdaHeapFlags } from '../infra/exec-wrapper.ts';
 export { type AuditFigures, measureAudit, reportFigures } from './child-side.ts';
 
+import type { CriticalPath } from './child-side.ts';
+
 const run = promisify(execFile);
 
 /**
@@ -95,6 +97,22 @@ export async function runAuditChild<F>(
  */
 export function deployedNodeFlags(memoryMb: number): string[] {
   return [...execWrapperFlags(memoryMb), ...lambdaHeapFlags(memoryMb)];
+}
+
+/**
+ * The line that shows what bounds a CPU-bound audit (child-side.ts {@link CriticalPath}): its first
+ * answer after the sequential calls (no earlier than `earliestMs`, their round trips and its own),
+ * plus the main thread's CPU after it, is a floor on the wall time no concurrency lowers; beside
+ * it, 1.5x the round-trip bound `lowerBoundMs`.
+ */
+export function criticalPathLine(
+  path: CriticalPath,
+  earliestMs: number,
+  lowerBoundMs: number,
+  what: string,
+): string {
+  const floor = path.firstAnswerMs + path.cpuAfterMs;
+  return `  critical path:    first ${what} answered at ${path.firstAnswerMs.toFixed(0)} ms (no earlier than ${earliestMs} ms), main-thread CPU after it ${path.cpuAfterMs.toFixed(0)} ms: wall >= ${floor.toFixed(0)} ms whatever the concurrency (the 1.5x target is ${(1.5 * lowerBoundMs).toFixed(0)} ms)`;
 }
 
 /** How many fresh processes a child-process benchmark measures its headline audit in. */

@@ -34,6 +34,43 @@ export async function measureAudit(audit: () => Promise<AuditReport>): Promise<A
   };
 }
 
+/**
+ * What bounds a CPU-bound audit's wall time from below, measured in one audit: the answers before
+ * `sequentialCalls` (the calls every later one waits for: STS, ListRegions) arrive one round trip
+ * after another, so the first answer after them comes no earlier than `sequentialCalls + 1` round
+ * trips; everything the main thread computes from then on (decoding, the next pages, the checks)
+ * runs on one thread after it. So the audit's wall time is at least `firstAnswerMs + cpuAfterMs`,
+ * whatever the concurrency: when that sum exceeds 1.5x the round-trip bound, only less CPU can meet
+ * the target. `cpuAfterMs` is the main thread's CPU alone (`process.threadCpuUsage`), not the GC's
+ * helper threads.
+ */
+export interface CriticalPath {
+  /** When the first answer after the sequential calls was read, in ms from the start. */
+  readonly firstAnswerMs: number;
+  /** The main thread's CPU from that answer to the end of the audit. */
+  readonly cpuAfterMs: number;
+}
+
+/** Child side: watch one audit's answers (node:diagnostics_channel) for its {@link CriticalPath}. */
+export function watchCriticalPath(sequentialCalls: number): { stop(): CriticalPath } {
+  const started = performance.now();
+  let answers = 0;
+  let at: { ms: number; cpu: NodeJS.CpuUsage } | undefined;
+  const answered = (): void => {
+    answers += 1;
+    if (answers === sequentialCalls + 1)
+      at = { ms: performance.now() - started, cpu: process.threadCpuUsage() };
+  };
+  subscribe('http.client.response.finish', answered);
+  return {
+    stop() {
+      unsubscribe('http.client.response.finish', answered);
+      const cpu = at ? process.threadCpuUsage(at.cpu) : { user: Number.NaN, system: 0 };
+      return { firstAnswerMs: at?.ms ?? Number.NaN, cpuAfterMs: (cpu.user + cpu.system) / 1000 };
+    },
+  };
+}
+
 /** Child side: the one JSON line the parent reads. */
 export function reportFigures(figures: object): void {
   process.stdout.write(`${JSON.stringify(figures)}\n`);
