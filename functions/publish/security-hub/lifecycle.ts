@@ -622,7 +622,8 @@ function checkStandings(
     }
     if (checkId !== undefined && on.includes(checkId)) return run;
     if (checkId !== undefined && off.includes(checkId)) return { kind: 'off', checkId };
-    // An id no list has is named as the Id spells it, up to its first `/`.
+    // An id no list has is named as the Id spells it, up to its first `/`: whole, since a check id
+    // holds no `/` (registerCheckGroup, functions/jobs/groups.ts, refuses one).
     const named = checkId ?? held.id.slice(ASFF_ID_PREFIX.length).split('/')[0] ?? '';
     if (checkId === undefined && catalog) return { kind: 'removed', checkId: named };
     return { kind: 'notRun', checkId: named, on };
