@@ -90,6 +90,15 @@ export function regionOfArn(arn: string): string | undefined {
 }
 
 /**
+ * Whether a name an answer lists is meant as an ARN (an RDS identifier holds no `:`) yet names no
+ * Region ({@link regionOfArn}): it says neither that the database is in this Region nor in which
+ * other one, so nothing that depends on where it is may be judged from it.
+ */
+export function isUnplacedArn(listed: string): boolean {
+  return listed.includes(':') && regionOfArn(listed) === undefined;
+}
+
+/**
  * The names a read replica answers to, as its source lists it: DescribeDBInstances names a
  * same-Region replica by its identifier and a cross-Region one by its ARN
  * (`ReadReplicaDBInstanceIdentifiers`; cluster replicas likewise in `ReadReplicaIdentifiers`), while a
@@ -693,12 +702,23 @@ export function auroraClusterToFact(
             .filter((region): region is string => region !== undefined),
         ),
       ],
+      ...unplacedReplicasOf(cluster),
       globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
       ...globalRoleOf(cluster, globalRoles),
     },
     createdAt: cluster.ClusterCreateTime,
     ...standsFor(clusterStandInGroups(cluster), cluster.DBClusterArn),
   };
+}
+
+/**
+ * The replica ARNs a cluster lists (`ReadReplicaIdentifiers`) that name no Region
+ * ({@link isUnplacedArn}), kept apart as sent: dropped, a cluster whose only replica is one would
+ * be judged to have none in another Region.
+ */
+function unplacedReplicasOf(cluster: DBCluster): { unplacedReplicas?: string[] } {
+  const unplaced = (cluster.ReadReplicaIdentifiers ?? []).filter(isUnplacedArn);
+  return unplaced.length > 0 ? { unplacedReplicas: [...new Set(unplaced)] } : {};
 }
 
 /**
@@ -897,6 +917,22 @@ interface StandInHost {
   readonly hops?: number;
   /** The host's ARN when the chain leaves this Region ({@link TaggedStandIn} `sourceArn`). */
   readonly sourceArn?: string;
+  /**
+   * The source as the answer sent it when it is an ARN naming no Region ({@link isUnplacedArn}): the
+   * chain ends there, and `key` names nothing the audit judges ({@link TaggedStandIn}
+   * `unreadableSource`).
+   */
+  readonly unreadableSource?: string;
+}
+
+/** The {@link StandInHost} of a replica whose source (`field` sent `source`) names no Region. */
+function unplacedHost(field: string, source: string, before: string): StandInHost {
+  return {
+    key: `unplaced:${source}`,
+    of: `${before}a read replica of ${source} (${field})`,
+    tagInstead: 'its source',
+    unreadableSource: source,
+  };
 }
 
 /**
@@ -926,15 +962,26 @@ function standInHostOf(
   }
   const chain: { readonly kind: 'instance' | 'cluster'; readonly id: string; readonly away?: string }[] = [];
   let sourceArn: string | undefined;
+  let unplaced: { readonly field: string; readonly source: string } | undefined;
   for (let replica: DBInstance | undefined = instance; replica; ) {
     const source: string | undefined =
       replica.ReadReplicaSourceDBInstanceIdentifier ?? replica.ReadReplicaSourceDBClusterIdentifier;
     if (!source) break;
-    const sourceRegion = regionOfArn(source);
-    const id: string = replicaNames(source).at(-1) ?? source;
     const kind: 'instance' | 'cluster' = replica.ReadReplicaSourceDBInstanceIdentifier
       ? 'instance'
       : 'cluster';
+    // An ARN naming no Region is no name of this Region: taken for one, the chain would end at a
+    // database here that merely shares its identifier.
+    if (isUnplacedArn(source)) {
+      const field =
+        kind === 'instance'
+          ? 'ReadReplicaSourceDBInstanceIdentifier'
+          : 'ReadReplicaSourceDBClusterIdentifier';
+      unplaced = { field, source };
+      break;
+    }
+    const sourceRegion = regionOfArn(source);
+    const id: string = replicaNames(source).at(-1) ?? source;
     if (sourceRegion !== undefined && sourceRegion !== region) {
       chain.push({ kind, id, away: sourceRegion });
       sourceArn = source;
@@ -945,15 +992,19 @@ function standInHostOf(
     chain.push({ kind, id });
     replica = kind === 'instance' ? replicas.get(id.toLowerCase()) : undefined;
   }
-  const primary = chain.at(-1);
-  if (!primary) return undefined;
   const named = (hop: (typeof chain)[number]) =>
     `${hop.kind === 'cluster' ? 'cluster ' : ''}${hop.id}${hop.away ? ` in ${hop.away}` : ''}`;
+  const readReplicaOf = (hop: (typeof chain)[number], index: number) =>
+    `${index === 0 ? 'a' : 'itself a'} read replica of ${named(hop)}`;
+  if (unplaced) {
+    const before = chain.map((hop, index) => `${readReplicaOf(hop, index)}, itself `).join('');
+    return unplacedHost(unplaced.field, unplaced.source, before);
+  }
+  const primary = chain.at(-1);
+  if (!primary) return undefined;
   return {
     key: `${primary.kind}:${primary.id.toLowerCase()}`,
-    of: chain
-      .map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${named(hop)}`)
-      .join(', '),
+    of: chain.map(readReplicaOf).join(', '),
     tagInstead: chain.length === 1 ? 'the source' : `the primary ${named(primary)}`,
     hops: chain.length,
     ...(sourceArn ? { sourceArn } : {}),
@@ -978,7 +1029,9 @@ function namedCascadingReplicas(
     const names = [replica.DBInstanceIdentifier, replica.DBInstanceArn].filter(
       (name): name is string => name !== undefined,
     );
-    if (!host || (host.hops ?? 0) < 2) continue;
+    // A chain ending at a source that names no Region is attributed to nothing: the name stays
+    // unmatched, as no listing answered to it.
+    if (!host || host.unreadableSource !== undefined || (host.hops ?? 0) < 2) continue;
     if (!isTarget({ identifiers: names, tags: {} }, { ...targets, all: false, tags: [] })) continue;
     const group: StandInGroup = {
       listed: [replica.DBInstanceIdentifier],
@@ -1014,6 +1067,8 @@ function replicaClusterHostOf(cluster: DBCluster, region: string): StandInHost |
   const source = cluster.ReplicationSourceIdentifier;
   const sourceRegion = source ? regionOfArn(source) : undefined;
   if (!source) return undefined;
+  // An ARN naming no Region is reported, not taken for this Region (which would drop the replica).
+  if (isUnplacedArn(source)) return unplacedHost('ReplicationSourceIdentifier', source, '');
   const id = replicaNames(source).at(-1) ?? source;
   const kind = /:cluster:/.test(source) ? 'cluster' : 'instance';
   if (sourceRegion !== undefined && sourceRegion !== region) {
@@ -1305,7 +1360,7 @@ export async function listSelectedDatabases(
   }
   const judged = selectedKeys(instances, clusters);
   const standIn = (id: string | undefined, tag: string, host: StandInHost | undefined): TaggedStandIn[] =>
-    host && !judged.has(host.key)
+    host && (host.unreadableSource !== undefined || !judged.has(host.key))
       ? [
           {
             id: id ?? '',
@@ -1313,6 +1368,7 @@ export async function listSelectedDatabases(
             of: host.of,
             tagInstead: host.tagInstead,
             ...(host.sourceArn ? { sourceArn: host.sourceArn } : {}),
+            ...(host.unreadableSource ? { unreadableSource: host.unreadableSource } : {}),
           },
         ]
       : [];

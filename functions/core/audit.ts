@@ -1001,17 +1001,22 @@ export function otherEngineProblems(scopes: readonly Pick<ScopeOutcome, 'otherEn
   );
 }
 
+/** The shape of an RDS ARN, said where one names no Region. */
+const RDS_ARN_SHAPE = 'an RDS ARN is arn:<partition>:rds:<region>:<account>:<db or cluster>:<id>';
+
 /**
  * Each database a target tag selects that nothing audits (see TaggedStandIn), with what to tag:
  * `certctl-prod-1 carries the target tag k=v but is a member of Aurora cluster certctl-prod, which
- * does not: tag the cluster to audit it`. Like a named target not found, the audit covers less than
- * the policy asks.
+ * does not: tag the cluster to audit it`; or, when its source is an ARN naming no Region, that
+ * whether anything audits it is not known. Like a named target not found, the audit covers less
+ * than the policy asks.
  */
 export function taggedStandInProblems(scopes: readonly Pick<ScopeOutcome, 'taggedStandIns'>[]): string[] {
   return scopes.flatMap(({ taggedStandIns }) =>
-    (taggedStandIns ?? []).map(
-      ({ id, tag, of, tagInstead }) =>
-        `${id} carries the target tag ${tag} but is ${of}, which does not: tag ${tagInstead} to audit it`,
+    (taggedStandIns ?? []).map(({ id, tag, of, tagInstead, unreadableSource }) =>
+      unreadableSource === undefined
+        ? `${id} carries the target tag ${tag} but is ${of}, which does not: tag ${tagInstead} to audit it`
+        : `${id} carries the target tag ${tag} but is ${of}, whose Region cannot be read from it (${RDS_ARN_SHAPE}): where its source is, and whether anything audits it, is not known`,
     ),
   );
 }

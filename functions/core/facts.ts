@@ -37,6 +37,12 @@ export interface TaggedStandIn {
    * not audit (`withTargetCoverage`, core/audit.ts, which then drops this field).
    */
   readonly sourceArn?: string;
+  /**
+   * Its source as the answer sent it when that is an ARN naming no Region: where the source is, and
+   * so whether anything audits this database, is not known. Never matched to a database of this
+   * Region that shares its identifier.
+   */
+  readonly unreadableSource?: string;
 }
 
 /**
@@ -307,6 +313,11 @@ export interface PitrFact extends Fact {
    */
   readonly aurora?: {
     readonly replicaRegions: readonly string[];
+    /**
+     * `ReadReplicaIdentifiers` ARNs that name no Region, as sent: where that replica is, and so
+     * whether it is in another Region, is not known. Absent when there is none.
+     */
+    readonly unplacedReplicas?: readonly string[] | undefined;
     readonly globalClusterIdentifier: string | undefined;
     /**
      * Set when the cluster is a secondary of its Aurora global database: a read-only copy whose

@@ -15,8 +15,9 @@ import type { ResourceRef } from './finding.ts';
 import type { ContentProblem, ContentReading, ItemContent, KeyItemRef, KeySecretFact } from './key-facts.ts';
 import {
   type InventoryItem,
+  inventoryOf,
   type KeysPolicy,
-  keyInventory,
+  type keyInventory,
   type SecretLocation,
   secretKey,
 } from './keys-policy.ts';
@@ -1069,12 +1070,13 @@ const inventories = new WeakMap<KeysPolicy, KeysInventory>();
 /**
  * {@link keyInventory} and {@link inventorySecrets} of a keys policy, made once per policy object:
  * every scope of a run reads the whole inventory to pick its own secrets (eight regions made it
- * eight times over 2,000 items in the keys benchmark). A parsed policy is not changed afterwards.
+ * eight times over 2,000 items in the keys benchmark). The inventory is the one the parse built
+ * ({@link inventoryOf}). A parsed policy is not changed afterwards.
  */
 export function keysInventoryOf(keys: KeysPolicy): KeysInventory {
   let made = inventories.get(keys);
   if (!made) {
-    const inventory = keyInventory(keys);
+    const inventory = inventoryOf(keys);
     made = { inventory, secrets: inventorySecrets(inventory) };
     inventories.set(keys, made);
   }

@@ -327,6 +327,22 @@ export interface InventoryItem {
   readonly issuerOff?: string;
 }
 
+const inventories = new WeakMap<KeysPolicy, readonly InventoryItem[]>();
+
+/**
+ * {@link keyInventory} of a keys policy, made once per policy object: the parse builds it to check
+ * where the secrets are (core/policy.ts), and the runs then read that one (key-material.ts
+ * `keysInventoryOf`) rather than build it again. A parsed policy is not changed afterwards.
+ */
+export function inventoryOf(keys: KeysPolicy): readonly InventoryItem[] {
+  let made = inventories.get(keys);
+  if (!made) {
+    made = keyInventory(keys);
+    inventories.set(keys, made);
+  }
+  return made;
+}
+
 /**
  * The on-items of the inventory, each with its secret; items switched off are left out. A partner
  * switched off is named as such (`certificateOff`, `issuerOff`), so `keys.content` never takes an

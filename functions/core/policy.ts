@@ -10,7 +10,7 @@ import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
 import { GCP_PROJECT } from './gcp-project.ts';
-import { type KeysPolicy, keyInventory, keysPolicySchema } from './keys-policy.ts';
+import { inventoryOf, type KeysPolicy, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 import { didYouMeanFields, fieldsAt } from './schema-fields.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
@@ -327,7 +327,8 @@ function namedLocations(policy: {
     path: ['dumps', 'locations', index, location.provider === 'aws' ? 'account' : 'project'],
     label: 'dump locations',
   }));
-  const keys = (policy.keys ? keyInventory(policy.keys) : []).map(({ id, location }) => ({
+  // Made once for the policy object (inventoryOf): the runs read this one.
+  const keys = (policy.keys ? inventoryOf(policy.keys) : []).map(({ id, location }) => ({
     location,
     // A Secrets Manager name carries its account in its own field; an ARN or GCP name in `secret`.
     path: ['keys', 'items', id, location.provider === 'aws' && !location.arn ? 'account' : 'secret'],

@@ -415,7 +415,10 @@ export async function runAuditJob(request: AuditRequest, deps: AuditDependencies
   // A crash past publishAudit's own handling (its logger, a defect) must not cost the finished
   // report: it is a publication that delivered nothing, which every report written says.
   const publication = publish
-    ? await publishAudit(report, deps).catch((error: unknown) => failedPublication(report, error))
+    ? await publishAudit(report, {
+        ...deps,
+        groupsRun: requestedGroups(request).map((group) => group.name),
+      }).catch((error: unknown) => failedPublication(report, error))
     : ({ status: 'disabled' } as const);
   return auditOutcome(report, publication);
 }

@@ -98,6 +98,10 @@ const registry = new Map<CheckGroup, CheckGroupDefinition>();
 /**
  * Register a group; returns a function that removes it again (tests register throwaway groups).
  * Names are unique and match {@link CHECK_GROUP_NAME}, so they survive Security Hub's ProductFields.
+ * Check ids are unique and hold no `/`: a finding Id is `certctl-backup-guard/<check id>/<resource>`
+ * (publish/security-hub/asff.ts `asffFindingId`), and the lifecycle reads the check of a held
+ * finding back from it up to the next `/` when this version's catalog no longer has that check, to
+ * name it in the reason it is retired (publish/security-hub/lifecycle.ts `checkStandings`).
  */
 export function registerCheckGroup(group: CheckGroupDefinition): () => void {
   if (!CHECK_GROUP_NAME.test(group.name)) {
@@ -108,6 +112,11 @@ export function registerCheckGroup(group: CheckGroupDefinition): () => void {
     [...registry.values()].flatMap((known) => known.checks.map((check) => check.metadata.id)),
   );
   for (const check of group.checks) {
+    if (check.metadata.id.includes('/')) {
+      throw new Error(
+        `check id '${check.metadata.id}' must not contain '/': Security Hub finding Ids are certctl-backup-guard/<check id>/<resource>, so the check of a finding could not be read back from its Id`,
+      );
+    }
     if (check.metadata.group !== group.name) {
       throw new Error(
         `check ${check.metadata.id} belongs to group '${check.metadata.group}', not '${group.name}'`,

@@ -5,11 +5,12 @@
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { AuditReport } from '../core/audit.ts';
 import { BackupGuardError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
+import type { CheckGroup } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { type FailedImport, FindingsImportError } from '../publish/security-hub/errors.ts';
 import type { LedgerStore, PublishAccount, PublishResult } from '../publish/security-hub/index.ts';
-import { catalogCheckIds } from './groups.ts';
+import { catalogCheckIds, knownCheckGroups } from './groups.ts';
 
 /** How a job publishes. */
 export interface PublisherDependencies {
@@ -102,6 +103,11 @@ export async function publishAudit(
     readonly publisher?: PublisherDependencies;
     readonly logger?: StructuredLogger;
     readonly now?: () => Date;
+    /**
+     * The check groups the run selected: with every group this version knows among them, the run may
+     * retire the findings of a group it does not know (removed or renamed). Absent: it retires none.
+     */
+    readonly groupsRun?: readonly CheckGroup[];
   },
 ): Promise<PublicationOutcome> {
   try {
@@ -123,6 +129,9 @@ export async function publishAudit(
       ...(deps.publisher.homeRegion ? { homeRegion: deps.publisher.homeRegion } : {}),
       ...(deps.publisher.ledger ? { ledger: await deps.publisher.ledger() } : {}),
       catalog: catalogCheckIds(),
+      ...(deps.groupsRun
+        ? { groups: { catalog: new Set<string>(knownCheckGroups()), run: new Set<string>(deps.groupsRun) } }
+        : {}),
       ...(deps.logger ? { logger: deps.logger } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     });

@@ -24,6 +24,7 @@ import {
   regionOfArn,
 } from '../../functions/aws/rds.ts';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { taggedStandInProblems } from '../../functions/core/audit.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { contextWith } from '../checks/pitr/fixtures.ts';
@@ -1256,6 +1257,140 @@ describe('collectRdsPitrFacts', () => {
     await expect(collecting).rejects.toMatchObject({
       code: 'AccessDenied',
       message: expect.stringContaining('RDS DescribeDBClusters failed for account 111122223333 in eu-west-1'),
+    });
+  });
+
+  describe('a source ARN whose Region cannot be read', () => {
+    // As DescribeDBInstances / DescribeDBClusters might send it: an ARN whose Region field is not a
+    // Region's. It says nothing about where the source is, so nothing is judged as if it were here.
+    const MALFORMED_DB = `arn:aws:rds:bogus:${ACCOUNT}:db:certctl-src`;
+    const MALFORMED_CLUSTER = `arn:aws:rds:bogus:${ACCOUNT}:cluster:certctl-aurora`;
+
+    it('reports a tagged read replica as not known to be audited, never covered by a same-Region database of that name', async () => {
+      // Prepare: certctl-src here is tagged and judged; the replica's source ARN names no Region.
+      rdsMock.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [
+          instance('certctl-src'),
+          instance('certctl-replica', { ReadReplicaSourceDBInstanceIdentifier: MALFORMED_DB }),
+        ],
+      });
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+      // Assess
+      expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-src']);
+      expect(facts.taggedStandIns).toEqual([
+        {
+          id: 'certctl-replica',
+          tag: 'certctl:backup-guard=enabled',
+          of: `a read replica of ${MALFORMED_DB} (ReadReplicaSourceDBInstanceIdentifier)`,
+          tagInstead: 'its source',
+          unreadableSource: MALFORMED_DB,
+        },
+      ]);
+      expect(taggedStandInProblems([{ taggedStandIns: facts.taggedStandIns ?? [] }])).toEqual([
+        `certctl-replica carries the target tag certctl:backup-guard=enabled but is a read replica of ${MALFORMED_DB} (ReadReplicaSourceDBInstanceIdentifier), whose Region cannot be read from it (an RDS ARN is arn:<partition>:rds:<region>:<account>:<db or cluster>:<id>): where its source is, and whether anything audits it, is not known`,
+      ]);
+    });
+
+    it('reports a tagged read replica cluster whose ReplicationSourceIdentifier names no Region, rather than saying nothing', async () => {
+      // Prepare
+      rdsMock.on(DescribeDBClustersCommand).resolves({
+        DBClusters: [cluster('certctl-aurora-replica', { ReplicationSourceIdentifier: MALFORMED_DB })],
+      });
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+      // Assess
+      expect(facts.map((fact) => fact.resource.id)).toEqual([]);
+      expect(facts.taggedStandIns).toEqual([
+        {
+          id: 'certctl-aurora-replica',
+          tag: 'certctl:backup-guard=enabled',
+          of: `a read replica of ${MALFORMED_DB} (ReplicationSourceIdentifier)`,
+          tagInstead: 'its source',
+          unreadableSource: MALFORMED_DB,
+        },
+      ]);
+    });
+
+    it('does not follow a cascading chain through an unreadable source to a same-Region database of that name', async () => {
+      // Prepare: the policy names leaf-replica; its chain reaches an ARN naming no Region, whose
+      // identifier matches a database of this Region.
+      rdsMock.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: [
+          instance('leaf-replica', { ReadReplicaSourceDBInstanceIdentifier: 'mid-replica', TagList: [] }),
+          instance('mid-replica', { ReadReplicaSourceDBInstanceIdentifier: MALFORMED_DB, TagList: [] }),
+          instance('certctl-src', { TagList: [] }),
+        ],
+      });
+      // Act
+      const facts = await collectRdsPitrFacts(
+        rds,
+        SCOPE,
+        policy({ targets: { tags: [], identifiers: ['leaf-replica'] } }),
+      );
+      // Assess: nothing stands for leaf-replica, so the audit says it was not found.
+      expect(facts).toEqual([]);
+    });
+
+    it('leaves pitr.cross-region NOT_AVAILABLE for an Aurora cluster whose only replica ARN names no Region', async () => {
+      // Prepare
+      rdsMock.on(DescribeDBClustersCommand).resolves({
+        DBClusters: [cluster('certctl-aurora', { ReadReplicaIdentifiers: [MALFORMED_CLUSTER] })],
+      });
+      const selection = policy({ pitr: { requireCrossRegionBackup: true } });
+      // Act
+      const [fact] = await collectRdsPitrFacts(rds, SCOPE, selection);
+      const outcome =
+        fact &&
+        pitrCrossRegionCheck.evaluate(fact, contextWith({ pitr: { requireCrossRegionBackup: true } }));
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, replicatedTo: MALFORMED_CLUSTER });
+      expect(outcome?.description).toContain(
+        `ReadReplicaIdentifiers lists ${MALFORMED_CLUSTER}, whose Region cannot be read from it`,
+      );
+    });
+
+    it('still passes pitr.cross-region on a readable replica Region beside an unreadable one', async () => {
+      // Prepare
+      const readable = `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora-us`;
+      rdsMock.on(DescribeDBClustersCommand).resolves({
+        DBClusters: [cluster('certctl-aurora', { ReadReplicaIdentifiers: [MALFORMED_CLUSTER, readable] })],
+      });
+      // Act
+      const [fact] = await collectRdsPitrFacts(rds, SCOPE, policy());
+      const outcome =
+        fact &&
+        pitrCrossRegionCheck.evaluate(fact, contextWith({ pitr: { requireCrossRegionBackup: true } }));
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toMatchObject({ replicatedTo: 'us-east-1' });
+    });
+
+    it('leaves pitr.cross-region NOT_AVAILABLE for a global database secondary whose primary ARN names no Region, never PASSED', async () => {
+      // Prepare
+      rdsMock.on(DescribeDBClustersCommand).resolves({
+        DBClusters: [
+          cluster('certctl-aurora-eu', {
+            GlobalClusterIdentifier: 'certctl-global',
+            ReplicationSourceIdentifier: MALFORMED_CLUSTER,
+          }),
+        ],
+      });
+      // Act
+      const [fact] = await collectRdsPitrFacts(rds, SCOPE, policy());
+      const outcome =
+        fact &&
+        pitrCrossRegionCheck.evaluate(fact, contextWith({ pitr: { requireCrossRegionBackup: true } }));
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({
+        crossRegionBackup: null,
+        judgedThroughPrimary: MALFORMED_CLUSTER,
+      });
+      expect(outcome?.description).toContain(
+        `ReplicationSourceIdentifier ${MALFORMED_CLUSTER}, whose Region cannot be read from it`,
+      );
     });
   });
 });

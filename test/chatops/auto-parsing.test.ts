@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { amazonQNotification } from '../../functions/chatops/amazon-q.ts';
 import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers.ts';
-import { escapeWording, type SlackMessage } from '../../functions/chatops/replies.ts';
+import { escapeWording, type SlackMessage, withoutAutoParsing } from '../../functions/chatops/replies.ts';
 import { refusalNotOfPermission } from '../../functions/core/errors.ts';
 import { NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
 import { certctlProdNoGo } from './readiness-fixture.ts';
@@ -185,5 +185,46 @@ describe('commands in code spans, where Slack parses the text', () => {
     expect(slack).toContain(`\`${command}\``);
     expect(description).toContain(`\`${command}\``);
     expect(description).toContain('certctl/ca@\u200bprod');
+  });
+});
+
+describe('product check ids, where Slack parses the text', () => {
+  it('read and copy exactly as written in an Amazon Q notification: no invisible character after the dot', () => {
+    // Prepare: readiness evidence naming checks, beside a value Slack would link.
+    const reply = readinessAnswer(
+      certctlProdNoGo([
+        {
+          gate: 'audit:pitr',
+          status: 'NO-GO',
+          evidence: 'pitr.retention FAILED (7 of 30 days); pitr.deletion-protection PASSED; see evil.com',
+        },
+        { gate: 'audit:dumps', status: 'NO-GO', evidence: 'dumps.protection FAILED.' },
+      ]),
+    );
+
+    // Act
+    const slack = JSON.stringify(reply.blocks);
+    const { description } = amazonQNotification(reply, 'thread', 'id').content;
+
+    // Assess: as code, which Slack neither links (`.protection` is a top-level domain: a bare
+    // dumps.protection would be) nor changes; the value beside it is still kept from linking.
+    expect(description).toContain(
+      '`pitr.retention` FAILED (7 of 30 days); `pitr.deletion-protection` PASSED; see evil.\u200bcom',
+    );
+    expect(description).toContain('`dumps.protection` FAILED.');
+    expect(description).not.toMatch(/(?:pitr|dumps)\.\u200b/);
+    expectInert(description);
+    // Slack's answer is sent verbatim: the ids stay as the product wrote them.
+    expect(slack).toContain('pitr.retention FAILED (7 of 30 days); pitr.deletion-protection PASSED');
+  });
+
+  it('leaves a look-alike that only starts like a check id to the link guard', () => {
+    // Act
+    const text = withoutAutoParsing('see keys.present.evil.com or @pitr.window or http://dumps.fresh/x');
+
+    // Assess
+    expect(text).toBe(
+      'see keys.\u200bpresent.\u200bevil.\u200bcom or @\u200bpitr.\u200bwindow or http:\u200b//dumps.\u200bfresh/x',
+    );
   });
 });

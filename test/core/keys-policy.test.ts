@@ -1,6 +1,7 @@
 /** The `keys` policy section: the certctl preset, mappings, switch-offs and the live CA. */
 import { describe, expect, it } from 'vitest';
 import { isAwsRegionName } from '../../functions/core/aws-region.ts';
+import { keysInventoryOf } from '../../functions/core/key-material.ts';
 import { keyInventory, presetItems, secretKey } from '../../functions/core/keys-policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { keysPolicy } from '../fixtures/keys/world.ts';
@@ -478,5 +479,55 @@ describe('keys policy inventory and item rules', () => {
     expect(
       secretKey({ provider: 'gcp', project: 'p', secret: 's', resourceName: 'projects/p/secrets/s' }),
     ).toBe('gcp/projects/p/secrets/s');
+  });
+});
+
+describe('the key inventory at parse', () => {
+  it('gives the same errors, in the same order, for secrets placed where no audit reads', () => {
+    // Prepare: the fixture's secrets in account 111111111111 and project certctl-prod, neither of
+    // which the policy audits.
+    const member = { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/audit' };
+    const input = { ...keysPolicy(), aws: { accounts: [member] }, gcp: { projects: ['other-project'] } };
+    const notListed = (field: string) =>
+      `  keys.items.${field}: 111111111111 is not in aws.accounts; list it there with its role (the accounts an audit reads)`;
+
+    // Act
+    const message = problems(input);
+
+    // Assess: as before the inventory was built once (inventory order, preset items first).
+    expect(message.split('\n')).toEqual([
+      'policy is invalid:',
+      ...[
+        'ca-cert.secret',
+        'ca-key.secret',
+        'scep-ra-cert.secret',
+        'scep-ra-key.secret',
+        'trust-bundle.corp.secret',
+        'ocsp-key.iss-local.account',
+        'server-tls-cert.secret',
+        'server-tls-key.secret',
+        'api-keys.secret',
+        'config-encryption-key.secret',
+        'intermediate-cert.secret',
+        'agent-bootstrap-token.secret',
+        'missing-bundle.secret',
+      ].map(notListed),
+      '  keys.items.gcp-ca-backup.secret: certctl-prod is not in gcp.projects; list it there (the projects an audit reads)',
+      '  keys.items.gcp-config-key.secret: certctl-prod is not in gcp.projects; list it there (the projects an audit reads)',
+    ]);
+  });
+
+  it('is built once per parsed policy: the runs read the inventory the parse built', () => {
+    // Prepare
+    const policy = parsePolicy(keysPolicy());
+    const keys = policy.keys ?? ({} as never);
+    // A parsed policy is not changed afterwards; changed here only to show which build a run reads.
+    delete (keys.items as Record<string, unknown>)['ca-key'];
+
+    // Act
+    const { inventory } = keysInventoryOf(keys);
+
+    // Assess: still the item the parse saw, so the run did not build the inventory again.
+    expect(inventory.map((item) => item.id)).toContain('ca-key');
   });
 });

@@ -135,6 +135,21 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
     );
   }
   const secondary = aurora.globalSecondary;
+  // A primary ARN naming no Region is what made this cluster a secondary: where the data is kept,
+  // and that it is kept at all, rests on a value that cannot be read.
+  if (
+    secondary?.primaryArn !== undefined &&
+    secondary.primaryRegion === undefined &&
+    elsewhere.length === 0
+  ) {
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} belongs to the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\` and names its primary by ReplicationSourceIdentifier ${secondary.primaryArn}, whose Region cannot be read from it (an RDS ARN is arn:<partition>:rds:<region>:<account>:cluster:<id>), so where the global database keeps its data could not be told.`,
+      observed: { ...observed, crossRegionBackup: null, judgedThroughPrimary: secondary.primaryArn },
+      required,
+      remediationText: `Find the primary and its Region with \`${describeGlobalClusterCommand(fact)}\` (the member with IsWriter true), then run the audit again.`,
+    };
+  }
   if (secondary && elsewhere.length === 0) {
     // Every secondary of a global database is in another Region than its primary ("Each secondary
     // cluster must be in a different AWS Region than the primary cluster", Aurora User Guide,
@@ -159,6 +174,17 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
       description: `${resourceLabel(fact)} has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers).`,
       observed,
       required,
+    };
+  }
+  // A replica listed by an ARN naming no Region may be the copy in another Region, or may not.
+  const unplaced = aurora.unplacedReplicas ?? [];
+  if (unplaced.length > 0) {
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)}: ReadReplicaIdentifiers lists ${unplaced.join(', ')}, whose Region cannot be read from it (an RDS ARN is arn:<partition>:rds:<region>:<account>:cluster:<id>), and no replica in a Region that can be read from its ARN, so whether its data is kept in another Region could not be told.`,
+      observed: { ...observed, crossRegionBackup: null, replicatedTo: unplaced.join(',') },
+      required,
+      remediationText: `Look at the replica with \`aws rds describe-db-clusters --region ${fact.resource.region} --db-cluster-identifier ${fact.resource.id}\` and check where it is, then run the audit again.`,
     };
   }
   if (aurora.globalClusterIdentifier) {

@@ -17,6 +17,9 @@
  * it, as Security Hub archives the findings of a disabled control; never in a failed scope, where it
  * is not kept alive either (nothing will re-evaluate it). A run that ran only some checks of a group
  * says nothing of the others' findings. The scope outcomes name the checks run and turned off.
+ * A held finding of a whole check group this version does not have (removed or renamed) is in no
+ * scope any run plans, so it is retired only by a run that selected every group of the catalog, was
+ * not narrowed, had no scope fail and no coverage in doubt, and evaluated the finding's place.
  */
 
 import { createHash } from 'node:crypto';
@@ -157,6 +160,12 @@ export interface PlanPublicationInput {
    * findings are archived, from one this run did not run. Without it neither is archived.
    */
   readonly catalog?: ReadonlySet<string>;
+  /**
+   * The check groups this version has (the registry's, `catalog`) and those this run selected
+   * (`run`), to retire the findings of a group removed or renamed, which no scope of any run
+   * evaluates again ({@link groupGone}). Without it no group's findings are retired.
+   */
+  readonly groups?: { readonly catalog: ReadonlySet<string>; readonly run: ReadonlySet<string> };
 }
 
 /** Security Hub keeps findings per product ARN; the same Id under two products is two findings. */
@@ -622,7 +631,8 @@ function checkStandings(
     }
     if (checkId !== undefined && on.includes(checkId)) return run;
     if (checkId !== undefined && off.includes(checkId)) return { kind: 'off', checkId };
-    // An id no list has is named as the Id spells it, up to its first `/`.
+    // An id no list has is named as the Id spells it, up to its first `/`: whole, since a check id
+    // holds no `/` (registerCheckGroup, functions/jobs/groups.ts, refuses one).
     const named = checkId ?? held.id.slice(ASFF_ID_PREFIX.length).split('/')[0] ?? '';
     if (checkId === undefined && catalog) return { kind: 'removed', checkId: named };
     return { kind: 'notRun', checkId: named, on };
@@ -634,6 +644,57 @@ function checkGone(standing: { readonly kind: 'off' | 'removed'; readonly checkI
   return standing.kind === 'off'
     ? `check ${standing.checkId} is turned off by the policy`
     : `check ${standing.checkId} is not in this version's check catalog (renamed or removed)`;
+}
+
+/** What a check group removed is, for reasons. */
+function groupGoneText(group: string): string {
+  return `check group ${group} is not in this version's check catalog (renamed or removed)`;
+}
+
+/**
+ * Whether the held findings of a check group this version does not have may be retired, as a
+ * function of their scope: undefined when they may (in the reason's words, where), or why not. No
+ * run plans a scope of such a group, so none is ever evaluated whole as the retire of a check needs
+ * ({@link archivableScopes}); instead the whole run must be: every group of the catalog selected,
+ * not narrowed, no scope failed (what a failed scope holds is unknown, and a group's findings may
+ * have moved to another group there), coverage not in doubt, and some scope of the finding's place
+ * (provider, account, region) evaluated. `groups` undefined: never (the caller did not say).
+ */
+function groupGone(
+  report: Pick<AuditReport, 'scopes' | 'narrowed'>,
+  groups: PlanPublicationInput['groups'],
+  coverage: readonly string[],
+): (
+  scope: Scope,
+) => { readonly gone: false } | { readonly gone: true; readonly where?: string; readonly whyNot?: string } {
+  if (!groups) return () => ({ gone: false });
+  const missing = [...groups.catalog].filter((group) => !groups.run.has(group));
+  const failed = report.scopes.find((outcome) => outcome.status !== 'complete');
+  const runWhyNot =
+    coverage.length > 0
+      ? `this run's coverage is in doubt (${coverage.join('; ')})`
+      : missing.length > 0
+        ? `this run selected only some check groups (${[...groups.run].join(', ') || 'none'}; not ${missing.join(', ')})`
+        : report.narrowed
+          ? 'this run was narrowed to some regions or projects'
+          : failed
+            ? `scope ${scopeKey(failed.scope)} could not be evaluated in this run`
+            : undefined;
+  const places = new Set(
+    report.scopes.map(({ scope }) => `${scope.provider}/${scope.account}/${scope.region}`),
+  );
+  const accounts = new Set(report.scopes.map(({ scope }) => `${scope.provider}/${scope.account}`));
+  return (scope) => {
+    if (groups.catalog.has(scope.group)) return { gone: false };
+    const place = `${scope.provider}/${scope.account}/${scope.region}`;
+    if (runWhyNot) return { gone: true, whyNot: runWhyNot };
+    // A whole-account finding (region `*`) is settled by any scope of its account.
+    const evaluated =
+      scope.region === '*' ? accounts.has(`${scope.provider}/${scope.account}`) : places.has(place);
+    return evaluated
+      ? { gone: true, where: place }
+      : { gone: true, whyNot: `this run evaluated nothing in ${place}` };
+  };
 }
 
 /**
@@ -744,6 +805,7 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
   const mayArchive = coverage.length > 0 ? () => false : archivableScopes(report);
   const failureOf = scopeFailures(report);
   const standingOf = checkStandings(report, input.catalog);
+  const groupOf = groupGone(report, input.groups, coverage);
   for (const [key, existing] of existingByKey) {
     if (reported.has(key) || existing.recordState === 'ARCHIVED') continue;
     const destination: Destination = {
@@ -752,6 +814,35 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       partition: partitionOf(existing.region),
     };
     const scope = existing.scope;
+    const group = scope ? groupOf(scope) : { gone: false as const };
+    if (scope && group.gone) {
+      const text = groupGoneText(scope.group);
+      if (group.whyNot !== undefined) {
+        // As for a check removed: nothing will re-evaluate it, so it is not kept alive either.
+        counts.untouched += 1;
+        skipped.push({
+          kind: 'untouched',
+          id: existing.id,
+          reason: `not reported: ${text}, but ${group.whyNot}, so it is not archived (nor kept alive: nothing will re-evaluate it; the next run that evaluates every scope of every group archives it, or Security Hub deletes it 90 days after its last update)`,
+          destination,
+        });
+        continue;
+      }
+      const reason = `${text}: its findings in ${group.where}, where this run evaluated every group of the catalog whole, are archived`;
+      if (!existing.finding) {
+        lookups.push({
+          action: 'retire',
+          id: existing.id,
+          productArn: existing.productArn,
+          destination,
+          reason,
+        });
+        continue;
+      }
+      counts.retire += 1;
+      imports.push(archiveImport(existing.finding, reason, now, 'retire'));
+      continue;
+    }
     const standing = standingOf(existing);
     if (scope && (standing.kind === 'off' || standing.kind === 'removed') && !mayArchive(scope)) {
       // Its check will not re-evaluate it, so it is not kept alive either: it is left to the next run

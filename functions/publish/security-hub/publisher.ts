@@ -111,6 +111,12 @@ export interface PublishOptions {
    * cannot be told from one of a check this run did not run, and is left as it was.
    */
   readonly catalog?: ReadonlySet<string>;
+  /**
+   * The check groups this version knows and those this run selected: a held finding of a group it
+   * does not know (renamed or removed) is archived by a run of every group that evaluated every scope
+   * whole (lifecycle.ts `groupGone`). Without it such a finding is left as it was.
+   */
+  readonly groups?: { readonly catalog: ReadonlySet<string>; readonly run: ReadonlySet<string> };
 }
 
 /** What the import ledger did in a publication, per destination. */
@@ -306,6 +312,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     now: importedAt,
     target,
     ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.groups ? { groups: options.groups } : {}),
     held: [...work.values()].flatMap((item) =>
       item.keepAliveOnly
         ? item.held.filter((held) => held.scope !== undefined && failureOf(held.scope) !== undefined)

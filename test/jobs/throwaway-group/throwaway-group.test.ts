@@ -118,4 +118,27 @@ describe('a registered throwaway check group', () => {
     });
     expect(outcome.exitCode).toBe(2);
   });
+
+  it('retires the findings of the group once this version no longer has it, only in a run of every group', async () => {
+    // Prepare: the group published its findings, then a new version dropped it.
+    await runAuditJob({ providers: ['aws'], groups: [GROUP] }, deps(['eu-west-1', 'us-east-1']));
+    unregister();
+    try {
+      // Act: a run of one group, then a run of every group.
+      const partial = await runAuditJob({ providers: ['aws'], groups: ['pitr'] }, deps(['eu-west-1']));
+      const afterPartial = held('eu-west-1').map((f) => f.RecordState);
+      const full = await runAuditJob({ providers: ['aws'] }, deps(['eu-west-1']));
+
+      // Assess: the run of one group left them alone; the run of every group retired those of the
+      // Region it evaluated, and only those.
+      expect(partial.publication).toMatchObject({ status: 'published', counts: { retired: 0 } });
+      expect(afterPartial).toEqual(['ACTIVE', 'ACTIVE']);
+      expect(full.report.scopes.every((outcome) => outcome.status === 'complete')).toBe(true);
+      expect(full.publication).toMatchObject({ status: 'published', counts: { retired: 2 } });
+      expect(held('eu-west-1').map((f) => f.RecordState)).toEqual(['ARCHIVED', 'ARCHIVED']);
+      expect(held('us-east-1').map((f) => f.RecordState)).toEqual(['ACTIVE']);
+    } finally {
+      unregister = registerCheckGroup(selftestGroup);
+    }
+  });
 });

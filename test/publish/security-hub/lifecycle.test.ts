@@ -1751,3 +1751,176 @@ describe('findings of a check this run no longer produces', () => {
     );
   });
 });
+
+describe('findings of a check group this version no longer has', () => {
+  /** The groups this version has, as the registry gives them. */
+  const CATALOG_GROUPS = new Set(['pitr', 'keys']);
+  const CATALOG = new Set(['pitr.retention', 'keys.present']);
+  const pitrHere = completeScope(ACCOUNT_A, 'eu-west-1');
+  const keysHere = completeScope(ACCOUNT_A, 'eu-west-1', 'keys');
+  const secret = (): Finding =>
+    retentionFinding(rdsResource('certctl-ca'), { checkId: 'keys.present', group: 'keys' });
+  const secretHeld = () => stored(secret(), 1 / (24 * 60));
+  /** A finding an earlier version published for its `vault` group, since removed. */
+  const vault = (name = 'certctl-vault', account = ACCOUNT_A, region = 'eu-west-1', daysAgo = 1) =>
+    stored(
+      retentionFinding(rdsResource(name, account, region), { checkId: 'vault.sealed', group: 'vault' }),
+      daysAgo,
+    );
+  const plan = (
+    existing: readonly AwsSecurityFinding[],
+    {
+      scopes = [pitrHere, keysHere],
+      run = CATALOG_GROUPS,
+      narrowed = false,
+      groups = true,
+      held,
+    }: {
+      scopes?: readonly ScopeOutcome[];
+      run?: ReadonlySet<string>;
+      narrowed?: boolean;
+      groups?: boolean;
+      held?: Parameters<typeof planPublication>[0]['held'];
+    } = {},
+  ) =>
+    planPublication({
+      report: {
+        ...report(
+          [keeper().finding, secret(), ...scopes.filter((s) => s.status === 'failed').map(scopeFinding)],
+          scopes,
+        ),
+        ...(narrowed ? { narrowed: true } : {}),
+      },
+      policy: POLICY,
+      now: NOW,
+      existing: [keeper().stored, secretHeld(), ...existing],
+      ...(held ? { held } : {}),
+      catalog: CATALOG,
+      ...(groups ? { groups: { catalog: CATALOG_GROUPS, run } } : {}),
+    });
+  const why = (result: ReturnType<typeof plan>, id: string | undefined) =>
+    result.skipped.find((skip) => skip.id === id)?.reason;
+
+  it('archives, saying why, the findings of a group not in the catalog when a run of every group evaluated every scope whole', () => {
+    // Prepare
+    const gone = vault();
+
+    // Act
+    const result = plan([gone]);
+
+    // Assess
+    expect(result.imports.map((entry) => [entry.action, entry.finding.Id, entry.reason])).toEqual([
+      [
+        'retire',
+        gone.Id,
+        `check group vault is not in this version's check catalog (renamed or removed): its findings in aws/${ACCOUNT_A}/eu-west-1, where this run evaluated every group of the catalog whole, are archived`,
+      ],
+    ]);
+    expect(result.imports[0]?.finding).toMatchObject({
+      RecordState: 'ARCHIVED',
+      UpdatedAt: NOW.toISOString(),
+    });
+    expect(result.counts).toMatchObject({ retire: 1, archive: 0, untouched: 0 });
+  });
+
+  it('archives none of them when a scope of the run failed, nor keeps them alive', () => {
+    // Prepare: 80 days old, due for keep-alive were the group still run.
+    const gone = vault('certctl-vault', ACCOUNT_A, 'eu-west-1', 80);
+    const down = failedScope(ACCOUNT_A, 'us-east-1');
+
+    // Act
+    const result = plan([gone], { scopes: [pitrHere, keysHere, down] });
+
+    // Assess
+    expect(result.imports.map((entry) => entry.action)).toEqual(['create']);
+    expect(why(result, gone.Id)).toBe(
+      `not reported: check group vault is not in this version's check catalog (renamed or removed), but scope aws/${ACCOUNT_A}/us-east-1/pitr could not be evaluated in this run, so it is not archived (nor kept alive: nothing will re-evaluate it; the next run that evaluates every scope of every group archives it, or Security Hub deletes it 90 days after its last update)`,
+    );
+  });
+
+  it('leaves them alone when the run selected only some groups', () => {
+    // Prepare
+    const gone = vault();
+
+    // Act
+    const result = plan([gone], { scopes: [pitrHere], run: new Set(['pitr']) });
+
+    // Assess
+    expect(result.imports).toEqual([]);
+    expect(result.counts).toMatchObject({ retire: 0, untouched: 1 });
+    expect(why(result, gone.Id)).toMatch(
+      /^not reported: check group vault is not in this version's check catalog \(renamed or removed\), but this run selected only some check groups \(pitr; not keys\), so it is not archived/,
+    );
+  });
+
+  it('leaves them alone when the run was narrowed to some regions', () => {
+    // Prepare
+    const gone = vault();
+
+    // Act
+    const result = plan([gone], { narrowed: true });
+
+    // Assess
+    expect(result.imports).toEqual([]);
+    expect(why(result, gone.Id)).toMatch(/but this run was narrowed to some regions or projects/);
+  });
+
+  it('leaves them alone where the run evaluated nothing (another account)', () => {
+    // Prepare
+    const elsewhere = vault('certctl-vault', ACCOUNT_B);
+
+    // Act
+    const result = plan([elsewhere]);
+
+    // Assess
+    expect(result.imports).toEqual([]);
+    expect(why(result, elsewhere.Id)).toMatch(
+      new RegExp(`but this run evaluated nothing in aws/${ACCOUNT_B}/eu-west-1`),
+    );
+  });
+
+  it('leaves them alone when the coverage of the run is in doubt', () => {
+    // Prepare: the keys group read its scope whole and judged nothing.
+    const gone = vault();
+
+    // Act
+    const result = planPublication({
+      report: report([keeper().finding], [pitrHere, keysHere]),
+      policy: POLICY,
+      now: NOW,
+      existing: [keeper().stored, gone],
+      catalog: CATALOG,
+      groups: { catalog: CATALOG_GROUPS, run: CATALOG_GROUPS },
+    });
+
+    // Assess
+    expect(result.imports).toEqual([]);
+    expect(result.skipped.find((skip) => skip.id === gone.Id)?.reason).toMatch(/coverage is in doubt/);
+  });
+
+  it('retires none of them when it is not told the groups', () => {
+    // Prepare
+    const gone = vault();
+
+    // Act
+    const result = plan([gone], { groups: false });
+
+    // Assess
+    expect(result.imports).toEqual([]);
+    expect(result.counts).toMatchObject({ retire: 0, untouched: 1 });
+  });
+
+  it('decides the same from the ledger as from a full read, reading the finding by Id to archive it', () => {
+    // Prepare
+    const gone = vault();
+
+    // Act
+    const read = plan([gone]);
+    const ledger = plan([], { held: [{ ...heldFinding(gone), finding: undefined }] });
+
+    // Assess
+    expect(ledger.lookups.map((lookup) => [lookup.action, lookup.id, lookup.reason])).toEqual(
+      read.imports.map((entry) => [entry.action, entry.finding.Id, entry.reason]),
+    );
+  });
+});
