@@ -49,6 +49,7 @@ import {
   type SnapshotTargetResult,
   snapshotIdentifier,
   snapshotTags,
+  waitText,
 } from './model.ts';
 
 /** Progress of one target, for CLI stderr, chat updates and logs. */
@@ -536,7 +537,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
         attempts,
         error: {
           code: backend.codeOf(error instanceof LookError ? error.cause : error),
-          message: `still busy after ${attempts} attempts until the ${deps.policy.waitMinutes}-minute deadline: ${describeError(error)}. Retry once the database is available.`,
+          message: `still busy after ${attempts} attempts until the deadline, ${waitText(deps.policy.waitMinutes)} after this run started: ${describeError(error)}. Retry once the database is available.`,
         },
       };
     }
@@ -616,7 +617,7 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
       ...resultOf(entry, now),
       error: {
         code: 'DeadlineExceeded',
-        message: `${entry.snapshot.id} still ${entry.snapshot.status} at the ${deps.policy.waitMinutes}-minute deadline; it may still complete`,
+        message: `${entry.snapshot.id} still ${entry.snapshot.status} at the deadline, ${waitText(deps.policy.waitMinutes)} after this run started; it may still complete`,
       },
     });
   }
