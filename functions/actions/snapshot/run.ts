@@ -280,18 +280,26 @@ async function prepareScope(
   });
   // Quota, and snapshots of this request that exist already (a re-run after the idempotency record
   // expired), from each kind's listing: the one made with the targets, else one now, kinds at once.
+  // A backend that lists per target (Cloud SQL) is asked for each target apart, so a listing that
+  // fails leaves only its own target without a snapshot (it has no quota to count the scope for).
   const kinds = [...new Set(targets.map((target) => target.kind))];
-  const listings = await Promise.all(
-    kinds.map(async (kind) => {
-      const ofKind = targets.filter((target) => target.kind === kind);
-      const known = context.listed.get(listingKey(first, kind));
-      if (known) return { kind, ofKind, existing: known };
-      return backend.listManual(kind, ofKind).then(
-        (existing) => ({ kind, ofKind, existing }),
-        (error: unknown) => ({ kind, ofKind, existing: new ListingError(error) }),
-      );
-    }),
-  );
+  const listOf = (kind: SnapshotKind, ofKind: SnapshotTarget[]) =>
+    backend.listManual(kind, ofKind).then(
+      (existing) => ({ kind, ofKind, existing }),
+      (error: unknown) => ({ kind, ofKind, existing: new ListingError(error) }),
+    );
+  const perTarget = backend.listsPerTarget === true && !backend.quotaApplies;
+  const listings = (
+    await Promise.all(
+      kinds.map(async (kind) => {
+        const ofKind = targets.filter((target) => target.kind === kind);
+        const known = context.listed.get(listingKey(first, kind));
+        if (known) return [{ kind, ofKind, existing: known }];
+        if (perTarget) return Promise.all(ofKind.map((target) => listOf(kind, [target])));
+        return [await listOf(kind, ofKind)];
+      }),
+    )
+  ).flat();
   for (const { kind, ofKind, existing } of listings) {
     if (existing instanceof ListingError) {
       results.push(
