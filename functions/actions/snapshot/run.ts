@@ -585,6 +585,9 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     }),
   );
   const waitingSince = now().getTime();
+  // The error of the last poll when it failed: a snapshot still open at the deadline was then not
+  // seen `creating`, only last seen so, and the answer names the read that failed.
+  let pollFailure: unknown;
   while (open.length > 0 || retrying > 0) {
     const delay = pollDelay(now().getTime() - waitingSince, deps.policy);
     const remaining = context.deadline - now().getTime();
@@ -594,9 +597,11 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     let states: BackendSnapshot[];
     try {
       states = await backend.poll(open.map((entry) => entry.snapshot));
+      pollFailure = undefined;
     } catch (error) {
       // A failed poll is retried at the next round; the deadline bounds it.
       deps.logger?.warn('snapshot poll failed', { error: describeError(error) });
+      pollFailure = error;
       continue;
     }
     // By kind and name: an RDS instance and an Aurora cluster of the same identifier get snapshots of
@@ -620,12 +625,17 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
   }
   // Retries stop at the deadline themselves.
   await Promise.all(retries);
+  const deadline = `the deadline, ${waitText(deps.policy.waitMinutes)} after this run started`;
   for (const entry of open) {
+    const { id, status } = entry.snapshot;
     results.push({
       ...resultOf(entry, now),
       error: {
         code: 'DeadlineExceeded',
-        message: `${entry.snapshot.id} still ${entry.snapshot.status} at the deadline, ${waitText(deps.policy.waitMinutes)} after this run started; it may still complete`,
+        message:
+          pollFailure === undefined
+            ? `${id} still ${status} at ${deadline}; it may still complete`
+            : `${id} was last seen ${status}; the last read of its state before ${deadline}, failed (${backend.codeOf(pollFailure)}: ${describeError(pollFailure)}); it may still complete`,
       },
     });
   }

@@ -238,6 +238,34 @@ describe('takeSnapshots at its deadline', () => {
     );
   });
 
+  it('names the read that failed, not only "still creating", when every poll until the deadline failed', async () => {
+    // Prepare: the snapshot is created, then DescribeDBSnapshots is refused (a role without it).
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [{ id: 'slow-db', region: 'eu-west-1', durationMs: 5_000 }]);
+    const denied = (scope: { region: string }): SnapshotBackend => ({
+      ...cloud.backendFor(scope),
+      poll: async () => {
+        throw Object.assign(new Error('User is not authorized to perform: rds:DescribeDBSnapshots'), {
+          name: 'AccessDenied',
+        });
+      },
+    });
+
+    // Act
+    const [result] = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(1),
+      backendFor: denied,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
+    expect(result?.error?.message).toMatch(
+      /^certctl-premaint-slow-db-[0-9a-f]{10} was last seen creating; the last read of its state before the deadline, 1 minute after this run started, failed \(AccessDenied: User is not authorized to perform: rds:DescribeDBSnapshots\); it may still complete$/,
+    );
+  });
+
   it('says a whole number of minutes as minutes', async () => {
     // Prepare
     const clock = fakeClock();
