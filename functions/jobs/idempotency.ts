@@ -167,11 +167,9 @@ export async function runOncePerRequestId<T>(
       return { firstRun: true, result: finished.result };
     }
     // The run failed and Powertools could not delete its in-progress record: the run's own error is
-    // what went wrong (the record holds off repeats until it expires).
-    if (failed && error instanceof IdempotencyPersistenceLayerError) {
-      store.onRecordError?.(error);
-      throw failed.error;
-    }
+    // what went wrong (the record holds off repeats until it expires). Not `onRecordError`, which
+    // is about a finished run's result.
+    if (failed && error instanceof IdempotencyPersistenceLayerError) throw failed.error;
     if (!ran && !(error instanceof BackupGuardError)) {
       const cause = storeCause(error);
       const code = errorCode(cause);

@@ -79,6 +79,8 @@ describe('runOncePerRequestId when the run fails and its in-progress record cann
     mocked.on(PutItemCommand).resolves({});
     mocked.on(DeleteItemCommand).rejects(new Error('ProvisionedThroughputExceededException'));
 
+    const recordErrors: unknown[] = [];
+
     // Act
     const outcome = runOncePerRequestId(
       'req-run-failed',
@@ -89,10 +91,12 @@ describe('runOncePerRequestId when the run fails and its in-progress record cann
         tableName: 'certctl-backup-guard-idempotency',
         client: new DynamoDBClient({ region: 'eu-west-1' }),
         waitForFirstMs: 1000,
+        onRecordError: (error) => recordErrors.push(error),
       },
     );
 
-    // Assess
+    // Assess: no "result not recorded" warning either: there was no result.
     await expect(outcome).rejects.toThrow('no cloud to snapshot in was configured');
+    expect(recordErrors).toEqual([]);
   });
 });
