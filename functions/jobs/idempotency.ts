@@ -19,7 +19,13 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { StillRunningElsewhereError } from '../core/errors.ts';
+import {
+  BackupGuardError,
+  CloudApiError,
+  describeError,
+  errorCode,
+  StillRunningElsewhereError,
+} from '../core/errors.ts';
 
 export { IDEMPOTENCY_TABLE_ENV, idempotencyTableName } from './idempotency-table.ts';
 
@@ -49,6 +55,24 @@ export class DuplicateStillRunningError extends StillRunningElsewhereError {
     super(message, options);
     this.name = 'DuplicateStillRunningError';
   }
+}
+
+/**
+ * The idempotency table could not be written before a run (it does not exist in the caller's
+ * region, the caller may not write it, DynamoDB did not answer), so the run did not start: nothing
+ * runs unrecorded. Powertools says only "Failed to save in progress record to idempotency store";
+ * this names the table and DynamoDB's own error (its `cause`), which tell the operator what to fix.
+ */
+export class IdempotencyStoreError extends CloudApiError {
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, code, options);
+    this.name = 'IdempotencyStoreError';
+  }
+}
+
+/** DynamoDB's own error behind a Powertools persistence error (its `cause`), else the error itself. */
+function storeCause(error: unknown): unknown {
+  return error instanceof IdempotencyPersistenceLayerError && error.cause !== undefined ? error.cause : error;
 }
 
 /** Shared by the CLI, the Lambda and the Cloud Function so they recognise each other's requests. */
@@ -121,12 +145,18 @@ export async function runOncePerRequestId<T>(
   store: IdempotencyStore,
 ): Promise<{ readonly firstRun: boolean; readonly result: T }> {
   let finished: { readonly result: T } | undefined;
+  let failed: { readonly error: unknown } | undefined;
   let ran = false;
   const once = idempotentByRequestId(async (_request: { readonly requestId: string }) => {
     ran = true;
-    const result = await run();
-    finished = { result };
-    return result;
+    try {
+      const result = await run();
+      finished = { result };
+      return result;
+    } catch (error) {
+      failed = { error };
+      throw error;
+    }
   }, store);
   try {
     const result = await once({ requestId });
@@ -135,6 +165,19 @@ export async function runOncePerRequestId<T>(
     if (finished && error instanceof IdempotencyPersistenceLayerError) {
       store.onRecordError?.(error);
       return { firstRun: true, result: finished.result };
+    }
+    // The run failed and Powertools could not delete its in-progress record: the run's own error is
+    // what went wrong (the record holds off repeats until it expires). Not `onRecordError`, which
+    // is about a finished run's result.
+    if (failed && error instanceof IdempotencyPersistenceLayerError) throw failed.error;
+    if (!ran && !(error instanceof BackupGuardError)) {
+      const cause = storeCause(error);
+      const code = errorCode(cause);
+      throw new IdempotencyStoreError(
+        `the idempotency table ${store.tableName} could not be written (${code}: ${describeError(cause)}), so request ${requestId} was not run: nothing was snapshotted for it. Check that the table exists in the region the caller uses and that the caller may read and write it, then ask again.`,
+        code,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -20,7 +20,12 @@
  * while the verdict waits on a gate it rests on.
  */
 
-import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
+import type {
+  BackendSnapshot,
+  SnapshotBackend,
+  SnapshotCloud,
+  SnapshotKey,
+} from '../actions/snapshot/backend.ts';
 import {
   askedAt,
   bearsName,
@@ -1279,7 +1284,10 @@ export function snapshotListingKey(
   return `${target.kind}:${targetKey(target)}`;
 }
 
-/** List our snapshots of every target, one listing per (scope, kind), by {@link snapshotListingKey}. */
+/**
+ * List our snapshots of every target, one listing per (scope, kind), or per target where the backend
+ * lists per target (SnapshotBackend.listsPerTarget), by {@link snapshotListingKey}.
+ */
 export async function snapshotsByTarget(
   targets: readonly ResourceRef[],
   clouds: readonly SnapshotCloud[],
@@ -1307,18 +1315,36 @@ export async function snapshotsByTarget(
   }
   const backendFor = snapshotBackendFor(clouds);
   const listed = new Map<string, readonly BackendSnapshot[] | Error>();
+  const list = async (
+    backend: () => SnapshotBackend,
+    kind: SnapshotTarget['kind'],
+    kindTargets: SnapshotTarget[],
+  ) => {
+    let snapshots: readonly BackendSnapshot[] | Error;
+    try {
+      snapshots = await backend().listManual(kind, kindTargets);
+    } catch (error) {
+      snapshots = error instanceof Error ? error : new Error(String(error));
+    }
+    for (const target of kindTargets) listed.set(snapshotListingKey(target), snapshots);
+  };
   await Promise.all(
-    [...byScope.values()].flatMap(({ scope, kinds }) =>
-      [...kinds].map(async ([kind, kindTargets]) => {
-        let snapshots: readonly BackendSnapshot[] | Error;
-        try {
-          snapshots = await backendFor(scope).listManual(kind, kindTargets);
-        } catch (error) {
-          snapshots = error instanceof Error ? error : new Error(String(error));
-        }
-        for (const target of kindTargets) listed.set(snapshotListingKey(target), snapshots);
-      }),
-    ),
+    [...byScope.values()].flatMap(({ scope, kinds }) => {
+      let backend: SnapshotBackend | undefined;
+      try {
+        backend = backendFor(scope);
+      } catch {
+        // No backend for the scope: its one listing below says why, for every target.
+      }
+      const scoped = () => backend ?? backendFor(scope);
+      return [...kinds].flatMap(([kind, kindTargets]) =>
+        // A backend that lists per target (Cloud SQL backupRuns.list, per instance) is asked for each
+        // target apart: one listing that fails leaves that target unknown, not every target there.
+        backend?.listsPerTarget === true
+          ? kindTargets.map((target) => list(scoped, kind, [target]))
+          : [list(scoped, kind, kindTargets)],
+      );
+    }),
   );
   return listed;
 }

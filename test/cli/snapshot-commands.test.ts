@@ -239,6 +239,49 @@ describe('snapshot command with an idempotency table', () => {
     await dynamo.close();
   });
 
+  it('exits 2 in one line naming the table and DynamoDB’s error, and snapshots nothing, when the idempotency table does not exist', async () => {
+    // Prepare
+    const policy = JSON.stringify({
+      ...JSON.parse(POLICY),
+      snapshots: { ...JSON.parse(POLICY).snapshots, idempotencyTable: 'certctl-no-such-table' },
+    });
+    const creates = harness.rds.snapshots.createCalls;
+    let stdout = '';
+    let stderr = '';
+
+    // Act
+    const code = await runCli(
+      [
+        'snapshot',
+        '--reason',
+        'CA rotation',
+        '--ticket',
+        'CHG-NO-TABLE',
+        '--endpoint-url',
+        harness.sim.endpoint,
+        '--dynamodb-endpoint-url',
+        dynamo.endpoint,
+        '--quiet',
+      ],
+      {
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+        env: { BACKUP_GUARD_POLICY: policy, AWS_REGION: 'eu-west-1' },
+      },
+      { awsCredentials: simCredentials() },
+    );
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(stderr).not.toContain('unexpected error');
+    expect(stderr).toMatch(
+      /^backup-guard: the idempotency table certctl-no-such-table could not be written \(ResourceNotFoundException: .+\), so request ticket:CHG-NO-TABLE was not run: nothing was snapshotted for it\. /,
+    );
+    expect(harness.rds.snapshots.createCalls).toBe(creates);
+  });
+
   it('takes the next attempt instead of replaying the failure, then replays the success, when the ticket is run again after its snapshot failed', async () => {
     // Prepare
     const broken = { id: 'certctl-broken-db', region: 'us-east-1' };

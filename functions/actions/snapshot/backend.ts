@@ -135,6 +135,14 @@ export interface SnapshotBackend {
   /** Whether this backend counts manual snapshots against a quota (RDS yes; Cloud SQL backups no). */
   readonly quotaApplies: boolean;
   /**
+   * Whether {@link listManual} lists each target on its own (Cloud SQL: backupRuns.list is per
+   * instance), so a listing that fails is one target's, not the scope's: the snapshot action lists
+   * each target apart and answers only the target whose listing failed. Absent: one listing covers
+   * the scope (RDS: per region and kind), and its failure is every target's there. Only for a
+   * backend without a quota, which counts the scope's snapshots.
+   */
+  readonly listsPerTarget?: boolean;
+  /**
    * Why this backend takes no snapshot of `target` (its backups are another service's to take), as
    * the target's answer: the error code and what to do instead; undefined when it does. Asked
    * before anything is listed or written for the target.

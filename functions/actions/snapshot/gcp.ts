@@ -344,6 +344,8 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   };
   return {
     quotaApplies: false,
+    // backupRuns.list is per instance: one instance's listing failing is that instance's alone.
+    listsPerTarget: true,
     refusal: backupPlanRefusal,
     describe: describeOne,
     create: async (target, snapshotId, tags) => {

@@ -279,6 +279,22 @@ export function pollDelay(
   return nextPollDelay(waitedMs, policy.pollInitialSeconds * 1000, policy.pollMaxSeconds * 1000);
 }
 
+/**
+ * How long a run waited before its deadline, in words: `1 minute`, `30 minutes`, `13 min 52 s`,
+ * `6 s`. The wait is `snapshots.waitMinutes`, shortened by chat and the snapshot Lambda to the time
+ * the function has left (functions/chatops/job-actions.ts waitingUntil, functions/handlers/aws/
+ * snapshot.ts lambdaSnapshotPolicy), which is a fraction of a minute that no one should read as
+ * `13.872383333333334`.
+ */
+export function waitText(waitMinutes: number): string {
+  const seconds = Math.max(0, Math.round(waitMinutes * 60));
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (minutes === 0) return `${rest} s`;
+  if (rest === 0) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `${minutes} min ${rest} s`;
+}
+
 export function emptyCounts(): Record<TargetOutcome, number> {
   return { available: 0, creating: 0, failed: 0, busy: 0, quota: 0, error: 0 };
 }

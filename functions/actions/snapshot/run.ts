@@ -49,6 +49,7 @@ import {
   type SnapshotTargetResult,
   snapshotIdentifier,
   snapshotTags,
+  waitText,
 } from './model.ts';
 
 /** Progress of one target, for CLI stderr, chat updates and logs. */
@@ -279,18 +280,26 @@ async function prepareScope(
   });
   // Quota, and snapshots of this request that exist already (a re-run after the idempotency record
   // expired), from each kind's listing: the one made with the targets, else one now, kinds at once.
+  // A backend that lists per target (Cloud SQL) is asked for each target apart, so a listing that
+  // fails leaves only its own target without a snapshot (it has no quota to count the scope for).
   const kinds = [...new Set(targets.map((target) => target.kind))];
-  const listings = await Promise.all(
-    kinds.map(async (kind) => {
-      const ofKind = targets.filter((target) => target.kind === kind);
-      const known = context.listed.get(listingKey(first, kind));
-      if (known) return { kind, ofKind, existing: known };
-      return backend.listManual(kind, ofKind).then(
-        (existing) => ({ kind, ofKind, existing }),
-        (error: unknown) => ({ kind, ofKind, existing: new ListingError(error) }),
-      );
-    }),
-  );
+  const listOf = (kind: SnapshotKind, ofKind: SnapshotTarget[]) =>
+    backend.listManual(kind, ofKind).then(
+      (existing) => ({ kind, ofKind, existing }),
+      (error: unknown) => ({ kind, ofKind, existing: new ListingError(error) }),
+    );
+  const perTarget = backend.listsPerTarget === true && !backend.quotaApplies;
+  const listings = (
+    await Promise.all(
+      kinds.map(async (kind) => {
+        const ofKind = targets.filter((target) => target.kind === kind);
+        const known = context.listed.get(listingKey(first, kind));
+        if (known) return [{ kind, ofKind, existing: known }];
+        if (perTarget) return Promise.all(ofKind.map((target) => listOf(kind, [target])));
+        return [await listOf(kind, ofKind)];
+      }),
+    )
+  ).flat();
   for (const { kind, ofKind, existing } of listings) {
     if (existing instanceof ListingError) {
       results.push(
@@ -536,7 +545,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
         attempts,
         error: {
           code: backend.codeOf(error instanceof LookError ? error.cause : error),
-          message: `still busy after ${attempts} attempts until the ${deps.policy.waitMinutes}-minute deadline: ${describeError(error)}. Retry once the database is available.`,
+          message: `still busy after ${attempts} attempts until the deadline, ${waitText(deps.policy.waitMinutes)} after this run started: ${describeError(error)}. Retry once the database is available.`,
         },
       };
     }
@@ -576,6 +585,9 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     }),
   );
   const waitingSince = now().getTime();
+  // The error of the last poll when it failed: a snapshot still open at the deadline was then not
+  // seen `creating`, only last seen so, and the answer names the read that failed.
+  let pollFailure: unknown;
   while (open.length > 0 || retrying > 0) {
     const delay = pollDelay(now().getTime() - waitingSince, deps.policy);
     const remaining = context.deadline - now().getTime();
@@ -585,9 +597,11 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     let states: BackendSnapshot[];
     try {
       states = await backend.poll(open.map((entry) => entry.snapshot));
+      pollFailure = undefined;
     } catch (error) {
       // A failed poll is retried at the next round; the deadline bounds it.
       deps.logger?.warn('snapshot poll failed', { error: describeError(error) });
+      pollFailure = error;
       continue;
     }
     // By kind and name: an RDS instance and an Aurora cluster of the same identifier get snapshots of
@@ -611,12 +625,17 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
   }
   // Retries stop at the deadline themselves.
   await Promise.all(retries);
+  const deadline = `the deadline, ${waitText(deps.policy.waitMinutes)} after this run started`;
   for (const entry of open) {
+    const { id, status } = entry.snapshot;
     results.push({
       ...resultOf(entry, now),
       error: {
         code: 'DeadlineExceeded',
-        message: `${entry.snapshot.id} still ${entry.snapshot.status} at the ${deps.policy.waitMinutes}-minute deadline; it may still complete`,
+        message:
+          pollFailure === undefined
+            ? `${id} still ${status} at ${deadline}; it may still complete`
+            : `${id} was last seen ${status}; the last read of its state before ${deadline}, failed (${backend.codeOf(pollFailure)}: ${describeError(pollFailure)}); it may still complete`,
       },
     });
   }

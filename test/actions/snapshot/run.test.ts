@@ -208,6 +208,82 @@ describe('takeSnapshots', () => {
   );
 });
 
+describe('takeSnapshots at its deadline', () => {
+  it('says how long it waited in minutes and seconds when the wait is a fraction of a minute (a chat or Lambda deadline), never as a long decimal', async () => {
+    // Prepare: chat and the snapshot Lambda shorten snapshots.waitMinutes to the time the function
+    // has left (waitingUntil, lambdaSnapshotPolicy), which is never a round number of minutes.
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [
+      { id: 'slow-db', region: 'eu-west-1', durationMs: 3_600_000 },
+      { id: 'busy-db', region: 'eu-west-1', busyUntil: 3_600_000, durationMs: 60_000 },
+    ]);
+    const policy = { ...snapshotsPolicy(30), waitMinutes: 13.872383333333334 };
+
+    // Act
+    const [slow, busy] = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy,
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(slow).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
+    expect(slow?.error?.message).toMatch(
+      /^certctl-premaint-slow-db-[0-9a-f]{10} still creating at the deadline, 13 min 52 s after this run started; it may still complete$/,
+    );
+    expect(busy).toMatchObject({ outcome: 'busy', error: { code: 'Busy' } });
+    expect(busy?.error?.message).toMatch(
+      /^still busy after \d+ attempts until the deadline, 13 min 52 s after this run started: /,
+    );
+  });
+
+  it('names the read that failed, not only "still creating", when every poll until the deadline failed', async () => {
+    // Prepare: the snapshot is created, then DescribeDBSnapshots is refused (a role without it).
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [{ id: 'slow-db', region: 'eu-west-1', durationMs: 5_000 }]);
+    const denied = (scope: { region: string }): SnapshotBackend => ({
+      ...cloud.backendFor(scope),
+      poll: async () => {
+        throw Object.assign(new Error('User is not authorized to perform: rds:DescribeDBSnapshots'), {
+          name: 'AccessDenied',
+        });
+      },
+    });
+
+    // Act
+    const [result] = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(1),
+      backendFor: denied,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
+    expect(result?.error?.message).toMatch(
+      /^certctl-premaint-slow-db-[0-9a-f]{10} was last seen creating; the last read of its state before the deadline, 1 minute after this run started, failed \(AccessDenied: User is not authorized to perform: rds:DescribeDBSnapshots\); it may still complete$/,
+    );
+  });
+
+  it('says a whole number of minutes as minutes', async () => {
+    // Prepare
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [{ id: 'slow-db', region: 'eu-west-1', durationMs: 3_600_000 }]);
+
+    // Act
+    const [slow] = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(1),
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(slow?.error?.message).toContain('still creating at the deadline, 1 minute after this run started');
+  });
+});
+
 describe('takeSnapshots before its creates', () => {
   const target = (id: string, kind: SnapshotTarget['kind']): SnapshotTarget => ({
     provider: 'aws',
