@@ -606,17 +606,20 @@ function judgeNewest(
   now: Date,
   action: string,
 ): AgeJudgement {
-  const ours = newestFirst(available.filter((snapshot) => snapshot.createdAt !== undefined));
+  // A creation time that is not a valid date (NaN hours old, which no limit calls too old) is no date.
+  const dated = (snapshot: BackendSnapshot): boolean =>
+    snapshot.createdAt !== undefined && Number.isFinite(snapshot.createdAt.getTime());
+  const ours = newestFirst(available.filter(dated));
   // An available snapshot of ours whose creation time was not sent may be the fresh one: unless a
   // dated one proves freshness, the gate cannot be judged (never "no snapshot", never GO).
-  const undated = available.find((snapshot) => snapshot.createdAt === undefined);
+  const undated = available.find((snapshot) => !dated(snapshot));
   const undatedGate = (): ReadinessGate | undefined =>
     undated && {
       gate: SNAPSHOT_GATE,
       status: 'UNKNOWN',
       evidence: undated.undatedBecause
         ? `${undated.id} is available but ${undated.undatedBecause}: when its data was taken cannot be told`
-        : `${undated.id} is available but its creation time was not sent: its age cannot be told`,
+        : `${undated.id} is available but its creation time was ${undated.createdAt === undefined ? 'not sent' : 'not a valid date'}: its age cannot be told`,
       action,
     };
   const newest = ours[0];

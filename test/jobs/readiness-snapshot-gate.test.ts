@@ -63,6 +63,23 @@ describe('snapshotGate', () => {
     expect(alone.evidence).toContain('undated');
     expect(alone.evidence).toContain('creation time');
   });
+
+  it('never gives GO on a snapshot whose creation time is not a valid date', () => {
+    // Prepare: a backend handed over a Date it could not read (an Invalid Date): its age is NaN
+    // hours, which no comparison calls too old.
+    const invalid = ours('unreadable-date', 'not a date');
+
+    // Act
+    const alone = snapshotGate([invalid], TARGET, 24, NOW);
+    const besideStale = snapshotGate([ours('stale', '2026-11-20T12:00:00.000Z'), invalid], TARGET, 24, NOW);
+    const besideFresh = snapshotGate([ours('fresh', '2026-12-03T10:00:00.000Z'), invalid], TARGET, 24, NOW);
+
+    // Assess: read as undated, so it cannot be judged unless a dated fresh one proves freshness.
+    expect([alone.status, besideStale.status, besideFresh.status]).toEqual(['UNKNOWN', 'UNKNOWN', 'GO']);
+    expect(alone.evidence).toContain('unreadable-date');
+    expect(alone.evidence).not.toContain('NaN');
+    expect(besideFresh.evidence).toContain('fresh');
+  });
 });
 
 describe('snapshotGate while a snapshot of ours is being created', () => {
