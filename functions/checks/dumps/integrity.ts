@@ -22,7 +22,8 @@
  *
  * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
  * it holds may not be the newest dump (S3 lists in key order, so a cut date-named series holds its
- * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest.
+ * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest. So
+ * is a listing with an object it did not date (no LastModified or timeCreated sent): it may be newer.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import { type ByteReading, type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
@@ -44,6 +45,8 @@ import {
   notAvailable,
   readCutShort,
   sameDatabase,
+  undatedDumps,
+  undatedWords,
   valueOrNull,
 } from './wording.ts';
 
@@ -80,6 +83,16 @@ export const dumpsIntegrityCheck: DumpsCheck = {
         fact,
         `the listing stopped at the policy's maxObjectsListed (${fact.listing.objects.length} objects), so ${key}, the newest listed, may not be the newest dump`,
         { key },
+        required,
+      );
+    }
+    // An object the listing did not date may be a newer dump than the one read.
+    const undated = undatedDumps(fact.listing.objects, newest.object);
+    if (undated.length > 0) {
+      return notAvailable(
+        fact,
+        `the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so ${key}, the newest dated object, may not be the newest dump`,
+        { key, undatedObjects: undated.length },
         required,
       );
     }

@@ -83,6 +83,25 @@ export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { last
   return datedObjects(objects).filter((object) => !holdsNoDump(object));
 }
 
+/**
+ * Objects of the listing that may be dumps (not empty) but carry no modification time, other than
+ * `except` (the newest listed, judged on its own): the listing did not say when they were written,
+ * so any of them may be the newest dump, the oldest, or one inside a gap of the dated ones. A
+ * verdict that rests on where the dated dumps sit (a stale newest, a gap, a short series) is not
+ * proven while one exists.
+ */
+export function undatedDumps(objects: readonly DumpObject[], except?: DumpObject): DumpObject[] {
+  return objects.filter(
+    (object) => object.lastModified === undefined && !holdsNoDump(object) && object.key !== except?.key,
+  );
+}
+
+/** `3 objects (the last by key prod/x.dump)` or `prod/x.dump`: the undated objects, in words. */
+export function undatedWords(undated: readonly DumpObject[]): string {
+  const last = undated.at(-1)?.key ?? '';
+  return undated.length === 1 ? last : `${undated.length} objects (the last by key ${last})`;
+}
+
 /** NAMEDATALEN - 1: the bytes of a name PostgreSQL keeps. */
 const MAX_NAME_BYTES = 63;
 const utf8 = new TextEncoder();
