@@ -18,7 +18,8 @@
  * older archive uploaded under a new name falls outside.
  *
  * A ranged read that returned fewer bytes than the listing says the object holds was cut short:
- * it proves neither a short nor an empty object (NOT_AVAILABLE).
+ * it proves neither a short nor an empty object (NOT_AVAILABLE); so is one of an object the listing
+ * gave no size for, which cannot be told from a small object.
  *
  * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
  * it holds may not be the newest dump (S3 lists in key order, so a cut date-named series holds its
@@ -34,6 +35,7 @@ import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   archivedWords,
   CUSTOMER_KEY_WORDS,
+  cutShortWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -130,7 +132,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     ) {
       return notAvailable(
         fact,
-        `the ranged read of ${key} returned only ${bytesRead} of its ${listedSize} bytes, so its header could not be read whole`,
+        `the ranged read of ${key} returned only ${cutShortWords(newest)}, so its header could not be read whole`,
         { key, bytesRead, sizeBytes: listedSize ?? null },
         required,
       );
