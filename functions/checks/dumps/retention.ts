@@ -27,6 +27,7 @@
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
+ * A series with no dump inside the window covers none of it, however far back it reaches: FAILED.
  * A dump the listing did not date may sit inside a gap or before the oldest dated one: beside one,
  * a gap or a series still filling is NOT_AVAILABLE, naming it; dated dumps that cover the policy
  * alone still pass.
@@ -253,6 +254,18 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
           `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
         );
         fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
+      }
+      // No dump inside the window at all: no pair of dumps there to measure a gap between, and the
+      // series covers none of the days the policy asks for, however far back it reaches.
+      const newestDated = dated.at(-1);
+      if (newestDated && newestDated.lastModified.getTime() < windowStart) {
+        const none = `no dump was written in the last ${minPitrDays} days: the newest, ${newestDated.key}, is ${daysBetween(newestDated.lastModified, now)} days old`;
+        if (undated.length > 0)
+          unknown.push(`${undatedSaid} written in the last ${minPitrDays} days (${none})`);
+        else {
+          problems.push(none);
+          fixes.push('Find why the dump job stopped (dumps.fresh) and run it now.');
+        }
       }
       if (oldest.lastModified.getTime() > windowStart) {
         if (undated.length > 0) {
