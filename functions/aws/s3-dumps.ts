@@ -4,7 +4,9 @@
  * {@link PG_DUMP_HEADER_BYTES}, never a full download) and, beside them, its last bytes (a GET of
  * the suffix range `bytes=-64`, {@link PG_DUMP_TAIL_BYTES}: S3 answers the whole object when it is
  * shorter, and no bytes with 200 when it is empty), and the bucket's protections. Decides nothing:
- * the dumps checks judge the fact.
+ * the dumps checks judge the fact. A ranged answer whose Content-Range is not the part asked for,
+ * or names another length than the listed size (the key was written again after it was listed),
+ * is not read: its bytes are not the listed object's (rangeAnswerProblem, core/dump-facts.ts).
  *
  * Each bucket setting reads as configured, `absent` (the error S3 answers when there is none:
  * NoSuchLifecycleConfiguration, ObjectLockConfigurationNotFoundError,
@@ -82,6 +84,7 @@ import {
   narrowerPrefixes,
   newestDumpRead,
   newestObject,
+  rangeAnswerProblem,
   rulePrefixApplies,
   sortOldestFirst,
 } from '../core/dump-facts.ts';
@@ -305,8 +308,27 @@ async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<New
     getRange(bucket, object.key, `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`),
     getRange(bucket, object.key, `bytes=-${PG_DUMP_TAIL_BYTES}`),
   ]);
+  // A key written again between the listing and the read, or a range answered otherwise than
+  // asked, gives bytes that are not the listed object's: not read, with why.
+  const headProblem =
+    head.state === 'read'
+      ? rangeAnswerProblem(object, 'head', head.contentRange, head.bytes.length)
+      : undefined;
+  const tailProblem =
+    tail.state === 'read'
+      ? rangeAnswerProblem(object, 'tail', tail.contentRange, tail.bytes.length)
+      : undefined;
+  if (headProblem !== undefined) {
+    return {
+      object,
+      header: { state: 'unknown', reason: headProblem },
+      tail: { state: 'unknown', reason: tailProblem ?? headProblem },
+    };
+  }
+  const tailRead: ByteReading =
+    tailProblem === undefined ? byteReading(tail) : { state: 'unknown', reason: tailProblem };
   if (head.state === 'read')
-    return withOwnHeaders(bucket, newestDumpRead(object, head.bytes, byteReading(tail)), head);
+    return withOwnHeaders(bucket, newestDumpRead(object, head.bytes, tailRead), head);
   const unread = { object, header: head, tail: byteReading(tail) };
   // An archived object's bytes are refused to every reader until restored, but HeadObject answers
   // for it with the encryption and Object Lock headers GetObject would have sent (API_HeadObject:
@@ -395,7 +417,12 @@ async function headObject(
 }
 
 type RangeReading =
-  | ({ readonly state: 'read'; readonly bytes: Uint8Array } & ObjectHeaders)
+  | ({
+      readonly state: 'read';
+      readonly bytes: Uint8Array;
+      /** The answer's Content-Range (a 206's); undefined for a 200 (the whole object) or a 416. */
+      readonly contentRange?: string;
+    } & ObjectHeaders)
   | {
       readonly state: 'unknown';
       readonly reason: string;
@@ -422,6 +449,7 @@ async function getRange(bucket: S3DumpBucket, key: string, range: string): Promi
     return {
       state: 'read',
       bytes: answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array(),
+      ...(answer.ContentRange === undefined ? {} : { contentRange: answer.ContentRange }),
       ...objectHeaders(answer),
     };
   } catch (error) {

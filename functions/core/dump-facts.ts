@@ -183,6 +183,47 @@ export function newestDumpRead(object: DumpObject, bytes: Uint8Array, tail: Byte
   };
 }
 
+/**
+ * Why the bytes a ranged read returned are not the listed object's first (`head`) or last (`tail`)
+ * bytes, judged from the answer's `Content-Range` (`bytes 0-1023/6451`: RFC 9110 section 14.4, which
+ * S3 sends with every 206); undefined when they are, or when the answer sent none (a 200 carries the
+ * whole object, whose first and last bytes are the ones kept; a 416 no bytes). The range's total is
+ * the object's length at the read: another than the listed size means the key was written again
+ * between the listing and the read (a job that uploads under one key, a rerun), so the bytes are of
+ * another object than the one the listing dated and sized, and judging them with its time and size
+ * mixes two objects. A range that does not start at byte 0 (`head`) or end at the last byte (`tail`)
+ * is not the part asked for.
+ */
+export function rangeAnswerProblem(
+  object: DumpObject,
+  part: 'head' | 'tail',
+  contentRange: string | undefined,
+  received: number,
+): string | undefined {
+  if (contentRange === undefined) return undefined;
+  const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange.trim());
+  const asked = part === 'head' ? 'first bytes' : 'last bytes';
+  if (!range) {
+    return `the read of the ${asked} of ${object.key} answered Content-Range "${contentRange}", which names no byte range`;
+  }
+  const start = Number(range[1]);
+  const end = Number(range[2]);
+  const total = range[3] === '*' ? undefined : Number(range[3]);
+  if (total !== undefined && object.size !== undefined && total !== object.size) {
+    return `${object.key} holds ${total} bytes now, not the ${object.size} the listing said: it was written again after it was listed, so its bytes are not those of the dump the listing dated`;
+  }
+  if (part === 'head' && start !== 0) {
+    return `the read of the first bytes of ${object.key} answered bytes ${start}-${end}, which do not start at byte 0`;
+  }
+  if (part === 'tail' && (total === undefined || end !== total - 1)) {
+    return `the read of the last bytes of ${object.key} answered bytes ${start}-${end} of ${total ?? 'an unstated length'}, which are not shown to end the object`;
+  }
+  if (received !== end - start + 1) {
+    return `the read of the ${asked} of ${object.key} returned ${received} of the ${end - start + 1} bytes its Content-Range names`;
+  }
+  return undefined;
+}
+
 /** Object versioning. S3 `Status` (absent: never enabled -> `absent`); GCS `versioning.enabled`. */
 export interface VersioningConfig {
   /** `Enabled` or `Suspended` on S3; `Enabled`/`Disabled` from GCS's boolean. */

@@ -2,7 +2,8 @@
  * Reads one Cloud Storage dump location into a neutral `DumpFact`, like functions/aws/s3-dumps.ts:
  * the series under the prefix (objects.list, bounded by `maxObjectsListed`), the first
  * {@link PG_DUMP_HEADER_BYTES} of the newest object (`download({ start, end })`, a ranged
- * `alt=media` read; ranged reads skip checksum validation, so none is asked for) and, beside them,
+ * `alt=media` read of the generation objects.list named; ranged reads skip checksum validation, so
+ * none is asked for) and, beside them,
  * its last {@link PG_DUMP_TAIL_BYTES} (`download({ end: -64 })`, which the library sends as the
  * suffix range `Range: bytes=-64`; the JSON API documents `bytes=-N` as the last N bytes,
  * https://cloud.google.com/storage/docs/json_api/v1/parameters), and the bucket's protections from
@@ -223,6 +224,8 @@ interface SeriesListing {
   readonly gzipEncoded: ReadonlySet<string>;
   /** Each listed object's own retention (Object Retention Lock), when objects.list sent a readable one. */
   readonly retentions: ReadonlyMap<string, ObjectRetention>;
+  /** Each listed object's `generation`, when sent: the newest dump's bytes are read from it. */
+  readonly generations: ReadonlyMap<string, string>;
 }
 
 /**
@@ -248,6 +251,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
   const customerSupplied = new Set<string>();
   const gzipEncoded = new Set<string>();
   const retentions = new Map<string, ObjectRetention>();
+  const generations = new Map<string, string>();
   const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
@@ -268,12 +272,16 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
         const object = objectOf(file);
         if (!isSeriesObject(object.key, object.size, location)) continue;
         objects.push(object);
-        const { kmsKeyName, customerEncryption, contentEncoding, retention } = file.metadata as {
+        const { kmsKeyName, customerEncryption, contentEncoding, retention, generation } = file.metadata as {
           kmsKeyName?: unknown;
           customerEncryption?: unknown;
           contentEncoding?: unknown;
           retention?: unknown;
+          generation?: unknown;
         };
+        const listedGeneration = typeof generation === 'number' ? String(generation) : generation;
+        if (typeof listedGeneration === 'string' && /^\d+$/.test(listedGeneration))
+          generations.set(file.name, listedGeneration);
         const own = retentionOf(retention);
         if (own) retentions.set(file.name, own);
         if (typeof kmsKeyName === 'string' && kmsKeyName) kmsKeyNames.set(file.name, kmsKeyName);
@@ -291,6 +299,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
       customerSupplied,
       gzipEncoded,
       retentions,
+      generations,
     };
   }
   return {
@@ -299,6 +308,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
     customerSupplied,
     gzipEncoded,
     retentions,
+    generations,
   };
 }
 
@@ -328,8 +338,21 @@ async function withKeyState(
   };
 }
 
-async function readNewest(bucket: Bucket, object: DumpObject, gzipEncoded: boolean): Promise<NewestDump> {
-  const file = bucket.file(object.key);
+/**
+ * The newest dump's first and last bytes. Read from the generation objects.list named (the
+ * `generation` parameter of the media read), so that an object written again under the key between
+ * the listing and the read is not judged with the listed one's creation time and size: Cloud Storage
+ * then serves the listed generation if versioning kept it, and otherwise answers 404, which leaves
+ * the header unread (https://cloud.google.com/storage/docs/json_api/v1/objects/get: `generation`
+ * "selects a specific revision of this object"). Without a listed generation, the live object.
+ */
+async function readNewest(
+  bucket: Bucket,
+  object: DumpObject,
+  gzipEncoded: boolean,
+  generation: string | undefined,
+): Promise<NewestDump> {
+  const file = generation === undefined ? bucket.file(object.key) : bucket.file(object.key, { generation });
   if (gzipEncoded) return readGzipEncoded(file, object);
   // The last bytes are read beside the first: one round trip for both. A negative `end` alone is
   // the library's suffix range (`Range: bytes=-N`, createReadStream's "tail byte range").
@@ -857,7 +880,12 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
   const { listing, kmsKeyNames } = listed;
   const newestListed = newestObject(listing);
   const newestRead = newestListed
-    ? await readNewest(bucket, newestListed, listed.gzipEncoded.has(newestListed.key))
+    ? await readNewest(
+        bucket,
+        newestListed,
+        listed.gzipEncoded.has(newestListed.key),
+        listed.generations.get(newestListed.key),
+      )
     : undefined;
   const settings = bucketReadings(metadata, location.prefix);
   const { readKey } = options;

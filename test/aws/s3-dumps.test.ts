@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import {
@@ -1420,5 +1420,75 @@ describe('readS3DumpFact of a settings answer without its configuration', () => 
     expect(fact.lifecycle.state).toBe('unknown');
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).not.toContain('no default encryption');
+  });
+});
+
+describe('readS3DumpFact of a newest dump replaced between the listing and the read', () => {
+  const BUCKET = 'certctl-dumps-replaced';
+  /** An uncompressed dump (13,410 bytes) every run; the key the last run wrote is written again. */
+  const LARGE = 'test/fixtures/pg-dump/certctl-pg17-z0.dump';
+  /** A whole archive of a third of that size: what a dump of an emptied database looks like. */
+  const SMALL = readFileSync('test/fixtures/pg-dump/certctl-pg17-schema-only.dump');
+
+  it('does not judge the listed object by the bytes of the object that replaced it', async () => {
+    // Prepare: the first ranged read of the newest dump waits until another upload has replaced it.
+    let writer: S3Client | undefined;
+    let rewrite: Promise<unknown> | undefined;
+    const recorder = new S3RequestRecorder((event) => {
+      if (event.operation !== 'GetObject') return undefined;
+      rewrite ??= writer?.send(new PutObjectCommand({ Bucket: BUCKET, Key: event.target, Body: SMALL }));
+      return {
+        until: (events) => events.some((seen) => seen.operation === 'PutObject' && seen.event === 'answered'),
+        timeoutMs: 10_000,
+      };
+    });
+    const local = await startSim({
+      clock: () => NOW,
+      scenario: {
+        services: {
+          s3: {
+            buckets: [
+              {
+                ...HEALTHY,
+                name: BUCKET,
+                encryption: { algorithm: 'AES256' },
+                series: [{ keyPrefix: 'prod/certctl-', count: 10, newest: '-2h', fixture: LARGE }],
+              },
+            ],
+          },
+        },
+      },
+      extraServices: [recorder],
+    });
+    recorder.attach(local);
+    writer = simS3Client(local, 'eu-west-1', 'path', ACCOUNT);
+    const localFactory = new AwsClientFactory({
+      maxAttempts: 1,
+      credentials: simCredentials(ACCOUNT),
+      endpoint: local.endpoint,
+    });
+    try {
+      // Act
+      const fact = await readS3DumpFact({
+        clientFor: (region) => localFactory.client(S3Client, region),
+        location: location(BUCKET),
+        maxObjectsListed: 1000,
+      });
+      await rewrite;
+      const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
+      // Assess: before, the header and the end read were the small archive's, the time and size
+      // the listed one's: FAILED 'its header says it was made 2026-12-04 15:40:20 … but the object
+      // was written 2026-12-02T10:00:00.000Z …: an older archive under a newer name?'.
+      expect(fact.newest?.object.size).toBe(13_410);
+      expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'holds 4335 bytes now, not the 13410 the listing said: it was written again after it was listed',
+      );
+    } finally {
+      writer.destroy();
+      localFactory.destroy?.();
+      await local.close();
+    }
   });
 });

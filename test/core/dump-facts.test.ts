@@ -3,6 +3,7 @@ import {
   type DumpObject,
   dumpResourceId,
   newestObject,
+  rangeAnswerProblem,
   rulePrefixApplies,
   sortOldestFirst,
 } from '../../functions/core/dump-facts.ts';
@@ -65,5 +66,45 @@ describe('dump facts', () => {
     expect(newestObject({ state: 'read', objects: [], complete: true })).toBeUndefined();
     expect(newestObject({ state: 'unknown', reason: 'AccessDenied' })).toBeUndefined();
     expect(undated.map((object) => object.key)).toEqual(['b', 'c', 'a']);
+  });
+
+  describe('rangeAnswerProblem', () => {
+    const dump: DumpObject = { key: 'prod/a.dump', size: 6451, lastModified: undefined };
+
+    it('accepts the first bytes from byte 0 and the last bytes to the end of the listed size', () => {
+      expect(rangeAnswerProblem(dump, 'head', 'bytes 0-1023/6451', 1024)).toBeUndefined();
+      expect(rangeAnswerProblem(dump, 'tail', 'bytes 6387-6450/6451', 64)).toBeUndefined();
+      // A 200 answer (no Content-Range) is the whole object.
+      expect(rangeAnswerProblem(dump, 'tail', undefined, 6451)).toBeUndefined();
+    });
+
+    it('accepts the whole of an object shorter than the suffix asked for', () => {
+      const small: DumpObject = { key: 'prod/a.dump', size: 30, lastModified: undefined };
+      expect(rangeAnswerProblem(small, 'tail', 'bytes 0-29/30', 30)).toBeUndefined();
+    });
+
+    it('names a key written again when the length at the read is not the listed size', () => {
+      expect(rangeAnswerProblem(dump, 'head', 'bytes 0-1023/4335', 1024)).toBe(
+        'prod/a.dump holds 4335 bytes now, not the 6451 the listing said: it was written again after it was listed, so its bytes are not those of the dump the listing dated',
+      );
+    });
+
+    it('refuses last bytes that do not end the object, which would read as a cut archive', () => {
+      // A store that answered a suffix range with the object's first 64 bytes.
+      expect(rangeAnswerProblem(dump, 'tail', 'bytes 0-63/6451', 64)).toContain(
+        'not shown to end the object',
+      );
+      expect(rangeAnswerProblem(dump, 'tail', 'bytes 6387-6450/*', 64)).toContain('an unstated length');
+    });
+
+    it('refuses first bytes that do not start at byte 0, a range it cannot read, and fewer bytes than it names', () => {
+      expect(rangeAnswerProblem(dump, 'head', 'bytes 100-1123/6451', 1024)).toContain(
+        'do not start at byte 0',
+      );
+      expect(rangeAnswerProblem(dump, 'head', 'items 0-1', 1024)).toContain('names no byte range');
+      expect(rangeAnswerProblem(dump, 'head', 'bytes 0-1023/6451', 52)).toContain(
+        'returned 52 of the 1024 bytes',
+      );
+    });
   });
 });

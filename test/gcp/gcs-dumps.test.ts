@@ -563,6 +563,20 @@ describe('readGcsDumpFact', () => {
     const result = parsePgDumpHeader(new Uint8Array(bytes));
     expect(result.kind === 'header' && result.header.databaseName).toBe('certctl');
   });
+
+  it('serves the generation objects.list names, and answers 404 for one the object no longer has', async () => {
+    // Prepare
+    const [files] = await storage.bucket('certctl-dumps').getFiles({ prefix: 'prod/certctl-34.dump' });
+    const listed = String((files[0]?.metadata as { generation?: string } | undefined)?.generation);
+    const at = (generation: string) =>
+      storage
+        .bucket('certctl-dumps')
+        .file('prod/certctl-34.dump', { generation })
+        .download({ start: 0, end: 4 });
+    // Act and Assess
+    expect(new TextDecoder().decode((await at(listed))[0])).toBe('PGDMP');
+    await expect(at('1')).rejects.toMatchObject({ code: 404 });
+  });
 });
 
 /**
@@ -867,6 +881,58 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
     // Assess: `updated` proves nothing about when the dump was written, so freshness is not judged.
     expect(fact.newest?.object.lastModified).toBeUndefined();
     expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+});
+
+describe('readGcsDumpFact, when the newest dump was written again after it was listed', () => {
+  it('reads the generation the listing named, and does not judge the replacement by the listed time and size', async () => {
+    // Prepare: ten 13,410-byte dumps listed; the newest key was written again (generation 2) by a
+    // 4,335-byte archive made two days later before its bytes were read. Without versioning the
+    // listed generation is gone: Cloud Storage answers 404 for it.
+    const whole = readFileSync('test/fixtures/pg-dump/certctl-pg17-z0.dump');
+    const replacement = readFileSync('test/fixtures/pg-dump/certctl-pg17-schema-only.dump');
+    const files = Array.from({ length: 10 }, (_, index) => ({
+      name: `prod/certctl-${index}.dump`,
+      metadata: {
+        size: String(whole.length),
+        generation: '1',
+        timeCreated: new Date(
+          Date.parse('2026-12-02T10:00:00.000Z') - (9 - index) * 86_400_000,
+        ).toISOString(),
+      },
+    }));
+    const bytesOf = (body: Buffer, range: { start?: number; end: number }): Buffer =>
+      range.start === undefined
+        ? body.subarray(body.length + range.end)
+        : body.subarray(range.start, range.end + 1);
+    const bucket = {
+      name: 'certctl-dumps',
+      getFiles: async () => [files, null, {}],
+      getMetadata: async () => [{ projectNumber: PROJECT_NUMBER, versioning: { enabled: false } }],
+      file: (_name: string, options?: { generation?: string | number }) => ({
+        download: async (range: { start?: number; end: number }) => {
+          if (options?.generation !== undefined && String(options.generation) !== '2') {
+            throw Object.assign(new Error('No such object: certctl-dumps/prod/certctl-9.dump'), {
+              code: 404,
+            });
+          }
+          return [bytesOf(replacement, range)];
+        },
+      }),
+    };
+    // Act
+    const fact = await readGcsDumpFact({
+      storage: { bucket: () => bucket } as unknown as Storage,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+      owner: OWNER,
+    });
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settings);
+    // Assess: before, the replacement's header and end were judged with the listed dump's time and
+    // size: FAILED 'its header says it was made 2026-12-04 15:40:20 … an older archive under a newer name?'.
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('No such object');
   });
 });
 

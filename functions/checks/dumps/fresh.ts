@@ -3,7 +3,8 @@
  *
  * The newest is the object with the latest modification time the listing returned. When the
  * listing stopped at the policy's bound, a fresh newest proves freshness (a newer one only helps)
- * but a stale one proves nothing: a newer dump may lie beyond the bound.
+ * but a stale one proves nothing: a newer dump may lie beyond the bound. Nor does it beside an
+ * object the listing did not date (no LastModified or timeCreated sent), which may be newer.
  *
  * A recent object proves a recent dump only when it is one: its first bytes start a pg_dump archive
  * (the header read dumps.integrity judges), or, when they could not be read, its key ends with the
@@ -40,6 +41,8 @@ import {
   notAvailable,
   readCutShort,
   sameDatabase,
+  undatedDumps,
+  undatedWords,
   ungrantableWords,
 } from './wording.ts';
 
@@ -211,6 +214,19 @@ export const dumpsFreshCheck: DumpsCheck = {
           fact,
           `the newest of the ${fact.listing.objects.length} objects listed (${newest.key}) is ${formatDuration(ageHours)} old, but the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it`,
           observed,
+          required,
+        ),
+        drifting,
+      };
+    }
+    // An object the listing did not date may be a dump newer than the newest dated one.
+    const undated = undatedDumps(fact.listing.objects, newest);
+    if (undated.length > 0) {
+      return {
+        ...notAvailable(
+          fact,
+          `the newest dated object (${newest.key}) is ${formatDuration(ageHours)} old, but the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so a newer dump may be among them`,
+          { ...observed, undatedObjects: undated.length },
           required,
         ),
         drifting,

@@ -18,11 +18,13 @@
  * older archive uploaded under a new name falls outside.
  *
  * A ranged read that returned fewer bytes than the listing says the object holds was cut short:
- * it proves neither a short nor an empty object (NOT_AVAILABLE).
+ * it proves neither a short nor an empty object (NOT_AVAILABLE); so is one of an object the listing
+ * gave no size for, which cannot be told from a small object.
  *
  * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
  * it holds may not be the newest dump (S3 lists in key order, so a cut date-named series holds its
- * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest.
+ * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest. So
+ * is a listing with an object it did not date (no LastModified or timeCreated sent): it may be newer.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import { type ByteReading, type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
@@ -33,6 +35,7 @@ import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   archivedWords,
   CUSTOMER_KEY_WORDS,
+  cutShortWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -44,6 +47,8 @@ import {
   notAvailable,
   readCutShort,
   sameDatabase,
+  undatedDumps,
+  undatedWords,
   valueOrNull,
 } from './wording.ts';
 
@@ -83,6 +88,16 @@ export const dumpsIntegrityCheck: DumpsCheck = {
         required,
       );
     }
+    // An object the listing did not date may be a newer dump than the one read.
+    const undated = undatedDumps(fact.listing.objects, newest.object);
+    if (undated.length > 0) {
+      return notAvailable(
+        fact,
+        `the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so ${key}, the newest dated object, may not be the newest dump`,
+        { key, undatedObjects: undated.length },
+        required,
+      );
+    }
     if (newest.header.state === 'unknown' && holdsNoDump(newest.object)) {
       // The listing alone shows an empty object, which no read could make a dump.
       return failed(
@@ -117,7 +132,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     ) {
       return notAvailable(
         fact,
-        `the ranged read of ${key} returned only ${bytesRead} of its ${listedSize} bytes, so its header could not be read whole`,
+        `the ranged read of ${key} returned only ${cutShortWords(newest)}, so its header could not be read whole`,
         { key, bytesRead, sizeBytes: listedSize ?? null },
         required,
       );

@@ -50,6 +50,8 @@
  *   answered of it, as a readable one by its ranged read. An S3 dump whose read failed otherwise
  *   (or whose HeadObject failed too) is not said to carry a CMK default: NOT_AVAILABLE (how it is
  *   encrypted was not read), or WARNING when S3 refused it for a customer-provided key (SSE-C).
+ *   From a listing cut at its bound, whose newest listed dump may not be the newest, a pass on a
+ *   customer-managed default says the dumps written since were not read.
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
  *   unusable, a KMS key DescribeKey no longer finds (deleted with its material), or a Cloud KMS
  *   key whose primary version cryptoKeys.get reports DISABLED, DESTROY_SCHEDULED, DESTROYED or
@@ -216,6 +218,12 @@ export const dumpsProtectionCheck: DumpsCheck = {
               ? "the listing stopped at its bound, so the newest dump's own retention, which overrides it, was not read"
               : "the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention"
           })`
+        : '',
+      // Both listings answer in key order: the newest listed dump of a cut one may be an old one,
+      // and an upload's own encryption overrides the default, so the dumps written since are not
+      // shown to be under it.
+      fact.listing.state === 'read' && !fact.listing.complete
+        ? ` (encryption judged by the bucket default and ${fact.newest ? `${fact.newest.object.key}, the newest listed dump` : 'no listed dump'}: the listing stopped at its bound, so the own encryption of the dumps written since, which overrides the default, was not read)`
         : '',
       gcsOwnRetentionJudged(fact, minPitrDays, now)
         ? ` (deletion judged by the newest dump ${fact.newest?.object.key}'s own object retention, ${fact.newest?.objectLock?.mode} until ${fact.newest?.objectLock?.retainUntil.toISOString()}, and each older listed dump's own)`

@@ -27,6 +27,10 @@
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
+ * A series with no dump inside the window covers none of it, however far back it reaches: FAILED.
+ * A dump the listing did not date may sit inside a gap or before the oldest dated one: beside one,
+ * a gap or a series still filling is NOT_AVAILABLE, naming it; dated dumps that cover the policy
+ * alone still pass.
  * An empty (0-byte) object is no dump: it covers no day and closes no gap, and those of the window
  * are named in the finding, whatever its status.
  */
@@ -46,6 +50,8 @@ import {
   ownRetentionDays,
   ownRetentionKeeps,
   ruleReach,
+  undatedDumps,
+  undatedWords,
   valueOrNull,
 } from './wording.ts';
 
@@ -236,13 +242,38 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
           gapAfter = `${earlier.key} and ${later.key}`;
         }
       }
-      if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
+      // A dump the listing did not date may lie inside a gap, or before the oldest dated one.
+      const undated = undatedDumps(fact.listing.objects);
+      const undatedSaid = `the modification time of ${undatedWords(undated)} (not sent), which may ${undated.length === 1 ? 'be a dump' : 'be dumps'}`;
+      if (undated.length > 0 && longestGapHours !== undefined && longestGapHours > maxGapHours) {
+        unknown.push(
+          `${undatedSaid} inside the gap of ${formatDuration(longestGapHours)} between ${gapAfter}`,
+        );
+      } else if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
         problems.push(
           `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
         );
         fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
       }
-      if (oldest.lastModified.getTime() > windowStart) accruing = true;
+      // No dump inside the window at all: no pair of dumps there to measure a gap between, and the
+      // series covers none of the days the policy asks for, however far back it reaches.
+      const newestDated = dated.at(-1);
+      if (newestDated && newestDated.lastModified.getTime() < windowStart) {
+        const none = `no dump was written in the last ${minPitrDays} days: the newest, ${newestDated.key}, is ${daysBetween(newestDated.lastModified, now)} days old`;
+        if (undated.length > 0)
+          unknown.push(`${undatedSaid} written in the last ${minPitrDays} days (${none})`);
+        else {
+          problems.push(none);
+          fixes.push('Find why the dump job stopped (dumps.fresh) and run it now.');
+        }
+      }
+      if (oldest.lastModified.getTime() > windowStart) {
+        if (undated.length > 0) {
+          unknown.push(
+            `${undatedSaid} older than ${oldest.key}, the oldest dated, which reaches back only ${coveredDays} of ${minPitrDays} days`,
+          );
+        } else accruing = true;
+      }
     }
   }
 

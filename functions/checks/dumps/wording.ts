@@ -83,6 +83,25 @@ export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { last
   return datedObjects(objects).filter((object) => !holdsNoDump(object));
 }
 
+/**
+ * Objects of the listing that may be dumps (not empty) but carry no modification time, other than
+ * `except` (the newest listed, judged on its own): the listing did not say when they were written,
+ * so any of them may be the newest dump, the oldest, or one inside a gap of the dated ones. A
+ * verdict that rests on where the dated dumps sit (a stale newest, a gap, a short series) is not
+ * proven while one exists.
+ */
+export function undatedDumps(objects: readonly DumpObject[], except?: DumpObject): DumpObject[] {
+  return objects.filter(
+    (object) => object.lastModified === undefined && !holdsNoDump(object) && object.key !== except?.key,
+  );
+}
+
+/** `3 objects (the last by key prod/x.dump)` or `prod/x.dump`: the undated objects, in words. */
+export function undatedWords(undated: readonly DumpObject[]): string {
+  const last = undated.at(-1)?.key ?? '';
+  return undated.length === 1 ? last : `${undated.length} objects (the last by key ${last})`;
+}
+
 /** NAMEDATALEN - 1: the bytes of a name PostgreSQL keeps. */
 const MAX_NAME_BYTES = 63;
 const utf8 = new TextEncoder();
@@ -187,14 +206,25 @@ export function deniedReadWords(
 }
 
 /**
- * Whether a ranged read of the newest dump came back with fewer bytes than both the range asked for
- * and the listing says the object holds: the bytes it lacks say nothing about the object.
+ * Whether a ranged read of the newest dump came back with fewer bytes than the range asked for and
+ * the listing does not show the object to hold no more: it says it holds more, or did not send a
+ * size (as for its last bytes, a short read is then not told from a small object). The bytes it
+ * lacks say nothing about the object.
  */
 export function readCutShort(newest: NewestDump): boolean {
   if (newest.header.state !== 'read') return false;
   const { bytesRead } = newest.header;
   const listedSize = newest.object.size;
-  return bytesRead < PG_DUMP_HEADER_BYTES && listedSize !== undefined && listedSize > bytesRead;
+  return bytesRead < PG_DUMP_HEADER_BYTES && (listedSize === undefined || listedSize > bytesRead);
+}
+
+/** `52 of its 6451 bytes`, or `52 bytes, and the listing did not say how many it holds`. */
+export function cutShortWords(newest: NewestDump): string {
+  const bytesRead = newest.header.state === 'read' ? newest.header.bytesRead : 0;
+  const listedSize = newest.object.size;
+  return listedSize === undefined
+    ? `${bytesRead} bytes, and the listing did not say how many it holds`
+    : `${bytesRead} of its ${listedSize} bytes`;
 }
 
 /**
@@ -226,12 +256,12 @@ export function newestShows(newest: NewestDump): NewestShows {
       ...(denied === undefined ? {} : { denied }),
     };
   }
-  const { result, bytesRead } = newest.header;
+  const { result } = newest.header;
   if (result.kind !== 'not-pg-dump') return { shows: 'dump' };
   if (result.looksLike === 'empty' && readCutShort(newest)) {
     return {
       shows: 'nothing',
-      reason: `the ranged read returned ${bytesRead} of its ${newest.object.size} bytes`,
+      reason: `the ranged read returned ${cutShortWords(newest)}`,
     };
   }
   return { shows: 'other', words: NOT_PG_DUMP_WORDS[result.looksLike] };

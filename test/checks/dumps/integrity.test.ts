@@ -101,6 +101,20 @@ describe('dumps.integrity', () => {
     );
   });
 
+  it('is not available, not failed, when the ranged read returned 52 bytes of an object the listing gave no size for', () => {
+    // Prepare: 52 bytes that end inside the header; without a listed size they may be a cut read.
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg17-truncated-header.dump', withNewest({ size: undefined })),
+      settingsWith(),
+    );
+    // Assess: it FAILED 'is only 52 bytes and ends inside the archive header', observing sizeBytes 52.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'the ranged read of prod/certctl-2026-12-02.dump returned only 52 bytes, and the listing did not say how many it holds',
+    );
+    expect(outcome?.observed).toMatchObject({ bytesRead: 52, sizeBytes: null });
+  });
+
   it('is not available, not failed as empty, when the read returned no bytes of an object listed with some', () => {
     // Prepare
     const objects = withNewest({ size: 6451 });

@@ -1102,6 +1102,32 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     expect(outcome?.status).toBe('PASSED');
   });
 
+  it('says the CMK default is credited to dumps beyond the bound unread when the listing stopped at it', () => {
+    // Prepare: ListObjectsV2 answers in key order, so the newest listed dump of a cut listing may be
+    // an old one; the dumps written since may carry their own encryption (an upload's own header
+    // overrides the default), as a dump whose read failed may. The listed one is under the default.
+    const fact = s3Fact();
+    const cut = fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing;
+    const own = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+    const newest = fact.newest && own ? { ...fact.newest, encryption: own } : fact.newest;
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate({ ...fact, listing: cut, newest }, settingsWith());
+    // Assess: it PASSED 'a customer-managed key encrypts the dumps', saying only of the lock that
+    // the cut listing left the newest dump unread.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      '(encryption judged by the bucket default and prod/certctl-2026-12-02.dump, the newest listed dump: the listing stopped at its bound, so the own encryption of the dumps written since, which overrides the default, was not read)',
+    );
+  });
+
+  it('says so of a Cloud Storage bucket whose listing stopped at its bound too', () => {
+    const fact = gcsFact({});
+    const cut = fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing;
+    expect(dumpsProtectionCheck.evaluate({ ...fact, listing: cut }, settingsWith())?.description).toContain(
+      'the own encryption of the dumps written since, which overrides the default, was not read',
+    );
+  });
+
   it('does not pass on the retention of the newest listed dump when the listing stopped at its bound', () => {
     // Prepare: ListObjectsV2 answers in key order, so a cut listing's newest may not be the newest
     // dump; the bucket has no Object Lock default and versioning is off.

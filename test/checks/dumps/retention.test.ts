@@ -157,6 +157,22 @@ describe('dumps.retention', () => {
     expect(dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith())?.status).toBe('PASSED');
   });
 
+  it('fails, not passes with no gap, when no dump at all was written in the window', () => {
+    // Prepare: 35 daily dumps, the newest written 40 days ago: the job stopped, nothing expires them.
+    const objects = dailySeries(35).map((object) => ({
+      ...object,
+      lastModified: new Date((object.lastModified ?? NOW).getTime() - 40 * 86_400_000),
+    }));
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: it PASSED 'the series covers 74.3 days (30 required) with no gap longer than 0 h'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'no dump was written in the last 30 days: the newest, prod/certctl-2026-12-02.dump, is 40.3 days old',
+    );
+    expect(outcome?.observed).toMatchObject({ coveredDays: 74.3, longestGapHours: null });
+  });
+
   it('warns with the days accrued when the series is 10 days old', () => {
     // Act
     const outcome = dumpsRetentionCheck.evaluate(withSeries(dailySeries(10)), settingsWith());

@@ -11,6 +11,7 @@
  * - `GET /storage/v1/b/{bucket}/o?prefix=&pageToken=&maxResults=` objects.list (at most 1000 a page).
  * - `GET /storage/v1/b/{bucket}/o/{object}` objects.get, and with `alt=media` the bytes, honouring
  *   `Range` (206 + `Content-Range`; 416 when not satisfiable). Also under `/download/storage/v1`.
+ *   A `generation` other than the live object's is 404 notFound (no noncurrent revisions are kept).
  *
  * - `POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=` objects.insert, the body the object's
  *   bytes (what the GCP chat function's request records send, functions/gcp/chat-records.ts), or
@@ -215,7 +216,10 @@ export class GcsSim implements SimService {
     if (operation === 'objects.insert') return this.#insert(bucket, request, now);
     const object = bucket.stored.find((candidate) => candidate.key === decodeSegment(match[2] ?? ''));
     if (operation === 'objects.delete') return this.#delete(bucket, object, request, now);
-    if (!object)
+    // `generation` selects one revision of the object; the simulator keeps only the live one, so
+    // any other is not found, as a bucket without versioning answers once an object was written again.
+    const askedGeneration = request.query.get('generation');
+    if (!object || (askedGeneration !== null && askedGeneration !== String(generationOf(object, now))))
       return gcsError(404, 'notFound', `No such object: ${bucket.name}/${decodeSegment(match[2] ?? '')}`);
     if (operation === 'objects.get') return json(200, this.#objectResource(bucket, object, now));
     const headers = {
@@ -404,9 +408,22 @@ export class GcsSim implements SimService {
   }
 }
 
-/** Microseconds since the epoch of the write, as GCS generations are. */
+/** The generation first given to each seeded object that names none (see {@link generationOf}). */
+const seededGenerations = new WeakMap<StoredObject, number>();
+
+/**
+ * Microseconds since the epoch of the write, as GCS generations are. A seeded object dated relative
+ * to the clock (`-8h20m`) keeps the generation it was first given: its write time moves with a
+ * running clock, but a generation names one revision, which a later read of it must find again.
+ */
 function generationOf(object: StoredObject, now: Date): number {
-  return object.generation ?? object.lastModified.at(now).getTime() * 1000;
+  if (object.generation !== undefined) return object.generation;
+  let generation = seededGenerations.get(object);
+  if (generation === undefined) {
+    generation = object.lastModified.at(now).getTime() * 1000;
+    seededGenerations.set(object, generation);
+  }
+  return generation;
 }
 
 /** The object's CRC32C, base64 as the API gives it (the library checks it after an upload). */
