@@ -68,7 +68,7 @@ describe('backup-guard CLI', () => {
     expect(help).toContain('moving to the next when one fails. With no region configured: us-east-1,');
     expect(help).toContain('or us-gov-west-1 / cn-north-1 when the member role ARNs are in GovCloud / China');
     expect(help).toContain(
-      'in $AWS_REGION, else $AWS_DEFAULT_REGION, else the region of the AWS profile ($AWS_PROFILE, else default, in ~/.aws/config or $AWS_CONFIG_FILE) when set,',
+      'in $AWS_REGION, else $AWS_DEFAULT_REGION, else the region of the AWS profile ($AWS_PROFILE, else default, in ~/.aws/config or $AWS_CONFIG_FILE, and in ~/.aws/credentials or $AWS_SHARED_CREDENTIALS_FILE, which wins) when set,',
     );
     expect(help).toContain('an $AWS_REGION or profile region of another partition, are refused');
   });

@@ -211,9 +211,10 @@ export const snapshotCommand: CliCommand = {
       help: `Send the idempotency table's DynamoDB calls to URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV})`,
     },
   },
-  details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by, request-id and
-expires-at (snapshots.expiryDays); Cloud SQL backups carry the same in their description. With
-snapshots.idempotencyTable set, a request id is remembered in DynamoDB and a re-sent request returns
+  details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by ($USER, else
+the login name), request-id and expires-at (snapshots.expiryDays); Cloud SQL backups carry the same
+in their description. With snapshots.idempotencyTable set, a request id is remembered in DynamoDB
+and a re-sent request returns
 the first result, also while the first is still running, unless a later run could still deliver
 what it did not (a snapshot that failed, a database busy or a snapshot still creating at the
 deadline, the quota, an API error, a region not read): a request re-sent after such a result runs
