@@ -64,7 +64,7 @@ Options:
   -h, --help     Show this help (after a command: that command's options)
   -v, --version  Show the version
 
-Exit codes:
+Exit codes of audit (snapshot, prune and readiness: see their --help):
   0  no open failure: every check passed, warned, or failed under an active policy exception
      (accepted risk, listed apart)
   1  at least one check failed that no active policy exception accepts

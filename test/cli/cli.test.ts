@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, describePublication, HELP, runCli } from '../../functions/cli/cli.ts';
+import { type CliIo, COMMANDS, describePublication, HELP, runCli } from '../../functions/cli/cli.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -61,6 +61,16 @@ describe('backup-guard CLI', () => {
     expect(summary).toContain(
       '1 archived (resource gone), 2 archived (check turned off by the policy or no longer in the catalog), ',
     );
+  });
+
+  it('says whose exit codes the top help lists, since snapshot, prune and readiness give 1 and 2 other meanings', () => {
+    // The top help's codes are the audit's (1: a check failed); prune's 1 is a delete that failed
+    // and readiness's 1 is NO-GO, each in its own --help.
+    const own = COMMANDS.filter((command) => command.details?.includes('Exit codes:')).map(
+      (command) => command.name,
+    );
+    expect(own).toEqual(['audit', 'snapshot', 'prune', 'readiness']);
+    expect(HELP).toContain('Exit codes of audit (snapshot, prune and readiness: see their --help):');
   });
 
   it('explains the STS region fallback when asked for help', () => {
