@@ -78,6 +78,16 @@ describe('generated docs', () => {
     expect(unnamed).toEqual([]);
   });
 
+  it("names every way the policy selects a target where snapshot --target's help says which it may name", () => {
+    // Prepare: the fields of the policy's targets section (tags, identifiers, all).
+    const selectors = Object.keys(parsePolicy({}).targets).map((field) => `targets.${field}`);
+    const help = COMMANDS.find((command) => command.name === 'snapshot')?.options?.target?.help ?? '';
+
+    // Assess: targets.all selects every PostgreSQL database, which --target may name too.
+    expect(selectors).toEqual(['targets.tags', 'targets.identifiers', 'targets.all']);
+    for (const selector of selectors) expect(help).toContain(selector);
+  });
+
   it('says in the help of every option that takes several values that it may be repeated or comma-separated', () => {
     // Act: the options parsed as lists (splitList reads repeats and commas alike)
     const lists = COMMANDS.flatMap((command) =>

@@ -190,7 +190,7 @@ export const snapshotCommand: CliCommand = {
       type: 'string',
       multiple: true,
       value: 'NAME',
-      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers); repeat or comma-separate. A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica of a selected database is not a target (exit 2): the answer names its cluster or source to name instead, which is not snapshotted unless named. A database of another engine (RDS MySQL, Aurora MySQL, Cloud SQL MySQL or SQL Server, …) is not a target either (exit 2): the answer names its engine when the policy selects it',
+      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers, targets.all); repeat or comma-separate. A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica of a selected database is not a target (exit 2): the answer names its cluster or source to name instead, which is not snapshotted unless named. A database of another engine (RDS MySQL, Aurora MySQL, Cloud SQL MySQL or SQL Server, …) is not a target either (exit 2): the answer names its engine when the policy selects it',
     },
     wait: {
       type: 'boolean',
