@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readinessAnswer } from '../../functions/chatops/answers.ts';
+import { CHAT_HELP } from '../../functions/chatops/grammar.ts';
 import { jobChatActions } from '../../functions/chatops/job-actions.ts';
 import { readinessCommand } from '../../functions/cli/commands/readiness.ts';
 import type { Check } from '../../functions/core/check.ts';
@@ -201,6 +202,20 @@ describe('readiness gates from the check-group registry', () => {
       '1 NO-GO: a gate failed (a check FAILED, or no fresh snapshot with a usable key), even beside gates that could not be evaluated',
     );
     expect(help).toContain('2 could not evaluate, and no gate failed:');
+  });
+
+  it('answers NO-GO when a named database is not judged beside one that fails, as the chat help says', async () => {
+    // Prepare: no snapshot, so certctl-prod-db fails its snapshot gate; the other name matches nothing.
+    const request = { providers: ['aws'] as const, targets: ['certctl-prod-db', 'certctl-nowhere-db'] };
+
+    // Act
+    const result = await runReadinessJob(request, harness.readinessDeps(policy()));
+
+    // Assess: the name not judged keeps the answer from GO; it does not turn a NO-GO into unknown.
+    expect(result.verdict).toBe('NO-GO');
+    expect(result.notEvaluated.join(' ')).toContain('certctl-nowhere-db');
+    expect(CHAT_HELP.readiness).toContain('one it does not select keeps the answer from GO');
+    expect(CHAT_HELP.readiness).not.toMatch(/one it does not select makes the answer COULD NOT EVALUATE/);
   });
 
   it("never reads GO on a database's line while a fleet-wide group could not read a region, and says what it waits on", async () => {
