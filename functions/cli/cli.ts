@@ -64,7 +64,7 @@ Options:
   -h, --help     Show this help (after a command: that command's options)
   -v, --version  Show the version
 
-Exit codes:
+Exit codes of audit (snapshot, prune and readiness: see their --help):
   0  no open failure: every check passed, warned, or failed under an active policy exception
      (accepted risk, listed apart)
   1  at least one check failed that no active policy exception accepts
@@ -75,8 +75,9 @@ Exit codes:
 AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
 instance role); member accounts listed in the policy are read through their roles. STS is called
 in $AWS_REGION, else $AWS_DEFAULT_REGION, else the region of the AWS profile ($AWS_PROFILE, else
-default, in ~/.aws/config or $AWS_CONFIG_FILE) when set, else in the audited regions (--region,
-then aws.regions of the policy) in order, moving to the next when one fails. With no region
+default, in ~/.aws/config or $AWS_CONFIG_FILE, and in ~/.aws/credentials or
+$AWS_SHARED_CREDENTIALS_FILE, which wins) when set, else in the audited regions (--region, then
+aws.regions of the policy) in order, moving to the next when one fails. With no region
 configured: us-east-1, or us-gov-west-1 / cn-north-1 when the member role ARNs are in GovCloud /
 China. Settings that name two partitions, or an $AWS_REGION or profile region of another
 partition, are refused.

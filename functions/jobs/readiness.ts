@@ -148,8 +148,9 @@ export interface ReadinessRequest {
   /**
    * The databases the request asks about (chat `readiness <database> …`). They narrow the policy's
    * selection, never widen it: only those of them the policy selects are judged, and each must be
-   * judged by this run: one the policy does not select, or found nowhere, makes the verdict "could
-   * not evaluate", whatever cloud a plain name might live in.
+   * judged by this run: one the policy does not select, or found nowhere, keeps the verdict from GO
+   * ("could not evaluate", or NO-GO when a judged database fails), whatever cloud a plain name might
+   * live in.
    */
   readonly targets?: readonly string[];
 }

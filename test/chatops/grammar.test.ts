@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { CommandError } from '../../functions/chatops/errors.ts';
 import { closest, parseChatCommand, splitWords } from '../../functions/chatops/grammar.ts';
@@ -155,5 +156,35 @@ describe('splitWords and closest', () => {
   it('suggests nothing when no command is within two edits', () => {
     expect(closest('deploy', ['snapshot', 'status'])).toBeUndefined();
     expect(closest('stats', ['snapshot', 'status'])).toBe('status');
+  });
+});
+
+describe('the chat commands the docs show', () => {
+  it('parse, as written, in README.md and docs/deploy.md', async () => {
+    // Prepare: README's ChatOps block, every `/backup-guard …` quoted in either file (folded onto
+    // one line, as the Markdown wraps them), and the Amazon Q `command` value docs/deploy.md gives.
+    const [readme, deploy] = await Promise.all(
+      ['README.md', 'docs/deploy.md'].map((file) => readFile(file, 'utf8')),
+    );
+    const chatBlock = /## ChatOps[\s\S]*?```text\n([\s\S]*?)```/.exec(readme ?? '')?.[1] ?? '';
+    const fromBlock = chatBlock
+      .split('\n')
+      .filter((line) => line.startsWith('/backup-guard '))
+      .map((line) => line.slice('/backup-guard '.length));
+    const folded = [readme, deploy].map((text) => (text ?? '').replace(/\s+/g, ' ')).join(' ');
+    const quoted = [...folded.matchAll(/`\/backup-guard ([^`]+)`/g)].map(([, text = '']) => text);
+    const amazonQ = [...folded.matchAll(/`command` = `([^`]+)`/g)].map(([, text = '']) => text);
+    const commands = [...fromBlock, ...quoted, ...amazonQ];
+
+    // Act
+    const refused = commands.flatMap((text) => {
+      const parsed = parseChatCommand(text);
+      return parsed instanceof CommandError ? [`${text}: ${parsed.message}`] : [];
+    });
+
+    // Assess
+    expect(fromBlock).toHaveLength(4);
+    expect(amazonQ).toHaveLength(1);
+    expect(refused).toEqual([]);
   });
 });

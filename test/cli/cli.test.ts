@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, describePublication, HELP, runCli } from '../../functions/cli/cli.ts';
+import { type CliIo, COMMANDS, describePublication, HELP, runCli } from '../../functions/cli/cli.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -63,12 +63,22 @@ describe('backup-guard CLI', () => {
     );
   });
 
+  it('says whose exit codes the top help lists, since snapshot, prune and readiness give 1 and 2 other meanings', () => {
+    // The top help's codes are the audit's (1: a check failed); prune's 1 is a delete that failed
+    // and readiness's 1 is NO-GO, each in its own --help.
+    const own = COMMANDS.filter((command) => command.details?.includes('Exit codes:')).map(
+      (command) => command.name,
+    );
+    expect(own).toEqual(['audit', 'snapshot', 'prune', 'readiness']);
+    expect(HELP).toContain('Exit codes of audit (snapshot, prune and readiness: see their --help):');
+  });
+
   it('explains the STS region fallback when asked for help', () => {
     const help = HELP.replaceAll(/\s+/g, ' ');
     expect(help).toContain('moving to the next when one fails. With no region configured: us-east-1,');
     expect(help).toContain('or us-gov-west-1 / cn-north-1 when the member role ARNs are in GovCloud / China');
     expect(help).toContain(
-      'in $AWS_REGION, else $AWS_DEFAULT_REGION, else the region of the AWS profile ($AWS_PROFILE, else default, in ~/.aws/config or $AWS_CONFIG_FILE) when set,',
+      'in $AWS_REGION, else $AWS_DEFAULT_REGION, else the region of the AWS profile ($AWS_PROFILE, else default, in ~/.aws/config or $AWS_CONFIG_FILE, and in ~/.aws/credentials or $AWS_SHARED_CREDENTIALS_FILE, which wins) when set,',
     );
     expect(help).toContain('an $AWS_REGION or profile region of another partition, are refused');
   });

@@ -1,10 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
 import { COMMANDS, README_HELP } from '../../functions/cli/cli.ts';
+import { DYNAMODB_ENDPOINT_ENV } from '../../functions/cli/commands/snapshot.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import { CLOUD_SQL_ENDPOINT_ENV } from '../../functions/gcp/clients.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
 import {
   CHAT_POLICY,
@@ -40,6 +43,49 @@ describe('generated docs', () => {
     expect(withHelp(readme, README_HELP)).toBe(readme);
     expect(readme).toContain('npx backup-guard audit --policy policy.yaml --format json > audit.json');
     for (const command of COMMANDS) expect(readme).toContain(`$ npx backup-guard ${command.name} --help\n`);
+  });
+
+  it('names in the CLI help every environment variable the CLI reads', async () => {
+    // Prepare: every `env.NAME` and `env[CONSTANT]` read in functions/cli, the constants resolved.
+    const constants: Record<string, string> = {
+      CLOUD_SQL_ENDPOINT_ENV,
+      DYNAMODB_ENDPOINT_ENV,
+      ENV_PROFILE: 'AWS_PROFILE',
+    };
+    const files = (await readdir('functions/cli', { recursive: true }))
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => join('functions/cli', name));
+    const read = new Set<string>();
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      for (const [, name] of text.matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)) read.add(name ?? '');
+      for (const [, constant] of text.matchAll(/\benv\[([A-Z][A-Z0-9_]+)\]/g)) {
+        read.add(constants[constant ?? ''] ?? `unresolved constant ${constant}`);
+      }
+    }
+    // The loop over AWS_REGION and AWS_DEFAULT_REGION reads them as `env[variable]`.
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION']) read.add(name);
+    // The home directory (HOME, USERPROFILE, HOMEDRIVE + HOMEPATH) is where ~ is, as for every tool.
+    const home = ['HOME', 'USERPROFILE', 'HOMEDRIVE', 'HOMEPATH'];
+
+    // Act
+    const unnamed = [...read].filter(
+      (name) => !home.includes(name) && !new RegExp(`\\b${name}\\b`).test(README_HELP),
+    );
+
+    // Assess
+    expect(read.has('FORCE_COLOR')).toBe(true);
+    expect(unnamed).toEqual([]);
+  });
+
+  it("names every way the policy selects a target where snapshot --target's help says which it may name", () => {
+    // Prepare: the fields of the policy's targets section (tags, identifiers, all).
+    const selectors = Object.keys(parsePolicy({}).targets).map((field) => `targets.${field}`);
+    const help = COMMANDS.find((command) => command.name === 'snapshot')?.options?.target?.help ?? '';
+
+    // Assess: targets.all selects every PostgreSQL database, which --target may name too.
+    expect(selectors).toEqual(['targets.tags', 'targets.identifiers', 'targets.all']);
+    for (const selector of selectors) expect(help).toContain(selector);
   });
 
   it('says in the help of every option that takes several values that it may be repeated or comma-separated', () => {

@@ -1,10 +1,18 @@
-/** The policies in examples/ load, pass the deployment rules, and say what their comments claim. */
+/**
+ * The policies in examples/ load, pass the deployment rules, and say what their comments claim; the
+ * policy snippets and function events the docs show are accepted as written.
+ */
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PolicyError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { loadPolicyFile } from '../../functions/core/policy-file.ts';
+import { auditInputSchema } from '../../functions/handlers/aws/audit-handler.ts';
+import { readinessEventSchema } from '../../functions/handlers/aws/readiness.ts';
+import { parseSnapshotEvent } from '../../functions/handlers/aws/snapshot.ts';
+import { auditRequestSchema } from '../../functions/handlers/gcp/audit-function.ts';
+import { parseSnapshotFunctionRequest } from '../../functions/handlers/gcp/snapshot.ts';
 import { loadDeploymentPolicy } from '../../infra/gcp/deploy.ts';
 import { validateGcpDeployablePolicy } from '../../infra/gcp/plan.ts';
 import { validateDeployablePolicy } from '../../infra/policy-context.ts';
@@ -77,5 +85,41 @@ describe('examples/', () => {
     expect(
       problems.flat().filter((problem) => !/^keys\.items\.[\w.-]+: .* is not mapped:/.test(problem)),
     ).toEqual([]);
+  });
+});
+
+describe('function events in docs/deploy.md', () => {
+  it('are accepted, as written, by the schema of the function each is sent to', async () => {
+    // Prepare: the ```json blocks (the snapshot Lambda's event; the snapshot Cloud Function's bodies,
+    // one a line) and the inline events, each found by the sentence that shows it.
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const blocks = [...deploy.matchAll(/^```json\n([\s\S]*?)^```/gm)].map(([, body = '']) => body);
+    const inline = (before: string): unknown => {
+      const match = new RegExp(`${before}[^\`]*\`(\\{[^\`]*\\})\``).exec(deploy.replace(/\s+/g, ' '));
+      if (!match?.[1]) throw new Error(`docs/deploy.md shows no event after '${before}'`);
+      return JSON.parse(match[1]);
+    };
+    const [lambdaEvent = '', functionBodies = ''] = blocks;
+
+    // Act: each through its function's own parser, as the function reads it.
+    const reads = [
+      () => parseSnapshotEvent(JSON.parse(lambdaEvent)),
+      ...functionBodies
+        .trim()
+        .split('\n')
+        .map((line) => () => parseSnapshotFunctionRequest(JSON.parse(line))),
+      () => auditInputSchema.parse(inline("The schedule's input may narrow a run:")),
+      () =>
+        readinessEventSchema.parse(
+          inline('Invoke it synchronously \\(`RequestResponse`\\) with `\\{\\}` \\(or'),
+        ),
+      () => auditRequestSchema.parse(inline('A body of your own may narrow a run,')),
+      () => parseSnapshotFunctionRequest(inline('OIDC token\\) posts')),
+    ];
+
+    // Assess
+    expect(blocks).toHaveLength(2);
+    expect(reads).toHaveLength(8);
+    for (const read of reads) expect(read).not.toThrow();
   });
 });

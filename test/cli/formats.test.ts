@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../functions/cli/cli.ts';
 import type { CliIo } from '../../functions/cli/command.ts';
+import { auditCommand } from '../../functions/cli/commands/audit.ts';
 import { CATALOG_SCHEMA_VERSION } from '../../functions/cli/commands/checks.ts';
 import { registerCheckGroup } from '../../functions/jobs/groups.ts';
 import { REPORT_SCHEMA_VERSION } from '../../functions/publish/json.ts';
@@ -195,7 +196,7 @@ describe('backup-guard audit formats', () => {
     const refused = await audit(['--no-color'], captureIo({ FORCE_COLOR: '1' }));
     const tty = await audit([], captureIo({}, { color: true }));
     const noColor = await audit([], captureIo({ NO_COLOR: '1' }, { color: true }));
-    // The README's order: --no-color, then FORCE_COLOR (any value but 0 or false), then NO_COLOR.
+    // The README's order: --no-color, then FORCE_COLOR (on, or off when 0 or false), then NO_COLOR.
     const forcedOverNoColor = await audit([], captureIo({ FORCE_COLOR: '1', NO_COLOR: '1' }));
     const forceZero = await audit([], captureIo({ FORCE_COLOR: '0' }, { color: true }));
 
@@ -206,6 +207,12 @@ describe('backup-guard audit formats', () => {
     expect(noColor.out).not.toContain('\u001b[');
     expect(forcedOverNoColor.out).toContain('\u001b[31m');
     expect(forceZero.out).not.toContain('\u001b[');
+    // And the help and the README say so: FORCE_COLOR=0 (or false) turns colour off, even on a
+    // terminal, rather than falling through to NO_COLOR and the terminal.
+    const help = auditCommand.options?.['no-color']?.help ?? '';
+    expect(help).toContain('FORCE_COLOR 0 or false turns them off');
+    const readme = (await readFile('README.md', 'utf8')).replace(/\s+/g, ' ');
+    expect(readme).toContain('`FORCE_COLOR` turns it on (`0` or `false`: off, even on a terminal)');
   });
 
   it('lists the catalog as JSON with its schema version when checks --format json', async () => {

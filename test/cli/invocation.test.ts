@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authorizeSlackPlace } from '../../functions/chatops/authorize.ts';
 import { runCli } from '../../functions/cli/cli.ts';
 import { STARTER_POLICY } from '../../functions/cli/commands/init.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -174,6 +175,30 @@ describe('backup-guard init', () => {
     expect(STARTER_POLICY.match(/^\s*#/gm)?.length).toBeGreaterThan(10);
     expect(await loadPolicyFile(file)).toEqual(parsePolicy({}));
     expect(io.err()).toBe(`Wrote ${file}. Next: npx backup-guard audit --policy ${file}\n`);
+  });
+
+  it('says of the chatops allow-lists what an empty one does, as the authorization answers', () => {
+    // Prepare: the starter's chatops section with channels left empty, the other lists as shown.
+    const policy = parsePolicy({
+      chatops: { slack: { teams: ['T012ABCDEF'], channels: [] }, permissions: { snapshot: ['U012ABCDEF'] } },
+    }).chatops;
+    const comment =
+      STARTER_POLICY.split('\n').find((line) => line.startsWith('# Who may run the chat commands')) ?? '';
+
+    // Act: a request from any channel of the allowed team, and from a team not listed.
+    const anyChannel = () =>
+      authorizeSlackPlace({ teamId: 'T012ABCDEF', channelId: 'C0ANYWHERE', userId: 'U012ABCDEF' }, policy);
+    const noTeam = () =>
+      authorizeSlackPlace(
+        { teamId: 'T012ABCDEF', channelId: 'C0ANYWHERE', userId: 'U012ABCDEF' },
+        { ...policy, slack: { ...policy.slack, teams: [] } },
+      );
+
+    // Assess: an empty channels list allows every channel; empty teams or permissions allow nobody.
+    expect(anyChannel).not.toThrow();
+    expect(noTeam).toThrow(/not allowed/);
+    expect(comment).not.toContain('every list is an allow-list and an empty one allows nobody');
+    expect(STARTER_POLICY).toMatch(/empty channels allows every channel of those teams/);
   });
 
   it('shows the dumps, keys and chatops sections commented out, each of which parses when uncommented', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   RDS_DESCRIBE_ACTIONS,
@@ -250,5 +251,28 @@ describe('IAM least privilege across all stacks', () => {
         .flatMap((s) => s.Action)
         .filter((action) => action.startsWith('rds:Delete')),
     ).toEqual([]);
+  });
+});
+
+describe("docs/deploy.md's list of what no role can do", () => {
+  it('names every exception the grants above make, and no delete the snapshot role lacks', () => {
+    // Prepare: the bullets after "No role can:", up to the sentence that cites this file.
+    const deploy = readFileSync('docs/deploy.md', 'utf8');
+    const section = (
+      /^No role can:\n([\s\S]*?)^The tests in `test\/infra\/iam.test.ts`/m.exec(deploy)?.[1] ?? ''
+    ).replace(/\s+/g, ' ');
+
+    // Assess: the snapshot role creates and tags at creation, never deletes (the last test above);
+    // secret values are read by the key-material roles the tests above name (audit-keys, readiness,
+    // chat-action through readiness's reads, member roles) and chat-slack reads its signing secret;
+    // Resource "*" is granted for the actions without a resource type.
+    expect(section).not.toBe('');
+    expect(section).not.toMatch(/creates and deletes/);
+    for (const role of ['audit-keys', 'readiness', 'chat-action', 'member', 'chat-slack']) {
+      expect(section).toContain(`\`${role}\``);
+    }
+    for (const action of [...RESOURCELESS_ACTIONS, 'secretsmanager:BatchGetSecretValue']) {
+      expect(section).toContain(`\`${action}\``);
+    }
   });
 });

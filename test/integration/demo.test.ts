@@ -156,6 +156,13 @@ describe('npm run demo', () => {
     expect(prose).toContain('a lifecycle rule deletes dumps after 7 days, sooner than the 30 days required');
     expect(stdout).toContain('Security Hub: 28 dumps findings');
     expect(stdout).toContain("The dumps audit's exit code is 1");
+    // What the chapter says it read is what the collectors read: two ranged reads of each newest
+    // dump (its header and its last bytes), one pair per location, and the count includes the
+    // Security Hub calls of its publishing, so it is not called reads.
+    expect(stdout).toMatch(
+      /^API calls: \d+, publishing included; 14 of them ranged reads, the first 1024 and the last 64 bytes of each newest dump: none is downloaded whole\.$/m,
+    );
+    expect(stdout).not.toContain('its header only');
 
     // The key-material chapter: columns in catalog order, one row per secret under its place.
     expect(stdout).toMatch(/^SECRET\s+present\s+not-deleting\s+replicated\s+cmk\s+content$/m);
@@ -196,7 +203,7 @@ describe('npm run demo', () => {
       'is scheduled for deletion, and Secrets Manager returns no value of such a secret',
     );
     expect(stdout).toContain('Security Hub: 45 keys findings');
-    expect(stdout).toMatch(/Reads: \d+ API calls, 3 of them value reads/);
+    expect(stdout).toMatch(/^API calls: \d+, publishing included; 3 of them value reads/m);
     expect(stdout).toContain("The keys audit's exit code is 2");
     // The values were judged, never shown: no PEM body or private-key armour reaches the terminal.
     expect(stdout).not.toContain('PRIVATE KEY');

@@ -6,7 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readinessAnswer } from '../../functions/chatops/answers.ts';
+import { CHAT_HELP } from '../../functions/chatops/grammar.ts';
 import { jobChatActions } from '../../functions/chatops/job-actions.ts';
+import { readinessCommand } from '../../functions/cli/commands/readiness.ts';
 import type { Check } from '../../functions/core/check.ts';
 import { PolicyError } from '../../functions/core/errors.ts';
 import { CHECK_GROUPS, type ResourceRef } from '../../functions/core/finding.ts';
@@ -182,6 +184,38 @@ describe('readiness gates from the check-group registry', () => {
         /^audit:vault in aws\/111111111111\/us-east-1\/vault: .*Secrets Manager unreachable/,
       ),
     ]);
+  });
+
+  it('answers NO-GO (exit 1) when a gate failed while another could not be evaluated, as readiness --help says', async () => {
+    // Prepare: a group that cannot read us-east-1, and no snapshot, so the snapshot gate fails.
+    unregister.push(registerCheckGroup(secretsGroup('vault', { failIn: 'us-east-1' })));
+
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+
+    // Assess: a proven NO-GO is the answer whatever else is unknown; the help's exit codes say so.
+    expect(result.verdict).toBe('NO-GO');
+    expect(result.exitCode).toBe(1);
+    expect(result.notEvaluated).not.toEqual([]);
+    const help = (readinessCommand.details ?? '').replace(/\s+/g, ' ');
+    expect(help).toContain(
+      '1 NO-GO: a gate failed (a check FAILED, or no fresh snapshot with a usable key), even beside gates that could not be evaluated',
+    );
+    expect(help).toContain('2 could not evaluate, and no gate failed:');
+  });
+
+  it('answers NO-GO when a named database is not judged beside one that fails, as the chat help says', async () => {
+    // Prepare: no snapshot, so certctl-prod-db fails its snapshot gate; the other name matches nothing.
+    const request = { providers: ['aws'] as const, targets: ['certctl-prod-db', 'certctl-nowhere-db'] };
+
+    // Act
+    const result = await runReadinessJob(request, harness.readinessDeps(policy()));
+
+    // Assess: the name not judged keeps the answer from GO; it does not turn a NO-GO into unknown.
+    expect(result.verdict).toBe('NO-GO');
+    expect(result.notEvaluated.join(' ')).toContain('certctl-nowhere-db');
+    expect(CHAT_HELP.readiness).toContain('one it does not select keeps the answer from GO');
+    expect(CHAT_HELP.readiness).not.toMatch(/one it does not select makes the answer COULD NOT EVALUATE/);
   });
 
   it("never reads GO on a database's line while a fleet-wide group could not read a region, and says what it waits on", async () => {

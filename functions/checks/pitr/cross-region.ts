@@ -7,7 +7,9 @@
  * which the adapter turns into `crossRegionBackupTargets`; a listed replication passes only when its
  * destination Region was read and lists the replicated backup keeping restore points
  * (`replicatedBackups`: Status `replicating` with a RestoreWindow whose LatestTime is within the
- * policy's `maxRestoreLagMinutes`, as pitr.lag judges the source), since a stopped or failing
+ * policy's `maxRestoreLagMinutes` plus {@link REPLICATION_DELAY_MINUTES} of replication delay, as
+ * pitr.lag judges the source; of a `stopped` source, within that of the source's own latest
+ * restorable time), since a stopped or failing
  * replication stays listed on the source, and only when that copy reaches back `minPitrDays` as
  * pitr.window holds the source: its own BackupRetentionPeriod (set when the replication starts, often
  * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime

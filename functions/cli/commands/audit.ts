@@ -468,7 +468,7 @@ export const auditCommand: CliCommand = {
     ...ENDPOINT_OPTIONS,
     'no-color': {
       type: 'boolean',
-      help: 'No colours in the table, whatever FORCE_COLOR says (without it: FORCE_COLOR forces them, else NO_COLOR turns them off)',
+      help: 'No colours in the table, whatever FORCE_COLOR says (without it: FORCE_COLOR forces them on, FORCE_COLOR 0 or false turns them off, else NO_COLOR turns them off)',
     },
     quiet: { type: 'boolean', help: 'No progress on stderr' },
   },

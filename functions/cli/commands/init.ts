@@ -88,7 +88,8 @@ securityHub:
 #     api-keys: { secret: certctl/api-keys, region: eu-west-1, account: "222222222222" }
 #     config-encryption-key: { secret: certctl/config-key, region: eu-west-1, account: "222222222222" }
 
-# Who may run the chat commands; every list is an allow-list and an empty one allows nobody.
+# Who may run the chat commands, from which workspaces and channels: empty teams or an empty
+# permissions list allows nobody, while an empty channels allows every channel of those teams.
 # chatops:
 #   slack:
 #     teams: [T012ABCDEF]

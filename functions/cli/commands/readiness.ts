@@ -70,10 +70,11 @@ installed, or could not be evaluated.
 
 Exit codes:
   0  GO: every gate of every target passed
-  1  NO-GO: a gate failed (a check FAILED, or no fresh snapshot with a usable key)
-  2  could not evaluate: a region, project or check could not be read, no target was found, the
-     policy selects databases in a cloud --provider leaves out (with no database named) or keeps
-     dump locations or key material there (whatever is named), or the input was bad
+  1  NO-GO: a gate failed (a check FAILED, or no fresh snapshot with a usable key), even beside
+     gates that could not be evaluated
+  2  could not evaluate, and no gate failed: a region, project or check could not be read, no
+     target was found, the policy selects databases, or keeps dump locations or key material, in
+     a cloud --provider leaves out; or the input was bad
 
 Examples:
   npx backup-guard readiness --policy policy.yaml

@@ -190,7 +190,7 @@ export const snapshotCommand: CliCommand = {
       type: 'string',
       multiple: true,
       value: 'NAME',
-      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers); repeat or comma-separate. A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica of a selected database is not a target (exit 2): the answer names its cluster or source to name instead, which is not snapshotted unless named. A database of another engine (RDS MySQL, Aurora MySQL, Cloud SQL MySQL or SQL Server, …) is not a target either (exit 2): the answer names its engine when the policy selects it',
+      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers, targets.all); repeat or comma-separate. A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica of a selected database is not a target (exit 2): the answer names its cluster or source to name instead, which is not snapshotted unless named. A database of another engine (RDS MySQL, Aurora MySQL, Cloud SQL MySQL or SQL Server, …) is not a target either (exit 2): the answer names its engine when the policy selects it',
     },
     wait: {
       type: 'boolean',
@@ -211,9 +211,10 @@ export const snapshotCommand: CliCommand = {
       help: `Send the idempotency table's DynamoDB calls to URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV})`,
     },
   },
-  details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by, request-id and
-expires-at (snapshots.expiryDays); Cloud SQL backups carry the same in their description. With
-snapshots.idempotencyTable set, a request id is remembered in DynamoDB and a re-sent request returns
+  details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by ($USER, else
+the login name), request-id and expires-at (snapshots.expiryDays); Cloud SQL backups carry the same
+in their description. With snapshots.idempotencyTable set, a request id is remembered in DynamoDB
+and a re-sent request returns
 the first result, also while the first is still running, unless a later run could still deliver
 what it did not (a snapshot that failed, a database busy or a snapshot still creating at the
 deadline, the quota, an API error, a region not read): a request re-sent after such a result runs

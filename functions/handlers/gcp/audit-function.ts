@@ -9,7 +9,8 @@
  * with exit code 2.
  *
  * Environment: `BACKUP_GUARD_POLICY` (the policy as JSON). For the simulator only:
- * `BACKUP_GUARD_CLOUDSQL_ENDPOINT` (Cloud SQL Admin and Cloud Storage), `GCE_METADATA_HOST`,
+ * `BACKUP_GUARD_CLOUDSQL_ENDPOINT` (every GCP API the audits call: Cloud SQL Admin, Cloud Storage,
+ * Secret Manager, Cloud KMS, Resource Manager), `GCE_METADATA_HOST`,
  * `AWS_ENDPOINT_URL`.
  */
 import type * as functions from '@google-cloud/functions-framework';

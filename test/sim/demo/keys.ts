@@ -41,7 +41,7 @@ export async function keysChapter({ sim, out, bold, color }: DemoContext): Promi
     (byOperation['secretsManager:GetSecretValue'] ?? 0) +
     (byOperation['secretManager:versions.access'] ?? 0);
   out(
-    `Reads: ${requests} API calls, ${valueReads} of them value reads (keys.inspectSecretValues); no value is printed, logged or published.\n`,
+    `API calls: ${requests}, publishing included; ${valueReads} of them value reads (keys.inspectSecretValues); no value is printed, logged or published.\n`,
   );
   out(`The keys audit's exit code is ${outcome.exitCode}.\n`);
   return outcome.exitCode;
