@@ -360,7 +360,9 @@ async function discover<I extends object, T, O>(
   const handler = client.config.requestHandler as Route<T>['handler'] | undefined;
   if (typeof handler?.handle !== 'function') return undefined;
   let seen: Probed | undefined;
-  const probe = new Command(input);
+  // A copy: the SDK's middleware may write to the input (S3's `ChecksumMode` from the client's
+  // `responseChecksumValidation`), and the caller's must stay as given.
+  const probe = new Command({ ...input });
   probe.middlewareStack.add(
     (_next: unknown, context: HandlerExecutionContext) => async (args: unknown) => {
       const smithy = (context as Record<string, unknown>)[SMITHY_CONTEXT] as
