@@ -48,7 +48,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { extendedEncodeURIComponent } from '@smithy/core/protocols';
 import { _parseRfc3339DateTimeWithOffset, _parseRfc7231DateTime } from '@smithy/core/serde';
-import type { HttpResponse, Pluggable } from '@smithy/types';
+import type { HttpResponse } from '@smithy/types';
 import {
   collectBody,
   type LeanAnswer,
@@ -76,11 +76,6 @@ export const LIST_OBJECTS_V2: Shape = {
 /** The members {@link LIST_OBJECTS_V2} names of a successful ListObjectsV2 answer. */
 export function decodeListObjectsV2(xml: string): Record<string, unknown> {
   return decodeXmlResult(xml, ['ListBucketResult'], LIST_OBJECTS_V2);
-}
-
-/** The plugin for one ListObjectsV2 command: `collect` is the client's `streamCollector`. */
-export function leanListObjectsPlugin(collect: StreamCollector): Pluggable<object, object> {
-  return leanXmlPlugin(decodeListObjectsV2, collect);
 }
 
 /** The GetObject input the lean path writes (the dumps audit's ranged reads). */
