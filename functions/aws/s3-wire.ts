@@ -57,13 +57,7 @@ import {
   sendLean,
   type WireRequest,
 } from './lean-wire.ts';
-import {
-  decodeXmlResult,
-  leanXmlPlugin,
-  type Shape,
-  type StreamCollector,
-  XmlWireError,
-} from './xml-wire.ts';
+import { decodeXmlResult, type Shape, XmlWireError } from './xml-wire.ts';
 
 /** The ListObjectsV2 members functions/aws/s3-dumps.ts reads. */
 export const LIST_OBJECTS_V2: Shape = {
