@@ -230,20 +230,20 @@ export async function sendLean<I extends object, T, O>(
     if (answer) {
       route.retry.recordSuccess(token);
       route.schemeSigner.successHandler?.(response, signingProperties);
-      if ('failed' in answer) throw new LeanReadError(answer.failed);
+      if ('failed' in answer) throw new CallerReadFailure(answer.failed);
       (answer.output as Record<string, unknown>).$metadata = metadataOf(response);
       return answer.output;
     }
     outcome = { response };
   } catch (error) {
-    if (error instanceof LeanReadError) throw error.failure;
+    if (error instanceof CallerReadFailure) throw error.failure;
     outcome = { error };
   }
   return viaSdk(client, Command, protocol, input, outcome);
 }
 
 /** A success whose caller-side read failed: rejected as is, past the replay. */
-class LeanReadError {
+class CallerReadFailure {
   readonly failure: unknown;
   constructor(failure: unknown) {
     this.failure = failure;
