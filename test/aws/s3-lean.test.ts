@@ -454,6 +454,54 @@ describe('the lean S3 request', () => {
     client.destroy();
   });
 
+  it.each([
+    [
+      'a header',
+      (request: { headers: Record<string, string> }) => {
+        request.headers['x-amz-request-payer'] = 'requester';
+      },
+    ],
+    [
+      'a query parameter',
+      (request: { query: Record<string, string> }) => {
+        request.query['x-backup-guard-test'] = '1';
+      },
+    ],
+  ] as const)(
+    'leaves the bucket’s reads to the SDK when the client adds %s the lean path would not send',
+    async (_label, change) => {
+      // Prepare: a client middleware that changes the request at the build step (as a plugin might)
+      const handler = recordingHandler({ status: 200, body: 'PGDMP' });
+      const client = new S3Client({
+        region: 'eu-west-1',
+        credentials: simCredentials(ACCOUNT),
+        requestHandler: handler,
+      });
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          change(args.request as { headers: Record<string, string>; query: Record<string, string> });
+          return next(args);
+        },
+        { step: 'build', name: 'changeRequest' },
+      );
+
+      // Act
+      const read = await getObjectRead(client, {
+        Bucket: 'certctl-lean',
+        Key: 'db/x.dump',
+        Range: 'bytes=0-1',
+      });
+
+      // Assess: one request, the SDK's, with the change
+      expect(Buffer.from(read.bytes).toString()).toBe('PGDMP');
+      expect(handler.requests).toHaveLength(1);
+      expect(handler.requests[0]?.headers['amz-sdk-invocation-id']).toBeDefined();
+      const sent = handler.requests[0];
+      expect(sent?.headers['x-amz-request-payer'] ?? sent?.query['x-backup-guard-test']).toBeDefined();
+      client.destroy();
+    },
+  );
+
   it('hands an answer with a checksum to the SDK, which validates the body against it', async () => {
     // Prepare: a CRC32 that does not match the body
     const handler = recordingHandler({
