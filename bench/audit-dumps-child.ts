@@ -19,7 +19,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import type { MiddlewareStack } from '@smithy/types';
 import {
   type AuditedAccount,
   AwsClientFactory,
@@ -62,9 +61,10 @@ export interface DumpsRunFigures extends AuditFigures {
 }
 
 /**
- * A factory whose clients count the bytes of their GetObject answers. The requests are counted
- * apart ({@link audit}): KMS DescribeKey goes out through the lean JSON path
- * (functions/aws/json-wire.ts), past the client's middleware stack.
+ * A factory whose clients count the bytes of their GetObject answers, at each client's request
+ * handler: the ranged reads go out on the lean S3 path (functions/aws/s3-wire.ts), past the
+ * client's middleware stack, and KMS DescribeKey on the lean JSON path. The requests themselves are
+ * counted apart ({@link audit}).
  */
 class CountingFactory extends AwsClientFactory {
   rangedBytes = 0;
@@ -78,25 +78,30 @@ class CountingFactory extends AwsClientFactory {
     connections?: ClientConnections,
   ): C {
     const client = super.client(ctor, region, account, connections);
-    const stack = (client as { middlewareStack?: MiddlewareStack<object, object> }).middlewareStack;
-    if (stack && !this.#counted.has(client as object)) {
+    const handler = (client as { config?: { requestHandler?: RequestHandlerLike } }).config?.requestHandler;
+    if (handler && !this.#counted.has(client as object)) {
       this.#counted.add(client as object);
-      // The deserialize step runs once per attempt (the retry middleware is outside it).
-      stack.add(
-        (next, context) => async (args) => {
-          const result = await next(args);
-          if (context.commandName === 'GetObjectCommand') {
-            const headers = (result.response as { headers?: Record<string, string> }).headers;
-            this.rangedBytes += Number(headers?.['content-length'] ?? 0);
-            this.rangedReads += 1;
-          }
-          return result;
-        },
-        { step: 'deserialize', name: 'benchCountRangedBytes' },
-      );
+      const handle = handler.handle.bind(handler);
+      // Once per attempt, whichever path sent it; GetObject is the only call with `x-id=GetObject`.
+      handler.handle = async (request, options) => {
+        const result = await handle(request, options);
+        if (request.query?.['x-id'] === 'GetObject') {
+          this.rangedBytes += Number(result.response.headers?.['content-length'] ?? 0);
+          this.rangedReads += 1;
+        }
+        return result;
+      };
     }
     return client;
   }
+}
+
+/** What the counting reads of a client's request handler. */
+interface RequestHandlerLike {
+  handle(
+    request: { readonly query?: Record<string, unknown> },
+    options?: unknown,
+  ): Promise<{ readonly response: { readonly headers?: Record<string, string> } }>;
 }
 
 async function audit(): Promise<DumpsRunFigures> {

@@ -57,7 +57,6 @@ import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketVersioningCommand,
-  GetObjectCommand,
   GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
   HeadObjectCommand,
@@ -104,8 +103,7 @@ import {
   type PublicAccessSettings,
   readAccountPublicAccess,
 } from './s3-account-access.ts';
-import { leanListObjectsPlugin } from './s3-wire.ts';
-import type { StreamCollector } from './xml-wire.ts';
+import { getObjectRead, type ListObjectsPage, listObjectsPage } from './s3-wire.ts';
 
 /** ListObjectsV2 returns at most 1,000 keys a page. */
 const S3_PAGE_LIMIT = 1000;
@@ -142,8 +140,8 @@ export interface ReadS3DumpsOptions {
    */
   readonly keyManagers?: S3KeyManagers;
   /**
-   * Decode listings leanly (functions/aws/s3-wire.ts); `false` keeps the SDK's full decoding (the
-   * equivalence test compares both). @default true
+   * Send the listings and the ranged reads on the lean path (functions/aws/s3-wire.ts); `false`
+   * sends them through the SDK (the equivalence tests compare both). @default true
    */
   readonly leanDecoding?: boolean;
   /**
@@ -272,20 +270,15 @@ async function listSeries(
         complete = false;
         break;
       }
-      const page = await s3.call((client) => {
-        const command = new ListObjectsV2Command({
-          ...s3.bucket,
-          Prefix: location.prefix || undefined,
-          MaxKeys: Math.min(S3_PAGE_LIMIT, remaining),
-          ContinuationToken: token,
-        });
-        if (lean) {
-          command.middlewareStack.use(
-            leanListObjectsPlugin(client.config.streamCollector as StreamCollector) as never,
-          );
-        }
-        return client.send(command);
-      });
+      const input = {
+        ...s3.bucket,
+        Prefix: location.prefix || undefined,
+        MaxKeys: Math.min(S3_PAGE_LIMIT, remaining),
+        ContinuationToken: token,
+      };
+      const page: ListObjectsPage = await s3.call((client) =>
+        lean ? listObjectsPage(client, input) : client.send(new ListObjectsV2Command(input)),
+      );
       for (const entry of page.Contents ?? []) {
         listed += 1;
         if (entry.Key === undefined || !isSeriesObject(entry.Key, entry.Size, location)) continue;
@@ -302,11 +295,11 @@ async function listSeries(
   return { state: 'read', objects: sortOldestFirst(objects), complete };
 }
 
-async function readNewest(bucket: S3DumpBucket, object: DumpObject): Promise<NewestDump> {
+async function readNewest(bucket: S3DumpBucket, object: DumpObject, lean: boolean): Promise<NewestDump> {
   // The last bytes are read beside the first: one round trip for both.
   const [head, tail] = await Promise.all([
-    getRange(bucket, object.key, `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`),
-    getRange(bucket, object.key, `bytes=-${PG_DUMP_TAIL_BYTES}`),
+    getRange(bucket, object.key, `bytes=0-${PG_DUMP_HEADER_BYTES - 1}`, lean),
+    getRange(bucket, object.key, `bytes=-${PG_DUMP_TAIL_BYTES}`, lean),
   ]);
   // A key written again between the listing and the read, or a range answered otherwise than
   // asked, gives bytes that are not the listed object's: not read, with why.
@@ -441,14 +434,19 @@ function byteReading(reading: RangeReading): ByteReading {
  * starts past its end. A suffix range of an empty object S3 answers 200 with no body
  * (https://github.com/apache/arrow-rs-object-store/issues/846); a 416 there would say the same.
  */
-async function getRange(bucket: S3DumpBucket, key: string, range: string): Promise<RangeReading> {
+async function getRange(
+  bucket: S3DumpBucket,
+  key: string,
+  range: string,
+  lean: boolean,
+): Promise<RangeReading> {
   try {
     const answer = await bucket.s3.call((client) =>
-      client.send(new GetObjectCommand({ ...bucket.s3.bucket, Key: key, Range: range })),
+      getObjectRead(client, { ...bucket.s3.bucket, Key: key, Range: range }, lean),
     );
     return {
       state: 'read',
-      bytes: answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array(),
+      bytes: answer.bytes,
       ...(answer.ContentRange === undefined ? {} : { contentRange: answer.ContentRange }),
       ...objectHeaders(answer),
     };
@@ -875,7 +873,8 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   // event loop took in only after the listings ready at that moment had been decoded (up to 200
   // ms later). The encryption answer, and so its key's DescribeKey, also comes early.
   const settings = bucket.settings();
-  const listed = listSeries(bucket.s3, location, options.maxObjectsListed, options.leanDecoding ?? true);
+  const lean = options.leanDecoding ?? true;
+  const listed = listSeries(bucket.s3, location, options.maxObjectsListed, lean);
   // The account's Block Public Access, when the bucket's own settings do not block everything:
   // asked for as soon as they are in, beside the listing and the header read.
   const accountAccess = settings.then(({ publicAccess }) =>
@@ -883,7 +882,7 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   );
   const listing = await listed;
   const newestListed = newestObject(listing);
-  const newest = newestListed ? await readNewest(bucket, newestListed) : undefined;
+  const newest = newestListed ? await readNewest(bucket, newestListed, lean) : undefined;
   const {
     versioning,
     retentionLock,

@@ -2,9 +2,11 @@
  * Lean decoding of AWS list answers: only the members the audits read are decoded, straight from
  * the XML text, instead of the SDK turning every member into objects (the SDK's XML parsing is most
  * of an audit's CPU on realistic pages). Shared by the RDS list calls (query protocol, rds-wire.ts)
- * and S3 ListObjectsV2 (REST-XML, s3-wire.ts).
+ * and S3 ListObjectsV2 (REST-XML, s3-wire.ts, which sends it on the lean request path of
+ * lean-wire.ts and decodes with {@link decodeXmlResult}).
  *
- * Only successful answers are touched, and only their body: signing, retries, paging, errors and
+ * The RDS calls keep the SDK's pipeline and plug the decoder into it ({@link leanXmlPlugin}). Only
+ * successful answers are touched, and only their body: signing, retries, paging, errors and
  * `$metadata` stay the SDK's. The hook is a command-level plugin (the SDK middleware stack,
  * https://aws.amazon.com/blogs/developer/middleware-stack-modular-aws-sdk-js/) added through the
  * paginators' `withCommand` option (@smithy/types `PaginationConfiguration.withCommand`) or to one

@@ -1,7 +1,8 @@
 /**
- * Lean decoding of S3 ListObjectsV2 (functions/aws/s3-wire.ts) against the SDK's own decoding, over
- * the simulator's REST-XML answers with the real S3 client: the same members, the same facts, the
- * SDK's errors untouched, and a clear error for a body that is not a listing.
+ * Lean decoding of S3 ListObjectsV2 (functions/aws/s3-wire.ts, on the lean request path) against
+ * the SDK's own decoding, over the simulator's REST-XML answers with the real S3 client: the same
+ * members, the same facts, the SDK's errors untouched, and a clear error for a body that is not a
+ * listing.
  */
 
 import { Readable } from 'node:stream';
@@ -9,8 +10,8 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { readS3DumpFact } from '../../functions/aws/s3-dumps.ts';
-import { decodeListObjectsV2, LIST_OBJECTS_V2, leanListObjectsPlugin } from '../../functions/aws/s3-wire.ts';
-import { type StreamCollector, XmlWireError } from '../../functions/aws/xml-wire.ts';
+import { decodeListObjectsV2, LIST_OBJECTS_V2, listObjectsPage } from '../../functions/aws/s3-wire.ts';
+import { XmlWireError } from '../../functions/aws/xml-wire.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -62,9 +63,10 @@ async function bothWays(input: ConstructorParameters<typeof ListObjectsV2Command
       (error: unknown) => ({ error: error as Error }),
     );
   const sdk = await settle(client.send(new ListObjectsV2Command(input)));
-  const lean = new ListObjectsV2Command(input);
-  lean.middlewareStack.use(leanListObjectsPlugin(client.config.streamCollector as StreamCollector) as never);
-  return [sdk, await settle(client.send(lean))] as const;
+  return [
+    sdk,
+    await settle(listObjectsPage(client, input as Parameters<typeof listObjectsPage>[1])),
+  ] as const;
 }
 
 describe('lean S3 ListObjectsV2 decoding', () => {
@@ -152,18 +154,16 @@ describe('lean S3 ListObjectsV2 decoding', () => {
         }),
       } as never,
     });
-    const settle = (command: ListObjectsV2Command) =>
-      stub.send(command).then(
+    const settle = (answer: Promise<{ Contents?: readonly { LastModified?: Date }[] }>) =>
+      answer.then(
         (output) => output.Contents?.[0]?.LastModified?.toISOString(),
         () => 'refused',
       );
-    const lean = new ListObjectsV2Command({ Bucket: 'certctl-dumps' });
-    lean.middlewareStack.use(leanListObjectsPlugin(stub.config.streamCollector as StreamCollector) as never);
 
-    // Act
+    // Act: the lean read decodes a stamp it accepts, and hands one it does not to the SDK.
     const [sdkRead, leanRead] = [
-      await settle(new ListObjectsV2Command({ Bucket: 'certctl-dumps' })),
-      await settle(lean),
+      await settle(stub.send(new ListObjectsV2Command({ Bucket: 'certctl-dumps' }))),
+      await settle(listObjectsPage(stub, { Bucket: 'certctl-dumps' })),
     ];
 
     // Assess

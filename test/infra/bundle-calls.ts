@@ -46,8 +46,11 @@ export const RAW_CALLS: readonly { module: string; evidence: RegExp; calls: read
   },
 ];
 
-/** Modules that send requests for the SDK command their caller passes (the caller imports it). */
-const TRANSPORTS = new Set(['functions/aws/json-wire.ts']);
+/**
+ * Modules that send requests for the SDK command their caller passes (the caller imports it):
+ * the lean request path that json-wire.ts and s3-wire.ts send through.
+ */
+const TRANSPORTS = new Set(['functions/aws/lean-wire.ts']);
 
 /** What marks a module that builds, signs or sends a request itself. */
 const SENDS_ITSELF =
