@@ -218,6 +218,12 @@ export interface SnapshotPlace {
   readonly backend: SnapshotBackend;
   /** Every manual snapshot there (ours and others'). */
   list(): Promise<BackendSnapshot[]>;
+  /**
+   * The targets whose snapshots {@link list} lists, when its backend lists each target on its own
+   * ({@link SnapshotBackend.listsPerTarget}): the prune job then lists them apart, so one target's
+   * listing failing leaves only that target unread, not the place.
+   */
+  readonly targets?: readonly SnapshotTarget[];
 }
 
 /** Where a read could not be made, said as a sentence (`eu-west-1: not read (AccessDenied …)`). */

@@ -680,6 +680,7 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
           region: '*',
           backend,
           list: () => backend.listManual('cloudsql-instance', targets),
+          targets,
         });
       }
       return { places, problems };
