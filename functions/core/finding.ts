@@ -81,9 +81,14 @@ export function groupResources(group: CheckGroup): ResourceNoun {
   return (GROUP_RESOURCES as Readonly<Record<string, ResourceNoun>>)[group] ?? ['resource', 'resources'];
 }
 
-/** The letters of a check group's name, and of a check's own name after its group's. */
+/** The letters of a check group's name. */
 const CHECK_GROUP_NAME_SOURCE = '[a-z][a-z0-9-]{0,31}';
-const CHECK_OWN_NAME_SOURCE = '[a-z0-9][a-z0-9-]*';
+/**
+ * The letters of a check's own name, after its group's and a dot (`cross-region`): words of letters
+ * and digits joined by single hyphens, so one never ends in a hyphen (prose reads `pitr.window-` as
+ * the id and a dash). Chat's prose guard finds check ids by it (chatops/replies.ts).
+ */
+export const CHECK_OWN_NAME_SOURCE = '[a-z0-9]+(?:-[a-z0-9]+)*';
 
 /** What a check group's name looks like. */
 export const CHECK_GROUP_NAME = new RegExp(`^${CHECK_GROUP_NAME_SOURCE}$`);

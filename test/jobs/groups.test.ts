@@ -95,6 +95,7 @@ describe('the check ids of a registered group, and a policy exception naming one
     ['tls13', 'tls13.cert.age', false],
     ['tls13', 'tls13.', false],
     ['tls13', 'tls13.cert_age', false],
+    ['tls13', 'tls13.cert-', false],
   ] as const)('group %s with check %s: registered and excepted alike (%s)', (group, id, accepted) => {
     expect({ registered: registered(group, id), excepted: exceptionAccepted(id) }).toEqual({
       registered: accepted,
