@@ -346,13 +346,21 @@ function problemSections(problems: readonly string[]): SlackBlock[] {
   );
 }
 
-/** What the caller sees when the command failed on our side (details only in the logs). */
-export function failureAnswer(what: string): SlackMessage {
-  return message(`${what} failed`, [
-    section(
-      `:x: ${escapeWording(what)} failed on our side; the details are in the backup-guard logs. Nothing was retried automatically.`,
-    ),
-  ]);
+/**
+ * What the caller sees when the command failed on our side (details only in the logs). With
+ * `recordNotWritten`: a snapshot request whose idempotency record could not be written before it
+ * ran (IdempotencyStoreError), so it was not run and took no snapshot, which the caller is told:
+ * "failed" alone leaves them to guess whether a snapshot is being taken. The table and its error
+ * stay in the logs (they may name the account and the role).
+ */
+export function failureAnswer(
+  what: string,
+  options: { readonly recordNotWritten?: boolean } = {},
+): SlackMessage {
+  const text = options.recordNotWritten
+    ? `:x: ${escapeWording(what)} failed on our side before it ran: the record that keeps a request from running twice could not be written, so the request was not run: no snapshot was taken for it. The details are in the backup-guard logs. Nothing was retried automatically; ask again once that record can be written.`
+    : `:x: ${escapeWording(what)} failed on our side; the details are in the backup-guard logs. Nothing was retried automatically.`;
+  return message(`${what} failed`, [section(text)]);
 }
 
 /** Why a run did not finish, as Lambda's invocation record tells (functions/chatops/unfinished.ts). */

@@ -9,7 +9,8 @@ import { DOCS as DUMPS_DOCS } from '../checks/dumps/wording.ts';
 import { DOCS as KEYS_DOCS } from '../checks/keys/wording.ts';
 import { DOCS as PITR_DOCS } from '../checks/pitr/wording.ts';
 import { DOCS as ERROR_DOCS } from '../core/docs.ts';
-import { CHECK_GROUPS } from '../core/finding.ts';
+import { CHECK_OWN_NAME_SOURCE } from '../core/finding.ts';
+import { knownCheckGroups } from '../jobs/groups.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { ChatError } from './errors.ts';
 import { checkReplyUrl } from './reply-hosts.ts';
@@ -427,30 +428,44 @@ function outsideCode(text: string, prose: (piece: string) => string): string {
  * (`<…>`, which values cannot write: their `<` is escaped) stay as written, and so does a code span
  * or block, which Slack shows as written ({@link outsideCode}): a check id or a command copied from a
  * notification is exactly what it says. A check id the product's wording writes outside code
- * (readiness evidence: `pitr.retention FAILED`) becomes code ({@link CHECK_ID_IN_PROSE}), so it too
+ * (readiness evidence: `pitr.retention FAILED`) becomes code ({@link checkIdInProse}), so it too
  * reads and copies as written, with no invisible character after its dot. Slack's answers
  * themselves are sent `verbatim` and need none of this.
  */
 export function withoutAutoParsing(text: string): string {
   return outsideCode(text, (prose) =>
     prose
-      .split(CHECK_ID_IN_PROSE)
+      .split(checkIdInProse())
       .map((piece, index) => (index % 2 === 1 ? `\`${piece}\`` : inert(piece)))
       .join(''),
   );
 }
 
 /**
- * A check id of a built-in group (`pitr.retention`, `dumps.protection`) standing alone in prose: not
- * part of a longer name (`keys.present.evil.com`, `@pitr.window`, `http://dumps.fresh/x`, which the
- * link guard keeps inert instead). Shown as code rather than exempted from the guard: code is never
- * linked, while a bare `dumps.protection` would be (`protection` is a top-level domain, Public Suffix
- * List), and code copies exactly as written. Its one capture group is the id.
+ * A check id of a known group (`pitr.retention`, `dumps.protection`, or one of a group registered at
+ * run time: `tls13.cert-age`) standing alone in prose: not part of a longer name
+ * (`keys.present.evil.com`, `@pitr.window`, `http://dumps.fresh/x`, which the link guard keeps inert
+ * instead). Shown as code rather than exempted from the guard: code is never linked, while a bare
+ * `dumps.protection` would be (`protection` is a top-level domain, Public Suffix List), and code
+ * copies exactly as written. Its one capture group is the id. The groups are read when the text is
+ * written ({@link knownCheckGroups}), so a group registered after this module loaded counts too.
  */
-const CHECK_ID_IN_PROSE = new RegExp(
-  `(?<![\\p{L}\\p{N}_.@#/:-])((?:${CHECK_GROUPS.join('|')})\\.[a-z]+(?:-[a-z]+)*)(?![\\p{L}\\p{N}_-]|\\.[\\p{L}\\p{N}])`,
-  'u',
-);
+function checkIdInProse(): RegExp {
+  const groups = knownCheckGroups().join('|');
+  if (checkIdPattern?.groups !== groups) {
+    checkIdPattern = {
+      groups,
+      pattern: new RegExp(
+        `(?<![\\p{L}\\p{N}_.@#/:-])((?:${groups})\\.${CHECK_OWN_NAME_SOURCE})(?![\\p{L}\\p{N}_-]|\\.[\\p{L}\\p{N}])`,
+        'u',
+      ),
+    };
+  }
+  return checkIdPattern.pattern;
+}
+
+/** The last pattern {@link checkIdInProse} built, and the groups it was built of. */
+let checkIdPattern: { readonly groups: string; readonly pattern: RegExp } | undefined;
 
 /** Prose kept from Slack's automatic parsing ({@link withoutAutoParsing}). */
 function inert(prose: string): string {

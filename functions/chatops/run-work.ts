@@ -13,7 +13,7 @@
  * room for the answer ({@link ResponsePoster.progress}). readiness and status post only their answer.
  * An answer Slack refuses as laid out (HTTP 400) is posted once more as text ({@link textReply}).
  */
-import { describeError } from '../core/errors.ts';
+import { describeError, IdempotencyStoreError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { ChatActions, ChatSnapshotProgress, ChatVerdict } from './actions.ts';
 import {
@@ -155,7 +155,10 @@ export async function runChatWork(work: ChatWork, deps: RunChatWorkDependencies)
       requestedBy: work.requestedBy,
       error: { name: (error as Error)?.name, message: describeError(error) },
     });
-    return answer(failureAnswer(`\`${command.name}\``), 'failed');
+    return answer(
+      failureAnswer(`\`${command.name}\``, { recordNotWritten: error instanceof IdempotencyStoreError }),
+      'failed',
+    );
   }
 }
 

@@ -52,6 +52,21 @@ export class CloudApiError extends BackupGuardError {
   }
 }
 
+/**
+ * The idempotency table could not be written before a run (it does not exist in the caller's
+ * region, the caller may not write it, DynamoDB did not answer), so the run did not start: nothing
+ * runs unrecorded. Powertools says only "Failed to save in progress record to idempotency store";
+ * this names the table and DynamoDB's own error (its `cause`), which tell the operator what to fix.
+ * Here, not beside the idempotency layer (functions/jobs/idempotency.ts), so that whoever answers
+ * for a failed run (chat) can tell it apart without loading Powertools and DynamoDB.
+ */
+export class IdempotencyStoreError extends CloudApiError {
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, code, options);
+    this.name = 'IdempotencyStoreError';
+  }
+}
+
 /** No usable cloud credentials were found. */
 export class CredentialsError extends BackupGuardError {
   constructor(message: string, options?: ErrorOptions) {

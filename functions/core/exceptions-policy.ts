@@ -4,6 +4,7 @@
  * excepted; once the expiry passes the exception stops applying and the finding says so.
  */
 import type { InputIssue } from './errors.ts';
+import { CHECK_ID } from './finding.ts';
 import { GCP_PROJECT, GCP_PROJECT_ID_PATTERN } from './gcp-project.ts';
 import { ACCEPTED_RISK_MAX_DAYS, acceptedRiskHorizonIssue } from './time.ts';
 import * as z from './zod.ts';
@@ -169,7 +170,7 @@ export const policyExceptionSchema = z
       'The region the resource is in (`eu-west-1`); without it, every region of the account.',
     ),
     check: z.described(
-      z.string().check(z.regex(/^[a-z]+\.[a-z-]+$/, 'must be a check id such as pitr.cross-region')),
+      z.string().check(z.regex(CHECK_ID, 'must be a check id such as pitr.cross-region')),
       'The check id the exception covers (`pitr.cross-region`); one whose group is no known group (`pirt.window`) is refused when a run starts, and one that is no check of its group (a typo) when a run of that group starts.',
     ),
     reason: z.described(

@@ -81,8 +81,25 @@ export function groupResources(group: CheckGroup): ResourceNoun {
   return (GROUP_RESOURCES as Readonly<Record<string, ResourceNoun>>)[group] ?? ['resource', 'resources'];
 }
 
+/** The letters of a check group's name. */
+const CHECK_GROUP_NAME_SOURCE = '[a-z][a-z0-9-]{0,31}';
+/**
+ * The letters of a check's own name, after its group's and a dot (`cross-region`): words of letters
+ * and digits joined by single hyphens, so one never ends in a hyphen (prose reads `pitr.window-` as
+ * the id and a dash). Chat's prose guard finds check ids by it (chatops/replies.ts).
+ */
+export const CHECK_OWN_NAME_SOURCE = '[a-z0-9]+(?:-[a-z0-9]+)*';
+
 /** What a check group's name looks like. */
-export const CHECK_GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+export const CHECK_GROUP_NAME = new RegExp(`^${CHECK_GROUP_NAME_SOURCE}$`);
+
+/**
+ * What a check id looks like: its group's name ({@link CHECK_GROUP_NAME}), a dot, and the check's
+ * own name in the same letters (`pitr.cross-region`, `tls13.cert-age`). Registering a group
+ * (functions/jobs/groups.ts) refuses any other id, and a policy exception names its check by one, so
+ * every check a registered group has can be excepted and the group is read up to the dot.
+ */
+export const CHECK_ID = new RegExp(`^${CHECK_GROUP_NAME_SOURCE}\\.${CHECK_OWN_NAME_SOURCE}$`);
 
 export interface ResourceRef {
   readonly provider: Provider;

@@ -16,6 +16,7 @@ import type { Fact } from '../core/facts.ts';
 import {
   CHECK_GROUP_NAME,
   CHECK_GROUPS,
+  CHECK_ID,
   type CheckGroup,
   GROUP_RESOURCES,
   type Provider,
@@ -98,7 +99,8 @@ const registry = new Map<CheckGroup, CheckGroupDefinition>();
 /**
  * Register a group; returns a function that removes it again (tests register throwaway groups).
  * Names are unique and match {@link CHECK_GROUP_NAME}, so they survive Security Hub's ProductFields.
- * Check ids are unique and hold no `/`: a finding Id is `certctl-backup-guard/<check id>/<resource>`
+ * Check ids are unique and are `<group>.<name>` ({@link CHECK_ID}), so a policy exception can name
+ * each of them. They hold no `/`: a finding Id is `certctl-backup-guard/<check id>/<resource>`
  * (publish/security-hub/asff.ts `asffFindingId`), and the lifecycle reads the check of a held
  * finding back from it up to the next `/` when this version's catalog no longer has that check, to
  * name it in the reason it is retired (publish/security-hub/lifecycle.ts `checkStandings`).
@@ -115,6 +117,11 @@ export function registerCheckGroup(group: CheckGroupDefinition): () => void {
     if (check.metadata.id.includes('/')) {
       throw new Error(
         `check id '${check.metadata.id}' must not contain '/': Security Hub finding Ids are certctl-backup-guard/<check id>/<resource>, so the check of a finding could not be read back from its Id`,
+      );
+    }
+    if (!CHECK_ID.test(check.metadata.id) || !check.metadata.id.startsWith(`${group.name}.`)) {
+      throw new Error(
+        `check id '${check.metadata.id}' of group '${group.name}' must be ${group.name}.<name> (${CHECK_ID}): a policy exception names a check by it, and reads its group up to the dot`,
       );
     }
     if (check.metadata.group !== group.name) {

@@ -21,9 +21,9 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BackupGuardError,
-  CloudApiError,
   describeError,
   errorCode,
+  IdempotencyStoreError,
   StillRunningElsewhereError,
 } from '../core/errors.ts';
 
@@ -54,19 +54,6 @@ export class DuplicateStillRunningError extends StillRunningElsewhereError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'DuplicateStillRunningError';
-  }
-}
-
-/**
- * The idempotency table could not be written before a run (it does not exist in the caller's
- * region, the caller may not write it, DynamoDB did not answer), so the run did not start: nothing
- * runs unrecorded. Powertools says only "Failed to save in progress record to idempotency store";
- * this names the table and DynamoDB's own error (its `cause`), which tell the operator what to fix.
- */
-export class IdempotencyStoreError extends CloudApiError {
-  constructor(message: string, code: string, options?: ErrorOptions) {
-    super(message, code, options);
-    this.name = 'IdempotencyStoreError';
   }
 }
 

@@ -178,13 +178,10 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
     places.map(async ({ provider, place: scope }) => {
       /** The delete still under way on each database of the place (by kind and identifier). */
       const underWay = new Map<string, UnderWay>();
-      let snapshots: BackendSnapshot[];
-      try {
-        snapshots = await scope.list();
-      } catch (error) {
-        problems.push(`${scope.account}/${scope.region}: snapshots not listed (${describeError(error)})`);
-        return;
-      }
+      const listing = await listPlace(scope);
+      problems.push(...listing.problems);
+      if (listing.snapshots === undefined) return;
+      const { snapshots } = listing;
       let keys: Map<string, KeyJudgement>;
       try {
         keys = await judgeKeys(snapshots, { provider, account: scope.account, region: scope.region });
@@ -320,6 +317,42 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
       (entry) => entry.decision === 'delete' && entry.deleted !== true && entry.deleteOperation === undefined,
     ).length,
     problems,
+  };
+}
+
+/**
+ * The manual snapshots of a place, and what could not be listed there. A place whose backend lists
+ * each target on its own (Cloud SQL backupRuns.list per instance) is listed target by target, as the
+ * snapshot action does (SnapshotBackend.listsPerTarget): a target whose listing fails is named and
+ * left out, and the others are pruned. That is safe because prune decides per database: a target's
+ * newest snapshot, which keeps its older ones, is always in that target's own listing. Any other
+ * place is read whole, and its failure is the place's (`snapshots` undefined).
+ */
+async function listPlace(
+  scope: SnapshotPlace,
+): Promise<{ snapshots?: BackendSnapshot[]; problems: string[] }> {
+  const where = `${scope.account}/${scope.region}`;
+  const { backend, targets } = scope;
+  if (backend.listsPerTarget !== true || targets === undefined) {
+    try {
+      return { snapshots: await scope.list(), problems: [] };
+    } catch (error) {
+      return { problems: [`${where}: snapshots not listed (${describeError(error)})`] };
+    }
+  }
+  const listings = await Promise.all(
+    targets.map((target) =>
+      backend.listManual(target.kind, [target]).then(
+        (snapshots) => ({ snapshots }),
+        (error: unknown) => ({
+          problem: `${where}: snapshots of ${target.id} not listed (${describeError(error)})`,
+        }),
+      ),
+    ),
+  );
+  return {
+    snapshots: listings.flatMap((listing) => ('snapshots' in listing ? listing.snapshots : [])),
+    problems: listings.flatMap((listing) => ('problem' in listing ? [listing.problem] : [])),
   };
 }
 

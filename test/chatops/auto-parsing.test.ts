@@ -14,6 +14,8 @@ import { readinessAnswer, snapshotAnswer } from '../../functions/chatops/answers
 import { escapeWording, type SlackMessage, withoutAutoParsing } from '../../functions/chatops/replies.ts';
 import { refusalNotOfPermission } from '../../functions/core/errors.ts';
 import { NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
+import { defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
+import { canaryCheck } from '../jobs/throwaway-group/group.ts';
 import { certctlProdNoGo } from './readiness-fixture.ts';
 
 const LOCATION = 'aws/111111111111/eu-west-1';
@@ -216,6 +218,31 @@ describe('product check ids, where Slack parses the text', () => {
     expectInert(description);
     // Slack's answer is sent verbatim: the ids stay as the product wrote them.
     expect(slack).toContain('pitr.retention FAILED (7 of 30 days); pitr.deletion-protection PASSED');
+  });
+
+  it('writes the check ids of groups registered at run time as code too, read at the time of writing', () => {
+    // Prepare: two groups an extension registers once the module is loaded, one named with digits.
+    const checkOf = (group: string, id: string) =>
+      defineCheckGroup({
+        name: group,
+        summary: 'a group registered at run time',
+        checks: [{ ...canaryCheck, metadata: { ...canaryCheck.metadata, id, group } }],
+      });
+    const unregister = [
+      registerCheckGroup(checkOf('restore-drill', 'restore-drill.recent')),
+      registerCheckGroup(checkOf('tls13', 'tls13.cert-age')),
+    ];
+
+    // Act
+    let text: string;
+    try {
+      text = withoutAutoParsing('restore-drill.recent FAILED; tls13.cert-age PASSED; see evil.com');
+    } finally {
+      for (const remove of unregister) remove();
+    }
+
+    // Assess
+    expect(text).toBe('`restore-drill.recent` FAILED; `tls13.cert-age` PASSED; see evil.\u200bcom');
   });
 
   it('leaves a look-alike that only starts like a check id to the link guard', () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResponsePoster, type SlackMessage } from '../../functions/chatops/replies.ts';
 import { runChatWork } from '../../functions/chatops/run-work.ts';
 import { type ChatWork, requestKeyOf } from '../../functions/chatops/work.ts';
+import { IdempotencyStoreError } from '../../functions/core/errors.ts';
 import { recordingLogger } from '../core/recording-logger.ts';
 import { type SlackReceiver, slackView, startSlackReceiver } from '../sim/slack-receiver.ts';
 import { fakeActions } from './fake-actions.ts';
@@ -200,6 +201,32 @@ describe('runChatWork', () => {
     expect(view).toContain('failed on our side; the details are in the backup-guard logs');
     expect(view).not.toContain('AccessDenied');
     expect(logger.text()).toContain('AccessDenied');
+    expect(outcome).toEqual({ outcome: 'failed', delivered: true, posts: 1 });
+  });
+
+  it('says no snapshot was taken when the idempotency table could not be written before the run, keeping the details in the log', async () => {
+    // Prepare: the run never started (runOncePerRequestId fails closed), which the error proves.
+    const actions = fakeActions();
+    actions.throwOn(
+      'snapshot',
+      new IdempotencyStoreError(
+        'the idempotency table certctl-idem could not be written (AccessDeniedException: arn:aws:iam::111111111111:role/chat is not authorized), so request r-1 was not run: nothing was snapshotted for it.',
+        'AccessDeniedException',
+      ),
+    );
+    const url = receiver.responseUrl();
+    const logger = recordingLogger();
+
+    // Act
+    const outcome = await runChatWork(snapshotWork(url), { actions, replier: poster(url), logger });
+
+    // Assess
+    const view = slackView(receiver.postsTo(url).at(-1)?.message ?? { text: '' });
+    expect(view).toContain('failed on our side');
+    expect(view).toContain('was not run: no snapshot was taken for it');
+    expect(view).not.toContain('AccessDeniedException');
+    expect(view).not.toContain('certctl-idem');
+    expect(logger.text()).toContain('AccessDeniedException');
     expect(outcome).toEqual({ outcome: 'failed', delivered: true, posts: 1 });
   });
 

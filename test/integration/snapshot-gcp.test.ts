@@ -616,6 +616,33 @@ describe('prune on Cloud SQL', () => {
     ]);
   });
 
+  it('prunes the instances whose backup runs were read when another instance’s listing fails, and names that instance', async () => {
+    // Prepare: backupRuns.list is refused for one instance of the project (a 403 there, say, or an
+    // instance deleted since instances.list); the other instance holds an expired backup of ours.
+    const { deps } = await start([
+      instance('certctl-pg', {
+        onDemandBackups: {
+          existing: [
+            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
+            { description: ours('certctl-premaint-new', '2020-01-02T00:00:00.000Z'), createdAt: '-20d' },
+          ],
+        },
+      }),
+      instance('certctl-pg-denied', { faults: { backupRuns: 'PERMISSION_DENIED' } }),
+    ]);
+
+    // Act
+    const applied = await runPruneJob({ apply: true }, deps);
+
+    // Assess: the instance read is pruned; the one not read is named, and nothing of it is decided.
+    expect(toDelete(applied)).toEqual(['certctl-premaint-old']);
+    expect(applied).toMatchObject({ requested: 1, kept: 1, pending: 0 });
+    expect(applied.entries.every((entry) => entry.target === 'certctl-pg')).toBe(true);
+    expect(applied.problems).toEqual([
+      `${PROJECT}/*: snapshots of certctl-pg-denied not listed (Simulated PERMISSION_DENIED for backupRuns.list on certctl-pg-denied.)`,
+    ]);
+  });
+
   it('deletes an expired backup of ours again when its earlier deletion failed, instead of keeping it as being deleted', async () => {
     // Prepare: SqlBackupRunStatus DELETION_FAILED, "The backup deletion failed": the run is still there.
     const { cloudSql, deps } = await start([

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { checkGroups, defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
 import { canaryCheck } from './throwaway-group/group.ts';
 
@@ -42,5 +43,77 @@ describe('registerCheckGroup', () => {
     // Assess
     expect(registered).toContain('unslashed');
     expect(checkGroups().map(({ name }) => name)).not.toContain('unslashed');
+  });
+});
+
+describe('the check ids of a registered group, and a policy exception naming one', () => {
+  const NOW = new Date('2027-03-01T00:00:00Z');
+  /** Whether a policy exception naming `check` is read (true) or refused (false). */
+  const exceptionAccepted = (check: string) => {
+    try {
+      parsePolicy(
+        {
+          exceptions: [
+            {
+              resource: 'certctl-db',
+              account: '111111111111',
+              check,
+              reason: 'accepted by the CA owner',
+              expires: '2027-03-31',
+            },
+          ],
+        },
+        'policy',
+        NOW,
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** Whether a group `group` with the one check `id` registers (true) or is refused (false). */
+  const registered = (group: string, id: string) => {
+    try {
+      registerCheckGroup(
+        defineCheckGroup({
+          name: group,
+          summary: 'a group registered at run time',
+          checks: [{ ...canaryCheck, metadata: { ...canaryCheck.metadata, id, group } }],
+        }),
+      )();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each([
+    ['tls13', 'tls13.cert-age', true],
+    ['tls13', 'tls13.v2', true],
+    ['pitr-2', 'pitr-2.window', true],
+    ['tls13', 'tls13.Cert-age', false],
+    ['tls13', 'tls13.cert.age', false],
+    ['tls13', 'tls13.', false],
+    ['tls13', 'tls13.cert_age', false],
+    ['tls13', 'tls13.cert-', false],
+  ] as const)('group %s with check %s: registered and excepted alike (%s)', (group, id, accepted) => {
+    expect({ registered: registered(group, id), excepted: exceptionAccepted(id) }).toEqual({
+      registered: accepted,
+      excepted: accepted,
+    });
+  });
+
+  it("refuses a check id that does not begin with its group's name and a dot, which no exception could name", () => {
+    expect(() =>
+      registerCheckGroup(
+        defineCheckGroup({
+          name: 'tls13',
+          summary: 'a group registered at run time',
+          checks: [
+            { ...canaryCheck, metadata: { ...canaryCheck.metadata, id: 'certs.age', group: 'tls13' } },
+          ],
+        }),
+      ),
+    ).toThrow("check id 'certs.age' of group 'tls13' must be tls13.<name>");
   });
 });

@@ -87,8 +87,16 @@ export interface SnapshotBackend {
     snapshotId: string,
     tags: Readonly<Record<string, string>>,
   ): Promise<BackendSnapshot>;
-  /** The current state of these snapshots (missing ones are absent from the answer). */
-  poll(snapshots: readonly BackendSnapshot[]): Promise<BackendSnapshot[]>;
+  /**
+   * The current state of these snapshots (missing ones are absent from the answer). A poll that
+   * could read none throws. A backend that reads each snapshot on its own (Cloud SQL operations.get)
+   * answers the ones it read and tells `readFailed` of each one whose read failed: that snapshot is
+   * absent from the answer, as a missing one, but it was not seen missing.
+   */
+  poll(
+    snapshots: readonly BackendSnapshot[],
+    readFailed?: (snapshot: BackendSnapshot, error: unknown) => void,
+  ): Promise<BackendSnapshot[]>;
   /**
    * One snapshot read again by its identifier, in one call (a replayed result's snapshot checked
    * for still existing): its state, or undefined when it does not exist. A read that fails throws.
@@ -210,6 +218,12 @@ export interface SnapshotPlace {
   readonly backend: SnapshotBackend;
   /** Every manual snapshot there (ours and others'). */
   list(): Promise<BackendSnapshot[]>;
+  /**
+   * The targets whose snapshots {@link list} lists, when its backend lists each target on its own
+   * ({@link SnapshotBackend.listsPerTarget}): the prune job then lists them apart, so one target's
+   * listing failing leaves only that target unread, not the place.
+   */
+  readonly targets?: readonly SnapshotTarget[];
 }
 
 /** Where a read could not be made, said as a sentence (`eu-west-1: not read (AccessDenied …)`). */

@@ -365,15 +365,21 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       };
     },
     // One call per pending backup (operations.get has no batch form). A backup whose poll fails
-    // keeps its last state and is polled again next round; only when every poll fails is the round
-    // a failure.
-    poll: async (snapshots) => {
+    // keeps its last state and is polled again next round, and its failure is told (readFailed),
+    // so a backup whose reads keep failing is not reported as seen creating at the deadline; only
+    // when every poll fails is the round a failure.
+    poll: async (snapshots, readFailed) => {
       const settled = await Promise.allSettled(snapshots.map((snapshot) => pollOne(snapshot)));
-      const polled = settled.flatMap((outcome) =>
-        outcome.status === 'fulfilled' && outcome.value ? [outcome.value] : [],
-      );
-      const failure = settled.find((outcome) => outcome.status === 'rejected');
-      if (polled.length === 0 && failure) throw failure.reason;
+      const [first] = settled;
+      if (first?.status === 'rejected' && settled.every((outcome) => outcome.status === 'rejected')) {
+        throw first.reason;
+      }
+      const polled: BackendSnapshot[] = [];
+      settled.forEach((outcome, index) => {
+        const snapshot = snapshots[index];
+        if (outcome.status === 'fulfilled' && outcome.value) polled.push(outcome.value);
+        else if (outcome.status === 'rejected' && snapshot) readFailed?.(snapshot, outcome.reason);
+      });
       return polled;
     },
     listManual: async (_kind, targets) =>
@@ -674,6 +680,7 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
           region: '*',
           backend,
           list: () => backend.listManual('cloudsql-instance', targets),
+          targets,
         });
       }
       return { places, problems };

@@ -585,9 +585,10 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     }),
   );
   const waitingSince = now().getTime();
-  // The error of the last poll when it failed: a snapshot still open at the deadline was then not
-  // seen `creating`, only last seen so, and the answer names the read that failed.
-  let pollFailure: unknown;
+  // The error of each open snapshot's last read when it failed (the whole poll, or only its own read
+  // while others were read): a snapshot still open at the deadline was then not seen `creating`,
+  // only last seen so, and its answer names the read that failed.
+  const readFailures = new Map<Pending, unknown>();
   while (open.length > 0 || retrying > 0) {
     const delay = pollDelay(now().getTime() - waitingSince, deps.policy);
     const remaining = context.deadline - now().getTime();
@@ -595,14 +596,27 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     await context.sleep(Math.min(delay, remaining));
     if (open.length === 0) continue;
     let states: BackendSnapshot[];
+    const polling = open;
+    const failedNow = new Map<BackendSnapshot, unknown>();
     try {
-      states = await backend.poll(open.map((entry) => entry.snapshot));
-      pollFailure = undefined;
+      states = await backend.poll(
+        polling.map((entry) => entry.snapshot),
+        (snapshot, error) => failedNow.set(snapshot, error),
+      );
     } catch (error) {
       // A failed poll is retried at the next round; the deadline bounds it.
       deps.logger?.warn('snapshot poll failed', { error: describeError(error) });
-      pollFailure = error;
+      for (const entry of polling) readFailures.set(entry, error);
       continue;
+    }
+    for (const entry of polling) {
+      if (!failedNow.has(entry.snapshot)) {
+        readFailures.delete(entry);
+        continue;
+      }
+      const error = failedNow.get(entry.snapshot);
+      deps.logger?.warn('snapshot poll failed', { snapshot: entry.snapshot.id, error: describeError(error) });
+      readFailures.set(entry, error);
     }
     // By kind and name: an RDS instance and an Aurora cluster of the same identifier get snapshots of
     // the same name (the name does not carry the kind), and one's state must not settle the other.
@@ -628,14 +642,14 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
   const deadline = `the deadline, ${waitText(deps.policy.waitMinutes)} after this run started`;
   for (const entry of open) {
     const { id, status } = entry.snapshot;
+    const readFailure = readFailures.get(entry);
     results.push({
       ...resultOf(entry, now),
       error: {
         code: 'DeadlineExceeded',
-        message:
-          pollFailure === undefined
-            ? `${id} still ${status} at ${deadline}; it may still complete`
-            : `${id} was last seen ${status}; the last read of its state before ${deadline}, failed (${backend.codeOf(pollFailure)}: ${describeError(pollFailure)}); it may still complete`,
+        message: readFailures.has(entry)
+          ? `${id} was last seen ${status}; the last read of its state before ${deadline}, failed (${backend.codeOf(readFailure)}: ${describeError(readFailure)}); it may still complete`
+          : `${id} still ${status} at ${deadline}; it may still complete`,
       },
     });
   }

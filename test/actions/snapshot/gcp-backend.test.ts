@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../functions/actions/snapshot/backend.ts';
 import { cloudSqlSnapshotBackend, describeBackup } from '../../../functions/actions/snapshot/gcp.ts';
+import type { SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
+import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
+import { parsePolicy } from '../../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../../functions/gcp/cloud-sql-backups.ts';
 
 const PROJECT = 'proj';
@@ -234,6 +237,57 @@ describe('Cloud SQL snapshot backend: a backup refused for the instance state', 
   it('says how to start a stopped instance', () => {
     expect(backend.unavailableAdvice?.(target('STOPPED'))).toContain(
       'gcloud sql instances patch certctl-pg --project=proj --activation-policy=ALWAYS',
+    );
+  });
+});
+
+describe('Cloud SQL snapshot backend: a backup whose state cannot be read', () => {
+  it('names the read that failed at the deadline, not "still creating", while the other backup of the scope is read', async () => {
+    // Prepare: two instances of one project; operations.get of one backup's operation is refused
+    // (HTTP 403, gRPC PERMISSION_DENIED = 7), the other's answers RUNNING at every poll.
+    const api: CloudSqlBackupsApi = {
+      ...fakeApi([]),
+      insert: async (call) => [{ name: `op-${call.instance}`, status: 'PENDING' } as never],
+      getOperation: async (call) => {
+        if (call.operation === 'op-denied-pg') {
+          throw Object.assign(new Error('The client is not authorized to make this request.'), { code: 7 });
+        }
+        return [{ name: call.operation, status: 'RUNNING' } as never];
+      },
+    };
+    const target = (id: string): SnapshotTarget => ({
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: PROJECT,
+      region: 'europe-west1',
+      id,
+    });
+    let t = 0;
+
+    // Act
+    const results = await takeSnapshots(
+      { requestId: 'CHG-42', reason: 'before maintenance', requestedBy: 'test' },
+      [target('denied-pg'), target('read-pg')],
+      {
+        policy: parsePolicy({ snapshots: { waitMinutes: 1 } }).snapshots,
+        backendFor: () => cloudSqlSnapshotBackend(api, PROJECT),
+        now: () => new Date(t),
+        sleep: async (ms) => {
+          t += ms;
+        },
+      },
+    );
+
+    // Assess: outcome and code stay creating / DeadlineExceeded for both; only the wording differs.
+    const denied = results.find((result) => result.target.id === 'denied-pg');
+    const read = results.find((result) => result.target.id === 'read-pg');
+    expect(denied).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
+    expect(denied?.error?.message).toMatch(
+      /^\S+ was last seen creating; the last read of its state before the deadline, 1 minute after this run started, failed \(PERMISSION_DENIED: The client is not authorized to make this request\.\); it may still complete$/,
+    );
+    expect(read).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
+    expect(read?.error?.message).toMatch(
+      /^\S+ still creating at the deadline, 1 minute after this run started; it may still complete$/,
     );
   });
 });
