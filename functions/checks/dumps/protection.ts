@@ -78,6 +78,7 @@ import {
   deletedKmsKeyFix,
   isKmsAlias,
   judgeMaterialExpiry,
+  kmsKeyFix,
   kmsMaterialExpiryFix,
   materialExpiryWords,
   UNUSABLE_KEY_STATES,
@@ -150,9 +151,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
     rationale:
       'The dumps hold every certificate record and the audit trail. An attacker or a mistake that deletes or overwrites them removes the last restore path; a public or unencrypted bucket leaks them; a KMS key that is disabled or scheduled for deletion, or whose imported key material expires, leaves every dump it encrypts unreadable.',
     remediation: {
-      text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key; keep that key enabled (`aws kms cancel-key-deletion`, `aws kms enable-key`).',
+      text: 'Turn on versioning (or Object Lock / a locked retention policy of at least the policy minimum), block all public access on the bucket, and set default encryption with a customer-managed KMS key; keep that key enabled.',
       texts: {
-        gcp: 'Set a locked retention policy of at least the policy minimum (or, on a bucket without a retention policy, turn on Object Versioning: Cloud Storage refuses it beside one), enforce public access prevention on the bucket, and set a customer-managed Cloud KMS default key; keep its key version enabled (`gcloud kms keys versions restore` and `enable`).',
+        gcp: 'Set a locked retention policy of at least the policy minimum (or, on a bucket without a retention policy, turn on Object Versioning: Cloud Storage refuses it beside one), enforce public access prevention on the bucket, and set a customer-managed Cloud KMS default key; keep its key version enabled (restore a version scheduled for destruction, then enable it).',
       },
       url: DOCS.s3ObjectLock,
       urls: { gcp: DOCS.gcsVersioning },
@@ -811,17 +812,41 @@ function judgeKeyState(
   } else if (keyState === 'PendingDeletion' || keyState === 'DESTROY_SCHEDULED') {
     const what = keyState === 'PendingDeletion' ? 'deletion' : 'destruction (DESTROY_SCHEDULED)';
     const done = keyState === 'PendingDeletion' ? 'it is deleted' : 'its material is destroyed';
-    add(
-      verdicts.problems,
-      `${key} that encrypts the dumps is scheduled for ${what}${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once ${done} no dump it encrypts can be decrypted`,
-    );
+    const said = `${key} that encrypts the dumps is scheduled for ${what}${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once ${done} no dump it encrypts can be decrypted`;
+    add(verdicts.problems, said);
+    keyStateFix(said);
   } else {
-    add(
-      verdicts.problems,
-      `${key} that encrypts the dumps is ${keyState}: no dump it encrypts can be decrypted while it is`,
-    );
+    const said = `${key} that encrypts the dumps is ${keyState}: no dump it encrypts can be decrypted while it is`;
+    add(verdicts.problems, said);
+    keyStateFix(said);
+  }
+
+  /**
+   * An AWS KMS key's own fix, its commands naming the key and its region (core/kms-key-states.ts
+   * `kmsKeyFix`), said first in the finding's fix as an expiring material's is: the check's
+   * general fix names no key, so it gives no command to paste.
+   */
+  function keyStateFix(said: string): void {
+    if (kmsKey === undefined || keyState === undefined || !AWS_KEY_STATE_FIXES.has(keyState)) return;
+    verdicts.material.said.push(`${said}${which}`);
+    const fix = kmsKeyFix({
+      id: kmsKey,
+      state: keyState,
+      region: encryption.keyRegion,
+      aliasTarget: encryption.aliasTarget,
+    });
+    if (!verdicts.material.fixes.includes(fix)) verdicts.material.fixes.push(fix);
   }
 }
+
+/** The AWS KMS key states `kmsKeyFix` gives commands for (Cloud KMS states are upper case). */
+const AWS_KEY_STATE_FIXES = new Set([
+  'PendingDeletion',
+  'PendingReplicaDeletion',
+  'Disabled',
+  'Unavailable',
+  'PendingImport',
+]);
 
 function observedValues(fact: DumpFact): CheckOutcome['observed'] {
   const lock = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;

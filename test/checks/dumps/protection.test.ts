@@ -733,6 +733,25 @@ describe('dumps.protection', () => {
     expect(outcome?.observed).toMatchObject({ kmsKey: key, customerManagedKey: null });
   });
 
+  it('names no KMS command in the fix of a bucket whose dumps no KMS key encrypts', () => {
+    // Prepare: SSE-S3 encryption and no versioning or lock (the demo's unlocked bucket).
+    const fact = s3Fact({
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'absent' },
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: a command without a key to name is not one a user can paste.
+    expect(outcome?.status).toBe('FAILED');
+    const fix = outcome?.remediationText ?? dumpsProtectionCheck.metadata.remediation.text;
+    expect(fix).not.toMatch(/aws kms/);
+    expect(fix).toContain('customer-managed KMS key');
+  });
+
   describe('the state of the KMS key', () => {
     const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     function withKeyState(
@@ -761,6 +780,40 @@ describe('dumps.protection', () => {
         `s3://certctl-dumps/prod/: the KMS key ${key} that encrypts the dumps is scheduled for deletion on 2026-12-09T12:00:00.000Z: once it is deleted no dump it encrypts can be decrypted.`,
       );
       expect(outcome?.observed).toMatchObject({ kmsKeyState: 'PendingDeletion' });
+    });
+
+    it('fixes a key scheduled for deletion with commands that name it, in its region', () => {
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(
+        withKeyState('PendingDeletion', { keyRegion: 'eu-west-1' }),
+        settingsWith(),
+      );
+      // Assess: commands the user can paste, and nothing else to fix.
+      expect(outcome?.remediationText).toBe(
+        `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${key} --region eu-west-1\`, which leaves it Disabled) and enable it (\`aws kms enable-key --key-id ${key} --region eu-west-1\`).`,
+      );
+    });
+
+    it('fixes a disabled key and names the bucket’s other problems after it', () => {
+      // Prepare: the key is Disabled and versioning is off too.
+      const fact = withKeyState(
+        'Disabled',
+        { keyRegion: 'eu-west-1' },
+        {
+          versioning: { state: 'read', value: { status: 'Suspended' } },
+          retentionLock: { state: 'absent' },
+        },
+      );
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toMatch(
+        new RegExp(
+          `^Enable the key \\(\`aws kms enable-key --key-id ${key} --region eu-west-1\`\\)\\. For the other problems: `,
+        ),
+      );
+      expect(outcome?.remediationText).toContain('versioning');
     });
 
     it.each(['Disabled', 'PendingReplicaDeletion', 'Unavailable', 'PendingImport'])(
