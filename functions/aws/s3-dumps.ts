@@ -429,7 +429,7 @@ function byteReading(reading: RangeReading): ByteReading {
 }
 
 /**
- * A ranged GetObject (`bytes=0-4095`, or the suffix `bytes=-64`): its bytes, or why it failed. A
+ * A ranged GetObject (`bytes=0-1023`, or the suffix `bytes=-64`): its bytes, or why it failed. A
  * range S3 cannot satisfy (416 InvalidRange) means the object has no bytes: a range from byte 0
  * starts past its end. A suffix range of an empty object S3 answers 200 with no body
  * (https://github.com/apache/arrow-rs-object-store/issues/846); a 416 there would say the same.

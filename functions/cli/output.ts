@@ -37,6 +37,36 @@ export async function checkOutputFile(file: string, flag = '--output'): Promise<
   }
 }
 
+/**
+ * Checks `--output-dir` before any work, creating nothing: an existing one must be a writable
+ * directory; a missing one is made later ({@link prepareOutputDir}) under its nearest existing
+ * ancestor, which must be a writable directory.
+ */
+export async function checkOutputDir(directory: string): Promise<void> {
+  const existing = await statOrUndefined(directory);
+  if (existing && !existing.isDirectory()) {
+    throw new InputError(`--output-dir ${directory} is a file, not a directory`);
+  }
+  let ancestor = resolve(directory);
+  let found = existing;
+  while (!found) {
+    const parent = dirname(ancestor);
+    if (parent === ancestor) break;
+    ancestor = parent;
+    found = await statOrUndefined(ancestor);
+  }
+  if (found && !found.isDirectory()) {
+    throw new InputError(`--output-dir ${directory} cannot be made: ${ancestor} is a file, not a directory`);
+  }
+  try {
+    await access(ancestor, constants.W_OK);
+  } catch {
+    throw new InputError(
+      `--output-dir ${directory} cannot be written: ${existing ? 'it is' : `its nearest existing directory ${ancestor} is`} not writable`,
+    );
+  }
+}
+
 /** Creates `directory` when missing; throws when it is a file or cannot be written. */
 export async function prepareOutputDir(directory: string): Promise<void> {
   const existing = await statOrUndefined(directory);

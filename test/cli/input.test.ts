@@ -85,6 +85,36 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
+  it('refuses --output-dir naming a file before it looks for credentials, as --output is', async () => {
+    // Prepare: no credentials anywhere (no override, an empty environment and empty AWS files).
+    const file = join(dir, 'reports');
+    await writeFile(file, 'keep me');
+    const empty = join(dir, 'empty-aws-file');
+    await writeFile(empty, '');
+    const io = captureIo({ AWS_CONFIG_FILE: empty, AWS_SHARED_CREDENTIALS_FILE: empty, HOME: dir });
+
+    // Act
+    const code = await runCli(
+      ['audit', '--region', 'eu-west-1', '--endpoint-url', sim.endpoint, '--output-dir', file],
+      io,
+    );
+
+    const under = captureIo({ AWS_CONFIG_FILE: empty, AWS_SHARED_CREDENTIALS_FILE: empty, HOME: dir });
+    const underCode = await runCli(
+      ['audit', '--region', 'eu-west-1', '--endpoint-url', sim.endpoint, '--output-dir', join(file, 'sub')],
+      under,
+    );
+
+    // Assess: the typo is named, not a missing credential, and nothing was made.
+    expect([code, underCode]).toEqual([2, 2]);
+    expect(io.err()).toBe(`backup-guard: --output-dir ${file} is a file, not a directory\n`);
+    expect(under.err()).toBe(
+      `backup-guard: --output-dir ${join(file, 'sub')} cannot be made: ${file} is a file, not a directory\n`,
+    );
+    expect(await readFile(file, 'utf8')).toBe('keep me');
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it("prints the audit's own options when audit --help", async () => {
     // Prepare
     const io = captureIo();

@@ -36,7 +36,7 @@ import {
   whereOptions,
 } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
-import { checkOutputFile, prepareOutputDir, reportPath, writeReport } from '../output.ts';
+import { checkOutputDir, checkOutputFile, prepareOutputDir, reportPath, writeReport } from '../output.ts';
 
 export const FORMATS = ['table', 'json', 'markdown', 'html', 'csv', 'asff'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -298,6 +298,7 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
   const options = parseAuditArgs(args);
   const { where } = options;
   if (options.output !== undefined) await checkOutputFile(options.output);
+  if (options.outputDir !== undefined) await checkOutputDir(options.outputDir);
   const policy = await loadCliPolicy(where.policyFile, io.env);
   projectsOf(where, policy, 'audit');
   const auditAws = where.providers.includes('aws');
