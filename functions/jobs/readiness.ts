@@ -1011,7 +1011,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     const wanted = name.toLowerCase();
     if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
     notEvaluated.push(
-      `target ${name}: named in the request but not among the databases the policy selects (targets.tags, targets.identifiers), or not a PostgreSQL primary, or not found, or where a scope was not read: not judged${elsewhere}`,
+      `target ${name}: named in the request but not among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or not a PostgreSQL primary, or not found, or where a scope was not read: not judged${elsewhere}`,
     );
   }
 

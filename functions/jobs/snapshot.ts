@@ -206,7 +206,7 @@ export async function resolveSnapshotTargets(
       everyTarget.map((target) => target.id),
     );
     problems.push(
-      `target ${name} was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary${likely ? `; did you mean ${likely}?` : ''}`,
+      `target ${name} was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary${likely ? `; did you mean ${likely}?` : ''}`,
     );
   }
   return { targets, problems, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };
@@ -589,7 +589,7 @@ function notOfTheDatabaseNow(
   if ('missing' in database) {
     return {
       code: 'SnapshotNotVerified',
-      message: `${snapshotId} exists, but the database ${name} was not found now among the databases the policy selects (targets.tags, targets.identifiers): deleted, renamed or no longer selected, so the snapshot proves nothing of a database there now; ${remedy}.`,
+      message: `${snapshotId} exists, but the database ${name} was not found now among the databases the policy selects (targets.tags, targets.identifiers, targets.all): deleted, renamed or no longer selected, so the snapshot proves nothing of a database there now; ${remedy}.`,
     };
   }
   const taken = {

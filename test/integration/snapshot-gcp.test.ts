@@ -395,8 +395,8 @@ describe('snapshot job on Cloud SQL', () => {
     expect(result.problems).toEqual([
       `target certctl-mysql is a database of engine MYSQL_8_0 (gcp/${PROJECT}/europe-west1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it`,
       // Unlabelled, so not selected: told no more than of an unselected PostgreSQL instance.
-      `target ${PROJECT}:europe-west1:certctl-sqlserver was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary`,
-      'target gone was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+      `target ${PROJECT}:europe-west1:certctl-sqlserver was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary`,
+      'target gone was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary',
     ]);
     expect(cloudSql.backups.all().map((run) => run.instance)).toEqual(['certctl-pg']);
     expect(snapshotExitCode(result)).toBe(2);

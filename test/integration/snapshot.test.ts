@@ -211,7 +211,7 @@ describe('snapshot job against the simulator', () => {
     // Assess
     expect(result.results).toHaveLength(0);
     expect(result.problems).toEqual([
-      'target no-such-db was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+      'target no-such-db was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary',
     ]);
     expect(snapshotExitCode(result)).toBe(2);
   });
@@ -223,7 +223,7 @@ describe('snapshot job against the simulator', () => {
     // Assess
     expect(result.results).toHaveLength(0);
     expect(result.problems).toEqual([
-      'target certctl-prdo-db was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary; did you mean certctl-prod-db?',
+      'target certctl-prdo-db was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary; did you mean certctl-prod-db?',
     ]);
     expect(harness.rds.snapshots.createCalls).toBe(0);
   });
@@ -284,7 +284,7 @@ describe('snapshot job against the simulator', () => {
     expect(result.problems).toEqual([
       'target certctl-mysql is a database of engine mysql (aws/111111111111/eu-west-1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it',
       'target arn:aws:rds:us-east-1:111111111111:cluster:orders is a database of engine aurora-mysql (aws/111111111111/us-east-1), which is not PostgreSQL: backup-guard neither audits nor snapshots it, so nothing was snapshotted for it',
-      'target gone was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+      'target gone was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary',
     ]);
     const taken = harness.rds.snapshots.snapshots().map((stored) => stored.target);
     expect(taken).not.toContain('certctl-mysql');
@@ -382,8 +382,8 @@ describe('snapshot job against the simulator', () => {
     // Assess: as for the unselected PostgreSQL database above, neither its engine nor where it is.
     expect(result.results).toEqual([]);
     expect(result.problems).toEqual([
-      'target billing-mysql was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
-      'target arn:aws:rds:us-east-1:111111111111:cluster:orders was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+      'target billing-mysql was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary',
+      'target arn:aws:rds:us-east-1:111111111111:cluster:orders was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary',
     ]);
     expect(snapshotExitCode(result)).toBe(2);
   });
@@ -451,7 +451,7 @@ describe('snapshot job against the simulator', () => {
 
     // Assess
     expect(result.problems).toEqual([
-      'target unrelated-replica was not found among the databases the policy selects (targets.tags, targets.identifiers), or is not a PostgreSQL primary',
+      'target unrelated-replica was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary',
     ]);
   });
 });
