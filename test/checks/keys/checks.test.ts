@@ -510,6 +510,24 @@ describe('keys.replicated', () => {
     expect(unknownState?.status).toBe('NOT_AVAILABLE');
     expect(enabled?.status).toBe('PASSED');
   });
+  it('fails an AWS secret whose replicas are in sync but which holds no value: no copy holds the key material', () => {
+    // Prepare: replicas InSync (the fact's default), but no version carries AWSCURRENT, so every
+    // replica holds the same nothing (a replica holds its primary's versions).
+    const none = fact({ latestVersion: { state: 'read', value: { state: 'none' } } });
+    const enabled = fact({ latestVersion: { state: 'read', value: { state: 'ENABLED' } } });
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(none, context);
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description:
+        'The secret certctl/ca (ca-cert) is replicated to us-east-1, but holds no value (no version carries the AWSCURRENT label), so no copy holds a usable value (see keys.not-deleting).',
+      observed: { otherRegions: 'us-east-1', latestVersionState: 'none' },
+      required: { otherRegions: '>= 1', replicasInSync: true, latestVersionState: 'ENABLED' },
+    });
+    expect(outcome?.remediationText).toContain('aws secretsmanager put-secret-value --secret-id certctl/ca');
+    expect(keysReplicatedCheck.evaluate(enabled, context)?.status).toBe('PASSED');
+  });
   it('is not available when the replication could not be read', () => {
     expect(keysReplicatedCheck.evaluate(fact({ replication: unknown }), context)?.status).toBe(
       'NOT_AVAILABLE',
