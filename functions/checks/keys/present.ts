@@ -39,6 +39,17 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         required,
       };
     }
+    if (fact.deletionScheduled && fact.resource.provider === 'aws') {
+      // Secrets Manager makes a secret marked for deletion inaccessible at once (GetSecretValue
+      // answers InvalidRequestException) until restore-secret: it exists, but backs nothing now.
+      // (A GCP secret with an expireTime is readable until it expires.)
+      return {
+        status: 'PASSED',
+        description: `The ${secretLabel(fact)} exists, but is scheduled for deletion on ${fact.deletionScheduled.toISOString()} and Secrets Manager gives no value of it until it is restored, so it backs none of ${sources} now (see keys.not-deleting).`,
+        observed: { items: itemsValue(fact), present: true, scheduledForDeletion: true },
+        required,
+      };
+    }
     const empty = valueGone(fact);
     if (empty) {
       // The secret exists, which is what this check proves; that it holds nothing to restore is

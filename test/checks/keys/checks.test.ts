@@ -73,6 +73,20 @@ describe('keys.present', () => {
     expect(outcomes.map((outcome) => outcome?.observed.latestVersionState)).toEqual(['none', 'DESTROYED']);
   });
 
+  it('does not claim an AWS secret scheduled for deletion backs its items: its value is inaccessible until restored', () => {
+    // Prepare: DescribeSecret sent DeletedDate; Secrets Manager refuses GetSecretValue of such a secret.
+    const deleting = fact({ deletionScheduled: new Date('2026-12-09T00:00:00Z') });
+    // Act
+    const outcome = keysPresentCheck.evaluate(deleting, context);
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret certctl/ca (ca-cert) exists, but is scheduled for deletion on 2026-12-09T00:00:00.000Z and Secrets Manager gives no value of it until it is restored, so it backs none of CERTCTL_CA_CERT_PATH now (see keys.not-deleting).',
+      observed: { present: true, scheduledForDeletion: true },
+    });
+  });
+
   describe('for items held under JSON keys of one secret', () => {
     const JSON_ITEMS: KeySecretFact['items'] = [
       { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', jsonKey: 'cert' },
