@@ -94,8 +94,9 @@ export const keysPresentCheck: Check<KeySecretFact> = {
 
 /**
  * Why the secret holds no value to restore, when its latest version says so: none at all (AWS: no
- * version labelled AWSCURRENT; GCP: no version), or a destroyed one (GCP DESTROYED, its payload
- * gone: https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#State).
+ * version labelled AWSCURRENT; GCP: no version), a destroyed one (GCP DESTROYED, its payload
+ * gone: https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#State),
+ * or a disabled one (GCP DISABLED, also a version scheduled for destruction: no value is given of it).
  */
 function valueGone(fact: KeySecretFact): { readonly state: string; readonly why: string } | undefined {
   if (fact.latestVersion?.state !== 'read') return undefined;
@@ -110,6 +111,13 @@ function valueGone(fact: KeySecretFact): { readonly state: string; readonly why:
     };
   }
   if (state === 'DESTROYED') return { state, why: 'its latest version is DESTROYED' };
+  // A DISABLED version keeps its payload, but accessing it fails (FAILED_PRECONDITION) until it is
+  // enabled: nothing can be restored from it now.
+  if (state === 'DISABLED')
+    return {
+      state,
+      why: 'its latest version is DISABLED (Secret Manager gives no value of it until it is enabled)',
+    };
   return undefined;
 }
 

@@ -73,6 +73,29 @@ describe('keys.present', () => {
     expect(outcomes.map((outcome) => outcome?.observed.latestVersionState)).toEqual(['none', 'DESTROYED']);
   });
 
+  it('does not claim a GCP secret whose latest version is DISABLED backs its items: Secret Manager gives no value of it', () => {
+    // Prepare: the latest version DISABLED (also what a version scheduled for destruction is).
+    const disabled = fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'global',
+        type: 'GcpSecretManagerSecret',
+        id: 'projects/certctl-prod/secrets/ca',
+      },
+      latestVersion: { state: 'read', value: { state: 'DISABLED' } },
+    });
+    // Act
+    const outcome = keysPresentCheck.evaluate(disabled, context);
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists, but its latest version is DISABLED (Secret Manager gives no value of it until it is enabled), so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
+      observed: { present: true, latestVersionState: 'DISABLED' },
+    });
+  });
+
   it('does not claim an AWS secret scheduled for deletion backs its items: its value is inaccessible until restored', () => {
     // Prepare: DescribeSecret sent DeletedDate; Secrets Manager refuses GetSecretValue of such a secret.
     const deleting = fact({ deletionScheduled: new Date('2026-12-09T00:00:00Z') });
