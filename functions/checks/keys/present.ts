@@ -61,11 +61,15 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         required,
       };
     }
-    const { backed, missing, unchecked } = jsonKeyProof(fact);
+    const { backed, missing, empty: blank, unchecked } = jsonKeyProof(fact);
     const backs = backed.length > 0 ? ` and backs ${sourcesOf(backed)}` : '';
     const lacks =
       missing.length > 0
         ? `; its value has no JSON key ${jsonKeysOf(missing)}, so ${sourcesOf(missing)} has no backup in it (see keys.content)`
+        : '';
+    const hollow =
+      blank.length > 0
+        ? `; its value's JSON ${blank.length === 1 ? 'key' : 'keys'} ${jsonKeysOf(blank)} ${blank.length === 1 ? 'is' : 'are'} empty, so ${sourcesOf(blank)} has no backup in it (see keys.content)`
         : '';
     const unproven =
       unchecked.length > 0
@@ -80,12 +84,13 @@ export const keysPresentCheck: Check<KeySecretFact> = {
     const jsonKeyed = fact.items.some((item) => item.jsonKey !== undefined);
     return {
       status: 'PASSED',
-      description: `The ${secretLabel(fact)} exists${backs}${lacks}${unproven}.`,
+      description: `The ${secretLabel(fact)} exists${backs}${lacks}${hollow}${unproven}.`,
       observed: {
         items: itemsValue(fact),
         present: true,
         ...(jsonKeyed ? { jsonKeysChecked: unchecked.length === 0 } : {}),
         ...(missing.length > 0 ? { missingItems: missing.map((item) => item.id).join(',') } : {}),
+        ...(blank.length > 0 ? { emptyItems: blank.map((item) => item.id).join(',') } : {}),
       },
       required,
     };
@@ -124,10 +129,18 @@ function valueGone(fact: KeySecretFact): { readonly state: string; readonly why:
 /**
  * What the secret's existence proves of each item: an item that is the whole value is backed by
  * the secret; one under a JSON key only when its value was read and holds that key (keys.content's
- * `item-missing` says it does not), else it is unchecked (not read, or read without the item's value).
+ * `item-missing` says it does not; `empty`, that the key holds an empty value, which backs nothing),
+ * else it is unchecked (not read, or read without the item's value).
  */
-function jsonKeyProof(fact: KeySecretFact): Record<'backed' | 'missing' | 'unchecked', KeyItemRef[]> {
-  const proof = { backed: [] as KeyItemRef[], missing: [] as KeyItemRef[], unchecked: [] as KeyItemRef[] };
+function jsonKeyProof(
+  fact: KeySecretFact,
+): Record<'backed' | 'missing' | 'empty' | 'unchecked', KeyItemRef[]> {
+  const proof = {
+    backed: [] as KeyItemRef[],
+    missing: [] as KeyItemRef[],
+    empty: [] as KeyItemRef[],
+    unchecked: [] as KeyItemRef[],
+  };
   const { content } = fact;
   for (const item of fact.items) {
     if (item.jsonKey === undefined) proof.backed.push(item);
@@ -137,6 +150,7 @@ function jsonKeyProof(fact: KeySecretFact): Record<'backed' | 'missing' | 'unche
       if (analysed === undefined || analysed.problems.some((problem) => problem.code === 'value-unread'))
         proof.unchecked.push(item);
       else if (analysed.problems.some((problem) => problem.code === 'item-missing')) proof.missing.push(item);
+      else if (analysed.problems.some((problem) => problem.code === 'empty')) proof.empty.push(item);
       else proof.backed.push(item);
     }
   }

@@ -176,6 +176,14 @@ describe('keys.present', () => {
       );
       expect(outcome?.observed).toMatchObject({ jsonKeysChecked: true, missingItems: 'ca-key' });
     });
+    it('does not claim to back an item whose JSON key holds an empty value', () => {
+      // Prepare: {"cert": "<pem>", "key": ""}: the key is there, the item is not.
+      const outcome = keyProblem('FAILED', 'empty');
+      expect(outcome?.description).toBe(
+        'The secret certctl/ca (ca-cert, ca-key) exists and backs CERTCTL_CA_CERT_PATH; its value\'s JSON key "key" is empty, so CERTCTL_CA_KEY_PATH has no backup in it (see keys.content).',
+      );
+      expect(outcome?.observed).toMatchObject({ jsonKeysChecked: true, emptyItems: 'ca-key' });
+    });
   });
 });
 
