@@ -624,6 +624,34 @@ describe('keys.cmk', () => {
     };
     expect(keysCmkCheck.evaluate(fact({ encryption, resource }), context)?.status).toBe('WARNING');
   });
+  it('names the Google-managed copies when the other copies of a GCP secret are under a customer-managed key', () => {
+    // Prepare: user-managed replication, europe-west1 under a Cloud KMS key, us-east1 Google-managed.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        {
+          id: 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k',
+          manager: 'CUSTOMER' as const,
+          state: 'ENABLED',
+        },
+        { id: 'google-managed (us-east1)', manager: 'PROVIDER' as const },
+      ],
+    };
+    const resource = {
+      ...fact().resource,
+      provider: 'gcp' as const,
+      type: 'GcpSecretManagerSecret' as const,
+    };
+    // Act
+    const outcome = keysCmkCheck.evaluate(fact({ encryption, resource }), context);
+    // Assess: not "the secret uses Google-managed encryption", which one copy does not.
+    expect(outcome).toMatchObject({
+      status: 'WARNING',
+      description:
+        'The copy in us-east1 of the secret certctl/ca (ca-cert) uses Google-managed encryption, not a customer-managed key (the other copies use projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k).',
+      observed: { keyManager: 'GOOGLE' },
+    });
+  });
   it('is not available when the key could not be described', () => {
     const encryption = { state: 'read' as const, value: [{ id: 'k', manager: undefined }] };
     expect(keysCmkCheck.evaluate(fact({ encryption }), context)?.status).toBe('NOT_AVAILABLE');
