@@ -60,7 +60,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
           ? `The ${secretLabel(fact)} is encrypted with the AWS-managed key ${provider[0]?.id ?? 'aws/secretsmanager'}, which no other account can use: it cannot be recovered cross-account.`
           : before
             ? `The ${secretLabel(fact)} names the customer-managed key ${before}, but its latest version was added before that key was set and is under Google-managed encryption (the setting applies to versions added afterwards).`
-            : `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`,
+            : googleManagedCopies(fact, keys, provider),
         observed: { ...base, keyManager: gcp ? 'GOOGLE' : 'AWS' },
         required,
         ...(gcp
@@ -130,4 +130,22 @@ function replicasOnAwsManagedKey(
     required,
     remediationText: `Replicate to ${regions.join(', ')} under a customer-managed KMS key of ${one ? 'that region' : 'each region'} whose policy admits the recovery account: ${replicasRekeyed(fact, commandRegions)}${unsent}.`,
   };
+}
+
+/**
+ * GCP: which copies use Google-managed encryption. With user-managed replication each location has
+ * its own setting (the adapter names such a copy `google-managed (<location>)`), so a secret whose
+ * other copies are under a customer-managed key is not said to use Google-managed encryption whole.
+ */
+function googleManagedCopies(
+  fact: KeySecretFact,
+  keys: readonly EncryptionKey[],
+  provider: readonly EncryptionKey[],
+): string {
+  const customer = keys.filter((key) => key.manager !== 'PROVIDER');
+  const locations = provider.map((key) => /^google-managed \((.+)\)$/.exec(key.id)?.[1]);
+  if (customer.length === 0 || locations.some((location) => location === undefined))
+    return `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`;
+  const one = locations.length === 1;
+  return `The ${one ? 'copy' : 'copies'} in ${locations.join(', ')} of the ${secretLabel(fact)} ${one ? 'uses' : 'use'} Google-managed encryption, not a customer-managed key (the other copies use ${customer.map((key) => key.id).join(', ')}).`;
 }

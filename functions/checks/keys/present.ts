@@ -39,6 +39,17 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         required,
       };
     }
+    if (fact.deletionScheduled && fact.resource.provider === 'aws') {
+      // Secrets Manager makes a secret marked for deletion inaccessible at once (GetSecretValue
+      // answers InvalidRequestException) until restore-secret: it exists, but backs nothing now.
+      // (A GCP secret with an expireTime is readable until it expires.)
+      return {
+        status: 'PASSED',
+        description: `The ${secretLabel(fact)} exists, but is scheduled for deletion on ${fact.deletionScheduled.toISOString()} and Secrets Manager gives no value of it until it is restored, so it backs none of ${sources} now (see keys.not-deleting).`,
+        observed: { items: itemsValue(fact), present: true, scheduledForDeletion: true },
+        required,
+      };
+    }
     const empty = valueGone(fact);
     if (empty) {
       // The secret exists, which is what this check proves; that it holds nothing to restore is
@@ -50,11 +61,15 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         required,
       };
     }
-    const { backed, missing, unchecked } = jsonKeyProof(fact);
+    const { backed, missing, empty: blank, unchecked } = jsonKeyProof(fact);
     const backs = backed.length > 0 ? ` and backs ${sourcesOf(backed)}` : '';
     const lacks =
       missing.length > 0
         ? `; its value has no JSON key ${jsonKeysOf(missing)}, so ${sourcesOf(missing)} has no backup in it (see keys.content)`
+        : '';
+    const hollow =
+      blank.length > 0
+        ? `; its value's JSON ${blank.length === 1 ? 'key' : 'keys'} ${jsonKeysOf(blank)} ${blank.length === 1 ? 'is' : 'are'} empty, so ${sourcesOf(blank)} has no backup in it (see keys.content)`
         : '';
     const unproven =
       unchecked.length > 0
@@ -69,12 +84,13 @@ export const keysPresentCheck: Check<KeySecretFact> = {
     const jsonKeyed = fact.items.some((item) => item.jsonKey !== undefined);
     return {
       status: 'PASSED',
-      description: `The ${secretLabel(fact)} exists${backs}${lacks}${unproven}.`,
+      description: `The ${secretLabel(fact)} exists${backs}${lacks}${hollow}${unproven}.`,
       observed: {
         items: itemsValue(fact),
         present: true,
         ...(jsonKeyed ? { jsonKeysChecked: unchecked.length === 0 } : {}),
         ...(missing.length > 0 ? { missingItems: missing.map((item) => item.id).join(',') } : {}),
+        ...(blank.length > 0 ? { emptyItems: blank.map((item) => item.id).join(',') } : {}),
       },
       required,
     };
@@ -83,8 +99,9 @@ export const keysPresentCheck: Check<KeySecretFact> = {
 
 /**
  * Why the secret holds no value to restore, when its latest version says so: none at all (AWS: no
- * version labelled AWSCURRENT; GCP: no version), or a destroyed one (GCP DESTROYED, its payload
- * gone: https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#State).
+ * version labelled AWSCURRENT; GCP: no version), a destroyed one (GCP DESTROYED, its payload
+ * gone: https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#State),
+ * or a disabled one (GCP DISABLED, also a version scheduled for destruction: no value is given of it).
  */
 function valueGone(fact: KeySecretFact): { readonly state: string; readonly why: string } | undefined {
   if (fact.latestVersion?.state !== 'read') return undefined;
@@ -99,16 +116,31 @@ function valueGone(fact: KeySecretFact): { readonly state: string; readonly why:
     };
   }
   if (state === 'DESTROYED') return { state, why: 'its latest version is DESTROYED' };
+  // A DISABLED version keeps its payload, but accessing it fails (FAILED_PRECONDITION) until it is
+  // enabled: nothing can be restored from it now.
+  if (state === 'DISABLED')
+    return {
+      state,
+      why: 'its latest version is DISABLED (Secret Manager gives no value of it until it is enabled)',
+    };
   return undefined;
 }
 
 /**
  * What the secret's existence proves of each item: an item that is the whole value is backed by
  * the secret; one under a JSON key only when its value was read and holds that key (keys.content's
- * `item-missing` says it does not), else it is unchecked (not read, or read without the item's value).
+ * `item-missing` says it does not; `empty`, that the key holds an empty value, which backs nothing),
+ * else it is unchecked (not read, or read without the item's value).
  */
-function jsonKeyProof(fact: KeySecretFact): Record<'backed' | 'missing' | 'unchecked', KeyItemRef[]> {
-  const proof = { backed: [] as KeyItemRef[], missing: [] as KeyItemRef[], unchecked: [] as KeyItemRef[] };
+function jsonKeyProof(
+  fact: KeySecretFact,
+): Record<'backed' | 'missing' | 'empty' | 'unchecked', KeyItemRef[]> {
+  const proof = {
+    backed: [] as KeyItemRef[],
+    missing: [] as KeyItemRef[],
+    empty: [] as KeyItemRef[],
+    unchecked: [] as KeyItemRef[],
+  };
   const { content } = fact;
   for (const item of fact.items) {
     if (item.jsonKey === undefined) proof.backed.push(item);
@@ -118,6 +150,7 @@ function jsonKeyProof(fact: KeySecretFact): Record<'backed' | 'missing' | 'unche
       if (analysed === undefined || analysed.problems.some((problem) => problem.code === 'value-unread'))
         proof.unchecked.push(item);
       else if (analysed.problems.some((problem) => problem.code === 'item-missing')) proof.missing.push(item);
+      else if (analysed.problems.some((problem) => problem.code === 'empty')) proof.empty.push(item);
       else proof.backed.push(item);
     }
   }

@@ -29,9 +29,11 @@ const KNOWN_REPLICA_STATUSES: ReadonlySet<string> = new Set(['InSync', 'InProgre
 const LOST_VERSION_STATES: ReadonlySet<string> = new Set(['DISABLED', 'DESTROYED', 'none']);
 
 /**
- * GCP: the copies count only if the latest version is ENABLED (DESIGN.md, keys.replicated): every
+ * The copies count only if the latest version is ENABLED (DESIGN.md, keys.replicated): every
  * replica holds the same versions, so a latest version DISABLED, DESTROYED or absent leaves no copy
  * anywhere to restore from (FAILED), and one whose state is not known proves none (NOT_AVAILABLE).
+ * GCP, and AWS too: a Secrets Manager replica holds its primary's versions, so a secret with no
+ * version labelled AWSCURRENT (`none`) has replicas InSync holding nothing either.
  * Undefined when it is ENABLED, or when the fact carries no latest version.
  */
 function unusableLatestVersion(
@@ -60,14 +62,21 @@ function unusableLatestVersion(
       required,
     );
   }
-  const what = state === 'none' ? 'it has no version' : `its latest version is ${state}`;
+  const aws = fact.resource.provider === 'aws';
+  const what =
+    state !== 'none'
+      ? `its latest version is ${state}`
+      : aws
+        ? 'holds no value (no version carries the AWSCURRENT label)'
+        : 'it has no version';
   return {
     status: 'FAILED',
     description: `The ${secretLabel(fact)} ${replicated}, but ${what}, so no copy holds a usable value (see keys.not-deleting).`,
     observed: { ...observed, latestVersionState: state },
     required,
-    remediationText:
-      state === 'DISABLED'
+    remediationText: aws
+      ? `Store the value certctl runs with (\`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting); the replicas receive it, replication needs no change.`
+      : state === 'DISABLED'
         ? `Enable the latest version (\`gcloud secrets versions enable <version> --secret=${secretName(fact)}\`); replication needs no change.`
         : `Add the value certctl runs with as a new version (\`gcloud secrets versions add ${secretName(fact)} --data-file=<file>\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,
   };
@@ -189,6 +198,14 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         required,
       };
     }
+    // Copies of no value prove no backup elsewhere, in sync or not.
+    const valueless = unusableLatestVersion(
+      fact,
+      `is replicated to ${regions.join(', ')}`,
+      observed,
+      fact.latestVersion ? { ...required, latestVersionState: 'ENABLED' } : required,
+    );
+    if (valueless) return valueless;
     // The statuses judged: each replica's, and this replica's own as its primary reports it.
     const judged =
       own?.state === 'read'

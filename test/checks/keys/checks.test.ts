@@ -73,6 +73,43 @@ describe('keys.present', () => {
     expect(outcomes.map((outcome) => outcome?.observed.latestVersionState)).toEqual(['none', 'DESTROYED']);
   });
 
+  it('does not claim a GCP secret whose latest version is DISABLED backs its items: Secret Manager gives no value of it', () => {
+    // Prepare: the latest version DISABLED (also what a version scheduled for destruction is).
+    const disabled = fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'global',
+        type: 'GcpSecretManagerSecret',
+        id: 'projects/certctl-prod/secrets/ca',
+      },
+      latestVersion: { state: 'read', value: { state: 'DISABLED' } },
+    });
+    // Act
+    const outcome = keysPresentCheck.evaluate(disabled, context);
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists, but its latest version is DISABLED (Secret Manager gives no value of it until it is enabled), so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
+      observed: { present: true, latestVersionState: 'DISABLED' },
+    });
+  });
+
+  it('does not claim an AWS secret scheduled for deletion backs its items: its value is inaccessible until restored', () => {
+    // Prepare: DescribeSecret sent DeletedDate; Secrets Manager refuses GetSecretValue of such a secret.
+    const deleting = fact({ deletionScheduled: new Date('2026-12-09T00:00:00Z') });
+    // Act
+    const outcome = keysPresentCheck.evaluate(deleting, context);
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret certctl/ca (ca-cert) exists, but is scheduled for deletion on 2026-12-09T00:00:00.000Z and Secrets Manager gives no value of it until it is restored, so it backs none of CERTCTL_CA_CERT_PATH now (see keys.not-deleting).',
+      observed: { present: true, scheduledForDeletion: true },
+    });
+  });
+
   describe('for items held under JSON keys of one secret', () => {
     const JSON_ITEMS: KeySecretFact['items'] = [
       { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', jsonKey: 'cert' },
@@ -138,6 +175,14 @@ describe('keys.present', () => {
         'The secret certctl/ca (ca-cert, ca-key) exists and backs CERTCTL_CA_CERT_PATH; its value has no JSON key "key", so CERTCTL_CA_KEY_PATH has no backup in it (see keys.content).',
       );
       expect(outcome?.observed).toMatchObject({ jsonKeysChecked: true, missingItems: 'ca-key' });
+    });
+    it('does not claim to back an item whose JSON key holds an empty value', () => {
+      // Prepare: {"cert": "<pem>", "key": ""}: the key is there, the item is not.
+      const outcome = keyProblem('FAILED', 'empty');
+      expect(outcome?.description).toBe(
+        'The secret certctl/ca (ca-cert, ca-key) exists and backs CERTCTL_CA_CERT_PATH; its value\'s JSON key "key" is empty, so CERTCTL_CA_KEY_PATH has no backup in it (see keys.content).',
+      );
+      expect(outcome?.observed).toMatchObject({ jsonKeysChecked: true, emptyItems: 'ca-key' });
     });
   });
 });
@@ -510,6 +555,24 @@ describe('keys.replicated', () => {
     expect(unknownState?.status).toBe('NOT_AVAILABLE');
     expect(enabled?.status).toBe('PASSED');
   });
+  it('fails an AWS secret whose replicas are in sync but which holds no value: no copy holds the key material', () => {
+    // Prepare: replicas InSync (the fact's default), but no version carries AWSCURRENT, so every
+    // replica holds the same nothing (a replica holds its primary's versions).
+    const none = fact({ latestVersion: { state: 'read', value: { state: 'none' } } });
+    const enabled = fact({ latestVersion: { state: 'read', value: { state: 'ENABLED' } } });
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(none, context);
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description:
+        'The secret certctl/ca (ca-cert) is replicated to us-east-1, but holds no value (no version carries the AWSCURRENT label), so no copy holds a usable value (see keys.not-deleting).',
+      observed: { otherRegions: 'us-east-1', latestVersionState: 'none' },
+      required: { otherRegions: '>= 1', replicasInSync: true, latestVersionState: 'ENABLED' },
+    });
+    expect(outcome?.remediationText).toContain('aws secretsmanager put-secret-value --secret-id certctl/ca');
+    expect(keysReplicatedCheck.evaluate(enabled, context)?.status).toBe('PASSED');
+  });
   it('is not available when the replication could not be read', () => {
     expect(keysReplicatedCheck.evaluate(fact({ replication: unknown }), context)?.status).toBe(
       'NOT_AVAILABLE',
@@ -560,6 +623,34 @@ describe('keys.cmk', () => {
       type: 'GcpSecretManagerSecret' as const,
     };
     expect(keysCmkCheck.evaluate(fact({ encryption, resource }), context)?.status).toBe('WARNING');
+  });
+  it('names the Google-managed copies when the other copies of a GCP secret are under a customer-managed key', () => {
+    // Prepare: user-managed replication, europe-west1 under a Cloud KMS key, us-east1 Google-managed.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        {
+          id: 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k',
+          manager: 'CUSTOMER' as const,
+          state: 'ENABLED',
+        },
+        { id: 'google-managed (us-east1)', manager: 'PROVIDER' as const },
+      ],
+    };
+    const resource = {
+      ...fact().resource,
+      provider: 'gcp' as const,
+      type: 'GcpSecretManagerSecret' as const,
+    };
+    // Act
+    const outcome = keysCmkCheck.evaluate(fact({ encryption, resource }), context);
+    // Assess: not "the secret uses Google-managed encryption", which one copy does not.
+    expect(outcome).toMatchObject({
+      status: 'WARNING',
+      description:
+        'The copy in us-east1 of the secret certctl/ca (ca-cert) uses Google-managed encryption, not a customer-managed key (the other copies use projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k).',
+      observed: { keyManager: 'GOOGLE' },
+    });
   });
   it('is not available when the key could not be described', () => {
     const encryption = { state: 'read' as const, value: [{ id: 'k', manager: undefined }] };
