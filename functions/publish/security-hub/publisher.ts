@@ -785,9 +785,13 @@ async function readForKeepAlive(
     );
     item.held = held;
   } catch (error) {
+    // Reported as a destination that could not be read (publishToSecurityHub): its failed scope's
+    // findings were not kept alive, and a run that says nothing of it would pass for complete while
+    // they drift towards Security Hub's 90-day deletion.
+    item.readError = { code: errorCode(error), message: describeError(error) };
     options.logger?.error('cannot read the findings to keep alive of a failed scope', {
       ...where,
-      error: { code: errorCode(error), message: describeError(error) },
+      error: item.readError,
     });
   }
 }

@@ -365,6 +365,38 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     expect(eastReads.map((call) => call.findings)).toEqual([1]);
   });
 
+  it('reports a region read only to keep alive a failed account’s findings when it cannot be read', async () => {
+    // Prepare: account A holds a finding in us-east-1; then its region listing fails (scope `*`) for
+    // 80 days, so us-east-1 is read only for A's findings due for keep-alive, and that read fails.
+    const west = retentionFinding(rdsResource('db-west'));
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const bWest = retentionFinding(rdsResource('db-b', ACCOUNT_B));
+    const bScopes = [completeScope(ACCOUNT_B, 'eu-west-1'), completeScope(ACCOUNT_B, 'us-east-1')];
+    await publish(report([west, east, bWest], [euWest, completeScope(ACCOUNT_A, 'us-east-1'), ...bScopes]));
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+    hub.injectReadFailure('UpdatedAt');
+
+    // Act
+    const result = await publish(report([bWest, scopeFinding(unlisted)], [unlisted, ...bScopes]));
+
+    // Assess: east was not kept alive, and the publication says so instead of passing for complete.
+    expect(stored(ACCOUNT_A, 'us-east-1', east)?.UpdatedAt).toBe(T0.toISOString());
+    expect(result.failed).toEqual([
+      {
+        id: '*',
+        account: ACCOUNT_A,
+        region: 'us-east-1',
+        code: 'ServiceUnavailableException',
+        message: expect.stringMatching(
+          /^the findings held here could not be read: none was archived or kept alive this run \(.+\); a later run tries again$/,
+        ),
+      },
+    ]);
+    expect(result.counts).toMatchObject({ keptAlive: 1, failed: 1 });
+    expect(result.exitCode).toBe(2);
+  });
+
   it("archives the account's could-not-list-regions finding once its regions are listed, though one region keeps failing", async () => {
     // Prepare: A's region listing fails once; from then on it is listed, and us-east-1 fails every run.
     const unlisted = failedScope(ACCOUNT_A, '*');
