@@ -29,7 +29,7 @@ import {
   productArn,
   publishTargetFrom,
 } from './asff.ts';
-import type { FailedImport } from './errors.ts';
+import { type FailedImport, UNREAD_FINDINGS_ID } from './errors.ts';
 import {
   decodeLedger,
   encodeLedger,
@@ -238,8 +238,7 @@ interface DestinationWork {
   partial?: boolean;
 }
 
-/** The `id` of a {@link FailedImport} that stands for every finding held in a destination that could not be read. */
-export const UNREAD_FINDINGS_ID = '*';
+export { UNREAD_FINDINGS_ID } from './errors.ts';
 
 type Calls = { getFindings: number; batchImport: number; ledgerRead: number; ledgerWrite: number };
 
@@ -436,7 +435,8 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     keptAlive: 0,
     unchanged: plan.counts.unchanged,
     untouched: plan.counts.untouched,
-    failed: failed.length,
+    // Findings only: a destination that could not be read (UNREAD_FINDINGS_ID) is not one.
+    failed: failed.filter((entry) => entry.id !== UNREAD_FINDINGS_ID).length,
   };
   for (const entry of landed) counts[ACTION_COUNT[entry.action]] += 1;
 
