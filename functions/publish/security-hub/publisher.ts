@@ -41,6 +41,7 @@ import {
 } from './ledger.ts';
 import {
   archiveImport,
+  copyOrRefuse,
   destinationsToRead,
   type FindingLookup,
   type HeldFinding,
@@ -51,6 +52,7 @@ import {
   keepAliveImport,
   type PlannedImport,
   planPublication,
+  type RefusedCopy,
   type ReportedDigests,
   reportedDigests,
   scopeFailures,
@@ -320,6 +322,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   });
 
   // Archives and keep-alives the ledger decided: read those findings (and only those) by Id to copy them.
+  const refused: RefusedCopy[] = [...plan.refused];
   const lookedUp = new Map<string, AwsSecurityFinding | null>();
   const lookupImports: PlannedImport[] = [];
   const lookupsByDestination = new Map<string, FindingLookup[]>();
@@ -336,13 +339,20 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
         const finding = found.get(lookup.id);
         lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
         if (!finding || finding.RecordState === 'ARCHIVED') continue;
-        if (lookup.action === 'archive' || lookup.action === 'retire') {
-          lookupImports.push(archiveImport(finding, lookup.reason, importedAt, lookup.action));
+        const { action } = lookup;
+        let planned: PlannedImport | undefined;
+        if (action === 'archive' || action === 'retire') {
+          planned = copyOrRefuse(refused, lookup, () =>
+            archiveImport(finding, lookup.reason, importedAt, action),
+          );
         }
         // The ledger is a cache: a finding updated since it was written is not due after all.
         else if (keepAliveDue(finding.UpdatedAt, now)) {
-          lookupImports.push(keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt));
+          planned = copyOrRefuse(refused, lookup, () =>
+            keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt),
+          );
         }
+        if (planned) lookupImports.push(planned);
       }
     } catch (error) {
       // Not archived (or kept alive) this run: the ledger keeps them as they were, so the next run
@@ -368,6 +378,17 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       }
     }
   });
+
+  // A held finding whose copy is not valid ASFF was not sent; the rest of the run was.
+  for (const copy of refused) {
+    failed.push({
+      id: copy.id,
+      account: copy.destination.account,
+      region: copy.destination.region,
+      code: copy.error.name,
+      message: `not ${copy.action === 'keepAlive' ? 'kept alive' : 'archived'}: ${copy.error.message}`,
+    });
+  }
 
   const batches = new Map<string, PlannedImport[]>();
   for (const planned of [...plan.imports, ...lookupImports]) {
