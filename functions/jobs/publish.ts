@@ -8,7 +8,11 @@ import { BackupGuardError, CredentialsError, describeError, errorCode } from '..
 import type { CheckGroup } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
-import { type FailedImport, FindingsImportError } from '../publish/security-hub/errors.ts';
+import {
+  type FailedImport,
+  FindingsImportError,
+  UNREAD_FINDINGS_ID,
+} from '../publish/security-hub/errors.ts';
 import type { LedgerStore, PublishAccount, PublishResult } from '../publish/security-hub/index.ts';
 import { catalogCheckIds, knownCheckGroups } from './groups.ts';
 
@@ -64,6 +68,13 @@ export interface DeliveredPublication {
   readonly failedByCode: Readonly<Record<string, number>>;
   /** The first {@link FAILURE_SAMPLE} failures. */
   readonly failures: readonly FailedImport[];
+  /**
+   * How many destinations (account, region) Security Hub could not be read in, so that none of the
+   * findings held there was archived or kept alive. Not findings: never counted in `failedCount`.
+   */
+  readonly unreadCount: number;
+  /** The first {@link FAILURE_SAMPLE} of them (`id` {@link UNREAD_FINDINGS_ID}). */
+  readonly unread: readonly FailedImport[];
 }
 
 /** A publication that delivered nothing. */
@@ -135,13 +146,17 @@ export async function publishAudit(
       ...(deps.logger ? { logger: deps.logger } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     });
+    // A destination whose held findings could not be read is not a finding Security Hub refused:
+    // counted and worded apart, so a run that imported every finding does not report one lost.
+    const unread = result.failed.filter((failure) => failure.id === UNREAD_FINDINGS_ID);
+    const refused = result.failed.filter((failure) => failure.id !== UNREAD_FINDINGS_ID);
     const failedByCode: Record<string, number> = {};
-    for (const failure of result.failed) failedByCode[failure.code] = (failedByCode[failure.code] ?? 0) + 1;
-    const failures = result.failed.slice(0, FAILURE_SAMPLE);
-    if (result.failed.length > 0) {
+    for (const failure of refused) failedByCode[failure.code] = (failedByCode[failure.code] ?? 0) + 1;
+    const failures = refused.slice(0, FAILURE_SAMPLE);
+    if (refused.length > 0) {
       // One log event may hold at most 256 KB and a hub outage fails thousands: counts and a sample.
       deps.logger?.error('findings not imported into Security Hub', {
-        failedCount: result.failed.length,
+        failedCount: refused.length,
         failedByCode,
         sample: failures,
       });
@@ -151,9 +166,11 @@ export async function publishAudit(
       counts: result.counts,
       calls: result.calls,
       ledger: result.ledger,
-      failedCount: result.failed.length,
+      failedCount: refused.length,
       failedByCode,
       failures,
+      unreadCount: unread.length,
+      unread: unread.slice(0, FAILURE_SAMPLE),
     };
   } catch (error) {
     const failed = failedPublication(report, error);
@@ -185,7 +202,19 @@ export function notLandedReason(outcome: DeliveredPublication | FailedPublicatio
   const codes = Object.entries(outcome.failedByCode)
     .sort(([a, left], [b, right]) => right - left || a.localeCompare(b))
     .map(([code, count]) => `${code} ${count}`);
-  return `Security Hub refused them: ${codes.join(', ')}`;
+  const reasons = codes.length > 0 ? [`Security Hub refused them: ${codes.join(', ')}`] : [];
+  if (outcome.unreadCount > 0) reasons.push(unreadReason(outcome));
+  return reasons.join('; ');
+}
+
+/** Where Security Hub could not be read: `the findings Security Hub holds in 1111/us-east-1 could not be read (…)`. */
+function unreadReason(outcome: DeliveredPublication): string {
+  const shown = outcome.unread.slice(0, 3);
+  const places = shown.map((failure) => `${failure.account}/${failure.region}`);
+  const more = outcome.unreadCount - shown.length;
+  const where = more > 0 ? `${places.join(', ')} and ${more} more` : places.join(', ');
+  const codes = [...new Set(outcome.unread.map((failure) => failure.code))].join(', ');
+  return `the findings Security Hub holds in ${where} could not be read (${codes}): none there was archived or kept alive this run`;
 }
 
 /** Nothing was published (federation refused, no credentials, a bug). */
@@ -206,7 +235,10 @@ export class PublicationFailedError extends BackupGuardError {
  */
 export function assertPublicationLanded(outcome: PublicationOutcome): void {
   if (outcome.status === 'partial') {
-    throw new FindingsImportError(outcome.failures, { total: outcome.failedCount });
+    throw new FindingsImportError([...outcome.failures, ...outcome.unread], {
+      total: outcome.failedCount,
+      unread: outcome.unreadCount,
+    });
   }
   if (outcome.status === 'error') throw new PublicationFailedError(outcome.error, outcome.failedCount);
 }

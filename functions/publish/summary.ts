@@ -234,8 +234,12 @@ export function summarize(report: ViewedReport): ReportSummary {
   };
 }
 
-/** `2 findings were not imported into Security Hub (Security Hub refused them: InvalidInput 2)`. */
+/**
+ * `2 findings were not imported into Security Hub (Security Hub refused them: InvalidInput 2)`; the
+ * reason alone when every finding landed (the findings held in a region could not be read).
+ */
 function notImported(count: number, reason: string | undefined): string {
+  if (count === 0 && reason !== undefined) return reason;
   const lost = `${count} ${count === 1 ? 'finding was' : 'findings were'} not imported into Security Hub`;
   return reason === undefined ? lost : `${lost} (${reason})`;
 }

@@ -55,6 +55,8 @@ describe('backup-guard CLI', () => {
       failedCount: 0,
       failedByCode: {},
       failures: [],
+      unreadCount: 0,
+      unread: [],
     });
 
     // Assess

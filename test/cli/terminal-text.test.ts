@@ -89,11 +89,16 @@ describe('terminal text', () => {
       failures: [
         { id: `id/${HOSTILE}`, account: '111111111111', region: `eu${HOSTILE}`, code: 'X', message: HOSTILE },
       ],
+      unreadCount: 1,
+      unread: [
+        { id: '*', account: '111111111111', region: `us${HOSTILE}`, code: `Y${HOSTILE}`, message: HOSTILE },
+      ],
     } as unknown as DeliveredPublication;
 
     const summary = describePublication(partial);
     expectInert(summary);
     expect(summary).toContain(`not imported: id/${SHOWN} into 111111111111/eu${SHOWN}: X ${SHOWN}`);
+    expect(summary).toContain(`not read: 111111111111/us${SHOWN}: Y${SHOWN} ${SHOWN}`);
 
     const failed = describePublication({
       status: 'error',

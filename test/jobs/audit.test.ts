@@ -298,6 +298,8 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
       ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0 },
       failedByCode,
       failures: [],
+      unreadCount: 0,
+      unread: [],
     };
   };
   it('records the run as not completed, whichever entry point renders it', async () => {

@@ -290,6 +290,18 @@ export function describePublication(outcome: Exclude<PublicationOutcome, { statu
   if (outcome.failedCount > outcome.failures.length) {
     lines.push(`  … and ${outcome.failedCount - outcome.failures.length} more not imported`);
   }
+  for (const failure of outcome.unread) {
+    const [account, region, code, message] = [
+      failure.account,
+      failure.region,
+      failure.code,
+      failure.message,
+    ].map(visibleLine);
+    lines.push(`  not read: ${account}/${region}: ${code} ${message}`);
+  }
+  if (outcome.unreadCount > outcome.unread.length) {
+    lines.push(`  … and ${outcome.unreadCount - outcome.unread.length} more not read`);
+  }
   return lines.join('\n');
 }
 

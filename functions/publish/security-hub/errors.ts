@@ -43,24 +43,47 @@ export interface FailedImport {
   readonly message: string;
 }
 
-/** Some findings could not be imported; the rest were. Thrown by `assertPublicationLanded` (jobs/publish.ts). */
+/**
+ * The `id` of a {@link FailedImport} that stands for every finding held in a destination that could
+ * not be read: not a finding that failed, so it is counted apart from them (jobs/publish.ts).
+ */
+export const UNREAD_FINDINGS_ID = '*';
+
+/**
+ * Some findings could not be imported, or the findings held in some destinations could not be read
+ * (none there archived or kept alive); the rest landed. Thrown by `assertPublicationLanded`
+ * (jobs/publish.ts).
+ */
 export class FindingsImportError extends BackupGuardError {
   readonly failures: readonly FailedImport[];
   /**
-   * @param failures the failed findings, or a sample of them
-   * @param total how many failed in all, when `failures` is a sample
+   * @param failures the failed findings and unread destinations ({@link UNREAD_FINDINGS_ID}), or a sample of them
+   * @param total how many findings failed in all, when `failures` is a sample
+   * @param unread how many destinations could not be read in all, when `failures` is a sample
    */
-  constructor(failures: readonly FailedImport[], options?: ErrorOptions & { readonly total?: number }) {
-    const total = Math.max(options?.total ?? 0, failures.length);
+  constructor(
+    failures: readonly FailedImport[],
+    options?: ErrorOptions & { readonly total?: number; readonly unread?: number },
+  ) {
+    const listedUnread = failures.filter((failure) => failure.id === UNREAD_FINDINGS_ID).length;
+    const unread = Math.max(options?.unread ?? 0, listedUnread);
+    const total = Math.max(options?.total ?? 0, failures.length - listedUnread);
     const sample = failures
       .slice(0, 5)
       .map(
         (failure) =>
           `${failure.id} (${failure.account}/${failure.region}): ${failure.code} ${failure.message}`,
       );
-    const more = total > sample.length ? `\n  … and ${total - sample.length} more` : '';
+    const more = total + unread > sample.length ? `\n  … and ${total + unread - sample.length} more` : '';
+    const unreadText = `Security Hub could not be read in ${unread} ${unread === 1 ? 'account and region' : 'accounts and regions'}`;
+    const head =
+      total === 0
+        ? `${unreadText}; every finding was imported`
+        : unread === 0
+          ? `${total} finding(s) could not be imported into Security Hub; the others were imported`
+          : `${total} finding(s) could not be imported into Security Hub, and ${unreadText}; the other findings were imported`;
     super(
-      `${total} finding(s) could not be imported into Security Hub; the others were:\n  ${sample.join('\n  ')}${more}\nCheck that Security Hub is enabled in those accounts and regions and that the publishing role may call securityhub:BatchImportFindings.`,
+      `${head}:\n  ${sample.join('\n  ')}${more}\nCheck that Security Hub is enabled in those accounts and regions and that the publishing role may call securityhub:BatchImportFindings${unread > 0 ? ' and securityhub:GetFindings' : ''}.`,
       options,
     );
     this.name = 'FindingsImportError';

@@ -54,6 +54,7 @@ export {
   type PlanPublicationInput,
   type PublicationPlan,
   planPublication,
+  type RefusedCopy,
 } from './lifecycle.ts';
 export {
   type LedgerCounts,

@@ -134,6 +134,18 @@ export interface PlanCounts {
   readonly untouched: number;
 }
 
+/**
+ * An archive, retire or keep-alive decided for a held finding whose copy would break an ASFF limit
+ * (Security Hub holds it within its own limits, and the copy adds to it: a keep-alive's two notes
+ * to 49 ProductFields). Not sent; reported as not landed, and the rest of the run goes ahead.
+ */
+export interface RefusedCopy {
+  readonly action: 'archive' | 'retire' | 'keepAlive';
+  readonly id: string;
+  readonly destination: Destination;
+  readonly error: AsffValidationError;
+}
+
 /** Everything one publication would send, and what it leaves alone, with a reason each. */
 export interface PublicationPlan {
   readonly imports: readonly PlannedImport[];
@@ -141,6 +153,27 @@ export interface PublicationPlan {
   readonly counts: PlanCounts;
   /** Archives and keep-alives of findings only the ledger knows (no `finding`): not counted in `counts` until read. */
   readonly lookups: readonly FindingLookup[];
+  /** Copies of held findings that could not be made valid ASFF: not sent, not counted in `counts`. */
+  readonly refused: readonly RefusedCopy[];
+}
+
+/**
+ * `make()`, or undefined when the copy of a held finding it builds is not valid ASFF (pushed to
+ * `refused`): one finding Security Hub holds must not stop the publication of every other. Findings
+ * this run builds from its own report still throw: those are a defect of ours.
+ */
+export function copyOrRefuse(
+  refused: RefusedCopy[],
+  held: { readonly action: RefusedCopy['action']; readonly id: string; readonly destination: Destination },
+  make: () => PlannedImport,
+): PlannedImport | undefined {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof AsffValidationError)) throw error;
+    refused.push({ ...held, error });
+    return undefined;
+  }
 }
 
 /** What `planPublication` decides from. */
@@ -727,6 +760,19 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
   };
   const reported = new Set<string>();
   const lookups: FindingLookup[] = [];
+  const refused: RefusedCopy[] = [];
+  /** Import `make()`'s copy of `held` counted as `action`, or refuse it (see {@link copyOrRefuse}). */
+  const copy = (
+    action: RefusedCopy['action'],
+    held: HeldFinding,
+    destination: Destination,
+    make: () => PlannedImport,
+  ): void => {
+    const planned = copyOrRefuse(refused, { action, id: held.id, destination }, make);
+    if (!planned) return;
+    counts[action] += 1;
+    imports.push(planned);
+  };
   /** Keep `existing` alive when it is due (see {@link KEEP_ALIVE_DAYS}); false when it is not. */
   const keepAlive = (existing: HeldFinding, destination: Destination, failure: string): boolean => {
     if (!keepAliveDue(existing.updatedAt, now)) return false;
@@ -740,8 +786,8 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
         failure,
       });
     } else {
-      counts.keepAlive += 1;
-      imports.push(keepAliveImport(existing.finding, failure, now));
+      const finding = existing.finding;
+      copy('keepAlive', existing, destination, () => keepAliveImport(finding, failure, now));
     }
     return true;
   };
@@ -839,8 +885,8 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
         });
         continue;
       }
-      counts.retire += 1;
-      imports.push(archiveImport(existing.finding, reason, now, 'retire'));
+      const finding = existing.finding;
+      copy('retire', existing, destination, () => archiveImport(finding, reason, now, 'retire'));
       continue;
     }
     const standing = standingOf(existing);
@@ -903,10 +949,10 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       });
       continue;
     }
-    counts[action] += 1;
-    imports.push(archiveImport(existing.finding, reason, now, action));
+    const finding = existing.finding;
+    copy(action, existing, destination, () => archiveImport(finding, reason, now, action));
   }
-  return { imports, skipped, counts, lookups };
+  return { imports, skipped, counts, lookups, refused };
 }
 
 /**

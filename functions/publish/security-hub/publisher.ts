@@ -29,7 +29,7 @@ import {
   productArn,
   publishTargetFrom,
 } from './asff.ts';
-import type { FailedImport } from './errors.ts';
+import { type FailedImport, UNREAD_FINDINGS_ID } from './errors.ts';
 import {
   decodeLedger,
   encodeLedger,
@@ -41,6 +41,7 @@ import {
 } from './ledger.ts';
 import {
   archiveImport,
+  copyOrRefuse,
   destinationsToRead,
   type FindingLookup,
   type HeldFinding,
@@ -51,6 +52,7 @@ import {
   keepAliveImport,
   type PlannedImport,
   planPublication,
+  type RefusedCopy,
   type ReportedDigests,
   reportedDigests,
   scopeFailures,
@@ -238,8 +240,7 @@ interface DestinationWork {
   partial?: boolean;
 }
 
-/** The `id` of a {@link FailedImport} that stands for every finding held in a destination that could not be read. */
-export const UNREAD_FINDINGS_ID = '*';
+export { UNREAD_FINDINGS_ID } from './errors.ts';
 
 type Calls = { getFindings: number; batchImport: number; ledgerRead: number; ledgerWrite: number };
 
@@ -321,6 +322,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   });
 
   // Archives and keep-alives the ledger decided: read those findings (and only those) by Id to copy them.
+  const refused: RefusedCopy[] = [...plan.refused];
   const lookedUp = new Map<string, AwsSecurityFinding | null>();
   const lookupImports: PlannedImport[] = [];
   const lookupsByDestination = new Map<string, FindingLookup[]>();
@@ -337,13 +339,20 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
         const finding = found.get(lookup.id);
         lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
         if (!finding || finding.RecordState === 'ARCHIVED') continue;
-        if (lookup.action === 'archive' || lookup.action === 'retire') {
-          lookupImports.push(archiveImport(finding, lookup.reason, importedAt, lookup.action));
+        const { action } = lookup;
+        let planned: PlannedImport | undefined;
+        if (action === 'archive' || action === 'retire') {
+          planned = copyOrRefuse(refused, lookup, () =>
+            archiveImport(finding, lookup.reason, importedAt, action),
+          );
         }
         // The ledger is a cache: a finding updated since it was written is not due after all.
         else if (keepAliveDue(finding.UpdatedAt, now)) {
-          lookupImports.push(keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt));
+          planned = copyOrRefuse(refused, lookup, () =>
+            keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt),
+          );
         }
+        if (planned) lookupImports.push(planned);
       }
     } catch (error) {
       // Not archived (or kept alive) this run: the ledger keeps them as they were, so the next run
@@ -369,6 +378,17 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       }
     }
   });
+
+  // A held finding whose copy is not valid ASFF was not sent; the rest of the run was.
+  for (const copy of refused) {
+    failed.push({
+      id: copy.id,
+      account: copy.destination.account,
+      region: copy.destination.region,
+      code: copy.error.name,
+      message: `not ${copy.action === 'keepAlive' ? 'kept alive' : 'archived'}: ${copy.error.message}`,
+    });
+  }
 
   const batches = new Map<string, PlannedImport[]>();
   for (const planned of [...plan.imports, ...lookupImports]) {
@@ -436,7 +456,8 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     keptAlive: 0,
     unchanged: plan.counts.unchanged,
     untouched: plan.counts.untouched,
-    failed: failed.length,
+    // Findings only: a destination that could not be read (UNREAD_FINDINGS_ID) is not one.
+    failed: failed.filter((entry) => entry.id !== UNREAD_FINDINGS_ID).length,
   };
   for (const entry of landed) counts[ACTION_COUNT[entry.action]] += 1;
 
@@ -785,9 +806,13 @@ async function readForKeepAlive(
     );
     item.held = held;
   } catch (error) {
+    // Reported as a destination that could not be read (publishToSecurityHub): its failed scope's
+    // findings were not kept alive, and a run that says nothing of it would pass for complete while
+    // they drift towards Security Hub's 90-day deletion.
+    item.readError = { code: errorCode(error), message: describeError(error) };
     options.logger?.error('cannot read the findings to keep alive of a failed scope', {
       ...where,
-      error: { code: errorCode(error), message: describeError(error) },
+      error: item.readError,
     });
   }
 }

@@ -936,6 +936,49 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(after.calls.getFindings).toBe(SINCE);
   });
 
+  it('keeps alive from the ledger every finding but one whose copy would break an ASFF limit, reporting that one', async () => {
+    // Prepare: two findings, one of which Security Hub holds with 49 ProductFields of its own (its
+    // limit is 50, the keep-alive adds two); the scope then fails and the run at day 80 plans from the ledger.
+    const rarely = policy({
+      securityHub: {
+        enabled: true,
+        centralAccountId: CENTRAL,
+        centralRegion: 'eu-west-1',
+        reconcileDays: 89,
+      },
+    });
+    const crowded = db('db-crowded');
+    const plain = db('db-plain');
+    await publish(report([crowded, plain], scopes), { policy: rarely });
+    const id = asffFindingId(crowded);
+    const [stored] = held(id) as [AwsSecurityFinding];
+    const own = Object.keys(stored.ProductFields ?? {}).filter((key) => !key.startsWith('aws/')).length;
+    const extra = Object.fromEntries(
+      Array.from({ length: 49 - own }, (_, index) => [`observed/extra${index}`, 'x']),
+    );
+    hub.addFinding(ACCOUNT_A, 'eu-west-1', {
+      ...stored,
+      ProductFields: { ...stored.ProductFields, ...extra },
+    });
+    const down = failedScope(ACCOUNT_A, 'eu-west-1');
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const late = await publish(report([scopeFinding(down)], [down]), { policy: rarely });
+
+    // Assess: planned from the ledger; the other finding kept alive; the crowded one named as not kept alive.
+    expect(late.ledger.used).toBe(1);
+    expect(late.counts).toMatchObject({ keptAlive: 1, failed: 1 });
+    expect(late.failed).toEqual([
+      expect.objectContaining({
+        id,
+        code: 'AsffValidationError',
+        message: expect.stringMatching(/^not kept alive: .*ProductFields has 51 pairs, more than 50/),
+      }),
+    ]);
+    expect(held(asffFindingId(plain))[0]?.UpdatedAt).toBe(clock.toISOString());
+  });
+
   it('keeps alive from its ledgers the findings an account whose regions could not be listed holds in every region, reading only those due', async () => {
     // Prepare: account A holds findings in both regions; its region listing then fails (scope `*`,
     // its Scope finding in the home region eu-west-1) and nothing else of A is audited.

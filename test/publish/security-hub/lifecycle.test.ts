@@ -1466,6 +1466,50 @@ describe('findings of a scope that keeps failing', () => {
     ).toEqual([old.Id]);
   });
 
+  it('refuses only the copy that would break an ASFF limit, planning the rest of the run', () => {
+    // Prepare: Security Hub holds a finding with 49 ProductFields of its own (within its 50), which a
+    // keep-alive's two notes would take to 51; beside it, another finding kept alive and a new one.
+    const crowded = stored(east('db-crowded'), 80);
+    const extra = Object.fromEntries(
+      Array.from(
+        {
+          length:
+            49 - Object.keys(crowded.ProductFields ?? {}).filter((key) => !key.startsWith('aws/')).length,
+        },
+        (_, index) => [`observed/extra${index}`, 'x'],
+      ),
+    );
+    const full = { ...crowded, ProductFields: { ...crowded.ProductFields, ...extra } };
+    const plain = stored(east('db-plain'), 80);
+    const fresh = retentionFinding(rdsResource('db-new'));
+
+    // Act
+    const plan = planPublication({
+      report: report([fresh, scopeFinding(down)], [completeScope(ACCOUNT_A, 'eu-west-1'), down]),
+      policy: POLICY,
+      now: NOW,
+      existing: [full, plain],
+    });
+
+    // Assess: the run is planned; the crowded finding is refused, named, not thrown.
+    expect(plan.imports.map((entry) => [entry.action, entry.finding.Id])).toEqual(
+      expect.arrayContaining([
+        ['create', asffFindingId(fresh)],
+        ['keepAlive', plain.Id],
+      ]),
+    );
+    expect(plan.imports.map((entry) => entry.finding.Id)).not.toContain(full.Id);
+    expect(plan.refused).toEqual([
+      {
+        action: 'keepAlive',
+        id: full.Id,
+        destination: { account: ACCOUNT_A, region: 'us-east-1', partition: 'aws' },
+        error: expect.any(AsffValidationError),
+      },
+    ]);
+    expect(plan.refused[0]?.error.message).toMatch(/ProductFields has 51 pairs, more than 50/);
+  });
+
   it('keeps the first time it was not re-evaluated and one note when kept alive twice', () => {
     // Prepare
     const old = stored(east('db-old'), 80);

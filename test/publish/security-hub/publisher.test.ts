@@ -329,6 +329,42 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     );
   });
 
+  it('publishes the rest of the run when one held finding cannot be kept alive within the ASFF limits, and reports it', async () => {
+    // Prepare: us-east-1 holds two findings, one with 49 ProductFields of its own (Security Hub's
+    // limit is 50); its scope then fails for 80 days while eu-west-1 gets a new finding.
+    const crowded = retentionFinding(rdsResource('db-crowded', ACCOUNT_A, 'us-east-1'));
+    const plain = retentionFinding(rdsResource('db-plain', ACCOUNT_A, 'us-east-1'));
+    const east = completeScope(ACCOUNT_A, 'us-east-1');
+    await publish(report([crowded, plain], [euWest, east]));
+    const held = stored(ACCOUNT_A, 'us-east-1', crowded) as AwsSecurityFinding;
+    const own = Object.keys(held.ProductFields ?? {}).filter((key) => !key.startsWith('aws/')).length;
+    const extra = Object.fromEntries(
+      Array.from({ length: 49 - own }, (_, index) => [`observed/extra${index}`, 'x']),
+    );
+    hub.addFinding(ACCOUNT_A, 'us-east-1', { ...held, ProductFields: { ...held.ProductFields, ...extra } });
+    const down = failedScope(ACCOUNT_A, 'us-east-1');
+    const fresh = retentionFinding(rdsResource('db-new'));
+    clock = new Date(T0.getTime() + 80 * DAY);
+
+    // Act
+    const result = await publish(report([fresh, scopeFinding(down)], [euWest, down]));
+
+    // Assess: everything else landed; the crowded finding is reported, not thrown.
+    expect(stored(ACCOUNT_A, 'eu-west-1', fresh)?.Compliance?.Status).toBe('FAILED');
+    expect(stored(ACCOUNT_A, 'us-east-1', plain)?.UpdatedAt).toBe(clock.toISOString());
+    expect(result.counts).toMatchObject({ created: 2, keptAlive: 1, failed: 1 });
+    expect(result.failed).toEqual([
+      {
+        id: asffFindingId(crowded),
+        account: ACCOUNT_A,
+        region: 'us-east-1',
+        code: 'AsffValidationError',
+        message: expect.stringMatching(/^not kept alive: .*ProductFields has 51 pairs, more than 50/),
+      },
+    ]);
+    expect(result.exitCode).toBe(2);
+  });
+
   it('keeps alive the findings of an account whose regions could not be listed in the other regions the run knows', async () => {
     // Prepare: account A holds findings in both regions; then its region listing fails (scope `*`)
     // for 80 days while account B, listed, is audited in both regions.
@@ -363,6 +399,39 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
         call.operation === 'GetFindings' && call.region === 'us-east-1' && call.callerAccount === ACCOUNT_A,
     );
     expect(eastReads.map((call) => call.findings)).toEqual([1]);
+  });
+
+  it('reports a region read only to keep alive a failed account’s findings when it cannot be read', async () => {
+    // Prepare: account A holds a finding in us-east-1; then its region listing fails (scope `*`) for
+    // 80 days, so us-east-1 is read only for A's findings due for keep-alive, and that read fails.
+    const west = retentionFinding(rdsResource('db-west'));
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const bWest = retentionFinding(rdsResource('db-b', ACCOUNT_B));
+    const bScopes = [completeScope(ACCOUNT_B, 'eu-west-1'), completeScope(ACCOUNT_B, 'us-east-1')];
+    await publish(report([west, east, bWest], [euWest, completeScope(ACCOUNT_A, 'us-east-1'), ...bScopes]));
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+    hub.injectReadFailure('UpdatedAt');
+
+    // Act
+    const result = await publish(report([bWest, scopeFinding(unlisted)], [unlisted, ...bScopes]));
+
+    // Assess: east was not kept alive, and the publication says so instead of passing for complete.
+    expect(stored(ACCOUNT_A, 'us-east-1', east)?.UpdatedAt).toBe(T0.toISOString());
+    expect(result.failed).toEqual([
+      {
+        id: '*',
+        account: ACCOUNT_A,
+        region: 'us-east-1',
+        code: 'ServiceUnavailableException',
+        message: expect.stringMatching(
+          /^the findings held here could not be read: none was archived or kept alive this run \(.+\); a later run tries again$/,
+        ),
+      },
+    ]);
+    // A region that could not be read is not a finding that failed.
+    expect(result.counts).toMatchObject({ keptAlive: 1, failed: 0 });
+    expect(result.exitCode).toBe(2);
   });
 
   it("archives the account's could-not-list-regions finding once its regions are listed, though one region keeps failing", async () => {
@@ -769,7 +838,8 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
         ),
       },
     ]);
-    expect(result.counts.failed).toBe(1);
+    // Reported, but not as a finding that failed: every finding planned landed.
+    expect(result.counts.failed).toBe(0);
   });
 
   it('reports nothing for a region without planned imports where Security Hub is not enabled', async () => {

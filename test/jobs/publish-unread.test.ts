@@ -1,0 +1,112 @@
+/**
+ * A publication in which every finding landed but the findings Security Hub holds in one region
+ * could not be read (so none there was archived or kept alive) is reported as such, never as a
+ * finding Security Hub refused.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { countStatuses } from '../../functions/core/audit.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { auditOutcome } from '../../functions/jobs/audit.ts';
+import { assertPublicationLanded, publishAudit } from '../../functions/jobs/publish.ts';
+import type { PublishResult } from '../../functions/publish/security-hub/publisher.ts';
+
+const UNREAD = {
+  id: '*',
+  account: '111111111111',
+  region: 'us-east-1',
+  code: 'ServiceUnavailableException',
+  message:
+    'the findings held here could not be read: none was archived or kept alive this run (Service unavailable); a later run tries again',
+};
+const REFUSED = {
+  id: 'certctl-backup-guard/pitr.retention/arn:aws:rds:eu-west-1:111111111111:db:a',
+  account: '111111111111',
+  region: 'eu-west-1',
+  code: 'InvalidInput',
+  message: 'bad',
+};
+
+let failed: PublishResult['failed'] = [];
+vi.mock('../../functions/publish/security-hub/publisher.ts', () => ({
+  publishToSecurityHub: async (): Promise<PublishResult> => ({
+    counts: {
+      created: 3,
+      updated: 0,
+      refreshed: 0,
+      resolved: 0,
+      archived: 0,
+      retired: 0,
+      keptAlive: 0,
+      unchanged: 0,
+      untouched: 0,
+      failed: failed.length,
+    },
+    calls: { getFindings: 2, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },
+    ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0 },
+    findingsSent: 3,
+    failed,
+    exitCode: failed.length > 0 ? 2 : 0,
+  }),
+}));
+
+const report = {
+  startedAt: '2026-11-21T12:00:00.000Z',
+  finishedAt: '2026-11-21T12:00:01.000Z',
+  findings: [],
+  scopes: [],
+  counts: countStatuses([]),
+};
+const deps = {
+  policy: parsePolicy({ aws: { regions: ['us-east-1'] }, securityHub: { enabled: true } }),
+  publisher: {
+    factory: () => ({ credentialsFor: () => undefined }) as unknown as AwsClientFactory,
+    accounts: [],
+  },
+};
+
+describe('a publication whose held findings could not be read in one region', () => {
+  it('counts no finding as not imported and says which region could not be read, when every finding landed', async () => {
+    // Prepare
+    failed = [UNREAD];
+
+    // Act
+    const outcome = await publishAudit(report, deps);
+    const { verdict, metrics } = auditOutcome(report, outcome);
+
+    // Assess: incomplete, but no finding is claimed refused.
+    expect(outcome).toMatchObject({ status: 'partial', failedCount: 0, failedByCode: {} });
+    expect(metrics).toMatchObject({ AuditCompleted: 0, FindingsImportFailed: 0 });
+    expect(verdict.startsWith('the audit could not complete: ')).toBe(true);
+    expect(
+      verdict.endsWith(
+        '; the findings Security Hub holds in 111111111111/us-east-1 could not be read (ServiceUnavailableException): none there was archived or kept alive this run',
+      ),
+    ).toBe(true);
+    expect(verdict).not.toMatch(/not imported|refused/);
+    expect(() => assertPublicationLanded(outcome)).toThrow(
+      /^Security Hub could not be read in 1 account and region; every finding was imported:\n {2}\* \(111111111111\/us-east-1\): ServiceUnavailableException the findings held here could not be read/,
+    );
+  });
+
+  it('counts the refused findings apart from the region that could not be read', async () => {
+    // Prepare
+    failed = [REFUSED, UNREAD];
+
+    // Act
+    const outcome = await publishAudit(report, deps);
+    const { verdict, metrics } = auditOutcome(report, outcome);
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'partial', failedCount: 1, failedByCode: { InvalidInput: 1 } });
+    expect(metrics).toMatchObject({ FindingsImportFailed: 1 });
+    expect(
+      verdict.endsWith(
+        '; 1 finding was not imported into Security Hub (Security Hub refused them: InvalidInput 1; the findings Security Hub holds in 111111111111/us-east-1 could not be read (ServiceUnavailableException): none there was archived or kept alive this run)',
+      ),
+    ).toBe(true);
+    expect(() => assertPublicationLanded(outcome)).toThrow(
+      /^1 finding\(s\) could not be imported into Security Hub, and Security Hub could not be read in 1 account and region; the other findings were imported:\n/,
+    );
+  });
+});
