@@ -311,6 +311,27 @@ describe('the Slack middleware chain', () => {
     },
   );
 
+  it('hands off nothing when the signing secret it was given is empty, answering the generic failure', async () => {
+    // Prepare: a request "signed" with the empty secret, as a forger would sign one.
+    const logger = recordingLogger();
+    const dispatched: ChatWork[] = [];
+    let failures = 0;
+    const chain = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'handler' }))
+      .use(slackVerification({ signingSecret: async () => '', now: () => NOW }))
+      .use(slackAuthorization({ policy, logger }))
+      .use(slackAcknowledgement({ dispatch: async (work) => void dispatched.push(work), logger }))
+      .use(chatErrorResponse({ logger, onFailure: () => (failures += 1) }));
+
+    // Act
+    const response = await chain(signed(form('status'), NOW, ''), {} as Context);
+
+    // Assess: failed closed, counted as our failure, the reason in the log only.
+    expect(dispatched).toEqual([]);
+    expect(failures).toBe(1);
+    expect(response.body).not.toContain('empty');
+    expect(JSON.stringify(logger.entries)).toContain('the Slack signing secret is empty');
+  });
+
   it('refuses a caller the allow-lists refuse whatever the length of their text, and tells an allowed one its length', async () => {
     // Prepare: a reason pasted with a whole change description, over the 4,000 characters read.
     const { lambda, logger, refusals } = refusalHarness();
