@@ -18,6 +18,7 @@ import { loadFunctionPolicy } from '../../core/policy.ts';
 import { pubsubDispatcher } from '../../gcp/chat-dispatch.ts';
 import { CHAT_TOPIC_ENV, SLACK_SECRET_VALUE_ENV } from '../../gcp/chat-environment.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
+import { passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
 export interface ChatSlackFunctionDependencies {
@@ -93,4 +94,8 @@ function containerDependencies(): ChatSlackFunctionDependencies {
   };
 }
 
+// The one public function: a body the framework cannot parse (anyone may send `application/json`
+// that is not JSON) reaches the function, which refuses it unsigned as any other, instead of
+// express's HTML error page with its stack trace and a log entry quoting the body (framework.ts).
+passBodyParseFailuresToFunctions();
 functions.http('chatSlack', createChatSlackFunction(containerDependencies));
