@@ -154,9 +154,19 @@ export function slackAuthorization(options: SlackAuthorizationOptions): SlackMid
   return { name: 'slackAuthorization', before: slackAuthorizationBefore };
 }
 
-/** The command the text's first word names (any case), if it names one. */
+/**
+ * The command the text's first word names (any case), if it names one. Read as the grammar reads
+ * it, quotes (straight or curly) dropped: `"snapshot"` and `snap"shot"` are `snapshot` there, so a
+ * user who may not snapshot is refused them, not shown the snapshot help. An unclosed quote counts
+ * too (`"snapshot db`): refusing what the grammar would not read is the safe side.
+ */
 function commandNamed(text: string): ChatCommandName | undefined {
-  const first = text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  const first =
+    text
+      .replaceAll(/["\u201c\u201d\u201e]/g, '')
+      .trim()
+      .split(/\s+/)[0]
+      ?.toLowerCase() ?? '';
   return (CHAT_COMMANDS as readonly string[]).includes(first) ? (first as ChatCommandName) : undefined;
 }
 

@@ -6,7 +6,7 @@
  * HTTP APIs base64-encode bodies they consider binary).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { SignatureError } from './errors.ts';
+import { ChatError, SignatureError } from './errors.ts';
 
 /** How far a request's timestamp may be from now (Slack's documented replay window). */
 export const SLACK_MAX_SKEW_SECONDS = 5 * 60;
@@ -27,6 +27,14 @@ export interface SlackRequestToVerify {
 
 /** Throws {@link SignatureError} unless Slack signed exactly these bytes within the replay window. */
 export function verifySlackRequest(request: SlackRequestToVerify, signingSecret: string, now: Date): void {
+  // HMAC accepts an empty key, and anyone can sign with it: a secret that was not set (or not read)
+  // fails closed, as our failure (5xx, logged, never shown), whatever the request carries. The
+  // readers refuse it too (aws/slack-secret.ts, the GCP function's environment); this is the rule.
+  if (signingSecret.trim() === '') {
+    throw new ChatError(500, 'the Slack signing secret is empty: no request is verified against it', {
+      expose: false,
+    });
+  }
   const { signature, timestamp } = request;
   if (!signature || !timestamp) {
     throw new SignatureError(

@@ -1,7 +1,9 @@
 /**
  * The `chatops` section of the policy: who may run which chat command, from where. Slack identifies
  * a caller by team, channel and user id; every list is an allow-list, and an empty one allows
- * nobody, so a deployment that forgot to configure chat refuses everything.
+ * nobody, so a deployment that forgot to configure chat refuses everything. The one exception is
+ * `channels`: empty, it allows every channel of the allowed teams, direct messages (`D…`) and group
+ * direct messages included; listed, it allows those only (a direct message by its `D…` id).
  *
  * Read by the Slack endpoint (functions/handlers/aws/chat-slack.ts), the GCP chat function and the
  * deployment (the chat functions are deployed only when `slack.teams` names a workspace).
@@ -43,7 +45,7 @@ export const chatopsPolicySchema = z.strictObject({
           z.array(z.string().check(z.regex(CHANNEL_ID, 'must be a Slack channel id such as C012ABCDEF'))),
           [],
         ),
-        'Channels the commands may come from; empty allows any channel of the allowed teams.',
+        'Channels the commands may come from (C…, G…, or D… for a direct message); empty allows any channel of the allowed teams, direct messages included. An empty `teams` never allows a team.',
       ),
       enterpriseId: z.described(
         z.optional(

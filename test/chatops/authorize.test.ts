@@ -53,6 +53,28 @@ describe('authorizeSlackCommand', () => {
     );
   });
 
+  it('reads an empty channels list as every channel of the allowed teams, direct messages included, and an empty teams list as no team', () => {
+    // Prepare: the same operator, from a channel, a direct message and a group direct message.
+    const anyChannel = chatopsPolicySchema.parse({
+      slack: { teams: ['T0CERTCTL'] },
+      permissions: { snapshot: ['U0OPERATOR'] },
+    });
+    const noTeam = chatopsPolicySchema.parse({
+      slack: { channels: ['C0PKIOPS'] },
+      permissions: { snapshot: ['*'] },
+    });
+    const places = ['C0PKIOPS', 'D0DIRECT', 'G0GROUPDM'].map((channelId) => ({ ...operator, channelId }));
+
+    // Act / Assess: the documented meaning of each empty list.
+    for (const place of places) {
+      expect(() => authorizeSlackCommand(place, 'snapshot', anyChannel)).not.toThrow();
+      expect(() => authorizeSlackCommand(place, 'snapshot', noTeam)).toThrow(NotAuthorizedError);
+    }
+    expect(refusal({ ...operator, channelId: 'D0DIRECT' }, 'snapshot')).toContain(
+      'not allowed in this channel (D0DIRECT)',
+    );
+  });
+
   it('refuses a policy whose ids are not Slack ids, naming the field', () => {
     const parsed = chatopsPolicySchema.safeParse({ permissions: { snapshot: ['alice'] } });
     expect(parsed.success).toBe(false);

@@ -289,6 +289,49 @@ describe('the Slack middleware chain', () => {
     expect(logger.entries.filter((entry) => entry.message === 'chat command refused')).toHaveLength(2);
   });
 
+  it.each([
+    '"snapshot" certctl-prod-db reason=rotation',
+    '\u201csnapshot\u201d certctl-prod-db reason=rotation',
+    'snap"shot" certctl-prod-db reason=rotation',
+    '"snapshot certctl-prod-db reason=rotation',
+  ])(
+    'refuses, not explains, a malformed %s to a user who may not snapshot, however its first word is quoted',
+    async (text) => {
+      // Prepare: the grammar reads a quoted first word as the command; the refusal must read it so too.
+      const { lambda, refusals } = refusalHarness();
+
+      // Act
+      const intern = await lambda(signed(form(text, { user_id: 'U0INTERN' })), {} as Context);
+
+      // Assess: refused and counted, not given the snapshot grammar's help.
+      expect(JSON.parse(intern.body).text).toBe(
+        'you (U0INTERN) may not run `snapshot`; ask an operator listed in `chatops.permissions.snapshot`',
+      );
+      expect(refusals).toEqual(['authorization']);
+    },
+  );
+
+  it('hands off nothing when the signing secret it was given is empty, answering the generic failure', async () => {
+    // Prepare: a request "signed" with the empty secret, as a forger would sign one.
+    const logger = recordingLogger();
+    const dispatched: ChatWork[] = [];
+    let failures = 0;
+    const chain = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'handler' }))
+      .use(slackVerification({ signingSecret: async () => '', now: () => NOW }))
+      .use(slackAuthorization({ policy, logger }))
+      .use(slackAcknowledgement({ dispatch: async (work) => void dispatched.push(work), logger }))
+      .use(chatErrorResponse({ logger, onFailure: () => (failures += 1) }));
+
+    // Act
+    const response = await chain(signed(form('status'), NOW, ''), {} as Context);
+
+    // Assess: failed closed, counted as our failure, the reason in the log only.
+    expect(dispatched).toEqual([]);
+    expect(failures).toBe(1);
+    expect(response.body).not.toContain('empty');
+    expect(JSON.stringify(logger.entries)).toContain('the Slack signing secret is empty');
+  });
+
   it('refuses a caller the allow-lists refuse whatever the length of their text, and tells an allowed one its length', async () => {
     // Prepare: a reason pasted with a whole change description, over the 4,000 characters read.
     const { lambda, logger, refusals } = refusalHarness();

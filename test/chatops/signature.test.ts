@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SignatureError } from '../../functions/chatops/errors.ts';
+import { ChatError, SignatureError } from '../../functions/chatops/errors.ts';
 import {
   SLACK_MAX_SKEW_SECONDS,
   slackSignature,
@@ -147,6 +147,31 @@ describe('verifySlackRequest', () => {
       ),
     ).toBe('malformed');
   });
+
+  it.each(['', '   '])(
+    'refuses to verify against a signing secret of %j, even a request signed with that secret',
+    (secret) => {
+      // Prepare: HMAC takes an empty key, so a forger who guesses an unset secret can sign with it.
+      const forged = slackSignature(secret, TIMESTAMP, BODY);
+
+      // Act
+      let thrown: unknown;
+      try {
+        verifySlackRequest({ signature: forged, timestamp: TIMESTAMP, rawBody: BODY }, secret, AT_TIMESTAMP);
+      } catch (error) {
+        thrown = error;
+      }
+
+      // Assess: our failure (a 5xx, never shown), not a refusal of the request nor an acceptance.
+      expect(thrown).toBeInstanceOf(ChatError);
+      expect(thrown).not.toBeInstanceOf(SignatureError);
+      expect(thrown).toMatchObject({
+        status: 500,
+        expose: false,
+        message: 'the Slack signing secret is empty: no request is verified against it',
+      });
+    },
+  );
 
   it('never puts the signing secret in the error it throws', () => {
     // Act

@@ -89,7 +89,8 @@ securityHub:
 #     config-encryption-key: { secret: certctl/config-key, region: eu-west-1, account: "222222222222" }
 
 # Who may run the chat commands, from which workspaces and channels: empty teams or an empty
-# permissions list allows nobody, while an empty channels allows every channel of those teams.
+# permissions list allows nobody, while an empty channels allows every channel of those teams,
+# direct messages too.
 # chatops:
 #   slack:
 #     teams: [T012ABCDEF]

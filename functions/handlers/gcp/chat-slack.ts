@@ -12,13 +12,17 @@ import { type ChatEndpointMetric, slackEndpoint } from '../../chatops/endpoint.t
 import type { HttpResponse, SlackEvent } from '../../chatops/middleware.ts';
 import type { ChatWork } from '../../chatops/work.ts';
 import type { ChatopsPolicy } from '../../core/chatops-policy.ts';
-import { InputError } from '../../core/errors.ts';
+import { describeError, InputError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy } from '../../core/policy.ts';
 import { pubsubDispatcher } from '../../gcp/chat-dispatch.ts';
 import { CHAT_TOPIC_ENV, SLACK_SECRET_VALUE_ENV } from '../../gcp/chat-environment.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
+import { passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
+
+/** What a caller is told when the function cannot start: nothing of why. */
+const NOT_AVAILABLE = 'backup-guard is not available; the reason is in its log.';
 
 export interface ChatSlackFunctionDependencies {
   readonly policy: ChatopsPolicy;
@@ -30,8 +34,14 @@ export interface ChatSlackFunctionDependencies {
   readonly replyHosts?: readonly string[];
 }
 
-/** The `chatSlack` HTTP function over `deps` (lazily built, once per instance). */
-export function createChatSlackFunction(deps: () => ChatSlackFunctionDependencies): functions.HttpFunction {
+/**
+ * The `chatSlack` HTTP function over `deps` (lazily built, once per instance). `startLogger` says
+ * why `deps` failed (a secret or topic not set), when there is no logger of theirs yet.
+ */
+export function createChatSlackFunction(
+  deps: () => ChatSlackFunctionDependencies,
+  startLogger: StructuredLogger = createGcpLogger('chat-slack'),
+): functions.HttpFunction {
   let endpoint: ((event: SlackEvent) => Promise<HttpResponse>) | undefined;
   let log: StructuredLogger | undefined;
   let counts: Partial<Record<ChatEndpointMetric, number>> = {};
@@ -44,7 +54,19 @@ export function createChatSlackFunction(deps: () => ChatSlackFunctionDependencie
       return;
     }
     if (!endpoint) {
-      const d = deps();
+      let d: ChatSlackFunctionDependencies;
+      try {
+        d = deps();
+      } catch (error) {
+        // Fails closed: nothing is verified or run without the secret. The URL is public, so the
+        // caller (anyone) gets a bare 500, never the framework's answer of the error's message,
+        // which names the deployment's variables; the reason goes to the log, as one JSON entry.
+        startLogger.error('chatSlack cannot start', {
+          error: { name: (error as Error)?.name ?? 'Error', message: describeError(error) },
+        });
+        res.status(500).set({ 'content-type': 'text/plain' }).send(NOT_AVAILABLE);
+        return;
+      }
       log = d.logger;
       endpoint = slackEndpoint({
         policy: d.policy,
@@ -93,4 +115,8 @@ function containerDependencies(): ChatSlackFunctionDependencies {
   };
 }
 
+// The one public function: a body the framework cannot parse (anyone may send `application/json`
+// that is not JSON) reaches the function, which refuses it unsigned as any other, instead of
+// express's HTML error page with its stack trace and a log entry quoting the body (framework.ts).
+passBodyParseFailuresToFunctions();
 functions.http('chatSlack', createChatSlackFunction(containerDependencies));

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLACK_REPLY_HOSTS } from '../../../functions/chatops/reply-hosts.ts';
 import { type ChatWork, deliveryKeyOf, requestKeyOf } from '../../../functions/chatops/work.ts';
 import { chatopsPolicySchema } from '../../../functions/core/chatops-policy.ts';
+import { InputError } from '../../../functions/core/errors.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import { pubsubDispatcher } from '../../../functions/gcp/chat-dispatch.ts';
 import { chatRecordsOf, cloudStorageRecordStore } from '../../../functions/gcp/chat-records.ts';
@@ -116,6 +117,28 @@ describe('the GCP chat functions', () => {
       await clients.close();
       await sim.close();
     }
+  });
+
+  it('answers a caller a bare 500 when the function cannot start (no signing secret), keeping the reason in the log', async () => {
+    // Prepare: the public URL with the secret unset; anyone may call it.
+    const logger = recordingLogger();
+    const handler = createChatSlackFunction(() => {
+      throw new InputError(
+        'chatSlack needs SLACK_SIGNING_SECRET (from Secret Manager) and BACKUP_GUARD_CHAT_TOPIC; the deployment sets both',
+      );
+    }, logger);
+    const body = slashCommandForm('status');
+    const call = exchange(body, signedSlackEvent(body, SECRET, NOW).headers as Record<string, string>);
+
+    // Act
+    await handler(call.req as never, call.res as never);
+
+    // Assess: refused (nothing runs without a secret), the deployment's names only in the log.
+    expect(call.sent).toMatchObject({
+      status: 500,
+      body: 'backup-guard is not available; the reason is in its log.',
+    });
+    expect(logger.text()).toContain('chatSlack needs SLACK_SIGNING_SECRET');
   });
 
   it('answers a publish Pub/Sub refuses with a generic line and keeps the reason in the log', async () => {
