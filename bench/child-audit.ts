@@ -22,11 +22,10 @@ import { promisify } from 'node:util';
 import { BUNDLE_FILE_NAME } from '../infra/bundling.ts';
 import { execWrapperFlags, lambdaHeapFlags } from '../infra/exec-wrapper.ts';
 import { bundleLambda } from '../infra/lambda-code.ts';
+import type { CriticalPath } from './child-side.ts';
 
 export { lambdaHeapFlags } from '../infra/exec-wrapper.ts';
 export { type AuditFigures, measureAudit, reportFigures } from './child-side.ts';
-
-import type { CriticalPath } from './child-side.ts';
 
 const run = promisify(execFile);
 

@@ -62,11 +62,15 @@ export function watchCriticalPath(sequentialCalls: number): { stop(): CriticalPa
       at = { ms: performance.now() - started, cpu: process.threadCpuUsage() };
   };
   subscribe('http.client.response.finish', answered);
+  let stopped: CriticalPath | undefined;
   return {
+    // Idempotent: a caller's `finally` may stop it again after reading it.
     stop() {
+      if (stopped) return stopped;
       unsubscribe('http.client.response.finish', answered);
       const cpu = at ? process.threadCpuUsage(at.cpu) : { user: Number.NaN, system: 0 };
-      return { firstAnswerMs: at?.ms ?? Number.NaN, cpuAfterMs: (cpu.user + cpu.system) / 1000 };
+      stopped = { firstAnswerMs: at?.ms ?? Number.NaN, cpuAfterMs: (cpu.user + cpu.system) / 1000 };
+      return stopped;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { recordTimeline, type TimelineEntry } from '../../bench/child-side.ts';
+import { recordTimeline, type TimelineEntry, watchCriticalPath } from '../../bench/child-side.ts';
 
 /** One POST to `port` with `headers`, read to its end. */
 function post(
@@ -62,6 +62,49 @@ describe('recordTimeline', () => {
         expect(entry.answered - entry.sent).toBeGreaterThanOrEqual(15);
       }
       expect(lines[2].stopped).toBeGreaterThanOrEqual(second?.answered ?? Number.POSITIVE_INFINITY);
+    } finally {
+      agent.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('watchCriticalPath', () => {
+  it('times the first answer after the sequential calls and counts only the CPU spent after it', async () => {
+    // Prepare: a server that answers after 20 ms; a loop that burns a known amount of thread CPU.
+    const server = createServer((_req, res) => {
+      setTimeout(() => res.end('{}'), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const { Agent } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const burn = (ms: number) => {
+      const start = process.threadCpuUsage();
+      for (;;) {
+        const used = process.threadCpuUsage(start);
+        if ((used.user + used.system) / 1000 >= ms) return;
+      }
+    };
+    try {
+      // Act: one sequential call, CPU that must not count, the first answer after it, then CPU that must.
+      const path = watchCriticalPath(1);
+      const started = performance.now();
+      await post(port, {}, agent);
+      burn(40);
+      await post(port, {}, agent);
+      const answeredBy = performance.now() - started;
+      burn(30);
+      const measured = path.stop();
+      const again = path.stop();
+
+      // Assess: the second answer came after both round trips and the first burn; the CPU after
+      // it holds the second burn but not the first.
+      expect(measured.firstAnswerMs).toBeGreaterThanOrEqual(40 + 2 * 20 - 5);
+      expect(measured.firstAnswerMs).toBeLessThanOrEqual(answeredBy);
+      expect(measured.cpuAfterMs).toBeGreaterThanOrEqual(30);
+      expect(measured.cpuAfterMs).toBeLessThan(40 + 30);
+      expect(again).toBe(measured);
     } finally {
       agent.destroy();
       await new Promise((resolve) => server.close(resolve));
