@@ -76,6 +76,7 @@ import {
   backupWindowClause,
   backupWindowPassToleranceMs,
   dailySwingRange,
+  enableBackupsStep,
   longBackupWindowOf,
   patchCloudSql,
   retentionStep,
@@ -343,7 +344,11 @@ export const pitrWindowCheck: Check<PitrFact> = {
 function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutcome {
   const window = fact.restoreWindow;
   const required = { windowDays: minPitrDays };
-  if (!window.known) {
+  const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
+  // Backups off proves there is no window whatever the window's read said: Cloud SQL refuses
+  // getLatestRecoveryTime for an instance without point-in-time recovery (400 FAILED_PRECONDITION),
+  // and that refusal is no reason to leave the verdict open.
+  if (!window.known && !backupsOff) {
     return notAvailable(
       fact,
       'the restore window',
@@ -354,16 +359,16 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       window.permission,
     );
   }
-  const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
-  const latest = fact.latestRestorableTime ?? window.latest;
-  if (!backupsOff && window.earliest === undefined && latest !== undefined) {
+  const earliestSent = window.known ? window.earliest : undefined;
+  const latest = fact.latestRestorableTime ?? (window.known ? window.latest : undefined);
+  if (!backupsOff && earliestSent === undefined && latest !== undefined) {
     // A database that reports a latest restorable time can be restored to a point in time: a
     // missing earliest time is a value the API did not send, not an empty window (pitr.lag
     // judges the same database from that latest time).
     return notAvailable(
       fact,
       'the earliest restorable time',
-      `${window.source} reported none although the database can be restored up to ${formatTime(latest)}`,
+      `${window.known ? window.source : 'the database'} reported none although the database can be restored up to ${formatTime(latest)}`,
       { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
       required,
     );
@@ -376,12 +381,12 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     now,
   );
   if (isNew) return isNew;
-  if (backupsOff || window.earliest === undefined) {
+  if (backupsOff || !window.known || window.earliest === undefined) {
     return {
       status: 'FAILED',
       description: backupsOff
         ? `${resourceLabel(fact)} has no restore window: automated backups are off.`
-        : `${resourceLabel(fact)} has no restore window: ${window.source} reports no earliest restorable time, so no point in time can be restored.`,
+        : `${resourceLabel(fact)} has no restore window: ${window.known ? window.source : 'the database'} reports no earliest restorable time, so no point in time can be restored.`,
       observed: {
         windowDays: 0,
         earliestRestorableTime: null,
@@ -389,7 +394,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       },
       required,
       remediationText: backupsOff
-        ? `Turn automated backups on (see pitr.enabled): ${retentionStep(fact, retentionToSet(fact, minPitrDays).days)}. The window starts filling from that moment.`
+        ? `Turn automated backups on (see pitr.enabled): ${enableBackupsStep(fact, minPitrDays)}. The window starts filling from that moment.`
         : 'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
     };
   }

@@ -302,6 +302,47 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('the window shrank');
     });
 
+    it('fails with no window, and names the switch that turns backups on, when Cloud SQL backups are off and getLatestRecoveryTime refused', () => {
+      // Prepare: backupConfiguration.enabled=false (the adapter reports 0 days); getLatestRecoveryTime
+      // answers 400 FAILED_PRECONDITION for an instance without PITR, so the window is unknown.
+      const fact = cloudSqlFact({
+        automatedBackupsEnabled: false,
+        retentionDays: 0,
+        restoreWindow: {
+          known: false,
+          reason:
+            'instances.getLatestRecoveryTime failed with FAILED_PRECONDITION: Point-in-time recovery is not enabled for this instance',
+          accessDenied: false,
+        },
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ windowDays: 0 });
+      expect(outcome?.description).toContain('automated backups are off');
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery',
+      );
+      expect(outcome?.remediationText).not.toContain('--retained-transaction-log-days');
+      expect(outcome?.remediationText).not.toContain('did not send');
+    });
+
+    it('fails with no window when RDS backups are off and the automated-backup listing failed', () => {
+      const fact = rdsInstanceFact({
+        retentionDays: 0,
+        automatedBackupsEnabled: false,
+        restoreWindow: {
+          known: false,
+          reason: 'DescribeDBInstanceAutomatedBackups failed',
+          accessDenied: false,
+        },
+      });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+    });
+
     it('fails as capped, not shrunk, when a young database has a window as old as itself', () => {
       const fact = rdsInstanceFact({
         retentionDays: 7,
