@@ -121,7 +121,7 @@ export function patchCloudSql(fact: PitrFact, flags: string): string {
  */
 export function enableBackupsStep(fact: PitrFact, minPitrDays: number): string {
   if (fact.kind === 'cloudsql-instance') {
-    return `\`${patchCloudSql(fact, '--backup-start-time=HH:MM --enable-point-in-time-recovery')}\` (HH:MM is the daily backup start time in UTC), then set the retention pitr.retention names`;
+    return `\`${patchCloudSql(fact, '--backup-start-time=HH:MM --enable-point-in-time-recovery')}\` (HH:MM is the daily backup start time in UTC)`;
   }
   return retentionStep(fact, retentionToSet(fact, minPitrDays).days);
 }

@@ -16,7 +16,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
-import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
+import { enableBackupsStep, patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
 import {
   DOCS,
   editionLabel,
@@ -145,18 +145,33 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const problems: string[] = [];
   const fixes: string[] = [];
   const unknown: string[] = [];
+  // Off, the adapter reports 0 days (no backup, no log kept): the instance's own
+  // transactionLogRetentionDays is not what it keeps, so it is neither quoted nor the fix.
+  const backupsOff = fact.automatedBackupsEnabled === false;
 
+  if (backupsOff) {
+    problems.push(
+      'automated backups are off (backupConfiguration.enabled=false), so no backup and no transaction log is kept whatever the retention settings say',
+    );
+    const keep =
+      minPitrDays <= editionMax
+        ? ` Then keep ${minPitrDays} days: \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`.`
+        : '';
+    fixes.push(`Turn them on: ${enableBackupsStep(fact, minPitrDays)}.${keep}`);
+  }
   if (minPitrDays > editionMax) {
     const impossibleOn =
       edition === 'UNSPECIFIED'
         ? `this instance: ${logCapClause(fact, editionMax)}`
         : `the ${edition} edition, which caps transaction-log retention (transactionLogRetentionDays) at ${editionMax} days`;
     problems.push(
-      `the ${minPitrDays}-day target is impossible on ${impossibleOn} (it keeps ${logDays ?? 'an unknown number of'} days)`,
+      `the ${minPitrDays}-day target is impossible on ${impossibleOn}${backupsOff ? '' : ` (it keeps ${logDays ?? 'an unknown number of'} days)`}`,
     );
     fixes.push(
       `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, `--edition=ENTERPRISE_PLUS --tier=${ENTERPRISE_PLUS_TIER}`)}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,
     );
+  } else if (backupsOff) {
+    // Said above; the days the instance would keep once backups are on are not known here.
   } else if (logDays === undefined) {
     unknown.push('backupConfiguration.transactionLogRetentionDays');
   } else if (logDays < minPitrDays) {
@@ -167,7 +182,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       `Run \`${setRetentionCommand(fact, minPitrDays)}\`; the window then grows by one day per day until it holds ${minPitrDays} days.`,
     );
   }
-  if (fact.pointInTimeRecoveryEnabled === false) {
+  if (fact.pointInTimeRecoveryEnabled === false && !backupsOff) {
     problems.push(
       'point-in-time recovery is off, so no transaction logs are kept whatever the retention says',
     );
@@ -185,13 +200,13 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     problems.push(
       `it keeps ${retainedBackups} automated backups (retainedBackups), fewer than the ${minPitrDays} daily restore points the policy needs (Google recommends log days + 1 = ${recommendedBackups})`,
     );
-    // The edition fix already names the retained-backups flag; do not repeat it.
-    if (minPitrDays <= editionMax) {
+    // The edition fix and the backups-off fix already name the retained-backups flag; do not repeat it.
+    if (minPitrDays <= editionMax && !backupsOff) {
       fixes.push(`Run \`${patchCloudSql(fact, `--retained-backups-count=${recommendedBackups}`)}\`.`);
     }
   }
 
-  const both = `transactionLogRetentionDays=${logDays ?? 'unknown'}, retainedBackups=${retainedBackups ?? 'unknown'}`;
+  const both = `${backupsOff ? 'automated backups off' : `transactionLogRetentionDays=${logDays ?? 'unknown'}`}, retainedBackups=${retainedBackups ?? 'unknown'}`;
   if (problems.length > 0) {
     const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
     return {

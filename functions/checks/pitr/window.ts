@@ -394,7 +394,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       },
       required,
       remediationText: backupsOff
-        ? `Turn automated backups on (see pitr.enabled): ${enableBackupsStep(fact, minPitrDays)}. The window starts filling from that moment.`
+        ? `Turn automated backups on (see pitr.enabled): ${enableBackupsStep(fact, minPitrDays)}${fact.kind === 'cloudsql-instance' ? ', with the retention pitr.retention names' : ''}. The window starts filling from that moment.`
         : 'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
     };
   }

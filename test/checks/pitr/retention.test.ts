@@ -238,6 +238,28 @@ describe('pitr.retention', () => {
       expect(outcome?.remediationText).toContain('--retained-backups-count=31');
     });
 
+    it('fails saying automated backups are off, and names the switch that turns them on, not a log-days value the API did not send', () => {
+      // Prepare: backupConfiguration.enabled=false; the adapter reports 0 days (no backup, no log),
+      // whatever transactionLogRetentionDays the instance still carries.
+      const fact = cloudSqlFact(
+        { automatedBackupsEnabled: false, retentionDays: 0 },
+        { retainedBackups: 31 },
+      );
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('automated backups are off (backupConfiguration.enabled=false)');
+      expect(outcome?.description).not.toContain('transactionLogRetentionDays=0');
+      expect(outcome?.description).not.toContain('keeps 0 days');
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery',
+      );
+      expect(outcome?.remediationText).toContain(
+        '--retained-transaction-log-days=30 --retained-backups-count=31',
+      );
+    });
+
     it('fails when point-in-time recovery is off whatever the log days say', () => {
       const fact = cloudSqlFact({ pointInTimeRecoveryEnabled: false });
       const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
