@@ -303,6 +303,43 @@ function observedUnknown(fact: PitrFact) {
   return { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) };
 }
 
+/**
+ * NOT_AVAILABLE when the reported times give the window no length: an earliest restorable time later
+ * than this run's clock (a slow clock, or a time the cloud got wrong) measures nothing, as pitr.lag
+ * says of such a latest time, and one after the latest restorable time leaves no point in time
+ * between them, so the answer contradicts itself. Either would otherwise read as a window that is
+ * still filling or has shrunk (or, in the second case, pass). Beyond the clock-skew margin only.
+ */
+function unmeasurableWindow(
+  fact: PitrFact,
+  earliest: Date,
+  latest: Date | undefined,
+  now: Date,
+  source: string,
+  minPitrDays: number,
+): CheckOutcome | undefined {
+  const afterNow = earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+  const afterLatest = latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+  if (!afterNow && !afterLatest) return undefined;
+  const why = afterNow
+    ? `the earliest restorable time ${formatTime(earliest)} (${source}) is later than this run's clock (${formatTime(now)})`
+    : `the earliest restorable time ${formatTime(earliest)} (${source}) is after its latest restorable time ${formatTime(latest as Date)}, so no point in time lies between them`;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)}: ${why}, so the restore window cannot be measured.`,
+    observed: {
+      windowDays: null,
+      earliestRestorableTime: earliest.toISOString(),
+      ...(latest ? { latestRestorableTime: latest.toISOString() } : {}),
+      retentionDays: valueOrNull(fact.retentionDays),
+    },
+    required: { windowDays: minPitrDays },
+    remediationText: afterNow
+      ? 'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.'
+      : 'Run the audit again; if the times stay contradictory, look at the restore window of this database in the console and report the answer.',
+  };
+}
+
 /** `pitr.window`: the real restore window reaches back >= `minPitrDays`. */
 export const pitrWindowCheck: Check<PitrFact> = {
   metadata: {
@@ -399,8 +436,10 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     };
   }
 
-  const bound = boundOf(fact);
   const earliest = window.earliest;
+  const unmeasurable = unmeasurableWindow(fact, earliest, latest, now, window.source, minPitrDays);
+  if (unmeasurable) return unmeasurable;
+  const bound = boundOf(fact);
   const windowMs = Math.max(0, now.getTime() - earliest.getTime());
   const windowDays = windowMs / DAY_MS;
   const retention = bound.days;

@@ -343,6 +343,48 @@ describe('pitr.window', () => {
       expect(outcome?.remediationText).toContain('--backup-retention-period 31');
     });
 
+    it('is not available, not a filling WARNING, when the earliest restorable time is later than the run clock', () => {
+      // Prepare: getLatestRecoveryTime's earliestRecoveryTime two hours after this run's clock (a
+      // slow clock, or a time the cloud got wrong): no window length follows from it.
+      const future = new Date(daysAgo(0).getTime() + 2 * 3_600_000);
+      const fact = cloudSqlFact({
+        restoreWindow: {
+          known: true,
+          earliest: future,
+          latest: new Date(future.getTime() + 3_600_000),
+          source: 'instances.getLatestRecoveryTime',
+        },
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({
+        windowDays: null,
+        earliestRestorableTime: future.toISOString(),
+      });
+      expect(outcome?.description).toContain("later than this run's clock");
+      expect(outcome?.description).not.toContain('removed');
+    });
+
+    it('is not available, not PASSED, when the earliest restorable time is after the latest one', () => {
+      // Prepare: an answer that contradicts itself (earliest 31 days ago, latest 40 days ago): no
+      // point in time lies between them, so it proves no window.
+      const fact = cloudSqlFact({
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(31),
+          latest: daysAgo(40),
+          source: 'instances.getLatestRecoveryTime',
+        },
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('after its latest restorable time');
+    });
+
     it('fails as capped, not shrunk, when a young database has a window as old as itself', () => {
       const fact = rdsInstanceFact({
         retentionDays: 7,
