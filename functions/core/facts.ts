@@ -354,6 +354,12 @@ export interface PitrFact extends Fact {
      * so (functions/checks/pitr/wording.ts resourceLabel). Absent for every known type.
      */
     readonly unknownInstanceType?: string | undefined;
+    /**
+     * `settings.edition` as sent when the protos do not list it (an edition newer than the library):
+     * `edition` is then `UNSPECIFIED`, but the instance is not one without an edition, and its log
+     * cap is not known (functions/checks/pitr/wording.ts maxRetentionDays). Absent for every known one.
+     */
+    readonly unknownEdition?: string | undefined;
     // The backup tier is the resource's (`resource.backupTier`, core/finding.ts): one value, read by
     // the checks, readiness and the snapshot action alike.
   };

@@ -459,6 +459,16 @@ function editionOf(instance: DatabaseInstance): CloudSqlEdition {
   return 'UNSPECIFIED';
 }
 
+/**
+ * The instance's `settings.edition` when the protos do not know it (a number gax leaves as is, shown
+ * as `EDITION_<n>`, or a newer name); undefined for a known or absent one. An absent edition decodes
+ * as EDITION_UNSPECIFIED, an instance from before editions (Enterprise-class); an unknown one is not.
+ */
+function unknownEditionOf(instance: DatabaseInstance): string | undefined {
+  const edition = enumName('edition', instance.settings?.edition);
+  return edition !== undefined && !isKnownEnum('edition', edition) ? edition : undefined;
+}
+
 /** The neutral resource reference of an instance. */
 export function instanceResource(project: string, instance: DatabaseInstance): ResourceRef {
   const selfLink = nonEmpty(instance.selfLink);
@@ -540,6 +550,7 @@ export function toPitrFact(
   const pointInTimeRecoveryEnabled = unwrap(backup?.pointInTimeRecoveryEnabled);
   const logRetentionDays = unwrap(backup?.transactionLogRetentionDays);
   const edition = editionOf(instance);
+  const unknownEdition = unknownEditionOf(instance);
   const retention = backup?.backupRetentionSettings ?? undefined;
   // COUNT is the only unit, and the API defines RETENTION_UNIT_UNSPECIFIED as COUNT ("Backup
   // retention unit is unspecified, will be treated as COUNT",
@@ -559,7 +570,8 @@ export function toPitrFact(
     status: instanceStatus(instance),
     retentionDays: automatedBackupsEnabled === false ? 0 : logRetentionDays,
     retentionSource: 'settings.backupConfiguration.transactionLogRetentionDays',
-    retentionRange: retentionRangeFor(edition),
+    // An edition the tool does not know has no documented range: the widest any edition has.
+    retentionRange: unknownEdition ? retentionRangeFor('ENTERPRISE_PLUS') : retentionRangeFor(edition),
     automatedBackupsEnabled,
     pointInTimeRecoveryEnabled,
     restoreWindow,
@@ -574,6 +586,7 @@ export function toPitrFact(
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
       ...(unknownType ? { unknownInstanceType: unknownType } : {}),
+      ...(unknownEdition ? { unknownEdition } : {}),
     },
     ...(replicas.length > 0
       ? { standsFor: replicas.map((names) => ({ names, what: 'Cloud SQL read replica' })) }

@@ -124,8 +124,9 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const observed = {
     retentionDays: valueOrNull(logDays),
     retainedBackups: valueOrNull(retainedBackups),
-    edition,
-    maxRetentionDaysOnEdition: editionMax,
+    // An edition the tool does not know is quoted as sent, and its cap is not known.
+    edition: fact.cloudSql?.unknownEdition ?? edition,
+    maxRetentionDaysOnEdition: fact.cloudSql?.unknownEdition === undefined ? editionMax : null,
   };
   const required = { retentionDays: minPitrDays, retainedBackups: minPitrDays };
   const throughPlan = judgedThroughBackupPlan(

@@ -61,7 +61,8 @@ export const ENTERPRISE_MAX_LOG_DAYS = 7;
 export function maxRetentionDays(fact: PitrFact): number {
   if (fact.kind !== 'cloudsql-instance') return fact.retentionRange.max;
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
-  return edition === 'ENTERPRISE_PLUS'
+  // An edition the tool does not know proves no Enterprise cap: the adapter's range (the widest).
+  return edition === 'ENTERPRISE_PLUS' || fact.cloudSql?.unknownEdition !== undefined
     ? fact.retentionRange.max
     : Math.min(ENTERPRISE_MAX_LOG_DAYS, fact.retentionRange.max);
 }
@@ -72,6 +73,8 @@ export function maxRetentionDays(fact: PitrFact): number {
  */
 export function editionLabel(fact: PitrFact): string {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  const unknown = fact.cloudSql?.unknownEdition;
+  if (unknown !== undefined) return `${unknown}, an edition this tool does not know`;
   return edition === 'UNSPECIFIED' ? 'no edition, ENTERPRISE-class' : edition;
 }
 
@@ -81,6 +84,10 @@ export function editionLabel(fact: PitrFact): string {
  */
 export function logCapClause(fact: PitrFact, max: number): string {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  const unknown = fact.cloudSql?.unknownEdition;
+  if (unknown !== undefined) {
+    return `its edition ${unknown} is one this tool does not know, and no edition Cloud SQL documents keeps transaction logs (transactionLogRetentionDays) longer than ${max} days`;
+  }
   return edition === 'UNSPECIFIED'
     ? `an instance without an edition is ENTERPRISE-class, which caps transaction-log retention (transactionLogRetentionDays) at ${max} days`
     : `the ${edition} edition caps transaction-log retention (transactionLogRetentionDays) at ${max} days`;
