@@ -360,6 +360,12 @@ export interface PitrFact extends Fact {
      * cap is not known (functions/checks/pitr/wording.ts maxRetentionDays). Absent for every known one.
      */
     readonly unknownEdition?: string | undefined;
+    /**
+     * The opt-in delete-time protections the answer left out, which the adapter reads as off
+     * (`settings.deletionProtectionEnabled`, `settings.retainBackupsOnDelete`,
+     * `settings.finalBackupConfig.enabled`): a finding says "not set", never that the API sent false.
+     */
+    readonly protectionsNotSet?: readonly string[] | undefined;
     // The backup tier is the resource's (`resource.backupTier`, core/finding.ts): one value, read by
     // the checks, readiness and the snapshot action alike.
   };

@@ -561,6 +561,14 @@ export function toPitrFact(
       ? unwrap(retention.retainedBackups)
       : undefined;
   const finalBackup = settings?.finalBackupConfig ?? undefined;
+  const protectionsNotSet =
+    settings === undefined
+      ? []
+      : [
+          ['settings.deletionProtectionEnabled', unwrap(settings.deletionProtectionEnabled)],
+          ['settings.retainBackupsOnDelete', unwrap(settings.retainBackupsOnDelete)],
+          ['settings.finalBackupConfig.enabled', finalBackup?.enabled ?? undefined],
+        ].flatMap(([field, value]) => (value === undefined ? [field as string] : []));
   const createdAt = toDate(instance.createTime);
   const unknownType = unknownInstanceType(instance);
   return {
@@ -587,6 +595,7 @@ export function toPitrFact(
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
       ...(unknownType ? { unknownInstanceType: unknownType } : {}),
       ...(unknownEdition ? { unknownEdition } : {}),
+      ...(protectionsNotSet.length > 0 ? { protectionsNotSet } : {}),
     },
     ...(replicas.length > 0
       ? { standsFor: replicas.map((names) => ({ names, what: 'Cloud SQL read replica' })) }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { pitrDeletionProtectionCheck } from '../../functions/checks/pitr/deletion-protection.ts';
 import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
 import { pitrRetentionCheck } from '../../functions/checks/pitr/retention.ts';
@@ -217,6 +218,27 @@ describe('readCloudSqlPitrFacts', () => {
     // Assess
     expect(fact?.deletionProtection).toBe(false);
     expect(fact?.cloudSql).toMatchObject({ retainBackupsOnDelete: false, finalBackupEnabled: false });
+  });
+
+  it('says a delete-time protection is not set, not that the API sent false, when Cloud SQL leaves it out', async () => {
+    // Prepare: deletionProtectionEnabled and finalBackupConfig left out; retainBackupsOnDelete sent false.
+    const scenario = cloudSqlScenario([
+      instance('defaults', { deletionProtection: undefined, retainBackupsOnDelete: false }),
+    ]);
+
+    // Act
+    const [fact] = await read(scenario);
+    const outcome = fact && pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+
+    // Assess: still FAILED (off unless set), worded as what was sent.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'deletion protection is off (settings.deletionProtectionEnabled not set, which means off)',
+    );
+    expect(outcome?.description).not.toContain('deletionProtectionEnabled=false');
+    expect(outcome?.description).toContain(
+      'settings.retainBackupsOnDelete=false, settings.finalBackupConfig.enabled not set, which means off',
+    );
   });
 
   it('decodes numeric enums, wrapped values and int64 timestamps when the REST fallback asks for enum-encoding=int', async () => {
