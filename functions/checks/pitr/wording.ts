@@ -153,8 +153,9 @@ const CREATED_FIELD: Record<PitrFact['kind'], string> = {
 
 /**
  * NOT_AVAILABLE for a new database that reports no restore point yet (no earliest and no latest
- * restorable time, backups on): its status is `creating` (RDS does not send InstanceCreateTime
- * then) or it was created within {@link NEW_DATABASE_MS}. Its first automated backup is still being
+ * restorable time, backups on): its status is `creating` or Cloud SQL's `PENDING_CREATE` (neither
+ * may send its creation time yet), or it was created within {@link NEW_DATABASE_MS}. Its first
+ * automated backup is still being
  * taken, so there is no window or lag to judge yet, and the next run judges it; RDS instances and
  * Aurora clusters are told apart by nothing else. Undefined for any other database: one older than
  * a day with no restore point really cannot be restored (FAILED in each check).
@@ -170,7 +171,8 @@ export function newWithoutRestorePoint(
   if (!window.known || window.earliest !== undefined || latestRestorePoint(fact) !== undefined)
     return undefined;
   if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
-  const creating = fact.status === 'creating';
+  // Cloud SQL's PENDING_CREATE: "The instance is being created" (SqlInstanceState).
+  const creating = fact.status === 'creating' || fact.status === 'PENDING_CREATE';
   const ageMs = fact.createdAt ? now.getTime() - fact.createdAt.getTime() : undefined;
   const young = ageMs !== undefined && ageMs >= -CLOCK_SKEW_TOLERANCE_MS && ageMs <= NEW_DATABASE_MS;
   if (!creating && !young) return undefined;
@@ -178,7 +180,7 @@ export function newWithoutRestorePoint(
   const created = fact.createdAt ? `${field} ${formatTime(fact.createdAt)}` : `${field} not sent yet`;
   return {
     status: 'NOT_AVAILABLE',
-    description: `${resourceLabel(fact)} is new (${creating ? 'status `creating`, ' : ''}${created}) and has no restore point yet (${window.source}): its first automated backup is still being taken, so ${subject} could not be evaluated yet.`,
+    description: `${resourceLabel(fact)} is new (${creating ? `${fact.kind === 'cloudsql-instance' ? 'state' : 'status'} \`${fact.status}\`, ` : ''}${created}) and has no restore point yet (${window.source}): its first automated backup is still being taken, so ${subject} could not be evaluated yet.`,
     observed: { ...observed, status: fact.status },
     required,
     remediationText:

@@ -581,6 +581,20 @@ describe('pitr.window', () => {
         expect(outcome?.description).toContain('is new (status `creating`, ClusterCreateTime not sent yet)');
       });
 
+      it('is not available the same way for a Cloud SQL instance in state PENDING_CREATE', () => {
+        // Prepare: PITR off, so the window is the automated backup runs, of which there is none yet,
+        // and the listing does not carry createTime yet.
+        const fact = cloudSqlFact({
+          status: 'PENDING_CREATE',
+          createdAt: undefined,
+          pointInTimeRecoveryEnabled: false,
+          restoreWindow: noTimes('backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)'),
+        });
+        const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('is new (state `PENDING_CREATE`, createTime not sent yet)');
+      });
+
       it('still fails an instance created long ago that reports no restore point', () => {
         const outcome = pitrWindowCheck.evaluate({ ...newRds, createdAt: daysAgo(2) }, contextWith());
         expect(outcome?.status).toBe('FAILED');
