@@ -7,8 +7,9 @@
  *
  * Cloud SQL: `transactionLogRetentionDays`, capped by edition (ENTERPRISE 1-7, ENTERPRISE_PLUS
  * 1-35; cloud.google.com/sql/docs/postgres/backup-recovery/pitr; an instance without an edition is
- * ENTERPRISE-class). Below ENTERPRISE_PLUS a target above 7 days is impossible, and the finding says
- * so and names the fix instead of "too low". Daily
+ * ENTERPRISE-class, unless the log days it keeps, which the API accepted, are more than 7: then that
+ * assumption is wrong and the days are judged as sent, as on DEVELOPER). Below ENTERPRISE_PLUS a target
+ * above 7 days is impossible, and the finding says so and names the fix instead of "too low". Daily
  * restore points also need `retainedBackups` >= the target; Google recommends log days + 1 so the
  * base backup of the oldest day is still there. On the enhanced backup tier a Backup and DR backup
  * plan keeps the backups and logs instead (its rules' `backupRetentionDays`, its `logRetentionDays`):

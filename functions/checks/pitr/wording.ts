@@ -62,9 +62,30 @@ export function maxRetentionDays(fact: PitrFact): number {
   if (fact.kind !== 'cloudsql-instance') return fact.retentionRange.max;
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
   // An edition the tool does not know proves no Enterprise cap: the adapter's range (the widest).
-  return edition === 'ENTERPRISE_PLUS' || fact.cloudSql?.unknownEdition !== undefined
-    ? fact.retentionRange.max
-    : Math.min(ENTERPRISE_MAX_LOG_DAYS, fact.retentionRange.max);
+  if (edition === 'ENTERPRISE_PLUS' || fact.cloudSql?.unknownEdition !== undefined)
+    return fact.retentionRange.max;
+  if (assumedCapDisproven(fact)) return ENTERPRISE_PLUS_MAX_LOG_DAYS;
+  return Math.min(ENTERPRISE_MAX_LOG_DAYS, fact.retentionRange.max);
+}
+
+/** Enterprise Plus keeps transaction logs 1-35 days, the widest range Cloud SQL documents. */
+const ENTERPRISE_PLUS_MAX_LOG_DAYS = 35;
+
+/**
+ * Whether the 7-day cap is only assumed (no edition sent, held to be Enterprise-class; DEVELOPER,
+ * held to the Enterprise range since none is documented) and the instance's own
+ * transactionLogRetentionDays, which the API accepted, is above it: then the assumption is wrong
+ * for this instance, and the days it keeps are judged as sent, never called impossible. The
+ * ENTERPRISE edition's cap is documented and stays.
+ */
+function assumedCapDisproven(fact: PitrFact): boolean {
+  const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  return (
+    (edition === 'UNSPECIFIED' || edition === 'DEVELOPER') &&
+    fact.automatedBackupsEnabled !== false &&
+    fact.retentionDays !== undefined &&
+    fact.retentionDays > ENTERPRISE_MAX_LOG_DAYS
+  );
 }
 
 /**
@@ -75,7 +96,10 @@ export function editionLabel(fact: PitrFact): string {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
   const unknown = fact.cloudSql?.unknownEdition;
   if (unknown !== undefined) return `${unknown}, an edition this tool does not know`;
-  return edition === 'UNSPECIFIED' ? 'no edition, ENTERPRISE-class' : edition;
+  if (edition === 'UNSPECIFIED') {
+    return assumedCapDisproven(fact) ? 'no edition sent' : 'no edition, ENTERPRISE-class';
+  }
+  return edition;
 }
 
 /**

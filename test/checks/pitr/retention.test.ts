@@ -199,6 +199,28 @@ describe('pitr.retention', () => {
       expect(outcome?.remediationText).toContain('--edition=ENTERPRISE_PLUS');
     });
 
+    it('judges the log days sent, not an assumed 7-day cap, when an instance without an edition or on DEVELOPER keeps more than 7', () => {
+      // Prepare: no edition sent (or DEVELOPER, held to the Enterprise range for want of a documented
+      // one), yet the API reports 30 days of logs, which it accepted: the assumed cap does not hold.
+      const noEdition = cloudSqlFact(
+        { retentionDays: 30, retentionRange: { min: 1, max: 7 } },
+        { edition: 'UNSPECIFIED', retainedBackups: 31 },
+      );
+      const developer = cloudSqlFact(
+        { retentionDays: 30, retentionRange: { min: 1, max: 7 } },
+        { edition: 'DEVELOPER', retainedBackups: 31 },
+      );
+      // Act
+      const outcomes = [noEdition, developer].map((fact) => pitrRetentionCheck.evaluate(fact, contextWith()));
+      // Assess
+      for (const outcome of outcomes) {
+        expect(outcome?.status).toBe('PASSED');
+        expect(outcome?.description).not.toContain('impossible');
+        expect(outcome?.remediationText ?? '').not.toContain('--edition=ENTERPRISE_PLUS');
+      }
+      expect(outcomes[0]?.description).toContain('keeps 30 days of transaction logs');
+    });
+
     it('judges ENTERPRISE by its 7-day cap even when the fact claims a wider range', () => {
       const fact = cloudSqlFact({ retentionDays: 7 }, { edition: 'ENTERPRISE' });
       const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
