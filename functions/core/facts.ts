@@ -361,6 +361,12 @@ export interface PitrFact extends Fact {
      */
     readonly unknownEdition?: string | undefined;
     /**
+     * `backupRetentionSettings.retentionUnit` as sent when it is neither COUNT nor unspecified (the
+     * only unit Google documents): `retainedBackups` is then undefined, as its number is not a count
+     * of backups the checks can judge, and findings name the unit instead of a value not sent.
+     */
+    readonly unknownRetentionUnit?: string | undefined;
+    /**
      * The opt-in delete-time protections the answer left out, which the adapter reads as off
      * (`settings.deletionProtectionEnabled`, `settings.retainBackupsOnDelete`,
      * `settings.finalBackupConfig.enabled`): a finding says "not set", never that the API sent false.

@@ -556,10 +556,9 @@ export function toPitrFact(
   // retention unit is unspecified, will be treated as COUNT",
   // https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances#retentionunit).
   const unit = enumName('retentionUnit', retention?.retentionUnit);
-  const retainedBackups =
-    retention && (unit === undefined || unit === 'COUNT' || unit === 'RETENTION_UNIT_UNSPECIFIED')
-      ? unwrap(retention.retainedBackups)
-      : undefined;
+  const countUnit = unit === undefined || unit === 'COUNT' || unit === 'RETENTION_UNIT_UNSPECIFIED';
+  const retainedBackups = retention && countUnit ? unwrap(retention.retainedBackups) : undefined;
+  const unknownRetentionUnit = retention && !countUnit ? unit : undefined;
   const finalBackup = settings?.finalBackupConfig ?? undefined;
   const protectionsNotSet =
     settings === undefined
@@ -595,6 +594,7 @@ export function toPitrFact(
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
       ...(unknownType ? { unknownInstanceType: unknownType } : {}),
       ...(unknownEdition ? { unknownEdition } : {}),
+      ...(unknownRetentionUnit ? { unknownRetentionUnit } : {}),
       ...(protectionsNotSet.length > 0 ? { protectionsNotSet } : {}),
     },
     ...(replicas.length > 0

@@ -1078,3 +1078,33 @@ describe('toPitrFact edition', () => {
     expect(outcome?.remediationText).toContain('--retained-transaction-log-days=30');
   });
 });
+
+describe('toPitrFact retention unit', () => {
+  it('says the retained backups came in a unit the tool does not know, not that the API did not send them', () => {
+    // Prepare: backupRetentionSettings with a retentionUnit the protos do not list (only COUNT is
+    // documented), so the 31 is not a number of backups the tool can judge.
+    const answer = {
+      name: 'db-1',
+      state: 'RUNNABLE',
+      settings: {
+        edition: 'ENTERPRISE_PLUS',
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: true },
+          transactionLogRetentionDays: { value: 30 },
+          backupRetentionSettings: { retentionUnit: 5, retainedBackups: { value: 31 } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+    const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(fact.cloudSql?.retainedBackups).toBeUndefined();
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('retentionUnit RETENTIONUNIT_5, a unit this tool does not know');
+    expect(outcome?.remediationText).not.toContain('did not send');
+  });
+});

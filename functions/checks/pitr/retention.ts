@@ -196,8 +196,11 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   // Off, the adapter reports 0 days (no backup, no log); unread, the days and backups prove nothing.
   if (fact.automatedBackupsEnabled === undefined) unknown.push('backupConfiguration.enabled');
 
+  const unit = fact.cloudSql?.unknownRetentionUnit;
   if (retainedBackups === undefined) {
-    unknown.push('backupConfiguration.backupRetentionSettings.retainedBackups');
+    unknown.push(
+      `backupConfiguration.backupRetentionSettings.retainedBackups${unit ? ` as a number of backups (it came with retentionUnit ${unit}, a unit this tool does not know; Google documents COUNT only)` : ''}`,
+    );
   } else if (retainedBackups < minPitrDays) {
     problems.push(
       `it keeps ${retainedBackups} automated backups (retainedBackups), fewer than the ${minPitrDays} daily restore points the policy needs (Google recommends log days + 1 = ${recommendedBackups})`,
@@ -219,7 +222,16 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       remediationText: `${fixes.join(' ')} See ${DOCS.cloudSqlPitr}.`,
     };
   }
-  if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
+  if (unknown.length > 0) {
+    const outcome = notAvailable(fact, unknown.join(' and '), '', observed, required);
+    // Sent, in a unit the tool cannot count in: "run again" would not change it.
+    return unit && retainedBackups === undefined
+      ? {
+          ...outcome,
+          remediationText: `Look at the backup retention of this instance (\`gcloud sql instances describe ${fact.resource.id} --project=${fact.resource.account}\`, settings.backupConfiguration.backupRetentionSettings) and keep at least ${recommendedBackups} backups; report the unit so this tool learns it.`,
+        }
+      : outcome;
+  }
   const note =
     retainedBackups !== undefined && logDays !== undefined && retainedBackups < logDays + 1
       ? ` Google recommends one more retained backup than log days (${logDays + 1}) so the oldest day keeps its base backup.`
