@@ -179,9 +179,8 @@ const CREATED_FIELD: Record<PitrFact['kind'], string> = {
  * NOT_AVAILABLE for a new database that reports no restore point yet (no earliest and no latest
  * restorable time, backups on): its status is `creating` or Cloud SQL's `PENDING_CREATE` (neither
  * may send its creation time yet), or it was created within {@link NEW_DATABASE_MS}. Its first
- * automated backup is still being
- * taken, so there is no window or lag to judge yet, and the next run judges it; RDS instances and
- * Aurora clusters are told apart by nothing else. Undefined for any other database: one older than
+ * automated backup is still being taken, so there is no window or lag to judge yet, and the next run
+ * judges it; RDS instances and Aurora clusters are told apart by nothing else. Undefined for any other database: one older than
  * a day with no restore point really cannot be restored (FAILED in each check).
  */
 export function newWithoutRestorePoint(
