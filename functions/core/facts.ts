@@ -354,6 +354,24 @@ export interface PitrFact extends Fact {
      * so (functions/checks/pitr/wording.ts resourceLabel). Absent for every known type.
      */
     readonly unknownInstanceType?: string | undefined;
+    /**
+     * `settings.edition` as sent when the protos do not list it (an edition newer than the library):
+     * `edition` is then `UNSPECIFIED`, but the instance is not one without an edition, and its log
+     * cap is not known (functions/checks/pitr/wording.ts maxRetentionDays). Absent for every known one.
+     */
+    readonly unknownEdition?: string | undefined;
+    /**
+     * `backupRetentionSettings.retentionUnit` as sent when it is neither COUNT nor unspecified (the
+     * only unit Google documents): `retainedBackups` is then undefined, as its number is not a count
+     * of backups the checks can judge, and findings name the unit instead of a value not sent.
+     */
+    readonly unknownRetentionUnit?: string | undefined;
+    /**
+     * The opt-in delete-time protections the answer left out, which the adapter reads as off
+     * (`settings.deletionProtectionEnabled`, `settings.retainBackupsOnDelete`,
+     * `settings.finalBackupConfig.enabled`): a finding says "not set", never that the API sent false.
+     */
+    readonly protectionsNotSet?: readonly string[] | undefined;
     // The backup tier is the resource's (`resource.backupTier`, core/finding.ts): one value, read by
     // the checks, readiness and the snapshot action alike.
   };

@@ -459,6 +459,16 @@ function editionOf(instance: DatabaseInstance): CloudSqlEdition {
   return 'UNSPECIFIED';
 }
 
+/**
+ * The instance's `settings.edition` when the protos do not know it (a number gax leaves as is, shown
+ * as `EDITION_<n>`, or a newer name); undefined for a known or absent one. An absent edition decodes
+ * as EDITION_UNSPECIFIED, an instance from before editions (Enterprise-class); an unknown one is not.
+ */
+function unknownEditionOf(instance: DatabaseInstance): string | undefined {
+  const edition = enumName('edition', instance.settings?.edition);
+  return edition !== undefined && !isKnownEnum('edition', edition) ? edition : undefined;
+}
+
 /** The neutral resource reference of an instance. */
 export function instanceResource(project: string, instance: DatabaseInstance): ResourceRef {
   const selfLink = nonEmpty(instance.selfLink);
@@ -540,16 +550,24 @@ export function toPitrFact(
   const pointInTimeRecoveryEnabled = unwrap(backup?.pointInTimeRecoveryEnabled);
   const logRetentionDays = unwrap(backup?.transactionLogRetentionDays);
   const edition = editionOf(instance);
+  const unknownEdition = unknownEditionOf(instance);
   const retention = backup?.backupRetentionSettings ?? undefined;
   // COUNT is the only unit, and the API defines RETENTION_UNIT_UNSPECIFIED as COUNT ("Backup
   // retention unit is unspecified, will be treated as COUNT",
   // https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances#retentionunit).
   const unit = enumName('retentionUnit', retention?.retentionUnit);
-  const retainedBackups =
-    retention && (unit === undefined || unit === 'COUNT' || unit === 'RETENTION_UNIT_UNSPECIFIED')
-      ? unwrap(retention.retainedBackups)
-      : undefined;
+  const countUnit = unit === undefined || unit === 'COUNT' || unit === 'RETENTION_UNIT_UNSPECIFIED';
+  const retainedBackups = retention && countUnit ? unwrap(retention.retainedBackups) : undefined;
+  const unknownRetentionUnit = retention && !countUnit ? unit : undefined;
   const finalBackup = settings?.finalBackupConfig ?? undefined;
+  const protectionsNotSet =
+    settings === undefined
+      ? []
+      : [
+          ['settings.deletionProtectionEnabled', unwrap(settings.deletionProtectionEnabled)],
+          ['settings.retainBackupsOnDelete', unwrap(settings.retainBackupsOnDelete)],
+          ['settings.finalBackupConfig.enabled', finalBackup?.enabled ?? undefined],
+        ].flatMap(([field, value]) => (value === undefined ? [field as string] : []));
   const createdAt = toDate(instance.createTime);
   const unknownType = unknownInstanceType(instance);
   return {
@@ -559,7 +577,8 @@ export function toPitrFact(
     status: instanceStatus(instance),
     retentionDays: automatedBackupsEnabled === false ? 0 : logRetentionDays,
     retentionSource: 'settings.backupConfiguration.transactionLogRetentionDays',
-    retentionRange: retentionRangeFor(edition),
+    // An edition the tool does not know has no documented range: the widest any edition has.
+    retentionRange: unknownEdition ? retentionRangeFor('ENTERPRISE_PLUS') : retentionRangeFor(edition),
     automatedBackupsEnabled,
     pointInTimeRecoveryEnabled,
     restoreWindow,
@@ -574,6 +593,9 @@ export function toPitrFact(
       finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
       ...(unknownType ? { unknownInstanceType: unknownType } : {}),
+      ...(unknownEdition ? { unknownEdition } : {}),
+      ...(unknownRetentionUnit ? { unknownRetentionUnit } : {}),
+      ...(protectionsNotSet.length > 0 ? { protectionsNotSet } : {}),
     },
     ...(replicas.length > 0
       ? { standsFor: replicas.map((names) => ({ names, what: 'Cloud SQL read replica' })) }

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { pitrDeletionProtectionCheck } from '../../functions/checks/pitr/deletion-protection.ts';
 import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
+import { pitrRetentionCheck } from '../../functions/checks/pitr/retention.ts';
 import { pitrWindowCheck } from '../../functions/checks/pitr/window.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -216,6 +218,27 @@ describe('readCloudSqlPitrFacts', () => {
     // Assess
     expect(fact?.deletionProtection).toBe(false);
     expect(fact?.cloudSql).toMatchObject({ retainBackupsOnDelete: false, finalBackupEnabled: false });
+  });
+
+  it('says a delete-time protection is not set, not that the API sent false, when Cloud SQL leaves it out', async () => {
+    // Prepare: deletionProtectionEnabled and finalBackupConfig left out; retainBackupsOnDelete sent false.
+    const scenario = cloudSqlScenario([
+      instance('defaults', { deletionProtection: undefined, retainBackupsOnDelete: false }),
+    ]);
+
+    // Act
+    const [fact] = await read(scenario);
+    const outcome = fact && pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+
+    // Assess: still FAILED (off unless set), worded as what was sent.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'deletion protection is off (settings.deletionProtectionEnabled not set, which means off)',
+    );
+    expect(outcome?.description).not.toContain('deletionProtectionEnabled=false');
+    expect(outcome?.description).toContain(
+      'settings.retainBackupsOnDelete=false, settings.finalBackupConfig.enabled not set, which means off',
+    );
   });
 
   it('decodes numeric enums, wrapped values and int64 timestamps when the REST fallback asks for enum-encoding=int', async () => {
@@ -993,5 +1016,95 @@ describe('skipReason with an instance type newer than the library', () => {
       'instance type ON_PREMISES_INSTANCE',
       'instance type GREEN_INSTANCE',
     ]);
+  });
+});
+
+describe('toPitrFact edition', () => {
+  it('does not call an instance whose edition the protos do not know one without an edition, capped at 7 days', () => {
+    // Prepare: settings.edition is a number the protos do not list (an edition newer than the
+    // library; gax leaves it a number). The instance keeps 30 days of logs, which the API accepted.
+    const answer = {
+      name: 'db-1',
+      region: 'europe-west1',
+      state: 'RUNNABLE',
+      settings: {
+        edition: 9,
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: true },
+          transactionLogRetentionDays: { value: 30 },
+          backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 31 } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+    const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+
+    // Assess: no 7-day cap is proven for an edition the tool does not know; the 30 days are judged.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).not.toContain('impossible');
+    expect(outcome?.description).not.toContain('without an edition');
+    expect(outcome?.description).toContain('EDITION_9, an edition this tool does not know');
+    expect(outcome?.observed).toMatchObject({ edition: 'EDITION_9', maxRetentionDaysOnEdition: null });
+  });
+
+  it('says an unknown edition cap is not known when the log days fall short', () => {
+    // Prepare
+    const answer = {
+      name: 'db-1',
+      settings: {
+        edition: 'EDITION_NEWER',
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: true },
+          transactionLogRetentionDays: { value: 10 },
+          backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 31 } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const outcome = pitrRetentionCheck.evaluate(
+      toPitrFact(PROJECT, answer, { known: false, reason: 'not read' }),
+      contextWith(),
+    );
+
+    // Assess: FAILED on the 10 days sent, with the log-days fix, not "impossible".
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('it keeps 10 days of transaction logs');
+    expect(outcome?.description).not.toContain('impossible');
+    expect(outcome?.remediationText).toContain('--retained-transaction-log-days=30');
+  });
+});
+
+describe('toPitrFact retention unit', () => {
+  it('says the retained backups came in a unit the tool does not know, not that the API did not send them', () => {
+    // Prepare: backupRetentionSettings with a retentionUnit the protos do not list (only COUNT is
+    // documented), so the 31 is not a number of backups the tool can judge.
+    const answer = {
+      name: 'db-1',
+      state: 'RUNNABLE',
+      settings: {
+        edition: 'ENTERPRISE_PLUS',
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: true },
+          transactionLogRetentionDays: { value: 30 },
+          backupRetentionSettings: { retentionUnit: 5, retainedBackups: { value: 31 } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+    const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(fact.cloudSql?.retainedBackups).toBeUndefined();
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('retentionUnit RETENTIONUNIT_5, a unit this tool does not know');
+    expect(outcome?.remediationText).not.toContain('did not send');
   });
 });

@@ -112,6 +112,20 @@ export function patchCloudSql(fact: PitrFact, flags: string): string {
   return `gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} ${flags}`;
 }
 
+/**
+ * The step that turns automated backups on, for a remediation sentence. RDS and Aurora have one switch,
+ * the retention ({@link retentionStep}); Cloud SQL has two, neither of them the log retention:
+ * `--backup-start-time` turns automated backups on and `--enable-point-in-time-recovery` the logs
+ * (gcloud reference, `sql instances patch`), so `--retained-transaction-log-days` alone would leave
+ * an instance with backups off exactly as it was.
+ */
+export function enableBackupsStep(fact: PitrFact, minPitrDays: number): string {
+  if (fact.kind === 'cloudsql-instance') {
+    return `\`${patchCloudSql(fact, '--backup-start-time=HH:MM --enable-point-in-time-recovery')}\` (HH:MM is the daily backup start time in UTC)`;
+  }
+  return retentionStep(fact, retentionToSet(fact, minPitrDays).days);
+}
+
 /** Sets the PITR retention: `BackupRetentionPeriod` (RDS, Aurora) or the transaction-log days (Cloud SQL). */
 export function setRetentionCommand(fact: PitrFact, days: number): string {
   if (fact.kind === 'cloudsql-instance')

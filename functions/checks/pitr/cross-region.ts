@@ -251,6 +251,22 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
   )
     return judgeRdsReplications(fact, elsewhere, context);
   const observed = { crossRegionBackup: elsewhere.length > 0, replicatedTo: targets.join(',') };
+  if (elsewhere.length > 0 && fact.kind === 'cloudsql-instance') {
+    // Cloud SQL stores backups in the backup location, but "for instances that store transaction
+    // logs in Cloud Storage, the logs are stored in the same region as the primary instance" (Cloud
+    // SQL docs, "Use point-in-time recovery", Log and disk usage): a pass covers the daily backups,
+    // and says so, unlike an RDS replication, which copies the snapshots and the logs.
+    const logs =
+      fact.pointInTimeRecoveryEnabled === false
+        ? ''
+        : ` Its point-in-time-recovery transaction logs stay in ${fact.resource.region}, so after an outage of that region a restore reaches the newest daily backup, not any point in time.`;
+    return {
+      status: 'PASSED',
+      description: `${resourceLabel(fact)} stores its automated backups in ${elsewhere.join(', ')}, outside its region.${logs}`,
+      observed,
+      required,
+    };
+  }
   if (elsewhere.length > 0) {
     return {
       status: 'PASSED',

@@ -78,8 +78,11 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
   const missing: string[] = [];
   const flags: string[] = [];
   const unknown: string[] = [];
+  // A protection the answer left out is off unless set (the adapter's reading): quoted as not set.
+  const off = (field: string): string =>
+    cloudSql?.protectionsNotSet?.includes(field) ? `${field} not set, which means off` : `${field}=false`;
   if (fact.deletionProtection === false) {
-    missing.push('deletion protection is off (settings.deletionProtectionEnabled=false)');
+    missing.push(`deletion protection is off (${off('settings.deletionProtectionEnabled')})`);
     flags.push('--deletion-protection');
   } else if (fact.deletionProtection === undefined) {
     unknown.push('settings.deletionProtectionEnabled');
@@ -94,7 +97,7 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
   if (!vaultDecides && retain !== true && finalBackup !== true) {
     if (retain === false && finalBackup === false) {
       missing.push(
-        'backups are not kept after a deletion (settings.retainBackupsOnDelete=false, finalBackupConfig.enabled=false)',
+        `backups are not kept after a deletion (${off('settings.retainBackupsOnDelete')}, ${off('settings.finalBackupConfig.enabled')})`,
       );
       flags.push('--retain-backups-on-delete');
     } else {

@@ -7,8 +7,9 @@
  *
  * Cloud SQL: `transactionLogRetentionDays`, capped by edition (ENTERPRISE 1-7, ENTERPRISE_PLUS
  * 1-35; cloud.google.com/sql/docs/postgres/backup-recovery/pitr; an instance without an edition is
- * ENTERPRISE-class). Below ENTERPRISE_PLUS a target above 7 days is impossible, and the finding says
- * so and names the fix instead of "too low". Daily
+ * ENTERPRISE-class, unless the log days it keeps, which the API accepted, are more than 7: then that
+ * assumption is wrong and the days are judged as sent, as on DEVELOPER). Below ENTERPRISE_PLUS a target
+ * above 7 days is impossible, and the finding says so and names the fix instead of "too low". Daily
  * restore points also need `retainedBackups` >= the target; Google recommends log days + 1 so the
  * base backup of the oldest day is still there. On the enhanced backup tier a Backup and DR backup
  * plan keeps the backups and logs instead (its rules' `backupRetentionDays`, its `logRetentionDays`):
@@ -16,7 +17,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
-import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
+import { enableBackupsStep, patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
 import {
   DOCS,
   editionLabel,
@@ -124,8 +125,9 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const observed = {
     retentionDays: valueOrNull(logDays),
     retainedBackups: valueOrNull(retainedBackups),
-    edition,
-    maxRetentionDaysOnEdition: editionMax,
+    // An edition the tool does not know is quoted as sent, and its cap is not known.
+    edition: fact.cloudSql?.unknownEdition ?? edition,
+    maxRetentionDaysOnEdition: fact.cloudSql?.unknownEdition === undefined ? editionMax : null,
   };
   const required = { retentionDays: minPitrDays, retainedBackups: minPitrDays };
   const throughPlan = judgedThroughBackupPlan(
@@ -145,18 +147,33 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const problems: string[] = [];
   const fixes: string[] = [];
   const unknown: string[] = [];
+  // Off, the adapter reports 0 days (no backup, no log kept): the instance's own
+  // transactionLogRetentionDays is not what it keeps, so it is neither quoted nor the fix.
+  const backupsOff = fact.automatedBackupsEnabled === false;
 
+  if (backupsOff) {
+    problems.push(
+      'automated backups are off (backupConfiguration.enabled=false), so no backup and no transaction log is kept whatever the retention settings say',
+    );
+    const keep =
+      minPitrDays <= editionMax
+        ? ` Then keep ${minPitrDays} days: \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`.`
+        : '';
+    fixes.push(`Turn them on: ${enableBackupsStep(fact, minPitrDays)}.${keep}`);
+  }
   if (minPitrDays > editionMax) {
     const impossibleOn =
       edition === 'UNSPECIFIED'
         ? `this instance: ${logCapClause(fact, editionMax)}`
         : `the ${edition} edition, which caps transaction-log retention (transactionLogRetentionDays) at ${editionMax} days`;
     problems.push(
-      `the ${minPitrDays}-day target is impossible on ${impossibleOn} (it keeps ${logDays ?? 'an unknown number of'} days)`,
+      `the ${minPitrDays}-day target is impossible on ${impossibleOn}${backupsOff ? '' : ` (it keeps ${logDays ?? 'an unknown number of'} days)`}`,
     );
     fixes.push(
       `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, `--edition=ENTERPRISE_PLUS --tier=${ENTERPRISE_PLUS_TIER}`)}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,
     );
+  } else if (backupsOff) {
+    // Said above; the days the instance would keep once backups are on are not known here.
   } else if (logDays === undefined) {
     unknown.push('backupConfiguration.transactionLogRetentionDays');
   } else if (logDays < minPitrDays) {
@@ -167,7 +184,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       `Run \`${setRetentionCommand(fact, minPitrDays)}\`; the window then grows by one day per day until it holds ${minPitrDays} days.`,
     );
   }
-  if (fact.pointInTimeRecoveryEnabled === false) {
+  if (fact.pointInTimeRecoveryEnabled === false && !backupsOff) {
     problems.push(
       'point-in-time recovery is off, so no transaction logs are kept whatever the retention says',
     );
@@ -179,19 +196,22 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   // Off, the adapter reports 0 days (no backup, no log); unread, the days and backups prove nothing.
   if (fact.automatedBackupsEnabled === undefined) unknown.push('backupConfiguration.enabled');
 
+  const unit = fact.cloudSql?.unknownRetentionUnit;
   if (retainedBackups === undefined) {
-    unknown.push('backupConfiguration.backupRetentionSettings.retainedBackups');
+    unknown.push(
+      `backupConfiguration.backupRetentionSettings.retainedBackups${unit ? ` as a number of backups (it came with retentionUnit ${unit}, a unit this tool does not know; Google documents COUNT only)` : ''}`,
+    );
   } else if (retainedBackups < minPitrDays) {
     problems.push(
       `it keeps ${retainedBackups} automated backups (retainedBackups), fewer than the ${minPitrDays} daily restore points the policy needs (Google recommends log days + 1 = ${recommendedBackups})`,
     );
-    // The edition fix already names the retained-backups flag; do not repeat it.
-    if (minPitrDays <= editionMax) {
+    // The edition fix and the backups-off fix already name the retained-backups flag; do not repeat it.
+    if (minPitrDays <= editionMax && !backupsOff) {
       fixes.push(`Run \`${patchCloudSql(fact, `--retained-backups-count=${recommendedBackups}`)}\`.`);
     }
   }
 
-  const both = `transactionLogRetentionDays=${logDays ?? 'unknown'}, retainedBackups=${retainedBackups ?? 'unknown'}`;
+  const both = `${backupsOff ? 'automated backups off' : `transactionLogRetentionDays=${logDays ?? 'unknown'}`}, retainedBackups=${retainedBackups ?? 'unknown'}`;
   if (problems.length > 0) {
     const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
     return {
@@ -202,7 +222,16 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       remediationText: `${fixes.join(' ')} See ${DOCS.cloudSqlPitr}.`,
     };
   }
-  if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
+  if (unknown.length > 0) {
+    const outcome = notAvailable(fact, unknown.join(' and '), '', observed, required);
+    // Sent, in a unit the tool cannot count in: "run again" would not change it.
+    return unit && retainedBackups === undefined
+      ? {
+          ...outcome,
+          remediationText: `Look at the backup retention of this instance (\`gcloud sql instances describe ${fact.resource.id} --project=${fact.resource.account}\`, settings.backupConfiguration.backupRetentionSettings) and keep at least ${recommendedBackups} backups; report the unit so this tool learns it.`,
+        }
+      : outcome;
+  }
   const note =
     retainedBackups !== undefined && logDays !== undefined && retainedBackups < logDays + 1
       ? ` Google recommends one more retained backup than log days (${logDays + 1}) so the oldest day keeps its base backup.`

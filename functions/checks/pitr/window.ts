@@ -76,6 +76,7 @@ import {
   backupWindowClause,
   backupWindowPassToleranceMs,
   dailySwingRange,
+  enableBackupsStep,
   longBackupWindowOf,
   patchCloudSql,
   retentionStep,
@@ -302,6 +303,43 @@ function observedUnknown(fact: PitrFact) {
   return { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) };
 }
 
+/**
+ * NOT_AVAILABLE when the reported times give the window no length: an earliest restorable time later
+ * than this run's clock (a slow clock, or a time the cloud got wrong) measures nothing, as pitr.lag
+ * says of such a latest time, and one after the latest restorable time leaves no point in time
+ * between them, so the answer contradicts itself. Either would otherwise read as a window that is
+ * still filling or has shrunk (or, in the second case, pass). Beyond the clock-skew margin only.
+ */
+function unmeasurableWindow(
+  fact: PitrFact,
+  earliest: Date,
+  latest: Date | undefined,
+  now: Date,
+  source: string,
+  minPitrDays: number,
+): CheckOutcome | undefined {
+  const afterNow = earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+  const afterLatest = latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+  if (!afterNow && !afterLatest) return undefined;
+  const why = afterNow
+    ? `the earliest restorable time ${formatTime(earliest)} (${source}) is later than this run's clock (${formatTime(now)})`
+    : `the earliest restorable time ${formatTime(earliest)} (${source}) is after its latest restorable time ${formatTime(latest as Date)}, so no point in time lies between them`;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)}: ${why}, so the restore window cannot be measured.`,
+    observed: {
+      windowDays: null,
+      earliestRestorableTime: earliest.toISOString(),
+      ...(latest ? { latestRestorableTime: latest.toISOString() } : {}),
+      retentionDays: valueOrNull(fact.retentionDays),
+    },
+    required: { windowDays: minPitrDays },
+    remediationText: afterNow
+      ? 'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.'
+      : 'Run the audit again; if the times stay contradictory, look at the restore window of this database in the console and report the answer.',
+  };
+}
+
 /** `pitr.window`: the real restore window reaches back >= `minPitrDays`. */
 export const pitrWindowCheck: Check<PitrFact> = {
   metadata: {
@@ -343,7 +381,11 @@ export const pitrWindowCheck: Check<PitrFact> = {
 function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutcome {
   const window = fact.restoreWindow;
   const required = { windowDays: minPitrDays };
-  if (!window.known) {
+  const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
+  // Backups off proves there is no window whatever the window's read said: Cloud SQL refuses
+  // getLatestRecoveryTime for an instance without point-in-time recovery (400 FAILED_PRECONDITION),
+  // and that refusal is no reason to leave the verdict open.
+  if (!window.known && !backupsOff) {
     return notAvailable(
       fact,
       'the restore window',
@@ -354,16 +396,16 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       window.permission,
     );
   }
-  const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
-  const latest = fact.latestRestorableTime ?? window.latest;
-  if (!backupsOff && window.earliest === undefined && latest !== undefined) {
+  const earliestSent = window.known ? window.earliest : undefined;
+  const latest = fact.latestRestorableTime ?? (window.known ? window.latest : undefined);
+  if (!backupsOff && earliestSent === undefined && latest !== undefined) {
     // A database that reports a latest restorable time can be restored to a point in time: a
     // missing earliest time is a value the API did not send, not an empty window (pitr.lag
     // judges the same database from that latest time).
     return notAvailable(
       fact,
       'the earliest restorable time',
-      `${window.source} reported none although the database can be restored up to ${formatTime(latest)}`,
+      `${window.known ? window.source : 'the database'} reported none although the database can be restored up to ${formatTime(latest)}`,
       { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
       required,
     );
@@ -376,12 +418,12 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     now,
   );
   if (isNew) return isNew;
-  if (backupsOff || window.earliest === undefined) {
+  if (backupsOff || !window.known || window.earliest === undefined) {
     return {
       status: 'FAILED',
       description: backupsOff
         ? `${resourceLabel(fact)} has no restore window: automated backups are off.`
-        : `${resourceLabel(fact)} has no restore window: ${window.source} reports no earliest restorable time, so no point in time can be restored.`,
+        : `${resourceLabel(fact)} has no restore window: ${window.known ? window.source : 'the database'} reports no earliest restorable time, so no point in time can be restored.`,
       observed: {
         windowDays: 0,
         earliestRestorableTime: null,
@@ -389,13 +431,15 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
       },
       required,
       remediationText: backupsOff
-        ? `Turn automated backups on (see pitr.enabled): ${retentionStep(fact, retentionToSet(fact, minPitrDays).days)}. The window starts filling from that moment.`
+        ? `Turn automated backups on (see pitr.enabled): ${enableBackupsStep(fact, minPitrDays)}${fact.kind === 'cloudsql-instance' ? ', with the retention pitr.retention names' : ''}. The window starts filling from that moment.`
         : 'If the database was created or had backups turned on within the last day, the first automated backup may still be running; otherwise check the backup status in the console and the pitr.enabled finding.',
     };
   }
 
-  const bound = boundOf(fact);
   const earliest = window.earliest;
+  const unmeasurable = unmeasurableWindow(fact, earliest, latest, now, window.source, minPitrDays);
+  if (unmeasurable) return unmeasurable;
+  const bound = boundOf(fact);
   const windowMs = Math.max(0, now.getTime() - earliest.getTime());
   const windowDays = windowMs / DAY_MS;
   const retention = bound.days;

@@ -61,9 +61,31 @@ export const ENTERPRISE_MAX_LOG_DAYS = 7;
 export function maxRetentionDays(fact: PitrFact): number {
   if (fact.kind !== 'cloudsql-instance') return fact.retentionRange.max;
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
-  return edition === 'ENTERPRISE_PLUS'
-    ? fact.retentionRange.max
-    : Math.min(ENTERPRISE_MAX_LOG_DAYS, fact.retentionRange.max);
+  // An edition the tool does not know proves no Enterprise cap: the adapter's range (the widest).
+  if (edition === 'ENTERPRISE_PLUS' || fact.cloudSql?.unknownEdition !== undefined)
+    return fact.retentionRange.max;
+  if (assumedCapDisproven(fact)) return ENTERPRISE_PLUS_MAX_LOG_DAYS;
+  return Math.min(ENTERPRISE_MAX_LOG_DAYS, fact.retentionRange.max);
+}
+
+/** Enterprise Plus keeps transaction logs 1-35 days, the widest range Cloud SQL documents. */
+const ENTERPRISE_PLUS_MAX_LOG_DAYS = 35;
+
+/**
+ * Whether the 7-day cap is only assumed (no edition sent, held to be Enterprise-class; DEVELOPER,
+ * held to the Enterprise range since none is documented) and the instance's own
+ * transactionLogRetentionDays, which the API accepted, is above it: then the assumption is wrong
+ * for this instance, and the days it keeps are judged as sent, never called impossible. The
+ * ENTERPRISE edition's cap is documented and stays.
+ */
+function assumedCapDisproven(fact: PitrFact): boolean {
+  const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  return (
+    (edition === 'UNSPECIFIED' || edition === 'DEVELOPER') &&
+    fact.automatedBackupsEnabled !== false &&
+    fact.retentionDays !== undefined &&
+    fact.retentionDays > ENTERPRISE_MAX_LOG_DAYS
+  );
 }
 
 /**
@@ -72,7 +94,12 @@ export function maxRetentionDays(fact: PitrFact): number {
  */
 export function editionLabel(fact: PitrFact): string {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
-  return edition === 'UNSPECIFIED' ? 'no edition, ENTERPRISE-class' : edition;
+  const unknown = fact.cloudSql?.unknownEdition;
+  if (unknown !== undefined) return `${unknown}, an edition this tool does not know`;
+  if (edition === 'UNSPECIFIED') {
+    return assumedCapDisproven(fact) ? 'no edition sent' : 'no edition, ENTERPRISE-class';
+  }
+  return edition;
 }
 
 /**
@@ -81,6 +108,10 @@ export function editionLabel(fact: PitrFact): string {
  */
 export function logCapClause(fact: PitrFact, max: number): string {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  const unknown = fact.cloudSql?.unknownEdition;
+  if (unknown !== undefined) {
+    return `its edition ${unknown} is one this tool does not know, and no edition Cloud SQL documents keeps transaction logs (transactionLogRetentionDays) longer than ${max} days`;
+  }
   return edition === 'UNSPECIFIED'
     ? `an instance without an edition is ENTERPRISE-class, which caps transaction-log retention (transactionLogRetentionDays) at ${max} days`
     : `the ${edition} edition caps transaction-log retention (transactionLogRetentionDays) at ${max} days`;
@@ -146,10 +177,10 @@ const CREATED_FIELD: Record<PitrFact['kind'], string> = {
 
 /**
  * NOT_AVAILABLE for a new database that reports no restore point yet (no earliest and no latest
- * restorable time, backups on): its status is `creating` (RDS does not send InstanceCreateTime
- * then) or it was created within {@link NEW_DATABASE_MS}. Its first automated backup is still being
- * taken, so there is no window or lag to judge yet, and the next run judges it; RDS instances and
- * Aurora clusters are told apart by nothing else. Undefined for any other database: one older than
+ * restorable time, backups on): its status is `creating` or Cloud SQL's `PENDING_CREATE` (neither
+ * may send its creation time yet), or it was created within {@link NEW_DATABASE_MS}. Its first
+ * automated backup is still being taken, so there is no window or lag to judge yet, and the next run
+ * judges it; RDS instances and Aurora clusters are told apart by nothing else. Undefined for any other database: one older than
  * a day with no restore point really cannot be restored (FAILED in each check).
  */
 export function newWithoutRestorePoint(
@@ -163,7 +194,8 @@ export function newWithoutRestorePoint(
   if (!window.known || window.earliest !== undefined || latestRestorePoint(fact) !== undefined)
     return undefined;
   if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
-  const creating = fact.status === 'creating';
+  // Cloud SQL's PENDING_CREATE: "The instance is being created" (SqlInstanceState).
+  const creating = fact.status === 'creating' || fact.status === 'PENDING_CREATE';
   const ageMs = fact.createdAt ? now.getTime() - fact.createdAt.getTime() : undefined;
   const young = ageMs !== undefined && ageMs >= -CLOCK_SKEW_TOLERANCE_MS && ageMs <= NEW_DATABASE_MS;
   if (!creating && !young) return undefined;
@@ -171,7 +203,7 @@ export function newWithoutRestorePoint(
   const created = fact.createdAt ? `${field} ${formatTime(fact.createdAt)}` : `${field} not sent yet`;
   return {
     status: 'NOT_AVAILABLE',
-    description: `${resourceLabel(fact)} is new (${creating ? 'status `creating`, ' : ''}${created}) and has no restore point yet (${window.source}): its first automated backup is still being taken, so ${subject} could not be evaluated yet.`,
+    description: `${resourceLabel(fact)} is new (${creating ? `${fact.kind === 'cloudsql-instance' ? 'state' : 'status'} \`${fact.status}\`, ` : ''}${created}) and has no restore point yet (${window.source}): its first automated backup is still being taken, so ${subject} could not be evaluated yet.`,
     observed: { ...observed, status: fact.status },
     required,
     remediationText:

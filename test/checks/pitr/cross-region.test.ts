@@ -574,6 +574,21 @@ describe('pitr.cross-region', () => {
     expect(outcome?.status).toBe('PASSED');
   });
 
+  it('says a Cloud SQL pass covers the daily backups, not the point-in-time-recovery logs, which stay in the region', () => {
+    // Prepare: Cloud SQL stores backups in the backup location but keeps the PITR transaction logs in
+    // the primary's region ("the logs are stored in the same region as the primary instance").
+    const fact = cloudSqlFact({ crossRegionBackupTargets: ['eu'] });
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain('stores its automated backups in eu');
+    expect(outcome?.description).not.toContain('replicated');
+    expect(outcome?.description).toContain(
+      'Its point-in-time-recovery transaction logs stay in europe-west1, so after an outage of that region a restore reaches the newest daily backup, not any point in time',
+    );
+  });
+
   it('fails, not passes, for Cloud SQL with a multi-region backup location when automated backups are off', () => {
     // The location says where backups would go; with backups off none exists anywhere.
     const fact = cloudSqlFact({

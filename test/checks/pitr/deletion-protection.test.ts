@@ -181,7 +181,7 @@ describe('pitr.deletion-protection', () => {
         ),
       );
       expect(outcome?.description).toBe(
-        'Cloud SQL instance `certctl-sql`: deletion protection is off (settings.deletionProtectionEnabled=false); backups are not kept after a deletion (settings.retainBackupsOnDelete=false, finalBackupConfig.enabled=false).',
+        'Cloud SQL instance `certctl-sql`: deletion protection is off (settings.deletionProtectionEnabled=false); backups are not kept after a deletion (settings.retainBackupsOnDelete=false, settings.finalBackupConfig.enabled=false).',
       );
       expect(outcome?.remediationText).toMatch(
         /^Run `gcloud sql instances patch certctl-sql --project=certctl-prod --deletion-protection --retain-backups-on-delete`\. Instead of retaining backups/,

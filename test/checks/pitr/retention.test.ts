@@ -199,6 +199,28 @@ describe('pitr.retention', () => {
       expect(outcome?.remediationText).toContain('--edition=ENTERPRISE_PLUS');
     });
 
+    it('judges the log days sent, not an assumed 7-day cap, when an instance without an edition or on DEVELOPER keeps more than 7', () => {
+      // Prepare: no edition sent (or DEVELOPER, held to the Enterprise range for want of a documented
+      // one), yet the API reports 30 days of logs, which it accepted: the assumed cap does not hold.
+      const noEdition = cloudSqlFact(
+        { retentionDays: 30, retentionRange: { min: 1, max: 7 } },
+        { edition: 'UNSPECIFIED', retainedBackups: 31 },
+      );
+      const developer = cloudSqlFact(
+        { retentionDays: 30, retentionRange: { min: 1, max: 7 } },
+        { edition: 'DEVELOPER', retainedBackups: 31 },
+      );
+      // Act
+      const outcomes = [noEdition, developer].map((fact) => pitrRetentionCheck.evaluate(fact, contextWith()));
+      // Assess
+      for (const outcome of outcomes) {
+        expect(outcome?.status).toBe('PASSED');
+        expect(outcome?.description).not.toContain('impossible');
+        expect(outcome?.remediationText ?? '').not.toContain('--edition=ENTERPRISE_PLUS');
+      }
+      expect(outcomes[0]?.description).toContain('keeps 30 days of transaction logs');
+    });
+
     it('judges ENTERPRISE by its 7-day cap even when the fact claims a wider range', () => {
       const fact = cloudSqlFact({ retentionDays: 7 }, { edition: 'ENTERPRISE' });
       const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
@@ -236,6 +258,28 @@ describe('pitr.retention', () => {
       expect(outcome?.observed).toMatchObject({ retentionDays: 30, retainedBackups: 7 });
       expect(outcome?.description).toContain('transactionLogRetentionDays=30, retainedBackups=7');
       expect(outcome?.remediationText).toContain('--retained-backups-count=31');
+    });
+
+    it('fails saying automated backups are off, and names the switch that turns them on, not a log-days value the API did not send', () => {
+      // Prepare: backupConfiguration.enabled=false; the adapter reports 0 days (no backup, no log),
+      // whatever transactionLogRetentionDays the instance still carries.
+      const fact = cloudSqlFact(
+        { automatedBackupsEnabled: false, retentionDays: 0 },
+        { retainedBackups: 31 },
+      );
+      // Act
+      const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('automated backups are off (backupConfiguration.enabled=false)');
+      expect(outcome?.description).not.toContain('transactionLogRetentionDays=0');
+      expect(outcome?.description).not.toContain('keeps 0 days');
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery',
+      );
+      expect(outcome?.remediationText).toContain(
+        '--retained-transaction-log-days=30 --retained-backups-count=31',
+      );
     });
 
     it('fails when point-in-time recovery is off whatever the log days say', () => {

@@ -302,6 +302,89 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('the window shrank');
     });
 
+    it('fails with no window, and names the switch that turns backups on, when Cloud SQL backups are off and getLatestRecoveryTime refused', () => {
+      // Prepare: backupConfiguration.enabled=false (the adapter reports 0 days); getLatestRecoveryTime
+      // answers 400 FAILED_PRECONDITION for an instance without PITR, so the window is unknown.
+      const fact = cloudSqlFact({
+        automatedBackupsEnabled: false,
+        retentionDays: 0,
+        restoreWindow: {
+          known: false,
+          reason:
+            'instances.getLatestRecoveryTime failed with FAILED_PRECONDITION: Point-in-time recovery is not enabled for this instance',
+          accessDenied: false,
+        },
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ windowDays: 0 });
+      expect(outcome?.description).toContain('automated backups are off');
+      expect(outcome?.remediationText).toContain(
+        'gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery',
+      );
+      expect(outcome?.remediationText).not.toContain('--retained-transaction-log-days');
+      expect(outcome?.remediationText).not.toContain('did not send');
+    });
+
+    it('fails with no window when RDS backups are off and the automated-backup listing failed', () => {
+      const fact = rdsInstanceFact({
+        retentionDays: 0,
+        automatedBackupsEnabled: false,
+        restoreWindow: {
+          known: false,
+          reason: 'DescribeDBInstanceAutomatedBackups failed',
+          accessDenied: false,
+        },
+      });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain('--backup-retention-period 31');
+    });
+
+    it('is not available, not a filling WARNING, when the earliest restorable time is later than the run clock', () => {
+      // Prepare: getLatestRecoveryTime's earliestRecoveryTime two hours after this run's clock (a
+      // slow clock, or a time the cloud got wrong): no window length follows from it.
+      const future = new Date(daysAgo(0).getTime() + 2 * 3_600_000);
+      const fact = cloudSqlFact({
+        restoreWindow: {
+          known: true,
+          earliest: future,
+          latest: new Date(future.getTime() + 3_600_000),
+          source: 'instances.getLatestRecoveryTime',
+        },
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({
+        windowDays: null,
+        earliestRestorableTime: future.toISOString(),
+      });
+      expect(outcome?.description).toContain("later than this run's clock");
+      expect(outcome?.description).not.toContain('removed');
+    });
+
+    it('is not available, not PASSED, when the earliest restorable time is after the latest one', () => {
+      // Prepare: an answer that contradicts itself (earliest 31 days ago, latest 40 days ago): no
+      // point in time lies between them, so it proves no window.
+      const fact = cloudSqlFact({
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(31),
+          latest: daysAgo(40),
+          source: 'instances.getLatestRecoveryTime',
+        },
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('after its latest restorable time');
+    });
+
     it('fails as capped, not shrunk, when a young database has a window as old as itself', () => {
       const fact = rdsInstanceFact({
         retentionDays: 7,
@@ -496,6 +579,20 @@ describe('pitr.window', () => {
         const outcome = pitrWindowCheck.evaluate(newAurora, contextWith());
         expect(outcome?.status).toBe('NOT_AVAILABLE');
         expect(outcome?.description).toContain('is new (status `creating`, ClusterCreateTime not sent yet)');
+      });
+
+      it('is not available the same way for a Cloud SQL instance in state PENDING_CREATE', () => {
+        // Prepare: PITR off, so the window is the automated backup runs, of which there is none yet,
+        // and the listing does not carry createTime yet.
+        const fact = cloudSqlFact({
+          status: 'PENDING_CREATE',
+          createdAt: undefined,
+          pointInTimeRecoveryEnabled: false,
+          restoreWindow: noTimes('backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)'),
+        });
+        const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('is new (state `PENDING_CREATE`, createTime not sent yet)');
       });
 
       it('still fails an instance created long ago that reports no restore point', () => {

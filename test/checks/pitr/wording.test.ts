@@ -48,7 +48,8 @@ describe('pitr wording', () => {
 
   it('treats a Cloud SQL instance without an edition as ENTERPRISE-class', () => {
     // Prepare
-    const noEdition = { ...cloudSqlFact(), cloudSql: undefined };
+    // It keeps 7 days: more would disprove the 7-day cap (retention.test.ts).
+    const noEdition = { ...cloudSqlFact({ retentionDays: 7 }), cloudSql: undefined };
     // Act / Assess
     expect(editionLabel(noEdition)).toBe('no edition, ENTERPRISE-class');
     expect(editionLabel(cloudSqlFact({}, { edition: 'ENTERPRISE' }))).toBe('ENTERPRISE');
