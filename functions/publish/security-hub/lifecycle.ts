@@ -773,6 +773,24 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     counts[action] += 1;
     imports.push(planned);
   };
+  /**
+   * Archive `existing` as `action` (`archive`: resource gone; `retire`: its check or group is gone)
+   * for `reason`: a copy of the finding when the run holds it, else a look-up by Id that the
+   * publisher resolves before it copies.
+   */
+  const archiveHeld = (
+    action: 'archive' | 'retire',
+    existing: HeldFinding,
+    destination: Destination,
+    reason: string,
+  ): void => {
+    if (!existing.finding) {
+      lookups.push({ action, id: existing.id, productArn: existing.productArn, destination, reason });
+      return;
+    }
+    const finding = existing.finding;
+    copy(action, existing, destination, () => archiveImport(finding, reason, now, action));
+  };
   /** Keep `existing` alive when it is due (see {@link KEEP_ALIVE_DAYS}); false when it is not. */
   const keepAlive = (existing: HeldFinding, destination: Destination, failure: string): boolean => {
     if (!keepAliveDue(existing.updatedAt, now)) return false;
@@ -874,19 +892,12 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
         });
         continue;
       }
-      const reason = `${text}: its findings in ${group.where}, where this run evaluated every group of the catalog whole, are archived`;
-      if (!existing.finding) {
-        lookups.push({
-          action: 'retire',
-          id: existing.id,
-          productArn: existing.productArn,
-          destination,
-          reason,
-        });
-        continue;
-      }
-      const finding = existing.finding;
-      copy('retire', existing, destination, () => archiveImport(finding, reason, now, 'retire'));
+      archiveHeld(
+        'retire',
+        existing,
+        destination,
+        `${text}: its findings in ${group.where}, where this run evaluated every group of the catalog whole, are archived`,
+      );
       continue;
     }
     const standing = standingOf(existing);
@@ -939,18 +950,7 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       standing.kind === 'off' || standing.kind === 'removed'
         ? `${checkGone(standing)}: its findings in fully evaluated scope ${scopeKey(scope)} are archived`
         : `resource no longer reported in fully evaluated scope ${scopeKey(scope)}`;
-    if (!existing.finding) {
-      lookups.push({
-        action,
-        id: existing.id,
-        productArn: existing.productArn,
-        destination,
-        reason,
-      });
-      continue;
-    }
-    const finding = existing.finding;
-    copy(action, existing, destination, () => archiveImport(finding, reason, now, action));
+    archiveHeld(action, existing, destination, reason);
   }
   return { imports, skipped, counts, lookups, refused };
 }
