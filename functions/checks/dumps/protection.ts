@@ -104,10 +104,11 @@ interface Verdicts {
   /** A KMS key that encrypts dumps no longer exists: the check's fix (enable it, cancel its deletion) cannot apply. */
   keyGone?: true;
   /**
-   * What was said of keys whose imported key material expires or has expired, each with its fix
-   * (import the same material again): the finding's fix names them.
+   * What was said of KMS keys that have a fix of their own, each with it: imported key material
+   * that expires or has expired (import the same material again), an AWS key that is disabled or
+   * scheduled for deletion (enable it, cancel the deletion). The finding's fix names them first.
    */
-  readonly material: { readonly said: string[]; readonly fixes: string[] };
+  readonly keyFixes: { readonly said: string[]; readonly fixes: string[] };
 }
 
 /** When the judgement runs, and the horizon within which expiring key material warns. */
@@ -165,7 +166,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
       problems: [],
       warnings: [],
       unknown: [],
-      material: { said: [], fixes: [] },
+      keyFixes: { said: [], fixes: [] },
     };
     judgeDeletion(fact, minPitrDays, now, verdicts);
     judgePublicAccess(fact, verdicts);
@@ -185,7 +186,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
         required,
         ...(verdicts.keyGone
           ? { remediationText: keyGoneFix(fact.location.provider, problems.length > 1) }
-          : materialFix(verdicts)),
+          : keyFix(verdicts)),
       };
     }
     if (unknown.length > 0) {
@@ -202,7 +203,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
         description: `${label}: ${warnings.join('; ')}.`,
         observed,
         required,
-        ...materialFix(verdicts),
+        ...keyFix(verdicts),
       };
     }
     // What the pass rests on that was not read or not judged for every dump, each said.
@@ -246,14 +247,15 @@ function keyGoneFix(provider: DumpFact['location']['provider'], others: boolean)
 }
 
 /**
- * The fix of a finding that names expiring (or expired) key material: import it again, then, when
+ * The fix of a finding that names a key with a fix of its own (expiring or expired key material:
+ * import it again; an AWS key disabled or scheduled for deletion: enable it), then, when
  * the finding says more than that, the check's own fix for the rest.
  */
-function materialFix({ problems, warnings, material }: Verdicts): { remediationText?: string } {
-  if (material.fixes.length === 0) return {};
-  const others = [...problems, ...warnings].some((said) => !material.said.includes(said));
+function keyFix({ problems, warnings, keyFixes }: Verdicts): { remediationText?: string } {
+  if (keyFixes.fixes.length === 0) return {};
+  const others = [...problems, ...warnings].some((said) => !keyFixes.said.includes(said));
   const rest = others ? ` For the other problems: ${dumpsProtectionCheck.metadata.remediation.text}` : '';
-  return { remediationText: `${material.fixes.join(' ')}${rest}` };
+  return { remediationText: `${keyFixes.fixes.join(' ')}${rest}` };
 }
 
 /**
@@ -795,9 +797,9 @@ function judgeKeyState(
     if (kmsKey === undefined || expiry === undefined || expiry.verdict === 'later') return;
     const said = `the imported key material of ${key} that encrypts the dumps ${materialExpiryWords(expiry, 'no dump it encrypts can be decrypted')}`;
     add(expiry.verdict === 'expired' ? verdicts.problems : verdicts.warnings, said);
-    verdicts.material.said.push(`${said}${which}`);
+    verdicts.keyFixes.said.push(`${said}${which}`);
     const fix = kmsMaterialExpiryFix({ id: kmsKey, region: encryption.keyRegion });
-    if (!verdicts.material.fixes.includes(fix)) verdicts.material.fixes.push(fix);
+    if (!verdicts.keyFixes.fixes.includes(fix)) verdicts.keyFixes.fixes.push(fix);
     return;
   }
   if (!UNUSABLE_KEY_STATES.has(keyState)) {
@@ -828,14 +830,14 @@ function judgeKeyState(
    */
   function keyStateFix(said: string): void {
     if (kmsKey === undefined || keyState === undefined || !AWS_KEY_STATE_FIXES.has(keyState)) return;
-    verdicts.material.said.push(`${said}${which}`);
+    verdicts.keyFixes.said.push(`${said}${which}`);
     const fix = kmsKeyFix({
       id: kmsKey,
       state: keyState,
       region: encryption.keyRegion,
       aliasTarget: encryption.aliasTarget,
     });
-    if (!verdicts.material.fixes.includes(fix)) verdicts.material.fixes.push(fix);
+    if (!verdicts.keyFixes.fixes.includes(fix)) verdicts.keyFixes.fixes.push(fix);
   }
 }
 
