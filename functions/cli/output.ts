@@ -69,12 +69,10 @@ export async function checkOutputDir(directory: string): Promise<void> {
 
 /** Creates `directory` when missing; throws when it is a file or cannot be written. */
 export async function prepareOutputDir(directory: string): Promise<void> {
-  const existing = await statOrUndefined(directory);
-  if (existing && !existing.isDirectory()) {
-    throw new InputError(`--output-dir ${directory} is a file, not a directory`);
-  }
+  // Checked again: the place may have changed since the check before the run.
+  await checkOutputDir(directory);
   try {
-    if (!existing) await mkdir(directory, { recursive: true });
+    await mkdir(directory, { recursive: true });
     await access(directory, constants.W_OK);
   } catch (error) {
     throw new InputError(`--output-dir ${directory} cannot be written: ${(error as Error).message}`, {
