@@ -73,7 +73,10 @@ export interface SecurityHubClientSource {
   client(ctor: typeof SecurityHubClient, region: string, account?: PublishAccount): SecurityHubClient;
 }
 
-/** Retry of findings listed in `FailedFindings` (throttled calls are the SDK's adaptive retry). */
+/**
+ * Retry of findings listed in `FailedFindings` with a code another attempt may fix (throttled calls are
+ * the SDK's adaptive retry); `InvalidInput` and `InvalidAccess` are reported after the first call.
+ */
 export interface PublishRetryOptions {
   /** Attempts per finding that Security Hub lists in `FailedFindings` (first try included). @default 4 */
   readonly attempts?: number;
@@ -198,6 +201,21 @@ const PERMANENT_CALL_ERRORS = new Set([
   'InvalidInputException',
   'ValidationException',
   'CredentialsProviderError',
+]);
+
+/**
+ * Per-finding `ErrorCode`s in `FailedFindings` that another attempt cannot fix: the finding breaks the
+ * ASFF (`InvalidInput`, "Finding does not adhere to Amazon Security Finding Format …") or Security Hub
+ * takes no findings from this account and product (`InvalidAccess`: not enabled, integration not
+ * subscribed), and the whole-call names of the same causes. The API reference enumerates no codes
+ * (ImportFindingsError.ErrorCode is a string), so any other one, an unknown one included, is retried:
+ * a transient failure reported as permanent would leave the finding out of this run for nothing.
+ */
+const PERMANENT_FINDING_ERRORS = new Set([
+  'InvalidInput',
+  'InvalidAccess',
+  'AccessDenied',
+  ...PERMANENT_CALL_ERRORS,
 ]);
 
 const DEFAULT_ATTEMPTS = 4;
@@ -1114,7 +1132,7 @@ async function importWithRetry(
               entry: item.entry,
               code: rejection.ErrorCode ?? 'Unknown',
               message: rejection.ErrorMessage ?? '',
-              permanent: false,
+              permanent: PERMANENT_FINDING_ERRORS.has(rejection.ErrorCode ?? ''),
             });
           }
         }

@@ -544,9 +544,55 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
       },
     ]);
     expect(result.exitCode).toBe(2);
-    expect(importCalls().map((call) => call.ids.length)).toEqual([5, 2, 2, 1]);
+    // The flaky finding is sent again until it lands; the InvalidAccess one only once.
+    expect(importCalls().map((call) => call.ids)).toEqual([
+      findings.map((finding) => asffFindingId(finding)),
+      [asffFindingId(flaky)],
+      [asffFindingId(flaky)],
+    ]);
     expect(stored(ACCOUNT_A, 'eu-west-1', flaky)?.RecordState).toBe('ACTIVE');
     expect(stored(ACCOUNT_A, 'eu-west-1', broken)).toBeUndefined();
+  });
+
+  it('reports findings Security Hub rejects as InvalidInput or InvalidAccess after one call, each with its reason', async () => {
+    // Prepare: two findings no retry can make acceptable, one rejected once for a transient reason.
+    const findings = ['db-input', 'db-access', 'db-flaky', 'db-fine'].map((name) =>
+      retentionFinding(rdsResource(name)),
+    );
+    const [input, access, flaky] = findings.map((finding) => asffFindingId(finding));
+    hub.injectImportFailure(input as string, {
+      code: 'InvalidInput',
+      message: 'Finding does not adhere to ASFF',
+    });
+    hub.injectImportFailure(access as string, { code: 'InvalidAccess', message: 'integration disabled' });
+    hub.injectImportFailure(flaky as string, { code: 'InternalException', times: 1 });
+
+    // Act
+    const result = await publish(report(findings, [euWest]));
+
+    // Assess
+    expect(importCalls().map((call) => call.ids)).toEqual([
+      findings.map((finding) => asffFindingId(finding)),
+      [flaky],
+    ]);
+    expect(result.counts).toMatchObject({ created: 2, failed: 2 });
+    expect(result.failed).toEqual([
+      {
+        id: input,
+        account: ACCOUNT_A,
+        region: 'eu-west-1',
+        code: 'InvalidInput',
+        message: 'Finding does not adhere to ASFF',
+      },
+      {
+        id: access,
+        account: ACCOUNT_A,
+        region: 'eu-west-1',
+        code: 'InvalidAccess',
+        message: 'integration disabled',
+      },
+    ]);
+    expect(result.exitCode).toBe(2);
   });
 
   it("reads only this product's findings of the audited account and generator, leaving the others in the hub alone", async () => {
