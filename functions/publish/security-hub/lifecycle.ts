@@ -217,17 +217,18 @@ export function destinationsToRead(
     destinations.set(`${destination.account}/${destination.region}`, destination);
   };
   for (const finding of report.findings) add(findingDestination(finding, target));
+  // Findings for a whole account (region `*`) live in the home region. Only an audit of `all`
+  // regions can write one (the region listing failed), so only then is the home region read:
+  // a fixed region list never touches (nor needs permissions in) any other region. It is a fact of
+  // the whole report, so it is decided once, not per scope (a fleet has thousands of scopes).
+  const wholeAccountPossible =
+    policy.aws.regions === 'all' ||
+    report.scopes.some((scope) => scope.scope.provider === 'aws' && scope.scope.region === '*');
   // A complete scope with no finding left (every resource deleted) must still be read, or its old
   // findings would never be archived.
   for (const outcome of report.scopes) {
     if (outcome.status !== 'complete') continue;
     add(destinationFor(scopeResource(outcome.scope), target));
-    // Findings for a whole account (region `*`) live in the home region. Only an audit of `all`
-    // regions can write one (the region listing failed), so only then is the home region read:
-    // a fixed region list never touches (nor needs permissions in) any other region.
-    const wholeAccountPossible =
-      policy.aws.regions === 'all' ||
-      report.scopes.some((scope) => scope.scope.provider === 'aws' && scope.scope.region === '*');
     if (outcome.scope.provider === 'aws' && wholeAccountPossible) {
       add({
         account: outcome.scope.account,

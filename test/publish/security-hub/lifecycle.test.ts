@@ -1213,6 +1213,54 @@ describe('destinationsToRead', () => {
     // Assess
     expect(destinations).toEqual([`${ACCOUNT_B}/ap-southeast-2`]);
   });
+
+  it('looks at each scope a bounded number of times however many scopes the run has', () => {
+    // Prepare: 2,000 complete scopes (200 accounts of 10 regions) and, last, one account evaluated
+    // whole, with a listed-regions policy: every account's home region is read. Each scope counts how
+    // often its `scope` is looked at, to tell a linear plan from one that rescans every scope per scope.
+    const accounts = Array.from({ length: 200 }, (_, index) => String(100000000000 + index));
+    const regions = [
+      'us-east-1',
+      'us-east-2',
+      'us-west-1',
+      'us-west-2',
+      'ap-south-1',
+      'ap-northeast-1',
+      'ap-northeast-2',
+      'ap-southeast-1',
+      'ap-southeast-2',
+      'ca-central-1',
+    ];
+    let looks = 0;
+    const counted = (outcome: ScopeOutcome): ScopeOutcome => {
+      const { scope, ...rest } = outcome;
+      return Object.defineProperty({ ...rest }, 'scope', {
+        enumerable: true,
+        get: () => {
+          looks += 1;
+          return scope;
+        },
+      }) as ScopeOutcome;
+    };
+    const scopes = [
+      ...accounts.flatMap((account) => regions.map((region) => counted(completeScope(account, region)))),
+      counted(completeScope(ACCOUNT_B, '*')),
+    ];
+    const fixedRegions = policy({ aws: { regions } });
+
+    // Act
+    const destinations = destinationsToRead(report([], scopes), TARGET, fixedRegions).map(
+      (d) => `${d.account}/${d.region}`,
+    );
+
+    // Assess: every audited region and every account's home region, each once.
+    expect(new Set(destinations).size).toBe(destinations.length);
+    expect(destinations).toHaveLength(200 * 10 + 200 + 1);
+    expect(destinations).toContain(`${accounts[0]}/eu-west-1`);
+    expect(destinations).toContain(`${accounts[199]}/ca-central-1`);
+    expect(destinations).toContain(`${ACCOUNT_B}/eu-west-1`);
+    expect(looks).toBeLessThanOrEqual(10 * scopes.length);
+  });
 });
 
 describe('lifecycle edges the mutation run found open', () => {
