@@ -10,7 +10,7 @@ import { DOCS as KEYS_DOCS } from '../checks/keys/wording.ts';
 import { DOCS as PITR_DOCS } from '../checks/pitr/wording.ts';
 import { DOCS as ERROR_DOCS } from '../core/docs.ts';
 import { CHECK_OWN_NAME_SOURCE } from '../core/finding.ts';
-import { knownCheckGroups } from '../jobs/groups.ts';
+import { knownCheckGroups } from '../core/known-groups.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { ChatError } from './errors.ts';
 import { checkReplyUrl } from './reply-hosts.ts';

@@ -15,7 +15,6 @@ import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import type { Fact } from '../core/facts.ts';
 import {
   CHECK_GROUP_NAME,
-  CHECK_GROUPS,
   CHECK_ID,
   type CheckGroup,
   GROUP_RESOURCES,
@@ -24,6 +23,7 @@ import {
 } from '../core/finding.ts';
 import { keysInventoryOf } from '../core/key-material.ts';
 import type { KeysPolicy } from '../core/keys-policy.ts';
+import { knownCheckGroups, noteRegisteredGroup } from '../core/known-groups.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpCollector } from '../gcp/collectors.ts';
 import { ALL_REGIONS } from '../gcp/planner.ts';
@@ -132,8 +132,10 @@ export function registerCheckGroup(group: CheckGroupDefinition): () => void {
     if (ids.has(check.metadata.id)) throw new Error(`duplicate check id ${check.metadata.id}`);
   }
   registry.set(group.name, group);
+  const forgetName = noteRegisteredGroup(group.name);
   return () => {
     registry.delete(group.name);
+    forgetName();
   };
 }
 
@@ -173,12 +175,10 @@ export function checkGroups(): CheckGroupDefinition[] {
 }
 
 /**
- * Every group a policy may name: the catalog's ({@link CHECK_GROUPS}, known even where a function
- * does not bundle them) and every registered one, in that order.
+ * Every group a policy may name: the catalog's and every registered one, in that order. Kept in
+ * core/known-groups.ts, which the registry keeps in step, for what needs the names without the checks.
  */
-export function knownCheckGroups(): CheckGroup[] {
-  return [...new Set<CheckGroup>([...CHECK_GROUPS, ...checkGroups().map((group) => group.name)])];
-}
+export { knownCheckGroups };
 
 /**
  * The id of every check of every registered group: the catalog this version runs, from which a

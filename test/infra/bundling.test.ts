@@ -27,6 +27,7 @@ import {
   splitFunctionBuildOptions,
   staticClosure,
 } from '../../infra/bundling.ts';
+import { CHAT_AMAZON_Q_ENTRY } from '../../infra/chat-ops.ts';
 import { EXEC_WRAPPER_FILE, execWrapperScript } from '../../infra/exec-wrapper.ts';
 import { bundleCloudFunction, cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
 import { CLOUD_FUNCTION_BUNDLER, planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
@@ -119,6 +120,21 @@ describe('function bundling', { timeout: 240_000 }, () => {
         /@aws-sdk\/client-(securityhub|s3)\/|security-hub\/publisher\.ts|aws\/ledger-store\.ts/.test(path),
       ),
     ).toEqual([]);
+  });
+
+  it('leaves the check registry out of the chat-amazon-q cold start: its prose guard needs only the group names', () => {
+    // Act
+    const outdir = tempDir();
+    const metafile = bundleLambda(CHAT_AMAZON_Q_ENTRY, outdir);
+    const atStart = [...coldStartOutputs(metafile, outdir)].flatMap((path) =>
+      Object.keys(metafile.outputs[path]?.inputs ?? {}),
+    );
+
+    // Assess: the prose guard is loaded, the checks and their registry are not.
+    expect(atStart.some((path) => path.endsWith('functions/chatops/replies.ts'))).toBe(true);
+    expect(atStart.filter((path) => /functions\/(jobs\/groups|checks\/\w+\/index)\.ts$/.test(path))).toEqual(
+      [],
+    );
   });
 
   it('loads the Account client only when a run lists regions: planning configured regions leaves it out', () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CHECK_GROUPS } from '../../functions/core/finding.ts';
+import { knownCheckGroups } from '../../functions/core/known-groups.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { checkGroups, defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
 import { canaryCheck } from './throwaway-group/group.ts';
@@ -43,6 +45,31 @@ describe('registerCheckGroup', () => {
     // Assess
     expect(registered).toContain('unslashed');
     expect(checkGroups().map(({ name }) => name)).not.toContain('unslashed');
+  });
+
+  it("keeps the light list of group names (core/known-groups.ts) equal to the catalog's and the registry's", () => {
+    // Prepare: what the light list must say, from the registry itself.
+    const fromRegistry = () => [...new Set([...CHECK_GROUPS, ...checkGroups().map(({ name }) => name)])];
+    const group = defineCheckGroup({
+      name: 'listed',
+      summary: 'a group registered at run time',
+      checks: [{ ...canaryCheck, metadata: { ...canaryCheck.metadata, id: 'listed.a', group: 'listed' } }],
+    });
+    const builtIn = knownCheckGroups();
+
+    // Act
+    const unregister = registerCheckGroup(group);
+    const whileRegistered = knownCheckGroups();
+    const expectedWhileRegistered = fromRegistry();
+    unregister();
+
+    // Assess: the built-in groups are registered and the catalog's; a group registered at run time
+    // is listed while it is registered, in registration order, and no longer once removed.
+    expect(builtIn).toEqual(fromRegistry());
+    expect(new Set(checkGroups().map(({ name }) => name))).toEqual(new Set(CHECK_GROUPS));
+    expect(whileRegistered).toEqual(expectedWhileRegistered);
+    expect(whileRegistered.at(-1)).toBe('listed');
+    expect(knownCheckGroups()).toEqual(builtIn);
   });
 });
 
