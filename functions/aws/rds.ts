@@ -913,7 +913,10 @@ interface StandInHost {
   readonly key: string;
   readonly of: string;
   readonly tagInstead: string;
-  /** The read replicas between it and its host, itself included (2 or more: a cascading replica). */
+  /**
+   * The read replicas between it and its host, itself included (2 or more: a cascading replica); for
+   * a chain stopped at an unreadable source, those before the source.
+   */
   readonly hops?: number;
   /** The host's ARN when the chain leaves this Region ({@link TaggedStandIn} `sourceArn`). */
   readonly sourceArn?: string;
@@ -926,12 +929,13 @@ interface StandInHost {
 }
 
 /** The {@link StandInHost} of a replica whose source (`field` sent `source`) names no Region. */
-function unplacedHost(field: string, source: string, before: string): StandInHost {
+function unplacedHost(field: string, source: string, before: string, hops?: number): StandInHost {
   return {
     key: `unplaced:${source}`,
     of: `${before}a read replica of ${source} (${field})`,
     tagInstead: 'its source',
     unreadableSource: source,
+    ...(hops !== undefined ? { hops } : {}),
   };
 }
 
@@ -998,7 +1002,7 @@ function standInHostOf(
     `${index === 0 ? 'a' : 'itself a'} read replica of ${named(hop)}`;
   if (unplaced) {
     const before = chain.map((hop, index) => `${readReplicaOf(hop, index)}, itself `).join('');
-    return unplacedHost(unplaced.field, unplaced.source, before);
+    return unplacedHost(unplaced.field, unplaced.source, before, chain.length + 1);
   }
   const primary = chain.at(-1);
   if (!primary) return undefined;
@@ -1022,17 +1026,28 @@ function namedCascadingReplicas(
   replicas: ReadonlyMap<string, DBInstance>,
   region: string,
   targets: Policy['targets'],
-): Map<string, StandInGroup[]> {
+): { byPrimary: Map<string, StandInGroup[]>; unplaced: TaggedStandIn[] } {
   const byPrimary = new Map<string, StandInGroup[]>();
+  const unplaced: TaggedStandIn[] = [];
   for (const replica of replicas.values()) {
     const host = standInHostOf(replica, region, replicas);
     const names = [replica.DBInstanceIdentifier, replica.DBInstanceArn].filter(
       (name): name is string => name !== undefined,
     );
-    // A chain ending at a source that names no Region is attributed to nothing: the name stays
-    // unmatched, as no listing answered to it.
-    if (!host || host.unreadableSource !== undefined || (host.hops ?? 0) < 2) continue;
+    if (!host || (host.hops ?? 0) < 2) continue;
     if (!isTarget({ identifiers: names, tags: {} }, { ...targets, all: false, tags: [] })) continue;
+    // A chain ending at a source that names no Region is attributed to nothing: reported with what
+    // the chain read and where it stopped (taggedStandInProblems, core/audit.ts), not as not found.
+    if (host.unreadableSource !== undefined) {
+      unplaced.push({
+        id: replica.DBInstanceIdentifier ?? '',
+        named: names,
+        of: host.of,
+        tagInstead: host.tagInstead,
+        unreadableSource: host.unreadableSource,
+      });
+      continue;
+    }
     const group: StandInGroup = {
       listed: [replica.DBInstanceIdentifier],
       what: `RDS cascading read replica (${host.of})`,
@@ -1041,7 +1056,7 @@ function namedCascadingReplicas(
     };
     byPrimary.set(host.key, [...(byPrimary.get(host.key) ?? []), group]);
   }
-  return byPrimary;
+  return { byPrimary, unplaced };
 }
 
 /**
@@ -1348,9 +1363,9 @@ export async function listSelectedDatabases(
       endpoint,
     ),
   ]);
-  const cascadingByKey = named
+  const { byPrimary: cascadingByKey, unplaced: namedUnplaced } = named
     ? namedCascadingReplicas(replicas, scope.region, policy.targets)
-    : new Map<string, StandInGroup[]>();
+    : { byPrimary: new Map<string, StandInGroup[]>(), unplaced: [] };
   const cascading = new Map<DBInstance, readonly StandInGroup[]>();
   for (const instance of [...instances, ...unselected]) {
     const groups = cascadingByKey.get(`instance:${(instance.DBInstanceIdentifier ?? '').toLowerCase()}`);
@@ -1379,6 +1394,8 @@ export async function listSelectedDatabases(
     ...taggedClusters.flatMap(({ cluster, tag }) =>
       standIn(cluster.DBClusterIdentifier, tag, replicaClusterHostOf(cluster, scope.region)),
     ),
+    // A replica both tagged and named is said once, as tagged.
+    ...namedUnplaced.filter(({ id }) => !tagged.some(({ instance }) => instance.DBInstanceIdentifier === id)),
   ];
   const otherEngines = reportOthers
     ? selectedOtherEngines(others.instances, others.clusters, policy.targets)

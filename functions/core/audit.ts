@@ -749,10 +749,13 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
       (outcome.otherEngines ?? []).flatMap(({ names }) => names.map((name) => name.toLowerCase())),
     ),
   );
-  // A name whose look-up failed is not known to be missing either: said as such (coverageProblems).
+  // A name whose look-up failed is not known to be missing either: said as such (coverageProblems);
+  // nor is a named replica whose chain stopped at an unreadable source (taggedStandInProblems).
   const notLookedUp = new Set(
     report.scopes.flatMap((outcome) =>
-      (outcome.namesNotLookedUp?.names ?? []).map((name) => name.toLowerCase()),
+      [...(outcome.namesNotLookedUp?.names ?? []), ...namedStandInNames(outcome)].map((name) =>
+        name.toLowerCase(),
+      ),
     ),
   );
   const redirected = new Set([
@@ -801,6 +804,11 @@ export function withTargetCoverage(report: AuditReport, policy: Policy, coverage
         }
       : {}),
   };
+}
+
+/** The names of the stand-ins `targets.identifiers` names that the scope reports ({@link TaggedStandIn} `named`). */
+function namedStandInNames(outcome: Pick<ScopeOutcome, 'taggedStandIns'>): readonly string[] {
+  return (outcome.taggedStandIns ?? []).flatMap(({ named }) => named ?? []);
 }
 
 /** `outcome` with `taggedStandIns` (left out when empty). */
@@ -968,6 +976,7 @@ export function namesToLookUp(
   for (const outcome of report.scopes) {
     for (const { names } of [...(outcome.standIns ?? []), ...(outcome.otherEngines ?? [])])
       for (const name of names) answered.add(name.toLowerCase());
+    for (const name of namedStandInNames(outcome)) answered.add(name.toLowerCase());
   }
   const unanswered = policy.targets.identifiers.filter((name) => !answered.has(name.toLowerCase()));
   if (unanswered.length === 0) return byScope;
@@ -1013,11 +1022,13 @@ const RDS_ARN_SHAPE = 'an RDS ARN is arn:<partition>:rds:<region>:<account>:<db 
  */
 export function taggedStandInProblems(scopes: readonly Pick<ScopeOutcome, 'taggedStandIns'>[]): string[] {
   return scopes.flatMap(({ taggedStandIns }) =>
-    (taggedStandIns ?? []).map(({ id, tag, of, tagInstead, unreadableSource }) =>
-      unreadableSource === undefined
-        ? `${id} carries the target tag ${tag} but is ${of}, which does not: tag ${tagInstead} to audit it`
-        : `${id} carries the target tag ${tag} but is ${of}, whose Region cannot be read from it (${RDS_ARN_SHAPE}): where its source is, and whether anything audits it, is not known`,
-    ),
+    (taggedStandIns ?? []).map(({ id, tag, of, tagInstead, unreadableSource }) => {
+      const selected =
+        tag === undefined ? 'is named in targets.identifiers' : `carries the target tag ${tag}`;
+      return unreadableSource === undefined
+        ? `${id} ${selected} but is ${of}, which does not: tag ${tagInstead} to audit it`
+        : `${id} ${selected} but is ${of}, whose Region cannot be read from it (${RDS_ARN_SHAPE}): where its source is, and whether anything audits it, is not known`;
+    }),
   );
 }
 

@@ -20,13 +20,32 @@ export interface StandIn {
  * A database a target tag selects that is judged at another resource the policy does not select (an
  * Aurora or Multi-AZ DB cluster member whose cluster, a read replica whose source, carries no target
  * tag): nothing audits it. Reported as a coverage problem, never judged: the policy did not select
- * what proves it restorable.
+ * what proves it restorable. Also a cascading replica `targets.identifiers` names whose chain stopped
+ * at a source naming no Region (`named`, `unreadableSource`).
  */
-export interface TaggedStandIn {
-  /** The tagged member or replica. */
+export type TaggedStandIn = UnauditedStandIn &
+  (
+    | {
+        /** The target tag it carries, `key=value`. */
+        readonly tag: string;
+        readonly named?: undefined;
+      }
+    | {
+        readonly tag?: undefined;
+        /**
+         * Set instead of `tag` when `targets.identifiers` names it: the names it answers to
+         * (identifier, ARN). Only a cascading replica whose chain stopped at an unreadable source
+         * (`unreadableSource`) is reported so: the audit says where the chain stopped instead of
+         * that the named database was not found.
+         */
+        readonly named: readonly string[];
+      }
+  );
+
+/** What a {@link TaggedStandIn} is, whichever way the policy selects it. */
+export interface UnauditedStandIn {
+  /** The tagged (or named) member or replica. */
   readonly id: string;
-  /** The target tag it carries, `key=value`. */
-  readonly tag: string;
   /** What it is, of what: `a member of Aurora cluster certctl-prod`, `a read replica of certctl-src`. */
   readonly of: string;
   /** What to tag instead: `the cluster`, `the source`, a cascading replica's `the primary certctl-src`. */

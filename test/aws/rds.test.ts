@@ -1328,8 +1328,21 @@ describe('collectRdsPitrFacts', () => {
         SCOPE,
         policy({ targets: { tags: [], identifiers: ['leaf-replica'] } }),
       );
-      // Assess: nothing stands for leaf-replica, so the audit says it was not found.
-      expect(facts).toEqual([]);
+      // Assess: nothing is judged for leaf-replica; the audit says what its chain read and where it
+      // stopped, not that the named database was not found.
+      expect(facts.map((fact) => fact.resource.id)).toEqual([]);
+      expect(facts.taggedStandIns).toEqual([
+        {
+          id: 'leaf-replica',
+          named: ['leaf-replica', `arn:aws:rds:${REGION}:${ACCOUNT}:db:leaf-replica`],
+          of: `a read replica of mid-replica, itself a read replica of ${MALFORMED_DB} (ReadReplicaSourceDBInstanceIdentifier)`,
+          tagInstead: 'its source',
+          unreadableSource: MALFORMED_DB,
+        },
+      ]);
+      expect(taggedStandInProblems([{ taggedStandIns: facts.taggedStandIns ?? [] }])).toEqual([
+        `leaf-replica is named in targets.identifiers but is a read replica of mid-replica, itself a read replica of ${MALFORMED_DB} (ReadReplicaSourceDBInstanceIdentifier), whose Region cannot be read from it (an RDS ARN is arn:<partition>:rds:<region>:<account>:<db or cluster>:<id>): where its source is, and whether anything audits it, is not known`,
+      ]);
     });
 
     it('leaves pitr.cross-region NOT_AVAILABLE for an Aurora cluster whose only replica ARN names no Region', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namesToLookUp, type ScopeOutcome } from '../../functions/core/audit.ts';
+import { namesToLookUp, type ScopeOutcome, withTargetCoverage } from '../../functions/core/audit.ts';
 import type { Finding } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import {
@@ -364,5 +364,36 @@ describe('namesToLookUp', () => {
     });
     expect(otherGroup.size).toBe(0);
     expect(everything.size).toBe(0);
+  });
+
+  it('neither asks nor reports as not found a named replica whose chain stopped at a source naming no Region', () => {
+    // Prepare: leaf-replica is named; its chain reached an ARN naming no Region (rds.ts says so).
+    const policy = parsePolicy({ targets: { tags: [], identifiers: ['Leaf-Replica', 'gone-db'] } });
+    const report = {
+      startedAt: '2026-11-21T12:00:00.000Z',
+      finishedAt: '2026-11-21T12:00:01.000Z',
+      findings: [],
+      counts: { PASSED: 0, FAILED: 0, WARNING: 0, NOT_AVAILABLE: 0 },
+      scopes: [
+        {
+          ...scope('eu-west-1'),
+          taggedStandIns: [
+            {
+              id: 'leaf-replica',
+              named: ['leaf-replica'],
+              of: 'a read replica of mid-replica, itself a read replica of arn:aws:rds:bogus:1:db:src (ReadReplicaSourceDBInstanceIdentifier)',
+              tagInstead: 'its source',
+              unreadableSource: 'arn:aws:rds:bogus:1:db:src',
+            },
+          ],
+        },
+      ],
+    };
+    // Act
+    const wanted = namesToLookUp(report, policy, new Set(['pitr']));
+    const covered = withTargetCoverage(report, policy, { providers: ['aws'], narrowed: false });
+    // Assess: only the name nothing answered to is asked and reported.
+    expect(Object.fromEntries(wanted)).toEqual({ [`aws/${ACCOUNT}/eu-west-1/pitr`]: ['gone-db'] });
+    expect(covered.unmatchedTargets).toEqual(['gone-db']);
   });
 });
