@@ -198,12 +198,14 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         required,
       };
     }
-    // Copies of no value prove no backup elsewhere, in sync or not.
+    // Copies of no value prove no backup elsewhere, in sync or not. From here the latest version,
+    // when the fact carries it, was judged ENABLED: every outcome below says it was required (as GCP's do).
+    const versionRequired = fact.latestVersion ? { ...required, latestVersionState: 'ENABLED' } : required;
     const valueless = unusableLatestVersion(
       fact,
       `is replicated to ${regions.join(', ')}`,
       observed,
-      fact.latestVersion ? { ...required, latestVersionState: 'ENABLED' } : required,
+      versionRequired,
     );
     if (valueless) return valueless;
     // The statuses judged: each replica's, and this replica's own as its primary reports it.
@@ -226,7 +228,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         status: 'FAILED',
         description: `The ${secretLabel(fact)} has replicas out of sync: ${failed.map((replica) => `${where(replica.region)} (${replica.statusMessage ?? 'Failed'})`).join(', ')}.`,
         observed: { ...observed, replicaStatus: statuses },
-        required,
+        required: versionRequired,
       };
     }
     const undocumented = (status: string) => `${status}, a Status Secrets Manager does not document`;
@@ -252,7 +254,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         fact,
         `${parts.join('; ')}, so whether ${unjudged.length === 1 ? 'it is' : 'they are'} in sync is not known`,
         { otherRegions: observed.otherRegions, replicaStatus: statuses },
-        required,
+        versionRequired,
       );
     }
     if (pending.length > 0) {
@@ -265,7 +267,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         status: 'WARNING',
         description: `The ${secretLabel(fact)} has replicas not yet in sync: ${[...pending.map((replica) => `${where(replica.region)} (InProgress)`), ...unknown].join(', ')}.`,
         observed: { ...observed, replicaStatus: statuses },
-        required,
+        required: versionRequired,
       };
     }
     return {
@@ -275,7 +277,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
           ? `The ${secretLabel(fact)} is replicated to ${regions.join(', ')}${others.length > 0 ? ', all in sync' : ''}.`
           : `The ${secretLabel(fact)} is a replica of the secret in ${primary}, in sync with it as the primary reports${others.length > 0 ? `, and is replicated to ${regions.filter((region) => region !== primary).join(', ')}` : ''}.`,
       observed: { ...observed, ...(statuses ? { replicaStatus: statuses } : {}) },
-      required,
+      required: versionRequired,
     };
   },
 };

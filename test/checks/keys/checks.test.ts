@@ -573,6 +573,39 @@ describe('keys.replicated', () => {
     expect(outcome?.remediationText).toContain('aws secretsmanager put-secret-value --secret-id certctl/ca');
     expect(keysReplicatedCheck.evaluate(enabled, context)?.status).toBe('PASSED');
   });
+  it('names the latest version ENABLED among what an AWS secret passed on, as GCP does, once the check read it', () => {
+    // Prepare: replicas InSync (the fact's default); the latest version read ENABLED, or not in the fact.
+    const enabled = fact({ latestVersion: { state: 'read', value: { state: 'ENABLED' } } });
+
+    // Act
+    const passed = keysReplicatedCheck.evaluate(enabled, context);
+    const passedUnread = keysReplicatedCheck.evaluate(fact(), context);
+    const pending = keysReplicatedCheck.evaluate(
+      fact({
+        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+        replication: {
+          state: 'read',
+          value: {
+            kind: 'aws',
+            primaryRegion: 'eu-west-1',
+            replicas: [{ region: 'us-east-1', status: 'InProgress' }],
+          },
+        },
+      }),
+      context,
+    );
+    // Assess: the requirement is shown only where the check judged the latest version.
+    expect(passed).toMatchObject({
+      status: 'PASSED',
+      required: { otherRegions: '>= 1', replicasInSync: true, latestVersionState: 'ENABLED' },
+    });
+    expect(pending).toMatchObject({
+      status: 'WARNING',
+      required: { otherRegions: '>= 1', replicasInSync: true, latestVersionState: 'ENABLED' },
+    });
+    expect(passedUnread?.status).toBe('PASSED');
+    expect(passedUnread?.required).toEqual({ otherRegions: '>= 1', replicasInSync: true });
+  });
   it('is not available when the replication could not be read', () => {
     expect(keysReplicatedCheck.evaluate(fact({ replication: unknown }), context)?.status).toBe(
       'NOT_AVAILABLE',
