@@ -186,7 +186,15 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
       try {
         keys = await judgeKeys(snapshots, { provider, account: scope.account, region: scope.region });
       } catch (error) {
-        problems.push(`${scope.account}/${scope.region}: snapshot keys not read (${describeError(error)})`);
+        // The whole place is skipped, not its targets one by one: what may go rests on each target's
+        // newest restorable snapshot. The line says what was left undone, not only what failed.
+        const left =
+          snapshots.length === 1
+            ? 'its one snapshot was not judged or deleted'
+            : `none of its ${snapshots.length} snapshots was judged or deleted`;
+        problems.push(
+          `${scope.account}/${scope.region}: snapshot keys not read (${describeError(error)}), so ${left} (older snapshots go only once the newest is proven restorable)`,
+        );
         return;
       }
       for (const decision of planPrune(snapshots, now(), scope, keys)) {

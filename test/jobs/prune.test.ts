@@ -511,6 +511,41 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
     expect(older?.reason).toContain('certctl-premaint-newest');
   });
 
+  it('leaves a place whose snapshot keys could not be read as it is, and says so for that place with the reason', async () => {
+    // Prepare: two places; reading the snapshot keys fails outright in eu-west-1 only.
+    const here = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    const there = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+    ]);
+    const keys: SnapshotCloud['snapshotKeys'] = () => async (scope, snap) => {
+      if (scope.region === REGION) throw new Error('KMS endpoint unreachable');
+      return { kind: 'described', key: { id: snap.kmsKeyId ?? '', manager: 'CUSTOMER', state: 'Enabled' } };
+    };
+    const clouds = [
+      { ...cloudOver(rdsSnapshotBackend(here.rds)), snapshotKeys: keys },
+      { ...cloudOver(rdsSnapshotBackend(there.rds), 'us-east-1'), snapshotKeys: keys },
+    ];
+
+    // Act
+    const result = await runPruneJob({ apply: true }, { policy: parsePolicy({}), clouds, now: () => NOW });
+
+    // Assess: nothing deleted in the unread place, the other pruned; the skip is named with its
+    // reason and what it left undone, in the result and in the output.
+    expect(here.remaining()).toEqual(['certctl-premaint-older', 'certctl-premaint-newest']);
+    expect(there.remaining()).toEqual(['certctl-premaint-newest']);
+    expect(result.entries.map((entry) => `${entry.region}/${entry.snapshotId}`)).toEqual([
+      'us-east-1/certctl-premaint-newest',
+      'us-east-1/certctl-premaint-older',
+    ]);
+    const skipped = `${ACCOUNT}/${REGION}: snapshot keys not read (KMS endpoint unreachable), so none of its 2 snapshots was judged or deleted (older snapshots go only once the newest is proven restorable)`;
+    expect(result.problems).toEqual([skipped]);
+    expect(renderPrune(result)).toContain(`  not read: ${skipped}\n`);
+  });
+
   it('deletes as before when the newest snapshot’s key is Enabled', async () => {
     const { rds, remaining } = fakeRds([
       snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
