@@ -301,9 +301,21 @@ async function recoveryWindow(
   }
 }
 
-/** When a backup run's restore point was taken: its end time, or its start when it has none. */
+/**
+ * When a backup run's restore point was taken: its end time ("The time the backup operation
+ * completed"), or its start ("The time the backup operation actually started") when it has none;
+ * undefined when it sent neither (Cloud SQL Admin v1 reference, BackupRun). `windowStartTime` is no
+ * date of the run: it is "the start time of the backup window during which this the backup was
+ * attempted", and a backup "can start any time during the" 4-hour window (gcloud sql instances
+ * patch, --backup-start-time), so it may be hours early.
+ */
 function backupPoint(run: BackupRun): Date | undefined {
-  return toDate(run.endTime) ?? toDate(run.startTime) ?? toDate(run.windowStartTime);
+  return toDate(run.endTime) ?? toDate(run.startTime);
+}
+
+/** Why the backups' span is not known when successful runs came without a date ({@link backupPoint}). */
+function undatedRunsReason(undated: number): string {
+  return `backupRuns.list sent ${undated} SUCCESSFUL AUTOMATED run${undated === 1 ? '' : 's'} with neither endTime nor startTime (${undated === 1 ? 'its windowStartTime is' : 'their windowStartTime is'} only the start of the 4-hour window the backup was attempted in), so the oldest and newest backups are not known`;
 }
 
 /**
@@ -318,9 +330,11 @@ async function automatedBackupPoints(
   project: string,
   instance: string,
   createdAt: Date | undefined,
-): Promise<{ oldest: Date | undefined; newest: Date | undefined }> {
+): Promise<{ oldest: Date | undefined; newest: Date | undefined; undated: number }> {
   let oldest: Date | undefined;
   let newest: Date | undefined;
+  // Successful automated runs sent with no date: any of them may be the oldest or the newest.
+  let undated = 0;
   const nextToken = pageTokens(`backupRuns.list for instance ${instance}`, 'RepeatedPageToken');
   let pageToken: string | undefined;
   do {
@@ -334,14 +348,17 @@ async function automatedBackupPoints(
       if (enumName('backupRunStatus', run.status) !== 'SUCCESSFUL') continue;
       if (enumName('backupRunType', run.type) !== 'AUTOMATED') continue;
       const point = backupPoint(run);
-      if (!point) continue;
+      if (!point) {
+        undated += 1;
+        continue;
+      }
       if (createdAt && point < createdAt) continue;
       if (!oldest || point < oldest) oldest = point;
       if (!newest || point > newest) newest = point;
     }
     pageToken = nextToken(page.nextPageToken);
   } while (pageToken);
-  return { oldest, newest };
+  return { oldest, newest, undated };
 }
 
 function backupRunsFailure(error: unknown): RestoreWindow {
@@ -371,7 +388,8 @@ async function backupWindow(
   createdAt: Date | undefined,
 ): Promise<RestoreWindow> {
   try {
-    const { oldest, newest } = await automatedBackupPoints(api, project, instance, createdAt);
+    const { oldest, newest, undated } = await automatedBackupPoints(api, project, instance, createdAt);
+    if (undated > 0) return { known: false, reason: undatedRunsReason(undated) };
     return {
       known: true,
       earliest: oldest,
@@ -427,12 +445,18 @@ async function logsOnDiskWindow(
     };
   }
   let oldest: Date | undefined;
+  let undated: number;
   try {
-    ({ oldest } = await automatedBackupPoints(api, project, instance, createdAt));
+    ({ oldest, undated } = await automatedBackupPoints(api, project, instance, createdAt));
   } catch (error) {
     return backupRunsFailure(error);
   }
   const logsFrom = now.getTime() - logRetentionDays * DAY_MS;
+  // An undated run may be older than the oldest dated one: that matters only when the log days do
+  // not bound the window before it.
+  if (undated > 0 && (oldest === undefined || oldest.getTime() > logsFrom)) {
+    return { known: false, reason: undatedRunsReason(undated) };
+  }
   // No automated backup means no base backup: then no point in time can be restored at all.
   const earliest = oldest === undefined ? undefined : new Date(Math.max(oldest.getTime(), logsFrom));
   return {

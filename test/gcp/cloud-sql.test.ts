@@ -1108,3 +1108,84 @@ describe('toPitrFact retention unit', () => {
     expect(outcome?.remediationText).not.toContain('did not send');
   });
 });
+
+describe('readCloudSqlPitrFacts on backup runs the API did not date', () => {
+  const at = (daysAgo: number) => ({ seconds: String(NOW.getTime() / 1000 - daysAgo * 86_400) });
+  /** One target instance whose backupRuns.list answers `runs`. */
+  function apiWith(backupConfiguration: DatabaseInstance['settings'], runs: BackupRun[]): CloudSqlApi {
+    return {
+      instances: {
+        list: async () => [
+          {
+            items: [
+              {
+                name: 'db',
+                databaseVersion: 'POSTGRES_16',
+                settings: { userLabels: { 'certctl-backup-guard': 'enabled' }, ...backupConfiguration },
+              },
+            ],
+          },
+        ],
+        getLatestRecoveryTime: () => Promise.reject(new Error('not called')),
+      },
+      backupRuns: { list: async () => [{ items: runs }] },
+    };
+  }
+  const PITR_OFF = {
+    backupConfiguration: { enabled: { value: true }, pointInTimeRecoveryEnabled: { value: false } },
+  };
+
+  it('leaves the PITR-off window unknown, not dated by its backup window, when a successful run has neither endTime nor startTime', async () => {
+    // Prepare: the newest run carries only windowStartTime, the start of the 4-hour window its
+    // backup was attempted in ("Backups can start any time during the backup window").
+    const api = apiWith(PITR_OFF, [
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', windowStartTime: at(1) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(2) },
+    ]);
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, parsePolicy({}));
+    // Assess: before, the window's newest point was the window start, up to 4 hours early.
+    expect(fact?.restoreWindow).toEqual({
+      known: false,
+      reason:
+        'backupRuns.list sent 1 SUCCESSFUL AUTOMATED run with neither endTime nor startTime (its windowStartTime is only the start of the 4-hour window the backup was attempted in), so the oldest and newest backups are not known',
+    });
+  });
+
+  it('dates a run that sent only its startTime by it', async () => {
+    const api = apiWith(PITR_OFF, [
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', startTime: at(1), windowStartTime: at(1.1) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(2) },
+    ]);
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, parsePolicy({}));
+    expect(fact?.restoreWindow).toMatchObject({ known: true, latest: new Date(NOW.getTime() - DAY_MS) });
+  });
+
+  it('bounds a logs-on-disk window without the undated run only when the log days bound it anyway', async () => {
+    // Prepare: logs on disk, 7 days of them; the oldest dated automated backup is 10 or 2 days old.
+    const disk = {
+      backupConfiguration: {
+        enabled: { value: true },
+        pointInTimeRecoveryEnabled: { value: true },
+        transactionalLogStorageState: 'DISK' as const,
+        transactionLogRetentionDays: { value: 7 },
+      },
+    };
+    const undated: BackupRun = { status: 'SUCCESSFUL', type: 'AUTOMATED', windowStartTime: at(20) };
+    const read = (oldestDays: number) =>
+      readCloudSqlPitrFacts(
+        apiWith(disk, [undated, { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(oldestDays) }]),
+        PROJECT,
+        parsePolicy({}),
+        { now: () => NOW },
+      );
+    // Act
+    const [[bounded], [unbounded]] = await Promise.all([read(10), read(2)]);
+    // Assess: the undated run could be the oldest, which only matters inside the log days.
+    expect(bounded?.restoreWindow).toMatchObject({
+      known: true,
+      earliest: new Date(NOW.getTime() - 7 * DAY_MS),
+    });
+    expect(unbounded?.restoreWindow).toMatchObject({ known: false });
+  });
+});

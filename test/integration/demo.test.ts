@@ -67,13 +67,14 @@ describe('npm run demo', () => {
     expect(row(stdout, 'rds:certctl-ocsp-db')).toEqual(['35.0 d', 'ok', 'ok', 'ok', 'FAIL H', 'ok']);
     expect(row(stdout, 'cloudsql:certctl-gcp-db')[2]).toBe('FAIL H');
     expect(row(stdout, 'cloudsql:certctl-gcp-db-plus')).toEqual(['35.0 d', 'ok', 'ok', 'ok', 'ok', 'ok']);
-    // PITR off: no lag to judge ('-'), and a window of daily backups bounded by retainedBackups.
+    // PITR off: the lag is its newest daily backup's age (within a day: ok), and a window of daily
+    // backups bounded by retainedBackups.
     expect(row(stdout, 'cloudsql:certctl-gcp-legacy-db')).toEqual([
       '6.1 d',
       'FAIL C',
       'FAIL H',
       'FAIL H',
-      '-',
+      'ok',
       'FAIL M',
     ]);
     expect(stdout).toContain('- not judged:');

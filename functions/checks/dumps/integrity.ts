@@ -21,6 +21,11 @@
  * it proves neither a short nor an empty object (NOT_AVAILABLE); so is one of an object the listing
  * gave no size for, which cannot be told from a small object.
  *
+ * With no `suffix` set, a newest object that is not a pg_dump archive and whose key shows it is the
+ * checksum, signature or log of a listed dump (`x.dump.sha256`, or `x.sha256` beside `x.dump`) is
+ * NOT_AVAILABLE, naming the dump beside it and the `suffix` setting: that dump's bytes were not
+ * read. Such files are left out of the median as well; any other object stays in it.
+ *
  * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
  * it holds may not be the newest dump (S3 lists in key order, so a cut date-named series holds its
  * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest. So
@@ -34,6 +39,7 @@ import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   archivedWords,
+  besideDumpIndex,
   CUSTOMER_KEY_WORDS,
   cutShortWords,
   DOCS,
@@ -138,13 +144,29 @@ export const dumpsIntegrityCheck: DumpsCheck = {
       );
     }
     switch (result.kind) {
-      case 'not-pg-dump':
+      case 'not-pg-dump': {
+        // A checksum, signature or log written beside each dump is newer than its dump: without a
+        // suffix it is listed as the newest object. Its key names the dump it sits beside, whose
+        // bytes were not read: nothing of that dump is proven, so it is not judged either way.
+        const dump = fact.location.suffix ? undefined : besideDumpIndex(fact.listing.objects)(newest.object);
+        if (dump) {
+          const extension = dump.key.slice(dump.key.lastIndexOf('/') + 1).includes('.')
+            ? ` (\`${dump.key.slice(dump.key.lastIndexOf('.'))}\`)`
+            : '';
+          return notAvailable(
+            fact,
+            `the newest object ${key} is not a pg_dump archive but, by its key, a file beside the dump ${dump.key} (a checksum, signature or log), whose bytes were not read: set the location's \`suffix\`${extension} so that only dumps count`,
+            { key, besideDump: dump.key, looksLike: result.looksLike },
+            required,
+          );
+        }
         return failed(
           fact,
           `${key} ${NOT_PG_DUMP_WORDS[result.looksLike]}${fact.location.suffix ? '' : " (if the prefix also holds other files, such as checksums or logs, set the location's `suffix` so that only dumps count)"}`,
           { key, looksLike: result.looksLike },
           required,
         );
+      }
       case 'malformed':
         return failed(
           fact,
@@ -207,12 +229,17 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-/** Sizes of up to RECENT_DUMPS dumps (not empty objects) before the newest. */
+/**
+ * Sizes of up to RECENT_DUMPS dumps (not empty objects, not the checksums, signatures or logs their
+ * keys show beside a listed dump) before the newest.
+ */
 function recentSizes(fact: DumpFact, newestKey: string): number[] {
   if (fact.listing.state !== 'read') return [];
-  // Empty objects are runs that produced nothing, not dumps of a usual size (datedDumps).
+  // Empty objects are runs that produced nothing, not dumps of a usual size (datedDumps); a
+  // checksum of a hundred bytes would pull the median down until a cut dump passes as usual.
+  const besideDump = besideDumpIndex(fact.listing.objects);
   return datedDumps(fact.listing.objects)
-    .filter((object) => object.key !== newestKey && object.size !== undefined)
+    .filter((object) => object.key !== newestKey && object.size !== undefined && !besideDump(object))
     .slice(-RECENT_DUMPS)
     .map((object) => object.size ?? 0);
 }

@@ -17,9 +17,10 @@
  *   On S3 the newest dump's own Object Lock retention, when its ranged read (or, archived, its
  *   HeadObject) sent it (an upload's own retention overrides the bucket default; S3 sends it only
  *   with `s3:GetObjectRetention`), is the lock judged, as the days from its LastModified to its
- *   retain-until date and its own mode; otherwise the bucket default is, and a pass that rests on
- *   it says so. From a listing cut at its bound (whose newest listed dump may not be the newest)
- *   the bucket default is judged, and said, unless that dump's own retention proves less: it
+ *   retain-until date and its own mode; a retain-until date already past keeps it no more and is
+ *   judged as no lock (FAILED unless versioning keeps it). Otherwise the bucket default is judged,
+ *   and a pass that rests on it says so. From a listing cut at its bound (whose newest listed dump
+ *   may not be the newest) the bucket default is judged, and said, unless that dump's own retention proves less: it
  *   overrides the default for its upload, and the newest dump may carry one as short. On Cloud
  *   Storage the newest dump's own object retention (objects.list `retention`: `Locked` counts as
  *   locked, `Unlocked` as a lock that can be lifted) and the bucket's retention policy both hold
@@ -261,8 +262,11 @@ function keyFix({ problems, warnings, keyFixes }: Verdicts): { remediationText?:
 /**
  * The lock that keeps the newest dump: its own retention when the read sent it, as the days from
  * its LastModified to its retain-until date; else the bucket's. A retain-until date already past
- * (S3 then lets anyone delete the version) keeps it fewer days than it has lived, so it is short
- * whatever the policy.
+ * no longer keeps it (S3 then lets anyone with s3:DeleteObject delete the version,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html; Cloud Storage lets it be
+ * deleted or replaced): however many days it once lasted, it is judged as no lock (`ended`), and
+ * on S3 the bucket default does not stand in for it (a default applies only to uploads). On Cloud
+ * Storage the bucket's retention policy still holds the dump and is judged when it is set.
  *
  * On S3 an upload's own Object Lock retention overrides the bucket default, and an object written
  * before the default was set has none: the own one is judged. On Cloud Storage an object's own
@@ -277,9 +281,12 @@ function keyFix({ problems, warnings, keyFixes }: Verdicts): { remediationText?:
 function judgedLock(
   fact: DumpFact,
   minPitrDays: number,
+  now: Date,
 ): {
   readonly lock: DumpFact['retentionLock'];
   readonly lockName: string;
+  /** When the newest dump's own retention, judged as none, ended. */
+  readonly ended?: Date;
 } {
   const own = fact.newest?.objectLock;
   const written = fact.newest?.object.lastModified;
@@ -305,6 +312,10 @@ function judgedLock(
       ? { ...ownLock, lockName: `Object Lock retention of the newest listed dump ${fact.newest?.object.key}` }
       : bucket;
   }
+  if (own.retainUntil.getTime() <= now.getTime()) {
+    const ended = { lock: { state: 'absent' as const }, lockName: ownLock.lockName, ended: own.retainUntil };
+    return gcs && fact.retentionLock.state !== 'absent' ? bucket : ended;
+  }
   if (!gcs) return ownLock;
   const ownStrength = lockStrength(ownLock.lock, minPitrDays);
   // A retention that can be lifted adds nothing to versioning, which is judged on its own.
@@ -328,7 +339,7 @@ function gcsOwnRetentionJudged(fact: DumpFact, minPitrDays: number, now: Date): 
   return (
     fact.location.provider === 'gcp' &&
     fact.newest?.objectLock !== undefined &&
-    judgedLock(fact, minPitrDays).lock !== fact.retentionLock &&
+    judgedLock(fact, minPitrDays, now).lock !== fact.retentionLock &&
     !versionsKept(fact, minPitrDays, now)
   );
 }
@@ -344,7 +355,7 @@ function defaultLockJudged(fact: DumpFact, minPitrDays: number, now: Date): bool
   const lock = fact.retentionLock;
   return (
     fact.location.provider === 'aws' &&
-    judgedLock(fact, minPitrDays).lock === lock &&
+    judgedLock(fact, minPitrDays, now).lock === lock &&
     lock.state === 'read' &&
     lock.value.days !== undefined &&
     lock.value.days >= minPitrDays &&
@@ -365,7 +376,7 @@ function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
 }
 
 function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts: Verdicts): void {
-  const { lock, lockName } = judgedLock(fact, minPitrDays);
+  const { lock, lockName, ended } = judgedLock(fact, minPitrDays, now);
   const versioning = fact.versioning;
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
@@ -422,8 +433,9 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   // Cloud Storage refuses Object Versioning on a bucket with a retention policy, and a locked policy
   // cannot be removed: there the fix of a short policy is a longer period, never versioning beside it.
   const short = `the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required)`;
-  const unguarded =
-    lockDays === undefined
+  const unguarded = ended
+    ? `the ${lockName} ended at ${ended.toISOString()}, so nothing locks it now, and versioning is off${suspended}`
+    : lockDays === undefined
       ? `neither versioning nor any ${lockName} protects the dumps${suspended}`
       : fact.location.provider === 'gcp' && lock === fact.retentionLock
         ? `${short}, and Cloud Storage refuses Object Versioning beside it: raise its period`
@@ -434,7 +446,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   const softDays = fact.softDeleteDays?.state === 'read' ? fact.softDeleteDays.value : undefined;
   if (softDays !== undefined && softDays >= minPitrDays) {
     verdicts.warnings.push(
-      `${lockDays !== undefined ? unguarded : `neither versioning nor a ${lockName} protects the dumps`}; soft delete keeps a deleted or overwritten dump restorable ${softDays} days, but whoever can edit the bucket can turn it off`,
+      `${lockDays !== undefined || ended ? unguarded : `neither versioning nor a ${lockName} protects the dumps`}; soft delete keeps a deleted or overwritten dump restorable ${softDays} days, but whoever can edit the bucket can turn it off`,
     );
     return;
   }

@@ -84,6 +84,58 @@ export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { last
 }
 
 /**
+ * Extensions of the files a dump job commonly writes beside each dump (`sha256sum` output, a GPG
+ * signature, the job's log). Only an object with one of these, whose key is a listed object's key
+ * with it added (`x.dump.sha256`) or put in place of its extension (`x.sha256` beside `x.dump`), is
+ * told apart from a dump without reading it: a key alone proves nothing of any other object.
+ */
+const BESIDE_DUMP_EXTENSIONS: ReadonlySet<string> = new Set([
+  'md5',
+  'md5sum',
+  'sha1',
+  'sha256',
+  'sha256sum',
+  'sha512',
+  'sha512sum',
+  'checksum',
+  'asc',
+  'sig',
+  'log',
+]);
+
+/** The extension of a key's last segment (`dump` of `prod/x.dump`), lower case; undefined without one. */
+function keyExtension(key: string): string | undefined {
+  const dot = key.lastIndexOf('.');
+  return dot > key.lastIndexOf('/') + 1 ? key.slice(dot + 1).toLowerCase() : undefined;
+}
+
+/**
+ * For a listing without a `suffix`, which listed object each object sits beside as its checksum,
+ * signature or log ({@link BESIDE_DUMP_EXTENSIONS}): the dump named by its key, or undefined when it
+ * is not such a file. The listing is indexed once, so a long listing is not searched per object.
+ */
+export function besideDumpIndex(
+  objects: readonly DumpObject[],
+): (object: DumpObject) => DumpObject | undefined {
+  const candidates = objects.filter((object) => {
+    const extension = keyExtension(object.key);
+    return !holdsNoDump(object) && (extension === undefined || !BESIDE_DUMP_EXTENSIONS.has(extension));
+  });
+  const byKey = new Map(candidates.map((object) => [object.key, object]));
+  const byStem = new Map(
+    candidates
+      .filter((object) => keyExtension(object.key) !== undefined)
+      .map((object) => [object.key.slice(0, object.key.lastIndexOf('.')), object]),
+  );
+  return (object) => {
+    const extension = keyExtension(object.key);
+    if (extension === undefined || !BESIDE_DUMP_EXTENSIONS.has(extension)) return undefined;
+    const base = object.key.slice(0, object.key.lastIndexOf('.'));
+    return byKey.get(base) ?? byStem.get(base);
+  };
+}
+
+/**
  * Objects of the listing that may be dumps (not empty) but carry no modification time, other than
  * `except` (the newest listed, judged on its own): the listing did not say when they were written,
  * so any of them may be the newest dump, the oldest, or one inside a gap of the dated ones. A

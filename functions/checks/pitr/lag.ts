@@ -9,7 +9,14 @@
  *
  * Backups off: not applicable (undefined). With no automated backups there is no log stream that
  * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
- * same switch would only be noise. The same holds for Cloud SQL with point-in-time recovery off.
+ * same switch would only be noise.
+ *
+ * Cloud SQL with point-in-time recovery off (automated backups on): no log stream lags, but its only
+ * restore points are the daily automated backups, and a run that stops taking them is what this check
+ * exists to catch. The newest successful automated backup (backupRuns.list, dated by the adapter's
+ * endTime-else-startTime) must be at most {@link DAILY_BACKUP_MAX_AGE_HOURS} old: FAILED beyond,
+ * NOT_AVAILABLE when the list could not be read, as pitr.window; a PASS says only daily backups can
+ * be restored (pitr.enabled reports PITR off).
  *
  * Cloud SQL transaction logs on disk: the latest recovery time is reported only for logs in Cloud
  * Storage, so the check is NOT_AVAILABLE and says how to move the logs, rather than blaming the
@@ -22,7 +29,7 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { RUNNING_STATUSES, STOPPED_STATUSES, SUSPENDED_STATUS } from '../../core/database-status.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, MINUTE_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
 import { judgedWithStatus } from './status.ts';
 import {
@@ -41,6 +48,17 @@ import {
 
 /** The lag and the time it is measured from move with every WAL upload: not news on their own. */
 const LAG_DRIFTING = ['restoreLagMinutes', 'latestRestorableTime'] as const;
+
+/**
+ * How old a Cloud SQL instance's newest automated backup may be: backups are daily, and each "can
+ * start any time during the" 4-hour window that `--backup-start-time` opens (gcloud sql instances
+ * patch), so two of them can be 24 + 4 hours apart; 2 more hours let the newest one finish (it is
+ * dated by its endTime).
+ */
+export const DAILY_BACKUP_MAX_AGE_HOURS = 24 + 4 + 2;
+
+/** The newest backup's age and time move with every daily backup: not news on their own. */
+const BACKUP_AGE_DRIFTING = ['newestBackupAgeHours', 'newestBackupTime'] as const;
 
 /** Log storage states in which Cloud SQL does not report the latest recovery time. */
 const LOGS_OUTSIDE_CLOUD_STORAGE: ReadonlySet<string> = new Set(['DISK', 'SWITCHING_TO_CLOUD_STORAGE']);
@@ -120,7 +138,9 @@ export const pitrLagCheck: Check<PitrFact> = {
     );
     if (throughPlan) return throughPlan;
     if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
-    if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) return undefined;
+    if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) {
+      return newestBackupAge(fact, now);
+    }
     const logStorage = logStorageBlockingLag(fact);
     if (logStorage !== undefined) return logsOutsideCloudStorage(fact, logStorage, maxLag);
     const window = fact.restoreWindow;
@@ -234,3 +254,88 @@ export const pitrLagCheck: Check<PitrFact> = {
     };
   },
 };
+
+/**
+ * A Cloud SQL instance with point-in-time recovery off, automated backups on: how old its newest
+ * successful automated backup is (the window's latest point, read from backupRuns.list), against
+ * {@link DAILY_BACKUP_MAX_AGE_HOURS}.
+ */
+function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
+  const required = { newestBackupAgeHours: DAILY_BACKUP_MAX_AGE_HOURS };
+  const unread = { newestBackupAgeHours: null, newestBackupTime: null, pointInTimeRecoveryEnabled: false };
+  const window = fact.restoreWindow;
+  if (!window.known) {
+    return notAvailable(
+      fact,
+      'the newest automated backup',
+      window.reason,
+      unread,
+      required,
+      window.accessDenied === true,
+      window.permission,
+    );
+  }
+  const newest = window.latest;
+  if (newest === undefined) {
+    const isNew = newWithoutRestorePoint(fact, 'the newest automated backup', unread, required, now);
+    if (isNew) return isNew;
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} has point-in-time recovery off and lists no successful automated backup (${window.source}) although automated backups are on: nothing can be restored.`,
+      observed: { ...unread, status: fact.status },
+      required,
+      remediationText:
+        'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, and take an on-demand backup now.',
+    };
+  }
+  if (newest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)}: the newest automated backup ${formatTime(newest)} is later than this run's clock (${formatTime(now)}), so its age cannot be measured.`,
+      observed: { ...unread, newestBackupTime: newest.toISOString(), status: fact.status },
+      required,
+      remediationText:
+        'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.',
+    };
+  }
+  const ageHours = Math.max(0, now.getTime() - newest.getTime()) / HOUR_MS;
+  const observed = {
+    newestBackupAgeHours: Math.floor(ageHours),
+    newestBackupTime: newest.toISOString(),
+    pointInTimeRecoveryEnabled: false,
+    status: fact.status,
+  };
+  const age = `its newest automated backup is ${ageHours < 1 ? formatLag(ageHours * 60) : `${Math.floor(ageHours)} h`} old (${formatTime(newest)}, ${window.source})`;
+  if (ageHours <= DAILY_BACKUP_MAX_AGE_HOURS) {
+    return judgedWithStatus(
+      fact,
+      {
+        status: 'PASSED',
+        description: `${resourceLabel(fact)} has point-in-time recovery off, so only its daily backups can be restored: ${age}, within the ${DAILY_BACKUP_MAX_AGE_HOURS} h a daily backup allows.`,
+        observed,
+        required,
+        drifting: BACKUP_AGE_DRIFTING,
+      },
+      observed,
+      required,
+    );
+  }
+  let explanation =
+    ' The daily automated backups have stopped or are failing: a restore loses everything written since.';
+  if (fact.status === SUSPENDED_STATUS) {
+    explanation = ` The instance state is \`${fact.status}\`: Google suspended it, and a suspended instance takes no backups. Resolve the cause (its suspensionReason); backups resume when it runs again.`;
+  } else if (STOPPED_STATUSES.has(fact.status)) {
+    explanation = ` The instance state is \`${fact.status}\`: a stopped instance takes no automated backups (nothing is written while it is stopped). If it should be running, start it.`;
+  } else if (!RUNNING_STATUSES.has(fact.status)) {
+    explanation = ` The instance state is \`${fact.status}\`, which may explain it; otherwise the daily automated backups have stopped or are failing.`;
+  }
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} has point-in-time recovery off, so only its daily backups can be restored: ${age}, more than the ${DAILY_BACKUP_MAX_AGE_HOURS} h allowed.${explanation}`,
+    observed,
+    required,
+    drifting: BACKUP_AGE_DRIFTING,
+    remediationText:
+      'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, take an on-demand backup now, and turn point-in-time recovery on (pitr.enabled).',
+  };
+}

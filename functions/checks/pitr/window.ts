@@ -14,6 +14,9 @@
  *   not sent (or not readable) is assumed to be an hour long, and every finding it could change says
  *   so. Aurora and Cloud SQL keep a fixed hour: their PITR windows are kept continuously, and a Cloud
  *   SQL backup-only window is not read against its backup start time.
+ *   The window is measured from its earliest time to now, but ends at its latest: a latest restorable
+ *   time (a backup-only window's newest backup) older than pitr.lag allows does not change this
+ *   verdict, on any cloud (pitr.lag FAILs it), and a PASS then says where the window ends.
  * - window shorter, configured retention >= minPitrDays -> WARNING "N of 30 days accrued", with the
  *   date it completes (earliest + minPitrDays): the configuration is right and the window grows by a
  *   day per day until it gets there.
@@ -71,7 +74,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import {
   backupWindowClause,
   backupWindowPassToleranceMs,
@@ -85,11 +88,13 @@ import {
   shortenBackupWindowCommand,
   WINDOW_TOLERANCE_MS,
 } from './commands.ts';
+import { DAILY_BACKUP_MAX_AGE_HOURS } from './lag.ts';
 import { judgedWithStatus } from './status.ts';
 import {
   BACKUP_PLAN_RESTORE,
   DOCS,
   formatDays,
+  formatLag,
   formatTime,
   judgedThroughBackupPlan,
   judgedThroughPrimary,
@@ -373,12 +378,36 @@ export const pitrWindowCheck: Check<PitrFact> = {
       required,
     );
     if (throughPlan) return throughPlan;
-    return judgedWithStatus(fact, judgeWindow(fact, minPitrDays, now), observedUnknown(fact), required);
+    return judgedWithStatus(
+      fact,
+      judgeWindow(fact, minPitrDays, now, policy.pitr.maxRestoreLagMinutes),
+      observedUnknown(fact),
+      required,
+    );
   },
 };
 
+/**
+ * What a PASS says of a latest restorable time (a backup-only window: its newest backup) older than
+ * pitr.lag allows: the window is measured from its earliest time to now, but ends at its latest, so a
+ * pass on its reach must not read as a window that runs up to now. Judging that is pitr.lag's, on
+ * RDS, Aurora and Cloud SQL alike; nothing is said of one within what pitr.lag allows.
+ */
+function staleLatestNote(
+  latest: Date | undefined,
+  backupOnly: boolean,
+  now: Date,
+  maxLagMinutes: number,
+): string {
+  if (latest === undefined) return '';
+  const lagMs = now.getTime() - latest.getTime();
+  const allowedMs = backupOnly ? DAILY_BACKUP_MAX_AGE_HOURS * HOUR_MS : maxLagMinutes * MINUTE_MS;
+  if (lagMs <= allowedMs) return '';
+  return ` ${backupOnly ? 'Its newest automated backup' : 'Its latest restorable time'} is ${formatTime(latest)}, ${formatLag(lagMs / MINUTE_MS)} ago: the window ends there, and pitr.lag judges how current it is.`;
+}
+
 /** The window's own verdict, before the database's status is read (status.ts). */
-function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutcome {
+function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinutes: number): CheckOutcome {
   const window = fact.restoreWindow;
   const required = { windowDays: minPitrDays };
   const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
@@ -511,7 +540,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date): CheckOutco
     }
     return {
       status: 'PASSED',
-      description: `${reach}, at least the ${minPitrDays} days required.${shrinking}${windowMs < minPitrDays * DAY_MS ? assumed : ''}`,
+      description: `${reach}, at least the ${minPitrDays} days required.${shrinking}${windowMs < minPitrDays * DAY_MS ? assumed : ''}${staleLatestNote(latest, bound.backupOnly, now, maxLagMinutes)}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,

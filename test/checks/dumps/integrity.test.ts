@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsIntegrityCheck } from '../../../functions/checks/dumps/integrity.ts';
-import type { DumpFact, DumpObject, NewestDump } from '../../../functions/core/dump-facts.ts';
+import {
+  type DumpFact,
+  type DumpObject,
+  type NewestDump,
+  newestDumpRead,
+} from '../../../functions/core/dump-facts.ts';
 import {
   PG_DUMP_HEADER_BYTES,
   type PgDumpHeader,
@@ -716,5 +721,60 @@ describe('dumps.integrity and the compression algorithm', () => {
     // Assess
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('compression');
+  });
+});
+
+describe('dumps.integrity with checksum files beside the dumps and no suffix set', () => {
+  const MINUTE = 60_000;
+  /** Daily dumps of 6451 bytes, each followed a minute later by its `.sha256` (a 96-byte sha256sum line). */
+  function withChecksums(dumps: readonly DumpObject[]): DumpObject[] {
+    return dumps.flatMap((dump) => [
+      dump,
+      {
+        key: `${dump.key}.sha256`,
+        size: 96,
+        lastModified: new Date((dump.lastModified ?? NEWEST_WRITTEN).getTime() + MINUTE),
+      },
+    ]);
+  }
+
+  it('is not available, naming the checksum file and the suffix setting, when the newest object is the checksum of a listed dump', () => {
+    // Prepare: the newest object is prod/certctl-2026-12-02.dump.sha256, what `sha256sum` writes.
+    const objects = withChecksums(dailySeries(10));
+    const checksum = objects.at(-1) as DumpObject;
+    const line = new TextEncoder().encode(`${'ab'.repeat(32)}  certctl-2026-12-02.dump\n`);
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestDumpRead(checksum, line, { state: 'read', bytes: line }),
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess: before, FAILED as an object that 'does not start with the pg_dump magic PGDMP'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      "the newest object prod/certctl-2026-12-02.dump.sha256 is not a pg_dump archive but, by its key, a file beside the dump prod/certctl-2026-12-02.dump (a checksum, signature or log), whose bytes were not read: set the location's `suffix` (`.dump`) so that only dumps count",
+    );
+  });
+
+  it('still fails an object that is not a dump when no listed dump shares its key', () => {
+    const objects = withNewest({ key: 'prod/certctl-2026-12-02.sha256' });
+    const outcome = dumpsIntegrityCheck.evaluate(
+      newestFrom('certctl-pg15-plain-head.sql', objects),
+      settingsWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+  });
+
+  it('leaves the checksum files out of the median, so they do not hide a cut newest dump', () => {
+    // Prepare: the newest dump (2000 bytes of a 6451-byte series) has no checksum yet; the 7
+    // objects before it are 4 checksums of 96 bytes and 3 dumps.
+    const objects = withChecksums(dailySeries(10)).slice(0, -1);
+    const cut = [...objects.slice(0, -1), { ...(objects.at(-1) as DumpObject), size: 2000 }];
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg17.dump', cut), settingsWith());
+    // Assess: before, the median was 96 bytes and the dump PASSED as 'of a usual size'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ sizeBytes: 2000, recentMedianBytes: 6451 });
+    expect(outcome?.description).toContain('less than half the median 6451 bytes of the 7 dumps before it');
   });
 });

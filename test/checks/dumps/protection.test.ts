@@ -1681,3 +1681,66 @@ describe('dumps.protection of a Cloud Storage bucket whose Cloud KMS key version
     expect(outcome?.remediationText).not.toMatch(/Object Lock|block all public access/);
   });
 });
+
+describe("dumps.protection when the newest dump's own retention has ended", () => {
+  const DAY = 86_400_000;
+  /** 40 days after the newest dump was written: a 35-day retention of its own ended 5 days ago. */
+  const LATER = { ...settingsWith(), now: new Date(NEWEST_WRITTEN.getTime() + 40 * DAY) };
+  const ENDED = new Date(NEWEST_WRITTEN.getTime() + 35 * DAY);
+  const withEndedLock = (fact: DumpFact, mode: string): DumpFact => ({
+    ...fact,
+    newest: fact.newest && { ...fact.newest, objectLock: { mode, retainUntil: ENDED } },
+  });
+  const KEY = s3Fact().newest?.object.key;
+
+  it('fails, naming the end, when an S3 dump was locked for the policy days but its retention is over and versioning is off', () => {
+    // Prepare: COMPLIANCE retention 35 days after upload (30 required), ended 5 days ago.
+    const fact = withEndedLock(s3Fact({ versioning: { state: 'absent' } }), 'COMPLIANCE');
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, LATER);
+    // Assess: before, PASSED 'deletion is guarded' on the 35 days the retention once lasted.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the Object Lock retention of the newest dump ${KEY} ended at ${ENDED.toISOString()}, so nothing locks it now`,
+    );
+  });
+
+  it('fails on a Cloud Storage dump whose Locked retention is over when no retention policy or versioning holds it', () => {
+    // Prepare: every listed dump Locked for 35 days after it was written, all ended by now.
+    const fact = withListedRetentions(
+      withEndedLock(
+        gcsFact({
+          versioning: { state: 'absent' },
+          retentionLock: { state: 'absent' },
+          softDeleteDays: { state: 'read', value: 7 },
+        }),
+        'Locked',
+      ),
+    );
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, LATER);
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the object retention of the newest dump ${KEY} ended at ${ENDED.toISOString()}, so nothing locks it now`,
+    );
+  });
+
+  it('still passes on versioning that keeps every version the policy days', () => {
+    const fact = withEndedLock(s3Fact(), 'COMPLIANCE');
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, LATER);
+    // Assess: the pass rests on versioning, not on the ended retention.
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('still judges a running retention by its days from the upload', () => {
+    const fact = withEndedLock(s3Fact({ versioning: { state: 'absent' } }), 'COMPLIANCE');
+    // Act: 34 days after the upload the 35-day retention still runs.
+    const outcome = dumpsProtectionCheck.evaluate(fact, {
+      ...LATER,
+      now: new Date(NEWEST_WRITTEN.getTime() + 34 * DAY),
+    });
+    expect(outcome?.status).toBe('PASSED');
+  });
+});

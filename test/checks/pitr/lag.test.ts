@@ -240,11 +240,6 @@ describe('pitr.lag', () => {
     expect(pitrLagCheck.evaluate(fact, contextWith())).toBeUndefined();
   });
 
-  it('does not apply when Cloud SQL point-in-time recovery is off', () => {
-    const fact = cloudSqlFact({ pointInTimeRecoveryEnabled: false });
-    expect(pitrLagCheck.evaluate(fact, contextWith())).toBeUndefined();
-  });
-
   it('is not available when the window could not be read', () => {
     // Prepare
     const fact = rdsInstanceFact({
@@ -411,5 +406,69 @@ describe('pitr.lag: database status', () => {
     for (const status of ['available', 'backing-up', 'modifying', 'rebooting', 'storage-optimization']) {
       expect(pitrLagCheck.evaluate(rdsInstanceFact({ status }), contextWith())?.status).toBe('PASSED');
     }
+  });
+});
+
+describe('pitr.lag on Cloud SQL with point-in-time recovery off (its newest automated backup)', () => {
+  const hoursAgo = (hours: number) => minutesAgo(hours * 60);
+  const SOURCE = 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)';
+  /** PITR off: the window the adapter reads from the successful automated backup runs. */
+  const pitrOff = (latest: Date | undefined, overrides: Parameters<typeof cloudSqlFact>[0] = {}) =>
+    cloudSqlFact({
+      pointInTimeRecoveryEnabled: false,
+      restoreWindow: { known: true, earliest: latest && daysAgo(10), latest, source: SOURCE },
+      ...overrides,
+    });
+
+  it('fails when the newest automated backup is older than a daily backup plus its window and grace', () => {
+    // Act
+    const outcome = pitrLagCheck.evaluate(pitrOff(hoursAgo(31)), contextWith());
+    // Assess: before, not applicable: no check said the daily backups had stopped.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({
+      newestBackupAgeHours: 31,
+      newestBackupTime: hoursAgo(31).toISOString(),
+      pointInTimeRecoveryEnabled: false,
+    });
+    expect(outcome?.required).toEqual({ newestBackupAgeHours: 30 });
+    expect(outcome?.description).toContain(
+      `its newest automated backup is 31 h old (${'2026-08-31 05:00 UTC'}, ${SOURCE}), more than the 30 h allowed`,
+    );
+  });
+
+  it('passes on a backup of today, saying that only daily backups can be restored', () => {
+    const outcome = pitrLagCheck.evaluate(pitrOff(hoursAgo(20)), contextWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ newestBackupAgeHours: 20 });
+    expect(outcome?.description).toContain(
+      'has point-in-time recovery off, so only its daily backups can be restored',
+    );
+    expect(outcome?.description).not.toContain('can be restored up to');
+  });
+
+  it('is not available, naming the permission, when backupRuns.list was refused', () => {
+    const fact = pitrOff(undefined, {
+      restoreWindow: {
+        known: false,
+        reason: 'backupRuns.list failed with PERMISSION_DENIED: denied',
+        accessDenied: true,
+        permission: 'cloudsql.backupRuns.list',
+      },
+    });
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('could not read the newest automated backup');
+    expect(outcome?.remediationText).toContain('cloudsql.backupRuns.list');
+  });
+
+  it('fails when an instance older than a day lists no successful automated backup', () => {
+    const outcome = pitrLagCheck.evaluate(pitrOff(undefined), contextWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('lists no successful automated backup');
+  });
+
+  it('still does not apply when automated backups are off too', () => {
+    const fact = pitrOff(undefined, { automatedBackupsEnabled: false, retentionDays: 0 });
+    expect(pitrLagCheck.evaluate(fact, contextWith())).toBeUndefined();
   });
 });

@@ -872,3 +872,64 @@ describe('pitr.window, bounds the mutation run found open', () => {
     );
   });
 });
+
+describe('pitr.window when the latest restorable time is old (pitr.lag judges it)', () => {
+  const STALE =
+    'Its latest restorable time is 2026-08-29 12:00 UTC, 3 d 0 h ago: the window ends there, and pitr.lag judges how current it is';
+
+  it('passes a Cloud SQL window that reaches back far enough without calling it current', () => {
+    // Prepare: getLatestRecoveryTime reports an earliest time 30.5 days ago and a latest 3 days ago.
+    const fact = cloudSqlFact({
+      restoreWindow: {
+        known: true,
+        earliest: daysAgo(30.5),
+        latest: daysAgo(3),
+        source: 'getLatestRecoveryTime.earliestRecoveryTime',
+      },
+    });
+    // Act
+    const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+    // Assess: the reach is judged here, the currency by pitr.lag (as on AWS); before, the PASS said
+    // only 'at least the 30 days required', as if the window ran up to now.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(STALE);
+  });
+
+  it('says the same of an RDS window whose LatestRestorableTime is old', () => {
+    const fact = rdsInstanceFact({ latestRestorableTime: daysAgo(3) });
+    const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(STALE);
+  });
+
+  it('names the newest automated backup of a backup-only window only when it is older than a daily backup allows', () => {
+    // Prepare: PITR off; the oldest of the daily backups is 31 days old, the newest 20 or 31 hours.
+    const backupOnly = (newestHoursAgo: number) =>
+      cloudSqlFact({
+        pointInTimeRecoveryEnabled: false,
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(31),
+          latest: minutesAgo(newestHoursAgo * 60),
+          source: 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)',
+        },
+      });
+    // Act
+    const [recent, stale] = [20, 31].map((hours) =>
+      pitrWindowCheck.evaluate(backupOnly(hours), contextWith()),
+    );
+    // Assess
+    expect(recent?.status).toBe('PASSED');
+    expect(recent?.description).not.toContain('pitr.lag');
+    expect(stale?.status).toBe('PASSED');
+    expect(stale?.description).toContain(
+      'Its newest automated backup is 2026-08-31 05:00 UTC, 1 d 7 h ago: the window ends there, and pitr.lag judges how current it is.',
+    );
+  });
+
+  it('says nothing of a latest restorable time within maxRestoreLagMinutes', () => {
+    const outcome = pitrWindowCheck.evaluate(cloudSqlFact(), contextWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).not.toContain('pitr.lag');
+  });
+});
