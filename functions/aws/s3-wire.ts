@@ -120,7 +120,7 @@ export type ListObjectsPage = Pick<
 export type S3WireClient = LeanClient;
 
 /** Whether `input` has a value only in `members`, each a string (`numbers`: a number). */
-function onlyMembers(
+export function onlyMembers(
   input: object,
   strings: ReadonlySet<string>,
   numbers: ReadonlySet<string> = new Set(),
@@ -139,7 +139,7 @@ function greedyLabel(key: string): string {
 }
 
 /** What the probe's request says of a bucket's route. */
-interface S3Template {
+export interface S3Template {
   readonly request: WireRequest;
   /** The path before the key (`/<bucket>` path-style, empty virtual-hosted); the whole path for a bucket call. */
   readonly path: string;
@@ -151,7 +151,7 @@ interface S3Template {
 const INPUT_HEADERS = new Set(['host', 'range', 'x-amz-expected-bucket-owner']);
 
 /** The headers of `request` no input writes, when each is one of `allowed`; else undefined. */
-function fixedHeaders(
+export function fixedHeaders(
   request: WireRequest,
   allowed: ReadonlySet<string>,
 ): Readonly<Record<string, string>> | undefined {
@@ -164,7 +164,8 @@ function fixedHeaders(
   return fixed;
 }
 
-function inputHeaders(
+/** The headers of a call: the probe's fixed ones, the input's range and owner condition, the route's host. */
+export function inputHeaders(
   template: S3Template,
   owner: string | undefined,
   range?: string,
