@@ -84,7 +84,7 @@ import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { arnPartitionOf } from '../publish/security-hub/asff.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
-import type { AwsCollector } from './collectors.ts';
+import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { kmsClientOf, kmsKeyDescriber } from './kms-keys.ts';
 import {
   allBlocked,
@@ -93,8 +93,8 @@ import {
   type PublicAccessSettings,
   readAccountPublicAccess,
 } from './s3-account-access.ts';
-import { bucketSetting } from './s3-settings-wire.ts';
-import { getObjectRead, type ListObjectsPage, listObjectsPage } from './s3-wire.ts';
+import { bucketSetting, prepareBucketSettings } from './s3-settings-wire.ts';
+import { getObjectRead, type ListObjectsPage, listObjectsPage, prepareBucketReads } from './s3-wire.ts';
 
 /** ListObjectsV2 returns at most 1,000 keys a page. */
 const S3_PAGE_LIMIT = 1000;
@@ -1017,12 +1017,51 @@ export function accountPublicAccessReader(
   };
 }
 
+/**
+ * Ready a scope's S3 client and, for each of its buckets, the routes of the calls the scope sends
+ * first (lean-wire's probes, nothing sent): the five settings, the listing and the ranged reads.
+ * The planner calls it while GetCallerIdentity is in flight; without it, the probes ran after the
+ * answer, before any of the scope's calls could go out. Each bucket is readied in a turn of the
+ * event loop of its own, so STS's answer is read as soon as it comes. Never throws: a probe that
+ * failed is tried again by the scope's own call, which reports why.
+ */
+export function prepareS3Dumps({ factory, account, region, policy }: AwsScopeReader): void {
+  const firstOfBucket = new Map<string, { readonly prefix: string }>();
+  for (const location of policy.dumps.locations) {
+    if (location.provider !== 'aws' || location.account !== account.accountId || location.region !== region)
+      continue;
+    if (!firstOfBucket.has(location.bucket)) firstOfBucket.set(location.bucket, location);
+  }
+  if (firstOfBucket.size === 0) return;
+  const client = s3DumpsClient(factory, region, account);
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  void (async () => {
+    for (const [name, { prefix }] of firstOfBucket) {
+      await nextTurn();
+      // As the scope's calls name the bucket (RegionalS3: its name and the owner the policy names).
+      const bucket = { Bucket: name, ExpectedBucketOwner: account.accountId };
+      await Promise.all([
+        prepareBucketSettings(client, bucket),
+        prepareBucketReads(
+          client,
+          { ...bucket, Prefix: prefix || undefined, MaxKeys: S3_PAGE_LIMIT },
+          // S3's endpoint ruleset reads no object key: any key under the prefix resolves the route.
+          { ...bucket, Key: `${prefix}probe`, Range: `bytes=0-${PG_DUMP_HEADER_BYTES - 1}` },
+        ),
+      ]);
+    }
+  })().catch(() => undefined);
+}
+
 /** The `dumps` group's AWS collector: the policy's S3 dump locations in one (account, region) scope. */
-export const s3DumpsCollector: AwsCollector = ({ factory, account, region, policy }) =>
-  collectS3DumpFacts({
-    clientFor: (bucketRegion) => s3DumpsClient(factory, bucketRegion, account),
-    kmsFor: (keyRegion) => kmsDumpsClient(factory, keyRegion, account),
-    account: account.accountId,
-    region,
-    dumps: policy.dumps,
-  });
+export const s3DumpsCollector: AwsCollector = Object.assign(
+  ({ factory, account, region, policy }: AwsScopeReader) =>
+    collectS3DumpFacts({
+      clientFor: (bucketRegion) => s3DumpsClient(factory, bucketRegion, account),
+      kmsFor: (keyRegion) => kmsDumpsClient(factory, keyRegion, account),
+      account: account.accountId,
+      region,
+      dumps: policy.dumps,
+    }),
+  { prepare: prepareS3Dumps },
+);

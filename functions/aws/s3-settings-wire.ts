@@ -45,6 +45,7 @@ import {
   collectBody,
   type LeanAnswer,
   type LeanProtocol,
+  prepareLean,
   type SdkCommandClass,
   sendLean,
 } from './lean-wire.ts';
@@ -236,4 +237,18 @@ export function bucketSetting<S extends BucketSetting>(
   ];
   if (!lean) return client.send(new Command(input) as never) as Promise<BucketSettingOutputs[S]>;
   return sendLean(client, Command, protocol, input);
+}
+
+/**
+ * Resolve, ahead of the bucket's settings calls, each one's route (lean-wire's probes: nothing is
+ * sent). Never rejects: a probe that failed is tried again by the call, which reports why.
+ */
+export async function prepareBucketSettings(client: S3WireClient, input: BucketSettingInput): Promise<void> {
+  const settings = Object.values(SETTINGS) as unknown as readonly (readonly [
+    SdkCommandClass<BucketSettingInput>,
+    LeanProtocol<BucketSettingInput, S3Template, unknown>,
+  ])[];
+  await Promise.all(
+    settings.map(([Command, protocol]) => prepareLean(client, Command, protocol, input)),
+  ).catch(() => undefined);
 }

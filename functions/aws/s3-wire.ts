@@ -54,6 +54,7 @@ import {
   type LeanAnswer,
   type LeanClient,
   type LeanProtocol,
+  prepareLean,
   sendLean,
   type WireRequest,
 } from './lean-wire.ts';
@@ -332,4 +333,21 @@ export async function getObjectRead(
 /** One ListObjectsV2 page, on the lean path (the SDK's when the lean path does not serve the bucket or input). */
 export function listObjectsPage(client: S3WireClient, input: ListObjectsInput): Promise<ListObjectsPage> {
   return sendLean(client, ListObjectsV2Command, listObjectsProtocol, input);
+}
+
+/**
+ * Resolve, ahead of a bucket's first listing and ranged reads, their routes (lean-wire's probes:
+ * nothing is sent). `read` stands for the bucket's reads: S3's endpoint ruleset reads no object
+ * key, so any key of the bucket resolves the route of every other. Never rejects: a probe that
+ * failed is tried again by the first call, which reports why.
+ */
+export async function prepareBucketReads(
+  client: S3WireClient,
+  listing: ListObjectsInput,
+  read: GetObjectRangeInput,
+): Promise<void> {
+  await Promise.all([
+    prepareLean(client, ListObjectsV2Command, listObjectsProtocol, listing),
+    prepareLean(client, GetObjectCommand, getObjectProtocol, read),
+  ]).catch(() => undefined);
 }

@@ -3,7 +3,8 @@
  * functions/aws/lean-wire.ts) against the SDK itself: the same five calls both ways against the
  * simulator (every setting configured, absent, denied, redirected, another owner's bucket), answers
  * written out for what the simulator does not model (tag and size filters, years of retention,
- * empty configurations, a 200 with an error body) decoded both ways.
+ * empty configurations, a 200 with an error body) decoded both ways, and the scope's routes readied
+ * before its first call (s3-dumps.ts `prepareS3Dumps`).
  */
 import { Readable } from 'node:stream';
 import {
@@ -14,8 +15,9 @@ import {
   GetPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { prepareS3Dumps, readS3DumpFact, s3DumpsClient } from '../../functions/aws/s3-dumps.ts';
 import {
   type BucketSetting,
   bucketSetting,
@@ -25,6 +27,7 @@ import {
   PUBLIC_ACCESS_BLOCK,
 } from '../../functions/aws/s3-settings-wire.ts';
 import type { Shape } from '../../functions/aws/xml-wire.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -435,3 +438,78 @@ describe('the bucket settings answers the simulator does not model', () => {
     expect(withoutMetadata(lean)).toEqual(withoutMetadata(sdk));
   });
 });
+
+describe('prepareS3Dumps', () => {
+  it('readies every bucket’s routes before STS answers, so the scope’s reads probe nothing and send nothing through the SDK', async () => {
+    // Prepare
+    const policy = parsePolicy({
+      aws: { regions: ['eu-west-1'] },
+      dumps: {
+        locations: [
+          {
+            provider: 'aws',
+            bucket: 'certctl-configured',
+            prefix: 'prod/',
+            account: ACCOUNT,
+            region: 'eu-west-1',
+          },
+          {
+            provider: 'aws',
+            bucket: 'certctl-suspended',
+            prefix: 'db/',
+            account: ACCOUNT,
+            region: 'eu-west-1',
+          },
+        ],
+      },
+    });
+    const factory = new AwsClientFactory({
+      maxAttempts: 1,
+      credentials: simCredentials(ACCOUNT),
+      endpoint: sim.endpoint,
+    });
+    const account = { accountId: ACCOUNT };
+    const client = s3DumpsClient(factory, 'eu-west-1', account);
+    const { sent } = countingSentOf(client);
+    const sends = vi.spyOn(S3Client.prototype, 'send');
+    try {
+      // Act: ready the scope, then read its first location
+      prepareS3Dumps({ factory, account, region: 'eu-west-1', policy, now: () => NOW });
+      await vi.waitFor(() => expect(sends).toHaveBeenCalledTimes(2 * 7), { timeout: 5000 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const readied = { sends: sends.mock.calls.length, sent: { ...sent } };
+      sends.mockClear();
+      const fact = await readS3DumpFact({
+        clientFor: () => client,
+        location: { bucket: 'certctl-configured', prefix: 'prod/', account: ACCOUNT, region: 'eu-west-1' },
+        maxObjectsListed: 1000,
+      });
+
+      // Assess: seven probes a bucket (five settings, the listing, the ranged reads), none sent;
+      // the read then went out lean, every call of it: the listing, header and tail, and the settings.
+      expect(readied).toEqual({ sends: 14, sent: { lean: 0, sdk: 0 } });
+      expect(fact.newest?.header.state).toBe('read');
+      expect(fact.versioning).toEqual({ state: 'read', value: { status: 'Enabled' } });
+      expect(sends).not.toHaveBeenCalled();
+      expect(sent).toEqual({ lean: 1 + 2 + 5, sdk: 0 });
+    } finally {
+      sends.mockRestore();
+      factory.destroy();
+    }
+  });
+});
+
+/** Counts what `client` sends, by path (as {@link countingClient}). */
+function countingSentOf(client: S3Client): { sent: Sent } {
+  const sent: Sent = { lean: 0, sdk: 0 };
+  const handler = client.config.requestHandler as unknown as {
+    handle: (request: { headers: Record<string, string> }, options?: unknown) => Promise<unknown>;
+  };
+  const handle = handler.handle.bind(handler);
+  handler.handle = (request, options) => {
+    if (request.headers['amz-sdk-invocation-id']) sent.sdk += 1;
+    else sent.lean += 1;
+    return handle(request, options);
+  };
+  return { sent };
+}
