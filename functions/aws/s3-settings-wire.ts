@@ -1,11 +1,11 @@
 /**
  * The bucket settings the dumps audit reads of every bucket (versioning, Object Lock, lifecycle,
  * Block Public Access, default encryption), on the lean request path (functions/aws/lean-wire.ts),
- * as the listings and ranged reads are (functions/aws/s3-wire.ts). Through the SDK each answer cost
- * about a millisecond of CPU on a new function instance (the SDK's XML parser and its schema
- * deserializers, compiled on first use) and each call as much again before it was sent; the dumps
- * audit sends five per bucket, in the same round trip as the listings, so their decoding delayed
- * the listings' on the audit's critical path.
+ * as the listings and ranged reads are (functions/aws/s3-wire.ts). Through the SDK the benchmark's
+ * 50 settings answers took about a millisecond each to read in a new process (the SDK's XML parser
+ * and schema deserializers; 48 ms for 50 in one timeline at load 12), and the dumps audit sends five
+ * per bucket in the same round trip as the listings, so their reading delayed the listings' on the
+ * audit's critical path.
  *
  * What is S3's here:
  * - each is a GET of the bucket's sub-resource (`?versioning`, `?object-lock`, `?lifecycle`,
