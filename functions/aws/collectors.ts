@@ -57,7 +57,17 @@ export const awsCollectors: AwsCollectors = {
     lookUpNames: async (reader: AwsScopeReader, names: readonly string[]) =>
       (await import('./rds.ts')).lookUpRdsNamesOf(reader, names),
   }),
-  dumps: async (reader) => (await import('./s3-dumps.ts')).s3DumpsCollector(reader),
+  dumps: Object.assign(
+    async (reader: AwsScopeReader) => (await import('./s3-dumps.ts')).s3DumpsCollector(reader),
+    {
+      prepare: (reader: AwsScopeReader) => {
+        import('./s3-dumps.ts').then(
+          ({ s3DumpsCollector }) => s3DumpsCollector.prepare?.(reader),
+          () => undefined,
+        );
+      },
+    },
+  ),
   keys: Object.assign(
     async (reader: AwsScopeReader) =>
       (await import('./secrets-manager.ts')).secretsManagerKeysCollector(reader),

@@ -53,17 +53,7 @@
  * are in, beside the header read).
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
-import {
-  GetBucketEncryptionCommand,
-  GetBucketLifecycleConfigurationCommand,
-  GetBucketVersioningCommand,
-  GetObjectLockConfigurationCommand,
-  GetPublicAccessBlockCommand,
-  HeadObjectCommand,
-  type LifecycleRule,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type LifecycleRule, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mapWithConcurrency } from '../core/audit.ts';
 import type {
   BucketReading,
@@ -94,7 +84,7 @@ import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { arnPartitionOf } from '../publish/security-hub/asff.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
-import type { AwsCollector } from './collectors.ts';
+import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { kmsClientOf, kmsKeyDescriber } from './kms-keys.ts';
 import {
   allBlocked,
@@ -103,7 +93,8 @@ import {
   type PublicAccessSettings,
   readAccountPublicAccess,
 } from './s3-account-access.ts';
-import { getObjectRead, type ListObjectsPage, listObjectsPage } from './s3-wire.ts';
+import { bucketSetting, prepareBucketSettings } from './s3-settings-wire.ts';
+import { getObjectRead, type ListObjectsPage, listObjectsPage, prepareBucketReads } from './s3-wire.ts';
 
 /** ListObjectsV2 returns at most 1,000 keys a page. */
 const S3_PAGE_LIMIT = 1000;
@@ -140,8 +131,9 @@ export interface ReadS3DumpsOptions {
    */
   readonly keyManagers?: S3KeyManagers;
   /**
-   * Send the listings and the ranged reads on the lean path (functions/aws/s3-wire.ts); `false`
-   * sends them through the SDK (the equivalence tests compare both). @default true
+   * Send the listings, the ranged reads and the bucket settings on the lean path
+   * (functions/aws/s3-wire.ts, functions/aws/s3-settings-wire.ts); `false` sends them through the
+   * SDK (the equivalence tests compare both). @default true
    */
   readonly leanDecoding?: boolean;
   /**
@@ -692,6 +684,8 @@ export class S3DumpBucket {
   readonly #keyManagers: S3KeyManagers | undefined;
   /** The audited account the bucket is read from, to tell a key of another account. */
   readonly #account: string | undefined;
+  /** Whether the settings are read on the lean path ({@link ReadS3DumpsOptions.leanDecoding}). */
+  readonly #lean: boolean;
   #settings: Promise<S3BucketSettings> | undefined;
 
   constructor(
@@ -700,11 +694,13 @@ export class S3DumpBucket {
     clientFor: (region: string) => S3Client,
     keyManagers?: S3KeyManagers,
     account?: string,
+    lean = true,
   ) {
     this.name = name;
     this.s3 = new RegionalS3(name, region, clientFor, account);
     this.#keyManagers = keyManagers;
     this.#account = account;
+    this.#lean = lean;
   }
 
   /** How a default-encryption rule or an object encrypts, its key described when its name does not tell. */
@@ -757,7 +753,7 @@ export class S3DumpBucket {
 
   /** The bucket's settings: the first call starts reading them, later calls share that reading. */
   settings(): Promise<S3BucketSettings> {
-    this.#settings ??= readBucketSettings(this.s3, (rule) => this.#encryptionOf(rule));
+    this.#settings ??= readBucketSettings(this.s3, (rule) => this.#encryptionOf(rule), this.#lean);
     return this.#settings;
   }
 }
@@ -775,6 +771,7 @@ function bucketOf(options: ReadS3DumpsOptions): S3DumpBucket {
       options.clientFor,
       options.keyManagers,
       location.account,
+      options.leanDecoding ?? true,
     );
     cache?.set(location.bucket, bucket);
   }
@@ -801,15 +798,16 @@ async function readBucketSettings(
     readonly SSEAlgorithm?: string;
     readonly KMSMasterKeyID?: string;
   }) => Promise<EncryptionConfig>,
+  lean: boolean,
 ): Promise<S3BucketSettings> {
   const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
     reading(s3, async () => {
-      const answer = await s3.call((client) => client.send(new GetBucketVersioningCommand(s3.bucket)));
+      const answer = await s3.call((client) => bucketSetting(client, 'versioning', s3.bucket, lean));
       // No Status: versioning was never enabled on this bucket.
       return answer.Status === undefined ? undefined : { status: answer.Status };
     }),
     reading<RetentionLockConfig>(s3, async () => {
-      const answer = await s3.call((client) => client.send(new GetObjectLockConfigurationCommand(s3.bucket)));
+      const answer = await s3.call((client) => bucketSetting(client, 'objectLock', s3.bucket, lean));
       const config =
         answer.ObjectLockConfiguration ?? unsent('GetObjectLockConfiguration', 'ObjectLockConfiguration');
       if (config.ObjectLockEnabled !== 'Enabled') return undefined;
@@ -825,14 +823,12 @@ async function readBucketSettings(
       };
     }),
     reading<readonly LifecycleRule[]>(s3, async () => {
-      const answer = await s3.call((client) =>
-        client.send(new GetBucketLifecycleConfigurationCommand(s3.bucket)),
-      );
+      const answer = await s3.call((client) => bucketSetting(client, 'lifecycle', s3.bucket, lean));
       // A lifecycle configuration holds at least one rule (API_PutBucketLifecycleConfiguration).
       return answer.Rules ?? unsent('GetBucketLifecycleConfiguration', 'Rules');
     }),
     reading(s3, async () => {
-      const answer = await s3.call((client) => client.send(new GetPublicAccessBlockCommand(s3.bucket)));
+      const answer = await s3.call((client) => bucketSetting(client, 'publicAccessBlock', s3.bucket, lean));
       const config = answer.PublicAccessBlockConfiguration;
       return publicAccessSettingsOf(
         config ?? unsent('GetPublicAccessBlock', 'PublicAccessBlockConfiguration'),
@@ -841,7 +837,7 @@ async function readBucketSettings(
       (read): PublicAccessLevel => (read.state === 'read' ? { state: 'read', settings: read.value } : read),
     ),
     reading<EncryptionConfig>(s3, async () => {
-      const answer = await s3.call((client) => client.send(new GetBucketEncryptionCommand(s3.bucket)));
+      const answer = await s3.call((client) => bucketSetting(client, 'encryption', s3.bucket, lean));
       const rule =
         answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault ??
         unsent('GetBucketEncryption', 'a rule with ApplyServerSideEncryptionByDefault');
@@ -1021,12 +1017,51 @@ export function accountPublicAccessReader(
   };
 }
 
+/**
+ * Ready a scope's S3 client and, for each of its buckets, the routes of the calls the scope sends
+ * first (lean-wire's probes, nothing sent): the five settings, the listing and the ranged reads.
+ * The planner calls it while GetCallerIdentity is in flight; without it, the probes ran after the
+ * answer, before any of the scope's calls could go out. Each bucket is readied in a turn of the
+ * event loop of its own, so STS's answer is read as soon as it comes. Never throws: a probe that
+ * failed is tried again by the scope's own call, which reports why.
+ */
+export function prepareS3Dumps({ factory, account, region, policy }: AwsScopeReader): void {
+  const firstOfBucket = new Map<string, { readonly prefix: string }>();
+  for (const location of policy.dumps.locations) {
+    if (location.provider !== 'aws' || location.account !== account.accountId || location.region !== region)
+      continue;
+    if (!firstOfBucket.has(location.bucket)) firstOfBucket.set(location.bucket, location);
+  }
+  if (firstOfBucket.size === 0) return;
+  const client = s3DumpsClient(factory, region, account);
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+  void (async () => {
+    for (const [name, { prefix }] of firstOfBucket) {
+      await nextTurn();
+      // As the scope's calls name the bucket (RegionalS3: its name and the owner the policy names).
+      const bucket = { Bucket: name, ExpectedBucketOwner: account.accountId };
+      await Promise.all([
+        prepareBucketSettings(client, bucket),
+        prepareBucketReads(
+          client,
+          { ...bucket, Prefix: prefix || undefined, MaxKeys: S3_PAGE_LIMIT },
+          // S3's endpoint ruleset reads no object key: any key under the prefix resolves the route.
+          { ...bucket, Key: `${prefix}probe`, Range: `bytes=0-${PG_DUMP_HEADER_BYTES - 1}` },
+        ),
+      ]);
+    }
+  })().catch(() => undefined);
+}
+
 /** The `dumps` group's AWS collector: the policy's S3 dump locations in one (account, region) scope. */
-export const s3DumpsCollector: AwsCollector = ({ factory, account, region, policy }) =>
-  collectS3DumpFacts({
-    clientFor: (bucketRegion) => s3DumpsClient(factory, bucketRegion, account),
-    kmsFor: (keyRegion) => kmsDumpsClient(factory, keyRegion, account),
-    account: account.accountId,
-    region,
-    dumps: policy.dumps,
-  });
+export const s3DumpsCollector: AwsCollector = Object.assign(
+  ({ factory, account, region, policy }: AwsScopeReader) =>
+    collectS3DumpFacts({
+      clientFor: (bucketRegion) => s3DumpsClient(factory, bucketRegion, account),
+      kmsFor: (keyRegion) => kmsDumpsClient(factory, keyRegion, account),
+      account: account.accountId,
+      region,
+      dumps: policy.dumps,
+    }),
+  { prepare: prepareS3Dumps },
+);

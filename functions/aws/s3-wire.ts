@@ -54,6 +54,7 @@ import {
   type LeanAnswer,
   type LeanClient,
   type LeanProtocol,
+  prepareLean,
   sendLean,
   type WireRequest,
 } from './lean-wire.ts';
@@ -120,7 +121,7 @@ export type ListObjectsPage = Pick<
 export type S3WireClient = LeanClient;
 
 /** Whether `input` has a value only in `members`, each a string (`numbers`: a number). */
-function onlyMembers(
+export function onlyMembers(
   input: object,
   strings: ReadonlySet<string>,
   numbers: ReadonlySet<string> = new Set(),
@@ -139,7 +140,7 @@ function greedyLabel(key: string): string {
 }
 
 /** What the probe's request says of a bucket's route. */
-interface S3Template {
+export interface S3Template {
   readonly request: WireRequest;
   /** The path before the key (`/<bucket>` path-style, empty virtual-hosted); the whole path for a bucket call. */
   readonly path: string;
@@ -151,7 +152,7 @@ interface S3Template {
 const INPUT_HEADERS = new Set(['host', 'range', 'x-amz-expected-bucket-owner']);
 
 /** The headers of `request` no input writes, when each is one of `allowed`; else undefined. */
-function fixedHeaders(
+export function fixedHeaders(
   request: WireRequest,
   allowed: ReadonlySet<string>,
 ): Readonly<Record<string, string>> | undefined {
@@ -164,7 +165,8 @@ function fixedHeaders(
   return fixed;
 }
 
-function inputHeaders(
+/** The headers of a call: the probe's fixed ones, the input's range and owner condition, the route's host. */
+export function inputHeaders(
   template: S3Template,
   owner: string | undefined,
   range?: string,
@@ -331,4 +333,21 @@ export async function getObjectRead(
 /** One ListObjectsV2 page, on the lean path (the SDK's when the lean path does not serve the bucket or input). */
 export function listObjectsPage(client: S3WireClient, input: ListObjectsInput): Promise<ListObjectsPage> {
   return sendLean(client, ListObjectsV2Command, listObjectsProtocol, input);
+}
+
+/**
+ * Resolve, ahead of a bucket's first listing and ranged reads, their routes (lean-wire's probes:
+ * nothing is sent). `read` stands for the bucket's reads: S3's endpoint ruleset reads no object
+ * key, so any key of the bucket resolves the route of every other. Never rejects: a probe that
+ * failed is tried again by the first call, which reports why.
+ */
+export async function prepareBucketReads(
+  client: S3WireClient,
+  listing: ListObjectsInput,
+  read: GetObjectRangeInput,
+): Promise<void> {
+  await Promise.all([
+    prepareLean(client, ListObjectsV2Command, listObjectsProtocol, listing),
+    prepareLean(client, GetObjectCommand, getObjectProtocol, read),
+  ]).catch(() => undefined);
 }
