@@ -254,6 +254,31 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
+  it('refuses a single-value option given twice, naming both values, before any call, instead of running with the last', async () => {
+    // Prepare: two policies (or reasons) on one command line, as a pasted or edited command has them.
+    const io = captureIo();
+
+    // Act
+    const results = [
+      await audit(['--policy', 'examples/minimal.yaml', '--policy=examples/gcp.yaml']),
+      {
+        code: await runCli(
+          ['snapshot', '--reason', 'CA rotation', '--ticket', 'CHG-1', '--reason', 'key rotation'],
+          io,
+        ),
+        err: io.err(),
+      },
+    ];
+
+    // Assess
+    expect(results.map((result) => result.code)).toEqual([2, 2]);
+    expect(results.map((result) => result.err)).toEqual([
+      "backup-guard: --policy is given twice ('examples/minimal.yaml', 'examples/gcp.yaml'); give it once. Run 'backup-guard audit --help' for its options.\n",
+      "backup-guard: --reason is given twice ('CA rotation', 'key rotation'); give it once. Run 'backup-guard snapshot --help' for its options.\n",
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('says an option followed by another option needs a value, instead of that it takes none', async () => {
     // Prepare: `--format "$FORMAT" --output x` with FORMAT unset reaches parseArgs as `--format --output x`.
     const io = captureIo();
