@@ -32,6 +32,7 @@
  * (`auditDumps`, `auditKeys`) neither reads nor evaluates them at cold start.
  */
 
+import { createPrivateKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import type { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
@@ -91,9 +92,7 @@ const ADC_FILE_ENV = 'GOOGLE_APPLICATION_CREDENTIALS';
  * mislead. Names the file and the problem, never a byte of it: it holds a private key.
  */
 export async function credentialsFileProblem(path: string, error: unknown): Promise<string | undefined> {
-  const advice =
-    "point it at a service account key file or the file 'gcloud auth application-default login' writes, or unset it";
-  const names = (why: string) => `${ADC_FILE_ENV} names ${path}, which ${why}; ${advice}`;
+  const names = (why: string) => namedFileProblem(path, `which ${why}`);
   let text: string;
   try {
     if ((await stat(path)).isDirectory()) return names('is a directory, not a credentials file');
@@ -121,6 +120,29 @@ export async function credentialsFileProblem(path: string, error: unknown): Prom
     return names(`is not a credentials file google-auth-library can use (${(error as Error).name})`);
   }
   return undefined;
+}
+
+/** A problem of the file {@link ADC_FILE_ENV} names, with what to do. */
+function namedFileProblem(path: string, problem: string): string {
+  return `${ADC_FILE_ENV} names ${path}, ${problem}; point it at a service account key file or the file 'gcloud auth application-default login' writes, or unset it`;
+}
+
+/**
+ * Why a service account key's `private_key` cannot sign, or undefined (no key, or one that parses).
+ * google-auth-library parses it only when it first signs a token, inside each call: every read was
+ * then retried as if the network failed, for 30 s, and reported as a timeout. Only the error's code
+ * is kept: OpenSSL's message may quote the input.
+ */
+function privateKeyProblem(client: AuthClient): string | undefined {
+  const key = (client as { key?: unknown }).key;
+  if (typeof key !== 'string') return undefined;
+  try {
+    createPrivateKey(key);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return `does not parse as a private key (${typeof code === 'string' ? code : 'unknown error'})`;
+  }
 }
 
 /** Environment variable naming the Cloud SQL Admin endpoint override (the simulator). */
@@ -502,10 +524,20 @@ export class GcpClientFactory {
     this.#authClient ??= (this.#options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }))
       .getClient()
       .then((client) => {
+        const keyProblem = privateKeyProblem(client);
+        if (keyProblem) {
+          const file = process.env[ADC_FILE_ENV]?.trim();
+          throw new CredentialsError(
+            file
+              ? namedFileProblem(file, `whose private_key ${keyProblem}`)
+              : `the service account key of the Application Default Credentials has a private_key that ${keyProblem}: replace the key file (${DOCS.gcpApplicationDefaultCredentials})`,
+          );
+        }
         this.#resolvedAuthClient = client;
         return client;
       })
       .catch(async (error: unknown) => {
+        if (error instanceof CredentialsError) throw error;
         const file = this.#options.auth ? undefined : process.env[ADC_FILE_ENV]?.trim();
         const problem = file ? await credentialsFileProblem(file, error) : undefined;
         // No cause for a file's problem: JSON.parse's message may quote the file, a private key.

@@ -346,4 +346,33 @@ describe('a credentials file GOOGLE_APPLICATION_CREDENTIALS names that cannot be
     ]);
     expect(messages.join('\n')).not.toContain('CANARY');
   });
+
+  it('names a key file whose private key does not parse, at once, instead of retrying every read for 30 s', async () => {
+    // Prepare: well-formed JSON whose private_key is no key (a copy cut or re-encoded by hand).
+    const dir = await mkdtemp(join(tmpdir(), 'adc-key-'));
+    const file = join(dir, 'key.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'certctl-prod',
+        private_key: '-----BEGIN PRIVATE KEY-----\nCANARY-KEY-7f3a\n-----END PRIVATE KEY-----\n',
+        client_email: 'audit@certctl-prod.iam.gserviceaccount.com',
+      }),
+    );
+    vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', file);
+
+    // Act
+    const error = await new GcpClientFactory().credentials().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toBe(
+      `GOOGLE_APPLICATION_CREDENTIALS names ${file}, whose private_key does not parse as a private key (ERR_OSSL_UNSUPPORTED); point it at a service account key file or the file 'gcloud auth application-default login' writes, or unset it`,
+    );
+    expect((error as Error).message).not.toContain('CANARY');
+  });
 });
