@@ -184,6 +184,48 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
+  it('refuses a snapshot --ticket or --request-id with an invisible, control or line-break character, before any call', async () => {
+    // Prepare: `CHG-42` pasted with a zero-width space is another request (ticket:CHG-42…) whose
+    // tag would read `CHG-42_`, so the same-looking ticket would take a second snapshot.
+    const snapshot = async (...extra: string[]) => {
+      const io = captureIo();
+      const code = await runCli(
+        [
+          'snapshot',
+          '--region',
+          'eu-west-1',
+          '--endpoint-url',
+          sim.endpoint,
+          '--reason',
+          'CA rotation',
+          ...extra,
+        ],
+        io,
+        { awsCredentials: simCredentials() },
+      );
+      return { code, err: io.err() };
+    };
+
+    // Act
+    const results = [
+      await snapshot('--ticket', 'CHG-42\u200b'),
+      await snapshot('--ticket', 'CHG-42', '--request-id', 'req\n1'),
+    ];
+
+    // Assess
+    expect(results).toEqual([
+      {
+        code: 2,
+        err: 'backup-guard: --ticket holds a character nobody reading it would see (U+200B); type the ticket again without it\n',
+      },
+      {
+        code: 2,
+        err: 'backup-guard: --request-id holds a character nobody reading it would see (U+000A); type the request id again without it\n',
+      },
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses an unknown option of checks', async () => {
     // Prepare
     const io = captureIo();
