@@ -290,11 +290,6 @@ export function snapshotBackendFor(clouds: readonly SnapshotCloud[]) {
   };
 }
 
-/**
- * The fields of a snapshot request as the entry points take them (the `snapshot` Lambda's event, the
- * snapshot Cloud Function's body), each bounded: a target is an ARN or project:region:instance,
- * never longer than 2048.
- */
 /** A one-word request field that refuses what its tag would not keep ({@link hiddenIdProblem}). */
 function idField(limit: number, what: string) {
   return z.string().check(
@@ -307,6 +302,11 @@ function idField(limit: number, what: string) {
   );
 }
 
+/**
+ * The fields of a snapshot request as the entry points take them (the `snapshot` Lambda's event, the
+ * snapshot Cloud Function's body), each bounded: a target is an ARN or project:region:instance,
+ * never longer than 2048.
+ */
 export const snapshotRequestFields = {
   requestId: idField(SNAPSHOT_REQUEST_LIMITS.requestId, 'the request id'),
   reason: z.string().check(
