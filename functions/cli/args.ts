@@ -55,11 +55,14 @@ export function parseCommandArgs(command: CliCommand, args: readonly string[]): 
         continue;
       given.set(token.name, [...(given.get(token.name) ?? []), token.value ?? '']);
     }
-    const twice = [...given].find(([, seen]) => seen.length > 1);
+    // The same value twice (a wrapper script adding what its caller also passed) is no ambiguity.
+    const twice = [...given]
+      .map(([name, seen]) => [name, [...new Set(seen)]] as const)
+      .find(([, values]) => values.length > 1);
     if (twice !== undefined) {
-      const [name, seen] = twice;
+      const [name, values] = twice;
       throw new InputError(
-        `--${name} is given ${seen.length === 2 ? 'twice' : `${seen.length} times`} (${seen.map((value) => `'${value}'`).join(', ')}); give it once. ${helpHint(command)}`,
+        `--${name} is given ${values.length} different values (${values.map((value) => `'${value}'`).join(', ')}); give it once. ${helpHint(command)}`,
       );
     }
     const blank = Object.entries(values).find(([, value]) =>

@@ -296,7 +296,7 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
-  it('refuses a single-value option given twice, naming both values, before any call, instead of running with the last', async () => {
+  it('refuses a single-value option given two different values, naming both, before any call, instead of running with the last', async () => {
     // Prepare: two policies (or reasons) on one command line, as a pasted or edited command has them.
     const io = captureIo();
 
@@ -315,10 +315,14 @@ describe('backup-guard input checks', () => {
     // Assess
     expect(results.map((result) => result.code)).toEqual([2, 2]);
     expect(results.map((result) => result.err)).toEqual([
-      "backup-guard: --policy is given twice ('examples/minimal.yaml', 'examples/gcp.yaml'); give it once. Run 'backup-guard audit --help' for its options.\n",
-      "backup-guard: --reason is given twice ('CA rotation', 'key rotation'); give it once. Run 'backup-guard snapshot --help' for its options.\n",
+      "backup-guard: --policy is given 2 different values ('examples/minimal.yaml', 'examples/gcp.yaml'); give it once. Run 'backup-guard audit --help' for its options.\n",
+      "backup-guard: --reason is given 2 different values ('CA rotation', 'key rotation'); give it once. Run 'backup-guard snapshot --help' for its options.\n",
     ]);
     expect(sim.stats().requests).toBe(0);
+    // The same value twice is no ambiguity (a wrapper adding what its caller passed too).
+    const same = await audit(['--provider', 'aws', '--provider', 'aws', '--format', 'json', '--quiet']);
+    expect(same.err).not.toContain('different values');
+    expect(same.code).not.toBe(2);
   });
 
   it('says an option followed by another option needs a value, instead of that it takes none', async () => {
