@@ -12,6 +12,7 @@
  */
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ChatError } from '../chatops/errors.ts';
+import { isKeyValueSecret, KEY_VALUE_SECRET_PROBLEM } from '../chatops/signature.ts';
 
 /** Environment variable naming the secret (its name or ARN, never the value). */
 export const SLACK_SECRET_ENV = 'BACKUP_GUARD_SLACK_SIGNING_SECRET';
@@ -71,6 +72,11 @@ export function slackSigningSecret(
         `the Slack signing secret ${label} holds no text value; store the app's signing secret as its SecretString`,
         { expose: false },
       );
+    }
+    if (isKeyValueSecret(value)) {
+      throw new ChatError(500, `the Slack signing secret ${label} ${KEY_VALUE_SECRET_PROBLEM}`, {
+        expose: false,
+      });
     }
     readAt = now();
     failure = undefined;

@@ -19,6 +19,27 @@ export function slackSignature(signingSecret: string, timestamp: string, rawBody
   return `v0=${hmac.digest('hex')}`;
 }
 
+/**
+ * Whether a stored signing secret is a JSON object rather than Slack's value: Secrets Manager's
+ * console stores a new secret as key/value pairs by default, and a secret mapped from Secret Manager
+ * may hold such a JSON too. Slack's signing secret is a run of hexadecimal digits, never JSON, and
+ * an HMAC keyed with the JSON text matches no request, so every request would be refused as forged.
+ */
+export function isKeyValueSecret(value: string): boolean {
+  const text = value.trim();
+  if (!text.startsWith('{')) return false;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
+
+/** What to tell an operator whose signing secret {@link isKeyValueSecret}: never its keys or values. */
+export const KEY_VALUE_SECRET_PROBLEM =
+  "holds a JSON object (key/value pairs), not the signing secret itself; store Slack's signing secret alone, as plain text";
+
 export interface SlackRequestToVerify {
   readonly signature: string | undefined;
   readonly timestamp: string | undefined;

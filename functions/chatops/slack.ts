@@ -96,8 +96,17 @@ export function unescapeSlackText(text: string): string {
  * `response_url` outside `replyHosts` (reply-hosts.ts) a 400 saying where answers may go.
  */
 export function parseSlashCommand(rawBody: Buffer, replyHosts?: readonly string[]): SlashCommand {
-  const form = Object.fromEntries(new URLSearchParams(rawBody.toString('utf8')));
-  const parsed = slashCommandSchema.safeParse(form);
+  const params = new URLSearchParams(rawBody.toString('utf8'));
+  // Slack sends each field once. A field given twice has no one value: Object.fromEntries keeps the
+  // last, URLSearchParams.get the first, so the user or text acted on would depend on the reader.
+  const repeated = Object.keys(slashCommandSchema.shape).filter((field) => params.getAll(field).length > 1);
+  if (repeated.length > 0) {
+    throw new ChatError(
+      400,
+      `the slash-command request is missing or has bad fields: ${repeated.map((field) => `${field} (given twice)`).join(', ')}`,
+    );
+  }
+  const parsed = slashCommandSchema.safeParse(Object.fromEntries(params));
   if (!parsed.success) {
     const fields = inputIssues(parsed.error.issues).map((issue) => issue.path);
     throw new ChatError(

@@ -40,12 +40,31 @@ export function parseCommandArgs(command: CliCommand, args: readonly string[]): 
   );
   const allowPositionals = command.positionals !== undefined;
   try {
-    const { values, positionals } = parseArgs({
+    const { values, positionals, tokens } = parseArgs({
       args: [...args],
       options: config,
       allowPositionals,
       strict: true,
+      tokens: true,
     });
+    // parseArgs keeps the last value of a single-value option without a word, so `--policy a.yaml
+    // … --policy b.yaml` would run on b alone; the chat grammar refuses a repeated option too.
+    const given = new Map<string, string[]>();
+    for (const token of tokens) {
+      if (token.kind !== 'option' || options[token.name]?.type !== 'string' || options[token.name]?.multiple)
+        continue;
+      given.set(token.name, [...(given.get(token.name) ?? []), token.value ?? '']);
+    }
+    // The same value twice (a wrapper script adding what its caller also passed) is no ambiguity.
+    const twice = [...given]
+      .map(([name, seen]) => [name, [...new Set(seen)]] as const)
+      .find(([, values]) => values.length > 1);
+    if (twice !== undefined) {
+      const [name, values] = twice;
+      throw new InputError(
+        `--${name} is given ${values.length} different values (${values.map((value) => `'${value}'`).join(', ')}); give it once. ${helpHint(command)}`,
+      );
+    }
     const blank = Object.entries(values).find(([, value]) =>
       [value].flat().some((one) => typeof one === 'string' && one.trim() === ''),
     )?.[0];

@@ -28,7 +28,25 @@ export function showInvisible(text: string): string {
  * are taken.
  */
 export function hiddenReasonProblem(reason: string): string | undefined {
-  const hidden = FIRST_INVISIBLE.exec(reason)?.[0];
+  return hiddenCharacterProblem(reason, 'the reason', FIRST_INVISIBLE);
+}
+
+/** Invisible characters as {@link INVISIBLE} says, and tabs and line feeds too: one-word values. */
+const FIRST_INVISIBLE_OR_BREAK = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Why a ticket or request id cannot be one, after what names it: it holds an invisible character, a
+ * tab or a line break; undefined when it holds none. Each is written to a snapshot tag, which
+ * keeps none of them (functions/actions/snapshot/model.ts `tagValue` writes `_`), and is the
+ * request's identity: `CHG-42` pasted with a zero-width space would be another request, and take
+ * a second snapshot, under a ticket that reads the same. `what` names it in the advice (`the ticket`).
+ */
+export function hiddenIdProblem(id: string, what: string): string | undefined {
+  return hiddenCharacterProblem(id, what, FIRST_INVISIBLE_OR_BREAK);
+}
+
+function hiddenCharacterProblem(text: string, what: string, pattern: RegExp): string | undefined {
+  const hidden = pattern.exec(text)?.[0];
   if (hidden === undefined) return undefined;
-  return `holds a character nobody reading it would see (${codePoint(hidden)}); type the reason again without it`;
+  return `holds a character nobody reading it would see (${codePoint(hidden)}); type ${what} again without it`;
 }

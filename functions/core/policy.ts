@@ -10,6 +10,7 @@ import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
 import { GCP_PROJECT } from './gcp-project.ts';
+import { hiddenIdProblem } from './invisible.ts';
 import { inventoryOf, type KeysPolicy, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 import { didYouMeanFields, fieldsAt } from './schema-fields.ts';
@@ -60,6 +61,25 @@ export const MOVED_POLICY_FIELDS: Readonly<Record<string, string>> = {
   requireCrossRegionBackup: 'pitr.requireCrossRegionBackup',
 };
 
+/**
+ * A database the policy names. Identifiers, instance names, ARNs and selfLinks hold no blank and no
+ * invisible character, so one pasted with either would match nothing, and the report's "not
+ * found: certctl-db" would read as if the database were missing: refused here, naming the place.
+ */
+const targetIdentifier = z.string().check(
+  z.minLength(1),
+  z.maxLength(2048),
+  z.superRefine((identifier, context) => {
+    const hidden = hiddenIdProblem(identifier, 'the identifier');
+    const problem =
+      hidden ??
+      (/\s/u.test(identifier)
+        ? 'holds a blank; a DB or cluster identifier, Cloud SQL instance name or ARN has none'
+        : undefined);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: identifier });
+  }),
+);
+
 export const policySchema = z
   .strictObject({
     pitr: z.described(z.prefault(pitrSection, {}), 'The PITR audit (RDS, Aurora, Cloud SQL).'),
@@ -87,7 +107,7 @@ export const policySchema = z
           "A database carrying any of these tags (key and value equal) is a target. An Aurora or Multi-AZ DB cluster is selected by its own tags, an RDS source by its own, never by its members' or replicas' (a member or replica carrying one of these tags under an untagged cluster or source is reported as a coverage problem naming what to tag, and not audited); a Cloud SQL instance by its labels, where a tag reads lowercase with every other character than letters, digits, `_` and `-` as `-` (`certctl-backup-guard: enabled`).",
         ),
         identifiers: z.described(
-          z._default(z.array(z.string().check(z.minLength(1), z.maxLength(2048))), []),
+          z._default(z.array(targetIdentifier), []),
           'Targets named by DB identifier, cluster identifier, Cloud SQL instance name, or ARN. A read replica or Aurora member named here selects its source or cluster, where it is judged, and the report says so.',
         ),
         all: z.described(z._default(z.boolean(), false), 'Every PostgreSQL database is a target.'),

@@ -31,6 +31,9 @@
  * and gax are imported on first use ({@link cloudSqlModules}): a function that never calls Cloud SQL
  * (`auditDumps`, `auditKeys`) neither reads nor evaluates them at cold start.
  */
+
+import { createPrivateKey } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import type { SqlBackupRunsServiceClient } from '@google-cloud/sql/build/src/v1/sql_backup_runs_service_client.js';
 import type { SqlInstancesServiceClient } from '@google-cloud/sql/build/src/v1/sql_instances_service_client.js';
 import type { SqlOperationsServiceClient } from '@google-cloud/sql/build/src/v1/sql_operations_service_client.js';
@@ -78,6 +81,69 @@ export const NO_GOOGLE_CREDENTIALS =
   'No Google Cloud credentials found (Application Default Credentials): run ' +
   "'gcloud auth application-default login', or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file " +
   `(${DOCS.gcpApplicationDefaultCredentials}); a Cloud Function uses its service account.`;
+
+/** The environment variable naming an Application Default Credentials file (google-auth-library reads it first). */
+const ADC_FILE_ENV = 'GOOGLE_APPLICATION_CREDENTIALS';
+
+/**
+ * Why the credentials file {@link ADC_FILE_ENV} names could not be used, when that is why
+ * google-auth-library found no credentials (`error`); undefined otherwise. The library tried that
+ * file and nothing else, so "no credentials found, set GOOGLE_APPLICATION_CREDENTIALS" would
+ * mislead. Names the file and the problem, never a byte of it: it holds a private key.
+ */
+export async function credentialsFileProblem(path: string, error: unknown): Promise<string | undefined> {
+  const names = (why: string) => namedFileProblem(path, `which ${why}`);
+  let text: string;
+  try {
+    if ((await stat(path)).isDirectory()) return names('is a directory, not a credentials file');
+    text = await readFile(path, 'utf8');
+  } catch (readError) {
+    const code = (readError as NodeJS.ErrnoException).code;
+    return names(code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'unknown error'})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (syntaxError) {
+    // V8 names the position, or quotes the text around the error: only the position is kept.
+    const position = /at position (\d+)/.exec((syntaxError as Error).message)?.[1];
+    return names(`is not valid JSON${position === undefined ? '' : ` (at position ${position})`}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return names('holds no JSON object');
+  }
+  // google-auth-library's own words for a key file without a field it needs (the field's name only).
+  const message = error instanceof Error ? error.message : '';
+  const missing = /does not contain an? (\w+) field/.exec(message)?.[1];
+  if (missing) return names(`has no ${missing} field`);
+  if (/credential file specified by the GOOGLE_APPLICATION_CREDENTIALS/.test(message)) {
+    return names(`is not a credentials file google-auth-library can use (${(error as Error).name})`);
+  }
+  return undefined;
+}
+
+/** A problem of the file {@link ADC_FILE_ENV} names, with what to do. */
+function namedFileProblem(path: string, problem: string): string {
+  return `${ADC_FILE_ENV} names ${path}, ${problem}; point it at a service account key file or the file 'gcloud auth application-default login' writes, or unset it`;
+}
+
+/**
+ * Why a service account key's `private_key` cannot sign, or undefined (no key, or one that parses).
+ * google-auth-library parses it only when it first signs a token, inside each call: every read was
+ * then retried as if the network failed, for 30 s, and reported as a timeout. Only the error's code
+ * is kept: OpenSSL's message may quote the input.
+ */
+function privateKeyProblem(client: AuthClient): string | undefined {
+  const key = (client as { key?: unknown }).key;
+  if (typeof key !== 'string') return undefined;
+  try {
+    createPrivateKey(key);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return `does not parse as a private key (${typeof code === 'string' ? code : 'unknown error'})`;
+  }
+}
 
 /** Environment variable naming the Cloud SQL Admin endpoint override (the simulator). */
 export const CLOUD_SQL_ENDPOINT_ENV = 'BACKUP_GUARD_CLOUDSQL_ENDPOINT';
@@ -458,10 +524,24 @@ export class GcpClientFactory {
     this.#authClient ??= (this.#options.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }))
       .getClient()
       .then((client) => {
+        const keyProblem = privateKeyProblem(client);
+        if (keyProblem) {
+          const file = process.env[ADC_FILE_ENV]?.trim();
+          throw new CredentialsError(
+            file
+              ? namedFileProblem(file, `whose private_key ${keyProblem}`)
+              : `the service account key of the Application Default Credentials has a private_key that ${keyProblem}: replace the key file (${DOCS.gcpApplicationDefaultCredentials})`,
+          );
+        }
         this.#resolvedAuthClient = client;
         return client;
       })
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
+        if (error instanceof CredentialsError) throw error;
+        const file = this.#options.auth ? undefined : process.env[ADC_FILE_ENV]?.trim();
+        const problem = file ? await credentialsFileProblem(file, error) : undefined;
+        // No cause for a file's problem: JSON.parse's message may quote the file, a private key.
+        if (problem) throw new CredentialsError(problem);
         throw new CredentialsError(NO_GOOGLE_CREDENTIALS, { cause: error });
       });
     return this.#authClient;

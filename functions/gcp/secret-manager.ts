@@ -84,6 +84,15 @@ export class SecretManagerApiError extends GcpApiError {
   }
 }
 
+/**
+ * Bytes as proto3 JSON writes them: standard or URL-safe base64, padded or not
+ * (https://protobuf.dev/programming-guides/json/, "bytes").
+ */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** The code of a payload whose `data` is not base64 text: its message says what it was instead. */
+const PAYLOAD_NOT_BASE64 = 'PAYLOAD_NOT_BASE64';
+
 /** The calls the adapter makes; {@link SecretManagerRestClient} implements them. */
 export interface SecretManagerApi {
   getSecret(name: string): Promise<GcpSecret>;
@@ -149,9 +158,27 @@ export class SecretManagerRestClient implements SecretManagerApi {
    * without `payload` (or not JSON, which {@link GcpRestClient.getJson} reads as `{}`) sent no value.
    */
   async accessLatest(name: string): Promise<Uint8Array | undefined> {
-    const body = (await this.#get(`${name}/versions/latest:access`)) as { payload?: { data?: string } };
+    const body = (await this.#get(`${name}/versions/latest:access`)) as { payload?: { data?: unknown } };
     if (typeof body.payload !== 'object' || body.payload === null) return undefined;
-    return Buffer.from(body.payload.data ?? '', 'base64');
+    const data = body.payload.data ?? '';
+    // Buffer.from would read a list or a {type: "Buffer"} object as bytes and skip characters base64
+    // does not use: a value nobody sent would be judged. Nothing of the data is named.
+    if (typeof data !== 'string' || !BASE64.test(data)) {
+      const kind =
+        typeof data === 'string'
+          ? 'text with characters base64 does not use'
+          : Array.isArray(data)
+            ? 'a list'
+            : data === null
+              ? 'null'
+              : `a ${typeof data}`;
+      throw new SecretManagerApiError(
+        `the API sent a payload whose data is not base64 text (${kind})`,
+        200,
+        PAYLOAD_NOT_BASE64,
+      );
+    }
+    return Buffer.from(data, 'base64');
   }
 }
 
@@ -418,7 +445,14 @@ export async function readGcpKeyFacts(
         );
       } catch (error) {
         const code = error instanceof SecretManagerApiError ? error.code : 'error';
-        values.set(secretKey(secret.location), { state: 'unknown', reason: `access failed: ${code}` });
+        values.set(secretKey(secret.location), {
+          state: 'unknown',
+          // Our own message, which names no byte of the payload; the API's messages are not repeated.
+          reason:
+            error instanceof SecretManagerApiError && error.status === 200 && code === PAYLOAD_NOT_BASE64
+              ? error.message
+              : `access failed: ${code}`,
+        });
       }
     }
     const holdsCa = secrets.some((secret) => secret.items.some((item) => item.id === 'ca-cert'));

@@ -40,7 +40,7 @@ import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions
 import { EXIT_CODES } from '../core/audit.ts';
 import { closest } from '../core/closest.ts';
 import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
-import { hiddenReasonProblem } from '../core/invisible.ts';
+import { hiddenIdProblem, hiddenReasonProblem } from '../core/invisible.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { locateIdentifier, namesOf } from '../core/targets.ts';
@@ -290,13 +290,25 @@ export function snapshotBackendFor(clouds: readonly SnapshotCloud[]) {
   };
 }
 
+/** A one-word request field that refuses what its tag would not keep ({@link hiddenIdProblem}). */
+function idField(limit: number, what: string) {
+  return z.string().check(
+    z.minLength(1),
+    z.maxLength(limit),
+    z.superRefine((id, context) => {
+      const hidden = hiddenIdProblem(id, what);
+      if (hidden !== undefined) context.addIssue({ code: 'custom', message: hidden, input: id });
+    }),
+  );
+}
+
 /**
  * The fields of a snapshot request as the entry points take them (the `snapshot` Lambda's event, the
  * snapshot Cloud Function's body), each bounded: a target is an ARN or project:region:instance,
  * never longer than 2048.
  */
 export const snapshotRequestFields = {
-  requestId: z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_REQUEST_LIMITS.requestId)),
+  requestId: idField(SNAPSHOT_REQUEST_LIMITS.requestId, 'the request id'),
   reason: z.string().check(
     z.minLength(1),
     z.maxLength(SNAPSHOT_REQUEST_LIMITS.reason),
@@ -305,7 +317,7 @@ export const snapshotRequestFields = {
       if (hidden !== undefined) context.addIssue({ code: 'custom', message: hidden, input: reason });
     }),
   ),
-  ticket: z.optional(z.string().check(z.minLength(1), z.maxLength(SNAPSHOT_REQUEST_LIMITS.ticket))),
+  ticket: z.optional(idField(SNAPSHOT_REQUEST_LIMITS.ticket, 'the ticket')),
   requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
   targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),
   wait: z.optional(z.boolean()),

@@ -436,6 +436,26 @@ describe('the Slack middleware chain', () => {
     expect(probed).toEqual({ statusCode: 200, headers: {}, body: '' });
   });
 
+  it('refuses a signed form that repeats a field, naming it, instead of running with one of its values', async () => {
+    // Prepare: two texts and two users in one body; Slack sends each field once, and which one a
+    // reader takes (URLSearchParams.get the first, Object.fromEntries the last) is not the sender's.
+    const { handler, dispatched, logger } = harness();
+    const twoTexts = `${form('readiness')}&text=status`;
+    const twoUsers = `${form(SNAPSHOT, { user_id: 'U0VIEWER' })}&user_id=U0OPERATOR`;
+
+    // Act
+    const answers = [await handler(signed(twoTexts)), await handler(signed(twoUsers))];
+
+    // Assess
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200]);
+    expect(answers.map((answer) => JSON.parse(answer.body).text)).toEqual([
+      'the slash-command request is missing or has bad fields: text (given twice)',
+      'the slash-command request is missing or has bad fields: user_id (given twice)',
+    ]);
+    expect(dispatched).toEqual([]);
+    expect(JSON.stringify(logger.entries)).not.toContain(CANARY_SECRET);
+  });
+
   it('keeps an error answer that echoes a hostile argument from mentioning or linking, its code and product links as written', async () => {
     // Prepare: an exposable error repeating what the caller typed (a database name), beside a
     // command in a code span and a product link, as errors write them.

@@ -184,6 +184,48 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
+  it('refuses a snapshot --ticket or --request-id with an invisible, control or line-break character, before any call', async () => {
+    // Prepare: `CHG-42` pasted with a zero-width space is another request (ticket:CHG-42…) whose
+    // tag would read `CHG-42_`, so the same-looking ticket would take a second snapshot.
+    const snapshot = async (...extra: string[]) => {
+      const io = captureIo();
+      const code = await runCli(
+        [
+          'snapshot',
+          '--region',
+          'eu-west-1',
+          '--endpoint-url',
+          sim.endpoint,
+          '--reason',
+          'CA rotation',
+          ...extra,
+        ],
+        io,
+        { awsCredentials: simCredentials() },
+      );
+      return { code, err: io.err() };
+    };
+
+    // Act
+    const results = [
+      await snapshot('--ticket', 'CHG-42\u200b'),
+      await snapshot('--ticket', 'CHG-42', '--request-id', 'req\n1'),
+    ];
+
+    // Assess
+    expect(results).toEqual([
+      {
+        code: 2,
+        err: 'backup-guard: --ticket holds a character nobody reading it would see (U+200B); type the ticket again without it\n',
+      },
+      {
+        code: 2,
+        err: 'backup-guard: --request-id holds a character nobody reading it would see (U+000A); type the request id again without it\n',
+      },
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses an unknown option of checks', async () => {
     // Prepare
     const io = captureIo();
@@ -252,6 +294,35 @@ describe('backup-guard input checks', () => {
       "backup-guard: --region needs a value. Run 'backup-guard prune --help' for its options.\n",
     ]);
     expect(sim.stats().requests).toBe(0);
+  });
+
+  it('refuses a single-value option given two different values, naming both, before any call, instead of running with the last', async () => {
+    // Prepare: two policies (or reasons) on one command line, as a pasted or edited command has them.
+    const io = captureIo();
+
+    // Act
+    const results = [
+      await audit(['--policy', 'examples/minimal.yaml', '--policy=examples/gcp.yaml']),
+      {
+        code: await runCli(
+          ['snapshot', '--reason', 'CA rotation', '--ticket', 'CHG-1', '--reason', 'key rotation'],
+          io,
+        ),
+        err: io.err(),
+      },
+    ];
+
+    // Assess
+    expect(results.map((result) => result.code)).toEqual([2, 2]);
+    expect(results.map((result) => result.err)).toEqual([
+      "backup-guard: --policy is given 2 different values ('examples/minimal.yaml', 'examples/gcp.yaml'); give it once. Run 'backup-guard audit --help' for its options.\n",
+      "backup-guard: --reason is given 2 different values ('CA rotation', 'key rotation'); give it once. Run 'backup-guard snapshot --help' for its options.\n",
+    ]);
+    expect(sim.stats().requests).toBe(0);
+    // The same value twice is no ambiguity (a wrapper adding what its caller passed too).
+    const same = await audit(['--provider', 'aws', '--provider', 'aws', '--format', 'json', '--quiet']);
+    expect(same.err).not.toContain('different values');
+    expect(same.code).not.toBe(2);
   });
 
   it('says an option followed by another option needs a value, instead of that it takes none', async () => {

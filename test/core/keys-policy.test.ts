@@ -84,6 +84,18 @@ describe('keys policy', () => {
       }),
     ).toContain('set exactly one of');
   });
+  it('refuses a live-CA URL carrying a user name or password, without repeating it, before a finding could quote it', () => {
+    // fetch refuses such a URL, and its error quotes it whole: the password reached the finding,
+    // its reports and Security Hub. certctl's cacerts and GetCACert need no credentials.
+    const live = (liveCa: Record<string, string>) => problems({ keys: { preset: 'none', liveCa } });
+    const messages = [
+      live({ estUrl: 'https://ops:CANARY-pw-77@certctl.example/.well-known/est/cacerts' }),
+      live({ scepUrl: 'https://CANARY-token-77@certctl.example/scep' }),
+    ];
+    expect(messages[0]).toContain('keys.liveCa.estUrl: must not carry a user name or password');
+    expect(messages[1]).toContain('keys.liveCa.scepUrl: must not carry a user name or password');
+    expect(messages.join('\n')).not.toContain('CANARY');
+  });
   it('refuses a live-CA URL over plain http except to a loopback host: an unauthenticated answer proves no CA', () => {
     // GetCACert and cacerts are unsigned: over plain http anyone on the path can serve the backed-up
     // CA certificate (it is public) and make keys.content pass while certctl serves another one.

@@ -323,7 +323,7 @@ describe('policy loaders', () => {
     );
     // The same text inside a string, escaped keys and nested objects of the same name are no repeat.
     const fine =
-      '{"targets": {"identifiers": ["{\\"a\\": 1, \\"a\\": 2}"]}, "pitr": {"minPitrDays": 31}, "dumps": {}}';
+      '{"targets": {"tags": [{"key": "k", "value": "{\\"a\\": 1, \\"a\\": 2}"}]}, "pitr": {"minPitrDays": 31}, "dumps": {}}';
     expect(loadPolicyFromEnv({ [POLICY_ENV]: fine }).pitr.minPitrDays).toBe(31);
   });
 

@@ -16,6 +16,40 @@ function targets(input: Record<string, unknown> = {}) {
   return parsePolicy({ targets: input }).targets;
 }
 
+describe('targets.identifiers', () => {
+  it('refuses an identifier holding a character nobody reading it would see, or a blank, naming its place', () => {
+    // Prepare: a name pasted with a zero-width space, or a trailing blank, matches no database,
+    // and the report's "not found: certctl-db" then reads as if certctl-db were missing.
+    const problems = (identifiers: string[]) => {
+      try {
+        parsePolicy({ targets: { identifiers } });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+
+    // Act
+    const messages = [
+      problems(['certctl-db', 'certctl-ra-db\u200b']),
+      problems(['certctl-db ']),
+      problems(['certctl\u0000db']),
+    ];
+
+    // Assess
+    expect(messages[0]).toContain(
+      'targets.identifiers.1: holds a character nobody reading it would see (U+200B); type the identifier again without it',
+    );
+    expect(messages[1]).toContain(
+      'targets.identifiers.0: holds a blank; a DB or cluster identifier, Cloud SQL instance name or ARN has none',
+    );
+    expect(messages[2]).toContain(
+      'targets.identifiers.0: holds a character nobody reading it would see (U+0000)',
+    );
+    expect(problems(['certctl-db', ARN, 'certctl-prod:europe-west1:certctl-db'])).toBe('');
+  });
+});
+
 describe('isTarget', () => {
   it('selects a resource carrying the default tag when the policy sets no targets', () => {
     const candidate = { identifiers: ['certctl-db', ARN], tags: { 'certctl:backup-guard': 'enabled' } };

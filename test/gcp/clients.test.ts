@@ -1,5 +1,8 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CredentialsError } from '../../functions/core/errors.ts';
 import {
   CLOUD_SQL_ENDPOINT_ENV,
@@ -297,5 +300,79 @@ describe('GcpClientFactory', () => {
       expect((error as Error).message).toBe(NO_GOOGLE_CREDENTIALS);
     }
     expect(lookups).toBe(1);
+  });
+});
+
+describe('a credentials file GOOGLE_APPLICATION_CREDENTIALS names that cannot be used', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('names the file and what is wrong with it, never its content, instead of saying no credentials were found', async () => {
+    // Prepare: a key file cut by a bad edit (the syntax error sits inside the private key), a
+    // directory, a missing file, and a key file without its client_email.
+    const dir = await mkdtemp(join(tmpdir(), 'adc-file-'));
+    const cut = join(dir, 'cut.json');
+    await writeFile(
+      cut,
+      '{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\\nCANARY-KEY-7f3a" CANARY-KEY-7f3a\\n-----END PRIVATE KEY-----\\n"}',
+    );
+    const incomplete = join(dir, 'incomplete.json');
+    await writeFile(
+      incomplete,
+      JSON.stringify({ type: 'service_account', private_key: 'CANARY-KEY-7f3a', project_id: 'p' }),
+    );
+    const messages: string[] = [];
+
+    // Act
+    for (const path of [cut, dir, join(dir, 'missing.json'), incomplete]) {
+      vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', path);
+      const error = await new GcpClientFactory().credentials().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error, path).toBeInstanceOf(CredentialsError);
+      messages.push((error as Error).message);
+    }
+
+    // Assess
+    const advice =
+      "point it at a service account key file or the file 'gcloud auth application-default login' writes, or unset it";
+    expect(messages).toEqual([
+      `GOOGLE_APPLICATION_CREDENTIALS names ${cut}, which is not valid JSON (at position 87); ${advice}`,
+      `GOOGLE_APPLICATION_CREDENTIALS names ${dir}, which is a directory, not a credentials file; ${advice}`,
+      `GOOGLE_APPLICATION_CREDENTIALS names ${join(dir, 'missing.json')}, which does not exist; ${advice}`,
+      `GOOGLE_APPLICATION_CREDENTIALS names ${incomplete}, which has no client_email field; ${advice}`,
+    ]);
+    expect(messages.join('\n')).not.toContain('CANARY');
+  });
+
+  it('names a key file whose private key does not parse, at once, instead of retrying every read for 30 s', async () => {
+    // Prepare: well-formed JSON whose private_key is no key (a copy cut or re-encoded by hand).
+    const dir = await mkdtemp(join(tmpdir(), 'adc-key-'));
+    const file = join(dir, 'key.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: 'certctl-prod',
+        private_key: '-----BEGIN PRIVATE KEY-----\nCANARY-KEY-7f3a\n-----END PRIVATE KEY-----\n',
+        client_email: 'audit@certctl-prod.iam.gserviceaccount.com',
+      }),
+    );
+    vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', file);
+
+    // Act
+    const error = await new GcpClientFactory().credentials().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toBe(
+      `GOOGLE_APPLICATION_CREDENTIALS names ${file}, whose private_key does not parse as a private key (ERR_OSSL_UNSUPPORTED); point it at a service account key file or the file 'gcloud auth application-default login' writes, or unset it`,
+    );
+    expect((error as Error).message).not.toContain('CANARY');
   });
 });

@@ -702,6 +702,26 @@ describe('readGcpKeyFacts reading a value over REST', () => {
       });
     }
   });
+  it('does not judge a payload whose data is not base64 text (a list, an object, a number), and never echoes it', async () => {
+    // Prepare: Buffer.from reads a list or a {type: "Buffer"} object as bytes, and its error for a
+    // number quotes the number; none of them is the base64 text proto3 JSON writes bytes as.
+    for (const data of [
+      [83, 69, 67, 82, 69, 84],
+      { type: 'Buffer', data: [83, 69, 67, 82, 69, 84] },
+      4242424242,
+      'SECRET-CANARY is not base64!',
+    ]) {
+      await withAccessAnswer(JSON.stringify({ name: 'x', payload: { data } }), async (client) => {
+        // Act
+        const outcome = await contentOf(client);
+
+        // Assess
+        expect(outcome?.status, JSON.stringify(data)).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain('the API sent a payload whose data is not base64 text');
+        expect(JSON.stringify(outcome)).not.toMatch(/SECRET-CANARY|4242424242/);
+      });
+    }
+  });
   it('fails an empty payload (proto3 JSON leaves empty bytes out: a payload without data is empty)', async () => {
     await withAccessAnswer(JSON.stringify({ name: 'x', payload: {} }), async (client) => {
       const outcome = await contentOf(client);

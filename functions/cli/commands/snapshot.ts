@@ -12,7 +12,7 @@ import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../../actions/sn
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { describeError, InputError } from '../../core/errors.ts';
-import { hiddenReasonProblem } from '../../core/invisible.ts';
+import { hiddenIdProblem, hiddenReasonProblem } from '../../core/invisible.ts';
 import {
   runSnapshotJob,
   type SnapshotJobDependencies,
@@ -85,6 +85,13 @@ function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo)
   if (values.ticket !== undefined && !ticket) throw new InputError('--ticket needs a change ticket id');
   const requestId = (values['request-id'] as string | undefined)?.trim();
   if (values['request-id'] !== undefined && !requestId) throw new InputError('--request-id needs a value');
+  for (const [flag, value, what] of [
+    ['--ticket', ticket, 'the ticket'],
+    ['--request-id', requestId, 'the request id'],
+  ] as const) {
+    const hiddenInId = value === undefined ? undefined : hiddenIdProblem(value, what);
+    if (hiddenInId !== undefined) throw new InputError(`${flag} ${hiddenInId}`);
+  }
   for (const [flag, value, limit] of [
     ['--reason', reason, SNAPSHOT_REQUEST_LIMITS.reason],
     ['--ticket', ticket, SNAPSHOT_REQUEST_LIMITS.ticket],

@@ -10,6 +10,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import { type ChatEndpointMetric, slackEndpoint } from '../../chatops/endpoint.ts';
 import type { HttpResponse, SlackEvent } from '../../chatops/middleware.ts';
+import { isKeyValueSecret, KEY_VALUE_SECRET_PROBLEM } from '../../chatops/signature.ts';
 import type { ChatWork } from '../../chatops/work.ts';
 import type { ChatopsPolicy } from '../../core/chatops-policy.ts';
 import { describeError, InputError } from '../../core/errors.ts';
@@ -104,6 +105,9 @@ function containerDependencies(): ChatSlackFunctionDependencies {
     throw new InputError(
       `chatSlack needs ${SLACK_SECRET_VALUE_ENV} (from Secret Manager) and ${CHAT_TOPIC_ENV}; the deployment sets both`,
     );
+  }
+  if (isKeyValueSecret(signingSecret)) {
+    throw new InputError(`${SLACK_SECRET_VALUE_ENV} (from Secret Manager) ${KEY_VALUE_SECRET_PROBLEM}`);
   }
   const factory = GcpClientFactory.fromEnv();
   return {

@@ -187,6 +187,32 @@ describe('the chat-slack Lambda', () => {
     );
   });
 
+  it('says the signing secret is stored as key/value pairs, never their values, instead of refusing every request as forged', async () => {
+    // Prepare: the console's default secret type, key/value, stores Slack's value inside a JSON
+    // object; the HMAC over that text matches no request Slack signs.
+    secrets.reset();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ SLACK_SIGNING_SECRET: CANARY_SECRET }) });
+    const { handler, dispatched } = container();
+
+    // Act
+    const answer = await handler(signedSlackEvent(slashCommandForm('status'), CANARY_SECRET, NOW));
+
+    // Assess: our failure (5xx, counted, logged with why), not a refusal of the caller.
+    expect(dispatched).toEqual([]);
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body).text).toBe(
+      'Something went wrong on our side; the details are in the backup-guard logs.',
+    );
+    expect(output.metrics()).toMatchObject({ ChatRequests: 1, ChatCommandsFailed: 1 });
+    expect(output.metrics()).not.toHaveProperty('ChatCommandsRefused');
+    expect(output.text()).toContain(
+      `the Slack signing secret ${SECRET_ID} (BACKUP_GUARD_SLACK_SIGNING_SECRET) holds a JSON object (key/value pairs), not the signing secret itself`,
+    );
+    expect(output.text()).not.toContain(CANARY_SECRET);
+  });
+
   it("never logs the signing secret's value when it was configured in place of the secret's name", async () => {
     // Prepare: BACKUP_GUARD_SLACK_SIGNING_SECRET set by hand to the app's signing secret itself (32
     // hex characters, as Slack shows it) instead of the name of the secret holding it: Secrets Manager

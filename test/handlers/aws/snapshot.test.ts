@@ -110,6 +110,25 @@ describe('snapshot Lambda', () => {
     });
   });
 
+  it('refuses an event whose ticket or request id holds an invisible, control or line-break character, which its tag would not keep', () => {
+    // Prepare: a ticket that reads as CHG-42 (a zero-width space), a request id with a tab.
+    const event = (fields: Record<string, string>) => ({
+      requestId: 'r-1',
+      reason: 'CA rotation',
+      requestedBy: 'U1',
+      ...fields,
+    });
+
+    // Act / Assess
+    expect(() => parseSnapshotEvent(event({ ticket: 'CHG-42\u200b' }))).toThrow(
+      'snapshot input is invalid: ticket: holds a character nobody reading it would see (U+200B); type the ticket again without it',
+    );
+    expect(() => parseSnapshotEvent(event({ requestId: 'r\t1' }))).toThrow(
+      'snapshot input is invalid: requestId: holds a character nobody reading it would see (U+0009); type the request id again without it',
+    );
+    expect(parseSnapshotEvent(event({ ticket: 'CHG 42' }))).toMatchObject({ ticket: 'CHG 42' });
+  });
+
   it('names the bad field in one line when the event misses the request id', () => {
     // Act / Assess
     expect(() => parseSnapshotEvent({ reason: 'x', requestedBy: 'U1' })).toThrow(
