@@ -76,7 +76,8 @@ export async function readLiveCa(
     };
   }
   const url = liveCa.estUrl ?? scepGetCaCertUrl(liveCa.scepUrl ?? '');
-  const source = liveCa.estUrl ? `EST cacerts at ${url}` : `SCEP GetCACert at ${url}`;
+  const shown = withoutQueryValues(url);
+  const source = liveCa.estUrl ? `EST cacerts at ${shown}` : `SCEP GetCACert at ${shown}`;
   let body: Uint8Array;
   let answered: string;
   try {
@@ -158,6 +159,22 @@ function whatCameBack(contentType: string | null, bytes: Uint8Array, est: boolea
     return `: it answered an HTML page (${type}), so the URL is probably not certctl's ${endpoint} (a login page in front of it, or a wrong path); ${expected}`;
   }
   return ` (it answered ${type}; ${expected})`;
+}
+
+/**
+ * The URL as findings and reports show it: a query value may be a token (the policy refuses
+ * user:password, not `?token=`), so every value but our own `operation=GetCACert` is elided; the
+ * names stay, so the user can tell which URL was read; a fragment (never sent) is left out. The
+ * fetch itself uses the URL as given.
+ */
+function withoutQueryValues(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.search === '' && parsed.hash === '') return url;
+  if (parsed.search === '') return `${parsed.origin}${parsed.pathname}`;
+  const names = [...parsed.searchParams].map(([name, value]) =>
+    name === 'operation' && value === 'GetCACert' ? 'operation=GetCACert' : `${encodeURIComponent(name)}=…`,
+  );
+  return `${parsed.origin}${parsed.pathname}?${names.join('&')}`;
 }
 
 function scepGetCaCertUrl(base: string): string {

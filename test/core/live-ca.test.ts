@@ -101,6 +101,27 @@ describe('readLiveCa', () => {
       reason: `EST cacerts at ${EST} could not be fetched: fetch failed`,
     });
   });
+  it('fetches a URL with a query token as given, but never repeats the query values in what it reports', async () => {
+    const canary = 'CANARY-live-ca-token-5b1f';
+    const failing: FetchLike = async (url) => {
+      expect(url).toContain(canary);
+      throw new TypeError('fetch failed');
+    };
+    const est = await readLiveCa({ estUrl: `${EST}?token=${canary}` }, failing);
+    expect(est).toEqual({
+      state: 'unknown',
+      reason: `EST cacerts at ${EST}?token=… could not be fetched: fetch failed`,
+    });
+    const { fetchLike } = answering('', 503);
+    const scep = await readLiveCa({ scepUrl: `${SCEP}?tenant=a&key=${canary}` }, fetchLike);
+    expect(scep).toEqual({
+      state: 'unknown',
+      reason: `SCEP GetCACert at ${SCEP}?tenant=…&key=…&operation=GetCACert answered HTTP 503`,
+    });
+    const fragment = await readLiveCa({ estUrl: `${EST}#${canary}` }, fetchLike);
+    expect(fragment).toEqual({ state: 'unknown', reason: `EST cacerts at ${EST} answered HTTP 503` });
+    expect(JSON.stringify([est, scep, fragment])).not.toContain(canary);
+  });
   it('says when a PKCS#7 answer holds no certificate', async () => {
     // ContentInfo { signedData, [0] { SignedData { INTEGER 1 } } }: no certificates field.
     const empty = Buffer.from([0x30, 0x12, ...SIGNED_DATA_OID, 0xa0, 0x05, 0x30, 0x03, 0x02, 0x01, 0x01]);
