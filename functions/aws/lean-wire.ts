@@ -1,7 +1,8 @@
 /**
  * The lean request path shared by the AWS reads made in bulk: AWS JSON 1.1 (Secrets Manager
- * `DescribeSecret`, KMS `DescribeKey`; functions/aws/json-wire.ts) and S3 REST (ranged `GetObject`,
- * `ListObjectsV2`; functions/aws/s3-wire.ts). The SDK's per-call pipeline (middleware stack,
+ * `DescribeSecret`, KMS `DescribeKey`; functions/aws/json-wire.ts), S3 REST (ranged `GetObject`,
+ * `ListObjectsV2`; functions/aws/s3-wire.ts) and the RDS query protocol (the PITR audit's list
+ * pages; functions/aws/rds-wire.ts `leanListPages`). The SDK's per-call pipeline (middleware stack,
  * endpoint ruleset and auth-scheme resolution, schema serde, user agent, retry bookkeeping, and for
  * S3 its own middleware) took about as much CPU again as the signed HTTP exchange itself, and the
  * audits are CPU-bound.
@@ -355,8 +356,11 @@ async function discover<I extends object, T, O>(
   protocol: LeanProtocol<I, T, O>,
   input: I,
 ): Promise<Route<T> | undefined> {
-  // A `send` of the instance's own (a test double, a wrapper) is the caller's: every call goes to it.
-  if (Object.hasOwn(client, 'send')) return undefined;
+  // A `send` of the instance's own or of its class's own (a test double, as aws-sdk-client-mock's
+  // stub on the client class's prototype; a wrapper) is the caller's: every call goes to it, the
+  // probe included if it were sent. The SDK's clients inherit theirs from the Smithy `Client`.
+  if (Object.hasOwn(client, 'send') || Object.hasOwn(Object.getPrototypeOf(client) as object, 'send'))
+    return undefined;
   const handler = client.config.requestHandler as Route<T>['handler'] | undefined;
   if (typeof handler?.handle !== 'function') return undefined;
   let seen: Probed | undefined;

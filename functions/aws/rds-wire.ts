@@ -7,10 +7,25 @@
  * members the code reads are decoded, instead of the SDK turning every ~117-element member into
  * objects (about 60% of the audit's CPU on realistic pages, about half of the snapshot job's).
  *
- * test/aws/rds-wire.test.ts decodes the same pages both ways (errors and empty pages included).
+ * The three listings every PITR scope reads are also sent on the lean request path
+ * ({@link leanListPages}, functions/aws/lean-wire.ts); the other calls keep the SDK's pipeline with
+ * the lean decoding plugged in ({@link leanRdsListPlugin}).
+ *
+ * test/aws/rds-wire.test.ts decodes the same pages both ways (errors and empty pages included) and
+ * pages the lean path as the SDK's paginator does.
  */
+import { extendedEncodeURIComponent } from '@smithy/core/protocols';
 import type { Pluggable } from '@smithy/types';
 import {
+  type LeanClient,
+  type LeanProtocol,
+  prepareLean,
+  type SdkCommandClass,
+  sendLean,
+  type WireRequest,
+} from './lean-wire.ts';
+import {
+  bodyText,
   decodeXmlResult,
   type Field,
   leanXmlPlugin,
@@ -159,4 +174,146 @@ export function leanRdsListPlugin(operation: string, collect: StreamCollector): 
   const shape = LEAN_RESULTS[operation];
   if (!shape) throw new XmlWireError(`no lean decoding for RDS ${operation}`);
   return leanXmlPlugin((xml) => decodeRdsListResult(operation, xml, shape), collect);
+}
+
+/**
+ * The input members of a list call the lean request path writes (`Filters`, `MaxRecords`,
+ * `Marker`); a call with any other member is the SDK's.
+ */
+export interface RdsListInput {
+  readonly Filters?: readonly {
+    readonly Name?: string | undefined;
+    readonly Values?: readonly string[] | undefined;
+  }[];
+  readonly MaxRecords?: number | undefined;
+  readonly Marker?: string | undefined;
+}
+
+/** The members {@link queryBody} writes, in the order of the RDS model's input structures. */
+const LIST_INPUT_MEMBERS = new Set(['Filters', 'MaxRecords', 'Marker']);
+
+/**
+ * The form body the SDK's query protocol writes for a list call (`Action`, `Version`, then the
+ * members in model order, names and values encoded by `extendedEncodeURIComponent`, lists as
+ * `Filters.Filter.n.Values.Value.m`); undefined for an input it is not sure to write the same way
+ * (another member, an empty list, a filter without a name or values), which the SDK then sends.
+ * The route is taken only when this rebuilds the probe's request exactly ({@link LIST_PROBE}).
+ */
+function queryBody(operation: string, input: RdsListInput): string | undefined {
+  let body = `Action=${operation}&Version=2014-10-31`;
+  for (const [name, value] of Object.entries(input)) {
+    if (value !== undefined && !LIST_INPUT_MEMBERS.has(name)) return undefined;
+  }
+  const { Filters, MaxRecords, Marker } = input;
+  if (Filters !== undefined) {
+    if (!Array.isArray(Filters) || Filters.length === 0) return undefined;
+    for (const [index, filter] of Filters.entries()) {
+      const { Name, Values } = filter ?? {};
+      if (Object.keys(filter ?? {}).some((key) => key !== 'Name' && key !== 'Values')) return undefined;
+      if (typeof Name !== 'string' || !Array.isArray(Values) || Values.length === 0) return undefined;
+      const prefix = `&Filters.Filter.${index + 1}`;
+      body += `${prefix}.Name=${extendedEncodeURIComponent(Name)}`;
+      for (const [at, value] of Values.entries()) {
+        if (typeof value !== 'string') return undefined;
+        body += `${prefix}.Values.Value.${at + 1}=${extendedEncodeURIComponent(value)}`;
+      }
+    }
+  }
+  if (MaxRecords !== undefined) {
+    if (!Number.isSafeInteger(MaxRecords)) return undefined;
+    body += `&MaxRecords=${MaxRecords}`;
+  }
+  if (Marker !== undefined) {
+    if (typeof Marker !== 'string') return undefined;
+    body += `&Marker=${extendedEncodeURIComponent(Marker)}`;
+  }
+  return body;
+}
+
+/**
+ * The input every list route is probed with: every member {@link queryBody} writes, two filters of
+ * two values, and characters the encoding escapes, so a route is taken only when the SDK writes all
+ * of them as the lean path does, whatever the calls' own inputs.
+ */
+const LIST_PROBE: RdsListInput = {
+  Filters: [
+    { Name: 'engine', Values: ['postgres', "a b+c/é&='!()*~"] },
+    { Name: 'db-instance-id', Values: ['x'] },
+  ],
+  MaxRecords: 100,
+  Marker: 'c2ltLXBh Z2U6+/MTAw=',
+};
+
+const queryProtocols = new Map<string, LeanProtocol<RdsListInput, WireRequest, Record<string, unknown>>>();
+
+/** The lean protocol of the list call `operation` of {@link LEAN_RESULTS} (made once). */
+function queryProtocol(operation: string): LeanProtocol<RdsListInput, WireRequest, Record<string, unknown>> {
+  let protocol = queryProtocols.get(operation);
+  if (protocol) return protocol;
+  const shape = LEAN_RESULTS[operation];
+  if (!shape) throw new XmlWireError(`no lean decoding for RDS ${operation}`);
+  protocol = {
+    // RDS endpoints depend on the client alone (Region, FIPS, dual-stack), never on the input.
+    routeKey: () => '',
+    template: (request) =>
+      request.method === 'POST' && request.headers['content-type'] === 'application/x-www-form-urlencoded'
+        ? request
+        : undefined,
+    build(request, input) {
+      const body = queryBody(operation, input);
+      if (body === undefined) return undefined;
+      return {
+        ...request,
+        headers: { ...request.headers, 'content-length': String(Buffer.byteLength(body)) },
+        body,
+      };
+    },
+    async decode(response, collect) {
+      const text = await bodyText(response.body, collect);
+      try {
+        return { output: decodeRdsListResult(operation, text, shape) };
+      } catch (error) {
+        // As on the SDK path with the plugin: a body that is not the answer fails the call, unretried.
+        if (error instanceof XmlWireError) return { failed: error };
+        throw error;
+      }
+    },
+  };
+  queryProtocols.set(operation, protocol);
+  return protocol;
+}
+
+/**
+ * Every page of the list call `operation` (one of {@link LEAN_RESULTS}' `Describe…`), as the SDK's
+ * paginator gives them with `pageSize` and `stopOnSameToken` (the next page is asked for with the
+ * page's Marker until a page has none or repeats the one it was asked with), each page sent on the
+ * lean request path (functions/aws/lean-wire.ts): the SDK's per-call pipeline (middleware stack,
+ * endpoint and auth-scheme resolution, schema serialization, its deserializer handed an empty body)
+ * was about a third of the PITR audit's CPU after its first page. A clean 2xx answer is decoded here
+ * to the members the audit reads; anything else is handed to the SDK, which builds its error and
+ * retries as it always does. Each page's output has the members of {@link LEAN_RESULTS} and
+ * `$metadata`; on the SDK path (an input or a route the lean path does not serve) it is the SDK's
+ * whole output.
+ */
+export async function* leanListPages<I extends RdsListInput, P>(
+  client: LeanClient,
+  Command: SdkCommandClass<I>,
+  operation: string,
+  input: I,
+  pageSize: number,
+): AsyncGenerator<P> {
+  const protocol = queryProtocol(operation) as unknown as LeanProtocol<I, WireRequest, P>;
+  await prepareLean(client, Command, protocol, LIST_PROBE as I);
+  let token = input.Marker;
+  for (;;) {
+    const page = await sendLean(client, Command, protocol, {
+      ...input,
+      MaxRecords: input.MaxRecords ?? pageSize,
+      Marker: token,
+    });
+    yield page;
+    const asked = token;
+    token = (page as { Marker?: string }).Marker;
+    if (!token || token === asked) return;
+  }
 }

@@ -23,11 +23,15 @@ import {
   type DBCluster,
   type DBInstance,
   type DBInstanceAutomatedBackup,
+  DescribeDBClustersCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
+  DescribeDBInstancesCommand,
   paginateDescribeDBClusters,
   paginateDescribeDBInstanceAutomatedBackups,
   paginateDescribeDBInstances,
   paginateDescribeGlobalClusters,
   RDSClient,
+  type RDSPaginationConfiguration,
   type Tag,
 } from '@aws-sdk/client-rds';
 import { isAwsRegionName } from '../core/aws-region.ts';
@@ -47,8 +51,9 @@ import type { Policy } from '../core/policy.ts';
 import { isTarget, locateIdentifier, selectedBy, targetTagOf } from '../core/targets.ts';
 import { MINUTE_MS } from '../core/time.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
+import type { SdkCommandClass } from './lean-wire.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
-import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
+import { leanListPages, leanRdsListPlugin, type RdsListInput, type StreamCollector } from './rds-wire.ts';
 
 /** The account and region one collection covers; every fact's resource reference carries them. */
 export interface RdsScope {
@@ -763,31 +768,50 @@ async function readAllPages<P extends { readonly Marker?: string | undefined }, 
   return kept;
 }
 
-/** How the list calls of one scope page and decode, and the endpoint their errors name. */
-function scopeReader(rds: RDSClient, scope: RdsScope, lean: boolean) {
+/** The SDK paginators' configuration: pages of {@link PAGE_SIZE}, decoded leanly when `lean`. */
+function paginationConfig(rds: RDSClient, operation: string, lean: boolean) {
   const collect = rds.config.streamCollector as StreamCollector;
   return {
-    paging: (operation: string) => ({
-      client: rds,
-      pageSize: PAGE_SIZE,
-      stopOnSameToken: true,
-      ...(lean
-        ? {
-            withCommand: <C extends { middlewareStack: { use(plugin: never): void } }>(command: C): C => {
-              command.middlewareStack.use(leanRdsListPlugin(operation, collect) as never);
-              return command;
-            },
-          }
-        : {}),
-    }),
+    client: rds,
+    pageSize: PAGE_SIZE,
+    stopOnSameToken: true,
+    ...(lean
+      ? {
+          withCommand: <C extends { middlewareStack: { use(plugin: never): void } }>(command: C): C => {
+            command.middlewareStack.use(leanRdsListPlugin(operation, collect) as never);
+            return command;
+          },
+        }
+      : {}),
+  };
+}
+
+/** How the list calls of one scope page and decode, and the endpoint their errors name. */
+function scopeReader(rds: RDSClient, scope: RdsScope, lean: boolean) {
+  return {
+    paging: (operation: string) => paginationConfig(rds, operation, lean),
+    /**
+     * Every page of the list call `operation`: sent on the lean request path when lean
+     * (rds-wire.ts {@link leanListPages}, the same pages as the paginator's), else by `paginate`.
+     */
+    pages: <I extends RdsListInput, P>(
+      operation: string,
+      Command: SdkCommandClass<I>,
+      paginate: (config: RDSPaginationConfiguration, input: I) => AsyncIterable<P>,
+      input: I,
+    ): AsyncIterable<P> =>
+      lean
+        ? leanListPages<I, P>(rds, Command, operation, input, PAGE_SIZE)
+        : paginate(paginationConfig(rds, operation, false), input),
     endpoint: (): Promise<string> => endpointOf(rds, 'rds', scope.region),
   };
 }
 
 export interface RdsListOptions {
   /**
-   * Decode successful pages leanly (functions/aws/rds-wire.ts); `false` keeps the SDK's full
-   * decoding (the equivalence test compares both). @default true
+   * Decode successful pages leanly (functions/aws/rds-wire.ts), and send the instance, cluster and
+   * automated-backup listings on the lean request path (rds-wire.ts `leanListPages`); `false` keeps
+   * the SDK's pipeline and full decoding (the equivalence test compares both). @default true
    */
   readonly leanDecoding?: boolean;
   /**
@@ -1257,7 +1281,7 @@ export async function listSelectedDatabases(
   /** With `options.otherEngines`: the selected databases of another engine. */
   otherEngines: SelectedOtherEngine[];
 }> {
-  const { paging, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
+  const { pages, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
       { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
@@ -1306,7 +1330,12 @@ export async function listSelectedDatabases(
     readAllPages(
       'DescribeDBInstances',
       scope,
-      paginateDescribeDBInstances(paging('DescribeDBInstances'), engineFilter(instanceEngines)),
+      pages(
+        'DescribeDBInstances',
+        DescribeDBInstancesCommand,
+        paginateDescribeDBInstances,
+        engineFilter(instanceEngines),
+      ),
       { element: 'DBInstances', items: (page) => page.DBInstances },
       // A source is selected when the policy names one of its replicas: a replica has no backups of
       // its own, so its source is what proves it restorable (and the report says so).
@@ -1337,7 +1366,12 @@ export async function listSelectedDatabases(
     readAllPages(
       'DescribeDBClusters',
       scope,
-      paginateDescribeDBClusters(paging('DescribeDBClusters'), engineFilter([...POSTGRES_CLUSTER_ENGINES])),
+      pages(
+        'DescribeDBClusters',
+        DescribeDBClustersCommand,
+        paginateDescribeDBClusters,
+        engineFilter([...POSTGRES_CLUSTER_ENGINES]),
+      ),
       { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) => {
@@ -1415,7 +1449,7 @@ export async function collectRdsPitrFacts(
   options: RdsListOptions = {},
 ): Promise<CollectedFacts<PitrFact>> {
   const lean = options.leanDecoding ?? true;
-  const { paging, endpoint } = scopeReader(rds, scope, lean);
+  const { pages, endpoint } = scopeReader(rds, scope, lean);
   const databases = listSelectedDatabases(rds, scope, policy, {
     ...options,
     globalSecondaries: true,
@@ -1441,9 +1475,14 @@ export async function collectRdsPitrFacts(
     readAllPages(
       'DescribeDBInstanceAutomatedBackups',
       scope,
-      paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {
-        Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
-      }),
+      pages(
+        'DescribeDBInstanceAutomatedBackups',
+        DescribeDBInstanceAutomatedBackupsCommand,
+        paginateDescribeDBInstanceAutomatedBackups,
+        {
+          Filters: [{ Name: 'status', Values: ['active', 'creating'] }],
+        },
+      ),
       { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
       (backup) => backup.Status === 'active' || backup.Status === 'creating',
       endpoint,

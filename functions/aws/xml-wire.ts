@@ -741,7 +741,7 @@ function textOf(chunks: readonly Uint8Array[], length: number): string {
  * The text of an answer's body: a Node stream (what the SDK's Node HTTP handler gives) is read
  * chunk by chunk here; anything else goes through the client's `collect`.
  */
-async function bodyText(body: unknown, collect: StreamCollector): Promise<string> {
+export async function bodyText(body: unknown, collect: StreamCollector): Promise<string> {
   if (!(body instanceof Readable)) {
     const bytes = await collect(body);
     return textOf([bytes], bytes.byteLength);

@@ -13,6 +13,9 @@ import {
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   DescribeGlobalClustersCommand,
+  paginateDescribeDBClusters,
+  paginateDescribeDBInstanceAutomatedBackups,
+  paginateDescribeDBInstances,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +23,7 @@ import { collectRdsPitrFacts } from '../../functions/aws/rds.ts';
 import {
   decodeRdsListResult,
   LEAN_RESULTS,
+  leanListPages,
   leanRdsListPlugin,
   type Shape,
   type StreamCollector,
@@ -291,6 +295,130 @@ describe('lean RDS list decoding', () => {
     });
     expect(byId('pending-off-db')).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });
     expect(leanFacts.filter((fact) => fact.pendingRetentionDays !== undefined)).toHaveLength(1);
+  });
+
+  /** A client of the simulator counting its requests by Action, sent by the SDK or on the lean path. */
+  function counted(): { client: RDSClient; sent: Map<string, { sdk: number; lean: number }> } {
+    const counting = new RDSClient({
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+      region: REGION,
+    });
+    const sent = new Map<string, { sdk: number; lean: number }>();
+    const handler = counting.config.requestHandler as unknown as {
+      handle(
+        request: { headers: Record<string, string>; body?: unknown },
+        options?: unknown,
+      ): Promise<unknown>;
+    };
+    const handle = handler.handle.bind(handler);
+    handler.handle = (request, options) => {
+      const action = new URLSearchParams(String(request.body ?? '')).get('Action') ?? '';
+      const count = sent.get(action) ?? { sdk: 0, lean: 0 };
+      // The SDK's pipeline adds its invocation id; the lean path sends none.
+      if (request.headers['amz-sdk-invocation-id']) count.sdk += 1;
+      else count.lean += 1;
+      sent.set(action, count);
+      return handle(request, options);
+    };
+    return { client: counting, sent };
+  }
+
+  const PAGINATORS = {
+    DescribeDBInstances: {
+      Command: DescribeDBInstancesCommand,
+      paginate: paginateDescribeDBInstances,
+      input: { Filters: [{ Name: 'engine', Values: ['postgres', 'aurora-postgresql'] }] },
+    },
+    DescribeDBClusters: {
+      Command: DescribeDBClustersCommand,
+      paginate: paginateDescribeDBClusters,
+      input: { Filters: [{ Name: 'engine', Values: ['aurora-postgresql', 'postgres'] }] },
+    },
+    DescribeDBInstanceAutomatedBackups: {
+      Command: DescribeDBInstanceAutomatedBackupsCommand,
+      paginate: paginateDescribeDBInstanceAutomatedBackups,
+      input: { Filters: [{ Name: 'status', Values: ['active', 'creating'] }] },
+    },
+  } as const;
+
+  for (const [operation, { Command, paginate, input }] of Object.entries(PAGINATORS)) {
+    it(`gives every ${operation} page the SDK's paginator gives, sent on the lean request path`, async () => {
+      // Prepare
+      const { client: lean, sent } = counted();
+      const shape = LEAN_RESULTS[operation] as Shape;
+      const sdkPages: unknown[] = [];
+      const leanPages: unknown[] = [];
+      // Act
+      const sdkPaginate = paginate as (config: object, input: object) => AsyncIterable<unknown>;
+      for await (const page of sdkPaginate({ client, pageSize: 100, stopOnSameToken: true }, { ...input }))
+        sdkPages.push(page);
+      for await (const page of leanListPages(lean, Command as never, operation, { ...input }, 100))
+        leanPages.push(page);
+      // Assess
+      expect(sdkPages.length).toBeGreaterThan(1);
+      expect(leanPages.map((page) => ({ ...(page as object), $metadata: undefined }))).toEqual(
+        sdkPages.map((page) => ({ ...project(page, shape), $metadata: undefined })),
+      );
+      expect(sent.get(operation)).toEqual({ sdk: 0, lean: sdkPages.length });
+      lean.destroy();
+    });
+  }
+
+  it('sends the listings of a PITR collection on the lean request path, with the facts the SDK decoding gives', async () => {
+    // Prepare
+    const policy = parsePolicy({ targets: { all: true }, aws: { regions: 'all' } });
+    const scope = { account: DEFAULT_ACCOUNT_ID, region: REGION };
+    const { client: lean, sent } = counted();
+    // Act
+    const sdkFacts = await collectRdsPitrFacts(client, scope, policy, { leanDecoding: false });
+    const leanFacts = await collectRdsPitrFacts(lean, scope, policy);
+    // Assess
+    expect(leanFacts).toEqual(sdkFacts);
+    for (const operation of Object.keys(PAGINATORS)) {
+      expect(sent.get(operation)?.sdk).toBe(0);
+      expect(sent.get(operation)?.lean).toBeGreaterThan(0);
+    }
+    lean.destroy();
+  });
+
+  it("throws the SDK's own error for a lean page the service answers with an error, and sends an input the lean path does not write through the SDK", async () => {
+    // Prepare
+    const { client: lean, sent } = counted();
+    const settle = async (pages: AsyncIterable<unknown>) => {
+      try {
+        for await (const _ of pages);
+        return undefined;
+      } catch (error) {
+        return error as Error & { $metadata?: { httpStatusCode?: number } };
+      }
+    };
+    // Act: MaxRecords outside 20..100 is an InvalidParameterValue error answer; DBInstanceIdentifier
+    // is a member the lean path does not write.
+    const invalid = await settle(
+      leanListPages(lean, DescribeDBInstancesCommand as never, 'DescribeDBInstances', { MaxRecords: 5 }, 100),
+    );
+    const sdkInvalid = await settle(paginateDescribeDBInstances({ client, pageSize: 5 }, {}));
+    const missing = await settle(
+      leanListPages(
+        lean,
+        DescribeDBInstancesCommand as never,
+        'DescribeDBInstances',
+        { DBInstanceIdentifier: 'no-such-db' } as never,
+        100,
+      ),
+    );
+    // Assess
+    expect(invalid?.name).toBe('InvalidParameterValue');
+    expect(invalid?.message).toBe(sdkInvalid?.message);
+    expect(invalid?.constructor).toBe(sdkInvalid?.constructor);
+    expect(invalid?.$metadata?.httpStatusCode).toBe(400);
+    expect(missing?.name).toBe('DBInstanceNotFoundFault');
+    // The error answer was the lean attempt's, replayed into the SDK (maxAttempts 1: no second
+    // request); the look-up by identifier went through the SDK.
+    expect(sent.get('DescribeDBInstances')).toEqual({ sdk: 1, lean: 1 });
+    lean.destroy();
   });
 
   it('rejects a body that is not the operation answer when a proxy sends something else', () => {
