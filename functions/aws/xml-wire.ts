@@ -306,7 +306,11 @@ export class Scanner {
     return scalar(member.kind, xml.slice(begin, lt), name);
   }
 
-  /** The text of the element just opened, up to its end tag (CDATA sections included). */
+  /**
+   * The text of the element just opened, up to its end tag: CDATA sections included, comments and
+   * processing instructions left out (XML 1.0 §2.5, §2.6: neither is part of the character data), the
+   * text on both sides of them kept.
+   */
   text(): string {
     const xml = this.#xml;
     const begin = this.#pos;
@@ -328,6 +332,18 @@ export class Scanner {
         if (end < 0) throw new XmlWireError('unterminated CDATA section');
         out += xml.slice(start + 9, end);
         this.#pos = end + 3;
+        continue;
+      }
+      const second = xml.charCodeAt(start + 1);
+      if (second === 33 /* ! */ || second === 63 /* ? */) {
+        // A comment (`<!--`) or a processing instruction (`<?`): read past it, not to the next tag,
+        // which would drop the text after it (`3<!---->5` is 35, never 3).
+        const terminator = second === 63 ? '?>' : '-->';
+        if (second === 33 && !xml.startsWith('<!--', start))
+          throw new XmlWireError(`markup declaration where ${element} text was expected`);
+        const end = xml.indexOf(terminator, start + 2);
+        if (end < 0) throw new XmlWireError('unterminated XML comment or processing instruction');
+        this.#pos = end + terminator.length;
         continue;
       }
       this.#pos = start;
@@ -660,6 +676,11 @@ export function readStruct(scanner: Scanner, shape: CompiledShape, element: stri
       if (!scanner.empty) scanner.skip();
       continue;
     }
+    // A member sent twice contradicts itself (`<Size>0</Size>…<Size>35</Size>`): keeping either
+    // value would judge one the answer also denied, so the answer is refused, as the SDK refuses it.
+    // A flattened member is the one sent once per item.
+    if (member.kind !== Kind.Flattened && Object.hasOwn(out, member.name))
+      throw new XmlWireError(`<${element}> sends <${member.name}> more than once`);
     const value = readMember(scanner, member);
     if (value === undefined) continue;
     if (member.kind === Kind.Flattened) {

@@ -186,6 +186,51 @@ describe('matching member names', () => {
   });
 });
 
+describe('texts broken up by comments and processing instructions', () => {
+  it.each([
+    ['a comment', '<!-- note -->'],
+    ['an empty comment', '<!---->'],
+    ['a processing instruction', '<?pi data?>'],
+    ['a comment holding a tag', '<!-- <Id>x</Id> -->'],
+  ])('reads the whole text around %s, as an XML parser does', (_, inside) => {
+    // Arrange: XML 1.0 §2.5 and §2.6 allow comments and processing instructions in character
+    // data; they are not part of it, the text after them is.
+    const xml = `<R><Result><Items><Item><Id>certctl${inside}-old</Id><Size>3${inside}5</Size></Item></Items><Marker>a${inside}b</Marker></Result></R>`;
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], SHAPE);
+
+    // Assess: not `certctl`, 3 and `a`, a value the answer never sent.
+    expect(decoded).toEqual({ Items: [{ Id: 'certctl-old', Size: 35 }], Marker: 'ab' });
+  });
+});
+
+describe('a member sent twice', () => {
+  it.each([
+    ['a scalar', '<Item><Size>0</Size><Id>db</Id><Size>35</Size></Item>'],
+    ['an empty scalar after a full one', '<Item><Id>db</Id><Id/></Item>'],
+    ['a list', '<Item><Id>db</Id></Item></Items><Items><Item><Id>other</Id></Item>'],
+  ])('refuses an item that sends %s twice instead of keeping the last value', (_, items) => {
+    // Arrange: the answer contradicts itself; the SDK refuses it too ("unhandled schema type").
+    const xml = `<R><Result><Items>${items}</Items></Result></R>`;
+
+    // Act + Assess
+    expect(() => decodeXmlResult(xml, ['R', 'Result'], SHAPE)).toThrow(XmlWireError);
+  });
+
+  it('keeps every item of a flattened member, which is sent once per item', () => {
+    // Arrange
+    const shape: Shape = { Contents: { flattened: { Key: 'string' } } };
+    const xml = '<R><Contents><Key>a</Key></Contents><Contents><Key>b</Key></Contents></R>';
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R'], shape);
+
+    // Assess
+    expect(decoded).toEqual({ Contents: [{ Key: 'a' }, { Key: 'b' }] });
+  });
+});
+
 describe('integer texts that are not an optionally signed decimal integer', () => {
   it.each([
     ['7', 7],
