@@ -145,6 +145,9 @@ export class Scanner {
    * for `&` once in all rather than once per text.
    */
   #amp = -1;
+  /** The first `"`, and the first `'`, at or after a tag read (the text's length when none; -1 before). */
+  #double = -1;
+  #single = -1;
   /** The names of the structures skipped so far ({@link #skippedName}). */
   #skipped: (SkippedName | undefined)[] | undefined;
 
@@ -205,8 +208,11 @@ export class Scanner {
         this.#pos = end + terminator.length;
         continue;
       }
-      const end = xml.indexOf('>', start);
+      let end = xml.indexOf('>', start);
       if (end < 0) throw new XmlWireError('unterminated XML tag');
+      // An attribute value may hold a `>` (XML 1.0 §2.4 forbids only `<` there): the tag then ends
+      // at the first `>` outside quotes. Only a tag with a quote before that `>` is scanned again.
+      if (this.#quoteBefore(start, end)) end = this.#tagEnd(start);
       this.#pos = end + 1;
       this.#name = undefined;
       if (second === 47 /* / */) {
@@ -252,6 +258,40 @@ export class Scanner {
       if (xml.charCodeAt(at + 2 + index) !== xml.charCodeAt(start + index)) return false;
     }
     return true;
+  }
+
+  /**
+   * Whether a quote (`"` or `'`) stands between `begin` and `end`, searched once per quote as `&`
+   * is ({@link #hasReference}): tags without attributes, nearly all of them, hold none.
+   */
+  #quoteBefore(begin: number, end: number): boolean {
+    const xml = this.#xml;
+    // Each kind of quote is searched for apart: a text full of one kind never searches the rest of
+    // the page for the other again and again.
+    if (this.#double < begin) {
+      const at = xml.indexOf('"', begin);
+      this.#double = at < 0 ? xml.length : at;
+    }
+    if (this.#single < begin) {
+      const at = xml.indexOf("'", begin);
+      this.#single = at < 0 ? xml.length : at;
+    }
+    return this.#double < end || this.#single < end;
+  }
+
+  /** Where the tag starting at `start` ends: its first `>` outside a quoted attribute value. */
+  #tagEnd(start: number): number {
+    const xml = this.#xml;
+    let quote = 0;
+    for (let at = start + 1; at < xml.length; at += 1) {
+      const code = xml.charCodeAt(at);
+      if (quote !== 0) {
+        if (code === quote) quote = 0;
+      } else if (code === 34 /* " */ || code === 39 /* ' */) quote = code;
+      else if (code === 62 /* > */) return at;
+      else if (code === 60 /* < */) break;
+    }
+    throw new XmlWireError('unterminated XML tag');
   }
 
   /** Whether the text from `begin` to `end` holds an `&` (an entity or character reference). */

@@ -299,6 +299,27 @@ describe('the fast paths give what the general reading gives', () => {
     });
   });
 
+  it('reads tags whose attribute values hold a `>`, which XML allows there', () => {
+    // Arrange: XML 1.0 §2.4 forbids `<` in attribute values, not `>`; the tag ends at the first `>`
+    // outside quotes.
+    const xml = [
+      '<R a="x>y"><Result><Items>',
+      '<Item kind=">"><Id note=">">first</Id><Size unit=\'>\'>1</Size></Item>',
+      '<Item><Skip a=">"><Id>not-mine</Id></Skip><Id a="1>2" b=\'3>4\'>second</Id><Size>2</Size></Item>',
+      '<Item><Id>third</Id><Size x=">"/></Item>',
+      '</Items><Marker>next</Marker></Result></R>',
+    ].join('');
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], SHAPE);
+
+    // Assess: not `">first`, a value the answer never sent.
+    expect(decoded).toEqual({
+      Items: [{ Id: 'first', Size: 1 }, { Id: 'second', Size: 2 }, { Id: 'third' }],
+      Marker: 'next',
+    });
+  });
+
   it.each([
     [
       'integer',
