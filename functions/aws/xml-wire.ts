@@ -85,6 +85,23 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
+/**
+ * Where the tag starting at `start` (its `<`) of `text` ends: its first `>` outside a quoted
+ * attribute value (XML 1.0 §2.4 forbids only `<` there), or -1 when it does not end.
+ */
+function tagEndAt(text: string, start: number): number {
+  let quote = 0;
+  for (let at = start + 1; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (quote !== 0) {
+      if (code === quote) quote = 0;
+    } else if (code === 34 /* " */ || code === 39 /* ' */) quote = code;
+    else if (code === 62 /* > */) return at;
+    else if (code === 60 /* < */) return -1;
+  }
+  return -1;
+}
+
 /** Slots of a {@link CompiledShape}'s member table (a power of two). */
 const SLOTS = 256;
 
@@ -279,19 +296,11 @@ export class Scanner {
     return this.#double < end || this.#single < end;
   }
 
-  /** Where the tag starting at `start` ends: its first `>` outside a quoted attribute value. */
+  /** Where the tag starting at `start` ends ({@link tagEndAt}). */
   #tagEnd(start: number): number {
-    const xml = this.#xml;
-    let quote = 0;
-    for (let at = start + 1; at < xml.length; at += 1) {
-      const code = xml.charCodeAt(at);
-      if (quote !== 0) {
-        if (code === quote) quote = 0;
-      } else if (code === 34 /* " */ || code === 39 /* ' */) quote = code;
-      else if (code === 62 /* > */) return at;
-      else if (code === 60 /* < */) break;
-    }
-    throw new XmlWireError('unterminated XML tag');
+    const end = tagEndAt(this.#xml, start);
+    if (end < 0) throw new XmlWireError('unterminated XML tag');
+    return end;
   }
 
   /** Whether the text from `begin` to `end` holds an `&` (an entity or character reference). */
@@ -451,7 +460,7 @@ export class Scanner {
         // `<nameOther…>` is another element.
         if (after === 62 /* > */) depth += 1;
         else if (after === 32 || after === 9 || after === 10 || after === 13) {
-          const tagEnd = span.indexOf('>', at);
+          const tagEnd = tagEndAt(span, at);
           if (tagEnd < 0) throw new XmlWireError('unterminated XML tag');
           if (span.charCodeAt(tagEnd - 1) !== 47 /* / */) depth += 1;
         }

@@ -46,6 +46,14 @@ describe('skipping the members a shape does not name', () => {
       '<Tag><TagList><Tag>k</Tag></TagList><Tags/></Tag>',
     ],
     ['an empty element', '<Empty/>'],
+    [
+      'an empty element of the same name whose attribute value holds `>`',
+      '<Note><Note a=">"/><Id>not-mine</Id></Note>',
+    ],
+    [
+      'an element of the same name whose attribute value holds `/>`',
+      '<Note><Note b="/>">x</Note><Id>not-mine</Id></Note>',
+    ],
     ['a comment holding an end tag (read tag by tag)', '<Note><!-- </Note> --><Id>not-mine</Id></Note>'],
     ['a CDATA section holding an end tag', '<Note><![CDATA[</Note><Id>not-mine</Id>]]></Note>'],
   ])('keeps the named members of each item when it skips %s', (_, skipped) => {
