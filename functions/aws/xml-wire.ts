@@ -719,6 +719,8 @@ function readMember(scanner: Scanner, member: Member): unknown {
 /** The members of `shape` in the element just opened (`element`); other members are skipped. */
 export function readStruct(scanner: Scanner, shape: CompiledShape, element: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // Members sent without a value kept (an integer text that is none, an empty non-string element).
+  let unread: Set<string> | undefined;
   while (scanner.child(element)) {
     const member = scanner.member(shape);
     if (member === undefined) {
@@ -728,10 +730,14 @@ export function readStruct(scanner: Scanner, shape: CompiledShape, element: stri
     // A member sent twice contradicts itself (`<Size>0</Size>…<Size>35</Size>`): keeping either
     // value would judge one the answer also denied, so the answer is refused, as the SDK refuses it.
     // A flattened member is the one sent once per item.
-    if (member.kind !== Kind.Flattened && Object.hasOwn(out, member.name))
+    if (member.kind !== Kind.Flattened && (Object.hasOwn(out, member.name) || unread?.has(member.name)))
       throw new XmlWireError(`<${element}> sends <${member.name}> more than once`);
     const value = readMember(scanner, member);
-    if (value === undefined) continue;
+    if (value === undefined) {
+      unread ??= new Set();
+      unread.add(member.name);
+      continue;
+    }
     if (member.kind === Kind.Flattened) {
       const items = (out[member.name] as unknown[] | undefined) ?? [];
       items.push(value);

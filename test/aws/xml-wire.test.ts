@@ -217,6 +217,8 @@ describe('a member sent twice', () => {
   it.each([
     ['a scalar', '<Item><Size>0</Size><Id>db</Id><Size>35</Size></Item>'],
     ['an empty scalar after a full one', '<Item><Id>db</Id><Id/></Item>'],
+    ['a number after a text that is none', '<Item><Size>x</Size><Id>db</Id><Size>35</Size></Item>'],
+    ['a number after an empty element', '<Item><Size/><Size>35</Size></Item>'],
     ['a list', '<Item><Id>db</Id></Item></Items><Items><Item><Id>other</Id></Item>'],
   ])('refuses an item that sends %s twice instead of keeping the last value', (_, items) => {
     // Arrange: the answer contradicts itself; the SDK refuses it too ("unhandled schema type").
