@@ -484,7 +484,8 @@ export function rdsInstanceToFact(
     },
     kind: 'rds-instance',
     engine: instance.Engine ?? 'postgres',
-    status: instance.DBInstanceStatus ?? 'unknown',
+    // Not sent, or sent empty (`<DBInstanceStatus/>`): no status was reported.
+    status: instance.DBInstanceStatus || 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
     ...pendingRetention(retention, instance.PendingModifiedValues?.BackupRetentionPeriod),
@@ -680,7 +681,7 @@ export function auroraClusterToFact(
     },
     kind: 'aurora-cluster',
     engine: cluster.Engine ?? 'aurora-postgresql',
-    status: cluster.Status ?? 'unknown',
+    status: cluster.Status || 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
     ...pendingRetention(retention, cluster.PendingModifiedValues?.BackupRetentionPeriod),
