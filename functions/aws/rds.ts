@@ -390,6 +390,7 @@ export function instanceRestoreWindow(
         earliest: undefined,
         latest,
         source: 'DescribeDBInstanceAutomatedBackups (Status creating, first snapshot not taken yet)',
+        firstBackupPending: true,
       };
     }
     return {

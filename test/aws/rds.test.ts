@@ -295,7 +295,12 @@ describe('RDS mapping', () => {
   it('reports no earliest time while the first automated snapshot is being created', () => {
     const backup = automatedBackup('certctl-db', { Status: 'creating', RestoreWindow: undefined });
     const fact = rdsInstanceToFact(instance('certctl-db'), backup, SCOPE);
-    expect(fact.restoreWindow).toMatchObject({ known: true, earliest: undefined });
+    expect(fact.restoreWindow).toMatchObject({ known: true, earliest: undefined, firstBackupPending: true });
+  });
+
+  it('says no first backup is pending for an active automated backup', () => {
+    const fact = rdsInstanceToFact(instance('certctl-db'), automatedBackup('certctl-db'), SCOPE);
+    expect(fact.restoreWindow).not.toHaveProperty('firstBackupPending');
   });
 
   it('keeps only this region’s live backups when indexing, preferring active over creating', () => {
