@@ -395,6 +395,7 @@ export function instanceRestoreWindow(
         earliest: undefined,
         latest,
         source: 'DescribeDBInstanceAutomatedBackups (Status creating, first snapshot not taken yet)',
+        firstBackupPending: true,
       };
     }
     return {
@@ -489,7 +490,8 @@ export function rdsInstanceToFact(
     },
     kind: 'rds-instance',
     engine: instance.Engine ?? 'postgres',
-    status: instance.DBInstanceStatus ?? 'unknown',
+    // Not sent, or sent empty (`<DBInstanceStatus/>`): no status was reported.
+    status: instance.DBInstanceStatus || 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
     ...pendingRetention(retention, instance.PendingModifiedValues?.BackupRetentionPeriod),
@@ -685,7 +687,7 @@ export function auroraClusterToFact(
     },
     kind: 'aurora-cluster',
     engine: cluster.Engine ?? 'aurora-postgresql',
-    status: cluster.Status ?? 'unknown',
+    status: cluster.Status || 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
     ...pendingRetention(retention, cluster.PendingModifiedValues?.BackupRetentionPeriod),

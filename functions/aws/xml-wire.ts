@@ -85,6 +85,23 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
 
+/**
+ * Where the tag starting at `start` (its `<`) of `text` ends: its first `>` outside a quoted
+ * attribute value (XML 1.0 §2.4 forbids only `<` there), or -1 when it does not end.
+ */
+function tagEndAt(text: string, start: number): number {
+  let quote = 0;
+  for (let at = start + 1; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (quote !== 0) {
+      if (code === quote) quote = 0;
+    } else if (code === 34 /* " */ || code === 39 /* ' */) quote = code;
+    else if (code === 62 /* > */) return at;
+    else if (code === 60 /* < */) return -1;
+  }
+  return -1;
+}
+
 /** Slots of a {@link CompiledShape}'s member table (a power of two). */
 const SLOTS = 256;
 
@@ -145,6 +162,9 @@ export class Scanner {
    * for `&` once in all rather than once per text.
    */
   #amp = -1;
+  /** The first `"`, and the first `'`, at or after a tag read (the text's length when none; -1 before). */
+  #double = -1;
+  #single = -1;
   /** The names of the structures skipped so far ({@link #skippedName}). */
   #skipped: (SkippedName | undefined)[] | undefined;
 
@@ -205,8 +225,11 @@ export class Scanner {
         this.#pos = end + terminator.length;
         continue;
       }
-      const end = xml.indexOf('>', start);
+      let end = xml.indexOf('>', start);
       if (end < 0) throw new XmlWireError('unterminated XML tag');
+      // An attribute value may hold a `>` (XML 1.0 §2.4 forbids only `<` there): the tag then ends
+      // at the first `>` outside quotes. Only a tag with a quote before that `>` is scanned again.
+      if (this.#quoteBefore(start, end)) end = this.#tagEnd(start);
       this.#pos = end + 1;
       this.#name = undefined;
       if (second === 47 /* / */) {
@@ -252,6 +275,32 @@ export class Scanner {
       if (xml.charCodeAt(at + 2 + index) !== xml.charCodeAt(start + index)) return false;
     }
     return true;
+  }
+
+  /**
+   * Whether a quote (`"` or `'`) stands between `begin` and `end`, searched once per quote as `&`
+   * is ({@link #hasReference}): tags without attributes, nearly all of them, hold none.
+   */
+  #quoteBefore(begin: number, end: number): boolean {
+    const xml = this.#xml;
+    // Each kind of quote is searched for apart: a text full of one kind never searches the rest of
+    // the page for the other again and again.
+    if (this.#double < begin) {
+      const at = xml.indexOf('"', begin);
+      this.#double = at < 0 ? xml.length : at;
+    }
+    if (this.#single < begin) {
+      const at = xml.indexOf("'", begin);
+      this.#single = at < 0 ? xml.length : at;
+    }
+    return this.#double < end || this.#single < end;
+  }
+
+  /** Where the tag starting at `start` ends ({@link tagEndAt}). */
+  #tagEnd(start: number): number {
+    const end = tagEndAt(this.#xml, start);
+    if (end < 0) throw new XmlWireError('unterminated XML tag');
+    return end;
   }
 
   /** Whether the text from `begin` to `end` holds an `&` (an entity or character reference). */
@@ -306,7 +355,11 @@ export class Scanner {
     return scalar(member.kind, xml.slice(begin, lt), name);
   }
 
-  /** The text of the element just opened, up to its end tag (CDATA sections included). */
+  /**
+   * The text of the element just opened, up to its end tag: CDATA sections included, comments and
+   * processing instructions left out (XML 1.0 §2.5, §2.6: neither is part of the character data), the
+   * text on both sides of them kept.
+   */
   text(): string {
     const xml = this.#xml;
     const begin = this.#pos;
@@ -328,6 +381,18 @@ export class Scanner {
         if (end < 0) throw new XmlWireError('unterminated CDATA section');
         out += xml.slice(start + 9, end);
         this.#pos = end + 3;
+        continue;
+      }
+      const second = xml.charCodeAt(start + 1);
+      if (second === 33 /* ! */ || second === 63 /* ? */) {
+        // A comment (`<!--`) or a processing instruction (`<?`): read past it, not to the next tag,
+        // which would drop the text after it (`3<!---->5` is 35, never 3).
+        const terminator = second === 63 ? '?>' : '-->';
+        if (second === 33 && !xml.startsWith('<!--', start))
+          throw new XmlWireError(`markup declaration where ${element} text was expected`);
+        const end = xml.indexOf(terminator, start + 2);
+        if (end < 0) throw new XmlWireError('unterminated XML comment or processing instruction');
+        this.#pos = end + terminator.length;
         continue;
       }
       this.#pos = start;
@@ -395,7 +460,7 @@ export class Scanner {
         // `<nameOther…>` is another element.
         if (after === 62 /* > */) depth += 1;
         else if (after === 32 || after === 9 || after === 10 || after === 13) {
-          const tagEnd = span.indexOf('>', at);
+          const tagEnd = tagEndAt(span, at);
           if (tagEnd < 0) throw new XmlWireError('unterminated XML tag');
           if (span.charCodeAt(tagEnd - 1) !== 47 /* / */) depth += 1;
         }
@@ -654,14 +719,25 @@ function readMember(scanner: Scanner, member: Member): unknown {
 /** The members of `shape` in the element just opened (`element`); other members are skipped. */
 export function readStruct(scanner: Scanner, shape: CompiledShape, element: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // Members sent without a value kept (an integer text that is none, an empty non-string element).
+  let unread: Set<string> | undefined;
   while (scanner.child(element)) {
     const member = scanner.member(shape);
     if (member === undefined) {
       if (!scanner.empty) scanner.skip();
       continue;
     }
+    // A member sent twice contradicts itself (`<Size>0</Size>…<Size>35</Size>`): keeping either
+    // value would judge one the answer also denied, so the answer is refused, as the SDK refuses it.
+    // A flattened member is the one sent once per item.
+    if (member.kind !== Kind.Flattened && (Object.hasOwn(out, member.name) || unread?.has(member.name)))
+      throw new XmlWireError(`<${element}> sends <${member.name}> more than once`);
     const value = readMember(scanner, member);
-    if (value === undefined) continue;
+    if (value === undefined) {
+      unread ??= new Set();
+      unread.add(member.name);
+      continue;
+    }
     if (member.kind === Kind.Flattened) {
       const items = (out[member.name] as unknown[] | undefined) ?? [];
       items.push(value);

@@ -107,6 +107,13 @@ export type RestoreWindow =
       readonly latest: Date | undefined;
       /** The API field it came from, quoted in findings (e.g. `RestoreWindow.EarliestTime`). */
       readonly source: string;
+      /**
+       * The automated backup it comes from is waiting for its first snapshot (RDS
+       * DescribeDBInstanceAutomatedBackups `Status` creating: "waiting for the first automated
+       * snapshot to be available"): a point-in-time restore starts from a snapshot, so no latest time
+       * sent proves a restore point yet. Absent otherwise.
+       */
+      readonly firstBackupPending?: true;
     }
   | {
       readonly known: false;

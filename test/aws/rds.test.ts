@@ -24,6 +24,7 @@ import {
   regionOfArn,
 } from '../../functions/aws/rds.ts';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { pitrWindowCheck } from '../../functions/checks/pitr/window.ts';
 import { taggedStandInProblems } from '../../functions/core/audit.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
@@ -116,6 +117,25 @@ describe('a replicated backup whose ARN names no Region', () => {
 });
 
 describe('RDS mapping', () => {
+  it('reads a status sent as an empty element as not reported, never as a status named ``', () => {
+    // Prepare: <DBInstanceStatus/> and <Status/> decode to '' (the lean decoding and the SDK alike).
+    const db = instance('certctl-db', { DBInstanceStatus: '' });
+    const aurora = cluster('certctl-aurora', { Status: '' });
+    // Act
+    const facts = [
+      rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE),
+      auroraClusterToFact(aurora, SCOPE),
+    ];
+    // Assess: pitr.window then says the cloud did not report it.
+    for (const fact of facts) {
+      expect(fact.status).toBe('unknown');
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('the cloud did not report the status');
+      expect(outcome?.description).not.toContain('``');
+    }
+  });
+
   it('maps an instance and its active automated backup to a fact', () => {
     // Prepare
     const db = instance('certctl-db', {
@@ -275,7 +295,12 @@ describe('RDS mapping', () => {
   it('reports no earliest time while the first automated snapshot is being created', () => {
     const backup = automatedBackup('certctl-db', { Status: 'creating', RestoreWindow: undefined });
     const fact = rdsInstanceToFact(instance('certctl-db'), backup, SCOPE);
-    expect(fact.restoreWindow).toMatchObject({ known: true, earliest: undefined });
+    expect(fact.restoreWindow).toMatchObject({ known: true, earliest: undefined, firstBackupPending: true });
+  });
+
+  it('says no first backup is pending for an active automated backup', () => {
+    const fact = rdsInstanceToFact(instance('certctl-db'), automatedBackup('certctl-db'), SCOPE);
+    expect(fact.restoreWindow).not.toHaveProperty('firstBackupPending');
   });
 
   it('keeps only this region’s live backups when indexing, preferring active over creating', () => {

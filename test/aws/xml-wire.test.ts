@@ -46,6 +46,14 @@ describe('skipping the members a shape does not name', () => {
       '<Tag><TagList><Tag>k</Tag></TagList><Tags/></Tag>',
     ],
     ['an empty element', '<Empty/>'],
+    [
+      'an empty element of the same name whose attribute value holds `>`',
+      '<Note><Note a=">"/><Id>not-mine</Id></Note>',
+    ],
+    [
+      'an element of the same name whose attribute value holds `/>`',
+      '<Note><Note b="/>">x</Note><Id>not-mine</Id></Note>',
+    ],
     ['a comment holding an end tag (read tag by tag)', '<Note><!-- </Note> --><Id>not-mine</Id></Note>'],
     ['a CDATA section holding an end tag', '<Note><![CDATA[</Note><Id>not-mine</Id>]]></Note>'],
   ])('keeps the named members of each item when it skips %s', (_, skipped) => {
@@ -186,6 +194,53 @@ describe('matching member names', () => {
   });
 });
 
+describe('texts broken up by comments and processing instructions', () => {
+  it.each([
+    ['a comment', '<!-- note -->'],
+    ['an empty comment', '<!---->'],
+    ['a processing instruction', '<?pi data?>'],
+    ['a comment holding a tag', '<!-- <Id>x</Id> -->'],
+  ])('reads the whole text around %s, as an XML parser does', (_, inside) => {
+    // Arrange: XML 1.0 §2.5 and §2.6 allow comments and processing instructions in character
+    // data; they are not part of it, the text after them is.
+    const xml = `<R><Result><Items><Item><Id>certctl${inside}-old</Id><Size>3${inside}5</Size></Item></Items><Marker>a${inside}b</Marker></Result></R>`;
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], SHAPE);
+
+    // Assess: not `certctl`, 3 and `a`, a value the answer never sent.
+    expect(decoded).toEqual({ Items: [{ Id: 'certctl-old', Size: 35 }], Marker: 'ab' });
+  });
+});
+
+describe('a member sent twice', () => {
+  it.each([
+    ['a scalar', '<Item><Size>0</Size><Id>db</Id><Size>35</Size></Item>'],
+    ['an empty scalar after a full one', '<Item><Id>db</Id><Id/></Item>'],
+    ['a number after a text that is none', '<Item><Size>x</Size><Id>db</Id><Size>35</Size></Item>'],
+    ['a number after an empty element', '<Item><Size/><Size>35</Size></Item>'],
+    ['a list', '<Item><Id>db</Id></Item></Items><Items><Item><Id>other</Id></Item>'],
+  ])('refuses an item that sends %s twice instead of keeping the last value', (_, items) => {
+    // Arrange: the answer contradicts itself; the SDK refuses it too ("unhandled schema type").
+    const xml = `<R><Result><Items>${items}</Items></Result></R>`;
+
+    // Act + Assess
+    expect(() => decodeXmlResult(xml, ['R', 'Result'], SHAPE)).toThrow(XmlWireError);
+  });
+
+  it('keeps every item of a flattened member, which is sent once per item', () => {
+    // Arrange
+    const shape: Shape = { Contents: { flattened: { Key: 'string' } } };
+    const xml = '<R><Contents><Key>a</Key></Contents><Contents><Key>b</Key></Contents></R>';
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R'], shape);
+
+    // Assess
+    expect(decoded).toEqual({ Contents: [{ Key: 'a' }, { Key: 'b' }] });
+  });
+});
+
 describe('integer texts that are not an optionally signed decimal integer', () => {
   it.each([
     ['7', 7],
@@ -248,6 +303,27 @@ describe('the fast paths give what the general reading gives', () => {
     const decoded = decodeXmlResult(xml, ['R', 'Result'], SHAPE);
 
     // Assess
+    expect(decoded).toEqual({
+      Items: [{ Id: 'first', Size: 1 }, { Id: 'second', Size: 2 }, { Id: 'third' }],
+      Marker: 'next',
+    });
+  });
+
+  it('reads tags whose attribute values hold a `>`, which XML allows there', () => {
+    // Arrange: XML 1.0 §2.4 forbids `<` in attribute values, not `>`; the tag ends at the first `>`
+    // outside quotes.
+    const xml = [
+      '<R a="x>y"><Result><Items>',
+      '<Item kind=">"><Id note=">">first</Id><Size unit=\'>\'>1</Size></Item>',
+      '<Item><Skip a=">"><Id>not-mine</Id></Skip><Id a="1>2" b=\'3>4\'>second</Id><Size>2</Size></Item>',
+      '<Item><Id>third</Id><Size x=">"/></Item>',
+      '</Items><Marker>next</Marker></Result></R>',
+    ].join('');
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], SHAPE);
+
+    // Assess: not `">first`, a value the answer never sent.
     expect(decoded).toEqual({
       Items: [{ Id: 'first', Size: 1 }, { Id: 'second', Size: 2 }, { Id: 'third' }],
       Marker: 'next',

@@ -152,6 +152,17 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
       remediationText: `Find the primary and its Region with \`${describeGlobalClusterCommand(fact)}\` (the member with IsWriter true), then run the audit again.`,
     };
   }
+  if (secondary?.primaryRegion === fact.resource.region && elsewhere.length === 0) {
+    // "Each secondary cluster must be in a different AWS Region than the primary cluster" (below): a
+    // source in this very Region is no primary of a global database, and no copy in another Region.
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} belongs to the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\` and names ${secondary.primaryArn ?? 'a source'} (ReplicationSourceIdentifier) in ${fact.resource.region}, its own Region, while a global database keeps each secondary in another Region than its primary: where the global database keeps its data could not be told.`,
+      observed: { ...observed, crossRegionBackup: null, judgedThroughPrimary: secondary.primaryArn ?? null },
+      required,
+      remediationText: `Find the primary and its Region with \`${describeGlobalClusterCommand(fact)}\` (the member with IsWriter true), then run the audit again.`,
+    };
+  }
   if (secondary && elsewhere.length === 0) {
     // Every secondary of a global database is in another Region than its primary ("Each secondary
     // cluster must be in a different AWS Region than the primary cluster", Aurora User Guide,

@@ -86,7 +86,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   }
   return {
     status: 'FAILED',
-    description: `${resourceLabel(fact)} has automated backups off (${fact.retentionSource}=0): there is no point-in-time recovery and no automated snapshot to restore certctl's database from.`,
+    description: `${resourceLabel(fact)} has automated backups off (${fact.retentionSource}=${fact.retentionDays ?? 'not sent'}): there is no point-in-time recovery and no automated snapshot to restore certctl's database from.`,
     observed,
     required: REQUIRED,
     remediationText: `Run \`${setRetentionCommand(fact, retentionToSet(fact, minPitrDays).days)}\`. AWS documents an outage when the retention changes from 0 to a non-zero value, so apply it in a maintenance window if certctl is serving; backups and PITR start from that moment, not before.`,

@@ -220,6 +220,18 @@ export const pitrLagCheck: Check<PitrFact> = {
       latestRestorableTime: latest.toISOString(),
       status: fact.status,
     };
+    if (lagMinutes <= maxLag && window.known && window.firstBackupPending) {
+      // A restore to that time starts from a snapshot, and the automated backup has none yet.
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `${resourceLabel(fact)} reports a latest restorable time ${formatTime(latest)}, ${formatLag(lagMinutes)} ago, but its automated backup is waiting for its first automated snapshot (${window.source}): a point-in-time restore starts from a snapshot, so no restore to that time is proven yet.`,
+        observed,
+        required,
+        drifting: LAG_DRIFTING,
+        remediationText:
+          'Nothing to change if automated backups were turned on or the database created recently: the next audit judges it once the first snapshot is available. If certctl already writes to it, take a manual snapshot or a pg_dump now. If the automated backup is still creating a day later, check the database events for backup errors.',
+      };
+    }
     if (lagMinutes <= maxLag) {
       // A recent time proves no restore to it runs while the status stands in the way (being
       // deleted, KMS key out of reach, a status not known): status.ts, as pitr.window.

@@ -39,7 +39,25 @@ function deletingRemediation(fact: PitrFact): string {
   if (fact.kind === 'cloudsql-instance') {
     return `The deletion cannot be stopped. If certctl moved to another instance, audit that one instead. Otherwise restore the newest backup into a new instance while one exists: backups outlive the instance only if it was set to retain them (retainBackupsOnDelete) or a final backup was taken. See ${DOCS.cloudSqlPitr}.`;
   }
-  return `The deletion cannot be cancelled. If certctl moved to another database, audit that one instead. Otherwise restore the newest restorable time into a new database while it can: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`aws rds describe-db-instance-automated-backups\` then lists them as retained), and then only until their retention ends. See ${DOCS.rdsPointInTimeRestore}.`;
+  const first =
+    'The deletion cannot be cancelled. If certctl moved to another database, audit that one instead. Otherwise restore the newest restorable time into a new database while it can';
+  if (isMultiAzCluster(fact)) {
+    // "You can only retain automated backups of DB instances, not Multi-AZ DB clusters" (RDS user
+    // guide, USER_WorkingWithAutomatedBackups.Retaining).
+    return `${first}: the automated backups of a Multi-AZ DB cluster cannot be retained, so they go with it; only manual DB cluster snapshots outlive it. See ${DOCS.rdsPointInTimeRestore}.`;
+  }
+  // A deleted Aurora cluster's retained backups are DB cluster automated backups
+  // (DescribeDBClusterAutomatedBackups), an instance's DB instance automated backups.
+  const listing =
+    fact.kind === 'aurora-cluster'
+      ? 'aws rds describe-db-cluster-automated-backups'
+      : 'aws rds describe-db-instance-automated-backups';
+  return `${first}: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`${listing} --region ${fact.resource.region}\` then lists them as retained), and then only until their retention ends. See ${DOCS.rdsPointInTimeRestore}.`;
+}
+
+/** A Multi-AZ DB cluster: a DB cluster of the RDS for PostgreSQL engine (`postgres`), not Aurora. */
+function isMultiAzCluster(fact: PitrFact): boolean {
+  return fact.kind === 'aurora-cluster' && !fact.engine.startsWith('aurora');
 }
 
 function keyRemediation(fact: PitrFact): string {
@@ -61,7 +79,11 @@ function provenByStatus(
   if (DELETING_STATUSES.has(fact.status)) {
     return {
       status: 'FAILED',
-      description: `${resourceLabel(fact)} is being deleted (status ${status}): its restore window ends with it. Its automated backups and transaction logs are deleted with the database unless they were set to be retained, and retained backups receive no new logs.`,
+      description: `${resourceLabel(fact)} is being deleted (status ${status}): its restore window ends with it. ${
+        isMultiAzCluster(fact)
+          ? 'Its automated backups and transaction logs are deleted with it: a Multi-AZ DB cluster cannot retain them.'
+          : 'Its automated backups and transaction logs are deleted with the database unless they were set to be retained, and retained backups receive no new logs.'
+      }`,
       observed,
       required,
       remediationText: deletingRemediation(fact),

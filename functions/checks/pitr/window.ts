@@ -427,6 +427,17 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
   }
   const earliestSent = window.known ? window.earliest : undefined;
   const latest = fact.latestRestorableTime ?? (window.known ? window.latest : undefined);
+  if (!backupsOff && window.known && window.firstBackupPending && latest !== undefined) {
+    // A latest time sent beside a backup still waiting for its first snapshot proves no restore
+    // point: a point-in-time restore starts from a snapshot (pitr.lag says the same).
+    return notAvailable(
+      fact,
+      'the restore window',
+      `${window.source}: its automated backup is waiting for its first automated snapshot, so no point in time can be restored yet, whatever latest restorable time (${formatTime(latest)}) is sent`,
+      { windowDays: null, earliestRestorableTime: null, retentionDays: valueOrNull(fact.retentionDays) },
+      required,
+    );
+  }
   if (!backupsOff && earliestSent === undefined && latest !== undefined) {
     // A database that reports a latest restorable time can be restored to a point in time: a
     // missing earliest time is a value the API did not send, not an empty window (pitr.lag

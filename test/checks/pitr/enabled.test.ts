@@ -73,6 +73,17 @@ describe('pitr.enabled', () => {
       expect(outcome?.remediationText).toContain('outage');
     });
 
+    it('quotes the retention as sent, never as 0, when it is below 0', () => {
+      // Prepare: a value RDS does not document (0-35), read as off by the adapter.
+      const fact = rdsInstanceFact({ retentionDays: -1, automatedBackupsEnabled: false });
+      // Act
+      const outcome = pitrEnabledCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('(BackupRetentionPeriod=-1)');
+      expect(outcome?.description).not.toContain('=0');
+    });
+
     it('fails with the cluster command when an Aurora cluster reports backups off', () => {
       const fact = auroraClusterFact({ retentionDays: 0, automatedBackupsEnabled: false });
       const outcome = pitrEnabledCheck.evaluate(fact, contextWith({ pitr: { minPitrDays: 14 } }));

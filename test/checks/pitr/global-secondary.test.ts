@@ -115,6 +115,35 @@ describe('PITR checks on an Aurora global database secondary cluster', () => {
     expect(outcome?.observed).toMatchObject({ crossRegionBackup: true, replicatedTo: 'us-east-1' });
   });
 
+  it('does not pass pitr.cross-region when the primary it names is in its own Region', () => {
+    // Prepare: ReplicationSourceIdentifier names a cluster of eu-west-1, the secondary's own Region;
+    // a global database keeps each secondary in another Region than its primary, so the answer
+    // shows no copy elsewhere.
+    const fact = secondaryFact({
+      aurora: {
+        replicaRegions: [],
+        globalClusterIdentifier: 'certctl-global',
+        globalSecondary: {
+          primaryArn: 'arn:aws:rds:eu-west-1:111122223333:cluster:certctl-aurora-other',
+          primaryId: 'certctl-aurora-other',
+          primaryRegion: 'eu-west-1',
+          evidence: 'ReplicationSourceIdentifier',
+        },
+      },
+    });
+
+    // Act
+    const outcome = outcomeOf('pitr.cross-region', fact);
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
+    expect(outcome?.description).toContain('eu-west-1, its own Region');
+    expect(outcome?.remediationText).toContain(
+      'aws rds describe-global-clusters --global-cluster-identifier certctl-global',
+    );
+  });
+
   it('judges the primary of the same global database on its own window', () => {
     // Prepare: the primary carries GlobalClusterIdentifier but is no secondary.
     const primary = auroraClusterFact({

@@ -128,6 +128,29 @@ describe('pitr.lag', () => {
     expect(outcome?.description).toContain('reports no latest restorable time');
   });
 
+  it('does not pass a recent latest restorable time while the automated backup waits for its first snapshot', () => {
+    // Prepare: DescribeDBInstanceAutomatedBackups lists the instance's backup `creating` ("waiting
+    // for the first automated snapshot to be available"), while DescribeDBInstances sends a recent
+    // LatestRestorableTime: a point-in-time restore starts from a snapshot, and none exists yet.
+    const fact = rdsInstanceFact({
+      createdAt: daysAgo(3),
+      restoreWindow: {
+        known: true,
+        earliest: undefined,
+        latest: minutesAgo(3),
+        source: 'DescribeDBInstanceAutomatedBackups (Status creating, first snapshot not taken yet)',
+        firstBackupPending: true,
+      },
+      latestRestorableTime: minutesAgo(3),
+    });
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('first automated snapshot');
+    expect(outcome?.observed).toMatchObject({ restoreLagMinutes: 3 });
+  });
+
   it('is not available, saying it is new, for an RDS instance and an Aurora cluster with no restore point yet', () => {
     const noTimes: RestoreWindow = {
       known: true,

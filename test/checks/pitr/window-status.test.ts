@@ -56,6 +56,32 @@ describe('pitr.window: database status', () => {
       expect(outcome?.description).toContain(`\`${fact.status}\``);
     });
 
+    it('names the cluster listing of retained backups for an Aurora cluster being deleted', () => {
+      // Prepare: a deleted cluster's retained automated backups are DB cluster automated backups
+      // (DescribeDBClusterAutomatedBackups), which describe-db-instance-automated-backups never lists.
+      const fact = auroraClusterFact({ status: 'deleting' });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain('aws rds describe-db-cluster-automated-backups');
+      expect(outcome?.remediationText).not.toContain('describe-db-instance-automated-backups');
+    });
+
+    it('does not promise retained backups for a Multi-AZ DB cluster being deleted, which cannot keep them', () => {
+      // Prepare: "You can only retain automated backups of DB instances, not Multi-AZ DB clusters"
+      // (RDS user guide, USER_WorkingWithAutomatedBackups.Retaining).
+      const fact = auroraClusterFact({ engine: 'postgres', status: 'deleting' });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).not.toContain('automated-backups');
+      expect(outcome?.remediationText).not.toContain('DeleteAutomatedBackups');
+      expect(outcome?.description).not.toContain('unless they were set to be retained');
+      expect(outcome?.remediationText).toContain('Multi-AZ DB cluster');
+    });
+
     it('fails an RDS instance that reports it cannot do a point-in-time restore', () => {
       const outcome = pitrWindowCheck.evaluate(
         rdsInstanceFact({ status: 'incompatible-restore' }),

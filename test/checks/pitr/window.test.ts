@@ -544,6 +544,27 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('EarliestRestorableTime reports no earliest restorable time');
     });
 
+    it('does not say an instance can be restored while its automated backup waits for its first snapshot', () => {
+      // Prepare: the backup is `creating`, yet DescribeDBInstances sends a LatestRestorableTime.
+      const fact = rdsInstanceFact({
+        createdAt: daysAgo(3),
+        restoreWindow: {
+          known: true,
+          earliest: undefined,
+          latest: minutesAgo(3),
+          source: 'DescribeDBInstanceAutomatedBackups (Status creating, first snapshot not taken yet)',
+          firstBackupPending: true,
+        },
+        latestRestorableTime: minutesAgo(3),
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).not.toContain('can be restored up to');
+      expect(outcome?.description).toContain('first automated snapshot');
+    });
+
     describe('a database created moments ago, its first automated backup still being created', () => {
       const noTimes = (source: string): RestoreWindow => ({
         known: true,
