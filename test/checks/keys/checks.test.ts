@@ -373,7 +373,9 @@ describe('keys.not-deleting', () => {
       // Assess
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.observed.keyState).toBe('DESTROYED');
-      expect(outcome?.remediationText).toContain('`gcloud secrets versions add ca --data-file=<file>`');
+      expect(outcome?.remediationText).toContain(
+        '`gcloud secrets versions add ca --project=certctl-prod --data-file=<file>`',
+      );
     });
     it("says when the state is the key's primary version's (the secret version named none)", () => {
       // Act
@@ -1718,5 +1720,61 @@ describe('keys trust edges', () => {
     const outcome = keysNotDeletingCheck.evaluate(fact({ encryption }), context);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed.keyState).toBe('PendingImport');
+  });
+});
+
+describe('GCP secret fix commands', () => {
+  // A policy audits several projects (gcp.projects); gcloud falls back to its configured default
+  // project for a secret named by its short name, so a fix that names no project adds a version to
+  // (or enables one of) a same-named secret in whatever project the shell points at, or fails NOT_FOUND.
+  const gcpSecret = (overrides: Partial<KeySecretFact>) =>
+    fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-stage-2',
+        region: 'global',
+        type: 'GcpSecretManagerSecret',
+        id: 'projects/certctl-stage-2/secrets/ca',
+      },
+      replication: { state: 'read', value: { kind: 'gcp-automatic' } },
+      latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+      content: { state: 'not-inspected' },
+      ...overrides,
+    });
+  const KEY = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+  /** Every `gcloud secrets …` command a text names. */
+  const secretCommands = (text: string | undefined) =>
+    [...(text ?? '').matchAll(/`(gcloud secrets [^`]*)`/g)].map((m) => m[1]);
+
+  it('names the secret project in each gcloud secrets command a finding gives', () => {
+    // Prepare: a destroyed key version (not-deleting), a latest version added before CMEK (cmk),
+    // a latest version DISABLED and one DESTROYED (replicated).
+    const destroyedKey = gcpSecret({
+      encryption: {
+        state: 'read',
+        value: [{ id: KEY, manager: 'CUSTOMER', version: `${KEY}/cryptoKeyVersions/3`, state: 'DESTROYED' }],
+      },
+    });
+    const beforeCmek = gcpSecret({
+      encryption: { state: 'read', value: [{ id: 'google-managed', manager: 'PROVIDER', beforeCmek: KEY }] },
+    });
+    const disabled = gcpSecret({ latestVersion: { state: 'read', value: { state: 'DISABLED' } } });
+    const destroyed = gcpSecret({ latestVersion: { state: 'read', value: { state: 'DESTROYED' } } });
+    // Act
+    const texts = [
+      keysNotDeletingCheck.evaluate(destroyedKey, context)?.remediationText,
+      keysCmkCheck.evaluate(beforeCmek, context)?.remediationText,
+      keysReplicatedCheck.evaluate(disabled, context)?.remediationText,
+      keysReplicatedCheck.evaluate(destroyed, context)?.remediationText,
+    ];
+    // Assess: one command each, every one naming the secret's own project.
+    const commands = texts.map(secretCommands);
+    expect(commands.map((each) => each.length)).toEqual([1, 1, 1, 1]);
+    expect(commands.flat()).toEqual([
+      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
+      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
+      'gcloud secrets versions enable <version> --secret=ca --project=certctl-stage-2',
+      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
+    ]);
   });
 });
