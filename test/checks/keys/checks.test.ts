@@ -96,6 +96,53 @@ describe('keys.present', () => {
     });
   });
 
+  it('does not claim a GCP secret backs its items when its latest version was not read, or is in a state not known', () => {
+    // Prepare: versions.get refused (roles/secretmanager.secretAccessor grants versions.access
+    // only), and a state this audit does not know; the value not read in this run.
+    const gcpSecret = (latestVersion: KeySecretFact['latestVersion'], content: KeySecretFact['content']) =>
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        latestVersion,
+        content,
+      });
+    const unread = gcpSecret(
+      { state: 'unknown', reason: '403 PERMISSION_DENIED' },
+      { state: 'not-inspected' },
+    );
+    const unknownState = gcpSecret(
+      { state: 'read', value: { state: 'STATE_UNSPECIFIED' } },
+      { state: 'not-inspected' },
+    );
+    // The value read in this run proves a version holds it, whatever versions.get answered.
+    const valueRead = gcpSecret({ state: 'unknown', reason: '403 PERMISSION_DENIED' }, fact().content);
+    // Act
+    const [first, second, third] = [unread, unknownState, valueRead].map((each) =>
+      keysPresentCheck.evaluate(each, context),
+    );
+    // Assess: present (the secret exists), but backing is not claimed unproven.
+    expect(first).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists, but whether it holds a value of CERTCTL_CA_CERT_PATH is not proven: its latest version could not be read (403 PERMISSION_DENIED) (see keys.not-deleting).',
+      observed: { present: true, valueProven: false },
+    });
+    expect(second).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists, but whether it holds a value of CERTCTL_CA_CERT_PATH is not proven: its latest version is STATE_UNSPECIFIED, a version state this audit does not know (see keys.not-deleting).',
+      observed: { present: true, valueProven: false, latestVersionState: 'STATE_UNSPECIFIED' },
+    });
+    expect(third?.description).toBe(
+      'The secret projects/certctl-prod/secrets/ca (ca-cert) exists and backs CERTCTL_CA_CERT_PATH.',
+    );
+  });
+
   it('does not claim an AWS secret scheduled for deletion backs its items: its value is inaccessible until restored', () => {
     // Prepare: DescribeSecret sent DeletedDate; Secrets Manager refuses GetSecretValue of such a secret.
     const deleting = fact({ deletionScheduled: new Date('2026-12-09T00:00:00Z') });
