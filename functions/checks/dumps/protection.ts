@@ -68,7 +68,10 @@
  *   (a rotation leaves them on the older version) are judged the same way, naming how many dumps
  *   each encrypts (`olderDumpKeys`); a version whose dumps were all written before the policy's
  *   `minPitrDays` holds more than the policy asks for: what would fail is a WARNING, an unread
- *   state is not judged.
+ *   state is not judged. Older dumps of the policy's days that objects.list shows under no
+ *   customer-managed key (none named under a customer-managed default: written before it was set;
+ *   or a customer-supplied key) are WARNING, as the newest dump would be: a pass would say a
+ *   customer-managed key encrypts the dumps.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
@@ -572,6 +575,10 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
     const beyond =
       older.newestWritten !== undefined &&
       older.newestWritten.getTime() + minPitrDays * DAY_MS + CLOCK_SKEW_TOLERANCE_MS < now.getTime();
+    if (older.encryption.customerManagedKey === false) {
+      judgeOlderOffKey(fact, older, count, beyond, verdicts);
+      continue;
+    }
     if (beyond) {
       judgeKeyState(
         older.encryption,
@@ -602,6 +609,32 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
     const unproven = aliasNotProven(fact);
     if (unproven) verdicts.unknown.push(unproven);
   }
+}
+
+/**
+ * GCS: older dumps of the series under no customer-managed key (objects.list names none for them
+ * under a customer-managed default, or they carry a customer-supplied key): a pass would say a
+ * customer-managed key encrypts the dumps, which the listing shows it does not, so it is a WARNING,
+ * as for the newest dump ({@link judgeNewestEncryption}). Dumps all written before the policy's
+ * days are more than it asks for, and a provider-managed default is named already: no verdict.
+ */
+function judgeOlderOffKey(
+  fact: DumpFact,
+  older: NonNullable<DumpFact['olderDumpKeys']>[number],
+  count: string,
+  beyond: boolean,
+  verdicts: Verdicts,
+): void {
+  const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  if (beyond || byDefault?.customerManagedKey === false) return;
+  const one = older.dumps === 1;
+  const why =
+    older.encryption.algorithm === 'customer-supplied'
+      ? `Cloud Storage keeps no copy of it, so only whoever holds it can read or restore ${one ? 'it' : 'them'}`
+      : `${one ? 'it was' : 'they were'} written before the bucket default key was set`;
+  verdicts.warnings.push(
+    `${count} (the newest ${older.newestDump}) ${one ? 'is' : 'are'} encrypted with ${providerKeyWords(older.encryption)}, not a customer-managed KMS key: ${why}`,
+  );
 }
 
 /**
