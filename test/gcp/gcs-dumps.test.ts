@@ -1054,6 +1054,47 @@ describe('readGcsDumpFact, bucket settings buckets.get left out', () => {
   });
 });
 
+describe('readGcsDumpFact, a Delete rule limited by createdBefore on a versioned bucket', () => {
+  const dump = [
+    {
+      name: 'prod/certctl-0.dump',
+      metadata: {
+        size: '6451',
+        timeCreated: '2026-12-02T03:40:00.000Z',
+        kmsKeyName: `${KMS_KEY}/cryptoKeyVersions/1`,
+      },
+    },
+  ];
+  const versioned = (condition: Record<string, unknown>) => ({
+    versioning: { enabled: true },
+    iamConfiguration: { publicAccessPrevention: 'enforced' },
+    encryption: { defaultKmsKeyName: KMS_KEY },
+    lifecycle: { rule: [{ action: { type: 'Delete' }, condition }] },
+  });
+
+  it('does not warn about noncurrent versions a rule spares because they were created after its createdBefore date', async () => {
+    // Prepare: a rule without isLive also matches noncurrent versions, but only those created
+    // before 2020-01-01; every version of the policy's 30 days was created after.
+    for (const condition of [{ createdBefore: '2020-01-01' }, { createdBefore: '2020-01-01', age: 3 }]) {
+      // Act
+      const fact = await readStubbed(dump, null, versioned(condition));
+      const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+      // Assess: before, WARNING ('deletes noncurrent versions that meet createdBefore=2020-01-01',
+      // or '… after 3 days').
+      expect(outcome?.status).toBe('PASSED');
+    }
+  });
+
+  it('still warns when the createdBefore date lies inside the policy days', async () => {
+    // Act
+    const fact = await readStubbed(dump, null, versioned({ createdBefore: '2026-11-30', age: 3 }));
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('deletes noncurrent versions after 3 days');
+  });
+});
+
 describe('readGcsDumpFact, when objects.list names a page it already sent', () => {
   it('reads the listing as unknown, not complete or cut at the limit', async () => {
     // Prepare: every page holds the same two dumps and names the same next page.

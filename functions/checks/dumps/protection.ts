@@ -357,7 +357,7 @@ function defaultLockJudged(fact: DumpFact, minPitrDays: number, now: Date): bool
 
 /** Whether versioning alone keeps an overwritten or deleted dump `minPitrDays`: no lifecycle rule is known or suspected to delete its noncurrent version sooner. */
 function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
-  const shortest = shortestNoncurrentDays(fact);
+  const shortest = shortestNoncurrentDays(fact, minPitrDays, now);
   return (
     fact.versioning.state === 'read' &&
     fact.versioning.value.status === 'Enabled' &&
@@ -387,7 +387,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     return;
   }
   if (versioningOn) {
-    const shortest = shortestNoncurrentDays(fact);
+    const shortest = shortestNoncurrentDays(fact, minPitrDays, now);
     const unproven = unprovenNoncurrentRules(fact, minPitrDays, now);
     if (shortest !== undefined && shortest < minPitrDays) {
       verdicts.warnings.push(
@@ -492,21 +492,26 @@ function judgeOlderDumpsHeld(
  * inside the series or whose suffixes reach no dump (a scratch cleanup of `prod/tmp/` or `.tmp`
  * beside dumps under `prod/`, as dumps.retention reads them: {@link ruleReach}). An overwritten
  * dump's noncurrent version keeps its key; its size may differ from the listed one, so a rule with
- * an object-size filter is always kept.
+ * an object-size filter is always kept. Nor a GCS rule limited to objects created before the policy
+ * window began (`createdBefore`, which a rule that does not ask `isLive: true` also applies to
+ * noncurrent versions): a rule deletes only what meets all its conditions, and every version of the
+ * window was created after that date, as dumps.retention reads it for live dumps.
  */
-function noncurrentRules(fact: DumpFact): readonly DumpLifecycleRule[] {
+function noncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): readonly DumpLifecycleRule[] {
   if (fact.lifecycle.state !== 'read') return [];
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
   return fact.lifecycle.value.filter(
     (rule) =>
-      rule.objectSizeGreaterThan !== undefined ||
-      rule.objectSizeLessThan !== undefined ||
-      ruleReach(rule, fact) !== 'none',
+      !(rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart) &&
+      (rule.objectSizeGreaterThan !== undefined ||
+        rule.objectSizeLessThan !== undefined ||
+        ruleReach(rule, fact) !== 'none'),
   );
 }
 
-function shortestNoncurrentDays(fact: DumpFact): number | undefined {
+function shortestNoncurrentDays(fact: DumpFact, minPitrDays: number, now: Date): number | undefined {
   if (fact.lifecycle.state !== 'read') return undefined;
-  const days = noncurrentRules(fact)
+  const days = noncurrentRules(fact, minPitrDays, now)
     .map((rule) => rule.noncurrentExpirationDays)
     .filter((value): value is number => value !== undefined);
   return days.length > 0 ? Math.min(...days) : undefined;
@@ -523,7 +528,7 @@ function shortestNoncurrentDays(fact: DumpFact): number | undefined {
 function unprovenNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): string[] {
   if (fact.lifecycle.state !== 'read') return [];
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
-  return noncurrentRules(fact).flatMap((rule) => {
+  return noncurrentRules(fact, minPitrDays, now).flatMap((rule) => {
     if (rule.noncurrentExpirationDays !== undefined) return [];
     const before = rule.noncurrentTimeBefore;
     if (before !== undefined && before.getTime() <= windowStart) return [];
