@@ -393,7 +393,11 @@ export interface DumpFact {
    * GCS: the Cloud KMS key versions the older dumps of the series are under (objects.list
    * `kmsKeyName`), other than the newest dump's and the default key's primary, each with its state
    * as the default's is read and the dumps it encrypts: a version destroyed after a rotation leaves
-   * those dumps unreadable. Undefined when not read (no Cloud KMS client; S3).
+   * those dumps unreadable. Beside them, the older dumps under no Cloud KMS key: objects.list names
+   * no key for them under a customer-managed default (Google-managed keys, written before the default
+   * was set), or they carry `customerEncryption` (a customer-supplied key), one entry per kind, its
+   * encryption without a key. Undefined when none was read (S3; no Cloud KMS client and no dump off
+   * the key).
    */
   readonly olderDumpKeys?: readonly OlderDumpKey[];
   /**
@@ -435,7 +439,10 @@ export type BucketOwnership =
       readonly remedy?: string;
     };
 
-/** A key version some older dumps of the series are under ({@link DumpFact.olderDumpKeys}). */
+/**
+ * A key version some older dumps of the series are under, or the provider's keys (Google-managed, a
+ * customer-supplied key) they are under instead ({@link DumpFact.olderDumpKeys}).
+ */
 export interface OlderDumpKey {
   readonly encryption: EncryptionConfig;
   /** How many listed dumps it encrypts. */

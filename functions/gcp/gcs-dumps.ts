@@ -717,6 +717,46 @@ async function olderDumpKeys(
 }
 
 /**
+ * The older dumps of the series under no Cloud KMS key, as objects.list shows them, one entry per
+ * kind: those it names no `kmsKeyName` for under a customer-managed default (Google-managed keys:
+ * the default applies only to objects written after it was set), and those with `customerEncryption`
+ * (a customer-supplied key, which Cloud Storage does not keep), whatever the default; each with how
+ * many listed dumps it holds and the newest of them, as {@link olderDumpKeys} counts a key version's.
+ * The newest dump is judged on its own ({@link withListedEncryption}); an empty object is no dump.
+ */
+function olderDumpsOffKey(
+  listed: SeriesListing,
+  newest: NewestDump | undefined,
+  byDefault: BucketReading<EncryptionConfig>,
+): OlderDumpKey[] {
+  if (listed.listing.state !== 'read') return [];
+  const cmekDefault = byDefault.state === 'read' && byDefault.value.kmsKey !== undefined;
+  const byKind = new Map<
+    'google-managed' | 'customer-supplied',
+    { dumps: number; newestDump: string; newestWritten?: Date }
+  >();
+  // Oldest first: the last dump counted of a kind is its newest.
+  for (const object of listed.listing.objects) {
+    if (object.key === newest?.object.key || holdsNoDump(object)) continue;
+    const kind = listed.customerSupplied.has(object.key)
+      ? 'customer-supplied'
+      : cmekDefault && !listed.kmsKeyNames.has(object.key)
+        ? 'google-managed'
+        : undefined;
+    if (kind === undefined) continue;
+    byKind.set(kind, {
+      dumps: (byKind.get(kind)?.dumps ?? 0) + 1,
+      newestDump: object.key,
+      ...(object.lastModified ? { newestWritten: object.lastModified } : {}),
+    });
+  }
+  return [...byKind].map(([algorithm, dumps]) => ({
+    encryption: { algorithm, kmsKey: undefined, customerManagedKey: false },
+    ...dumps,
+  }));
+}
+
+/**
  * The newest dump as objects.list says it is encrypted, when that is not the bucket default's key:
  *
  * - under a customer-supplied key (`customerEncryption`, CSEK): "Cloud Storage does not permanently
@@ -895,7 +935,10 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
       : settings.encryption;
   const keyed =
     newestRead && readKey ? await withNewestKey(newestRead, kmsKeyNames, encryption, readKey) : newestRead;
-  const olderKeys = readKey ? await olderDumpKeys(listed, newestRead, encryption, readKey) : undefined;
+  const olderKeys = [
+    ...(readKey ? await olderDumpKeys(listed, newestRead, encryption, readKey) : []),
+    ...olderDumpsOffKey(listed, newestRead, encryption),
+  ];
   const unlocked = keyed && withListedEncryption(keyed, listed, encryption);
   // Its own retention holds the newest dump beside the bucket's policy (dumps.protection).
   const retention = unlocked && listed.retentions.get(unlocked.object.key);
@@ -906,7 +949,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     newest,
     ...settings,
     encryption,
-    ...(olderKeys && olderKeys.length > 0 ? { olderDumpKeys: olderKeys } : {}),
+    ...(olderKeys.length > 0 ? { olderDumpKeys: olderKeys } : {}),
     ...(listed.retentions.size > 0 ? { listedRetentions: listed.retentions } : {}),
     ownership,
   };

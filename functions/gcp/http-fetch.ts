@@ -11,7 +11,9 @@
  * same failures:
  * - the agent given (gax passes its keep-alive agents, as a function of the URL);
  * - `Accept-Encoding: gzip, deflate, br` unless set, and the body decompressed;
- * - redirects of GET and HEAD followed, at most 20;
+ * - redirects of GET and HEAD followed, at most 20, the credentials (`authorization`,
+ *   `www-authenticate`, `cookie`, `cookie2`) dropped on one to another host (other than a subdomain
+ *   of it) or another protocol, so a token never reaches a host it was not made for;
  * - a request that gets no answer rejects with `request to <url> failed, reason: <socket error>`
  *   and the socket error's `code` (node-fetch's FetchError, which functions/gcp/wire.ts
  *   `transportFailure` reads), and an aborted one with an `AbortError`.
@@ -84,6 +86,25 @@ function headerRecord(headers: HttpFetchInit['headers']): Record<string, string>
     });
   } else if (headers) Object.assign(record, headers);
   return record;
+}
+
+/** The headers node-fetch 3 deletes on a redirect that leaves the host or the protocol. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'www-authenticate', 'cookie', 'cookie2']);
+
+/**
+ * The request a redirect from `from` to `to` sends: the same, without the credentials when `to`
+ * is neither `from`'s host nor a subdomain of it, or uses another protocol (node-fetch 3
+ * `src/index.js`, `isDomainOrSubdomain` and `isSameProtocol` of `src/utils/is.js`).
+ */
+function redirectInit(init: HttpFetchInit, from: URL, to: URL): HttpFetchInit {
+  const sameHost = to.hostname === from.hostname || to.hostname.endsWith(`.${from.hostname}`);
+  if (sameHost && to.protocol === from.protocol) return init;
+  const headers = Object.fromEntries(
+    Object.entries(headerRecord(init.headers)).filter(
+      ([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()),
+    ),
+  );
+  return { ...init, headers };
 }
 
 function responseHeaders(incoming: http.IncomingMessage): Headers {
@@ -229,7 +250,8 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
         signal?.removeEventListener('abort', onAbort);
         clearTimeout(timer);
         // The answer of the last hop says `redirected` itself (redirects > 0).
-        send(new URL(location, url), init, redirects + 1).then(resolve, reject);
+        const next = new URL(location, url);
+        send(next, redirectInit(init, url, next), redirects + 1).then(resolve, reject);
         return;
       }
       const chunks: Buffer[] = [];

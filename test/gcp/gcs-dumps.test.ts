@@ -762,7 +762,10 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
       ? { id: keyName, manager: 'CUSTOMER' as const, version: versionName, state: states[versionName] }
       : { id: keyName, manager: 'CUSTOMER' as const, version: V2, primary: true, state: 'ENABLED' };
   };
-  const readWith = (read: GcsKeyReader, listed = files) => {
+  const readWith = (
+    read: GcsKeyReader,
+    listed: readonly { name: string; metadata: Record<string, unknown> }[] = files,
+  ) => {
     const bucket = {
       name: 'certctl-dumps',
       getFiles: async () => [listed, null, {}],
@@ -837,6 +840,46 @@ describe('readGcsDumpFact, the key versions of the older dumps', () => {
     // Act
     const outcome = dumpsProtectionCheck.evaluate(await readWith(readKey, listed), settings);
     // Assess: before, FAILED ('1 older dumps of the series'): no dump is under version 1.
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('does not pass encryption on a customer-managed default when older dumps of the window are under Google-managed or customer-supplied keys', async () => {
+    // Prepare: the default key was set two days ago; objects.list names no key for the 33 dumps
+    // written before (Google-managed: the default applies only to objects written after it), and
+    // 3 of them were uploaded with a customer-supplied key (customerEncryption), which Cloud Storage
+    // does not keep.
+    const listed = files.map((file, index) => {
+      if (index >= 33) return file;
+      const { kmsKeyName: _none, ...metadata } = file.metadata;
+      return {
+        ...file,
+        metadata:
+          index >= 30 ? { ...metadata, customerEncryption: { encryptionAlgorithm: 'AES256' } } : metadata,
+      };
+    });
+    // Act
+    const fact = await readWith(readKey, listed);
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess: before, PASSED ('a customer-managed key encrypts the dumps').
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      '30 older dumps of the series (the newest prod/certctl-29.dump) are encrypted with Google-managed keys, not a customer-managed KMS key: they were written before the bucket default key was set',
+    );
+    expect(outcome?.description).toContain(
+      '3 older dumps of the series (the newest prod/certctl-32.dump) are encrypted with a customer-supplied key (CSEK), not a customer-managed KMS key: Cloud Storage keeps no copy of it, so only whoever holds it can read or restore them',
+    );
+  });
+
+  it('passes encryption when the dumps not under the default key were all written before the policy days', async () => {
+    // Prepare: only the dumps of 31 days ago and older (indexes 0-3) predate the default key.
+    const listed = files.map((file, index) => {
+      if (index >= 4) return { ...file, metadata: { ...file.metadata, kmsKeyName: V2 } };
+      const { kmsKeyName: _none, ...metadata } = file.metadata;
+      return { ...file, metadata };
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(await readWith(readKey, listed), settings);
+    // Assess: more than the policy asks for is kept; what it asks for is under the key.
     expect(outcome?.status).toBe('PASSED');
   });
 
@@ -1008,6 +1051,47 @@ describe('readGcsDumpFact, bucket settings buckets.get left out', () => {
         ?.status,
     ).toBe('WARNING');
     expect((await protection(locked)).outcome?.status).toBe('PASSED');
+  });
+});
+
+describe('readGcsDumpFact, a Delete rule limited by createdBefore on a versioned bucket', () => {
+  const dump = [
+    {
+      name: 'prod/certctl-0.dump',
+      metadata: {
+        size: '6451',
+        timeCreated: '2026-12-02T03:40:00.000Z',
+        kmsKeyName: `${KMS_KEY}/cryptoKeyVersions/1`,
+      },
+    },
+  ];
+  const versioned = (condition: Record<string, unknown>) => ({
+    versioning: { enabled: true },
+    iamConfiguration: { publicAccessPrevention: 'enforced' },
+    encryption: { defaultKmsKeyName: KMS_KEY },
+    lifecycle: { rule: [{ action: { type: 'Delete' }, condition }] },
+  });
+
+  it('does not warn about noncurrent versions a rule spares because they were created after its createdBefore date', async () => {
+    // Prepare: a rule without isLive also matches noncurrent versions, but only those created
+    // before 2020-01-01; every version of the policy's 30 days was created after.
+    for (const condition of [{ createdBefore: '2020-01-01' }, { createdBefore: '2020-01-01', age: 3 }]) {
+      // Act
+      const fact = await readStubbed(dump, null, versioned(condition));
+      const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+      // Assess: before, WARNING ('deletes noncurrent versions that meet createdBefore=2020-01-01',
+      // or '… after 3 days').
+      expect(outcome?.status).toBe('PASSED');
+    }
+  });
+
+  it('still warns when the createdBefore date lies inside the policy days', async () => {
+    // Act
+    const fact = await readStubbed(dump, null, versioned({ createdBefore: '2026-11-30', age: 3 }));
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('deletes noncurrent versions after 3 days');
   });
 });
 

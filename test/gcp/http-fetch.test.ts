@@ -192,6 +192,44 @@ describe('httpFetch', () => {
     await api.close();
   });
 
+  it('drops the credentials on a redirect to another host, and keeps them on one to the same host, as node-fetch does', async () => {
+    // Prepare: the API answers 307 to another host (localhost, not 127.0.0.1) or to itself; the
+    // other host records what it was sent. node-fetch 3 deletes authorization, www-authenticate,
+    // cookie and cookie2 unless the new host is the old one (or its subdomain) over the same protocol.
+    const elsewhere = await loopback((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+    const { port } = new URL(elsewhere.endpoint);
+    const api = await loopback((request, response) => {
+      if (request.url === '/same') {
+        response.writeHead(307, { location: '/moved' });
+      } else if (request.url === '/away') {
+        response.writeHead(307, { location: `http://localhost:${port}/moved` });
+      } else {
+        response.writeHead(200, { 'content-type': 'application/json' });
+      }
+      response.end('{}');
+    });
+    const headers = { authorization: 'Bearer ya29.secret', cookie: 'session=1', 'x-goog-api-client': 'gax' };
+
+    // Act
+    await httpFetch(`${api.endpoint}/same`, { headers });
+    await httpFetch(`${api.endpoint}/away`, { headers });
+    await Promise.all([api.close(), elsewhere.close()]);
+
+    // Assess: the same host got the token twice; the other host never did.
+    expect(api.requests.map((request) => request.headers.authorization)).toEqual([
+      'Bearer ya29.secret',
+      'Bearer ya29.secret',
+      'Bearer ya29.secret',
+    ]);
+    expect(elsewhere.requests).toHaveLength(1);
+    expect(elsewhere.requests[0]?.headers).not.toHaveProperty('authorization');
+    expect(elsewhere.requests[0]?.headers).not.toHaveProperty('cookie');
+    expect(elsewhere.requests[0]?.headers['x-goog-api-client']).toBe('gax');
+  });
+
   it('hands gaxios the answer whole: status, headers, and the body as bytes, text and an iterable', async () => {
     // Prepare
     const api = await loopback((request, response) => {

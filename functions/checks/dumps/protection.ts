@@ -69,7 +69,10 @@
  *   (a rotation leaves them on the older version) are judged the same way, naming how many dumps
  *   each encrypts (`olderDumpKeys`); a version whose dumps were all written before the policy's
  *   `minPitrDays` holds more than the policy asks for: what would fail is a WARNING, an unread
- *   state is not judged.
+ *   state is not judged. Older dumps of the policy's days that objects.list shows under no
+ *   customer-managed key (none named under a customer-managed default: written before it was set;
+ *   or a customer-supplied key) are WARNING, as the newest dump would be: a pass would say a
+ *   customer-managed key encrypts the dumps.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
@@ -365,7 +368,7 @@ function defaultLockJudged(fact: DumpFact, minPitrDays: number, now: Date): bool
 
 /** Whether versioning alone keeps an overwritten or deleted dump `minPitrDays`: no lifecycle rule is known or suspected to delete its noncurrent version sooner. */
 function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
-  const shortest = shortestNoncurrentDays(fact);
+  const shortest = shortestNoncurrentDays(fact, minPitrDays, now);
   return (
     fact.versioning.state === 'read' &&
     fact.versioning.value.status === 'Enabled' &&
@@ -395,7 +398,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     return;
   }
   if (versioningOn) {
-    const shortest = shortestNoncurrentDays(fact);
+    const shortest = shortestNoncurrentDays(fact, minPitrDays, now);
     const unproven = unprovenNoncurrentRules(fact, minPitrDays, now);
     if (shortest !== undefined && shortest < minPitrDays) {
       verdicts.warnings.push(
@@ -501,21 +504,26 @@ function judgeOlderDumpsHeld(
  * inside the series or whose suffixes reach no dump (a scratch cleanup of `prod/tmp/` or `.tmp`
  * beside dumps under `prod/`, as dumps.retention reads them: {@link ruleReach}). An overwritten
  * dump's noncurrent version keeps its key; its size may differ from the listed one, so a rule with
- * an object-size filter is always kept.
+ * an object-size filter is always kept. Nor a GCS rule limited to objects created before the policy
+ * window began (`createdBefore`, which a rule that does not ask `isLive: true` also applies to
+ * noncurrent versions): a rule deletes only what meets all its conditions, and every version of the
+ * window was created after that date, as dumps.retention reads it for live dumps.
  */
-function noncurrentRules(fact: DumpFact): readonly DumpLifecycleRule[] {
+function noncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): readonly DumpLifecycleRule[] {
   if (fact.lifecycle.state !== 'read') return [];
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
   return fact.lifecycle.value.filter(
     (rule) =>
-      rule.objectSizeGreaterThan !== undefined ||
-      rule.objectSizeLessThan !== undefined ||
-      ruleReach(rule, fact) !== 'none',
+      !(rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart) &&
+      (rule.objectSizeGreaterThan !== undefined ||
+        rule.objectSizeLessThan !== undefined ||
+        ruleReach(rule, fact) !== 'none'),
   );
 }
 
-function shortestNoncurrentDays(fact: DumpFact): number | undefined {
+function shortestNoncurrentDays(fact: DumpFact, minPitrDays: number, now: Date): number | undefined {
   if (fact.lifecycle.state !== 'read') return undefined;
-  const days = noncurrentRules(fact)
+  const days = noncurrentRules(fact, minPitrDays, now)
     .map((rule) => rule.noncurrentExpirationDays)
     .filter((value): value is number => value !== undefined);
   return days.length > 0 ? Math.min(...days) : undefined;
@@ -532,7 +540,7 @@ function shortestNoncurrentDays(fact: DumpFact): number | undefined {
 function unprovenNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): string[] {
   if (fact.lifecycle.state !== 'read') return [];
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
-  return noncurrentRules(fact).flatMap((rule) => {
+  return noncurrentRules(fact, minPitrDays, now).flatMap((rule) => {
     if (rule.noncurrentExpirationDays !== undefined) return [];
     const before = rule.noncurrentTimeBefore;
     if (before !== undefined && before.getTime() <= windowStart) return [];
@@ -584,6 +592,10 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
     const beyond =
       older.newestWritten !== undefined &&
       older.newestWritten.getTime() + minPitrDays * DAY_MS + CLOCK_SKEW_TOLERANCE_MS < now.getTime();
+    if (older.encryption.customerManagedKey === false) {
+      judgeOlderOffKey(fact, older, count, beyond, verdicts);
+      continue;
+    }
     if (beyond) {
       judgeKeyState(
         older.encryption,
@@ -614,6 +626,32 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
     const unproven = aliasNotProven(fact);
     if (unproven) verdicts.unknown.push(unproven);
   }
+}
+
+/**
+ * GCS: older dumps of the series under no customer-managed key (objects.list names none for them
+ * under a customer-managed default, or they carry a customer-supplied key): a pass would say a
+ * customer-managed key encrypts the dumps, which the listing shows it does not, so it is a WARNING,
+ * as for the newest dump ({@link judgeNewestEncryption}). Dumps all written before the policy's
+ * days are more than it asks for, and a provider-managed default is named already: no verdict.
+ */
+function judgeOlderOffKey(
+  fact: DumpFact,
+  older: NonNullable<DumpFact['olderDumpKeys']>[number],
+  count: string,
+  beyond: boolean,
+  verdicts: Verdicts,
+): void {
+  const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  if (beyond || byDefault?.customerManagedKey === false) return;
+  const one = older.dumps === 1;
+  const why =
+    older.encryption.algorithm === 'customer-supplied'
+      ? `Cloud Storage keeps no copy of it, so only whoever holds it can read or restore ${one ? 'it' : 'them'}`
+      : `${one ? 'it was' : 'they were'} written before the bucket default key was set`;
+  verdicts.warnings.push(
+    `${count} (the newest ${older.newestDump}) ${one ? 'is' : 'are'} encrypted with ${providerKeyWords(older.encryption)}, not a customer-managed KMS key: ${why}`,
+  );
 }
 
 /**

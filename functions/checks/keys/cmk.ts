@@ -10,6 +10,7 @@ import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
   absentOutcome,
   DOCS,
+  gcloudAddVersion,
   isReplicaKey,
   itemsValue,
   KEYS_RESOURCE_TYPES,
@@ -33,7 +34,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     remediation: {
       text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`).',
       texts: {
-        gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --set-kms-key=<key>`), add the value again as a new version (the key encrypts versions added afterwards only: `gcloud secrets versions add <secret> --data-file=<file>`), and let the recovery project use it.',
+        gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --project=<project> --set-kms-key=<key>`), add the value again as a new version (the key encrypts versions added afterwards only: `gcloud secrets versions add <secret> --project=<project> --data-file=<file>`), and let the recovery project use it.',
       },
       url: DOCS.smEncryption,
       urls: { gcp: DOCS.gsmCmek },
@@ -66,7 +67,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
         ...(gcp
           ? {
               remediationText: before
-                ? `Add the value again as a new version, which the key encrypts: \`gcloud secrets versions add ${fact.resource.id.replace(/^projects\/[^/]+\/secrets\//, '')} --data-file=<file>\` (the file in its CERTCTL_*_PATH setting).`
+                ? `Add the value again as a new version, which the key encrypts: \`${gcloudAddVersion(fact)}\` (the file in its CERTCTL_*_PATH setting).`
                 : `Configure CMEK for the secret: ${DOCS.gsmCmek}`,
             }
           : {}),

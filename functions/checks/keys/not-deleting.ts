@@ -30,6 +30,7 @@ import {
 import {
   absentOutcome,
   DOCS,
+  gcloudAddVersion,
   isReplicaKey,
   itemsValue,
   KEYS_RESOURCE_TYPES,
@@ -61,7 +62,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     remediation: {
       text: 'Cancel the deletion (`aws secretsmanager restore-secret`, `aws kms cancel-key-deletion` and `enable-key`); import expiring key material again without expiry (`aws kms import-key-material … --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE`).',
       texts: {
-        gcp: 'Enable the latest version (`gcloud secrets versions enable <version> --secret=<secret>`), or, if it is destroyed, add a new version from the live file (`gcloud secrets versions add <secret> --data-file=<file>`); remove an expiration with `gcloud secrets update <secret> --remove-expiration`; restore and enable its Cloud KMS key version (`gcloud kms keys versions restore` and `enable`).',
+        gcp: 'Enable the latest version (`gcloud secrets versions enable <version> --secret=<secret> --project=<project>`), or, if it is destroyed, add a new version from the live file (`gcloud secrets versions add <secret> --project=<project> --data-file=<file>`); remove an expiration with `gcloud secrets update <secret> --project=<project> --remove-expiration`; restore and enable its Cloud KMS key version (`gcloud kms keys versions restore` and `enable`).',
       },
       url: DOCS.smDelete,
       urls: { gcp: DOCS.gsmEnableVersion },
@@ -401,7 +402,7 @@ function cloudKmsKeyFailure(
       ? `Restore the key version before it is destroyed, then enable it: ${restore}, then ${enable}.`
       : key.state === 'DISABLED'
         ? `Enable the key version: ${enable}.`
-        : `The key material is gone: add a new version of the secret from the live file under an enabled key (\`gcloud secrets versions add ${fact.resource.id.replace(/^projects\/[^/]+\/secrets\//, '')} --data-file=<file>\`).`;
+        : `The key material is gone: add a new version of the secret from the live file under an enabled key (\`${gcloudAddVersion(fact)}\`).`;
   return {
     status: 'FAILED',
     description: `${what} protecting the ${secretLabel(fact)} is ${key.state}${when}: the backup cannot be decrypted.`,

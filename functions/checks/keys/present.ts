@@ -1,7 +1,10 @@
 /**
  * `keys.present`: every inventory item has its backing secret. An item under a JSON key of a secret
  * holding several items is backed only if the value holds that key, which metadata does not show:
- * the finding says which items the secret's existence proves and which it does not.
+ * the finding says which items the secret's existence proves and which it does not. A secret that
+ * exists is not said to back any item when its latest version holds nothing (none, DESTROYED,
+ * DISABLED) nor, on GCP, when that version was not read or is in a state this audit does not know and
+ * its value was not read in this run: existence is proven, a value is not.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { KeyItemRef, KeySecretFact } from '../../core/key-facts.ts';
@@ -58,6 +61,21 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         status: 'PASSED',
         description: `The ${secretLabel(fact)} exists, but ${empty.why}, so it backs none of ${sources} (see keys.not-deleting).`,
         observed: { items: itemsValue(fact), present: true, latestVersionState: empty.state },
+        required,
+      };
+    }
+    const valueNotProven = valueUnproven(fact);
+    if (valueNotProven) {
+      // The secret exists; that a version holds a value was not read, so no item is said to be backed.
+      return {
+        status: 'PASSED',
+        description: `The ${secretLabel(fact)} exists, but whether it holds a value of ${sources} is not proven: ${valueNotProven.why} (see keys.not-deleting).`,
+        observed: {
+          items: itemsValue(fact),
+          present: true,
+          valueProven: false,
+          ...(valueNotProven.state ? { latestVersionState: valueNotProven.state } : {}),
+        },
         required,
       };
     }
@@ -124,6 +142,27 @@ function valueGone(fact: KeySecretFact): { readonly state: string; readonly why:
       why: 'its latest version is DISABLED (Secret Manager gives no value of it until it is enabled)',
     };
   return undefined;
+}
+
+/**
+ * Why a GCP secret is not proven to hold a value, when nothing read says it does: its latest
+ * version could not be read (versions.get refused: roles/secretmanager.secretAccessor grants
+ * versions.access only; its state not sent), or is in a state neither usable nor known to hold
+ * nothing (STATE_UNSPECIFIED, one added later), and its value was not read in this run (a value
+ * read proves a version holds it). Undefined when the latest version is ENABLED, or the value was read.
+ */
+function valueUnproven(fact: KeySecretFact): { readonly state?: string; readonly why: string } | undefined {
+  const { content, latestVersion } = fact;
+  const valueRead =
+    content.state === 'read' &&
+    content.items.some((entry) => !entry.problems.some((problem) => problem.code === 'value-unread'));
+  if (valueRead || latestVersion === undefined) return undefined;
+  if (latestVersion.state === 'unknown')
+    return { why: `its latest version could not be read (${latestVersion.reason})` };
+  const { state } = latestVersion.value;
+  return state === 'ENABLED'
+    ? undefined
+    : { state, why: `its latest version is ${state}, a version state this audit does not know` };
 }
 
 /**

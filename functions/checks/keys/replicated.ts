@@ -12,6 +12,8 @@ import type { KeySecretFact } from '../../core/key-facts.ts';
 import {
   absentOutcome,
   DOCS,
+  gcloudAddVersion,
+  gcloudSecretArgs,
   itemsValue,
   KEYS_RESOURCE_TYPES,
   notAvailable,
@@ -77,14 +79,9 @@ function unusableLatestVersion(
     remediationText: aws
       ? `Store the value certctl runs with (\`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting); the replicas receive it, replication needs no change.`
       : state === 'DISABLED'
-        ? `Enable the latest version (\`gcloud secrets versions enable <version> --secret=${secretName(fact)}\`); replication needs no change.`
-        : `Add the value certctl runs with as a new version (\`gcloud secrets versions add ${secretName(fact)} --data-file=<file>\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,
+        ? `Enable the latest version (\`gcloud secrets versions enable <version> --secret=${gcloudSecretArgs(fact).secret} --project=${gcloudSecretArgs(fact).project}\`); replication needs no change.`
+        : `Add the value certctl runs with as a new version (\`${gcloudAddVersion(fact)}\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,
   };
-}
-
-/** A GCP secret's short name, as gcloud takes it. */
-function secretName(fact: KeySecretFact): string {
-  return fact.resource.id.replace(/^projects\/[^/]+\/secrets\//, '');
 }
 
 export const keysReplicatedCheck: Check<KeySecretFact> = {

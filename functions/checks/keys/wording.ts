@@ -52,6 +52,27 @@ export function secretLabel(fact: KeySecretFact): string {
   return `secret ${fact.resource.id} (${fact.items.map((item) => item.id).join(', ')})`;
 }
 
+/**
+ * A GCP secret as a `gcloud secrets versions` command names it: its short name and its project
+ * (`ca --project=certctl-prod`). The short name alone resolves in gcloud's configured default
+ * project, which a policy of several projects (gcp.projects) need not point at: the command would
+ * then add a version to (or enable one of) a same-named secret elsewhere, or answer NOT_FOUND. The
+ * project is the one the resource name says, as the Cloud KMS commands name theirs
+ * (core/kms-key-states.ts gcloudVersionArgs).
+ */
+export function gcloudSecretArgs(fact: KeySecretFact): { readonly secret: string; readonly project: string } {
+  const named = /^projects\/([^/]+)\/secrets\/([^/]+)$/.exec(fact.resource.id);
+  return named
+    ? { secret: named[2] as string, project: named[1] as string }
+    : { secret: fact.resource.id, project: fact.resource.account };
+}
+
+/** `gcloud secrets versions add <secret> --project=<project> --data-file=<file>`, for a GCP secret. */
+export function gcloudAddVersion(fact: KeySecretFact): string {
+  const { secret, project } = gcloudSecretArgs(fact);
+  return `gcloud secrets versions add ${secret} --project=${project} --data-file=<file>`;
+}
+
 /** The items a finding is about, as an observed value. */
 export function itemsValue(fact: KeySecretFact): string {
   return fact.items.map((item) => item.id).join(',');

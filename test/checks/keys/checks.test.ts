@@ -96,6 +96,53 @@ describe('keys.present', () => {
     });
   });
 
+  it('does not claim a GCP secret backs its items when its latest version was not read, or is in a state not known', () => {
+    // Prepare: versions.get refused (roles/secretmanager.secretAccessor grants versions.access
+    // only), and a state this audit does not know; the value not read in this run.
+    const gcpSecret = (latestVersion: KeySecretFact['latestVersion'], content: KeySecretFact['content']) =>
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        latestVersion,
+        content,
+      });
+    const unread = gcpSecret(
+      { state: 'unknown', reason: '403 PERMISSION_DENIED' },
+      { state: 'not-inspected' },
+    );
+    const unknownState = gcpSecret(
+      { state: 'read', value: { state: 'STATE_UNSPECIFIED' } },
+      { state: 'not-inspected' },
+    );
+    // The value read in this run proves a version holds it, whatever versions.get answered.
+    const valueRead = gcpSecret({ state: 'unknown', reason: '403 PERMISSION_DENIED' }, fact().content);
+    // Act
+    const [first, second, third] = [unread, unknownState, valueRead].map((each) =>
+      keysPresentCheck.evaluate(each, context),
+    );
+    // Assess: present (the secret exists), but backing is not claimed unproven.
+    expect(first).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists, but whether it holds a value of CERTCTL_CA_CERT_PATH is not proven: its latest version could not be read (403 PERMISSION_DENIED) (see keys.not-deleting).',
+      observed: { present: true, valueProven: false },
+    });
+    expect(second).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists, but whether it holds a value of CERTCTL_CA_CERT_PATH is not proven: its latest version is STATE_UNSPECIFIED, a version state this audit does not know (see keys.not-deleting).',
+      observed: { present: true, valueProven: false, latestVersionState: 'STATE_UNSPECIFIED' },
+    });
+    expect(third?.description).toBe(
+      'The secret projects/certctl-prod/secrets/ca (ca-cert) exists and backs CERTCTL_CA_CERT_PATH.',
+    );
+  });
+
   it('does not claim an AWS secret scheduled for deletion backs its items: its value is inaccessible until restored', () => {
     // Prepare: DescribeSecret sent DeletedDate; Secrets Manager refuses GetSecretValue of such a secret.
     const deleting = fact({ deletionScheduled: new Date('2026-12-09T00:00:00Z') });
@@ -373,7 +420,9 @@ describe('keys.not-deleting', () => {
       // Assess
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.observed.keyState).toBe('DESTROYED');
-      expect(outcome?.remediationText).toContain('`gcloud secrets versions add ca --data-file=<file>`');
+      expect(outcome?.remediationText).toContain(
+        '`gcloud secrets versions add ca --project=certctl-prod --data-file=<file>`',
+      );
     });
     it("says when the state is the key's primary version's (the secret version named none)", () => {
       // Act
@@ -1751,5 +1800,61 @@ describe('keys trust edges', () => {
     const outcome = keysNotDeletingCheck.evaluate(fact({ encryption }), context);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed.keyState).toBe('PendingImport');
+  });
+});
+
+describe('GCP secret fix commands', () => {
+  // A policy audits several projects (gcp.projects); gcloud falls back to its configured default
+  // project for a secret named by its short name, so a fix that names no project adds a version to
+  // (or enables one of) a same-named secret in whatever project the shell points at, or fails NOT_FOUND.
+  const gcpSecret = (overrides: Partial<KeySecretFact>) =>
+    fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-stage-2',
+        region: 'global',
+        type: 'GcpSecretManagerSecret',
+        id: 'projects/certctl-stage-2/secrets/ca',
+      },
+      replication: { state: 'read', value: { kind: 'gcp-automatic' } },
+      latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+      content: { state: 'not-inspected' },
+      ...overrides,
+    });
+  const KEY = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+  /** Every `gcloud secrets …` command a text names. */
+  const secretCommands = (text: string | undefined) =>
+    [...(text ?? '').matchAll(/`(gcloud secrets [^`]*)`/g)].map((m) => m[1]);
+
+  it('names the secret project in each gcloud secrets command a finding gives', () => {
+    // Prepare: a destroyed key version (not-deleting), a latest version added before CMEK (cmk),
+    // a latest version DISABLED and one DESTROYED (replicated).
+    const destroyedKey = gcpSecret({
+      encryption: {
+        state: 'read',
+        value: [{ id: KEY, manager: 'CUSTOMER', version: `${KEY}/cryptoKeyVersions/3`, state: 'DESTROYED' }],
+      },
+    });
+    const beforeCmek = gcpSecret({
+      encryption: { state: 'read', value: [{ id: 'google-managed', manager: 'PROVIDER', beforeCmek: KEY }] },
+    });
+    const disabled = gcpSecret({ latestVersion: { state: 'read', value: { state: 'DISABLED' } } });
+    const destroyed = gcpSecret({ latestVersion: { state: 'read', value: { state: 'DESTROYED' } } });
+    // Act
+    const texts = [
+      keysNotDeletingCheck.evaluate(destroyedKey, context)?.remediationText,
+      keysCmkCheck.evaluate(beforeCmek, context)?.remediationText,
+      keysReplicatedCheck.evaluate(disabled, context)?.remediationText,
+      keysReplicatedCheck.evaluate(destroyed, context)?.remediationText,
+    ];
+    // Assess: one command each, every one naming the secret's own project.
+    const commands = texts.map(secretCommands);
+    expect(commands.map((each) => each.length)).toEqual([1, 1, 1, 1]);
+    expect(commands.flat()).toEqual([
+      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
+      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
+      'gcloud secrets versions enable <version> --secret=ca --project=certctl-stage-2',
+      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
+    ]);
   });
 });
