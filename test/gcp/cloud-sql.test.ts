@@ -1136,10 +1136,11 @@ describe('readCloudSqlPitrFacts on backup runs the API did not date', () => {
   };
 
   it('leaves the PITR-off window unknown, not dated by its backup window, when a successful run has neither endTime nor startTime', async () => {
-    // Prepare: the newest run carries only windowStartTime, the start of the 4-hour window its
-    // backup was attempted in ("Backups can start any time during the backup window").
+    // Prepare: the newest run carries neither endTime nor startTime; the API may still send its
+    // windowStartTime, the start of the 4-hour window its backup was attempted in ("Backups can
+    // start any time during the backup window"), which the read view does not decode.
     const api = apiWith(PITR_OFF, [
-      { status: 'SUCCESSFUL', type: 'AUTOMATED', windowStartTime: at(1) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED' },
       { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(2) },
     ]);
     // Act
@@ -1154,7 +1155,7 @@ describe('readCloudSqlPitrFacts on backup runs the API did not date', () => {
 
   it('dates a run that sent only its startTime by it', async () => {
     const api = apiWith(PITR_OFF, [
-      { status: 'SUCCESSFUL', type: 'AUTOMATED', startTime: at(1), windowStartTime: at(1.1) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', startTime: at(1) },
       { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(2) },
     ]);
     const [fact] = await readCloudSqlPitrFacts(api, PROJECT, parsePolicy({}));
@@ -1171,7 +1172,7 @@ describe('readCloudSqlPitrFacts on backup runs the API did not date', () => {
         transactionLogRetentionDays: { value: 7 },
       },
     };
-    const undated: BackupRun = { status: 'SUCCESSFUL', type: 'AUTOMATED', windowStartTime: at(20) };
+    const undated: BackupRun = { status: 'SUCCESSFUL', type: 'AUTOMATED' };
     const read = (oldestDays: number) =>
       readCloudSqlPitrFacts(
         apiWith(disk, [undated, { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(oldestDays) }]),
