@@ -143,6 +143,32 @@ describe('readCloudSqlPitrFacts', () => {
     ]);
   });
 
+  it('judges a named cascading replica at its primary', async () => {
+    // Prepare: no labels; the policy names a replica of a replica.
+    const scenario = cloudSqlScenario([
+      instance('primary', { labels: {} }),
+      instance('mid-replica', { masterInstanceName: `${PROJECT}:primary`, labels: {} }),
+      instance('leaf-replica', { masterInstanceName: `${PROJECT}:mid-replica`, labels: {} }),
+    ]);
+
+    // Act
+    const facts = await read(scenario, { targets: { identifiers: ['leaf-replica'] } });
+
+    // Assess: before, only the primary's own replicas selected it, so nothing was judged for
+    // leaf-replica and the audit said it was not found.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['primary']);
+    expect(facts[0]?.standsFor).toEqual([
+      expect.objectContaining({
+        names: expect.arrayContaining(['mid-replica']),
+        what: 'Cloud SQL read replica',
+      }),
+      expect.objectContaining({
+        names: expect.arrayContaining(['leaf-replica', `${PROJECT}:europe-west1:leaf-replica`]),
+        what: 'Cloud SQL cascading read replica (a read replica of mid-replica, itself a read replica of primary)',
+      }),
+    ]);
+  });
+
   it('says which instances of another engine the policy names or labels, and judges none of them', async () => {
     // Prepare
     const scenario = cloudSqlScenario([
