@@ -67,7 +67,7 @@ export const CLOUD_SQL_READ_FIELDS = {
   FinalBackupConfig: ['enabled', 'retentionDays'],
   SqlInstancesGetLatestRecoveryTimeResponse: ['earliestRecoveryTime', 'latestRecoveryTime'],
   BackupRunsListResponse: ['items', 'nextPageToken'],
-  BackupRun: ['status', 'type', 'startTime', 'endTime', 'windowStartTime'],
+  BackupRun: ['status', 'type', 'startTime', 'endTime'],
 } as const;
 
 type Kept<Name extends keyof typeof CLOUD_SQL_READ_FIELDS> = (typeof CLOUD_SQL_READ_FIELDS)[Name][number];

@@ -569,6 +569,7 @@ export function toPitrFact(
 ): PitrFact {
   const settings = instance.settings ?? undefined;
   const replicas = replicaNamesOf(instance, listed);
+  const cascading = cascadingReplicasOf(instance, listed);
   const backup = settings?.backupConfiguration ?? undefined;
   const automatedBackupsEnabled = unwrap(backup?.enabled);
   const pointInTimeRecoveryEnabled = unwrap(backup?.pointInTimeRecoveryEnabled);
@@ -621,8 +622,16 @@ export function toPitrFact(
       ...(unknownRetentionUnit ? { unknownRetentionUnit } : {}),
       ...(protectionsNotSet.length > 0 ? { protectionsNotSet } : {}),
     },
-    ...(replicas.length > 0
-      ? { standsFor: replicas.map((names) => ({ names, what: 'Cloud SQL read replica' })) }
+    ...(replicas.length + cascading.length > 0
+      ? {
+          standsFor: [
+            ...replicas.map((names) => ({ names, what: 'Cloud SQL read replica' })),
+            ...cascading.map(({ names, of }) => ({
+              names,
+              what: `Cloud SQL cascading read replica (${of})`,
+            })),
+          ],
+        }
       : {}),
   };
 }
@@ -660,16 +669,57 @@ export function replicaNamesOf(
 }
 
 /**
+ * The replicas of a primary's read replicas, and theirs (Cloud SQL allows a replica of a replica),
+ * as the `replicaNames` of `listed` (the project's instances.list) give them: each by every name it
+ * answers to, and what it is a replica of, its chain up to the primary. Only the primary of the chain
+ * is judged, and only its backups restore them, as {@link taggedReplicas} says of a labelled one.
+ */
+export function cascadingReplicasOf(
+  instance: DatabaseInstance,
+  listed: readonly DatabaseInstance[] = [],
+): { readonly names: string[]; readonly of: string }[] {
+  const byName = new Map(listed.map((candidate) => [candidate.name ?? '', candidate]));
+  const seen = new Set([(instance.name ?? '').toLowerCase()]);
+  const found: { names: string[]; of: string }[] = [];
+  // `above`: the chain from this replica's source up to the primary.
+  const walk = (source: DatabaseInstance, above: readonly string[]): void => {
+    for (const name of source.replicaNames ?? []) {
+      // A loop in what the listing says ends the walk at the first repeat.
+      if (!nonEmpty(name) || seen.has(name.toLowerCase())) continue;
+      seen.add(name.toLowerCase());
+      const replica = byName.get(name);
+      // The primary's own replicas are {@link replicaNamesOf}'s.
+      if (source !== instance) {
+        found.push({
+          names: replica ? namesOfInstance(replica) : [name],
+          of: above
+            .map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${hop}`)
+            .join(', '),
+        });
+      }
+      if (replica) walk(replica, [name, ...above]);
+    }
+  };
+  walk(instance, [instance.name ?? '']);
+  return found;
+}
+
+/**
  * Whether the policy selects this instance (name, selfLink or connection name; labels as tags). A
  * primary is selected when the policy names one of its replicas ({@link replicaNamesOf}, `listed`
- * the project's instances): a replica is judged at its primary.
+ * the project's instances), or a replica of one ({@link cascadingReplicasOf}): a replica is judged
+ * at its primary.
  */
 export function isCloudSqlTarget(
   instance: DatabaseInstance,
   targets: Policy['targets'],
   listed: readonly DatabaseInstance[] = [],
 ): boolean {
-  const identifiers = [...namesOfInstance(instance), ...replicaNamesOf(instance, listed).flat()];
+  const identifiers = [
+    ...namesOfInstance(instance),
+    ...replicaNamesOf(instance, listed).flat(),
+    ...cascadingReplicasOf(instance, listed).flatMap(({ names }) => names),
+  ];
   return isTarget({ identifiers, tags: instanceTags(instance, targets) }, targets);
 }
 

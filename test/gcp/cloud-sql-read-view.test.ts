@@ -312,13 +312,13 @@ describe('pruneReadAnswers', () => {
     const backupRun = renamed.nested.google.nested.cloud.nested.sql.nested.v1.nested.BackupRun as {
       fields: Record<string, unknown>;
     };
-    delete backupRun.fields.windowStartTime;
+    delete backupRun.fields.endTime;
 
     // Act
     const pruning = () => pruneReadAnswers(renamed);
 
     // Assess
     expect(v1.BackupRun).toBeDefined();
-    expect(pruning).toThrow('google.cloud.sql.v1.BackupRun has no field windowStartTime in the protos');
+    expect(pruning).toThrow('google.cloud.sql.v1.BackupRun has no field endTime in the protos');
   });
 });

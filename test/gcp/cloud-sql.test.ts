@@ -143,6 +143,32 @@ describe('readCloudSqlPitrFacts', () => {
     ]);
   });
 
+  it('judges a named cascading replica at its primary', async () => {
+    // Prepare: no labels; the policy names a replica of a replica.
+    const scenario = cloudSqlScenario([
+      instance('primary', { labels: {} }),
+      instance('mid-replica', { masterInstanceName: `${PROJECT}:primary`, labels: {} }),
+      instance('leaf-replica', { masterInstanceName: `${PROJECT}:mid-replica`, labels: {} }),
+    ]);
+
+    // Act
+    const facts = await read(scenario, { targets: { identifiers: ['leaf-replica'] } });
+
+    // Assess: before, only the primary's own replicas selected it, so nothing was judged for
+    // leaf-replica and the audit said it was not found.
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['primary']);
+    expect(facts[0]?.standsFor).toEqual([
+      expect.objectContaining({
+        names: expect.arrayContaining(['mid-replica']),
+        what: 'Cloud SQL read replica',
+      }),
+      expect.objectContaining({
+        names: expect.arrayContaining(['leaf-replica', `${PROJECT}:europe-west1:leaf-replica`]),
+        what: 'Cloud SQL cascading read replica (a read replica of mid-replica, itself a read replica of primary)',
+      }),
+    ]);
+  });
+
   it('says which instances of another engine the policy names or labels, and judges none of them', async () => {
     // Prepare
     const scenario = cloudSqlScenario([
@@ -1136,10 +1162,11 @@ describe('readCloudSqlPitrFacts on backup runs the API did not date', () => {
   };
 
   it('leaves the PITR-off window unknown, not dated by its backup window, when a successful run has neither endTime nor startTime', async () => {
-    // Prepare: the newest run carries only windowStartTime, the start of the 4-hour window its
-    // backup was attempted in ("Backups can start any time during the backup window").
+    // Prepare: the newest run carries neither endTime nor startTime; the API may still send its
+    // windowStartTime, the start of the 4-hour window its backup was attempted in ("Backups can
+    // start any time during the backup window"), which the read view does not decode.
     const api = apiWith(PITR_OFF, [
-      { status: 'SUCCESSFUL', type: 'AUTOMATED', windowStartTime: at(1) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED' },
       { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(2) },
     ]);
     // Act
@@ -1154,7 +1181,7 @@ describe('readCloudSqlPitrFacts on backup runs the API did not date', () => {
 
   it('dates a run that sent only its startTime by it', async () => {
     const api = apiWith(PITR_OFF, [
-      { status: 'SUCCESSFUL', type: 'AUTOMATED', startTime: at(1), windowStartTime: at(1.1) },
+      { status: 'SUCCESSFUL', type: 'AUTOMATED', startTime: at(1) },
       { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(2) },
     ]);
     const [fact] = await readCloudSqlPitrFacts(api, PROJECT, parsePolicy({}));
@@ -1171,7 +1198,7 @@ describe('readCloudSqlPitrFacts on backup runs the API did not date', () => {
         transactionLogRetentionDays: { value: 7 },
       },
     };
-    const undated: BackupRun = { status: 'SUCCESSFUL', type: 'AUTOMATED', windowStartTime: at(20) };
+    const undated: BackupRun = { status: 'SUCCESSFUL', type: 'AUTOMATED' };
     const read = (oldestDays: number) =>
       readCloudSqlPitrFacts(
         apiWith(disk, [undated, { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: at(oldestDays) }]),

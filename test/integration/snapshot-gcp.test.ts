@@ -370,6 +370,31 @@ describe('snapshot job on Cloud SQL', () => {
     expect(snapshotExitCode(result)).toBe(2);
   });
 
+  it('names the primary to back up instead, and backs up nothing, when the request names a replica of a Cloud SQL read replica', async () => {
+    // Prepare: certctl-pg-leaf is a replica of certctl-pg-replica, itself a replica of certctl-pg.
+    const { cloudSql, deps } = await start([
+      instance('certctl-pg', backup(100)),
+      instance('certctl-pg-replica', {
+        instanceType: 'READ_REPLICA_INSTANCE',
+        masterInstanceName: `${PROJECT}:certctl-pg`,
+      }),
+      instance('certctl-pg-leaf', {
+        instanceType: 'READ_REPLICA_INSTANCE',
+        masterInstanceName: `${PROJECT}:certctl-pg-replica`,
+      }),
+    ]);
+
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['certctl-pg-leaf'] }, deps);
+
+    // Assess: before, the leaf was named as not found, though instances.list sent it.
+    expect(result.results).toEqual([]);
+    expect(result.problems).toEqual([
+      `target certctl-pg-leaf is a Cloud SQL cascading read replica (a read replica of certctl-pg-replica, itself a read replica of certctl-pg) of certctl-pg (gcp/${PROJECT}/europe-west1), and a read replica is not snapshotted on its own: the snapshot of its source is what restores it. Nothing was snapshotted for it; to snapshot its data, ask again naming its source certctl-pg`,
+    ]);
+    expect(cloudSql.backups.insertCalls).toBe(0);
+  });
+
   it('says the engine of a named Cloud SQL MySQL instance the policy selects, target by target, not of an unselected SQL Server one, and backs up nothing of either', async () => {
     // Prepare: a labelled MySQL instance and an unlabelled SQL Server one beside a PostgreSQL primary.
     const { cloudSql, deps } = await start([

@@ -20,6 +20,7 @@ import type { Policy } from '../../core/policy.ts';
 import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader, keyOfVersion } from '../../gcp/cloud-kms.ts';
 import {
   type CloudSqlApi,
+  cascadingReplicasOf,
   type DatabaseInstance,
   instanceResource,
   instanceStatus,
@@ -561,18 +562,30 @@ function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
   };
 }
 
-/** The read replicas a primary's own listing names, each by every name it answers to ({@link replicaNamesOf}). */
+/**
+ * The read replicas a primary's own listing names, each by every name it answers to
+ * ({@link replicaNamesOf}), and the replicas of those ({@link cascadingReplicasOf}), which a request
+ * naming one selects the primary by as well.
+ */
 function replicasOf(
   primary: SnapshotTarget,
   instance: DatabaseInstance,
   listed: readonly DatabaseInstance[],
 ): TargetStandIn[] {
-  return replicaNamesOf(instance, listed).map((names) => ({
-    names,
-    relation: 'replica' as const,
-    what: 'Cloud SQL read replica',
-    of: primary,
-  }));
+  return [
+    ...replicaNamesOf(instance, listed).map((names) => ({
+      names,
+      relation: 'replica' as const,
+      what: 'Cloud SQL read replica',
+      of: primary,
+    })),
+    ...cascadingReplicasOf(instance, listed).map(({ names, of }) => ({
+      names,
+      relation: 'replica' as const,
+      what: `Cloud SQL cascading read replica (${of})`,
+      of: primary,
+    })),
+  ];
 }
 
 /**

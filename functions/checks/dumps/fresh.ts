@@ -10,7 +10,10 @@
  * (the header read dumps.integrity judges), or, when they could not be read, its key ends with the
  * location's `suffix`. A checksum or log written after each run would otherwise pass for the dump of
  * a run whose pg_dump failed; the listing leaves out keys without the suffix and folder placeholders
- * (core/dump-facts.ts `isSeriesObject`). Nor does a dump of another database than the policy's (a
+ * (core/dump-facts.ts `isSeriesObject`). With no suffix, a newest object whose key shows it is the
+ * checksum, signature or log of a listed dump (`x.dump.sha256`, dumps.integrity's test by key alone)
+ * is not judged as the dump: the newest listed object that is no such file is, FAILED when stale (in
+ * a complete listing) and NOT_AVAILABLE when recent, its bytes not read. Nor does a dump of another database than the policy's (a
  * prefix shared by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE,
  * as the policy's database's newest dump is not read. An empty newest object (a failed pg_dump whose upload still
  * ran) is no dump either: behind it, a complete listing whose newest object that is not empty is
@@ -27,6 +30,7 @@ import { type DumpFact, type DumpObject, holdsNoDump } from '../../core/dump-fac
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
+  besideDumpIndex,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -111,6 +115,13 @@ export const dumpsFreshCheck: DumpsCheck = {
         },
         required,
       );
+    }
+    // With no suffix, a checksum, signature or log written after each dump is listed as the newest
+    // object: its key names the dump it sits beside, and the dumps are judged, not it.
+    const besideDump = fact.location.suffix ? undefined : besideDumpIndex(fact.listing.objects);
+    const beside = besideDump?.(newest);
+    if (besideDump && beside) {
+      return { ...behindSidecars(fact, newest, beside, besideDump, maxAgeHours, now), required };
     }
     const ageHours = hoursBetween(newest.lastModified, now);
     const observed = {
@@ -241,6 +252,85 @@ export const dumpsFreshCheck: DumpsCheck = {
     };
   },
 };
+
+/**
+ * When the newest object is, by its key, a checksum, signature or log beside the listed dump
+ * `beside` (no `suffix` set): the newest listed object that is no such file stands for the newest
+ * dump. Stale, in a complete listing with nothing undated, it FAILS, as every newer object is such a
+ * file; recent, it is NOT_AVAILABLE, as its bytes were not read and only its key makes it a dump.
+ */
+function behindSidecars(
+  fact: DumpFact,
+  sidecar: DumpObject,
+  beside: DumpObject,
+  besideDump: (object: DumpObject) => DumpObject | undefined,
+  maxAgeHours: number,
+  now: Date,
+): Omit<CheckOutcome, 'required'> {
+  const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
+  const complete = fact.listing.state === 'read' && fact.listing.complete;
+  const candidate = datedDumps(listed)
+    .filter((object) => !besideDump(object))
+    .at(-1);
+  const fix = `set the location's \`suffix\`${extensionOf(beside.key)} so that only dumps count`;
+  const besideWords = `the newest object ${sidecar.key} is, by its key, a checksum, signature or log beside the dump ${beside.key}`;
+  if (!candidate) {
+    return notAvailable(
+      fact,
+      `${besideWords}, and the listing did not say when that dump was written: ${fix}`,
+      { newestKey: beside.key, newestAgeHours: null },
+      {},
+    );
+  }
+  const ageHours = hoursBetween(candidate.lastModified, now);
+  const observed = {
+    newestKey: candidate.key,
+    newestLastModified: candidate.lastModified.toISOString(),
+    newestAgeHours: ageHours,
+  };
+  const drifting = ['newestAgeHours'];
+  const aged =
+    candidate.key === beside.key
+      ? `, which is ${formatDuration(ageHours)} old`
+      : `; the newest listed object that is no such file, ${candidate.key}, is ${formatDuration(ageHours)} old`;
+  if (ageHours <= maxAgeHours) {
+    return {
+      ...notAvailable(
+        fact,
+        `${besideWords}${aged}, but whose bytes were not read, so nothing shows it is a dump: ${fix}`,
+        observed,
+        {},
+      ),
+      drifting,
+    };
+  }
+  const undated = undatedDumps(listed).filter((object) => !besideDump(object));
+  if (!complete || undated.length > 0) {
+    const why = !complete
+      ? "the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it"
+      : `the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so a newer dump may be among them`;
+    return { ...notAvailable(fact, `${besideWords}${aged}, but ${why}`, observed, {}), drifting };
+  }
+  // Every newer object is such a file or empty (datedDumps leaves the empty ones out).
+  const newerObjects = datedObjects(listed).filter((object) => object.lastModified > candidate.lastModified);
+  const newer = newerObjects.length;
+  const someEmpty = newerObjects.some(holdsNoDump) ? 'empty or, ' : '';
+  const newerWords =
+    newer === 1
+      ? `the newer object ${sidecar.key} is, by its key, a checksum, signature or log beside a listed dump`
+      : `the ${newer} newer objects (the newest ${sidecar.key}) are ${someEmpty}by their keys, checksums, signatures or logs beside listed dumps`;
+  return {
+    status: 'FAILED',
+    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h.`,
+    observed,
+    drifting,
+  };
+}
+
+/** `` (`.dump`)`` for a key with an extension in its last segment, else nothing. */
+function extensionOf(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1).includes('.') ? ` (\`${key.slice(key.lastIndexOf('.'))}\`)` : '';
+}
 
 /** Why the newest object's header was not read, with the grant that would show it when one would. */
 function unreadHeaderWords(fact: DumpFact, shown: Extract<NewestShows, { shows: 'nothing' }>): string {

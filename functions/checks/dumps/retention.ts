@@ -33,18 +33,30 @@
  * alone still pass.
  * An empty (0-byte) object is no dump: it covers no day and closes no gap, and those of the window
  * are named in the finding, whatever its status.
+ * With no `suffix`, the checksums, signatures and logs whose keys show them beside a listed dump
+ * (`x.dump.sha256`, dumps.integrity's test by key alone) are no dumps either. One of such an
+ * extension beside no listed dump (its dump deleted, or never uploaded) may be a dump or not: the
+ * series is judged without them, and a gap or a short series only they would fill is NOT_AVAILABLE,
+ * naming them; one that remains with them counted FAILS (or fills) as before.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { type DumpFact, type DumpLifecycleRule, holdsNoDump } from '../../core/dump-facts.ts';
+import {
+  type DumpFact,
+  type DumpLifecycleRule,
+  type DumpObject,
+  holdsNoDump,
+} from '../../core/dump-facts.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
+  besideDumpIndex,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
   daysBetween,
   dumpsNotHeldByOwnRetention,
   formatDuration,
+  hasBesideDumpExtension,
   hoursBetween,
   locationLabel,
   ownRetentionDays,
@@ -219,62 +231,71 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       `the whole series: the listing stopped at ${dumpsListed} objects (the policy's maxObjectsListed)`,
     );
   } else {
-    // An empty object is a run that produced nothing: it neither covers a day nor closes a gap.
-    const dated = datedDumps(fact.listing.objects);
-    dumpsListed = fact.listing.objects.length;
-    const empty = fact.listing.objects.filter(holdsNoDump).length;
-    const oldest = dated[0];
-    if (!oldest) {
-      if (dumpsListed === 0) problems.push('the prefix holds no dump at all');
-      else if (empty === dumpsListed) {
-        problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
-      } else unknown.push('the modification times of the listed objects (not sent)');
-    } else {
-      coveredDays = daysBetween(oldest.lastModified, now);
-      let gapAfter: string | undefined;
-      for (let index = 1; index < dated.length; index += 1) {
-        const earlier = dated[index - 1];
-        const later = dated[index];
-        if (!earlier || !later || later.lastModified.getTime() < windowStart) continue;
-        const gap = hoursBetween(earlier.lastModified, later.lastModified);
-        if (longestGapHours === undefined || gap > longestGapHours) {
-          longestGapHours = gap;
-          gapAfter = `${earlier.key} and ${later.key}`;
-        }
-      }
-      // A dump the listing did not date may lie inside a gap, or before the oldest dated one.
-      const undated = undatedDumps(fact.listing.objects);
-      const undatedSaid = `the modification time of ${undatedWords(undated)} (not sent), which may ${undated.length === 1 ? 'be a dump' : 'be dumps'}`;
-      if (undated.length > 0 && longestGapHours !== undefined && longestGapHours > maxGapHours) {
-        unknown.push(
-          `${undatedSaid} inside the gap of ${formatDuration(longestGapHours)} between ${gapAfter}`,
-        );
-      } else if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
-        problems.push(
-          `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
-        );
-        fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
-      }
-      // No dump inside the window at all: no pair of dumps there to measure a gap between, and the
-      // series covers none of the days the policy asks for, however far back it reaches.
-      const newestDated = dated.at(-1);
-      if (newestDated && newestDated.lastModified.getTime() < windowStart) {
-        const none = `no dump was written in the last ${minPitrDays} days: the newest, ${newestDated.key}, is ${daysBetween(newestDated.lastModified, now)} days old`;
-        if (undated.length > 0)
-          unknown.push(`${undatedSaid} written in the last ${minPitrDays} days (${none})`);
-        else {
-          problems.push(none);
-          fixes.push('Find why the dump job stopped (dumps.fresh) and run it now.');
-        }
-      }
-      if (oldest.lastModified.getTime() > windowStart) {
-        if (undated.length > 0) {
-          unknown.push(
-            `${undatedSaid} older than ${oldest.key}, the oldest dated, which reaches back only ${coveredDays} of ${minPitrDays} days`,
-          );
-        } else accruing = true;
+    // With no suffix, the checksums, signatures and logs a key shows beside a listed dump are no
+    // dumps (dumps.integrity's test, key alone); one of such an extension beside no listed dump may
+    // be one or not: the series is judged without them, and a verdict only they would change is
+    // not proven.
+    const listed = fact.listing.objects;
+    const besideDump = fact.location.suffix ? undefined : besideDumpIndex(listed);
+    const series = besideDump ? listed.filter((object) => !besideDump(object)) : listed;
+    const orphans = besideDump
+      ? series.filter((object) => !holdsNoDump(object) && hasBesideDumpExtension(object.key))
+      : [];
+    const context = { dumps, minPitrDays, now, windowStart, maxGapHours };
+    const unproven = new Set(orphans);
+    let judged = seriesCoverage(
+      series.filter((object) => !unproven.has(object)),
+      context,
+    );
+    const settled = judged.problems.length === 0 && judged.unknown.length === 0 && !judged.accruing;
+    if (orphans.length > 0 && !settled) {
+      // Counted as dumps, they can only shorten gaps and reach further back: what still falls short
+      // with them falls short whatever they are.
+      const withOrphans = seriesCoverage(series, context);
+      const one = orphans.length === 1;
+      const lastByKey = orphans
+        .map((object) => object.key)
+        .sort()
+        .at(-1);
+      const them = one
+        ? `${lastByKey}, whose key shows it the checksum, signature or log of a dump not listed`
+        : `${orphans.length} objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key ${lastByKey})`;
+      if (withOrphans.problems.length > 0) {
+        // Said with them counted, the shortfall is proven; that they may be no dumps is said too.
+        judged = {
+          ...withOrphans,
+          problems: [
+            ...withOrphans.problems,
+            `this counts as ${one ? 'a dump' : 'dumps'} ${them}, which may be none: without ${one ? 'it' : 'them'} the series is shorter or its gaps longer`,
+          ],
+        };
+      } else if (withOrphans.accruing) judged = withOrphans;
+      else {
+        const short = [
+          ...judged.problems,
+          ...(judged.accruing
+            ? [`the series reaches back only ${judged.coveredDays} of ${minPitrDays} days`]
+            : []),
+        ];
+        const which = `${them} ${one ? 'is a dump' : 'are dumps'}`;
+        judged = {
+          ...judged,
+          problems: [],
+          fixes: [],
+          accruing: false,
+          unknown: [
+            ...judged.unknown,
+            ...(short.length > 0
+              ? [`whether ${which}: without ${one ? 'it' : 'them'}, ${short.join('; ')}`]
+              : []),
+          ],
+        };
       }
     }
+    problems.push(...judged.problems);
+    unknown.push(...judged.unknown);
+    fixes.push(...judged.fixes);
+    ({ coveredDays, longestGapHours, accruing, dumpsListed } = judged);
   }
 
   const observed = {
@@ -360,6 +381,94 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     required,
     drifting,
   };
+}
+
+/** What the series of `objects` shows of the days it covers and its gaps ({@link judgeRetention}). */
+interface SeriesCoverage {
+  readonly problems: string[];
+  readonly unknown: string[];
+  readonly fixes: string[];
+  readonly coveredDays: number | undefined;
+  readonly longestGapHours: number | undefined;
+  readonly accruing: boolean;
+  readonly dumpsListed: number;
+}
+
+function seriesCoverage(
+  objects: readonly DumpObject[],
+  {
+    dumps,
+    minPitrDays,
+    now,
+    windowStart,
+    maxGapHours,
+  }: Pick<DumpsCheckSettings, 'dumps' | 'minPitrDays' | 'now'> & {
+    readonly windowStart: number;
+    readonly maxGapHours: number;
+  },
+): SeriesCoverage {
+  const problems: string[] = [];
+  const unknown: string[] = [];
+  const fixes: string[] = [];
+  let coveredDays: number | undefined;
+  let longestGapHours: number | undefined;
+  let accruing = false;
+  let dumpsListed: number;
+  // An empty object is a run that produced nothing: it neither covers a day nor closes a gap.
+  const dated = datedDumps(objects);
+  dumpsListed = objects.length;
+  const empty = objects.filter(holdsNoDump).length;
+  const oldest = dated[0];
+  if (!oldest) {
+    if (dumpsListed === 0) problems.push('the prefix holds no dump at all');
+    else if (empty === dumpsListed) {
+      problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
+    } else unknown.push('the modification times of the listed objects (not sent)');
+  } else {
+    coveredDays = daysBetween(oldest.lastModified, now);
+    let gapAfter: string | undefined;
+    for (let index = 1; index < dated.length; index += 1) {
+      const earlier = dated[index - 1];
+      const later = dated[index];
+      if (!earlier || !later || later.lastModified.getTime() < windowStart) continue;
+      const gap = hoursBetween(earlier.lastModified, later.lastModified);
+      if (longestGapHours === undefined || gap > longestGapHours) {
+        longestGapHours = gap;
+        gapAfter = `${earlier.key} and ${later.key}`;
+      }
+    }
+    // A dump the listing did not date may lie inside a gap, or before the oldest dated one.
+    const undated = undatedDumps(objects);
+    const undatedSaid = `the modification time of ${undatedWords(undated)} (not sent), which may ${undated.length === 1 ? 'be a dump' : 'be dumps'}`;
+    if (undated.length > 0 && longestGapHours !== undefined && longestGapHours > maxGapHours) {
+      unknown.push(`${undatedSaid} inside the gap of ${formatDuration(longestGapHours)} between ${gapAfter}`);
+    } else if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
+      problems.push(
+        `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
+      );
+      fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
+    }
+    // No dump inside the window at all: no pair of dumps there to measure a gap between, and the
+    // series covers none of the days the policy asks for, however far back it reaches.
+    const newestDated = dated.at(-1);
+    if (newestDated && newestDated.lastModified.getTime() < windowStart) {
+      const none = `no dump was written in the last ${minPitrDays} days: the newest, ${newestDated.key}, is ${daysBetween(newestDated.lastModified, now)} days old`;
+      if (undated.length > 0)
+        unknown.push(`${undatedSaid} written in the last ${minPitrDays} days (${none})`);
+      else {
+        problems.push(none);
+        fixes.push('Find why the dump job stopped (dumps.fresh) and run it now.');
+      }
+    }
+    if (oldest.lastModified.getTime() > windowStart) {
+      if (undated.length > 0) {
+        unknown.push(
+          `${undatedSaid} older than ${oldest.key}, the oldest dated, which reaches back only ${coveredDays} of ${minPitrDays} days`,
+        );
+      } else accruing = true;
+    }
+  }
+  return { problems, unknown, fixes, coveredDays, longestGapHours, accruing, dumpsListed };
 }
 
 /**

@@ -110,6 +110,15 @@ function keyExtension(key: string): string | undefined {
 }
 
 /**
+ * Whether a key has the extension of a checksum, signature or log ({@link BESIDE_DUMP_EXTENSIONS}).
+ * Alone it proves nothing: beside no listed dump, such an object may still be one.
+ */
+export function hasBesideDumpExtension(key: string): boolean {
+  const extension = keyExtension(key);
+  return extension !== undefined && BESIDE_DUMP_EXTENSIONS.has(extension);
+}
+
+/**
  * For a listing without a `suffix`, which listed object each object sits beside as its checksum,
  * signature or log ({@link BESIDE_DUMP_EXTENSIONS}): the dump named by its key, or undefined when it
  * is not such a file. The listing is indexed once, so a long listing is not searched per object.
@@ -117,10 +126,7 @@ function keyExtension(key: string): string | undefined {
 export function besideDumpIndex(
   objects: readonly DumpObject[],
 ): (object: DumpObject) => DumpObject | undefined {
-  const candidates = objects.filter((object) => {
-    const extension = keyExtension(object.key);
-    return !holdsNoDump(object) && (extension === undefined || !BESIDE_DUMP_EXTENSIONS.has(extension));
-  });
+  const candidates = objects.filter((object) => !holdsNoDump(object) && !hasBesideDumpExtension(object.key));
   const byKey = new Map(candidates.map((object) => [object.key, object]));
   const byStem = new Map(
     candidates
@@ -128,8 +134,7 @@ export function besideDumpIndex(
       .map((object) => [object.key.slice(0, object.key.lastIndexOf('.')), object]),
   );
   return (object) => {
-    const extension = keyExtension(object.key);
-    if (extension === undefined || !BESIDE_DUMP_EXTENSIONS.has(extension)) return undefined;
+    if (!hasBesideDumpExtension(object.key)) return undefined;
     const base = object.key.slice(0, object.key.lastIndexOf('.'));
     return byKey.get(base) ?? byStem.get(base);
   };

@@ -59,6 +59,24 @@ export function dailySeries(days: number, size = 6451): DumpObject[] {
   });
 }
 
+/** `dumps`, each followed a minute later by its `.sha256` (a 96-byte sha256sum line). */
+export function withChecksums(dumps: readonly DumpObject[]): DumpObject[] {
+  return dumps.flatMap((dump) => [
+    dump,
+    {
+      key: `${dump.key}.sha256`,
+      size: 96,
+      lastModified: new Date((dump.lastModified ?? NEWEST_WRITTEN).getTime() + 60_000),
+    },
+  ]);
+}
+
+/** The newest block of a checksum file `checksum` as read: a sha256sum line, no pg_dump archive. */
+export function checksumRead(checksum: DumpObject): DumpFact['newest'] {
+  const line = new TextEncoder().encode(`${'ab'.repeat(32)}  certctl.dump\n`);
+  return newestDumpRead(checksum, line, { state: 'read', bytes: line });
+}
+
 export function fixtureHead(name: string): Uint8Array {
   return fixtureBytes(name).subarray(0, PG_DUMP_HEADER_BYTES);
 }

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../../functions/checks/dumps/fresh.ts';
 import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
 import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
-import { dailySeries, hoursBefore, NOW, newestOf, s3Fact, settingsWith } from './fixtures.ts';
+import {
+  checksumRead,
+  dailySeries,
+  hoursBefore,
+  NOW,
+  newestOf,
+  s3Fact,
+  settingsWith,
+  withChecksums,
+} from './fixtures.ts';
 
 describe('dumps.fresh', () => {
   it('exposes the stable id and metadata when listed in the catalog', () => {
@@ -129,9 +138,9 @@ describe('dumps.fresh', () => {
     );
   });
 
-  it('is not available, not passed, when the newest object under the prefix is not a pg_dump file (a checksum beside the dumps)', () => {
-    // Prepare: the job writes a .sha256 beside each dump; the dump of the last run never came, its
-    // checksum (of nothing) did.
+  it('fails, not passed, when the newest object under the prefix is not a pg_dump file but a checksum beside an old dump', () => {
+    // Prepare: the job writes a .sha256 beside each dump; the dumps are 60 h old, a checksum of the
+    // last of them came 2 h ago.
     const objects = [
       ...dailySeries(3).map((object) => ({ ...object, lastModified: hoursBefore(NOW, 60) })),
       { key: 'prod/certctl-2026-12-02.dump.sha256', size: 64, lastModified: hoursBefore(NOW, 2) },
@@ -142,11 +151,16 @@ describe('dumps.fresh', () => {
     });
     // Act
     const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
-    // Assess
-    expect(outcome?.status).toBe('NOT_AVAILABLE');
-    expect(outcome?.description).toContain('prod/certctl-2026-12-02.dump.sha256');
-    expect(outcome?.description).toContain('`suffix`');
-    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-2026-12-02.dump.sha256' });
+    // Assess: before, NOT_AVAILABLE on the checksum, though its key names a listed dump 60 h old
+    // and every newer object is no dump.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-2026-12-02.dump) is 60 h old, and the newer object prod/certctl-2026-12-02.dump.sha256 is, by its key, a checksum, signature or log beside a listed dump; the policy allows 30 h.',
+    );
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-2026-12-02.dump',
+      newestAgeHours: 60,
+    });
   });
 
   it('is not available when the newest object could not be read, unless the location names dumps by a suffix it has', () => {
@@ -436,5 +450,56 @@ describe('dumps.fresh', () => {
       // Act and Assess
       expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('NOT_AVAILABLE');
     });
+  });
+});
+
+describe('dumps.fresh with checksum files beside the dumps and no suffix set', () => {
+  /** Daily dumps, each with its `.sha256`, the last dump `hoursOld` old; the newest listed object is a checksum. */
+  function checksummed(hoursOld: number, rewrittenHoursAgo?: number): DumpFact {
+    const shift = NOW.getTime() - hoursOld * 3_600_000 - (dailySeries(1)[0]?.lastModified?.getTime() ?? 0);
+    const dumps = dailySeries(10).map((dump) => ({
+      ...dump,
+      lastModified: new Date((dump.lastModified?.getTime() ?? 0) + shift),
+    }));
+    const objects = withChecksums(dumps);
+    // A checksum of the last dump written again later (a verification job re-uploading it).
+    if (rewrittenHoursAgo !== undefined) {
+      const last = objects.pop() as DumpObject;
+      objects.push({ ...last, lastModified: hoursBefore(NOW, rewrittenHoursAgo) });
+    }
+    const checksum = objects.at(-1) as DumpObject;
+    return s3Fact({ listing: { state: 'read', objects, complete: true }, newest: checksumRead(checksum) });
+  }
+
+  it('fails when the dumps are old though the checksum of the last one was written an hour ago', () => {
+    // Act: the last dump is 56 h old, its checksum re-uploaded 1 h ago.
+    const outcome = dumpsFreshCheck.evaluate(checksummed(56, 1), settingsWith());
+    // Assess: before, NOT_AVAILABLE on the checksum ('set the location's `suffix`'), the stale dump not judged.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({
+      newestKey: expect.stringMatching(/\.dump$/),
+      newestAgeHours: 56,
+    });
+    expect(outcome?.description).toContain('is 56 h old, and the newer object');
+    expect(outcome?.description).toContain('by its key, a checksum, signature or log beside a listed dump');
+  });
+
+  it('fails naming the dump, not its checksum, when both are old', () => {
+    // Act: the last dump is 40 h old, its checksum a minute younger.
+    const outcome = dumpsFreshCheck.evaluate(checksummed(40), settingsWith());
+    // Assess: before, 'The newest dump in s3://certctl-dumps/prod/ (….dump.sha256) is 40 h old'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed?.newestKey).toMatch(/\.dump$/);
+    expect(outcome?.description).not.toContain('.sha256) is');
+  });
+
+  it('does not pass a recent dump known only by the checksum beside it, and names it', () => {
+    // Act: the last dump is 8 h old, its checksum a minute younger; the dump's bytes were not read.
+    const outcome = dumpsFreshCheck.evaluate(checksummed(8), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toMatch(
+      /the newest object prod\/certctl-[0-9-]+\.dump\.sha256 is, by its key, a checksum, signature or log beside the dump prod\/certctl-[0-9-]+\.dump, which is 8 h old, but whose bytes were not read, so nothing shows it is a dump: set the location's `suffix` \(`\.dump`\) so that only dumps count/,
+    );
   });
 });

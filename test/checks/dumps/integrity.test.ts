@@ -14,7 +14,15 @@ import {
 } from '../../../functions/core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../../../functions/core/pg-dump-tail.ts';
 import { cutsOf, fixtureBytes, WHOLE_ARCHIVES } from '../../fixtures/pg-dump/archives.ts';
-import { dailySeries, fixtureHead, NEWEST_WRITTEN, newestOf, s3Fact, settingsWith } from './fixtures.ts';
+import {
+  dailySeries,
+  fixtureHead,
+  NEWEST_WRITTEN,
+  newestOf,
+  s3Fact,
+  settingsWith,
+  withChecksums,
+} from './fixtures.ts';
 
 /** A location whose newest object's first bytes are the given fixture's. */
 function newestFrom(fixture: string, objects: readonly DumpObject[] = dailySeries(10)): DumpFact {
@@ -725,19 +733,6 @@ describe('dumps.integrity and the compression algorithm', () => {
 });
 
 describe('dumps.integrity with checksum files beside the dumps and no suffix set', () => {
-  const MINUTE = 60_000;
-  /** Daily dumps of 6451 bytes, each followed a minute later by its `.sha256` (a 96-byte sha256sum line). */
-  function withChecksums(dumps: readonly DumpObject[]): DumpObject[] {
-    return dumps.flatMap((dump) => [
-      dump,
-      {
-        key: `${dump.key}.sha256`,
-        size: 96,
-        lastModified: new Date((dump.lastModified ?? NEWEST_WRITTEN).getTime() + MINUTE),
-      },
-    ]);
-  }
-
   it('is not available, naming the checksum file and the suffix setting, when the newest object is the checksum of a listed dump', () => {
     // Prepare: the newest object is prod/certctl-2026-12-02.dump.sha256, what `sha256sum` writes.
     const objects = withChecksums(dailySeries(10));

@@ -8,6 +8,7 @@ import {
   newestOf,
   s3Fact,
   settingsWith,
+  withChecksums,
   withEmptyObject,
   withListedRetentions,
 } from './fixtures.ts';
@@ -883,5 +884,76 @@ describe('dumps.retention', () => {
       );
       expect(outcome?.status).toBe('FAILED');
     });
+  });
+});
+
+describe('dumps.retention with checksum files beside the dumps and no suffix set', () => {
+  it('counts the dumps only, not the checksum beside each', () => {
+    // Act: 35 daily dumps, each with its .sha256.
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(withChecksums(dailySeries(35))), settingsWith());
+    // Assess: before, dumpsListed was 70, the checksums counted as dumps.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ dumpsListed: 35, coveredDays: 34.3 });
+  });
+
+  it('does not pass a gap that only checksums of dumps no longer listed fill', () => {
+    // Prepare: the dumps of 5 days in the window are gone; their checksums stay.
+    const listed = withChecksums(dailySeries(35));
+    const gone = new Set(
+      dailySeries(35)
+        .slice(20, 25)
+        .map((dump) => dump.key),
+    );
+    const objects = listed.filter((object) => !gone.has(object.key));
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: before, PASSED with no gap longer than 24 h, the checksums standing for the dumps.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'whether 5 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/certctl-2026-11-22.dump.sha256) are dumps: without them, the series has a gap of 6 days between',
+    );
+  });
+
+  it('does not pass a series whose older days only checksums of dumps no longer listed cover', () => {
+    // Prepare: only the last 10 dumps are listed (a lifecycle rule by size took the others), 35 checksums.
+    const dumps = new Set(
+      dailySeries(35)
+        .slice(-10)
+        .map((dump) => dump.key),
+    );
+    const objects = withChecksums(dailySeries(35)).filter(
+      (object) => object.key.endsWith('.sha256') || dumps.has(object.key),
+    );
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: before, PASSED as covering 34.3 days.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('without them, the series reaches back only 9.3 of 30 days');
+  });
+});
+
+describe('dumps.retention with checksums of dumps no longer listed, counted', () => {
+  it('fails a gap that remains with them counted, and says they were counted', () => {
+    // Prepare: the dumps of 15 days in the window are gone; of their checksums, 4 in a row are gone too.
+    const gone = new Set(
+      dailySeries(35)
+        .slice(10, 25)
+        .map((dump) => dump.key),
+    );
+    const objects = withChecksums(dailySeries(35)).filter(
+      (object) =>
+        !gone.has(object.key) &&
+        !['11-13', '11-14', '11-15', '11-16'].some((day) => object.key.endsWith(`${day}.dump.sha256`)),
+    );
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'the series has a gap of 5 days between prod/certctl-2026-11-12.dump.sha256 and prod/certctl-2026-11-17.dump.sha256',
+    );
+    expect(outcome?.description).toContain(
+      'this counts as dumps 11 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/certctl-2026-11-22.dump.sha256), which may be none: without them the series is shorter or its gaps longer',
+    );
   });
 });
