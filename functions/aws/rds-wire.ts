@@ -373,6 +373,9 @@ export async function* leanListPages<I extends RdsListInput, P>(
         const next = index === wanted ? scanListMarker(operation, text) : undefined;
         let early: Ahead<P> | undefined;
         if (next !== undefined && next !== marker) {
+          // The socket this answer came on goes back to the agent once its end is handled: wait for
+          // it, so the next request reuses it instead of opening another connection.
+          await new Promise((resolve) => setImmediate(resolve));
           early = { after: index, marker: next, page: send(index + 1, next) };
           // Discarded unless used: its failure is then nobody's.
           early.page.catch(() => undefined);
