@@ -6,6 +6,7 @@ import {
   type DBClusterSnapshot,
   type DBInstance,
   type DBInstanceAutomatedBackup,
+  type DBInstanceMessage,
   type DBSnapshot,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
@@ -27,6 +28,7 @@ import {
   leanRdsListPlugin,
   type Shape,
   type StreamCollector,
+  scanListMarker,
 } from '../../functions/aws/rds-wire.ts';
 import { XmlWireError } from '../../functions/aws/xml-wire.ts';
 import { pitrEnabledCheck } from '../../functions/checks/pitr/enabled.ts';
@@ -418,6 +420,223 @@ describe('lean RDS list decoding', () => {
     // The error answer was the lean attempt's, replayed into the SDK (maxAttempts 1: no second
     // request); the look-up by identifier went through the SDK.
     expect(sent.get('DescribeDBInstances')).toEqual({ sdk: 1, lean: 1 });
+    lean.destroy();
+  });
+
+  /** What a rewired answer becomes: its status (200 unless said) and body. */
+  type Rewrite = (marker: string, body: string) => { status?: number; body: string } | undefined;
+
+  /**
+   * A client of the simulator (one attempt) whose request handler writes a timeline: `send M` when a
+   * request for the page asked with Marker `M` (`-` for the first) reaches it, `answered M` once its
+   * whole body arrived. `rewrite` may replace an answer.
+   */
+  function timed(rewrite: Rewrite = () => undefined): { client: RDSClient; timeline: string[] } {
+    const timed = new RDSClient({
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+      region: REGION,
+    });
+    const timeline: string[] = [];
+    const handler = timed.config.requestHandler as unknown as {
+      handle(
+        request: { body?: unknown },
+        options?: unknown,
+      ): Promise<{ response: { statusCode: number; body: unknown } }>;
+    };
+    const handle = handler.handle.bind(handler);
+    handler.handle = async (request, options) => {
+      const marker = new URLSearchParams(String(request.body ?? '')).get('Marker') ?? '-';
+      timeline.push(`send ${marker}`);
+      const answer = await handle(request, options);
+      const bytes = await (timed.config.streamCollector as StreamCollector)(answer.response.body);
+      const body = Buffer.from(bytes).toString('utf8');
+      const changed = rewrite(marker, body);
+      timeline.push(`answered ${marker}`);
+      return {
+        response: {
+          ...answer.response,
+          statusCode: changed?.status ?? answer.response.statusCode,
+          body: Readable.from([Buffer.from(changed?.body ?? body, 'utf8')]),
+        },
+      };
+    };
+    return { client: timed, timeline };
+  }
+
+  /** The DescribeDBInstances pages `lean` gives (to the error, when one is thrown), `page M` in the timeline for each. */
+  async function pagesOf(lean: RDSClient, timeline: string[]) {
+    const pages: DBInstanceMessage[] = [];
+    let error: (Error & { $metadata?: { httpStatusCode?: number } }) | undefined;
+    try {
+      for await (const page of leanListPages<object, DBInstanceMessage>(
+        lean,
+        DescribeDBInstancesCommand as never,
+        'DescribeDBInstances',
+        {},
+        100,
+      )) {
+        timeline.push(`page ${pages.at(-1)?.Marker ?? '-'}`);
+        pages.push(page);
+      }
+    } catch (caught) {
+      error = caught as typeof error;
+    }
+    return { pages, error };
+  }
+
+  /** The SDK paginator's DescribeDBInstances pages, as the lean path decodes them. */
+  async function sdkInstancePages(): Promise<unknown[]> {
+    const pages: unknown[] = [];
+    for await (const page of paginateDescribeDBInstances(
+      { client, pageSize: 100, stopOnSameToken: true },
+      {},
+    ))
+      pages.push({ ...project(page, LEAN_RESULTS.DescribeDBInstances as Shape), $metadata: undefined });
+    return pages;
+  }
+
+  const withoutMetadata = (pages: readonly object[]) =>
+    pages.map((page) => ({ ...page, $metadata: undefined }));
+
+  it('sends the next page request as soon as a page body arrived, before the page is decoded and handed on', async () => {
+    // Prepare
+    const { client: lean, timeline } = timed();
+    const sdkPages = await sdkInstancePages();
+    // Act
+    const { pages, error } = await pagesOf(lean, timeline);
+    // Assess: the same pages, one request each, and each next request out before the page's decoding
+    // ended (the page reaches the caller once decoded).
+    expect(error).toBeUndefined();
+    expect(withoutMetadata(pages)).toEqual(sdkPages);
+    expect(sdkPages.length).toBeGreaterThan(2);
+    const expected = ['send -', 'answered -'];
+    for (const [index, page] of pages.entries()) {
+      const asked = pages[index - 1]?.Marker ?? '-';
+      if (page.Marker) expected.push(`send ${page.Marker}`);
+      expected.push(`page ${asked}`);
+      if (page.Marker) expected.push(`answered ${page.Marker}`);
+    }
+    expect(timeline).toEqual(expected);
+    lean.destroy();
+  });
+
+  it('finds the Marker child of the Result element, before or after the list, and never one inside a member', () => {
+    // Prepare
+    const wrap = (result: string) =>
+      `<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">\n  <DescribeDBInstancesResult>${result}</DescribeDBInstancesResult>\n  <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>\n</DescribeDBInstancesResponse>`;
+    const member =
+      '<DBInstance><Marker>inner</Marker><DBInstanceIdentifier>a</DBInstanceIdentifier><Marker>inner</Marker></DBInstance>';
+    // Act + Assess
+    expect(
+      scanListMarker(
+        'DescribeDBInstances',
+        wrap(`\n    <Marker>head</Marker>\n    <DBInstances>${member}</DBInstances>\n  `),
+      ),
+    ).toBe('head');
+    expect(
+      scanListMarker(
+        'DescribeDBInstances',
+        wrap(`<DBInstances>${member}</DBInstances>\n<Marker>tail</Marker>\n`),
+      ),
+    ).toBe('tail');
+    expect(
+      scanListMarker('DescribeDBInstances', wrap(`<DBInstances>${member}</DBInstances>`)),
+    ).toBeUndefined();
+    expect(
+      scanListMarker('DescribeDBInstances', wrap(`<DBInstances>${member}${member}</DBInstances>`)),
+    ).toBeUndefined();
+    expect(scanListMarker('DescribeDBInstances', wrap(`<DBInstances/>`))).toBeUndefined();
+    expect(scanListMarker('DescribeDBInstances', wrap(`<Marker></Marker><DBInstances/>`))).toBeUndefined();
+    expect(
+      scanListMarker('DescribeDBInstances', wrap(`<Marker>a&amp;b</Marker><DBInstances/>`)),
+    ).toBeUndefined();
+    expect(scanListMarker('DescribeDBClusters', wrap(`<Marker>head</Marker><DBInstances/>`))).toBeUndefined();
+  });
+
+  it('reads ahead with the Marker after the list, passing by Markers inside members', async () => {
+    // Prepare: the first page's Marker moved after the list, members carrying Markers of their own.
+    const { client: lean, timeline } = timed((marker, body) => {
+      if (marker !== '-') return undefined;
+      const direct = /<Marker>([^<]*)<\/Marker>/.exec(body)?.[0] ?? '';
+      return {
+        body: body
+          .replace(direct, '')
+          .replaceAll('<DBInstance>', '<DBInstance><Marker>c2ltLXBhZ2U6MjAw</Marker>')
+          .replace('</DBInstances>', `</DBInstances>${direct}`),
+      };
+    });
+    const sdkPages = await sdkInstancePages();
+    // Act
+    const { pages, error } = await pagesOf(lean, timeline);
+    // Assess
+    expect(error).toBeUndefined();
+    expect(withoutMetadata(pages)).toEqual(sdkPages);
+    const m1 = pages[0]?.Marker;
+    expect(timeline.indexOf(`send ${m1}`)).toBeLessThan(timeline.indexOf('page -'));
+    expect(timeline.filter((event) => event.startsWith('send'))).toHaveLength(pages.length);
+    lean.destroy();
+  });
+
+  it('discards the request read ahead when the page turns out to have two Markers, and fails the listing', async () => {
+    // Prepare: the first page answers with the third page's Marker first and its own after the list.
+    const sdkPages = (await sdkInstancePages()) as DBInstanceMessage[];
+    const [m1, m2] = sdkPages.map((page) => page.Marker);
+    const { client: lean, timeline } = timed((marker, body) =>
+      marker === '-'
+        ? {
+            body: body
+              .replace(`<Marker>${m1}</Marker>`, `<Marker>${m2}</Marker>`)
+              .replace('</DBInstances>', `</DBInstances><Marker>${m1}</Marker>`),
+          }
+        : undefined,
+    );
+    // Act
+    const { pages, error } = await pagesOf(lean, timeline);
+    // Assess: the third page was asked for early, and never handed on.
+    expect(timeline.slice(0, 3)).toEqual(['send -', 'answered -', `send ${m2}`]);
+    expect(pages).toEqual([]);
+    expect(error).toBeInstanceOf(XmlWireError);
+    lean.destroy();
+  });
+
+  it("throws the SDK's error when the page read ahead is answered with an error, after the pages before it", async () => {
+    // Prepare
+    const sdkPages = (await sdkInstancePages()) as DBInstanceMessage[];
+    const m1 = sdkPages[0]?.Marker;
+    const { client: lean, timeline } = timed((marker) =>
+      marker === m1
+        ? {
+            status: 400,
+            body: '<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-2</RequestId></ErrorResponse>',
+          }
+        : undefined,
+    );
+    // Act
+    const { pages, error } = await pagesOf(lean, timeline);
+    // Assess: the second page's request went out before the first page was handed on.
+    expect(withoutMetadata(pages)).toEqual(sdkPages.slice(0, 1));
+    expect(timeline.indexOf(`send ${m1}`)).toBeLessThan(timeline.indexOf('page -'));
+    expect(error?.name).toBe('Throttling');
+    expect(error?.message).toBe('Rate exceeded');
+    expect(error?.$metadata?.httpStatusCode).toBe(400);
+    lean.destroy();
+  });
+
+  it('discards the request read ahead when the page it follows does not decode, and fails the listing', async () => {
+    // Prepare
+    const sdkPages = (await sdkInstancePages()) as DBInstanceMessage[];
+    const m1 = sdkPages[0]?.Marker;
+    const { client: lean, timeline } = timed((marker, body) =>
+      marker === '-' ? { body: body.slice(0, body.lastIndexOf('</DBInstance>')) } : undefined,
+    );
+    // Act
+    const { pages, error } = await pagesOf(lean, timeline);
+    // Assess: the second page was asked for, and never handed on.
+    expect(timeline).toContain(`send ${m1}`);
+    expect(pages).toEqual([]);
+    expect(error).toBeInstanceOf(XmlWireError);
     lean.destroy();
   });
 
