@@ -180,7 +180,7 @@ export interface GlobalSecondary {
   readonly primaryArn: string | undefined;
   readonly primaryId: string | undefined;
   readonly primaryRegion: string | undefined;
-  /** What showed it: `ReplicationSourceIdentifier`, or no writer instance among the members. */
+  /** What showed it: `ReplicationSourceIdentifier`, or `IsWriter` false in DescribeGlobalClusters. */
   readonly evidence: string;
 }
 

@@ -447,7 +447,7 @@ describe('RDS mapping', () => {
     });
   });
 
-  it('maps a global database member without a writer instance as a secondary whose primary is not named', () => {
+  it('leaves the role of a global database member without a writer instance to DescribeGlobalClusters', () => {
     // Act
     const secondary = auroraClusterToFact(
       cluster('certctl-aurora-eu', {
@@ -465,13 +465,13 @@ describe('RDS mapping', () => {
     );
 
     // Assess
-    expect(secondary.aurora?.globalSecondary).toEqual({
-      primaryArn: undefined,
-      primaryId: undefined,
-      primaryRegion: undefined,
-      evidence: 'no writer instance among DBClusterMembers',
-    });
+    // A secondary, or a primary mid-failover: no role is inferred without DescribeGlobalClusters.
+    expect(secondary.aurora?.globalSecondary).toBeUndefined();
+    expect(secondary.aurora?.globalRoleUnknown).toContain(
+      'IsClusterWriter false on all 1 of its DBClusterMembers',
+    );
     expect(primary.aurora?.globalSecondary).toBeUndefined();
+    expect(primary.aurora?.globalRoleUnknown).toBeUndefined();
   });
 
   it('excludes replicas, cluster members and other engines when choosing standalone databases', () => {
