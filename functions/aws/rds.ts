@@ -674,7 +674,14 @@ export function auroraClusterToFact(
   scope: RdsScope,
   globalRoles?: GlobalRoles,
 ): PitrFact {
-  const retention = cluster.BackupRetentionPeriod;
+  const sent = cluster.BackupRetentionPeriod;
+  // A DB cluster keeps automated backups 1-35 days and cannot turn them off ("Backup retention
+  // period ... 1-35", Aurora User Guide and RDS User Guide for Multi-AZ DB clusters): a value outside
+  // that is no setting the cluster has, so it is neither "backups off" (0) nor a retention to judge,
+  // whatever EarliestRestorableTime says.
+  const impossible =
+    sent !== undefined && (sent < CLUSTER_RETENTION_RANGE.min || sent > CLUSTER_RETENTION_RANGE.max);
+  const retention = impossible ? undefined : sent;
   const enabled = retention === undefined ? undefined : retention > 0;
   return {
     resource: {
@@ -695,6 +702,11 @@ export function auroraClusterToFact(
     retentionSource: 'BackupRetentionPeriod',
     ...pendingRetention(retention, cluster.PendingModifiedValues?.BackupRetentionPeriod),
     retentionRange: CLUSTER_RETENTION_RANGE,
+    ...(impossible
+      ? {
+          retentionImpossible: `DescribeDBClusters sent BackupRetentionPeriod ${sent}, outside the ${CLUSTER_RETENTION_RANGE.min}-${CLUSTER_RETENTION_RANGE.max} days a DB cluster keeps (its automated backups cannot be turned off)`,
+        }
+      : {}),
     automatedBackupsEnabled: enabled,
     pointInTimeRecoveryEnabled: enabled,
     restoreWindow: clusterRestoreWindow(cluster),
