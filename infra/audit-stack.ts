@@ -731,7 +731,7 @@ export function pitrListingAcknowledgements(policy: Policy): NagAcknowledgement[
     {
       id: 'AwsSolutions-IAM5',
       reason:
-        'rds:DescribeGlobalClusters is a List-level call that enumerates the Aurora global databases; the PITR audit reads it for the role (IsWriter) of a global member DescribeDBClusters lists without a DB instance. A global cluster ARN names no Region, so the grant is global-cluster:* of this account only. Read-only.',
+        'rds:DescribeGlobalClusters is a List-level call that enumerates the Aurora global databases; the PITR audit reads it for the role (IsWriter) of a global member DescribeDBClusters lists without its source and without a DB instance or a writer instance. A global cluster ARN names no Region, so the grant is global-cluster:* of this account only. Read-only.',
       findings: [nagResource('rds', '', 'global-cluster:*')],
     },
   ];

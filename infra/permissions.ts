@@ -109,8 +109,8 @@ export function rdsDescribeStatements(
 
 /**
  * `rds:DescribeGlobalClusters` in this account: the PITR audit reads the role (`IsWriter`) of a
- * global database member that DescribeDBClusters lists without a DB instance and without its
- * source (functions/aws/rds.ts readGlobalRoles). A List-level call whose resource type is
+ * global database member that DescribeDBClusters lists without its source and without a DB
+ * instance or a writer instance (functions/aws/rds.ts readGlobalRoles). A List-level call whose resource type is
  * `global-cluster`, whose ARN names no Region (`arn:<partition>:rds::<account>:global-cluster:<name>`,
  * Aurora User Guide, "Constructing an ARN for Amazon RDS"), so the grant is every global cluster of
  * this account. Read-only.

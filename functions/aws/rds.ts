@@ -155,9 +155,11 @@ export function isStandaloneCluster(cluster: DBCluster): boolean {
  *   users to ignore changes to replication_source_identifier (hashicorp/terraform-provider-aws
  *   #14490, #40921; #43214 for Aurora PostgreSQL). `EngineMode` tells nothing here: it is `global`
  *   only for Aurora MySQL 5.6.10a, and `provisioned` for Aurora PostgreSQL global databases.
- * - A member without `ReplicationSourceIdentifier` whose instances all report
- *   `IsClusterWriter` false has no writer, which only a secondary lacks; its primary is then unnamed
- *   here (DescribeGlobalClusters would name it; it is read only for the case below).
+ * - A member without `ReplicationSourceIdentifier` whose instances all report `IsClusterWriter`
+ *   false has no writer now, which a secondary lacks but so does a primary caught between losing its
+ *   writer instance and promoting a reader (a failover): it is no secondary here either
+ *   ({@link globalRoleUnknown}), and DescribeGlobalClusters confirms its role. Taken for a secondary,
+ *   a lone primary would pass pitr.cross-region through a primary "in another Region" that is itself.
  * - A member without `ReplicationSourceIdentifier` and without any instance says nothing of its role:
  *   a headless secondary has no instance ("A headless secondary Aurora DB cluster is one without a
  *   DB instance", Aurora User Guide, aurora-global-database-attach.console.headless), and neither
@@ -168,10 +170,7 @@ export function isStandaloneCluster(cluster: DBCluster): boolean {
 export function globalSecondaryOf(cluster: DBCluster): GlobalSecondary | undefined {
   if (!cluster.GlobalClusterIdentifier) return undefined;
   const source = cluster.ReplicationSourceIdentifier;
-  if (source) return secondaryOfPrimary(source, 'ReplicationSourceIdentifier');
-  const members = cluster.DBClusterMembers ?? [];
-  const noWriter = members.length > 0 && members.every((member) => member.IsClusterWriter === false);
-  return noWriter ? secondaryOfPrimary(undefined, 'no writer instance among DBClusterMembers') : undefined;
+  return source ? secondaryOfPrimary(source, 'ReplicationSourceIdentifier') : undefined;
 }
 
 /** A secondary whose primary cluster has ARN `primaryArn` (unnamed when undefined). */
@@ -243,13 +242,17 @@ export function globalRoleOf(
 
 /**
  * Why DescribeDBClusters does not tell whether a global database member is the primary or a
- * secondary ({@link globalSecondaryOf}): it names no source and lists no DB instance. Undefined
- * for a cluster in no global database and for a member whose role the answer shows.
+ * secondary ({@link globalSecondaryOf}): it names no source and lists no DB instance, or only
+ * instances with `IsClusterWriter` false. Undefined for a cluster in no global database and for a
+ * member whose role the answer shows (a source, or a writer instance).
  */
 export function globalRoleUnknown(cluster: DBCluster): string | undefined {
   if (!cluster.GlobalClusterIdentifier || cluster.ReplicationSourceIdentifier) return undefined;
   const members = cluster.DBClusterMembers;
-  if (members !== undefined && members.length > 0) return undefined;
+  if (members !== undefined && members.length > 0) {
+    if (!members.every((member) => member.IsClusterWriter === false)) return undefined;
+    return `DescribeDBClusters sent no ReplicationSourceIdentifier and IsClusterWriter false on all ${members.length} of its DBClusterMembers: a secondary, or a primary between losing its writer instance and promoting a reader (a failover)`;
+  }
   return `DescribeDBClusters sent no ReplicationSourceIdentifier and ${members === undefined ? 'no DBClusterMembers' : 'an empty DBClusterMembers'}: a headless secondary, or a primary being created or whose instances were all deleted`;
 }
 
@@ -671,7 +674,14 @@ export function auroraClusterToFact(
   scope: RdsScope,
   globalRoles?: GlobalRoles,
 ): PitrFact {
-  const retention = cluster.BackupRetentionPeriod;
+  const sent = cluster.BackupRetentionPeriod;
+  // A DB cluster keeps automated backups 1-35 days and cannot turn them off ("Backup retention
+  // period ... 1-35", Aurora User Guide and RDS User Guide for Multi-AZ DB clusters): a value outside
+  // that is no setting the cluster has, so it is neither "backups off" (0) nor a retention to judge,
+  // whatever EarliestRestorableTime says.
+  const impossible =
+    sent !== undefined && (sent < CLUSTER_RETENTION_RANGE.min || sent > CLUSTER_RETENTION_RANGE.max);
+  const retention = impossible ? undefined : sent;
   const enabled = retention === undefined ? undefined : retention > 0;
   return {
     resource: {
@@ -692,6 +702,11 @@ export function auroraClusterToFact(
     retentionSource: 'BackupRetentionPeriod',
     ...pendingRetention(retention, cluster.PendingModifiedValues?.BackupRetentionPeriod),
     retentionRange: CLUSTER_RETENTION_RANGE,
+    ...(impossible
+      ? {
+          retentionImpossible: `DescribeDBClusters sent BackupRetentionPeriod ${sent}, outside the ${CLUSTER_RETENTION_RANGE.min}-${CLUSTER_RETENTION_RANGE.max} days a DB cluster keeps (its automated backups cannot be turned off)`,
+        }
+      : {}),
     automatedBackupsEnabled: enabled,
     pointInTimeRecoveryEnabled: enabled,
     restoreWindow: clusterRestoreWindow(cluster),

@@ -693,10 +693,11 @@ function readList(scanner: Scanner, member: Member): unknown[] {
   if (scanner.empty) return items;
   const { name, item, shape } = member;
   while (scanner.child(name)) {
-    if (!scanner.nameIs(item)) {
-      if (!scanner.empty) scanner.skip();
-      continue;
-    }
+    // A list holds its items and nothing else (white space, comments and processing instructions
+    // between them are no elements): a page listing anything else is not the answer the shape
+    // describes, and read as fewer items, or none, it would make a Region look empty.
+    if (!scanner.nameIs(item))
+      throw new XmlWireError(`<${scanner.name}> where <${item}> was expected in <${name}>`);
     if (shape === undefined) items.push(scanner.empty ? '' : scanner.text());
     else items.push(scanner.empty ? {} : readStruct(scanner, shape, item));
   }

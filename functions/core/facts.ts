@@ -180,7 +180,7 @@ export interface GlobalSecondary {
   readonly primaryArn: string | undefined;
   readonly primaryId: string | undefined;
   readonly primaryRegion: string | undefined;
-  /** What showed it: `ReplicationSourceIdentifier`, or no writer instance among the members. */
+  /** What showed it: `ReplicationSourceIdentifier`, or `IsWriter` false in DescribeGlobalClusters. */
   readonly evidence: string;
 }
 
@@ -295,6 +295,12 @@ export interface PitrFact extends Fact {
   readonly pendingRetentionDays?: number | undefined;
   /** The platform's allowed range for `retentionDays` (RDS 0-35, Aurora 1-35, Cloud SQL by edition). */
   readonly retentionRange: { readonly min: number; readonly max: number };
+  /**
+   * RDS DB clusters only: why the retention sent cannot be judged, naming it: a value outside
+   * `retentionRange` is no setting the cluster can have. `retentionDays` and the enabled flags are
+   * then undefined, and the checks they drive are NOT_AVAILABLE (wording.ts, `retentionNotJudged`).
+   */
+  readonly retentionImpossible?: string | undefined;
   /** Automated backups are on (RDS retention > 0; Cloud SQL `backupConfiguration.enabled`). */
   readonly automatedBackupsEnabled: boolean | undefined;
   /** PITR is on (RDS/Aurora: same as automated backups; Cloud SQL `pointInTimeRecoveryEnabled`). */

@@ -122,7 +122,14 @@ describe('the role of a global database member without a DB instance', () => {
   });
 
   it('keeps the role unknown, saying DescribeGlobalClusters failed, when it cannot be read', async () => {
-    // Prepare: an RDS client refused DescribeGlobalClusters, and only that.
+    // Prepare: an RDS client refused DescribeGlobalClusters, and only that; and a member whose
+    // instances are all readers.
+    sim.service<RdsService>('rds').store.putCluster({
+      id: 'ledger',
+      region: REGION,
+      globalClusterIdentifier: 'ledger-global',
+      members: [{ id: 'ledger-1', writer: false }],
+    });
     const refused = clientIn(REGION);
     refused.middlewareStack.add(
       (next, context) => async (args) => {
@@ -141,7 +148,7 @@ describe('the role of a global database member without a DB instance', () => {
     refused.destroy();
 
     // Assess
-    for (const id of ['orders-headless', 'billing-primary']) {
+    for (const id of ['orders-headless', 'billing-primary', 'ledger']) {
       expect(byId.get(id)?.aurora?.globalSecondary).toBeUndefined();
       expect(byId.get(id)?.aurora?.globalRoleUnknown).toContain('DescribeGlobalClusters failed');
       expect(outcome(id, 'pitr.window')?.status).toBe('NOT_AVAILABLE');
@@ -171,6 +178,71 @@ describe('the role of a global database member without a DB instance', () => {
     // Assess
     expect(byId.get('unlisted')?.aurora?.globalRoleUnknown).toContain('DescribeGlobalClusters did not list');
     expect(outcome('unlisted', 'pitr.window')?.status).toBe('NOT_AVAILABLE');
+  });
+
+  describe('a member whose instances all report IsClusterWriter false', () => {
+    // A reader-only member may be a secondary, or a primary caught mid-failover (its writer
+    // instance gone, no reader promoted yet): DescribeGlobalClusters' IsWriter decides.
+    const readersOnly = (id: string, globalWriter: boolean | null) =>
+      sim.service<RdsService>('rds').store.putCluster({
+        id,
+        region: REGION,
+        globalClusterIdentifier: `${id}-global`,
+        globalWriter,
+        members: [{ id: `${id}-1`, writer: false }],
+      });
+
+    it('judges it as the primary DescribeGlobalClusters says it is, never passing by inference', async () => {
+      // Prepare: the lone primary of its global database, mid-failover.
+      readersOnly('ledger', true);
+
+      // Act
+      const { byId, outcome } = await judge();
+
+      // Assess
+      expect(byId.get('ledger')?.aurora?.globalSecondary).toBeUndefined();
+      expect(byId.get('ledger')?.aurora?.globalRoleUnknown).toBeUndefined();
+      expect(outcome('ledger', 'pitr.cross-region')?.status).not.toBe('PASSED');
+      expect(sim.stats().byOperation['rds:DescribeGlobalClusters']).toBe(1);
+    });
+
+    it('keeps its role unknown when DescribeGlobalClusters does not list it', async () => {
+      // Prepare
+      readersOnly('ledger', null);
+
+      // Act
+      const { byId, outcome } = await judge();
+
+      // Assess
+      expect(byId.get('ledger')?.aurora?.globalRoleUnknown).toContain('DescribeGlobalClusters did not list');
+      expect(byId.get('ledger')?.aurora?.globalRoleUnknown).toContain('IsClusterWriter');
+      expect(outcome('ledger', 'pitr.cross-region')?.status).toBe('NOT_AVAILABLE');
+      expect(outcome('ledger', 'pitr.window')?.status).toBe('NOT_AVAILABLE');
+    });
+
+    it('judges a confirmed secondary through the writer DescribeGlobalClusters names', async () => {
+      // Prepare: a reader-only secondary of orders-global whose source DescribeDBClusters left out.
+      sim.service<RdsService>('rds').store.putCluster({
+        id: 'orders-readers',
+        region: REGION,
+        globalClusterIdentifier: 'orders-global',
+        globalWriter: false,
+        members: [{ id: 'orders-readers-1', writer: false }],
+      });
+
+      // Act
+      const { byId, outcome } = await judge();
+
+      // Assess
+      expect(byId.get('orders-readers')?.aurora?.globalSecondary).toMatchObject({
+        primaryArn: PRIMARY_ARN,
+        evidence: expect.stringContaining('IsWriter false in DescribeGlobalClusters'),
+      });
+      expect(outcome('orders-readers', 'pitr.cross-region')).toMatchObject({
+        status: 'PASSED',
+        observed: { replicatedTo: PRIMARY_REGION },
+      });
+    });
   });
 
   it('sends no DescribeGlobalClusters when every member shows its role', async () => {

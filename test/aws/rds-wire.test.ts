@@ -832,6 +832,38 @@ describe('RDS list answers without their list element', () => {
       });
     }
 
+    if (leanDecoding) {
+      it('fails the scope when a list holds elements that are not its items (lean decoding)', async () => {
+        // Prepare: <DBInstances><Foo>…</Foo></DBInstances> holds no DBInstance the answer can be
+        // read as; taken for an empty list, an empty Region would resolve its findings.
+        const client = answering((answered) =>
+          answered === 'DescribeDBInstances'
+            ? '<DBInstances><Foo><DBInstanceIdentifier>certctl</DBInstanceIdentifier></Foo></DBInstances>'
+            : `<${LISTS[answered]}/>`,
+        );
+        // Act
+        const collecting = collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+        // Assess
+        await expect(collecting).rejects.toBeInstanceOf(CloudApiError);
+        await expect(collecting).rejects.toMatchObject({
+          message: expect.stringContaining('<Foo> where <DBInstance> was expected'),
+        });
+        client.destroy();
+      });
+
+      it('reads white space and comments between list items as nothing (lean decoding)', async () => {
+        // Prepare
+        const client = answering(
+          (answered) => `<${LISTS[answered]}>\n  <!-- none -->\n</${LISTS[answered]}>`,
+        );
+        // Act
+        const facts = await collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+        // Assess
+        expect(facts).toEqual([]);
+        client.destroy();
+      });
+    }
+
     it(`leaves every restore window unknown when a DescribeDBInstanceAutomatedBackups answer has no <DBInstanceAutomatedBackups> element (${way} decoding)`, async () => {
       // Prepare: one instance with backups on; the backup listing leaves its element out.
       const client = answering((operation) =>

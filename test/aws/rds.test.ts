@@ -24,6 +24,9 @@ import {
   regionOfArn,
 } from '../../functions/aws/rds.ts';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { pitrEnabledCheck } from '../../functions/checks/pitr/enabled.ts';
+import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
+import { pitrRetentionCheck } from '../../functions/checks/pitr/retention.ts';
 import { pitrWindowCheck } from '../../functions/checks/pitr/window.ts';
 import { taggedStandInProblems } from '../../functions/core/audit.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
@@ -83,6 +86,35 @@ function cluster(id: string, overrides: Partial<DBCluster> = {}): DBCluster {
     ...overrides,
   };
 }
+
+describe('a DB cluster BackupRetentionPeriod no DB cluster can have', () => {
+  // Aurora and Multi-AZ DB clusters keep automated backups 1-35 days and cannot turn them off: 0 (or
+  // 36, or -1) is no setting the cluster has, so nothing it drives may be judged from it.
+  it.each([0, 36, -1])(
+    'is not available naming BackupRetentionPeriod %i, never "backups off", while the restorable times are read',
+    (days) => {
+      // Prepare
+      const fact = auroraClusterToFact(cluster('certctl-aurora', { BackupRetentionPeriod: days }), SCOPE);
+      const context = contextWith();
+
+      // Act
+      const outcomes = [pitrEnabledCheck, pitrRetentionCheck, pitrWindowCheck].map((check) =>
+        check.evaluate(fact, context),
+      );
+      const lag = pitrLagCheck.evaluate(fact, context);
+
+      // Assess
+      for (const outcome of outcomes) {
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(`BackupRetentionPeriod ${days}`);
+        expect(outcome?.description).not.toContain('backups are off');
+      }
+      expect(fact.automatedBackupsEnabled).toBeUndefined();
+      // The latest restorable time was sent and is judged, not hidden as if backups were off.
+      expect(lag?.status).toBe('PASSED');
+    },
+  );
+});
 
 describe('a replicated backup whose ARN names no Region', () => {
   // As DescribeDBInstances might send it: the Region field of the ARN is empty, or not a Region's.
@@ -447,7 +479,7 @@ describe('RDS mapping', () => {
     });
   });
 
-  it('maps a global database member without a writer instance as a secondary whose primary is not named', () => {
+  it('leaves the role of a global database member without a writer instance to DescribeGlobalClusters', () => {
     // Act
     const secondary = auroraClusterToFact(
       cluster('certctl-aurora-eu', {
@@ -465,13 +497,13 @@ describe('RDS mapping', () => {
     );
 
     // Assess
-    expect(secondary.aurora?.globalSecondary).toEqual({
-      primaryArn: undefined,
-      primaryId: undefined,
-      primaryRegion: undefined,
-      evidence: 'no writer instance among DBClusterMembers',
-    });
+    // A secondary, or a primary mid-failover: no role is inferred without DescribeGlobalClusters.
+    expect(secondary.aurora?.globalSecondary).toBeUndefined();
+    expect(secondary.aurora?.globalRoleUnknown).toContain(
+      'IsClusterWriter false on all 1 of its DBClusterMembers',
+    );
     expect(primary.aurora?.globalSecondary).toBeUndefined();
+    expect(primary.aurora?.globalRoleUnknown).toBeUndefined();
   });
 
   it('excludes replicas, cluster members and other engines when choosing standalone databases', () => {

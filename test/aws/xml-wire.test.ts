@@ -213,6 +213,32 @@ describe('texts broken up by comments and processing instructions', () => {
   });
 });
 
+describe('list elements that are not the list items', () => {
+  it.each([
+    ['an element of another name', '<Foo><Id>db</Id></Foo>'],
+    ['an empty element of another name', '<Foo/>'],
+    ['another element after an item', '<Item><Id>db</Id></Item><Foo/>'],
+  ])('refuses a list holding %s instead of reading it as fewer items', (_, items) => {
+    // Arrange: a list holds its items only; a page that lists something else is not the answer
+    // the shape describes, and read as empty it would make a Region look empty.
+    const xml = `<R><Result><Items>${items}</Items></Result></R>`;
+
+    // Act + Assess
+    expect(() => decodeXmlResult(xml, ['R', 'Result'], SHAPE)).toThrow(XmlWireError);
+  });
+
+  it('reads white space, comments and processing instructions between items as nothing', () => {
+    // Arrange
+    const xml = '<R><Result><Items>\n  <!-- a --><Item><Id>db</Id></Item>\n<?pi x?> </Items></Result></R>';
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], SHAPE);
+
+    // Assess
+    expect(decoded).toEqual({ Items: [{ Id: 'db' }] });
+  });
+});
+
 describe('a member sent twice', () => {
   it.each([
     ['a scalar', '<Item><Size>0</Size><Id>db</Id><Size>35</Size></Item>'],

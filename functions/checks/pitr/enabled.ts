@@ -16,6 +16,7 @@ import {
   PITR_RESOURCE_TYPES,
   pendingRetentionDrop,
   resourceLabel,
+  retentionNotJudged,
   valueOrNull,
 } from './wording.ts';
 
@@ -56,6 +57,8 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   };
   const throughPrimary = judgedThroughPrimary(fact, 'the automated-backup setting', observed, REQUIRED);
   if (throughPrimary) return throughPrimary;
+  const notJudged = retentionNotJudged(fact, 'whether automated backups are on', observed, REQUIRED);
+  if (notJudged) return notJudged;
   if (enabled === undefined) {
     return notAvailable(
       fact,

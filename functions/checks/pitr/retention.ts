@@ -29,6 +29,7 @@ import {
   PITR_RESOURCE_TYPES,
   pendingRetentionDrop,
   resourceLabel,
+  retentionNotJudged,
   valueOrNull,
 } from './wording.ts';
 
@@ -76,6 +77,8 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const required = { retentionDays: minPitrDays };
   const throughPrimary = judgedThroughPrimary(fact, 'the retention', observed, required);
   if (throughPrimary) return throughPrimary;
+  const notJudged = retentionNotJudged(fact, 'the retention', observed, required);
+  if (notJudged) return notJudged;
   if (days === undefined) return notAvailable(fact, fact.retentionSource, '', observed, required);
   const managedNote = managedBy
     ? ` AWS Backup manages its continuous backup (recovery point ${managedBy}), so the retention comes from the backup plan.`

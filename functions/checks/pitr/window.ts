@@ -104,6 +104,7 @@ import {
   notAvailable,
   PITR_RESOURCE_TYPES,
   resourceLabel,
+  retentionNotJudged,
   roundDays,
   valueOrNull,
 } from './wording.ts';
@@ -378,6 +379,9 @@ export const pitrWindowCheck: Check<PitrFact> = {
       required,
     );
     if (throughPlan) return throughPlan;
+    // Whether backups are on decides between an empty window and one the times do not show.
+    const notJudged = retentionNotJudged(fact, 'the restore window', observedUnknown(fact), required);
+    if (notJudged) return notJudged;
     return judgedWithStatus(
       fact,
       judgeWindow(fact, minPitrDays, now, policy.pitr.maxRestoreLagMinutes),

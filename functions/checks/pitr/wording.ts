@@ -263,6 +263,28 @@ export function notAvailable(
   };
 }
 
+/**
+ * NOT_AVAILABLE for a check driven by a retention the platform cannot have
+ * (`retentionImpossible`): such a value is neither "backups off" nor a retention to compare, so
+ * `subject` is not judged from it. Undefined when the retention sent is a possible one.
+ */
+export function retentionNotJudged(
+  fact: PitrFact,
+  subject: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const why = fact.retentionImpossible;
+  if (why === undefined) return undefined;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)}: ${why}, so ${subject} could not be evaluated.`,
+    observed,
+    required,
+    remediationText: `Look at the backup retention of this database with \`aws rds describe-db-clusters --region ${fact.resource.region} --db-cluster-identifier ${fact.resource.id}\` and in the console, then run the audit again; if the API keeps sending this value, raise it with AWS Support.`,
+  };
+}
+
 /** The remediation of a read the cloud refused (AccessDenied) whose permission is known. */
 function grantAndRerun(permission: string, on = 'this database'): string {
   return `Grant the audit role ${permission} on ${on} and run the audit again.`;
