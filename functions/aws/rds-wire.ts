@@ -284,53 +284,6 @@ function queryProtocol(operation: string): LeanProtocol<RdsListInput, WireReques
 }
 
 /**
- * The `<Marker>` of a list answer when it is the first or the last child of the `<{operation}Result>`
- * element (RDS writes its members in model order, `Marker` first; the simulator does too), found
- * without decoding the page; undefined when it is not plainly there (absent, empty, escaped, or not
- * where a child of the Result element must be). A `<Marker>` the first thing inside the Result
- * element, or the last thing before its end tag, is its child, never one inside a member. It only
- * lets the next request go out early: {@link leanListPages} keeps that request only when the
- * decoded page has the same Marker.
- */
-export function scanListMarker(operation: string, xml: string): string | undefined {
-  const open = `<${operation}Result>`;
-  const at = xml.indexOf(open);
-  if (at < 0) return undefined;
-  let start = at + open.length;
-  while (isSpace(xml.charCodeAt(start))) start += 1;
-  if (xml.startsWith('<Marker>', start))
-    return markerText(xml, start + 8, xml.indexOf('</Marker>', start + 8));
-  let end = xml.lastIndexOf(`</${operation}Result>`);
-  if (end < start) return undefined;
-  while (end > start && isSpace(xml.charCodeAt(end - 1))) end -= 1;
-  if (!xml.endsWith('</Marker>', end)) return undefined;
-  const close = end - 9;
-  const text = xml.lastIndexOf('<Marker>', close);
-  return text < start ? undefined : markerText(xml, text + 8, close);
-}
-
-function isSpace(code: number): boolean {
-  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
-}
-
-/** The text between `from` and `to`, when it is plain (no markup, no character reference) and not empty. */
-function markerText(xml: string, from: number, to: number): string | undefined {
-  if (to <= from) return undefined;
-  const text = xml.slice(from, to);
-  return text.includes('<') || text.includes('&') ? undefined : text;
-}
-
-/** A page's next request, sent as soon as the page's body arrived (by {@link leanListPages}). */
-interface Ahead<P> {
-  /** The index of the page whose Marker it asks with. */
-  readonly after: number;
-  readonly marker: string;
-  /** That page's decoded output, once it decoded cleanly (else the request is discarded). */
-  output?: unknown;
-  readonly page: Promise<P>;
-}
-
-/**
  * Every page of the list call `operation` (one of {@link LEAN_RESULTS}' `Describe…`), as the SDK's
  * paginator gives them with `pageSize` and `stopOnSameToken` (the next page is asked for with the
  * page's Marker until a page has none or repeats the one it was asked with), each page sent on the
@@ -341,15 +294,6 @@ interface Ahead<P> {
  * retries as it always does. Each page's output has the members of {@link LEAN_RESULTS} and
  * `$metadata`; on the SDK path (an input or a route the lean path does not serve) it is the SDK's
  * whole output.
- *
- * The next page's request goes out as soon as the current page's body has arrived, before the page
- * is decoded ({@link scanListMarker}): the audit is CPU-bound, and a Region whose next request waited
- * for its decoding put its last round trips after the other Regions' decoding had ended. That
- * request is only for the page the caller is waiting for (at most one page is read ahead of the
- * caller), and its answer is used only when the page decoded cleanly to the same Marker; otherwise
- * (an answer not decoded, a different or no Marker, the caller gone) it is discarded and the next
- * page is asked for as the paginator asks for it. The request read ahead is a whole call of its own,
- * so its errors and retries are the SDK's as for any page.
  */
 export async function* leanListPages<I extends RdsListInput, P>(
   client: LeanClient,
@@ -360,63 +304,16 @@ export async function* leanListPages<I extends RdsListInput, P>(
 ): AsyncGenerator<P> {
   const protocol = queryProtocol(operation) as unknown as LeanProtocol<I, WireRequest, P>;
   await prepareLean(client, Command, protocol, LIST_PROBE as I);
-  const shape = LEAN_RESULTS[operation] as Shape;
-  /** The index of the page the caller waits for. */
-  let wanted = 0;
-  /** The request read ahead, once the page it follows decoded cleanly. */
-  let ahead: Ahead<P> | undefined;
-  const send = (index: number, marker: string | undefined): Promise<P> => {
-    const reading: LeanProtocol<I, WireRequest, P> = {
-      ...protocol,
-      async decode(response, collect) {
-        const text = await bodyText(response.body, collect);
-        const next = index === wanted ? scanListMarker(operation, text) : undefined;
-        let early: Ahead<P> | undefined;
-        if (next !== undefined && next !== marker) {
-          // The socket this answer came on goes back to the agent once its end is handled: wait for
-          // it, so the next request reuses it instead of opening another connection.
-          await new Promise((resolve) => setImmediate(resolve));
-          early = { after: index, marker: next, page: send(index + 1, next) };
-          // Discarded unless used: its failure is then nobody's.
-          early.page.catch(() => undefined);
-          // Let the request be signed and written before this page's decoding holds the thread.
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        let output: Record<string, unknown>;
-        try {
-          output = decodeRdsListResult(operation, text, shape);
-        } catch (error) {
-          // As on the SDK path with the plugin: a body that is not the answer fails the call, unretried.
-          if (error instanceof XmlWireError) return { failed: error };
-          throw error;
-        }
-        if (early) {
-          early.output = output;
-          ahead = early;
-        }
-        return { output: output as P };
-      },
-    };
-    return sendLean(client, Command, reading, {
+  let token = input.Marker;
+  for (;;) {
+    const page = await sendLean(client, Command, protocol, {
       ...input,
       MaxRecords: input.MaxRecords ?? pageSize,
-      Marker: marker,
+      Marker: token,
     });
-  };
-  let token = input.Marker;
-  let pending: Promise<P> | undefined;
-  for (let index = 0; ; index += 1) {
-    wanted = index;
-    const page = await (pending ?? send(index, token));
     yield page;
     const asked = token;
     token = (page as { Marker?: string }).Marker;
     if (!token || token === asked) return;
-    const early = ahead;
-    ahead = undefined;
-    pending =
-      early && early.after === index && early.output === page && early.marker === token
-        ? early.page
-        : undefined;
   }
 }
