@@ -40,17 +40,16 @@ import {
   GetPublicAccessBlockCommand,
   type GetPublicAccessBlockCommandOutput,
 } from '@aws-sdk/client-s3';
-import type { HttpResponse } from '@smithy/types';
+import { type LeanProtocol, prepareLean, type SdkCommandClass, sendLean } from './lean-wire.ts';
 import {
-  collectBody,
-  type LeanAnswer,
-  type LeanProtocol,
-  prepareLean,
-  type SdkCommandClass,
-  sendLean,
-} from './lean-wire.ts';
-import { fixedHeaders, inputHeaders, onlyMembers, type S3Template, type S3WireClient } from './s3-wire.ts';
-import { decodeXmlResult, type Shape, XmlWireError } from './xml-wire.ts';
+  decodeS3XmlAnswer,
+  fixedHeaders,
+  inputHeaders,
+  onlyMembers,
+  type S3Template,
+  type S3WireClient,
+} from './s3-wire.ts';
+import { decodeXmlResult, type Shape } from './xml-wire.ts';
 
 /** The input of a bucket-settings GET: the bucket, and the owner it must have. */
 export interface BucketSettingInput {
@@ -141,21 +140,12 @@ function bucketSettingProtocol<O>(
       // The query is the operation's sub-resource, the probe's: no input member writes it.
       return { ...template.request, headers: inputHeaders(template, input.ExpectedBucketOwner) };
     },
-    async decode(response: HttpResponse, collect): Promise<LeanAnswer<O>> {
-      const bytes = await collectBody(response.body, collect);
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-      // S3 can answer 200 with an error body, which the SDK reads as an error (throw200Exceptions).
-      if (!text.trimEnd().endsWith('</Error>')) {
-        try {
-          return { output: output(decodeXmlResult(text, [root], shape), response.headers) as O };
-        } catch (error) {
-          if (!(error instanceof XmlWireError)) throw error;
-        }
-      }
-      // The SDK reads it as its own collector's answer: a plain Uint8Array of its own.
-      response.body = new Uint8Array(bytes);
-      return undefined;
-    },
+    decode: (response, collect) =>
+      decodeS3XmlAnswer(
+        response,
+        collect,
+        (text) => output(decodeXmlResult(text, [root], shape), response.headers) as O,
+      ),
   };
 }
 

@@ -300,22 +300,33 @@ const listObjectsProtocol: LeanProtocol<ListObjectsInput, S3Template, ListObject
       headers: inputHeaders(template, input.ExpectedBucketOwner),
     };
   },
-  async decode(response, collect) {
-    const bytes = await collectBody(response.body, collect);
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    // S3 can answer 200 with an error body, which the SDK reads as a 503 (throw200Exceptions).
-    if (!text.trimEnd().endsWith('</Error>')) {
-      try {
-        return { output: decodeListObjectsV2(text) as ListObjectsPage };
-      } catch (error) {
-        if (!(error instanceof XmlWireError)) throw error;
-      }
-    }
-    // The SDK reads it as its own collector's answer: a plain Uint8Array of its own.
-    response.body = new Uint8Array(bytes);
-    return undefined;
-  },
+  decode: (response, collect) =>
+    decodeS3XmlAnswer(response, collect, (text) => decodeListObjectsV2(text) as ListObjectsPage),
 };
+
+/**
+ * A 2xx S3 answer whose body is XML, decoded by `decode`; undefined (the SDK reads it, from the
+ * bytes put back as its own collector's answer) for a body `decode` does not take (XmlWireError)
+ * and for a 200 with an `<Error>` body, which the SDK reads as an error (throw200Exceptions).
+ */
+export async function decodeS3XmlAnswer<O>(
+  response: HttpResponse,
+  collect: (body: unknown) => Promise<Uint8Array>,
+  decode: (text: string) => O,
+): Promise<LeanAnswer<O>> {
+  const bytes = await collectBody(response.body, collect);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (!text.trimEnd().endsWith('</Error>')) {
+    try {
+      return { output: decode(text) };
+    } catch (error) {
+      if (!(error instanceof XmlWireError)) throw error;
+    }
+  }
+  // The SDK reads it as its own collector's answer: a plain Uint8Array of its own.
+  response.body = new Uint8Array(bytes);
+  return undefined;
+}
 
 /**
  * A GetObject (the dumps audit's ranged reads) with its body read: on the lean path, or through
