@@ -35,7 +35,20 @@ export interface AmazonQRequest {
 
 /** The invoke payload as a command, or a {@link CommandError} naming the bad field or word. */
 export function parseAmazonQPayload(payload: unknown): AmazonQRequest {
-  const parsed = amazonQPayloadSchema.safeParse(typeof payload === 'string' ? safeJson(payload) : payload);
+  const value = typeof payload === 'string' ? safeJson(payload) : payload;
+  if (typeof payload === 'string') {
+    // A field given twice has no one value: JSON.parse keeps the last, so the command run would be
+    // the one a reader of the payload sees second. Refused as the Slack form refuses it (slack.ts).
+    // An object payload was parsed by the Lambda runtime before the function ran: a repeat in it is
+    // gone before it could be seen.
+    const repeated = repeatedKeys(payload, Object.keys(amazonQPayloadSchema.shape));
+    if (repeated.length > 0) {
+      throw new CommandError(
+        `the payload is not a backup-guard command: ${repeated.map((field) => `${field} (given twice)`).join(', ')}. Send {"command":"help"} for the commands.`,
+      );
+    }
+  }
+  const parsed = amazonQPayloadSchema.safeParse(value);
   if (!parsed.success) {
     // The issues name the payload's keys and values, which the answer repeats in the channel.
     const issues = inputIssues(parsed.error.issues).map((issue) =>
@@ -77,6 +90,35 @@ function safeJson(text: string): unknown {
       'the payload is not JSON: send {"command":"<command>"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
     );
   }
+}
+
+/**
+ * Which of `fields` the top-level object of `json` holds more than once, each named once, keys read
+ * as JSON.parse reads them (`"comm\u0061nd"` is `command`). `json` is JSON: {@link safeJson} has
+ * parsed it already.
+ */
+function repeatedKeys(json: string, fields: readonly string[]): string[] {
+  // A string first, so a brace, a comma or a colon inside one is no token; numbers, literals and
+  // white space match nothing and are skipped.
+  const tokens = /"(?:[^"\\]|\\.)*"|[{}[\],:]/g;
+  const open: { readonly object: boolean; keyNext: boolean }[] = [];
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const [token] of json.matchAll(tokens)) {
+    const inner = open.at(-1);
+    if (token === '{' || token === '[') open.push({ object: token === '{', keyNext: token === '{' });
+    else if (token === '}' || token === ']') open.pop();
+    else if (inner && token === ',') inner.keyNext = inner.object;
+    else if (inner && token === ':') inner.keyNext = false;
+    else if (inner?.keyNext && open.length === 1) {
+      const key = JSON.parse(token) as string;
+      if (fields.includes(key)) {
+        if (seen.has(key)) repeated.add(key);
+        seen.add(key);
+      }
+    }
+  }
+  return [...repeated];
 }
 
 /**

@@ -42,6 +42,31 @@ describe('parseAmazonQPayload', () => {
     );
   });
 
+  it('names the field and runs nothing when a JSON payload gives a field twice', () => {
+    // Prepare: JSON.parse keeps the last of two equal keys, so the command run would be the one a
+    // reader of the payload sees second; an escape spells the same key another way.
+    const payloads = [
+      '{"command":"status","command":"snapshot certctl-prod-db reason=x ticket=CHG-1"}',
+      '{"command":"status","comm\\u0061nd":"readiness"}',
+      '{"command":"status","requestedBy":"alice","requestedBy":"bob"}',
+    ];
+
+    // Act / Assess
+    expect(() => parseAmazonQPayload(payloads[0])).toThrow(
+      'the payload is not a backup-guard command: command (given twice). Send {"command":"help"} for the commands.',
+    );
+    expect(() => parseAmazonQPayload(payloads[1])).toThrow(/: command \(given twice\)\./);
+    expect(() => parseAmazonQPayload(payloads[2])).toThrow(/: requestedBy \(given twice\)\./);
+    // A brace or a key-like text inside a value is no key.
+    expect(parseAmazonQPayload('{"command":"status","requestedBy":"a"}')).toEqual({
+      command: { name: 'status' },
+      requestedBy: 'a',
+    });
+    expect(() => parseAmazonQPayload('{"command":"status {\\"command\\":1}","x":{"command":1}}')).toThrow(
+      /Unrecognized key.*"x"/,
+    );
+  });
+
   it('keeps the documented custom action example JSON when Amazon Q fills in $command without escaping it', async () => {
     // Prepare: the custom action and the example value docs/deploy.md gives.
     const deploy = (await readFile('docs/deploy.md', 'utf8')).replaceAll(/\s+/g, ' ');
