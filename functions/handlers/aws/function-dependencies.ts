@@ -9,7 +9,7 @@ import { AwsClientFactory } from '../../aws/clients.ts';
 import { awsRegionField } from '../../core/aws-region.ts';
 import { InputError, inputIssues } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
-import { withFieldGuesses } from '../../core/schema-fields.ts';
+import { fieldsAt, withFieldGuesses } from '../../core/schema-fields.ts';
 import * as z from '../../core/zod.ts';
 import type { createObservability } from './observability.ts';
 
@@ -79,7 +79,8 @@ export function assertRunRegions(
  * `<service> input`. An EventBridge event (an EventBridge rule whose target passes the matched
  * event) is said to be one, with what to pass instead, rather than answered with its nine
  * envelope keys as unrecognized: the deployed schedules are EventBridge Scheduler schedules whose
- * target receives exactly their `Input`.
+ * target receives exactly their `Input`. An SNS notification (a topic the function is subscribed to)
+ * is said to be one too, rather than answered "Unrecognized key: Records".
  */
 export function parseFunctionInput<S extends z.ZodMiniType>(
   service: string,
@@ -92,10 +93,37 @@ export function parseFunctionInput<S extends z.ZodMiniType>(
       `${service} input is an EventBridge event (source ${String(source)}, detail-type ${JSON.stringify(String(detailType))}), not the input it runs with: an EventBridge rule that targets it must pass constant JSON (Input) such as {}, as the deployed EventBridge Scheduler schedule does`,
     );
   }
+  const topic = snsTopicOf(event);
+  if (topic !== undefined) {
+    const fields = fieldsAt(schema, []);
+    throw new InputError(
+      `${service} input is an SNS notification${topic ? ` (topic ${topic})` : ''}, not the input it runs with: it takes a JSON object of its own fields (${fields.join(', ')}), and a topic cannot send one (the function receives the notification itself); invoke it with that JSON directly or from an EventBridge Scheduler schedule (Input), as the deployed schedule does`,
+    );
+  }
   const parsed = schema.safeParse(event);
   if (parsed.success) return parsed.data;
   const issues = inputIssues(parsed.error.issues.map((issue) => withFieldGuesses(schema, issue))).map(
     (issue) => `${issue.path}: ${issue.message}`,
   );
   throw new InputError(`${service} input is invalid: ${issues.join('; ')}`);
+}
+
+/**
+ * The topic ARN of an SNS notification as Lambda delivers it (`Records[0].EventSource` `aws:sns`,
+ * the ARN in `Sns.TopicArn`: one record per invocation), '' when it has none that reads as an ARN,
+ * `undefined` when `event` is no SNS notification.
+ */
+function snsTopicOf(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null || !('Records' in event)) return undefined;
+  const { Records: records } = event as { Records: unknown };
+  const record: unknown = Array.isArray(records) ? records[0] : undefined;
+  if (typeof record !== 'object' || record === null) return undefined;
+  const { EventSource: source, Sns: sns } = record as { EventSource?: unknown; Sns?: unknown };
+  if (source !== 'aws:sns') return undefined;
+  const arn = typeof sns === 'object' && sns !== null ? (sns as { TopicArn?: unknown }).TopicArn : undefined;
+  // Repeated into the error and the logs: only what reads as a topic ARN (a name is at most 256
+  // characters of letters, digits, hyphens and underscores, `.fifo` for a FIFO topic).
+  return typeof arn === 'string' && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(?:\.fifo)?$/.test(arn)
+    ? arn
+    : '';
 }

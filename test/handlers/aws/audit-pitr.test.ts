@@ -119,6 +119,37 @@ describe('parseAuditPitrInput', () => {
     );
   });
 
+  it('says an SNS notification is not the input it runs with, and what it takes, instead of "Unrecognized key: Records"', () => {
+    // Prepare: what a Lambda subscribed to an SNS topic receives (one record per invocation).
+    const event = {
+      Records: [
+        {
+          EventSource: 'aws:sns',
+          EventVersion: '1.0',
+          EventSubscriptionArn:
+            'arn:aws:sns:eu-west-1:123456789012:certctl-ops:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55',
+          Sns: {
+            Type: 'Notification',
+            MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+            TopicArn: 'arn:aws:sns:eu-west-1:123456789012:certctl-ops',
+            Subject: null,
+            Message: '{}',
+            Timestamp: '2026-12-04T15:00:00.000Z',
+          },
+        },
+      ],
+    };
+
+    // Act
+    const attempt = () => parseAuditPitrInput(event, ALL_REGIONS);
+
+    // Assess
+    expect(attempt).toThrow(InputError);
+    expect(attempt).toThrow(
+      'audit-pitr input is an SNS notification (topic arn:aws:sns:eu-west-1:123456789012:certctl-ops), not the input it runs with: it takes a JSON object of its own fields (regions, publish), and a topic cannot send one (the function receives the notification itself); invoke it with that JSON directly or from an EventBridge Scheduler schedule (Input), as the deployed schedule does',
+    );
+  });
+
   it('refuses a region the policy does not list, naming it and the policy’s regions', () => {
     // Prepare
     const policy = parsePolicy({ aws: { regions: ['eu-west-1', 'us-east-1'] } });

@@ -96,6 +96,20 @@ describe('snapshot Lambda', () => {
     );
   });
 
+  it('says an SNS notification is not a snapshot request, naming the request fields, and repeats no topic that is no ARN', () => {
+    // Prepare: an RDS event subscription's topic with the snapshot Lambda subscribed to it.
+    const event = {
+      Records: [
+        { EventSource: 'aws:sns', Sns: { TopicArn: 'arn:aws:sns:EXAMPLE\nforged line', Message: '{}' } },
+      ],
+    };
+
+    // Act / Assess
+    expect(() => parseSnapshotEvent(event)).toThrow(
+      'snapshot input is an SNS notification, not the input it runs with: it takes a JSON object of its own fields (requestId, reason, ticket, requestedBy, targets, wait, maintenanceEvent), and a topic cannot send one (the function receives the notification itself); invoke it with that JSON directly or from an EventBridge Scheduler schedule (Input), as the deployed schedule does',
+    );
+  });
+
   it('refuses an event whose reason holds an invisible or control character, as chat does', () => {
     // Prepare
     const event = (reason: string) => ({ requestId: 'r-1', reason, requestedBy: 'U1' });
