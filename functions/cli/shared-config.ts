@@ -96,8 +96,8 @@ async function readIfReadable(path: string): Promise<string | undefined> {
  * (https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/setting-region.html; profiles:
  * https://docs.aws.amazon.com/sdkref/latest/guide/file-format.html).
  * Undefined when no readable file sets it. A malformed config file, or a region that is not a
- * region name, is an {@link InputError} naming the file (and line), never quoting it: the config
- * file may hold keys.
+ * region name (a region name in quotes said as such), is an {@link InputError} naming the file
+ * (and line), never quoting it: the config file may hold keys.
  */
 export async function awsProfileRegion(env: NodeJS.ProcessEnv): Promise<ProfileRegion | undefined> {
   const { configFile, credentialsFile } = sharedConfigPaths(env);
@@ -129,6 +129,16 @@ export async function awsProfileRegion(env: NodeJS.ProcessEnv): Promise<ProfileR
   );
   if (!region) return undefined;
   const file = sources.findLast((source) => source.settings[REGION_INI_NAME] === region)?.file ?? configFile;
+  // `region = "eu-west-1"`: the SDK's parseIni (@smithy/core) and the AWS CLI's configparser
+  // (botocore) both keep the quotes in the value, so no AWS tool reads it as eu-west-1. Refused
+  // rather than unquoted: this run and the other tools on the machine would disagree on the region.
+  const quoted = /^(["'])(.*)\1$/.exec(region);
+  if (quoted?.[2] && isAwsRegionName(quoted[2])) {
+    throw new InputError(
+      `the region of AWS profile '${profile}' in ${file} is written in quotes (${region}), which the AWS CLI and SDKs keep as part of the value, so none of them reads it as a region: ` +
+        `write region = ${quoted[2]} there, or set AWS_REGION`,
+    );
+  }
   if (!isAwsRegionName(region)) {
     throw new InputError(
       `the region '${region}' of AWS profile '${profile}' in ${file} is not an AWS region name such as us-gov-west-1: ` +

@@ -153,6 +153,40 @@ describe('awsProfileRegion', () => {
   });
 });
 
+describe('a quoted profile region', () => {
+  it('is refused, saying the quotes are the problem and what to write, as AWS tools keep them in the value', async () => {
+    // Prepare: @smithy's parseIni and botocore's configparser both keep quotes in a value, so
+    // neither the SDK nor the AWS CLI reads "eu-west-1" as eu-west-1.
+    const config = await file('config', '[default]\nregion = "eu-west-1"\n');
+    const single = await file('single', "[profile gov]\nregion='us-gov-west-1'\n");
+    const credentials = await file('credentials', '[default]\nregion = "eu-west-1"\n');
+
+    // Act
+    const refusal = awsProfileRegion({ HOME: home, AWS_CONFIG_FILE: config });
+
+    // Assess
+    await expect(refusal).rejects.toThrow(InputError);
+    await expect(refusal).rejects.toThrow(
+      `the region of AWS profile 'default' in ${config} is written in quotes ("eu-west-1"), which the AWS CLI and SDKs keep as part of the value, so none of them reads it as a region: write region = eu-west-1 there, or set AWS_REGION`,
+    );
+    await expect(
+      awsProfileRegion({ HOME: home, AWS_CONFIG_FILE: single, AWS_PROFILE: 'gov' }),
+    ).rejects.toThrow(`in ${single} is written in quotes ('us-gov-west-1'), `);
+    await expect(
+      awsProfileRegion({
+        HOME: home,
+        AWS_CONFIG_FILE: join(home, 'none'),
+        AWS_SHARED_CREDENTIALS_FILE: credentials,
+      }),
+    ).rejects.toThrow(`in ${credentials} is written in quotes ("eu-west-1"), `);
+    // Quotes around what is no region name either: said as no region name, not as quotes.
+    const ireland = await file('ireland', '[default]\nregion = "Ireland"\n');
+    await expect(awsProfileRegion({ HOME: home, AWS_CONFIG_FILE: ireland })).rejects.toThrow(
+      `the region '"Ireland"' of AWS profile 'default' in ${ireland} is not an AWS region name`,
+    );
+  });
+});
+
 describe('the home region of a CLI run from the AWS profile', () => {
   it('is the profile region when AWS_REGION and AWS_DEFAULT_REGION are unset', async () => {
     const config = await file('config', '[profile gov]\nregion = us-gov-east-1\n');
