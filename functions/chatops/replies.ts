@@ -69,11 +69,11 @@ const LEAST_CUT_LINE = 200;
 
 /**
  * What {@link escapeMrkdwn} and {@link withoutAutoParsing} write for one character: an entity, a
- * control character shown as `\x0a`, or a character kept from starting a mention, a channel link or
- * a link (`@`, `#`, `.` or `:` and a zero-width space). Cut in two, `&am…` or `\x…` would show neither
- * the character nor the escape.
+ * control or invisible character shown as `\x0a`, `\u200b` or `\u{e0041}` (publish/terminal.ts),
+ * or a character kept from starting a mention, a channel link or a link (`@`, `#`, `.` or `:` and a
+ * zero-width space). Cut in two, `&am…` or `\x…` would show neither the character nor the escape.
  */
-const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|[@#.:]\u200b/y;
+const ESCAPE = /&(?:amp|lt|gt);|\\x[0-9a-f]{2}|\\u(?:[0-9a-f]{4}|\{[0-9a-f]+\})|[@#.:]\u200b/y;
 
 /**
  * A span of mrkdwn in a text: from `start` (its opening delimiter) to `end` (past its closing one).

@@ -10,20 +10,26 @@
 /**
  * C0 controls but the line feed, DEL and the C1 controls: ESC starts a terminal sequence (erase a
  * line, move the cursor, recolour), a carriage return overwrites the line, and U+009B is an 8-bit
- * CSI to some terminals. With them the Unicode bidirectional controls (U+061C, U+200E, U+200F,
- * U+202A to U+202E, U+2066 to U+2069): a right-to-left override shows the text after it reversed,
- * so a name can read as another in a viewer that applies them (CVE-2021-42574, "Trojan Source").
+ * CSI to some terminals. With them the format characters (\p{Cf}): the Unicode bidirectional
+ * controls (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), where a right-to-left
+ * override shows the text after it reversed, so a name can read as another in a viewer that applies
+ * them (CVE-2021-42574, "Trojan Source"); and the characters that show nothing at all, such as the
+ * zero-width space and joiners (U+200B to U+200D), the word joiner (U+2060), the byte-order mark
+ * (U+FEFF), the soft hyphen (U+00AD) and the tag characters (U+E0000 block), with which
+ * `certctl\u200b-prod` reads as `certctl-prod` or a tag run hides text. And the line and paragraph
+ * separators (U+2028, U+2029), which some terminals and viewers break a line at. These are the
+ * characters core/invisible.ts refuses in a reason a user types.
  */
-const CONTROL = /(?!\n)\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
-/** Every control character, the line feed too, and the bidirectional controls. */
-const CONTROL_OR_NEWLINE = /\p{Cc}|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+const CONTROL = /(?!\n)\p{Cc}|[\p{Cf}\p{Zl}\p{Zp}]/gu;
+/** Every control character, the line feed too, and the format characters and separators. */
+const CONTROL_OR_NEWLINE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
-/** `\x1b` for a control below U+0100, `\u202e` for a bidirectional control. */
+/** `\x1b` for a character below U+0100, `\u202e` for one of the BMP, `\u{e0041}` beyond it. */
 function hexEscape(char: string): string {
-  const code = char.charCodeAt(0);
-  return code <= 0xff
-    ? `\\x${code.toString(16).padStart(2, '0')}`
-    : `\\u${code.toString(16).padStart(4, '0')}`;
+  const code = char.codePointAt(0) ?? 0;
+  const hex = code.toString(16);
+  if (code <= 0xff) return `\\x${hex.padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
 }
 
 /** `text` with its control characters shown as `\x1b`, never run; line feeds kept (prose, lists). */

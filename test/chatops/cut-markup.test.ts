@@ -13,7 +13,8 @@ const MARKUP = [
   '*certctl-prod-db* (aws/111111111111/eu-west-1): `certctl-prod-db-chg-123-20261203` restorable',
   ' see <https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html|the RDS guide>',
   ' or ask <#C012ABCDEF|ops> and <@U012ABCDEF>; _do:_ run ```aws rds describe-db-snapshots',
-  ' --db-instance-identifier certctl-prod-db``` then ~stale~ &amp; &lt;done&gt; \\x07 @\u200bhere `status`.',
+  ' --db-instance-identifier certctl-prod-db``` then ~stale~ &amp; &lt;done&gt; \\x07 @\u200bhere `status`',
+  ' certctl\\u200b-prod \\u{e0041}.',
 ].join('');
 
 /**
@@ -29,6 +30,7 @@ function markupProblems(text: string): string[] {
   if (/[<>]/.test(outsideLinks)) problems.push('half a link or mention');
   if (/&(?!(?:amp|lt|gt);)/.test(text)) problems.push('half an entity');
   if (/\\x(?![0-9a-f]{2})/.test(text)) problems.push('half a \\x escape');
+  if (/\\u(?![0-9a-f]{4}|\{[0-9a-f]+\})/.test(text)) problems.push('half a \\u escape');
   for (const delimiter of ['*', '_', '~']) {
     if (outsideLinks.split(delimiter).length % 2 === 0) problems.push(`an open ${delimiter} span`);
   }

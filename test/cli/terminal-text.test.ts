@@ -36,6 +36,17 @@ describe('terminal text', () => {
     expect(visibleLine(HOSTILE)).toBe(SHOWN);
   });
 
+  it('shows zero-width and other invisible format characters as \\uNNNN, in prose and in one-line fields', () => {
+    // A zero-width space inside a name, a zero-width joiner, a byte-order mark, a line separator
+    // (which some terminals break the line at) and a tag character outside the BMP.
+    const hidden = 'certctl\u200b-prod \u200d\ufeff\u2028\u{e0041}';
+
+    expect(visible(hidden)).toBe('certctl\\u200b-prod \\u200d\\ufeff\\u2028\\u{e0041}');
+    expect(visibleLine(`${hidden}\n`)).toBe('certctl\\u200b-prod \\u200d\\ufeff\\u2028\\u{e0041}\\x0a');
+    // Letters, accents and emoji presentation selectors are no format characters: kept.
+    expect(visible('Zürich ⚠\ufe0f')).toBe('Zürich ⚠\ufe0f');
+  });
+
   it('prints a progress line with a hostile account, region and error message inert', () => {
     const progress = {
       done: 1,

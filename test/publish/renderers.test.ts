@@ -703,6 +703,35 @@ describe('control characters in cloud-supplied text', () => {
   });
 });
 
+describe('invisible characters in cloud-supplied text', () => {
+  // Zero-width spaces, joiners and the word joiner, a byte-order mark, a soft hyphen, the line and
+  // paragraph separators and a tag character (U+E0041): each shows nothing, so `certctl-prod` with
+  // one reads as `certctl-prod` while it names another database, or hides text.
+  const PLANTED = 'certctl\u200b-prod\u200c\u200d\u2060\ufeff\u00ad\u2028\u2029\u{e0041}x';
+  const SHOWN = 'certctl\\u200b-prod\\u200c\\u200d\\u2060\\ufeff\\xad\\u2028\\u2029\\u{e0041}x';
+  const hostile: AuditReport = {
+    ...report,
+    findings: [
+      finding({
+        resource: { ...finding({}).resource, id: PLANTED },
+        description: `Retention of ${PLANTED}.`,
+      }),
+    ],
+  };
+  const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+
+  it('shows them escaped in the table, the Markdown and the CSV report', () => {
+    // Act
+    const texts = [renderConsole(hostile, { columns: 400 }), renderMarkdown(hostile), renderCsv(hostile)];
+
+    // Assess
+    for (const text of texts) {
+      expect(text).not.toMatch(INVISIBLE);
+      expect(text).toContain(SHOWN);
+    }
+  });
+});
+
 describe('scopes of the dumps and keys groups', () => {
   // A run of the keys group alone whose only scope could not be read.
   const keysDown: AuditReport = {
