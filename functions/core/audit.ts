@@ -844,7 +844,9 @@ function taggedElsewhere(
   );
   if (scope) return scope.complete ? [rest] : [];
   if (coverage.narrowed || !location?.region) return [];
-  return [{ ...rest, tagInstead: `${rest.tagInstead} and add ${location.region} to aws.regions` }];
+  return [
+    { ...rest, tagInstead: `${rest.tagInstead ?? 'its source'} and add ${location.region} to aws.regions` },
+  ];
 }
 
 /** The databases a report judged (the stand-ins for failed scopes excluded), once each. */
@@ -1017,16 +1019,20 @@ const RDS_ARN_SHAPE = 'an RDS ARN is arn:<partition>:rds:<region>:<account>:<db 
  * Each database a target tag selects that nothing audits (see TaggedStandIn), with what to tag:
  * `certctl-prod-1 carries the target tag k=v but is a member of Aurora cluster certctl-prod, which
  * does not: tag the cluster to audit it`; or, when its source is an ARN naming no Region, that
- * whether anything audits it is not known. Like a named target not found, the audit covers less
+ * whether anything audits it is not known; or, when its source is a server outside the cloud's
+ * database service (`outsideSource`), that its backups are not audited here. Like a named target not found, the audit covers less
  * than the policy asks.
  */
 export function taggedStandInProblems(scopes: readonly Pick<ScopeOutcome, 'taggedStandIns'>[]): string[] {
   return scopes.flatMap(({ taggedStandIns }) =>
-    (taggedStandIns ?? []).map(({ id, tag, of, tagInstead, unreadableSource }) => {
+    (taggedStandIns ?? []).map(({ id, tag, of, tagInstead, unreadableSource, outsideSource }) => {
       const selected =
         tag === undefined ? 'is named in targets.identifiers' : `carries the target tag ${tag}`;
+      if (outsideSource !== undefined) {
+        return `${id} ${selected} but is ${of}, which represents a server outside ${outsideSource}: that server's backups are not audited here, and no label or tag changes that`;
+      }
       return unreadableSource === undefined
-        ? `${id} ${selected} but is ${of}, which does not: tag ${tagInstead} to audit it`
+        ? `${id} ${selected} but is ${of}, which does not: tag ${tagInstead ?? 'its source'} to audit it`
         : `${id} ${selected} but is ${of}, whose Region cannot be read from it (${RDS_ARN_SHAPE}): where its source is, and whether anything audits it, is not known`;
     }),
   );

@@ -48,8 +48,18 @@ export interface UnauditedStandIn {
   readonly id: string;
   /** What it is, of what: `a member of Aurora cluster certctl-prod`, `a read replica of certctl-src`. */
   readonly of: string;
-  /** What to tag instead: `the cluster`, `the source`, a cascading replica's `the primary certctl-src`. */
-  readonly tagInstead: string;
+  /**
+   * What to tag instead: `the cluster`, `the source`, a cascading replica's `the primary certctl-src`.
+   * Absent when nothing can be ({@link outsideSource}).
+   */
+  readonly tagInstead?: string;
+  /**
+   * The service its source is outside of (`Cloud SQL`) when the source at the top of its chain is a
+   * server outside it, which the service only represents (a Cloud SQL source representation
+   * instance of an external primary): this tool audits no backups of that server, so no tag or
+   * label makes anything audit this database.
+   */
+  readonly outsideSource?: string;
   /**
    * The ARN of its source when that is in another Region, where the policy may select it: the audit
    * keeps it only once that Region was read without judging the source, or is a Region the run does

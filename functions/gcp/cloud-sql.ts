@@ -777,7 +777,9 @@ function primaryNameIn(project: string, master: string): string | undefined {
  * the policy does not select: nothing audits them (a replica is judged at its primary), and the
  * report says which instance to label, as the RDS adapter does for a tagged replica
  * (functions/aws/rds.ts, `taggedStandIns`). A cascading replica (Cloud SQL allows a replica of a
- * replica) is followed to the primary of its chain, the only instance whose backups restore it.
+ * replica) is followed to the primary of its chain, the only instance whose backups restore it. A
+ * chain that ends at a source representation instance (a server outside Cloud SQL) has no instance
+ * to label: it is said to be outside Cloud SQL instead (`outsideSource`).
  */
 export function taggedReplicas(
   instances: readonly DatabaseInstance[],
@@ -804,11 +806,21 @@ export function taggedReplicas(
     }
     const primary = chain.at(-1);
     if (primary === undefined || judged.has(primary.toLowerCase())) return [];
+    const of = chain
+      .map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${hop}`)
+      .join(', ');
+    // A source representation instance (ON_PREMISES_INSTANCE) stands for a server outside Cloud
+    // SQL that the replicas replicate from: it has no Cloud SQL backups, and skipReason skips it
+    // labelled or not, so "label the primary" would audit nothing.
+    const top = byName.get(primary.toLowerCase());
+    if (top && enumName('instanceType', top.instanceType) === 'ON_PREMISES_INSTANCE') {
+      return [{ id: instance.name ?? '', tag: `${tag.key}=${tag.value}`, of, outsideSource: 'Cloud SQL' }];
+    }
     return [
       {
         id: instance.name ?? '',
         tag: `${tag.key}=${tag.value}`,
-        of: chain.map((hop, index) => `${index === 0 ? 'a' : 'itself a'} read replica of ${hop}`).join(', '),
+        of,
         tagInstead: chain.length === 1 ? 'the primary' : `the primary ${primary}`,
       },
     ];

@@ -143,6 +143,41 @@ describe('readCloudSqlPitrFacts', () => {
     ]);
   });
 
+  it('says a labelled replica of an external server has no Cloud SQL primary to label', async () => {
+    // Prepare: external-src is the source representation instance of a server outside Cloud SQL
+    // (instanceType ON_PREMISES_INSTANCE); one replica of it directly, one through another replica.
+    const scenario = cloudSqlScenario([
+      instance('external-src', { instanceType: 'ON_PREMISES_INSTANCE' }),
+      instance('external-replica', {
+        instanceType: 'READ_REPLICA_INSTANCE',
+        masterInstanceName: `${PROJECT}:external-src`,
+        labels: {},
+      }),
+      instance('external-leaf', { masterInstanceName: `${PROJECT}:external-replica` }),
+      instance('direct-replica', { masterInstanceName: `${PROJECT}:external-src` }),
+    ]);
+
+    // Act
+    const facts = await read(scenario);
+
+    // Assess: nothing to label instead; before, they were told to label "the primary".
+    expect(facts.map((fact) => fact.resource.id)).toEqual([]);
+    expect(facts.taggedStandIns).toEqual([
+      {
+        id: 'external-leaf',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of external-replica, itself a read replica of external-src',
+        outsideSource: 'Cloud SQL',
+      },
+      {
+        id: 'direct-replica',
+        tag: 'certctl:backup-guard=enabled',
+        of: 'a read replica of external-src',
+        outsideSource: 'Cloud SQL',
+      },
+    ]);
+  });
+
   it('judges a named cascading replica at its primary', async () => {
     // Prepare: no labels; the policy names a replica of a replica.
     const scenario = cloudSqlScenario([

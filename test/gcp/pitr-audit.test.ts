@@ -254,6 +254,11 @@ describe('the GCP PITR audit of selected instances it cannot audit', () => {
           instanceType: 'READ_REPLICA_INSTANCE',
           masterInstanceName: `${PROJECT}:unlabelled-primary`,
         }),
+        instance('external-src', { instanceType: 'ON_PREMISES_INSTANCE' }),
+        instance('external-replica', {
+          instanceType: 'READ_REPLICA_INSTANCE',
+          masterInstanceName: `${PROJECT}:external-src`,
+        }),
       ]),
     );
 
@@ -268,6 +273,7 @@ describe('the GCP PITR audit of selected instances it cannot audit', () => {
     expect(report.unmatchedTargets).toEqual([]);
     expect(coverageProblems(report)).toEqual([
       'labelled-replica carries the target tag certctl:backup-guard=enabled but is a read replica of unlabelled-primary, which does not: tag the primary to audit it',
+      "external-replica carries the target tag certctl:backup-guard=enabled but is a read replica of external-src, which represents a server outside Cloud SQL: that server's backups are not audited here, and no label or tag changes that",
       'mysql-labelled is selected by the target tag certctl:backup-guard=enabled but its engine MYSQL_8_0 is not PostgreSQL: not audited',
       'sqlserver-named is selected by targets.identifiers but its engine SQLSERVER_2019_STANDARD is not PostgreSQL: not audited',
     ]);
