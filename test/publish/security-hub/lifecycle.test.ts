@@ -1137,6 +1137,40 @@ describe('planPublication reasons and edge cases', () => {
   });
 });
 
+describe('a whole account that failed beside scopes that completed', () => {
+  it("resolves and archives the completed scopes' own findings and never the failed account's", () => {
+    // Prepare: account A's regions could not be listed (scope `*` failed: its NOT_AVAILABLE finding
+    // is reported); account B's eu-west-1 was evaluated whole, db-b fixed and db-gone deleted. A
+    // holds a failing finding in eu-west-1 and its earlier whole-account finding.
+    const down = failedScope(ACCOUNT_A, '*');
+    const fixed = retentionFinding(rdsResource('db-b', ACCOUNT_B), { status: 'PASSED' });
+    const heldB = stored(retentionFinding(rdsResource('db-b', ACCOUNT_B)), 1);
+    const goneB = stored(retentionFinding(rdsResource('db-gone', ACCOUNT_B)), 1);
+    const heldA = stored(retentionFinding(rdsResource('db-a', ACCOUNT_A)), 1);
+    const heldWholeA = stored(scopeFinding(down), 1);
+    const audit = report([scopeFinding(down), fixed], [down, completeScope(ACCOUNT_B, 'eu-west-1')]);
+
+    // Act
+    const plan = planPublication({
+      report: audit,
+      policy: POLICY,
+      now: NOW,
+      existing: [heldB, goneB, heldA, heldWholeA],
+    });
+
+    // Assess
+    const actionOf = (id: string | undefined) =>
+      plan.imports.find((entry) => entry.finding.Id === id)?.action;
+    expect(actionOf(heldB.Id)).toBe('resolve');
+    expect(actionOf(goneB.Id)).toBe('archive');
+    expect(actionOf(heldA.Id)).toBeUndefined();
+    expect(plan.skipped.find((entry) => entry.id === heldA.Id)?.kind).toBe('untouched');
+    expect(actionOf(heldWholeA.Id)).not.toBe('resolve');
+    expect(actionOf(heldWholeA.Id)).not.toBe('archive');
+    expect(plan.counts).toMatchObject({ resolve: 1, archive: 1 });
+  });
+});
+
 describe('archiveImport', () => {
   it('copies the provider fields from the top level and keeps the remediation and compliance', () => {
     // Prepare
