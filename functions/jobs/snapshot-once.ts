@@ -89,6 +89,19 @@ export function resolvedRequestKey(
   ]);
 }
 
+/**
+ * The request id chat names a ticket's snapshots by (functions/actions/snapshot/model.ts
+ * snapshotIdentifier hashes it with the database): the ticket alone (any case), whatever the
+ * databases the request resolves to. The once-key ({@link resolvedRequestKey}) changes with the
+ * resolution: a scope read at one ask and not at the next (or the reverse) keys the two asks apart,
+ * and a name taken from that key would give the databases found both times a second snapshot of
+ * the same ticket. By the ticket, such an ask finds the first ask's snapshot under its own name and
+ * adopts it (judged for age as any adopted one). Undefined without a ticket.
+ */
+export function ticketSnapshotNamesKey(ticket: string | undefined): string | undefined {
+  return ticket?.trim() ? keyOf(['snapshots of ticket', ticket.trim().toLowerCase()]) : undefined;
+}
+
 /** Whether a resolution names its whole target set: some target, none missing, unread or ambiguous. */
 function completelyResolved(resolved: Pick<ResolvedTargets, 'targets' | 'problems' | 'ambiguous'>): boolean {
   return resolved.targets.length > 0 && resolved.problems.length === 0 && resolved.ambiguous.length === 0;
