@@ -1029,4 +1029,43 @@ describe('takeSnapshots when a snapshot disappears while it is awaited', () => {
     expect(result?.error?.message).not.toContain('may still complete');
     expect(clock).toBeLessThan(5 * 60_000);
   });
+
+  it('keeps waiting for a snapshot one poll missed, and reports it available when it is listed again', async () => {
+    // Prepare: seen creating, missing from one listing (a lagging read), then available.
+    let clock = 0;
+    let polls = 0;
+    const backend = fakeBackend({
+      poll: async (snapshots) => {
+        polls += 1;
+        if (polls === 2) return [];
+        const status = polls === 1 ? 'creating' : 'available';
+        return snapshots.map((snapshot) => ({ ...snapshot, status, createdAt: new Date(clock) }));
+      },
+    });
+    const target: SnapshotTarget = {
+      provider: 'aws',
+      kind: 'rds-instance',
+      account: '111111111111',
+      region: 'eu-west-1',
+      id: 'certctl-db',
+    };
+
+    // Act
+    const [result] = await takeSnapshots(
+      { requestId: 'CHG-1', reason: 'CA rotation', requestedBy: 'ops', wait: true },
+      [target],
+      {
+        policy: parsePolicy({ snapshots: { waitMinutes: 30 } }).snapshots,
+        backendFor: () => backend,
+        now: () => new Date(clock),
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+    );
+
+    // Assess
+    expect(result?.outcome).toBe('available');
+    expect(polls).toBe(3);
+  });
 });
