@@ -29,7 +29,12 @@ import {
   uncoveredClouds,
 } from '../jobs/readiness.ts';
 import { resolveSnapshotTargets, runSnapshotJob, type SnapshotJobResult } from '../jobs/snapshot.ts';
-import { resolvedRequestKey, snapshotOncePerRequest, withWaitedFor } from '../jobs/snapshot-once.ts';
+import {
+  resolvedRequestKey,
+  snapshotOncePerRequest,
+  ticketSnapshotNamesKey,
+  withWaitedFor,
+} from '../jobs/snapshot-once.ts';
 import type {
   ChatActions,
   ChatReadiness,
@@ -350,7 +355,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       const clouds = deps.clouds(policy);
       // The request is keyed by the databases it resolves to, not its wording: the ticket with no
       // database named and the same ticket naming each of them take one snapshot
-      // (resolvedRequestKey). The job runs on that resolution and names its snapshots by that key.
+      // (resolvedRequestKey). The job runs on that resolution.
       const resolved = await resolveSnapshotTargets(
         asked.targets ? [...asked.targets] : undefined,
         {
@@ -360,7 +365,10 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
         { withManualSnapshots: true },
       );
       const resolvedKey = resolvedRequestKey(asked.ticket, resolved);
-      const job = resolvedKey ? { ...asked, requestId: resolvedKey } : asked;
+      const onceKey = resolvedKey ?? asked.requestId;
+      // The snapshots are named by the ticket, not the once-key: an ask whose resolution differs
+      // (a scope not read at one ask) adopts the snapshots the other took (ticketSnapshotNamesKey).
+      const job = { ...asked, requestId: ticketSnapshotNamesKey(asked.ticket) ?? onceKey };
       const run = (earlier?: Pick<SnapshotJobResult, 'results'>) =>
         runSnapshotJob(
           withWaitedFor({ ...job, ...(job.targets ? { targets: [...job.targets] } : {}) }, earlier),
@@ -372,7 +380,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       // A replayed result's snapshots are judged for age at this ask, as readiness would judge them,
       // and read again: one deleted since is a NO-GO naming it, not "snapshot taken".
       const outcome = await snapshotOncePerRequest(
-        job.requestId,
+        onceKey,
         acceptedAt,
         (key, earlier) => deps.once<SnapshotJobResult>(key, () => run(earlier), waitUntil),
         {

@@ -89,6 +89,19 @@ export function resolvedRequestKey(
   ]);
 }
 
+/**
+ * The request id chat names a ticket's snapshots by (functions/actions/snapshot/model.ts
+ * snapshotIdentifier hashes it with the database): the ticket alone (any case), whatever the
+ * databases the request resolves to. The once-key ({@link resolvedRequestKey}) changes with the
+ * resolution: a scope read at one ask and not at the next (or the reverse) keys the two asks apart,
+ * and a name taken from that key would give the databases found both times a second snapshot of
+ * the same ticket. By the ticket, such an ask finds the first ask's snapshot under its own name and
+ * adopts it (judged for age as any adopted one). Undefined without a ticket.
+ */
+export function ticketSnapshotNamesKey(ticket: string | undefined): string | undefined {
+  return ticket?.trim() ? keyOf(['snapshots of ticket', ticket.trim().toLowerCase()]) : undefined;
+}
+
 /** Whether a resolution names its whole target set: some target, none missing, unread or ambiguous. */
 function completelyResolved(resolved: Pick<ResolvedTargets, 'targets' | 'problems' | 'ambiguous'>): boolean {
   return resolved.targets.length > 0 && resolved.problems.length === 0 && resolved.ambiguous.length === 0;
@@ -191,7 +204,13 @@ function targetSet(targets: readonly string[] | null | undefined): string[] {
  * Refuse a remembered result of `requestId` whose request named other targets than this ask: a
  * request id names one request. Results remembered before the targets were recorded are not compared.
  * Names worded otherwise (none named: the policy's; each named) that resolve, with `replay`'s clouds
- * and selection, to exactly the databases the remembered run covered are the same request.
+ * and selection, to exactly the databases the remembered run covered are the same request. The same
+ * words resolved where this ask reads (another `--provider` or `--region`, a database tagged since)
+ * may name databases the remembered run, which read everything it was given, never snapshotted:
+ * replayed, its snapshots would be read again where this ask cannot see them and reported as not
+ * verified, and the databases it asks about named nowhere; so that is refused too, naming them.
+ * Where this ask's resolution is incomplete, or the remembered run's was (it runs again for that:
+ * retriesLater), the same words are replayed as before.
  */
 async function assertSameTargets(
   requestId: string,
@@ -202,17 +221,34 @@ async function assertSameTargets(
   if (result.requestedTargets === undefined) return;
   const before = targetSet(result.requestedTargets);
   const now = targetSet(asked.targets);
-  if (before.join('\n') === now.join('\n')) return;
-  if (replay.clouds && replay.selection && result.results.length > 0) {
+  const sameWords = before.join('\n') === now.join('\n');
+  const comparable =
+    replay.clouds !== undefined && replay.selection !== undefined && result.results.length > 0;
+  if (sameWords && (!comparable || result.problems.length > 0)) return;
+  const named = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : "the policy's targets");
+  if (replay.clouds && replay.selection && comparable) {
     const resolved = await resolveSnapshotTargets(asked.targets ? [...asked.targets] : undefined, {
       policy: { targets: replay.selection },
       clouds: replay.clouds,
     });
     const covered = canonicalIds(result.results.map((entry) => entry.target));
-    if (completelyResolved(resolved) && canonicalIds(resolved.targets).join('\n') === covered.join('\n'))
+    if (!completelyResolved(resolved)) {
+      if (sameWords) return;
+    } else if (canonicalIds(resolved.targets).join('\n') === covered.join('\n')) {
       return;
+    } else if (sameWords) {
+      const missing = resolved.targets.filter(
+        (target) => !covered.includes(canonicalIds([target])[0] as string),
+      );
+      if (missing.length === 0) return;
+      const where = missing.map(
+        (target) => `${target.id} (${target.provider}/${target.account}/${target.region})`,
+      );
+      throw new InputError(
+        `request id ${requestId} was used${result.startedAt ? ` at ${result.startedAt}` : ''} for ${named(now)}, which then were ${result.results.map((entry) => entry.target.id).join(', ')}; here they include ${where.join(', ')}, which that request did not snapshot. A request id names one request: ask with a new ticket or request id for them. Nothing was snapshotted.`,
+      );
+    }
   }
-  const named = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : "the policy's targets");
   throw new InputError(
     `request id ${requestId} was used${result.startedAt ? ` at ${result.startedAt}` : ''} for ${named(before)}; this request names ${named(now)}. A request id names one request: ask with a new ticket or request id for ${named(now)}. Nothing was snapshotted.`,
   );

@@ -473,3 +473,48 @@ describe('snapshotOncePerRequest replaying a snapshot of a database created agai
     expect(unsent?.error?.message).toContain("the database's DbiResourceId was not sent");
   });
 });
+
+describe('snapshotOncePerRequest asked again in other clouds or regions', () => {
+  /** A cloud whose policy selection is `targets` now, its snapshots all there and available. */
+  function cloudFinding(targets: (typeof target)[], provider: 'aws' | 'gcp' = 'aws'): SnapshotCloud {
+    return {
+      provider,
+      targets: async () => ({ targets, problems: [] }),
+      backend: () => fakeBackend(),
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+      snapshotKeys: UNENCRYPTED_SNAPSHOTS,
+    };
+  }
+  const ask = (first: SnapshotJobResult, clouds: SnapshotCloud[]) =>
+    snapshotOncePerRequest(
+      'ticket:CHG-1',
+      LATER,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      { asked: { targets: undefined }, clouds, selection: { all: true, tags: [], identifiers: [] } },
+    );
+
+  it("refuses a delivered result of the policy's targets when this ask's policy targets are other databases", async () => {
+    // Prepare: the ticket snapshotted certctl-prod-db (eu-west-1, AWS); the same ticket is now asked
+    // where the policy's targets are a Cloud SQL instance and a database of us-east-1.
+    const first = {
+      ...remembered([{ snapshotId: 'certctl-premaint-certctl-prod-db-1', createdAt: FINISHED }]),
+      requestedTargets: null,
+    };
+    const sql = {
+      ...target,
+      provider: 'gcp' as const,
+      kind: 'cloudsql-instance' as const,
+      id: 'certctl-sql',
+    };
+    const virginia = { ...target, region: 'us-east-1', id: 'certctl-ra-db' };
+
+    // Act / Assess: never replayed as taken for databases nobody snapshotted.
+    await expect(ask(first, [cloudFinding([sql as never], 'gcp')])).rejects.toThrow(
+      /ticket:CHG-1 was used .*certctl-sql/,
+    );
+    await expect(ask(first, [cloudFinding([virginia])])).rejects.toThrow(/certctl-ra-db/);
+    // The same databases (or fewer: a narrower ask the result covers) are replayed.
+    expect((await ask(first, [cloudFinding([target])])) as object).toMatchObject({ firstRun: false });
+  });
+});

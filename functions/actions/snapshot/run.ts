@@ -589,6 +589,12 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
   // while others were read): a snapshot still open at the deadline was then not seen `creating`,
   // only last seen so, and its answer names the read that failed.
   const readFailures = new Map<Pending, unknown>();
+  // The snapshots a poll has returned: one of them missing from two later polls in a row that read
+  // it without error no longer exists (deleted while awaited: it went from `creating` to gone). One
+  // never returned yet may only not be listed yet after its create, and is awaited; one missed once
+  // may be a listing that lagged, and is polled again.
+  const seen = new Set<Pending>();
+  const missed = new Set<Pending>();
   while (open.length > 0 || retrying > 0) {
     const delay = pollDelay(now().getTime() - waitingSince, deps.policy);
     const remaining = context.deadline - now().getTime();
@@ -624,7 +630,25 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     const byId = new Map(states.map((state) => [stateKey(state), state]));
     open = open.filter((entry) => {
       const state = byId.get(stateKey(entry.snapshot));
-      if (state) entry.snapshot = { ...entry.snapshot, ...definedFields(state) };
+      if (state) {
+        seen.add(entry);
+        missed.delete(entry);
+        entry.snapshot = { ...entry.snapshot, ...definedFields(state) };
+      } else if (seen.has(entry) && !failedNow.has(entry.snapshot) && !missed.has(entry)) {
+        missed.add(entry);
+      } else if (seen.has(entry) && !failedNow.has(entry.snapshot)) {
+        const { id, status } = entry.snapshot;
+        reportProgress(deps, { target: entry.target, stage: 'done', message: `${id} gone` });
+        results.push({
+          ...resultOf(entry, now),
+          outcome: 'error',
+          error: {
+            code: 'SnapshotGone',
+            message: `${id} was last seen ${status} and is no longer there: deleted while this run waited for it (by hand or by another tool), so no snapshot of this request is restorable; ask again to take it again.`,
+          },
+        });
+        return false;
+      }
       if (isFinal(entry.snapshot.status)) {
         reportProgress(deps, {
           target: entry.target,

@@ -988,3 +988,84 @@ describe('takeSnapshots looking for the request’s snapshot before a busy retry
     expect(result?.error?.message).toContain('backupRuns.list: 503');
   });
 });
+
+describe('takeSnapshots when a snapshot disappears while it is awaited', () => {
+  it('reports it gone as soon as a poll no longer finds it, not as still creating at the deadline', async () => {
+    // Prepare: the snapshot is seen creating once, then deleted by someone (polls find nothing).
+    let clock = 0;
+    let polls = 0;
+    const backend = fakeBackend({
+      poll: async (snapshots) => {
+        polls += 1;
+        return polls === 1 ? snapshots.map((snapshot) => ({ ...snapshot, status: 'creating' })) : [];
+      },
+    });
+    const target: SnapshotTarget = {
+      provider: 'aws',
+      kind: 'rds-instance',
+      account: '111111111111',
+      region: 'eu-west-1',
+      id: 'certctl-db',
+    };
+
+    // Act
+    const [result] = await takeSnapshots(
+      { requestId: 'CHG-1', reason: 'CA rotation', requestedBy: 'ops', wait: true },
+      [target],
+      {
+        policy: parsePolicy({ snapshots: { waitMinutes: 30 } }).snapshots,
+        backendFor: () => backend,
+        now: () => new Date(clock),
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+    );
+
+    // Assess: said gone, with its name, and the wait not spent to its end.
+    expect(result?.outcome).toBe('error');
+    expect(result?.error?.code).toBe('SnapshotGone');
+    expect(result?.error?.message).toContain(snapshotIdentifier(target, 'CHG-1'));
+    expect(result?.error?.message).not.toContain('may still complete');
+    expect(clock).toBeLessThan(5 * 60_000);
+  });
+
+  it('keeps waiting for a snapshot one poll missed, and reports it available when it is listed again', async () => {
+    // Prepare: seen creating, missing from one listing (a lagging read), then available.
+    let clock = 0;
+    let polls = 0;
+    const backend = fakeBackend({
+      poll: async (snapshots) => {
+        polls += 1;
+        if (polls === 2) return [];
+        const status = polls === 1 ? 'creating' : 'available';
+        return snapshots.map((snapshot) => ({ ...snapshot, status, createdAt: new Date(clock) }));
+      },
+    });
+    const target: SnapshotTarget = {
+      provider: 'aws',
+      kind: 'rds-instance',
+      account: '111111111111',
+      region: 'eu-west-1',
+      id: 'certctl-db',
+    };
+
+    // Act
+    const [result] = await takeSnapshots(
+      { requestId: 'CHG-1', reason: 'CA rotation', requestedBy: 'ops', wait: true },
+      [target],
+      {
+        policy: parsePolicy({ snapshots: { waitMinutes: 30 } }).snapshots,
+        backendFor: () => backend,
+        now: () => new Date(clock),
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+    );
+
+    // Assess
+    expect(result?.outcome).toBe('available');
+    expect(polls).toBe(3);
+  });
+});
