@@ -1,6 +1,9 @@
 /**
  * `dumps.fresh`: the newest dump under the prefix is younger than the cadence plus the grace.
  *
+ * A bucket the store says does not exist (S3 NoSuchBucket, Cloud Storage 404 `notFound`: both refuse
+ * a caller without the permission with 403 instead) holds no dump: FAILED, as an empty prefix.
+ *
  * The newest is the object with the latest modification time the listing returned. When the
  * listing stopped at the policy's bound, a fresh newest proves freshness (a newer one only helps)
  * but a stale one proves nothing: a newer dump may lie beyond the bound. Nor does it beside an
@@ -70,6 +73,14 @@ export const dumpsFreshCheck: DumpsCheck = {
   evaluate(fact, { dumps, now }) {
     const maxAgeHours = dumps.cadenceHours + dumps.graceHours;
     const required = { maxAgeHours };
+    if (fact.listing.state === 'unknown' && fact.listing.bucketAbsent) {
+      return {
+        status: 'FAILED',
+        description: `${locationLabel(fact)} holds no dump: the bucket does not exist (${fact.listing.reason}); the policy expects one every ${dumps.cadenceHours} h. Create the bucket or correct the location's bucket in the policy (dumps.locations).`,
+        observed: { bucketExists: false, dumpsListed: 0, newestAgeHours: null },
+        required,
+      };
+    }
     if (fact.listing.state === 'unknown') {
       return notAvailable(
         fact,

@@ -27,7 +27,8 @@
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
- * A series with no dump inside the window covers none of it, however far back it reaches: FAILED.
+ * A series with no dump inside the window covers none of it, however far back it reaches: FAILED;
+ * so does a bucket the store says does not exist (DumpListing `bucketAbsent`).
  * A dump the listing did not date may sit inside a gap or before the oldest dated one: beside one,
  * a gap or a series still filling is NOT_AVAILABLE, naming it; dated dumps that cover the policy
  * alone still pass.
@@ -225,7 +226,10 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   let longestGapHours: number | undefined;
   let accruing = false;
   let dumpsListed: number | undefined;
-  if (fact.listing.state === 'unknown') {
+  if (fact.listing.state === 'unknown' && fact.listing.bucketAbsent) {
+    dumpsListed = 0;
+    problems.push(`the bucket does not exist (${fact.listing.reason}), so it holds no dump at all`);
+  } else if (fact.listing.state === 'unknown') {
     unknown.push(`the listing (${fact.listing.reason})`);
   } else if (!fact.listing.complete) {
     dumpsListed = fact.listing.objects.length;
