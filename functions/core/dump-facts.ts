@@ -80,11 +80,14 @@ export type DumpListing =
       readonly reason: string;
       /**
        * The listing was refused because the bucket does not exist: S3 answered NoSuchBucket, Cloud
-       * Storage 404 `notFound` to objects.list (which names no object). Both refuse a caller without
-       * the permission with 403 whether the bucket exists or not (S3 AccessDenied; Cloud Storage
-       * "denied on resource (or it may not exist)"), so the 404 is no disguise of a refusal: no
-       * object, so no dump, exists there. Only what needs a dump to exist is judged on it (dumps.fresh,
-       * dumps.retention); the bucket's settings were not read. Undefined for any other failure.
+       * Storage 404 `notFound` to buckets.get or objects.list (neither names an object). Both refuse
+       * a caller without the permission with 403 whether the bucket exists or not (S3 AccessDenied,
+       * https://github.com/helix-collective/hx-deploy-tool/issues/43; Cloud Storage "Permission
+       * 'storage.buckets.get' denied on resource (or it may not exist)",
+       * https://github.com/apache/pinot/pull/11655 and googleapis/java-storage#1372), so the 404 is
+       * no disguise of a refusal: no object, so no dump, exists there. Only what needs a dump to
+       * exist is judged on it (dumps.fresh, dumps.retention); the bucket's settings were not read.
+       * Undefined for any other failure.
        */
       readonly bucketAbsent?: true;
     };
