@@ -282,7 +282,13 @@ async function listSeries(
       if (page.IsTruncated && !token) complete = false;
     } while (token);
   } catch (error) {
-    return { state: 'unknown', reason: s3.reasonOf(error) };
+    // NoSuchBucket: the bucket does not exist (a caller refused gets AccessDenied, 403, instead).
+    const absent = asSdkError(error).name === 'NoSuchBucket';
+    return {
+      state: 'unknown',
+      reason: s3.reasonOf(error),
+      ...(absent ? { bucketAbsent: true as const } : {}),
+    };
   }
   return { state: 'read', objects: sortOldestFirst(objects), complete };
 }

@@ -75,7 +75,22 @@ export type DumpListing =
       /** False when the listing stopped at the bound with more objects left. */
       readonly complete: boolean;
     }
-  | { readonly state: 'unknown'; readonly reason: string };
+  | {
+      readonly state: 'unknown';
+      readonly reason: string;
+      /**
+       * The listing was refused because the bucket does not exist: S3 answered NoSuchBucket, Cloud
+       * Storage 404 `notFound` to buckets.get or objects.list (neither names an object). Both refuse
+       * a caller without the permission with 403 whether the bucket exists or not (S3 AccessDenied,
+       * https://github.com/helix-collective/hx-deploy-tool/issues/43; Cloud Storage "Permission
+       * 'storage.buckets.get' denied on resource (or it may not exist)",
+       * https://github.com/apache/pinot/pull/11655 and googleapis/java-storage#1372), so the 404 is
+       * no disguise of a refusal: no object, so no dump, exists there. Only what needs a dump to
+       * exist is judged on it (dumps.fresh, dumps.retention); the bucket's settings were not read.
+       * Undefined for any other failure.
+       */
+      readonly bucketAbsent?: true;
+    };
 
 /** The newest object and its header, read with a ranged GET of its first bytes. */
 export interface NewestDump {

@@ -165,13 +165,24 @@ export interface KeySecretFact {
   readonly existence: Reading<boolean>;
   /** AWS `DeletedDate` / GCP `expireTime`: when the secret will be deleted; absent when not scheduled. */
   readonly deletionScheduled?: Date | undefined;
+  /**
+   * Why whether (and when) the secret will be deleted is not known, though the API answered: GCP
+   * sent an `expireTime` that is not a timestamp (the field and its value said, never a secret value).
+   */
+  readonly deletionScheduleUnknown?: string | undefined;
   /** The primary copy's key; `manager: PROVIDER` for the service default. */
   readonly encryption: Reading<readonly EncryptionKey[]>;
   readonly replication: Reading<ReplicationFact>;
   /**
-   * GCP: the latest version's state (`ENABLED`, `DISABLED`, `DESTROYED`, `none`). AWS: `ENABLED`
-   * when a version carries AWSCURRENT, `none` when none does (the secret holds no value).
+   * GCP: the latest version's state (`ENABLED`, `DISABLED`, `DESTROYED`, `none`): `versions/latest`,
+   * the most recently added version (older versions are not read). AWS: `ENABLED` when a version
+   * carries AWSCURRENT, `none` when none does (the secret holds no value). `version`: GCP, its
+   * number as its resource name says it (`7` of `…/versions/7`), for the commands that fix it.
    */
-  readonly latestVersion?: Reading<{ readonly state: string; readonly scheduledDestroy?: Date | undefined }>;
+  readonly latestVersion?: Reading<{
+    readonly state: string;
+    readonly scheduledDestroy?: Date | undefined;
+    readonly version?: string | undefined;
+  }>;
   readonly content: ContentReading;
 }

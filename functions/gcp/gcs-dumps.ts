@@ -188,6 +188,21 @@ function reasonOf(error: unknown): string {
   return `${code !== undefined ? `${String(code)}: ` : ''}${typeof message === 'string' ? message : 'request failed'}${notOfPermission ? `; ${notOfPermission}` : ''}`;
 }
 
+/**
+ * Whether buckets.get or objects.list (neither names an object) was answered 404 with the JSON API's
+ * own `notFound` reason: the bucket does not exist (a proxy's bare 404 carries no such reason and
+ * proves nothing).
+ */
+function bucketNotFound(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  return (
+    code === 404 &&
+    Array.isArray(errors) &&
+    errors.some((entry: unknown) => (entry as { reason?: unknown } | null)?.reason === 'notFound')
+  );
+}
+
 function numberOf(value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);
@@ -294,7 +309,11 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
     }
   } catch (error) {
     return {
-      listing: { state: 'unknown', reason: reasonOf(error) },
+      listing: {
+        state: 'unknown',
+        reason: reasonOf(error),
+        ...(bucketNotFound(error) ? { bucketAbsent: true as const } : {}),
+      },
       kmsKeyNames,
       customerSupplied,
       gzipEncoded,
@@ -907,11 +926,16 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
   ]);
   if ('error' in read) {
     const notOfPermission = storageRefusal(read.error);
-    return unprovenFact(location, undefined, {
+    const fact = unprovenFact(location, undefined, {
       state: 'unknown',
       reason: `buckets.get of gs://${location.bucket} failed (${reasonOf(read.error)})`,
       ...(notOfPermission ? { remedy: refusalAdvice(notOfPermission) } : {}),
     });
+    // A bucket that does not exist holds no dump, whoever would own it (Cloud Storage refuses a
+    // caller without storage.buckets.get with 403 whether the bucket exists or not).
+    return fact.listing.state === 'unknown' && bucketNotFound(read.error)
+      ? { ...fact, listing: { ...fact.listing, bucketAbsent: true } }
+      : fact;
   }
   const { metadata } = read;
   const ownership = bucketOwnership(location, owner, metadata);

@@ -148,8 +148,12 @@ export class SecretManagerRestClient implements SecretManagerApi {
     return this.#rest.getResource(...this.#call(name));
   }
 
+  /**
+   * The most recently added version (`versions/latest`); as for the secret, an answer that is not
+   * the resource (`null`, not JSON, no `name`) is an error of this secret, never a version.
+   */
   getLatestVersion(name: string): Promise<GcpSecretVersion> {
-    return this.#get(`${name}/versions/latest`) as Promise<GcpSecretVersion>;
+    return this.#rest.getResource(...this.#call(`${name}/versions/latest`));
   }
 
   /**
@@ -192,6 +196,37 @@ function statusUnread(
 ): string | undefined {
   if (latest) return 'the API did not report the replicationStatus of its latest version';
   return version.state === 'unknown' ? `its latest version could not be read (${version.reason})` : undefined;
+}
+
+/** How many characters of a field's value a reason quotes: a timestamp needs about 30. */
+const QUOTED_VALUE_CHARS = 64;
+
+/**
+ * A `google.protobuf.Timestamp` field as proto3 JSON sends it (RFC 3339 text): its instant, none when
+ * not sent, or why it cannot be read, naming the field and its value (a time, never a secret value).
+ */
+function timestampOf(field: string, value: unknown): Reading<Date | undefined> {
+  if (value === undefined || value === null || value === '') return { state: 'read', value: undefined };
+  const parsed = typeof value === 'string' ? new Date(value) : undefined;
+  if (parsed && !Number.isNaN(parsed.getTime())) return { state: 'read', value: parsed };
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const quoted = JSON.stringify(
+    text.length > QUOTED_VALUE_CHARS ? `${text.slice(0, QUOTED_VALUE_CHARS)}…` : text,
+  );
+  return { state: 'unknown', reason: `the API sent ${field} ${quoted}, which is not a timestamp` };
+}
+
+/** When the secret expires (`expireTime`), or why that is not known. */
+function deletionOf(secret: GcpSecret): Pick<KeySecretFact, 'deletionScheduled' | 'deletionScheduleUnknown'> {
+  const expires = timestampOf('expireTime', secret.expireTime);
+  return expires.state === 'read'
+    ? { deletionScheduled: expires.value }
+    : { deletionScheduled: undefined, deletionScheduleUnknown: expires.reason };
+}
+
+/** The version number a version's resource name ends with (`7` of `projects/1/secrets/s/versions/7`). */
+function versionNumberOf(name: string | undefined): string | undefined {
+  return name === undefined ? undefined : /\/versions\/(\d+)$/.exec(name)?.[1];
 }
 
 function isServerSide(error: unknown): boolean {
@@ -362,22 +397,25 @@ export async function readGcpKeyFacts(
       const name = secret.location.provider === 'gcp' ? secret.location.resourceName : '';
       try {
         const found = await api.getSecret(name);
-        let version: Reading<{ state: string; scheduledDestroy?: Date }>;
+        let version: Reading<{ state: string; scheduledDestroy?: Date; version?: string }>;
         let latest: GcpSecretVersion | undefined;
         try {
           latest = await api.getLatestVersion(name);
+          const destroy = timestampOf('scheduledDestroyTime', latest.scheduledDestroyTime);
+          const number = versionNumberOf(latest.name);
           version =
             latest.state === undefined
               ? { state: 'unknown', reason: "the API did not report the latest version's state" }
-              : {
-                  state: 'read',
-                  value: {
-                    state: latest.state,
-                    ...(latest.scheduledDestroyTime
-                      ? { scheduledDestroy: new Date(latest.scheduledDestroyTime) }
-                      : {}),
-                  },
-                };
+              : destroy.state === 'unknown'
+                ? { state: 'unknown', reason: `${destroy.reason} for its latest version` }
+                : {
+                    state: 'read',
+                    value: {
+                      state: latest.state,
+                      ...(destroy.value ? { scheduledDestroy: destroy.value } : {}),
+                      ...(number ? { version: number } : {}),
+                    },
+                  };
         } catch (error) {
           if (error instanceof SecretManagerApiError && error.status === 404) {
             version = { state: 'read', value: { state: 'none' } };
@@ -484,7 +522,7 @@ export async function readGcpKeyFacts(
       resource,
       items: itemRefs(secret),
       existence: { state: 'read', value: true },
-      deletionScheduled: found.expireTime ? new Date(found.expireTime) : undefined,
+      ...deletionOf(found),
       // The encryption settings live inside the replication oneof: without it there is nothing to judge.
       encryption: encryptions[index]
         ? { state: 'read', value: encryptions[index] }

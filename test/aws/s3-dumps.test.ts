@@ -691,10 +691,21 @@ describe('readS3DumpFact', () => {
     expect(fact.listing.state === 'read' && fact.listing.objects).toHaveLength(10);
   });
 
-  it('reads the listing as unknown when the bucket does not exist', async () => {
+  it('reads the bucket as absent, and fails dumps.fresh and dumps.retention, when S3 answers NoSuchBucket', async () => {
+    // Act
     const fact = await read('no-such-bucket');
-    expect(fact.listing).toMatchObject({ state: 'unknown', reason: expect.stringContaining('NoSuchBucket') });
-    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+    // Assess: before, every dumps check was NOT_AVAILABLE ('the listing failed (NoSuchBucket …)').
+    expect(fact.listing).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('NoSuchBucket'),
+      bucketAbsent: true,
+    });
+    const fresh = dumpsFreshCheck.evaluate(fact, settings);
+    expect(fresh?.status).toBe('FAILED');
+    expect(fresh?.description).toContain(
+      's3://no-such-bucket/prod/ holds no dump: the bucket does not exist',
+    );
+    expect(dumpsRetentionCheck.evaluate(fact, settings)?.status).toBe('FAILED');
   });
 
   it('builds the same fact when the client addresses the bucket virtual-hosted-style', async () => {

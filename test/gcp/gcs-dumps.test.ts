@@ -442,6 +442,20 @@ describe('readGcsDumpFact', () => {
     );
   });
 
+  it('reads the bucket as absent, and fails dumps.fresh and dumps.retention, when objects.list answers 404', async () => {
+    // Act
+    const fact = await read('no-such-bucket');
+    // Assess: before, every dumps check was NOT_AVAILABLE ('the listing failed (…)').
+    expect(fact.listing).toMatchObject({ state: 'unknown', bucketAbsent: true });
+    const fresh = dumpsFreshCheck.evaluate(fact, settings);
+    expect(fresh?.status).toBe('FAILED');
+    expect(fresh?.description).toContain(
+      'gs://no-such-bucket/prod/ holds no dump: the bucket does not exist',
+    );
+    expect(dumpsRetentionCheck.evaluate(fact, settings)?.status).toBe('FAILED');
+    expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
   it('keeps every bucket setting unknown when buckets.get is denied', async () => {
     // Act
     const fact = await read('certctl-dumps-denied');

@@ -764,3 +764,104 @@ describe('readGcpKeyFacts reading a value over REST', () => {
     );
   });
 });
+
+/** A local Secret Manager answering the secret with `secretBody` and its latest version with `versionBody`. */
+async function withVersionAnswer(
+  versionBody: string,
+  run: (client: SecretManagerRestClient) => Promise<void>,
+  secretBody = JSON.stringify({
+    name: 'projects/certctl-prod/secrets/config-key',
+    replication: { automatic: {} },
+  }),
+) {
+  const server = createServer((request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end((request.url ?? '').endsWith('/versions/latest') ? versionBody : secretBody);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    await run(new SecretManagerRestClient({ endpoint: `http://127.0.0.1:${port}` }));
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+describe('readGcpKeyFacts with answers it cannot use', () => {
+  const judge = async (client: SecretManagerApi) => {
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: client, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    return { fact, notDeleting: fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() }) };
+  };
+
+  it('is not available for that secret alone, naming the field and its value, when expireTime is not a timestamp', async () => {
+    // Prepare
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { automatic: {} }, expireTime: 'next tuesday' }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    // Act: before, the check threw a RangeError (Invalid time value) from toISOString.
+    const { notDeleting } = await judge(api);
+    // Assess
+    expect(notDeleting?.status).toBe('NOT_AVAILABLE');
+    expect(notDeleting?.description).toContain('expireTime "next tuesday"');
+  });
+
+  it('is not available, naming the field and its value, when scheduledDestroyTime is not a timestamp', async () => {
+    // Prepare
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { automatic: {} } }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/4`,
+        state: 'ENABLED',
+        scheduledDestroyTime: '2026-13-45T99:00:00Z',
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    // Act
+    const { notDeleting } = await judge(api);
+    // Assess
+    expect(notDeleting?.status).toBe('NOT_AVAILABLE');
+    expect(notDeleting?.description).toContain('scheduledDestroyTime "2026-13-45T99:00:00Z"');
+  });
+
+  it('reads the latest version as unknown for that secret only when versions.get answers null', async () => {
+    await withVersionAnswer('null', async (client) => {
+      // Act: before, a TypeError read as a server-side failure failed the whole project's scope.
+      const { fact, notDeleting } = await judge(client);
+      // Assess
+      expect(fact?.existence).toEqual({ state: 'read', value: true });
+      expect(fact?.latestVersion).toMatchObject({
+        state: 'unknown',
+        reason: expect.stringContaining('not the resource'),
+      });
+      expect(notDeleting?.status).toBe('NOT_AVAILABLE');
+    });
+  });
+
+  it('names the DISABLED latest version by its number in the command that enables it', async () => {
+    await withVersionAnswer(
+      JSON.stringify({ name: 'projects/123456789/secrets/config-key/versions/7', state: 'DISABLED' }),
+      async (client) => {
+        // Act
+        const policy = oneOpaqueSecretPolicy();
+        const [fact] = await readGcpKeyFacts(
+          { secretManager: client, cloudKms: NO_CLOUD_KMS },
+          'certctl-prod',
+          policy,
+        );
+        const replicated = fact && keysReplicatedCheck.evaluate(fact, { policy, now: new Date() });
+        const notDeleting = fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() });
+        // Assess: before, `gcloud secrets versions enable <version> …`.
+        const enable = 'gcloud secrets versions enable 7 --secret=config-key --project=certctl-prod';
+        expect(replicated?.remediationText).toContain(enable);
+        expect(notDeleting?.remediationText).toContain(enable);
+      },
+    );
+  });
+});

@@ -1,6 +1,9 @@
 /**
  * `dumps.fresh`: the newest dump under the prefix is younger than the cadence plus the grace.
  *
+ * A bucket the store says does not exist (S3 NoSuchBucket, Cloud Storage 404 `notFound`: both refuse
+ * a caller without the permission with 403 instead) holds no dump: FAILED, as an empty prefix.
+ *
  * The newest is the object with the latest modification time the listing returned. When the
  * listing stopped at the policy's bound, a fresh newest proves freshness (a newer one only helps)
  * but a stale one proves nothing: a newer dump may lie beyond the bound. Nor does it beside an
@@ -17,7 +20,8 @@
  * prefix shared by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE,
  * as the policy's database's newest dump is not read. An empty newest object (a failed pg_dump whose upload still
  * ran) is no dump either: behind it, a complete listing whose newest object that is not empty is
- * older than the allowance FAILS, as the runs since produced nothing.
+ * older than the allowance FAILS, as the runs since produced nothing; with no suffix, a checksum,
+ * signature or log beside a listed dump never stands for that object, however recently written.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
@@ -37,6 +41,7 @@ import {
   datedObjects,
   deniedReadWords,
   formatDuration,
+  hasBesideDumpExtension,
   hoursBetween,
   locationLabel,
   MAX_WEST_OFFSET_HOURS,
@@ -68,6 +73,14 @@ export const dumpsFreshCheck: DumpsCheck = {
   evaluate(fact, { dumps, now }) {
     const maxAgeHours = dumps.cadenceHours + dumps.graceHours;
     const required = { maxAgeHours };
+    if (fact.listing.state === 'unknown' && fact.listing.bucketAbsent) {
+      return {
+        status: 'FAILED',
+        description: `${locationLabel(fact)} holds no dump: the bucket does not exist (${fact.listing.reason}); the policy expects one every ${dumps.cadenceHours} h. Create the bucket or correct the location's bucket in the policy (dumps.locations).`,
+        observed: { bucketExists: false, dumpsListed: 0, newestAgeHours: null },
+        required,
+      };
+    }
     if (fact.listing.state === 'unknown') {
       return notAvailable(
         fact,
@@ -344,7 +357,11 @@ function unreadHeaderWords(fact: DumpFact, shown: Extract<NewestShows, { shows: 
  * When the newest object is empty (a run whose pg_dump failed still uploaded an object) and the
  * listing is complete: FAILED when the newest object that is not empty is older than the allowance,
  * or none exists, since every newer object is provably no dump. Undefined otherwise: a recent
- * object before the empty one is not read, so nothing shows it is a dump.
+ * object before the empty one is not read, so nothing shows it is a dump. With no `suffix`, a
+ * checksum, signature or log whose key shows it beside a listed dump is no dump either (dumps.integrity's
+ * test by key alone): it never stands for the dump before the empty object, however recently it
+ * was written, and it proves no newer dump. One of such an extension beside no listed dump may be
+ * a dump: it stands, and a finding that names it says what its key shows.
  */
 function staleBehindEmpty(
   fact: DumpFact,
@@ -360,7 +377,10 @@ function staleBehindEmpty(
     fact.newest !== undefined &&
     !readCutShort(fact.newest);
   if (!holdsNoDump(newest) && !readEmpty) return undefined;
-  const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
+  const all = fact.listing.state === 'read' ? fact.listing.objects : [];
+  const besideDump = fact.location.suffix ? undefined : besideDumpIndex(all);
+  const listed = besideDump ? all.filter((object) => !besideDump(object)) : all;
+  const sidecars = all.length - listed.length;
   // An object the listing did not date may be a newer dump.
   if (listed.some((object) => object.lastModified === undefined && !holdsNoDump(object))) return undefined;
   const dated = datedObjects(listed);
@@ -369,18 +389,35 @@ function staleBehindEmpty(
     .at(-1);
   const label = locationLabel(fact);
   if (!previous) {
+    const besides =
+      sidecars === 0
+        ? ''
+        : ` or, by ${sidecars === 1 ? 'its key' : 'their keys'}, checksums, signatures or logs`;
     return {
       status: 'FAILED',
-      description: `${label} holds no dump at all: every object under it is empty (runs that produced nothing, the newest ${newest.key}); the policy allows ${maxAgeHours} h.`,
+      description: `${label} holds no dump at all: every object under it is empty (runs that produced nothing, the newest ${newest.key})${besides}; the policy allows ${maxAgeHours} h.`,
       observed: { newestKey: newest.key, newestAgeHours: null },
     };
   }
   const ageHours = hoursBetween(previous.lastModified, now);
   if (ageHours <= maxAgeHours) return undefined;
-  const empties = dated.filter((object) => object.lastModified > previous.lastModified).length;
+  const after = (object: DumpObject) =>
+    object.lastModified !== undefined && object.lastModified > previous.lastModified;
+  const empties = dated.filter(after).length;
+  const newerSidecars = datedObjects(all).filter((object) => after(object) && besideDump?.(object)).length;
+  const newer = empties + newerSidecars;
+  const newerWords =
+    newerSidecars === 0
+      ? `the ${empties} newer object${empties === 1 ? ' is' : 's are'} empty (runs that produced nothing, the newest ${newest.key})`
+      : `the ${newer} newer objects are empty (the newest ${newest.key}, a run that produced nothing) or, by their keys, checksums, signatures or logs beside listed dumps`;
+  // Kept as the newest dump by its key's extension alone: said, as it may be no dump.
+  const orphan = besideDump && hasBesideDumpExtension(previous.key);
+  const named = orphan
+    ? `The newest object in ${label} that may be a dump (${previous.key}, whose key shows it the checksum, signature or log of a dump not listed)`
+    : `The newest dump in ${label} (${previous.key})`;
   return {
     status: 'FAILED',
-    description: `The newest dump in ${label} (${previous.key}) is ${formatDuration(ageHours)} old, and the ${empties} newer object${empties === 1 ? ' is' : 's are'} empty (runs that produced nothing, the newest ${newest.key}); the policy allows ${maxAgeHours} h.`,
+    description: `${named} is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h.`,
     observed: {
       newestKey: previous.key,
       newestLastModified: previous.lastModified.toISOString(),

@@ -27,7 +27,8 @@
  * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
  * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
  * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
- * A series with no dump inside the window covers none of it, however far back it reaches: FAILED.
+ * A series with no dump inside the window covers none of it, however far back it reaches: FAILED;
+ * so does a bucket the store says does not exist (DumpListing `bucketAbsent`).
  * A dump the listing did not date may sit inside a gap or before the oldest dated one: beside one,
  * a gap or a series still filling is NOT_AVAILABLE, naming it; dated dumps that cover the policy
  * alone still pass.
@@ -37,7 +38,9 @@
  * (`x.dump.sha256`, dumps.integrity's test by key alone) are no dumps either. One of such an
  * extension beside no listed dump (its dump deleted, or never uploaded) may be a dump or not: the
  * series is judged without them, and a gap or a short series only they would fill is NOT_AVAILABLE,
- * naming them; one that remains with them counted FAILS (or fills) as before.
+ * naming them; one that remains with them counted FAILS (or fills) as before. Counted, they only
+ * split a gap between two dumps, which the finding names by those dumps, never by them; a gap they
+ * alone would open beyond the first or last dump is no gap of the series.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {
@@ -223,7 +226,10 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   let longestGapHours: number | undefined;
   let accruing = false;
   let dumpsListed: number | undefined;
-  if (fact.listing.state === 'unknown') {
+  if (fact.listing.state === 'unknown' && fact.listing.bucketAbsent) {
+    dumpsListed = 0;
+    problems.push(`the bucket does not exist (${fact.listing.reason}), so it holds no dump at all`);
+  } else if (fact.listing.state === 'unknown') {
     unknown.push(`the listing (${fact.listing.reason})`);
   } else if (!fact.listing.complete) {
     dumpsListed = fact.listing.objects.length;
@@ -251,7 +257,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     if (orphans.length > 0 && !settled) {
       // Counted as dumps, they can only shorten gaps and reach further back: what still falls short
       // with them falls short whatever they are.
-      const withOrphans = seriesCoverage(series, context);
+      const withOrphans = seriesCoverage(series, context, unproven);
       const one = orphans.length === 1;
       const lastByKey = orphans
         .map((object) => object.key)
@@ -406,6 +412,8 @@ function seriesCoverage(
     readonly windowStart: number;
     readonly maxGapHours: number;
   },
+  /** Objects of `objects` counted as dumps though they may be none (checksums of dumps not listed). */
+  unproven?: ReadonlySet<DumpObject>,
 ): SeriesCoverage {
   const problems: string[] = [];
   const unknown: string[] = [];
@@ -426,25 +434,48 @@ function seriesCoverage(
     } else unknown.push('the modification times of the listed objects (not sent)');
   } else {
     coveredDays = daysBetween(oldest.lastModified, now);
-    let gapAfter: string | undefined;
+    // The longest gap in words: its length and the dumps at its ends.
+    let gapWords: string | undefined;
+    // Counted as dumps, `unproven` objects (checksums of dumps not listed) only split a gap between
+    // two dumps: such a gap is proven whatever they are, at least as long as its longest part, and
+    // is named by the dumps at its ends. A gap they alone open, beyond the first or the last dump,
+    // is none unless they are dumps (and the one after the newest dump is dumps.fresh's).
+    const proven = (object: DumpObject) => !unproven?.has(object);
+    const provenBefore: (DumpObject & { lastModified: Date })[] = [];
+    for (const object of dated) {
+      const last = provenBefore.at(-1);
+      provenBefore.push(proven(object) || !last ? object : last);
+    }
+    const provenAfter: (DumpObject & { lastModified: Date })[] = [];
+    for (let index = dated.length - 1; index >= 0; index -= 1) {
+      const object = dated[index] as DumpObject & { lastModified: Date };
+      const next = provenAfter[0];
+      provenAfter.unshift(proven(object) || !next ? object : next);
+    }
     for (let index = 1; index < dated.length; index += 1) {
       const earlier = dated[index - 1];
       const later = dated[index];
       if (!earlier || !later || later.lastModified.getTime() < windowStart) continue;
+      const from = provenBefore[index - 1];
+      const to = provenAfter[index];
+      if (!from || !to || !proven(from) || !proven(to)) continue;
       const gap = hoursBetween(earlier.lastModified, later.lastModified);
       if (longestGapHours === undefined || gap > longestGapHours) {
         longestGapHours = gap;
-        gapAfter = `${earlier.key} and ${later.key}`;
+        gapWords =
+          from === earlier && to === later
+            ? `${formatDuration(gap)} between ${earlier.key} and ${later.key}`
+            : `at least ${formatDuration(gap)} between ${from.key} and ${to.key} (${formatDuration(hoursBetween(from.lastModified, to.lastModified))} apart; the objects between them, counted as dumps, leave ${formatDuration(gap)})`;
       }
     }
     // A dump the listing did not date may lie inside a gap, or before the oldest dated one.
     const undated = undatedDumps(objects);
     const undatedSaid = `the modification time of ${undatedWords(undated)} (not sent), which may ${undated.length === 1 ? 'be a dump' : 'be dumps'}`;
     if (undated.length > 0 && longestGapHours !== undefined && longestGapHours > maxGapHours) {
-      unknown.push(`${undatedSaid} inside the gap of ${formatDuration(longestGapHours)} between ${gapAfter}`);
+      unknown.push(`${undatedSaid} inside the gap of ${gapWords}`);
     } else if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
       problems.push(
-        `the series has a gap of ${formatDuration(longestGapHours)} between ${gapAfter}, longer than twice the ${dumps.cadenceHours} h cadence`,
+        `the series has a gap of ${gapWords}, longer than twice the ${dumps.cadenceHours} h cadence`,
       );
       fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
     }

@@ -31,9 +31,11 @@ import {
   absentOutcome,
   DOCS,
   gcloudAddVersion,
+  gcloudEnableLatest,
   isReplicaKey,
   itemsValue,
   KEYS_RESOURCE_TYPES,
+  LATEST_VERSION_READ,
   notAvailable,
   replicaCommandRegion,
   replicaPlace,
@@ -86,24 +88,26 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       const version = fact.latestVersion.value;
       if (LOST_VERSION_STATES.has(version.state) || version.scheduledDestroy) {
         const aws = fact.resource.provider === 'aws';
+        // GCP read `versions/latest` only: the finding says so, as older versions may hold a value.
+        const latest = aws ? 'its latest version' : `its latest version (${LATEST_VERSION_READ})`;
         const what =
           version.state === 'none'
             ? aws
               ? 'holds no value: no version carries the AWSCURRENT label'
               : 'has no version at all'
             : version.scheduledDestroy
-              ? `has its latest version scheduled for destruction on ${version.scheduledDestroy.toISOString()}`
-              : `has its latest version ${version.state}`;
+              ? `has ${latest} scheduled for destruction on ${version.scheduledDestroy.toISOString()}`
+              : `has ${latest} ${version.state}`;
         return {
           status: 'FAILED',
           description: `The ${secretLabel(fact)} ${what}.`,
-          observed: { ...base, latestVersionState: version.state },
+          observed: {
+            ...base,
+            latestVersionState: version.state,
+            ...(version.version ? { latestVersion: version.version } : {}),
+          },
           required: { ...required, latestVersionState: 'ENABLED' },
-          ...(aws && version.state === 'none'
-            ? {
-                remediationText: `Store the value certctl runs with: \`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\` (the file in its CERTCTL_*_PATH setting).`,
-              }
-            : {}),
+          remediationText: lostVersionFix(fact, version.state),
         };
       }
     }
@@ -148,6 +152,14 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     const expiring = materialExpiryOf(fact, context.now, keyMaterialHorizonDays(context.policy));
     if (expiring?.verdict === 'expired')
       return materialExpiryOutcome(fact, expiring, 'FAILED', base, required);
+    if (fact.deletionScheduleUnknown !== undefined) {
+      return notAvailable(
+        fact,
+        `whether the secret is scheduled for deletion is not known: ${fact.deletionScheduleUnknown}`,
+        { scheduledForDeletion: null },
+        required,
+      );
+    }
     const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
     if (versionState !== undefined && versionState !== 'ENABLED') {
       // A state neither usable nor known to be lost (STATE_UNSPECIFIED, one added later) proves nothing.
@@ -261,6 +273,26 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     };
   },
 };
+
+/**
+ * The fix of a latest version that leaves nothing to restore: store a value (AWS, no AWSCURRENT;
+ * GCP, no version or a DESTROYED one, whose payload is gone), or enable the DISABLED version (a
+ * version scheduled for destruction is DISABLED until then, and is restored by enabling it:
+ * https://cloud.google.com/secret-manager/docs/delay-destruction-of-secret-versions), named by its
+ * number when the read named it; undefined for the check's own fix.
+ */
+function lostVersionFix(fact: KeySecretFact, state: string): string | undefined {
+  if (fact.resource.provider === 'aws') {
+    return state === 'none'
+      ? `Store the value certctl runs with: \`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\` (the file in its CERTCTL_*_PATH setting).`
+      : undefined;
+  }
+  if (state === 'DISABLED' || state === 'ENABLED')
+    return `Enable the latest version: \`${gcloudEnableLatest(fact)}\`.`;
+  if (state === 'none' || state === 'DESTROYED')
+    return `Add the value certctl runs with as a new version: \`${gcloudAddVersion(fact)}\` (the file in its CERTCTL_*_PATH setting).`;
+  return undefined;
+}
 
 /**
  * AWS: a customer key the secret (or a replica) names by an alias, whose usable state proves nothing

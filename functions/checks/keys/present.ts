@@ -8,7 +8,14 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { KeyItemRef, KeySecretFact } from '../../core/key-facts.ts';
-import { DOCS, itemsValue, KEYS_RESOURCE_TYPES, notAvailable, secretLabel } from './wording.ts';
+import {
+  DOCS,
+  itemsValue,
+  KEYS_RESOURCE_TYPES,
+  LATEST_VERSION_READ,
+  notAvailable,
+  secretLabel,
+} from './wording.ts';
 
 export const keysPresentCheck: Check<KeySecretFact> = {
   metadata: {
@@ -59,7 +66,7 @@ export const keysPresentCheck: Check<KeySecretFact> = {
       // keys.not-deleting's failure, and no item is said to be backed by it.
       return {
         status: 'PASSED',
-        description: `The ${secretLabel(fact)} exists, but ${empty.why}, so it backs none of ${sources} (see keys.not-deleting).`,
+        description: `The ${secretLabel(fact)} exists, but ${empty.why}, so ${empty.latestOnly ? 'that version backs' : 'it backs'} none of ${sources} (see keys.not-deleting).`,
         observed: { items: itemsValue(fact), present: true, latestVersionState: empty.state },
         required,
       };
@@ -121,7 +128,9 @@ export const keysPresentCheck: Check<KeySecretFact> = {
  * gone: https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions#State),
  * or a disabled one (GCP DISABLED, also a version scheduled for destruction: no value is given of it).
  */
-function valueGone(fact: KeySecretFact): { readonly state: string; readonly why: string } | undefined {
+function valueGone(
+  fact: KeySecretFact,
+): { readonly state: string; readonly why: string; readonly latestOnly?: true } | undefined {
   if (fact.latestVersion?.state !== 'read') return undefined;
   const { state } = fact.latestVersion.value;
   if (state === 'none') {
@@ -133,13 +142,17 @@ function valueGone(fact: KeySecretFact): { readonly state: string; readonly why:
           : 'holds no value (it has no version)',
     };
   }
-  if (state === 'DESTROYED') return { state, why: 'its latest version is DESTROYED' };
+  // Only the latest version was read (versions/latest): an older one may hold a value, so what is
+  // said is of the latest version alone.
+  if (state === 'DESTROYED')
+    return { state, why: `its latest version (${LATEST_VERSION_READ}) is DESTROYED`, latestOnly: true };
   // A DISABLED version keeps its payload, but accessing it fails (FAILED_PRECONDITION) until it is
   // enabled: nothing can be restored from it now.
   if (state === 'DISABLED')
     return {
       state,
-      why: 'its latest version is DISABLED (Secret Manager gives no value of it until it is enabled)',
+      why: `its latest version (${LATEST_VERSION_READ}) is DISABLED (Secret Manager gives no value of it until it is enabled)`,
+      latestOnly: true,
     };
   return undefined;
 }

@@ -13,9 +13,10 @@ import {
   absentOutcome,
   DOCS,
   gcloudAddVersion,
-  gcloudSecretArgs,
+  gcloudEnableLatest,
   itemsValue,
   KEYS_RESOURCE_TYPES,
+  LATEST_VERSION_READ,
   notAvailable,
   secretLabel,
 } from './wording.ts';
@@ -67,19 +68,20 @@ function unusableLatestVersion(
   const aws = fact.resource.provider === 'aws';
   const what =
     state !== 'none'
-      ? `its latest version is ${state}`
+      ? `its latest version (${LATEST_VERSION_READ}) is ${state}`
       : aws
         ? 'holds no value (no version carries the AWSCURRENT label)'
         : 'it has no version';
+  const held = state !== 'none' ? 'a usable value of it' : 'a usable value';
   return {
     status: 'FAILED',
-    description: `The ${secretLabel(fact)} ${replicated}, but ${what}, so no copy holds a usable value (see keys.not-deleting).`,
+    description: `The ${secretLabel(fact)} ${replicated}, but ${what}, so no copy holds ${held} (see keys.not-deleting).`,
     observed: { ...observed, latestVersionState: state },
     required,
     remediationText: aws
       ? `Store the value certctl runs with (\`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting); the replicas receive it, replication needs no change.`
       : state === 'DISABLED'
-        ? `Enable the latest version (\`gcloud secrets versions enable <version> --secret=${gcloudSecretArgs(fact).secret} --project=${gcloudSecretArgs(fact).project}\`); replication needs no change.`
+        ? `Enable the latest version (\`${gcloudEnableLatest(fact)}\`); replication needs no change.`
         : `Add the value certctl runs with as a new version (\`${gcloudAddVersion(fact)}\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,
   };
 }

@@ -67,6 +67,22 @@ export function gcloudSecretArgs(fact: KeySecretFact): { readonly secret: string
     : { secret: fact.resource.id, project: fact.resource.account };
 }
 
+/**
+ * `gcloud secrets versions enable 7 --secret=<secret> --project=<project>`: the command that enables
+ * a GCP secret's latest version, by its number when the version read named it (`<version>` else).
+ */
+export function gcloudEnableLatest(fact: KeySecretFact): string {
+  const { secret, project } = gcloudSecretArgs(fact);
+  const read = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.version : undefined;
+  return `gcloud secrets versions enable ${read ?? '<version>'} --secret=${secret} --project=${project}`;
+}
+
+/**
+ * What a GCP finding about the latest version read: `versions/latest`, Secret Manager's alias of the
+ * most recently added version; the older versions, which may hold a value, are not read.
+ */
+export const LATEST_VERSION_READ = 'the most recently added; older versions were not read';
+
 /** `gcloud secrets versions add <secret> --project=<project> --data-file=<file>`, for a GCP secret. */
 export function gcloudAddVersion(fact: KeySecretFact): string {
   const { secret, project } = gcloudSecretArgs(fact);

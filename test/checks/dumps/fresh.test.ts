@@ -503,3 +503,82 @@ describe('dumps.fresh with checksum files beside the dumps and no suffix set', (
     );
   });
 });
+
+describe('dumps.fresh behind an empty newest object, with checksum files beside the dumps and no suffix set', () => {
+  /**
+   * Daily dumps, each with its `.sha256` a minute later, the last dump 80 h old; the last checksum
+   * written again `rewrittenHoursAgo` ago when given; then an empty object 2 h old (a run whose
+   * pg_dump failed), the newest listed.
+   */
+  function emptyAfterChecksums(rewrittenHoursAgo?: number): DumpFact {
+    const dumps = dailySeries(5).map((object, index) => ({
+      ...object,
+      lastModified: hoursBefore(NOW, 80 + (4 - index) * 24),
+    }));
+    const objects = withChecksums(dumps);
+    if (rewrittenHoursAgo !== undefined) {
+      const last = objects.pop() as DumpObject;
+      objects.push({ ...last, lastModified: hoursBefore(NOW, rewrittenHoursAgo) });
+    }
+    const empty = { key: 'prod/certctl-empty.dump', size: 0, lastModified: hoursBefore(NOW, 2) };
+    objects.push(empty);
+    return s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: empty,
+        header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        tail: { state: 'read', bytes: new Uint8Array() },
+      },
+    });
+  }
+
+  it('fails naming the dump, not the checksum beside it, as the newest dump', () => {
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(emptyAfterChecksums(), settingsWith());
+    // Assess: before, 'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-….dump.sha256) is 80 h old'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-2026-12-02.dump',
+      newestAgeHours: 80,
+    });
+    expect(outcome?.description).not.toContain('.sha256) is');
+    expect(outcome?.description).toContain(
+      'the 2 newer objects are empty (the newest prod/certctl-empty.dump, a run that produced nothing) or, by their keys, checksums, signatures or logs beside listed dumps',
+    );
+  });
+
+  it('fails on the stale dump when the checksum beside it was written again since', () => {
+    // Act: the last dump is 80 h old, its checksum re-uploaded 3 h ago, an empty object 2 h ago.
+    const outcome = dumpsFreshCheck.evaluate(emptyAfterChecksums(3), settingsWith());
+    // Assess: before, NOT_AVAILABLE, the recent checksum standing as the dump before the empty object.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-2026-12-02.dump',
+      newestAgeHours: 80,
+    });
+  });
+
+  it('says what the key of the object it falls back to shows when that is a checksum of no listed dump', () => {
+    // Prepare: a dump 90 h old, a checksum 70 h old of a dump not listed, an empty object 2 h old.
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 90) },
+      { key: 'prod/certctl-b.dump.sha256', size: 96, lastModified: hoursBefore(NOW, 70) },
+      { key: 'prod/certctl-c.dump', size: 0, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: objects[2] as DumpObject,
+        header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        tail: { state: 'read', bytes: new Uint8Array() },
+      },
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: stale either way (it is a dump, or the dump before it is older still).
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'The newest object in s3://certctl-dumps/prod/ that may be a dump (prod/certctl-b.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed) is 70 h old',
+    );
+  });
+});

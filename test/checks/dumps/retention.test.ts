@@ -949,11 +949,33 @@ describe('dumps.retention with checksums of dumps no longer listed, counted', ()
     const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
     // Assess
     expect(outcome?.status).toBe('FAILED');
+    // Before, the gap was named between the two checksums, prod/certctl-2026-11-12.dump.sha256 and
+    // prod/certctl-2026-11-17.dump.sha256, as if they were dumps.
     expect(outcome?.description).toContain(
-      'the series has a gap of 5 days between prod/certctl-2026-11-12.dump.sha256 and prod/certctl-2026-11-17.dump.sha256',
+      'the series has a gap of at least 5 days between prod/certctl-2026-11-07.dump and prod/certctl-2026-11-23.dump (16 days apart; the objects between them, counted as dumps, leave 5 days), longer than twice the 24 h cadence',
     );
+    expect(outcome?.observed).toMatchObject({ longestGapHours: 120 });
     expect(outcome?.description).toContain(
       'this counts as dumps 11 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/certctl-2026-11-22.dump.sha256), which may be none: without them the series is shorter or its gaps longer',
     );
+  });
+});
+
+describe('dumps.retention with a checksum of a dump no longer listed beyond the listed dumps', () => {
+  it('does not fail a gap between the newest dump and a newer checksum, which may be no dump', () => {
+    // Prepare: a series started 10 days ago, each dump with its checksum; the newest listed dump is
+    // 3 days older than the newest checksum, whose dumps (and their checksums but the last) are gone.
+    const series = withChecksums(dailySeries(10));
+    const objects = series.filter(
+      (object, index) => index < series.length - 6 || object.key === series.at(-1)?.key,
+    );
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: before, FAILED 'a gap of 3 days between prod/certctl-2026-11-29.dump.sha256 and
+    // prod/certctl-2026-12-02.dump.sha256', a gap that exists only if the checksum is a dump; the gap
+    // after the newest dump is dumps.fresh's.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('the series reaches back only');
+    expect(outcome?.description).not.toContain('gap');
   });
 });

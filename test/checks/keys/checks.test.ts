@@ -68,7 +68,7 @@ describe('keys.present', () => {
     // Assess
     expect(outcomes.map((outcome) => outcome?.description)).toEqual([
       'The secret certctl/ca (ca-cert) exists, but holds no value (no version carries the AWSCURRENT label), so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
-      'The secret certctl/ca (ca-cert) exists, but its latest version is DESTROYED, so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
+      'The secret certctl/ca (ca-cert) exists, but its latest version (the most recently added; older versions were not read) is DESTROYED, so that version backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
     ]);
     expect(outcomes.map((outcome) => outcome?.observed.latestVersionState)).toEqual(['none', 'DESTROYED']);
   });
@@ -91,7 +91,7 @@ describe('keys.present', () => {
     expect(outcome).toMatchObject({
       status: 'PASSED',
       description:
-        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists, but its latest version is DISABLED (Secret Manager gives no value of it until it is enabled), so it backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
+        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists, but its latest version (the most recently added; older versions were not read) is DISABLED (Secret Manager gives no value of it until it is enabled), so that version backs none of CERTCTL_CA_CERT_PATH (see keys.not-deleting).',
       observed: { present: true, latestVersionState: 'DISABLED' },
     });
   });
@@ -594,7 +594,7 @@ describe('keys.replicated', () => {
     expect(disabled).toMatchObject({
       status: 'FAILED',
       description:
-        'The secret certctl/ca (ca-cert) uses automatic replication, but its latest version is DISABLED, so no copy holds a usable value (see keys.not-deleting).',
+        'The secret certctl/ca (ca-cert) uses automatic replication, but its latest version (the most recently added; older versions were not read) is DISABLED, so no copy holds a usable value of it (see keys.not-deleting).',
       observed: { replication: 'automatic', latestVersionState: 'DISABLED' },
       required: { replication: 'automatic or >= 2 locations', latestVersionState: 'ENABLED' },
     });
@@ -1143,6 +1143,8 @@ describe('every keys check says what it judged', () => {
       description: 'The secret projects/certctl-prod/secrets/ca (ca-cert, ca-key) has no version at all.',
       observed: { items: 'ca-cert,ca-key', latestVersionState: 'none' },
       required: { scheduledForDeletion: false, keyUsable: true, latestVersionState: 'ENABLED' },
+      remediationText:
+        'Add the value certctl runs with as a new version: `gcloud secrets versions add ca --project=certctl-prod --data-file=<file>` (the file in its CERTCTL_*_PATH setting).',
     });
     expect(disabled?.description).toBe(`The ${LABEL} has its latest version DISABLED.`);
     expect(destroying?.description).toBe(
