@@ -1421,7 +1421,7 @@ describe('collectRdsPitrFacts', () => {
       );
     });
 
-    it('still passes pitr.cross-region on a readable replica Region beside an unreadable one', async () => {
+    it('still names a readable replica Region beside an unreadable one in pitr.cross-region', async () => {
       // Prepare
       const readable = `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora-us`;
       rdsMock.on(DescribeDBClustersCommand).resolves({
@@ -1433,8 +1433,12 @@ describe('collectRdsPitrFacts', () => {
         fact &&
         pitrCrossRegionCheck.evaluate(fact, contextWith({ pitr: { requireCrossRegionBackup: true } }));
       // Assess
-      expect(outcome?.status).toBe('PASSED');
+      // The replica's own retention is not in this Region's answer: named, not passed.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.observed).toMatchObject({ replicatedTo: 'us-east-1' });
+      expect(outcome?.description).toContain(
+        'has a read replica cluster in us-east-1 (ReadReplicaIdentifiers)',
+      );
     });
 
     it('leaves pitr.cross-region NOT_AVAILABLE for a global database secondary whose primary ARN names no Region, never PASSED', async () => {

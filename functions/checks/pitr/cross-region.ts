@@ -78,7 +78,9 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
       return judgeTargets(fact, targets ?? [], context);
     }
     const observed = { crossRegionBackup: null, replicatedTo: null };
-    if (fact.kind === 'aurora-cluster' && fact.aurora) return judgeAurora(fact, fact.aurora);
+    if (fact.kind === 'aurora-cluster' && fact.aurora) {
+      return judgeAurora(fact, fact.aurora, policy.pitr.minPitrDays);
+    }
     if (fact.kind === 'aurora-cluster') {
       return {
         status: 'NOT_AVAILABLE',
@@ -117,9 +119,22 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
  * DescribeDBClusters answer (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html).
  * A global database member whose secondary is not among its replicas is a WARNING: DescribeDBClusters
  * in this region does not show whether the global database has a secondary Region.
+ *
+ * A cluster in another Region is never a PASS on its own: it keeps the data, but the restore points
+ * there reach back only its own BackupRetentionPeriod (1-35 days; "the default backup retention
+ * period is one day regardless of how the DB cluster is created", Aurora User Guide,
+ * Aurora.Managing.Backups), which the DescribeDBClusters answer of this Region does not carry. As an
+ * RDS instance's replicated backup is held to minPitrDays in its destination, such a copy is
+ * NOT_AVAILABLE until its own retention is read, with the command that shows it.
  */
-function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): CheckOutcome {
+function judgeAurora(
+  fact: PitrFact,
+  aurora: NonNullable<PitrFact['aurora']>,
+  minPitrDays: number,
+): CheckOutcome {
   const required = { crossRegionBackup: true };
+  // The copies in another Region are held to the target, so a finding about them says so.
+  const heldRequired = { crossRegionBackup: true, windowDays: minPitrDays };
   const elsewhere = aurora.replicaRegions.filter((region) => region !== fact.resource.region);
   const observed = {
     crossRegionBackup: elsewhere.length > 0,
@@ -167,26 +182,41 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
     // Every secondary of a global database is in another Region than its primary ("Each secondary
     // cluster must be in a different AWS Region than the primary cluster", Aurora User Guide,
     // "Adding an AWS Region to an Aurora global database"), and the primary keeps the data and its
-    // automated backups, which Aurora cannot turn off.
+    // automated backups, which Aurora cannot turn off; how far back they reach is the primary's own
+    // retention, not read here.
     const where = secondary.primaryRegion ?? 'another Region';
+    const primary = secondary.primaryId ? `\`${secondary.primaryId}\`` : 'cluster';
+    const lookUp =
+      secondary.primaryArn && secondary.primaryRegion
+        ? `\`aws rds describe-db-clusters --region ${secondary.primaryRegion} --db-cluster-identifier ${secondary.primaryArn}\``
+        : `\`${describeGlobalClusterCommand(fact)}\` (the member with IsWriter true)`;
     return {
-      status: 'PASSED',
-      description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\`, whose primary ${secondary.primaryId ? `\`${secondary.primaryId}\` ` : ''}holds the same data in ${where}.`,
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\`, whose primary ${primary} holds the same data in ${where}, but how far back the primary can be restored is bounded by its own BackupRetentionPeriod, which DescribeDBClusters in ${fact.resource.region} does not carry: whether restore points in another Region reach back the ${minPitrDays} days required could not be told here.`,
       observed: {
         ...observed,
-        crossRegionBackup: true,
+        crossRegionBackup: null,
         replicatedTo: secondary.primaryRegion ?? '',
         judgedThroughPrimary: secondary.primaryArn ?? null,
       },
-      required,
+      required: heldRequired,
+      remediationText: `Make sure the policy selects the primary ${primary} (tag or identifier), so its own pitr.retention and pitr.window findings judge how far back it restores, or look at its BackupRetentionPeriod and EarliestRestorableTime with ${lookUp}: it must keep at least ${minPitrDays} days.`,
     };
   }
   if (elsewhere.length > 0) {
+    const source = fact.resource.arn ?? `<arn of ${fact.resource.id}>`;
+    const inspect = elsewhere
+      .map(
+        (region) =>
+          `\`aws rds describe-db-clusters --region ${region} --query "DBClusters[?ReplicationSourceIdentifier=='${source}'].[DBClusterIdentifier,BackupRetentionPeriod,EarliestRestorableTime]"\``,
+      )
+      .join(', ');
     return {
-      status: 'PASSED',
-      description: `${resourceLabel(fact)} has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers).`,
-      observed,
-      required,
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers), which keeps its data there, but how far back a replica can be restored is bounded by its own BackupRetentionPeriod, which DescribeDBClusters in ${fact.resource.region} does not carry: whether restore points in another Region reach back the ${minPitrDays} days required could not be told.`,
+      observed: { ...observed, crossRegionBackup: null },
+      required: heldRequired,
+      remediationText: `Look at the retention of each replica in its Region (${inspect}); a replica keeping fewer than ${minPitrDays} days restores nothing older after a regional outage: raise it with \`aws rds modify-db-cluster --region <replica region> --db-cluster-identifier <replica> --backup-retention-period ${minPitrDays} --apply-immediately\`. If every replica keeps enough, record that as a policy exception for pitr.cross-region on this cluster.`,
     };
   }
   // A replica listed by an ARN naming no Region may be the copy in another Region, or may not.

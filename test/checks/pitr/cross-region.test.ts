@@ -541,13 +541,22 @@ describe('pitr.cross-region', () => {
     expect(outcome?.remediationText).toContain('exception');
   });
 
-  it('passes for Aurora when a read replica cluster lives in another region', () => {
-    const outcome = pitrCrossRegionCheck.evaluate(
-      auroraClusterFact({ aurora: { replicaRegions: ['eu-central-1'], globalClusterIdentifier: undefined } }),
-      contextWith(REQUIRE),
+  it('is not available, not passed, for Aurora with a read replica cluster in another region whose retention is not read', () => {
+    // Prepare: the replica keeps the data in eu-central-1, but how far back it restores is its own
+    // BackupRetentionPeriod (an Aurora default of 1 day), which this Region's answer does not carry.
+    const fact = auroraClusterFact({
+      aurora: { replicaRegions: ['eu-central-1'], globalClusterIdentifier: undefined },
+    });
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+    expect(outcome?.required).toEqual({ crossRegionBackup: true, windowDays: 30 });
+    expect(outcome?.remediationText).toContain(
+      "aws rds describe-db-clusters --region eu-central-1 --query \"DBClusters[?ReplicationSourceIdentifier=='arn:aws:rds:eu-west-1:111122223333:cluster:certctl-aurora']",
     );
-    expect(outcome?.status).toBe('PASSED');
-    expect(outcome?.observed).toMatchObject({ crossRegionBackup: true, replicatedTo: 'eu-central-1' });
+    expect(outcome?.remediationText).toContain('--backup-retention-period 30');
   });
 
   it('warns for an Aurora global database member without a visible secondary, naming the global database', () => {
@@ -703,12 +712,12 @@ describe('pitr.cross-region', () => {
             },
           }),
         ),
-      ).toEqual({
-        status: 'PASSED',
+      ).toMatchObject({
+        status: 'NOT_AVAILABLE',
         description:
-          'Aurora DB cluster `certctl-aurora` has a read replica cluster in us-east-1, ap-south-1 (ReadReplicaIdentifiers).',
-        observed: { crossRegionBackup: true, replicatedTo: 'us-east-1,ap-south-1', globalCluster: 'g' },
-        required: { crossRegionBackup: true },
+          'Aurora DB cluster `certctl-aurora` has a read replica cluster in us-east-1, ap-south-1 (ReadReplicaIdentifiers), which keeps its data there, but how far back a replica can be restored is bounded by its own BackupRetentionPeriod, which DescribeDBClusters in eu-west-1 does not carry: whether restore points in another Region reach back the 30 days required could not be told.',
+        observed: { crossRegionBackup: null, replicatedTo: 'us-east-1,ap-south-1', globalCluster: 'g' },
+        required: { crossRegionBackup: true, windowDays: 30 },
       });
     });
 
