@@ -116,6 +116,57 @@ describe('a DB cluster BackupRetentionPeriod no DB cluster can have', () => {
   );
 });
 
+describe('a DB instance BackupRetentionPeriod no DB instance can have', () => {
+  // An RDS DB instance keeps automated backups 0-35 days (0 turns them off): 36 or -1 is no setting
+  // the instance has, so it is neither a retention to compare nor "backups on".
+  it.each([36, 40, -1])(
+    'is not available naming BackupRetentionPeriod %i, while the restorable times are read',
+    (days) => {
+      // Prepare
+      const fact = rdsInstanceToFact(
+        instance('certctl-db', { BackupRetentionPeriod: days }),
+        automatedBackup('certctl-db'),
+        SCOPE,
+      );
+      const context = contextWith();
+
+      // Act
+      const outcomes = [pitrEnabledCheck, pitrRetentionCheck, pitrWindowCheck].map((check) =>
+        check.evaluate(fact, context),
+      );
+      const lag = pitrLagCheck.evaluate(fact, context);
+
+      // Assess
+      for (const outcome of outcomes) {
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(`DescribeDBInstances sent BackupRetentionPeriod ${days}`);
+        expect(outcome?.remediationText).toContain(
+          'aws rds describe-db-instances --region eu-west-1 --db-instance-identifier certctl-db',
+        );
+      }
+      expect(fact.retentionDays).toBeUndefined();
+      expect(fact.automatedBackupsEnabled).toBeUndefined();
+      expect(lag?.status).toBe('PASSED');
+    },
+  );
+
+  it('still judges 0 as backups off and 35 as a retention', () => {
+    // Act
+    const off = rdsInstanceToFact(instance('certctl-db', { BackupRetentionPeriod: 0 }), undefined, SCOPE);
+    const max = rdsInstanceToFact(
+      instance('certctl-db', { BackupRetentionPeriod: 35 }),
+      automatedBackup('certctl-db'),
+      SCOPE,
+    );
+
+    // Assess
+    expect(off).toMatchObject({ retentionDays: 0, automatedBackupsEnabled: false });
+    expect(off.retentionImpossible).toBeUndefined();
+    expect(max).toMatchObject({ retentionDays: 35, automatedBackupsEnabled: true });
+    expect(max.retentionImpossible).toBeUndefined();
+  });
+});
+
 describe('a replicated backup whose ARN names no Region', () => {
   // As DescribeDBInstances might send it: the Region field of the ARN is empty, or not a Region's.
   it.each([
