@@ -96,6 +96,8 @@ const AUTOMATED_BACKUP: Shape = {
   Status: 'string',
   RestoreWindow: { struct: { EarliestTime: 'timestamp', LatestTime: 'timestamp' } },
   BackupRetentionPeriod: 'integer',
+  Encrypted: 'boolean',
+  KmsKeyId: 'string',
 };
 
 /** The DBSnapshot members functions/aws/rds-snapshots.ts reads. */

@@ -953,6 +953,9 @@ async function readReplicatedBackups(
             : undefined,
           // The replica's own retention, set when its replication started: never the source's.
           backupRetentionPeriod: replica.BackupRetentionPeriod,
+          // The key of the destination its copy is encrypted with: a restart names it (pitr.cross-region).
+          encrypted: replica.Encrypted,
+          kmsKeyId: replica.KmsKeyId || undefined,
         };
       }),
     );

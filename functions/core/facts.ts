@@ -169,6 +169,13 @@ export type ReplicatedBackup =
        * replication starts (`--backup-retention-period`), not the source's; undefined when not sent.
        */
       readonly backupRetentionPeriod: number | undefined;
+      /** The replica's `Encrypted` as its destination sends it; undefined when not sent. */
+      readonly encrypted: boolean | undefined;
+      /**
+       * The replica's `KmsKeyId` as its destination sends it: the key of that Region its copy is
+       * encrypted with, which a restarted replication must name; undefined when not sent.
+       */
+      readonly kmsKeyId: string | undefined;
     };
 
 /**

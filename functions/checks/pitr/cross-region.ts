@@ -59,7 +59,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     rationale:
       "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region, reaching back the policy minimum there too: a copy that keeps 7 days, or that started yesterday, restores nothing older.",
     remediation: {
-      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31`, run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (`aws rds stop-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn>`) and start it again with that retention. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
+      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31` (plus `--kms-key-id` with a key of the destination Region for an encrypted instance), run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (`aws rds stop-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn>`) and start it again with that retention. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
       url: DOCS.rdsReplicateBackups,
       urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
@@ -755,12 +755,13 @@ function replicaRemediation(
           `\`aws rds describe-db-instance-automated-backups --region ${reading.region} --db-instance-automated-backups-arn ${reading.arn}\``,
       )
       .join(', ');
+  const restarted = new Set<string>();
   const restart = (chosen: readonly ReplicaReading[]) =>
     regions(chosen)
-      .map(
-        (region) =>
-          `\`${stopBackupReplicationCommand(fact, region)}\` then \`${startBackupReplicationCommand(fact, region, retention.days)}\``,
-      )
+      .map((region) => {
+        restarted.add(region);
+        return `\`${stopBackupReplicationCommand(fact, region)}\` then \`${startBackupReplicationCommand(fact, region, retention.days)}${replicaKeyOf(fact, region).flag}\``;
+      })
       .join('; ');
   const broken = of('broken');
   const filling = readings.filter(
@@ -797,7 +798,46 @@ function replicaRemediation(
     waiting.length > 0
       ? `Check again after the next backup window; if no restore point appears, inspect the replication: ${inspect(waiting)}.`
       : '',
+    ...[...restarted].map((region) => replicaKeyOf(fact, region).says),
   ]
     .filter((part) => part !== '')
     .join(' ');
+}
+
+/**
+ * The KMS key a restarted replication into `region` must name, from what that Region sent of the
+ * copy already there (`Encrypted`, `KmsKeyId` of DescribeDBInstanceAutomatedBackups): an encrypted
+ * source's backups are encrypted in the destination with a key of that Region, and RDS refuses the
+ * start without one ("Encrypted instances require a valid KMS key ID", reported in
+ * aws-cloudformation/cloudformation-coverage-roadmap#2019; "they must provide a valid KMS Key in the
+ * replication region", aws-cloudformation-resource-providers-rds#516, which adds that a Region keeping
+ * retained backups takes only "the same KMS key used to encrypt those backups"). The API reference
+ * lists KmsKeyId as optional because an unencrypted source needs none. `flag` goes on the start
+ * command; `says` is the sentence that explains it (empty when nothing needs saying).
+ */
+function replicaKeyOf(fact: PitrFact, region: string): { readonly flag: string; readonly says: string } {
+  const copies = (fact.replicatedBackups ?? []).filter(
+    (backup): backup is Extract<ReplicatedBackup, { listed: true }> =>
+      backup.region === region && backup.read && backup.listed,
+  );
+  const key = copies.find((backup) => backup.kmsKeyId !== undefined)?.kmsKeyId;
+  if (key !== undefined) {
+    return {
+      flag: ` --kms-key-id ${key}`,
+      says: `The copy in ${region} is encrypted with the KMS key ${key} (DescribeDBInstanceAutomatedBackups KmsKeyId), which the start command names: an encrypted source's backups need a key of the destination Region, and one that keeps retained backups takes only the key they were encrypted with.`,
+    };
+  }
+  if (copies.some((backup) => backup.encrypted === true)) {
+    return {
+      flag: ` --kms-key-id <ARN of a KMS key in ${region}>`,
+      says: `The copy in ${region} is encrypted, but its destination did not send its KmsKeyId: name the key it was encrypted with (\`aws rds describe-db-instance-automated-backups --region ${region}\` shows it), since an encrypted source's backups need a key of the destination Region and RDS refuses the start without one ("Encrypted instances require a valid KMS key ID").`,
+    };
+  }
+  if (copies.length > 0 && copies.every((backup) => backup.encrypted === false)) {
+    return { flag: '', says: '' };
+  }
+  return {
+    flag: '',
+    says: `If ${fact.resource.id} is encrypted, add \`--kms-key-id\` with the ARN of a KMS key in ${region} to the start command: an encrypted source's backups are encrypted there with a key of that Region, and RDS refuses the start without one ("Encrypted instances require a valid KMS key ID").`,
+  };
 }

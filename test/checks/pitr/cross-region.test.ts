@@ -476,6 +476,55 @@ describe('pitr.cross-region', () => {
       }
     });
 
+    describe('the KMS key of an encrypted copy', () => {
+      // An encrypted source's backups are encrypted in the destination with a key of that Region;
+      // StartDBInstanceAutomatedBackupsReplication without one is refused ("Encrypted instances require
+      // a valid KMS key ID", aws-cloudformation/cloudformation-coverage-roadmap#2019), and a Region
+      // keeping retained backups of the source takes only the key they were encrypted with
+      // (aws-cloudformation-resource-providers-rds#516).
+      const KEY = 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const restartOf = (backup: Parameters<typeof replicatedBackup>[1]) =>
+        pitrCrossRegionCheck.evaluate(
+          rdsInstanceFact({ replicatedBackups: [replicatedBackup('eu-central-1', backup)] }),
+          contextWith(REQUIRE),
+        );
+
+      it('names the key the copy is encrypted with in the restart, when the destination sent it', () => {
+        // Act
+        const outcome = restartOf({ status: 'retained', encrypted: true, kmsKeyId: KEY });
+        // Assess
+        expect(outcome?.remediationText).toContain(`\`${start('eu-central-1', 31)} --kms-key-id ${KEY}\``);
+      });
+
+      it('says a key of the destination Region is needed when the copy is encrypted with a key not sent', () => {
+        // Act
+        const outcome = restartOf({ status: 'retained', encrypted: true, kmsKeyId: undefined });
+        // Assess
+        expect(outcome?.remediationText).toContain(
+          `\`${start('eu-central-1', 31)} --kms-key-id <ARN of a KMS key in eu-central-1>\``,
+        );
+        expect(outcome?.remediationText).toContain('Encrypted instances require a valid KMS key ID');
+      });
+
+      it('names no key for a copy that is not encrypted', () => {
+        // Act
+        const outcome = restartOf({ status: 'retained', encrypted: false, kmsKeyId: undefined });
+        // Assess
+        expect(outcome?.remediationText).toContain(`\`${start('eu-central-1', 31)}\``);
+        expect(outcome?.remediationText).not.toContain('--kms-key-id');
+      });
+
+      it('says when to add a key when whether the copy is encrypted was not sent', () => {
+        // Act
+        const outcome = restartOf({ status: 'retained', encrypted: undefined, kmsKeyId: undefined });
+        // Assess
+        expect(outcome?.remediationText).toContain(`\`${start('eu-central-1', 31)}\``);
+        expect(outcome?.remediationText).toContain(
+          'If certctl-db is encrypted, add `--kms-key-id` with the ARN of a KMS key in eu-central-1 to the start command',
+        );
+      });
+    });
+
     it('names a retention a day above the target for the copy, whose window also starts at a daily snapshot', () => {
       // Act
       const outcome = pitrCrossRegionCheck.evaluate(
