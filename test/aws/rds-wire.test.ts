@@ -555,14 +555,49 @@ describe('RDS list answers without their list element', () => {
   } as const;
   type ListOperation = keyof typeof LISTS;
 
-  /** A client whose every answer is a 200 built by `result` from the operation's name. */
-  function answering(result: (operation: ListOperation) => string): RDSClient {
-    return new RDSClient({
+  /**
+   * A client wrapping the SDK's `send` in one of its own (as a tracing wrapper does), which the lean
+   * request path leaves to the SDK's pipeline (lean-wire.ts `discover`).
+   */
+  class WrappedRDSClient extends RDSClient {}
+  Object.defineProperty(WrappedRDSClient.prototype, 'send', {
+    value(this: RDSClient, ...args: unknown[]) {
+      return (RDSClient.prototype.send as (...all: unknown[]) => unknown).apply(this, args);
+    },
+  });
+
+  /**
+   * A client whose every answer is a 200 built by `result` from the operation's name; `status`
+   * answers the n-th request (from 1) with another status first, when it names one.
+   */
+  function answering(
+    result: (operation: ListOperation) => string,
+    options: { readonly wrapped?: boolean; readonly status?: (request: number) => number } = {},
+  ): RDSClient {
+    let requests = 0;
+    const Client = options.wrapped ? WrappedRDSClient : RDSClient;
+    return new Client({
       region: REGION,
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-      maxAttempts: 1,
+      maxAttempts: options.status ? 2 : 1,
       requestHandler: {
         handle: async (request: { body?: unknown }) => {
+          requests += 1;
+          const statusCode = options.status?.(requests) ?? 200;
+          if (statusCode !== 200) {
+            return {
+              response: {
+                statusCode,
+                headers: { 'content-type': 'text/xml' },
+                body: Readable.from([
+                  Buffer.from(
+                    '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>try again</Message></Error><RequestId>r-0</RequestId></ErrorResponse>',
+                    'utf8',
+                  ),
+                ]),
+              },
+            };
+          }
           const action = new URLSearchParams(String(request.body ?? '')).get('Action') as ListOperation;
           const body =
             `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result>${result(action)}</${action}Result>` +
@@ -632,6 +667,51 @@ describe('RDS list answers without their list element', () => {
         client.destroy();
       });
 
+      it.each([
+        ['through a client with its own `send`', { wrapped: true }],
+        [
+          'on a page the SDK retried after a 500',
+          { status: (request: number) => (request === 1 ? 500 : 200) },
+        ],
+      ] as const)(
+        'fails the scope when a list holds elements that are not its items, read %s (SDK pipeline)',
+        async (_, options) => {
+          // Prepare: the page goes through the SDK's pipeline, whose deserializer drops the children
+          // that are not items: read as an empty list, the Region would look empty and resolve.
+          const client = answering(
+            (answered) =>
+              answered === 'DescribeDBInstances'
+                ? '<DBInstances><Foo><DBInstanceIdentifier>certctl</DBInstanceIdentifier></Foo></DBInstances>'
+                : `<${LISTS[answered]}/>`,
+            options,
+          );
+          // Act
+          const collecting = collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+          // Assess
+          await expect(collecting).rejects.toBeInstanceOf(CloudApiError);
+          await expect(collecting).rejects.toMatchObject({
+            message: expect.stringContaining('<Foo> where <DBInstance> was expected'),
+          });
+          client.destroy();
+        },
+      );
+
+      it('still reads the items of a list through a client with its own `send` (SDK pipeline)', async () => {
+        // Prepare
+        const client = answering(
+          (answered) =>
+            answered === 'DescribeDBInstances'
+              ? '<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>0</BackupRetentionPeriod></DBInstance></DBInstances>'
+              : `<${LISTS[answered]}/>`,
+          { wrapped: true },
+        );
+        // Act
+        const facts = await collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+        // Assess
+        expect(facts.map((fact) => [fact.resource.id, fact.retentionDays])).toEqual([['certctl-db', 0]]);
+        client.destroy();
+      });
+
       it('reads white space and comments between list items as nothing (lean decoding)', async () => {
         // Prepare
         const client = answering(
@@ -670,13 +750,22 @@ describe('RDS list answers without their list element', () => {
       client.destroy();
     });
   }
-  for (const retention of ['', '0x23', '3.5e1']) {
-    it(`reports pitr.enabled NOT_AVAILABLE, not FAILED or PASSED, for <BackupRetentionPeriod>${retention}</BackupRetentionPeriod> (lean decoding)`, async () => {
+  for (const [retention, wrapped] of [
+    ['', false],
+    ['0x23', false],
+    ['3.5e1', false],
+    // The SDK's deserializer reads these as 0 (backups off) and 35.
+    ['', true],
+    ['0x23', true],
+  ] as const) {
+    it(`reports pitr.enabled NOT_AVAILABLE, not FAILED or PASSED, for <BackupRetentionPeriod>${retention}</BackupRetentionPeriod> (lean decoding${wrapped ? ', through a client with its own `send`' : ''})`, async () => {
       // Prepare: one instance whose retention is not a decimal integer.
-      const client = answering((operation) =>
-        operation === 'DescribeDBInstances'
-          ? `<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>${retention}</BackupRetentionPeriod></DBInstance></DBInstances>`
-          : `<${LISTS[operation]}/>`,
+      const client = answering(
+        (operation) =>
+          operation === 'DescribeDBInstances'
+            ? `<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>${retention}</BackupRetentionPeriod></DBInstance></DBInstances>`
+            : `<${LISTS[operation]}/>`,
+        { wrapped },
       );
       // Act
       const [fact, ...others] = await collectRdsPitrFacts(client, scope, policy);
