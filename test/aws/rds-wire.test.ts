@@ -29,6 +29,7 @@ import {
   type StreamCollector,
 } from '../../functions/aws/rds-wire.ts';
 import { XmlWireError } from '../../functions/aws/xml-wire.ts';
+import { pitrDeletionProtectionCheck } from '../../functions/checks/pitr/deletion-protection.ts';
 import { pitrEnabledCheck } from '../../functions/checks/pitr/enabled.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -750,6 +751,53 @@ describe('RDS list answers without their list element', () => {
       client.destroy();
     });
   }
+  it.each(['\n7\n', ' 7 ', '\t7'])(
+    'reads <BackupRetentionPeriod>%j</BackupRetentionPeriod> as 7, as the SDK decoding does',
+    async (retention) => {
+      // Prepare: the same answer read by the lean decoder and by the SDK's own deserializer.
+      const client = answering((operation) =>
+        operation === 'DescribeDBInstances'
+          ? `<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>${retention}</BackupRetentionPeriod></DBInstance></DBInstances>`
+          : `<${LISTS[operation]}/>`,
+      );
+      // Act
+      const [lean] = await collectRdsPitrFacts(client, scope, policy);
+      const [sdk] = await collectRdsPitrFacts(client, scope, policy, { leanDecoding: false });
+      // Assess
+      expect(sdk?.retentionDays).toBe(7);
+      expect(lean?.retentionDays).toBe(7);
+      client.destroy();
+    },
+  );
+
+  it.each([
+    ['1', false],
+    ['0', false],
+    ['TRUE', true],
+  ] as const)(
+    'leaves <DeletionProtection>%s</DeletionProtection> out as not sent, where the SDK reads %s: pitr.deletion-protection NOT_AVAILABLE',
+    async (text, sdkReads) => {
+      // Prepare: the query protocol sends `true` or `false`; the SDK reads any other text as false
+      // (`1` included) and `TRUE` as true, a value the answer did not send.
+      const client = answering((operation) =>
+        operation === 'DescribeDBInstances'
+          ? `<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>7</BackupRetentionPeriod><DeletionProtection>${text}</DeletionProtection></DBInstance></DBInstances>`
+          : `<${LISTS[operation]}/>`,
+      );
+      // Act
+      const [lean, ...others] = await collectRdsPitrFacts(client, scope, policy);
+      const [sdk] = await collectRdsPitrFacts(client, scope, policy, { leanDecoding: false });
+      const outcome = lean && pitrDeletionProtectionCheck.evaluate(lean, { policy, now: NOW });
+      // Assess: the item is kept (not a page error), its flag unknown.
+      expect(others).toEqual([]);
+      expect(sdk?.deletionProtection).toBe(sdkReads);
+      expect(lean?.deletionProtection).toBeUndefined();
+      expect(lean?.retentionDays).toBe(7);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      client.destroy();
+    },
+  );
+
   for (const [retention, wrapped] of [
     ['', false],
     ['0x23', false],
