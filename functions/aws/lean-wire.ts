@@ -84,6 +84,12 @@ export interface LeanProtocol<I, T, O> {
   decode(response: HttpResponse, collect: (body: unknown) => Promise<Uint8Array>): Promise<LeanAnswer<O>>;
   /** The SDK's output made into the caller's (on the SDK path), when it differs from the SDK's. */
   fromSdk?(output: unknown): Promise<O>;
+  /**
+   * Readies a command sent on the SDK path (a route the lean path does not serve, an input it does
+   * not write, an attempt the SDK retries) before it is sent, as by plugging in the decoding the
+   * lean path does, so that an answer is held to the same rules whichever path read it.
+   */
+  viaSdk?(command: SdkCommand, client: LeanClient): void;
 }
 
 /** The SDK command class of an operation (constructed per call; its endpoint instructions are static). */
@@ -91,7 +97,7 @@ export interface SdkCommandClass<I> {
   new (input: I): SdkCommand;
 }
 
-interface SdkCommand {
+export interface SdkCommand {
   readonly middlewareStack: {
     add(middleware: unknown, options: { step: string; priority?: string; name?: string }): void;
   };
@@ -277,6 +283,7 @@ async function viaSdk<I extends object, T, O>(
   outcome: Outcome | undefined,
 ): Promise<O> {
   const command = new Command(input);
+  protocol.viaSdk?.(command, client);
   if (outcome) {
     let pending: Outcome | undefined = outcome;
     command.middlewareStack.add(

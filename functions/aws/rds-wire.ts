@@ -96,6 +96,8 @@ const AUTOMATED_BACKUP: Shape = {
   Status: 'string',
   RestoreWindow: { struct: { EarliestTime: 'timestamp', LatestTime: 'timestamp' } },
   BackupRetentionPeriod: 'integer',
+  Encrypted: 'boolean',
+  KmsKeyId: 'string',
 };
 
 /** The DBSnapshot members functions/aws/rds-snapshots.ts reads. */
@@ -267,6 +269,16 @@ function queryProtocol(operation: string): LeanProtocol<RdsListInput, WireReques
         headers: { ...request.headers, 'content-length': String(Buffer.byteLength(body)) },
         body,
       };
+    },
+    // The SDK's deserializer reads a list whose children are not its items
+    // (`<DBInstances><Foo>…</Foo></DBInstances>`) as an empty list, and `<BackupRetentionPeriod>`
+    // of `0x23` as 35 and of nothing as 0: a page on the SDK path (a client with its own `send`,
+    // an input the lean path does not write, an attempt the SDK retried) is decoded by the same
+    // lean decoding, so that it fails the scope, or leaves a value unsent, as it does here.
+    viaSdk(command, client) {
+      leanRdsListPlugin(operation, client.config.streamCollector as StreamCollector).applyToStack(
+        command.middlewareStack as never,
+      );
     },
     async decode(response, collect) {
       const text = await bodyText(response.body, collect);

@@ -470,7 +470,14 @@ export function rdsInstanceToFact(
   replicatedBackups?: readonly ReplicatedBackup[],
   standInGroups: readonly StandInGroup[] = instanceStandInGroups(instance),
 ): PitrFact {
-  const retention = instance.BackupRetentionPeriod;
+  const sent = instance.BackupRetentionPeriod;
+  // A DB instance keeps automated backups 0-35 days, 0 turning them off ("Must be a value from 0 to
+  // 35", RDS API reference, CreateDBInstance and ModifyDBInstance BackupRetentionPeriod): a value
+  // outside that is no setting the instance has, so it is neither a retention to judge nor "backups
+  // on", as for a DB cluster (auroraClusterToFact).
+  const impossible =
+    sent !== undefined && (sent < INSTANCE_RETENTION_RANGE.min || sent > INSTANCE_RETENTION_RANGE.max);
+  const retention = impossible ? undefined : sent;
   const enabled = retention === undefined ? undefined : retention > 0;
   const replicationArns = (instance.DBInstanceAutomatedBackupsReplications ?? [])
     .map((replication) => replication.DBInstanceAutomatedBackupsArn)
@@ -499,6 +506,11 @@ export function rdsInstanceToFact(
     retentionSource: 'BackupRetentionPeriod',
     ...pendingRetention(retention, instance.PendingModifiedValues?.BackupRetentionPeriod),
     retentionRange: INSTANCE_RETENTION_RANGE,
+    ...(impossible
+      ? {
+          retentionImpossible: `DescribeDBInstances sent BackupRetentionPeriod ${sent}, outside the ${INSTANCE_RETENTION_RANGE.min}-${INSTANCE_RETENTION_RANGE.max} days a DB instance keeps (0 turns its automated backups off)`,
+        }
+      : {}),
     automatedBackupsEnabled: enabled,
     pointInTimeRecoveryEnabled: enabled,
     restoreWindow: instanceRestoreWindow(instance, automatedBackup, scope.region, listingFailure),
@@ -941,6 +953,9 @@ async function readReplicatedBackups(
             : undefined,
           // The replica's own retention, set when its replication started: never the source's.
           backupRetentionPeriod: replica.BackupRetentionPeriod,
+          // The key of the destination its copy is encrypted with: a restart names it (pitr.cross-region).
+          encrypted: replica.Encrypted,
+          kmsKeyId: replica.KmsKeyId || undefined,
         };
       }),
     );

@@ -664,20 +664,39 @@ function parseTimestamp(text: string): Date | undefined {
 /** An optionally signed decimal integer (XML Schema `xs:integer`'s lexical form, without white space). */
 const DECIMAL_INTEGER = /^[+-]?[0-9]+$/;
 
+/**
+ * `text` without the XML white space (space, tab, CR, LF) around it: `xs:integer` and `xs:boolean`
+ * collapse it ("whiteSpace fixed collapse", XML Schema Part 2, 3.2.2 and 3.3.13), so ` 7 ` sends 7,
+ * as the SDK reads it (its `Number(text)`). Other white space (a no-break space) is not XML's.
+ */
+function collapsed(text: string): string {
+  let begin = 0;
+  let end = text.length;
+  while (begin < end && isSpace(text.charCodeAt(begin))) begin += 1;
+  while (end > begin && isSpace(text.charCodeAt(end - 1))) end -= 1;
+  return begin === 0 && end === text.length ? text : text.slice(begin, end);
+}
+
 function scalar(kind: Kind, text: string, name: string): unknown {
   switch (kind) {
     case Kind.Integer: {
       // Only an optionally signed decimal integer is a number: `Number` would read an empty text as
       // 0 and `0x23` or `3.5e1` as 35, values the answer never sent. Anything else is left out, as
       // a missing element is, so the checks report the value unknown.
-      if (!DECIMAL_INTEGER.test(text)) return undefined;
-      const value = Number(text);
+      const digits = collapsed(text);
+      if (!DECIMAL_INTEGER.test(digits)) return undefined;
+      const value = Number(digits);
       return Number.isSafeInteger(value) ? value : undefined;
     }
-    case Kind.Boolean:
-      if (text === 'true') return true;
-      if (text === 'false') return false;
-      throw new XmlWireError(`${name} is not a boolean: ${text}`);
+    case Kind.Boolean: {
+      // The query protocol sends `true` or `false`. The SDK reads any other text as false (`1` too,
+      // which xs:boolean would call true) and `TRUE` as true: taken as either, a value the answer did
+      // not send would be judged, so it is left out, as an integer that is none is.
+      const word = collapsed(text);
+      if (word === 'true') return true;
+      if (word === 'false') return false;
+      return undefined;
+    }
     case Kind.Timestamp: {
       const value = parseTimestamp(text);
       if (value === undefined) throw new XmlWireError(`${name} is not a timestamp: ${text}`);

@@ -179,6 +179,13 @@ export type ReplicatedBackup =
        * replication starts (`--backup-retention-period`), not the source's; undefined when not sent.
        */
       readonly backupRetentionPeriod: number | undefined;
+      /** The replica's `Encrypted` as its destination sends it; undefined when not sent. */
+      readonly encrypted: boolean | undefined;
+      /**
+       * The replica's `KmsKeyId` as its destination sends it: the key of that Region its copy is
+       * encrypted with, which a restarted replication must name; undefined when not sent.
+       */
+      readonly kmsKeyId: string | undefined;
     };
 
 /**
@@ -306,8 +313,8 @@ export interface PitrFact extends Fact {
   /** The platform's allowed range for `retentionDays` (RDS 0-35, Aurora 1-35, Cloud SQL by edition). */
   readonly retentionRange: { readonly min: number; readonly max: number };
   /**
-   * RDS DB clusters only: why the retention sent cannot be judged, naming it: a value outside
-   * `retentionRange` is no setting the cluster can have. `retentionDays` and the enabled flags are
+   * RDS DB instances and clusters only: why the retention sent cannot be judged, naming it: a value
+   * outside `retentionRange` is no setting the database can have. `retentionDays` and the enabled flags are
    * then undefined, and the checks they drive are NOT_AVAILABLE (wording.ts, `retentionNotJudged`).
    */
   readonly retentionImpossible?: string | undefined;

@@ -109,6 +109,13 @@ describe('an RDS instance that replicates its automated backups to another Regio
         `aws rds start-db-instance-automated-backups-replication --region ${DESTINATION} --source-db-instance-arn arn:aws:rds:${SOURCE}:${DEFAULT_ACCOUNT_ID}:db:short-replica-db --backup-retention-period 31`,
       ),
     });
+    // The simulated instances are encrypted (the default): the restart names the key of the
+    // destination the copy is encrypted with, as its DescribeDBInstanceAutomatedBackups sent it.
+    expect(outcomes.get('short-replica-db')?.remediationText).toMatch(
+      new RegExp(
+        `--backup-retention-period 31 --kms-key-id arn:aws:kms:${DESTINATION}:${DEFAULT_ACCOUNT_ID}:key/\\S+\``,
+      ),
+    );
   });
 
   it('warns, not passes, a replication started yesterday whose window is still filling', async () => {

@@ -29,6 +29,7 @@ import {
   type StreamCollector,
 } from '../../functions/aws/rds-wire.ts';
 import { XmlWireError } from '../../functions/aws/xml-wire.ts';
+import { pitrDeletionProtectionCheck } from '../../functions/checks/pitr/deletion-protection.ts';
 import { pitrEnabledCheck } from '../../functions/checks/pitr/enabled.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -555,14 +556,49 @@ describe('RDS list answers without their list element', () => {
   } as const;
   type ListOperation = keyof typeof LISTS;
 
-  /** A client whose every answer is a 200 built by `result` from the operation's name. */
-  function answering(result: (operation: ListOperation) => string): RDSClient {
-    return new RDSClient({
+  /**
+   * A client wrapping the SDK's `send` in one of its own (as a tracing wrapper does), which the lean
+   * request path leaves to the SDK's pipeline (lean-wire.ts `discover`).
+   */
+  class WrappedRDSClient extends RDSClient {}
+  Object.defineProperty(WrappedRDSClient.prototype, 'send', {
+    value(this: RDSClient, ...args: unknown[]) {
+      return (RDSClient.prototype.send as (...all: unknown[]) => unknown).apply(this, args);
+    },
+  });
+
+  /**
+   * A client whose every answer is a 200 built by `result` from the operation's name; `status`
+   * answers the n-th request (from 1) with another status first, when it names one.
+   */
+  function answering(
+    result: (operation: ListOperation) => string,
+    options: { readonly wrapped?: boolean; readonly status?: (request: number) => number } = {},
+  ): RDSClient {
+    let requests = 0;
+    const Client = options.wrapped ? WrappedRDSClient : RDSClient;
+    return new Client({
       region: REGION,
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-      maxAttempts: 1,
+      maxAttempts: options.status ? 2 : 1,
       requestHandler: {
         handle: async (request: { body?: unknown }) => {
+          requests += 1;
+          const statusCode = options.status?.(requests) ?? 200;
+          if (statusCode !== 200) {
+            return {
+              response: {
+                statusCode,
+                headers: { 'content-type': 'text/xml' },
+                body: Readable.from([
+                  Buffer.from(
+                    '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>try again</Message></Error><RequestId>r-0</RequestId></ErrorResponse>',
+                    'utf8',
+                  ),
+                ]),
+              },
+            };
+          }
           const action = new URLSearchParams(String(request.body ?? '')).get('Action') as ListOperation;
           const body =
             `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result>${result(action)}</${action}Result>` +
@@ -632,6 +668,51 @@ describe('RDS list answers without their list element', () => {
         client.destroy();
       });
 
+      it.each([
+        ['through a client with its own `send`', { wrapped: true }],
+        [
+          'on a page the SDK retried after a 500',
+          { status: (request: number) => (request === 1 ? 500 : 200) },
+        ],
+      ] as const)(
+        'fails the scope when a list holds elements that are not its items, read %s (SDK pipeline)',
+        async (_, options) => {
+          // Prepare: the page goes through the SDK's pipeline, whose deserializer drops the children
+          // that are not items: read as an empty list, the Region would look empty and resolve.
+          const client = answering(
+            (answered) =>
+              answered === 'DescribeDBInstances'
+                ? '<DBInstances><Foo><DBInstanceIdentifier>certctl</DBInstanceIdentifier></Foo></DBInstances>'
+                : `<${LISTS[answered]}/>`,
+            options,
+          );
+          // Act
+          const collecting = collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+          // Assess
+          await expect(collecting).rejects.toBeInstanceOf(CloudApiError);
+          await expect(collecting).rejects.toMatchObject({
+            message: expect.stringContaining('<Foo> where <DBInstance> was expected'),
+          });
+          client.destroy();
+        },
+      );
+
+      it('still reads the items of a list through a client with its own `send` (SDK pipeline)', async () => {
+        // Prepare
+        const client = answering(
+          (answered) =>
+            answered === 'DescribeDBInstances'
+              ? '<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>0</BackupRetentionPeriod></DBInstance></DBInstances>'
+              : `<${LISTS[answered]}/>`,
+          { wrapped: true },
+        );
+        // Act
+        const facts = await collectRdsPitrFacts(client, scope, policy, { leanDecoding });
+        // Assess
+        expect(facts.map((fact) => [fact.resource.id, fact.retentionDays])).toEqual([['certctl-db', 0]]);
+        client.destroy();
+      });
+
       it('reads white space and comments between list items as nothing (lean decoding)', async () => {
         // Prepare
         const client = answering(
@@ -670,13 +751,69 @@ describe('RDS list answers without their list element', () => {
       client.destroy();
     });
   }
-  for (const retention of ['', '0x23', '3.5e1']) {
-    it(`reports pitr.enabled NOT_AVAILABLE, not FAILED or PASSED, for <BackupRetentionPeriod>${retention}</BackupRetentionPeriod> (lean decoding)`, async () => {
-      // Prepare: one instance whose retention is not a decimal integer.
+  it.each(['\n7\n', ' 7 ', '\t7'])(
+    'reads <BackupRetentionPeriod>%j</BackupRetentionPeriod> as 7, as the SDK decoding does',
+    async (retention) => {
+      // Prepare: the same answer read by the lean decoder and by the SDK's own deserializer.
       const client = answering((operation) =>
         operation === 'DescribeDBInstances'
           ? `<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>${retention}</BackupRetentionPeriod></DBInstance></DBInstances>`
           : `<${LISTS[operation]}/>`,
+      );
+      // Act
+      const [lean] = await collectRdsPitrFacts(client, scope, policy);
+      const [sdk] = await collectRdsPitrFacts(client, scope, policy, { leanDecoding: false });
+      // Assess
+      expect(sdk?.retentionDays).toBe(7);
+      expect(lean?.retentionDays).toBe(7);
+      client.destroy();
+    },
+  );
+
+  it.each([
+    ['1', false],
+    ['0', false],
+    ['TRUE', true],
+  ] as const)(
+    'leaves <DeletionProtection>%s</DeletionProtection> out as not sent, where the SDK reads %s: pitr.deletion-protection NOT_AVAILABLE',
+    async (text, sdkReads) => {
+      // Prepare: the query protocol sends `true` or `false`; the SDK reads any other text as false
+      // (`1` included) and `TRUE` as true, a value the answer did not send.
+      const client = answering((operation) =>
+        operation === 'DescribeDBInstances'
+          ? `<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>7</BackupRetentionPeriod><DeletionProtection>${text}</DeletionProtection></DBInstance></DBInstances>`
+          : `<${LISTS[operation]}/>`,
+      );
+      // Act
+      const [lean, ...others] = await collectRdsPitrFacts(client, scope, policy);
+      const [sdk] = await collectRdsPitrFacts(client, scope, policy, { leanDecoding: false });
+      const outcome = lean && pitrDeletionProtectionCheck.evaluate(lean, { policy, now: NOW });
+      // Assess: the item is kept (not a page error), its flag unknown.
+      expect(others).toEqual([]);
+      expect(sdk?.deletionProtection).toBe(sdkReads);
+      expect(lean?.deletionProtection).toBeUndefined();
+      expect(lean?.retentionDays).toBe(7);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      client.destroy();
+    },
+  );
+
+  for (const [retention, wrapped] of [
+    ['', false],
+    ['0x23', false],
+    ['3.5e1', false],
+    // The SDK's deserializer reads these as 0 (backups off) and 35.
+    ['', true],
+    ['0x23', true],
+  ] as const) {
+    it(`reports pitr.enabled NOT_AVAILABLE, not FAILED or PASSED, for <BackupRetentionPeriod>${retention}</BackupRetentionPeriod> (lean decoding${wrapped ? ', through a client with its own `send`' : ''})`, async () => {
+      // Prepare: one instance whose retention is not a decimal integer.
+      const client = answering(
+        (operation) =>
+          operation === 'DescribeDBInstances'
+            ? `<DBInstances><DBInstance><DBInstanceIdentifier>certctl-db</DBInstanceIdentifier><DbiResourceId>db-CERTCTL</DbiResourceId><Engine>postgres</Engine><BackupRetentionPeriod>${retention}</BackupRetentionPeriod></DBInstance></DBInstances>`
+            : `<${LISTS[operation]}/>`,
+        { wrapped },
       );
       // Act
       const [fact, ...others] = await collectRdsPitrFacts(client, scope, policy);

@@ -116,6 +116,57 @@ describe('a DB cluster BackupRetentionPeriod no DB cluster can have', () => {
   );
 });
 
+describe('a DB instance BackupRetentionPeriod no DB instance can have', () => {
+  // An RDS DB instance keeps automated backups 0-35 days (0 turns them off): 36 or -1 is no setting
+  // the instance has, so it is neither a retention to compare nor "backups on".
+  it.each([36, 40, -1])(
+    'is not available naming BackupRetentionPeriod %i, while the restorable times are read',
+    (days) => {
+      // Prepare
+      const fact = rdsInstanceToFact(
+        instance('certctl-db', { BackupRetentionPeriod: days }),
+        automatedBackup('certctl-db'),
+        SCOPE,
+      );
+      const context = contextWith();
+
+      // Act
+      const outcomes = [pitrEnabledCheck, pitrRetentionCheck, pitrWindowCheck].map((check) =>
+        check.evaluate(fact, context),
+      );
+      const lag = pitrLagCheck.evaluate(fact, context);
+
+      // Assess
+      for (const outcome of outcomes) {
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(`DescribeDBInstances sent BackupRetentionPeriod ${days}`);
+        expect(outcome?.remediationText).toContain(
+          'aws rds describe-db-instances --region eu-west-1 --db-instance-identifier certctl-db',
+        );
+      }
+      expect(fact.retentionDays).toBeUndefined();
+      expect(fact.automatedBackupsEnabled).toBeUndefined();
+      expect(lag?.status).toBe('PASSED');
+    },
+  );
+
+  it('still judges 0 as backups off and 35 as a retention', () => {
+    // Act
+    const off = rdsInstanceToFact(instance('certctl-db', { BackupRetentionPeriod: 0 }), undefined, SCOPE);
+    const max = rdsInstanceToFact(
+      instance('certctl-db', { BackupRetentionPeriod: 35 }),
+      automatedBackup('certctl-db'),
+      SCOPE,
+    );
+
+    // Assess
+    expect(off).toMatchObject({ retentionDays: 0, automatedBackupsEnabled: false });
+    expect(off.retentionImpossible).toBeUndefined();
+    expect(max).toMatchObject({ retentionDays: 35, automatedBackupsEnabled: true });
+    expect(max.retentionImpossible).toBeUndefined();
+  });
+});
+
 describe('a replicated backup whose ARN names no Region', () => {
   // As DescribeDBInstances might send it: the Region field of the ARN is empty, or not a Region's.
   it.each([
@@ -1421,7 +1472,7 @@ describe('collectRdsPitrFacts', () => {
       );
     });
 
-    it('still passes pitr.cross-region on a readable replica Region beside an unreadable one', async () => {
+    it('still names a readable replica Region beside an unreadable one in pitr.cross-region', async () => {
       // Prepare
       const readable = `arn:aws:rds:us-east-1:${ACCOUNT}:cluster:certctl-aurora-us`;
       rdsMock.on(DescribeDBClustersCommand).resolves({
@@ -1433,8 +1484,12 @@ describe('collectRdsPitrFacts', () => {
         fact &&
         pitrCrossRegionCheck.evaluate(fact, contextWith({ pitr: { requireCrossRegionBackup: true } }));
       // Assess
-      expect(outcome?.status).toBe('PASSED');
+      // The replica's own retention is not in this Region's answer: named, not passed.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.observed).toMatchObject({ replicatedTo: 'us-east-1' });
+      expect(outcome?.description).toContain(
+        'has a read replica cluster in us-east-1 (ReadReplicaIdentifiers)',
+      );
     });
 
     it('leaves pitr.cross-region NOT_AVAILABLE for a global database secondary whose primary ARN names no Region, never PASSED', async () => {

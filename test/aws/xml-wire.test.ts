@@ -278,27 +278,72 @@ describe('integer texts that are not an optionally signed decimal integer', () =
     ['3.5e1', undefined],
     ['1e3', undefined],
     ['7.0', undefined],
-    [' 7 ', undefined],
+    // xs:integer collapses white space (XML Schema Part 2, 3.3.13): ` 7 ` is 7, as the SDK reads it.
+    [' 7 ', 7],
+    ['\n7\n', 7],
+    ['\t-3\r\n', -3],
+    [' ', undefined],
+    ['7 7', undefined],
+    ['\u00a07', undefined],
     ['seven', undefined],
     ['Infinity', undefined],
     ['12345678901234567890', undefined],
-  ] as const)('decodes <V>%s</V> as %s (not sent), read in place or the general way', (text, expected) => {
-    // Arrange
-    const shape: Shape = { V: 'integer', Id: 'string' };
-    const read = (xml: string) =>
-      decodeXmlResult(`<R><Result>${xml}<Id>kept</Id></Result></R>`, ['R', 'Result'], shape);
+  ] as const)(
+    'decodes <V>%j</V> as %s (undefined: not sent), read in place or the general way',
+    (text, expected) => {
+      // Arrange
+      const shape: Shape = { V: 'integer', Id: 'string' };
+      const read = (xml: string) =>
+        decodeXmlResult(`<R><Result>${xml}<Id>kept</Id></Result></R>`, ['R', 'Result'], shape);
 
-    // Act
-    const fast = read(`<V>${text}</V>`);
-    const general = read(`<V><![CDATA[]]>${text}</V>`);
+      // Act
+      const fast = read(`<V>${text}</V>`);
+      const general = read(`<V><![CDATA[]]>${text}</V>`);
 
-    // Assess: a value the answer did not send as a number is left out, the rest of the item kept.
-    for (const decoded of [fast, general]) {
-      expect(decoded.V, text).toBe(expected);
-      expect('V' in decoded, text).toBe(expected !== undefined);
-      expect(decoded.Id).toBe('kept');
-    }
-  });
+      // Assess: a value the answer did not send as a number is left out, the rest of the item kept.
+      for (const decoded of [fast, general]) {
+        expect(decoded.V, text).toBe(expected);
+        expect('V' in decoded, text).toBe(expected !== undefined);
+        expect(decoded.Id).toBe('kept');
+      }
+    },
+  );
+});
+
+describe('boolean texts', () => {
+  it.each([
+    ['true', true],
+    ['false', false],
+    // xs:boolean collapses white space too: the value sent is `true`, which the SDK reads as false.
+    [' true ', true],
+    ['\nfalse\n', false],
+    // Not the protocol's `true`/`false` (the SDK reads `1` and `0` as false, `TRUE` as true): left
+    // out as not sent, the rest of the item kept, never a value the answer did not send.
+    ['1', undefined],
+    ['0', undefined],
+    ['TRUE', undefined],
+    ['yes', undefined],
+    ['', undefined],
+  ] as const)(
+    'decodes <V>%j</V> as %s (undefined: not sent), read in place or the general way',
+    (text, expected) => {
+      // Arrange
+      const shape: Shape = { V: 'boolean', Id: 'string' };
+      const read = (xml: string) =>
+        decodeXmlResult(`<R><Result>${xml}<Id>kept</Id></Result></R>`, ['R', 'Result'], shape);
+
+      // Act
+      const fast = read(`<V>${text}</V>`);
+      const general = read(`<V><![CDATA[]]>${text}</V>`);
+
+      // Assess
+      for (const decoded of [fast, general]) {
+        expect(decoded.V, text).toBe(expected);
+        expect('V' in decoded, text).toBe(expected !== undefined);
+        expect(decoded.Id).toBe('kept');
+      }
+    },
+  );
 });
 
 describe('the fast paths give what the general reading gives', () => {

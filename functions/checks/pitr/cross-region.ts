@@ -59,7 +59,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     rationale:
       "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region, reaching back the policy minimum there too: a copy that keeps 7 days, or that started yesterday, restores nothing older.",
     remediation: {
-      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31`, run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (`aws rds stop-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn>`) and start it again with that retention. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
+      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31` (plus `--kms-key-id` with a key of the destination Region for an encrypted instance), run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (`aws rds stop-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn>`) and start it again with that retention. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
       url: DOCS.rdsReplicateBackups,
       urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
@@ -78,7 +78,9 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
       return judgeTargets(fact, targets ?? [], context);
     }
     const observed = { crossRegionBackup: null, replicatedTo: null };
-    if (fact.kind === 'aurora-cluster' && fact.aurora) return judgeAurora(fact, fact.aurora);
+    if (fact.kind === 'aurora-cluster' && fact.aurora) {
+      return judgeAurora(fact, fact.aurora, policy.pitr.minPitrDays);
+    }
     if (fact.kind === 'aurora-cluster') {
       return {
         status: 'NOT_AVAILABLE',
@@ -117,9 +119,22 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
  * DescribeDBClusters answer (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html).
  * A global database member whose secondary is not among its replicas is a WARNING: DescribeDBClusters
  * in this region does not show whether the global database has a secondary Region.
+ *
+ * A cluster in another Region is never a PASS on its own: it keeps the data, but the restore points
+ * there reach back only its own BackupRetentionPeriod (1-35 days; "the default backup retention
+ * period is one day regardless of how the DB cluster is created", Aurora User Guide,
+ * Aurora.Managing.Backups), which the DescribeDBClusters answer of this Region does not carry. As an
+ * RDS instance's replicated backup is held to minPitrDays in its destination, such a copy is
+ * NOT_AVAILABLE until its own retention is read, with the command that shows it.
  */
-function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): CheckOutcome {
+function judgeAurora(
+  fact: PitrFact,
+  aurora: NonNullable<PitrFact['aurora']>,
+  minPitrDays: number,
+): CheckOutcome {
   const required = { crossRegionBackup: true };
+  // The copies in another Region are held to the target, so a finding about them says so.
+  const heldRequired = { crossRegionBackup: true, windowDays: minPitrDays };
   const elsewhere = aurora.replicaRegions.filter((region) => region !== fact.resource.region);
   const observed = {
     crossRegionBackup: elsewhere.length > 0,
@@ -167,26 +182,41 @@ function judgeAurora(fact: PitrFact, aurora: NonNullable<PitrFact['aurora']>): C
     // Every secondary of a global database is in another Region than its primary ("Each secondary
     // cluster must be in a different AWS Region than the primary cluster", Aurora User Guide,
     // "Adding an AWS Region to an Aurora global database"), and the primary keeps the data and its
-    // automated backups, which Aurora cannot turn off.
+    // automated backups, which Aurora cannot turn off; how far back they reach is the primary's own
+    // retention, not read here.
     const where = secondary.primaryRegion ?? 'another Region';
+    const primary = secondary.primaryId ? `\`${secondary.primaryId}\`` : 'cluster';
+    const lookUp =
+      secondary.primaryArn && secondary.primaryRegion
+        ? `\`aws rds describe-db-clusters --region ${secondary.primaryRegion} --db-cluster-identifier ${secondary.primaryArn}\``
+        : `\`${describeGlobalClusterCommand(fact)}\` (the member with IsWriter true)`;
     return {
-      status: 'PASSED',
-      description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\`, whose primary ${secondary.primaryId ? `\`${secondary.primaryId}\` ` : ''}holds the same data in ${where}.`,
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} is a secondary cluster of the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\`, whose primary ${primary} holds the same data in ${where}, but how far back the primary can be restored is bounded by its own BackupRetentionPeriod, which DescribeDBClusters in ${fact.resource.region} does not carry: whether restore points in another Region reach back the ${minPitrDays} days required could not be told here.`,
       observed: {
         ...observed,
-        crossRegionBackup: true,
+        crossRegionBackup: null,
         replicatedTo: secondary.primaryRegion ?? '',
         judgedThroughPrimary: secondary.primaryArn ?? null,
       },
-      required,
+      required: heldRequired,
+      remediationText: `Make sure the policy selects the primary ${primary} (tag or identifier), so its own pitr.retention and pitr.window findings judge how far back it restores, or look at its BackupRetentionPeriod and EarliestRestorableTime with ${lookUp}: it must keep at least ${minPitrDays} days.`,
     };
   }
   if (elsewhere.length > 0) {
+    const source = fact.resource.arn ?? `<arn of ${fact.resource.id}>`;
+    const inspect = elsewhere
+      .map(
+        (region) =>
+          `\`aws rds describe-db-clusters --region ${region} --query "DBClusters[?ReplicationSourceIdentifier=='${source}'].[DBClusterIdentifier,BackupRetentionPeriod,EarliestRestorableTime]"\``,
+      )
+      .join(', ');
     return {
-      status: 'PASSED',
-      description: `${resourceLabel(fact)} has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers).`,
-      observed,
-      required,
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers), which keeps its data there, but how far back a replica can be restored is bounded by its own BackupRetentionPeriod, which DescribeDBClusters in ${fact.resource.region} does not carry: whether restore points in another Region reach back the ${minPitrDays} days required could not be told.`,
+      observed: { ...observed, crossRegionBackup: null },
+      required: heldRequired,
+      remediationText: `Look at the retention of each replica in its Region (${inspect}); a replica keeping fewer than ${minPitrDays} days restores nothing older after a regional outage: raise it with \`aws rds modify-db-cluster --region <replica region> --db-cluster-identifier <replica> --backup-retention-period ${minPitrDays} --apply-immediately\`. If every replica keeps enough, record that as a policy exception for pitr.cross-region on this cluster.`,
     };
   }
   // A replica listed by an ARN naming no Region may be the copy in another Region, or may not.
@@ -725,12 +755,13 @@ function replicaRemediation(
           `\`aws rds describe-db-instance-automated-backups --region ${reading.region} --db-instance-automated-backups-arn ${reading.arn}\``,
       )
       .join(', ');
+  const restarted = new Set<string>();
   const restart = (chosen: readonly ReplicaReading[]) =>
     regions(chosen)
-      .map(
-        (region) =>
-          `\`${stopBackupReplicationCommand(fact, region)}\` then \`${startBackupReplicationCommand(fact, region, retention.days)}\``,
-      )
+      .map((region) => {
+        restarted.add(region);
+        return `\`${stopBackupReplicationCommand(fact, region)}\` then \`${startBackupReplicationCommand(fact, region, retention.days)}${replicaKeyOf(fact, region).flag}\``;
+      })
       .join('; ');
   const broken = of('broken');
   const filling = readings.filter(
@@ -767,7 +798,46 @@ function replicaRemediation(
     waiting.length > 0
       ? `Check again after the next backup window; if no restore point appears, inspect the replication: ${inspect(waiting)}.`
       : '',
+    ...[...restarted].map((region) => replicaKeyOf(fact, region).says),
   ]
     .filter((part) => part !== '')
     .join(' ');
+}
+
+/**
+ * The KMS key a restarted replication into `region` must name, from what that Region sent of the
+ * copy already there (`Encrypted`, `KmsKeyId` of DescribeDBInstanceAutomatedBackups): an encrypted
+ * source's backups are encrypted in the destination with a key of that Region, and RDS refuses the
+ * start without one ("Encrypted instances require a valid KMS key ID", reported in
+ * aws-cloudformation/cloudformation-coverage-roadmap#2019; "they must provide a valid KMS Key in the
+ * replication region", aws-cloudformation-resource-providers-rds#516, which adds that a Region keeping
+ * retained backups takes only "the same KMS key used to encrypt those backups"). The API reference
+ * lists KmsKeyId as optional because an unencrypted source needs none. `flag` goes on the start
+ * command; `says` is the sentence that explains it (empty when nothing needs saying).
+ */
+function replicaKeyOf(fact: PitrFact, region: string): { readonly flag: string; readonly says: string } {
+  const copies = (fact.replicatedBackups ?? []).filter(
+    (backup): backup is Extract<ReplicatedBackup, { listed: true }> =>
+      backup.region === region && backup.read && backup.listed,
+  );
+  const key = copies.find((backup) => backup.kmsKeyId !== undefined)?.kmsKeyId;
+  if (key !== undefined) {
+    return {
+      flag: ` --kms-key-id ${key}`,
+      says: `The copy in ${region} is encrypted with the KMS key ${key} (DescribeDBInstanceAutomatedBackups KmsKeyId), which the start command names: an encrypted source's backups need a key of the destination Region, and one that keeps retained backups takes only the key they were encrypted with.`,
+    };
+  }
+  if (copies.some((backup) => backup.encrypted === true)) {
+    return {
+      flag: ` --kms-key-id <ARN of a KMS key in ${region}>`,
+      says: `The copy in ${region} is encrypted, but its destination did not send its KmsKeyId: name the key it was encrypted with (\`aws rds describe-db-instance-automated-backups --region ${region}\` shows it), since an encrypted source's backups need a key of the destination Region and RDS refuses the start without one ("Encrypted instances require a valid KMS key ID").`,
+    };
+  }
+  if (copies.length > 0 && copies.every((backup) => backup.encrypted === false)) {
+    return { flag: '', says: '' };
+  }
+  return {
+    flag: '',
+    says: `If ${fact.resource.id} is encrypted, add \`--kms-key-id\` with the ARN of a KMS key in ${region} to the start command: an encrypted source's backups are encrypted there with a key of that Region, and RDS refuses the start without one ("Encrypted instances require a valid KMS key ID").`,
+  };
 }

@@ -281,7 +281,11 @@ export function retentionNotJudged(
     description: `${resourceLabel(fact)}: ${why}, so ${subject} could not be evaluated.`,
     observed,
     required,
-    remediationText: `Look at the backup retention of this database with \`aws rds describe-db-clusters --region ${fact.resource.region} --db-cluster-identifier ${fact.resource.id}\` and in the console, then run the audit again; if the API keeps sending this value, raise it with AWS Support.`,
+    remediationText: `Look at the backup retention of this database with \`${
+      fact.kind === 'rds-instance'
+        ? `aws rds describe-db-instances --region ${fact.resource.region} --db-instance-identifier ${fact.resource.id}`
+        : `aws rds describe-db-clusters --region ${fact.resource.region} --db-cluster-identifier ${fact.resource.id}`
+    }\` and in the console, then run the audit again; if the API keeps sending this value, raise it with AWS Support.`,
   };
 }
 

@@ -476,6 +476,55 @@ describe('pitr.cross-region', () => {
       }
     });
 
+    describe('the KMS key of an encrypted copy', () => {
+      // An encrypted source's backups are encrypted in the destination with a key of that Region;
+      // StartDBInstanceAutomatedBackupsReplication without one is refused ("Encrypted instances require
+      // a valid KMS key ID", aws-cloudformation/cloudformation-coverage-roadmap#2019), and a Region
+      // keeping retained backups of the source takes only the key they were encrypted with
+      // (aws-cloudformation-resource-providers-rds#516).
+      const KEY = 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const restartOf = (backup: Parameters<typeof replicatedBackup>[1]) =>
+        pitrCrossRegionCheck.evaluate(
+          rdsInstanceFact({ replicatedBackups: [replicatedBackup('eu-central-1', backup)] }),
+          contextWith(REQUIRE),
+        );
+
+      it('names the key the copy is encrypted with in the restart, when the destination sent it', () => {
+        // Act
+        const outcome = restartOf({ status: 'retained', encrypted: true, kmsKeyId: KEY });
+        // Assess
+        expect(outcome?.remediationText).toContain(`\`${start('eu-central-1', 31)} --kms-key-id ${KEY}\``);
+      });
+
+      it('says a key of the destination Region is needed when the copy is encrypted with a key not sent', () => {
+        // Act
+        const outcome = restartOf({ status: 'retained', encrypted: true, kmsKeyId: undefined });
+        // Assess
+        expect(outcome?.remediationText).toContain(
+          `\`${start('eu-central-1', 31)} --kms-key-id <ARN of a KMS key in eu-central-1>\``,
+        );
+        expect(outcome?.remediationText).toContain('Encrypted instances require a valid KMS key ID');
+      });
+
+      it('names no key for a copy that is not encrypted', () => {
+        // Act
+        const outcome = restartOf({ status: 'retained', encrypted: false, kmsKeyId: undefined });
+        // Assess
+        expect(outcome?.remediationText).toContain(`\`${start('eu-central-1', 31)}\``);
+        expect(outcome?.remediationText).not.toContain('--kms-key-id');
+      });
+
+      it('says when to add a key when whether the copy is encrypted was not sent', () => {
+        // Act
+        const outcome = restartOf({ status: 'retained', encrypted: undefined, kmsKeyId: undefined });
+        // Assess
+        expect(outcome?.remediationText).toContain(`\`${start('eu-central-1', 31)}\``);
+        expect(outcome?.remediationText).toContain(
+          'If certctl-db is encrypted, add `--kms-key-id` with the ARN of a KMS key in eu-central-1 to the start command',
+        );
+      });
+    });
+
     it('names a retention a day above the target for the copy, whose window also starts at a daily snapshot', () => {
       // Act
       const outcome = pitrCrossRegionCheck.evaluate(
@@ -541,13 +590,22 @@ describe('pitr.cross-region', () => {
     expect(outcome?.remediationText).toContain('exception');
   });
 
-  it('passes for Aurora when a read replica cluster lives in another region', () => {
-    const outcome = pitrCrossRegionCheck.evaluate(
-      auroraClusterFact({ aurora: { replicaRegions: ['eu-central-1'], globalClusterIdentifier: undefined } }),
-      contextWith(REQUIRE),
+  it('is not available, not passed, for Aurora with a read replica cluster in another region whose retention is not read', () => {
+    // Prepare: the replica keeps the data in eu-central-1, but how far back it restores is its own
+    // BackupRetentionPeriod (an Aurora default of 1 day), which this Region's answer does not carry.
+    const fact = auroraClusterFact({
+      aurora: { replicaRegions: ['eu-central-1'], globalClusterIdentifier: undefined },
+    });
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+    expect(outcome?.required).toEqual({ crossRegionBackup: true, windowDays: 30 });
+    expect(outcome?.remediationText).toContain(
+      "aws rds describe-db-clusters --region eu-central-1 --query \"DBClusters[?ReplicationSourceIdentifier=='arn:aws:rds:eu-west-1:111122223333:cluster:certctl-aurora']",
     );
-    expect(outcome?.status).toBe('PASSED');
-    expect(outcome?.observed).toMatchObject({ crossRegionBackup: true, replicatedTo: 'eu-central-1' });
+    expect(outcome?.remediationText).toContain('--backup-retention-period 30');
   });
 
   it('warns for an Aurora global database member without a visible secondary, naming the global database', () => {
@@ -703,12 +761,12 @@ describe('pitr.cross-region', () => {
             },
           }),
         ),
-      ).toEqual({
-        status: 'PASSED',
+      ).toMatchObject({
+        status: 'NOT_AVAILABLE',
         description:
-          'Aurora DB cluster `certctl-aurora` has a read replica cluster in us-east-1, ap-south-1 (ReadReplicaIdentifiers).',
-        observed: { crossRegionBackup: true, replicatedTo: 'us-east-1,ap-south-1', globalCluster: 'g' },
-        required: { crossRegionBackup: true },
+          'Aurora DB cluster `certctl-aurora` has a read replica cluster in us-east-1, ap-south-1 (ReadReplicaIdentifiers), which keeps its data there, but how far back a replica can be restored is bounded by its own BackupRetentionPeriod, which DescribeDBClusters in eu-west-1 does not carry: whether restore points in another Region reach back the 30 days required could not be told.',
+        observed: { crossRegionBackup: null, replicatedTo: 'us-east-1,ap-south-1', globalCluster: 'g' },
+        required: { crossRegionBackup: true, windowDays: 30 },
       });
     });
 

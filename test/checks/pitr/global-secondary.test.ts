@@ -106,13 +106,24 @@ describe('PITR checks on an Aurora global database secondary cluster', () => {
     expect(outcome?.status).toBe('FAILED');
   });
 
-  it('passes pitr.cross-region because the primary holds the data in another Region', () => {
+  it('does not pass pitr.cross-region on the primary holding the data in another Region, whose retention is not read', () => {
+    // Prepare: the copy in another Region is the primary; how far back it restores is the primary's
+    // own BackupRetentionPeriod, which the secondary's Region does not send.
     // Act
     const outcome = outcomeOf('pitr.cross-region', secondaryFact());
 
     // Assess
-    expect(outcome?.status).toBe('PASSED');
-    expect(outcome?.observed).toMatchObject({ crossRegionBackup: true, replicatedTo: 'us-east-1' });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({
+      crossRegionBackup: null,
+      replicatedTo: 'us-east-1',
+      judgedThroughPrimary: PRIMARY_ARN,
+    });
+    expect(outcome?.required).toEqual({ crossRegionBackup: true, windowDays: 30 });
+    expect(outcome?.description).toContain('certctl-aurora-primary');
+    expect(outcome?.remediationText).toContain(
+      `aws rds describe-db-clusters --region us-east-1 --db-cluster-identifier ${PRIMARY_ARN}`,
+    );
   });
 
   it('does not pass pitr.cross-region when the primary it names is in its own Region', () => {
