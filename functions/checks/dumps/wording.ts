@@ -118,26 +118,43 @@ export function hasBesideDumpExtension(key: string): boolean {
   return extension !== undefined && BESIDE_DUMP_EXTENSIONS.has(extension);
 }
 
+/** What {@link besideDumpIndex} answers for a listing. */
+export type BesideDumpIndex = (object: DumpObject) => DumpObject | undefined;
+
+/** The index of each listing asked about, so the checks that ask of one fact share it. */
+const besideDumpIndexes = new WeakMap<readonly DumpObject[], BesideDumpIndex>();
+
 /**
  * For a listing without a `suffix`, which listed object each object sits beside as its checksum,
  * signature or log ({@link BESIDE_DUMP_EXTENSIONS}): the dump named by its key, or undefined when it
- * is not such a file. The listing is indexed once, so a long listing is not searched per object.
+ * is not such a file. The listing is indexed once, so a long listing is not searched per object,
+ * and only when an object of such an extension is asked about: a series of dumps alone (the usual
+ * one) is never indexed. The freshness, retention and integrity checks all ask of the same listing,
+ * so its index is kept with it (a fact's listing is not changed once read).
  */
-export function besideDumpIndex(
-  objects: readonly DumpObject[],
-): (object: DumpObject) => DumpObject | undefined {
-  const candidates = objects.filter((object) => !holdsNoDump(object) && !hasBesideDumpExtension(object.key));
-  const byKey = new Map(candidates.map((object) => [object.key, object]));
-  const byStem = new Map(
-    candidates
-      .filter((object) => keyExtension(object.key) !== undefined)
-      .map((object) => [object.key.slice(0, object.key.lastIndexOf('.')), object]),
-  );
-  return (object) => {
+export function besideDumpIndex(objects: readonly DumpObject[]): BesideDumpIndex {
+  let index = besideDumpIndexes.get(objects);
+  if (index) return index;
+  let byKey: Map<string, DumpObject> | undefined;
+  let byStem: Map<string, DumpObject> | undefined;
+  index = (object) => {
     if (!hasBesideDumpExtension(object.key)) return undefined;
+    if (!byKey || !byStem) {
+      const candidates = objects.filter(
+        (candidate) => !holdsNoDump(candidate) && !hasBesideDumpExtension(candidate.key),
+      );
+      byKey = new Map(candidates.map((candidate) => [candidate.key, candidate]));
+      byStem = new Map(
+        candidates
+          .filter((candidate) => keyExtension(candidate.key) !== undefined)
+          .map((candidate) => [candidate.key.slice(0, candidate.key.lastIndexOf('.')), candidate]),
+      );
+    }
     const base = object.key.slice(0, object.key.lastIndexOf('.'));
     return byKey.get(base) ?? byStem.get(base);
   };
+  besideDumpIndexes.set(objects, index);
+  return index;
 }
 
 /**
