@@ -109,11 +109,29 @@ function keyExtension(key: string): string | undefined {
   return dot > key.lastIndexOf('/') + 1 ? key.slice(dot + 1).toLowerCase() : undefined;
 }
 
+/** The longest of {@link BESIDE_DUMP_EXTENSIONS}. */
+const LONGEST_BESIDE_DUMP_EXTENSION = Math.max(...[...BESIDE_DUMP_EXTENSIONS].map((name) => name.length));
+/** The character codes the {@link BESIDE_DUMP_EXTENSIONS} start with (lower-case ASCII letters). */
+const BESIDE_DUMP_EXTENSION_STARTS: ReadonlySet<number> = new Set(
+  [...BESIDE_DUMP_EXTENSIONS].map((name) => name.charCodeAt(0)),
+);
+
 /**
  * Whether a key has the extension of a checksum, signature or log ({@link BESIDE_DUMP_EXTENSIONS}).
  * Alone it proves nothing: beside no listed dump, such an object may still be one.
+ *
+ * The checks ask it of every listed object several times (the benchmark's 20,000 keys), nearly
+ * always of a dump's key: an extension longer than any of them, or whose first character is an
+ * ASCII one that none of them starts with in either case (`d` of `.dump`), is told apart without
+ * cutting out and lower-casing it. Lower-casing never shortens a string, and an ASCII letter's
+ * lower case is the letter with bit 0x20 set (other ASCII characters then match no letter); a
+ * first character beyond ASCII is read the whole way.
  */
 export function hasBesideDumpExtension(key: string): boolean {
+  const dot = key.lastIndexOf('.');
+  if (dot <= key.lastIndexOf('/') + 1 || key.length - dot - 1 > LONGEST_BESIDE_DUMP_EXTENSION) return false;
+  const first = key.charCodeAt(dot + 1);
+  if (first < 128 && !BESIDE_DUMP_EXTENSION_STARTS.has(first | 0x20)) return false;
   const extension = keyExtension(key);
   return extension !== undefined && BESIDE_DUMP_EXTENSIONS.has(extension);
 }

@@ -3,7 +3,7 @@
  * checksum, signature or log sits beside, by its key alone.
  */
 import { describe, expect, it } from 'vitest';
-import { besideDumpIndex } from '../../../functions/checks/dumps/wording.ts';
+import { besideDumpIndex, hasBesideDumpExtension } from '../../../functions/checks/dumps/wording.ts';
 import type { DumpObject } from '../../../functions/core/dump-facts.ts';
 
 const at = new Date('2026-12-01T03:00:00Z');
@@ -56,5 +56,34 @@ describe('besideDumpIndex', () => {
     expect(again).toBe(first);
     expect(ofOther).not.toBe(first);
     expect(ofOther(other[0] as DumpObject)).toBeUndefined();
+  });
+});
+
+describe('hasBesideDumpExtension', () => {
+  it('reads the last segment’s extension in any case, and nothing else as one', () => {
+    // Prepare
+    const besides = [
+      'prod/x.dump.sha256',
+      'prod/x.SHA512SUM',
+      'prod/x.Sig',
+      'x.asc',
+      'prod/x.dump.LOG',
+      'x.md5',
+    ];
+    const others = [
+      'prod/x.dump',
+      'prod/x.sha256sums',
+      'prod/x.sha256/dump',
+      'prod/.sha256',
+      'prod/x',
+      'prod/x.',
+      'prod/x.dump.sha-256',
+      'prod/x.2026-12-01',
+      'prod/x.@sig',
+      'prod/x.\u212Asig',
+    ];
+    // Act / Assess
+    expect(besides.filter(hasBesideDumpExtension)).toEqual(besides);
+    expect(others.filter(hasBesideDumpExtension)).toEqual([]);
   });
 });
