@@ -2,7 +2,8 @@
  * The lean request path shared by the AWS reads made in bulk: AWS JSON 1.1 (Secrets Manager
  * `DescribeSecret`, KMS `DescribeKey`; functions/aws/json-wire.ts), S3 REST (ranged `GetObject`,
  * `ListObjectsV2`; functions/aws/s3-wire.ts) and the RDS query protocol (the PITR audit's list
- * pages; functions/aws/rds-wire.ts `leanListPages`). The SDK's per-call pipeline (middleware stack,
+ * pages; functions/aws/rds-wire.ts `leanListPages`), and STS `GetCallerIdentity`, every audit's first
+ * call (functions/aws/sts-wire.ts). The SDK's per-call pipeline (middleware stack,
  * endpoint ruleset and auth-scheme resolution, schema serde, user agent, retry bookkeeping, and for
  * S3 its own middleware) took about as much CPU again as the signed HTTP exchange itself, and the
  * audits are CPU-bound.

@@ -11,7 +11,7 @@
  * A scope carries no role: the runner takes the role from the policy by account id
  * ({@link auditedAccountOf}), so a serialized plan cannot point the runner at any other role.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { PlannedScope, ScopePlace } from '../core/audit.ts';
 import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
 import type { CheckGroup } from '../core/finding.ts';
@@ -19,6 +19,7 @@ import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
 import { type AuditedAccount, type AwsClientFactory, DEFAULT_HOME_REGION } from './clients.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
+import { getCallerIdentity, prepareCallerIdentity } from './sts-wire.ts';
 
 /** `ListRegions` accepts at most 50 results per page (Account API reference, `MaxResults`). */
 const LIST_REGIONS_PAGE_SIZE = 50;
@@ -99,16 +100,28 @@ export async function prepareAwsPlanning(
   if (!everywhere && !places.some((placed) => placed !== undefined && placed.length > 0)) return settings;
   const fixedRegions = policy.aws.regions === 'all' ? undefined : policy.aws.regions;
   const ownAccount = policy.aws.accounts.length === 0;
+  let identityReady: Promise<void> | undefined;
   if (ownAccount) {
-    factory.client(STSClient, identityRegions(options.homeRegion, fixedRegions)[0] ?? DEFAULT_HOME_REGION);
+    const sts = factory.client(
+      STSClient,
+      identityRegions(options.homeRegion, fixedRegions)[0] ?? DEFAULT_HOME_REGION,
+    );
+    // And its GetCallerIdentity route (sts-wire.ts; nothing is sent), once the endpoint settings
+    // are read: the run's first request is then signed and sent at once, not after the SDK's
+    // middleware has run for the first time.
+    identityReady = settings.then(() => prepareCallerIdentity(sts));
   }
-  if (!everywhere || fixedRegions) return settings;
+  if (!everywhere || fixedRegions) {
+    await identityReady;
+    return settings;
+  }
   const region = options.homeRegion ?? DEFAULT_HOME_REGION;
   const { AccountClient } = await loadAccountApi(factory, region, ownAccount);
   for (const account of policy.aws.accounts) {
     factory.client(AccountClient, region, { accountId: account.accountId, roleArn: account.roleArn });
   }
   await settings;
+  await identityReady;
 }
 
 /** The scopes of one AWS run, in account, region, then group order. */
@@ -317,7 +330,7 @@ export async function callerAccountId(
     let account: string | undefined;
     const client = factory.client(STSClient, region);
     try {
-      const identity = await client.send(new GetCallerIdentityCommand({}));
+      const identity = await getCallerIdentity(client);
       account = identity.Account;
     } catch (error) {
       if (errorCode(error) === 'CredentialsProviderError') {
