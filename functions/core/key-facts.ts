@@ -119,6 +119,12 @@ export type ReplicationFact =
       readonly asReplica?: Reading<{
         readonly status: string | undefined;
         readonly statusMessage?: string | undefined;
+        /**
+         * The KMS key of the primary's own copy (the primary's `KmsKeyId`, described in its
+         * region): the copy elsewhere that this replica counts on. No other fact names it, as the
+         * primary is not this secret's resource. Undefined when not read.
+         */
+        readonly primaryKey?: EncryptionKey | undefined;
       }>;
     }
   | { readonly kind: 'gcp-automatic' }

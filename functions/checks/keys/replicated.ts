@@ -4,11 +4,19 @@
  * automatic replication, or user-managed with at least two locations, and the latest version
  * ENABLED). A secret is in one region only when its DescribeSecret names its own region as
  * `PrimaryRegion` and lists no replica elsewhere: without `PrimaryRegion` it may be a replica, whose
- * answer lists no replicas.
+ * answer lists no replicas. A copy elsewhere that reports InSync but whose own KMS key cannot decrypt
+ * it (a replica's region's key, or a replica's primary's key) restores nothing: FAILED.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
-import type { KeySecretFact } from '../../core/key-facts.ts';
+import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
+import {
+  DELETED_KMS_KEY,
+  deletedKmsKeyFix,
+  isKmsAlias,
+  kmsKeyFix,
+  UNUSABLE_KEY_STATES,
+} from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
   DOCS,
@@ -17,6 +25,7 @@ import {
   itemsValue,
   KEYS_RESOURCE_TYPES,
   notAvailable,
+  replicasRekeyed,
   secretLabel,
 } from './wording.ts';
 
@@ -82,6 +91,51 @@ function unusableLatestVersion(
         ? `Enable the latest version (\`gcloud secrets versions enable <version> --secret=${gcloudSecretArgs(fact).secret} --project=${gcloudSecretArgs(fact).project}\`); replication needs no change.`
         : `Add the value certctl runs with as a new version (\`${gcloudAddVersion(fact)}\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,
   };
+}
+
+/**
+ * Whether a key is known not to decrypt what it encrypts: a state in which it cannot (Disabled,
+ * PendingDeletion, …), or deleted with its key material. A key named by an alias is not judged: the
+ * alias may have been moved since the copy was written (keys.not-deleting's aliasNotProven); nor is
+ * a key whose state was not read (keys.not-deleting says so).
+ */
+function cannotDecrypt(key: EncryptionKey): boolean {
+  if (isKmsAlias(key.id) || key.unproven !== undefined) return false;
+  return key.deleted === true || (key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state));
+}
+
+/**
+ * AWS: the copies in other regions that report a status but whose own key cannot decrypt them: each
+ * replica under its region's key (`replicaRegion`), and, for a secret that is itself a replica, its
+ * primary under the primary's key (read from the primary). An InSync copy under such a key is no
+ * copy to restore from.
+ */
+function undecryptableCopies(
+  fact: KeySecretFact,
+  others: readonly { readonly region: string | undefined }[],
+  own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
+): {
+  readonly copy: string;
+  readonly region: string;
+  readonly key: EncryptionKey;
+  readonly replica: boolean;
+}[] {
+  const keys = fact.encryption.state === 'read' ? fact.encryption.value : [];
+  const replicas = others.flatMap(({ region }) => {
+    const key =
+      region === undefined ? undefined : keys.find((candidate) => candidate.replicaRegion === region);
+    return region !== undefined && key !== undefined && cannotDecrypt(key)
+      ? [{ copy: `the replica in ${region}`, region, key, replica: true }]
+      : [];
+  });
+  const primary =
+    fact.replication.state === 'read' && fact.replication.value.kind === 'aws'
+      ? fact.replication.value.primaryRegion
+      : undefined;
+  const primaryKey = own?.primaryKey;
+  return primary !== undefined && primaryKey !== undefined && cannotDecrypt(primaryKey)
+    ? [...replicas, { copy: `the primary in ${primary}`, region: primary, key: primaryKey, replica: false }]
+    : replicas;
 }
 
 export const keysReplicatedCheck: Check<KeySecretFact> = {
@@ -226,6 +280,30 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         description: `The ${secretLabel(fact)} has replicas out of sync: ${failed.map((replica) => `${where(replica.region)} (${replica.statusMessage ?? 'Failed'})`).join(', ')}.`,
         observed: { ...observed, replicaStatus: statuses },
         required: versionRequired,
+      };
+    }
+    const undecryptable = undecryptableCopies(fact, others, own?.state === 'read' ? own.value : undefined);
+    if (undecryptable.length > 0) {
+      return {
+        status: 'FAILED',
+        description: `The ${secretLabel(fact)} has copies in other regions that cannot be decrypted: ${undecryptable.map(({ copy, key }) => `${copy} (its KMS key ${key.id} ${key.deleted ? DELETED_KMS_KEY : `is ${key.state}`})`).join(', ')}; such a copy restores nothing${undecryptable.some(({ replica }) => replica) ? ' (see keys.not-deleting)' : ''}.`,
+        observed: {
+          ...observed,
+          replicaStatus: statuses,
+          undecryptableCopies: undecryptable.map(({ region }) => region).join(','),
+        },
+        required: versionRequired,
+        remediationText: undecryptable
+          .map(({ key, region, replica }) =>
+            key.deleted
+              ? deletedKmsKeyFix(
+                  replica
+                    ? `re-create the replica under a usable key of ${region}: ${replicasRekeyed(fact, [region])}`
+                    : `the primary in ${region} cannot be decrypted again; replicate this secret's value to another region under a usable key`,
+                )
+              : kmsKeyFix(key),
+          )
+          .join(' '),
       };
     }
     const undocumented = (status: string) => `${status}, a Status Secrets Manager does not document`;
