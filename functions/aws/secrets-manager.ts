@@ -141,7 +141,7 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
     encryptionReads[index] = encryption;
     // replicaStatusOf answers every failure as an unknown status: it does not reject.
     if (isReplica(response, scope.region))
-      replicaReads[index] = replicaStatusOf(response, scope.region, primaryClient);
+      replicaReads[index] = replicaStatusOf(response, scope.region, primaryClient, describeKey);
   };
 
   // Staggered: each request is written as it is made, not once the whole first round (a new socket
@@ -319,6 +319,7 @@ async function replicaStatusOf(
   response: DescribeSecretResponse,
   region: string,
   client: (region: string) => SecretsManagerClient,
+  describeKey: (keyId: string, region: string) => Promise<EncryptionKey>,
 ): Promise<NonNullable<Extract<ReplicationFact, { kind: 'aws' }>['asReplica']>> {
   const primary = response.PrimaryRegion as string;
   const arn = /^(arn:[^:]+:secretsmanager:)[^:]+(:.+)$/.exec(response.ARN ?? '');
@@ -343,11 +344,13 @@ async function replicaStatusOf(
         reason: `the primary lists ${region} among its replicas without its Status`,
       };
     }
+    const primaryKey = await primaryKeyOf(answer.KmsKeyId, primary, describeKey);
     return {
       state: 'read',
       value: {
         status: entry?.Status,
         ...(entry?.StatusMessage ? { statusMessage: entry.StatusMessage } : {}),
+        ...(primaryKey ? { primaryKey } : {}),
       },
     };
   } catch (error) {
@@ -355,6 +358,27 @@ async function replicaStatusOf(
       state: 'unknown',
       reason: `DescribeSecret of the primary in ${primary} failed: ${describeError(error)}`,
     };
+  }
+}
+
+/**
+ * The KMS key of a replica's primary copy, described in the primary's region: the copy elsewhere
+ * the replica counts on is lost when that key cannot decrypt it, and no other finding names it.
+ * Undefined for the AWS-managed key (`KmsKeyId` left out, or aws/secretsmanager), which can be
+ * neither disabled nor deleted. A describe that fails for any reason leaves the key unread (its
+ * state undefined, not evaluated): the replica's status, read already, stands without it.
+ */
+async function primaryKeyOf(
+  keyId: string | undefined,
+  primary: string,
+  describeKey: (keyId: string, region: string) => Promise<EncryptionKey>,
+): Promise<EncryptionKey | undefined> {
+  if (keyId === undefined || keyId === DEFAULT_KEY_ALIAS || keyId.endsWith(`:${DEFAULT_KEY_ALIAS}`))
+    return undefined;
+  try {
+    return await describeKey(keyId, primary);
+  } catch (error) {
+    return { id: keyId, manager: undefined, unreadReason: `DescribeKey failed: ${describeError(error)}` };
   }
 }
 
