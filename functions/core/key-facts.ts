@@ -50,6 +50,11 @@ export interface EncryptionKey {
    * material is imported again.
    */
   readonly materialExpires?: Date | undefined;
+  /**
+   * GCP, user-managed replication: the location of the copy this key encrypts (each location has
+   * its own setting). Absent for automatic replication, whose one key encrypts every copy.
+   */
+  readonly location?: string | undefined;
   /** GCP: {@link version} is the key's primary version, read because the secret version named none. */
   readonly primary?: boolean | undefined;
   /**

@@ -275,7 +275,10 @@ function copyKey(
   unread: string | undefined,
   location: string | undefined,
 ): Promise<EncryptionKey> | EncryptionKey {
-  if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named);
+  // A user-managed copy's key says the location it encrypts: keys.replicated counts that copy only
+  // when its key can decrypt it.
+  const at = (key: EncryptionKey): EncryptionKey => (location === undefined ? key : { ...key, location });
+  if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named).then(at);
   // Without the copy's status, the setting now is all there is: unproven when there is a version.
   const unproven =
     statusSent || unread === undefined
@@ -284,7 +287,7 @@ function copyKey(
         ? unread
         : `${unread} (its copy in ${location})`;
   if (configured && !statusSent) {
-    const setting = readKey(configured, undefined);
+    const setting = readKey(configured, undefined).then(at);
     return unproven === undefined ? setting : setting.then((key) => ({ ...key, unproven }));
   }
   return {

@@ -340,6 +340,91 @@ describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed.keyState).toBe('DESTROYED');
   });
+
+  it('does not count a copy whose Cloud KMS key version cannot decrypt it toward keys.replicated', async () => {
+    // Prepare: copies in two locations, each under its own regional key; the key version of the
+    // copy in europe-west4 is DISABLED or DESTROYED, so one location alone holds a usable copy.
+    const keyIn = (location: string) =>
+      `projects/certctl-kms/locations/${location}/keyRings/certctl/cryptoKeys/backup`;
+    const locations = ['europe-west1', 'europe-west4'];
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: {
+          userManaged: {
+            replicas: locations.map((location) => ({
+              location,
+              customerManagedEncryption: { kmsKeyName: keyIn(location) },
+            })),
+          },
+        },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        replicationStatus: {
+          userManaged: {
+            replicas: locations.map((location) => ({
+              location,
+              customerManagedEncryption: { kmsKeyVersionName: `${keyIn(location)}/cryptoKeyVersions/1` },
+            })),
+          },
+        },
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const judge = async (lost: string) => {
+      const cloudKms: CloudKmsApi = {
+        getCryptoKey: () => Promise.reject(new Error('the primary is not read when a version is named')),
+        getCryptoKeyVersion: async (name) => ({
+          name,
+          state: name.includes('europe-west4') ? lost : 'ENABLED',
+        }),
+      };
+      const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+      return fact && keysReplicatedCheck.evaluate(fact, { policy, now: new Date() });
+    };
+    // Act / Assess
+    for (const lost of ['DISABLED', 'DESTROYED']) {
+      const outcome = await judge(lost);
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('europe-west4');
+      expect(outcome?.description).toContain(lost);
+      expect(outcome?.observed).toMatchObject({ undecryptableCopies: 'europe-west4' });
+    }
+    expect((await judge('ENABLED'))?.status).toBe('PASSED');
+  });
+
+  it('does not pass keys.replicated for automatic replication whose Cloud KMS key version is destroyed', async () => {
+    // Prepare: automatic replication, every copy under the one key version, which is DESTROYED.
+    const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        replicationStatus: {
+          automatic: { customerManagedEncryption: { kmsKeyVersionName: `${key}/cryptoKeyVersions/1` } },
+        },
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const cloudKms: CloudKmsApi = {
+      getCryptoKey: () => Promise.reject(new Error('the primary is not read when a version is named')),
+      getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    // Act
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    const outcome = fact && keysReplicatedCheck.evaluate(fact, { policy, now: new Date() });
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('DESTROYED');
+  });
 });
 
 describe('readGcpKeyFacts reading Cloud KMS', () => {
@@ -407,6 +492,7 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
         version: `${keyIn(location)}/cryptoKeyVersions/1`,
         state: location === 'europe-west4' ? 'DESTROY_SCHEDULED' : 'ENABLED',
         deletionDate: undefined,
+        location,
       })),
     });
     expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('FAILED');

@@ -5,7 +5,8 @@
  * ENABLED). A secret is in one region only when its DescribeSecret names its own region as
  * `PrimaryRegion` and lists no replica elsewhere: without `PrimaryRegion` it may be a replica, whose
  * answer lists no replicas. A copy elsewhere that reports InSync but whose own KMS key cannot decrypt
- * it (a replica's region's key, or a replica's primary's key) restores nothing: FAILED.
+ * it (a replica's region's key, a replica's primary's key, a GCP copy's Cloud KMS key version)
+ * restores nothing: FAILED.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -138,6 +139,43 @@ function undecryptableCopies(
     : replicas;
 }
 
+/**
+ * GCP: copies whose Cloud KMS key version cannot decrypt them (DISABLED, DESTROY_SCHEDULED,
+ * DESTROYED, …) are no copies to restore from: under automatic replication one key version
+ * encrypts every copy; under user-managed replication each location's key its own copy (the key's
+ * `location`). FAILED naming them and the locations left; undefined when every key judged is usable.
+ */
+function undecryptableGcpCopies(
+  fact: KeySecretFact,
+  replicated: string,
+  locations: readonly string[],
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const lost = (fact.encryption.state === 'read' ? fact.encryption.value : []).filter(cannotDecrypt);
+  if (lost.length === 0) return undefined;
+  const named = lost.map(
+    (key) =>
+      `${key.location === undefined ? '' : `the copy in ${key.location} is under `}the Cloud KMS key version ${key.version ?? key.id}, which is ${key.state}`,
+  );
+  const gone = new Set(lost.map((key) => key.location));
+  const left = locations.filter((location) => !gone.has(location));
+  // A key without a location (automatic replication) encrypts every copy.
+  const remains =
+    gone.has(undefined) || left.length === 0
+      ? 'no copy can be decrypted'
+      : `only ${left.join(', ')} ${left.length === 1 ? 'holds a copy' : 'hold copies'} that can be decrypted`;
+  return {
+    status: 'FAILED',
+    description: `The ${secretLabel(fact)} ${replicated}, but ${named.join('; ')}: ${remains} (see keys.not-deleting).`,
+    observed: {
+      ...observed,
+      undecryptableCopies: lost.map((key) => key.location ?? 'all').join(','),
+    },
+    required,
+  };
+}
+
 export const keysReplicatedCheck: Check<KeySecretFact> = {
   metadata: {
     id: 'keys.replicated',
@@ -187,7 +225,8 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         ? 'uses automatic replication'
         : `is replicated to ${locations.join(', ')}`;
       return (
-        unusableLatestVersion(fact, replicated, gcpObserved, gcpRequired) ?? {
+        unusableLatestVersion(fact, replicated, gcpObserved, gcpRequired) ??
+        undecryptableGcpCopies(fact, replicated, locations, gcpObserved, gcpRequired) ?? {
           status: 'PASSED',
           description: `The ${secretLabel(fact)} ${replicated}.`,
           observed: gcpObserved,
