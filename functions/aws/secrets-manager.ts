@@ -50,6 +50,8 @@ import { auditedAccountOf } from './planner.ts';
 export const DESCRIBE_CONCURRENCY = 32;
 /** `BatchGetSecretValue` takes at most 20 secret ids (`SecretIdListType` max 20). */
 const BATCH_GET_MAX = 20;
+/** BatchGetSecretValue pages in a row that answer nothing new, after which a batch stops asking. */
+const BATCH_GET_EMPTY_PAGES = 3;
 /** Value reads in flight at once per scope: the batches need nothing from each other, but a few suffice. */
 export const BATCH_GET_CONCURRENCY = 4;
 /** The AWS-managed key Secrets Manager uses when `KmsKeyId` is omitted. */
@@ -464,9 +466,15 @@ async function inspect(
     // BatchGetSecretValue pages its answer (NextToken) like a listing; each page is asked again
     // with the same ids and the token.
     const nextToken = pageTokens('BatchGetSecretValue', 'RepeatedNextToken', 'NextToken');
+    const answered = () => [...ids.values()].filter((key) => values.has(key)).length;
     try {
       let token: string | undefined;
+      // Pages in a row that answered none of the batch's secrets still unanswered: a few are borne
+      // (a paged answer may hold an empty page), but a fresh token on every empty page would be
+      // asked for until the function timed out, with no report at all.
+      let emptyPages = 0;
       do {
+        const before = answered();
         const answer = await sm.send(
           new BatchGetSecretValueCommand({
             SecretIdList: [...ids.keys()],
@@ -495,6 +503,17 @@ async function inspect(
             });
         }
         token = nextToken(answer.NextToken);
+        emptyPages = answered() > before ? 0 : emptyPages + 1;
+        if (token !== undefined && emptyPages >= BATCH_GET_EMPTY_PAGES) {
+          for (const key of ids.values()) {
+            if (!values.has(key))
+              values.set(key, {
+                state: 'unknown',
+                reason: `BatchGetSecretValue failed: EmptyPages (it answered ${emptyPages} pages in a row that named none of the secrets still unanswered, each with a new NextToken)`,
+              });
+          }
+          break;
+        }
       } while (token !== undefined);
     } catch (error) {
       // The values of the pages read before the failure stay; the others are unknown.

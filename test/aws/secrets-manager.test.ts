@@ -355,6 +355,34 @@ describe('collectAwsKeyFacts value reads', () => {
     },
   );
 
+  it('stops asking when BatchGetSecretValue keeps answering empty pages with a new NextToken each time', async () => {
+    // Prepare: the first page holds the first secret; every later page is empty and names a fresh
+    // token, without end (the answer stops only after 500 pages, so the test ends either way).
+    const scope = await inspectedScope((body) => {
+      const page = scope.requests.length;
+      return {
+        SecretValues: body.NextToken === undefined ? [entry(String((body.SecretIdList as string[])[0]))] : [],
+        ...(page < 500 ? { NextToken: `page-${page + 1}` } : {}),
+      };
+    });
+    try {
+      // Act
+      const facts = await scope.collect();
+
+      // Assess: a few empty pages are borne, then the pages stop; the value read is judged, the
+      // other is unknown, saying why.
+      expect(scope.requests.length).toBeLessThanOrEqual(5);
+      expect(facts[0]?.content.state).toBe('read');
+      expect(facts[1]?.content).toEqual({
+        state: 'unknown',
+        reason:
+          'BatchGetSecretValue failed: EmptyPages (it answered 3 pages in a row that named none of the secrets still unanswered, each with a new NextToken)',
+      });
+    } finally {
+      await scope.close();
+    }
+  });
+
   it('keeps the values read when a later BatchGetSecretValue page repeats its NextToken', async () => {
     // Prepare: every page names the same token; the first holds the first secret.
     const scope = await inspectedScope((body) => ({
