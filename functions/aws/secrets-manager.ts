@@ -196,7 +196,12 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       region: scope.region,
       type: 'AwsSecretsManagerSecret' as const,
       id: response?.Name ?? location.name,
-      ...((response?.ARN ?? location.arn) ? { arn: response?.ARN ?? location.arn } : {}),
+      // The ARN as the inventory names it, never DescribeSecret's: the finding Id is made of it
+      // (functions/publish/security-hub/asff.ts), and a secret that could not be described (denied,
+      // absent) has no complete ARN to report. Taken from the answer, the Id of a secret named by its
+      // name or partial ARN changed whenever it could not be read, and the scope, evaluated
+      // completely, archived its findings as of a resource gone.
+      ...(location.arn ? { arn: location.arn } : {}),
     };
     const contentReading = content?.get(secretKey(location)) ?? { state: 'not-inspected' as const };
     if (!response) {

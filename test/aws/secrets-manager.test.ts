@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import {
@@ -7,13 +8,15 @@ import {
   DESCRIBE_CONCURRENCY,
   prepareAwsKeyFacts,
 } from '../../functions/aws/secrets-manager.ts';
+import type { ResourceRef } from '../../functions/core/finding.ts';
 import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
+import { asffFindingId } from '../../functions/publish/security-hub/asff.ts';
 import { CANARY } from '../fixtures/keys/world.ts';
 import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
 import { jsonError } from '../sim/protocols/rest-json.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import type { SimRequest, SimResponse, SimService } from '../sim/service.ts';
-import { awsJson } from '../sim/services/aws-json.ts';
+import { awsJson, awsJsonError } from '../sim/services/aws-json.ts';
 
 describe('currentVersionOf', () => {
   it('reads a secret whose version carries AWSCURRENT as holding a value', () => {
@@ -267,7 +270,21 @@ async function inspectedScope(pages: (body: Record<string, unknown>) => Record<s
       items: { first: { kind: 'opaque', secret: arns[0] }, second: { kind: 'opaque', secret: arns[1] } },
     },
   });
-  return { arns, requests, ...scopeReader(sim, policy, region) };
+  /** The complete ARN (with the suffix) of the secret `name`, as DescribeSecret answers it. */
+  const completeArn = async (name: string) => {
+    const client = new SecretsManagerClient({
+      region,
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+    });
+    try {
+      return (await client.send(new DescribeSecretCommand({ SecretId: name }))).ARN ?? '';
+    } finally {
+      client.destroy();
+    }
+  };
+  return { arns, requests, completeArn, ...scopeReader(sim, policy, region) };
 }
 
 describe('collectAwsKeyFacts value reads', () => {
@@ -336,7 +353,7 @@ describe('collectAwsKeyFacts value reads', () => {
         Errors: [{ SecretId: inError, ErrorCode: 'DecryptionFailure', Message: 'cannot decrypt' }],
       }));
       try {
-        const arn = (await scope.collect())[1]?.resource.arn ?? '';
+        const arn = await scope.completeArn('certctl/config-key');
         expect(arn).toMatch(/:secret:certctl\/config-key-[A-Za-z0-9]{6}$/);
         inError = named(arn);
 
@@ -405,4 +422,69 @@ describe('collectAwsKeyFacts value reads', () => {
       await scope.close();
     }
   });
+});
+
+describe('collectAwsKeyFacts resource identity', () => {
+  /**
+   * The resource of one secret (`certctl/ca`, named as `secret` in the inventory, with region and
+   * account when a name) as the adapter reports it when DescribeSecret answers and when it is denied.
+   */
+  async function resourcesOf(secret: string) {
+    const region = 'eu-west-1';
+    let deny = false;
+    const denier: SimService = {
+      name: 'deny-describe',
+      matches: (request) => deny && request.headers['x-amz-target'] === 'secretsmanager.DescribeSecret',
+      handle: () => awsJsonError(400, 'AccessDeniedException', 'not authorized to DescribeSecret'),
+      ...FAULT_ANSWERS,
+    };
+    const sim = await startSim({
+      scenario: {
+        accounts: [{ id: DEFAULT_ACCOUNT_ID }],
+        regions: [{ name: region }],
+        services: { secretsManager: { secrets: [{ name: 'certctl/ca', region, value: 'x' }] } },
+      },
+      extraServices: [denier],
+    });
+    const policy = parsePolicy({
+      aws: { regions: [region] },
+      keys: {
+        preset: 'none',
+        items: {
+          'ca-backup': {
+            kind: 'opaque',
+            secret,
+            ...(secret.startsWith('arn:') ? {} : { region, account: DEFAULT_ACCOUNT_ID }),
+          },
+        },
+      },
+    });
+    const scope = scopeReader(sim, policy, region);
+    try {
+      const [read] = await scope.collect();
+      deny = true;
+      const [denied] = await scope.collect();
+      return { read, denied };
+    } finally {
+      await scope.close();
+    }
+  }
+
+  it.each([
+    ['its name', 'certctl/ca'],
+    ['its partial ARN', `arn:aws:secretsmanager:eu-west-1:${DEFAULT_ACCOUNT_ID}:secret:certctl/ca`],
+  ])(
+    'keeps the finding identity of a secret named by %s when its DescribeSecret is denied',
+    async (_, secret) => {
+      // Act
+      const { read, denied } = await resourcesOf(secret);
+      // Assess: the same Security Hub finding Id either way, so a run that could not read the
+      // secret updates its findings (NOT_AVAILABLE) instead of archiving them as of a resource gone.
+      expect(read?.existence).toEqual({ state: 'read', value: true });
+      expect(denied?.existence.state).toBe('unknown');
+      const id = (resource: ResourceRef | undefined) =>
+        resource && asffFindingId({ checkId: 'keys.not-deleting', resource });
+      expect(id(denied?.resource)).toBe(id(read?.resource));
+    },
+  );
 });
