@@ -11,15 +11,10 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import {
-  DELETED_KMS_KEY,
-  deletedKmsKeyFix,
-  isKmsAlias,
-  kmsKeyFix,
-  UNUSABLE_KEY_STATES,
-} from '../../core/kms-key-states.ts';
+import { DELETED_KMS_KEY, deletedKmsKeyFix, kmsKeyFix } from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
+  cannotDecrypt,
   DOCS,
   gcloudAddVersion,
   gcloudSecretArgs,
@@ -92,17 +87,6 @@ function unusableLatestVersion(
         ? `Enable the latest version (\`gcloud secrets versions enable <version> --secret=${gcloudSecretArgs(fact).secret} --project=${gcloudSecretArgs(fact).project}\`); replication needs no change.`
         : `Add the value certctl runs with as a new version (\`${gcloudAddVersion(fact)}\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,
   };
-}
-
-/**
- * Whether a key is known not to decrypt what it encrypts: a state in which it cannot (Disabled,
- * PendingDeletion, …), or deleted with its key material. A key named by an alias is not judged: the
- * alias may have been moved since the copy was written (keys.not-deleting's aliasNotProven); nor is
- * a key whose state was not read (keys.not-deleting says so).
- */
-function cannotDecrypt(key: EncryptionKey): boolean {
-  if (isKmsAlias(key.id) || key.unproven !== undefined) return false;
-  return key.deleted === true || (key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state));
 }
 
 /**

@@ -157,6 +157,40 @@ describe('keys.present', () => {
     });
   });
 
+  it('does not claim a secret backs its items when no key of any copy can decrypt it', () => {
+    // Prepare: the secret's only copy is under a KMS key that is disabled, pending deletion or
+    // deleted: GetSecretValue cannot decrypt it, so it holds nothing to restore now.
+    const under = (keys: EncryptionKey[], content: KeySecretFact['content'] = { state: 'not-inspected' }) =>
+      keysPresentCheck.evaluate(fact({ encryption: { state: 'read', value: keys }, content }), context);
+    for (const key of [
+      { ...CMK, state: 'Disabled' },
+      { ...CMK, state: 'PendingDeletion' },
+      { ...CMK, state: undefined, deleted: true },
+    ]) {
+      // Act
+      const outcome = under([key]);
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).not.toContain('backs CERTCTL_CA_CERT_PATH');
+      expect(outcome?.description).toContain('so it backs none of CERTCTL_CA_CERT_PATH now');
+      expect(outcome?.observed).toMatchObject({ present: true, valueDecryptable: false });
+    }
+    // A copy under a usable key still backs the item (its replica in another region here).
+    expect(
+      under([
+        { ...CMK, state: 'Disabled' },
+        { ...CMK, id: 'arn:aws:kms:us-east-1:111111111111:key/r', replicaRegion: 'us-east-1' },
+      ])?.description,
+    ).toBe('The secret certctl/ca (ca-cert) exists and backs CERTCTL_CA_CERT_PATH.');
+    // A value read in this run was decrypted: the key's state read since proves nothing against it.
+    expect(
+      under([{ ...CMK, state: 'Disabled' }], {
+        state: 'read',
+        items: [{ item: 'ca-cert', problems: [], observed: {} }],
+      })?.description,
+    ).toBe('The secret certctl/ca (ca-cert) exists and backs CERTCTL_CA_CERT_PATH.');
+  });
+
   describe('for items held under JSON keys of one secret', () => {
     const JSON_ITEMS: KeySecretFact['items'] = [
       { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', jsonKey: 'cert' },
