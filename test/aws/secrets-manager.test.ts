@@ -207,6 +207,34 @@ describe('collectAwsKeyFacts scheduling', () => {
     }
   });
 
+  it.each([
+    ['ExpiredTokenException', 400],
+    ['UnrecognizedClientException', 400],
+    ['InvalidSignatureException', 400],
+  ])(
+    'fails the scope, never each secret alone, when DescribeSecret refuses the credentials (%s)',
+    async (code, status) => {
+      // Prepare: the scope's credentials expire mid-run: every later DescribeSecret is refused with
+      // a 4xx that answers for the caller, not for any secret.
+      let described = 0;
+      const scope = await keysScope((operation) =>
+        operation === 'DescribeSecret' && ++described > 3
+          ? jsonError(status, code, 'The security token included in the request is expired')
+          : undefined,
+      );
+      try {
+        // Act / Assess: a failed scope (its findings kept), not secrets each NOT_AVAILABLE in a scope
+        // read completely.
+        await expect(scope.collect()).rejects.toMatchObject({
+          code,
+          message: expect.stringContaining('Secrets Manager DescribeSecret failed in eu-west-1'),
+        });
+      } finally {
+        await scope.close();
+      }
+    },
+  );
+
   it('fails the scope with the DescribeSecret failure when the key, asked meanwhile, fails too', async () => {
     // Prepare: KMS fails (a 500, not a per-key answer), and so does the last secret's DescribeSecret.
     const lastSecret = `certctl/item-${2 * DESCRIBE_CONCURRENCY}"`;
