@@ -12,6 +12,8 @@ import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory, NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
 import type { CloudKmsApi } from '../../functions/gcp/cloud-kms.ts';
 import {
+  type GcpSecret,
+  type GcpSecretVersion,
   readGcpKeyFacts,
   type SecretManagerApi,
   SecretManagerApiError,
@@ -848,5 +850,50 @@ describe('readGcpKeyFacts reading a value over REST', () => {
         expect((await contentOf(client))?.status).toBe('PASSED');
       },
     );
+  });
+});
+
+describe('readGcpKeyFacts on timestamps the API sent unreadable', () => {
+  it('still fails keys.not-deleting for a secret with an expireTime, or a version scheduled for destruction, whose time does not parse', async () => {
+    // Prepare: expireTime and scheduledDestroyTime are sent only when set: the deletion is
+    // scheduled, whatever the time says; a Cloud KMS key version DESTROY_SCHEDULED likewise.
+    const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const judge = async (
+      secret: Partial<GcpSecret>,
+      version: Partial<GcpSecretVersion>,
+      destroyTime?: string,
+    ) => {
+      const api: SecretManagerApi = {
+        getSecret: async (name) => ({ name, replication: { automatic: {} }, ...secret }),
+        getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED', ...version }),
+        accessLatest: async () => new Uint8Array(),
+      };
+      const cloudKms: CloudKmsApi = {
+        getCryptoKey: () => Promise.reject(new Error('not read')),
+        getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROY_SCHEDULED', destroyTime }),
+      };
+      const policy = oneOpaqueSecretPolicy();
+      const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+      return fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() });
+    };
+    // Act / Assess
+    const expiring = await judge({ expireTime: 'next week' }, {});
+    expect(expiring?.status).toBe('FAILED');
+    expect(expiring?.description).toContain('is scheduled for deletion');
+    expect(expiring?.observed).toMatchObject({ scheduledForDeletion: true, deletionDate: null });
+    const destroying = await judge({}, { state: 'DISABLED', scheduledDestroyTime: 'soon' });
+    expect(destroying?.status).toBe('FAILED');
+    expect(destroying?.description).toContain('scheduled for destruction');
+    const keyDestroying = await judge(
+      { replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } } },
+      {
+        replicationStatus: {
+          automatic: { customerManagedEncryption: { kmsKeyVersionName: `${key}/cryptoKeyVersions/1` } },
+        },
+      },
+      'not a time',
+    );
+    expect(keyDestroying?.status).toBe('FAILED');
+    expect(keyDestroying?.observed).toMatchObject({ keyState: 'DESTROY_SCHEDULED' });
   });
 });

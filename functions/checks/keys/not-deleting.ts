@@ -77,8 +77,12 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (fact.deletionScheduled) {
       return {
         status: 'FAILED',
-        description: `The ${secretLabel(fact)} is scheduled for deletion on ${fact.deletionScheduled.toISOString()}.`,
-        observed: { ...base, scheduledForDeletion: true, deletionDate: fact.deletionScheduled.toISOString() },
+        description: `The ${secretLabel(fact)} is scheduled for deletion ${onDate(fact.deletionScheduled)}.`,
+        observed: {
+          ...base,
+          scheduledForDeletion: true,
+          deletionDate: isoOf(fact.deletionScheduled) ?? null,
+        },
         required,
       };
     }
@@ -92,7 +96,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
               ? 'holds no value: no version carries the AWSCURRENT label'
               : 'has no version at all'
             : version.scheduledDestroy
-              ? `has its latest version scheduled for destruction on ${version.scheduledDestroy.toISOString()}`
+              ? `has its latest version scheduled for destruction ${onDate(version.scheduledDestroy)}`
               : `has its latest version ${version.state}`;
         return {
           status: 'FAILED',
@@ -117,7 +121,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       if (bad) {
         return {
           status: 'FAILED',
-          description: `The KMS key ${copyOf(fact, bad)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: ${lost(fact, bad)}.`,
+          description: `The KMS key ${copyOf(fact, bad)} is ${bad.state}${bad.deletionDate ? ` (deletion ${onDate(bad.deletionDate)})` : ''}: ${lost(fact, bad)}.`,
           observed: {
             ...base,
             scheduledForDeletion: false,
@@ -281,6 +285,21 @@ function aliasNotProven(fact: KeySecretFact): EncryptionKey | undefined {
   );
 }
 
+/**
+ * A date as ISO 8601, or undefined when the API sent a time that does not parse (an Invalid Date):
+ * the field's presence still says the deletion is scheduled, its time is not known.
+ */
+function isoOf(date: Date): string | undefined {
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** `on <date>`, or what is known of a time the API sent unreadable. */
+function onDate(date: Date): string {
+  return isoOf(date) === undefined
+    ? 'at a time the API sent in a form that does not parse'
+    : `on ${isoOf(date)}`;
+}
+
 /** The secret's KMS key whose imported key material expires first (`ValidTo`), judged. */
 function materialExpiryOf(
   fact: KeySecretFact,
@@ -389,9 +408,7 @@ function cloudKmsKeyFailure(
     ? `The Cloud KMS key version ${key.version}${key.primary ? " (its key's primary, as the secret version names none)" : ''}`
     : `The Cloud KMS key ${key.id}`;
   const when =
-    key.state === 'DESTROY_SCHEDULED' && key.deletionDate
-      ? ` (destruction on ${key.deletionDate.toISOString()})`
-      : '';
+    key.state === 'DESTROY_SCHEDULED' && key.deletionDate ? ` (destruction ${onDate(key.deletionDate)})` : '';
   const args = key.version ? gcloudVersionArgs(key.version) : undefined;
   const restore = args
     ? `\`gcloud kms keys versions restore ${args}\``
