@@ -52,12 +52,33 @@ export function accountOfKmsArn(key: string): string | undefined {
 }
 
 /**
+ * 4xx codes that answer for the caller (throttled, its credentials or request signing refused), never for the resource
+ * asked about: every later call of the scope gets the same (the AWS common errors,
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html and
+ * https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html, plus the expired or unknown
+ * session token the JSON services answer).
+ */
+const CALLER_ERRORS: ReadonlySet<string> = new Set([
+  'ThrottlingException',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'RequestExpired',
+]);
+
+/**
  * Errors that answer for one resource (its permission, its state), not for the whole scope: a 4xx
- * other than throttling.
+ * other than throttling and the caller's credentials refused ({@link CALLER_ERRORS}), which would
+ * otherwise leave every resource of a scope NOT_AVAILABLE in a scope read completely.
  */
 export function isPerResourceError(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500 && errorCode(error) !== 'ThrottlingException';
+  return status !== undefined && status >= 400 && status < 500 && !CALLER_ERRORS.has(errorCode(error));
 }
 
 /**

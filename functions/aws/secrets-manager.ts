@@ -50,6 +50,8 @@ import { auditedAccountOf } from './planner.ts';
 export const DESCRIBE_CONCURRENCY = 32;
 /** `BatchGetSecretValue` takes at most 20 secret ids (`SecretIdListType` max 20). */
 const BATCH_GET_MAX = 20;
+/** BatchGetSecretValue pages in a row that answer nothing new, after which a batch stops asking. */
+const BATCH_GET_EMPTY_PAGES = 3;
 /** Value reads in flight at once per scope: the batches need nothing from each other, but a few suffice. */
 export const BATCH_GET_CONCURRENCY = 4;
 /** The AWS-managed key Secrets Manager uses when `KmsKeyId` is omitted. */
@@ -141,7 +143,7 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
     encryptionReads[index] = encryption;
     // replicaStatusOf answers every failure as an unknown status: it does not reject.
     if (isReplica(response, scope.region))
-      replicaReads[index] = replicaStatusOf(response, scope.region, primaryClient);
+      replicaReads[index] = replicaStatusOf(response, scope.region, primaryClient, describeKey);
   };
 
   // Staggered: each request is written as it is made, not once the whole first round (a new socket
@@ -194,7 +196,12 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       region: scope.region,
       type: 'AwsSecretsManagerSecret' as const,
       id: response?.Name ?? location.name,
-      ...((response?.ARN ?? location.arn) ? { arn: response?.ARN ?? location.arn } : {}),
+      // The ARN as the inventory names it, never DescribeSecret's: the finding Id is made of it
+      // (functions/publish/security-hub/asff.ts), and a secret that could not be described (denied,
+      // absent) has no complete ARN to report. Taken from the answer, the Id of a secret named by its
+      // name or partial ARN changed whenever it could not be read, and the scope, evaluated
+      // completely, archived its findings as of a resource gone.
+      ...(location.arn ? { arn: location.arn } : {}),
     };
     const contentReading = content?.get(secretKey(location)) ?? { state: 'not-inspected' as const };
     if (!response) {
@@ -319,6 +326,7 @@ async function replicaStatusOf(
   response: DescribeSecretResponse,
   region: string,
   client: (region: string) => SecretsManagerClient,
+  describeKey: (keyId: string, region: string) => Promise<EncryptionKey>,
 ): Promise<NonNullable<Extract<ReplicationFact, { kind: 'aws' }>['asReplica']>> {
   const primary = response.PrimaryRegion as string;
   const arn = /^(arn:[^:]+:secretsmanager:)[^:]+(:.+)$/.exec(response.ARN ?? '');
@@ -343,11 +351,13 @@ async function replicaStatusOf(
         reason: `the primary lists ${region} among its replicas without its Status`,
       };
     }
+    const primaryKey = await primaryKeyOf(answer.KmsKeyId, primary, describeKey);
     return {
       state: 'read',
       value: {
         status: entry?.Status,
         ...(entry?.StatusMessage ? { statusMessage: entry.StatusMessage } : {}),
+        ...(primaryKey ? { primaryKey } : {}),
       },
     };
   } catch (error) {
@@ -355,6 +365,27 @@ async function replicaStatusOf(
       state: 'unknown',
       reason: `DescribeSecret of the primary in ${primary} failed: ${describeError(error)}`,
     };
+  }
+}
+
+/**
+ * The KMS key of a replica's primary copy, described in the primary's region: the copy elsewhere
+ * the replica counts on is lost when that key cannot decrypt it, and no other finding names it.
+ * Undefined for the AWS-managed key (`KmsKeyId` left out, or aws/secretsmanager), which can be
+ * neither disabled nor deleted. A describe that fails for any reason leaves the key unread (its
+ * state undefined, not evaluated): the replica's status, read already, stands without it.
+ */
+async function primaryKeyOf(
+  keyId: string | undefined,
+  primary: string,
+  describeKey: (keyId: string, region: string) => Promise<EncryptionKey>,
+): Promise<EncryptionKey | undefined> {
+  if (keyId === undefined || keyId === DEFAULT_KEY_ALIAS || keyId.endsWith(`:${DEFAULT_KEY_ALIAS}`))
+    return undefined;
+  try {
+    return await describeKey(keyId, primary);
+  } catch (error) {
+    return { id: keyId, manager: undefined, unreadReason: `DescribeKey failed: ${describeError(error)}` };
   }
 }
 
@@ -440,9 +471,15 @@ async function inspect(
     // BatchGetSecretValue pages its answer (NextToken) like a listing; each page is asked again
     // with the same ids and the token.
     const nextToken = pageTokens('BatchGetSecretValue', 'RepeatedNextToken', 'NextToken');
+    const answered = () => [...ids.values()].filter((key) => values.has(key)).length;
     try {
       let token: string | undefined;
+      // Pages in a row that answered none of the batch's secrets still unanswered: a few are borne
+      // (a paged answer may hold an empty page), but a fresh token on every empty page would be
+      // asked for until the function timed out, with no report at all.
+      let emptyPages = 0;
       do {
+        const before = answered();
         const answer = await sm.send(
           new BatchGetSecretValueCommand({
             SecretIdList: [...ids.keys()],
@@ -471,6 +508,17 @@ async function inspect(
             });
         }
         token = nextToken(answer.NextToken);
+        emptyPages = answered() > before ? 0 : emptyPages + 1;
+        if (token !== undefined && emptyPages >= BATCH_GET_EMPTY_PAGES) {
+          for (const key of ids.values()) {
+            if (!values.has(key))
+              values.set(key, {
+                state: 'unknown',
+                reason: `BatchGetSecretValue failed: EmptyPages (it answered ${emptyPages} pages in a row that named none of the secrets still unanswered, each with a new NextToken)`,
+              });
+          }
+          break;
+        }
       } while (token !== undefined);
     } catch (error) {
       // The values of the pages read before the failure stay; the others are unknown.

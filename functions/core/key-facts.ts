@@ -50,6 +50,11 @@ export interface EncryptionKey {
    * material is imported again.
    */
   readonly materialExpires?: Date | undefined;
+  /**
+   * GCP, user-managed replication: the location of the copy this key encrypts (each location has
+   * its own setting). Absent for automatic replication, whose one key encrypts every copy.
+   */
+  readonly location?: string | undefined;
   /** GCP: {@link version} is the key's primary version, read because the secret version named none. */
   readonly primary?: boolean | undefined;
   /**
@@ -119,6 +124,12 @@ export type ReplicationFact =
       readonly asReplica?: Reading<{
         readonly status: string | undefined;
         readonly statusMessage?: string | undefined;
+        /**
+         * The KMS key of the primary's own copy (the primary's `KmsKeyId`, described in its
+         * region): the copy elsewhere that this replica counts on. No other fact names it, as the
+         * primary is not this secret's resource. Undefined when not read.
+         */
+        readonly primaryKey?: EncryptionKey | undefined;
       }>;
     }
   | { readonly kind: 'gcp-automatic' }
@@ -165,11 +176,6 @@ export interface KeySecretFact {
   readonly existence: Reading<boolean>;
   /** AWS `DeletedDate` / GCP `expireTime`: when the secret will be deleted; absent when not scheduled. */
   readonly deletionScheduled?: Date | undefined;
-  /**
-   * Why whether (and when) the secret will be deleted is not known, though the API answered: GCP
-   * sent an `expireTime` that is not a timestamp (the field and its value said, never a secret value).
-   */
-  readonly deletionScheduleUnknown?: string | undefined;
   /** The primary copy's key; `manager: PROVIDER` for the service default. */
   readonly encryption: Reading<readonly EncryptionKey[]>;
   readonly replication: Reading<ReplicationFact>;

@@ -198,30 +198,20 @@ function statusUnread(
   return version.state === 'unknown' ? `its latest version could not be read (${version.reason})` : undefined;
 }
 
-/** How many characters of a field's value a reason quotes: a timestamp needs about 30. */
-const QUOTED_VALUE_CHARS = 64;
-
 /**
  * A `google.protobuf.Timestamp` field as proto3 JSON sends it (RFC 3339 text): its instant, none when
- * not sent, or why it cannot be read, naming the field and its value (a time, never a secret value).
+ * not sent, and an Invalid Date when sent in a form that does not parse. These fields (expireTime,
+ * scheduledDestroyTime) are sent only when the deletion or destruction is scheduled, so their
+ * presence is what is judged; the checks say the time is not readable (keys.not-deleting `onDate`).
  */
-function timestampOf(field: string, value: unknown): Reading<Date | undefined> {
-  if (value === undefined || value === null || value === '') return { state: 'read', value: undefined };
-  const parsed = typeof value === 'string' ? new Date(value) : undefined;
-  if (parsed && !Number.isNaN(parsed.getTime())) return { state: 'read', value: parsed };
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  const quoted = JSON.stringify(
-    text.length > QUOTED_VALUE_CHARS ? `${text.slice(0, QUOTED_VALUE_CHARS)}…` : text,
-  );
-  return { state: 'unknown', reason: `the API sent ${field} ${quoted}, which is not a timestamp` };
+function timestampOf(value: unknown): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
 }
 
-/** When the secret expires (`expireTime`), or why that is not known. */
-function deletionOf(secret: GcpSecret): Pick<KeySecretFact, 'deletionScheduled' | 'deletionScheduleUnknown'> {
-  const expires = timestampOf('expireTime', secret.expireTime);
-  return expires.state === 'read'
-    ? { deletionScheduled: expires.value }
-    : { deletionScheduled: undefined, deletionScheduleUnknown: expires.reason };
+/** When the secret expires (`expireTime`). */
+function deletionOf(secret: GcpSecret): Pick<KeySecretFact, 'deletionScheduled'> {
+  return { deletionScheduled: timestampOf(secret.expireTime) };
 }
 
 /** The version number a version's resource name ends with (`7` of `projects/1/secrets/s/versions/7`). */
@@ -310,7 +300,10 @@ function copyKey(
   unread: string | undefined,
   location: string | undefined,
 ): Promise<EncryptionKey> | EncryptionKey {
-  if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named);
+  // A user-managed copy's key says the location it encrypts: keys.replicated counts that copy only
+  // when its key can decrypt it.
+  const at = (key: EncryptionKey): EncryptionKey => (location === undefined ? key : { ...key, location });
+  if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named).then(at);
   // Without the copy's status, the setting now is all there is: unproven when there is a version.
   const unproven =
     statusSent || unread === undefined
@@ -319,7 +312,7 @@ function copyKey(
         ? unread
         : `${unread} (its copy in ${location})`;
   if (configured && !statusSent) {
-    const setting = readKey(configured, undefined);
+    const setting = readKey(configured, undefined).then(at);
     return unproven === undefined ? setting : setting.then((key) => ({ ...key, unproven }));
   }
   return {
@@ -401,21 +394,19 @@ export async function readGcpKeyFacts(
         let latest: GcpSecretVersion | undefined;
         try {
           latest = await api.getLatestVersion(name);
-          const destroy = timestampOf('scheduledDestroyTime', latest.scheduledDestroyTime);
+          const destroy = timestampOf(latest.scheduledDestroyTime);
           const number = versionNumberOf(latest.name);
           version =
             latest.state === undefined
               ? { state: 'unknown', reason: "the API did not report the latest version's state" }
-              : destroy.state === 'unknown'
-                ? { state: 'unknown', reason: `${destroy.reason} for its latest version` }
-                : {
-                    state: 'read',
-                    value: {
-                      state: latest.state,
-                      ...(destroy.value ? { scheduledDestroy: destroy.value } : {}),
-                      ...(number ? { version: number } : {}),
-                    },
-                  };
+              : {
+                  state: 'read',
+                  value: {
+                    state: latest.state,
+                    ...(destroy ? { scheduledDestroy: destroy } : {}),
+                    ...(number ? { version: number } : {}),
+                  },
+                };
         } catch (error) {
           if (error instanceof SecretManagerApiError && error.status === 404) {
             version = { state: 'read', value: { state: 'none' } };

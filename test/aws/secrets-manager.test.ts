@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import {
@@ -7,13 +8,15 @@ import {
   DESCRIBE_CONCURRENCY,
   prepareAwsKeyFacts,
 } from '../../functions/aws/secrets-manager.ts';
+import type { ResourceRef } from '../../functions/core/finding.ts';
 import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
+import { asffFindingId } from '../../functions/publish/security-hub/asff.ts';
 import { CANARY } from '../fixtures/keys/world.ts';
 import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
 import { jsonError } from '../sim/protocols/rest-json.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import type { SimRequest, SimResponse, SimService } from '../sim/service.ts';
-import { awsJson } from '../sim/services/aws-json.ts';
+import { awsJson, awsJsonError } from '../sim/services/aws-json.ts';
 
 describe('currentVersionOf', () => {
   it('reads a secret whose version carries AWSCURRENT as holding a value', () => {
@@ -204,6 +207,34 @@ describe('collectAwsKeyFacts scheduling', () => {
     }
   });
 
+  it.each([
+    ['ExpiredTokenException', 400],
+    ['UnrecognizedClientException', 400],
+    ['InvalidSignatureException', 400],
+  ])(
+    'fails the scope, never each secret alone, when DescribeSecret refuses the credentials (%s)',
+    async (code, status) => {
+      // Prepare: the scope's credentials expire mid-run: every later DescribeSecret is refused with
+      // a 4xx that answers for the caller, not for any secret.
+      let described = 0;
+      const scope = await keysScope((operation) =>
+        operation === 'DescribeSecret' && ++described > 3
+          ? jsonError(status, code, 'The security token included in the request is expired')
+          : undefined,
+      );
+      try {
+        // Act / Assess: a failed scope (its findings kept), not secrets each NOT_AVAILABLE in a scope
+        // read completely.
+        await expect(scope.collect()).rejects.toMatchObject({
+          code,
+          message: expect.stringContaining('Secrets Manager DescribeSecret failed in eu-west-1'),
+        });
+      } finally {
+        await scope.close();
+      }
+    },
+  );
+
   it('fails the scope with the DescribeSecret failure when the key, asked meanwhile, fails too', async () => {
     // Prepare: KMS fails (a 500, not a per-key answer), and so does the last secret's DescribeSecret.
     const lastSecret = `certctl/item-${2 * DESCRIBE_CONCURRENCY}"`;
@@ -267,7 +298,21 @@ async function inspectedScope(pages: (body: Record<string, unknown>) => Record<s
       items: { first: { kind: 'opaque', secret: arns[0] }, second: { kind: 'opaque', secret: arns[1] } },
     },
   });
-  return { arns, requests, ...scopeReader(sim, policy, region) };
+  /** The complete ARN (with the suffix) of the secret `name`, as DescribeSecret answers it. */
+  const completeArn = async (name: string) => {
+    const client = new SecretsManagerClient({
+      region,
+      endpoint: sim.endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+    });
+    try {
+      return (await client.send(new DescribeSecretCommand({ SecretId: name }))).ARN ?? '';
+    } finally {
+      client.destroy();
+    }
+  };
+  return { arns, requests, completeArn, ...scopeReader(sim, policy, region) };
 }
 
 describe('collectAwsKeyFacts value reads', () => {
@@ -336,7 +381,7 @@ describe('collectAwsKeyFacts value reads', () => {
         Errors: [{ SecretId: inError, ErrorCode: 'DecryptionFailure', Message: 'cannot decrypt' }],
       }));
       try {
-        const arn = (await scope.collect())[1]?.resource.arn ?? '';
+        const arn = await scope.completeArn('certctl/config-key');
         expect(arn).toMatch(/:secret:certctl\/config-key-[A-Za-z0-9]{6}$/);
         inError = named(arn);
 
@@ -354,6 +399,34 @@ describe('collectAwsKeyFacts value reads', () => {
       }
     },
   );
+
+  it('stops asking when BatchGetSecretValue keeps answering empty pages with a new NextToken each time', async () => {
+    // Prepare: the first page holds the first secret; every later page is empty and names a fresh
+    // token, without end (the answer stops only after 500 pages, so the test ends either way).
+    const scope = await inspectedScope((body) => {
+      const page = scope.requests.length;
+      return {
+        SecretValues: body.NextToken === undefined ? [entry(String((body.SecretIdList as string[])[0]))] : [],
+        ...(page < 500 ? { NextToken: `page-${page + 1}` } : {}),
+      };
+    });
+    try {
+      // Act
+      const facts = await scope.collect();
+
+      // Assess: a few empty pages are borne, then the pages stop; the value read is judged, the
+      // other is unknown, saying why.
+      expect(scope.requests.length).toBeLessThanOrEqual(5);
+      expect(facts[0]?.content.state).toBe('read');
+      expect(facts[1]?.content).toEqual({
+        state: 'unknown',
+        reason:
+          'BatchGetSecretValue failed: EmptyPages (it answered 3 pages in a row that named none of the secrets still unanswered, each with a new NextToken)',
+      });
+    } finally {
+      await scope.close();
+    }
+  });
 
   it('keeps the values read when a later BatchGetSecretValue page repeats its NextToken', async () => {
     // Prepare: every page names the same token; the first holds the first secret.
@@ -377,4 +450,69 @@ describe('collectAwsKeyFacts value reads', () => {
       await scope.close();
     }
   });
+});
+
+describe('collectAwsKeyFacts resource identity', () => {
+  /**
+   * The resource of one secret (`certctl/ca`, named as `secret` in the inventory, with region and
+   * account when a name) as the adapter reports it when DescribeSecret answers and when it is denied.
+   */
+  async function resourcesOf(secret: string) {
+    const region = 'eu-west-1';
+    let deny = false;
+    const denier: SimService = {
+      name: 'deny-describe',
+      matches: (request) => deny && request.headers['x-amz-target'] === 'secretsmanager.DescribeSecret',
+      handle: () => awsJsonError(400, 'AccessDeniedException', 'not authorized to DescribeSecret'),
+      ...FAULT_ANSWERS,
+    };
+    const sim = await startSim({
+      scenario: {
+        accounts: [{ id: DEFAULT_ACCOUNT_ID }],
+        regions: [{ name: region }],
+        services: { secretsManager: { secrets: [{ name: 'certctl/ca', region, value: 'x' }] } },
+      },
+      extraServices: [denier],
+    });
+    const policy = parsePolicy({
+      aws: { regions: [region] },
+      keys: {
+        preset: 'none',
+        items: {
+          'ca-backup': {
+            kind: 'opaque',
+            secret,
+            ...(secret.startsWith('arn:') ? {} : { region, account: DEFAULT_ACCOUNT_ID }),
+          },
+        },
+      },
+    });
+    const scope = scopeReader(sim, policy, region);
+    try {
+      const [read] = await scope.collect();
+      deny = true;
+      const [denied] = await scope.collect();
+      return { read, denied };
+    } finally {
+      await scope.close();
+    }
+  }
+
+  it.each([
+    ['its name', 'certctl/ca'],
+    ['its partial ARN', `arn:aws:secretsmanager:eu-west-1:${DEFAULT_ACCOUNT_ID}:secret:certctl/ca`],
+  ])(
+    'keeps the finding identity of a secret named by %s when its DescribeSecret is denied',
+    async (_, secret) => {
+      // Act
+      const { read, denied } = await resourcesOf(secret);
+      // Assess: the same Security Hub finding Id either way, so a run that could not read the
+      // secret updates its findings (NOT_AVAILABLE) instead of archiving them as of a resource gone.
+      expect(read?.existence).toEqual({ state: 'read', value: true });
+      expect(denied?.existence.state).toBe('unknown');
+      const id = (resource: ResourceRef | undefined) =>
+        resource && asffFindingId({ checkId: 'keys.not-deleting', resource });
+      expect(id(denied?.resource)).toBe(id(read?.resource));
+    },
+  );
 });

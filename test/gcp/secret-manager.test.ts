@@ -12,6 +12,8 @@ import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory, NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
 import type { CloudKmsApi } from '../../functions/gcp/cloud-kms.ts';
 import {
+  type GcpSecret,
+  type GcpSecretVersion,
   readGcpKeyFacts,
   type SecretManagerApi,
   SecretManagerApiError,
@@ -340,6 +342,91 @@ describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed.keyState).toBe('DESTROYED');
   });
+
+  it('does not count a copy whose Cloud KMS key version cannot decrypt it toward keys.replicated', async () => {
+    // Prepare: copies in two locations, each under its own regional key; the key version of the
+    // copy in europe-west4 is DISABLED or DESTROYED, so one location alone holds a usable copy.
+    const keyIn = (location: string) =>
+      `projects/certctl-kms/locations/${location}/keyRings/certctl/cryptoKeys/backup`;
+    const locations = ['europe-west1', 'europe-west4'];
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: {
+          userManaged: {
+            replicas: locations.map((location) => ({
+              location,
+              customerManagedEncryption: { kmsKeyName: keyIn(location) },
+            })),
+          },
+        },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        replicationStatus: {
+          userManaged: {
+            replicas: locations.map((location) => ({
+              location,
+              customerManagedEncryption: { kmsKeyVersionName: `${keyIn(location)}/cryptoKeyVersions/1` },
+            })),
+          },
+        },
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const judge = async (lost: string) => {
+      const cloudKms: CloudKmsApi = {
+        getCryptoKey: () => Promise.reject(new Error('the primary is not read when a version is named')),
+        getCryptoKeyVersion: async (name) => ({
+          name,
+          state: name.includes('europe-west4') ? lost : 'ENABLED',
+        }),
+      };
+      const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+      return fact && keysReplicatedCheck.evaluate(fact, { policy, now: new Date() });
+    };
+    // Act / Assess
+    for (const lost of ['DISABLED', 'DESTROYED']) {
+      const outcome = await judge(lost);
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('europe-west4');
+      expect(outcome?.description).toContain(lost);
+      expect(outcome?.observed).toMatchObject({ undecryptableCopies: 'europe-west4' });
+    }
+    expect((await judge('ENABLED'))?.status).toBe('PASSED');
+  });
+
+  it('does not pass keys.replicated for automatic replication whose Cloud KMS key version is destroyed', async () => {
+    // Prepare: automatic replication, every copy under the one key version, which is DESTROYED.
+    const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        replicationStatus: {
+          automatic: { customerManagedEncryption: { kmsKeyVersionName: `${key}/cryptoKeyVersions/1` } },
+        },
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const cloudKms: CloudKmsApi = {
+      getCryptoKey: () => Promise.reject(new Error('the primary is not read when a version is named')),
+      getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    // Act
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    const outcome = fact && keysReplicatedCheck.evaluate(fact, { policy, now: new Date() });
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('DESTROYED');
+  });
 });
 
 describe('readGcpKeyFacts reading Cloud KMS', () => {
@@ -407,6 +494,7 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
         version: `${keyIn(location)}/cryptoKeyVersions/1`,
         state: location === 'europe-west4' ? 'DESTROY_SCHEDULED' : 'ENABLED',
         deletionDate: undefined,
+        location,
       })),
     });
     expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('FAILED');
@@ -798,21 +886,24 @@ describe('readGcpKeyFacts with answers it cannot use', () => {
     return { fact, notDeleting: fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() }) };
   };
 
-  it('is not available for that secret alone, naming the field and its value, when expireTime is not a timestamp', async () => {
+  it('fails keys.not-deleting, saying the time does not parse, when expireTime is not a timestamp', async () => {
     // Prepare
     const api: SecretManagerApi = {
       getSecret: async (name) => ({ name, replication: { automatic: {} }, expireTime: 'next tuesday' }),
       getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
       accessLatest: async () => new Uint8Array(),
     };
-    // Act: before, the check threw a RangeError (Invalid time value) from toISOString.
+    // Act: before, the check threw a RangeError (Invalid time value) from toISOString. expireTime is
+    // sent only when the secret expires: its presence proves the deletion is scheduled.
     const { notDeleting } = await judge(api);
     // Assess
-    expect(notDeleting?.status).toBe('NOT_AVAILABLE');
-    expect(notDeleting?.description).toContain('expireTime "next tuesday"');
+    expect(notDeleting?.status).toBe('FAILED');
+    expect(notDeleting?.description).toContain(
+      'is scheduled for deletion at a time the API sent in a form that does not parse',
+    );
   });
 
-  it('is not available, naming the field and its value, when scheduledDestroyTime is not a timestamp', async () => {
+  it('fails keys.not-deleting, saying the time does not parse, when scheduledDestroyTime is not a timestamp', async () => {
     // Prepare
     const api: SecretManagerApi = {
       getSecret: async (name) => ({ name, replication: { automatic: {} } }),
@@ -826,8 +917,10 @@ describe('readGcpKeyFacts with answers it cannot use', () => {
     // Act
     const { notDeleting } = await judge(api);
     // Assess
-    expect(notDeleting?.status).toBe('NOT_AVAILABLE');
-    expect(notDeleting?.description).toContain('scheduledDestroyTime "2026-13-45T99:00:00Z"');
+    expect(notDeleting?.status).toBe('FAILED');
+    expect(notDeleting?.description).toContain(
+      'scheduled for destruction at a time the API sent in a form that does not parse',
+    );
   });
 
   it('reads the latest version as unknown for that secret only when versions.get answers null', async () => {
@@ -863,5 +956,50 @@ describe('readGcpKeyFacts with answers it cannot use', () => {
         expect(notDeleting?.remediationText).toContain(enable);
       },
     );
+  });
+});
+
+describe('readGcpKeyFacts on timestamps the API sent unreadable', () => {
+  it('still fails keys.not-deleting for a secret with an expireTime, or a version scheduled for destruction, whose time does not parse', async () => {
+    // Prepare: expireTime and scheduledDestroyTime are sent only when set: the deletion is
+    // scheduled, whatever the time says; a Cloud KMS key version DESTROY_SCHEDULED likewise.
+    const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const judge = async (
+      secret: Partial<GcpSecret>,
+      version: Partial<GcpSecretVersion>,
+      destroyTime?: string,
+    ) => {
+      const api: SecretManagerApi = {
+        getSecret: async (name) => ({ name, replication: { automatic: {} }, ...secret }),
+        getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED', ...version }),
+        accessLatest: async () => new Uint8Array(),
+      };
+      const cloudKms: CloudKmsApi = {
+        getCryptoKey: () => Promise.reject(new Error('not read')),
+        getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROY_SCHEDULED', destroyTime }),
+      };
+      const policy = oneOpaqueSecretPolicy();
+      const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+      return fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() });
+    };
+    // Act / Assess
+    const expiring = await judge({ expireTime: 'next week' }, {});
+    expect(expiring?.status).toBe('FAILED');
+    expect(expiring?.description).toContain('is scheduled for deletion');
+    expect(expiring?.observed).toMatchObject({ scheduledForDeletion: true, deletionDate: null });
+    const destroying = await judge({}, { state: 'DISABLED', scheduledDestroyTime: 'soon' });
+    expect(destroying?.status).toBe('FAILED');
+    expect(destroying?.description).toContain('scheduled for destruction');
+    const keyDestroying = await judge(
+      { replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } } },
+      {
+        replicationStatus: {
+          automatic: { customerManagedEncryption: { kmsKeyVersionName: `${key}/cryptoKeyVersions/1` } },
+        },
+      },
+      'not a time',
+    );
+    expect(keyDestroying?.status).toBe('FAILED');
+    expect(keyDestroying?.observed).toMatchObject({ keyState: 'DESTROY_SCHEDULED' });
   });
 });

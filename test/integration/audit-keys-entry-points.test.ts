@@ -71,11 +71,12 @@ describe('audit-keys Lambda', () => {
     expect(ireland.get('certctl/ca keys.cmk')?.Compliance?.Status).toBe('PASSED');
     expect(ireland.get('certctl/api-keys keys.cmk')?.Compliance?.Status).toBe('FAILED');
     expect(virginia.get('certctl/missing keys.present')?.Compliance?.Status).toBe('FAILED');
-    // The ARN Secrets Manager answers, with its random suffix, not the one the policy wrote.
+    // The ARN the policy wrote, not the one Secrets Manager answers (with its random suffix): the
+    // finding Id is made of it, and a secret that cannot be described has no answer to take it from.
     expect(ireland.get('certctl/ca keys.present')?.Resources).toEqual([
       {
         Type: 'AwsSecretsManagerSecret',
-        Id: expect.stringMatching(new RegExp(`^${arn('eu-west-1', 'certctl/ca')}-[A-Za-z0-9]{6}$`)),
+        Id: arn('eu-west-1', 'certctl/ca'),
         Partition: 'aws',
         Region: 'eu-west-1',
       },

@@ -188,11 +188,12 @@ describe('npm run demo', () => {
       /^gcp certctl-prod global\n {2}secret:projects\/certctl-prod\/secrets\/certctl-ca-backup /m,
     );
     expect(keys('projects/certctl-prod/secrets/certctl-ca-backup')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
-    // A backup written under a Cloud KMS key version scheduled for destruction: failed, its value unreadable.
+    // A backup written under a Cloud KMS key version scheduled for destruction: failed, its value
+    // unreadable, and no copy of it can be decrypted (so not counted as replicated).
     expect(keys('projects/certctl-prod/secrets/certctl-tls-backup')).toEqual([
       'ok',
       'FAIL C',
-      'ok',
+      'FAIL H',
       'ok',
       'N/A',
     ]);

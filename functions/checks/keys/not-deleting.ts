@@ -79,8 +79,12 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     if (fact.deletionScheduled) {
       return {
         status: 'FAILED',
-        description: `The ${secretLabel(fact)} is scheduled for deletion on ${fact.deletionScheduled.toISOString()}.`,
-        observed: { ...base, scheduledForDeletion: true, deletionDate: fact.deletionScheduled.toISOString() },
+        description: `The ${secretLabel(fact)} is scheduled for deletion ${onDate(fact.deletionScheduled)}.`,
+        observed: {
+          ...base,
+          scheduledForDeletion: true,
+          deletionDate: isoOf(fact.deletionScheduled) ?? null,
+        },
         required,
       };
     }
@@ -96,7 +100,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
               ? 'holds no value: no version carries the AWSCURRENT label'
               : 'has no version at all'
             : version.scheduledDestroy
-              ? `has ${latest} scheduled for destruction on ${version.scheduledDestroy.toISOString()}`
+              ? `has ${latest} scheduled for destruction ${onDate(version.scheduledDestroy)}`
               : `has ${latest} ${version.state}`;
         return {
           status: 'FAILED',
@@ -121,7 +125,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       if (bad) {
         return {
           status: 'FAILED',
-          description: `The KMS key ${copyOf(fact, bad)} is ${bad.state}${bad.deletionDate ? ` (deletion on ${bad.deletionDate.toISOString()})` : ''}: ${lost(fact, bad)}.`,
+          description: `The KMS key ${copyOf(fact, bad)} is ${bad.state}${bad.deletionDate ? ` (deletion ${onDate(bad.deletionDate)})` : ''}: ${lost(fact, bad)}.`,
           observed: {
             ...base,
             scheduledForDeletion: false,
@@ -152,14 +156,6 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     const expiring = materialExpiryOf(fact, context.now, keyMaterialHorizonDays(context.policy));
     if (expiring?.verdict === 'expired')
       return materialExpiryOutcome(fact, expiring, 'FAILED', base, required);
-    if (fact.deletionScheduleUnknown !== undefined) {
-      return notAvailable(
-        fact,
-        `whether the secret is scheduled for deletion is not known: ${fact.deletionScheduleUnknown}`,
-        { scheduledForDeletion: null },
-        required,
-      );
-    }
     const versionState = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.state : undefined;
     if (versionState !== undefined && versionState !== 'ENABLED') {
       // A state neither usable nor known to be lost (STATE_UNSPECIFIED, one added later) proves nothing.
@@ -313,6 +309,21 @@ function aliasNotProven(fact: KeySecretFact): EncryptionKey | undefined {
   );
 }
 
+/**
+ * A date as ISO 8601, or undefined when the API sent a time that does not parse (an Invalid Date):
+ * the field's presence still says the deletion is scheduled, its time is not known.
+ */
+function isoOf(date: Date): string | undefined {
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** `on <date>`, or what is known of a time the API sent unreadable. */
+function onDate(date: Date): string {
+  return isoOf(date) === undefined
+    ? 'at a time the API sent in a form that does not parse'
+    : `on ${isoOf(date)}`;
+}
+
 /** The secret's KMS key whose imported key material expires first (`ValidTo`), judged. */
 function materialExpiryOf(
   fact: KeySecretFact,
@@ -421,9 +432,7 @@ function cloudKmsKeyFailure(
     ? `The Cloud KMS key version ${key.version}${key.primary ? " (its key's primary, as the secret version names none)" : ''}`
     : `The Cloud KMS key ${key.id}`;
   const when =
-    key.state === 'DESTROY_SCHEDULED' && key.deletionDate
-      ? ` (destruction on ${key.deletionDate.toISOString()})`
-      : '';
+    key.state === 'DESTROY_SCHEDULED' && key.deletionDate ? ` (destruction ${onDate(key.deletionDate)})` : '';
   const args = key.version ? gcloudVersionArgs(key.version) : undefined;
   const restore = args
     ? `\`gcloud kms keys versions restore ${args}\``

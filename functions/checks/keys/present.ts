@@ -4,11 +4,15 @@
  * the finding says which items the secret's existence proves and which it does not. A secret that
  * exists is not said to back any item when its latest version holds nothing (none, DESTROYED,
  * DISABLED) nor, on GCP, when that version was not read or is in a state this audit does not know and
- * its value was not read in this run: existence is proven, a value is not.
+ * its value was not read in this run: existence is proven, a value is not. Nor when no copy's key
+ * can decrypt it (a KMS key disabled, pending deletion or deleted; a Cloud KMS key version disabled
+ * or destroyed): the service gives no value of it.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { KeyItemRef, KeySecretFact } from '../../core/key-facts.ts';
+import { DELETED_KMS_KEY } from '../../core/kms-key-states.ts';
 import {
+  cannotDecrypt,
   DOCS,
   itemsValue,
   KEYS_RESOURCE_TYPES,
@@ -68,6 +72,16 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         status: 'PASSED',
         description: `The ${secretLabel(fact)} exists, but ${empty.why}, so ${empty.latestOnly ? 'that version backs' : 'it backs'} none of ${sources} (see keys.not-deleting).`,
         observed: { items: itemsValue(fact), present: true, latestVersionState: empty.state },
+        required,
+      };
+    }
+    const undecryptable = noCopyDecrypts(fact);
+    if (undecryptable) {
+      // The secret exists; no copy of it can be decrypted now, so it holds nothing to restore from.
+      return {
+        status: 'PASSED',
+        description: `The ${secretLabel(fact)} exists, but ${undecryptable}, so it backs none of ${sources} now (see keys.not-deleting).`,
+        observed: { items: itemsValue(fact), present: true, valueDecryptable: false },
         required,
       };
     }
@@ -158,6 +172,35 @@ function valueGone(
 }
 
 /**
+ * Why no copy of the secret can be decrypted now, when every copy's key is known not to decrypt it
+ * (wording.ts cannotDecrypt: an unusable state, or an AWS key deleted with its key material):
+ * Secrets Manager and Secret Manager then give no value of it. Undefined when a copy's key is
+ * usable, not read, or named by an alias, or when the value was read in this run (which decrypted it).
+ */
+function noCopyDecrypts(fact: KeySecretFact): string | undefined {
+  if (fact.encryption.state !== 'read' || valueReadNow(fact)) return undefined;
+  const keys = fact.encryption.value;
+  if (keys.length === 0 || !keys.every(cannotDecrypt)) return undefined;
+  const noun = fact.resource.provider === 'gcp' ? 'Cloud KMS key version' : 'KMS key';
+  const said = keys.map(
+    (key) =>
+      `${fact.resource.provider === 'gcp' ? (key.version ?? key.id) : key.id} ${key.deleted ? DELETED_KMS_KEY : `is ${key.state}`}`,
+  );
+  return keys.length === 1
+    ? `its ${noun} ${said[0]}, so its value cannot be decrypted`
+    : `the ${noun}s of all its copies cannot decrypt them (${said.join('; ')})`;
+}
+
+/** Whether some item's value was read in this run (which proves a version holds it, and decrypted it). */
+function valueReadNow(fact: KeySecretFact): boolean {
+  const { content } = fact;
+  return (
+    content.state === 'read' &&
+    content.items.some((entry) => !entry.problems.some((problem) => problem.code === 'value-unread'))
+  );
+}
+
+/**
  * Why a GCP secret is not proven to hold a value, when nothing read says it does: its latest
  * version could not be read (versions.get refused: roles/secretmanager.secretAccessor grants
  * versions.access only; its state not sent), or is in a state neither usable nor known to hold
@@ -165,11 +208,8 @@ function valueGone(
  * read proves a version holds it). Undefined when the latest version is ENABLED, or the value was read.
  */
 function valueUnproven(fact: KeySecretFact): { readonly state?: string; readonly why: string } | undefined {
-  const { content, latestVersion } = fact;
-  const valueRead =
-    content.state === 'read' &&
-    content.items.some((entry) => !entry.problems.some((problem) => problem.code === 'value-unread'));
-  if (valueRead || latestVersion === undefined) return undefined;
+  const { latestVersion } = fact;
+  if (valueReadNow(fact) || latestVersion === undefined) return undefined;
   if (latestVersion.state === 'unknown')
     return { why: `its latest version could not be read (${latestVersion.reason})` };
   const { state } = latestVersion.value;

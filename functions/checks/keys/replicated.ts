@@ -4,13 +4,17 @@
  * automatic replication, or user-managed with at least two locations, and the latest version
  * ENABLED). A secret is in one region only when its DescribeSecret names its own region as
  * `PrimaryRegion` and lists no replica elsewhere: without `PrimaryRegion` it may be a replica, whose
- * answer lists no replicas.
+ * answer lists no replicas. A copy elsewhere that reports InSync but whose own KMS key cannot decrypt
+ * it (a replica's region's key, a replica's primary's key, a GCP copy's Cloud KMS key version)
+ * restores nothing: FAILED.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
-import type { KeySecretFact } from '../../core/key-facts.ts';
+import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
+import { DELETED_KMS_KEY, deletedKmsKeyFix, kmsKeyFix } from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
+  cannotDecrypt,
   DOCS,
   gcloudAddVersion,
   gcloudEnableLatest,
@@ -18,6 +22,7 @@ import {
   KEYS_RESOURCE_TYPES,
   LATEST_VERSION_READ,
   notAvailable,
+  replicasRekeyed,
   secretLabel,
 } from './wording.ts';
 
@@ -86,6 +91,77 @@ function unusableLatestVersion(
   };
 }
 
+/**
+ * AWS: the copies in other regions that report a status but whose own key cannot decrypt them: each
+ * replica under its region's key (`replicaRegion`), and, for a secret that is itself a replica, its
+ * primary under the primary's key (read from the primary). An InSync copy under such a key is no
+ * copy to restore from.
+ */
+function undecryptableCopies(
+  fact: KeySecretFact,
+  others: readonly { readonly region: string | undefined }[],
+  own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
+): {
+  readonly copy: string;
+  readonly region: string;
+  readonly key: EncryptionKey;
+  readonly replica: boolean;
+}[] {
+  const keys = fact.encryption.state === 'read' ? fact.encryption.value : [];
+  const replicas = others.flatMap(({ region }) => {
+    const key =
+      region === undefined ? undefined : keys.find((candidate) => candidate.replicaRegion === region);
+    return region !== undefined && key !== undefined && cannotDecrypt(key)
+      ? [{ copy: `the replica in ${region}`, region, key, replica: true }]
+      : [];
+  });
+  const primary =
+    fact.replication.state === 'read' && fact.replication.value.kind === 'aws'
+      ? fact.replication.value.primaryRegion
+      : undefined;
+  const primaryKey = own?.primaryKey;
+  return primary !== undefined && primaryKey !== undefined && cannotDecrypt(primaryKey)
+    ? [...replicas, { copy: `the primary in ${primary}`, region: primary, key: primaryKey, replica: false }]
+    : replicas;
+}
+
+/**
+ * GCP: copies whose Cloud KMS key version cannot decrypt them (DISABLED, DESTROY_SCHEDULED,
+ * DESTROYED, …) are no copies to restore from: under automatic replication one key version
+ * encrypts every copy; under user-managed replication each location's key its own copy (the key's
+ * `location`). FAILED naming them and the locations left; undefined when every key judged is usable.
+ */
+function undecryptableGcpCopies(
+  fact: KeySecretFact,
+  replicated: string,
+  locations: readonly string[],
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const lost = (fact.encryption.state === 'read' ? fact.encryption.value : []).filter(cannotDecrypt);
+  if (lost.length === 0) return undefined;
+  const named = lost.map(
+    (key) =>
+      `${key.location === undefined ? '' : `the copy in ${key.location} is under `}the Cloud KMS key version ${key.version ?? key.id}, which is ${key.state}`,
+  );
+  const gone = new Set(lost.map((key) => key.location));
+  const left = locations.filter((location) => !gone.has(location));
+  // A key without a location (automatic replication) encrypts every copy.
+  const remains =
+    gone.has(undefined) || left.length === 0
+      ? 'no copy can be decrypted'
+      : `only ${left.join(', ')} ${left.length === 1 ? 'holds a copy' : 'hold copies'} that can be decrypted`;
+  return {
+    status: 'FAILED',
+    description: `The ${secretLabel(fact)} ${replicated}, but ${named.join('; ')}: ${remains} (see keys.not-deleting).`,
+    observed: {
+      ...observed,
+      undecryptableCopies: lost.map((key) => key.location ?? 'all').join(','),
+    },
+    required,
+  };
+}
+
 export const keysReplicatedCheck: Check<KeySecretFact> = {
   metadata: {
     id: 'keys.replicated',
@@ -135,7 +211,8 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         ? 'uses automatic replication'
         : `is replicated to ${locations.join(', ')}`;
       return (
-        unusableLatestVersion(fact, replicated, gcpObserved, gcpRequired) ?? {
+        unusableLatestVersion(fact, replicated, gcpObserved, gcpRequired) ??
+        undecryptableGcpCopies(fact, replicated, locations, gcpObserved, gcpRequired) ?? {
           status: 'PASSED',
           description: `The ${secretLabel(fact)} ${replicated}.`,
           observed: gcpObserved,
@@ -228,6 +305,30 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         description: `The ${secretLabel(fact)} has replicas out of sync: ${failed.map((replica) => `${where(replica.region)} (${replica.statusMessage ?? 'Failed'})`).join(', ')}.`,
         observed: { ...observed, replicaStatus: statuses },
         required: versionRequired,
+      };
+    }
+    const undecryptable = undecryptableCopies(fact, others, own?.state === 'read' ? own.value : undefined);
+    if (undecryptable.length > 0) {
+      return {
+        status: 'FAILED',
+        description: `The ${secretLabel(fact)} has copies in other regions that cannot be decrypted: ${undecryptable.map(({ copy, key }) => `${copy} (its KMS key ${key.id} ${key.deleted ? DELETED_KMS_KEY : `is ${key.state}`})`).join(', ')}; such a copy restores nothing${undecryptable.some(({ replica }) => replica) ? ' (see keys.not-deleting)' : ''}.`,
+        observed: {
+          ...observed,
+          replicaStatus: statuses,
+          undecryptableCopies: undecryptable.map(({ region }) => region).join(','),
+        },
+        required: versionRequired,
+        remediationText: undecryptable
+          .map(({ key, region, replica }) =>
+            key.deleted
+              ? deletedKmsKeyFix(
+                  replica
+                    ? `re-create the replica under a usable key of ${region}: ${replicasRekeyed(fact, [region])}`
+                    : `the primary in ${region} cannot be decrypted again; replicate this secret's value to another region under a usable key`,
+                )
+              : kmsKeyFix(key),
+          )
+          .join(' '),
       };
     }
     const undocumented = (status: string) => `${status}, a Status Secrets Manager does not document`;

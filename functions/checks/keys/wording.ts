@@ -5,6 +5,7 @@
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
+import { isKmsAlias, UNUSABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 
 export const KEYS_RESOURCE_TYPES: readonly ResourceType[] = [
   'AwsSecretsManagerSecret',
@@ -125,4 +126,15 @@ export function replicasRekeyed(fact: KeySecretFact, regions: readonly string[])
   const one = regions.length === 1;
   const secret = fact.resource.id;
   return `remove the ${one ? 'replica' : 'replicas'} (\`aws secretsmanager remove-regions-from-replication --secret-id ${secret} --remove-replica-regions ${regions.join(' ')}${where}\`) and add ${one ? 'it' : 'them'} again with the key (\`aws secretsmanager replicate-secret-to-regions --secret-id ${secret} --add-replica-regions ${regions.map((region) => `Region=${region},KmsKeyId=<key-arn>`).join(' ')}${where}\`)`;
+}
+
+/**
+ * Whether a key is known not to decrypt what it encrypts: a state in which it cannot (Disabled,
+ * PendingDeletion, …), or deleted with its key material. A key named by an alias is not judged: the
+ * alias may have been moved since the copy was written (keys.not-deleting's aliasNotProven); nor is
+ * a key whose state was not read (keys.not-deleting says so).
+ */
+export function cannotDecrypt(key: EncryptionKey): boolean {
+  if (isKmsAlias(key.id) || key.unproven !== undefined) return false;
+  return key.deleted === true || (key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state));
 }

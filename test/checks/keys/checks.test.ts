@@ -157,6 +157,40 @@ describe('keys.present', () => {
     });
   });
 
+  it('does not claim a secret backs its items when no key of any copy can decrypt it', () => {
+    // Prepare: the secret's only copy is under a KMS key that is disabled, pending deletion or
+    // deleted: GetSecretValue cannot decrypt it, so it holds nothing to restore now.
+    const under = (keys: EncryptionKey[], content: KeySecretFact['content'] = { state: 'not-inspected' }) =>
+      keysPresentCheck.evaluate(fact({ encryption: { state: 'read', value: keys }, content }), context);
+    for (const key of [
+      { ...CMK, state: 'Disabled' },
+      { ...CMK, state: 'PendingDeletion' },
+      { ...CMK, state: undefined, deleted: true },
+    ]) {
+      // Act
+      const outcome = under([key]);
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).not.toContain('backs CERTCTL_CA_CERT_PATH');
+      expect(outcome?.description).toContain('so it backs none of CERTCTL_CA_CERT_PATH now');
+      expect(outcome?.observed).toMatchObject({ present: true, valueDecryptable: false });
+    }
+    // A copy under a usable key still backs the item (its replica in another region here).
+    expect(
+      under([
+        { ...CMK, state: 'Disabled' },
+        { ...CMK, id: 'arn:aws:kms:us-east-1:111111111111:key/r', replicaRegion: 'us-east-1' },
+      ])?.description,
+    ).toBe('The secret certctl/ca (ca-cert) exists and backs CERTCTL_CA_CERT_PATH.');
+    // A value read in this run was decrypted: the key's state read since proves nothing against it.
+    expect(
+      under([{ ...CMK, state: 'Disabled' }], {
+        state: 'read',
+        items: [{ item: 'ca-cert', problems: [], observed: {} }],
+      })?.description,
+    ).toBe('The secret certctl/ca (ca-cert) exists and backs CERTCTL_CA_CERT_PATH.');
+  });
+
   describe('for items held under JSON keys of one secret', () => {
     const JSON_ITEMS: KeySecretFact['items'] = [
       { id: 'ca-cert', kind: 'certificate', source: 'CERTCTL_CA_CERT_PATH', jsonKey: 'cert' },
@@ -659,6 +693,71 @@ describe('keys.replicated', () => {
     expect(keysReplicatedCheck.evaluate(fact({ replication: unknown }), context)?.status).toBe(
       'NOT_AVAILABLE',
     );
+  });
+  it('does not count a replica in sync whose own key cannot decrypt it as a copy elsewhere', () => {
+    // Prepare: the only replica reports InSync, but the KMS key of its region is disabled, pending
+    // deletion, or gone: that copy cannot be decrypted, so no restorable copy is elsewhere.
+    const replicaKey = (key: Partial<EncryptionKey>): KeySecretFact =>
+      fact({
+        encryption: {
+          state: 'read',
+          value: [
+            CMK,
+            {
+              id: 'arn:aws:kms:us-east-1:111111111111:key/r',
+              manager: 'CUSTOMER',
+              replicaRegion: 'us-east-1',
+              ...key,
+            },
+          ],
+        },
+      });
+    for (const key of [
+      { state: 'Disabled' },
+      { state: 'PendingDeletion', deletionDate: new Date('2026-12-09T00:00:00Z') },
+      { state: undefined, deleted: true },
+    ]) {
+      // Act
+      const outcome = keysReplicatedCheck.evaluate(replicaKey(key), context);
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('us-east-1');
+      expect(outcome?.description).toContain('cannot be decrypted');
+      expect(outcome?.observed).toMatchObject({ undecryptableCopies: 'us-east-1' });
+    }
+    // A usable key, or one whose state is not known (keys.not-deleting says so), changes nothing here.
+    expect(keysReplicatedCheck.evaluate(replicaKey({ state: 'Enabled' }), context)?.status).toBe('PASSED');
+  });
+  it("does not count a replica's primary in another region as a copy when the primary's key cannot decrypt it", () => {
+    // Prepare: this secret is the replica in eu-west-1; its primary in us-east-1 (the copy elsewhere)
+    // is under a KMS key pending deletion, as the primary's DescribeSecret and DescribeKey say.
+    const replication = (primaryKey: EncryptionKey) => ({
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'us-east-1',
+        replicas: [],
+        asReplica: { state: 'read' as const, value: { status: 'InSync', primaryKey } },
+      },
+    });
+    const pending = {
+      id: 'arn:aws:kms:us-east-1:111111111111:key/p',
+      manager: 'CUSTOMER' as const,
+      state: 'PendingDeletion',
+      region: 'us-east-1',
+    };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ replication: replication(pending) }), context);
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('the primary in us-east-1');
+    expect(outcome?.description).toContain('PendingDeletion');
+    expect(
+      keysReplicatedCheck.evaluate(
+        fact({ replication: replication({ ...pending, state: 'Enabled' }) }),
+        context,
+      )?.status,
+    ).toBe('PASSED');
   });
 });
 
