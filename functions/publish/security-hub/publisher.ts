@@ -1115,15 +1115,19 @@ async function importWithRetry(
         const rejected = new Map((answer.FailedFindings ?? []).map((item) => [item.Id, item]));
         // FailedFindings is optional in the API model: a FailedCount it does not account for leaves
         // unknown which findings landed, and one recorded as landed would not be sent again while the
-        // import ledger says it was (until the next reconciliation). None unnamed counts as landed.
-        const unnamed = (answer.FailedCount ?? 0) - rejected.size;
+        // import ledger says it was (until the next reconciliation). So does a failure named by no Id
+        // of this call (an entry without one, or with another): only failures that name a finding
+        // sent account for the count. None unnamed counts as landed.
+        const sentIds = new Set(chunk.map((item) => item.entry.finding.Id));
+        const named = [...rejected.keys()].filter((id) => sentIds.has(id)).length;
+        const unnamed = Math.max(answer.FailedCount ?? 0, (answer.FailedFindings ?? []).length) - named;
         for (const item of chunk) {
           const rejection = rejected.get(item.entry.finding.Id);
           if (!rejection && unnamed > 0) {
             stillFailing.push({
               entry: item.entry,
               code: 'UnnamedFailedFindings',
-              message: `Security Hub counted ${answer.FailedCount} failed findings in the call but named ${rejected.size}: whether this one landed cannot be told`,
+              message: `Security Hub counted ${named + unnamed} failed findings in the call but named ${named} of those it carried: whether this one landed cannot be told`,
               permanent: false,
             });
           } else if (!rejection) landed.push(item.entry);

@@ -1784,6 +1784,31 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
   });
 
+  it('records no import in the ledger when Security Hub names a failed finding by an Id the call did not carry', async () => {
+    // Prepare: db-1 and db-2 published FAILED; then both pass, and Security Hub counts one failure
+    // whose Id matches no finding of the call (its Id changed on the way, or left out), so which
+    // of the two did not land cannot be told.
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    hub.injectImportFailure(asffFindingId(db('db-2')), { code: 'InternalException', times: 4 });
+    const misnamed = answering((_input, output) => {
+      const answer = output as { FailedFindings?: { Id?: string }[] };
+      for (const failure of answer.FailedFindings ?? []) delete failure.Id;
+    });
+    clock = new Date(T0.getTime() + HOUR);
+    const passing = [db('db-1', { status: 'PASSED' }), db('db-2', { status: 'PASSED' })];
+
+    // Act
+    const refused = await publish(report(passing, scopes), { on: misnamed });
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report(passing, scopes));
+
+    // Assess: the refusal is reported, not counted as landed, and db-2 is resolved at the next run.
+    expect(refused.failed.map((failure) => failure.id)).toContain(asffFindingId(db('db-2')));
+    expect(refused.exitCode).not.toBe(0);
+    expect(next.counts.resolved).toBeGreaterThanOrEqual(1);
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+  });
+
   it.each([
     ['', false],
     [', also when another run’s ledger was merged into its own', true],
