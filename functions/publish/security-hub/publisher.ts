@@ -866,10 +866,24 @@ async function writeLedgers(
     landedByDestination.set(key, [...(landedByDestination.get(key) ?? []), entry]);
   }
   const lookedUpByDestination = new Set([...lookedUp.keys()].map((key) => key.split('\n')[0]));
+  // A destination where imports did not land is written even when nothing landed there: Security
+  // Hub may have taken them (a call whose answer was lost), at this run's UpdatedAt, and another
+  // run of the destination (another group's, planned before these imports) may write the ledger
+  // after this one, its newest entry then past them, so the next run's read of what changed since
+  // would never see them. Their entries must lose their digest, whoever writes last.
+  const failedByDestination = new Set(
+    failed.filter((failure) => failure.id !== UNREAD_FINDINGS_ID).map((failure) => keyOf(failure)),
+  );
   await mapWithConcurrency([...work], options.concurrency ?? 8, async ([key, item]) => {
     if (item.account === undefined || item.readError || item.partial) return;
     const sent = landedByDestination.get(key) ?? [];
-    if (!item.reconciled && !item.adopted && sent.length === 0 && !lookedUpByDestination.has(key)) return;
+    const untouched =
+      !item.reconciled &&
+      !item.adopted &&
+      sent.length === 0 &&
+      !lookedUpByDestination.has(key) &&
+      !failedByDestination.has(key);
+    if (untouched) return;
     const entries = new Map(
       item.held.map((held) => [held.id, item.reconciled ? digestsCarried(held, item.previous) : held]),
     );
