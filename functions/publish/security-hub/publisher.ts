@@ -417,6 +417,8 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   }
 
   const landed: PlannedImport[] = [];
+  /** Imports sent that are not known to have landed (Security Hub may still have taken them). */
+  const unlanded: PlannedImport[] = [];
   let findingsSent = 0;
   await mapWithConcurrency([...batches.entries()], concurrency, async ([key, planned]) => {
     const item = work.get(key);
@@ -442,6 +444,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     const outcome = await importWithRetry(client, planned, options.retry, calls);
     findingsSent += outcome.sent;
     landed.push(...outcome.landed);
+    unlanded.push(...outcome.unlanded);
     failed.push(...outcome.failed);
   });
 
@@ -461,7 +464,15 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   }
 
   if (options.ledger) {
-    await writeLedgers(options, options.ledger, work, { landed, failed, lookedUp }, now, calls, ledgerCounts);
+    await writeLedgers(
+      options,
+      options.ledger,
+      work,
+      { landed, unlanded, failed, lookedUp },
+      now,
+      calls,
+      ledgerCounts,
+    );
   }
 
   const counts = {
@@ -852,6 +863,7 @@ async function writeLedgers(
   work: ReadonlyMap<string, DestinationWork>,
   outcome: {
     readonly landed: readonly PlannedImport[];
+    readonly unlanded: readonly PlannedImport[];
     readonly failed: readonly FailedImport[];
     readonly lookedUp: ReadonlyMap<string, AwsSecurityFinding | null>;
   },
@@ -859,7 +871,7 @@ async function writeLedgers(
   calls: Calls,
   counts: { written: number; problems: number },
 ): Promise<void> {
-  const { landed, failed, lookedUp } = outcome;
+  const { landed, unlanded, failed, lookedUp } = outcome;
   const landedByDestination = new Map<string, PlannedImport[]>();
   for (const entry of landed) {
     const key = keyOf(entry.destination);
@@ -900,6 +912,16 @@ async function writeLedgers(
     for (const entry of sent) {
       // The digest the plan computed (it leaves out the finding's drifting observed values).
       entries.set(entry.finding.Id ?? '', { ...heldFinding(entry.finding), contentHash: entry.contentHash });
+    }
+    // A new finding whose import did not land may still have been taken (its call's answer lost),
+    // at this run's UpdatedAt, which the next run's read of what changed since may not reach: it is
+    // remembered without a digest, so the next run sends it again while it is reported, and looks it
+    // up by Id to archive it once its resource is gone (a finding Security Hub does not hold is then
+    // forgotten). A finding the ledger knows keeps its entry, without a digest (below).
+    for (const entry of unlanded) {
+      const id = entry.finding.Id ?? '';
+      if (keyOf(entry.destination) !== key || entries.has(id)) continue;
+      entries.set(id, { ...heldFinding(entry.finding), contentHash: undefined });
     }
     // The UpdatedAt each entry of a finding that did not land had: an entry no later (this run's, or
     // one another run carried and a merge keeps) loses its digest.
@@ -1106,7 +1128,7 @@ async function importWithRetry(
   planned: readonly PlannedImport[],
   retry: PublishRetryOptions | undefined,
   calls: { batchImport: number },
-): Promise<{ landed: PlannedImport[]; failed: FailedImport[]; sent: number }> {
+): Promise<{ landed: PlannedImport[]; failed: FailedImport[]; unlanded: PlannedImport[]; sent: number }> {
   const attempts = Math.max(1, retry?.attempts ?? DEFAULT_ATTEMPTS);
   const baseDelayMs = retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   const landed: PlannedImport[] = [];
@@ -1167,6 +1189,7 @@ async function importWithRetry(
   return {
     landed,
     failed: pending.map((item) => failure(item.entry, item.code, item.message)),
+    unlanded: pending.map((item) => item.entry),
     sent,
   };
 }
