@@ -42,9 +42,14 @@ export async function ledgerLastAudit(client: S3Client, bucket: string): Promise
   }
   const summary = ledgerSummary(ledgers);
   if (summary.at === undefined) {
-    return {
-      unavailable: `no audit has published yet${unreadable.length > 0 ? `; unreadable ledgers: ${unreadable.join(', ')}` : ''}`,
-    };
+    // Ledgers that exist but cannot be read are of audits that did publish: what they hold is
+    // unknown, and "no audit has published yet" would say something not proven.
+    if (unreadable.length > 0) {
+      return {
+        unavailable: `${ledgers.length > 0 ? 'the import ledgers read hold no active finding, and these could not be read' : 'no import ledger could be read'}: ${unreadable.join(', ')}`,
+      };
+    }
+    return { unavailable: 'no audit has published yet' };
   }
   // `at` is the newest change any destination published; one whose audit stopped publishing long
   // ago is named, so its old counts are not read as current.

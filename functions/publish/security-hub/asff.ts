@@ -79,6 +79,12 @@ export const PRODUCT_FIELD = {
    */
   notEvaluatedSince: 'notEvaluated/since',
   notEvaluatedReason: 'notEvaluated/reason',
+  /**
+   * Written only when observed or required values did not fit ProductFields (50 pairs, keys of at
+   * most 128 characters): how many, which, and a digest of them, so that a change of one is still a
+   * change of the finding (lifecycle.ts compares ProductFields).
+   */
+  omitted: 'omitted',
   observedPrefix: 'observed/',
   requiredPrefix: 'required/',
 } as const;
@@ -311,6 +317,75 @@ function toResource(resource: ResourceRef, destination: Destination): Resource {
   return { ...base, Details: { Other: other } };
 }
 
+/**
+ * ProductFields pairs a finding's own fields leave free for a keep-alive's two marks
+ * (`notEvaluated/since`, `notEvaluated/reason`, lifecycle.ts keptAliveCopy): a finding imported
+ * with all 50 could never be kept alive, and Security Hub would delete it while its scope fails.
+ */
+const KEEP_ALIVE_FIELDS = 2;
+
+/**
+ * The observed and required values as ProductFields, within what is left of the 50 pairs after the
+ * `taken` identity fields (which the lifecycle reads back, so never dropped) and the keep-alive's
+ * marks, each key at most 128 characters. A check may observe more (keys.content: two values per
+ * certificate of a secret, whose items and their ids the policy names without limit), and one
+ * finding over a limit would be refused, stopping the publication of every other: the required
+ * values are kept first, then the observed ones in order, and the rest are named in
+ * `omitted` with a digest of their values (the drifting ones left out of it, as the lifecycle
+ * leaves them out of its comparison).
+ */
+function valueFields(finding: Finding, taken: number): Record<string, string> {
+  // A ProductFields value is a NonEmptyString (pattern `.*\S.*` in the Security Hub model), and one
+  // blank value makes Security Hub reject the whole finding: a blank observation is left out.
+  const candidates: { key: string; text: string; drifting: boolean; required: boolean }[] = [];
+  const drifting = new Set(finding.drifting ?? []);
+  for (const [key, value] of Object.entries(finding.observed)) {
+    const text = formatValue(value);
+    if (hasText(text)) {
+      candidates.push({
+        key: `${PRODUCT_FIELD.observedPrefix}${key}`,
+        text,
+        drifting: drifting.has(key),
+        required: false,
+      });
+    }
+  }
+  for (const [key, value] of Object.entries(finding.required)) {
+    const text = formatValue(value);
+    if (hasText(text)) {
+      candidates.push({
+        key: `${PRODUCT_FIELD.requiredPrefix}${key}`,
+        text,
+        drifting: false,
+        required: true,
+      });
+    }
+  }
+  const room = ASFF_LIMITS.productFields - KEEP_ALIVE_FIELDS - taken;
+  const fitting = candidates.filter((candidate) => candidate.key.length <= ASFF_LIMITS.productFieldKey);
+  const kept = new Set<(typeof candidates)[number]>();
+  if (fitting.length === candidates.length && candidates.length <= room) {
+    for (const candidate of candidates) kept.add(candidate);
+  } else {
+    // One pair goes to the note of what was left out.
+    const budget = room - 1;
+    for (const candidate of [...fitting.filter((c) => c.required), ...fitting.filter((c) => !c.required)]) {
+      if (kept.size < budget) kept.add(candidate);
+    }
+  }
+  const fields: Record<string, string> = {};
+  for (const candidate of candidates) if (kept.has(candidate)) fields[candidate.key] = candidate.text;
+  const omitted = candidates.filter((candidate) => !kept.has(candidate));
+  if (omitted.length > 0) {
+    const digest = sha256Hex(
+      JSON.stringify(omitted.map(({ key, text, drifting: moves }) => [key, moves ? null : text])),
+    ).slice(0, 16);
+    fields[PRODUCT_FIELD.omitted] =
+      `${omitted.length} observed or required values are not in ProductFields (at most ${ASFF_LIMITS.productFields} pairs, keys of at most ${ASFF_LIMITS.productFieldKey} characters); digest ${digest}: ${omitted.map(({ key }) => key).join(', ')}`;
+  }
+  return fields;
+}
+
 /** Where the finding goes and which times it carries. */
 export interface ToAsffOptions {
   readonly destination: Destination;
@@ -330,16 +405,6 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
     ...resourceFields(resource),
     ...(finding.scopeRegion === undefined ? {} : { [PRODUCT_FIELD.scopeRegion]: finding.scopeRegion }),
   };
-  // A ProductFields value is a NonEmptyString (pattern `.*\S.*` in the Security Hub model), and one
-  // blank value makes Security Hub reject the whole finding: a blank observation is left out.
-  for (const [key, value] of Object.entries(finding.observed)) {
-    const text = formatValue(value);
-    if (hasText(text)) productFields[`${PRODUCT_FIELD.observedPrefix}${key}`] = text;
-  }
-  for (const [key, value] of Object.entries(finding.required)) {
-    const text = formatValue(value);
-    if (hasText(text)) productFields[`${PRODUCT_FIELD.requiredPrefix}${key}`] = text;
-  }
   // Workflow and Note belong to the customer after creation (BatchImportFindings may not update
   // them: https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html),
   // so an exception travels in ProductFields and the Description, which the provider keeps current.
@@ -349,6 +414,7 @@ export function toAsff(finding: Finding, options: ToAsffOptions): AwsSecurityFin
       : `expired ${finding.exception.expires}`;
     productFields[PRODUCT_FIELD.exceptionReason] = finding.exception.reason;
   }
+  Object.assign(productFields, valueFields(finding, Object.keys(productFields).length));
   for (const key of Object.keys(productFields)) {
     productFields[key] = truncate(productFields[key] as string, ASFF_LIMITS.productFieldValue);
   }

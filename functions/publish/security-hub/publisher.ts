@@ -417,6 +417,8 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   }
 
   const landed: PlannedImport[] = [];
+  /** Imports sent that are not known to have landed (Security Hub may still have taken them). */
+  const unlanded: PlannedImport[] = [];
   let findingsSent = 0;
   await mapWithConcurrency([...batches.entries()], concurrency, async ([key, planned]) => {
     const item = work.get(key);
@@ -442,6 +444,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     const outcome = await importWithRetry(client, planned, options.retry, calls);
     findingsSent += outcome.sent;
     landed.push(...outcome.landed);
+    unlanded.push(...outcome.unlanded);
     failed.push(...outcome.failed);
   });
 
@@ -461,7 +464,15 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   }
 
   if (options.ledger) {
-    await writeLedgers(options, options.ledger, work, { landed, failed, lookedUp }, now, calls, ledgerCounts);
+    await writeLedgers(
+      options,
+      options.ledger,
+      work,
+      { landed, unlanded, failed, lookedUp },
+      now,
+      calls,
+      ledgerCounts,
+    );
   }
 
   const counts = {
@@ -852,6 +863,7 @@ async function writeLedgers(
   work: ReadonlyMap<string, DestinationWork>,
   outcome: {
     readonly landed: readonly PlannedImport[];
+    readonly unlanded: readonly PlannedImport[];
     readonly failed: readonly FailedImport[];
     readonly lookedUp: ReadonlyMap<string, AwsSecurityFinding | null>;
   },
@@ -859,17 +871,31 @@ async function writeLedgers(
   calls: Calls,
   counts: { written: number; problems: number },
 ): Promise<void> {
-  const { landed, failed, lookedUp } = outcome;
+  const { landed, unlanded, failed, lookedUp } = outcome;
   const landedByDestination = new Map<string, PlannedImport[]>();
   for (const entry of landed) {
     const key = keyOf(entry.destination);
     landedByDestination.set(key, [...(landedByDestination.get(key) ?? []), entry]);
   }
   const lookedUpByDestination = new Set([...lookedUp.keys()].map((key) => key.split('\n')[0]));
+  // A destination where imports did not land is written even when nothing landed there: Security
+  // Hub may have taken them (a call whose answer was lost), at this run's UpdatedAt, and another
+  // run of the destination (another group's, planned before these imports) may write the ledger
+  // after this one, its newest entry then past them, so the next run's read of what changed since
+  // would never see them. Their entries must lose their digest, whoever writes last.
+  const failedByDestination = new Set(
+    failed.filter((failure) => failure.id !== UNREAD_FINDINGS_ID).map((failure) => keyOf(failure)),
+  );
   await mapWithConcurrency([...work], options.concurrency ?? 8, async ([key, item]) => {
     if (item.account === undefined || item.readError || item.partial) return;
     const sent = landedByDestination.get(key) ?? [];
-    if (!item.reconciled && !item.adopted && sent.length === 0 && !lookedUpByDestination.has(key)) return;
+    const untouched =
+      !item.reconciled &&
+      !item.adopted &&
+      sent.length === 0 &&
+      !lookedUpByDestination.has(key) &&
+      !failedByDestination.has(key);
+    if (untouched) return;
     const entries = new Map(
       item.held.map((held) => [held.id, item.reconciled ? digestsCarried(held, item.previous) : held]),
     );
@@ -886,6 +912,16 @@ async function writeLedgers(
     for (const entry of sent) {
       // The digest the plan computed (it leaves out the finding's drifting observed values).
       entries.set(entry.finding.Id ?? '', { ...heldFinding(entry.finding), contentHash: entry.contentHash });
+    }
+    // A new finding whose import did not land may still have been taken (its call's answer lost),
+    // at this run's UpdatedAt, which the next run's read of what changed since may not reach: it is
+    // remembered without a digest, so the next run sends it again while it is reported, and looks it
+    // up by Id to archive it once its resource is gone (a finding Security Hub does not hold is then
+    // forgotten). A finding the ledger knows keeps its entry, without a digest (below).
+    for (const entry of unlanded) {
+      const id = entry.finding.Id ?? '';
+      if (keyOf(entry.destination) !== key || entries.has(id)) continue;
+      entries.set(id, { ...heldFinding(entry.finding), contentHash: undefined });
     }
     // The UpdatedAt each entry of a finding that did not land had: an entry no later (this run's, or
     // one another run carried and a merge keeps) loses its digest.
@@ -1092,7 +1128,7 @@ async function importWithRetry(
   planned: readonly PlannedImport[],
   retry: PublishRetryOptions | undefined,
   calls: { batchImport: number },
-): Promise<{ landed: PlannedImport[]; failed: FailedImport[]; sent: number }> {
+): Promise<{ landed: PlannedImport[]; failed: FailedImport[]; unlanded: PlannedImport[]; sent: number }> {
   const attempts = Math.max(1, retry?.attempts ?? DEFAULT_ATTEMPTS);
   const baseDelayMs = retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   const landed: PlannedImport[] = [];
@@ -1115,15 +1151,19 @@ async function importWithRetry(
         const rejected = new Map((answer.FailedFindings ?? []).map((item) => [item.Id, item]));
         // FailedFindings is optional in the API model: a FailedCount it does not account for leaves
         // unknown which findings landed, and one recorded as landed would not be sent again while the
-        // import ledger says it was (until the next reconciliation). None unnamed counts as landed.
-        const unnamed = (answer.FailedCount ?? 0) - rejected.size;
+        // import ledger says it was (until the next reconciliation). So does a failure named by no Id
+        // of this call (an entry without one, or with another): only failures that name a finding
+        // sent account for the count. None unnamed counts as landed.
+        const sentIds = new Set(chunk.map((item) => item.entry.finding.Id));
+        const named = [...rejected.keys()].filter((id) => sentIds.has(id)).length;
+        const unnamed = Math.max(answer.FailedCount ?? 0, (answer.FailedFindings ?? []).length) - named;
         for (const item of chunk) {
           const rejection = rejected.get(item.entry.finding.Id);
           if (!rejection && unnamed > 0) {
             stillFailing.push({
               entry: item.entry,
               code: 'UnnamedFailedFindings',
-              message: `Security Hub counted ${answer.FailedCount} failed findings in the call but named ${rejected.size}: whether this one landed cannot be told`,
+              message: `Security Hub counted ${named + unnamed} failed findings in the call but named ${named} of those it carried: whether this one landed cannot be told`,
               permanent: false,
             });
           } else if (!rejection) landed.push(item.entry);
@@ -1149,6 +1189,7 @@ async function importWithRetry(
   return {
     landed,
     failed: pending.map((item) => failure(item.entry, item.code, item.message)),
+    unlanded: pending.map((item) => item.entry),
     sent,
   };
 }

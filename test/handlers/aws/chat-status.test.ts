@@ -17,6 +17,7 @@ const BUCKETS = {
   full: 'certctl-ledger-full',
   empty: 'certctl-ledger-empty',
   stale: 'certctl-ledger-stale',
+  unreadable: 'certctl-ledger-unreadable',
 };
 
 let sim: Sim;
@@ -122,6 +123,24 @@ describe('the last published audit of the chat status', () => {
 
     // Assess
     expect(lastAudit).toEqual({ unavailable: 'no audit has published yet' });
+  });
+  it('says the ledgers could not be read, not that no audit has published, when none of them can be read', async () => {
+    // Prepare: the audits did publish, but the only ledger is not readable (corrupt, or its key refused).
+    const store = new S3LedgerStore(s3, BUCKETS.unreadable);
+    await store.write(
+      { account: ACCOUNT, region: 'eu-west-1' },
+      new TextEncoder().encode('not a ledger'),
+      undefined,
+    );
+
+    // Act
+    const lastAudit = await ledgerLastAudit(s3, BUCKETS.unreadable);
+
+    // Assess
+    expect(lastAudit).toEqual({
+      unavailable: expect.stringMatching(/^no import ledger could be read: 111111111111\/eu-west-1 \(/),
+    });
+    expect('unavailable' in lastAudit ? lastAudit.unavailable : '').not.toContain('no audit has published');
   });
 });
 

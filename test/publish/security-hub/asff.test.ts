@@ -1086,3 +1086,56 @@ describe('validateAsff with optional members left out', () => {
     expect(() => validateAsff(bare)).not.toThrow();
   });
 });
+
+describe('toAsff ProductFields of a finding with more observations than ASFF holds', () => {
+  // A keys.content finding observes two values per certificate of a secret (notAfter, sha256): a
+  // JSON secret holding the certificates and keys of 20 SCEP profiles observes some 60.
+  const many = Object.fromEntries(
+    Array.from({ length: 60 }, (_, index) => [`scep-ra-cert.p${index}.notAfter`, `2027-01-${index}`]),
+  );
+
+  it('stays within 50 pairs, with room for the keep-alive marks, and says what it left out', () => {
+    // Act
+    const asff = asffFor(retentionFinding(rdsResource('certctl-prod'), { observed: many }));
+
+    // Assess: valid, the fields the lifecycle reads back kept, two pairs free for a keep-alive.
+    expect(() => validateAsff(asff)).not.toThrow();
+    const fields = asff.ProductFields ?? {};
+    expect(Object.keys(fields).length).toBeLessThanOrEqual(48);
+    expect(fields).toMatchObject({
+      checkId: 'pitr.retention',
+      checkGroup: 'pitr',
+      provider: 'aws',
+      account: ACCOUNT_A,
+      region: 'eu-west-1',
+      resourceId: 'certctl-prod',
+      'required/retentionDays': '30',
+    });
+    expect(fields.omitted).toMatch(/^\d+ observed or required values are not in ProductFields/);
+  });
+
+  it('leaves out an observation whose key is over 128 characters instead of refusing the finding', () => {
+    // Prepare: inventory item ids have no length limit (functions/core/keys-policy.ts ITEM_ID).
+    const long = `${'a'.repeat(130)}.notAfter`;
+
+    // Act
+    const asff = asffFor(retentionFinding(rdsResource('certctl-prod'), { observed: { [long]: 'x' } }));
+
+    // Assess
+    expect(() => validateAsff(asff)).not.toThrow();
+    expect(asff.ProductFields?.omitted).toContain('1 observed or required values');
+  });
+
+  it('changes its content when a value it left out changes, so the change is imported', () => {
+    // Prepare
+    const before = asffFor(retentionFinding(rdsResource('certctl-prod'), { observed: many }));
+    const after = asffFor(
+      retentionFinding(rdsResource('certctl-prod'), {
+        observed: { ...many, 'scep-ra-cert.p59.notAfter': '2030-01-01' },
+      }),
+    );
+
+    // Assess
+    expect(after.ProductFields?.omitted).not.toBe(before.ProductFields?.omitted);
+  });
+});

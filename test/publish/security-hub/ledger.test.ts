@@ -690,6 +690,58 @@ describe('publishing with the import ledger against the simulated Security Hub a
     return wrapped;
   }
 
+  /**
+   * The PITR run of `findings` whose import calls Security Hub all takes but whose answers are all
+   * lost, overlapped by the dumps run of the same destination: that run reads the ledger and what
+   * changed since before the PITR run imports, and imports and writes its ledger after the PITR run
+   * has ended (its own clients, held at the import).
+   */
+  async function lostBesideDumps(findings: readonly Finding[], monthly: Policy): Promise<PublishResult> {
+    const dumpsFactory = new AwsClientFactory({
+      maxAttempts: 2,
+      credentials: simCredentials(ACCOUNT_A),
+      endpoint: sim.endpoint,
+      stsRegion: 'eu-west-1',
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let importing: () => void = () => {};
+    const dumpsImporting = new Promise<void>((resolve) => {
+      importing = resolve;
+    });
+    const holding: AwsClientFactory = Object.create(dumpsFactory);
+    holding.client = ((ctor: never, region: string, account?: AuditedAccount) => {
+      const client = dumpsFactory.client(ctor, region, account) as unknown as SecurityHubClient;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          if ('Findings' in (args.input as object)) {
+            importing();
+            await released;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'held', override: true },
+      );
+      return client;
+    }) as typeof dumpsFactory.client;
+    const dumpsRun = publish(report([bucket()], dumps), { policy: monthly, on: holding });
+    await dumpsImporting;
+    let losing = true;
+    const lost = answering((input) => {
+      if (losing && 'Findings' in (input as object)) {
+        throw Object.assign(new Error('answer lost'), { name: 'ServiceUnavailableException' });
+      }
+    });
+    const result = await publish(report(findings, scopes), { on: lost, policy: monthly });
+    losing = false;
+    release();
+    expect((await dumpsRun).ledger).toMatchObject({ used: 1, written: 1 });
+    dumpsFactory.destroy();
+    return result;
+  }
+
   it('reads no held finding on the next run when the ledger is current', async () => {
     // Prepare
     const findings = [db('db-1'), db('db-2', { status: 'PASSED' })];
@@ -1779,6 +1831,69 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
     // Assess: the refusal is reported, not counted as landed, and db-2 is resolved at the next run.
     expect(refused.failed.length).toBeGreaterThan(0);
+    expect(refused.exitCode).not.toBe(0);
+    expect(next.counts.resolved).toBeGreaterThanOrEqual(1);
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+  });
+
+  it('sends again a finding whose every import call failed after Security Hub took it, when another group’s run read before it and wrote the ledger after', async () => {
+    // Prepare: db-1 and db-2 published FAILED (monthly refresh: none is due within the test); then
+    // db-2 passes, in a run whose answers are all lost beside an overlapping dumps run.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    const passing = await lostBesideDumps([db('db-1'), db('db-2', { status: 'PASSED' })], monthly);
+    expect(passing.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+
+    // Act: db-2 fails again, as the ledger last recorded it.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+
+    // Assess: Security Hub shows db-2 FAILED, not the PASSED of the import whose outcome was unknown.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+  });
+
+  it('archives a new finding whose every import call failed after Security Hub took it once its resource is gone, when another group’s run read before it and wrote the ledger after', async () => {
+    // Prepare: db-1 published FAILED; then db-3 appears, in a run whose answers are all lost beside an
+    // overlapping dumps run, so Security Hub holds db-3 ACTIVE while nothing says it was imported.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    const created = await lostBesideDumps([db('db-1'), db('db-3')], monthly);
+    expect(created.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-3'))]);
+    expect(held(asffFindingId(db('db-3')))[0]?.RecordState).toBe('ACTIVE');
+
+    // Act: db-3 is deleted; its scope is evaluated whole.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report([db('db-1')], scopes), { policy: monthly });
+
+    // Assess: the finding Security Hub took is archived, not left ACTIVE for a database that is gone.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
+    expect(held(asffFindingId(db('db-3')))[0]?.RecordState).toBe('ARCHIVED');
+  });
+
+  it('records no import in the ledger when Security Hub names a failed finding by an Id the call did not carry', async () => {
+    // Prepare: db-1 and db-2 published FAILED; then both pass, and Security Hub counts one failure
+    // whose Id matches no finding of the call (its Id changed on the way, or left out), so which
+    // of the two did not land cannot be told.
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    hub.injectImportFailure(asffFindingId(db('db-2')), { code: 'InternalException', times: 4 });
+    const misnamed = answering((_input, output) => {
+      const answer = output as { FailedFindings?: { Id?: string }[] };
+      for (const failure of answer.FailedFindings ?? []) delete failure.Id;
+    });
+    clock = new Date(T0.getTime() + HOUR);
+    const passing = [db('db-1', { status: 'PASSED' }), db('db-2', { status: 'PASSED' })];
+
+    // Act
+    const refused = await publish(report(passing, scopes), { on: misnamed });
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report(passing, scopes));
+
+    // Assess: the refusal is reported, not counted as landed, and db-2 is resolved at the next run.
+    expect(refused.failed.map((failure) => failure.id)).toContain(asffFindingId(db('db-2')));
     expect(refused.exitCode).not.toBe(0);
     expect(next.counts.resolved).toBeGreaterThanOrEqual(1);
     expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
