@@ -19,9 +19,12 @@
  *   with `s3:GetObjectRetention`), is the lock judged, as the days from its LastModified to its
  *   retain-until date and its own mode; a retain-until date already past keeps it no more and is
  *   judged as no lock (FAILED unless versioning keeps it). Otherwise the bucket default is judged,
- *   and a pass that rests on it says so. From a listing cut at its bound (whose newest listed dump
- *   may not be the newest) the bucket default is judged, and said, unless that dump's own retention proves less: it
- *   overrides the default for its upload, and the newest dump may carry one as short. On Cloud
+ *   and so it is from a listing cut at its bound (whose newest listed dump may not be the newest),
+ *   unless that dump's own retention proves less: it overrides the default for its upload, and the
+ *   newest dump may carry one as short. A COMPLIANCE default of the policy days never passes alone:
+ *   it holds only dumps uploaded after it was set without a retention of their own, so unless
+ *   versioning keeps a deleted dump the policy days by itself, NOT_AVAILABLE, naming the dump whose
+ *   own retention was not read. On Cloud
  *   Storage the newest dump's own object retention (objects.list `retention`: `Locked` counts as
  *   locked, `Unlocked` as a lock that can be lifted) and the bucket's retention policy both hold
  *   it: the one that proves more is judged, and a pass that rests on the dump's own retention says
@@ -218,13 +221,6 @@ export const dumpsProtectionCheck: DumpsCheck = {
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
         : '',
-      defaultLockJudged(fact, minPitrDays, now)
-        ? ` (deletion judged by the bucket's Object Lock default retention: ${
-            fact.listing.state === 'read' && !fact.listing.complete
-              ? "the listing stopped at its bound, so the newest dump's own retention, which overrides it, was not read"
-              : "the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention"
-          })`
-        : '',
       // Both listings answer in key order: the newest listed dump of a cut one may be an old one,
       // and an upload's own encryption overrides the default, so the dumps written since are not
       // shown to be under it.
@@ -348,22 +344,33 @@ function gcsOwnRetentionJudged(fact: DumpFact, minPitrDays: number, now: Date): 
 }
 
 /**
- * Whether a pass rests on the S3 bucket's Object Lock default alone, for the newest dump's own
- * retention was not read: S3 sends it only with `s3:GetObjectRetention`, so its absence does not
- * prove the dump carries the default; and a listing cut at its bound may not have reached the
- * newest dump at all. Every Object Lock bucket is versioned, so versioning does not spare the note
- * unless it keeps noncurrent versions the policy minimum by itself.
+ * What is not proven when deletion would rest on the S3 bucket's Object Lock default alone: the
+ * default holds only objects uploaded after it was set without a retention of their own (an
+ * upload's own retention overrides it), and the newest dump's own retention was not read (S3 sends
+ * it only with `s3:GetObjectRetention`, so its absence does not prove the dump carries the default;
+ * a listing cut at its bound may not have reached the newest dump at all). Undefined when versioning
+ * keeps noncurrent versions the policy minimum by itself (every Object Lock bucket is versioned),
+ * or the dump's own retention was judged: then the deletion verdict does not rest on the default.
  */
-function defaultLockJudged(fact: DumpFact, minPitrDays: number, now: Date): boolean {
+function defaultLockUnproven(fact: DumpFact, minPitrDays: number, now: Date): string | undefined {
   const lock = fact.retentionLock;
-  return (
-    fact.location.provider === 'aws' &&
-    judgedLock(fact, minPitrDays, now).lock === lock &&
-    lock.state === 'read' &&
-    lock.value.days !== undefined &&
-    lock.value.days >= minPitrDays &&
-    !versionsKept(fact, minPitrDays, now)
-  );
+  if (
+    fact.location.provider !== 'aws' ||
+    judgedLock(fact, minPitrDays, now).lock !== lock ||
+    lock.state !== 'read' ||
+    lock.value.days === undefined ||
+    versionsKept(fact, minPitrDays, now)
+  )
+    return undefined;
+  const held = `the bucket's Object Lock default retention (${lock.value.mode ?? 'mode not sent'}, ${lock.value.days} days)`;
+  const key = fact.newest?.object.key;
+  const why =
+    fact.listing.state === 'read' && !fact.listing.complete
+      ? 'the listing stopped at its bound, so the own retention of the newest dump, which overrides the default, was not read'
+      : key === undefined
+        ? 'no dump was read'
+        : 'its own retention was not sent (S3 sends it only with s3:GetObjectRetention)';
+  return `whether the ${key === undefined ? 'dumps are' : `newest dump ${key} is`} held by ${held}: ${why}, and the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump ${minPitrDays} days`;
 }
 
 /** Whether versioning alone keeps an overwritten or deleted dump `minPitrDays`: no lifecycle rule is known or suspected to delete its noncurrent version sooner. */
@@ -387,6 +394,8 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
 
   if (lockLong && lock.state === 'read' && lock.value.locked === true) {
     judgeOlderDumpsHeld(fact, lock, minPitrDays, now, verdicts);
+    const unheld = defaultLockUnproven(fact, minPitrDays, now);
+    if (unheld) verdicts.unknown.push(unheld);
     return;
   }
   // A lock that can be lifted takes nothing from versioning that keeps every version the policy
