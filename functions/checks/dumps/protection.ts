@@ -24,7 +24,9 @@
  *   newest dump may carry one as short. A COMPLIANCE default of the policy days never passes alone:
  *   it holds only dumps uploaded after it was set without a retention of their own, so unless
  *   versioning keeps a deleted dump the policy days by itself, NOT_AVAILABLE, naming the dump whose
- *   own retention was not read. On Cloud
+ *   own retention was not read. Nor does the newest dump's own retention pass for the series: S3
+ *   lists no object's retention, so unless versioning keeps a deleted dump the policy days, the
+ *   older dumps of those days are not shown held (NOT_AVAILABLE, naming them). On Cloud
  *   Storage the newest dump's own object retention (objects.list `retention`: `Locked` counts as
  *   locked, `Unlocked` as a lock that can be lifted) and the bucket's retention policy both hold
  *   it: the one that proves more is judged, and a pass that rests on the dump's own retention says
@@ -78,7 +80,12 @@
  *   customer-managed key encrypts the dumps.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
+import {
+  type DumpFact,
+  type DumpLifecycleRule,
+  holdsNoDump,
+  type NewestDump,
+} from '../../core/dump-facts.ts';
 import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
 import {
   DELETED_KMS_KEY,
@@ -394,7 +401,8 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
 
   if (lockLong && lock.state === 'read' && lock.value.locked === true) {
     judgeOlderDumpsHeld(fact, lock, minPitrDays, now, verdicts);
-    const unheld = defaultLockUnproven(fact, minPitrDays, now);
+    const unheld =
+      defaultLockUnproven(fact, minPitrDays, now) ?? olderS3DumpsUnproven(fact, lock, minPitrDays, now);
     if (unheld) verdicts.unknown.push(unheld);
     return;
   }
@@ -506,6 +514,41 @@ function judgeOlderDumpsHeld(
   verdicts.warnings.push(
     `${many ? `${unheld.length} older listed dumps of the last ${minPitrDays} days (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${minPitrDays} days of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${minPitrDays} days keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
   );
+}
+
+/**
+ * On S3, when the newest dump's own Object Lock retention is the lock judged: it holds that dump
+ * alone, and S3 lists no object's retention (each needs its own GetObjectRetention or HeadObject),
+ * so the older dumps of the policy's last `minPitrDays` (an undated one may be one of them) are not
+ * shown held unless versioning keeps a deleted dump that long ({@link versionsKept}): a default
+ * retention holds only uploads made after it was set. What was not read, in words; undefined when
+ * nothing rests on it.
+ */
+function olderS3DumpsUnproven(
+  fact: DumpFact,
+  lock: DumpFact['retentionLock'],
+  minPitrDays: number,
+  now: Date,
+): string | undefined {
+  if (
+    fact.location.provider !== 'aws' ||
+    lock === fact.retentionLock ||
+    fact.listing.state !== 'read' ||
+    versionsKept(fact, minPitrDays, now)
+  )
+    return undefined;
+  const newestKey = fact.newest?.object.key;
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  const older = fact.listing.objects.filter(
+    (object) =>
+      object.key !== newestKey &&
+      !holdsNoDump(object) &&
+      (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
+  );
+  const last = older.at(-1);
+  if (!last) return undefined;
+  const many = older.length > 1;
+  return `whether ${many ? `the ${older.length} older dumps of the last ${minPitrDays} days (the newest of them ${last.key}) are` : `the older dump ${last.key} of the last ${minPitrDays} days is`} held: only the newest dump ${newestKey}'s own Object Lock retention was read (S3 lists no object's retention; a bucket default holds only uploads made after it was set), and versioning does not keep a deleted dump ${minPitrDays} days`;
 }
 
 /**

@@ -1151,7 +1151,8 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
   it('counts a retention set for exactly the policy days a few seconds before the upload landed as those days', () => {
     // Prepare: `--object-lock-retain-until-date $(date -d '+30 days')` computed before the PUT, whose
     // LastModified is 20 s later: the retain-until is 30 days minus 20 s after it.
-    const fact = withOwnLock('COMPLIANCE', 30 - 20_000 / DAY, { versioning: { state: 'absent' } });
+    // (Versioning keeps the older dumps; a lock judged shorter than 30 days would be a WARNING.)
+    const fact = withOwnLock('COMPLIANCE', 30 - 20_000 / DAY);
     // Act
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     // Assess
@@ -1240,11 +1241,23 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     );
   });
 
-  it('passes, naming no assumption, when the newest dump carries the COMPLIANCE retention the policy needs', () => {
+  it("does not pass on the newest dump's own COMPLIANCE retention alone when versioning does not keep the older dumps", () => {
+    // Act
     const outcome = dumpsProtectionCheck.evaluate(
       withOwnLock('COMPLIANCE', 35, { versioning: { state: 'absent' } }),
       settingsWith(),
     );
+    // Assess: before, PASSED 'deletion is guarded' naming nothing: the retention read holds the
+    // newest dump alone; S3 lists no object's retention, so the older dumps of the window are not
+    // shown held (the default holds only uploads made after it was set).
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not read whether the 29 older dumps of the last 30 days (the newest of them prod/certctl-2026-12-01.dump) are held: only the newest dump',
+    );
+  });
+
+  it("passes on the newest dump's own COMPLIANCE retention when versioning keeps the older dumps the policy days", () => {
+    const outcome = dumpsProtectionCheck.evaluate(withOwnLock('COMPLIANCE', 35), settingsWith());
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.description).toBe(
       's3://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.',
