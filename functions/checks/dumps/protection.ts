@@ -19,9 +19,14 @@
  *   with `s3:GetObjectRetention`), is the lock judged, as the days from its LastModified to its
  *   retain-until date and its own mode; a retain-until date already past keeps it no more and is
  *   judged as no lock (FAILED unless versioning keeps it). Otherwise the bucket default is judged,
- *   and a pass that rests on it says so. From a listing cut at its bound (whose newest listed dump
- *   may not be the newest) the bucket default is judged, and said, unless that dump's own retention proves less: it
- *   overrides the default for its upload, and the newest dump may carry one as short. On Cloud
+ *   and so it is from a listing cut at its bound (whose newest listed dump may not be the newest),
+ *   unless that dump's own retention proves less: it overrides the default for its upload, and the
+ *   newest dump may carry one as short. A COMPLIANCE default of the policy days never passes alone:
+ *   it holds only dumps uploaded after it was set without a retention of their own, so unless
+ *   versioning keeps a deleted dump the policy days by itself, NOT_AVAILABLE, naming the dump whose
+ *   own retention was not read. Nor does the newest dump's own retention pass for the series: S3
+ *   lists no object's retention, so unless versioning keeps a deleted dump the policy days, the
+ *   older dumps of those days are not shown held (NOT_AVAILABLE, naming them). On Cloud
  *   Storage the newest dump's own object retention (objects.list `retention`: `Locked` counts as
  *   locked, `Unlocked` as a lock that can be lifted) and the bucket's retention policy both hold
  *   it: the one that proves more is judged, and a pass that rests on the dump's own retention says
@@ -75,7 +80,12 @@
  *   customer-managed key encrypts the dumps.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import type { DumpFact, DumpLifecycleRule, NewestDump } from '../../core/dump-facts.ts';
+import {
+  type DumpFact,
+  type DumpLifecycleRule,
+  holdsNoDump,
+  type NewestDump,
+} from '../../core/dump-facts.ts';
 import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
 import {
   DELETED_KMS_KEY,
@@ -218,13 +228,6 @@ export const dumpsProtectionCheck: DumpsCheck = {
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
         : '',
-      defaultLockJudged(fact, minPitrDays, now)
-        ? ` (deletion judged by the bucket's Object Lock default retention: ${
-            fact.listing.state === 'read' && !fact.listing.complete
-              ? "the listing stopped at its bound, so the newest dump's own retention, which overrides it, was not read"
-              : "the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention"
-          })`
-        : '',
       // Both listings answer in key order: the newest listed dump of a cut one may be an old one,
       // and an upload's own encryption overrides the default, so the dumps written since are not
       // shown to be under it.
@@ -348,22 +351,33 @@ function gcsOwnRetentionJudged(fact: DumpFact, minPitrDays: number, now: Date): 
 }
 
 /**
- * Whether a pass rests on the S3 bucket's Object Lock default alone, for the newest dump's own
- * retention was not read: S3 sends it only with `s3:GetObjectRetention`, so its absence does not
- * prove the dump carries the default; and a listing cut at its bound may not have reached the
- * newest dump at all. Every Object Lock bucket is versioned, so versioning does not spare the note
- * unless it keeps noncurrent versions the policy minimum by itself.
+ * What is not proven when deletion would rest on the S3 bucket's Object Lock default alone: the
+ * default holds only objects uploaded after it was set without a retention of their own (an
+ * upload's own retention overrides it), and the newest dump's own retention was not read (S3 sends
+ * it only with `s3:GetObjectRetention`, so its absence does not prove the dump carries the default;
+ * a listing cut at its bound may not have reached the newest dump at all). Undefined when versioning
+ * keeps noncurrent versions the policy minimum by itself (every Object Lock bucket is versioned),
+ * or the dump's own retention was judged: then the deletion verdict does not rest on the default.
  */
-function defaultLockJudged(fact: DumpFact, minPitrDays: number, now: Date): boolean {
+function defaultLockUnproven(fact: DumpFact, minPitrDays: number, now: Date): string | undefined {
   const lock = fact.retentionLock;
-  return (
-    fact.location.provider === 'aws' &&
-    judgedLock(fact, minPitrDays, now).lock === lock &&
-    lock.state === 'read' &&
-    lock.value.days !== undefined &&
-    lock.value.days >= minPitrDays &&
-    !versionsKept(fact, minPitrDays, now)
-  );
+  if (
+    fact.location.provider !== 'aws' ||
+    judgedLock(fact, minPitrDays, now).lock !== lock ||
+    lock.state !== 'read' ||
+    lock.value.days === undefined ||
+    versionsKept(fact, minPitrDays, now)
+  )
+    return undefined;
+  const held = `the bucket's Object Lock default retention (${lock.value.mode ?? 'mode not sent'}, ${lock.value.days} days)`;
+  const key = fact.newest?.object.key;
+  const why =
+    fact.listing.state === 'read' && !fact.listing.complete
+      ? 'the listing stopped at its bound, so the own retention of the newest dump, which overrides the default, was not read'
+      : key === undefined
+        ? 'no dump was read'
+        : 'its own retention was not sent (S3 sends it only with s3:GetObjectRetention)';
+  return `whether the ${key === undefined ? 'dumps are' : `newest dump ${key} is`} held by ${held}: ${why}, and the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump ${minPitrDays} days`;
 }
 
 /** Whether versioning alone keeps an overwritten or deleted dump `minPitrDays`: no lifecycle rule is known or suspected to delete its noncurrent version sooner. */
@@ -387,6 +401,9 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
 
   if (lockLong && lock.state === 'read' && lock.value.locked === true) {
     judgeOlderDumpsHeld(fact, lock, minPitrDays, now, verdicts);
+    const unheld =
+      defaultLockUnproven(fact, minPitrDays, now) ?? olderS3DumpsUnproven(fact, lock, minPitrDays, now);
+    if (unheld) verdicts.unknown.push(unheld);
     return;
   }
   // A lock that can be lifted takes nothing from versioning that keeps every version the policy
@@ -497,6 +514,41 @@ function judgeOlderDumpsHeld(
   verdicts.warnings.push(
     `${many ? `${unheld.length} older listed dumps of the last ${minPitrDays} days (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${minPitrDays} days of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${minPitrDays} days keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
   );
+}
+
+/**
+ * On S3, when the newest dump's own Object Lock retention is the lock judged: it holds that dump
+ * alone, and S3 lists no object's retention (each needs its own GetObjectRetention or HeadObject),
+ * so the older dumps of the policy's last `minPitrDays` (an undated one may be one of them) are not
+ * shown held unless versioning keeps a deleted dump that long ({@link versionsKept}): a default
+ * retention holds only uploads made after it was set. What was not read, in words; undefined when
+ * nothing rests on it.
+ */
+function olderS3DumpsUnproven(
+  fact: DumpFact,
+  lock: DumpFact['retentionLock'],
+  minPitrDays: number,
+  now: Date,
+): string | undefined {
+  if (
+    fact.location.provider !== 'aws' ||
+    lock === fact.retentionLock ||
+    fact.listing.state !== 'read' ||
+    versionsKept(fact, minPitrDays, now)
+  )
+    return undefined;
+  const newestKey = fact.newest?.object.key;
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  const older = fact.listing.objects.filter(
+    (object) =>
+      object.key !== newestKey &&
+      !holdsNoDump(object) &&
+      (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
+  );
+  const last = older.at(-1);
+  if (!last) return undefined;
+  const many = older.length > 1;
+  return `whether ${many ? `the ${older.length} older dumps of the last ${minPitrDays} days (the newest of them ${last.key}) are` : `the older dump ${last.key} of the last ${minPitrDays} days is`} held: only the newest dump ${newestKey}'s own Object Lock retention was read (S3 lists no object's retention; a bucket default holds only uploads made after it was set), and versioning does not keep a deleted dump ${minPitrDays} days`;
 }
 
 /**

@@ -4,8 +4,10 @@
  *
  * Kept: no enabled lifecycle rule that applies to the prefix expires current objects sooner than
  * `minPitrDays` (S3 `Expiration.Days`/`Date`, GCS `Delete` with `age`, or with `createdBefore` a
- * date inside the window), or a retention lock (S3 Object Lock default retention, GCS retention
- * policy) holds them at least that long anyway. A rule also asking a condition the adapter does not
+ * date inside the window), or a GCS retention policy holds them at least that long anyway. An S3
+ * Object Lock default retention is never what keeps them: it holds only objects uploaded after it
+ * was set without their own retention, and does not stop an Expiration rule, so it answers neither
+ * a lifecycle read that failed nor a rule the audit cannot match. A rule also asking a condition the adapter does not
  * model (GCS `daysSinceCustomTime`, `matchesStorageClass`, …, S3 object tags) may or may not delete the
  * dumps: unless another of its conditions spares the window (`age` of at least `minPitrDays`,
  * `createdBefore` the window's start or earlier), the check is NOT_AVAILABLE naming the condition,
@@ -146,6 +148,12 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   // Kept: a retention lock at least minPitrDays long keeps them whatever the lifecycle says.
   const lockDays = lockDaysOf(fact);
   const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
+  // Only a GCS retention policy keeps the dumps live whatever the lifecycle says: it holds every
+  // object of the bucket, those written before it was set too. An S3 default retention does not
+  // stop an Expiration rule (it delete-marks the dumps, their versions turn noncurrent) and holds
+  // only objects uploaded after it was set without their own retention, so on S3 it neither
+  // answers a lifecycle read that failed or a rule that cannot be matched, nor is what keeps them.
+  const lockKeepsLive = lockKeeps && fact.location.provider === 'gcp';
   let shortestExpirationDays: number | undefined;
   let shortestRule: string | undefined;
   // The earliest Expiration date a retention lock outlasts: on S3 it still delete-marks the dumps.
@@ -170,7 +178,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         ...(reach === 'unknown' ? [reachText(rule, fact.listing)] : []),
       ];
       if (unmodelled.length > 0) {
-        if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
+        if (!agedEnough && !createdBeforeWindow && !lockKeepsLive) {
           unknown.push(
             `whether lifecycle rule ${name} deletes dumps sooner than ${minPitrDays} days: it deletes objects that meet ${unmodelled.join(', ')}, which this audit cannot match to the dumps`,
           );
@@ -217,7 +225,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         fixes.push(raise);
       }
     }
-  } else if (fact.lifecycle.state === 'unknown' && !lockKeeps) {
+  } else if (fact.lifecycle.state === 'unknown' && !lockKeepsLive) {
     unknown.push(`the lifecycle configuration (${fact.lifecycle.reason})`);
   }
 
@@ -374,7 +382,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
       : keptByOwnRetention
         ? `each listed dump's own Locked object retention keeps it at least ${minPitrDays} days (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${shortestExpirationDays})`
-        : lockKeeps
+        : lockKeepsLive
           ? `a retention lock keeps them ${lockDays} days${ruleShort ? ` (a lifecycle rule would delete them after ${shortestExpirationDays})` : ''}`
           : 'no lifecycle rule expires them';
   if (accruing) {

@@ -359,7 +359,7 @@ describe('dumps.protection', () => {
     expect(outcome?.description).toContain('Could not read the default encryption');
   });
 
-  it('says the pass rests on the Object Lock default when versioning is on but a lifecycle rule deletes noncurrent versions after 1 day', () => {
+  it('does not pass on the Object Lock default alone when versioning is on but a lifecycle rule deletes noncurrent versions after 1 day', () => {
     // Prepare: every Object Lock bucket is versioned; the noncurrent rule leaves the lock alone to keep a dump.
     const fact = s3Fact({
       lifecycle: {
@@ -377,9 +377,12 @@ describe('dumps.protection', () => {
     });
     // Act
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
-    // Assess
-    expect(outcome?.status).toBe('PASSED');
-    expect(outcome?.description).toContain("(deletion judged by the bucket's Object Lock default retention");
+    // Assess: before, PASSED 'deletion is guarded' on the default alone: it holds only dumps
+    // uploaded after it was set without a retention of their own, and the newest dump's was not sent.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      "could not read whether the newest dump prod/certctl-2026-12-02.dump is held by the bucket's Object Lock default retention (COMPLIANCE, 35 days): its own retention was not sent (S3 sends it only with s3:GetObjectRetention), and the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump 30 days",
+    );
   });
 
   it('names no lock assumption when versioning keeps noncurrent versions the policy minimum anyway', () => {
@@ -388,7 +391,7 @@ describe('dumps.protection', () => {
     expect(outcome?.description).not.toContain('deletion judged by');
   });
 
-  it('passes when the Object Lock keeps dumps exactly the policy minimum and versioning is off', () => {
+  it("does not pass when the Object Lock default keeps dumps exactly the policy minimum, versioning is off and the dump's own retention was not sent", () => {
     // Prepare
     const fact = s3Fact({
       versioning: { state: 'absent' },
@@ -397,9 +400,9 @@ describe('dumps.protection', () => {
     // Act
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     // Assess
-    expect(outcome?.status).toBe('PASSED');
-    expect(outcome?.description).toBe(
-      "s3://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps (deletion judged by the bucket's Object Lock default retention: the newest dump's own retention was not read, which S3 sends only with s3:GetObjectRetention).",
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      "is held by the bucket's Object Lock default retention (COMPLIANCE, 30 days)",
     );
   });
 
@@ -1148,7 +1151,8 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
   it('counts a retention set for exactly the policy days a few seconds before the upload landed as those days', () => {
     // Prepare: `--object-lock-retain-until-date $(date -d '+30 days')` computed before the PUT, whose
     // LastModified is 20 s later: the retain-until is 30 days minus 20 s after it.
-    const fact = withOwnLock('COMPLIANCE', 30 - 20_000 / DAY, { versioning: { state: 'absent' } });
+    // (Versioning keeps the older dumps; a lock judged shorter than 30 days would be a WARNING.)
+    const fact = withOwnLock('COMPLIANCE', 30 - 20_000 / DAY);
     // Act
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     // Assess
@@ -1229,18 +1233,31 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     );
     expect(bypassable?.status).toBe('WARNING');
     expect(bypassable?.description).toContain('in GOVERNANCE mode');
-    // A longer own retention proves nothing of the dump that is newest: the default is judged, and said.
-    expect(passed?.status).toBe('PASSED');
+    // A longer own retention proves nothing of the dump that is newest: the default alone proves
+    // nothing of it either (before, PASSED on it).
+    expect(passed?.status).toBe('NOT_AVAILABLE');
     expect(passed?.description).toContain(
-      "(deletion judged by the bucket's Object Lock default retention: the listing stopped at its bound, so the newest dump's own retention, which overrides it, was not read)",
+      "is held by the bucket's Object Lock default retention (COMPLIANCE, 35 days): the listing stopped at its bound, so the own retention of the newest dump, which overrides the default, was not read",
     );
   });
 
-  it('passes, naming no assumption, when the newest dump carries the COMPLIANCE retention the policy needs', () => {
+  it("does not pass on the newest dump's own COMPLIANCE retention alone when versioning does not keep the older dumps", () => {
+    // Act
     const outcome = dumpsProtectionCheck.evaluate(
       withOwnLock('COMPLIANCE', 35, { versioning: { state: 'absent' } }),
       settingsWith(),
     );
+    // Assess: before, PASSED 'deletion is guarded' naming nothing: the retention read holds the
+    // newest dump alone; S3 lists no object's retention, so the older dumps of the window are not
+    // shown held (the default holds only uploads made after it was set).
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not read whether the 29 older dumps of the last 30 days (the newest of them prod/certctl-2026-12-01.dump) are held: only the newest dump',
+    );
+  });
+
+  it("passes on the newest dump's own COMPLIANCE retention when versioning keeps the older dumps the policy days", () => {
+    const outcome = dumpsProtectionCheck.evaluate(withOwnLock('COMPLIANCE', 35), settingsWith());
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.description).toBe(
       's3://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps.',

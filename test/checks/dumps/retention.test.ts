@@ -222,11 +222,41 @@ describe('dumps.retention', () => {
     );
   });
 
-  it('names the retention lock as what keeps the dumps when no rule expires them', () => {
+  it('says no rule expires the S3 dumps, not that the default Object Lock keeps them', () => {
+    // Prepare: no lifecycle configuration; a 35-day COMPLIANCE default retention.
     const fact = s3Fact({ lifecycle: { state: 'absent' } });
-    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.description).toContain(
-      ': a retention lock keeps them 35 days, and the series covers',
-    );
+    // Act
+    const description = dumpsRetentionCheck.evaluate(fact, settingsWith())?.description;
+    // Assess: before, ': a retention lock keeps them 35 days': a bucket's default retention does
+    // not reach objects uploaded before it was set, nor those uploaded with their own retention.
+    expect(description).toContain(': no lifecycle rule expires them, and the series covers');
+    expect(description).not.toContain('retention lock keeps them');
+  });
+
+  it('is not available when the S3 lifecycle configuration was denied, whatever the default Object Lock', () => {
+    // Prepare: lifecycle denied; a 35-day COMPLIANCE default retention (s3Fact's).
+    const fact = s3Fact({ lifecycle: { state: 'unknown', reason: DENIED } });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED 'a retention lock keeps them 35 days'. On S3 an Expiration rule still
+    // delete-marks locked dumps, and the default does not cover dumps written before it was set.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the lifecycle configuration');
+  });
+
+  it('is not available on an S3 rule narrowed by tags, whatever the default Object Lock', () => {
+    // Prepare: a 7-day rule on tagged objects; a 35-day COMPLIANCE default retention.
+    const fact = s3Fact({
+      lifecycle: {
+        state: 'read',
+        value: [rule({ expirationDays: 7, unmodelledConditions: ['tag temp=true'] })],
+      },
+    });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED 'a retention lock keeps them 35 days': the rule was skipped.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('tag temp=true');
   });
 
   it('judges the shortest of several expiration rules', () => {
@@ -327,8 +357,11 @@ describe('dumps.retention', () => {
     expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
   });
 
-  it('does not need the lifecycle configuration when a long retention lock keeps the dumps', () => {
-    const fact = s3Fact({ lifecycle: { state: 'unknown', reason: DENIED } });
+  it('does not need the lifecycle configuration when a long GCS retention policy keeps the dumps', () => {
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'unknown', reason: DENIED },
+    });
     expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
   });
 
