@@ -15,10 +15,10 @@
  * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime
  * that far back. A retention below the target is FAILED; a window still filling (a replication
  * started recently) is a WARNING naming the date it completes; a value not sent is NOT_AVAILABLE.
- * Aurora clusters have no such feature:
- * cross-region copies come from AWS Backup copy actions or an Aurora Global Database, which the
- * RDS listings do not show, so the check answers NOT_AVAILABLE and says how to cover it rather than
- * guessing. Cloud SQL has no replication either, but its backups live in a location that is a
+ * Aurora clusters have no such feature: their copies in another Region are a cross-Region read
+ * replica cluster or an Aurora Global Database, each read in its own Region for its
+ * BackupRetentionPeriod ({@link judgeCopies}); AWS Backup copy actions are not shown by the RDS
+ * listings, so without either the check says how to cover it rather than guessing. Cloud SQL has no replication either, but its backups live in a location that is a
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
  * check judges it like RDS. On the enhanced backup tier (Backup and DR) the backups are in a backup
@@ -124,8 +124,9 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
  * there reach back only its own BackupRetentionPeriod (1-35 days; "the default backup retention
  * period is one day regardless of how the DB cluster is created", Aurora User Guide,
  * Aurora.Managing.Backups), which the DescribeDBClusters answer of this Region does not carry. As an
- * RDS instance's replicated backup is held to minPitrDays in its destination, such a copy is
- * NOT_AVAILABLE until its own retention is read, with the command that shows it.
+ * RDS instance's replicated backup is held to minPitrDays in its destination, such a copy is judged
+ * by its own Region's answer (`aurora.copies`, {@link judgeCopies}), and NOT_AVAILABLE while that was
+ * not read, with the command that shows it.
  */
 function judgeAurora(
   fact: PitrFact,
