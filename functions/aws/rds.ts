@@ -1043,6 +1043,9 @@ async function readCopyClusters(
               status: copy.Status || undefined,
               // The copy's own retention, never its source's.
               backupRetentionPeriod: copy.BackupRetentionPeriod,
+              ...(copy.GlobalClusterIdentifier
+                ? { globalClusterIdentifier: copy.GlobalClusterIdentifier }
+                : {}),
             },
           ];
         } catch (error) {

@@ -211,6 +211,8 @@ export type CopyCluster =
       readonly id: string;
       readonly status: string | undefined;
       readonly backupRetentionPeriod: number | undefined;
+      /** `GlobalClusterIdentifier` as sent: the copy is a member of that global database. */
+      readonly globalClusterIdentifier?: string | undefined;
     };
 
 /**

@@ -190,7 +190,12 @@ function judgeAurora(
     if (read && secondary.primaryRegion) {
       return judgeCopies(fact, [secondary.primaryRegion], read, minPitrDays, {
         what: `is a secondary cluster of the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\`, whose primary holds the same data in ${where}`,
-        observed: { ...observed, judgedThroughPrimary: secondary.primaryArn ?? null },
+        observed: {
+          ...observed,
+          replicatedTo: secondary.primaryRegion,
+          judgedThroughPrimary: secondary.primaryArn ?? null,
+        },
+        copy: 'primary',
       });
     }
     const primary = secondary.primaryId ? `\`${secondary.primaryId}\`` : 'cluster';
@@ -215,6 +220,7 @@ function judgeAurora(
     return judgeCopies(fact, elsewhere, aurora.copies, minPitrDays, {
       what: `has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers)`,
       observed,
+      copy: 'replica',
     });
   }
   if (elsewhere.length > 0) {
@@ -306,7 +312,12 @@ type CopyReading =
       readonly id: string;
     };
 
-function readCopy(fact: PitrFact, copy: CopyCluster, minPitrDays: number): CopyReading {
+function readCopy(
+  fact: PitrFact,
+  copy: CopyCluster,
+  minPitrDays: number,
+  as: 'replica' | 'primary',
+): CopyReading {
   const { region } = copy;
   if (!copy.read) {
     return {
@@ -317,6 +328,17 @@ function readCopy(fact: PitrFact, copy: CopyCluster, minPitrDays: number): CopyR
     };
   }
   const held = `\`${copy.id}\` in ${region}`;
+  if (as === 'replica' && copy.globalClusterIdentifier) {
+    // A global database secondary is restored to a point in time through its primary (pitr.window
+    // judges it so): its own BackupRetentionPeriod does not tell how far back a restore in its
+    // Region reaches.
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} is a secondary of the Aurora global database \`${copy.globalClusterIdentifier}\`, restored to a point in time through its primary, so its own BackupRetentionPeriod does not tell how far back a restore in ${region} reaches`,
+      accessDenied: false,
+    };
+  }
   if (copy.status === undefined) {
     return { region, outcome: 'unknown', says: `${held} was sent without Status`, accessDenied: false };
   }
@@ -378,7 +400,11 @@ function judgeCopies(
   regions: readonly string[],
   copies: readonly CopyCluster[],
   minPitrDays: number,
-  about: { readonly what: string; readonly observed: Record<string, unknown> },
+  about: {
+    readonly what: string;
+    readonly observed: Record<string, unknown>;
+    readonly copy: 'replica' | 'primary';
+  },
 ): CheckOutcome {
   const required = { crossRegionBackup: true, windowDays: minPitrDays };
   const readings: CopyReading[] = regions.flatMap((region) => {
@@ -393,7 +419,7 @@ function judgeCopies(
         },
       ];
     }
-    return here.map((copy) => readCopy(fact, copy, minPitrDays));
+    return here.map((copy) => readCopy(fact, copy, minPitrDays, about.copy));
   });
   const label = `${resourceLabel(fact)} ${about.what}`;
   const proven = readings.filter((reading) => reading.outcome === 'proven');

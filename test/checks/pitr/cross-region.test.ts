@@ -676,6 +676,19 @@ describe('pitr.cross-region', () => {
       expect(outcome?.remediationText).toContain('rds:DescribeDBClusters in eu-central-1');
     });
 
+    it('is not available, not passed, when the replica is a global database secondary, whatever its retention', () => {
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        globalClusterIdentifier: 'certctl-global',
+      });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('restored to a point in time through its primary');
+    });
+
     it('passes on one replica keeping enough beside one that could not be read', () => {
       const fact = auroraClusterFact({
         aurora: {
