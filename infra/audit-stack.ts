@@ -705,8 +705,9 @@ export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): Na
 }
 
 /**
- * The IAM5 finding of the automated-backup listing in every Region ({@link automatedBackupRegions}),
- * when `pitr.cross-region` reads replication destinations outside the audited Regions.
+ * The IAM5 findings of the automated-backup listing and the Aurora copy reads in every Region
+ * ({@link automatedBackupRegions}), when `pitr.cross-region` reads replication destinations and
+ * copy clusters outside the audited Regions.
  */
 export function replicaListingAcknowledgements(policy: Policy): NagAcknowledgement[] {
   const regions = automatedBackupRegions(policy);
@@ -715,8 +716,8 @@ export function replicaListingAcknowledgements(policy: Policy): NagAcknowledgeme
     {
       id: 'AwsSolutions-IAM5',
       reason:
-        'pitr.cross-region reads each automated-backup replication in its destination Region (rds:DescribeDBInstanceAutomatedBackups there, a List-level call authorized against auto-backup:*); the destinations are named by the databases at run time and need not be audited Regions, so the Region is the only wildcard. Read-only, in this account only.',
-      findings: [nagResource('rds', '*', 'auto-backup:*')],
+        "pitr.cross-region reads each automated-backup replication in its destination Region (rds:DescribeDBInstanceAutomatedBackups there, a List-level call authorized against auto-backup:*) and each Aurora cluster's copy in its own Region (rds:DescribeDBClusters there by the copy's ARN, on cluster:*); the destinations and copies are named by the databases at run time and need not be audited Regions, so the Region is the only wildcard. Read-only, in this account only.",
+      findings: [nagResource('rds', '*', 'auto-backup:*'), nagResource('rds', '*', 'cluster:*')],
     },
   ];
 }

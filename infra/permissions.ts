@@ -49,7 +49,10 @@ export function auditRegions(policy: Policy): RegionScope {
  * `pitr.requireCrossRegionBackup` has `pitr.cross-region` read each replication's destination
  * (functions/aws/rds.ts readReplicatedBackups): the destinations are named by the sources'
  * `DBInstanceAutomatedBackupsReplications` ARNs, known only at run time, and need not be audited
- * Regions. Still List-level, read-only and in this account only.
+ * Regions. The same Regions are where it describes an Aurora cluster's copies
+ * (functions/aws/rds.ts readCopyClusters: a read replica cluster in `ReadReplicaIdentifiers`, a
+ * global database secondary's primary), named by ARN at run time alike. Still read-only and in this
+ * account only.
  */
 export function automatedBackupRegions(policy: Policy): RegionScope {
   return policy.pitr.requireCrossRegionBackup ? ['*'] : auditRegions(policy);
@@ -70,6 +73,12 @@ export function securityHubRegions(policy: Policy): RegionScope {
   return auditRegions(policy);
 }
 
+/** The audited Regions and those of the cross-Region copies, or only `*` when either is every Region. */
+function clusterRegions(regions: RegionScope, backupRegions: RegionScope): RegionScope {
+  const all = [...new Set([...regions, ...backupRegions])];
+  return all.includes('*') ? ['*'] : all;
+}
+
 /** `arn:<partition>:<service>:<region>:<this account>:<resource>` for each region. */
 function arnsPerRegion(service: string, regions: RegionScope, resource: string): string[] {
   return regions.map((region) => `arn:${Aws.PARTITION}:${service}:${region}:${Aws.ACCOUNT_ID}:${resource}`);
@@ -78,7 +87,8 @@ function arnsPerRegion(service: string, regions: RegionScope, resource: string):
 /**
  * Read-only RDS/Aurora describe calls in this account, in `regions` (the automated-backup listing in
  * `backupRegions`, {@link automatedBackupRegions}; none for `[]`: the snapshot job lists databases,
- * never their automated backups).
+ * never their automated backups). DescribeDBClusters is also granted in `backupRegions`, where
+ * pitr.cross-region reads an Aurora cluster's copies by ARN.
  */
 export function rdsDescribeStatements(
   regions: RegionScope,
@@ -95,7 +105,7 @@ export function rdsDescribeStatements(
       sid: 'DescribeDbClusters',
       effect: Effect.ALLOW,
       actions: ['rds:DescribeDBClusters'],
-      resources: arnsPerRegion('rds', regions, 'cluster:*'),
+      resources: arnsPerRegion('rds', clusterRegions(regions, backupRegions), 'cluster:*'),
     }),
     new PolicyStatement({
       sid: 'DescribeDbInstanceAutomatedBackups',

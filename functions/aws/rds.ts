@@ -38,6 +38,7 @@ import { isAwsRegionName } from '../core/aws-region.ts';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type {
   CollectedFacts,
+  CopyCluster,
   DailyBackupWindow,
   GlobalSecondary,
   PitrFact,
@@ -685,6 +686,7 @@ export function auroraClusterToFact(
   cluster: DBCluster,
   scope: RdsScope,
   globalRoles?: GlobalRoles,
+  copies?: readonly CopyCluster[],
 ): PitrFact {
   const sent = cluster.BackupRetentionPeriod;
   // A DB cluster keeps automated backups 1-35 days and cannot turn them off ("Backup retention
@@ -739,6 +741,7 @@ export function auroraClusterToFact(
       ...unplacedReplicasOf(cluster),
       globalClusterIdentifier: cluster.GlobalClusterIdentifier || undefined,
       ...globalRoleOf(cluster, globalRoles),
+      ...(copies ? { copies } : {}),
     },
     createdAt: cluster.ClusterCreateTime,
     ...standsFor(clusterStandInGroups(cluster), cluster.DBClusterArn),
@@ -961,6 +964,113 @@ async function readReplicatedBackups(
     );
   }
   return byInstance;
+}
+
+/**
+ * The ARNs of a cluster's copies in other Regions, each with its Region: the read replica clusters
+ * its `ReadReplicaIdentifiers` lists, and for a global database secondary its primary (as
+ * {@link globalRoleOf} names it). An ARN naming no Region, or this one, is no copy to ask elsewhere.
+ */
+function copyArnsOf(
+  cluster: DBCluster,
+  scope: RdsScope,
+  globalRoles: GlobalRoles | undefined,
+): { readonly arn: string; readonly region: string }[] {
+  const primary = globalRoleOf(cluster, globalRoles).globalSecondary?.primaryArn;
+  const arns = [...(cluster.ReadReplicaIdentifiers ?? []), ...(primary ? [primary] : [])];
+  return [...new Set(arns)].flatMap((arn) => {
+    const region = regionOfArn(arn);
+    return region && region !== scope.region ? [{ arn, region }] : [];
+  });
+}
+
+/**
+ * What each copy's own Region says of it: DescribeDBClusters there with `DBClusterIdentifier` the
+ * copy's ARN ("The user-supplied DB cluster identifier or the Amazon Resource Name (ARN) of the DB
+ * cluster", RDS API reference, DescribeDBClusters DBClusterIdentifier), one
+ * call per copy, since its `BackupRetentionPeriod` bounds how far back it restores and the cluster's
+ * own Region does not send it. A copy that cannot be read (refused, not found, a Region not
+ * enabled, any failure) is returned as not read with why, never the scope failed: only
+ * `pitr.cross-region` needs it.
+ */
+async function readCopyClusters(
+  clusters: readonly DBCluster[],
+  globalRoles: GlobalRoles | undefined,
+  scope: RdsScope,
+  clientIn: (region: string) => RDSClient,
+): Promise<Map<DBCluster, CopyCluster[]>> {
+  const wanted = new Map<string, string>();
+  for (const cluster of clusters) {
+    for (const { arn, region } of copyArnsOf(cluster, scope, globalRoles)) wanted.set(arn, region);
+  }
+  const read = new Map<string, CopyCluster>(
+    await Promise.all(
+      [...wanted].map(async ([arn, region]): Promise<[string, CopyCluster]> => {
+        try {
+          const answer = await clientIn(region).send(
+            new DescribeDBClustersCommand({ DBClusterIdentifier: arn }),
+          );
+          if (answer.DBClusters === undefined) {
+            return [
+              arn,
+              { region, arn, read: false, reason: 'answer without <DBClusters>', accessDenied: false },
+            ];
+          }
+          const copy =
+            answer.DBClusters.find((listed) => listed.DBClusterArn === arn) ??
+            (answer.DBClusters.length === 1 && answer.DBClusters[0]?.DBClusterArn === undefined
+              ? answer.DBClusters[0]
+              : undefined);
+          if (!copy) {
+            return [
+              arn,
+              {
+                region,
+                arn,
+                read: false,
+                reason: `${region} lists no DB cluster ${arn}`,
+                accessDenied: false,
+              },
+            ];
+          }
+          return [
+            arn,
+            {
+              region,
+              arn,
+              read: true,
+              id: copy.DBClusterIdentifier || (arn.split(':cluster:')[1] ?? arn),
+              status: copy.Status || undefined,
+              // The copy's own retention, never its source's.
+              backupRetentionPeriod: copy.BackupRetentionPeriod,
+              ...(copy.GlobalClusterIdentifier
+                ? { globalClusterIdentifier: copy.GlobalClusterIdentifier }
+                : {}),
+            },
+          ];
+        } catch (error) {
+          return [
+            arn,
+            {
+              region,
+              arn,
+              read: false,
+              reason: `${describeError(error)} (${errorCode(error)})`,
+              accessDenied: isAccessDenied(errorCode(error)),
+            },
+          ];
+        }
+      }),
+    ),
+  );
+  const byCluster = new Map<DBCluster, CopyCluster[]>();
+  for (const cluster of clusters) {
+    byCluster.set(
+      cluster,
+      copyArnsOf(cluster, scope, globalRoles).flatMap(({ arn }) => read.get(arn) ?? []),
+    );
+  }
+  return byCluster;
 }
 
 /** The resource a member or replica is judged at, as its own listing names it, and how to say so. */
@@ -1496,12 +1606,21 @@ export async function collectRdsPitrFacts(
       : undefined;
   // Read once the clusters are listed, and only for a global member whose role they do not show.
   const roles = databases.then(({ clusters }) => readGlobalRoles(clusters, rds, scope, lean));
+  // The copies of the clusters in other Regions, read there once the roles name each secondary's
+  // primary, and only when pitr.cross-region will judge them.
+  const copies =
+    policy.pitr.requireCrossRegionBackup && clientIn
+      ? Promise.all([databases, roles]).then(([{ clusters }, globalRoles]) =>
+          readCopyClusters(clusters, globalRoles, scope, clientIn),
+        )
+      : undefined;
   // Retained backups of deleted instances never cross the wire (status filter).
   const [
     { instances, clusters, taggedStandIns, cascading, otherEngines },
     backupListing,
     replicatedBackups,
     globalRoles,
+    copyClusters,
   ] = await Promise.all([
     databases,
     readAllPages(
@@ -1529,6 +1648,7 @@ export async function collectRdsPitrFacts(
     ),
     replicated,
     roles,
+    copies,
   ]);
   const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
   const facts: PitrFact[] = [
@@ -1542,7 +1662,9 @@ export async function collectRdsPitrFacts(
         selectedInstanceStandInGroups(instance, cascading),
       ),
     ),
-    ...clusters.map((cluster) => auroraClusterToFact(cluster, scope, globalRoles)),
+    ...clusters.map((cluster) =>
+      auroraClusterToFact(cluster, scope, globalRoles, copyClusters?.get(cluster)),
+    ),
   ];
   return Object.assign(
     facts,

@@ -189,6 +189,33 @@ export type ReplicatedBackup =
     };
 
 /**
+ * One Aurora cluster in another Region that keeps a cluster's data (a read replica cluster its
+ * `ReadReplicaIdentifiers` lists, or the primary of a global database secondary), as DescribeDBClusters
+ * in that Region answers for its ARN: not read (refused, failed, not found), or read with its own
+ * `Status` and `BackupRetentionPeriod` (undefined when not sent), which bound how far back it restores.
+ */
+export type CopyCluster =
+  | {
+      readonly region: string;
+      readonly arn: string;
+      readonly read: false;
+      readonly reason: string;
+      /** That Region refused the read (AccessDenied): only then is a permission to blame. */
+      readonly accessDenied: boolean;
+    }
+  | {
+      readonly region: string;
+      readonly arn: string;
+      readonly read: true;
+      /** `DBClusterIdentifier` as sent, else the identifier the ARN ends with. */
+      readonly id: string;
+      readonly status: string | undefined;
+      readonly backupRetentionPeriod: number | undefined;
+      /** `GlobalClusterIdentifier` as sent: the copy is a member of that global database. */
+      readonly globalClusterIdentifier?: string | undefined;
+    };
+
+/**
  * How DescribeDBClusters shows that a cluster is a secondary of an Aurora global database, and the
  * primary it names (undefined when the answer names none).
  */
@@ -380,6 +407,12 @@ export interface PitrFact extends Fact {
     readonly globalRoleUnknown?: string | undefined;
     /** The permission whose refusal (AccessDenied) left the role unknown: only then is a grant to blame. */
     readonly globalRolePermission?: string | undefined;
+    /**
+     * The copies in other Regions (read replica clusters, a secondary's primary) as their own Regions
+     * answered (functions/aws/rds.ts, `readCopyClusters`); read only when the policy asks for
+     * pitr.cross-region, absent otherwise.
+     */
+    readonly copies?: readonly CopyCluster[] | undefined;
   };
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;

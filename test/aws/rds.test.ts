@@ -1492,6 +1492,118 @@ describe('collectRdsPitrFacts', () => {
       );
     });
 
+    describe('an Aurora read replica cluster read in its own Region', () => {
+      const COPY_REGION = 'us-east-1';
+      const COPY_ARN = `arn:aws:rds:${COPY_REGION}:${ACCOUNT}:cluster:certctl-aurora-us`;
+      const REQUIRE = { pitr: { requireCrossRegionBackup: true } };
+      let copyClient: RDSClient;
+
+      beforeEach(() => {
+        copyClient = new RDSClient({
+          region: COPY_REGION,
+          credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+        });
+      });
+
+      afterEach(() => {
+        copyClient.destroy();
+      });
+
+      /** Answers DescribeDBClusters by the client's Region: the source's listing, or the copy's. */
+      function clustersByRegion(
+        inCopyRegion: (input: { DBClusterIdentifier?: string }) => unknown,
+      ): unknown[] {
+        const asked: unknown[] = [];
+        rdsMock.on(DescribeDBClustersCommand).callsFake(async (input, getClient) => {
+          if ((await getClient().config.region()) !== COPY_REGION)
+            return { DBClusters: [cluster('certctl-aurora', { ReadReplicaIdentifiers: [COPY_ARN] })] };
+          asked.push(input);
+          return inCopyRegion(input);
+        });
+        return asked;
+      }
+
+      async function judged() {
+        const [fact] = await collectRdsPitrFacts(rds, SCOPE, policy(REQUIRE), { clientIn: () => copyClient });
+        return { fact, outcome: fact && pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE)) };
+      }
+
+      it('passes pitr.cross-region on a replica keeping the days required, read there by its ARN', async () => {
+        // Prepare
+        const asked = clustersByRegion(() => ({
+          DBClusters: [
+            cluster('certctl-aurora-us', {
+              DBClusterArn: COPY_ARN,
+              BackupRetentionPeriod: 35,
+              ReplicationSourceIdentifier: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:certctl-aurora`,
+            }),
+          ],
+        }));
+        // Act
+        const { fact, outcome } = await judged();
+        // Assess
+        expect(asked).toEqual([{ DBClusterIdentifier: COPY_ARN }]);
+        expect(fact?.aurora?.copies).toEqual([
+          {
+            region: COPY_REGION,
+            arn: COPY_ARN,
+            read: true,
+            id: 'certctl-aurora-us',
+            status: 'available',
+            backupRetentionPeriod: 35,
+          },
+        ]);
+        expect(outcome?.status).toBe('PASSED');
+        expect(outcome?.description).toContain('BackupRetentionPeriod 35 days');
+      });
+
+      it('fails pitr.cross-region on a replica keeping Aurora’s default day', async () => {
+        clustersByRegion(() => ({
+          DBClusters: [cluster('certctl-aurora-us', { DBClusterArn: COPY_ARN, BackupRetentionPeriod: 1 })],
+        }));
+        const { outcome } = await judged();
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.remediationText).toContain(
+          `aws rds modify-db-cluster --db-cluster-identifier certctl-aurora-us --backup-retention-period 30 --region ${COPY_REGION} --apply-immediately`,
+        );
+      });
+
+      it('keeps the scope and leaves pitr.cross-region NOT_AVAILABLE when the replica’s Region refuses the read', async () => {
+        clustersByRegion(() => {
+          throw Object.assign(new Error('User is not authorized to perform rds:DescribeDBClusters'), {
+            name: 'AccessDenied',
+          });
+        });
+        const { fact, outcome } = await judged();
+        expect(fact?.aurora?.copies).toEqual([
+          expect.objectContaining({ region: COPY_REGION, arn: COPY_ARN, read: false, accessDenied: true }),
+        ]);
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.remediationText).toContain(`rds:DescribeDBClusters in ${COPY_REGION}`);
+      });
+
+      it('leaves pitr.cross-region NOT_AVAILABLE when the replica is not found there', async () => {
+        clustersByRegion(() => {
+          throw Object.assign(new Error(`DBCluster ${COPY_ARN} not found.`), {
+            name: 'DBClusterNotFoundFault',
+          });
+        });
+        const { outcome } = await judged();
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(
+          `DescribeDBClusters of ${COPY_ARN} in ${COPY_REGION} was not read`,
+        );
+        expect(outcome?.description).toContain('DBClusterNotFoundFault');
+      });
+
+      it('does not read the replica when the policy does not ask for cross-region backups', async () => {
+        const asked = clustersByRegion(() => ({ DBClusters: [] }));
+        const [fact] = await collectRdsPitrFacts(rds, SCOPE, policy(), { clientIn: () => copyClient });
+        expect(asked).toEqual([]);
+        expect(fact?.aurora?.copies).toBeUndefined();
+      });
+    });
+
     it('leaves pitr.cross-region NOT_AVAILABLE for a global database secondary whose primary ARN names no Region, never PASSED', async () => {
       // Prepare
       rdsMock.on(DescribeDBClustersCommand).resolves({

@@ -10,6 +10,9 @@
  * - `rds:DescribeDBInstanceAutomatedBackups` in a replication's destination Region outside the
  *   audited ones (pitr.cross-region), by the roles that run the PITR checks: audit-pitr, readiness,
  *   the chat action (readiness) and the member role;
+ * - `rds:DescribeDBClusters` of an Aurora copy cluster (a cross-Region read replica, a secondary's
+ *   primary) by its ARN in its own Region outside the audited ones (pitr.cross-region), by the same
+ *   roles;
  * - `rds:DescribeDBInstances` / `rds:DescribeDBClusters` filtered on a named database's identifier
  *   (functions/aws/rds.ts lookUpRdsNames), by the roles that run the PITR audit: the listings'
  *   grants cover it;
@@ -152,6 +155,24 @@ describe('IAM for the calls added lately', () => {
     // Act
     const required = allowedRoles(crossRegion, destination, roles);
     const notRequired = allowedRoles(synthesized, destination, roles);
+
+    // Assess
+    expect(required).toEqual(['auditPitr', 'readiness', 'chatAction', 'member']);
+    expect(notRequired).toEqual([]);
+  });
+
+  it('lets the roles that run pitr.cross-region describe an Aurora copy cluster by its ARN in a Region outside the audited ones, only when the policy requires cross-Region backups', () => {
+    // Prepare: a read replica cluster (or a secondary's primary) the source's answer names by ARN,
+    // asked in its own Region (functions/aws/rds.ts readCopyClusters).
+    const copy: AccessRequest = {
+      action: 'rds:DescribeDBClusters',
+      resource: `arn:aws:rds:ap-south-1:${ENV.account}:cluster:certctl-aurora-copy`,
+    };
+    const roles = [...AUDIT_ROLES, 'member'] as const;
+
+    // Act
+    const required = allowedRoles(crossRegion, copy, roles);
+    const notRequired = allowedRoles(synthesized, copy, roles);
 
     // Assess
     expect(required).toEqual(['auditPitr', 'readiness', 'chatAction', 'member']);

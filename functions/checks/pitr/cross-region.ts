@@ -15,17 +15,17 @@
  * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime
  * that far back. A retention below the target is FAILED; a window still filling (a replication
  * started recently) is a WARNING naming the date it completes; a value not sent is NOT_AVAILABLE.
- * Aurora clusters have no such feature:
- * cross-region copies come from AWS Backup copy actions or an Aurora Global Database, which the
- * RDS listings do not show, so the check answers NOT_AVAILABLE and says how to cover it rather than
- * guessing. Cloud SQL has no replication either, but its backups live in a location that is a
+ * Aurora clusters have no such feature: their copies in another Region are a cross-Region read
+ * replica cluster or an Aurora Global Database, each read in its own Region for its
+ * BackupRetentionPeriod ({@link judgeCopies}); AWS Backup copy actions are not shown by the RDS
+ * listings, so without either the check says how to cover it rather than guessing. Cloud SQL has no replication either, but its backups live in a location that is a
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
  * check judges it like RDS. On the enhanced backup tier (Backup and DR) the backups are in a backup
  * vault instead, which is not read: NOT_AVAILABLE, never PASSED on the location.
  */
 import type { Check, CheckContext, CheckOutcome } from '../../core/check.ts';
-import type { PitrFact, ReplicatedBackup } from '../../core/facts.ts';
+import type { CopyCluster, PitrFact, ReplicatedBackup } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, MINUTE_MS } from '../../core/time.ts';
 import {
   dailySwingRange,
@@ -124,8 +124,9 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
  * there reach back only its own BackupRetentionPeriod (1-35 days; "the default backup retention
  * period is one day regardless of how the DB cluster is created", Aurora User Guide,
  * Aurora.Managing.Backups), which the DescribeDBClusters answer of this Region does not carry. As an
- * RDS instance's replicated backup is held to minPitrDays in its destination, such a copy is
- * NOT_AVAILABLE until its own retention is read, with the command that shows it.
+ * RDS instance's replicated backup is held to minPitrDays in its destination, such a copy is judged
+ * by its own Region's answer (`aurora.copies`, {@link judgeCopies}), and NOT_AVAILABLE while that was
+ * not read, with the command that shows it.
  */
 function judgeAurora(
   fact: PitrFact,
@@ -185,6 +186,18 @@ function judgeAurora(
     // automated backups, which Aurora cannot turn off; how far back they reach is the primary's own
     // retention, not read here.
     const where = secondary.primaryRegion ?? 'another Region';
+    const read = copiesAt(aurora, secondary.primaryArn);
+    if (read && secondary.primaryRegion) {
+      return judgeCopies(fact, [secondary.primaryRegion], read, minPitrDays, {
+        what: `is a secondary cluster of the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\`, whose primary holds the same data in ${where}`,
+        observed: {
+          ...observed,
+          replicatedTo: secondary.primaryRegion,
+          judgedThroughPrimary: secondary.primaryArn ?? null,
+        },
+        copy: 'primary',
+      });
+    }
     const primary = secondary.primaryId ? `\`${secondary.primaryId}\`` : 'cluster';
     const lookUp =
       secondary.primaryArn && secondary.primaryRegion
@@ -202,6 +215,13 @@ function judgeAurora(
       required: heldRequired,
       remediationText: `Make sure the policy selects the primary ${primary} (tag or identifier), so its own pitr.retention and pitr.window findings judge how far back it restores, or look at its BackupRetentionPeriod and EarliestRestorableTime with ${lookUp}: it must keep at least ${minPitrDays} days.`,
     };
+  }
+  if (elsewhere.length > 0 && aurora.copies !== undefined) {
+    return judgeCopies(fact, elsewhere, aurora.copies, minPitrDays, {
+      what: `has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers)`,
+      observed,
+      copy: 'replica',
+    });
   }
   if (elsewhere.length > 0) {
     const source = fact.resource.arn ?? `<arn of ${fact.resource.id}>`;
@@ -258,6 +278,196 @@ function judgeAurora(
     observed,
     required,
     remediationText: `Add an Aurora Global Database secondary or a cross-Region read replica cluster, or an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}). If an AWS Backup copy already covers it, record that as a policy exception for pitr.cross-region on this cluster (exceptions: resource as its ARN, check, reason, expires).`,
+  };
+}
+
+/** The copies read for `arn` (a secondary's primary), or undefined when none was read for it. */
+function copiesAt(
+  aurora: NonNullable<PitrFact['aurora']>,
+  arn: string | undefined,
+): readonly CopyCluster[] | undefined {
+  const read = aurora.copies?.filter((copy) => copy.arn === arn);
+  return read && read.length > 0 ? read : undefined;
+}
+
+/**
+ * What the Region of one Aurora copy says of it, in the shape of an RDS replication's reading
+ * ({@link readReplication}): `proven` (available, keeping at least the target), `unknown` (not read,
+ * or a value needed not sent), `broken` (being deleted) or `short` (a retention below the target).
+ * An Aurora cluster backs up continuously and restores back to its BackupRetentionPeriod, with no
+ * daily snapshot to wait for, so the target itself is the retention to hold.
+ */
+type CopyReading =
+  | { readonly region: string; readonly outcome: 'proven'; readonly says: string }
+  | {
+      readonly region: string;
+      readonly outcome: 'unknown';
+      readonly says: string;
+      readonly accessDenied: boolean;
+    }
+  | {
+      readonly region: string;
+      readonly outcome: 'broken' | 'short';
+      readonly says: string;
+      readonly id: string;
+    };
+
+function readCopy(
+  fact: PitrFact,
+  copy: CopyCluster,
+  minPitrDays: number,
+  as: 'replica' | 'primary',
+): CopyReading {
+  const { region } = copy;
+  if (!copy.read) {
+    return {
+      region,
+      outcome: 'unknown',
+      says: `DescribeDBClusters of ${copy.arn} in ${region} was not read: ${copy.reason}`,
+      accessDenied: copy.accessDenied,
+    };
+  }
+  const held = `\`${copy.id}\` in ${region}`;
+  if (as === 'replica' && copy.globalClusterIdentifier) {
+    // A global database secondary is restored to a point in time through its primary (pitr.window
+    // judges it so): its own BackupRetentionPeriod does not tell how far back a restore in its
+    // Region reaches.
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} is a secondary of the Aurora global database \`${copy.globalClusterIdentifier}\`, restored to a point in time through its primary, so its own BackupRetentionPeriod does not tell how far back a restore in ${region} reaches`,
+      accessDenied: false,
+    };
+  }
+  if (copy.status === undefined) {
+    return { region, outcome: 'unknown', says: `${held} was sent without Status`, accessDenied: false };
+  }
+  if (copy.status === 'deleting') {
+    return { region, outcome: 'broken', says: `${held} has Status deleting`, id: copy.id };
+  }
+  const retention = copy.backupRetentionPeriod;
+  const { min, max } = fact.retentionRange;
+  if (retention !== undefined && (retention < min || retention > max)) {
+    // Not a setting a DB cluster can have (1-35 days): neither short nor enough.
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} was sent BackupRetentionPeriod ${retention}, outside the ${min}-${max} days a DB cluster keeps`,
+      accessDenied: false,
+    };
+  }
+  if (retention !== undefined && retention < minPitrDays) {
+    // Whatever its status, a retention below the target caps how far back the copy restores.
+    return {
+      region,
+      outcome: 'short',
+      says: `${held} (Status ${copy.status}) keeps ${retention} ${retention === 1 ? 'day' : 'days'} (BackupRetentionPeriod), shorter than the ${minPitrDays}-day target: it can never be restored back ${minPitrDays} days`,
+      id: copy.id,
+    };
+  }
+  if (copy.status !== 'available') {
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} has Status ${copy.status}, not available`,
+      accessDenied: false,
+    };
+  }
+  if (retention === undefined) {
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} (Status available) was sent without BackupRetentionPeriod`,
+      accessDenied: false,
+    };
+  }
+  return {
+    region,
+    outcome: 'proven',
+    says: `${held}: Status available, BackupRetentionPeriod ${retention} days, at least the ${minPitrDays} days required`,
+  };
+}
+
+/**
+ * An Aurora cluster's copies in other Regions, each read in its own Region, judged as an RDS
+ * instance's replications are ({@link judgeRdsReplications}): one proven copy passes; otherwise a
+ * copy not read leaves it NOT_AVAILABLE; otherwise it fails, naming each copy's value and the command
+ * that raises its retention. `regions` are the copies' Regions the cluster's answer named; one whose
+ * copy was not read is said so.
+ */
+function judgeCopies(
+  fact: PitrFact,
+  regions: readonly string[],
+  copies: readonly CopyCluster[],
+  minPitrDays: number,
+  about: {
+    readonly what: string;
+    readonly observed: Record<string, unknown>;
+    readonly copy: 'replica' | 'primary';
+  },
+): CheckOutcome {
+  const required = { crossRegionBackup: true, windowDays: minPitrDays };
+  const readings: CopyReading[] = regions.flatMap((region) => {
+    const here = copies.filter((copy) => copy.region === region);
+    if (here.length === 0) {
+      return [
+        {
+          region,
+          outcome: 'unknown' as const,
+          says: `${region}: its DescribeDBClusters was not read`,
+          accessDenied: false,
+        },
+      ];
+    }
+    return here.map((copy) => readCopy(fact, copy, minPitrDays, about.copy));
+  });
+  const label = `${resourceLabel(fact)} ${about.what}`;
+  const proven = readings.filter((reading) => reading.outcome === 'proven');
+  if (proven.length > 0) {
+    const where = [...new Set(proven.map((reading) => reading.region))].join(',');
+    return {
+      status: 'PASSED',
+      description: `${label}, read there (DescribeDBClusters ${proven.map((reading) => reading.says).join('; ')}).`,
+      observed: { ...about.observed, crossRegionBackup: true, replicatedTo: where },
+      required,
+    };
+  }
+  const unknown = readings.filter((reading) => reading.outcome === 'unknown');
+  if (unknown.length > 0) {
+    const denied = [...new Set(unknown.flatMap((reading) => (reading.accessDenied ? [reading.region] : [])))];
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${label}, but whether it can be restored back the ${minPitrDays} days required could not be told: ${unknown.map((reading) => reading.says).join('; ')}.`,
+      observed: { ...about.observed, crossRegionBackup: null },
+      required,
+      ...(denied.length > 0
+        ? {
+            remediationText: `Grant the audit role rds:DescribeDBClusters in ${denied.join(', ')} (the Region of the copy, on arn:aws:rds:<region>:<account>:cluster:*), then run the audit again.`,
+          }
+        : {}),
+    };
+  }
+  const notProven = readings.filter(
+    (reading): reading is Extract<CopyReading, { id: string }> => 'id' in reading,
+  );
+  const short = notProven.filter((reading) => reading.outcome === 'short');
+  const broken = notProven.filter((reading) => reading.outcome === 'broken');
+  return {
+    status: 'FAILED',
+    description: `${label}, but no copy there is proven to keep restore points reaching back the ${minPitrDays} days required: ${notProven.map((reading) => reading.says).join('; ')}.`,
+    observed: { ...about.observed, crossRegionBackup: false },
+    required,
+    remediationText: [
+      ...short.map(
+        (reading) =>
+          `Raise the retention of \`${reading.id}\` in ${reading.region}: \`aws rds modify-db-cluster --db-cluster-identifier ${reading.id} --backup-retention-period ${minPitrDays} --region ${reading.region} --apply-immediately\` (restore points older than its current retention are gone; the window then grows by a day per day).`,
+      ),
+      ...(broken.length > 0
+        ? [
+            `${broken.map((reading) => `\`${reading.id}\` in ${reading.region}`).join(', ')} is being deleted: add another cross-Region copy (an Aurora Global Database secondary or a cross-Region read replica cluster keeping at least ${minPitrDays} days, or an AWS Backup copy action, ${DOCS.awsBackupCrossRegionCopy}).`,
+          ]
+        : []),
+    ].join(' '),
   };
 }
 

@@ -590,6 +590,135 @@ describe('pitr.cross-region', () => {
     expect(outcome?.remediationText).toContain('exception');
   });
 
+  describe('an Aurora read replica cluster read in its own Region', () => {
+    const REPLICA_ARN = 'arn:aws:rds:eu-central-1:111122223333:cluster:certctl-aurora-fra';
+    const withCopy = (copy: Record<string, unknown>) =>
+      auroraClusterFact({
+        aurora: {
+          replicaRegions: ['eu-central-1'],
+          globalClusterIdentifier: undefined,
+          copies: [{ region: 'eu-central-1', arn: REPLICA_ARN, ...copy } as never],
+        },
+      });
+
+    it('passes when the replica keeps at least the days required, naming it and its retention', () => {
+      // Prepare
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: true, replicatedTo: 'eu-central-1' });
+      expect(outcome?.required).toEqual({ crossRegionBackup: true, windowDays: 30 });
+      expect(outcome?.description).toContain('`certctl-aurora-fra` in eu-central-1');
+      expect(outcome?.description).toContain('BackupRetentionPeriod 35 days');
+    });
+
+    it('fails when the replica keeps fewer days, naming the value and the command that raises it', () => {
+      // Prepare: Aurora's default retention is 1 day.
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 1,
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: false, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain('keeps 1 day (BackupRetentionPeriod)');
+      expect(outcome?.remediationText).toContain(
+        'aws rds modify-db-cluster --db-cluster-identifier certctl-aurora-fra --backup-retention-period 30 --region eu-central-1 --apply-immediately',
+      );
+    });
+
+    it('fails a replica being deleted, whatever its retention', () => {
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'deleting',
+        backupRetentionPeriod: 35,
+      });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('Status deleting');
+    });
+
+    it('is not available when the retention was not sent, never passed', () => {
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: undefined,
+      });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
+      expect(outcome?.description).toContain('without BackupRetentionPeriod');
+    });
+
+    it('is not available when the replica could not be read there, naming what was not read and the grant', () => {
+      const fact = withCopy({
+        read: false,
+        reason: 'User is not authorized (AccessDenied)',
+        accessDenied: true,
+      });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(`DescribeDBClusters of ${REPLICA_ARN} in eu-central-1`);
+      expect(outcome?.description).toContain('AccessDenied');
+      expect(outcome?.remediationText).toContain('rds:DescribeDBClusters in eu-central-1');
+    });
+
+    it('is not available, not passed, when the replica is a global database secondary, whatever its retention', () => {
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        globalClusterIdentifier: 'certctl-global',
+      });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('restored to a point in time through its primary');
+    });
+
+    it('passes on one replica keeping enough beside one that could not be read', () => {
+      const fact = auroraClusterFact({
+        aurora: {
+          replicaRegions: ['eu-central-1', 'us-east-1'],
+          globalClusterIdentifier: undefined,
+          copies: [
+            {
+              region: 'eu-central-1',
+              arn: REPLICA_ARN,
+              read: true,
+              id: 'certctl-aurora-fra',
+              status: 'available',
+              backupRetentionPeriod: 30,
+            },
+            {
+              region: 'us-east-1',
+              arn: 'arn:aws:rds:us-east-1:111122223333:cluster:x',
+              read: false,
+              reason: 'timeout',
+              accessDenied: false,
+            },
+          ],
+        },
+      });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toMatchObject({ replicatedTo: 'eu-central-1' });
+    });
+  });
+
   it('is not available, not passed, for Aurora with a read replica cluster in another region whose retention is not read', () => {
     // Prepare: the replica keeps the data in eu-central-1, but how far back it restores is its own
     // BackupRetentionPeriod (an Aurora default of 1 day), which this Region's answer does not carry.

@@ -126,6 +126,36 @@ describe('PITR checks on an Aurora global database secondary cluster', () => {
     );
   });
 
+  it('judges pitr.cross-region on the primary read in its own Region: its retention passes or fails it', () => {
+    const withPrimary = (backupRetentionPeriod: number) => {
+      const base = secondaryFact();
+      return secondaryFact({
+        aurora: {
+          ...(base.aurora as NonNullable<typeof base.aurora>),
+          copies: [
+            {
+              region: 'us-east-1',
+              arn: PRIMARY_ARN,
+              read: true,
+              id: 'certctl-aurora-primary',
+              status: 'available',
+              backupRetentionPeriod,
+            },
+          ],
+        },
+      });
+    };
+    const passed = outcomeOf('pitr.cross-region', withPrimary(30));
+    expect(passed?.status).toBe('PASSED');
+    expect(passed?.description).toContain('`certctl-aurora-primary` in us-east-1');
+    expect(passed?.observed).toMatchObject({ crossRegionBackup: true, judgedThroughPrimary: PRIMARY_ARN });
+    const failed = outcomeOf('pitr.cross-region', withPrimary(7));
+    expect(failed?.status).toBe('FAILED');
+    expect(failed?.remediationText).toContain(
+      'aws rds modify-db-cluster --db-cluster-identifier certctl-aurora-primary --backup-retention-period 30 --region us-east-1 --apply-immediately',
+    );
+  });
+
   it('does not pass pitr.cross-region when the primary it names is in its own Region', () => {
     // Prepare: ReplicationSourceIdentifier names a cluster of eu-west-1, the secondary's own Region;
     // a global database keeps each secondary in another Region than its primary, so the answer
