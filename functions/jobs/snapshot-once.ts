@@ -31,7 +31,7 @@
  * scans than the cap without its snapshot once the database is free.
  */
 
-import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { cloudOf, type SnapshotCloud } from '../actions/snapshot/backend.ts';
 import {
   countsOf,
   MAX_SNAPSHOT_ATTEMPTS,
@@ -273,6 +273,28 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
   return { ...result, results, counts: countsOf(results) };
 }
 
+/**
+ * `result` as an ask that reads fewer clouds, regions or projects than its run did sees it (the
+ * same ticket asked again with `--region`, or at an entry point serving one cloud): the targets of
+ * scopes it does not read ({@link SnapshotCloud.reads}) left out of its results and named in
+ * `outsideThisAsk`. Read again here, their snapshots would be judged against a listing that
+ * cannot hold their databases and called not found; they were simply not asked about, so they
+ * neither count against this ask nor for it. Without clouds, as remembered.
+ */
+function withinThisAsk<R extends Remembered>(result: R, clouds: readonly SnapshotCloud[] | undefined): R {
+  if (clouds === undefined) return result;
+  const readHere = (entry: R['results'][number]) => {
+    const cloud = cloudOf(clouds, entry.target.provider);
+    return cloud !== undefined && (cloud.reads?.(entry.target) ?? true);
+  };
+  if (result.results.every(readHere)) return result;
+  const results = result.results.filter(readHere);
+  const outsideThisAsk = result.results.filter((entry) => !readHere(entry)).map((entry) => entry.target);
+  return 'counts' in result
+    ? { ...result, results, counts: countsOf(results), outsideThisAsk }
+    : { ...result, results, outsideThisAsk };
+}
+
 /** Whether a result gave every target its snapshot, with no scope unread. */
 function delivered(result: Pick<Remembered, 'results' | 'problems'>): boolean {
   return result.problems.length === 0 && snapshotsNotDelivered(result.results) === 0;
@@ -295,8 +317,8 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
   for (let hop = 0; ; hop += 1) {
     const outcome = await once(key, earlier);
     if ('inProgress' in outcome || outcome.firstRun) return outcome;
-    const { result } = outcome;
-    if (replay.asked) await assertSameTargets(requestId, result, replay.asked, replay);
+    if (replay.asked) await assertSameTargets(requestId, outcome.result, replay.asked, replay);
+    const result = withinThisAsk(outcome.result, replay.clouds);
     const askedAgain = asked > Date.parse(result.finishedAt);
     if (replay.unattended && askedAgain) {
       // Replayed only while it delivered; otherwise run once more after it.

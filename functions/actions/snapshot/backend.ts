@@ -322,6 +322,14 @@ export interface SnapshotCloud {
    */
   reaches?(account: string): Promise<boolean>;
   /**
+   * Whether this run reads `scope` at all: its region is among the run's regions (AWS: `--region`,
+   * else `aws.regions`), its project among the run's projects (Cloud SQL: `--project`, else
+   * `gcp.projects`). A remembered result replayed to a narrower ask (functions/jobs/snapshot-once.ts)
+   * leaves out the targets of scopes this run does not read, rather than calling them not found.
+   * Absent: every scope is read.
+   */
+  reads?(scope: { readonly account: string; readonly region: string }): boolean;
+  /**
    * A new {@link SnapshotKeyReader} for one run (it remembers the keys it read, so make one per
    * run). Absent: this cloud's snapshot keys are not read, and each is judged unknown (never
    * "unencrypted"); every cloud of the product has one.

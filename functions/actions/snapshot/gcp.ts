@@ -621,6 +621,7 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
   return {
     provider: 'gcp',
     backend: ({ account }) => cloudSqlSnapshotBackend(clients.cloudSqlBackups(), account),
+    reads: ({ account }) => projects.includes(account),
     snapshotKeys: () =>
       cloudSqlSnapshotKeyReader(cloudKms, (request) => clients.cloudSqlBackups().getInstance(request)),
     async targets(selection, options = {}) {
