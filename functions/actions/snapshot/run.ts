@@ -502,7 +502,17 @@ async function attemptCreate(
         attempts === 1 && naming.attempt === 1 && naming.earlier.length === 0
           ? await creatingElsewhere(target, backend, context)
           : undefined;
-      if (other) return { target, startedAt, attempts, snapshot: other, naming: reusing(other) };
+      // A duplicate delivery of this same request (a Slack retry, a second invocation) may be the
+      // one whose create keeps the database busy: its snapshot, under this attempt's name, is this
+      // request's own, adopted as such, never reported as "taken by request" itself. One tagged
+      // with this request's id under another name is neither its own attempt nor another
+      // request's: not adopted (the target stays busy, looked at again next round).
+      const sameRequest = other?.tags[SNAPSHOT_TAGS.requestId] === context.request.requestId;
+      if (other && sameRequest && other.id.toLowerCase() === snapshotId.toLowerCase()) {
+        return { target, startedAt, attempts, snapshot: other, naming };
+      }
+      if (other && !sameRequest)
+        return { target, startedAt, attempts, snapshot: other, naming: reusing(other) };
       return { target, startedAt, attempts, error, naming };
     }
     if (kind === 'unavailable') {
