@@ -263,6 +263,26 @@ export interface FoundTargets {
    * listSelectedDatabases).
    */
   readonly otherEngines?: readonly OtherEngineDatabase[];
+  /**
+   * The selected replicas of a database outside the cloud's own service (Cloud SQL: a replica of a
+   * source representation instance, ON_PREMISES_INSTANCE): not targets, and no snapshot the cloud
+   * takes restores them, so a request naming one is told so, not that it was not found.
+   */
+  readonly outsideSources?: readonly OutsideSourceReplica[];
+}
+
+/** A replica of a database outside the cloud's service ({@link FoundTargets.outsideSources}). */
+export interface OutsideSourceReplica {
+  readonly provider: Provider;
+  readonly account: string;
+  readonly region: string;
+  readonly id: string;
+  /** Every name it answers to (name, selfLink, connection name). */
+  readonly names: readonly string[];
+  /** What it replicates from, in words: `external-src, the source representation instance of a server outside Cloud SQL`. */
+  readonly source: string;
+  /** The service it is outside of: `Cloud SQL`. */
+  readonly outside: string;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   isCloudSqlTarget,
   listInstances,
   otherEngineInstances,
+  outsideSourceReplicas,
   replicaNamesOf,
   skipReason,
 } from '../../gcp/cloud-sql.ts';
@@ -39,6 +40,7 @@ import {
   type DeleteProgress,
   definedFields,
   type OtherEngineDatabase,
+  type OutsideSourceReplica,
   type SnapshotBackend,
   type SnapshotCloud,
   type SnapshotKey,
@@ -644,10 +646,27 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
       const problems: string[] = [];
       const standIns: TargetStandIn[] = [];
       const otherEngines: OtherEngineDatabase[] = [];
+      const outsideSources: OutsideSourceReplica[] = [];
       for (const entry of await selected(selection)) {
         if ('error' in entry) {
           problems.push(notListed(entry.project, 'Cloud SQL instances', entry.error));
           continue;
+        }
+        for (const { instance, names, source } of outsideSourceReplicas(
+          entry.listed,
+          entry.project,
+          selection,
+        )) {
+          const { account, region, id } = instanceResource(entry.project, instance);
+          outsideSources.push({
+            provider: 'gcp',
+            account,
+            region,
+            id,
+            names,
+            source: `${source}, the source representation instance of a PostgreSQL server outside Cloud SQL`,
+            outside: 'Cloud SQL',
+          });
         }
         for (const instance of entry.instances) {
           const target = targetOf(entry.project, instance);
@@ -665,6 +684,7 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
         targets,
         problems,
         ...(standIns.length > 0 ? { standIns } : {}),
+        ...(outsideSources.length > 0 ? { outsideSources } : {}),
         ...(options.withOtherEngines ? { otherEngines } : {}),
       };
     },
