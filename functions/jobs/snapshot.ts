@@ -102,7 +102,7 @@ export function ambiguousNames(
 }
 
 /** Whether `name` (identifier, ARN or selfLink, any case) names `target`. */
-function names(target: SnapshotTarget, name: string): boolean {
+export function names(target: SnapshotTarget, name: string): boolean {
   const wanted = name.toLowerCase();
   return namesOf({
     provider: target.provider,

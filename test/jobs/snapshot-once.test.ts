@@ -569,4 +569,41 @@ describe('snapshotOncePerRequest asked again for fewer regions', () => {
       'not asked aws/111111111111/us-east-1/certctl-ra-db: snapshotted by this request earlier, outside the clouds, regions and projects this ask reads, so not read again here',
     );
   });
+
+  it('says a database the ask names in a region it does not read is not verified, never left out or taken', async () => {
+    // Prepare: both databases were named; asked again naming both, with --region eu-west-1.
+    const first = {
+      ...remembered([
+        { target: ireland, snapshotId: 'certctl-premaint-certctl-prod-db-1', createdAt: FINISHED },
+        { target: virginia, snapshotId: 'certctl-premaint-certctl-ra-db-1', createdAt: FINISHED },
+      ]),
+      requestedTargets: ['certctl-prod-db', 'certctl-ra-db'],
+    };
+
+    // Act
+    const outcome = await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      LATER,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      {
+        asked: { targets: ['certctl-prod-db', 'certctl-ra-db'] },
+        clouds: [readingIreland],
+        selection: { all: true, tags: [], identifiers: [] },
+      },
+    );
+
+    // Assess
+    if ('inProgress' in outcome) throw new Error('in progress');
+    expect(
+      outcome.result.results.map((entry) => [entry.target.id, entry.outcome, entry.error?.code]),
+    ).toEqual([
+      ['certctl-prod-db', 'available', undefined],
+      ['certctl-ra-db', 'error', 'SnapshotNotVerified'],
+    ]);
+    expect(outcome.result.results[1]?.error?.message).toContain(
+      'is in aws/111111111111/us-east-1, which this ask does not read',
+    );
+    expect(outcome.result.outsideThisAsk).toBeUndefined();
+    expect(snapshotExitCode(outcome.result)).toBe(1);
+  });
 });
