@@ -6,10 +6,20 @@
  */
 
 /**
- * Control characters but the tab and the line feed, format characters (zero-width spaces and
- * joiners, bidirectional overrides) and the line and paragraph separators.
+ * The characters that are not controls but show nothing, or reorder what is shown, as a regular
+ * expression source (flag `u`): the one set that input checks (here) refuse and printed text
+ * (functions/publish/terminal.ts) escapes. Format characters (\p{Cf}: zero-width spaces and
+ * joiners, bidirectional overrides, tag characters), the line and paragraph separators, the other
+ * default-ignorable code points (Unicode's "should be rendered invisibly" property: the Hangul
+ * fillers U+115F, U+1160, U+3164 and U+FFA0, which are letters, the combining grapheme joiner, the
+ * Khmer inherent vowels) and the braille pattern blank U+2800, a symbol that draws nothing.
+ * Variation selectors, default-ignorable too, are not among them: after an emoji or a CJK letter they
+ * choose how it is drawn (U+FE0F in `✔️`), and refusing or escaping them would garble text people type.
  */
-const INVISIBLE = /[^\P{Cc}\t\n]|[\p{Cf}\p{Zl}\p{Zp}]/gu;
+export const SHOWS_NOTHING = String.raw`[\p{Cf}\p{Zl}\p{Zp}\u2800]|(?![\u180B-\u180D\u180F\uFE00-\uFE0F\u{E0100}-\u{E01EF}])\p{Default_Ignorable_Code_Point}`;
+
+/** Control characters but the tab and the line feed, and {@link SHOWS_NOTHING}. */
+const INVISIBLE = new RegExp(String.raw`[^\P{Cc}\t\n]|${SHOWS_NOTHING}`, 'gu');
 const FIRST_INVISIBLE = new RegExp(INVISIBLE.source, 'u');
 
 /** `U+200B`: how a message names an invisible character. */
@@ -31,8 +41,14 @@ export function hiddenReasonProblem(reason: string): string | undefined {
   return hiddenCharacterProblem(reason, 'the reason', FIRST_INVISIBLE);
 }
 
-/** Invisible characters as {@link INVISIBLE} says, and tabs and line feeds too: one-word values. */
-const FIRST_INVISIBLE_OR_BREAK = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/**
+ * Invisible characters as {@link INVISIBLE} says, tabs and line feeds too, and the variation
+ * selectors: one-word values, where nothing is drawn that one could select.
+ */
+const FIRST_INVISIBLE_OR_BREAK = new RegExp(
+  String.raw`\p{Cc}|\p{Default_Ignorable_Code_Point}|${SHOWS_NOTHING}`,
+  'u',
+);
 
 /**
  * Why a ticket or request id cannot be one, after what names it: it holds an invisible character, a

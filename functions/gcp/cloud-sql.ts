@@ -828,6 +828,39 @@ export function taggedReplicas(
 }
 
 /**
+ * The PostgreSQL read replicas of `project` that the policy selects (`targets.all`, or their names
+ * or labels) whose chain of sources ends at a source representation instance
+ * (ON_PREMISES_INSTANCE): the Cloud SQL stand-in for a server outside Cloud SQL that they replicate
+ * from. Neither they nor that instance is a target (skipReason), and Cloud SQL takes no backup of
+ * that server, so a request naming one is told so rather than that it was not found. `source` is
+ * the source representation instance's name.
+ */
+export function outsideSourceReplicas(
+  instances: readonly DatabaseInstance[],
+  project: string,
+  targets: Policy['targets'],
+): { readonly instance: DatabaseInstance; readonly names: string[]; readonly source: string }[] {
+  const byName = new Map(instances.map((instance) => [(instance.name ?? '').toLowerCase(), instance]));
+  return instances.flatMap((instance) => {
+    const master = nonEmpty(instance.masterInstanceName);
+    if (!master || otherEngineOf(instance)) return [];
+    const chain: string[] = [];
+    for (let source: string | undefined = master; source; ) {
+      const name = primaryNameIn(project, source);
+      if (name === undefined) return [];
+      // A loop in what the listing says ends the walk at the first repeat.
+      if (chain.some((hop) => hop.toLowerCase() === name.toLowerCase())) break;
+      chain.push(name);
+      source = nonEmpty(byName.get(name.toLowerCase())?.masterInstanceName);
+    }
+    const top = byName.get((chain.at(-1) ?? '').toLowerCase());
+    if (!top || enumName('instanceType', top.instanceType) !== 'ON_PREMISES_INSTANCE') return [];
+    if (!targets.all && !isCloudSqlTarget(instance, targets, instances)) return [];
+    return [{ instance, names: namesOfInstance(instance), source: top.name ?? '' }];
+  });
+}
+
+/**
  * The PITR facts of one project: every PostgreSQL primary the policy selects, with its real
  * restore window, and the labelled read replicas nothing audits ({@link taggedReplicas}). Throws
  * {@link CloudApiError} when the project's instances cannot be listed.

@@ -31,7 +31,7 @@
  * scans than the cap without its snapshot once the database is free.
  */
 
-import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { cloudOf, type SnapshotCloud } from '../actions/snapshot/backend.ts';
 import {
   countsOf,
   MAX_SNAPSHOT_ATTEMPTS,
@@ -48,6 +48,7 @@ import type { Policy } from '../core/policy.ts';
 import type { RequestOutcome } from './idempotency.ts';
 import {
   confirmReplayedSnapshots,
+  names,
   type ResolvedTargets,
   resolveSnapshotTargets,
   retriesLater,
@@ -273,6 +274,55 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
   return { ...result, results, counts: countsOf(results) };
 }
 
+/**
+ * `result` as an ask that reads fewer clouds, regions or projects than its run did sees it (the
+ * same ticket asked again with `--region`, or at an entry point serving one cloud): the targets of
+ * scopes it does not read ({@link SnapshotCloud.reads}) left out of its results and named in
+ * `outsideThisAsk`. Read again here, their snapshots would be judged against a listing that
+ * cannot hold their databases and called not found; they were simply not asked about, so they
+ * neither count against this ask nor for it. One this ask names (`named`) was asked about, though:
+ * it stays, as not verified (where it is, this ask does not read), never as remembered. Without
+ * clouds, as remembered.
+ */
+function withinThisAsk<R extends Remembered>(
+  result: R,
+  clouds: readonly SnapshotCloud[] | undefined,
+  named: readonly string[] | undefined,
+): R {
+  if (clouds === undefined) return result;
+  const readHere = (entry: R['results'][number]) => {
+    const cloud = cloudOf(clouds, entry.target.provider);
+    return cloud !== undefined && (cloud.reads?.(entry.target) ?? true);
+  };
+  const isNamed = (entry: R['results'][number]) =>
+    (named ?? []).some((name) => names(entry.target, name.trim()));
+  if (result.results.every(readHere)) return result;
+  const results = result.results.flatMap((entry): R['results'][number][] => {
+    if (readHere(entry)) return [entry];
+    if (!isNamed(entry)) return [];
+    // Only a snapshot the result calls delivered is read again; any other is said as remembered.
+    if (!snapshotDelivered(entry)) return [entry];
+    const { target } = entry;
+    return [
+      {
+        ...entry,
+        outcome: 'error',
+        error: {
+          code: 'SnapshotNotVerified',
+          message: `${entry.snapshotId ?? target.id} is in ${target.provider}/${target.account}/${target.region}, which this ask does not read (its --provider, --region or --project, or this entry point's clouds), so its snapshot was not read again and nothing proves it now; ask where that region or project is read.`,
+        },
+      },
+    ];
+  });
+  const outsideThisAsk = result.results
+    .filter((entry) => !readHere(entry) && !isNamed(entry))
+    .map((entry) => entry.target);
+  const outside = outsideThisAsk.length > 0 ? { outsideThisAsk } : {};
+  return 'counts' in result
+    ? { ...result, results, counts: countsOf(results), ...outside }
+    : { ...result, results, ...outside };
+}
+
 /** Whether a result gave every target its snapshot, with no scope unread. */
 function delivered(result: Pick<Remembered, 'results' | 'problems'>): boolean {
   return result.problems.length === 0 && snapshotsNotDelivered(result.results) === 0;
@@ -295,8 +345,8 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
   for (let hop = 0; ; hop += 1) {
     const outcome = await once(key, earlier);
     if ('inProgress' in outcome || outcome.firstRun) return outcome;
-    const { result } = outcome;
-    if (replay.asked) await assertSameTargets(requestId, result, replay.asked, replay);
+    if (replay.asked) await assertSameTargets(requestId, outcome.result, replay.asked, replay);
+    const result = withinThisAsk(outcome.result, replay.clouds, replay.asked?.targets);
     const askedAgain = asked > Date.parse(result.finishedAt);
     if (replay.unattended && askedAgain) {
       // Replayed only while it delivered; otherwise run once more after it.

@@ -16,6 +16,7 @@ import {
   type ManualListing,
   type OtherEngineDatabase,
   type OtherEnginesFailure,
+  type OutsideSourceReplica,
   perCloud,
   type SnapshotBackend,
   type SnapshotCloud,
@@ -101,7 +102,7 @@ export function ambiguousNames(
 }
 
 /** Whether `name` (identifier, ARN or selfLink, any case) names `target`. */
-function names(target: SnapshotTarget, name: string): boolean {
+export function names(target: SnapshotTarget, name: string): boolean {
   const wanted = name.toLowerCase();
   return namesOf({
     provider: target.provider,
@@ -140,6 +141,9 @@ export async function resolveSnapshotTargets(
   const manualSnapshots = found.flatMap((entry) => entry.manualSnapshots ?? []);
   targets.sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
   const standIns = found.flatMap((entry) => entry.standIns ?? []);
+  const outsideSources = found.flatMap((entry) => entry.outsideSources ?? []);
+  const outsideProblem = (name: string, replica: OutsideSourceReplica) =>
+    `target ${name} is a ${replica.outside} read replica of ${replica.source} (${placeOf(replica)}): its data is replicated from outside ${replica.outside}, whose backups do not restore it, so nothing was snapshotted for it; back up that server where it runs`;
   const everyTarget = found.flatMap((entry) => entry.targets);
   const answers = (candidates: readonly string[], name: string): boolean =>
     candidates.some((candidate) => candidate.toLowerCase() === name.toLowerCase());
@@ -153,7 +157,9 @@ export async function resolveSnapshotTargets(
   if (!wanted) {
     // Every target the policy selects: a database of another engine it selects gets no snapshot, and
     // the answer says so target by target, as the audit's Coverage does (core/audit.ts
-    // otherEngineProblems), rather than leaving it out.
+    // otherEngineProblems), rather than leaving it out; so does a replica of a server outside the
+    // cloud's service that it selects.
+    problems.push(...outsideSources.map((replica) => outsideProblem(replica.id, replica)));
     problems.push(
       ...listedOthers.flatMap(({ selectedBy, ...database }) =>
         selectedBy
@@ -170,6 +176,7 @@ export async function resolveSnapshotTargets(
     (name) =>
       !targets.some((target) => names(target, name)) &&
       !standIns.some((standIn) => answers(standIn.names, name)) &&
+      !outsideSources.some((replica) => answers(replica.names, name)) &&
       !listedOthers.some((database) => answers(database.names, name)),
   );
   const others = await otherEnginesOf(unresolved, deps.clouds);
@@ -180,6 +187,11 @@ export async function resolveSnapshotTargets(
     const standingIn = standIns.filter((standIn) => answers(standIn.names, name));
     if (standingIn.length > 0) {
       problems.push(...standingIn.map((standIn) => standInProblem(name, standIn, everyTarget)));
+      continue;
+    }
+    const outside = outsideSources.filter((replica) => answers(replica.names, name));
+    if (outside.length > 0) {
+      problems.push(...outside.map((replica) => outsideProblem(name, replica)));
       continue;
     }
     // A database of another engine: said with its engine, as the audit says it (core/audit.ts

@@ -7,6 +7,8 @@
  * its own. Every renderer and CLI line that prints such text goes through one of these.
  */
 
+import { SHOWS_NOTHING } from '../core/invisible.ts';
+
 /**
  * C0 controls but the line feed, DEL and the C1 controls: ESC starts a terminal sequence (erase a
  * line, move the cursor, recolour), a carriage return overwrites the line, and U+009B is an 8-bit
@@ -17,12 +19,13 @@
  * zero-width space and joiners (U+200B to U+200D), the word joiner (U+2060), the byte-order mark
  * (U+FEFF), the soft hyphen (U+00AD) and the tag characters (U+E0000 block), with which
  * `certctl\u200b-prod` reads as `certctl-prod` or a tag run hides text. And the line and paragraph
- * separators (U+2028, U+2029), which some terminals and viewers break a line at. These are the
- * characters core/invisible.ts refuses in a reason a user types.
+ * separators (U+2028, U+2029), which some terminals and viewers break a line at, and the letters
+ * and symbols that draw nothing (Hangul fillers, the braille blank). All but the controls are
+ * core/invisible.ts SHOWS_NOTHING, the characters it refuses in a reason a user types: one set.
  */
-const CONTROL = /(?!\n)\p{Cc}|[\p{Cf}\p{Zl}\p{Zp}]/gu;
-/** Every control character, the line feed too, and the format characters and separators. */
-const CONTROL_OR_NEWLINE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const CONTROL = new RegExp(String.raw`(?!\n)\p{Cc}|${SHOWS_NOTHING}`, 'gu');
+/** Every control character, the line feed too, and {@link SHOWS_NOTHING}. */
+const CONTROL_OR_NEWLINE = new RegExp(String.raw`\p{Cc}|${SHOWS_NOTHING}`, 'gu');
 
 /** `\x1b` for a character below U+0100, `\u202e` for one of the BMP, `\u{e0041}` beyond it. */
 function hexEscape(char: string): string {

@@ -947,3 +947,55 @@ describe('snapshot action on a Cloud SQL instance that leaves the listed state w
     expect(result?.attempts).toBeGreaterThan(1);
   });
 });
+
+describe('snapshot of a Cloud SQL replica of a server outside Cloud SQL', () => {
+  // external-src is the source representation instance (ON_PREMISES_INSTANCE) of a PostgreSQL
+  // server outside Cloud SQL; external-replica replicates from it. Neither has Cloud SQL backups
+  // that restore the data, and neither is a target: the answer says so, never "not found".
+  const external = [
+    instance('external-src', { instanceType: 'ON_PREMISES_INSTANCE' }),
+    instance('external-replica', {
+      instanceType: 'READ_REPLICA_INSTANCE',
+      masterInstanceName: `${PROJECT}:external-src`,
+    }),
+    instance('certctl-pg', backup(100)),
+  ];
+
+  it('says a request naming the replica that it replicates from outside Cloud SQL, and snapshots nothing', async () => {
+    // Prepare
+    const { cloudSql, deps } = await start(external);
+
+    // Act
+    const result = await runSnapshotJob({ ...request, targets: ['external-replica'] }, deps);
+
+    // Assess
+    expect(cloudSql.backups.insertCalls).toBe(0);
+    expect(result.results).toEqual([]);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toContain(
+      'target external-replica is a Cloud SQL read replica of external-src',
+    );
+    expect(result.problems[0]).toContain('outside Cloud SQL');
+    expect(result.problems[0]).not.toContain('not found');
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
+  it('says a targets.identifiers entry naming the replica is outside Cloud SQL when the policy’s targets are snapshotted', async () => {
+    // Prepare
+    const { deps } = await start(external, {
+      targets: { tags: [], identifiers: ['external-replica', 'certctl-pg'] },
+    });
+
+    // Act
+    const result = await runSnapshotJob(request, deps);
+
+    // Assess
+    expect(result.results.map((entry) => [entry.target.id, entry.outcome])).toEqual([
+      ['certctl-pg', 'available'],
+    ]);
+    expect(result.problems).toEqual([
+      expect.stringContaining('target external-replica is a Cloud SQL read replica of external-src'),
+    ]);
+    expect(result.problems[0]).toContain('outside Cloud SQL');
+  });
+});

@@ -5,7 +5,9 @@ import type {
   SnapshotRequest,
   SnapshotTargetResult,
 } from '../../functions/actions/snapshot/model.ts';
+import { renderSnapshotResult } from '../../functions/cli/commands/snapshot.ts';
 import type { RequestOutcome } from '../../functions/jobs/idempotency.ts';
+import { snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 import { retryKeyOf, snapshotOncePerRequest, withWaitedFor } from '../../functions/jobs/snapshot-once.ts';
 import { fakeBackend, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 
@@ -516,5 +518,92 @@ describe('snapshotOncePerRequest asked again in other clouds or regions', () => 
     await expect(ask(first, [cloudFinding([virginia])])).rejects.toThrow(/certctl-ra-db/);
     // The same databases (or fewer: a narrower ask the result covers) are replayed.
     expect((await ask(first, [cloudFinding([target])])) as object).toMatchObject({ firstRun: false });
+  });
+});
+
+describe('snapshotOncePerRequest asked again for fewer regions', () => {
+  const ireland = { ...target, resourceId: 'db-AAAAAAAAAAAAAAAAAAAAAAAAAA' };
+  const virginia = { ...target, region: 'us-east-1', id: 'certctl-ra-db' };
+  /** A cloud that reads eu-west-1 only (`--region eu-west-1`), its snapshots all there and available. */
+  const readingIreland: SnapshotCloud = {
+    provider: 'aws',
+    targets: async () => ({ targets: [ireland], problems: [] }),
+    reads: (scope) => scope.region === 'eu-west-1',
+    backend: () => fakeBackend(),
+    maintenance: async () => ({ upcoming: [], problems: [] }),
+    snapshotPlaces: async () => ({ places: [], problems: [] }),
+    snapshotKeys: UNENCRYPTED_SNAPSHOTS,
+  };
+
+  it('leaves the databases of regions this ask does not read out of the answer, naming them, and exits 0 when the rest delivered', async () => {
+    // Prepare: the ticket snapshotted a database in each of two regions; asked again for one.
+    const first = {
+      ...remembered([
+        { target: ireland, snapshotId: 'certctl-premaint-certctl-prod-db-1', createdAt: FINISHED },
+        { target: virginia, snapshotId: 'certctl-premaint-certctl-ra-db-1', createdAt: FINISHED },
+      ]),
+      requestedTargets: null,
+    };
+
+    // Act
+    const outcome = await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      LATER,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      {
+        asked: { targets: undefined },
+        clouds: [readingIreland],
+        selection: { all: true, tags: [], identifiers: [] },
+      },
+    );
+
+    // Assess: never "not found now … deleted, renamed or no longer selected"; not part of this ask.
+    if ('inProgress' in outcome) throw new Error('in progress');
+    expect(outcome.result.results.map((entry) => [entry.target.id, entry.outcome])).toEqual([
+      ['certctl-prod-db', 'available'],
+    ]);
+    expect(outcome.result.counts.available).toBe(1);
+    expect(outcome.result.outsideThisAsk?.map((entry) => entry.id)).toEqual(['certctl-ra-db']);
+    expect(snapshotExitCode(outcome.result)).toBe(0);
+    expect(renderSnapshotResult(outcome.result)).toContain(
+      'not asked aws/111111111111/us-east-1/certctl-ra-db: snapshotted by this request earlier, outside the clouds, regions and projects this ask reads, so not read again here',
+    );
+  });
+
+  it('says a database the ask names in a region it does not read is not verified, never left out or taken', async () => {
+    // Prepare: both databases were named; asked again naming both, with --region eu-west-1.
+    const first = {
+      ...remembered([
+        { target: ireland, snapshotId: 'certctl-premaint-certctl-prod-db-1', createdAt: FINISHED },
+        { target: virginia, snapshotId: 'certctl-premaint-certctl-ra-db-1', createdAt: FINISHED },
+      ]),
+      requestedTargets: ['certctl-prod-db', 'certctl-ra-db'],
+    };
+
+    // Act
+    const outcome = await snapshotOncePerRequest(
+      'ticket:CHG-1',
+      LATER,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      {
+        asked: { targets: ['certctl-prod-db', 'certctl-ra-db'] },
+        clouds: [readingIreland],
+        selection: { all: true, tags: [], identifiers: [] },
+      },
+    );
+
+    // Assess
+    if ('inProgress' in outcome) throw new Error('in progress');
+    expect(
+      outcome.result.results.map((entry) => [entry.target.id, entry.outcome, entry.error?.code]),
+    ).toEqual([
+      ['certctl-prod-db', 'available', undefined],
+      ['certctl-ra-db', 'error', 'SnapshotNotVerified'],
+    ]);
+    expect(outcome.result.results[1]?.error?.message).toContain(
+      'is in aws/111111111111/us-east-1, which this ask does not read',
+    );
+    expect(outcome.result.outsideThisAsk).toBeUndefined();
+    expect(snapshotExitCode(outcome.result)).toBe(1);
   });
 });

@@ -305,6 +305,10 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
     // caller's own credentials (auditedAccountOf), which read the caller's account only: one STS
     // GetCallerIdentity per cloud tells whether that is the account asked about (it needs no IAM
     // permission: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+    reads: ({ region }) => {
+      const regions = options.regions ?? (policy.aws.regions === 'all' ? undefined : policy.aws.regions);
+      return regions === undefined || regions.includes(region);
+    },
     async reaches(account) {
       if (policy.aws.accounts.some((member) => member.accountId === account)) return true;
       ownAccount ??= callerAccountId(

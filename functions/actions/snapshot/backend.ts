@@ -263,6 +263,26 @@ export interface FoundTargets {
    * listSelectedDatabases).
    */
   readonly otherEngines?: readonly OtherEngineDatabase[];
+  /**
+   * The selected replicas of a database outside the cloud's own service (Cloud SQL: a replica of a
+   * source representation instance, ON_PREMISES_INSTANCE): not targets, and no snapshot the cloud
+   * takes restores them, so a request naming one is told so, not that it was not found.
+   */
+  readonly outsideSources?: readonly OutsideSourceReplica[];
+}
+
+/** A replica of a database outside the cloud's service ({@link FoundTargets.outsideSources}). */
+export interface OutsideSourceReplica {
+  readonly provider: Provider;
+  readonly account: string;
+  readonly region: string;
+  readonly id: string;
+  /** Every name it answers to (name, selfLink, connection name). */
+  readonly names: readonly string[];
+  /** What it replicates from, in words: `external-src, the source representation instance of a server outside Cloud SQL`. */
+  readonly source: string;
+  /** The service it is outside of: `Cloud SQL`. */
+  readonly outside: string;
 }
 
 /**
@@ -321,6 +341,14 @@ export interface SnapshotCloud {
    * nothing of the snapshot. Absent: every account it is asked about is reachable.
    */
   reaches?(account: string): Promise<boolean>;
+  /**
+   * Whether this run reads `scope` at all: its region is among the run's regions (AWS: `--region`,
+   * else `aws.regions`), its project among the run's projects (Cloud SQL: `--project`, else
+   * `gcp.projects`). A remembered result replayed to a narrower ask (functions/jobs/snapshot-once.ts)
+   * leaves out the targets of scopes this run does not read, rather than calling them not found.
+   * Absent: every scope is read.
+   */
+  reads?(scope: { readonly account: string; readonly region: string }): boolean;
   /**
    * A new {@link SnapshotKeyReader} for one run (it remembers the keys it read, so make one per
    * run). Absent: this cloud's snapshot keys are not read, and each is judged unknown (never

@@ -27,6 +27,7 @@ import {
   isCloudSqlTarget,
   listInstances,
   otherEngineInstances,
+  outsideSourceReplicas,
   replicaNamesOf,
   skipReason,
 } from '../../gcp/cloud-sql.ts';
@@ -39,6 +40,7 @@ import {
   type DeleteProgress,
   definedFields,
   type OtherEngineDatabase,
+  type OutsideSourceReplica,
   type SnapshotBackend,
   type SnapshotCloud,
   type SnapshotKey,
@@ -48,7 +50,7 @@ import {
   type TargetStandIn,
   type UpcomingMaintenance,
 } from './backend.ts';
-import { SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
+import { isOurs, SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
 
 type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
 type Operation = protos.google.cloud.sql.v1.IOperation;
@@ -278,15 +280,30 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     } while (pageToken);
     return snapshots;
   };
+  /**
+   * Whether a listed run is `snapshot` by the tag rules, found by the id its description carries
+   * (no run id known): tagged as ours and by the same request (`request-id`, written first so never
+   * cut: describeBackup). A description is free text anyone who may create backups can write, so a
+   * run carrying our id under another request id, or none, is not this request's snapshot.
+   */
+  const carriesOurs = (run: BackendSnapshot, snapshot: BackendSnapshot): boolean => {
+    const requestId = snapshot.tags[SNAPSHOT_TAGS.requestId];
+    return (
+      run.id === snapshot.id &&
+      isOurs(run.tags) &&
+      requestId !== undefined &&
+      run.tags[SNAPSHOT_TAGS.requestId] === requestId
+    );
+  };
   /** The snapshot's state now; undefined when no backup run is it (SnapshotBackend.poll leaves it out). */
   const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot | undefined> => {
     if (!snapshot.handle || snapshot.handle.startsWith('run:')) {
-      // The run itself when its id is known: another run may carry the same id in its description.
       const runs = await listRuns(snapshot.target);
-      return (
-        runs.find((run) => snapshot.handle !== undefined && run.handle === snapshot.handle) ??
-        runs.find((run) => run.id === snapshot.id)
-      );
+      // The run itself when its id is known: once it is gone it is gone (the run reports it
+      // SnapshotGone), whatever other run carries its id and tags since, which this run did not
+      // start or adopt (a later run of the request weighs such a run as any it finds: run.ts).
+      if (snapshot.handle) return runs.find((run) => run.handle === snapshot.handle);
+      return runs.find((run) => carriesOurs(run, snapshot));
     }
     const [operation] = await api.getOperation({ project, operation: snapshot.handle });
     // Only PENDING and RUNNING are an operation known to be under way. Any other status (DONE,
@@ -312,7 +329,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     const runs = await listRuns(snapshot.target);
     const run = id
       ? runs.find((entry) => entry.handle === `run:${id}`)
-      : runs.find((entry) => entry.id === snapshot.id);
+      : runs.find((entry) => carriesOurs(entry, snapshot));
     const runId = id ?? run?.handle?.slice(4);
     return {
       ...snapshot,
@@ -621,6 +638,7 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
   return {
     provider: 'gcp',
     backend: ({ account }) => cloudSqlSnapshotBackend(clients.cloudSqlBackups(), account),
+    reads: ({ account }) => projects.includes(account),
     snapshotKeys: () =>
       cloudSqlSnapshotKeyReader(cloudKms, (request) => clients.cloudSqlBackups().getInstance(request)),
     async targets(selection, options = {}) {
@@ -628,10 +646,27 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
       const problems: string[] = [];
       const standIns: TargetStandIn[] = [];
       const otherEngines: OtherEngineDatabase[] = [];
+      const outsideSources: OutsideSourceReplica[] = [];
       for (const entry of await selected(selection)) {
         if ('error' in entry) {
           problems.push(notListed(entry.project, 'Cloud SQL instances', entry.error));
           continue;
+        }
+        for (const { instance, names, source } of outsideSourceReplicas(
+          entry.listed,
+          entry.project,
+          selection,
+        )) {
+          const { account, region, id } = instanceResource(entry.project, instance);
+          outsideSources.push({
+            provider: 'gcp',
+            account,
+            region,
+            id,
+            names,
+            source: `${source}, the source representation instance of a PostgreSQL server outside Cloud SQL`,
+            outside: 'Cloud SQL',
+          });
         }
         for (const instance of entry.instances) {
           const target = targetOf(entry.project, instance);
@@ -649,6 +684,7 @@ export function gcpSnapshotCloud(options: GcpSnapshotCloudOptions): SnapshotClou
         targets,
         problems,
         ...(standIns.length > 0 ? { standIns } : {}),
+        ...(outsideSources.length > 0 ? { outsideSources } : {}),
         ...(options.withOtherEngines ? { otherEngines } : {}),
       };
     },

@@ -144,6 +144,13 @@ export interface SnapshotJobResult {
    * Absent from results remembered before it was recorded.
    */
   readonly requestedTargets?: readonly string[] | null;
+  /**
+   * A remembered result replayed to an ask that reads fewer clouds, regions or projects than its
+   * run did (the same ticket asked again with `--region`): the targets the run covered outside
+   * them, left out of `results` and `counts` because this ask does not read them (so it neither
+   * confirms nor refutes their snapshots). Absent when there are none.
+   */
+  readonly outsideThisAsk?: readonly SnapshotTarget[];
 }
 
 /** Tag keys and the purpose value that mark a snapshot as made by this tool. */

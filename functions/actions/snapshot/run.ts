@@ -389,15 +389,17 @@ async function prepareScope(
 
 /**
  * The snapshot named `snapshotId` of the target's kind as the backend sees it now, if there is one.
- * A look that fails throws: it is not "none there".
+ * `tags` are the request's (its `request-id`): where names are not unique (Cloud SQL descriptions),
+ * only a snapshot tagged with them is this request's. A look that fails throws: it is not "none there".
  */
 async function findSnapshot(
   snapshotId: string,
   target: SnapshotTarget,
   backend: SnapshotBackend,
+  tags: Readonly<Record<string, string>>,
 ): Promise<BackendSnapshot | undefined> {
   const states = await backend.poll([
-    { id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags: {} },
+    { id: snapshotId, kind: target.kind, target: target.id, status: 'unknown', tags },
   ]);
   return states.find(
     (state) => state.kind === target.kind && state.id.toLowerCase() === snapshotId.toLowerCase(),
@@ -453,7 +455,7 @@ async function attemptCreate(
     // is looked at again next round (the deadline bounds it), never created blind.
     let found: BackendSnapshot | undefined;
     try {
-      found = await findSnapshot(snapshotId, target, backend);
+      found = await findSnapshot(snapshotId, target, backend, context.tags);
     } catch (error) {
       return {
         target,
@@ -477,7 +479,7 @@ async function attemptCreate(
     const { kind, seen } = await classifyRefusal(error, target, backend);
     if (kind === 'exists') {
       // A look that fails leaves the create's own error as the answer (nothing was taken).
-      const found = await findSnapshot(snapshotId, target, backend).catch(() => undefined);
+      const found = await findSnapshot(snapshotId, target, backend, context.tags).catch(() => undefined);
       if (found) return settleExisting(found, target, startedAt, attempts, backend, context, naming);
     }
     if (kind === 'quota') {
@@ -500,7 +502,17 @@ async function attemptCreate(
         attempts === 1 && naming.attempt === 1 && naming.earlier.length === 0
           ? await creatingElsewhere(target, backend, context)
           : undefined;
-      if (other) return { target, startedAt, attempts, snapshot: other, naming: reusing(other) };
+      // A duplicate delivery of this same request (a Slack retry, a second invocation) may be the
+      // one whose create keeps the database busy: its snapshot, under this attempt's name, is this
+      // request's own, adopted as such, never reported as "taken by request" itself. One tagged
+      // with this request's id under another name is neither its own attempt nor another
+      // request's: not adopted (the target stays busy, looked at again next round).
+      const sameRequest = other?.tags[SNAPSHOT_TAGS.requestId] === context.request.requestId;
+      if (other && sameRequest && other.id.toLowerCase() === snapshotId.toLowerCase()) {
+        return { target, startedAt, attempts, snapshot: other, naming };
+      }
+      if (other && !sameRequest)
+        return { target, startedAt, attempts, snapshot: other, naming: reusing(other) };
       return { target, startedAt, attempts, error, naming };
     }
     if (kind === 'unavailable') {

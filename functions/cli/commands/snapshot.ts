@@ -65,6 +65,11 @@ export function renderSnapshotResult(result: SnapshotJobResult): string {
           .join(', ');
     lines.push(`  ${entry.outcome.padEnd(9)} ${where}: ${detail}`);
   }
+  for (const target of result.outsideThisAsk ?? []) {
+    lines.push(
+      `  not asked ${target.provider}/${target.account}/${target.region}/${target.id}: snapshotted by this request earlier, outside the clouds, regions and projects this ask reads, so not read again here`,
+    );
+  }
   for (const problem of result.problems) lines.push(`  problem: ${problem}`);
   // Names, snapshot ids and API errors are the clouds' words: each line shown, never run.
   return `${lines.map(visibleLine).join('\n')}\n`;

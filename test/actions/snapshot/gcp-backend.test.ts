@@ -18,7 +18,7 @@ const RUN_ID = '1800000000001';
 /** A fake API whose operation is DONE (no error) and whose listing holds `runs`. */
 function fakeApi(
   runs: Record<string, unknown>[],
-  backupId: string | undefined = RUN_ID,
+  backupId: string | null = RUN_ID,
   operationStatus: string | number = 'DONE',
 ): CloudSqlBackupsApi {
   return {
@@ -49,7 +49,7 @@ const run = (status: string | undefined, more: Record<string, unknown> = {}) => 
   instance: 'certctl-pg',
   type: 'ON_DEMAND',
   ...(status ? { status } : {}),
-  description: describeBackup(SNAPSHOT_ID, { ticket: 'CHG-42' }),
+  description: describeBackup(SNAPSHOT_ID, { ticket: 'CHG-42', 'request-id': 'ticket:CHG-42' }),
   startTime: '2026-12-03T07:00:00Z',
   ...more,
 });
@@ -59,7 +59,7 @@ const pending: BackendSnapshot = {
   kind: 'cloudsql-instance',
   target: 'certctl-pg',
   status: 'creating',
-  tags: { ticket: 'CHG-42' },
+  tags: { ticket: 'CHG-42', 'request-id': 'ticket:CHG-42' },
   handle: 'op-1',
 };
 
@@ -126,9 +126,57 @@ describe('Cloud SQL snapshot backend: a DONE backup operation', () => {
   });
 
   it('is judged by its run found by description when the operation names no backup id', async () => {
-    expect((await pollOnce(fakeApi([run('FAILED')], undefined)))?.status).toBe('failed');
-    expect((await pollOnce(fakeApi([run('SUCCESSFUL')], undefined)))?.status).toBe('available');
-    expect((await pollOnce(fakeApi([], undefined)))?.status).not.toBe('available');
+    expect((await pollOnce(fakeApi([run('FAILED')], null)))?.status).toBe('failed');
+    expect((await pollOnce(fakeApi([run('SUCCESSFUL')], null)))?.status).toBe('available');
+    expect((await pollOnce(fakeApi([], null)))?.status).not.toBe('available');
+  });
+});
+
+describe('Cloud SQL snapshot backend: a run that carries our id but that we did not start', () => {
+  // Anyone who may create backups can write any description: a run carrying our id under another
+  // request id (or none) is not ours by the tag rules, and the run we started or adopted, once
+  // gone, is gone, whatever run carries its id since.
+  const OTHER_RUN = '1800000000002';
+  const ourTags = { ticket: 'CHG-42', 'request-id': 'ticket:CHG-42' };
+  const ours = { ...pending, tags: ourTags };
+  const carrying = (requestTags: Record<string, string>) =>
+    run('SUCCESSFUL', { id: OTHER_RUN, description: describeBackup(SNAPSHOT_ID, requestTags) });
+
+  it('is not reported when our own run is gone, whatever run carries our id and tags now', async () => {
+    // Prepare: our run (its id known) was deleted; another run carries our id.
+    const adopted = { ...ours, status: 'creating' as const, handle: `run:${RUN_ID}` };
+    const backend = (runs: Record<string, unknown>[]) => cloudSqlSnapshotBackend(fakeApi(runs), PROJECT);
+
+    // Act
+    const [crafted] = await backend([carrying({ ticket: 'CHG-42', 'request-id': 'ticket:CHG-7' })]).poll([
+      adopted,
+    ]);
+    const [sameTags] = await backend([carrying(ourTags)]).poll([adopted]);
+    const [stillThere] = await backend([run('SUCCESSFUL'), carrying(ourTags)]).poll([adopted]);
+
+    // Assess
+    expect(crafted).toBeUndefined();
+    expect(sameTags).toBeUndefined();
+    expect(stillThere).toMatchObject({ status: 'available', handle: `run:${RUN_ID}` });
+  });
+
+  it('is not adopted as ours when the operation names no run and the run carries another request id', async () => {
+    // Act
+    const [crafted] = await cloudSqlSnapshotBackend(
+      fakeApi([carrying({ ticket: 'CHG-42', 'request-id': 'ticket:CHG-7' })], null),
+      PROJECT,
+    ).poll([ours]);
+    const [untagged] = await cloudSqlSnapshotBackend(
+      fakeApi([carrying({ ticket: 'CHG-42' })], null),
+      PROJECT,
+    ).poll([ours]);
+    const [own] = await cloudSqlSnapshotBackend(fakeApi([carrying(ourTags)], null), PROJECT).poll([ours]);
+
+    // Assess: never available through a run that is not ours; ours is.
+    expect(crafted?.status).not.toBe('available');
+    expect(crafted?.handle).not.toBe(`run:${OTHER_RUN}`);
+    expect(untagged?.status).not.toBe('available');
+    expect(own).toMatchObject({ status: 'available', handle: `run:${OTHER_RUN}` });
   });
 });
 

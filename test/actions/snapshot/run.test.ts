@@ -549,6 +549,90 @@ describe('takeSnapshots before its creates', () => {
     );
   });
 
+  it('adopts as its own, never as "taken by request" itself, the snapshot a duplicate delivery of the request is creating when its create finds the database busy', async () => {
+    // Prepare: the listing before the creates showed nothing; the duplicate delivery's create went
+    // first, so this create is refused busy, and the listing then shows the duplicate's snapshot,
+    // under this request's own name and request-id.
+    const clock = fakeClock();
+    const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const own = snapshotIdentifier(db, request.requestId);
+    const duplicates: BackendSnapshot = {
+      ...snapshot(own, { purpose: 'certctl-pre-maintenance', 'request-id': request.requestId }),
+      target: 'db-a',
+      sourceResourceId: 'db-db-a',
+      status: 'creating',
+      createdAt: new Date(0),
+    };
+    const { calls, backend } = recordingBackend(async () => [duplicates]);
+    const busy: SnapshotBackend = {
+      ...backend,
+      classify: () => 'busy',
+      create: async (created) => {
+        calls.push(`create ${created.id}`);
+        throw Object.assign(new Error('db-a is backing-up'), { name: 'InvalidDBInstanceState' });
+      },
+      poll: async (snapshots) =>
+        snapshots.map((entry) => ({ ...entry, ...(entry.id === own ? { status: 'failed' } : {}) })),
+    };
+
+    // Act
+    const [result] = await takeSnapshots(request, [db], {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => busy,
+      manualSnapshots: listedManual([]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: its own snapshot (attempt 1, which failed), not one it waited for of "another" request.
+    expect(calls).toEqual(['create db-a', 'list rds-instance']);
+    expect(result).toMatchObject({ outcome: 'failed', snapshotId: own, error: { code: 'SnapshotFailed' } });
+    expect(result?.takenBy).toBeUndefined();
+    expect(result?.error?.message).not.toContain(`taken by request ${request.requestId}`);
+    expect(result?.error?.message).toContain('attempt 1 of');
+  });
+
+  it('does not wait for a snapshot tagged with its own request id under a name it would not take, as if another request took it', async () => {
+    // Prepare: the database stays busy; the listing shows a snapshot carrying this request's id
+    // under another name (not this attempt's).
+    const clock = fakeClock();
+    const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const misnamed: BackendSnapshot = {
+      ...snapshot('certctl-premaint-db-a-elsewhere', {
+        purpose: 'certctl-pre-maintenance',
+        'request-id': request.requestId,
+      }),
+      target: 'db-a',
+      sourceResourceId: 'db-db-a',
+      status: 'creating',
+      createdAt: new Date(0),
+    };
+    const { backend } = recordingBackend(async () => [misnamed]);
+    const busy: SnapshotBackend = {
+      ...backend,
+      classify: () => 'busy',
+      create: async () => {
+        throw Object.assign(new Error('db-a is backing-up'), { name: 'InvalidDBInstanceState' });
+      },
+      // Nothing under this request's own name.
+      poll: async () => [],
+    };
+
+    // Act
+    const [result] = await takeSnapshots(request, [db], {
+      policy: snapshotsPolicy(1),
+      backendFor: () => busy,
+      manualSnapshots: listedManual([]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess
+    expect(result?.outcome).toBe('busy');
+    expect(result?.takenBy).toBeUndefined();
+    expect(result?.snapshotId).not.toBe('certctl-premaint-db-a-elsewhere');
+  });
+
   it('adopts again, on a later run, the snapshot of another request an earlier run waited for, instead of taking a second', async () => {
     // Prepare: the first run of the request waited for CHG-9's snapshot of db-a (still being
     // created); by the later run (another target of the request failed) it is available, and
