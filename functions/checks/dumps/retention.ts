@@ -354,11 +354,12 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       remediationText: heldByOwnRetention.fix,
     };
   }
-  // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
+  // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it. A
+  // rule long enough keeps nothing: it deletes the dumps at that age, later than the policy needs.
   const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
   const keeps =
     shortestExpirationDays !== undefined && !ruleShort
-      ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
+      ? `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes them only after ${shortestExpirationDays} days`
       : keptByOwnRetention
         ? `each listed dump's own Locked object retention keeps it at least ${minPitrDays} days (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${shortestExpirationDays})`
         : lockKeepsLive

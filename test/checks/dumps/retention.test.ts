@@ -223,9 +223,9 @@ describe('dumps.retention', () => {
     expect(outcome?.status).toBe('NOT_AVAILABLE');
   });
 
-  it('describes a passing series with the rule that keeps it and the longest gap', () => {
+  it('describes a passing series with the rule that deletes dumps only after the policy days and the longest gap', () => {
     expect(dumpsRetentionCheck.evaluate(s3Fact(), settingsWith())?.description).toBe(
-      's3://certctl-dumps/prod/: a lifecycle rule keeps them 35 days, and the series covers 34.3 days (30 required) with no gap longer than 24 h.',
+      's3://certctl-dumps/prod/: lifecycle rule expire-dumps deletes them only after 35 days, and the series covers 34.3 days (30 required) with no gap longer than 24 h.',
     );
   });
 
@@ -439,7 +439,7 @@ describe('dumps.retention', () => {
     const outcome = dumpsRetentionCheck.evaluate(withSeries(dailySeries(10)), settingsWith());
     // Assess
     expect(outcome?.description).toBe(
-      's3://certctl-dumps/prod/: a lifecycle rule keeps them 35 days, but the series reaches back only 9.3 of 30 days; it covers the policy in about 21 more days if nothing deletes older dumps.',
+      's3://certctl-dumps/prod/: lifecycle rule expire-dumps deletes them only after 35 days, but the series reaches back only 9.3 of 30 days; it covers the policy in about 21 more days if nothing deletes older dumps.',
     );
     expect(outcome?.remediationText).toContain('find what deleted them');
     expect(outcome?.drifting).toEqual(['coveredDays']);
