@@ -157,12 +157,6 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   const lockKeepsLive = lockKeeps && fact.location.provider === 'gcp';
   let shortestExpirationDays: number | undefined;
   let shortestRule: string | undefined;
-  // On S3, why a default retention at least minPitrDays long does not spare the dumps a rule cuts.
-  const defaultDays = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined;
-  const defaultSpares =
-    lockKeeps && fact.location.provider === 'aws'
-      ? `, and the bucket's default Object Lock retention of ${defaultDays} days does not stop it: on S3 the rule puts a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention`
-      : '';
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
   // A short GCS Delete rule the newest dump's own Locked retention outlasts (WARNING, not FAILED).
   let heldByOwnRetention: { readonly text: string; readonly fix: string } | undefined;
@@ -207,7 +201,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       }
       if (rule.expirationDate && !lockKeepsLive) {
         problems.push(
-          `lifecycle rule ${name} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age${defaultSpares}`,
+          `lifecycle rule ${name} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age`,
         );
       }
     }
@@ -223,10 +217,20 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         };
       } else {
         problems.push(
-          `a lifecycle rule deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required${defaultSpares}`,
+          `a lifecycle rule deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
         );
         fixes.push(raise);
       }
+    }
+    // On S3, why a default retention at least minPitrDays long does not spare what the rules cut
+    // (said once, after the last of them: the lifecycle's are the first problems).
+    const cut = problems.length;
+    const last = problems[cut - 1];
+    if (last !== undefined && lockKeeps && fact.location.provider === 'aws') {
+      const defaultDays = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : lockDays;
+      const them = cut === 1 ? { it: 'it', rule: 'the rule puts' } : { it: 'them', rule: 'each rule puts' };
+      problems[cut - 1] =
+        `${last}, and the bucket's default Object Lock retention of ${defaultDays} days does not stop ${them.it}: on S3 ${them.rule} a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention`;
     }
   } else if (fact.lifecycle.state === 'unknown' && !lockKeepsLive) {
     unknown.push(`the lifecycle configuration (${fact.lifecycle.reason})`);

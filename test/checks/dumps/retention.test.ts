@@ -342,6 +342,18 @@ describe('dumps.retention', () => {
     expect(outcome?.remediationText).toBeUndefined();
   });
 
+  it('says once why the S3 default Object Lock retention does not stop a date rule and a short rule', () => {
+    const rules = [
+      rule({ expirationDays: 7 }),
+      rule({ id: 'new-year', expirationDate: new Date('2027-01-01T00:00:00Z') }),
+    ];
+    const fact = s3Fact({ lifecycle: { state: 'read', value: rules } });
+    const description = dumpsRetentionCheck.evaluate(fact, settingsWith())?.description ?? '';
+    // Assess: before, the same sentence followed each of the two rules.
+    expect(description.split('default Object Lock retention of 35 days does not stop').length).toBe(2);
+    expect(description).toContain("the bucket's default Object Lock retention of 35 days does not stop them");
+  });
+
   it('fails an S3 date rule under a 35-day default Object Lock retention, which does not keep the dumps', () => {
     const rules = [rule({ expirationDate: new Date('2027-01-01T00:00:00Z') })];
     const fact = s3Fact({ lifecycle: { state: 'read', value: rules } });
