@@ -120,6 +120,6 @@ describe('lifecycleRulesFor', () => {
     // Assess: before, NOT_AVAILABLE ('whether lifecycle rule archive-tagged deletes dumps sooner
     // than 30 days: it deletes objects that meet tag archive=true'): it deletes nothing.
     expect(outcome?.status).toBe('PASSED');
-    expect(outcome?.description).toContain('a lifecycle rule keeps them 35 days');
+    expect(outcome?.description).toContain('lifecycle rule expire-dumps deletes them only after 35 days');
   });
 });

@@ -9,8 +9,12 @@
  *   that versioning (PASSED): it takes nothing away from it.
  *   So is versioning whose noncurrent versions a rule deletes by a count of newer versions or by the
  *   date they became noncurrent (GCS `numNewerVersions`, `noncurrentTimeBefore`): no number of
- *   days is proven. A rule whose prefixes inside the series or suffixes reach none of the dumps (a
- *   `prod/tmp/` or `.tmp` cleanup) does not touch their versions and is not counted.
+ *   days is proven. A rule whose suffixes the location's `suffix` never ends with (a `.tmp` cleanup
+ *   beside `.dump` dumps) does not touch their versions and is not counted. One whose prefixes
+ *   inside the series or suffixes reach none of the listed dumps (a `prod/tmp/` cleanup) may still
+ *   reach the version of a dump deleted since (the listing names current objects only, and names
+ *   none when every dump was deleted): it is WARNING, named, when it deletes noncurrent versions
+ *   sooner than `minPitrDays` is proven.
  *   Without either, Cloud Storage soft delete of at least `minPitrDays` is WARNING (deleted and
  *   overwritten dumps stay restorable, but whoever can edit the bucket can turn it off); a shorter
  *   one is still FAILED, saying how long it keeps them.
@@ -388,7 +392,8 @@ function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
     fact.versioning.value.status === 'Enabled' &&
     fact.lifecycle.state !== 'unknown' &&
     (shortest === undefined || shortest >= minPitrDays) &&
-    unprovenNoncurrentRules(fact, minPitrDays, now).length === 0
+    unprovenNoncurrentRules(fact, minPitrDays, now).length === 0 &&
+    unlistedNoncurrentRules(fact, minPitrDays, now).length === 0
   );
 }
 
@@ -416,7 +421,10 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   }
   if (versioningOn) {
     const shortest = shortestNoncurrentDays(fact, minPitrDays, now);
-    const unproven = unprovenNoncurrentRules(fact, minPitrDays, now);
+    const unproven = [
+      ...unprovenNoncurrentRules(fact, minPitrDays, now),
+      ...unlistedNoncurrentRules(fact, minPitrDays, now),
+    ];
     if (shortest !== undefined && shortest < minPitrDays) {
       verdicts.warnings.push(
         `versioning is on, but a lifecycle rule deletes noncurrent versions after ${shortest} days (${minPitrDays} required)`,
@@ -573,6 +581,40 @@ function noncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): readon
   );
 }
 
+/**
+ * Rules that {@link noncurrentRules} leaves out because they reach no listed dump, but that may
+ * reach a deleted dump's noncurrent version: the listing names current objects only, so a dump
+ * deleted (or every dump, leaving the listing empty) is no longer there to compare. Such a rule is
+ * left out only when its filter cannot match the location's dump keys at all (a `.tmp` suffix
+ * beside dumps ending with `.dump`: {@link ruleReach} with nothing listed); any other that deletes
+ * noncurrent versions sooner than proven (a noncurrent age under `minPitrDays`, a count of newer
+ * versions, a date inside the window, a condition not modelled) leaves the versions unproven.
+ */
+function unlistedNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): string[] {
+  if (fact.lifecycle.state !== 'read') return [];
+  const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  const reached = new Set(noncurrentRules(fact, minPitrDays, now));
+  const unlisted = { state: 'unknown', reason: 'not listed' } as const;
+  return fact.lifecycle.value.flatMap((rule) => {
+    if (reached.has(rule)) return [];
+    if (rule.createdBefore !== undefined && rule.createdBefore.getTime() <= windowStart) return [];
+    if (ruleReach(rule, { location: fact.location, listing: unlisted }) === 'none') return [];
+    const days = rule.noncurrentExpirationDays;
+    const reaches = [
+      days !== undefined && days < minPitrDays ? `after ${days} days` : undefined,
+      ...(days === undefined ? noncurrentReaches(rule, windowStart) : []),
+    ].filter((reach) => reach !== undefined);
+    if (reaches.length === 0) return [];
+    const keys = [
+      ...(rule.narrowerPrefixes ? [`under ${rule.narrowerPrefixes.join(' or ')}`] : []),
+      ...(rule.matchesSuffixes ? [`ending with ${rule.matchesSuffixes.join(' or ')}`] : []),
+    ];
+    return [
+      `versioning is on, but lifecycle rule ${rule.id ?? '(unnamed)'} deletes noncurrent versions of keys ${keys.join(' and ')} ${reaches.join(' and ')}: no listed dump is there, but a deleted dump is listed no more, so an overwritten or deleted dump is not proven kept ${minPitrDays} days (${minPitrDays} required)`,
+    ];
+  });
+}
+
 function shortestNoncurrentDays(fact: DumpFact, minPitrDays: number, now: Date): number | undefined {
   if (fact.lifecycle.state !== 'read') return undefined;
   const days = noncurrentRules(fact, minPitrDays, now)
@@ -594,23 +636,31 @@ function unprovenNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date)
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
   return noncurrentRules(fact, minPitrDays, now).flatMap((rule) => {
     if (rule.noncurrentExpirationDays !== undefined) return [];
-    const before = rule.noncurrentTimeBefore;
-    if (before !== undefined && before.getTime() <= windowStart) return [];
-    const newer = rule.noncurrentNewerVersions;
-    const reaches = [
-      newer === undefined
-        ? undefined
-        : `once ${newer} newer version${newer === 1 ? '' : 's'} exist${newer === 1 ? 's' : ''} (about ${newer} day${newer === 1 ? '' : 's'} for a dump overwritten daily, less for one overwritten more often)`,
-      before === undefined
-        ? undefined
-        : `that became noncurrent before ${before.toISOString().slice(0, 10)}, at any age`,
-      ...(rule.noncurrentUnmodelledConditions ?? []).map((condition) => `that meet ${condition}`),
-    ].filter((reach) => reach !== undefined);
+    const reaches = noncurrentReaches(rule, windowStart);
     if (reaches.length === 0) return [];
     return [
       `versioning is on, but lifecycle rule ${rule.id ?? '(unnamed)'} deletes noncurrent versions ${reaches.join(' and ')}, so an overwritten or deleted dump is not proven kept ${minPitrDays} days (${minPitrDays} required)`,
     ];
   });
+}
+
+/**
+ * How a rule with no noncurrent age deletes noncurrent versions (`once 3 newer versions exist`, …);
+ * none when it waits for none, or only for versions that became noncurrent before the window.
+ */
+function noncurrentReaches(rule: DumpLifecycleRule, windowStart: number): string[] {
+  const before = rule.noncurrentTimeBefore;
+  if (before !== undefined && before.getTime() <= windowStart) return [];
+  const newer = rule.noncurrentNewerVersions;
+  return [
+    newer === undefined
+      ? undefined
+      : `once ${newer} newer version${newer === 1 ? '' : 's'} exist${newer === 1 ? 's' : ''} (about ${newer} day${newer === 1 ? '' : 's'} for a dump overwritten daily, less for one overwritten more often)`,
+    before === undefined
+      ? undefined
+      : `that became noncurrent before ${before.toISOString().slice(0, 10)}, at any age`,
+    ...(rule.noncurrentUnmodelledConditions ?? []).map((condition) => `that meet ${condition}`),
+  ].filter((reach) => reach !== undefined);
 }
 
 function judgePublicAccess(fact: DumpFact, verdicts: Verdicts): void {

@@ -19,9 +19,10 @@
  * On S3 the newest dump's own Object Lock retention, when the read sent it and it keeps the dump
  * fewer days than the bucket default, is the lock's days: an upload's own retention overrides it.
  * On S3 the lock does not stop an Expiration rule: it puts a delete marker on each dump and the
- * locked version turns noncurrent, unlisted, so a rule shorter than `minPitrDays` under a longer
- * lock is WARNING naming the rule (the listed series never covers the policy), not a pass or a
- * countdown; so is an Expiration date under the lock (it delete-marks every dump on that date).
+ * locked version turns noncurrent, unlisted; and the bucket default holds only the dumps uploaded
+ * after it was set without their own retention, which the audit cannot tell. So a rule shorter than
+ * `minPitrDays`, or an Expiration date, FAILS under a longer default as without one (no countdown:
+ * the listed series never grows past the rule), the finding saying why the default does not help.
  * A GCS retention policy keeps objects live (lifecycle cannot delete them). So does an object's own
  * Locked retention: a GCS Delete rule shorter than `minPitrDays` whose newest dump carries one to at
  * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED; PASSED only when
@@ -145,7 +146,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   const unknown: string[] = [];
   const fixes: string[] = [];
 
-  // Kept: a retention lock at least minPitrDays long keeps them whatever the lifecycle says.
+  // The retention lock's days (the bucket's, or fewer the newest dump's own retention gives it).
   const lockDays = lockDaysOf(fact);
   const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
   // Only a GCS retention policy keeps the dumps live whatever the lifecycle says: it holds every
@@ -156,8 +157,6 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   const lockKeepsLive = lockKeeps && fact.location.provider === 'gcp';
   let shortestExpirationDays: number | undefined;
   let shortestRule: string | undefined;
-  // The earliest Expiration date a retention lock outlasts: on S3 it still delete-marks the dumps.
-  let dateRule: { readonly name: string; readonly date: Date } | undefined;
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
   // A short GCS Delete rule the newest dump's own Locked retention outlasts (WARNING, not FAILED).
   let heldByOwnRetention: { readonly text: string; readonly fix: string } | undefined;
@@ -186,7 +185,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         continue;
       }
       if (rule.createdBefore !== undefined) {
-        if (!agedEnough && !createdBeforeWindow && !lockKeeps) {
+        if (!agedEnough && !createdBeforeWindow && !lockKeepsLive) {
           problems.push(
             `lifecycle rule ${name} deletes every dump created before ${rule.createdBefore.toISOString().slice(0, 10)}${rule.expirationDays !== undefined ? ` once ${rule.expirationDays} days old` : ''}, inside the ${minPitrDays} days required`,
           );
@@ -200,15 +199,13 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         shortestExpirationDays = rule.expirationDays;
         shortestRule = name;
       }
-      if (rule.expirationDate && !lockKeeps) {
+      if (rule.expirationDate && !lockKeepsLive) {
         problems.push(
           `lifecycle rule ${name} expires every dump under the prefix on ${rule.expirationDate.toISOString().slice(0, 10)}, whatever its age`,
         );
-      } else if (rule.expirationDate && (dateRule === undefined || rule.expirationDate < dateRule.date)) {
-        dateRule = { name, date: rule.expirationDate };
       }
     }
-    if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeeps) {
+    if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeepsLive) {
       const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
       const held = ownLockedRetention(fact, minPitrDays);
       if (held === 'every') {
@@ -224,6 +221,16 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         );
         fixes.push(raise);
       }
+    }
+    // On S3, why a default retention at least minPitrDays long does not spare what the rules cut
+    // (said once, after the last of them: the lifecycle's are the first problems).
+    const cut = problems.length;
+    const last = problems[cut - 1];
+    if (last !== undefined && lockKeeps && fact.location.provider === 'aws') {
+      const defaultDays = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : lockDays;
+      const them = cut === 1 ? { it: 'it', rule: 'the rule puts' } : { it: 'them', rule: 'each rule puts' };
+      problems[cut - 1] =
+        `${last}, and the bucket's default Object Lock retention of ${defaultDays} days does not stop ${them.it}: on S3 ${them.rule} a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention`;
     }
   } else if (fact.lifecycle.state === 'unknown' && !lockKeepsLive) {
     unknown.push(`the lifecycle configuration (${fact.lifecycle.reason})`);
@@ -351,35 +358,12 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       remediationText: heldByOwnRetention.fix,
     };
   }
-  // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it.
+  // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it. A
+  // rule long enough keeps nothing: it deletes the dumps at that age, later than the policy needs.
   const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
-  if (fact.location.provider === 'aws' && lockKeeps && lockDays !== undefined) {
-    const cut =
-      ruleShort && shortestExpirationDays !== undefined
-        ? {
-            rule: shortestRule ?? '(unnamed)',
-            expires: `expires each dump after ${shortestExpirationDays} days`,
-            listed:
-              coveredDays !== undefined && coveredDays < minPitrDays
-                ? `the listed series reaches back only ${coveredDays} of ${minPitrDays} days and cannot reach further`
-                : `the listed series shrinks to the last ${shortestExpirationDays} days as the rule runs`,
-            change: `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days`,
-          }
-        : dateRule
-          ? {
-              rule: dateRule.name,
-              expires: `expires every dump under the prefix on ${dateRule.date.toISOString().slice(0, 10)}`,
-              listed: 'the dumps it reaches on that date leave the listed series',
-              change: `Replace the expiration date of lifecycle rule ${dateRule.name} with an expiration of at least ${minPitrDays} days`,
-            }
-          : undefined;
-    if (cut) {
-      return expiredIntoVersions(fact, { ...cut, lockDays, minPitrDays, observed, required, drifting });
-    }
-  }
   const keeps =
     shortestExpirationDays !== undefined && !ruleShort
-      ? `a lifecycle rule keeps them ${shortestExpirationDays} days`
+      ? `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes them only after ${shortestExpirationDays} days`
       : keptByOwnRetention
         ? `each listed dump's own Locked object retention keeps it at least ${minPitrDays} days (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${shortestExpirationDays})`
         : lockKeepsLive
@@ -549,42 +533,6 @@ function ownLockedRetention(fact: DumpFact, minPitrDays: number): OwnRetention |
   const lock = newest?.objectLock;
   if (!newest || !lock || !ownRetentionKeeps(newest.object, lock, minPitrDays)) return undefined;
   return `the newest dump ${newest.object.key} carries its own Locked object retention until ${lock.retainUntil.toISOString().slice(0, 10)} (at least ${minPitrDays} days after it was written), which lifecycle cannot override: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`;
-}
-
-/**
- * An S3 Expiration rule shorter than the policy under an Object Lock that outlasts it: on a
- * versioned bucket (every Object Lock bucket is) the rule puts a delete marker on each current
- * dump at that age, which a lock does not prevent, and the locked version becomes noncurrent
- * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html).
- * The lock keeps those versions, but ListObjectsV2 lists current versions only, so the listed
- * series never grows past the rule's age: no countdown, the rule named.
- */
-function expiredIntoVersions(
-  fact: DumpFact,
-  cut: {
-    readonly rule: string;
-    /** What the rule does (`expires each dump after 7 days`). */
-    readonly expires: string;
-    /** What that leaves of the listed series. */
-    readonly listed: string;
-    /** What to change in the rule (`Raise the lifecycle expiration for prod/ to at least 30 days`). */
-    readonly change: string;
-    readonly lockDays: number;
-    readonly minPitrDays: number;
-    readonly observed: CheckOutcome['observed'];
-    readonly required: CheckOutcome['required'];
-    readonly drifting: string[];
-  },
-): CheckOutcome {
-  const { rule, expires, listed, change, lockDays, minPitrDays } = cut;
-  return {
-    status: 'WARNING',
-    description: `${locationLabel(fact)}: lifecycle rule ${rule} ${expires}: on S3 that puts a delete marker on it, which Object Lock does not prevent, and the retention lock keeps its version ${lockDays} days as a noncurrent version, which this audit does not list (ListObjectsV2 lists current versions only), so ${listed}; whether the kept versions cover the ${minPitrDays} days without gaps is not shown, and a restore of an older dump must name its version id.`,
-    observed: cut.observed,
-    required: cut.required,
-    drifting: cut.drifting,
-    remediationText: `${change} (${DOCS.s3Lifecycle}), so that the current dumps cover the policy; the lock keeps the versions either way.`,
-  };
 }
 
 function accruingOutcome(

@@ -1530,13 +1530,36 @@ describe('dumps.protection and lifecycle rules that reach none of the dumps', ()
       },
     });
 
-  it('does not warn that noncurrent dump versions expire after a day when the rule reaches only prod/tmp/, where no dump is', () => {
+  it('warns, naming the rule, when a rule deletes noncurrent versions under prod/tmp/, where no dump is listed now', () => {
+    // Act
     const outcome = dumpsProtectionCheck.evaluate(
       scratch({ narrowerPrefixes: ['prod/tmp/'] }),
       settingsWith(),
     );
-    // Before: WARNING 'versioning is on, but a lifecycle rule deletes noncurrent versions after 1 days'.
-    expect(outcome?.status).toBe('PASSED');
+    // Assess: before, PASSED, the rule judged from the current listing alone; but a deleted dump
+    // is listed no more, and dumps under prod/tmp/ are dumps of the location: its versions may be
+    // the rule's.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'versioning is on, but lifecycle rule #1 deletes noncurrent versions of keys under prod/tmp/ after 1 days: no listed dump is there, but a deleted dump is listed no more, so an overwritten or deleted dump is not proven kept 30 days',
+    );
+  });
+
+  it('warns when every dump was deleted and a rule on a narrower prefix deletes noncurrent versions after a day', () => {
+    // Prepare: the listing is complete and empty (every dump deleted, its version noncurrent).
+    const fact = scratch({ narrowerPrefixes: ['prod/certctl-'] });
+    const emptied = {
+      ...fact,
+      listing: { state: 'read' as const, objects: [], complete: true },
+      newest: undefined,
+    };
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(emptied, settingsWith());
+    // Assess: before, the rule reached no listed dump, so versioning was said to keep them.
+    expect(outcome?.status).not.toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'lifecycle rule #1 deletes noncurrent versions of keys under prod/certctl- after 1 days',
+    );
   });
 
   it('does not warn for a rule on keys ending with .tmp when the dumps end with .dump', () => {

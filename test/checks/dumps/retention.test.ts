@@ -75,13 +75,21 @@ describe('dumps.retention', () => {
     expect(outcome?.remediationText).toContain('at least 30 days');
   });
 
-  it('warns, naming the rule, when a short S3 rule expires dumps under a 35-day Object Lock: the locked versions become noncurrent', () => {
+  it('fails a short S3 rule under a 35-day default Object Lock retention, which does not keep the dumps', () => {
+    // Prepare: a 7-day Expiration rule; a 35-day COMPLIANCE default retention (s3Fact's).
     const fact = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] } });
+    // Act
     const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
-    expect(outcome?.status).toBe('WARNING');
+    // Assess: before, WARNING 'the retention lock keeps its version 35 days': the default holds
+    // only dumps uploaded after it was set without their own retention, and does not stop the rule
+    // from delete-marking every dump at 7 days, so nothing proven keeps them 30 days.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('deletes dumps after 7 days, sooner than the 30 days required');
     expect(outcome?.description).toContain(
-      'lifecycle rule expire-dumps expires each dump after 7 days: on S3 that puts a delete marker on it, which Object Lock does not prevent',
+      "the bucket's default Object Lock retention of 35 days does not stop it: on S3 the rule puts a delete marker on each dump",
     );
+    expect(outcome?.description).not.toContain('keeps its version');
+    expect(outcome?.remediationText).toContain('at least 30 days');
   });
 
   it("fails a short S3 rule when the newest dump's own Object Lock retention, which overrides the 35-day default, is 1 day", () => {
@@ -104,19 +112,18 @@ describe('dumps.retention', () => {
     expect(outcome?.description).toContain('deletes dumps after 7 days, sooner than the 30 days required');
   });
 
-  it('warns with no countdown when the S3 series is cut at the rule days and the Object Lock keeps the versions', () => {
-    // Prepare: 7 days of current dumps, the rest expired into noncurrent versions the lock keeps.
+  it('fails with no countdown when the S3 series is cut at the rule days under a default Object Lock', () => {
+    // Prepare: 7 days of current dumps, the rest delete-marked by the rule.
     const fact = withSeries(dailySeries(7), {
       lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
     });
     // Act
     const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
-    // Assess: the current-version series never grows past the rule, so no "covers the policy in N more days".
-    expect(outcome?.status).toBe('WARNING');
+    // Assess: before, WARNING 'the retention lock keeps its version 35 days'; the current-version
+    // series never grows past the rule, so no "covers the policy in N more days" either.
+    expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).not.toContain('more days');
-    expect(outcome?.description).toContain(
-      'the retention lock keeps its version 35 days as a noncurrent version, which this audit does not list (ListObjectsV2 lists current versions only), so the listed series reaches back only 6.3 of 30 days and cannot reach further',
-    );
+    expect(outcome?.description).not.toContain('keeps its version');
     expect(outcome?.remediationText).toContain('at least 30 days');
   });
 
@@ -216,9 +223,9 @@ describe('dumps.retention', () => {
     expect(outcome?.status).toBe('NOT_AVAILABLE');
   });
 
-  it('describes a passing series with the rule that keeps it and the longest gap', () => {
+  it('describes a passing series with the rule that deletes dumps only after the policy days and the longest gap', () => {
     expect(dumpsRetentionCheck.evaluate(s3Fact(), settingsWith())?.description).toBe(
-      's3://certctl-dumps/prod/: a lifecycle rule keeps them 35 days, and the series covers 34.3 days (30 required) with no gap longer than 24 h.',
+      's3://certctl-dumps/prod/: lifecycle rule expire-dumps deletes them only after 35 days, and the series covers 34.3 days (30 required) with no gap longer than 24 h.',
     );
   });
 
@@ -335,17 +342,32 @@ describe('dumps.retention', () => {
     expect(outcome?.remediationText).toBeUndefined();
   });
 
-  it('warns, naming the rule, when an S3 date rule expires the dumps under a 35-day Object Lock: the locked versions become noncurrent', () => {
+  it('says once why the S3 default Object Lock retention does not stop a date rule and a short rule', () => {
+    const rules = [
+      rule({ expirationDays: 7 }),
+      rule({ id: 'new-year', expirationDate: new Date('2027-01-01T00:00:00Z') }),
+    ];
+    const fact = s3Fact({ lifecycle: { state: 'read', value: rules } });
+    const description = dumpsRetentionCheck.evaluate(fact, settingsWith())?.description ?? '';
+    // Assess: before, the same sentence followed each of the two rules.
+    expect(description.split('default Object Lock retention of 35 days does not stop').length).toBe(2);
+    expect(description).toContain("the bucket's default Object Lock retention of 35 days does not stop them");
+  });
+
+  it('fails an S3 date rule under a 35-day default Object Lock retention, which does not keep the dumps', () => {
     const rules = [rule({ expirationDate: new Date('2027-01-01T00:00:00Z') })];
     const fact = s3Fact({ lifecycle: { state: 'read', value: rules } });
     const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
-    expect(outcome?.status).toBe('WARNING');
+    // Assess: before, WARNING 'the retention lock keeps its version 35 days', from the default.
+    expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
-      'lifecycle rule expire-dumps expires every dump under the prefix on 2027-01-01: on S3 that puts a delete marker on it, which Object Lock does not prevent, and the retention lock keeps its version 35 days as a noncurrent version',
+      'lifecycle rule expire-dumps expires every dump under the prefix on 2027-01-01, whatever its age',
     );
-    expect(outcome?.remediationText).toContain(
-      'Replace the expiration date of lifecycle rule expire-dumps with an expiration of at least 30 days (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html)',
+    expect(outcome?.description).toContain(
+      "the bucket's default Object Lock retention of 35 days does not stop it",
     );
+    // As without a lock, a date rule sends no fix of its own (the check's remediation stands).
+    expect(outcome?.remediationText).toBeUndefined();
   });
 
   it('ignores a date rule when a long Cloud Storage retention policy keeps the dumps (lifecycle cannot delete them)', () => {
@@ -429,7 +451,7 @@ describe('dumps.retention', () => {
     const outcome = dumpsRetentionCheck.evaluate(withSeries(dailySeries(10)), settingsWith());
     // Assess
     expect(outcome?.description).toBe(
-      's3://certctl-dumps/prod/: a lifecycle rule keeps them 35 days, but the series reaches back only 9.3 of 30 days; it covers the policy in about 21 more days if nothing deletes older dumps.',
+      's3://certctl-dumps/prod/: lifecycle rule expire-dumps deletes them only after 35 days, but the series reaches back only 9.3 of 30 days; it covers the policy in about 21 more days if nothing deletes older dumps.',
     );
     expect(outcome?.remediationText).toContain('find what deleted them');
     expect(outcome?.drifting).toEqual(['coveredDays']);
