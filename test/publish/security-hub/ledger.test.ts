@@ -1874,6 +1874,29 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-3')))[0]?.RecordState).toBe('ARCHIVED');
   });
 
+  it('archives a re-activated finding whose every import call failed after Security Hub took it once its resource is gone again, when another group’s run read before it and wrote the ledger after', async () => {
+    // Prepare: db-2 published, then archived (its database deleted); then reported again in a run
+    // whose answers are all lost beside an overlapping dumps run, so Security Hub holds db-2 ACTIVE
+    // while the ledger's last word on it was ARCHIVED.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-1')], scopes), { policy: monthly });
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const reactivated = await lostBesideDumps([db('db-1'), db('db-2')], monthly);
+    expect(reactivated.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ACTIVE');
+
+    // Act: db-2's database is deleted again; its scope is evaluated whole.
+    clock = new Date(T0.getTime() + 3 * HOUR);
+    const next = await publish(report([db('db-1')], scopes), { policy: monthly });
+
+    // Assess: looked up (the ledger no longer claims it archived) and archived, not left ACTIVE.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+  });
+
   it('records no import in the ledger when Security Hub names a failed finding by an Id the call did not carry', async () => {
     // Prepare: db-1 and db-2 published FAILED; then both pass, and Security Hub counts one failure
     // whose Id matches no finding of the call (its Id changed on the way, or left out), so which
