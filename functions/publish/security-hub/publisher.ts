@@ -388,6 +388,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
           account: lookup.destination.account,
           region: lookup.destination.region,
           code,
+          readBackFailed: true,
           message:
             lookup.action !== 'keepAlive'
               ? `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`

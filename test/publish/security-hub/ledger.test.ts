@@ -850,7 +850,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     ]);
   });
 
-  it('reports an archive lookup Security Hub refuses as not landed and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
+  it('reports an archive whose look-up read fails as not landed, marked as never sent, and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
     // Prepare
     await publish(report([db('db-1'), db('db-2')], scopes));
     const before = await ledgerEntries();
@@ -878,6 +878,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
           account: ACCOUNT_A,
           region: 'eu-west-1',
           code: 'ServiceUnavailableException',
+          readBackFailed: true,
         }),
       ]);
       expect(run.counts.failed).toBe(1);
