@@ -1898,6 +1898,26 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
   });
 
+  it('keeps the ARCHIVED entry of a finding reported again whose import Security Hub refused by name', async () => {
+    // Prepare: db-2 published, then archived (its database deleted).
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-1')], scopes));
+
+    // Act: db-2 is reported again; Security Hub refuses it by name on every attempt.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    hub.injectImportFailure(asffFindingId(db('db-2')), { code: 'InternalException', times: 4 });
+    const refused = await publish(report([db('db-1'), db('db-2')], scopes));
+
+    // Assess: it did not land, so the ledger keeps what Security Hub holds: ARCHIVED.
+    expect(refused.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+    expect((await ledgerEntries()).map(([id, state]) => [id, state])).toEqual([
+      [asffFindingId(db('db-1')), 'ACTIVE'],
+      [asffFindingId(db('db-2')), 'ARCHIVED'],
+    ]);
+  });
+
   it('records no import in the ledger when Security Hub names a failed finding by an Id the call did not carry', async () => {
     // Prepare: db-1 and db-2 published FAILED; then both pass, and Security Hub counts one failure
     // whose Id matches no finding of the call (its Id changed on the way, or left out), so which
