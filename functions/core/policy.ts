@@ -214,7 +214,7 @@ export const policySchema = z
         ),
         centralRegion: z.described(
           z.optional(region),
-          'Region of the central account where GCP findings are imported.',
+          'Region of the central account where GCP findings are imported, and of every account where its whole-account finding (scope `*`) is imported, whichever region the run is called from.',
         ),
       }),
       {},

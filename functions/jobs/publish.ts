@@ -66,6 +66,11 @@ export interface DeliveredPublication {
   readonly failedCount: number;
   /** Failed findings per error code (Security Hub's, or the SDK's when a call failed as a whole). */
   readonly failedByCode: Readonly<Record<string, number>>;
+  /**
+   * The part of `failedByCode` whose import was never sent because the look-up read (the held
+   * finding read back by Id to archive or keep alive) failed: the read's error codes (absent: none).
+   */
+  readonly readBackFailedByCode?: Readonly<Record<string, number>>;
   /** The first {@link FAILURE_SAMPLE} failures. */
   readonly failures: readonly FailedImport[];
   /**
@@ -151,7 +156,12 @@ export async function publishAudit(
     const unread = result.failed.filter((failure) => failure.id === UNREAD_FINDINGS_ID);
     const refused = result.failed.filter((failure) => failure.id !== UNREAD_FINDINGS_ID);
     const failedByCode: Record<string, number> = {};
-    for (const failure of refused) failedByCode[failure.code] = (failedByCode[failure.code] ?? 0) + 1;
+    const readBackFailedByCode: Record<string, number> = {};
+    for (const failure of refused) {
+      failedByCode[failure.code] = (failedByCode[failure.code] ?? 0) + 1;
+      if (failure.readBackFailed)
+        readBackFailedByCode[failure.code] = (readBackFailedByCode[failure.code] ?? 0) + 1;
+    }
     const failures = refused.slice(0, FAILURE_SAMPLE);
     if (refused.length > 0) {
       // One log event may hold at most 256 KB and a hub outage fails thousands: counts and a sample.
@@ -168,6 +178,7 @@ export async function publishAudit(
       ledger: result.ledger,
       failedCount: refused.length,
       failedByCode,
+      readBackFailedByCode,
       failures,
       unreadCount: unread.length,
       unread: unread.slice(0, FAILURE_SAMPLE),
@@ -195,14 +206,31 @@ export function failedPublication(report: AuditReport, error: unknown): FailedPu
 
 /**
  * Why the findings of a publication did not all land, in one phrase for the reports: the error that
- * stopped it, or the error codes Security Hub refused findings with, most frequent first.
+ * stopped it, or the error codes Security Hub refused findings with, most frequent first, apart from
+ * those never sent because their look-up read failed (Security Hub refused nothing there).
  */
 export function notLandedReason(outcome: DeliveredPublication | FailedPublication): string {
   if (outcome.status === 'error') return `publishing failed: ${outcome.error.message}, ${outcome.error.code}`;
-  const codes = Object.entries(outcome.failedByCode)
-    .sort(([a, left], [b, right]) => right - left || a.localeCompare(b))
-    .map(([code, count]) => `${code} ${count}`);
-  const reasons = codes.length > 0 ? [`Security Hub refused them: ${codes.join(', ')}`] : [];
+  const listed = (byCode: Readonly<Record<string, number>>): string =>
+    Object.entries(byCode)
+      .filter(([, count]) => count > 0)
+      .sort(([a, left], [b, right]) => right - left || a.localeCompare(b))
+      .map(([code, count]) => `${code} ${count}`)
+      .join(', ');
+  const readBack = outcome.readBackFailedByCode ?? {};
+  const sentByCode = Object.fromEntries(
+    Object.entries(outcome.failedByCode).map(([code, count]) => [code, count - (readBack[code] ?? 0)]),
+  );
+  const refused = listed(sentByCode);
+  const notReadBack = listed(readBack);
+  const reasons = [
+    ...(refused ? [`Security Hub refused them: ${refused}`] : []),
+    ...(notReadBack
+      ? [
+          `the look-up of the findings to archive or keep alive failed on the read, so they were not sent: ${notReadBack}`,
+        ]
+      : []),
+  ];
   if (outcome.unreadCount > 0) reasons.push(unreadReason(outcome));
   return reasons.join('; ');
 }

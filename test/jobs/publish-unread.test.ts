@@ -26,6 +26,15 @@ const REFUSED = {
   code: 'InvalidInput',
   message: 'bad',
 };
+const NOT_READ_BACK = {
+  id: 'certctl-backup-guard/pitr.retention/arn:aws:rds:eu-west-1:111111111111:db:gone',
+  account: '111111111111',
+  region: 'eu-west-1',
+  code: 'ThrottlingException',
+  message:
+    'not archived: the finding could not be read back to archive it (Rate exceeded); it stays ACTIVE until a later run archives it',
+  readBackFailed: true as const,
+};
 
 let failed: PublishResult['failed'] = [];
 vi.mock('../../functions/publish/security-hub/publisher.ts', () => ({
@@ -108,5 +117,22 @@ describe('a publication whose held findings could not be read in one region', ()
     expect(() => assertPublicationLanded(outcome)).toThrow(
       /^1 finding\(s\) could not be imported into Security Hub, and Security Hub could not be read in 1 account and region; the other findings were imported:\n/,
     );
+  });
+
+  it('says the look-up read failed, not that Security Hub refused them, for archives whose finding could not be read back', async () => {
+    // Prepare
+    failed = [REFUSED, NOT_READ_BACK];
+
+    // Act
+    const outcome = await publishAudit(report, deps);
+    const { verdict } = auditOutcome(report, outcome);
+
+    // Assess: both count as not landed; only the refused one is worded as refused.
+    expect(outcome).toMatchObject({ status: 'partial', failedCount: 2 });
+    expect(
+      verdict.endsWith(
+        '; 2 findings were not imported into Security Hub (Security Hub refused them: InvalidInput 1; the look-up of the findings to archive or keep alive failed on the read, so they were not sent: ThrottlingException 1)',
+      ),
+    ).toBe(true);
   });
 });

@@ -105,13 +105,19 @@ export interface PublishTarget {
   readonly centralAccountId?: string | undefined;
   /** Region of the central account's Security Hub; defaults to `homeRegion`. */
   readonly centralRegion?: string | undefined;
-  /** Region used when a finding has no AWS region of its own (scope `*`). */
+  /** Region used when a finding has no AWS region of its own (scope `*`): the same for every caller. */
   readonly homeRegion: string;
 }
 
-/** The publish target from the policy; `homeRegion` defaults to the central region, then us-east-1. */
+/**
+ * The publish target from the policy. The home region is `securityHub.centralRegion` when the policy
+ * names one, else the caller's region (`homeRegion`), then us-east-1. The policy comes first because
+ * a whole-account finding's Id is the same from every caller: taken from the caller's region, a CLI
+ * run from a laptop in another region than the Lambda's would import the same finding into a second
+ * Security Hub, where nothing archives it when the account recovers.
+ */
 export function publishTargetFrom(policy: Policy, homeRegion?: string): PublishTarget {
-  const home = homeRegion ?? policy.securityHub.centralRegion ?? DEFAULT_HOME_REGION;
+  const home = policy.securityHub.centralRegion ?? homeRegion ?? DEFAULT_HOME_REGION;
   return {
     centralAccountId: policy.securityHub.centralAccountId,
     centralRegion: policy.securityHub.centralRegion ?? home,

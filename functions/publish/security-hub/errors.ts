@@ -41,6 +41,11 @@ export interface FailedImport {
   /** Security Hub's `ErrorCode` (or the API error's name when the whole call failed). */
   readonly code: string;
   readonly message: string;
+  /**
+   * Set when the import was never sent: reading the held finding back by Id (to copy it into an
+   * archive or keep-alive import) failed, so `code` is the read's error, not Security Hub refusing it.
+   */
+  readonly readBackFailed?: true;
 }
 
 /**

@@ -388,6 +388,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
           account: lookup.destination.account,
           region: lookup.destination.region,
           code,
+          readBackFailed: true,
           message:
             lookup.action !== 'keepAlive'
               ? `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`
@@ -917,10 +918,17 @@ async function writeLedgers(
     // at this run's UpdatedAt, which the next run's read of what changed since may not reach: it is
     // remembered without a digest, so the next run sends it again while it is reported, and looks it
     // up by Id to archive it once its resource is gone (a finding Security Hub does not hold is then
-    // forgotten). A finding the ledger knows keeps its entry, without a digest (below).
+    // forgotten). A finding the ledger knows keeps its entry, without a digest (below), unless the
+    // import would have changed its record state: an archived finding reported again may now be
+    // ACTIVE, and an entry left ARCHIVED is one the lifecycle never looks up, so once its resource is
+    // gone again it would stay ACTIVE in Security Hub. Recorded ACTIVE without a digest, it is sent
+    // again while reported and looked up (archived only if Security Hub holds it ACTIVE) once gone.
     for (const entry of unlanded) {
       const id = entry.finding.Id ?? '';
-      if (keyOf(entry.destination) !== key || entries.has(id)) continue;
+      if (keyOf(entry.destination) !== key) continue;
+      const known = entries.get(id);
+      const reactivating = known?.recordState === 'ARCHIVED' && entry.finding.RecordState !== 'ARCHIVED';
+      if (known && !reactivating) continue;
       entries.set(id, { ...heldFinding(entry.finding), contentHash: undefined });
     }
     // The UpdatedAt each entry of a finding that did not land had: an entry no later (this run's, or
@@ -1132,6 +1140,10 @@ async function importWithRetry(
   const attempts = Math.max(1, retry?.attempts ?? DEFAULT_ATTEMPTS);
   const baseDelayMs = retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   const landed: PlannedImport[] = [];
+  // Imports a call may have taken though its answer did not say so (a call that failed without a
+  // permanent error, whose answer may have been lost; a failure count no Id accounts for). One
+  // refused by name, or by a call Security Hub refused outright, did not land, on every attempt.
+  const untold = new Set<PlannedImport>();
   let pending: { entry: PlannedImport; code: string; message: string; permanent: boolean }[] = planned.map(
     (entry) => ({ entry, code: '', message: '', permanent: false }),
   );
@@ -1160,6 +1172,7 @@ async function importWithRetry(
         for (const item of chunk) {
           const rejection = rejected.get(item.entry.finding.Id);
           if (!rejection && unnamed > 0) {
+            untold.add(item.entry);
             stillFailing.push({
               entry: item.entry,
               code: 'UnnamedFailedFindings',
@@ -1180,6 +1193,7 @@ async function importWithRetry(
         const code = errorCode(error);
         const permanent = PERMANENT_CALL_ERRORS.has(code);
         for (const item of chunk) {
+          if (!permanent) untold.add(item.entry);
           stillFailing.push({ entry: item.entry, code, message: describeError(error), permanent });
         }
       }
@@ -1189,7 +1203,7 @@ async function importWithRetry(
   return {
     landed,
     failed: pending.map((item) => failure(item.entry, item.code, item.message)),
-    unlanded: pending.map((item) => item.entry),
+    unlanded: pending.map((item) => item.entry).filter((entry) => untold.has(entry)),
     sent,
   };
 }

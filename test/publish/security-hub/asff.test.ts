@@ -419,6 +419,22 @@ describe('publishTargetFrom', () => {
     });
   });
 
+  it('sends a whole-account finding to the central region whatever region the caller publishes from', () => {
+    // Prepare: the policy names a central region; a Lambda in it and a CLI on a laptop in another.
+    const central = policy({
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    const wholeAccount = { ...rdsResource('db'), type: 'Scope' as const, id: ACCOUNT_A, region: '*' };
+
+    // Act
+    const fromLambda = destinationFor(wholeAccount, publishTargetFrom(central, 'eu-west-1'));
+    const fromLaptop = destinationFor(wholeAccount, publishTargetFrom(central, 'ap-southeast-2'));
+
+    // Assess: one Security Hub holds the finding's Id, not one per caller's region.
+    expect(fromLaptop).toEqual(fromLambda);
+    expect(fromLaptop).toEqual({ account: ACCOUNT_A, region: 'eu-west-1', partition: 'aws' });
+  });
+
   it('sends GCP findings to the home region when the target has no central region', () => {
     const destination = destinationFor(cloudSqlResource('db'), {
       centralAccountId: CENTRAL,

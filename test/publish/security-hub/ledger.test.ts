@@ -850,7 +850,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     ]);
   });
 
-  it('reports an archive lookup Security Hub refuses as not landed and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
+  it('reports an archive whose look-up read fails as not landed, marked as never sent, and keeps the findings ACTIVE in the ledger until a later run archives them', async () => {
     // Prepare
     await publish(report([db('db-1'), db('db-2')], scopes));
     const before = await ledgerEntries();
@@ -878,6 +878,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
           account: ACCOUNT_A,
           region: 'eu-west-1',
           code: 'ServiceUnavailableException',
+          readBackFailed: true,
         }),
       ]);
       expect(run.counts.failed).toBe(1);
@@ -1872,6 +1873,49 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Assess: the finding Security Hub took is archived, not left ACTIVE for a database that is gone.
     expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
     expect(held(asffFindingId(db('db-3')))[0]?.RecordState).toBe('ARCHIVED');
+  });
+
+  it('archives a re-activated finding whose every import call failed after Security Hub took it once its resource is gone again, when another group’s run read before it and wrote the ledger after', async () => {
+    // Prepare: db-2 published, then archived (its database deleted); then reported again in a run
+    // whose answers are all lost beside an overlapping dumps run, so Security Hub holds db-2 ACTIVE
+    // while the ledger's last word on it was ARCHIVED.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-1')], scopes), { policy: monthly });
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const reactivated = await lostBesideDumps([db('db-1'), db('db-2')], monthly);
+    expect(reactivated.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ACTIVE');
+
+    // Act: db-2's database is deleted again; its scope is evaluated whole.
+    clock = new Date(T0.getTime() + 3 * HOUR);
+    const next = await publish(report([db('db-1')], scopes), { policy: monthly });
+
+    // Assess: looked up (the ledger no longer claims it archived) and archived, not left ACTIVE.
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+  });
+
+  it('keeps the ARCHIVED entry of a finding reported again whose import Security Hub refused by name', async () => {
+    // Prepare: db-2 published, then archived (its database deleted).
+    await publish(report([db('db-1'), db('db-2')], scopes));
+    clock = new Date(T0.getTime() + HOUR);
+    await publish(report([db('db-1')], scopes));
+
+    // Act: db-2 is reported again; Security Hub refuses it by name on every attempt.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    hub.injectImportFailure(asffFindingId(db('db-2')), { code: 'InternalException', times: 4 });
+    const refused = await publish(report([db('db-1'), db('db-2')], scopes));
+
+    // Assess: it did not land, so the ledger keeps what Security Hub holds: ARCHIVED.
+    expect(refused.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+    expect((await ledgerEntries()).map(([id, state]) => [id, state])).toEqual([
+      [asffFindingId(db('db-1')), 'ACTIVE'],
+      [asffFindingId(db('db-2')), 'ARCHIVED'],
+    ]);
   });
 
   it('records no import in the ledger when Security Hub names a failed finding by an Id the call did not carry', async () => {

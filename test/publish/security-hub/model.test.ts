@@ -10,12 +10,11 @@
  * earlier one as it was), every finding of a failed scope as it was, every finding no longer
  * reported in a scope evaluated whole archived, and no active finding left 80 days without an update.
  *
- * Two overlaps are known not to hold it until the next reconciliation, and are left out or not
- * drawn by the seeds run here: a ledger write that fails (an S3 outage) removes the ledger, and a
- * run of another group that read no ledger may then write one whose newest entry is as late as the
- * first run's imports, which its next run does not read back; and an archived finding reported
- * again in a run whose answers are lost keeps its ARCHIVED entry, so once gone again it is not
- * looked up (seed 26 of MODEL_SEEDS=30 draws it).
+ * One overlap is known not to hold it until the next reconciliation, and is left out: a ledger
+ * write that fails (an S3 outage) removes the ledger, and a run of another group that read no
+ * ledger may then write one whose newest entry is as late as the first run's imports, which its
+ * next run does not read back. (An archived finding reported again in a run whose answers were
+ * lost, seed 26 of MODEL_SEEDS=30, is now recorded ACTIVE without a digest and looked up.)
  */
 
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
