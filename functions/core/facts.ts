@@ -150,20 +150,26 @@ export type DailyBackupWindow =
   | { readonly known: false; readonly reason: string };
 
 /**
+ * A copy in another Region (an automated-backup replication, a cluster) whose read failed: refused,
+ * failed or not found, and why.
+ */
+export interface UnreadInRegion {
+  readonly region: string;
+  readonly arn: string;
+  readonly read: false;
+  readonly reason: string;
+  /** That Region refused the read (AccessDenied): only then is a permission to blame. */
+  readonly accessDenied: boolean;
+}
+
+/**
  * One automated-backup replication as its destination Region reports it, matched by the
  * `DBInstanceAutomatedBackupsArn` the source lists: the listing could not be read, or it lists no such
  * backup, or it lists it with its `Status`, `RestoreWindow` and `BackupRetentionPeriod` (undefined when
  * not sent).
  */
 export type ReplicatedBackup =
-  | {
-      readonly region: string;
-      readonly arn: string;
-      readonly read: false;
-      readonly reason: string;
-      /** The destination refused the read (AccessDenied): only then is a permission to blame. */
-      readonly accessDenied: boolean;
-    }
+  | UnreadInRegion
   | { readonly region: string; readonly arn: string; readonly read: true; readonly listed: false }
   | {
       readonly region: string;
@@ -195,14 +201,7 @@ export type ReplicatedBackup =
  * `Status` and `BackupRetentionPeriod` (undefined when not sent), which bound how far back it restores.
  */
 export type CopyCluster =
-  | {
-      readonly region: string;
-      readonly arn: string;
-      readonly read: false;
-      readonly reason: string;
-      /** That Region refused the read (AccessDenied): only then is a permission to blame. */
-      readonly accessDenied: boolean;
-    }
+  | UnreadInRegion
   | {
       readonly region: string;
       readonly arn: string;

@@ -795,15 +795,8 @@ export function taggedReplicas(
     if (!master || otherEngineOf(instance)) return [];
     const tag = targetTagOf(instanceTags(instance, targets), targets);
     if (!tag) return [];
-    const chain: string[] = [];
-    for (let source: string | undefined = master; source; ) {
-      const name = primaryNameIn(project, source);
-      if (name === undefined) return [];
-      // A loop in what the listing says ends the walk at the first repeat.
-      if (chain.some((hop) => hop.toLowerCase() === name.toLowerCase())) break;
-      chain.push(name);
-      source = nonEmpty(byName.get(name.toLowerCase())?.masterInstanceName);
-    }
+    const chain = sourceChain(project, master, byName);
+    if (chain === undefined) return [];
     const primary = chain.at(-1);
     if (primary === undefined || judged.has(primary.toLowerCase())) return [];
     const of = chain
@@ -844,15 +837,8 @@ export function outsideSourceReplicas(
   return instances.flatMap((instance) => {
     const master = nonEmpty(instance.masterInstanceName);
     if (!master || otherEngineOf(instance)) return [];
-    const chain: string[] = [];
-    for (let source: string | undefined = master; source; ) {
-      const name = primaryNameIn(project, source);
-      if (name === undefined) return [];
-      // A loop in what the listing says ends the walk at the first repeat.
-      if (chain.some((hop) => hop.toLowerCase() === name.toLowerCase())) break;
-      chain.push(name);
-      source = nonEmpty(byName.get(name.toLowerCase())?.masterInstanceName);
-    }
+    const chain = sourceChain(project, master, byName);
+    if (chain === undefined) return [];
     const top = byName.get((chain.at(-1) ?? '').toLowerCase());
     if (!top || enumName('instanceType', top.instanceType) !== 'ON_PREMISES_INSTANCE') return [];
     if (!targets.all && !isCloudSqlTarget(instance, targets, instances)) return [];
@@ -913,3 +899,24 @@ export type { BackupRun, DatabaseInstance };
 /** The `pitr` group's GCP collector: one project's Cloud SQL facts. */
 export const cloudSqlPitrCollector: GcpCollector = ({ clients, project, policy, now }) =>
   readCloudSqlPitrFacts(clients.cloudSql(), project, policy, { now });
+
+/**
+ * The names a replica's sources walk up to in `project` (its source first, the chain's top last), as
+ * the listing says; undefined when a source is in another project. A loop in what the listing says
+ * ends the walk at the first repeat.
+ */
+function sourceChain(
+  project: string,
+  master: string,
+  byName: ReadonlyMap<string, { readonly masterInstanceName?: string | null | undefined }>,
+): string[] | undefined {
+  const chain: string[] = [];
+  for (let source: string | undefined = master; source; ) {
+    const name = primaryNameIn(project, source);
+    if (name === undefined) return undefined;
+    if (chain.some((hop) => hop.toLowerCase() === name.toLowerCase())) break;
+    chain.push(name);
+    source = nonEmpty(byName.get(name.toLowerCase())?.masterInstanceName);
+  }
+  return chain;
+}

@@ -290,6 +290,16 @@ function copiesAt(
   return read && read.length > 0 ? read : undefined;
 }
 
+/** A copy in another Region proven to hold the target, or not read (with whether the read was refused). */
+type ProvenOrUnknownCopy =
+  | { readonly region: string; readonly outcome: 'proven'; readonly says: string }
+  | {
+      readonly region: string;
+      readonly outcome: 'unknown';
+      readonly says: string;
+      readonly accessDenied: boolean;
+    };
+
 /**
  * What the Region of one Aurora copy says of it, in the shape of an RDS replication's reading
  * ({@link readReplication}): `proven` (available, keeping at least the target), `unknown` (not read,
@@ -298,13 +308,7 @@ function copiesAt(
  * daily snapshot to wait for, so the target itself is the retention to hold.
  */
 type CopyReading =
-  | { readonly region: string; readonly outcome: 'proven'; readonly says: string }
-  | {
-      readonly region: string;
-      readonly outcome: 'unknown';
-      readonly says: string;
-      readonly accessDenied: boolean;
-    }
+  | ProvenOrUnknownCopy
   | {
       readonly region: string;
       readonly outcome: 'broken' | 'short';
@@ -588,13 +592,7 @@ const KEEPING_STATUSES: ReadonlySet<string> = new Set(['replicating', 'active'])
  * `short` (a retention below the target): FAILED.
  */
 type Reading = (
-  | { readonly region: string; readonly outcome: 'proven'; readonly says: string }
-  | {
-      readonly region: string;
-      readonly outcome: 'unknown';
-      readonly says: string;
-      readonly accessDenied: boolean;
-    }
+  | ProvenOrUnknownCopy
   | {
       readonly region: string;
       readonly outcome: 'waiting' | 'broken' | 'short' | 'steady';
