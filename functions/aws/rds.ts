@@ -988,10 +988,11 @@ function copyArnsOf(
  * What each copy's own Region says of it: DescribeDBClusters there with `DBClusterIdentifier` the
  * copy's ARN ("The user-supplied DB cluster identifier or the Amazon Resource Name (ARN) of the DB
  * cluster", RDS API reference, DescribeDBClusters DBClusterIdentifier), one
- * call per copy, since its `BackupRetentionPeriod` bounds how far back it restores and the cluster's
- * own Region does not send it. A copy that cannot be read (refused, not found, a Region not
- * enabled, any failure) is returned as not read with why, never the scope failed: only
- * `pitr.cross-region` needs it.
+ * call per copy, since its `BackupRetentionPeriod` and `EarliestRestorableTime` bound how far back it
+ * restores and the cluster's own Region does not send them. The call goes through the SDK's own
+ * decoding (no lean plugin), which reads `EarliestRestorableTime` as a Date. A copy that cannot be
+ * read (refused, not found, a Region not enabled, any failure) is returned as not read with why,
+ * never the scope failed: only `pitr.cross-region` needs it.
  */
 async function readCopyClusters(
   clusters: readonly DBCluster[],
@@ -1043,6 +1044,8 @@ async function readCopyClusters(
               status: copy.Status || undefined,
               // The copy's own retention, never its source's.
               backupRetentionPeriod: copy.BackupRetentionPeriod,
+              // How far back the copy restores now: a replica made yesterday keeps one day so far.
+              earliestRestorableTime: copy.EarliestRestorableTime,
               ...(copy.GlobalClusterIdentifier
                 ? { globalClusterIdentifier: copy.GlobalClusterIdentifier }
                 : {}),

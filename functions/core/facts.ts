@@ -198,7 +198,7 @@ export type ReplicatedBackup =
  * One Aurora cluster in another Region that keeps a cluster's data (a read replica cluster its
  * `ReadReplicaIdentifiers` lists, or the primary of a global database secondary), as DescribeDBClusters
  * in that Region answers for its ARN: not read (refused, failed, not found), or read with its own
- * `Status` and `BackupRetentionPeriod` (undefined when not sent), which bound how far back it restores.
+ * `Status`, `BackupRetentionPeriod` and `EarliestRestorableTime` (undefined when not sent), which bound how far back it restores.
  */
 export type CopyCluster =
   | UnreadInRegion
@@ -210,6 +210,11 @@ export type CopyCluster =
       readonly id: string;
       readonly status: string | undefined;
       readonly backupRetentionPeriod: number | undefined;
+      /**
+       * The copy's own `EarliestRestorableTime` as its Region sends it (undefined when not sent): a
+       * copy made recently restores back only to it, whatever its retention.
+       */
+      readonly earliestRestorableTime: Date | undefined;
       /** `GlobalClusterIdentifier` as sent: the copy is a member of that global database. */
       readonly globalClusterIdentifier?: string | undefined;
     };

@@ -1551,10 +1551,33 @@ describe('collectRdsPitrFacts', () => {
             id: 'certctl-aurora-us',
             status: 'available',
             backupRetentionPeriod: 35,
+            earliestRestorableTime: EARLIEST,
           },
         ]);
         expect(outcome?.status).toBe('PASSED');
         expect(outcome?.description).toContain('BackupRetentionPeriod 35 days');
+      });
+
+      it('warns on pitr.cross-region, not passes, on a replica whose own EarliestRestorableTime does not reach back yet', async () => {
+        // Prepare: a replica created a day before the run keeps 35 days but restores back one.
+        const yesterday = new Date(contextWith().now.getTime() - 24 * 60 * 60_000);
+        clustersByRegion(() => ({
+          DBClusters: [
+            cluster('certctl-aurora-us', {
+              DBClusterArn: COPY_ARN,
+              BackupRetentionPeriod: 35,
+              EarliestRestorableTime: yesterday,
+            }),
+          ],
+        }));
+        // Act
+        const { fact, outcome } = await judged();
+        // Assess
+        expect(fact?.aurora?.copies).toEqual([
+          expect.objectContaining({ read: true, earliestRestorableTime: yesterday }),
+        ]);
+        expect(outcome?.status).toBe('WARNING');
+        expect(outcome?.description).toContain('of 30 days accrued');
       });
 
       it('fails pitr.cross-region on a replica keeping Aurora’s default day', async () => {

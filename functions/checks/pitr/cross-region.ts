@@ -17,7 +17,9 @@
  * started recently) is a WARNING naming the date it completes; a value not sent is NOT_AVAILABLE.
  * Aurora clusters have no such feature: their copies in another Region are a cross-Region read
  * replica cluster or an Aurora Global Database, each read in its own Region for its
- * BackupRetentionPeriod ({@link judgeCopies}); AWS Backup copy actions are not shown by the RDS
+ * BackupRetentionPeriod and EarliestRestorableTime ({@link judgeCopies}): a retention below the
+ * target is FAILED, a window not yet reaching back the target (a replica created recently) a WARNING
+ * naming the date it completes, an EarliestRestorableTime not sent NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
  * listings, so without either the check says how to cover it rather than guessing. Cloud SQL has no replication either, but its backups live in a location that is a
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
@@ -79,7 +81,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     }
     const observed = { crossRegionBackup: null, replicatedTo: null };
     if (fact.kind === 'aurora-cluster' && fact.aurora) {
-      return judgeAurora(fact, fact.aurora, policy.pitr.minPitrDays);
+      return judgeAurora(fact, fact.aurora, policy.pitr.minPitrDays, context.now);
     }
     if (fact.kind === 'aurora-cluster') {
       return {
@@ -132,6 +134,7 @@ function judgeAurora(
   fact: PitrFact,
   aurora: NonNullable<PitrFact['aurora']>,
   minPitrDays: number,
+  now: Date,
 ): CheckOutcome {
   const required = { crossRegionBackup: true };
   // The copies in another Region are held to the target, so a finding about them says so.
@@ -188,7 +191,7 @@ function judgeAurora(
     const where = secondary.primaryRegion ?? 'another Region';
     const read = copiesAt(aurora, secondary.primaryArn);
     if (read && secondary.primaryRegion) {
-      return judgeCopies(fact, [secondary.primaryRegion], read, minPitrDays, {
+      return judgeCopies(fact, [secondary.primaryRegion], read, minPitrDays, now, {
         what: `is a secondary cluster of the Aurora global database \`${aurora.globalClusterIdentifier ?? '(unknown)'}\`, whose primary holds the same data in ${where}`,
         observed: {
           ...observed,
@@ -217,7 +220,7 @@ function judgeAurora(
     };
   }
   if (elsewhere.length > 0 && aurora.copies !== undefined) {
-    return judgeCopies(fact, elsewhere, aurora.copies, minPitrDays, {
+    return judgeCopies(fact, elsewhere, aurora.copies, minPitrDays, now, {
       what: `has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers)`,
       observed,
       copy: 'replica',
@@ -302,10 +305,12 @@ type ProvenOrUnknownCopy =
 
 /**
  * What the Region of one Aurora copy says of it, in the shape of an RDS replication's reading
- * ({@link readReplication}): `proven` (available, keeping at least the target), `unknown` (not read,
- * or a value needed not sent), `broken` (being deleted) or `short` (a retention below the target).
- * An Aurora cluster backs up continuously and restores back to its BackupRetentionPeriod, with no
- * daily snapshot to wait for, so the target itself is the retention to hold.
+ * ({@link readReplication}): `proven` (available, keeping at least the target, and restorable back
+ * that far now), `unknown` (not read, or a value needed not sent), `broken` (being deleted), `short`
+ * (a retention below the target) or `filling` (a retention that holds the target, but an
+ * EarliestRestorableTime not that far back yet: a copy made recently). An Aurora cluster backs up
+ * continuously and restores back to its BackupRetentionPeriod, with no daily snapshot to wait for,
+ * so the target itself is the retention to hold.
  */
 type CopyReading =
   | ProvenOrUnknownCopy
@@ -314,12 +319,21 @@ type CopyReading =
       readonly outcome: 'broken' | 'short';
       readonly says: string;
       readonly id: string;
+    }
+  | {
+      readonly region: string;
+      readonly outcome: 'filling';
+      readonly says: string;
+      readonly id: string;
+      readonly arn: string;
+      readonly completeAt: Date;
     };
 
 function readCopy(
   fact: PitrFact,
   copy: CopyCluster,
   minPitrDays: number,
+  now: Date,
   as: 'replica' | 'primary',
 ): CopyReading {
   const { region } = copy;
@@ -385,10 +399,35 @@ function readCopy(
       accessDenied: false,
     };
   }
+  // A retention says how far back the copy will reach, its EarliestRestorableTime how far it reaches
+  // now: a replica made yesterday keeping 35 days restores back one. Not sent, it is not judged, as a
+  // replicated backup without RestoreWindow is not (readReplication).
+  const earliest = copy.earliestRestorableTime;
+  if (earliest === undefined) {
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} (Status available, BackupRetentionPeriod ${retention} days) was sent without EarliestRestorableTime, so how far back it can be restored now is not known`,
+      accessDenied: false,
+    };
+  }
+  // Held as pitr.window holds the source, with its tolerance (continuous backups: a fixed hour).
+  const windowMs = Math.max(0, now.getTime() - earliest.getTime());
+  if (windowMs + toleranceOf(fact).passMs >= minPitrDays * DAY_MS) {
+    return {
+      region,
+      outcome: 'proven',
+      says: `${held}: Status available, BackupRetentionPeriod ${retention} days, restorable from ${earliest.toISOString()}, at least the ${minPitrDays} days required`,
+    };
+  }
+  const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
   return {
     region,
-    outcome: 'proven',
-    says: `${held}: Status available, BackupRetentionPeriod ${retention} days, at least the ${minPitrDays} days required`,
+    outcome: 'filling',
+    says: `${held} (Status available) can be restored back to ${formatTime(earliest)}: ${formatDays(windowMs / DAY_MS)} of ${minPitrDays} days accrued; its BackupRetentionPeriod of ${retention} days is enough, so the window is still filling and completes on ${formatTime(completeAt)}`,
+    id: copy.id,
+    arn: copy.arn,
+    completeAt,
   };
 }
 
@@ -404,6 +443,7 @@ function judgeCopies(
   regions: readonly string[],
   copies: readonly CopyCluster[],
   minPitrDays: number,
+  now: Date,
   about: {
     readonly what: string;
     readonly observed: Record<string, unknown>;
@@ -423,7 +463,7 @@ function judgeCopies(
         },
       ];
     }
-    return here.map((copy) => readCopy(fact, copy, minPitrDays, about.copy));
+    return here.map((copy) => readCopy(fact, copy, minPitrDays, now, about.copy));
   });
   const label = `${resourceLabel(fact)} ${about.what}`;
   const proven = readings.filter((reading) => reading.outcome === 'proven');
@@ -456,9 +496,31 @@ function judgeCopies(
   );
   const short = notProven.filter((reading) => reading.outcome === 'short');
   const broken = notProven.filter((reading) => reading.outcome === 'broken');
+  const filling = notProven.filter(
+    (reading): reading is Extract<CopyReading, { outcome: 'filling' }> => reading.outcome === 'filling',
+  );
+  const says = notProven.map((reading) => reading.says).join('; ');
+  const fillingAdvice = filling.map((reading) =>
+    windowFillingAdvice(
+      reading.region,
+      reading.completeAt,
+      `\`${reading.id}\` was created`,
+      `\`aws rds describe-db-clusters --region ${reading.region} --db-cluster-identifier ${reading.arn}\``,
+    ),
+  );
+  // A copy on its way is a WARNING, as an RDS replication still filling is (WARNING_OUTCOMES).
+  if (notProven.every((reading) => WARNING_OUTCOMES.has(reading.outcome))) {
+    return {
+      status: 'WARNING',
+      description: `${label}, but ${says}.`,
+      observed: { ...about.observed, crossRegionBackup: false },
+      required,
+      remediationText: fillingAdvice.join(' '),
+    };
+  }
   return {
     status: 'FAILED',
-    description: `${label}, but no copy there is proven to keep restore points reaching back the ${minPitrDays} days required: ${notProven.map((reading) => reading.says).join('; ')}.`,
+    description: `${label}, but no copy there is proven to keep restore points reaching back the ${minPitrDays} days required: ${says}.`,
     observed: { ...about.observed, crossRegionBackup: false },
     required,
     remediationText: [
@@ -471,6 +533,7 @@ function judgeCopies(
             `${broken.map((reading) => `\`${reading.id}\` in ${reading.region}`).join(', ')} is being deleted: add another cross-Region copy (an Aurora Global Database secondary or a cross-Region read replica cluster keeping at least ${minPitrDays} days, or an AWS Backup copy action, ${DOCS.awsBackupCrossRegionCopy}).`,
           ]
         : []),
+      ...fillingAdvice,
     ].join(' '),
   };
 }
@@ -936,6 +999,16 @@ function judgeRdsReplications(
   };
 }
 
+/**
+ * What to do about a copy in another Region whose window is still filling (an RDS replicated backup
+ * or an Aurora copy cluster): wait for the date it completes, cover the missing days meanwhile, and
+ * inspect it with `inspect` if it is still short after that date. `recently` says what began the
+ * copy recently (its replication started, the replica cluster was created).
+ */
+function windowFillingAdvice(region: string, completeAt: Date, recently: string, inspect: string): string {
+  return `Nothing to change in ${region} if ${recently} recently: its window completes on ${formatTime(completeAt)}; until then keep pg_dump files or manual snapshots in another Region for the missing days. If it is still short after that date, the copy is losing restore points: inspect it (${inspect}).`;
+}
+
 /** Readings that are a WARNING on their own: the copy is on its way, or short part of the day. */
 const WARNING_OUTCOMES: ReadonlySet<Reading['outcome']> = new Set(['waiting', 'filling', 'steady']);
 
@@ -999,9 +1072,13 @@ function replicaRemediation(
       : '',
     ...filling
       .filter((reading) => reading.holds)
-      .map(
-        (reading) =>
-          `Nothing to change in ${reading.region} if its replication started recently: its window completes on ${formatTime(reading.completeAt)}; until then keep pg_dump files or manual snapshots in another Region for the missing days. If it is still short after that date, the copy is losing restore points: inspect it (${inspect([reading])}).`,
+      .map((reading) =>
+        windowFillingAdvice(
+          reading.region,
+          reading.completeAt,
+          'its replication started',
+          inspect([reading]),
+        ),
       ),
     waiting.length > 0
       ? `Check again after the next backup window; if no restore point appears, inspect the replication: ${inspect(waiting)}.`

@@ -608,6 +608,7 @@ describe('pitr.cross-region', () => {
         id: 'certctl-aurora-fra',
         status: 'available',
         backupRetentionPeriod: 35,
+        earliestRestorableTime: daysAgo(35),
       });
       // Act
       const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
@@ -617,6 +618,54 @@ describe('pitr.cross-region', () => {
       expect(outcome?.required).toEqual({ crossRegionBackup: true, windowDays: 30 });
       expect(outcome?.description).toContain('`certctl-aurora-fra` in eu-central-1');
       expect(outcome?.description).toContain('BackupRetentionPeriod 35 days');
+      expect(outcome?.description).toContain('restorable from 2026-07-28T12:00:00.000Z');
+    });
+
+    it('warns, not passes, when a replica made yesterday keeps enough days but its window does not reach back yet', () => {
+      // Prepare: BackupRetentionPeriod 35, but the replica was created a day ago, so it restores
+      // back one day only (its own EarliestRestorableTime).
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        earliestRestorableTime: daysAgo(1),
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: false, replicatedTo: 'eu-central-1' });
+      expect(outcome?.required).toEqual({ crossRegionBackup: true, windowDays: 30 });
+      expect(outcome?.description).toContain('can be restored back to 2026-08-31 12:00 UTC');
+      expect(outcome?.description).toContain('1.0 of 30 days accrued');
+      expect(outcome?.description).toContain('completes on 2026-09-30 12:00 UTC');
+      expect(outcome?.remediationText).toContain('completes on 2026-09-30 12:00 UTC');
+    });
+
+    it('passes a replica whose window falls short of the target by no more than the tolerance pitr.window allows', () => {
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 30,
+        earliestRestorableTime: minutesAgo(30 * 24 * 60 - 30),
+      });
+      expect(pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE))?.status).toBe('PASSED');
+    });
+
+    it('is not available, never passed, when the replica was sent without EarliestRestorableTime', () => {
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        earliestRestorableTime: undefined,
+      });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
+      expect(outcome?.description).toContain('without EarliestRestorableTime');
     });
 
     it('fails when the replica keeps fewer days, naming the value and the command that raises it', () => {
@@ -702,6 +751,7 @@ describe('pitr.cross-region', () => {
               id: 'certctl-aurora-fra',
               status: 'available',
               backupRetentionPeriod: 30,
+              earliestRestorableTime: daysAgo(30),
             },
             {
               region: 'us-east-1',

@@ -140,6 +140,7 @@ describe('PITR checks on an Aurora global database secondary cluster', () => {
               id: 'certctl-aurora-primary',
               status: 'available',
               backupRetentionPeriod,
+              earliestRestorableTime: daysAgo(backupRetentionPeriod),
             },
           ],
         },
