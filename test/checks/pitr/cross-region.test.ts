@@ -643,6 +643,47 @@ describe('pitr.cross-region', () => {
       expect(outcome?.remediationText).toContain('completes on 2026-09-30 12:00 UTC');
     });
 
+    it('fails when one replica is still filling and another keeps too few days, naming both fixes', () => {
+      // Prepare
+      const fact = auroraClusterFact({
+        aurora: {
+          replicaRegions: ['eu-central-1', 'us-east-1'],
+          globalClusterIdentifier: undefined,
+          copies: [
+            {
+              region: 'eu-central-1',
+              arn: REPLICA_ARN,
+              read: true,
+              id: 'certctl-aurora-fra',
+              status: 'available',
+              backupRetentionPeriod: 35,
+              earliestRestorableTime: daysAgo(2),
+            },
+            {
+              region: 'us-east-1',
+              arn: 'arn:aws:rds:us-east-1:111122223333:cluster:certctl-aurora-iad',
+              read: true,
+              id: 'certctl-aurora-iad',
+              status: 'available',
+              backupRetentionPeriod: 7,
+              earliestRestorableTime: daysAgo(7),
+            },
+          ],
+        },
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('2.0 of 30 days accrued');
+      expect(outcome?.remediationText).toContain(
+        '--db-cluster-identifier certctl-aurora-iad --backup-retention-period 30',
+      );
+      expect(outcome?.remediationText).toContain(
+        'if `certctl-aurora-fra` was created recently: its window completes on 2026-09-29 12:00 UTC',
+      );
+    });
+
     it('passes a replica whose window falls short of the target by no more than the tolerance pitr.window allows', () => {
       const fact = withCopy({
         read: true,
