@@ -6,7 +6,9 @@
  * `PrimaryRegion` and lists no replica elsewhere: without `PrimaryRegion` it may be a replica, whose
  * answer lists no replicas. A copy elsewhere that reports InSync but whose own KMS key cannot decrypt
  * it (a replica's region's key, a replica's primary's key, a GCP copy's Cloud KMS key version)
- * restores nothing: FAILED.
+ * restores nothing: FAILED. A PASS needs a copy elsewhere whose key proves it can be decrypted: when
+ * the only copies that would pass are under a key not read, named by an alias or otherwise not
+ * proven (keyNotProven), NOT_AVAILABLE naming them; a provider-managed key needs no KMS read.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -20,6 +22,7 @@ import {
   gcloudEnableLatest,
   itemsValue,
   KEYS_RESOURCE_TYPES,
+  keyNotProven,
   LATEST_VERSION_READ,
   notAvailable,
   replicasRekeyed,
@@ -126,6 +129,67 @@ function undecryptableCopies(
 }
 
 /**
+ * AWS: the copies in other regions (each replica with its region, and a replica's primary) whose key
+ * does not prove they can be decrypted (keyNotProven), with why. A copy whose key the fact does not
+ * carry is not judged here (a replica's primary under the AWS-managed key carries none).
+ */
+function unprovenCopies(
+  fact: KeySecretFact,
+  others: readonly { readonly region: string | undefined }[],
+  own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
+): { readonly region: string; readonly why: string }[] {
+  const keys = fact.encryption.state === 'read' ? fact.encryption.value : [];
+  const replicas = others.flatMap(({ region }) => {
+    const key =
+      region === undefined ? undefined : keys.find((candidate) => candidate.replicaRegion === region);
+    const why = key && keyNotProven(key, 'aws', `the replica in ${region}`);
+    return region !== undefined && why !== undefined ? [{ region, why }] : [];
+  });
+  const primary =
+    fact.replication.state === 'read' && fact.replication.value.kind === 'aws'
+      ? fact.replication.value.primaryRegion
+      : undefined;
+  const why = own?.primaryKey && keyNotProven(own.primaryKey, 'aws', `the primary in ${primary}`);
+  return primary !== undefined && why !== undefined ? [...replicas, { region: primary, why }] : replicas;
+}
+
+/**
+ * GCP: the copies whose Cloud KMS key does not prove they can be decrypted (keyNotProven). NOT_AVAILABLE
+ * when too few copies are left proven to pass (under automatic replication the one key encrypts every
+ * copy; user-managed needs two locations); else the words a PASS adds about the copies not counted
+ * (empty when every key proves its copy).
+ */
+function unprovenGcpCopies(
+  fact: KeySecretFact,
+  replicated: string,
+  locations: readonly string[],
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | string {
+  const unproven = (fact.encryption.state === 'read' ? fact.encryption.value : []).flatMap((key) => {
+    const why = keyNotProven(
+      key,
+      'gcp',
+      key.location === undefined ? 'every copy' : `the copy in ${key.location}`,
+    );
+    return why === undefined ? [] : [{ location: key.location, why }];
+  });
+  if (unproven.length === 0) return '';
+  const named = unproven.map(({ why }) => why).join('; ');
+  const gone = new Set(unproven.map(({ location }) => location));
+  const left = locations.filter((location) => !gone.has(location));
+  if (gone.has(undefined) || left.length < 2) {
+    return notAvailable(
+      fact,
+      `it ${replicated}, but ${named}, so ${left.length === 0 || gone.has(undefined) ? 'no copy is known to be decryptable' : `only the copy in ${left.join(', ')} is known to be decryptable`}`,
+      { ...observed, unprovenCopies: unproven.map(({ location }) => location ?? 'all').join(',') },
+      required,
+    );
+  }
+  return ` (not counted: ${named})`;
+}
+
+/**
  * GCP: copies whose Cloud KMS key version cannot decrypt them (DISABLED, DESTROY_SCHEDULED,
  * DESTROYED, …) are no copies to restore from: under automatic replication one key version
  * encrypts every copy; under user-managed replication each location's key its own copy (the key's
@@ -210,15 +274,18 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
       const replicated = automatic
         ? 'uses automatic replication'
         : `is replicated to ${locations.join(', ')}`;
-      return (
+      const lost =
         unusableLatestVersion(fact, replicated, gcpObserved, gcpRequired) ??
-        undecryptableGcpCopies(fact, replicated, locations, gcpObserved, gcpRequired) ?? {
-          status: 'PASSED',
-          description: `The ${secretLabel(fact)} ${replicated}.`,
-          observed: gcpObserved,
-          required: gcpRequired,
-        }
-      );
+        undecryptableGcpCopies(fact, replicated, locations, gcpObserved, gcpRequired);
+      if (lost) return lost;
+      const unproven = unprovenGcpCopies(fact, replicated, locations, gcpObserved, gcpRequired);
+      if (typeof unproven !== 'string') return unproven;
+      return {
+        status: 'PASSED',
+        description: `The ${secretLabel(fact)} ${replicated}${unproven}.`,
+        observed: gcpObserved,
+        required: gcpRequired,
+      };
     }
     const home = fact.resource.region;
     const primary = replication.primaryRegion;
@@ -370,12 +437,28 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         required: versionRequired,
       };
     }
+    // A copy elsewhere counts only when its key proves it can be decrypted (or needs no KMS read).
+    const unproven = unprovenCopies(fact, others, own?.state === 'read' ? own.value : undefined);
+    const notCounted = unproven.map(({ why }) => why).join('; ');
+    if (unproven.length > 0 && unproven.length >= regions.length) {
+      return notAvailable(
+        fact,
+        `it is replicated to ${regions.join(', ')}, in sync, but ${notCounted}, so no copy elsewhere is known to be decryptable`,
+        {
+          otherRegions: observed.otherRegions,
+          replicaStatus: statuses,
+          unprovenCopies: unproven.map(({ region }) => region).join(','),
+        },
+        versionRequired,
+      );
+    }
     return {
       status: 'PASSED',
       description:
-        own === undefined
+        (own === undefined
           ? `The ${secretLabel(fact)} is replicated to ${regions.join(', ')}${others.length > 0 ? ', all in sync' : ''}.`
-          : `The ${secretLabel(fact)} is a replica of the secret in ${primary}, in sync with it as the primary reports${others.length > 0 ? `, and is replicated to ${regions.filter((region) => region !== primary).join(', ')}` : ''}.`,
+          : `The ${secretLabel(fact)} is a replica of the secret in ${primary}, in sync with it as the primary reports${others.length > 0 ? `, and is replicated to ${regions.filter((region) => region !== primary).join(', ')}` : ''}.`) +
+        (unproven.length > 0 ? ` Not counted: ${notCounted}.` : ''),
       observed: { ...observed, ...(statuses ? { replicaStatus: statuses } : {}) },
       required: versionRequired,
     };

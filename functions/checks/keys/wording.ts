@@ -3,9 +3,9 @@
  * remediations point to, and the NOT_AVAILABLE outcome for facts that could not be read.
  */
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
-import type { FindingValues, ResourceType } from '../../core/finding.ts';
+import type { FindingValues, Provider, ResourceType } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import { isKmsAlias, UNUSABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import { isKmsAlias, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 
 export const KEYS_RESOURCE_TYPES: readonly ResourceType[] = [
   'AwsSecretsManagerSecret',
@@ -137,4 +137,27 @@ export function replicasRekeyed(fact: KeySecretFact, regions: readonly string[])
 export function cannotDecrypt(key: EncryptionKey): boolean {
   if (isKmsAlias(key.id) || key.unproven !== undefined) return false;
   return key.deleted === true || (key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state));
+}
+
+/**
+ * Why a key that is not known to fail ({@link cannotDecrypt}) does not prove either that the copy it
+ * encrypts can be decrypted, said of that copy (`the replica in us-east-1 is under the KMS key …,
+ * which could not be read (…)`); undefined when it does: a provider-managed key (AWS-managed,
+ * Google-managed), which needs no KMS read, or a key read by its id in a usable state. Not proven: a
+ * customer key only the secret's setting names (`unproven`), one named by an alias (keys.not-deleting's
+ * aliasNotProven: the alias may have been moved since the copy was written), one whose state was
+ * not read, or one in a state not known to be usable.
+ */
+export function keyNotProven(key: EncryptionKey, provider: Provider, copy: string): string | undefined {
+  // Provider-managed now: a customer key removed since (keys.not-deleting says so) is no KMS key
+  // this check could read either way.
+  if (key.manager === 'PROVIDER') return undefined;
+  if (key.unproven !== undefined) return `which key encrypts ${copy} is not known (${key.unproven})`;
+  const under = `${copy} is under the ${provider === 'gcp' ? `Cloud KMS key ${key.version ?? key.id}` : `KMS key ${key.id}`}`;
+  if (provider === 'aws' && isKmsAlias(key.id))
+    return `${under}, an alias that may have been moved to another key since the copy was written (see keys.not-deleting)`;
+  if (key.state === undefined) return `${under}, which could not be read (${key.unreadReason ?? 'no state'})`;
+  if (!USABLE_KEY_STATES.has(key.state))
+    return `${under}, in state ${key.state}, which this audit does not know to be usable`;
+  return undefined;
 }

@@ -761,6 +761,153 @@ describe('keys.replicated', () => {
   });
 });
 
+describe('keys.replicated, a copy elsewhere whose key does not prove it can be decrypted', () => {
+  it('AWS: is not available, naming the copy, when the only replica elsewhere is under a key not read or named by an alias', () => {
+    // Prepare: the only replica reports InSync, but its region's KMS key could not be described, or
+    // is named by an alias (which may have been moved since the replica was written).
+    const replicaKey = (key: EncryptionKey): KeySecretFact =>
+      fact({ encryption: { state: 'read', value: [CMK, { ...key, replicaRegion: 'us-east-1' }] } });
+    const unread = {
+      id: 'arn:aws:kms:us-east-1:111111111111:key/r',
+      manager: undefined,
+      unreadReason: 'DescribeKey failed: AccessDeniedException',
+    };
+    const alias = {
+      id: 'alias/certctl',
+      manager: 'CUSTOMER' as const,
+      state: 'Enabled',
+      aliasTarget: 'arn:aws:kms:us-east-1:111111111111:key/r',
+    };
+    for (const [key, why] of [
+      [unread, 'AccessDeniedException'],
+      [alias, 'alias/certctl'],
+    ] as const) {
+      // Act
+      const outcome = keysReplicatedCheck.evaluate(replicaKey(key), context);
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('the replica in us-east-1');
+      expect(outcome?.description).toContain(why);
+      expect(outcome?.observed).toMatchObject({ unprovenCopies: 'us-east-1' });
+    }
+    // An AWS-managed key needs no KMS read; a second replica under a usable key proves a copy.
+    const managed = { id: 'aws/secretsmanager (us-east-1)', manager: 'PROVIDER' as const };
+    expect(keysReplicatedCheck.evaluate(replicaKey(managed), context)?.status).toBe('PASSED');
+    const twoReplicas = fact({
+      encryption: {
+        state: 'read',
+        value: [
+          CMK,
+          { ...unread, replicaRegion: 'us-east-1' },
+          { ...CMK, id: 'arn:aws:kms:us-west-2:111111111111:key/w', replicaRegion: 'us-west-2' },
+        ],
+      },
+      replication: {
+        state: 'read',
+        value: {
+          kind: 'aws',
+          primaryRegion: 'eu-west-1',
+          replicas: [
+            { region: 'us-east-1', status: 'InSync' },
+            { region: 'us-west-2', status: 'InSync' },
+          ],
+        },
+      },
+    });
+    const passed = keysReplicatedCheck.evaluate(twoReplicas, context);
+    expect(passed?.status).toBe('PASSED');
+    expect(passed?.description).toContain('Not counted: the replica in us-east-1 is under the KMS key');
+  });
+
+  it("AWS: is not available when a replica's only copy elsewhere, its primary, is under a key not read", () => {
+    // Prepare: this secret is the replica in eu-west-1; DescribeKey of its primary's key was refused.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'us-east-1',
+        replicas: [],
+        asReplica: {
+          state: 'read' as const,
+          value: {
+            status: 'InSync',
+            primaryKey: {
+              id: 'arn:aws:kms:us-east-1:111111111111:key/p',
+              manager: undefined,
+              unreadReason: 'DescribeKey failed: AccessDeniedException',
+            },
+          },
+        },
+      },
+    };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ replication }), context);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the primary in us-east-1');
+    expect(outcome?.description).toContain('AccessDeniedException');
+  });
+
+  it('GCP: is not available when a copy needed for two locations is under a Cloud KMS key not read or not proven', () => {
+    // Prepare: user-managed in two locations, the europe-west4 copy's key version not read; automatic
+    // replication whose one key is only the secret's setting (the latest version's status not sent).
+    const gcpFact = (replication: KeySecretFact['replication'], key: EncryptionKey): KeySecretFact =>
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        replication,
+        encryption: { state: 'read', value: [key] },
+        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+      });
+    const userManaged = {
+      state: 'read' as const,
+      value: { kind: 'gcp-user-managed' as const, locations: ['europe-west1', 'europe-west4'] },
+    };
+    const cloudKey = 'projects/certctl-kms/locations/europe-west4/keyRings/certctl/cryptoKeys/backup';
+    // Act
+    const unread = keysReplicatedCheck.evaluate(
+      gcpFact(userManaged, {
+        id: cloudKey,
+        manager: undefined,
+        location: 'europe-west4',
+        unreadReason: 'PERMISSION_DENIED',
+      }),
+      context,
+    );
+    const unproven = keysReplicatedCheck.evaluate(
+      gcpFact(
+        { state: 'read', value: { kind: 'gcp-automatic' } },
+        {
+          id: cloudKey,
+          manager: 'CUSTOMER',
+          state: 'ENABLED',
+          primary: true,
+          unproven: 'the latest version did not send its replication status',
+        },
+      ),
+      context,
+    );
+    // Assess
+    expect(unread?.status).toBe('NOT_AVAILABLE');
+    expect(unread?.description).toContain('europe-west4');
+    expect(unread?.description).toContain('PERMISSION_DENIED');
+    expect(unproven?.status).toBe('NOT_AVAILABLE');
+    expect(unproven?.description).toContain('did not send its replication status');
+    // A Google-managed copy needs no Cloud KMS read.
+    expect(
+      keysReplicatedCheck.evaluate(
+        gcpFact(userManaged, { id: 'google-managed', manager: 'PROVIDER', location: 'europe-west4' }),
+        context,
+      )?.status,
+    ).toBe('PASSED');
+  });
+});
+
 describe('keys.cmk', () => {
   it('passes with a customer-managed key', () => {
     expect(keysCmkCheck.evaluate(fact(), context)?.status).toBe('PASSED');
