@@ -205,9 +205,39 @@ export function failedPublication(report: AuditReport, error: unknown): FailedPu
 }
 
 /**
+ * Error codes of findings that did not land that are no refusal by Security Hub, each class with the
+ * words the reports say of it. A throttled call or a server error is what the retries (the SDK's
+ * adaptive retry, then the publisher's attempts) could not get past, not a verdict on the findings;
+ * a failure count the answer named no finding for leaves unknown whether they landed. Any other
+ * code (InvalidInput, AccessDeniedException, …) is Security Hub refusing them.
+ */
+const NOT_REFUSED: readonly { readonly codes: ReadonlySet<string>; readonly words: string }[] = [
+  {
+    codes: new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling']),
+    words: 'Security Hub throttled the imports until the retries ran out',
+  },
+  {
+    codes: new Set([
+      'InternalException',
+      'InternalFailure',
+      'InternalServerException',
+      'ServiceUnavailable',
+      'ServiceUnavailableException',
+    ]),
+    words: 'Security Hub answered with a server error until the retries ran out',
+  },
+  {
+    codes: new Set(['UnnamedFailedFindings']),
+    words: 'Security Hub counted failed findings it did not name, so whether these landed is unknown',
+  },
+];
+
+/**
  * Why the findings of a publication did not all land, in one phrase for the reports: the error that
- * stopped it, or the error codes Security Hub refused findings with, most frequent first, apart from
- * those never sent because their look-up read failed (Security Hub refused nothing there).
+ * stopped it, or the error codes of the findings that did not land, most frequent first, said as
+ * Security Hub refusing them, throttling, failing on its side or not naming them
+ * ({@link NOT_REFUSED}), apart from those never sent because their look-up read failed (Security
+ * Hub refused nothing there).
  */
 export function notLandedReason(outcome: DeliveredPublication | FailedPublication): string {
   if (outcome.status === 'error') return `publishing failed: ${outcome.error.message}, ${outcome.error.code}`;
@@ -221,10 +251,17 @@ export function notLandedReason(outcome: DeliveredPublication | FailedPublicatio
   const sentByCode = Object.fromEntries(
     Object.entries(outcome.failedByCode).map(([code, count]) => [code, count - (readBack[code] ?? 0)]),
   );
-  const refused = listed(sentByCode);
+  const classOf = (code: string) => NOT_REFUSED.find((notRefused) => notRefused.codes.has(code));
+  const refused = listed(Object.fromEntries(Object.entries(sentByCode).filter(([code]) => !classOf(code))));
   const notReadBack = listed(readBack);
   const reasons = [
     ...(refused ? [`Security Hub refused them: ${refused}`] : []),
+    ...NOT_REFUSED.flatMap(({ codes, words }) => {
+      const these = listed(
+        Object.fromEntries(Object.entries(sentByCode).filter(([code]) => codes.has(code))),
+      );
+      return these ? [`${words}: ${these}`] : [];
+    }),
     ...(notReadBack
       ? [
           `the look-up of the findings to archive or keep alive failed on the read, so they were not sent: ${notReadBack}`,

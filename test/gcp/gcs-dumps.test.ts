@@ -1105,7 +1105,7 @@ describe('readGcsDumpFact, a Delete rule limited by createdBefore on a versioned
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     // Assess
     expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('deletes noncurrent versions after 3 days');
+    expect(outcome?.description).toContain('lifecycle rule #1 deletes noncurrent versions after 3 days');
   });
 });
 
@@ -1162,7 +1162,7 @@ describe('Cloud Storage Delete rules that reach noncurrent versions too', () => 
     // Assess
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      'versioning is on, but a lifecycle rule deletes noncurrent versions after 7 days (30 required)',
+      'versioning is on, but lifecycle rule #1 deletes noncurrent versions after 7 days (30 required)',
     );
   });
 });

@@ -154,7 +154,9 @@ describe('npm run demo', () => {
     // Finding text wraps at the terminal width: compare it with the line breaks folded.
     const prose = stdout.replace(/\s+/g, ' ');
     expect(prose).toContain('the series has a gap of 4 days');
-    expect(prose).toContain('a lifecycle rule deletes dumps after 7 days, sooner than the 30 days required');
+    expect(prose).toContain(
+      'lifecycle rule expire-weekly deletes dumps after 7 days, sooner than the 30 days required',
+    );
     expect(stdout).toContain('Security Hub: 28 dumps findings');
     expect(stdout).toContain("The dumps audit's exit code is 1");
     // What the chapter says it read is what the collectors read: two ranged reads of each newest

@@ -22,6 +22,7 @@ import {
   runScopes,
 } from '../../functions/jobs/audit.ts';
 import { defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
+import { notLandedReason } from '../../functions/jobs/publish.ts';
 import { renderConsole } from '../../functions/publish/console.ts';
 import { renderCsv } from '../../functions/publish/csv.ts';
 import { renderHtml } from '../../functions/publish/html.ts';
@@ -325,7 +326,7 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
     // The verdict says what the exit code says: the audit's own words, then why it is incomplete.
     expect(landed.verdict).toBe('some checks failed');
     expect(partial.verdict).toBe(
-      'the audit could not complete: 2 findings were not imported into Security Hub (Security Hub refused them: InternalException 2) (some checks failed)',
+      'the audit could not complete: 2 findings were not imported into Security Hub (Security Hub answered with a server error until the retries ran out: InternalException 2) (some checks failed)',
     );
     expect(failed.verdict).toBe(
       `the audit could not complete: ${report.findings.length} findings were not imported into Security Hub (publishing failed: no credentials, CredentialsError) (some checks failed)`,
@@ -393,6 +394,27 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
         '3 findings were not imported into Security Hub (Security Hub refused them: AccessDeniedException 2, InvalidInput 1)',
       );
     }
+  });
+
+  it('says Security Hub throttled or failed, not that it refused them, for findings that did not land for those reasons', () => {
+    // Prepare: findings refused, throttled, failed on Security Hub's side, and counted but not named.
+    const reason = notLandedReason({
+      ...publicationWith({
+        InvalidInput: 1,
+        TooManyRequestsException: 2,
+        ThrottlingException: 1,
+        ServiceUnavailable: 1,
+        InternalException: 3,
+        UnnamedFailedFindings: 1,
+      }),
+      status: 'partial',
+      failedCount: 9,
+    });
+    // Assess: before, 'Security Hub refused them: InternalException 3, TooManyRequestsException 2, …',
+    // though a throttled call or a server error is no refusal.
+    expect(reason).toBe(
+      'Security Hub refused them: InvalidInput 1; Security Hub throttled the imports until the retries ran out: TooManyRequestsException 2, ThrottlingException 1; Security Hub answered with a server error until the retries ran out: InternalException 3, ServiceUnavailable 1; Security Hub counted failed findings it did not name, so whether these landed is unknown: UnnamedFailedFindings 1',
+    );
   });
 
   it('still returns the finished report when publishing crashes, recording that nothing was imported', async () => {

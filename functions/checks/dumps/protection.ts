@@ -111,6 +111,7 @@ import {
   dumpsNotHeldByOwnRetention,
   locationLabel,
   ownRetentionDays,
+  plural,
   ruleReach,
   valueOrNull,
 } from './wording.ts';
@@ -386,7 +387,7 @@ function defaultLockUnproven(fact: DumpFact, minPitrDays: number, now: Date): st
 
 /** Whether versioning alone keeps an overwritten or deleted dump `minPitrDays`: no lifecycle rule is known or suspected to delete its noncurrent version sooner. */
 function versionsKept(fact: DumpFact, minPitrDays: number, now: Date): boolean {
-  const shortest = shortestNoncurrentDays(fact, minPitrDays, now);
+  const shortest = shortestNoncurrentRule(fact, minPitrDays, now)?.noncurrentExpirationDays;
   return (
     fact.versioning.state === 'read' &&
     fact.versioning.value.status === 'Enabled' &&
@@ -420,14 +421,14 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     return;
   }
   if (versioningOn) {
-    const shortest = shortestNoncurrentDays(fact, minPitrDays, now);
+    const shortest = shortestNoncurrentRule(fact, minPitrDays, now);
     const unproven = [
       ...unprovenNoncurrentRules(fact, minPitrDays, now),
       ...unlistedNoncurrentRules(fact, minPitrDays, now),
     ];
-    if (shortest !== undefined && shortest < minPitrDays) {
+    if (shortest !== undefined && shortest.noncurrentExpirationDays < minPitrDays) {
       verdicts.warnings.push(
-        `versioning is on, but a lifecycle rule deletes noncurrent versions after ${shortest} days (${minPitrDays} required)`,
+        `versioning is on, but lifecycle rule ${shortest.id ?? '(unnamed)'} deletes noncurrent versions after ${plural(shortest.noncurrentExpirationDays, 'day')} (${minPitrDays} required)`,
       );
     }
     if (unproven.length > 0) {
@@ -601,7 +602,7 @@ function unlistedNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date)
     if (ruleReach(rule, { location: fact.location, listing: unlisted }) === 'none') return [];
     const days = rule.noncurrentExpirationDays;
     const reaches = [
-      days !== undefined && days < minPitrDays ? `after ${days} days` : undefined,
+      days !== undefined && days < minPitrDays ? `after ${plural(days, 'day')}` : undefined,
       ...(days === undefined ? noncurrentReaches(rule, windowStart) : []),
     ].filter((reach) => reach !== undefined);
     if (reaches.length === 0) return [];
@@ -610,17 +611,25 @@ function unlistedNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date)
       ...(rule.matchesSuffixes ? [`ending with ${rule.matchesSuffixes.join(' or ')}`] : []),
     ];
     return [
-      `versioning is on, but lifecycle rule ${rule.id ?? '(unnamed)'} deletes noncurrent versions of keys ${keys.join(' and ')} ${reaches.join(' and ')}: no listed dump is there, but a deleted dump is listed no more, so an overwritten or deleted dump is not proven kept ${minPitrDays} days (${minPitrDays} required)`,
+      `versioning is on, but lifecycle rule ${rule.id ?? '(unnamed)'} deletes noncurrent versions of keys ${keys.join(' and ')} ${reaches.join(' and ')}: no listed dump is there, but a deleted dump is listed no more, so an overwritten or deleted dump is not proven kept ${plural(minPitrDays, 'day')} (${minPitrDays} required)`,
     ];
   });
 }
 
-function shortestNoncurrentDays(fact: DumpFact, minPitrDays: number, now: Date): number | undefined {
-  if (fact.lifecycle.state !== 'read') return undefined;
-  const days = noncurrentRules(fact, minPitrDays, now)
-    .map((rule) => rule.noncurrentExpirationDays)
-    .filter((value): value is number => value !== undefined);
-  return days.length > 0 ? Math.min(...days) : undefined;
+/** The rule of {@link noncurrentRules} that deletes noncurrent versions at the lowest noncurrent age, named in the warning; the first such rule on a tie. */
+function shortestNoncurrentRule(
+  fact: DumpFact,
+  minPitrDays: number,
+  now: Date,
+): (DumpLifecycleRule & { readonly noncurrentExpirationDays: number }) | undefined {
+  let shortest: (DumpLifecycleRule & { readonly noncurrentExpirationDays: number }) | undefined;
+  for (const rule of noncurrentRules(fact, minPitrDays, now)) {
+    const days = rule.noncurrentExpirationDays;
+    if (days !== undefined && (shortest === undefined || days < shortest.noncurrentExpirationDays)) {
+      shortest = { ...rule, noncurrentExpirationDays: days };
+    }
+  }
+  return shortest;
 }
 
 /**
@@ -628,7 +637,7 @@ function shortestNoncurrentDays(fact: DumpFact, minPitrDays: number, now: Date):
  * `numNewerVersions`, `noncurrentTimeBefore`, a condition not modelled): versioning is then not
  * proven to keep an overwritten or deleted dump `minPitrDays`. A rule deletes only versions that
  * meet all its conditions, so one with a noncurrent age is judged by that age
- * ({@link shortestNoncurrentDays}), and one limited to versions that became noncurrent before the
+ * ({@link shortestNoncurrentRule}), and one limited to versions that became noncurrent before the
  * window began spares every version of the window.
  */
 function unprovenNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date): string[] {

@@ -217,7 +217,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         };
       } else {
         problems.push(
-          `a lifecycle rule deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
+          `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
         );
         fixes.push(raise);
       }

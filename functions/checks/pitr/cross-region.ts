@@ -613,7 +613,9 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
     description: `${resourceLabel(fact)} has no automated backups replicated to another region (DBInstanceAutomatedBackupsReplications ${held}).`,
     observed,
     required,
-    remediationText: `Run \`${startBackupReplicationCommand(fact, '<destination-region>', retention.days)}\` in the Region to copy to (\`--region\`)${retention.why} (add \`--kms-key-id <key in the destination region>\` for an encrypted instance). Automated backups must be on for replication to start.`,
+    // The policy names no destination, and which Regions RDS replicates into depends on the source
+    // Region (USER_ReplicateBackups lists the pairs): the placeholder stays, said in words.
+    remediationText: `Run \`${startBackupReplicationCommand(fact, '<destination-region>', retention.days)}\`, with \`<destination-region>\` the Region to copy to: one other than ${fact.resource.region}, the instance's own, among those RDS replicates automated backups from ${fact.resource.region} to (${DOCS.rdsReplicateBackups})${retention.why} (add \`--kms-key-id <key in the destination region>\` for an encrypted instance). Automated backups must be on for replication to start.`,
   };
 }
 

@@ -294,7 +294,7 @@ describe('dumps.protection', () => {
     });
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('deletes noncurrent versions after 7 days');
+    expect(outcome?.description).toContain('lifecycle rule nc deletes noncurrent versions after 7 days');
   });
 
   it('warns when the bucket has no Block Public Access configuration of its own', () => {
@@ -444,7 +444,7 @@ describe('dumps.protection', () => {
     expect(outcome).toMatchObject({
       status: 'WARNING',
       description:
-        's3://certctl-dumps/prod/: versioning is on, but a lifecycle rule deletes noncurrent versions after 9 days (30 required).',
+        's3://certctl-dumps/prod/: versioning is on, but lifecycle rule c deletes noncurrent versions after 9 days (30 required).',
     });
   });
 
@@ -1541,7 +1541,7 @@ describe('dumps.protection and lifecycle rules that reach none of the dumps', ()
     // the rule's.
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      'versioning is on, but lifecycle rule #1 deletes noncurrent versions of keys under prod/tmp/ after 1 days: no listed dump is there, but a deleted dump is listed no more, so an overwritten or deleted dump is not proven kept 30 days',
+      'versioning is on, but lifecycle rule #1 deletes noncurrent versions of keys under prod/tmp/ after 1 day: no listed dump is there, but a deleted dump is listed no more, so an overwritten or deleted dump is not proven kept 30 days',
     );
   });
 
@@ -1558,7 +1558,7 @@ describe('dumps.protection and lifecycle rules that reach none of the dumps', ()
     // Assess: before, the rule reached no listed dump, so versioning was said to keep them.
     expect(outcome?.status).not.toBe('PASSED');
     expect(outcome?.description).toContain(
-      'lifecycle rule #1 deletes noncurrent versions of keys under prod/certctl- after 1 days',
+      'lifecycle rule #1 deletes noncurrent versions of keys under prod/certctl- after 1 day:',
     );
   });
 
@@ -1577,7 +1577,10 @@ describe('dumps.protection and lifecycle rules that reach none of the dumps', ()
       settingsWith(),
     );
     expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('deletes noncurrent versions after 1 days');
+    // Before, 'a lifecycle rule deletes noncurrent versions after 1 days': unnamed, and '1 days'.
+    expect(outcome?.description).toContain(
+      'versioning is on, but lifecycle rule #1 deletes noncurrent versions after 1 day (30 required)',
+    );
   });
 });
 

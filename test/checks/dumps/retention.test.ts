@@ -71,8 +71,31 @@ describe('dumps.retention', () => {
     // Assess
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed).toMatchObject({ shortestExpirationDays: 7 });
-    expect(outcome?.description).toContain('deletes dumps after 7 days, sooner than the 30 days required');
+    expect(outcome?.description).toContain(
+      'lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required',
+    );
     expect(outcome?.remediationText).toContain('at least 30 days');
+  });
+
+  it('names the shortest rule, or says it is unnamed, when a lifecycle rule expires dumps too soon', () => {
+    // Prepare: two short rules, the shorter one without an id.
+    const named = s3Fact({
+      lifecycle: {
+        state: 'read',
+        value: [rule({ id: 'short', expirationDays: 10 }), rule({ id: 'shorter', expirationDays: 7 })],
+      },
+      ...NO_LOCK,
+    });
+    const unnamed = s3Fact({
+      lifecycle: { state: 'read', value: [rule({ id: undefined, expirationDays: 7 })] },
+      ...NO_LOCK,
+    });
+    // Act
+    const namedOutcome = dumpsRetentionCheck.evaluate(named, settingsWith());
+    const unnamedOutcome = dumpsRetentionCheck.evaluate(unnamed, settingsWith());
+    // Assess: before, both said 'a lifecycle rule deletes dumps after 7 days', naming none.
+    expect(namedOutcome?.description).toContain('lifecycle rule shorter deletes dumps after 7 days');
+    expect(unnamedOutcome?.description).toContain('lifecycle rule (unnamed) deletes dumps after 7 days');
   });
 
   it('fails a short S3 rule under a 35-day default Object Lock retention, which does not keep the dumps', () => {
@@ -316,7 +339,7 @@ describe('dumps.retention', () => {
     const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
     // Assess
     expect(outcome?.description).toBe(
-      'gs://certctl-dumps/: a lifecycle rule deletes dumps after 7 days, sooner than the 30 days required.',
+      'gs://certctl-dumps/: lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required.',
     );
     expect(outcome?.remediationText).toBe(
       'Raise the lifecycle expiration for the bucket to at least 30 days (https://cloud.google.com/storage/docs/lifecycle).',
@@ -701,7 +724,7 @@ describe('dumps.retention', () => {
       });
       // Act
       const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
-      // Assess: it FAILED 'a lifecycle rule deletes dumps after 1 days'.
+      // Assess: it FAILED 'lifecycle rule expire-dumps deletes dumps after 1 days'.
       expect(outcome?.status, outcome?.description).toBe('PASSED');
     });
 

@@ -431,6 +431,19 @@ describe('pitr.cross-region', () => {
     );
   });
 
+  it('says which Region to put for the destination when an RDS instance replicates nowhere', () => {
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(
+      rdsInstanceFact({ crossRegionBackupTargets: [] }),
+      contextWith(REQUIRE),
+    );
+    // Assess: before, only 'in the Region to copy to (`--region`)': not that it must be another
+    // Region than the instance's, nor one RDS replicates eu-west-1's backups to.
+    expect(outcome?.remediationText).toContain(
+      "with `<destination-region>` the Region to copy to: one other than eu-west-1, the instance's own, among those RDS replicates automated backups from eu-west-1 to (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html)",
+    );
+  });
+
   describe('the replication commands an RDS finding names', () => {
     const SOURCE_ARN = 'arn:aws:rds:eu-west-1:111122223333:db:certctl-db';
     const stop = (region: string) =>
