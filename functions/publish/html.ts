@@ -13,6 +13,7 @@ import { formatTime } from '../checks/pitr/wording.ts';
 import { type AuditReport, compareFindings } from '../core/audit.ts';
 import { isExcepted } from '../core/exceptions.ts';
 import type { ComplianceStatus } from '../core/finding.ts';
+import { plural } from '../core/plural.ts';
 import { escapeMarkup, escapeWithCode, isWebUrl, percent, STATUS_COLORS, statusWord } from './markup.ts';
 import {
   axisDays,
@@ -115,10 +116,6 @@ footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
 
 function badge(status: ComplianceStatus): string {
   return `<span class="badge status-${status}">${statusWord(status)}</span>`;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 /** The bar: required days, the proven window, the unrestorable lag, and the marks that are known. */

@@ -14,6 +14,7 @@ import {
   RESOURCE_NOUN,
   type ResourceRef,
 } from '../core/finding.ts';
+import { plural } from '../core/plural.ts';
 
 /** The short name of each resource type, as every renderer prints it (`rds:certctl-prod-db`). */
 export const RESOURCE_KIND: Readonly<Record<ResourceRef['type'], string>> = {
@@ -154,10 +155,6 @@ export interface ReportSummary {
   readonly verdict: string;
   /** Why the audit could not complete (empty unless the exit code is 2). */
   readonly incompleteReasons: readonly string[];
-}
-
-function plural(count: number, word: string, many = `${word}s`): string {
-  return `${count} ${count === 1 ? word : many}`;
 }
 
 /** The reasons exit code 2 applies to this report, each in one phrase; empty when it does not. */

@@ -102,6 +102,7 @@ import {
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
+import { plural } from '../../core/plural.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
@@ -111,7 +112,6 @@ import {
   dumpsNotHeldByOwnRetention,
   locationLabel,
   ownRetentionDays,
-  plural,
   ruleReach,
   valueOrNull,
 } from './wording.ts';

@@ -57,11 +57,6 @@ export function daysBetween(earlier: Date, later: Date): number {
   return Math.round(((later.getTime() - earlier.getTime()) / DAY_MS) * 10) / 10;
 }
 
-/** `1 day`, `7 days`: a count with its noun, singular for exactly one. */
-export function plural(count: number, word: string, many = `${word}s`): string {
-  return `${count} ${count === 1 ? word : many}`;
-}
-
 /** `26.5 h` or `3.2 days`, whichever reads better. */
 export function formatDuration(hours: number): string {
   return hours < 72 ? `${hours} h` : `${Math.round((hours / 24) * 10) / 10} days`;
