@@ -94,27 +94,29 @@ function unusableLatestVersion(
   };
 }
 
-/**
- * AWS: the copies in other regions that report a status but whose own key cannot decrypt them: each
- * replica under its region's key (`replicaRegion`), and, for a secret that is itself a replica, its
- * primary under the primary's key (read from the primary). An InSync copy under such a key is no
- * copy to restore from.
- */
-function undecryptableCopies(
-  fact: KeySecretFact,
-  others: readonly { readonly region: string | undefined }[],
-  own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
-): {
+/** A copy of the secret in another region with the key that encrypts it. */
+interface CopyElsewhere {
   readonly copy: string;
   readonly region: string;
   readonly key: EncryptionKey;
   readonly replica: boolean;
-}[] {
+}
+
+/**
+ * AWS: the copies in other regions whose key the fact carries: each replica under its region's key
+ * (`replicaRegion`), and, for a secret that is itself a replica, its primary under the primary's key
+ * (read from the primary; none carried for the AWS-managed key, which needs no KMS read).
+ */
+function copiesElsewhere(
+  fact: KeySecretFact,
+  others: readonly { readonly region: string | undefined }[],
+  own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
+): CopyElsewhere[] {
   const keys = fact.encryption.state === 'read' ? fact.encryption.value : [];
-  const replicas = others.flatMap(({ region }) => {
+  const replicas = others.flatMap(({ region }): CopyElsewhere[] => {
     const key =
       region === undefined ? undefined : keys.find((candidate) => candidate.replicaRegion === region);
-    return region !== undefined && key !== undefined && cannotDecrypt(key)
+    return region !== undefined && key !== undefined
       ? [{ copy: `the replica in ${region}`, region, key, replica: true }]
       : [];
   });
@@ -123,34 +125,36 @@ function undecryptableCopies(
       ? fact.replication.value.primaryRegion
       : undefined;
   const primaryKey = own?.primaryKey;
-  return primary !== undefined && primaryKey !== undefined && cannotDecrypt(primaryKey)
+  return primary !== undefined && primaryKey !== undefined
     ? [...replicas, { copy: `the primary in ${primary}`, region: primary, key: primaryKey, replica: false }]
     : replicas;
 }
 
 /**
- * AWS: the copies in other regions (each replica with its region, and a replica's primary) whose key
- * does not prove they can be decrypted (keyNotProven), with why. A copy whose key the fact does not
- * carry is not judged here (a replica's primary under the AWS-managed key carries none).
+ * AWS: the copies in other regions that report a status but whose own key cannot decrypt them. An
+ * InSync copy under such a key is no copy to restore from.
+ */
+function undecryptableCopies(
+  fact: KeySecretFact,
+  others: readonly { readonly region: string | undefined }[],
+  own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
+): CopyElsewhere[] {
+  return copiesElsewhere(fact, others, own).filter(({ key }) => cannotDecrypt(key));
+}
+
+/**
+ * AWS: the copies in other regions whose key does not prove they can be decrypted (keyNotProven),
+ * with why. A copy whose key the fact does not carry is not judged here.
  */
 function unprovenCopies(
   fact: KeySecretFact,
   others: readonly { readonly region: string | undefined }[],
   own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
 ): { readonly region: string; readonly why: string }[] {
-  const keys = fact.encryption.state === 'read' ? fact.encryption.value : [];
-  const replicas = others.flatMap(({ region }) => {
-    const key =
-      region === undefined ? undefined : keys.find((candidate) => candidate.replicaRegion === region);
-    const why = key && keyNotProven(key, 'aws', `the replica in ${region}`);
-    return region !== undefined && why !== undefined ? [{ region, why }] : [];
+  return copiesElsewhere(fact, others, own).flatMap(({ copy, region, key }) => {
+    const why = keyNotProven(key, 'aws', copy);
+    return why === undefined ? [] : [{ region, why }];
   });
-  const primary =
-    fact.replication.state === 'read' && fact.replication.value.kind === 'aws'
-      ? fact.replication.value.primaryRegion
-      : undefined;
-  const why = own?.primaryKey && keyNotProven(own.primaryKey, 'aws', `the primary in ${primary}`);
-  return primary !== undefined && why !== undefined ? [...replicas, { region: primary, why }] : replicas;
 }
 
 /**
