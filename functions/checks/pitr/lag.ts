@@ -33,6 +33,7 @@ import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts'
 import { patchCloudSql } from './commands.ts';
 import { judgedWithStatus } from './status.ts';
 import {
+  automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
   DOCS,
   formatLag,
@@ -137,7 +138,7 @@ export const pitrLagCheck: Check<PitrFact> = {
       required,
     );
     if (throughPlan) return throughPlan;
-    if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
+    if (automatedBackupsOff(fact)) return undefined;
     if (fact.kind === 'cloudsql-instance' && fact.pointInTimeRecoveryEnabled === false) {
       return newestBackupAge(fact, now);
     }

@@ -91,6 +91,7 @@ import {
 import { DAILY_BACKUP_MAX_AGE_HOURS } from './lag.ts';
 import { judgedWithStatus } from './status.ts';
 import {
+  automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
   DOCS,
   formatDays,
@@ -414,7 +415,7 @@ function staleLatestNote(
 function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinutes: number): CheckOutcome {
   const window = fact.restoreWindow;
   const required = { windowDays: minPitrDays };
-  const backupsOff = fact.automatedBackupsEnabled === false || fact.retentionDays === 0;
+  const backupsOff = automatedBackupsOff(fact);
   // Backups off proves there is no window whatever the window's read said: Cloud SQL refuses
   // getLatestRecoveryTime for an instance without point-in-time recovery (400 FAILED_PRECONDITION),
   // and that refusal is no reason to leave the verdict open.

@@ -154,6 +154,19 @@ export function formatLag(minutes: number): string {
 }
 
 /**
+ * Whether the database's automated backups are known to be off. On RDS and Aurora a
+ * `BackupRetentionPeriod` of 0 is that switch ("Setting this parameter to 0 disables automated
+ * backups", RDS API reference, ModifyDBInstance). Cloud SQL's switch is `backupConfiguration.enabled`
+ * alone: `transactionLogRetentionDays` counts days of logs and turns nothing off (the adapter reports
+ * 0 days for backups off only beside `automatedBackupsEnabled: false`), so a 0 sent beside backups
+ * that are on leaves the window and the log archiving to be judged, not dismissed as "backups off".
+ */
+export function automatedBackupsOff(fact: PitrFact): boolean {
+  if (fact.automatedBackupsEnabled === false) return true;
+  return fact.kind !== 'cloudsql-instance' && fact.retentionDays === 0;
+}
+
+/**
  * The database's latest restore point: its own field (RDS `LatestRestorableTime`, Cloud SQL
  * getLatestRecoveryTime), else its restore window's latest time when the window was read.
  */
@@ -193,7 +206,7 @@ export function newWithoutRestorePoint(
   const window = fact.restoreWindow;
   if (!window.known || window.earliest !== undefined || latestRestorePoint(fact) !== undefined)
     return undefined;
-  if (fact.automatedBackupsEnabled === false || fact.retentionDays === 0) return undefined;
+  if (automatedBackupsOff(fact)) return undefined;
   // Cloud SQL's PENDING_CREATE: "The instance is being created" (SqlInstanceState).
   const creating = fact.status === 'creating' || fact.status === 'PENDING_CREATE';
   const ageMs = fact.createdAt ? now.getTime() - fact.createdAt.getTime() : undefined;

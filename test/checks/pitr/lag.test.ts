@@ -263,6 +263,26 @@ describe('pitr.lag', () => {
     expect(pitrLagCheck.evaluate(fact, contextWith())).toBeUndefined();
   });
 
+  it('fails a stale Cloud SQL latest recovery time when transactionLogRetentionDays is 0 but automated backups are on', () => {
+    // Prepare: 0 log days is no Cloud SQL switch (backupConfiguration.enabled is): the adapter
+    // reports 0 for backups off only with automatedBackupsEnabled false, so archiving is still judged.
+    const fact = cloudSqlFact({
+      retentionDays: 0,
+      automatedBackupsEnabled: true,
+      restoreWindow: {
+        known: true,
+        earliest: daysAgo(35),
+        latest: daysAgo(3),
+        source: 'instances.getLatestRecoveryTime',
+      },
+    });
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ latestRestorableTime: daysAgo(3).toISOString() });
+  });
+
   it('is not available when the window could not be read', () => {
     // Prepare
     const fact = rdsInstanceFact({

@@ -220,6 +220,21 @@ describe('pitr.window', () => {
   });
 
   describe('FAILED', () => {
+    it('does not call automated backups off on a Cloud SQL instance with backups on and transactionLogRetentionDays 0', () => {
+      // Prepare: the window the API reports is 5 days; 0 log days says nothing of backups being off.
+      const fact = cloudSqlFact({
+        retentionDays: 0,
+        automatedBackupsEnabled: true,
+        restoreWindow: windowFrom(daysAgo(5), 'instances.getLatestRecoveryTime'),
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ windowDays: 5, retentionDays: 0 });
+      expect(outcome?.description).not.toContain('automated backups are off');
+    });
+
     it('fails as capped by the retention when a 7-day instance has a 7-day window', () => {
       // Prepare
       const fact = rdsInstanceFact({ retentionDays: 7, restoreWindow: windowFrom(daysAgo(7)) });
