@@ -426,7 +426,9 @@ const LOGS_OUTSIDE_CLOUD_STORAGE = new Set(['DISK', 'SWITCHING_TO_CLOUD_STORAGE'
 /**
  * PITR on with the logs on disk: a point in time needs a base backup and the logs after it, so the
  * earliest restorable point is the later of the oldest successful automated backup and
- * now - `transactionLogRetentionDays`. The latest point is not reported anywhere for such logs.
+ * now - `transactionLogRetentionDays`, those days capped at what the edition keeps (`cap`): the
+ * window is derived, not reported, so a day count beyond the edition's limit (ENTERPRISE keeps 7)
+ * proves no older log. The latest point is not reported anywhere for such logs.
  */
 async function logsOnDiskWindow(
   api: CloudSqlBackupRunsApi,
@@ -436,6 +438,7 @@ async function logsOnDiskWindow(
   logRetentionDays: number | undefined,
   now: Date,
   createdAt: Date | undefined,
+  cap: { readonly on: string; readonly maxDays: number },
 ): Promise<RestoreWindow> {
   const state = `transactionalLogStorageState=${logStorage}`;
   if (logRetentionDays === undefined) {
@@ -451,7 +454,9 @@ async function logsOnDiskWindow(
   } catch (error) {
     return backupRunsFailure(error);
   }
-  const logsFrom = now.getTime() - logRetentionDays * DAY_MS;
+  // This window is derived, not reported: log days beyond what the edition keeps hold no older log.
+  const keptDays = Math.min(logRetentionDays, cap.maxDays);
+  const logsFrom = now.getTime() - keptDays * DAY_MS;
   // An undated run may be older than the oldest dated one: that matters only when the log days do
   // not bound the window before it.
   if (undated > 0 && (oldest === undefined || oldest.getTime() > logsFrom)) {
@@ -463,7 +468,7 @@ async function logsOnDiskWindow(
     known: true,
     earliest,
     latest: undefined,
-    source: `oldest AUTOMATED backup run and transactionLogRetentionDays=${logRetentionDays}; ${state}`,
+    source: `oldest AUTOMATED backup run and transactionLogRetentionDays=${logRetentionDays}${keptDays < logRetentionDays ? `, of which Cloud SQL keeps at most ${cap.maxDays} on ${cap.on}` : ''}; ${state}`,
   };
 }
 
@@ -475,6 +480,18 @@ async function logsOnDiskWindow(
  */
 export function retentionRangeFor(edition: CloudSqlEdition): { min: number; max: number } {
   return edition === 'ENTERPRISE_PLUS' ? { min: 1, max: 35 } : { min: 1, max: 7 };
+}
+
+/**
+ * The most days of transaction logs the instance's edition keeps, and where that limit holds: 7 on
+ * ENTERPRISE (documented, see {@link retentionRangeFor}); on any other edition, one not sent or not
+ * known included, 35, the widest Cloud SQL documents (an instance without an edition may keep more
+ * than 7: the PITR checks judge such days as sent, functions/checks/pitr/wording.ts `maxRetentionDays`).
+ */
+function logDaysCapOf(instance: DatabaseInstance): { readonly on: string; readonly maxDays: number } {
+  return editionOf(instance) === 'ENTERPRISE'
+    ? { on: 'the ENTERPRISE edition', maxDays: retentionRangeFor('ENTERPRISE').max }
+    : { on: 'any edition', maxDays: retentionRangeFor('ENTERPRISE_PLUS').max };
 }
 
 function editionOf(instance: DatabaseInstance): CloudSqlEdition {
@@ -882,7 +899,16 @@ export async function readCloudSqlPitrFacts(
       else if (pitrOff) window = await backupWindow(api.backupRuns, project, name, createdAt);
       else if (logStorage !== undefined && LOGS_OUTSIDE_CLOUD_STORAGE.has(logStorage)) {
         const logDays = unwrap(backup?.transactionLogRetentionDays);
-        window = await logsOnDiskWindow(api.backupRuns, project, name, logStorage, logDays, now(), createdAt);
+        window = await logsOnDiskWindow(
+          api.backupRuns,
+          project,
+          name,
+          logStorage,
+          logDays,
+          now(),
+          createdAt,
+          logDaysCapOf(instance),
+        );
       } else window = await recoveryWindow(api.instances, project, name);
       return toPitrFact(project, instance, window, instances);
     },

@@ -515,6 +515,37 @@ describe('readCloudSqlPitrFacts', () => {
     expect(sim?.stats().byOperation['cloudSql:backupRuns.list']).toBe(3);
   });
 
+  it('bounds a logs-on-disk window by the days of logs the edition keeps, not by log days beyond its cap', async () => {
+    // Prepare: 36 daily backups, and 30 log days sent for an ENTERPRISE instance, which keeps 7 at most.
+    const scenario = cloudSqlScenario([
+      instance('enterprise-disk', {
+        edition: 'ENTERPRISE',
+        backups: { logStorage: 'DISK', transactionLogRetentionDays: 30, retainedBackups: 36 },
+      }),
+      instance('plus-disk', {
+        edition: 'ENTERPRISE_PLUS',
+        backups: { logStorage: 'DISK', transactionLogRetentionDays: 30, retainedBackups: 36 },
+      }),
+    ]);
+
+    // Act
+    const facts = await read(scenario, {}, {}, { now: () => NOW });
+
+    // Assess: the window reaches back what the logs can hold, and says where the bound came from.
+    const byName = new Map(facts.map((fact) => [fact.resource.id, fact.restoreWindow]));
+    expect(byName.get('enterprise-disk')).toEqual({
+      known: true,
+      earliest: new Date(NOW.getTime() - 7 * DAY_MS),
+      latest: undefined,
+      source:
+        'oldest AUTOMATED backup run and transactionLogRetentionDays=30, of which Cloud SQL keeps at most 7 on the ENTERPRISE edition; transactionalLogStorageState=DISK',
+    });
+    expect(byName.get('plus-disk')).toMatchObject({
+      known: true,
+      earliest: new Date(NOW.getTime() - 30 * DAY_MS),
+    });
+  });
+
   it('reports 0 days of retention and no restore point when automated backups are off', async () => {
     // Prepare
     const scenario = cloudSqlScenario([
