@@ -314,8 +314,9 @@ function observedUnknown(fact: PitrFact) {
  * NOT_AVAILABLE when the reported times give the window no length: an earliest restorable time later
  * than this run's clock (a slow clock, or a time the cloud got wrong) measures nothing, as pitr.lag
  * says of such a latest time, and one after the latest restorable time leaves no point in time
- * between them, so the answer contradicts itself. Either would otherwise read as a window that is
- * still filling or has shrunk (or, in the second case, pass). Beyond the clock-skew margin only.
+ * between them, so the answer contradicts itself, as does a Cloud SQL earliest time before the
+ * instance's createTime. Each would otherwise read as a window that is still filling or has shrunk
+ * (or, in the last two cases, pass). Beyond the clock-skew margin only.
  */
 function unmeasurableWindow(
   fact: PitrFact,
@@ -327,10 +328,18 @@ function unmeasurableWindow(
 ): CheckOutcome | undefined {
   const afterNow = earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS;
   const afterLatest = latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
-  if (!afterNow && !afterLatest) return undefined;
+  // A Cloud SQL instance restores only from its own backups and logs, none older than the instance
+  // (a name can be reused right after a delete; the adapter drops backup runs from before createTime
+  // as an earlier instance's for the same reason): an earlier time claims history it never had.
+  const created = fact.kind === 'cloudsql-instance' ? fact.createdAt : undefined;
+  const beforeCreated =
+    created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+  if (!afterNow && !afterLatest && !beforeCreated) return undefined;
   const why = afterNow
     ? `the earliest restorable time ${formatTime(earliest)} (${source}) is later than this run's clock (${formatTime(now)})`
-    : `the earliest restorable time ${formatTime(earliest)} (${source}) is after its latest restorable time ${formatTime(latest as Date)}, so no point in time lies between them`;
+    : afterLatest
+      ? `the earliest restorable time ${formatTime(earliest)} (${source}) is after its latest restorable time ${formatTime(latest as Date)}, so no point in time lies between them`
+      : `the earliest restorable time ${formatTime(earliest)} (${source}) is before the instance was created (createTime ${formatTime(created as Date)}), and no backup or log of this instance is older than the instance`;
   return {
     status: 'NOT_AVAILABLE',
     description: `${resourceLabel(fact)}: ${why}, so the restore window cannot be measured.`,
@@ -338,6 +347,7 @@ function unmeasurableWindow(
       windowDays: null,
       earliestRestorableTime: earliest.toISOString(),
       ...(latest ? { latestRestorableTime: latest.toISOString() } : {}),
+      ...(beforeCreated && !afterNow && !afterLatest ? { createdAt: (created as Date).toISOString() } : {}),
       retentionDays: valueOrNull(fact.retentionDays),
     },
     required: { windowDays: minPitrDays },

@@ -400,6 +400,25 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('after its latest restorable time');
     });
 
+    it('is not available, not PASSED, when a Cloud SQL earliest recovery time is before the instance was created', () => {
+      // Prepare: an instance created 10 days ago whose answer says it restores back 35 days (an
+      // instance's restore points are its own backups and logs, none older than the instance).
+      const fact = cloudSqlFact({
+        createdAt: daysAgo(10),
+        restoreWindow: windowFrom(daysAgo(35), 'instances.getLatestRecoveryTime'),
+      });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({
+        windowDays: null,
+        earliestRestorableTime: daysAgo(35).toISOString(),
+        createdAt: daysAgo(10).toISOString(),
+      });
+      expect(outcome?.description).toContain('before the instance was created');
+    });
+
     it('fails as capped, not shrunk, when a young database has a window as old as itself', () => {
       const fact = rdsInstanceFact({
         retentionDays: 7,
