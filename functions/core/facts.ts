@@ -316,6 +316,16 @@ export const BACKUP_PLAN_BACKUPS =
 export const ON_BACKUP_PLAN =
   'whose backups are not Cloud SQL backup runs (Backup and DR, or a tier this tool does not know; not read)';
 
+/**
+ * What `pitr.cross-region` reads for a Cloud SQL backup location when the instance names none:
+ * "the multi-region location that is geographically closest to the instance" (Cloud SQL docs,
+ * "Custom backup locations"), outside any one region.
+ */
+export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
+
+/** The region of a Cloud SQL instance whose answer sent none (functions/gcp/cloud-sql.ts). */
+export const REGION_NOT_SENT = 'unknown';
+
 /** Everything the PITR checks need to know about one managed-Postgres database. */
 export interface PitrFact extends Fact {
   readonly resource: ResourceRef;

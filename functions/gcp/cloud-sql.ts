@@ -32,9 +32,11 @@ import { CloudApiError, CredentialsError, isAccessDenied, refusalNotOfPermission
 import {
   type CloudSqlEdition,
   type CollectedFacts,
+  DEFAULT_BACKUP_LOCATION,
   isBackupPlanTier,
   isUnknownBackupTier,
   type PitrFact,
+  REGION_NOT_SENT,
   type RestoreWindow,
   type SelectedOtherEngine,
   type TaggedStandIn,
@@ -520,7 +522,7 @@ export function instanceResource(project: string, instance: DatabaseInstance): R
   return {
     provider: 'gcp',
     account: project,
-    region: nonEmpty(instance.region) ?? 'unknown',
+    region: nonEmpty(instance.region) ?? REGION_NOT_SENT,
     type: 'GcpCloudSqlInstance',
     id: instance.name ?? '',
     ...(selfLink ? { selfLink } : {}),
@@ -543,8 +545,7 @@ export function instanceStatus(instance: DatabaseInstance): string {
   return state === 'RUNNABLE' && activation === 'NEVER' ? 'STOPPED' : state;
 }
 
-/** What `pitr.cross-region` reads for a backup location when the instance names none. */
-export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
+export { DEFAULT_BACKUP_LOCATION };
 
 /**
  * Where automated backups are stored: `backupConfiguration.location` (a region or a multi-region

@@ -27,7 +27,13 @@
  * vault instead, which is not read: NOT_AVAILABLE, never PASSED on the location.
  */
 import type { Check, CheckContext, CheckOutcome } from '../../core/check.ts';
-import type { CopyCluster, PitrFact, ReplicatedBackup } from '../../core/facts.ts';
+import {
+  type CopyCluster,
+  DEFAULT_BACKUP_LOCATION,
+  type PitrFact,
+  REGION_NOT_SENT,
+  type ReplicatedBackup,
+} from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, MINUTE_MS } from '../../core/time.ts';
 import {
   dailySwingRange,
@@ -560,6 +566,18 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
         description: `${resourceLabel(fact)}: could not read settings.backupConfiguration.enabled, so it is unknown whether any backup exists in the backup location (${elsewhere.join(', ')}); this check could not be evaluated.`,
         observed: { crossRegionBackup: null, replicatedTo: targets.join(',') },
         required,
+      };
+    }
+    // A named location is outside the instance's region only when that region is known; the
+    // default one is a multi-region, outside any one region.
+    const named = elsewhere.filter((target) => target !== DEFAULT_BACKUP_LOCATION);
+    if (fact.resource.region === REGION_NOT_SENT && named.length > 0) {
+      return {
+        status: 'NOT_AVAILABLE',
+        description: `${resourceLabel(fact)} stores its automated backups in ${named.join(', ')}, but the instance's region was not sent (instances.list, region), so whether that location is outside it is not known; this check could not be evaluated.`,
+        observed: { crossRegionBackup: null, replicatedTo: targets.join(',') },
+        required,
+        remediationText: `Run the audit again; if the region is still missing, compare the instance's region with its backup location: \`gcloud sql instances describe ${fact.resource.id} --project=${fact.resource.account} --format="value(region,settings.backupConfiguration.location)"\`.`,
       };
     }
   }

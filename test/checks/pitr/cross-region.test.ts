@@ -900,6 +900,23 @@ describe('pitr.cross-region', () => {
     expect(outcome?.status).toBe('NOT_AVAILABLE');
   });
 
+  it('is not available, not passed, for Cloud SQL with a named backup location when the instance region was not sent', () => {
+    // Prepare: the adapter's region for an instance whose answer has none; europe-west1 may be it.
+    const named = cloudSqlFact({ crossRegionBackupTargets: ['europe-west1'] }, {}, { region: 'unknown' });
+    const byDefault = cloudSqlFact(
+      { crossRegionBackupTargets: ['multi-region (default)'] },
+      {},
+      { region: 'unknown' },
+    );
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(named, contextWith(REQUIRE));
+    // Assess: the default location is a multi-region, outside any one region, whatever the region.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, replicatedTo: 'europe-west1' });
+    expect(outcome?.description).toContain('region was not sent');
+    expect(pitrCrossRegionCheck.evaluate(byDefault, contextWith(REQUIRE))?.status).toBe('PASSED');
+  });
+
   it('fails for Cloud SQL when backups stay in the instance region', () => {
     const fact = cloudSqlFact({ crossRegionBackupTargets: ['europe-west1'] });
     const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
