@@ -184,13 +184,17 @@ function unknownInstanceType(instance: DatabaseInstance): string | undefined {
   return type !== undefined && !isKnownEnum('instanceType', type) ? type : undefined;
 }
 
-/** Every instance of a project, all pages. Throws {@link CloudApiError} when any page fails. */
+/**
+ * Every instance of a project, all pages, each once. Throws {@link CloudApiError} when any page fails
+ * or two pages send different copies of one instance.
+ */
 export async function listInstances(
   api: CloudSqlInstancesApi,
   project: string,
   pageSize = INSTANCES_PAGE_SIZE,
 ): Promise<DatabaseInstance[]> {
   const instances: DatabaseInstance[] = [];
+  const byName = new Map<string, DatabaseInstance>();
   const nextToken = pageTokens(`Cloud SQL instances.list for project ${project}`, 'RepeatedPageToken');
   let pageToken: string | undefined;
   do {
@@ -238,7 +242,24 @@ export async function listInstances(
     // (google/cloud/sql/v1/cloud_sql_instances.proto, InstancesListResponse.items), whose JSON
     // mapping omits fields holding their default value, an empty repeated field included
     // (protobuf.dev, proto3 JSON mapping: "fields with default values are omitted by default").
-    instances.push(...(page.items ?? []));
+    for (const instance of page.items ?? []) {
+      const name = nonEmpty(instance.name);
+      const earlier = name === undefined ? undefined : byName.get(name);
+      if (name !== undefined && earlier === undefined) byName.set(name, instance);
+      if (earlier === undefined) {
+        instances.push(instance);
+        continue;
+      }
+      // A name is unique in a project, so a listing that sends it twice (it changed while it was
+      // paged) holds two facts of one instance: two findings of one Id, the later imported winning.
+      // The same copy twice is one instance; two different copies leave the current one unknown.
+      if (JSON.stringify(earlier) !== JSON.stringify(instance)) {
+        throw new CloudApiError(
+          `Cloud SQL instances.list for project ${project} listed instance ${name} twice, and the two copies differ (the listing changed while it was paged), so which is current is not known. Run the audit again.`,
+          'RepeatedInstance',
+        );
+      }
+    }
     pageToken = nextToken(page.nextPageToken);
   } while (pageToken);
   return instances;

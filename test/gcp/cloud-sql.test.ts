@@ -972,6 +972,48 @@ describe('listInstances when the Cloud SQL Admin API is disabled in the project'
   });
 });
 
+describe('listInstances when a page repeats an instance', () => {
+  const healthy = {
+    name: 'db-1',
+    databaseVersion: 'POSTGRES_16',
+    settings: {
+      backupConfiguration: { enabled: { value: true }, pointInTimeRecoveryEnabled: { value: true } },
+    },
+  } as unknown as DatabaseInstance;
+  const pitrOff = {
+    ...healthy,
+    settings: {
+      backupConfiguration: { enabled: { value: true }, pointInTimeRecoveryEnabled: { value: false } },
+    },
+  } as unknown as DatabaseInstance;
+
+  /** Two pages: `first` then `second`, as a listing that changed while it was paged may send them. */
+  function pages(first: DatabaseInstance, second: DatabaseInstance): CloudSqlApi['instances'] {
+    return {
+      list: async (request: { pageToken?: string }) =>
+        request.pageToken ? [{ items: [second] }] : [{ items: [first], nextPageToken: 'page-2' }],
+      getLatestRecoveryTime: async () => [{}],
+    } as unknown as CloudSqlApi['instances'];
+  }
+
+  it('fails the listing, not one of two verdicts, when the two copies of the instance differ', async () => {
+    // Act
+    const listing = listInstances(pages(healthy, pitrOff), PROJECT);
+
+    // Assess: two facts of one instance would give two findings of one Id, the later one winning.
+    await expect(listing).rejects.toBeInstanceOf(CloudApiError);
+    await expect(listing).rejects.toThrow('listed instance db-1 twice, and the two copies differ');
+  });
+
+  it('keeps one instance when the listing sends the same instance twice', async () => {
+    // Act
+    const listed = await listInstances(pages(healthy, { ...healthy }), PROJECT);
+
+    // Assess
+    expect(listed.map((instance) => instance.name)).toEqual(['db-1']);
+  });
+});
+
 describe('readCloudSqlPitrFacts when one per-instance read is refused', () => {
   it('names the permission of the refused backupRuns.list, not the one of getLatestRecoveryTime', async () => {
     // Prepare: PITR off, so the window comes from backupRuns.list, which the role lacks
