@@ -235,7 +235,7 @@ export const dumpsFreshCheck: DumpsCheck = {
       return {
         ...notAvailable(
           fact,
-          `the newest of the ${fact.listing.objects.length} objects listed (${newest.key}) is ${formatDuration(ageHours)} old, but the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it`,
+          `${fact.listing.objects.length === 1 ? 'the one object listed' : `the newest of the ${fact.listing.objects.length} objects listed`} (${newest.key}) is ${formatDuration(ageHours)} old, but the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it`,
           observed,
           required,
         ),

@@ -251,7 +251,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   } else if (!fact.listing.complete) {
     dumpsListed = fact.listing.objects.length;
     unknown.push(
-      `the whole series: the listing stopped at ${dumpsListed} objects (the policy's maxObjectsListed)`,
+      `the whole series: the listing stopped at ${plural(dumpsListed, 'object')} (the policy's maxObjectsListed)`,
     );
   } else {
     // With no suffix, the checksums, signatures and logs a key shows beside a listed dump are no

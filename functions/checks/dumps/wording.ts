@@ -13,6 +13,7 @@ import {
 } from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import { MAX_ARCHIVE_VERSION, type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
+import { plural } from '../../core/plural.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS } from '../../core/time.ts';
 
 /** Every dumps check judges the bucket that holds a dump series. */
@@ -315,8 +316,8 @@ export function cutShortWords(newest: NewestDump): string {
   const bytesRead = newest.header.state === 'read' ? newest.header.bytesRead : 0;
   const listedSize = newest.object.size;
   return listedSize === undefined
-    ? `${bytesRead} bytes, and the listing did not say how many it holds`
-    : `${bytesRead} of its ${listedSize} bytes`;
+    ? `${plural(bytesRead, 'byte')}, and the listing did not say how many it holds`
+    : `${bytesRead} of its ${plural(listedSize, 'byte')}`;
 }
 
 /**
@@ -376,7 +377,7 @@ export function newestShows(newest: NewestDump): NewestShows {
       return bytesRead < PG_DUMP_HEADER_BYTES
         ? {
             shows: 'other',
-            words: `is only ${bytesRead} bytes and ends inside a pg_dump archive header (at its ${result.field})`,
+            words: `is only ${plural(bytesRead, 'byte')} and ends inside a pg_dump archive header (at its ${result.field})`,
           }
         : { shows: 'nothing', reason: `its header does not fit in the first ${bytesRead} bytes read` };
     case 'malformed':

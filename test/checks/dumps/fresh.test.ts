@@ -783,3 +783,35 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
     );
   });
 });
+
+describe('dumps.fresh counts a single object or byte as one', () => {
+  it('says "the one object listed" of a listing the policy bounds at one object', () => {
+    // Prepare: maxObjectsListed 1; the one listed dump is 40 h old, more objects left.
+    const objects = [{ key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 40) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: false }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'the newest of the 1 objects listed'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the one object listed (prod/certctl-a.dump) is 40 h old');
+  });
+
+  it('says "only 1 byte" of a recent one-byte object', () => {
+    // Prepare: the newest upload was cut after its first byte; the dump before it is 40 h old.
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 40) },
+      { key: 'prod/certctl-b.dump', size: 1, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg17.dump', 1),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'prod/certctl-b.dump is only 1 byte and ends inside a pg_dump archive header',
+    );
+  });
+});

@@ -228,6 +228,17 @@ describe('dumps.retention', () => {
     expect(outcome?.description).toContain('stopped at 35 objects');
   });
 
+  it('says "1 object" when the listing stopped at a bound of one', () => {
+    // Prepare: maxObjectsListed 1.
+    const objects = dailySeries(1);
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: false }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'stopped at 1 objects'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain("the listing stopped at 1 object (the policy's maxObjectsListed)");
+  });
+
   it('still fails on a short rule when the listing could not be read', () => {
     const fact = s3Fact({
       lifecycle: { state: 'read', value: [rule({ expirationDays: 14 })] },
