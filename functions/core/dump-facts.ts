@@ -11,6 +11,7 @@
 import type { ResourceRef } from './finding.ts';
 import { PG_DUMP_HEADER_BYTES, type PgDumpHeaderResult, parsePgDumpHeader } from './pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from './pg-dump-tail.ts';
+import { plural } from './plural.ts';
 
 /** A bucket setting: read, said to be not configured, or not readable. */
 export type BucketReading<T> =
@@ -225,7 +226,7 @@ export function rangeAnswerProblem(
   const end = Number(range[2]);
   const total = range[3] === '*' ? undefined : Number(range[3]);
   if (total !== undefined && object.size !== undefined && total !== object.size) {
-    return `${object.key} holds ${total} bytes now, not the ${object.size} the listing said: it was written again after it was listed, so its bytes are not those of the dump the listing dated`;
+    return `${object.key} holds ${plural(total, 'byte')} now, not the ${object.size} the listing said: it was written again after it was listed, so its bytes are not those of the dump the listing dated`;
   }
   if (part === 'head' && start !== 0) {
     return `the read of the first bytes of ${object.key} answered bytes ${start}-${end}, which do not start at byte 0`;

@@ -382,7 +382,9 @@ describe('readS3DumpFact of dumps an archive storage class holds', () => {
       );
     }
     expect(fresh?.description).not.toContain('grant the read');
-    expect(fresh?.description).toContain("set the location's `suffix`");
+    // No setting makes an unread object a dump: the `suffix` names dumps, it proves none.
+    expect(fresh?.description).not.toContain("set the location's `suffix`");
+    expect(fresh?.description).toContain('so nothing shows it is a dump');
   });
 });
 
@@ -645,12 +647,15 @@ describe('readS3DumpFact', () => {
     expect(named.location).toMatchObject({ suffix: '.dump' });
     expect(dumpsFreshCheck.evaluate(named, settings)?.status).toBe('FAILED');
     expect(dumpsIntegrityCheck.evaluate(named, settings)?.status).toBe('PASSED');
-    // Without it, the checksums count but the placeholder does not; the newest object, a checksum,
-    // proves no dump.
+    // Without it, the checksums count but the placeholder does not; the newest object, a checksum
+    // read as no pg_dump archive, proves no dump, and the newest dump before it is 32 h old.
     expect(keys(unnamed)).toHaveLength(71);
     expect(keys(unnamed)).not.toContain('prod/');
     expect(unnamed.newest?.object.key).toMatch(/\.dump\.sha256$/);
-    expect(dumpsFreshCheck.evaluate(unnamed, settings)).toMatchObject({ status: 'NOT_AVAILABLE' });
+    expect(dumpsFreshCheck.evaluate(unnamed, settings)).toMatchObject({
+      status: 'FAILED',
+      observed: { newestKey: 'prod/certctl-34.dump', newestAgeHours: 32 },
+    });
     expect(dumpsFreshCheck.evaluate(unnamed, settings)?.description).toContain('`suffix`');
   });
 

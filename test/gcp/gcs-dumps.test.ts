@@ -470,7 +470,7 @@ describe('readGcsDumpFact', () => {
     expect(dumpsIntegrityCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
   });
 
-  it('marks a header read refused with 403 as denied, and dumps.fresh names storage.objects.get when it passes on the name', async () => {
+  it('marks a header read refused with 403 as denied, and dumps.fresh, not passing on the name, names storage.objects.get', async () => {
     // Act
     const fact = await read('certctl-dumps-media-denied');
     const named = { ...fact, location: { ...fact.location, suffix: '.dump' } };
@@ -481,7 +481,8 @@ describe('readGcsDumpFact', () => {
       reason: expect.stringContaining('403'),
       denied: 'unattributed',
     });
-    expect(outcome?.status).toBe('PASSED');
+    // Before, PASSED on the key's `.dump` alone, its bytes unread.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain(
       "the audit's service account needs storage.objects.get on the objects under gs://certctl-dumps-media-denied/prod/",
     );
@@ -536,7 +537,9 @@ describe('readGcsDumpFact', () => {
     expect(dumpsFreshCheck.evaluate(named, settings)?.status).toBe('FAILED');
     expect(keys(unnamed)).toHaveLength(71);
     expect(keys(unnamed)).not.toContain('prod/');
-    expect(dumpsFreshCheck.evaluate(unnamed, settings)?.status).toBe('NOT_AVAILABLE');
+    // The newest object, a checksum beside no listed dump, read as no pg_dump archive: no dump came
+    // since the stale one before it.
+    expect(dumpsFreshCheck.evaluate(unnamed, settings)?.status).toBe('FAILED');
   });
 
   it("takes the location's suffix from the policy when the project's locations are collected", async () => {

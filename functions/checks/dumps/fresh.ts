@@ -9,19 +9,26 @@
  * but a stale one proves nothing: a newer dump may lie beyond the bound. Nor does it beside an
  * object the listing did not date (no LastModified or timeCreated sent), which may be newer.
  *
- * A recent object proves a recent dump only when it is one: its first bytes start a pg_dump archive
- * (the header read dumps.integrity judges), or, when they could not be read, its key ends with the
- * location's `suffix`. A checksum or log written after each run would otherwise pass for the dump of
- * a run whose pg_dump failed; the listing leaves out keys without the suffix and folder placeholders
- * (core/dump-facts.ts `isSeriesObject`). With no suffix, a newest object whose key shows it is the
- * checksum, signature or log of a listed dump (`x.dump.sha256`, dumps.integrity's test by key alone)
- * is not judged as the dump: the newest listed object that is no such file is, FAILED when stale (in
- * a complete listing) and NOT_AVAILABLE when recent, its bytes not read. Nor does a dump of another database than the policy's (a
- * prefix shared by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE,
- * as the policy's database's newest dump is not read. An empty newest object (a failed pg_dump whose upload still
- * ran) is no dump either: behind it, a complete listing whose newest object that is not empty is
- * older than the allowance FAILS, as the runs since produced nothing; with no suffix, a checksum,
- * signature or log beside a listed dump never stands for that object, however recently written.
+ * A recent object proves a recent dump only when it is one: its first bytes were read and start a
+ * pg_dump custom archive, as dumps.integrity judges them. A key ending with the location's `suffix`
+ * names an object a dump but proves nothing of its bytes (a cut upload, a plain dump, a failed run
+ * all keep the name); when its first bytes could not be read (refused, archived, failed, cut short,
+ * a header longer than the bytes read), the newest object proves nothing and the check is
+ * NOT_AVAILABLE, naming the object, why and the grant that would show it. Only the newest object's
+ * bytes are read, so no other recent object is proven a dump either. A checksum or log written after
+ * each run would otherwise pass for the dump of a run whose pg_dump failed; the listing leaves out
+ * keys without the suffix and folder placeholders (core/dump-facts.ts `isSeriesObject`). With no
+ * suffix, a newest object whose key shows it is the checksum, signature or log of a listed dump
+ * (`x.dump.sha256`, dumps.integrity's test by key alone) is not judged as the dump: the newest listed
+ * object that is no such file is, FAILED when stale (in a complete listing) and NOT_AVAILABLE when
+ * recent, its bytes not read. Nor does a dump of another database than the policy's (a prefix shared
+ * by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE, as the policy's
+ * database's newest dump is not read. A newest object shown to be no dump (empty by the listing, as a
+ * failed pg_dump whose upload still ran leaves; or read whole and no custom archive, which
+ * dumps.integrity FAILS) is no recent dump either: behind it, a complete listing whose newest object
+ * that is not empty is older than the allowance FAILS, as the runs since produced none; a recent one
+ * is NOT_AVAILABLE, its bytes not read. With no suffix, a checksum, signature or log beside a listed
+ * dump never stands for that object, however recently written.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
@@ -31,6 +38,7 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import { type DumpFact, type DumpObject, holdsNoDump } from '../../core/dump-facts.ts';
+import { plural } from '../../core/plural.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
@@ -46,9 +54,9 @@ import {
   locationLabel,
   MAX_WEST_OFFSET_HOURS,
   type NewestShows,
+  NOT_PG_DUMP_WORDS,
   newestShows,
   notAvailable,
-  readCutShort,
   sameDatabase,
   undatedDumps,
   undatedWords,
@@ -144,13 +152,19 @@ export const dumpsFreshCheck: DumpsCheck = {
     };
     const drifting = ['newestAgeHours'];
     if (ageHours <= maxAgeHours) {
-      // A recent object proves a recent dump only when it is one: its first bytes say so, or the
-      // location names dumps by a suffix its key has.
-      const shown = fact.newest ? newestShows(fact.newest) : undefined;
+      // A recent object proves a recent dump only when its first bytes were read and start a pg_dump
+      // custom archive, as dumps.integrity judges them: a key, whatever its suffix, proves nothing
+      // of the bytes behind it (a cut upload, a plain dump, an object the audit could not read).
+      // Only the newest object's bytes are read, so no other recent object is proven either.
+      const shown: NewestShows = fact.newest
+        ? newestShows(fact.newest)
+        : { shows: 'nothing', reason: 'it was not read' };
       const suffix = fact.location.suffix;
       const named = suffix !== undefined && suffix !== '' && newest.key.endsWith(suffix);
-      if (shown?.shows === 'other') {
-        const stale = fact.listing.complete ? staleBehindEmpty(fact, newest, maxAgeHours, now) : undefined;
+      if (shown.shows === 'other') {
+        const stale = fact.listing.complete
+          ? staleBehindNoDump(fact, newest, shown, maxAgeHours, now)
+          : undefined;
         if (stale) return { ...stale, required, drifting };
         return {
           ...notAvailable(
@@ -162,20 +176,12 @@ export const dumpsFreshCheck: DumpsCheck = {
           drifting,
         };
       }
-      if (shown?.shows === 'nothing' && !named) {
-        // An archived object is refused to every reader until restored, an SSE-C one to every reader
-        // without its key: no grant shows their bytes.
-        const refused = ungrantableWords(shown);
-        const grant = deniedReadWords(fact, shown);
-        const unread =
-          refused === undefined
-            ? `could not be read (${shown.reason}${grant ? `: ${grant}` : ''}), so nothing shows it is a dump; grant the read (dumps.integrity needs it too), or`
-            : `could not be read: ${refused}, so nothing shows it is a dump;`;
+      if (shown.shows === 'nothing') {
         return {
           ...notAvailable(
             fact,
-            `the first bytes of ${newest.key}, the newest object under the prefix, ${unread} set the location's \`suffix\` so that dumps are known by their keys`,
-            observed,
+            `the header of ${newest.key}, the newest object under the prefix, ${unreadHeaderWords(fact, shown)}, so nothing shows it is a dump${named ? ` (its key ends with \`${suffix}\`, which names it one but proves nothing of its bytes)` : ''}${shown.denied === undefined ? '' : '; grant the read (dumps.integrity needs it too)'}`,
+            { ...observed, headerRead: false },
             required,
           ),
           drifting,
@@ -217,17 +223,10 @@ export const dumpsFreshCheck: DumpsCheck = {
           };
         }
       }
-      // Known by its name alone: the pass stands on the listing, and says what it did not read and
-      // which grant would show it.
-      const unread = shown?.shows === 'nothing' ? unreadHeaderWords(fact, shown) : undefined;
-      const byName =
-        unread === undefined
-          ? ''
-          : ` It counts as a dump by its name alone (\`*${suffix}\`, as the location names dumps): its header was not read (${unread}), so neither that it is a pg_dump archive nor its database nor when it was made is known (dumps.integrity).`;
       return {
         status: 'PASSED',
-        description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old, within the ${dumps.cadenceHours} h cadence plus ${dumps.graceHours} h grace.${byName}`,
-        observed: { ...observed, ...(unread === undefined ? {} : { headerRead: false }) },
+        description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old, within the ${dumps.cadenceHours} h cadence plus ${dumps.graceHours} h grace.`,
+        observed,
         required,
         drifting,
       };
@@ -236,7 +235,7 @@ export const dumpsFreshCheck: DumpsCheck = {
       return {
         ...notAvailable(
           fact,
-          `the newest of the ${fact.listing.objects.length} objects listed (${newest.key}) is ${formatDuration(ageHours)} old, but the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it`,
+          `${fact.listing.objects.length === 1 ? 'the one object listed' : `the newest of the ${fact.listing.objects.length} objects listed`} (${newest.key}) is ${formatDuration(ageHours)} old, but the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it`,
           observed,
           required,
         ),
@@ -345,38 +344,36 @@ function extensionOf(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1).includes('.') ? ` (\`${key.slice(key.lastIndexOf('.'))}\`)` : '';
 }
 
-/** Why the newest object's header was not read, with the grant that would show it when one would. */
+/**
+ * Why the newest object's header was not read (or not read whole), with the grant that would show
+ * it when one would: `could not be read (AccessDenied: …: the audit role needs …)`.
+ */
 function unreadHeaderWords(fact: DumpFact, shown: Extract<NewestShows, { shows: 'nothing' }>): string {
   const refused = ungrantableWords(shown);
-  if (refused !== undefined) return refused;
+  if (refused !== undefined) return `could not be read: ${refused}`;
   const grant = deniedReadWords(fact, shown);
-  return `${shown.reason}${grant ? `: ${grant}` : ''}`;
+  return `could not be read (${shown.reason}${grant ? `: ${grant}` : ''})`;
 }
 
 /**
- * When the newest object is empty (a run whose pg_dump failed still uploaded an object) and the
- * listing is complete: FAILED when the newest object that is not empty is older than the allowance,
- * or none exists, since every newer object is provably no dump. Undefined otherwise: a recent
- * object before the empty one is not read, so nothing shows it is a dump. With no `suffix`, a
- * checksum, signature or log whose key shows it beside a listed dump is no dump either (dumps.integrity's
- * test by key alone): it never stands for the dump before the empty object, however recently it
- * was written, and it proves no newer dump. One of such an extension beside no listed dump may be
- * a dump: it stands, and a finding that names it says what its key shows.
+ * When the newest object is shown to be no dump (empty, as a run whose pg_dump failed still uploads
+ * one, or its first bytes read whole and no pg_dump custom archive: `shown`) and the listing is
+ * complete: FAILED when the newest object before it that is not empty is older than the allowance,
+ * or none exists, since every newer object is provably no dump (empty by the listing, or the newest,
+ * read). Undefined otherwise: a recent object before it is not read (only the newest object's bytes
+ * are), so nothing shows it is a dump or that it is not. With no `suffix`, a checksum, signature or
+ * log whose key shows it beside a listed dump is no dump either (dumps.integrity's test by key
+ * alone): it never stands for the dump before the newest object, however recently it was written,
+ * and it proves no newer dump. One of such an extension beside no listed dump may be a dump: it
+ * stands, and a finding that names it says what its key shows.
  */
-function staleBehindEmpty(
+function staleBehindNoDump(
   fact: DumpFact,
   newest: DumpObject,
+  shown: Extract<NewestShows, { shows: 'other' }>,
   maxAgeHours: number,
   now: Date,
 ): Omit<CheckOutcome, 'required'> | undefined {
-  const header = fact.newest?.header;
-  const readEmpty =
-    header?.state === 'read' &&
-    header.result.kind === 'not-pg-dump' &&
-    header.result.looksLike === 'empty' &&
-    fact.newest !== undefined &&
-    !readCutShort(fact.newest);
-  if (!holdsNoDump(newest) && !readEmpty) return undefined;
   const all = fact.listing.state === 'read' ? fact.listing.objects : [];
   const besideDump = fact.location.suffix ? undefined : besideDumpIndex(all);
   const listed = besideDump ? all.filter((object) => !besideDump(object)) : all;
@@ -388,14 +385,23 @@ function staleBehindEmpty(
     .filter((object) => object.key !== newest.key)
     .at(-1);
   const label = locationLabel(fact);
+  // The newest object read as some other file than an empty one: said as its bytes showed it.
+  const read = shown.words === NOT_PG_DUMP_WORDS.empty ? undefined : shown.words;
   if (!previous) {
     const besides =
       sidecars === 0
         ? ''
         : ` or, by ${sidecars === 1 ? 'its key' : 'their keys'}, checksums, signatures or logs`;
+    const others = listed.length - 1 + sidecars;
+    const everyObject =
+      read === undefined
+        ? `every object under it is empty (runs that produced nothing, the newest ${newest.key})${besides}`
+        : others === 0
+          ? `its only object, ${newest.key}, ${read} (dumps.integrity)`
+          : `its newest object, ${newest.key}, ${read} (dumps.integrity), and every other object under it is empty${besides}`;
     return {
       status: 'FAILED',
-      description: `${label} holds no dump at all: every object under it is empty (runs that produced nothing, the newest ${newest.key})${besides}; the policy allows ${maxAgeHours} h.`,
+      description: `${label} holds no dump at all: ${everyObject}; the policy allows ${maxAgeHours} h.`,
       observed: { newestKey: newest.key, newestAgeHours: null },
     };
   }
@@ -406,18 +412,30 @@ function staleBehindEmpty(
   const empties = dated.filter(after).length;
   const newerSidecars = datedObjects(all).filter((object) => after(object) && besideDump?.(object)).length;
   const newer = empties + newerSidecars;
+  const byKeys =
+    newerSidecars === 0 ? '' : ' or, by their keys, checksums, signatures or logs beside listed dumps';
   const newerWords =
-    newerSidecars === 0
-      ? `the ${empties} newer object${empties === 1 ? ' is' : 's are'} empty (runs that produced nothing, the newest ${newest.key})`
-      : `the ${newer} newer objects are empty (the newest ${newest.key}, a run that produced nothing) or, by their keys, checksums, signatures or logs beside listed dumps`;
+    read !== undefined
+      ? newer === 1
+        ? `the newer object ${newest.key} ${read} (dumps.integrity)`
+        : `the ${newer} newer objects are empty${byKeys} except the newest, ${newest.key}, which ${read} (dumps.integrity)`
+      : newerSidecars === 0
+        ? `the ${plural(empties, 'newer object')} ${empties === 1 ? 'is' : 'are'} empty (runs that produced nothing, the newest ${newest.key})`
+        : `the ${newer} newer objects are empty (the newest ${newest.key}, a run that produced nothing)${byKeys}`;
   // Kept as the newest dump by its key's extension alone: said, as it may be no dump.
   const orphan = besideDump && hasBesideDumpExtension(previous.key);
+  // A newest object read as another file with no suffix set may be a file the job writes beside its
+  // dumps: the verdict stands either way (no dump came since), and the setting keeps it out.
+  const onlyDumps =
+    read !== undefined && !fact.location.suffix
+      ? " If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count."
+      : '';
   const named = orphan
     ? `The newest object in ${label} that may be a dump (${previous.key}, whose key shows it the checksum, signature or log of a dump not listed)`
     : `The newest dump in ${label} (${previous.key})`;
   return {
     status: 'FAILED',
-    description: `${named} is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h.`,
+    description: `${named} is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h.${onlyDumps}`,
     observed: {
       newestKey: previous.key,
       newestLastModified: previous.lastModified.toISOString(),

@@ -35,6 +35,7 @@ import type { CheckOutcome } from '../../core/check.ts';
 import { type ByteReading, type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
 import { MAX_ARCHIVE_VERSION, PG_DUMP_HEADER_BYTES, type PgDumpHeader } from '../../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../core/pg-dump-tail.ts';
+import { plural } from '../../core/plural.ts';
 import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
@@ -89,7 +90,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     if (!fact.listing.complete) {
       return notAvailable(
         fact,
-        `the listing stopped at the policy's maxObjectsListed (${fact.listing.objects.length} objects), so ${key}, the newest listed, may not be the newest dump`,
+        `the listing stopped at the policy's maxObjectsListed (${plural(fact.listing.objects.length, 'object')}), so ${key}, the newest listed, may not be the newest dump`,
         { key },
         required,
       );
@@ -178,7 +179,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
         if (bytesRead < PG_DUMP_HEADER_BYTES) {
           return failed(
             fact,
-            `${key} is only ${bytesRead} bytes and ends inside the archive header (at its ${result.field})`,
+            `${key} is only ${plural(bytesRead, 'byte')} and ends inside the archive header (at its ${result.field})`,
             { key, sizeBytes: bytesRead },
             required,
           );
@@ -336,7 +337,7 @@ function judgeHeader(
     recentMedianBytes = median(sizes);
     if (sizeBytes < recentMedianBytes / 2) {
       problems.push(
-        `it is ${sizeBytes} bytes, less than half the median ${recentMedianBytes} bytes of the ${sizes.length} dumps before it (a cut upload or a dump of an emptied database)`,
+        `it is ${plural(sizeBytes, 'byte')}, less than half the median ${recentMedianBytes} bytes of the ${sizes.length} dumps before it (a cut upload or a dump of an emptied database)`,
       );
     }
   }

@@ -374,7 +374,7 @@ function defaultLockUnproven(fact: DumpFact, minPitrDays: number, now: Date): st
     versionsKept(fact, minPitrDays, now)
   )
     return undefined;
-  const held = `the bucket's Object Lock default retention (${lock.value.mode ?? 'mode not sent'}, ${lock.value.days} days)`;
+  const held = `the bucket's Object Lock default retention (${lock.value.mode ?? 'mode not sent'}, ${plural(lock.value.days, 'day')})`;
   const key = fact.newest?.object.key;
   const why =
     fact.listing.state === 'read' && !fact.listing.complete
@@ -382,7 +382,7 @@ function defaultLockUnproven(fact: DumpFact, minPitrDays: number, now: Date): st
       : key === undefined
         ? 'no dump was read'
         : 'its own retention was not sent (S3 sends it only with s3:GetObjectRetention)';
-  return `whether the ${key === undefined ? 'dumps are' : `newest dump ${key} is`} held by ${held}: ${why}, and the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump ${minPitrDays} days`;
+  return `whether the ${key === undefined ? 'dumps are' : `newest dump ${key} is`} held by ${held}: ${why}, and the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump ${plural(minPitrDays, 'day')}`;
 }
 
 /** Whether versioning alone keeps an overwritten or deleted dump `minPitrDays`: no lifecycle rule is known or suspected to delete its noncurrent version sooner. */
@@ -416,7 +416,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   // days on its own, which passes (every Object Lock bucket is versioned): it is judged as that.
   if (lockLong && lock.state === 'read' && !versionsKept(fact, minPitrDays, now)) {
     verdicts.warnings.push(
-      `the ${lockName} keeps dumps ${lockDays} days but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}`,
+      `the ${lockName} keeps dumps ${plural(lockDays, 'day')} but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}`,
     );
     return;
   }
@@ -439,7 +439,9 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
       );
     }
     if (lockDays !== undefined && !lockLong) {
-      verdicts.warnings.push(`the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required)`);
+      verdicts.warnings.push(
+        `the ${lockName} keeps dumps only ${plural(lockDays, 'day')} (${minPitrDays} required)`,
+      );
     }
     return;
   }
@@ -450,7 +452,9 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
     ].filter((part) => part !== undefined);
     // Known-short protection is a problem even when the rest could not be read.
     if (lockDays !== undefined) {
-      verdicts.problems.push(`the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required)`);
+      verdicts.problems.push(
+        `the ${lockName} keeps dumps only ${plural(lockDays, 'day')} (${minPitrDays} required)`,
+      );
     }
     verdicts.unknown.push(...what);
     return;
@@ -461,21 +465,22 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
       : '';
   // Cloud Storage refuses Object Versioning on a bucket with a retention policy, and a locked policy
   // cannot be removed: there the fix of a short policy is a longer period, never versioning beside it.
-  const short = `the ${lockName} keeps dumps only ${lockDays} days (${minPitrDays} required)`;
+  const short = (days: number) =>
+    `the ${lockName} keeps dumps only ${plural(days, 'day')} (${minPitrDays} required)`;
   const unguarded = ended
     ? `the ${lockName} ended at ${ended.toISOString()}, so nothing locks it now, and versioning is off${suspended}`
     : lockDays === undefined
       ? `neither versioning nor any ${lockName} protects the dumps${suspended}`
       : fact.location.provider === 'gcp' && lock === fact.retentionLock
-        ? `${short}, and Cloud Storage refuses Object Versioning beside it: raise its period`
-        : `${short} and versioning is off${suspended}`;
+        ? `${short(lockDays)}, and Cloud Storage refuses Object Versioning beside it: raise its period`
+        : `${short(lockDays)} and versioning is off${suspended}`;
   // Cloud Storage soft delete keeps a deleted or overwritten object restorable for its duration
   // (on by default, 7 days; https://cloud.google.com/storage/docs/soft-delete), but anyone who may
   // update the bucket can shorten or turn it off, as an unlocked retention policy.
   const softDays = fact.softDeleteDays?.state === 'read' ? fact.softDeleteDays.value : undefined;
   if (softDays !== undefined && softDays >= minPitrDays) {
     verdicts.warnings.push(
-      `${lockDays !== undefined || ended ? unguarded : `neither versioning nor a ${lockName} protects the dumps`}; soft delete keeps a deleted or overwritten dump restorable ${softDays} days, but whoever can edit the bucket can turn it off`,
+      `${lockDays !== undefined || ended ? unguarded : `neither versioning nor a ${lockName} protects the dumps`}; soft delete keeps a deleted or overwritten dump restorable ${plural(softDays, 'day')}, but whoever can edit the bucket can turn it off`,
     );
     return;
   }
@@ -484,7 +489,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   const softUnread = fact.softDeleteDays?.state === 'unknown' ? fact.softDeleteDays.reason : undefined;
   verdicts.problems.push(
     softDays !== undefined && softDays > 0
-      ? `${unguarded}, and soft delete keeps a deleted or overwritten dump only ${softDays} days (${minPitrDays} required)`
+      ? `${unguarded}, and soft delete keeps a deleted or overwritten dump only ${plural(softDays, 'day')} (${minPitrDays} required)`
       : softUnread !== undefined
         ? `${unguarded}; how long soft delete keeps a deleted or overwritten dump is unknown (${softUnread})`
         : lockDays !== undefined
@@ -521,7 +526,7 @@ function judgeOlderDumpsHeld(
   if (!last) return;
   const many = unheld.length > 1;
   verdicts.warnings.push(
-    `${many ? `${unheld.length} older listed dumps of the last ${minPitrDays} days (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${minPitrDays} days of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${minPitrDays} days keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
+    `${many ? `${unheld.length} older listed dumps of the last ${plural(minPitrDays, 'day')} (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${plural(minPitrDays, 'day')} of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${plural(minPitrDays, 'day')} keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
   );
 }
 
@@ -557,7 +562,7 @@ function olderS3DumpsUnproven(
   const last = older.at(-1);
   if (!last) return undefined;
   const many = older.length > 1;
-  return `whether ${many ? `the ${older.length} older dumps of the last ${minPitrDays} days (the newest of them ${last.key}) are` : `the older dump ${last.key} of the last ${minPitrDays} days is`} held: only the newest dump ${newestKey}'s own Object Lock retention was read (S3 lists no object's retention; a bucket default holds only uploads made after it was set), and versioning does not keep a deleted dump ${minPitrDays} days`;
+  return `whether ${many ? `the ${older.length} older dumps of the last ${plural(minPitrDays, 'day')} (the newest of them ${last.key}) are` : `the older dump ${last.key} of the last ${plural(minPitrDays, 'day')} is`} held: only the newest dump ${newestKey}'s own Object Lock retention was read (S3 lists no object's retention; a bucket default holds only uploads made after it was set), and versioning does not keep a deleted dump ${plural(minPitrDays, 'day')}`;
 }
 
 /**
@@ -648,7 +653,7 @@ function unprovenNoncurrentRules(fact: DumpFact, minPitrDays: number, now: Date)
     const reaches = noncurrentReaches(rule, windowStart);
     if (reaches.length === 0) return [];
     return [
-      `versioning is on, but lifecycle rule ${rule.id ?? '(unnamed)'} deletes noncurrent versions ${reaches.join(' and ')}, so an overwritten or deleted dump is not proven kept ${minPitrDays} days (${minPitrDays} required)`,
+      `versioning is on, but lifecycle rule ${rule.id ?? '(unnamed)'} deletes noncurrent versions ${reaches.join(' and ')}, so an overwritten or deleted dump is not proven kept ${plural(minPitrDays, 'day')} (${minPitrDays} required)`,
     ];
   });
 }
@@ -712,7 +717,7 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
         older.encryption,
         { ...verdicts, problems: verdicts.warnings, unknown: [] },
         clock,
-        ` (${count}, the newest ${older.newestDump}, all written before the ${minPitrDays} days the policy asks for)`,
+        ` (${count}, the newest ${older.newestDump}, all written before the ${plural(minPitrDays, 'day')} the policy asks for)`,
       );
     } else {
       judgeKeyState(older.encryption, verdicts, clock, ` (${count}, the newest ${older.newestDump})`);

@@ -52,6 +52,7 @@ import {
   type DumpObject,
   holdsNoDump,
 } from '../../core/dump-facts.ts';
+import { plural } from '../../core/plural.ts';
 import { DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
@@ -133,7 +134,7 @@ function emptyObjectsNote(fact: DumpFact, { minPitrDays, now }: DumpsCheckSettin
   const one = empty.length === 1;
   const named = empty.slice(0, EMPTY_OBJECTS_NAMED).map((object) => object.key);
   const more = empty.length - named.length;
-  return `Not counted as dumps: ${empty.length} empty object${one ? '' : 's'} of the last ${minPitrDays} days (${one ? 'a run' : 'runs'} that produced nothing), ${one ? '' : 'the newest '}${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`;
+  return `Not counted as dumps: ${empty.length} empty object${one ? '' : 's'} of the last ${plural(minPitrDays, 'day')} (${one ? 'a run' : 'runs'} that produced nothing), ${one ? '' : 'the newest '}${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`;
 }
 
 /** How many empty objects a finding names. */
@@ -179,7 +180,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       if (unmodelled.length > 0) {
         if (!agedEnough && !createdBeforeWindow && !lockKeepsLive) {
           unknown.push(
-            `whether lifecycle rule ${name} deletes dumps sooner than ${minPitrDays} days: it deletes objects that meet ${unmodelled.join(', ')}, which this audit cannot match to the dumps`,
+            `whether lifecycle rule ${name} deletes dumps sooner than ${plural(minPitrDays, 'day')}: it deletes objects that meet ${unmodelled.join(', ')}, which this audit cannot match to the dumps`,
           );
         }
         continue;
@@ -187,7 +188,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       if (rule.createdBefore !== undefined) {
         if (!agedEnough && !createdBeforeWindow && !lockKeepsLive) {
           problems.push(
-            `lifecycle rule ${name} deletes every dump created before ${rule.createdBefore.toISOString().slice(0, 10)}${rule.expirationDays !== undefined ? ` once ${rule.expirationDays} days old` : ''}, inside the ${minPitrDays} days required`,
+            `lifecycle rule ${name} deletes every dump created before ${rule.createdBefore.toISOString().slice(0, 10)}${rule.expirationDays !== undefined ? ` once ${plural(rule.expirationDays, 'day')} old` : ''}, inside the ${plural(minPitrDays, 'day')} required`,
           );
         }
         continue;
@@ -206,18 +207,18 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       }
     }
     if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeepsLive) {
-      const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${minPitrDays} days (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
+      const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${plural(minPitrDays, 'day')} (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
       const held = ownLockedRetention(fact, minPitrDays);
       if (held === 'every') {
         keptByOwnRetention = true;
       } else if (held) {
         heldByOwnRetention = {
-          text: `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required, but ${held}`,
+          text: `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${plural(shortestExpirationDays, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required, but ${held}`,
           fix: raise,
         };
       } else {
         problems.push(
-          `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${shortestExpirationDays} days, sooner than the ${minPitrDays} days required`,
+          `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${plural(shortestExpirationDays, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required`,
         );
         fixes.push(raise);
       }
@@ -226,11 +227,12 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     // (said once, after the last of them: the lifecycle's are the first problems).
     const cut = problems.length;
     const last = problems[cut - 1];
-    if (last !== undefined && lockKeeps && fact.location.provider === 'aws') {
-      const defaultDays = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : lockDays;
+    if (last !== undefined && lockKeeps && lockDays !== undefined && fact.location.provider === 'aws') {
+      const defaultDays =
+        (fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined) ?? lockDays;
       const them = cut === 1 ? { it: 'it', rule: 'the rule puts' } : { it: 'them', rule: 'each rule puts' };
       problems[cut - 1] =
-        `${last}, and the bucket's default Object Lock retention of ${defaultDays} days does not stop ${them.it}: on S3 ${them.rule} a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention`;
+        `${last}, and the bucket's default Object Lock retention of ${plural(defaultDays, 'day')} does not stop ${them.it}: on S3 ${them.rule} a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention`;
     }
   } else if (fact.lifecycle.state === 'unknown' && !lockKeepsLive) {
     unknown.push(`the lifecycle configuration (${fact.lifecycle.reason})`);
@@ -249,7 +251,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   } else if (!fact.listing.complete) {
     dumpsListed = fact.listing.objects.length;
     unknown.push(
-      `the whole series: the listing stopped at ${dumpsListed} objects (the policy's maxObjectsListed)`,
+      `the whole series: the listing stopped at ${plural(dumpsListed, 'object')} (the policy's maxObjectsListed)`,
     );
   } else {
     // With no suffix, the checksums, signatures and logs a key shows beside a listed dump are no
@@ -295,7 +297,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         const short = [
           ...judged.problems,
           ...(judged.accruing
-            ? [`the series reaches back only ${judged.coveredDays} of ${minPitrDays} days`]
+            ? [`the series reaches back only ${judged.coveredDays} of ${plural(minPitrDays, 'day')}`]
             : []),
         ];
         const which = `${them} ${one ? 'is a dump' : 'are dumps'}`;
@@ -361,20 +363,25 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it. A
   // rule long enough keeps nothing: it deletes the dumps at that age, later than the policy needs.
   const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
+  // The rule a lock outlasts, named as every finding names its rule.
+  const shorterRule =
+    ruleShort && shortestExpirationDays !== undefined
+      ? ` (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${plural(shortestExpirationDays, 'day')})`
+      : '';
   const keeps =
     shortestExpirationDays !== undefined && !ruleShort
-      ? `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes them only after ${shortestExpirationDays} days`
+      ? `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes them only after ${plural(shortestExpirationDays, 'day')}`
       : keptByOwnRetention
-        ? `each listed dump's own Locked object retention keeps it at least ${minPitrDays} days (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${shortestExpirationDays})`
-        : lockKeepsLive
-          ? `a retention lock keeps them ${lockDays} days${ruleShort ? ` (a lifecycle rule would delete them after ${shortestExpirationDays})` : ''}`
+        ? `each listed dump's own Locked object retention keeps it at least ${plural(minPitrDays, 'day')}${shorterRule}`
+        : lockKeepsLive && lockDays !== undefined
+          ? `a retention lock keeps them ${plural(lockDays, 'day')}${shorterRule}`
           : 'no lifecycle rule expires them';
   if (accruing) {
     return accruingOutcome(label, keeps, coveredDays ?? 0, minPitrDays, observed, required, drifting);
   }
   return {
     status: 'PASSED',
-    description: `${label}: ${keeps}, and the series covers ${coveredDays} days (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours ?? 0)}.`,
+    description: `${label}: ${keeps}, and the series covers ${coveredDays === undefined ? 'an unknown number of days' : plural(coveredDays, 'day')} (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours ?? 0)}.`,
     observed,
     required,
     drifting,
@@ -475,9 +482,9 @@ function seriesCoverage(
     // series covers none of the days the policy asks for, however far back it reaches.
     const newestDated = dated.at(-1);
     if (newestDated && newestDated.lastModified.getTime() < windowStart) {
-      const none = `no dump was written in the last ${minPitrDays} days: the newest, ${newestDated.key}, is ${daysBetween(newestDated.lastModified, now)} days old`;
+      const none = `no dump was written in the last ${plural(minPitrDays, 'day')}: the newest, ${newestDated.key}, is ${plural(daysBetween(newestDated.lastModified, now), 'day')} old`;
       if (undated.length > 0)
-        unknown.push(`${undatedSaid} written in the last ${minPitrDays} days (${none})`);
+        unknown.push(`${undatedSaid} written in the last ${plural(minPitrDays, 'day')} (${none})`);
       else {
         problems.push(none);
         fixes.push('Find why the dump job stopped (dumps.fresh) and run it now.');
@@ -486,7 +493,7 @@ function seriesCoverage(
     if (oldest.lastModified.getTime() > windowStart) {
       if (undated.length > 0) {
         unknown.push(
-          `${undatedSaid} older than ${oldest.key}, the oldest dated, which reaches back only ${coveredDays} of ${minPitrDays} days`,
+          `${undatedSaid} older than ${oldest.key}, the oldest dated, which reaches back only ${coveredDays} of ${plural(minPitrDays, 'day')}`,
         );
       } else accruing = true;
     }
@@ -532,7 +539,7 @@ function ownLockedRetention(fact: DumpFact, minPitrDays: number): OwnRetention |
   const newest = fact.newest;
   const lock = newest?.objectLock;
   if (!newest || !lock || !ownRetentionKeeps(newest.object, lock, minPitrDays)) return undefined;
-  return `the newest dump ${newest.object.key} carries its own Locked object retention until ${lock.retainUntil.toISOString().slice(0, 10)} (at least ${minPitrDays} days after it was written), which lifecycle cannot override: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`;
+  return `the newest dump ${newest.object.key} carries its own Locked object retention until ${lock.retainUntil.toISOString().slice(0, 10)} (at least ${plural(minPitrDays, 'day')} after it was written), which lifecycle cannot override: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`;
 }
 
 function accruingOutcome(
@@ -547,7 +554,7 @@ function accruingOutcome(
   const remainingDays = Math.ceil(minPitrDays - coveredDays);
   return {
     status: 'WARNING',
-    description: `${label}: ${keeps}, but the series reaches back only ${coveredDays} of ${minPitrDays} days; it covers the policy in about ${remainingDays} more days if nothing deletes older dumps.`,
+    description: `${label}: ${keeps}, but the series reaches back only ${coveredDays} of ${plural(minPitrDays, 'day')}; it covers the policy in about ${plural(remainingDays, 'more day')} if nothing deletes older dumps.`,
     observed,
     required,
     drifting,

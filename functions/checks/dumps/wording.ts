@@ -12,7 +12,8 @@ import {
   type ObjectRetention,
 } from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
-import { type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
+import { MAX_ARCHIVE_VERSION, type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
+import { plural } from '../../core/plural.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS } from '../../core/time.ts';
 
 /** Every dumps check judges the bucket that holds a dump series. */
@@ -315,14 +316,18 @@ export function cutShortWords(newest: NewestDump): string {
   const bytesRead = newest.header.state === 'read' ? newest.header.bytesRead : 0;
   const listedSize = newest.object.size;
   return listedSize === undefined
-    ? `${bytesRead} bytes, and the listing did not say how many it holds`
-    : `${bytesRead} of its ${listedSize} bytes`;
+    ? `${plural(bytesRead, 'byte')}, and the listing did not say how many it holds`
+    : `${bytesRead} of its ${plural(listedSize, 'byte')}`;
 }
 
 /**
- * What the first bytes of the newest listed object show it to be: a pg_dump archive (whole or not,
- * which is dumps.integrity's to judge), some other file (in words), or nothing (not read, or a read
- * cut short before any byte).
+ * What the first bytes of the newest listed object show it to be, judged as dumps.integrity judges
+ * them: a pg_dump custom archive (`dump`; whether it is whole, of the right database and made when
+ * written is the checks' to judge), some other file (`other`, in words: no `PGDMP` magic, a header
+ * pg_restore refuses, one that ends inside a whole object, a pg_dump archive of another format), or
+ * `nothing`: the bytes were not read (refused, failed), or were read but do not settle it (a read
+ * cut short, a header longer than the bytes read, an archive version newer than this audit reads).
+ * Only `dump` proves a dump; a key, whatever its suffix, proves nothing of the bytes behind it.
  */
 export type NewestShows =
   | { readonly shows: 'dump' }
@@ -333,30 +338,60 @@ export type NewestShows =
       readonly archived?: string;
       readonly customerKey?: true;
       readonly denied?: 'kms' | 'unattributed';
+      readonly metadata?: { readonly state: 'read' | 'unknown' };
     };
 
 export function newestShows(newest: NewestDump): NewestShows {
   // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
   if (holdsNoDump(newest.object)) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
   if (newest.header.state === 'unknown') {
-    const { reason, archived, customerKey, denied } = newest.header;
+    const { reason, archived, customerKey, denied, metadata } = newest.header;
     return {
       shows: 'nothing',
       reason,
       ...(archived === undefined ? {} : { archived }),
       ...(customerKey ? { customerKey } : {}),
       ...(denied === undefined ? {} : { denied }),
+      ...(metadata === undefined ? {} : { metadata }),
     };
   }
-  const { result } = newest.header;
-  if (result.kind !== 'not-pg-dump') return { shows: 'dump' };
-  if (result.looksLike === 'empty' && readCutShort(newest)) {
-    return {
-      shows: 'nothing',
-      reason: `the ranged read returned ${cutShortWords(newest)}`,
-    };
+  const { result, bytesRead } = newest.header;
+  // A read cut short says nothing of the bytes it lacks (dumps.integrity: NOT_AVAILABLE).
+  const cutShort = readCutShort(newest);
+  switch (result.kind) {
+    case 'header':
+      return result.header.format === 'custom'
+        ? { shows: 'dump' }
+        : {
+            shows: 'other',
+            words: `is a pg_dump archive of format ${result.header.format} (${result.header.formatCode}), not a custom archive`,
+          };
+    case 'not-pg-dump':
+      if (result.looksLike === 'empty' && cutShort) {
+        return { shows: 'nothing', reason: `the ranged read returned ${cutShortWords(newest)}` };
+      }
+      return { shows: 'other', words: NOT_PG_DUMP_WORDS[result.looksLike] };
+    case 'truncated':
+      if (cutShort) return { shows: 'nothing', reason: `the ranged read returned ${cutShortWords(newest)}` };
+      // The whole object was read, or the header runs past the bytes this audit reads of any object.
+      return bytesRead < PG_DUMP_HEADER_BYTES
+        ? {
+            shows: 'other',
+            words: `is only ${plural(bytesRead, 'byte')} and ends inside a pg_dump archive header (at its ${result.field})`,
+          }
+        : { shows: 'nothing', reason: `its header does not fit in the first ${bytesRead} bytes read` };
+    case 'malformed':
+      return { shows: 'other', words: `starts with PGDMP but its header is malformed: ${result.detail}` };
+    case 'unsupported-version': {
+      const { major, minor } = result.archiveVersion;
+      return major < 1
+        ? { shows: 'other', words: `claims archive version ${major}.${minor}, which no pg_dump writes` }
+        : {
+            shows: 'nothing',
+            reason: `it is archive version ${major}.${minor}, newer than the ${MAX_ARCHIVE_VERSION.major}.${MAX_ARCHIVE_VERSION.minor} this audit reads`,
+          };
+    }
   }
-  return { shows: 'other', words: NOT_PG_DUMP_WORDS[result.looksLike] };
 }
 
 /** The outcome when a fact this check needs could not be read: never PASSED. */

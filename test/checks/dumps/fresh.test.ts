@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../../functions/checks/dumps/fresh.ts';
 import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
 import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
+import { fixtureBytes } from '../../fixtures/pg-dump/archives.ts';
 import {
   checksumRead,
   dailySeries,
@@ -163,7 +164,7 @@ describe('dumps.fresh', () => {
     });
   });
 
-  it('is not available when the newest object could not be read, unless the location names dumps by a suffix it has', () => {
+  it("is not available when the newest object could not be read, even when its key ends with the location's suffix", () => {
     // Prepare: GetObject denied: the object is recent, but nothing shows it is a dump.
     const objects = dailySeries(3);
     const [newest] = objects.slice(-1);
@@ -182,14 +183,17 @@ describe('dumps.fresh', () => {
     // Act
     const bareOutcome = dumpsFreshCheck.evaluate(bare, settingsWith());
     const namedOutcome = dumpsFreshCheck.evaluate(named, settingsWith());
-    // Assess
+    // Assess: before, the named one PASSED 'by its name alone (`*.dump`'.
     expect(bareOutcome?.status).toBe('NOT_AVAILABLE');
     expect(bareOutcome?.description).toContain('AccessDenied');
-    expect(namedOutcome?.status).toBe('PASSED');
-    expect(namedOutcome?.description).toContain('by its name alone (`*.dump`');
+    expect(namedOutcome?.status).toBe('NOT_AVAILABLE');
+    expect(namedOutcome?.description).toContain('prod/certctl-2026-12-02.dump');
+    expect(namedOutcome?.description).toContain('AccessDenied');
+    expect(namedOutcome?.description).not.toContain('name alone');
+    expect(namedOutcome?.observed).toMatchObject({ headerRead: false, newestAgeHours: 8.3 });
   });
 
-  it('passes a dump known by its name alone saying its header was not read and naming the grant S3 refused', () => {
+  it('is not available naming the object, why its header was not read and the grant S3 refused, though its key ends with the suffix', () => {
     // Prepare: GetObject answered AccessDenied; the location names dumps `*.dump`.
     const objects = dailySeries(3);
     const [newest] = objects.slice(-1);
@@ -205,19 +209,19 @@ describe('dumps.fresh', () => {
     });
     // Act
     const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
-    // Assess: the status stands on the listing; the evidence says what was not read and why.
-    expect(outcome?.status).toBe('PASSED');
+    // Assess: before, PASSED on the key's suffix, its header unread.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain(
-      'It counts as a dump by its name alone (`*.dump`, as the location names dumps): its header was not read (AccessDenied: Access Denied: ',
+      'the header of prod/certctl-2026-12-02.dump, the newest object under the prefix, could not be read (AccessDenied: Access Denied: ',
     );
     expect(outcome?.description).toContain('the audit role needs s3:GetObject on certctl-dumps/prod/*');
     expect(outcome?.description).toContain(
-      'so neither that it is a pg_dump archive nor its database nor when it was made is known (dumps.integrity).',
+      'so nothing shows it is a dump (its key ends with `.dump`, which names it one but proves nothing of its bytes)',
     );
     expect(outcome?.observed).toMatchObject({ headerRead: false });
   });
 
-  it('passes a Cloud Storage dump known by its name alone naming storage.objects.get when the read was refused', () => {
+  it('is not available naming storage.objects.get when Cloud Storage refused the read of a dump named by its suffix', () => {
     // Prepare: objects.get (media) answered 403.
     const objects = dailySeries(3);
     const [newest] = objects.slice(-1);
@@ -240,12 +244,40 @@ describe('dumps.fresh', () => {
     });
     // Act
     const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
-    // Assess
-    expect(outcome?.status).toBe('PASSED');
+    // Assess: before, PASSED.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain(
-      "its header was not read (403: forbidden: the audit's service account needs storage.objects.get on the objects under gs://certctl-dumps/prod/)",
+      "could not be read (403: forbidden: the audit's service account needs storage.objects.get on the objects under gs://certctl-dumps/prod/)",
     );
     expect(outcome?.observed).toMatchObject({ headerRead: false });
+  });
+
+  it('is not available, with no grant to ask for, when the recent newest dump is archived or under a customer-provided key', () => {
+    // Prepare: a lifecycle rule moved the dump to Glacier at once; another job uploads with SSE-C.
+    const objects = dailySeries(3);
+    const newest = objects.at(-1) as DumpObject;
+    const located = { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' } as const;
+    const refused = (header: NonNullable<DumpFact['newest']>['header']) =>
+      s3Fact({
+        location: located,
+        listing: { state: 'read', objects, complete: true },
+        newest: { object: newest, header, tail: { state: 'unknown', reason: 'refused' } },
+      });
+    // Act
+    const archived = dumpsFreshCheck.evaluate(
+      refused({ state: 'unknown', reason: 'InvalidObjectState', archived: 'GLACIER' }),
+      settingsWith(),
+    );
+    const customerKey = dumpsFreshCheck.evaluate(
+      refused({ state: 'unknown', reason: 'InvalidRequest', customerKey: true }),
+      settingsWith(),
+    );
+    // Assess: before, both PASSED by the key's suffix.
+    expect(archived?.status).toBe('NOT_AVAILABLE');
+    expect(archived?.description).toContain('it is archived in storage class GLACIER');
+    expect(archived?.description).not.toContain('grant the read');
+    expect(customerKey?.status).toBe('NOT_AVAILABLE');
+    expect(customerKey?.description).toContain('customer-provided key (SSE-C)');
   });
 
   it('says nothing of an unread header when the header was read', () => {
@@ -579,6 +611,207 @@ describe('dumps.fresh behind an empty newest object, with checksum files beside 
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
       'The newest object in s3://certctl-dumps/prod/ that may be a dump (prod/certctl-b.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed) is 70 h old',
+    );
+  });
+});
+
+describe('dumps.fresh proves a recent dump only by a header read as a pg_dump custom archive', () => {
+  /**
+   * A dump `previousHours` old (its bytes not read), then the newest object, 2 h old, of `size`
+   * bytes, whose first bytes read as `header`.
+   */
+  function newestReadAs(
+    previousHours: number,
+    size: number,
+    header: NonNullable<DumpFact['newest']>['header'],
+    suffix?: string,
+  ): DumpFact {
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, previousHours) },
+      { key: 'prod/certctl-b.dump', size, lastModified: hoursBefore(NOW, 2) },
+    ];
+    return s3Fact({
+      location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', ...(suffix ? { suffix } : {}) },
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: objects[1] as DumpObject,
+        header,
+        tail: { state: 'read', bytes: new Uint8Array() },
+      },
+    });
+  }
+
+  function readOf(bytes: Uint8Array): NonNullable<DumpFact['newest']>['header'] {
+    return { state: 'read', result: parsePgDumpHeader(bytes), bytesRead: bytes.length };
+  }
+
+  const truncatedHeader = fixtureBytes('certctl-pg17-truncated-header.dump');
+
+  it('fails on the stale dump before it when the newest object, read whole, ends inside its archive header', () => {
+    // Prepare: the last upload was cut after 52 bytes, inside the header; the dump before is 40 h old.
+    const fact = newestReadAs(40, truncatedHeader.length, readOf(truncatedHeader), '.dump');
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED 'The newest dump … (prod/certctl-b.dump) is 2 h old'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 40 });
+    expect(outcome?.description).toContain(
+      `the newer object prod/certctl-b.dump is only ${truncatedHeader.length} bytes and ends inside a pg_dump archive header`,
+    );
+  });
+
+  it('is not available when the newest object ends inside its header and the dump before it is recent but unread', () => {
+    // Prepare: the dump before is 20 h old: within the allowance, but its bytes were not read.
+    const fact = newestReadAs(20, truncatedHeader.length, readOf(truncatedHeader), '.dump');
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('prod/certctl-b.dump');
+    expect(outcome?.description).toContain('ends inside a pg_dump archive header');
+  });
+
+  it('is not available when the read of the newest header was cut short', () => {
+    // Prepare: the object holds 6451 bytes, the ranged read returned 20 (inside the header).
+    const fact = newestReadAs(40, 6451, readOf(fixtureBytes('certctl-pg17.dump', 20)), '.dump');
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not be read (the ranged read returned 20 of its 6451 bytes)',
+    );
+    expect(outcome?.observed).toMatchObject({ headerRead: false });
+  });
+
+  it('is not available when the header runs past the bytes read or is of an archive version newer than the audit reads', () => {
+    // Prepare
+    const unfit = newestReadAs(40, 90_000, {
+      state: 'read',
+      result: { kind: 'truncated', field: 'database name', available: 1024 },
+      bytesRead: 1024,
+    });
+    const newer = newestReadAs(40, 6451, readOf(new Uint8Array([80, 71, 68, 77, 80, 1, 99, 0, 4, 8, 1])));
+    // Act
+    const unfitOutcome = dumpsFreshCheck.evaluate(unfit, settingsWith());
+    const newerOutcome = dumpsFreshCheck.evaluate(newer, settingsWith());
+    // Assess: before, both PASSED.
+    expect(unfitOutcome?.status).toBe('NOT_AVAILABLE');
+    expect(unfitOutcome?.description).toContain('its header does not fit in the first 1024 bytes read');
+    expect(newerOutcome?.status).toBe('NOT_AVAILABLE');
+    expect(newerOutcome?.description).toContain('archive version 1.99, newer than the 1.16 this audit reads');
+  });
+
+  it('fails on the stale dump before it when the newest is a malformed header or a pg_dump archive of another format', () => {
+    // Prepare: PGDMP with an intSize pg_restore refuses; a directory dump's toc.dat (format 3).
+    const malformed = newestReadAs(40, 6451, readOf(new Uint8Array([80, 71, 68, 77, 80, 1, 14, 0, 99])));
+    const toc = fixtureBytes('certctl-pg17-directory-toc.dat');
+    const directory = newestReadAs(40, toc.length, readOf(toc.subarray(0, 1024)));
+    // Act
+    const malformedOutcome = dumpsFreshCheck.evaluate(malformed, settingsWith());
+    const directoryOutcome = dumpsFreshCheck.evaluate(directory, settingsWith());
+    // Assess: before, both PASSED on the 2 h old object.
+    expect(malformedOutcome?.status).toBe('FAILED');
+    expect(malformedOutcome?.description).toContain('starts with PGDMP but its header is malformed');
+    expect(directoryOutcome?.status).toBe('FAILED');
+    expect(directoryOutcome?.description).toContain(
+      'is a pg_dump archive of format tar (3), not a custom archive',
+    );
+    expect(directoryOutcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-a.dump',
+      newestAgeHours: 40,
+    });
+  });
+
+  it('fails, not unavailable, when the recent newest object is read as no dump and the dump before it is stale', () => {
+    // Prepare: the job switched to a gzipped plain dump 2 h ago; the last custom archive is 40 h old.
+    const gzip = fixtureBytes('certctl-pg15-plain.sql.gz');
+    const fact = newestReadAs(40, gzip.length, readOf(gzip.subarray(0, 1024)));
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE 'does not show when the last dump was made'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the newer object prod/certctl-b.dump is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count.",
+    );
+  });
+
+  it('fails on the stale dump when runs since uploaded empty objects and the newest is read as no dump', () => {
+    // Prepare: a dump 40 h old, an empty object 26 h old, and a gzipped plain dump 2 h old.
+    const gzip = fixtureBytes('certctl-pg15-plain.sql.gz');
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 40) },
+      { key: 'prod/certctl-e.dump', size: 0, lastModified: hoursBefore(NOW, 26) },
+      { key: 'prod/certctl-g.dump', size: gzip.length, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = s3Fact({
+      location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: objects[2] as DumpObject,
+        header: readOf(gzip.subarray(0, 1024)),
+        tail: { state: 'read', bytes: new Uint8Array() },
+      },
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the 2 newer objects are empty except the newest, prod/certctl-g.dump, which is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h.',
+    );
+  });
+
+  it('fails saying no dump exists when the only object is read as no dump', () => {
+    // Prepare
+    const gzip = fixtureBytes('certctl-pg15-plain.sql.gz');
+    const objects = [{ key: 'prod/certctl-b.dump', size: gzip.length, lastModified: hoursBefore(NOW, 2) }];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: objects[0] as DumpObject,
+        header: readOf(gzip.subarray(0, 1024)),
+        tail: { state: 'read', bytes: new Uint8Array() },
+      },
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      's3://certctl-dumps/prod/ holds no dump at all: its only object, prod/certctl-b.dump, is a gzip file',
+    );
+  });
+});
+
+describe('dumps.fresh counts a single object or byte as one', () => {
+  it('says "the one object listed" of a listing the policy bounds at one object', () => {
+    // Prepare: maxObjectsListed 1; the one listed dump is 40 h old, more objects left.
+    const objects = [{ key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 40) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: false }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'the newest of the 1 objects listed'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the one object listed (prod/certctl-a.dump) is 40 h old');
+  });
+
+  it('says "only 1 byte" of a recent one-byte object', () => {
+    // Prepare: the newest upload was cut after its first byte; the dump before it is 40 h old.
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 40) },
+      { key: 'prod/certctl-b.dump', size: 1, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg17.dump', 1),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'prod/certctl-b.dump is only 1 byte and ends inside a pg_dump archive header',
     );
   });
 });

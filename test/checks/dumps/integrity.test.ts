@@ -773,3 +773,34 @@ describe('dumps.integrity with checksum files beside the dumps and no suffix set
     expect(outcome?.description).toContain('less than half the median 6451 bytes of the 7 dumps before it');
   });
 });
+
+describe('dumps.integrity counts a single object or byte as one', () => {
+  it('says "1 object" of a listing the policy bounds at one object', () => {
+    // Prepare: maxObjectsListed 1, more objects left.
+    const objects = dailySeries(1);
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: false }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess: before, '(1 objects)'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      "the listing stopped at the policy's maxObjectsListed (1 object), so",
+    );
+  });
+
+  it('says "only 1 byte" of a one-byte object that ends inside the magic', () => {
+    // Prepare: an upload cut after its first byte, `P`.
+    const objects = [...dailySeries(3).slice(0, 2), { ...(dailySeries(3)[2] as DumpObject), size: 1 }];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg17.dump', 1),
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'is only 1 bytes'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'is only 1 byte and ends inside the archive header (at its magic)',
+    );
+  });
+});

@@ -1787,3 +1787,49 @@ describe("dumps.protection when the newest dump's own retention has ended", () =
     expect(outcome?.status).toBe('PASSED');
   });
 });
+
+describe('dumps.protection counts a single day as one', () => {
+  it('says a lock keeps dumps "only 1 day" when it is the only protection, and when versioning is on', () => {
+    // Prepare
+    const lock = { state: 'read', value: { mode: 'COMPLIANCE', days: 1, locked: true } } as const;
+    const alone = s3Fact({ versioning: { state: 'absent' }, retentionLock: lock });
+    const versioned = s3Fact({ retentionLock: lock });
+    // Act
+    const aloneOutcome = dumpsProtectionCheck.evaluate(alone, settingsWith());
+    const versionedOutcome = dumpsProtectionCheck.evaluate(versioned, settingsWith());
+    // Assess: before, 'keeps dumps only 1 days (30 required)'.
+    expect(aloneOutcome?.status).toBe('FAILED');
+    expect(aloneOutcome?.description).toContain('keeps dumps only 1 day (30 required)');
+    expect(versionedOutcome?.description).toContain('keeps dumps only 1 day (30 required)');
+  });
+
+  it('says "1 day" of a policy that asks for a single day, which a count of newer versions does not prove kept', () => {
+    // Prepare: versioning on, a rule that deletes noncurrent versions once 3 newer ones exist; a 1-day policy.
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      retentionLock: { state: 'absent' },
+      lifecycle: {
+        state: 'read',
+        value: [
+          {
+            id: 'keep-3',
+            expirationDays: undefined,
+            expirationDate: undefined,
+            noncurrentExpirationDays: undefined,
+            noncurrentNewerVersions: 3,
+            prefix: 'prod/',
+          },
+        ],
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith({}, 1));
+    // Assess: before, 'not proven kept 1 days (1 required)'.
+    expect(outcome?.description).toContain(
+      'lifecycle rule keep-3 deletes noncurrent versions once 3 newer versions exist',
+    );
+    expect(outcome?.description).toContain(
+      'so an overwritten or deleted dump is not proven kept 1 day (1 required)',
+    );
+  });
+});

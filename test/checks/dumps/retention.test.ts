@@ -145,7 +145,7 @@ describe('dumps.retention', () => {
     // Assess: before, WARNING 'the retention lock keeps its version 35 days'; the current-version
     // series never grows past the rule, so no "covers the policy in N more days" either.
     expect(outcome?.status).toBe('FAILED');
-    expect(outcome?.description).not.toContain('more days');
+    expect(outcome?.description).not.toContain('more day');
     expect(outcome?.description).not.toContain('keeps its version');
     expect(outcome?.remediationText).toContain('at least 30 days');
   });
@@ -158,7 +158,7 @@ describe('dumps.retention', () => {
     const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.description).toContain(
-      'a retention lock keeps them 35 days (a lifecycle rule would delete them after 7)',
+      'a retention lock keeps them 35 days (lifecycle rule expire-dumps would delete them after 7 days)',
     );
   });
 
@@ -226,6 +226,17 @@ describe('dumps.retention', () => {
     const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('stopped at 35 objects');
+  });
+
+  it('says "1 object" when the listing stopped at a bound of one', () => {
+    // Prepare: maxObjectsListed 1.
+    const objects = dailySeries(1);
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: false }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'stopped at 1 objects'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain("the listing stopped at 1 object (the policy's maxObjectsListed)");
   });
 
   it('still fails on a short rule when the listing could not be read', () => {
@@ -834,7 +845,7 @@ describe('dumps.retention', () => {
       const fact = withSeries(dailySeries(35), { lifecycle: rules, ...NO_LOCK });
       const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
       expect(outcome?.status).toBe('FAILED');
-      expect(outcome?.description).toContain('after 1 days');
+      expect(outcome?.description).toContain('after 1 day,');
     });
 
     it('is not available, naming the suffix, when the listing was cut and the location names no suffix', () => {
@@ -894,6 +905,21 @@ describe('dumps.retention', () => {
       expect(outcome?.remediationText).toContain('at least 30 days');
     });
 
+    it('warns "after 1 day", naming the rule, when a 1-day rule meets a newest dump under its own Locked retention', () => {
+      // Prepare
+      const fact = {
+        ...heldFact('Locked', 35),
+        lifecycle: { state: 'read', value: [rule({ id: 'daily-purge', expirationDays: 1 })] },
+      } as const;
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      // Assess: before, 'deletes dumps after 1 days'.
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain(
+        'lifecycle rule daily-purge deletes dumps after 1 day, sooner than the 30 days required, but',
+      );
+    });
+
     const everyDumpHeld = (held: (index: number) => boolean) =>
       withListedRetentions(heldFact('Locked', 35), held);
 
@@ -904,7 +930,7 @@ describe('dumps.retention', () => {
       );
       expect(outcome?.status).toBe('PASSED');
       expect(outcome?.description).toContain(
-        "each listed dump's own Locked object retention keeps it at least 30 days (lifecycle rule expire-dumps would delete them after 7)",
+        "each listed dump's own Locked object retention keeps it at least 30 days (lifecycle rule expire-dumps would delete them after 7 days)",
       );
     });
 
@@ -1055,5 +1081,91 @@ describe('dumps.retention with a checksum of a dump no longer listed beyond the 
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain('the series reaches back only');
     expect(outcome?.description).not.toContain('gap');
+  });
+});
+
+describe('dumps.retention counts a single day as one', () => {
+  it('fails saying "after 1 day" when a 1-day rule deletes dumps', () => {
+    // Prepare
+    const fact = s3Fact({ lifecycle: { state: 'read', value: [rule({ expirationDays: 1 })] }, ...NO_LOCK });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'deletes dumps after 1 days'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'lifecycle rule expire-dumps deletes dumps after 1 day, sooner than the 30 days required',
+    );
+  });
+
+  it('says "1 day required" when the policy asks for a single day', () => {
+    // Prepare: a Cloud Storage Delete rule at age 0, and a policy of 1 day.
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 0 })] },
+      ...NO_LOCK,
+    });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith({}, 1));
+    // Assess: before, 'sooner than the 1 days required' and 'to at least 1 days'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'lifecycle rule expire-dumps deletes dumps after 0 days, sooner than the 1 day required',
+    );
+    expect(outcome?.remediationText).toContain('to at least 1 day (');
+  });
+
+  it('says "about 1 more day" when the series is a day short of the policy', () => {
+    // Prepare: 30 daily dumps, the oldest 29.3 days old; a 35-day rule.
+    const fact = withSeries(dailySeries(30));
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'in about 1 more days'.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'reaches back only 29.3 of 30 days; it covers the policy in about 1 more day if',
+    );
+  });
+
+  it('names the rule a retention lock outlasts, with its days, when it passes', () => {
+    // Prepare: a 1-day Delete rule under a 35-day GCS retention policy, which keeps objects live.
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 1 })] },
+    });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, '(a lifecycle rule would delete them after 1)', naming no rule and no unit.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'a retention lock keeps them 35 days (lifecycle rule expire-dumps would delete them after 1 day)',
+    );
+  });
+
+  it('names the rule and its days in the warning while the series still accrues under a lock', () => {
+    // Prepare: 7 daily dumps so far, a 7-day rule under the 35-day retention policy.
+    const fact = withSeries(dailySeries(7), {
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ id: 'weekly', expirationDays: 7 })] },
+    });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, '(a lifecycle rule would delete them after 7)'.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('(lifecycle rule weekly would delete them after 7 days)');
+  });
+
+  it('says "after 1 day" where each dump holds itself past a 1-day rule', () => {
+    // Prepare: every listed dump carries its own Locked retention; a 1-day rule; a 2-day policy.
+    const objects = dailySeries(3);
+    const base = withSeries(objects, {
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 1 })] },
+      ...NO_LOCK,
+    });
+    const fact = withListedRetentions(base);
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith({}, 2));
+    // Assess: before, '(lifecycle rule expire-dumps would delete them after 1)'.
+    expect(outcome?.description).toContain('(lifecycle rule expire-dumps would delete them after 1 day)');
   });
 });
