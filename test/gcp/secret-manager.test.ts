@@ -641,7 +641,12 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
     // Assess
     expect(notDeleting?.status).toBe('FAILED');
     expect(notDeleting?.observed.keyState).toBe('DESTROYED');
-    expect(cmk?.status).toBe('PASSED');
+    // Customer-managed, but destroyed: no protection left (keys.cmk judges the state too).
+    expect(cmk).toMatchObject({
+      status: 'FAILED',
+      observed: { keyManager: 'CUSTOMER', keyState: 'DESTROYED' },
+    });
+    expect(cmk?.remediationText).toContain('The key material is gone');
   });
 
   it('does not pass keys.not-deleting on a Google-managed setting when the latest version was read without its replicationStatus', async () => {
