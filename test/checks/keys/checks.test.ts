@@ -848,6 +848,63 @@ describe('keys.replicated, a copy elsewhere whose key does not prove it can be d
     expect(outcome?.description).toContain('AccessDeniedException');
   });
 
+  it("AWS: is not available when the secret's encryption was not read, so no replica's key was judged", () => {
+    // Prepare: DescribeSecret's keys unread (the fact says why); the replica reports InSync.
+    const encryption = { state: 'unknown' as const, reason: 'DescribeKey failed: ThrottlingException' };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ encryption }), context);
+    // Assess: an InSync status proves no copy that can be decrypted.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the replica in us-east-1');
+    expect(outcome?.description).toContain('DescribeKey failed: ThrottlingException');
+    expect(outcome?.observed).toMatchObject({ unprovenCopies: 'us-east-1' });
+  });
+
+  it("AWS: passes a replica on its primary's proven key when its own encryption was not read, not counting the other replicas", () => {
+    // Prepare: this secret is the replica in eu-west-1 of a primary in us-east-1 under a usable
+    // key, and lists a further replica in ap-south-1, whose key is not known.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'us-east-1',
+        replicas: [{ region: 'ap-south-1', status: 'InSync' }],
+        asReplica: {
+          state: 'read' as const,
+          value: { status: 'InSync', primaryKey: { ...CMK, id: 'arn:aws:kms:us-east-1:111111111111:key/p' } },
+        },
+      },
+    };
+    const encryption = { state: 'unknown' as const, reason: 'DescribeKey failed: ThrottlingException' };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ replication, encryption }), context);
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'Not counted: which key encrypts the replica in ap-south-1 is not known',
+    );
+  });
+
+  it("GCP: is not available when the secret's encryption was not read", () => {
+    const outcome = keysReplicatedCheck.evaluate(
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        encryption: { state: 'unknown', reason: 'the API did not report the replication' },
+        replication: { state: 'read', value: { kind: 'gcp-automatic' } },
+        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+      }),
+      context,
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the API did not report the replication');
+  });
+
   it('GCP: is not available when a copy needed for two locations is under a Cloud KMS key not read or not proven', () => {
     // Prepare: user-managed in two locations, the europe-west4 copy's key version not read; automatic
     // replication whose one key is only the secret's setting (the latest version's status not sent).
