@@ -500,12 +500,15 @@ async function inspect(
         }
         for (const error of answer.Errors ?? []) {
           const key = namedBy(batch, error.SecretId);
+          // A value read on another page was decrypted and stands: an error for the same secret on
+          // a later page (or an earlier one, which the value then replaced above) takes nothing
+          // back, so the outcome does not depend on the order of the pages.
+          if (!key || values.get(secretKey(key.location))?.state === 'read') continue;
           // The service's message names the secret, never its value; keep only the code to be safe.
-          if (key)
-            values.set(secretKey(key.location), {
-              state: 'unknown',
-              reason: batchErrorReason(error.ErrorCode),
-            });
+          values.set(secretKey(key.location), {
+            state: 'unknown',
+            reason: batchErrorReason(error.ErrorCode),
+          });
         }
         token = nextToken(answer.NextToken);
         emptyPages = answered() > before ? 0 : emptyPages + 1;

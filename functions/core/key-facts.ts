@@ -127,7 +127,11 @@ export type ReplicationFact =
         /**
          * The KMS key of the primary's own copy (the primary's `KmsKeyId`, described in its
          * region): the copy elsewhere that this replica counts on. No other fact names it, as the
-         * primary is not this secret's resource. Undefined when not read.
+         * primary is not this secret's resource. Undefined when the primary is under the
+         * AWS-managed key (its `KmsKeyId` left out, or aws/secretsmanager), which needs no KMS read
+         * and can be neither disabled nor deleted. A key DescribeKey could not describe is still
+         * carried, with its `unreadReason` and no state (functions/aws/secrets-manager.ts
+         * primaryKeyOf), and proves no copy.
          */
         readonly primaryKey?: EncryptionKey | undefined;
       }>;

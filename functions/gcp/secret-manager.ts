@@ -366,6 +366,37 @@ function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
   return { state: 'unknown', reason: 'the API did not report the replication' };
 }
 
+/** Why a secret read at the start of the run is not judged: it was gone when asked again. */
+const DELETED_DURING_RUN =
+  'the secret was deleted during this run: it was read, then Secret Manager answered NOT_FOUND (404) for its latest version and for the secret itself, asked again';
+
+/**
+ * A secret asked again after `versions/latest` answered 404. That alias names the most recently
+ * added version (https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions/get),
+ * and NOT_FOUND is the one code of both a secret without a version and a secret that does not exist
+ * (the API reference documents no detail that tells them apart, and ./rest-request.ts keeps no
+ * body's message): a secret deleted between its read and its version's would read as a secret
+ * without a version, a FAILED `none` it no longer is. The secret itself answers: `present` (no
+ * version), `gone` (deleted during the run), else why it is not known. A server-side failure throws,
+ * failing the scope as the first read's does.
+ */
+async function askAgain(
+  api: SecretManagerApi,
+  name: string,
+): Promise<{ readonly state: 'present' | 'gone' } | { readonly state: 'unknown'; readonly reason: string }> {
+  try {
+    await api.getSecret(name);
+    return { state: 'present' };
+  } catch (error) {
+    if (error instanceof SecretManagerApiError && error.status === 404) return { state: 'gone' };
+    if (isServerSide(error)) throw error;
+    return {
+      state: 'unknown',
+      reason: `its latest version answered NOT_FOUND (404), and the secret, asked again to tell no version from a secret deleted since, could not be read (${describeError(error)})`,
+    };
+  }
+}
+
 /** The APIs the GCP keys audit reads: Secret Manager, and Cloud KMS for the CMEK keys' state. */
 export interface GcpKeyApis {
   readonly secretManager: SecretManagerApi;
@@ -409,7 +440,12 @@ export async function readGcpKeyFacts(
                 };
         } catch (error) {
           if (error instanceof SecretManagerApiError && error.status === 404) {
-            version = { state: 'read', value: { state: 'none' } };
+            const again = await askAgain(api, name);
+            if (again.state === 'gone') return { secret, name, unread: DELETED_DURING_RUN };
+            version =
+              again.state === 'unknown'
+                ? { state: 'unknown', reason: again.reason }
+                : { state: 'read', value: { state: 'none' } };
           } else if (isServerSide(error)) throw error;
           else version = { state: 'unknown', reason: describeError(error) };
         }

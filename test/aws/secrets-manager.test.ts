@@ -346,6 +346,42 @@ describe('collectAwsKeyFacts value reads', () => {
     }
   });
 
+  it.each([
+    ['the value first, an error on the later page', true],
+    ['the error first, the value on the later page', false],
+  ])(
+    'keeps a value read when BatchGetSecretValue answers the same secret in error on another page (%s)',
+    async (_, valueFirst) => {
+      // Prepare: two pages; the first secret answered with its value on one page and in error on
+      // the other, the second secret's value beside the error. A value read proves what an error
+      // cannot take back, whichever page comes first.
+      const scope = await inspectedScope((body) => {
+        const [first, second] = (body.SecretIdList as string[]).map(String);
+        const value = { SecretValues: [entry(first as string)] };
+        const error = {
+          SecretValues: [entry(second as string)],
+          Errors: [{ SecretId: first, ErrorCode: 'InternalServiceError', Message: 'try again' }],
+        };
+        return body.NextToken === undefined
+          ? { ...(valueFirst ? value : error), NextToken: 'page-2' }
+          : valueFirst
+            ? error
+            : value;
+      });
+      try {
+        // Act
+        const facts = await scope.collect();
+
+        // Assess: both pages asked; both values analysed, the error dropped.
+        expect(scope.requests).toHaveLength(2);
+        expect(facts.map((fact) => fact.content.state)).toEqual(['read', 'read']);
+        expect(JSON.stringify(facts)).not.toContain(CANARY);
+      } finally {
+        await scope.close();
+      }
+    },
+  );
+
   it('says why a value is unknown when BatchGetSecretValue answers neither it nor an error', async () => {
     // Prepare: one answer without the second secret, no NextToken, no error.
     const scope = await inspectedScope((body) => ({

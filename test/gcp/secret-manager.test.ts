@@ -573,6 +573,78 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
   });
 });
 
+describe('readGcpKeyFacts, versions/latest answering 404', () => {
+  const notFound = () => Promise.reject(new SecretManagerApiError('not found', 404, 'NOT_FOUND'));
+  /** A secret whose `versions/latest` answers 404; `getSecret` answers each call with the next of `secretAnswers`. */
+  const read = async (secretAnswers: readonly (() => Promise<GcpSecret>)[]) => {
+    let secretCalls = 0;
+    const api: SecretManagerApi = {
+      getSecret: () => {
+        const answer = secretAnswers[Math.min(secretCalls, secretAnswers.length - 1)];
+        secretCalls += 1;
+        return answer ? answer() : notFound();
+      },
+      getLatestVersion: notFound,
+      accessLatest: () => Promise.reject(new Error('no value is asked for')),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    if (!fact) throw new Error('no fact');
+    const judge = (check: typeof keysPresentCheck) => check.evaluate(fact, { policy, now: new Date() });
+    return { fact, judge, secretCalls: () => secretCalls };
+  };
+  const secret = async (): Promise<GcpSecret> => ({
+    name: 'projects/certctl-prod/secrets/config-key',
+    replication: { automatic: {} },
+  });
+
+  it("reports a secret deleted between its read and its latest version's as deleted during the run, not as one without a version", async () => {
+    // Prepare: the secret answers, then is gone: versions/latest and the secret asked again both 404.
+    // Act
+    const { fact, judge, secretCalls } = await read([secret, notFound]);
+    // Assess: asked again once; every check NOT_AVAILABLE saying why, none FAILED on "no version".
+    expect(secretCalls()).toBe(2);
+    expect(fact.existence.state).toBe('unknown');
+    for (const check of [keysPresentCheck, keysNotDeletingCheck, keysReplicatedCheck, keysCmkCheck]) {
+      const outcome = judge(check);
+      expect(outcome?.status, check.metadata.id).toBe('NOT_AVAILABLE');
+      expect(outcome?.description, check.metadata.id).toContain('deleted during this run');
+      expect(outcome?.description, check.metadata.id).not.toContain('no version');
+    }
+  });
+
+  it('reads a secret that is still there as one without a version', async () => {
+    // Act
+    const { fact, judge, secretCalls } = await read([secret]);
+    // Assess
+    expect(secretCalls()).toBe(2);
+    expect(fact.latestVersion).toEqual({ state: 'read', value: { state: 'none' } });
+    expect(judge(keysNotDeletingCheck)?.description).toContain('has no version at all');
+  });
+
+  it('does not judge the latest version when the secret cannot be asked again', async () => {
+    // Act
+    const { fact } = await read([
+      secret,
+      () =>
+        Promise.reject(
+          new SecretManagerApiError(
+            'Secret Manager GET projects/certctl-prod/secrets/config-key answered 403 PERMISSION_DENIED',
+            403,
+            'PERMISSION_DENIED',
+          ),
+        ),
+    ]);
+    // Assess
+    expect(fact.latestVersion?.state).toBe('unknown');
+    expect(fact.latestVersion?.state === 'unknown' && fact.latestVersion.reason).toContain('403');
+  });
+});
+
 describe("readGcpKeyFacts judging the key of the latest version, not the secret's setting now", () => {
   // "Updates to the Secret encryption configuration only apply to SecretVersions added afterwards.
   // They do not apply retroactively to existing SecretVersions" (Replication.Automatic
@@ -641,7 +713,12 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
     // Assess
     expect(notDeleting?.status).toBe('FAILED');
     expect(notDeleting?.observed.keyState).toBe('DESTROYED');
-    expect(cmk?.status).toBe('PASSED');
+    // Customer-managed, but destroyed: no protection left (keys.cmk judges the state too).
+    expect(cmk).toMatchObject({
+      status: 'FAILED',
+      observed: { keyManager: 'CUSTOMER', keyState: 'DESTROYED' },
+    });
+    expect(cmk?.remediationText).toContain('The key material is gone');
   });
 
   it('does not pass keys.not-deleting on a Google-managed setting when the latest version was read without its replicationStatus', async () => {

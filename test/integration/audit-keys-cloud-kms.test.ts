@@ -127,8 +127,19 @@ describe('GCP keys audit reading Cloud KMS in the simulator', () => {
     expect(denied?.status).toBe('NOT_AVAILABLE');
     expect(denied?.description).toContain('cloudkms.cryptoKeyVersions.get');
     expect(denied?.description).toContain('roles/cloudkms.viewer');
-    // keys.cmk judges who manages the key, whatever its state or whether it could be read.
-    expect(finding(report, 'denied', 'keys.cmk')?.status).toBe('PASSED');
+    // keys.cmk: a customer-managed key whose state could not be read proves no protection, and one
+    // scheduled for destruction or disabled protects nothing for long.
+    expect(finding(report, 'denied', 'keys.cmk')).toMatchObject({
+      status: 'NOT_AVAILABLE',
+      observed: { keyManager: 'CUSTOMER', keyState: null },
+    });
+    expect(finding(report, 'denied', 'keys.cmk')?.description).toContain('could not be read');
+    expect(finding(report, 'scheduled', 'keys.cmk')).toMatchObject({
+      status: 'FAILED',
+      observed: { keyState: 'DESTROY_SCHEDULED', keyVersion: `${KEY}/cryptoKeyVersions/3` },
+    });
+    expect(finding(report, 'disabled', 'keys.cmk')?.status).toBe('FAILED');
+    expect(finding(report, 'enabled', 'keys.cmk')?.status).toBe('PASSED');
     // One read per distinct key version: enabled and shared use the same one; none for Google-managed.
     const { byOperation } = sim.stats();
     expect(byOperation['cloudKms:cryptoKeyVersions.get']).toBe(6);

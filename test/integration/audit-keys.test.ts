@@ -112,6 +112,18 @@ describe('key-material audit against the simulator', () => {
     );
     expect(deletingContent?.status).toBe('NOT_AVAILABLE');
     expect(deletingContent?.description).toContain('scheduled for deletion');
+    // Its customer-managed key is pending deletion too: no protection for long, whoever manages it.
+    const pendingKey = report.findings.find(
+      (f) => f.resource.id === 'certctl/ocsp-iss-local' && f.checkId === 'keys.cmk',
+    );
+    expect(pendingKey).toMatchObject({
+      status: 'FAILED',
+      observed: { keyManager: 'CUSTOMER', keyState: 'PendingDeletion' },
+    });
+    expect(pendingKey?.description).toMatch(/is PendingDeletion \(deletion on \d{4}-\d\d-\d\dT/);
+    expect(pendingKey?.remediation.text).toContain(
+      '`aws kms cancel-key-deletion --key-id arn:aws:kms:eu-west-1:',
+    );
     expect(statusOf(report, 'certctl/tls', 'keys.replicated')).toBe('FAILED');
     expect(statusOf(report, 'certctl/api-keys', 'keys.cmk')).toBe('FAILED');
     expect(statusOf(report, 'certctl/config-encryption-key', 'keys.replicated')).toBe('FAILED');

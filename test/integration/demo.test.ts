@@ -191,12 +191,13 @@ describe('npm run demo', () => {
     );
     expect(keys('projects/certctl-prod/secrets/certctl-ca-backup')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     // A backup written under a Cloud KMS key version scheduled for destruction: failed, its value
-    // unreadable, and no copy of it can be decrypted (so not counted as replicated).
+    // unreadable, and no copy of it can be decrypted (so not counted as replicated); customer-managed,
+    // but a key going away protects nothing for long (cmk fails too).
     expect(keys('projects/certctl-prod/secrets/certctl-tls-backup')).toEqual([
       'ok',
       'FAIL C',
       'FAIL H',
-      'ok',
+      'FAIL M',
       'N/A',
     ]);
     expect(prose).toContain('DESTROY_SCHEDULED (destruction on');

@@ -188,6 +188,8 @@ describe('secret values never leave memory', () => {
     const everything = outputs.join('\n');
     expect(everything).toContain('keys.content');
     expect(everything).toContain('certificate-unparseable');
+    // keys.cmk's finding on a customer-managed key pending deletion was among the outputs searched.
+    expect(everything).toContain('protects the backup only until it is deleted with its key material');
     expect(
       hub.allFindings().some((entry) => entry.finding.Resources?.[0]?.Type === 'AwsSecretsManagerSecret'),
     ).toBe(true);

@@ -3,19 +3,33 @@
  * (`aws/secretsmanager`) cannot be shared with another account, so a backup under it cannot be
  * recovered cross-account (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
  * On GCP Google-managed encryption does not block recovery: a WARNING, not a failure.
+ *
+ * Who manages the key is not all: a customer-managed key pending deletion or disabled (a Cloud KMS
+ * key version scheduled for destruction or disabled) protects the backup only until it is deleted,
+ * or not at all, so it fails here too (keys.not-deleting judges the loss). A customer-managed key
+ * whose state was not read (KeyState not sent, the Cloud KMS read refused) or is a state not known
+ * to be usable is not evaluated: its manager alone proves no protection.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
+import { kmsKeyFix, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
+  aliasOf,
+  cloudKmsKeyFix,
+  copyOf,
   DOCS,
   gcloudAddVersion,
+  isoOf,
   isReplicaKey,
   itemsValue,
   KEYS_RESOURCE_TYPES,
+  keyNoun,
   notAvailable,
+  onDate,
   replicaCommandRegion,
+  replicaOf,
   replicaPlace,
   replicaRegionValue,
   replicasRekeyed,
@@ -30,9 +44,9 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     failedTitle: 'A key-material backup is not under a customer-managed key',
     severity: 'MEDIUM',
     rationale:
-      'Secrets under the AWS-managed aws/secretsmanager key can only be decrypted in their own account: a recovery account or a break-glass role elsewhere cannot read them.',
+      'Secrets under the AWS-managed aws/secretsmanager key can only be decrypted in their own account: a recovery account or a break-glass role elsewhere cannot read them. A customer-managed key pending deletion or disabled (a Cloud KMS key version scheduled for destruction or disabled) protects a backup only until it is deleted, or not at all.',
     remediation: {
-      text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`).',
+      text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`); for a key pending deletion or disabled, cancel the deletion and enable the key (`aws kms cancel-key-deletion`, `aws kms enable-key`).',
       texts: {
         gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --project=<project> --set-kms-key=<key>`), add the value again as a new version (the key encrypts versions added afterwards only: `gcloud secrets versions add <secret> --project=<project> --data-file=<file>`), and let the recovery project use it.',
       },
@@ -48,6 +62,16 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     if (fact.encryption.state === 'unknown') return notAvailable(fact, fact.encryption.reason, {}, required);
     const keys = fact.encryption.value;
     const base = { items: itemsValue(fact), keys: keys.map((key) => key.id).join(',') };
+    // Before the provider-managed copies: a key that is going away is worse than a WARNING on a
+    // Google-managed copy beside it.
+    const unusable = keys.find(
+      (key) =>
+        key.manager === 'CUSTOMER' &&
+        key.unproven === undefined &&
+        key.state !== undefined &&
+        UNUSABLE_KEY_STATES.has(key.state),
+    );
+    if (unusable) return unusableCustomerKey(fact, unusable, base, required);
     const provider = keys.filter((key) => key.manager === 'PROVIDER');
     if (provider.length > 0 && provider.every(isReplicaKey))
       return replicasOnAwsManagedKey(fact, provider, base, required);
@@ -92,6 +116,24 @@ export const keysCmkCheck: Check<KeySecretFact> = {
           ? `DescribeKey did not say who manages the KMS key ${unknown.id} (KeyManager AWS or CUSTOMER)`
           : `the KMS key ${unknown.id} could not be described (${unknown.unreadReason})`,
         base,
+        required,
+      );
+    }
+    // Customer-managed, but not proven usable: KeyState not sent (or the Cloud KMS read refused), or
+    // a state this audit does not know; a key pending deletion would read the same.
+    const unsure = keys.find(
+      (key) => key.manager === 'CUSTOMER' && (key.state === undefined || !USABLE_KEY_STATES.has(key.state)),
+    );
+    if (unsure) {
+      const name = `${keyNoun(fact)} ${unsure.version ?? unsure.id}`;
+      return notAvailable(
+        fact,
+        unsure.state !== undefined
+          ? `its customer-managed ${name} is ${unsure.state}, a key state this audit does not know to be usable`
+          : unsure.unreadReason !== undefined
+            ? `the state of its customer-managed ${name} could not be read (${unsure.unreadReason}), so whether it is ${pendingWords(fact)} or disabled is not known`
+            : `${fact.resource.provider === 'gcp' ? 'Cloud KMS' : 'DescribeKey'} did not send the ${fact.resource.provider === 'gcp' ? 'state' : 'KeyState'} of its customer-managed ${name}, so whether it is ${pendingWords(fact)} or disabled is not known`,
+        { ...base, keyManager: 'CUSTOMER', keyState: unsure.state ?? null, ...replicaOf(unsure) },
         required,
       );
     }
@@ -149,4 +191,54 @@ function googleManagedCopies(
     return `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`;
   const one = locations.length === 1;
   return `The ${one ? 'copy' : 'copies'} in ${locations.join(', ')} of the ${secretLabel(fact)} ${one ? 'uses' : 'use'} Google-managed encryption, not a customer-managed key (the other copies use ${customer.map((key) => key.id).join(', ')}).`;
+}
+
+/** `pending deletion` (AWS) or `scheduled for destruction` (GCP). */
+function pendingWords(fact: KeySecretFact): string {
+  return fact.resource.provider === 'gcp' ? 'scheduled for destruction' : 'pending deletion';
+}
+
+/**
+ * A customer-managed key in a state in which it cannot decrypt now or soon (KMS `PendingDeletion`,
+ * `Disabled`, …; Cloud KMS `DESTROY_SCHEDULED`, `DISABLED`, …): FAILED with its deletion date and
+ * the commands that make it usable again (core/kms-key-states.ts kmsKeyFix; Cloud KMS restore and
+ * enable). What it loses is keys.not-deleting's to say.
+ */
+function unusableCustomerKey(
+  fact: KeySecretFact,
+  key: EncryptionKey,
+  base: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const gcp = fact.resource.provider === 'gcp';
+  const pending = ['PendingDeletion', 'PendingReplicaDeletion', 'DESTROY_SCHEDULED'].includes(
+    key.state ?? '',
+  );
+  const when =
+    pending && key.deletionDate ? ` (${gcp ? 'destruction' : 'deletion'} ${onDate(key.deletionDate)})` : '';
+  const copy = isReplicaKey(key) ? 'that replica' : 'the backup';
+  const why = pending
+    ? `it protects ${copy} only until it is ${gcp ? 'destroyed' : 'deleted with its key material'}, and nothing it encrypts can be decrypted after that`
+    : key.state === 'Disabled' || key.state === 'DISABLED'
+      ? `nothing it encrypts can be decrypted while it is disabled`
+      : 'it cannot decrypt what it encrypts in that state';
+  const what = gcp
+    ? `The customer-managed Cloud KMS key ${key.version ? `version ${key.version}` : key.id} protecting the ${secretLabel(fact)}`
+    : `The customer-managed KMS key ${copyOf(fact, key)}`;
+  const deletionDate = pending && key.deletionDate ? isoOf(key.deletionDate) : undefined;
+  return {
+    status: 'FAILED',
+    description: `${what} is ${key.state}${when}: ${why} (see keys.not-deleting).`,
+    observed: {
+      ...base,
+      keyManager: 'CUSTOMER',
+      keyState: key.state ?? null,
+      ...(deletionDate ? { deletionDate } : {}),
+      ...(key.version ? { keyVersion: key.version } : {}),
+      ...aliasOf(key),
+      ...replicaOf(key),
+    },
+    required,
+    remediationText: gcp ? cloudKmsKeyFix(fact, key) : kmsKeyFix(key),
+  };
 }

@@ -16,7 +16,6 @@ import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
   DELETED_KMS_KEY,
   deletedKmsKeyFix,
-  gcloudVersionArgs,
   isKmsAlias,
   judgeMaterialExpiry,
   keyMaterialHorizonDays,
@@ -29,17 +28,23 @@ import {
 } from '../../core/kms-key-states.ts';
 import {
   absentOutcome,
+  aliasOf,
+  cloudKmsKeyFix,
+  copyOf,
   DOCS,
   gcloudAddVersion,
   gcloudEnableLatest,
+  isoOf,
   isReplicaKey,
   itemsValue,
   KEYS_RESOURCE_TYPES,
+  keyNoun,
   LATEST_VERSION_READ,
   notAvailable,
+  onDate,
   replicaCommandRegion,
+  replicaOf,
   replicaPlace,
-  replicaRegionValue,
   replicasRekeyed,
   secretLabel,
 } from './wording.ts';
@@ -309,21 +314,6 @@ function aliasNotProven(fact: KeySecretFact): EncryptionKey | undefined {
   );
 }
 
-/**
- * A date as ISO 8601, or undefined when the API sent a time that does not parse (an Invalid Date):
- * the field's presence still says the deletion is scheduled, its time is not known.
- */
-function isoOf(date: Date): string | undefined {
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-/** `on <date>`, or what is known of a time the API sent unreadable. */
-function onDate(date: Date): string {
-  return isoOf(date) === undefined
-    ? 'at a time the API sent in a form that does not parse'
-    : `on ${isoOf(date)}`;
-}
-
 /** The secret's KMS key whose imported key material expires first (`ValidTo`), judged. */
 function materialExpiryOf(
   fact: KeySecretFact,
@@ -366,21 +356,6 @@ function materialExpiryOutcome(
 }
 
 /**
- * An AWS key and the copy it encrypts: `k of the secret …`, or, for a replica's key (its own
- * region's), `k (us-east-1) of the replica in us-east-1 of the secret …`.
- */
-function copyOf(fact: KeySecretFact, key: EncryptionKey): string {
-  // A key named by an alias: the key DescribeKey found behind it, which the fix commands name.
-  const target = key.aliasTarget && isKmsAlias(key.id) ? `pointing to ${key.aliasTarget} now` : undefined;
-  const notes = [key.replicaRegion, target].filter((note) => note !== undefined);
-  const named = notes.length > 0 ? `${key.id} (${notes.join(', ')})` : key.id;
-  const replica = replicaPlace(key);
-  return replica === undefined
-    ? `${named} of the ${secretLabel(fact)}`
-    : `${named} of the replica in ${replica} of the ${secretLabel(fact)}`;
-}
-
-/**
  * What a key that cannot decrypt loses: the backup, or only the replica it encrypts. A key named by
  * an alias is the one the alias points to now, which need not be the one that encrypted the current
  * version (see aliasNotProven): what it surely loses is the next version (Secrets Manager encrypts
@@ -400,23 +375,6 @@ function lost(fact: KeySecretFact, key: EncryptionKey): string {
     : `the secret cannot store a new version under it, and its current version cannot be decrypted if it was ${written} (which key encrypts it is not known: the alias may have been moved since)`;
 }
 
-/** The alias a key is named by and the key it points to now, as observed values. */
-function aliasOf(key: EncryptionKey): FindingValues {
-  if (!isKmsAlias(key.id)) return {};
-  return { kmsAlias: key.id, ...(key.aliasTarget ? { aliasTarget: key.aliasTarget } : {}) };
-}
-
-/** The replica a key encrypts, as an observed value. */
-function replicaOf(key: EncryptionKey): FindingValues {
-  const region = replicaRegionValue(key);
-  return region === undefined ? {} : { replicaRegion: region };
-}
-
-/** `KMS key` (AWS) or `Cloud KMS key` (GCP). */
-function keyNoun(fact: KeySecretFact): string {
-  return fact.resource.provider === 'gcp' ? 'Cloud KMS key' : 'KMS key';
-}
-
 /**
  * The FAILED outcome of a secret whose Cloud KMS key version cannot decrypt it: which version and
  * state, and the fix that state allows (restore then enable, enable, or a new version under a
@@ -433,17 +391,6 @@ function cloudKmsKeyFailure(
     : `The Cloud KMS key ${key.id}`;
   const when =
     key.state === 'DESTROY_SCHEDULED' && key.deletionDate ? ` (destruction ${onDate(key.deletionDate)})` : '';
-  const args = key.version ? gcloudVersionArgs(key.version) : undefined;
-  const restore = args
-    ? `\`gcloud kms keys versions restore ${args}\``
-    : '`gcloud kms keys versions restore`';
-  const enable = args ? `\`gcloud kms keys versions enable ${args}\`` : '`gcloud kms keys versions enable`';
-  const remediationText =
-    key.state === 'DESTROY_SCHEDULED'
-      ? `Restore the key version before it is destroyed, then enable it: ${restore}, then ${enable}.`
-      : key.state === 'DISABLED'
-        ? `Enable the key version: ${enable}.`
-        : `The key material is gone: add a new version of the secret from the live file under an enabled key (\`${gcloudAddVersion(fact)}\`).`;
   return {
     status: 'FAILED',
     description: `${what} protecting the ${secretLabel(fact)} is ${key.state}${when}: the backup cannot be decrypted.`,
@@ -454,6 +401,6 @@ function cloudKmsKeyFailure(
       ...(key.version ? { keyVersion: key.version } : {}),
     },
     required,
-    remediationText,
+    remediationText: cloudKmsKeyFix(fact, key),
   };
 }

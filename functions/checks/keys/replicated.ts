@@ -8,7 +8,8 @@
  * it (a replica's region's key, a replica's primary's key, a GCP copy's Cloud KMS key version)
  * restores nothing: FAILED. A PASS needs a copy elsewhere whose key proves it can be decrypted: when
  * the only copies that would pass are under a key not read, named by an alias or otherwise not
- * proven (keyNotProven), NOT_AVAILABLE naming them; a provider-managed key needs no KMS read.
+ * proven (keyNotProven), or the secret's encryption was not read at all (no replica's key known),
+ * NOT_AVAILABLE naming them; a provider-managed key needs no KMS read.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -94,31 +95,38 @@ function unusableLatestVersion(
   };
 }
 
-/** A copy of the secret in another region with the key that encrypts it. */
+/**
+ * A copy of the secret in another region with the key that encrypts it; `key` undefined when the
+ * secret's encryption was not read at all (`unread`: why), which judges no replica's key.
+ */
 interface CopyElsewhere {
   readonly copy: string;
   readonly region: string;
-  readonly key: EncryptionKey;
+  readonly key: EncryptionKey | undefined;
+  readonly unread?: string | undefined;
   readonly replica: boolean;
 }
 
 /**
- * AWS: the copies in other regions whose key the fact carries: each replica under its region's key
- * (`replicaRegion`), and, for a secret that is itself a replica, its primary under the primary's key
- * (read from the primary; none carried for the AWS-managed key, which needs no KMS read).
+ * AWS: the copies in other regions: each replica under its region's key (`replicaRegion`), and, for
+ * a secret that is itself a replica, its primary under the primary's key (read from the primary;
+ * none carried for the AWS-managed key, which needs no KMS read). The replicas' keys come from the
+ * secret's encryption: when it was not read, each replica is listed without a key, saying why, so a
+ * status InSync is never taken for a copy that can be decrypted.
  */
 function copiesElsewhere(
   fact: KeySecretFact,
   others: readonly { readonly region: string | undefined }[],
   own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
 ): CopyElsewhere[] {
-  const keys = fact.encryption.state === 'read' ? fact.encryption.value : [];
+  const { encryption } = fact;
   const replicas = others.flatMap(({ region }): CopyElsewhere[] => {
-    const key =
-      region === undefined ? undefined : keys.find((candidate) => candidate.replicaRegion === region);
-    return region !== undefined && key !== undefined
-      ? [{ copy: `the replica in ${region}`, region, key, replica: true }]
-      : [];
+    if (region === undefined) return [];
+    const copy = `the replica in ${region}`;
+    if (encryption.state === 'unknown')
+      return [{ copy, region, key: undefined, unread: encryption.reason, replica: true }];
+    const key = encryption.value.find((candidate) => candidate.replicaRegion === region);
+    return key !== undefined ? [{ copy, region, key, replica: true }] : [];
   });
   const primary =
     fact.replication.state === 'read' && fact.replication.value.kind === 'aws'
@@ -138,21 +146,27 @@ function undecryptableCopies(
   fact: KeySecretFact,
   others: readonly { readonly region: string | undefined }[],
   own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
-): CopyElsewhere[] {
-  return copiesElsewhere(fact, others, own).filter(({ key }) => cannotDecrypt(key));
+): (CopyElsewhere & { readonly key: EncryptionKey })[] {
+  return copiesElsewhere(fact, others, own).flatMap((copy) =>
+    copy.key !== undefined && cannotDecrypt(copy.key) ? [{ ...copy, key: copy.key }] : [],
+  );
 }
 
 /**
  * AWS: the copies in other regions whose key does not prove they can be decrypted (keyNotProven),
- * with why. A copy whose key the fact does not carry is not judged here.
+ * or whose key is not known (the secret's encryption not read), with why. A replica whose key the
+ * encryption read does not list is not judged here: the adapter lists one for every replica entry.
  */
 function unprovenCopies(
   fact: KeySecretFact,
   others: readonly { readonly region: string | undefined }[],
   own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
 ): { readonly region: string; readonly why: string }[] {
-  return copiesElsewhere(fact, others, own).flatMap(({ copy, region, key }) => {
-    const why = keyNotProven(key, 'aws', copy);
+  return copiesElsewhere(fact, others, own).flatMap(({ copy, region, key, unread }) => {
+    const why =
+      key === undefined
+        ? `which key encrypts ${copy} is not known (the secret's encryption could not be read: ${unread})`
+        : keyNotProven(key, 'aws', copy);
     return why === undefined ? [] : [{ region, why }];
   });
 }
@@ -170,7 +184,17 @@ function unprovenGcpCopies(
   observed: FindingValues,
   required: FindingValues,
 ): CheckOutcome | string {
-  const unproven = (fact.encryption.state === 'read' ? fact.encryption.value : []).flatMap((key) => {
+  // Without the encryption read, no copy's key is known: under automatic replication or not, an
+  // unread key proves no copy (a Google-managed one would need no read, but that is not known either).
+  if (fact.encryption.state === 'unknown') {
+    return notAvailable(
+      fact,
+      `it ${replicated}, but which keys encrypt its copies is not known (the secret's encryption could not be read: ${fact.encryption.reason}), so no copy is known to be decryptable`,
+      { ...observed, unprovenCopies: locations.length > 0 ? locations.join(',') : 'all' },
+      required,
+    );
+  }
+  const unproven = fact.encryption.value.flatMap((key) => {
     const why = keyNotProven(
       key,
       'gcp',

@@ -5,7 +5,12 @@
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import type { FindingValues, Provider, ResourceType } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import { isKmsAlias, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import {
+  gcloudVersionArgs,
+  isKmsAlias,
+  UNUSABLE_KEY_STATES,
+  USABLE_KEY_STATES,
+} from '../../core/kms-key-states.ts';
 
 export const KEYS_RESOURCE_TYPES: readonly ResourceType[] = [
   'AwsSecretsManagerSecret',
@@ -160,4 +165,69 @@ export function keyNotProven(key: EncryptionKey, provider: Provider, copy: strin
   if (!USABLE_KEY_STATES.has(key.state))
     return `${under}, in state ${key.state}, which this audit does not know to be usable`;
   return undefined;
+}
+
+/**
+ * A date as ISO 8601, or undefined when the API sent a time that does not parse (an Invalid Date):
+ * the field's presence still says the deletion is scheduled, its time is not known.
+ */
+export function isoOf(date: Date): string | undefined {
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** `on <date>`, or what is known of a time the API sent unreadable. */
+export function onDate(date: Date): string {
+  return isoOf(date) === undefined
+    ? 'at a time the API sent in a form that does not parse'
+    : `on ${isoOf(date)}`;
+}
+
+/** `KMS key` (AWS) or `Cloud KMS key` (GCP). */
+export function keyNoun(fact: KeySecretFact): string {
+  return fact.resource.provider === 'gcp' ? 'Cloud KMS key' : 'KMS key';
+}
+
+/**
+ * An AWS key and the copy it encrypts: `k of the secret …`, or, for a replica's key (its own
+ * region's), `k (us-east-1) of the replica in us-east-1 of the secret …`.
+ */
+export function copyOf(fact: KeySecretFact, key: EncryptionKey): string {
+  // A key named by an alias: the key DescribeKey found behind it, which the fix commands name.
+  const target = key.aliasTarget && isKmsAlias(key.id) ? `pointing to ${key.aliasTarget} now` : undefined;
+  const notes = [key.replicaRegion, target].filter((note) => note !== undefined);
+  const named = notes.length > 0 ? `${key.id} (${notes.join(', ')})` : key.id;
+  const replica = replicaPlace(key);
+  return replica === undefined
+    ? `${named} of the ${secretLabel(fact)}`
+    : `${named} of the replica in ${replica} of the ${secretLabel(fact)}`;
+}
+
+/** The alias a key is named by and the key it points to now, as observed values. */
+export function aliasOf(key: EncryptionKey): FindingValues {
+  if (!isKmsAlias(key.id)) return {};
+  return { kmsAlias: key.id, ...(key.aliasTarget ? { aliasTarget: key.aliasTarget } : {}) };
+}
+
+/** The replica a key encrypts, as an observed value. */
+export function replicaOf(key: EncryptionKey): FindingValues {
+  const region = replicaRegionValue(key);
+  return region === undefined ? {} : { replicaRegion: region };
+}
+
+/**
+ * What to do about a Cloud KMS key version that cannot decrypt a GCP secret, by its state: restore
+ * then enable one scheduled for destruction, enable a DISABLED one, or, the material being gone, add
+ * a new version of the secret under an enabled key.
+ */
+export function cloudKmsKeyFix(fact: KeySecretFact, key: EncryptionKey): string {
+  const args = key.version ? gcloudVersionArgs(key.version) : undefined;
+  const restore = args
+    ? `\`gcloud kms keys versions restore ${args}\``
+    : '`gcloud kms keys versions restore`';
+  const enable = args ? `\`gcloud kms keys versions enable ${args}\`` : '`gcloud kms keys versions enable`';
+  return key.state === 'DESTROY_SCHEDULED'
+    ? `Restore the key version before it is destroyed, then enable it: ${restore}, then ${enable}.`
+    : key.state === 'DISABLED'
+      ? `Enable the key version: ${enable}.`
+      : `The key material is gone: add a new version of the secret from the live file under an enabled key (\`${gcloudAddVersion(fact)}\`).`;
 }

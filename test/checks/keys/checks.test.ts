@@ -848,6 +848,63 @@ describe('keys.replicated, a copy elsewhere whose key does not prove it can be d
     expect(outcome?.description).toContain('AccessDeniedException');
   });
 
+  it("AWS: is not available when the secret's encryption was not read, so no replica's key was judged", () => {
+    // Prepare: DescribeSecret's keys unread (the fact says why); the replica reports InSync.
+    const encryption = { state: 'unknown' as const, reason: 'DescribeKey failed: ThrottlingException' };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ encryption }), context);
+    // Assess: an InSync status proves no copy that can be decrypted.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the replica in us-east-1');
+    expect(outcome?.description).toContain('DescribeKey failed: ThrottlingException');
+    expect(outcome?.observed).toMatchObject({ unprovenCopies: 'us-east-1' });
+  });
+
+  it("AWS: passes a replica on its primary's proven key when its own encryption was not read, not counting the other replicas", () => {
+    // Prepare: this secret is the replica in eu-west-1 of a primary in us-east-1 under a usable
+    // key, and lists a further replica in ap-south-1, whose key is not known.
+    const replication = {
+      state: 'read' as const,
+      value: {
+        kind: 'aws' as const,
+        primaryRegion: 'us-east-1',
+        replicas: [{ region: 'ap-south-1', status: 'InSync' }],
+        asReplica: {
+          state: 'read' as const,
+          value: { status: 'InSync', primaryKey: { ...CMK, id: 'arn:aws:kms:us-east-1:111111111111:key/p' } },
+        },
+      },
+    };
+    const encryption = { state: 'unknown' as const, reason: 'DescribeKey failed: ThrottlingException' };
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(fact({ replication, encryption }), context);
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'Not counted: which key encrypts the replica in ap-south-1 is not known',
+    );
+  });
+
+  it("GCP: is not available when the secret's encryption was not read", () => {
+    const outcome = keysReplicatedCheck.evaluate(
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        encryption: { state: 'unknown', reason: 'the API did not report the replication' },
+        replication: { state: 'read', value: { kind: 'gcp-automatic' } },
+        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+      }),
+      context,
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('the API did not report the replication');
+  });
+
   it('GCP: is not available when a copy needed for two locations is under a Cloud KMS key not read or not proven', () => {
     // Prepare: user-managed in two locations, the europe-west4 copy's key version not read; automatic
     // replication whose one key is only the secret's setting (the latest version's status not sent).
@@ -984,6 +1041,132 @@ describe('keys.cmk', () => {
     const encryption = { state: 'read' as const, value: [{ id: 'k', manager: undefined }] };
     expect(keysCmkCheck.evaluate(fact({ encryption }), context)?.status).toBe('NOT_AVAILABLE');
     expect(keysCmkCheck.evaluate(fact({ encryption: unknown }), context)?.status).toBe('NOT_AVAILABLE');
+  });
+});
+
+describe('keys.cmk, a customer-managed key that cannot protect the secret for long', () => {
+  const DELETION = new Date('2026-12-09T00:00:00Z');
+  const GCP = {
+    provider: 'gcp' as const,
+    account: 'certctl-prod',
+    region: 'global',
+    type: 'GcpSecretManagerSecret' as const,
+    id: 'projects/certctl-prod/secrets/ca',
+  };
+  const KEY_VERSION = 'projects/certctl-prod/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3';
+  const cmk = (key: Partial<EncryptionKey>) =>
+    keysCmkCheck.evaluate(
+      fact({ encryption: { state: 'read', value: [{ ...CMK, region: 'eu-west-1', ...key }] } }),
+      context,
+    );
+
+  it('fails a key pending deletion with its date and the commands that cancel the deletion', () => {
+    // Act
+    const outcome = cmk({ state: 'PendingDeletion', deletionDate: DELETION });
+    // Assess: who manages it is not all keys.cmk judges.
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      observed: { keyManager: 'CUSTOMER', keyState: 'PendingDeletion', deletionDate: DELETION.toISOString() },
+    });
+    expect(outcome?.description).toContain(`is PendingDeletion (deletion on ${DELETION.toISOString()})`);
+    expect(outcome?.remediationText).toContain(
+      `\`aws kms cancel-key-deletion --key-id ${CMK.id} --region eu-west-1\``,
+    );
+    expect(outcome?.remediationText).toContain(
+      `\`aws kms enable-key --key-id ${CMK.id} --region eu-west-1\``,
+    );
+  });
+
+  it.each(['PendingReplicaDeletion', 'Disabled'])('fails a key that is %s', (state) => {
+    const outcome = cmk({ state });
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed.keyState).toBe(state);
+    expect(outcome?.remediationText).toContain(`aws kms enable-key --key-id ${CMK.id}`);
+  });
+
+  it("fails naming the replica whose own region's key is pending deletion", () => {
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        CMK,
+        {
+          ...CMK,
+          id: 'arn:aws:kms:us-east-1:111111111111:key/r',
+          region: 'us-east-1',
+          replicaRegion: 'us-east-1',
+          state: 'PendingDeletion',
+          deletionDate: DELETION,
+        },
+      ],
+    };
+    const outcome = keysCmkCheck.evaluate(fact({ encryption }), context);
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      observed: { replicaRegion: 'us-east-1', keyState: 'PendingDeletion' },
+    });
+    expect(outcome?.description).toContain('of the replica in us-east-1');
+    expect(outcome?.remediationText).toContain('--region us-east-1');
+  });
+
+  it("is not available when DescribeKey did not send the key's KeyState, never passed", () => {
+    const outcome = cmk({ state: undefined });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('KeyState');
+  });
+
+  it('is not available on a key state this audit does not know to be usable', () => {
+    const outcome = cmk({ state: 'Creating' });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('Creating');
+  });
+
+  it('fails a Cloud KMS key version scheduled for destruction, with the gcloud commands that restore it', () => {
+    const key = {
+      id: 'projects/certctl-prod/locations/global/keyRings/r/cryptoKeys/k',
+      manager: 'CUSTOMER' as const,
+      version: KEY_VERSION,
+      state: 'DESTROY_SCHEDULED',
+      deletionDate: DELETION,
+    };
+    const encryption = { state: 'read' as const, value: [key] };
+    const outcome = keysCmkCheck.evaluate(fact({ encryption, resource: GCP }), context);
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      observed: { keyState: 'DESTROY_SCHEDULED', keyVersion: KEY_VERSION },
+    });
+    expect(outcome?.description).toContain(`(destruction on ${DELETION.toISOString()})`);
+    expect(outcome?.remediationText).toContain(
+      '`gcloud kms keys versions restore 3 --key=k --keyring=r --location=global --project=certctl-prod`',
+    );
+    const disabled = keysCmkCheck.evaluate(
+      fact({
+        encryption: {
+          state: 'read',
+          value: [{ ...key, state: 'DISABLED', deletionDate: undefined }],
+        },
+        resource: GCP,
+      }),
+      context,
+    );
+    expect(disabled?.status).toBe('FAILED');
+    expect(disabled?.remediationText).toContain('`gcloud kms keys versions enable 3 --key=k');
+  });
+
+  it('is not available when the Cloud KMS key could not be read, never passed', () => {
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        {
+          id: 'projects/certctl-prod/locations/global/keyRings/r/cryptoKeys/k',
+          manager: 'CUSTOMER' as const,
+          version: KEY_VERSION,
+          unreadReason: 'cryptoKeyVersions.get was denied (PERMISSION_DENIED)',
+        },
+      ],
+    };
+    const outcome = keysCmkCheck.evaluate(fact({ encryption, resource: GCP }), context);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('cryptoKeyVersions.get was denied (PERMISSION_DENIED)');
   });
 });
 
