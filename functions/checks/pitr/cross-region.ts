@@ -14,12 +14,13 @@
  * pitr.window holds the source: its own BackupRetentionPeriod (set when the replication starts, often
  * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime
  * that far back. A retention below the target is FAILED; a window still filling (a replication
- * started recently) is a WARNING naming the date it completes; a value not sent is NOT_AVAILABLE.
+ * started recently) is a WARNING naming the date it completes; a value not sent, or an earliest
+ * restore point after the run's clock (beyond the clock-skew margin), is NOT_AVAILABLE.
  * Aurora clusters have no such feature: their copies in another Region are a cross-Region read
  * replica cluster or an Aurora Global Database, each read in its own Region for its
  * BackupRetentionPeriod and EarliestRestorableTime ({@link judgeCopies}): a retention below the
  * target is FAILED, a window not yet reaching back the target (a replica created recently) a WARNING
- * naming the date it completes, an EarliestRestorableTime not sent NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
+ * naming the date it completes, an EarliestRestorableTime not sent or after the run's clock NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
  * listings, so without either the check says how to cover it rather than guessing. Cloud SQL has no replication either, but its backups live in a location that is a
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
@@ -408,6 +409,16 @@ function readCopy(
       region,
       outcome: 'unknown',
       says: `${held} (Status available, BackupRetentionPeriod ${retention} days) was sent without EarliestRestorableTime, so how far back it can be restored now is not known`,
+      accessDenied: false,
+    };
+  }
+  if (earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+    // Beyond the clock-skew margin, a time after this run's clock is a slow clock or a value gone
+    // wrong, not a replica made a moment ago: read as an empty window it would be "still filling".
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} (Status available, BackupRetentionPeriod ${retention} days) was sent EarliestRestorableTime ${formatTime(earliest)}, later than this run's clock (${formatTime(now)}), so how far back it can be restored cannot be measured; check the clock of the machine that runs the audit`,
       accessDenied: false,
     };
   }
@@ -863,6 +874,17 @@ function readReplicaWindow(
   stopped: string,
 ): Reading {
   const { region, arn } = backup;
+  if (earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+    // Beyond the clock-skew margin, a time after this run's clock is a slow clock or a value gone
+    // wrong, not a replication started a moment ago: read as an empty window it would be "still
+    // filling" (pitr.window says the same of the source's own window).
+    return {
+      region,
+      outcome: 'unknown',
+      says: `the replicated backup in ${region} (Status ${backup.status}) can be restored back to ${formatTime(earliest)} (RestoreWindow.EarliestTime), later than this run's clock (${formatTime(now)}), so how far back it reaches cannot be measured; check the clock of the machine that runs the audit`,
+      accessDenied: false,
+    };
+  }
   const windowMs = Math.max(0, now.getTime() - earliest.getTime());
   const tolerance = toleranceOf(fact);
   const assumes = tolerance.assumed !== undefined;

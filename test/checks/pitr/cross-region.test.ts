@@ -401,6 +401,24 @@ describe('pitr.cross-region', () => {
       expect(outcome?.description).toContain('without BackupRetentionPeriod');
     });
 
+    it('is not available, not a window still filling, when the replica is restorable from a time after the run clock', () => {
+      // Prepare: EarliestTime an hour after this run's clock, beyond the clock-skew margin.
+      const outcome = replicaKeeping(31, minutesAgo(-60));
+      // Assess: a clock or a value gone wrong, not a replication started a moment ago.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain(
+        "the replicated backup in eu-central-1 (Status replicating) can be restored back to 2026-09-01 13:00 UTC (RestoreWindow.EarliestTime), later than this run's clock (2026-09-01 12:00 UTC)",
+      );
+      expect(outcome?.description).not.toContain('still filling');
+    });
+
+    it('still reads an EarliestTime within the clock-skew margin after the run clock as a window just started', () => {
+      const outcome = replicaKeeping(31, minutesAgo(-2));
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('still filling');
+    });
+
     it('holds the replica to a 7-day target when the policy asks for 7 days', () => {
       const outcome = pitrCrossRegionCheck.evaluate(
         rdsInstanceFact({
@@ -720,6 +738,37 @@ describe('pitr.cross-region', () => {
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
       expect(outcome?.description).toContain('without EarliestRestorableTime');
+    });
+
+    it('is not available, not a window still filling, when the replica is restorable from a time after the run clock', () => {
+      // Prepare: EarliestRestorableTime an hour after this run's clock, beyond the clock-skew margin.
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        earliestRestorableTime: minutesAgo(-60),
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess: a clock or a value gone wrong, not a replica made a moment ago.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
+      expect(outcome?.description).toContain(
+        "`certctl-aurora-fra` in eu-central-1 (Status available, BackupRetentionPeriod 35 days) was sent EarliestRestorableTime 2026-09-01 13:00 UTC, later than this run's clock (2026-09-01 12:00 UTC)",
+      );
+      expect(outcome?.description).not.toContain('still filling');
+    });
+
+    it('still reads an EarliestRestorableTime within the clock-skew margin after the run clock as a replica just made', () => {
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        earliestRestorableTime: minutesAgo(-2),
+      });
+      expect(pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE))?.status).toBe('WARNING');
     });
 
     it('fails when the replica keeps fewer days, naming the value and the command that raises it', () => {
