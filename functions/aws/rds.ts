@@ -161,6 +161,8 @@ export function isStandaloneCluster(cluster: DBCluster): boolean {
  *   writer instance and promoting a reader (a failover): it is no secondary here either
  *   ({@link globalRoleUnknown}), and DescribeGlobalClusters confirms its role. Taken for a secondary,
  *   a lone primary would pass pitr.cross-region through a primary "in another Region" that is itself.
+ *   An instance sent without `IsClusterWriter` proves no writer either: with no instance sent as the
+ *   writer, the role is unknown the same way.
  * - A member without `ReplicationSourceIdentifier` and without any instance says nothing of its role:
  *   a headless secondary has no instance ("A headless secondary Aurora DB cluster is one without a
  *   DB instance", Aurora User Guide, aurora-global-database-attach.console.headless), and neither
@@ -243,15 +245,21 @@ export function globalRoleOf(
 
 /**
  * Why DescribeDBClusters does not tell whether a global database member is the primary or a
- * secondary ({@link globalSecondaryOf}): it names no source and lists no DB instance, or only
- * instances with `IsClusterWriter` false. Undefined for a cluster in no global database and for a
- * member whose role the answer shows (a source, or a writer instance).
+ * secondary ({@link globalSecondaryOf}): it names no source and lists no DB instance, or no instance
+ * with `IsClusterWriter` true (only readers, or instances whose `IsClusterWriter` was not sent: a
+ * writer not sent is not proven, and taken for one a secondary would be judged as a primary).
+ * Undefined for a cluster in no global database and for a member whose role the answer shows (a
+ * source, or an instance sent with `IsClusterWriter` true).
  */
 export function globalRoleUnknown(cluster: DBCluster): string | undefined {
   if (!cluster.GlobalClusterIdentifier || cluster.ReplicationSourceIdentifier) return undefined;
   const members = cluster.DBClusterMembers;
   if (members !== undefined && members.length > 0) {
-    if (!members.every((member) => member.IsClusterWriter === false)) return undefined;
+    if (members.some((member) => member.IsClusterWriter === true)) return undefined;
+    const unsent = members.filter((member) => member.IsClusterWriter === undefined).length;
+    if (unsent > 0) {
+      return `DescribeDBClusters sent no ReplicationSourceIdentifier and no IsClusterWriter true among its ${members.length} DBClusterMembers (${unsent} of them sent without IsClusterWriter): whether it holds the writer instance a primary has was not sent`;
+    }
     return `DescribeDBClusters sent no ReplicationSourceIdentifier and IsClusterWriter false on all ${members.length} of its DBClusterMembers: a secondary, or a primary between losing its writer instance and promoting a reader (a failover)`;
   }
   return `DescribeDBClusters sent no ReplicationSourceIdentifier and ${members === undefined ? 'no DBClusterMembers' : 'an empty DBClusterMembers'}: a headless secondary, or a primary being created or whose instances were all deleted`;
