@@ -1511,7 +1511,7 @@ describe('collectRdsPitrFacts', () => {
 
       /** Answers DescribeDBClusters by the client's Region: the source's listing, or the copy's. */
       function clustersByRegion(
-        inCopyRegion: (input: { DBClusterIdentifier?: string }) => unknown,
+        inCopyRegion: (input: { Filters?: { Name?: string; Values?: string[] }[] }) => unknown,
       ): unknown[] {
         const asked: unknown[] = [];
         rdsMock.on(DescribeDBClustersCommand).callsFake(async (input, getClient) => {
@@ -1528,7 +1528,7 @@ describe('collectRdsPitrFacts', () => {
         return { fact, outcome: fact && pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE)) };
       }
 
-      it('passes pitr.cross-region on a replica keeping the days required, read there by its ARN', async () => {
+      it('passes pitr.cross-region on a replica keeping the days required, listed there by its ARN', async () => {
         // Prepare
         const asked = clustersByRegion(() => ({
           DBClusters: [
@@ -1542,7 +1542,9 @@ describe('collectRdsPitrFacts', () => {
         // Act
         const { fact, outcome } = await judged();
         // Assess
-        expect(asked).toEqual([{ DBClusterIdentifier: COPY_ARN }]);
+        expect(asked).toEqual([
+          { Filters: [{ Name: 'db-cluster-id', Values: [COPY_ARN] }], MaxRecords: 100 },
+        ]);
         expect(fact?.aurora?.copies).toEqual([
           {
             region: COPY_REGION,
