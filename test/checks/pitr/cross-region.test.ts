@@ -18,6 +18,21 @@ describe('pitr.cross-region', () => {
     expect(pitrCrossRegionCheck.metadata).toMatchObject({ id: 'pitr.cross-region', severity: 'MEDIUM' });
   });
 
+  it('names, for Aurora, the copy the check can read and the retention that copy must keep itself', () => {
+    // A finding without its own remediation (a copy not read, a global secondary) shows this text:
+    // a copy is judged on its own BackupRetentionPeriod, and a new replica keeps Aurora's one day.
+    const text = pitrCrossRegionCheck.metadata.remediation.text;
+    expect(text).toContain(
+      'Aurora: a cross-Region read replica cluster whose own BackupRetentionPeriod is at least the target',
+    );
+    expect(text).toContain(
+      '`aws rds modify-db-cluster --region <replica region> --db-cluster-identifier <replica> --backup-retention-period 30 --apply-immediately`',
+    );
+    expect(text).not.toContain(
+      'Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database.',
+    );
+  });
+
   it('does not apply and is switched off when the policy does not require cross-region backups', () => {
     expect(
       pitrCrossRegionCheck.evaluate(rdsInstanceFact({ crossRegionBackupTargets: [] }), contextWith()),
@@ -595,6 +610,10 @@ describe('pitr.cross-region', () => {
     expect(outcome?.remediationText).toContain('AWS Backup plan');
     expect(outcome?.remediationText).toContain('Aurora Global Database');
     expect(outcome?.remediationText).toContain('exceptions');
+    // A replica added keeps Aurora's default of one day until its own retention is raised.
+    expect(outcome?.remediationText).toContain(
+      'a cross-Region read replica cluster keeping at least 30 days itself (`--backup-retention-period 30` on the replica; a new one keeps one day)',
+    );
   });
 
   it('fails a Multi-AZ DB cluster without naming the Aurora features it cannot use, and says what it cannot do', () => {
