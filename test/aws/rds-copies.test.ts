@@ -5,11 +5,13 @@
  */
 import { Readable } from 'node:stream';
 import { RDSClient } from '@aws-sdk/client-rds';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectRdsPitrFacts } from '../../functions/aws/rds.ts';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
 import type { PitrFact } from '../../functions/core/facts.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
+import { type Sim, startSim } from '../sim/server.ts';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -264,5 +266,84 @@ describe('an Aurora cluster’s copies read in their own Region', () => {
     expect(outcome?.description).toContain(`${COPY_REGION} lists no DB cluster ${copyArn('orders')}`);
     source.client.destroy();
     copy.client.destroy();
+  });
+});
+
+describe('an Aurora cluster’s copies read from the simulator', () => {
+  let sim: Sim;
+  const SIM_NOW = new Date('2026-03-15T12:00:00.000Z');
+  const arnIn = (region: string, id: string) => `arn:aws:rds:${region}:${DEFAULT_ACCOUNT_ID}:cluster:${id}`;
+  const ids = ['orders', 'billing', 'ledger'];
+
+  beforeEach(async () => {
+    sim = await startSim({
+      scenario: {
+        regions: [{ name: REGION }, { name: COPY_REGION }],
+        services: {
+          rds: {
+            clusters: ids.flatMap((id) => [
+              {
+                id,
+                region: REGION,
+                backupRetentionPeriod: 35,
+                readReplicaIdentifiers: [arnIn(COPY_REGION, `${id}-us`)],
+              },
+              {
+                id: `${id}-us`,
+                region: COPY_REGION,
+                backupRetentionPeriod: id === 'ledger' ? 7 : 35,
+                replicationSourceIdentifier: arnIn(REGION, id),
+              },
+            ]),
+          },
+        },
+      },
+      clock: () => SIM_NOW,
+    });
+  });
+
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  it('reads every copy of a Region with one filtered DescribeDBClusters there, judging each on its own retention', async () => {
+    // Prepare
+    const clients = new Map<string, RDSClient>();
+    const clientIn = (region: string): RDSClient => {
+      const found = clients.get(region);
+      if (found) return found;
+      const made = new RDSClient({
+        region,
+        endpoint: sim.endpoint,
+        credentials: simCredentials(),
+        maxAttempts: 1,
+      });
+      clients.set(region, made);
+      return made;
+    };
+    const simPolicy = parsePolicy({
+      targets: { identifiers: ids },
+      aws: { regions: [REGION] },
+      pitr: { requireCrossRegionBackup: true },
+    });
+    // Act
+    const facts = await collectRdsPitrFacts(
+      clientIn(REGION),
+      { account: DEFAULT_ACCOUNT_ID, region: REGION },
+      simPolicy,
+      { clientIn },
+    );
+    const status = (id: string) => {
+      const fact = facts.find((candidate) => candidate.resource.id === id);
+      return fact && pitrCrossRegionCheck.evaluate(fact, { policy: simPolicy, now: SIM_NOW })?.status;
+    };
+    // Assess: the source Region's own listing, and one listing of the three copies in us-east-1.
+    expect(sim.stats().byOperation['rds:DescribeDBClusters']).toBe(2);
+    const copies = facts.flatMap((fact) => fact.aurora?.copies ?? []);
+    expect(copies.map((copy) => [copy.arn, copy.read]).sort()).toEqual(
+      ids.map((id) => [arnIn(COPY_REGION, `${id}-us`), true]).sort(),
+    );
+    expect(ids.map(status)).toEqual(['PASSED', 'PASSED', 'FAILED']);
+    for (const client of clients.values()) client.destroy();
   });
 });
