@@ -1000,7 +1000,11 @@ function copyArnsOf(
  * well inside the size of a request, as the snapshot listings' filters do (rds-snapshots.ts).
  */
 const COPY_ARNS_PER_LISTING = 50;
-/** Copy listings (one per destination Region and batch of ARNs) in flight at once, per scope. */
+/**
+ * Copy listings (one per destination Region and batch of ARNs) in flight at once, per scope: a
+ * scope's copies are in a few Regions, and the audit runs scopes side by side, so a fleet whose
+ * copies span many Regions does not open a connection to each at once.
+ */
 const COPY_LISTINGS_AT_ONCE = 4;
 
 /**
