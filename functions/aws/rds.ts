@@ -34,6 +34,7 @@ import {
   type RDSPaginationConfiguration,
   type Tag,
 } from '@aws-sdk/client-rds';
+import { mapWithConcurrency } from '../core/audit.ts';
 import { isAwsRegionName } from '../core/aws-region.ts';
 import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
 import type {
@@ -161,6 +162,8 @@ export function isStandaloneCluster(cluster: DBCluster): boolean {
  *   writer instance and promoting a reader (a failover): it is no secondary here either
  *   ({@link globalRoleUnknown}), and DescribeGlobalClusters confirms its role. Taken for a secondary,
  *   a lone primary would pass pitr.cross-region through a primary "in another Region" that is itself.
+ *   An instance sent without `IsClusterWriter` proves no writer either: with no instance sent as the
+ *   writer, the role is unknown the same way.
  * - A member without `ReplicationSourceIdentifier` and without any instance says nothing of its role:
  *   a headless secondary has no instance ("A headless secondary Aurora DB cluster is one without a
  *   DB instance", Aurora User Guide, aurora-global-database-attach.console.headless), and neither
@@ -243,15 +246,21 @@ export function globalRoleOf(
 
 /**
  * Why DescribeDBClusters does not tell whether a global database member is the primary or a
- * secondary ({@link globalSecondaryOf}): it names no source and lists no DB instance, or only
- * instances with `IsClusterWriter` false. Undefined for a cluster in no global database and for a
- * member whose role the answer shows (a source, or a writer instance).
+ * secondary ({@link globalSecondaryOf}): it names no source and lists no DB instance, or no instance
+ * with `IsClusterWriter` true (only readers, or instances whose `IsClusterWriter` was not sent: a
+ * writer not sent is not proven, and taken for one a secondary would be judged as a primary).
+ * Undefined for a cluster in no global database and for a member whose role the answer shows (a
+ * source, or an instance sent with `IsClusterWriter` true).
  */
 export function globalRoleUnknown(cluster: DBCluster): string | undefined {
   if (!cluster.GlobalClusterIdentifier || cluster.ReplicationSourceIdentifier) return undefined;
   const members = cluster.DBClusterMembers;
   if (members !== undefined && members.length > 0) {
-    if (!members.every((member) => member.IsClusterWriter === false)) return undefined;
+    if (members.some((member) => member.IsClusterWriter === true)) return undefined;
+    const unsent = members.filter((member) => member.IsClusterWriter === undefined).length;
+    if (unsent > 0) {
+      return `DescribeDBClusters sent no ReplicationSourceIdentifier and no IsClusterWriter true among its ${members.length} DBClusterMembers (${unsent} of them sent without IsClusterWriter): whether it holds the writer instance a primary has was not sent`;
+    }
     return `DescribeDBClusters sent no ReplicationSourceIdentifier and IsClusterWriter false on all ${members.length} of its DBClusterMembers: a secondary, or a primary between losing its writer instance and promoting a reader (a failover)`;
   }
   return `DescribeDBClusters sent no ReplicationSourceIdentifier and ${members === undefined ? 'no DBClusterMembers' : 'an empty DBClusterMembers'}: a headless secondary, or a primary being created or whose instances were all deleted`;
@@ -848,8 +857,9 @@ export interface RdsListOptions {
   readonly leanDecoding?: boolean;
   /**
    * An RDS client of this account in another Region, for the destinations of automated-backup
-   * replication ({@link readReplicatedBackups}); read only when the policy asks for
-   * `pitr.cross-region`. Without it the replications stay unread (the check answers NOT_AVAILABLE).
+   * replication ({@link readReplicatedBackups}) and the Regions of Aurora copies
+   * ({@link readCopyClusters}); read only when the policy asks for `pitr.cross-region`. Without it
+   * the replications and copies stay unread (the check answers NOT_AVAILABLE).
    */
   readonly clientIn?: (region: string) => RDSClient;
   /**
@@ -985,58 +995,115 @@ function copyArnsOf(
 }
 
 /**
- * What each copy's own Region says of it: DescribeDBClusters there with `DBClusterIdentifier` the
- * copy's ARN ("The user-supplied DB cluster identifier or the Amazon Resource Name (ARN) of the DB
- * cluster", RDS API reference, DescribeDBClusters DBClusterIdentifier), one
- * call per copy, since its `BackupRetentionPeriod` and `EarliestRestorableTime` bound how far back it
- * restores and the cluster's own Region does not send them. The call goes through the SDK's own
- * decoding (no lean plugin), which reads `EarliestRestorableTime` as a Date. A copy that cannot be
- * read (refused, not found, a Region not enabled, any failure) is returned as not read with why,
- * never the scope failed: only `pitr.cross-region` needs it.
+ * ARNs one DescribeDBClusters filter carries. The RDS API documents no maximum number of filter
+ * values (Filter, `Values.Value.N`: "One or more filter values", RDS API reference), so a batch stays
+ * well inside the size of a request, as the snapshot listings' filters do (rds-snapshots.ts).
+ */
+const COPY_ARNS_PER_LISTING = 50;
+/**
+ * Copy listings (one per destination Region and batch of ARNs) in flight at once, per scope: a
+ * scope's copies are in a few Regions, and the audit runs scopes side by side, so a fleet whose
+ * copies span many Regions does not open a connection to each at once.
+ */
+const COPY_LISTINGS_AT_ONCE = 4;
+
+/**
+ * The clusters of one destination Region that `arns` name: DescribeDBClusters there, paged, with the
+ * `db-cluster-id` filter ("Accepts DB cluster identifiers and DB cluster Amazon Resource Names
+ * (ARNs)", RDS API reference, DescribeDBClusters Filters), through the same reader as this scope's
+ * own listings ({@link scopeReader}, {@link readAllPages}): the lean decoding leaves a value that is
+ * not one (`<BackupRetentionPeriod/>`, `0x23`) unsent, where the SDK's reads 0 or 35. A filter that
+ * matches nothing answers an empty list, not an error.
+ */
+function listCopiesIn(
+  rds: RDSClient,
+  scope: RdsScope,
+  arns: readonly string[],
+  lean: boolean,
+): Promise<DBCluster[]> {
+  const { pages, endpoint } = scopeReader(rds, scope, lean);
+  return readAllPages(
+    'DescribeDBClusters',
+    scope,
+    pages('DescribeDBClusters', DescribeDBClustersCommand, paginateDescribeDBClusters, {
+      Filters: [{ Name: 'db-cluster-id', Values: [...arns] }],
+    }),
+    { element: 'DBClusters', items: (page) => page.DBClusters },
+    () => true,
+    endpoint,
+  );
+}
+
+/**
+ * The cluster a copy's listing holds for `arn`: the one sent with that `DBClusterArn`, else one sent
+ * without an ARN whose identifier is the ARN's (identifiers are unique in an account and Region, and
+ * not case-sensitive).
+ */
+function listedCopy(listed: readonly DBCluster[], arn: string): DBCluster | undefined {
+  const id = arn.split(':cluster:')[1]?.toLowerCase();
+  return (
+    listed.find((cluster) => cluster.DBClusterArn === arn) ??
+    listed.find(
+      (cluster) =>
+        cluster.DBClusterArn === undefined &&
+        id !== undefined &&
+        cluster.DBClusterIdentifier?.toLowerCase() === id,
+    )
+  );
+}
+
+/**
+ * What each copy's own Region says of it, since its `BackupRetentionPeriod` and
+ * `EarliestRestorableTime` bound how far back it restores and the cluster's own Region does not send
+ * them: one filtered listing per destination Region and {@link COPY_ARNS_PER_LISTING} copies
+ * ({@link listCopiesIn}), never one call per copy, with at most {@link COPY_LISTINGS_AT_ONCE} in
+ * flight. A copy that cannot be read (refused, a Region not enabled, any failure of its listing) or
+ * that its Region does not list is returned as not read with why, never the scope failed: only
+ * `pitr.cross-region` needs it.
  */
 async function readCopyClusters(
   clusters: readonly DBCluster[],
   globalRoles: GlobalRoles | undefined,
   scope: RdsScope,
   clientIn: (region: string) => RDSClient,
+  lean: boolean,
 ): Promise<Map<DBCluster, CopyCluster[]>> {
-  const wanted = new Map<string, string>();
+  const byRegion = new Map<string, Set<string>>();
   for (const cluster of clusters) {
-    for (const { arn, region } of copyArnsOf(cluster, scope, globalRoles)) wanted.set(arn, region);
+    for (const { arn, region } of copyArnsOf(cluster, scope, globalRoles)) {
+      byRegion.set(region, (byRegion.get(region) ?? new Set()).add(arn));
+    }
   }
-  const read = new Map<string, CopyCluster>(
-    await Promise.all(
-      [...wanted].map(async ([arn, region]): Promise<[string, CopyCluster]> => {
-        try {
-          const answer = await clientIn(region).send(
-            new DescribeDBClustersCommand({ DBClusterIdentifier: arn }),
-          );
-          if (answer.DBClusters === undefined) {
-            return [
-              arn,
-              { region, arn, read: false, reason: 'answer without <DBClusters>', accessDenied: false },
-            ];
-          }
-          const copy =
-            answer.DBClusters.find((listed) => listed.DBClusterArn === arn) ??
-            (answer.DBClusters.length === 1 && answer.DBClusters[0]?.DBClusterArn === undefined
-              ? answer.DBClusters[0]
-              : undefined);
-          if (!copy) {
-            return [
-              arn,
-              {
-                region,
-                arn,
-                read: false,
-                reason: `${region} lists no DB cluster ${arn}`,
-                accessDenied: false,
-              },
-            ];
-          }
-          return [
-            arn,
-            {
+  const batches = [...byRegion].flatMap(([region, arns]) => {
+    const all = [...arns];
+    return Array.from({ length: Math.ceil(all.length / COPY_ARNS_PER_LISTING) }, (_, index) => ({
+      region,
+      arns: all.slice(index * COPY_ARNS_PER_LISTING, (index + 1) * COPY_ARNS_PER_LISTING),
+    }));
+  });
+  const read = new Map<string, CopyCluster>();
+  await mapWithConcurrency(batches, COPY_LISTINGS_AT_ONCE, async ({ region, arns }) => {
+    let listed: DBCluster[];
+    try {
+      listed = await listCopiesIn(clientIn(region), { account: scope.account, region }, arns, lean);
+    } catch (error) {
+      for (const arn of arns) {
+        read.set(arn, {
+          region,
+          arn,
+          read: false,
+          reason: `${describeError(error)} (${errorCode(error)})`,
+          accessDenied: isAccessDenied(errorCode(error)),
+        });
+      }
+      return;
+    }
+    for (const arn of arns) {
+      const copy = listedCopy(listed, arn);
+      read.set(
+        arn,
+        copy
+          ? {
               region,
               arn,
               read: true,
@@ -1049,23 +1116,11 @@ async function readCopyClusters(
               ...(copy.GlobalClusterIdentifier
                 ? { globalClusterIdentifier: copy.GlobalClusterIdentifier }
                 : {}),
-            },
-          ];
-        } catch (error) {
-          return [
-            arn,
-            {
-              region,
-              arn,
-              read: false,
-              reason: `${describeError(error)} (${errorCode(error)})`,
-              accessDenied: isAccessDenied(errorCode(error)),
-            },
-          ];
-        }
-      }),
-    ),
-  );
+            }
+          : { region, arn, read: false, reason: `${region} lists no DB cluster ${arn}`, accessDenied: false },
+      );
+    }
+  });
   const byCluster = new Map<DBCluster, CopyCluster[]>();
   for (const cluster of clusters) {
     byCluster.set(
@@ -1614,7 +1669,7 @@ export async function collectRdsPitrFacts(
   const copies =
     policy.pitr.requireCrossRegionBackup && clientIn
       ? Promise.all([databases, roles]).then(([{ clusters }, globalRoles]) =>
-          readCopyClusters(clusters, globalRoles, scope, clientIn),
+          readCopyClusters(clusters, globalRoles, scope, clientIn, lean),
         )
       : undefined;
   // Retained backups of deleted instances never cross the wire (status filter).

@@ -4,9 +4,14 @@
  * were deleted): its role is read from DescribeGlobalClusters (`GlobalClusterMembers[].IsWriter`),
  * once per Region and only when such a member is listed.
  */
-import { RDSClient } from '@aws-sdk/client-rds';
+import { type DBCluster, RDSClient } from '@aws-sdk/client-rds';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectRdsPitrFacts } from '../../functions/aws/rds.ts';
+import {
+  auroraClusterToFact,
+  collectRdsPitrFacts,
+  type GlobalRoles,
+  globalRoleUnknown,
+} from '../../functions/aws/rds.ts';
 import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 import type { PitrFact } from '../../functions/core/facts.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
@@ -260,5 +265,67 @@ describe('the role of a global database member without a DB instance', () => {
 
     // Assess
     expect(sim.stats().byOperation['rds:DescribeGlobalClusters']).toBeUndefined();
+  });
+});
+
+describe('a global database member whose DBClusterMembers leave IsClusterWriter out', () => {
+  const ARN = `arn:aws:rds:${REGION}:${DEFAULT_ACCOUNT_ID}:cluster:ledger`;
+  /** A member of `ledger-global` with no ReplicationSourceIdentifier and these instances. */
+  const member = (members: DBCluster['DBClusterMembers']): DBCluster => ({
+    DBClusterIdentifier: 'ledger',
+    DBClusterArn: ARN,
+    Engine: 'aurora-postgresql',
+    Status: 'available',
+    BackupRetentionPeriod: 35,
+    GlobalClusterIdentifier: 'ledger-global',
+    DBClusterMembers: members,
+  });
+  const scope = { account: DEFAULT_ACCOUNT_ID, region: REGION };
+  const crossRegion = (fact: PitrFact) =>
+    pitrChecks
+      .find((check) => check.metadata.id === 'pitr.cross-region')
+      ?.evaluate(fact, { policy, now: NOW });
+
+  it('keeps the role unknown, not a primary, when no instance is sent with IsClusterWriter true and one is sent without it', () => {
+    // Prepare: one reader, and one instance whose IsClusterWriter the answer left out.
+    const cluster = member([
+      { DBInstanceIdentifier: 'ledger-1', IsClusterWriter: false },
+      { DBInstanceIdentifier: 'ledger-2' },
+    ]);
+    // Act
+    const fact = auroraClusterToFact(cluster, scope);
+    // Assess: a writer not sent is not proven; taken for one, a secondary would pass as a primary.
+    expect(globalRoleUnknown(cluster)).toBe(
+      'DescribeDBClusters sent no ReplicationSourceIdentifier and no IsClusterWriter true among its 2 DBClusterMembers (1 of them sent without IsClusterWriter): whether it holds the writer instance a primary has was not sent',
+    );
+    expect(fact.aurora?.globalRoleUnknown).toBe(globalRoleUnknown(cluster));
+    expect(crossRegion(fact)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('keeps the role unknown when every instance is sent without IsClusterWriter', () => {
+    const cluster = member([{ DBInstanceIdentifier: 'ledger-1' }]);
+    expect(globalRoleUnknown(cluster)).toContain('1 of them sent without IsClusterWriter');
+  });
+
+  it('takes it for the primary DescribeGlobalClusters says it is', () => {
+    // Prepare
+    const cluster = member([{ DBInstanceIdentifier: 'ledger-1' }]);
+    const roles: GlobalRoles = {
+      read: true,
+      members: new Map([[ARN, { isWriter: true, writerArn: ARN }]]),
+    };
+    // Act
+    const fact = auroraClusterToFact(cluster, scope, roles);
+    // Assess
+    expect(fact.aurora?.globalRoleUnknown).toBeUndefined();
+    expect(fact.aurora?.globalSecondary).toBeUndefined();
+  });
+
+  it('still knows the primary by an instance sent with IsClusterWriter true beside one sent without it', () => {
+    const cluster = member([
+      { DBInstanceIdentifier: 'ledger-1', IsClusterWriter: true },
+      { DBInstanceIdentifier: 'ledger-2' },
+    ]);
+    expect(globalRoleUnknown(cluster)).toBeUndefined();
   });
 });

@@ -1511,7 +1511,7 @@ describe('collectRdsPitrFacts', () => {
 
       /** Answers DescribeDBClusters by the client's Region: the source's listing, or the copy's. */
       function clustersByRegion(
-        inCopyRegion: (input: { DBClusterIdentifier?: string }) => unknown,
+        inCopyRegion: (input: { Filters?: { Name?: string; Values?: string[] }[] }) => unknown,
       ): unknown[] {
         const asked: unknown[] = [];
         rdsMock.on(DescribeDBClustersCommand).callsFake(async (input, getClient) => {
@@ -1528,7 +1528,7 @@ describe('collectRdsPitrFacts', () => {
         return { fact, outcome: fact && pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE)) };
       }
 
-      it('passes pitr.cross-region on a replica keeping the days required, read there by its ARN', async () => {
+      it('passes pitr.cross-region on a replica keeping the days required, listed there by its ARN', async () => {
         // Prepare
         const asked = clustersByRegion(() => ({
           DBClusters: [
@@ -1542,7 +1542,9 @@ describe('collectRdsPitrFacts', () => {
         // Act
         const { fact, outcome } = await judged();
         // Assess
-        expect(asked).toEqual([{ DBClusterIdentifier: COPY_ARN }]);
+        expect(asked).toEqual([
+          { Filters: [{ Name: 'db-cluster-id', Values: [COPY_ARN] }], MaxRecords: 100 },
+        ]);
         expect(fact?.aurora?.copies).toEqual([
           {
             region: COPY_REGION,
@@ -1606,17 +1608,13 @@ describe('collectRdsPitrFacts', () => {
       });
 
       it('leaves pitr.cross-region NOT_AVAILABLE when the replica is not found there', async () => {
-        clustersByRegion(() => {
-          throw Object.assign(new Error(`DBCluster ${COPY_ARN} not found.`), {
-            name: 'DBClusterNotFoundFault',
-          });
-        });
+        // A filter that matches nothing answers an empty list, not DBClusterNotFoundFault.
+        clustersByRegion(() => ({ DBClusters: [] }));
         const { outcome } = await judged();
         expect(outcome?.status).toBe('NOT_AVAILABLE');
         expect(outcome?.description).toContain(
-          `DescribeDBClusters of ${COPY_ARN} in ${COPY_REGION} was not read`,
+          `DescribeDBClusters of ${COPY_ARN} in ${COPY_REGION} was not read: ${COPY_REGION} lists no DB cluster ${COPY_ARN}`,
         );
-        expect(outcome?.description).toContain('DBClusterNotFoundFault');
       });
 
       it('does not read the replica when the policy does not ask for cross-region backups', async () => {

@@ -14,12 +14,13 @@
  * pitr.window holds the source: its own BackupRetentionPeriod (set when the replication starts, often
  * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime
  * that far back. A retention below the target is FAILED; a window still filling (a replication
- * started recently) is a WARNING naming the date it completes; a value not sent is NOT_AVAILABLE.
+ * started recently) is a WARNING naming the date it completes; a value not sent, or an earliest
+ * restore point after the run's clock (beyond the clock-skew margin), is NOT_AVAILABLE.
  * Aurora clusters have no such feature: their copies in another Region are a cross-Region read
  * replica cluster or an Aurora Global Database, each read in its own Region for its
  * BackupRetentionPeriod and EarliestRestorableTime ({@link judgeCopies}): a retention below the
  * target is FAILED, a window not yet reaching back the target (a replica created recently) a WARNING
- * naming the date it completes, an EarliestRestorableTime not sent NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
+ * naming the date it completes, an EarliestRestorableTime not sent or after the run's clock NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
  * listings, so without either the check says how to cover it rather than guessing. Cloud SQL has no replication either, but its backups live in a location that is a
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
@@ -67,7 +68,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     rationale:
       "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region, reaching back the policy minimum there too: a copy that keeps 7 days, or that started yesterday, restores nothing older.",
     remediation: {
-      text: 'RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31` (plus `--kms-key-id` with a key of the destination Region for an encrypted instance), run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (`aws rds stop-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn>`) and start it again with that retention. Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database. Cloud SQL: a multi-region backup location.',
+      text: "RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31` (plus `--kms-key-id` with a key of the destination Region for an encrypted instance), run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (`aws rds stop-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn>`) and start it again with that retention. Aurora: a cross-Region read replica cluster whose own BackupRetentionPeriod is at least the target, read in its Region (a new replica keeps Aurora's default of one day; raise it with `aws rds modify-db-cluster --region <replica region> --db-cluster-identifier <replica> --backup-retention-period 30 --apply-immediately`: the target itself, since an Aurora cluster restores back its whole retention). A global database secondary is judged through its primary's own retention; a primary's secondaries (restored through the primary) and AWS Backup copies (not in the RDS listings) cannot prove it: record a policy exception for pitr.cross-region when one of those is the copy. Cloud SQL: a multi-region backup location.",
       url: DOCS.rdsReplicateBackups,
       urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
@@ -286,7 +287,7 @@ function judgeAurora(
     description: `${resourceLabel(fact)} has no read replica cluster in another Region and belongs to no Aurora global database, so nothing it keeps is known to survive a regional outage.`,
     observed,
     required,
-    remediationText: `Add an Aurora Global Database secondary or a cross-Region read replica cluster, or an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}). If an AWS Backup copy already covers it, record that as a policy exception for pitr.cross-region on this cluster (exceptions: resource as its ARN, check, reason, expires).`,
+    remediationText: `Add a cross-Region read replica cluster keeping at least ${minPitrDays} days itself (\`--backup-retention-period ${minPitrDays}\` on the replica; a new one keeps one day), the copy this check reads in its Region. An Aurora Global Database secondary or an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}) also keeps one, but how far back it restores is not read here: if one of those already covers it, record that as a policy exception for pitr.cross-region on this cluster (exceptions: resource as its ARN, check, reason, expires).`,
   };
 }
 
@@ -414,6 +415,16 @@ function readCopy(
       region,
       outcome: 'unknown',
       says: `${held} (Status available, BackupRetentionPeriod ${retention} days) was sent without EarliestRestorableTime, so how far back it can be restored now is not known`,
+      accessDenied: false,
+    };
+  }
+  if (earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+    // Beyond the clock-skew margin, a time after this run's clock is a slow clock or a value gone
+    // wrong, not a replica made a moment ago: read as an empty window it would be "still filling".
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} (Status available, BackupRetentionPeriod ${retention} days) was sent EarliestRestorableTime ${formatTime(earliest)}, later than this run's clock (${formatTime(now)}), so how far back it can be restored cannot be measured; check the clock of the machine that runs the audit`,
       accessDenied: false,
     };
   }
@@ -881,6 +892,17 @@ function readReplicaWindow(
   stopped: string,
 ): Reading {
   const { region, arn } = backup;
+  if (earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+    // Beyond the clock-skew margin, a time after this run's clock is a slow clock or a value gone
+    // wrong, not a replication started a moment ago: read as an empty window it would be "still
+    // filling" (pitr.window says the same of the source's own window).
+    return {
+      region,
+      outcome: 'unknown',
+      says: `the replicated backup in ${region} (Status ${backup.status}) can be restored back to ${formatTime(earliest)} (RestoreWindow.EarliestTime), later than this run's clock (${formatTime(now)}), so how far back it reaches cannot be measured; check the clock of the machine that runs the audit`,
+      accessDenied: false,
+    };
+  }
   const windowMs = Math.max(0, now.getTime() - earliest.getTime());
   const tolerance = toleranceOf(fact);
   const assumes = tolerance.assumed !== undefined;

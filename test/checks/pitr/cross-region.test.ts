@@ -18,6 +18,21 @@ describe('pitr.cross-region', () => {
     expect(pitrCrossRegionCheck.metadata).toMatchObject({ id: 'pitr.cross-region', severity: 'MEDIUM' });
   });
 
+  it('names, for Aurora, the copy the check can read and the retention that copy must keep itself', () => {
+    // A finding without its own remediation (a copy not read, a global secondary) shows this text:
+    // a copy is judged on its own BackupRetentionPeriod, and a new replica keeps Aurora's one day.
+    const text = pitrCrossRegionCheck.metadata.remediation.text;
+    expect(text).toContain(
+      'Aurora: a cross-Region read replica cluster whose own BackupRetentionPeriod is at least the target',
+    );
+    expect(text).toContain(
+      '`aws rds modify-db-cluster --region <replica region> --db-cluster-identifier <replica> --backup-retention-period 30 --apply-immediately`',
+    );
+    expect(text).not.toContain(
+      'Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database.',
+    );
+  });
+
   it('does not apply and is switched off when the policy does not require cross-region backups', () => {
     expect(
       pitrCrossRegionCheck.evaluate(rdsInstanceFact({ crossRegionBackupTargets: [] }), contextWith()),
@@ -401,6 +416,24 @@ describe('pitr.cross-region', () => {
       expect(outcome?.description).toContain('without BackupRetentionPeriod');
     });
 
+    it('is not available, not a window still filling, when the replica is restorable from a time after the run clock', () => {
+      // Prepare: EarliestTime an hour after this run's clock, beyond the clock-skew margin.
+      const outcome = replicaKeeping(31, minutesAgo(-60));
+      // Assess: a clock or a value gone wrong, not a replication started a moment ago.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain(
+        "the replicated backup in eu-central-1 (Status replicating) can be restored back to 2026-09-01 13:00 UTC (RestoreWindow.EarliestTime), later than this run's clock (2026-09-01 12:00 UTC)",
+      );
+      expect(outcome?.description).not.toContain('still filling');
+    });
+
+    it('still reads an EarliestTime within the clock-skew margin after the run clock as a window just started', () => {
+      const outcome = replicaKeeping(31, minutesAgo(-2));
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('still filling');
+    });
+
     it('holds the replica to a 7-day target when the policy asks for 7 days', () => {
       const outcome = pitrCrossRegionCheck.evaluate(
         rdsInstanceFact({
@@ -577,6 +610,10 @@ describe('pitr.cross-region', () => {
     expect(outcome?.remediationText).toContain('AWS Backup plan');
     expect(outcome?.remediationText).toContain('Aurora Global Database');
     expect(outcome?.remediationText).toContain('exceptions');
+    // A replica added keeps Aurora's default of one day until its own retention is raised.
+    expect(outcome?.remediationText).toContain(
+      'a cross-Region read replica cluster keeping at least 30 days itself (`--backup-retention-period 30` on the replica; a new one keeps one day)',
+    );
   });
 
   it('fails a Multi-AZ DB cluster without naming the Aurora features it cannot use, and says what it cannot do', () => {
@@ -720,6 +757,37 @@ describe('pitr.cross-region', () => {
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
       expect(outcome?.description).toContain('without EarliestRestorableTime');
+    });
+
+    it('is not available, not a window still filling, when the replica is restorable from a time after the run clock', () => {
+      // Prepare: EarliestRestorableTime an hour after this run's clock, beyond the clock-skew margin.
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        earliestRestorableTime: minutesAgo(-60),
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess: a clock or a value gone wrong, not a replica made a moment ago.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
+      expect(outcome?.description).toContain(
+        "`certctl-aurora-fra` in eu-central-1 (Status available, BackupRetentionPeriod 35 days) was sent EarliestRestorableTime 2026-09-01 13:00 UTC, later than this run's clock (2026-09-01 12:00 UTC)",
+      );
+      expect(outcome?.description).not.toContain('still filling');
+    });
+
+    it('still reads an EarliestRestorableTime within the clock-skew margin after the run clock as a replica just made', () => {
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        earliestRestorableTime: minutesAgo(-2),
+      });
+      expect(pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE))?.status).toBe('WARNING');
     });
 
     it('fails when the replica keeps fewer days, naming the value and the command that raises it', () => {
