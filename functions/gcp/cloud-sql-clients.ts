@@ -13,7 +13,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
 import gaxFallback from 'google-gax/fallback';
-import type { ReplayFirstExchange } from './cloud-sql-lean.ts';
+import {
+  type AnswerSanitizer,
+  answerSanitizer,
+  type ReflectedRoot,
+  type ReplayFirstExchange,
+  type SanitizedRead,
+} from './cloud-sql-lean.ts';
 import { declaresCloudSqlV1, pruneReadAnswers } from './cloud-sql-read-view.ts';
 import { type HttpFetchInit, type HttpFetchResponse, httpFetch } from './http-fetch.ts';
 
@@ -62,6 +68,73 @@ function sendOrReplay(input: string | URL, init: HttpFetchInit = {}): Promise<Ht
 
 type ProtoRoot = ReturnType<InstanceType<typeof gaxFallback.GrpcClient>['loadProtoJSON']>;
 
+/** The GET reads whose answers gax decodes with the read view, by their `google.api.http` paths. */
+const SANITIZED_PATHS: readonly (readonly [RegExp, SanitizedRead])[] = [
+  [/^\/v1\/projects\/[^/]+\/instances$/, 'instances.list'],
+  [/^\/v1\/projects\/[^/]+\/instances\/[^/]+\/getLatestRecoveryTime$/, 'instances.getLatestRecoveryTime'],
+  [/^\/v1\/projects\/[^/]+\/instances\/[^/]+\/backupRuns$/, 'backupRuns.list'],
+  [/^\/v1\/projects\/[^/]+\/instances\/[^/]+$/, 'instances.get'],
+];
+
+/** Each read view's sanitizers, compiled once (undefined: its types are not what the lean path reads). */
+const sanitizers = new WeakMap<object, Map<SanitizedRead, AnswerSanitizer | undefined>>();
+
+function sanitizerOf(root: ProtoRoot, read: SanitizedRead): AnswerSanitizer | undefined {
+  let byRead = sanitizers.get(root);
+  if (!byRead) {
+    byRead = new Map();
+    sanitizers.set(root, byRead);
+  }
+  if (!byRead.has(read)) byRead.set(read, answerSanitizer(root as unknown as ReflectedRoot, read));
+  return byRead.get(read);
+}
+
+/**
+ * A read's 200 answer without the values of the wrong JSON type gax would coerce into judged ones
+ * (`"enabled": "false"` read as true, `"transactionLogRetentionDays": "abc"` as 0): those fields
+ * reach gax as not sent, as the lean decoder reads them (./cloud-sql-lean.ts {@link answerSanitizer}),
+ * so a read that falls back to gax (a retried 5xx, a refreshed 401, lean decoding off) judges the
+ * same values. Any other answer is gax's as it came.
+ */
+async function withoutNotSent(
+  response: HttpFetchResponse,
+  input: string | URL,
+  init: HttpFetchInit,
+  root: ProtoRoot | undefined,
+): Promise<HttpFetchResponse> {
+  if (!root || response.status !== 200 || (init.method ?? 'GET').toUpperCase() !== 'GET') return response;
+  const { pathname } = new URL(String(input));
+  const read = SANITIZED_PATHS.find(([path]) => path.test(pathname))?.[1];
+  const sanitize = read === undefined ? undefined : sanitizerOf(root, read);
+  if (!sanitize) return response;
+  const body = sanitize(await response.text());
+  return body === undefined ? response : withBody(response, body);
+}
+
+/** `response` with `body` as its body. */
+function withBody(response: HttpFetchResponse, body: string): HttpFetchResponse {
+  const bytes = Buffer.from(body, 'utf8');
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    ok: response.ok,
+    url: response.url,
+    redirected: response.redirected,
+    get headers() {
+      return response.headers;
+    },
+    body: {
+      async *[Symbol.asyncIterator]() {
+        yield bytes;
+      },
+    },
+    arrayBuffer: async () =>
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    text: async () => body,
+    json: async () => JSON.parse(body),
+  };
+}
+
 /** Each `protos.json` object's read view, built once and shared by the read clients. */
 const readViews = new WeakMap<object, ProtoRoot>();
 
@@ -74,12 +147,14 @@ type GaxAuth = InstanceType<typeof gaxFallback.GrpcClient>['auth'];
  * `fetchImplementation`. Everything else is the auth client itself (methods bound to it, so its
  * private fields work; properties set on the wrapper land on it).
  */
-function sendingThroughHttpFetch(auth: GaxAuth): GaxAuth {
+function sendingThroughHttpFetch(auth: GaxAuth, root: () => ProtoRoot | undefined): GaxAuth {
   if (!auth) return auth;
+  const fetchImplementation = async (input: string | URL, init: HttpFetchInit = {}) =>
+    withoutNotSent(await sendOrReplay(input, init), input, init, root());
   const fetch = (input: unknown, init: object = {}) =>
     (auth as unknown as { fetch(input: unknown, init: object): unknown }).fetch(input, {
       ...init,
-      fetchImplementation: sendOrReplay,
+      fetchImplementation,
     });
   return new Proxy(auth, {
     get(target, property) {
@@ -100,9 +175,12 @@ function sendingThroughHttpFetch(auth: GaxAuth): GaxAuth {
  * Requests, credentials, retries, paging and errors stay gax's and google-auth-library's.
  */
 class ReadViewGrpcClient extends gaxFallback.GrpcClient {
+  /** The read view this client decodes with, once the generated client has loaded it. */
+  #readView: ProtoRoot | undefined;
+
   constructor(options: ConstructorParameters<typeof gaxFallback.GrpcClient>[0]) {
     super(options);
-    this.auth = sendingThroughHttpFetch(this.auth);
+    this.auth = sendingThroughHttpFetch(this.auth, () => this.#readView);
   }
 
   override loadProtoJSON(json: gaxFallback.protobuf.INamespace, ignoreCache?: boolean): ProtoRoot {
@@ -115,6 +193,7 @@ class ReadViewGrpcClient extends gaxFallback.GrpcClient {
       );
       readViews.set(json, root);
     }
+    this.#readView = root;
     return root;
   }
 }

@@ -33,6 +33,10 @@
  *   (`_enabled: 'enabled'`), and the keys come in `toObject`'s order. The decoder is compiled from
  *   the read client's own protobufjs types; test/gcp/cloud-sql-lean.test.ts compares it, serialised,
  *   with what the gax read clients return for the simulator's answers and for odd bodies.
+ * - one departure, on both paths: a bool, int32 or wrapper value of the wrong JSON type (`"false"`
+ *   for a BoolValue, `"abc"` for an Int32Value, a null wrapper) is read as not sent, where gax
+ *   would coerce it into a judged value ({@link NOT_SENT}); gax's path gets the answer without
+ *   those values first (./cloud-sql-clients.ts, {@link answerSanitizer}), so both read the same.
  *
  * Anything else (a non-200 answer, a transport error, a body that is not JSON or holds a value of a
  * type this decoder does not take, a request or a client setup it does not reproduce) is handed to
@@ -241,30 +245,73 @@ function enumValue(values: ReflectedEnum, json: unknown): string | number {
   throw new Unreadable();
 }
 
+/**
+ * A value sent with the wrong JSON type for a bool, an int32 or their wrappers: read as not sent.
+ * gax would coerce it (protobufjs `fromObject`: `Boolean("false")` is true, `"abc" | 0` is 0,
+ * `2 ** 31 | 0` is -2147483648, a null BoolValue becomes `{ value: false }`), so a PASS would rest
+ * on a value the answer never held. As the AWS lean decoder reads `1` or `yes` for a boolean
+ * (functions/aws/xml-wire.ts `scalar`), the field is left out: the check that needs it is
+ * NOT_AVAILABLE, naming it. Only a field with presence (a wrapper or a proto3 `optional`) can be
+ * left out; on any other, absent is the proto3 default, a judged value, so the answer is refused.
+ */
+const NOT_SENT: unique symbol = Symbol('not sent');
+
+/** Kinds whose wrong-typed values are read as {@link NOT_SENT}. */
+const CHECKED_SCALARS: ReadonlySet<FieldKind['kind']> = new Set(['bool', 'int32', 'boolValue', 'int32Value']);
+
+/** An int32 in proto3 JSON: an integral number, or a decimal string, in range (proto3 JSON takes both). */
+function int32Of(json: unknown): number | typeof NOT_SENT {
+  const number = typeof json === 'string' && DECIMAL_INTEGER.test(json) ? Number(json) : json;
+  return isInt32(number) ? number : NOT_SENT;
+}
+
+const DECIMAL_INTEGER = /^-?[0-9]+$/;
+
+/** A bool, an int32 or one of their wrappers (`{ value }`), or {@link NOT_SENT}; objects and lists are unreadable. */
+function checkedScalar(kind: FieldKind['kind'], json: unknown): unknown {
+  if (typeof json === 'object' && json !== null) throw new Unreadable();
+  switch (kind) {
+    case 'bool':
+      return typeof json === 'boolean' ? json : NOT_SENT;
+    case 'boolValue':
+      return typeof json === 'boolean' ? { value: json } : NOT_SENT;
+    case 'int32':
+      return int32Of(json);
+    default: {
+      const number = int32Of(json);
+      return number === NOT_SENT ? NOT_SENT : { value: number };
+    }
+  }
+}
+
 function singular(kind: FieldKind, json: unknown): unknown {
   switch (kind.kind) {
     case 'string':
       if (typeof json !== 'string') throw new Unreadable();
       return json;
     case 'bool':
-      if (typeof json !== 'boolean') throw new Unreadable();
-      return json;
     case 'int32':
-      if (!isInt32(json)) throw new Unreadable();
-      return json;
+    case 'boolValue':
+    case 'int32Value':
+      return checkedScalar(kind.kind, json);
     case 'enum':
       return enumValue(kind.values, json);
     case 'timestamp':
       return timestamp(json);
-    case 'boolValue':
-      if (typeof json !== 'boolean') throw new Unreadable();
-      return { value: json };
-    case 'int32Value':
-      if (!isInt32(json)) throw new Unreadable();
-      return { value: json };
     case 'message':
       return message(kind.message, json);
   }
+}
+
+/** A list element or map value read as {@link NOT_SENT} cannot be left out of its list: unreadable. */
+function sent(value: unknown): unknown {
+  if (value === NOT_SENT) throw new Unreadable();
+  return value;
+}
+
+/** Whether leaving `field` out reads as "not sent" (a wrapper's `null`, an `optional` field unset). */
+function hasPresence(field: FieldPlan): boolean {
+  return field.oneof !== undefined || field.value.kind === 'boolValue' || field.value.kind === 'int32Value';
 }
 
 /**
@@ -284,14 +331,19 @@ function message(plan: MessagePlan, json: unknown): Record<string, unknown> {
     if (value === undefined && !Object.hasOwn(json, field.name)) continue;
     if (field.repeated) {
       if (!Array.isArray(value)) throw new Unreadable();
-      out[field.name] = value.map((element) => singular(field.value, element));
+      out[field.name] = value.map((element) => sent(singular(field.value, element)));
     } else if (field.map) {
       if (!isObject(value)) throw new Unreadable();
       const entries: Record<string, unknown> = {};
-      for (const [key, entry] of Object.entries(value)) entries[key] = singular(field.value, entry);
+      for (const [key, entry] of Object.entries(value)) entries[key] = sent(singular(field.value, entry));
       out[field.name] = entries;
     } else {
-      out[field.name] = singular(field.value, value);
+      const read = singular(field.value, value);
+      if (read === NOT_SENT) {
+        if (!hasPresence(field)) throw new Unreadable();
+        continue;
+      }
+      out[field.name] = read;
       if (field.oneof !== undefined) out[field.oneof] = field.name;
     }
   }
@@ -319,6 +371,73 @@ export function answerDecoder(root: ReflectedRoot, method: LeanMethod): AnswerDe
     } catch {
       return undefined;
     }
+  };
+}
+
+/**
+ * `json` (a message of `plan`) with every value {@link checkedScalar} reads as not sent removed, in
+ * place; true when one was. What gax decodes goes through this first (./cloud-sql-clients.ts), so
+ * gax, which would coerce those values, reads them as not sent too, as the lean decoder does. What
+ * neither reads (an object for a wrapper, a wrong type on a field without presence) is left for gax
+ * to refuse or decode as it always has.
+ */
+function removeNotSent(plan: MessagePlan, json: unknown): boolean {
+  if (!isObject(json)) return false;
+  let removed = false;
+  for (const field of plan.fields) {
+    if (!Object.hasOwn(json, field.name)) continue;
+    const value = json[field.name];
+    const { kind } = field.value;
+    if (field.value.kind === 'message') {
+      const nested = field.value.message;
+      const elements = field.repeated && Array.isArray(value) ? value : field.map ? [] : [value];
+      for (const element of elements) removed = removeNotSent(nested, element) || removed;
+    } else if (CHECKED_SCALARS.has(kind) && !field.repeated && !field.map && hasPresence(field)) {
+      let read: unknown;
+      try {
+        read = checkedScalar(kind, value);
+      } catch {
+        continue;
+      }
+      if (read === NOT_SENT) {
+        delete json[field.name];
+        removed = true;
+      }
+    }
+  }
+  return removed;
+}
+
+/** Rewrites an answer body for gax: undefined when it has nothing to remove (or is not JSON). */
+export type AnswerSanitizer = (body: string) => string | undefined;
+
+/** The answer types gax decodes for the reads whose wrong-typed values are removed first. */
+export type SanitizedRead = LeanMethod | 'instances.get';
+
+const SANITIZED_TYPES: Readonly<Record<SanitizedRead, string>> = {
+  ...ANSWER_TYPES,
+  'instances.get': 'google.cloud.sql.v1.DatabaseInstance',
+};
+
+/**
+ * The sanitizer of `read`'s answers for gax, compiled from the client's own protobufjs types, or
+ * undefined when the types hold a field kind the lean decoder does not read.
+ */
+export function answerSanitizer(root: ReflectedRoot, read: SanitizedRead): AnswerSanitizer | undefined {
+  let plan: MessagePlan;
+  try {
+    plan = compileMessage(root.lookupType(SANITIZED_TYPES[read]), new Map());
+  } catch {
+    return undefined;
+  }
+  return (body) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+    return removeNotSent(plan, json) ? JSON.stringify(json) : undefined;
   };
 }
 

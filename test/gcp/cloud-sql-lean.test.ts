@@ -356,13 +356,8 @@ describe('the lean answer decoder', () => {
     ['a timestamp with an offset', { items: [{ createTime: '2026-03-01T12:00:00+01:00' }] }],
     ['an enum name the protos do not know', { items: [{ state: 'SOMETHING_NEW' }] }],
     ['a fractional enum number', { items: [{ state: 1.5 }] }],
-    ['a BoolValue as a string', { items: [{ settings: { deletionProtectionEnabled: 'true' } }] }],
-    [
-      'an Int32Value out of range',
-      { items: [{ settings: { backupConfiguration: { transactionLogRetentionDays: 2 ** 31 } } }] },
-    ],
+    ['a BoolValue as an object', { items: [{ settings: { deletionProtectionEnabled: { value: true } } }] }],
     ['a null message', { items: [{ settings: null }] }],
-    ['a null wrapper', { items: [{ settings: { retainBackupsOnDelete: null } }] }],
     ['labels that are not strings', { items: [{ settings: { userLabels: { team: 1 } } }] }],
     ['an answer that is a list', [{ items: [] }]],
   ])('leaves %s to gax', (_case, body) => {
@@ -371,6 +366,65 @@ describe('the lean answer decoder', () => {
 
     // Assess
     expect(decoded).toBeUndefined();
+  });
+
+  it.each([
+    ['a BoolValue as a string', { deletionProtectionEnabled: 'true' }, 'deletionProtectionEnabled'],
+    ['a BoolValue as a number', { retainBackupsOnDelete: 1 }, 'retainBackupsOnDelete'],
+    ['a null wrapper', { retainBackupsOnDelete: null }, 'retainBackupsOnDelete'],
+    [
+      'an Int32Value out of range',
+      { backupConfiguration: { transactionLogRetentionDays: 2 ** 31 } },
+      'transactionLogRetentionDays',
+    ],
+    [
+      'an Int32Value that is not a number',
+      { backupConfiguration: { transactionLogRetentionDays: 'abc' } },
+      'transactionLogRetentionDays',
+    ],
+    [
+      'a fractional Int32Value',
+      { backupConfiguration: { transactionLogRetentionDays: 3.5 } },
+      'transactionLogRetentionDays',
+    ],
+  ])('reads %s as not sent (null), never coerced', (_case, settings, field) => {
+    // Act
+    const decoded = list(JSON.stringify({ items: [{ name: 'db-1', settings }] })) as {
+      items: {
+        settings: Record<string, unknown> & { backupConfiguration: Record<string, unknown> | null };
+      }[];
+    };
+
+    // Assess
+    const read = decoded.items[0]?.settings;
+    expect(field in (read ?? {}) ? read?.[field] : read?.backupConfiguration?.[field]).toBeNull();
+    expect(Object.hasOwn(read ?? {}, field) || Object.hasOwn(read?.backupConfiguration ?? {}, field)).toBe(
+      true,
+    );
+  });
+
+  it('reads a proto3 optional sent with the wrong type as unset', () => {
+    // Act
+    const decoded = list(
+      JSON.stringify({
+        items: [{ settings: { finalBackupConfig: { enabled: 'yes', retentionDays: 'x' } } }],
+      }),
+    ) as { items: { settings: { finalBackupConfig: Record<string, unknown> } }[] };
+
+    // Assess
+    expect(decoded.items[0]?.settings.finalBackupConfig).toEqual({});
+  });
+
+  it('reads an Int32Value sent as a decimal string as its number, as gax does', () => {
+    // Act
+    const decoded = list(
+      JSON.stringify({
+        items: [{ settings: { backupConfiguration: { transactionLogRetentionDays: '35' } } }],
+      }),
+    ) as { items: { settings: { backupConfiguration: Record<string, unknown> } }[] };
+
+    // Assess
+    expect(decoded.items[0]?.settings.backupConfiguration.transactionLogRetentionDays).toEqual({ value: 35 });
   });
 
   it('leaves a body that is not JSON to gax', () => {
@@ -458,6 +512,27 @@ describe('the lean answers against gax on odd bodies', () => {
     ],
     ['an empty page', { items: [] }],
     ['no fields at all', {}],
+    [
+      'wrapper and optional values of the wrong JSON type, and an int32 as a string',
+      {
+        items: [
+          {
+            name: 'db-1',
+            settings: {
+              deletionProtectionEnabled: 'false',
+              retainBackupsOnDelete: null,
+              finalBackupConfig: { enabled: 1, retentionDays: '7' },
+              backupConfiguration: {
+                enabled: 'true',
+                pointInTimeRecoveryEnabled: 'true',
+                transactionLogRetentionDays: 'abc',
+                backupRetentionSettings: { retainedBackups: '31' },
+              },
+            },
+          },
+        ],
+      },
+    ],
   ])('decodes %s exactly as gax does, in one request', async (_case, body) => {
     // Act
     const { lean, gax } = await serve(JSON.stringify(body));

@@ -1,0 +1,123 @@
+/**
+ * An instances.list answer whose wrapper values have the wrong JSON type. proto3 JSON carries a
+ * `google.protobuf.BoolValue` as a bare JSON boolean and an `Int32Value` as a number or a decimal
+ * string; gax's decoding coerces anything else (protobufjs `fromObject`: `Boolean("false")` is true,
+ * `"abc" | 0` is 0). Read through the real read clients (lean path and gax alike), such a value must
+ * be "not sent", as the AWS lean decoder reads `1` for a boolean (functions/aws/xml-wire.ts): the
+ * check that needs it is NOT_AVAILABLE naming the field, never judged on a coerced value.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { readCloudSqlPitrFacts } from '../../functions/gcp/cloud-sql.ts';
+import { type Loopback, loopback } from './loopback.ts';
+import { NOW, PROJECT } from './sim-setup.ts';
+
+const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+
+/** A healthy PITR instance whose backupConfiguration is `backup` over the healthy one. */
+function answer(backup: Record<string, unknown>) {
+  return {
+    items: [
+      {
+        name: 'db-1',
+        region: 'europe-west1',
+        databaseVersion: 'POSTGRES_16',
+        instanceType: 'CLOUD_SQL_INSTANCE',
+        state: 'RUNNABLE',
+        createTime: '2025-01-01T00:00:00Z',
+        settings: {
+          edition: 'ENTERPRISE_PLUS',
+          userLabels: { 'certctl-backup-guard': 'enabled' },
+          deletionProtectionEnabled: true,
+          retainBackupsOnDelete: true,
+          finalBackupConfig: { enabled: true, retentionDays: 30 },
+          backupConfiguration: {
+            enabled: true,
+            location: 'eu',
+            pointInTimeRecoveryEnabled: true,
+            transactionalLogStorageState: 'CLOUD_STORAGE',
+            transactionLogRetentionDays: 30,
+            backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: 31 },
+            ...backup,
+          },
+        },
+      },
+    ],
+  };
+}
+
+let api: Loopback | undefined;
+
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+/** The pitr checks' outcomes for the instance, read through the real clients (`leanDecoding` as given). */
+async function outcomes(backup: Record<string, unknown>, leanDecoding: boolean) {
+  api = await loopback((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    response.writeHead(200, { 'content-type': 'application/json' });
+    if (url.pathname.endsWith('/getLatestRecoveryTime')) {
+      response.end(
+        JSON.stringify({
+          earliestRecoveryTime: new Date(NOW.getTime() - 31 * 86_400_000).toISOString(),
+          latestRecoveryTime: new Date(NOW.getTime() - 60_000).toISOString(),
+        }),
+      );
+    } else if (url.pathname.endsWith('/backupRuns')) {
+      response.end(JSON.stringify({ items: [] }));
+    } else {
+      response.end(JSON.stringify(answer(backup)));
+    }
+  });
+  const factory = new GcpClientFactory({ endpoint: api.endpoint, readTimeoutMs: 2000, leanDecoding });
+  try {
+    const [fact] = await readCloudSqlPitrFacts(factory.cloudSql(), PROJECT, policy, { now: () => NOW });
+    if (!fact) throw new Error('no fact');
+    const byId = (id: string) =>
+      pitrChecks.find((check) => check.metadata.id === id)?.evaluate(fact, { policy, now: NOW });
+    return { fact, enabled: byId('pitr.enabled'), retention: byId('pitr.retention') };
+  } finally {
+    await factory.close();
+  }
+}
+
+describe.each([
+  ['the lean path', true],
+  ['gax only', false],
+])('wrong-typed wrapper values in instances.list, read through %s', (_way, leanDecoding) => {
+  it.each([
+    ['backupConfiguration.enabled', { enabled: 'false' }],
+    ['pointInTimeRecoveryEnabled', { pointInTimeRecoveryEnabled: 'true' }],
+    ['pointInTimeRecoveryEnabled', { pointInTimeRecoveryEnabled: 1 }],
+  ])('does not pass pitr.enabled on %s sent as %j, and names the field', async (field, backup) => {
+    // Act
+    const { enabled } = await outcomes(backup, leanDecoding);
+
+    // Assess
+    expect(enabled?.status).toBe('NOT_AVAILABLE');
+    expect(enabled?.description).toContain(field);
+  });
+
+  it('does not read transactionLogRetentionDays "abc" as 0, nor fail it as backups off', async () => {
+    // Act
+    const { fact, retention } = await outcomes({ transactionLogRetentionDays: 'abc' }, leanDecoding);
+
+    // Assess
+    expect(fact.retentionDays).toBeUndefined();
+    expect(retention?.status).toBe('NOT_AVAILABLE');
+    expect(retention?.description).toContain('transactionLogRetentionDays');
+  });
+
+  it('reads an Int32Value sent as a decimal string, as proto3 JSON allows', async () => {
+    // Act
+    const { fact, retention } = await outcomes({ transactionLogRetentionDays: '30' }, leanDecoding);
+
+    // Assess
+    expect(fact.retentionDays).toBe(30);
+    expect(retention?.status).toBe('PASSED');
+  });
+});
