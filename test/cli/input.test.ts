@@ -615,4 +615,28 @@ describe('backup-guard input checks', () => {
       expect(sim.stats().requests).toBe(0);
     }
   });
+
+  it('refuses an endpoint environment variable that is no http or https URL, naming the variable, before any call', async () => {
+    for (const [args, variable] of [
+      [['audit', '--provider', 'gcp', '--project', 'certctl-prod'], 'BACKUP_GUARD_CLOUDSQL_ENDPOINT'],
+      [['audit'], 'AWS_ENDPOINT_URL'],
+      [['snapshot', '--reason', 'CA rotation'], 'AWS_ENDPOINT_URL_DYNAMODB'],
+    ] as const) {
+      // Prepare: the variable holds no URL (the DynamoDB one beside AWS calls sent to the simulator).
+      const io = captureIo({ [variable]: 'not-a-url' });
+      const endpoints = variable === 'AWS_ENDPOINT_URL_DYNAMODB' ? ['--endpoint-url', sim.endpoint] : [];
+
+      // Act
+      const code = await runCli([...args, ...endpoints], io, { awsCredentials: simCredentials() });
+
+      // Assess: one line naming the variable, not a flag nobody gave, and no stack trace.
+      expect({ variable, code }).toEqual({ variable, code: 2 });
+      expect(io.err()).toBe(
+        `backup-guard: $${variable} must be an http or https URL such as ${
+          variable === 'AWS_ENDPOINT_URL_DYNAMODB' ? 'http://127.0.0.1:8000' : 'http://127.0.0.1:4566'
+        }; got 'not-a-url'\n`,
+      );
+      expect(sim.stats().requests).toBe(0);
+    }
+  });
 });

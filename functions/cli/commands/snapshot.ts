@@ -23,7 +23,7 @@ import {
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once-table.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
-import { checkEndpointUrl, ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
+import { ENDPOINT_OPTIONS, endpointOf, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import { resolveAwsCredentials } from '../credentials.ts';
 import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
@@ -126,9 +126,13 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const { values } = parseCommandArgs(snapshotCommand, args);
   const request = snapshotRequestOf(values, io);
   const format = parseSnapshotFormat(values);
-  const dynamoEndpoint =
-    (values['dynamodb-endpoint-url'] as string | undefined) ?? io.env[DYNAMODB_ENDPOINT_ENV];
-  checkEndpointUrl('--dynamodb-endpoint-url', dynamoEndpoint, 'http://127.0.0.1:8000');
+  const dynamoEndpoint = endpointOf(
+    '--dynamodb-endpoint-url',
+    values['dynamodb-endpoint-url'] as string | undefined,
+    io.env,
+    DYNAMODB_ENDPOINT_ENV,
+    'http://127.0.0.1:8000',
+  );
   const context = await openSnapshotCommand(values, io, overrides, 'snapshot');
   const { policy, clouds } = context;
   const table = policy.snapshots.idempotencyTable;
