@@ -13,7 +13,7 @@ import { GCP_PROJECT } from './gcp-project.ts';
 import { hiddenIdProblem } from './invisible.ts';
 import { inventoryOf, type KeysPolicy, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
-import { didYouMeanFields, fieldsAt } from './schema-fields.ts';
+import { didYouMeanFields, fieldsAt, formsTaking } from './schema-fields.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
 
@@ -487,7 +487,9 @@ function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   const moved =
     issue.path.length === 0 ? issue.keys.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name)) : [];
   const rest = issue.keys.filter((name) => !moved.includes(name));
-  const guesses = didYouMeanFields(rest, fieldsAt(policySchema, issue.path));
+  const guesses = didYouMeanFields(rest, fieldsAt(policySchema, issue.path), (key) =>
+    formsTaking(policySchema, issue.path, key),
+  );
   const unknown =
     moved.length === 0 ? issue.message : `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}`;
   return [

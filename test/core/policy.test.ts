@@ -58,6 +58,42 @@ describe('parsePolicy', () => {
     }
   });
 
+  it("names the provider a dump location's key belongs to, never guessing the key itself", () => {
+    // Act: each location carries the other provider's field.
+    const attempt = (): unknown =>
+      parsePolicy({
+        gcp: { projects: ['certctl-prod'] },
+        aws: { regions: ['eu-west-1'] },
+        dumps: {
+          locations: [
+            {
+              provider: 'aws',
+              bucket: 'certctl-dumps',
+              account: '111111111111',
+              region: 'eu-west-1',
+              project: 'certctl-prod',
+            },
+            {
+              provider: 'gcp',
+              bucket: 'certctl-dumps-gcp',
+              project: 'certctl-prod',
+              region: 'europe-west1',
+              account: '111111111111',
+            },
+          ],
+        },
+      });
+
+    // Assess
+    expect(attempt).toThrow(
+      [
+        'policy is invalid:',
+        '  dumps.locations.0: Unrecognized key: "project"; "project" goes only with provider: gcp',
+        '  dumps.locations.1: Unrecognized key: "account"; "account" goes only with provider: aws',
+      ].join('\n'),
+    );
+  });
+
   it('refuses a region whose direction is mistyped, naming the region it likely means', () => {
     // Act
     const attempt = (): unknown => parsePolicy({ aws: { regions: ['eu-west-1', 'eu-wst-1', 'us-eest-2'] } });

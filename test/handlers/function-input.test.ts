@@ -42,4 +42,13 @@ describe('function input', () => {
       ),
     ).toThrow(/Unrecognized key: "tikcet"; did you mean "ticket"\?/);
   });
+
+  it('names the action a key belongs to when another action of the body takes it, never guessing the key itself', () => {
+    // Act / Assess: `targets` is a field of a snapshot request, not of readiness.
+    expect(() =>
+      parseSnapshotFunctionRequest(JSON.stringify({ action: 'readiness', targets: ['certctl-prod-db'] })),
+    ).toThrow(
+      /^snapshot body is invalid: \(root\): Unrecognized key: "targets"; "targets" goes only with action: snapshot$/,
+    );
+  });
 });
