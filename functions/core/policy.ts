@@ -470,12 +470,19 @@ export function policyProviders(policy: {
 
 /**
  * A number where text is expected is, in a policy, nearly always digits written without quotes (an
- * account id, which may start with 0 and would lose it as a number): say how to write it.
+ * account id, which may start with 0 and would lose it as a number): say how to write it. The other
+ * way round, text where a number or boolean is expected is nearly always one quoted (`"30"` in JSON,
+ * `"true"` or YAML 1.1's `yes`, which YAML 1.2 reads as text): say that too.
  */
 function hintQuotes(issue: InputIssue): InputIssue {
-  return /expected string, received number$/.test(issue.message)
-    ? { ...issue, message: `${issue.message}; write it in quotes (YAML reads digits as a number)` }
-    : issue;
+  const hint = /expected string, received number$/.test(issue.message)
+    ? 'write it in quotes (YAML reads digits as a number)'
+    : /expected (?:number|int), received string$/.test(issue.message)
+      ? 'write the number without quotes'
+      : /expected boolean, received string$/.test(issue.message)
+        ? 'write true or false, without quotes'
+        : undefined;
+  return hint === undefined ? issue : { ...issue, message: `${issue.message}; ${hint}` };
 }
 
 /**

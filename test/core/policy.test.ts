@@ -700,6 +700,29 @@ describe('parsePolicy messages the mutation run found open', () => {
       },
     ]);
   });
+  it('tells a user who quoted a number or a boolean (JSON "30", YAML "true") to write it without quotes', () => {
+    // Act
+    const { issues } = issuesOf({
+      pitr: { minPitrDays: '30', requireCrossRegionBackup: 'true' },
+      dumps: { cadenceHours: '24' },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'pitr.minPitrDays',
+        message: 'Invalid input: expected number, received string; write the number without quotes',
+      },
+      {
+        path: 'pitr.requireCrossRegionBackup',
+        message: 'Invalid input: expected boolean, received string; write true or false, without quotes',
+      },
+      {
+        path: 'dumps.cadenceHours',
+        message: 'Invalid input: expected number, received string; write the number without quotes',
+      },
+    ]);
+  });
   it('says what a field of several forms accepts, or what is wrong inside the form it started, not just "Invalid input"', () => {
     // Neither `all` nor a list: both forms named, and what was given.
     expect(issuesOf({ aws: { regions: 5 } }).issues).toEqual([
