@@ -282,6 +282,25 @@ describe('policy loaders', () => {
     );
   });
 
+  it('says a YAML file holds two documents in words, at the line the second starts, not as a parser call to make', async () => {
+    // Prepare: two policies pasted into one file, the second after a document marker.
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'policy.yaml');
+    await writeFile(file, 'pitr:\n  minPitrDays: 30\n---\npitr:\n  minPitrDays: 35\n');
+
+    // Act
+    const error = await loadPolicyFile(file).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(error?.message).toBe(
+      `policy file ${file} is not valid .yaml: it holds more than one YAML document (a second begins at line 3, column 1); a policy is one document: remove the document marker (--- or ...) and merge the parts`,
+    );
+  });
+
   it('says which file is not valid JSON when the syntax is broken', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'policy-'));
