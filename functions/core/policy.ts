@@ -10,7 +10,7 @@ import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
 import { GCP_PROJECT } from './gcp-project.ts';
-import { hiddenIdProblem } from './invisible.ts';
+import { identifierProblem } from './invisible.ts';
 import { inventoryOf, type KeysPolicy, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
 import { didYouMeanFields, fieldsAt, formsTaking } from './schema-fields.ts';
@@ -70,12 +70,7 @@ const targetIdentifier = z.string().check(
   z.minLength(1),
   z.maxLength(2048),
   z.superRefine((identifier, context) => {
-    const hidden = hiddenIdProblem(identifier, 'the identifier');
-    const problem =
-      hidden ??
-      (/\s/u.test(identifier)
-        ? 'holds a blank; a DB or cluster identifier, Cloud SQL instance name or ARN has none'
-        : undefined);
+    const problem = identifierProblem(identifier);
     if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: identifier });
   }),
 );

@@ -226,6 +226,50 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
+  it('refuses a --target with an invisible character or a blank before any call, as the policy refuses such an identifier', async () => {
+    // Prepare
+    const snapshot = async (target: string) => {
+      const io = captureIo();
+      const code = await runCli(
+        [
+          'snapshot',
+          '--region',
+          'eu-west-1',
+          '--endpoint-url',
+          sim.endpoint,
+          '--reason',
+          'CA rotation',
+          '--ticket',
+          'CHG-42',
+          '--target',
+          target,
+        ],
+        io,
+        { awsCredentials: simCredentials() },
+      );
+      return { code, err: io.err() };
+    };
+
+    // Act: a name pasted with a zero-width space, and two names in one quoted value.
+    const results = [
+      await snapshot('certctl-prod-db\u200b'),
+      await snapshot('certctl-prod-db certctl-prod-aurora'),
+    ];
+
+    // Assess: said before any call, never 'not found: certctl-prod-db' after listing every database.
+    expect(results).toEqual([
+      {
+        code: 2,
+        err: "backup-guard: --target 'certctl-prod-db\\u200b' holds a character nobody reading it would see (U+200B); type the identifier again without it\n",
+      },
+      {
+        code: 2,
+        err: "backup-guard: --target 'certctl-prod-db certctl-prod-aurora' holds a blank; a DB or cluster identifier, Cloud SQL instance name or ARN has none\n",
+      },
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses an unknown option of checks', async () => {
     // Prepare
     const io = captureIo();

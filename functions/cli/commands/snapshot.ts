@@ -12,7 +12,7 @@ import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../../actions/sn
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { describeError, InputError } from '../../core/errors.ts';
-import { hiddenIdProblem, hiddenReasonProblem } from '../../core/invisible.ts';
+import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../../core/invisible.ts';
 import {
   runSnapshotJob,
   type SnapshotJobDependencies,
@@ -111,6 +111,10 @@ function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo)
   const targets = splitList(values.target);
   if (values.target !== undefined && targets?.length === 0) {
     throw new InputError('--target needs a DB identifier, cluster identifier, Cloud SQL instance or ARN');
+  }
+  for (const target of targets ?? []) {
+    const problem = identifierProblem(target);
+    if (problem !== undefined) throw new InputError(`--target '${target}' ${problem}`);
   }
   return {
     requestId: requestId || (ticket ? `ticket:${ticket}` : `cli:${randomUUID()}`),
