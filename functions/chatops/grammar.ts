@@ -111,7 +111,11 @@ function parse(text: string): ChatCommand {
     case 'help': {
       const topic = positional[0]?.toLowerCase();
       if (positional.length > 1 || (topic !== undefined && !isCommand(topic))) {
-        throw new CommandError(`\`help\` takes one command name: ${CHAT_COMMANDS.join(', ')}`);
+        const guess =
+          positional.length === 1 && topic !== undefined ? closest(topic, CHAT_COMMANDS) : undefined;
+        throw new CommandError(
+          `\`help\` takes one command name: ${CHAT_COMMANDS.join(', ')}${guess ? `; did you mean \`${guess}\`?` : ''}`,
+        );
       }
       return topic ? { name, topic } : { name };
     }
@@ -204,7 +208,13 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
   if (words.length > MAX_TARGETS) throw new CommandError(`name at most ${MAX_TARGETS} databases at once`);
   for (const word of words) {
     if (!TARGET.test(word)) {
-      throw new CommandError(`${typed(word)} is not a database name.\n${CHAT_HELP[command]}`);
+      // `db1,db2`: the CLI's --target takes a comma-separated list, the chat command words.
+      const parts = word.split(',');
+      const commaList = parts.length > 1 && parts.every((part) => TARGET.test(part));
+      const how = commaList
+        ? `: name several databases with spaces between them, not commas (${typed(`${command} ${parts.join(' ')}`)}).`
+        : '.';
+      throw new CommandError(`${typed(word)} is not a database name${how}\n${CHAT_HELP[command]}`);
     }
   }
   return [...new Set(words)];

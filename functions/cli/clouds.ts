@@ -97,8 +97,36 @@ export function checkEndpointUrl(flag: string, value: string | undefined, exampl
   }
 }
 
-/** Check the where-options; every mistake is one {@link InputError} naming the flag. */
-export function parseWhereArgs(values: Readonly<Record<string, unknown>>): WhereArgs {
+/**
+ * The endpoint a flag gives, else the environment variable that stands in for it, checked as
+ * {@link checkEndpointUrl} checks the flag and named as what was set (`$AWS_ENDPOINT_URL_DYNAMODB`):
+ * a variable that is no URL would otherwise surface as a client's TypeError with its stack trace, or
+ * as a failed call whose advice (set AWS_REGION) points away from it. Blank counts as unset.
+ */
+export function endpointOf(
+  flag: string,
+  value: string | undefined,
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  example: string,
+): string | undefined {
+  if (value !== undefined) {
+    checkEndpointUrl(flag, value, example);
+    return value;
+  }
+  const fromEnv = env[variable]?.trim() || undefined;
+  checkEndpointUrl(`$${variable}`, fromEnv, example);
+  return fromEnv;
+}
+
+/**
+ * Check the where-options, and the environment variables that stand in for the endpoint flags
+ * (`env`); every mistake is one {@link InputError} naming the flag or variable.
+ */
+export function parseWhereArgs(
+  values: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv = {},
+): WhereArgs {
   const provider = (values.provider as string | undefined) ?? 'aws';
   if (!(PROVIDERS as readonly string[]).includes(provider)) {
     throw new InputError(
@@ -115,9 +143,21 @@ export function parseWhereArgs(values: Readonly<Record<string, unknown>>): Where
       `--region '${badRegion}' is not an AWS region name such as eu-west-1.${likely ? ` Did you mean '${likely}'?` : ''}`,
     );
   }
-  for (const flag of ['endpoint-url', 'gcp-endpoint-url'] as const) {
-    checkEndpointUrl(`--${flag}`, values[flag] as string | undefined, 'http://127.0.0.1:4566');
-  }
+  // The SDK reads AWS_ENDPOINT_URL itself when no --endpoint-url is given; checked, not passed on.
+  const endpointUrl = endpointOf(
+    '--endpoint-url',
+    values['endpoint-url'] as string | undefined,
+    env,
+    'AWS_ENDPOINT_URL',
+    'http://127.0.0.1:4566',
+  );
+  const gcpEndpointUrl = endpointOf(
+    '--gcp-endpoint-url',
+    values['gcp-endpoint-url'] as string | undefined,
+    env,
+    CLOUD_SQL_ENDPOINT_ENV,
+    'http://127.0.0.1:4566',
+  );
   const projects = splitList(values.project);
   if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');
   // The same rule as the policy's gcp.projects: a name that is no project id would otherwise be sent
@@ -141,8 +181,8 @@ export function parseWhereArgs(values: Readonly<Record<string, unknown>>): Where
     providers,
     regions,
     projects,
-    endpointUrl: values['endpoint-url'] as string | undefined,
-    gcpEndpointUrl: values['gcp-endpoint-url'] as string | undefined,
+    endpointUrl: values['endpoint-url'] === undefined ? undefined : endpointUrl,
+    gcpEndpointUrl,
   };
 }
 
@@ -333,7 +373,7 @@ export async function openClouds(
         ...(stsRegion ? { stsRegion } : {}),
       })
     : undefined;
-  const gcpEndpoint = where.gcpEndpointUrl ?? io.env[CLOUD_SQL_ENDPOINT_ENV];
+  const gcpEndpoint = where.gcpEndpointUrl;
   const gcp = needs.gcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
   // A GCP-only run without Google credentials is one clear line, as one without AWS credentials is
   // (a run of both clouds keeps the AWS results and reports the GCP scopes not read).

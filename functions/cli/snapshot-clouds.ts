@@ -57,7 +57,7 @@ export async function openSnapshotCommand(
   overrides: CliOverrides,
   verb: string,
 ): Promise<SnapshotCommandContext> {
-  const where = parseWhereArgs(values);
+  const where = parseWhereArgs(values, io.env);
   const policy = await loadCliPolicy(where.policyFile, io.env);
   const projects = projectsOf(where, policy, verb);
   const clouds = await openClouds(policy, where, io, overrides, {

@@ -61,6 +61,21 @@ export function hiddenIdProblem(id: string, what: string): string | undefined {
   return hiddenCharacterProblem(id, what, FIRST_INVISIBLE_OR_BREAK);
 }
 
+/**
+ * Why a database named in the policy or a request (a DB or cluster identifier, a Cloud SQL instance
+ * name, an ARN or selfLink) cannot be one: it holds an invisible character or a blank, neither of
+ * which any of them has; undefined when it holds none. One pasted with either would match nothing,
+ * and "not found: certctl-db" would read as if the database were missing.
+ */
+export function identifierProblem(identifier: string): string | undefined {
+  return (
+    hiddenIdProblem(identifier, 'the identifier') ??
+    (/\s/u.test(identifier)
+      ? 'holds a blank; a DB or cluster identifier, Cloud SQL instance name or ARN has none'
+      : undefined)
+  );
+}
+
 function hiddenCharacterProblem(text: string, what: string, pattern: RegExp): string | undefined {
   const hidden = pattern.exec(text)?.[0];
   if (hidden === undefined) return undefined;

@@ -47,6 +47,18 @@ function utf8Text(bytes: Buffer, path: string): string {
   }
 }
 
+/**
+ * What the JSON or YAML parser refused, as it says it, except two documents in one YAML file (two
+ * policies pasted together), which the parser words as a call to make (`please use
+ * YAML.parseAllDocuments()`): said in words, at the place the second document begins.
+ */
+function syntaxProblem(error: unknown): string {
+  const { code, linePos } = error as { code?: unknown; linePos?: readonly { line: number; col: number }[] };
+  const at = linePos?.[0];
+  if (code !== 'MULTIPLE_DOCS' || at === undefined) return (error as Error).message;
+  return `it holds more than one YAML document (a second begins at line ${at.line}, column ${at.col}); a policy is one document: remove the document marker (--- or ...) and merge the parts`;
+}
+
 /** Load a policy file (JSON, or YAML by `.yaml`/`.yml` extension). */
 export async function loadPolicyFile(path: string): Promise<Policy> {
   let bytes: Buffer;
@@ -66,7 +78,7 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
     else raw = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new PolicyError(
-      `policy file ${path} is not valid ${extname(path) || 'JSON'}: ${(error as Error).message}`,
+      `policy file ${path} is not valid ${extname(path) || 'JSON'}: ${syntaxProblem(error)}`,
       [],
       {
         cause: error,

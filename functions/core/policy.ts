@@ -10,10 +10,10 @@ import { dumpsPolicySchema } from './dumps-policy.ts';
 import { type InputIssue, inputIssues, PolicyError } from './errors.ts';
 import { exceptionHorizonIssues, exceptionsPolicySchema } from './exceptions-policy.ts';
 import { GCP_PROJECT } from './gcp-project.ts';
-import { hiddenIdProblem } from './invisible.ts';
+import { identifierProblem } from './invisible.ts';
 import { inventoryOf, type KeysPolicy, keysPolicySchema } from './keys-policy.ts';
 import { parseAuditSchedule } from './schedule.ts';
-import { didYouMeanFields, fieldsAt } from './schema-fields.ts';
+import { didYouMeanFields, fieldsAt, formsTaking } from './schema-fields.ts';
 import { snapshotsPolicySchema, waiverHorizonIssues } from './snapshots-policy.ts';
 import * as z from './zod.ts';
 
@@ -70,12 +70,7 @@ const targetIdentifier = z.string().check(
   z.minLength(1),
   z.maxLength(2048),
   z.superRefine((identifier, context) => {
-    const hidden = hiddenIdProblem(identifier, 'the identifier');
-    const problem =
-      hidden ??
-      (/\s/u.test(identifier)
-        ? 'holds a blank; a DB or cluster identifier, Cloud SQL instance name or ARN has none'
-        : undefined);
+    const problem = identifierProblem(identifier);
     if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: identifier });
   }),
 );
@@ -470,12 +465,19 @@ export function policyProviders(policy: {
 
 /**
  * A number where text is expected is, in a policy, nearly always digits written without quotes (an
- * account id, which may start with 0 and would lose it as a number): say how to write it.
+ * account id, which may start with 0 and would lose it as a number): say how to write it. The other
+ * way round, text where a number or boolean is expected is nearly always one quoted (`"30"` in JSON,
+ * `"true"` or YAML 1.1's `yes`, which YAML 1.2 reads as text): say that too.
  */
 function hintQuotes(issue: InputIssue): InputIssue {
-  return /expected string, received number$/.test(issue.message)
-    ? { ...issue, message: `${issue.message}; write it in quotes (YAML reads digits as a number)` }
-    : issue;
+  const hint = /expected string, received number$/.test(issue.message)
+    ? 'write it in quotes (YAML reads digits as a number)'
+    : /expected (?:number|int), received string$/.test(issue.message)
+      ? 'write the number without quotes'
+      : /expected boolean, received string$/.test(issue.message)
+        ? 'write true or false, without quotes'
+        : undefined;
+  return hint === undefined ? issue : { ...issue, message: `${issue.message}; ${hint}` };
 }
 
 /**
@@ -487,7 +489,9 @@ function explainUnknownKeys(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   const moved =
     issue.path.length === 0 ? issue.keys.filter((name) => Object.hasOwn(MOVED_POLICY_FIELDS, name)) : [];
   const rest = issue.keys.filter((name) => !moved.includes(name));
-  const guesses = didYouMeanFields(rest, fieldsAt(policySchema, issue.path));
+  const guesses = didYouMeanFields(rest, fieldsAt(policySchema, issue.path), (key) =>
+    formsTaking(policySchema, issue.path, key),
+  );
   const unknown =
     moved.length === 0 ? issue.message : `Unrecognized keys: ${rest.map((name) => `"${name}"`).join(', ')}`;
   return [

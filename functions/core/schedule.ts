@@ -114,9 +114,9 @@ function parseExpression(expression: string): Omit<AuditSchedule, 'path'> {
 }
 
 function rateSchedule(expression: string, value: number, unit: string): Omit<AuditSchedule, 'path'> {
-  if (!Number.isSafeInteger(value) || value < 1)
-    fail(`"${expression}": the rate must be a whole number >= 1`);
-  const minutes = value * (UNIT_MINUTES[unit] ?? 1);
+  if (value < 1) fail(`"${expression}": the rate must be a whole number >= 1`);
+  // Digits past what a number holds exactly are a whole number still, and far too long a gap.
+  const minutes = Number.isSafeInteger(value) ? value * (UNIT_MINUTES[unit] ?? 1) : Number.POSITIVE_INFINITY;
   checkInterval(expression, minutes);
   return {
     expression,
@@ -164,7 +164,7 @@ function requireDaily(
 function checkInterval(expression: string, minutes: number): void {
   if (minutes > MAX_AUDIT_INTERVAL_MINUTES) {
     fail(
-      `"${expression}" leaves ${minutes} minutes between runs; at most ${MAX_AUDIT_INTERVAL_MINUTES} (3.5 days), because CloudWatch evaluates the "audit did not complete" alarm over at most 7 days (two periods)`,
+      `"${expression}" leaves ${Number.isSafeInteger(minutes) ? minutes : `more than ${MAX_AUDIT_INTERVAL_MINUTES}`} minutes between runs; at most ${MAX_AUDIT_INTERVAL_MINUTES} (3.5 days), because CloudWatch evaluates the "audit did not complete" alarm over at most 7 days (two periods)`,
     );
   }
 }

@@ -4,6 +4,7 @@
  * manual-snapshot quota. Mounted with one line in policy.ts.
  */
 
+import { closest } from './closest.ts';
 import { type InputIssue, PolicyError } from './errors.ts';
 import { CHECK_GROUPS } from './finding.ts';
 import { parseAuditSchedule } from './schedule.ts';
@@ -71,10 +72,12 @@ export const snapshotsPolicySchema = z
                   });
                 } else if (!(CHECK_GROUPS as readonly string[]).includes(gate.slice('audit:'.length))) {
                   // A typo (audit:key) would waive nothing while its author believes the gate waived.
+                  const gates = CHECK_GROUPS.map((group) => `audit:${group}`);
+                  const meant = closest(gate, gates);
                   context.addIssue({
                     code: 'custom',
                     path: [gate],
-                    message: `'${gate}' names no check group: the gates are ${CHECK_GROUPS.map((group) => `audit:${group}`).join(', ')}`,
+                    message: `'${gate}' names no check group; ${meant ? `did you mean ${meant}? The` : 'the'} gates are ${gates.join(', ')}`,
                   });
                 }
               }

@@ -29,6 +29,7 @@ import {
   toScopePlan,
   withTargetCoverage,
 } from '../core/audit.ts';
+import { closest } from '../core/closest.ts';
 import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
 import { applyExceptions, unusedExceptions } from '../core/exceptions.ts';
 import { exceptionGroup } from '../core/exceptions-policy.ts';
@@ -139,14 +140,17 @@ function refuseUnknownExceptionChecks(policy: Policy, groups: readonly CheckGrou
   policy.exceptions.forEach((exception, index) => {
     const name = exceptionGroup(exception);
     if (!known.includes(name)) {
+      const meant = closest(name, known);
       throw new InputError(
-        `policy exceptions.${index}.check: ${exception.check} names no check group ('${name}'), so the exception would never apply; the groups are ${known.join(', ')}`,
+        `policy exceptions.${index}.check: ${exception.check} names no check group ('${name}'), so the exception would never apply; ${meant ? `did you mean ${meant}? The` : 'the'} groups are ${known.join(', ')}`,
       );
     }
     const group = groups.find((candidate) => candidate.name === name);
     if (!group || group.checks.some((check) => check.metadata.id === exception.check)) return;
+    const ids = group.checks.map((check) => check.metadata.id);
+    const meant = closest(exception.check, ids);
     throw new InputError(
-      `policy exceptions.${index}.check: ${exception.check} is no check of the ${name} group, so the exception would never apply; its checks are ${group.checks.map((check) => check.metadata.id).join(', ')}`,
+      `policy exceptions.${index}.check: ${exception.check} is no check of the ${name} group, so the exception would never apply; ${meant ? `did you mean ${meant}? Its` : 'its'} checks are ${ids.join(', ')}`,
     );
   });
 }

@@ -41,7 +41,7 @@ import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions
 import { EXIT_CODES } from '../core/audit.ts';
 import { closest } from '../core/closest.ts';
 import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
-import { hiddenIdProblem, hiddenReasonProblem } from '../core/invisible.ts';
+import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../core/invisible.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { locateIdentifier, namesOf } from '../core/targets.ts';
@@ -331,7 +331,21 @@ export const snapshotRequestFields = {
   ),
   ticket: z.optional(idField(SNAPSHOT_REQUEST_LIMITS.ticket, 'the ticket')),
   requestedBy: z.string().check(z.minLength(1), z.maxLength(256)),
-  targets: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(2048))).check(z.minLength(1))),
+  targets: z.optional(
+    z
+      .array(
+        z.string().check(
+          z.minLength(1),
+          z.maxLength(2048),
+          // As the policy's targets.identifiers: a name no database has is refused, not "not found".
+          z.superRefine((target, context) => {
+            const problem = identifierProblem(target);
+            if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, input: target });
+          }),
+        ),
+      )
+      .check(z.minLength(1)),
+  ),
   wait: z.optional(z.boolean()),
 };
 

@@ -73,6 +73,28 @@ describe('parseChatCommand', () => {
     );
   });
 
+  it('says to separate databases with spaces when several are named with commas, as the CLI takes them', () => {
+    // Act
+    const error = parseChatCommand('readiness certctl-prod-db,certctl-prod-aurora') as CommandError;
+
+    // Assess
+    expect(error).toBeInstanceOf(CommandError);
+    expect(error.message.split('\n')[0]).toBe(
+      '`certctl-prod-db,certctl-prod-aurora` is not a database name: name several databases with spaces between them, not commas (`readiness certctl-prod-db certctl-prod-aurora`).',
+    );
+  });
+
+  it('suggests the command meant when help is asked about a mistyped one', () => {
+    // Act
+    const error = parseChatCommand('help snapshott') as CommandError;
+
+    // Assess
+    expect(error).toBeInstanceOf(CommandError);
+    expect(error.message).toBe(
+      '`help` takes one command name: snapshot, readiness, status, help; did you mean `snapshot`?',
+    );
+  });
+
   it('answers help when the text is empty, and help for one command when asked', () => {
     // Act / Assess
     expect(parseChatCommand('   ')).toEqual({ name: 'help' });

@@ -226,6 +226,50 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
+  it('refuses a --target with an invisible character or a blank before any call, as the policy refuses such an identifier', async () => {
+    // Prepare
+    const snapshot = async (target: string) => {
+      const io = captureIo();
+      const code = await runCli(
+        [
+          'snapshot',
+          '--region',
+          'eu-west-1',
+          '--endpoint-url',
+          sim.endpoint,
+          '--reason',
+          'CA rotation',
+          '--ticket',
+          'CHG-42',
+          '--target',
+          target,
+        ],
+        io,
+        { awsCredentials: simCredentials() },
+      );
+      return { code, err: io.err() };
+    };
+
+    // Act: a name pasted with a zero-width space, and two names in one quoted value.
+    const results = [
+      await snapshot('certctl-prod-db\u200b'),
+      await snapshot('certctl-prod-db certctl-prod-aurora'),
+    ];
+
+    // Assess: said before any call, never 'not found: certctl-prod-db' after listing every database.
+    expect(results).toEqual([
+      {
+        code: 2,
+        err: "backup-guard: --target 'certctl-prod-db\\u200b' holds a character nobody reading it would see (U+200B); type the identifier again without it\n",
+      },
+      {
+        code: 2,
+        err: "backup-guard: --target 'certctl-prod-db certctl-prod-aurora' holds a blank; a DB or cluster identifier, Cloud SQL instance name or ARN has none\n",
+      },
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses an unknown option of checks', async () => {
     // Prepare
     const io = captureIo();
@@ -611,6 +655,30 @@ describe('backup-guard input checks', () => {
         new RegExp(
           `^backup-guard: ${flag} must be an http or https URL such as http://127\\.0\\.0\\.1:\\d+; got '`,
         ),
+      );
+      expect(sim.stats().requests).toBe(0);
+    }
+  });
+
+  it('refuses an endpoint environment variable that is no http or https URL, naming the variable, before any call', async () => {
+    for (const [args, variable] of [
+      [['audit', '--provider', 'gcp', '--project', 'certctl-prod'], 'BACKUP_GUARD_CLOUDSQL_ENDPOINT'],
+      [['audit'], 'AWS_ENDPOINT_URL'],
+      [['snapshot', '--reason', 'CA rotation'], 'AWS_ENDPOINT_URL_DYNAMODB'],
+    ] as const) {
+      // Prepare: the variable holds no URL (the DynamoDB one beside AWS calls sent to the simulator).
+      const io = captureIo({ [variable]: 'not-a-url' });
+      const endpoints = variable === 'AWS_ENDPOINT_URL_DYNAMODB' ? ['--endpoint-url', sim.endpoint] : [];
+
+      // Act
+      const code = await runCli([...args, ...endpoints], io, { awsCredentials: simCredentials() });
+
+      // Assess: one line naming the variable, not a flag nobody gave, and no stack trace.
+      expect({ variable, code }).toEqual({ variable, code: 2 });
+      expect(io.err()).toBe(
+        `backup-guard: $${variable} must be an http or https URL such as ${
+          variable === 'AWS_ENDPOINT_URL_DYNAMODB' ? 'http://127.0.0.1:8000' : 'http://127.0.0.1:4566'
+        }; got 'not-a-url'\n`,
       );
       expect(sim.stats().requests).toBe(0);
     }

@@ -476,6 +476,13 @@ describe('GCP resources, by the names operators write', () => {
     );
   });
 
+  it('refuses a check that is no check id once, not again as a check of another kind of resource', () => {
+    // `pitr lag` (a blank for the dot) names the pitr group in spirit: one line says what is wrong.
+    expect(() => exceptionOf('arn:aws:rds:eu-west-1:111111111111:db:certctl-db', 'pitr lag')).toThrow(
+      /^policy is invalid:\n {2}exceptions\.0\.check: must be a check id such as pitr\.cross-region$/,
+    );
+  });
+
   it('refuses a GCP name whose kind the check never judges', () => {
     expect(() => exceptionOf('projects/certctl-prod/secrets/ca-key', 'pitr.retention')).toThrow(
       /exceptions\.0\.check: pitr\.retention never judges a Secret Manager secret .*: give a keys\.\* check/,

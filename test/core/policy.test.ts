@@ -58,6 +58,42 @@ describe('parsePolicy', () => {
     }
   });
 
+  it("names the provider a dump location's key belongs to, never guessing the key itself", () => {
+    // Act: each location carries the other provider's field.
+    const attempt = (): unknown =>
+      parsePolicy({
+        gcp: { projects: ['certctl-prod'] },
+        aws: { regions: ['eu-west-1'] },
+        dumps: {
+          locations: [
+            {
+              provider: 'aws',
+              bucket: 'certctl-dumps',
+              account: '111111111111',
+              region: 'eu-west-1',
+              project: 'certctl-prod',
+            },
+            {
+              provider: 'gcp',
+              bucket: 'certctl-dumps-gcp',
+              project: 'certctl-prod',
+              region: 'europe-west1',
+              account: '111111111111',
+            },
+          ],
+        },
+      });
+
+    // Assess
+    expect(attempt).toThrow(
+      [
+        'policy is invalid:',
+        '  dumps.locations.0: Unrecognized key: "project"; "project" goes only with provider: gcp',
+        '  dumps.locations.1: Unrecognized key: "account"; "account" goes only with provider: aws',
+      ].join('\n'),
+    );
+  });
+
   it('refuses a region whose direction is mistyped, naming the region it likely means', () => {
     // Act
     const attempt = (): unknown => parsePolicy({ aws: { regions: ['eu-west-1', 'eu-wst-1', 'us-eest-2'] } });
@@ -243,6 +279,25 @@ describe('policy loaders', () => {
     expect(policy.aws.regions).toEqual(['eu-west-1']);
     await expect(loadPolicyFile(bad)).rejects.toThrow(
       /policy file .*bad\.yml is invalid:\n {2}pitr\.maxRestoreLagMinutes/,
+    );
+  });
+
+  it('says a YAML file holds two documents in words, at the line the second starts, not as a parser call to make', async () => {
+    // Prepare: two policies pasted into one file, the second after a document marker.
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'policy.yaml');
+    await writeFile(file, 'pitr:\n  minPitrDays: 30\n---\npitr:\n  minPitrDays: 35\n');
+
+    // Act
+    const error = await loadPolicyFile(file).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(error?.message).toBe(
+      `policy file ${file} is not valid .yaml: it holds more than one YAML document (a second begins at line 3, column 1); a policy is one document: remove the document marker (--- or ...) and merge the parts`,
     );
   });
 
@@ -661,6 +716,29 @@ describe('parsePolicy messages the mutation run found open', () => {
         path: 'exceptions.0.account',
         message:
           'Invalid input: expected string, received number; write it in quotes (YAML reads digits as a number)',
+      },
+    ]);
+  });
+  it('tells a user who quoted a number or a boolean (JSON "30", YAML "true") to write it without quotes', () => {
+    // Act
+    const { issues } = issuesOf({
+      pitr: { minPitrDays: '30', requireCrossRegionBackup: 'true' },
+      dumps: { cadenceHours: '24' },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'pitr.minPitrDays',
+        message: 'Invalid input: expected number, received string; write the number without quotes',
+      },
+      {
+        path: 'pitr.requireCrossRegionBackup',
+        message: 'Invalid input: expected boolean, received string; write true or false, without quotes',
+      },
+      {
+        path: 'dumps.cadenceHours',
+        message: 'Invalid input: expected number, received string; write the number without quotes',
       },
     ]);
   });

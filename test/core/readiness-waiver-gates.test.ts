@@ -11,7 +11,7 @@ const waiver = { reason: 'CA keys held offline in an HSM', expires: '2027-03-31'
 describe('snapshots.readinessWaivers gate names', () => {
   it('refuses a waiver naming no check group, listing the gates', () => {
     expect(() => parsePolicy({ snapshots: { readinessWaivers: { 'audit:key': waiver } } })).toThrow(
-      /snapshots\.readinessWaivers\.audit:key: 'audit:key' names no check group: the gates are audit:pitr, audit:dumps, audit:keys/,
+      /snapshots\.readinessWaivers\.audit:key: 'audit:key' names no check group; did you mean audit:keys\? The gates are audit:pitr, audit:dumps, audit:keys$/m,
     );
   });
 

@@ -82,6 +82,17 @@ describe('parseAuditSchedule', () => {
     expect(reason).toContain(`at most ${MAX_AUDIT_INTERVAL_MINUTES}`);
     expect(parseAuditSchedule('rate(3 days)').maxIntervalMinutes).toBe(3 * 24 * 60);
   });
+
+  it('says a rate too large to count is too long a gap, not that it is no whole number', () => {
+    // Act
+    const reason = reasonFor('rate(99999999999999999999 minutes)');
+
+    // Assess
+    expect(reason).not.toContain('whole number');
+    expect(reason).toContain(
+      `leaves more than ${MAX_AUDIT_INTERVAL_MINUTES} minutes between runs; at most ${MAX_AUDIT_INTERVAL_MINUTES} (3.5 days)`,
+    );
+  });
 });
 
 describe('toCloudSchedulerCron', () => {

@@ -42,4 +42,40 @@ describe('function input', () => {
       ),
     ).toThrow(/Unrecognized key: "tikcet"; did you mean "ticket"\?/);
   });
+
+  it('refuses a target with an invisible character or a blank, as the policy refuses such an identifier', () => {
+    // Act / Assess
+    expect(() =>
+      parseSnapshotEvent({
+        requestId: 'r1',
+        reason: 'CA rotation',
+        requestedBy: 'ops',
+        targets: ['certctl-prod-db\u200b'],
+      }),
+    ).toThrow(
+      'snapshot input is invalid: targets.0: holds a character nobody reading it would see (U+200B); type the identifier again without it',
+    );
+    expect(() =>
+      parseSnapshotFunctionRequest(
+        JSON.stringify({
+          action: 'snapshot',
+          requestId: 'r1',
+          reason: 'CA rotation',
+          requestedBy: 'ops',
+          targets: ['certctl-prod-db certctl-prod-aurora'],
+        }),
+      ),
+    ).toThrow(
+      'snapshot body is invalid: targets.0: holds a blank; a DB or cluster identifier, Cloud SQL instance name or ARN has none',
+    );
+  });
+
+  it('names the action a key belongs to when another action of the body takes it, never guessing the key itself', () => {
+    // Act / Assess: `targets` is a field of a snapshot request, not of readiness.
+    expect(() =>
+      parseSnapshotFunctionRequest(JSON.stringify({ action: 'readiness', targets: ['certctl-prod-db'] })),
+    ).toThrow(
+      /^snapshot body is invalid: \(root\): Unrecognized key: "targets"; "targets" goes only with action: snapshot$/,
+    );
+  });
 });

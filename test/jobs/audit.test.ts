@@ -485,7 +485,7 @@ describe('a policy exception naming a check its group does not have', () => {
 
     // Assess
     await expect(running).rejects.toThrow(
-      'policy exceptions.0.check: pitr.windw is no check of the pitr group, so the exception would never apply; its checks are pitr.enabled, pitr.retention, pitr.window, pitr.lag, pitr.deletion-protection, pitr.cross-region',
+      'policy exceptions.0.check: pitr.windw is no check of the pitr group, so the exception would never apply; did you mean pitr.window? Its checks are pitr.enabled, pitr.retention, pitr.window, pitr.lag, pitr.deletion-protection, pitr.cross-region',
     );
     expect(sim.stats().requests).toBe(0);
   });
@@ -500,7 +500,7 @@ describe('a policy exception naming a check its group does not have', () => {
 
     // Assess
     await expect(running).rejects.toThrow(
-      "policy exceptions.0.check: pirt.window names no check group ('pirt'), so the exception would never apply; the groups are pitr, dumps, keys",
+      "policy exceptions.0.check: pirt.window names no check group ('pirt'), so the exception would never apply; did you mean pitr? The groups are pitr, dumps, keys",
     );
     expect(sim.stats().requests).toBe(0);
   });

@@ -12,7 +12,7 @@ import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../../actions/sn
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { describeError, InputError } from '../../core/errors.ts';
-import { hiddenIdProblem, hiddenReasonProblem } from '../../core/invisible.ts';
+import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../../core/invisible.ts';
 import {
   runSnapshotJob,
   type SnapshotJobDependencies,
@@ -23,7 +23,7 @@ import {
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once-table.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
-import { checkEndpointUrl, ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
+import { ENDPOINT_OPTIONS, endpointOf, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import { resolveAwsCredentials } from '../credentials.ts';
 import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
@@ -112,6 +112,10 @@ function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo)
   if (values.target !== undefined && targets?.length === 0) {
     throw new InputError('--target needs a DB identifier, cluster identifier, Cloud SQL instance or ARN');
   }
+  for (const target of targets ?? []) {
+    const problem = identifierProblem(target);
+    if (problem !== undefined) throw new InputError(`--target '${target}' ${problem}`);
+  }
   return {
     requestId: requestId || (ticket ? `ticket:${ticket}` : `cli:${randomUUID()}`),
     reason,
@@ -126,9 +130,13 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const { values } = parseCommandArgs(snapshotCommand, args);
   const request = snapshotRequestOf(values, io);
   const format = parseSnapshotFormat(values);
-  const dynamoEndpoint =
-    (values['dynamodb-endpoint-url'] as string | undefined) ?? io.env[DYNAMODB_ENDPOINT_ENV];
-  checkEndpointUrl('--dynamodb-endpoint-url', dynamoEndpoint, 'http://127.0.0.1:8000');
+  const dynamoEndpoint = endpointOf(
+    '--dynamodb-endpoint-url',
+    values['dynamodb-endpoint-url'] as string | undefined,
+    io.env,
+    DYNAMODB_ENDPOINT_ENV,
+    'http://127.0.0.1:8000',
+  );
   const context = await openSnapshotCommand(values, io, overrides, 'snapshot');
   const { policy, clouds } = context;
   const table = policy.snapshots.idempotencyTable;
