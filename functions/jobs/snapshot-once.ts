@@ -130,7 +130,7 @@ export const MAX_RUNS_ASKED_AGAIN = Math.max(MAX_SNAPSHOT_ATTEMPTS, 10);
 
 /** What the rule reads of a remembered result. */
 type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results' | 'problems'> &
-  Partial<Pick<SnapshotJobResult, 'startedAt' | 'requestedTargets'>>;
+  Partial<Pick<SnapshotJobResult, 'requestId' | 'startedAt' | 'requestedTargets'>>;
 
 /**
  * A remembered result a request runs again after, as `once` is given it: with the databases this
@@ -313,7 +313,7 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
       ? result.results
       : result.results.map((entry) => staleAdoption(entry, now.getTime(), now, maxAgeHours));
   const results = options.clouds
-    ? await confirmReplayedSnapshots(aged, options.clouds, options.selection)
+    ? await confirmReplayedSnapshots(aged, options.clouds, options.selection, result.requestId)
     : aged;
   if (results.every((entry, index) => entry === result.results[index])) return result;
   if (!('counts' in result)) return { ...result, results };

@@ -478,12 +478,14 @@ const ASK_AGAIN =
  *   the earlier snapshot's name, `SnapshotNameTaken`); the database not read now, not found, or
  *   its resource id (a Cloud SQL instance: its createTime) not sent: `SnapshotNotVerified`. Each cloud's databases are read once
  *   ({@link SnapshotCloud.targets}), alongside the snapshot reads.
- * Results with another outcome are returned as they are, without a call.
+ * Results with another outcome are returned as they are, without a call. `requestId`: the request
+ * the results are of (the snapshots' `request-id` tag).
  */
 export async function confirmReplayedSnapshots(
   results: readonly SnapshotTargetResult[],
   clouds: readonly SnapshotCloud[],
   selection?: Policy['targets'],
+  requestId?: string,
 ): Promise<SnapshotTargetResult[]> {
   const backendOf = snapshotBackendFor(clouds);
   const keyReader = snapshotKeyReader(clouds);
@@ -513,11 +515,15 @@ export async function confirmReplayedSnapshots(
           );
         }
         backend = backendOf(result.target);
+        // The request it was taken for (another one's when this request waited for it): a Cloud SQL
+        // run is told from one carrying its id under another request by it (SnapshotRef.requestId).
+        const takenFor = result.takenBy ?? requestId;
         state = await backend.describe({
           id: snapshotId,
           kind: result.target.kind,
           target: result.target.id,
           ref: result.snapshotRef,
+          ...(takenFor === undefined ? {} : { requestId: takenFor }),
         });
       } catch (error) {
         const code = backend?.codeOf(error);
