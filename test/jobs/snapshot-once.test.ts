@@ -134,25 +134,19 @@ describe('snapshotOncePerRequest', () => {
         remembered([{ outcome: 'creating', error: { code: 'DeadlineExceeded', message: 'x' } }]),
       ),
     ).toEqual(retried);
-    // Over the quota, or an API error (throttling, a 5xx): a later run may get through.
-    expect(
-      await keysAsked(
-        remembered([{ outcome: 'quota', error: { code: 'SnapshotQuotaExceeded', message: 'x' } }]),
-      ),
-    ).toEqual(retried);
-    expect(
-      await keysAsked(
-        remembered([{ outcome: 'error', error: { code: 'ThrottlingException', message: 'x' } }]),
-      ),
-    ).toEqual(retried);
-    // A Cloud SQL instance on the enhanced backup tier: Cloud SQL lets an instance switch back to
-    // standard backups, after which the same request takes its backup run; a run that finds it still
-    // enhanced refuses again without writing anything.
-    expect(
-      await keysAsked(
-        remembered([{ outcome: 'error', error: { code: 'SnapshotOnBackupPlan', message: 'x' } }]),
-      ),
-    ).toEqual(retried);
+    // An API error that passes on its own (throttling, a 5xx, a timeout): a later run may get through.
+    for (const code of [
+      'ThrottlingException',
+      'ServiceUnavailable',
+      'InternalFailure',
+      'UNAVAILABLE',
+      'DEADLINE_EXCEEDED',
+    ]) {
+      expect(
+        await keysAsked(remembered([{ outcome: 'error', error: { code, message: 'x' } }])),
+        code,
+      ).toEqual(retried);
+    }
     // A region that was not read: its targets were never tried.
     expect(
       await keysAsked(remembered([{}], ['aws:111111111111/us-east-1: region not read (Throttling)'])),
@@ -170,6 +164,28 @@ describe('snapshotOncePerRequest', () => {
         code,
       ).toEqual(replayed);
     }
+    // A refusal that needs a fix first (access denied, the database's state, not found, a quota,
+    // Backup and DR taking the instance's backups): asking again as it is would only repeat it.
+    expect(
+      await keysAsked(
+        remembered([{ outcome: 'quota', error: { code: 'SnapshotQuotaExceeded', message: 'x' } }]),
+      ),
+    ).toEqual(replayed);
+    for (const code of [
+      'AccessDenied',
+      'PERMISSION_DENIED',
+      'InvalidDBInstanceState',
+      'FAILED_PRECONDITION',
+      'DBInstanceNotFound',
+      'NOT_FOUND',
+      'RESOURCE_EXHAUSTED',
+      'SnapshotOnBackupPlan',
+    ]) {
+      expect(
+        await keysAsked(remembered([{ outcome: 'error', error: { code, message: 'x' } }])),
+        code,
+      ).toEqual(replayed);
+    }
     expect(
       await keysAsked(
         remembered([
@@ -179,6 +195,17 @@ describe('snapshotOncePerRequest', () => {
             error: { code: 'SnapshotAttemptsExhausted', message: 'x' },
           },
         ]),
+      ),
+    ).toEqual(replayed);
+    // A name not found among the databases the policy selects: every later run finds the same.
+    expect(
+      await keysAsked(
+        remembered(
+          [{}],
+          [
+            'target certctl-typo was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary',
+          ],
+        ),
       ),
     ).toEqual(replayed);
     // A duplicate accepted before the first run finished (a Slack retry, a double click) gets its result.
