@@ -18,6 +18,13 @@ export interface ChatSnapshotTarget {
   readonly snapshotId?: string;
   /** What went wrong, already safe to show (an API error code and message, never a secret). */
   readonly error?: string;
+  /**
+   * For a target without a restorable snapshot: whether asking again as it is could deliver it
+   * (throttling, a 5xx, a timeout, a busy database, a snapshot still creating or failed with
+   * attempts left: functions/jobs/snapshot.ts `worthRetrying`), or its cause must be fixed first
+   * (access denied, the database's state, not found, the quota). Absent: not said.
+   */
+  readonly worthRetrying?: boolean;
 }
 
 export interface ChatSnapshotResult {

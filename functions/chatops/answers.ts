@@ -119,6 +119,7 @@ export function snapshotAnswer(
       '\n',
       result.targets.filter((target) => target.outcome !== 'available').map(targetLine),
     ),
+    ...retrySections(result.targets.filter((target) => target.outcome !== 'available')),
     ...problemSections(result.problems),
     ...sectionsOf(
       undefined,
@@ -332,6 +333,32 @@ function sectionsOf(heading: string | undefined, separator: string, items: reado
   }
   if (current !== '') push();
   return blocks;
+}
+
+/**
+ * Which databases without a restorable snapshot are worth asking again for as they are (the same
+ * ticket: a passing error, a busy database, a snapshot still creating or failed with attempts
+ * left), and which need their cause fixed first (access denied, the database's state, not found,
+ * the quota), since asking again as they are only repeats the refusal.
+ */
+function retrySections(targets: readonly ChatSnapshotResult['targets'][number][]): SlackBlock[] {
+  const named = (list: readonly ChatSnapshotResult['targets'][number][]) =>
+    list.map((target) => `*${escapeMrkdwn(target.name)}*`).join(', ');
+  const worth = targets.filter((target) => target.worthRetrying === true);
+  const fixFirst = targets.filter((target) => target.worthRetrying === false);
+  const lines = [
+    ...(worth.length > 0
+      ? [
+          `:repeat: Worth asking again with the same ticket (a passing error: throttling, a 5xx or a timeout, a busy database, a snapshot still being made): ${named(worth)}.`,
+        ]
+      : []),
+    ...(fixFirst.length > 0
+      ? [
+          `:wrench: Not worth asking again as they are (access denied, the database's state, not found, the quota: the error above says which): ${named(fixFirst)}. Fix the cause first, then ask with a new ticket.`,
+        ]
+      : []),
+  ];
+  return lines.length > 0 ? [section(lines.join('\n'))] : [];
 }
 
 /**

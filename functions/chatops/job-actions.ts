@@ -28,7 +28,13 @@ import {
   uncountedReason,
   uncoveredClouds,
 } from '../jobs/readiness.ts';
-import { resolveSnapshotTargets, runSnapshotJob, type SnapshotJobResult } from '../jobs/snapshot.ts';
+import {
+  resolveSnapshotTargets,
+  runSnapshotJob,
+  type SnapshotJobResult,
+  snapshotDelivered,
+  worthRetrying,
+} from '../jobs/snapshot.ts';
 import {
   resolvedRequestKey,
   snapshotOncePerRequest,
@@ -201,6 +207,7 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           outcome: entry.outcome,
           ...(entry.snapshotId ? { snapshotId: entry.snapshotId } : {}),
           ...(entry.error ? { error: `${entry.error.code}: ${entry.error.message}` } : {}),
+          ...(snapshotDelivered(entry) ? {} : { worthRetrying: worthRetrying(entry) }),
         })),
         problems: result.problems,
         ...(result.ambiguous && result.ambiguous.length > 0 ? { ambiguous: result.ambiguous } : {}),

@@ -110,6 +110,58 @@ export function isAccessDenied(errorOrCode: unknown): boolean {
   return ACCESS_DENIED_CODES.has(code);
 }
 
+/**
+ * Error codes of a refusal that passes on its own, so the same call later may succeed: throttling
+ * (AWS common errors `Throttling`/`ThrottlingException`, HTTP 429), a temporary failure of the
+ * server (`ServiceUnavailable`, 503; `InternalFailure`, 500: "an unknown error, exception or
+ * failure"), a timeout or a dropped connection; gRPC `UNAVAILABLE` (14), `DEADLINE_EXCEEDED` (4),
+ * `INTERNAL` (13) and `ABORTED` (10: Cloud SQL's 409 while another operation runs on the
+ * instance). Not: access denied, the database's state (RDS `InvalidDBInstanceState` outside a
+ * busy spell, gRPC `FAILED_PRECONDITION`), not found (`DBInstanceNotFound`, `NOT_FOUND`), a quota
+ * (`SnapshotQuotaExceeded`, gRPC `RESOURCE_EXHAUSTED`): asking again repeats them until someone
+ * fixes their cause. Sources: AWS "Common Errors" of the RDS API reference; RDS CreateDBSnapshot /
+ * CreateDBClusterSnapshot errors; Cloud SQL Admin API error codes (google.rpc.Code).
+ */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'INTERNAL',
+  'ABORTED',
+  '4',
+  '10',
+  '13',
+  '14',
+  '429',
+  '500',
+  '502',
+  '503',
+  '504',
+]);
+
+/** Whether an error (or its code) is one that passes on its own ({@link TRANSIENT_CODES}): worth asking again as it is. */
+export function isTransient(errorOrCode: unknown): boolean {
+  const code = typeof errorOrCode === 'string' ? errorOrCode : errorCode(errorOrCode);
+  return TRANSIENT_CODES.has(code);
+}
+
 /** Google's `google.rpc.ErrorInfo`, as the REST client's GcpApiError and gax's GoogleError carry it. */
 interface ErrorInfoFields {
   readonly reason?: unknown;

@@ -9,7 +9,7 @@ import type {
   SnapshotSharing,
 } from '../actions/snapshot/backend.ts';
 import { judgeSnapshotKey, type KeyJudgement, snapshotKeyReader } from '../actions/snapshot/keys.ts';
-import { pollDelay } from '../actions/snapshot/model.ts';
+import { pollDelay, SNAPSHOT_TAGS } from '../actions/snapshot/model.ts';
 import {
   type PruneDecision,
   planPrune,
@@ -436,7 +436,8 @@ async function sharedHold(
 /** The snapshot read again by its identifier: its state now, or undefined when it does not exist. */
 function readAgain(scope: SnapshotPlace, snapshot: BackendSnapshot): Promise<BackendSnapshot | undefined> {
   const { id, kind, target, ref } = snapshot;
-  return scope.backend.describe({ id, kind, target, ref });
+  const requestId = snapshot.tags[SNAPSHOT_TAGS.requestId];
+  return scope.backend.describe({ id, kind, target, ref, ...(requestId === undefined ? {} : { requestId }) });
 }
 
 /** Whether a snapshot whose delete (or sharing read) was refused is gone now (a read that fails says it is not). */

@@ -417,6 +417,12 @@ function expiryNote(snapshot: BackendSnapshot, now: Date): string {
 interface AgeJudgement {
   readonly gate: ReadinessGate;
   readonly relied?: BackendSnapshot;
+  /**
+   * With a GO: the older snapshots of ours that count and are within the limit too, newest first.
+   * When the key of `relied` cannot restore it, a GO rests on the first of these whose key can
+   * (prune keeps it: it never deletes a snapshot newer than the newest whose key is usable).
+   */
+  readonly fallbacks?: readonly BackendSnapshot[];
 }
 
 /**
@@ -524,6 +530,7 @@ function judgeSnapshotAge(
         evidence: `${newest.gate.evidence}${expiryNote(relied, now)}${uncounted}`,
       },
       relied,
+      ...(newest.fallbacks ? { fallbacks: newest.fallbacks } : {}),
     };
   }
   const gate = awaitingCreation(
@@ -646,11 +653,21 @@ function judgeNewest(
       },
     };
   }
-  const ageHours = (now.getTime() - newest.createdAt.getTime()) / HOUR_MS;
-  const evidence = `${newest.id}, ${ageHours.toFixed(1)} h old (limit ${maxAgeHours} h)`;
-  if (ageHours > maxAgeHours)
+  const evidence = ageEvidence(newest, maxAgeHours, now);
+  if (ageHoursOf(newest, now) > maxAgeHours)
     return { gate: undatedGate() ?? { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action } };
-  return { gate: { gate: SNAPSHOT_GATE, status: 'GO', evidence }, relied: newest };
+  const fallbacks = ours.slice(1).filter((snapshot) => ageHoursOf(snapshot, now) <= maxAgeHours);
+  return { gate: { gate: SNAPSHOT_GATE, status: 'GO', evidence }, relied: newest, fallbacks };
+}
+
+/** How many hours old a dated snapshot is at `now`. */
+function ageHoursOf(snapshot: BackendSnapshot, now: Date): number {
+  return (now.getTime() - (snapshot.createdAt?.getTime() ?? Number.NaN)) / HOUR_MS;
+}
+
+/** `<id>, <age> h old (limit <limit> h)`: the evidence of a snapshot's age. */
+function ageEvidence(snapshot: BackendSnapshot, maxAgeHours: number, now: Date): string {
+  return `${snapshot.id}, ${ageHoursOf(snapshot, now).toFixed(1)} h old (limit ${maxAgeHours} h)`;
 }
 
 /**
@@ -668,10 +685,27 @@ export function reliedSnapshot(
 }
 
 /**
+ * The snapshots a GO of the snapshot gate may rest on, in the order their keys are tried: the
+ * {@link reliedSnapshot}, then the older ones that count and are within the limit too (used when
+ * the newest one's key cannot restore it). Empty when the gate is not GO whatever the keys.
+ */
+export function reliableSnapshots(
+  snapshots: readonly BackendSnapshot[] | Error,
+  target: ResourceRef,
+  maxAgeHours: number,
+  now: Date,
+): readonly BackendSnapshot[] {
+  const { relied, fallbacks } = judgeSnapshotAge(snapshots, target, maxAgeHours, now);
+  return relied ? [relied, ...(fallbacks ?? [])] : [];
+}
+
+/**
  * The snapshot gate: the newest available snapshot of ours, younger than the limit, whose key
- * (`keyOf`, read before: {@link reliedSnapshot}) lets it be restored
+ * (`keyOf`, read before: {@link reliableSnapshots}) lets it be restored
  * (functions/actions/snapshot/keys.ts). A key in an unusable state, or whose imported key material
- * has expired, is NO-GO naming it; material expiring within `keyHorizonDays` (the policy's
+ * has expired, is NO-GO naming it, unless an older snapshot of ours within the limit has a usable
+ * key: then the GO names that one to restore from, with the newest's key as a warning (README
+ * "readiness": a fresh snapshot whose key can decrypt it exists); material expiring within `keyHorizonDays` (the policy's
  * `keys.expiryHorizonDays`) leaves a GO that carries it as a warning; a key that could not be read,
  * or whose state proves nothing, is UNKNOWN; an unencrypted snapshot has nothing to check. Without
  * `keyOf` the key is not judged.
@@ -685,16 +719,37 @@ export function snapshotGate(
   retentionDays?: number,
   keyHorizonDays = DEFAULT_EXPIRY_HORIZON_DAYS,
 ): ReadinessGate {
-  const { gate, relied } = judgeSnapshotAge(snapshots, target, maxAgeHours, now, retentionDays);
+  const { gate, relied, fallbacks } = judgeSnapshotAge(snapshots, target, maxAgeHours, now, retentionDays);
   const reading = relied && keyOf?.(relied);
   if (!reading) return gate;
-  const key = judgeSnapshotKey(reading, { now, horizonDays: keyHorizonDays });
+  const clock = { now, horizonDays: keyHorizonDays };
+  const key = judgeSnapshotKey(reading, clock);
   if (key.status === 'usable') {
     return {
       ...gate,
       ...(key.evidence ? { evidence: `${gate.evidence}; ${key.evidence}` } : {}),
       ...(key.warning ? { warnings: [...(gate.warnings ?? []), key.warning] } : {}),
     };
+  }
+  // The newest cannot be restored with its key; an older snapshot within the limit whose key can
+  // is what a restore would use, so the GO names it and says why the newest is passed over. A
+  // newest key that could not be read is left UNKNOWN: it may well restore, and no answer should
+  // steer a restore away from the newest data on a guess.
+  if (key.status === 'unusable') {
+    for (const older of fallbacks ?? []) {
+      const olderReading = keyOf?.(older);
+      const olderKey = olderReading && judgeSnapshotKey(olderReading, clock);
+      if (olderKey?.status !== 'usable') continue;
+      return {
+        gate: SNAPSHOT_GATE,
+        status: 'GO',
+        evidence: `${ageEvidence(older, maxAgeHours, now)}: restore from this one${expiryNote(older, now)}${olderKey.evidence ? `; ${olderKey.evidence}` : ''}`,
+        warnings: [
+          `the newest snapshot, ${relied.id}, cannot be restored: ${key.evidence}. ${key.action}`,
+          ...(olderKey.warning ? [olderKey.warning] : []),
+        ],
+      };
+    }
   }
   return {
     gate: SNAPSHOT_GATE,
@@ -1354,13 +1409,15 @@ export async function snapshotsByTarget(
 }
 
 /**
- * The keys of the snapshots the targets' GO would rest on (`reliedOf`), read over the clouds'
- * {@link SnapshotCloud.snapshotKeys} for this run: each distinct key once, all in parallel.
+ * The keys of the snapshots the targets' GO would rest on (`reliableOf`, newest first), read over
+ * the clouds' {@link SnapshotCloud.snapshotKeys} for this run: each distinct key once, targets in
+ * parallel; an older snapshot's key only while every newer one's is `unusable`.
  */
 export async function snapshotKeysOf(
   targets: readonly ResourceRef[],
-  reliedOf: (target: ResourceRef) => BackendSnapshot | undefined,
+  reliableOf: (target: ResourceRef) => readonly BackendSnapshot[],
   clouds: readonly SnapshotCloud[],
+  unusable: (key: SnapshotKey) => boolean = () => false,
 ): Promise<Map<BackendSnapshot, SnapshotKey>> {
   const read = snapshotKeyReader(clouds);
   const keys = new Map<BackendSnapshot, SnapshotKey>();
@@ -1371,8 +1428,13 @@ export async function snapshotKeysOf(
       const key = resourceKey(target);
       if (seen.has(key)) return;
       seen.add(key);
-      const snapshot = reliedOf(target);
-      if (snapshot) keys.set(snapshot, await read(target, snapshot));
+      // The newest first; an older one's key only while each newer one's is unusable
+      // (snapshotGate's fallback), so a fleet whose keys are fine reads one key per snapshot as before.
+      for (const snapshot of reliableOf(target)) {
+        const reading = await read(target, snapshot);
+        keys.set(snapshot, reading);
+        if (!unusable(reading)) break;
+      }
     }),
   );
   return keys;
@@ -1446,8 +1508,11 @@ export async function runReadinessJob(
     narrowedTo(report, named)
       .findings.map((finding) => finding.resource)
       .filter((resource) => TARGET_TYPES.has(resource.type)),
-    (target) => reliedSnapshot(snapshotsOf(target), target, maxAgeHours, at),
+    (target) => reliableSnapshots(snapshotsOf(target), target, maxAgeHours, at),
     deps.clouds,
+    (key) =>
+      judgeSnapshotKey(key, { now: at, horizonDays: keyMaterialHorizonDays(deps.policy) }).status ===
+      'unusable',
   );
   return judgeReadiness({
     report,

@@ -69,6 +69,15 @@ export function retryKeyOf(requestId: string, finishedAt: string): string {
 }
 
 /**
+ * The once-key of asking `requestId` again, in the same words, where they resolve to databases its
+ * remembered run (finished at `finishedAt`) did not cover (all Regions after an ask with
+ * `--region`): one per remembered run, the same from every entry point, so concurrent asks run once.
+ */
+export function widenedKeyOf(requestId: string, finishedAt: string): string {
+  return keyOf([requestId, 'asked for more databases after', finishedAt]);
+}
+
+/**
  * The once-key of a snapshot request by what it resolves to: its ticket (any case) and the sorted
  * canonical ids (`kind:provider/account/region/name`, functions/actions/snapshot/model.ts targetKey)
  * of the databases it covers, whatever its wording: the ticket with no database named (the policy's
@@ -121,7 +130,13 @@ export const MAX_RUNS_ASKED_AGAIN = Math.max(MAX_SNAPSHOT_ATTEMPTS, 10);
 
 /** What the rule reads of a remembered result. */
 type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results' | 'problems'> &
-  Partial<Pick<SnapshotJobResult, 'startedAt' | 'requestedTargets'>>;
+  Partial<Pick<SnapshotJobResult, 'requestId' | 'startedAt' | 'requestedTargets'>>;
+
+/**
+ * A remembered result a request runs again after, as `once` is given it: with the databases this
+ * ask names that it did not cover, when that is why (the words of {@link askedAgainAfter}).
+ */
+export type Earlier = Remembered & { readonly notCovered?: readonly SnapshotTarget[] };
 
 export interface ReplayOptions {
   /**
@@ -202,30 +217,45 @@ function targetSet(targets: readonly string[] | null | undefined): string[] {
 }
 
 /**
- * Refuse a remembered result of `requestId` whose request named other targets than this ask: a
- * request id names one request. Results remembered before the targets were recorded are not compared.
- * Names worded otherwise (none named: the policy's; each named) that resolve, with `replay`'s clouds
- * and selection, to exactly the databases the remembered run covered are the same request. The same
- * words resolved where this ask reads (another `--provider` or `--region`, a database tagged since)
- * may name databases the remembered run, which read everything it was given, never snapshotted:
- * replayed, its snapshots would be read again where this ask cannot see them and reported as not
- * verified, and the databases it asks about named nowhere; so that is refused too, naming them.
- * Where this ask's resolution is incomplete, or the remembered run's was (it runs again for that:
- * retriesLater), the same words are replayed as before.
+ * How a remembered result of the same request id stands to this ask ({@link coverageOf}): it covers
+ * what this ask resolves to (or cannot be compared: replayed as before); this ask resolves to
+ * databases it did not cover (`missing`: run once more for them); or this ask could not resolve its
+ * whole target set (`unresolved`: replayed, saying what this ask could not read or find, so a
+ * narrower run's result never reads as an answer for databases it never saw).
  */
-async function assertSameTargets(
+type Coverage =
+  | { readonly covers: true }
+  | { readonly missing: readonly SnapshotTarget[] }
+  | { readonly unresolved: readonly string[] };
+
+const COVERS: Coverage = { covers: true };
+
+/**
+ * Compare a remembered result of `requestId` with this ask. A request id names one request: one
+ * whose request named other targets than this ask is refused (InputError). Results remembered before
+ * the targets were recorded are not compared. Names worded otherwise (none named: the policy's; each
+ * named) that resolve, with `replay`'s clouds and selection, to exactly the databases the remembered
+ * run covered are the same request. The same words resolved where this ask reads (all Regions after
+ * an ask with `--region`, another `--provider`, a database tagged since) may name databases the
+ * remembered run, which read everything it was given, never snapshotted: those are `missing`, and
+ * the request runs once more for them (the run adopts the snapshots the first one made, whose names
+ * derive from the request id). Where this ask's resolution of the policy's targets is incomplete,
+ * what it could not resolve is `unresolved`; where the remembered run's was, it runs again for that
+ * (retriesLater).
+ */
+async function coverageOf(
   requestId: string,
   result: Remembered,
   asked: Pick<SnapshotRequest, 'targets'>,
   replay: Pick<ReplayOptions, 'clouds' | 'selection'>,
-): Promise<void> {
-  if (result.requestedTargets === undefined) return;
+): Promise<Coverage> {
+  if (result.requestedTargets === undefined) return COVERS;
   const before = targetSet(result.requestedTargets);
   const now = targetSet(asked.targets);
   const sameWords = before.join('\n') === now.join('\n');
   const comparable =
     replay.clouds !== undefined && replay.selection !== undefined && result.results.length > 0;
-  if (sameWords && (!comparable || result.problems.length > 0)) return;
+  if (sameWords && (!comparable || result.problems.length > 0)) return COVERS;
   const named = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : "the policy's targets");
   if (replay.clouds && replay.selection && comparable) {
     const resolved = await resolveSnapshotTargets(asked.targets ? [...asked.targets] : undefined, {
@@ -234,25 +264,41 @@ async function assertSameTargets(
     });
     const covered = canonicalIds(result.results.map((entry) => entry.target));
     if (!completelyResolved(resolved)) {
-      if (sameWords) return;
+      // Each database the remembered run was asked for by name is in its results (a run that could not resolve
+      // one has problems, and is not compared), said as not verified where this ask does not read
+      // (withinThisAsk); the policy's targets are not named, and those this ask did not resolve
+      // could be any the remembered run never saw.
+      if (sameWords && now.length > 0) return COVERS;
+      if (sameWords) {
+        return {
+          unresolved: [
+            ...resolved.ambiguous.map(
+              (entry) =>
+                `target ${entry.name} names ${entry.matches.length} databases: ${entry.matches.join(', ')}`,
+            ),
+            ...resolved.problems,
+          ],
+        };
+      }
     } else if (canonicalIds(resolved.targets).join('\n') === covered.join('\n')) {
-      return;
+      return COVERS;
     } else if (sameWords) {
       const missing = resolved.targets.filter(
         (target) => !covered.includes(canonicalIds([target])[0] as string),
       );
-      if (missing.length === 0) return;
-      const where = missing.map(
-        (target) => `${target.id} (${target.provider}/${target.account}/${target.region})`,
-      );
-      throw new InputError(
-        `request id ${requestId} was used${result.startedAt ? ` at ${result.startedAt}` : ''} for ${named(now)}, which then were ${result.results.map((entry) => entry.target.id).join(', ')}; here they include ${where.join(', ')}, which that request did not snapshot. A request id names one request: ask with a new ticket or request id for them. Nothing was snapshotted.`,
-      );
+      return missing.length === 0 ? COVERS : { missing };
     }
   }
   throw new InputError(
     `request id ${requestId} was used${result.startedAt ? ` at ${result.startedAt}` : ''} for ${named(before)}; this request names ${named(now)}. A request id names one request: ask with a new ticket or request id for ${named(now)}. Nothing was snapshotted.`,
   );
+}
+
+/** Targets as their answers name them: `id (provider/account/region)`. */
+function whereNamed(targets: readonly SnapshotTarget[]): string {
+  return targets
+    .map((target) => `${target.id} (${target.provider}/${target.account}/${target.region})`)
+    .join(', ');
 }
 
 /**
@@ -267,7 +313,7 @@ async function replayed<R extends Remembered>(result: R, options: ReplayOptions)
       ? result.results
       : result.results.map((entry) => staleAdoption(entry, now.getTime(), now, maxAgeHours));
   const results = options.clouds
-    ? await confirmReplayedSnapshots(aged, options.clouds, options.selection)
+    ? await confirmReplayedSnapshots(aged, options.clouds, options.selection, result.requestId)
     : aged;
   if (results.every((entry, index) => entry === result.results[index])) return result;
   if (!('counts' in result)) return { ...result, results };
@@ -336,22 +382,40 @@ function delivered(result: Pick<Remembered, 'results' | 'problems'>): boolean {
 export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered>>(
   requestId: string,
   acceptedAt: Date | string | undefined,
-  once: (key: string, earlier?: Remembered) => Promise<O>,
+  once: (key: string, earlier?: Earlier) => Promise<O>,
   replay: ReplayOptions = {},
 ): Promise<O> {
   const asked = acceptedAt === undefined ? Number.NaN : new Date(acceptedAt).getTime();
   let key = requestId;
-  let earlier: Remembered | undefined;
+  let earlier: Earlier | undefined;
   for (let hop = 0; ; hop += 1) {
     const outcome = await once(key, earlier);
     if ('inProgress' in outcome || outcome.firstRun) return outcome;
-    if (replay.asked) await assertSameTargets(requestId, outcome.result, replay.asked, replay);
+    const coverage = replay.asked
+      ? await coverageOf(requestId, outcome.result, replay.asked, replay)
+      : COVERS;
+    if ('missing' in coverage) {
+      const { startedAt, results } = outcome.result;
+      if (hop >= MAX_RUNS_ASKED_AGAIN) {
+        throw new InputError(
+          `request id ${requestId} was used${startedAt ? ` at ${startedAt}` : ''} for databases that then were ${results.map((entry) => entry.target.id).join(', ')}; here they include ${whereNamed(coverage.missing)}, and the request ran ${MAX_RUNS_ASKED_AGAIN} more times already: ask with a new ticket or request id for them. Nothing was snapshotted.`,
+        );
+      }
+      // Run once more for the whole of this ask: it adopts the snapshots the remembered run made
+      // and takes those of the databases that run never saw. Keyed by that run, so concurrent wider
+      // asks run once, and a wider record is what the next such ask finds there.
+      key = widenedKeyOf(requestId, outcome.result.finishedAt);
+      earlier = { ...outcome.result, notCovered: coverage.missing };
+      continue;
+    }
+    const answer = <T extends Remembered>(remembered: T): T =>
+      'unresolved' in coverage ? withUnresolved(remembered, coverage.unresolved) : remembered;
     const result = withinThisAsk(outcome.result, replay.clouds, replay.asked?.targets);
     const askedAgain = asked > Date.parse(result.finishedAt);
     if (replay.unattended && askedAgain) {
       // Replayed only while it delivered; otherwise run once more after it.
       const now = delivered(result) ? await replayed(result, replay) : undefined;
-      if (now && delivered(now)) return { ...outcome, result: now };
+      if (now && delivered(now)) return { ...outcome, result: answer(now) };
       key = retryKeyOf(requestId, result.finishedAt);
       earlier = result;
       continue;
@@ -359,11 +423,22 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
     // Each hop reads one remembered run of this request; past MAX_RUNS_ASKED_AGAIN of them the last
     // is replayed (a database busy all day is not asked about without end: ask with a new ticket).
     if (hop >= MAX_RUNS_ASKED_AGAIN || !askedAgain || !retriesLater(result)) {
-      return { ...outcome, result: await replayed(result, replay) };
+      return { ...outcome, result: answer(await replayed(result, replay)) };
     }
     key = retryKeyOf(requestId, result.finishedAt);
     earlier = result;
   }
+}
+
+/**
+ * A replayed result with what this ask could not resolve (a Region or project not read, a name not
+ * found) among its problems: the remembered run may have covered less than this ask names, and
+ * nothing this ask read says it covered the rest (exit 2, as a run that could not read them).
+ */
+function withUnresolved<R extends Remembered>(result: R, unresolved: readonly string[]): R {
+  const added = unresolved.filter((problem) => !result.problems.includes(problem));
+  if (added.length === 0) return result;
+  return { ...result, problems: [...result.problems, ...added] };
 }
 
 /**
@@ -373,7 +448,12 @@ export async function snapshotOncePerRequest<O extends RequestOutcome<Remembered
  * names it could not resolve (or, for an unattended request whose run delivered, that its snapshots
  * are no longer proven). The words of a refusal that names the run asked again.
  */
-export function askedAgainAfter(earlier: Pick<Remembered, 'finishedAt' | 'results' | 'problems'>): string {
+export function askedAgainAfter(
+  earlier: Pick<Earlier, 'finishedAt' | 'results' | 'problems' | 'notCovered'>,
+): string {
+  if (earlier.notCovered && earlier.notCovered.length > 0) {
+    return `its run that finished at ${earlier.finishedAt} did not cover ${whereNamed(earlier.notCovered)}`;
+  }
   const undone = [
     ...earlier.results
       .filter((entry) => !snapshotDelivered(entry))

@@ -40,7 +40,7 @@ import {
 import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions/snapshot/run.ts';
 import { EXIT_CODES } from '../core/audit.ts';
 import { closest } from '../core/closest.ts';
-import { describeError, eachOrAllFail, errorCode, InputError } from '../core/errors.ts';
+import { describeError, eachOrAllFail, errorCode, InputError, isTransient } from '../core/errors.ts';
 import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../core/invisible.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -492,12 +492,14 @@ const ASK_AGAIN =
  *   the earlier snapshot's name, `SnapshotNameTaken`); the database not read now, not found, or
  *   its resource id (a Cloud SQL instance: its createTime) not sent: `SnapshotNotVerified`. Each cloud's databases are read once
  *   ({@link SnapshotCloud.targets}), alongside the snapshot reads.
- * Results with another outcome are returned as they are, without a call.
+ * Results with another outcome are returned as they are, without a call. `requestId`: the request
+ * the results are of (the snapshots' `request-id` tag).
  */
 export async function confirmReplayedSnapshots(
   results: readonly SnapshotTargetResult[],
   clouds: readonly SnapshotCloud[],
   selection?: Policy['targets'],
+  requestId?: string,
 ): Promise<SnapshotTargetResult[]> {
   const backendOf = snapshotBackendFor(clouds);
   const keyReader = snapshotKeyReader(clouds);
@@ -527,11 +529,15 @@ export async function confirmReplayedSnapshots(
           );
         }
         backend = backendOf(result.target);
+        // The request it was taken for (another one's when this request waited for it): a Cloud SQL
+        // run is told from one carrying its id under another request by it (SnapshotRef.requestId).
+        const takenFor = result.takenBy ?? requestId;
         state = await backend.describe({
           id: snapshotId,
           kind: result.target.kind,
           target: result.target.id,
           ref: result.snapshotRef,
+          ...(takenFor === undefined ? {} : { requestId: takenFor }),
         });
       } catch (error) {
         const code = backend?.codeOf(error);
@@ -670,32 +676,57 @@ export function snapshotsNotDelivered(
 }
 
 /**
- * Error codes of a target that a later run of the same request could not change: it would report
- * them again (their messages say to ask with another ticket or request id). Not
- * `SnapshotOnBackupPlan`: Cloud SQL lets an instance switch between enhanced and standard backups
- * (Cloud SQL docs, "Choose your backup option"), and a later run after a switch to STANDARD takes the
- * backup run; one that finds the instance still enhanced refuses again before writing anything, so
- * running it again costs one listing.
+ * Codes of our own that a later run could change: a snapshot still creating when the wait ended
+ * (`DeadlineExceeded`: adopted and awaited again), a snapshot or its key that could not be read
+ * (`SnapshotNotVerified`, `SnapshotKeyNotVerified`: read again). Any other code of ours names
+ * something a later run would report again (`SnapshotNameTaken`, `SnapshotStale`,
+ * `SnapshotAttemptsExhausted`, `SnapshotGone`, `SnapshotKeyUnusable`, `SnapshotOfEarlierDatabase`,
+ * `SnapshotOnBackupPlan`: their messages say what to fix and to ask with a new ticket or request id).
  */
-const FINAL_CODES = new Set(['SnapshotNameTaken', 'SnapshotStale', 'SnapshotAttemptsExhausted']);
+const PASSING_CODES = new Set(['DeadlineExceeded', 'SnapshotNotVerified', 'SnapshotKeyNotVerified']);
 
 /**
- * Whether a later run of the same request could deliver what this result did not: a snapshot that
- * ended failed (or is being deleted) with attempts left ({@link MAX_SNAPSHOT_ATTEMPTS}: it takes the
- * next one), a database busy until the deadline, a snapshot still creating at the deadline (adopted
- * and awaited again), the quota, an API error, or a scope that was not read. The same request asked
- * again after such a result runs once more (functions/jobs/snapshot-once.ts); a run adopts the
- * snapshots it made, so nothing is taken twice.
+ * Whether a target without its snapshot is worth asking about again as it is: a later run of the
+ * same request could deliver it with nothing fixed first. A snapshot that ended failed (or is being
+ * deleted) with attempts left ({@link MAX_SNAPSHOT_ATTEMPTS}: it takes the next one), a database
+ * busy until the deadline, a snapshot still creating then or not read, and a cloud error that passes
+ * on its own (throttling, a 5xx, a timeout: core/errors.ts `isTransient`). Not: access denied, the
+ * database's state, not found, the snapshot quota, or a refusal of ours: asking again repeats them
+ * until their cause is fixed. A delivered target is not.
+ */
+export function worthRetrying(
+  entry: Pick<SnapshotJobResult['results'][number], 'outcome' | 'error' | 'snapshotAttempt'>,
+): boolean {
+  if (snapshotDelivered(entry)) return false;
+  if (entry.outcome === 'busy') return true;
+  if (entry.outcome === 'failed') {
+    return entry.error?.code === 'SnapshotFailed' && (entry.snapshotAttempt ?? 1) < MAX_SNAPSHOT_ATTEMPTS;
+  }
+  const code = entry.error?.code;
+  return code !== undefined && (PASSING_CODES.has(code) || isTransient(code));
+}
+
+/**
+ * Whether a problem of a result is a place that could not be read (a scope's listing, a name's
+ * look-up), which a later run reads again: its words as the snapshot clouds write them
+ * (functions/actions/snapshot/aws.ts, gcp.ts: `…: not read (…)`, `…: targets not read (…)`;
+ * resolveSnapshotTargets: `… could not be told: looking it up failed …`). A name not found, a
+ * database of another engine, a replica or cluster member named, are what every later run finds too.
+ */
+export function problemWorthRetrying(problem: string): boolean {
+  return / not read \(|could not be told: looking it up failed/.test(problem);
+}
+
+/**
+ * Whether a later run of the same request could deliver what this result did not with nothing
+ * fixed first: some target {@link worthRetrying}, or a place that could not be read
+ * ({@link problemWorthRetrying}). The same request asked again after such a result runs once more
+ * (functions/jobs/snapshot-once.ts); a run adopts the snapshots it made, so nothing is taken twice.
+ * A result whose every failure needs a fix first (access denied, the database's state, not found,
+ * the quota) is replayed: fix it, then ask with a new ticket or request id.
  */
 export function retriesLater(result: Pick<SnapshotJobResult, 'results' | 'problems'>): boolean {
-  if (result.problems.length > 0) return true;
-  return result.results.some((entry) => {
-    if (snapshotDelivered(entry)) return false;
-    if (entry.outcome === 'failed') {
-      return entry.error?.code === 'SnapshotFailed' && (entry.snapshotAttempt ?? 1) < MAX_SNAPSHOT_ATTEMPTS;
-    }
-    return !FINAL_CODES.has(entry.error?.code ?? '');
-  });
+  return result.problems.some(problemWorthRetrying) || result.results.some(worthRetrying);
 }
 
 /**

@@ -311,4 +311,47 @@ describe('snapshotAnswer of the product’s own wording', () => {
     expect(shown).toContain('`gcloud sql backups list --instance=certctl-db`');
     expect(shown).toContain("CHG-'1");
   });
+
+  it('says which databases without a snapshot are worth asking again for, and which need a fix first', () => {
+    // Prepare: one throttled, one refused for lack of permission, one restorable.
+    const result: ChatSnapshotResult = {
+      firstRun: true,
+      startedAt: '2026-12-03T12:00:00.000Z',
+      targets: [
+        {
+          name: 'certctl-throttled',
+          location: 'aws/111111111111/eu-west-1',
+          outcome: 'error',
+          error: 'ThrottlingException: Rate exceeded',
+          worthRetrying: true,
+        },
+        {
+          name: 'certctl-denied',
+          location: 'aws/111111111111/eu-west-1',
+          outcome: 'error',
+          error: 'AccessDenied: not authorized to perform rds:CreateDBSnapshot',
+          worthRetrying: false,
+        },
+        {
+          name: 'certctl-ok',
+          location: 'aws/111111111111/eu-west-1',
+          outcome: 'available',
+          snapshotId: 'certctl-premaint-certctl-ok-1',
+        },
+      ],
+      problems: [],
+    };
+
+    // Act
+    const lines = JSON.stringify(
+      snapshotAnswer(result, { ticket: 'CHG-1', reason: 'CA rotation', requestedBy: 'slack:T1/U1' }).blocks,
+    );
+
+    // Assess
+    expect(lines).toMatch(/Worth asking again with the same ticket[^"]*: \*certctl-throttled\*\./);
+    expect(lines).toMatch(
+      /Not worth asking again as they are[^"]*: \*certctl-denied\*\. Fix the cause first/,
+    );
+    expect(lines).not.toMatch(/asking again[^"]*certctl-ok/);
+  });
 });

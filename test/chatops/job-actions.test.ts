@@ -101,6 +101,8 @@ describe('jobChatActions', () => {
           location: 'aws/111111111111/eu-west-1',
           outcome: 'quota',
           error: 'SnapshotQuotaExceeded: eu-west-1 holds 100 manual DB snapshots',
+          // The quota needs snapshots deleted or the limit raised first.
+          worthRetrying: false,
         },
       ],
       problems: ['target certctl-gone was not found (or is not a PostgreSQL primary)'],

@@ -156,6 +156,37 @@ describe('readiness and the key of the snapshot it relies on', () => {
     expect(prod?.action).toContain(`aws kms enable-key --key-id ${keyArn(KEYS.disabled)}`);
   });
 
+  it('gives the GO on an older fresh snapshot whose key is Enabled when the newest one’s key is disabled, naming both', async () => {
+    // Prepare: the newest snapshot (2 h old) is under the database's disabled key; an older one
+    // (6 h old, within the 24 h limit) was taken under an Enabled key.
+    const scenario = keyScenario(keyArn(KEYS.disabled), keyArn(KEYS.enabled));
+    const rds = scenario.services?.rds as { snapshots: { existing: Record<string, unknown>[] } };
+    rds.snapshots.existing.push({
+      id: 'certctl-premaint-prod-0',
+      target: 'certctl-prod-db',
+      region: 'eu-west-1',
+      createdAt: '-6h',
+      kmsKeyId: keyArn(KEYS.enabled),
+      tags: OURS,
+    });
+    harness = await startSnapshotHarness(scenario);
+
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+    const prod = result.targets
+      .find((entry) => entry.target.id === 'certctl-prod-db')
+      ?.gates.find((gate) => gate.gate === 'snapshot');
+
+    // Assess
+    expect(prod?.status).toBe('GO');
+    expect(prod?.evidence).toMatch(
+      /^certctl-premaint-prod-0, 6\.0 h old \(limit 24 h\): restore from this one/,
+    );
+    expect(prod?.warnings?.join('\n')).toContain(
+      `the newest snapshot, certctl-premaint-prod-1, cannot be restored: its KMS key ${keyArn(KEYS.disabled)} is Disabled`,
+    );
+  });
+
   it('answers could-not-evaluate, naming the key and AccessDeniedException, when DescribeKey is refused', async () => {
     // Act: the key is another account's, whose key policy does not grant this account DescribeKey.
     const { result, prod } = await readinessWith(keyArn(KEYS.foreign, OTHER_ACCOUNT));

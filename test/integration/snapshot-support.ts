@@ -79,8 +79,11 @@ export function fastPolicy(extra: PolicyInput = {}): Policy {
 export interface SnapshotHarness {
   readonly sim: Sim;
   readonly rds: RdsService;
-  /** What the snapshot, prune and maintenance jobs run with: the real RDS client, AWS only. */
-  deps(policy?: Policy): SnapshotJobDependencies;
+  /**
+   * What the snapshot, prune and maintenance jobs run with: the real RDS client, AWS only; `regions`
+   * narrows the run as `--region` does.
+   */
+  deps(policy?: Policy, regions?: readonly string[]): SnapshotJobDependencies;
   /** What readiness runs with: the audit's collectors and the same snapshot cloud. */
   readinessDeps(policy?: Policy): ReadinessDependencies;
   close(): Promise<void>;
@@ -105,8 +108,9 @@ export async function startSnapshotHarness(
   return {
     sim,
     rds: sim.service<RdsService>('rds'),
-    deps(policy = fastPolicy()) {
-      return { policy, clouds: [awsSnapshotCloud({ policy, factory: factory(), homeRegion })] };
+    deps(policy = fastPolicy(), regions) {
+      const narrowed = regions ? { regions: [...regions] } : {};
+      return { policy, clouds: [awsSnapshotCloud({ policy, factory: factory(), homeRegion, ...narrowed })] };
     },
     readinessDeps(policy = fastPolicy()) {
       const made = factory();

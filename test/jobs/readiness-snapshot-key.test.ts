@@ -223,6 +223,59 @@ describe('snapshotGate and the snapshot key', () => {
     expect(creating.evidence).toContain('Creating');
   });
 
+  describe('an older fresh snapshot beside a newest one whose key is unusable', () => {
+    const OTHER_KEY = 'arn:aws:kms:eu-west-1:111111111111:key/bbbbbbbb-1111-2222-3333-444444444444';
+    const OLDER: BackendSnapshot = {
+      ...FRESH,
+      id: 'certctl-premaint-certctl-prod-db-9876543210',
+      createdAt: new Date('2026-12-03T02:00:00.000Z'),
+      kmsKeyId: OTHER_KEY,
+    };
+    const keyOf = (older: SnapshotKey) => (snapshot: BackendSnapshot) =>
+      snapshot.id === FRESH.id ? described('Disabled') : older;
+
+    it('gives the GO naming the older snapshot to restore from, and says the newest cannot be restored', () => {
+      // Act
+      const gate = snapshotGate(
+        [FRESH, OLDER],
+        TARGET,
+        24,
+        NOW,
+        keyOf({
+          kind: 'described',
+          key: { id: OTHER_KEY, manager: 'CUSTOMER', state: 'Enabled' },
+        }),
+      );
+
+      // Assess
+      expect(gate.status).toBe('GO');
+      expect(gate.evidence).toMatch(new RegExp(`^${OLDER.id}, 10\\.0 h old \\(limit 24 h\\)`));
+      expect(gate.evidence).toContain('restore from this one');
+      expect(gate.warnings?.join('\n')).toContain(`the newest snapshot, ${FRESH.id}, cannot be restored`);
+      expect(gate.warnings?.join('\n')).toContain(`KMS key ${KEY_ARN} is Disabled`);
+    });
+
+    it('stays NO-GO when the older snapshot is past the limit or its key is unusable too', () => {
+      // Act
+      const stale = snapshotGate(
+        [FRESH, OLDER],
+        TARGET,
+        8,
+        NOW,
+        keyOf({
+          kind: 'described',
+          key: { id: OTHER_KEY, manager: 'CUSTOMER', state: 'Enabled' },
+        }),
+      );
+      const bothUnusable = snapshotGate([FRESH, OLDER], TARGET, 24, NOW, keyOf(described('PendingDeletion')));
+
+      // Assess
+      expect(stale.status).toBe('NO-GO');
+      expect(bothUnusable.status).toBe('NO-GO');
+      expect(bothUnusable.evidence).toContain(FRESH.id);
+    });
+  });
+
   it('gives the GO as before, naming the key, when the key is Enabled', () => {
     // Act
     const { gate, asked } = gateWith(described('Enabled'));

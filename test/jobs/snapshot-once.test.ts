@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
+import { cloudSqlSnapshotBackend, describeBackup } from '../../functions/actions/snapshot/gcp.ts';
 import type {
   SnapshotJobResult,
   SnapshotRequest,
   SnapshotTargetResult,
 } from '../../functions/actions/snapshot/model.ts';
 import { renderSnapshotResult } from '../../functions/cli/commands/snapshot.ts';
+import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
 import type { RequestOutcome } from '../../functions/jobs/idempotency.ts';
 import { snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 import { retryKeyOf, snapshotOncePerRequest, withWaitedFor } from '../../functions/jobs/snapshot-once.ts';
@@ -132,25 +134,19 @@ describe('snapshotOncePerRequest', () => {
         remembered([{ outcome: 'creating', error: { code: 'DeadlineExceeded', message: 'x' } }]),
       ),
     ).toEqual(retried);
-    // Over the quota, or an API error (throttling, a 5xx): a later run may get through.
-    expect(
-      await keysAsked(
-        remembered([{ outcome: 'quota', error: { code: 'SnapshotQuotaExceeded', message: 'x' } }]),
-      ),
-    ).toEqual(retried);
-    expect(
-      await keysAsked(
-        remembered([{ outcome: 'error', error: { code: 'ThrottlingException', message: 'x' } }]),
-      ),
-    ).toEqual(retried);
-    // A Cloud SQL instance on the enhanced backup tier: Cloud SQL lets an instance switch back to
-    // standard backups, after which the same request takes its backup run; a run that finds it still
-    // enhanced refuses again without writing anything.
-    expect(
-      await keysAsked(
-        remembered([{ outcome: 'error', error: { code: 'SnapshotOnBackupPlan', message: 'x' } }]),
-      ),
-    ).toEqual(retried);
+    // An API error that passes on its own (throttling, a 5xx, a timeout): a later run may get through.
+    for (const code of [
+      'ThrottlingException',
+      'ServiceUnavailable',
+      'InternalFailure',
+      'UNAVAILABLE',
+      'DEADLINE_EXCEEDED',
+    ]) {
+      expect(
+        await keysAsked(remembered([{ outcome: 'error', error: { code, message: 'x' } }])),
+        code,
+      ).toEqual(retried);
+    }
     // A region that was not read: its targets were never tried.
     expect(
       await keysAsked(remembered([{}], ['aws:111111111111/us-east-1: region not read (Throttling)'])),
@@ -168,6 +164,28 @@ describe('snapshotOncePerRequest', () => {
         code,
       ).toEqual(replayed);
     }
+    // A refusal that needs a fix first (access denied, the database's state, not found, a quota,
+    // Backup and DR taking the instance's backups): asking again as it is would only repeat it.
+    expect(
+      await keysAsked(
+        remembered([{ outcome: 'quota', error: { code: 'SnapshotQuotaExceeded', message: 'x' } }]),
+      ),
+    ).toEqual(replayed);
+    for (const code of [
+      'AccessDenied',
+      'PERMISSION_DENIED',
+      'InvalidDBInstanceState',
+      'FAILED_PRECONDITION',
+      'DBInstanceNotFound',
+      'NOT_FOUND',
+      'RESOURCE_EXHAUSTED',
+      'SnapshotOnBackupPlan',
+    ]) {
+      expect(
+        await keysAsked(remembered([{ outcome: 'error', error: { code, message: 'x' } }])),
+        code,
+      ).toEqual(replayed);
+    }
     expect(
       await keysAsked(
         remembered([
@@ -177,6 +195,17 @@ describe('snapshotOncePerRequest', () => {
             error: { code: 'SnapshotAttemptsExhausted', message: 'x' },
           },
         ]),
+      ),
+    ).toEqual(replayed);
+    // A name not found among the databases the policy selects: every later run finds the same.
+    expect(
+      await keysAsked(
+        remembered(
+          [{}],
+          [
+            'target certctl-typo was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary',
+          ],
+        ),
       ),
     ).toEqual(replayed);
     // A duplicate accepted before the first run finished (a Slack retry, a double click) gets its result.
@@ -605,5 +634,69 @@ describe('snapshotOncePerRequest asked again for fewer regions', () => {
     );
     expect(outcome.result.outsideThisAsk).toBeUndefined();
     expect(snapshotExitCode(outcome.result)).toBe(1);
+  });
+});
+
+describe('snapshotOncePerRequest replaying a Cloud SQL backup whose run the result does not name', () => {
+  const sql = {
+    provider: 'gcp' as const,
+    kind: 'cloudsql-instance' as const,
+    account: 'certctl-proj',
+    region: 'europe-west1',
+    id: 'certctl-pg',
+  };
+  const snapshotId = 'certctl-premaint-certctl-pg-0123456789';
+  /** A Cloud SQL cloud whose instance has one backup run, described with `requestId`. */
+  const cloudWithRun = (requestId: string): SnapshotCloud => {
+    const api: CloudSqlBackupsApi = {
+      insert: async () => [{}],
+      delete: async () => [{}],
+      getOperation: async () => [{}],
+      getInstance: async () => [{}],
+      get: async () => [{}],
+      list: async () => [
+        {
+          items: [
+            {
+              id: '1800000000001',
+              instance: sql.id,
+              type: 'ON_DEMAND',
+              status: 'SUCCESSFUL',
+              description: describeBackup(snapshotId, { 'request-id': requestId }),
+              startTime: FINISHED,
+            } as never,
+          ],
+        },
+      ],
+    };
+    return {
+      provider: 'gcp',
+      targets: async () => ({ targets: [sql], problems: [] }),
+      backend: () => cloudSqlSnapshotBackend(api, sql.account),
+      maintenance: async () => ({ upcoming: [], problems: [] }),
+      snapshotPlaces: async () => ({ places: [], problems: [] }),
+      snapshotKeys: UNENCRYPTED_SNAPSHOTS,
+    };
+  };
+  // Taken with --no-wait: created, its run not known yet, so no selfLink in the result.
+  const first = remembered([{ target: sql, outcome: 'creating', snapshotId, createdAt: FINISHED }]);
+  const replay = (cloud: SnapshotCloud) =>
+    snapshotOncePerRequest(
+      'ticket:CHG-1',
+      FINISHED,
+      async (): Promise<RequestOutcome<SnapshotJobResult>> => ({ firstRun: false, result: first }),
+      { clouds: [cloud] },
+    );
+
+  it('finds the run of its own request, and never one carrying its id under another request', async () => {
+    // Act
+    const own = await replay(cloudWithRun('ticket:CHG-1'));
+    const foreign = await replay(cloudWithRun('ticket:CHG-7'));
+
+    // Assess
+    if ('inProgress' in own || 'inProgress' in foreign) throw new Error('in progress');
+    expect(own.result.results[0]).toMatchObject({ outcome: 'creating', snapshotId });
+    expect(own.result.results[0]?.error).toBeUndefined();
+    expect(foreign.result.results[0]).toMatchObject({ outcome: 'error', error: { code: 'SnapshotGone' } });
   });
 });

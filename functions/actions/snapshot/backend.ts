@@ -57,7 +57,14 @@ export interface BackendSnapshot {
 }
 
 /** What names a snapshot a result reports: its id, kind, target and (when known) ARN or selfLink. */
-export type SnapshotRef = Pick<BackendSnapshot, 'id' | 'kind' | 'target' | 'ref'>;
+export type SnapshotRef = Pick<BackendSnapshot, 'id' | 'kind' | 'target' | 'ref'> & {
+  /**
+   * The request the snapshot was taken for (the `request-id` tag it was created with): a backend
+   * that can find it only by the id in free text anyone may write (a Cloud SQL backup run's
+   * description, when no run id is known) takes only a run of ours carrying this request id.
+   */
+  readonly requestId?: string;
+};
 
 /** The fields of a snapshot that are set, to merge a fresher (partial) state over a known one. */
 export function definedFields(snapshot: BackendSnapshot): Partial<BackendSnapshot> {

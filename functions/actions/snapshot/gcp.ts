@@ -50,7 +50,7 @@ import {
   type TargetStandIn,
   type UpcomingMaintenance,
 } from './backend.ts';
-import { isOurs, SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
+import { isOurs, requestIdTag, SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
 
 type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
 type Operation = protos.google.cloud.sql.v1.IOperation;
@@ -76,8 +76,13 @@ export function describeBackup(snapshotId: string, tags: Readonly<Record<string,
     ['id', snapshotId] as const,
     ...entries.filter(([key]) => READ_BACK.includes(key)),
     ...entries.filter(([key]) => !READ_BACK.includes(key)),
-  ].map(([key, value]) => `${key}=${value.replace(/[;=]/g, '_')}`);
+  ].map(([key, value]) => `${key}=${descriptionValue(value)}`);
   return [SNAPSHOT_PURPOSE, ...pairs].join('; ').slice(0, DESCRIPTION_MAX);
+}
+
+/** A tag value as a description carries it: `;` and `=` separate its pairs. */
+function descriptionValue(value: string): string {
+  return value.replace(/[;=]/g, '_');
 }
 
 /** The id and tags a description carries; undefined when the backup is not ours. */
@@ -286,7 +291,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
    * cut: describeBackup). A description is free text anyone who may create backups can write, so a
    * run carrying our id under another request id, or none, is not this request's snapshot.
    */
-  const carriesOurs = (run: BackendSnapshot, snapshot: BackendSnapshot): boolean => {
+  const carriesOurs = (run: BackendSnapshot, snapshot: Pick<BackendSnapshot, 'id' | 'tags'>): boolean => {
     const requestId = snapshot.tags[SNAPSHOT_TAGS.requestId];
     return (
       run.id === snapshot.id &&
@@ -345,11 +350,24 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   /**
    * A snapshot read again: `backupRuns.get` on its run id (from its selfLink or handle), one call;
    * Cloud SQL answers NOT_FOUND for a run that is gone. A run that carries another snapshot's id is
-   * not this one. Without a run id, the instance's runs are listed and searched for our id.
+   * not this one. Without a run id, the instance's runs are listed and searched for our id under
+   * the request it was taken for ({@link carriesOurs}): a run carrying our id under another request
+   * id, or none, is someone else's (its description is free text), so it is not the snapshot, and
+   * without the request id nothing tells ours from such a run: the read fails (not "gone").
    */
   const describeOne = async (snapshot: SnapshotRef): Promise<BackendSnapshot | undefined> => {
     const runId = /\/backupRuns\/(\d+)$/.exec(snapshot.ref ?? '')?.[1];
-    if (!runId) return (await listRuns(snapshot.target)).find((run) => run.id === snapshot.id);
+    if (!runId) {
+      if (snapshot.requestId === undefined) {
+        throw new TypeError(
+          `backup ${snapshot.id} of instance ${snapshot.target} names no backup run and no request it was taken for, so no run can be told to be it rather than one carrying its id in its description`,
+        );
+      }
+      const requestTag = descriptionValue(requestIdTag(snapshot.requestId));
+      return (await listRuns(snapshot.target)).find((run) =>
+        carriesOurs(run, { id: snapshot.id, tags: { [SNAPSHOT_TAGS.requestId]: requestTag } }),
+      );
+    }
     let run: BackupRun;
     try {
       [run] = await api.get({ project, instance: snapshot.target, id: runId as never });

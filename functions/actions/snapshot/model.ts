@@ -217,6 +217,11 @@ function tagValue(text: string): string {
     .trim();
 }
 
+/** The `request-id` tag value a snapshot of request `requestId` is created with. */
+export function requestIdTag(requestId: string): string {
+  return tagValue(requestId);
+}
+
 /** The tags a snapshot of this request carries, set at creation. */
 export function snapshotTags(request: SnapshotRequest, expiresAt: Date): Record<string, string> {
   return {
@@ -224,7 +229,7 @@ export function snapshotTags(request: SnapshotRequest, expiresAt: Date): Record<
     [SNAPSHOT_TAGS.reason]: tagValue(request.reason),
     ...(request.ticket ? { [SNAPSHOT_TAGS.ticket]: tagValue(request.ticket) } : {}),
     [SNAPSHOT_TAGS.requestedBy]: tagValue(request.requestedBy),
-    [SNAPSHOT_TAGS.requestId]: tagValue(request.requestId),
+    [SNAPSHOT_TAGS.requestId]: requestIdTag(request.requestId),
     [SNAPSHOT_TAGS.expiresAt]: expiresAt.toISOString(),
     ...(request.maintenanceEvent
       ? { [SNAPSHOT_TAGS.maintenanceEvent]: tagValue(request.maintenanceEvent) }

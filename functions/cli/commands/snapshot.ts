@@ -236,12 +236,17 @@ the login name), request-id and expires-at (snapshots.expiryDays); Cloud SQL bac
 in their description. With snapshots.idempotencyTable set, a request id is remembered in DynamoDB
 and a re-sent request returns
 the first result, also while the first is still running, unless a later run could still deliver
-what it did not (a snapshot that failed, a database busy or a snapshot still creating at the
-deadline, the quota, an API error, a region not read): a request re-sent after such a result runs
-once more (once, however many re-send it at the same time). A request id names one request: asked
+what it did not with nothing fixed first (a snapshot that failed with attempts left, a database
+busy or a snapshot still creating at the deadline, an API error that passes on its own: throttling,
+a 5xx, a timeout; a region not read): a request re-sent after such a result runs once more (once,
+however many re-send it at the same time). An error that needs a fix first (access denied, the
+database's state, not found, the quota) is replayed: fix it, then ask with a new ticket. A request id names one request: asked
 again for other databases it is refused, exit 2, nothing snapshotted; other words for the same
 databases (no --target, then each database the policy selects named) are the same request;
-without the table a re-run adopts the snapshots the first one made (their names derive from the request
+the same words naming more databases than its first run covered (no --target in every region
+after --region named one) run once more, adopting the snapshots already taken and snapshotting
+the rest, and where they cannot read a region or project the answer names it (exit 2), never an
+answer for the databases there; without the table a re-run adopts the snapshots the first one made (their names derive from the request
 id), so nothing is taken twice. A snapshot
 of that name that is not tagged as ours, or is of another database, is never adopted: the target
 is reported as an error (SnapshotNameTaken). One an earlier run took longer ago than

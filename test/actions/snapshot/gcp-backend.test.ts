@@ -203,6 +203,7 @@ describe('Cloud SQL snapshot backend: a backup operation whose status is not PEN
 describe('Cloud SQL snapshot backend: a snapshot read again', () => {
   const ref = `https://sqladmin.googleapis.com/v1/projects/${PROJECT}/instances/certctl-pg/backupRuns/${RUN_ID}`;
   const named = { id: SNAPSHOT_ID, kind: 'cloudsql-instance' as const, target: 'certctl-pg', ref };
+  const backend = (api: CloudSqlBackupsApi) => cloudSqlSnapshotBackend(api, PROJECT);
 
   it('reads its backup run by id (backupRuns.get), one call, and says whether it is available', async () => {
     // Prepare
@@ -229,7 +230,6 @@ describe('Cloud SQL snapshot backend: a snapshot read again', () => {
   });
 
   it('is undefined when the run is gone (NOT_FOUND) or is another snapshot’s, and throws any other error', async () => {
-    const backend = (api: CloudSqlBackupsApi) => cloudSqlSnapshotBackend(api, PROJECT);
     expect(await backend(fakeApi([])).describe(named)).toBeUndefined();
     expect(
       await backend(
@@ -247,10 +247,32 @@ describe('Cloud SQL snapshot backend: a snapshot read again', () => {
 
   it('is found by its id in the instance’s runs when the result names no run', async () => {
     const { ref: _none, ...withoutRef } = named;
-    const state = await cloudSqlSnapshotBackend(fakeApi([run('DELETION_PENDING')]), PROJECT).describe(
-      withoutRef,
-    );
+    const state = await cloudSqlSnapshotBackend(fakeApi([run('DELETION_PENDING')]), PROJECT).describe({
+      ...withoutRef,
+      requestId: 'ticket:CHG-42',
+    });
     expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'deleting' });
+  });
+
+  it('is never a run not ours when the result names no run: one carrying our id under another request id, or none', async () => {
+    // Prepare: a backup someone else made, its description written in our format with our
+    // snapshot's id (a description is free text), under another request id or none.
+    const { ref: _none, ...withoutRef } = named;
+    const asked = { ...withoutRef, requestId: 'ticket:CHG-42' };
+    const foreign = (tags: Record<string, string>) =>
+      fakeApi([run('SUCCESSFUL', { id: '1800000000009', description: describeBackup(SNAPSHOT_ID, tags) })]);
+
+    // Act
+    const otherRequest = await backend(foreign({ ticket: 'CHG-42', 'request-id': 'ticket:CHG-7' })).describe(
+      asked,
+    );
+    const noRequest = await backend(foreign({ ticket: 'CHG-42' })).describe(asked);
+    const requestNotKnown = backend(foreign({ 'request-id': 'ticket:CHG-42' })).describe(withoutRef);
+
+    // Assess: not ours, so not found; and with no request id to tell ours, not read, never "found".
+    expect(otherRequest).toBeUndefined();
+    expect(noRequest).toBeUndefined();
+    await expect(requestNotKnown).rejects.toThrow(/request/);
   });
 });
 
