@@ -163,6 +163,35 @@ export const LEAN_RESULTS: Readonly<Record<string, Shape>> = {
   CreateDBClusterSnapshot: { DBClusterSnapshot: { struct: DB_CLUSTER_SNAPSHOT } },
 };
 
+/** `shape` without its `TagList` member. */
+function untagged(shape: Shape): Shape {
+  const { TagList: _tags, ...rest } = shape;
+  return rest;
+}
+
+/**
+ * {@link LEAN_RESULTS}' database listings with no member's `TagList`: a policy that selects no
+ * database by tag (`targets.all`, or names alone) reads no tag, and a realistic DBInstance carries
+ * several, a third of the objects its decoding makes, all kept until the scope is judged.
+ */
+const UNTAGGED_RESULTS: Readonly<Record<string, Shape>> = {
+  DescribeDBInstances: {
+    DBInstances: { list: 'DBInstance', of: untagged(DB_INSTANCE) },
+    Marker: 'string',
+  },
+  DescribeDBClusters: { DBClusters: { list: 'DBCluster', of: untagged(DB_CLUSTER) }, Marker: 'string' },
+};
+
+/**
+ * What a successful answer to `operation` is decoded to: {@link LEAN_RESULTS}' shape, without the
+ * databases' tags when `tags` is false and the operation lists databases.
+ */
+export function leanResultShape(operation: string, tags = true): Shape {
+  const shape = (tags ? undefined : UNTAGGED_RESULTS[operation]) ?? LEAN_RESULTS[operation];
+  if (!shape) throw new XmlWireError(`no lean decoding for RDS ${operation}`);
+  return shape;
+}
+
 /**
  * The `<{operation}Result>` members of a successful answer that `shape` names, decoded as the SDK
  * decodes them (strings, integers, booleans, `Date`s, lists as arrays).
@@ -171,10 +200,16 @@ export function decodeRdsListResult(operation: string, xml: string, shape: Shape
   return decodeXmlResult(xml, [`${operation}Response`, `${operation}Result`], shape);
 }
 
-/** The plugin for one command of {@link LEAN_RESULTS}. */
-export function leanRdsListPlugin(operation: string, collect: StreamCollector): Pluggable<object, object> {
-  const shape = LEAN_RESULTS[operation];
-  if (!shape) throw new XmlWireError(`no lean decoding for RDS ${operation}`);
+/**
+ * The plugin for one command of {@link LEAN_RESULTS}, decoding the databases' tags unless `tags` is
+ * false ({@link leanResultShape}).
+ */
+export function leanRdsListPlugin(
+  operation: string,
+  collect: StreamCollector,
+  tags = true,
+): Pluggable<object, object> {
+  const shape = leanResultShape(operation, tags);
   return leanXmlPlugin((xml) => decodeRdsListResult(operation, xml, shape), collect);
 }
 
@@ -248,12 +283,18 @@ const LIST_PROBE: RdsListInput = {
 
 const queryProtocols = new Map<string, LeanProtocol<RdsListInput, WireRequest, Record<string, unknown>>>();
 
-/** The lean protocol of the list call `operation` of {@link LEAN_RESULTS} (made once). */
-function queryProtocol(operation: string): LeanProtocol<RdsListInput, WireRequest, Record<string, unknown>> {
-  let protocol = queryProtocols.get(operation);
+/**
+ * The lean protocol of the list call `operation` of {@link LEAN_RESULTS}, with or without the
+ * databases' tags (made once each).
+ */
+function queryProtocol(
+  operation: string,
+  tags: boolean,
+): LeanProtocol<RdsListInput, WireRequest, Record<string, unknown>> {
+  const key = tags ? operation : `${operation} untagged`;
+  let protocol = queryProtocols.get(key);
   if (protocol) return protocol;
-  const shape = LEAN_RESULTS[operation];
-  if (!shape) throw new XmlWireError(`no lean decoding for RDS ${operation}`);
+  const shape = leanResultShape(operation, tags);
   protocol = {
     // RDS endpoints depend on the client alone (Region, FIPS, dual-stack), never on the input.
     routeKey: () => '',
@@ -276,7 +317,7 @@ function queryProtocol(operation: string): LeanProtocol<RdsListInput, WireReques
     // an input the lean path does not write, an attempt the SDK retried) is decoded by the same
     // lean decoding, so that it fails the scope, or leaves a value unsent, as it does here.
     viaSdk(command, client) {
-      leanRdsListPlugin(operation, client.config.streamCollector as StreamCollector).applyToStack(
+      leanRdsListPlugin(operation, client.config.streamCollector as StreamCollector, tags).applyToStack(
         command.middlewareStack as never,
       );
     },
@@ -291,7 +332,7 @@ function queryProtocol(operation: string): LeanProtocol<RdsListInput, WireReques
       }
     },
   };
-  queryProtocols.set(operation, protocol);
+  queryProtocols.set(key, protocol);
   return protocol;
 }
 
@@ -305,7 +346,8 @@ function queryProtocol(operation: string): LeanProtocol<RdsListInput, WireReques
  * to the members the audit reads; anything else is handed to the SDK, which builds its error and
  * retries as it always does. Each page's output has the members of {@link LEAN_RESULTS} and
  * `$metadata`; on the SDK path (an input or a route the lean path does not serve) it is the SDK's
- * whole output.
+ * whole output. With `tags` false, a database listing's members are decoded without their `TagList`
+ * ({@link leanResultShape}), on either path.
  */
 export async function* leanListPages<I extends RdsListInput, P>(
   client: LeanClient,
@@ -313,8 +355,9 @@ export async function* leanListPages<I extends RdsListInput, P>(
   operation: string,
   input: I,
   pageSize: number,
+  tags = true,
 ): AsyncGenerator<P> {
-  const protocol = queryProtocol(operation) as unknown as LeanProtocol<I, WireRequest, P>;
+  const protocol = queryProtocol(operation, tags) as unknown as LeanProtocol<I, WireRequest, P>;
   await prepareLean(client, Command, protocol, LIST_PROBE as I);
   let token = input.Marker;
   for (;;) {

@@ -827,8 +827,11 @@ function paginationConfig(rds: RDSClient, operation: string, lean: boolean) {
   };
 }
 
-/** How the list calls of one scope page and decode, and the endpoint their errors name. */
-function scopeReader(rds: RDSClient, scope: RdsScope, lean: boolean) {
+/**
+ * How the list calls of one scope page and decode, and the endpoint their errors name. With `tags`
+ * false, the lean pages of databases come without their `TagList` (rds-wire.ts `leanResultShape`).
+ */
+function scopeReader(rds: RDSClient, scope: RdsScope, lean: boolean, tags = true) {
   return {
     paging: (operation: string) => paginationConfig(rds, operation, lean),
     /**
@@ -842,7 +845,7 @@ function scopeReader(rds: RDSClient, scope: RdsScope, lean: boolean) {
       input: I,
     ): AsyncIterable<P> =>
       lean
-        ? leanListPages<I, P>(rds, Command, operation, input, PAGE_SIZE)
+        ? leanListPages<I, P>(rds, Command, operation, input, PAGE_SIZE, tags)
         : paginate(paginationConfig(rds, operation, false), input),
     endpoint: (): Promise<string> => endpointOf(rds, 'rds', scope.region),
   };
@@ -1481,7 +1484,6 @@ export async function listSelectedDatabases(
   /** With `options.otherEngines`: the selected databases of another engine. */
   otherEngines: SelectedOtherEngine[];
 }> {
-  const { pages, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true);
   const selected = (identifiers: (string | undefined)[], tags: readonly Tag[] | undefined): boolean =>
     isTarget(
       { identifiers: identifiers.filter((id): id is string => id !== undefined), tags: tagRecord(tags) },
@@ -1490,6 +1492,8 @@ export async function listSelectedDatabases(
   // `targets.all` selects every database (isTarget): its names and tags are not gathered to ask.
   const everything = policy.targets.all;
   const byTag = !everything && policy.targets.tags.length > 0;
+  // Tags select nothing unless the policy selects by tag: then no page decodes them.
+  const { pages, endpoint } = scopeReader(rds, scope, options.leanDecoding ?? true, byTag);
   const named = !everything && policy.targets.identifiers.length > 0;
   // Selected databases of another engine, when asked: a target tag finds them only in listings
   // without the engine filter. A name the filtered listings did not answer to is looked up once every

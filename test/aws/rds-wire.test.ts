@@ -25,6 +25,7 @@ import {
   LEAN_RESULTS,
   leanListPages,
   leanRdsListPlugin,
+  leanResultShape,
   type Shape,
   type StreamCollector,
 } from '../../functions/aws/rds-wire.ts';
@@ -382,6 +383,59 @@ describe('lean RDS list decoding', () => {
       expect(sent.get(operation)?.lean).toBeGreaterThan(0);
     }
     lean.destroy();
+  });
+
+  for (const operation of ['DescribeDBInstances', 'DescribeDBClusters'] as const) {
+    it(`decodes no ${operation} member's TagList when asked without tags, and every other member as the SDK does`, async () => {
+      // Prepare
+      const { Command, paginate, input } = PAGINATORS[operation];
+      const { client: lean } = counted();
+      const untagged = leanResultShape(operation, false);
+      const sdkPages: Record<string, unknown>[] = [];
+      const leanPages: unknown[] = [];
+      // Act
+      const sdkPaginate = paginate as (
+        config: object,
+        input: object,
+      ) => AsyncIterable<Record<string, unknown>>;
+      for await (const page of sdkPaginate({ client, pageSize: 100, stopOnSameToken: true }, { ...input }))
+        sdkPages.push(page);
+      for await (const page of leanListPages(lean, Command as never, operation, { ...input }, 100, false))
+        leanPages.push(page);
+      // Assess: the SDK sent tags, the untagged pages carry none and are otherwise the same.
+      const members = (page: Record<string, unknown>) =>
+        (page[operation === 'DescribeDBInstances' ? 'DBInstances' : 'DBClusters'] ?? []) as {
+          TagList?: unknown[];
+        }[];
+      expect(
+        sdkPages.flatMap(members).filter((member) => (member.TagList?.length ?? 0) > 0).length,
+      ).toBeGreaterThan(10);
+      expect(
+        leanPages
+          .flatMap((page) => members(page as Record<string, unknown>))
+          .some((member) => 'TagList' in member),
+      ).toBe(false);
+      expect(leanPages.map((page) => ({ ...(page as object), $metadata: undefined }))).toEqual(
+        sdkPages.map((page) => ({ ...project(page, untagged), $metadata: undefined })),
+      );
+      lean.destroy();
+    });
+  }
+
+  it('selects by tag on the lean request path as the SDK decoding does, when the policy names a target tag', async () => {
+    // Prepare
+    // The default policy selects the databases tagged certctl:backup-guard=enabled.
+    const policy = parsePolicy({ aws: { regions: 'all' } });
+    const scope = { account: DEFAULT_ACCOUNT_ID, region: REGION };
+    const all = parsePolicy({ targets: { all: true }, aws: { regions: 'all' } });
+    // Act
+    const sdkFacts = await collectRdsPitrFacts(client, scope, policy, { leanDecoding: false });
+    const leanFacts = await collectRdsPitrFacts(client, scope, policy);
+    const everyFact = await collectRdsPitrFacts(client, scope, all);
+    // Assess: the tag selects some databases and not all; both decodings select the same ones.
+    expect(leanFacts.length).toBeGreaterThan(20);
+    expect(leanFacts.length).toBeLessThan(everyFact.length);
+    expect(leanFacts).toEqual(sdkFacts);
   });
 
   it("throws the SDK's own error for a lean page the service answers with an error, and sends an input the lean path does not write through the SDK", async () => {
