@@ -30,6 +30,12 @@ import type { HeldFinding } from './lifecycle.ts';
 export const LEDGER_FORMAT = 'certctl-backup-guard/import-ledger';
 export const LEDGER_VERSION = 1;
 
+/**
+ * The format of the marker a run leaves in place of a ledger it could not write (see
+ * {@link encodeGivenUpLedger}): read as "reconcile in full", never merged into.
+ */
+export const LEDGER_GIVEN_UP_FORMAT = 'certctl-backup-guard/import-ledger-given-up';
+
 /** A ledger as stored: its bytes and the store's version of them (an S3 ETag), for a conditional write. */
 export interface StoredLedger {
   readonly body: Uint8Array;
@@ -52,6 +58,12 @@ export interface LedgerStore {
     body: Uint8Array,
     previous: string | undefined,
   ): Promise<void>;
+  /**
+   * Replace the destination's ledger whatever it is now (or create it): only for the marker of a
+   * ledger given up ({@link encodeGivenUpLedger}). Without it the publisher removes a ledger it gives
+   * up, and a run that read none before this run's imports may then create one that misses them.
+   */
+  overwrite?(destination: Pick<Destination, 'account' | 'region'>, body: Uint8Array): Promise<void>;
   /** Delete the destination's ledger (its next run reconciles in full); absent is fine. */
   remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void>;
   /**
@@ -68,6 +80,17 @@ export class LedgerUnreadableError extends BackupGuardError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'LedgerUnreadableError';
+  }
+}
+
+/**
+ * The ledger was given up by a run that could not write it ({@link encodeGivenUpLedger}): the run
+ * reads Security Hub in full, and no run merges its own ledger into the marker.
+ */
+export class LedgerGivenUpError extends LedgerUnreadableError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerGivenUpError';
   }
 }
 
@@ -150,6 +173,29 @@ export function encodeLedger(ledger: Ledger): Uint8Array {
   return gzipSync(JSON.stringify(document));
 }
 
+/**
+ * The marker a run leaves when it cannot write its ledger (a store failure, or every conditional
+ * write found it changed or removed), in place of the ledger. Removing the ledger is not enough: a run
+ * of another group that read no ledger (or read Security Hub in full) before this run's imports may
+ * then create one with a conditional write for an absent object, whose newest entry (its own imports)
+ * is later than this run's, so the next run's read of what changed since would never see them and
+ * would plan from entries they replaced. The marker is present, so that write fails; that run finds
+ * the marker and leaves it; and the next run reads it as missing (a full read after these imports)
+ * and replaces it conditionally on its version. Its bytes are gzip JSON of another format: a version
+ * that does not know it finds the ledger unreadable and reconciles too.
+ */
+export function encodeGivenUpLedger(marker: {
+  readonly account: string;
+  readonly region: string;
+  readonly productArn: string;
+  /** When the run that gave it up started (ISO 8601). */
+  readonly at: string;
+  /** Why its ledger could not be written. */
+  readonly reason: string;
+}): Uint8Array {
+  return gzipSync(JSON.stringify({ format: LEDGER_GIVEN_UP_FORMAT, version: LEDGER_VERSION, ...marker }));
+}
+
 const nullableString = (value: unknown): value is string | null =>
   value === null || typeof value === 'string';
 
@@ -173,6 +219,16 @@ export function decodeLedger(
     throw new LedgerUnreadableError(`the import ledger of ${expected.account}/${expected.region} ${why}`);
   };
   if (!document || typeof document !== 'object') unreadable('is not a JSON object');
+  if (
+    document.format === LEDGER_GIVEN_UP_FORMAT &&
+    document.account === expected.account &&
+    document.region === expected.region
+  ) {
+    const marker = document as unknown as { at?: unknown; reason?: unknown };
+    throw new LedgerGivenUpError(
+      `the import ledger of ${expected.account}/${expected.region} was given up by the run of ${String(marker.at)}, which could not write it (${String(marker.reason)}): Security Hub is read in full`,
+    );
+  }
   if (document.format !== LEDGER_FORMAT || document.version !== LEDGER_VERSION) {
     unreadable(
       `has format ${String(document.format)} v${String(document.version)}, not ${LEDGER_FORMAT} v${LEDGER_VERSION}`,

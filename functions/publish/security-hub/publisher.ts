@@ -32,9 +32,11 @@ import {
 import { type FailedImport, UNREAD_FINDINGS_ID } from './errors.ts';
 import {
   decodeLedger,
+  encodeGivenUpLedger,
   encodeLedger,
   type Ledger,
   LedgerConflictError,
+  LedgerGivenUpError,
   type LedgerStore,
   mergeLedgers,
   type StoredLedger,
@@ -543,6 +545,12 @@ async function readLedger(
       }
     }
   } catch (error) {
+    if (error instanceof LedgerGivenUpError) {
+      // The run that gave it up counted the problem; a full read is what the marker asks for.
+      reason = describeError(error);
+      options.logger?.info('reconciling with Security Hub', { ...where, reason });
+      return false;
+    }
     counts.problems += 1;
     reason = `import ledger unreadable (${errorCode(error)}: ${describeError(error)})`;
     options.logger?.warn('import ledger unreadable: reading Security Hub in full', {
@@ -969,7 +977,8 @@ async function writeLedgers(
           // schedules meet about daily) wrote it since it was read: after a short jittered pause,
           // merge this run's ledger into what is there now and write again, conditionally; each
           // merge is of this run's own ledger, so its rules hold whichever run wrote last. A ledger
-          // another run removed is left removed.
+          // another run removed, or gave up (LedgerGivenUpError, from decodeLedger), is not
+          // written: it may miss that run's imports, and so would this run's merge.
           await sleep(backoff(attempt, options.retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS));
           calls.ledgerRead += 1;
           const stored = await store.read(where);
@@ -988,26 +997,70 @@ async function writeLedgers(
       counts.written += 1;
     } catch (error) {
       counts.problems += 1;
+      if (error instanceof LedgerGivenUpError) {
+        // Another run could not write its own: the next run reads Security Hub in full anyway.
+        options.logger?.warn('import ledger given up by another run: left so, the next run reconciles', {
+          ...where,
+          error: { code: errorCode(error), message: describeError(error) },
+        });
+        return;
+      }
       // Every attempt found it changed by another run, or another run removed it, or the store failed:
-      // a ledger that may not match Security Hub must not be trusted, so remove it and let the next
+      // a ledger that may not match Security Hub must not be trusted, so give it up and let the next
       // run reconcile.
       options.logger?.warn(
         error instanceof LedgerConflictError
-          ? 'import ledger changed by another run: removed, the next run reconciles'
-          : 'import ledger not written: removed, the next run reconciles',
+          ? 'import ledger changed by another run: given up, the next run reconciles'
+          : 'import ledger not written: given up, the next run reconciles',
         { ...where, error: { code: errorCode(error), message: describeError(error) } },
       );
-      try {
-        calls.ledgerWrite += 1;
-        await store.remove(where);
-      } catch (removeError) {
-        options.logger?.error('import ledger could not be removed', {
-          ...where,
-          error: { code: errorCode(removeError), message: describeError(removeError) },
-        });
-      }
+      await giveUpLedger(options, store, where, ours.productArn, error, now, calls);
     }
   });
+}
+
+/**
+ * Replace a ledger this run could not write with the marker of a ledger given up
+ * ({@link encodeGivenUpLedger}: why not only remove it), or remove it when the store cannot overwrite
+ * or the overwrite fails. What is left then is the overlap the marker closes: a run that read no
+ * ledger before this run's imports may create one without them, trusted until the next reconciliation.
+ */
+async function giveUpLedger(
+  options: PublishOptions,
+  store: LedgerStore,
+  where: { readonly account: string; readonly region: string },
+  productArnValue: string,
+  cause: unknown,
+  now: Date,
+  calls: Calls,
+): Promise<void> {
+  const problem = (error: unknown) => ({
+    ...where,
+    error: { code: errorCode(error), message: describeError(error) },
+  });
+  if (store.overwrite) {
+    try {
+      calls.ledgerWrite += 1;
+      await store.overwrite(
+        where,
+        encodeGivenUpLedger({
+          ...where,
+          productArn: productArnValue,
+          at: now.toISOString(),
+          reason: `${errorCode(cause)}: ${describeError(cause)}`,
+        }),
+      );
+      return;
+    } catch (error) {
+      options.logger?.warn('import ledger could not be marked given up: removing it', problem(error));
+    }
+  }
+  try {
+    calls.ledgerWrite += 1;
+    await store.remove(where);
+  } catch (removeError) {
+    options.logger?.error('import ledger could not be removed', problem(removeError));
+  }
 }
 
 /**

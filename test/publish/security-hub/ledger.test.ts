@@ -19,6 +19,7 @@ import {
   LEDGER_FORMAT,
   LEDGER_VERSION,
   LedgerConflictError,
+  LedgerGivenUpError,
   type LedgerStore,
   LedgerUnreadableError,
   ledgerSummary,
@@ -1264,11 +1265,13 @@ describe('publishing with the import ledger against the simulated Security Hub a
   });
 
   it('logs why a ledger was not written and that it was removed, or that even its removal failed', async () => {
-    // Prepare: stores over the real one whose writes, and then removals, fail.
-    const failing = (writeError: Error, removeError?: Error): LedgerStore => ({
+    // Prepare: stores over the real one whose writes, and then removals, fail; they cannot overwrite
+    // (mark a ledger given up), or fail to.
+    const failing = (writeError: Error, removeError?: Error, overwriteError?: Error): LedgerStore => ({
       read: (where) => store.read(where),
       write: () => Promise.reject(writeError),
       remove: (where) => (removeError ? Promise.reject(removeError) : store.remove(where)),
+      ...(overwriteError ? { overwrite: () => Promise.reject(overwriteError) } : {}),
     });
     const storeDown = Object.assign(new Error('the ledger bucket is unreachable'), { code: 'StoreDown' });
     const removeDown = Object.assign(new Error('delete refused'), { code: 'RemoveDown' });
@@ -1288,19 +1291,19 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
     // Act
     const conflict = await run(failing(new LedgerConflictError('replaced since read')), conflictLog);
-    const failure = await run(failing(storeDown, removeDown), failureLog);
+    const failure = await run(failing(storeDown, removeDown, storeDown), failureLog);
     const silent = await run(failing(storeDown, removeDown));
 
     // Assess
     for (const result of [conflict, failure, silent]) {
       expect(result.ledger).toMatchObject({ written: 0, problems: 1 });
-      expect(result.calls.ledgerWrite).toBe(2);
+      expect(result.calls.ledgerWrite).toBe(result === failure ? 3 : 2);
     }
     const problems = (logger: RecordingLogger) => logger.entries.filter(({ level }) => level !== 'info');
     expect(problems(conflictLog)).toEqual([
       {
         level: 'warn',
-        message: 'import ledger changed by another run: removed, the next run reconciles',
+        message: 'import ledger changed by another run: given up, the next run reconciles',
         attributes: [
           {
             ...EU,
@@ -1312,7 +1315,20 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(problems(failureLog)).toEqual([
       {
         level: 'warn',
-        message: 'import ledger not written: removed, the next run reconciles',
+        message: 'import ledger not written: given up, the next run reconciles',
+        attributes: [
+          {
+            ...EU,
+            error: {
+              code: 'StoreDown',
+              message: expect.stringContaining('the ledger bucket is unreachable'),
+            },
+          },
+        ],
+      },
+      {
+        level: 'warn',
+        message: 'import ledger could not be marked given up: removing it',
         attributes: [
           {
             ...EU,
@@ -1711,7 +1727,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     }
   });
 
-  it('removes the ledger only after every one of its four writes found it changed by another run', async () => {
+  it('gives up the ledger only after every one of its four writes found it changed by another run', async () => {
     // Prepare: a ledger, then a store over it where another run writes before each of this run's writes.
     await publish(report([db('db-1')], scopes));
     const before = decodeLedger(await ledgerBytes(), {
@@ -1723,6 +1739,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const contended: LedgerStore = {
       read: (where) => store.read(where),
       remove: (where) => store.remove(where),
+      overwrite: (where, body) => store.overwrite(where, body),
       write: async (where, body, previous) => {
         writes += 1;
         // Another run's ledger, other bytes each time (another ETag).
@@ -1740,14 +1757,26 @@ describe('publishing with the import ledger against the simulated Security Hub a
       logger: log,
     });
 
-    // Assess: four conditional writes, three re-reads, then the removal; the next run reconciles.
+    // Assess: four conditional writes, three re-reads, then the marker of a ledger given up, which
+    // the next run reads as missing.
     expect(writes).toBe(4);
     expect(result.ledger).toMatchObject({ written: 0, problems: 1 });
     expect(result.calls).toMatchObject({ ledgerWrite: 5, ledgerRead: 4 });
-    expect(await store.read(EU)).toBeUndefined();
+    await expect(
+      ledgerBytes().then((bytes) =>
+        decodeLedger(bytes, { ...EU, productArn: productArn({ ...EU, partition: 'aws' }) }),
+      ),
+    ).rejects.toThrow(LedgerGivenUpError);
     expect(log.entries.filter(({ level }) => level === 'warn').map(({ message }) => message)).toEqual([
-      'import ledger changed by another run: removed, the next run reconciles',
+      'import ledger changed by another run: given up, the next run reconciles',
     ]);
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report([db('db-1', { status: 'PASSED' })], scopes));
+    expect(next.ledger).toMatchObject({ used: 0, reconciled: 1, written: 1, problems: 0 });
+    expect(
+      decodeLedger(await ledgerBytes(), { ...EU, productArn: productArn({ ...EU, partition: 'aws' }) })
+        .findings,
+    ).toHaveLength(1);
   });
 
   it('re-sends at the next run a finding deleted outside the product when its reconciliation merged into a ledger-planned run’s ledger', async () => {
@@ -1854,6 +1883,73 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Assess: Security Hub shows db-2 FAILED, not the PASSED of the import whose outcome was unknown.
     expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
     expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+  });
+
+  it('sends again at the next run an import whose ledger write failed, when another group’s run that read no ledger wrote one after it', async () => {
+    // Prepare: db-1 and db-2 published FAILED without the ledger (none is kept yet). An hour later the
+    // dumps run reads Security Hub in full (no ledger) and is held at its import; meanwhile the PITR
+    // run imports db-2 PASSED and its ledger write fails (the store refuses it); then the dumps run
+    // imports and writes its ledger, built from a read made before db-2 passed.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { ledger: false, policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    const dumpsFactory = new AwsClientFactory({
+      maxAttempts: 2,
+      credentials: simCredentials(ACCOUNT_A),
+      endpoint: sim.endpoint,
+      stsRegion: 'eu-west-1',
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let importing: () => void = () => {};
+    const dumpsImporting = new Promise<void>((resolve) => {
+      importing = resolve;
+    });
+    const holding: AwsClientFactory = Object.create(dumpsFactory);
+    holding.client = ((ctor: never, region: string, account?: AuditedAccount) => {
+      const client = dumpsFactory.client(ctor, region, account) as unknown as SecurityHubClient;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          if ('Findings' in (args.input as object)) {
+            importing();
+            await released;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'held', override: true },
+      );
+      return client;
+    }) as typeof dumpsFactory.client;
+    const dumpsRun = publish(report([bucket()], dumps), { policy: monthly, on: holding });
+    await dumpsImporting;
+    const storeDown = Object.assign(new Error('the ledger bucket is unreachable'), { code: 'StoreDown' });
+    const unwritable: LedgerStore = {
+      read: (where) => store.read(where),
+      write: () => Promise.reject(storeDown),
+      remove: (where) => store.remove(where),
+      ...(store.overwrite ? { overwrite: store.overwrite.bind(store) } : {}),
+    };
+    const passing = await publish(report([db('db-1'), db('db-2', { status: 'PASSED' })], scopes), {
+      policy: monthly,
+      store: unwritable,
+    });
+    release();
+    await dumpsRun;
+    dumpsFactory.destroy();
+    expect(passing.failed).toEqual([]);
+    expect(passing.ledger).toMatchObject({ written: 0, problems: 1 });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+
+    // Act: db-2 fails again, as the dumps run's ledger recorded it.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+
+    // Assess: the lost ledger cost one full read, and Security Hub shows db-2 FAILED again.
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+    expect(next.ledger).toMatchObject({ used: 0, reconciled: 1 });
+    expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(3);
   });
 
   it('archives a new finding whose every import call failed after Security Hub took it once its resource is gone, when another group’s run read before it and wrote the ledger after', async () => {
