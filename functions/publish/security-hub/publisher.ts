@@ -358,17 +358,21 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       for (const lookup of lookups) {
         const finding = found.get(lookup.id);
         lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
-        if (!finding || finding.RecordState === 'ARCHIVED') continue;
         const { action } = lookup;
+        if (action === 'internalError' && lookup.reopen && (!finding || finding.RecordState === 'ARCHIVED')) {
+          lookupImports.push(reopenedAfter(lookup.reopen, finding));
+          continue;
+        }
+        if (!finding || finding.RecordState === 'ARCHIVED') continue;
         let planned: PlannedImport | undefined;
         if (action === 'archive' || action === 'retire') {
-          planned = copyOrRefuse(refused, lookup, () =>
+          planned = copyOrRefuse(refused, { ...lookup, action }, () =>
             archiveImport(finding, lookup.reason, importedAt, action),
           );
         }
         // The ledger is a cache: a finding updated since it was written is not due after all.
         else if (keepAliveDue(finding.UpdatedAt, now)) {
-          planned = copyOrRefuse(refused, lookup, () =>
+          planned = copyOrRefuse(refused, { ...lookup, action: 'keepAlive' }, () =>
             keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt),
           );
         }
@@ -392,9 +396,11 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
           code,
           readBackFailed: true,
           message:
-            lookup.action !== 'keepAlive'
-              ? `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`
-              : `not kept alive: the finding could not be read back to re-import it (${message}); Security Hub deletes it 90 days after its last update unless a later run keeps it alive`,
+            lookup.action === 'internalError'
+              ? `not re-imported: ${lookup.reason}, and the finding could not be read back to tell (${message}); a later run tries again`
+              : lookup.action !== 'keepAlive'
+                ? `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`
+                : `not kept alive: the finding could not be read back to re-import it (${message}); Security Hub deletes it 90 days after its last update unless a later run keeps it alive`,
         });
       }
     }
@@ -1061,6 +1067,24 @@ async function giveUpLedger(
   } catch (removeError) {
     options.logger?.error('import ledger could not be removed', problem(removeError));
   }
+}
+
+/**
+ * The re-import of a finding whose check threw, when Security Hub holds it archived (`held`) or not at
+ * all: its CreatedAt kept and its UpdatedAt after the one held (Security Hub ignores an update that is
+ * not newer, and the ledger that planned it did not know the archive's).
+ */
+function reopenedAfter(reopen: PlannedImport, held: AwsSecurityFinding | undefined): PlannedImport {
+  const heldAt = Date.parse(held?.UpdatedAt ?? '');
+  const at = Date.parse(reopen.finding.UpdatedAt ?? '');
+  return {
+    ...reopen,
+    finding: {
+      ...reopen.finding,
+      ...(held?.CreatedAt ? { CreatedAt: held.CreatedAt } : {}),
+      ...(heldAt >= at ? { UpdatedAt: new Date(heldAt + 1).toISOString() } : {}),
+    },
+  };
 }
 
 /**

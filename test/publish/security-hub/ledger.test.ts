@@ -1994,6 +1994,60 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
   });
 
+  it('re-imports ACTIVE the finding whose check throws when Security Hub took the archive whose answer was lost, though the ledger could not tell', async () => {
+    // Prepare: db-1 and db-2 published FAILED; an hour later db-2 is gone and its archive is taken by
+    // Security Hub, but every answer is lost: the ledger keeps db-2 ACTIVE without a digest, and the
+    // dumps run beside it writes the ledger after, its newest entry as late as that archive.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    const gone = await lostBesideDumps([db('db-1')], monthly);
+    expect(gone.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+
+    // Act: db-2 is back and its check throws on it.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const back = await publish(
+      report([db('db-1'), db('db-2', { status: 'NOT_AVAILABLE', internalError: true })], scopes),
+      { policy: monthly },
+    );
+
+    // Assess: as from a full read, the archived finding is re-imported ACTIVE (NOT_AVAILABLE), read by Id.
+    expect(back.failed).toEqual([]);
+    expect(held(asffFindingId(db('db-2')))[0]).toMatchObject({
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'NOT_AVAILABLE' },
+    });
+    expect(back.ledger).toMatchObject({ used: 1, reconciled: 0 });
+  });
+
+  it('leaves as it was the finding whose check throws when Security Hub holds it ACTIVE, though the ledger could not tell', async () => {
+    // Prepare: as above, but the archive of db-2 is refused by a call that fails (nothing taken)
+    // without a permanent error: the ledger cannot tell, and Security Hub still holds it ACTIVE.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    hub.injectCallFailure(asffFindingId(db('db-2')), { code: 'InternalException' });
+    const gone = await publish(report([db('db-1')], scopes), { policy: monthly });
+    hub.clearImportFailures();
+    expect(gone.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+
+    // Act
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const back = await publish(
+      report([db('db-1'), db('db-2', { status: 'NOT_AVAILABLE', internalError: true })], scopes),
+      { policy: monthly },
+    );
+
+    // Assess: the FAILED last proven is kept, not overwritten by the internal error.
+    expect(back.failed).toEqual([]);
+    expect(held(asffFindingId(db('db-2')))[0]).toMatchObject({
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'FAILED' },
+      UpdatedAt: T0.toISOString(),
+    });
+  });
+
   it('keeps the ARCHIVED entry of a finding reported again whose import Security Hub refused by name', async () => {
     // Prepare: db-2 published, then archived (its database deleted).
     await publish(report([db('db-1'), db('db-2')], scopes));
