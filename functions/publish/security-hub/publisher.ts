@@ -29,7 +29,7 @@ import {
   productArn,
   publishTargetFrom,
 } from './asff.ts';
-import { type FailedImport, UNREAD_FINDINGS_ID } from './errors.ts';
+import { type FailedImport, type NotSentReason, UNREAD_FINDINGS_ID } from './errors.ts';
 import {
   decodeLedger,
   encodeGivenUpLedger,
@@ -414,6 +414,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       region: copy.destination.region,
       code: copy.error.name,
       message: `not ${copy.action === 'keepAlive' ? 'kept alive' : 'archived'}: ${copy.error.message}`,
+      notSent: 'invalidCopy',
     });
   }
 
@@ -432,20 +433,23 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   await mapWithConcurrency([...batches.entries()], concurrency, async ([key, planned]) => {
     const item = work.get(key);
     const destination = planned[0]?.destination as Destination;
-    const refuse = (code: string, message: string): void => {
-      for (const entry of planned) failed.push(failure(entry, code, message));
+    // Never sent: the code is this run's reason (or the read's error), not Security Hub's answer.
+    const notSent = (code: string, message: string, why: NotSentReason): void => {
+      for (const entry of planned) failed.push({ ...failure(entry, code, message), notSent: why });
     };
     if (!item || item.account === undefined) {
-      refuse(
+      notSent(
         'NoPublishingRole',
         `account ${destination.account} is not among the publishing accounts; add it (with its role) to aws.accounts`,
+        'noPublishingRole',
       );
       return;
     }
     if (item.readError) {
-      refuse(
+      notSent(
         item.readError.code,
         `current findings could not be read, nothing was sent: ${item.readError.message}`,
+        'unread',
       );
       return;
     }
