@@ -120,6 +120,8 @@ type Entry = [
   state: 'A' | 'R',
   compliance: string | null,
   scope: number | null,
+  /** Absent (a 7-element entry) unless the finding was last kept alive. */
+  notEvaluatedSince?: string,
 ];
 
 interface LedgerDocument {
@@ -150,7 +152,7 @@ export function encodeLedger(ledger: Ledger): Uint8Array {
         scopes.push([provider, account, region, group]);
       }
     }
-    findings.push([
+    const entry: Entry = [
       held.id,
       held.contentHash ?? null,
       held.createdAt ?? null,
@@ -158,7 +160,9 @@ export function encodeLedger(ledger: Ledger): Uint8Array {
       held.recordState === 'ARCHIVED' ? 'R' : 'A',
       held.complianceStatus ?? null,
       scope,
-    ]);
+    ];
+    if (held.notEvaluatedSince) entry.push(held.notEvaluatedSince);
+    findings.push(entry);
   }
   const document: LedgerDocument = {
     format: LEDGER_FORMAT,
@@ -258,8 +262,9 @@ export function decodeLedger(
     return { provider, account, region, group };
   });
   const findings = document.findings.map((entry, index): HeldFinding => {
-    if (!Array.isArray(entry) || entry.length !== 7) return unreadable(`has an invalid entry at ${index}`);
-    const [id, hash, createdAt, updatedAt, state, compliance, scope] = entry;
+    if (!Array.isArray(entry) || (entry.length !== 7 && entry.length !== 8))
+      return unreadable(`has an invalid entry at ${index}`);
+    const [id, hash, createdAt, updatedAt, state, compliance, scope, notEvaluatedSince] = entry;
     const valid =
       typeof id === 'string' &&
       id.length > 0 &&
@@ -268,7 +273,8 @@ export function decodeLedger(
       nullableString(updatedAt) &&
       (state === 'A' || state === 'R') &&
       nullableString(compliance) &&
-      (scope === null || (Number.isInteger(scope) && scope >= 0 && scope < scopes.length));
+      (scope === null || (Number.isInteger(scope) && scope >= 0 && scope < scopes.length)) &&
+      (entry.length === 7 || (typeof notEvaluatedSince === 'string' && notEvaluatedSince.length > 0));
     if (!valid) return unreadable(`has an invalid entry at ${index}`);
     return {
       id,
@@ -281,6 +287,7 @@ export function decodeLedger(
       complianceStatus: compliance ?? undefined,
       scope: scope === null ? undefined : scopes[scope],
       contentHash: hash ?? undefined,
+      ...(notEvaluatedSince ? { notEvaluatedSince } : {}),
     };
   });
   return {
@@ -339,10 +346,26 @@ export function mergeLedgers(
 
 /** What the ledgers say the audits last published: active findings by status, and when. */
 export interface LedgerSummary {
-  /** The newest UpdatedAt of an active finding (the last published change or refresh). */
+  /**
+   * The newest UpdatedAt of an active finding whose import landed (the last published change,
+   * refresh or keep-alive).
+   */
   readonly at: string | undefined;
-  /** Active findings by compliance status (`PASSED`, `FAILED`, `WARNING`, `NOT_AVAILABLE`). */
+  /**
+   * Active findings as last evaluated, by compliance status (`PASSED`, `FAILED`, `WARNING`,
+   * `NOT_AVAILABLE`): neither kept alive nor unconfirmed.
+   */
   readonly counts: Readonly<Record<string, number>>;
+  /**
+   * Active findings last re-imported as they were, not re-evaluated since (their scope failed, or
+   * their check threw): their status is an older run's.
+   */
+  readonly keptAlive: number;
+  /**
+   * Active entries whose last import's outcome is unknown (no digest: its call failed or its answer
+   * was lost): Security Hub may hold that import or the one before.
+   */
+  readonly unconfirmed: number;
   /** The destinations read, `account/region`. */
   readonly destinations: readonly string[];
   /**
@@ -360,6 +383,8 @@ export interface LedgerSummary {
  */
 export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
   const counts: Record<string, number> = {};
+  let keptAlive = 0;
+  let unconfirmed = 0;
   const instant = (at: string | undefined): number => {
     const parsed = Date.parse(at ?? '');
     return Number.isFinite(parsed) ? parsed : Number.NEGATIVE_INFINITY;
@@ -370,8 +395,16 @@ export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
     let newest: string | undefined;
     for (const finding of ledger.findings) {
       if (finding.recordState !== 'ACTIVE') continue;
-      const status = finding.complianceStatus ?? 'UNKNOWN';
-      counts[status] = (counts[status] ?? 0) + 1;
+      if (finding.contentHash === undefined) {
+        // Not known to have landed: its status and time may be of an import Security Hub never took.
+        unconfirmed += 1;
+        continue;
+      }
+      if (finding.notEvaluatedSince !== undefined) keptAlive += 1;
+      else {
+        const status = finding.complianceStatus ?? 'UNKNOWN';
+        counts[status] = (counts[status] ?? 0) + 1;
+      }
       if (instant(finding.updatedAt) > instant(newest)) newest = finding.updatedAt;
     }
     if (instant(newest) > instant(at)) at = newest;
@@ -382,6 +415,8 @@ export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
   return {
     at,
     counts,
+    keptAlive,
+    unconfirmed,
     destinations: newestOf.map((entry) => entry.destination),
     ...(oldest && instant(oldest.at) !== instant(at) ? { oldest } : {}),
   };

@@ -89,6 +89,11 @@ export interface HeldFinding {
   readonly scope?: Scope | undefined;
   /** {@link contentHash} of what was last imported; absent when not known. */
   readonly contentHash?: string | undefined;
+  /**
+   * Since when it was not re-evaluated, when it was last re-imported as it was (kept alive: its scope
+   * failed, or its check threw on its resource), from its ProductFields; absent when evaluated.
+   */
+  readonly notEvaluatedSince?: string | undefined;
   /** The whole finding as Security Hub returned it, when read back and kept. */
   readonly finding?: AwsSecurityFinding | undefined;
 }
@@ -303,6 +308,9 @@ export function heldFinding(finding: AwsSecurityFinding, reported?: ReportedDige
     complianceStatus: finding.Compliance?.Status,
     scope: scopeOf(finding),
     contentHash: hash,
+    ...(finding.ProductFields?.[PRODUCT_FIELD.notEvaluatedSince]
+      ? { notEvaluatedSince: finding.ProductFields[PRODUCT_FIELD.notEvaluatedSince] }
+      : {}),
     ...(keep ? { finding } : {}),
   };
 }

@@ -129,6 +129,8 @@ describe('the import ledger encoding', () => {
     expect(summary).toEqual({
       at: '2026-11-21T13:00:00.000Z',
       counts: { FAILED: 1, PASSED: 1 },
+      keptAlive: 0,
+      unconfirmed: 0,
       destinations: ['111111111111/eu-west-1', '111111111111/us-east-1'],
       // eu-west-1 last published before us-east-1: the newest time does not stand for it.
       oldest: { destination: '111111111111/eu-west-1', at: held.updatedAt },
@@ -144,6 +146,50 @@ describe('the import ledger encoding', () => {
         productArn: held.productArn,
       }),
     ).toThrow(/names 111111111111\/eu-west-1/);
+  });
+
+  it('summarizes findings kept alive and findings whose last import is unconfirmed apart from the active ones', () => {
+    // Prepare: one finding as evaluated, one re-imported as it was (its scope failed), one whose last
+    // import's outcome is unknown (no digest), and one archived.
+    const findings = [
+      held,
+      {
+        ...held,
+        id: 'kept',
+        notEvaluatedSince: '2026-10-01T12:00:00.000Z',
+        updatedAt: '2026-11-21T12:30:00.000Z',
+      },
+      {
+        ...held,
+        id: 'unsure',
+        complianceStatus: 'PASSED',
+        contentHash: undefined,
+        updatedAt: '2026-11-21T13:00:00.000Z',
+      },
+      { ...held, id: 'gone', recordState: 'ARCHIVED' as const },
+    ];
+
+    // Act
+    const summary = ledgerSummary([{ ...ledger, findings }]);
+    const decoded = decodeLedger(encodeLedger({ ...ledger, findings }), {
+      ...EU,
+      productArn: held.productArn,
+    });
+
+    // Assess: only the finding as evaluated counts by status; the others are counted apart, and the
+    // import not known to have landed dates nothing. The ledger keeps the mark of a kept-alive finding.
+    expect(summary).toMatchObject({
+      at: '2026-11-21T12:30:00.000Z',
+      counts: { FAILED: 1 },
+      keptAlive: 1,
+      unconfirmed: 1,
+    });
+    expect(decoded.findings.map((finding) => finding.notEvaluatedSince)).toEqual([
+      undefined,
+      '2026-10-01T12:00:00.000Z',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('round-trips findings with shared, different and no scopes and with absent values', () => {
