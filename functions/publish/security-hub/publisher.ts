@@ -706,6 +706,16 @@ const CHANGED_SINCE_GAP_MS = 1000;
  * a database that fails again would stay PASSED until the next reconciliation, the ledger judging
  * the finding unchanged. Updates dated ahead of the clock by more than the skew tolerance do not
  * count, as in {@link readChangedSince}, so one far-future finding does not date every import.
+ *
+ * So an import may be dated up to {@link CLOCK_SKEW_TOLERANCE_MS} (5 minutes, the clock difference
+ * AWS request signing tolerates) and a second past this machine's clock, on purpose: another writer
+ * whose clock runs that far ahead dated its update so, and Security Hub keeps, per finding, only an
+ * update whose UpdatedAt is newer than the one it holds (an import dated by this clock would be
+ * dropped without an error). Security Hub documents no bound on how far ahead UpdatedAt may be: the
+ * API reference (AwsSecurityFinding.UpdatedAt, "Timestamps") constrains only its form (RFC 3339, an
+ * offset within +/-18:00, at most 9 fractional digits, rounded to milliseconds), and the 90-day
+ * retention counts from it, so a finding dated minutes ahead is kept minutes longer. Beyond the
+ * tolerance a time is taken for a wrong clock and dates nothing.
  */
 function importTime(work: Iterable<DestinationWork>, now: Date): Date {
   const latest = now.getTime() + CLOCK_SKEW_TOLERANCE_MS;
