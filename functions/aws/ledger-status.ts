@@ -49,6 +49,11 @@ export async function ledgerLastAudit(client: S3Client, bucket: string): Promise
         unavailable: `${ledgers.length > 0 ? 'the import ledgers read hold no active finding, and these could not be read' : 'no import ledger could be read'}: ${unreadable.join(', ')}`,
       };
     }
+    if (summary.unconfirmed > 0) {
+      return {
+        unavailable: `the import ledgers hold only imports not known to have landed (${summary.unconfirmed})`,
+      };
+    }
     return { unavailable: 'no audit has published yet' };
   }
   // `at` is the newest change any destination published; one whose audit stopped publishing long
@@ -57,9 +62,15 @@ export async function ledgerLastAudit(client: S3Client, bucket: string): Promise
   const oldestText = oldest
     ? `; oldest: ${oldest.destination}, ${oldest.at ? `last published ${oldest.at}` : 'no active finding'}`
     : '';
+  // Findings kept alive carry an older run's status, and an import not known to have landed may not
+  // be what Security Hub shows: counted apart, never among the statuses as evaluated.
   return {
     at: summary.at,
-    counts: summary.counts,
+    counts: {
+      ...summary.counts,
+      ...(summary.keptAlive > 0 ? { 'kept alive, not re-evaluated': summary.keptAlive } : {}),
+      ...(summary.unconfirmed > 0 ? { 'last import unconfirmed': summary.unconfirmed } : {}),
+    },
     source: `as published to Security Hub, ${summary.destinations.length} account/region${summary.destinations.length === 1 ? '' : 's'}${oldestText}${unreadable.length > 0 ? `; not read: ${unreadable.join(', ')}` : ''}`,
   };
 }

@@ -5,7 +5,9 @@
  * `If-None-Match: *` when there was none), so two overlapping runs cannot both replace a ledger: the
  * second gets 412, reads the first's ledger and merges its own into it, then writes conditionally again,
  * up to four writes in all (publisher.ts `LEDGER_WRITE_ATTEMPTS`); when every one of them gets 412, or
- * the ledger was removed meanwhile, the publisher removes it, which costs the next run one full read.
+ * the ledger was removed meanwhile, or a write fails, the publisher replaces it (unconditionally) with
+ * the marker of a ledger given up (ledger.ts `encodeGivenUpLedger`), which costs the next run one
+ * full read.
  * (S3 user guide, "How to prevent object overwrites with conditional writes":
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
  */
@@ -79,6 +81,18 @@ export class S3LedgerStore implements LedgerStore {
       }
       throw error;
     }
+  }
+
+  /** Unconditional: the marker of a ledger given up replaces whatever is there. */
+  async overwrite(destination: Pick<Destination, 'account' | 'region'>, body: Uint8Array): Promise<void> {
+    await this.#client.send(
+      new PutObjectCommand({
+        Bucket: this.#bucket,
+        Key: this.key(destination),
+        Body: body,
+        ContentType: 'application/gzip',
+      }),
+    );
   }
 
   async remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void> {

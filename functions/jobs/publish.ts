@@ -11,6 +11,7 @@ import type { Policy } from '../core/policy.ts';
 import {
   type FailedImport,
   FindingsImportError,
+  type NotSentReason,
   UNREAD_FINDINGS_ID,
 } from '../publish/security-hub/errors.ts';
 import type { LedgerStore, PublishAccount, PublishResult } from '../publish/security-hub/index.ts';
@@ -71,6 +72,11 @@ export interface DeliveredPublication {
    * finding read back by Id to archive or keep alive) failed: the read's error codes (absent: none).
    */
   readonly readBackFailedByCode?: Readonly<Record<string, number>>;
+  /**
+   * The part of `failedByCode` never sent for a reason of this run ({@link FailedImport.notSent}:
+   * no publishing role, the destination not read, a copy not valid ASFF), per reason and code.
+   */
+  readonly notSentByCode?: Readonly<Partial<Record<NotSentReason, Readonly<Record<string, number>>>>>;
   /** The first {@link FAILURE_SAMPLE} failures. */
   readonly failures: readonly FailedImport[];
   /**
@@ -157,10 +163,16 @@ export async function publishAudit(
     const refused = result.failed.filter((failure) => failure.id !== UNREAD_FINDINGS_ID);
     const failedByCode: Record<string, number> = {};
     const readBackFailedByCode: Record<string, number> = {};
+    const notSentByCode: Partial<Record<NotSentReason, Record<string, number>>> = {};
     for (const failure of refused) {
       failedByCode[failure.code] = (failedByCode[failure.code] ?? 0) + 1;
       if (failure.readBackFailed)
         readBackFailedByCode[failure.code] = (readBackFailedByCode[failure.code] ?? 0) + 1;
+      if (failure.notSent) {
+        const byCode = notSentByCode[failure.notSent] ?? {};
+        byCode[failure.code] = (byCode[failure.code] ?? 0) + 1;
+        notSentByCode[failure.notSent] = byCode;
+      }
     }
     const failures = refused.slice(0, FAILURE_SAMPLE);
     if (refused.length > 0) {
@@ -179,6 +191,7 @@ export async function publishAudit(
       failedCount: refused.length,
       failedByCode,
       readBackFailedByCode,
+      notSentByCode,
       failures,
       unreadCount: unread.length,
       unread: unread.slice(0, FAILURE_SAMPLE),
@@ -232,6 +245,16 @@ const NOT_REFUSED: readonly { readonly codes: ReadonlySet<string>; readonly word
   },
 ];
 
+/** Why imports were never sent ({@link FailedImport.notSent}), in the words the reports say it. */
+const NOT_SENT: readonly { readonly reason: NotSentReason; readonly words: string }[] = [
+  {
+    reason: 'unread',
+    words: 'the findings Security Hub holds in their account and region could not be read',
+  },
+  { reason: 'noPublishingRole', words: 'their account has no publishing role (add it to aws.accounts)' },
+  { reason: 'invalidCopy', words: 'the copy of the held finding would not be valid ASFF' },
+];
+
 /**
  * Why the findings of a publication did not all land, in one phrase for the reports: the error that
  * stopped it, or the error codes of the findings that did not land, most frequent first, said as
@@ -248,8 +271,11 @@ export function notLandedReason(outcome: DeliveredPublication | FailedPublicatio
       .map(([code, count]) => `${code} ${count}`)
       .join(', ');
   const readBack = outcome.readBackFailedByCode ?? {};
+  const notSent = outcome.notSentByCode ?? {};
+  const unsent = (code: string): number =>
+    (readBack[code] ?? 0) + Object.values(notSent).reduce((sum, byCode) => sum + (byCode?.[code] ?? 0), 0);
   const sentByCode = Object.fromEntries(
-    Object.entries(outcome.failedByCode).map(([code, count]) => [code, count - (readBack[code] ?? 0)]),
+    Object.entries(outcome.failedByCode).map(([code, count]) => [code, count - unsent(code)]),
   );
   const classOf = (code: string) => NOT_REFUSED.find((notRefused) => notRefused.codes.has(code));
   const refused = listed(Object.fromEntries(Object.entries(sentByCode).filter(([code]) => !classOf(code))));
@@ -261,6 +287,10 @@ export function notLandedReason(outcome: DeliveredPublication | FailedPublicatio
         Object.fromEntries(Object.entries(sentByCode).filter(([code]) => codes.has(code))),
       );
       return these ? [`${words}: ${these}`] : [];
+    }),
+    ...NOT_SENT.flatMap(({ reason, words }) => {
+      const these = listed(notSent[reason] ?? {});
+      return these ? [`not sent, as ${words}: ${these}`] : [];
     }),
     ...(notReadBack
       ? [

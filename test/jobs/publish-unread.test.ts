@@ -119,6 +119,38 @@ describe('a publication whose held findings could not be read in one region', ()
     );
   });
 
+  it('says findings were not sent, and why, not that Security Hub refused, throttled or failed them', async () => {
+    // Prepare: one finding of an account without a publishing role, two of a region whose held
+    // findings could not be read (a server error code), one archive whose copy is not valid ASFF.
+    const notSent = (id: string, code: string, why: 'noPublishingRole' | 'unread' | 'invalidCopy') => ({
+      ...REFUSED,
+      id: `${REFUSED.id}-${id}`,
+      code,
+      message: 'not sent',
+      notSent: why,
+    });
+    failed = [
+      REFUSED,
+      notSent('a', 'NoPublishingRole', 'noPublishingRole'),
+      notSent('b', 'ServiceUnavailableException', 'unread'),
+      notSent('c', 'ServiceUnavailableException', 'unread'),
+      notSent('d', 'AsffValidationError', 'invalidCopy'),
+    ];
+
+    // Act
+    const outcome = await publishAudit(report, deps);
+    const { verdict } = auditOutcome(report, outcome);
+
+    // Assess: all count as not landed; only the one sent is worded as Security Hub's doing.
+    expect(outcome).toMatchObject({ status: 'partial', failedCount: 5 });
+    expect(
+      verdict.endsWith(
+        '; 5 findings were not imported into Security Hub (Security Hub refused them: InvalidInput 1; not sent, as the findings Security Hub holds in their account and region could not be read: ServiceUnavailableException 2; not sent, as their account has no publishing role (add it to aws.accounts): NoPublishingRole 1; not sent, as the copy of the held finding would not be valid ASFF: AsffValidationError 1)',
+      ),
+    ).toBe(true);
+    expect(verdict).not.toMatch(/server error/);
+  });
+
   it('says the look-up read failed, not that Security Hub refused them, for archives whose finding could not be read back', async () => {
     // Prepare
     failed = [REFUSED, NOT_READ_BACK];

@@ -46,7 +46,18 @@ export interface FailedImport {
    * archive or keep-alive import) failed, so `code` is the read's error, not Security Hub refusing it.
    */
   readonly readBackFailed?: true;
+  /**
+   * Set when the import was never sent for a reason of this run, so `code` is no answer of Security
+   * Hub to it: `noPublishingRole` (its account is not among the publishing accounts), `unread` (the
+   * findings held in its destination could not be read, so nothing is sent there; `code` is the
+   * read's error), `invalidCopy` (the copy of a held finding to archive or keep alive would not be
+   * valid ASFF).
+   */
+  readonly notSent?: NotSentReason;
 }
+
+/** Why an import was never sent ({@link FailedImport.notSent}). */
+export type NotSentReason = 'noPublishingRole' | 'unread' | 'invalidCopy';
 
 /**
  * The `id` of a {@link FailedImport} that stands for every finding held in a destination that could

@@ -30,6 +30,12 @@ import type { HeldFinding } from './lifecycle.ts';
 export const LEDGER_FORMAT = 'certctl-backup-guard/import-ledger';
 export const LEDGER_VERSION = 1;
 
+/**
+ * The format of the marker a run leaves in place of a ledger it could not write (see
+ * {@link encodeGivenUpLedger}): read as "reconcile in full", never merged into.
+ */
+export const LEDGER_GIVEN_UP_FORMAT = 'certctl-backup-guard/import-ledger-given-up';
+
 /** A ledger as stored: its bytes and the store's version of them (an S3 ETag), for a conditional write. */
 export interface StoredLedger {
   readonly body: Uint8Array;
@@ -52,6 +58,12 @@ export interface LedgerStore {
     body: Uint8Array,
     previous: string | undefined,
   ): Promise<void>;
+  /**
+   * Replace the destination's ledger whatever it is now (or create it): only for the marker of a
+   * ledger given up ({@link encodeGivenUpLedger}). Without it the publisher removes a ledger it gives
+   * up, and a run that read none before this run's imports may then create one that misses them.
+   */
+  overwrite?(destination: Pick<Destination, 'account' | 'region'>, body: Uint8Array): Promise<void>;
   /** Delete the destination's ledger (its next run reconciles in full); absent is fine. */
   remove(destination: Pick<Destination, 'account' | 'region'>): Promise<void>;
   /**
@@ -68,6 +80,17 @@ export class LedgerUnreadableError extends BackupGuardError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'LedgerUnreadableError';
+  }
+}
+
+/**
+ * The ledger was given up by a run that could not write it ({@link encodeGivenUpLedger}): the run
+ * reads Security Hub in full, and no run merges its own ledger into the marker.
+ */
+export class LedgerGivenUpError extends LedgerUnreadableError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LedgerGivenUpError';
   }
 }
 
@@ -97,6 +120,8 @@ type Entry = [
   state: 'A' | 'R',
   compliance: string | null,
   scope: number | null,
+  /** Absent (a 7-element entry) unless the finding was last kept alive. */
+  notEvaluatedSince?: string,
 ];
 
 interface LedgerDocument {
@@ -127,7 +152,7 @@ export function encodeLedger(ledger: Ledger): Uint8Array {
         scopes.push([provider, account, region, group]);
       }
     }
-    findings.push([
+    const entry: Entry = [
       held.id,
       held.contentHash ?? null,
       held.createdAt ?? null,
@@ -135,7 +160,9 @@ export function encodeLedger(ledger: Ledger): Uint8Array {
       held.recordState === 'ARCHIVED' ? 'R' : 'A',
       held.complianceStatus ?? null,
       scope,
-    ]);
+    ];
+    if (held.notEvaluatedSince) entry.push(held.notEvaluatedSince);
+    findings.push(entry);
   }
   const document: LedgerDocument = {
     format: LEDGER_FORMAT,
@@ -148,6 +175,29 @@ export function encodeLedger(ledger: Ledger): Uint8Array {
     findings,
   };
   return gzipSync(JSON.stringify(document));
+}
+
+/**
+ * The marker a run leaves when it cannot write its ledger (a store failure, or every conditional
+ * write found it changed or removed), in place of the ledger. Removing the ledger is not enough: a run
+ * of another group that read no ledger (or read Security Hub in full) before this run's imports may
+ * then create one with a conditional write for an absent object, whose newest entry (its own imports)
+ * is later than this run's, so the next run's read of what changed since would never see them and
+ * would plan from entries they replaced. The marker is present, so that write fails; that run finds
+ * the marker and leaves it; and the next run reads it as missing (a full read after these imports)
+ * and replaces it conditionally on its version. Its bytes are gzip JSON of another format: a version
+ * that does not know it finds the ledger unreadable and reconciles too.
+ */
+export function encodeGivenUpLedger(marker: {
+  readonly account: string;
+  readonly region: string;
+  readonly productArn: string;
+  /** When the run that gave it up started (ISO 8601). */
+  readonly at: string;
+  /** Why its ledger could not be written. */
+  readonly reason: string;
+}): Uint8Array {
+  return gzipSync(JSON.stringify({ format: LEDGER_GIVEN_UP_FORMAT, version: LEDGER_VERSION, ...marker }));
 }
 
 const nullableString = (value: unknown): value is string | null =>
@@ -173,6 +223,16 @@ export function decodeLedger(
     throw new LedgerUnreadableError(`the import ledger of ${expected.account}/${expected.region} ${why}`);
   };
   if (!document || typeof document !== 'object') unreadable('is not a JSON object');
+  if (
+    document.format === LEDGER_GIVEN_UP_FORMAT &&
+    document.account === expected.account &&
+    document.region === expected.region
+  ) {
+    const marker = document as unknown as { at?: unknown; reason?: unknown };
+    throw new LedgerGivenUpError(
+      `the import ledger of ${expected.account}/${expected.region} was given up by the run of ${String(marker.at)}, which could not write it (${String(marker.reason)}): Security Hub is read in full`,
+    );
+  }
   if (document.format !== LEDGER_FORMAT || document.version !== LEDGER_VERSION) {
     unreadable(
       `has format ${String(document.format)} v${String(document.version)}, not ${LEDGER_FORMAT} v${LEDGER_VERSION}`,
@@ -202,8 +262,9 @@ export function decodeLedger(
     return { provider, account, region, group };
   });
   const findings = document.findings.map((entry, index): HeldFinding => {
-    if (!Array.isArray(entry) || entry.length !== 7) return unreadable(`has an invalid entry at ${index}`);
-    const [id, hash, createdAt, updatedAt, state, compliance, scope] = entry;
+    if (!Array.isArray(entry) || (entry.length !== 7 && entry.length !== 8))
+      return unreadable(`has an invalid entry at ${index}`);
+    const [id, hash, createdAt, updatedAt, state, compliance, scope, notEvaluatedSince] = entry;
     const valid =
       typeof id === 'string' &&
       id.length > 0 &&
@@ -212,7 +273,8 @@ export function decodeLedger(
       nullableString(updatedAt) &&
       (state === 'A' || state === 'R') &&
       nullableString(compliance) &&
-      (scope === null || (Number.isInteger(scope) && scope >= 0 && scope < scopes.length));
+      (scope === null || (Number.isInteger(scope) && scope >= 0 && scope < scopes.length)) &&
+      (entry.length === 7 || (typeof notEvaluatedSince === 'string' && notEvaluatedSince.length > 0));
     if (!valid) return unreadable(`has an invalid entry at ${index}`);
     return {
       id,
@@ -225,6 +287,7 @@ export function decodeLedger(
       complianceStatus: compliance ?? undefined,
       scope: scope === null ? undefined : scopes[scope],
       contentHash: hash ?? undefined,
+      ...(notEvaluatedSince ? { notEvaluatedSince } : {}),
     };
   });
   return {
@@ -283,10 +346,26 @@ export function mergeLedgers(
 
 /** What the ledgers say the audits last published: active findings by status, and when. */
 export interface LedgerSummary {
-  /** The newest UpdatedAt of an active finding (the last published change or refresh). */
+  /**
+   * The newest UpdatedAt of an active finding whose import landed (the last published change,
+   * refresh or keep-alive).
+   */
   readonly at: string | undefined;
-  /** Active findings by compliance status (`PASSED`, `FAILED`, `WARNING`, `NOT_AVAILABLE`). */
+  /**
+   * Active findings as last evaluated, by compliance status (`PASSED`, `FAILED`, `WARNING`,
+   * `NOT_AVAILABLE`): neither kept alive nor unconfirmed.
+   */
   readonly counts: Readonly<Record<string, number>>;
+  /**
+   * Active findings last re-imported as they were, not re-evaluated since (their scope failed, or
+   * their check threw): their status is an older run's.
+   */
+  readonly keptAlive: number;
+  /**
+   * Active entries whose last import's outcome is unknown (no digest: its call failed or its answer
+   * was lost): Security Hub may hold that import or the one before.
+   */
+  readonly unconfirmed: number;
   /** The destinations read, `account/region`. */
   readonly destinations: readonly string[];
   /**
@@ -304,6 +383,8 @@ export interface LedgerSummary {
  */
 export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
   const counts: Record<string, number> = {};
+  let keptAlive = 0;
+  let unconfirmed = 0;
   const instant = (at: string | undefined): number => {
     const parsed = Date.parse(at ?? '');
     return Number.isFinite(parsed) ? parsed : Number.NEGATIVE_INFINITY;
@@ -314,8 +395,16 @@ export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
     let newest: string | undefined;
     for (const finding of ledger.findings) {
       if (finding.recordState !== 'ACTIVE') continue;
-      const status = finding.complianceStatus ?? 'UNKNOWN';
-      counts[status] = (counts[status] ?? 0) + 1;
+      if (finding.contentHash === undefined) {
+        // Not known to have landed: its status and time may be of an import Security Hub never took.
+        unconfirmed += 1;
+        continue;
+      }
+      if (finding.notEvaluatedSince !== undefined) keptAlive += 1;
+      else {
+        const status = finding.complianceStatus ?? 'UNKNOWN';
+        counts[status] = (counts[status] ?? 0) + 1;
+      }
       if (instant(finding.updatedAt) > instant(newest)) newest = finding.updatedAt;
     }
     if (instant(newest) > instant(at)) at = newest;
@@ -326,6 +415,8 @@ export function ledgerSummary(ledgers: readonly Ledger[]): LedgerSummary {
   return {
     at,
     counts,
+    keptAlive,
+    unconfirmed,
     destinations: newestOf.map((entry) => entry.destination),
     ...(oldest && instant(oldest.at) !== instant(at) ? { oldest } : {}),
   };

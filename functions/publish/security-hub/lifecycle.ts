@@ -89,22 +89,32 @@ export interface HeldFinding {
   readonly scope?: Scope | undefined;
   /** {@link contentHash} of what was last imported; absent when not known. */
   readonly contentHash?: string | undefined;
+  /**
+   * Since when it was not re-evaluated, when it was last re-imported as it was (kept alive: its scope
+   * failed, or its check threw on its resource), from its ProductFields; absent when evaluated.
+   */
+  readonly notEvaluatedSince?: string | undefined;
   /** The whole finding as Security Hub returned it, when read back and kept. */
   readonly finding?: AwsSecurityFinding | undefined;
 }
 
 /**
  * An archive (or retire) or keep-alive decided from the ledger: the finding must be read by Id, then
- * {@link archiveImport} or {@link keepAliveImport} (with `failure`) builds it.
+ * {@link archiveImport} or {@link keepAliveImport} (with `failure`) builds it. `internalError`: a
+ * check threw on a resource whose ledger entry cannot say what Security Hub holds (an import whose
+ * outcome is unknown): `reopen` is sent when Security Hub holds the finding archived or not at all,
+ * and it is kept alive (when due) or left as it was when Security Hub holds it ACTIVE.
  */
 export interface FindingLookup {
-  readonly action: 'archive' | 'retire' | 'keepAlive';
+  readonly action: 'archive' | 'retire' | 'keepAlive' | 'internalError';
   readonly id: string;
   readonly productArn: string;
   readonly destination: Destination;
   readonly reason: string;
   /** keepAlive: why the finding was not re-evaluated (the scope's failure, or the check's internal error). */
   readonly failure?: string;
+  /** internalError: the finding re-imported ACTIVE, as for an archived finding reported again. */
+  readonly reopen?: PlannedImport;
 }
 
 /**
@@ -298,6 +308,9 @@ export function heldFinding(finding: AwsSecurityFinding, reported?: ReportedDige
     complianceStatus: finding.Compliance?.Status,
     scope: scopeOf(finding),
     contentHash: hash,
+    ...(finding.ProductFields?.[PRODUCT_FIELD.notEvaluatedSince]
+      ? { notEvaluatedSince: finding.ProductFields[PRODUCT_FIELD.notEvaluatedSince] }
+      : {}),
     ...(keep ? { finding } : {}),
   };
 }
@@ -822,15 +835,33 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     // gone, and the resource is back. Its internal error is imported ACTIVE (NOT_AVAILABLE) like a new
     // one, or Security Hub would show nothing active for a check that could not judge it.
     if (finding.internalError && existing?.recordState === 'ACTIVE') {
+      const failure = `check ${finding.checkId} failed with an internal error on this resource`;
+      if (!existing.finding && existing.contentHash === undefined) {
+        // A ledger entry without a digest: an import or archive of it may or may not have landed (its
+        // call's answer was lost), so Security Hub may hold it ARCHIVED (or not at all) as well as
+        // ACTIVE. Archived, it proves nothing of this resource (above): read it by Id to tell.
+        const reopen = reimport(finding, destination, existing, now);
+        validateAsff(reopen);
+        lookups.push({
+          action: 'internalError',
+          id: existing.id,
+          productArn: existing.productArn,
+          destination,
+          reason: `${failure}, and the import ledger cannot say whether Security Hub holds it archived`,
+          failure,
+          reopen: {
+            action: 'update',
+            reason: `${failure}: the finding Security Hub holds archived (or not at all) is re-imported ACTIVE`,
+            destination,
+            finding: reopen,
+            contentHash: contentHash(draft, finding.drifting ?? []),
+          },
+        });
+        continue;
+      }
       // The check threw on this resource: what Security Hub holds is the last thing proven, and a
       // defect of ours must neither resolve nor overwrite it, nor let it expire.
-      if (
-        keepAlive(
-          existing,
-          destination,
-          `check ${finding.checkId} failed with an internal error on this resource`,
-        )
-      ) {
+      if (keepAlive(existing, destination, failure)) {
         continue;
       }
       counts.untouched += 1;

@@ -29,12 +29,14 @@ import {
   productArn,
   publishTargetFrom,
 } from './asff.ts';
-import { type FailedImport, UNREAD_FINDINGS_ID } from './errors.ts';
+import { type FailedImport, type NotSentReason, UNREAD_FINDINGS_ID } from './errors.ts';
 import {
   decodeLedger,
+  encodeGivenUpLedger,
   encodeLedger,
   type Ledger,
   LedgerConflictError,
+  LedgerGivenUpError,
   type LedgerStore,
   mergeLedgers,
   type StoredLedger,
@@ -356,17 +358,21 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       for (const lookup of lookups) {
         const finding = found.get(lookup.id);
         lookedUp.set(`${key}\n${lookup.id}`, finding ?? null);
-        if (!finding || finding.RecordState === 'ARCHIVED') continue;
         const { action } = lookup;
+        if (action === 'internalError' && lookup.reopen && (!finding || finding.RecordState === 'ARCHIVED')) {
+          lookupImports.push(reopenedAfter(lookup.reopen, finding));
+          continue;
+        }
+        if (!finding || finding.RecordState === 'ARCHIVED') continue;
         let planned: PlannedImport | undefined;
         if (action === 'archive' || action === 'retire') {
-          planned = copyOrRefuse(refused, lookup, () =>
+          planned = copyOrRefuse(refused, { ...lookup, action }, () =>
             archiveImport(finding, lookup.reason, importedAt, action),
           );
         }
         // The ledger is a cache: a finding updated since it was written is not due after all.
         else if (keepAliveDue(finding.UpdatedAt, now)) {
-          planned = copyOrRefuse(refused, lookup, () =>
+          planned = copyOrRefuse(refused, { ...lookup, action: 'keepAlive' }, () =>
             keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt),
           );
         }
@@ -390,9 +396,11 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
           code,
           readBackFailed: true,
           message:
-            lookup.action !== 'keepAlive'
-              ? `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`
-              : `not kept alive: the finding could not be read back to re-import it (${message}); Security Hub deletes it 90 days after its last update unless a later run keeps it alive`,
+            lookup.action === 'internalError'
+              ? `not re-imported: ${lookup.reason}, and the finding could not be read back to tell (${message}); a later run tries again`
+              : lookup.action !== 'keepAlive'
+                ? `not archived: the finding could not be read back to archive it (${message}); it stays ACTIVE until a later run archives it`
+                : `not kept alive: the finding could not be read back to re-import it (${message}); Security Hub deletes it 90 days after its last update unless a later run keeps it alive`,
         });
       }
     }
@@ -406,6 +414,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       region: copy.destination.region,
       code: copy.error.name,
       message: `not ${copy.action === 'keepAlive' ? 'kept alive' : 'archived'}: ${copy.error.message}`,
+      notSent: 'invalidCopy',
     });
   }
 
@@ -424,20 +433,23 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   await mapWithConcurrency([...batches.entries()], concurrency, async ([key, planned]) => {
     const item = work.get(key);
     const destination = planned[0]?.destination as Destination;
-    const refuse = (code: string, message: string): void => {
-      for (const entry of planned) failed.push(failure(entry, code, message));
+    // Never sent: the code is this run's reason (or the read's error), not Security Hub's answer.
+    const notSent = (code: string, message: string, why: NotSentReason): void => {
+      for (const entry of planned) failed.push({ ...failure(entry, code, message), notSent: why });
     };
     if (!item || item.account === undefined) {
-      refuse(
+      notSent(
         'NoPublishingRole',
         `account ${destination.account} is not among the publishing accounts; add it (with its role) to aws.accounts`,
+        'noPublishingRole',
       );
       return;
     }
     if (item.readError) {
-      refuse(
+      notSent(
         item.readError.code,
         `current findings could not be read, nothing was sent: ${item.readError.message}`,
+        'unread',
       );
       return;
     }
@@ -543,6 +555,12 @@ async function readLedger(
       }
     }
   } catch (error) {
+    if (error instanceof LedgerGivenUpError) {
+      // The run that gave it up counted the problem; a full read is what the marker asks for.
+      reason = describeError(error);
+      options.logger?.info('reconciling with Security Hub', { ...where, reason });
+      return false;
+    }
     counts.problems += 1;
     reason = `import ledger unreadable (${errorCode(error)}: ${describeError(error)})`;
     options.logger?.warn('import ledger unreadable: reading Security Hub in full', {
@@ -688,6 +706,16 @@ const CHANGED_SINCE_GAP_MS = 1000;
  * a database that fails again would stay PASSED until the next reconciliation, the ledger judging
  * the finding unchanged. Updates dated ahead of the clock by more than the skew tolerance do not
  * count, as in {@link readChangedSince}, so one far-future finding does not date every import.
+ *
+ * So an import may be dated up to {@link CLOCK_SKEW_TOLERANCE_MS} (5 minutes, the clock difference
+ * AWS request signing tolerates) and a second past this machine's clock, on purpose: another writer
+ * whose clock runs that far ahead dated its update so, and Security Hub keeps, per finding, only an
+ * update whose UpdatedAt is newer than the one it holds (an import dated by this clock would be
+ * dropped without an error). Security Hub documents no bound on how far ahead UpdatedAt may be: the
+ * API reference (AwsSecurityFinding.UpdatedAt, "Timestamps") constrains only its form (RFC 3339, an
+ * offset within +/-18:00, at most 9 fractional digits, rounded to milliseconds), and the 90-day
+ * retention counts from it, so a finding dated minutes ahead is kept minutes longer. Beyond the
+ * tolerance a time is taken for a wrong clock and dates nothing.
  */
 function importTime(work: Iterable<DestinationWork>, now: Date): Date {
   const latest = now.getTime() + CLOCK_SKEW_TOLERANCE_MS;
@@ -969,7 +997,8 @@ async function writeLedgers(
           // schedules meet about daily) wrote it since it was read: after a short jittered pause,
           // merge this run's ledger into what is there now and write again, conditionally; each
           // merge is of this run's own ledger, so its rules hold whichever run wrote last. A ledger
-          // another run removed is left removed.
+          // another run removed, or gave up (LedgerGivenUpError, from decodeLedger), is not
+          // written: it may miss that run's imports, and so would this run's merge.
           await sleep(backoff(attempt, options.retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS));
           calls.ledgerRead += 1;
           const stored = await store.read(where);
@@ -988,26 +1017,88 @@ async function writeLedgers(
       counts.written += 1;
     } catch (error) {
       counts.problems += 1;
+      if (error instanceof LedgerGivenUpError) {
+        // Another run could not write its own: the next run reads Security Hub in full anyway.
+        options.logger?.warn('import ledger given up by another run: left so, the next run reconciles', {
+          ...where,
+          error: { code: errorCode(error), message: describeError(error) },
+        });
+        return;
+      }
       // Every attempt found it changed by another run, or another run removed it, or the store failed:
-      // a ledger that may not match Security Hub must not be trusted, so remove it and let the next
+      // a ledger that may not match Security Hub must not be trusted, so give it up and let the next
       // run reconcile.
       options.logger?.warn(
         error instanceof LedgerConflictError
-          ? 'import ledger changed by another run: removed, the next run reconciles'
-          : 'import ledger not written: removed, the next run reconciles',
+          ? 'import ledger changed by another run: given up, the next run reconciles'
+          : 'import ledger not written: given up, the next run reconciles',
         { ...where, error: { code: errorCode(error), message: describeError(error) } },
       );
-      try {
-        calls.ledgerWrite += 1;
-        await store.remove(where);
-      } catch (removeError) {
-        options.logger?.error('import ledger could not be removed', {
-          ...where,
-          error: { code: errorCode(removeError), message: describeError(removeError) },
-        });
-      }
+      await giveUpLedger(options, store, where, ours.productArn, error, now, calls);
     }
   });
+}
+
+/**
+ * Replace a ledger this run could not write with the marker of a ledger given up
+ * ({@link encodeGivenUpLedger}: why not only remove it), or remove it when the store cannot overwrite
+ * or the overwrite fails. What is left then is the overlap the marker closes: a run that read no
+ * ledger before this run's imports may create one without them, trusted until the next reconciliation.
+ */
+async function giveUpLedger(
+  options: PublishOptions,
+  store: LedgerStore,
+  where: { readonly account: string; readonly region: string },
+  productArnValue: string,
+  cause: unknown,
+  now: Date,
+  calls: Calls,
+): Promise<void> {
+  const problem = (error: unknown) => ({
+    ...where,
+    error: { code: errorCode(error), message: describeError(error) },
+  });
+  if (store.overwrite) {
+    try {
+      calls.ledgerWrite += 1;
+      await store.overwrite(
+        where,
+        encodeGivenUpLedger({
+          ...where,
+          productArn: productArnValue,
+          at: now.toISOString(),
+          reason: `${errorCode(cause)}: ${describeError(cause)}`,
+        }),
+      );
+      return;
+    } catch (error) {
+      options.logger?.warn('import ledger could not be marked given up: removing it', problem(error));
+    }
+  }
+  try {
+    calls.ledgerWrite += 1;
+    await store.remove(where);
+  } catch (removeError) {
+    options.logger?.error('import ledger could not be removed', problem(removeError));
+  }
+}
+
+/**
+ * The re-import of a finding whose check threw, when Security Hub holds it archived (`held`) or not at
+ * all: its CreatedAt kept and its UpdatedAt after the one held (Security Hub ignores an update that is
+ * not newer, and the ledger that planned it did not know the archive's).
+ */
+function reopenedAfter(reopen: PlannedImport, held: AwsSecurityFinding | undefined): PlannedImport {
+  const heldAt = Date.parse(held?.UpdatedAt ?? '');
+  const at = Date.parse(reopen.finding.UpdatedAt ?? '');
+  return {
+    ...reopen,
+    finding: {
+      ...reopen.finding,
+      ...(held?.CreatedAt ? { CreatedAt: held.CreatedAt } : {}),
+      ...(heldAt >= at ? { UpdatedAt: new Date(heldAt + 1).toISOString() } : {}),
+    },
+  };
 }
 
 /**

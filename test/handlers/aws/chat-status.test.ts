@@ -18,6 +18,7 @@ const BUCKETS = {
   empty: 'certctl-ledger-empty',
   stale: 'certctl-ledger-stale',
   unreadable: 'certctl-ledger-unreadable',
+  unconfirmed: 'certctl-ledger-unconfirmed',
 };
 
 let sim: Sim;
@@ -42,7 +43,14 @@ afterAll(async () => {
 
 function ledgerOf(
   region: string,
-  findings: { id: string; status: string; updatedAt: string; archived?: boolean }[],
+  findings: {
+    id: string;
+    status: string;
+    updatedAt: string;
+    archived?: boolean;
+    keptAlive?: boolean;
+    unconfirmed?: boolean;
+  }[],
 ) {
   const destination = { account: ACCOUNT, region };
   const arn = productArn({ ...destination, partition: 'aws' });
@@ -57,6 +65,8 @@ function ledgerOf(
       updatedAt: finding.updatedAt,
       recordState: finding.archived ? ('ARCHIVED' as const) : ('ACTIVE' as const),
       complianceStatus: finding.status,
+      ...(finding.unconfirmed ? {} : { contentHash: `digest-${finding.id}` }),
+      ...(finding.keptAlive ? { notEvaluatedSince: '2026-10-01T00:00:00.000Z' } : {}),
     })),
   });
 }
@@ -71,6 +81,8 @@ describe('the last published audit of the chat status', () => {
         { id: 'a', status: 'PASSED', updatedAt: '2026-12-02T09:00:00.000Z' },
         { id: 'b', status: 'FAILED', updatedAt: '2026-12-02T10:00:00.000Z' },
         { id: 'c', status: 'FAILED', updatedAt: '2026-12-02T11:00:00.000Z', archived: true },
+        { id: 'd', status: 'FAILED', updatedAt: '2026-12-02T08:00:00.000Z', keptAlive: true },
+        { id: 'e', status: 'PASSED', updatedAt: '2026-12-02T12:00:00.000Z', unconfirmed: true },
       ]),
       undefined,
     );
@@ -86,7 +98,9 @@ describe('the last published audit of the chat status', () => {
     // Assess
     expect(lastAudit).toEqual({
       at: '2026-12-02T10:00:00.000Z',
-      counts: { PASSED: 1, FAILED: 1 },
+      // A finding kept alive (not re-evaluated) and one whose import is not known to have landed are
+      // counted apart, and the latter dates nothing.
+      counts: { PASSED: 1, FAILED: 1, 'kept alive, not re-evaluated': 1, 'last import unconfirmed': 1 },
       source: expect.stringMatching(
         /^as published to Security Hub, 1 account\/region; not read: 111111111111\/us-east-1 \(/,
       ),
@@ -123,6 +137,25 @@ describe('the last published audit of the chat status', () => {
 
     // Assess
     expect(lastAudit).toEqual({ unavailable: 'no audit has published yet' });
+  });
+  it('says the only imports on record are not known to have landed, not that no audit has published', async () => {
+    // Prepare: the first run's every import call failed (answers lost): its ledger holds them without digest.
+    const store = new S3LedgerStore(s3, BUCKETS.unconfirmed);
+    await store.write(
+      { account: ACCOUNT, region: 'eu-west-1' },
+      ledgerOf('eu-west-1', [
+        { id: 'a', status: 'PASSED', updatedAt: '2026-12-02T09:00:00.000Z', unconfirmed: true },
+      ]),
+      undefined,
+    );
+
+    // Act
+    const lastAudit = await ledgerLastAudit(s3, BUCKETS.unconfirmed);
+
+    // Assess
+    expect(lastAudit).toEqual({
+      unavailable: 'the import ledgers hold only imports not known to have landed (1)',
+    });
   });
   it('says the ledgers could not be read, not that no audit has published, when none of them can be read', async () => {
     // Prepare: the audits did publish, but the only ledger is not readable (corrupt, or its key refused).

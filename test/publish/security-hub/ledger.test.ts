@@ -19,6 +19,7 @@ import {
   LEDGER_FORMAT,
   LEDGER_VERSION,
   LedgerConflictError,
+  LedgerGivenUpError,
   type LedgerStore,
   LedgerUnreadableError,
   ledgerSummary,
@@ -128,6 +129,8 @@ describe('the import ledger encoding', () => {
     expect(summary).toEqual({
       at: '2026-11-21T13:00:00.000Z',
       counts: { FAILED: 1, PASSED: 1 },
+      keptAlive: 0,
+      unconfirmed: 0,
       destinations: ['111111111111/eu-west-1', '111111111111/us-east-1'],
       // eu-west-1 last published before us-east-1: the newest time does not stand for it.
       oldest: { destination: '111111111111/eu-west-1', at: held.updatedAt },
@@ -143,6 +146,50 @@ describe('the import ledger encoding', () => {
         productArn: held.productArn,
       }),
     ).toThrow(/names 111111111111\/eu-west-1/);
+  });
+
+  it('summarizes findings kept alive and findings whose last import is unconfirmed apart from the active ones', () => {
+    // Prepare: one finding as evaluated, one re-imported as it was (its scope failed), one whose last
+    // import's outcome is unknown (no digest), and one archived.
+    const findings = [
+      held,
+      {
+        ...held,
+        id: 'kept',
+        notEvaluatedSince: '2026-10-01T12:00:00.000Z',
+        updatedAt: '2026-11-21T12:30:00.000Z',
+      },
+      {
+        ...held,
+        id: 'unsure',
+        complianceStatus: 'PASSED',
+        contentHash: undefined,
+        updatedAt: '2026-11-21T13:00:00.000Z',
+      },
+      { ...held, id: 'gone', recordState: 'ARCHIVED' as const },
+    ];
+
+    // Act
+    const summary = ledgerSummary([{ ...ledger, findings }]);
+    const decoded = decodeLedger(encodeLedger({ ...ledger, findings }), {
+      ...EU,
+      productArn: held.productArn,
+    });
+
+    // Assess: only the finding as evaluated counts by status; the others are counted apart, and the
+    // import not known to have landed dates nothing. The ledger keeps the mark of a kept-alive finding.
+    expect(summary).toMatchObject({
+      at: '2026-11-21T12:30:00.000Z',
+      counts: { FAILED: 1 },
+      keptAlive: 1,
+      unconfirmed: 1,
+    });
+    expect(decoded.findings.map((finding) => finding.notEvaluatedSince)).toEqual([
+      undefined,
+      '2026-10-01T12:00:00.000Z',
+      undefined,
+      undefined,
+    ]);
   });
 
   it('round-trips findings with shared, different and no scopes and with absent values', () => {
@@ -1264,11 +1311,13 @@ describe('publishing with the import ledger against the simulated Security Hub a
   });
 
   it('logs why a ledger was not written and that it was removed, or that even its removal failed', async () => {
-    // Prepare: stores over the real one whose writes, and then removals, fail.
-    const failing = (writeError: Error, removeError?: Error): LedgerStore => ({
+    // Prepare: stores over the real one whose writes, and then removals, fail; they cannot overwrite
+    // (mark a ledger given up), or fail to.
+    const failing = (writeError: Error, removeError?: Error, overwriteError?: Error): LedgerStore => ({
       read: (where) => store.read(where),
       write: () => Promise.reject(writeError),
       remove: (where) => (removeError ? Promise.reject(removeError) : store.remove(where)),
+      ...(overwriteError ? { overwrite: () => Promise.reject(overwriteError) } : {}),
     });
     const storeDown = Object.assign(new Error('the ledger bucket is unreachable'), { code: 'StoreDown' });
     const removeDown = Object.assign(new Error('delete refused'), { code: 'RemoveDown' });
@@ -1288,19 +1337,19 @@ describe('publishing with the import ledger against the simulated Security Hub a
 
     // Act
     const conflict = await run(failing(new LedgerConflictError('replaced since read')), conflictLog);
-    const failure = await run(failing(storeDown, removeDown), failureLog);
+    const failure = await run(failing(storeDown, removeDown, storeDown), failureLog);
     const silent = await run(failing(storeDown, removeDown));
 
     // Assess
     for (const result of [conflict, failure, silent]) {
       expect(result.ledger).toMatchObject({ written: 0, problems: 1 });
-      expect(result.calls.ledgerWrite).toBe(2);
+      expect(result.calls.ledgerWrite).toBe(result === failure ? 3 : 2);
     }
     const problems = (logger: RecordingLogger) => logger.entries.filter(({ level }) => level !== 'info');
     expect(problems(conflictLog)).toEqual([
       {
         level: 'warn',
-        message: 'import ledger changed by another run: removed, the next run reconciles',
+        message: 'import ledger changed by another run: given up, the next run reconciles',
         attributes: [
           {
             ...EU,
@@ -1312,7 +1361,20 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(problems(failureLog)).toEqual([
       {
         level: 'warn',
-        message: 'import ledger not written: removed, the next run reconciles',
+        message: 'import ledger not written: given up, the next run reconciles',
+        attributes: [
+          {
+            ...EU,
+            error: {
+              code: 'StoreDown',
+              message: expect.stringContaining('the ledger bucket is unreachable'),
+            },
+          },
+        ],
+      },
+      {
+        level: 'warn',
+        message: 'import ledger could not be marked given up: removing it',
         attributes: [
           {
             ...EU,
@@ -1711,7 +1773,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     }
   });
 
-  it('removes the ledger only after every one of its four writes found it changed by another run', async () => {
+  it('gives up the ledger only after every one of its four writes found it changed by another run', async () => {
     // Prepare: a ledger, then a store over it where another run writes before each of this run's writes.
     await publish(report([db('db-1')], scopes));
     const before = decodeLedger(await ledgerBytes(), {
@@ -1723,6 +1785,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const contended: LedgerStore = {
       read: (where) => store.read(where),
       remove: (where) => store.remove(where),
+      overwrite: (where, body) => store.overwrite(where, body),
       write: async (where, body, previous) => {
         writes += 1;
         // Another run's ledger, other bytes each time (another ETag).
@@ -1740,14 +1803,26 @@ describe('publishing with the import ledger against the simulated Security Hub a
       logger: log,
     });
 
-    // Assess: four conditional writes, three re-reads, then the removal; the next run reconciles.
+    // Assess: four conditional writes, three re-reads, then the marker of a ledger given up, which
+    // the next run reads as missing.
     expect(writes).toBe(4);
     expect(result.ledger).toMatchObject({ written: 0, problems: 1 });
     expect(result.calls).toMatchObject({ ledgerWrite: 5, ledgerRead: 4 });
-    expect(await store.read(EU)).toBeUndefined();
+    await expect(
+      ledgerBytes().then((bytes) =>
+        decodeLedger(bytes, { ...EU, productArn: productArn({ ...EU, partition: 'aws' }) }),
+      ),
+    ).rejects.toThrow(LedgerGivenUpError);
     expect(log.entries.filter(({ level }) => level === 'warn').map(({ message }) => message)).toEqual([
-      'import ledger changed by another run: removed, the next run reconciles',
+      'import ledger changed by another run: given up, the next run reconciles',
     ]);
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report([db('db-1', { status: 'PASSED' })], scopes));
+    expect(next.ledger).toMatchObject({ used: 0, reconciled: 1, written: 1, problems: 0 });
+    expect(
+      decodeLedger(await ledgerBytes(), { ...EU, productArn: productArn({ ...EU, partition: 'aws' }) })
+        .findings,
+    ).toHaveLength(1);
   });
 
   it('re-sends at the next run a finding deleted outside the product when its reconciliation merged into a ledger-planned run’s ledger', async () => {
@@ -1856,6 +1931,73 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
   });
 
+  it('sends again at the next run an import whose ledger write failed, when another group’s run that read no ledger wrote one after it', async () => {
+    // Prepare: db-1 and db-2 published FAILED without the ledger (none is kept yet). An hour later the
+    // dumps run reads Security Hub in full (no ledger) and is held at its import; meanwhile the PITR
+    // run imports db-2 PASSED and its ledger write fails (the store refuses it); then the dumps run
+    // imports and writes its ledger, built from a read made before db-2 passed.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { ledger: false, policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    const dumpsFactory = new AwsClientFactory({
+      maxAttempts: 2,
+      credentials: simCredentials(ACCOUNT_A),
+      endpoint: sim.endpoint,
+      stsRegion: 'eu-west-1',
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let importing: () => void = () => {};
+    const dumpsImporting = new Promise<void>((resolve) => {
+      importing = resolve;
+    });
+    const holding: AwsClientFactory = Object.create(dumpsFactory);
+    holding.client = ((ctor: never, region: string, account?: AuditedAccount) => {
+      const client = dumpsFactory.client(ctor, region, account) as unknown as SecurityHubClient;
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          if ('Findings' in (args.input as object)) {
+            importing();
+            await released;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'held', override: true },
+      );
+      return client;
+    }) as typeof dumpsFactory.client;
+    const dumpsRun = publish(report([bucket()], dumps), { policy: monthly, on: holding });
+    await dumpsImporting;
+    const storeDown = Object.assign(new Error('the ledger bucket is unreachable'), { code: 'StoreDown' });
+    const unwritable: LedgerStore = {
+      read: (where) => store.read(where),
+      write: () => Promise.reject(storeDown),
+      remove: (where) => store.remove(where),
+      ...(store.overwrite ? { overwrite: store.overwrite.bind(store) } : {}),
+    };
+    const passing = await publish(report([db('db-1'), db('db-2', { status: 'PASSED' })], scopes), {
+      policy: monthly,
+      store: unwritable,
+    });
+    release();
+    await dumpsRun;
+    dumpsFactory.destroy();
+    expect(passing.failed).toEqual([]);
+    expect(passing.ledger).toMatchObject({ written: 0, problems: 1 });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+
+    // Act: db-2 fails again, as the dumps run's ledger recorded it.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+
+    // Assess: the lost ledger cost one full read, and Security Hub shows db-2 FAILED again.
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+    expect(next.ledger).toMatchObject({ used: 0, reconciled: 1 });
+    expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(3);
+  });
+
   it('archives a new finding whose every import call failed after Security Hub took it once its resource is gone, when another group’s run read before it and wrote the ledger after', async () => {
     // Prepare: db-1 published FAILED; then db-3 appears, in a run whose answers are all lost beside an
     // overlapping dumps run, so Security Hub holds db-3 ACTIVE while nothing says it was imported.
@@ -1896,6 +2038,60 @@ describe('publishing with the import ledger against the simulated Security Hub a
     // Assess: looked up (the ledger no longer claims it archived) and archived, not left ACTIVE.
     expect(next.ledger).toMatchObject({ used: 1, reconciled: 0 });
     expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+  });
+
+  it('re-imports ACTIVE the finding whose check throws when Security Hub took the archive whose answer was lost, though the ledger could not tell', async () => {
+    // Prepare: db-1 and db-2 published FAILED; an hour later db-2 is gone and its archive is taken by
+    // Security Hub, but every answer is lost: the ledger keeps db-2 ACTIVE without a digest, and the
+    // dumps run beside it writes the ledger after, its newest entry as late as that archive.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    const gone = await lostBesideDumps([db('db-1')], monthly);
+    expect(gone.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+    expect(held(asffFindingId(db('db-2')))[0]?.RecordState).toBe('ARCHIVED');
+
+    // Act: db-2 is back and its check throws on it.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const back = await publish(
+      report([db('db-1'), db('db-2', { status: 'NOT_AVAILABLE', internalError: true })], scopes),
+      { policy: monthly },
+    );
+
+    // Assess: as from a full read, the archived finding is re-imported ACTIVE (NOT_AVAILABLE), read by Id.
+    expect(back.failed).toEqual([]);
+    expect(held(asffFindingId(db('db-2')))[0]).toMatchObject({
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'NOT_AVAILABLE' },
+    });
+    expect(back.ledger).toMatchObject({ used: 1, reconciled: 0 });
+  });
+
+  it('leaves as it was the finding whose check throws when Security Hub holds it ACTIVE, though the ledger could not tell', async () => {
+    // Prepare: as above, but the archive of db-2 is refused by a call that fails (nothing taken)
+    // without a permanent error: the ledger cannot tell, and Security Hub still holds it ACTIVE.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    hub.injectCallFailure(asffFindingId(db('db-2')), { code: 'InternalException' });
+    const gone = await publish(report([db('db-1')], scopes), { policy: monthly });
+    hub.clearImportFailures();
+    expect(gone.failed.map((failure) => failure.id)).toEqual([asffFindingId(db('db-2'))]);
+
+    // Act
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const back = await publish(
+      report([db('db-1'), db('db-2', { status: 'NOT_AVAILABLE', internalError: true })], scopes),
+      { policy: monthly },
+    );
+
+    // Assess: the FAILED last proven is kept, not overwritten by the internal error.
+    expect(back.failed).toEqual([]);
+    expect(held(asffFindingId(db('db-2')))[0]).toMatchObject({
+      RecordState: 'ACTIVE',
+      Compliance: { Status: 'FAILED' },
+      UpdatedAt: T0.toISOString(),
+    });
   });
 
   it('keeps the ARCHIVED entry of a finding reported again whose import Security Hub refused by name', async () => {

@@ -979,6 +979,33 @@ describe('planPublication reasons and edge cases', () => {
     ]);
   });
 
+  it('reads by Id the finding whose check throws when its ledger entry has no digest, with its re-import ACTIVE ready', () => {
+    // Prepare: the ledger remembers db-1 ACTIVE without a digest (an import whose outcome is unknown).
+    const finding = retentionFinding(rdsResource('db-1'));
+    const broken = { ...finding, status: 'NOT_AVAILABLE' as const, internalError: true };
+    const { finding: _read, contentHash: _digest, ...unsure } = heldFinding(stored(finding, 1));
+
+    // Act
+    const plan = planPublication({
+      report: report([broken], scopes),
+      policy: POLICY,
+      now: NOW,
+      held: [unsure],
+    });
+
+    // Assess: nothing sent or skipped yet; one look-up, whose re-import is the NOT_AVAILABLE finding.
+    expect(plan.imports).toEqual([]);
+    expect(plan.skipped).toEqual([]);
+    expect(plan.lookups).toHaveLength(1);
+    expect(plan.lookups[0]).toMatchObject({
+      action: 'internalError',
+      id: stored(finding, 1).Id,
+      failure: 'check pitr.retention failed with an internal error on this resource',
+      reopen: { action: 'update', finding: { Compliance: { Status: 'NOT_AVAILABLE' } } },
+    });
+    expect(plan.lookups[0]?.reopen?.finding.RecordState).not.toBe('ARCHIVED');
+  });
+
   it('re-imports ACTIVE as NOT_AVAILABLE an archived finding whose resource is back and whose check now throws', () => {
     // Prepare: db-1 was deleted (its FAILED finding archived); a database of that name is back,
     // and the check throws on it.

@@ -360,6 +360,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
         region: 'us-east-1',
         code: 'AsffValidationError',
         message: expect.stringMatching(/^not kept alive: .*ProductFields has 51 pairs, more than 50/),
+        notSent: 'invalidCopy',
       },
     ]);
     expect(result.exitCode).toBe(2);
@@ -832,6 +833,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
     // Assess
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]?.message).toMatch(/^current findings could not be read, nothing was sent: .+/);
+    expect(result.failed[0]?.notSent).toBe('unread');
     expect(logger.entries[0]).toEqual({
       level: 'error',
       message: 'cannot read current Security Hub findings',
@@ -910,6 +912,7 @@ describe('publishToSecurityHub against the simulated Security Hub', () => {
         region: 'eu-west-1',
         code: 'NoPublishingRole',
         message: `account ${FOREIGN} is not among the publishing accounts; add it (with its role) to aws.accounts`,
+        notSent: 'noPublishingRole',
       },
     ]);
     // Nor does it read that account's findings: it has no credentials for it.
