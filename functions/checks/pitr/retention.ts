@@ -17,7 +17,13 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
-import { enableBackupsStep, patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
+import {
+  cloudSqlInstanceWords,
+  enableBackupsStep,
+  patchCloudSql,
+  retentionToSet,
+  setRetentionCommand,
+} from './commands.ts';
 import {
   DOCS,
   editionLabel,
@@ -231,7 +237,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     return unit && retainedBackups === undefined
       ? {
           ...outcome,
-          remediationText: `Look at the backup retention of this instance (\`gcloud sql instances describe ${fact.resource.id} --project=${fact.resource.account}\`, settings.backupConfiguration.backupRetentionSettings) and keep at least ${recommendedBackups} backups; report the unit so this tool learns it.`,
+          remediationText: `Look at the backup retention of this instance (\`gcloud sql instances describe ${cloudSqlInstanceWords(fact)}\`, settings.backupConfiguration.backupRetentionSettings) and keep at least ${recommendedBackups} backups; report the unit so this tool learns it.`,
         }
       : outcome;
   }

@@ -32,7 +32,7 @@ import {
 } from '../../core/database-status.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
-import { startRdsCommand } from './commands.ts';
+import { rdsWords, startRdsCommand } from './commands.ts';
 import { DOCS, resourceLabel } from './wording.ts';
 
 function deletingRemediation(fact: PitrFact): string {
@@ -52,7 +52,7 @@ function deletingRemediation(fact: PitrFact): string {
     fact.kind === 'aurora-cluster'
       ? 'aws rds describe-db-cluster-automated-backups'
       : 'aws rds describe-db-instance-automated-backups';
-  return `${first}: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`${listing} --region ${fact.resource.region}\` then lists them as retained), and then only until their retention ends. See ${DOCS.rdsPointInTimeRestore}.`;
+  return `${first}: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`${listing} --region ${rdsWords(fact).region}\` then lists them as retained), and then only until their retention ends. See ${DOCS.rdsPointInTimeRestore}.`;
 }
 
 /** A Multi-AZ DB cluster: a DB cluster of the RDS for PostgreSQL engine (`postgres`), not Aurora. */
