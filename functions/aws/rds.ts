@@ -15,6 +15,9 @@
  *   (`DBClusterIdentifier` set) are judged only at their cluster. An Aurora global database
  *   secondary that the policy selects is collected with what names its primary
  *   ({@link globalSecondaryOf}): the PITR checks judge it through that primary.
+ * - A listed database whose selection the answer does not show (no `TagList` when the policy selects
+ *   by tag, no `Engine` for one that may be selected) fails the listing, like an answer without its
+ *   list element: read as untagged or of another engine, it would drop out of a scope read in full.
  * - A global database member whose role DescribeDBClusters does not show ({@link globalRoleUnknown})
  *   has it read from DescribeGlobalClusters: one more paged call in that region, only then
  *   ({@link readGlobalRoles}).
@@ -1449,6 +1452,35 @@ export async function listSelectedDatabases(
   const tagged: { readonly instance: DBInstance; readonly tag: string }[] = [];
   // Replica clusters (not judged on their own) carrying a target tag.
   const taggedClusters: { readonly cluster: DBCluster; readonly tag: string }[] = [];
+  // A listed database whose answer leaves out what its selection depends on says neither that it is a
+  // target nor that it is not: its TagList when the policy selects by tag and no name of it selects
+  // it (the query protocol sends an empty list as `<TagList/>`, so a missing one is no "untagged"),
+  // or its Engine when it may be selected (PostgreSQL or not cannot be told). Read as untagged or of
+  // another engine, it would drop out of a scope read in full, whose findings of it the lifecycle
+  // would then archive as if it were gone: the listing fails instead (readAllPages names the call),
+  // as one without its list element does.
+  const requireSelectionShown = (
+    element: 'DBInstance' | 'DBCluster',
+    id: string | undefined,
+    names: (string | undefined)[],
+    tags: readonly Tag[] | undefined,
+    engine: string | undefined,
+    judgedIfSelected: () => boolean,
+  ): void => {
+    const tagsUnknown = byTag && tags === undefined;
+    const selectedNow = everything || selected(names, tags);
+    const missing =
+      !engine && (selectedNow || tagsUnknown)
+        ? 'Engine'
+        : tagsUnknown && !selectedNow && judgedIfSelected()
+          ? 'TagList'
+          : undefined;
+    if (missing === undefined) return;
+    throw new CloudApiError(
+      `answer listed ${element} ${id ?? '(no identifier)'} without ${missing}, so whether the policy selects it as a PostgreSQL database to audit could not be told`,
+      INCOMPLETE_ANSWER,
+    );
+  };
   const targetTag = (tags: readonly Tag[] | undefined): string | undefined => {
     const tag = targetTagOf(tagRecord(tags), policy.targets);
     return tag ? `${tag.key}=${tag.value}` : undefined;
@@ -1485,6 +1517,14 @@ export async function listSelectedDatabases(
       // A source is selected when the policy names one of its replicas: a replica has no backups of
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) => {
+        requireSelectionShown(
+          'DBInstance',
+          instance.DBInstanceIdentifier,
+          namesListed(instance.DBInstanceIdentifier, instance.DBInstanceArn, instanceStandInGroups(instance)),
+          instance.TagList,
+          instance.Engine,
+          () => isStandaloneInstance(instance),
+        );
         if (reportOthers && isOtherEngine(instance.Engine)) {
           if (selected([instance.DBInstanceIdentifier, instance.DBInstanceArn], instance.TagList))
             others.instances.push(instance);
@@ -1520,6 +1560,16 @@ export async function listSelectedDatabases(
       { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) => {
+        requireSelectionShown(
+          'DBCluster',
+          cluster.DBClusterIdentifier,
+          namesListed(cluster.DBClusterIdentifier, cluster.DBClusterArn, clusterStandInGroups(cluster)),
+          cluster.TagList,
+          cluster.Engine,
+          () =>
+            isStandaloneCluster(cluster) ||
+            (options.globalSecondaries === true && isGlobalSecondary(cluster)),
+        );
         if (reportOthers && isOtherEngine(cluster.Engine)) {
           if (selected([cluster.DBClusterIdentifier, cluster.DBClusterArn], cluster.TagList))
             others.clusters.push(cluster);
