@@ -353,6 +353,39 @@ export function indexAutomatedBackups(
 }
 
 /**
+ * Why the listing does not show an instance's own automated backup, by `DbiResourceId`: this Region's
+ * listing names it `active` more than once with different restore windows. An instance has one
+ * automated backup in its Region (`DbiResourceId` is "the Amazon Web Services Region-unique, immutable
+ * identifier for the DB instance", RDS API reference, DBInstance), so such an answer contradicts
+ * itself, and indexing would keep whichever came last ({@link indexAutomatedBackups}): a window the
+ * other entry says is days long could pass. The same entry listed twice alike decides nothing.
+ */
+export function contradictoryAutomatedBackups(
+  backups: readonly DBInstanceAutomatedBackup[],
+  region: string,
+): Map<string, AutomatedBackupListingFailure> {
+  const windows = new Map<string, Set<string>>();
+  const counts = new Map<string, number>();
+  for (const backup of backups) {
+    if (!backup.DbiResourceId || backup.Status !== 'active') continue;
+    if (backup.Region !== undefined && backup.Region !== region) continue;
+    const window = backup.RestoreWindow;
+    const key = `${window?.EarliestTime?.getTime() ?? '-'}/${window?.LatestTime?.getTime() ?? '-'}/${window === undefined}`;
+    windows.set(backup.DbiResourceId, (windows.get(backup.DbiResourceId) ?? new Set()).add(key));
+    counts.set(backup.DbiResourceId, (counts.get(backup.DbiResourceId) ?? 0) + 1);
+  }
+  const contradicted = new Map<string, AutomatedBackupListingFailure>();
+  for (const [resourceId, seen] of windows) {
+    if (seen.size < 2) continue;
+    contradicted.set(resourceId, {
+      code: 'ContradictoryAnswer',
+      message: `DescribeDBInstanceAutomatedBackups listed ${counts.get(resourceId)} active automated backups for DbiResourceId ${resourceId} in ${region} with different restore windows, while an instance has one automated backup in its Region`,
+    });
+  }
+  return contradicted;
+}
+
+/**
  * The instance's real restore window: `RestoreWindow` of its own automated backup, with
  * `LatestRestorableTime` of the instance standing in for a missing `LatestTime`.
  */
@@ -1704,13 +1737,15 @@ export async function collectRdsPitrFacts(
     copies,
   ]);
   const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
+  const contradicted = contradictoryAutomatedBackups(backupListing.backups, scope.region);
   const facts: PitrFact[] = [
     ...instances.map((instance) =>
       rdsInstanceToFact(
         instance,
         instance.DbiResourceId ? backupsByResource.get(instance.DbiResourceId) : undefined,
         scope,
-        backupListing.failure,
+        backupListing.failure ??
+          (instance.DbiResourceId ? contradicted.get(instance.DbiResourceId) : undefined),
         replicatedBackups?.get(instance),
         selectedInstanceStandInGroups(instance, cascading),
       ),
