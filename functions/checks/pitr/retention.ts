@@ -24,6 +24,7 @@ import {
   retentionToSet,
   setRetentionCommand,
 } from './commands.ts';
+import { restoreStoppedNote } from './status.ts';
 import {
   DOCS,
   editionLabel,
@@ -103,7 +104,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   if (days >= minPitrDays) {
     return {
       status: 'PASSED',
-      description: `${resourceLabel(fact)} keeps ${days} days of point-in-time recovery (${fact.retentionSource}), at least the ${minPitrDays} days required.${managedNote}`,
+      description: `${resourceLabel(fact)} keeps ${days} days of point-in-time recovery (${fact.retentionSource}), at least the ${minPitrDays} days required.${managedNote}${restoreStoppedNote(fact)}`,
       observed,
       required,
     };
