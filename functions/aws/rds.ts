@@ -470,22 +470,25 @@ function pendingRetention(
 const BACKUP_WINDOW_FORM = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 
 /**
- * The daily window an instance starts its automated snapshot in (`PreferredBackupWindow`, in UTC),
+ * The daily window an instance or a Multi-AZ DB cluster starts its automated snapshot in
+ * (`PreferredBackupWindow` of the `api` answer, in UTC),
  * with its length: a window whose end is before its start crosses midnight (`23:00-01:00` is two
  * hours). A window not sent, not in that form or of no length is not known, and says why: pitr.window
  * then states the length it assumed instead of reading a value the API did not send.
  */
-export function dailyBackupWindowOf(instance: DBInstance): DailyBackupWindow {
-  const window = instance.PreferredBackupWindow;
-  if (window === undefined)
-    return { known: false, reason: 'DescribeDBInstances sent no PreferredBackupWindow' };
+export function dailyBackupWindowOf(
+  database: Pick<DBInstance | DBCluster, 'PreferredBackupWindow'>,
+  api = 'DescribeDBInstances',
+): DailyBackupWindow {
+  const window = database.PreferredBackupWindow;
+  if (window === undefined) return { known: false, reason: `${api} sent no PreferredBackupWindow` };
   const parts = BACKUP_WINDOW_FORM.exec(window);
   const start = parts ? Number(parts[1]) * 60 + Number(parts[2]) : undefined;
   const end = parts ? Number(parts[3]) * 60 + Number(parts[4]) : undefined;
   if (start === undefined || end === undefined || start === end) {
     return {
       known: false,
-      reason: `DescribeDBInstances sent PreferredBackupWindow "${window}", which is not hh24:mi-hh24:mi`,
+      reason: `${api} sent PreferredBackupWindow "${window}", which is not hh24:mi-hh24:mi`,
     };
   }
   const minutes = end > start ? end - start : end + 24 * 60 - start;
@@ -761,6 +764,12 @@ export function auroraClusterToFact(
     pointInTimeRecoveryEnabled: enabled,
     restoreWindow: clusterRestoreWindow(cluster),
     latestRestorableTime: cluster.LatestRestorableTime,
+    // A Multi-AZ DB cluster (engine `postgres`) takes its daily snapshot in its backup window, as an
+    // instance does, which bounds its restore window (functions/checks/pitr/commands.ts
+    // restoresFromDailySnapshots); Aurora keeps its window continuously.
+    ...(cluster.Engine === 'postgres'
+      ? { dailyBackupWindow: dailyBackupWindowOf(cluster, 'DescribeDBClusters') }
+      : {}),
     deletionProtection: cluster.DeletionProtection,
     awsBackupRecoveryPointArn: cluster.AwsBackupRecoveryPointArn,
     // Aurora has no automated-backup replication: pitr.cross-region judges its cross-Region

@@ -26,6 +26,20 @@ export function backupWindowPassToleranceMs(backupWindowMs: number): number {
   return Math.min(backupWindowMs, WINDOW_TOLERANCE_MS) + CLOCK_SKEW_TOLERANCE_MS;
 }
 
+/**
+ * Whether the database's restore window starts at the oldest automated daily snapshot it keeps: an
+ * RDS DB instance, and a Multi-AZ DB cluster (a DB cluster of the RDS for PostgreSQL engine,
+ * `postgres`), which RDS backs up the same way ("Amazon RDS creates and saves automated backups of
+ * your DB instance or Multi-AZ DB cluster during the backup window of your DB instance. RDS creates a
+ * storage volume snapshot", RDS user guide, USER_WorkingWithAutomatedBackups). Aurora keeps its window
+ * continuously, and Cloud SQL is judged apart.
+ */
+export function restoresFromDailySnapshots(fact: PitrFact): boolean {
+  return (
+    fact.kind === 'rds-instance' || (fact.kind === 'aurora-cluster' && !fact.engine.startsWith('aurora'))
+  );
+}
+
 /** An RDS DB instance's backup window, as sent and measured (`PreferredBackupWindow`). */
 export interface LongBackupWindow {
   readonly window: string;
@@ -39,7 +53,7 @@ export interface LongBackupWindow {
  * days less up to its length and R days: a day above the target dips below it part of every day.
  */
 export function longBackupWindowOf(fact: PitrFact): LongBackupWindow | undefined {
-  if (fact.kind !== 'rds-instance') return undefined;
+  if (!restoresFromDailySnapshots(fact)) return undefined;
   const window = fact.dailyBackupWindow;
   if (!window?.known || window.lengthMs <= backupWindowPassToleranceMs(window.lengthMs)) return undefined;
   return { window: window.window, lengthMs: window.lengthMs };
@@ -54,7 +68,7 @@ export function longBackupWindowOf(fact: PitrFact): LongBackupWindow | undefined
  * steady-state WARNING and every retention a remediation names come from this one figure.
  */
 export function retentionToHold(fact: PitrFact, minPitrDays: number): number {
-  if (fact.kind !== 'rds-instance') return minPitrDays;
+  if (!restoresFromDailySnapshots(fact)) return minPitrDays;
   const long = longBackupWindowOf(fact);
   return minPitrDays + 1 + (long ? Math.ceil(long.lengthMs / DAY_MS) : 0);
 }
