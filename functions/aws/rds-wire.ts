@@ -79,6 +79,7 @@ const DB_CLUSTER: Shape = {
     of: { DBInstanceIdentifier: 'string', IsClusterWriter: 'boolean' },
   },
   BackupRetentionPeriod: 'integer',
+  PreferredBackupWindow: 'string',
   PendingModifiedValues: { struct: { BackupRetentionPeriod: 'integer' } },
   EarliestRestorableTime: 'timestamp',
   LatestRestorableTime: 'timestamp',

@@ -15,6 +15,9 @@
  *   (`DBClusterIdentifier` set) are judged only at their cluster. An Aurora global database
  *   secondary that the policy selects is collected with what names its primary
  *   ({@link globalSecondaryOf}): the PITR checks judge it through that primary.
+ * - A listed database whose selection the answer does not show (no `TagList` when the policy selects
+ *   by tag, no `Engine` for one that may be selected) fails the listing, like an answer without its
+ *   list element: read as untagged or of another engine, it would drop out of a scope read in full.
  * - A global database member whose role DescribeDBClusters does not show ({@link globalRoleUnknown})
  *   has it read from DescribeGlobalClusters: one more paged call in that region, only then
  *   ({@link readGlobalRoles}).
@@ -359,6 +362,39 @@ export function indexAutomatedBackups(
 }
 
 /**
+ * Why the listing does not show an instance's own automated backup, by `DbiResourceId`: this Region's
+ * listing names it `active` more than once with different restore windows. An instance has one
+ * automated backup in its Region (`DbiResourceId` is "the Amazon Web Services Region-unique, immutable
+ * identifier for the DB instance", RDS API reference, DBInstance), so such an answer contradicts
+ * itself, and indexing would keep whichever came last ({@link indexAutomatedBackups}): a window the
+ * other entry says is days long could pass. The same entry listed twice alike decides nothing.
+ */
+export function contradictoryAutomatedBackups(
+  backups: readonly DBInstanceAutomatedBackup[],
+  region: string,
+): Map<string, AutomatedBackupListingFailure> {
+  const windows = new Map<string, Set<string>>();
+  const counts = new Map<string, number>();
+  for (const backup of backups) {
+    if (!backup.DbiResourceId || backup.Status !== 'active') continue;
+    if (backup.Region !== undefined && backup.Region !== region) continue;
+    const window = backup.RestoreWindow;
+    const key = `${window?.EarliestTime?.getTime() ?? '-'}/${window?.LatestTime?.getTime() ?? '-'}/${window === undefined}`;
+    windows.set(backup.DbiResourceId, (windows.get(backup.DbiResourceId) ?? new Set()).add(key));
+    counts.set(backup.DbiResourceId, (counts.get(backup.DbiResourceId) ?? 0) + 1);
+  }
+  const contradicted = new Map<string, AutomatedBackupListingFailure>();
+  for (const [resourceId, seen] of windows) {
+    if (seen.size < 2) continue;
+    contradicted.set(resourceId, {
+      code: 'ContradictoryAnswer',
+      message: `DescribeDBInstanceAutomatedBackups listed ${counts.get(resourceId)} active automated backups for DbiResourceId ${resourceId} in ${region} with different restore windows, while an instance has one automated backup in its Region`,
+    });
+  }
+  return contradicted;
+}
+
+/**
  * The instance's real restore window: `RestoreWindow` of its own automated backup, with
  * `LatestRestorableTime` of the instance standing in for a missing `LatestTime`.
  */
@@ -443,22 +479,25 @@ function pendingRetention(
 const BACKUP_WINDOW_FORM = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 
 /**
- * The daily window an instance starts its automated snapshot in (`PreferredBackupWindow`, in UTC),
+ * The daily window an instance or a Multi-AZ DB cluster starts its automated snapshot in
+ * (`PreferredBackupWindow` of the `api` answer, in UTC),
  * with its length: a window whose end is before its start crosses midnight (`23:00-01:00` is two
  * hours). A window not sent, not in that form or of no length is not known, and says why: pitr.window
  * then states the length it assumed instead of reading a value the API did not send.
  */
-export function dailyBackupWindowOf(instance: DBInstance): DailyBackupWindow {
-  const window = instance.PreferredBackupWindow;
-  if (window === undefined)
-    return { known: false, reason: 'DescribeDBInstances sent no PreferredBackupWindow' };
+export function dailyBackupWindowOf(
+  database: Pick<DBInstance | DBCluster, 'PreferredBackupWindow'>,
+  api = 'DescribeDBInstances',
+): DailyBackupWindow {
+  const window = database.PreferredBackupWindow;
+  if (window === undefined) return { known: false, reason: `${api} sent no PreferredBackupWindow` };
   const parts = BACKUP_WINDOW_FORM.exec(window);
   const start = parts ? Number(parts[1]) * 60 + Number(parts[2]) : undefined;
   const end = parts ? Number(parts[3]) * 60 + Number(parts[4]) : undefined;
   if (start === undefined || end === undefined || start === end) {
     return {
       known: false,
-      reason: `DescribeDBInstances sent PreferredBackupWindow "${window}", which is not hh24:mi-hh24:mi`,
+      reason: `${api} sent PreferredBackupWindow "${window}", which is not hh24:mi-hh24:mi`,
     };
   }
   const minutes = end > start ? end - start : end + 24 * 60 - start;
@@ -734,6 +773,12 @@ export function auroraClusterToFact(
     pointInTimeRecoveryEnabled: enabled,
     restoreWindow: clusterRestoreWindow(cluster),
     latestRestorableTime: cluster.LatestRestorableTime,
+    // A Multi-AZ DB cluster (engine `postgres`) takes its daily snapshot in its backup window, as an
+    // instance does, which bounds its restore window (functions/checks/pitr/commands.ts
+    // restoresFromDailySnapshots); Aurora keeps its window continuously.
+    ...(cluster.Engine === 'postgres'
+      ? { dailyBackupWindow: dailyBackupWindowOf(cluster, 'DescribeDBClusters') }
+      : {}),
     deletionProtection: cluster.DeletionProtection,
     awsBackupRecoveryPointArn: cluster.AwsBackupRecoveryPointArn,
     // Aurora has no automated-backup replication: pitr.cross-region judges its cross-Region
@@ -1508,6 +1553,35 @@ export async function listSelectedDatabases(
   const tagged: { readonly instance: DBInstance; readonly tag: string }[] = [];
   // Replica clusters (not judged on their own) carrying a target tag.
   const taggedClusters: { readonly cluster: DBCluster; readonly tag: string }[] = [];
+  // A listed database whose answer leaves out what its selection depends on says neither that it is a
+  // target nor that it is not: its TagList when the policy selects by tag and no name of it selects
+  // it (the query protocol sends an empty list as `<TagList/>`, so a missing one is no "untagged"),
+  // or its Engine when it may be selected (PostgreSQL or not cannot be told). Read as untagged or of
+  // another engine, it would drop out of a scope read in full, whose findings of it the lifecycle
+  // would then archive as if it were gone: the listing fails instead (readAllPages names the call),
+  // as one without its list element does.
+  const requireSelectionShown = (
+    element: 'DBInstance' | 'DBCluster',
+    id: string | undefined,
+    names: (string | undefined)[],
+    tags: readonly Tag[] | undefined,
+    engine: string | undefined,
+    judgedIfSelected: () => boolean,
+  ): void => {
+    const tagsUnknown = byTag && tags === undefined;
+    const selectedNow = everything || selected(names, tags);
+    const missing =
+      !engine && (selectedNow || tagsUnknown)
+        ? 'Engine'
+        : tagsUnknown && !selectedNow && judgedIfSelected()
+          ? 'TagList'
+          : undefined;
+    if (missing === undefined) return;
+    throw new CloudApiError(
+      `answer listed ${element} ${id ?? '(no identifier)'} without ${missing}, so whether the policy selects it as a PostgreSQL database to audit could not be told`,
+      INCOMPLETE_ANSWER,
+    );
+  };
   const targetTag = (tags: readonly Tag[] | undefined): string | undefined => {
     const tag = targetTagOf(tagRecord(tags), policy.targets);
     return tag ? `${tag.key}=${tag.value}` : undefined;
@@ -1544,6 +1618,14 @@ export async function listSelectedDatabases(
       // A source is selected when the policy names one of its replicas: a replica has no backups of
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) => {
+        requireSelectionShown(
+          'DBInstance',
+          instance.DBInstanceIdentifier,
+          namesListed(instance.DBInstanceIdentifier, instance.DBInstanceArn, instanceStandInGroups(instance)),
+          instance.TagList,
+          instance.Engine,
+          () => isStandaloneInstance(instance),
+        );
         if (reportOthers && isOtherEngine(instance.Engine)) {
           if (selected([instance.DBInstanceIdentifier, instance.DBInstanceArn], instance.TagList))
             others.instances.push(instance);
@@ -1579,6 +1661,16 @@ export async function listSelectedDatabases(
       { element: 'DBClusters', items: (page) => page.DBClusters },
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) => {
+        requireSelectionShown(
+          'DBCluster',
+          cluster.DBClusterIdentifier,
+          namesListed(cluster.DBClusterIdentifier, cluster.DBClusterArn, clusterStandInGroups(cluster)),
+          cluster.TagList,
+          cluster.Engine,
+          () =>
+            isStandaloneCluster(cluster) ||
+            (options.globalSecondaries === true && isGlobalSecondary(cluster)),
+        );
         if (reportOthers && isOtherEngine(cluster.Engine)) {
           if (selected([cluster.DBClusterIdentifier, cluster.DBClusterArn], cluster.TagList))
             others.clusters.push(cluster);
@@ -1713,13 +1805,15 @@ export async function collectRdsPitrFacts(
     copies,
   ]);
   const backupsByResource = indexAutomatedBackups(backupListing.backups, scope.region);
+  const contradicted = contradictoryAutomatedBackups(backupListing.backups, scope.region);
   const facts: PitrFact[] = [
     ...instances.map((instance) =>
       rdsInstanceToFact(
         instance,
         instance.DbiResourceId ? backupsByResource.get(instance.DbiResourceId) : undefined,
         scope,
-        backupListing.failure,
+        backupListing.failure ??
+          (instance.DbiResourceId ? contradicted.get(instance.DbiResourceId) : undefined),
         replicatedBackups?.get(instance),
         selectedInstanceStandInGroups(instance, cascading),
       ),

@@ -366,9 +366,9 @@ export interface PitrFact extends Fact {
   /** The restore window that really exists. */
   readonly restoreWindow: RestoreWindow;
   /**
-   * RDS DB instances only: the backup window its daily snapshots start in. Its window starts at the
-   * oldest snapshot it keeps, so how far that moves from day to day is bounded by this window's
-   * length (pitr.window's tolerance). Undefined for other kinds.
+   * RDS DB instances and Multi-AZ DB clusters only: the backup window its daily snapshots start in.
+   * Its window starts at the oldest snapshot it keeps, so how far that moves from day to day is
+   * bounded by this window's length (pitr.window's tolerance). Undefined for other kinds.
    */
   readonly dailyBackupWindow?: DailyBackupWindow | undefined;
   /**

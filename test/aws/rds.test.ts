@@ -699,7 +699,6 @@ describe('collectRdsPitrFacts', () => {
         instance('certctl-mysql', { Engine: 'mysql' }),
         instance('mysql-untagged', { Engine: 'mysql', TagList: [] }),
         instance('aurora-mysql-1', { Engine: 'aurora-mysql', DBClusterIdentifier: 'certctl-aurora-mysql' }),
-        instance('engine-unsent', { Engine: undefined, TagList: TARGET_TAG }),
       ],
     });
     rdsMock.on(DescribeDBClustersCommand).resolves({
@@ -708,7 +707,8 @@ describe('collectRdsPitrFacts', () => {
     // Act
     const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
     const everything = await collectRdsPitrFacts(rds, SCOPE, policy({ targets: { all: true } }));
-    // Assess: the member is said through its cluster; an engine not sent proves no other engine.
+    // Assess: the member is said through its cluster (a selected database whose engine is not sent
+    // fails the listing: test/aws/rds-selection-unknown.test.ts).
     expect(facts.map((fact) => fact.resource.id)).toEqual(['certctl-pg']);
     expect(facts.otherEngines).toEqual([
       {
@@ -1134,7 +1134,7 @@ describe('collectRdsPitrFacts', () => {
       ],
     });
     rdsMock.on(DescribeDBClustersCommand).resolves({
-      DBClusters: [cluster('aurora-tagged'), cluster('aurora-untagged', { TagList: undefined })],
+      DBClusters: [cluster('aurora-tagged'), cluster('aurora-untagged', { TagList: [] })],
     });
     const selection = policy({
       targets: { identifiers: ['named', `arn:aws:rds:${REGION}:${ACCOUNT}:db:by-arn`] },

@@ -4,6 +4,7 @@
  * matches the audited database.
  */
 import type { PitrFact } from '../../core/facts.ts';
+import { shellWord } from '../../core/shell-word.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 
 /**
@@ -25,6 +26,20 @@ export function backupWindowPassToleranceMs(backupWindowMs: number): number {
   return Math.min(backupWindowMs, WINDOW_TOLERANCE_MS) + CLOCK_SKEW_TOLERANCE_MS;
 }
 
+/**
+ * Whether the database's restore window starts at the oldest automated daily snapshot it keeps: an
+ * RDS DB instance, and a Multi-AZ DB cluster (a DB cluster of the RDS for PostgreSQL engine,
+ * `postgres`), which RDS backs up the same way ("Amazon RDS creates and saves automated backups of
+ * your DB instance or Multi-AZ DB cluster during the backup window of your DB instance. RDS creates a
+ * storage volume snapshot", RDS user guide, USER_WorkingWithAutomatedBackups). Aurora keeps its window
+ * continuously, and Cloud SQL is judged apart.
+ */
+export function restoresFromDailySnapshots(fact: PitrFact): boolean {
+  return (
+    fact.kind === 'rds-instance' || (fact.kind === 'aurora-cluster' && !fact.engine.startsWith('aurora'))
+  );
+}
+
 /** An RDS DB instance's backup window, as sent and measured (`PreferredBackupWindow`). */
 export interface LongBackupWindow {
   readonly window: string;
@@ -38,7 +53,7 @@ export interface LongBackupWindow {
  * days less up to its length and R days: a day above the target dips below it part of every day.
  */
 export function longBackupWindowOf(fact: PitrFact): LongBackupWindow | undefined {
-  if (fact.kind !== 'rds-instance') return undefined;
+  if (!restoresFromDailySnapshots(fact)) return undefined;
   const window = fact.dailyBackupWindow;
   if (!window?.known || window.lengthMs <= backupWindowPassToleranceMs(window.lengthMs)) return undefined;
   return { window: window.window, lengthMs: window.lengthMs };
@@ -53,7 +68,7 @@ export function longBackupWindowOf(fact: PitrFact): LongBackupWindow | undefined
  * steady-state WARNING and every retention a remediation names come from this one figure.
  */
 export function retentionToHold(fact: PitrFact, minPitrDays: number): number {
-  if (fact.kind !== 'rds-instance') return minPitrDays;
+  if (!restoresFromDailySnapshots(fact)) return minPitrDays;
   const long = longBackupWindowOf(fact);
   return minPitrDays + 1 + (long ? Math.ceil(long.lengthMs / DAY_MS) : 0);
 }
@@ -101,15 +116,28 @@ function daysAbove(days: number): string {
 
 /** `aws rds modify-db-instance|modify-db-cluster --…-identifier X <options> --apply-immediately --region R`. */
 function modifyRds(fact: PitrFact, options: string): string {
-  const { id, region } = fact.resource;
+  const { id, region } = rdsWords(fact);
   return fact.kind === 'aurora-cluster'
     ? `aws rds modify-db-cluster --db-cluster-identifier ${id} ${options} --apply-immediately --region ${region}`
     : `aws rds modify-db-instance --db-instance-identifier ${id} ${options} --apply-immediately --region ${region}`;
 }
 
+/**
+ * The database's identifier and Region as shell words (core/shell-word.ts): every command here
+ * quotes them from the cloud's answer into text a DBA pastes.
+ */
+export function rdsWords(fact: PitrFact): { readonly id: string; readonly region: string } {
+  return { id: shellWord(fact.resource.id), region: shellWord(fact.resource.region) };
+}
+
+/** `gcloud sql instances patch X --project=P` with the instance and project as shell words. */
+export function cloudSqlInstanceWords(fact: PitrFact): string {
+  return `${shellWord(fact.resource.id)} --project=${shellWord(fact.resource.account)}`;
+}
+
 /** `gcloud sql instances patch X --project=P <flags>`. */
 export function patchCloudSql(fact: PitrFact, flags: string): string {
-  return `gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} ${flags}`;
+  return `gcloud sql instances patch ${cloudSqlInstanceWords(fact)} ${flags}`;
 }
 
 /**
@@ -193,7 +221,8 @@ export function shortenBackupWindowCommand(fact: PitrFact, long: LongBackupWindo
  * Starts replicating an RDS DB instance's automated backups into `region`, keeping `days` there:
  * run in the destination Region (`--region`), naming the source by ARN (AWS CLI reference,
  * start-db-instance-automated-backups-replication; `--backup-retention-period` is "the retention
- * period for the replicated automated backups").
+ * period for the replicated automated backups"). `region` is printed as given: a Region an ARN named
+ * (functions/aws/rds.ts regionOfArn keeps only names spelled as Regions) or a `<placeholder>`.
  */
 export function startBackupReplicationCommand(fact: PitrFact, region: string, days: number): string {
   return `aws rds start-db-instance-automated-backups-replication --region ${region} --source-db-instance-arn ${sourceArn(fact)} --backup-retention-period ${days}`;
@@ -204,9 +233,12 @@ export function stopBackupReplicationCommand(fact: PitrFact, region: string): st
   return `aws rds stop-db-instance-automated-backups-replication --region ${region} --source-db-instance-arn ${sourceArn(fact)}`;
 }
 
-/** The source instance's ARN, or a placeholder naming it when the fact has none. */
+/**
+ * The source instance's ARN as a shell word, or a placeholder naming it when the fact has none (meant
+ * to be replaced before the command runs, so not a word itself).
+ */
 function sourceArn(fact: PitrFact): string {
-  return fact.resource.arn ?? `<arn of ${fact.resource.id}>`;
+  return fact.resource.arn !== undefined ? shellWord(fact.resource.arn) : `<arn of ${fact.resource.id}>`;
 }
 
 /** Turns deletion protection on. */
@@ -217,7 +249,7 @@ export function deletionProtectionCommand(fact: PitrFact): string {
 
 /** Starts a stopped RDS instance or Aurora cluster: `aws rds start-db-instance|start-db-cluster`. */
 export function startRdsCommand(fact: PitrFact): string {
-  const { id, region } = fact.resource;
+  const { id, region } = rdsWords(fact);
   return fact.kind === 'aurora-cluster'
     ? `aws rds start-db-cluster --db-cluster-identifier ${id} --region ${region}`
     : `aws rds start-db-instance --db-instance-identifier ${id} --region ${region}`;

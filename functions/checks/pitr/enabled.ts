@@ -8,6 +8,7 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
+import { restoreStoppedNote } from './status.ts';
 import {
   DOCS,
   judgedThroughBackupPlan,
@@ -82,7 +83,9 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   if (enabled) {
     return {
       status: 'PASSED',
-      description: `${resourceLabel(fact)} has automated backups on (${fact.retentionSource}=${fact.retentionDays ?? 'set'}), so point-in-time recovery is available.`,
+      description: restoreStoppedNote(fact)
+        ? `${resourceLabel(fact)} has automated backups on (${fact.retentionSource}=${fact.retentionDays ?? 'set'}), which turns point-in-time recovery on.${restoreStoppedNote(fact)}`
+        : `${resourceLabel(fact)} has automated backups on (${fact.retentionSource}=${fact.retentionDays ?? 'set'}), so point-in-time recovery is available.`,
       observed,
       required: REQUIRED,
     };

@@ -17,7 +17,14 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
-import { enableBackupsStep, patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
+import {
+  cloudSqlInstanceWords,
+  enableBackupsStep,
+  patchCloudSql,
+  retentionToSet,
+  setRetentionCommand,
+} from './commands.ts';
+import { restoreStoppedNote } from './status.ts';
 import {
   DOCS,
   editionLabel,
@@ -53,7 +60,7 @@ export const pitrRetentionCheck: Check<PitrFact> = {
     rationale:
       "certctl's runbook requires PITR to keep at least 30 days so a corruption noticed late (a bad bulk revocation, a broken migration) can still be undone; the configured retention is the ceiling of the restore window.",
     remediation: {
-      text: 'Raise the retention to at least the policy minimum: `aws rds modify-db-cluster --backup-retention-period 30 --apply-immediately` for Aurora; one day more for an RDS DB instance, `aws rds modify-db-instance --backup-retention-period 31 --apply-immediately`, because its restore window starts at the oldest daily snapshot it keeps (between 29 and 30 days back with 30), and two days more (32) when its backup window (PreferredBackupWindow) is longer than an hour, since each snapshot starts anywhere in it (31 would dip below 30 days by up to its length every day); the AWS Backup plan rule when AWS Backup manages the database, or `gcloud sql instances patch --retained-transaction-log-days=30` (ENTERPRISE_PLUS only; ENTERPRISE is capped at 7).',
+      text: 'Raise the retention to at least the policy minimum: `aws rds modify-db-cluster --backup-retention-period 30 --apply-immediately` for Aurora; one day more for an RDS DB instance, `aws rds modify-db-instance --backup-retention-period 31 --apply-immediately`, and for a Multi-AZ DB cluster (engine postgres, `modify-db-cluster`), because its restore window starts at the oldest daily snapshot it keeps (between 29 and 30 days back with 30), and two days more (32) when its backup window (PreferredBackupWindow) is longer than an hour, since each snapshot starts anywhere in it (31 would dip below 30 days by up to its length every day); the AWS Backup plan rule when AWS Backup manages the database, or `gcloud sql instances patch --retained-transaction-log-days=30` (ENTERPRISE_PLUS only; ENTERPRISE is capped at 7).',
       url: DOCS.rdsBackupRetention,
       urls: { gcp: DOCS.cloudSqlPitr },
     },
@@ -97,7 +104,7 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   if (days >= minPitrDays) {
     return {
       status: 'PASSED',
-      description: `${resourceLabel(fact)} keeps ${days} days of point-in-time recovery (${fact.retentionSource}), at least the ${minPitrDays} days required.${managedNote}`,
+      description: `${resourceLabel(fact)} keeps ${days} days of point-in-time recovery (${fact.retentionSource}), at least the ${minPitrDays} days required.${managedNote}${restoreStoppedNote(fact)}`,
       observed,
       required,
     };
@@ -231,7 +238,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     return unit && retainedBackups === undefined
       ? {
           ...outcome,
-          remediationText: `Look at the backup retention of this instance (\`gcloud sql instances describe ${fact.resource.id} --project=${fact.resource.account}\`, settings.backupConfiguration.backupRetentionSettings) and keep at least ${recommendedBackups} backups; report the unit so this tool learns it.`,
+          remediationText: `Look at the backup retention of this instance (\`gcloud sql instances describe ${cloudSqlInstanceWords(fact)}\`, settings.backupConfiguration.backupRetentionSettings) and keep at least ${recommendedBackups} backups; report the unit so this tool learns it.`,
         }
       : outcome;
   }

@@ -17,7 +17,8 @@
  * - Any other known status (backing-up, modifying, maintenance, rebooting, stopped, storage-full, …)
  *   leaves the verdict alone: the backups are untouched, and `pitr.lag` reports archiving that stopped.
  *
- * `pitr.enabled` and `pitr.retention` judge the configuration, which the status does not change.
+ * `pitr.enabled` and `pitr.retention` judge the configuration, which the status does not change; on
+ * RDS and Aurora their PASS says so when the status proves no restore runs now ({@link restoreStoppedNote}).
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {
@@ -32,7 +33,7 @@ import {
 } from '../../core/database-status.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
-import { startRdsCommand } from './commands.ts';
+import { rdsWords, startRdsCommand } from './commands.ts';
 import { DOCS, resourceLabel } from './wording.ts';
 
 function deletingRemediation(fact: PitrFact): string {
@@ -52,7 +53,7 @@ function deletingRemediation(fact: PitrFact): string {
     fact.kind === 'aurora-cluster'
       ? 'aws rds describe-db-cluster-automated-backups'
       : 'aws rds describe-db-instance-automated-backups';
-  return `${first}: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`${listing} --region ${fact.resource.region}\` then lists them as retained), and then only until their retention ends. See ${DOCS.rdsPointInTimeRestore}.`;
+  return `${first}: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`${listing} --region ${rdsWords(fact).region}\` then lists them as retained), and then only until their retention ends. See ${DOCS.rdsPointInTimeRestore}.`;
 }
 
 /** A Multi-AZ DB cluster: a DB cluster of the RDS for PostgreSQL engine (`postgres`), not Aurora. */
@@ -108,6 +109,25 @@ function provenByStatus(
     };
   }
   return undefined;
+}
+
+/**
+ * The sentence a PASS of a configuration check (pitr.enabled, pitr.retention) ends with when the
+ * status proves no restore runs now (being deleted, KMS key out of reach, `incompatible-restore`):
+ * the setting is judged as set, but the PASS must not read as a point-in-time recovery that can be
+ * done; pitr.window and pitr.lag say it. Empty otherwise.
+ */
+export function restoreStoppedNote(fact: PitrFact): string {
+  const why = DELETING_STATUSES.has(fact.status)
+    ? 'it is being deleted'
+    : KEY_INACCESSIBLE_STATUSES.has(fact.status)
+      ? 'it cannot reach the KMS key its backups are encrypted with'
+      : fact.status === INCOMPATIBLE_RESTORE_STATUS
+        ? 'RDS reports it cannot do a point-in-time restore of it'
+        : undefined;
+  return why
+    ? ` This judges the setting only: the database has status \`${fact.status}\` (${why}), so no restore from its backups runs now (pitr.window and pitr.lag).`
+    : '';
 }
 
 /** Why the status does not show a restore can run, or undefined when it does not stand in the way. */

@@ -82,6 +82,7 @@ import {
   enableBackupsStep,
   longBackupWindowOf,
   patchCloudSql,
+  restoresFromDailySnapshots,
   retentionStep,
   retentionToHold,
   retentionToSet,
@@ -163,7 +164,7 @@ export interface Tolerance {
  * guide, USER_ReplicateBackups).
  */
 export function toleranceOf(fact: PitrFact, backupOnly = false): Tolerance {
-  if (fact.kind !== 'rds-instance' || backupOnly)
+  if (!restoresFromDailySnapshots(fact) || backupOnly)
     return { passMs: WINDOW_TOLERANCE_MS, swingMs: WINDOW_TOLERANCE_MS };
   const window = fact.dailyBackupWindow;
   if (window?.known) {
@@ -209,7 +210,7 @@ function dailySnapshotShortfall(
   minPitrDays: number,
 ): { readonly range: string; readonly advice: string } | undefined {
   const holding = retentionToHold(fact, minPitrDays);
-  if (fact.kind !== 'rds-instance' || bound.backupOnly || retention >= holding) return undefined;
+  if (!restoresFromDailySnapshots(fact) || bound.backupOnly || retention >= holding) return undefined;
   const range = dailySwingRange(fact, retention);
   const long = longBackupWindowOf(fact);
   const above = holding - minPitrDays;
@@ -368,7 +369,7 @@ export const pitrWindowCheck: Check<PitrFact> = {
     rationale:
       'A retention setting is a promise about the future: after it is raised the window needs that many days to fill, and backups lost to a disabled retention or a replaced instance never come back. Only the earliest restorable time the cloud reports shows how far back certctl can really be restored today, and only while the database is not being deleted or cut off from the KMS key its backups are encrypted with.',
     remediation: {
-      text: 'Keep the retention at or above the policy minimum and let the window fill (an RDS DB instance needs a day more, two when its backup window is longer than an hour, since its window starts at the oldest daily snapshot it keeps); if it does not grow by a day each day, find what removed backups (retention lowered, backups turned off, instance replaced). Until it is complete, keep pg_dump files or manual snapshots that cover the gap.',
+      text: 'Keep the retention at or above the policy minimum and let the window fill (an RDS DB instance or a Multi-AZ DB cluster needs a day more, two when its backup window is longer than an hour, since its window starts at the oldest daily snapshot it keeps); if it does not grow by a day each day, find what removed backups (retention lowered, backups turned off, instance replaced). Until it is complete, keep pg_dump files or manual snapshots that cover the gap.',
       url: DOCS.rdsPointInTimeRestore,
       urls: { gcp: DOCS.cloudSqlPitr },
     },

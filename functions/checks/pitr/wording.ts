@@ -11,8 +11,9 @@ import {
   type PitrFact,
 } from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
+import { shellWord } from '../../core/shell-word.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
-import { setRetentionCommand } from './commands.ts';
+import { rdsWords, setRetentionCommand } from './commands.ts';
 
 /** Every PITR check judges the same three kinds of database. */
 export const PITR_RESOURCE_TYPES: readonly ResourceType[] = [
@@ -296,8 +297,8 @@ export function retentionNotJudged(
     required,
     remediationText: `Look at the backup retention of this database with \`${
       fact.kind === 'rds-instance'
-        ? `aws rds describe-db-instances --region ${fact.resource.region} --db-instance-identifier ${fact.resource.id}`
-        : `aws rds describe-db-clusters --region ${fact.resource.region} --db-cluster-identifier ${fact.resource.id}`
+        ? `aws rds describe-db-instances --region ${rdsWords(fact).region} --db-instance-identifier ${rdsWords(fact).id}`
+        : `aws rds describe-db-clusters --region ${rdsWords(fact).region} --db-cluster-identifier ${rdsWords(fact).id}`
     }\` and in the console, then run the audit again; if the API keeps sending this value, raise it with AWS Support.`,
   };
 }
@@ -352,7 +353,7 @@ function globalClusterOf(fact: PitrFact): string {
 
 /** The command that lists a global database's members, the primary with IsWriter true. */
 export function describeGlobalClusterCommand(fact: PitrFact): string {
-  return `aws rds describe-global-clusters --global-cluster-identifier ${globalClusterOf(fact)}`;
+  return `aws rds describe-global-clusters --global-cluster-identifier ${shellWord(globalClusterOf(fact))}`;
 }
 
 /**

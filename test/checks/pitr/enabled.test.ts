@@ -263,3 +263,20 @@ describe('pitr.enabled, the switch derived from a retention of 0', () => {
     expect(outcome?.observed).toMatchObject({ automatedBackupsEnabled: false, retentionDays: 0 });
   });
 });
+
+describe('pitr.enabled beside a status that stops every restore', () => {
+  // The check judges the switch, which the status does not change; its PASS must still not claim a
+  // point-in-time recovery that RDS says it cannot do, or that the KMS key or a deletion stops.
+  it.each(['incompatible-restore', 'inaccessible-encryption-credentials', 'deleting'])(
+    'passes on the switch but does not say point-in-time recovery is available when the status is %s',
+    (status) => {
+      // Act
+      const outcome = pitrEnabledCheck.evaluate(rdsInstanceFact({ status }), contextWith());
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).not.toContain('point-in-time recovery is available');
+      expect(outcome?.description).toContain(`status \`${status}\``);
+      expect(outcome?.description).toContain('pitr.window');
+    },
+  );
+});

@@ -437,3 +437,18 @@ describe('pitr.retention, wording and boundaries the mutation run found open', (
     );
   });
 });
+
+describe('pitr.retention beside a status that stops every restore', () => {
+  it('passes on the setting and says no restore runs now when the KMS key is out of reach', () => {
+    // Act
+    const outcome = pitrRetentionCheck.evaluate(
+      auroraClusterFact({ status: 'inaccessible-encryption-credentials' }),
+      contextWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'This judges the setting only: the database has status `inaccessible-encryption-credentials`',
+    );
+  });
+});
