@@ -3,6 +3,7 @@
  * keeps its `cause`, and never carries a secret value.
  */
 import { DOCS } from './docs.ts';
+import { shellWord } from './shell-word.ts';
 
 export class BackupGuardError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -204,13 +205,13 @@ const NOT_OF_PERMISSION: Readonly<
 > = {
   // "The request is calling a disabled service for a consumer."
   SERVICE_DISABLED: (api, consumer, _info, service) =>
-    `${api} is not enabled${consumer ? ` on project ${consumer}` : ''}: enable it (\`gcloud services enable ${service ?? '<service>'}${consumer ? ` --project ${consumer}` : ''}\`)`,
+    `${api} is not enabled${consumer ? ` on project ${consumer}` : ''}: enable it (\`gcloud services enable ${service !== undefined ? shellWord(service) : '<service>'}${consumer ? ` --project ${shellWord(consumer)}` : ''}\`)`,
   // The token lacks every scope the API accepts.
   ACCESS_TOKEN_SCOPE_INSUFFICIENT: (api) =>
     `the access token of the credentials that made the call lacks an OAuth scope ${api} accepts (\`https://www.googleapis.com/auth/cloud-platform\` covers it)`,
   // "The request whose associated billing account is disabled."
   BILLING_DISABLED: (api, consumer) =>
-    `the billing account of ${consumer ? `project ${consumer}` : 'the calling project'} is disabled, and ${api} bills to it: link an active billing account${consumer ? ` (\`gcloud billing projects describe ${consumer}\` names it)` : ''}`,
+    `the billing account of ${consumer ? `project ${consumer}` : 'the calling project'} is disabled, and ${api} bills to it: link an active billing account${consumer ? ` (\`gcloud billing projects describe ${shellWord(consumer)}\` names it)` : ''}`,
   // "The caller does not have required permission on the user project or the user project is invalid."
   USER_PROJECT_DENIED: (api, consumer) =>
     `the credentials that made the call may not bill ${consumer ? `project ${consumer}` : 'the project'}, their quota project, for ${api}: grant them serviceusage.services.use there (roles/serviceusage.serviceUsageConsumer) or set another quota project (\`gcloud auth application-default set-quota-project\`)`,

@@ -3,6 +3,7 @@
  * API answers and never decide pass/fail; checks read only these.
  */
 import type { ResourceRef } from './finding.ts';
+import { shellWord } from './shell-word.ts';
 
 /**
  * A database that is not judged alone because this one stands for it: a read replica (judged at its
@@ -286,7 +287,7 @@ export function backupPlanAssociationsCommand(place: {
   readonly account: string;
   readonly region: string;
 }): string {
-  return `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=${place.region} --project=${place.account}`;
+  return `gcloud backup-dr backup-plan-associations fetch-for-resource-type sqladmin.googleapis.com/Instance --location=${shellWord(place.region)} --project=${shellWord(place.account)}`;
 }
 
 /**
@@ -298,7 +299,7 @@ export function backupConfigurationCommand(target: {
   readonly id: string;
   readonly account: string;
 }): string {
-  return `gcloud sql instances describe ${target.id} --project=${target.account} --format="value(settings.backupConfiguration)"`;
+  return `gcloud sql instances describe ${shellWord(target.id)} --project=${shellWord(target.account)} --format="value(settings.backupConfiguration)"`;
 }
 
 /**

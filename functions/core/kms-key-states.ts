@@ -7,6 +7,7 @@
  * ({@link judgeMaterialExpiry}).
  */
 import { DEFAULT_EXPIRY_HORIZON_DAYS } from './keys-policy.ts';
+import { shellWord } from './shell-word.ts';
 
 /**
  * KMS `KeyState`s in which data encrypted with the key cannot be decrypted now or soon
@@ -74,10 +75,16 @@ export const USABLE_KEY_STATES: ReadonlySet<string> = new Set(['Enabled', 'Updat
  * The key a KMS command is to name: CancelKeyDeletion, EnableKey, ImportKeyMaterial and
  * GetParametersForImport take the key id or key ARN, not an alias
  * (https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html), so a key named
- * by an alias is named by the key it points to (`aliasTarget`) when DescribeKey said which.
+ * by an alias is named by the key it points to (`aliasTarget`) when DescribeKey said which. One shell
+ * word ({@link shellWord}): the id came in an answer or the policy.
  */
 function commandKeyId(key: { readonly id: string; readonly aliasTarget?: string | undefined }): string {
-  return key.aliasTarget ?? key.id;
+  return shellWord(key.aliasTarget ?? key.id);
+}
+
+/** ` --region <region>` for a key whose Region is known, as one shell word; '' else. */
+function regionFlag(region: string | undefined): string {
+  return region ? ` --region ${shellWord(region)}` : '';
 }
 
 /**
@@ -101,7 +108,7 @@ export function kmsKeyFix(
 ): string {
   const { state } = key;
   const id = commandKeyId(key);
-  const region = key.region ? ` --region ${key.region}` : '';
+  const region = regionFlag(key.region);
   const enable = `\`aws kms enable-key --key-id ${id}${region}\``;
   if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
     return `Cancel the key's deletion (\`aws kms cancel-key-deletion --key-id ${id}${region}\`, which leaves it Disabled) and enable it (${enable})${orElse ? `, or ${orElse}` : ''}.`;
@@ -134,7 +141,7 @@ export function kmsMaterialExpiryFix(key: {
   readonly region?: string | undefined;
   readonly aliasTarget?: string | undefined;
 }): string {
-  const region = key.region ? ` --region ${key.region}` : '';
+  const region = regionFlag(key.region);
   return `Import the same key material again without expiry (${importMaterial(commandKeyId(key), region, ' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE')}); only the material imported before can be imported into this key.`;
 }
 
@@ -200,8 +207,8 @@ export function materialExpiryWords({ expires, verdict, daysLeft }: MaterialExpi
 /**
  * A Cloud KMS key version name (`projects/p/locations/l/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3`)
  * as the arguments of `gcloud kms keys versions enable|restore`
- * (https://cloud.google.com/sdk/gcloud/reference/kms/keys/versions/restore), or undefined when it is
- * not a key version name.
+ * (https://cloud.google.com/sdk/gcloud/reference/kms/keys/versions/restore), each a shell word
+ * ({@link shellWord}), or undefined when it is not a key version name.
  */
 export function gcloudVersionArgs(version: string): string | undefined {
   const match =
@@ -209,6 +216,8 @@ export function gcloudVersionArgs(version: string): string | undefined {
       version,
     );
   if (!match) return undefined;
-  const [, project, location, keyRing, key, id] = match;
+  // Each part as one shell word: the name came in an answer, whose parts are not trusted to keep to
+  // Cloud KMS's documented alphabet.
+  const [, project, location, keyRing, key, id] = match.map((part) => shellWord(part));
   return `${id} --key=${key} --keyring=${keyRing} --location=${location} --project=${project}`;
 }

@@ -30,6 +30,7 @@ import { DELETING_STATUSES, RDS_STUCK_STATUSES } from '../../core/database-statu
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import type { Policy } from '../../core/policy.ts';
+import { shellWord } from '../../core/shell-word.ts';
 import type {
   BackendSnapshot,
   CreateErrorKind,
@@ -119,14 +120,16 @@ const PUBLIC_RESTORE = 'all';
 
 /**
  * The AWS CLI command that takes `accounts` (or `all`) off the snapshot's `restore` attribute
- * (ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute `ValuesToRemove`).
+ * (ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute `ValuesToRemove`), each name one
+ * shell word ({@link shellWord}): a DBA pastes it, and the names came in RDS's answer. Exported for
+ * the test that feeds it a hostile name.
  */
-function unshareCommand(snapshot: SnapshotRef, accounts: readonly string[], region: string): string {
+export function unshareCommand(snapshot: SnapshotRef, accounts: readonly string[], region: string): string {
   const [command, option] =
     rdsKind(snapshot.kind) === 'aurora-cluster'
       ? ['modify-db-cluster-snapshot-attribute', '--db-cluster-snapshot-identifier']
       : ['modify-db-snapshot-attribute', '--db-snapshot-identifier'];
-  return `aws rds ${command} ${option} ${snapshot.id} --attribute-name restore --values-to-remove ${accounts.join(' ')} --region ${region}`;
+  return `aws rds ${command} ${option} ${shellWord(snapshot.id)} --attribute-name restore --values-to-remove ${accounts.map((account) => shellWord(account)).join(' ')} --region ${shellWord(region)}`;
 }
 
 export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {

@@ -17,6 +17,7 @@ import {
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
+import { shellWord } from '../../core/shell-word.ts';
 import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader, keyOfVersion } from '../../gcp/cloud-kms.ts';
 import {
   type CloudSqlApi,
@@ -165,7 +166,7 @@ export function backupPlanRefusal(
 ): { readonly code: string; readonly message: string } | undefined {
   const tier = target.backupTier;
   if (target.kind !== 'cloudsql-instance' || !isBackupPlanTier(tier)) return undefined;
-  const place = `--project=${target.account} --location=${target.region}`;
+  const place = `--project=${shellWord(target.account)} --location=${shellWord(target.region)}`;
   const refused = `Cloud SQL instance ${target.id} ${backupTierClause(tier)}, and Cloud SQL documents backupRuns.insert for standard backups only, so nothing was written.`;
   if (isUnknownBackupTier(tier)) {
     // What takes its backups is not known here: a Backup and DR trigger would be a guess.
@@ -196,9 +197,9 @@ const STATE_REFUSALS = new Set(['FAILED_PRECONDITION', 'INVALID_ARGUMENT', 'ABOR
 /** What to do about an instance in one of the {@link CLOUD_SQL_STUCK_STATUSES} states. */
 function stuckAdvice(target: SnapshotTarget): string {
   if (target.status === 'STOPPED')
-    return `Start it (\`gcloud sql instances patch ${target.id} --project=${target.account} --activation-policy=ALWAYS\`)`;
+    return `Start it (\`gcloud sql instances patch ${shellWord(target.id)} --project=${shellWord(target.account)} --activation-policy=ALWAYS\`)`;
   if (target.status === 'SUSPENDED')
-    return `Resolve what suspended it (billing, or the reason its suspensionReason names: \`gcloud sql instances describe ${target.id} --project=${target.account}\`)`;
+    return `Resolve what suspended it (billing, or the reason its suspensionReason names: \`gcloud sql instances describe ${shellWord(target.id)} --project=${shellWord(target.account)}\`)`;
   return 'Repair or restore the instance, or take the backup of the instance that replaces it';
 }
 
@@ -500,7 +501,7 @@ async function keylessRun(
   backup: string,
   instanceKeyOf: (project: string, instance: string) => Promise<string | undefined>,
 ): Promise<SnapshotKey> {
-  const list = `\`gcloud sql backups list --instance=${scope.id} --project=${scope.account}\``;
+  const list = `\`gcloud sql backups list --instance=${shellWord(scope.id)} --project=${shellWord(scope.account)}\``;
   let instanceKey: string | undefined;
   try {
     instanceKey = await instanceKeyOf(scope.account, scope.id);

@@ -26,6 +26,7 @@ import {
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
+import { shellWord } from '../../core/shell-word.ts';
 import {
   absentOutcome,
   aliasOf,
@@ -247,7 +248,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       const replica = replicaPlace(aliased);
       const fix =
         replica === undefined
-          ? `name the key by its ARN (\`aws secretsmanager update-secret --secret-id ${fact.resource.id} --kms-key-id <key-arn>\` re-encrypts the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS under it), or read the values (keys.inspectSecretValues), which proves the key decrypts`
+          ? `name the key by its ARN (\`aws secretsmanager update-secret --secret-id ${shellWord(fact.resource.id)} --kms-key-id <key-arn>\` re-encrypts the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS under it), or read the values (keys.inspectSecretValues), which proves the key decrypts`
           : `name the key by its ARN: ${replicasRekeyed(fact, [replicaCommandRegion(aliased) as string])}`;
       return notAvailable(
         fact,
@@ -285,7 +286,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
 function lostVersionFix(fact: KeySecretFact, state: string): string | undefined {
   if (fact.resource.provider === 'aws') {
     return state === 'none'
-      ? `Store the value certctl runs with: \`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\` (the file in its CERTCTL_*_PATH setting).`
+      ? `Store the value certctl runs with: \`aws secretsmanager put-secret-value --secret-id ${shellWord(fact.resource.id)} --secret-string file://<file>\` (the file in its CERTCTL_*_PATH setting).`
       : undefined;
   }
   if (state === 'DISABLED' || state === 'ENABLED')

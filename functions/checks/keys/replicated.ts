@@ -15,6 +15,7 @@ import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import { DELETED_KMS_KEY, deletedKmsKeyFix, kmsKeyFix } from '../../core/kms-key-states.ts';
+import { shellWord } from '../../core/shell-word.ts';
 import {
   absentOutcome,
   cannotDecrypt,
@@ -88,7 +89,7 @@ function unusableLatestVersion(
     observed: { ...observed, latestVersionState: state },
     required,
     remediationText: aws
-      ? `Store the value certctl runs with (\`aws secretsmanager put-secret-value --secret-id ${fact.resource.id} --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting); the replicas receive it, replication needs no change.`
+      ? `Store the value certctl runs with (\`aws secretsmanager put-secret-value --secret-id ${shellWord(fact.resource.id)} --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting); the replicas receive it, replication needs no change.`
       : state === 'DISABLED'
         ? `Enable the latest version (\`${gcloudEnableLatest(fact)}\`); replication needs no change.`
         : `Add the value certctl runs with as a new version (\`${gcloudAddVersion(fact)}\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,

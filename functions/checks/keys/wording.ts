@@ -11,6 +11,7 @@ import {
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
+import { shellWord } from '../../core/shell-word.ts';
 
 export const KEYS_RESOURCE_TYPES: readonly ResourceType[] = [
   'AwsSecretsManagerSecret',
@@ -68,9 +69,10 @@ export function secretLabel(fact: KeySecretFact): string {
  */
 export function gcloudSecretArgs(fact: KeySecretFact): { readonly secret: string; readonly project: string } {
   const named = /^projects\/([^/]+)\/secrets\/([^/]+)$/.exec(fact.resource.id);
+  // Each one shell word: the name came in an answer or the policy, and a DBA pastes the command.
   return named
-    ? { secret: named[2] as string, project: named[1] as string }
-    : { secret: fact.resource.id, project: fact.resource.account };
+    ? { secret: shellWord(named[2] as string), project: shellWord(named[1] as string) }
+    : { secret: shellWord(fact.resource.id), project: shellWord(fact.resource.account) };
 }
 
 /**
@@ -80,7 +82,7 @@ export function gcloudSecretArgs(fact: KeySecretFact): { readonly secret: string
 export function gcloudEnableLatest(fact: KeySecretFact): string {
   const { secret, project } = gcloudSecretArgs(fact);
   const read = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.version : undefined;
-  return `gcloud secrets versions enable ${read ?? '<version>'} --secret=${secret} --project=${project}`;
+  return `gcloud secrets versions enable ${read !== undefined ? shellWord(String(read)) : '<version>'} --secret=${secret} --project=${project}`;
 }
 
 /**
@@ -127,10 +129,10 @@ export function absentOutcome(fact: KeySecretFact, required: FindingValues): Che
 export function replicasRekeyed(fact: KeySecretFact, regions: readonly string[]): string {
   const replication = fact.replication.state === 'read' ? fact.replication.value : undefined;
   const primary = replication?.kind === 'aws' ? replication.primaryRegion : undefined;
-  const where = ` --region ${primary ?? fact.resource.region}`;
+  const where = ` --region ${shellWord(primary ?? fact.resource.region)}`;
   const one = regions.length === 1;
-  const secret = fact.resource.id;
-  return `remove the ${one ? 'replica' : 'replicas'} (\`aws secretsmanager remove-regions-from-replication --secret-id ${secret} --remove-replica-regions ${regions.join(' ')}${where}\`) and add ${one ? 'it' : 'them'} again with the key (\`aws secretsmanager replicate-secret-to-regions --secret-id ${secret} --add-replica-regions ${regions.map((region) => `Region=${region},KmsKeyId=<key-arn>`).join(' ')}${where}\`)`;
+  const secret = shellWord(fact.resource.id);
+  return `remove the ${one ? 'replica' : 'replicas'} (\`aws secretsmanager remove-regions-from-replication --secret-id ${secret} --remove-replica-regions ${regions.map((region) => shellWord(region)).join(' ')}${where}\`) and add ${one ? 'it' : 'them'} again with the key (\`aws secretsmanager replicate-secret-to-regions --secret-id ${secret} --add-replica-regions ${regions.map((region) => `Region=${shellWord(region)},KmsKeyId=<key-arn>`).join(' ')}${where}\`)`;
 }
 
 /**

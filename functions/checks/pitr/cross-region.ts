@@ -35,9 +35,12 @@ import {
   REGION_NOT_SENT,
   type ReplicatedBackup,
 } from '../../core/facts.ts';
+import { shellWord } from '../../core/shell-word.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, MINUTE_MS } from '../../core/time.ts';
 import {
+  cloudSqlInstanceWords,
   dailySwingRange,
+  rdsWords,
   retentionToHold,
   retentionToSet,
   startBackupReplicationCommand,
@@ -117,7 +120,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
       description: `${resourceLabel(fact)}: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.`,
       observed,
       required,
-      remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
+      remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
     };
   },
 };
@@ -211,7 +214,7 @@ function judgeAurora(
     const primary = secondary.primaryId ? `\`${secondary.primaryId}\`` : 'cluster';
     const lookUp =
       secondary.primaryArn && secondary.primaryRegion
-        ? `\`aws rds describe-db-clusters --region ${secondary.primaryRegion} --db-cluster-identifier ${secondary.primaryArn}\``
+        ? `\`aws rds describe-db-clusters --region ${shellWord(secondary.primaryRegion)} --db-cluster-identifier ${shellWord(secondary.primaryArn)}\``
         : `\`${describeGlobalClusterCommand(fact)}\` (the member with IsWriter true)`;
     return {
       status: 'NOT_AVAILABLE',
@@ -234,11 +237,10 @@ function judgeAurora(
     });
   }
   if (elsewhere.length > 0) {
-    const source = fact.resource.arn ?? `<arn of ${fact.resource.id}>`;
     const inspect = elsewhere
       .map(
         (region) =>
-          `\`aws rds describe-db-clusters --region ${region} --query "DBClusters[?ReplicationSourceIdentifier=='${source}'].[DBClusterIdentifier,BackupRetentionPeriod,EarliestRestorableTime]"\``,
+          `\`aws rds describe-db-clusters --region ${shellWord(region)} --query ${replicasQuery(fact)}\``,
       )
       .join(', ');
     return {
@@ -257,7 +259,7 @@ function judgeAurora(
       description: `${resourceLabel(fact)}: ReadReplicaIdentifiers lists ${unplaced.join(', ')}, whose Region cannot be read from it (an RDS ARN is arn:<partition>:rds:<region>:<account>:cluster:<id>), and no replica in a Region that can be read from its ARN, so whether its data is kept in another Region could not be told.`,
       observed: { ...observed, crossRegionBackup: null, replicatedTo: unplaced.join(',') },
       required,
-      remediationText: `Look at the replica with \`aws rds describe-db-clusters --region ${fact.resource.region} --db-cluster-identifier ${fact.resource.id}\` and check where it is, then run the audit again.`,
+      remediationText: `Look at the replica with \`aws rds describe-db-clusters --region ${rdsWords(fact).region} --db-cluster-identifier ${rdsWords(fact).id}\` and check where it is, then run the audit again.`,
     };
   }
   if (aurora.globalClusterIdentifier) {
@@ -449,6 +451,22 @@ function readCopy(
 }
 
 /**
+ * The `--query` of DescribeDBClusters that lists the replica clusters of `fact` (its ARN as their
+ * ReplicationSourceIdentifier), as one shell word. An ARN of plain characters stays in the double
+ * quotes a reader expects; any other (or the placeholder for an ARN not sent) is single-quoted whole
+ * (core/shell-word.ts), its quotes and backslashes escaped for the JMESPath raw string first, so nothing in it
+ * runs in the reader's shell.
+ */
+function replicasQuery(fact: PitrFact): string {
+  const arn = fact.resource.arn;
+  const query = (source: string) =>
+    `DBClusters[?ReplicationSourceIdentifier=='${source}'].[DBClusterIdentifier,BackupRetentionPeriod,EarliestRestorableTime]`;
+  if (arn !== undefined && shellWord(arn) === arn) return `"${query(arn)}"`;
+  const source = arn ?? `<arn of ${fact.resource.id}>`;
+  return shellWord(query(source.replaceAll('\\', '\\\\').replaceAll("'", "\\'")));
+}
+
+/**
  * An Aurora cluster's copies in other Regions, each read in its own Region, judged as an RDS
  * instance's replications are ({@link judgeRdsReplications}): one proven copy passes; otherwise a
  * copy not read leaves it NOT_AVAILABLE; otherwise it fails, naming each copy's value and the command
@@ -522,7 +540,7 @@ function judgeCopies(
       reading.region,
       reading.completeAt,
       `\`${reading.id}\` was created`,
-      `\`aws rds describe-db-clusters --region ${reading.region} --db-cluster-identifier ${reading.arn}\``,
+      `\`aws rds describe-db-clusters --region ${shellWord(reading.region)} --db-cluster-identifier ${shellWord(reading.arn)}\``,
     ),
   );
   // A copy on its way is a WARNING, as an RDS replication still filling is (WARNING_OUTCOMES).
@@ -543,7 +561,7 @@ function judgeCopies(
     remediationText: [
       ...short.map(
         (reading) =>
-          `Raise the retention of \`${reading.id}\` in ${reading.region}: \`aws rds modify-db-cluster --db-cluster-identifier ${reading.id} --backup-retention-period ${minPitrDays} --region ${reading.region} --apply-immediately\` (restore points older than its current retention are gone; the window then grows by a day per day).`,
+          `Raise the retention of \`${reading.id}\` in ${reading.region}: \`aws rds modify-db-cluster --db-cluster-identifier ${shellWord(reading.id)} --backup-retention-period ${minPitrDays} --region ${shellWord(reading.region)} --apply-immediately\` (restore points older than its current retention are gone; the window then grows by a day per day).`,
       ),
       ...(broken.length > 0
         ? [
@@ -568,7 +586,7 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
         description: `${resourceLabel(fact)} has automated backups off (backupConfiguration.enabled=false): no backup of it exists in ${elsewhere.join(', ')} or anywhere else, whatever the backup location says.`,
         observed: { crossRegionBackup: false, replicatedTo: targets.join(',') },
         required,
-        remediationText: `Turn automated backups on (see pitr.enabled): \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-start-time=HH:MM\`; they are then stored in the backup location (${DOCS.cloudSqlBackupLocations}).`,
+        remediationText: `Turn automated backups on (see pitr.enabled): \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-start-time=HH:MM\`; they are then stored in the backup location (${DOCS.cloudSqlBackupLocations}).`,
       };
     }
     if (fact.automatedBackupsEnabled === undefined) {
@@ -588,7 +606,7 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
         description: `${resourceLabel(fact)} stores its automated backups in ${named.join(', ')}, but the instance's region was not sent (instances.list, region), so whether that location is outside it is not known; this check could not be evaluated.`,
         observed: { crossRegionBackup: null, replicatedTo: targets.join(',') },
         required,
-        remediationText: `Run the audit again; if the region is still missing, compare the instance's region with its backup location: \`gcloud sql instances describe ${fact.resource.id} --project=${fact.resource.account} --format="value(region,settings.backupConfiguration.location)"\`.`,
+        remediationText: `Run the audit again; if the region is still missing, compare the instance's region with its backup location: \`gcloud sql instances describe ${cloudSqlInstanceWords(fact)} --format="value(region,settings.backupConfiguration.location)"\`.`,
       };
     }
   }
@@ -628,7 +646,7 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
       description: `${resourceLabel(fact)} stores its backups only in ${targets.length > 0 ? targets.join(', ') : 'its own region'}: a regional outage takes the backups with the instance.`,
       observed,
       required,
-      remediationText: `Run \`gcloud sql instances patch ${fact.resource.id} --project=${fact.resource.account} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
+      remediationText: `Run \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
     };
   }
   const retention = replicaRetention(fact, minPitrDays);
@@ -1075,7 +1093,7 @@ function replicaRemediation(
     chosen
       .map(
         (reading) =>
-          `\`aws rds describe-db-instance-automated-backups --region ${reading.region} --db-instance-automated-backups-arn ${reading.arn}\``,
+          `\`aws rds describe-db-instance-automated-backups --region ${shellWord(reading.region)} --db-instance-automated-backups-arn ${shellWord(reading.arn)}\``,
       )
       .join(', ');
   const restarted = new Set<string>();
@@ -1150,14 +1168,14 @@ function replicaKeyOf(fact: PitrFact, region: string): { readonly flag: string; 
   const key = copies.find((backup) => backup.kmsKeyId !== undefined)?.kmsKeyId;
   if (key !== undefined) {
     return {
-      flag: ` --kms-key-id ${key}`,
+      flag: ` --kms-key-id ${shellWord(key)}`,
       says: `The copy in ${region} is encrypted with the KMS key ${key} (DescribeDBInstanceAutomatedBackups KmsKeyId), which the start command names: an encrypted source's backups need a key of the destination Region, and one that keeps retained backups takes only the key they were encrypted with.`,
     };
   }
   if (copies.some((backup) => backup.encrypted === true)) {
     return {
       flag: ` --kms-key-id <ARN of a KMS key in ${region}>`,
-      says: `The copy in ${region} is encrypted, but its destination did not send its KmsKeyId: name the key it was encrypted with (\`aws rds describe-db-instance-automated-backups --region ${region}\` shows it), since an encrypted source's backups need a key of the destination Region and RDS refuses the start without one ("Encrypted instances require a valid KMS key ID").`,
+      says: `The copy in ${region} is encrypted, but its destination did not send its KmsKeyId: name the key it was encrypted with (\`aws rds describe-db-instance-automated-backups --region ${shellWord(region)}\` shows it), since an encrypted source's backups need a key of the destination Region and RDS refuses the start without one ("Encrypted instances require a valid KMS key ID").`,
     };
   }
   if (copies.length > 0 && copies.every((backup) => backup.encrypted === false)) {
