@@ -71,6 +71,7 @@ import {
 import { DEFAULT_EXPIRY_HORIZON_DAYS, type ItemOutside, itemsOutside } from '../core/keys-policy.ts';
 import { keyMaterialHorizonDays } from '../core/kms-key-states.ts';
 import { type Policy, policyProviders } from '../core/policy.ts';
+import { shellWord } from '../core/shell-word.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
@@ -468,7 +469,8 @@ function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
  * account, region or project shares (an ambiguous plain name is refused).
  */
 function snapshotAction(target: ResourceRef): string {
-  const name = target.provider === 'aws' && !target.arn ? target.id : qualifiedName(target);
+  // One shell word (core/shell-word.ts): the name came in an answer, and the reader pastes the command.
+  const name = shellWord(target.provider === 'aws' && !target.arn ? target.id : qualifiedName(target));
   const provider = target.provider === 'gcp' ? ' --provider gcp' : '';
   return `Run 'backup-guard snapshot${provider} --target ${name} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
 }

@@ -18,6 +18,7 @@ import { backupConfigurationCommand, backupPlanAssociationsCommand } from '../..
 import type { KeySecretFact } from '../../functions/core/key-facts.ts';
 import { gcloudVersionArgs, kmsKeyFix } from '../../functions/core/kms-key-states.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import { snapshotGate } from '../../functions/jobs/readiness.ts';
 import { auroraClusterFact, cloudSqlFact, contextWith, daysAgo } from '../checks/pitr/fixtures.ts';
 
 /** A name with a quote, a command substitution, a `;` and spaces; and one fit for a path segment. */
@@ -63,7 +64,7 @@ function shellWords(command: string): string[] {
 
 /** The commands in `text`: each backticked span naming aws or gcloud, or `text` itself when it is one. */
 function commandsIn(text: string): string[] {
-  if (/^(aws|gcloud) /.test(text)) return [text];
+  if (/^(aws|gcloud|backup-guard) /.test(text)) return [text];
   const spans: string[] = [];
   // A span ends at the backtick followed by nothing a quoted word continues with.
   const re = /`((?:aws|gcloud) (?:\\.|[^`'\\]|'[^']*')*)`/g;
@@ -180,6 +181,20 @@ const cases: ReadonlyArray<readonly [string, () => string | undefined, string]> 
         } as KeySecretFact,
         KEYS_CONTEXT,
       )?.remediationText;
+    },
+    HOSTILE,
+  ],
+  [
+    'readiness: the snapshot command of a NO-GO',
+    () => {
+      // The command sits in the prose's '…': what is between them is what a reader pastes.
+      const action = snapshotGate(
+        [],
+        { ...hostileSql.resource, provider: 'aws', region: 'eu-west-1' },
+        24,
+        new Date(),
+      ).action as string;
+      return action.slice(action.indexOf("'") + 1, action.lastIndexOf("' and run readiness"));
     },
     HOSTILE,
   ],
