@@ -14,6 +14,7 @@ import {
   replicasRekeyed,
 } from '../../functions/checks/keys/wording.ts';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { refusalNotOfPermission } from '../../functions/core/errors.ts';
 import { backupConfigurationCommand, backupPlanAssociationsCommand } from '../../functions/core/facts.ts';
 import type { KeySecretFact } from '../../functions/core/key-facts.ts';
 import { gcloudVersionArgs, kmsKeyFix } from '../../functions/core/kms-key-states.ts';
@@ -196,6 +197,20 @@ const cases: ReadonlyArray<readonly [string, () => string | undefined, string]> 
       ).action as string;
       return action.slice(action.indexOf("'") + 1, action.lastIndexOf("' and run readiness"));
     },
+    HOSTILE,
+  ],
+  [
+    'errors: a Google API not enabled on the policy project',
+    () =>
+      refusalNotOfPermission(
+        { reason: 'SERVICE_DISABLED' },
+        { project: HOSTILE, service: 'x.googleapis.com' },
+      ),
+    HOSTILE,
+  ],
+  [
+    'errors: billing disabled on the policy project',
+    () => refusalNotOfPermission({ reason: 'BILLING_DISABLED' }, { project: HOSTILE }),
     HOSTILE,
   ],
   ['keys: rekey replicas', () => replicasRekeyed(secretFact(HOSTILE), ['us-east-1']), HOSTILE],
