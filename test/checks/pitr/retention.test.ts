@@ -496,4 +496,17 @@ describe('pitr.retention on Cloud SQL, log days the API sent beyond the edition'
       'The API sent transactionLogRetentionDays=40, outside the 1-35 days the ENTERPRISE_PLUS edition keeps, so the log days were not judged.',
     );
   });
+
+  it('fails an impossible target on ENTERPRISE quoting over-limit days as sent, not as kept', () => {
+    const outcome = pitrRetentionCheck.evaluate(
+      cloudSqlFact({ retentionDays: 30, retentionRange: { min: 1, max: 7 } }, { edition: 'ENTERPRISE' }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      '(the API sent transactionLogRetentionDays=30, outside the 1-7 days the ENTERPRISE edition keeps)',
+    );
+    expect(outcome?.description).not.toContain('it keeps 30 days');
+    expect(outcome?.description).not.toContain('were not judged');
+  });
 });
