@@ -46,7 +46,7 @@ import {
   startBackupReplicationCommand,
   stopBackupReplicationCommand,
 } from './commands.ts';
-import { inDailySwing, toleranceOf } from './window.ts';
+import { earliestAfterLatest, inDailySwing, toleranceOf } from './window.ts';
 import {
   DOCS,
   describeGlobalClusterCommand,
@@ -848,6 +848,21 @@ function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now
       region,
       outcome: 'unknown',
       says: `${held} can be restored up to ${formatTime(latest)}, later than this run's clock (${formatTime(now)}), so how recent its copy is cannot be measured; check the clock of the machine that runs the audit`,
+      accessDenied: false,
+    };
+  }
+  const earliest = backup.restoreWindow.earliest;
+  if (
+    earliest.getTime() - now.getTime() <= CLOCK_SKEW_TOLERANCE_MS &&
+    earliestAfterLatest(earliest, latest)
+  ) {
+    // The answer contradicts itself (pitr.window reads the source's own window alike): read as an
+    // empty window it would be "still filling", and its latest time proves no current copy either.
+    // An earliest time after the run clock is named as such in readReplicaWindow.
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} can be restored back to ${formatTime(earliest)} (RestoreWindow.EarliestTime), after its latest restorable time ${formatTime(latest)} (RestoreWindow.LatestTime), so no point in time lies between them and its window cannot be measured`,
       accessDenied: false,
     };
   }

@@ -4,7 +4,9 @@
  * along. Cloud SQL deletion protection does not protect the backups themselves
  * (cloud.google.com/sql/docs/postgres/deletion-protection), so Cloud SQL additionally needs its
  * backups retained on delete (`retainBackupsOnDelete`) or a final backup configured
- * (`finalBackupConfig.enabled`); either one keeps a restore point after a deletion.
+ * (`finalBackupConfig.enabled`); either one keeps a restore point after a deletion. A final backup
+ * alone is purged `finalBackupConfig.retentionDays` after the deletion, so it counts only when kept at
+ * least the policy's minPitrDays.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
@@ -36,8 +38,10 @@ export const pitrDeletionProtectionCheck: Check<PitrFact> = {
     },
     resourceTypes: PITR_RESOURCE_TYPES,
   },
-  evaluate(fact) {
-    return fact.kind === 'cloudsql-instance' ? evaluateCloudSql(fact) : evaluateRds(fact);
+  evaluate(fact, { policy }) {
+    return fact.kind === 'cloudsql-instance'
+      ? evaluateCloudSql(fact, policy.pitr.minPitrDays)
+      : evaluateRds(fact);
   },
 };
 
@@ -63,10 +67,11 @@ function evaluateRds(fact: PitrFact): CheckOutcome {
   };
 }
 
-function evaluateCloudSql(fact: PitrFact): CheckOutcome {
+function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const cloudSql = fact.cloudSql;
   const retain = cloudSql?.retainBackupsOnDelete;
   const finalBackup = cloudSql?.finalBackupEnabled;
+  const finalDays = cloudSql?.finalBackupRetentionDays;
   const observed = {
     deletionProtection: valueOrNull(fact.deletionProtection),
     retainBackupsOnDelete: valueOrNull(retain),
@@ -78,6 +83,7 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
   const missing: string[] = [];
   const flags: string[] = [];
   const unknown: string[] = [];
+  let shortFinal = false;
   // A protection the answer left out is off unless set (the adapter's reading): quoted as not set.
   const off = (field: string): string =>
     cloudSql?.protectionsNotSet?.includes(field) ? `${field} not set, which means off` : `${field}=false`;
@@ -104,6 +110,22 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
       if (retain === undefined) unknown.push('settings.retainBackupsOnDelete');
       if (finalBackup === undefined) unknown.push('settings.finalBackupConfig.enabled');
     }
+  } else if (!vaultDecides && retain !== true) {
+    // The final backup is the only guard, and it is purged retentionDays after the deletion: a
+    // shorter stay than the policy's days leaves nothing to restore from soon after a deletion.
+    // The check has no weaker tier: like any other guard that does not hold, it FAILS.
+    // Retained backups unread may be the guard that holds: then the final backup's days prove nothing.
+    if (finalDays === undefined) {
+      unknown.push('settings.finalBackupConfig.retentionDays');
+    } else if (finalDays < minPitrDays && retain === undefined) {
+      unknown.push('settings.retainBackupsOnDelete');
+    } else if (finalDays < minPitrDays) {
+      shortFinal = true;
+      missing.push(
+        `the final backup is kept only ${finalDays} ${finalDays === 1 ? 'day' : 'days'} after a deletion (settings.finalBackupConfig.retentionDays=${finalDays}), fewer than the ${minPitrDays} days the policy requires, and backups are not retained on delete (${off('settings.retainBackupsOnDelete')})`,
+      );
+      flags.push(`--final-backup-retention-days=${minPitrDays}`);
+    }
   }
 
   if (missing.length > 0) {
@@ -116,7 +138,7 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
       description: `${resourceLabel(fact)}: ${missing.join('; ')}.${unread}`,
       observed,
       required,
-      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\`. Instead of retaining backups you may configure a final backup (\`--final-backup --final-backup-retention-days=30\`). Deletion protection alone does not keep backups when the instance is deleted. See ${DOCS.cloudSqlDeletionProtection}.`,
+      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\`. ${shortFinal ? 'Instead, you may retain the automated backups on delete (`--retain-backups-on-delete`), which keeps them for their own retention.' : `Instead of retaining backups you may configure a final backup (\`--final-backup --final-backup-retention-days=${minPitrDays}\`).`} Deletion protection alone does not keep backups when the instance is deleted. See ${DOCS.cloudSqlDeletionProtection}.`,
     };
   }
   if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
@@ -126,7 +148,7 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
       {
         subject: 'whether its backups survive a deletion of the instance',
         governedBy: `deletion protection is on, but the backups in the vault are kept by the vault's minimum enforced retention and the plan's rules, which settings.retainBackupsOnDelete=${retain ?? 'unknown'} (a standard-backups setting) does not govern, and no final backup is configured`,
-        verify: `that the backup vault's minimum enforced retention keeps the backups after a deletion, or configure a final backup, which Google documents for instances managed by Backup and DR: \`${patchCloudSql(fact, '--final-backup --final-backup-retention-days=30')}\``,
+        verify: `that the backup vault's minimum enforced retention keeps the backups after a deletion, or configure a final backup, which Google documents for instances managed by Backup and DR: \`${patchCloudSql(fact, `--final-backup --final-backup-retention-days=${minPitrDays}`)}\``,
       },
       observed,
       required,

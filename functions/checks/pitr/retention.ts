@@ -126,6 +126,10 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   };
 }
 
+function capitalize(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}
+
 function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
   // Below ENTERPRISE_PLUS (an instance without an edition included) logs are capped at 7 days.
@@ -171,13 +175,26 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
         : '';
     fixes.push(`Turn them on: ${enableBackupsStep(fact, minPitrDays)}.${keep}`);
   }
+  // A documented edition keeps at most editionMax days of logs (ENTERPRISE 7, ENTERPRISE_PLUS 35):
+  // more sent is no setting the instance can have, so, as with an RDS BackupRetentionPeriod above 35
+  // (wording.ts, `retentionNotJudged`), it is not judged, neither as enough nor as too few. The
+  // adapter caps such days at the edition's maximum where it derives a window from them
+  // (functions/gcp/cloud-sql.ts, `logsOnDiskWindow`); a day count without a documented edition is
+  // judged as sent (`maxRetentionDays`).
+  const documentedEdition =
+    (edition === 'ENTERPRISE' || edition === 'ENTERPRISE_PLUS') &&
+    fact.cloudSql?.unknownEdition === undefined;
+  const overLimit = !backupsOff && documentedEdition && logDays !== undefined && logDays > editionMax;
+  const outsideRange = overLimit
+    ? `the API sent transactionLogRetentionDays=${logDays}, outside the ${fact.retentionRange.min}-${editionMax} days the ${edition} edition keeps`
+    : undefined;
   if (minPitrDays > editionMax) {
     const impossibleOn =
       edition === 'UNSPECIFIED'
         ? `this instance: ${logCapClause(fact, editionMax)}`
         : `the ${edition} edition, which caps transaction-log retention (transactionLogRetentionDays) at ${editionMax} days`;
     problems.push(
-      `the ${minPitrDays}-day target is impossible on ${impossibleOn}${backupsOff ? '' : ` (it keeps ${logDays ?? 'an unknown number of'} days)`}`,
+      `the ${minPitrDays}-day target is impossible on ${impossibleOn}${backupsOff ? '' : overLimit ? ` (${outsideRange})` : ` (it keeps ${logDays ?? 'an unknown number of'} days)`}`,
     );
     fixes.push(
       `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, `--edition=ENTERPRISE_PLUS --tier=${ENTERPRISE_PLUS_TIER}`)}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,
@@ -186,6 +203,8 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     // Said above; the days the instance would keep once backups are on are not known here.
   } else if (logDays === undefined) {
     unknown.push('backupConfiguration.transactionLogRetentionDays');
+  } else if (overLimit) {
+    // Said below: a day count the edition cannot keep is no retention to compare.
   } else if (logDays < minPitrDays) {
     problems.push(
       `it keeps ${logDays} days of transaction logs (transactionLogRetentionDays); the policy requires ${minPitrDays}`,
@@ -222,14 +241,26 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   }
 
   const both = `${backupsOff ? 'automated backups off' : `transactionLogRetentionDays=${logDays ?? 'unknown'}`}, retainedBackups=${retainedBackups ?? 'unknown'}`;
+  // Named once: in the impossible-target problem above, or here as not judged.
+  const notJudged = outsideRange !== undefined && minPitrDays <= editionMax ? outsideRange : undefined;
   if (problems.length > 0) {
-    const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
+    const unread = `${notJudged ? ` ${capitalize(notJudged)}, so the log days were not judged.` : ''}${unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : ''}`;
     return {
       status: 'FAILED',
       description: `${resourceLabel(fact)} (${editionLabel(fact)}, ${both}): ${problems.join('; ')}.${unread}`,
       observed,
       required,
       remediationText: `${fixes.join(' ')} See ${DOCS.cloudSqlPitr}.`,
+    };
+  }
+  if (notJudged) {
+    const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')} either.` : '';
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} (${editionLabel(fact)}): ${notJudged}, so the retention could not be evaluated.${unread}`,
+      observed,
+      required,
+      remediationText: `Look at the backup retention of this instance with \`gcloud sql instances describe ${cloudSqlInstanceWords(fact)}\` (settings.backupConfiguration.transactionLogRetentionDays and settings.edition) and in the console, then run the audit again; if the API keeps sending this value, raise it with Google Cloud support.`,
     };
   }
   if (unknown.length > 0) {

@@ -312,6 +312,15 @@ function observedUnknown(fact: PitrFact) {
 }
 
 /**
+ * Whether a restore window's earliest time is after its latest one, beyond the clock-skew margin: no
+ * point in time lies between them, so the answer contradicts itself and measures no window. Shared
+ * with pitr.cross-region, which holds a replicated backup's window to the same reading.
+ */
+export function earliestAfterLatest(earliest: Date, latest: Date | undefined): boolean {
+  return latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+}
+
+/**
  * NOT_AVAILABLE when the reported times give the window no length: an earliest restorable time later
  * than this run's clock (a slow clock, or a time the cloud got wrong) measures nothing, as pitr.lag
  * says of such a latest time, and one after the latest restorable time leaves no point in time
@@ -328,7 +337,7 @@ function unmeasurableWindow(
   minPitrDays: number,
 ): CheckOutcome | undefined {
   const afterNow = earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS;
-  const afterLatest = latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+  const afterLatest = earliestAfterLatest(earliest, latest);
   // A Cloud SQL instance restores only from its own backups and logs, none older than the instance
   // (a name can be reused right after a delete; the adapter drops backup runs from before createTime
   // as an earlier instance's for the same reason): an earlier time claims history it never had.

@@ -85,7 +85,7 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
     // Prepare
     const fact = cloudSqlFact(
       {},
-      { retainBackupsOnDelete: false, finalBackupEnabled: true },
+      { retainBackupsOnDelete: false, finalBackupEnabled: true, finalBackupRetentionDays: 30 },
       { backupTier: 'ENHANCED' },
     );
 

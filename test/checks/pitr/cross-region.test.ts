@@ -428,8 +428,41 @@ describe('pitr.cross-region', () => {
       expect(outcome?.description).not.toContain('still filling');
     });
 
+    it('is not available, not a window still filling, when the replica is restorable from a time after its own latest one', () => {
+      // Prepare: EarliestTime a minute ago, LatestTime 20 minutes ago (current under the allowed lag),
+      // both before the run clock: no point in time lies between them.
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [
+            replicatedBackup('eu-central-1', {
+              backupRetentionPeriod: 31,
+              restoreWindow: { earliest: minutesAgo(1), latest: minutesAgo(20) },
+            }),
+          ],
+        }),
+        contextWith(REQUIRE),
+      );
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'the replicated backup in eu-central-1 (Status replicating) can be restored back to 2026-09-01 11:59 UTC (RestoreWindow.EarliestTime), after its latest restorable time 2026-09-01 11:40 UTC (RestoreWindow.LatestTime), so no point in time lies between them',
+      );
+      expect(outcome?.description).not.toContain('still filling');
+    });
+
     it('still reads an EarliestTime within the clock-skew margin after the run clock as a window just started', () => {
-      const outcome = replicaKeeping(31, minutesAgo(-2));
+      // Its first copy just arrived: the latest time is as recent as the earliest (within the margin).
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({
+          replicatedBackups: [
+            replicatedBackup('eu-central-1', {
+              backupRetentionPeriod: 31,
+              restoreWindow: { earliest: minutesAgo(-2), latest: minutesAgo(-1) },
+            }),
+          ],
+        }),
+        contextWith(REQUIRE),
+      );
       expect(outcome?.status).toBe('WARNING');
       expect(outcome?.description).toContain('still filling');
     });

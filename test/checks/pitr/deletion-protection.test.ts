@@ -152,7 +152,10 @@ describe('pitr.deletion-protection', () => {
       // Act
       const both = check(cloudSqlFact({}, { finalBackupEnabled: true, finalBackupRetentionDays: 30 }));
       const finalOnly = check(
-        cloudSqlFact({}, { retainBackupsOnDelete: undefined, finalBackupEnabled: true }),
+        cloudSqlFact(
+          {},
+          { retainBackupsOnDelete: undefined, finalBackupEnabled: true, finalBackupRetentionDays: 30 },
+        ),
       );
       // Assess
       expect(both).toEqual({
@@ -280,6 +283,57 @@ describe('pitr.deletion-protection, a failure with both backup settings unread',
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toBe(
       'Cloud SQL instance `certctl-sql`: deletion protection is off (settings.deletionProtectionEnabled=false). Could not read settings.retainBackupsOnDelete and settings.finalBackupConfig.enabled.',
+    );
+  });
+});
+
+describe('pitr.deletion-protection on Cloud SQL, the final backup judged against minPitrDays', () => {
+  it('fails when the final backup is the only guard and outlives a deletion by fewer days than the policy', () => {
+    // Prepare: a final backup purged one day after the deletion, nothing else retained.
+    const fact = cloudSqlFact(
+      {},
+      { retainBackupsOnDelete: false, finalBackupEnabled: true, finalBackupRetentionDays: 1 },
+    );
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql`: the final backup is kept only 1 day after a deletion (settings.finalBackupConfig.retentionDays=1), fewer than the 30 days the policy requires, and backups are not retained on delete (settings.retainBackupsOnDelete=false).',
+    );
+    expect(outcome?.remediationText).toContain(
+      'gcloud sql instances patch certctl-sql --project=certctl-prod --final-backup-retention-days=30',
+    );
+  });
+
+  it('passes a final backup kept at least the policy days, and one shorter when backups are retained', () => {
+    const enough = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact(
+        {},
+        { retainBackupsOnDelete: false, finalBackupEnabled: true, finalBackupRetentionDays: 35 },
+      ),
+      contextWith({ pitr: { minPitrDays: 35 } }),
+    );
+    const retained = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact(
+        {},
+        { retainBackupsOnDelete: true, finalBackupEnabled: true, finalBackupRetentionDays: 1 },
+      ),
+      contextWith(),
+    );
+    expect(enough?.status).toBe('PASSED');
+    expect(retained?.status).toBe('PASSED');
+    expect(retained?.description).toContain('backups are retained on delete');
+  });
+
+  it('does not claim a final backup whose retention was not sent as the guard', () => {
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact({}, { retainBackupsOnDelete: false, finalBackupEnabled: true }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql`: could not read settings.finalBackupConfig.retentionDays, so this check could not be evaluated.',
     );
   });
 });

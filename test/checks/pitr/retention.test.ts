@@ -452,3 +452,61 @@ describe('pitr.retention beside a status that stops every restore', () => {
     );
   });
 });
+
+describe('pitr.retention on Cloud SQL, log days the API sent beyond the edition', () => {
+  it('is not available, naming the value and the limit, when ENTERPRISE_PLUS sends 40 log days', () => {
+    // Act: the edition keeps at most 35 days of transaction logs.
+    const outcome = pitrRetentionCheck.evaluate(
+      cloudSqlFact({ retentionDays: 40 }, { retainedBackups: 41 }),
+      contextWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql` (ENTERPRISE_PLUS): the API sent transactionLogRetentionDays=40, outside the 1-35 days the ENTERPRISE_PLUS edition keeps, so the retention could not be evaluated.',
+    );
+    expect(outcome?.description).not.toContain('keeps 40 days');
+    expect(outcome?.remediationText).toContain(
+      'gcloud sql instances describe certctl-sql --project=certctl-prod',
+    );
+  });
+
+  it('is not available when ENTERPRISE sends more than its 7 days and the policy asks for 7', () => {
+    const outcome = pitrRetentionCheck.evaluate(
+      cloudSqlFact(
+        { retentionDays: 30, retentionRange: { min: 1, max: 7 } },
+        { edition: 'ENTERPRISE', retainedBackups: 8 },
+      ),
+      contextWith({ pitr: { minPitrDays: 7 } }),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'transactionLogRetentionDays=30, outside the 1-7 days the ENTERPRISE edition keeps',
+    );
+  });
+
+  it('still fails on what is proven, with the over-limit days named but not judged', () => {
+    const outcome = pitrRetentionCheck.evaluate(
+      cloudSqlFact({ retentionDays: 40 }, { retainedBackups: 10 }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('fewer than the 30 daily restore points');
+    expect(outcome?.description).toContain(
+      'The API sent transactionLogRetentionDays=40, outside the 1-35 days the ENTERPRISE_PLUS edition keeps, so the log days were not judged.',
+    );
+  });
+
+  it('fails an impossible target on ENTERPRISE quoting over-limit days as sent, not as kept', () => {
+    const outcome = pitrRetentionCheck.evaluate(
+      cloudSqlFact({ retentionDays: 30, retentionRange: { min: 1, max: 7 } }, { edition: 'ENTERPRISE' }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      '(the API sent transactionLogRetentionDays=30, outside the 1-7 days the ENTERPRISE edition keeps)',
+    );
+    expect(outcome?.description).not.toContain('it keeps 30 days');
+    expect(outcome?.description).not.toContain('were not judged');
+  });
+});
