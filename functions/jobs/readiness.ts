@@ -746,8 +746,10 @@ export function snapshotGate(
         gate: SNAPSHOT_GATE,
         status: 'GO',
         evidence: `${ageEvidence(older, maxAgeHours, now)}: restore from this one${expiryNote(older, now)}${olderKey.evidence ? `; ${olderKey.evidence}` : ''}`,
+        // The warning says which snapshot to restore from: a chat answer lists a GO gate's
+        // warnings, never its evidence (chatops/answers.ts readinessAnswer).
         warnings: [
-          `the newest snapshot, ${relied.id}, cannot be restored: ${key.evidence}. ${key.action}`,
+          `the newest snapshot, ${relied.id}, cannot be restored: ${key.evidence}; restore from ${older.id} (${ageHoursOf(older, now).toFixed(1)} h old) instead. ${key.action}`,
           ...(olderKey.warning ? [olderKey.warning] : []),
         ],
       };

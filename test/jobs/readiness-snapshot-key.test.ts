@@ -255,6 +255,22 @@ describe('snapshotGate and the snapshot key', () => {
       expect(gate.warnings?.join('\n')).toContain(`KMS key ${KEY_ARN} is Disabled`);
     });
 
+    it('names the older snapshot to restore from in the warning, which a chat answer shows of a GO gate', () => {
+      // Prepare: chat lists a GO gate's warnings, never its evidence (chatops/answers.ts readinessAnswer).
+      const usable: SnapshotKey = {
+        kind: 'described',
+        key: { id: OTHER_KEY, manager: 'CUSTOMER', state: 'Enabled' },
+      };
+
+      // Act
+      const gate = snapshotGate([FRESH, OLDER], TARGET, 24, NOW, keyOf(usable));
+
+      // Assess
+      expect(gate.status).toBe('GO');
+      expect(gate.warnings?.[0]).toContain(`the newest snapshot, ${FRESH.id}, cannot be restored`);
+      expect(gate.warnings?.[0]).toContain(`restore from ${OLDER.id} (10.0 h old) instead`);
+    });
+
     it('stays NO-GO when the older snapshot is past the limit or its key is unusable too', () => {
       // Act
       const stale = snapshotGate(
