@@ -1415,13 +1415,14 @@ export async function snapshotsByTarget(
 /**
  * The keys of the snapshots the targets' GO would rest on (`reliableOf`, newest first), read over
  * the clouds' {@link SnapshotCloud.snapshotKeys} for this run: each distinct key once, targets in
- * parallel; an older snapshot's key only while every newer one's is `unusable`.
+ * parallel; the older snapshots' keys only when the newest one's is `unusable`, until one is
+ * `usable` (`judge`; without it, the newest one's key alone).
  */
 export async function snapshotKeysOf(
   targets: readonly ResourceRef[],
   reliableOf: (target: ResourceRef) => readonly BackendSnapshot[],
   clouds: readonly SnapshotCloud[],
-  unusable: (key: SnapshotKey) => boolean = () => false,
+  judge: (key: SnapshotKey) => 'usable' | 'unusable' | 'unknown' = () => 'usable',
 ): Promise<Map<BackendSnapshot, SnapshotKey>> {
   const read = snapshotKeyReader(clouds);
   const keys = new Map<BackendSnapshot, SnapshotKey>();
@@ -1432,12 +1433,19 @@ export async function snapshotKeysOf(
       const key = resourceKey(target);
       if (seen.has(key)) return;
       seen.add(key);
-      // The newest first; an older one's key only while each newer one's is unusable
-      // (snapshotGate's fallback), so a fleet whose keys are fine reads one key per snapshot as before.
-      for (const snapshot of reliableOf(target)) {
-        const reading = await read(target, snapshot);
-        keys.set(snapshot, reading);
-        if (!unusable(reading)) break;
+      // The newest first. snapshotGate falls back only when the newest one's key is unusable, and
+      // then to the newest older one whose key is usable, passing over one whose key could not be
+      // read: so the older keys are read until one is usable, not only while each is unusable. A
+      // fleet whose keys are fine reads one key per snapshot as before.
+      const [newest, ...older] = reliableOf(target);
+      if (!newest) return;
+      const reading = await read(target, newest);
+      keys.set(newest, reading);
+      if (judge(reading) !== 'unusable') return;
+      for (const snapshot of older) {
+        const olderReading = await read(target, snapshot);
+        keys.set(snapshot, olderReading);
+        if (judge(olderReading) === 'usable') break;
       }
     }),
   );
@@ -1514,9 +1522,7 @@ export async function runReadinessJob(
       .filter((resource) => TARGET_TYPES.has(resource.type)),
     (target) => reliableSnapshots(snapshotsOf(target), target, maxAgeHours, at),
     deps.clouds,
-    (key) =>
-      judgeSnapshotKey(key, { now: at, horizonDays: keyMaterialHorizonDays(deps.policy) }).status ===
-      'unusable',
+    (key) => judgeSnapshotKey(key, { now: at, horizonDays: keyMaterialHorizonDays(deps.policy) }).status,
   );
   return judgeReadiness({
     report,

@@ -187,6 +187,44 @@ describe('readiness and the key of the snapshot it relies on', () => {
     );
   });
 
+  it('gives the GO on the oldest fresh snapshot whose key is Enabled when a newer one’s key could not be read and the newest one’s is disabled', async () => {
+    // Prepare: newest (2 h) under the disabled key; 4 h old under another account's key, which
+    // DescribeKey refuses; 6 h old under an Enabled key: all within the 24 h limit.
+    const scenario = keyScenario(keyArn(KEYS.disabled), keyArn(KEYS.enabled));
+    const rds = scenario.services?.rds as { snapshots: { existing: Record<string, unknown>[] } };
+    rds.snapshots.existing.push(
+      {
+        id: 'certctl-premaint-prod-0b',
+        target: 'certctl-prod-db',
+        region: 'eu-west-1',
+        createdAt: '-4h',
+        kmsKeyId: keyArn(KEYS.foreign, OTHER_ACCOUNT),
+        tags: OURS,
+      },
+      {
+        id: 'certctl-premaint-prod-0a',
+        target: 'certctl-prod-db',
+        region: 'eu-west-1',
+        createdAt: '-6h',
+        kmsKeyId: keyArn(KEYS.enabled),
+        tags: OURS,
+      },
+    );
+    harness = await startSnapshotHarness(scenario);
+
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+    const prod = result.targets
+      .find((entry) => entry.target.id === 'certctl-prod-db')
+      ?.gates.find((gate) => gate.gate === 'snapshot');
+
+    // Assess: the oldest one's key was read too, not left unread behind the one that could not be.
+    expect(prod?.status).toBe('GO');
+    expect(prod?.evidence).toMatch(
+      /^certctl-premaint-prod-0a, 6\.0 h old \(limit 24 h\): restore from this one/,
+    );
+  });
+
   it('answers could-not-evaluate, naming the key and AccessDeniedException, when DescribeKey is refused', async () => {
     // Act: the key is another account's, whose key policy does not grant this account DescribeKey.
     const { result, prod } = await readinessWith(keyArn(KEYS.foreign, OTHER_ACCOUNT));
