@@ -424,6 +424,11 @@ interface AgeJudgement {
    * (prune keeps it: it never deletes a snapshot newer than the newest whose key is usable).
    */
   readonly fallbacks?: readonly BackendSnapshot[];
+  /**
+   * With a GO: a snapshot of ours of the database newer than `relied` still being created
+   * (identity.ts beingCreated), named beside a NO-GO the key of `relied` makes, so none is taken twice.
+   */
+  readonly creating?: BackendSnapshot;
 }
 
 /**
@@ -526,6 +531,13 @@ function judgeSnapshotAge(
     );
     const uncounted =
       newer.length > 0 ? `; not counted: ${newer.slice(0, 3).map(prunableReason).join('; ')}` : '';
+    const creating = beingCreated(snapshots, matchTarget, now, maxAgeHours, retentionDays);
+    const newerCreating =
+      creating &&
+      (askedAt(creating, retentionDays)?.at.getTime() ?? Number.POSITIVE_INFINITY) >
+        (relied.createdAt?.getTime() ?? 0)
+        ? creating
+        : undefined;
     return {
       gate: {
         ...newest.gate,
@@ -533,6 +545,7 @@ function judgeSnapshotAge(
       },
       relied,
       ...(newest.fallbacks ? { fallbacks: newest.fallbacks } : {}),
+      ...(newerCreating ? { creating: newerCreating } : {}),
     };
   }
   const gate = awaitingCreation(
@@ -593,17 +606,22 @@ function awaitingCreation(
 ): ReadinessGate {
   if (gate.status !== 'NO-GO') return gate;
   if (!creating) return stuck ? { ...gate, evidence: `${gate.evidence}; ${stuck}` } : gate;
+  return {
+    ...gate,
+    evidence: `${gate.evidence}; ${stillCreating(creating, retentionDays)}`,
+    action: `Wait for ${creating.id} to finish and run readiness again; do not take another snapshot meanwhile.`,
+  };
+}
+
+/** `<id> is still being created (started <when>)`, dated as {@link askedAt} dates it. */
+function stillCreating(creating: BackendSnapshot, retentionDays: number | undefined): string {
   const asked = askedAt(creating, retentionDays);
   const started = !asked
     ? 'start time not sent'
     : asked.estimated
       ? `started about ${asked.at.toISOString()}: ${estimatedBy(retentionDays)}`
       : `started ${asked.at.toISOString()}`;
-  return {
-    ...gate,
-    evidence: `${gate.evidence}; ${creating.id} is still being created (${started})`,
-    action: `Wait for ${creating.id} to finish and run readiness again; do not take another snapshot meanwhile.`,
-  };
+  return `${creating.id} is still being created (${started})`;
 }
 
 /**
@@ -721,7 +739,13 @@ export function snapshotGate(
   retentionDays?: number,
   keyHorizonDays = DEFAULT_EXPIRY_HORIZON_DAYS,
 ): ReadinessGate {
-  const { gate, relied, fallbacks } = judgeSnapshotAge(snapshots, target, maxAgeHours, now, retentionDays);
+  const { gate, relied, fallbacks, creating } = judgeSnapshotAge(
+    snapshots,
+    target,
+    maxAgeHours,
+    now,
+    retentionDays,
+  );
   const reading = relied && keyOf?.(relied);
   if (!reading) return gate;
   const clock = { now, horizonDays: keyHorizonDays };
@@ -755,11 +779,19 @@ export function snapshotGate(
       };
     }
   }
+  // A newer snapshot being created may be the restorable one: named, so the action's "take a
+  // snapshot" does not start a second one beside it (as the age gate says to wait for it).
+  const waitFor = creating
+    ? {
+        evidence: `; ${stillCreating(creating, retentionDays)}`,
+        action: ` ${creating.id} is still being created: wait for it to finish rather than take another snapshot.`,
+      }
+    : { evidence: '', action: '' };
   return {
     gate: SNAPSHOT_GATE,
     status: key.status === 'unusable' ? 'NO-GO' : 'UNKNOWN',
-    evidence: `${gate.evidence}, but ${key.evidence}`,
-    action: `${key.action} Then run readiness again.`,
+    evidence: `${gate.evidence}, but ${key.evidence}${waitFor.evidence}`,
+    action: `${key.action}${waitFor.action} Then run readiness again.`,
   };
 }
 

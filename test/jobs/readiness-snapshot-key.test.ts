@@ -271,6 +271,30 @@ describe('snapshotGate and the snapshot key', () => {
       expect(gate.warnings?.[0]).toContain(`restore from ${OLDER.id} (10.0 h old) instead`);
     });
 
+    it('names a newer snapshot still being created beside the NO-GO of the newest one’s key, so none is taken twice', () => {
+      // Prepare: a snapshot asked for an hour ago, still creating (the age gate says to wait for it).
+      const creating: BackendSnapshot = {
+        ...FRESH,
+        id: 'certctl-premaint-certctl-prod-db-1111111111',
+        status: 'creating',
+        createdAt: new Date('2026-12-03T11:00:00.000Z'),
+      };
+
+      // Act
+      const gate = snapshotGate([creating, FRESH], TARGET, 24, NOW, () => described('Disabled'), 14);
+
+      // Assess
+      expect(gate.status).toBe('NO-GO');
+      expect(gate.evidence).toContain(`KMS key ${KEY_ARN} is Disabled`);
+      expect(gate.evidence).toContain(
+        `${creating.id} is still being created (started 2026-12-03T11:00:00.000Z)`,
+      );
+      expect(gate.action).toContain(`aws kms enable-key --key-id ${KEY_ARN}`);
+      expect(gate.action).toContain(
+        `${creating.id} is still being created: wait for it to finish rather than take another snapshot`,
+      );
+    });
+
     it('stays NO-GO when the older snapshot is past the limit or its key is unusable too', () => {
       // Act
       const stale = snapshotGate(
