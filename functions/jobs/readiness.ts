@@ -685,9 +685,21 @@ function ageHoursOf(snapshot: BackendSnapshot, now: Date): number {
   return (now.getTime() - (snapshot.createdAt?.getTime() ?? Number.NaN)) / HOUR_MS;
 }
 
+/**
+ * A snapshot's age in hours to one decimal, on the same side of the limit as the age itself: 24.04 h
+ * against a 24 h limit is a NO-GO, and "24.0 h old (limit 24 h)" would read as within it.
+ */
+function ageHoursText(snapshot: BackendSnapshot, maxAgeHours: number, now: Date): string {
+  const age = ageHoursOf(snapshot, now);
+  const shown = Number(age.toFixed(1));
+  if (age > maxAgeHours && shown <= maxAgeHours) return (Math.ceil(age * 10) / 10).toFixed(1);
+  if (age < maxAgeHours && shown >= maxAgeHours) return (Math.floor(age * 10) / 10).toFixed(1);
+  return age.toFixed(1);
+}
+
 /** `<id>, <age> h old (limit <limit> h)`: the evidence of a snapshot's age. */
 function ageEvidence(snapshot: BackendSnapshot, maxAgeHours: number, now: Date): string {
-  return `${snapshot.id}, ${ageHoursOf(snapshot, now).toFixed(1)} h old (limit ${maxAgeHours} h)`;
+  return `${snapshot.id}, ${ageHoursText(snapshot, maxAgeHours, now)} h old (limit ${maxAgeHours} h)`;
 }
 
 /**
@@ -773,7 +785,7 @@ export function snapshotGate(
         // The warning says which snapshot to restore from: a chat answer lists a GO gate's
         // warnings, never its evidence (chatops/answers.ts readinessAnswer).
         warnings: [
-          `the newest snapshot, ${relied.id}, cannot be restored: ${key.evidence}; restore from ${older.id} (${ageHoursOf(older, now).toFixed(1)} h old) instead. ${key.action}`,
+          `the newest snapshot, ${relied.id}, cannot be restored: ${key.evidence}; restore from ${older.id} (${ageHoursText(older, maxAgeHours, now)} h old) instead. ${key.action}`,
           ...(olderKey.warning ? [olderKey.warning] : []),
         ],
       };

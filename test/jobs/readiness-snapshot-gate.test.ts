@@ -478,4 +478,29 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     expect(gate.evidence).toContain('its expires-at tag "2026-12-03" is not an ISO 8601 time');
     expect(gate.evidence).toContain('prune never deletes it');
   });
+
+  it.each([
+    [
+      'just past the limit',
+      '2026-12-02T11:57:36.000Z',
+      'NO-GO',
+      'certctl-premaint-boundary, 24.1 h old (limit 24 h)',
+    ],
+    [
+      'just within the limit',
+      '2026-12-02T12:02:24.000Z',
+      'GO',
+      'certctl-premaint-boundary, 23.9 h old (limit 24 h)',
+    ],
+  ] as const)('never rounds the age of a snapshot %s to the limit itself', (_, createdAt, status, said) => {
+    // Prepare: 24.04 h and 23.96 h old, both of which one decimal rounds to 24.0, the limit.
+    const snapshots = [ours('certctl-premaint-boundary', createdAt)];
+
+    // Act
+    const gate = snapshotGate(snapshots, TARGET, 24, NOW);
+
+    // Assess: the evidence of a NO-GO reads as past the limit, that of a GO as within it.
+    expect(gate.status).toBe(status);
+    expect(gate.evidence).toContain(said);
+  });
 });
