@@ -1334,6 +1334,24 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ({ target }) => backupPlanGate(target) !== undefined,
   ).length;
   const unlisted = unknownSnapshotGates.length - keyUnchecked - onBackupPlan;
+  // GO on an older snapshot than the newest, whose key cannot restore it (snapshotGate's fallback):
+  // said in the summary too, which otherwise reads as the newest one of every target.
+  const restoresOlder = judged.filter(({ target, gates }) => {
+    if (!gates.some((gate) => gate.gate === SNAPSHOT_GATE && gate.status === 'GO')) return false;
+    const relied = reliedSnapshot(inputs.snapshotsOf(target), target, inputs.maxAgeHours, inputs.now);
+    const reading = relied && keyOf?.(relied);
+    return (
+      reading !== undefined &&
+      judgeSnapshotKey(reading, {
+        now: inputs.now,
+        horizonDays: inputs.keyHorizonDays ?? DEFAULT_EXPIRY_HORIZON_DAYS,
+      }).status === 'unusable'
+    );
+  }).length;
+  const olderNote =
+    restoresOlder > 0
+      ? `; ${restoresOlder} of them rest(s) on an older one within the limit: the newest one cannot be restored with its key`
+      : '';
   const incompleteSnapshots = [
     ...(onBackupPlan > 0 ? [`${onBackupPlan} target(s) ${ON_BACKUP_PLAN}`] : []),
     ...(unlisted > 0
@@ -1351,7 +1369,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
         ? 'no target to look for'
         : incompleteSnapshots.length > 0
           ? incompleteSnapshots.join(', ')
-          : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h`,
+          : `newest pre-maintenance snapshot of ${judged.length} target(s), limit ${inputs.maxAgeHours} h${olderNote}`,
   });
   if (judged.length === 0) {
     // A database in a scope that was not read is not "not selected": the failed scopes are said above.

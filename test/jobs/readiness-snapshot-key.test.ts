@@ -295,6 +295,35 @@ describe('snapshotGate and the snapshot key', () => {
       );
     });
 
+    it('says in the gate summary that a GO rests on an older snapshot than the newest', () => {
+      // Prepare
+      const findings = [retentionFinding(TARGET, { status: 'PASSED' })];
+      const at = NOW.toISOString();
+      const usable: SnapshotKey = {
+        kind: 'described',
+        key: { id: OTHER_KEY, manager: 'CUSTOMER', state: 'Enabled' },
+      };
+
+      // Act
+      const result = judgeReadiness({
+        report: { startedAt: at, finishedAt: at, findings, scopes: [], counts: countStatuses(findings) },
+        plannedGroups: new Set(['pitr']),
+        providers: ['aws'],
+        snapshotsOf: () => [FRESH, OLDER],
+        snapshotKeyOf: keyOf(usable),
+        maxAgeHours: 24,
+        now: NOW,
+      });
+
+      // Assess: not "the newest snapshot of 1 target(s)", which the GO does not rest on.
+      const summary = result.gates.find((gate) => gate.gate === 'snapshot');
+      expect(result.targets[0]?.gates.find((gate) => gate.gate === 'snapshot')?.status).toBe('GO');
+      expect(summary?.coverage).toBe('evaluated');
+      expect(summary?.detail).toBe(
+        'newest pre-maintenance snapshot of 1 target(s), limit 24 h; 1 of them rest(s) on an older one within the limit: the newest one cannot be restored with its key',
+      );
+    });
+
     it('stays NO-GO when the older snapshot is past the limit or its key is unusable too', () => {
       // Act
       const stale = snapshotGate(
