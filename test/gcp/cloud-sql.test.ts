@@ -520,7 +520,13 @@ describe('readCloudSqlPitrFacts', () => {
     const scenario = cloudSqlScenario([
       instance('enterprise-disk', {
         edition: 'ENTERPRISE',
-        backups: { logStorage: 'DISK', transactionLogRetentionDays: 30, retainedBackups: 36 },
+        // Seeded on purpose: the API refuses to set it, the audit must not trust it if sent.
+        backups: {
+          logStorage: 'DISK',
+          transactionLogRetentionDays: 30,
+          retainedBackups: 36,
+          impossible: true,
+        },
       }),
       instance('plus-disk', {
         edition: 'ENTERPRISE_PLUS',

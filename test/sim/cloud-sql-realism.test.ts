@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from './scenario.ts';
 import { startSim } from './server.ts';
+import { CloudSqlSim } from './services/cloud-sql.ts';
 
 describe('simulated Cloud SQL instance sizes', () => {
   it('serves instances.list items near the size of real ones, with the fields the service documents', async () => {
@@ -64,5 +65,36 @@ describe('simulated Cloud SQL instance sizes', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe('simulated Cloud SQL transaction-log days', () => {
+  const section = (edition: string, days: number, impossible?: boolean) => ({
+    projects: {
+      'certctl-prod': {
+        instances: [
+          {
+            name: 'db',
+            edition,
+            backups: {
+              transactionLogRetentionDays: days,
+              ...(impossible === undefined ? {} : { impossible }),
+            },
+          },
+        ],
+      },
+    },
+  });
+
+  it('refuses more than 7 log days on ENTERPRISE, as Cloud SQL refuses to set them', () => {
+    expect(() => new CloudSqlSim(section('ENTERPRISE', 30))).toThrow(
+      /services\.cloudSql\.projects\.certctl-prod\.instances\.0\.backups\.transactionLogRetentionDays: .*1-7 days on ENTERPRISE/,
+    );
+    expect(() => new CloudSqlSim(section('ENTERPRISE', 7))).not.toThrow();
+    expect(() => new CloudSqlSim(section('ENTERPRISE_PLUS', 35))).not.toThrow();
+  });
+
+  it('holds an impossible state a test seeds on purpose, to prove the audit does not trust it', () => {
+    expect(() => new CloudSqlSim(section('ENTERPRISE', 30, true))).not.toThrow();
   });
 });
