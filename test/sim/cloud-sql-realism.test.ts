@@ -98,3 +98,45 @@ describe('simulated Cloud SQL transaction-log days', () => {
     expect(() => new CloudSqlSim(section('ENTERPRISE', 30, true))).not.toThrow();
   });
 });
+
+describe('simulated Cloud SQL getLatestRecoveryTime by where the logs are', () => {
+  const NOW = new Date('2026-03-01T12:00:00Z');
+  const recoveryTime = (logStorage: string) => {
+    const sim = new CloudSqlSim(
+      {
+        projects: {
+          'certctl-prod': {
+            instances: [{ name: 'db', databaseVersion: 'MYSQL_8_0', backups: { logStorage } }],
+          },
+        },
+      },
+      { now: () => NOW },
+    );
+    const request = {
+      method: 'GET',
+      path: '/v1/projects/certctl-prod/instances/db/getLatestRecoveryTime',
+      query: new URLSearchParams(),
+      headers: {},
+      body: Buffer.alloc(0),
+      signingRegion: undefined,
+      signingService: undefined,
+      accessKeyId: undefined,
+      callerAccount: undefined,
+    };
+    expect(sim.matches(request)).toBe(true);
+    return sim.handle(request, { now: () => NOW });
+  };
+
+  it('reports the window for logs switched to Cloud Storage, where they now are', () => {
+    // SWITCHED_TO_CLOUD_STORAGE: the logs "are now stored in Cloud Storage" (TransactionalLogStorageState).
+    const response = recoveryTime('SWITCHED_TO_CLOUD_STORAGE');
+    expect(response.status).toBe(200);
+    expect(JSON.parse(String(response.body))).toMatchObject({ kind: 'sql#getLatestRecoveryTime' });
+    expect(recoveryTime('CLOUD_STORAGE').status).toBe(200);
+  });
+
+  it('still refuses logs on disk or mid-switch', () => {
+    expect(recoveryTime('DISK').status).toBe(400);
+    expect(recoveryTime('SWITCHING_TO_CLOUD_STORAGE').status).toBe(400);
+  });
+});

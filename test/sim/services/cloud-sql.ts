@@ -19,8 +19,9 @@
  *
  * The scenario seeds `services.cloudSql.projects.<project>.instances`; restore windows and backup
  * runs follow from the settings on the simulator clock unless the scenario pins them, and faults are
- * per project (listing) or per instance (recovery time, backup runs). `backups.logStorage` other than
- * `CLOUD_STORAGE` makes getLatestRecoveryTime refuse, as the real call does for logs on disk.
+ * per project (listing) or per instance (recovery time, backup runs). `backups.logStorage` of `DISK`
+ * or `SWITCHING_TO_CLOUD_STORAGE` makes getLatestRecoveryTime refuse, as the real call does for logs
+ * not in Cloud Storage.
  * `scheduledMaintenance.start` (fixed when the simulator starts, as an announced date is) appears in
  * the instance's `scheduledMaintenance`, as the API reports upcoming maintenance.
  */
@@ -244,6 +245,8 @@ type Project = z.output<typeof projectSchema>;
 type Fault = { readonly status: GoogleStatus; readonly after: number };
 
 const DAY_MS = 86_400_000;
+/** The `transactionalLogStorageState`s whose logs are in Cloud Storage, where getLatestRecoveryTime serves. */
+const LOGS_IN_CLOUD_STORAGE: ReadonlySet<string> = new Set(['CLOUD_STORAGE', 'SWITCHED_TO_CLOUD_STORAGE']);
 const API_HOST = 'https://sqladmin.googleapis.com';
 /** Default page of backupRuns.list when the caller gives no maxResults. */
 const BACKUP_RUNS_DEFAULT_PAGE = 100;
@@ -467,9 +470,10 @@ export class CloudSqlSim implements SimService {
             'Point-in-time recovery is not enabled for this instance.',
           );
         }
-        if (instance.backups.logStorage !== 'CLOUD_STORAGE') {
+        if (!LOGS_IN_CLOUD_STORAGE.has(instance.backups.logStorage)) {
           // Assumed wording: the call only serves instances whose PITR logs are in Cloud Storage
-          // (gcloud reference, `sql instances get-latest-recovery-time`).
+          // (gcloud reference, `sql instances get-latest-recovery-time`), SWITCHED_TO_CLOUD_STORAGE
+          // included: its logs "are now stored in Cloud Storage" (TransactionalLogStorageState).
           return googleError(
             'FAILED_PRECONDITION',
             'The latest recovery time is only available for instances that store transaction logs in Cloud Storage.',
