@@ -440,6 +440,12 @@ export interface PitrFact extends Fact {
     readonly finalBackupEnabled: boolean | undefined;
     readonly finalBackupRetentionDays: number | undefined;
     /**
+     * Why `finalBackupRetentionDays` is undefined though the answer sent days: they are outside the
+     * range Cloud SQL documents for a final backup (functions/gcp/cloud-sql.ts finalBackupDays), so,
+     * like an RDS `retentionImpossible`, not a stay to judge; findings quote the value as sent.
+     */
+    readonly finalBackupRetentionImpossible?: string | undefined;
+    /**
      * `backupConfiguration.transactionalLogStorageState` (`CLOUD_STORAGE`, `DISK`,
      * `SWITCHING_TO_CLOUD_STORAGE`, …); undefined when not reported. Cloud SQL reports the latest
      * recovery time only for logs in Cloud Storage.

@@ -654,7 +654,7 @@ export function toPitrFact(
       retainedBackups,
       retainBackupsOnDelete: optIn(settings !== undefined, unwrap(settings?.retainBackupsOnDelete)),
       finalBackupEnabled: optIn(settings !== undefined, finalBackup?.enabled),
-      finalBackupRetentionDays: finalBackup?.retentionDays ?? undefined,
+      ...finalBackupDays(finalBackup?.retentionDays ?? undefined, instance),
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
       ...(unknownType ? { unknownInstanceType: unknownType } : {}),
       ...(unknownEdition ? { unknownEdition } : {}),
@@ -672,6 +672,33 @@ export function toPitrFact(
           ],
         }
       : {}),
+  };
+}
+
+/**
+ * `finalBackupConfig.retentionDays` when inside the range Cloud SQL documents for it, else not sent
+ * with why (`finalBackupRetentionImpossible`), as the RDS adapter reads a BackupRetentionPeriod the
+ * platform cannot have: such days are no stay a check may judge. The range is 1-365 days (gcloud
+ * reference, `sql backups patch --ttl-days`: "The valid range is between 1 and 365"), and 1 day to
+ * 99 years for an instance Backup and DR manages (provider docs of `finalBackupConfig.retentionDays`);
+ * a tier this tool does not know may be such an instance, so it gets the wider range.
+ */
+function finalBackupDays(
+  days: number | undefined,
+  instance: DatabaseInstance,
+): { finalBackupRetentionDays: number | undefined; finalBackupRetentionImpossible?: string } {
+  if (days === undefined) return { finalBackupRetentionDays: undefined };
+  const tier = enumName('backupTier', instance.settings?.backupConfiguration?.backupTier);
+  const backupDr = isBackupPlanTier(tier);
+  // 99 years counted with a leap day in each, so that no day count Google accepts is refused.
+  const max = backupDr ? 99 * 366 : 365;
+  if (Number.isInteger(days) && days >= 1 && days <= max) return { finalBackupRetentionDays: days };
+  const range = backupDr
+    ? '1 day to 99 years Cloud SQL keeps a final backup of an instance Backup and DR manages'
+    : '1-365 days Cloud SQL keeps a final backup';
+  return {
+    finalBackupRetentionDays: undefined,
+    finalBackupRetentionImpossible: `the API sent settings.finalBackupConfig.retentionDays=${days}, outside the ${range}`,
   };
 }
 

@@ -520,7 +520,13 @@ describe('readCloudSqlPitrFacts', () => {
     const scenario = cloudSqlScenario([
       instance('enterprise-disk', {
         edition: 'ENTERPRISE',
-        backups: { logStorage: 'DISK', transactionLogRetentionDays: 30, retainedBackups: 36 },
+        // Seeded on purpose: the API refuses to set it, the audit must not trust it if sent.
+        backups: {
+          logStorage: 'DISK',
+          transactionLogRetentionDays: 30,
+          retainedBackups: 36,
+          impossible: true,
+        },
       }),
       instance('plus-disk', {
         edition: 'ENTERPRISE_PLUS',
@@ -1322,5 +1328,39 @@ describe('readCloudSqlPitrFacts on backup runs the API did not date', () => {
       earliest: new Date(NOW.getTime() - 7 * DAY_MS),
     });
     expect(unbounded?.restoreWindow).toMatchObject({ known: false });
+  });
+});
+
+describe('toPitrFact finalBackupConfig.retentionDays', () => {
+  const answer = (retentionDays: number, backupTier?: string): DatabaseInstance =>
+    ({
+      name: 'db-1',
+      settings: {
+        retainBackupsOnDelete: { value: false },
+        finalBackupConfig: { enabled: true, retentionDays },
+        backupConfiguration: { enabled: { value: true }, ...(backupTier ? { backupTier } : {}) },
+      },
+    }) as unknown as DatabaseInstance;
+  const read = (days: number, tier?: string) =>
+    toPitrFact(PROJECT, answer(days, tier), { known: false, reason: 'not read' }).cloudSql;
+
+  it('reads days outside the documented 1-365 as not sent, saying what was sent', () => {
+    for (const days of [0, -3, 366, 500]) {
+      const cloudSql = read(days);
+      expect(cloudSql?.finalBackupRetentionDays).toBeUndefined();
+      expect(cloudSql?.finalBackupRetentionImpossible).toBe(
+        `the API sent settings.finalBackupConfig.retentionDays=${days}, outside the 1-365 days Cloud SQL keeps a final backup`,
+      );
+    }
+  });
+
+  it('keeps days inside the range, and up to 99 years on an instance Backup and DR manages', () => {
+    expect(read(1)?.finalBackupRetentionDays).toBe(1);
+    expect(read(365)?.finalBackupRetentionDays).toBe(365);
+    expect(read(365)?.finalBackupRetentionImpossible).toBeUndefined();
+    expect(read(500, 'ENHANCED')?.finalBackupRetentionDays).toBe(500);
+    expect(read(0, 'ENHANCED')?.finalBackupRetentionImpossible).toBe(
+      'the API sent settings.finalBackupConfig.retentionDays=0, outside the 1 day to 99 years Cloud SQL keeps a final backup of an instance Backup and DR manages',
+    );
   });
 });

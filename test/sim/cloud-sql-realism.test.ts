@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from './scenario.ts';
 import { startSim } from './server.ts';
+import { CloudSqlSim } from './services/cloud-sql.ts';
 
 describe('simulated Cloud SQL instance sizes', () => {
   it('serves instances.list items near the size of real ones, with the fields the service documents', async () => {
@@ -64,5 +65,78 @@ describe('simulated Cloud SQL instance sizes', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe('simulated Cloud SQL transaction-log days', () => {
+  const section = (edition: string, days: number, impossible?: boolean) => ({
+    projects: {
+      'certctl-prod': {
+        instances: [
+          {
+            name: 'db',
+            edition,
+            backups: {
+              transactionLogRetentionDays: days,
+              ...(impossible === undefined ? {} : { impossible }),
+            },
+          },
+        ],
+      },
+    },
+  });
+
+  it('refuses more than 7 log days on ENTERPRISE, as Cloud SQL refuses to set them', () => {
+    expect(() => new CloudSqlSim(section('ENTERPRISE', 30))).toThrow(
+      /services\.cloudSql\.projects\.certctl-prod\.instances\.0\.backups\.transactionLogRetentionDays: .*1-7 days on ENTERPRISE/,
+    );
+    expect(() => new CloudSqlSim(section('ENTERPRISE', 7))).not.toThrow();
+    expect(() => new CloudSqlSim(section('ENTERPRISE_PLUS', 35))).not.toThrow();
+  });
+
+  it('holds an impossible state a test seeds on purpose, to prove the audit does not trust it', () => {
+    expect(() => new CloudSqlSim(section('ENTERPRISE', 30, true))).not.toThrow();
+  });
+});
+
+describe('simulated Cloud SQL getLatestRecoveryTime by where the logs are', () => {
+  const NOW = new Date('2026-03-01T12:00:00Z');
+  const recoveryTime = (logStorage: string) => {
+    const sim = new CloudSqlSim(
+      {
+        projects: {
+          'certctl-prod': {
+            instances: [{ name: 'db', databaseVersion: 'MYSQL_8_0', backups: { logStorage } }],
+          },
+        },
+      },
+      { now: () => NOW },
+    );
+    const request = {
+      method: 'GET',
+      path: '/v1/projects/certctl-prod/instances/db/getLatestRecoveryTime',
+      query: new URLSearchParams(),
+      headers: {},
+      body: Buffer.alloc(0),
+      signingRegion: undefined,
+      signingService: undefined,
+      accessKeyId: undefined,
+      callerAccount: undefined,
+    };
+    expect(sim.matches(request)).toBe(true);
+    return sim.handle(request, { now: () => NOW });
+  };
+
+  it('reports the window for logs switched to Cloud Storage, where they now are', () => {
+    // SWITCHED_TO_CLOUD_STORAGE: the logs "are now stored in Cloud Storage" (TransactionalLogStorageState).
+    const response = recoveryTime('SWITCHED_TO_CLOUD_STORAGE');
+    expect(response.status).toBe(200);
+    expect(JSON.parse(String(response.body))).toMatchObject({ kind: 'sql#getLatestRecoveryTime' });
+    expect(recoveryTime('CLOUD_STORAGE').status).toBe(200);
+  });
+
+  it('still refuses logs on disk or mid-switch', () => {
+    expect(recoveryTime('DISK').status).toBe(400);
+    expect(recoveryTime('SWITCHING_TO_CLOUD_STORAGE').status).toBe(400);
   });
 });

@@ -116,7 +116,9 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     // The check has no weaker tier: like any other guard that does not hold, it FAILS.
     // Retained backups unread may be the guard that holds: then the final backup's days prove nothing.
     if (finalDays === undefined) {
-      unknown.push('settings.finalBackupConfig.retentionDays');
+      // Days outside the documented range are read as not sent: named as sent, never judged.
+      const impossible = cloudSql?.finalBackupRetentionImpossible;
+      unknown.push(`settings.finalBackupConfig.retentionDays${impossible ? ` (${impossible})` : ''}`);
     } else if (finalDays < minPitrDays && retain === undefined) {
       unknown.push('settings.retainBackupsOnDelete');
     } else if (finalDays < minPitrDays) {

@@ -180,21 +180,29 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   // (wording.ts, `retentionNotJudged`), it is not judged, neither as enough nor as too few. The
   // adapter caps such days at the edition's maximum where it derives a window from them
   // (functions/gcp/cloud-sql.ts, `logsOnDiskWindow`); a day count without a documented edition is
-  // judged as sent (`maxRetentionDays`).
+  // judged as sent (`maxRetentionDays`). Fewer days than every edition's minimum (0 with backups
+  // on: on Cloud SQL backups off is backupConfiguration.enabled=false, not 0 days) are no setting
+  // either, whatever the edition: not judged the same way, never read as "keeps 0 days".
   const documentedEdition =
     (edition === 'ENTERPRISE' || edition === 'ENTERPRISE_PLUS') &&
     fact.cloudSql?.unknownEdition === undefined;
-  const overLimit = !backupsOff && documentedEdition && logDays !== undefined && logDays > editionMax;
-  const outsideRange = overLimit
-    ? `the API sent transactionLogRetentionDays=${logDays}, outside the ${fact.retentionRange.min}-${editionMax} days the ${edition} edition keeps`
-    : undefined;
+  const minDays = fact.retentionRange.min;
+  const outOfRange =
+    !backupsOff &&
+    logDays !== undefined &&
+    (logDays < minDays || (documentedEdition && logDays > editionMax));
+  const outsideRange = !outOfRange
+    ? undefined
+    : documentedEdition
+      ? `the API sent transactionLogRetentionDays=${logDays}, outside the ${minDays}-${editionMax} days the ${edition} edition keeps`
+      : `the API sent transactionLogRetentionDays=${logDays}, fewer than the ${minDays} ${minDays === 1 ? 'day' : 'days'} every Cloud SQL edition keeps`;
   if (minPitrDays > editionMax) {
     const impossibleOn =
       edition === 'UNSPECIFIED'
         ? `this instance: ${logCapClause(fact, editionMax)}`
         : `the ${edition} edition, which caps transaction-log retention (transactionLogRetentionDays) at ${editionMax} days`;
     problems.push(
-      `the ${minPitrDays}-day target is impossible on ${impossibleOn}${backupsOff ? '' : overLimit ? ` (${outsideRange})` : ` (it keeps ${logDays ?? 'an unknown number of'} days)`}`,
+      `the ${minPitrDays}-day target is impossible on ${impossibleOn}${backupsOff ? '' : outOfRange ? ` (${outsideRange})` : ` (it keeps ${logDays ?? 'an unknown number of'} days)`}`,
     );
     fixes.push(
       `Upgrade to Enterprise Plus, where log retention goes up to 35 days: \`${patchCloudSql(fact, `--edition=ENTERPRISE_PLUS --tier=${ENTERPRISE_PLUS_TIER}`)}\` (an in-place upgrade; schedule it like maintenance), then \`${patchCloudSql(fact, `--retained-transaction-log-days=${minPitrDays} --retained-backups-count=${recommendedBackups}`)}\`. If the edition must stay, keep ${editionMax} days of logs, keep at least ${minPitrDays} daily backups (\`--retained-backups-count=${recommendedBackups}\`) and pg_dump files for the rest, and accept that a restore older than ${editionMax} days lands on a daily backup, not on any point in time.`,
@@ -203,7 +211,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     // Said above; the days the instance would keep once backups are on are not known here.
   } else if (logDays === undefined) {
     unknown.push('backupConfiguration.transactionLogRetentionDays');
-  } else if (overLimit) {
+  } else if (outOfRange) {
     // Said below: a day count the edition cannot keep is no retention to compare.
   } else if (logDays < minPitrDays) {
     problems.push(

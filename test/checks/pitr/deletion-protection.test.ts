@@ -326,6 +326,28 @@ describe('pitr.deletion-protection on Cloud SQL, the final backup judged against
     expect(retained?.description).toContain('backups are retained on delete');
   });
 
+  it('does not judge final-backup days outside the documented range, naming them', () => {
+    // Prepare: the adapter reads 0 days (outside 1-365) as not sent, with why.
+    const why =
+      'the API sent settings.finalBackupConfig.retentionDays=0, outside the 1-365 days Cloud SQL keeps a final backup';
+    const fact = cloudSqlFact(
+      {},
+      {
+        retainBackupsOnDelete: false,
+        finalBackupEnabled: true,
+        finalBackupRetentionDays: undefined,
+        finalBackupRetentionImpossible: why,
+      },
+    );
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      `Cloud SQL instance \`certctl-sql\`: could not read settings.finalBackupConfig.retentionDays (${why}), so this check could not be evaluated.`,
+    );
+  });
+
   it('does not claim a final backup whose retention was not sent as the guard', () => {
     const outcome = pitrDeletionProtectionCheck.evaluate(
       cloudSqlFact({}, { retainBackupsOnDelete: false, finalBackupEnabled: true }),

@@ -510,3 +510,57 @@ describe('pitr.retention on Cloud SQL, log days the API sent beyond the edition'
     expect(outcome?.description).not.toContain('were not judged');
   });
 });
+
+describe('pitr.retention on Cloud SQL, log days the API sent below every edition', () => {
+  it('is not available, naming the value, when backups are on and ENTERPRISE_PLUS sends 0 log days', () => {
+    // Act: 0 is not "backups off" on Cloud SQL (backupConfiguration.enabled says that), nor a setting.
+    const outcome = pitrRetentionCheck.evaluate(
+      cloudSqlFact({ retentionDays: 0 }, { retainedBackups: 31 }),
+      contextWith(),
+    );
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql` (ENTERPRISE_PLUS): the API sent transactionLogRetentionDays=0, outside the 1-35 days the ENTERPRISE_PLUS edition keeps, so the retention could not be evaluated.',
+    );
+    expect(outcome?.description).not.toContain('keeps 0 days');
+  });
+
+  it('names 0 log days as sent, not as kept, on ENTERPRISE and on an instance without an edition', () => {
+    const enterprise = pitrRetentionCheck.evaluate(
+      cloudSqlFact(
+        { retentionDays: 0, retentionRange: { min: 1, max: 7 } },
+        { edition: 'ENTERPRISE', retainedBackups: 8 },
+      ),
+      contextWith({ pitr: { minPitrDays: 7 } }),
+    );
+    const noEdition = pitrRetentionCheck.evaluate(
+      cloudSqlFact(
+        { retentionDays: 0, retentionRange: { min: 1, max: 7 } },
+        { edition: 'UNSPECIFIED', retainedBackups: 8 },
+      ),
+      contextWith({ pitr: { minPitrDays: 7 } }),
+    );
+    expect(enterprise?.status).toBe('NOT_AVAILABLE');
+    expect(enterprise?.description).toContain(
+      'transactionLogRetentionDays=0, outside the 1-7 days the ENTERPRISE edition keeps',
+    );
+    expect(noEdition?.status).toBe('NOT_AVAILABLE');
+    expect(noEdition?.description).toContain(
+      'the API sent transactionLogRetentionDays=0, fewer than the 1 day every Cloud SQL edition keeps',
+    );
+  });
+
+  it('still fails on what is proven, with the 0 days named but not judged', () => {
+    const outcome = pitrRetentionCheck.evaluate(
+      cloudSqlFact({ retentionDays: 0 }, { retainedBackups: 10 }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('fewer than the 30 daily restore points');
+    expect(outcome?.description).not.toContain('keeps 0 days');
+    expect(outcome?.description).toContain(
+      'The API sent transactionLogRetentionDays=0, outside the 1-35 days the ENTERPRISE_PLUS edition keeps, so the log days were not judged.',
+    );
+  });
+});

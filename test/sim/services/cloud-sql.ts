@@ -19,8 +19,9 @@
  *
  * The scenario seeds `services.cloudSql.projects.<project>.instances`; restore windows and backup
  * runs follow from the settings on the simulator clock unless the scenario pins them, and faults are
- * per project (listing) or per instance (recovery time, backup runs). `backups.logStorage` other than
- * `CLOUD_STORAGE` makes getLatestRecoveryTime refuse, as the real call does for logs on disk.
+ * per project (listing) or per instance (recovery time, backup runs). `backups.logStorage` of `DISK`
+ * or `SWITCHING_TO_CLOUD_STORAGE` makes getLatestRecoveryTime refuse, as the real call does for logs
+ * not in Cloud Storage.
  * `scheduledMaintenance.start` (fixed when the simulator starts, as an announced date is) appears in
  * the instance's `scheduledMaintenance`, as the API reports upcoming maintenance.
  */
@@ -104,99 +105,117 @@ const backupRunSchema = z.strictObject({
   type: z.enum(['AUTOMATED', 'ON_DEMAND']).default('AUTOMATED'),
 });
 
-const instanceSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,96}$/, 'must be a Cloud SQL instance name'),
-  region: z.string().min(1).default('europe-west1'),
-  databaseVersion: enumValue('databaseVersion').default('POSTGRES_16'),
-  /** `UNSPECIFIED` leaves the field out, as for instances created before editions existed. */
-  edition: z.enum(['ENTERPRISE', 'ENTERPRISE_PLUS', 'DEVELOPER', 'UNSPECIFIED']).default('ENTERPRISE'),
-  state: enumValue('instanceState').default('RUNNABLE'),
-  /** `settings.activationPolicy`: a stopped instance stays RUNNABLE with activation policy NEVER. */
-  activationPolicy: enumValue('activationPolicy').default('ALWAYS'),
-  instanceType: enumValue('instanceType').default('CLOUD_SQL_INSTANCE'),
-  /** Set for replicas (`project:instance`, as the API writes it). */
-  masterInstanceName: z.string().min(1).optional(),
-  labels: tagsSchema,
-  createdAt: simTimeSchema.prefault('-400d'),
-  backups: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      pointInTimeRecovery: z.boolean().default(true),
-      /** Default as Cloud SQL: 7 on Enterprise, 14 on Enterprise Plus. */
-      transactionLogRetentionDays: z.int().min(1).max(35).optional(),
-      retainedBackups: z.int().min(1).max(365).default(7),
-      startTime: z
-        .string()
-        .regex(/^\d{2}:\d{2}$/)
-        .default('02:00'),
-      /** Backup location (`eu`, `europe-west1`); absent: the default multi-region, field left out. */
-      location: z.string().min(1).optional(),
-      /**
-       * Where the PITR transaction logs are (output-only `transactionalLogStorageState`). `DISK` is an
-       * instance that enabled PITR before logs moved to Cloud Storage (January 2023).
-       */
-      logStorage: enumValue('logStorage').default('CLOUD_STORAGE'),
-      /**
-       * Output-only `backupTier`: `STANDARD` (Cloud SQL keeps the backups) or `ENHANCED` ("Instance is
-       * managed by Google Cloud Backup and DR Service"); absent: the field is left out of the answer.
-       */
-      backupTier: enumValue('backupTier').optional(),
-    })
-    .prefault({}),
-  /** Absent fields are left out of the answer, as the API does for settings never set. */
-  deletionProtection: z.boolean().optional(),
-  retainBackupsOnDelete: z.boolean().optional(),
-  finalBackup: z
-    .strictObject({ enabled: z.boolean(), retentionDays: z.int().min(1).max(365).optional() })
-    .optional(),
-  /** Pins the restore window; by default it follows retention, creation time and the clock. */
-  recovery: z
-    .strictObject({ earliest: simTimeSchema.optional(), latest: simTimeSchema.optional() })
-    .optional(),
-  /** Pins the backup runs; by default one successful automated run per day, `retainedBackups` of them. */
-  backupRuns: z.array(backupRunSchema).optional(),
-  /** On-demand backups: how long they take, whether they fail, existing ones, a busy period. */
-  onDemandBackups: onDemandBackupsSchema,
-  /**
-   * A customer-managed key (CMEK): every backup run then carries `diskEncryptionConfiguration.kmsKeyName`
-   * and, when `kmsKeyVersionName` is set, `diskEncryptionStatus.kmsKeyVersionName` (the version the
-   * backup was encrypted with). Absent: Google-managed encryption, both fields left out. The
-   * instance's own answer carries `diskEncryptionConfiguration.kmsKeyName` too; `runsOmitKey`: the
-   * backup runs leave theirs out (tests: a value the API did not send).
-   */
-  cmek: z
-    .strictObject({
-      kmsKeyName: z.string().min(1),
-      kmsKeyVersionName: z.string().min(1).optional(),
-      runsOmitKey: z.boolean().optional(),
-    })
-    .optional(),
-  /**
-   * Upcoming maintenance (`scheduledMaintenance`), its dates fixed when the simulator starts; without
-   * `start`, the answer leaves `startTime` out (tests: a value the API did not send).
-   */
-  scheduledMaintenance: z
-    .strictObject({
-      start: simTimeSchema.optional(),
-      canReschedule: z.boolean().default(true),
-      deadline: simTimeSchema.optional(),
-    })
-    .optional(),
-  faults: z
-    .strictObject({
-      getLatestRecoveryTime: faultSchema.optional(),
-      backupRuns: faultSchema.optional(),
-      backupRunsInsert: faultSchema.optional(),
-      backupRunsDelete: faultSchema.optional(),
-      operationsGet: faultSchema.optional(),
-    })
-    .prefault({}),
-  /**
-   * Dotted paths left out of the instance's answer (`settings.backupConfiguration.enabled`), as when
-   * the API omits a field: exercises what the audit does with a value it cannot read.
-   */
-  omit: z.array(z.string().min(1)).default([]),
-});
+const instanceSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,96}$/, 'must be a Cloud SQL instance name'),
+    region: z.string().min(1).default('europe-west1'),
+    databaseVersion: enumValue('databaseVersion').default('POSTGRES_16'),
+    /** `UNSPECIFIED` leaves the field out, as for instances created before editions existed. */
+    edition: z.enum(['ENTERPRISE', 'ENTERPRISE_PLUS', 'DEVELOPER', 'UNSPECIFIED']).default('ENTERPRISE'),
+    state: enumValue('instanceState').default('RUNNABLE'),
+    /** `settings.activationPolicy`: a stopped instance stays RUNNABLE with activation policy NEVER. */
+    activationPolicy: enumValue('activationPolicy').default('ALWAYS'),
+    instanceType: enumValue('instanceType').default('CLOUD_SQL_INSTANCE'),
+    /** Set for replicas (`project:instance`, as the API writes it). */
+    masterInstanceName: z.string().min(1).optional(),
+    labels: tagsSchema,
+    createdAt: simTimeSchema.prefault('-400d'),
+    backups: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        pointInTimeRecovery: z.boolean().default(true),
+        /** Default as Cloud SQL: 7 on Enterprise, 14 on Enterprise Plus. */
+        transactionLogRetentionDays: z.int().min(1).max(35).optional(),
+        retainedBackups: z.int().min(1).max(365).default(7),
+        startTime: z
+          .string()
+          .regex(/^\d{2}:\d{2}$/)
+          .default('02:00'),
+        /** Backup location (`eu`, `europe-west1`); absent: the default multi-region, field left out. */
+        location: z.string().min(1).optional(),
+        /**
+         * Where the PITR transaction logs are (output-only `transactionalLogStorageState`). `DISK` is an
+         * instance that enabled PITR before logs moved to Cloud Storage (January 2023).
+         */
+        logStorage: enumValue('logStorage').default('CLOUD_STORAGE'),
+        /**
+         * Output-only `backupTier`: `STANDARD` (Cloud SQL keeps the backups) or `ENHANCED` ("Instance is
+         * managed by Google Cloud Backup and DR Service"); absent: the field is left out of the answer.
+         */
+        backupTier: enumValue('backupTier').optional(),
+        /**
+         * Seeds a state Cloud SQL refuses to set (more than 7 log days on ENTERPRISE) straight into the
+         * store, for a test proving the audit does not trust such an answer; without it the scenario is
+         * refused, as the API refuses the setting (Cloud SQL docs, "Use point-in-time recovery":
+         * Enterprise keeps 1-7 days, Enterprise Plus 1-35).
+         */
+        impossible: z.boolean().optional(),
+      })
+      .prefault({}),
+    /** Absent fields are left out of the answer, as the API does for settings never set. */
+    deletionProtection: z.boolean().optional(),
+    retainBackupsOnDelete: z.boolean().optional(),
+    finalBackup: z
+      .strictObject({ enabled: z.boolean(), retentionDays: z.int().min(1).max(365).optional() })
+      .optional(),
+    /** Pins the restore window; by default it follows retention, creation time and the clock. */
+    recovery: z
+      .strictObject({ earliest: simTimeSchema.optional(), latest: simTimeSchema.optional() })
+      .optional(),
+    /** Pins the backup runs; by default one successful automated run per day, `retainedBackups` of them. */
+    backupRuns: z.array(backupRunSchema).optional(),
+    /** On-demand backups: how long they take, whether they fail, existing ones, a busy period. */
+    onDemandBackups: onDemandBackupsSchema,
+    /**
+     * A customer-managed key (CMEK): every backup run then carries `diskEncryptionConfiguration.kmsKeyName`
+     * and, when `kmsKeyVersionName` is set, `diskEncryptionStatus.kmsKeyVersionName` (the version the
+     * backup was encrypted with). Absent: Google-managed encryption, both fields left out. The
+     * instance's own answer carries `diskEncryptionConfiguration.kmsKeyName` too; `runsOmitKey`: the
+     * backup runs leave theirs out (tests: a value the API did not send).
+     */
+    cmek: z
+      .strictObject({
+        kmsKeyName: z.string().min(1),
+        kmsKeyVersionName: z.string().min(1).optional(),
+        runsOmitKey: z.boolean().optional(),
+      })
+      .optional(),
+    /**
+     * Upcoming maintenance (`scheduledMaintenance`), its dates fixed when the simulator starts; without
+     * `start`, the answer leaves `startTime` out (tests: a value the API did not send).
+     */
+    scheduledMaintenance: z
+      .strictObject({
+        start: simTimeSchema.optional(),
+        canReschedule: z.boolean().default(true),
+        deadline: simTimeSchema.optional(),
+      })
+      .optional(),
+    faults: z
+      .strictObject({
+        getLatestRecoveryTime: faultSchema.optional(),
+        backupRuns: faultSchema.optional(),
+        backupRunsInsert: faultSchema.optional(),
+        backupRunsDelete: faultSchema.optional(),
+        operationsGet: faultSchema.optional(),
+      })
+      .prefault({}),
+    /**
+     * Dotted paths left out of the instance's answer (`settings.backupConfiguration.enabled`), as when
+     * the API omits a field: exercises what the audit does with a value it cannot read.
+     */
+    omit: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((instance, context) => {
+    const days = instance.backups.transactionLogRetentionDays;
+    if (instance.edition === 'ENTERPRISE' && days !== undefined && days > 7 && !instance.backups.impossible) {
+      context.addIssue({
+        code: 'custom',
+        path: ['backups', 'transactionLogRetentionDays'],
+        message: `Cloud SQL keeps 1-7 days on ENTERPRISE, so it refuses ${days}; set backups.impossible to seed it anyway`,
+      });
+    }
+  });
 
 const projectSchema = z.strictObject({
   instances: z.array(instanceSchema).default([]),
@@ -226,6 +245,8 @@ type Project = z.output<typeof projectSchema>;
 type Fault = { readonly status: GoogleStatus; readonly after: number };
 
 const DAY_MS = 86_400_000;
+/** The `transactionalLogStorageState`s whose logs are in Cloud Storage, where getLatestRecoveryTime serves. */
+const LOGS_IN_CLOUD_STORAGE: ReadonlySet<string> = new Set(['CLOUD_STORAGE', 'SWITCHED_TO_CLOUD_STORAGE']);
 const API_HOST = 'https://sqladmin.googleapis.com';
 /** Default page of backupRuns.list when the caller gives no maxResults. */
 const BACKUP_RUNS_DEFAULT_PAGE = 100;
@@ -449,9 +470,10 @@ export class CloudSqlSim implements SimService {
             'Point-in-time recovery is not enabled for this instance.',
           );
         }
-        if (instance.backups.logStorage !== 'CLOUD_STORAGE') {
+        if (!LOGS_IN_CLOUD_STORAGE.has(instance.backups.logStorage)) {
           // Assumed wording: the call only serves instances whose PITR logs are in Cloud Storage
-          // (gcloud reference, `sql instances get-latest-recovery-time`).
+          // (gcloud reference, `sql instances get-latest-recovery-time`), SWITCHED_TO_CLOUD_STORAGE
+          // included: its logs "are now stored in Cloud Storage" (TransactionalLogStorageState).
           return googleError(
             'FAILED_PRECONDITION',
             'The latest recovery time is only available for instances that store transaction logs in Cloud Storage.',
