@@ -3,7 +3,7 @@
  * keeps its `cause`, and never carries a secret value.
  */
 import { DOCS } from './docs.ts';
-import { shellWord } from './shell-word.ts';
+import { placeholder, shellWord } from './shell-word.ts';
 
 export class BackupGuardError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -205,7 +205,7 @@ const NOT_OF_PERMISSION: Readonly<
 > = {
   // "The request is calling a disabled service for a consumer."
   SERVICE_DISABLED: (api, consumer, _info, service) =>
-    `${api} is not enabled${consumer ? ` on project ${consumer}` : ''}: enable it (\`gcloud services enable ${service !== undefined ? shellWord(service) : '<service>'}${consumer ? ` --project ${shellWord(consumer)}` : ''}\`)`,
+    `${api} is not enabled${consumer ? ` on project ${consumer}` : ''}: enable it (\`gcloud services enable ${service !== undefined ? shellWord(service) : placeholder('service')}${consumer ? ` --project ${shellWord(consumer)}` : ''}\`)`,
   // The token lacks every scope the API accepts.
   ACCESS_TOKEN_SCOPE_INSUFFICIENT: (api) =>
     `the access token of the credentials that made the call lacks an OAuth scope ${api} accepts (\`https://www.googleapis.com/auth/cloud-platform\` covers it)`,
