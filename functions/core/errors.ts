@@ -3,7 +3,7 @@
  * keeps its `cause`, and never carries a secret value.
  */
 import { DOCS } from './docs.ts';
-import { shellWord } from './shell-word.ts';
+import { placeholder, shellWord } from './shell-word.ts';
 
 export class BackupGuardError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -120,8 +120,13 @@ export function isAccessDenied(errorOrCode: unknown): boolean {
  * instance). Not: access denied, the database's state (RDS `InvalidDBInstanceState` outside a
  * busy spell, gRPC `FAILED_PRECONDITION`), not found (`DBInstanceNotFound`, `NOT_FOUND`), a quota
  * (`SnapshotQuotaExceeded`, gRPC `RESOURCE_EXHAUSTED`): asking again repeats them until someone
- * fixes their cause. Sources: AWS "Common Errors" of the RDS API reference; RDS CreateDBSnapshot /
- * CreateDBClusterSnapshot errors; Cloud SQL Admin API error codes (google.rpc.Code).
+ * fixes their cause. Google sends `RESOURCE_EXHAUSTED` for a per-minute rate limit too, which passes
+ * on its own: its `google.rpc.ErrorInfo` reason says `RATE_LIMIT_EXCEEDED` ("not enough rate quota",
+ * google/api/error_reason.proto) where a quota says `RESOURCE_QUOTA_EXCEEDED`, and Google's errors
+ * are coded by that reason then (gcp/wire.ts googleErrorCode, {@link isRateLimit}); one without the
+ * reason cannot be told apart and stays a quota. Sources: AWS "Common Errors" of the RDS API
+ * reference; RDS CreateDBSnapshot / CreateDBClusterSnapshot errors; Cloud SQL Admin API error codes
+ * (google.rpc.Code); google/api/error_reason.proto.
  */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'Throttling',
@@ -146,6 +151,7 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'DEADLINE_EXCEEDED',
   'INTERNAL',
   'ABORTED',
+  'RATE_LIMIT_EXCEEDED',
   '4',
   '10',
   '13',
@@ -159,8 +165,18 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
 
 /** Whether an error (or its code) is one that passes on its own ({@link TRANSIENT_CODES}): worth asking again as it is. */
 export function isTransient(errorOrCode: unknown): boolean {
-  const code = typeof errorOrCode === 'string' ? errorOrCode : errorCode(errorOrCode);
-  return TRANSIENT_CODES.has(code);
+  if (typeof errorOrCode === 'string') return TRANSIENT_CODES.has(errorOrCode);
+  return TRANSIENT_CODES.has(errorCode(errorOrCode)) || isRateLimit(errorOrCode);
+}
+
+/**
+ * Whether a Google API refused the call for a rate limit (`google.rpc.ErrorInfo` reason
+ * `RATE_LIMIT_EXCEEDED`, on the error or its `cause` chain), which passes on its own, rather than
+ * for a quota that stays exhausted until it is raised (`RESOURCE_QUOTA_EXCEEDED`): both come as
+ * `RESOURCE_EXHAUSTED`.
+ */
+export function isRateLimit(error: unknown): boolean {
+  return errorInfoCarrier(error)?.reason === 'RATE_LIMIT_EXCEEDED';
 }
 
 /** Google's `google.rpc.ErrorInfo`, as the REST client's GcpApiError and gax's GoogleError carry it. */
@@ -205,7 +221,7 @@ const NOT_OF_PERMISSION: Readonly<
 > = {
   // "The request is calling a disabled service for a consumer."
   SERVICE_DISABLED: (api, consumer, _info, service) =>
-    `${api} is not enabled${consumer ? ` on project ${consumer}` : ''}: enable it (\`gcloud services enable ${service !== undefined ? shellWord(service) : '<service>'}${consumer ? ` --project ${shellWord(consumer)}` : ''}\`)`,
+    `${api} is not enabled${consumer ? ` on project ${consumer}` : ''}: enable it (\`gcloud services enable ${service !== undefined ? shellWord(service) : placeholder('service')}${consumer ? ` --project ${shellWord(consumer)}` : ''}\`)`,
   // The token lacks every scope the API accepts.
   ACCESS_TOKEN_SCOPE_INSUFFICIENT: (api) =>
     `the access token of the credentials that made the call lacks an OAuth scope ${api} accepts (\`https://www.googleapis.com/auth/cloud-platform\` covers it)`,

@@ -7,7 +7,7 @@
  * ({@link judgeMaterialExpiry}).
  */
 import { DEFAULT_EXPIRY_HORIZON_DAYS } from './keys-policy.ts';
-import { shellWord } from './shell-word.ts';
+import { placeholder, shellWord } from './shell-word.ts';
 
 /**
  * KMS `KeyState`s in which data encrypted with the key cannot be decrypted now or soon
@@ -117,7 +117,7 @@ export function kmsKeyFix(
   // Each command with the arguments the CLI requires (CustomKeyStoreId is in DescribeKey's answer;
   // the import token and the material's wrapping key come from GetParametersForImport).
   if (state === 'Unavailable') {
-    return `Reconnect the key's custom key store (\`aws kms connect-custom-key-store --custom-key-store-id <its CustomKeyStoreId>${region}\`).`;
+    return `Reconnect the key's custom key store (\`aws kms connect-custom-key-store --custom-key-store-id ${placeholder('its CustomKeyStoreId')}${region}\`).`;
   }
   if (state === 'PendingImport') return `Import the key material again (${importMaterial(id, region)}).`;
   return 'Make the key usable (Enabled) again.';
@@ -128,7 +128,7 @@ export function kmsKeyFix(
  * key come from GetParametersForImport); `expiry`: the ImportKeyMaterial options that set when it expires.
  */
 function importMaterial(id: string, region: string, expiry = ''): string {
-  return `\`aws kms import-key-material --key-id ${id} --import-token <token> --encrypted-key-material <material>${expiry}${region}\`, both from \`aws kms get-parameters-for-import --key-id ${id}${region}\``;
+  return `\`aws kms import-key-material --key-id ${id} --import-token ${placeholder('token')} --encrypted-key-material ${placeholder('material')}${expiry}${region}\`, both from \`aws kms get-parameters-for-import --key-id ${id}${region}\``;
 }
 
 /**

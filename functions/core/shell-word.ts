@@ -18,3 +18,14 @@ export function shellWord(name: string): string {
   if (PLAIN_WORD.test(name)) return name;
   return `'${name.replaceAll("'", "'\\''")}'`;
 }
+
+/**
+ * A placeholder in a printed command, which the reader replaces before running it (`<destination-region>`,
+ * the ARN of an instance whose answer sent none): `<text>` as one quoted word. Written bare, a
+ * command pasted as it is would have the shell read `<` as a redirection from a file named by the
+ * text and `>` as one that creates (and empties) a file named by the next word; quoted, the tool gets
+ * the literal `<text>` and refuses it as no Region, ARN or name it knows.
+ */
+export function placeholder(text: string): string {
+  return shellWord(`<${text}>`);
+}

@@ -14,7 +14,7 @@
  * ./sql-enums.ts, checked against it by a test), never with hand-written numbers.
  */
 
-import { CloudApiError, describeError } from '../core/errors.ts';
+import { CloudApiError, describeError, isRateLimit } from '../core/errors.ts';
 import { CLOUD_SQL_ENUMS } from './sql-enums.ts';
 
 export { CLOUD_SQL_ENUMS };
@@ -156,8 +156,14 @@ export class CloudSqlUnreachableError extends CloudApiError {
   }
 }
 
-/** The status name of a gax error (`PERMISSION_DENIED`), or its Node code (`ECONNREFUSED`). */
+/**
+ * The status name of a gax error (`PERMISSION_DENIED`), or its Node code (`ECONNREFUSED`);
+ * `RATE_LIMIT_EXCEEDED` for a `RESOURCE_EXHAUSTED` whose ErrorInfo names a rate limit.
+ */
 export function googleErrorCode(error: unknown): string {
+  // RESOURCE_EXHAUSTED is a quota or a rate limit; the ErrorInfo reason says which (core/errors.ts
+  // isRateLimit), and a rate limit, which passes on its own, is coded by it so it reads as transient.
+  if (isRateLimit(error)) return 'RATE_LIMIT_EXCEEDED';
   if (error && typeof error === 'object') {
     const { code } = error as { code?: unknown };
     if (typeof code === 'number') return RPC_STATUS_NAMES[code] ?? String(code);

@@ -477,7 +477,7 @@ function snapshotAction(target: ResourceRef): string {
   // One shell word (core/shell-word.ts): the name came in an answer, and the reader pastes the command.
   const name = shellWord(target.provider === 'aws' && !target.arn ? target.id : qualifiedName(target));
   const provider = target.provider === 'gcp' ? ' --provider gcp' : '';
-  return `Run 'backup-guard snapshot${provider} --target ${name} --reason "<why>" --ticket <ticket> --wait' and run readiness again.`;
+  return `Run 'backup-guard snapshot${provider} --target ${name} --reason "<why>" --ticket "<ticket>" --wait' and run readiness again.`;
 }
 
 /**

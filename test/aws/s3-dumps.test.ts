@@ -923,7 +923,7 @@ describe('the default encryption key', () => {
       `the imported key material of the KMS key ${EXPIRED_CMK_ARN} that encrypts the dumps expired on ${expires.toISOString()} (ValidTo): KMS deletes it then, and no dump it encrypts can be decrypted until the same material is imported again`,
     );
     expect(outcome?.remediationText).toContain(
-      `aws kms import-key-material --key-id ${EXPIRED_CMK_ARN} --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1`,
+      `aws kms import-key-material --key-id ${EXPIRED_CMK_ARN} --import-token '<token>' --encrypted-key-material '<material>' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1`,
     );
   });
 

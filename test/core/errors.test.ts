@@ -7,8 +7,11 @@ import {
   errorCode,
   InputError,
   isAccessDenied,
+  isTransient,
   PolicyError,
 } from '../../functions/core/errors.ts';
+import { googleErrorCode } from '../../functions/gcp/wire.ts';
+import { worthRetrying } from '../../functions/jobs/snapshot.ts';
 
 describe('errors', () => {
   it('names each error class for logs and error codes', () => {
@@ -64,5 +67,40 @@ describe('errors', () => {
     expect(describeError(new InputError(''))).toBe('InputError');
     expect(describeError('text')).toBe('text');
     expect(describeError(42)).toBe('42');
+  });
+});
+
+describe("Google's RESOURCE_EXHAUSTED, a rate limit or a quota", () => {
+  // gRPC 8 / HTTP 429 serves both; google.rpc.ErrorInfo's reason (google/api/error_reason.proto)
+  // tells them apart, as gax's GoogleError and the REST client's GcpApiError keep it.
+  const rateLimited = Object.assign(new Error('8 RESOURCE_EXHAUSTED: Quota exceeded'), {
+    code: 8,
+    reason: 'RATE_LIMIT_EXCEEDED',
+    errorInfoMetadata: { quota_limit: 'MutateRequestsPerMinutePerProject' },
+  });
+  const overQuota = Object.assign(new Error('8 RESOURCE_EXHAUSTED: Quota exceeded'), {
+    code: 8,
+    reason: 'RESOURCE_QUOTA_EXCEEDED',
+  });
+  const unexplained = Object.assign(new Error('8 RESOURCE_EXHAUSTED'), { code: 8 });
+
+  it('is a rate limit that passes on its own when ErrorInfo says RATE_LIMIT_EXCEEDED', () => {
+    expect(googleErrorCode(rateLimited)).toBe('RATE_LIMIT_EXCEEDED');
+    expect(isTransient(rateLimited)).toBe(true);
+    expect(isTransient(googleErrorCode(rateLimited))).toBe(true);
+    expect(isTransient(new Error('wrapped', { cause: rateLimited }))).toBe(true);
+    expect(
+      worthRetrying({ outcome: 'error', error: { code: googleErrorCode(rateLimited), message: 'm' } }),
+    ).toBe(true);
+  });
+
+  it('is a quota, not worth asking again as it is, when ErrorInfo says RESOURCE_QUOTA_EXCEEDED or nothing', () => {
+    for (const error of [overQuota, unexplained]) {
+      expect(googleErrorCode(error)).toBe('RESOURCE_EXHAUSTED');
+      expect(isTransient(error)).toBe(false);
+      expect(worthRetrying({ outcome: 'error', error: { code: googleErrorCode(error), message: 'm' } })).toBe(
+        false,
+      );
+    }
   });
 });

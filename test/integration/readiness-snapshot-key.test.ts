@@ -130,7 +130,7 @@ describe('readiness and the key of the snapshot it relies on', () => {
       `the imported key material of its KMS key ${keyArn(KEYS.expired)} expired on `,
     );
     expect(prod?.action).toContain(
-      `aws kms import-key-material --key-id ${keyArn(KEYS.expired)} --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1`,
+      `aws kms import-key-material --key-id ${keyArn(KEYS.expired)} --import-token '<token>' --encrypted-key-material '<material>' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1`,
     );
     expect(aurora?.status).toBe('GO');
     expect(aurora?.warnings).toEqual([

@@ -84,7 +84,7 @@ describe('snapshotGate and the snapshot key', () => {
         `but the imported key material of its KMS key ${KEY_ARN} expired on 2026-12-03T11:00:00.000Z (ValidTo): KMS deletes it then, and the snapshot cannot be restored until the same material is imported again`,
       );
       expect(gate.action).toContain(
-        `\`aws kms import-key-material --key-id ${KEY_ARN} --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1\``,
+        `\`aws kms import-key-material --key-id ${KEY_ARN} --import-token '<token>' --encrypted-key-material '<material>' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1\``,
       );
     });
 

@@ -14,6 +14,7 @@ import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import { kmsKeyFix, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import { placeholder } from '../../core/shell-word.ts';
 import {
   absentOutcome,
   aliasOf,
@@ -46,9 +47,9 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     rationale:
       'Secrets under the AWS-managed aws/secretsmanager key can only be decrypted in their own account: a recovery account or a break-glass role elsewhere cannot read them. A customer-managed key pending deletion or disabled (a Cloud KMS key version scheduled for destruction or disabled) protects a backup only until it is deleted, or not at all.',
     remediation: {
-      text: 'Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --kms-key-id <key-arn>`); for a key pending deletion or disabled, cancel the deletion and enable the key (`aws kms cancel-key-deletion`, `aws kms enable-key`).',
+      text: `Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (\`aws secretsmanager update-secret --kms-key-id ${placeholder('key-arn')}\`); for a key pending deletion or disabled, cancel the deletion and enable the key (\`aws kms cancel-key-deletion\`, \`aws kms enable-key\`).`,
       texts: {
-        gcp: 'Configure a customer-managed Cloud KMS key for the secret (`gcloud secrets replication update <secret> --project=<project> --set-kms-key=<key>`), add the value again as a new version (the key encrypts versions added afterwards only: `gcloud secrets versions add <secret> --project=<project> --data-file=<file>`), and let the recovery project use it.',
+        gcp: `Configure a customer-managed Cloud KMS key for the secret (\`gcloud secrets replication update ${placeholder('secret')} --project=${placeholder('project')} --set-kms-key=${placeholder('key')}\`), add the value again as a new version (the key encrypts versions added afterwards only: \`gcloud secrets versions add ${placeholder('secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`), and let the recovery project use it.`,
       },
       url: DOCS.smEncryption,
       urls: { gcp: DOCS.gsmCmek },

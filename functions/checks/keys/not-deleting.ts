@@ -26,7 +26,7 @@ import {
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
-import { shellWord } from '../../core/shell-word.ts';
+import { placeholder, shellWord } from '../../core/shell-word.ts';
 import {
   absentOutcome,
   aliasOf,
@@ -70,7 +70,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     remediation: {
       text: 'Cancel the deletion (`aws secretsmanager restore-secret`, `aws kms cancel-key-deletion` and `enable-key`); import expiring key material again without expiry (`aws kms import-key-material … --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE`).',
       texts: {
-        gcp: 'Enable the latest version (`gcloud secrets versions enable <version> --secret=<secret> --project=<project>`), or, if it is destroyed, add a new version from the live file (`gcloud secrets versions add <secret> --project=<project> --data-file=<file>`); remove an expiration with `gcloud secrets update <secret> --project=<project> --remove-expiration`; restore and enable its Cloud KMS key version (`gcloud kms keys versions restore` and `enable`).',
+        gcp: `Enable the latest version (\`gcloud secrets versions enable ${placeholder('version')} --secret=${placeholder('secret')} --project=${placeholder('project')}\`), or, if it is destroyed, add a new version from the live file (\`gcloud secrets versions add ${placeholder('secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`); remove an expiration with \`gcloud secrets update ${placeholder('secret')} --project=${placeholder('project')} --remove-expiration\`; restore and enable its Cloud KMS key version (\`gcloud kms keys versions restore\` and \`enable\`).`,
       },
       url: DOCS.smDelete,
       urls: { gcp: DOCS.gsmEnableVersion },
@@ -154,7 +154,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         required,
         remediationText: deletedKmsKeyFix(
           !isReplicaKey(deleted)
-            ? 'store the value certctl runs with again under a usable key, as a new secret (`aws secretsmanager create-secret --name <name> --kms-key-id <key> --secret-string file://<file>`, the file in its CERTCTL_*_PATH setting), and point the inventory at it'
+            ? `store the value certctl runs with again under a usable key, as a new secret (\`aws secretsmanager create-secret --name ${placeholder('name')} --kms-key-id ${placeholder('key')} --secret-string file://${placeholder('file')}\`, the file in its CERTCTL_*_PATH setting), and point the inventory at it`
             : `re-create the replica under a usable key of ${replicaPlace(deleted)}: ${replicasRekeyed(fact, [replicaCommandRegion(deleted) as string])}`,
         ),
       };
@@ -248,7 +248,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
       const replica = replicaPlace(aliased);
       const fix =
         replica === undefined
-          ? `name the key by its ARN (\`aws secretsmanager update-secret --secret-id ${shellWord(fact.resource.id)} --kms-key-id <key-arn>\` re-encrypts the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS under it), or read the values (keys.inspectSecretValues), which proves the key decrypts`
+          ? `name the key by its ARN (\`aws secretsmanager update-secret --secret-id ${shellWord(fact.resource.id)} --kms-key-id ${placeholder('key-arn')}\` re-encrypts the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS under it), or read the values (keys.inspectSecretValues), which proves the key decrypts`
           : `name the key by its ARN: ${replicasRekeyed(fact, [replicaCommandRegion(aliased) as string])}`;
       return notAvailable(
         fact,
@@ -286,7 +286,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
 function lostVersionFix(fact: KeySecretFact, state: string): string | undefined {
   if (fact.resource.provider === 'aws') {
     return state === 'none'
-      ? `Store the value certctl runs with: \`aws secretsmanager put-secret-value --secret-id ${shellWord(fact.resource.id)} --secret-string file://<file>\` (the file in its CERTCTL_*_PATH setting).`
+      ? `Store the value certctl runs with: \`aws secretsmanager put-secret-value --secret-id ${shellWord(fact.resource.id)} --secret-string file://${placeholder('file')}\` (the file in its CERTCTL_*_PATH setting).`
       : undefined;
   }
   if (state === 'DISABLED' || state === 'ENABLED')

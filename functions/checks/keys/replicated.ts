@@ -15,7 +15,7 @@ import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import { DELETED_KMS_KEY, deletedKmsKeyFix, kmsKeyFix } from '../../core/kms-key-states.ts';
-import { shellWord } from '../../core/shell-word.ts';
+import { placeholder, shellWord } from '../../core/shell-word.ts';
 import {
   absentOutcome,
   cannotDecrypt,
@@ -89,7 +89,7 @@ function unusableLatestVersion(
     observed: { ...observed, latestVersionState: state },
     required,
     remediationText: aws
-      ? `Store the value certctl runs with (\`aws secretsmanager put-secret-value --secret-id ${shellWord(fact.resource.id)} --secret-string file://<file>\`, the file in its CERTCTL_*_PATH setting); the replicas receive it, replication needs no change.`
+      ? `Store the value certctl runs with (\`aws secretsmanager put-secret-value --secret-id ${shellWord(fact.resource.id)} --secret-string file://${placeholder('file')}\`, the file in its CERTCTL_*_PATH setting); the replicas receive it, replication needs no change.`
       : state === 'DISABLED'
         ? `Enable the latest version (\`${gcloudEnableLatest(fact)}\`); replication needs no change.`
         : `Add the value certctl runs with as a new version (\`${gcloudAddVersion(fact)}\`, the file in its CERTCTL_*_PATH setting); replication needs no change.`,
@@ -265,7 +265,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     rationale:
       'A regional outage or a lost region must not take the only copy of the CA key with it; a replica that is not in sync holds an older key than certctl runs with.',
     remediation: {
-      text: 'Replicate the secret (`aws secretsmanager replicate-secret-to-regions --add-replica-regions Region=<other>`); for a replica out of sync, read its StatusMessage and fix the replica key permissions.',
+      text: `Replicate the secret (\`aws secretsmanager replicate-secret-to-regions --add-replica-regions Region=${placeholder('other')}\`); for a replica out of sync, read its StatusMessage and fix the replica key permissions.`,
       texts: {
         gcp: 'Use automatic replication or two or more user-managed locations (the replication policy is set when the secret is created: create a replicated secret and add the value as a new version).',
       },

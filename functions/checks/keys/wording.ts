@@ -11,7 +11,7 @@ import {
   UNUSABLE_KEY_STATES,
   USABLE_KEY_STATES,
 } from '../../core/kms-key-states.ts';
-import { shellWord } from '../../core/shell-word.ts';
+import { placeholder, shellWord } from '../../core/shell-word.ts';
 
 export const KEYS_RESOURCE_TYPES: readonly ResourceType[] = [
   'AwsSecretsManagerSecret',
@@ -82,7 +82,7 @@ export function gcloudSecretArgs(fact: KeySecretFact): { readonly secret: string
 export function gcloudEnableLatest(fact: KeySecretFact): string {
   const { secret, project } = gcloudSecretArgs(fact);
   const read = fact.latestVersion?.state === 'read' ? fact.latestVersion.value.version : undefined;
-  return `gcloud secrets versions enable ${read !== undefined ? shellWord(String(read)) : '<version>'} --secret=${secret} --project=${project}`;
+  return `gcloud secrets versions enable ${read !== undefined ? shellWord(String(read)) : placeholder('version')} --secret=${secret} --project=${project}`;
 }
 
 /**
@@ -91,10 +91,10 @@ export function gcloudEnableLatest(fact: KeySecretFact): string {
  */
 export const LATEST_VERSION_READ = 'the most recently added; older versions were not read';
 
-/** `gcloud secrets versions add <secret> --project=<project> --data-file=<file>`, for a GCP secret. */
+/** `gcloud secrets versions add <secret> --project=<project> --data-file=${placeholder('file')}`, for a GCP secret. */
 export function gcloudAddVersion(fact: KeySecretFact): string {
   const { secret, project } = gcloudSecretArgs(fact);
-  return `gcloud secrets versions add ${secret} --project=${project} --data-file=<file>`;
+  return `gcloud secrets versions add ${secret} --project=${project} --data-file=${placeholder('file')}`;
 }
 
 /** The items a finding is about, as an observed value. */
@@ -132,7 +132,7 @@ export function replicasRekeyed(fact: KeySecretFact, regions: readonly string[])
   const where = ` --region ${shellWord(primary ?? fact.resource.region)}`;
   const one = regions.length === 1;
   const secret = shellWord(fact.resource.id);
-  return `remove the ${one ? 'replica' : 'replicas'} (\`aws secretsmanager remove-regions-from-replication --secret-id ${secret} --remove-replica-regions ${regions.map((region) => shellWord(region)).join(' ')}${where}\`) and add ${one ? 'it' : 'them'} again with the key (\`aws secretsmanager replicate-secret-to-regions --secret-id ${secret} --add-replica-regions ${regions.map((region) => `Region=${shellWord(region)},KmsKeyId=<key-arn>`).join(' ')}${where}\`)`;
+  return `remove the ${one ? 'replica' : 'replicas'} (\`aws secretsmanager remove-regions-from-replication --secret-id ${secret} --remove-replica-regions ${regions.map((region) => shellWord(region)).join(' ')}${where}\`) and add ${one ? 'it' : 'them'} again with the key (\`aws secretsmanager replicate-secret-to-regions --secret-id ${secret} --add-replica-regions ${regions.map((region) => `Region=${shellWord(region)},KmsKeyId=${placeholder('key-arn')}`).join(' ')}${where}\`)`;
 }
 
 /**

@@ -4,7 +4,7 @@
  * matches the audited database.
  */
 import type { PitrFact } from '../../core/facts.ts';
-import { shellWord } from '../../core/shell-word.ts';
+import { placeholder, shellWord } from '../../core/shell-word.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 
 /**
@@ -222,7 +222,7 @@ export function shortenBackupWindowCommand(fact: PitrFact, long: LongBackupWindo
  * run in the destination Region (`--region`), naming the source by ARN (AWS CLI reference,
  * start-db-instance-automated-backups-replication; `--backup-retention-period` is "the retention
  * period for the replicated automated backups"). `region` is printed as given: a Region an ARN named
- * (functions/aws/rds.ts regionOfArn keeps only names spelled as Regions) or a `<placeholder>`.
+ * (functions/aws/rds.ts regionOfArn keeps only names spelled as Regions) or a {@link placeholder}.
  */
 export function startBackupReplicationCommand(fact: PitrFact, region: string, days: number): string {
   return `aws rds start-db-instance-automated-backups-replication --region ${region} --source-db-instance-arn ${sourceArn(fact)} --backup-retention-period ${days}`;
@@ -234,11 +234,13 @@ export function stopBackupReplicationCommand(fact: PitrFact, region: string): st
 }
 
 /**
- * The source instance's ARN as a shell word, or a placeholder naming it when the fact has none (meant
- * to be replaced before the command runs, so not a word itself).
+ * The source instance's ARN as a shell word, or a quoted placeholder naming it when the fact has
+ * none (meant to be replaced before the command runs; pasted as it is, it fails as no ARN).
  */
 function sourceArn(fact: PitrFact): string {
-  return fact.resource.arn !== undefined ? shellWord(fact.resource.arn) : `<arn of ${fact.resource.id}>`;
+  return fact.resource.arn !== undefined
+    ? shellWord(fact.resource.arn)
+    : placeholder(`arn of ${fact.resource.id}`);
 }
 
 /** Turns deletion protection on. */

@@ -35,7 +35,7 @@ import {
   REGION_NOT_SENT,
   type ReplicatedBackup,
 } from '../../core/facts.ts';
-import { shellWord } from '../../core/shell-word.ts';
+import { placeholder, shellWord } from '../../core/shell-word.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, MINUTE_MS } from '../../core/time.ts';
 import {
   cloudSqlInstanceWords,
@@ -71,7 +71,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
     rationale:
       "Backups in the same region as the database share its fate in a regional outage. When the policy asks for it, certctl's restore points must also exist in a second region, reaching back the policy minimum there too: a copy that keeps 7 days, or that started yesterday, restores nothing older.",
     remediation: {
-      text: "RDS: `aws rds start-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn> --backup-retention-period 31` (plus `--kms-key-id` with a key of the destination Region for an encrypted instance), run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (`aws rds stop-db-instance-automated-backups-replication --region <destination> --source-db-instance-arn <arn>`) and start it again with that retention. Aurora: a cross-Region read replica cluster whose own BackupRetentionPeriod is at least the target, read in its Region (a new replica keeps Aurora's default of one day; raise it with `aws rds modify-db-cluster --region <replica region> --db-cluster-identifier <replica> --backup-retention-period 30 --apply-immediately`: the target itself, since an Aurora cluster restores back its whole retention). A global database secondary is judged through its primary's own retention; a primary's secondaries (restored through the primary) and AWS Backup copies (not in the RDS listings) cannot prove it: record a policy exception for pitr.cross-region when one of those is the copy. Cloud SQL: a multi-region backup location.",
+      text: `RDS: \`aws rds start-db-instance-automated-backups-replication --region ${placeholder('destination')} --source-db-instance-arn ${placeholder('arn')} --backup-retention-period 31\` (plus \`--kms-key-id\` with a key of the destination Region for an encrypted instance), run in the destination Region, with a retention a day above the target since the copy, like its source, restores from the oldest daily snapshot it keeps (two days, 32, when the backup window of the source is longer than an hour). A running replication keeps the retention it was started with: stop it (\`aws rds stop-db-instance-automated-backups-replication --region ${placeholder('destination')} --source-db-instance-arn ${placeholder('arn')}\`) and start it again with that retention. Aurora: a cross-Region read replica cluster whose own BackupRetentionPeriod is at least the target, read in its Region (a new replica keeps Aurora's default of one day; raise it with \`aws rds modify-db-cluster --region ${placeholder('replica region')} --db-cluster-identifier ${placeholder('replica')} --backup-retention-period 30 --apply-immediately\`: the target itself, since an Aurora cluster restores back its whole retention). A global database secondary is judged through its primary's own retention; a primary's secondaries (restored through the primary) and AWS Backup copies (not in the RDS listings) cannot prove it: record a policy exception for pitr.cross-region when one of those is the copy. Cloud SQL: a multi-region backup location.`,
       url: DOCS.rdsReplicateBackups,
       urls: { gcp: DOCS.cloudSqlBackupLocations },
     },
@@ -120,7 +120,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
       description: `${resourceLabel(fact)}: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.`,
       observed,
       required,
-      remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
+      remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-location=${placeholder('multi-region such as us or eu')}\` (${DOCS.cloudSqlBackupLocations}).`,
     };
   },
 };
@@ -248,7 +248,7 @@ function judgeAurora(
       description: `${resourceLabel(fact)} has a read replica cluster in ${elsewhere.join(', ')} (ReadReplicaIdentifiers), which keeps its data there, but how far back a replica can be restored is bounded by its own BackupRetentionPeriod, which DescribeDBClusters in ${fact.resource.region} does not carry: whether restore points in another Region reach back the ${minPitrDays} days required could not be told.`,
       observed: { ...observed, crossRegionBackup: null },
       required: heldRequired,
-      remediationText: `Look at the retention of each replica in its Region (${inspect}); a replica keeping fewer than ${minPitrDays} days restores nothing older after a regional outage: raise it with \`aws rds modify-db-cluster --region <replica region> --db-cluster-identifier <replica> --backup-retention-period ${minPitrDays} --apply-immediately\`. If every replica keeps enough, record that as a policy exception for pitr.cross-region on this cluster.`,
+      remediationText: `Look at the retention of each replica in its Region (${inspect}); a replica keeping fewer than ${minPitrDays} days restores nothing older after a regional outage: raise it with \`aws rds modify-db-cluster --region ${placeholder('replica region')} --db-cluster-identifier ${placeholder('replica')} --backup-retention-period ${minPitrDays} --apply-immediately\`. If every replica keeps enough, record that as a policy exception for pitr.cross-region on this cluster.`,
     };
   }
   // A replica listed by an ARN naming no Region may be the copy in another Region, or may not.
@@ -646,7 +646,7 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
       description: `${resourceLabel(fact)} stores its backups only in ${targets.length > 0 ? targets.join(', ') : 'its own region'}: a regional outage takes the backups with the instance.`,
       observed,
       required,
-      remediationText: `Run \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-location=<multi-region such as us or eu>\` (${DOCS.cloudSqlBackupLocations}).`,
+      remediationText: `Run \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-location=${placeholder('multi-region such as us or eu')}\` (${DOCS.cloudSqlBackupLocations}).`,
     };
   }
   const retention = replicaRetention(fact, minPitrDays);
@@ -662,7 +662,7 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
     required,
     // The policy names no destination, and which Regions RDS replicates into depends on the source
     // Region (USER_ReplicateBackups lists the pairs): the placeholder stays, said in words.
-    remediationText: `Run \`${startBackupReplicationCommand(fact, '<destination-region>', retention.days)}\`, with \`<destination-region>\` the Region to copy to: one other than ${fact.resource.region}, the instance's own, among those RDS replicates automated backups from ${fact.resource.region} to (${DOCS.rdsReplicateBackups})${retention.why} (add \`--kms-key-id <key in the destination region>\` for an encrypted instance). Automated backups must be on for replication to start.`,
+    remediationText: `Run \`${startBackupReplicationCommand(fact, placeholder('destination-region'), retention.days)}\`, with \`${placeholder('destination-region')}\` the Region to copy to: one other than ${fact.resource.region}, the instance's own, among those RDS replicates automated backups from ${fact.resource.region} to (${DOCS.rdsReplicateBackups})${retention.why} (add \`--kms-key-id ${placeholder('key in the destination region')}\` for an encrypted instance). Automated backups must be on for replication to start.`,
   };
 }
 

@@ -17,6 +17,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
+import { placeholder } from '../../core/shell-word.ts';
 import {
   cloudSqlInstanceWords,
   enableBackupsStep,
@@ -47,7 +48,7 @@ import {
  * in place", cloud.google.com/sql/docs/postgres/upgrade-in-place); without it the patch keeps the
  * current Enterprise tier and is refused. gcloud reads ENTERPRISE_PLUS as enterprise-plus.
  */
-const ENTERPRISE_PLUS_TIER = '<an Enterprise Plus machine type, such as db-perf-optimized-N-2>';
+const ENTERPRISE_PLUS_TIER = placeholder('an Enterprise Plus machine type, such as db-perf-optimized-N-2');
 
 /** `pitr.retention`: configured PITR retention >= `minPitrDays`, edition-aware on Cloud SQL. */
 export const pitrRetentionCheck: Check<PitrFact> = {

@@ -179,6 +179,40 @@ export async function snapshotLambda(
   return result;
 }
 
+/**
+ * {@link snapshotOrMaintenance} for the deployed handler: whatever it throws (a bad request, a bad or
+ * missing policy, a scan that could not run; `deps` is built inside, so a policy that does not load
+ * is caught too) first writes one structured ERROR log line (the error's
+ * name and message, never the event) and the metrics of a failed run, as the audit handler does
+ * (functions/handlers/aws/audit-handler.ts), then throws, so the Errors alarm, the DLQ and a log
+ * query see it as before. A request that cannot run counts `SnapshotsFailed` 1 (alarmed): the
+ * snapshots it asked for were not delivered, and how many it named cannot be told from a request
+ * that did not parse. A scan counts `MaintenanceScanCompleted` 0 (the did-not-complete alarm).
+ */
+export async function snapshotWithEvidence(
+  event: unknown,
+  deps: () => SnapshotHandlerDependencies,
+  observability: Pick<SnapshotHandlerDependencies, 'logger' | 'metrics'> = { logger, metrics },
+): Promise<SnapshotJobResult | MaintenanceJobResult> {
+  try {
+    return await snapshotOrMaintenance(event, deps());
+  } catch (error) {
+    if (isMaintenanceTrigger(event)) {
+      observability.metrics.addMetric('MaintenanceScanCompleted', MetricUnit.Count, 0);
+    } else {
+      observability.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, 0);
+      observability.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, 1);
+    }
+    observability.logger.error(
+      isMaintenanceTrigger(event) ? 'maintenance scan failed' : 'snapshot request failed',
+      {
+        error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
+      },
+    );
+    throw error;
+  }
+}
+
 const defaultDependencies = functionDependencies(
   { logger, metrics },
   (base): SnapshotHandlerDependencies => ({
@@ -189,10 +223,10 @@ const defaultDependencies = functionDependencies(
 );
 
 export const handler = middy((event: unknown, context: Context) =>
-  snapshotOrMaintenance(event, {
+  snapshotWithEvidence(event, () => ({
     ...defaultDependencies(),
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
-  }),
+  })),
 )
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

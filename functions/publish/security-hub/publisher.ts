@@ -824,14 +824,23 @@ async function readForKeepAlive(
       stored = await options.ledger.read(where);
       if (stored) ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
     } catch (error) {
-      counts.problems += 1;
-      options.logger?.warn(
-        'import ledger unreadable: reading Security Hub for the findings due for keep-alive',
-        {
-          ...where,
-          error: { code: errorCode(error), message: describeError(error) },
-        },
-      );
+      if (error instanceof LedgerGivenUpError) {
+        // A known state, not a problem: the run that gave it up counted its failed write, and the
+        // marker asks for Security Hub to be read, which the keep-alive read below does.
+        options.logger?.info(
+          'import ledger given up by an earlier run: reading Security Hub for the findings due for keep-alive',
+          { ...where, reason: describeError(error) },
+        );
+      } else {
+        counts.problems += 1;
+        options.logger?.warn(
+          'import ledger unreadable: reading Security Hub for the findings due for keep-alive',
+          {
+            ...where,
+            error: { code: errorCode(error), message: describeError(error) },
+          },
+        );
+      }
     }
   }
   if (stored && ledger) {

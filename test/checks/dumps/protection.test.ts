@@ -863,7 +863,7 @@ describe('dumps.protection', () => {
           );
           expect(outcome?.description).toContain(said);
           expect(outcome?.remediationText).toBe(
-            `Import the same key material again without expiry (\`aws kms import-key-material --key-id ${key} --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1\`, both from \`aws kms get-parameters-for-import --key-id ${key} --region eu-west-1\`); only the material imported before can be imported into this key.`,
+            `Import the same key material again without expiry (\`aws kms import-key-material --key-id ${key} --import-token '<token>' --encrypted-key-material '<material>' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1\`, both from \`aws kms get-parameters-for-import --key-id ${key} --region eu-west-1\`); only the material imported before can be imported into this key.`,
           );
         } else {
           expect(outcome?.remediationText).toBeUndefined();

@@ -290,7 +290,7 @@ describe('keys.not-deleting', () => {
         observed: { scheduledForDeletion: false, keyMaterialExpires: '2026-12-09T12:00:00.000Z' },
       });
       expect(outcome?.remediationText).toContain(
-        'aws kms import-key-material --key-id arn:aws:kms:eu-west-1:111111111111:key/k --import-token <token> --encrypted-key-material <material> --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1',
+        "aws kms import-key-material --key-id arn:aws:kms:eu-west-1:111111111111:key/k --import-token '<token>' --encrypted-key-material '<material>' --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE --region eu-west-1",
       );
     });
     it.each([
@@ -455,7 +455,7 @@ describe('keys.not-deleting', () => {
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.observed.keyState).toBe('DESTROYED');
       expect(outcome?.remediationText).toContain(
-        '`gcloud secrets versions add ca --project=certctl-prod --data-file=<file>`',
+        "`gcloud secrets versions add ca --project=certctl-prod --data-file='<file>'`",
       );
     });
     it("says when the state is the key's primary version's (the secret version named none)", () => {
@@ -994,7 +994,7 @@ describe('keys.cmk', () => {
         'The replica in us-east-1 of the secret certctl/ca (ca-cert) is encrypted with the AWS-managed key aws/secretsmanager (us-east-1), which no other account can use: that replica cannot be recovered cross-account.',
       observed: { keyManager: 'AWS', replicaRegion: 'us-east-1' },
       remediationText:
-        'Replicate to us-east-1 under a customer-managed KMS key of that region whose policy admits the recovery account: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId=<key-arn> --region eu-west-1`).',
+        "Replicate to us-east-1 under a customer-managed KMS key of that region whose policy admits the recovery account: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId='<key-arn>' --region eu-west-1`).",
     });
   });
   it('warns on Google-managed encryption', () => {
@@ -1573,7 +1573,7 @@ describe('every keys check says what it judged', () => {
       observed: { items: 'ca-cert,ca-key', latestVersionState: 'none' },
       required: { scheduledForDeletion: false, keyUsable: true, latestVersionState: 'ENABLED' },
       remediationText:
-        'Add the value certctl runs with as a new version: `gcloud secrets versions add ca --project=certctl-prod --data-file=<file>` (the file in its CERTCTL_*_PATH setting).',
+        "Add the value certctl runs with as a new version: `gcloud secrets versions add ca --project=certctl-prod --data-file='<file>'` (the file in its CERTCTL_*_PATH setting).",
     });
     expect(disabled?.description).toBe(`The ${LABEL} has its latest version DISABLED.`);
     expect(destroying?.description).toBe(
@@ -1650,7 +1650,7 @@ describe('every keys check says what it judged', () => {
       observed: { items: 'ca-cert,ca-key', scheduledForDeletion: false, keyExists: false },
     });
     expect(outcome?.remediationText).toContain(
-      'aws secretsmanager create-secret --name <name> --kms-key-id <key>',
+      "aws secretsmanager create-secret --name '<name>' --kms-key-id '<key>'",
     );
   });
 
@@ -1696,10 +1696,10 @@ describe('every keys check says what it judged', () => {
     expect(fixFor('PendingReplicaDeletion')).toContain('aws kms cancel-key-deletion --key-id k2');
     expect(fixFor('Disabled')).toBe('Enable the key (`aws kms enable-key --key-id k2`).');
     expect(fixFor('Unavailable')).toBe(
-      "Reconnect the key's custom key store (`aws kms connect-custom-key-store --custom-key-store-id <its CustomKeyStoreId>`).",
+      "Reconnect the key's custom key store (`aws kms connect-custom-key-store --custom-key-store-id '<its CustomKeyStoreId>'`).",
     );
     expect(fixFor('PendingImport')).toBe(
-      'Import the key material again (`aws kms import-key-material --key-id k2 --import-token <token> --encrypted-key-material <material>`, both from `aws kms get-parameters-for-import --key-id k2`).',
+      "Import the key material again (`aws kms import-key-material --key-id k2 --import-token '<token>' --encrypted-key-material '<material>'`, both from `aws kms get-parameters-for-import --key-id k2`).",
     );
   });
 
@@ -1716,10 +1716,10 @@ describe('every keys check says what it judged', () => {
     );
     expect(fixFor('Disabled')).toBe('Enable the key (`aws kms enable-key --key-id k2 --region us-east-2`).');
     expect(fixFor('Unavailable')).toBe(
-      "Reconnect the key's custom key store (`aws kms connect-custom-key-store --custom-key-store-id <its CustomKeyStoreId> --region us-east-2`).",
+      "Reconnect the key's custom key store (`aws kms connect-custom-key-store --custom-key-store-id '<its CustomKeyStoreId>' --region us-east-2`).",
     );
     expect(fixFor('PendingImport')).toBe(
-      'Import the key material again (`aws kms import-key-material --key-id k2 --import-token <token> --encrypted-key-material <material> --region us-east-2`, both from `aws kms get-parameters-for-import --key-id k2 --region us-east-2`).',
+      "Import the key material again (`aws kms import-key-material --key-id k2 --import-token '<token>' --encrypted-key-material '<material>' --region us-east-2`, both from `aws kms get-parameters-for-import --key-id k2 --region us-east-2`).",
     );
   });
 
@@ -1738,7 +1738,7 @@ describe('every keys check says what it judged', () => {
       description: `The KMS key replica-key (us-east-1) of the replica in us-east-1 of the ${LABEL} does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica cannot be decrypted.`,
       // The primary still decrypts: the replica is made again from it, not the secret anew.
       remediationText:
-        'The key cannot be restored: re-create the replica under a usable key of us-east-1: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId=<key-arn> --region eu-west-1`).',
+        "The key cannot be restored: re-create the replica under a usable key of us-east-1: remove the replica (`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions us-east-1 --region eu-west-1`) and add it again with the key (`aws secretsmanager replicate-secret-to-regions --secret-id certctl/ca --add-replica-regions Region=us-east-1,KmsKeyId='<key-arn>' --region eu-west-1`).",
     });
   });
 
@@ -2282,10 +2282,10 @@ describe('GCP secret fix commands', () => {
     const commands = texts.map(secretCommands);
     expect(commands.map((each) => each.length)).toEqual([1, 1, 1, 1]);
     expect(commands.flat()).toEqual([
-      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
-      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
-      'gcloud secrets versions enable <version> --secret=ca --project=certctl-stage-2',
-      'gcloud secrets versions add ca --project=certctl-stage-2 --data-file=<file>',
+      "gcloud secrets versions add ca --project=certctl-stage-2 --data-file='<file>'",
+      "gcloud secrets versions add ca --project=certctl-stage-2 --data-file='<file>'",
+      "gcloud secrets versions enable '<version>' --secret=ca --project=certctl-stage-2",
+      "gcloud secrets versions add ca --project=certctl-stage-2 --data-file='<file>'",
     ]);
   });
 });

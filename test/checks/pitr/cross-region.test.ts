@@ -26,7 +26,7 @@ describe('pitr.cross-region', () => {
       'Aurora: a cross-Region read replica cluster whose own BackupRetentionPeriod is at least the target',
     );
     expect(text).toContain(
-      '`aws rds modify-db-cluster --region <replica region> --db-cluster-identifier <replica> --backup-retention-period 30 --apply-immediately`',
+      "`aws rds modify-db-cluster --region '<replica region>' --db-cluster-identifier '<replica>' --backup-retention-period 30 --apply-immediately`",
     );
     expect(text).not.toContain(
       'Aurora: an AWS Backup plan with a cross-Region copy action, or an Aurora Global Database.',
@@ -493,7 +493,7 @@ describe('pitr.cross-region', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed).toEqual({ crossRegionBackup: false, replicatedTo: '' });
     expect(outcome?.remediationText).toContain(
-      'aws rds start-db-instance-automated-backups-replication --region <destination-region> --source-db-instance-arn arn:aws:rds:eu-west-1:111122223333:db:certctl-db --backup-retention-period 31',
+      "aws rds start-db-instance-automated-backups-replication --region '<destination-region>' --source-db-instance-arn arn:aws:rds:eu-west-1:111122223333:db:certctl-db --backup-retention-period 31",
     );
   });
 
@@ -506,7 +506,7 @@ describe('pitr.cross-region', () => {
     // Assess: before, only 'in the Region to copy to (`--region`)': not that it must be another
     // Region than the instance's, nor one RDS replicates eu-west-1's backups to.
     expect(outcome?.remediationText).toContain(
-      "with `<destination-region>` the Region to copy to: one other than eu-west-1, the instance's own, among those RDS replicates automated backups from eu-west-1 to (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html)",
+      "with `'<destination-region>'` the Region to copy to: one other than eu-west-1, the instance's own, among those RDS replicates automated backups from eu-west-1 to (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html)",
     );
   });
 
@@ -526,7 +526,7 @@ describe('pitr.cross-region', () => {
       const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
       // Assess
       expect(outcome?.status).toBe('FAILED');
-      expect(outcome?.remediationText).not.toContain('<destination-region>');
+      expect(outcome?.remediationText).not.toContain("'<destination-region>'");
       expect(outcome?.remediationText).toContain(stop('eu-central-1'));
       expect(outcome?.remediationText).toContain(start('eu-central-1', 31));
     });
@@ -615,9 +615,9 @@ describe('pitr.cross-region', () => {
         contextWith({ pitr: { requireCrossRegionBackup: true, minPitrDays: 35 } }),
       );
       // Assess
-      expect(outcome?.remediationText).toContain(start('<destination-region>', 31));
+      expect(outcome?.remediationText).toContain(start("'<destination-region>'", 31));
       expect(outcome?.remediationText).toContain('its retention of 31 days is a day above the 30-day target');
-      expect(at35?.remediationText).toContain(start('<destination-region>', 35));
+      expect(at35?.remediationText).toContain(start("'<destination-region>'", 35));
     });
   });
 
@@ -1062,7 +1062,7 @@ describe('pitr.cross-region', () => {
         }),
       );
       expect(outcome?.remediationText).toContain(
-        '--source-db-instance-arn <arn of certctl-db> --backup-retention-period 31',
+        "--source-db-instance-arn '<arn of certctl-db>' --backup-retention-period 31",
       );
     });
 
@@ -1073,7 +1073,7 @@ describe('pitr.cross-region', () => {
         description:
           'Cloud SQL instance `certctl-sql` stores its backups only in its own region: a regional outage takes the backups with the instance.',
         remediationText:
-          'Run `gcloud sql instances patch certctl-sql --project=certctl-prod --backup-location=<multi-region such as us or eu>` (https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations).',
+          "Run `gcloud sql instances patch certctl-sql --project=certctl-prod --backup-location='<multi-region such as us or eu>'` (https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations).",
       });
     });
 

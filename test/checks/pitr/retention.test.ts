@@ -173,7 +173,7 @@ describe('pitr.retention', () => {
       // An Enterprise Plus instance needs an Enterprise Plus machine type: the in-place upgrade
       // names one (`--tier`), or the patch is refused for the instance's current tier.
       expect(outcome?.remediationText).toContain(
-        'gcloud sql instances patch certctl-sql --project=certctl-prod --edition=ENTERPRISE_PLUS --tier=<an Enterprise Plus machine type, such as db-perf-optimized-N-2>',
+        "gcloud sql instances patch certctl-sql --project=certctl-prod --edition=ENTERPRISE_PLUS --tier='<an Enterprise Plus machine type, such as db-perf-optimized-N-2>'",
       );
       expect(outcome?.remediationText).toContain('--retained-transaction-log-days=30');
       expect(outcome?.remediationText).toContain('daily backups');

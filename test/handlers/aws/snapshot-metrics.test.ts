@@ -4,8 +4,13 @@
  * the wait ended (DeadlineExceeded) counts, for a request and for the maintenance scan alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotLambda, snapshotOrMaintenance } from '../../../functions/handlers/aws/snapshot.ts';
+import {
+  snapshotLambda,
+  snapshotOrMaintenance,
+  snapshotWithEvidence,
+} from '../../../functions/handlers/aws/snapshot.ts';
 import { snapshotExitCode } from '../../../functions/jobs/snapshot.ts';
+import { recordingLogger } from '../../core/recording-logger.ts';
 import {
   fastPolicy,
   recordingMetrics,
@@ -87,5 +92,36 @@ describe('SnapshotsFailed', () => {
       'DeadlineExceeded',
     ]);
     expect(recorded.SnapshotsFailed).toBe(1);
+  });
+});
+
+describe('a snapshot request that cannot run', () => {
+  it('writes one structured ERROR line with the input error only and counts SnapshotsFailed, then throws', async () => {
+    // Prepare: a request without its request id, whose reason the log must not echo as a field.
+    const { recorded, metrics } = recordingMetrics();
+    const logger = recordingLogger();
+    const event = { reason: 'CA rotation', requestedBy: 'U1' };
+
+    // Act
+    const attempt = snapshotWithEvidence(event, () => deps(metrics), { logger, metrics } as never);
+
+    // Assess: thrown as before (Errors alarm, DLQ), with the evidence the audit handler writes.
+    await expect(attempt).rejects.toThrow('snapshot input is invalid: requestId:');
+    expect(logger.entries).toEqual([
+      {
+        level: 'error',
+        message: 'snapshot request failed',
+        attributes: [
+          {
+            error: {
+              name: 'InputError',
+              message:
+                'snapshot input is invalid: requestId: Invalid input: expected string, received undefined',
+            },
+          },
+        ],
+      },
+    ]);
+    expect(recorded).toEqual({ SnapshotsAvailable: 0, SnapshotsFailed: 1 });
   });
 });

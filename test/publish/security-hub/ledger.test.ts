@@ -15,6 +15,7 @@ import type { Policy } from '../../../functions/core/policy.ts';
 import { asffFindingId, productArn } from '../../../functions/publish/security-hub/asff.ts';
 import {
   decodeLedger,
+  encodeGivenUpLedger,
   encodeLedger,
   LEDGER_FORMAT,
   LEDGER_VERSION,
@@ -1154,6 +1155,43 @@ describe('publishing with the import ledger against the simulated Security Hub a
         UpdatedAt: clock.toISOString(),
       });
     }
+  });
+
+  it('reads a region read only for keep-alive whose ledger an earlier run gave up as a known state, not a problem', async () => {
+    // Prepare: A's db-east is published in us-east-1; a later run could not write that ledger and
+    // left the marker of a ledger given up; then A's region listing fails.
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    await publish(report([db('db-west'), east], [...scopes, completeScope(ACCOUNT_A, 'us-east-1')]));
+    const US = { account: ACCOUNT_A, region: 'us-east-1' };
+    await store.overwrite(
+      US,
+      encodeGivenUpLedger({
+        ...US,
+        productArn: productArn({ ...US, partition: 'aws' }),
+        at: T0.toISOString(),
+        reason: 'the store refused the write',
+      }),
+    );
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    clock = new Date(T0.getTime() + 80 * DAY);
+    const logger = recordingLogger();
+
+    // Act
+    const result = await publish(report([scopeFinding(unlisted)], [unlisted]), { logger });
+
+    // Assess: kept alive from Security Hub; the marker is no ledger problem and says what it is.
+    expect(result.counts).toMatchObject({ keptAlive: 2, failed: 0 });
+    expect(result.ledger).toMatchObject({ problems: 0 });
+    expect(logger.entries).not.toContainEqual(
+      expect.objectContaining({ message: expect.stringContaining('unreadable') }),
+    );
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        message:
+          'import ledger given up by an earlier run: reading Security Hub for the findings due for keep-alive',
+      }),
+    );
   });
 
   it('keeps alive from the findings due in a region read only for keep-alive when what changed since its ledger cannot be read', async () => {
