@@ -170,7 +170,7 @@ export class SnapshotJobs extends Construct {
 
     this.failedSnapshotsAlarm = new Alarm(this, 'FailedSnapshotsAlarm', {
       alarmDescription:
-        'certctl-backup-guard: a pre-maintenance snapshot was not delivered: it failed, stayed busy, hit the quota, or was still creating at the wait deadline.',
+        'certctl-backup-guard: a pre-maintenance snapshot was not delivered: it failed, stayed busy, hit the quota, or was still creating at the wait deadline; or the snapshot function refused or could not run a request (its ERROR log line says why).',
       metric: new Metric({
         namespace: METRICS_NAMESPACE,
         metricName: 'SnapshotsFailed',
