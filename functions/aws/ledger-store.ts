@@ -63,15 +63,7 @@ export class S3LedgerStore implements LedgerStore {
     previous: string | undefined,
   ): Promise<void> {
     try {
-      await this.#client.send(
-        new PutObjectCommand({
-          Bucket: this.#bucket,
-          Key: this.key(destination),
-          Body: body,
-          ContentType: 'application/gzip',
-          ...(previous ? { IfMatch: previous } : { IfNoneMatch: '*' }),
-        }),
-      );
+      await this.#put(destination, body, previous ? { IfMatch: previous } : { IfNoneMatch: '*' });
     } catch (error) {
       if (CONFLICT_CODES.has(errorCode(error))) {
         throw new LedgerConflictError(
@@ -85,12 +77,22 @@ export class S3LedgerStore implements LedgerStore {
 
   /** Unconditional: the marker of a ledger given up replaces whatever is there. */
   async overwrite(destination: Pick<Destination, 'account' | 'region'>, body: Uint8Array): Promise<void> {
+    await this.#put(destination, body, {});
+  }
+
+  /** The ledger object of `destination` written with `body`, under the write's `condition`. */
+  async #put(
+    destination: Pick<Destination, 'account' | 'region'>,
+    body: Uint8Array,
+    condition: { readonly IfMatch?: string; readonly IfNoneMatch?: string },
+  ): Promise<void> {
     await this.#client.send(
       new PutObjectCommand({
         Bucket: this.#bucket,
         Key: this.key(destination),
         Body: body,
         ContentType: 'application/gzip',
+        ...condition,
       }),
     );
   }

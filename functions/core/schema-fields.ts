@@ -6,18 +6,29 @@ import { closest } from './closest.ts';
 import type * as z from './zod.ts';
 
 /**
+ * The parts of a zod schema's definition the walks below follow: an object's fields, the schema a
+ * default, optional or pipe wraps, a list's or record's items, a union's forms and discriminator.
+ */
+type SchemaDefinition = z.core.$ZodTypeDef & {
+  readonly shape?: Readonly<Record<string, z.core.$ZodType>>;
+  readonly innerType?: z.core.$ZodType;
+  readonly in?: z.core.$ZodType;
+  readonly element?: z.core.$ZodType;
+  readonly valueType?: z.core.$ZodType;
+  readonly options?: readonly z.core.$ZodType[];
+  readonly discriminator?: string;
+};
+
+function definitionOf(schema: z.core.$ZodType): SchemaDefinition {
+  return schema._zod.def as SchemaDefinition;
+}
+
+/**
  * The field names `schema` accepts in the object at `path` (through defaults, optionals, pipes,
  * lists, named entries and the forms of a union); none when `path` is no object of it.
  */
 export function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
-  const def = schema._zod.def as z.core.$ZodTypeDef & {
-    readonly shape?: Readonly<Record<string, z.core.$ZodType>>;
-    readonly innerType?: z.core.$ZodType;
-    readonly in?: z.core.$ZodType;
-    readonly element?: z.core.$ZodType;
-    readonly valueType?: z.core.$ZodType;
-    readonly options?: readonly z.core.$ZodType[];
-  };
+  const def = definitionOf(schema);
   const [first, ...rest] = path;
   if (def.shape) {
     const field = first === undefined ? undefined : def.shape[String(first)];
@@ -37,15 +48,7 @@ export function fieldsAt(schema: z.core.$ZodType, path: readonly PropertyKey[]):
  * them, and must be named as that form's, not guessed as itself.
  */
 export function formsTaking(schema: z.core.$ZodType, path: readonly PropertyKey[], key: string): string[] {
-  const def = schema._zod.def as z.core.$ZodTypeDef & {
-    readonly shape?: Readonly<Record<string, z.core.$ZodType>>;
-    readonly innerType?: z.core.$ZodType;
-    readonly in?: z.core.$ZodType;
-    readonly element?: z.core.$ZodType;
-    readonly valueType?: z.core.$ZodType;
-    readonly options?: readonly z.core.$ZodType[];
-    readonly discriminator?: string;
-  };
+  const def = definitionOf(schema);
   const [first, ...rest] = path;
   if (def.shape) {
     const field = first === undefined ? undefined : def.shape[String(first)];
@@ -61,7 +64,7 @@ export function formsTaking(schema: z.core.$ZodType, path: readonly PropertyKey[
     return [...new Set(options.flatMap((option) => formsTaking(option, path, key)))];
   }
   return options.flatMap((option) => {
-    const shape = (option._zod.def as { readonly shape?: Readonly<Record<string, z.core.$ZodType>> }).shape;
+    const { shape } = definitionOf(option);
     const values = (shape?.[discriminator]?._zod.def as { readonly values?: readonly unknown[] } | undefined)
       ?.values;
     return shape && Object.hasOwn(shape, key) && values
