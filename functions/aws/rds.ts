@@ -373,25 +373,45 @@ export function contradictoryAutomatedBackups(
   backups: readonly DBInstanceAutomatedBackup[],
   region: string,
 ): Map<string, AutomatedBackupListingFailure> {
-  const windows = new Map<string, Set<string>>();
-  const counts = new Map<string, number>();
+  // Each resource's first active entry; only a resource listed again is counted, and the windows
+  // differ when any later entry's differs from the first one's.
+  const first = new Map<string, DBInstanceAutomatedBackup>();
+  const repeated = new Map<string, { count: number; differs: boolean }>();
   for (const backup of backups) {
-    if (!backup.DbiResourceId || backup.Status !== 'active') continue;
+    const resourceId = backup.DbiResourceId;
+    if (!resourceId || backup.Status !== 'active') continue;
     if (backup.Region !== undefined && backup.Region !== region) continue;
-    const window = backup.RestoreWindow;
-    const key = `${window?.EarliestTime?.getTime() ?? '-'}/${window?.LatestTime?.getTime() ?? '-'}/${window === undefined}`;
-    windows.set(backup.DbiResourceId, (windows.get(backup.DbiResourceId) ?? new Set()).add(key));
-    counts.set(backup.DbiResourceId, (counts.get(backup.DbiResourceId) ?? 0) + 1);
+    const earlier = first.get(resourceId);
+    if (earlier === undefined) {
+      first.set(resourceId, backup);
+      continue;
+    }
+    const entry = repeated.get(resourceId) ?? { count: 1, differs: false };
+    entry.count += 1;
+    entry.differs ||= !sameRestoreWindow(earlier.RestoreWindow, backup.RestoreWindow);
+    repeated.set(resourceId, entry);
   }
   const contradicted = new Map<string, AutomatedBackupListingFailure>();
-  for (const [resourceId, seen] of windows) {
-    if (seen.size < 2) continue;
+  for (const [resourceId, { count, differs }] of repeated) {
+    if (!differs) continue;
     contradicted.set(resourceId, {
       code: 'ContradictoryAnswer',
-      message: `DescribeDBInstanceAutomatedBackups listed ${counts.get(resourceId)} active automated backups for DbiResourceId ${resourceId} in ${region} with different restore windows, while an instance has one automated backup in its Region`,
+      message: `DescribeDBInstanceAutomatedBackups listed ${count} active automated backups for DbiResourceId ${resourceId} in ${region} with different restore windows, while an instance has one automated backup in its Region`,
     });
   }
   return contradicted;
+}
+
+/** Whether two automated backups' restore windows are the same (both absent, or equal ends). */
+function sameRestoreWindow(
+  a: DBInstanceAutomatedBackup['RestoreWindow'],
+  b: DBInstanceAutomatedBackup['RestoreWindow'],
+): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.EarliestTime?.getTime() === b.EarliestTime?.getTime() &&
+    a.LatestTime?.getTime() === b.LatestTime?.getTime()
+  );
 }
 
 /**
@@ -1563,13 +1583,16 @@ export async function listSelectedDatabases(
   const requireSelectionShown = (
     element: 'DBInstance' | 'DBCluster',
     id: string | undefined,
-    names: (string | undefined)[],
+    // The names it answers to, gathered only when its selection is asked (not when tags and engine
+    // are both there to tell).
+    names: () => (string | undefined)[],
     tags: readonly Tag[] | undefined,
     engine: string | undefined,
     judgedIfSelected: () => boolean,
   ): void => {
     const tagsUnknown = byTag && tags === undefined;
-    const selectedNow = everything || selected(names, tags);
+    if (engine && !tagsUnknown) return;
+    const selectedNow = everything || selected(names(), tags);
     const missing =
       !engine && (selectedNow || tagsUnknown)
         ? 'Engine'
@@ -1621,7 +1644,12 @@ export async function listSelectedDatabases(
         requireSelectionShown(
           'DBInstance',
           instance.DBInstanceIdentifier,
-          namesListed(instance.DBInstanceIdentifier, instance.DBInstanceArn, instanceStandInGroups(instance)),
+          () =>
+            namesListed(
+              instance.DBInstanceIdentifier,
+              instance.DBInstanceArn,
+              instanceStandInGroups(instance),
+            ),
           instance.TagList,
           instance.Engine,
           () => isStandaloneInstance(instance),
@@ -1664,7 +1692,7 @@ export async function listSelectedDatabases(
         requireSelectionShown(
           'DBCluster',
           cluster.DBClusterIdentifier,
-          namesListed(cluster.DBClusterIdentifier, cluster.DBClusterArn, clusterStandInGroups(cluster)),
+          () => namesListed(cluster.DBClusterIdentifier, cluster.DBClusterArn, clusterStandInGroups(cluster)),
           cluster.TagList,
           cluster.Engine,
           () =>

@@ -81,10 +81,11 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
     };
   }
   if (enabled) {
+    const stopped = restoreStoppedNote(fact);
     return {
       status: 'PASSED',
-      description: restoreStoppedNote(fact)
-        ? `${resourceLabel(fact)} has automated backups on (${fact.retentionSource}=${fact.retentionDays ?? 'set'}), which turns point-in-time recovery on.${restoreStoppedNote(fact)}`
+      description: stopped
+        ? `${resourceLabel(fact)} has automated backups on (${fact.retentionSource}=${fact.retentionDays ?? 'set'}), which turns point-in-time recovery on.${stopped}`
         : `${resourceLabel(fact)} has automated backups on (${fact.retentionSource}=${fact.retentionDays ?? 'set'}), so point-in-time recovery is available.`,
       observed,
       required: REQUIRED,
