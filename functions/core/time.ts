@@ -46,3 +46,15 @@ export function acceptedRiskHorizonIssue(
     message: `${expires} is more than ${ACCEPTED_RISK_MAX_DAYS} days after ${today}, the day the policy is read: ${what} runs ${ACCEPTED_RISK_MAX_DAYS} days at most; give it a last day on or before ${limit}, and renew it then if its reason still holds`,
   };
 }
+
+/**
+ * An age in hours to one decimal, on the same side of `limitHours` as the age itself: 24.04 h against
+ * a 24 h limit is past it, and "24.0 h (limit 24 h)" would read as within it (so would 23.96 h as
+ * "24.0 h" read as at the limit).
+ */
+export function hoursAgainstLimit(ageHours: number, limitHours: number): string {
+  const shown = Number(ageHours.toFixed(1));
+  if (ageHours > limitHours && shown <= limitHours) return (Math.ceil(ageHours * 10) / 10).toFixed(1);
+  if (ageHours < limitHours && shown >= limitHours) return (Math.floor(ageHours * 10) / 10).toFixed(1);
+  return ageHours.toFixed(1);
+}

@@ -74,7 +74,7 @@ import { type Policy, policyProviders } from '../core/policy.ts';
 import { shellWord } from '../core/shell-word.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isOnOrBefore } from '../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, hoursAgainstLimit, isOnOrBefore } from '../core/time.ts';
 import { ALL_REGIONS } from '../gcp/planner.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { type AuditDependencies, finishAudit, lookUpUnlistedNames, planAudit, runScopes } from './audit.ts';
@@ -685,16 +685,9 @@ function ageHoursOf(snapshot: BackendSnapshot, now: Date): number {
   return (now.getTime() - (snapshot.createdAt?.getTime() ?? Number.NaN)) / HOUR_MS;
 }
 
-/**
- * A snapshot's age in hours to one decimal, on the same side of the limit as the age itself: 24.04 h
- * against a 24 h limit is a NO-GO, and "24.0 h old (limit 24 h)" would read as within it.
- */
+/** A snapshot's age in hours, on the same side of the limit as the age itself (core/time.ts). */
 function ageHoursText(snapshot: BackendSnapshot, maxAgeHours: number, now: Date): string {
-  const age = ageHoursOf(snapshot, now);
-  const shown = Number(age.toFixed(1));
-  if (age > maxAgeHours && shown <= maxAgeHours) return (Math.ceil(age * 10) / 10).toFixed(1);
-  if (age < maxAgeHours && shown >= maxAgeHours) return (Math.floor(age * 10) / 10).toFixed(1);
-  return age.toFixed(1);
+  return hoursAgainstLimit(ageHoursOf(snapshot, now), maxAgeHours);
 }
 
 /** `<id>, <age> h old (limit <limit> h)`: the evidence of a snapshot's age. */

@@ -45,7 +45,7 @@ import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../core
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import { locateIdentifier, namesOf } from '../core/targets.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, hoursAgainstLimit } from '../core/time.ts';
 import * as z from '../core/zod.ts';
 
 export type { SnapshotJobResult, SnapshotRequest } from '../actions/snapshot/model.ts';
@@ -460,7 +460,7 @@ export function staleAdoption(
     outcome: 'error',
     error: {
       code: 'SnapshotStale',
-      message: `${result.snapshotId} was taken ${ageHours.toFixed(1)} h ago by an earlier run of this request, older than snapshots.readinessMaxAgeHours (${maxAgeHours} h); ${fix}.`,
+      message: `${result.snapshotId} was taken ${hoursAgainstLimit(ageHours, maxAgeHours)} h ago by an earlier run of this request, older than snapshots.readinessMaxAgeHours (${maxAgeHours} h); ${fix}.`,
     },
   };
 }
