@@ -1089,7 +1089,8 @@ function listCopiesIn(
   arns: readonly string[],
   lean: boolean,
 ): Promise<DBCluster[]> {
-  const { pages, endpoint } = scopeReader(rds, scope, lean);
+  // A copy is found by its ARN and judged on its retention and window: its tags select nothing.
+  const { pages, endpoint } = scopeReader(rds, scope, lean, false);
   return readAllPages(
     'DescribeDBClusters',
     scope,
