@@ -479,7 +479,9 @@ export class GcpClientFactory {
       get: (request) => this.#read(async () => (await this.backupRuns()).get(request)),
       list: (request) => this.#read(async () => (await this.backupRuns()).list(request)),
       getOperation: (request) => this.#read(async () => (await this.operations()).get(request)),
-      getInstance: (request) => this.#read(async () => (await this.instances()).get(request)),
+      // The read view's client, not {@link instances}: its answers reach gax without the values of
+      // the wrong JSON type (./cloud-sql-clients.ts withoutNotSent), as instances.list's do.
+      getInstance: (request) => this.#read(async () => (await this.#readInstancesClient()).get(request)),
     };
   }
 

@@ -8,6 +8,7 @@
  * `GcpClientFactory.cloudSqlBackups()` provides the real one; tests may fake it.
  */
 import type { protos } from '@google-cloud/sql';
+import type { ReadDatabaseInstance } from './cloud-sql-read-view.ts';
 
 type Operation = protos.google.cloud.sql.v1.IOperation;
 
@@ -23,7 +24,8 @@ export interface CloudSqlBackupsApi {
   getOperation(
     request: protos.google.cloud.sql.v1.ISqlOperationsGetRequest,
   ): Promise<[Operation, ...unknown[]]>;
+  /** Decoded to the read view's fields (./cloud-sql-read-view.ts), as instances.list is. */
   getInstance(
     request: protos.google.cloud.sql.v1.ISqlInstancesGetRequest,
-  ): Promise<[protos.google.cloud.sql.v1.IDatabaseInstance, ...unknown[]]>;
+  ): Promise<[ReadDatabaseInstance, ...unknown[]]>;
 }

@@ -13,20 +13,24 @@
  * it, retries it, pages and turns error answers into `GoogleError`s, and decodes the kept fields
  * with its own code, exactly as before; the fields no one reads are never converted.
  *
- * A clean success of the three reads is now decoded by ./cloud-sql-lean.ts without gax, to exactly
- * the object gax makes from these cut types; gax decodes what that path hands on to it.
+ * A clean success of the three audit reads is now decoded by ./cloud-sql-lean.ts without gax, to
+ * exactly the object gax makes from these cut types; gax decodes what that path hands on to it.
+ * The snapshot action's `instances.get` (a `DatabaseInstance`, like each listed item) goes through
+ * the same read client, so its wrong-typed values are read as not sent as the listing's are
+ * (./cloud-sql-clients.ts `withoutNotSent`).
  *
- * Only the answer types of the three reads are cut (and the package's other versions left out): the request types, and every client that writes
- * (backupRuns.insert takes a `BackupRun` body), keep the full protos. The types below are the same
- * cut, so a read of a field that is not kept does not compile.
+ * Only the answer types of these reads are cut (and the package's other versions left out): the
+ * request types, and every client that writes (backupRuns.insert takes a `BackupRun` body), keep the
+ * full protos. The types below are the same cut, so a read of a field that is not kept does not
+ * compile.
  */
 import type { protos } from '@google-cloud/sql';
 
 /**
  * The fields kept per answer type, by the type's name in `google.cloud.sql.v1`: what
  * functions/gcp/cloud-sql.ts (the PITR audit) and functions/actions/snapshot/gcp.ts (targets and
- * scheduled maintenance) read from `instances.list`, `instances.getLatestRecoveryTime` and
- * `backupRuns.list`.
+ * scheduled maintenance; an instance's status and customer-managed key from `instances.get`) read
+ * from `instances.list`, `instances.get`, `instances.getLatestRecoveryTime` and `backupRuns.list`.
  */
 export const CLOUD_SQL_READ_FIELDS = {
   InstancesListResponse: ['warnings', 'items', 'nextPageToken'],
@@ -42,9 +46,11 @@ export const CLOUD_SQL_READ_FIELDS = {
     'replicaNames',
     'createTime',
     'settings',
+    'diskEncryptionConfiguration',
     'scheduledMaintenance',
   ],
   'DatabaseInstance.SqlScheduledMaintenance': ['startTime'],
+  DiskEncryptionConfiguration: ['kmsKeyName'],
   Settings: [
     'userLabels',
     'activationPolicy',
@@ -75,9 +81,13 @@ type Kept<Name extends keyof typeof CLOUD_SQL_READ_FIELDS> = (typeof CLOUD_SQL_R
 /** A `DatabaseInstance` as the read clients decode it. */
 export type ReadDatabaseInstance = Omit<
   Pick<protos.google.cloud.sql.v1.IDatabaseInstance, Kept<'DatabaseInstance'>>,
-  'settings' | 'scheduledMaintenance'
+  'settings' | 'diskEncryptionConfiguration' | 'scheduledMaintenance'
 > & {
   settings?: ReadSettings | null;
+  diskEncryptionConfiguration?: Pick<
+    protos.google.cloud.sql.v1.IDiskEncryptionConfiguration,
+    Kept<'DiskEncryptionConfiguration'>
+  > | null;
   scheduledMaintenance?: Pick<
     protos.google.cloud.sql.v1.DatabaseInstance.ISqlScheduledMaintenance,
     Kept<'DatabaseInstance.SqlScheduledMaintenance'>

@@ -121,3 +121,61 @@ describe.each([
     expect(retention?.status).toBe('PASSED');
   });
 });
+
+/**
+ * instances.get, the snapshot action's read of one instance (its state before a refused backup, its
+ * customer-managed key): gax decodes it, so a wrong-typed wrapper must reach gax as not sent there
+ * too, or `"enabled": "false"` reads `{ value: true }` for whatever reads the instance next.
+ */
+describe('wrong-typed wrapper values in instances.get (the snapshot action read)', () => {
+  /** The instance instances.get answers with, its backupConfiguration `backup` over the healthy one. */
+  async function getInstance(backup: Record<string, unknown>) {
+    const [instance] = answer(backup).items;
+    api = await loopback((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          ...instance,
+          diskEncryptionConfiguration: { kmsKeyName: 'projects/p/locations/eu/keyRings/r/cryptoKeys/k' },
+        }),
+      );
+    });
+    const factory = new GcpClientFactory({ endpoint: api.endpoint, readTimeoutMs: 2000 });
+    try {
+      const [read] = await factory.cloudSqlBackups().getInstance({ project: PROJECT, instance: 'db-1' });
+      return read;
+    } finally {
+      await factory.close();
+    }
+  }
+
+  it.each([
+    ['enabled', { enabled: 'false' }],
+    ['pointInTimeRecoveryEnabled', { pointInTimeRecoveryEnabled: 'true' }],
+    ['pointInTimeRecoveryEnabled', { pointInTimeRecoveryEnabled: 1 }],
+    ['transactionLogRetentionDays', { transactionLogRetentionDays: 'abc' }],
+    ['transactionLogRetentionDays', { transactionLogRetentionDays: 2 ** 31 }],
+  ])('reads %s sent as %j as not sent', async (field, backup) => {
+    // Act
+    const instance = await getInstance(backup);
+
+    // Assess
+    const read = (instance.settings?.backupConfiguration as Record<string, unknown> | null | undefined)?.[
+      field
+    ];
+    expect(read ?? undefined).toBeUndefined();
+  });
+
+  it('keeps the well-typed values and the fields the snapshot action reads', async () => {
+    // Act
+    const instance = await getInstance({ transactionLogRetentionDays: '30' });
+
+    // Assess
+    expect(instance.state).toBe('RUNNABLE');
+    expect(instance.diskEncryptionConfiguration?.kmsKeyName).toBe(
+      'projects/p/locations/eu/keyRings/r/cryptoKeys/k',
+    );
+    expect(instance.settings?.backupConfiguration?.enabled).toEqual({ value: true });
+    expect(instance.settings?.backupConfiguration?.transactionLogRetentionDays).toEqual({ value: 30 });
+  });
+});
