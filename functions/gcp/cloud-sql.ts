@@ -610,9 +610,9 @@ export function toPitrFact(
   const replicas = replicaNamesOf(instance, listed);
   const cascading = cascadingReplicasOf(instance, listed);
   const backup = settings?.backupConfiguration ?? undefined;
-  const automatedBackupsEnabled = unwrap(backup?.enabled);
-  const pointInTimeRecoveryEnabled = unwrap(backup?.pointInTimeRecoveryEnabled);
-  const logRetentionDays = unwrap(backup?.transactionLogRetentionDays);
+  const automatedBackupsEnabled = unwrap(backup?.enabled, 'boolean');
+  const pointInTimeRecoveryEnabled = unwrap(backup?.pointInTimeRecoveryEnabled, 'boolean');
+  const logRetentionDays = unwrap(backup?.transactionLogRetentionDays, 'int32');
   const edition = editionOf(instance);
   const unknownEdition = unknownEditionOf(instance);
   const retention = backup?.backupRetentionSettings ?? undefined;
@@ -621,16 +621,16 @@ export function toPitrFact(
   // https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances#retentionunit).
   const unit = enumName('retentionUnit', retention?.retentionUnit);
   const countUnit = unit === undefined || unit === 'COUNT' || unit === 'RETENTION_UNIT_UNSPECIFIED';
-  const retainedBackups = retention && countUnit ? unwrap(retention.retainedBackups) : undefined;
+  const retainedBackups = retention && countUnit ? unwrap(retention.retainedBackups, 'int32') : undefined;
   const unknownRetentionUnit = retention && !countUnit ? unit : undefined;
   const finalBackup = settings?.finalBackupConfig ?? undefined;
   const protectionsNotSet =
     settings === undefined
       ? []
       : [
-          ['settings.deletionProtectionEnabled', unwrap(settings.deletionProtectionEnabled)],
-          ['settings.retainBackupsOnDelete', unwrap(settings.retainBackupsOnDelete)],
-          ['settings.finalBackupConfig.enabled', finalBackup?.enabled ?? undefined],
+          ['settings.deletionProtectionEnabled', unwrap(settings.deletionProtectionEnabled, 'boolean')],
+          ['settings.retainBackupsOnDelete', unwrap(settings.retainBackupsOnDelete, 'boolean')],
+          ['settings.finalBackupConfig.enabled', unwrap(finalBackup?.enabled, 'boolean')],
         ].flatMap(([field, value]) => (value === undefined ? [field as string] : []));
   const createdAt = toDate(instance.createTime);
   const unknownType = unknownInstanceType(instance);
@@ -647,13 +647,16 @@ export function toPitrFact(
     pointInTimeRecoveryEnabled,
     restoreWindow,
     crossRegionBackupTargets: backupLocations(backup),
-    deletionProtection: optIn(settings !== undefined, unwrap(settings?.deletionProtectionEnabled)),
+    deletionProtection: optIn(settings !== undefined, unwrap(settings?.deletionProtectionEnabled, 'boolean')),
     ...(createdAt ? { createdAt } : {}),
     cloudSql: {
       edition,
       retainedBackups,
-      retainBackupsOnDelete: optIn(settings !== undefined, unwrap(settings?.retainBackupsOnDelete)),
-      finalBackupEnabled: optIn(settings !== undefined, finalBackup?.enabled),
+      retainBackupsOnDelete: optIn(
+        settings !== undefined,
+        unwrap(settings?.retainBackupsOnDelete, 'boolean'),
+      ),
+      finalBackupEnabled: optIn(settings !== undefined, unwrap(finalBackup?.enabled, 'boolean')),
       ...finalBackupDays(finalBackup?.retentionDays ?? undefined, instance),
       logStorage: enumName('logStorageState', settings?.backupConfiguration?.transactionalLogStorageState),
       ...(unknownType ? { unknownInstanceType: unknownType } : {}),
@@ -939,7 +942,7 @@ export async function readCloudSqlPitrFacts(
       // Only an explicit "off" (or logs known to be outside Cloud Storage) skips
       // getLatestRecoveryTime: when the flag or the state is unreadable, the call itself is the
       // best evidence of a window.
-      const pitrOff = unwrap(backup?.pointInTimeRecoveryEnabled) === false;
+      const pitrOff = unwrap(backup?.pointInTimeRecoveryEnabled, 'boolean') === false;
       const logStorage = enumName('logStorageState', backup?.transactionalLogStorageState);
       const createdAt = toDate(instance.createTime);
       const tier = enumName('backupTier', backup?.backupTier);
@@ -947,7 +950,7 @@ export async function readCloudSqlPitrFacts(
       if (isBackupPlanTier(tier)) window = backupPlanWindow(tier);
       else if (pitrOff) window = await backupWindow(api.backupRuns, project, name, createdAt);
       else if (logStorage !== undefined && LOGS_OUTSIDE_CLOUD_STORAGE.has(logStorage)) {
-        const logDays = unwrap(backup?.transactionLogRetentionDays);
+        const logDays = unwrap(backup?.transactionLogRetentionDays, 'int32');
         window = await logsOnDiskWindow(
           api.backupRuns,
           project,

@@ -44,13 +44,37 @@ export function isKnownEnum(kind: CloudSqlEnum, name: string): boolean {
   return Object.hasOwn(CLOUD_SQL_ENUMS[kind], name);
 }
 
-/** A wrapper field's value: `{ value }` (decoded), a bare value (proto3 JSON), or undefined when absent. */
-export function unwrap<T extends boolean | number | string>(
-  field: { readonly value?: T | null } | T | null | undefined,
-): T | undefined {
-  if (field === null || field === undefined) return undefined;
-  if (typeof field === 'object') return field.value ?? undefined;
-  return field;
+/** The JSON type a wrapper (or proto3 `optional`) field of the answers must have to be read. */
+export type WrapperKind = 'boolean' | 'int32';
+
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+
+/**
+ * A wrapper field's value: `{ value }` (decoded), a bare value (proto3 JSON, or a proto3 `optional`
+ * field), or undefined when absent. A value of the wrong JSON type for `kind` (`"false"` or `1` for
+ * a BoolValue, `"abc"`, `3.5` or 2^31 for an Int32Value) is undefined too: not sent, never coerced.
+ * Both decoding paths already leave such values out (./cloud-sql-lean.ts `NOT_SENT`); this does not
+ * count on it, so a fake API, a new read or raw JSON cannot turn `"false"` into a truthy flag. A
+ * bare decimal string is an int32 as proto3 JSON allows (`"35"`); inside `{ value }` it is not.
+ */
+export function unwrap(
+  field: { readonly value?: boolean | null } | boolean | null | undefined,
+  kind: 'boolean',
+): boolean | undefined;
+export function unwrap(
+  field: { readonly value?: number | null } | number | null | undefined,
+  kind: 'int32',
+): number | undefined;
+export function unwrap(field: unknown, kind: WrapperKind): boolean | number | undefined {
+  const wrapped = typeof field === 'object' && field !== null;
+  const value: unknown = wrapped ? (field as { value?: unknown }).value : field;
+  if (kind === 'boolean') return typeof value === 'boolean' ? value : undefined;
+  // Only proto3 JSON sends an int32 as a string; a decoded `{ value }` always holds a number.
+  const number = !wrapped && typeof value === 'string' && /^-?[0-9]+$/.test(value) ? Number(value) : value;
+  return Number.isInteger(number) && (number as number) >= INT32_MIN && (number as number) <= INT32_MAX
+    ? (number as number)
+    : undefined;
 }
 
 /** Something protobufjs may hand out for an int64: a number, a decimal string, or a Long. */

@@ -817,6 +817,46 @@ describe('toPitrFact retained backups', () => {
   });
 });
 
+describe('toPitrFact on values of the wrong JSON type', () => {
+  it('reads wrapper and optional values of the wrong type as not sent, not as what they look like', () => {
+    // Prepare: what a fake API or raw JSON may hand over uncleaned (the read clients clean it first).
+    const answer = {
+      name: 'db-1',
+      state: 'RUNNABLE',
+      settings: {
+        deletionProtectionEnabled: { value: 'true' },
+        retainBackupsOnDelete: 'true',
+        finalBackupConfig: { enabled: 'true', retentionDays: 30 },
+        backupConfiguration: {
+          enabled: 'false',
+          pointInTimeRecoveryEnabled: { value: 1 },
+          transactionLogRetentionDays: { value: '30' },
+          backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 'many' } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const fact = toPitrFact(PROJECT, answer, { known: false, reason: 'not read' });
+
+    // Assess
+    expect(fact.automatedBackupsEnabled).toBeUndefined();
+    expect(fact.pointInTimeRecoveryEnabled).toBeUndefined();
+    expect(fact.retentionDays).toBeUndefined();
+    expect(fact.cloudSql?.retainedBackups).toBeUndefined();
+    // The delete-time protections are opt-in: not sent reads as off, as on both decoding paths,
+    // and the fact names them as not sent.
+    expect(fact.deletionProtection).toBe(false);
+    expect(fact.cloudSql?.retainBackupsOnDelete).toBe(false);
+    expect(fact.cloudSql?.finalBackupEnabled).toBe(false);
+    expect(fact.cloudSql?.protectionsNotSet).toEqual([
+      'settings.deletionProtectionEnabled',
+      'settings.retainBackupsOnDelete',
+      'settings.finalBackupConfig.enabled',
+    ]);
+  });
+});
+
 describe('toPitrFact status', () => {
   const answer = (activationPolicy: unknown): DatabaseInstance =>
     ({

@@ -14,21 +14,51 @@ import {
 describe('unwrap', () => {
   it('reads the value of a decoded wrapper when gax hands { value }', () => {
     // Act / Assess
-    expect(unwrap({ value: true })).toBe(true);
-    expect(unwrap({ value: 7 })).toBe(7);
+    expect(unwrap({ value: true }, 'boolean')).toBe(true);
+    expect(unwrap({ value: 7 }, 'int32')).toBe(7);
   });
 
   it('reads a bare wrapper value when the answer is raw proto3 JSON', () => {
     // Act / Assess
-    expect(unwrap(false)).toBe(false);
-    expect(unwrap(35)).toBe(35);
+    expect(unwrap(false, 'boolean')).toBe(false);
+    expect(unwrap(35, 'int32')).toBe(35);
   });
 
   it('answers undefined when the wrapper is absent (null after decoding)', () => {
     // Act / Assess
-    expect(unwrap(null)).toBeUndefined();
-    expect(unwrap(undefined)).toBeUndefined();
-    expect(unwrap({ value: null })).toBeUndefined();
+    expect(unwrap(null, 'boolean')).toBeUndefined();
+    expect(unwrap(undefined, 'int32')).toBeUndefined();
+    expect(unwrap({ value: null }, 'boolean')).toBeUndefined();
+  });
+});
+
+describe('unwrap of a value of the wrong JSON type', () => {
+  // Both decoding paths clean these first (functions/gcp/cloud-sql-lean.ts NOT_SENT); unwrap does
+  // not count on it: a fake API, a new read or raw JSON may hand it anything.
+  it.each([[{ value: 'false' }], ['false'], [{ value: 1 }], [1], [{ value: {} }], [{}]])(
+    'reads %j as not sent for a BoolValue',
+    (field) => {
+      // Act / Assess
+      expect(unwrap(field as never, 'boolean')).toBeUndefined();
+    },
+  );
+
+  it.each([
+    [{ value: 'abc' }],
+    ['abc'],
+    [{ value: 3.5 }],
+    [{ value: 2 ** 31 }],
+    [{ value: true }],
+    [Number.NaN],
+  ])('reads %j as not sent for an Int32Value', (field) => {
+    // Act / Assess
+    expect(unwrap(field as never, 'int32')).toBeUndefined();
+  });
+
+  it('reads a bare decimal string as its int32, as proto3 JSON allows', () => {
+    // Act / Assess
+    expect(unwrap('35' as never, 'int32')).toBe(35);
+    expect(unwrap({ value: -7 }, 'int32')).toBe(-7);
   });
 });
 
