@@ -239,6 +239,30 @@ export type PitrResourceKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-ins
 export type CloudSqlEdition = 'ENTERPRISE' | 'ENTERPRISE_PLUS' | 'DEVELOPER' | 'UNSPECIFIED';
 
 /**
+ * Why a Cloud SQL `transactionLogRetentionDays` sent beside automated backups that are on is no
+ * setting the instance can have, as a clause naming the value; undefined when it is one (or was not
+ * sent). A documented edition (ENTERPRISE, ENTERPRISE_PLUS) keeps `range` days; without one, only
+ * fewer days than every edition's minimum are impossible (0 with backups on: on Cloud SQL backups off
+ * is backupConfiguration.enabled=false, not 0 days), and more are judged as sent. Such days are
+ * neither judged as a retention (pitr.retention) nor used to derive or bound a restore window (the
+ * GCP adapter's logs-on-disk window, pitr.window): one rule for all three.
+ */
+export function cloudSqlLogDaysOutsideRange(
+  days: number | undefined,
+  edition: { readonly name: CloudSqlEdition; readonly documented: boolean },
+  range: { readonly min: number; readonly max: number },
+): string | undefined {
+  if (days === undefined) return undefined;
+  if (edition.documented && (days < range.min || days > range.max)) {
+    return `the API sent transactionLogRetentionDays=${days}, outside the ${range.min}-${range.max} days the ${edition.name} edition keeps`;
+  }
+  if (days < range.min) {
+    return `the API sent transactionLogRetentionDays=${days}, fewer than the ${range.min} ${range.min === 1 ? 'day' : 'days'} every Cloud SQL edition keeps`;
+  }
+  return undefined;
+}
+
+/**
  * Cloud SQL backup tiers whose backups Google Cloud Backup and DR manages ("ENHANCED: Instance is
  * managed by Google Cloud Backup and DR Service"; ADVANCED is its deprecated name, google.cloud.sql.v1
  * BackupConfiguration.BackupTier): a backup plan sets their schedule and retention and keeps them in a

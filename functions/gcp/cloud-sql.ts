@@ -32,6 +32,7 @@ import { CloudApiError, CredentialsError, isAccessDenied, refusalNotOfPermission
 import {
   type CloudSqlEdition,
   type CollectedFacts,
+  cloudSqlLogDaysOutsideRange,
   DEFAULT_BACKUP_LOCATION,
   isBackupPlanTier,
   isUnknownBackupTier,
@@ -449,9 +450,11 @@ const LOGS_OUTSIDE_CLOUD_STORAGE = new Set(['DISK', 'SWITCHING_TO_CLOUD_STORAGE'
 /**
  * PITR on with the logs on disk: a point in time needs a base backup and the logs after it, so the
  * earliest restorable point is the later of the oldest successful automated backup and
- * now - `transactionLogRetentionDays`, those days capped at what the edition keeps (`cap`): the
- * window is derived, not reported, so a day count beyond the edition's limit (ENTERPRISE keeps 7)
- * proves no older log. The latest point is not reported anywhere for such logs.
+ * now - `transactionLogRetentionDays`. The window is derived, not reported, so days outside the
+ * documented edition's range (`outsideRange`: 0 with backups on, more than ENTERPRISE's 7 or
+ * ENTERPRISE_PLUS's 35) derive none: they say nothing of the days kept. Without a documented edition
+ * the days are capped at the widest any edition keeps (`cap`), as pitr.retention judges them as
+ * sent. The latest point is not reported anywhere for such logs.
  */
 async function logsOnDiskWindow(
   api: CloudSqlBackupRunsApi,
@@ -462,12 +465,21 @@ async function logsOnDiskWindow(
   now: Date,
   createdAt: Date | undefined,
   cap: { readonly on: string; readonly maxDays: number },
+  outsideRange: string | undefined,
 ): Promise<RestoreWindow> {
   const state = `transactionalLogStorageState=${logStorage}`;
   if (logRetentionDays === undefined) {
     return {
       known: false,
       reason: `the transaction logs are not in Cloud Storage (${state}), so instances.getLatestRecoveryTime cannot report the window, and transactionLogRetentionDays could not be read to bound it`,
+    };
+  }
+  if (outsideRange !== undefined) {
+    // Days the instance cannot keep say nothing of the days it does keep: capped at the edition's
+    // maximum they could make a window the logs never held, and 0 one that holds nothing.
+    return {
+      known: false,
+      reason: `the transaction logs are not in Cloud Storage (${state}), so instances.getLatestRecoveryTime cannot report the window, and ${outsideRange}, so no window is derived from it`,
     };
   }
   let oldest: Date | undefined;
@@ -515,6 +527,18 @@ function logDaysCapOf(instance: DatabaseInstance): { readonly on: string; readon
   return editionOf(instance) === 'ENTERPRISE'
     ? { on: 'the ENTERPRISE edition', maxDays: retentionRangeFor('ENTERPRISE').max }
     : { on: 'any edition', maxDays: retentionRangeFor('ENTERPRISE_PLUS').max };
+}
+
+/**
+ * Why the instance's `transactionLogRetentionDays` is no setting it can have, with automated backups
+ * on (core/facts.ts cloudSqlLogDaysOutsideRange, the rule pitr.retention judges by); undefined when it
+ * is one. An edition this tool does not know is no documented edition.
+ */
+function logDaysOutsideRange(instance: DatabaseInstance, days: number | undefined): string | undefined {
+  if (unwrap(instance.settings?.backupConfiguration?.enabled, 'boolean') === false) return undefined;
+  const name = editionOf(instance);
+  const documented = name === 'ENTERPRISE' || name === 'ENTERPRISE_PLUS';
+  return cloudSqlLogDaysOutsideRange(days, { name, documented }, retentionRangeFor(name));
 }
 
 function editionOf(instance: DatabaseInstance): CloudSqlEdition {
@@ -960,6 +984,7 @@ export async function readCloudSqlPitrFacts(
           now(),
           createdAt,
           logDaysCapOf(instance),
+          logDaysOutsideRange(instance, logDays),
         );
       } else window = await recoveryWindow(api.instances, project, name);
       return toPitrFact(project, instance, window, instances);

@@ -515,7 +515,7 @@ describe('readCloudSqlPitrFacts', () => {
     expect(sim?.stats().byOperation['cloudSql:backupRuns.list']).toBe(3);
   });
 
-  it('bounds a logs-on-disk window by the days of logs the edition keeps, not by log days beyond its cap', async () => {
+  it('derives no logs-on-disk window from log days beyond what the edition keeps', async () => {
     // Prepare: 36 daily backups, and 30 log days sent for an ENTERPRISE instance, which keeps 7 at most.
     const scenario = cloudSqlScenario([
       instance('enterprise-disk', {
@@ -537,14 +537,13 @@ describe('readCloudSqlPitrFacts', () => {
     // Act
     const facts = await read(scenario, {}, {}, { now: () => NOW });
 
-    // Assess: the window reaches back what the logs can hold, and says where the bound came from.
+    // Assess: 30 is no setting an ENTERPRISE instance can have, so how many days it keeps (1-7) is
+    // not known, and no window is derived from it (as pitr.retention does not judge it).
     const byName = new Map(facts.map((fact) => [fact.resource.id, fact.restoreWindow]));
     expect(byName.get('enterprise-disk')).toEqual({
-      known: true,
-      earliest: new Date(NOW.getTime() - 7 * DAY_MS),
-      latest: undefined,
-      source:
-        'oldest AUTOMATED backup run and transactionLogRetentionDays=30, of which Cloud SQL keeps at most 7 on the ENTERPRISE edition; transactionalLogStorageState=DISK',
+      known: false,
+      reason:
+        'the transaction logs are not in Cloud Storage (transactionalLogStorageState=DISK), so instances.getLatestRecoveryTime cannot report the window, and the API sent transactionLogRetentionDays=30, outside the 1-7 days the ENTERPRISE edition keeps, so no window is derived from it',
     });
     expect(byName.get('plus-disk')).toMatchObject({
       known: true,
@@ -930,6 +929,55 @@ describe('readCloudSqlPitrFacts with a getLatestRecoveryTime answer missing a fi
     expect(fact && pitrLagCheck.evaluate(fact, context)?.status).toBe('PASSED');
     expect(fact && pitrWindowCheck.evaluate(fact, context)?.status).toBe('NOT_AVAILABLE');
   });
+
+  it.each([
+    [0, 'ENTERPRISE_PLUS', 'outside the 1-35 days the ENTERPRISE_PLUS edition keeps'],
+    [40, 'ENTERPRISE_PLUS', 'outside the 1-35 days the ENTERPRISE_PLUS edition keeps'],
+    [0, undefined, 'fewer than the 1 day every Cloud SQL edition keeps'],
+  ])(
+    'derives no logs-on-disk window from transactionLogRetentionDays=%s on %s, and pitr.window says so',
+    async (days, edition, range) => {
+      // Prepare: logs on disk, backups on, an automated backup 20 days old; the days are out of range.
+      const onDisk = {
+        ...primary,
+        settings: {
+          ...primary.settings,
+          ...(edition ? { edition } : {}),
+          backupConfiguration: {
+            enabled: { value: true },
+            pointInTimeRecoveryEnabled: { value: true },
+            transactionalLogStorageState: 'DISK',
+            transactionLogRetentionDays: { value: days },
+          },
+        },
+      } as unknown as DatabaseInstance;
+      const run = {
+        status: 'SUCCESSFUL',
+        type: 'AUTOMATED',
+        endTime: new Date(NOW_FAKE.getTime() - 20 * DAY_MS).toISOString(),
+      };
+      const api: CloudSqlApi = {
+        instances: {
+          list: async () => [{ items: [onDisk] }],
+          getLatestRecoveryTime: async () => {
+            throw new Error('getLatestRecoveryTime must not be called for logs on disk');
+          },
+        },
+        backupRuns: { list: async () => [{ items: [run] as never }] },
+      };
+
+      // Act
+      const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => NOW_FAKE });
+      const window = fact && pitrWindowCheck.evaluate(fact, { policy, now: NOW_FAKE });
+
+      // Assess
+      expect(fact?.restoreWindow).toMatchObject({ known: false });
+      expect(window?.status).toBe('NOT_AVAILABLE');
+      expect(window?.description).toContain(
+        `the API sent transactionLogRetentionDays=${days}, ${range}, so no window is derived from it`,
+      );
+    },
+  );
 
   it('leaves the window unknown when the answer has neither time', async () => {
     // Act

@@ -27,6 +27,8 @@ import {
 } from './commands.ts';
 import { restoreStoppedNote } from './status.ts';
 import {
+  capitalize,
+  cloudSqlLogDaysNotJudged,
   DOCS,
   editionLabel,
   judgedThroughBackupPlan,
@@ -127,10 +129,6 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
   };
 }
 
-function capitalize(text: string): string {
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
-}
-
 function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
   // Below ENTERPRISE_PLUS (an instance without an edition included) logs are capped at 7 days.
@@ -178,25 +176,14 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   }
   // A documented edition keeps at most editionMax days of logs (ENTERPRISE 7, ENTERPRISE_PLUS 35):
   // more sent is no setting the instance can have, so, as with an RDS BackupRetentionPeriod above 35
-  // (wording.ts, `retentionNotJudged`), it is not judged, neither as enough nor as too few. The
-  // adapter caps such days at the edition's maximum where it derives a window from them
-  // (functions/gcp/cloud-sql.ts, `logsOnDiskWindow`); a day count without a documented edition is
-  // judged as sent (`maxRetentionDays`). Fewer days than every edition's minimum (0 with backups
-  // on: on Cloud SQL backups off is backupConfiguration.enabled=false, not 0 days) are no setting
-  // either, whatever the edition: not judged the same way, never read as "keeps 0 days".
-  const documentedEdition =
-    (edition === 'ENTERPRISE' || edition === 'ENTERPRISE_PLUS') &&
-    fact.cloudSql?.unknownEdition === undefined;
-  const minDays = fact.retentionRange.min;
-  const outOfRange =
-    !backupsOff &&
-    logDays !== undefined &&
-    (logDays < minDays || (documentedEdition && logDays > editionMax));
-  const outsideRange = !outOfRange
-    ? undefined
-    : documentedEdition
-      ? `the API sent transactionLogRetentionDays=${logDays}, outside the ${minDays}-${editionMax} days the ${edition} edition keeps`
-      : `the API sent transactionLogRetentionDays=${logDays}, fewer than the ${minDays} ${minDays === 1 ? 'day' : 'days'} every Cloud SQL edition keeps`;
+  // (wording.ts, `retentionNotJudged`), it is not judged, neither as enough nor as too few; nor is
+  // the adapter's logs-on-disk window derived from it (functions/gcp/cloud-sql.ts `logsOnDiskWindow`),
+  // nor pitr.window's bound. A day count without a documented edition is judged as sent
+  // (`maxRetentionDays`). Fewer days than every edition's minimum (0 with backups on: on Cloud SQL
+  // backups off is backupConfiguration.enabled=false, not 0 days) are no setting either, whatever the
+  // edition: not judged the same way, never read as "keeps 0 days" (wording.ts `cloudSqlLogDaysNotJudged`).
+  const outsideRange = cloudSqlLogDaysNotJudged(fact);
+  const outOfRange = outsideRange !== undefined;
   if (minPitrDays > editionMax) {
     const impossibleOn =
       edition === 'UNSPECIFIED'

@@ -94,6 +94,8 @@ import { judgedWithStatus } from './status.ts';
 import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
+  capitalize,
+  cloudSqlLogDaysNotJudged,
   DOCS,
   formatDays,
   formatLag,
@@ -266,6 +268,11 @@ interface WindowBound {
   readonly max: number;
   /** For a backup-only window: the retained daily backups (N of them span N - 1 days). */
   readonly backups?: number | undefined;
+  /**
+   * Cloud SQL: why the log days sent are no bound (wording.ts `cloudSqlLogDaysNotJudged`); `days` is
+   * then undefined, as pitr.retention does not judge them either.
+   */
+  readonly notJudged?: string | undefined;
 }
 
 function boundOf(fact: PitrFact): WindowBound {
@@ -281,11 +288,13 @@ function boundOf(fact: PitrFact): WindowBound {
       max: 365,
     };
   }
+  const notJudged = cloudSqlLogDaysNotJudged(fact);
   return {
-    days: fact.retentionDays,
+    days: notJudged === undefined ? fact.retentionDays : undefined,
     source: fact.retentionSource,
     backupOnly: false,
     max: maxRetentionDays(fact),
+    ...(notJudged === undefined ? {} : { notJudged }),
   };
 }
 
@@ -569,7 +578,9 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
 
   if (reachesTarget) {
     let shrinking = '';
-    if (retention !== undefined && retention < minPitrDays) {
+    if (bound.notJudged !== undefined) {
+      shrinking = ` ${capitalize(bound.notJudged)}, so whether the retention keeps the window there is not judged (see pitr.retention).`;
+    } else if (retention !== undefined && retention < minPitrDays) {
       shrinking = bound.backupOnly
         ? ` Only ${retention} daily backups are retained (${bound.source}), which will shrink it below that (see pitr.retention).`
         : ` The configured retention of ${retention} days will shrink it below that (see pitr.retention).`;
@@ -588,7 +599,11 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
   if (retention === undefined) {
     return {
       status: 'FAILED',
-      description: `${reach}, short of the ${minPitrDays} days required. The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.${assumed}`,
+      description: `${reach}, short of the ${minPitrDays} days required. ${
+        bound.notJudged !== undefined
+          ? `${capitalize(bound.notJudged)}, so the log days were not judged and it is unknown whether the window is still filling.`
+          : `The ${bound.backupOnly ? 'number of retained backups' : 'retention'} (${bound.source}) could not be read, so it is unknown whether the window is still filling.`
+      }${assumed}`,
       observed,
       required,
       drifting: WINDOW_DRIFTING,

@@ -6,6 +6,7 @@ import type { CheckOutcome } from '../../core/check.ts';
 import {
   backupPlanAssociationsCommand,
   backupTierClause,
+  cloudSqlLogDaysOutsideRange,
   isBackupPlanTier,
   isUnknownBackupTier,
   type PitrFact,
@@ -90,6 +91,24 @@ function assumedCapDisproven(fact: PitrFact): boolean {
 }
 
 /**
+ * Why the Cloud SQL log days sent are not judged (core/facts.ts `cloudSqlLogDaysOutsideRange`: 0
+ * with backups on, or more than a documented edition keeps), as a clause naming the value; undefined
+ * when they are a setting the instance can have, when backups are off, and on RDS and Aurora (whose
+ * adapters send such a retention as `retentionImpossible`).
+ */
+export function cloudSqlLogDaysNotJudged(fact: PitrFact): string | undefined {
+  if (fact.kind !== 'cloudsql-instance' || fact.automatedBackupsEnabled === false) return undefined;
+  const name = fact.cloudSql?.edition ?? 'UNSPECIFIED';
+  const documented =
+    (name === 'ENTERPRISE' || name === 'ENTERPRISE_PLUS') && fact.cloudSql?.unknownEdition === undefined;
+  return cloudSqlLogDaysOutsideRange(
+    fact.retentionDays,
+    { name, documented },
+    { min: fact.retentionRange.min, max: maxRetentionDays(fact) },
+  );
+}
+
+/**
  * The Cloud SQL edition as a finding names it: `ENTERPRISE`, or for an instance created before
  * editions existed (`UNSPECIFIED`), what it is treated as.
  */
@@ -134,6 +153,11 @@ export function resourceLabel(fact: PitrFact): string {
       return `Cloud SQL instance \`${fact.resource.id}\`${type ? ` (instanceType ${type}, a type this tool does not know, judged as a primary)` : ''}`;
     }
   }
+}
+
+/** `text` with its first letter upper-case, for a clause that starts a sentence. */
+export function capitalize(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 /** Days with one decimal place, as every window figure is printed (`12.0`). */

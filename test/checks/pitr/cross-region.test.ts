@@ -981,6 +981,22 @@ describe('pitr.cross-region', () => {
     );
   });
 
+  it.each([0, 40])(
+    'judges Cloud SQL on its backup location alone, never on transactionLogRetentionDays=%s outside the edition range',
+    (days) => {
+      // Cloud SQL has no replication whose retention the check could hold to the target: it reads
+      // the backup location and whether backups are on, not the log days (pitr.retention and
+      // pitr.window say those days are not judged). Pinned so a later use of them must decide that.
+      const outcome = pitrCrossRegionCheck.evaluate(
+        cloudSqlFact({ retentionDays: days, crossRegionBackupTargets: ['eu'] }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).not.toContain(`${days} days`);
+      expect(outcome?.description).not.toContain('transactionLogRetentionDays');
+    },
+  );
+
   it('fails, not passes, for Cloud SQL with a multi-region backup location when automated backups are off', () => {
     // The location says where backups would go; with backups off none exists anywhere.
     const fact = cloudSqlFact({

@@ -988,3 +988,77 @@ describe('pitr.window when the latest restorable time is old (pitr.lag judges it
     expect(outcome?.description).not.toContain('pitr.lag');
   });
 });
+
+describe('pitr.window on Cloud SQL log days outside the edition range (as pitr.retention, not judged)', () => {
+  it('does not call a short window capped by 0 log days sent beside backups on', () => {
+    // Prepare: 0 is no setting with backups on (1-35 on ENTERPRISE_PLUS); backups off is enabled=false.
+    const fact = cloudSqlFact({ retentionDays: 0, restoreWindow: windowFrom(daysAgo(14)) });
+
+    // Act
+    const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+
+    // Assess: the window is short on what the API reported; the 0 is neither a cap nor a fill rate.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).not.toContain('retention of 0 days');
+    expect(outcome?.description).toContain(
+      'The API sent transactionLogRetentionDays=0, outside the 1-35 days the ENTERPRISE_PLUS edition keeps, so the log days were not judged and it is unknown whether the window is still filling',
+    );
+  });
+
+  it('does not call a short window still filling on 40 log days the ENTERPRISE_PLUS edition cannot keep', () => {
+    // Act
+    const outcome = pitrWindowCheck.evaluate(
+      cloudSqlFact({ retentionDays: 40, restoreWindow: windowFrom(daysAgo(14)) }),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).not.toContain('is enough');
+    expect(outcome?.description).toContain(
+      'The API sent transactionLogRetentionDays=40, outside the 1-35 days the ENTERPRISE_PLUS edition keeps',
+    );
+  });
+
+  it('does not call a short ENTERPRISE window still filling on 30 log days, and says the target is impossible', () => {
+    // Act
+    const outcome = pitrWindowCheck.evaluate(
+      cloudSqlFact(
+        { retentionDays: 30, retentionRange: { min: 1, max: 7 }, restoreWindow: windowFrom(daysAgo(6)) },
+        { edition: 'ENTERPRISE' },
+      ),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'The API sent transactionLogRetentionDays=30, outside the 1-7 days the ENTERPRISE edition keeps',
+    );
+    expect(outcome?.remediationText).toContain('The 30-day target is impossible on this edition');
+  });
+
+  it('passes a reported window that reaches back, naming the 0 log days as not judged rather than as a shrinking retention', () => {
+    // Act
+    const outcome = pitrWindowCheck.evaluate(cloudSqlFact({ retentionDays: 0 }), contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).not.toContain('retention of 0 days');
+    expect(outcome?.description).toContain(
+      'The API sent transactionLogRetentionDays=0, outside the 1-35 days the ENTERPRISE_PLUS edition keeps, so whether the retention keeps the window there is not judged (see pitr.retention).',
+    );
+  });
+
+  it('still judges log days sent without a documented edition above 7 as sent, as pitr.retention does', () => {
+    // Act
+    const outcome = pitrWindowCheck.evaluate(
+      cloudSqlFact({ retentionDays: 30, restoreWindow: windowFrom(daysAgo(14)) }, { edition: 'UNSPECIFIED' }),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain('The retention of 30 days is enough');
+  });
+});
