@@ -390,6 +390,10 @@ function removeNotSent(plan: MessagePlan, json: unknown): boolean {
     const { kind } = field.value;
     if (field.value.kind === 'message') {
       const nested = field.value.message;
+      // Map values are not walked: compileMessage takes map<string, string> only (the read view's
+      // one map is settings.userLabels), so no value this removes can sit under a map; a map of
+      // messages makes the plan fail to compile, and then no sanitizer exists at all.
+      // test/gcp/wrong-typed-wrappers.test.ts pins both on the real protos.
       const elements = field.repeated && Array.isArray(value) ? value : field.map ? [] : [value];
       for (const element of elements) removed = removeNotSent(nested, element) || removed;
     } else if (CHECKED_SCALARS.has(kind) && !field.repeated && !field.map && hasPresence(field)) {

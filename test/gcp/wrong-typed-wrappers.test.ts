@@ -6,11 +6,15 @@
  * be "not sent", as the AWS lean decoder reads `1` for a boolean (functions/aws/xml-wire.ts): the
  * check that needs it is NOT_AVAILABLE naming the field, never judged on a coerced value.
  */
+import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
+import gaxFallback from 'google-gax/fallback';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pitrChecks } from '../../functions/checks/pitr/index.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { readCloudSqlPitrFacts } from '../../functions/gcp/cloud-sql.ts';
+import { answerSanitizer, type SanitizedRead } from '../../functions/gcp/cloud-sql-lean.ts';
+import { pruneReadAnswers } from '../../functions/gcp/cloud-sql-read-view.ts';
 import { type Loopback, loopback } from './loopback.ts';
 import { NOW, PROJECT } from './sim-setup.ts';
 
@@ -177,5 +181,60 @@ describe('wrong-typed wrapper values in instances.get (the snapshot action read)
     );
     expect(instance.settings?.backupConfiguration?.enabled).toEqual({ value: true });
     expect(instance.settings?.backupConfiguration?.transactionLogRetentionDays).toEqual({ value: 30 });
+  });
+});
+
+/**
+ * The cleaning walker (functions/gcp/cloud-sql-lean.ts removeNotSent) walks messages and lists but
+ * not map values: it need not, since the read view's only map is a map<string, string> and the
+ * decoder refuses to compile any other (then no sanitizer exists and gax would coerce unchecked).
+ * Pinned on the real protos, so a field added under a map, or a map of another kind, fails here.
+ */
+describe('the maps of the read view the cleaning walks past', () => {
+  const root = gaxFallback.protobuf.Root.fromJSON(
+    pruneReadAnswers(sqlProtos as never) as gaxFallback.protobuf.INamespace,
+  );
+  const reads: readonly SanitizedRead[] = [
+    'instances.list',
+    'instances.get',
+    'instances.getLatestRecoveryTime',
+    'backupRuns.list',
+  ];
+  const answerTypes = [
+    'InstancesListResponse',
+    'DatabaseInstance',
+    'SqlInstancesGetLatestRecoveryTimeResponse',
+    'BackupRunsListResponse',
+  ];
+
+  /** Every map field reachable from `type`, as `Type.field: map<key, value>`. */
+  function mapsUnder(type: gaxFallback.protobuf.Type, seen = new Set<string>()): string[] {
+    if (seen.has(type.fullName)) return [];
+    seen.add(type.fullName);
+    type.resolveAll();
+    return type.fieldsArray.flatMap((field) => {
+      const here =
+        field instanceof gaxFallback.protobuf.MapField
+          ? [`${type.name}.${field.name}: map<${field.keyType}, ${field.type}>`]
+          : [];
+      const nested =
+        field.resolvedType instanceof gaxFallback.protobuf.Type ? mapsUnder(field.resolvedType, seen) : [];
+      return [...here, ...nested];
+    });
+  }
+
+  it('holds one map, settings.userLabels of strings, under every answer the cleaning reads', () => {
+    // Act
+    const maps = [
+      ...new Set(answerTypes.flatMap((name) => mapsUnder(root.lookupType(`google.cloud.sql.v1.${name}`)))),
+    ];
+
+    // Assess: no bool, int32 or wrapper (what the cleaning removes) can sit under a map.
+    expect(maps).toEqual(['Settings.userLabels: map<string, string>']);
+  });
+
+  it.each(reads)('compiles a sanitizer for %s, so gax never decodes its answers uncleaned', (read) => {
+    // Act / Assess
+    expect(answerSanitizer(root as never, read)).toBeTypeOf('function');
   });
 });
