@@ -46,10 +46,11 @@ import {
   startBackupReplicationCommand,
   stopBackupReplicationCommand,
 } from './commands.ts';
-import { earliestAfterLatest, inDailySwing, toleranceOf } from './window.ts';
+import { inDailySwing, toleranceOf } from './window.ts';
 import {
   DOCS,
   describeGlobalClusterCommand,
+  earliestAfterLatest,
   formatDays,
   formatLag,
   formatTime,

@@ -36,6 +36,7 @@ import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
   DOCS,
+  earliestAfterLatest,
   formatLag,
   formatTime,
   judgedThroughBackupPlan,
@@ -215,6 +216,8 @@ export const pitrLagCheck: Check<PitrFact> = {
           'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.',
       };
     }
+    const contradicted = contradictedLatest(fact, latest, maxLag);
+    if (contradicted) return contradicted;
     const lagMinutes = Math.max(0, now.getTime() - latest.getTime()) / MINUTE_MS;
     const observed = {
       restoreLagMinutes: Math.floor(lagMinutes),
@@ -267,6 +270,35 @@ export const pitrLagCheck: Check<PitrFact> = {
     };
   },
 };
+
+/**
+ * NOT_AVAILABLE when the answer that sent the latest restorable time contradicts it, as pitr.window
+ * reads the same answer: an earliest restorable time after it (no point in time lies between them),
+ * or, on Cloud SQL, a time before the instance was created (a name reused after a delete: no log of
+ * this instance is older than the instance). A recent time would otherwise PASS as a restore point
+ * nothing proves. Beyond the clock-skew margin only; undefined when nothing contradicts it.
+ */
+function contradictedLatest(fact: PitrFact, latest: Date, maxLag: number): CheckOutcome | undefined {
+  const window = fact.restoreWindow;
+  const earliest = window.known ? window.earliest : undefined;
+  const source = window.known ? window.source : 'the database';
+  const created = fact.kind === 'cloudsql-instance' ? fact.createdAt : undefined;
+  let why: string | undefined;
+  if (earliest !== undefined && earliestAfterLatest(earliest, latest)) {
+    why = `the earliest restorable time ${formatTime(earliest)} (${source}) is after its latest restorable time ${formatTime(latest)}, so no point in time lies between them`;
+  } else if (created !== undefined && created.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+    why = `the latest restorable time ${formatTime(latest)} (${source}) is before the instance was created (createTime ${formatTime(created)}), and no log of this instance is older than the instance`;
+  }
+  if (why === undefined) return undefined;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)}: ${why}, so no restore to that time is proven and the restore lag cannot be measured.`,
+    observed: { restoreLagMinutes: null, latestRestorableTime: latest.toISOString(), status: fact.status },
+    required: { restoreLagMinutes: maxLag },
+    remediationText:
+      'Run the audit again; if the times stay contradictory, look at the restore window of this database in the console and report the answer.',
+  };
+}
 
 /**
  * A Cloud SQL instance with point-in-time recovery off, automated backups on: how old its newest

@@ -97,6 +97,7 @@ import {
   capitalize,
   cloudSqlLogDaysNotJudged,
   DOCS,
+  earliestAfterLatest,
   formatDays,
   formatLag,
   formatTime,
@@ -318,15 +319,6 @@ function extendAdvice(fact: PitrFact, bound: WindowBound, minPitrDays: number, w
 /** What is observed when the window is not measured. */
 function observedUnknown(fact: PitrFact) {
   return { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) };
-}
-
-/**
- * Whether a restore window's earliest time is after its latest one, beyond the clock-skew margin: no
- * point in time lies between them, so the answer contradicts itself and measures no window. Shared
- * with pitr.cross-region, which holds a replicated backup's window to the same reading.
- */
-export function earliestAfterLatest(earliest: Date, latest: Date | undefined): boolean {
-  return latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
 }
 
 /**

@@ -192,6 +192,16 @@ export function automatedBackupsOff(fact: PitrFact): boolean {
 }
 
 /**
+ * Whether a restore window's earliest time is after its latest one, beyond the clock-skew margin: no
+ * point in time lies between them, so the answer contradicts itself and measures no window. Shared
+ * by pitr.window, pitr.lag (whose latest time the same answer then does not prove restorable) and
+ * pitr.cross-region, which holds a replicated backup's window to the same reading.
+ */
+export function earliestAfterLatest(earliest: Date, latest: Date | undefined): boolean {
+  return latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+}
+
+/**
  * The database's latest restore point: its own field (RDS `LatestRestorableTime`, Cloud SQL
  * getLatestRecoveryTime), else its restore window's latest time when the window was read.
  */

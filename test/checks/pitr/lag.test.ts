@@ -515,3 +515,65 @@ describe('pitr.lag on Cloud SQL with point-in-time recovery off (its newest auto
     expect(pitrLagCheck.evaluate(fact, contextWith())).toBeUndefined();
   });
 });
+
+describe('pitr.lag on a Cloud SQL recovery time the same answer contradicts', () => {
+  it('does not pass a recent latest recovery time whose earliest recovery time is after it', () => {
+    // Prepare: getLatestRecoveryTime sent earliest 1 min ago, latest 10 min ago: no point in time lies
+    // between them (pitr.window is NOT_AVAILABLE on the same answer), so no restore to it is proven.
+    const fact = cloudSqlFact({
+      restoreWindow: {
+        known: true,
+        earliest: minutesAgo(1),
+        latest: minutesAgo(10),
+        source: 'instances.getLatestRecoveryTime',
+      },
+    });
+
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('is after its latest restorable time');
+    expect(outcome?.observed).toMatchObject({ restoreLagMinutes: null });
+  });
+
+  it('does not pass a recent latest recovery time from before the instance was created', () => {
+    // Prepare: an instance created 2 minutes ago (a name reused after a delete) reported restorable
+    // up to 10 minutes ago: no log of this instance is older than the instance.
+    const fact = cloudSqlFact({
+      createdAt: minutesAgo(2),
+      restoreWindow: {
+        known: true,
+        earliest: minutesAgo(12),
+        latest: minutesAgo(10),
+        source: 'instances.getLatestRecoveryTime',
+      },
+    });
+
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith({ pitr: { maxRestoreLagMinutes: 15 } }));
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('before the instance was created');
+  });
+
+  it('still passes when the earliest time is within the clock-skew margin after the latest', () => {
+    // Act
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({
+        restoreWindow: {
+          known: true,
+          earliest: minutesAgo(2),
+          latest: minutesAgo(4),
+          source: 'instances.getLatestRecoveryTime',
+        },
+      }),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+});
