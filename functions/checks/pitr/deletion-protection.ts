@@ -4,9 +4,10 @@
  * along. Cloud SQL deletion protection does not protect the backups themselves
  * (cloud.google.com/sql/docs/postgres/deletion-protection), so Cloud SQL additionally needs its
  * backups retained on delete (`retainBackupsOnDelete`) or a final backup configured
- * (`finalBackupConfig.enabled`); either one keeps a restore point after a deletion. A final backup
- * alone is purged `finalBackupConfig.retentionDays` after the deletion, so it counts only when kept at
- * least the policy's minPitrDays.
+ * (`finalBackupConfig.enabled`); either one keeps a restore point after a deletion. Retained backups
+ * count only with automated backups on: with them off there is no automated backup to retain. A
+ * final backup alone is purged `finalBackupConfig.retentionDays` after the deletion, so it counts
+ * only when kept at least the policy's minPitrDays.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
@@ -99,18 +100,38 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   // "For instances managed by BackupDR, the valid range is between 1 day and 99 years"). Without a
   // final backup, whether the backups outlive a deletion is the vault's to say: not judged here.
   const vaultDecides = backupPlanTier(fact) !== undefined && finalBackup !== true;
-  // Either setting keeps a restore point after a deletion, so one true is enough.
-  if (!vaultDecides && retain !== true && finalBackup !== true) {
-    if (retain === false && finalBackup === false) {
+  // retainBackupsOnDelete keeps the backups the instance has: with automated backups off there is no
+  // automated backup for it to keep (on-demand ones, if any, are not read here), and with that
+  // switch not sent it is unknown whether there is. Only with backups on is it a guard that holds.
+  const retainWithoutBackups = retain === true && fact.automatedBackupsEnabled === false;
+  const retained =
+    retain === true
+      ? fact.automatedBackupsEnabled === undefined
+        ? undefined
+        : !retainWithoutBackups
+      : retain;
+  const noBackupsToRetain =
+    'automated backups are off (settings.backupConfiguration.enabled=false), so there is no automated backup to retain';
+  const notRetained = retainWithoutBackups
+    ? 'retaining backups on delete keeps no automated backup, since automated backups are off (settings.backupConfiguration.enabled=false)'
+    : `backups are not retained on delete (${off('settings.retainBackupsOnDelete')})`;
+  // Either setting keeps a restore point after a deletion, so one that holds is enough.
+  if (!vaultDecides && retained !== true && finalBackup !== true) {
+    if (retained === false && finalBackup === false) {
       missing.push(
-        `backups are not kept after a deletion (${off('settings.retainBackupsOnDelete')}, ${off('settings.finalBackupConfig.enabled')})`,
+        `backups are not kept after a deletion (${retainWithoutBackups ? `settings.retainBackupsOnDelete=true, but ${noBackupsToRetain};` : `${off('settings.retainBackupsOnDelete')},`} ${off('settings.finalBackupConfig.enabled')})`,
       );
-      flags.push('--retain-backups-on-delete');
+      flags.push(
+        retainWithoutBackups
+          ? `--final-backup --final-backup-retention-days=${minPitrDays}`
+          : '--retain-backups-on-delete',
+      );
     } else {
       if (retain === undefined) unknown.push('settings.retainBackupsOnDelete');
+      else if (retained === undefined) unknown.push('settings.backupConfiguration.enabled');
       if (finalBackup === undefined) unknown.push('settings.finalBackupConfig.enabled');
     }
-  } else if (!vaultDecides && retain !== true) {
+  } else if (!vaultDecides && retained !== true) {
     // The final backup is the only guard, and it is purged retentionDays after the deletion: a
     // shorter stay than the policy's days leaves nothing to restore from soon after a deletion.
     // The check has no weaker tier: like any other guard that does not hold, it FAILS.
@@ -119,12 +140,14 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       // Days outside the documented range are read as not sent: named as sent, never judged.
       const impossible = cloudSql?.finalBackupRetentionImpossible;
       unknown.push(`settings.finalBackupConfig.retentionDays${impossible ? ` (${impossible})` : ''}`);
-    } else if (finalDays < minPitrDays && retain === undefined) {
-      unknown.push('settings.retainBackupsOnDelete');
+    } else if (finalDays < minPitrDays && retained === undefined) {
+      unknown.push(
+        retain === undefined ? 'settings.retainBackupsOnDelete' : 'settings.backupConfiguration.enabled',
+      );
     } else if (finalDays < minPitrDays) {
       shortFinal = true;
       missing.push(
-        `the final backup is kept only ${finalDays} ${finalDays === 1 ? 'day' : 'days'} after a deletion (settings.finalBackupConfig.retentionDays=${finalDays}), fewer than the ${minPitrDays} days the policy requires, and backups are not retained on delete (${off('settings.retainBackupsOnDelete')})`,
+        `the final backup is kept only ${finalDays} ${finalDays === 1 ? 'day' : 'days'} after a deletion (settings.finalBackupConfig.retentionDays=${finalDays}), fewer than the ${minPitrDays} days the policy requires, and ${notRetained}`,
       );
       flags.push(`--final-backup-retention-days=${minPitrDays}`);
     }
@@ -140,7 +163,13 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       description: `${resourceLabel(fact)}: ${missing.join('; ')}.${unread}`,
       observed,
       required,
-      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\`. ${shortFinal ? 'Instead, you may retain the automated backups on delete (`--retain-backups-on-delete`), which keeps them for their own retention.' : `Instead of retaining backups you may configure a final backup (\`--final-backup --final-backup-retention-days=${minPitrDays}\`).`} Deletion protection alone does not keep backups when the instance is deleted. See ${DOCS.cloudSqlDeletionProtection}.`,
+      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\`. ${
+        retainWithoutBackups
+          ? 'Turn automated backups on (pitr.enabled) as well: retaining backups on delete then keeps them for their own retention.'
+          : shortFinal
+            ? 'Instead, you may retain the automated backups on delete (`--retain-backups-on-delete`), which keeps them for their own retention.'
+            : `Instead of retaining backups you may configure a final backup (\`--final-backup --final-backup-retention-days=${minPitrDays}\`).`
+      } Deletion protection alone does not keep backups when the instance is deleted. See ${DOCS.cloudSqlDeletionProtection}.`,
     };
   }
   if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
@@ -158,7 +187,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     if (throughPlan) return throughPlan;
   }
   const kept = [
-    retain ? 'backups are retained on delete' : '',
+    retained ? 'backups are retained on delete' : '',
     finalBackup ? 'a final backup is configured' : '',
   ]
     .filter(Boolean)

@@ -359,3 +359,75 @@ describe('pitr.deletion-protection on Cloud SQL, the final backup judged against
     );
   });
 });
+
+describe('pitr.deletion-protection on Cloud SQL, retained backups without automated backups', () => {
+  it('does not pass on retained backups when automated backups are off and no final backup is configured', () => {
+    // Prepare: retainBackupsOnDelete keeps the instance's backups; with automated backups off there
+    // is no automated backup for it to keep, so no restore point is proven to outlive a deletion.
+    const fact = cloudSqlFact(
+      { automatedBackupsEnabled: false, pointInTimeRecoveryEnabled: false, retentionDays: 0 },
+      { retainBackupsOnDelete: true, finalBackupEnabled: false },
+    );
+
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql`: backups are not kept after a deletion (settings.retainBackupsOnDelete=true, but automated backups are off (settings.backupConfiguration.enabled=false), so there is no automated backup to retain; settings.finalBackupConfig.enabled=false).',
+    );
+    expect(outcome?.remediationText).toContain('--final-backup --final-backup-retention-days=30');
+    expect(outcome?.remediationText).toContain('Turn automated backups on (pitr.enabled)');
+  });
+
+  it('judges the final backup as the only guard when automated backups are off', () => {
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact(
+        { automatedBackupsEnabled: false, pointInTimeRecoveryEnabled: false, retentionDays: 0 },
+        { retainBackupsOnDelete: true, finalBackupEnabled: true, finalBackupRetentionDays: 1 },
+      ),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('the final backup is kept only 1 day after a deletion');
+    expect(outcome?.description).toContain(
+      'retaining backups on delete keeps no automated backup, since automated backups are off (settings.backupConfiguration.enabled=false)',
+    );
+  });
+
+  it('does not pass on retained backups when whether automated backups are on was not sent', () => {
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact(
+        { automatedBackupsEnabled: undefined },
+        { retainBackupsOnDelete: true, finalBackupEnabled: false },
+      ),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('settings.backupConfiguration.enabled');
+  });
+
+  it('still passes on a final backup kept the policy days when automated backups are off', () => {
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact(
+        { automatedBackupsEnabled: false, pointInTimeRecoveryEnabled: false, retentionDays: 0 },
+        { retainBackupsOnDelete: true, finalBackupEnabled: true, finalBackupRetentionDays: 30 },
+      ),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql` has deletion protection on, and a final backup is configured.',
+    );
+  });
+});
