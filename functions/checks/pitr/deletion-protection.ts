@@ -10,10 +10,14 @@
  * only when kept at least the policy's minPitrDays.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
+import { DELETING_STATUSES } from '../../core/database-status.ts';
 import type { PitrFact } from '../../core/facts.ts';
+import type { FindingValues } from '../../core/finding.ts';
 import { deletionProtectionCommand, patchCloudSql } from './commands.ts';
+import { deletingRemediation } from './status.ts';
 import {
   backupPlanTier,
+  capitalize,
   DOCS,
   judgedThroughBackupPlan,
   notAvailable,
@@ -51,14 +55,7 @@ function evaluateRds(fact: PitrFact): CheckOutcome {
   const required = { deletionProtection: true };
   if (fact.deletionProtection === undefined)
     return notAvailable(fact, 'DeletionProtection', '', observed, required);
-  if (fact.deletionProtection) {
-    return {
-      status: 'PASSED',
-      description: `${resourceLabel(fact)} has deletion protection on.`,
-      observed,
-      required,
-    };
-  }
+  if (fact.deletionProtection) return protectedOutcome(fact, undefined, observed, required);
   return {
     status: 'FAILED',
     description: `${resourceLabel(fact)} has deletion protection off: one delete call removes certctl's database${fact.kind === 'rds-instance' ? ' and, unless the caller asks to retain them, its automated backups' : ''}.`,
@@ -192,9 +189,33 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   ]
     .filter(Boolean)
     .join(' and ');
+  return protectedOutcome(fact, kept, observed, required);
+}
+
+/**
+ * The verdict on a database whose answer says deletion protection is on (and, on Cloud SQL, that
+ * `kept` guards its backups): PASSED, unless the same answer says it is being deleted. RDS and Cloud
+ * SQL refuse to delete a database with deletion protection on, so a deletion under way proves the
+ * protection did not hold, whatever the flag now reads: FAILED, never a pass on the flag alone.
+ */
+function protectedOutcome(
+  fact: PitrFact,
+  kept: string | undefined,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  if (DELETING_STATUSES.has(fact.status)) {
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} is being deleted (status \`${fact.status}\`) although the answer says deletion protection is on: the protection did not stop this deletion.${kept ? ` ${capitalize(kept)}.` : ''}`,
+      observed: { ...observed, status: fact.status },
+      required,
+      remediationText: deletingRemediation(fact),
+    };
+  }
   return {
     status: 'PASSED',
-    description: `${resourceLabel(fact)} has deletion protection on, and ${kept}.`,
+    description: `${resourceLabel(fact)} has deletion protection on${kept ? `, and ${kept}` : ''}.`,
     observed,
     required,
   };

@@ -36,7 +36,8 @@ import type { FindingValues } from '../../core/finding.ts';
 import { rdsWords, startRdsCommand } from './commands.ts';
 import { DOCS, resourceLabel } from './wording.ts';
 
-function deletingRemediation(fact: PitrFact): string {
+/** What to do about a database being deleted (shared with pitr.deletion-protection). */
+export function deletingRemediation(fact: PitrFact): string {
   if (fact.kind === 'cloudsql-instance') {
     return `The deletion cannot be stopped. If certctl moved to another instance, audit that one instead. Otherwise restore the newest backup into a new instance while one exists: backups outlive the instance only if it was set to retain them (retainBackupsOnDelete) or a final backup was taken. See ${DOCS.cloudSqlPitr}.`;
   }

@@ -431,3 +431,46 @@ describe('pitr.deletion-protection on Cloud SQL, retained backups without automa
     );
   });
 });
+
+describe('pitr.deletion-protection on a database being deleted', () => {
+  it('does not pass deletion protection on a Cloud SQL instance in PENDING_DELETE', () => {
+    // Prepare: Cloud SQL refuses to delete an instance with deletion protection on, yet the answer
+    // says the instance is being deleted: the protection did not stop this deletion.
+    const fact = cloudSqlFact({ status: 'PENDING_DELETE' });
+
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql` is being deleted (status `PENDING_DELETE`) although the answer says deletion protection is on: the protection did not stop this deletion. Backups are retained on delete.',
+    );
+    expect(outcome?.observed).toMatchObject({ deletionProtection: true, status: 'PENDING_DELETE' });
+    expect(outcome?.remediationText).toContain('The deletion cannot be stopped.');
+  });
+
+  it('does not pass deletion protection on an RDS DB instance with status deleting', () => {
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      rdsInstanceFact({ status: 'deleting', deletionProtection: true }),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted (status `deleting`)');
+  });
+
+  it('keeps a FAILED for protection off on a database being deleted as it is', () => {
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact({ status: 'PENDING_DELETE', deletionProtection: false }),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('deletion protection is off');
+  });
+});
