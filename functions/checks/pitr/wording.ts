@@ -183,7 +183,7 @@ export function latestRestorePoint(fact: PitrFact): Date | undefined {
 const NEW_DATABASE_MS = DAY_MS;
 
 /** The field each kind of database reports its creation time in. */
-const CREATED_FIELD: Record<PitrFact['kind'], string> = {
+export const CREATED_FIELD: Record<PitrFact['kind'], string> = {
   'rds-instance': 'InstanceCreateTime',
   'aurora-cluster': 'ClusterCreateTime',
   'cloudsql-instance': 'createTime',
