@@ -70,6 +70,7 @@ const DB_CLUSTER: Shape = {
   DBClusterArn: 'string',
   DbClusterResourceId: 'string',
   Engine: 'string',
+  EngineMode: 'string',
   Status: 'string',
   ReplicationSourceIdentifier: 'string',
   ReadReplicaIdentifiers: { list: 'ReadReplicaIdentifier', of: 'string' },

@@ -817,6 +817,8 @@ export function auroraClusterToFact(
       ...globalRoleOf(cluster, globalRoles),
       ...(copies ? { copies } : {}),
     },
+    // Aurora Serverless v1 (`serverless`) cannot retain its automated backups when deleted.
+    engineMode: cluster.EngineMode,
     createdAt: cluster.ClusterCreateTime,
     ...standsFor(clusterStandInGroups(cluster), cluster.DBClusterArn),
   };

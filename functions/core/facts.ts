@@ -429,6 +429,12 @@ export interface PitrFact extends Fact {
      */
     readonly copies?: readonly CopyCluster[] | undefined;
   };
+  /**
+   * DB clusters only: `EngineMode` as DescribeDBClusters sent it (`provisioned`, `serverless`, …),
+   * undefined when not sent. An Aurora Serverless v1 cluster (`serverless`) cannot retain its
+   * automated backups when it is deleted (functions/checks/pitr/status.ts).
+   */
+  readonly engineMode?: string | undefined;
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;
   /** Cloud SQL only. */

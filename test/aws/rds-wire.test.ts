@@ -206,6 +206,8 @@ describe('lean RDS list decoding', () => {
       backupRetentionPeriod: 35,
       earliestRestorableTime: '-35d',
     });
+    // An Aurora Serverless v1 cluster, which cannot retain its automated backups when deleted.
+    rds.store.putCluster({ id: 'serverless-v1-aurora', region: REGION, engineMode: 'serverless' });
     rds.store.putCluster({
       id: 'creating-aurora',
       region: REGION,
@@ -312,6 +314,8 @@ describe('lean RDS list decoding', () => {
       source: 'DescribeDBClusters (Status creating, first backup not taken yet)',
     });
     expect(byId('pending-off-db')).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });
+    expect(byId('serverless-v1-aurora')?.engineMode).toBe('serverless');
+    expect(byId('global-aurora')?.engineMode).toBe('provisioned');
     // InstanceCreateTime and ClusterCreateTime are read both ways, and a window reaching back before
     // them proves nothing.
     const tenDaysAgo = new Date(NOW.getTime() - 10 * 86_400_000);

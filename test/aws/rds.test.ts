@@ -442,6 +442,15 @@ describe('RDS mapping', () => {
     });
   });
 
+  it('carries the EngineMode DescribeDBClusters sends, and none when it sends none', () => {
+    // Act
+    const serverless = auroraClusterToFact(cluster('certctl-aurora', { EngineMode: 'serverless' }), SCOPE);
+    const unsent = auroraClusterToFact(cluster('certctl-aurora'), SCOPE);
+    // Assess
+    expect(serverless.engineMode).toBe('serverless');
+    expect(unsent.engineMode).toBeUndefined();
+  });
+
   it('marks the cluster window unknown, naming both fields and the status, when DescribeDBClusters sends no restorable time', () => {
     // Act
     const fact = auroraClusterToFact(
