@@ -58,7 +58,13 @@ import { MINUTE_MS } from '../core/time.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import type { SdkCommandClass } from './lean-wire.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
-import { leanListPages, leanRdsListPlugin, type RdsListInput, type StreamCollector } from './rds-wire.ts';
+import {
+  leanListPages,
+  leanRdsListPlugin,
+  RDS_FILTER_VALUES_PER_CALL,
+  type RdsListInput,
+  type StreamCollector,
+} from './rds-wire.ts';
 
 /** The account and region one collection covers; every fact's resource reference carries them. */
 export interface RdsScope {
@@ -1065,12 +1071,6 @@ function copyArnsOf(
 }
 
 /**
- * ARNs one DescribeDBClusters filter carries. The RDS API documents no maximum number of filter
- * values (Filter, `Values.Value.N`: "One or more filter values", RDS API reference), so a batch stays
- * well inside the size of a request, as the snapshot listings' filters do (rds-snapshots.ts).
- */
-const COPY_ARNS_PER_LISTING = 50;
-/**
  * Copy listings (one per destination Region and batch of ARNs) in flight at once, per scope: a
  * scope's copies are in a few Regions, and the audit runs scopes side by side, so a fleet whose
  * copies span many Regions does not open a connection to each at once.
@@ -1126,7 +1126,7 @@ function listedCopy(listed: readonly DBCluster[], arn: string): DBCluster | unde
 /**
  * What each copy's own Region says of it, since its `BackupRetentionPeriod` and
  * `EarliestRestorableTime` bound how far back it restores and the cluster's own Region does not send
- * them: one filtered listing per destination Region and {@link COPY_ARNS_PER_LISTING} copies
+ * them: one filtered listing per destination Region and {@link RDS_FILTER_VALUES_PER_CALL} copies
  * ({@link listCopiesIn}), never one call per copy, with at most {@link COPY_LISTINGS_AT_ONCE} in
  * flight. A copy that cannot be read (refused, a Region not enabled, any failure of its listing) or
  * that its Region does not list is returned as not read with why, never the scope failed: only
@@ -1147,9 +1147,9 @@ async function readCopyClusters(
   }
   const batches = [...byRegion].flatMap(([region, arns]) => {
     const all = [...arns];
-    return Array.from({ length: Math.ceil(all.length / COPY_ARNS_PER_LISTING) }, (_, index) => ({
+    return Array.from({ length: Math.ceil(all.length / RDS_FILTER_VALUES_PER_CALL) }, (_, index) => ({
       region,
-      arns: all.slice(index * COPY_ARNS_PER_LISTING, (index + 1) * COPY_ARNS_PER_LISTING),
+      arns: all.slice(index * RDS_FILTER_VALUES_PER_CALL, (index + 1) * RDS_FILTER_VALUES_PER_CALL),
     }));
   });
   const read = new Map<string, CopyCluster>();
