@@ -1184,6 +1184,8 @@ async function readCopyClusters(
               backupRetentionPeriod: copy.BackupRetentionPeriod,
               // How far back the copy restores now: a replica made yesterday keeps one day so far.
               earliestRestorableTime: copy.EarliestRestorableTime,
+              // No restore point of the copy is older than the copy itself.
+              createdAt: copy.ClusterCreateTime,
               ...(copy.GlobalClusterIdentifier
                 ? { globalClusterIdentifier: copy.GlobalClusterIdentifier }
                 : {}),

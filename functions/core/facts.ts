@@ -216,6 +216,11 @@ export type CopyCluster =
        * copy made recently restores back only to it, whatever its retention.
        */
       readonly earliestRestorableTime: Date | undefined;
+      /**
+       * The copy's own `ClusterCreateTime` (undefined when not sent): its restore points are its own
+       * backups, none older than it, so an earlier `EarliestRestorableTime` proves no window.
+       */
+      readonly createdAt?: Date | undefined;
       /** `GlobalClusterIdentifier` as sent: the copy is a member of that global database. */
       readonly globalClusterIdentifier?: string | undefined;
     };

@@ -1563,6 +1563,7 @@ describe('collectRdsPitrFacts', () => {
             status: 'available',
             backupRetentionPeriod: 35,
             earliestRestorableTime: EARLIEST,
+            createdAt: new Date('2025-06-01T00:00:00.000Z'),
           },
         ]);
         expect(outcome?.status).toBe('PASSED');

@@ -15,12 +15,14 @@
  * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime
  * that far back. A retention below the target is FAILED; a window still filling (a replication
  * started recently) is a WARNING naming the date it completes; a value not sent, or an earliest
- * restore point after the run's clock (beyond the clock-skew margin), is NOT_AVAILABLE.
+ * restore point after the run's clock or before the source's InstanceCreateTime (beyond the
+ * clock-skew margin), is NOT_AVAILABLE.
  * Aurora clusters have no such feature: their copies in another Region are a cross-Region read
  * replica cluster or an Aurora Global Database, each read in its own Region for its
  * BackupRetentionPeriod and EarliestRestorableTime ({@link judgeCopies}): a retention below the
  * target is FAILED, a window not yet reaching back the target (a replica created recently) a WARNING
- * naming the date it completes, an EarliestRestorableTime not sent or after the run's clock NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
+ * naming the date it completes, an EarliestRestorableTime not sent, after the run's clock or before
+ * the copy's own ClusterCreateTime NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
  * listings, so without either the check says how to cover it rather than guessing. Cloud SQL has no replication either, but its backups live in a location that is a
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
@@ -46,7 +48,7 @@ import {
   startBackupReplicationCommand,
   stopBackupReplicationCommand,
 } from './commands.ts';
-import { earliestAfterLatest, inDailySwing, toleranceOf } from './window.ts';
+import { earliestAfterLatest, earliestBeforeCreated, inDailySwing, toleranceOf } from './window.ts';
 import {
   DOCS,
   describeGlobalClusterCommand,
@@ -427,6 +429,16 @@ function readCopy(
       region,
       outcome: 'unknown',
       says: `${held} (Status available, BackupRetentionPeriod ${retention} days) was sent EarliestRestorableTime ${formatTime(earliest)}, later than this run's clock (${formatTime(now)}), so how far back it can be restored cannot be measured; check the clock of the machine that runs the audit`,
+      accessDenied: false,
+    };
+  }
+  if (earliestBeforeCreated(earliest, copy.createdAt)) {
+    // The copy restores from its own backups, none older than it: read as a window, a time before
+    // the copy was made would pass history it never had (pitr.window says the same of the source).
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} (Status available, BackupRetentionPeriod ${retention} days) was sent EarliestRestorableTime ${formatTime(earliest)}, before its ClusterCreateTime ${formatTime(copy.createdAt as Date)}, and none of its backups is older than the copy, so how far back it can be restored cannot be measured`,
       accessDenied: false,
     };
   }
@@ -933,6 +945,16 @@ function readReplicaWindow(
       region,
       outcome: 'unknown',
       says: `the replicated backup in ${region} (Status ${backup.status}) can be restored back to ${formatTime(earliest)} (RestoreWindow.EarliestTime), later than this run's clock (${formatTime(now)}), so how far back it reaches cannot be measured; check the clock of the machine that runs the audit`,
+      accessDenied: false,
+    };
+  }
+  if (earliestBeforeCreated(earliest, fact.createdAt)) {
+    // The copy is made of the source's snapshots and logs, none older than the source: read as a
+    // window, a time before the source was created would pass history it never had.
+    return {
+      region,
+      outcome: 'unknown',
+      says: `the replicated backup in ${region} (Status ${backup.status}) can be restored back to ${formatTime(earliest)} (RestoreWindow.EarliestTime), before its source was created (InstanceCreateTime ${formatTime(fact.createdAt as Date)}), and it copies only the source's own snapshots and logs, so how far back it reaches cannot be measured`,
       accessDenied: false,
     };
   }

@@ -321,6 +321,16 @@ export function earliestAfterLatest(earliest: Date, latest: Date | undefined): b
   return latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
 }
 
+/**
+ * Whether a restore window's earliest time is before the creation time of the database (or copy) it
+ * belongs to, beyond the clock-skew margin: it claims restore points older than their database, so
+ * the answer contradicts itself and measures no window. A creation time not sent is not evaluated.
+ * Shared with pitr.cross-region, which holds replicated backups and Aurora copies to the same reading.
+ */
+export function earliestBeforeCreated(earliest: Date, created: Date | undefined): boolean {
+  return created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+}
+
 /** What each kind of database is called where its creation time is quoted. */
 const CREATED_NOUN: Record<PitrFact['kind'], string> = {
   'rds-instance': 'DB instance',
@@ -353,8 +363,7 @@ function unmeasurableWindow(
   // backup (matched by its DbiResourceId) and an Aurora cluster from its own continuous backup. An
   // earlier time claims history the database never had.
   const created = fact.createdAt;
-  const beforeCreated =
-    created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+  const beforeCreated = earliestBeforeCreated(earliest, created);
   if (!afterNow && !afterLatest && !beforeCreated) return undefined;
   const why = afterNow
     ? `the earliest restorable time ${formatTime(earliest)} (${source}) is later than this run's clock (${formatTime(now)})`
