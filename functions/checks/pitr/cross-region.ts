@@ -14,7 +14,8 @@
  * pitr.window holds the source: its own BackupRetentionPeriod (set when the replication starts, often
  * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime
  * that far back. A retention below the target is FAILED; a window still filling (a replication
- * started recently) is a WARNING naming the date it completes; a value not sent, or an earliest
+ * started recently) is a WARNING naming the date it completes; a value not sent, a retention outside
+ * the 1-35 days an automated backup keeps, or an earliest
  * restore point after the run's clock or before the source's InstanceCreateTime (beyond the
  * clock-skew margin), is NOT_AVAILABLE.
  * Aurora clusters have no such feature: their copies in another Region are a cross-Region read
@@ -768,6 +769,15 @@ function stoppedSourceLatest(fact: PitrFact, now: Date): Date | undefined {
 }
 
 /**
+ * The days a replicated automated backup keeping restore points can keep: RDS keeps automated backups
+ * 0-35 days, 0 keeping none ("You can set the backup retention period of a DB instance to between 0
+ * and 35 days. Setting the backup retention period to 0 disables automated backups", RDS user guide,
+ * USER_WorkingWithAutomatedBackups.BackupRetention); StartDBInstanceAutomatedBackupsReplication
+ * documents no other range for the copy's own BackupRetentionPeriod.
+ */
+const REPLICATED_RETENTION_RANGE = { min: 1, max: 35 } as const;
+
+/**
  * What one destination says of one replication, as a verdict and the words for it. Its latest
  * restore point is held to the policy's `maxRestoreLagMinutes`, as pitr.lag holds the source's, plus
  * {@link REPLICATION_DELAY_MINUTES}: RDS
@@ -806,6 +816,16 @@ function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now
   }
   const minPitrDays = policy.pitr.minPitrDays;
   const retention = backup.backupRetentionPeriod;
+  const { min, max } = REPLICATED_RETENTION_RANGE;
+  if (retention !== undefined && (retention < min || retention > max)) {
+    // No retention a replicated backup can have: neither short nor enough (as for an Aurora copy).
+    return {
+      region,
+      outcome: 'unknown',
+      says: `the replicated backup in ${region} (Status ${backup.status}) was sent BackupRetentionPeriod ${retention}, outside the ${min}-${max} days a replicated automated backup keeps`,
+      accessDenied: false,
+    };
+  }
   if (retention !== undefined && retention < minPitrDays) {
     // Whatever the copy holds today, a retention below the target caps its window there: proven
     // before the first restore point arrives, as pitr.window fails a source retention alike.

@@ -409,6 +409,20 @@ describe('pitr.cross-region', () => {
       expect(outcome?.remediationText).toContain('set the target to 34 days');
     });
 
+    it.each([36, 0, -1])(
+      'is not available, neither passed nor short, when the destination sends a BackupRetentionPeriod of %i, which no automated backup keeps',
+      (retention) => {
+        // Prepare: a replica whose window reaches back 35 days, sent an impossible retention.
+        const outcome = replicaKeeping(retention, daysAgo(35));
+        // Assess
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+        expect(outcome?.description).toContain(
+          `was sent BackupRetentionPeriod ${retention}, outside the 1-35 days a replicated automated backup keeps`,
+        );
+      },
+    );
+
     it('is not available, not passed, when the destination sends no BackupRetentionPeriod for the replica', () => {
       const outcome = replicaKeeping(undefined, daysAgo(30));
       expect(outcome?.status).toBe('NOT_AVAILABLE');
