@@ -492,13 +492,23 @@ export function instanceRestoreWindow(
 /**
  * A retention change RDS accepted but has not applied (`PendingModifiedValues.BackupRetentionPeriod`
  * of DescribeDBInstances / DescribeDBClusters), as a fact field; nothing when none is pending or it
- * equals the retention in force.
+ * equals the retention in force. A value outside the range the database's retention takes is no
+ * retention RDS will apply: it is named as sent (`pendingRetentionImpossible`), never compared.
  */
 function pendingRetention(
   retention: number | undefined,
   pending: number | undefined,
-): Pick<PitrFact, 'pendingRetentionDays'> {
-  return pending === undefined || pending === retention ? {} : { pendingRetentionDays: pending };
+  range: { readonly min: number; readonly max: number },
+  api: 'DescribeDBInstances' | 'DescribeDBClusters',
+): Pick<PitrFact, 'pendingRetentionDays' | 'pendingRetentionImpossible'> {
+  const what = api === 'DescribeDBInstances' ? 'DB instance' : 'DB cluster';
+  if (pending === undefined || pending === retention) return {};
+  if (pending < range.min || pending > range.max) {
+    return {
+      pendingRetentionImpossible: `${api} sent PendingModifiedValues.BackupRetentionPeriod ${pending}, outside the ${range.min}-${range.max} days a ${what} keeps`,
+    };
+  }
+  return { pendingRetentionDays: pending };
 }
 
 /** `hh24:mi-hh24:mi`, the form `PreferredBackupWindow` takes (RDS API reference, ModifyDBInstance). */
@@ -579,7 +589,12 @@ export function rdsInstanceToFact(
     status: instance.DBInstanceStatus || 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
-    ...pendingRetention(retention, instance.PendingModifiedValues?.BackupRetentionPeriod),
+    ...pendingRetention(
+      retention,
+      instance.PendingModifiedValues?.BackupRetentionPeriod,
+      INSTANCE_RETENTION_RANGE,
+      'DescribeDBInstances',
+    ),
     retentionRange: INSTANCE_RETENTION_RANGE,
     ...(impossible
       ? {
@@ -788,7 +803,12 @@ export function auroraClusterToFact(
     status: cluster.Status || 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
-    ...pendingRetention(retention, cluster.PendingModifiedValues?.BackupRetentionPeriod),
+    ...pendingRetention(
+      retention,
+      cluster.PendingModifiedValues?.BackupRetentionPeriod,
+      CLUSTER_RETENTION_RANGE,
+      'DescribeDBClusters',
+    ),
     retentionRange: CLUSTER_RETENTION_RANGE,
     ...(impossible
       ? {

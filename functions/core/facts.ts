@@ -365,6 +365,14 @@ export interface PitrFact extends Fact {
    * then undefined, and the checks they drive are NOT_AVAILABLE (wording.ts, `retentionNotJudged`).
    */
   readonly retentionImpossible?: string | undefined;
+  /**
+   * RDS DB instances and clusters only: why a pending retention (`PendingModifiedValues.BackupRetentionPeriod`)
+   * cannot be judged, naming it: a value outside `retentionRange` is no retention RDS will apply, so
+   * whether the pending change lowers the retention, or turns automated backups off, is not known.
+   * `pendingRetentionDays` is then undefined, and a PASS of pitr.enabled or pitr.retention is
+   * NOT_AVAILABLE instead (wording.ts, `pendingRetentionNotJudged`).
+   */
+  readonly pendingRetentionImpossible?: string | undefined;
   /** Automated backups are on (RDS retention > 0; Cloud SQL `backupConfiguration.enabled`). */
   readonly automatedBackupsEnabled: boolean | undefined;
   /** PITR is on (RDS/Aurora: same as automated backups; Cloud SQL `pointInTimeRecoveryEnabled`). */

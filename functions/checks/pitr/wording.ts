@@ -303,6 +303,33 @@ export function retentionNotJudged(
   };
 }
 
+/**
+ * NOT_AVAILABLE in place of a PASS of a check a pending retention could overturn (pitr.enabled,
+ * pitr.retention), when that pending retention is one the database cannot have
+ * (`pendingRetentionImpossible`): the retention in force is judged as set, but whether the change RDS
+ * accepted lowers it, or turns automated backups off, is not known. Undefined otherwise.
+ */
+export function pendingRetentionNotJudged(
+  fact: PitrFact,
+  subject: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const why = fact.pendingRetentionImpossible;
+  if (why === undefined) return undefined;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)} keeps ${fact.retentionDays ?? 'an unknown number of'} days (${fact.retentionSource}) now, but ${why}: what retention RDS will apply is not known, so ${subject} could not be evaluated.`,
+    observed,
+    required,
+    remediationText: `Look at the pending modifications of this database with \`${
+      fact.kind === 'rds-instance'
+        ? `aws rds describe-db-instances --region ${rdsWords(fact).region} --db-instance-identifier ${rdsWords(fact).id}`
+        : `aws rds describe-db-clusters --region ${rdsWords(fact).region} --db-cluster-identifier ${rdsWords(fact).id}`
+    }\` (PendingModifiedValues) and in the console, then run the audit again; if the API keeps sending this value, raise it with AWS Support.`,
+  };
+}
+
 /** The remediation of a read the cloud refused (AccessDenied) whose permission is known. */
 function grantAndRerun(permission: string, on = 'this database'): string {
   return `Grant the audit role ${permission} on ${on} and run the audit again.`;
