@@ -49,10 +49,12 @@ import {
   startBackupReplicationCommand,
   stopBackupReplicationCommand,
 } from './commands.ts';
-import { earliestAfterLatest, earliestBeforeCreated, inDailySwing, toleranceOf } from './window.ts';
+import { inDailySwing, toleranceOf } from './window.ts';
 import {
   DOCS,
   describeGlobalClusterCommand,
+  earliestAfterLatest,
+  earliestBeforeCreated,
   formatDays,
   formatLag,
   formatTime,

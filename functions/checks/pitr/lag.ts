@@ -5,7 +5,9 @@
  * A value far older means WAL archiving stopped and PITR silently stopped with it.
  *
  * A new database with no restore point yet (status `creating` or created within a day): NOT_AVAILABLE,
- * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window.
+ * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window. A latest restorable time
+ * after this run's clock, or before the window's earliest one (beyond the clock-skew margin), proves
+ * no restore up to it: NOT_AVAILABLE.
  *
  * Backups off: not applicable (undefined). With no automated backups there is no log stream that
  * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
@@ -29,6 +31,7 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { RUNNING_STATUSES, STOPPED_STATUSES, SUSPENDED_STATUS } from '../../core/database-status.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
+import type { FindingValues } from '../../core/finding.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
 import { judgedWithStatus } from './status.ts';
@@ -36,6 +39,7 @@ import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
   DOCS,
+  earliestAfterLatest,
   formatLag,
   formatTime,
   judgedThroughBackupPlan,
@@ -46,6 +50,38 @@ import {
   PITR_RESOURCE_TYPES,
   resourceLabel,
 } from './wording.ts';
+
+/**
+ * NOT_AVAILABLE when the window's earliest restorable time is after `latest` beyond the clock-skew
+ * margin: no point in time lies between them, so the answer contradicts itself and its latest time
+ * proves no restore up to it (pitr.window cannot measure that window; pitr.cross-region reads a
+ * replicated backup alike). An earliest time after the run clock is pitr.window's to name.
+ */
+function contradictoryWindow(
+  fact: PitrFact,
+  latest: Date,
+  now: Date,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const window = fact.restoreWindow;
+  if (!window.known || window.earliest === undefined) return undefined;
+  const earliest = window.earliest;
+  if (earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS || !earliestAfterLatest(earliest, latest))
+    return undefined;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)}: the earliest restorable time ${formatTime(earliest)} (${window.source}) is after its latest restorable time ${formatTime(latest)}, so no point in time lies between them and no restore up to ${formatTime(latest)} is proven.`,
+    observed: {
+      restoreLagMinutes: null,
+      latestRestorableTime: latest.toISOString(),
+      earliestRestorableTime: earliest.toISOString(),
+      status: fact.status,
+    },
+    required,
+    remediationText:
+      'Run the audit again; if the times stay contradictory, look at the restore window of this database in the console and report the answer.',
+  };
+}
 
 /** The lag and the time it is measured from move with every WAL upload: not news on their own. */
 const LAG_DRIFTING = ['restoreLagMinutes', 'latestRestorableTime'] as const;
@@ -215,6 +251,8 @@ export const pitrLagCheck: Check<PitrFact> = {
           'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.',
       };
     }
+    const contradicted = contradictoryWindow(fact, latest, now, required);
+    if (contradicted) return contradicted;
     const lagMinutes = Math.max(0, now.getTime() - latest.getTime()) / MINUTE_MS;
     const observed = {
       restoreLagMinutes: Math.floor(lagMinutes),

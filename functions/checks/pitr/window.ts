@@ -96,6 +96,8 @@ import {
   BACKUP_PLAN_RESTORE,
   CREATED_FIELD,
   DOCS,
+  earliestAfterLatest,
+  earliestBeforeCreated,
   formatDays,
   formatLag,
   formatTime,
@@ -310,25 +312,6 @@ function extendAdvice(fact: PitrFact, bound: WindowBound, minPitrDays: number, w
 /** What is observed when the window is not measured. */
 function observedUnknown(fact: PitrFact) {
   return { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) };
-}
-
-/**
- * Whether a restore window's earliest time is after its latest one, beyond the clock-skew margin: no
- * point in time lies between them, so the answer contradicts itself and measures no window. Shared
- * with pitr.cross-region, which holds a replicated backup's window to the same reading.
- */
-export function earliestAfterLatest(earliest: Date, latest: Date | undefined): boolean {
-  return latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
-}
-
-/**
- * Whether a restore window's earliest time is before the creation time of the database (or copy) it
- * belongs to, beyond the clock-skew margin: it claims restore points older than their database, so
- * the answer contradicts itself and measures no window. A creation time not sent is not evaluated.
- * Shared with pitr.cross-region, which holds replicated backups and Aurora copies to the same reading.
- */
-export function earliestBeforeCreated(earliest: Date, created: Date | undefined): boolean {
-  return created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
 }
 
 /** What each kind of database is called where its creation time is quoted. */

@@ -182,6 +182,27 @@ export function latestRestorePoint(fact: PitrFact): Date | undefined {
  */
 const NEW_DATABASE_MS = DAY_MS;
 
+/**
+ * Whether a restore window's earliest time is after its latest one, beyond the clock-skew margin: no
+ * point in time lies between them, so the answer contradicts itself and measures no window. Read by
+ * pitr.window, by pitr.lag (such an answer proves no restore up to its latest time either) and by
+ * pitr.cross-region, which holds a replicated backup's window to the same reading.
+ */
+export function earliestAfterLatest(earliest: Date, latest: Date | undefined): boolean {
+  return latest !== undefined && earliest.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+}
+
+/**
+ * Whether a restore window's earliest time is before the creation time of the database (or copy) it
+ * belongs to, beyond the clock-skew margin: it claims restore points older than their database, so
+ * the answer contradicts itself and measures no window. A creation time not sent is not evaluated.
+ * Read by pitr.window, and by pitr.cross-region, which holds replicated backups and Aurora copies to
+ * the same reading.
+ */
+export function earliestBeforeCreated(earliest: Date, created: Date | undefined): boolean {
+  return created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+}
+
 /** The field each kind of database reports its creation time in. */
 export const CREATED_FIELD: Record<PitrFact['kind'], string> = {
   'rds-instance': 'InstanceCreateTime',
