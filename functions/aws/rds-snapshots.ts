@@ -27,7 +27,7 @@ import {
 import { CloudApiError } from '../core/errors.ts';
 import { pageTokens } from '../core/paging.ts';
 import { INCOMPLETE_ANSWER, tagRecord } from './rds.ts';
-import { leanRdsListPlugin, type StreamCollector } from './rds-wire.ts';
+import { leanRdsListPlugin, RDS_FILTER_VALUES_PER_CALL, type StreamCollector } from './rds-wire.ts';
 
 /** `command` with its successful answer decoded leanly (functions/aws/rds-wire.ts). */
 function lean<C extends { middlewareStack: { use(plugin: never): void } }>(
@@ -81,8 +81,6 @@ export interface PendingMaintenance {
   readonly description: string | undefined;
 }
 
-/** Filter values per call: RDS documents no limit, so stay well inside the query-string size. */
-const FILTER_CHUNK = 50;
 const PAGE_SIZE = 100;
 
 /** `arn:partition:rds:region:account:snapshot:name`: the account and region of a snapshot ARN. */
@@ -255,8 +253,8 @@ export async function describeRdsSnapshots(
 ): Promise<RdsSnapshotState[]> {
   const filter = kind === 'rds-instance' ? 'db-snapshot-id' : 'db-cluster-snapshot-id';
   const states: RdsSnapshotState[] = [];
-  for (let index = 0; index < snapshotIds.length; index += FILTER_CHUNK) {
-    const chunk = snapshotIds.slice(index, index + FILTER_CHUNK);
+  for (let index = 0; index < snapshotIds.length; index += RDS_FILTER_VALUES_PER_CALL) {
+    const chunk = snapshotIds.slice(index, index + RDS_FILTER_VALUES_PER_CALL);
     states.push(...(await describeSnapshotPages(rds, kind, { Filters: [{ Name: filter, Values: chunk }] })));
   }
   return states;

@@ -38,6 +38,14 @@ export type { Shape, StreamCollector } from './xml-wire.ts';
 
 const TAG_LIST: Field = { list: 'Tag', of: { Key: 'string', Value: 'string' } };
 
+/**
+ * Values one RDS filter carries per call (`Filters.Filter.n.Values.Value.m`): the snapshot reads'
+ * identifiers (functions/aws/rds-snapshots.ts) and the copy listings' ARNs (functions/aws/rds.ts).
+ * The RDS API documents no maximum number of filter values (Filter, `Values.Value.N`: "One or more
+ * filter values", RDS API reference), so a batch stays well inside the size of a request.
+ */
+export const RDS_FILTER_VALUES_PER_CALL = 50;
+
 /** The DBInstance members functions/aws/rds.ts reads. */
 const DB_INSTANCE: Shape = {
   DBInstanceIdentifier: 'string',
@@ -70,6 +78,7 @@ const DB_CLUSTER: Shape = {
   DBClusterArn: 'string',
   DbClusterResourceId: 'string',
   Engine: 'string',
+  EngineMode: 'string',
   Status: 'string',
   ReplicationSourceIdentifier: 'string',
   ReadReplicaIdentifiers: { list: 'ReadReplicaIdentifier', of: 'string' },

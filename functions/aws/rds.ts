@@ -58,7 +58,13 @@ import { MINUTE_MS } from '../core/time.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import type { SdkCommandClass } from './lean-wire.ts';
 import { describeAwsFailure, endpointOf } from './protocol.ts';
-import { leanListPages, leanRdsListPlugin, type RdsListInput, type StreamCollector } from './rds-wire.ts';
+import {
+  leanListPages,
+  leanRdsListPlugin,
+  RDS_FILTER_VALUES_PER_CALL,
+  type RdsListInput,
+  type StreamCollector,
+} from './rds-wire.ts';
 
 /** The account and region one collection covers; every fact's resource reference carries them. */
 export interface RdsScope {
@@ -486,13 +492,23 @@ export function instanceRestoreWindow(
 /**
  * A retention change RDS accepted but has not applied (`PendingModifiedValues.BackupRetentionPeriod`
  * of DescribeDBInstances / DescribeDBClusters), as a fact field; nothing when none is pending or it
- * equals the retention in force.
+ * equals the retention in force. A value outside the range the database's retention takes is no
+ * retention RDS will apply: it is named as sent (`pendingRetentionImpossible`), never compared.
  */
 function pendingRetention(
   retention: number | undefined,
   pending: number | undefined,
-): Pick<PitrFact, 'pendingRetentionDays'> {
-  return pending === undefined || pending === retention ? {} : { pendingRetentionDays: pending };
+  range: { readonly min: number; readonly max: number },
+  api: 'DescribeDBInstances' | 'DescribeDBClusters',
+): Pick<PitrFact, 'pendingRetentionDays' | 'pendingRetentionImpossible'> {
+  const what = api === 'DescribeDBInstances' ? 'DB instance' : 'DB cluster';
+  if (pending === undefined || pending === retention) return {};
+  if (pending < range.min || pending > range.max) {
+    return {
+      pendingRetentionImpossible: `${api} sent PendingModifiedValues.BackupRetentionPeriod ${pending}, outside the ${range.min}-${range.max} days a ${what} keeps`,
+    };
+  }
+  return { pendingRetentionDays: pending };
 }
 
 /** `hh24:mi-hh24:mi`, the form `PreferredBackupWindow` takes (RDS API reference, ModifyDBInstance). */
@@ -573,7 +589,12 @@ export function rdsInstanceToFact(
     status: instance.DBInstanceStatus || 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
-    ...pendingRetention(retention, instance.PendingModifiedValues?.BackupRetentionPeriod),
+    ...pendingRetention(
+      retention,
+      instance.PendingModifiedValues?.BackupRetentionPeriod,
+      INSTANCE_RETENTION_RANGE,
+      'DescribeDBInstances',
+    ),
     retentionRange: INSTANCE_RETENTION_RANGE,
     ...(impossible
       ? {
@@ -782,7 +803,12 @@ export function auroraClusterToFact(
     status: cluster.Status || 'unknown',
     retentionDays: retention,
     retentionSource: 'BackupRetentionPeriod',
-    ...pendingRetention(retention, cluster.PendingModifiedValues?.BackupRetentionPeriod),
+    ...pendingRetention(
+      retention,
+      cluster.PendingModifiedValues?.BackupRetentionPeriod,
+      CLUSTER_RETENTION_RANGE,
+      'DescribeDBClusters',
+    ),
     retentionRange: CLUSTER_RETENTION_RANGE,
     ...(impossible
       ? {
@@ -817,6 +843,8 @@ export function auroraClusterToFact(
       ...globalRoleOf(cluster, globalRoles),
       ...(copies ? { copies } : {}),
     },
+    // Aurora Serverless v1 (`serverless`) cannot retain its automated backups when deleted.
+    engineMode: cluster.EngineMode,
     createdAt: cluster.ClusterCreateTime,
     ...standsFor(clusterStandInGroups(cluster), cluster.DBClusterArn),
   };
@@ -1063,12 +1091,6 @@ function copyArnsOf(
 }
 
 /**
- * ARNs one DescribeDBClusters filter carries. The RDS API documents no maximum number of filter
- * values (Filter, `Values.Value.N`: "One or more filter values", RDS API reference), so a batch stays
- * well inside the size of a request, as the snapshot listings' filters do (rds-snapshots.ts).
- */
-const COPY_ARNS_PER_LISTING = 50;
-/**
  * Copy listings (one per destination Region and batch of ARNs) in flight at once, per scope: a
  * scope's copies are in a few Regions, and the audit runs scopes side by side, so a fleet whose
  * copies span many Regions does not open a connection to each at once.
@@ -1124,7 +1146,7 @@ function listedCopy(listed: readonly DBCluster[], arn: string): DBCluster | unde
 /**
  * What each copy's own Region says of it, since its `BackupRetentionPeriod` and
  * `EarliestRestorableTime` bound how far back it restores and the cluster's own Region does not send
- * them: one filtered listing per destination Region and {@link COPY_ARNS_PER_LISTING} copies
+ * them: one filtered listing per destination Region and {@link RDS_FILTER_VALUES_PER_CALL} copies
  * ({@link listCopiesIn}), never one call per copy, with at most {@link COPY_LISTINGS_AT_ONCE} in
  * flight. A copy that cannot be read (refused, a Region not enabled, any failure of its listing) or
  * that its Region does not list is returned as not read with why, never the scope failed: only
@@ -1145,9 +1167,9 @@ async function readCopyClusters(
   }
   const batches = [...byRegion].flatMap(([region, arns]) => {
     const all = [...arns];
-    return Array.from({ length: Math.ceil(all.length / COPY_ARNS_PER_LISTING) }, (_, index) => ({
+    return Array.from({ length: Math.ceil(all.length / RDS_FILTER_VALUES_PER_CALL) }, (_, index) => ({
       region,
-      arns: all.slice(index * COPY_ARNS_PER_LISTING, (index + 1) * COPY_ARNS_PER_LISTING),
+      arns: all.slice(index * RDS_FILTER_VALUES_PER_CALL, (index + 1) * RDS_FILTER_VALUES_PER_CALL),
     }));
   });
   const read = new Map<string, CopyCluster>();
@@ -1182,6 +1204,8 @@ async function readCopyClusters(
               backupRetentionPeriod: copy.BackupRetentionPeriod,
               // How far back the copy restores now: a replica made yesterday keeps one day so far.
               earliestRestorableTime: copy.EarliestRestorableTime,
+              // No restore point of the copy is older than the copy itself.
+              createdAt: copy.ClusterCreateTime,
               ...(copy.GlobalClusterIdentifier
                 ? { globalClusterIdentifier: copy.GlobalClusterIdentifier }
                 : {}),

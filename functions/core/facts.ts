@@ -216,6 +216,11 @@ export type CopyCluster =
        * copy made recently restores back only to it, whatever its retention.
        */
       readonly earliestRestorableTime: Date | undefined;
+      /**
+       * The copy's own `ClusterCreateTime` (undefined when not sent): its restore points are its own
+       * backups, none older than it, so an earlier `EarliestRestorableTime` proves no window.
+       */
+      readonly createdAt?: Date | undefined;
       /** `GlobalClusterIdentifier` as sent: the copy is a member of that global database. */
       readonly globalClusterIdentifier?: string | undefined;
     };
@@ -384,6 +389,14 @@ export interface PitrFact extends Fact {
    * then undefined, and the checks they drive are NOT_AVAILABLE (wording.ts, `retentionNotJudged`).
    */
   readonly retentionImpossible?: string | undefined;
+  /**
+   * RDS DB instances and clusters only: why a pending retention (`PendingModifiedValues.BackupRetentionPeriod`)
+   * cannot be judged, naming it: a value outside `retentionRange` is no retention RDS will apply, so
+   * whether the pending change lowers the retention, or turns automated backups off, is not known.
+   * `pendingRetentionDays` is then undefined, and a PASS of pitr.enabled or pitr.retention is
+   * NOT_AVAILABLE instead (wording.ts, `pendingRetentionNotJudged`).
+   */
+  readonly pendingRetentionImpossible?: string | undefined;
   /** Automated backups are on (RDS retention > 0; Cloud SQL `backupConfiguration.enabled`). */
   readonly automatedBackupsEnabled: boolean | undefined;
   /** PITR is on (RDS/Aurora: same as automated backups; Cloud SQL `pointInTimeRecoveryEnabled`). */
@@ -453,6 +466,12 @@ export interface PitrFact extends Fact {
      */
     readonly copies?: readonly CopyCluster[] | undefined;
   };
+  /**
+   * DB clusters only: `EngineMode` as DescribeDBClusters sent it (`provisioned`, `serverless`, …),
+   * undefined when not sent. An Aurora Serverless v1 cluster (`serverless`) cannot retain its
+   * automated backups when it is deleted (functions/checks/pitr/status.ts).
+   */
+  readonly engineMode?: string | undefined;
   /** When the database was created; a window younger than the database cannot be older than it. */
   readonly createdAt?: Date | undefined;
   /** Cloud SQL only. */

@@ -154,6 +154,27 @@ describe('an Aurora cluster’s copies read in their own Region', () => {
     },
   );
 
+  it('carries the copy’s own ClusterCreateTime, and a window reaching back before it proves nothing', async () => {
+    // Prepare: the copy was created on 2026-08-20 yet says it restores back to 2026-07-01.
+    const source = sourceRegion(['orders']);
+    const copy = answering(COPY_REGION, (params) => {
+      const [arn] = filteredArns(params);
+      return `<DBClusters>${clusterXml('orders-copy', arn ?? '', '<BackupRetentionPeriod>35</BackupRetentionPeriod><EarliestRestorableTime>2026-07-01T00:00:00Z</EarliestRestorableTime><ClusterCreateTime>2026-08-20T00:00:00Z</ClusterCreateTime>')}</DBClusters>`;
+    });
+    // Act
+    const [fact] = await collectRdsPitrFacts(source.client, { account: ACCOUNT, region: REGION }, policy, {
+      clientIn: () => copy.client,
+    });
+    // Assess
+    expect(fact?.aurora?.copies).toEqual([
+      expect.objectContaining({ arn: copyArn('orders'), createdAt: new Date('2026-08-20T00:00:00Z') }),
+    ]);
+    expect(judged(fact)?.status).toBe('NOT_AVAILABLE');
+    expect(judged(fact)?.description).toContain('before its ClusterCreateTime');
+    source.client.destroy();
+    copy.client.destroy();
+  });
+
   it('lists the copies of a Region in one filtered DescribeDBClusters there, not one call per copy', async () => {
     // Prepare: five clusters, four with a replica in us-east-1, one in us-west-2.
     const ids = ['a', 'b', 'c', 'd', 'e'];

@@ -210,3 +210,46 @@ describe('the snapshot listings when a 200 answer leaves out its list element', 
     });
   }
 });
+
+describe('describeRdsSnapshots', () => {
+  it.each([
+    ['rds-instance', 'db-snapshot-id', 'DBSnapshots'],
+    ['aurora-cluster', 'db-cluster-snapshot-id', 'DBClusterSnapshots'],
+  ] as const)('asks for %s snapshots in filters of at most 50 identifiers', async (kind, filter, element) => {
+    // Prepare: 120 snapshots, each answered with none listed.
+    const asked: URLSearchParams[] = [];
+    const client = new RDSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async (request: { body?: unknown }) => {
+          const params = new URLSearchParams(String(request.body ?? ''));
+          asked.push(params);
+          const action = params.get('Action');
+          const body = `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result><${element}/></${action}Result><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></${action}Response>`;
+          return {
+            response: {
+              statusCode: 200,
+              headers: { 'content-type': 'text/xml' },
+              body: Readable.from([Buffer.from(body, 'utf8')]),
+            },
+          };
+        },
+      } as never,
+    });
+    const ids = Array.from({ length: 120 }, (_, index) => `certctl-snap-${index}`);
+    // Act
+    await describeRdsSnapshots(client, kind, ids);
+    // Assess
+    const values = asked.map((params) => {
+      expect(params.get('Filters.Filter.1.Name')).toBe(filter);
+      return [...params.entries()]
+        .filter(([name]) => name.startsWith('Filters.Filter.1.Values.Value.'))
+        .map(([, value]) => value);
+    });
+    expect(values.map((chunk) => chunk.length)).toEqual([50, 50, 20]);
+    expect(values.flat()).toEqual(ids);
+    client.destroy();
+  });
+});

@@ -32,6 +32,7 @@ import {
 import { XmlWireError } from '../../functions/aws/xml-wire.ts';
 import { pitrDeletionProtectionCheck } from '../../functions/checks/pitr/deletion-protection.ts';
 import { pitrEnabledCheck } from '../../functions/checks/pitr/enabled.ts';
+import { pitrWindowCheck } from '../../functions/checks/pitr/window.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { DEFAULT_ACCOUNT_ID, simCredentials } from '../sim/accounts.ts';
@@ -190,6 +191,23 @@ describe('lean RDS list decoding', () => {
       region: REGION,
       replicationSourceIdentifier: `arn:aws:rds:${REGION}:${DEFAULT_ACCOUNT_ID}:db:migrating-db`,
     });
+    // Databases created 10 days ago whose answers claim 35 days of restore points (pitr.window).
+    rds.store.putInstance({
+      id: 'young-db-old-window',
+      region: REGION,
+      createdAt: '-10d',
+      backupRetentionPeriod: 35,
+      earliestRestorableTime: '-35d',
+    });
+    rds.store.putCluster({
+      id: 'young-aurora-old-window',
+      region: REGION,
+      createdAt: '-10d',
+      backupRetentionPeriod: 35,
+      earliestRestorableTime: '-35d',
+    });
+    // An Aurora Serverless v1 cluster, which cannot retain its automated backups when deleted.
+    rds.store.putCluster({ id: 'serverless-v1-aurora', region: REGION, engineMode: 'serverless' });
     rds.store.putCluster({
       id: 'creating-aurora',
       region: REGION,
@@ -296,6 +314,17 @@ describe('lean RDS list decoding', () => {
       source: 'DescribeDBClusters (Status creating, first backup not taken yet)',
     });
     expect(byId('pending-off-db')).toMatchObject({ retentionDays: 30, pendingRetentionDays: 0 });
+    expect(byId('serverless-v1-aurora')?.engineMode).toBe('serverless');
+    expect(byId('global-aurora')?.engineMode).toBe('provisioned');
+    // InstanceCreateTime and ClusterCreateTime are read both ways, and a window reaching back before
+    // them proves nothing.
+    const tenDaysAgo = new Date(NOW.getTime() - 10 * 86_400_000);
+    const context = { policy, now: NOW };
+    for (const id of ['young-db-old-window', 'young-aurora-old-window']) {
+      const fact = byId(id);
+      expect(fact?.createdAt).toEqual(tenDaysAgo);
+      expect(fact && pitrWindowCheck.evaluate(fact, context)?.status).toBe('NOT_AVAILABLE');
+    }
     expect(leanFacts.filter((fact) => fact.pendingRetentionDays !== undefined)).toHaveLength(1);
   });
 

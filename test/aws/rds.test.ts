@@ -167,6 +167,51 @@ describe('a DB instance BackupRetentionPeriod no DB instance can have', () => {
   });
 });
 
+describe('a pending BackupRetentionPeriod no database can have', () => {
+  // A retention change RDS accepted (PendingModifiedValues) is held to the same range as the one in
+  // force: 36 or -1 for an instance, 0 for a cluster, is no retention RDS will apply, so whether the
+  // pending change lowers the retention, or turns backups off, is not known.
+  it.each([
+    ['a DB instance', 36, 'DescribeDBInstances', '0-35'],
+    ['a DB instance', -1, 'DescribeDBInstances', '0-35'],
+    ['a DB cluster', 0, 'DescribeDBClusters', '1-35'],
+  ])(
+    'is not available, not PASSED or "backups turned off", for %s with a pending BackupRetentionPeriod of %i',
+    (what, pending, api, range) => {
+      // Prepare: a retention of 35 in force, enough for the 30-day target.
+      const fact =
+        what === 'a DB instance'
+          ? rdsInstanceToFact(
+              instance('certctl-db', {
+                BackupRetentionPeriod: 35,
+                PendingModifiedValues: { BackupRetentionPeriod: pending },
+              }),
+              automatedBackup('certctl-db'),
+              SCOPE,
+            )
+          : auroraClusterToFact(
+              cluster('certctl-aurora', {
+                BackupRetentionPeriod: 35,
+                PendingModifiedValues: { BackupRetentionPeriod: pending },
+              }),
+              SCOPE,
+            );
+      const context = contextWith();
+      // Act
+      const outcomes = [pitrEnabledCheck, pitrRetentionCheck].map((check) => check.evaluate(fact, context));
+      // Assess
+      expect(fact.retentionDays).toBe(35);
+      expect(fact.pendingRetentionDays).toBeUndefined();
+      for (const outcome of outcomes) {
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(
+          `${api} sent PendingModifiedValues.BackupRetentionPeriod ${pending}, outside the ${range} days`,
+        );
+      }
+    },
+  );
+});
+
 describe('a replicated backup whose ARN names no Region', () => {
   // As DescribeDBInstances might send it: the Region field of the ARN is empty, or not a Region's.
   it.each([
@@ -440,6 +485,15 @@ describe('RDS mapping', () => {
       crossRegionBackupTargets: undefined,
       createdAt: new Date('2025-06-01T00:00:00.000Z'),
     });
+  });
+
+  it('carries the EngineMode DescribeDBClusters sends, and none when it sends none', () => {
+    // Act
+    const serverless = auroraClusterToFact(cluster('certctl-aurora', { EngineMode: 'serverless' }), SCOPE);
+    const unsent = auroraClusterToFact(cluster('certctl-aurora'), SCOPE);
+    // Assess
+    expect(serverless.engineMode).toBe('serverless');
+    expect(unsent.engineMode).toBeUndefined();
   });
 
   it('marks the cluster window unknown, naming both fields and the status, when DescribeDBClusters sends no restorable time', () => {
@@ -1554,6 +1608,7 @@ describe('collectRdsPitrFacts', () => {
             status: 'available',
             backupRetentionPeriod: 35,
             earliestRestorableTime: EARLIEST,
+            createdAt: new Date('2025-06-01T00:00:00.000Z'),
           },
         ]);
         expect(outcome?.status).toBe('PASSED');

@@ -14,13 +14,16 @@
  * pitr.window holds the source: its own BackupRetentionPeriod (set when the replication starts, often
  * 7 days) at least the retention that holds the target all day, and its RestoreWindow.EarliestTime
  * that far back. A retention below the target is FAILED; a window still filling (a replication
- * started recently) is a WARNING naming the date it completes; a value not sent, or an earliest
- * restore point after the run's clock (beyond the clock-skew margin), is NOT_AVAILABLE.
+ * started recently) is a WARNING naming the date it completes; a value not sent, a retention outside
+ * the 1-35 days an automated backup keeps, or an earliest
+ * restore point after the run's clock or before the source's InstanceCreateTime (beyond the
+ * clock-skew margin), is NOT_AVAILABLE.
  * Aurora clusters have no such feature: their copies in another Region are a cross-Region read
  * replica cluster or an Aurora Global Database, each read in its own Region for its
  * BackupRetentionPeriod and EarliestRestorableTime ({@link judgeCopies}): a retention below the
  * target is FAILED, a window not yet reaching back the target (a replica created recently) a WARNING
- * naming the date it completes, an EarliestRestorableTime not sent or after the run's clock NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
+ * naming the date it completes, an EarliestRestorableTime not sent, after the run's clock or before
+ * the copy's own ClusterCreateTime NOT_AVAILABLE; AWS Backup copy actions are not shown by the RDS
  * listings, so without either the check says how to cover it rather than guessing. Cloud SQL has no replication either, but its backups live in a location that is a
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
@@ -51,6 +54,7 @@ import {
   DOCS,
   describeGlobalClusterCommand,
   earliestAfterLatest,
+  earliestBeforeCreated,
   formatDays,
   formatLag,
   formatTime,
@@ -431,6 +435,16 @@ function readCopy(
       accessDenied: false,
     };
   }
+  if (earliestBeforeCreated(earliest, copy.createdAt)) {
+    // The copy restores from its own backups, none older than it: read as a window, a time before
+    // the copy was made would pass history it never had (pitr.window says the same of the source).
+    return {
+      region,
+      outcome: 'unknown',
+      says: `${held} (Status available, BackupRetentionPeriod ${retention} days) was sent EarliestRestorableTime ${formatTime(earliest)}, before its ClusterCreateTime ${formatTime(copy.createdAt as Date)}, and none of its backups is older than the copy, so how far back it can be restored cannot be measured`,
+      accessDenied: false,
+    };
+  }
   // Held as pitr.window holds the source, with its tolerance (continuous backups: a fixed hour).
   const windowMs = Math.max(0, now.getTime() - earliest.getTime());
   if (windowMs + toleranceOf(fact).passMs >= minPitrDays * DAY_MS) {
@@ -757,6 +771,15 @@ function stoppedSourceLatest(fact: PitrFact, now: Date): Date | undefined {
 }
 
 /**
+ * The days a replicated automated backup keeping restore points can keep: RDS keeps automated backups
+ * 0-35 days, 0 keeping none ("You can set the backup retention period of a DB instance to between 0
+ * and 35 days. Setting the backup retention period to 0 disables automated backups", RDS user guide,
+ * USER_WorkingWithAutomatedBackups.BackupRetention); StartDBInstanceAutomatedBackupsReplication
+ * documents no other range for the copy's own BackupRetentionPeriod.
+ */
+const REPLICATED_RETENTION_RANGE = { min: 1, max: 35 } as const;
+
+/**
  * What one destination says of one replication, as a verdict and the words for it. Its latest
  * restore point is held to the policy's `maxRestoreLagMinutes`, as pitr.lag holds the source's, plus
  * {@link REPLICATION_DELAY_MINUTES}: RDS
@@ -795,6 +818,16 @@ function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now
   }
   const minPitrDays = policy.pitr.minPitrDays;
   const retention = backup.backupRetentionPeriod;
+  const { min, max } = REPLICATED_RETENTION_RANGE;
+  if (retention !== undefined && (retention < min || retention > max)) {
+    // No retention a replicated backup can have: neither short nor enough (as for an Aurora copy).
+    return {
+      region,
+      outcome: 'unknown',
+      says: `the replicated backup in ${region} (Status ${backup.status}) was sent BackupRetentionPeriod ${retention}, outside the ${min}-${max} days a replicated automated backup keeps`,
+      accessDenied: false,
+    };
+  }
   if (retention !== undefined && retention < minPitrDays) {
     // Whatever the copy holds today, a retention below the target caps its window there: proven
     // before the first restore point arrives, as pitr.window fails a source retention alike.
@@ -934,6 +967,16 @@ function readReplicaWindow(
       region,
       outcome: 'unknown',
       says: `the replicated backup in ${region} (Status ${backup.status}) can be restored back to ${formatTime(earliest)} (RestoreWindow.EarliestTime), later than this run's clock (${formatTime(now)}), so how far back it reaches cannot be measured; check the clock of the machine that runs the audit`,
+      accessDenied: false,
+    };
+  }
+  if (earliestBeforeCreated(earliest, fact.createdAt)) {
+    // The copy is made of the source's snapshots and logs, none older than the source: read as a
+    // window, a time before the source was created would pass history it never had.
+    return {
+      region,
+      outcome: 'unknown',
+      says: `the replicated backup in ${region} (Status ${backup.status}) can be restored back to ${formatTime(earliest)} (RestoreWindow.EarliestTime), before its source was created (InstanceCreateTime ${formatTime(fact.createdAt as Date)}), and it copies only the source's own snapshots and logs, so how far back it reaches cannot be measured`,
       accessDenied: false,
     };
   }

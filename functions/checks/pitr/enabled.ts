@@ -16,6 +16,7 @@ import {
   notAvailable,
   PITR_RESOURCE_TYPES,
   pendingRetentionDrop,
+  pendingRetentionNotJudged,
   resourceLabel,
   retentionNotJudged,
   valueOrNull,
@@ -80,6 +81,11 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
       remediationText: turnedOff.remediationText,
     };
   }
+  // On now, but a pending change RDS cannot apply as sent may turn them off or not.
+  const pendingUnknown = enabled
+    ? pendingRetentionNotJudged(fact, 'whether automated backups stay on', observed, REQUIRED)
+    : undefined;
+  if (pendingUnknown) return pendingUnknown;
   if (enabled) {
     const stopped = restoreStoppedNote(fact);
     return {

@@ -5,7 +5,9 @@
  * A value far older means WAL archiving stopped and PITR silently stopped with it.
  *
  * A new database with no restore point yet (status `creating` or created within a day): NOT_AVAILABLE,
- * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window.
+ * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window. A latest restorable time
+ * after this run's clock, or before the window's earliest one (beyond the clock-skew margin), proves
+ * no restore up to it: NOT_AVAILABLE.
  *
  * Backups off: not applicable (undefined). With no automated backups there is no log stream that
  * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
@@ -293,7 +295,12 @@ function contradictedLatest(fact: PitrFact, latest: Date, maxLag: number): Check
   return {
     status: 'NOT_AVAILABLE',
     description: `${resourceLabel(fact)}: ${why}, so no restore to that time is proven and the restore lag cannot be measured.`,
-    observed: { restoreLagMinutes: null, latestRestorableTime: latest.toISOString(), status: fact.status },
+    observed: {
+      restoreLagMinutes: null,
+      latestRestorableTime: latest.toISOString(),
+      ...(earliest === undefined ? {} : { earliestRestorableTime: earliest.toISOString() }),
+      status: fact.status,
+    },
     required: { restoreLagMinutes: maxLag },
     remediationText:
       'Run the audit again; if the times stay contradictory, look at the restore window of this database in the console and report the answer.',

@@ -38,6 +38,7 @@ import {
   notAvailable,
   PITR_RESOURCE_TYPES,
   pendingRetentionDrop,
+  pendingRetentionNotJudged,
   resourceLabel,
   retentionNotJudged,
   valueOrNull,
@@ -104,6 +105,10 @@ function evaluateRds(fact: PitrFact, minPitrDays: number): CheckOutcome {
       remediationText: lowered.remediationText,
     };
   }
+  // Enough now, but a pending change RDS cannot apply as sent may lower it or not.
+  const pendingUnknown =
+    days >= minPitrDays ? pendingRetentionNotJudged(fact, 'the retention', observed, required) : undefined;
+  if (pendingUnknown) return pendingUnknown;
   if (days >= minPitrDays) {
     return {
       status: 'PASSED',

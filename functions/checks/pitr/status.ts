@@ -7,8 +7,8 @@
  * status stands in the way (its FAILED for a stale time already names the status).
  *
  * - FAILED, proven by the status itself: the database is being deleted (the deletion cannot be
- *   cancelled; its automated backups and logs go with it unless retained, and retained ones get no
- *   new logs), its KMS key cannot be accessed (its backups are encrypted with that key, and a restore
+ *   cancelled; its automated backups and logs go with it unless retained, which a Multi-AZ DB
+ *   cluster or an Aurora Serverless v1 cluster cannot do, and retained ones get no new logs), its KMS key cannot be accessed (its backups are encrypted with that key, and a restore
  *   needs the key active), or RDS says it cannot do a point-in-time restore (`incompatible-restore`).
  * - NOT_AVAILABLE, not shown either way: a Cloud SQL instance Google suspended or marked FAILED, an
  *   RDS database whose restore, clone, migration or upgrade failed, and a status this tool does not
@@ -43,10 +43,9 @@ export function deletingRemediation(fact: PitrFact): string {
   }
   const first =
     'The deletion cannot be cancelled. If certctl moved to another database, audit that one instead. Otherwise restore the newest restorable time into a new database while it can';
-  if (isMultiAzCluster(fact)) {
-    // "You can only retain automated backups of DB instances, not Multi-AZ DB clusters" (RDS user
-    // guide, USER_WorkingWithAutomatedBackups.Retaining).
-    return `${first}: the automated backups of a Multi-AZ DB cluster cannot be retained, so they go with it; only manual DB cluster snapshots outlive it. See ${DOCS.rdsPointInTimeRestore}.`;
+  const retention = automatedBackupRetention(fact);
+  if (retention?.impossible) {
+    return `${first}: the automated backups of ${retention.impossible} cannot be retained, so they go with it; only manual DB cluster snapshots outlive it. See ${DOCS.rdsPointInTimeRestore}.`;
   }
   // A deleted Aurora cluster's retained backups are DB cluster automated backups
   // (DescribeDBClusterAutomatedBackups), an instance's DB instance automated backups.
@@ -54,12 +53,37 @@ export function deletingRemediation(fact: PitrFact): string {
     fact.kind === 'aurora-cluster'
       ? 'aws rds describe-db-cluster-automated-backups'
       : 'aws rds describe-db-instance-automated-backups';
-  return `${first}: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`${listing} --region ${rdsWords(fact).region}\` then lists them as retained), and then only until their retention ends. See ${DOCS.rdsPointInTimeRestore}.`;
+  return `${first}: the automated backups outlive the database only if it was deleted with DeleteAutomatedBackups=false (\`${listing} --region ${rdsWords(fact).region}\` then lists them as retained), and then only until their retention ends${retention?.unknown ? `; ${retention.unknown}` : ''}. See ${DOCS.rdsPointInTimeRestore}.`;
 }
 
 /** A Multi-AZ DB cluster: a DB cluster of the RDS for PostgreSQL engine (`postgres`), not Aurora. */
 function isMultiAzCluster(fact: PitrFact): boolean {
   return fact.kind === 'aurora-cluster' && !fact.engine.startsWith('aurora');
+}
+
+/**
+ * Whether an RDS database's automated backups can be retained when it is deleted: `impossible` names
+ * the kind of database that cannot retain them, `unknown` says what it depends on when the answer did
+ * not tell; undefined when they can (an RDS DB instance, a provisioned or Serverless v2 Aurora
+ * cluster). "You can only retain automated backups of DB instances, not Multi-AZ DB clusters" (RDS
+ * user guide, USER_WorkingWithAutomatedBackups.Retaining); "You can't retain automated backups for
+ * Aurora Serverless v1 DB clusters" (Aurora user guide, Aurora.Managing.Backups.Retaining), whose
+ * `EngineMode` is `serverless` (Serverless v2 is `provisioned`).
+ */
+function automatedBackupRetention(
+  fact: PitrFact,
+): { readonly impossible?: string; readonly unknown?: string } | undefined {
+  if (fact.kind !== 'aurora-cluster') return undefined;
+  if (isMultiAzCluster(fact)) return { impossible: 'a Multi-AZ DB cluster' };
+  if (fact.engineMode === 'serverless')
+    return { impossible: 'an Aurora Serverless v1 DB cluster (EngineMode serverless)' };
+  if (fact.engineMode === undefined) {
+    return {
+      unknown:
+        'an Aurora Serverless v1 DB cluster (EngineMode serverless) cannot retain them at all, and DescribeDBClusters sent no EngineMode, so whether this one can is not known',
+    };
+  }
+  return undefined;
 }
 
 function keyRemediation(fact: PitrFact): string {
@@ -69,6 +93,14 @@ function keyRemediation(fact: PitrFact): string {
     return `Within seven days of entering this state, ${fixKey}, then start the database: \`${startRdsCommand(fact)}\`. After seven days it turns to inaccessible-encryption-credentials, which only a restore from a backup or to a point in time recovers, with the same key active. See ${DOCS.rdsInaccessibleKey}.`;
   }
   return `The database itself cannot be started again: ${fixKey}, then restore it from a backup or to a point in time into a new database (both need that key active). If the key was deleted, the database and its backups cannot be recovered. See ${DOCS.rdsInaccessibleKey}.`;
+}
+
+/** What becomes of the automated backups of a database being deleted ({@link automatedBackupRetention}). */
+function deletingBackups(fact: PitrFact): string {
+  const retention = automatedBackupRetention(fact);
+  if (retention?.impossible)
+    return `Its automated backups and transaction logs are deleted with it: ${retention.impossible} cannot retain them.`;
+  return `Its automated backups and transaction logs are deleted with the database unless they were set to be retained, and retained backups receive no new logs${retention?.unknown ? `; ${retention.unknown}` : ''}.`;
 }
 
 /** The FAILED a status proves, or undefined. */
@@ -81,11 +113,7 @@ function provenByStatus(
   if (DELETING_STATUSES.has(fact.status)) {
     return {
       status: 'FAILED',
-      description: `${resourceLabel(fact)} is being deleted (status ${status}): its restore window ends with it. ${
-        isMultiAzCluster(fact)
-          ? 'Its automated backups and transaction logs are deleted with it: a Multi-AZ DB cluster cannot retain them.'
-          : 'Its automated backups and transaction logs are deleted with the database unless they were set to be retained, and retained backups receive no new logs.'
-      }`,
+      description: `${resourceLabel(fact)} is being deleted (status ${status}): its restore window ends with it. ${deletingBackups(fact)}`,
       observed,
       required,
       remediationText: deletingRemediation(fact),

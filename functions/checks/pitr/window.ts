@@ -94,10 +94,12 @@ import { judgedWithStatus } from './status.ts';
 import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
+  CREATED_FIELD,
   capitalize,
   cloudSqlLogDaysNotJudged,
   DOCS,
   earliestAfterLatest,
+  earliestBeforeCreated,
   formatDays,
   formatLag,
   formatTime,
@@ -321,13 +323,21 @@ function observedUnknown(fact: PitrFact) {
   return { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) };
 }
 
+/** What each kind of database is called where its creation time is quoted. */
+const CREATED_NOUN: Record<PitrFact['kind'], string> = {
+  'rds-instance': 'DB instance',
+  'aurora-cluster': 'DB cluster',
+  'cloudsql-instance': 'instance',
+};
+
 /**
  * NOT_AVAILABLE when the reported times give the window no length: an earliest restorable time later
  * than this run's clock (a slow clock, or a time the cloud got wrong) measures nothing, as pitr.lag
  * says of such a latest time, and one after the latest restorable time leaves no point in time
- * between them, so the answer contradicts itself, as does a Cloud SQL earliest time before the
- * instance's createTime. Each would otherwise read as a window that is still filling or has shrunk
- * (or, in the last two cases, pass). Beyond the clock-skew margin only.
+ * between them, so the answer contradicts itself, as does an earliest time before the database's
+ * creation time (Cloud SQL `createTime`, RDS `InstanceCreateTime`, Aurora `ClusterCreateTime`; not
+ * sent, not judged). Each would otherwise read as a window that is still filling or has shrunk (or,
+ * in the last two cases, pass). Beyond the clock-skew margin only.
  */
 function unmeasurableWindow(
   fact: PitrFact,
@@ -339,18 +349,19 @@ function unmeasurableWindow(
 ): CheckOutcome | undefined {
   const afterNow = earliest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS;
   const afterLatest = earliestAfterLatest(earliest, latest);
-  // A Cloud SQL instance restores only from its own backups and logs, none older than the instance
-  // (a name can be reused right after a delete; the adapter drops backup runs from before createTime
-  // as an earlier instance's for the same reason): an earlier time claims history it never had.
-  const created = fact.kind === 'cloudsql-instance' ? fact.createdAt : undefined;
-  const beforeCreated =
-    created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+  // A database restores only from its own backups and logs, none older than the database: a Cloud
+  // SQL name can be reused right after a delete (the adapter drops backup runs from before createTime
+  // as an earlier instance's for the same reason), an RDS DB instance restores from its own automated
+  // backup (matched by its DbiResourceId) and an Aurora cluster from its own continuous backup. An
+  // earlier time claims history the database never had.
+  const created = fact.createdAt;
+  const beforeCreated = earliestBeforeCreated(earliest, created);
   if (!afterNow && !afterLatest && !beforeCreated) return undefined;
   const why = afterNow
     ? `the earliest restorable time ${formatTime(earliest)} (${source}) is later than this run's clock (${formatTime(now)})`
     : afterLatest
       ? `the earliest restorable time ${formatTime(earliest)} (${source}) is after its latest restorable time ${formatTime(latest as Date)}, so no point in time lies between them`
-      : `the earliest restorable time ${formatTime(earliest)} (${source}) is before the instance was created (createTime ${formatTime(created as Date)}), and no backup or log of this instance is older than the instance`;
+      : `the earliest restorable time ${formatTime(earliest)} (${source}) is before the ${CREATED_NOUN[fact.kind]} was created (${CREATED_FIELD[fact.kind]} ${formatTime(created as Date)}), and no backup or log of this ${CREATED_NOUN[fact.kind]} is older than the ${CREATED_NOUN[fact.kind]}`;
   return {
     status: 'NOT_AVAILABLE',
     description: `${resourceLabel(fact)}: ${why}, so the restore window cannot be measured.`,

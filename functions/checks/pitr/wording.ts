@@ -216,8 +216,19 @@ export function latestRestorePoint(fact: PitrFact): Date | undefined {
  */
 const NEW_DATABASE_MS = DAY_MS;
 
+/**
+ * Whether a restore window's earliest time is before the creation time of the database (or copy) it
+ * belongs to, beyond the clock-skew margin: it claims restore points older than their database, so
+ * the answer contradicts itself and measures no window. A creation time not sent is not evaluated.
+ * Read by pitr.window, and by pitr.cross-region, which holds replicated backups and Aurora copies to
+ * the same reading.
+ */
+export function earliestBeforeCreated(earliest: Date, created: Date | undefined): boolean {
+  return created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+}
+
 /** The field each kind of database reports its creation time in. */
-const CREATED_FIELD: Record<PitrFact['kind'], string> = {
+export const CREATED_FIELD: Record<PitrFact['kind'], string> = {
   'rds-instance': 'InstanceCreateTime',
   'aurora-cluster': 'ClusterCreateTime',
   'cloudsql-instance': 'createTime',
@@ -334,6 +345,33 @@ export function retentionNotJudged(
         ? `aws rds describe-db-instances --region ${rdsWords(fact).region} --db-instance-identifier ${rdsWords(fact).id}`
         : `aws rds describe-db-clusters --region ${rdsWords(fact).region} --db-cluster-identifier ${rdsWords(fact).id}`
     }\` and in the console, then run the audit again; if the API keeps sending this value, raise it with AWS Support.`,
+  };
+}
+
+/**
+ * NOT_AVAILABLE in place of a PASS of a check a pending retention could overturn (pitr.enabled,
+ * pitr.retention), when that pending retention is one the database cannot have
+ * (`pendingRetentionImpossible`): the retention in force is judged as set, but whether the change RDS
+ * accepted lowers it, or turns automated backups off, is not known. Undefined otherwise.
+ */
+export function pendingRetentionNotJudged(
+  fact: PitrFact,
+  subject: string,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const why = fact.pendingRetentionImpossible;
+  if (why === undefined) return undefined;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)} keeps ${fact.retentionDays ?? 'an unknown number of'} days (${fact.retentionSource}) now, but ${why}: what retention RDS will apply is not known, so ${subject} could not be evaluated.`,
+    observed,
+    required,
+    remediationText: `Look at the pending modifications of this database with \`${
+      fact.kind === 'rds-instance'
+        ? `aws rds describe-db-instances --region ${rdsWords(fact).region} --db-instance-identifier ${rdsWords(fact).id}`
+        : `aws rds describe-db-clusters --region ${rdsWords(fact).region} --db-cluster-identifier ${rdsWords(fact).id}`
+    }\` (PendingModifiedValues) and in the console, then run the audit again; if the API keeps sending this value, raise it with AWS Support.`,
   };
 }
 

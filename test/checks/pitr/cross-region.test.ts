@@ -409,6 +409,20 @@ describe('pitr.cross-region', () => {
       expect(outcome?.remediationText).toContain('set the target to 34 days');
     });
 
+    it.each([36, 0, -1])(
+      'is not available, neither passed nor short, when the destination sends a BackupRetentionPeriod of %i, which no automated backup keeps',
+      (retention) => {
+        // Prepare: a replica whose window reaches back 35 days, sent an impossible retention.
+        const outcome = replicaKeeping(retention, daysAgo(35));
+        // Assess
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+        expect(outcome?.description).toContain(
+          `was sent BackupRetentionPeriod ${retention}, outside the 1-35 days a replicated automated backup keeps`,
+        );
+      },
+    );
+
     it('is not available, not passed, when the destination sends no BackupRetentionPeriod for the replica', () => {
       const outcome = replicaKeeping(undefined, daysAgo(30));
       expect(outcome?.status).toBe('NOT_AVAILABLE');
@@ -448,6 +462,27 @@ describe('pitr.cross-region', () => {
         'the replicated backup in eu-central-1 (Status replicating) can be restored back to 2026-09-01 11:59 UTC (RestoreWindow.EarliestTime), after its latest restorable time 2026-09-01 11:40 UTC (RestoreWindow.LatestTime), so no point in time lies between them',
       );
       expect(outcome?.description).not.toContain('still filling');
+    });
+
+    it('is not available, not PASSED, when the replica is restorable from before its source was created', () => {
+      // Prepare: a source created 10 days ago (its own window reaches back 10 days) whose replica in
+      // eu-central-1 claims 31 days: a copy of the source's snapshots and logs, none older than it.
+      const outcome = replicaKeeping(31, daysAgo(31), {
+        createdAt: daysAgo(10),
+        restoreWindow: { known: true, earliest: daysAgo(10), latest: minutesAgo(3), source: 'RestoreWindow' },
+      });
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toEqual({ crossRegionBackup: null, replicatedTo: 'eu-central-1' });
+      expect(outcome?.description).toContain(
+        'the replicated backup in eu-central-1 (Status replicating) can be restored back to 2026-08-01 12:00 UTC (RestoreWindow.EarliestTime), before its source was created (InstanceCreateTime 2026-08-22 12:00 UTC)',
+      );
+    });
+
+    it('still judges a replica restorable from within the clock-skew margin of its source creation', () => {
+      const created = daysAgo(31);
+      const outcome = replicaKeeping(31, new Date(created.getTime() - 4 * 60_000), { createdAt: created });
+      expect(outcome?.status).toBe('PASSED');
     });
 
     it('still reads an EarliestTime within the clock-skew margin after the run clock as a window just started', () => {
@@ -776,6 +811,41 @@ describe('pitr.cross-region', () => {
         earliestRestorableTime: minutesAgo(30 * 24 * 60 - 30),
       });
       expect(pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE))?.status).toBe('PASSED');
+    });
+
+    it('is not available, not PASSED, when the replica is restorable from before its own ClusterCreateTime', () => {
+      // Prepare: a replica cluster created 10 days ago that claims 35 days of restore points: its
+      // backups are its own, none older than it.
+      const fact = withCopy({
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        earliestRestorableTime: daysAgo(35),
+        createdAt: daysAgo(10),
+      });
+      // Act
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
+      expect(outcome?.description).toContain(
+        'was sent EarliestRestorableTime 2026-07-28 12:00 UTC, before its ClusterCreateTime 2026-08-22 12:00 UTC',
+      );
+    });
+
+    it('passes a replica whose ClusterCreateTime is older than its window, or not sent', () => {
+      const copy = {
+        read: true,
+        id: 'certctl-aurora-fra',
+        status: 'available',
+        backupRetentionPeriod: 35,
+        earliestRestorableTime: daysAgo(35),
+      };
+      for (const createdAt of [daysAgo(35), undefined]) {
+        const outcome = pitrCrossRegionCheck.evaluate(withCopy({ ...copy, createdAt }), contextWith(REQUIRE));
+        expect(outcome?.status).toBe('PASSED');
+      }
     });
 
     it('is not available, never passed, when the replica was sent without EarliestRestorableTime', () => {

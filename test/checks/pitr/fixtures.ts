@@ -109,6 +109,7 @@ export function auroraClusterFact(overrides: Partial<PitrFact> = {}): PitrFact {
     },
     deletionProtection: true,
     crossRegionBackupTargets: undefined,
+    engineMode: 'provisioned',
     createdAt: daysAgo(200),
     ...overrides,
   };

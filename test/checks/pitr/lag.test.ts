@@ -37,6 +37,44 @@ describe('pitr.lag', () => {
     expect(pitrLagCheck.evaluate(cloudSqlFact(), contextWith())?.status).toBe('PASSED');
   });
 
+  it('is not available, not PASSED, when the earliest restorable time is after the latest one', () => {
+    // Prepare: latest 12 minutes ago (within the 15 allowed), earliest a minute ago: no point in time
+    // lies between them, so the answer proves no restore up to its latest time (pitr.window and
+    // pitr.cross-region read it alike).
+    const fact = auroraClusterFact({
+      latestRestorableTime: minutesAgo(12),
+      restoreWindow: {
+        known: true,
+        earliest: minutesAgo(1),
+        latest: minutesAgo(12),
+        source: 'EarliestRestorableTime',
+      },
+    });
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({
+      restoreLagMinutes: null,
+      latestRestorableTime: minutesAgo(12).toISOString(),
+      earliestRestorableTime: minutesAgo(1).toISOString(),
+    });
+    expect(outcome?.description).toContain('after its latest restorable time');
+  });
+
+  it('still passes when the earliest restorable time is after the latest one within the clock-skew margin', () => {
+    const fact = auroraClusterFact({
+      latestRestorableTime: minutesAgo(5),
+      restoreWindow: {
+        known: true,
+        earliest: minutesAgo(1),
+        latest: minutesAgo(5),
+        source: 'EarliestRestorableTime',
+      },
+    });
+    expect(pitrLagCheck.evaluate(fact, contextWith())?.status).toBe('PASSED');
+  });
+
   it("is not available when the latest restorable time lies hours after this run's clock", () => {
     // Prepare: a clock 2 h slow makes a time archived 1 h ago look 1 h in the future.
     const fact = rdsInstanceFact({

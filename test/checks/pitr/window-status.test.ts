@@ -82,6 +82,39 @@ describe('pitr.window: database status', () => {
       expect(outcome?.remediationText).toContain('Multi-AZ DB cluster');
     });
 
+    it('does not promise retained backups for an Aurora Serverless v1 cluster being deleted, which cannot keep them', () => {
+      // Prepare: "You can't retain automated backups for Aurora Serverless v1 DB clusters" (Aurora
+      // user guide, Aurora.Managing.Backups.Retaining).
+      const fact = auroraClusterFact({ engineMode: 'serverless', status: 'deleting' });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).not.toContain('unless they were set to be retained');
+      expect(outcome?.description).toContain('Aurora Serverless v1');
+      expect(outcome?.remediationText).not.toContain('DeleteAutomatedBackups=false');
+      expect(outcome?.remediationText).toContain('Aurora Serverless v1 DB cluster (EngineMode serverless)');
+      expect(outcome?.remediationText).toContain('manual DB cluster snapshots');
+    });
+
+    it('says the retention of a deleting Aurora cluster depends on its EngineMode when none was sent', () => {
+      const fact = auroraClusterFact({ engineMode: undefined, status: 'deleting' });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('DescribeDBClusters sent no EngineMode');
+      expect(outcome?.remediationText).toContain('DescribeDBClusters sent no EngineMode');
+      expect(outcome?.remediationText).toContain('aws rds describe-db-cluster-automated-backups');
+    });
+
+    it('keeps the retained-backups advice for a provisioned Aurora cluster being deleted', () => {
+      const fact = auroraClusterFact({ engineMode: 'provisioned', status: 'deleting' });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.description).toContain('unless they were set to be retained');
+      expect(outcome?.description).not.toContain('EngineMode');
+      expect(outcome?.remediationText).toContain('DeleteAutomatedBackups=false');
+      expect(outcome?.remediationText).not.toContain('EngineMode');
+    });
+
     it('fails an RDS instance that reports it cannot do a point-in-time restore', () => {
       const outcome = pitrWindowCheck.evaluate(
         rdsInstanceFact({ status: 'incompatible-restore' }),

@@ -419,6 +419,51 @@ describe('pitr.window', () => {
       expect(outcome?.description).toContain('before the instance was created');
     });
 
+    it('is not available, not PASSED, when an RDS earliest restorable time is before InstanceCreateTime', () => {
+      // Prepare: an instance created 10 days ago whose automated backup says it restores back 35
+      // days: its restore points are its own snapshots and logs, none older than the instance.
+      const fact = rdsInstanceFact({ createdAt: daysAgo(10), restoreWindow: windowFrom(daysAgo(35)) });
+      // Act
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({
+        windowDays: null,
+        earliestRestorableTime: daysAgo(35).toISOString(),
+        createdAt: daysAgo(10).toISOString(),
+      });
+      expect(outcome?.description).toContain('before the DB instance was created (InstanceCreateTime');
+    });
+
+    it('is not available, not PASSED, when an Aurora earliest restorable time is before ClusterCreateTime', () => {
+      const fact = auroraClusterFact({ createdAt: daysAgo(10), restoreWindow: windowFrom(daysAgo(35)) });
+      const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ createdAt: daysAgo(10).toISOString() });
+      expect(outcome?.description).toContain('before the DB cluster was created (ClusterCreateTime');
+    });
+
+    it('judges the window when the earliest restorable time is before the creation time within the clock-skew margin', () => {
+      // Prepare: 4 minutes before ClusterCreateTime (the margin is 5), and 6 minutes before.
+      const created = daysAgo(40);
+      const within = auroraClusterFact({
+        createdAt: created,
+        restoreWindow: windowFrom(new Date(created.getTime() - 4 * 60_000)),
+      });
+      const beyond = auroraClusterFact({
+        createdAt: created,
+        restoreWindow: windowFrom(new Date(created.getTime() - 6 * 60_000)),
+      });
+      // Act / Assess
+      expect(pitrWindowCheck.evaluate(within, contextWith())?.status).toBe('PASSED');
+      expect(pitrWindowCheck.evaluate(beyond, contextWith())?.status).toBe('NOT_AVAILABLE');
+    });
+
+    it('judges the window when the creation time was not sent', () => {
+      const fact = rdsInstanceFact({ createdAt: undefined, restoreWindow: windowFrom(daysAgo(35)) });
+      expect(pitrWindowCheck.evaluate(fact, contextWith())?.status).toBe('PASSED');
+    });
+
     it('fails as capped, not shrunk, when a young database has a window as old as itself', () => {
       const fact = rdsInstanceFact({
         retentionDays: 7,

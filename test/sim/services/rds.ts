@@ -168,6 +168,13 @@ const clusterSchema = z.strictObject({
   region: regionSchema,
   engine: z.string().default('aurora-postgresql'),
   engineVersion: z.string().optional(),
+  /**
+   * `EngineMode` (RDS API reference, CreateDBCluster): `serverless` is Aurora Serverless v1,
+   * `provisioned` also Serverless v2 and Multi-AZ DB clusters.
+   */
+  engineMode: z
+    .enum(['provisioned', 'serverless', 'parallelquery', 'global', 'multimaster'])
+    .default('provisioned'),
   status: z.string().default('available'),
   createdAt: simTimeSchema.prefault('-400d'),
   /** 1–35 for clusters. */
@@ -291,6 +298,7 @@ export interface RdsCluster {
   readonly resourceId: string;
   readonly engine: string;
   readonly engineVersion: string;
+  readonly engineMode: string;
   readonly status: string;
   readonly createdAt: SimTime;
   readonly backupRetentionPeriod: number;
@@ -903,6 +911,7 @@ export class RdsStore {
         derivedResourceId('cluster', { account, region: spec.region, id: spec.id }),
       engine: spec.engine,
       engineVersion: spec.engineVersion ?? DEFAULT_ENGINE_VERSION[spec.engine] ?? '16.4',
+      engineMode: spec.engineMode,
       status: spec.status,
       createdAt: spec.createdAt,
       backupRetentionPeriod: spec.backupRetentionPeriod,
@@ -1337,7 +1346,7 @@ export function clusterXml(cluster: RdsCluster): XmlStructure {
     IAMDatabaseAuthenticationEnabled: true,
     ClusterCreateTime: at(cluster.createdAt),
     EnabledCloudwatchLogsExports: new XmlList('member', ['postgresql']),
-    EngineMode: 'provisioned',
+    EngineMode: cluster.engineMode,
     StorageType: 'aurora',
     PubliclyAccessible: false,
     AutoMinorVersionUpgrade: true,
