@@ -6,14 +6,20 @@
  *
  * Who manages the key is not all: a customer-managed key pending deletion or disabled (a Cloud KMS
  * key version scheduled for destruction or disabled) protects the backup only until it is deleted,
- * or not at all, so it fails here too (keys.not-deleting judges the loss). A customer-managed key
+ * or not at all, so it fails here too (keys.not-deleting judges the loss), as does a key DescribeKey
+ * no longer finds (deleted with its key material: see deletedKey). A customer-managed key
  * whose state was not read (KeyState not sent, the Cloud KMS read refused) or is a state not known
  * to be usable is not evaluated: its manager alone proves no protection.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import { kmsKeyFix, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
+import {
+  DELETED_KMS_KEY,
+  kmsKeyFix,
+  UNUSABLE_KEY_STATES,
+  USABLE_KEY_STATES,
+} from '../../core/kms-key-states.ts';
 import { placeholder } from '../../core/shell-word.ts';
 import {
   absentOutcome,
@@ -21,6 +27,7 @@ import {
   cloudKmsKeyFix,
   copyOf,
   DOCS,
+  deletedKeyFix,
   gcloudAddVersion,
   isoOf,
   isReplicaKey,
@@ -73,6 +80,8 @@ export const keysCmkCheck: Check<KeySecretFact> = {
         UNUSABLE_KEY_STATES.has(key.state),
     );
     if (unusable) return unusableCustomerKey(fact, unusable, base, required);
+    const deleted = keys.find((key) => key.deleted);
+    if (deleted) return deletedKey(fact, deleted, base, required);
     const provider = keys.filter((key) => key.manager === 'PROVIDER');
     if (provider.length > 0 && provider.every(isReplicaKey))
       return replicasOnAwsManagedKey(fact, provider, base, required);
@@ -192,6 +201,33 @@ function googleManagedCopies(
     return `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`;
   const one = locations.length === 1;
   return `The ${one ? 'copy' : 'copies'} in ${locations.join(', ')} of the ${secretLabel(fact)} ${one ? 'uses' : 'use'} Google-managed encryption, not a customer-managed key (the other copies use ${customer.map((key) => key.id).join(', ')}).`;
+}
+
+/**
+ * AWS: a key DescribeKey no longer finds by its key id or key ARN (`deleted`). The call is made in
+ * the key's own Region (its ARN's, else the Region that uses it) and account (a key of another
+ * account is named by its ARN: CreateSecret, "To use a KMS key in a different account, use the key
+ * ARN or the alias ARN"), so NotFoundException is KMS saying the key does not exist: a caller the
+ * key policy or its IAM policy refuses is answered AccessDeniedException
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html, Errors). KMS deletes
+ * a key with its key material once its deletion waiting period ends, so the copy it encrypted can
+ * no longer be decrypted. Only a customer-managed key can be scheduled for deletion, but who managed
+ * it was not read, so the finding does not say it (keyExists, not keyManager).
+ */
+function deletedKey(
+  fact: KeySecretFact,
+  key: EncryptionKey,
+  base: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const copy = isReplicaKey(key) ? 'that replica' : 'the secret';
+  return {
+    status: 'FAILED',
+    description: `The customer-managed KMS key ${copyOf(fact, key)} ${DELETED_KMS_KEY}: ${copy} can no longer be decrypted (see keys.not-deleting).`,
+    observed: { ...base, keyExists: false, ...replicaOf(key) },
+    required,
+    remediationText: deletedKeyFix(fact, key),
+  };
 }
 
 /** `pending deletion` (AWS) or `scheduled for destruction` (GCP). */

@@ -1108,6 +1108,49 @@ describe('keys.cmk, a customer-managed key that cannot protect the secret for lo
     expect(outcome?.remediationText).toContain('--region us-east-1');
   });
 
+  it('fails a key DescribeKey no longer finds: the copy it encrypted can no longer be decrypted', () => {
+    // Prepare: DescribeKey answered NotFoundException for the key ARN, in its own account and Region
+    // (functions/aws/kms-keys.ts describeKmsKey): the key is gone, and its key material with it.
+    const gone = {
+      id: CMK.id,
+      manager: undefined,
+      region: 'eu-west-1',
+      deleted: true,
+      unreadReason: `DescribeKey: NotFoundException: the key ${CMK.id} does not exist`,
+    };
+    // Act
+    const outcome = keysCmkCheck.evaluate(fact({ encryption: { state: 'read', value: [gone] } }), context);
+    const replica = keysCmkCheck.evaluate(
+      fact({
+        encryption: {
+          state: 'read',
+          value: [
+            CMK,
+            { ...gone, id: 'arn:aws:kms:us-east-1:111111111111:key/r', replicaRegion: 'us-east-1' },
+          ],
+        },
+      }),
+      context,
+    );
+    // Assess: not "could not be described", which says nothing was learnt.
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `The customer-managed KMS key ${CMK.id} of the secret certctl/ca (ca-cert) does not exist (DescribeKey: NotFoundException), deleted with its key material: the secret can no longer be decrypted (see keys.not-deleting).`,
+      observed: { keyExists: false },
+    });
+    expect(outcome?.observed).not.toHaveProperty('keyManager');
+    expect(outcome?.remediationText).toContain(
+      'The key cannot be restored: store the value certctl runs with again',
+    );
+    expect(replica).toMatchObject({
+      status: 'FAILED',
+      description:
+        'The customer-managed KMS key arn:aws:kms:us-east-1:111111111111:key/r (us-east-1) of the replica in us-east-1 of the secret certctl/ca (ca-cert) does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica can no longer be decrypted (see keys.not-deleting).',
+      observed: { keyExists: false, replicaRegion: 'us-east-1' },
+    });
+    expect(replica?.remediationText).toContain('re-create the replica under a usable key of us-east-1');
+  });
+
   it("is not available when DescribeKey did not send the key's KeyState, never passed", () => {
     const outcome = cmk({ state: undefined });
     expect(outcome?.status).toBe('NOT_AVAILABLE');
