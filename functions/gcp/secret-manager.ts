@@ -50,6 +50,11 @@ export interface GcpSecret {
     };
   };
   readonly expireTime?: string;
+  /**
+   * Output only, when the secret was created: a secret deleted and created again under the same
+   * name has another, which tells it from the secret read before (./secret-manager.ts askAgain).
+   */
+  readonly createTime?: string;
 }
 
 /** `CustomerManagedEncryptionStatus`: the Cloud KMS key version a secret version is encrypted with. */
@@ -377,15 +382,29 @@ const DELETED_DURING_RUN =
  * (the API reference documents no detail that tells them apart, and ./rest-request.ts keeps no
  * body's message): a secret deleted between its read and its version's would read as a secret
  * without a version, a FAILED `none` it no longer is. The secret itself answers: `present` (no
- * version), `gone` (deleted during the run), else why it is not known. A server-side failure throws,
- * failing the scope as the first read's does.
+ * version), `gone` (deleted during the run), else why it is not known, with the secret read again
+ * (`now`) when it answered as another secret of the same name ({@link recreation}: deleted and
+ * created again since the first read, so the 404 may be the deleted one's). A server-side failure
+ * throws, failing the scope as the first read's does.
  */
 async function askAgain(
   api: SecretManagerApi,
   name: string,
-): Promise<{ readonly state: 'present' | 'gone' } | { readonly state: 'unknown'; readonly reason: string }> {
+  first: GcpSecret,
+): Promise<
+  | { readonly state: 'present' | 'gone' }
+  | { readonly state: 'unknown'; readonly reason: string; readonly now?: GcpSecret }
+> {
   try {
-    await api.getSecret(name);
+    const now = await api.getSecret(name);
+    const recreated = recreation(first, now);
+    if (recreated) {
+      return {
+        state: 'unknown',
+        now,
+        reason: `the secret was deleted and created again during this run (${recreated}): its latest version answered NOT_FOUND (404) in between, which may be the deleted secret's answer, and the versions of the secret there now were not read`,
+      };
+    }
     return { state: 'present' };
   } catch (error) {
     if (error instanceof SecretManagerApiError && error.status === 404) return { state: 'gone' };
@@ -395,6 +414,21 @@ async function askAgain(
       reason: `its latest version answered NOT_FOUND (404), and the secret, asked again to tell no version from a secret deleted since, could not be read (${describeError(error)})`,
     };
   }
+}
+
+/**
+ * Whether two reads of a secret name are of two secrets: their `createTime`s (output only, "The time
+ * at which the Secret was created", https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets)
+ * differ, compared as instants (the API writes 0, 3, 6 or 9 fractional digits). What differed, or
+ * undefined when they are the same or either read did not send it (nothing tells them apart then;
+ * `etag` changes on any update of the secret too, so it proves no re-creation).
+ */
+function recreation(first: GcpSecret, again: GcpSecret): string | undefined {
+  const [before, after] = [first.createTime, again.createTime];
+  if (typeof before !== 'string' || typeof after !== 'string' || before === after) return undefined;
+  const [a, b] = [timestampOf(before)?.getTime(), timestampOf(after)?.getTime()];
+  const same = a !== undefined && b !== undefined && !Number.isNaN(a) && !Number.isNaN(b) && a === b;
+  return same ? undefined : `its createTime was ${before} when first read, ${after} when asked again`;
 }
 
 /** The APIs the GCP keys audit reads: Secret Manager, and Cloud KMS for the CMEK keys' state. */
@@ -440,8 +474,16 @@ export async function readGcpKeyFacts(
                 };
         } catch (error) {
           if (error instanceof SecretManagerApiError && error.status === 404) {
-            const again = await askAgain(api, name);
+            const again = await askAgain(api, name, found);
             if (again.state === 'gone') return { secret, name, unread: DELETED_DURING_RUN };
+            // Created again: the secret there now is the one judged, its versions not read.
+            if (again.state === 'unknown' && again.now)
+              return {
+                secret,
+                name,
+                found: again.now,
+                version: { state: 'unknown' as const, reason: again.reason },
+              };
             version =
               again.state === 'unknown'
                 ? { state: 'unknown', reason: again.reason }

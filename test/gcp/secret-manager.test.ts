@@ -626,6 +626,29 @@ describe('readGcpKeyFacts, versions/latest answering 404', () => {
     expect(judge(keysNotDeletingCheck)?.description).toContain('has no version at all');
   });
 
+  it("does not fail a secret deleted and created again between its read and its latest version's as one without a version", async () => {
+    // Prepare: the secret first read was created on Dec 1; asked again after versions/latest
+    // answered 404, the secret of that name was created at noon on Dec 2 (createTime, output only):
+    // the 404 may be the deleted secret's, and nothing was read of the new one's versions.
+    const created = (createTime: string) => async (): Promise<GcpSecret> => ({
+      ...(await secret()),
+      createTime,
+    });
+    // Act
+    const { fact, judge } = await read([created('2026-12-01T00:00:00Z'), created('2026-12-02T12:00:00.5Z')]);
+    // Assess
+    expect(fact.latestVersion?.state).toBe('unknown');
+    const outcome = judge(keysNotDeletingCheck);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'the secret was deleted and created again during this run (its createTime was 2026-12-01T00:00:00Z when first read, 2026-12-02T12:00:00.5Z when asked again)',
+    );
+    expect(outcome?.description).not.toContain('no version');
+    // The same createTime, written with other fractional digits: the same secret, without a version.
+    const same = await read([created('2026-12-01T00:00:00Z'), created('2026-12-01T00:00:00.000Z')]);
+    expect(same.fact.latestVersion).toEqual({ state: 'read', value: { state: 'none' } });
+  });
+
   it('does not judge the latest version when the secret cannot be asked again', async () => {
     // Act
     const { fact } = await read([
