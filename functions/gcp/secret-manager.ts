@@ -356,14 +356,25 @@ function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
     if (!replicas) {
       return { state: 'unknown', reason: 'the API did not report the user-managed replicas' };
     }
-    const locations = replicas.flatMap((replica) => (replica.location ? [replica.location] : []));
+    const named = replicas.flatMap((replica) => (replica.location ? [replica.location] : []));
+    // Each location once: a location listed twice is one copy, never two.
+    const locations = [...new Set(named)];
     // Fewer than two locations known while a replica did not say where it is: that replica may be
     // the second copy, so too few locations is not proven (two known ones prove enough).
-    if (locations.length < 2 && locations.length < replicas.length) {
+    if (locations.length < 2 && named.length < replicas.length) {
       return {
         state: 'unknown',
         reason:
           'a user-managed replica did not report its location, so the copies known are not all there are',
+      };
+    }
+    // The same with a location listed twice: Secret Manager keeps one replica per location, so the
+    // repeated entry stands for a replica whose location was not sent as it is.
+    if (locations.length < 2 && named.length > locations.length) {
+      const repeated = [...new Set(named.filter((location, index) => named.indexOf(location) !== index))];
+      return {
+        state: 'unknown',
+        reason: `the API listed the location ${repeated.join(', ')} more than once among the user-managed replicas (Secret Manager keeps one replica per location), so the copies known are not all there are`,
       };
     }
     return { state: 'read', value: { kind: 'gcp-user-managed', locations } };

@@ -263,6 +263,25 @@ describe('readGcpKeyFacts judging user-managed replication', () => {
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('did not report its location');
   });
+  it('does not count one location listed twice as two copies', async () => {
+    // Prepare: user-managed replication keeps one replica per location; an answer naming
+    // europe-west1 twice names one location, and says nothing of where else a copy is.
+    // Act
+    const twice = await replicatedWith([{ location: 'europe-west1' }, { location: 'europe-west1' }]);
+    const withAnother = await replicatedWith([
+      { location: 'europe-west1' },
+      { location: 'europe-west1' },
+      { location: 'europe-west4' },
+    ]);
+    // Assess
+    expect(twice?.status).toBe('NOT_AVAILABLE');
+    expect(twice?.description).toContain('listed the location europe-west1 more than once');
+    // Two distinct locations still prove two copies, each named once.
+    expect(withAnother).toMatchObject({
+      status: 'PASSED',
+      observed: { locations: 'europe-west1,europe-west4' },
+    });
+  });
   it('still passes two reported locations, and fails one reported location alone', async () => {
     expect(
       (await replicatedWith([{ location: 'europe-west1' }, { location: 'europe-west4' }, {}]))?.status,
