@@ -260,7 +260,7 @@ function encryptionOf(
   readKey: KeyReader,
 ): Promise<EncryptionKey[]> {
   const automatic = secret.replication?.automatic;
-  if (automatic) {
+  if (isMessage(automatic)) {
     const status = latest?.replicationStatus?.automatic ?? latest?.customerManagedEncryption;
     const named =
       latest?.replicationStatus?.automatic?.customerManagedEncryption?.kmsKeyVersionName ??
@@ -279,14 +279,15 @@ function encryptionOf(
   const statuses = latest?.replicationStatus?.userManaged?.replicas ?? [];
   return Promise.all(
     (userManagedReplicas(secret) ?? []).map((replica) => {
-      const status = statuses.find((sent) => sent.location === replica.location);
+      const location = locationOf(replica);
+      const status = location === undefined ? undefined : statuses.find((sent) => sent.location === location);
       return copyKey(
         replica.customerManagedEncryption?.kmsKeyName,
         status !== undefined,
         status?.customerManagedEncryption?.kmsKeyVersionName,
         readKey,
         unread,
-        replica.location,
+        location,
       );
     }),
   );
@@ -337,8 +338,26 @@ function copyKey(
  * which keys encrypt them: not judged, never "no location" nor "Google-managed".
  */
 function userManagedReplicas(secret: GcpSecret) {
-  const replicas = secret.replication?.userManaged?.replicas;
-  return replicas && replicas.length > 0 ? replicas : undefined;
+  const replicas: unknown = secret.replication?.userManaged?.replicas;
+  // A list whose every entry is a Replica message: an entry that is not one says neither where its
+  // copy is nor which key encrypts it.
+  return Array.isArray(replicas) && replicas.length > 0 && replicas.every(isMessage)
+    ? (replicas as NonNullable<NonNullable<GcpSecret['replication']>['userManaged']>['replicas'])
+    : undefined;
+}
+
+/**
+ * Whether a proto3 JSON value is a set message: a JSON object. `null` is the field not set ("null
+ * is accepted for all field types and treated as the default value",
+ * https://protobuf.dev/programming-guides/json/), and anything else is no message of the schema.
+ */
+function isMessage(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The location a user-managed replica names, when it is text; else none (not reported). */
+function locationOf(replica: { readonly location?: unknown }): string | undefined {
+  return typeof replica.location === 'string' && replica.location !== '' ? replica.location : undefined;
 }
 
 /**
@@ -346,17 +365,20 @@ function userManagedReplicas(secret: GcpSecret) {
  * `{}` when it has no CMEK: a set message field of the oneof is kept), or user-managed replicas.
  */
 function replicationSent(secret: GcpSecret): boolean {
-  return secret.replication?.automatic !== undefined || userManagedReplicas(secret) !== undefined;
+  return isMessage(secret.replication?.automatic) || userManagedReplicas(secret) !== undefined;
 }
 
 function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
-  if (secret.replication?.automatic) return { state: 'read', value: { kind: 'gcp-automatic' } };
+  if (isMessage(secret.replication?.automatic)) return { state: 'read', value: { kind: 'gcp-automatic' } };
   if (secret.replication?.userManaged) {
     const replicas = userManagedReplicas(secret);
     if (!replicas) {
       return { state: 'unknown', reason: 'the API did not report the user-managed replicas' };
     }
-    const named = replicas.flatMap((replica) => (replica.location ? [replica.location] : []));
+    const named = replicas.flatMap((replica) => {
+      const location = locationOf(replica);
+      return location === undefined ? [] : [location];
+    });
     // Each location once: a location listed twice is one copy, never two.
     const locations = [...new Set(named)];
     // Fewer than two locations known while a replica did not say where it is: that replica may be

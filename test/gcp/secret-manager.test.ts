@@ -220,6 +220,38 @@ describe('readGcpKeyFacts', () => {
     expect(fact?.encryption.state).toBe('unknown');
     expect(fact && keysCmkCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('NOT_AVAILABLE');
   });
+  it('passes no keys check on a replication whose members are null or not messages (proto3 JSON: null is not set)', async () => {
+    // Prepare: `automatic` null (not set), `automatic` and a replica sent as what no message is, and
+    // a user-managed location that is not text; the latest version ENABLED in each. A replica sent
+    // without CMEK is Google-managed (keys.cmk WARNING, keys.not-deleting PASSED: both were sent),
+    // but a location that is not text names no copy.
+    const all = [keysNotDeletingCheck, keysReplicatedCheck, keysCmkCheck];
+    const answers: [unknown, typeof all][] = [
+      [{ automatic: null }, all],
+      [{ automatic: true }, all],
+      [{ userManaged: { replicas: [{ location: 'europe-west1' }, 'europe-west4'] } }, all],
+      [{ userManaged: { replicas: [{ location: 'europe-west1' }, { location: 5 }] } }, [keysReplicatedCheck]],
+    ];
+    for (const [replication, checks] of answers) {
+      const api: SecretManagerApi = {
+        getSecret: async (name) => ({ name, replication }) as GcpSecret,
+        getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+        accessLatest: async () => new Uint8Array(),
+      };
+      const policy = oneOpaqueSecretPolicy();
+      // Act
+      const [fact] = await readGcpKeyFacts(
+        { secretManager: api, cloudKms: NO_CLOUD_KMS },
+        'certctl-prod',
+        policy,
+      );
+      // Assess: what was sent proves no encryption, or no copy.
+      for (const check of checks) {
+        const outcome = fact && check.evaluate(fact, { policy, now: new Date() });
+        expect(outcome?.status, `${check.metadata.id} ${JSON.stringify(replication)}`).toBe('NOT_AVAILABLE');
+      }
+    }
+  });
   it('does not judge a latest version whose state the API did not report', async () => {
     // Prepare
     const api: SecretManagerApi = {
