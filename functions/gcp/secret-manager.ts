@@ -261,36 +261,59 @@ function encryptionOf(
 ): Promise<EncryptionKey[]> {
   const automatic = secret.replication?.automatic;
   if (isMessage(automatic)) {
-    const status = latest?.replicationStatus?.automatic ?? latest?.customerManagedEncryption;
-    const named =
-      latest?.replicationStatus?.automatic?.customerManagedEncryption?.kmsKeyVersionName ??
-      latest?.customerManagedEncryption?.kmsKeyVersionName;
+    // The automatic status, else a regional version's own CustomerManagedEncryptionStatus.
+    const own = copyStatusOf(latest?.replicationStatus?.automatic);
+    const regional = latest?.customerManagedEncryption;
+    const status =
+      own.sent || regional === undefined || regional === null
+        ? own
+        : copyStatusOf({ customerManagedEncryption: regional });
     return Promise.all([
       copyKey(
         automatic.customerManagedEncryption?.kmsKeyName,
-        status !== undefined,
-        named,
+        status.sent,
+        status.named,
         readKey,
         unread,
         undefined,
       ),
     ]);
   }
-  const statuses = latest?.replicationStatus?.userManaged?.replicas ?? [];
+  const sentStatuses: unknown = latest?.replicationStatus?.userManaged?.replicas;
+  const statuses = Array.isArray(sentStatuses) ? sentStatuses.filter(isMessage) : [];
   return Promise.all(
     (userManagedReplicas(secret) ?? []).map((replica) => {
       const location = locationOf(replica);
-      const status = location === undefined ? undefined : statuses.find((sent) => sent.location === location);
+      const status = copyStatusOf(
+        location === undefined ? undefined : statuses.find((sent) => locationOf(sent) === location),
+      );
       return copyKey(
         replica.customerManagedEncryption?.kmsKeyName,
-        status !== undefined,
-        status?.customerManagedEncryption?.kmsKeyVersionName,
+        status.sent,
+        status.named,
         readKey,
         unread,
         location,
       );
     }),
   );
+}
+
+/**
+ * What one copy's status of the latest version says of its key: `sent` with the key version it
+ * `named`, `sent` naming none (Google-managed: the CMEK status is "only populated if
+ * customer-managed encryption is used"), or not sent. A status that is no message, or whose CMEK
+ * status is populated without a key version name as text (`kmsKeyVersionName` is required in it),
+ * says nothing and counts as not sent: never as Google-managed.
+ */
+function copyStatusOf(status: unknown): { readonly sent: boolean; readonly named?: string } {
+  if (!isMessage(status)) return { sent: false };
+  const cmek: unknown = (status as GcpCmekStatus).customerManagedEncryption;
+  if (cmek === undefined || cmek === null) return { sent: true };
+  const named: unknown = isMessage(cmek)
+    ? (cmek as { kmsKeyVersionName?: unknown }).kmsKeyVersionName
+    : undefined;
+  return typeof named === 'string' && named !== '' ? { sent: true, named } : { sent: false };
 }
 
 /**

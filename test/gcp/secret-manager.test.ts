@@ -614,6 +614,25 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
     );
   });
 
+  it('does not take a replicationStatus that is no message for a status naming no key (Google-managed)', async () => {
+    // Act: `replicationStatus.automatic` and the regional status sent as what no message is.
+    for (const version of [
+      { replicationStatus: { automatic: true } },
+      { replicationStatus: { automatic: 'CMEK' } },
+      { customerManagedEncryption: 7 },
+    ]) {
+      const { fact, cmk } = await settingOnly(
+        async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED', ...version }) as GcpSecretVersion,
+      );
+      // Assess: as a version read without its status, never "Google-managed" on what was not sent.
+      const label = JSON.stringify(version);
+      expect(cmk?.status, label).toBe('NOT_AVAILABLE');
+      const notDeleting =
+        fact && keysNotDeletingCheck.evaluate(fact, { policy: oneOpaqueSecretPolicy(), now: new Date() });
+      expect(notDeleting?.status, label).toBe('NOT_AVAILABLE');
+    }
+  });
+
   it('still judges the secret setting when the secret has no version yet (its first version gets that key)', async () => {
     // Act
     const { cmk } = await settingOnly(() =>
