@@ -42,7 +42,7 @@ import { type InventoryItem, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
-import { type JsonShape, prepareJson, sendJson } from './json-wire.ts';
+import { type JsonShape, prepareJson, sendJson, shapeMismatch } from './json-wire.ts';
 import { accountOfKmsArn, isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
 import { auditedAccountOf } from './planner.ts';
 
@@ -173,6 +173,9 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
           { cause: error },
         );
       }
+      // An answer whose members are not of the API's types proves nothing of this secret.
+      const mismatch = shapeMismatch(response, DESCRIBE_SECRET_SHAPE);
+      if (mismatch) return { secret, unread: `DescribeSecret sent ${mismatch}, so its answer is not read` };
       follow(response, index);
       return { secret, response };
     },
@@ -375,6 +378,13 @@ async function replicaStatusOf(
       DESCRIBE_SECRET_SHAPE,
       { SecretId: `${arn[1]}${primary}${arn[2]}` },
     );
+    const mismatch = shapeMismatch(answer, DESCRIBE_SECRET_SHAPE);
+    if (mismatch) {
+      return {
+        state: 'unknown',
+        reason: `the primary's DescribeSecret in ${primary} sent ${mismatch}, so its answer is not read`,
+      };
+    }
     const entries = (answer.ReplicationStatus ?? []).filter((replica) => replica.Region === region);
     if (entries.length > 1) {
       return {
