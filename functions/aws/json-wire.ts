@@ -155,6 +155,60 @@ export function decodeJson(bytes: Uint8Array, shape: JsonShape): Record<string, 
   return readStruct(value, shape);
 }
 
+/**
+ * The first member of a decoded answer (the lean path's, or the SDK's) that is not of its model
+ * type, said as `<path> as <what was sent> where the API defines <type>`; undefined when every
+ * member `shape` names is of its type or not sent (null is not sent). The SDK's JSON decoding hands
+ * a string, list or map member through as sent (a string where the model has a list of strings, a
+ * number where it has a string), and a caller that reads such a value by its content (`includes`,
+ * a region) would read what was never sent.
+ */
+export function shapeMismatch(value: unknown, shape: JsonShape, path = ''): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `${path || 'the answer'} as ${kindOf(value)} where the API defines a structure`;
+  const record = value as Record<string, unknown>;
+  for (const name in shape) {
+    const member = record[name];
+    if (member === undefined || member === null) continue;
+    const found = fieldMismatch(member, shape[name] as JsonField, path ? `${path}.${name}` : name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function fieldMismatch(value: unknown, field: JsonField, path: string): string | undefined {
+  const wrong = (expected: string) => `${path} as ${kindOf(value)} where the API defines ${expected}`;
+  if (field === 'string') return typeof value === 'string' ? undefined : wrong('text');
+  if (field === 'timestamp') return value instanceof Date ? undefined : wrong('a timestamp');
+  if ('struct' in field) return shapeMismatch(value, field.struct, path);
+  if ('map' in field) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return wrong('a map');
+    for (const [key, entry] of Object.entries(value)) {
+      const found = fieldMismatch(entry, field.map, `${path}.${key}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!Array.isArray(value)) return wrong('a list');
+  const of = field.list;
+  for (const [index, item] of value.entries()) {
+    const found =
+      of === 'string'
+        ? fieldMismatch(item, 'string', `${path}[${index}]`)
+        : shapeMismatch(item, of, `${path}[${index}]`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** What a JSON value is, as a finding says it (never the value itself). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return 'text';
+  return typeof value === 'object' ? 'a structure' : `a ${typeof value}`;
+}
+
 /** Not the model's type: the SDK decides what such an answer means. */
 const MISMATCH = Symbol('mismatch');
 

@@ -42,7 +42,7 @@ import { type InventoryItem, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
-import { type JsonShape, prepareJson, sendJson } from './json-wire.ts';
+import { type JsonShape, prepareJson, sendJson, shapeMismatch } from './json-wire.ts';
 import { accountOfKmsArn, isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
 import { auditedAccountOf } from './planner.ts';
 
@@ -173,6 +173,9 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
           { cause: error },
         );
       }
+      // An answer whose members are not of the API's types proves nothing of this secret.
+      const mismatch = shapeMismatch(response, DESCRIBE_SECRET_SHAPE);
+      if (mismatch) return { secret, unread: `DescribeSecret sent ${mismatch}, so its answer is not read` };
       follow(response, index);
       return { secret, response };
     },
@@ -215,7 +218,7 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
       existence: { state: 'read', value: true },
       deletionScheduled: response.DeletedDate,
       encryption: encryptions[index] ?? { state: 'unknown', reason: 'the secret was not described' },
-      replication: { state: 'read', value: replicationOf(response, replicaStatuses[index]) },
+      replication: replicationOf(response, replicaStatuses[index]),
       latestVersion: currentVersionOf(response),
       content: contentReading,
     };
@@ -293,7 +296,38 @@ async function encryptionOf(
   };
 }
 
+/**
+ * The Regions a `ReplicationStatus` lists more than once. A secret has at most one replica per
+ * Region (ReplicateSecretToRegions: "a list of Regions in which to replicate the secret"), so two
+ * entries of one Region cannot both be that replica's: which entry's status and key are its own is
+ * not known, and a first-match read would judge the copy there by whichever came first.
+ */
+function regionsListedTwice(entries: readonly { readonly Region?: string | undefined }[]): string[] {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { Region: region } of entries) {
+    if (region === undefined) continue;
+    if (seen.has(region)) repeated.add(region);
+    seen.add(region);
+  }
+  return [...repeated];
+}
+
 function replicationOf(
+  response: DescribeSecretResponse,
+  asReplica: Extract<ReplicationFact, { kind: 'aws' }>['asReplica'],
+): Reading<ReplicationFact> {
+  const repeated = regionsListedTwice(response.ReplicationStatus ?? []);
+  if (repeated.length > 0) {
+    return {
+      state: 'unknown',
+      reason: `DescribeSecret listed the Region ${repeated.join(', ')} more than once in ReplicationStatus, and a secret has one replica per Region, so which entry (its status, its key) is that replica's is not known`,
+    };
+  }
+  return { state: 'read', value: replicationFields(response, asReplica) };
+}
+
+function replicationFields(
   response: DescribeSecretResponse,
   asReplica: Extract<ReplicationFact, { kind: 'aws' }>['asReplica'],
 ): ReplicationFact {
@@ -344,7 +378,21 @@ async function replicaStatusOf(
       DESCRIBE_SECRET_SHAPE,
       { SecretId: `${arn[1]}${primary}${arn[2]}` },
     );
-    const entry = (answer.ReplicationStatus ?? []).find((replica) => replica.Region === region);
+    const mismatch = shapeMismatch(answer, DESCRIBE_SECRET_SHAPE);
+    if (mismatch) {
+      return {
+        state: 'unknown',
+        reason: `the primary's DescribeSecret in ${primary} sent ${mismatch}, so its answer is not read`,
+      };
+    }
+    const entries = (answer.ReplicationStatus ?? []).filter((replica) => replica.Region === region);
+    if (entries.length > 1) {
+      return {
+        state: 'unknown',
+        reason: `the primary lists ${region} more than once among its replicas (ReplicationStatus), so which entry is this replica's status is not known`,
+      };
+    }
+    const entry = entries[0];
     if (entry && entry.Status === undefined) {
       return {
         state: 'unknown',

@@ -50,6 +50,11 @@ export interface GcpSecret {
     };
   };
   readonly expireTime?: string;
+  /**
+   * Output only, when the secret was created: a secret deleted and created again under the same
+   * name has another, which tells it from the secret read before (./secret-manager.ts askAgain).
+   */
+  readonly createTime?: string;
 }
 
 /** `CustomerManagedEncryptionStatus`: the Cloud KMS key version a secret version is encrypted with. */
@@ -255,36 +260,60 @@ function encryptionOf(
   readKey: KeyReader,
 ): Promise<EncryptionKey[]> {
   const automatic = secret.replication?.automatic;
-  if (automatic) {
-    const status = latest?.replicationStatus?.automatic ?? latest?.customerManagedEncryption;
-    const named =
-      latest?.replicationStatus?.automatic?.customerManagedEncryption?.kmsKeyVersionName ??
-      latest?.customerManagedEncryption?.kmsKeyVersionName;
+  if (isMessage(automatic)) {
+    // The automatic status, else a regional version's own CustomerManagedEncryptionStatus.
+    const own = copyStatusOf(latest?.replicationStatus?.automatic);
+    const regional = latest?.customerManagedEncryption;
+    const status =
+      own.sent || regional === undefined || regional === null
+        ? own
+        : copyStatusOf({ customerManagedEncryption: regional });
     return Promise.all([
       copyKey(
         automatic.customerManagedEncryption?.kmsKeyName,
-        status !== undefined,
-        named,
+        status.sent,
+        status.named,
         readKey,
         unread,
         undefined,
       ),
     ]);
   }
-  const statuses = latest?.replicationStatus?.userManaged?.replicas ?? [];
+  const sentStatuses: unknown = latest?.replicationStatus?.userManaged?.replicas;
+  const statuses = Array.isArray(sentStatuses) ? sentStatuses.filter(isMessage) : [];
   return Promise.all(
     (userManagedReplicas(secret) ?? []).map((replica) => {
-      const status = statuses.find((sent) => sent.location === replica.location);
+      const location = locationOf(replica);
+      const status = copyStatusOf(
+        location === undefined ? undefined : statuses.find((sent) => locationOf(sent) === location),
+      );
       return copyKey(
         replica.customerManagedEncryption?.kmsKeyName,
-        status !== undefined,
-        status?.customerManagedEncryption?.kmsKeyVersionName,
+        status.sent,
+        status.named,
         readKey,
         unread,
-        replica.location,
+        location,
       );
     }),
   );
+}
+
+/**
+ * What one copy's status of the latest version says of its key: `sent` with the key version it
+ * `named`, `sent` naming none (Google-managed: the CMEK status is "only populated if
+ * customer-managed encryption is used"), or not sent. A status that is no message, or whose CMEK
+ * status is populated without a key version name as text (`kmsKeyVersionName` is required in it),
+ * says nothing and counts as not sent: never as Google-managed.
+ */
+function copyStatusOf(status: unknown): { readonly sent: boolean; readonly named?: string } {
+  if (!isMessage(status)) return { sent: false };
+  const cmek: unknown = (status as GcpCmekStatus).customerManagedEncryption;
+  if (cmek === undefined || cmek === null) return { sent: true };
+  const named: unknown = isMessage(cmek)
+    ? (cmek as { kmsKeyVersionName?: unknown }).kmsKeyVersionName
+    : undefined;
+  return typeof named === 'string' && named !== '' ? { sent: true, named } : { sent: false };
 }
 
 /**
@@ -332,8 +361,26 @@ function copyKey(
  * which keys encrypt them: not judged, never "no location" nor "Google-managed".
  */
 function userManagedReplicas(secret: GcpSecret) {
-  const replicas = secret.replication?.userManaged?.replicas;
-  return replicas && replicas.length > 0 ? replicas : undefined;
+  const replicas: unknown = secret.replication?.userManaged?.replicas;
+  // A list whose every entry is a Replica message: an entry that is not one says neither where its
+  // copy is nor which key encrypts it.
+  return Array.isArray(replicas) && replicas.length > 0 && replicas.every(isMessage)
+    ? (replicas as NonNullable<NonNullable<GcpSecret['replication']>['userManaged']>['replicas'])
+    : undefined;
+}
+
+/**
+ * Whether a proto3 JSON value is a set message: a JSON object. `null` is the field not set ("null
+ * is accepted for all field types and treated as the default value",
+ * https://protobuf.dev/programming-guides/json/), and anything else is no message of the schema.
+ */
+function isMessage(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The location a user-managed replica names, when it is text; else none (not reported). */
+function locationOf(replica: { readonly location?: unknown }): string | undefined {
+  return typeof replica.location === 'string' && replica.location !== '' ? replica.location : undefined;
 }
 
 /**
@@ -341,24 +388,38 @@ function userManagedReplicas(secret: GcpSecret) {
  * `{}` when it has no CMEK: a set message field of the oneof is kept), or user-managed replicas.
  */
 function replicationSent(secret: GcpSecret): boolean {
-  return secret.replication?.automatic !== undefined || userManagedReplicas(secret) !== undefined;
+  return isMessage(secret.replication?.automatic) || userManagedReplicas(secret) !== undefined;
 }
 
 function replicationOf(secret: GcpSecret): Reading<ReplicationFact> {
-  if (secret.replication?.automatic) return { state: 'read', value: { kind: 'gcp-automatic' } };
+  if (isMessage(secret.replication?.automatic)) return { state: 'read', value: { kind: 'gcp-automatic' } };
   if (secret.replication?.userManaged) {
     const replicas = userManagedReplicas(secret);
     if (!replicas) {
       return { state: 'unknown', reason: 'the API did not report the user-managed replicas' };
     }
-    const locations = replicas.flatMap((replica) => (replica.location ? [replica.location] : []));
+    const named = replicas.flatMap((replica) => {
+      const location = locationOf(replica);
+      return location === undefined ? [] : [location];
+    });
+    // Each location once: a location listed twice is one copy, never two.
+    const locations = [...new Set(named)];
     // Fewer than two locations known while a replica did not say where it is: that replica may be
     // the second copy, so too few locations is not proven (two known ones prove enough).
-    if (locations.length < 2 && locations.length < replicas.length) {
+    if (locations.length < 2 && named.length < replicas.length) {
       return {
         state: 'unknown',
         reason:
           'a user-managed replica did not report its location, so the copies known are not all there are',
+      };
+    }
+    // The same with a location listed twice: Secret Manager keeps one replica per location, so the
+    // repeated entry stands for a replica whose location was not sent as it is.
+    if (locations.length < 2 && named.length > locations.length) {
+      const repeated = [...new Set(named.filter((location, index) => named.indexOf(location) !== index))];
+      return {
+        state: 'unknown',
+        reason: `the API listed the location ${repeated.join(', ')} more than once among the user-managed replicas (Secret Manager keeps one replica per location), so the copies known are not all there are`,
       };
     }
     return { state: 'read', value: { kind: 'gcp-user-managed', locations } };
@@ -377,15 +438,29 @@ const DELETED_DURING_RUN =
  * (the API reference documents no detail that tells them apart, and ./rest-request.ts keeps no
  * body's message): a secret deleted between its read and its version's would read as a secret
  * without a version, a FAILED `none` it no longer is. The secret itself answers: `present` (no
- * version), `gone` (deleted during the run), else why it is not known. A server-side failure throws,
- * failing the scope as the first read's does.
+ * version), `gone` (deleted during the run), else why it is not known, with the secret read again
+ * (`now`) when it answered as another secret of the same name ({@link recreation}: deleted and
+ * created again since the first read, so the 404 may be the deleted one's). A server-side failure
+ * throws, failing the scope as the first read's does.
  */
 async function askAgain(
   api: SecretManagerApi,
   name: string,
-): Promise<{ readonly state: 'present' | 'gone' } | { readonly state: 'unknown'; readonly reason: string }> {
+  first: GcpSecret,
+): Promise<
+  | { readonly state: 'present' | 'gone' }
+  | { readonly state: 'unknown'; readonly reason: string; readonly now?: GcpSecret }
+> {
   try {
-    await api.getSecret(name);
+    const now = await api.getSecret(name);
+    const recreated = recreation(first, now);
+    if (recreated) {
+      return {
+        state: 'unknown',
+        now,
+        reason: `the secret was deleted and created again during this run (${recreated}): its latest version answered NOT_FOUND (404) in between, which may be the deleted secret's answer, and the versions of the secret there now were not read`,
+      };
+    }
     return { state: 'present' };
   } catch (error) {
     if (error instanceof SecretManagerApiError && error.status === 404) return { state: 'gone' };
@@ -395,6 +470,21 @@ async function askAgain(
       reason: `its latest version answered NOT_FOUND (404), and the secret, asked again to tell no version from a secret deleted since, could not be read (${describeError(error)})`,
     };
   }
+}
+
+/**
+ * Whether two reads of a secret name are of two secrets: their `createTime`s (output only, "The time
+ * at which the Secret was created", https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets)
+ * differ, compared as instants (the API writes 0, 3, 6 or 9 fractional digits). What differed, or
+ * undefined when they are the same or either read did not send it (nothing tells them apart then;
+ * `etag` changes on any update of the secret too, so it proves no re-creation).
+ */
+function recreation(first: GcpSecret, again: GcpSecret): string | undefined {
+  const [before, after] = [first.createTime, again.createTime];
+  if (typeof before !== 'string' || typeof after !== 'string' || before === after) return undefined;
+  const [a, b] = [timestampOf(before)?.getTime(), timestampOf(after)?.getTime()];
+  const same = a !== undefined && b !== undefined && !Number.isNaN(a) && !Number.isNaN(b) && a === b;
+  return same ? undefined : `its createTime was ${before} when first read, ${after} when asked again`;
 }
 
 /** The APIs the GCP keys audit reads: Secret Manager, and Cloud KMS for the CMEK keys' state. */
@@ -440,8 +530,16 @@ export async function readGcpKeyFacts(
                 };
         } catch (error) {
           if (error instanceof SecretManagerApiError && error.status === 404) {
-            const again = await askAgain(api, name);
+            const again = await askAgain(api, name, found);
             if (again.state === 'gone') return { secret, name, unread: DELETED_DURING_RUN };
+            // Created again: the secret there now is the one judged, its versions not read.
+            if (again.state === 'unknown' && again.now)
+              return {
+                secret,
+                name,
+                found: again.now,
+                version: { state: 'unknown' as const, reason: again.reason },
+              };
             version =
               again.state === 'unknown'
                 ? { state: 'unknown', reason: again.reason }

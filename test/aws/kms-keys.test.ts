@@ -183,7 +183,7 @@ describe('kmsKeyDescriber, a key that does not exist', () => {
       unreadReason: 'DescribeKey failed: NotFoundException',
     });
   });
-  it('fails keys.not-deleting for a secret whose key no longer exists', async () => {
+  it('fails keys.not-deleting and keys.cmk for a secret whose key no longer exists', async () => {
     // Prepare
     const policy = parsePolicy({
       aws: { regions: ['us-east-2'] },
@@ -208,6 +208,11 @@ describe('kmsKeyDescriber, a key that does not exist', () => {
     expect(outcome?.description).toContain(
       `The KMS key ${GONE_ARN} of the secret certctl/orphan (orphan) does not exist`,
     );
+    // DescribeKey in the key's own account and Region answered NotFoundException (a refusal is
+    // AccessDeniedException): keys.cmk judges the same key gone, not merely unread.
+    const cmk = orphan && keysCmkCheck.evaluate(orphan, { policy, now: new Date() });
+    expect(cmk?.status).toBe('FAILED');
+    expect(cmk?.description).toContain('the secret can no longer be decrypted');
   });
 });
 

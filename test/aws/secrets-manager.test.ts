@@ -8,6 +8,8 @@ import {
   DESCRIBE_CONCURRENCY,
   prepareAwsKeyFacts,
 } from '../../functions/aws/secrets-manager.ts';
+import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
+import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
 import type { ResourceRef } from '../../functions/core/finding.ts';
 import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
 import { asffFindingId } from '../../functions/publish/security-hub/asff.ts';
@@ -551,4 +553,58 @@ describe('collectAwsKeyFacts resource identity', () => {
       expect(id(denied?.resource)).toBe(id(read?.resource));
     },
   );
+});
+
+describe("collectAwsKeyFacts on a DescribeSecret answer whose members are not of the API's types", () => {
+  // The SDK hands such members through as sent (a string where the model has a list, a number where
+  // it has a string): read by their values they proved what was never sent.
+  const region = 'eu-west-1';
+  const arn = `arn:aws:secretsmanager:${region}:${DEFAULT_ACCOUNT_ID}:secret:certctl/typed-AbCdEf`;
+  const judged = async (answer: Record<string, unknown>) => {
+    const describer: SimService = {
+      name: 'describe-secret-answer',
+      matches: (request) => request.headers['x-amz-target'] === 'secretsmanager.DescribeSecret',
+      handle: () => awsJson(200, { ARN: arn, Name: 'certctl/typed', PrimaryRegion: region, ...answer }),
+      ...FAULT_ANSWERS,
+    };
+    const sim = await startSim({
+      scenario: { accounts: [{ id: DEFAULT_ACCOUNT_ID }], regions: [{ name: region }] },
+      extraServices: [describer],
+    });
+    const policy = parsePolicy({
+      aws: { regions: [region] },
+      keys: { preset: 'none', items: { typed: { kind: 'opaque', secret: arn } } },
+    });
+    const scope = scopeReader(sim, policy, region);
+    try {
+      const [fact] = await scope.collect();
+      if (!fact) throw new Error('no fact');
+      return (check: typeof keysNotDeletingCheck) => check.evaluate(fact, { policy, now: new Date() });
+    } finally {
+      await scope.close();
+    }
+  };
+
+  it("does not read a version's labels sent as text as the AWSCURRENT label, nor a map sent as a list", async () => {
+    for (const VersionIdsToStages of [{ v1: 'AWSCURRENT' }, { v1: 'NOT-AWSCURRENT' }, ['AWSCURRENT']]) {
+      // Act
+      const judge = await judged({ VersionIdsToStages });
+      // Assess
+      const outcome = judge(keysNotDeletingCheck);
+      expect(outcome?.status, JSON.stringify(VersionIdsToStages)).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('DescribeSecret sent VersionIdsToStages');
+    }
+  });
+
+  it('does not count a replica whose Region is not text as a copy in another region', async () => {
+    // Act
+    const judge = await judged({
+      VersionIdsToStages: { v1: ['AWSCURRENT'] },
+      ReplicationStatus: [{ Region: 5, Status: 'InSync', KmsKeyId: 'alias/aws/secretsmanager' }],
+    });
+    // Assess
+    const outcome = judge(keysReplicatedCheck);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('DescribeSecret sent ReplicationStatus[0].Region as a number');
+  });
 });

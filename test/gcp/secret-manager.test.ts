@@ -220,6 +220,38 @@ describe('readGcpKeyFacts', () => {
     expect(fact?.encryption.state).toBe('unknown');
     expect(fact && keysCmkCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('NOT_AVAILABLE');
   });
+  it('passes no keys check on a replication whose members are null or not messages (proto3 JSON: null is not set)', async () => {
+    // Prepare: `automatic` null (not set), `automatic` and a replica sent as what no message is, and
+    // a user-managed location that is not text; the latest version ENABLED in each. A replica sent
+    // without CMEK is Google-managed (keys.cmk WARNING, keys.not-deleting PASSED: both were sent),
+    // but a location that is not text names no copy.
+    const all = [keysNotDeletingCheck, keysReplicatedCheck, keysCmkCheck];
+    const answers: [unknown, typeof all][] = [
+      [{ automatic: null }, all],
+      [{ automatic: true }, all],
+      [{ userManaged: { replicas: [{ location: 'europe-west1' }, 'europe-west4'] } }, all],
+      [{ userManaged: { replicas: [{ location: 'europe-west1' }, { location: 5 }] } }, [keysReplicatedCheck]],
+    ];
+    for (const [replication, checks] of answers) {
+      const api: SecretManagerApi = {
+        getSecret: async (name) => ({ name, replication }) as GcpSecret,
+        getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+        accessLatest: async () => new Uint8Array(),
+      };
+      const policy = oneOpaqueSecretPolicy();
+      // Act
+      const [fact] = await readGcpKeyFacts(
+        { secretManager: api, cloudKms: NO_CLOUD_KMS },
+        'certctl-prod',
+        policy,
+      );
+      // Assess: what was sent proves no encryption, or no copy.
+      for (const check of checks) {
+        const outcome = fact && check.evaluate(fact, { policy, now: new Date() });
+        expect(outcome?.status, `${check.metadata.id} ${JSON.stringify(replication)}`).toBe('NOT_AVAILABLE');
+      }
+    }
+  });
   it('does not judge a latest version whose state the API did not report', async () => {
     // Prepare
     const api: SecretManagerApi = {
@@ -262,6 +294,25 @@ describe('readGcpKeyFacts judging user-managed replication', () => {
     const outcome = await replicatedWith([{ location: 'europe-west1' }, {}]);
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('did not report its location');
+  });
+  it('does not count one location listed twice as two copies', async () => {
+    // Prepare: user-managed replication keeps one replica per location; an answer naming
+    // europe-west1 twice names one location, and says nothing of where else a copy is.
+    // Act
+    const twice = await replicatedWith([{ location: 'europe-west1' }, { location: 'europe-west1' }]);
+    const withAnother = await replicatedWith([
+      { location: 'europe-west1' },
+      { location: 'europe-west1' },
+      { location: 'europe-west4' },
+    ]);
+    // Assess
+    expect(twice?.status).toBe('NOT_AVAILABLE');
+    expect(twice?.description).toContain('listed the location europe-west1 more than once');
+    // Two distinct locations still prove two copies, each named once.
+    expect(withAnother).toMatchObject({
+      status: 'PASSED',
+      observed: { locations: 'europe-west1,europe-west4' },
+    });
   });
   it('still passes two reported locations, and fails one reported location alone', async () => {
     expect(
@@ -563,6 +614,25 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
     );
   });
 
+  it('does not take a replicationStatus that is no message for a status naming no key (Google-managed)', async () => {
+    // Act: `replicationStatus.automatic` and the regional status sent as what no message is.
+    for (const version of [
+      { replicationStatus: { automatic: true } },
+      { replicationStatus: { automatic: 'CMEK' } },
+      { customerManagedEncryption: 7 },
+    ]) {
+      const { fact, cmk } = await settingOnly(
+        async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED', ...version }) as GcpSecretVersion,
+      );
+      // Assess: as a version read without its status, never "Google-managed" on what was not sent.
+      const label = JSON.stringify(version);
+      expect(cmk?.status, label).toBe('NOT_AVAILABLE');
+      const notDeleting =
+        fact && keysNotDeletingCheck.evaluate(fact, { policy: oneOpaqueSecretPolicy(), now: new Date() });
+      expect(notDeleting?.status, label).toBe('NOT_AVAILABLE');
+    }
+  });
+
   it('still judges the secret setting when the secret has no version yet (its first version gets that key)', async () => {
     // Act
     const { cmk } = await settingOnly(() =>
@@ -624,6 +694,29 @@ describe('readGcpKeyFacts, versions/latest answering 404', () => {
     expect(secretCalls()).toBe(2);
     expect(fact.latestVersion).toEqual({ state: 'read', value: { state: 'none' } });
     expect(judge(keysNotDeletingCheck)?.description).toContain('has no version at all');
+  });
+
+  it("does not fail a secret deleted and created again between its read and its latest version's as one without a version", async () => {
+    // Prepare: the secret first read was created on Dec 1; asked again after versions/latest
+    // answered 404, the secret of that name was created at noon on Dec 2 (createTime, output only):
+    // the 404 may be the deleted secret's, and nothing was read of the new one's versions.
+    const created = (createTime: string) => async (): Promise<GcpSecret> => ({
+      ...(await secret()),
+      createTime,
+    });
+    // Act
+    const { fact, judge } = await read([created('2026-12-01T00:00:00Z'), created('2026-12-02T12:00:00.5Z')]);
+    // Assess
+    expect(fact.latestVersion?.state).toBe('unknown');
+    const outcome = judge(keysNotDeletingCheck);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'the secret was deleted and created again during this run (its createTime was 2026-12-01T00:00:00Z when first read, 2026-12-02T12:00:00.5Z when asked again)',
+    );
+    expect(outcome?.description).not.toContain('no version');
+    // The same createTime, written with other fractional digits: the same secret, without a version.
+    const same = await read([created('2026-12-01T00:00:00Z'), created('2026-12-01T00:00:00.000Z')]);
+    expect(same.fact.latestVersion).toEqual({ state: 'read', value: { state: 'none' } });
   });
 
   it('does not judge the latest version when the secret cannot be asked again', async () => {

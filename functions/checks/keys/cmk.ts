@@ -6,21 +6,29 @@
  *
  * Who manages the key is not all: a customer-managed key pending deletion or disabled (a Cloud KMS
  * key version scheduled for destruction or disabled) protects the backup only until it is deleted,
- * or not at all, so it fails here too (keys.not-deleting judges the loss). A customer-managed key
+ * or not at all, so it fails here too (keys.not-deleting judges the loss), as does a key DescribeKey
+ * no longer finds (deleted with its key material: see deletedKey). A customer-managed key
  * whose state was not read (KeyState not sent, the Cloud KMS read refused) or is a state not known
  * to be usable is not evaluated: its manager alone proves no protection.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
-import { kmsKeyFix, UNUSABLE_KEY_STATES, USABLE_KEY_STATES } from '../../core/kms-key-states.ts';
-import { placeholder } from '../../core/shell-word.ts';
+import {
+  DELETED_KMS_KEY,
+  isKmsAlias,
+  kmsKeyFix,
+  UNUSABLE_KEY_STATES,
+  USABLE_KEY_STATES,
+} from '../../core/kms-key-states.ts';
+import { placeholder, shellWord } from '../../core/shell-word.ts';
 import {
   absentOutcome,
   aliasOf,
   cloudKmsKeyFix,
   copyOf,
   DOCS,
+  deletedKeyFix,
   gcloudAddVersion,
   isoOf,
   isReplicaKey,
@@ -65,6 +73,12 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     const base = { items: itemsValue(fact), keys: keys.map((key) => key.id).join(',') };
     // Before the provider-managed copies: a key that is going away is worse than a WARNING on a
     // Google-managed copy beside it.
+    // AWS: more than one copy fails (the primary on aws/secretsmanager and a replica's key pending
+    // deletion, say): each copy's key and its state, so no copy's problem hides another's. Replicas
+    // that are all on their region's AWS-managed key are one fix, worded below.
+    const failing = fact.resource.provider === 'aws' ? keys.filter(failsCopy) : [];
+    if (failing.length > 1 && !failing.every((key) => key.manager === 'PROVIDER' && isReplicaKey(key)))
+      return everyCopy(fact, keys, failing, base, required);
     const unusable = keys.find(
       (key) =>
         key.manager === 'CUSTOMER' &&
@@ -73,6 +87,8 @@ export const keysCmkCheck: Check<KeySecretFact> = {
         UNUSABLE_KEY_STATES.has(key.state),
     );
     if (unusable) return unusableCustomerKey(fact, unusable, base, required);
+    const deleted = keys.find((key) => key.deleted);
+    if (deleted) return deletedKey(fact, deleted, base, required);
     const provider = keys.filter((key) => key.manager === 'PROVIDER');
     if (provider.length > 0 && provider.every(isReplicaKey))
       return replicasOnAwsManagedKey(fact, provider, base, required);
@@ -177,6 +193,97 @@ function replicasOnAwsManagedKey(
 }
 
 /**
+ * AWS: whether a key leaves the copy it encrypts unprotected by a customer-managed key now or soon:
+ * the AWS-managed key, a customer-managed key in a state in which it cannot decrypt, or a key
+ * DescribeKey no longer finds.
+ */
+function failsCopy(key: EncryptionKey): boolean {
+  return (
+    key.manager === 'PROVIDER' ||
+    key.deleted === true ||
+    (key.manager === 'CUSTOMER' && key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state))
+  );
+}
+
+/** `its own copy` or `the replica in us-east-1`. */
+function copyName(key: EncryptionKey): string {
+  return isReplicaKey(key) ? `the replica in ${replicaPlace(key)}` : 'its own copy';
+}
+
+/**
+ * AWS, several copies failing ({@link failsCopy}): one FAILED finding naming every copy's key and
+ * what is known of its state (the copies that fail and those that do not), and a fix per failing copy.
+ */
+function everyCopy(
+  fact: KeySecretFact,
+  keys: readonly EncryptionKey[],
+  failing: readonly EncryptionKey[],
+  base: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const clauses = keys.map((key) => `${copyName(key)} ${copyKeyWords(key)}`);
+  const fixes = failing.map((key) => `For ${copyName(key)}: ${lowerFirst(withPeriod(copyFix(fact, key)))}`);
+  return {
+    status: 'FAILED',
+    description: `The copies of the ${secretLabel(fact)} are not all under a usable customer-managed key: ${clauses.join('; ')}.`,
+    observed: {
+      ...base,
+      keyStates: keys
+        .map(
+          (key) =>
+            `${isReplicaKey(key) ? replicaRegionValue(key) : 'primary'}=${key.manager === 'PROVIDER' ? 'AWS-managed' : key.deleted ? 'deleted' : (key.state ?? 'unknown')}`,
+        )
+        .join(','),
+    },
+    required,
+    remediationText: fixes.join(' '),
+  };
+}
+
+/** What one copy's key is and what is known of its state, after the copy's name. */
+function copyKeyWords(key: EncryptionKey): string {
+  const named =
+    isKmsAlias(key.id) && key.aliasTarget ? `${key.id} (pointing to ${key.aliasTarget} now)` : key.id;
+  const copy = isReplicaKey(key) ? 'that replica' : 'that copy';
+  if (key.manager === 'PROVIDER')
+    return `is encrypted with the AWS-managed key ${key.id}, which no other account can use, so it cannot be recovered cross-account`;
+  if (key.deleted)
+    return `was encrypted with the KMS key ${named}, which ${DELETED_KMS_KEY}, so it can no longer be decrypted`;
+  const under = `is encrypted with the ${key.manager === 'CUSTOMER' ? 'customer-managed ' : ''}KMS key ${named}`;
+  if (key.state === undefined)
+    return `${under}, whose state is not known (${key.unreadReason ?? 'DescribeKey did not send its KeyState'})`;
+  if (USABLE_KEY_STATES.has(key.state)) return `${under}, which is ${key.state}`;
+  if (!UNUSABLE_KEY_STATES.has(key.state))
+    return `${under}, which is ${key.state}, a key state this audit does not know to be usable`;
+  const pending = key.state === 'PendingDeletion' || key.state === 'PendingReplicaDeletion';
+  if (pending) {
+    const when = key.deletionDate ? ` (deletion ${onDate(key.deletionDate)})` : '';
+    return `${under}, which is ${key.state}${when} and protects ${copy} only until it is deleted with its key material`;
+  }
+  return key.state === 'Disabled'
+    ? `${under}, which is Disabled: nothing it encrypts can be decrypted while it is disabled`
+    : `${under}, which is ${key.state}: it cannot decrypt what it encrypts in that state`;
+}
+
+/** The fix of one failing copy ({@link failsCopy}). */
+function copyFix(fact: KeySecretFact, key: EncryptionKey): string {
+  if (key.deleted) return deletedKeyFix(fact, key);
+  if (key.manager !== 'PROVIDER') return kmsKeyFix(key);
+  if (isReplicaKey(key)) {
+    return `replicate it under a customer-managed KMS key of that region whose policy admits the recovery account: ${replicasRekeyed(fact, [replicaCommandRegion(key) as string])}`;
+  }
+  return `re-encrypt it with a customer-managed KMS key whose policy admits the recovery account (\`aws secretsmanager update-secret --secret-id ${shellWord(fact.resource.id)} --kms-key-id ${placeholder('key-arn')} --region ${shellWord(fact.resource.region)}\`)`;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function withPeriod(text: string): string {
+  return text.endsWith('.') ? text : `${text}.`;
+}
+
+/**
  * GCP: which copies use Google-managed encryption. With user-managed replication each location has
  * its own setting (the adapter names such a copy `google-managed (<location>)`), so a secret whose
  * other copies are under a customer-managed key is not said to use Google-managed encryption whole.
@@ -192,6 +299,33 @@ function googleManagedCopies(
     return `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`;
   const one = locations.length === 1;
   return `The ${one ? 'copy' : 'copies'} in ${locations.join(', ')} of the ${secretLabel(fact)} ${one ? 'uses' : 'use'} Google-managed encryption, not a customer-managed key (the other copies use ${customer.map((key) => key.id).join(', ')}).`;
+}
+
+/**
+ * AWS: a key DescribeKey no longer finds by its key id or key ARN (`deleted`). The call is made in
+ * the key's own Region (its ARN's, else the Region that uses it) and account (a key of another
+ * account is named by its ARN: CreateSecret, "To use a KMS key in a different account, use the key
+ * ARN or the alias ARN"), so NotFoundException is KMS saying the key does not exist: a caller the
+ * key policy or its IAM policy refuses is answered AccessDeniedException
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html, Errors). KMS deletes
+ * a key with its key material once its deletion waiting period ends, so the copy it encrypted can
+ * no longer be decrypted. Only a customer-managed key can be scheduled for deletion, but who managed
+ * it was not read, so the finding does not say it (keyExists, not keyManager).
+ */
+function deletedKey(
+  fact: KeySecretFact,
+  key: EncryptionKey,
+  base: FindingValues,
+  required: FindingValues,
+): CheckOutcome {
+  const copy = isReplicaKey(key) ? 'that replica' : 'the secret';
+  return {
+    status: 'FAILED',
+    description: `The customer-managed KMS key ${copyOf(fact, key)} ${DELETED_KMS_KEY}: ${copy} can no longer be decrypted (see keys.not-deleting).`,
+    observed: { ...base, keyExists: false, ...replicaOf(key) },
+    required,
+    remediationText: deletedKeyFix(fact, key),
+  };
 }
 
 /** `pending deletion` (AWS) or `scheduled for destruction` (GCP). */

@@ -15,7 +15,6 @@ import type { FindingValues } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
   DELETED_KMS_KEY,
-  deletedKmsKeyFix,
   isKmsAlias,
   judgeMaterialExpiry,
   keyMaterialHorizonDays,
@@ -33,6 +32,7 @@ import {
   cloudKmsKeyFix,
   copyOf,
   DOCS,
+  deletedKeyFix,
   gcloudAddVersion,
   gcloudEnableLatest,
   isoOf,
@@ -152,11 +152,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         description: `The KMS key ${copyOf(fact, deleted)} ${DELETED_KMS_KEY}: ${lost(fact, deleted)}.`,
         observed: { ...base, scheduledForDeletion: false, keyExists: false, ...replicaOf(deleted) },
         required,
-        remediationText: deletedKmsKeyFix(
-          !isReplicaKey(deleted)
-            ? `store the value certctl runs with again under a usable key, as a new secret (\`aws secretsmanager create-secret --name ${placeholder('name')} --kms-key-id ${placeholder('key')} --secret-string file://${placeholder('file')}\`, the file in its CERTCTL_*_PATH setting), and point the inventory at it`
-            : `re-create the replica under a usable key of ${replicaPlace(deleted)}: ${replicasRekeyed(fact, [replicaCommandRegion(deleted) as string])}`,
-        ),
+        remediationText: deletedKeyFix(fact, deleted),
       };
     }
     const expiring = materialExpiryOf(fact, context.now, keyMaterialHorizonDays(context.policy));

@@ -6,6 +6,7 @@ import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import type { FindingValues, Provider, ResourceType } from '../../core/finding.ts';
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
+  deletedKmsKeyFix,
   gcloudVersionArgs,
   isKmsAlias,
   UNUSABLE_KEY_STATES,
@@ -232,4 +233,17 @@ export function cloudKmsKeyFix(fact: KeySecretFact, key: EncryptionKey): string 
     : key.state === 'DISABLED'
       ? `Enable the key version: ${enable}.`
       : `The key material is gone: add a new version of the secret from the live file under an enabled key (\`${gcloudAddVersion(fact)}\`).`;
+}
+
+/**
+ * AWS: what is left to do about a secret's KMS key that no longer exists (its `deleted`): store the
+ * value again as a new secret under a usable key, or, for a replica's key, make the replica again
+ * from the primary under a usable key of its region.
+ */
+export function deletedKeyFix(fact: KeySecretFact, key: EncryptionKey): string {
+  return deletedKmsKeyFix(
+    !isReplicaKey(key)
+      ? `store the value certctl runs with again under a usable key, as a new secret (\`aws secretsmanager create-secret --name ${placeholder('name')} --kms-key-id ${placeholder('key')} --secret-string file://${placeholder('file')}\`, the file in its CERTCTL_*_PATH setting), and point the inventory at it`
+      : `re-create the replica under a usable key of ${replicaPlace(key)}: ${replicasRekeyed(fact, [replicaCommandRegion(key) as string])}`,
+  );
 }

@@ -1108,6 +1108,114 @@ describe('keys.cmk, a customer-managed key that cannot protect the secret for lo
     expect(outcome?.remediationText).toContain('--region us-east-1');
   });
 
+  it('fails a key DescribeKey no longer finds: the copy it encrypted can no longer be decrypted', () => {
+    // Prepare: DescribeKey answered NotFoundException for the key ARN, in its own account and Region
+    // (functions/aws/kms-keys.ts describeKmsKey): the key is gone, and its key material with it.
+    const gone = {
+      id: CMK.id,
+      manager: undefined,
+      region: 'eu-west-1',
+      deleted: true,
+      unreadReason: `DescribeKey: NotFoundException: the key ${CMK.id} does not exist`,
+    };
+    // Act
+    const outcome = keysCmkCheck.evaluate(fact({ encryption: { state: 'read', value: [gone] } }), context);
+    const replica = keysCmkCheck.evaluate(
+      fact({
+        encryption: {
+          state: 'read',
+          value: [
+            CMK,
+            { ...gone, id: 'arn:aws:kms:us-east-1:111111111111:key/r', replicaRegion: 'us-east-1' },
+          ],
+        },
+      }),
+      context,
+    );
+    // Assess: not "could not be described", which says nothing was learnt.
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `The customer-managed KMS key ${CMK.id} of the secret certctl/ca (ca-cert) does not exist (DescribeKey: NotFoundException), deleted with its key material: the secret can no longer be decrypted (see keys.not-deleting).`,
+      observed: { keyExists: false },
+    });
+    expect(outcome?.observed).not.toHaveProperty('keyManager');
+    expect(outcome?.remediationText).toContain(
+      'The key cannot be restored: store the value certctl runs with again',
+    );
+    expect(replica).toMatchObject({
+      status: 'FAILED',
+      description:
+        'The customer-managed KMS key arn:aws:kms:us-east-1:111111111111:key/r (us-east-1) of the replica in us-east-1 of the secret certctl/ca (ca-cert) does not exist (DescribeKey: NotFoundException), deleted with its key material: that replica can no longer be decrypted (see keys.not-deleting).',
+      observed: { keyExists: false, replicaRegion: 'us-east-1' },
+    });
+    expect(replica?.remediationText).toContain('re-create the replica under a usable key of us-east-1');
+  });
+
+  it("names each copy's key and its state when the primary is on the AWS-managed key and a replica's key is pending deletion", () => {
+    // Prepare: the primary (eu-west-1) under aws/secretsmanager; the replica in us-east-1 under its
+    // region's customer-managed key, pending deletion; the replica in us-west-2 under a usable one.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        { id: 'aws/secretsmanager', manager: 'PROVIDER' as const },
+        {
+          ...CMK,
+          id: 'arn:aws:kms:us-east-1:111111111111:key/r',
+          region: 'us-east-1',
+          replicaRegion: 'us-east-1',
+          state: 'PendingDeletion',
+          deletionDate: DELETION,
+        },
+        {
+          ...CMK,
+          id: 'arn:aws:kms:us-west-2:111111111111:key/s',
+          region: 'us-west-2',
+          replicaRegion: 'us-west-2',
+        },
+      ],
+    };
+    // Act
+    const outcome = keysCmkCheck.evaluate(fact({ encryption }), context);
+    // Assess: neither copy's problem hides the other's, and the usable replica is named as usable.
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `The copies of the secret certctl/ca (ca-cert) are not all under a usable customer-managed key: its own copy is encrypted with the AWS-managed key aws/secretsmanager, which no other account can use, so it cannot be recovered cross-account; the replica in us-east-1 is encrypted with the customer-managed KMS key arn:aws:kms:us-east-1:111111111111:key/r, which is PendingDeletion (deletion on ${DELETION.toISOString()}) and protects that replica only until it is deleted with its key material; the replica in us-west-2 is encrypted with the customer-managed KMS key arn:aws:kms:us-west-2:111111111111:key/s, which is Enabled.`,
+      observed: { keyStates: 'primary=AWS-managed,us-east-1=PendingDeletion,us-west-2=Enabled' },
+    });
+    expect(outcome?.remediationText).toBe(
+      "For its own copy: re-encrypt it with a customer-managed KMS key whose policy admits the recovery account (`aws secretsmanager update-secret --secret-id certctl/ca --kms-key-id '<key-arn>' --region eu-west-1`). For the replica in us-east-1: cancel the key's deletion (`aws kms cancel-key-deletion --key-id arn:aws:kms:us-east-1:111111111111:key/r --region us-east-1`, which leaves it Disabled) and enable it (`aws kms enable-key --key-id arn:aws:kms:us-east-1:111111111111:key/r --region us-east-1`).",
+    );
+  });
+
+  it('names both when the primary key is Disabled and a replica key no longer exists', () => {
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        { ...CMK, state: 'Disabled', region: 'eu-west-1' },
+        {
+          id: 'arn:aws:kms:us-east-1:111111111111:key/r',
+          manager: undefined,
+          region: 'us-east-1',
+          replicaRegion: 'us-east-1',
+          deleted: true,
+        },
+      ],
+    };
+    const outcome = keysCmkCheck.evaluate(fact({ encryption }), context);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `its own copy is encrypted with the customer-managed KMS key ${CMK.id}, which is Disabled`,
+    );
+    expect(outcome?.description).toContain(
+      'the replica in us-east-1 was encrypted with the KMS key arn:aws:kms:us-east-1:111111111111:key/r, which does not exist (DescribeKey: NotFoundException), deleted with its key material, so it can no longer be decrypted',
+    );
+    expect(outcome?.observed.keyStates).toBe('primary=Disabled,us-east-1=deleted');
+    expect(outcome?.remediationText).toContain('For its own copy: enable the key');
+    expect(outcome?.remediationText).toContain(
+      'For the replica in us-east-1: the key cannot be restored: re-create the replica',
+    );
+  });
+
   it("is not available when DescribeKey did not send the key's KeyState, never passed", () => {
     const outcome = cmk({ state: undefined });
     expect(outcome?.status).toBe('NOT_AVAILABLE');
