@@ -150,7 +150,7 @@ export interface LedgerCounts {
    * again dated past it (`redated`).
    */
   readonly unrecorded: number;
-  /** Imports sent again, dated later, in the destinations counted in `unrecorded`. */
+  /** Findings sent again, dated later, in the destinations counted in `unrecorded` (retries counted once). */
   readonly redated: number;
 }
 
@@ -508,7 +508,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     if (unrecorded.size > 0) {
       ledgerCounts.unrecorded = unrecorded.size;
       const redated = await redateUnrecorded(options, work, unrecorded, { landed, unlanded, failed }, calls);
-      ledgerCounts.redated = redated.sent;
+      ledgerCounts.redated = redated.findings;
       findingsSent += redated.sent;
     }
   }
@@ -1149,9 +1149,10 @@ async function redateUnrecorded(
     readonly failed: FailedImport[];
   },
   calls: Calls,
-): Promise<{ sent: number }> {
+): Promise<{ findings: number; sent: number }> {
   const clock = (options.now ?? (() => new Date()))().getTime();
   const wasUnlanded = new Set(outcome.unlanded);
+  let findings = 0;
   let sent = 0;
   await mapWithConcurrency([...unrecorded], options.concurrency ?? 8, async (key) => {
     const item = work.get(key);
@@ -1171,6 +1172,7 @@ async function redateUnrecorded(
     );
     const client = options.factory.client(SecurityHubClient, item.destination.region, item.account);
     const result = await importWithRetry(client, [...copies.keys()], options.retry, calls);
+    findings += copies.size;
     sent += result.sent;
     const failureOf = (entry: PlannedImport): number =>
       outcome.failed.findIndex(
@@ -1207,7 +1209,7 @@ async function redateUnrecorded(
       },
     );
   });
-  return { sent };
+  return { findings, sent };
 }
 
 /**
