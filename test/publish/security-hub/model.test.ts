@@ -254,13 +254,16 @@ describe.each(Array.from({ length: Number(process.env.MODEL_SEEDS ?? 4) }, (_, i
             events.push(`ledger write fails ${unwritable.map((u) => (u ? 'x' : '-')).join('')}`);
           // Half the time the outage refuses the marker of a ledger given up as well.
           const markerRefused = markerDraw() < 0.5;
-          if (unwritable.some(Boolean) && markerRefused) events.push('marker refused');
+          // And a third of those its removal too: the ledger as read stays for the other run to write.
+          const removalRefused = markerRefused && markerDraw() < 0.33;
+          if (unwritable.some(Boolean) && markerRefused)
+            events.push(removalRefused ? 'marker and removal refused' : 'marker refused');
           const down = () =>
             Promise.reject(Object.assign(new Error('store down'), { name: 'ServiceUnavailable' }));
           const refusing: LedgerStore = {
             read: (where) => store.read(where),
             write: down,
-            remove: (where) => store.remove(where),
+            remove: (where) => (removalRefused ? down() : store.remove(where)),
             overwrite: (where, body) => (markerRefused ? down() : store.overwrite(where, body)),
           };
           const sequential = r() < 0.3;
