@@ -2143,6 +2143,33 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(3);
   });
 
+  it('counts as landed an import whose answers were all lost once sending it again, when its ledger could be neither written nor marked given up, lands', async () => {
+    // Prepare: a store that refuses this run everything, and a hub that loses the answers of the
+    // run's four import attempts, then answers.
+    const dead: LedgerStore = {
+      read: (where) => store.read(where),
+      write: () => Promise.reject(storeDown()),
+      overwrite: () => Promise.reject(storeDown()),
+      remove: () => Promise.reject(storeDown()),
+    };
+    let imports = 0;
+    const earlyLost = answering((input) => {
+      if ('Findings' in (input as object) && ++imports <= 4) {
+        throw Object.assign(new Error('answer lost'), { name: 'ServiceUnavailableException' });
+      }
+    });
+
+    // Act
+    const result = await publish(report([db('db-1')], scopes), { store: dead, on: earlyLost });
+
+    // Assess: the re-send landed, so nothing is reported lost and the finding counts as created.
+    expect(imports).toBe(5);
+    expect(result.ledger).toMatchObject({ unrecorded: 1, redated: 1 });
+    expect(result.counts).toMatchObject({ created: 1, failed: 0 });
+    expect(result.failed).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
   it('reports as not landed an import whose ledger could be neither written nor marked given up when sending it again later fails', async () => {
     // Prepare: a store that refuses this run everything, and a hub whose every import answer after
     // the first is lost.
