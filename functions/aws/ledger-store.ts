@@ -7,7 +7,8 @@
  * up to four writes in all (publisher.ts `LEDGER_WRITE_ATTEMPTS`); when every one of them gets 412, or
  * the ledger was removed meanwhile, or a write fails, the publisher replaces it (unconditionally) with
  * the marker of a ledger given up (ledger.ts `encodeGivenUpLedger`), which costs the next run one
- * full read.
+ * full read; when even that fails, it sends its imports again dated later (publisher.ts
+ * `redateUnrecorded`).
  * (S3 user guide, "How to prevent object overwrites with conditional writes":
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
  */

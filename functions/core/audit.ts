@@ -533,15 +533,20 @@ export function toScopePlan<F>(planned: PlannedScope, collect: () => Promise<rea
  * an older failure. When both are as recent (a retried batch, the same report twice) the failure is
  * kept, so a retry never hides one.
  * `unmatchedTargets` is not merged: compute it once over the merged report ({@link withTargetCoverage}).
+ * `narrowed` is kept when any report has it.
  */
 export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   const only = reports.length === 1 ? reports[0] : undefined;
+  // A run narrowed to some regions or projects never listed an account's regions: merged with any
+  // other, the whole is narrowed too, or publishing would settle (archive) its whole-account findings.
+  const narrowed = reports.some((report) => report.narrowed) ? { narrowed: true as const } : {};
   // One report this process made and sorted (a run of one group, one provider: its scopes disjoint,
   // each finding once) is merged as it is: checking it again finding by finding was a tenth of the
   // audit's own CPU.
   if (only && SORTED.has(only.findings)) {
     return {
       ...(only.unplanned && only.unplanned.length > 0 ? { unplanned: only.unplanned } : {}),
+      ...narrowed,
       startedAt: only.startedAt,
       finishedAt: only.finishedAt,
       findings: only.findings,
@@ -583,6 +588,7 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   const unplanned = reports.flatMap((report) => report.unplanned ?? []);
   return {
     ...(unplanned.length > 0 ? { unplanned } : {}),
+    ...narrowed,
     startedAt: reports.map((report) => report.startedAt).sort()[0] ?? now,
     finishedAt:
       reports

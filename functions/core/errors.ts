@@ -112,6 +112,12 @@ export function isAccessDenied(errorOrCode: unknown): boolean {
 }
 
 /**
+ * The kinds of failure that pass on their own: a throttled call, a server error, a call that timed out
+ * or lost its connection, and one aborted by a concurrent operation on the same resource.
+ */
+export type TransientKind = 'throttled' | 'serverError' | 'unreachable' | 'busy';
+
+/**
  * Error codes of a refusal that passes on its own, so the same call later may succeed: throttling
  * (AWS common errors `Throttling`/`ThrottlingException`, HTTP 429), a temporary failure of the
  * server (`ServiceUnavailable`, 503; `InternalFailure`, 500: "an unknown error, exception or
@@ -127,46 +133,68 @@ export function isAccessDenied(errorOrCode: unknown): boolean {
  * reason cannot be told apart and stays a quota. Sources: AWS "Common Errors" of the RDS API
  * reference; RDS CreateDBSnapshot / CreateDBClusterSnapshot errors; Cloud SQL Admin API error codes
  * (google.rpc.Code); google/api/error_reason.proto.
+ *
+ * One list, by kind, for every question about such failures: whether to ask again (`isTransient`),
+ * and how a report words what did not land (jobs/publish.ts), so adding a code here reaches both.
  */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'RequestThrottled',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'InternalError',
-  'InternalServerError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'UNAVAILABLE',
-  'DEADLINE_EXCEEDED',
-  'INTERNAL',
-  'ABORTED',
-  'RATE_LIMIT_EXCEEDED',
-  '4',
-  '10',
-  '13',
-  '14',
-  '429',
-  '500',
-  '502',
-  '503',
-  '504',
-]);
+export const TRANSIENT_CODES: Readonly<Record<TransientKind, ReadonlySet<string>>> = {
+  throttled: new Set([
+    'Throttling',
+    'ThrottlingException',
+    'RequestLimitExceeded',
+    'TooManyRequestsException',
+    'RequestThrottled',
+    'RATE_LIMIT_EXCEEDED',
+    '429',
+  ]),
+  serverError: new Set([
+    'ServiceUnavailable',
+    'ServiceUnavailableException',
+    'InternalFailure',
+    'InternalError',
+    'InternalServerError',
+    // Security Hub's and other JSON services' 500 (the Security Hub API reference, "Errors").
+    'InternalException',
+    'InternalServerException',
+    'UNAVAILABLE',
+    'INTERNAL',
+    '13',
+    '14',
+    '500',
+    '502',
+    '503',
+  ]),
+  unreachable: new Set([
+    'RequestTimeout',
+    'RequestTimeoutException',
+    'TimeoutError',
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+    'DEADLINE_EXCEEDED',
+    '4',
+    '504',
+  ]),
+  busy: new Set(['ABORTED', '10']),
+};
+
+/**
+ * Which kind of passing failure an error (or its code) is ({@link TRANSIENT_CODES}; a Google rate
+ * limit, {@link isRateLimit}, is `throttled`), or undefined when it is none.
+ */
+export function transientKind(errorOrCode: unknown): TransientKind | undefined {
+  const code = typeof errorOrCode === 'string' ? errorOrCode : errorCode(errorOrCode);
+  for (const [kind, codes] of Object.entries(TRANSIENT_CODES) as [TransientKind, ReadonlySet<string>][]) {
+    if (codes.has(code)) return kind;
+  }
+  return typeof errorOrCode !== 'string' && isRateLimit(errorOrCode) ? 'throttled' : undefined;
+}
 
 /** Whether an error (or its code) is one that passes on its own ({@link TRANSIENT_CODES}): worth asking again as it is. */
 export function isTransient(errorOrCode: unknown): boolean {
-  if (typeof errorOrCode === 'string') return TRANSIENT_CODES.has(errorOrCode);
-  return TRANSIENT_CODES.has(errorCode(errorOrCode)) || isRateLimit(errorOrCode);
+  return transientKind(errorOrCode) !== undefined;
 }
 
 /**

@@ -4,7 +4,14 @@
  */
 import type { AwsClientFactory } from '../aws/clients.ts';
 import type { AuditReport } from '../core/audit.ts';
-import { BackupGuardError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
+import {
+  BackupGuardError,
+  CredentialsError,
+  describeError,
+  errorCode,
+  type TransientKind,
+  transientKind,
+} from '../core/errors.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -219,31 +226,36 @@ export function failedPublication(report: AuditReport, error: unknown): FailedPu
 
 /**
  * Error codes of findings that did not land that are no refusal by Security Hub, each class with the
- * words the reports say of it. A throttled call or a server error is what the retries (the SDK's
- * adaptive retry, then the publisher's attempts) could not get past, not a verdict on the findings;
- * a failure count the answer named no finding for leaves unknown whether they landed. Any other
- * code (InvalidInput, AccessDeniedException, …) is Security Hub refusing them.
+ * words the reports say of it. A throttled call, a server error, a call that timed out or lost its
+ * connection is what the retries (the SDK's adaptive retry, then the publisher's attempts) could not
+ * get past, not a verdict on the findings: which codes those are is the one list of failures that
+ * pass on their own (core/errors.ts `TRANSIENT_CODES`, by kind), so a code added there is worded here
+ * too, and a kind added there must be given words here. A failure count the answer named no finding
+ * for leaves unknown whether they landed. Any other code (InvalidInput, AccessDeniedException, …) is
+ * Security Hub refusing them.
  */
-const NOT_REFUSED: readonly { readonly codes: ReadonlySet<string>; readonly words: string }[] = [
-  {
-    codes: new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling']),
-    words: 'Security Hub throttled the imports until the retries ran out',
-  },
-  {
-    codes: new Set([
-      'InternalException',
-      'InternalFailure',
-      'InternalServerException',
-      'ServiceUnavailable',
-      'ServiceUnavailableException',
-    ]),
-    words: 'Security Hub answered with a server error until the retries ran out',
-  },
-  {
-    codes: new Set(['UnnamedFailedFindings']),
-    words: 'Security Hub counted failed findings it did not name, so whether these landed is unknown',
-  },
-];
+const TRANSIENT_WORDS: Readonly<Record<TransientKind, string>> = {
+  throttled: 'Security Hub throttled the imports until the retries ran out',
+  serverError: 'Security Hub answered with a server error until the retries ran out',
+  unreachable: 'the calls to Security Hub timed out or lost their connection until the retries ran out',
+  busy: 'the calls were aborted by a concurrent operation until the retries ran out',
+};
+
+/** The code of findings Security Hub counted as failed without naming them (publisher.ts). */
+const UNNAMED = {
+  code: 'UnnamedFailedFindings',
+  words: 'Security Hub counted failed findings it did not name, so whether these landed is unknown',
+};
+
+/** The words for a code that is no refusal, or undefined when Security Hub refused them. */
+function notRefusedWords(code: string): string | undefined {
+  if (code === UNNAMED.code) return UNNAMED.words;
+  const kind = transientKind(code);
+  return kind === undefined ? undefined : TRANSIENT_WORDS[kind];
+}
+
+/** The classes of {@link notRefusedWords}, in the order the reports list them. */
+const NOT_REFUSED_ORDER: readonly string[] = [...Object.values(TRANSIENT_WORDS), UNNAMED.words];
 
 /** Why imports were never sent ({@link FailedImport.notSent}), in the words the reports say it. */
 const NOT_SENT: readonly { readonly reason: NotSentReason; readonly words: string }[] = [
@@ -259,7 +271,7 @@ const NOT_SENT: readonly { readonly reason: NotSentReason; readonly words: strin
  * Why the findings of a publication did not all land, in one phrase for the reports: the error that
  * stopped it, or the error codes of the findings that did not land, most frequent first, said as
  * Security Hub refusing them, throttling, failing on its side or not naming them
- * ({@link NOT_REFUSED}), apart from those never sent because their look-up read failed (Security
+ * ({@link notRefusedWords}), apart from those never sent because their look-up read failed (Security
  * Hub refused nothing there).
  */
 export function notLandedReason(outcome: DeliveredPublication | FailedPublication): string {
@@ -277,14 +289,15 @@ export function notLandedReason(outcome: DeliveredPublication | FailedPublicatio
   const sentByCode = Object.fromEntries(
     Object.entries(outcome.failedByCode).map(([code, count]) => [code, count - unsent(code)]),
   );
-  const classOf = (code: string) => NOT_REFUSED.find((notRefused) => notRefused.codes.has(code));
-  const refused = listed(Object.fromEntries(Object.entries(sentByCode).filter(([code]) => !classOf(code))));
+  const refused = listed(
+    Object.fromEntries(Object.entries(sentByCode).filter(([code]) => !notRefusedWords(code))),
+  );
   const notReadBack = listed(readBack);
   const reasons = [
     ...(refused ? [`Security Hub refused them: ${refused}`] : []),
-    ...NOT_REFUSED.flatMap(({ codes, words }) => {
+    ...NOT_REFUSED_ORDER.flatMap((words) => {
       const these = listed(
-        Object.fromEntries(Object.entries(sentByCode).filter(([code]) => codes.has(code))),
+        Object.fromEntries(Object.entries(sentByCode).filter(([code]) => notRefusedWords(code) === words)),
       );
       return these ? [`${words}: ${these}`] : [];
     }),

@@ -51,7 +51,7 @@ describe('backup-guard CLI', () => {
       status: 'published',
       counts,
       calls: { batchImport: 1, getFindings: 1, ledgerRead: 0, ledgerWrite: 0 },
-      ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0 },
+      ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0, unrecorded: 0, redated: 0 },
       failedCount: 0,
       failedByCode: {},
       failures: [],

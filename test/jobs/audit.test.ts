@@ -296,7 +296,7 @@ describe('the outcome of a run whose findings did not all reach Security Hub', (
     return {
       counts: { ...counts, unchanged: 0, untouched: 0, failed },
       calls: { getFindings: 1, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },
-      ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0 },
+      ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0, unrecorded: 0, redated: 0 },
       failedByCode,
       failures: [],
       unreadCount: 0,

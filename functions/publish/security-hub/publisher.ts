@@ -134,13 +134,24 @@ export interface LedgerCounts {
   readonly reconciled: number;
   /** Ledgers written. */
   readonly written: number;
-  /** Ledgers that were unreadable, or could not be written (removed so the next run reconciles). */
+  /**
+   * Ledgers that were unreadable, or could not be written (marked given up, or removed, so the next
+   * run reconciles).
+   */
   readonly problems: number;
   /**
    * Findings another writer updated after the ledger's newest entry (a `backup-guard audit
    * --publish` without the ledger, another deployment), taken from Security Hub into the plan.
    */
   readonly adopted: number;
+  /**
+   * Destinations whose ledger could be neither written nor marked given up (the store refused both):
+   * a run that overlapped this one may write a ledger without this run's imports, so they were sent
+   * again dated past it (`redated`).
+   */
+  readonly unrecorded: number;
+  /** Findings sent again, dated later, in the destinations counted in `unrecorded` (retries counted once). */
+  readonly redated: number;
 }
 
 /** Findings per outcome; each finding is counted once, after its last attempt. */
@@ -276,7 +287,15 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   const now = (options.now ?? (() => new Date()))();
   const target = publishTargetFrom(options.policy, options.homeRegion);
   const calls: Calls = { getFindings: 0, batchImport: 0, ledgerRead: 0, ledgerWrite: 0 };
-  const ledgerCounts = { used: 0, reconciled: 0, written: 0, problems: 0, adopted: 0 };
+  const ledgerCounts = {
+    used: 0,
+    reconciled: 0,
+    written: 0,
+    problems: 0,
+    adopted: 0,
+    unrecorded: 0,
+    redated: 0,
+  };
   const failed: FailedImport[] = [];
   const roles = publishingAccounts(options);
 
@@ -477,7 +496,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   }
 
   if (options.ledger) {
-    await writeLedgers(
+    const unrecorded = await writeLedgers(
       options,
       options.ledger,
       work,
@@ -486,6 +505,12 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       calls,
       ledgerCounts,
     );
+    if (unrecorded.size > 0) {
+      ledgerCounts.unrecorded = unrecorded.size;
+      const redated = await redateUnrecorded(options, work, unrecorded, { landed, unlanded, failed }, calls);
+      ledgerCounts.redated = redated.findings;
+      findingsSent += redated.sent;
+    }
   }
 
   const counts = {
@@ -908,8 +933,10 @@ async function writeLedgers(
   now: Date,
   calls: Calls,
   counts: { written: number; problems: number },
-): Promise<void> {
+): Promise<Set<string>> {
   const { landed, unlanded, failed, lookedUp } = outcome;
+  /** Destinations whose ledger this run could neither write nor mark given up. */
+  const unrecorded = new Set<string>();
   const landedByDestination = new Map<string, PlannedImport[]>();
   for (const entry of landed) {
     const key = keyOf(entry.destination);
@@ -1043,16 +1070,20 @@ async function writeLedgers(
           : 'import ledger not written: given up, the next run reconciles',
         { ...where, error: { code: errorCode(error), message: describeError(error) } },
       );
-      await giveUpLedger(options, store, where, ours.productArn, error, now, calls);
+      if (!(await giveUpLedger(options, store, where, ours.productArn, error, now, calls)))
+        unrecorded.add(key);
     }
   });
+  return unrecorded;
 }
 
 /**
  * Replace a ledger this run could not write with the marker of a ledger given up
  * ({@link encodeGivenUpLedger}: why not only remove it), or remove it when the store cannot overwrite
- * or the overwrite fails. What is left then is the overlap the marker closes: a run that read no
- * ledger before this run's imports may create one without them, trusted until the next reconciliation.
+ * or the overwrite fails; true when the marker was written. Without it, what is left is the overlap
+ * the marker closes (a run that read no ledger before this run's imports may create one without
+ * them, and with the ledger not removed, one that read it may write it back without them), which
+ * {@link redateUnrecorded} then closes from Security Hub's side.
  */
 async function giveUpLedger(
   options: PublishOptions,
@@ -1062,7 +1093,7 @@ async function giveUpLedger(
   cause: unknown,
   now: Date,
   calls: Calls,
-): Promise<void> {
+): Promise<boolean> {
   const problem = (error: unknown) => ({
     ...where,
     error: { code: errorCode(error), message: describeError(error) },
@@ -1079,7 +1110,7 @@ async function giveUpLedger(
           reason: `${errorCode(cause)}: ${describeError(cause)}`,
         }),
       );
-      return;
+      return true;
     } catch (error) {
       options.logger?.warn('import ledger could not be marked given up: removing it', problem(error));
     }
@@ -1090,6 +1121,95 @@ async function giveUpLedger(
   } catch (removeError) {
     options.logger?.error('import ledger could not be removed', problem(removeError));
   }
+  return false;
+}
+
+/**
+ * Send again, dated later, what this run imported (or may have) into the destinations whose ledger
+ * it could neither write nor mark given up (`unrecorded`). A run of another check group that read the
+ * ledger, or Security Hub in full, before these imports can still write a ledger without them
+ * (conditionally on the version it read, which nothing changed, or on there being none), its newest
+ * entry (its own imports) as late as theirs or later; a later run's read of what changed since that
+ * entry would never see them, and would plan from the entries they replaced (a PASSED left in
+ * Security Hub for a database that fails again). The store refused what would have told that run;
+ * Security Hub is the other place the next run reads. Such a run started before these imports, so
+ * its imports are dated before this run's clock now (or just past the newest update it read, as
+ * this run's are, {@link importTime}); sent again a second past both, they fall in the next run's
+ * read of what changed, which adopts them. An import that had not landed and lands now counts as
+ * landed; one that had and does not now is reported failed, as the next run may then plan from a
+ * ledger without it until the destination's next reconciliation.
+ */
+async function redateUnrecorded(
+  options: PublishOptions,
+  work: ReadonlyMap<string, DestinationWork>,
+  unrecorded: ReadonlySet<string>,
+  outcome: {
+    readonly landed: PlannedImport[];
+    readonly unlanded: PlannedImport[];
+    readonly failed: FailedImport[];
+  },
+  calls: Calls,
+): Promise<{ findings: number; sent: number }> {
+  const clock = (options.now ?? (() => new Date()))().getTime();
+  const wasUnlanded = new Set(outcome.unlanded);
+  let findings = 0;
+  let sent = 0;
+  await mapWithConcurrency([...unrecorded], options.concurrency ?? 8, async (key) => {
+    const item = work.get(key);
+    if (!item?.account) return;
+    const here = (entry: PlannedImport): boolean => keyOf(entry.destination) === key;
+    const planned = [...outcome.landed.filter(here), ...outcome.unlanded.filter(here)];
+    if (planned.length === 0) return;
+    let latest = clock;
+    for (const entry of planned)
+      latest = Math.max(latest, Date.parse(entry.finding.UpdatedAt ?? '') || latest);
+    const updatedAt = new Date(latest + CHANGED_SINCE_GAP_MS + 1).toISOString();
+    const copies = new Map(
+      planned.map((entry): [PlannedImport, PlannedImport] => [
+        { ...entry, finding: { ...entry.finding, UpdatedAt: updatedAt } },
+        entry,
+      ]),
+    );
+    const client = options.factory.client(SecurityHubClient, item.destination.region, item.account);
+    const result = await importWithRetry(client, [...copies.keys()], options.retry, calls);
+    findings += copies.size;
+    sent += result.sent;
+    const failureOf = (entry: PlannedImport): number =>
+      outcome.failed.findIndex(
+        (failure) => failure.id === entry.finding.Id && keyOf(failure) === keyOf(entry.destination),
+      );
+    for (const copy of result.landed) {
+      const entry = copies.get(copy) as PlannedImport;
+      if (!wasUnlanded.has(entry)) continue;
+      const index = failureOf(entry);
+      if (index >= 0) outcome.failed.splice(index, 1);
+      outcome.landed.push(entry);
+    }
+    const notRedated: FailedImport[] = [];
+    for (const failure of result.failed) {
+      const entry = planned.find((candidate) => candidate.finding.Id === failure.id);
+      if (!entry || wasUnlanded.has(entry)) continue;
+      outcome.landed.splice(outcome.landed.indexOf(entry), 1);
+      notRedated.push({
+        ...failure,
+        message: `imported, but its ledger could be neither written nor marked given up, and sending it again dated later (so that the next run's read of what changed since sees it) failed: ${failure.message}; a run that overlapped this one may have written a ledger without it, which later runs plan from until the next reconciliation`,
+      });
+    }
+    outcome.failed.push(...notRedated);
+    const log = notRedated.length > 0 ? options.logger?.error : options.logger?.warn;
+    log?.call(
+      options.logger,
+      'import ledger could be neither written nor marked given up: this run’s imports sent again, dated past any ledger written meanwhile',
+      {
+        account: item.destination.account,
+        region: item.destination.region,
+        updatedAt,
+        sent: copies.size,
+        failed: notRedated.length,
+      },
+    );
+  });
+  return { findings, sent };
 }
 
 /**

@@ -801,7 +801,15 @@ describe('publishing with the import ledger against the simulated Security Hub a
     const second = await publish(report(findings, scopes));
 
     // Assess: one GetFindings, for what another writer changed since the ledger: none.
-    expect(first.ledger).toEqual({ used: 0, reconciled: 1, written: 1, problems: 0, adopted: 0 });
+    expect(first.ledger).toEqual({
+      used: 0,
+      reconciled: 1,
+      written: 1,
+      problems: 0,
+      adopted: 0,
+      unrecorded: 0,
+      redated: 0,
+    });
     expect(first.calls.getFindings).toBe(1);
     expect(second.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 1 });
     expect(hub.calls.filter((call) => call.operation === 'GetFindings').map((call) => call.findings)).toEqual(
@@ -1383,6 +1391,18 @@ describe('publishing with the import ledger against the simulated Security Hub a
       expect(result.ledger).toMatchObject({ written: 0, problems: 1 });
       expect(result.calls.ledgerWrite).toBe(result === failure ? 3 : 2);
     }
+    // Not marked given up (no store here overwrites, or does it): db-1, created by the first run, is
+    // sent again dated later; the next runs imported nothing (db-1 unchanged), so send nothing again.
+    for (const result of [conflict, failure, silent]) {
+      expect(result.ledger).toMatchObject({ unrecorded: 1, redated: result === conflict ? 1 : 0 });
+      expect(result.failed).toEqual([]);
+    }
+    const redated = {
+      level: 'warn',
+      message:
+        'import ledger could be neither written nor marked given up: this run’s imports sent again, dated past any ledger written meanwhile',
+      attributes: [{ ...EU, updatedAt: expect.any(String), sent: 1, failed: 0 }],
+    };
     const problems = (logger: RecordingLogger) => logger.entries.filter(({ level }) => level !== 'info');
     expect(problems(conflictLog)).toEqual([
       {
@@ -1395,6 +1415,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
           },
         ],
       },
+      redated,
     ]);
     expect(problems(failureLog)).toEqual([
       {
@@ -1969,14 +1990,17 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
   });
 
-  it('sends again at the next run an import whose ledger write failed, when another group’s run that read no ledger wrote one after it', async () => {
-    // Prepare: db-1 and db-2 published FAILED without the ledger (none is kept yet). An hour later the
-    // dumps run reads Security Hub in full (no ledger) and is held at its import; meanwhile the PITR
-    // run imports db-2 PASSED and its ledger write fails (the store refuses it); then the dumps run
-    // imports and writes its ledger, built from a read made before db-2 passed.
-    const monthly = monthlyRefresh();
-    await publish(report([db('db-1'), db('db-2')], scopes), { ledger: false, policy: monthly });
-    clock = new Date(T0.getTime() + HOUR);
+  /**
+   * The PITR run of `findings` whose ledger `unwritable` will not take, overlapped by the dumps run of
+   * the same destination: that run reads (the ledger, or Security Hub in full) before the PITR run
+   * imports, and imports and writes its ledger, with the real store, after the PITR run has ended.
+   */
+  async function unrecordedBesideDumps(
+    findings: readonly Finding[],
+    monthly: Policy,
+    unwritable: LedgerStore,
+    logger?: StructuredLogger,
+  ): Promise<{ run: PublishResult; dumpsRun: PublishResult }> {
     const dumpsFactory = new AwsClientFactory({
       maxAttempts: 2,
       credentials: simCredentials(ACCOUNT_A),
@@ -2008,20 +2032,38 @@ describe('publishing with the import ledger against the simulated Security Hub a
     }) as typeof dumpsFactory.client;
     const dumpsRun = publish(report([bucket()], dumps), { policy: monthly, on: holding });
     await dumpsImporting;
-    const storeDown = Object.assign(new Error('the ledger bucket is unreachable'), { code: 'StoreDown' });
+    const run = await publish(report(findings, scopes), {
+      policy: monthly,
+      store: unwritable,
+      ...(logger ? { logger } : {}),
+    });
+    release();
+    const dumpsResult = await dumpsRun;
+    dumpsFactory.destroy();
+    return { run, dumpsRun: dumpsResult };
+  }
+
+  const storeDown = () => Object.assign(new Error('the ledger bucket is unreachable'), { code: 'StoreDown' });
+
+  it('sends again at the next run an import whose ledger write failed, when another group’s run that read no ledger wrote one after it', async () => {
+    // Prepare: db-1 and db-2 published FAILED without the ledger (none is kept yet). An hour later the
+    // dumps run reads Security Hub in full (no ledger) and is held at its import; meanwhile the PITR
+    // run imports db-2 PASSED and its ledger write fails (the store refuses it); then the dumps run
+    // imports and writes its ledger, built from a read made before db-2 passed.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { ledger: false, policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
     const unwritable: LedgerStore = {
       read: (where) => store.read(where),
-      write: () => Promise.reject(storeDown),
+      write: () => Promise.reject(storeDown()),
       remove: (where) => store.remove(where),
       ...(store.overwrite ? { overwrite: store.overwrite.bind(store) } : {}),
     };
-    const passing = await publish(report([db('db-1'), db('db-2', { status: 'PASSED' })], scopes), {
-      policy: monthly,
-      store: unwritable,
-    });
-    release();
-    await dumpsRun;
-    dumpsFactory.destroy();
+    const { run: passing } = await unrecordedBesideDumps(
+      [db('db-1'), db('db-2', { status: 'PASSED' })],
+      monthly,
+      unwritable,
+    );
     expect(passing.failed).toEqual([]);
     expect(passing.ledger).toMatchObject({ written: 0, problems: 1 });
     expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
@@ -2034,6 +2076,138 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
     expect(next.ledger).toMatchObject({ used: 0, reconciled: 1 });
     expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(3);
+  });
+
+  it('sends again at the next run an import whose ledger could be neither written nor marked given up, when another group’s run that read no ledger wrote one after it', async () => {
+    // Prepare: as above, but the store refuses the marker of a ledger given up too (its removal,
+    // of nothing, succeeds), so nothing stops the dumps run from creating the ledger.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { ledger: false, policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    const unwritable: LedgerStore = {
+      read: (where) => store.read(where),
+      write: () => Promise.reject(storeDown()),
+      overwrite: () => Promise.reject(storeDown()),
+      remove: (where) => store.remove(where),
+    };
+    const { run: passing, dumpsRun } = await unrecordedBesideDumps(
+      [db('db-1'), db('db-2', { status: 'PASSED' })],
+      monthly,
+      unwritable,
+    );
+    expect(passing.failed).toEqual([]);
+    expect(dumpsRun.ledger).toMatchObject({ reconciled: 1, written: 1 });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+
+    // Act: db-2 fails again.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+
+    // Assess: Security Hub shows db-2 FAILED, not the PASSED the dumps run's ledger never saw: the
+    // next run planned from that ledger and adopted the PITR run's imports, sent again dated later.
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 1 });
+    expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(3);
+  });
+
+  it('sends again at the next run an import whose ledger the store refused every write and removal of, when another group’s run planned from that ledger wrote it after', async () => {
+    // Prepare: db-1 and db-2 published FAILED with the ledger. An hour later the dumps run plans from
+    // the ledger and is held at its import; the PITR run imports db-2 PASSED while the store refuses
+    // it everything (write, marker, removal); then the dumps run writes the ledger conditionally on
+    // the version both read, which nobody changed.
+    const monthly = monthlyRefresh();
+    await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+    clock = new Date(T0.getTime() + HOUR);
+    const dead: LedgerStore = {
+      read: (where) => store.read(where),
+      write: () => Promise.reject(storeDown()),
+      overwrite: () => Promise.reject(storeDown()),
+      remove: () => Promise.reject(storeDown()),
+    };
+    const { run: passing, dumpsRun } = await unrecordedBesideDumps(
+      [db('db-1'), db('db-2', { status: 'PASSED' })],
+      monthly,
+      dead,
+    );
+    expect(passing.failed).toEqual([]);
+    expect(dumpsRun.ledger).toMatchObject({ used: 1, written: 1 });
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('PASSED');
+
+    // Act: db-2 fails again.
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    const next = await publish(report([db('db-1'), db('db-2')], scopes), { policy: monthly });
+
+    // Assess: Security Hub shows db-2 FAILED.
+    expect(held(asffFindingId(db('db-2')))[0]?.Compliance?.Status).toBe('FAILED');
+    expect(next.ledger).toMatchObject({ used: 1, reconciled: 0, adopted: 1 });
+    expect(hub.findings(ACCOUNT_A, 'eu-west-1')).toHaveLength(3);
+  });
+
+  it('counts as landed an import whose answers were all lost once sending it again, when its ledger could be neither written nor marked given up, lands', async () => {
+    // Prepare: a store that refuses this run everything, and a hub that loses the answers of the
+    // run's four import attempts, then answers.
+    const dead: LedgerStore = {
+      read: (where) => store.read(where),
+      write: () => Promise.reject(storeDown()),
+      overwrite: () => Promise.reject(storeDown()),
+      remove: () => Promise.reject(storeDown()),
+    };
+    let imports = 0;
+    const earlyLost = answering((input) => {
+      if ('Findings' in (input as object) && ++imports <= 4) {
+        throw Object.assign(new Error('answer lost'), { name: 'ServiceUnavailableException' });
+      }
+    });
+
+    // Act
+    const result = await publish(report([db('db-1')], scopes), { store: dead, on: earlyLost });
+
+    // Assess: the re-send landed, so nothing is reported lost and the finding counts as created.
+    expect(imports).toBe(5);
+    expect(result.ledger).toMatchObject({ unrecorded: 1, redated: 1 });
+    expect(result.counts).toMatchObject({ created: 1, failed: 0 });
+    expect(result.failed).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('reports as not landed an import whose ledger could be neither written nor marked given up when sending it again later fails', async () => {
+    // Prepare: a store that refuses this run everything, and a hub whose every import answer after
+    // the first is lost.
+    const dead: LedgerStore = {
+      read: (where) => store.read(where),
+      write: () => Promise.reject(storeDown()),
+      overwrite: () => Promise.reject(storeDown()),
+      remove: () => Promise.reject(storeDown()),
+    };
+    let imports = 0;
+    const lateLost = answering((input) => {
+      if ('Findings' in (input as object) && ++imports > 1) {
+        throw Object.assign(new Error('answer lost'), { name: 'ServiceUnavailableException' });
+      }
+    });
+    const log = recordingLogger();
+
+    // Act
+    const result = await publish(report([db('db-1')], scopes), { store: dead, on: lateLost, logger: log });
+
+    // Assess: created, but not counted so; reported as not landed, saying why it matters.
+    expect(result.ledger).toMatchObject({ unrecorded: 1, redated: 1 });
+    expect(result.findingsSent).toBe(1 + 4);
+    expect(result.counts).toMatchObject({ created: 0, failed: 1 });
+    expect(result.exitCode).toBe(2);
+    expect(result.failed).toEqual([
+      {
+        id: asffFindingId(db('db-1')),
+        ...EU,
+        code: 'ServiceUnavailableException',
+        message: expect.stringMatching(
+          /^imported, but its ledger could be neither written nor marked given up, and sending it again dated later .* failed: .*answer lost.*; a run that overlapped this one may have written a ledger without it, which later runs plan from until the next reconciliation$/,
+        ),
+      },
+    ]);
+    expect(log.entries.filter(({ level }) => level === 'error').map(({ message }) => message)).toContain(
+      'import ledger could be neither written nor marked given up: this run’s imports sent again, dated past any ledger written meanwhile',
+    );
   });
 
   it('archives a new finding whose every import call failed after Security Hub took it once its resource is gone, when another group’s run read before it and wrote the ledger after', async () => {

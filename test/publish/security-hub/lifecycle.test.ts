@@ -1739,6 +1739,38 @@ describe('a report merged from runs that evaluated the same scope', () => {
   });
 });
 
+describe('a report merged from runs of which one was narrowed', () => {
+  it('archives no whole-account finding, as the narrowed run alone would not', () => {
+    // Prepare: an account's whole-account finding (its region listing failed once); a run narrowed
+    // to eu-west-1 (which never lists the account's regions) and another source's report, merged as
+    // a fan-out's merge step would, from their serialized form.
+    const wholeAccount = stored(
+      retentionFinding({
+        provider: 'aws',
+        account: ACCOUNT_A,
+        region: '*',
+        type: 'Scope',
+        id: `${ACCOUNT_A}/*`,
+      }),
+      1,
+    );
+    const db = retentionFinding(rdsResource('db-1'));
+    const narrowed = { ...report([db], [completeScope(ACCOUNT_A, 'eu-west-1')]), narrowed: true as const };
+    const other = report([], [completeScope(ACCOUNT_B, 'eu-west-1')]);
+
+    // Act
+    const merged = mergeReports([structuredClone(narrowed), structuredClone(other)]);
+    const alone = mergeReports([structuredClone(narrowed)]);
+    const plan = planPublication({ report: merged, policy: POLICY, now: NOW, existing: [wholeAccount] });
+
+    // Assess
+    expect(merged.narrowed).toBe(true);
+    expect(alone.narrowed).toBe(true);
+    expect(plan.counts.archive).toBe(0);
+    expect(plan.skipped.find((skip) => skip.id === wholeAccount.Id)?.reason).toContain('narrowed');
+  });
+});
+
 describe('findings of a check this run no longer produces', () => {
   const ON = ['pitr.retention', 'pitr.window'];
   const OFF = ['pitr.cross-region'];
