@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot } from '../../../functions/actions/snapshot/backend.ts';
 import { cloudSqlSnapshotBackend, describeBackup } from '../../../functions/actions/snapshot/gcp.ts';
-import type { SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
+import { requestIdTag, type SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../../functions/gcp/cloud-sql-backups.ts';
@@ -359,5 +359,30 @@ describe('Cloud SQL snapshot backend: a backup whose state cannot be read', () =
     expect(read?.error?.message).toMatch(
       /^\S+ still creating at the deadline, 1 minute after this run started; it may still complete$/,
     );
+  });
+});
+
+describe('Cloud SQL snapshot backend: a request id holding `=` or `;`', () => {
+  // A description separates its pairs with `; ` and `=`, so a request id holding either is stored
+  // altered (describeBackup); the backup taken for it is still this request's, however it is found.
+  const requestId = 'slack:T1;C2=U3';
+  const tags = { ticket: 'CHG-42', 'request-id': requestIdTag(requestId) };
+  const taken = run('SUCCESSFUL', { description: describeBackup(SNAPSHOT_ID, tags) });
+
+  it('finds its own backup by description when polled and the operation names no run', async () => {
+    const [state] = await cloudSqlSnapshotBackend(fakeApi([taken], null), PROJECT).poll([
+      { ...pending, tags },
+    ]);
+    expect(state).toMatchObject({ status: 'available', handle: `run:${RUN_ID}` });
+  });
+
+  it('finds its own backup by description when read again with no run named', async () => {
+    const state = await cloudSqlSnapshotBackend(fakeApi([taken]), PROJECT).describe({
+      id: SNAPSHOT_ID,
+      kind: 'cloudsql-instance',
+      target: 'certctl-pg',
+      requestId,
+    });
+    expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'available' });
   });
 });
