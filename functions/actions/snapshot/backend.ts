@@ -376,6 +376,11 @@ export interface SnapshotCloud {
     problems: ScopeProblem[];
     /** The scopes where it could not be told (each also among `problems`): a name may be there. */
     failed: OtherEnginesFailure[];
+    /**
+     * The problems (each also among `problems`) of a scope not read at all, which a later run reads
+     * again; a look-up that failed in a scope read is not (each name it leaves untold is).
+     */
+    unread?: ScopeProblem[];
   }>;
 }
 

@@ -134,6 +134,13 @@ export interface SnapshotJobResult {
   /** Target selection problems (an explicitly named target not found, a scope not readable). */
   readonly problems: readonly string[];
   /**
+   * The problems (each also among `problems`) that are a place not read: a scope's listing, a name's
+   * look-up, which a later run of the request reads again (functions/jobs/snapshot.ts
+   * `retriesLater`). Said where the problem is made, so rewording one never changes whether the
+   * request runs again. Absent only in a result remembered before it was recorded.
+   */
+  readonly unread?: readonly string[];
+  /**
    * Plain names that named several databases: the request snapshotted nothing (each is also a
    * problem), and asks for a name that picks one out.
    */
