@@ -113,7 +113,15 @@ export interface SnapshotTargetResult {
    * still being created instead of taking its own (its `request-id` tag).
    */
   readonly takenBy?: string;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: {
+    readonly code: string;
+    readonly message: string;
+    /**
+     * Google refused with `RESOURCE_EXHAUSTED` and no reason: a rate limit or a quota, not said which
+     * (core/errors.ts `isUnexplainedExhaustion`). Absent for every other error.
+     */
+    readonly rateLimitOrQuota?: true;
+  };
 }
 
 /** A plain name in a request that names several databases (nothing is written then). */

@@ -23,7 +23,7 @@
  * One target's failure never stops the others.
  */
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { describeError, errorCode } from '../../core/errors.ts';
+import { describeError, errorCode, isUnexplainedExhaustion } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
 import { DAY_MS } from '../../core/time.ts';
@@ -953,11 +953,16 @@ function errorResult(
   error: unknown,
   codeOf: (error: unknown) => string = errorCode,
 ): SnapshotTargetResult {
+  const code = codeOf(error);
   return {
     target,
     outcome: 'error',
     durationMs: now().getTime() - startedAt,
     attempts,
-    error: { code: codeOf(error), message: describeError(error) },
+    error: {
+      code,
+      message: describeError(error),
+      ...(isUnexplainedExhaustion(error, code) ? { rateLimitOrQuota: true as const } : {}),
+    },
   };
 }

@@ -386,3 +386,44 @@ describe('Cloud SQL snapshot backend: a request id holding `=` or `;`', () => {
     expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'available' });
   });
 });
+
+describe('Cloud SQL snapshot backend: a backup refused with RESOURCE_EXHAUSTED', () => {
+  // Google sends RESOURCE_EXHAUSTED for a quota and for a rate limit alike; only the ErrorInfo
+  // reason tells them apart (core/errors.ts isRateLimit).
+  const refusedWith = async (error: Error) => {
+    const api: CloudSqlBackupsApi = {
+      ...fakeApi([]),
+      insert: async () => {
+        throw error;
+      },
+    };
+    const [result] = await takeSnapshots(
+      { requestId: 'CHG-42', reason: 'before maintenance', requestedBy: 'test' },
+      [{ provider: 'gcp', kind: 'cloudsql-instance', account: PROJECT, region: 'europe-west1', id: 'pg' }],
+      {
+        policy: parsePolicy({}).snapshots,
+        backendFor: () => cloudSqlSnapshotBackend(api, PROJECT),
+        sleep: async () => undefined,
+      },
+    );
+    return result;
+  };
+
+  it('says a rate limit or a quota, not said which, only when Google gave no reason', async () => {
+    // Act
+    const unexplained = await refusedWith(
+      Object.assign(new Error('8 RESOURCE_EXHAUSTED: Resource has been exhausted'), { code: 8 }),
+    );
+    const quota = await refusedWith(
+      Object.assign(new Error('8 RESOURCE_EXHAUSTED: Quota exceeded'), {
+        code: 8,
+        reason: 'RESOURCE_QUOTA_EXCEEDED',
+      }),
+    );
+
+    // Assess
+    expect(unexplained?.error).toMatchObject({ code: 'RESOURCE_EXHAUSTED', rateLimitOrQuota: true });
+    expect(quota?.error?.code).toBe('RESOURCE_EXHAUSTED');
+    expect(quota?.error).not.toHaveProperty('rateLimitOrQuota');
+  });
+});
