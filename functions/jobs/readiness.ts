@@ -71,7 +71,7 @@ import {
 import { DEFAULT_EXPIRY_HORIZON_DAYS, type ItemOutside, itemsOutside } from '../core/keys-policy.ts';
 import { keyMaterialHorizonDays } from '../core/kms-key-states.ts';
 import { type Policy, policyProviders } from '../core/policy.ts';
-import { shellWord } from '../core/shell-word.ts';
+import { placeholder, shellWord } from '../core/shell-word.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, hoursAgainstLimit, isOnOrBefore } from '../core/time.ts';
@@ -475,9 +475,10 @@ function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
  */
 function snapshotAction(target: ResourceRef): string {
   // One shell word (core/shell-word.ts): the name came in an answer, and the reader pastes the command.
+  // A code span, as every printed command: a name quoted as one word reads plainly inside it.
   const name = shellWord(target.provider === 'aws' && !target.arn ? target.id : qualifiedName(target));
   const provider = target.provider === 'gcp' ? ' --provider gcp' : '';
-  return `Run 'backup-guard snapshot${provider} --target ${name} --reason "<why>" --ticket "<ticket>" --wait' and run readiness again.`;
+  return `Run \`backup-guard snapshot${provider} --target ${name} --reason ${placeholder('why')} --ticket ${placeholder('ticket')} --wait\` and run readiness again.`;
 }
 
 /**
