@@ -386,6 +386,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   };
   return {
     quotaApplies: false,
+    readBackTag: descriptionValue,
     // backupRuns.list is per instance: one instance's listing failing is that instance's alone.
     listsPerTarget: true,
     refusal: backupPlanRefusal,

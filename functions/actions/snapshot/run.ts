@@ -32,6 +32,7 @@ import {
   type CreateErrorKind,
   definedFields,
   type ManualListing,
+  requestIdTagAsListed,
   type SnapshotBackend,
 } from './backend.ts';
 import { beingCreated, incarnationOf } from './identity.ts';
@@ -507,7 +508,8 @@ async function attemptCreate(
       // request's own, adopted as such, never reported as "taken by request" itself. One tagged
       // with this request's id under another name is neither its own attempt nor another
       // request's: not adopted (the target stays busy, looked at again next round).
-      const sameRequest = other?.tags[SNAPSHOT_TAGS.requestId] === context.request.requestId;
+      const sameRequest =
+        other?.tags[SNAPSHOT_TAGS.requestId] === requestIdTagAsListed(backend, context.request.requestId);
       if (other && sameRequest && other.id.toLowerCase() === snapshotId.toLowerCase()) {
         return { target, startedAt, attempts, snapshot: other, naming };
       }

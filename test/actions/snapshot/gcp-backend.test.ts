@@ -4,8 +4,12 @@
  * and a run whose status is not known is never claimed available.
  */
 import { describe, expect, it } from 'vitest';
-import type { BackendSnapshot } from '../../../functions/actions/snapshot/backend.ts';
-import { cloudSqlSnapshotBackend, describeBackup } from '../../../functions/actions/snapshot/gcp.ts';
+import { type BackendSnapshot, requestIdTagAsListed } from '../../../functions/actions/snapshot/backend.ts';
+import {
+  cloudSqlSnapshotBackend,
+  describeBackup,
+  parseBackupDescription,
+} from '../../../functions/actions/snapshot/gcp.ts';
 import { requestIdTag, type SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
@@ -374,6 +378,15 @@ describe('Cloud SQL snapshot backend: a request id holding `=` or `;`', () => {
       { ...pending, tags },
     ]);
     expect(state).toMatchObject({ status: 'available', handle: `run:${RUN_ID}` });
+  });
+
+  it('compares the request id of a listed backup in the form its description carries it', () => {
+    // The run's busy path tells a duplicate delivery's backup from another request's by it (run.ts).
+    const listed = parseBackupDescription(describeBackup(SNAPSHOT_ID, tags));
+    expect(requestIdTagAsListed(cloudSqlSnapshotBackend(fakeApi([]), PROJECT), requestId)).toBe(
+      listed?.tags['request-id'],
+    );
+    expect(listed?.tags['request-id']).toBe('slack:T1_C2_U3');
   });
 
   it('finds its own backup by description when read again with no run named', async () => {
