@@ -25,6 +25,11 @@ export interface ChatSnapshotTarget {
    * (access denied, the database's state, not found, the quota). Absent: not said.
    */
   readonly worthRetrying?: boolean;
+  /**
+   * Google refused with `RESOURCE_EXHAUSTED` and no reason: a rate limit (passes on its own) or a
+   * quota (stays until raised), not said which; said so, never as the quota.
+   */
+  readonly rateLimitOrQuota?: true;
 }
 
 export interface ChatSnapshotResult {

@@ -345,7 +345,9 @@ function retrySections(targets: readonly ChatSnapshotResult['targets'][number][]
   const named = (list: readonly ChatSnapshotResult['targets'][number][]) =>
     list.map((target) => `*${escapeMrkdwn(target.name)}*`).join(', ');
   const worth = targets.filter((target) => target.worthRetrying === true);
-  const fixFirst = targets.filter((target) => target.worthRetrying === false);
+  // Google's RESOURCE_EXHAUSTED without a reason is a rate limit or a quota: not listed as the quota.
+  const notSaid = targets.filter((target) => target.worthRetrying === false && target.rateLimitOrQuota);
+  const fixFirst = targets.filter((target) => target.worthRetrying === false && !target.rateLimitOrQuota);
   const lines = [
     ...(worth.length > 0
       ? [
@@ -355,6 +357,13 @@ function retrySections(targets: readonly ChatSnapshotResult['targets'][number][]
     ...(fixFirst.length > 0
       ? [
           `:wrench: Not worth asking again as they are (access denied, the database's state, not found, the quota: the error above says which): ${named(fixFirst)}. Fix the cause first, then ask with a new ticket.`,
+        ]
+      : []),
+    // The same ticket replays this answer (RESOURCE_EXHAUSTED is not retried as it is): a new one
+    // runs again, after minutes for a rate limit, once raised for a quota.
+    ...(notSaid.length > 0
+      ? [
+          `:hourglass: Google refused with RESOURCE_EXHAUSTED, which is a rate limit or a quota, and did not say which: ${named(notSaid)}. A rate limit passes within minutes; a quota stays until it is raised (the project's Cloud SQL Admin API quotas). Asking again with the same ticket repeats this answer: ask with a new ticket.`,
         ]
       : []),
   ];

@@ -81,7 +81,7 @@ export interface JobSnapshotResult {
     readonly target: JobTarget;
     readonly outcome: ChatSnapshotOutcome;
     readonly snapshotId?: string;
-    readonly error?: { readonly code: string; readonly message: string };
+    readonly error?: { readonly code: string; readonly message: string; readonly rateLimitOrQuota?: true };
   }[];
   readonly problems: readonly string[];
   /** Plain names that named several databases; nothing was snapshotted (`SnapshotJobResult`). */
@@ -208,6 +208,7 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           ...(entry.snapshotId ? { snapshotId: entry.snapshotId } : {}),
           ...(entry.error ? { error: `${entry.error.code}: ${entry.error.message}` } : {}),
           ...(snapshotDelivered(entry) ? {} : { worthRetrying: worthRetrying(entry) }),
+          ...(entry.error?.rateLimitOrQuota ? { rateLimitOrQuota: true as const } : {}),
         })),
         problems: result.problems,
         ...(result.ambiguous && result.ambiguous.length > 0 ? { ambiguous: result.ambiguous } : {}),

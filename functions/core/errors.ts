@@ -207,6 +207,16 @@ export function isRateLimit(error: unknown): boolean {
   return errorInfoCarrier(error)?.reason === 'RATE_LIMIT_EXCEEDED';
 }
 
+/**
+ * Whether a Google API refused the call with `RESOURCE_EXHAUSTED` (`code`, as gcp/wire.ts
+ * googleErrorCode gives it) without the `google.rpc.ErrorInfo` reason that tells a rate limit, which
+ * passes on its own, from a quota, which stays until raised ({@link isRateLimit}): either, not said
+ * which. {@link isTransient} counts it as a quota; an answer must not name it one.
+ */
+export function isUnexplainedExhaustion(error: unknown, code: string): boolean {
+  return code === 'RESOURCE_EXHAUSTED' && errorInfoCarrier(error) === undefined;
+}
+
 /** Google's `google.rpc.ErrorInfo`, as the REST client's GcpApiError and gax's GoogleError carry it. */
 interface ErrorInfoFields {
   readonly reason?: unknown;

@@ -91,6 +91,16 @@ export function locateIdentifier(identifier: string): IdentifierLocation | undef
   return undefined;
 }
 
+/**
+ * The database name an identifier that says where it lives ({@link locateIdentifier}) names: the
+ * identifier at the end of an RDS ARN, the instance of a Cloud SQL selfLink or connection name;
+ * undefined for a plain name.
+ */
+export function identifierName(identifier: string): string | undefined {
+  if (!locateIdentifier(identifier)) return undefined;
+  return /[:/]([^:/]+)$/.exec(identifier)?.[1];
+}
+
 /** What a run covered: which providers it audited, and whether it was narrowed (`--region`, `--project`). */
 export interface RunCoverage {
   readonly providers: readonly Provider[];

@@ -176,6 +176,7 @@ export async function runMaintenanceJob(
             results,
             counts: countsOf(results),
             problems: [],
+            unread: [],
           };
         });
         try {

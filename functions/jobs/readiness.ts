@@ -71,9 +71,9 @@ import {
 import { DEFAULT_EXPIRY_HORIZON_DAYS, type ItemOutside, itemsOutside } from '../core/keys-policy.ts';
 import { keyMaterialHorizonDays } from '../core/kms-key-states.ts';
 import { type Policy, policyProviders } from '../core/policy.ts';
-import { shellWord } from '../core/shell-word.ts';
+import { placeholder, shellWord } from '../core/shell-word.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
-import { namesOf } from '../core/targets.ts';
+import { identifierName, locateIdentifier, namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, hoursAgainstLimit, isOnOrBefore } from '../core/time.ts';
 import { ALL_REGIONS } from '../gcp/planner.ts';
 import { visibleLine } from '../publish/terminal.ts';
@@ -475,9 +475,10 @@ function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
  */
 function snapshotAction(target: ResourceRef): string {
   // One shell word (core/shell-word.ts): the name came in an answer, and the reader pastes the command.
+  // A code span, as every printed command: a name quoted as one word reads plainly inside it.
   const name = shellWord(target.provider === 'aws' && !target.arn ? target.id : qualifiedName(target));
   const provider = target.provider === 'gcp' ? ' --provider gcp' : '';
-  return `Run 'backup-guard snapshot${provider} --target ${name} --reason "<why>" --ticket "<ticket>" --wait' and run readiness again.`;
+  return `Run \`backup-guard snapshot${provider} --target ${name} --reason ${placeholder('why')} --ticket ${placeholder('ticket')} --wait\` and run readiness again.`;
 }
 
 /**
@@ -832,7 +833,7 @@ export interface ReadinessInputs {
    * Clouds the policy selects databases in that this run does not judge ({@link uncoveredClouds}),
    * each with where the policy says: with no database named, they keep the verdict from GO.
    */
-  readonly uncovered?: readonly { readonly provider: Provider; readonly where: string }[];
+  readonly uncovered?: readonly UncoveredCloud[];
   /**
    * `snapshots.readinessWaivers`: gates required for GO that the policy waives, with the reason and
    * the last day the waiver applies.
@@ -846,6 +847,18 @@ export interface ReadinessInputs {
   readonly unreadPlaces?: readonly UnreadPlaces[];
   /** The key-material items the keys gate does not judge ({@link itemsOutside}), said in the answer. */
   readonly keyItemsOutside?: readonly ItemOutside[];
+}
+
+/** A cloud the policy selects databases in that a run does not judge ({@link uncoveredClouds}). */
+export interface UncoveredCloud {
+  readonly provider: Provider;
+  /** Where the policy says: `gcp.projects certctl-prod`, `its aws section`. */
+  readonly where: string;
+  /**
+   * The policy's `targets.identifiers` that say they are in this cloud (an RDS ARN, a Cloud SQL
+   * selfLink or connection name): a plain name asked about may be one of them.
+   */
+  readonly identifiers?: readonly string[];
 }
 
 /** The places the policy gives a check group in a cloud a run does not read, as the answer names them. */
@@ -1105,7 +1118,22 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     .join('');
   for (const name of new Set(named)) {
     const wanted = name.toLowerCase();
-    if (judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
+    // A plain name the policy also gives a database in a cloud this run does not judge: that one is
+    // not judged here, whether or not a database of this run answers to the name too (a GO of that
+    // one must not read as covering it); said as what it is, not as "not among those selected".
+    const namedThere = locateIdentifier(name)
+      ? []
+      : uncovered.flatMap(({ provider, identifiers }) =>
+          (identifiers ?? [])
+            .filter((identifier) => identifierName(identifier)?.toLowerCase() === wanted)
+            .map((identifier) => ({ provider, identifier })),
+        );
+    for (const { provider, identifier } of namedThere) {
+      notEvaluated.push(
+        `target ${name}: the policy also names ${provider === 'gcp' ? 'Cloud SQL instance' : 'RDS or Aurora database'} ${identifier} (${provider}), which this run does not judge: ${askWhere(provider)}, or name the database this answer is for by its ARN or project:region:instance`,
+      );
+    }
+    if (namedThere.length > 0 || judgedNames.has(wanted) || accountedFor.has(wanted)) continue;
     notEvaluated.push(
       `target ${name}: named in the request but not among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or not a PostgreSQL primary, or not found, or where a scope was not read: not judged${elsewhere}`,
     );
@@ -1512,14 +1540,17 @@ export async function snapshotKeysOf(
  * where the policy says they are.
  */
 export function uncoveredClouds(
-  policy: Pick<Policy, 'aws' | 'gcp'>,
+  policy: Pick<Policy, 'aws' | 'gcp' | 'targets'>,
   providers: readonly Provider[],
-): { provider: Provider; where: string }[] {
+): UncoveredCloud[] {
   return policyProviders(policy)
     .filter((provider) => !providers.includes(provider))
     .map((provider) => ({
       provider,
       where: provider === 'gcp' ? `gcp.projects ${policy.gcp.projects.join(', ')}` : 'its aws section',
+      identifiers: policy.targets.identifiers.filter(
+        (identifier) => locateIdentifier(identifier)?.provider === provider,
+      ),
     }));
 }
 

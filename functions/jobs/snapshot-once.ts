@@ -130,7 +130,7 @@ export const MAX_RUNS_ASKED_AGAIN = Math.max(MAX_SNAPSHOT_ATTEMPTS, 10);
 
 /** What the rule reads of a remembered result. */
 type Remembered = Pick<SnapshotJobResult, 'finishedAt' | 'results' | 'problems'> &
-  Partial<Pick<SnapshotJobResult, 'requestId' | 'startedAt' | 'requestedTargets'>>;
+  Partial<Pick<SnapshotJobResult, 'requestId' | 'startedAt' | 'requestedTargets' | 'unread'>>;
 
 /**
  * A remembered result a request runs again after, as `once` is given it: with the databases this

@@ -69,6 +69,8 @@ export interface SnapshotJobDependencies {
 export interface ResolvedTargets {
   readonly targets: SnapshotTarget[];
   readonly problems: string[];
+  /** The problems (each also among `problems`) that are a place not read ({@link SnapshotJobResult.unread}). */
+  readonly unread: string[];
   /** With `withManualSnapshots`: each scope's manual snapshots, listed alongside its targets. */
   readonly manualSnapshots: readonly ManualListing[];
   /** Plain names that named more than one database (see {@link ambiguousNames}). */
@@ -138,6 +140,8 @@ export async function resolveSnapshotTargets(
     .flatMap((entry) => entry.targets)
     .filter((target) => !wanted || wanted.some((name) => names(target, name)));
   const problems = found.flatMap((entry) => entry.problems);
+  // Each problem of a cloud's target listing is a scope it could not read (FoundTargets.problems).
+  const unread = [...problems];
   const manualSnapshots = found.flatMap((entry) => entry.manualSnapshots ?? []);
   targets.sort((a, b) => targetKey(a).localeCompare(targetKey(b)));
   const standIns = found.flatMap((entry) => entry.standIns ?? []);
@@ -181,6 +185,7 @@ export async function resolveSnapshotTargets(
   );
   const others = await otherEnginesOf(unresolved, deps.clouds);
   problems.push(...others.problems);
+  unread.push(...others.unread);
   const otherEngines = [...listedOthers, ...others.databases];
   for (const name of named ?? []) {
     if (targets.some((target) => names(target, name))) continue;
@@ -210,7 +215,9 @@ export async function resolveSnapshotTargets(
     // failed scope is already a problem of the run), never as not found.
     if (others.failed.length > 0) {
       const where = others.failed.map(({ scope, code }) => `${scope} (${code})`).join(', ');
-      problems.push(`target ${name} could not be told: looking it up failed in ${where}`);
+      const untold = `target ${name} could not be told: looking it up failed in ${where}`;
+      problems.push(untold);
+      unread.push(untold);
       continue;
     }
     const likely = closest(
@@ -221,7 +228,7 @@ export async function resolveSnapshotTargets(
       `target ${name} was not found among the databases the policy selects (targets.tags, targets.identifiers, targets.all), or is not a PostgreSQL primary${likely ? `; did you mean ${likely}?` : ''}`,
     );
   }
-  return { targets, problems, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };
+  return { targets, problems, unread, manualSnapshots, ambiguous: ambiguousNames(named ?? [], targets) };
 }
 
 /** Where a database of another engine is: `aws/111111111111/eu-west-1`, `gcp/project/region`. */
@@ -243,11 +250,16 @@ function otherEngineKey(database: OtherEngineDatabase): string {
 async function otherEnginesOf(
   names: readonly string[],
   clouds: readonly SnapshotCloud[],
-): Promise<{ databases: OtherEngineDatabase[]; problems: string[]; failed: OtherEnginesFailure[] }> {
-  if (names.length === 0) return { databases: [], problems: [], failed: [] };
+): Promise<{
+  databases: OtherEngineDatabase[];
+  problems: string[];
+  failed: OtherEnginesFailure[];
+  unread: string[];
+}> {
+  if (names.length === 0) return { databases: [], problems: [], failed: [], unread: [] };
   const found = await Promise.all(
     clouds.map(async (cloud) => {
-      if (!cloud.otherEngines) return { databases: [], problems: [], failed: [] };
+      if (!cloud.otherEngines) return { databases: [], problems: [], failed: [], unread: [] };
       try {
         const told = await cloud.otherEngines(names);
         return {
@@ -259,6 +271,7 @@ async function otherEnginesOf(
           databases: [],
           problems: [`${cloud.provider}: named databases not looked up (${describeError(error)})`],
           failed: [{ scope: cloud.provider, code: errorCode(error) }],
+          unread: [],
         };
       }
     }),
@@ -267,6 +280,7 @@ async function otherEnginesOf(
     databases: found.flatMap((entry) => entry.databases),
     problems: found.flatMap((entry) => entry.problems),
     failed: found.flatMap((entry) => entry.failed),
+    unread: found.flatMap((entry) => entry.unread ?? []),
   };
 }
 
@@ -374,7 +388,7 @@ export async function runSnapshotJob(
   const startedAt = now().toISOString();
   // The quota check's listings ride along with the target discovery: no round trip of their own
   // before the creates (bench/snapshot.ts).
-  const { targets, problems, manualSnapshots, ambiguous } =
+  const { targets, problems, unread, manualSnapshots, ambiguous } =
     deps.resolved ?? (await resolveSnapshotTargets(request.targets, deps, { withManualSnapshots: true }));
   if (ambiguous.length > 0) {
     // Nothing is written: which of the same-named databases is meant is the requester's to say.
@@ -396,6 +410,7 @@ export async function runSnapshotJob(
         ),
         ...problems,
       ],
+      unread,
       ambiguous,
     };
   }
@@ -422,6 +437,7 @@ export async function runSnapshotJob(
     results: judged,
     counts: countsOf(judged),
     problems,
+    unread,
   };
 }
 
@@ -707,26 +723,29 @@ export function worthRetrying(
 }
 
 /**
- * Whether a problem of a result is a place that could not be read (a scope's listing, a name's
- * look-up), which a later run reads again: its words as the snapshot clouds write them
- * (functions/actions/snapshot/aws.ts, gcp.ts: `…: not read (…)`, `…: targets not read (…)`;
- * resolveSnapshotTargets: `… could not be told: looking it up failed …`). A name not found, a
- * database of another engine, a replica or cluster member named, are what every later run finds too.
+ * The places a remembered result records as not read before results said so themselves
+ * ({@link SnapshotJobResult.unread}): told by the words the snapshot clouds wrote then (`…: not
+ * read (…)`, `…: targets not read (…)`, `… could not be told: looking it up failed …`). Only such
+ * a record, whose words are fixed, is read this way; every result made now says which problems are
+ * places not read where each is made.
  */
-export function problemWorthRetrying(problem: string): boolean {
-  return / not read \(|could not be told: looking it up failed/.test(problem);
+function unreadOf(result: Pick<SnapshotJobResult, 'problems' | 'unread'>): readonly string[] {
+  return (
+    result.unread ??
+    result.problems.filter((problem) => / not read \(|could not be told: looking it up failed/.test(problem))
+  );
 }
 
 /**
  * Whether a later run of the same request could deliver what this result did not with nothing
  * fixed first: some target {@link worthRetrying}, or a place that could not be read
- * ({@link problemWorthRetrying}). The same request asked again after such a result runs once more
+ * ({@link SnapshotJobResult.unread}). The same request asked again after such a result runs once more
  * (functions/jobs/snapshot-once.ts); a run adopts the snapshots it made, so nothing is taken twice.
  * A result whose every failure needs a fix first (access denied, the database's state, not found,
  * the quota) is replayed: fix it, then ask with a new ticket or request id.
  */
-export function retriesLater(result: Pick<SnapshotJobResult, 'results' | 'problems'>): boolean {
-  return result.problems.some(problemWorthRetrying) || result.results.some(worthRetrying);
+export function retriesLater(result: Pick<SnapshotJobResult, 'results' | 'problems' | 'unread'>): boolean {
+  return unreadOf(result).length > 0 || result.results.some(worthRetrying);
 }
 
 /**

@@ -354,4 +354,32 @@ describe('snapshotAnswer of the product’s own wording', () => {
     );
     expect(lines).not.toMatch(/asking again[^"]*certctl-ok/);
   });
+
+  it('words a refusal Google gave no reason for as a rate limit or a quota, not said which, never as the quota', () => {
+    // Prepare: Cloud SQL answered RESOURCE_EXHAUSTED without the ErrorInfo reason that tells which.
+    const result: ChatSnapshotResult = {
+      firstRun: true,
+      startedAt: '2026-12-03T12:00:00.000Z',
+      targets: [
+        {
+          name: 'certctl-pg',
+          location: 'gcp/certctl-prod/europe-west1',
+          outcome: 'error',
+          error: 'RESOURCE_EXHAUSTED: Resource has been exhausted',
+          worthRetrying: false,
+          rateLimitOrQuota: true,
+        },
+      ],
+      problems: [],
+    };
+
+    // Act
+    const lines = JSON.stringify(
+      snapshotAnswer(result, { ticket: 'CHG-1', reason: 'CA rotation', requestedBy: 'slack:T1/U1' }).blocks,
+    );
+
+    // Assess
+    expect(lines).toMatch(/a rate limit or a quota, and did not say which[^"]*: \*certctl-pg\*/);
+    expect(lines).not.toMatch(/Not worth asking again as they are/);
+  });
 });

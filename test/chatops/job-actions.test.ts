@@ -58,6 +58,55 @@ function jobs(overrides: Partial<ChatJobs> = {}): ChatJobs & { requests: JobSnap
 }
 
 describe('jobChatActions', () => {
+  it('says a Cloud SQL refusal Google gave no reason for is a rate limit or a quota, and why it is not retried as it is', async () => {
+    // Prepare: RESOURCE_EXHAUSTED without the ErrorInfo reason (run.ts records it as not said which).
+    const gcpTarget = { provider: 'gcp', account: 'certctl-prod', region: 'europe-west1', id: 'certctl-pg' };
+    const ports = jobs({
+      snapshotOnce: async () => ({
+        firstRun: true,
+        result: {
+          startedAt: '2026-12-02T10:00:00.000Z',
+          results: [
+            {
+              target: gcpTarget,
+              outcome: 'error',
+              error: {
+                code: 'RESOURCE_EXHAUSTED',
+                message: 'Resource has been exhausted',
+                rateLimitOrQuota: true,
+              },
+            },
+          ],
+          problems: [],
+        },
+      }),
+    });
+
+    // Act
+    const result = await jobChatActions(ports).snapshot(
+      {
+        requestKey: 'k'.repeat(64),
+        targets: [],
+        reason: 'CA rotation',
+        ticket: 'CHG-42',
+        requestedBy: 'slack:T0/U0',
+      },
+      () => undefined,
+    );
+
+    // Assess
+    expect('targets' in result ? result.targets : []).toEqual([
+      {
+        name: 'certctl-pg',
+        location: 'gcp/certctl-prod/europe-west1',
+        outcome: 'error',
+        error: 'RESOURCE_EXHAUSTED: Resource has been exhausted',
+        worthRetrying: false,
+        rateLimitOrQuota: true,
+      },
+    ]);
+  });
+
   it('asks the snapshot job once per request key, waiting, and reports per target the snapshot id or the error', async () => {
     // Prepare
     const ports = jobs();

@@ -198,14 +198,15 @@ const cases: ReadonlyArray<readonly [string, () => string | undefined, string]> 
   [
     'readiness: the snapshot command of a NO-GO',
     () => {
-      // The command sits in the prose's '…': what is between them is what a reader pastes.
+      // The command is a code span, as every other printed command: what is in it is what a reader pastes.
       const action = snapshotGate(
         [],
         { ...hostileSql.resource, provider: 'aws', region: 'eu-west-1' },
         24,
         new Date(),
       ).action as string;
-      return action.slice(action.indexOf("'") + 1, action.lastIndexOf("' and run readiness"));
+      expect(action).toMatch(/^Run `backup-guard snapshot .*` and run readiness again\.$/);
+      return action.slice(action.indexOf('`') + 1, action.lastIndexOf('` and run readiness'));
     },
     HOSTILE,
   ],

@@ -97,6 +97,80 @@ describe('readiness asked about a database of a cloud the run does not judge', (
   });
 });
 
+describe('readiness asked by plain name about a database the policy also names in a cloud the run does not judge', () => {
+  it('says the Cloud SQL instance of that name the policy names is not judged, so the GO of the RDS one does not read as covering it', async () => {
+    // Prepare: certctl-prod-db is an RDS database with a fresh snapshot, and the policy's GCP
+    // section names a Cloud SQL instance of the same name.
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-gcp:europe-west1:certctl-prod-db'] },
+      gcp: { projects: ['certctl-gcp'] },
+    });
+    await runSnapshotJob(
+      { requestId: 'CHG-23', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+
+    // Act: the AWS chat function is asked 'readiness certctl-prod-db'.
+    const result = await runReadinessJob(
+      { providers: ['aws'], targets: ['certctl-prod-db'] },
+      harness.readinessDeps(policy),
+    );
+
+    // Assess: before, GO with nothing said of the Cloud SQL instance.
+    expect(result.targets.map((entry) => `${entry.target.id} ${entry.status}`)).toEqual([
+      'certctl-prod-db GO',
+    ]);
+    expect(result.notEvaluated).toEqual([
+      'target certctl-prod-db: the policy also names Cloud SQL instance certctl-gcp:europe-west1:certctl-prod-db (gcp), which this run does not judge: ask readiness where Cloud SQL instances are judged (the GCP chat function, or backup-guard readiness --provider gcp or all), or name the database this answer is for by its ARN or project:region:instance',
+    ]);
+    expect(result.verdict).toBe('UNKNOWN');
+  });
+
+  it('says nothing more when no database of that name is named in that cloud', async () => {
+    // Prepare: the GCP section names another instance only.
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-gcp:europe-west1:certctl-pg'] },
+      gcp: { projects: ['certctl-gcp'] },
+    });
+    await runSnapshotJob(
+      { requestId: 'CHG-24', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'], targets: ['certctl-prod-db'] },
+      harness.readinessDeps(policy),
+    );
+
+    // Assess
+    expect(result.notEvaluated).toEqual([]);
+    expect(result.verdict).toBe('GO');
+  });
+
+  it('says the named instance alone, not also that the policy selects no database of that name, when nothing here answers to it', async () => {
+    // Prepare
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-gcp:europe-west1:certctl-pg'] },
+      gcp: { projects: ['certctl-gcp'] },
+    });
+
+    // Act
+    const result = await runReadinessJob(
+      { providers: ['aws'], targets: ['certctl-pg'] },
+      harness.readinessDeps(policy),
+    );
+
+    // Assess
+    expect(result.notEvaluated).toEqual([
+      expect.stringMatching(
+        /^target certctl-pg: the policy also names Cloud SQL instance certctl-gcp:europe-west1:certctl-pg \(gcp\), which this run does not judge/,
+      ),
+      'no target judged: none of the databases named (certctl-pg) was judged by this run (above)',
+    ]);
+  });
+});
+
 /** Readiness inputs with a pre-maintenance snapshot of certctl-prod-db an hour old, and audit:keys waived. */
 function freshSnapshotInputs(now: Date) {
   return {

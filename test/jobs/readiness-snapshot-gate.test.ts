@@ -381,7 +381,7 @@ describe('the snapshot command a NO-GO snapshot gate gives', () => {
     // Assess
     expect(gate.status).toBe('NO-GO');
     expect(gate.action).toBe(
-      `Run 'backup-guard snapshot --provider gcp --target certctl-prod:europe-west1:certctl-pg --reason "<why>" --ticket "<ticket>" --wait' and run readiness again.`,
+      "Run `backup-guard snapshot --provider gcp --target certctl-prod:europe-west1:certctl-pg --reason '<why>' --ticket '<ticket>' --wait` and run readiness again.",
     );
   });
 
@@ -392,7 +392,7 @@ describe('the snapshot command a NO-GO snapshot gate gives', () => {
 
     // Assess
     expect(gate.action).toBe(
-      `Run 'backup-guard snapshot --target ${arn} --reason "<why>" --ticket "<ticket>" --wait' and run readiness again.`,
+      `Run \`backup-guard snapshot --target ${arn} --reason '<why>' --ticket '<ticket>' --wait\` and run readiness again.`,
     );
   });
 });

@@ -10,7 +10,7 @@ import type {
 import { type SnapshotTarget, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { runPruneJob } from '../../functions/jobs/prune.ts';
-import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
+import { retriesLater, runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 import { fakeBackend, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 
 const TARGET: SnapshotTarget = {
@@ -456,5 +456,65 @@ describe('runSnapshotJob of a name whose look-up failed in a scope', () => {
       'target orders could not be told: looking it up failed in aws (ECONNRESET)',
     ]);
     expect(snapshotExitCode(result)).toBe(2);
+  });
+});
+
+describe('retriesLater of a result with places not read', () => {
+  // Whether a place was read is said where the problem is made (`unread`), never read back from the
+  // problem's words: a reworded message must not change whether the request runs again.
+  it('runs again after a scope its cloud could not read, whatever the problem says', async () => {
+    // Prepare: a cloud whose problem is worded unlike any today.
+    const cloud: SnapshotCloud = {
+      ...cloudOf(fakeBackend()),
+      targets: async () => ({ targets: [TARGET], problems: ['eu-central-1: listing refused (Throttling)'] }),
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-5', reason: 'CA rotation', requestedBy: 'alice', wait: false },
+      { policy: parsePolicy({}), clouds: [cloud] },
+    );
+
+    // Assess
+    expect(result.unread).toEqual(['eu-central-1: listing refused (Throttling)']);
+    expect(retriesLater(result)).toBe(true);
+  });
+
+  it('runs again after a name that could not be told, and not after one not found', async () => {
+    // Prepare
+    const failing: SnapshotCloud = {
+      ...cloudOf(fakeBackend()),
+      otherEngines: async () => ({
+        databases: [],
+        problems: ['111111111111/us-east-1: named databases not looked up (Rate exceeded)'],
+        failed: [{ scope: '111111111111/us-east-1', code: 'ThrottlingException' }],
+      }),
+    };
+    const ask = (clouds: SnapshotCloud[]) =>
+      runSnapshotJob(
+        { requestId: 'CHG-6', reason: 'CA rotation', requestedBy: 'alice', wait: false, targets: ['orders'] },
+        { policy: parsePolicy({}), clouds },
+      );
+
+    // Act
+    const notTold = await ask([failing]);
+    const notFound = await ask([cloudOf(fakeBackend())]);
+
+    // Assess
+    expect(notTold.unread).toEqual([
+      'target orders could not be told: looking it up failed in aws/111111111111/us-east-1 (ThrottlingException)',
+    ]);
+    expect(retriesLater(notTold)).toBe(true);
+    expect(notFound.unread).toEqual([]);
+    expect(retriesLater(notFound)).toBe(false);
+  });
+
+  it('does not run again for a problem worded like a place not read that is none', () => {
+    const result = {
+      results: [],
+      problems: ['target "db not read (copy)" was not found among the databases the policy selects'],
+      unread: [],
+    };
+    expect(retriesLater(result)).toBe(false);
   });
 });

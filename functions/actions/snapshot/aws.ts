@@ -424,10 +424,13 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
       const databases: OtherEngineDatabase[] = [];
       const problems: string[] = [];
       const failed: OtherEnginesFailure[] = [];
+      const unread: string[] = [];
       await Promise.all(
         (await scopes(policy)).map(async ({ scope, failure }) => {
           if (failure) {
-            problems.push(`${scope.account}/${scope.region}: not read (${failure.message})`);
+            const problem = `${scope.account}/${scope.region}: not read (${failure.message})`;
+            problems.push(problem);
+            unread.push(problem);
             failed.push({ scope: `${scope.account}/${scope.region}`, code: failure.code });
             return;
           }
@@ -448,7 +451,7 @@ export function awsSnapshotCloud(options: AwsSnapshotCloudOptions): SnapshotClou
           }
         }),
       );
-      return { databases, problems, failed };
+      return { databases, problems, failed, unread };
     },
     async maintenance(targets) {
       const byScope = new Map<string, SnapshotTarget[]>();

@@ -7,7 +7,7 @@
 import type { Provider } from '../../core/finding.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import type { Policy } from '../../core/policy.ts';
-import type { SnapshotKind, SnapshotTarget } from './model.ts';
+import { requestIdTag, type SnapshotKind, type SnapshotTarget } from './model.ts';
 
 /** A snapshot or backup as a backend reports it. */
 export interface BackendSnapshot {
@@ -89,6 +89,12 @@ export type CreateErrorKind =
   | 'other';
 
 export interface SnapshotBackend {
+  /**
+   * A tag value as this backend's listings read it back: Cloud SQL keeps tags in a backup's
+   * description, where `;` and `=` cannot stand (gcp.ts describeBackup). Absent: as written (RDS
+   * tags). A tag compared with one read back goes through it ({@link requestIdTagAsListed}).
+   */
+  readBackTag?(value: string): string;
   create(
     target: SnapshotTarget,
     snapshotId: string,
@@ -376,6 +382,11 @@ export interface SnapshotCloud {
     problems: ScopeProblem[];
     /** The scopes where it could not be told (each also among `problems`): a name may be there. */
     failed: OtherEnginesFailure[];
+    /**
+     * The problems (each also among `problems`) of a scope not read at all, which a later run reads
+     * again; a look-up that failed in a scope read is not (each name it leaves untold is).
+     */
+    unread?: ScopeProblem[];
   }>;
 }
 
@@ -442,3 +453,16 @@ export type DeleteProgress =
   | { readonly state: 'running' }
   | { readonly state: 'done' }
   | { readonly state: 'failed'; readonly code: string; readonly message: string };
+
+/**
+ * The `request-id` tag a snapshot of request `requestId` carries as `backend` lists it: the tag as
+ * created (model.ts requestIdTag, which already changes what a tag value cannot hold), as the
+ * backend reads it back. The one form a listed snapshot's tag is compared with.
+ */
+export function requestIdTagAsListed(
+  backend: Pick<SnapshotBackend, 'readBackTag'>,
+  requestId: string,
+): string {
+  const tag = requestIdTag(requestId);
+  return backend.readBackTag?.(tag) ?? tag;
+}

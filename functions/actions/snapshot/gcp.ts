@@ -291,6 +291,11 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
    * (no run id known): tagged as ours and by the same request (`request-id`, written first so never
    * cut: describeBackup). A description is free text anyone who may create backups can write, so a
    * run carrying our id under another request id, or none, is not this request's snapshot.
+   * `snapshot.tags` are the tags as created or as a listing read them back; the request id is
+   * compared as the description carries it (descriptionValue, which changes nothing twice), so a
+   * request id holding `=` is recognised whichever way the snapshot came. Two request ids that
+   * differ only there carry the same value, but never the same snapshot id (snapshotIdentifier
+   * hashes the request id itself).
    */
   const carriesOurs = (run: BackendSnapshot, snapshot: Pick<BackendSnapshot, 'id' | 'tags'>): boolean => {
     const requestId = snapshot.tags[SNAPSHOT_TAGS.requestId];
@@ -298,7 +303,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       run.id === snapshot.id &&
       isOurs(run.tags) &&
       requestId !== undefined &&
-      run.tags[SNAPSHOT_TAGS.requestId] === requestId
+      run.tags[SNAPSHOT_TAGS.requestId] === descriptionValue(requestId)
     );
   };
   /** The snapshot's state now; undefined when no backup run is it (SnapshotBackend.poll leaves it out). */
@@ -364,7 +369,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
           `backup ${snapshot.id} of instance ${snapshot.target} names no backup run and no request it was taken for, so no run can be told to be it rather than one carrying its id in its description`,
         );
       }
-      const requestTag = descriptionValue(requestIdTag(snapshot.requestId));
+      const requestTag = requestIdTag(snapshot.requestId);
       return (await listRuns(snapshot.target)).find((run) =>
         carriesOurs(run, { id: snapshot.id, tags: { [SNAPSHOT_TAGS.requestId]: requestTag } }),
       );
@@ -381,6 +386,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   };
   return {
     quotaApplies: false,
+    readBackTag: descriptionValue,
     // backupRuns.list is per instance: one instance's listing failing is that instance's alone.
     listsPerTarget: true,
     refusal: backupPlanRefusal,

@@ -113,7 +113,15 @@ export interface SnapshotTargetResult {
    * still being created instead of taking its own (its `request-id` tag).
    */
   readonly takenBy?: string;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: {
+    readonly code: string;
+    readonly message: string;
+    /**
+     * Google refused with `RESOURCE_EXHAUSTED` and no reason: a rate limit or a quota, not said which
+     * (core/errors.ts `isUnexplainedExhaustion`). Absent for every other error.
+     */
+    readonly rateLimitOrQuota?: true;
+  };
 }
 
 /** A plain name in a request that names several databases (nothing is written then). */
@@ -133,6 +141,13 @@ export interface SnapshotJobResult {
   readonly counts: Readonly<Record<TargetOutcome, number>>;
   /** Target selection problems (an explicitly named target not found, a scope not readable). */
   readonly problems: readonly string[];
+  /**
+   * The problems (each also among `problems`) that are a place not read: a scope's listing, a name's
+   * look-up, which a later run of the request reads again (functions/jobs/snapshot.ts
+   * `retriesLater`). Said where the problem is made, so rewording one never changes whether the
+   * request runs again. Absent only in a result remembered before it was recorded.
+   */
+  readonly unread?: readonly string[];
   /**
    * Plain names that named several databases: the request snapshotted nothing (each is also a
    * problem), and asks for a name that picks one out.

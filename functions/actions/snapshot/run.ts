@@ -23,7 +23,7 @@
  * One target's failure never stops the others.
  */
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { describeError, errorCode } from '../../core/errors.ts';
+import { describeError, errorCode, isUnexplainedExhaustion } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
 import { DAY_MS } from '../../core/time.ts';
@@ -32,6 +32,7 @@ import {
   type CreateErrorKind,
   definedFields,
   type ManualListing,
+  requestIdTagAsListed,
   type SnapshotBackend,
 } from './backend.ts';
 import { beingCreated, incarnationOf } from './identity.ts';
@@ -507,7 +508,8 @@ async function attemptCreate(
       // request's own, adopted as such, never reported as "taken by request" itself. One tagged
       // with this request's id under another name is neither its own attempt nor another
       // request's: not adopted (the target stays busy, looked at again next round).
-      const sameRequest = other?.tags[SNAPSHOT_TAGS.requestId] === context.request.requestId;
+      const sameRequest =
+        other?.tags[SNAPSHOT_TAGS.requestId] === requestIdTagAsListed(backend, context.request.requestId);
       if (other && sameRequest && other.id.toLowerCase() === snapshotId.toLowerCase()) {
         return { target, startedAt, attempts, snapshot: other, naming };
       }
@@ -953,11 +955,16 @@ function errorResult(
   error: unknown,
   codeOf: (error: unknown) => string = errorCode,
 ): SnapshotTargetResult {
+  const code = codeOf(error);
   return {
     target,
     outcome: 'error',
     durationMs: now().getTime() - startedAt,
     attempts,
-    error: { code: codeOf(error), message: describeError(error) },
+    error: {
+      code,
+      message: describeError(error),
+      ...(isUnexplainedExhaustion(error, code) ? { rateLimitOrQuota: true as const } : {}),
+    },
   };
 }

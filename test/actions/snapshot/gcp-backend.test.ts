@@ -4,9 +4,13 @@
  * and a run whose status is not known is never claimed available.
  */
 import { describe, expect, it } from 'vitest';
-import type { BackendSnapshot } from '../../../functions/actions/snapshot/backend.ts';
-import { cloudSqlSnapshotBackend, describeBackup } from '../../../functions/actions/snapshot/gcp.ts';
-import type { SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
+import { type BackendSnapshot, requestIdTagAsListed } from '../../../functions/actions/snapshot/backend.ts';
+import {
+  cloudSqlSnapshotBackend,
+  describeBackup,
+  parseBackupDescription,
+} from '../../../functions/actions/snapshot/gcp.ts';
+import { requestIdTag, type SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../../functions/gcp/cloud-sql-backups.ts';
@@ -359,5 +363,80 @@ describe('Cloud SQL snapshot backend: a backup whose state cannot be read', () =
     expect(read?.error?.message).toMatch(
       /^\S+ still creating at the deadline, 1 minute after this run started; it may still complete$/,
     );
+  });
+});
+
+describe('Cloud SQL snapshot backend: a request id holding `=` or `;`', () => {
+  // A description separates its pairs with `; ` and `=`, so a request id holding either is stored
+  // altered (describeBackup); the backup taken for it is still this request's, however it is found.
+  const requestId = 'slack:T1;C2=U3';
+  const tags = { ticket: 'CHG-42', 'request-id': requestIdTag(requestId) };
+  const taken = run('SUCCESSFUL', { description: describeBackup(SNAPSHOT_ID, tags) });
+
+  it('finds its own backup by description when polled and the operation names no run', async () => {
+    const [state] = await cloudSqlSnapshotBackend(fakeApi([taken], null), PROJECT).poll([
+      { ...pending, tags },
+    ]);
+    expect(state).toMatchObject({ status: 'available', handle: `run:${RUN_ID}` });
+  });
+
+  it('compares the request id of a listed backup in the form its description carries it', () => {
+    // The run's busy path tells a duplicate delivery's backup from another request's by it (run.ts).
+    const listed = parseBackupDescription(describeBackup(SNAPSHOT_ID, tags));
+    expect(requestIdTagAsListed(cloudSqlSnapshotBackend(fakeApi([]), PROJECT), requestId)).toBe(
+      listed?.tags['request-id'],
+    );
+    expect(listed?.tags['request-id']).toBe('slack:T1_C2_U3');
+  });
+
+  it('finds its own backup by description when read again with no run named', async () => {
+    const state = await cloudSqlSnapshotBackend(fakeApi([taken]), PROJECT).describe({
+      id: SNAPSHOT_ID,
+      kind: 'cloudsql-instance',
+      target: 'certctl-pg',
+      requestId,
+    });
+    expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'available' });
+  });
+});
+
+describe('Cloud SQL snapshot backend: a backup refused with RESOURCE_EXHAUSTED', () => {
+  // Google sends RESOURCE_EXHAUSTED for a quota and for a rate limit alike; only the ErrorInfo
+  // reason tells them apart (core/errors.ts isRateLimit).
+  const refusedWith = async (error: Error) => {
+    const api: CloudSqlBackupsApi = {
+      ...fakeApi([]),
+      insert: async () => {
+        throw error;
+      },
+    };
+    const [result] = await takeSnapshots(
+      { requestId: 'CHG-42', reason: 'before maintenance', requestedBy: 'test' },
+      [{ provider: 'gcp', kind: 'cloudsql-instance', account: PROJECT, region: 'europe-west1', id: 'pg' }],
+      {
+        policy: parsePolicy({}).snapshots,
+        backendFor: () => cloudSqlSnapshotBackend(api, PROJECT),
+        sleep: async () => undefined,
+      },
+    );
+    return result;
+  };
+
+  it('says a rate limit or a quota, not said which, only when Google gave no reason', async () => {
+    // Act
+    const unexplained = await refusedWith(
+      Object.assign(new Error('8 RESOURCE_EXHAUSTED: Resource has been exhausted'), { code: 8 }),
+    );
+    const quota = await refusedWith(
+      Object.assign(new Error('8 RESOURCE_EXHAUSTED: Quota exceeded'), {
+        code: 8,
+        reason: 'RESOURCE_QUOTA_EXCEEDED',
+      }),
+    );
+
+    // Assess
+    expect(unexplained?.error).toMatchObject({ code: 'RESOURCE_EXHAUSTED', rateLimitOrQuota: true });
+    expect(quota?.error?.code).toBe('RESOURCE_EXHAUSTED');
+    expect(quota?.error).not.toHaveProperty('rateLimitOrQuota');
   });
 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendSnapshot, SnapshotBackend } from '../../../functions/actions/snapshot/backend.ts';
 import {
+  requestIdTag,
   type SnapshotRequest,
   type SnapshotTarget,
   snapshotIdentifier,
@@ -589,6 +590,46 @@ describe('takeSnapshots before its creates', () => {
     expect(result).toMatchObject({ outcome: 'failed', snapshotId: own, error: { code: 'SnapshotFailed' } });
     expect(result?.takenBy).toBeUndefined();
     expect(result?.error?.message).not.toContain(`taken by request ${request.requestId}`);
+    expect(result?.error?.message).toContain('attempt 1 of');
+  });
+
+  it('adopts as its own the snapshot a duplicate delivery is creating when the request id is stored altered in its tag', async () => {
+    // Prepare: as the test above, with a request id holding '#', which a tag value cannot hold
+    // (requestIdTag writes '_'): the duplicate's snapshot carries the tag as created.
+    const clock = fakeClock();
+    const asked = { ...request, requestId: 'ticket:CHG#12' };
+    const db = { ...target('db-a', 'rds-instance'), resourceId: 'db-db-a' };
+    const own = snapshotIdentifier(db, asked.requestId);
+    const duplicates: BackendSnapshot = {
+      ...snapshot(own, { purpose: 'certctl-pre-maintenance', 'request-id': requestIdTag(asked.requestId) }),
+      target: 'db-a',
+      sourceResourceId: 'db-db-a',
+      status: 'creating',
+      createdAt: new Date(0),
+    };
+    const { backend } = recordingBackend(async () => [duplicates]);
+    const busy: SnapshotBackend = {
+      ...backend,
+      classify: () => 'busy',
+      create: async () => {
+        throw Object.assign(new Error('db-a is backing-up'), { name: 'InvalidDBInstanceState' });
+      },
+      poll: async (snapshots) =>
+        snapshots.map((entry) => ({ ...entry, ...(entry.id === own ? { status: 'failed' } : {}) })),
+    };
+
+    // Act
+    const [result] = await takeSnapshots(asked, [db], {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => busy,
+      manualSnapshots: listedManual([]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: before, "taken by request ticket:CHG_12", its own snapshot waited for as another's.
+    expect(result).toMatchObject({ outcome: 'failed', snapshotId: own, error: { code: 'SnapshotFailed' } });
+    expect(result?.takenBy).toBeUndefined();
     expect(result?.error?.message).toContain('attempt 1 of');
   });
 
