@@ -533,6 +533,15 @@ describe('the maintenance horizon and the scans', () => {
       }).snapshots.maintenanceHorizonHours,
     ).toBe(2);
   });
+  it('refuses a readiness freshness shorter than an hour, naming the minimum, instead of a gate no snapshot can pass', () => {
+    // 1e-9 h was taken: no snapshot is ever that young, so readiness would answer NO-GO for ever.
+    for (const readinessMaxAgeHours of [1e-9, 0.5]) {
+      expect(() => parsePolicy({ snapshots: { readinessMaxAgeHours } })).toThrow(
+        `snapshots.readinessMaxAgeHours: is ${readinessMaxAgeHours} h; it must be at least 1 h (a snapshot takes minutes to become available and readiness is asked after it, so a shorter one would leave hardly any snapshot young enough for a GO)`,
+      );
+    }
+    expect(parsePolicy({ snapshots: { readinessMaxAgeHours: 1 } }).snapshots.readinessMaxAgeHours).toBe(1);
+  });
   it('refuses a readiness freshness longer than the snapshots expiry, naming both values', () => {
     // Snapshots expire after 1 day (24 h) but readiness counts one up to 30 h old: a GO could rest
     // on a snapshot past its own expires-at tag, which pruning may delete at any time.
