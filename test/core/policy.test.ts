@@ -751,6 +751,32 @@ describe('parsePolicy messages the mutation run found open', () => {
       },
     ]);
   });
+  it('tells a number written with its unit or as a fraction where a whole one is expected what to write, not to remove quotes it has none of', () => {
+    // Act: YAML reads `cadenceHours: 24h` as the text "24h", with no quotes to remove.
+    const { issues } = issuesOf({
+      dumps: { cadenceHours: '24h' },
+      pitr: { minPitrDays: 30.5 },
+      snapshots: { expiryDays: '14 days' },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'pitr.minPitrDays',
+        message: 'Invalid input: expected a whole number, received 30.5',
+      },
+      {
+        path: 'dumps.cadenceHours',
+        message:
+          'Invalid input: expected number, received string; write the number alone, without a unit or quotes',
+      },
+      {
+        path: 'snapshots.expiryDays',
+        message:
+          'Invalid input: expected number, received string; write the number alone, without a unit or quotes',
+      },
+    ]);
+  });
   it('says what a field of several forms accepts, or what is wrong inside the form it started, not just "Invalid input"', () => {
     // Neither `all` nor a list: both forms named, and what was given.
     expect(issuesOf({ aws: { regions: 5 } }).issues).toEqual([
