@@ -317,6 +317,30 @@ describe('backup-guard input checks', () => {
     );
   });
 
+  it('suggests the value meant when one is typed in capitals (GCP, JSON, AUDIT, --Region), as it does for a typo', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const codes = [
+      await runCli(['audit', '--provider', 'GCP'], io),
+      await runCli(['audit', '--format', 'JSON'], io),
+      await runCli(['AUDIT'], io),
+      await runCli(['audit', '--Region', 'eu-west-1'], io),
+    ];
+
+    // Assess
+    expect(codes).toEqual([2, 2, 2, 2]);
+    const lines = io.err().trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe(
+      "backup-guard: --provider must be one of aws, gcp, all; got 'GCP'. Did you mean 'gcp'?",
+    );
+    expect(lines[1]).toContain("got 'JSON'. Did you mean 'json'?");
+    expect(lines[2]).toContain("unknown command 'AUDIT'. Did you mean 'audit'?");
+    expect(lines[3]).toContain("Unknown option '--Region' for audit. Did you mean '--region'?");
+  });
+
   it('refuses an option given an empty value (an unset shell variable) before any call, instead of running on the defaults', async () => {
     // Prepare: `--policy "$POLICY"` with POLICY unset, and the other spellings of a blank value.
     const io = captureIo();
