@@ -429,9 +429,9 @@ export function parsePolicy(input: unknown, source = 'policy', now: Date = new D
         ...exceptionHorizonIssues(result.data.exceptions, now),
         ...waiverHorizonIssues(result.data.snapshots.readinessWaivers, now),
       ]
-    : inputIssues(result.error.issues.flatMap(explainUnknownKeys).map(hintFields).map(hintNumbers)).map(
-        hintQuotes,
-      );
+    : inputIssues(
+        result.error.issues.flatMap(explainUnknownKeys).map(hintFields).map(hintNumbers).map(hintLists),
+      ).map(hintQuotes);
   if (result.success && issues.length === 0) return result.data;
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
@@ -499,6 +499,17 @@ function hintNumbers(issue: z.core.$ZodIssue): z.core.$ZodIssue {
     return { ...issue, message: `${issue.message}; write the number alone, without a unit or quotes` };
   }
   return issue;
+}
+
+/**
+ * A list field written as one value (`projects: certctl-prod`, which YAML reads as text): say to
+ * write a list, echoing the value only when it is a short plain name, never free text.
+ */
+function hintLists(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'array' || typeof issue.input !== 'string')
+    return issue;
+  const item = /^[\w.:/@+-]{1,64}$/.test(issue.input) ? issue.input : 'item';
+  return { ...issue, message: `${issue.message}; write it as a list, even of one: [${item}]` };
 }
 
 /**

@@ -751,6 +751,27 @@ describe('parsePolicy messages the mutation run found open', () => {
       },
     ]);
   });
+  it('tells a list field written as one value (projects: certctl-prod) to write a list', () => {
+    // Act
+    const { issues } = issuesOf({
+      gcp: { projects: 'certctl-prod' },
+      targets: { identifiers: 'certctl-db' },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'targets.identifiers',
+        message:
+          'Invalid input: expected array, received string; write it as a list, even of one: [certctl-db]',
+      },
+      {
+        path: 'gcp.projects',
+        message:
+          'Invalid input: expected array, received string; write it as a list, even of one: [certctl-prod]',
+      },
+    ]);
+  });
   it('tells a number written with its unit or as a fraction where a whole one is expected what to write, not to remove quotes it has none of', () => {
     // Act: YAML reads `cadenceHours: 24h` as the text "24h", with no quotes to remove.
     const { issues } = issuesOf({
