@@ -4,7 +4,7 @@
  * mismatched tags …"), which names neither the endpoint nor the status; this turns it into a
  * message that does.
  */
-import { describeError, errorCode } from '../core/errors.ts';
+import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
 
 /** What the SDK attaches to a failed call (`$metadata.httpStatusCode`; `$response` when parsing failed). */
 interface SdkFailure {
@@ -39,16 +39,55 @@ export async function endpointOf(
   return `https://${service}.${region}.amazonaws.com`;
 }
 
+/** The host name Node's resolver found no address for (`getaddrinfo ENOTFOUND`), on the error or its causes. */
+function unresolvedHost(error: unknown): string | undefined {
+  for (let current = error, depth = 0; depth < 5; depth += 1) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    const fields = current as { code?: unknown; hostname?: unknown; cause?: unknown };
+    if (fields.code === 'ENOTFOUND' && typeof fields.hostname === 'string') return fields.hostname;
+    current = fields.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Why a call in `region` reached no endpoint, when the resolver found no address for a name of that
+ * Region's (`rds.eu-west-9.amazonaws.com`): the Region may not exist. The policy and `--region` take
+ * any name spelled like a Region, since AWS adds Regions and a list here would refuse the next one,
+ * so a Region that does not exist is met here, as a DNS error that never said so. A name outside the
+ * Region (an endpoint override's host) says nothing of it: undefined then, as for any other error.
+ */
+export function unresolvedRegion(error: unknown, region: string): string | undefined {
+  const host = unresolvedHost(error);
+  if (host === undefined || !host.toLowerCase().split('.').includes(region)) return undefined;
+  return `the Region ${region} may not exist (no address was found for its endpoint; \`aws account list-regions\` lists an account's Regions), or DNS cannot be reached from here`;
+}
+
+/**
+ * `error` with {@link unresolvedRegion}'s words after its message, as a {@link CloudApiError} of the
+ * same code keeping it as its cause; `error` itself when they do not apply or it says them already.
+ */
+export function withUnresolvedRegion(error: unknown, region: string): unknown {
+  const why = unresolvedRegion(error, region);
+  const message = describeError(error);
+  if (why === undefined || message.includes(why)) return error;
+  return new CloudApiError(`${message}: ${why}`, errorCode(error), { cause: error });
+}
+
 /**
  * A one-line description of an SDK failure in `region`: protocol garbage becomes "the endpoint …
- * answered HTTP 502 with something that is not an AWS API answer"; anything else keeps its message.
+ * answered HTTP 502 with something that is not an AWS API answer"; a name of the Region that did
+ * not resolve says the Region may not exist; anything else keeps its message.
  */
 export function describeAwsFailure(
   error: unknown,
   region: string,
   endpoint: string,
 ): { code: string; message: string } {
-  if (!isProtocolGarbage(error)) return { code: errorCode(error), message: describeError(error) };
+  if (!isProtocolGarbage(error)) {
+    const why = unresolvedRegion(error, region);
+    return { code: errorCode(error), message: `${describeError(error)}${why ? `: ${why}` : ''}` };
+  }
   const failure = error as SdkFailure;
   const status = failure.$metadata?.httpStatusCode ?? failure.$response?.statusCode;
   return {

@@ -86,6 +86,7 @@ import { arnPartitionOf } from '../publish/security-hub/asff.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { kmsClientOf, kmsKeyDescriber } from './kms-keys.ts';
+import { unresolvedRegion } from './protocol.ts';
 import {
   allBlocked,
   effectivePublicAccess,
@@ -199,13 +200,19 @@ class RegionalS3 {
     this.#clientFor = clientFor;
   }
 
-  /** Why a call failed ({@link reasonOf}); an AccessDenied also says the owner condition refuses another account's bucket. */
+  /**
+   * Why a call failed ({@link reasonOf}); an AccessDenied also says the owner condition refuses
+   * another account's bucket, and a name of the bucket's Region that did not resolve that the
+   * Region may not exist.
+   */
   reasonOf(error: unknown): string {
     const reason = reasonOf(error);
     const owner = this.bucket.ExpectedBucketOwner;
-    return owner !== undefined && asSdkError(error).name === 'AccessDenied' && !namesKmsDecrypt(error)
-      ? `${reason} (S3 refuses a bucket that account ${owner}, the owner the policy names, does not own, as it refuses a role without the permission)`
-      : reason;
+    if (owner !== undefined && asSdkError(error).name === 'AccessDenied' && !namesKmsDecrypt(error)) {
+      return `${reason} (S3 refuses a bucket that account ${owner}, the owner the policy names, does not own, as it refuses a role without the permission)`;
+    }
+    const why = unresolvedRegion(error, this.region);
+    return why === undefined ? reason : `${reason}: ${why}`;
   }
 
   async call<T>(send: (client: S3Client) => Promise<T>): Promise<T> {

@@ -72,6 +72,9 @@ export const ENDPOINT_OPTIONS: Readonly<Record<string, CliOption>> = {
   },
 };
 
+/** The simulator's address, as the endpoint flags' errors give it for an example. */
+const ENDPOINT_EXAMPLE = 'http://127.0.0.1:4566';
+
 /** The parsed where-options. */
 export interface WhereArgs {
   readonly policyFile: string | undefined;
@@ -80,7 +83,9 @@ export interface WhereArgs {
   readonly providers: Provider[];
   readonly regions: string[] | undefined;
   readonly projects: string[] | undefined;
+  /** `--endpoint-url`, checked; `AWS_ENDPOINT_URL` is checked by {@link openClouds} and read by the SDK. */
   readonly endpointUrl: string | undefined;
+  /** `--gcp-endpoint-url`, checked; {@link openClouds} falls back on its variable. */
   readonly gcpEndpointUrl: string | undefined;
 }
 
@@ -120,13 +125,11 @@ export function endpointOf(
 }
 
 /**
- * Check the where-options, and the environment variables that stand in for the endpoint flags
- * (`env`); every mistake is one {@link InputError} naming the flag or variable.
+ * Check the where-options; every mistake is one {@link InputError} naming the flag. The variables
+ * that stand in for the endpoint flags are checked by {@link openClouds}, for the clouds it makes
+ * clients of.
  */
-export function parseWhereArgs(
-  values: Readonly<Record<string, unknown>>,
-  env: NodeJS.ProcessEnv = {},
-): WhereArgs {
+export function parseWhereArgs(values: Readonly<Record<string, unknown>>): WhereArgs {
   const provider = (values.provider as string | undefined) ?? 'aws';
   if (!(PROVIDERS as readonly string[]).includes(provider)) {
     throw new InputError(
@@ -143,21 +146,12 @@ export function parseWhereArgs(
       `--region '${badRegion}' is not an AWS region name such as eu-west-1.${likely ? ` Did you mean '${likely}'?` : ''}`,
     );
   }
-  // The SDK reads AWS_ENDPOINT_URL itself when no --endpoint-url is given; checked, not passed on.
-  const endpointUrl = endpointOf(
-    '--endpoint-url',
-    values['endpoint-url'] as string | undefined,
-    env,
-    'AWS_ENDPOINT_URL',
-    'http://127.0.0.1:4566',
-  );
-  const gcpEndpointUrl = endpointOf(
-    '--gcp-endpoint-url',
-    values['gcp-endpoint-url'] as string | undefined,
-    env,
-    CLOUD_SQL_ENDPOINT_ENV,
-    'http://127.0.0.1:4566',
-  );
+  // The flags only: the variables that stand in for them are checked when a client of their cloud
+  // is made (openClouds), since a run that makes none never reads them.
+  const endpointUrl = values['endpoint-url'] as string | undefined;
+  checkEndpointUrl('--endpoint-url', endpointUrl, ENDPOINT_EXAMPLE);
+  const gcpEndpointUrl = values['gcp-endpoint-url'] as string | undefined;
+  checkEndpointUrl('--gcp-endpoint-url', gcpEndpointUrl, ENDPOINT_EXAMPLE);
   const projects = splitList(values.project);
   if (values.project && projects?.length === 0) throw new InputError('--project needs a GCP project id');
   // The same rule as the policy's gcp.projects: a name that is no project id would otherwise be sent
@@ -181,7 +175,7 @@ export function parseWhereArgs(
     providers,
     regions,
     projects,
-    endpointUrl: values['endpoint-url'] === undefined ? undefined : endpointUrl,
+    endpointUrl,
     gcpEndpointUrl,
   };
 }
@@ -355,6 +349,15 @@ export async function openClouds(
   overrides: CliOverrides,
   needs: { readonly aws: boolean; readonly gcp: boolean },
 ): Promise<CliClouds> {
+  // The variables standing in for the endpoint flags, checked for the clouds whose clients are made:
+  // the SDK reads AWS_ENDPOINT_URL itself (checked, not passed on), and a GCP-only run reads none
+  // of AWS's, as an AWS-only one reads no GCP endpoint.
+  if (needs.aws) {
+    endpointOf('--endpoint-url', where.endpointUrl, io.env, 'AWS_ENDPOINT_URL', ENDPOINT_EXAMPLE);
+  }
+  const gcpEndpoint = needs.gcp
+    ? endpointOf('--gcp-endpoint-url', where.gcpEndpointUrl, io.env, CLOUD_SQL_ENDPOINT_ENV, ENDPOINT_EXAMPLE)
+    : undefined;
   // A run that needs no AWS call (GCP only, not publishing) has no partition to get right.
   const fromEnv = io.env.AWS_REGION || io.env.AWS_DEFAULT_REGION || undefined;
   // The profile is read only when the environment names no region, as the SDK reads it.
@@ -373,7 +376,6 @@ export async function openClouds(
         ...(stsRegion ? { stsRegion } : {}),
       })
     : undefined;
-  const gcpEndpoint = where.gcpEndpointUrl;
   const gcp = needs.gcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
   // A GCP-only run without Google credentials is one clear line, as one without AWS credentials is
   // (a run of both clouds keeps the AWS results and reports the GCP scopes not read).

@@ -49,17 +49,20 @@ export interface SnapshotCommandContext {
 
 /**
  * Check the where-options, load the policy, resolve the credentials and make the clients; `verb`
- * words the error when no GCP project is configured.
+ * words the error when no GCP project is configured. `checkWithPolicy` checks the command's own
+ * input that depends on the policy, before any client is made.
  */
 export async function openSnapshotCommand(
   values: Readonly<Record<string, unknown>>,
   io: CliIo,
   overrides: CliOverrides,
   verb: string,
+  checkWithPolicy?: (policy: Policy) => void,
 ): Promise<SnapshotCommandContext> {
-  const where = parseWhereArgs(values, io.env);
+  const where = parseWhereArgs(values);
   const policy = await loadCliPolicy(where.policyFile, io.env);
   const projects = projectsOf(where, policy, verb);
+  checkWithPolicy?.(policy);
   const clouds = await openClouds(policy, where, io, overrides, {
     aws: where.providers.includes('aws'),
     gcp: where.providers.includes('gcp'),

@@ -29,15 +29,18 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`, when it is close enough to be a typo (one edit per three
- * letters, at least one) or when `word` is a prefix of exactly one candidate.
+ * letters, at least one) or when `word` is a prefix of exactly one candidate. Letters are compared
+ * without their case: `GCP` (caps lock, or the name as it is written in prose) means `gcp`, which
+ * counting each capital as an edit would not find.
  */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const prefixed = candidates.filter((candidate) => candidate.startsWith(word));
+  const typed = word.toLowerCase();
+  const prefixed = candidates.filter((candidate) => candidate.toLowerCase().startsWith(typed));
   if (word.length >= 3 && prefixed.length === 1) return prefixed[0];
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
+    const distance = editDistance(typed, candidate.toLowerCase());
     if (distance <= limit && (best === undefined || distance < best.distance)) best = { candidate, distance };
   }
   return best?.candidate;

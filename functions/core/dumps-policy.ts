@@ -131,6 +131,15 @@ function bucketField(service: string, rules: readonly BucketNameRule[]) {
   );
 }
 
+/**
+ * The shortest cadence the policy takes. The dump checks count in hours, and dumps.retention fails a
+ * gap longer than twice the cadence: a cadence of 1e-9 h, which the policy used to take, failed
+ * every series there is. An hour also keeps the 30-day series within the default listing bound.
+ */
+const MIN_CADENCE_HOURS = 1;
+const MAX_CADENCE_HOURS = 24 * 31;
+const CADENCE_FLOOR = `it must be at least ${MIN_CADENCE_HOURS} h (the dump checks count in hours, and dumps.retention fails any gap longer than twice the cadence, so a shorter one fails every real series)`;
+
 /** The S3 ListObjectsV2 page limit (MaxKeys <= 1000) and GCS objects.list's; the default bound. */
 export const DEFAULT_MAX_OBJECTS_LISTED = 1000;
 
@@ -218,8 +227,16 @@ export const dumpsPolicySchema = z
       'Buckets and prefixes that hold `pg_dump --format=custom` files.',
     ),
     cadenceHours: z.described(
-      z._default(z.number().check(z.positive(), z.lte(24 * 31)), 24),
-      'Expected pg_dump cadence; a newer dump must exist within cadence + grace.',
+      z._default(
+        z.number().check(
+          z.gte(MIN_CADENCE_HOURS, { error: (issue) => `is ${issue.input} h; ${CADENCE_FLOOR}` }),
+          z.lte(MAX_CADENCE_HOURS, {
+            error: (issue) => `is ${issue.input} h; it must be at most ${MAX_CADENCE_HOURS} h (31 days)`,
+          }),
+        ),
+        24,
+      ),
+      'Expected pg_dump cadence in hours; a newer dump must exist within cadence + grace, and the series may have no gap longer than twice the cadence.',
     ),
     graceHours: z.described(
       z._default(z.number().check(z.gte(0), z.lte(24 * 7)), 6),
@@ -235,11 +252,22 @@ export const dumpsPolicySchema = z
     ),
     maxObjectsListed: z.described(
       z._default(z.int().check(z.gte(1), z.lte(100_000)), DEFAULT_MAX_OBJECTS_LISTED),
-      'At most this many objects are listed per location (bounds API calls and memory).',
+      'At most this many objects are listed per location (bounds API calls and memory); at least minDays × 24 / cadenceHours + 1, the dumps of a whole series, or dumps.retention could never see its oldest.',
     ),
   })
   .check(
     z.superRefine((policy, context) => {
+      // A listing that stops before the oldest dump the series must reach leaves dumps.retention
+      // NOT_AVAILABLE on every run: refused here, where the fix is one field. (A cadence out of
+      // range has its own issue, and no count of dumps worth naming.)
+      const needed = Math.ceil((policy.minDays * 24) / policy.cadenceHours) + 1;
+      if (policy.cadenceHours >= MIN_CADENCE_HOURS && policy.maxObjectsListed < needed) {
+        context.addIssue({
+          code: 'custom',
+          path: ['maxObjectsListed'],
+          message: `is ${policy.maxObjectsListed}, fewer than the ${needed} dumps dumps.minDays (${policy.minDays}) at dumps.cadenceHours (${policy.cadenceHours} h) needs listed: dumps.retention could never see the whole series; raise it to at least ${needed}, or lengthen the cadence`,
+        });
+      }
       const seen = new Set<string>();
       policy.locations.forEach((location, index) => {
         const key = `${location.provider}/${location.bucket}/${location.prefix}`;

@@ -422,13 +422,16 @@ export const BUNDLED_POLICY_FILE = 'policy.json';
  * 90 days at most.
  */
 export function parsePolicy(input: unknown, source = 'policy', now: Date = new Date()): Policy {
-  const result = policySchema.safeParse(withConfiguredClouds(input ?? {}));
+  // The input of each issue is kept for the hints that depend on it (hintNumbers), never shown whole.
+  const result = policySchema.safeParse(withConfiguredClouds(input ?? {}), { reportInput: true });
   const issues = result.success
     ? [
         ...exceptionHorizonIssues(result.data.exceptions, now),
         ...waiverHorizonIssues(result.data.snapshots.readinessWaivers, now),
       ]
-    : inputIssues(result.error.issues.flatMap(explainUnknownKeys).map(hintFields)).map(hintQuotes);
+    : inputIssues(
+        result.error.issues.flatMap(explainUnknownKeys).map(hintFields).map(hintNumbers).map(hintLists),
+      ).map(hintQuotes);
   if (result.success && issues.length === 0) return result.data;
   const lines = issues.map((issue) => `  ${issue.path}: ${issue.message}`);
   throw new PolicyError(`${source} is invalid:\n${lines.join('\n')}`, issues);
@@ -478,6 +481,35 @@ function hintQuotes(issue: InputIssue): InputIssue {
         ? 'write true or false, without quotes'
         : undefined;
   return hint === undefined ? issue : { ...issue, message: `${issue.message}; ${hint}` };
+}
+
+/**
+ * A number written other than as a number: a fraction where a whole one is expected (zod's "expected
+ * int, received number" says neither), or text that is no number (`24h`, `14 days`), which has no
+ * quotes to remove, unlike `"30"` ({@link hintQuotes}).
+ */
+function hintNumbers(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_type' || (issue.expected !== 'number' && issue.expected !== 'int'))
+    return issue;
+  const { input } = issue;
+  if (issue.expected === 'int' && typeof input === 'number' && Number.isFinite(input)) {
+    return { ...issue, message: `Invalid input: expected a whole number, received ${input}` };
+  }
+  if (typeof input === 'string' && (input.trim() === '' || !Number.isFinite(Number(input)))) {
+    return { ...issue, message: `${issue.message}; write the number alone, without a unit or quotes` };
+  }
+  return issue;
+}
+
+/**
+ * A list field written as one value (`projects: certctl-prod`, which YAML reads as text): say to
+ * write a list, echoing the value only when it is a short plain name, never free text.
+ */
+function hintLists(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_type' || issue.expected !== 'array' || typeof issue.input !== 'string')
+    return issue;
+  const item = /^[\w.:/@+-]{1,64}$/.test(issue.input) ? issue.input : 'item';
+  return { ...issue, message: `${issue.message}; write it as a list, even of one: [${item}]` };
 }
 
 /**

@@ -33,8 +33,18 @@ export const snapshotsPolicySchema = z
       'Days after which a pre-maintenance snapshot may be pruned (written as its expiry tag).',
     ),
     readinessMaxAgeHours: z.described(
-      z._default(z.number().check(z.positive(), z.lte(24 * 30)), 24),
-      'Readiness needs a successful pre-maintenance snapshot younger than this for every target; at most expiryDays × 24 (a snapshot past its expires-at tag may be pruned at any time).',
+      z._default(
+        z.number().check(
+          // 1e-9 h was taken: no snapshot is that young, so readiness would answer NO-GO for ever.
+          z.gte(1, {
+            error: (issue) =>
+              `is ${issue.input} h; it must be at least 1 h (a snapshot takes minutes to become available and readiness is asked after it, so a shorter one would leave hardly any snapshot young enough for a GO)`,
+          }),
+          z.lte(24 * 30),
+        ),
+        24,
+      ),
+      'Readiness needs a successful pre-maintenance snapshot younger than this for every target; at least 1 h, at most expiryDays × 24 (a snapshot past its expires-at tag may be pruned at any time).',
     ),
     readinessWaivers: z.described(
       z._default(

@@ -569,7 +569,8 @@ export class GcpClientFactory {
     if (reason === undefined) return undefined;
     const { endpoint } = this.#options;
     const where = endpoint
-      ? `check that the endpoint ${CLOUD_SQL_ENDPOINT_ENV} names is up`
+      ? // Named as what it does, not where it came from: --gcp-endpoint-url gives it as well as the variable.
+        `check that this endpoint, which replaces ${PUBLIC_HOST}, is up`
       : `check the function's network path to ${PUBLIC_HOST} (egress settings, VPC connector, firewall, proxy)`;
     return new CloudSqlUnreachableError(
       `no answer from the Cloud SQL Admin API at ${endpoint ?? `https://${PUBLIC_HOST}`} within the ${this.#readTimeoutMs / 1000} s read timeout, retries included (${reason}); ${where}`,

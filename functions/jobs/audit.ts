@@ -265,6 +265,9 @@ export function runnableScope(planned: PlannedScope, deps: AuditDependencies): R
           region: scope.region,
           policy: deps.policy,
           now,
+        }).catch(async (error: unknown) => {
+          // A Region spelled right that AWS does not have fails here, as a name that does not resolve.
+          throw (await import('../aws/protocol.ts')).withUnresolvedRegion(error, scope.region);
         }),
       );
     }

@@ -107,7 +107,10 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments |
   }
   if (values.help) return undefined;
   if (!values.project || !values.region) {
-    throw new InputError(`--project and --region are required\n\n${USAGE}`);
+    const missing = [...(values.project ? [] : ['--project']), ...(values.region ? [] : ['--region'])];
+    throw new InputError(
+      `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required\n\n${USAGE}`,
+    );
   }
   if (!GCP_PROJECT.test(values.project)) {
     throw new InputError(

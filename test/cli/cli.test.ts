@@ -363,6 +363,36 @@ describe('backup-guard audit against the simulator', () => {
     expect(new Set(report.findings.map((f) => f.resource.provider))).toEqual(new Set(['gcp']));
   });
 
+  it('audits Cloud SQL only whatever $AWS_ENDPOINT_URL holds, since no AWS client is made, and AWS only whatever $BACKUP_GUARD_CLOUDSQL_ENDPOINT holds', async () => {
+    // Prepare: each variable left over from another run, holding no URL (no scheme).
+    const gcpIo = captureIo({ AWS_ENDPOINT_URL: 'localhost:4566' });
+    const awsIo = captureIo({ BACKUP_GUARD_CLOUDSQL_ENDPOINT: 'localhost:4566' });
+
+    // Act
+    const gcpCode = await runCli(
+      [
+        'audit',
+        '--provider',
+        'gcp',
+        '--project',
+        'certctl-prod',
+        '--gcp-endpoint-url',
+        sim.endpoint,
+        '--quiet',
+      ],
+      gcpIo,
+    );
+    const awsCode = await runCli(
+      ['audit', '--region', 'eu-west-1', '--endpoint-url', sim.endpoint, '--quiet'],
+      awsIo,
+      overrides(),
+    );
+
+    // Assess: both audited (exit 1: the demo has findings), neither refused for the other cloud's variable.
+    expect({ code: gcpCode, err: gcpIo.err() }).toEqual({ code: 1, err: '' });
+    expect({ code: awsCode, err: awsIo.err() }).toEqual({ code: 1, err: '' });
+  });
+
   it('writes every other report and exits 2 when one format cannot be rendered', async () => {
     // Prepare: no securityHub.centralAccountId, so the GCP findings have no Security Hub to go to (asff).
     const dir = await mkdtemp(join(tmpdir(), 'cli-gcp-formats-'));

@@ -317,6 +317,30 @@ describe('backup-guard input checks', () => {
     );
   });
 
+  it('suggests the value meant when one is typed in capitals (GCP, JSON, AUDIT, --Region), as it does for a typo', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const codes = [
+      await runCli(['audit', '--provider', 'GCP'], io),
+      await runCli(['audit', '--format', 'JSON'], io),
+      await runCli(['AUDIT'], io),
+      await runCli(['audit', '--Region', 'eu-west-1'], io),
+    ];
+
+    // Assess
+    expect(codes).toEqual([2, 2, 2, 2]);
+    const lines = io.err().trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe(
+      "backup-guard: --provider must be one of aws, gcp, all; got 'GCP'. Did you mean 'gcp'?",
+    );
+    expect(lines[1]).toContain("got 'JSON'. Did you mean 'json'?");
+    expect(lines[2]).toContain("unknown command 'AUDIT'. Did you mean 'audit'?");
+    expect(lines[3]).toContain("Unknown option '--Region' for audit. Did you mean '--region'?");
+  });
+
   it('refuses an option given an empty value (an unset shell variable) before any call, instead of running on the defaults', async () => {
     // Prepare: `--policy "$POLICY"` with POLICY unset, and the other spellings of a blank value.
     const io = captureIo();
@@ -660,13 +684,47 @@ describe('backup-guard input checks', () => {
     }
   });
 
+  it('leaves $AWS_ENDPOINT_URL_DYNAMODB unread when the policy names no idempotency table, so no DynamoDB client is made', async () => {
+    // Prepare
+    const io = captureIo({ AWS_ENDPOINT_URL_DYNAMODB: 'not-a-url' });
+
+    // Act: a target the simulator does not have, so nothing is snapshotted.
+    await runCli(
+      [
+        'snapshot',
+        '--reason',
+        'CA rotation',
+        '--region',
+        'eu-west-1',
+        '--target',
+        'no-such-db',
+        '--endpoint-url',
+        sim.endpoint,
+      ],
+      io,
+      { awsCredentials: simCredentials() },
+    );
+
+    // Assess: the run went to the simulator instead of stopping at the variable.
+    expect(io.err()).not.toContain('AWS_ENDPOINT_URL_DYNAMODB');
+    expect(sim.stats().requests).toBeGreaterThan(0);
+  });
+
   it('refuses an endpoint environment variable that is no http or https URL, naming the variable, before any call', async () => {
+    const tablePolicy = join(dir, 'policy.json');
+    await writeFile(
+      tablePolicy,
+      JSON.stringify({ snapshots: { idempotencyTable: 'backup-guard-idempotency' } }),
+    );
     for (const [args, variable] of [
       [['audit', '--provider', 'gcp', '--project', 'certctl-prod'], 'BACKUP_GUARD_CLOUDSQL_ENDPOINT'],
       [['audit'], 'AWS_ENDPOINT_URL'],
-      [['snapshot', '--reason', 'CA rotation'], 'AWS_ENDPOINT_URL_DYNAMODB'],
+      // Publishing GCP findings goes to Security Hub: an AWS client is made.
+      [['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--publish'], 'AWS_ENDPOINT_URL'],
+      [['snapshot', '--reason', 'CA rotation', '--policy', tablePolicy], 'AWS_ENDPOINT_URL_DYNAMODB'],
     ] as const) {
-      // Prepare: the variable holds no URL (the DynamoDB one beside AWS calls sent to the simulator).
+      // Prepare: the variable holds no URL (the DynamoDB one beside AWS calls sent to the simulator,
+      // with an idempotency table for it to reach).
       const io = captureIo({ [variable]: 'not-a-url' });
       const endpoints = variable === 'AWS_ENDPOINT_URL_DYNAMODB' ? ['--endpoint-url', sim.endpoint] : [];
 

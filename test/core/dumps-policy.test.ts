@@ -122,6 +122,58 @@ describe('dumpsPolicySchema', () => {
     expect(result.error?.issues[0]?.path).toEqual(['locations', 1]);
   });
 
+  /** The issues of a dumps section, as path and message. */
+  function issuesOf(input: Record<string, unknown>): { path: string; message: string }[] {
+    return (dumpsPolicySchema.safeParse(input).error?.issues ?? []).map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    }));
+  }
+
+  it.each([1e-9, 0.5, 0.99])(
+    'refuses a cadence of %s h, shorter than an hour, naming the minimum',
+    (cadenceHours) => {
+      // A nanosecond cadence made dumps.retention fail every real series (any gap is longer than twice it).
+      expect(issuesOf({ cadenceHours })).toEqual([
+        {
+          path: 'cadenceHours',
+          message: `is ${cadenceHours} h; it must be at least 1 h (the dump checks count in hours, and dumps.retention fails any gap longer than twice the cadence, so a shorter one fails every real series)`,
+        },
+      ]);
+    },
+  );
+
+  it('takes a cadence of 1 h and of 744 h (31 days), and refuses a longer one naming the maximum', () => {
+    expect(dumpsPolicySchema.parse({ cadenceHours: 1 }).cadenceHours).toBe(1);
+    expect(dumpsPolicySchema.parse({ cadenceHours: 744 }).cadenceHours).toBe(744);
+    expect(issuesOf({ cadenceHours: 745 })).toEqual([
+      { path: 'cadenceHours', message: 'is 745 h; it must be at most 744 h (31 days)' },
+    ]);
+  });
+
+  it('refuses a listing bound that cannot hold the dumps the series must cover, naming the fields and the bound needed', () => {
+    // 60 days of hourly dumps is 1,440 dumps: a listing that stops at 1,000 never reaches the
+    // oldest, so dumps.retention could only ever answer NOT_AVAILABLE.
+    expect(issuesOf({ cadenceHours: 1, minDays: 60 })).toEqual([
+      {
+        path: 'maxObjectsListed',
+        message:
+          'is 1000, fewer than the 1441 dumps dumps.minDays (60) at dumps.cadenceHours (1 h) needs listed: dumps.retention could never see the whole series; raise it to at least 1441, or lengthen the cadence',
+      },
+    ]);
+    expect(issuesOf({ maxObjectsListed: 1 })).toEqual([
+      {
+        path: 'maxObjectsListed',
+        message:
+          'is 1, fewer than the 31 dumps dumps.minDays (30) at dumps.cadenceHours (24 h) needs listed: dumps.retention could never see the whole series; raise it to at least 31, or lengthen the cadence',
+      },
+    ]);
+    expect(dumpsPolicySchema.parse({ cadenceHours: 1, minDays: 60, maxObjectsListed: 1441 }).minDays).toBe(
+      60,
+    );
+    expect(dumpsPolicySchema.parse({ cadenceHours: 1 }).cadenceHours).toBe(1);
+  });
+
   /** The issues a location with `bucket` gets on its bucket field. */
   function bucketIssues(provider: 'aws' | 'gcp', bucket: string): string[] {
     const place =

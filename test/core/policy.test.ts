@@ -533,6 +533,15 @@ describe('the maintenance horizon and the scans', () => {
       }).snapshots.maintenanceHorizonHours,
     ).toBe(2);
   });
+  it('refuses a readiness freshness shorter than an hour, naming the minimum, instead of a gate no snapshot can pass', () => {
+    // 1e-9 h was taken: no snapshot is ever that young, so readiness would answer NO-GO for ever.
+    for (const readinessMaxAgeHours of [1e-9, 0.5]) {
+      expect(() => parsePolicy({ snapshots: { readinessMaxAgeHours } })).toThrow(
+        `snapshots.readinessMaxAgeHours: is ${readinessMaxAgeHours} h; it must be at least 1 h (a snapshot takes minutes to become available and readiness is asked after it, so a shorter one would leave hardly any snapshot young enough for a GO)`,
+      );
+    }
+    expect(parsePolicy({ snapshots: { readinessMaxAgeHours: 1 } }).snapshots.readinessMaxAgeHours).toBe(1);
+  });
   it('refuses a readiness freshness longer than the snapshots expiry, naming both values', () => {
     // Snapshots expire after 1 day (24 h) but readiness counts one up to 30 h old: a GO could rest
     // on a snapshot past its own expires-at tag, which pruning may delete at any time.
@@ -739,6 +748,53 @@ describe('parsePolicy messages the mutation run found open', () => {
       {
         path: 'dumps.cadenceHours',
         message: 'Invalid input: expected number, received string; write the number without quotes',
+      },
+    ]);
+  });
+  it('tells a list field written as one value (projects: certctl-prod) to write a list', () => {
+    // Act
+    const { issues } = issuesOf({
+      gcp: { projects: 'certctl-prod' },
+      targets: { identifiers: 'certctl-db' },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'targets.identifiers',
+        message:
+          'Invalid input: expected array, received string; write it as a list, even of one: [certctl-db]',
+      },
+      {
+        path: 'gcp.projects',
+        message:
+          'Invalid input: expected array, received string; write it as a list, even of one: [certctl-prod]',
+      },
+    ]);
+  });
+  it('tells a number written with its unit or as a fraction where a whole one is expected what to write, not to remove quotes it has none of', () => {
+    // Act: YAML reads `cadenceHours: 24h` as the text "24h", with no quotes to remove.
+    const { issues } = issuesOf({
+      dumps: { cadenceHours: '24h' },
+      pitr: { minPitrDays: 30.5 },
+      snapshots: { expiryDays: '14 days' },
+    });
+
+    // Assess
+    expect(issues).toEqual([
+      {
+        path: 'pitr.minPitrDays',
+        message: 'Invalid input: expected a whole number, received 30.5',
+      },
+      {
+        path: 'dumps.cadenceHours',
+        message:
+          'Invalid input: expected number, received string; write the number alone, without a unit or quotes',
+      },
+      {
+        path: 'snapshots.expiryDays',
+        message:
+          'Invalid input: expected number, received string; write the number alone, without a unit or quotes',
       },
     ]);
   });

@@ -238,7 +238,7 @@ describe('GcpClientFactory', () => {
     // Assess
     expect(error).toBeInstanceOf(CloudSqlUnreachableError);
     expect((error as Error).message).toBe(
-      `no answer from the Cloud SQL Admin API at http://127.0.0.1:${port} within the 1 s read timeout, retries included (connect ECONNREFUSED 127.0.0.1:${port}); check that the endpoint ${CLOUD_SQL_ENDPOINT_ENV} names is up`,
+      `no answer from the Cloud SQL Admin API at http://127.0.0.1:${port} within the 1 s read timeout, retries included (connect ECONNREFUSED 127.0.0.1:${port}); check that this endpoint, which replaces sqladmin.googleapis.com, is up`,
     );
     expect(ms).toBeLessThan(BOUND_MS);
   });

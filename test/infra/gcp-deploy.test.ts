@@ -1113,7 +1113,8 @@ describe('infra/gcp/deploy.ts', () => {
       '--region "europe-wst1" is not a GCP region such as europe-west1 or us-central1; did you mean europe-west1?',
     ],
     [['--project=certctl-ops', '--region=us-middle1'], '--region "us-middle1" is not a GCP region'],
-    [['--region=europe-west1'], '--project and --region are required'],
+    [['--region=europe-west1'], 'deploy: --project is required\n'],
+    [['--project=certctl-ops'], 'deploy: --region is required\n'],
     [
       ['--project=certctl-ops', '--region=europe-west1', '--staging-dir=/tmp/x'],
       "Unknown option '--staging-dir'",

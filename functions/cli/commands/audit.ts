@@ -162,7 +162,7 @@ interface AuditArgs {
   readonly selection: Selection;
 }
 
-function parseAuditArgs(args: readonly string[], env: NodeJS.ProcessEnv): AuditArgs {
+function parseAuditArgs(args: readonly string[]): AuditArgs {
   const { values } = parseCommandArgs(auditCommand, args);
   const formatWords = splitList(values.format);
   const outputDir = values['output-dir'] as string | undefined;
@@ -183,7 +183,7 @@ function parseAuditArgs(args: readonly string[], env: NodeJS.ProcessEnv): AuditA
       `--format ${formats.join(',')} asks for ${formats.length} reports: add --output-dir DIR to write one file per format`,
     );
   }
-  const where = parseWhereArgs(values, env);
+  const where = parseWhereArgs(values);
   return {
     where,
     formats: [...new Set(formats)] as Format[],
@@ -307,7 +307,7 @@ export function describePublication(outcome: Exclude<PublicationOutcome, { statu
 
 async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
   // Everything the user typed is checked before the first API call.
-  const options = parseAuditArgs(args, io.env);
+  const options = parseAuditArgs(args);
   const { where } = options;
   if (options.output !== undefined) await checkOutputFile(options.output);
   if (options.outputDir !== undefined) await checkOutputDir(options.outputDir);

@@ -23,13 +23,15 @@ import {
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once-table.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
-import { ENDPOINT_OPTIONS, endpointOf, whereOptions } from '../clouds.ts';
+import { checkEndpointUrl, ENDPOINT_OPTIONS, endpointOf, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import { resolveAwsCredentials } from '../credentials.ts';
 import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
 
 /** The SDK's own variable for a DynamoDB endpoint; the CLI also reads it from its environment. */
 export const DYNAMODB_ENDPOINT_ENV = 'AWS_ENDPOINT_URL_DYNAMODB';
+/** A local DynamoDB's address, as the endpoint's errors give it for an example. */
+const DYNAMODB_ENDPOINT_EXAMPLE = 'http://127.0.0.1:8000';
 
 /** `certctl-db: creating snapshot …`: one target's progress, as stderr shows it. */
 export function snapshotProgressLine(progress: SnapshotProgress): string {
@@ -130,14 +132,21 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const { values } = parseCommandArgs(snapshotCommand, args);
   const request = snapshotRequestOf(values, io);
   const format = parseSnapshotFormat(values);
-  const dynamoEndpoint = endpointOf(
-    '--dynamodb-endpoint-url',
-    values['dynamodb-endpoint-url'] as string | undefined,
-    io.env,
-    DYNAMODB_ENDPOINT_ENV,
-    'http://127.0.0.1:8000',
-  );
-  const context = await openSnapshotCommand(values, io, overrides, 'snapshot');
+  const dynamoFlag = values['dynamodb-endpoint-url'] as string | undefined;
+  checkEndpointUrl('--dynamodb-endpoint-url', dynamoFlag, DYNAMODB_ENDPOINT_EXAMPLE);
+  let dynamoEndpoint: string | undefined;
+  const context = await openSnapshotCommand(values, io, overrides, 'snapshot', (policy) => {
+    // Its variable is read only when there is a table to reach: no DynamoDB client is made otherwise.
+    if (policy.snapshots.idempotencyTable) {
+      dynamoEndpoint = endpointOf(
+        '--dynamodb-endpoint-url',
+        dynamoFlag,
+        io.env,
+        DYNAMODB_ENDPOINT_ENV,
+        DYNAMODB_ENDPOINT_EXAMPLE,
+      );
+    }
+  });
   const { policy, clouds } = context;
   const table = policy.snapshots.idempotencyTable;
   // The idempotency table is in the caller's own account and region, whatever the targets' cloud.

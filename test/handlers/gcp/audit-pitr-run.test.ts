@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../functions/core/errors.ts';
 import { type Policy, parsePolicy } from '../../../functions/core/policy.ts';
-import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../../functions/gcp/clients.ts';
+import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import {
   createFederatedAwsFactory,
   type IdTokenSource,
@@ -268,7 +268,7 @@ describe('auditPitrGcp', () => {
       {
         scope: `gcp/${PROJECT}/*/pitr`,
         code: 'DEADLINE_EXCEEDED',
-        message: `Cloud SQL instances.list failed for project ${PROJECT} with DEADLINE_EXCEEDED: no answer from the Cloud SQL Admin API at http://127.0.0.1:${port} within the 1 s read timeout, retries included (connect ECONNREFUSED 127.0.0.1:${port}); check that the endpoint ${CLOUD_SQL_ENDPOINT_ENV} names is up.`,
+        message: `Cloud SQL instances.list failed for project ${PROJECT} with DEADLINE_EXCEEDED: no answer from the Cloud SQL Admin API at http://127.0.0.1:${port} within the 1 s read timeout, retries included (connect ECONNREFUSED 127.0.0.1:${port}); check that this endpoint, which replaces sqladmin.googleapis.com, is up.`,
       },
     ]);
     // One line, not the attempts gax repeats, and no role to grant: permissions are not the problem.
