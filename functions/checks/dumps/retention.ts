@@ -64,6 +64,7 @@ import {
   dumpsNotHeldByOwnRetention,
   formatDuration,
   hasBesideDumpExtension,
+  hoursAgainst,
   hoursBetween,
   locationLabel,
   ownRetentionDays,
@@ -435,6 +436,7 @@ function seriesCoverage(
     coveredDays = daysBetween(oldest.lastModified, now);
     // The longest gap in words: its length and the dumps at its ends.
     let gapWords: string | undefined;
+    let longestGapExact: number | undefined;
     // Counted as dumps, `unproven` objects (checksums of dumps not listed) only split a gap between
     // two dumps: such a gap is proven whatever they are, at least as long as its longest part, and
     // is named by the dumps at its ends. A gap they alone open, beyond the first or the last dump,
@@ -458,21 +460,26 @@ function seriesCoverage(
       const from = provenBefore[index - 1];
       const to = provenAfter[index];
       if (!from || !to || !proven(from) || !proven(to)) continue;
-      const gap = hoursBetween(earlier.lastModified, later.lastModified);
-      if (longestGapHours === undefined || gap > longestGapHours) {
-        longestGapHours = gap;
+      // Compared unrounded, and shown on the same side of the limit: one decimal would pass a gap
+      // minutes longer than twice the cadence.
+      const exact = hoursAgainst(earlier.lastModified, later.lastModified, maxGapHours);
+      if (longestGapExact === undefined || exact.exact > longestGapExact) {
+        longestGapExact = exact.exact;
+        longestGapHours = exact.shown;
+        const gap = exact.shown;
         gapWords =
           from === earlier && to === later
             ? `${formatDuration(gap)} between ${earlier.key} and ${later.key}`
             : `at least ${formatDuration(gap)} between ${from.key} and ${to.key} (${formatDuration(hoursBetween(from.lastModified, to.lastModified))} apart; the objects between them, counted as dumps, leave ${formatDuration(gap)})`;
       }
     }
+    const gapTooLong = longestGapExact !== undefined && longestGapExact > maxGapHours;
     // A dump the listing did not date may lie inside a gap, or before the oldest dated one.
     const undated = undatedDumps(objects);
     const undatedSaid = `the modification time of ${undatedWords(undated)} (not sent), which may ${undated.length === 1 ? 'be a dump' : 'be dumps'}`;
-    if (undated.length > 0 && longestGapHours !== undefined && longestGapHours > maxGapHours) {
+    if (undated.length > 0 && gapTooLong) {
       unknown.push(`${undatedSaid} inside the gap of ${gapWords}`);
-    } else if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
+    } else if (gapTooLong) {
       problems.push(
         `the series has a gap of ${gapWords}, longer than twice the ${dumps.cadenceHours} h cadence`,
       );

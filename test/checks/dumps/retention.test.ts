@@ -458,6 +458,27 @@ describe('dumps.retention', () => {
     expect(outcome?.observed).toMatchObject({ longestGapHours: 48 });
   });
 
+  it('fails a gap 2 minutes longer than twice the cadence, which rounds to it', () => {
+    // Prepare: one missing day, and the dump after it written 2 minutes late: a gap of 48.03 h,
+    // which one decimal rounds to 48.0 h.
+    const objects = dailySeries(35)
+      .filter((_, index) => index !== 20)
+      .map((object, index) =>
+        index === 20 && object.lastModified
+          ? { ...object, lastModified: new Date(object.lastModified.getTime() + 120_000) }
+          : object,
+      );
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: it PASSED 'with no gap longer than 48 h'; the gap is shown on the same side of the
+    // limit as it is.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ longestGapHours: 48.1 });
+    expect(outcome?.description).toContain(
+      'the series has a gap of 48.1 h between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-19.dump, longer than twice the 24 h cadence',
+    );
+  });
+
   it('reports the longest of several gaps', () => {
     const objects = dailySeries(35).filter((_, index) => ![10, 20, 21, 30].includes(index));
     expect(dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith())?.observed).toMatchObject({
