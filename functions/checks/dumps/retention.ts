@@ -53,7 +53,7 @@ import {
   holdsNoDump,
 } from '../../core/dump-facts.ts';
 import { plural } from '../../core/plural.ts';
-import { DAY_MS } from '../../core/time.ts';
+import { DAY_MS, hoursAgainstLimit } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   besideDumpIndex,
@@ -433,7 +433,11 @@ function seriesCoverage(
       problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
     } else unknown.push('the modification times of the listed objects (not sent)');
   } else {
-    coveredDays = daysBetween(oldest.lastModified, now);
+    // Shown on the same side of the policy days as it is: a series 40 minutes short of 30 days is
+    // 29.9 days, not the 30.0 one decimal rounds it to ("reaches back only 30 of 30 days").
+    coveredDays = Number(
+      hoursAgainstLimit((now.getTime() - oldest.lastModified.getTime()) / DAY_MS, minPitrDays),
+    );
     // The longest gap in words: its length and the dumps at its ends.
     let gapWords: string | undefined;
     let longestGapExact: number | undefined;

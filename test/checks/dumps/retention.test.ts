@@ -512,6 +512,25 @@ describe('dumps.retention', () => {
     expect(outcome?.drifting).toEqual(['coveredDays']);
   });
 
+  it('does not say a series 40 minutes short of the policy reaches back the policy days', () => {
+    // Prepare: daily dumps, the oldest written 30 days less 40 minutes ago (29.97 days), which one
+    // decimal rounds to 30.0.
+    const oldest = {
+      key: 'prod/certctl-first.dump',
+      size: 6451,
+      lastModified: new Date(NOW.getTime() - 30 * 86_400_000 + 40 * 60_000),
+    };
+    const objects = [oldest, ...dailySeries(30)];
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: it said 'reaches back only 30 of 30 days; it covers the policy in about 0 more days'.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.observed).toMatchObject({ coveredDays: 29.9 });
+    expect(outcome?.description).toContain(
+      'the series reaches back only 29.9 of 30 days; it covers the policy in about 1 more day if',
+    );
+  });
+
   describe('the series window', () => {
     const HOUR = 3_600_000;
     const windowStart = NOW.getTime() - 30 * 24 * HOUR;
