@@ -35,6 +35,10 @@
  * A dump the listing did not date may sit inside a gap or before the oldest dated one: beside one,
  * a gap or a series still filling is NOT_AVAILABLE, naming it; dated dumps that cover the policy
  * alone still pass.
+ * A newest object whose header names another database than the policy's shows a prefix shared with
+ * another database's dump job: its dumps may be what covers the days and closes the gaps, so a series
+ * that passes or is still filling is NOT_AVAILABLE; one that falls short with every object counted
+ * FAILS as before.
  * An empty (0-byte) object is no dump: it covers no day and closes no gap, and those of the window
  * are named in the finding, whatever its status.
  * With no `suffix`, the checksums, signatures and logs whose keys show them beside a listed dump
@@ -67,6 +71,7 @@ import {
   hoursAgainst,
   hoursBetween,
   locationLabel,
+  newestOfOtherDatabase,
   ownRetentionDays,
   ownRetentionKeeps,
   ruleReach,
@@ -315,6 +320,23 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
           ],
         };
       }
+    }
+    // A prefix shared with another database's dump job: the newest object's header names that
+    // database, so listed objects are not all the policy database's dumps, and counted as its dumps
+    // they may be what covers the days and closes the gaps. A shortfall with every object counted
+    // falls short whatever they are.
+    const other = newestOfOtherDatabase(fact, dumps.databaseName);
+    if (other !== undefined && judged.problems.length === 0 && fact.newest) {
+      const database = dumps.databaseName;
+      judged = {
+        ...judged,
+        accruing: false,
+        fixes: [],
+        unknown: [
+          ...judged.unknown,
+          `whether the series is of database "${database}": the newest object under the prefix, ${fact.newest.object.key}, is a dump of database "${other}" (dumps.integrity), so the prefix holds the dumps of another database too, which may be the ones that cover the days and close the gaps; narrow the location's \`prefix\` or \`suffix\` to the dumps of "${database}"`,
+        ],
+      };
     }
     problems.push(...judged.problems);
     unknown.push(...judged.unknown);

@@ -237,6 +237,17 @@ export function sameDatabase(a: string, b: string): boolean {
   return postgresName(a) === postgresName(b);
 }
 
+/**
+ * The database the newest object's header names when it is another than `database` (a prefix that
+ * also holds another database's dumps); undefined when it names the policy's, none, or was not read.
+ */
+export function newestOfOtherDatabase(fact: DumpFact, database: string): string | undefined {
+  const header = fact.newest?.header;
+  if (header?.state !== 'read' || header.result.kind !== 'header') return undefined;
+  const named = header.result.header.databaseName;
+  return named !== undefined && !sameDatabase(named, database) ? named : undefined;
+}
+
 /** The bytes do not start a pg_dump archive: what they look like instead, in words. */
 export const NOT_PG_DUMP_WORDS: Readonly<Record<NotPgDumpKind, string>> = {
   empty: 'is empty',

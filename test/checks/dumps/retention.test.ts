@@ -531,6 +531,39 @@ describe('dumps.retention', () => {
     );
   });
 
+  describe('a prefix shared with another database', () => {
+    it('does not pass the series when the newest dump is of another database than the policy names', () => {
+      // Prepare: 35 daily dumps whose newest, read, is a dump of "certctl", while the policy's
+      // database is "certctl_prod": the prefix holds another database's dumps, which may be the
+      // ones that fill the series.
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(s3Fact(), settingsWith({ databaseName: 'certctl_prod' }));
+      // Assess: it PASSED 'the series covers 34.3 days (30 required) with no gap longer than 24 h'.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'whether the series is of database "certctl_prod": the newest object under the prefix, prod/certctl-2026-12-02.dump, is a dump of database "certctl" (dumps.integrity), so the prefix holds the dumps of another database too, which may be the ones that cover the days and close the gaps; narrow the location\'s `prefix` or `suffix` to the dumps of "certctl_prod"',
+      );
+      expect(outcome?.observed).toMatchObject({ coveredDays: 34.3, longestGapHours: 24, dumpsListed: 35 });
+    });
+
+    it('still fails a gap the series has with every object counted', () => {
+      // Prepare: three days missing; counting another database's dumps closes no gap.
+      const objects = dailySeries(35).filter((_, index) => ![17, 18].includes(index));
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(
+        withSeries(objects),
+        settingsWith({ databaseName: 'certctl_prod' }),
+      );
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('the series has a gap of 3 days');
+    });
+
+    it('judges the series as before when the newest dump is of the policy database', () => {
+      expect(dumpsRetentionCheck.evaluate(s3Fact(), settingsWith())?.status).toBe('PASSED');
+    });
+  });
+
   describe('the series window', () => {
     const HOUR = 3_600_000;
     const windowStart = NOW.getTime() - 30 * 24 * HOUR;
