@@ -502,6 +502,37 @@ function filterNarrowing(rule: LifecycleRule): Partial<DumpLifecycleRule> {
   };
 }
 
+/**
+ * What a rule lacks that says whether and when it deletes dumps, in words (`lifecycle rule x with
+ * no Status Enabled or Disabled`); undefined when it lacks nothing. S3 requires a rule's Status, an Expiration
+ * with Days, Date or ExpiredObjectDeleteMarker and a NoncurrentVersionExpiration with NoncurrentDays,
+ * so a rule without them was not read whole: the lean decoder leaves out a `<Days>` it cannot read
+ * as an integer (functions/aws/xml-wire.ts), where the SDK's refuses the answer. Read as sent, such a
+ * rule would expire nothing (or be off), and a lifecycle that may expire the dumps would pass.
+ */
+function unreadRuleAction(rule: LifecycleRule): string | undefined {
+  const name = `lifecycle rule ${rule.ID ?? '(unnamed)'}`;
+  if (rule.Status !== 'Enabled' && rule.Status !== 'Disabled') {
+    return `${name} with no Status Enabled or Disabled (${rule.Status === undefined ? 'none sent' : `"${rule.Status}"`})`;
+  }
+  const expiration = rule.Expiration;
+  if (
+    expiration !== undefined &&
+    expiration.Days === undefined &&
+    expiration.Date === undefined &&
+    expiration.ExpiredObjectDeleteMarker === undefined
+  ) {
+    return `${name} with an Expiration without Days, Date or ExpiredObjectDeleteMarker`;
+  }
+  if (
+    rule.NoncurrentVersionExpiration !== undefined &&
+    rule.NoncurrentVersionExpiration.NoncurrentDays === undefined
+  ) {
+    return `${name} with a NoncurrentVersionExpiration without NoncurrentDays`;
+  }
+  return undefined;
+}
+
 /** Enabled lifecycle rules that can apply to the prefix, in neutral form. */
 export function lifecycleRulesFor(rules: readonly LifecycleRule[], prefix: string): DumpLifecycleRule[] {
   return rules
@@ -831,7 +862,15 @@ async function readBucketSettings(
     reading<readonly LifecycleRule[]>(s3, async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'lifecycle', s3.bucket, lean));
       // A lifecycle configuration holds at least one rule (API_PutBucketLifecycleConfiguration).
-      return answer.Rules ?? unsent('GetBucketLifecycleConfiguration', 'Rules');
+      const rules = answer.Rules ?? unsent('GetBucketLifecycleConfiguration', 'Rules');
+      const unread = rules.map(unreadRuleAction).find((why) => why !== undefined);
+      if (unread !== undefined) {
+        throw new CloudApiError(
+          `GetBucketLifecycleConfiguration answered ${unread}: the rule was not read whole, so whether it deletes dumps is unknown`,
+          'IncompleteAnswer',
+        );
+      }
+      return rules;
     }),
     reading(s3, async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'publicAccessBlock', s3.bucket, lean));
