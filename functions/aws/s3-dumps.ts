@@ -485,18 +485,24 @@ function rulePrefix(rule: LifecycleRule): string | undefined {
  * objects a rule deletes: tags are kept there only when the rule expires current objects
  * (`Expiration` with `Days` or `Date`); a rule that only transitions them, expires noncurrent
  * versions or aborts multipart uploads deletes no current dump, whatever its tags
- * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html).
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html). A rule that expires
+ * noncurrent versions keeps its tags as `noncurrentUnmodelledConditions`: it reaches only the
+ * versions of tagged objects, which dumps.protection says when it names the rule.
  */
 function filterNarrowing(rule: LifecycleRule): Partial<DumpLifecycleRule> {
   const filter = rule.Filter;
   const expiresCurrent = rule.Expiration?.Days !== undefined || rule.Expiration?.Date !== undefined;
-  const tags = expiresCurrent ? [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])] : [];
+  const ruleTags = [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])].map(
+    (tag) => `tag ${tag.Key ?? ''}=${tag.Value ?? ''}`,
+  );
+  const tags = expiresCurrent ? ruleTags : [];
+  // A rule that expires noncurrent versions reaches only those of tagged objects too.
+  const noncurrentTags = rule.NoncurrentVersionExpiration === undefined ? [] : ruleTags;
   const greaterThan = filter?.ObjectSizeGreaterThan ?? filter?.And?.ObjectSizeGreaterThan;
   const lessThan = filter?.ObjectSizeLessThan ?? filter?.And?.ObjectSizeLessThan;
   return {
-    ...(tags.length > 0
-      ? { unmodelledConditions: tags.map((tag) => `tag ${tag.Key ?? ''}=${tag.Value ?? ''}`) }
-      : {}),
+    ...(tags.length > 0 ? { unmodelledConditions: tags } : {}),
+    ...(noncurrentTags.length > 0 ? { noncurrentUnmodelledConditions: noncurrentTags } : {}),
     ...(greaterThan === undefined ? {} : { objectSizeGreaterThan: greaterThan }),
     ...(lessThan === undefined ? {} : { objectSizeLessThan: lessThan }),
   };

@@ -427,8 +427,15 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
       ...unlistedNoncurrentRules(fact, minPitrDays, now),
     ];
     if (shortest !== undefined && shortest.noncurrentExpirationDays < minPitrDays) {
+      // A rule that also asks a condition the audit cannot match (S3 tags, GCS matchesStorageClass)
+      // reaches the dumps' versions or not: the warning stands, and says which versions it deletes.
+      const conditions = shortest.noncurrentUnmodelledConditions ?? [];
+      const which =
+        conditions.length > 0
+          ? ` of objects that meet ${conditions.join(', ')} (which this audit cannot match to the dumps)`
+          : '';
       verdicts.warnings.push(
-        `versioning is on, but lifecycle rule ${shortest.id ?? '(unnamed)'} deletes noncurrent versions after ${plural(shortest.noncurrentExpirationDays, 'day')} (${minPitrDays} required)`,
+        `versioning is on, but lifecycle rule ${shortest.id ?? '(unnamed)'} deletes noncurrent versions${which} after ${plural(shortest.noncurrentExpirationDays, 'day')} (${minPitrDays} required)`,
       );
     }
     if (unproven.length > 0) {

@@ -475,6 +475,35 @@ describe('dumps.protection', () => {
     });
   });
 
+  it('names the conditions of the noncurrent rule it warns about, which the audit cannot match to the dumps', () => {
+    // Prepare: the only rule deletes noncurrent versions after a day, of tagged objects only.
+    const fact = s3Fact({
+      ...NO_LOCK,
+      lifecycle: {
+        state: 'read',
+        value: [
+          {
+            id: 'scratch-versions',
+            expirationDays: undefined,
+            expirationDate: undefined,
+            noncurrentExpirationDays: 1,
+            noncurrentUnmodelledConditions: ['tag tier=scratch'],
+            prefix: 'prod/',
+          },
+        ],
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: still a warning, but it said the rule 'deletes noncurrent versions after 1 day', as
+    // though it reached every dump's.
+    expect(outcome).toMatchObject({
+      status: 'WARNING',
+      description:
+        's3://certctl-dumps/prod/: versioning is on, but lifecycle rule scratch-versions deletes noncurrent versions of objects that meet tag tier=scratch (which this audit cannot match to the dumps) after 1 day (30 required).',
+    });
+  });
+
   it('warns when versioning is on but the lifecycle rules could not be read', () => {
     const fact = s3Fact({ ...NO_LOCK, lifecycle: { state: 'unknown', reason: DENIED } });
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
