@@ -623,15 +623,22 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
     // and a rule with neither is not proven to keep them (its conditions, unmodelled there).
     const reachesNoncurrent = condition.isLive !== true;
     const noncurrentDays = !reachesNoncurrent ? undefined : timeless ? 0 : condition.age;
+    // With an age, the rule still deletes only the versions that meet its other conditions.
     const noncurrentUnmodelled =
-      reachesNoncurrent && noncurrentDays === undefined
-        ? [
-            ...Object.entries(condition)
-              .filter(([name, value]) => value !== undefined && name !== 'matchesPrefix' && name !== 'isLive')
-              .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`),
-            ...unreadable,
-          ]
-        : [];
+      reachesNoncurrent && noncurrentDays !== undefined
+        ? unmodelled
+        : reachesNoncurrent
+          ? [
+              ...Object.entries(condition)
+                .filter(
+                  ([name, value]) => value !== undefined && name !== 'matchesPrefix' && name !== 'isLive',
+                )
+                .map(
+                  ([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+                ),
+              ...unreadable,
+            ]
+          : [];
     return [
       {
         id,

@@ -619,6 +619,24 @@ function readStubbed(
   });
 }
 
+describe('gcsLifecycleRulesFor, a rule on live objects that also reaches noncurrent versions', () => {
+  it('keeps its other conditions on the noncurrent versions it deletes by age', () => {
+    // Prepare: no isLive, so the rule reaches noncurrent versions too, but only of STANDARD objects.
+    const metadata = {
+      lifecycle: {
+        rule: [{ action: { type: 'Delete' }, condition: { age: 3, matchesStorageClass: ['STANDARD'] } }],
+      },
+    };
+    // Act
+    const [rule] = gcsLifecycleRulesFor(metadata, 'prod/');
+    // Assess: dumps.protection said it 'deletes noncurrent versions after 3 days', of every object.
+    expect(rule).toMatchObject({
+      noncurrentExpirationDays: 3,
+      noncurrentUnmodelledConditions: ['matchesStorageClass=["STANDARD"]'],
+    });
+  });
+});
+
 describe('readGcsDumpFact of bucket settings sent with another type than the JSON API gives them', () => {
   it('does not read versioning sent as the string "false" as enabled', async () => {
     // Act
