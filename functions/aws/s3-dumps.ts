@@ -492,21 +492,58 @@ function rulePrefix(rule: LifecycleRule): string | undefined {
  * objects a rule deletes: tags are kept there only when the rule expires current objects
  * (`Expiration` with `Days` or `Date`); a rule that only transitions them, expires noncurrent
  * versions or aborts multipart uploads deletes no current dump, whatever its tags
- * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html).
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleRule.html). A rule that expires
+ * noncurrent versions keeps its tags as `noncurrentUnmodelledConditions`: it reaches only the
+ * versions of tagged objects, which dumps.protection says when it names the rule.
  */
 function filterNarrowing(rule: LifecycleRule): Partial<DumpLifecycleRule> {
   const filter = rule.Filter;
   const expiresCurrent = rule.Expiration?.Days !== undefined || rule.Expiration?.Date !== undefined;
-  const tags = expiresCurrent ? [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])] : [];
+  const ruleTags = [...(filter?.Tag ? [filter.Tag] : []), ...(filter?.And?.Tags ?? [])].map(
+    (tag) => `tag ${tag.Key ?? ''}=${tag.Value ?? ''}`,
+  );
+  const tags = expiresCurrent ? ruleTags : [];
+  // A rule that expires noncurrent versions reaches only those of tagged objects too.
+  const noncurrentTags = rule.NoncurrentVersionExpiration === undefined ? [] : ruleTags;
   const greaterThan = filter?.ObjectSizeGreaterThan ?? filter?.And?.ObjectSizeGreaterThan;
   const lessThan = filter?.ObjectSizeLessThan ?? filter?.And?.ObjectSizeLessThan;
   return {
-    ...(tags.length > 0
-      ? { unmodelledConditions: tags.map((tag) => `tag ${tag.Key ?? ''}=${tag.Value ?? ''}`) }
-      : {}),
+    ...(tags.length > 0 ? { unmodelledConditions: tags } : {}),
+    ...(noncurrentTags.length > 0 ? { noncurrentUnmodelledConditions: noncurrentTags } : {}),
     ...(greaterThan === undefined ? {} : { objectSizeGreaterThan: greaterThan }),
     ...(lessThan === undefined ? {} : { objectSizeLessThan: lessThan }),
   };
+}
+
+/**
+ * What a rule lacks that says whether and when it deletes dumps, in words (`lifecycle rule x with
+ * no Status Enabled or Disabled`); undefined when it lacks nothing. S3 requires a rule's Status, an Expiration
+ * with Days, Date or ExpiredObjectDeleteMarker and a NoncurrentVersionExpiration with NoncurrentDays,
+ * so a rule without them was not read whole: the lean decoder leaves out a `<Days>` it cannot read
+ * as an integer (functions/aws/xml-wire.ts), where the SDK's refuses the answer. Read as sent, such a
+ * rule would expire nothing (or be off), and a lifecycle that may expire the dumps would pass.
+ */
+function unreadRuleAction(rule: LifecycleRule): string | undefined {
+  const name = `lifecycle rule ${rule.ID ?? '(unnamed)'}`;
+  if (rule.Status !== 'Enabled' && rule.Status !== 'Disabled') {
+    return `${name} with no Status Enabled or Disabled (${rule.Status === undefined ? 'none sent' : `"${rule.Status}"`})`;
+  }
+  const expiration = rule.Expiration;
+  if (
+    expiration !== undefined &&
+    expiration.Days === undefined &&
+    expiration.Date === undefined &&
+    expiration.ExpiredObjectDeleteMarker === undefined
+  ) {
+    return `${name} with an Expiration without Days, Date or ExpiredObjectDeleteMarker`;
+  }
+  if (
+    rule.NoncurrentVersionExpiration !== undefined &&
+    rule.NoncurrentVersionExpiration.NoncurrentDays === undefined
+  ) {
+    return `${name} with a NoncurrentVersionExpiration without NoncurrentDays`;
+  }
+  return undefined;
 }
 
 /** Enabled lifecycle rules that can apply to the prefix, in neutral form. */
@@ -838,7 +875,15 @@ async function readBucketSettings(
     reading<readonly LifecycleRule[]>(s3, async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'lifecycle', s3.bucket, lean));
       // A lifecycle configuration holds at least one rule (API_PutBucketLifecycleConfiguration).
-      return answer.Rules ?? unsent('GetBucketLifecycleConfiguration', 'Rules');
+      const rules = answer.Rules ?? unsent('GetBucketLifecycleConfiguration', 'Rules');
+      const unread = rules.map(unreadRuleAction).find((why) => why !== undefined);
+      if (unread !== undefined) {
+        throw new CloudApiError(
+          `GetBucketLifecycleConfiguration answered ${unread}: the rule was not read whole, so whether it deletes dumps is unknown`,
+          'IncompleteAnswer',
+        );
+      }
+      return rules;
     }),
     reading(s3, async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'publicAccessBlock', s3.bucket, lean));

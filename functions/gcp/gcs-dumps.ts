@@ -203,8 +203,10 @@ function bucketNotFound(error: unknown): boolean {
   );
 }
 
-function numberOf(value: string | number | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
+function numberOf(value: unknown): number | undefined {
+  // The JSON API sends int64 values as strings and others as numbers: `true` or `["7"]` is neither,
+  // though `Number` reads them as 1 and 7.
+  if ((typeof value !== 'string' && typeof value !== 'number') || value === '') return undefined;
   const parsed = Number(value);
   return Number.isFinite(parsed) ? parsed : undefined;
 }
@@ -464,6 +466,45 @@ const NONCURRENT_MODELLED_CONDITIONS = new Set([
 /** Only noncurrent versions meet these: a rule with one never deletes a live dump. */
 const NONCURRENT_CONDITIONS = ['numNewerVersions', 'daysSinceNoncurrentTime', 'noncurrentTimeBefore'];
 
+type LifecycleCondition = NonNullable<
+  NonNullable<NonNullable<BucketMetadata['lifecycle']>['rule']>[number]['condition']
+>;
+
+/** Whether a modelled condition's value has the type the JSON API gives it (Storage v1 discovery). */
+function readableCondition(name: string, value: unknown): boolean {
+  switch (name) {
+    case 'age':
+    case 'numNewerVersions':
+    case 'daysSinceNoncurrentTime':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+    case 'isLive':
+      return typeof value === 'boolean';
+    case 'matchesPrefix':
+      return Array.isArray(value) && value.every((candidate) => typeof candidate === 'string');
+    default:
+      return true;
+  }
+}
+
+/**
+ * A rule's conditions with those the adapter models but that came with another type than the API's
+ * (an age `"7"`, a `matchesPrefix` that is no list) taken out, and those, in words (`age="7"`),
+ * kept as conditions it cannot match: compared as sent, `"40"` is shorter than `"7"`, and a string's
+ * `some` does not exist.
+ */
+function readableConditions(sent: LifecycleCondition): {
+  readonly condition: LifecycleCondition;
+  readonly unreadable: readonly string[];
+} {
+  const entries = Object.entries(sent).filter(([, value]) => value !== undefined);
+  const unread = entries.filter(([name, value]) => !readableCondition(name, value));
+  if (unread.length === 0) return { condition: sent, unreadable: [] };
+  return {
+    condition: Object.fromEntries(entries.filter((entry) => !unread.includes(entry))) as LifecycleCondition,
+    unreadable: unread.map(([name, value]) => `${name}=${JSON.stringify(value)}`),
+  };
+}
+
 /** A `matchesSuffix` list of names' endings, else undefined (not sent, empty, or not strings). */
 function suffixList(value: unknown): readonly string[] | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
@@ -504,7 +545,7 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
   const rules = metadata.lifecycle?.rule ?? [];
   return rules.flatMap((rule, index): DumpLifecycleRule[] => {
     if (rule.action?.type !== 'Delete') return [];
-    const condition = rule.condition ?? {};
+    const { condition, unreadable } = readableConditions(rule.condition ?? {});
     const prefixes = condition.matchesPrefix;
     if (
       prefixes &&
@@ -521,21 +562,26 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
     if (noncurrent) {
       // `isLive: false` with no other condition than the prefix deletes every noncurrent version at
       // any age, as a timeless rule deletes every live one.
-      const anyAge = Object.entries(condition).every(
-        ([name, value]) => value === undefined || name === 'isLive' || name === 'matchesPrefix',
-      );
+      const anyAge =
+        unreadable.length === 0 &&
+        Object.entries(condition).every(
+          ([name, value]) => value === undefined || name === 'isLive' || name === 'matchesPrefix',
+        );
       const timeBefore = lifecycleDate(condition.noncurrentTimeBefore);
       const timed = [condition.age, condition.daysSinceNoncurrentTime].filter(
         (days): days is number => days !== undefined,
       );
-      const unmodelled = Object.entries(condition)
-        .filter(
-          ([name, value]) =>
-            value !== undefined &&
-            (!NONCURRENT_MODELLED_CONDITIONS.has(name) ||
-              (name === 'noncurrentTimeBefore' && timeBefore === undefined)),
-        )
-        .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+      const unmodelled = [
+        ...Object.entries(condition)
+          .filter(
+            ([name, value]) =>
+              value !== undefined &&
+              (!NONCURRENT_MODELLED_CONDITIONS.has(name) ||
+                (name === 'noncurrentTimeBefore' && timeBefore === undefined)),
+          )
+          .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`),
+        ...unreadable,
+      ];
       return [
         {
           id,
@@ -559,14 +605,17 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
     // (https://cloud.google.com/storage/docs/lifecycle#matchesprefix-suffix); a list the adapter
     // cannot read stays an unmodelled condition.
     const suffixes = suffixList(condition.matchesSuffix);
-    const unmodelled = Object.entries(condition)
-      .filter(
-        ([name, value]) =>
-          value !== undefined &&
-          !(name === 'matchesSuffix' && suffixes !== undefined) &&
-          (!MODELLED_CONDITIONS.has(name) || (name === 'createdBefore' && createdBefore === undefined)),
-      )
-      .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    const unmodelled = [
+      ...Object.entries(condition)
+        .filter(
+          ([name, value]) =>
+            value !== undefined &&
+            !(name === 'matchesSuffix' && suffixes !== undefined) &&
+            (!MODELLED_CONDITIONS.has(name) || (name === 'createdBefore' && createdBefore === undefined)),
+        )
+        .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`),
+      ...unreadable,
+    ];
     const timeless = condition.age === undefined && createdBefore === undefined && unmodelled.length === 0;
     // Without `isLive: true` the conditions match noncurrent versions too ("if not specified, the
     // condition matches both live and noncurrent objects", https://cloud.google.com/storage/docs/lifecycle#islive):
@@ -574,12 +623,22 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
     // and a rule with neither is not proven to keep them (its conditions, unmodelled there).
     const reachesNoncurrent = condition.isLive !== true;
     const noncurrentDays = !reachesNoncurrent ? undefined : timeless ? 0 : condition.age;
+    // With an age, the rule still deletes only the versions that meet its other conditions.
     const noncurrentUnmodelled =
-      reachesNoncurrent && noncurrentDays === undefined
-        ? Object.entries(condition)
-            .filter(([name, value]) => value !== undefined && name !== 'matchesPrefix' && name !== 'isLive')
-            .map(([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-        : [];
+      reachesNoncurrent && noncurrentDays !== undefined
+        ? unmodelled
+        : reachesNoncurrent
+          ? [
+              ...Object.entries(condition)
+                .filter(
+                  ([name, value]) => value !== undefined && name !== 'matchesPrefix' && name !== 'isLive',
+                )
+                .map(
+                  ([name, value]) => `${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+                ),
+              ...unreadable,
+            ]
+          : [];
     return [
       {
         id,
@@ -607,10 +666,16 @@ function publicAccessOf(metadata: BucketMetadata): PublicAccessConfig {
 }
 
 function bucketReadings(metadata: BucketMetadata, prefix: string) {
+  const enabled: unknown = metadata.versioning?.enabled;
   const versioning: BucketReading<VersioningConfig> =
-    metadata.versioning?.enabled === undefined
+    enabled === undefined
       ? { state: 'absent' }
-      : { state: 'read', value: { status: metadata.versioning.enabled ? 'Enabled' : 'Disabled' } };
+      : typeof enabled === 'boolean'
+        ? { state: 'read', value: { status: enabled ? 'Enabled' : 'Disabled' } }
+        : {
+            state: 'unknown',
+            reason: `buckets.get sent versioning.enabled ${JSON.stringify(enabled)}, which is no boolean`,
+          };
   // `versioning` left out is versioning never turned on: "While set to true, versioning is fully
   // enabled for this bucket" (https://cloud.google.com/storage/docs/json_api/v1/buckets#resource),
   // and a bucket is created without it (https://cloud.google.com/storage/docs/object-versioning).
@@ -623,21 +688,35 @@ function bucketReadings(metadata: BucketMetadata, prefix: string) {
   const retentionLock: BucketReading<RetentionLockConfig> = !policy
     ? { state: 'absent' }
     : periodSeconds === undefined
-      ? { state: 'unknown', reason: 'buckets.get sent a retentionPolicy without its retentionPeriod' }
+      ? {
+          state: 'unknown',
+          reason: `buckets.get sent a retentionPolicy without a retentionPeriod in seconds (${policy.retentionPeriod === undefined ? 'none sent' : JSON.stringify(policy.retentionPeriod)})`,
+        }
       : {
           state: 'read',
-          value: { mode: undefined, days: periodSeconds / SECONDS_PER_DAY, locked: policy.isLocked },
+          value: {
+            mode: undefined,
+            days: periodSeconds / SECONDS_PER_DAY,
+            // Only a boolean says whether it is locked.
+            locked: typeof policy.isLocked === 'boolean' ? policy.isLocked : undefined,
+          },
         };
   const lifecycle: BucketReading<readonly DumpLifecycleRule[]> = metadata.lifecycle
     ? { state: 'read', value: gcsLifecycleRulesFor(metadata, prefix) }
     : { state: 'absent' };
-  const kmsKey = metadata.encryption?.defaultKmsKeyName;
-  const encryption: BucketReading<EncryptionConfig> = {
-    state: 'read',
-    value: kmsKey
-      ? { algorithm: 'cloud-kms', kmsKey, customerManagedKey: true }
-      : { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
-  };
+  const kmsKey: unknown = metadata.encryption?.defaultKmsKeyName;
+  const encryption: BucketReading<EncryptionConfig> =
+    kmsKey !== undefined && kmsKey !== '' && typeof kmsKey !== 'string'
+      ? {
+          state: 'unknown',
+          reason: `buckets.get sent encryption.defaultKmsKeyName ${JSON.stringify(kmsKey)}, which names no key`,
+        }
+      : {
+          state: 'read',
+          value: kmsKey
+            ? { algorithm: 'cloud-kms', kmsKey, customerManagedKey: true }
+            : { algorithm: 'google-managed', kmsKey: undefined, customerManagedKey: false },
+        };
   // Soft delete turned off is `retentionDurationSeconds: 0`, not a policy left out ("to disable
   // soft delete … set the retention duration to 0", https://cloud.google.com/storage/docs/use-soft-delete;
   // buckets get a 7-day policy by default, https://cloud.google.com/storage/docs/soft-delete): a

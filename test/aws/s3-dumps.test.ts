@@ -1461,6 +1461,72 @@ describe('readS3DumpFact of a settings answer without its configuration', () => 
   });
 });
 
+describe('readS3DumpFact of a lifecycle rule whose action was not read', () => {
+  /** An S3 client that answers ListObjectsV2 with nothing and GetBucketLifecycleConfiguration with `rules`. */
+  function withRules(rules: readonly object[]): S3Client {
+    return {
+      send: async (command: object) => {
+        if (command.constructor.name === 'ListObjectsV2Command') return { Contents: [], IsTruncated: false };
+        if (command.constructor.name === 'GetBucketLifecycleConfigurationCommand') return { Rules: rules };
+        throw Object.assign(new Error('Access Denied'), {
+          name: 'AccessDenied',
+          $metadata: { httpStatusCode: 403 },
+        });
+      },
+    } as unknown as S3Client;
+  }
+
+  async function lifecycleOf(rules: readonly object[]): Promise<DumpFact['lifecycle']> {
+    const fact = await readS3DumpFact({
+      clientFor: () => withRules(rules),
+      location: location('certctl-dumps'),
+      maxObjectsListed: 10,
+      leanDecoding: false,
+    });
+    return fact.lifecycle;
+  }
+
+  it.each([
+    [
+      'an Expiration without Days, Date or ExpiredObjectDeleteMarker',
+      { ID: 'expire-dumps', Status: 'Enabled', Filter: { Prefix: 'prod/' }, Expiration: {} },
+      'lifecycle rule expire-dumps with an Expiration without Days, Date or ExpiredObjectDeleteMarker',
+    ],
+    [
+      'a NoncurrentVersionExpiration without NoncurrentDays',
+      { ID: 'old-versions', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: {} },
+      'lifecycle rule old-versions with a NoncurrentVersionExpiration without NoncurrentDays',
+    ],
+    [
+      'no Status',
+      { ID: 'expire-dumps', Filter: { Prefix: 'prod/' }, Expiration: { Days: 7 } },
+      'lifecycle rule expire-dumps with no Status Enabled or Disabled',
+    ],
+  ])(
+    'reads the lifecycle as unknown, not as a rule that deletes nothing, when a rule has %s',
+    async (_label, rule, reason) => {
+      // Prepare: what the lean decoder leaves of a rule whose <Days>, <NoncurrentDays> or <Status>
+      // was not a value it reads (the SDK's own decoder refuses the answer), or of an answer
+      // without them. Read as sent, the rule expired nothing (or was not enabled), and
+      // dumps.retention PASSED 'no lifecycle rule expires them' on a rule that may expire them in 7 days.
+      // Act
+      const lifecycle = await lifecycleOf([rule]);
+      // Assess
+      expect(lifecycle).toEqual({ state: 'unknown', reason: expect.stringContaining(reason) });
+    },
+  );
+
+  it('reads an Expiration of ExpiredObjectDeleteMarker alone, which deletes no dump, as a rule', async () => {
+    // Act
+    const lifecycle = await lifecycleOf([
+      { ID: 'markers', Status: 'Enabled', Filter: {}, Expiration: { ExpiredObjectDeleteMarker: true } },
+      { ID: 'off', Status: 'Disabled', Filter: {}, Expiration: { Days: 1 } },
+    ]);
+    // Assess
+    expect(lifecycle).toMatchObject({ state: 'read', value: [{ id: 'markers', expirationDays: undefined }] });
+  });
+});
+
 describe('readS3DumpFact of a newest dump replaced between the listing and the read', () => {
   const BUCKET = 'certctl-dumps-replaced';
   /** An uncompressed dump (13,410 bytes) every run; the key the last run wrote is written again. */

@@ -66,6 +66,27 @@ describe('lifecycleRulesFor', () => {
     ]);
   });
 
+  it('keeps the tags of a rule that expires noncurrent versions as conditions on those versions', () => {
+    // Prepare: tagged objects' noncurrent versions go after a day; untagged dumps are not reached.
+    const rules: LifecycleRule[] = [
+      {
+        ID: 'scratch-versions',
+        Status: 'Enabled',
+        Filter: { And: { Prefix: 'prod/', Tags: [{ Key: 'tier', Value: 'scratch' }] } },
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      },
+    ];
+    // Act
+    const [neutral] = lifecycleRulesFor(rules, 'prod/');
+    // Assess: the tags were dropped, so the rule read as one that deletes every dump's noncurrent
+    // versions after a day.
+    expect(neutral).toMatchObject({
+      noncurrentExpirationDays: 1,
+      noncurrentUnmodelledConditions: ['tag tier=scratch'],
+    });
+    expect(neutral?.unmodelledConditions).toBeUndefined();
+  });
+
   it('carries the object size bounds of the filter, alone or among And', () => {
     // Prepare
     const rules: LifecycleRule[] = [

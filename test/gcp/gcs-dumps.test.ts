@@ -619,6 +619,85 @@ function readStubbed(
   });
 }
 
+describe('gcsLifecycleRulesFor, a rule on live objects that also reaches noncurrent versions', () => {
+  it('keeps its other conditions on the noncurrent versions it deletes by age', () => {
+    // Prepare: no isLive, so the rule reaches noncurrent versions too, but only of STANDARD objects.
+    const metadata = {
+      lifecycle: {
+        rule: [{ action: { type: 'Delete' }, condition: { age: 3, matchesStorageClass: ['STANDARD'] } }],
+      },
+    };
+    // Act
+    const [rule] = gcsLifecycleRulesFor(metadata, 'prod/');
+    // Assess: dumps.protection said it 'deletes noncurrent versions after 3 days', of every object.
+    expect(rule).toMatchObject({
+      noncurrentExpirationDays: 3,
+      noncurrentUnmodelledConditions: ['matchesStorageClass=["STANDARD"]'],
+    });
+  });
+});
+
+describe('readGcsDumpFact of bucket settings sent with another type than the JSON API gives them', () => {
+  it('does not read versioning sent as the string "false" as enabled', async () => {
+    // Act
+    const fact = await readStubbed([], null, { versioning: { enabled: 'false' } });
+    // Assess: it read Enabled, a non-empty string being truthy.
+    expect(fact.versioning).toEqual({
+      state: 'unknown',
+      reason: 'buckets.get sent versioning.enabled "false", which is no boolean',
+    });
+  });
+
+  it('does not read a default key name that is no string as a customer-managed key', async () => {
+    // Act
+    const fact = await readStubbed([], null, { encryption: { defaultKmsKeyName: { name: KMS_KEY } } });
+    // Assess: it read a customer-managed Cloud KMS key named by that object.
+    expect(fact.encryption).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining('encryption.defaultKmsKeyName'),
+    });
+  });
+
+  it('does not read a retention period that is no number of seconds as one', async () => {
+    // Act: `true` read as Number(true), a one-second policy.
+    const fact = await readStubbed([], null, { retentionPolicy: { retentionPeriod: true, isLocked: true } });
+    // Assess
+    expect(fact.retentionLock.state).toBe('unknown');
+  });
+
+  it('keeps a lifecycle condition sent with another type as a condition it cannot match, never compared as sent', async () => {
+    // Prepare: two Delete rules on prod/ whose ages came as strings: "7" and "40" compared as
+    // strings made "40" the shorter, and dumps.retention PASSED 'lifecycle rule #1 deletes them
+    // only after 40 days' beside a rule that deletes them after 7; a matchesPrefix sent as a string
+    // (no list) made the read throw.
+    const lifecycle = {
+      rule: [
+        { action: { type: 'Delete' }, condition: { age: '40', matchesPrefix: ['prod/'] } },
+        { action: { type: 'Delete' }, condition: { age: '7', matchesPrefix: ['prod/'] } },
+        { action: { type: 'Delete' }, condition: { age: 1, matchesPrefix: 'tmp/' } },
+        { action: { type: 'Delete' }, condition: { isLive: 'false', age: 3 } },
+      ],
+    };
+    // Act
+    const fact = await readStubbed([], null, { lifecycle });
+    // Assess
+    expect(fact.lifecycle).toMatchObject({
+      state: 'read',
+      value: [
+        { id: '#1', expirationDays: undefined, unmodelledConditions: ['age="40"'] },
+        { id: '#2', expirationDays: undefined, unmodelledConditions: ['age="7"'] },
+        { id: '#3', expirationDays: 1, unmodelledConditions: ['matchesPrefix="tmp/"'] },
+        { id: '#4', expirationDays: 3, unmodelledConditions: ['isLive="false"'] },
+      ],
+    });
+    const outcome = dumpsRetentionCheck.evaluate(
+      { ...fact, listing: { state: 'read', objects: [], complete: true } },
+      settings,
+    );
+    expect(outcome?.description).toContain('whether lifecycle rule #2 deletes dumps sooner than 30 days');
+  });
+});
+
 describe('readGcsDumpFact, when the newest dump is not under the default key', () => {
   it('warns, not passes, when the newest dump was written with Google-managed keys before a customer-managed default was set', async () => {
     // Act

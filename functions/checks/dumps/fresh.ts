@@ -50,7 +50,7 @@ import {
   deniedReadWords,
   formatDuration,
   hasBesideDumpExtension,
-  hoursBetween,
+  hoursAgainst,
   locationLabel,
   MAX_WEST_OFFSET_HOURS,
   type NewestShows,
@@ -144,14 +144,16 @@ export const dumpsFreshCheck: DumpsCheck = {
     if (besideDump && beside) {
       return { ...behindSidecars(fact, newest, beside, besideDump, maxAgeHours, now), required };
     }
-    const ageHours = hoursBetween(newest.lastModified, now);
+    // Compared unrounded: one decimal would pass a dump minutes past the allowance.
+    const age = hoursAgainst(newest.lastModified, now, maxAgeHours);
+    const ageHours = age.shown;
     const observed = {
       newestKey: newest.key,
       newestLastModified: newest.lastModified.toISOString(),
       newestAgeHours: ageHours,
     };
     const drifting = ['newestAgeHours'];
-    if (ageHours <= maxAgeHours) {
+    if (age.exact <= maxAgeHours) {
       // A recent object proves a recent dump only when its first bytes were read and start a pg_dump
       // custom archive, as dumps.integrity judges them: a key, whatever its suffix, proves nothing
       // of the bytes behind it (a cut upload, a plain dump, an object the audit could not read).
@@ -210,8 +212,9 @@ export const dumpsFreshCheck: DumpsCheck = {
       const made = dumped?.createdAsUtc;
       if (made) {
         const latestMade = new Date(made.getTime() + MAX_WEST_OFFSET_HOURS * HOUR_MS);
-        const madeAgeHours = hoursBetween(latestMade, now);
-        if (madeAgeHours > maxAgeHours) {
+        const madeAge = hoursAgainst(latestMade, now, maxAgeHours);
+        const madeAgeHours = madeAge.shown;
+        if (madeAge.exact > maxAgeHours) {
           return {
             ...notAvailable(
               fact,
@@ -294,7 +297,8 @@ function behindSidecars(
       {},
     );
   }
-  const ageHours = hoursBetween(candidate.lastModified, now);
+  const age = hoursAgainst(candidate.lastModified, now, maxAgeHours);
+  const ageHours = age.shown;
   const observed = {
     newestKey: candidate.key,
     newestLastModified: candidate.lastModified.toISOString(),
@@ -305,7 +309,7 @@ function behindSidecars(
     candidate.key === beside.key
       ? `, which is ${formatDuration(ageHours)} old`
       : `; the newest listed object that is no such file, ${candidate.key}, is ${formatDuration(ageHours)} old`;
-  if (ageHours <= maxAgeHours) {
+  if (age.exact <= maxAgeHours) {
     return {
       ...notAvailable(
         fact,
@@ -405,8 +409,9 @@ function staleBehindNoDump(
       observed: { newestKey: newest.key, newestAgeHours: null },
     };
   }
-  const ageHours = hoursBetween(previous.lastModified, now);
-  if (ageHours <= maxAgeHours) return undefined;
+  const age = hoursAgainst(previous.lastModified, now, maxAgeHours);
+  const ageHours = age.shown;
+  if (age.exact <= maxAgeHours) return undefined;
   const after = (object: DumpObject) =>
     object.lastModified !== undefined && object.lastModified > previous.lastModified;
   const empties = dated.filter(after).length;

@@ -427,8 +427,15 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
       ...unlistedNoncurrentRules(fact, minPitrDays, now),
     ];
     if (shortest !== undefined && shortest.noncurrentExpirationDays < minPitrDays) {
+      // A rule that also asks a condition the audit cannot match (S3 tags, GCS matchesStorageClass)
+      // reaches the dumps' versions or not: the warning stands, and says which versions it deletes.
+      const conditions = shortest.noncurrentUnmodelledConditions ?? [];
+      const which =
+        conditions.length > 0
+          ? ` of objects that meet ${conditions.join(', ')} (which this audit cannot match to the dumps)`
+          : '';
       verdicts.warnings.push(
-        `versioning is on, but lifecycle rule ${shortest.id ?? '(unnamed)'} deletes noncurrent versions after ${plural(shortest.noncurrentExpirationDays, 'day')} (${minPitrDays} required)`,
+        `versioning is on, but lifecycle rule ${shortest.id ?? '(unnamed)'} deletes noncurrent versions${which} after ${plural(shortest.noncurrentExpirationDays, 'day')} (${minPitrDays} required)`,
       );
     }
     if (unproven.length > 0) {
@@ -728,8 +735,15 @@ function judgeEncryption(fact: DumpFact, minPitrDays: number, clock: KeyClock, v
   } else if (encryption.state === 'absent') {
     verdicts.problems.push('the bucket has no default encryption');
   } else if (encryption.value.customerManagedKey === false) {
+    // The newest dump read under a customer-managed key of its own (an upload's own encryption
+    // overrides the default) is not encrypted with the default: said so, as the default still
+    // encrypts every dump uploaded without one.
+    const own = fact.newest?.encryption;
+    const ownKey = own?.customerManagedKey === true ? (own.keyVersion ?? own.kmsKey) : undefined;
     verdicts.warnings.push(
-      `dumps are encrypted with ${providerKeyWords(encryption.value)}, not a customer-managed KMS key`,
+      fact.newest && ownKey !== undefined
+        ? `the bucket's default encryption is ${providerKeyWords(encryption.value)}, not a customer-managed KMS key: the newest dump ${fact.newest.object.key} carries its own customer-managed key (${ownKey}), which overrides the default, but a dump uploaded without one is encrypted with the default${fact.location.provider === 'aws' ? ", and the older dumps' own encryption was not read" : ''}`
+        : `dumps are encrypted with ${providerKeyWords(encryption.value)}, not a customer-managed KMS key`,
     );
   } else if (encryption.value.customerManagedKey === undefined && !encryption.value.keyDeleted) {
     const { kmsKey, keyManagerUnknown } = encryption.value;

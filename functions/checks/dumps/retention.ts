@@ -35,6 +35,10 @@
  * A dump the listing did not date may sit inside a gap or before the oldest dated one: beside one,
  * a gap or a series still filling is NOT_AVAILABLE, naming it; dated dumps that cover the policy
  * alone still pass.
+ * A newest object whose header names another database than the policy's shows a prefix shared with
+ * another database's dump job: its dumps may be what covers the days and closes the gaps, so a series
+ * that passes or is still filling is NOT_AVAILABLE; one that falls short with every object counted
+ * FAILS as before.
  * An empty (0-byte) object is no dump: it covers no day and closes no gap, and those of the window
  * are named in the finding, whatever its status.
  * With no `suffix`, the checksums, signatures and logs whose keys show them beside a listed dump
@@ -53,7 +57,7 @@ import {
   holdsNoDump,
 } from '../../core/dump-facts.ts';
 import { plural } from '../../core/plural.ts';
-import { DAY_MS } from '../../core/time.ts';
+import { DAY_MS, hoursAgainstLimit } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   besideDumpIndex,
@@ -64,8 +68,10 @@ import {
   dumpsNotHeldByOwnRetention,
   formatDuration,
   hasBesideDumpExtension,
+  hoursAgainst,
   hoursBetween,
   locationLabel,
+  newestOfOtherDatabase,
   ownRetentionDays,
   ownRetentionKeeps,
   ruleReach,
@@ -315,6 +321,23 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         };
       }
     }
+    // A prefix shared with another database's dump job: the newest object's header names that
+    // database, so listed objects are not all the policy database's dumps, and counted as its dumps
+    // they may be what covers the days and closes the gaps. A shortfall with every object counted
+    // falls short whatever they are.
+    const other = newestOfOtherDatabase(fact, dumps.databaseName);
+    if (other !== undefined && judged.problems.length === 0 && fact.newest) {
+      const database = dumps.databaseName;
+      judged = {
+        ...judged,
+        accruing: false,
+        fixes: [],
+        unknown: [
+          ...judged.unknown,
+          `whether the series is of database "${database}": the newest object under the prefix, ${fact.newest.object.key}, is a dump of database "${other}" (dumps.integrity), so the prefix holds the dumps of another database too, which may be the ones that cover the days and close the gaps; narrow the location's \`prefix\` or \`suffix\` to the dumps of "${database}"`,
+        ],
+      };
+    }
     problems.push(...judged.problems);
     unknown.push(...judged.unknown);
     fixes.push(...judged.fixes);
@@ -432,9 +455,14 @@ function seriesCoverage(
       problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
     } else unknown.push('the modification times of the listed objects (not sent)');
   } else {
-    coveredDays = daysBetween(oldest.lastModified, now);
+    // Shown on the same side of the policy days as it is: a series 40 minutes short of 30 days is
+    // 29.9 days, not the 30.0 one decimal rounds it to ("reaches back only 30 of 30 days").
+    coveredDays = Number(
+      hoursAgainstLimit((now.getTime() - oldest.lastModified.getTime()) / DAY_MS, minPitrDays),
+    );
     // The longest gap in words: its length and the dumps at its ends.
     let gapWords: string | undefined;
+    let longestGapExact: number | undefined;
     // Counted as dumps, `unproven` objects (checksums of dumps not listed) only split a gap between
     // two dumps: such a gap is proven whatever they are, at least as long as its longest part, and
     // is named by the dumps at its ends. A gap they alone open, beyond the first or the last dump,
@@ -458,21 +486,26 @@ function seriesCoverage(
       const from = provenBefore[index - 1];
       const to = provenAfter[index];
       if (!from || !to || !proven(from) || !proven(to)) continue;
-      const gap = hoursBetween(earlier.lastModified, later.lastModified);
-      if (longestGapHours === undefined || gap > longestGapHours) {
-        longestGapHours = gap;
+      // Compared unrounded, and shown on the same side of the limit: one decimal would pass a gap
+      // minutes longer than twice the cadence.
+      const exact = hoursAgainst(earlier.lastModified, later.lastModified, maxGapHours);
+      if (longestGapExact === undefined || exact.exact > longestGapExact) {
+        longestGapExact = exact.exact;
+        longestGapHours = exact.shown;
+        const gap = exact.shown;
         gapWords =
           from === earlier && to === later
             ? `${formatDuration(gap)} between ${earlier.key} and ${later.key}`
             : `at least ${formatDuration(gap)} between ${from.key} and ${to.key} (${formatDuration(hoursBetween(from.lastModified, to.lastModified))} apart; the objects between them, counted as dumps, leave ${formatDuration(gap)})`;
       }
     }
+    const gapTooLong = longestGapExact !== undefined && longestGapExact > maxGapHours;
     // A dump the listing did not date may lie inside a gap, or before the oldest dated one.
     const undated = undatedDumps(objects);
     const undatedSaid = `the modification time of ${undatedWords(undated)} (not sent), which may ${undated.length === 1 ? 'be a dump' : 'be dumps'}`;
-    if (undated.length > 0 && longestGapHours !== undefined && longestGapHours > maxGapHours) {
+    if (undated.length > 0 && gapTooLong) {
       unknown.push(`${undatedSaid} inside the gap of ${gapWords}`);
-    } else if (longestGapHours !== undefined && longestGapHours > maxGapHours) {
+    } else if (gapTooLong) {
       problems.push(
         `the series has a gap of ${gapWords}, longer than twice the ${dumps.cadenceHours} h cadence`,
       );

@@ -14,7 +14,7 @@ import {
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import { MAX_ARCHIVE_VERSION, type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
 import { plural } from '../../core/plural.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS, hoursAgainstLimit } from '../../core/time.ts';
 
 /** Every dumps check judges the bucket that holds a dump series. */
 export const DUMPS_RESOURCE_TYPES: readonly ResourceType[] = ['AwsS3Bucket', 'GcpStorageBucket'];
@@ -51,6 +51,20 @@ export function locationLabel(fact: DumpFact): string {
 /** Hours with one decimal, for observed values. */
 export function hoursBetween(earlier: Date, later: Date): number {
   return Math.round(((later.getTime() - earlier.getTime()) / HOUR_MS) * 10) / 10;
+}
+
+/**
+ * The hours from `earlier` to `later`, `exact` to compare with `limitHours`, and `shown` to one
+ * decimal on the same side of the limit as the exact value (core/time.ts hoursAgainstLimit): a dump
+ * 30.03 h old is past a 30 h allowance, and compared or shown as 30.0 h it would read as within it.
+ */
+export function hoursAgainst(
+  earlier: Date,
+  later: Date,
+  limitHours: number,
+): { readonly exact: number; readonly shown: number } {
+  const exact = (later.getTime() - earlier.getTime()) / HOUR_MS;
+  return { exact, shown: Number(hoursAgainstLimit(exact, limitHours)) };
 }
 
 /** Days with one decimal, for observed values. */
@@ -221,6 +235,17 @@ function postgresName(name: string): string {
 /** Whether two database names reach one database, as PostgreSQL resolves them ({@link postgresName}). */
 export function sameDatabase(a: string, b: string): boolean {
   return postgresName(a) === postgresName(b);
+}
+
+/**
+ * The database the newest object's header names when it is another than `database` (a prefix that
+ * also holds another database's dumps); undefined when it names the policy's, none, or was not read.
+ */
+export function newestOfOtherDatabase(fact: DumpFact, database: string): string | undefined {
+  const header = fact.newest?.header;
+  if (header?.state !== 'read' || header.result.kind !== 'header') return undefined;
+  const named = header.result.header.databaseName;
+  return named !== undefined && !sameDatabase(named, database) ? named : undefined;
 }
 
 /** The bytes do not start a pg_dump archive: what they look like instead, in words. */

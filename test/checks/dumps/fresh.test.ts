@@ -66,6 +66,31 @@ describe('dumps.fresh', () => {
     expect(outcome?.description).toContain('the policy allows 30 h (24 h cadence + 6 h grace)');
   });
 
+  it('fails when the newest dump is 2 minutes past the allowance, which rounds to it', () => {
+    // Prepare: 30 h 2 min old under a 30 h allowance (24 h cadence + 6 h grace): 30.03 h, which
+    // one decimal rounds to 30.0 h.
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 30 + 2 / 60) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: it PASSED, 'is 30 h old, within the 24 h cadence plus 6 h grace'; the age is shown
+    // on the same side of the allowance as it is.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 30.1 });
+    expect(outcome?.description).toContain('(prod/a.dump) is 30.1 h old; the policy allows 30 h');
+  });
+
+  it('passes when the newest dump is 2 minutes within the allowance, which rounds to it', () => {
+    // Prepare: 29 h 58 min old (29.97 h) under a 30 h allowance.
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 30 - 2 / 60) }];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: within it, and not shown as 30 h (at the limit).
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 29.9 });
+  });
+
   it('follows the policy cadence when it is 6 h with 1 h grace', () => {
     const outcome = dumpsFreshCheck.evaluate(s3Fact(), settingsWith({ cadenceHours: 6, graceHours: 1 }));
     expect(outcome?.status).toBe('FAILED');

@@ -240,6 +240,33 @@ describe('dumps.protection', () => {
     expect(outcome?.description).toContain('encrypted with SSE-S3 (AES256), not a customer-managed KMS key');
   });
 
+  it('does not say the dumps are under an SSE-S3 default when the newest dump carries its own customer-managed key', () => {
+    // Prepare: the bucket default is SSE-S3, but the newest dump was uploaded with its own SSE-KMS
+    // key (a bucket policy that refuses uploads without it, or the job's own --sse-kms-key-id).
+    const cmk = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const base = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'AES256', kmsKey: undefined, customerManagedKey: false },
+      },
+    });
+    const fact: DumpFact = {
+      ...base,
+      newest: base.newest && {
+        ...base.newest,
+        encryption: { algorithm: 'aws:kms', kmsKey: cmk, customerManagedKey: true, keyState: 'Enabled' },
+      },
+    };
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: still a warning (a dump uploaded without its own key gets the default), but it said
+    // 'dumps are encrypted with SSE-S3 (AES256)', which the newest dump, read, is not.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toBe(
+      `s3://certctl-dumps/prod/: the bucket's default encryption is SSE-S3 (AES256), not a customer-managed KMS key: the newest dump prod/certctl-2026-12-02.dump carries its own customer-managed key (${cmk}), which overrides the default, but a dump uploaded without one is encrypted with the default, and the older dumps' own encryption was not read.`,
+    );
+  });
+
   it('warns when Object Lock is in GOVERNANCE mode and versioning is off', () => {
     const fact = s3Fact({
       versioning: { state: 'absent' },
@@ -445,6 +472,35 @@ describe('dumps.protection', () => {
       status: 'WARNING',
       description:
         's3://certctl-dumps/prod/: versioning is on, but lifecycle rule c deletes noncurrent versions after 9 days (30 required).',
+    });
+  });
+
+  it('names the conditions of the noncurrent rule it warns about, which the audit cannot match to the dumps', () => {
+    // Prepare: the only rule deletes noncurrent versions after a day, of tagged objects only.
+    const fact = s3Fact({
+      ...NO_LOCK,
+      lifecycle: {
+        state: 'read',
+        value: [
+          {
+            id: 'scratch-versions',
+            expirationDays: undefined,
+            expirationDate: undefined,
+            noncurrentExpirationDays: 1,
+            noncurrentUnmodelledConditions: ['tag tier=scratch'],
+            prefix: 'prod/',
+          },
+        ],
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: still a warning, but it said the rule 'deletes noncurrent versions after 1 day', as
+    // though it reached every dump's.
+    expect(outcome).toMatchObject({
+      status: 'WARNING',
+      description:
+        's3://certctl-dumps/prod/: versioning is on, but lifecycle rule scratch-versions deletes noncurrent versions of objects that meet tag tier=scratch (which this audit cannot match to the dumps) after 1 day (30 required).',
     });
   });
 

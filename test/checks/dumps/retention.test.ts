@@ -458,6 +458,27 @@ describe('dumps.retention', () => {
     expect(outcome?.observed).toMatchObject({ longestGapHours: 48 });
   });
 
+  it('fails a gap 2 minutes longer than twice the cadence, which rounds to it', () => {
+    // Prepare: one missing day, and the dump after it written 2 minutes late: a gap of 48.03 h,
+    // which one decimal rounds to 48.0 h.
+    const objects = dailySeries(35)
+      .filter((_, index) => index !== 20)
+      .map((object, index) =>
+        index === 20 && object.lastModified
+          ? { ...object, lastModified: new Date(object.lastModified.getTime() + 120_000) }
+          : object,
+      );
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: it PASSED 'with no gap longer than 48 h'; the gap is shown on the same side of the
+    // limit as it is.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ longestGapHours: 48.1 });
+    expect(outcome?.description).toContain(
+      'the series has a gap of 48.1 h between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-19.dump, longer than twice the 24 h cadence',
+    );
+  });
+
   it('reports the longest of several gaps', () => {
     const objects = dailySeries(35).filter((_, index) => ![10, 20, 21, 30].includes(index));
     expect(dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith())?.observed).toMatchObject({
@@ -489,6 +510,58 @@ describe('dumps.retention', () => {
     );
     expect(outcome?.remediationText).toContain('find what deleted them');
     expect(outcome?.drifting).toEqual(['coveredDays']);
+  });
+
+  it('does not say a series 40 minutes short of the policy reaches back the policy days', () => {
+    // Prepare: daily dumps, the oldest written 30 days less 40 minutes ago (29.97 days), which one
+    // decimal rounds to 30.0.
+    const oldest = {
+      key: 'prod/certctl-first.dump',
+      size: 6451,
+      lastModified: new Date(NOW.getTime() - 30 * 86_400_000 + 40 * 60_000),
+    };
+    const objects = [oldest, ...dailySeries(30)];
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: it said 'reaches back only 30 of 30 days; it covers the policy in about 0 more days'.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.observed).toMatchObject({ coveredDays: 29.9 });
+    expect(outcome?.description).toContain(
+      'the series reaches back only 29.9 of 30 days; it covers the policy in about 1 more day if',
+    );
+  });
+
+  describe('a prefix shared with another database', () => {
+    it('does not pass the series when the newest dump is of another database than the policy names', () => {
+      // Prepare: 35 daily dumps whose newest, read, is a dump of "certctl", while the policy's
+      // database is "certctl_prod": the prefix holds another database's dumps, which may be the
+      // ones that fill the series.
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(s3Fact(), settingsWith({ databaseName: 'certctl_prod' }));
+      // Assess: it PASSED 'the series covers 34.3 days (30 required) with no gap longer than 24 h'.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'whether the series is of database "certctl_prod": the newest object under the prefix, prod/certctl-2026-12-02.dump, is a dump of database "certctl" (dumps.integrity), so the prefix holds the dumps of another database too, which may be the ones that cover the days and close the gaps; narrow the location\'s `prefix` or `suffix` to the dumps of "certctl_prod"',
+      );
+      expect(outcome?.observed).toMatchObject({ coveredDays: 34.3, longestGapHours: 24, dumpsListed: 35 });
+    });
+
+    it('still fails a gap the series has with every object counted', () => {
+      // Prepare: three days missing; counting another database's dumps closes no gap.
+      const objects = dailySeries(35).filter((_, index) => ![17, 18].includes(index));
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(
+        withSeries(objects),
+        settingsWith({ databaseName: 'certctl_prod' }),
+      );
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('the series has a gap of 3 days');
+    });
+
+    it('judges the series as before when the newest dump is of the policy database', () => {
+      expect(dumpsRetentionCheck.evaluate(s3Fact(), settingsWith())?.status).toBe('PASSED');
+    });
   });
 
   describe('the series window', () => {
