@@ -260,6 +260,58 @@ describe('generated docs', () => {
     expect([...variables].filter((name) => !deploy.includes(`\`${name}`))).toEqual([]);
   });
 
+  it("gives every deployed Lambda a row of README.md's function table naming exactly the variables it gets", async () => {
+    // Prepare: every Lambda (the three audits, snapshot, readiness, the chat functions).
+    const readme = await readFile('README.md', 'utf8');
+    const tableStart = readme.indexOf('| Function | Entry point | Environment |');
+    const rows = readme
+      .slice(tableStart, readme.indexOf('\n\n', tableStart))
+      .split('\n')
+      .slice(2)
+      .map((line) => line.split(' | '));
+    const { templates } = synthesize({
+      ...OWN_KEYS_POLICY,
+      dumps: OWN_DUMPS_POLICY.dumps,
+      chatops: CHAT_POLICY.chatops,
+    });
+    const functions = Object.values(templates.audit.findResources('AWS::Lambda::Function')).map((fn) => {
+      const { Description, Environment } = (
+        fn as { Properties: { Description: string; Environment?: { Variables?: object } } }
+      ).Properties;
+      return {
+        job: /^certctl-backup-guard ([a-z-]+):/.exec(Description)?.[1] ?? Description,
+        variables: Object.keys(Environment?.Variables ?? {}),
+      };
+    });
+    // A row names its Lambda by its handler file; the dumps and keys rows point at the audit-pitr one.
+    const environmentOf = (job: string): string => {
+      const handler = new RegExp(`(functions/handlers/aws/|\`)${job}\\.ts\``);
+      const row = rows.find((cells) => handler.test(cells[1] ?? ''));
+      const cell = row?.[2] ?? '';
+      return cell.includes('the same as their `audit-pitr` twins') ? environmentOf('audit-pitr') : cell;
+    };
+
+    // Act: what each row leaves out, and what a row of one Lambda names that it does not get.
+    const missing = functions.flatMap(({ job, variables }) =>
+      variables.filter((name) => !environmentOf(job).includes(`\`${name}`)).map((name) => `${job}: ${name}`),
+    );
+    const extra = functions
+      .filter(({ job }) => ['audit-pitr', 'snapshot', 'readiness'].includes(job))
+      .flatMap(({ job, variables }) =>
+        [...environmentOf(job).matchAll(/`(BACKUP_GUARD_[A-Z_]+|AWS_LAMBDA_EXEC_WRAPPER)/g)]
+          .map((match) => match[1] ?? '')
+          .filter((name) => !variables.includes(name))
+          .map((name) => `${job}: ${name}`),
+      );
+
+    // Assess
+    expect(functions.map(({ job }) => job)).toEqual(
+      expect.arrayContaining(['snapshot', 'readiness', 'chat-action']),
+    );
+    expect(missing).toEqual([]);
+    expect(extra).toEqual([]);
+  });
+
   it('names every CloudWatch metric the functions emit in the cost notes of docs/deploy.md', async () => {
     // Prepare: each metric name a function emits (Powertools addMetric, the chat functions' count):
     // PascalCase of two words or more, so a count of verdicts ('GO') is not one.
