@@ -109,7 +109,7 @@ describe('generated docs', () => {
       expect.stringContaining('| `"aws"` or `"gcp"` | required |'),
     ]);
     expect(row('dumps.locations[].suffix')).toEqual([
-      expect.stringContaining('| string | `""` | Only keys ending'),
+      expect.stringContaining('| string (at most 1024 characters) | `""` | Only keys ending'),
     ]);
     expect(row('dumps.locations[].project')).toEqual([
       expect.stringContaining('| required | (`provider: "gcp"`)'),
@@ -117,6 +117,23 @@ describe('generated docs', () => {
     expect(row('dumps.locations[].region')).toHaveLength(2);
     expect(row('keys.items.<name>.jsonKey')).toHaveLength(1);
     expect(row('exceptions[].expires')).toEqual([expect.stringContaining('| string, date | required |')]);
+  });
+
+  it('states the length bounds of a string field, which the policy refuses outside them', () => {
+    // Prepare: an item switched off with a reason of 9 characters, and one of 10.
+    const rows = renderPolicyReference().split('\n');
+    const row = (path: string) => rows.find((line) => line.startsWith(`| \`${path}\` |`)) ?? '';
+    const off = (reason: string) => ({
+      keys: { preset: 'none', items: { backup: { kind: 'opaque', off: reason } } },
+    });
+
+    // Act / Assess: the schema refuses what the reference must then state.
+    expect(() => parsePolicy(off('too short'))).toThrow(/10 characters or more/);
+    expect(() => parsePolicy(off('not in use'))).not.toThrow();
+    expect(row('keys.items.<name>.off')).toContain('| string (10–512 characters) |');
+    expect(row('dumps.databaseName')).toContain('| string (1–63 characters) |');
+    expect(row('schedules.auditPitr')).toContain('| string (non-empty) |');
+    expect(row('exceptions[].reason')).toContain('10 characters or more');
   });
 
   it('lists exactly the permissions of a GCP custom role wherever README.md or docs/deploy.md lists them after its name', async () => {
