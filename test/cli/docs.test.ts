@@ -329,6 +329,25 @@ describe('generated docs', () => {
     expect(extra).toEqual([]);
   });
 
+  it("gives every GCP Cloud Function the deploy script can deploy a row of README.md's function table", async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const tableStart = readme.indexOf('| Function | Entry point | Environment |');
+    const entryCells = readme
+      .slice(tableStart, readme.indexOf('\n\n', tableStart))
+      .split('\n')
+      .map((line) => line.split(' | ')[1] ?? '');
+
+    // Act: an entry point no row's entry cell names.
+    const missing = gcpPlan.GCP_FUNCTIONS.map(({ entryPoint }) => entryPoint).filter(
+      (entryPoint) => !entryCells.some((cell) => cell.includes(`\`${entryPoint}\``)),
+    );
+
+    // Assess
+    expect(gcpPlan.GCP_FUNCTIONS.length).toBeGreaterThan(4);
+    expect(missing).toEqual([]);
+  });
+
   it('names every CloudWatch metric the functions emit in the cost notes of docs/deploy.md', async () => {
     // Prepare: each metric name a function emits (Powertools addMetric, the chat functions' count):
     // PascalCase of two words or more, so a count of verdicts ('GO') is not one.
