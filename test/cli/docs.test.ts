@@ -172,6 +172,48 @@ describe('generated docs', () => {
     for (const { id } of GCP_CUSTOM_ROLES) expect(row).toContain(`\`${id}\``);
   });
 
+  it('names in the README row of the dumps and keys audit roles every action they are granted on any resource', async () => {
+    // Prepare: both audits, secret values inspected (the widest keys grant).
+    const readme = await readFile('README.md', 'utf8');
+    const rowOf = (role: string) =>
+      readme.split('\n').find((line) => line.startsWith(`| \`${role}\` Lambda role |`)) ?? '';
+    const { templates } = synthesize({
+      ...OWN_KEYS_POLICY,
+      keys: { ...OWN_KEYS_POLICY.keys, inspectSecretValues: true },
+      dumps: OWN_DUMPS_POLICY.dumps,
+    });
+    const statements = Object.values(templates.audit.findResources('AWS::IAM::Policy')).flatMap((policy) => {
+      const { PolicyDocument, Roles } = (
+        policy as {
+          Properties: {
+            PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+            Roles: { Ref: string }[];
+          };
+        }
+      ).Properties;
+      return PolicyDocument.Statement.map((statement) => ({ roles: JSON.stringify(Roles), ...statement }));
+    });
+    const roleRef = (name: string) =>
+      Object.entries(templates.audit.findResources('AWS::IAM::Role')).find(
+        ([, role]) => (role as { Properties: { RoleName?: string } }).Properties.RoleName === name,
+      )?.[0] ?? name;
+
+    // Act: the actions each role holds on '*' (no resource to name), left out of its README row.
+    const unnamed = ['audit-dumps', 'audit-keys'].flatMap((job) =>
+      statements
+        .filter(
+          ({ roles, Resource }) => roles.includes(roleRef(`certctl-backup-guard-${job}`)) && Resource === '*',
+        )
+        .flatMap(({ Action }) => [Action].flat())
+        .filter((action) => !action.startsWith('logs:') && !rowOf(job).includes(`\`${action}\``))
+        .map((action) => `${job}: ${action}`),
+    );
+
+    // Assess
+    expect(rowOf('audit-dumps')).not.toBe('');
+    expect(unnamed).toEqual([]);
+  });
+
   it('names the import-ledger grant of every publishing audit role and its per-account keep-alive listing', async () => {
     // Prepare
     const readme = await readFile('README.md', 'utf8');
