@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
 import { COMMANDS, README_HELP } from '../../functions/cli/cli.ts';
@@ -388,6 +389,32 @@ describe('generated docs', () => {
     // Assess
     expect(gcpPlan.GCP_FUNCTIONS.length).toBeGreaterThan(4);
     expect(missing).toEqual([]);
+  });
+
+  it("names every variable of the GCP functions' env-vars file in docs/deploy.md's table of it", async () => {
+    // Prepare: a deployment with chatops, which adds the chat topic to the one file.
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const tableStart = deploy.indexOf("The function's environment (the env-vars file the script writes):");
+    const table = deploy.slice(tableStart, deploy.indexOf('\n\n', deploy.indexOf('| Variable', tableStart)));
+    const lockfile = JSON.parse(await readFile('package-lock.json', 'utf8'));
+    const steps = gcpPlan.planGcpDeployment({
+      project: 'certctl-ops',
+      region: 'europe-west1',
+      policy: parsePolicy({ gcp: { projects: ['certctl-prod'] }, chatops: CHAT_POLICY.chatops }),
+      deployedPackage: gcpPlan.deployedPackage(lockfile),
+    });
+    const envFile = steps.find(
+      (step) => step.kind === 'write-file' && step.description.startsWith('environment of the functions'),
+    );
+
+    // Act
+    const variables = Object.keys(
+      parseYaml(envFile && 'content' in envFile ? String(envFile.content) : '{}'),
+    );
+
+    // Assess
+    expect(variables.length).toBeGreaterThan(4);
+    expect(variables.filter((name) => !table.includes(`| \`${name}\``))).toEqual([]);
   });
 
   it('names every CloudWatch metric the functions emit in the cost notes of docs/deploy.md', async () => {
