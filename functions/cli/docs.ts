@@ -58,6 +58,8 @@ interface JsonSchemaNode {
   default?: unknown;
   minimum?: number;
   maximum?: number;
+  minLength?: number;
+  maxLength?: number;
   pattern?: string;
   format?: string;
   description?: string;
@@ -80,7 +82,16 @@ function describeType(node: JsonSchemaNode): string {
   const range =
     low !== undefined || node.maximum !== undefined ? ` (${low ?? ''}–${node.maximum ?? ''})` : '';
   const type = Array.isArray(node.type) ? node.type.join(' or ') : (node.type ?? 'value');
-  return `${type}${range}${node.format ? `, ${node.format}` : ''}`;
+  return `${type}${range}${lengthBounds(node)}${node.format ? `, ${node.format}` : ''}`;
+}
+
+/** A string's length bounds, which the policy refuses outside as it does a number's range. */
+function lengthBounds({ minLength, maxLength }: JsonSchemaNode): string {
+  if (maxLength !== undefined) {
+    return minLength ? ` (${minLength}–${maxLength} characters)` : ` (at most ${maxLength} characters)`;
+  }
+  if (minLength === undefined || minLength === 0) return '';
+  return minLength === 1 ? ' (non-empty)' : ` (at least ${minLength} characters)`;
 }
 
 function isObjectNode(node: JsonSchemaNode): boolean {

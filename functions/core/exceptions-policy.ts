@@ -184,7 +184,7 @@ export const policyExceptionSchema = z
             'must say why the risk is accepted (10 characters or more, not counting blanks at either end)',
           ),
         ),
-      'Why the risk is accepted.',
+      'Why the risk is accepted: 10 characters or more, not counting blanks at either end.',
     ),
     expires: z.described(
       z.iso.date('must be a date such as 2027-03-31'),

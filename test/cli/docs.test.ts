@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
 import { COMMANDS, README_HELP } from '../../functions/cli/cli.ts';
@@ -109,7 +110,7 @@ describe('generated docs', () => {
       expect.stringContaining('| `"aws"` or `"gcp"` | required |'),
     ]);
     expect(row('dumps.locations[].suffix')).toEqual([
-      expect.stringContaining('| string | `""` | Only keys ending'),
+      expect.stringContaining('| string (at most 1024 characters) | `""` | Only keys ending'),
     ]);
     expect(row('dumps.locations[].project')).toEqual([
       expect.stringContaining('| required | (`provider: "gcp"`)'),
@@ -117,6 +118,23 @@ describe('generated docs', () => {
     expect(row('dumps.locations[].region')).toHaveLength(2);
     expect(row('keys.items.<name>.jsonKey')).toHaveLength(1);
     expect(row('exceptions[].expires')).toEqual([expect.stringContaining('| string, date | required |')]);
+  });
+
+  it('states the length bounds of a string field, which the policy refuses outside them', () => {
+    // Prepare: an item switched off with a reason of 9 characters, and one of 10.
+    const rows = renderPolicyReference().split('\n');
+    const row = (path: string) => rows.find((line) => line.startsWith(`| \`${path}\` |`)) ?? '';
+    const off = (reason: string) => ({
+      keys: { preset: 'none', items: { backup: { kind: 'opaque', off: reason } } },
+    });
+
+    // Act / Assess: the schema refuses what the reference must then state.
+    expect(() => parsePolicy(off('too short'))).toThrow(/10 characters or more/);
+    expect(() => parsePolicy(off('not in use'))).not.toThrow();
+    expect(row('keys.items.<name>.off')).toContain('| string (10–512 characters) |');
+    expect(row('dumps.databaseName')).toContain('| string (1–63 characters) |');
+    expect(row('schedules.auditPitr')).toContain('| string (non-empty) |');
+    expect(row('exceptions[].reason')).toContain('10 characters or more');
   });
 
   it('lists exactly the permissions of a GCP custom role wherever README.md or docs/deploy.md lists them after its name', async () => {
@@ -153,6 +171,48 @@ describe('generated docs', () => {
     // Assess
     expect(GCP_CUSTOM_ROLES.length).toBeGreaterThan(5);
     for (const { id } of GCP_CUSTOM_ROLES) expect(row).toContain(`\`${id}\``);
+  });
+
+  it('names in the README row of the dumps and keys audit roles every action they are granted on any resource', async () => {
+    // Prepare: both audits, secret values inspected (the widest keys grant).
+    const readme = await readFile('README.md', 'utf8');
+    const rowOf = (role: string) =>
+      readme.split('\n').find((line) => line.startsWith(`| \`${role}\` Lambda role |`)) ?? '';
+    const { templates } = synthesize({
+      ...OWN_KEYS_POLICY,
+      keys: { ...OWN_KEYS_POLICY.keys, inspectSecretValues: true },
+      dumps: OWN_DUMPS_POLICY.dumps,
+    });
+    const statements = Object.values(templates.audit.findResources('AWS::IAM::Policy')).flatMap((policy) => {
+      const { PolicyDocument, Roles } = (
+        policy as {
+          Properties: {
+            PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+            Roles: { Ref: string }[];
+          };
+        }
+      ).Properties;
+      return PolicyDocument.Statement.map((statement) => ({ roles: JSON.stringify(Roles), ...statement }));
+    });
+    const roleRef = (name: string) =>
+      Object.entries(templates.audit.findResources('AWS::IAM::Role')).find(
+        ([, role]) => (role as { Properties: { RoleName?: string } }).Properties.RoleName === name,
+      )?.[0] ?? name;
+
+    // Act: the actions each role holds on '*' (no resource to name), left out of its README row.
+    const unnamed = ['audit-dumps', 'audit-keys'].flatMap((job) =>
+      statements
+        .filter(
+          ({ roles, Resource }) => roles.includes(roleRef(`certctl-backup-guard-${job}`)) && Resource === '*',
+        )
+        .flatMap(({ Action }) => [Action].flat())
+        .filter((action) => !action.startsWith('logs:') && !rowOf(job).includes(`\`${action}\``))
+        .map((action) => `${job}: ${action}`),
+    );
+
+    // Assess
+    expect(rowOf('audit-dumps')).not.toBe('');
+    expect(unnamed).toEqual([]);
   });
 
   it('names the import-ledger grant of every publishing audit role and its per-account keep-alive listing', async () => {
@@ -258,6 +318,103 @@ describe('generated docs', () => {
       [...variables].filter((name) => !table.slice(0, table.indexOf('\n\n')).includes(`\`${name}`)),
     ).toEqual([]);
     expect([...variables].filter((name) => !deploy.includes(`\`${name}`))).toEqual([]);
+  });
+
+  it("gives every deployed Lambda a row of README.md's function table naming exactly the variables it gets", async () => {
+    // Prepare: every Lambda (the three audits, snapshot, readiness, the chat functions).
+    const readme = await readFile('README.md', 'utf8');
+    const tableStart = readme.indexOf('| Function | Entry point | Environment |');
+    const rows = readme
+      .slice(tableStart, readme.indexOf('\n\n', tableStart))
+      .split('\n')
+      .slice(2)
+      .map((line) => line.split(' | '));
+    const { templates } = synthesize({
+      ...OWN_KEYS_POLICY,
+      dumps: OWN_DUMPS_POLICY.dumps,
+      chatops: CHAT_POLICY.chatops,
+    });
+    const functions = Object.values(templates.audit.findResources('AWS::Lambda::Function')).map((fn) => {
+      const { Description, Environment } = (
+        fn as { Properties: { Description: string; Environment?: { Variables?: object } } }
+      ).Properties;
+      return {
+        job: /^certctl-backup-guard ([a-z-]+):/.exec(Description)?.[1] ?? Description,
+        variables: Object.keys(Environment?.Variables ?? {}),
+      };
+    });
+    // A row names its Lambda by its handler file; the dumps and keys rows point at the audit-pitr one.
+    const environmentOf = (job: string): string => {
+      const handler = new RegExp(`(functions/handlers/aws/|\`)${job}\\.ts\``);
+      const row = rows.find((cells) => handler.test(cells[1] ?? ''));
+      const cell = row?.[2] ?? '';
+      return cell.includes('the same as their `audit-pitr` twins') ? environmentOf('audit-pitr') : cell;
+    };
+
+    // Act: what each row leaves out, and what a row of one Lambda names that it does not get.
+    const missing = functions.flatMap(({ job, variables }) =>
+      variables.filter((name) => !environmentOf(job).includes(`\`${name}`)).map((name) => `${job}: ${name}`),
+    );
+    const extra = functions
+      .filter(({ job }) => ['audit-pitr', 'snapshot', 'readiness'].includes(job))
+      .flatMap(({ job, variables }) =>
+        [...environmentOf(job).matchAll(/`(BACKUP_GUARD_[A-Z_]+|AWS_LAMBDA_EXEC_WRAPPER)/g)]
+          .map((match) => match[1] ?? '')
+          .filter((name) => !variables.includes(name))
+          .map((name) => `${job}: ${name}`),
+      );
+
+    // Assess
+    expect(functions.map(({ job }) => job)).toEqual(
+      expect.arrayContaining(['snapshot', 'readiness', 'chat-action']),
+    );
+    expect(missing).toEqual([]);
+    expect(extra).toEqual([]);
+  });
+
+  it("gives every GCP Cloud Function the deploy script can deploy a row of README.md's function table", async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const tableStart = readme.indexOf('| Function | Entry point | Environment |');
+    const entryCells = readme
+      .slice(tableStart, readme.indexOf('\n\n', tableStart))
+      .split('\n')
+      .map((line) => line.split(' | ')[1] ?? '');
+
+    // Act: an entry point no row's entry cell names.
+    const missing = gcpPlan.GCP_FUNCTIONS.map(({ entryPoint }) => entryPoint).filter(
+      (entryPoint) => !entryCells.some((cell) => cell.includes(`\`${entryPoint}\``)),
+    );
+
+    // Assess
+    expect(gcpPlan.GCP_FUNCTIONS.length).toBeGreaterThan(4);
+    expect(missing).toEqual([]);
+  });
+
+  it("names every variable of the GCP functions' env-vars file in docs/deploy.md's table of it", async () => {
+    // Prepare: a deployment with chatops, which adds the chat topic to the one file.
+    const deploy = await readFile('docs/deploy.md', 'utf8');
+    const tableStart = deploy.indexOf("The function's environment (the env-vars file the script writes):");
+    const table = deploy.slice(tableStart, deploy.indexOf('\n\n', deploy.indexOf('| Variable', tableStart)));
+    const lockfile = JSON.parse(await readFile('package-lock.json', 'utf8'));
+    const steps = gcpPlan.planGcpDeployment({
+      project: 'certctl-ops',
+      region: 'europe-west1',
+      policy: parsePolicy({ gcp: { projects: ['certctl-prod'] }, chatops: CHAT_POLICY.chatops }),
+      deployedPackage: gcpPlan.deployedPackage(lockfile),
+    });
+    const envFile = steps.find(
+      (step) => step.kind === 'write-file' && step.description.startsWith('environment of the functions'),
+    );
+
+    // Act
+    const variables = Object.keys(
+      parseYaml(envFile && 'content' in envFile ? String(envFile.content) : '{}'),
+    );
+
+    // Assess
+    expect(variables.length).toBeGreaterThan(4);
+    expect(variables.filter((name) => !table.includes(`| \`${name}\``))).toEqual([]);
   });
 
   it('names every CloudWatch metric the functions emit in the cost notes of docs/deploy.md', async () => {
