@@ -78,7 +78,10 @@ function scopeReader(sim: Sim, policy: Policy, region: string) {
  * customer-managed key, 40 ms per call; `answer` may answer a request in place of the simulator.
  * Records the order in which the calls reach the simulator.
  */
-async function keysScope(answer?: (target: string, body: string) => SimResponse | undefined) {
+async function keysScope(
+  answer?: (target: string, body: string) => SimResponse | undefined,
+  holdUntil?: (target: string, body: string, arrivals: readonly string[]) => Promise<void> | undefined,
+) {
   const region = 'eu-west-1';
   const keyId = '00000000-1111-2222-3333-444444444444';
   const count = 2 * DESCRIBE_CONCURRENCY + 1;
@@ -100,8 +103,11 @@ async function keysScope(answer?: (target: string, body: string) => SimResponse 
       if (operation) arrivals.push(operation);
       return operation !== undefined && answer?.(operation, request.body.toString('utf8')) !== undefined;
     },
-    handle: (request) =>
-      answer?.(operationOf(request) ?? '', request.body.toString('utf8')) ?? { status: 500, body: '' },
+    handle: async (request) => {
+      const operation = operationOf(request) ?? '';
+      await holdUntil?.(operation, request.body.toString('utf8'), arrivals);
+      return answer?.(operation, request.body.toString('utf8')) ?? { status: 500, body: '' };
+    },
     ...FAULT_ANSWERS,
   };
   const sim = await startSim({
@@ -240,10 +246,18 @@ describe('collectAwsKeyFacts scheduling', () => {
   it('fails the scope with the DescribeSecret failure when the key, asked meanwhile, fails too', async () => {
     // Prepare: KMS fails (a 500, not a per-key answer), and so does the last secret's DescribeSecret.
     const lastSecret = `certctl/item-${2 * DESCRIBE_CONCURRENCY}"`;
-    const scope = await keysScope((operation, body) =>
-      operation === 'DescribeKey' || (operation === 'DescribeSecret' && body.includes(lastSecret))
-        ? jsonError(500, 'InternalFailure', `${operation} is down`)
-        : undefined,
+    const scope = await keysScope(
+      (operation, body) =>
+        operation === 'DescribeKey' || (operation === 'DescribeSecret' && body.includes(lastSecret))
+          ? jsonError(500, 'InternalFailure', `${operation} is down`)
+          : undefined,
+      // The last secret's answer waits for the key's request: on a loaded machine the key's request
+      // could otherwise come after it, and the case (the key's failure first) would not be the one tested.
+      async (operation, body, arrivals) => {
+        if (operation !== 'DescribeSecret' || !body.includes(lastSecret)) return;
+        for (let waited = 0; waited < 5_000 && !arrivals.includes('DescribeKey'); waited += 10)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+      },
     );
     try {
       // Act
