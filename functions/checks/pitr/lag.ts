@@ -37,6 +37,8 @@ import { judgedWithStatus } from './status.ts';
 import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
+  CREATED_FIELD,
+  CREATED_NOUN,
   DOCS,
   earliestAfterLatest,
   formatLag,
@@ -284,12 +286,13 @@ function contradictedLatest(fact: PitrFact, latest: Date, maxLag: number): Check
   const window = fact.restoreWindow;
   const earliest = window.known ? window.earliest : undefined;
   const source = window.known ? window.source : 'the database';
-  const created = fact.kind === 'cloudsql-instance' ? fact.createdAt : undefined;
+  const created = fact.createdAt;
   let why: string | undefined;
   if (earliest !== undefined && earliestAfterLatest(earliest, latest)) {
     why = `the earliest restorable time ${formatTime(earliest)} (${source}) is after its latest restorable time ${formatTime(latest)}, so no point in time lies between them`;
   } else if (created !== undefined && created.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
-    why = `the latest restorable time ${formatTime(latest)} (${source}) is before the instance was created (createTime ${formatTime(created)}), and no log of this instance is older than the instance`;
+    const noun = CREATED_NOUN[fact.kind];
+    why = `the latest restorable time ${formatTime(latest)} (${source}) is before the ${noun} was created (${CREATED_FIELD[fact.kind]} ${formatTime(created)}), and no log of this ${noun} is older than the ${noun}`;
   }
   if (why === undefined) return undefined;
   return {

@@ -95,6 +95,7 @@ import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
   CREATED_FIELD,
+  CREATED_NOUN,
   capitalize,
   cloudSqlLogDaysNotJudged,
   DOCS,
@@ -322,13 +323,6 @@ function extendAdvice(fact: PitrFact, bound: WindowBound, minPitrDays: number, w
 function observedUnknown(fact: PitrFact) {
   return { windowDays: null, retentionDays: valueOrNull(fact.retentionDays) };
 }
-
-/** What each kind of database is called where its creation time is quoted. */
-const CREATED_NOUN: Record<PitrFact['kind'], string> = {
-  'rds-instance': 'DB instance',
-  'aurora-cluster': 'DB cluster',
-  'cloudsql-instance': 'instance',
-};
 
 /**
  * NOT_AVAILABLE when the reported times give the window no length: an earliest restorable time later

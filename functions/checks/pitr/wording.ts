@@ -227,6 +227,13 @@ export function earliestBeforeCreated(earliest: Date, created: Date | undefined)
   return created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
 }
 
+/** What each kind of database is called where its creation time is quoted. */
+export const CREATED_NOUN: Record<PitrFact['kind'], string> = {
+  'rds-instance': 'DB instance',
+  'aurora-cluster': 'DB cluster',
+  'cloudsql-instance': 'instance',
+};
+
 /** The field each kind of database reports its creation time in. */
 export const CREATED_FIELD: Record<PitrFact['kind'], string> = {
   'rds-instance': 'InstanceCreateTime',

@@ -554,7 +554,7 @@ describe('pitr.lag on Cloud SQL with point-in-time recovery off (its newest auto
   });
 });
 
-describe('pitr.lag on a Cloud SQL recovery time the same answer contradicts', () => {
+describe('pitr.lag on a latest restorable time the same answer contradicts', () => {
   it('does not pass a recent latest recovery time whose earliest recovery time is after it', () => {
     // Prepare: getLatestRecoveryTime sent earliest 1 min ago, latest 10 min ago: no point in time lies
     // between them (pitr.window is NOT_AVAILABLE on the same answer), so no restore to it is proven.
@@ -595,6 +595,40 @@ describe('pitr.lag on a Cloud SQL recovery time the same answer contradicts', ()
     // Assess
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('before the instance was created');
+  });
+
+  it.each([
+    ['an RDS instance', rdsInstanceFact, 'InstanceCreateTime', 'DB instance'],
+    ['an Aurora cluster', auroraClusterFact, 'ClusterCreateTime', 'DB cluster'],
+  ] as const)(
+    'does not pass %s whose latest restorable time is before it was created',
+    (_, make, field, noun) => {
+      // Prepare: created 2 minutes ago, restorable up to 10 minutes ago: no log of the database is
+      // older than the database, so the answer proves no restore to that time.
+      const fact = make({
+        createdAt: minutesAgo(2),
+        latestRestorableTime: minutesAgo(10),
+        restoreWindow: {
+          known: true,
+          earliest: minutesAgo(12),
+          latest: minutesAgo(10),
+          source: 'RestoreWindow',
+        },
+      });
+
+      // Act
+      const outcome = pitrLagCheck.evaluate(fact, contextWith());
+
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(`before the ${noun} was created (${field} `);
+      expect(outcome?.observed).toMatchObject({ restoreLagMinutes: null });
+    },
+  );
+
+  it('still passes an RDS instance created within the clock-skew margin after its latest restorable time', () => {
+    const fact = rdsInstanceFact({ createdAt: minutesAgo(2), latestRestorableTime: minutesAgo(4) });
+    expect(pitrLagCheck.evaluate(fact, contextWith())?.status).toBe('PASSED');
   });
 
   it('still passes when the earliest time is within the clock-skew margin after the latest', () => {
