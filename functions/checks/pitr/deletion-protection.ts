@@ -7,13 +7,15 @@
  * (`finalBackupConfig.enabled`); either one keeps a restore point after a deletion. Retained backups
  * count only with automated backups on: with them off there is no automated backup to retain. A
  * final backup alone is purged `finalBackupConfig.retentionDays` after the deletion, so it counts
- * only when kept at least the policy's minPitrDays.
+ * only when kept at least the policy's minPitrDays, and only with automated backups on: Google's
+ * documentation does not say whether a final backup is taken from an instance with them off, so
+ * such a guard is NOT_AVAILABLE, never a pass.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { DELETING_STATUSES } from '../../core/database-status.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
-import { deletionProtectionCommand, patchCloudSql } from './commands.ts';
+import { deletionProtectionCommand, enableBackupsStep, patchCloudSql } from './commands.ts';
 import { deletingRemediation } from './status.ts';
 import {
   backupPlanTier,
@@ -82,6 +84,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   const flags: string[] = [];
   const unknown: string[] = [];
   let shortFinal = false;
+  let finalWithoutBackups = false;
   // A protection the answer left out is off unless set (the adapter's reading): quoted as not set.
   const off = (field: string): string =>
     cloudSql?.protectionsNotSet?.includes(field) ? `${field} not set, which means off` : `${field}=false`;
@@ -147,6 +150,14 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
         `the final backup is kept only ${finalDays} ${finalDays === 1 ? 'day' : 'days'} after a deletion (settings.finalBackupConfig.retentionDays=${finalDays}), fewer than the ${minPitrDays} days the policy requires, and ${notRetained}`,
       );
       flags.push(`--final-backup-retention-days=${minPitrDays}`);
+    } else if (fact.automatedBackupsEnabled === undefined) {
+      unknown.push('settings.backupConfiguration.enabled');
+    } else if (!fact.automatedBackupsEnabled) {
+      // Google's Cloud SQL documentation (final backups; `gcloud sql instances delete
+      // --enable-final-backup`; instances.delete `enableFinalBackup`) says a final backup is taken
+      // at deletion, but not whether one is taken from an instance with automated backups off.
+      // Unproven, the final backup is not a guard that holds: never a PASS on it.
+      finalWithoutBackups = true;
     }
   }
 
@@ -170,6 +181,15 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     };
   }
   if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
+  if (finalWithoutBackups) {
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)}: the only guard of its backups after a deletion is a final backup (settings.finalBackupConfig.enabled=true), and automated backups are off (settings.backupConfiguration.enabled=false); Cloud SQL does not document whether a final backup is taken from an instance with automated backups off, so this check could not be evaluated.`,
+      observed: { ...observed, automatedBackupsEnabled: false },
+      required,
+      remediationText: `Turn automated backups on (${enableBackupsStep(fact, minPitrDays)}) and retain them on delete (\`${patchCloudSql(fact, '--retain-backups-on-delete')}\`); a guard that does not rest on the final backup alone can then be judged. See ${DOCS.cloudSqlDeletionProtection}.`,
+    };
+  }
   if (vaultDecides) {
     const throughPlan = judgedThroughBackupPlan(
       fact,

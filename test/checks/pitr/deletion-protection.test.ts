@@ -414,12 +414,49 @@ describe('pitr.deletion-protection on Cloud SQL, retained backups without automa
     expect(outcome?.description).toContain('settings.backupConfiguration.enabled');
   });
 
-  it('still passes on a final backup kept the policy days when automated backups are off', () => {
+  it('does not pass on a final backup kept the policy days when automated backups are off', () => {
+    // Prepare: Google's Cloud SQL documentation (final backups, `sql instances delete`) does not say
+    // whether a final backup is taken from an instance with automated backups off, so a final
+    // backup as the only guard proves no restore point after a deletion.
+    const fact = cloudSqlFact(
+      { automatedBackupsEnabled: false, pointInTimeRecoveryEnabled: false, retentionDays: 0 },
+      { retainBackupsOnDelete: true, finalBackupEnabled: true, finalBackupRetentionDays: 30 },
+    );
+
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql`: the only guard of its backups after a deletion is a final backup (settings.finalBackupConfig.enabled=true), and automated backups are off (settings.backupConfiguration.enabled=false); Cloud SQL does not document whether a final backup is taken from an instance with automated backups off, so this check could not be evaluated.',
+    );
+    expect(outcome?.remediationText).toContain(
+      'gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery',
+    );
+  });
+
+  it('does not pass on a final backup alone when whether automated backups are on was not sent', () => {
     // Act
     const outcome = pitrDeletionProtectionCheck.evaluate(
       cloudSqlFact(
-        { automatedBackupsEnabled: false, pointInTimeRecoveryEnabled: false, retentionDays: 0 },
-        { retainBackupsOnDelete: true, finalBackupEnabled: true, finalBackupRetentionDays: 30 },
+        { automatedBackupsEnabled: undefined },
+        { retainBackupsOnDelete: false, finalBackupEnabled: true, finalBackupRetentionDays: 30 },
+      ),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('could not read settings.backupConfiguration.enabled');
+  });
+
+  it('still passes on a final backup kept the policy days when automated backups are on', () => {
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact(
+        {},
+        { retainBackupsOnDelete: false, finalBackupEnabled: true, finalBackupRetentionDays: 30 },
       ),
       contextWith(),
     );
