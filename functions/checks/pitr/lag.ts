@@ -7,7 +7,8 @@
  * A new database with no restore point yet (status `creating` or created within a day): NOT_AVAILABLE,
  * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window. A latest restorable time
  * after this run's clock, or before the window's earliest one (beyond the clock-skew margin), proves
- * no restore up to it: NOT_AVAILABLE.
+ * no restore up to it: NOT_AVAILABLE, unless the status decides on its own (being deleted, KMS key
+ * out of reach, `incompatible-restore`: FAILED, as for a recent time; status.ts).
  *
  * Backups off: not applicable (undefined). With no automated backups there is no log stream that
  * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
@@ -207,7 +208,7 @@ export const pitrLagCheck: Check<PitrFact> = {
 
     if (latest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
       // A time after this run's clock measures no lag: a slow clock would pass a stale time.
-      return {
+      return statusFirst(fact, {
         status: 'NOT_AVAILABLE',
         description: `${resourceLabel(fact)}: the latest restorable time ${formatTime(latest)} is later than this run's clock (${formatTime(now)}), so the restore lag cannot be measured.`,
         observed: {
@@ -218,10 +219,10 @@ export const pitrLagCheck: Check<PitrFact> = {
         required,
         remediationText:
           'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.',
-      };
+      });
     }
     const contradicted = contradictedLatest(fact, latest, maxLag);
-    if (contradicted) return contradicted;
+    if (contradicted) return statusFirst(fact, contradicted);
     const lagMinutes = Math.max(0, now.getTime() - latest.getTime()) / MINUTE_MS;
     const observed = {
       restoreLagMinutes: Math.floor(lagMinutes),
@@ -230,7 +231,7 @@ export const pitrLagCheck: Check<PitrFact> = {
     };
     if (lagMinutes <= maxLag && window.known && window.firstBackupPending) {
       // A restore to that time starts from a snapshot, and the automated backup has none yet.
-      return {
+      return statusFirst(fact, {
         status: 'NOT_AVAILABLE',
         description: `${resourceLabel(fact)} reports a latest restorable time ${formatTime(latest)}, ${formatLag(lagMinutes)} ago, but its automated backup is waiting for its first automated snapshot (${window.source}): a point-in-time restore starts from a snapshot, so no restore to that time is proven yet.`,
         observed,
@@ -238,7 +239,7 @@ export const pitrLagCheck: Check<PitrFact> = {
         drifting: LAG_DRIFTING,
         remediationText:
           'Nothing to change if automated backups were turned on or the database created recently: the next audit judges it once the first snapshot is available. If certctl already writes to it, take a manual snapshot or a pg_dump now. If the automated backup is still creating a day later, check the database events for backup errors.',
-      };
+      });
     }
     if (lagMinutes <= maxLag) {
       // A recent time proves no restore to it runs while the status stands in the way (being
@@ -274,6 +275,15 @@ export const pitrLagCheck: Check<PitrFact> = {
     };
   },
 };
+
+/**
+ * `outcome` (a NOT_AVAILABLE on times this check cannot judge) under the database's status: a status
+ * that proves the verdict on its own (being deleted, KMS key out of reach, `incompatible-restore`)
+ * decides whatever the times say, as it does for a recent time (status.ts, judgedWithStatus).
+ */
+function statusFirst(fact: PitrFact, outcome: CheckOutcome): CheckOutcome {
+  return judgedWithStatus(fact, outcome, outcome.observed, outcome.required);
+}
 
 /**
  * NOT_AVAILABLE when the answer that sent the latest restorable time contradicts it, as pitr.window
@@ -344,14 +354,14 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
     };
   }
   if (newest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
-    return {
+    return statusFirst(fact, {
       status: 'NOT_AVAILABLE',
       description: `${resourceLabel(fact)}: the newest automated backup ${formatTime(newest)} is later than this run's clock (${formatTime(now)}), so its age cannot be measured.`,
       observed: { ...unread, newestBackupTime: newest.toISOString(), status: fact.status },
       required,
       remediationText:
         'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.',
-    };
+    });
   }
   const ageHours = Math.max(0, now.getTime() - newest.getTime()) / HOUR_MS;
   const observed = {

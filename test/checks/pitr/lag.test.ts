@@ -649,3 +649,90 @@ describe('pitr.lag on a latest restorable time the same answer contradicts', () 
     expect(outcome?.status).toBe('PASSED');
   });
 });
+
+describe('pitr.lag: a status that decides on its own wins over contradictory times', () => {
+  const hoursAgo = (hours: number) => minutesAgo(hours * 60);
+  const contradictory = {
+    "a latest time after this run's clock": {
+      latestRestorableTime: minutesAgo(-60),
+      restoreWindow: { known: true, earliest: daysAgo(35), latest: minutesAgo(-60), source: 'RestoreWindow' },
+    },
+    'an earliest time after the latest': {
+      latestRestorableTime: minutesAgo(12),
+      restoreWindow: {
+        known: true,
+        earliest: minutesAgo(1),
+        latest: minutesAgo(12),
+        source: 'RestoreWindow',
+      },
+    },
+    'a latest time before the database was created': {
+      createdAt: minutesAgo(2),
+      latestRestorableTime: minutesAgo(10),
+      restoreWindow: {
+        known: true,
+        earliest: minutesAgo(12),
+        latest: minutesAgo(10),
+        source: 'RestoreWindow',
+      },
+    },
+  } as const;
+
+  it.each(Object.entries(contradictory))(
+    'fails a Cloud SQL instance in PENDING_DELETE on %s, as on a recent one',
+    (_, overrides) => {
+      // Prepare: the deletion cannot be stopped and takes the logs along, whatever the times say.
+      const fact = cloudSqlFact({ ...overrides, status: 'PENDING_DELETE' });
+
+      // Act
+      const outcome = pitrLagCheck.evaluate(fact, contextWith());
+
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('is being deleted (status `PENDING_DELETE`)');
+      expect(outcome?.observed).toMatchObject({ status: 'PENDING_DELETE' });
+    },
+  );
+
+  it.each(Object.entries(contradictory))(
+    'fails an RDS instance whose KMS key is out of reach on %s',
+    (_, overrides) => {
+      const outcome = pitrLagCheck.evaluate(
+        rdsInstanceFact({ ...overrides, status: 'inaccessible-encryption-credentials' }),
+        contextWith(),
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('cannot reach the KMS key');
+    },
+  );
+
+  it('fails a Cloud SQL instance in PENDING_DELETE, PITR off, whose newest backup is after the clock', () => {
+    // Act
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({
+        status: 'PENDING_DELETE',
+        pointInTimeRecoveryEnabled: false,
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(10),
+          latest: hoursAgo(-3),
+          source: 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)',
+        },
+      }),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted');
+  });
+
+  it('stays not available on contradictory times for a status that leaves a restore unproven', () => {
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({ ...contradictory['an earliest time after the latest'], status: 'SUSPENDED' }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('is after its latest restorable time');
+  });
+});
