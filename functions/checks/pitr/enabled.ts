@@ -154,7 +154,7 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
   }
   return {
     status: 'PASSED',
-    description: `${resourceLabel(fact)} has automated backups and point-in-time recovery on.`,
+    description: `${resourceLabel(fact)} has automated backups and point-in-time recovery on.${restoreStoppedNote(fact)}`,
     observed,
     required: REQUIRED,
   };

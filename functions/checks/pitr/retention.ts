@@ -280,7 +280,7 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       : '';
   return {
     status: 'PASSED',
-    description: `${resourceLabel(fact)} (${editionLabel(fact)}) keeps ${logDays} days of transaction logs and ${retainedBackups} daily backups, at least the ${minPitrDays} days required.${note}`,
+    description: `${resourceLabel(fact)} (${editionLabel(fact)}) keeps ${logDays} days of transaction logs and ${retainedBackups} daily backups, at least the ${minPitrDays} days required.${note}${restoreStoppedNote(fact)}`,
     observed,
     required,
   };

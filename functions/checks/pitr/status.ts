@@ -17,8 +17,12 @@
  * - Any other known status (backing-up, modifying, maintenance, rebooting, stopped, storage-full, …)
  *   leaves the verdict alone: the backups are untouched, and `pitr.lag` reports archiving that stopped.
  *
- * `pitr.enabled` and `pitr.retention` judge the configuration, which the status does not change; on
- * RDS and Aurora their PASS says so when the status proves no restore runs now ({@link restoreStoppedNote}).
+ * `pitr.enabled` and `pitr.retention` judge the configuration, which the status does not change; their
+ * PASS says so when the status proves no restore runs now ({@link restoreStoppedNote}). On Cloud SQL
+ * that is PENDING_DELETE alone: a deletion takes the instance's backups with it unless retained
+ * (Cloud SQL docs, "Delete instances"). Of a STOPPED instance (activationPolicy NEVER) Google documents
+ * only that it takes no new backups (Cloud SQL docs, "About Cloud SQL backups"), not that its existing
+ * backups or point-in-time recovery cannot be restored, so it gets no such note.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {

@@ -280,3 +280,23 @@ describe('pitr.enabled beside a status that stops every restore', () => {
     },
   );
 });
+
+describe('pitr.enabled on a Cloud SQL instance beside its status', () => {
+  it('passes on the settings and says no restore runs now when the instance is being deleted', () => {
+    // Act
+    const outcome = pitrEnabledCheck.evaluate(cloudSqlFact({ status: 'PENDING_DELETE' }), contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql` has automated backups and point-in-time recovery on. This judges the setting only: the database has status `PENDING_DELETE` (it is being deleted), so no restore from its backups runs now (pitr.window and pitr.lag).',
+    );
+  });
+
+  it('adds no such sentence for a stopped instance', () => {
+    const outcome = pitrEnabledCheck.evaluate(cloudSqlFact({ status: 'STOPPED' }), contextWith());
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql` has automated backups and point-in-time recovery on.',
+    );
+  });
+});

@@ -453,6 +453,29 @@ describe('pitr.retention beside a status that stops every restore', () => {
   });
 });
 
+describe('pitr.retention on a Cloud SQL instance beside its status', () => {
+  it('passes on the setting and says no restore runs now when the instance is being deleted', () => {
+    // Prepare: Cloud SQL deletes an instance's backups with it (Cloud SQL docs, "Delete instances"),
+    // and pitr.window and pitr.lag fail it: the PASS on the setting must not read as a restore.
+    const fact = cloudSqlFact({ status: 'PENDING_DELETE' });
+
+    // Act
+    const outcome = pitrRetentionCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'This judges the setting only: the database has status `PENDING_DELETE` (it is being deleted), so no restore from its backups runs now (pitr.window and pitr.lag).',
+    );
+  });
+
+  it('adds no such sentence for a stopped instance, not documented to stop a restore', () => {
+    const outcome = pitrRetentionCheck.evaluate(cloudSqlFact({ status: 'STOPPED' }), contextWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).not.toContain('This judges the setting only');
+  });
+});
+
 describe('pitr.retention on Cloud SQL, log days the API sent beyond the edition', () => {
   it('is not available, naming the value and the limit, when ENTERPRISE_PLUS sends 40 log days', () => {
     // Act: the edition keeps at most 35 days of transaction logs.
