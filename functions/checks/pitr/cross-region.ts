@@ -315,7 +315,45 @@ type ProvenOrUnknownCopy =
       readonly outcome: 'unknown';
       readonly says: string;
       readonly accessDenied: boolean;
+      /** The command that shows the copy where it is kept ({@link withInspect}). */
+      readonly inspect?: string;
     };
+
+/**
+ * `reading` with the command that shows its copy where it is kept, when the reading is unknown for a
+ * reason other than a refused read (which is fixed by a grant, not by a look): the next step of a
+ * NOT_AVAILABLE, as a FAILED reading names its command ({@link unknownRemediation}).
+ */
+function withInspect<T extends { readonly outcome: string }>(reading: T, inspect: string): T {
+  if (reading.outcome !== 'unknown' || ('accessDenied' in reading && reading.accessDenied === true))
+    return reading;
+  return { ...reading, inspect };
+}
+
+/**
+ * What to do about copies that could not be judged: the grant for Regions that refused the read
+ * (`grant`, when any did), and for the others a run again (a value left out of an answer, or a read
+ * that failed for a passing cause, may come through) then a look at each copy where it is kept.
+ * Undefined when there is nothing to say.
+ */
+function unknownRemediation(
+  unknown: readonly { readonly accessDenied?: boolean; readonly inspect?: string }[],
+  grant: string | undefined,
+): string | undefined {
+  const parts = grant ? [grant] : [];
+  const unexplained = unknown.filter((reading) => reading.accessDenied !== true);
+  if (unexplained.length > 0) {
+    const looks = [...new Set(unexplained.flatMap((reading) => (reading.inspect ? [reading.inspect] : [])))];
+    parts.push(
+      `Run the audit again: a value the answer left out or a read that failed may come through next time.${
+        looks.length > 0
+          ? ` If it stays unknown, look at the copy where it is kept: ${looks.map((look) => `\`${look}\``).join(', ')}.`
+          : ''
+      }`,
+    );
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
 
 /**
  * What the Region of one Aurora copy says of it, in the shape of an RDS replication's reading
@@ -513,7 +551,12 @@ function judgeCopies(
         },
       ];
     }
-    return here.map((copy) => readCopy(fact, copy, minPitrDays, now, about.copy));
+    return here.map((copy) =>
+      withInspect(
+        readCopy(fact, copy, minPitrDays, now, about.copy),
+        `aws rds describe-db-clusters --region ${shellWord(copy.region)} --db-cluster-identifier ${shellWord(copy.arn)}`,
+      ),
+    );
   });
   const label = `${resourceLabel(fact)} ${about.what}`;
   const proven = readings.filter((reading) => reading.outcome === 'proven');
@@ -529,16 +572,18 @@ function judgeCopies(
   const unknown = readings.filter((reading) => reading.outcome === 'unknown');
   if (unknown.length > 0) {
     const denied = [...new Set(unknown.flatMap((reading) => (reading.accessDenied ? [reading.region] : [])))];
+    const remediationText = unknownRemediation(
+      unknown,
+      denied.length > 0
+        ? `Grant the audit role rds:DescribeDBClusters in ${denied.join(', ')} (the Region of the copy, on arn:aws:rds:<region>:<account>:cluster:*), then run the audit again.`
+        : undefined,
+    );
     return {
       status: 'NOT_AVAILABLE',
       description: `${label}, but whether it can be restored back the ${minPitrDays} days required could not be told: ${unknown.map((reading) => reading.says).join('; ')}.`,
       observed: { ...about.observed, crossRegionBackup: null },
       required,
-      ...(denied.length > 0
-        ? {
-            remediationText: `Grant the audit role rds:DescribeDBClusters in ${denied.join(', ')} (the Region of the copy, on arn:aws:rds:<region>:<account>:cluster:*), then run the audit again.`,
-          }
-        : {}),
+      ...(remediationText ? { remediationText } : {}),
     };
   }
   const notProven = readings.filter(
@@ -1046,7 +1091,12 @@ function judgeRdsReplications(
         },
       ];
     }
-    return backups.map((backup) => readReplication(fact, backup, context));
+    return backups.map((backup) =>
+      withInspect(
+        readReplication(fact, backup, context),
+        `aws rds describe-db-instance-automated-backups --region ${shellWord(backup.region)} --db-instance-automated-backups-arn ${shellWord(backup.arn)}`,
+      ),
+    );
   });
   // A replication listed by an ARN naming no Region: its destination cannot be asked, so what it
   // keeps is not known, said with the ARN as the answer held it.
@@ -1084,16 +1134,18 @@ function judgeRdsReplications(
         ),
       ),
     ];
+    const remediationText = unknownRemediation(
+      unknown.map((reading) => ('accessDenied' in reading ? reading : { accessDenied: false })),
+      denied.length > 0
+        ? `Grant the audit role rds:DescribeDBInstanceAutomatedBackups in ${denied.join(', ')} (the Region the backups are replicated to, on arn:aws:rds:<region>:<account>:auto-backup:*), then run the audit again.`
+        : undefined,
+    );
     return {
       status: 'NOT_AVAILABLE',
       description: `${resourceLabel(fact)} lists automated-backup replication to ${listed}, but whether a destination keeps current restore points reaching back the ${minPitrDays} days required could not be told: ${unknown.map((reading) => reading.says).join('; ')}.`,
       observed: { crossRegionBackup: null, replicatedTo: [...elsewhere, ...unplaced].join(',') },
       required,
-      ...(denied.length > 0
-        ? {
-            remediationText: `Grant the audit role rds:DescribeDBInstanceAutomatedBackups in ${denied.join(', ')} (the Region the backups are replicated to, on arn:aws:rds:<region>:<account>:auto-backup:*), then run the audit again.`,
-          }
-        : {}),
+      ...(remediationText ? { remediationText } : {}),
     };
   }
   const notProven = readings.filter((reading): reading is ReplicaReading => 'arn' in reading);

@@ -1232,3 +1232,70 @@ describe('pitr.cross-region', () => {
     });
   });
 });
+
+describe('pitr.cross-region: a copy that could not be judged names the next step', () => {
+  it('says to run again and how to look at a replicated backup sent without RestoreWindow', () => {
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(
+      rdsInstanceFact({
+        replicatedBackups: [replicatedBackup('eu-central-1', { restoreWindow: undefined })],
+      }),
+      contextWith(REQUIRE),
+    );
+
+    // Assess: before, no remediation at all, while a FAILED reading names its command.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toBe(
+      'Run the audit again: a value the answer left out or a read that failed may come through next time. If it stays unknown, look at the copy where it is kept: `aws rds describe-db-instance-automated-backups --region eu-central-1 --db-instance-automated-backups-arn arn:aws:rds:eu-central-1:111122223333:auto-backup:ab-certctl-db`.',
+    );
+  });
+
+  it('keeps the grant for a refused Region and names the look for the other', () => {
+    const outcome = pitrCrossRegionCheck.evaluate(
+      rdsInstanceFact({
+        crossRegionBackupTargets: ['eu-central-1', 'us-east-1'],
+        replicatedBackups: [
+          {
+            region: 'eu-central-1',
+            arn: 'arn:aws:rds:eu-central-1:111122223333:auto-backup:ab-certctl-db',
+            read: false,
+            reason: 'not authorized (AccessDenied)',
+            accessDenied: true,
+          },
+          replicatedBackup('us-east-1', { status: undefined }),
+        ],
+      }),
+      contextWith(REQUIRE),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toContain('rds:DescribeDBInstanceAutomatedBackups in eu-central-1');
+    expect(outcome?.remediationText).toContain(
+      '`aws rds describe-db-instance-automated-backups --region us-east-1 --db-instance-automated-backups-arn',
+    );
+    expect(outcome?.remediationText).not.toContain('--region eu-central-1 --db-instance-automated');
+  });
+
+  it('names the look at an Aurora replica cluster sent without Status', () => {
+    const outcome = pitrCrossRegionCheck.evaluate(
+      auroraClusterFact({
+        aurora: {
+          replicaRegions: ['eu-central-1'],
+          globalClusterIdentifier: undefined,
+          copies: [
+            {
+              region: 'eu-central-1',
+              arn: 'arn:aws:rds:eu-central-1:111122223333:cluster:certctl-aurora-fra',
+              read: true,
+              id: 'certctl-aurora-fra',
+            } as never,
+          ],
+        },
+      }),
+      contextWith(REQUIRE),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toContain(
+      '`aws rds describe-db-clusters --region eu-central-1 --db-cluster-identifier arn:aws:rds:eu-central-1:111122223333:cluster:certctl-aurora-fra`',
+    );
+  });
+});
