@@ -727,6 +727,24 @@ describe('pitr.lag: a status that decides on its own wins over contradictory tim
     expect(outcome?.description).toContain('is being deleted');
   });
 
+  it('fails an RDS instance being deleted whose automated backup awaits its first snapshot', () => {
+    const outcome = pitrLagCheck.evaluate(
+      rdsInstanceFact({
+        status: 'deleting',
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(1),
+          latest: minutesAgo(3),
+          source: 'RestoreWindow',
+          firstBackupPending: true,
+        },
+      }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted (status `deleting`)');
+  });
+
   it('stays not available on contradictory times for a status that leaves a restore unproven', () => {
     const outcome = pitrLagCheck.evaluate(
       cloudSqlFact({ ...contradictory['an earliest time after the latest'], status: 'SUSPENDED' }),
