@@ -32,6 +32,17 @@ describe('generated docs', () => {
     expect(await readFile('docs/checks.md', 'utf8')).toBe(renderCheckCatalog(allChecks));
   });
 
+  it('names in the check catalog the resource type Security Hub shows, ours beside it when that is Other', () => {
+    // Prepare: a Cloud SQL instance is imported with ASFF Resources[].Type Other (asff.ts toResource).
+    const catalog = renderCheckCatalog(allChecks);
+    const row = catalog.split('\n').find((line) => line.startsWith('| `pitr.enabled` |'));
+
+    // Act / Assess
+    expect(row).toMatch(/\| AwsRdsDbInstance, AwsRdsDbCluster, Other \(GcpCloudSqlInstance\) \|$/);
+    expect(catalog).not.toMatch(/[^(]GcpCloudSqlInstance/);
+    expect(catalog).toContain('| Security Hub resource type |');
+  });
+
   it('keeps docs/policy.md equal to what the policy schema generates', async () => {
     expect(await readFile('docs/policy.md', 'utf8')).toBe(renderPolicyReference());
   });
