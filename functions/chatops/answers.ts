@@ -4,6 +4,7 @@
  * green; the status. Every value that came from a cloud or a user is escaped for mrkdwn, so a
  * database name or an error message cannot mention a channel or smuggle a link.
  */
+import { RATE_LIMIT_OR_QUOTA } from '../actions/snapshot/model.ts';
 import { ON_BACKUP_PLAN } from '../core/facts.ts';
 import type {
   ChatReadiness,
@@ -363,7 +364,7 @@ function retrySections(targets: readonly ChatSnapshotResult['targets'][number][]
     // runs again, after minutes for a rate limit, once raised for a quota.
     ...(notSaid.length > 0
       ? [
-          `:hourglass: Google refused with RESOURCE_EXHAUSTED, which is a rate limit or a quota, and did not say which: ${named(notSaid)}. A rate limit passes within minutes; a quota stays until it is raised (the project's Cloud SQL Admin API quotas). Asking again with the same ticket repeats this answer: ask with a new ticket.`,
+          `:hourglass: ${RATE_LIMIT_OR_QUOTA.what}: ${named(notSaid)}. ${RATE_LIMIT_OR_QUOTA.advice} Asking again with the same ticket repeats this answer: ask with a new ticket.`,
         ]
       : []),
   ];

@@ -6,6 +6,7 @@
 import type { Check } from '../core/check.ts';
 import { policySchema } from '../core/policy.ts';
 import * as z from '../core/zod.ts';
+import { asffResourceType, PRODUCT_FIELD } from '../publish/security-hub/asff.ts';
 
 export const HELP_START = '<!-- generated:help start -->';
 export const HELP_END = '<!-- generated:help end -->';
@@ -18,13 +19,17 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
     '',
     'Ids are stable public names: they appear in findings, in Security Hub `GeneratorId`s and in the CLI.',
     '',
-    '| Id | Severity | Title | Resources |',
+    `Security Hub resource type: the ASFF \`Resources[].Type\` of the check's findings. A resource ASFF has no type for (a GCP one) is \`Other\`, our type beside it, which the finding carries in \`ProductFields\` (\`${PRODUCT_FIELD.resourceType}\`) and \`Resources[].Details.Other\`; the CLI's JSON and CSV findings say our type.`,
+    '',
+    '| Id | Severity | Title | Security Hub resource type |',
     '| --- | --- | --- | --- |',
   ];
   for (const { metadata } of checks) {
-    lines.push(
-      `| \`${metadata.id}\` | ${metadata.severity} | ${metadata.title} | ${metadata.resourceTypes.join(', ')} |`,
-    );
+    const types = metadata.resourceTypes.map((type) => {
+      const shown = asffResourceType(type);
+      return shown === type ? type : `${shown} (${type})`;
+    });
+    lines.push(`| \`${metadata.id}\` | ${metadata.severity} | ${metadata.title} | ${types.join(', ')} |`);
   }
   for (const { metadata } of checks) {
     lines.push(

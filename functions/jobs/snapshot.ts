@@ -271,6 +271,14 @@ async function otherEnginesOf(
           databases: [],
           problems: [`${cloud.provider}: named databases not looked up (${describeError(error)})`],
           failed: [{ scope: cloud.provider, code: errorCode(error) }],
+          // Not a place not read by itself (SnapshotJobResult.unread), as a look-up that failed in
+          // one scope read is not (SnapshotCloud.otherEngines): each name it leaves untold is, so a
+          // re-sent request runs again whenever the failure may hide what a name is. A name told
+          // elsewhere is not hidden: the targets of the failed place were read (a PostgreSQL
+          // database of that name would be one; a listing that failed is unread itself, retried),
+          // so a run again could only name another database of another engine, which gets no
+          // snapshot either: nothing it could deliver, so the result, the failure said (exit 2),
+          // is replayed.
           unread: [],
         };
       }

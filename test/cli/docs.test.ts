@@ -16,6 +16,7 @@ import {
   OWN_DUMPS_POLICY,
   OWN_KEYS_POLICY,
   readCdkJson,
+  roleStatements,
   synthesize,
 } from '../infra/support.ts';
 
@@ -30,6 +31,17 @@ const GCP_CUSTOM_ROLES = Object.entries(gcpPlan).flatMap(([name, value]) => {
 describe('generated docs', () => {
   it('keeps docs/checks.md equal to what the check metadata generates', async () => {
     expect(await readFile('docs/checks.md', 'utf8')).toBe(renderCheckCatalog(allChecks));
+  });
+
+  it('names in the check catalog the resource type Security Hub shows, ours beside it when that is Other', () => {
+    // Prepare: a Cloud SQL instance is imported with ASFF Resources[].Type Other (asff.ts toResource).
+    const catalog = renderCheckCatalog(allChecks);
+    const row = catalog.split('\n').find((line) => line.startsWith('| `pitr.enabled` |'));
+
+    // Act / Assess
+    expect(row).toMatch(/\| AwsRdsDbInstance, AwsRdsDbCluster, Other \(GcpCloudSqlInstance\) \|$/);
+    expect(catalog).not.toMatch(/[^(]GcpCloudSqlInstance/);
+    expect(catalog).toContain('| Security Hub resource type |');
   });
 
   it('keeps docs/policy.md equal to what the policy schema generates', async () => {
@@ -212,6 +224,44 @@ describe('generated docs', () => {
 
     // Assess
     expect(rowOf('audit-dumps')).not.toBe('');
+    expect(unnamed).toEqual([]);
+  });
+
+  it('names in the README rows of the readiness and chat-action roles every action they are granted', async () => {
+    // Prepare: every audit group with values inspected, regions listed (`regions: all`), chat; and
+    // member accounts (their roles assumed).
+    const readme = await readFile('README.md', 'utf8');
+    const line = (start: string) => readme.split('\n').find((text) => text.startsWith(start)) ?? '';
+    const rows: Record<string, string> = {
+      'certctl-backup-guard-readiness': line('| `readiness` Lambda role |').split(' | ')[1] ?? '',
+      'certctl-backup-guard-chat-action':
+        /`chat-action`: (.*?); `chat-unfinished`:/.exec(line('| Chat roles (AWS) |'))?.[1] ?? '',
+    };
+    const synthesized = [
+      synthesize({
+        ...OWN_KEYS_POLICY,
+        aws: { regions: 'all' },
+        pitr: { requireCrossRegionBackup: true },
+        dumps: OWN_DUMPS_POLICY.dumps,
+        chatops: CHAT_POLICY.chatops,
+      }),
+      synthesize(CHAT_POLICY),
+    ];
+
+    // Act: each action of each role (its own log group's aside) its row does not name.
+    const unnamed = Object.entries(rows).flatMap(([role, row]) => [
+      ...new Set(
+        synthesized
+          .flatMap((app) => roleStatements(app, role))
+          .flatMap((statement) => statement.Action)
+          .filter((action) => !action.startsWith('logs:') && !row.includes(`\`${action}\``))
+          .map((action) => `${role}: ${action}`),
+      ),
+    ]);
+
+    // Assess: the `*` grants (no resource type) among them.
+    expect(rows['certctl-backup-guard-readiness']).toContain('`s3:GetAccountPublicAccessBlock`');
+    expect(rows['certctl-backup-guard-chat-action']).toContain('`secretsmanager:BatchGetSecretValue`');
     expect(unnamed).toEqual([]);
   });
 

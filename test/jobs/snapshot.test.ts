@@ -509,6 +509,44 @@ describe('retriesLater of a result with places not read', () => {
     expect(retriesLater(notFound)).toBe(false);
   });
 
+  it('does not run again after a look-up that failed in a scope read when every name was told elsewhere', async () => {
+    // Prepare: `orders` is a MySQL database in eu-west-1; the look-up failed in us-east-1, whose
+    // targets were read (a PostgreSQL `orders` there would be a target).
+    const cloud: SnapshotCloud = {
+      ...cloudOf(fakeBackend()),
+      otherEngines: async () => ({
+        databases: [
+          {
+            provider: 'aws',
+            account: '111111111111',
+            region: 'eu-west-1',
+            id: 'orders',
+            names: ['orders'],
+            engine: 'mysql',
+          },
+        ],
+        problems: ['111111111111/us-east-1: named databases not looked up (Rate exceeded)'],
+        failed: [{ scope: '111111111111/us-east-1', code: 'ThrottlingException' }],
+      }),
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-7', reason: 'CA rotation', requestedBy: 'alice', wait: false, targets: ['orders'] },
+      { policy: parsePolicy({}), clouds: [cloud] },
+    );
+
+    // Assess: the failure is said (exit 2), but a run again could at most name another database of
+    // another engine, which gets no snapshot either: nothing it could deliver, so it is replayed.
+    expect(result.problems).toContain(
+      '111111111111/us-east-1: named databases not looked up (Rate exceeded)',
+    );
+    expect(result.problems.some((problem) => problem.includes('could not be told'))).toBe(false);
+    expect(result.unread).toEqual([]);
+    expect(retriesLater(result)).toBe(false);
+    expect(snapshotExitCode(result)).toBe(2);
+  });
+
   it('does not run again for a problem worded like a place not read that is none', () => {
     const result = {
       results: [],

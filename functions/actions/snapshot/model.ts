@@ -124,6 +124,17 @@ export interface SnapshotTargetResult {
   };
 }
 
+/**
+ * What a refusal marked {@link SnapshotTargetResult} `error.rateLimitOrQuota` is, in the words every
+ * printer of a snapshot result uses (the CLI's text, chat's answer), so none calls it the quota:
+ * Google sends `RESOURCE_EXHAUSTED` for either, and only the reason it did not give tells which.
+ */
+export const RATE_LIMIT_OR_QUOTA = {
+  what: 'Google refused with RESOURCE_EXHAUSTED, which is a rate limit or a quota, and did not say which',
+  advice:
+    "A rate limit passes within minutes; a quota stays until it is raised (the project's Cloud SQL Admin API quotas).",
+} as const;
+
 /** A plain name in a request that names several databases (nothing is written then). */
 export interface AmbiguousTargetName {
   /** The name as the request gave it. */

@@ -8,7 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../../actions/snapshot/model.ts';
+import {
+  MAX_SNAPSHOT_ATTEMPTS,
+  RATE_LIMIT_OR_QUOTA,
+  SNAPSHOT_REQUEST_LIMITS,
+} from '../../actions/snapshot/model.ts';
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { describeError, InputError } from '../../core/errors.ts';
@@ -45,8 +49,9 @@ export function renderSnapshotResult(result: SnapshotJobResult): string {
   ];
   for (const entry of result.results) {
     const where = `${entry.target.provider}/${entry.target.account}/${entry.target.region}/${entry.target.id}`;
+    // A refusal Google gave no reason for is said as chat says it: a rate limit or a quota, not which.
     const detail = entry.error
-      ? `${entry.error.code}: ${entry.error.message}`
+      ? `${entry.error.code}: ${entry.error.message}${entry.error.rateLimitOrQuota ? `; ${RATE_LIMIT_OR_QUOTA.what}. ${RATE_LIMIT_OR_QUOTA.advice}` : ''}`
       : [
           entry.snapshotRef ?? entry.snapshotId,
           entry.createdAt ? `created ${entry.createdAt}` : undefined,
@@ -249,7 +254,9 @@ what it did not with nothing fixed first (a snapshot that failed with attempts l
 busy or a snapshot still creating at the deadline, an API error that passes on its own: throttling,
 a 5xx, a timeout; a region not read): a request re-sent after such a result runs once more (once,
 however many re-send it at the same time). An error that needs a fix first (access denied, the
-database's state, not found, the quota) is replayed: fix it, then ask with a new ticket. A request id names one request: asked
+database's state, not found, the quota; a Cloud SQL refusal RESOURCE_EXHAUSTED without a reason,
+which the answer says is a rate limit or a quota, not said which) is replayed: fix it or wait,
+then ask with a new ticket. A request id names one request: asked
 again for other databases it is refused, exit 2, nothing snapshotted; other words for the same
 databases (no --target, then each database the policy selects named) are the same request;
 the same words naming more databases than its first run covered (no --target in every region

@@ -282,6 +282,16 @@ const ASFF_RESOURCE_TYPES: Partial<Record<ResourceType, string>> = {
   AwsSecretsManagerSecret: 'AwsSecretsManagerSecret',
 };
 
+/**
+ * The ASFF `Resources[].Type` Security Hub shows for a resource of `type`: the AWS types ASFF names
+ * as they are, every other one (a GCP resource) `Other`, whose real type the finding carries in
+ * `ProductFields` and `Details.Other` ({@link toResource}). The check catalog says it so
+ * (functions/cli/docs.ts).
+ */
+export function asffResourceType(type: ResourceType): string {
+  return ASFF_RESOURCE_TYPES[type] ?? 'Other';
+}
+
 function formatValue(value: FindingValues[string]): string {
   if (value === null) return 'null';
   return String(value);
