@@ -450,6 +450,30 @@ function batchErrorReason(code: string | undefined): string {
   return `BatchGetSecretValue: ${code ?? 'error'}`;
 }
 
+/** The value member this adapter reads as text: SecretBinary the SDK decodes (base64) itself. */
+const SECRET_VALUE_SHAPE: JsonShape = { SecretString: 'string' };
+
+/**
+ * A secret's value as BatchGetSecretValue or GetSecretValue answered it. The SDK's JSON decoding
+ * hands SecretString through as sent: a structure, list or number there is not the secret's text,
+ * and the content analysis would read (or throw on) what the API never defines. Such a value is not
+ * read, saying which field came as what kind of value; never the value itself.
+ */
+function valueReadingOf(
+  api: 'BatchGetSecretValue' | 'GetSecretValue',
+  entry: { readonly SecretString?: string | undefined; readonly SecretBinary?: Uint8Array | undefined },
+): ValueReading {
+  const mismatch = shapeMismatch(entry, SECRET_VALUE_SHAPE);
+  if (mismatch) return { state: 'unknown', reason: `${api} sent ${mismatch}, so the value is not read` };
+  return {
+    state: 'read',
+    value: {
+      ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
+      ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
+    },
+  };
+}
+
 /** Read the values the content check needs, analyse them, and drop them. */
 async function inspect(
   reader: AwsScopeReader,
@@ -537,13 +561,7 @@ async function inspect(
         for (const entry of answer.SecretValues ?? []) {
           const key = namedBy(batch, entry.ARN, entry.Name);
           if (key) {
-            values.set(secretKey(key.location), {
-              state: 'read',
-              value: {
-                ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
-                ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
-              },
-            });
+            values.set(secretKey(key.location), valueReadingOf('BatchGetSecretValue', entry));
           }
         }
         for (const error of answer.Errors ?? []) {
@@ -597,13 +615,7 @@ async function inspect(
     );
     try {
       const entry = await client.send(new GetSecretValueCommand({ SecretId: location.secretId }));
-      values.set(secretKey(location), {
-        state: 'read',
-        value: {
-          ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
-          ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
-        },
-      });
+      values.set(secretKey(location), valueReadingOf('GetSecretValue', entry));
     } catch (error) {
       values.set(secretKey(location), {
         state: 'unknown',
