@@ -1295,6 +1295,52 @@ describe('keys.cmk, a customer-managed key that cannot protect the secret for lo
     );
   });
 
+  it("GCP: names each copy's key version and its state when several user-managed copies' versions cannot decrypt", () => {
+    // Prepare: user-managed copies in europe-west1 (its key version DISABLED), europe-west4
+    // (DESTROY_SCHEDULED) and us-central1 (ENABLED).
+    const version = (location: string) =>
+      `projects/certctl-kms/locations/${location}/keyRings/certctl/cryptoKeys/backup/cryptoKeyVersions/1`;
+    const copy = (location: string, state: string): EncryptionKey => ({
+      id: version(location).replace(/\/cryptoKeyVersions\/1$/, ''),
+      version: version(location),
+      manager: 'CUSTOMER',
+      state,
+      location,
+      ...(state === 'DESTROY_SCHEDULED' ? { deletionDate: DELETION } : {}),
+    });
+    const outcome = keysCmkCheck.evaluate(
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        encryption: {
+          state: 'read',
+          value: [
+            copy('europe-west1', 'DISABLED'),
+            copy('europe-west4', 'DESTROY_SCHEDULED'),
+            copy('us-central1', 'ENABLED'),
+          ],
+        },
+      }),
+      context,
+    );
+    // Assess: neither failing copy hides the other; the usable copy is named as usable.
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `The copies of the secret projects/certctl-prod/secrets/ca (ca-cert) are not all under a usable customer-managed key: the copy in europe-west1 is encrypted with the customer-managed Cloud KMS key version ${version('europe-west1')}, which is DISABLED: nothing it encrypts can be decrypted while it is disabled; the copy in europe-west4 is encrypted with the customer-managed Cloud KMS key version ${version('europe-west4')}, which is DESTROY_SCHEDULED (destruction on ${DELETION.toISOString()}) and protects that copy only until it is destroyed; the copy in us-central1 is encrypted with the customer-managed Cloud KMS key version ${version('us-central1')}, which is ENABLED.`,
+      observed: { keyStates: 'europe-west1=DISABLED,europe-west4=DESTROY_SCHEDULED,us-central1=ENABLED' },
+    });
+    expect(outcome?.remediationText).toContain('For the copy in europe-west1: enable the key version:');
+    expect(outcome?.remediationText).toContain(
+      'For the copy in europe-west4: restore the key version before it is destroyed, then enable it:',
+    );
+    expect(outcome?.remediationText).not.toContain('us-central1');
+  });
+
   it("is not available when DescribeKey did not send the key's KeyState, never passed", () => {
     const outcome = cmk({ state: undefined });
     expect(outcome?.status).toBe('NOT_AVAILABLE');
