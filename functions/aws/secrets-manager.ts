@@ -43,7 +43,13 @@ import { readLiveCa } from '../core/live-ca.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { type JsonShape, prepareJson, sendJson, shapeMismatch } from './json-wire.ts';
-import { accountOfKmsArn, isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
+import {
+  accountOfKmsArn,
+  isPerResourceError,
+  keyReadDenied,
+  kmsKeyDescriber,
+  regionOfKmsArn,
+} from './kms-keys.ts';
 import { auditedAccountOf } from './planner.ts';
 
 /** Secrets described at once per scope: bounds sockets and stays far below the API's rate limits. */
@@ -114,8 +120,10 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
   const describeKey = async (keyId: string, region: string): Promise<EncryptionKey> => {
     const key = await describeAnyKey(keyId, region);
     const keyAccount = accountOfKmsArn(keyId);
+    // Only a refusal can be for want of a grant: a key KMS says does not exist is gone whatever
+    // the roles are granted.
     if (
-      key.unreadReason === undefined ||
+      !keyReadDenied(key) ||
       keyAccount === undefined ||
       keyAccount === scope.account ||
       keys.kmsKeyAccounts.includes(keyAccount)
