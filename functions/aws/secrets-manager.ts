@@ -42,7 +42,7 @@ import { type InventoryItem, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
-import { type JsonShape, prepareJson, sendJson, shapeMismatch } from './json-wire.ts';
+import { type JsonShape, kindOf, prepareJson, sendJson, shapeMismatch } from './json-wire.ts';
 import {
   accountOfKmsArn,
   isPerResourceError,
@@ -458,20 +458,26 @@ function batchErrorReason(code: string | undefined): string {
   return `BatchGetSecretValue: ${code ?? 'error'}`;
 }
 
-/** The value member this adapter reads as text: SecretBinary the SDK decodes (base64) itself. */
+/** The value member this adapter reads as text. */
 const SECRET_VALUE_SHAPE: JsonShape = { SecretString: 'string' };
 
 /**
  * A secret's value as BatchGetSecretValue or GetSecretValue answered it. The SDK's JSON decoding
- * hands SecretString through as sent: a structure, list or number there is not the secret's text,
- * and the content analysis would read (or throw on) what the API never defines. Such a value is not
- * read, saying which field came as what kind of value; never the value itself.
+ * hands SecretString through as sent, and decodes SecretBinary (base64 text) to bytes only when it
+ * is text: a structure, list or number there is not the secret's value, and the content analysis
+ * would read (or throw on) what the API never defines. Such a value is not read, saying which field
+ * came as what kind of value; never the value itself.
  */
 function valueReadingOf(
   api: 'BatchGetSecretValue' | 'GetSecretValue',
   entry: { readonly SecretString?: string | undefined; readonly SecretBinary?: Uint8Array | undefined },
 ): ValueReading {
-  const mismatch = shapeMismatch(entry, SECRET_VALUE_SHAPE);
+  const binary: unknown = entry.SecretBinary;
+  const mismatch =
+    shapeMismatch(entry, SECRET_VALUE_SHAPE) ??
+    (binary === undefined || binary === null || binary instanceof Uint8Array
+      ? undefined
+      : `SecretBinary as ${kindOf(binary)} where the API defines binary (base64 text)`);
   if (mismatch) return { state: 'unknown', reason: `${api} sent ${mismatch}, so the value is not read` };
   return {
     state: 'read',
