@@ -202,7 +202,7 @@ function fieldMismatch(value: unknown, field: JsonField, path: string): string |
 }
 
 /** What a JSON value is, as a finding says it (never the value itself). */
-function kindOf(value: unknown): string {
+export function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'string') return 'text';

@@ -130,6 +130,18 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
   }
 }
 
+/** How the reason of a key whose DescribeKey was refused begins ({@link keyReadDenied}). */
+const DESCRIBE_KEY_DENIED = 'DescribeKey was denied (AccessDeniedException)';
+
+/**
+ * Whether a key is unread because DescribeKey was refused (AccessDeniedException): the only
+ * answer a missing grant gives. A key not found (`deleted`) or any other failure is not about the
+ * caller's permissions, so no caller says a grant is why.
+ */
+export function keyReadDenied(key: EncryptionKey): boolean {
+  return key.unreadReason?.startsWith(DESCRIBE_KEY_DENIED) === true;
+}
+
 /**
  * Why a key is unread. A denial names the permission and the key: KMS authorizes DescribeKey on
  * another account's key only when the caller's IAM policy and the key policy both allow it (KMS
@@ -140,7 +152,7 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
 function unreadReasonOf(error: unknown, keyId: string): string {
   const code = errorCode(error);
   if (code === 'AccessDeniedException') {
-    return `DescribeKey was denied (${code}): the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
+    return `${DESCRIBE_KEY_DENIED}: the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
   }
   return `DescribeKey failed: ${code}`;
 }

@@ -42,8 +42,14 @@ import { type InventoryItem, secretKey } from '../core/keys-policy.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
-import { type JsonShape, prepareJson, sendJson, shapeMismatch } from './json-wire.ts';
-import { accountOfKmsArn, isPerResourceError, kmsKeyDescriber, regionOfKmsArn } from './kms-keys.ts';
+import { type JsonShape, kindOf, prepareJson, sendJson, shapeMismatch } from './json-wire.ts';
+import {
+  accountOfKmsArn,
+  isPerResourceError,
+  keyReadDenied,
+  kmsKeyDescriber,
+  regionOfKmsArn,
+} from './kms-keys.ts';
 import { auditedAccountOf } from './planner.ts';
 
 /** Secrets described at once per scope: bounds sockets and stays far below the API's rate limits. */
@@ -114,8 +120,10 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
   const describeKey = async (keyId: string, region: string): Promise<EncryptionKey> => {
     const key = await describeAnyKey(keyId, region);
     const keyAccount = accountOfKmsArn(keyId);
+    // Only a refusal can be for want of a grant: a key KMS says does not exist is gone whatever
+    // the roles are granted.
     if (
-      key.unreadReason === undefined ||
+      !keyReadDenied(key) ||
       keyAccount === undefined ||
       keyAccount === scope.account ||
       keys.kmsKeyAccounts.includes(keyAccount)
@@ -450,6 +458,36 @@ function batchErrorReason(code: string | undefined): string {
   return `BatchGetSecretValue: ${code ?? 'error'}`;
 }
 
+/** The value member this adapter reads as text. */
+const SECRET_VALUE_SHAPE: JsonShape = { SecretString: 'string' };
+
+/**
+ * A secret's value as BatchGetSecretValue or GetSecretValue answered it. The SDK's JSON decoding
+ * hands SecretString through as sent, and decodes SecretBinary (base64 text) to bytes only when it
+ * is text: a structure, list or number there is not the secret's value, and the content analysis
+ * would read (or throw on) what the API never defines. Such a value is not read, saying which field
+ * came as what kind of value; never the value itself.
+ */
+function valueReadingOf(
+  api: 'BatchGetSecretValue' | 'GetSecretValue',
+  entry: { readonly SecretString?: string | undefined; readonly SecretBinary?: Uint8Array | undefined },
+): ValueReading {
+  const binary: unknown = entry.SecretBinary;
+  const mismatch =
+    shapeMismatch(entry, SECRET_VALUE_SHAPE) ??
+    (binary === undefined || binary === null || binary instanceof Uint8Array
+      ? undefined
+      : `SecretBinary as ${kindOf(binary)} where the API defines binary (base64 text)`);
+  if (mismatch) return { state: 'unknown', reason: `${api} sent ${mismatch}, so the value is not read` };
+  return {
+    state: 'read',
+    value: {
+      ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
+      ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
+    },
+  };
+}
+
 /** Read the values the content check needs, analyse them, and drop them. */
 async function inspect(
   reader: AwsScopeReader,
@@ -537,13 +575,7 @@ async function inspect(
         for (const entry of answer.SecretValues ?? []) {
           const key = namedBy(batch, entry.ARN, entry.Name);
           if (key) {
-            values.set(secretKey(key.location), {
-              state: 'read',
-              value: {
-                ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
-                ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
-              },
-            });
+            values.set(secretKey(key.location), valueReadingOf('BatchGetSecretValue', entry));
           }
         }
         for (const error of answer.Errors ?? []) {
@@ -597,13 +629,7 @@ async function inspect(
     );
     try {
       const entry = await client.send(new GetSecretValueCommand({ SecretId: location.secretId }));
-      values.set(secretKey(location), {
-        state: 'read',
-        value: {
-          ...(entry.SecretString !== undefined ? { text: entry.SecretString } : {}),
-          ...(entry.SecretBinary ? { binary: entry.SecretBinary } : {}),
-        },
-      });
+      values.set(secretKey(location), valueReadingOf('GetSecretValue', entry));
     } catch (error) {
       values.set(secretKey(location), {
         state: 'unknown',

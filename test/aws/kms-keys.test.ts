@@ -25,6 +25,8 @@ const PRIVATE_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${PRIVATE}`;
 const BYOK = 'aaaaaaaa-0000-4000-8000-000000000003';
 /** A key of the audited account that no longer exists (deleted once its waiting period ended). */
 const GONE_ARN = `arn:aws:kms:us-east-2:${ACCOUNT}:key/aaaaaaaa-0000-4000-8000-00000000dead`;
+/** A key of the central account that no longer exists. */
+const CENTRAL_GONE_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/aaaaaaaa-0000-4000-8000-00000000beef`;
 
 let sim: Sim;
 let factory: AwsClientFactory;
@@ -39,6 +41,7 @@ beforeAll(async () => {
             { name: 'certctl/shared', region: 'us-east-2', kmsKeyId: SHARED_ARN, value: 'x' },
             { name: 'certctl/private', region: 'us-east-2', kmsKeyId: PRIVATE_ARN, value: 'x' },
             { name: 'certctl/orphan', region: 'us-east-2', kmsKeyId: GONE_ARN, value: 'x' },
+            { name: 'certctl/central-orphan', region: 'us-east-2', kmsKeyId: CENTRAL_GONE_ARN, value: 'x' },
             { name: 'certctl/byok', region: 'us-east-2', kmsKeyId: `alias/certctl-byok`, value: 'x' },
           ],
         },
@@ -213,6 +216,38 @@ describe('kmsKeyDescriber, a key that does not exist', () => {
     const cmk = orphan && keysCmkCheck.evaluate(orphan, { policy, now: new Date() });
     expect(cmk?.status).toBe('FAILED');
     expect(cmk?.description).toContain('the secret can no longer be decrypted');
+  });
+});
+
+describe('collectAwsKeyFacts, a key of an account keys.kmsKeyAccounts does not list', () => {
+  it('does not blame the deployed roles for a key DescribeKey says does not exist', async () => {
+    // Prepare: the secret's key is in the central account, not listed, and no longer exists. KMS
+    // answers NotFoundException for a key that is gone (a refusal is AccessDeniedException): the
+    // roles' grants are not why it is unread.
+    const policy = parsePolicy({
+      aws: { regions: ['us-east-2'] },
+      keys: {
+        preset: 'none',
+        kmsKeyAccounts: [],
+        items: {
+          orphan: { kind: 'opaque', secret: 'certctl/central-orphan', region: 'us-east-2', account: ACCOUNT },
+        },
+      },
+    });
+    // Act
+    const [orphan] = await collectAwsKeyFacts({
+      factory,
+      account: { accountId: ACCOUNT },
+      region: 'us-east-2',
+      policy,
+      now: () => new Date(),
+    });
+    // Assess
+    const key = orphan?.encryption.state === 'read' ? orphan.encryption.value[0] : undefined;
+    expect(key).toMatchObject({ deleted: true });
+    expect(key?.unreadReason).toBe(
+      `DescribeKey: NotFoundException: the key ${CENTRAL_GONE_ARN} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
+    );
   });
 });
 

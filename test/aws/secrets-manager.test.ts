@@ -502,6 +502,66 @@ describe('collectAwsKeyFacts value reads', () => {
       await scope.close();
     }
   });
+  it.each([
+    ['a structure', { key: `opaque ${CANARY}` }],
+    ['a list', [`opaque ${CANARY}`]],
+    ['a number', 42],
+  ])(
+    'reads a value BatchGetSecretValue sends as %s where SecretString is text as not available',
+    async (kind, sent) => {
+      // Prepare: the first secret's SecretString of another JSON type (the SDK hands it through as
+      // sent), the second's text; both carry the canary.
+      const scope = await inspectedScope((body) => {
+        const [first, second] = (body.SecretIdList as string[]).map(String);
+        return { SecretValues: [{ ...entry(first as string), SecretString: sent }, entry(second as string)] };
+      });
+      try {
+        // Act
+        const facts = await scope.collect();
+
+        // Assess: that secret alone is not available, naming the field and the kind, never the value.
+        expect(facts[0]?.content).toEqual({
+          state: 'unknown',
+          reason: `BatchGetSecretValue sent SecretString as ${kind} where the API defines text, so the value is not read`,
+        });
+        expect(facts[1]?.content.state).toBe('read');
+        expect(JSON.stringify(facts)).not.toContain(CANARY);
+      } finally {
+        await scope.close();
+      }
+    },
+  );
+
+  it.each([
+    ['a number', 42],
+    ['a structure', { key: `opaque ${CANARY}` }],
+    ['a list', [`opaque ${CANARY}`]],
+  ])(
+    'reads a value BatchGetSecretValue sends as %s where SecretBinary is base64 text as not available',
+    async (kind, sent) => {
+      // Prepare: the first secret's SecretBinary of another JSON type, which the SDK hands through
+      // undecoded; the second's text.
+      const scope = await inspectedScope((body) => {
+        const [first, second] = (body.SecretIdList as string[]).map(String);
+        const { SecretString: _, ...named } = entry(first as string);
+        return { SecretValues: [{ ...named, SecretBinary: sent }, entry(second as string)] };
+      });
+      try {
+        // Act
+        const facts = await scope.collect();
+
+        // Assess
+        expect(facts[0]?.content).toEqual({
+          state: 'unknown',
+          reason: `BatchGetSecretValue sent SecretBinary as ${kind} where the API defines binary (base64 text), so the value is not read`,
+        });
+        expect(facts[1]?.content.state).toBe('read');
+        expect(JSON.stringify(facts)).not.toContain(CANARY);
+      } finally {
+        await scope.close();
+      }
+    },
+  );
 });
 
 describe('collectAwsKeyFacts resource identity', () => {

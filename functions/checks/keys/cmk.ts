@@ -73,19 +73,15 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     const base = { items: itemsValue(fact), keys: keys.map((key) => key.id).join(',') };
     // Before the provider-managed copies: a key that is going away is worse than a WARNING on a
     // Google-managed copy beside it.
-    // AWS: more than one copy fails (the primary on aws/secretsmanager and a replica's key pending
-    // deletion, say): each copy's key and its state, so no copy's problem hides another's. Replicas
+    // More than one copy fails (AWS: the primary on aws/secretsmanager and a replica's key pending
+    // deletion, say; GCP: two user-managed locations' key versions disabled or scheduled for
+    // destruction): each copy's key and its state, so no copy's problem hides another's. AWS replicas
     // that are all on their region's AWS-managed key are one fix, worded below.
-    const failing = fact.resource.provider === 'aws' ? keys.filter(failsCopy) : [];
+    const words = fact.resource.provider === 'gcp' ? GCP_COPIES : AWS_COPIES;
+    const failing = keys.filter(words.fails);
     if (failing.length > 1 && !failing.every((key) => key.manager === 'PROVIDER' && isReplicaKey(key)))
-      return everyCopy(fact, keys, failing, base, required);
-    const unusable = keys.find(
-      (key) =>
-        key.manager === 'CUSTOMER' &&
-        key.unproven === undefined &&
-        key.state !== undefined &&
-        UNUSABLE_KEY_STATES.has(key.state),
-    );
+      return everyCopy(fact, words, keys, failing, base, required);
+    const unusable = keys.find(unusableCustomer);
     if (unusable) return unusableCustomerKey(fact, unusable, base, required);
     const deleted = keys.find((key) => key.deleted);
     if (deleted) return deletedKey(fact, deleted, base, required);
@@ -193,86 +189,130 @@ function replicasOnAwsManagedKey(
 }
 
 /**
- * AWS: whether a key leaves the copy it encrypts unprotected by a customer-managed key now or soon:
- * the AWS-managed key, a customer-managed key in a state in which it cannot decrypt, or a key
- * DescribeKey no longer finds.
+ * How one provider's copies are named and judged in {@link everyCopy}: whether a copy's key fails
+ * it, the copy's name, what its key is and what is known of its state, the copy and its state as
+ * observed values, and the fix of a failing copy.
  */
-function failsCopy(key: EncryptionKey): boolean {
+interface CopyWords {
+  readonly fails: (key: EncryptionKey) => boolean;
+  readonly name: (key: EncryptionKey) => string;
+  readonly keyWords: (key: EncryptionKey) => string;
+  readonly tag: (key: EncryptionKey) => string;
+  readonly state: (key: EncryptionKey) => string;
+  readonly fix: (fact: KeySecretFact, key: EncryptionKey) => string;
+}
+
+/** A customer-managed key, read by its id, in a state in which it cannot decrypt now or soon. */
+function unusableCustomer(key: EncryptionKey): boolean {
   return (
-    key.manager === 'PROVIDER' ||
-    key.deleted === true ||
-    (key.manager === 'CUSTOMER' && key.state !== undefined && UNUSABLE_KEY_STATES.has(key.state))
+    key.manager === 'CUSTOMER' &&
+    key.unproven === undefined &&
+    key.state !== undefined &&
+    UNUSABLE_KEY_STATES.has(key.state)
   );
 }
 
-/** `its own copy` or `the replica in us-east-1`. */
-function copyName(key: EncryptionKey): string {
-  return isReplicaKey(key) ? `the replica in ${replicaPlace(key)}` : 'its own copy';
+/**
+ * AWS: a copy is unprotected by a customer-managed key now or soon under the AWS-managed key, a
+ * customer-managed key in a state in which it cannot decrypt, or a key DescribeKey no longer finds.
+ * Each copy is the secret's own (`its own copy`) or a replica (`the replica in us-east-1`).
+ */
+const AWS_COPIES: CopyWords = {
+  fails: (key) => key.manager === 'PROVIDER' || key.deleted === true || unusableCustomer(key),
+  name: (key) => (isReplicaKey(key) ? `the replica in ${replicaPlace(key)}` : 'its own copy'),
+  keyWords: (key) => {
+    if (key.manager === 'PROVIDER')
+      return `is encrypted with the AWS-managed key ${key.id}, which no other account can use, so it cannot be recovered cross-account`;
+    const named =
+      isKmsAlias(key.id) && key.aliasTarget ? `${key.id} (pointing to ${key.aliasTarget} now)` : key.id;
+    if (key.deleted)
+      return `was encrypted with the KMS key ${named}, which ${DELETED_KMS_KEY}, so it can no longer be decrypted`;
+    const under = `is encrypted with the ${key.manager === 'CUSTOMER' ? 'customer-managed ' : ''}KMS key ${named}`;
+    return `${under}${stateWords(key, isReplicaKey(key) ? 'that replica' : 'that copy', 'aws')}`;
+  },
+  tag: (key) => (isReplicaKey(key) ? (replicaRegionValue(key) as string) : 'primary'),
+  state: (key) =>
+    key.manager === 'PROVIDER' ? 'AWS-managed' : key.deleted ? 'deleted' : (key.state ?? 'unknown'),
+  fix: (fact, key) => {
+    if (key.deleted) return deletedKeyFix(fact, key);
+    if (key.manager !== 'PROVIDER') return kmsKeyFix(key);
+    if (isReplicaKey(key)) {
+      return `replicate it under a customer-managed KMS key of that region whose policy admits the recovery account: ${replicasRekeyed(fact, [replicaCommandRegion(key) as string])}`;
+    }
+    return `re-encrypt it with a customer-managed KMS key whose policy admits the recovery account (\`aws secretsmanager update-secret --secret-id ${shellWord(fact.resource.id)} --kms-key-id ${placeholder('key-arn')} --region ${shellWord(fact.resource.region)}\`)`;
+  },
+};
+
+/**
+ * GCP: a copy fails under a customer-managed Cloud KMS key version in a state in which it cannot
+ * decrypt (Google-managed encryption is keys.cmk's WARNING, not a failure). Several keys are
+ * user-managed replication's, one per location (the key's `location`; a replica that did not
+ * report its location is still one copy, never every copy).
+ */
+const GCP_COPIES: CopyWords = {
+  fails: unusableCustomer,
+  name: (key) =>
+    key.location === undefined ? 'the copy whose location was not reported' : `the copy in ${key.location}`,
+  keyWords: (key) => {
+    if (key.manager === 'PROVIDER') return 'uses Google-managed encryption, not a customer-managed key';
+    if (key.unproven !== undefined)
+      return `is under a key not known: the secret names the customer-managed Cloud KMS key ${key.id}, but ${key.unproven}`;
+    const under = `is encrypted with the ${key.manager === 'CUSTOMER' ? 'customer-managed ' : ''}Cloud KMS key ${key.version ? `version ${key.version}` : key.id}`;
+    return `${under}${stateWords(key, 'that copy', 'gcp')}`;
+  },
+  tag: (key) => key.location ?? 'location not reported',
+  state: (key) =>
+    key.manager === 'PROVIDER'
+      ? 'Google-managed'
+      : key.unproven !== undefined
+        ? 'not known'
+        : (key.state ?? 'unknown'),
+  fix: (fact, key) => cloudKmsKeyFix(fact, key),
+};
+
+/** What is known of a key's state, after the words naming the key (`, which is Enabled`). */
+function stateWords(key: EncryptionKey, copy: string, provider: 'aws' | 'gcp'): string {
+  const gcp = provider === 'gcp';
+  if (key.state === undefined)
+    return `, whose state is not known (${key.unreadReason ?? (gcp ? 'Cloud KMS did not send its state' : 'DescribeKey did not send its KeyState')})`;
+  if (USABLE_KEY_STATES.has(key.state)) return `, which is ${key.state}`;
+  if (!UNUSABLE_KEY_STATES.has(key.state))
+    return `, which is ${key.state}, a key state this audit does not know to be usable`;
+  if (['PendingDeletion', 'PendingReplicaDeletion', 'DESTROY_SCHEDULED'].includes(key.state)) {
+    const when = key.deletionDate ? ` (${gcp ? 'destruction' : 'deletion'} ${onDate(key.deletionDate)})` : '';
+    return `, which is ${key.state}${when} and protects ${copy} only until it is ${gcp ? 'destroyed' : 'deleted with its key material'}`;
+  }
+  return key.state === 'Disabled' || key.state === 'DISABLED'
+    ? `, which is ${key.state}: nothing it encrypts can be decrypted while it is disabled`
+    : `, which is ${key.state}: it cannot decrypt what it encrypts in that state`;
 }
 
 /**
- * AWS, several copies failing ({@link failsCopy}): one FAILED finding naming every copy's key and
+ * Several copies failing ({@link CopyWords.fails}): one FAILED finding naming every copy's key and
  * what is known of its state (the copies that fail and those that do not), and a fix per failing copy.
  */
 function everyCopy(
   fact: KeySecretFact,
+  words: CopyWords,
   keys: readonly EncryptionKey[],
   failing: readonly EncryptionKey[],
   base: FindingValues,
   required: FindingValues,
 ): CheckOutcome {
-  const clauses = keys.map((key) => `${copyName(key)} ${copyKeyWords(key)}`);
-  const fixes = failing.map((key) => `For ${copyName(key)}: ${lowerFirst(withPeriod(copyFix(fact, key)))}`);
+  const clauses = keys.map((key) => `${words.name(key)} ${words.keyWords(key)}`);
+  const fixes = failing.map(
+    (key) => `For ${words.name(key)}: ${lowerFirst(withPeriod(words.fix(fact, key)))}`,
+  );
   return {
     status: 'FAILED',
     description: `The copies of the ${secretLabel(fact)} are not all under a usable customer-managed key: ${clauses.join('; ')}.`,
     observed: {
       ...base,
-      keyStates: keys
-        .map(
-          (key) =>
-            `${isReplicaKey(key) ? replicaRegionValue(key) : 'primary'}=${key.manager === 'PROVIDER' ? 'AWS-managed' : key.deleted ? 'deleted' : (key.state ?? 'unknown')}`,
-        )
-        .join(','),
+      keyStates: keys.map((key) => `${words.tag(key)}=${words.state(key)}`).join(','),
     },
     required,
     remediationText: fixes.join(' '),
   };
-}
-
-/** What one copy's key is and what is known of its state, after the copy's name. */
-function copyKeyWords(key: EncryptionKey): string {
-  const named =
-    isKmsAlias(key.id) && key.aliasTarget ? `${key.id} (pointing to ${key.aliasTarget} now)` : key.id;
-  const copy = isReplicaKey(key) ? 'that replica' : 'that copy';
-  if (key.manager === 'PROVIDER')
-    return `is encrypted with the AWS-managed key ${key.id}, which no other account can use, so it cannot be recovered cross-account`;
-  if (key.deleted)
-    return `was encrypted with the KMS key ${named}, which ${DELETED_KMS_KEY}, so it can no longer be decrypted`;
-  const under = `is encrypted with the ${key.manager === 'CUSTOMER' ? 'customer-managed ' : ''}KMS key ${named}`;
-  if (key.state === undefined)
-    return `${under}, whose state is not known (${key.unreadReason ?? 'DescribeKey did not send its KeyState'})`;
-  if (USABLE_KEY_STATES.has(key.state)) return `${under}, which is ${key.state}`;
-  if (!UNUSABLE_KEY_STATES.has(key.state))
-    return `${under}, which is ${key.state}, a key state this audit does not know to be usable`;
-  const pending = key.state === 'PendingDeletion' || key.state === 'PendingReplicaDeletion';
-  if (pending) {
-    const when = key.deletionDate ? ` (deletion ${onDate(key.deletionDate)})` : '';
-    return `${under}, which is ${key.state}${when} and protects ${copy} only until it is deleted with its key material`;
-  }
-  return key.state === 'Disabled'
-    ? `${under}, which is Disabled: nothing it encrypts can be decrypted while it is disabled`
-    : `${under}, which is ${key.state}: it cannot decrypt what it encrypts in that state`;
-}
-
-/** The fix of one failing copy ({@link failsCopy}). */
-function copyFix(fact: KeySecretFact, key: EncryptionKey): string {
-  if (key.deleted) return deletedKeyFix(fact, key);
-  if (key.manager !== 'PROVIDER') return kmsKeyFix(key);
-  if (isReplicaKey(key)) {
-    return `replicate it under a customer-managed KMS key of that region whose policy admits the recovery account: ${replicasRekeyed(fact, [replicaCommandRegion(key) as string])}`;
-  }
-  return `re-encrypt it with a customer-managed KMS key whose policy admits the recovery account (\`aws secretsmanager update-secret --secret-id ${shellWord(fact.resource.id)} --kms-key-id ${placeholder('key-arn')} --region ${shellWord(fact.resource.region)}\`)`;
 }
 
 function lowerFirst(text: string): string {

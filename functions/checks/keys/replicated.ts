@@ -181,6 +181,7 @@ function unprovenCopies(
 function unprovenGcpCopies(
   fact: KeySecretFact,
   replicated: string,
+  automatic: boolean,
   locations: readonly string[],
   observed: FindingValues,
   required: FindingValues,
@@ -196,22 +197,22 @@ function unprovenGcpCopies(
     );
   }
   const unproven = fact.encryption.value.flatMap((key) => {
-    const why = keyNotProven(
-      key,
-      'gcp',
-      key.location === undefined ? 'every copy' : `the copy in ${key.location}`,
-    );
-    return why === undefined ? [] : [{ location: key.location, why }];
+    const why = keyNotProven(key, 'gcp', gcpCopyOf(key, automatic).copy);
+    return why === undefined ? [] : [{ key, why }];
   });
   if (unproven.length === 0) return '';
   const named = unproven.map(({ why }) => why).join('; ');
-  const gone = new Set(unproven.map(({ location }) => location));
+  const everyCopy = unproven.some(({ key }) => automatic && key.location === undefined);
+  const gone = new Set(unproven.map(({ key }) => key.location));
   const left = locations.filter((location) => !gone.has(location));
-  if (gone.has(undefined) || left.length < 2) {
+  if (everyCopy || left.length < 2) {
     return notAvailable(
       fact,
-      `it ${replicated}, but ${named}, so ${left.length === 0 || gone.has(undefined) ? 'no copy is known to be decryptable' : `only the copy in ${left.join(', ')} is known to be decryptable`}`,
-      { ...observed, unprovenCopies: unproven.map(({ location }) => location ?? 'all').join(',') },
+      `it ${replicated}, but ${named}, so ${left.length === 0 || everyCopy ? 'no copy is known to be decryptable' : `only the copy in ${left.join(', ')} is known to be decryptable`}`,
+      {
+        ...observed,
+        unprovenCopies: unproven.map(({ key }) => gcpCopyOf(key, automatic).tag).join(','),
+      },
       required,
     );
   }
@@ -227,32 +228,50 @@ function unprovenGcpCopies(
 function undecryptableGcpCopies(
   fact: KeySecretFact,
   replicated: string,
+  automatic: boolean,
   locations: readonly string[],
   observed: FindingValues,
   required: FindingValues,
 ): CheckOutcome | undefined {
-  const lost = (fact.encryption.state === 'read' ? fact.encryption.value : []).filter(cannotDecrypt);
+  const keys = fact.encryption.state === 'read' ? fact.encryption.value : [];
+  const lost = keys.filter(cannotDecrypt);
   if (lost.length === 0) return undefined;
-  const named = lost.map(
-    (key) =>
-      `${key.location === undefined ? '' : `the copy in ${key.location} is under `}the Cloud KMS key version ${key.version ?? key.id}, which is ${key.state}`,
-  );
+  const named = lost.map((key) => {
+    const { copy } = gcpCopyOf(key, automatic);
+    const version = `the Cloud KMS key version ${key.version ?? key.id}, which is ${key.state}`;
+    return automatic && key.location === undefined ? version : `${copy} is under ${version}`;
+  });
   const gone = new Set(lost.map((key) => key.location));
   const left = locations.filter((location) => !gone.has(location));
-  // A key without a location (automatic replication) encrypts every copy.
-  const remains =
-    gone.has(undefined) || left.length === 0
-      ? 'no copy can be decrypted'
+  // No copy is left only when the one key of automatic replication is lost, or every copy's key is:
+  // a user-managed copy whose location was not reported is one copy, and a usable one still counts.
+  const noCopy = (automatic && gone.has(undefined)) || lost.length === keys.length;
+  const remains = noCopy
+    ? 'no copy can be decrypted'
+    : left.length === 0
+      ? 'no copy in a reported location can be decrypted'
       : `only ${left.join(', ')} ${left.length === 1 ? 'holds a copy' : 'hold copies'} that can be decrypted`;
   return {
     status: 'FAILED',
     description: `The ${secretLabel(fact)} ${replicated}, but ${named.join('; ')}: ${remains} (see keys.not-deleting).`,
     observed: {
       ...observed,
-      undecryptableCopies: lost.map((key) => key.location ?? 'all').join(','),
+      undecryptableCopies: lost.map((key) => gcpCopyOf(key, automatic).tag).join(','),
     },
     required,
   };
+}
+
+/**
+ * The GCP copy a key encrypts, said (`copy`) and as an observed value (`tag`): automatic
+ * replication's one key encrypts every copy; a user-managed replica's key its own copy, which is
+ * in the location it reported, or, one it did not report, somewhere not known (never every copy).
+ */
+function gcpCopyOf(key: EncryptionKey, automatic: boolean): { copy: string; tag: string } {
+  if (key.location !== undefined) return { copy: `the copy in ${key.location}`, tag: key.location };
+  return automatic
+    ? { copy: 'every copy', tag: 'all' }
+    : { copy: 'the copy whose location was not reported', tag: 'location not reported' };
 }
 
 export const keysReplicatedCheck: Check<KeySecretFact> = {
@@ -305,9 +324,9 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         : `is replicated to ${locations.join(', ')}`;
       const lost =
         unusableLatestVersion(fact, replicated, gcpObserved, gcpRequired) ??
-        undecryptableGcpCopies(fact, replicated, locations, gcpObserved, gcpRequired);
+        undecryptableGcpCopies(fact, replicated, automatic, locations, gcpObserved, gcpRequired);
       if (lost) return lost;
-      const unproven = unprovenGcpCopies(fact, replicated, locations, gcpObserved, gcpRequired);
+      const unproven = unprovenGcpCopies(fact, replicated, automatic, locations, gcpObserved, gcpRequired);
       if (typeof unproven !== 'string') return unproven;
       return {
         status: 'PASSED',

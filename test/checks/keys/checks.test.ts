@@ -963,6 +963,85 @@ describe('keys.replicated, a copy elsewhere whose key does not prove it can be d
       )?.status,
     ).toBe('PASSED');
   });
+  it('GCP: does not claim no copy can be decrypted when a user-managed copy whose location was not reported is lost', () => {
+    // Prepare: user-managed copies in europe-west1 and europe-west4 under usable keys, and a third
+    // replica that did not report its location, under a DISABLED key version. That key encrypts its
+    // own copy, not every copy (automatic replication's one key would).
+    const cloudKey = (location: string) =>
+      `projects/certctl-kms/locations/${location}/keyRings/certctl/cryptoKeys/backup`;
+    const usable = (location: string): EncryptionKey => ({
+      id: cloudKey(location),
+      version: `${cloudKey(location)}/cryptoKeyVersions/1`,
+      manager: 'CUSTOMER',
+      state: 'ENABLED',
+      location,
+    });
+    const lost: EncryptionKey = {
+      id: cloudKey('us-central1'),
+      version: `${cloudKey('us-central1')}/cryptoKeyVersions/1`,
+      manager: 'CUSTOMER',
+      state: 'DISABLED',
+    };
+    const gcpFact = (replication: KeySecretFact['replication'], keys: EncryptionKey[]): KeySecretFact =>
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        replication,
+        encryption: { state: 'read', value: keys },
+        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+      });
+    // Act
+    const userManaged = keysReplicatedCheck.evaluate(
+      gcpFact(
+        {
+          state: 'read',
+          value: { kind: 'gcp-user-managed', locations: ['europe-west1', 'europe-west4'] },
+        },
+        [usable('europe-west1'), usable('europe-west4'), lost],
+      ),
+      context,
+    );
+    const automatic = keysReplicatedCheck.evaluate(
+      gcpFact({ state: 'read', value: { kind: 'gcp-automatic' } }, [lost]),
+      context,
+    );
+    // Assess: the lost copy is named as the one whose location was not reported; the known ones stand.
+    expect(userManaged?.status).toBe('FAILED');
+    expect(userManaged?.description).not.toContain('no copy can be decrypted');
+    expect(userManaged?.description).toContain(
+      `the copy whose location was not reported is under the Cloud KMS key version ${lost.version}, which is DISABLED: only europe-west1, europe-west4 hold copies that can be decrypted`,
+    );
+    expect(userManaged?.observed).toMatchObject({ undecryptableCopies: 'location not reported' });
+    // Not proven (its key not read) rather than lost, that copy is not counted, and the two known
+    // locations still pass.
+    const unread = keysReplicatedCheck.evaluate(
+      gcpFact(
+        {
+          state: 'read',
+          value: { kind: 'gcp-user-managed', locations: ['europe-west1', 'europe-west4'] },
+        },
+        [
+          usable('europe-west1'),
+          usable('europe-west4'),
+          { id: lost.id, manager: undefined, unreadReason: 'PERMISSION_DENIED' },
+        ],
+      ),
+      context,
+    );
+    expect(unread?.status).toBe('PASSED');
+    expect(unread?.description).toContain(
+      `(not counted: the copy whose location was not reported is under the Cloud KMS key ${lost.id}, which could not be read (PERMISSION_DENIED))`,
+    );
+    // Automatic replication's one key still encrypts every copy.
+    expect(automatic?.status).toBe('FAILED');
+    expect(automatic?.description).toContain('no copy can be decrypted');
+    expect(automatic?.observed).toMatchObject({ undecryptableCopies: 'all' });
+  });
 });
 
 describe('keys.cmk', () => {
@@ -1214,6 +1293,52 @@ describe('keys.cmk, a customer-managed key that cannot protect the secret for lo
     expect(outcome?.remediationText).toContain(
       'For the replica in us-east-1: the key cannot be restored: re-create the replica',
     );
+  });
+
+  it("GCP: names each copy's key version and its state when several user-managed copies' versions cannot decrypt", () => {
+    // Prepare: user-managed copies in europe-west1 (its key version DISABLED), europe-west4
+    // (DESTROY_SCHEDULED) and us-central1 (ENABLED).
+    const version = (location: string) =>
+      `projects/certctl-kms/locations/${location}/keyRings/certctl/cryptoKeys/backup/cryptoKeyVersions/1`;
+    const copy = (location: string, state: string): EncryptionKey => ({
+      id: version(location).replace(/\/cryptoKeyVersions\/1$/, ''),
+      version: version(location),
+      manager: 'CUSTOMER',
+      state,
+      location,
+      ...(state === 'DESTROY_SCHEDULED' ? { deletionDate: DELETION } : {}),
+    });
+    const outcome = keysCmkCheck.evaluate(
+      fact({
+        resource: {
+          provider: 'gcp',
+          account: 'certctl-prod',
+          region: 'global',
+          type: 'GcpSecretManagerSecret',
+          id: 'projects/certctl-prod/secrets/ca',
+        },
+        encryption: {
+          state: 'read',
+          value: [
+            copy('europe-west1', 'DISABLED'),
+            copy('europe-west4', 'DESTROY_SCHEDULED'),
+            copy('us-central1', 'ENABLED'),
+          ],
+        },
+      }),
+      context,
+    );
+    // Assess: neither failing copy hides the other; the usable copy is named as usable.
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      description: `The copies of the secret projects/certctl-prod/secrets/ca (ca-cert) are not all under a usable customer-managed key: the copy in europe-west1 is encrypted with the customer-managed Cloud KMS key version ${version('europe-west1')}, which is DISABLED: nothing it encrypts can be decrypted while it is disabled; the copy in europe-west4 is encrypted with the customer-managed Cloud KMS key version ${version('europe-west4')}, which is DESTROY_SCHEDULED (destruction on ${DELETION.toISOString()}) and protects that copy only until it is destroyed; the copy in us-central1 is encrypted with the customer-managed Cloud KMS key version ${version('us-central1')}, which is ENABLED.`,
+      observed: { keyStates: 'europe-west1=DISABLED,europe-west4=DESTROY_SCHEDULED,us-central1=ENABLED' },
+    });
+    expect(outcome?.remediationText).toContain('For the copy in europe-west1: enable the key version:');
+    expect(outcome?.remediationText).toContain(
+      'For the copy in europe-west4: restore the key version before it is destroyed, then enable it:',
+    );
+    expect(outcome?.remediationText).not.toContain('us-central1');
   });
 
   it("is not available when DescribeKey did not send the key's KeyState, never passed", () => {
