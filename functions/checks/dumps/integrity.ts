@@ -32,14 +32,14 @@
  * is a listing with an object it did not date (no LastModified or timeCreated sent): it may be newer.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { type ByteReading, type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
+import { type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
 import { MAX_ARCHIVE_VERSION, PG_DUMP_HEADER_BYTES, type PgDumpHeader } from '../../core/pg-dump-header.ts';
-import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../core/pg-dump-tail.ts';
 import { plural } from '../../core/plural.ts';
 import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   archivedWords,
+  archiveEnd,
   besideDumpIndex,
   CUSTOMER_KEY_WORDS,
   cutShortWords,
@@ -50,6 +50,7 @@ import {
   locationLabel,
   MAX_EAST_OFFSET_HOURS,
   MAX_WEST_OFFSET_HOURS,
+  midArchiveWords,
   NOT_PG_DUMP_WORDS,
   notAvailable,
   readCutShort,
@@ -245,36 +246,6 @@ function recentSizes(fact: DumpFact, newestKey: string): number[] {
     .map((object) => object.size ?? 0);
 }
 
-type ArchiveEnd =
-  | { readonly state: 'end-marker' }
-  | { readonly state: 'mid-archive'; readonly zeroBytes: number }
-  | { readonly state: 'unknown'; readonly reason: string };
-
-/**
- * How the newest dump ends, from the last bytes its suffix-ranged read returned: only a read that
- * returned every byte it asked for (or, for a shorter object, all of it) shows the object's end.
- */
-function archiveEnd(tail: ByteReading, header: PgDumpHeader, sizeBytes: number | undefined): ArchiveEnd {
-  if (tail.state === 'unknown')
-    return { state: 'unknown', reason: `its last bytes could not be read: ${tail.reason}` };
-  if (sizeBytes === undefined)
-    return {
-      state: 'unknown',
-      reason: 'without its size, its last bytes cannot be told from a read cut short',
-    };
-  const expected = Math.min(PG_DUMP_TAIL_BYTES, sizeBytes);
-  if (tail.bytes.length < expected) {
-    return {
-      state: 'unknown',
-      reason: `the read of its last bytes returned ${tail.bytes.length} of the ${expected} asked for`,
-    };
-  }
-  const end = pgDumpEnd(header, tail.bytes);
-  return end.kind === 'end-marker'
-    ? { state: 'end-marker' }
-    : { state: 'mid-archive', zeroBytes: end.zeroBytes };
-}
-
 function judgeHeader(
   fact: DumpFact,
   newest: NewestDump,
@@ -293,9 +264,7 @@ function judgeHeader(
   if (header.format !== 'custom') {
     problems.push(`its header says format ${header.format} (${header.formatCode}), not custom (1)`);
   } else if (end?.state === 'mid-archive') {
-    problems.push(
-      `it ends mid-archive: truncated (${object.size} bytes; a whole custom archive ends with ${end.zeroBytes} zero bytes, the integer 0 closing its last data block or table of contents, and its last ${end.zeroBytes} bytes are not all zero)`,
-    );
+    problems.push(`it ${midArchiveWords(object.size, end.zeroBytes)}`);
   } else if (end?.state === 'unknown') {
     unknown.push(`whether it ends as a whole archive (${end.reason})`);
   }
