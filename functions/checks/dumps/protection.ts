@@ -415,8 +415,10 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   // A lock that can be lifted takes nothing from versioning that keeps every version the policy
   // days on its own, which passes (every Object Lock bucket is versioned): it is judged as that.
   if (lockLong && lock.state === 'read' && !versionsKept(fact, minPitrDays, now)) {
+    // The newest dump's own retention holds that one object: it proves nothing of the older dumps.
+    const own = lock !== fact.retentionLock;
     verdicts.warnings.push(
-      `the ${lockName} keeps dumps ${plural(lockDays, 'day')} but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}`,
+      `the ${lockName} keeps ${own ? 'it' : 'dumps'} ${plural(lockDays, 'day')} but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}${own ? ', and holds that dump alone, not the older ones' : ''}`,
     );
     return;
   }

@@ -1200,8 +1200,10 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     );
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      `the Object Lock retention of the newest dump ${KEY} keeps dumps 35 days but in GOVERNANCE mode, which a privileged role can bypass`,
+      `the Object Lock retention of the newest dump ${KEY} keeps it 35 days but in GOVERNANCE mode, which a privileged role can bypass, and holds that dump alone, not the older ones`,
     );
+    // Before, 'keeps dumps 35 days': a retention of one object's own keeps no other dump.
+    expect(outcome?.description).not.toContain('keeps dumps');
   });
 
   it('counts a retention set for exactly the policy days a few seconds before the upload landed as those days', () => {
@@ -1519,8 +1521,10 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     const outcome = dumpsProtectionCheck.evaluate(withRetention('Unlocked', 35), settingsWith());
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      `the object retention of the newest dump ${KEY} keeps dumps 35 days but is not locked, so it can be removed`,
+      `the object retention of the newest dump ${KEY} keeps it 35 days but is not locked, so it can be removed, and holds that dump alone, not the older ones`,
     );
+    // Before, 'keeps dumps 35 days': a retention of one object's own keeps no other dump.
+    expect(outcome?.description).not.toContain('keeps dumps');
   });
 
   it('still passes on versioning that keeps versions when the dump also carries an Unlocked retention', () => {
