@@ -10,7 +10,9 @@
  * proves nothing: NOT_AVAILABLE. The end marker is necessary, not sufficient (a cut that lands
  * just after zero bytes, such as between two data blocks, ends the same), so two more signals stay:
  * the header's creation time agrees with the object's modification time, and the object is not
- * smaller than half the median of the dumps before it.
+ * smaller than half the median of the dumps before it. A newest header naming another database
+ * than the policy's shows the prefix shared: the dumps before it may be of either database, so
+ * the size is not compared (the database alone FAILS it).
  *
  * The header's creation time is the dump host's local time with no offset, so "agrees" allows every
  * UTC offset (-12 h to +14 h) plus one cadence for the dump and upload to finish: the object must
@@ -274,9 +276,13 @@ function judgeHeader(
       `whether its data can be restored: the header names compression algorithm ${header.compression.algorithmCode}, which no pg_dump this audit knows writes`,
     );
   }
+  const otherDatabase =
+    header.databaseName !== undefined && !sameDatabase(header.databaseName, dumps.databaseName)
+      ? header.databaseName
+      : undefined;
   if (header.databaseName === undefined) {
     unknown.push('the database name (the header stores none)');
-  } else if (!sameDatabase(header.databaseName, dumps.databaseName)) {
+  } else if (otherDatabase !== undefined) {
     problems.push(`it is a dump of database "${header.databaseName}", not "${dumps.databaseName}"`);
   }
 
@@ -300,6 +306,12 @@ function judgeHeader(
   let recentMedianBytes: number | undefined;
   if (sizeBytes === undefined) {
     unknown.push('the object size');
+  } else if (otherDatabase !== undefined) {
+    // The prefix holds another database's dumps too: a median of the dumps before it may mix both
+    // series (only the newest header is read), so a size judged on it proves nothing either way.
+    unknown.push(
+      `its size against the dumps before it (the prefix holds dumps of database "${otherDatabase}" too, so they may be of either database)`,
+    );
   } else if (sizes.length < MIN_RECENT_DUMPS) {
     notes.push(`Its size is not compared yet: fewer than ${MIN_RECENT_DUMPS} earlier dumps to compare with.`);
   } else {
