@@ -211,14 +211,18 @@ function numberOf(value: unknown): number | undefined {
   return Number.isFinite(parsed) ? parsed : undefined;
 }
 
-function dateOf(value: string | undefined): Date | undefined {
-  if (!value) return undefined;
+/**
+ * A time the JSON API sends as an RFC 3339 string (`timeCreated`, `retainUntilTime`). Any other
+ * type is read as not sent: `new Date` would read a number as epoch milliseconds, `true` as 1970.
+ */
+function dateOf(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
   const parsed = new Date(value);
   return Number.isNaN(parsed.getTime()) ? undefined : parsed;
 }
 
 function objectOf(file: File): DumpObject {
-  const metadata = file.metadata as { size?: string | number; timeCreated?: string };
+  const metadata = file.metadata as { size?: unknown; timeCreated?: unknown };
   return {
     key: file.name,
     size: numberOf(metadata.size),
@@ -255,7 +259,7 @@ interface SeriesListing {
 function retentionOf(value: unknown): ObjectRetention | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { mode, retainUntilTime } = value as { mode?: unknown; retainUntilTime?: unknown };
-  const retainUntil = typeof retainUntilTime === 'string' ? dateOf(retainUntilTime) : undefined;
+  const retainUntil = dateOf(retainUntilTime);
   return typeof mode === 'string' && mode !== '' && retainUntil ? { mode, retainUntil } : undefined;
 }
 

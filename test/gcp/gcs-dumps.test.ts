@@ -1023,6 +1023,39 @@ describe('readGcsDumpFact, when object metadata changed after the upload', () =>
   });
 });
 
+describe('readGcsDumpFact, when timeCreated is sent as another type than a string', () => {
+  it('leaves the write time unknown when timeCreated is a number, never a date of its milliseconds', async () => {
+    // Prepare: the JSON API sends timeCreated as an RFC 3339 string; a number (epoch milliseconds an
+    // hour ago) is an answer of another shape, which new Date() would read as a recent write time.
+    const files = [
+      {
+        name: 'prod/certctl-0.dump',
+        metadata: { size: '6451', timeCreated: Date.parse('2026-12-02T11:00:00.000Z') },
+      },
+    ];
+    // Act
+    const fact = await readStubbed(files, null);
+    // Assess: before, dated 2026-12-02T11:00:00.000Z.
+    expect(fact.newest?.object.lastModified).toBeUndefined();
+    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('leaves an own retention unread when its retainUntilTime is a number', async () => {
+    const files = [
+      {
+        name: 'prod/certctl-0.dump',
+        metadata: {
+          size: '6451',
+          timeCreated: '2026-12-02T03:40:00.000Z',
+          retention: { mode: 'Locked', retainUntilTime: Date.parse('2027-01-06T03:40:00.000Z') },
+        },
+      },
+    ];
+    const fact = await readStubbed(files, null);
+    expect(fact.newest?.objectLock).toBeUndefined();
+  });
+});
+
 describe('readGcsDumpFact, when the newest dump was written again after it was listed', () => {
   it('reads the generation the listing named, and does not judge the replacement by the listed time and size', async () => {
     // Prepare: ten 13,410-byte dumps listed; the newest key was written again (generation 2) by a

@@ -25,7 +25,8 @@
  * by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE, as the policy's
  * database's newest dump is not read. A newest object shown to be no dump (empty by the listing, as a
  * failed pg_dump whose upload still ran leaves; or read whole and no custom archive, which
- * dumps.integrity FAILS) is no recent dump either: behind it, a complete listing whose newest object
+ * dumps.integrity FAILS; or a custom archive whose last bytes show it cut mid-archive, truncated, which
+ * restores nothing whole) is no recent dump either: behind it, a complete listing whose newest object
  * that is not empty is older than the allowance FAILS, as the runs since produced none; a recent one
  * is NOT_AVAILABLE, its bytes not read. With no suffix, a checksum, signature or log beside a listed
  * dump never stands for that object, however recently written.
@@ -171,7 +172,9 @@ export const dumpsFreshCheck: DumpsCheck = {
         return {
           ...notAvailable(
             fact,
-            `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity)${named ? '' : "; if the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count"}`,
+            shown.cut
+              ? `the newest object under the prefix, ${newest.key}, ${shown.words}, so it proves no recent whole dump, and the bytes of the dumps before it were not read (dumps.integrity)`
+              : `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity)${named ? '' : "; if the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count"}`,
             observed,
             required,
           ),
@@ -405,7 +408,7 @@ function staleBehindNoDump(
           : `its newest object, ${newest.key}, ${read} (dumps.integrity), and every other object under it is empty${besides}`;
     return {
       status: 'FAILED',
-      description: `${label} holds no dump at all: ${everyObject}; the policy allows ${maxAgeHours} h.`,
+      description: `${label} holds no ${shown.cut ? 'whole dump' : 'dump at all'}: ${everyObject}; the policy allows ${maxAgeHours} h.`,
       observed: { newestKey: newest.key, newestAgeHours: null },
     };
   }
@@ -432,7 +435,7 @@ function staleBehindNoDump(
   // A newest object read as another file with no suffix set may be a file the job writes beside its
   // dumps: the verdict stands either way (no dump came since), and the setting keeps it out.
   const onlyDumps =
-    read !== undefined && !fact.location.suffix
+    read !== undefined && !fact.location.suffix && !shown.cut
       ? " If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count."
       : '';
   const named = orphan

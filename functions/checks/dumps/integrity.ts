@@ -10,7 +10,9 @@
  * proves nothing: NOT_AVAILABLE. The end marker is necessary, not sufficient (a cut that lands
  * just after zero bytes, such as between two data blocks, ends the same), so two more signals stay:
  * the header's creation time agrees with the object's modification time, and the object is not
- * smaller than half the median of the dumps before it.
+ * smaller than half the median of the dumps before it. A newest header naming another database
+ * than the policy's shows the prefix shared: the dumps before it may be of either database, so
+ * the size is not compared (the database alone FAILS it).
  *
  * The header's creation time is the dump host's local time with no offset, so "agrees" allows every
  * UTC offset (-12 h to +14 h) plus one cadence for the dump and upload to finish: the object must
@@ -32,14 +34,14 @@
  * is a listing with an object it did not date (no LastModified or timeCreated sent): it may be newer.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { type ByteReading, type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
+import { type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
 import { MAX_ARCHIVE_VERSION, PG_DUMP_HEADER_BYTES, type PgDumpHeader } from '../../core/pg-dump-header.ts';
-import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../core/pg-dump-tail.ts';
 import { plural } from '../../core/plural.ts';
 import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   archivedWords,
+  archiveEnd,
   besideDumpIndex,
   CUSTOMER_KEY_WORDS,
   cutShortWords,
@@ -50,6 +52,7 @@ import {
   locationLabel,
   MAX_EAST_OFFSET_HOURS,
   MAX_WEST_OFFSET_HOURS,
+  midArchiveWords,
   NOT_PG_DUMP_WORDS,
   notAvailable,
   readCutShort,
@@ -245,36 +248,6 @@ function recentSizes(fact: DumpFact, newestKey: string): number[] {
     .map((object) => object.size ?? 0);
 }
 
-type ArchiveEnd =
-  | { readonly state: 'end-marker' }
-  | { readonly state: 'mid-archive'; readonly zeroBytes: number }
-  | { readonly state: 'unknown'; readonly reason: string };
-
-/**
- * How the newest dump ends, from the last bytes its suffix-ranged read returned: only a read that
- * returned every byte it asked for (or, for a shorter object, all of it) shows the object's end.
- */
-function archiveEnd(tail: ByteReading, header: PgDumpHeader, sizeBytes: number | undefined): ArchiveEnd {
-  if (tail.state === 'unknown')
-    return { state: 'unknown', reason: `its last bytes could not be read: ${tail.reason}` };
-  if (sizeBytes === undefined)
-    return {
-      state: 'unknown',
-      reason: 'without its size, its last bytes cannot be told from a read cut short',
-    };
-  const expected = Math.min(PG_DUMP_TAIL_BYTES, sizeBytes);
-  if (tail.bytes.length < expected) {
-    return {
-      state: 'unknown',
-      reason: `the read of its last bytes returned ${tail.bytes.length} of the ${expected} asked for`,
-    };
-  }
-  const end = pgDumpEnd(header, tail.bytes);
-  return end.kind === 'end-marker'
-    ? { state: 'end-marker' }
-    : { state: 'mid-archive', zeroBytes: end.zeroBytes };
-}
-
 function judgeHeader(
   fact: DumpFact,
   newest: NewestDump,
@@ -293,9 +266,7 @@ function judgeHeader(
   if (header.format !== 'custom') {
     problems.push(`its header says format ${header.format} (${header.formatCode}), not custom (1)`);
   } else if (end?.state === 'mid-archive') {
-    problems.push(
-      `it ends mid-archive: truncated (${object.size} bytes; a whole custom archive ends with ${end.zeroBytes} zero bytes, the integer 0 closing its last data block or table of contents, and its last ${end.zeroBytes} bytes are not all zero)`,
-    );
+    problems.push(`it ${midArchiveWords(object.size, end.zeroBytes)}`);
   } else if (end?.state === 'unknown') {
     unknown.push(`whether it ends as a whole archive (${end.reason})`);
   }
@@ -305,9 +276,13 @@ function judgeHeader(
       `whether its data can be restored: the header names compression algorithm ${header.compression.algorithmCode}, which no pg_dump this audit knows writes`,
     );
   }
+  const otherDatabase =
+    header.databaseName !== undefined && !sameDatabase(header.databaseName, dumps.databaseName)
+      ? header.databaseName
+      : undefined;
   if (header.databaseName === undefined) {
     unknown.push('the database name (the header stores none)');
-  } else if (!sameDatabase(header.databaseName, dumps.databaseName)) {
+  } else if (otherDatabase !== undefined) {
     problems.push(`it is a dump of database "${header.databaseName}", not "${dumps.databaseName}"`);
   }
 
@@ -331,6 +306,12 @@ function judgeHeader(
   let recentMedianBytes: number | undefined;
   if (sizeBytes === undefined) {
     unknown.push('the object size');
+  } else if (otherDatabase !== undefined) {
+    // The prefix holds another database's dumps too: a median of the dumps before it may mix both
+    // series (only the newest header is read), so a size judged on it proves nothing either way.
+    unknown.push(
+      `its size against the dumps before it (the prefix holds dumps of database "${otherDatabase}" too, so they may be of either database)`,
+    );
   } else if (sizes.length < MIN_RECENT_DUMPS) {
     notes.push(`Its size is not compared yet: fewer than ${MIN_RECENT_DUMPS} earlier dumps to compare with.`);
   } else {

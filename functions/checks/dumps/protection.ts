@@ -60,6 +60,8 @@
  *   answered of it, as a readable one by its ranged read. An S3 dump whose read failed otherwise
  *   (or whose HeadObject failed too) is not said to carry a CMK default: NOT_AVAILABLE (how it is
  *   encrypted was not read), or WARNING when S3 refused it for a customer-provided key (SSE-C).
+ *   Nor is one whose read answered without `x-amz-server-side-encryption`, which S3 sends on every
+ *   GET and HEAD of an encrypted object: NOT_AVAILABLE, as for a default named by an alias.
  *   From a listing cut at its bound, whose newest listed dump may not be the newest, a pass on a
  *   customer-managed default says the dumps written since were not read.
  * - The key must decrypt: a KMS key DescribeKey reports disabled, pending deletion or otherwise
@@ -415,8 +417,10 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   // A lock that can be lifted takes nothing from versioning that keeps every version the policy
   // days on its own, which passes (every Object Lock bucket is versioned): it is judged as that.
   if (lockLong && lock.state === 'read' && !versionsKept(fact, minPitrDays, now)) {
+    // The newest dump's own retention holds that one object: it proves nothing of the older dumps.
+    const own = lock !== fact.retentionLock;
     verdicts.warnings.push(
-      `the ${lockName} keeps dumps ${plural(lockDays, 'day')} but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}`,
+      `the ${lockName} keeps ${own ? 'it' : 'dumps'} ${plural(lockDays, 'day')} but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}${own ? ', and holds that dump alone, not the older ones' : ''}`,
     );
     return;
   }
@@ -827,8 +831,20 @@ function judgeNewestEncryption(fact: DumpFact, clock: KeyClock, verdicts: Verdic
     return;
   }
   const own = newest?.encryption;
-  if (!newest || !own) return;
   const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  if (newest && !own && fact.location.provider === 'aws' && byDefault?.customerManagedKey === true) {
+    // S3 answers x-amz-server-side-encryption on every GET and HEAD of an encrypted object (every
+    // object written since January 2023): a read without it does not show the dump under the
+    // default, which an upload's own encryption overrides. An alias default says so already.
+    if (aliasNotProven(fact) === undefined) {
+      const read = newest.header.state === 'read' ? 'ranged read' : 'HeadObject';
+      verdicts.unknown.push(
+        `how the newest dump ${newest.object.key} is encrypted (its ${read} sent no x-amz-server-side-encryption header, which S3 sends for every encrypted object; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+      );
+    }
+    return;
+  }
+  if (!newest || !own) return;
   // The default's key, named by the dump as by the default, or by its ARN where the default's alias
   // points to it now: judged once, as the default.
   if (

@@ -4,6 +4,7 @@
  */
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import {
+  type ByteReading,
   type DumpFact,
   type DumpLifecycleRule,
   type DumpObject,
@@ -12,7 +13,13 @@ import {
   type ObjectRetention,
 } from '../../core/dump-facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
-import { MAX_ARCHIVE_VERSION, type NotPgDumpKind, PG_DUMP_HEADER_BYTES } from '../../core/pg-dump-header.ts';
+import {
+  MAX_ARCHIVE_VERSION,
+  type NotPgDumpKind,
+  PG_DUMP_HEADER_BYTES,
+  type PgDumpHeader,
+} from '../../core/pg-dump-header.ts';
+import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../core/pg-dump-tail.ts';
 import { plural } from '../../core/plural.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS, hoursAgainstLimit } from '../../core/time.ts';
 
@@ -345,6 +352,45 @@ export function cutShortWords(newest: NewestDump): string {
     : `${bytesRead} of its ${plural(listedSize, 'byte')}`;
 }
 
+export type ArchiveEnd =
+  | { readonly state: 'end-marker' }
+  | { readonly state: 'mid-archive'; readonly zeroBytes: number }
+  | { readonly state: 'unknown'; readonly reason: string };
+
+/**
+ * How the newest dump ends, from the last bytes its suffix-ranged read returned: only a read that
+ * returned every byte it asked for (or, for a shorter object, all of it) shows the object's end.
+ */
+export function archiveEnd(
+  tail: ByteReading,
+  header: PgDumpHeader,
+  sizeBytes: number | undefined,
+): ArchiveEnd {
+  if (tail.state === 'unknown')
+    return { state: 'unknown', reason: `its last bytes could not be read: ${tail.reason}` };
+  if (sizeBytes === undefined)
+    return {
+      state: 'unknown',
+      reason: 'without its size, its last bytes cannot be told from a read cut short',
+    };
+  const expected = Math.min(PG_DUMP_TAIL_BYTES, sizeBytes);
+  if (tail.bytes.length < expected) {
+    return {
+      state: 'unknown',
+      reason: `the read of its last bytes returned ${tail.bytes.length} of the ${expected} asked for`,
+    };
+  }
+  const end = pgDumpEnd(header, tail.bytes);
+  return end.kind === 'end-marker'
+    ? { state: 'end-marker' }
+    : { state: 'mid-archive', zeroBytes: end.zeroBytes };
+}
+
+/** How a custom archive whose last bytes are not its end marker is said: `ends mid-archive: …`. */
+export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number): string {
+  return `ends mid-archive: truncated (${sizeBytes} bytes; a whole custom archive ends with ${zeroBytes} zero bytes, the integer 0 closing its last data block or table of contents, and its last ${zeroBytes} bytes are not all zero)`;
+}
+
 /**
  * What the first bytes of the newest listed object show it to be, judged as dumps.integrity judges
  * them: a pg_dump custom archive (`dump`; whether it is whole, of the right database and made when
@@ -353,10 +399,14 @@ export function cutShortWords(newest: NewestDump): string {
  * `nothing`: the bytes were not read (refused, failed), or were read but do not settle it (a read
  * cut short, a header longer than the bytes read, an archive version newer than this audit reads).
  * Only `dump` proves a dump; a key, whatever its suffix, proves nothing of the bytes behind it.
+ * A custom archive whose last bytes were read and end mid-archive is `other`, `cut`: a truncated
+ * dump restores nothing whole, so it proves no recent dump (dumps.integrity FAILS it). Last bytes
+ * that could not be read leave it `dump`: its header proves a dump was made, and dumps.integrity
+ * says whether it is whole.
  */
 export type NewestShows =
   | { readonly shows: 'dump' }
-  | { readonly shows: 'other'; readonly words: string }
+  | { readonly shows: 'other'; readonly words: string; readonly cut?: true }
   | {
       readonly shows: 'nothing';
       readonly reason: string;
@@ -384,13 +434,18 @@ export function newestShows(newest: NewestDump): NewestShows {
   // A read cut short says nothing of the bytes it lacks (dumps.integrity: NOT_AVAILABLE).
   const cutShort = readCutShort(newest);
   switch (result.kind) {
-    case 'header':
-      return result.header.format === 'custom'
-        ? { shows: 'dump' }
-        : {
-            shows: 'other',
-            words: `is a pg_dump archive of format ${result.header.format} (${result.header.formatCode}), not a custom archive`,
-          };
+    case 'header': {
+      if (result.header.format !== 'custom') {
+        return {
+          shows: 'other',
+          words: `is a pg_dump archive of format ${result.header.format} (${result.header.formatCode}), not a custom archive`,
+        };
+      }
+      const end = archiveEnd(newest.tail, result.header, newest.object.size);
+      return end.state === 'mid-archive'
+        ? { shows: 'other', words: midArchiveWords(newest.object.size, end.zeroBytes), cut: true }
+        : { shows: 'dump' };
+    }
     case 'not-pg-dump':
       if (result.looksLike === 'empty' && cutShort) {
         return { shows: 'nothing', reason: `the ranged read returned ${cutShortWords(newest)}` };

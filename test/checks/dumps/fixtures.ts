@@ -96,8 +96,27 @@ export function newestOf(
   return newestDumpRead(object, bytes, { state: 'read', bytes: bytes.subarray(-PG_DUMP_TAIL_BYTES) });
 }
 
-/** A healthy location: 35 daily dumps kept 35 days, COMPLIANCE Object Lock, blocked, CMK-encrypted. */
+/**
+ * A healthy location: 35 daily dumps kept 35 days, COMPLIANCE Object Lock, blocked, CMK-encrypted.
+ * Unless `overrides` names the newest dump, its ranged read answers its own encryption as S3 does on
+ * every GET of an encrypted object: the default's, a key named by an alias by the ARN of its key.
+ */
 export function s3Fact(overrides: Partial<DumpFact> = {}): DumpFact {
+  const fact = s3FactOf(overrides);
+  // Cloud Storage names an object's own key only when it is not the default's (objects.list).
+  if (
+    'newest' in overrides ||
+    !fact.newest ||
+    fact.encryption.state !== 'read' ||
+    fact.location.provider !== 'aws'
+  )
+    return fact;
+  const { aliasTarget, ...byDefault } = fact.encryption.value;
+  const sent = aliasTarget === undefined ? byDefault : { ...byDefault, kmsKey: aliasTarget };
+  return { ...fact, newest: { ...fact.newest, encryption: sent } };
+}
+
+function s3FactOf(overrides: Partial<DumpFact>): DumpFact {
   const objects = overrides.listing?.state === 'read' ? overrides.listing.objects : dailySeries(35);
   return {
     resource: {

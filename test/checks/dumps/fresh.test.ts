@@ -840,3 +840,69 @@ describe('dumps.fresh counts a single object or byte as one', () => {
     );
   });
 });
+
+describe('dumps.fresh behind a newest dump whose last bytes show it cut mid-archive', () => {
+  /** `objects` with the newest read as the real archive cut after `cut` bytes (head and tail). */
+  function cutNewest(objects: DumpObject[], cut: number): DumpFact {
+    const listed = objects.map((object, index) =>
+      index === objects.length - 1 ? { ...object, size: cut } : object,
+    );
+    return s3Fact({
+      listing: { state: 'read', objects: listed, complete: true },
+      newest: newestOf(listed, 'certctl-pg17.dump', cut),
+    });
+  }
+
+  it('fails on the stale whole-looking dump before it, saying the newest is truncated', () => {
+    // Prepare: daily dumps; last night's upload was cut after 3226 of its 6451 bytes (8.3 h ago).
+    const fact = cutNewest(dailySeries(7), 3226);
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED 'The newest dump … is 8.3 h old' (dumps.integrity FAILED it).
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-2026-12-01.dump',
+      newestAgeHours: 32.3,
+    });
+    expect(outcome?.description).toContain(
+      'and the newer object prod/certctl-2026-12-02.dump ends mid-archive: truncated (3226 bytes;',
+    );
+    expect(outcome?.description).not.toContain('set the location');
+  });
+
+  it('is not available, naming the truncated newest, when the dump before it is recent but unread', () => {
+    // Prepare: a dump 20 h old (its bytes not read), then one 2 h old cut after 3226 bytes.
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 20) },
+      { key: 'prod/certctl-b.dump', size: 6451, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = cutNewest(objects, 3226);
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED on the truncated object.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('prod/certctl-b.dump, ends mid-archive: truncated (3226 bytes;');
+    expect(outcome?.description).not.toContain('set the location');
+  });
+
+  it('fails saying no whole dump exists when the only dump is truncated', () => {
+    const fact = cutNewest(dailySeries(1), 3226);
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      's3://certctl-dumps/prod/ holds no whole dump: its only object, prod/certctl-2026-12-02.dump, ends mid-archive: truncated',
+    );
+  });
+
+  it('still passes a whole newest dump, and one whose last bytes could not be read', () => {
+    const whole = dumpsFreshCheck.evaluate(s3Fact(), settingsWith());
+    const fact = s3Fact();
+    const newest = fact.newest as NonNullable<DumpFact['newest']>;
+    const unread = dumpsFreshCheck.evaluate(
+      { ...fact, newest: { ...newest, tail: { state: 'unknown', reason: 'AccessDenied' } } },
+      settingsWith(),
+    );
+    expect(whole?.status).toBe('PASSED');
+    expect(unread?.status).toBe('PASSED');
+  });
+});

@@ -691,11 +691,14 @@ describe('dumps.integrity descriptions and boundaries', () => {
 
   it('fails with every problem joined and nothing unread appended', () => {
     const outcome = dumpsIntegrityCheck.evaluate(
-      newestFrom('certctl-pg17.dump', withNewest({ size: 3000 })),
-      settingsWith({ databaseName: 'certctl_prod' }),
+      newestFrom(
+        'certctl-pg17.dump',
+        withNewest({ size: 3000, lastModified: new Date('2026-12-05T03:40:00.000Z') }),
+      ),
+      settingsWith(),
     );
     expect(outcome?.description).toBe(
-      `s3://certctl-dumps/prod/: the newest dump ${NEWEST_KEY} is not what a restore needs: it is a dump of database "certctl", not "certctl_prod"; it is 3000 bytes, less than half the median 6451 bytes of the 7 dumps before it (a cut upload or a dump of an emptied database).`,
+      `s3://certctl-dumps/prod/: the newest dump ${NEWEST_KEY} is not what a restore needs: its header says it was made 2026-12-02 03:38:54 (dump host's local time) but the object was written 2026-12-05T03:40:00.000Z, further apart than any time zone and one cadence explain: an older archive under a newer name?; it is 3000 bytes, less than half the median 6451 bytes of the 7 dumps before it (a cut upload or a dump of an emptied database).`,
     );
   });
 });
@@ -802,5 +805,25 @@ describe('dumps.integrity counts a single object or byte as one', () => {
     expect(outcome?.description).toContain(
       'is only 1 byte and ends inside the archive header (at its magic)',
     );
+  });
+});
+
+describe('dumps.integrity in a prefix shared with another database', () => {
+  it('does not compare the size with a median that may mix in the other database dumps', () => {
+    // Prepare: the earlier dumps are 20000 bytes (the policy's "certctl_prod" dumps, perhaps); the
+    // newest, a whole 6451-byte archive, is of database "certctl": the prefix holds both series.
+    const whole = dailySeries(8, 20_000);
+    const objects = whole.map((object, index) => (index === 7 ? { ...object, size: 6451 } : object));
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith({ databaseName: 'certctl_prod' }));
+    // Assess: FAILED on the database alone; before, also 'less than half the median 20000 bytes'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('it is a dump of database "certctl", not "certctl_prod"');
+    expect(outcome?.description).not.toContain('median');
+    expect(outcome?.description).toContain(
+      'Could not check its size against the dumps before it (the prefix holds dumps of database "certctl" too, so they may be of either database)',
+    );
+    expect(outcome?.observed).toMatchObject({ recentMedianBytes: null });
   });
 });

@@ -1200,8 +1200,10 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     );
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      `the Object Lock retention of the newest dump ${KEY} keeps dumps 35 days but in GOVERNANCE mode, which a privileged role can bypass`,
+      `the Object Lock retention of the newest dump ${KEY} keeps it 35 days but in GOVERNANCE mode, which a privileged role can bypass, and holds that dump alone, not the older ones`,
     );
+    // Before, 'keeps dumps 35 days': a retention of one object's own keeps no other dump.
+    expect(outcome?.description).not.toContain('keeps dumps');
   });
 
   it('counts a retention set for exactly the policy days a few seconds before the upload landed as those days', () => {
@@ -1338,6 +1340,27 @@ describe('dumps.protection when the newest dump could not be read', () => {
     expect(outcome?.description).toContain(
       `how the newest dump ${healthy.newest?.object.key} is encrypted (its read failed: ${DENIED}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
     );
+  });
+});
+
+describe('dumps.protection when the ranged read of the newest dump sent no encryption header', () => {
+  it('does not say a customer-managed key encrypts the dumps from the bucket default alone, as for an alias', () => {
+    // Prepare: the default is the CMK; the read answered the bytes but no x-amz-server-side-encryption
+    // (S3 sends it on every GET of an encrypted object, so the dump's own encryption is unproven).
+    const healthy = s3Fact();
+    const { encryption: _sent, ...unsent } = healthy.newest as NonNullable<DumpFact['newest']>;
+    const fact = s3Fact({ newest: unsent });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED on the bucket default; an alias default was NOT_AVAILABLE.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `how the newest dump ${unsent.object.key} is encrypted (its ranged read sent no x-amz-server-side-encryption header, which S3 sends for every encrypted object; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+    );
+  });
+
+  it('passes when the read sent the default customer-managed key, as S3 does', () => {
+    expect(dumpsProtectionCheck.evaluate(s3Fact(), settingsWith())?.status).toBe('PASSED');
   });
 });
 
@@ -1519,8 +1542,10 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     const outcome = dumpsProtectionCheck.evaluate(withRetention('Unlocked', 35), settingsWith());
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      `the object retention of the newest dump ${KEY} keeps dumps 35 days but is not locked, so it can be removed`,
+      `the object retention of the newest dump ${KEY} keeps it 35 days but is not locked, so it can be removed, and holds that dump alone, not the older ones`,
     );
+    // Before, 'keeps dumps 35 days': a retention of one object's own keeps no other dump.
+    expect(outcome?.description).not.toContain('keeps dumps');
   });
 
   it('still passes on versioning that keeps versions when the dump also carries an Unlocked retention', () => {
@@ -1659,7 +1684,10 @@ describe('dumps.protection of a default key named by an alias', () => {
       },
       ...(listing ? { listing, newest: undefined } : {}),
     });
-    return newestKey && fact.newest ? { ...fact, newest: { ...fact.newest, encryption: newestKey } } : fact;
+    if (!fact.newest) return fact;
+    // Without `newestKey`, a read that sent no key (the fixture sends the alias's key, as S3 does).
+    const { encryption: _sent, ...unsent } = fact.newest;
+    return { ...fact, newest: newestKey ? { ...unsent, encryption: newestKey } : unsent };
   }
 
   it("passes when the newest dump's own key (S3 answers its ARN) is the key the alias points to now", () => {
