@@ -143,6 +143,33 @@ export function keyReadDenied(key: EncryptionKey): boolean {
 }
 
 /**
+ * `key`, its unread reason ending with why the deployed roles lack the grant when that can be why:
+ * DescribeKey was refused ({@link keyReadDenied}; a key KMS says does not exist is gone whatever the
+ * roles are granted) and the key is in an account other than `account` that `listed`
+ * (keys.kmsKeyAccounts) does not name. The deployed roles name only the audited accounts and the
+ * listed key accounts (infra/permissions.ts). Shared by the keys audit and the snapshot key reader.
+ */
+export function withUngrantedAccountNote(
+  key: EncryptionKey,
+  keyId: string,
+  account: string,
+  listed: readonly string[],
+): EncryptionKey {
+  const keyAccount = accountOfKmsArn(keyId);
+  if (
+    !keyReadDenied(key) ||
+    keyAccount === undefined ||
+    keyAccount === account ||
+    listed.includes(keyAccount)
+  )
+    return key;
+  return {
+    ...key,
+    unreadReason: `${key.unreadReason}; the key is in account ${keyAccount}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+  };
+}
+
+/**
  * Why a key is unread. A denial names the permission and the key: KMS authorizes DescribeKey on
  * another account's key only when the caller's IAM policy and the key policy both allow it (KMS
  * developer guide, "Allowing users in other accounts to use a KMS key"). The audit, readiness, snapshot

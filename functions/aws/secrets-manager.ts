@@ -43,13 +43,7 @@ import { readLiveCa } from '../core/live-ca.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { type JsonShape, kindOf, prepareJson, sendJson, shapeMismatch } from './json-wire.ts';
-import {
-  accountOfKmsArn,
-  isPerResourceError,
-  keyReadDenied,
-  kmsKeyDescriber,
-  regionOfKmsArn,
-} from './kms-keys.ts';
+import { isPerResourceError, kmsKeyDescriber, regionOfKmsArn, withUngrantedAccountNote } from './kms-keys.ts';
 import { auditedAccountOf } from './planner.ts';
 
 /** Secrets described at once per scope: bounds sockets and stays far below the API's rate limits. */
@@ -117,25 +111,8 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
   // Each key in the region that uses it (a replica's region for a replica's key), with the scope's
   // credentials, also for another account's key ARN (KMS describes it when the key policy allows).
   const describeAnyKey = kmsKeyDescriber((region) => factory.client(KMSClient, region, account));
-  const describeKey = async (keyId: string, region: string): Promise<EncryptionKey> => {
-    const key = await describeAnyKey(keyId, region);
-    const keyAccount = accountOfKmsArn(keyId);
-    // Only a refusal can be for want of a grant: a key KMS says does not exist is gone whatever
-    // the roles are granted.
-    if (
-      !keyReadDenied(key) ||
-      keyAccount === undefined ||
-      keyAccount === scope.account ||
-      keys.kmsKeyAccounts.includes(keyAccount)
-    ) {
-      return key;
-    }
-    // The deployed roles name only the secrets' accounts and the listed key accounts (infra/permissions.ts).
-    return {
-      ...key,
-      unreadReason: `${key.unreadReason}; the key is in account ${keyAccount}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
-    };
-  };
+  const describeKey = async (keyId: string, region: string): Promise<EncryptionKey> =>
+    withUngrantedAccountNote(await describeAnyKey(keyId, region), keyId, scope.account, keys.kmsKeyAccounts);
 
   // What each described secret's answer leads to (its keys, a replica's status at its primary)
   // starts as soon as that answer is in, while the scope's other secrets are still described: a

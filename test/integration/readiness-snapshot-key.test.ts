@@ -244,6 +244,20 @@ describe('readiness and the key of the snapshot it relies on', () => {
     });
   });
 
+  it('does not blame a missing grant for a key of an unlisted account that no longer exists', async () => {
+    // Act: the snapshot names a key of another account that KMS does not find (deleted): no grant
+    // would let anyone describe it, so keys.kmsKeyAccounts is not the reason.
+    const gone = keyArn('aaaaaaaa-0000-4000-8000-00000000dead', OTHER_ACCOUNT);
+    const { result, prod } = await readinessWith(gone);
+
+    // Assess
+    expect(result.verdict).not.toBe('GO');
+    expect(prod?.evidence).toContain(gone);
+    expect(prod?.evidence).toContain('does not exist');
+    expect(prod?.evidence).not.toContain('keys.kmsKeyAccounts');
+    expect(prod?.evidence).not.toContain('not granted');
+  });
+
   it('gives the GO as before when the snapshot keys are Enabled, describing a key two snapshots share once', async () => {
     // Act
     const { result, prod, aurora, describeKeys } = await readinessWith(keyArn(KEYS.enabled));

@@ -5,7 +5,7 @@
  */
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClientFactory } from '../../aws/clients.ts';
-import { accountOfKmsArn, kmsClientOf, kmsKeyDescriber } from '../../aws/kms-keys.ts';
+import { kmsClientOf, kmsKeyDescriber, withUngrantedAccountNote } from '../../aws/kms-keys.ts';
 import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } from '../../aws/planner.ts';
 import {
   clusterStandInGroups,
@@ -258,20 +258,7 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
     } catch (error) {
       key = { id: keyId, manager: undefined, unreadReason: `DescribeKey failed (${errorCode(error)})` };
     }
-    const keyAccount = accountOfKmsArn(keyId);
-    if (
-      key.unreadReason !== undefined &&
-      keyAccount !== undefined &&
-      keyAccount !== account &&
-      !keyAccounts.includes(keyAccount)
-    ) {
-      // The deployed roles name the databases' own accounts and the listed key accounts (infra/permissions.ts).
-      key = {
-        ...key,
-        unreadReason: `${key.unreadReason}; the key is in account ${keyAccount}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
-      };
-    }
-    return { kind: 'described', key };
+    return { kind: 'described', key: withUngrantedAccountNote(key, keyId, account, keyAccounts) };
   };
 }
 
