@@ -8,7 +8,9 @@
  * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window. A latest restorable time
  * after this run's clock, or before the window's earliest one (beyond the clock-skew margin), proves
  * no restore up to it: NOT_AVAILABLE, unless the status decides on its own (being deleted, KMS key
- * out of reach, `incompatible-restore`: FAILED, as for a recent time; status.ts).
+ * out of reach, `incompatible-restore`: FAILED, as for a recent time; status.ts). So does a time not
+ * read (a restore window not read, Cloud SQL logs kept outside Cloud Storage). A stale time on a
+ * database being deleted is FAILED saying it is being deleted, with the fix for that.
  *
  * Backups off: not applicable (undefined). With no automated backups there is no log stream that
  * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
@@ -30,11 +32,16 @@
  * (wording.ts, `judgedThroughBackupPlan`), even with the instance's own automated backups off.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
-import { RUNNING_STATUSES, STOPPED_STATUSES, SUSPENDED_STATUS } from '../../core/database-status.ts';
+import {
+  DELETING_STATUSES,
+  RUNNING_STATUSES,
+  STOPPED_STATUSES,
+  SUSPENDED_STATUS,
+} from '../../core/database-status.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
-import { judgedWithStatus } from './status.ts';
+import { deletingBackups, deletingRemediation, judgedWithStatus } from './status.ts';
 import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
@@ -149,20 +156,24 @@ export const pitrLagCheck: Check<PitrFact> = {
       return newestBackupAge(fact, now);
     }
     const logStorage = logStorageBlockingLag(fact);
-    if (logStorage !== undefined) return logsOutsideCloudStorage(fact, logStorage, maxLag);
+    // A time not read, for whatever reason, leaves the status to decide on its own (statusFirst).
+    if (logStorage !== undefined) return statusFirst(fact, logsOutsideCloudStorage(fact, logStorage, maxLag));
     const window = fact.restoreWindow;
     // The database's own field is read with the database itself: only the window needs the
     // automated-backup listing, so a missing or refused listing never hides the lag.
     const latest = latestRestorePoint(fact);
     if (latest === undefined && !window.known) {
-      return notAvailable(
+      return statusFirst(
         fact,
-        'the latest restorable time',
-        window.reason,
-        { restoreLagMinutes: null, latestRestorableTime: null },
-        required,
-        window.accessDenied === true,
-        window.permission,
+        notAvailable(
+          fact,
+          'the latest restorable time',
+          window.reason,
+          { restoreLagMinutes: null, latestRestorableTime: null },
+          required,
+          window.accessDenied === true,
+          window.permission,
+        ),
       );
     }
     if (latest === undefined) {
@@ -259,7 +270,12 @@ export const pitrLagCheck: Check<PitrFact> = {
     }
     let explanation =
       ' WAL archiving may be broken: point-in-time recovery has silently stopped at that time.';
-    if (fact.status === SUSPENDED_STATUS) {
+    // A deletion is no maybe: whatever stopped the time, the restore window ends with the database,
+    // as pitr.window says of it (status.ts), and the fix is the one for a database being deleted.
+    const deleting = DELETING_STATUSES.has(fact.status);
+    if (deleting) {
+      explanation = ` The database is being deleted (status \`${fact.status}\`): its restore window ends with it. ${deletingBackups(fact)}`;
+    } else if (fact.status === SUSPENDED_STATUS) {
       explanation = ` The database status is \`${fact.status}\`: Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and a suspended instance archives no WAL. Resolve the cause (the instance's suspensionReason in the console or \`gcloud sql instances describe\`); archiving resumes when it runs again.`;
     } else if (STOPPED_STATUSES.has(fact.status)) {
       explanation = ` The database status is \`${fact.status}\`: a stopped database archives no WAL, which explains the stale time (nothing is written while it is stopped). If it should be running, start it; archiving resumes when it does.`;
@@ -272,6 +288,7 @@ export const pitrLagCheck: Check<PitrFact> = {
       observed,
       required,
       drifting: LAG_DRIFTING,
+      ...(deleting ? { remediationText: deletingRemediation(fact) } : {}),
     };
   },
 };
@@ -330,14 +347,17 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
   const unread = { newestBackupAgeHours: null, newestBackupTime: null, pointInTimeRecoveryEnabled: false };
   const window = fact.restoreWindow;
   if (!window.known) {
-    return notAvailable(
+    return statusFirst(
       fact,
-      'the newest automated backup',
-      window.reason,
-      unread,
-      required,
-      window.accessDenied === true,
-      window.permission,
+      notAvailable(
+        fact,
+        'the newest automated backup',
+        window.reason,
+        unread,
+        required,
+        window.accessDenied === true,
+        window.permission,
+      ),
     );
   }
   const newest = window.latest;

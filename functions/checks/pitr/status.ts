@@ -99,8 +99,11 @@ function keyRemediation(fact: PitrFact): string {
   return `The database itself cannot be started again: ${fixKey}, then restore it from a backup or to a point in time into a new database (both need that key active). If the key was deleted, the database and its backups cannot be recovered. See ${DOCS.rdsInaccessibleKey}.`;
 }
 
-/** What becomes of the automated backups of a database being deleted ({@link automatedBackupRetention}). */
-function deletingBackups(fact: PitrFact): string {
+/**
+ * What becomes of the automated backups of a database being deleted ({@link automatedBackupRetention});
+ * shared with pitr.lag, whose FAILED for a stale time says so of a database being deleted.
+ */
+export function deletingBackups(fact: PitrFact): string {
   const retention = automatedBackupRetention(fact);
   if (retention?.impossible)
     return `Its automated backups and transaction logs are deleted with it: ${retention.impossible} cannot retain them.`;

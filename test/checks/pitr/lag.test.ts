@@ -754,3 +754,122 @@ describe('pitr.lag: a status that decides on its own wins over contradictory tim
     expect(outcome?.description).toContain('is after its latest restorable time');
   });
 });
+
+describe('pitr.lag: a status that decides on its own wins over a time not read', () => {
+  const noLatestOnDisk = {
+    latestRestorableTime: undefined,
+    restoreWindow: {
+      known: true,
+      earliest: daysAgo(7),
+      latest: undefined,
+      source: 'oldest AUTOMATED backup run and transactionLogRetentionDays=7',
+    },
+  } as const;
+
+  it('fails a Cloud SQL instance in PENDING_DELETE whose logs are on disk, as on a recent time', () => {
+    // Prepare: the deletion takes the logs along wherever they are kept.
+    const fact = cloudSqlFact({ ...noLatestOnDisk, status: 'PENDING_DELETE' }, { logStorage: 'DISK' });
+
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted (status `PENDING_DELETE`)');
+    expect(outcome?.observed).toMatchObject({
+      status: 'PENDING_DELETE',
+      transactionalLogStorageState: 'DISK',
+    });
+  });
+
+  it.each([
+    ['rds-instance', rdsInstanceFact],
+    ['aurora-cluster', auroraClusterFact],
+  ] as const)('fails a %s being deleted whose window could not be read', (_, make) => {
+    // Act
+    const outcome = pitrLagCheck.evaluate(
+      make({
+        status: 'deleting',
+        latestRestorableTime: undefined,
+        restoreWindow: { known: false, reason: 'DescribeDBClusterAutomatedBackups failed: Throttling' },
+      }),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted (status `deleting`)');
+  });
+
+  it('fails a Cloud SQL instance in PENDING_DELETE, PITR off, whose backup runs could not be read', () => {
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({
+        status: 'PENDING_DELETE',
+        pointInTimeRecoveryEnabled: false,
+        restoreWindow: { known: false, reason: 'backupRuns.list failed: 503' },
+      }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted');
+  });
+
+  it('fails an RDS instance whose KMS key is out of reach and whose window could not be read', () => {
+    const outcome = pitrLagCheck.evaluate(
+      rdsInstanceFact({
+        status: 'inaccessible-encryption-credentials',
+        latestRestorableTime: undefined,
+        restoreWindow: { known: false, reason: 'DescribeDBInstanceAutomatedBackups failed: Throttling' },
+      }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('cannot reach the KMS key');
+  });
+
+  it('stays not available on logs on disk for a status that leaves a restore unproven', () => {
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({ ...noLatestOnDisk, status: 'SUSPENDED' }, { logStorage: 'DISK' }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('keeps them on its data disk');
+  });
+});
+
+describe('pitr.lag: a stale latest time on a database being deleted', () => {
+  it('says the database is being deleted, not that its status may explain it', () => {
+    // Act
+    const outcome = pitrLagCheck.evaluate(
+      auroraClusterFact({ status: 'deleting', restoreWindow: windowUntil(minutesAgo(45)) }),
+      contextWith({ pitr: { maxRestoreLagMinutes: 30 } }),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('45 min old');
+    expect(outcome?.description).toContain('is being deleted (status `deleting`)');
+    expect(outcome?.description).not.toContain('may explain it');
+    expect(outcome?.remediationText).toContain('The deletion cannot be cancelled.');
+  });
+
+  it('says a Cloud SQL instance in PENDING_DELETE is being deleted', () => {
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({
+        status: 'PENDING_DELETE',
+        latestRestorableTime: minutesAgo(300),
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(7),
+          latest: minutesAgo(300),
+          source: 'getLatestRecoveryTime',
+        },
+      }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted (status `PENDING_DELETE`)');
+    expect(outcome?.description).not.toContain('may explain it');
+    expect(outcome?.remediationText).toContain('The deletion cannot be stopped.');
+  });
+});
