@@ -9,7 +9,9 @@
  * final backup alone is purged `finalBackupConfig.retentionDays` after the deletion, so it counts
  * only when kept at least the policy's minPitrDays, and only with automated backups on: Google's
  * documentation does not say whether a final backup is taken from an instance with them off, so
- * such a guard is NOT_AVAILABLE, never a pass.
+ * such a guard is NOT_AVAILABLE, never a pass. A database being deleted while its answer says the
+ * protection is on is FAILED before any of those NOT_AVAILABLE results: the deletion proves the
+ * protection did not hold, whatever a field not read would have said.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { DELETING_STATUSES } from '../../core/database-status.ts';
@@ -180,6 +182,17 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
       } Deletion protection alone does not keep backups when the instance is deleted. See ${DOCS.cloudSqlDeletionProtection}.`,
     };
   }
+  // On the enhanced tier retainBackupsOnDelete governs no backup in the vault: not named as a guard.
+  const kept = [
+    retained && !vaultDecides ? 'backups are retained on delete' : '',
+    finalBackup ? 'a final backup is configured' : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  // A deletion under way decides on its own (protectedOutcome): the protection that reads on did not
+  // stop it, whatever a field not read, a final backup not proven or the vault would have said.
+  if (fact.deletionProtection === true && DELETING_STATUSES.has(fact.status))
+    return protectedOutcome(fact, kept, observed, required);
   if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
   if (finalWithoutBackups) {
     return {
@@ -203,12 +216,6 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
     );
     if (throughPlan) return throughPlan;
   }
-  const kept = [
-    retained ? 'backups are retained on delete' : '',
-    finalBackup ? 'a final backup is configured' : '',
-  ]
-    .filter(Boolean)
-    .join(' and ');
   return protectedOutcome(fact, kept, observed, required);
 }
 

@@ -499,6 +499,37 @@ describe('pitr.deletion-protection on a database being deleted', () => {
     expect(outcome?.description).toContain('is being deleted (status `deleting`)');
   });
 
+  it('fails an instance in PENDING_DELETE with protection on whose backup guard was not read', () => {
+    // Prepare: a field not read cannot undo a deletion under way.
+    const fact = cloudSqlFact({ status: 'PENDING_DELETE' }, { retainBackupsOnDelete: undefined });
+
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'is being deleted (status `PENDING_DELETE`) although the answer says deletion protection is on',
+    );
+    expect(outcome?.observed).toMatchObject({ retainBackupsOnDelete: null, status: 'PENDING_DELETE' });
+    expect(outcome?.remediationText).toContain('The deletion cannot be stopped.');
+  });
+
+  it('fails an instance in PENDING_DELETE with protection on whose only guard is a final backup with automated backups off', () => {
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact(
+        { status: 'PENDING_DELETE', automatedBackupsEnabled: false },
+        { retainBackupsOnDelete: false, finalBackupEnabled: true, finalBackupRetentionDays: 30 },
+      ),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted (status `PENDING_DELETE`)');
+  });
+
   it('keeps a FAILED for protection off on a database being deleted as it is', () => {
     // Act
     const outcome = pitrDeletionProtectionCheck.evaluate(
