@@ -1067,6 +1067,24 @@ function readReplicaWindow(
 }
 
 /**
+ * The command that shows a replicated backup listed by an ARN naming no Region, or undefined when
+ * the ARN does not have the shape of an automated-backups ARN (arn:<partition>:rds:<region>:<account>:auto-backup:<id>)
+ * with partition, account and id sent: those are kept, the Region (in the ARN and `--region`) is a
+ * placeholder the reader fills in, and the ARN is one shell word (core/shell-word.ts).
+ */
+function unplacedInspect(arn: string): string | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 7 || parts[0] !== 'arn' || parts[2] !== 'rds' || parts[5] !== 'auto-backup')
+    return undefined;
+  const [, partition, , , account, , ...rest] = parts;
+  const id = rest.join(':');
+  if (!partition || !account || !id) return undefined;
+  const region = placeholder('destination-region');
+  const rebuilt = `arn:${partition}:rds:<destination-region>:${account}:auto-backup:${id}`;
+  return `aws rds describe-db-instance-automated-backups --region ${region} --db-instance-automated-backups-arn ${shellWord(rebuilt)}`;
+}
+
+/**
  * An RDS instance that lists replications to other Regions passes only when a destination was read
  * and keeps restore points: DBInstanceAutomatedBackupsReplications says a replication was set up,
  * not that it works (a stopped or failing replication stays listed until it is removed).
@@ -1101,13 +1119,17 @@ function judgeRdsReplications(
   // A replication listed by an ARN naming no Region: its destination cannot be asked, so what it
   // keeps is not known, said with the ARN as the answer held it.
   const unplaced = fact.unplacedBackupReplications ?? [];
+  let placeRegion = false;
   for (const arn of unplaced) {
-    readings.push({
+    const reading = {
       region: arn,
-      outcome: 'unknown',
+      outcome: 'unknown' as const,
       says: `DBInstanceAutomatedBackupsReplications lists the replicated backup ${arn}, whose Region cannot be read from it (an automated-backups ARN is arn:<partition>:rds:<region>:<account>:auto-backup:<id>), so its destination could not be asked whether the copy exists`,
       accessDenied: false,
-    });
+    };
+    const inspect = unplacedInspect(arn);
+    placeRegion ||= inspect !== undefined;
+    readings.push(inspect ? withInspect(reading, inspect) : reading);
   }
   // What the source lists, as it lists it: the Regions, then any ARN naming none.
   const listed = [...elsewhere, ...unplaced].join(', ');
@@ -1134,12 +1156,17 @@ function judgeRdsReplications(
         ),
       ),
     ];
-    const remediationText = unknownRemediation(
+    const advice = unknownRemediation(
       unknown.map((reading) => ('accessDenied' in reading ? reading : { accessDenied: false })),
       denied.length > 0
         ? `Grant the audit role rds:DescribeDBInstanceAutomatedBackups in ${denied.join(', ')} (the Region the backups are replicated to, on arn:aws:rds:<region>:<account>:auto-backup:*), then run the audit again.`
         : undefined,
     );
+    // The placeholder stays in a command built from an ARN naming no Region, said in words.
+    const remediationText =
+      advice && placeRegion
+        ? `${advice} The ARN sent no Region: in its command, replace \`${placeholder('destination-region')}\` after --region, and \`<destination-region>\` inside the ARN, with the Region its automated backups are replicated to.`
+        : advice;
     return {
       status: 'NOT_AVAILABLE',
       description: `${resourceLabel(fact)} lists automated-backup replication to ${listed}, but whether a destination keeps current restore points reaching back the ${minPitrDays} days required could not be told: ${unknown.map((reading) => reading.says).join('; ')}.`,

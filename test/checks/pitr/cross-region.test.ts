@@ -1299,3 +1299,47 @@ describe('pitr.cross-region: a copy that could not be judged names the next step
     );
   });
 });
+
+describe('pitr.cross-region: a replication named by an ARN with no Region', () => {
+  const unplacedFact = (arn: string) =>
+    rdsInstanceFact({
+      crossRegionBackupTargets: [],
+      unplacedBackupReplications: [arn],
+      replicatedBackups: [],
+    });
+
+  it('gives the command that shows the copy, with the Region left for the reader', () => {
+    // Prepare: the ARN names partition, account and id, but its Region field is empty.
+    const fact = unplacedFact('arn:aws:rds::123456789012:auto-backup:ab-EXAMPLE1');
+
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toContain('Run the audit again');
+    expect(outcome?.remediationText).toContain(
+      "`aws rds describe-db-instance-automated-backups --region '<destination-region>' --db-instance-automated-backups-arn 'arn:aws:rds:<destination-region>:123456789012:auto-backup:ab-EXAMPLE1'`",
+    );
+    expect(outcome?.remediationText).toContain(
+      "The ARN sent no Region: in its command, replace `'<destination-region>'` after --region, and `<destination-region>` inside the ARN, with the Region its automated backups are replicated to.",
+    );
+  });
+
+  it('quotes an ARN holding shell characters as one word', () => {
+    const outcome = pitrCrossRegionCheck.evaluate(
+      unplacedFact('arn:aws:rds:bogus:123456789012:auto-backup:ab-$(touch x)'),
+      contextWith(REQUIRE),
+    );
+    expect(outcome?.remediationText).toContain(
+      "--db-instance-automated-backups-arn 'arn:aws:rds:<destination-region>:123456789012:auto-backup:ab-$(touch x)'`",
+    );
+  });
+
+  it('gives no command when the ARN does not name an account and an automated backup', () => {
+    const outcome = pitrCrossRegionCheck.evaluate(unplacedFact('arn:aws:rds'), contextWith(REQUIRE));
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toContain('Run the audit again');
+    expect(outcome?.remediationText).not.toContain('describe-db-instance-automated-backups');
+  });
+});
