@@ -530,6 +530,20 @@ describe('pitr.deletion-protection on a database being deleted', () => {
     expect(outcome?.description).toContain('is being deleted (status `PENDING_DELETE`)');
   });
 
+  it('fails an enhanced-tier instance in PENDING_DELETE with protection on, naming no retained backups', () => {
+    // Act: the vault would decide whether the backups outlive it, but the deletion decides the check.
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      cloudSqlFact({ status: 'PENDING_DELETE' }, {}, { backupTier: 'ENHANCED' }),
+      contextWith(),
+    );
+
+    // Assess: retainBackupsOnDelete governs no backup in the vault, so it is not named as a guard.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'Cloud SQL instance `certctl-sql` is being deleted (status `PENDING_DELETE`) although the answer says deletion protection is on: the protection did not stop this deletion.',
+    );
+  });
+
   it('keeps a FAILED for protection off on a database being deleted as it is', () => {
     // Act
     const outcome = pitrDeletionProtectionCheck.evaluate(
