@@ -126,20 +126,26 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         unreadReason: `DescribeKey: NotFoundException: the key ${keyId} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
       };
     }
-    return { id: keyId, manager: undefined, unreadReason: unreadReasonOf(error, keyId) };
+    return {
+      id: keyId,
+      manager: undefined,
+      ...(errorCode(error) === 'AccessDeniedException' ? { denied: true } : {}),
+      unreadReason: unreadReasonOf(error, keyId),
+    };
   }
 }
 
-/** How the reason of a key whose DescribeKey was refused begins ({@link keyReadDenied}). */
+/** How the reason of a key whose DescribeKey was refused begins (words only: {@link keyReadDenied} reads `denied`). */
 const DESCRIBE_KEY_DENIED = 'DescribeKey was denied (AccessDeniedException)';
 
 /**
  * Whether a key is unread because DescribeKey was refused (AccessDeniedException): the only
  * answer a missing grant gives. A key not found (`deleted`) or any other failure is not about the
- * caller's permissions, so no caller says a grant is why.
+ * caller's permissions, so no caller says a grant is why. Read from the `denied` fact
+ * {@link describeKmsKey} records, never from the reason's words, which may be reworded.
  */
 export function keyReadDenied(key: EncryptionKey): boolean {
-  return key.unreadReason?.startsWith(DESCRIBE_KEY_DENIED) === true;
+  return key.denied === true;
 }
 
 /**
