@@ -8,7 +8,11 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { kmsKeyDescriber, withUngrantedAccountNote } from '../../functions/aws/kms-keys.ts';
+import {
+  isPerResourceError,
+  kmsKeyDescriber,
+  withUngrantedAccountNote,
+} from '../../functions/aws/kms-keys.ts';
 import { collectAwsKeyFacts } from '../../functions/aws/secrets-manager.ts';
 import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
@@ -318,5 +322,31 @@ describe('withUngrantedAccountNote', () => {
     const noted = withUngrantedAccountNote(key, OTHER_ARN, ACCOUNT, []);
     // Assess
     expect(noted).toBe(key);
+  });
+});
+
+describe('isPerResourceError', () => {
+  const sdkError = (name: string, httpStatusCode: number) =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
+  it('answers for the caller, not the resource, for every throttling code core/errors.ts knows', () => {
+    // Act / Assess: a throttled call says nothing of the key or secret asked about.
+    for (const code of [
+      'ThrottlingException',
+      'Throttling',
+      'RequestLimitExceeded',
+      'TooManyRequestsException',
+      'RequestThrottled',
+    ]) {
+      expect(isPerResourceError(sdkError(code, 400)), code).toBe(false);
+    }
+    expect(isPerResourceError(sdkError('TooManyRequestsException', 429))).toBe(false);
+    // HTTP 429 is throttling even when the body sent no code the list knows.
+    expect(isPerResourceError(sdkError('UnknownError', 429))).toBe(false);
+  });
+  it('answers for the resource for its refusal or its state, and for the caller for its credentials', () => {
+    // Act / Assess
+    expect(isPerResourceError(sdkError('AccessDeniedException', 400))).toBe(true);
+    expect(isPerResourceError(sdkError('NotFoundException', 400))).toBe(true);
+    expect(isPerResourceError(sdkError('InvalidClientTokenId', 403))).toBe(false);
   });
 });
