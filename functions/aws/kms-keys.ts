@@ -9,7 +9,7 @@
  * `ValidTo`, sent only for imported key material that expires; `Arn`, the key an alias points to).
  */
 import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
-import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
+import { CloudApiError, describeError, errorCode, transientKind } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { isKmsAlias } from '../core/kms-key-states.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
@@ -52,14 +52,15 @@ export function accountOfKmsArn(key: string): string | undefined {
 }
 
 /**
- * 4xx codes that answer for the caller (throttled, its credentials or request signing refused), never for the resource
+ * 4xx codes that answer for the caller (its credentials or request signing refused), never for the resource
  * asked about: every later call of the scope gets the same (the AWS common errors,
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html and
  * https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html, plus the expired or unknown
- * session token the JSON services answer).
+ * session token the JSON services answer). Throttling answers for the caller too, and is read from
+ * the one list of throttling codes (core/errors.ts TRANSIENT_CODES `throttled`, {@link isPerResourceError}),
+ * not listed here, so a throttling code added there is never taken for one key's or secret's refusal.
  */
 const CALLER_ERRORS: ReadonlySet<string> = new Set([
-  'ThrottlingException',
   'ExpiredTokenException',
   'ExpiredToken',
   'UnrecognizedClientException',
@@ -73,12 +74,21 @@ const CALLER_ERRORS: ReadonlySet<string> = new Set([
 
 /**
  * Errors that answer for one resource (its permission, its state), not for the whole scope: a 4xx
- * other than throttling and the caller's credentials refused ({@link CALLER_ERRORS}), which would
- * otherwise leave every resource of a scope NOT_AVAILABLE in a scope read completely.
+ * other than throttling (any code core/errors.ts counts `throttled`: a throttled call says nothing
+ * of the resource, and taking it for one would leave a resource NOT_AVAILABLE in a scope read as
+ * complete instead of failing the scope) and the caller's credentials refused ({@link CALLER_ERRORS}).
  */
 export function isPerResourceError(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500 && !CALLER_ERRORS.has(errorCode(error));
+  return (
+    status !== undefined &&
+    status >= 400 &&
+    status < 500 &&
+    !CALLER_ERRORS.has(errorCode(error)) &&
+    transientKind(error) !== 'throttled' &&
+    // HTTP 429 (Too Many Requests) is throttling whatever code the body sent, as core/errors.ts counts it.
+    transientKind(String(status)) !== 'throttled'
+  );
 }
 
 /**
@@ -126,20 +136,26 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         unreadReason: `DescribeKey: NotFoundException: the key ${keyId} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
       };
     }
-    return { id: keyId, manager: undefined, unreadReason: unreadReasonOf(error, keyId) };
+    return {
+      id: keyId,
+      manager: undefined,
+      ...(errorCode(error) === 'AccessDeniedException' ? { denied: true } : {}),
+      unreadReason: unreadReasonOf(error, keyId),
+    };
   }
 }
 
-/** How the reason of a key whose DescribeKey was refused begins ({@link keyReadDenied}). */
+/** How the reason of a key whose DescribeKey was refused begins (words only: {@link keyReadDenied} reads `denied`). */
 const DESCRIBE_KEY_DENIED = 'DescribeKey was denied (AccessDeniedException)';
 
 /**
  * Whether a key is unread because DescribeKey was refused (AccessDeniedException): the only
  * answer a missing grant gives. A key not found (`deleted`) or any other failure is not about the
- * caller's permissions, so no caller says a grant is why.
+ * caller's permissions, so no caller says a grant is why. Read from the `denied` fact
+ * {@link describeKmsKey} records, never from the reason's words, which may be reworded.
  */
 export function keyReadDenied(key: EncryptionKey): boolean {
-  return key.unreadReason?.startsWith(DESCRIBE_KEY_DENIED) === true;
+  return key.denied === true;
 }
 
 /**

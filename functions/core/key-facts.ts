@@ -92,6 +92,12 @@ export interface EncryptionKey {
    */
   readonly deleted?: boolean | undefined;
   /**
+   * AWS: DescribeKey was refused (AccessDeniedException), the only answer a missing grant gives;
+   * {@link unreadReason} words it. Kept as a fact beside the words so that what callers decide from
+   * a refusal (functions/aws/kms-keys.ts keyReadDenied) does not hang on how the reason is worded.
+   */
+  readonly denied?: boolean | undefined;
+  /**
    * GCP, a Google-managed copy: the secret names a customer-managed key now, but its latest version
    * was added before (the setting applies to versions added afterwards only).
    */

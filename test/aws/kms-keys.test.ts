@@ -8,7 +8,11 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
-import { kmsKeyDescriber } from '../../functions/aws/kms-keys.ts';
+import {
+  isPerResourceError,
+  kmsKeyDescriber,
+  withUngrantedAccountNote,
+} from '../../functions/aws/kms-keys.ts';
 import { collectAwsKeyFacts } from '../../functions/aws/secrets-manager.ts';
 import { keysCmkCheck } from '../../functions/checks/keys/cmk.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
@@ -92,9 +96,10 @@ describe('kmsKeyDescriber, a key in a central key account', () => {
       PRIVATE_ARN,
       'us-east-2',
     );
-    // Assess
+    // Assess: the refusal is recorded as a fact, not only in the reason's words.
     expect(key.manager).toBeUndefined();
     expect(key.state).toBeUndefined();
+    expect(key.denied).toBe(true);
     expect(key.unreadReason).toBe(
       `DescribeKey was denied (AccessDeniedException): the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${PRIVATE_ARN}, from its IAM policy and, for a key of another account, from the key policy`,
     );
@@ -285,5 +290,63 @@ describe('collectAwsKeyFacts, a key of imported material that expires', () => {
     const outcome = byok && keysNotDeletingCheck.evaluate(byok, { policy, now });
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain('The imported key material of the KMS key alias/certctl-byok');
+  });
+});
+
+describe('withUngrantedAccountNote', () => {
+  const OTHER_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${PRIVATE}`;
+  it('notes the unlisted account of a key DescribeKey refused, whatever its reason says', () => {
+    // Prepare: a refusal whose reason is worded otherwise than describeKmsKey words it today.
+    const key = {
+      id: OTHER_ARN,
+      manager: undefined,
+      denied: true,
+      unreadReason: 'KMS refused DescribeKey',
+    } as const;
+    // Act
+    const noted = withUngrantedAccountNote(key, OTHER_ARN, ACCOUNT, []);
+    // Assess
+    expect(noted.unreadReason).toBe(
+      `KMS refused DescribeKey; the key is in account ${CENTRAL}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+    );
+    expect(noted.denied).toBe(true);
+  });
+  it('does not blame a grant for a key not refused whose reason begins as a refusal’s does', () => {
+    // Prepare: the words of a refusal, but DescribeKey was not refused (no `denied`).
+    const key = {
+      id: OTHER_ARN,
+      manager: undefined,
+      unreadReason: 'DescribeKey was denied (AccessDeniedException), then answered NotFoundException',
+    };
+    // Act
+    const noted = withUngrantedAccountNote(key, OTHER_ARN, ACCOUNT, []);
+    // Assess
+    expect(noted).toBe(key);
+  });
+});
+
+describe('isPerResourceError', () => {
+  const sdkError = (name: string, httpStatusCode: number) =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
+  it('answers for the caller, not the resource, for every throttling code core/errors.ts knows', () => {
+    // Act / Assess: a throttled call says nothing of the key or secret asked about.
+    for (const code of [
+      'ThrottlingException',
+      'Throttling',
+      'RequestLimitExceeded',
+      'TooManyRequestsException',
+      'RequestThrottled',
+    ]) {
+      expect(isPerResourceError(sdkError(code, 400)), code).toBe(false);
+    }
+    expect(isPerResourceError(sdkError('TooManyRequestsException', 429))).toBe(false);
+    // HTTP 429 is throttling even when the body sent no code the list knows.
+    expect(isPerResourceError(sdkError('UnknownError', 429))).toBe(false);
+  });
+  it('answers for the resource for its refusal or its state, and for the caller for its credentials', () => {
+    // Act / Assess
+    expect(isPerResourceError(sdkError('AccessDeniedException', 400))).toBe(true);
+    expect(isPerResourceError(sdkError('NotFoundException', 400))).toBe(true);
+    expect(isPerResourceError(sdkError('InvalidClientTokenId', 403))).toBe(false);
   });
 });

@@ -197,6 +197,7 @@ describe('snapshotGate and the snapshot key', () => {
       key: {
         id: KEY_ARN,
         manager: undefined,
+        denied: true,
         unreadReason: 'DescribeKey was denied (AccessDeniedException)',
       },
     };
