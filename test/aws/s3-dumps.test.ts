@@ -461,7 +461,7 @@ describe('readS3DumpFact of an archived newest dump: its encryption and Object L
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
-      'the Object Lock retention of the newest dump prod/certctl-34.dump keeps dumps only 7 days (30 required) and versioning is off',
+      'the Object Lock retention of the newest dump prod/certctl-34.dump keeps it only 7 days (30 required) and versioning is off',
     );
     // fresh and integrity still say the bytes are archived.
     expect(dumpsIntegrityCheck.evaluate(fact, settings)?.description).toContain(
@@ -739,7 +739,7 @@ describe("the newest dump's own Object Lock retention", () => {
     const outcome = dumpsProtectionCheck.evaluate(fact, settings);
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
-      'the Object Lock retention of the newest dump prod/certctl-34.dump keeps dumps only 7 days (30 required)',
+      'the Object Lock retention of the newest dump prod/certctl-34.dump keeps it only 7 days (30 required)',
     );
   });
 });

@@ -417,7 +417,14 @@ describe('readGcsDumpFact', () => {
       result: parsePgDumpHeader(new Uint8Array(readFileSync(DUMP_FIXTURE).subarray(0, 1024))),
     });
     expect(fact.newest?.tail).toMatchObject({ state: 'unknown' });
-    expect(dumpsFreshCheck.evaluate(fact, settings)?.status).toBe('PASSED');
+    // Its header proves a dump was started, not that it is whole: no recent whole dump is proven.
+    const fresh = dumpsFreshCheck.evaluate(fact, settings);
+    expect(fresh?.status).toBe('NOT_AVAILABLE');
+    expect(fresh?.description).toContain(
+      'starts a pg_dump custom archive, but its last bytes could not be read: prod/certctl-1.dump is stored gzip-encoded (contentEncoding: gzip)',
+    );
+    expect(fresh?.description).toContain('without -Z');
+    expect(fresh?.description).not.toContain('grant');
     const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
     expect(integrity?.status).toBe('NOT_AVAILABLE');
     expect(integrity?.description).toContain(

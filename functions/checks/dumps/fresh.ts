@@ -31,6 +31,13 @@
  * is NOT_AVAILABLE, its bytes not read. With no suffix, a checksum, signature or log beside a listed
  * dump never stands for that object, however recently written.
  *
+ * A recent dump is one a restore can use, so a PASS needs the newest dump shown whole: its header
+ * proves a dump was started, and only its last bytes (the suffix-ranged read) show it ends as a whole
+ * custom archive. When they do not show its end (their read refused, failed or cut short; a
+ * gzip-encoded object, whose last bytes are the compressed stream's), the check is NOT_AVAILABLE,
+ * naming that read and why, as dumps.integrity is: no older dump stands in, as only the newest
+ * object's bytes are read.
+ *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
  * creation time (local time, so read at the westmost UTC offset, the latest it can mean) is older
@@ -228,6 +235,23 @@ export const dumpsFreshCheck: DumpsCheck = {
             drifting,
           };
         }
+      }
+      // The check's claim is a dump a restore can use (a cut one restores nothing whole, and is
+      // judged no dump above): a header read proves a dump was started, and only its last bytes show
+      // it ends as a whole archive. Only the newest object's bytes are read, so no dump before it
+      // is proven whole either, however recent.
+      if (shown.unended !== undefined) {
+        const before =
+          fact.listing.objects.length > 1 ? ', and the bytes of the dumps before it were not read' : '';
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unended}, so nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before} (dumps.integrity)`,
+            { ...observed, endsWhole: null },
+            required,
+          ),
+          drifting,
+        };
       }
       return {
         status: 'PASSED',

@@ -406,6 +406,11 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   const lockDays = lock.state === 'read' ? lock.value.days : undefined;
   const lockLong = lockDays !== undefined && lockDays >= minPitrDays;
   const versioningOn = versioning.state === 'read' && versioning.value.status === 'Enabled';
+  // The newest dump's own retention holds that one object: it proves nothing of the older dumps,
+  // and is said as keeping it, not the dumps.
+  const own = lock !== fact.retentionLock;
+  const short = (days: number) =>
+    `the ${lockName} keeps ${own ? 'it' : 'dumps'} only ${plural(days, 'day')} (${minPitrDays} required)`;
 
   if (lockLong && lock.state === 'read' && lock.value.locked === true) {
     judgeOlderDumpsHeld(fact, lock, minPitrDays, now, verdicts);
@@ -417,8 +422,6 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   // A lock that can be lifted takes nothing from versioning that keeps every version the policy
   // days on its own, which passes (every Object Lock bucket is versioned): it is judged as that.
   if (lockLong && lock.state === 'read' && !versionsKept(fact, minPitrDays, now)) {
-    // The newest dump's own retention holds that one object: it proves nothing of the older dumps.
-    const own = lock !== fact.retentionLock;
     verdicts.warnings.push(
       `the ${lockName} keeps ${own ? 'it' : 'dumps'} ${plural(lockDays, 'day')} but ${lock.value.mode === 'GOVERNANCE' ? 'in GOVERNANCE mode, which a privileged role can bypass' : 'is not locked, so it can be removed'}${own ? ', and holds that dump alone, not the older ones' : ''}`,
     );
@@ -449,11 +452,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
         'versioning is on, but whether a lifecycle rule deletes noncurrent versions early is unknown',
       );
     }
-    if (lockDays !== undefined && !lockLong) {
-      verdicts.warnings.push(
-        `the ${lockName} keeps dumps only ${plural(lockDays, 'day')} (${minPitrDays} required)`,
-      );
-    }
+    if (lockDays !== undefined && !lockLong) verdicts.warnings.push(short(lockDays));
     return;
   }
   if (lock.state === 'unknown' || versioning.state === 'unknown') {
@@ -462,11 +461,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
       versioning.state === 'unknown' ? `versioning (${versioning.reason})` : undefined,
     ].filter((part) => part !== undefined);
     // Known-short protection is a problem even when the rest could not be read.
-    if (lockDays !== undefined) {
-      verdicts.problems.push(
-        `the ${lockName} keeps dumps only ${plural(lockDays, 'day')} (${minPitrDays} required)`,
-      );
-    }
+    if (lockDays !== undefined) verdicts.problems.push(short(lockDays));
     verdicts.unknown.push(...what);
     return;
   }
@@ -476,8 +471,6 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
       : '';
   // Cloud Storage refuses Object Versioning on a bucket with a retention policy, and a locked policy
   // cannot be removed: there the fix of a short policy is a longer period, never versioning beside it.
-  const short = (days: number) =>
-    `the ${lockName} keeps dumps only ${plural(days, 'day')} (${minPitrDays} required)`;
   const unguarded = ended
     ? `the ${lockName} ended at ${ended.toISOString()}, so nothing locks it now, and versioning is off${suspended}`
     : lockDays === undefined

@@ -401,11 +401,12 @@ export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number
  * Only `dump` proves a dump; a key, whatever its suffix, proves nothing of the bytes behind it.
  * A custom archive whose last bytes were read and end mid-archive is `other`, `cut`: a truncated
  * dump restores nothing whole, so it proves no recent dump (dumps.integrity FAILS it). Last bytes
- * that could not be read leave it `dump`: its header proves a dump was made, and dumps.integrity
- * says whether it is whole.
+ * that do not show its end (their read refused, failed or cut short, or no size to tell a short
+ * read by) leave it `dump` with `unended`, why: its header proves a dump was started, not that it
+ * is whole, so it proves no recent whole dump either (dumps.integrity: NOT_AVAILABLE).
  */
 export type NewestShows =
-  | { readonly shows: 'dump' }
+  | { readonly shows: 'dump'; readonly unended?: string }
   | { readonly shows: 'other'; readonly words: string; readonly cut?: true }
   | {
       readonly shows: 'nothing';
@@ -442,9 +443,10 @@ export function newestShows(newest: NewestDump): NewestShows {
         };
       }
       const end = archiveEnd(newest.tail, result.header, newest.object.size);
-      return end.state === 'mid-archive'
-        ? { shows: 'other', words: midArchiveWords(newest.object.size, end.zeroBytes), cut: true }
-        : { shows: 'dump' };
+      if (end.state === 'mid-archive') {
+        return { shows: 'other', words: midArchiveWords(newest.object.size, end.zeroBytes), cut: true };
+      }
+      return end.state === 'unknown' ? { shows: 'dump', unended: end.reason } : { shows: 'dump' };
     }
     case 'not-pg-dump':
       if (result.looksLike === 'empty' && cutShort) {

@@ -894,15 +894,71 @@ describe('dumps.fresh behind a newest dump whose last bytes show it cut mid-arch
     );
   });
 
-  it('still passes a whole newest dump, and one whose last bytes could not be read', () => {
+  it('still passes a whole newest dump', () => {
     const whole = dumpsFreshCheck.evaluate(s3Fact(), settingsWith());
-    const fact = s3Fact();
-    const newest = fact.newest as NonNullable<DumpFact['newest']>;
-    const unread = dumpsFreshCheck.evaluate(
-      { ...fact, newest: { ...newest, tail: { state: 'unknown', reason: 'AccessDenied' } } },
-      settingsWith(),
-    );
     expect(whole?.status).toBe('PASSED');
-    expect(unread?.status).toBe('PASSED');
+    expect(whole?.description).toContain('(prod/certctl-2026-12-02.dump) is 8.3 h old');
+  });
+});
+
+describe('dumps.fresh on a recent custom archive whose last bytes do not show its end', () => {
+  /** The healthy fact with the newest dump's tail read replaced by `tail`. */
+  function withTail(tail: NonNullable<DumpFact['newest']>['tail'], objects?: DumpObject[]): DumpFact {
+    const fact = objects
+      ? s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(objects) })
+      : s3Fact();
+    const newest = fact.newest as NonNullable<DumpFact['newest']>;
+    return { ...fact, newest: { ...newest, tail } };
+  }
+
+  it('is not available, naming the read of its last bytes and why, when that read was denied', () => {
+    // Prepare: the header read answered; the suffix-ranged read of the last bytes was refused.
+    const fact = withTail({ state: 'unknown', reason: 'AccessDenied: Access Denied' });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED on the header alone, while dumps.integrity was NOT_AVAILABLE.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-2026-12-02.dump',
+      newestAgeHours: 8.3,
+      endsWhole: null,
+    });
+    expect(outcome?.drifting).toEqual(['newestAgeHours']);
+    expect(outcome?.description).toContain(
+      'prod/certctl-2026-12-02.dump, the newest object under the prefix, starts a pg_dump custom archive, but its last bytes could not be read: AccessDenied: Access Denied, so nothing shows it is whole',
+    );
+  });
+
+  it('is not available when the read of its last bytes came back short', () => {
+    // Prepare: the suffix-ranged read returned 2 bytes of the 8 asked for.
+    const fact = withTail({ state: 'read', bytes: new Uint8Array(2) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('but the read of its last bytes returned 2 of the');
+  });
+
+  it('is not available though a dump before it is recent, as no older dump is read', () => {
+    // Prepare: a dump 20 h old, then one 2 h old whose last bytes could not be read.
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 20) },
+      { key: 'prod/certctl-b.dump', size: 6451, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = withTail({ state: 'unknown', reason: 'SlowDown' }, objects);
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: only the newest object's bytes are read, so prod/certctl-a.dump is not proven whole.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('its last bytes could not be read: SlowDown');
+    expect(outcome?.description).toContain('the bytes of the dumps before it were not read');
+  });
+
+  it('still fails a stale newest dump whose last bytes could not be read', () => {
+    // Prepare: the only dump is 31 h old under a 30 h allowance.
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 31) }];
+    const fact = withTail({ state: 'unknown', reason: 'AccessDenied' }, objects);
+    // Act and Assess: no recent dump whatever its end.
+    expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('FAILED');
   });
 });

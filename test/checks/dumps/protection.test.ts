@@ -1176,6 +1176,20 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     });
   const KEY = base.newest?.object.key;
 
+  it("fails on the newest dump's own 7-day retention, said as keeping that dump, when versioning could not be read", () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      withOwnLock('COMPLIANCE', 7, { versioning: { state: 'unknown', reason: 'AccessDenied' } }),
+      settingsWith(),
+    );
+    // Assess: before, 'keeps dumps only 7 days', as if the series were held by it.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the Object Lock retention of the newest dump ${KEY} keeps it only 7 days (30 required)`,
+    );
+    expect(outcome?.description).toContain('Could not read versioning (AccessDenied)');
+  });
+
   it('fails when the newest dump was uploaded with a 7-day retention under a 35-day COMPLIANCE default and versioning is off', () => {
     // Act
     const outcome = dumpsProtectionCheck.evaluate(
@@ -1185,7 +1199,7 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     // Assess: the default does not decide how long this dump is kept; its own retention does.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
-      `the Object Lock retention of the newest dump ${KEY} keeps dumps only 7 days (30 required) and versioning is off`,
+      `the Object Lock retention of the newest dump ${KEY} keeps it only 7 days (30 required) and versioning is off`,
     );
     expect(outcome?.observed).toMatchObject({
       newestDumpLockMode: 'COMPLIANCE',
@@ -1287,7 +1301,7 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     // Assess: judged as the complete listing's newest dump would be (versioning keeps the versions)
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
-      `the Object Lock retention of the newest listed dump ${KEY} keeps dumps only 7 days (30 required)`,
+      `the Object Lock retention of the newest listed dump ${KEY} keeps it only 7 days (30 required)`,
     );
     expect(bypassable?.status).toBe('WARNING');
     expect(bypassable?.description).toContain('in GOVERNANCE mode');
@@ -1423,7 +1437,7 @@ describe('dumps.protection when the newest dump is archived', () => {
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
-      `the Object Lock retention of the newest dump ${KEY} keeps dumps only 7 days (30 required) and versioning is off`,
+      `the Object Lock retention of the newest dump ${KEY} keeps it only 7 days (30 required) and versioning is off`,
     );
   });
 
