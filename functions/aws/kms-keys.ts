@@ -56,9 +56,9 @@ export function accountOfKmsArn(key: string): string | undefined {
  * asked about: every later call of the scope gets the same (the AWS common errors,
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html and
  * https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html, plus the expired or unknown
- * session token the JSON services answer). Throttling answers for the caller too, and is read from
- * the one list of throttling codes (core/errors.ts TRANSIENT_CODES `throttled`, {@link isPerResourceError}),
- * not listed here, so a throttling code added there is never taken for one key's or secret's refusal.
+ * session token the JSON services answer). Throttling and a 4xx timeout answer for the caller too, and
+ * are read from the one list of passing failures (core/errors.ts TRANSIENT_CODES, {@link isPerResourceError}),
+ * not listed here, so a code added there is never taken for one key's or secret's refusal.
  */
 const CALLER_ERRORS: ReadonlySet<string> = new Set([
   'ExpiredTokenException',
@@ -74,9 +74,10 @@ const CALLER_ERRORS: ReadonlySet<string> = new Set([
 
 /**
  * Errors that answer for one resource (its permission, its state), not for the whole scope: a 4xx
- * other than throttling (any code core/errors.ts counts `throttled`: a throttled call says nothing
- * of the resource, and taking it for one would leave a resource NOT_AVAILABLE in a scope read as
- * complete instead of failing the scope) and the caller's credentials refused ({@link CALLER_ERRORS}).
+ * other than a failure that passes on its own (any code core/errors.ts counts transient: throttling,
+ * and a 4xx timeout such as S3's `RequestTimeout`; such a call says nothing of the resource, and
+ * taking it for one would leave a resource NOT_AVAILABLE in a scope read as complete instead of
+ * failing the scope) and the caller's credentials refused ({@link CALLER_ERRORS}).
  */
 export function isPerResourceError(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -85,9 +86,9 @@ export function isPerResourceError(error: unknown): boolean {
     status >= 400 &&
     status < 500 &&
     !CALLER_ERRORS.has(errorCode(error)) &&
-    transientKind(error) !== 'throttled' &&
+    transientKind(error) === undefined &&
     // HTTP 429 (Too Many Requests) is throttling whatever code the body sent, as core/errors.ts counts it.
-    transientKind(String(status)) !== 'throttled'
+    transientKind(String(status)) === undefined
   );
 }
 

@@ -343,6 +343,13 @@ describe('isPerResourceError', () => {
     // HTTP 429 is throttling even when the body sent no code the list knows.
     expect(isPerResourceError(sdkError('UnknownError', 429))).toBe(false);
   });
+  it('answers for the caller, not the resource, for a 4xx that timed out', () => {
+    // Act / Assess: S3's RequestTimeout (400) and a RequestTimeoutException (408) say the call did
+    // not finish in time, nothing of the key or secret asked about; core/errors.ts counts them as
+    // passing failures (`unreachable`), as it counts throttling.
+    expect(isPerResourceError(sdkError('RequestTimeout', 400))).toBe(false);
+    expect(isPerResourceError(sdkError('RequestTimeoutException', 408))).toBe(false);
+  });
   it('answers for the resource for its refusal or its state, and for the caller for its credentials', () => {
     // Act / Assess
     expect(isPerResourceError(sdkError('AccessDeniedException', 400))).toBe(true);
