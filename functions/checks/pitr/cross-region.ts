@@ -54,7 +54,6 @@ import {
   DOCS,
   describeGlobalClusterCommand,
   earliestAfterLatest,
-  earliestBeforeCreated,
   formatDays,
   formatLag,
   formatTime,
@@ -62,6 +61,7 @@ import {
   judgedThroughBackupPlan,
   latestRestorePoint,
   PITR_RESOURCE_TYPES,
+  pointBeforeCreated,
   resourceLabel,
 } from './wording.ts';
 
@@ -473,7 +473,7 @@ function readCopy(
       accessDenied: false,
     };
   }
-  if (earliestBeforeCreated(earliest, copy.createdAt)) {
+  if (pointBeforeCreated(earliest, copy.createdAt)) {
     // The copy restores from its own backups, none older than it: read as a window, a time before
     // the copy was made would pass history it never had (pitr.window says the same of the source).
     return {
@@ -1015,7 +1015,7 @@ function readReplicaWindow(
       accessDenied: false,
     };
   }
-  if (earliestBeforeCreated(earliest, fact.createdAt)) {
+  if (pointBeforeCreated(earliest, fact.createdAt)) {
     // The copy is made of the source's snapshots and logs, none older than the source: read as a
     // window, a time before the source was created would pass history it never had.
     return {
@@ -1157,7 +1157,7 @@ function judgeRdsReplications(
       ),
     ];
     const advice = unknownRemediation(
-      unknown.map((reading) => ('accessDenied' in reading ? reading : { accessDenied: false })),
+      unknown,
       denied.length > 0
         ? `Grant the audit role rds:DescribeDBInstanceAutomatedBackups in ${denied.join(', ')} (the Region the backups are replicated to, on arn:aws:rds:<region>:<account>:auto-backup:*), then run the audit again.`
         : undefined,

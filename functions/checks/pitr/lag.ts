@@ -57,6 +57,7 @@ import {
   newWithoutRestorePoint,
   notAvailable,
   PITR_RESOURCE_TYPES,
+  pointBeforeCreated,
   resourceLabel,
 } from './wording.ts';
 
@@ -305,8 +306,8 @@ function statusFirst(fact: PitrFact, outcome: CheckOutcome): CheckOutcome {
 /**
  * NOT_AVAILABLE when the answer that sent the latest restorable time contradicts it, as pitr.window
  * reads the same answer: an earliest restorable time after it (no point in time lies between them),
- * or, on Cloud SQL, a time before the instance was created (a name reused after a delete: no log of
- * this instance is older than the instance). A recent time would otherwise PASS as a restore point
+ * or a time before the database was created (on Cloud SQL, a name reused after a delete: no log of
+ * a database is older than the database). A recent time would otherwise PASS as a restore point
  * nothing proves. Beyond the clock-skew margin only; undefined when nothing contradicts it.
  */
 function contradictedLatest(fact: PitrFact, latest: Date, maxLag: number): CheckOutcome | undefined {
@@ -317,9 +318,9 @@ function contradictedLatest(fact: PitrFact, latest: Date, maxLag: number): Check
   let why: string | undefined;
   if (earliest !== undefined && earliestAfterLatest(earliest, latest)) {
     why = `the earliest restorable time ${formatTime(earliest)} (${source}) is after its latest restorable time ${formatTime(latest)}, so no point in time lies between them`;
-  } else if (created !== undefined && created.getTime() - latest.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+  } else if (pointBeforeCreated(latest, created)) {
     const noun = CREATED_NOUN[fact.kind];
-    why = `the latest restorable time ${formatTime(latest)} (${source}) is before the ${noun} was created (${CREATED_FIELD[fact.kind]} ${formatTime(created)}), and no log of this ${noun} is older than the ${noun}`;
+    why = `the latest restorable time ${formatTime(latest)} (${source}) is before the ${noun} was created (${CREATED_FIELD[fact.kind]} ${formatTime(created as Date)}), and no log of this ${noun} is older than the ${noun}`;
   }
   if (why === undefined) return undefined;
   return {

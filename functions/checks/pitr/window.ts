@@ -100,7 +100,6 @@ import {
   cloudSqlLogDaysNotJudged,
   DOCS,
   earliestAfterLatest,
-  earliestBeforeCreated,
   formatDays,
   formatLag,
   formatTime,
@@ -111,6 +110,7 @@ import {
   newWithoutRestorePoint,
   notAvailable,
   PITR_RESOURCE_TYPES,
+  pointBeforeCreated,
   resourceLabel,
   retentionNotJudged,
   roundDays,
@@ -349,7 +349,7 @@ function unmeasurableWindow(
   // backup (matched by its DbiResourceId) and an Aurora cluster from its own continuous backup. An
   // earlier time claims history the database never had.
   const created = fact.createdAt;
-  const beforeCreated = earliestBeforeCreated(earliest, created);
+  const beforeCreated = pointBeforeCreated(earliest, created);
   if (!afterNow && !afterLatest && !beforeCreated) return undefined;
   const why = afterNow
     ? `the earliest restorable time ${formatTime(earliest)} (${source}) is later than this run's clock (${formatTime(now)})`

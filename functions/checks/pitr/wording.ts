@@ -217,14 +217,14 @@ export function latestRestorePoint(fact: PitrFact): Date | undefined {
 const NEW_DATABASE_MS = DAY_MS;
 
 /**
- * Whether a restore window's earliest time is before the creation time of the database (or copy) it
- * belongs to, beyond the clock-skew margin: it claims restore points older than their database, so
- * the answer contradicts itself and measures no window. A creation time not sent is not evaluated.
- * Read by pitr.window, and by pitr.cross-region, which holds replicated backups and Aurora copies to
- * the same reading.
+ * Whether a restore point (a window's earliest time, or its latest) is before the creation time of
+ * the database (or copy) it belongs to, beyond the clock-skew margin: it claims a restore point older
+ * than its database, so the answer contradicts itself. A creation time not sent is not evaluated.
+ * Read by pitr.window and pitr.lag, and by pitr.cross-region, which holds replicated backups and
+ * Aurora copies to the same reading.
  */
-export function earliestBeforeCreated(earliest: Date, created: Date | undefined): boolean {
-  return created !== undefined && created.getTime() - earliest.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+export function pointBeforeCreated(point: Date, created: Date | undefined): boolean {
+  return created !== undefined && created.getTime() - point.getTime() > CLOCK_SKEW_TOLERANCE_MS;
 }
 
 /** What each kind of database is called where its creation time is quoted. */
