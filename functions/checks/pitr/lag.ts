@@ -9,8 +9,14 @@
  * after this run's clock, or before the window's earliest one (beyond the clock-skew margin), proves
  * no restore up to it: NOT_AVAILABLE, unless the status decides on its own (being deleted, KMS key
  * out of reach, `incompatible-restore`: FAILED, as for a recent time; status.ts). So does a time not
- * read (a restore window not read, Cloud SQL logs kept outside Cloud Storage). A stale time on a
- * database being deleted is FAILED saying it is being deleted, with the fix for that.
+ * read (a restore window not read, Cloud SQL logs kept outside Cloud Storage) or not sent (a new
+ * database, a window with an earliest time only, backups not known to be on). A stale time on a
+ * database whose status proves no restore runs is FAILED saying what the status proves, with its
+ * fix: being deleted (whatever stopped the time), a KMS key out of reach (which explains it), or
+ * `incompatible-restore` (which names no cause). Only a status that proves neither is a "may".
+ * An Aurora global secondary and a Cloud SQL instance on the enhanced tier are judged through their
+ * primary and backup plan before any status: the secondary's own status tells nothing of the
+ * primary's window, and a vault's enforced retention, not the instance, keeps backups past a deletion.
  *
  * Backups off: not applicable (undefined). With no automated backups there is no log stream that
  * could lag; `pitr.enabled` reports that root cause as CRITICAL, and a second FAILED finding for the
@@ -34,14 +40,17 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import {
   DELETING_STATUSES,
+  INCOMPATIBLE_RESTORE_STATUS,
+  KEY_INACCESSIBLE_STATUSES,
   RUNNING_STATUSES,
   STOPPED_STATUSES,
   SUSPENDED_STATUS,
 } from '../../core/database-status.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
+import type { FindingValues } from '../../core/finding.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
-import { deletingBackups, deletingRemediation, judgedWithStatus } from './status.ts';
+import { deletingBackups, deletingRemediation, judgedWithStatus, provenStatusRemediation } from './status.ts';
 import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
@@ -177,47 +186,9 @@ export const pitrLagCheck: Check<PitrFact> = {
         ),
       );
     }
-    if (latest === undefined) {
-      const source = window.known ? window.source : 'the database';
-      if (window.known && window.earliest !== undefined) {
-        // A window with an earliest restorable time can be restored: the missing latest time is a
-        // value the API did not send, not proof that nothing can be restored (pitr.window judges a
-        // missing earliest time beside a latest one the same way).
-        return notAvailable(
-          fact,
-          'the latest restorable time',
-          `${source} reported none although the database can be restored back to ${formatTime(window.earliest)}`,
-          { restoreLagMinutes: null, latestRestorableTime: null },
-          required,
-        );
-      }
-      const isNew = newWithoutRestorePoint(
-        fact,
-        'the latest restorable time',
-        { restoreLagMinutes: null, latestRestorableTime: null },
-        required,
-        now,
-      );
-      if (isNew) return isNew;
-      if (fact.automatedBackupsEnabled === undefined) {
-        return notAvailable(
-          fact,
-          'the latest restorable time',
-          `${source} had none and it is unknown whether backups are on`,
-          { restoreLagMinutes: null, latestRestorableTime: null },
-          required,
-        );
-      }
-      return {
-        status: 'FAILED',
-        description: `${resourceLabel(fact)} reports no latest restorable time (${source}) although automated backups are on: nothing can be restored to a point in time.`,
-        observed: { restoreLagMinutes: null, latestRestorableTime: null, status: fact.status },
-        required,
-        remediationText:
-          'If backups were turned on or the database created within the last hour, wait for the first backup; otherwise check the database events for backup or archiving errors.',
-      };
-    }
-
+    // A latest time not sent leaves the status to decide on its own too (statusFirst): a database
+    // being deleted or cut off from its KMS key is no less so for being new or its window unread.
+    if (latest === undefined) return statusFirst(fact, missingLatest(fact, now, required));
     if (latest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
       // A time after this run's clock measures no lag: a slow clock would pass a stale time.
       return statusFirst(fact, {
@@ -271,11 +242,18 @@ export const pitrLagCheck: Check<PitrFact> = {
     }
     let explanation =
       ' WAL archiving may be broken: point-in-time recovery has silently stopped at that time.';
-    // A deletion is no maybe: whatever stopped the time, the restore window ends with the database,
-    // as pitr.window says of it (status.ts), and the fix is the one for a database being deleted.
-    const deleting = DELETING_STATUSES.has(fact.status);
-    if (deleting) {
+    // A status that proves no restore runs is no maybe, and its fix is the one status.ts gives it.
+    // A deletion: whatever stopped the time, the restore window ends with the database, as
+    // pitr.window says of it.
+    if (DELETING_STATUSES.has(fact.status)) {
       explanation = ` The database is being deleted (status \`${fact.status}\`): its restore window ends with it. ${deletingBackups(fact)}`;
+    } else if (KEY_INACCESSIBLE_STATUSES.has(fact.status)) {
+      // The key out of reach explains the time: the database cannot use its storage without it
+      // (only a restart with the key active recovers the -recoverable state; database-status.ts).
+      explanation = ` The database cannot reach the KMS key that encrypts it (status \`${fact.status}\`): without the key it cannot use its storage, so it archives no WAL, which explains the stale time. Its backups are encrypted with that key too: no restore from them runs until the key is active again.`;
+    } else if (fact.status === INCOMPATIBLE_RESTORE_STATUS) {
+      // RDS says a point-in-time restore fails, not why nor whether archiving stopped: no cause claimed.
+      explanation = ` The database status is \`${fact.status}\`: RDS reports it cannot do a point-in-time restore of this database, to that time or any other. The status does not say why, nor whether it is also why the time stopped moving.`;
     } else if (fact.status === SUSPENDED_STATUS) {
       explanation = ` The database status is \`${fact.status}\`: Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and a suspended instance archives no WAL. Resolve the cause (the instance's suspensionReason in the console or \`gcloud sql instances describe\`); archiving resumes when it runs again.`;
     } else if (STOPPED_STATUSES.has(fact.status)) {
@@ -283,24 +261,75 @@ export const pitrLagCheck: Check<PitrFact> = {
     } else if (!RUNNING_STATUSES.has(fact.status)) {
       explanation = ` The database status is \`${fact.status}\`, which may explain it; otherwise WAL archiving is broken and point-in-time recovery has silently stopped.`;
     }
+    const provenRemediation = provenStatusRemediation(fact);
     return {
       status: 'FAILED',
       description: `${resourceLabel(fact)}: the latest restorable time is ${formatLag(lagMinutes)} old (${formatTime(latest)}), more than the ${maxLag} min allowed.${explanation}`,
       observed,
       required,
       drifting: LAG_DRIFTING,
-      ...(deleting ? { remediationText: deletingRemediation(fact) } : {}),
+      ...(provenRemediation === undefined ? {} : { remediationText: provenRemediation }),
     };
   },
 };
 
 /**
- * `outcome` (a NOT_AVAILABLE on times this check cannot judge) under the database's status: a status
- * that proves the verdict on its own (being deleted, KMS key out of reach, `incompatible-restore`)
- * decides whatever the times say, as it does for a recent time (status.ts, judgedWithStatus).
+ * `outcome` (what this check found from times it could not judge, did not get, or got from a database
+ * too new to have any) under the database's status: a status that proves the verdict on its own
+ * (being deleted, KMS key out of reach, `incompatible-restore`) decides whatever the times say, as it
+ * does for a recent time (status.ts, judgedWithStatus). Any other status leaves a NOT_AVAILABLE or
+ * FAILED as it is: it never turns one into a pass.
  */
 function statusFirst(fact: PitrFact, outcome: CheckOutcome): CheckOutcome {
   return judgedWithStatus(fact, outcome, outcome.observed, outcome.required);
+}
+
+/**
+ * The verdict on a database that sent no latest restorable time, before its status is read
+ * (statusFirst): NOT_AVAILABLE when a window with an earliest time shows something can be restored,
+ * when it is new, or when whether backups are on is unknown; FAILED otherwise, nothing being
+ * restorable to a point in time.
+ */
+function missingLatest(fact: PitrFact, now: Date, required: FindingValues): CheckOutcome {
+  const window = fact.restoreWindow;
+  const source = window.known ? window.source : 'the database';
+  if (window.known && window.earliest !== undefined) {
+    // A window with an earliest restorable time can be restored: the missing latest time is a
+    // value the API did not send, not proof that nothing can be restored (pitr.window judges a
+    // missing earliest time beside a latest one the same way).
+    return notAvailable(
+      fact,
+      'the latest restorable time',
+      `${source} reported none although the database can be restored back to ${formatTime(window.earliest)}`,
+      { restoreLagMinutes: null, latestRestorableTime: null },
+      required,
+    );
+  }
+  const isNew = newWithoutRestorePoint(
+    fact,
+    'the latest restorable time',
+    { restoreLagMinutes: null, latestRestorableTime: null },
+    required,
+    now,
+  );
+  if (isNew) return isNew;
+  if (fact.automatedBackupsEnabled === undefined) {
+    return notAvailable(
+      fact,
+      'the latest restorable time',
+      `${source} had none and it is unknown whether backups are on`,
+      { restoreLagMinutes: null, latestRestorableTime: null },
+      required,
+    );
+  }
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} reports no latest restorable time (${source}) although automated backups are on: nothing can be restored to a point in time.`,
+    observed: { restoreLagMinutes: null, latestRestorableTime: null, status: fact.status },
+    required,
+    remediationText:
+      'If backups were turned on or the database created within the last hour, wait for the first backup; otherwise check the database events for backup or archiving errors.',
+  };
 }
 
 /**
@@ -363,16 +392,17 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
   }
   const newest = window.latest;
   if (newest === undefined) {
+    // As for a missing latest time: the status decides first (statusFirst).
     const isNew = newWithoutRestorePoint(fact, 'the newest automated backup', unread, required, now);
-    if (isNew) return isNew;
-    return {
+    if (isNew) return statusFirst(fact, isNew);
+    return statusFirst(fact, {
       status: 'FAILED',
       description: `${resourceLabel(fact)} has point-in-time recovery off and lists no successful automated backup (${window.source}) although automated backups are on: nothing can be restored.`,
       observed: { ...unread, status: fact.status },
       required,
       remediationText:
         'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, and take an on-demand backup now.',
-    };
+    });
   }
   if (newest.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
     return statusFirst(fact, {
@@ -408,7 +438,11 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
   }
   let explanation =
     ' The daily automated backups have stopped or are failing: a restore loses everything written since.';
-  if (fact.status === SUSPENDED_STATUS) {
+  const deleting = DELETING_STATUSES.has(fact.status);
+  if (deleting) {
+    // No maybe, as for a stale latest time: whatever stopped the daily backups, a deletion takes them.
+    explanation = ` The instance is being deleted (state \`${fact.status}\`): whatever stopped the daily backups, its backups go with it unless it retains them on delete (retainBackupsOnDelete) or a final backup is taken.`;
+  } else if (fact.status === SUSPENDED_STATUS) {
     explanation = ` The instance state is \`${fact.status}\`: Google suspended it, and a suspended instance takes no backups. Resolve the cause (its suspensionReason); backups resume when it runs again.`;
   } else if (STOPPED_STATUSES.has(fact.status)) {
     explanation = ` The instance state is \`${fact.status}\`: a stopped instance takes no automated backups (nothing is written while it is stopped). If it should be running, start it.`;
@@ -421,7 +455,8 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
     observed,
     required,
     drifting: BACKUP_AGE_DRIFTING,
-    remediationText:
-      'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, take an on-demand backup now, and turn point-in-time recovery on (pitr.enabled).',
+    remediationText: deleting
+      ? deletingRemediation(fact)
+      : 'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, take an on-demand backup now, and turn point-in-time recovery on (pitr.enabled).',
   };
 }

@@ -141,9 +141,25 @@ function provenByStatus(
       description: `${resourceLabel(fact)} has status ${status}: RDS reports it cannot do a point-in-time restore of this database.`,
       observed,
       required,
-      remediationText: `Check the Recent Events of this database in the RDS console for the cause, and keep a restorable copy elsewhere (a manual snapshot of a working database, pg_dump files) until it is fixed. See ${DOCS.rdsPointInTimeRestore}.`,
+      remediationText: incompatibleRestoreRemediation(),
     };
   }
+  return undefined;
+}
+
+function incompatibleRestoreRemediation(): string {
+  return `Check the Recent Events of this database in the RDS console for the cause, and keep a restorable copy elsewhere (a manual snapshot of a working database, pg_dump files) until it is fixed. See ${DOCS.rdsPointInTimeRestore}.`;
+}
+
+/**
+ * What to do about a status that proves no restore runs (being deleted, KMS key out of reach,
+ * `incompatible-restore`), the same words its FAILED carries here; undefined for any other status.
+ * Shared with pitr.lag, whose FAILED for a stale time keeps the lag in its description.
+ */
+export function provenStatusRemediation(fact: PitrFact): string | undefined {
+  if (DELETING_STATUSES.has(fact.status)) return deletingRemediation(fact);
+  if (KEY_INACCESSIBLE_STATUSES.has(fact.status)) return keyRemediation(fact);
+  if (fact.status === INCOMPATIBLE_RESTORE_STATUS) return incompatibleRestoreRemediation();
   return undefined;
 }
 

@@ -393,6 +393,8 @@ export const pitrWindowCheck: Check<PitrFact> = {
   evaluate(fact, { policy, now }): CheckOutcome {
     const minPitrDays = policy.pitr.minPitrDays;
     const required = { windowDays: minPitrDays };
+    // Before the status (status.ts): a secondary's own status tells nothing of the primary's window,
+    // and on the enhanced tier the vault's enforced retention, not the instance, outlives a deletion.
     const throughPrimary = judgedThroughPrimary(fact, 'the restore window', observedUnknown(fact), required);
     if (throughPrimary) return throughPrimary;
     const throughPlan = judgedThroughBackupPlan(

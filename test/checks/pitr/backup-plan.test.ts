@@ -124,3 +124,17 @@ describe('PITR checks of a Cloud SQL instance whose backups a Backup and DR back
     expect(outcome?.status).toBe('FAILED');
   });
 });
+
+describe('PITR checks of an enhanced-tier Cloud SQL instance in PENDING_DELETE', () => {
+  // The vault's enforced retention, not the instance, decides whether its backups and logs outlive
+  // the deletion: the deletion proves no end of the restore window here, so the plan finding stands.
+  it.each(['pitr.window', 'pitr.lag'])(
+    '%s stays not available naming the plan, not FAILED on the deletion',
+    (id) => {
+      const fact = cloudSqlFact({ status: 'PENDING_DELETE' }, {}, { backupTier: 'ENHANCED' });
+      const outcome = checkOf(id)?.evaluate(fact, context);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('backupConfiguration.backupTier=ENHANCED');
+    },
+  );
+});

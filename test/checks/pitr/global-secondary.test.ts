@@ -252,3 +252,19 @@ describe('PITR checks on an Aurora global database secondary cluster', () => {
     });
   });
 });
+
+describe('PITR checks on a global secondary whose own status would decide a database judged alone', () => {
+  // A secondary's restore window is not the global database's: a point-in-time restore runs from the
+  // primary, so the secondary being deleted or cut off from its own Region's KMS key proves nothing
+  // of it. The finding stays the one that names the primary, never a FAILED on the secondary alone.
+  it.each([
+    ['pitr.window', 'deleting'],
+    ['pitr.lag', 'deleting'],
+    ['pitr.window', 'inaccessible-encryption-credentials'],
+    ['pitr.lag', 'incompatible-restore'],
+  ])('%s stays not available naming the primary for status %s', (id, status) => {
+    const outcome = outcomeOf(id, secondaryFact({ status }));
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('judged through its primary cluster `certctl-aurora-primary`');
+  });
+});

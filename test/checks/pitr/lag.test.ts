@@ -873,3 +873,170 @@ describe('pitr.lag: a stale latest time on a database being deleted', () => {
     expect(outcome?.remediationText).toContain('The deletion cannot be stopped.');
   });
 });
+
+describe('pitr.lag: a status that decides on its own wins over a latest time not sent', () => {
+  const noTimes: RestoreWindow = {
+    known: true,
+    earliest: undefined,
+    latest: undefined,
+    source: 'RestoreWindow',
+  };
+  const deciding = [
+    ['an RDS instance being deleted', () => rdsInstanceFact({ status: 'deleting' }), 'is being deleted'],
+    ['an Aurora cluster being deleted', () => auroraClusterFact({ status: 'deleting' }), 'is being deleted'],
+    [
+      'a Cloud SQL instance in PENDING_DELETE',
+      () => cloudSqlFact({ status: 'PENDING_DELETE' }),
+      'is being deleted',
+    ],
+    [
+      'an RDS instance whose KMS key is out of reach',
+      () => rdsInstanceFact({ status: 'inaccessible-encryption-credentials' }),
+      'cannot reach the KMS key',
+    ],
+    [
+      'an Aurora cluster with status incompatible-restore',
+      () => auroraClusterFact({ status: 'incompatible-restore' }),
+      'cannot do a point-in-time restore',
+    ],
+  ] as const;
+
+  it.each(deciding)('fails %s whose window has an earliest time but no latest one', (_, make, words) => {
+    // Prepare: the missing latest time leaves the lag open, but the status proves no restore runs.
+    const fact = { ...make(), restoreWindow: windowUntil(undefined), latestRestorableTime: undefined };
+
+    // Act
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(words);
+    expect(outcome?.observed).toMatchObject({ restoreLagMinutes: null, status: fact.status });
+  });
+
+  it.each(deciding)('fails %s that is new and has no restore point yet', (_, make, words) => {
+    const fact = {
+      ...make(),
+      createdAt: minutesAgo(20),
+      restoreWindow: noTimes,
+      latestRestorableTime: undefined,
+    };
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(words);
+    expect(outcome?.description).not.toContain('is new');
+  });
+
+  it.each(deciding)('fails %s with no times when whether backups are on is unknown', (_, make, words) => {
+    const fact = {
+      ...make(),
+      automatedBackupsEnabled: undefined,
+      restoreWindow: noTimes,
+      latestRestorableTime: undefined,
+    };
+    const outcome = pitrLagCheck.evaluate(fact, contextWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(words);
+  });
+
+  it('fails a new Cloud SQL instance in PENDING_DELETE, PITR off, that lists no backup yet', () => {
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({
+        status: 'PENDING_DELETE',
+        pointInTimeRecoveryEnabled: false,
+        createdAt: minutesAgo(30),
+        restoreWindow: noTimes,
+      }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted');
+  });
+
+  it.each([
+    ['stopped', rdsInstanceFact],
+    ['storage-full', auroraClusterFact],
+    ['SUSPENDED', cloudSqlFact],
+  ] as const)(
+    'stays not available, never PASSED, on a latest time not sent for status %s',
+    (status, make) => {
+      // A status that leaves a restore unproven (or untouched) proves nothing here either way.
+      const fact = make({ status, restoreWindow: windowUntil(undefined), latestRestorableTime: undefined });
+      expect(pitrLagCheck.evaluate(fact, contextWith())?.status).toBe('NOT_AVAILABLE');
+      const young = make({
+        status,
+        createdAt: minutesAgo(20),
+        restoreWindow: noTimes,
+        latestRestorableTime: undefined,
+      });
+      expect(pitrLagCheck.evaluate(young, contextWith())?.status).toBe('NOT_AVAILABLE');
+    },
+  );
+});
+
+describe('pitr.lag: a stale latest time words what the status proves', () => {
+  it('says a database cut off from its KMS key runs no archiving, with the key fix, not "may explain it"', () => {
+    // Act
+    const outcome = pitrLagCheck.evaluate(
+      rdsInstanceFact({
+        status: 'inaccessible-encryption-credentials-recoverable',
+        latestRestorableTime: minutesAgo(300),
+        restoreWindow: windowUntil(minutesAgo(300)),
+      }),
+      contextWith(),
+    );
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('cannot reach the KMS key that encrypts it');
+    expect(outcome?.description).not.toContain('may explain it');
+    expect(outcome?.description).not.toContain('WAL archiving is broken');
+    expect(outcome?.remediationText).toContain('Within seven days of entering this state');
+  });
+
+  it('says incompatible-restore proves no point-in-time restore runs, without claiming it stopped the time', () => {
+    const outcome = pitrLagCheck.evaluate(
+      auroraClusterFact({ status: 'incompatible-restore', restoreWindow: windowUntil(minutesAgo(300)) }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'RDS reports it cannot do a point-in-time restore of this database',
+    );
+    expect(outcome?.description).not.toContain('may explain it');
+    expect(outcome?.description).not.toContain('explains the stale time');
+    expect(outcome?.remediationText).toContain('Recent Events');
+  });
+
+  it('says a Cloud SQL instance in PENDING_DELETE with PITR off is being deleted, not that its state may explain it', () => {
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({
+        status: 'PENDING_DELETE',
+        pointInTimeRecoveryEnabled: false,
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(10),
+          latest: daysAgo(3),
+          source: 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)',
+        },
+      }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('is being deleted (state `PENDING_DELETE`)');
+    expect(outcome?.description).not.toContain('may explain it');
+    expect(outcome?.remediationText).toContain('The deletion cannot be stopped.');
+  });
+
+  it('keeps "may explain it" for a status that neither proves nor rules out the cause', () => {
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({
+        status: 'FAILED',
+        latestRestorableTime: minutesAgo(300),
+        restoreWindow: windowUntil(minutesAgo(300)),
+      }),
+      contextWith(),
+    );
+    expect(outcome?.description).toContain('which may explain it');
+  });
+});
