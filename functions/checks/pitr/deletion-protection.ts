@@ -10,8 +10,8 @@
  * only when kept at least the policy's minPitrDays, and only with automated backups on: Google's
  * documentation does not say whether a final backup is taken from an instance with them off, so
  * such a guard is NOT_AVAILABLE, never a pass. A database being deleted while its answer says the
- * protection is on is FAILED before any of those NOT_AVAILABLE results: the deletion proves the
- * protection did not hold, whatever a field not read would have said.
+ * protection is on, or does not say, is FAILED before any of those NOT_AVAILABLE results: the
+ * deletion proves the protection did not hold, whatever a field not read would have said.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { DELETING_STATUSES } from '../../core/database-status.ts';
@@ -58,7 +58,10 @@ function evaluateRds(fact: PitrFact): CheckOutcome {
   const observed = { deletionProtection: valueOrNull(fact.deletionProtection) };
   const required = { deletionProtection: true };
   if (fact.deletionProtection === undefined)
-    return notAvailable(fact, 'DeletionProtection', '', observed, required);
+    return (
+      deletedAnyway(fact, undefined, observed, required) ??
+      notAvailable(fact, 'DeletionProtection', '', observed, required)
+    );
   if (fact.deletionProtection) return protectedOutcome(fact, undefined, observed, required);
   return {
     status: 'FAILED',
@@ -189,10 +192,11 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
   ]
     .filter(Boolean)
     .join(' and ');
-  // A deletion under way decides on its own (protectedOutcome): the protection that reads on did not
-  // stop it, whatever a field not read, a final backup not proven or the vault would have said.
-  if (fact.deletionProtection === true && DELETING_STATUSES.has(fact.status))
-    return protectedOutcome(fact, kept, observed, required);
+  // A deletion under way decides on its own (deletedAnyway): the protection, read as on or not read,
+  // did not stop it, whatever a field not read, a final backup not proven or the vault would have
+  // said. Protection off is already among the missing guards above.
+  const deleting = deletedAnyway(fact, kept, observed, required);
+  if (deleting) return deleting;
   if (unknown.length > 0) return notAvailable(fact, unknown.join(' and '), '', observed, required);
   if (finalWithoutBackups) {
     return {
@@ -220,10 +224,35 @@ function evaluateCloudSql(fact: PitrFact, minPitrDays: number): CheckOutcome {
 }
 
 /**
+ * FAILED for a database being deleted whose protection reads on or was not sent (and, on Cloud SQL,
+ * whose backups `kept` guards); undefined when it is not being deleted. RDS and Cloud SQL refuse to
+ * delete a database with deletion protection on, so a deletion under way proves the protection did
+ * not hold, whatever the flag now reads or would have read: never a pass or a NOT_AVAILABLE on it.
+ */
+function deletedAnyway(
+  fact: PitrFact,
+  kept: string | undefined,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  if (!DELETING_STATUSES.has(fact.status)) return undefined;
+  const protection =
+    fact.deletionProtection === true
+      ? 'although the answer says deletion protection is on: the protection did not stop this deletion'
+      : 'and the answer did not send whether deletion protection is on: whatever it reads, it did not stop this deletion';
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} is being deleted (status \`${fact.status}\`) ${protection}.${kept ? ` ${capitalize(kept)}.` : ''}`,
+    observed: { ...observed, status: fact.status },
+    required,
+    remediationText: deletingRemediation(fact),
+  };
+}
+
+/**
  * The verdict on a database whose answer says deletion protection is on (and, on Cloud SQL, that
- * `kept` guards its backups): PASSED, unless the same answer says it is being deleted. RDS and Cloud
- * SQL refuse to delete a database with deletion protection on, so a deletion under way proves the
- * protection did not hold, whatever the flag now reads: FAILED, never a pass on the flag alone.
+ * `kept` guards its backups): PASSED, unless the same answer says it is being deleted
+ * ({@link deletedAnyway}).
  */
 function protectedOutcome(
   fact: PitrFact,
@@ -231,15 +260,8 @@ function protectedOutcome(
   observed: FindingValues,
   required: FindingValues,
 ): CheckOutcome {
-  if (DELETING_STATUSES.has(fact.status)) {
-    return {
-      status: 'FAILED',
-      description: `${resourceLabel(fact)} is being deleted (status \`${fact.status}\`) although the answer says deletion protection is on: the protection did not stop this deletion.${kept ? ` ${capitalize(kept)}.` : ''}`,
-      observed: { ...observed, status: fact.status },
-      required,
-      remediationText: deletingRemediation(fact),
-    };
-  }
+  const deleting = deletedAnyway(fact, kept, observed, required);
+  if (deleting) return deleting;
   return {
     status: 'PASSED',
     description: `${resourceLabel(fact)} has deletion protection on${kept ? `, and ${kept}` : ''}.`,

@@ -556,3 +556,53 @@ describe('pitr.deletion-protection on a database being deleted', () => {
     expect(outcome?.description).toContain('deletion protection is off');
   });
 });
+
+describe('pitr.deletion-protection: a deletion under way whose protection was not read', () => {
+  it.each([
+    ['an RDS DB instance', () => rdsInstanceFact({ status: 'deleting', deletionProtection: undefined })],
+    [
+      'an Aurora cluster',
+      () => auroraClusterFact({ status: 'delete-precheck', deletionProtection: undefined }),
+    ],
+    ['a Cloud SQL instance', () => cloudSqlFact({ status: 'PENDING_DELETE', deletionProtection: undefined })],
+    [
+      'a Cloud SQL instance whose backup guard was not read either',
+      () =>
+        cloudSqlFact(
+          { status: 'PENDING_DELETE', deletionProtection: undefined },
+          { retainBackupsOnDelete: undefined },
+        ),
+    ],
+    [
+      'an enhanced-tier Cloud SQL instance',
+      () =>
+        cloudSqlFact(
+          { status: 'PENDING_DELETE', deletionProtection: undefined },
+          {},
+          { backupTier: 'ENHANCED' },
+        ),
+    ],
+  ])('fails %s, since the deletion proves the protection was off', (_, make) => {
+    // Prepare: RDS and Cloud SQL refuse to delete a protected database, so a deletion under way
+    // proves the protection was off when it was asked for, whatever the flag not sent would say.
+    const fact = make();
+
+    // Act
+    const outcome = pitrDeletionProtectionCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(`is being deleted (status \`${fact.status}\`)`);
+    expect(outcome?.description).not.toContain('the answer says deletion protection is on');
+    expect(outcome?.observed).toMatchObject({ deletionProtection: null, status: fact.status });
+    expect(outcome?.remediationText).toMatch(/The deletion cannot be (cancelled|stopped)\./);
+  });
+
+  it('stays not available, never PASSED, on a protection not read when the database is not being deleted', () => {
+    const outcome = pitrDeletionProtectionCheck.evaluate(
+      rdsInstanceFact({ status: 'stopped', deletionProtection: undefined }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+  });
+});
