@@ -408,9 +408,10 @@ export const pitrWindowCheck: Check<PitrFact> = {
       required,
     );
     if (throughPlan) return throughPlan;
-    // Whether backups are on decides between an empty window and one the times do not show.
+    // Whether backups are on decides between an empty window and one the times do not show; a
+    // status that proves no restore runs decides before it, as it does over any window (status.ts).
     const notJudged = retentionNotJudged(fact, 'the restore window', observedUnknown(fact), required);
-    if (notJudged) return notJudged;
+    if (notJudged) return judgedWithStatus(fact, notJudged, observedUnknown(fact), required);
     return judgedWithStatus(
       fact,
       judgeWindow(fact, minPitrDays, now, policy.pitr.maxRestoreLagMinutes),

@@ -194,3 +194,34 @@ describe('pitr.window: database status', () => {
     });
   });
 });
+
+describe('pitr.window: a status that decides on its own wins over a retention not judged', () => {
+  it.each([
+    ['an RDS instance being deleted', rdsInstanceFact, 'deleting', 'is being deleted'],
+    [
+      'an Aurora cluster cut off from its KMS key',
+      auroraClusterFact,
+      'inaccessible-encryption-credentials',
+      'cannot reach the KMS key',
+    ],
+  ] as const)('fails %s whose retention is one RDS cannot have', (_, make, status, words) => {
+    // Prepare: the impossible retention leaves the window unjudged, but the status proves no restore runs.
+    const fact = make({ status, retentionDays: undefined, retentionImpossible: 'BackupRetentionPeriod 36' });
+
+    // Act
+    const outcome = pitrWindowCheck.evaluate(fact, contextWith());
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(words);
+  });
+
+  it('stays not available on a retention not judged for a status that proves nothing', () => {
+    const fact = rdsInstanceFact({
+      status: 'stopped',
+      retentionDays: undefined,
+      retentionImpossible: 'BackupRetentionPeriod 36',
+    });
+    expect(pitrWindowCheck.evaluate(fact, contextWith())?.status).toBe('NOT_AVAILABLE');
+  });
+});
