@@ -152,7 +152,8 @@ export function decodeJson(bytes: Uint8Array, shape: JsonShape): Record<string, 
   } catch {
     return undefined;
   }
-  return readStruct(value, shape);
+  const read = readStruct(value, shape, WIRE, undefined);
+  return read === MISMATCH ? undefined : read;
 }
 
 /**
@@ -163,42 +164,10 @@ export function decodeJson(bytes: Uint8Array, shape: JsonShape): Record<string, 
  * number where it has a string), and a caller that reads such a value by its content (`includes`,
  * a region) would read what was never sent.
  */
-export function shapeMismatch(value: unknown, shape: JsonShape, path = ''): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return `${path || 'the answer'} as ${kindOf(value)} where the API defines a structure`;
-  const record = value as Record<string, unknown>;
-  for (const name in shape) {
-    const member = record[name];
-    if (member === undefined || member === null) continue;
-    const found = fieldMismatch(member, shape[name] as JsonField, path ? `${path}.${name}` : name);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function fieldMismatch(value: unknown, field: JsonField, path: string): string | undefined {
-  const wrong = (expected: string) => `${path} as ${kindOf(value)} where the API defines ${expected}`;
-  if (field === 'string') return typeof value === 'string' ? undefined : wrong('text');
-  if (field === 'timestamp') return value instanceof Date ? undefined : wrong('a timestamp');
-  if ('struct' in field) return shapeMismatch(value, field.struct, path);
-  if ('map' in field) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return wrong('a map');
-    for (const [key, entry] of Object.entries(value)) {
-      const found = fieldMismatch(entry, field.map, `${path}.${key}`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (!Array.isArray(value)) return wrong('a list');
-  const of = field.list;
-  for (const [index, item] of value.entries()) {
-    const found =
-      of === 'string'
-        ? fieldMismatch(item, 'string', `${path}[${index}]`)
-        : shapeMismatch(item, of, `${path}[${index}]`);
-    if (found) return found;
-  }
-  return undefined;
+export function shapeMismatch(value: unknown, shape: JsonShape): string | undefined {
+  const mismatch: Mismatch = { sent: '', expected: '', trail: [] };
+  if (readStruct(value, shape, DECODED, mismatch) !== MISMATCH) return undefined;
+  return `${pathOf(mismatch.trail)} as ${mismatch.sent} where the API defines ${mismatch.expected}`;
 }
 
 /** What a JSON value is, as a finding says it (never the value itself). */
@@ -212,46 +181,134 @@ export function kindOf(value: unknown): string {
 /** Not the model's type: the SDK decides what such an answer means. */
 const MISMATCH = Symbol('mismatch');
 
-function readStruct(value: unknown, shape: JsonShape): Record<string, unknown> | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const record = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const name in shape) {
-    const member = record[name];
-    if (member === undefined) continue;
-    const decoded = readField(member, shape[name] as JsonField);
-    if (decoded === MISMATCH) return undefined;
-    out[name] = decoded;
-  }
-  return out;
+/**
+ * What differs between reading a wire answer ({@link decodeJson}) and checking the SDK's decoded
+ * output ({@link shapeMismatch}); which JSON kind each model type takes, and where, is written once
+ * (readStruct, readMember) for both. A reading is a constant: the walk allocates nothing for it.
+ */
+interface Reading {
+  /**
+   * Whether a member sent as null counts as not sent. The SDK drops such a member from its output;
+   * the wire reading refuses the answer instead, so the SDK decides what it means. Null inside a
+   * list or a map is never of its type.
+   */
+  readonly nullIsUnsent: boolean;
+  /** Whether the walk builds the members it read (decoding) or only checks them (checking). */
+  readonly builds: boolean;
+  /** A timestamp member as read (a `Date`), or MISMATCH. */
+  readonly timestamp: (value: unknown) => unknown;
 }
 
-function readField(value: unknown, field: JsonField): unknown {
-  if (field === 'string') return typeof value === 'string' ? value : MISMATCH;
-  if (field === 'timestamp') {
-    // JSON 1.1 timestamps are epoch seconds; the SDK rounds to milliseconds.
-    return typeof value === 'number' && Number.isFinite(value)
-      ? new Date(Math.round(value * 1000))
-      : MISMATCH;
+/** A JSON 1.1 answer body: timestamps are epoch seconds, decoded as the SDK does (milliseconds rounded). */
+const WIRE: Reading = {
+  nullIsUnsent: false,
+  builds: true,
+  timestamp: (value) =>
+    typeof value === 'number' && Number.isFinite(value) ? new Date(Math.round(value * 1000)) : MISMATCH,
+};
+
+/** An answer as the SDK (or the lean path) decoded it: timestamps are `Date`s. */
+const DECODED: Reading = {
+  nullIsUnsent: true,
+  builds: false,
+  timestamp: (value) => (value instanceof Date ? value : MISMATCH),
+};
+
+/**
+ * Where a check's walk stopped, filled only on the way out of a mismatch (a walk that finds none
+ * builds no path): what was sent there, the type the model defines, and the members and indexes
+ * that lead to it, innermost first.
+ */
+interface Mismatch {
+  sent: string;
+  expected: string;
+  readonly trail: (string | number)[];
+}
+
+/** MISMATCH, saying in `mismatch` (when the walk is asked where) what was sent and what was expected. */
+function miss(mismatch: Mismatch | undefined, value: unknown, expected: string): typeof MISMATCH {
+  if (mismatch) {
+    mismatch.sent = kindOf(value);
+    mismatch.expected = expected;
   }
-  if ('struct' in field) return readStruct(value, field.struct) ?? MISMATCH;
-  if ('map' in field) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return MISMATCH;
-    const entries: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(value)) {
-      const decoded = readField(entry, field.map);
-      if (decoded === MISMATCH) return MISMATCH;
-      entries[key] = decoded;
+  return MISMATCH;
+}
+
+/** A trail as a message names it: `ReplicationStatus[0].Region`; the answer itself when empty. */
+function pathOf(trail: readonly (string | number)[]): string {
+  if (trail.length === 0) return 'the answer';
+  let path = '';
+  for (let index = trail.length - 1; index >= 0; index--) {
+    const step = trail[index];
+    path += typeof step === 'number' ? `[${step}]` : path ? `.${step}` : step;
+  }
+  return path;
+}
+
+function isStructure(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readStruct(
+  value: unknown,
+  shape: JsonShape,
+  reading: Reading,
+  mismatch: Mismatch | undefined,
+): Record<string, unknown> | typeof MISMATCH {
+  if (!isStructure(value)) return miss(mismatch, value, 'a structure');
+  const out: Record<string, unknown> | undefined = reading.builds ? {} : undefined;
+  for (const name in shape) {
+    const member = value[name];
+    if (member === undefined || (member === null && reading.nullIsUnsent)) continue;
+    const read = readMember(member, shape[name] as JsonField, reading, mismatch);
+    if (read === MISMATCH) {
+      mismatch?.trail.push(name);
+      return MISMATCH;
     }
-    return entries;
+    if (out) out[name] = read;
   }
-  if (!Array.isArray(value)) return MISMATCH;
+  return out ?? value;
+}
+
+function readMember(
+  value: unknown,
+  field: JsonField,
+  reading: Reading,
+  mismatch: Mismatch | undefined,
+): unknown {
+  if (field === 'string') return typeof value === 'string' ? value : miss(mismatch, value, 'text');
+  if (field === 'timestamp') {
+    const read = reading.timestamp(value);
+    return read === MISMATCH ? miss(mismatch, value, 'a timestamp') : read;
+  }
+  if ('struct' in field) return readStruct(value, field.struct, reading, mismatch);
+  if ('map' in field) {
+    if (!isStructure(value)) return miss(mismatch, value, 'a map');
+    const entries: Record<string, unknown> | undefined = reading.builds ? {} : undefined;
+    for (const [key, entry] of Object.entries(value)) {
+      const read = readMember(entry, field.map, reading, mismatch);
+      if (read === MISMATCH) {
+        mismatch?.trail.push(key);
+        return MISMATCH;
+      }
+      if (entries) entries[key] = read;
+    }
+    return entries ?? value;
+  }
+  if (!Array.isArray(value)) return miss(mismatch, value, 'a list');
   const of = field.list;
-  const items: unknown[] = [];
-  for (const item of value) {
-    const decoded = of === 'string' ? (typeof item === 'string' ? item : MISMATCH) : readStruct(item, of);
-    if (decoded === MISMATCH || decoded === undefined) return MISMATCH;
-    items.push(decoded);
+  const items: unknown[] | undefined = reading.builds ? [] : undefined;
+  for (let index = 0; index < value.length; index++) {
+    const item: unknown = value[index];
+    const read =
+      of === 'string'
+        ? readMember(item, 'string', reading, mismatch)
+        : readStruct(item, of, reading, mismatch);
+    if (read === MISMATCH) {
+      mismatch?.trail.push(index);
+      return MISMATCH;
+    }
+    items?.push(read);
   }
-  return items;
+  return items ?? value;
 }
