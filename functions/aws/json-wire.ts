@@ -291,7 +291,17 @@ function readMember(
         mismatch?.trail.push(key);
         return MISMATCH;
       }
-      if (entries) entries[key] = read;
+      if (!entries) continue;
+      // JSON.parse makes `__proto__` an own member, and the SDK keeps it one; an assignment would
+      // set the map's prototype instead and drop the member.
+      if (key === '__proto__') {
+        Object.defineProperty(entries, key, {
+          value: read,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else entries[key] = read;
     }
     return entries ?? value;
   }

@@ -588,4 +588,20 @@ describe('decodeJson', () => {
     ).toBeUndefined();
     expect(decodeJson(Buffer.from('not json'), DESCRIBE_SECRET_SHAPE)).toBeUndefined();
   });
+
+  it('keeps a map member named __proto__ as a member, as the SDK does, when a version id is that text', () => {
+    // Act
+    const decoded = decodeJson(
+      Buffer.from('{"VersionIdsToStages":{"__proto__":["AWSCURRENT"],"v2":["AWSPREVIOUS"]}}'),
+      DESCRIBE_SECRET_SHAPE,
+    );
+
+    // Assess
+    const stages = decoded?.VersionIdsToStages as Record<string, unknown>;
+    expect(Object.entries(stages)).toEqual([
+      ['__proto__', ['AWSCURRENT']],
+      ['v2', ['AWSPREVIOUS']],
+    ]);
+    expect(Object.getPrototypeOf(stages)).toBe(Object.prototype);
+  });
 });
