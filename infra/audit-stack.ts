@@ -217,7 +217,7 @@ export class AuditStack extends Stack {
       entry: props.entry ?? AUDIT_PITR_ENTRY,
       policy,
       schedule: this.auditSchedule,
-      statements: auditPitrStatements(policy),
+      statements: auditPitrStatements(policy, this.region),
       acknowledgements: auditRoleAcknowledgements(policy),
       alarmTopic: this.alarmTopic,
       completionMetric: 'AuditCompleted',
@@ -423,8 +423,8 @@ function assumeMemberRolesStatements(policy: Policy): PolicyStatement[] {
 }
 
 /** The audit-pitr job's own permissions: the read statements, and assuming the member roles the policy lists. */
-function auditPitrStatements(policy: Policy): PolicyStatement[] {
-  return [...auditReadStatements(policy), ...assumeMemberRolesStatements(policy)];
+function auditPitrStatements(policy: Policy, stackRegion: string): PolicyStatement[] {
+  return [...auditReadStatements(policy, stackRegion), ...assumeMemberRolesStatements(policy)];
 }
 
 /**
@@ -757,7 +757,8 @@ export function auditRoleAcknowledgements(policy: Policy): NagAcknowledgement[] 
     },
     ...pitrListingAcknowledgements(policy),
   ];
-  const hubRegions = securityHubRegions(policy);
+  // The region wildcard is the only finding; the stack's own region names none.
+  const hubRegions = securityHubRegions(policy, Aws.REGION);
   if (policy.securityHub.enabled && hubRegions.includes('*')) {
     acknowledgements.push({
       id: 'AwsSolutions-IAM5',

@@ -103,9 +103,10 @@ export class MemberStack extends Stack {
       }),
     });
     // The publisher reads and imports through this role in the audited regions (all of them when
-    // aws.regions is `all`, which also covers the audit Lambda's home region, the only case it is
-    // used for a member account); infra/permissions.ts securityHubRegions.
-    for (const statement of auditReadStatements(policy)) this.memberRole.addToPolicy(statement);
+    // aws.regions is `all`) and the home region, where a whole-account finding is kept:
+    // securityHub.centralRegion, or else this stack's region, taken to be the audit stack's
+    // (infra/permissions.ts securityHubRegions).
+    for (const statement of auditReadStatements(policy, this.region)) this.memberRole.addToPolicy(statement);
     // The dump locations member accounts hold (audit-dumps), limited to this account's buckets.
     for (const statement of memberDumpsStatements(policy)) this.memberRole.addToPolicy(statement);
     // The inventory secrets member accounts hold (audit-keys), limited to this account's secrets.

@@ -62,15 +62,21 @@ export function automatedBackupRegions(policy: Policy): RegionScope {
  * Regions whose Security Hub the audit reads (`GetFindings`) and imports into
  * (`BatchImportFindings`), as functions/publish/security-hub decides them:
  * - a finding about a database goes to that database's own account and region: the audited regions;
- * - a finding about a whole account (region `*`) exists only with `aws.regions: all` (when
- *   `account:ListRegions` failed) and goes to the home region, the Lambda's own region; the
- *   publisher reads the home region only then, and `*` covers it;
+ * - a finding about a whole account (region `*`) is written only with `aws.regions: all` (when
+ *   `account:ListRegions` failed) and goes to the home region, `securityHub.centralRegion` or else
+ *   the audit Lambda's own region (`stackRegion`); `*` covers it. With a region list the publisher
+ *   still reads the home region to archive such a finding left from when the policy audited every
+ *   region (while the import ledger holds one, publisher.ts wholeAccountHolders), and to keep alive
+ *   the findings of an account that failed, so the home region is granted beside the audited ones.
+ *   A member stack deployed in another region than the audit stack's grants its own region: such a
+ *   deployment sets `securityHub.centralRegion`;
  * - GCP findings go to `securityHub.centralAccountId`/`centralRegion`, but only the CLI and the GCP
- *   Cloud Function publish them (the Lambda audits AWS only), so nothing is granted for them here.
- * So the grant is exactly the audited regions, or `*` for `aws.regions: all`.
+ *   Cloud Function publish them (the Lambda audits AWS only), so nothing more is granted for them here.
+ * So the grant is the audited regions and the home region, or `*` for `aws.regions: all`.
  */
-export function securityHubRegions(policy: Policy): RegionScope {
-  return auditRegions(policy);
+export function securityHubRegions(policy: Policy, stackRegion: string): RegionScope {
+  if (policy.aws.regions === 'all') return ['*'];
+  return [...new Set([...policy.aws.regions, policy.securityHub.centralRegion ?? stackRegion])];
 }
 
 /** The audited Regions and those of the cross-Region copies, or only `*` when either is every Region. */
@@ -175,13 +181,16 @@ export function securityHubStatements(regions: RegionScope): PolicyStatement[] {
   ];
 }
 
-/** Every statement an audit role needs under `policy`: the Lambda's own role or a member role. */
-export function auditReadStatements(policy: Policy): PolicyStatement[] {
+/**
+ * Every statement an audit role needs under `policy`: the Lambda's own role or a member role, in a
+ * stack deployed in `stackRegion` ({@link securityHubRegions}).
+ */
+export function auditReadStatements(policy: Policy, stackRegion: string): PolicyStatement[] {
   return [
     ...rdsDescribeStatements(auditRegions(policy), automatedBackupRegions(policy)),
     globalClustersDescribeStatement(),
     ...(policy.aws.regions === 'all' ? [listRegionsStatement()] : []),
-    ...(policy.securityHub.enabled ? securityHubStatements(securityHubRegions(policy)) : []),
+    ...(policy.securityHub.enabled ? securityHubStatements(securityHubRegions(policy, stackRegion)) : []),
   ];
 }
 

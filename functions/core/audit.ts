@@ -532,8 +532,9 @@ export function toScopePlan<F>(planned: PlannedScope, collect: () => Promise<rea
  * the scope failed (a failed scope never resolves findings), and a newer complete evaluation settles
  * an older failure. When both are as recent (a retried batch, the same report twice) the failure is
  * kept, so a retry never hides one.
- * `unmatchedTargets` is not merged: compute it once over the merged report ({@link withTargetCoverage}).
- * `narrowed` is kept when any report has it.
+ * `unmatchedTargets` is merged ({@link mergedUnmatchedTargets}), so a merge that publishes without
+ * computing target coverage again ({@link withTargetCoverage}) still archives nothing while a named
+ * database is missing. `narrowed` is kept when any report has it.
  */
 export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   const only = reports.length === 1 ? reports[0] : undefined;
@@ -546,6 +547,7 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   if (only && SORTED.has(only.findings)) {
     return {
       ...(only.unplanned && only.unplanned.length > 0 ? { unplanned: only.unplanned } : {}),
+      ...(only.unmatchedTargets ? { unmatchedTargets: only.unmatchedTargets } : {}),
       ...narrowed,
       startedAt: only.startedAt,
       finishedAt: only.finishedAt,
@@ -584,10 +586,13 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
     }
   });
   const findings = sortFindings([...byIdentity.values()]);
+  const scopes = [...chosen.values()].map(({ outcome }) => outcome);
   const now = new Date().toISOString();
   const unplanned = reports.flatMap((report) => report.unplanned ?? []);
+  const unmatched = mergedUnmatchedTargets(reports, findings, scopes);
   return {
     ...(unplanned.length > 0 ? { unplanned } : {}),
+    ...(unmatched ? { unmatchedTargets: unmatched } : {}),
     ...narrowed,
     startedAt: reports.map((report) => report.startedAt).sort()[0] ?? now,
     finishedAt:
@@ -596,7 +601,7 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
         .sort()
         .at(-1) ?? now,
     findings,
-    scopes: [...chosen.values()].map(({ outcome }) => outcome),
+    scopes,
     counts: countedStatuses(findings),
   };
 }
@@ -735,6 +740,45 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
  */
 function afterNextPoll(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
+/**
+ * The `unmatchedTargets` of merged reports: a name some report looked for in its own reach and did
+ * not find stays unmatched unless the merged report answers to it (a database judged in another
+ * report's reach, one judged at another resource, of another engine, or whose look-up failed, which
+ * coverageProblems says apart). A name no report called unmatched is not one: each report found it
+ * or could not have. Undefined when no report was looked at for names (the merge then makes no
+ * claim either way).
+ */
+function mergedUnmatchedTargets(
+  reports: readonly AuditReport[],
+  findings: readonly Finding[],
+  scopes: readonly ScopeOutcome[],
+): string[] | undefined {
+  if (!reports.some((report) => report.unmatchedTargets)) return undefined;
+  const answered = new Set<string>();
+  for (const resource of judgedResources(findings)) {
+    for (const name of namesOf(resource)) answered.add(name.toLowerCase());
+  }
+  for (const report of reports) {
+    for (const { identifier } of report.targetsJudgedElsewhere ?? []) answered.add(identifier.toLowerCase());
+  }
+  for (const outcome of scopes) {
+    const names = [
+      ...(outcome.otherEngines ?? []).flatMap(({ names }) => names),
+      ...(outcome.namesNotLookedUp?.names ?? []),
+      ...namedStandInNames(outcome),
+    ];
+    for (const name of names) answered.add(name.toLowerCase());
+  }
+  const unmatched = new Map<string, string>();
+  for (const report of reports) {
+    for (const identifier of report.unmatchedTargets ?? []) {
+      const key = identifier.toLowerCase();
+      if (!answered.has(key) && !unmatched.has(key)) unmatched.set(key, identifier);
+    }
+  }
+  return [...unmatched.values()];
 }
 
 /**

@@ -512,6 +512,39 @@ describe('mergeReports', () => {
     expect(broken.findings.map((f) => [f.resource.type, f.status])).toEqual([['Scope', 'NOT_AVAILABLE']]);
   });
 
+  it('keeps a named target no merged report answers to, and drops one another report judged', async () => {
+    // Prepare: two batches of one plan, each having looked for the policy's names in its own reach
+    // (withTargetCoverage): each missed the other's database, and both missed a mistyped name.
+    const west = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const east = await runAudit({
+      plans: [plan('us-east-1', [db('us-east-1', 'b', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Act
+    const merged = mergeReports([
+      { ...west, unmatchedTargets: ['b', 'typo'] },
+      { ...east, unmatchedTargets: ['A', 'typo'] },
+    ]);
+    const unlooked = mergeReports([west, east]);
+    const single = mergeReports([{ ...west, unmatchedTargets: ['typo'] }]);
+
+    // Assess: the mistyped name still makes the run incomplete (and publishers archive nothing).
+    expect(merged.unmatchedTargets).toEqual(['typo']);
+    expect(coverageProblems(merged)).toContain('targets named in the policy were not found: typo');
+    expect(exitCodeFor(merged)).toBe(EXIT_CODES.incomplete);
+    expect(single.unmatchedTargets).toEqual(['typo']);
+    // Reports that were never looked at for names carry no verdict on them.
+    expect(unlooked.unmatchedTargets).toBeUndefined();
+  });
+
   it('carries providers that could not be planned into the verdict', () => {
     // Act
     const merged = mergeReports([

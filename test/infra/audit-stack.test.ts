@@ -314,16 +314,16 @@ describe('AuditStack', () => {
     expect(statements.find((s) => s.Action.includes('account:ListRegions'))).toBeUndefined();
   });
 
-  it('imports into and reads this account’s own Security Hub in exactly the audited regions', () => {
+  it('imports into and reads this account’s own Security Hub in exactly the audited regions and the home region', () => {
     // Act
     const statements = iamStatements(full.stacks.audit, full.templates.audit);
     const importFindings = statements.find((s) => s.Action.includes('securityhub:BatchImportFindings'));
     const getFindings = statements.find((s) => s.Action.includes('securityhub:GetFindings'));
 
-    // Assess: with a region list no whole-account finding can exist, so the Lambda's own region is
-    // not needed; securityHub.centralRegion (eu-central-1) is only for GCP findings, which this
-    // Lambda never publishes.
-    const regions = ['eu-west-1', 'us-east-1'];
+    // Assess: the home region, securityHub.centralRegion (eu-central-1), holds the whole-account
+    // findings an earlier audit of every region wrote: the publisher reads and archives them there
+    // while the import ledger says one is held (publisher.ts wholeAccountHolders).
+    const regions = ['eu-central-1', 'eu-west-1', 'us-east-1'];
     expect(importFindings?.Action).toEqual(['securityhub:BatchImportFindings']);
     expect(importFindings?.Resource.map(flatten).sort()).toEqual(
       regions.map(
@@ -355,6 +355,34 @@ describe('AuditStack', () => {
     expect(
       statements.find((s) => s.Action.includes('securityhub:GetFindings'))?.Resource.map(flatten),
     ).toEqual([
+      'arn:<AWS::Partition>:securityhub:eu-west-1:<AWS::AccountId>:hub/default',
+      'arn:<AWS::Partition>:securityhub:us-east-1:<AWS::AccountId>:hub/default',
+    ]);
+  });
+
+  it('grants Security Hub in the stack’s own region, the home region without securityHub.centralRegion, beside the audited ones', () => {
+    // Prepare
+    const app = new App({ context: testContext() });
+    const policy = readPolicyContext({
+      aws: { regions: ['eu-west-1', 'us-east-1'] },
+      securityHub: { enabled: true },
+    });
+
+    // Act
+    const { audit } = buildBackupGuardApp(app, {
+      policy,
+      audit: { env: { account: '111111111111', region: 'ap-southeast-2' } },
+    });
+    const statements = iamStatements(audit, Template.fromStack(audit));
+
+    // Assess
+    expect(
+      statements
+        .find((s) => s.Action.includes('securityhub:GetFindings'))
+        ?.Resource.map(flatten)
+        .sort(),
+    ).toEqual([
+      'arn:<AWS::Partition>:securityhub:ap-southeast-2:<AWS::AccountId>:hub/default',
       'arn:<AWS::Partition>:securityhub:eu-west-1:<AWS::AccountId>:hub/default',
       'arn:<AWS::Partition>:securityhub:us-east-1:<AWS::AccountId>:hub/default',
     ]);

@@ -130,21 +130,21 @@ describe('MemberStack', () => {
     });
   });
 
-  it('lets the member role read and import findings in every audited region and no other', () => {
+  it('lets the member role read and import findings in every audited region and the home region, and no other', () => {
     // Act
     const statements = iamStatements(full.stacks.member, full.templates.member);
     const resourcesOf = (action: string) =>
       statements.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource.map(flatten));
 
-    // Assess: the policy audits eu-west-1 and us-east-1; its central region (eu-central-1) is for
-    // GCP findings, which never pass through a member account.
+    // Assess: the policy audits eu-west-1 and us-east-1; its central region (eu-central-1) is the
+    // home region, where an earlier audit of every region left the account's whole-account findings.
     expect(resourcesOf('securityhub:GetFindings')).toEqual(
-      ['eu-west-1', 'us-east-1'].map(
+      ['eu-central-1', 'eu-west-1', 'us-east-1'].map(
         (region) => `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:hub/default`,
       ),
     );
     expect(resourcesOf('securityhub:BatchImportFindings')).toEqual(
-      ['eu-west-1', 'us-east-1'].map(
+      ['eu-central-1', 'eu-west-1', 'us-east-1'].map(
         (region) =>
           `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:product/<AWS::AccountId>/default`,
       ),

@@ -300,6 +300,27 @@ export function decodeLedger(
 }
 
 /**
+ * Whether `ledger` holds an active finding about the whole AWS account `account` in one of `groups`
+ * (scope region `*`): one an audit of every region wrote when the account's regions could not be
+ * listed. It lives in the home region, which a policy that lists its regions reads only while one is
+ * held (lifecycle.ts destinationsToRead), so that it is archived rather than left to expire.
+ */
+export function holdsWholeAccountFinding(
+  ledger: Pick<Ledger, 'findings'>,
+  account: string,
+  groups: ReadonlySet<string>,
+): boolean {
+  return ledger.findings.some(
+    ({ recordState, scope }) =>
+      recordState === 'ACTIVE' &&
+      scope?.provider === 'aws' &&
+      scope.account === account &&
+      scope.region === '*' &&
+      groups.has(scope.group),
+  );
+}
+
+/**
  * `ours` merged into `theirs`, the ledger another run wrote since this run read its own (`base`, or
  * none when this run read Security Hub in full). Security Hub keeps, per finding, the import with the
  * latest UpdatedAt, so per finding the later of the two entries is what it holds. An entry this run

@@ -216,11 +216,16 @@ function findingKey(productArnValue: string | undefined, id: string | undefined)
   return `${productArnValue ?? ''}\n${id ?? ''}`;
 }
 
-/** The (account, region) pairs whose current findings must be read before planning this report. */
+/**
+ * The (account, region) pairs whose current findings must be read before planning this report.
+ * `wholeAccountHeld`: AWS accounts whose home region may hold a whole-account finding although this
+ * run could write none (the publisher asks the import ledger, ledger.ts `holdsWholeAccountFinding`).
+ */
 export function destinationsToRead(
   report: Pick<AuditReport, 'findings' | 'scopes'>,
   target: PublishTarget,
   policy: Pick<Policy, 'aws'>,
+  wholeAccountHeld: ReadonlySet<string> = new Set(),
 ): readonly Destination[] {
   const destinations = new Map<string, Destination>();
   const add = (destination: Destination): void => {
@@ -228,9 +233,11 @@ export function destinationsToRead(
   };
   for (const finding of report.findings) add(findingDestination(finding, target));
   // Findings for a whole account (region `*`) live in the home region. Only an audit of `all`
-  // regions can write one (the region listing failed), so only then is the home region read:
-  // a fixed region list never touches (nor needs permissions in) any other region. It is a fact of
-  // the whole report, so it is decided once, not per scope (a fleet has thousands of scopes).
+  // regions can write one (the region listing failed), so only then is every account's home region
+  // read: a fixed region list touches (and needs permissions in) no other region, except the home
+  // region of an account still holding one written before the policy listed its regions
+  // (`wholeAccountHeld`), which is read until that finding is archived. It is a fact of the whole
+  // report, so it is decided once, not per scope (a fleet has thousands of scopes).
   const wholeAccountPossible =
     policy.aws.regions === 'all' ||
     report.scopes.some((scope) => scope.scope.provider === 'aws' && scope.scope.region === '*');
@@ -239,7 +246,10 @@ export function destinationsToRead(
   for (const outcome of report.scopes) {
     if (outcome.status !== 'complete') continue;
     add(destinationFor(scopeResource(outcome.scope), target));
-    if (outcome.scope.provider === 'aws' && wholeAccountPossible) {
+    if (
+      outcome.scope.provider === 'aws' &&
+      (wholeAccountPossible || wholeAccountHeld.has(outcome.scope.account))
+    ) {
       add({
         account: outcome.scope.account,
         region: target.homeRegion,

@@ -34,6 +34,7 @@ import {
   decodeLedger,
   encodeGivenUpLedger,
   encodeLedger,
+  holdsWholeAccountFinding,
   type Ledger,
   LedgerConflictError,
   LedgerGivenUpError,
@@ -300,7 +301,8 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   const roles = publishingAccounts(options);
 
   const work = new Map<string, DestinationWork>();
-  for (const destination of destinationsToRead(options.report, target, options.policy)) {
+  const wholeAccountHeld = await wholeAccountHolders(options, target, roles, calls);
+  for (const destination of destinationsToRead(options.report, target, options.policy, wholeAccountHeld)) {
     work.set(keyOf(destination), {
       destination,
       account: roles(destination.account),
@@ -823,6 +825,59 @@ async function keepAliveDestinations(
     },
   );
   return perAccount.flat();
+}
+
+/**
+ * The AWS accounts whose home region must be read although this run can write no whole-account
+ * finding there (a policy that lists its regions, none of them the home region): those whose
+ * home-region ledger holds an active one in a group this run evaluated the account's regions of
+ * ({@link holdsWholeAccountFinding}: written while the policy audited every region, and archived
+ * once read, lifecycle.ts archivableScopes), or whose ledger cannot tell (unreadable or given up:
+ * Security Hub is then read in full there, as for any destination). An account with no ledger there
+ * holds none this product recorded: its home region is not read, so a deployment that has always
+ * listed its regions reads (and needs permissions in) no other region, at the cost of one ledger read
+ * per account. Without a ledger store nothing can tell, and no home region is read.
+ */
+async function wholeAccountHolders(
+  options: PublishOptions,
+  target: PublishTarget,
+  roles: (accountId: string) => PublishAccount | undefined,
+  calls: Calls,
+): Promise<ReadonlySet<string>> {
+  const store = options.ledger;
+  if (!store) return new Set();
+  const read = new Set(destinationsToRead(options.report, target, options.policy).map(keyOf));
+  const groupsOf = new Map<string, Set<string>>();
+  for (const { scope, status } of options.report.scopes) {
+    if (status !== 'complete' || scope.provider !== 'aws' || scope.region === '*') continue;
+    if (!roles(scope.account) || read.has(keyOf({ account: scope.account, region: target.homeRegion })))
+      continue;
+    const groups = groupsOf.get(scope.account) ?? new Set<string>();
+    groups.add(scope.group);
+    groupsOf.set(scope.account, groups);
+  }
+  const accounts = [...groupsOf.keys()];
+  const holding = await mapWithConcurrency(accounts, options.concurrency ?? 8, async (account) => {
+    const where = { account, region: target.homeRegion };
+    try {
+      calls.ledgerRead += 1;
+      const stored = await store.read(where);
+      if (!stored) return false;
+      const ledger = decodeLedger(stored.body, {
+        ...where,
+        productArn: productArn({ ...where, partition: partitionOf(where.region) }),
+      });
+      return holdsWholeAccountFinding(ledger, account, groupsOf.get(account) ?? new Set());
+    } catch (error) {
+      // Read as a destination of this run, where the ledger's problem is counted and logged.
+      options.logger?.info('import ledger of the home region unreadable: reading its findings', {
+        ...where,
+        error: { code: errorCode(error), message: describeError(error) },
+      });
+      return true;
+    }
+  });
+  return new Set(accounts.filter((_, index) => holding[index]));
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   decodeLedger,
   encodeGivenUpLedger,
   encodeLedger,
+  holdsWholeAccountFinding,
   LEDGER_FORMAT,
   LEDGER_VERSION,
   LedgerConflictError,
@@ -26,6 +27,7 @@ import {
   ledgerSummary,
   mergeLedgers,
 } from '../../../functions/publish/security-hub/ledger.ts';
+import type { HeldFinding } from '../../../functions/publish/security-hub/lifecycle.ts';
 import {
   type PublishResult,
   publishToSecurityHub,
@@ -85,6 +87,24 @@ describe('the import ledger encoding', () => {
 
     // Assess
     expect(decoded).toEqual(ledger);
+  });
+
+  it('finds a whole-account finding only when it is active, of the account and of a group the run evaluated', () => {
+    // Prepare
+    const wholeAccount = { ...held, scope: { ...held.scope, region: '*' } };
+    const pitr = new Set(['pitr']);
+
+    // Act
+    const holds = (entry: HeldFinding, groups = pitr) =>
+      holdsWholeAccountFinding({ findings: [entry] }, ACCOUNT_A, groups);
+
+    // Assess
+    expect(holds(wholeAccount)).toBe(true);
+    expect(holds(held)).toBe(false);
+    expect(holds({ ...wholeAccount, recordState: 'ARCHIVED' })).toBe(false);
+    expect(holds(wholeAccount, new Set(['dumps']))).toBe(false);
+    expect(holds({ ...wholeAccount, scope: { ...wholeAccount.scope, account: ACCOUNT_B } })).toBe(false);
+    expect(holds({ ...wholeAccount, scope: { ...wholeAccount.scope, provider: 'gcp' } })).toBe(false);
   });
 
   it('refuses a ledger when its bytes are corrupt or truncated', () => {
@@ -1134,6 +1154,88 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(late.calls).toMatchObject({ getFindings: 2 * SINCE + 2, ledgerRead: 3 });
     expect(after.counts).toMatchObject({ keptAlive: 0, archived: 0 });
     expect(after.calls).toMatchObject({ getFindings: 2 * SINCE, ledgerRead: 3 });
+  });
+
+  it('archives the whole-account finding of an all-regions audit once the policy lists regions without the home region, and then reads that region no more', async () => {
+    // Prepare: under `aws.regions: all` account A's regions could not be listed once: its Scope
+    // finding (region `*`) lives in the home region eu-west-1. The policy then lists us-east-1 only.
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    const wholeAccountId = asffFindingId(scopeFinding(unlisted));
+    await publish(report([scopeFinding(unlisted)], [unlisted]));
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const eastOnly = report([east], [completeScope(ACCOUNT_A, 'us-east-1')]);
+    clock = new Date(T0.getTime() + HOUR);
+    hub.resetCalls();
+
+    // Act
+    const switched = await publish(eastOnly, { policy: listed });
+    const switchCalls = [...hub.calls];
+    clock = new Date(T0.getTime() + 2 * HOUR);
+    hub.resetCalls();
+    const next = await publish(eastOnly, { policy: listed });
+
+    // Assess: archived as a resolved scope's finding is, and the ledger says so.
+    expect(switched.counts).toMatchObject({ created: 1, archived: 1, failed: 0 });
+    expect(held(wholeAccountId)).toMatchObject([
+      { RecordState: 'ARCHIVED', UpdatedAt: new Date(T0.getTime() + HOUR).toISOString() },
+    ]);
+    expect(await ledgerEntries('eu-west-1')).toEqual([
+      [wholeAccountId, 'ARCHIVED', new Date(T0.getTime() + HOUR).toISOString()],
+    ]);
+    expect(new Set(switchCalls.map((call) => call.region))).toEqual(new Set(['eu-west-1', 'us-east-1']));
+    // Nothing whole-account is held any more: only the listed region is read, its ledger and the
+    // home region's (to learn that).
+    expect(next.counts).toMatchObject({ archived: 0, failed: 0 });
+    expect(new Set(hub.calls.map((call) => call.region))).toEqual(new Set(['us-east-1']));
+    expect(next.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 2 });
+  });
+
+  it('reads no region beyond those listed when the home region holds no whole-account finding', async () => {
+    // Prepare: a deployment that has always listed us-east-1 only; the home region eu-west-1 holds
+    // account A's other product findings only, and no ledger.
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const eastOnly = report([east], [completeScope(ACCOUNT_A, 'us-east-1')]);
+
+    // Act
+    const first = await publish(eastOnly, { policy: listed });
+    clock = new Date(T0.getTime() + HOUR);
+    const second = await publish(eastOnly, { policy: listed });
+
+    // Assess
+    expect(first.counts).toMatchObject({ created: 1, failed: 0 });
+    expect(second.counts).toMatchObject({ archived: 0, failed: 0 });
+    expect(new Set(hub.calls.map((call) => call.region))).toEqual(new Set(['us-east-1']));
+    expect(second.calls).toMatchObject({ getFindings: SINCE });
+  });
+
+  it('reads the home region of a listed-regions policy when its ledger cannot tell whether a whole-account finding is held', async () => {
+    // Prepare: the whole-account finding and its ledger, which is then corrupted.
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    const wholeAccountId = asffFindingId(scopeFinding(unlisted));
+    await publish(report([scopeFinding(unlisted)], [unlisted]));
+    await overwriteLedger('not a ledger');
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    clock = new Date(T0.getTime() + HOUR);
+
+    // Act
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const result = await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1')]), { policy: listed });
+
+    // Assess: the home region reconciled in full, the finding archived.
+    expect(result.counts).toMatchObject({ created: 1, archived: 1, failed: 0 });
+    expect(result.ledger).toMatchObject({ reconciled: 2, problems: 1 });
+    expect(held(wholeAccountId)).toMatchObject([{ RecordState: 'ARCHIVED' }]);
   });
 
   it('keeps alive in a region read only for keep-alive a finding another writer created after its ledger', async () => {
