@@ -13,12 +13,16 @@
 import { inputIssues } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
-import { type ChatCommand, MAX_COMMAND_TEXT, parseChatCommand } from './grammar.ts';
+import { type ChatCommand, parseChatCommand } from './grammar.ts';
 import { escapeMrkdwn, fitParts, replyParts, type SlackMessage, withoutAutoParsing } from './replies.ts';
 
 export const amazonQPayloadSchema = z.strictObject({
-  /** The command text, in the same grammar as the Slack command. */
-  command: z.string().check(z.minLength(1), z.maxLength(MAX_COMMAND_TEXT)),
+  /**
+   * The command text, in the same grammar as the Slack command, which also judges its length: empty
+   * is `help` (a custom action's `$command` left empty), and a text too long is said with its length
+   * (grammar.ts MAX_COMMAND_TEXT), as Slack's user hears them.
+   */
+  command: z.string(),
   /**
    * Who says they asked: whatever the invoker put in the payload (typed by the user, or a custom
    * action's variable the user fills in). Never verified: see {@link amazonQRequester}.

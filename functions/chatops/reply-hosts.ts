@@ -6,7 +6,7 @@
  * (https://docs.slack.dev/govslack). Refusing any other host keeps a forged `response_url` from
  * turning the functions into a request relay.
  */
-import { isHttpsOrLoopback } from '../core/loopback.ts';
+import { isHttpsOrLoopback, isLoopback } from '../core/loopback.ts';
 import { ChatError } from './errors.ts';
 
 /** Hosts a `response_url` may name: exact host names, https only. */
@@ -14,8 +14,8 @@ export const SLACK_REPLY_HOSTS: readonly string[] = ['hooks.slack.com', 'hooks.s
 
 /**
  * Check a `response_url` against `allowedHosts` (default {@link SLACK_REPLY_HOSTS}): an exact host
- * (with its port, or by name), https (plain http only to a loopback host a test or the local stack
- * allows), no credentials. Throws a 400 {@link ChatError} that never repeats the URL (it is a
+ * (with its port, or by name on the scheme's default port; a loopback name on any port), https
+ * (plain http only to a loopback host a test or the local stack allows), no credentials. Throws a 400 {@link ChatError} that never repeats the URL (it is a
  * capability: whoever has it may post to the channel).
  */
 export function checkReplyUrl(responseUrl: string, allowedHosts: readonly string[] = SLACK_REPLY_HOSTS): URL {
@@ -28,7 +28,12 @@ export function checkReplyUrl(responseUrl: string, allowedHosts: readonly string
   } catch {
     throw new ChatError(400, `response_url is not a URL; answers go only to ${expected}`);
   }
-  if (!allowedHosts.includes(url.host) && !allowedHosts.includes(url.hostname)) {
+  // A host listed with its port matches that port; one listed by name matches its scheme's
+  // default port (`url.port` is empty then), except a loopback host, whose receiver (a test, the
+  // local stack) listens on a port picked at start. `hooks.slack.com:8443` is not where Slack
+  // takes answers, and a relay through any port of an allowed name is what this check prevents.
+  const byName = allowedHosts.includes(url.hostname) && (url.port === '' || isLoopback(url));
+  if (!allowedHosts.includes(url.host) && !byName) {
     throw new ChatError(400, `response_url is not a Slack address; answers go only to ${expected}`);
   }
   if (!isHttpsOrLoopback(url)) {

@@ -93,6 +93,18 @@ describe('parseAmazonQPayload', () => {
     );
   });
 
+  it('answers an empty command with help and a long one with its length, as the Slack command does', () => {
+    // Prepare: a custom action whose $command was left empty; a pasted change description.
+    const long = `snapshot reason="${'x'.repeat(4000)}" ticket=CHG-1`;
+
+    // Act / Assess
+    expect(parseAmazonQPayload({ command: '' })).toEqual({ command: { name: 'help' } });
+    expect(parseAmazonQPayload('{"command":""}')).toEqual({ command: { name: 'help' } });
+    expect(() => parseAmazonQPayload({ command: long })).toThrow(
+      `the command is ${long.length} characters long; keep it to 4000 (a reason to 256)`,
+    );
+  });
+
   it('passes grammar mistakes through as their help', () => {
     expect(() => parseAmazonQPayload({ command: 'snapshot' })).toThrow(/needs reason="…" and ticket=…/);
   });

@@ -17,6 +17,8 @@ describe('parseChatWork', () => {
   it.each([
     ['https://evil.example/x', 'is not a Slack address'],
     ['https://hooks.slack.com.evil.example/commands/T1/2/x', 'is not a Slack address'],
+    // Slack's host on another port is not where Slack takes answers (README: exact hosts, https).
+    ['https://hooks.slack.com:8443/commands/T1/2/x', 'is not a Slack address'],
     ['http://hooks.slack.com/commands/T1/2/x', 'is not an https address'],
     ['https://user:pw@hooks.slack.com/commands/T1/2/x', 'carries credentials'],
   ])('refuses a hand-off whose response_url is %s, saying where answers may go', (url, why) => {
@@ -42,19 +44,24 @@ describe('parseChatWork', () => {
     expect(error?.message).not.toContain('secret-capability');
   });
 
-  it.each(['https://hooks.slack.com/commands/T1/2/x', 'https://hooks.slack-gov.com/commands/T1/2/x'])(
-    'accepts a hand-off whose response_url is %s',
-    (url) => {
-      // Act / Assess
-      expect(parseChatWork(work(url)).replyTo).toEqual({ kind: 'slack', responseUrl: url });
-    },
-  );
+  it.each([
+    'https://hooks.slack.com/commands/T1/2/x',
+    'https://hooks.slack-gov.com/commands/T1/2/x',
+    'https://hooks.slack.com:443/commands/T1/2/x',
+  ])('accepts a hand-off whose response_url is %s', (url) => {
+    // Act / Assess
+    expect(parseChatWork(work(url)).replyTo).toEqual({ kind: 'slack', responseUrl: url });
+  });
 
   it('accepts the hosts the action side is configured with when they are given', () => {
     // Act / Assess
     expect(parseChatWork(work('http://127.0.0.1:9/r'), ['127.0.0.1']).replyTo).toEqual({
       kind: 'slack',
       responseUrl: 'http://127.0.0.1:9/r',
+    });
+    // A loopback receiver listens on a port the test picks: named alone, any of its ports.
+    expect(parseChatWork(work('http://127.0.0.1:4567/r'), ['127.0.0.1']).replyTo).toMatchObject({
+      responseUrl: 'http://127.0.0.1:4567/r',
     });
     expect(() => parseChatWork(work('https://hooks.slack.com/r'), ['127.0.0.1'])).toThrow(
       'response_url is not a Slack address',
