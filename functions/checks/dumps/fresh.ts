@@ -36,7 +36,9 @@
  * custom archive. When they do not show its end (their read refused, failed or cut short; a
  * gzip-encoded object, whose last bytes are the compressed stream's), the check is NOT_AVAILABLE,
  * naming that read and why, as dumps.integrity is: no older dump stands in, as only the newest
- * object's bytes are read.
+ * object's bytes are read. Nor does a whole archive whose header names a compression algorithm no
+ * pg_dump this audit knows writes (pg_restore warns that no data will be available for it): NOT_AVAILABLE,
+ * as dumps.integrity is.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
@@ -248,6 +250,19 @@ export const dumpsFreshCheck: DumpsCheck = {
             fact,
             `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unended}, so nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before} (dumps.integrity)`,
             { ...observed, endsWhole: null },
+            required,
+          ),
+          drifting,
+        };
+      }
+      // A whole archive whose compression algorithm no pg_dump this audit knows writes: pg_restore
+      // warns that no data will be available, so it proves no dump a restore can use.
+      if (shown.unrestorable !== undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unrestorable}, so nothing shows its data can be restored (dumps.integrity)`,
+            { ...observed, compression: dumped?.compression.algorithm ?? null },
             required,
           ),
           drifting,
