@@ -23,7 +23,7 @@
  * object that is no such file is, FAILED when stale (in a complete listing) and NOT_AVAILABLE when
  * recent, its bytes not read. Nor does a dump of another database than the policy's (a prefix shared
  * by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE, as the policy's
- * database's newest dump is not read. A newest object shown to be no dump (empty by the listing, as a
+ * database's newest dump is not read; so is one whose header names no database. A newest object shown to be no dump (empty by the listing, as a
  * failed pg_dump whose upload still ran leaves; or read whole and no custom archive, which
  * dumps.integrity FAILS; or a custom archive whose last bytes show it cut mid-archive, truncated, which
  * restores nothing whole) is no recent dump either: behind it, a complete listing whose newest object
@@ -212,6 +212,20 @@ export const dumpsFreshCheck: DumpsCheck = {
           ...notAvailable(
             fact,
             `${newest.key}, the newest object under the prefix, is a dump of database "${dumped.databaseName}", not "${database}" (dumps.integrity), so it does not show when "${database}" was last dumped; if the prefix holds other databases' dumps too, narrow the location's \`prefix\` or \`suffix\` to the dumps of "${database}"`,
+            observed,
+            required,
+          ),
+          drifting,
+        };
+      }
+      // A header that names no database (stored as NULL, or an archive older than 1.4) does not show
+      // a dump of the policy's database, as one naming another does not; dumps.integrity cannot
+      // check it either (NOT_AVAILABLE).
+      if (dumped !== undefined && dumped.databaseName === undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, is a dump whose header names no database (dumps.integrity), so it does not show when "${database}" was last dumped`,
             observed,
             required,
           ),

@@ -999,3 +999,26 @@ describe('dumps.fresh on a recent custom archive whose compression algorithm no 
     expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
   });
 });
+
+describe('dumps.fresh on a recent custom archive whose header names no database', () => {
+  it('is not available, as dumps.integrity is, since nothing shows it is a dump of the policy database', () => {
+    // Prepare: the healthy fact, its newest header read with no database name (stored as NULL).
+    const fact = s3Fact();
+    const newest = fact.newest as NonNullable<DumpFact['newest']>;
+    const read = newest.header;
+    if (read.state !== 'read' || read.result.kind !== 'header') throw new Error('fixture header not read');
+    const header = { ...read.result.header, databaseName: undefined };
+    const unnamed = { ...newest, header: { ...read, result: { kind: 'header' as const, header } } };
+    // Act
+    const outcome = dumpsFreshCheck.evaluate({ ...fact, newest: unnamed }, settingsWith());
+    // Assess: before, PASSED, while a dump naming another database is NOT_AVAILABLE.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-2026-12-02.dump',
+      newestAgeHours: 8.3,
+    });
+    expect(outcome?.description).toContain(
+      'prod/certctl-2026-12-02.dump, the newest object under the prefix, is a dump whose header names no database (dumps.integrity), so it does not show when "certctl" was last dumped',
+    );
+  });
+});
