@@ -46,6 +46,14 @@ beforeAll(async () => {
           maxPageSize: 10,
           buckets: [
             {
+              // Keys whose UTF-8 byte order (Cloud Storage's) differs from their UTF-16 code unit order.
+              name: 'certctl-unicode',
+              objects: [
+                { key: 'prod/a.dump', body: 'PGDMP', lastModified: '-3d' },
+                { key: 'prod/\u{1F600}.dump', body: 'PGDMP', lastModified: '-2d' },
+              ],
+            },
+            {
               name: 'certctl-dumps',
               retentionPolicy: { retentionPeriodSeconds: 35 * 86_400, isLocked: true },
               lifecycle: [
@@ -262,6 +270,32 @@ describe('Cloud Storage simulator', () => {
     expect(next?.pageToken).toBeTruthy();
     expect(all).toHaveLength(36);
     expect(all[0]?.metadata).toMatchObject({ name: 'prod/certctl-00.dump', size: '6451' });
+  });
+
+  it('lists and pages names in UTF-8 byte order, as Cloud Storage does, when names hold characters beyond the BMP', async () => {
+    // Prepare: U+FF21 (UTF-8 EF BC A1) sorts before U+1F600 (F0 9F 98 80) in bytes, after it in
+    // UTF-16 code units (FF21 > D83D): one name seeded, two written, so both orderings are exercised.
+    for (const name of ['prod/\u{FF21}.dump', 'prod/\u{E9}.dump']) {
+      await fetch(
+        `${sim.endpoint}/upload/storage/v1/b/certctl-unicode/o?uploadType=media&name=${encodeURIComponent(name)}`,
+        { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: 'PGDMP' },
+      );
+    }
+    const names: string[] = [];
+    let pageToken: string | undefined;
+    // Act: one name a page, so each page starts after the last name of the one before.
+    do {
+      const [files, next] = await storage.bucket('certctl-unicode').getFiles({
+        prefix: 'prod/',
+        maxResults: 1,
+        autoPaginate: false,
+        ...(pageToken ? { pageToken } : {}),
+      });
+      names.push(...files.map((file) => file.name));
+      pageToken = next?.pageToken;
+    } while (pageToken);
+    // Assess: before, U+1F600 came before U+FF21.
+    expect(names).toEqual(['prod/a.dump', 'prod/\u{E9}.dump', 'prod/\u{FF21}.dump', 'prod/\u{1F600}.dump']);
   });
 
   it('serves a gzip-encoded object decompressed whole, Range ignored, unless the request accepts gzip', async () => {

@@ -10,6 +10,7 @@ import {
   GetPublicAccessBlockCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
@@ -52,6 +53,15 @@ beforeAll(async () => {
                   fixture: DUMP_FIXTURE,
                   truncated: [0],
                 },
+              ],
+            },
+            {
+              // Keys whose UTF-8 byte order (S3's) differs from their UTF-16 code unit order.
+              name: 'certctl-unicode',
+              region: 'eu-west-1',
+              objects: [
+                { key: 'prod/a.dump', body: 'PGDMP', lastModified: '-3d' },
+                { key: 'prod/\u{1F600}.dump', body: 'PGDMP', lastModified: '-2d' },
               ],
             },
             { name: 'certctl-bare', region: 'us-east-1', encryption: 'none' },
@@ -214,6 +224,32 @@ describe('S3 simulator', () => {
     expect(pages).toBe(3);
     expect(keys).toHaveLength(5);
     expect(new Set(keys).size).toBe(5);
+  });
+
+  it('lists and pages keys in UTF-8 byte order, as S3 does, when keys hold characters beyond the BMP', async () => {
+    // Prepare: U+FF21 (UTF-8 EF BC A1) sorts before U+1F600 (F0 9F 98 80) in bytes, after it in
+    // UTF-16 code units (FF21 > D83D): one key seeded, two written, so both orderings are exercised.
+    const client = simS3Client(sim, 'eu-west-1');
+    for (const key of ['prod/\u{FF21}.dump', 'prod/\u{E9}.dump']) {
+      await client.send(new PutObjectCommand({ Bucket: 'certctl-unicode', Key: key, Body: 'PGDMP' }));
+    }
+    const keys: string[] = [];
+    let token: string | undefined;
+    // Act: one key a page, so each page starts after the last key of the one before.
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: 'certctl-unicode',
+          Prefix: 'prod/',
+          MaxKeys: 1,
+          ContinuationToken: token,
+        }),
+      );
+      keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+      token = page.NextContinuationToken;
+    } while (token);
+    // Assess: before, U+1F600 came before U+FF21.
+    expect(keys).toEqual(['prod/a.dump', 'prod/\u{E9}.dump', 'prod/\u{FF21}.dump', 'prod/\u{1F600}.dump']);
   });
 
   it('answers HeadObject with size, SSE and the Object Lock retain-until date', async () => {

@@ -23,7 +23,7 @@
  * object that is no such file is, FAILED when stale (in a complete listing) and NOT_AVAILABLE when
  * recent, its bytes not read. Nor does a dump of another database than the policy's (a prefix shared
  * by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE, as the policy's
- * database's newest dump is not read. A newest object shown to be no dump (empty by the listing, as a
+ * database's newest dump is not read; so is one whose header names no database. A newest object shown to be no dump (empty by the listing, as a
  * failed pg_dump whose upload still ran leaves; or read whole and no custom archive, which
  * dumps.integrity FAILS; or a custom archive whose last bytes show it cut mid-archive, truncated, which
  * restores nothing whole) is no recent dump either: behind it, a complete listing whose newest object
@@ -36,7 +36,9 @@
  * custom archive. When they do not show its end (their read refused, failed or cut short; a
  * gzip-encoded object, whose last bytes are the compressed stream's), the check is NOT_AVAILABLE,
  * naming that read and why, as dumps.integrity is: no older dump stands in, as only the newest
- * object's bytes are read.
+ * object's bytes are read. Nor does a whole archive whose header names a compression algorithm no
+ * pg_dump this audit knows writes (pg_restore warns that no data will be available for it): NOT_AVAILABLE,
+ * as dumps.integrity is.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
@@ -216,6 +218,20 @@ export const dumpsFreshCheck: DumpsCheck = {
           drifting,
         };
       }
+      // A header that names no database (stored as NULL, or an archive older than 1.4) does not show
+      // a dump of the policy's database, as one naming another does not; dumps.integrity cannot
+      // check it either (NOT_AVAILABLE).
+      if (dumped !== undefined && dumped.databaseName === undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, is a dump whose header names no database (dumps.integrity), so it does not show when "${database}" was last dumped`,
+            observed,
+            required,
+          ),
+          drifting,
+        };
+      }
       // A copy or rewrite of the object (S3 CopyObject in place to re-encrypt, a Cloud Storage
       // rewrite to change its key or class) gives it a new modification time: a header made longer
       // ago than the allowance, in whatever time zone, shows it is not a recent dump.
@@ -248,6 +264,19 @@ export const dumpsFreshCheck: DumpsCheck = {
             fact,
             `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unended}, so nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before} (dumps.integrity)`,
             { ...observed, endsWhole: null },
+            required,
+          ),
+          drifting,
+        };
+      }
+      // A whole archive whose compression algorithm no pg_dump this audit knows writes: pg_restore
+      // warns that no data will be available, so it proves no dump a restore can use.
+      if (shown.unrestorable !== undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unrestorable}, so nothing shows its data can be restored (dumps.integrity)`,
+            { ...observed, compression: dumped?.compression.algorithm ?? null },
             required,
           ),
           drifting,

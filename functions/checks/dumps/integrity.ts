@@ -59,6 +59,7 @@ import {
   sameDatabase,
   undatedDumps,
   undatedWords,
+  unknownCompressionWords,
   valueOrNull,
 } from './wording.ts';
 
@@ -270,12 +271,9 @@ function judgeHeader(
   } else if (end?.state === 'unknown') {
     unknown.push(`whether it ends as a whole archive (${end.reason})`);
   }
-  if (header.compression.algorithm === 'unknown') {
-    // pg_restore warns that no data will be available for an algorithm it does not support.
-    unknown.push(
-      `whether its data can be restored: the header names compression algorithm ${header.compression.algorithmCode}, which no pg_dump this audit knows writes`,
-    );
-  }
+  // pg_restore warns that no data will be available for an algorithm it does not support.
+  const unrestorable = unknownCompressionWords(header);
+  if (unrestorable !== undefined) unknown.push(`whether its data can be restored: ${unrestorable}`);
   const otherDatabase =
     header.databaseName !== undefined && !sameDatabase(header.databaseName, dumps.databaseName)
       ? header.databaseName

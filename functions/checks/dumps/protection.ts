@@ -49,7 +49,11 @@
  *   customer-managed default named by an alias is judged by the key it points to now, named with
  *   it; a pass needs the newest dump's own key (S3 answers it by its ARN), as an alias may have been
  *   moved since the dumps were written: without it (no dump listed, the listing unread, no key sent)
- *   NOT_AVAILABLE, naming the alias and its key now.
+ *   NOT_AVAILABLE, naming the alias and its key now. A customer-managed default key whose name shows
+ *   it held by another AWS account or Google Cloud project than the bucket's counts as customer-
+ *   managed (a central security account's key may be so on purpose), but every finding names that
+ *   account or project (observed `kmsKeyAccount`) and says its administrators can make every dump
+ *   unreadable, which nothing in the bucket's account can stop.
  * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
  *   objects.list `kmsKeyName` names another Cloud KMS key than the default, or none under a Cloud
  *   KMS default (GCS: written with Google-managed keys before the default was set), or it carries
@@ -197,8 +201,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
     const required = { retentionLockDays: minPitrDays, publicAccessBlocked: true, customerManagedKey: true };
     const label = locationLabel(fact);
     const { problems, warnings, unknown } = verdicts;
+    const foreign = foreignKeyWords(fact);
     const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
-    const also = warnings.length > 0 ? ` Also: ${warnings.join('; ')}.` : '';
+    const also = `${warnings.length > 0 ? ` Also: ${warnings.join('; ')}.` : ''}${foreign ? ` The default key is ${foreign}.` : ''}`;
     if (problems.length > 0) {
       return {
         status: 'FAILED',
@@ -221,7 +226,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
     if (warnings.length > 0) {
       return {
         status: 'WARNING',
-        description: `${label}: ${warnings.join('; ')}.`,
+        description: `${label}: ${warnings.join('; ')}.${foreign ? ` The default key is ${foreign}.` : ''}`,
         observed,
         required,
         ...keyFix(verdicts),
@@ -229,6 +234,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
     }
     // What the pass rests on that was not read or not judged for every dump, each said.
     const notes = [
+      foreign && fact.encryption.state === 'read'
+        ? ` (the default key ${fact.encryption.value.kmsKey} is ${foreign})`
+        : '',
       fact.location.provider === 'gcp' &&
       fact.encryption.state === 'read' &&
       fact.encryption.value.kmsKey !== undefined &&
@@ -1039,6 +1047,42 @@ const AWS_KEY_STATE_FIXES = new Set([
   'PendingImport',
 ]);
 
+/**
+ * The AWS account or Google Cloud project that holds the bucket's default key, from its name alone;
+ * undefined when the name does not tell. An AWS key or alias ARN names its account; a key id or
+ * alias name does not: S3 resolves it in the account of whoever writes the object, not necessarily
+ * the bucket's (PutBucketEncryption: cross-account use needs the key ARN). A Cloud KMS key name
+ * `projects/P/…` names its project, told from the bucket's only when P is a project id: a project
+ * number (all digits, which no project id is) may be the bucket's own project.
+ */
+export function defaultKeyAccount(fact: DumpFact): string | undefined {
+  if (fact.encryption.state !== 'read') return undefined;
+  const kmsKey = fact.encryption.value.kmsKey;
+  if (kmsKey === undefined) return undefined;
+  if (fact.location.provider === 'aws') return /^arn:aws[a-z-]*:kms:[a-z0-9-]*:(\d{12}):/.exec(kmsKey)?.[1];
+  const project = /^projects\/([^/]+)\//.exec(kmsKey)?.[1];
+  return project === undefined || /^\d+$/.test(project) ? undefined : project;
+}
+
+/**
+ * When the bucket's customer-managed default key is held by another account or project than the
+ * bucket's: whose it is and what that means, in words (`in account …, not the bucket's …: …`);
+ * undefined otherwise. Such a key is customer-managed, and may be a central security account's on
+ * purpose, but the dumps' readability then rests on another account's administrators: this
+ * audit's verdict on the key's state holds only as long as they keep it usable.
+ */
+function foreignKeyWords(fact: DumpFact): string | undefined {
+  if (fact.encryption.state !== 'read' || fact.encryption.value.customerManagedKey !== true) return undefined;
+  const keyAccount = defaultKeyAccount(fact);
+  if (keyAccount === undefined || keyAccount === fact.resource.account) return undefined;
+  const unit = fact.location.provider === 'aws' ? 'account' : 'project';
+  const can =
+    fact.location.provider === 'aws'
+      ? 'disable the key, schedule its deletion or change its key policy'
+      : "disable the key version, schedule its destruction or change the key's IAM policy";
+  return `in ${unit} ${keyAccount}, not the bucket's ${unit} ${fact.resource.account}: whoever administers that ${unit} can ${can}, leaving every dump it encrypts unreadable, and nothing in the bucket's ${unit} can stop it`;
+}
+
 function observedValues(fact: DumpFact): CheckOutcome['observed'] {
   const lock = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
   const newestOwn = fact.newest?.encryption;
@@ -1058,6 +1102,7 @@ function observedValues(fact: DumpFact): CheckOutcome['observed'] {
     encryption:
       fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.algorithm) : fact.encryption.state,
     kmsKey: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.kmsKey) : null,
+    kmsKeyAccount: valueOrNull(defaultKeyAccount(fact)),
     customerManagedKey:
       fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.customerManagedKey) : null,
     kmsKeyState: fact.encryption.state === 'read' ? valueOrNull(fact.encryption.value.keyState) : null,

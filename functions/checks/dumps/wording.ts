@@ -386,6 +386,16 @@ export function archiveEnd(
     : { state: 'mid-archive', zeroBytes: end.zeroBytes };
 }
 
+/**
+ * Why a custom archive's data is not shown restorable by its compression, in words: its header names
+ * an algorithm (archive versions >= 1.15 store one byte, common/compression.h: 0 none, 1 gzip, 2 lz4,
+ * 3 zstd) no pg_dump this audit knows writes. Undefined for a known algorithm.
+ */
+export function unknownCompressionWords(header: PgDumpHeader): string | undefined {
+  if (header.compression.algorithm !== 'unknown') return undefined;
+  return `its header names compression algorithm ${header.compression.algorithmCode}, which no pg_dump this audit knows writes`;
+}
+
 /** How a custom archive whose last bytes are not its end marker is said: `ends mid-archive: …`. */
 export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number): string {
   return `ends mid-archive: truncated (${sizeBytes} bytes; a whole custom archive ends with ${zeroBytes} zero bytes, the integer 0 closing its last data block or table of contents, and its last ${zeroBytes} bytes are not all zero)`;
@@ -403,10 +413,14 @@ export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number
  * dump restores nothing whole, so it proves no recent dump (dumps.integrity FAILS it). Last bytes
  * that do not show its end (their read refused, failed or cut short, or no size to tell a short
  * read by) leave it `dump` with `unended`, why: its header proves a dump was started, not that it
- * is whole, so it proves no recent whole dump either (dumps.integrity: NOT_AVAILABLE).
+ * is whole, so it proves no recent whole dump either (dumps.integrity: NOT_AVAILABLE). A custom
+ * archive whose header names a compression algorithm no pg_dump this audit knows writes is `dump`
+ * with `unrestorable`, in words: pg_restore warns that no data will be available for an algorithm
+ * it does not support, so however whole, it proves no dump a restore can use (dumps.integrity:
+ * NOT_AVAILABLE).
  */
 export type NewestShows =
-  | { readonly shows: 'dump'; readonly unended?: string }
+  | { readonly shows: 'dump'; readonly unended?: string; readonly unrestorable?: string }
   | { readonly shows: 'other'; readonly words: string; readonly cut?: true }
   | {
       readonly shows: 'nothing';
@@ -446,7 +460,12 @@ export function newestShows(newest: NewestDump): NewestShows {
       if (end.state === 'mid-archive') {
         return { shows: 'other', words: midArchiveWords(newest.object.size, end.zeroBytes), cut: true };
       }
-      return end.state === 'unknown' ? { shows: 'dump', unended: end.reason } : { shows: 'dump' };
+      const unrestorable = unknownCompressionWords(result.header);
+      return {
+        shows: 'dump',
+        ...(end.state === 'unknown' ? { unended: end.reason } : {}),
+        ...(unrestorable === undefined ? {} : { unrestorable }),
+      };
     }
     case 'not-pg-dump':
       if (result.looksLike === 'empty' && cutShort) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../../functions/checks/dumps/fresh.ts';
-import type { DumpFact, DumpObject } from '../../../functions/core/dump-facts.ts';
+import { type DumpFact, type DumpObject, newestDumpRead } from '../../../functions/core/dump-facts.ts';
 import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
 import { fixtureBytes } from '../../fixtures/pg-dump/archives.ts';
 import {
@@ -960,5 +960,65 @@ describe('dumps.fresh on a recent custom archive whose last bytes do not show it
     const fact = withTail({ state: 'unknown', reason: 'AccessDenied' }, objects);
     // Act and Assess: no recent dump whatever its end.
     expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('FAILED');
+  });
+});
+
+describe('dumps.fresh on a recent custom archive whose compression algorithm no pg_dump this audit knows writes', () => {
+  it('is not available, as dumps.integrity is, when the header names an unknown compression algorithm', () => {
+    // Prepare: the healthy fact, its newest dump's byte 11 (a 1.16 header's algorithm) set to 9.
+    // pg_restore warns that no data will be available for an algorithm it does not support, so a
+    // whole archive of it proves no dump a restore can use.
+    const fact = s3Fact();
+    const newest = fact.newest as NonNullable<DumpFact['newest']>;
+    const bytes = fixtureBytes('certctl-pg17.dump').slice();
+    bytes[11] = 9;
+    const unknownAlgorithm = newestDumpRead(newest.object, bytes, newest.tail);
+    // Act
+    const outcome = dumpsFreshCheck.evaluate({ ...fact, newest: unknownAlgorithm }, settingsWith());
+    // Assess: before, PASSED 'The newest dump … is 8.3 h old', while dumps.integrity was NOT_AVAILABLE.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-2026-12-02.dump',
+      newestAgeHours: 8.3,
+      compression: 'unknown',
+    });
+    expect(outcome?.drifting).toEqual(['newestAgeHours']);
+    expect(outcome?.description).toContain(
+      'prod/certctl-2026-12-02.dump, the newest object under the prefix, starts a pg_dump custom archive, but its header names compression algorithm 9, which no pg_dump this audit knows writes, so nothing shows its data can be restored',
+    );
+  });
+
+  it('passes a recent whole archive compressed with zstd, an algorithm pg_dump 16+ writes', () => {
+    // Prepare: the real pg_dump 17 `-Z zstd` fixture as the newest dump.
+    const objects = dailySeries(10);
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg17-zstd.dump'),
+    });
+    // Act and Assess
+    expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('PASSED');
+  });
+});
+
+describe('dumps.fresh on a recent custom archive whose header names no database', () => {
+  it('is not available, as dumps.integrity is, since nothing shows it is a dump of the policy database', () => {
+    // Prepare: the healthy fact, its newest header read with no database name (stored as NULL).
+    const fact = s3Fact();
+    const newest = fact.newest as NonNullable<DumpFact['newest']>;
+    const read = newest.header;
+    if (read.state !== 'read' || read.result.kind !== 'header') throw new Error('fixture header not read');
+    const header = { ...read.result.header, databaseName: undefined };
+    const unnamed = { ...newest, header: { ...read, result: { kind: 'header' as const, header } } };
+    // Act
+    const outcome = dumpsFreshCheck.evaluate({ ...fact, newest: unnamed }, settingsWith());
+    // Assess: before, PASSED, while a dump naming another database is NOT_AVAILABLE.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/certctl-2026-12-02.dump',
+      newestAgeHours: 8.3,
+    });
+    expect(outcome?.description).toContain(
+      'prod/certctl-2026-12-02.dump, the newest object under the prefix, is a dump whose header names no database (dumps.integrity), so it does not show when "certctl" was last dumped',
+    );
   });
 });

@@ -1095,6 +1095,7 @@ describe('dumps.protection', () => {
       publicAccessBlocked: true,
       encryption: 'unknown',
       kmsKey: null,
+      kmsKeyAccount: null,
       customerManagedKey: null,
       kmsKeyState: null,
       softDeleteDays: null,
@@ -1929,5 +1930,99 @@ describe('dumps.protection counts a single day as one', () => {
     expect(outcome?.description).toContain(
       'so an overwritten or deleted dump is not proven kept 1 day (1 required)',
     );
+  });
+});
+
+describe('dumps.protection with a default key of another account or project', () => {
+  const FOREIGN_KEY = 'arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it('passes, saying whose key it is and what its owner can do, when the S3 default key is in another account', () => {
+    // Prepare: the bucket is in 111122223333; its default CMK, Enabled, is in 444455556666.
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'aws:kms', kmsKey: FOREIGN_KEY, customerManagedKey: true, keyState: 'Enabled' },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: before, the pass read as if the bucket's account held the key.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ customerManagedKey: true, kmsKeyAccount: '444455556666' });
+    expect(outcome?.description).toContain(
+      `(the default key ${FOREIGN_KEY} is in account 444455556666, not the bucket's account 111122223333: whoever administers that account can disable the key, schedule its deletion or change its key policy, leaving every dump it encrypts unreadable, and nothing in the bucket's account can stop it)`,
+    );
+  });
+
+  it('names the key account, and says nothing of another, when the S3 default key is in the bucket account', () => {
+    const outcome = dumpsProtectionCheck.evaluate(s3Fact(), settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ kmsKeyAccount: '111122223333' });
+    expect(outcome?.description).not.toContain('not the bucket');
+  });
+
+  it('says whose key it is when a disabled S3 default key is in another account', () => {
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'aws:kms', kmsKey: FOREIGN_KEY, customerManagedKey: true, keyState: 'Disabled' },
+      },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      "The default key is in account 444455556666, not the bucket's account 111122223333",
+    );
+  });
+
+  it('passes, saying whose key it is, when the Cloud Storage default key is in another project', () => {
+    // Prepare: the bucket is in project certctl-prod; its default Cloud KMS key in certctl-security.
+    const kmsKey = 'projects/certctl-security/locations/europe-west1/keyRings/r/cryptoKeys/k';
+    const fact = s3Fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'europe-west1',
+        type: 'GcpStorageBucket',
+        id: 'certctl-dumps',
+      },
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      publicAccess: { state: 'read', value: { blocked: true, detail: 'publicAccessPrevention=enforced' } },
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'cloud-kms', kmsKey, customerManagedKey: true, keyState: 'ENABLED' },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ kmsKeyAccount: 'certctl-security' });
+    expect(outcome?.description).toContain(
+      `(the default key ${kmsKey} is in project certctl-security, not the bucket's project certctl-prod: whoever administers that project can disable the key version, schedule its destruction or change the key's IAM policy, leaving every dump it encrypts unreadable, and nothing in the bucket's project can stop it)`,
+    );
+  });
+
+  it('claims no project for a Cloud KMS key named by project number, which may be the bucket project', () => {
+    const kmsKey = 'projects/123456789012/locations/europe-west1/keyRings/r/cryptoKeys/k';
+    const fact = s3Fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'europe-west1',
+        type: 'GcpStorageBucket',
+        id: 'certctl-dumps',
+      },
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      publicAccess: { state: 'read', value: { blocked: true, detail: 'publicAccessPrevention=enforced' } },
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'cloud-kms', kmsKey, customerManagedKey: true, keyState: 'ENABLED' },
+      },
+    });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ kmsKeyAccount: null });
+    expect(outcome?.description).not.toContain('not the bucket');
   });
 });

@@ -33,7 +33,14 @@ import * as z from 'zod';
 import type { Scenario } from '../scenario.ts';
 import { absoluteTime } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
-import { bucketContentsFields, bucketObjects, byteRange, type StoredObject, stored } from './object-store.ts';
+import {
+  bucketContentsFields,
+  bucketObjects,
+  byteRange,
+  compareKeys,
+  type StoredObject,
+  stored,
+} from './object-store.ts';
 import { simProjectNumber } from './resource-manager.ts';
 
 export const GCS_SERVICE = 'gcs';
@@ -275,7 +282,7 @@ export class GcsSim implements SimService {
       generation: Math.max(previous + 1, now.getTime() * 1000),
     };
     bucket.stored = [...bucket.stored.filter((candidate) => candidate.key !== name), object].sort((a, b) =>
-      a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+      compareKeys(a.key, b.key),
     );
     return json(200, this.#objectResource(bucket, object, now));
   }
@@ -307,7 +314,9 @@ export class GcsSim implements SimService {
     );
     const token = request.query.get('pageToken');
     const after = token ? Buffer.from(token, 'base64url').toString('utf8') : '';
-    const matching = bucket.stored.filter((object) => object.key.startsWith(prefix) && object.key > after);
+    const matching = bucket.stored.filter(
+      (object) => object.key.startsWith(prefix) && compareKeys(object.key, after) > 0,
+    );
     const page = matching.slice(0, pageSize);
     const last = page.at(-1);
     return json(200, {

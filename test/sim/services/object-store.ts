@@ -156,7 +156,18 @@ export function bucketObjects(
       all.push(stored(`${series.keyPrefix}${rank}${series.keySuffix}`, body, lastModified));
     }
   }
-  return all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return all.sort((a, b) => compareKeys(a.key, b.key));
+}
+
+/**
+ * S3 and Cloud Storage list keys in the order of their UTF-8 bytes (ListObjectsV2: "in ascending
+ * order based on the key names"; UTF-8 binary order for Cloud Storage names). JavaScript compares
+ * strings by UTF-16 code units, which puts a character beyond U+FFFF (a surrogate pair, D800-DFFF)
+ * before U+E000-U+FFFF, where their UTF-8 bytes (F0-F4 against EE-EF) put it after. Sorting and
+ * page tokens both compare keys by this, so a page starts exactly after the previous page's last.
+ */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** pg_dump's ReadInt/WriteInt encoding: a sign byte, then `intSize` bytes little-endian. */

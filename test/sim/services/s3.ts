@@ -36,7 +36,13 @@ import type { Scenario } from '../scenario.ts';
 import { absoluteTime, accountIdSchema, regionSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 import { KmsService } from './kms.ts';
-import { bucketContentsFields, bucketObjects, byteRange, type StoredObject } from './object-store.ts';
+import {
+  bucketContentsFields,
+  bucketObjects,
+  byteRange,
+  compareKeys,
+  type StoredObject,
+} from './object-store.ts';
 
 export const S3_SERVICE = 's3';
 const NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -590,7 +596,9 @@ export class S3Sim implements SimService {
     }
     const urlEncoding = query.get('encoding-type') === 'url';
     const encode = (text: string) => (urlEncoding ? encodeURIComponent(text).replaceAll('%2F', '/') : text);
-    const matching = bucket.stored.filter((object) => object.key.startsWith(prefix) && object.key > after);
+    const matching = bucket.stored.filter(
+      (object) => object.key.startsWith(prefix) && compareKeys(object.key, after) > 0,
+    );
     const page = matching.slice(0, pageSize);
     const truncated = matching.length > page.length;
     let contents = '';
@@ -748,7 +756,7 @@ export class S3Sim implements SimService {
     if (index >= 0) bucket.stored[index] = object;
     else {
       bucket.stored.push(object);
-      bucket.stored.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      bucket.stored.sort((a, b) => compareKeys(a.key, b.key));
     }
     return {
       status: 200,
