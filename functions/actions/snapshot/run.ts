@@ -31,8 +31,8 @@ import {
   type BackendSnapshot,
   type CreateErrorKind,
   definedFields,
+  listedForRequest,
   type ManualListing,
-  requestIdTagAsListed,
   type SnapshotBackend,
 } from './backend.ts';
 import { beingCreated, incarnationOf } from './identity.ts';
@@ -509,7 +509,8 @@ async function attemptCreate(
       // with this request's id under another name is neither its own attempt nor another
       // request's: not adopted (the target stays busy, looked at again next round).
       const sameRequest =
-        other?.tags[SNAPSHOT_TAGS.requestId] === requestIdTagAsListed(backend, context.request.requestId);
+        other !== undefined &&
+        listedForRequest(backend, other.tags[SNAPSHOT_TAGS.requestId], context.request.requestId);
       if (other && sameRequest && other.id.toLowerCase() === snapshotId.toLowerCase()) {
         return { target, startedAt, attempts, snapshot: other, naming };
       }

@@ -4,7 +4,7 @@
  * and a run whose status is not known is never claimed available.
  */
 import { describe, expect, it } from 'vitest';
-import { type BackendSnapshot, requestIdTagAsListed } from '../../../functions/actions/snapshot/backend.ts';
+import { type BackendSnapshot, listedForRequest } from '../../../functions/actions/snapshot/backend.ts';
 import {
   cloudSqlSnapshotBackend,
   describeBackup,
@@ -367,8 +367,9 @@ describe('Cloud SQL snapshot backend: a backup whose state cannot be read', () =
 });
 
 describe('Cloud SQL snapshot backend: a request id holding `=` or `;`', () => {
-  // A description separates its pairs with `; ` and `=`, so a request id holding either is stored
-  // altered (describeBackup); the backup taken for it is still this request's, however it is found.
+  // A description separates its pairs with `; ` and `=`; a request id holding either is carried
+  // whole (describeBackup escapes what would split it), and a backup an earlier version described,
+  // with both stored as `_`, is still this request's, however it is found.
   const requestId = 'slack:T1;C2=U3';
   const tags = { ticket: 'CHG-42', 'request-id': requestIdTag(requestId) };
   const taken = run('SUCCESSFUL', { description: describeBackup(SNAPSHOT_ID, tags) });
@@ -380,13 +381,33 @@ describe('Cloud SQL snapshot backend: a request id holding `=` or `;`', () => {
     expect(state).toMatchObject({ status: 'available', handle: `run:${RUN_ID}` });
   });
 
-  it('compares the request id of a listed backup in the form its description carries it', () => {
+  it('reads the request id of a listed backup back as tagged, and takes it for this request', () => {
     // The run's busy path tells a duplicate delivery's backup from another request's by it (run.ts).
+    const backend = cloudSqlSnapshotBackend(fakeApi([]), PROJECT);
     const listed = parseBackupDescription(describeBackup(SNAPSHOT_ID, tags));
-    expect(requestIdTagAsListed(cloudSqlSnapshotBackend(fakeApi([]), PROJECT), requestId)).toBe(
-      listed?.tags['request-id'],
-    );
-    expect(listed?.tags['request-id']).toBe('slack:T1_C2_U3');
+    expect(listed?.tags['request-id']).toBe('slack:T1_C2=U3');
+    expect(listedForRequest(backend, listed?.tags['request-id'], requestId)).toBe(true);
+    expect(listedForRequest(backend, listed?.tags['request-id'], 'slack:T1_C2_U3')).toBe(false);
+  });
+
+  it('takes the request id of a backup an earlier version described (`=` stored as `_`) for this request', () => {
+    const backend = cloudSqlSnapshotBackend(fakeApi([]), PROJECT);
+    expect(listedForRequest(backend, 'slack:T1_C2_U3', requestId)).toBe(true);
+    expect(listedForRequest(backend, 'slack:T1_C2_U4', requestId)).toBe(false);
+    expect(listedForRequest(backend, undefined, requestId)).toBe(false);
+  });
+
+  it('finds its own backup, described by an earlier version, when read again with no run named', async () => {
+    const earlier = run('SUCCESSFUL', {
+      description: `certctl-pre-maintenance; id=${SNAPSHOT_ID}; request-id=slack:T1_C2_U3; ticket=CHG-42`,
+    });
+    const state = await cloudSqlSnapshotBackend(fakeApi([earlier]), PROJECT).describe({
+      id: SNAPSHOT_ID,
+      kind: 'cloudsql-instance',
+      target: 'certctl-pg',
+      requestId,
+    });
+    expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'available' });
   });
 
   it('finds its own backup by description when read again with no run named', async () => {
