@@ -42,6 +42,7 @@ import {
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
   pollDelay,
+  RATE_LIMIT_OR_QUOTA_EXPLANATION,
   SNAPSHOT_PURPOSE,
   SNAPSHOT_TAGS,
   type SnapshotKind,
@@ -965,7 +966,9 @@ function errorResult(
     error: {
       code,
       message: describeError(error),
-      ...(isUnexplainedExhaustion(error, code) ? { rateLimitOrQuota: true as const } : {}),
+      ...(isUnexplainedExhaustion(error, code)
+        ? { rateLimitOrQuota: true as const, explanation: RATE_LIMIT_OR_QUOTA_EXPLANATION }
+        : {}),
     },
   };
 }

@@ -10,7 +10,11 @@ import {
   describeBackup,
   parseBackupDescription,
 } from '../../../functions/actions/snapshot/gcp.ts';
-import { requestIdTag, type SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
+import {
+  RATE_LIMIT_OR_QUOTA,
+  requestIdTag,
+  type SnapshotTarget,
+} from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../../functions/gcp/cloud-sql-backups.ts';
@@ -459,5 +463,23 @@ describe('Cloud SQL snapshot backend: a backup refused with RESOURCE_EXHAUSTED',
     expect(unexplained?.error).toMatchObject({ code: 'RESOURCE_EXHAUSTED', rateLimitOrQuota: true });
     expect(quota?.error?.code).toBe('RESOURCE_EXHAUSTED');
     expect(quota?.error).not.toHaveProperty('rateLimitOrQuota');
+  });
+
+  it('carries the words the terminal prints for it in the result a JSON consumer reads', async () => {
+    // Act
+    const unexplained = await refusedWith(
+      Object.assign(new Error('8 RESOURCE_EXHAUSTED: Resource has been exhausted'), { code: 8 }),
+    );
+    const quota = await refusedWith(
+      Object.assign(new Error('8 RESOURCE_EXHAUSTED: Quota exceeded'), {
+        code: 8,
+        reason: 'RESOURCE_QUOTA_EXCEEDED',
+      }),
+    );
+    const printed = JSON.parse(JSON.stringify(unexplained)) as typeof unexplained;
+
+    // Assess: the same sentence the CLI's text adds after the message, and none where Google said which.
+    expect(printed?.error?.explanation).toBe(`${RATE_LIMIT_OR_QUOTA.what}. ${RATE_LIMIT_OR_QUOTA.advice}`);
+    expect(quota?.error).not.toHaveProperty('explanation');
   });
 });
