@@ -271,7 +271,8 @@ after --region named one) run once more, adopting the snapshots already taken an
 the rest, and where they cannot read a region or project the answer names it (exit 2), never an
 answer for the databases there; without the table a re-run adopts the snapshots the first one made (their names derive from the request
 id), so nothing is taken twice. A snapshot
-of that name that is not tagged as ours, or is of another database, is never adopted: the target
+of that name that is not tagged as ours, is tagged for another request id or none (a Cloud SQL
+description is free text), or is of another database, is never adopted: the target
 is reported as an error (SnapshotNameTaken). One an earlier run took longer ago than
 snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
 ask with a new ticket for a fresh one. A returned result's snapshots are read again first (one call

@@ -14,6 +14,7 @@ import {
   RATE_LIMIT_OR_QUOTA,
   requestIdTag,
   type SnapshotTarget,
+  snapshotIdentifier,
 } from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
@@ -481,5 +482,59 @@ describe('Cloud SQL snapshot backend: a backup refused with RESOURCE_EXHAUSTED',
     // Assess: the same sentence the CLI's text adds after the message, and none where Google said which.
     expect(printed?.error?.explanation).toBe(`${RATE_LIMIT_OR_QUOTA.what}. ${RATE_LIMIT_OR_QUOTA.advice}`);
     expect(quota?.error).not.toHaveProperty('explanation');
+  });
+});
+
+describe('Cloud SQL snapshot action: a backup carrying this request’s snapshot id under another request', () => {
+  // A description is free text anyone who may create backups can write: a run carrying the id this
+  // request gives its backup, but another request id (or none), is not this request's backup.
+  const target: SnapshotTarget = {
+    provider: 'gcp',
+    kind: 'cloudsql-instance',
+    account: PROJECT,
+    region: 'europe-west1',
+    id: 'certctl-pg',
+  };
+  const request = { requestId: 'ticket:CHG-42', reason: 'CA rotation', requestedBy: 'alice', wait: false };
+  const ours = snapshotIdentifier(target, request.requestId);
+
+  it.each([
+    ['another request id', { 'request-id': 'ticket:CHG-41' }],
+    ['no request id', {}],
+  ])('is never adopted as this request’s backup when it carries %s', async (_case, tags) => {
+    // Prepare
+    const inserted: unknown[] = [];
+    const api: CloudSqlBackupsApi = {
+      ...fakeApi([run('SUCCESSFUL', { description: describeBackup(ours, tags) })]),
+      insert: async (call) => {
+        inserted.push(call);
+        return [{ name: 'op-ours', insertTime: '2026-12-03T07:00:00Z' } as never];
+      },
+    };
+
+    // Act
+    const [result] = await takeSnapshots(request, [target], {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => cloudSqlSnapshotBackend(api, PROJECT),
+      sleep: async () => undefined,
+    });
+
+    // Assess: not reported as this request's snapshot; the name taken is said, as on RDS.
+    expect(result).toMatchObject({ outcome: 'error', error: { code: 'SnapshotNameTaken' } });
+    expect(result?.error?.message).toContain(`a snapshot named ${ours} exists but`);
+    expect(result?.error?.message).toContain(`not this request (${request.requestId})`);
+    expect(inserted).toEqual([]);
+  });
+
+  it('is adopted when it carries this request’s id (a re-run)', async () => {
+    const api = fakeApi([
+      run('SUCCESSFUL', { description: describeBackup(ours, { 'request-id': request.requestId }) }),
+    ]);
+    const [result] = await takeSnapshots(request, [target], {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => cloudSqlSnapshotBackend(api, PROJECT),
+      sleep: async () => undefined,
+    });
+    expect(result).toMatchObject({ outcome: 'available', snapshotId: ours, attempts: 0 });
   });
 });
