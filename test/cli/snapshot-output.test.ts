@@ -75,6 +75,21 @@ describe('a RESOURCE_EXHAUSTED Google gave no reason for, as each printer words 
     expect(chat).toContain(RATE_LIMIT_OR_QUOTA.advice);
   });
 
+  it('prints the explanation a result carries, the one its JSON gives, after the message', () => {
+    // Prepare: a result that carries its words (every one made now: run.ts errorResult).
+    const result = refused(true);
+    const [entry] = result.results;
+    const carried = {
+      ...result,
+      results: [{ ...entry, error: { ...entry?.error, explanation: 'the words the result carries' } }],
+    } as unknown as SnapshotJobResult;
+
+    // Act + Assess
+    expect(renderSnapshotResult(carried)).toContain(
+      'RESOURCE_EXHAUSTED: Resource has been exhausted; the words the result carries',
+    );
+  });
+
   it('adds nothing to a RESOURCE_EXHAUSTED whose reason said which', () => {
     expect(renderSnapshotResult(refused(false))).not.toContain(RATE_LIMIT_OR_QUOTA.what);
   });

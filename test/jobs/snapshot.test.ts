@@ -144,7 +144,7 @@ describe('snapshotExitCode', () => {
           target: TARGET.id,
           status: 'available',
           createdAt: new Date('2026-11-30T12:00:00.000Z'),
-          tags: { purpose: 'certctl-pre-maintenance' },
+          tags: { purpose: 'certctl-pre-maintenance', 'request-id': requestId },
         },
       ],
       create: async () => {

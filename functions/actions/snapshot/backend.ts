@@ -90,11 +90,12 @@ export type CreateErrorKind =
 
 export interface SnapshotBackend {
   /**
-   * A tag value as this backend's listings read it back: Cloud SQL keeps tags in a backup's
-   * description, where `;` and `=` cannot stand (gcp.ts describeBackup). Absent: as written (RDS
-   * tags). A tag compared with one read back goes through it ({@link requestIdTagAsListed}).
+   * Whether a tag value a listing read back is `created`, as this backend stores tags: Cloud SQL
+   * keeps them in a backup's description, which earlier versions wrote with `;` and `=` as `_`
+   * (gcp.ts sameTag). Absent: the same text (RDS tags). A tag compared with one read back goes
+   * through it ({@link listedForRequest}).
    */
-  readBackTag?(value: string): string;
+  sameTag?(listed: string, created: string): boolean;
   create(
     target: SnapshotTarget,
     snapshotId: string,
@@ -455,14 +456,16 @@ export type DeleteProgress =
   | { readonly state: 'failed'; readonly code: string; readonly message: string };
 
 /**
- * The `request-id` tag a snapshot of request `requestId` carries as `backend` lists it: the tag as
- * created (model.ts requestIdTag, which already changes what a tag value cannot hold), as the
- * backend reads it back. The one form a listed snapshot's tag is compared with.
+ * Whether a listed snapshot's `request-id` tag (`listed`) is the one a snapshot of request
+ * `requestId` is created with (model.ts requestIdTag, which already changes what a tag value cannot
+ * hold), as `backend` reads tags back. The one comparison a listed snapshot's tag goes through.
  */
-export function requestIdTagAsListed(
-  backend: Pick<SnapshotBackend, 'readBackTag'>,
+export function listedForRequest(
+  backend: Pick<SnapshotBackend, 'sameTag'>,
+  listed: string | undefined,
   requestId: string,
-): string {
+): boolean {
+  if (listed === undefined) return false;
   const tag = requestIdTag(requestId);
-  return backend.readBackTag?.(tag) ?? tag;
+  return backend.sameTag?.(listed, tag) ?? listed === tag;
 }

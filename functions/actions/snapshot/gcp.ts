@@ -78,12 +78,52 @@ export function describeBackup(snapshotId: string, tags: Readonly<Record<string,
     ...entries.filter(([key]) => READ_BACK.includes(key)),
     ...entries.filter(([key]) => !READ_BACK.includes(key)),
   ].map(([key, value]) => `${key}=${descriptionValue(value)}`);
-  return [SNAPSHOT_PURPOSE, ...pairs].join('; ').slice(0, DESCRIPTION_MAX);
+  return cutDescription([SNAPSHOT_PURPOSE, ...pairs].join('; '));
 }
 
-/** A tag value as a description carries it: `;` and `=` separate its pairs. */
+/**
+ * What a description value cannot carry as itself: `;`, which separates its pairs, `%`, the escape,
+ * and control characters (Unicode Cc, U+0000 to U+001F and U+007F to U+009F: a newline would break
+ * the one line `gcloud sql backups list` shows).
+ * `=` stands as itself: a pair is split at its first `=` and no key holds one, so a value may, and
+ * earlier versions (which wrote `;` and `=` as `_`, so `a=b` and `a_b` read back alike) read it
+ * whole too.
+ */
+const RESERVED = /[%;\p{Cc}]/gu;
+/** The escapes {@link descriptionValue} writes, and only those: any other `%` is read as written. */
+const ESCAPE = /%(25|3B|[0189][0-9A-F]|7F)/g;
+
+/** A tag value as a description carries it: each reserved character as `%` and its two hex digits. */
 function descriptionValue(value: string): string {
-  return value.replace(/[;=]/g, '_');
+  return value.replace(
+    RESERVED,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+/** A description value read back: the value {@link descriptionValue} was given. */
+function descriptionText(value: string): string {
+  return value.replace(ESCAPE, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/**
+ * A description cut at Cloud SQL's limit, never inside an escape (which would read back as `%`
+ * and a digit) or between the halves of a surrogate pair: only the free text written last may be
+ * what the cut shortens (READ_BACK).
+ */
+function cutDescription(description: string): string {
+  const cut = description.slice(0, DESCRIPTION_MAX);
+  return cut.replace(/%[0-9A-F]?$/, '').replace(/[\ud800-\udbff]$/, '');
+}
+
+/**
+ * Whether a tag value read back from a description is `created`: the same text, or, for a backup
+ * an earlier version described, `created` with `;` and `=` as `_`. The request's own backup stays
+ * its own across the upgrade; two request ids differing only there never share a snapshot id
+ * (model.ts snapshotIdentifier hashes the request id itself), which every comparison checks too.
+ */
+function sameTag(listed: string, created: string): boolean {
+  return listed === created || listed === created.replace(/[;=]/g, '_');
 }
 
 /** The id and tags a description carries; undefined when the backup is not ours. */
@@ -95,7 +135,7 @@ export function parseBackupDescription(
   const tags: Record<string, string> = { purpose: SNAPSHOT_PURPOSE };
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    if (at > 0) tags[pair.slice(0, at)] = pair.slice(at + 1);
+    if (at > 0) tags[pair.slice(0, at)] = descriptionText(pair.slice(at + 1));
   }
   const id = tags.id ?? '';
   delete tags.id;
@@ -291,19 +331,19 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
    * (no run id known): tagged as ours and by the same request (`request-id`, written first so never
    * cut: describeBackup). A description is free text anyone who may create backups can write, so a
    * run carrying our id under another request id, or none, is not this request's snapshot.
-   * `snapshot.tags` are the tags as created or as a listing read them back; the request id is
-   * compared as the description carries it (descriptionValue, which changes nothing twice), so a
-   * request id holding `=` is recognised whichever way the snapshot came. Two request ids that
-   * differ only there carry the same value, but never the same snapshot id (snapshotIdentifier
-   * hashes the request id itself).
+   * `snapshot.tags` are the tags as created or as a listing read them back, and a description
+   * carries a value whole, so the request id is compared as it is, or in the form an earlier
+   * version's description carried it ({@link sameTag}).
    */
   const carriesOurs = (run: BackendSnapshot, snapshot: Pick<BackendSnapshot, 'id' | 'tags'>): boolean => {
     const requestId = snapshot.tags[SNAPSHOT_TAGS.requestId];
+    const listed = run.tags[SNAPSHOT_TAGS.requestId];
     return (
       run.id === snapshot.id &&
       isOurs(run.tags) &&
       requestId !== undefined &&
-      run.tags[SNAPSHOT_TAGS.requestId] === descriptionValue(requestId)
+      listed !== undefined &&
+      sameTag(listed, requestId)
     );
   };
   /** The snapshot's state now; undefined when no backup run is it (SnapshotBackend.poll leaves it out). */
@@ -386,7 +426,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   };
   return {
     quotaApplies: false,
-    readBackTag: descriptionValue,
+    sameTag,
     // backupRuns.list is per instance: one instance's listing failing is that instance's alone.
     listsPerTarget: true,
     refusal: backupPlanRefusal,

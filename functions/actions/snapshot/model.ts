@@ -121,6 +121,13 @@ export interface SnapshotTargetResult {
      * (core/errors.ts `isUnexplainedExhaustion`). Absent for every other error.
      */
     readonly rateLimitOrQuota?: true;
+    /**
+     * What the error means beyond its code and message, in the words the CLI's text prints after
+     * the message: with `rateLimitOrQuota`, {@link RATE_LIMIT_OR_QUOTA_EXPLANATION}, so a reader of
+     * the JSON result (`snapshot --format json`, the snapshot Lambda and Cloud Function) is told
+     * what a terminal user is. Absent otherwise, and in results remembered before it was recorded.
+     */
+    readonly explanation?: string;
   };
 }
 
@@ -134,6 +141,9 @@ export const RATE_LIMIT_OR_QUOTA = {
   advice:
     "A rate limit passes within minutes; a quota stays until it is raised (the project's Cloud SQL Admin API quotas).",
 } as const;
+
+/** {@link RATE_LIMIT_OR_QUOTA} as one sentence pair: what a result's `error.explanation` carries. */
+export const RATE_LIMIT_OR_QUOTA_EXPLANATION = `${RATE_LIMIT_OR_QUOTA.what}. ${RATE_LIMIT_OR_QUOTA.advice}`;
 
 /** A plain name in a request that names several databases (nothing is written then). */
 export interface AmbiguousTargetName {

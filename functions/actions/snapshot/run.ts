@@ -31,8 +31,8 @@ import {
   type BackendSnapshot,
   type CreateErrorKind,
   definedFields,
+  listedForRequest,
   type ManualListing,
-  requestIdTagAsListed,
   type SnapshotBackend,
 } from './backend.ts';
 import { beingCreated, incarnationOf } from './identity.ts';
@@ -42,6 +42,7 @@ import {
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
   pollDelay,
+  RATE_LIMIT_OR_QUOTA_EXPLANATION,
   SNAPSHOT_PURPOSE,
   SNAPSHOT_TAGS,
   type SnapshotKind,
@@ -317,8 +318,14 @@ async function prepareScope(
     }
     const fresh: { target: SnapshotTarget; naming: Naming }[] = [];
     for (const target of ofKind) {
-      const plan = planTarget(target, context.request, byId, (candidate) =>
-        beingCreated(existing, candidate, now(), deps.policy.readinessMaxAgeHours, deps.policy.expiryDays),
+      const plan = planTarget(
+        target,
+        context.request,
+        byId,
+        (candidate) =>
+          beingCreated(existing, candidate, now(), deps.policy.readinessMaxAgeHours, deps.policy.expiryDays),
+        (snapshot) =>
+          listedForRequest(backend, snapshot.tags[SNAPSHOT_TAGS.requestId], context.request.requestId),
       );
       if ('refused' in plan) results.push(nameTaken(target, now().getTime(), now, 0, plan.refused));
       else if ('exhausted' in plan) results.push(exhausted(target, now().getTime(), now, 0, plan.exhausted));
@@ -509,7 +516,8 @@ async function attemptCreate(
       // with this request's id under another name is neither its own attempt nor another
       // request's: not adopted (the target stays busy, looked at again next round).
       const sameRequest =
-        other?.tags[SNAPSHOT_TAGS.requestId] === requestIdTagAsListed(backend, context.request.requestId);
+        other !== undefined &&
+        listedForRequest(backend, other.tags[SNAPSHOT_TAGS.requestId], context.request.requestId);
       if (other && sameRequest && other.id.toLowerCase() === snapshotId.toLowerCase()) {
         return { target, startedAt, attempts, snapshot: other, naming };
       }
@@ -760,6 +768,7 @@ function planTarget(
   request: Pick<SnapshotRequest, 'requestId' | 'waitedFor'>,
   byId: ReadonlyMap<string, readonly BackendSnapshot[]>,
   creating: (target: SnapshotTarget) => BackendSnapshot | undefined,
+  ofThisRequest: (snapshot: BackendSnapshot) => boolean,
 ): Plan {
   const { requestId } = request;
   const found: { attempt: number; snapshot: BackendSnapshot }[] = [];
@@ -767,8 +776,20 @@ function planTarget(
     const candidates = byId.get(snapshotIdentifier(target, requestId, attempt).toLowerCase());
     if (!candidates) continue;
     // Cloud SQL names are descriptions, not unique: of runs carrying one name, the best of ours counts.
-    const snapshot = [...candidates].sort((a, b) => rank(a, target) - rank(b, target))[0] as BackendSnapshot;
-    const refused = notAdoptable(snapshot, target);
+    const ranked = (snapshot: BackendSnapshot) => rank(snapshot, target) + (ofThisRequest(snapshot) ? 0 : 4);
+    const snapshot = [...candidates].sort((a, b) => ranked(a) - ranked(b))[0] as BackendSnapshot;
+    // The name derives from the request id, but a Cloud SQL description is free text anyone who
+    // may create backups can write (gcp.ts carriesOurs), and a tag can be changed: one bearing this
+    // request's name under another request id, or none, is not this request's snapshot.
+    const refused =
+      notAdoptable(snapshot, target) ??
+      (ofThisRequest(snapshot)
+        ? undefined
+        : `a snapshot named ${snapshot.id} exists but ${
+            snapshot.tags[SNAPSHOT_TAGS.requestId] === undefined
+              ? 'carries no request-id tag'
+              : `is tagged for request ${snapshot.tags[SNAPSHOT_TAGS.requestId]}`
+          }, not this request (${requestId})`);
     if (refused) return { refused };
     found.push({ attempt, snapshot });
   }
@@ -964,7 +985,9 @@ function errorResult(
     error: {
       code,
       message: describeError(error),
-      ...(isUnexplainedExhaustion(error, code) ? { rateLimitOrQuota: true as const } : {}),
+      ...(isUnexplainedExhaustion(error, code)
+        ? { rateLimitOrQuota: true as const, explanation: RATE_LIMIT_OR_QUOTA_EXPLANATION }
+        : {}),
     },
   };
 }

@@ -10,7 +10,7 @@ import { userInfo } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   MAX_SNAPSHOT_ATTEMPTS,
-  RATE_LIMIT_OR_QUOTA,
+  RATE_LIMIT_OR_QUOTA_EXPLANATION,
   SNAPSHOT_REQUEST_LIMITS,
 } from '../../actions/snapshot/model.ts';
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
@@ -49,9 +49,14 @@ export function renderSnapshotResult(result: SnapshotJobResult): string {
   ];
   for (const entry of result.results) {
     const where = `${entry.target.provider}/${entry.target.account}/${entry.target.region}/${entry.target.id}`;
-    // A refusal Google gave no reason for is said as chat says it: a rate limit or a quota, not which.
+    // A refusal Google gave no reason for is said as chat says it: a rate limit or a quota, not
+    // which; in the words the result carries for its JSON, or, in a result remembered before it
+    // carried them, the same words from its flag.
+    const explanation =
+      entry.error?.explanation ??
+      (entry.error?.rateLimitOrQuota ? RATE_LIMIT_OR_QUOTA_EXPLANATION : undefined);
     const detail = entry.error
-      ? `${entry.error.code}: ${entry.error.message}${entry.error.rateLimitOrQuota ? `; ${RATE_LIMIT_OR_QUOTA.what}. ${RATE_LIMIT_OR_QUOTA.advice}` : ''}`
+      ? `${entry.error.code}: ${entry.error.message}${explanation ? `; ${explanation}` : ''}`
       : [
           entry.snapshotRef ?? entry.snapshotId,
           entry.createdAt ? `created ${entry.createdAt}` : undefined,
@@ -256,7 +261,9 @@ a 5xx, a timeout; a region not read): a request re-sent after such a result runs
 however many re-send it at the same time). An error that needs a fix first (access denied, the
 database's state, not found, the quota; a Cloud SQL refusal RESOURCE_EXHAUSTED without a reason,
 which the answer says is a rate limit or a quota, not said which) is replayed: fix it or wait,
-then ask with a new ticket. A request id names one request: asked
+then ask with a new ticket. With --format json each target's error is its code and message, and
+that refusal also carries rateLimitOrQuota: true and explanation, the words the table prints
+after its message. A request id names one request: asked
 again for other databases it is refused, exit 2, nothing snapshotted; other words for the same
 databases (no --target, then each database the policy selects named) are the same request;
 the same words naming more databases than its first run covered (no --target in every region
@@ -264,7 +271,8 @@ after --region named one) run once more, adopting the snapshots already taken an
 the rest, and where they cannot read a region or project the answer names it (exit 2), never an
 answer for the databases there; without the table a re-run adopts the snapshots the first one made (their names derive from the request
 id), so nothing is taken twice. A snapshot
-of that name that is not tagged as ours, or is of another database, is never adopted: the target
+of that name that is not tagged as ours, is tagged for another request id or none (a Cloud SQL
+description is free text), or is of another database, is never adopted: the target
 is reported as an error (SnapshotNameTaken). One an earlier run took longer ago than
 snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
 ask with a new ticket for a fresh one. A returned result's snapshots are read again first (one call

@@ -4,13 +4,18 @@
  * and a run whose status is not known is never claimed available.
  */
 import { describe, expect, it } from 'vitest';
-import { type BackendSnapshot, requestIdTagAsListed } from '../../../functions/actions/snapshot/backend.ts';
+import { type BackendSnapshot, listedForRequest } from '../../../functions/actions/snapshot/backend.ts';
 import {
   cloudSqlSnapshotBackend,
   describeBackup,
   parseBackupDescription,
 } from '../../../functions/actions/snapshot/gcp.ts';
-import { requestIdTag, type SnapshotTarget } from '../../../functions/actions/snapshot/model.ts';
+import {
+  RATE_LIMIT_OR_QUOTA,
+  requestIdTag,
+  type SnapshotTarget,
+  snapshotIdentifier,
+} from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../../functions/gcp/cloud-sql-backups.ts';
@@ -367,8 +372,9 @@ describe('Cloud SQL snapshot backend: a backup whose state cannot be read', () =
 });
 
 describe('Cloud SQL snapshot backend: a request id holding `=` or `;`', () => {
-  // A description separates its pairs with `; ` and `=`, so a request id holding either is stored
-  // altered (describeBackup); the backup taken for it is still this request's, however it is found.
+  // A description separates its pairs with `; ` and `=`; a request id holding either is carried
+  // whole (describeBackup escapes what would split it), and a backup an earlier version described,
+  // with both stored as `_`, is still this request's, however it is found.
   const requestId = 'slack:T1;C2=U3';
   const tags = { ticket: 'CHG-42', 'request-id': requestIdTag(requestId) };
   const taken = run('SUCCESSFUL', { description: describeBackup(SNAPSHOT_ID, tags) });
@@ -380,13 +386,33 @@ describe('Cloud SQL snapshot backend: a request id holding `=` or `;`', () => {
     expect(state).toMatchObject({ status: 'available', handle: `run:${RUN_ID}` });
   });
 
-  it('compares the request id of a listed backup in the form its description carries it', () => {
+  it('reads the request id of a listed backup back as tagged, and takes it for this request', () => {
     // The run's busy path tells a duplicate delivery's backup from another request's by it (run.ts).
+    const backend = cloudSqlSnapshotBackend(fakeApi([]), PROJECT);
     const listed = parseBackupDescription(describeBackup(SNAPSHOT_ID, tags));
-    expect(requestIdTagAsListed(cloudSqlSnapshotBackend(fakeApi([]), PROJECT), requestId)).toBe(
-      listed?.tags['request-id'],
-    );
-    expect(listed?.tags['request-id']).toBe('slack:T1_C2_U3');
+    expect(listed?.tags['request-id']).toBe('slack:T1_C2=U3');
+    expect(listedForRequest(backend, listed?.tags['request-id'], requestId)).toBe(true);
+    expect(listedForRequest(backend, listed?.tags['request-id'], 'slack:T1_C2_U3')).toBe(false);
+  });
+
+  it('takes the request id of a backup an earlier version described (`=` stored as `_`) for this request', () => {
+    const backend = cloudSqlSnapshotBackend(fakeApi([]), PROJECT);
+    expect(listedForRequest(backend, 'slack:T1_C2_U3', requestId)).toBe(true);
+    expect(listedForRequest(backend, 'slack:T1_C2_U4', requestId)).toBe(false);
+    expect(listedForRequest(backend, undefined, requestId)).toBe(false);
+  });
+
+  it('finds its own backup, described by an earlier version, when read again with no run named', async () => {
+    const earlier = run('SUCCESSFUL', {
+      description: `certctl-pre-maintenance; id=${SNAPSHOT_ID}; request-id=slack:T1_C2_U3; ticket=CHG-42`,
+    });
+    const state = await cloudSqlSnapshotBackend(fakeApi([earlier]), PROJECT).describe({
+      id: SNAPSHOT_ID,
+      kind: 'cloudsql-instance',
+      target: 'certctl-pg',
+      requestId,
+    });
+    expect(state).toMatchObject({ id: SNAPSHOT_ID, status: 'available' });
   });
 
   it('finds its own backup by description when read again with no run named', async () => {
@@ -438,5 +464,77 @@ describe('Cloud SQL snapshot backend: a backup refused with RESOURCE_EXHAUSTED',
     expect(unexplained?.error).toMatchObject({ code: 'RESOURCE_EXHAUSTED', rateLimitOrQuota: true });
     expect(quota?.error?.code).toBe('RESOURCE_EXHAUSTED');
     expect(quota?.error).not.toHaveProperty('rateLimitOrQuota');
+  });
+
+  it('carries the words the terminal prints for it in the result a JSON consumer reads', async () => {
+    // Act
+    const unexplained = await refusedWith(
+      Object.assign(new Error('8 RESOURCE_EXHAUSTED: Resource has been exhausted'), { code: 8 }),
+    );
+    const quota = await refusedWith(
+      Object.assign(new Error('8 RESOURCE_EXHAUSTED: Quota exceeded'), {
+        code: 8,
+        reason: 'RESOURCE_QUOTA_EXCEEDED',
+      }),
+    );
+    const printed = JSON.parse(JSON.stringify(unexplained)) as typeof unexplained;
+
+    // Assess: the same sentence the CLI's text adds after the message, and none where Google said which.
+    expect(printed?.error?.explanation).toBe(`${RATE_LIMIT_OR_QUOTA.what}. ${RATE_LIMIT_OR_QUOTA.advice}`);
+    expect(quota?.error).not.toHaveProperty('explanation');
+  });
+});
+
+describe('Cloud SQL snapshot action: a backup carrying this request’s snapshot id under another request', () => {
+  // A description is free text anyone who may create backups can write: a run carrying the id this
+  // request gives its backup, but another request id (or none), is not this request's backup.
+  const target: SnapshotTarget = {
+    provider: 'gcp',
+    kind: 'cloudsql-instance',
+    account: PROJECT,
+    region: 'europe-west1',
+    id: 'certctl-pg',
+  };
+  const request = { requestId: 'ticket:CHG-42', reason: 'CA rotation', requestedBy: 'alice', wait: false };
+  const ours = snapshotIdentifier(target, request.requestId);
+
+  it.each([
+    ['another request id', { 'request-id': 'ticket:CHG-41' }],
+    ['no request id', {}],
+  ])('is never adopted as this request’s backup when it carries %s', async (_case, tags) => {
+    // Prepare
+    const inserted: unknown[] = [];
+    const api: CloudSqlBackupsApi = {
+      ...fakeApi([run('SUCCESSFUL', { description: describeBackup(ours, tags) })]),
+      insert: async (call) => {
+        inserted.push(call);
+        return [{ name: 'op-ours', insertTime: '2026-12-03T07:00:00Z' } as never];
+      },
+    };
+
+    // Act
+    const [result] = await takeSnapshots(request, [target], {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => cloudSqlSnapshotBackend(api, PROJECT),
+      sleep: async () => undefined,
+    });
+
+    // Assess: not reported as this request's snapshot; the name taken is said, as on RDS.
+    expect(result).toMatchObject({ outcome: 'error', error: { code: 'SnapshotNameTaken' } });
+    expect(result?.error?.message).toContain(`a snapshot named ${ours} exists but`);
+    expect(result?.error?.message).toContain(`not this request (${request.requestId})`);
+    expect(inserted).toEqual([]);
+  });
+
+  it('is adopted when it carries this request’s id (a re-run)', async () => {
+    const api = fakeApi([
+      run('SUCCESSFUL', { description: describeBackup(ours, { 'request-id': request.requestId }) }),
+    ]);
+    const [result] = await takeSnapshots(request, [target], {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => cloudSqlSnapshotBackend(api, PROJECT),
+      sleep: async () => undefined,
+    });
+    expect(result).toMatchObject({ outcome: 'available', snapshotId: ours, attempts: 0 });
   });
 });

@@ -132,9 +132,84 @@ describe('Cloud SQL backup description', () => {
     // Assess
     expect(parsed).toEqual({
       id: 'certctl-premaint-x-1',
-      tags: { purpose: 'certctl-pre-maintenance', reason: 'a_b_ c' },
+      tags: { purpose: 'certctl-pre-maintenance', reason: 'a=b; c' },
     });
     expect(parseBackupDescription('nightly manual backup')).toBeUndefined();
+  });
+
+  it.each([
+    ['a=b'],
+    ['a_b'],
+    ['100% done'],
+    ['%3D and %25 as typed'],
+    ['"quoted" and \'single\''],
+    ['line one\nline two\r\ttab\u0000\u007f\u0085 end'],
+    ['CA-Rotation ü 証明書 🔐'],
+    ['a; b=c; id=forged; purpose=x'],
+  ])('reads back the value %j exactly as written', (value) => {
+    // Act
+    const parsed = parseBackupDescription(
+      describeBackup('certctl-premaint-x-1', { reason: value, ticket: value, 'request-id': value }),
+    );
+
+    // Assess
+    expect(parsed?.id).toBe('certctl-premaint-x-1');
+    expect(parsed?.tags).toEqual({
+      purpose: 'certctl-pre-maintenance',
+      reason: value,
+      ticket: value,
+      'request-id': value,
+    });
+  });
+
+  it('tells apart two reasons that differ only in `=` and `_`', () => {
+    const read = (reason: string) =>
+      parseBackupDescription(describeBackup('certctl-premaint-x-1', { reason }))?.tags.reason;
+    expect(read('a=b')).toBe('a=b');
+    expect(read('a_b')).toBe('a_b');
+  });
+
+  it('keeps a description on one line and its pairs whole whatever a value holds', () => {
+    const description = describeBackup('certctl-premaint-x-1', { reason: 'a\nb; c' });
+    expect(description).not.toMatch(/[\n\r]/);
+    expect(description.split('; ')).toHaveLength(3);
+  });
+
+  it('reads a description an earlier version wrote, `=` and `;` stored as `_`', () => {
+    // Prepare: as earlier versions wrote it (every value with `;` and `=` replaced by `_`).
+    const earlier =
+      'certctl-pre-maintenance; id=certctl-premaint-certctl-pg-0123456789; expires-at=2026-12-17T12:00:00.000Z; request-id=slack:T1_C2_U3; reason=a_b c; requested-by=alice';
+
+    // Act
+    const parsed = parseBackupDescription(earlier);
+
+    // Assess
+    expect(parsed).toEqual({
+      id: 'certctl-premaint-certctl-pg-0123456789',
+      tags: {
+        purpose: 'certctl-pre-maintenance',
+        'expires-at': '2026-12-17T12:00:00.000Z',
+        'request-id': 'slack:T1_C2_U3',
+        reason: 'a_b c',
+        'requested-by': 'alice',
+      },
+    });
+  });
+
+  it('never ends a description cut at the limit inside an escape', () => {
+    // Prepare: free text of escapes, long enough to be cut, at every offset of the cut.
+    for (let pad = 0; pad < 3; pad += 1) {
+      const description = describeBackup('certctl-premaint-x-1', {
+        'request-id': 'r',
+        reason: `${'x'.repeat(pad)}${';'.repeat(400)}`,
+      });
+      const reason = parseBackupDescription(description)?.tags.reason ?? '';
+
+      // Assess: whatever is cut, what remains reads back as a prefix of the value written.
+      expect(description.length).toBeLessThanOrEqual(1024);
+      expect(`${'x'.repeat(pad)}${';'.repeat(400)}`.startsWith(reason)).toBe(true);
+      expect(reason).not.toContain('%');
+    }
   });
 
   it('keeps the expiry, the request id and the purpose whole when long free text fills the 1,024 characters', () => {

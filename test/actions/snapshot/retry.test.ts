@@ -9,6 +9,7 @@ import type { BackendSnapshot, SnapshotBackend } from '../../../functions/action
 import { cloudSqlSnapshotBackend, describeBackup } from '../../../functions/actions/snapshot/gcp.ts';
 import {
   MAX_SNAPSHOT_ATTEMPTS,
+  requestIdTag,
   SNAPSHOT_PURPOSE,
   type SnapshotRequest,
   type SnapshotTarget,
@@ -23,7 +24,7 @@ const request: SnapshotRequest = {
   reason: 'before system-update',
   requestedBy: 'backup-guard maintenance job',
 };
-const OURS = { purpose: SNAPSHOT_PURPOSE };
+const OURS = { purpose: SNAPSHOT_PURPOSE, 'request-id': requestIdTag(request.requestId) };
 const policy = parsePolicy({
   snapshots: { waitMinutes: 1, pollInitialSeconds: 0.01, pollMaxSeconds: 0.01 },
 }).snapshots;
@@ -249,7 +250,7 @@ const sqlRun = (attempt: number, status: string) => ({
   instance: 'certctl-pg',
   type: 'ON_DEMAND',
   status,
-  description: describeBackup(nameOf(sqlTarget, attempt), { ...OURS, 'request-id': 'x' }),
+  description: describeBackup(nameOf(sqlTarget, attempt), OURS),
   startTime: new Date().toISOString(),
 });
 

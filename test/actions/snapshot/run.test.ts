@@ -462,7 +462,7 @@ describe('takeSnapshots before its creates', () => {
       string,
       string,
     ];
-    const ours = { purpose: 'certctl-pre-maintenance' };
+    const ours = { purpose: 'certctl-pre-maintenance', 'request-id': request.requestId };
 
     // Act
     const results = await takeSnapshots({ ...request, wait: false }, targets, {
@@ -813,7 +813,7 @@ describe('takeSnapshots before its creates', () => {
       { ...target('db-b', 'rds-instance'), resourceId: 'db-B' },
     ];
     const [a, b] = targets.map((entry) => snapshotIdentifier(entry, request.requestId)) as [string, string];
-    const ours = { purpose: 'certctl-pre-maintenance' };
+    const ours = { purpose: 'certctl-pre-maintenance', 'request-id': request.requestId };
 
     // Act
     const results = await takeSnapshots({ ...request, wait: false }, targets, {
