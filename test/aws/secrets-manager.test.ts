@@ -103,11 +103,8 @@ async function keysScope(
       if (operation) arrivals.push(operation);
       return operation !== undefined && answer?.(operation, request.body.toString('utf8')) !== undefined;
     },
-    handle: async (request) => {
-      const operation = operationOf(request) ?? '';
-      await holdUntil?.(operation, request.body.toString('utf8'), arrivals);
-      return answer?.(operation, request.body.toString('utf8')) ?? { status: 500, body: '' };
-    },
+    handle: (request) =>
+      answer?.(operationOf(request) ?? '', request.body.toString('utf8')) ?? { status: 500, body: '' },
     ...FAULT_ANSWERS,
   };
   const sim = await startSim({
@@ -117,6 +114,8 @@ async function keysScope(
       services: { secretsManager: { secrets }, kms: { keys: [{ id: keyId, region }] } },
     },
     extraServices: [recorder],
+    holdRequest: (request) =>
+      holdUntil?.(operationOf(request) ?? '', request.body.toString('utf8'), arrivals),
     faults: { latencyMs: 40 },
   });
   const policy = parsePolicy({
@@ -137,10 +136,27 @@ async function keysScope(
   return { count, arrivals, ...scopeReader(sim, policy, region) };
 }
 
+/** Resolves once `operation` is among `arrivals`, or after 5 s. */
+async function untilArrived(operation: string, arrivals: readonly string[]): Promise<void> {
+  for (let waited = 0; waited < 5_000 && !arrivals.includes(operation); waited += 10)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** The N of the `certctl/item-N` secret a DescribeSecret body names. */
+function secretIndex(body: string): number {
+  return Number(/certctl\/item-(\d+)"/.exec(body)?.[1] ?? Number.NaN);
+}
+
 describe('collectAwsKeyFacts scheduling', () => {
   it("describes a region's key as soon as a secret names it, while the region's other secrets are still described", async () => {
-    // Prepare
-    const scope = await keysScope();
+    // Prepare: the answers after the first round wait for the key's request (at most 5 s each), so
+    // a loaded machine cannot decide the order; a key asked for only after the secrets still comes
+    // after the last of them.
+    const scope = await keysScope(undefined, (operation, body, arrivals) =>
+      operation === 'DescribeSecret' && secretIndex(body) >= DESCRIBE_CONCURRENCY
+        ? untilArrived('DescribeKey', arrivals)
+        : undefined,
+    );
     try {
       // Act
       const facts = await scope.collect();
@@ -253,11 +269,10 @@ describe('collectAwsKeyFacts scheduling', () => {
           : undefined,
       // The last secret's answer waits for the key's request: on a loaded machine the key's request
       // could otherwise come after it, and the case (the key's failure first) would not be the one tested.
-      async (operation, body, arrivals) => {
-        if (operation !== 'DescribeSecret' || !body.includes(lastSecret)) return;
-        for (let waited = 0; waited < 5_000 && !arrivals.includes('DescribeKey'); waited += 10)
-          await new Promise((resolve) => setTimeout(resolve, 10));
-      },
+      (operation, body, arrivals) =>
+        operation === 'DescribeSecret' && body.includes(lastSecret)
+          ? untilArrived('DescribeKey', arrivals)
+          : undefined,
     );
     try {
       // Act

@@ -57,6 +57,12 @@ export interface StartSimOptions {
    * before.
    */
   readonly answerWithinLatency?: boolean;
+  /**
+   * Tests only: awaited before a request is answered (after the service is chosen, before the
+   * injected latency), so a test can hold one answer until another request has arrived and pin an
+   * order a loaded machine would otherwise decide.
+   */
+  readonly holdRequest?: (request: SimRequest) => Promise<void> | undefined;
 }
 
 /** A running simulator. */
@@ -196,6 +202,7 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
       request.signingRegion,
       attemptOf(incoming),
     );
+    await options.holdRequest?.(request);
     const decision = faults.decide({
       service: service.name,
       region: request.signingRegion,
