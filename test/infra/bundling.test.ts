@@ -163,6 +163,25 @@ describe('function bundling', { timeout: 240_000 }, () => {
     expect(atStart.filter(readinessAndChecks)).toEqual([]);
   });
 
+  it('leaves the Powertools idempotency store out of the chat-action cold start: only `snapshot` runs once per request', () => {
+    // Act
+    const outdir = tempDir();
+    const metafile = bundleLambda(CHAT_ACTION_ENTRY, outdir);
+    const inputsOf = (outputs: Iterable<string>) =>
+      [...outputs].flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
+    const atStart = inputsOf(coldStartOutputs(metafile, outdir));
+    const all = inputsOf(Object.keys(metafile.outputs));
+    const store = (path: string) =>
+      /node_modules\/@aws-lambda-powertools\/(idempotency|jmespath)\/|functions\/jobs\/idempotency\.ts$/.test(
+        path,
+      );
+
+    // Assess: the table's name is read at cold start; the store that runs over it is a chunk of its own.
+    expect(atStart.some((path) => path.endsWith('functions/jobs/idempotency-table.ts'))).toBe(true);
+    expect(all.some((path) => path.endsWith('functions/jobs/idempotency.ts'))).toBe(true);
+    expect(atStart.filter(store)).toEqual([]);
+  });
+
   it('loads the Account client only when a run lists regions: planning configured regions leaves it out', () => {
     // Act: what importing the AWS planner's chunk loads (it and its static imports), and what it
     // may load on demand, in the key-material Lambda as deployed.
