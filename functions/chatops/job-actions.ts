@@ -19,15 +19,7 @@ import type { ItemOutside } from '../core/keys-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
-import {
-  backupPlanNote,
-  type GateCoverage,
-  runReadinessJob,
-  snapshotListingKey,
-  snapshotsByTarget,
-  uncountedReason,
-  uncoveredClouds,
-} from '../jobs/readiness.ts';
+import type { GateCoverage } from '../jobs/readiness.ts';
 import {
   resolveSnapshotTargets,
   runSnapshotJob,
@@ -35,6 +27,13 @@ import {
   snapshotDelivered,
   worthRetrying,
 } from '../jobs/snapshot.ts';
+import {
+  backupPlanNote,
+  snapshotListingKey,
+  snapshotsByTarget,
+  uncountedReason,
+  uncoveredClouds,
+} from '../jobs/snapshot-listing.ts';
 import {
   resolvedRequestKey,
   snapshotOncePerRequest,
@@ -410,11 +409,15 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
     },
     // Named databases narrow the policy's selection (runReadinessJob), as a snapshot request's do:
     // one the policy does not select is never judged, and the answer says so.
-    readiness: (targets) =>
-      runReadinessJob(
+    // Loaded by `readiness` only: the job brings the audit and every check group, which no other
+    // command runs (a chunk of its own, not part of a chat function's cold start).
+    readiness: async (targets) => {
+      const { runReadinessJob } = await import('../jobs/readiness.ts');
+      return runReadinessJob(
         { providers: deps.providers, ...(targets.length > 0 ? { targets } : {}) },
         { policy: deps.policy, ...deps.audit, clouds: deps.clouds(deps.policy), ...logger },
-      ),
+      );
+    },
     async latestSnapshots() {
       const policy = snapshotPolicy(deps.policy);
       const clouds = deps.clouds(policy);

@@ -27,7 +27,7 @@ import {
   splitFunctionBuildOptions,
   staticClosure,
 } from '../../infra/bundling.ts';
-import { CHAT_AMAZON_Q_ENTRY } from '../../infra/chat-ops.ts';
+import { CHAT_ACTION_ENTRY, CHAT_AMAZON_Q_ENTRY } from '../../infra/chat-ops.ts';
 import { EXEC_WRAPPER_FILE, execWrapperScript } from '../../infra/exec-wrapper.ts';
 import { bundleCloudFunction, cloudFunctionBuildOptions } from '../../infra/gcp/bundle.ts';
 import { CLOUD_FUNCTION_BUNDLER, planGcpDeployment, STAGING_DIR } from '../../infra/gcp/plan.ts';
@@ -135,6 +135,51 @@ describe('function bundling', { timeout: 240_000 }, () => {
     expect(atStart.filter((path) => /functions\/(jobs\/groups|checks\/\w+\/index)\.ts$/.test(path))).toEqual(
       [],
     );
+  });
+
+  it('leaves the readiness job and the checks it audits out of the chat-action cold start: only `readiness` loads them', () => {
+    // Act
+    const outdir = tempDir();
+    const metafile = bundleLambda(CHAT_ACTION_ENTRY, outdir);
+    const inputsOf = (outputs: Iterable<string>) =>
+      [...outputs].flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
+    const atStart = inputsOf(coldStartOutputs(metafile, outdir));
+    const all = inputsOf(Object.keys(metafile.outputs));
+    const readinessAndChecks = (path: string) =>
+      /functions\/(jobs\/(readiness|groups|audit)|checks\/\w+\/index)\.ts$/.test(path);
+
+    // Assess: the snapshot job and status's listing are loaded; readiness, the audit and every
+    // check group are bundled, in chunks the first `readiness` command imports.
+    expect(atStart.some((path) => path.endsWith('functions/jobs/snapshot.ts'))).toBe(true);
+    expect(atStart.some((path) => path.endsWith('functions/jobs/snapshot-listing.ts'))).toBe(true);
+    expect(all.filter(readinessAndChecks).sort()).toEqual([
+      'functions/checks/dumps/index.ts',
+      'functions/checks/keys/index.ts',
+      'functions/checks/pitr/index.ts',
+      'functions/jobs/audit.ts',
+      'functions/jobs/groups.ts',
+      'functions/jobs/readiness.ts',
+    ]);
+    expect(atStart.filter(readinessAndChecks)).toEqual([]);
+  });
+
+  it('leaves the Powertools idempotency store out of the chat-action cold start: only `snapshot` runs once per request', () => {
+    // Act
+    const outdir = tempDir();
+    const metafile = bundleLambda(CHAT_ACTION_ENTRY, outdir);
+    const inputsOf = (outputs: Iterable<string>) =>
+      [...outputs].flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
+    const atStart = inputsOf(coldStartOutputs(metafile, outdir));
+    const all = inputsOf(Object.keys(metafile.outputs));
+    const store = (path: string) =>
+      /node_modules\/@aws-lambda-powertools\/(idempotency|jmespath)\/|functions\/jobs\/idempotency\.ts$/.test(
+        path,
+      );
+
+    // Assess: the table's name is read at cold start; the store that runs over it is a chunk of its own.
+    expect(atStart.some((path) => path.endsWith('functions/jobs/idempotency-table.ts'))).toBe(true);
+    expect(all.some((path) => path.endsWith('functions/jobs/idempotency.ts'))).toBe(true);
+    expect(atStart.filter(store)).toEqual([]);
   });
 
   it('loads the Account client only when a run lists regions: planning configured regions leaves it out', () => {

@@ -32,7 +32,7 @@ import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
 import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
-import { idempotencyTableName, oncePerRequestId } from '../../jobs/idempotency.ts';
+import { idempotencyTableName } from '../../jobs/idempotency-table.ts';
 import { snapshotRecordSeconds } from '../../jobs/snapshot-once.ts';
 import { createObservability } from './observability.ts';
 
@@ -98,8 +98,10 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
       clouds: (policy) => [awsSnapshotCloud({ policy, factory, homeRegion })],
       audit: { aws: { factory, collectors: awsCollectors, homeRegion } },
       snapshotPolicy: (policy) => ({ ...policy, aws: { ...policy.aws, accounts: [] } }),
-      once: (requestId, run, waitUntil) => {
+      once: async (requestId, run, waitUntil) => {
         const waitMs = Math.max(1000, (waitUntil?.getTime() ?? Date.now() + 60_000) - Date.now());
+        // Loaded by `snapshot` only: the Powertools store (and its JMESPath) is not part of the cold start.
+        const { oncePerRequestId } = await import('../../jobs/idempotency.ts');
         return oncePerRequestId(requestId, run, {
           tableName: deps.tableName,
           client: deps.dynamo,
