@@ -167,7 +167,7 @@ describe('a passing failure on one KMS key', () => {
 });
 
 describe('a passing failure on one Secret Manager secret', () => {
-  const GCP_CODES = ['RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL'];
+  const GCP_CODES = ['RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL', 'ABORTED'];
   const oneSecret = (code: string, operation: string, failedAttempts?: number): Faults => ({
     throttleRate: 1,
     throttleCode: code,
