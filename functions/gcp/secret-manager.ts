@@ -618,6 +618,14 @@ export async function readGcpKeyFacts(
             : { state: 'unknown', reason: 'the API sent no payload for the latest version' },
         );
       } catch (error) {
+        // A failure of the service says nothing of the value: it fails the project, as a get's does.
+        if (isServerSide(error)) {
+          throw new CloudApiError(
+            `Secret Manager could not be read in project ${project}: ${describeError(error)}`,
+            error instanceof SecretManagerApiError ? error.code : 'Unknown',
+            { cause: error },
+          );
+        }
         const code = error instanceof SecretManagerApiError ? error.code : 'error';
         values.set(secretKey(secret.location), {
           state: 'unknown',

@@ -136,6 +136,47 @@ describe('a passing failure on one Secrets Manager secret', () => {
   });
 });
 
+describe('a passing failure on reading the values', () => {
+  it.each([
+    ['BatchGetSecretValue', 'ThrottlingException', undefined],
+    ['BatchGetSecretValue', 'InternalServiceError', undefined],
+    ['BatchGetSecretValue', 'RequestTimeoutException', undefined],
+    // certctl/scep-ra's certificate partner is read one by one from the scope of its key.
+    ['GetSecretValue', 'TooManyRequestsException', undefined],
+  ])('fails the scope after %s answered %s on every attempt', async (operation, code, region) => {
+    // Prepare
+    sim.setFaults({
+      throttleRate: 1,
+      throttleCode: code,
+      services: ['secretsManager'],
+      operations: [operation],
+    });
+
+    // Act
+    const report = await audit('aws');
+
+    // Assess: no secret's content is NOT_AVAILABLE in a scope read as complete. One read spent its
+    // attempts; another still retrying when the scope failed is abandoned.
+    expect(sim.stats().faults.throttled).toBeGreaterThanOrEqual(AWS_ATTEMPTS);
+    const failed = report.scopes.filter((outcome) => outcome.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const outcome of failed) expect(outcome.error?.code).toBe(code);
+    if (region) expect(failed.map((outcome) => outcome.scope.region)).toEqual([region]);
+    const complete = new Set(
+      report.scopes.filter((outcome) => outcome.status === 'complete').map((outcome) => outcome.scope.region),
+    );
+    expect(
+      report.findings.filter(
+        (finding) =>
+          complete.has(finding.resource.region) &&
+          finding.checkId === 'keys.content' &&
+          finding.description.includes(operation),
+      ),
+    ).toEqual([]);
+    expectNoValue(report);
+  });
+});
+
 describe('a passing failure on one KMS key', () => {
   // One code of each kind (throttled, server error, unreachable), KMS's own internal error among them.
   it.each([
@@ -193,6 +234,26 @@ describe('a passing failure on one Secret Manager secret', () => {
       expect(project?.status).toBe('failed');
       expect(project?.error?.code).toBe(code);
       expect(judgedIn(report, '*')).toEqual([]);
+      expect(report.findings.filter((finding) => finding.resource.type !== 'Scope')).toEqual([]);
+      expectNoValue(report);
+    },
+    60_000,
+  );
+
+  it.each(GCP_CODES)(
+    'fails the project after %s on every attempt of its value',
+    async (code) => {
+      // Prepare
+      sim.setFaults(oneSecret(code, 'versions.access'));
+
+      // Act
+      const report = await audit('gcp');
+
+      // Assess: its content is not NOT_AVAILABLE in a project read as complete.
+      expect(sim.stats().faults.throttled).toBe(code === 'ABORTED' ? 1 : GCP_ATTEMPTS);
+      expect(report.scopes.map((outcome) => [outcome.status, outcome.error?.code])).toEqual([
+        ['failed', code],
+      ]);
       expect(report.findings.filter((finding) => finding.resource.type !== 'Scope')).toEqual([]);
       expectNoValue(report);
     },
