@@ -20,7 +20,7 @@
  * functions' one Google REST client (./rest-request.ts): same signing, retries and endpoint
  * override (the simulator) as Secret Manager (./secret-manager.ts).
  */
-import { CloudApiError, describeError, refusalNotOfPermission } from '../core/errors.ts';
+import { CloudApiError, describeError, isTransient, refusalNotOfPermission } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import {
   GcpApiError,
@@ -120,13 +120,17 @@ export function keyOfVersion(versionName: string): string | undefined {
 }
 
 /**
- * A 4xx other than throttling answers for this key (its permission, its name), not for the scope;
- * so does a 2xx that is not the key's resource ({@link GcpRestClient.getResource}).
+ * A 4xx other than a failure that passes on its own (throttling, and any code core/errors.ts counts
+ * transient, such as ABORTED's 409) answers for this key (its permission, its name), not for the
+ * scope; so does a 2xx that is not the key's resource ({@link GcpRestClient.getResource}).
  */
 function isPerKeyError(error: unknown): error is CloudKmsApiError {
   if (!(error instanceof CloudKmsApiError)) return false;
   const { status } = error;
-  return (status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 429);
+  return (
+    (status >= 200 && status < 300) ||
+    (status >= 400 && status < 500 && status !== 429 && !isTransient(error.code))
+  );
 }
 
 function unreadReason(error: CloudKmsApiError, call: string, permission: string, keyName: string): string {

@@ -13,7 +13,7 @@
  * the Cloud Function's bundle for three GET calls. Only what audits key material imports this
  * module, so the other functions bundle none of it.
  */
-import { CloudApiError, describeError } from '../core/errors.ts';
+import { CloudApiError, describeError, isTransient } from '../core/errors.ts';
 import type { EncryptionKey, KeySecretFact, Reading, ReplicationFact } from '../core/key-facts.ts';
 import {
   contentReadings,
@@ -224,8 +224,19 @@ function versionNumberOf(name: string | undefined): string | undefined {
   return name === undefined ? undefined : /\/versions\/(\d+)$/.exec(name)?.[1];
 }
 
+/**
+ * Whether a read failed for the service, not for the secret: no answer, a 5xx or 429, or any code
+ * core/errors.ts counts as passing on its own (Google's ABORTED comes as 409, which
+ * ./rest-request.ts does not retry): such an answer says nothing of the secret, and taking it for
+ * one would leave the secret NOT_AVAILABLE in a project read as complete instead of failing it.
+ */
 function isServerSide(error: unknown): boolean {
-  return !(error instanceof SecretManagerApiError) || error.status >= 500 || error.status === 429;
+  return (
+    !(error instanceof SecretManagerApiError) ||
+    error.status >= 500 ||
+    error.status === 429 ||
+    isTransient(error.code)
+  );
 }
 
 /** Reads a Cloud KMS key's state once per key (version) in the scope (./cloud-kms.ts). */
@@ -607,6 +618,14 @@ export async function readGcpKeyFacts(
             : { state: 'unknown', reason: 'the API sent no payload for the latest version' },
         );
       } catch (error) {
+        // A failure of the service says nothing of the value: it fails the project, as a get's does.
+        if (isServerSide(error)) {
+          throw new CloudApiError(
+            `Secret Manager could not be read in project ${project}: ${describeError(error)}`,
+            error instanceof SecretManagerApiError ? error.code : 'Unknown',
+            { cause: error },
+          );
+        }
         const code = error instanceof SecretManagerApiError ? error.code : 'error';
         values.set(secretKey(secret.location), {
           state: 'unknown',

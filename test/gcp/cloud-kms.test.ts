@@ -163,6 +163,14 @@ describe('readCloudKmsKey', () => {
     await expect(readCloudKmsKey(api, KEY, VERSION)).rejects.toBeInstanceOf(CloudApiError);
     await expect(readCloudKmsKey(api, KEY, VERSION)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
+
+  it('throws, failing the scope, when Cloud KMS answers ABORTED, a 4xx that passes on its own', async () => {
+    // Prepare
+    const aborted = new CloudKmsApiError('Cloud KMS GET answered 409 ABORTED', 409, 'ABORTED');
+    const { api } = fakeCloudKms({ versions: { [VERSION]: aborted } });
+    // Act / Assess
+    await expect(readCloudKmsKey(api, KEY, VERSION)).rejects.toMatchObject({ code: 'ABORTED' });
+  });
 });
 
 describe('cloudKmsKeyReader', () => {

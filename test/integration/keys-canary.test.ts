@@ -5,7 +5,9 @@
  * metrics, the Lambda's Powertools log lines and the Cloud Function's results, error paths (faults,
  * failed scopes), and the ASFF that reached the simulator's Security Hub; and the readiness verdict
  * that judges the same key material, as the CLI prints it and as chat answers it (Slack's blocks
- * and the Amazon Q notification).
+ * and the Amazon Q notification). Two values look like error answers (an AWS JSON error, Google's
+ * error body), and the value reads are also refused for the service, failing the scopes after
+ * their secrets were described.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +31,7 @@ import { auditKeys } from '../../functions/handlers/aws/audit-keys.ts';
 import { auditKeysGcp } from '../../functions/handlers/gcp/audit-keys.ts';
 import { runAuditJob } from '../../functions/jobs/audit.ts';
 import { recordingLogger } from '../core/recording-logger.ts';
-import { CANARY, keysPolicy, keysScenario, pem } from '../fixtures/keys/world.ts';
+import { arn, CANARY, keysPolicy, keysScenario, PROJECT, pem } from '../fixtures/keys/world.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { SECURITY_HUB_SERVICE, type SecurityHubSim } from '../sim/services/security-hub.ts';
@@ -45,16 +47,55 @@ const MATERIAL = ['ca.key', 'other.key', 'ra.key', 'tls.key', 'chain-ra.crt', 'c
   (file) => pem(file).split('\n')[2] ?? '',
 );
 
+/**
+ * Values that look like the answers a client reads as errors (an AWS JSON error, Google's error
+ * body): read as a value they must be judged as one, never taken for a refusal nor echoed.
+ */
+const ERROR_LOOKING = {
+  aws: JSON.stringify({ __type: 'ThrottlingException', Message: `Rate exceeded ${CANARY}` }),
+  gcp: JSON.stringify({ error: { code: 503, status: 'UNAVAILABLE', message: CANARY } }),
+};
+
+/** The world's inventory with the two error-looking values. */
+function canaryPolicy(): PolicyInput {
+  const policy = keysPolicy(true);
+  return {
+    ...policy,
+    // Two attempts: the runs whose value reads are throttled on every attempt end soon.
+    aws: { ...policy.aws, maxAttempts: 2 },
+    keys: {
+      ...policy.keys,
+      items: {
+        ...policy.keys?.items,
+        'error-looking-token': {
+          kind: 'opaque',
+          secret: arn('eu-west-1', 'certctl/error-looking'),
+          jsonKey: 'token',
+        },
+        'gcp-error-looking': {
+          kind: 'certificate',
+          secret: `projects/${PROJECT}/secrets/certctl-error-looking`,
+        },
+      },
+    },
+  };
+}
+
 const publishing: PolicyInput = {
-  ...keysPolicy(true),
+  ...canaryPolicy(),
   securityHub: { enabled: true, centralAccountId: '111111111111', centralRegion: 'eu-west-1' },
 };
 
 /** The same inventory, judged by readiness for one database (readiness judges key material per database). */
 const judging: PolicyInput = {
-  ...keysPolicy(true),
+  ...canaryPolicy(),
   targets: { tags: [], identifiers: ['certctl-prod-db'] },
 };
+
+/** The secrets a scenario section seeds. */
+function seeded(section: unknown): unknown[] {
+  return (section as { secrets?: unknown[] } | undefined)?.secrets ?? [];
+}
 
 beforeAll(async () => {
   const scenario = keysScenario();
@@ -63,6 +104,18 @@ beforeAll(async () => {
       ...scenario,
       services: {
         ...scenario.services,
+        secretsManager: {
+          secrets: [
+            ...seeded(scenario.services?.secretsManager),
+            { name: 'certctl/error-looking', region: 'eu-west-1', value: ERROR_LOOKING.aws },
+          ],
+        },
+        secretManager: {
+          secrets: [
+            ...seeded(scenario.services?.secretManager),
+            { project: PROJECT, name: 'certctl-error-looking', versions: [{ value: ERROR_LOOKING.gcp }] },
+          ],
+        },
         rds: { instances: [{ id: 'certctl-prod-db', region: 'eu-west-1', backupRetentionPeriod: 14 }] },
       },
     },
@@ -173,6 +226,28 @@ describe('secret values never leave memory', () => {
     for (const format of FORMATS) outputs.push(await cli('--format', format));
     const failing = await withStdout(outputs, lambda);
     outputs.push(JSON.stringify(failing));
+    // Value reads refused for the service (a throttle, Google's UNAVAILABLE) on every attempt: the
+    // scopes fail after the secrets were described and some values may have been read.
+    sim.setFaults({
+      throttleRate: 1,
+      throttleCode: 'TooManyRequestsException',
+      services: ['secretsManager'],
+      operations: ['BatchGetSecretValue', 'GetSecretValue'],
+    });
+    for (const format of FORMATS) outputs.push(await cli('--format', format));
+    const valuesRefused = await withStdout(outputs, lambda);
+    outputs.push(JSON.stringify(valuesRefused));
+    sim.setFaults({
+      throttleRate: 1,
+      throttleCode: 'UNAVAILABLE',
+      services: ['secretManager'],
+      operations: ['versions.access'],
+    });
+    const accessRefused = await auditKeysGcp(
+      { publish: false },
+      { policy, gcp, awsFactory: () => factory, logger },
+    );
+    outputs.push(JSON.stringify(accessRefused));
     sim.setFaults({});
     factory.destroy();
     await gcp.close();
@@ -185,6 +260,14 @@ describe('secret values never leave memory', () => {
     expect(job.report.scopes.filter((scope) => scope.status !== 'complete')).toEqual([]);
     expect(cloudFunction.scopes.failed).toEqual([]);
     expect(failing.scopes.failed.length).toBeGreaterThan(0);
+    expect(valuesRefused.scopes.failed.length).toBeGreaterThan(0);
+    expect(accessRefused.scopes.failed.length).toBeGreaterThan(0);
+    // The error-looking values were read and judged as values (a key that is not there, a
+    // certificate that does not parse), not taken for refusals.
+    const judged = (id: string) =>
+      job.report.findings.find((f) => f.resource.id.endsWith(id) && f.checkId === 'keys.content');
+    expect(judged('certctl/error-looking')?.status).toBe('FAILED');
+    expect(judged('certctl-error-looking')?.status).toBe('FAILED');
     const everything = outputs.join('\n');
     expect(everything).toContain('keys.content');
     expect(everything).toContain('certificate-unparseable');

@@ -247,6 +247,33 @@ describe('FaultInjector', () => {
     expect(outcomes).toContain(undefined);
   });
 
+  it('throttles only the first attempts of the operation and request named when faults are targeted', () => {
+    const injector = new FaultInjector({
+      throttleRate: 1,
+      throttleCode: 'TooManyRequestsException',
+      operations: ['DescribeDBInstances'],
+      containing: 'certctl-db-7',
+      failedAttempts: 2,
+    });
+    const named = {
+      ...request,
+      operation: 'DescribeDBInstances',
+      url: '/?DBInstanceIdentifier=certctl-db-7',
+    };
+
+    const attempts = Array.from({ length: 3 }, () => injector.decide(named));
+    const otherRequest = injector.decide({ ...named, url: '/?DBInstanceIdentifier=certctl-db-8' });
+    const otherOperation = injector.decide({ ...named, operation: 'DescribeDBClusters' });
+
+    expect(attempts.map((decision) => [decision.outcome, decision.code])).toEqual([
+      ['throttled', 'TooManyRequestsException'],
+      ['throttled', 'TooManyRequestsException'],
+      [undefined, undefined],
+    ]);
+    expect(otherRequest.outcome).toBeUndefined();
+    expect(otherOperation.outcome).toBeUndefined();
+  });
+
   it('rejects a rate above 1 when faults are set', () => {
     expect(() => new FaultInjector({ throttleRate: 1.5 })).toThrow(/throttleRate/);
   });

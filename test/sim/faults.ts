@@ -1,6 +1,7 @@
 /**
- * Fault injection: latency, throttling, 5xx answers and whole-region outages, optionally limited to
- * some services. Every random decision is a hash of (seed, request content, how many times that
+ * Fault injection: latency, throttling (with the service's own code or another passing one), 5xx
+ * answers and whole-region outages, optionally limited to some services, operations, requests
+ * (`containing`) and first attempts. Every random decision is a hash of (seed, request content, how many times that
  * same request was seen), not a draw from a shared stream, so the same workload gets the same
  * faults even when its requests arrive in a different order (concurrent pages, parallel regions),
  * and a retry of a throttled call gets a fresh decision.
@@ -15,12 +16,30 @@ export const faultsSchema = z.strictObject({
   latencyJitterMs: z.number().min(0).max(60_000).default(0),
   /** Share of requests answered with the service's throttling error (0..1). */
   throttleRate: z.number().min(0).max(1).default(0),
+  /**
+   * The code the throttling answer carries instead of the service's own (`TooManyRequestsException`,
+   * `InternalServiceError`, `RequestTimeoutException`, Google's `UNAVAILABLE`, …), with the HTTP
+   * status the service sends that code with, so a caller's handling of every passing failure is
+   * tried through the real clients. Only the services whose `throttled` takes a code answer it
+   * (Secrets Manager, KMS, Secret Manager); the others answer their own.
+   */
+  throttleCode: z.string().regex(/^\w+$/).optional(),
   /** Share of requests answered with the service's internal error (0..1). */
   errorRate: z.number().min(0).max(1).default(0),
   /** Regions in outage: every request signed for one of them gets a 503 ServiceUnavailable. */
   downRegions: z.array(z.string().min(1)).default([]),
   /** When given, faults apply only to these services (`rds`, `sts`, `account`, …). */
   services: z.array(z.string().min(1)).optional(),
+  /** When given, faults apply only to these operations (`DescribeSecret`, `secrets.get`, …). */
+  operations: z.array(z.string().min(1)).optional(),
+  /** When given, faults apply only to requests whose URL or body holds this text (one secret's name). */
+  containing: z.string().min(1).optional(),
+  /**
+   * When given, a request is throttled or failed only the first this many times it is seen: its
+   * retries after that are answered (with `throttleRate: 1`, a call that succeeds on its
+   * `failedAttempts + 1`th attempt).
+   */
+  failedAttempts: z.int().min(0).optional(),
   /** Seed of the deterministic decisions. */
   seed: z.int().default(1),
 });
@@ -34,6 +53,8 @@ export type ResolvedFaults = z.output<typeof faultsSchema>;
 export interface FaultDecision {
   readonly delayMs: number;
   readonly outcome: 'regionDown' | 'throttled' | 'serverError' | undefined;
+  /** The code of a `throttled` answer, when not the service's own (`faults.throttleCode`). */
+  readonly code?: string;
 }
 
 const NO_FAULT: FaultDecision = { delayMs: 0, outcome: undefined };
@@ -41,6 +62,8 @@ const NO_FAULT: FaultDecision = { delayMs: 0, outcome: undefined };
 /** Identifies "the same request" across retries: everything the SDK sends except signing noise. */
 export interface FaultRequestKey {
   readonly service: string;
+  /** The operation called; not part of the request's identity (the URL and body are). */
+  readonly operation?: string;
   readonly region: string | undefined;
   readonly callerAccount: string | undefined;
   readonly method: string;
@@ -75,18 +98,33 @@ export class FaultInjector {
   decide(key: FaultRequestKey): FaultDecision {
     const faults = this.#faults;
     if (this.#services && !this.#services.has(key.service)) return NO_FAULT;
+    if (faults.operations && !faults.operations.includes(key.operation ?? '')) return NO_FAULT;
+    if (
+      faults.containing !== undefined &&
+      !key.url.includes(faults.containing) &&
+      !key.body.includes(faults.containing)
+    )
+      return NO_FAULT;
     const random = faults.throttleRate > 0 || faults.errorRate > 0 || faults.latencyJitterMs > 0;
     const draws = random ? this.#draws(key) : undefined;
     const delayMs = faults.latencyMs + (draws ? draws.jitter * faults.latencyJitterMs : 0);
     if (key.region !== undefined && this.#downRegions.has(key.region))
       return { delayMs, outcome: 'regionDown' };
-    if (draws && draws.throttle < faults.throttleRate) return { delayMs, outcome: 'throttled' };
-    if (draws && draws.error < faults.errorRate) return { delayMs, outcome: 'serverError' };
+    const failing =
+      draws !== undefined &&
+      (faults.failedAttempts === undefined || draws.occurrence < faults.failedAttempts);
+    if (failing && draws.throttle < faults.throttleRate)
+      return {
+        delayMs,
+        outcome: 'throttled',
+        ...(faults.throttleCode !== undefined ? { code: faults.throttleCode } : {}),
+      };
+    if (failing && draws.error < faults.errorRate) return { delayMs, outcome: 'serverError' };
     return delayMs > 0 ? { delayMs, outcome: undefined } : NO_FAULT;
   }
 
-  /** Three independent uniform numbers in [0, 1) for this occurrence of this request. */
-  #draws(key: FaultRequestKey): { throttle: number; error: number; jitter: number } {
+  /** Three independent uniform numbers in [0, 1) for this occurrence (counted from 0) of this request. */
+  #draws(key: FaultRequestKey): { throttle: number; error: number; jitter: number; occurrence: number } {
     const identity = createHash('sha256')
       .update(`${key.service}\n${key.region ?? ''}\n${key.callerAccount ?? ''}\n${key.method} ${key.url}\n`)
       .update(key.body)
@@ -95,6 +133,6 @@ export class FaultInjector {
     this.#seen.set(identity, occurrence + 1);
     const digest = createHash('sha256').update(`${this.#faults.seed}\n${identity}\n${occurrence}`).digest();
     const unit = (offset: number): number => digest.readUInt32BE(offset) / 2 ** 32;
-    return { throttle: unit(0), error: unit(4), jitter: unit(8) };
+    return { throttle: unit(0), error: unit(4), jitter: unit(8), occurrence };
   }
 }

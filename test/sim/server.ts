@@ -196,15 +196,12 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
       );
       return unmatched(request, services);
     }
-    stats.record(
-      service.name,
-      service.operation?.(request) ?? inferOperation(request),
-      request.signingRegion,
-      attemptOf(incoming),
-    );
+    const operation = service.operation?.(request) ?? inferOperation(request);
+    stats.record(service.name, operation, request.signingRegion, attemptOf(incoming));
     await options.holdRequest?.(request);
     const decision = faults.decide({
       service: service.name,
+      operation,
       region: request.signingRegion,
       callerAccount: request.callerAccount,
       method: request.method,
@@ -218,7 +215,7 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
       case 'regionDown':
         return service.unavailable?.(request) ?? { ...service.serverError(request), status: 503 };
       case 'throttled':
-        return service.throttled(request);
+        return service.throttled(request, decision.code);
       case 'serverError':
         return service.serverError(request);
       default: {

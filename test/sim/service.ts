@@ -41,8 +41,11 @@ export interface SimService {
   readonly name: string;
   matches(request: SimRequest): boolean;
   handle(request: SimRequest, context: SimContext): Promise<SimResponse> | SimResponse;
-  /** The protocol's throttling answer (e.g. RDS `Throttling` XML with HTTP 400). */
-  throttled(request: SimRequest): SimResponse;
+  /**
+   * The protocol's throttling answer (e.g. RDS `Throttling` XML with HTTP 400); with `code`
+   * (`faults.throttleCode`), a service that can answers that code instead, with its HTTP status.
+   */
+  throttled(request: SimRequest, code?: string): SimResponse;
   /** The protocol's internal error answer (HTTP 500/503). */
   serverError(request: SimRequest): SimResponse;
   /**

@@ -17,6 +17,15 @@ import type { SimContext, SimRequest, SimResponse, SimService } from '../service
 import { googleError, json } from './google-json.ts';
 
 export const SECRET_MANAGER_SERVICE = 'secretManager';
+/** The HTTP status of each passing failure's `google.rpc.Code` (google/rpc/code.proto). */
+const HTTP_STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  RESOURCE_EXHAUSTED: 429,
+  ABORTED: 409,
+  INTERNAL: 500,
+  UNKNOWN: 500,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+};
 const PATH = /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+)(?:\/versions\/([^/:]+)(:access)?)?$/;
 
 const versionSchema = z.strictObject({
@@ -155,8 +164,13 @@ export class SecretManagerService implements SimService {
     };
   }
 
-  throttled(): SimResponse {
-    return googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.');
+  /**
+   * RESOURCE_EXHAUSTED, or `code` (`faults.throttleCode`, a `google.rpc.Code` name) with the HTTP
+   * status Google maps it to (google/rpc/code.proto).
+   */
+  throttled(_request?: SimRequest, code = 'RESOURCE_EXHAUSTED'): SimResponse {
+    const message = code === 'RESOURCE_EXHAUSTED' ? 'Quota exceeded.' : `The service answered ${code}.`;
+    return googleError(HTTP_STATUS_OF_CODE[code] ?? 500, code, message);
   }
 
   serverError(): SimResponse {
