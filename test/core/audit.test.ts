@@ -788,6 +788,12 @@ describe('mapWithConcurrency', () => {
     const events: string[] = [];
     let inFlight = 0;
     let peak = 0;
+    // No task finishes before the fifth has had its turn: a timer here let a loaded machine finish
+    // the first task (and start the sixth) between two batches.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
 
     // Act
     const result = await mapWithConcurrency(
@@ -799,7 +805,8 @@ describe('mapWithConcurrency', () => {
         peak = Math.max(peak, inFlight);
         await new Promise((resolve) => setImmediate(resolve));
         events.push(`turn after ${n}`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (n === 5) release();
+        await gate;
         inFlight -= 1;
         return n * 10;
       },
