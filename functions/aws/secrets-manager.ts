@@ -126,9 +126,13 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
     const encryption = encryptionOf(response, scope.region, describeKey);
     encryption.catch(() => undefined);
     encryptionReads[index] = encryption;
-    // replicaStatusOf answers every failure as an unknown status: it does not reject.
-    if (isReplica(response, scope.region))
-      replicaReads[index] = replicaStatusOf(response, scope.region, primaryClient, describeKey);
+    // replicaStatusOf answers a refusal of the primary as an unknown status and rejects on a failure
+    // of the call, which fails the scope once every secret is described (held until then).
+    if (isReplica(response, scope.region)) {
+      const replica = replicaStatusOf(response, scope.region, primaryClient, describeKey);
+      replica.catch(() => undefined);
+      replicaReads[index] = replica;
+    }
   };
 
   // Staggered: each request is written as it is made, not once the whole first round (a new socket
@@ -394,6 +398,18 @@ async function replicaStatusOf(
       },
     };
   } catch (error) {
+    // A failure that answers for the call (throttled, a server error, unreachable, the primary's
+    // key described the same way) says nothing of the copy: the scope's read fails, as for the
+    // replica's own DescribeSecret, rather than the secret left NOT_AVAILABLE in a scope read as
+    // complete.
+    if (error instanceof CloudApiError) throw error;
+    if (!isPerResourceError(error)) {
+      throw new CloudApiError(
+        `Secrets Manager DescribeSecret of the primary in ${primary} failed: ${describeError(error)}`,
+        errorCode(error),
+        { cause: error },
+      );
+    }
     return {
       state: 'unknown',
       reason: `DescribeSecret of the primary in ${primary} failed: ${describeError(error)}`,
@@ -405,8 +421,9 @@ async function replicaStatusOf(
  * The KMS key of a replica's primary copy, described in the primary's region: the copy elsewhere
  * the replica counts on is lost when that key cannot decrypt it, and no other finding names it.
  * Undefined for the AWS-managed key (`KmsKeyId` left out, or aws/secretsmanager), which can be
- * neither disabled nor deleted. A describe that fails for any reason leaves the key unread (its
- * state undefined, not evaluated): the replica's status, read already, stands without it.
+ * neither disabled nor deleted. A describe refused for this key leaves the key unread (its state
+ * undefined, not evaluated): the replica's status, read already, stands without it. A describe that
+ * failed for the call (describeKmsKey throws then) fails the scope, as for the secret's own key.
  */
 async function primaryKeyOf(
   keyId: string | undefined,
@@ -415,11 +432,7 @@ async function primaryKeyOf(
 ): Promise<EncryptionKey | undefined> {
   if (keyId === undefined || keyId === DEFAULT_KEY_ALIAS || keyId.endsWith(`:${DEFAULT_KEY_ALIAS}`))
     return undefined;
-  try {
-    return await describeKey(keyId, primary);
-  } catch (error) {
-    return { id: keyId, manager: undefined, unreadReason: `DescribeKey failed: ${describeError(error)}` };
-  }
+  return await describeKey(keyId, primary);
 }
 
 /**
@@ -546,6 +559,9 @@ async function inspect(
     // with the same ids and the token.
     const nextToken = pageTokens('BatchGetSecretValue', 'RepeatedNextToken', 'NextToken');
     const answered = () => [...ids.values()].filter((key) => values.has(key)).length;
+    // Secrets a page answered in error with a passing code (throttled, a server error): that says
+    // nothing of the secret, so one still without its value once every page is read fails the scope.
+    const passing = new Map<string, string>();
     try {
       let token: string | undefined;
       // Pages in a row that answered none of the batch's secrets still unanswered: a few are borne
@@ -577,6 +593,8 @@ async function inspect(
             state: 'unknown',
             reason: batchErrorReason(error.ErrorCode),
           });
+          if (error.ErrorCode !== undefined && isTransient(error.ErrorCode))
+            passing.set(secretKey(key.location), error.ErrorCode);
         }
         token = nextToken(answer.NextToken);
         emptyPages = answered() > before ? 0 : emptyPages + 1;
@@ -605,6 +623,13 @@ async function inspect(
         if (!values.has(key))
           values.set(key, { state: 'unknown', reason: `BatchGetSecretValue failed: ${errorCode(error)}` });
       }
+    }
+    const unanswered = [...passing].find(([key]) => values.get(key)?.state !== 'read');
+    if (unanswered) {
+      throw new CloudApiError(
+        `Secrets Manager BatchGetSecretValue failed in ${scope.region} for account ${scope.account}: it answered a secret in error with ${unanswered[1]}`,
+        unanswered[1],
+      );
     }
     for (const key of ids.values()) {
       if (!values.has(key)) {

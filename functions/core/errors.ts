@@ -156,6 +156,9 @@ export const TRANSIENT_CODES: Readonly<Record<TransientKind, ReadonlySet<string>
     // Security Hub's and other JSON services' 500 (the Security Hub API reference, "Errors").
     'InternalException',
     'InternalServerException',
+    // Secrets Manager's 500 ("An error occurred on the server side"), also as a
+    // BatchGetSecretValue Errors entry, which carries no HTTP status.
+    'InternalServiceError',
     'UNAVAILABLE',
     'INTERNAL',
     '13',

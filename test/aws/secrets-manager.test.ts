@@ -413,6 +413,30 @@ describe('collectAwsKeyFacts value reads', () => {
     },
   );
 
+  it.each(['ThrottlingException', 'InternalServiceError'])(
+    'fails the scope when BatchGetSecretValue answers a secret in error with %s, which says nothing of it',
+    async (code) => {
+      // Prepare: the first secret's value, the second in error with a passing code on the only page.
+      const scope = await inspectedScope((body) => ({
+        SecretValues: [entry(String((body.SecretIdList as string[])[0]))],
+        Errors: [
+          { SecretId: String((body.SecretIdList as string[])[1]), ErrorCode: code, Message: 'slow down' },
+        ],
+      }));
+      try {
+        // Act
+        const read = scope.collect();
+
+        // Assess: the scope's read fails with the code (never the value), as a throttled call's does.
+        await expect(read).rejects.toMatchObject({ name: 'CloudApiError', code });
+        await expect(read).rejects.toThrow(`BatchGetSecretValue failed in`);
+        await read.catch((error: unknown) => expect(String(error)).not.toContain(CANARY));
+      } finally {
+        await scope.close();
+      }
+    },
+  );
+
   it('says why a value is unknown when BatchGetSecretValue answers neither it nor an error', async () => {
     // Prepare: one answer without the second secret, no NextToken, no error.
     const scope = await inspectedScope((body) => ({

@@ -3,12 +3,14 @@
  * replica's own DescribeSecret names its primary's region but not whether the copy is in sync, so
  * `keys.replicated` asks the primary, against the simulator with the real SDK client.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { awsKeysAudit } from './support.ts';
 
 const ACCOUNT = '111111111111';
+/** The customer-managed key of certctl/tls's primary, in us-east-1. */
+const PRIMARY_KEY = 'bbbbbbbb-1111-2222-3333-444444444444';
 
 let sim: Sim;
 
@@ -38,8 +40,16 @@ beforeAll(async () => {
               // The replica answers; its primary refuses us.
               denied: ['DescribeSecret'],
             },
+            {
+              name: 'certctl/tls',
+              region: 'us-east-1',
+              kmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${PRIMARY_KEY}`,
+              replicas: [{ region: 'eu-west-1' }],
+              value: 'x',
+            },
           ],
         },
+        kms: { keys: [{ id: PRIMARY_KEY, region: 'us-east-1' }] },
       },
     },
   });
@@ -53,19 +63,7 @@ afterAll(async () => {
 async function findingsOf(
   checkId = 'keys.replicated',
 ): Promise<Record<string, { status: string; description: string; remediation: string }>> {
-  const policy = parsePolicy({
-    aws: { regions: ['eu-west-1'] },
-    keys: {
-      preset: 'none',
-      items: Object.fromEntries(
-        ['ca', 'ra', 'ocsp'].map((name) => [
-          `${name}-backup`,
-          { kind: 'opaque', secret: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:certctl/${name}` },
-        ]),
-      ),
-    },
-  });
-  const report = await awsKeysAudit(sim.endpoint, policy);
+  const report = await awsKeysAudit(sim.endpoint, replicasPolicy());
   return Object.fromEntries(
     report.findings
       .filter((finding) => finding.checkId === checkId)
@@ -75,6 +73,26 @@ async function findingsOf(
       ]),
   );
 }
+
+/** The keys policy over the four replicas, in eu-west-1. */
+function replicasPolicy() {
+  return parsePolicy({
+    aws: { regions: ['eu-west-1'] },
+    keys: {
+      preset: 'none',
+      items: Object.fromEntries(
+        ['ca', 'ra', 'ocsp', 'tls'].map((name) => [
+          `${name}-backup`,
+          { kind: 'opaque', secret: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:certctl/${name}` },
+        ]),
+      ),
+    },
+  });
+}
+
+afterEach(() => {
+  sim.setFaults({});
+});
 
 describe('a key secret named by its replica', () => {
   it("is judged by the replica's own status as its primary reports it", async () => {
@@ -107,5 +125,56 @@ describe('a key secret named by its replica, on the AWS-managed key', () => {
     expect(finding?.remediation).toContain(
       '`aws secretsmanager remove-regions-from-replication --secret-id certctl/ca --remove-replica-regions eu-west-1 --region us-east-1`',
     );
+  });
+});
+
+describe('a key secret named by its replica, whose primary is throttled', () => {
+  it("fails the replica's scope, not that secret NOT_AVAILABLE in a scope read as complete", async () => {
+    // Prepare: every attempt of the primary's DescribeSecret (in us-east-1) is throttled.
+    sim.setFaults({
+      throttleRate: 1,
+      services: ['secretsManager'],
+      operations: ['DescribeSecret'],
+      containing: `secretsmanager:us-east-1:${ACCOUNT}:secret:certctl/ca`,
+    });
+
+    // Act
+    const report = await awsKeysAudit(sim.endpoint, replicasPolicy());
+
+    // Assess: a throttle says nothing of the copy; the scope's read failed, so no finding of its
+    // secrets is settled.
+    const scope = report.scopes.find((outcome) => outcome.scope.region === 'eu-west-1');
+    expect(scope).toMatchObject({ status: 'failed', error: { code: 'ThrottlingException' } });
+    expect(scope?.error?.message).toContain('us-east-1');
+    expect(
+      report.findings.filter(
+        (finding) => finding.resource.region === 'eu-west-1' && finding.resource.type !== 'Scope',
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('a key secret named by its replica, whose primary key is throttled', () => {
+  it("fails the replica's scope, not the primary's key left unread in a scope read as complete", async () => {
+    // Prepare: every attempt of DescribeKey on the primary's key (in us-east-1) is throttled.
+    sim.setFaults({
+      throttleRate: 1,
+      services: ['kms'],
+      operations: ['DescribeKey'],
+      containing: PRIMARY_KEY,
+    });
+
+    // Act
+    const report = await awsKeysAudit(sim.endpoint, replicasPolicy());
+
+    // Assess
+    const scope = report.scopes.find((outcome) => outcome.scope.region === 'eu-west-1');
+    expect(scope).toMatchObject({ status: 'failed', error: { code: 'ThrottlingException' } });
+    expect(scope?.error?.message).toContain(PRIMARY_KEY);
+    expect(
+      report.findings.filter(
+        (finding) => finding.resource.region === 'eu-west-1' && finding.resource.type !== 'Scope',
+      ),
+    ).toEqual([]);
   });
 });
