@@ -31,6 +31,7 @@
  * vault instead, which is not read: NOT_AVAILABLE, never PASSED on the location.
  */
 import type { Check, CheckContext, CheckOutcome } from '../../core/check.ts';
+import { DELETING_STATUSES, INCOMPATIBLE_RESTORE_STATUS } from '../../core/database-status.ts';
 import {
   type CopyCluster,
   DEFAULT_BACKUP_LOCATION,
@@ -49,8 +50,10 @@ import {
   startBackupReplicationCommand,
   stopBackupReplicationCommand,
 } from './commands.ts';
+import { deletingRemediation } from './status.ts';
 import { inDailySwing, toleranceOf } from './window.ts';
 import {
+  backupPlanTier,
   DOCS,
   describeGlobalClusterCommand,
   earliestAfterLatest,
@@ -85,50 +88,162 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
   // Off unless the policy asks: then it yields nothing, not even NOT_AVAILABLE for a failed scope.
   enabledBy: (policy) => policy.pitr.requireCrossRegionBackup,
   evaluate(fact, context) {
-    const { policy } = context;
-    if (!policy.pitr.requireCrossRegionBackup) return undefined;
-    const required = { crossRegionBackup: true };
-    const targets = fact.crossRegionBackupTargets;
-    // The RDS adapter always lists the replications: DescribeDBInstances leaves
-    // DBInstanceAutomatedBackupsReplications out when there is none, which means none.
-    if (targets !== undefined || fact.kind === 'rds-instance') {
-      return judgeTargets(fact, targets ?? [], context);
-    }
-    const observed = { crossRegionBackup: null, replicatedTo: null };
-    if (fact.kind === 'aurora-cluster' && fact.aurora) {
-      return judgeAurora(fact, fact.aurora, policy.pitr.minPitrDays, context.now);
-    }
-    if (fact.kind === 'aurora-cluster') {
-      return {
-        status: 'NOT_AVAILABLE',
-        description: `${resourceLabel(fact)}: Aurora has no automated-backup replication to another region, and cross-Region copies made by AWS Backup or an Aurora Global Database are not visible in the RDS listings, so this check cannot confirm a copy exists.`,
-        observed,
-        required,
-        remediationText: `Cover it with an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}), or with an Aurora Global Database secondary in another Region; then verify the copies in AWS Backup. Set requireCrossRegionBackup to false if another control already proves it.`,
-      };
-    }
-    const throughPlan = judgedThroughBackupPlan(
-      fact,
-      {
-        subject: 'whether its backups survive a regional outage',
-        governedBy:
-          'multi-region backup locations are a standard-tier feature only, so the backup location says nothing of where that vault is',
-        verify:
-          'that the backup vault the plan names is in another region than the instance; if another control proves it, record that as a policy exception for pitr.cross-region on this instance',
-      },
-      observed,
-      required,
-    );
-    if (throughPlan) return throughPlan;
-    return {
-      status: 'NOT_AVAILABLE',
-      description: `${resourceLabel(fact)}: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.`,
-      observed,
-      required,
-      remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-location=${placeholder('multi-region such as us or eu')}\` (${DOCS.cloudSqlBackupLocations}).`,
-    };
+    if (!context.policy.pitr.requireCrossRegionBackup) return undefined;
+    return judgedWithSourceStatus(fact, judgeCopy(fact, context));
   },
 };
+
+/** What the copy in another Region shows, before the status of the source is read ({@link judgedWithSourceStatus}). */
+function judgeCopy(fact: PitrFact, context: CheckContext): CheckOutcome {
+  const { policy } = context;
+  const required = { crossRegionBackup: true };
+  const targets = fact.crossRegionBackupTargets;
+  // The RDS adapter always lists the replications: DescribeDBInstances leaves
+  // DBInstanceAutomatedBackupsReplications out when there is none, which means none.
+  if (targets !== undefined || fact.kind === 'rds-instance') {
+    return judgeTargets(fact, targets ?? [], context);
+  }
+  const observed = { crossRegionBackup: null, replicatedTo: null };
+  if (fact.kind === 'aurora-cluster' && fact.aurora) {
+    return judgeAurora(fact, fact.aurora, policy.pitr.minPitrDays, context.now);
+  }
+  if (fact.kind === 'aurora-cluster') {
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)}: Aurora has no automated-backup replication to another region, and cross-Region copies made by AWS Backup or an Aurora Global Database are not visible in the RDS listings, so this check cannot confirm a copy exists.`,
+      observed,
+      required,
+      remediationText: `Cover it with an AWS Backup plan whose rule has a copy action to a vault in another Region (${DOCS.awsBackupCrossRegionCopy}), or with an Aurora Global Database secondary in another Region; then verify the copies in AWS Backup. Set requireCrossRegionBackup to false if another control already proves it.`,
+    };
+  }
+  const throughPlan = judgedThroughBackupPlan(
+    fact,
+    {
+      subject: 'whether its backups survive a regional outage',
+      governedBy:
+        'multi-region backup locations are a standard-tier feature only, so the backup location says nothing of where that vault is',
+      verify:
+        'that the backup vault the plan names is in another region than the instance; if another control proves it, record that as a policy exception for pitr.cross-region on this instance',
+    },
+    observed,
+    required,
+  );
+  if (throughPlan) return throughPlan;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)}: Cloud SQL has no automated-backup replication; whether backups leave the region depends on the backup location, which this audit did not read.`,
+    observed,
+    required,
+    remediationText: `Keep the default multi-region backup location, or set one explicitly: \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-location=${placeholder('multi-region such as us or eu')}\` (${DOCS.cloudSqlBackupLocations}).`,
+  };
+}
+
+/**
+ * `outcome` (what the copy in another Region shows) under the status of the source database, decided
+ * per status and per kind of copy: the copy lives in another Region to outlive the source, so a status
+ * that proves no restore of the source runs (status.ts) does not prove the same of the copy.
+ *
+ * - Being deleted. A Cloud SQL instance's copy is its own backups, stored in the backup location:
+ *   "all data on an instance, including backups, is permanently lost when that instance is deleted"
+ *   (Cloud SQL docs, "Delete instances") unless it retains them on delete (retainBackupsOnDelete;
+ *   automated ones then follow their retention settings). Not retained: FAILED, as pitr.window fails
+ *   it; retained: the verdict stands and says so; not known, or only a final backup whose location
+ *   is not read: a PASSED or WARNING is NOT_AVAILABLE. An RDS replicated backup and an Aurora read
+ *   replica cluster live in their own Region, so the deletion does not take what they hold now: the
+ *   verdict stands, saying nothing newer reaches them. A global database secondary is judged through
+ *   its primary, the writer, which this cluster's deletion leaves alone.
+ * - `incompatible-restore` ("Amazon RDS can't do a point-in-time restore"): an RDS replicated backup
+ *   is a copy of the source's own snapshots and transaction logs ("RDS replicates all snapshots and
+ *   transaction logs", USER_ReplicateBackups), so what stops a restore of the source may stop one from
+ *   the copy, and RDS does not say: a PASSED or WARNING is NOT_AVAILABLE. An Aurora replica cluster
+ *   has its own storage and automated backups: its verdict stands.
+ * - KMS key out of reach (`inaccessible-encryption-credentials[-recoverable]`): a replicated backup is
+ *   encrypted with a key of its destination Region (`--kms-key-id` when the replication starts), and
+ *   an Aurora replica with a key of its own Region, so the source's key says nothing of the copy; a
+ *   source cut off from its key writes no log, which the copy's latest restorable time, judged
+ *   against this run's clock, shows. The verdict stands.
+ * - Any other status leaves the verdict alone: the copy is judged in its own Region, and a Cloud SQL
+ *   backup location is where backups are stored, which a status does not move.
+ */
+function judgedWithSourceStatus(fact: PitrFact, outcome: CheckOutcome): CheckOutcome {
+  const keeps = outcome.status === 'PASSED' || outcome.status === 'WARNING';
+  if (DELETING_STATUSES.has(fact.status)) {
+    if (fact.kind === 'cloudsql-instance') {
+      // Backups a Backup and DR plan manages are in its vault, which the deletion of the instance
+      // does not reach here (judgedThroughBackupPlan already said what to verify).
+      return backupPlanTier(fact) === undefined ? cloudSqlBeingDeleted(fact, outcome) : outcome;
+    }
+    // A copy read in another Region: a replicated backup, or a read replica cluster (not a
+    // global secondary's primary, which is the writer).
+    const copyElsewhere =
+      typeof outcome.observed.replicatedTo === 'string' &&
+      outcome.observed.replicatedTo !== '' &&
+      outcome.observed.judgedThroughPrimary === undefined;
+    if (!keeps || !copyElsewhere) return outcome;
+    const state = `The source is being deleted (status \`${fact.status}\`)`;
+    const note =
+      fact.kind === 'rds-instance'
+        ? `${state}: the replication ends with it, so the copy receives no new snapshot or transaction log, and restores at most what it holds now, until its retention ends, if it is kept.`
+        : `${state}: the replica receives no new change from it; its own automated backups are not the source's, and the deletion does not take them.`;
+    return {
+      ...outcome,
+      description: `${outcome.description} ${note}`,
+      observed: { ...outcome.observed, status: fact.status },
+    };
+  }
+  if (fact.status === INCOMPATIBLE_RESTORE_STATUS && fact.kind === 'rds-instance' && keeps) {
+    const copy = fact.replicatedBackups?.find((backup) => backup.region !== fact.resource.region);
+    const region = copy ? shellWord(copy.region) : placeholder('destination');
+    const arn = copy ? shellWord(copy.arn) : placeholder('replicated backup arn');
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} has status \`${fact.status}\`: RDS reports it cannot do a point-in-time restore of it, and the replicated backups are copies of its snapshots and transaction logs, so whether a restore from them runs is not known. From the copy alone: ${outcome.description}`,
+      observed: { ...outcome.observed, crossRegionBackup: null, status: fact.status },
+      required: outcome.required,
+      remediationText: `Check the Recent Events of this database in the RDS console for the cause, then prove the copy with a restore from it into a new instance in its Region: \`aws rds restore-db-instance-to-point-in-time --region ${region} --source-db-instance-automated-backups-arn ${arn} --target-db-instance-identifier ${placeholder('new instance')} --use-latest-restorable-time\`. See ${DOCS.rdsReplicateBackups}.`,
+    };
+  }
+  return outcome;
+}
+
+/** A Cloud SQL instance being deleted: whether its backups, the copy in another region, outlive it. */
+function cloudSqlBeingDeleted(fact: PitrFact, outcome: CheckOutcome): CheckOutcome {
+  const state = `is being deleted (state \`${fact.status}\`)`;
+  const retain = fact.cloudSql?.retainBackupsOnDelete;
+  const finalBackup = fact.cloudSql?.finalBackupEnabled === true;
+  const observed = { ...outcome.observed, status: fact.status };
+  if (retain === true) {
+    if (outcome.status !== 'PASSED' && outcome.status !== 'WARNING') return outcome;
+    return {
+      ...outcome,
+      description: `${outcome.description} It ${state} and retains its backups on delete (retainBackupsOnDelete): its automated backups outlive it until their retention ends, and no new backup is taken.`,
+      observed,
+    };
+  }
+  const targets = fact.crossRegionBackupTargets ?? [];
+  const where = targets.length > 0 ? `stored in ${targets.join(', ')}` : 'stored in its backup location';
+  if (retain === false && !finalBackup) {
+    return {
+      status: 'FAILED',
+      description: `${resourceLabel(fact)} ${state} and does not retain its backups on delete (retainBackupsOnDelete not set, no final backup configured): the backups ${where} are deleted with it, so none of them is left in another region. A final backup the deletion itself asked for (enableFinalBackup) is not read here.`,
+      observed: { ...observed, crossRegionBackup: false },
+      required: outcome.required,
+      remediationText: deletingRemediation(fact),
+    };
+  }
+  if (outcome.status !== 'PASSED' && outcome.status !== 'WARNING') return outcome;
+  const why =
+    retain === undefined
+      ? 'whether it retains its backups on delete (retainBackupsOnDelete) was not read'
+      : 'it does not retain its backups on delete, and where the final backup it is set to take (finalBackupConfig) is stored is not read';
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${resourceLabel(fact)} ${state}, and whether its backups outlive it is not known: ${why}. From the backup location alone: ${outcome.description}`,
+    observed: { ...observed, crossRegionBackup: null },
+    required: outcome.required,
+    remediationText: deletingRemediation(fact),
+  };
+}
 
 /**
  * Aurora keeps its data in another Region through a cross-Region read replica cluster

@@ -39,9 +39,12 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import {
+  CLOUD_SQL_FAILED_STATUS,
+  CREATION_FAILED_STATUSES,
   DELETING_STATUSES,
   INCOMPATIBLE_RESTORE_STATUS,
   KEY_INACCESSIBLE_STATUSES,
+  KNOWN_STATUSES,
   RUNNING_STATUSES,
   STOPPED_STATUSES,
   SUSPENDED_STATUS,
@@ -258,8 +261,15 @@ export const pitrLagCheck: Check<PitrFact> = {
       explanation = ` The database status is \`${fact.status}\`: Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and a suspended instance archives no WAL. Resolve the cause (the instance's suspensionReason in the console or \`gcloud sql instances describe\`); archiving resumes when it runs again.`;
     } else if (STOPPED_STATUSES.has(fact.status)) {
       explanation = ` The database status is \`${fact.status}\`: a stopped database archives no WAL, which explains the stale time (nothing is written while it is stopped). If it should be running, start it; archiving resumes when it does.`;
+    } else if (fact.status === STORAGE_FULL_STATUS) {
+      explanation = ` The database status is \`${fact.status}\`, which may explain it: the database has used all its allocated storage, and RDS takes no automated backup while a database is in a state other than available (RDS user guide, USER_WorkingWithAutomatedBackups); whether it also stops uploading transaction logs is not documented. Otherwise WAL archiving is broken and point-in-time recovery has silently stopped.`;
     } else if (!RUNNING_STATUSES.has(fact.status)) {
-      explanation = ` The database status is \`${fact.status}\`, which may explain it; otherwise WAL archiving is broken and point-in-time recovery has silently stopped.`;
+      explanation = staleCause(fact.status, {
+        unknown: 'the stale time',
+        possible: 'otherwise WAL archiving is broken and point-in-time recovery has silently stopped.',
+        none: 'a stale time: WAL archiving may be broken, and point-in-time recovery has silently stopped at that time.',
+        subject: 'database status',
+      });
     }
     const provenRemediation = provenStatusRemediation(fact);
     return {
@@ -272,6 +282,59 @@ export const pitrLagCheck: Check<PitrFact> = {
     };
   },
 };
+
+/**
+ * Statuses in which the database is down, not yet made, or cannot start (RDS `failed`, `incompatible-*`,
+ * `insufficient-capacity`, `rebooting`, `starting`, `failing-over`, `creating`, a failed restore,
+ * clone, migration or upgrade; Cloud SQL FAILED, MAINTENANCE "down for maintenance", PENDING_CREATE):
+ * a database that is not running archives and backs up nothing new, so the status may explain a
+ * stale time, but neither cloud documents that it does, nor for how long: a possible cause, worded
+ * "may". RDS `backtracking` (Aurora MySQL rewinding in place) too.
+ */
+const DOWN_STATUSES: ReadonlySet<string> = new Set([
+  'failed',
+  CLOUD_SQL_FAILED_STATUS,
+  ...CREATION_FAILED_STATUSES,
+  'incompatible-create',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'insufficient-capacity',
+  'rebooting',
+  'starting',
+  'failing-over',
+  'creating',
+  'backtracking',
+  'MAINTENANCE',
+  'PENDING_CREATE',
+]);
+
+/** RDS `storage-full`: "Automated backups don't occur while your DB instance is in a state other than available, for example, storage_full" (RDS user guide, USER_WorkingWithAutomatedBackups). */
+const STORAGE_FULL_STATUS = 'storage-full';
+
+/**
+ * What a status that is neither running, stopped, suspended nor one status.ts judges says of a
+ * stale time: a possible cause for a database that is down ({@link DOWN_STATUSES}); nothing for the
+ * other known statuses, those of a database that keeps running while it is renamed, its storage
+ * optimized or its credentials reset (no cloud documents that they stop archiving or backups); and
+ * for a status this tool does not know, that it is not known whether it explains it.
+ */
+function staleCause(
+  status: string,
+  words: {
+    readonly unknown: string;
+    readonly possible: string;
+    readonly none: string;
+    readonly subject: string;
+  },
+): string {
+  const named = `The ${words.subject} is \`${status}\``;
+  if (!KNOWN_STATUSES.has(status)) {
+    return ` This tool does not know the status \`${status}\`, so whether it explains ${words.unknown} is not known; ${words.possible}`;
+  }
+  if (DOWN_STATUSES.has(status)) return ` ${named}, which may explain it; ${words.possible}`;
+  return ` ${named}, which is no documented cause of ${words.none}`;
+}
 
 /**
  * `outcome` (what this check found from times it could not judge, did not get, or got from a database
@@ -447,7 +510,12 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
   } else if (STOPPED_STATUSES.has(fact.status)) {
     explanation = ` The instance state is \`${fact.status}\`: a stopped instance takes no automated backups (nothing is written while it is stopped). If it should be running, start it.`;
   } else if (!RUNNING_STATUSES.has(fact.status)) {
-    explanation = ` The instance state is \`${fact.status}\`, which may explain it; otherwise the daily automated backups have stopped or are failing.`;
+    explanation = staleCause(fact.status, {
+      unknown: 'the old backup',
+      possible: 'otherwise the daily automated backups have stopped or are failing.',
+      none: 'it: the daily automated backups have stopped or are failing.',
+      subject: 'instance state',
+    });
   }
   return {
     status: 'FAILED',

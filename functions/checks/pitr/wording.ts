@@ -3,6 +3,7 @@
  * and lags are printed, and the NOT_AVAILABLE outcome for a fact that could not be read.
  */
 import type { CheckOutcome } from '../../core/check.ts';
+import { DELETING_STATUSES } from '../../core/database-status.ts';
 import {
   backupPlanAssociationsCommand,
   backupTierClause,
@@ -449,9 +450,17 @@ export function globalRoleNotKnown(
   required: FindingValues,
 ): CheckOutcome {
   const globalCluster = globalClusterOf(fact);
+  // Being deleted does not tell the role either: RDS refuses to delete a primary while its global
+  // database has other members ("Unable to delete cluster that is a primary member of global cluster
+  // while there are other global cluster members", InvalidGlobalClusterStateFault), so a primary
+  // being deleted is the last member and its window ends with it, while a secondary is restored
+  // through its primary, untouched by the deletion. Said, so the finding does not hide the deletion.
+  const deletingMember = DELETING_STATUSES.has(fact.status)
+    ? ` It is being deleted (status \`${fact.status}\`): RDS deletes a primary only when it is the last member of its global database, so as the primary its restore window ends with it; as a secondary it is restored through its primary, which its deletion leaves alone.`
+    : '';
   return {
     status: 'NOT_AVAILABLE',
-    description: `${resourceLabel(fact)} belongs to the Aurora global database \`${globalCluster}\`, but whether it is the primary or a secondary cluster cannot be told (${why}), so ${subject} could not be evaluated.`,
+    description: `${resourceLabel(fact)} belongs to the Aurora global database \`${globalCluster}\`, but whether it is the primary or a secondary cluster cannot be told (${why}), so ${subject} could not be evaluated.${deletingMember}`,
     observed: { ...observed, globalCluster, globalRole: null },
     required,
     remediationText: fact.aurora?.globalRolePermission

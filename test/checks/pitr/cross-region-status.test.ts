@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { pitrCrossRegionCheck } from '../../../functions/checks/pitr/cross-region.ts';
+import { auroraClusterFact, cloudSqlFact, contextWith, daysAgo, rdsInstanceFact } from './fixtures.ts';
+
+const REQUIRE = { pitr: { requireCrossRegionBackup: true } };
+
+describe('pitr.cross-region under the status of the source database', () => {
+  describe('a Cloud SQL instance being deleted, whose copy is its backups in the backup location', () => {
+    it('fails, not passes, when it does not retain its backups on delete: they go with it', () => {
+      // "All data on an instance, including backups, is permanently lost when that instance is
+      // deleted" (Cloud SQL docs, "Delete instances"): the multi-region location holds nothing after.
+      const fact = cloudSqlFact(
+        { status: 'PENDING_DELETE', crossRegionBackupTargets: ['eu'] },
+        { retainBackupsOnDelete: false, finalBackupEnabled: false },
+      );
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: false, status: 'PENDING_DELETE' });
+      expect(outcome?.description).toBe(
+        'Cloud SQL instance `certctl-sql` is being deleted (state `PENDING_DELETE`) and does not retain its backups on delete (retainBackupsOnDelete not set, no final backup configured): the backups stored in eu are deleted with it, so none of them is left in another region. A final backup the deletion itself asked for (enableFinalBackup) is not read here.',
+      );
+      expect(outcome?.remediationText).toContain('The deletion cannot be stopped.');
+    });
+
+    it('fails even when the backup location was not read: the deletion takes every backup', () => {
+      const fact = cloudSqlFact({ status: 'PENDING_DELETE' }, { retainBackupsOnDelete: false });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('the backups stored in its backup location are deleted with it');
+    });
+
+    it('keeps the pass and says so when it retains its backups on delete: they outlive it', () => {
+      const fact = cloudSqlFact(
+        { status: 'PENDING_DELETE', crossRegionBackupTargets: ['eu'] },
+        { retainBackupsOnDelete: true },
+      );
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(
+        'It is being deleted (state `PENDING_DELETE`) and retains its backups on delete (retainBackupsOnDelete): its automated backups outlive it until their retention ends, and no new backup is taken.',
+      );
+    });
+
+    it.each([
+      ['whether it retains its backups was not sent', { retainBackupsOnDelete: undefined }],
+      [
+        'it takes a final backup whose location is not read',
+        { retainBackupsOnDelete: false, finalBackupEnabled: true },
+      ],
+    ])('is not available, not passed, when %s', (_, cloudSql) => {
+      const fact = cloudSqlFact({ status: 'PENDING_DELETE', crossRegionBackupTargets: ['eu'] }, cloudSql);
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, status: 'PENDING_DELETE' });
+      expect(outcome?.description).toContain('is being deleted (state `PENDING_DELETE`)');
+      expect(outcome?.description).toContain('From the backup location alone:');
+    });
+  });
+
+  describe('an RDS instance whose automated backups are replicated', () => {
+    it('keeps the pass on a source being deleted and says the replication ends with it', () => {
+      // The replicated backup lives in its own Region: the source's deletion does not take what it
+      // holds now, but nothing newer reaches it.
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ status: 'deleting' }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(
+        'The source is being deleted (status `deleting`): the replication ends with it, so the copy receives no new snapshot or transaction log, and restores at most what it holds now, until its retention ends, if it is kept.',
+      );
+    });
+
+    it('is not available, not passed, when RDS reports it cannot do a point-in-time restore of the source', () => {
+      // The copy holds the source's own snapshots and transaction logs: what stops a restore of the
+      // source may stop one from the copy, and RDS does not say.
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ status: 'incompatible-restore' }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, status: 'incompatible-restore' });
+      expect(outcome?.description).toContain(
+        'has status `incompatible-restore`: RDS reports it cannot do a point-in-time restore of it, and the replicated backups are copies of its snapshots and transaction logs, so whether a restore from them runs is not known. From the copy alone: ',
+      );
+      expect(outcome?.remediationText).toContain('--source-db-instance-automated-backups-arn');
+    });
+
+    it.each(['inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable'])(
+      'keeps the pass when the source cannot reach its KMS key (%s): the copy is encrypted with a key of its own Region',
+      (status) => {
+        const outcome = pitrCrossRegionCheck.evaluate(rdsInstanceFact({ status }), contextWith(REQUIRE));
+        expect(outcome?.status).toBe('PASSED');
+      },
+    );
+
+    it('still fails a source being deleted that replicates nowhere', () => {
+      const outcome = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ status: 'deleting', crossRegionBackupTargets: [], replicatedBackups: [] }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('FAILED');
+    });
+  });
+
+  describe('an Aurora cluster with a read replica cluster in another Region', () => {
+    const withReplica = (status: string) =>
+      auroraClusterFact({
+        status,
+        aurora: {
+          replicaRegions: ['eu-central-1'],
+          globalClusterIdentifier: undefined,
+          copies: [
+            {
+              region: 'eu-central-1',
+              arn: 'arn:aws:rds:eu-central-1:111122223333:cluster:certctl-aurora-fra',
+              read: true,
+              id: 'certctl-aurora-fra',
+              status: 'available',
+              backupRetentionPeriod: 35,
+              earliestRestorableTime: daysAgo(35),
+            } as never,
+          ],
+        },
+      });
+
+    it('keeps the pass on a source being deleted and says the replica gets nothing newer from it', () => {
+      const outcome = pitrCrossRegionCheck.evaluate(withReplica('deleting'), contextWith(REQUIRE));
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(
+        'The source is being deleted (status `deleting`): the replica receives no new change from it; its own automated backups are not the source',
+      );
+    });
+
+    it.each(['incompatible-restore', 'inaccessible-encryption-credentials'])(
+      'keeps the pass when the source has status %s: the replica has its own storage and backups',
+      (status) => {
+        const outcome = pitrCrossRegionCheck.evaluate(withReplica(status), contextWith(REQUIRE));
+        expect(outcome?.status).toBe('PASSED');
+        expect(outcome?.description).not.toContain('is being deleted');
+      },
+    );
+  });
+});
