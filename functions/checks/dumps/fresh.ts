@@ -44,7 +44,8 @@
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
  * creation time (local time, so read at the westmost UTC offset, the latest it can mean) is older
  * than the allowance, the object proves no recent dump: NOT_AVAILABLE, as another copied object may
- * hold the newest dump.
+ * hold the newest dump. So is a header whose creation time makes no valid date (dumps.integrity
+ * cannot check it either): nothing then shows the object is not such a copy.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import { type DumpFact, type DumpObject, holdsNoDump } from '../../core/dump-facts.ts';
@@ -71,6 +72,7 @@ import {
   undatedDumps,
   undatedWords,
   ungrantableWords,
+  unreadCreationWords,
 } from './wording.ts';
 
 export const dumpsFreshCheck: DumpsCheck = {
@@ -235,6 +237,20 @@ export const dumpsFreshCheck: DumpsCheck = {
       // A copy or rewrite of the object (S3 CopyObject in place to re-encrypt, a Cloud Storage
       // rewrite to change its key or class) gives it a new modification time: a header made longer
       // ago than the allowance, in whatever time zone, shows it is not a recent dump.
+      // Without the header's creation time nothing shows the object is not such a copy: its
+      // modification time alone does not show when its dump was made.
+      const unreadMade = dumped ? unreadCreationWords(dumped) : undefined;
+      if (unreadMade !== undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, was written ${formatDuration(ageHours)} ago, but its pg_dump header's creation time could not be read (${unreadMade}), so nothing shows the object was not copied or rewritten after an older dump was made, which renews its modification time (dumps.integrity)`,
+            observed,
+            required,
+          ),
+          drifting,
+        };
+      }
       const made = dumped?.createdAsUtc;
       if (made) {
         const latestMade = new Date(made.getTime() + MAX_WEST_OFFSET_HOURS * HOUR_MS);

@@ -60,6 +60,7 @@ import {
   undatedDumps,
   undatedWords,
   unknownCompressionWords,
+  unreadCreationWords,
   valueOrNull,
 } from './wording.ts';
 
@@ -286,7 +287,11 @@ function judgeHeader(
 
   const lastModified = object.lastModified;
   if (!header.createdAsUtc || !lastModified) {
-    unknown.push(!header.createdAsUtc ? 'the creation time in the header' : "the object's modification time");
+    unknown.push(
+      !header.createdAsUtc
+        ? `the creation time in the header (${unreadCreationWords(header)})`
+        : "the object's modification time",
+    );
   } else {
     const createdMs = header.createdAsUtc.getTime();
     const earliest = createdMs - MAX_EAST_OFFSET_HOURS * HOUR_MS;

@@ -49,6 +49,20 @@ export const DOCS = {
 export const MAX_WEST_OFFSET_HOURS = 12;
 export const MAX_EAST_OFFSET_HOURS = 14;
 
+/**
+ * Why a pg_dump header's creation time gives no instant, in words: the header stores none (archive
+ * versions before 1.4), or its `struct tm` fields, shown as stored, make no valid date (pg_dump
+ * writes `localtime()` of a real instant, so such a header was damaged or not written by pg_dump).
+ * Undefined when it gives one.
+ */
+export function unreadCreationWords(header: PgDumpHeader): string | undefined {
+  if (header.createdAsUtc !== undefined) return undefined;
+  const local = header.createdLocal;
+  if (local === undefined) return 'the header stores none';
+  const two = (value: number): string => String(value).padStart(2, '0');
+  return `its fields read ${local.year}-${two(local.month)}-${two(local.day)} ${two(local.hour)}:${two(local.minute)}:${two(local.second)}, not a valid date`;
+}
+
 /** `s3://certctl-dumps/prod/` or `gs://certctl-dumps/prod/`. */
 export function locationLabel(fact: DumpFact): string {
   const scheme = fact.location.provider === 'aws' ? 's3' : 'gs';

@@ -651,6 +651,20 @@ describe('dumps.integrity descriptions and boundaries', () => {
     expect(outcome?.observed).toMatchObject({ createdLocal: null });
   });
 
+  it('is not available, saying the fields it read, when the header creation time is not a valid date', () => {
+    // Prepare: the pg_dump 17 fixture with tm_mon 12 (month 13), as dumps.fresh judges it.
+    const bytes = Uint8Array.from(fixtureBytes('certctl-pg17.dump'));
+    bytes[33] = 12;
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(newestReading(parsePgDumpHeader(bytes)), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not check the creation time in the header (its fields read 2026-13-02 03:38:54, not a valid date)',
+    );
+    expect(outcome?.observed).toMatchObject({ createdLocal: null });
+  });
+
   it('is not available when the listing did not say when the newest was written', () => {
     const outcome = dumpsIntegrityCheck.evaluate(
       newestFrom('certctl-pg17.dump', withNewest({ lastModified: undefined })),
