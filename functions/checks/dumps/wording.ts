@@ -367,7 +367,8 @@ export function cutShortWords(newest: NewestDump): string {
 }
 
 export type ArchiveEnd =
-  | { readonly state: 'end-marker' }
+  /** `holdsData`: false when the archive ends with its table of contents (no data block follows it). */
+  | { readonly state: 'end-marker'; readonly holdsData: boolean }
   | { readonly state: 'mid-archive'; readonly zeroBytes: number }
   | { readonly state: 'unknown'; readonly reason: string };
 
@@ -396,7 +397,7 @@ export function archiveEnd(
   }
   const end = pgDumpEnd(header, tail.bytes);
   return end.kind === 'end-marker'
-    ? { state: 'end-marker' }
+    ? { state: 'end-marker', holdsData: end.marker === 'zero-int' }
     : { state: 'mid-archive', zeroBytes: end.zeroBytes };
 }
 
@@ -409,6 +410,13 @@ export function unknownCompressionWords(header: PgDumpHeader): string | undefine
   if (header.compression.algorithm !== 'unknown') return undefined;
   return `its header names compression algorithm ${header.compression.algorithmCode}, which no pg_dump this audit knows writes`;
 }
+
+/**
+ * How a whole custom archive that ends with its table of contents is said: no data block follows
+ * it, so it restores the schema and no rows.
+ */
+export const NO_TABLE_DATA_WORDS =
+  'it ends with its table of contents, with no data block after it: it holds no table data, so a restore brings back the schema and no rows (a pg_dump --schema-only or --section=pre-data/post-data dump, or a data dump cut right after its table of contents)';
 
 /** How a custom archive whose last bytes are not its end marker is said: `ends mid-archive: …`. */
 export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number): string {
