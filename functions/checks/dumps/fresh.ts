@@ -38,7 +38,8 @@
  * naming that read and why, as dumps.integrity is: no older dump stands in, as only the newest
  * object's bytes are read. Nor does a whole archive whose header names a compression algorithm no
  * pg_dump this audit knows writes (pg_restore warns that no data will be available for it): NOT_AVAILABLE,
- * as dumps.integrity is.
+ * as dumps.integrity is; nor does one that ends with its table of contents, holding no table data
+ * (pg_dump --schema-only; dumps.integrity FAILS it): NOT_AVAILABLE, its data not shown dumped.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
@@ -280,6 +281,19 @@ export const dumpsFreshCheck: DumpsCheck = {
             fact,
             `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unended}, so nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before} (dumps.integrity)`,
             { ...observed, endsWhole: null },
+            required,
+          ),
+          drifting,
+        };
+      }
+      // A whole archive with no data block (pg_dump --schema-only): a restore brings back no rows,
+      // so it shows no recent dump of the data.
+      if (shown.noData !== undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.noData}, so it shows no recent dump of the data (dumps.integrity)`,
+            { ...observed, holdsData: false },
             required,
           ),
           drifting,

@@ -439,10 +439,17 @@ export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number
  * archive whose header names a compression algorithm no pg_dump this audit knows writes is `dump`
  * with `unrestorable`, in words: pg_restore warns that no data will be available for an algorithm
  * it does not support, so however whole, it proves no dump a restore can use (dumps.integrity:
- * NOT_AVAILABLE).
+ * NOT_AVAILABLE). A whole custom archive that ends with its table of contents is `dump` with
+ * `noData`, in words: it holds no table data (a --schema-only dump), so it proves no dump a restore
+ * can bring the data back from (dumps.integrity FAILS it).
  */
 export type NewestShows =
-  | { readonly shows: 'dump'; readonly unended?: string; readonly unrestorable?: string }
+  | {
+      readonly shows: 'dump';
+      readonly unended?: string;
+      readonly unrestorable?: string;
+      readonly noData?: string;
+    }
   | { readonly shows: 'other'; readonly words: string; readonly cut?: true }
   | {
       readonly shows: 'nothing';
@@ -487,6 +494,7 @@ export function newestShows(newest: NewestDump): NewestShows {
         shows: 'dump',
         ...(end.state === 'unknown' ? { unended: end.reason } : {}),
         ...(unrestorable === undefined ? {} : { unrestorable }),
+        ...(end.state === 'end-marker' && !end.holdsData ? { noData: NO_TABLE_DATA_WORDS } : {}),
       };
     }
     case 'not-pg-dump':

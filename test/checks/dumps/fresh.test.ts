@@ -397,6 +397,30 @@ describe('dumps.fresh', () => {
     );
   });
 
+  it('is not available, not passed, when the recent newest dump is a whole --schema-only archive', () => {
+    // Prepare: written 2 min after its header says it was made, audited an hour later; its last
+    // bytes are its table of contents' end, so it holds no table data (dumps.integrity FAILS it).
+    const parsed = parsePgDumpHeader(fixtureBytes('certctl-pg17-schema-only.dump'));
+    const made = parsed.kind === 'header' ? parsed.header.createdAsUtc : undefined;
+    if (!made) throw new Error('the fixture has no creation time');
+    const written = new Date(made.getTime() + 120_000);
+    const now = new Date(written.getTime() + 3_600_000);
+    const size = fixtureBytes('certctl-pg17-schema-only.dump').length;
+    const objects = [{ key: 'prod/certctl-schema.dump', size, lastModified: written }];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg17-schema-only.dump'),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, { ...settingsWith(), now });
+    // Assess: before, it PASSED as a recent dump.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'prod/certctl-schema.dump, the newest object under the prefix, starts a pg_dump custom archive, but it ends with its table of contents, with no data block after it: it holds no table data',
+    );
+    expect(outcome?.observed).toMatchObject({ holdsData: false });
+  });
+
   it('passes when the header time is a whole cadence old but a time zone west of UTC can explain it', () => {
     // Prepare: made 03:38 local; at UTC-12 that is 15:38 UTC, 26.4 h before an audit at 18:00 the next day.
     const now = new Date('2026-12-03T18:00:00.000Z');
