@@ -498,13 +498,24 @@ export function narrowerPrefixes(
   return inside.length > 0 ? inside : undefined;
 }
 
-/** Oldest first; objects without a time keep key order at the end. */
+/**
+ * Two object keys in the order S3 and Cloud Storage list them: by their UTF-8 bytes
+ * (ListObjectsV2 "in ascending order based on the key names"; Cloud Storage lists names in UTF-8
+ * binary order). JavaScript's `<` compares UTF-16 code units, which puts a character beyond U+FFFF
+ * (a surrogate pair, D800-DFFF) before U+E000-U+FFFF, where their UTF-8 bytes (F0-F4 against
+ * EE-EF) put it after; the key the listing calls last would then not be the key judged newest.
+ */
+export function compareObjectKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Oldest first; objects without a time keep key order (the listing's, UTF-8 bytes) at the end. */
 export function sortOldestFirst(objects: readonly DumpObject[]): DumpObject[] {
   return [...objects].sort((a, b) => {
     if (a.lastModified && b.lastModified) return a.lastModified.getTime() - b.lastModified.getTime();
     if (a.lastModified) return -1;
     if (b.lastModified) return 1;
-    return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+    return compareObjectKeys(a.key, b.key);
   });
 }
 
@@ -513,5 +524,5 @@ export function newestObject(listing: DumpListing): DumpObject | undefined {
   if (listing.state !== 'read' || listing.objects.length === 0) return undefined;
   const dated = listing.objects.filter((object) => object.lastModified !== undefined);
   if (dated.length > 0) return dated.at(-1);
-  return [...listing.objects].sort((a, b) => (a.key < b.key ? -1 : 1)).at(-1);
+  return [...listing.objects].sort((a, b) => compareObjectKeys(a.key, b.key)).at(-1);
 }

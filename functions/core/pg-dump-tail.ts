@@ -17,7 +17,13 @@
  *   int (0 for no data); with no entry at all, the TOC is its count, an int 0.
  *
  * So a whole archive's last intSize + sign bytes are zero, or (offSize too short for that) its last
- * offSize bytes are zero after the flag byte 3. An archive cut anywhere else ends otherwise, except
+ * offSize bytes are zero after the flag byte 3. Which end it is tells whether the archive holds data:
+ * the TOC is written first and every data block after it, so an archive that ends with its TOC has
+ * none (`no-data-offset`: pg_dump --schema-only, or --section=pre-data/post-data, or a data dump cut
+ * right after its TOC). With an offSize of 8 the zero offset also ends with an int's zero bytes: the
+ * end of the last entry's deps list before the flag (the int -1) tells the TOC's end from a data
+ * block's. The header read (the first 1 KiB) cannot tell it: a custom archive's TOC lists every
+ * schema entry before the first `TABLE DATA` one (at byte ~3,000 of the three-table fixtures). An archive cut anywhere else ends otherwise, except
  * where the cut happens to land just after such zero bytes (a cut between two data blocks, or
  * inside the TOC after an int or offset whose high bytes are zero): the end marker is necessary for
  * a whole archive, not proof of one.
@@ -31,7 +37,10 @@ export const PG_DUMP_TAIL_BYTES = 64;
 const K_OFFSET_NO_DATA = 3;
 
 export type PgDumpEnd =
-  /** The archive ends as a whole one does: `marker` says which end it ends with. */
+  /**
+   * The archive ends as a whole one does: `marker` says which end it ends with, a data block's
+   * (`zero-int`) or its TOC's (`no-data-offset`: it holds no data block).
+   */
   | { readonly kind: 'end-marker'; readonly marker: 'zero-int' | 'no-data-offset' }
   /** It does not: the last `zeroBytes` bytes should be zero (an int 0), and are not. */
   | { readonly kind: 'mid-archive'; readonly zeroBytes: number };
@@ -45,11 +54,28 @@ export function pgDumpEnd(header: PgDumpHeader, tail: Uint8Array): PgDumpEnd {
   const { major, minor, revision } = header.archiveVersion;
   const signBytes = major === 1 && minor === 0 && revision === 0 ? 0 : 1;
   const zeroBytes = header.intSize + signBytes;
+  const offsetAt = tail.length - header.offSize - 1;
+  const offsetIsFlagged = major > 1 || (major === 1 && minor >= 7);
+  // An offset of 8 zero bytes ends as a zero int does: the TOC's end is told by what precedes the
+  // flag, the end of the last entry's deps list, WriteStr(NULL) = WriteInt(-1) (sign 1, then 1 in
+  // intSize bytes little-endian), as in both real schema-only fixtures. A data block's last chunk
+  // ending with those bytes and the flag is a compressed stream's checksum matching 2 + intSize
+  // fixed bytes; an uncompressed one ends with COPY's `\.` line.
+  const depsEndAt = offsetAt - signBytes - header.intSize;
+  if (
+    offsetIsFlagged &&
+    depsEndAt >= 0 &&
+    tail[offsetAt] === K_OFFSET_NO_DATA &&
+    allZero(tail.subarray(offsetAt + 1)) &&
+    tail[depsEndAt] === 1 &&
+    tail[depsEndAt + 1] === 1 &&
+    allZero(tail.subarray(depsEndAt + 2, offsetAt))
+  ) {
+    return { kind: 'end-marker', marker: 'no-data-offset' };
+  }
   if (tail.length >= zeroBytes && allZero(tail.subarray(tail.length - zeroBytes))) {
     return { kind: 'end-marker', marker: 'zero-int' };
   }
-  const offsetAt = tail.length - header.offSize - 1;
-  const offsetIsFlagged = major > 1 || (major === 1 && minor >= 7);
   if (
     offsetIsFlagged &&
     offsetAt >= 0 &&

@@ -68,6 +68,20 @@ describe('dump facts', () => {
     expect(undated.map((object) => object.key)).toEqual(['b', 'c', 'a']);
   });
 
+  it('orders undated keys by their UTF-8 bytes, as S3 and Cloud Storage list them, when a key holds a character beyond U+FFFF', () => {
+    // Prepare: U+E000 is EE 80 80 in UTF-8, U+1F600 F0 9F 98 80; in UTF-16 the emoji's surrogate
+    // pair (D83D DE00) sorts before E000.
+    const privateUse = 'prod/\uE000.dump';
+    const emoji = 'prod/\u{1F600}.dump';
+    const undated = [at(emoji), at(privateUse)];
+    // Act
+    const sorted = sortOldestFirst(undated);
+    const newest = newestObject({ state: 'read', objects: undated, complete: true });
+    // Assess
+    expect(sorted.map((object) => object.key)).toEqual([privateUse, emoji]);
+    expect(newest?.key).toBe(emoji);
+  });
+
   describe('rangeAnswerProblem', () => {
     const dump: DumpObject = { key: 'prod/a.dump', size: 6451, lastModified: undefined };
 

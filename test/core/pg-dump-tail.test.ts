@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { type PgDumpHeader, parsePgDumpHeader } from '../../functions/core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES, pgDumpEnd } from '../../functions/core/pg-dump-tail.ts';
-import { cutsOf, fixtureBytes as fixture, WHOLE_ARCHIVES } from '../fixtures/pg-dump/archives.ts';
+import {
+  cutsOf,
+  DATA_ARCHIVES,
+  fixtureBytes as fixture,
+  SCHEMA_ONLY_ARCHIVES,
+  WHOLE_ARCHIVES,
+} from '../fixtures/pg-dump/archives.ts';
 
 function headerOf(bytes: Uint8Array): PgDumpHeader {
   const result = parsePgDumpHeader(bytes.subarray(0, 1024));
@@ -20,6 +26,26 @@ describe('pgDumpEnd on real pg_dump archives', () => {
     expect(pgDumpEnd(headerOf(bytes), tailOf(bytes)).kind).toBe('end-marker');
   });
 
+  it.each(DATA_ARCHIVES)('finds a data block end when %s holds data', (name) => {
+    const bytes = fixture(name);
+    expect(pgDumpEnd(headerOf(bytes), tailOf(bytes))).toEqual({ kind: 'end-marker', marker: 'zero-int' });
+  });
+
+  it.each(SCHEMA_ONLY_ARCHIVES)('finds the end of the table of contents when %s holds no data', (name) => {
+    const bytes = fixture(name);
+    expect(pgDumpEnd(headerOf(bytes), tailOf(bytes))).toEqual({
+      kind: 'end-marker',
+      marker: 'no-data-offset',
+    });
+  });
+
+  it('takes a data block whose last chunk happens to end with 3 then zeros for a data block end', () => {
+    // A chunk ending 03 00 00 00 before the zero int: no deps-list end (the int -1) precedes the 3.
+    const header = headerOf(fixture('certctl-pg17.dump'));
+    const end = new Uint8Array([0x7a, 0x31, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0]);
+    expect(pgDumpEnd(header, end)).toEqual({ kind: 'end-marker', marker: 'zero-int' });
+  });
+
   it('finds the zero int when the archive holds data, and the no-data offset when it is schema only', () => {
     // Prepare
     const withData = fixture('certctl-pg17.dump');
@@ -34,7 +60,9 @@ describe('pgDumpEnd on real pg_dump archives', () => {
       kind: 'end-marker',
       marker: 'zero-int',
     });
-    expect(pgDumpEnd(header, tailOf(schemaOnly))).toEqual({ kind: 'end-marker', marker: 'zero-int' });
+    // The schema-only archive's offset field is 8 zero bytes, which end like a data block's zero int:
+    // its last entry's deps-list end (the int -1) before the K_OFFSET_NO_DATA flag tells them apart.
+    expect(pgDumpEnd(header, tailOf(schemaOnly))).toEqual({ kind: 'end-marker', marker: 'no-data-offset' });
     const flaggedEnd = new Uint8Array([0x31, 3, 0, 0, 0, 0]);
     expect(pgDumpEnd(narrowOffsets, flaggedEnd)).toEqual({ kind: 'end-marker', marker: 'no-data-offset' });
     expect(pgDumpEnd(narrowOffsets, new Uint8Array([0x31, 2, 0, 0, 0, 0])).kind).toBe('mid-archive');

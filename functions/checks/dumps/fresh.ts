@@ -38,13 +38,15 @@
  * naming that read and why, as dumps.integrity is: no older dump stands in, as only the newest
  * object's bytes are read. Nor does a whole archive whose header names a compression algorithm no
  * pg_dump this audit knows writes (pg_restore warns that no data will be available for it): NOT_AVAILABLE,
- * as dumps.integrity is.
+ * as dumps.integrity is; nor does one that ends with its table of contents, holding no table data
+ * (pg_dump --schema-only; dumps.integrity FAILS it): NOT_AVAILABLE, its data not shown dumped.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
  * creation time (local time, so read at the westmost UTC offset, the latest it can mean) is older
  * than the allowance, the object proves no recent dump: NOT_AVAILABLE, as another copied object may
- * hold the newest dump.
+ * hold the newest dump. So is a header whose creation time makes no valid date (dumps.integrity
+ * cannot check it either): nothing then shows the object is not such a copy.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import { type DumpFact, type DumpObject, holdsNoDump } from '../../core/dump-facts.ts';
@@ -71,6 +73,7 @@ import {
   undatedDumps,
   undatedWords,
   ungrantableWords,
+  unreadCreationWords,
 } from './wording.ts';
 
 export const dumpsFreshCheck: DumpsCheck = {
@@ -235,6 +238,20 @@ export const dumpsFreshCheck: DumpsCheck = {
       // A copy or rewrite of the object (S3 CopyObject in place to re-encrypt, a Cloud Storage
       // rewrite to change its key or class) gives it a new modification time: a header made longer
       // ago than the allowance, in whatever time zone, shows it is not a recent dump.
+      // Without the header's creation time nothing shows the object is not such a copy: its
+      // modification time alone does not show when its dump was made.
+      const unreadMade = dumped ? unreadCreationWords(dumped) : undefined;
+      if (unreadMade !== undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, was written ${formatDuration(ageHours)} ago, but its pg_dump header's creation time could not be read (${unreadMade}), so nothing shows the object was not copied or rewritten after an older dump was made, which renews its modification time (dumps.integrity)`,
+            observed,
+            required,
+          ),
+          drifting,
+        };
+      }
       const made = dumped?.createdAsUtc;
       if (made) {
         const latestMade = new Date(made.getTime() + MAX_WEST_OFFSET_HOURS * HOUR_MS);
@@ -264,6 +281,19 @@ export const dumpsFreshCheck: DumpsCheck = {
             fact,
             `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unended}, so nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before} (dumps.integrity)`,
             { ...observed, endsWhole: null },
+            required,
+          ),
+          drifting,
+        };
+      }
+      // A whole archive with no data block (pg_dump --schema-only): a restore brings back no rows,
+      // so it shows no recent dump of the data.
+      if (shown.noData !== undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.noData}, so it shows no recent dump of the data (dumps.integrity)`,
+            { ...observed, holdsData: false },
             required,
           ),
           drifting,

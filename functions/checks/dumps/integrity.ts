@@ -6,7 +6,12 @@
  * in the header. From the last bytes (a suffix-ranged GET beside it; functions/core/pg-dump-tail.ts):
  * the archive ends as every whole custom archive ends, with the integer 0 that closes its last data
  * block (or, with no data, its table of contents); one that does not ends mid-archive: truncated,
- * with no earlier dump needed to tell. A read of the last bytes that failed or came back short
+ * with no earlier dump needed to tell. Which end it is tells whether it holds data: the table of
+ * contents is written before every data block, so an archive that ends with its TOC's last entry
+ * (its `K_OFFSET_NO_DATA` offset after the deps list's end) holds no table data: FAILED, as a
+ * pg_dump --schema-only (or --section) dump restores no rows, and a series of them passes the size
+ * comparison. The first bytes cannot tell it: the TOC lists every schema entry before the first
+ * `TABLE DATA` one, past the 1 KiB header read. A read of the last bytes that failed or came back short
  * proves nothing: NOT_AVAILABLE. The end marker is necessary, not sufficient (a cut that lands
  * just after zero bytes, such as between two data blocks, ends the same), so two more signals stay:
  * the header's creation time agrees with the object's modification time, and the object is not
@@ -53,6 +58,7 @@ import {
   MAX_EAST_OFFSET_HOURS,
   MAX_WEST_OFFSET_HOURS,
   midArchiveWords,
+  NO_TABLE_DATA_WORDS,
   NOT_PG_DUMP_WORDS,
   notAvailable,
   readCutShort,
@@ -60,6 +66,7 @@ import {
   undatedDumps,
   undatedWords,
   unknownCompressionWords,
+  unreadCreationWords,
   valueOrNull,
 } from './wording.ts';
 
@@ -75,7 +82,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     failedTitle: 'The newest pg_dump is not a whole custom archive of the certctl database',
     severity: 'HIGH',
     rationale:
-      'A dump that is not a custom archive, holds another database, is an old file under a new name, or was cut short fails only when it is needed: at restore time. Its first and last bytes and its size show most of that without downloading it: a whole custom archive ends with a zero integer, so one that does not was cut, even when no earlier dump is there to compare its size with.',
+      'A dump that is not a custom archive, holds another database, is an old file under a new name, or was cut short fails only when it is needed: at restore time. Its first and last bytes and its size show most of that without downloading it: a whole custom archive ends with a zero integer, so one that does not was cut, even when no earlier dump is there to compare its size with; and one that ends with its table of contents holds no table data (a --schema-only dump), however its size compares.',
     remediation: {
       text: 'Make the job run `pg_dump --format=custom --dbname=certctl` and upload the whole file (check the exit status of pg_dump and of the upload); then make a new dump.',
       url: DOCS.pgDump,
@@ -270,6 +277,8 @@ function judgeHeader(
     problems.push(`it ${midArchiveWords(object.size, end.zeroBytes)}`);
   } else if (end?.state === 'unknown') {
     unknown.push(`whether it ends as a whole archive (${end.reason})`);
+  } else if (end?.state === 'end-marker' && !end.holdsData) {
+    problems.push(NO_TABLE_DATA_WORDS);
   }
   // pg_restore warns that no data will be available for an algorithm it does not support.
   const unrestorable = unknownCompressionWords(header);
@@ -286,7 +295,11 @@ function judgeHeader(
 
   const lastModified = object.lastModified;
   if (!header.createdAsUtc || !lastModified) {
-    unknown.push(!header.createdAsUtc ? 'the creation time in the header' : "the object's modification time");
+    unknown.push(
+      !header.createdAsUtc
+        ? `the creation time in the header (${unreadCreationWords(header)})`
+        : "the object's modification time",
+    );
   } else {
     const createdMs = header.createdAsUtc.getTime();
     const earliest = createdMs - MAX_EAST_OFFSET_HOURS * HOUR_MS;
@@ -333,6 +346,7 @@ function judgeHeader(
     lastModified: lastModified ? lastModified.toISOString() : null,
     sizeBytes: valueOrNull(sizeBytes),
     endsWhole: end === undefined || end.state === 'unknown' ? null : end.state === 'end-marker',
+    holdsData: end?.state === 'end-marker' ? end.holdsData : null,
     recentMedianBytes: valueOrNull(recentMedianBytes),
   };
   const label = locationLabel(fact);

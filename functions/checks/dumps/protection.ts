@@ -53,7 +53,9 @@
  *   it held by another AWS account or Google Cloud project than the bucket's counts as customer-
  *   managed (a central security account's key may be so on purpose), but every finding names that
  *   account or project (observed `kmsKeyAccount`) and says its administrators can make every dump
- *   unreadable, which nothing in the bucket's account can stop.
+ *   unreadable, which nothing in the bucket's account can stop. So does the newest dump's own key
+ *   in another account or project (observed `newestDumpKmsKeyAccount`), unless the default key's
+ *   words already name that account.
  * - The newest dump's own encryption, when the ranged read of its header said it (S3) or its
  *   objects.list `kmsKeyName` names another Cloud KMS key than the default, or none under a Cloud
  *   KMS default (GCS: written with Google-managed keys before the default was set), or it carries
@@ -93,6 +95,7 @@ import type { CheckOutcome } from '../../core/check.ts';
 import {
   type DumpFact,
   type DumpLifecycleRule,
+  type EncryptionConfig,
   holdsNoDump,
   type NewestDump,
 } from '../../core/dump-facts.ts';
@@ -201,9 +204,14 @@ export const dumpsProtectionCheck: DumpsCheck = {
     const required = { retentionLockDays: minPitrDays, publicAccessBlocked: true, customerManagedKey: true };
     const label = locationLabel(fact);
     const { problems, warnings, unknown } = verdicts;
-    const foreign = foreignKeyWords(fact);
+    const foreign = foreignKeyWords(
+      fact,
+      fact.encryption.state === 'read' ? fact.encryption.value : undefined,
+    );
+    const foreignNewest = foreignNewestKeyWords(fact);
+    const whose = `${foreign ? ` The default key is ${foreign}.` : ''}${foreignNewest ? ` The newest dump ${fact.newest?.object.key}'s own key is ${foreignNewest}.` : ''}`;
     const unread = unknown.length > 0 ? ` Could not read ${unknown.join(' and ')}.` : '';
-    const also = `${warnings.length > 0 ? ` Also: ${warnings.join('; ')}.` : ''}${foreign ? ` The default key is ${foreign}.` : ''}`;
+    const also = `${warnings.length > 0 ? ` Also: ${warnings.join('; ')}.` : ''}${whose}`;
     if (problems.length > 0) {
       return {
         status: 'FAILED',
@@ -226,7 +234,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
     if (warnings.length > 0) {
       return {
         status: 'WARNING',
-        description: `${label}: ${warnings.join('; ')}.${foreign ? ` The default key is ${foreign}.` : ''}`,
+        description: `${label}: ${warnings.join('; ')}.${whose}`,
         observed,
         required,
         ...keyFix(verdicts),
@@ -236,6 +244,9 @@ export const dumpsProtectionCheck: DumpsCheck = {
     const notes = [
       foreign && fact.encryption.state === 'read'
         ? ` (the default key ${fact.encryption.value.kmsKey} is ${foreign})`
+        : '',
+      foreignNewest
+        ? ` (the newest dump ${fact.newest?.object.key}'s own key ${fact.newest?.encryption?.kmsKey} is ${foreignNewest})`
         : '',
       fact.location.provider === 'gcp' &&
       fact.encryption.state === 'read' &&
@@ -1048,32 +1059,40 @@ const AWS_KEY_STATE_FIXES = new Set([
 ]);
 
 /**
- * The AWS account or Google Cloud project that holds the bucket's default key, from its name alone;
- * undefined when the name does not tell. An AWS key or alias ARN names its account; a key id or
- * alias name does not: S3 resolves it in the account of whoever writes the object, not necessarily
- * the bucket's (PutBucketEncryption: cross-account use needs the key ARN). A Cloud KMS key name
- * `projects/P/…` names its project, told from the bucket's only when P is a project id: a project
- * number (all digits, which no project id is) may be the bucket's own project.
+ * The AWS account or Google Cloud project that holds a KMS key, from its name alone; undefined
+ * when the name does not tell. An AWS key or alias ARN names its account; a key id or alias name
+ * does not: S3 resolves it in the account of whoever writes the object, not necessarily the
+ * bucket's (PutBucketEncryption: cross-account use needs the key ARN). A Cloud KMS key (or key
+ * version) name `projects/P/…` names its project, told from the bucket's only when P is a project
+ * id: a project number (all digits, which no project id is) may be the bucket's own project.
  */
-export function defaultKeyAccount(fact: DumpFact): string | undefined {
-  if (fact.encryption.state !== 'read') return undefined;
-  const kmsKey = fact.encryption.value.kmsKey;
+export function kmsKeyAccount(
+  provider: DumpFact['location']['provider'],
+  kmsKey: string | undefined,
+): string | undefined {
   if (kmsKey === undefined) return undefined;
-  if (fact.location.provider === 'aws') return /^arn:aws[a-z-]*:kms:[a-z0-9-]*:(\d{12}):/.exec(kmsKey)?.[1];
+  if (provider === 'aws') return /^arn:aws[a-z-]*:kms:[a-z0-9-]*:(\d{12}):/.exec(kmsKey)?.[1];
   const project = /^projects\/([^/]+)\//.exec(kmsKey)?.[1];
   return project === undefined || /^\d+$/.test(project) ? undefined : project;
 }
 
+/** The AWS account or Google Cloud project that holds the bucket's default key ({@link kmsKeyAccount}). */
+export function defaultKeyAccount(fact: DumpFact): string | undefined {
+  if (fact.encryption.state !== 'read') return undefined;
+  return kmsKeyAccount(fact.location.provider, fact.encryption.value.kmsKey);
+}
+
 /**
- * When the bucket's customer-managed default key is held by another account or project than the
- * bucket's: whose it is and what that means, in words (`in account …, not the bucket's …: …`);
- * undefined otherwise. Such a key is customer-managed, and may be a central security account's on
- * purpose, but the dumps' readability then rests on another account's administrators: this
- * audit's verdict on the key's state holds only as long as they keep it usable.
+ * When a customer-managed key (the bucket's default, or the newest dump's own) is held by another
+ * account or project than the bucket's: whose it is and what that means, in words (`in account …,
+ * not the bucket's …: …`); undefined otherwise. Such a key is customer-managed, and may be a
+ * central security account's on purpose, but the dumps' readability then rests on another
+ * account's administrators: this audit's verdict on the key's state holds only as long as they
+ * keep it usable.
  */
-function foreignKeyWords(fact: DumpFact): string | undefined {
-  if (fact.encryption.state !== 'read' || fact.encryption.value.customerManagedKey !== true) return undefined;
-  const keyAccount = defaultKeyAccount(fact);
+function foreignKeyWords(fact: DumpFact, encryption: EncryptionConfig | undefined): string | undefined {
+  if (encryption?.customerManagedKey !== true) return undefined;
+  const keyAccount = kmsKeyAccount(fact.location.provider, encryption.kmsKey);
   if (keyAccount === undefined || keyAccount === fact.resource.account) return undefined;
   const unit = fact.location.provider === 'aws' ? 'account' : 'project';
   const can =
@@ -1081,6 +1100,27 @@ function foreignKeyWords(fact: DumpFact): string | undefined {
       ? 'disable the key, schedule its deletion or change its key policy'
       : "disable the key version, schedule its destruction or change the key's IAM policy";
   return `in ${unit} ${keyAccount}, not the bucket's ${unit} ${fact.resource.account}: whoever administers that ${unit} can ${can}, leaving every dump it encrypts unreadable, and nothing in the bucket's ${unit} can stop it`;
+}
+
+/**
+ * The newest dump's own key in another account or project, in words, when the default key's words
+ * do not already name that account (a dump under the default key, or another key of the same
+ * account): an upload's own key overrides the default, and its administrators can make that dump
+ * unreadable as the default's can.
+ */
+function foreignNewestKeyWords(fact: DumpFact): string | undefined {
+  const own = fact.newest?.encryption;
+  const words = foreignKeyWords(fact, own);
+  if (words === undefined) return undefined;
+  const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  const defaultWords = foreignKeyWords(fact, byDefault);
+  if (
+    defaultWords !== undefined &&
+    defaultKeyAccount(fact) === kmsKeyAccount(fact.location.provider, own?.kmsKey)
+  ) {
+    return undefined;
+  }
+  return words;
 }
 
 function observedValues(fact: DumpFact): CheckOutcome['observed'] {
@@ -1116,6 +1156,7 @@ function observedValues(fact: DumpFact): CheckOutcome['observed'] {
     newestDumpRetainUntil: valueOrNull(fact.newest?.objectLock?.retainUntil.toISOString()),
     newestDumpEncryption: valueOrNull(newestOwn?.algorithm),
     newestDumpKmsKey: valueOrNull(newestOwn?.kmsKey),
+    newestDumpKmsKeyAccount: valueOrNull(kmsKeyAccount(fact.location.provider, newestOwn?.kmsKey)),
     newestDumpCustomerManagedKey: valueOrNull(newestOwn?.customerManagedKey),
   };
 }

@@ -49,6 +49,20 @@ export const DOCS = {
 export const MAX_WEST_OFFSET_HOURS = 12;
 export const MAX_EAST_OFFSET_HOURS = 14;
 
+/**
+ * Why a pg_dump header's creation time gives no instant, in words: the header stores none (archive
+ * versions before 1.4), or its `struct tm` fields, shown as stored, make no valid date (pg_dump
+ * writes `localtime()` of a real instant, so such a header was damaged or not written by pg_dump).
+ * Undefined when it gives one.
+ */
+export function unreadCreationWords(header: PgDumpHeader): string | undefined {
+  if (header.createdAsUtc !== undefined) return undefined;
+  const local = header.createdLocal;
+  if (local === undefined) return 'the header stores none';
+  const two = (value: number): string => String(value).padStart(2, '0');
+  return `its fields read ${local.year}-${two(local.month)}-${two(local.day)} ${two(local.hour)}:${two(local.minute)}:${two(local.second)}, not a valid date`;
+}
+
 /** `s3://certctl-dumps/prod/` or `gs://certctl-dumps/prod/`. */
 export function locationLabel(fact: DumpFact): string {
   const scheme = fact.location.provider === 'aws' ? 's3' : 'gs';
@@ -353,7 +367,8 @@ export function cutShortWords(newest: NewestDump): string {
 }
 
 export type ArchiveEnd =
-  | { readonly state: 'end-marker' }
+  /** `holdsData`: false when the archive ends with its table of contents (no data block follows it). */
+  | { readonly state: 'end-marker'; readonly holdsData: boolean }
   | { readonly state: 'mid-archive'; readonly zeroBytes: number }
   | { readonly state: 'unknown'; readonly reason: string };
 
@@ -382,7 +397,7 @@ export function archiveEnd(
   }
   const end = pgDumpEnd(header, tail.bytes);
   return end.kind === 'end-marker'
-    ? { state: 'end-marker' }
+    ? { state: 'end-marker', holdsData: end.marker === 'zero-int' }
     : { state: 'mid-archive', zeroBytes: end.zeroBytes };
 }
 
@@ -395,6 +410,13 @@ export function unknownCompressionWords(header: PgDumpHeader): string | undefine
   if (header.compression.algorithm !== 'unknown') return undefined;
   return `its header names compression algorithm ${header.compression.algorithmCode}, which no pg_dump this audit knows writes`;
 }
+
+/**
+ * How a whole custom archive that ends with its table of contents is said: no data block follows
+ * it, so it restores the schema and no rows.
+ */
+export const NO_TABLE_DATA_WORDS =
+  'it ends with its table of contents, with no data block after it: it holds no table data, so a restore brings back the schema and no rows (a pg_dump --schema-only or --section=pre-data/post-data dump, or a data dump cut right after its table of contents)';
 
 /** How a custom archive whose last bytes are not its end marker is said: `ends mid-archive: …`. */
 export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number): string {
@@ -417,10 +439,17 @@ export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number
  * archive whose header names a compression algorithm no pg_dump this audit knows writes is `dump`
  * with `unrestorable`, in words: pg_restore warns that no data will be available for an algorithm
  * it does not support, so however whole, it proves no dump a restore can use (dumps.integrity:
- * NOT_AVAILABLE).
+ * NOT_AVAILABLE). A whole custom archive that ends with its table of contents is `dump` with
+ * `noData`, in words: it holds no table data (a --schema-only dump), so it proves no dump a restore
+ * can bring the data back from (dumps.integrity FAILS it).
  */
 export type NewestShows =
-  | { readonly shows: 'dump'; readonly unended?: string; readonly unrestorable?: string }
+  | {
+      readonly shows: 'dump';
+      readonly unended?: string;
+      readonly unrestorable?: string;
+      readonly noData?: string;
+    }
   | { readonly shows: 'other'; readonly words: string; readonly cut?: true }
   | {
       readonly shows: 'nothing';
@@ -465,6 +494,7 @@ export function newestShows(newest: NewestDump): NewestShows {
         shows: 'dump',
         ...(end.state === 'unknown' ? { unended: end.reason } : {}),
         ...(unrestorable === undefined ? {} : { unrestorable }),
+        ...(end.state === 'end-marker' && !end.holdsData ? { noData: NO_TABLE_DATA_WORDS } : {}),
       };
     }
     case 'not-pg-dump':

@@ -371,6 +371,56 @@ describe('dumps.fresh', () => {
     expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-2026-12-02.dump', newestAgeHours: 1 });
   });
 
+  it('is not available, not passed, when the header creation time of a recent newest object is not a valid date', () => {
+    // Prepare: the pg_dump 17 fixture with tm_mon 12 (month 13): no date, so nothing shows the
+    // object, written an hour ago, was not copied or rewritten after an older dump was made.
+    const now = new Date('2026-12-02T12:00:00.000Z');
+    const bytes = Uint8Array.from(fixtureBytes('certctl-pg17.dump'));
+    bytes[33] = 12;
+    const parsed = parsePgDumpHeader(bytes);
+    expect(parsed.kind === 'header' && parsed.header.createdLocal?.month).toBe(13);
+    const object = {
+      key: 'prod/certctl-2026-12-02.dump',
+      size: bytes.length,
+      lastModified: hoursBefore(now, 1),
+    };
+    const fact = s3Fact({
+      listing: { state: 'read', objects: [object], complete: true },
+      newest: newestDumpRead(object, bytes, { state: 'read', bytes: bytes.subarray(-64) }),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, { ...settingsWith(), now });
+    // Assess: before, it PASSED while dumps.integrity could not check the creation time.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      "prod/certctl-2026-12-02.dump, the newest object under the prefix, was written 1 h ago, but its pg_dump header's creation time could not be read (its fields read 2026-13-02 03:38:54, not a valid date), so nothing shows the object was not copied or rewritten after an older dump was made",
+    );
+  });
+
+  it('is not available, not passed, when the recent newest dump is a whole --schema-only archive', () => {
+    // Prepare: written 2 min after its header says it was made, audited an hour later; its last
+    // bytes are its table of contents' end, so it holds no table data (dumps.integrity FAILS it).
+    const parsed = parsePgDumpHeader(fixtureBytes('certctl-pg17-schema-only.dump'));
+    const made = parsed.kind === 'header' ? parsed.header.createdAsUtc : undefined;
+    if (!made) throw new Error('the fixture has no creation time');
+    const written = new Date(made.getTime() + 120_000);
+    const now = new Date(written.getTime() + 3_600_000);
+    const size = fixtureBytes('certctl-pg17-schema-only.dump').length;
+    const objects = [{ key: 'prod/certctl-schema.dump', size, lastModified: written }];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg17-schema-only.dump'),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, { ...settingsWith(), now });
+    // Assess: before, it PASSED as a recent dump.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'prod/certctl-schema.dump, the newest object under the prefix, starts a pg_dump custom archive, but it ends with its table of contents, with no data block after it: it holds no table data',
+    );
+    expect(outcome?.observed).toMatchObject({ holdsData: false });
+  });
+
   it('passes when the header time is a whole cadence old but a time zone west of UTC can explain it', () => {
     // Prepare: made 03:38 local; at UTC-12 that is 15:38 UTC, 26.4 h before an audit at 18:00 the next day.
     const now = new Date('2026-12-03T18:00:00.000Z');

@@ -13,7 +13,12 @@ import {
   parsePgDumpHeader,
 } from '../../../functions/core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../../../functions/core/pg-dump-tail.ts';
-import { cutsOf, fixtureBytes, WHOLE_ARCHIVES } from '../../fixtures/pg-dump/archives.ts';
+import {
+  cutsOf,
+  DATA_ARCHIVES,
+  fixtureBytes,
+  SCHEMA_ONLY_ARCHIVES,
+} from '../../fixtures/pg-dump/archives.ts';
 import {
   dailySeries,
   fixtureHead,
@@ -278,11 +283,30 @@ function seriesOf(fixture: string, earlier: number, length?: number): DumpFact {
 }
 
 describe('dumps.integrity on the end of the archive (its last bytes, no history needed)', () => {
-  it.each(WHOLE_ARCHIVES)('passes when the newest is the whole real archive %s', (fixture) => {
+  it.each(DATA_ARCHIVES)('passes when the newest is the whole real archive %s', (fixture) => {
     const outcome = dumpsIntegrityCheck.evaluate(seriesOf(fixture, 7), settingsWith());
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.description).toContain('ends as a whole custom archive ends');
+    expect(outcome?.observed).toMatchObject({ endsWhole: true, holdsData: true });
   });
+
+  it.each(SCHEMA_ONLY_ARCHIVES)(
+    'fails, saying it holds no table data, when the newest and every dump before it is the whole --schema-only archive %s',
+    (fixture) => {
+      // Prepare: a series of schema-only dumps (a job run with --schema-only from the start), so
+      // the size comparison sees nothing smaller than usual; its last bytes, read already, are its
+      // last TOC entry's (the deps list's end, then the K_OFFSET_NO_DATA offset), not a data block's.
+      const fact = seriesOf(fixture, 7);
+      // Act
+      const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+      // Assess: before, it PASSED.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'it ends with its table of contents, with no data block after it: it holds no table data, so a restore brings back the schema and no rows (a pg_dump --schema-only or --section=pre-data/post-data dump, or a data dump cut right after its table of contents)',
+      );
+      expect(outcome?.observed).toMatchObject({ endsWhole: true, holdsData: false });
+    },
+  );
 
   it('fails as truncated when the first dump of a new series is cut mid-archive, with no earlier dump to compare', () => {
     // Prepare: a new bucket holding one dump, cut after 4000 of its 6451 bytes.
@@ -648,6 +672,20 @@ describe('dumps.integrity descriptions and boundaries', () => {
     const outcome = dumpsIntegrityCheck.evaluate(newestReading({ kind: 'header', header }), settingsWith());
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('could not check the creation time in the header');
+    expect(outcome?.observed).toMatchObject({ createdLocal: null });
+  });
+
+  it('is not available, saying the fields it read, when the header creation time is not a valid date', () => {
+    // Prepare: the pg_dump 17 fixture with tm_mon 12 (month 13), as dumps.fresh judges it.
+    const bytes = Uint8Array.from(fixtureBytes('certctl-pg17.dump'));
+    bytes[33] = 12;
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(newestReading(parsePgDumpHeader(bytes)), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not check the creation time in the header (its fields read 2026-13-02 03:38:54, not a valid date)',
+    );
     expect(outcome?.observed).toMatchObject({ createdLocal: null });
   });
 

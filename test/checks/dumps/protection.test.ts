@@ -1103,6 +1103,7 @@ describe('dumps.protection', () => {
       newestDumpRetainUntil: null,
       newestDumpEncryption: null,
       newestDumpKmsKey: null,
+      newestDumpKmsKeyAccount: null,
       newestDumpCustomerManagedKey: null,
     });
   });
@@ -2001,6 +2002,69 @@ describe('dumps.protection with a default key of another account or project', ()
     expect(outcome?.description).toContain(
       `(the default key ${kmsKey} is in project certctl-security, not the bucket's project certctl-prod: whoever administers that project can disable the key version, schedule its destruction or change the key's IAM policy, leaving every dump it encrypts unreadable, and nothing in the bucket's project can stop it)`,
     );
+  });
+
+  it("says whose key it is when the newest dump's own S3 key is in another account and the default key is the bucket's", () => {
+    // Prepare: the default CMK is in the bucket's account; the newest dump was uploaded with its
+    // own SSE-KMS key, Enabled, in 444455556666 (an upload's own key overrides the default).
+    const fact = s3Fact();
+    const newest = fact.newest && {
+      ...fact.newest,
+      encryption: {
+        algorithm: 'aws:kms',
+        kmsKey: FOREIGN_KEY,
+        customerManagedKey: true,
+        keyState: 'Enabled',
+      },
+    };
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate({ ...fact, newest }, settingsWith());
+    // Assess: before, nothing said whose the dump's own key is.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({
+      kmsKeyAccount: '111122223333',
+      newestDumpKmsKey: FOREIGN_KEY,
+      newestDumpKmsKeyAccount: '444455556666',
+    });
+    expect(outcome?.description).toContain(
+      `(the newest dump prod/certctl-2026-12-02.dump's own key ${FOREIGN_KEY} is in account 444455556666, not the bucket's account 111122223333: whoever administers that account can disable the key, schedule its deletion or change its key policy, leaving every dump it encrypts unreadable, and nothing in the bucket's account can stop it)`,
+    );
+  });
+
+  it("says whose key it is when the newest dump's own key in another account is disabled", () => {
+    const fact = s3Fact();
+    const newest = fact.newest && {
+      ...fact.newest,
+      encryption: {
+        algorithm: 'aws:kms',
+        kmsKey: FOREIGN_KEY,
+        customerManagedKey: true,
+        keyState: 'Disabled',
+      },
+    };
+    const outcome = dumpsProtectionCheck.evaluate({ ...fact, newest }, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      "The newest dump prod/certctl-2026-12-02.dump's own key is in account 444455556666, not the bucket's account 111122223333",
+    );
+  });
+
+  it("names the newest dump's own key account once, as the default's, when the dump is under the default key", () => {
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: { algorithm: 'aws:kms', kmsKey: FOREIGN_KEY, customerManagedKey: true, keyState: 'Enabled' },
+      },
+    });
+    const newest = fact.newest &&
+      fact.encryption.state === 'read' && { ...fact.newest, encryption: fact.encryption.value };
+    const outcome = dumpsProtectionCheck.evaluate({ ...fact, newest: newest || undefined }, settingsWith());
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({
+      kmsKeyAccount: '444455556666',
+      newestDumpKmsKeyAccount: '444455556666',
+    });
+    expect(outcome?.description).not.toContain('own key');
   });
 
   it('claims no project for a Cloud KMS key named by project number, which may be the bucket project', () => {
