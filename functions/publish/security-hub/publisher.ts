@@ -125,6 +125,15 @@ export interface PublishOptions {
    * whole (lifecycle.ts `groupGone`). Without it such a finding is left as it was.
    */
   readonly groups?: { readonly catalog: ReadonlySet<string>; readonly run: ReadonlySet<string> };
+  /**
+   * The regions of an account whose Security Hub this run's credentials may call (`*`: every one),
+   * given the run's home region: a deployed job's role is granted only the regions its check groups
+   * publish into (functions/jobs/groups.ts `securityHubReach`, which the deployment's grants are
+   * tested against). The regions read beyond this run's own findings and scopes (the home region for
+   * a whole-account finding, those read only to keep a failed scope's findings alive) stay within it,
+   * so a call the role cannot make is never planned. Absent: every region (the CLI's credentials).
+   */
+  readonly reach?: (account: string, homeRegion: string) => readonly string[];
 }
 
 /** What the import ledger did in a publication, per destination. */
@@ -302,7 +311,13 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
 
   const work = new Map<string, DestinationWork>();
   const wholeAccountHeld = await wholeAccountHolders(options, target, roles, calls);
-  for (const destination of destinationsToRead(options.report, target, options.policy, wholeAccountHeld)) {
+  for (const destination of destinationsToRead(
+    options.report,
+    target,
+    options.policy,
+    wholeAccountHeld,
+    reachable(options, target),
+  )) {
     work.set(keyOf(destination), {
       destination,
       account: roles(destination.account),
@@ -757,6 +772,19 @@ function importTime(work: Iterable<DestinationWork>, now: Date): Date {
   return after > now.getTime() ? new Date(after) : now;
 }
 
+/** Whether this run may call Security Hub in `region` of `account` ({@link PublishOptions.reach}). */
+function reachable(
+  options: PublishOptions,
+  target: PublishTarget,
+): (account: string, region: string) => boolean {
+  const { reach } = options;
+  if (!reach) return () => true;
+  return (account, region) => {
+    const regions = reach(account, target.homeRegion);
+    return regions.includes('*') || regions.includes(region);
+  };
+}
+
 /**
  * The destinations read only to keep alive the held findings of this run's failed AWS scopes, where
  * {@link destinationsToRead} does not reach: Security Hub deletes a finding 90 days after its last
@@ -770,7 +798,9 @@ function importTime(work: Iterable<DestinationWork>, now: Date): Date {
  * run's report names, and with a ledger store that lists, the regions where the account has an import
  * ledger (one ListObjectsV2 per account with a failed scope; a ledger is written wherever this
  * product's findings landed, but a lost one is not written again while the account fails). Each destination not read already is read once
- * ({@link readForKeepAlive}); none when no AWS scope failed.
+ * ({@link readForKeepAlive}); none when no AWS scope failed, and none the run may not reach
+ * ({@link PublishOptions.reach}: a dumps or keys job's role calls Security Hub only where its places
+ * are, which is where its findings are).
  */
 async function keepAliveDestinations(
   options: PublishOptions,
@@ -797,6 +827,7 @@ async function keepAliveDestinations(
     if (resource.provider === 'aws' && resource.region !== '*') known.add(resource.region);
   }
   const store = options.ledger;
+  const reaches = reachable(options, target);
   const perAccount = await mapWithConcurrency(
     [...failedAccounts],
     options.concurrency ?? 8,
@@ -821,7 +852,7 @@ async function keepAliveDestinations(
       }
       return [...accountRegions]
         .map((region) => ({ account, region, partition: partitionOf(region) }))
-        .filter((destination) => !work.has(keyOf(destination)));
+        .filter((destination) => !work.has(keyOf(destination)) && reaches(account, destination.region));
     },
   );
   return perAccount.flat();
@@ -836,7 +867,9 @@ async function keepAliveDestinations(
  * Security Hub is then read in full there, as for any destination). An account with no ledger there
  * holds none this product recorded: its home region is not read, so a deployment that has always
  * listed its regions reads (and needs permissions in) no other region, at the cost of one ledger read
- * per account. Without a ledger store nothing can tell, and no home region is read.
+ * per account. Without a ledger store nothing can tell, and no home region is read; nor is it for an
+ * account whose home region this run may not reach ({@link PublishOptions.reach}: its groups write
+ * no whole-account finding).
  */
 async function wholeAccountHolders(
   options: PublishOptions,
@@ -846,11 +879,18 @@ async function wholeAccountHolders(
 ): Promise<ReadonlySet<string>> {
   const store = options.ledger;
   if (!store) return new Set();
-  const read = new Set(destinationsToRead(options.report, target, options.policy).map(keyOf));
+  const reaches = reachable(options, target);
+  const read = new Set(
+    destinationsToRead(options.report, target, options.policy, new Set(), reaches).map(keyOf),
+  );
   const groupsOf = new Map<string, Set<string>>();
   for (const { scope, status } of options.report.scopes) {
     if (status !== 'complete' || scope.provider !== 'aws' || scope.region === '*') continue;
-    if (!roles(scope.account) || read.has(keyOf({ account: scope.account, region: target.homeRegion })))
+    if (
+      !roles(scope.account) ||
+      !reaches(scope.account, target.homeRegion) ||
+      read.has(keyOf({ account: scope.account, region: target.homeRegion }))
+    )
       continue;
     const groups = groupsOf.get(scope.account) ?? new Set<string>();
     groups.add(scope.group);
