@@ -250,9 +250,40 @@ const DEFAULT_BASE_DELAY_MS = 250;
  */
 const LEDGER_WRITE_ATTEMPTS = 4;
 
+/**
+ * A destination's ledger as read from the store: what the store answered (none: no ledger yet), the
+ * ledger decoded from it, or the error of the read or of the decoding (`stored` kept when only the
+ * decoding failed: its version still conditions the write that replaces it).
+ */
+interface LedgerRead {
+  readonly stored?: StoredLedger;
+  readonly ledger?: Ledger;
+  readonly error?: unknown;
+}
+
+/** Read and decode the ledger of `destination`, once: errors are returned, not thrown. */
+async function readStoredLedger(
+  store: LedgerStore,
+  destination: Destination,
+  calls: Calls,
+): Promise<LedgerRead> {
+  const where = { account: destination.account, region: destination.region };
+  let stored: StoredLedger | undefined;
+  try {
+    calls.ledgerRead += 1;
+    stored = await store.read(where);
+    if (!stored) return {};
+    return { stored, ledger: decodeLedger(stored.body, { ...where, productArn: productArn(destination) }) };
+  } catch (error) {
+    return { ...(stored ? { stored } : {}), error };
+  }
+}
+
 interface DestinationWork {
   readonly destination: Destination;
   readonly account: PublishAccount | undefined;
+  /** Its ledger, when read before planning ({@link wholeAccountHolders}): planning does not read it again. */
+  ledgerRead?: LedgerRead;
   held: HeldFinding[];
   readError?: { code: string; message: string };
   /** Security Hub was read in full this run. */
@@ -310,17 +341,20 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   const roles = publishingAccounts(options);
 
   const work = new Map<string, DestinationWork>();
-  const wholeAccountHeld = await wholeAccountHolders(options, target, roles, calls);
+  const homeLedgers = await wholeAccountHolders(options, target, roles, calls);
   for (const destination of destinationsToRead(
     options.report,
     target,
     options.policy,
-    wholeAccountHeld,
+    new Set(homeLedgers.keys()),
     reachable(options, target),
   )) {
+    const ledgerRead =
+      destination.region === target.homeRegion ? homeLedgers.get(destination.account) : undefined;
     work.set(keyOf(destination), {
       destination,
       account: roles(destination.account),
+      ...(ledgerRead ? { ledgerRead } : {}),
       held: [],
       reconciled: false,
     });
@@ -572,14 +606,14 @@ async function readLedger(
   const where = { account: item.destination.account, region: item.destination.region };
   let reason: string;
   let ledger: Ledger | undefined;
+  const read = item.ledgerRead ?? (await readStoredLedger(store, item.destination, calls));
   try {
-    calls.ledgerRead += 1;
-    const stored = await store.read(where);
-    if (!stored) {
+    if (read.stored) item.ledgerVersion = read.stored.version;
+    if (read.error !== undefined) throw read.error;
+    if (!read.stored || !read.ledger) {
       reason = 'no import ledger yet';
     } else {
-      item.ledgerVersion = stored.version;
-      ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
+      ledger = read.ledger;
       item.reconciledAt = ledger.reconciledAt;
       item.previous = new Map(ledger.findings.map((finding) => [finding.id, finding]));
       const reconcileDays = options.policy.securityHub.reconcileDays;
@@ -867,7 +901,8 @@ async function keepAliveDestinations(
  * Security Hub is then read in full there, as for any destination). An account with no ledger there
  * holds none this product recorded: its home region is not read, so a deployment that has always
  * listed its regions reads (and needs permissions in) no other region, at the cost of one ledger read
- * per account. Without a ledger store nothing can tell, and no home region is read; nor is it for an
+ * per account, each one's ledger as read (its planning reads it no more). Without a ledger store
+ * nothing can tell, and no home region is read; nor is it for an
  * account whose home region this run may not reach ({@link PublishOptions.reach}: its groups write
  * no whole-account finding).
  */
@@ -876,9 +911,9 @@ async function wholeAccountHolders(
   target: PublishTarget,
   roles: (accountId: string) => PublishAccount | undefined,
   calls: Calls,
-): Promise<ReadonlySet<string>> {
+): Promise<ReadonlyMap<string, LedgerRead>> {
   const store = options.ledger;
-  if (!store) return new Set();
+  if (!store) return new Map();
   const reaches = reachable(options, target);
   const read = new Set(
     destinationsToRead(options.report, target, options.policy, new Set(), reaches).map(keyOf),
@@ -897,27 +932,29 @@ async function wholeAccountHolders(
     groupsOf.set(scope.account, groups);
   }
   const accounts = [...groupsOf.keys()];
-  const holding = await mapWithConcurrency(accounts, options.concurrency ?? 8, async (account) => {
-    const where = { account, region: target.homeRegion };
-    try {
-      calls.ledgerRead += 1;
-      const stored = await store.read(where);
-      if (!stored) return false;
-      const ledger = decodeLedger(stored.body, {
-        ...where,
-        productArn: productArn({ ...where, partition: partitionOf(where.region) }),
-      });
-      return holdsWholeAccountFinding(ledger, account, groupsOf.get(account) ?? new Set());
-    } catch (error) {
+  const reads = await mapWithConcurrency(accounts, options.concurrency ?? 8, async (account) => {
+    const where = { account, region: target.homeRegion, partition: partitionOf(target.homeRegion) };
+    const read = await readStoredLedger(store, where, calls);
+    if (read.error !== undefined) {
       // Read as a destination of this run, where the ledger's problem is counted and logged.
       options.logger?.info('import ledger of the home region unreadable: reading its findings', {
-        ...where,
-        error: { code: errorCode(error), message: describeError(error) },
+        account,
+        region: where.region,
+        error: { code: errorCode(read.error), message: describeError(read.error) },
       });
-      return true;
+      return read;
     }
+    return read.ledger && holdsWholeAccountFinding(read.ledger, account, groupsOf.get(account) ?? new Set())
+      ? read
+      : undefined;
   });
-  return new Set(accounts.filter((_, index) => holding[index]));
+  // The ledger read goes with its account: planning the home region uses it rather than reading it again.
+  const holders = new Map<string, LedgerRead>();
+  accounts.forEach((account, index) => {
+    const read = reads[index];
+    if (read) holders.set(account, read);
+  });
+  return holders;
 }
 
 /**

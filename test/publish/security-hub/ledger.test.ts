@@ -1196,6 +1196,41 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(next.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 2 });
   });
 
+  it('reads the home region ledger once when it holds a whole-account finding: to decide and to plan', async () => {
+    // Prepare: the whole-account finding of an all-regions audit in the home region eu-west-1, and a
+    // store that counts its reads per region; the policy then lists us-east-1 only.
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    await publish(report([scopeFinding(unlisted)], [unlisted]));
+    const reads = new Map<string, number>();
+    const counting: LedgerStore = {
+      read: (where) => {
+        reads.set(where.region, (reads.get(where.region) ?? 0) + 1);
+        return store.read(where);
+      },
+      write: (where, body, previous) => store.write(where, body, previous),
+      overwrite: (where, body) => store.overwrite(where, body),
+      remove: (where) => store.remove(where),
+      regionsOf: (account) => store.regionsOf(account),
+    };
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    clock = new Date(T0.getTime() + HOUR);
+
+    // Act
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const result = await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1')]), {
+      policy: listed,
+      store: counting,
+    });
+
+    // Assess: archived, planned from the one read, and the count says so.
+    expect(result.counts).toMatchObject({ created: 1, archived: 1, failed: 0 });
+    expect(Object.fromEntries(reads)).toEqual({ 'eu-west-1': 1, 'us-east-1': 1 });
+    expect(result.calls.ledgerRead).toBe(2);
+  });
+
   it('reads no region beyond those listed when the home region holds no whole-account finding', async () => {
     // Prepare: a deployment that has always listed us-east-1 only; the home region eu-west-1 holds
     // account A's other product findings only, and no ledger.
