@@ -534,7 +534,9 @@ export function toScopePlan<F>(planned: PlannedScope, collect: () => Promise<rea
  * kept, so a retry never hides one.
  * `unmatchedTargets` is merged ({@link mergedUnmatchedTargets}), so a merge that publishes without
  * computing target coverage again ({@link withTargetCoverage}) still archives nothing while a named
- * database is missing. `narrowed` is kept when any report has it.
+ * database is missing. `narrowed` is kept when any report has it. What the reports say beside their
+ * scopes is kept too ({@link mergedNotes}): what did not land in Security Hub, the unused-exception
+ * warnings, the targets judged elsewhere, and that nothing was read when no report read a scope.
  */
 export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   const only = reports.length === 1 ? reports[0] : undefined;
@@ -548,6 +550,7 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
     return {
       ...(only.unplanned && only.unplanned.length > 0 ? { unplanned: only.unplanned } : {}),
       ...(only.unmatchedTargets ? { unmatchedTargets: only.unmatchedTargets } : {}),
+      ...mergedNotes(reports, only.scopes.length > 0),
       ...narrowed,
       startedAt: only.startedAt,
       finishedAt: only.finishedAt,
@@ -593,6 +596,7 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
   return {
     ...(unplanned.length > 0 ? { unplanned } : {}),
     ...(unmatched ? { unmatchedTargets: unmatched } : {}),
+    ...mergedNotes(reports, scopes.length > 0),
     ...narrowed,
     startedAt: reports.map((report) => report.startedAt).sort()[0] ?? now,
     finishedAt:
@@ -603,6 +607,56 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
     findings,
     scopes,
     counts: countedStatuses(findings),
+  };
+}
+
+/**
+ * What the merged reports say beside their scopes and findings, none of which a merge may lose:
+ * - `notImported`: findings of a run that did not land in Security Hub. The merged report did not
+ *   complete either (every report written of it says so, publish/summary.ts): the counts of each
+ *   run, once per run (a report given twice is one run: the same start and finish), with their reasons;
+ * - `unusedExceptions`: each warning once. A warning about the policy (an exception that matched
+ *   nothing in a run that read everything), which never changes the exit code; dropped, a mistyped
+ *   exception would silently suppress nothing;
+ * - `targetsJudgedElsewhere`: each identifier once (case-insensitive, as targets are matched), with
+ *   the first note: it is why a named database is not reported missing ({@link mergedUnmatchedTargets});
+ * - `nothingToRead`: only when no merged report read a scope (`readScopes` false), with every such
+ *   run's providers and groups: a report that read one did audit something.
+ */
+function mergedNotes(
+  reports: readonly AuditReport[],
+  readScopes: boolean,
+): Pick<
+  AuditReport,
+  'notImported' | 'notImportedReason' | 'unusedExceptions' | 'targetsJudgedElsewhere' | 'nothingToRead'
+> {
+  const runs = new Map<string, AuditReport>();
+  for (const report of reports) {
+    if (report.notImported !== undefined) runs.set(`${report.startedAt}\n${report.finishedAt}`, report);
+  }
+  const notImported = [...runs.values()].reduce((sum, report) => sum + (report.notImported ?? 0), 0);
+  const reasons = [...new Set([...runs.values()].flatMap((report) => report.notImportedReason ?? []))];
+  const unused = [...new Set(reports.flatMap((report) => report.unusedExceptions ?? []))];
+  const elsewhere = new Map<string, { readonly identifier: string; readonly note: string }>();
+  for (const entry of reports.flatMap((report) => report.targetsJudgedElsewhere ?? [])) {
+    const key = entry.identifier.toLowerCase();
+    if (!elsewhere.has(key)) elsewhere.set(key, entry);
+  }
+  const nothing = readScopes ? [] : reports.flatMap((report) => report.nothingToRead ?? []);
+  return {
+    ...(runs.size > 0 ? { notImported } : {}),
+    ...(reasons.length > 0 ? { notImportedReason: reasons.join('; ') } : {}),
+    ...(unused.length > 0 ? { unusedExceptions: unused } : {}),
+    ...(elsewhere.size > 0 ? { targetsJudgedElsewhere: [...elsewhere.values()] } : {}),
+    ...(nothing.length > 0
+      ? {
+          nothingToRead: {
+            providers: [...new Set(nothing.flatMap(({ providers }) => providers))],
+            groups: [...new Set(nothing.flatMap(({ groups }) => groups))],
+            ...(nothing.some(({ narrowed }) => narrowed) ? { narrowed: true as const } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -192,3 +192,34 @@ export function catalogCheckIds(): ReadonlySet<string> {
 export function checkGroup(name: CheckGroup): CheckGroupDefinition | undefined {
   return registry.get(name);
 }
+
+/**
+ * The regions of `account` whose Security Hub a run of `groups` calls under `policy` (`*`: every
+ * one), the run's home region being `homeRegion`: a group with places publishes into its places in
+ * that account only (their findings' account and region, or their scope's); any other group into the
+ * audited regions and the home region, where a whole-account finding is kept (every region with
+ * `aws.regions: all`). The publisher reads nowhere else (publish/security-hub/publisher.ts
+ * `PublishOptions.reach`), and the deployment grants each job's role these regions
+ * (infra/permissions.ts; test/infra/security-hub-reach.test.ts holds the grants to this function).
+ * A group this version does not know may publish anywhere: `*`.
+ */
+export function securityHubReach(
+  policy: Policy,
+  groups: readonly CheckGroup[],
+  account: string,
+  homeRegion: string,
+): string[] {
+  const regions = new Set<string>();
+  for (const name of groups) {
+    const group = checkGroup(name);
+    if (group?.places) {
+      for (const place of group.places(policy, 'aws'))
+        if (place.account === account) regions.add(place.region);
+    } else if (group === undefined || policy.aws.regions === 'all') {
+      return ['*'];
+    } else {
+      for (const region of [...policy.aws.regions, homeRegion]) regions.add(region);
+    }
+  }
+  return [...regions].sort();
+}

@@ -22,7 +22,7 @@ import {
   UNREAD_FINDINGS_ID,
 } from '../publish/security-hub/errors.ts';
 import type { LedgerStore, PublishAccount, PublishResult } from '../publish/security-hub/index.ts';
-import { catalogCheckIds, knownCheckGroups } from './groups.ts';
+import { catalogCheckIds, knownCheckGroups, securityHubReach } from './groups.ts';
 
 /** How a job publishes. */
 export interface PublisherDependencies {
@@ -160,6 +160,14 @@ export async function publishAudit(
       catalog: catalogCheckIds(),
       ...(deps.groupsRun
         ? { groups: { catalog: new Set<string>(knownCheckGroups()), run: new Set<string>(deps.groupsRun) } }
+        : {}),
+      // Where the run's groups publish, which is all a deployed job's role is granted: the publisher
+      // reads no region beyond it (for keep-alive, or a whole-account finding its groups never write).
+      ...(deps.groupsRun
+        ? {
+            reach: (account: string, homeRegion: string) =>
+              securityHubReach(deps.policy, deps.groupsRun ?? [], account, homeRegion),
+          }
         : {}),
       ...(deps.logger ? { logger: deps.logger } : {}),
       ...(deps.now ? { now: deps.now } : {}),

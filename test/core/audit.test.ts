@@ -407,6 +407,136 @@ describe('mergeReports', () => {
     expect(exitCodeFor(merged)).toBe(EXIT_CODES.incomplete);
   });
 
+  it('keeps what did not land when merging published runs, each run counted once', async () => {
+    // Prepare: two published runs whose findings did not all land; one of them given twice.
+    const west = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const east = await runAudit({
+      plans: [plan('us-east-1', [db('us-east-1', 'b', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const westPublished = {
+      ...west,
+      notImported: 3,
+      notImportedReason: 'Security Hub refused them: InvalidInput 3',
+    };
+    const eastPublished = {
+      ...east,
+      startedAt: '2026-11-21T13:00:00.000Z',
+      finishedAt: '2026-11-21T13:00:01.000Z',
+      notImported: 2,
+      notImportedReason: 'publishing failed: AccessDeniedException',
+    };
+
+    // Act
+    const merged = mergeReports([westPublished, structuredClone(westPublished), eastPublished]);
+    const alone = mergeReports([westPublished]);
+    const landed = mergeReports([west, east]);
+
+    // Assess
+    expect(merged).toMatchObject({
+      notImported: 5,
+      notImportedReason:
+        'Security Hub refused them: InvalidInput 3; publishing failed: AccessDeniedException',
+    });
+    expect(alone).toMatchObject({
+      notImported: 3,
+      notImportedReason: 'Security Hub refused them: InvalidInput 3',
+    });
+    expect(landed).not.toHaveProperty('notImported');
+    expect(landed).not.toHaveProperty('notImportedReason');
+  });
+
+  it('keeps every unused-exception warning and every target judged elsewhere, each once', async () => {
+    // Prepare
+    const west = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const east = await runAudit({
+      plans: [plan('us-east-1', [db('us-east-1', 'b', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const replica = {
+      identifier: 'certctl-replica',
+      note: 'a read replica, judged at its source certctl-db',
+    };
+    const member = {
+      identifier: 'certctl-member-1',
+      note: 'an Aurora member, judged at its cluster certctl',
+    };
+    const first = {
+      ...west,
+      unusedExceptions: ['exception 1 applies to nothing'],
+      targetsJudgedElsewhere: [replica],
+    };
+    const second = {
+      ...east,
+      unusedExceptions: ['exception 1 applies to nothing', 'exception 2 applies to nothing'],
+      targetsJudgedElsewhere: [{ ...replica, identifier: 'CERTCTL-REPLICA' }, member],
+    };
+
+    // Act
+    const merged = mergeReports([first, second]);
+    const alone = mergeReports([first]);
+
+    // Assess
+    expect(merged.unusedExceptions).toEqual([
+      'exception 1 applies to nothing',
+      'exception 2 applies to nothing',
+    ]);
+    expect(merged.targetsJudgedElsewhere).toEqual([replica, member]);
+    expect(alone).toMatchObject({
+      unusedExceptions: first.unusedExceptions,
+      targetsJudgedElsewhere: [replica],
+    });
+    expect(mergeReports([west, east])).not.toHaveProperty('unusedExceptions');
+    expect(mergeReports([west, east])).not.toHaveProperty('targetsJudgedElsewhere');
+  });
+
+  it('says nothing was read only when no merged run read a scope, with every run’s providers and groups', async () => {
+    // Prepare: two runs that planned no scope (a group without places), and one that read a scope.
+    const empty = await runAudit({ plans: [], checks: [retentionCheck], policy, now });
+    const dumpsNothing = { ...empty, nothingToRead: { providers: ['aws' as const], groups: ['dumps'] } };
+    const keysNothing = {
+      ...empty,
+      nothingToRead: {
+        providers: ['aws' as const, 'gcp' as const],
+        groups: ['keys'],
+        narrowed: true as const,
+      },
+    };
+    const west = await runAudit({
+      plans: [plan('eu-west-1', [db('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Act
+    const nothing = mergeReports([dumpsNothing, keysNothing]);
+    const something = mergeReports([dumpsNothing, west]);
+
+    // Assess
+    expect(nothing.nothingToRead).toEqual({
+      providers: ['aws', 'gcp'],
+      groups: ['dumps', 'keys'],
+      narrowed: true,
+    });
+    expect(coverageProblems(nothing)).toEqual([expect.stringMatching(/^nothing was audited: .*dumps.*keys/)]);
+    expect(something).not.toHaveProperty('nothingToRead');
+  });
+
   it('keeps the failed outcome when a retried batch reports the same scope complete', async () => {
     // Prepare
     const failed = await runAudit({

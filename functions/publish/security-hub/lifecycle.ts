@@ -220,12 +220,16 @@ function findingKey(productArnValue: string | undefined, id: string | undefined)
  * The (account, region) pairs whose current findings must be read before planning this report.
  * `wholeAccountHeld`: AWS accounts whose home region may hold a whole-account finding although this
  * run could write none (the publisher asks the import ledger, ledger.ts `holdsWholeAccountFinding`).
+ * `reaches`: whether the run may call Security Hub in a region of an account (publisher.ts
+ * `PublishOptions.reach`); a home region it may not reach is not read for whole-account findings
+ * (its check groups write none: a dumps or keys job's role reaches its places only).
  */
 export function destinationsToRead(
   report: Pick<AuditReport, 'findings' | 'scopes'>,
   target: PublishTarget,
   policy: Pick<Policy, 'aws'>,
   wholeAccountHeld: ReadonlySet<string> = new Set(),
+  reaches: (account: string, region: string) => boolean = () => true,
 ): readonly Destination[] {
   const destinations = new Map<string, Destination>();
   const add = (destination: Destination): void => {
@@ -248,7 +252,8 @@ export function destinationsToRead(
     add(destinationFor(scopeResource(outcome.scope), target));
     if (
       outcome.scope.provider === 'aws' &&
-      (wholeAccountPossible || wholeAccountHeld.has(outcome.scope.account))
+      (wholeAccountPossible || wholeAccountHeld.has(outcome.scope.account)) &&
+      reaches(outcome.scope.account, target.homeRegion)
     ) {
       add({
         account: outcome.scope.account,

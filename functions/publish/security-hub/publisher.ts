@@ -125,6 +125,15 @@ export interface PublishOptions {
    * whole (lifecycle.ts `groupGone`). Without it such a finding is left as it was.
    */
   readonly groups?: { readonly catalog: ReadonlySet<string>; readonly run: ReadonlySet<string> };
+  /**
+   * The regions of an account whose Security Hub this run's credentials may call (`*`: every one),
+   * given the run's home region: a deployed job's role is granted only the regions its check groups
+   * publish into (functions/jobs/groups.ts `securityHubReach`, which the deployment's grants are
+   * tested against). The regions read beyond this run's own findings and scopes (the home region for
+   * a whole-account finding, those read only to keep a failed scope's findings alive) stay within it,
+   * so a call the role cannot make is never planned. Absent: every region (the CLI's credentials).
+   */
+  readonly reach?: (account: string, homeRegion: string) => readonly string[];
 }
 
 /** What the import ledger did in a publication, per destination. */
@@ -241,9 +250,40 @@ const DEFAULT_BASE_DELAY_MS = 250;
  */
 const LEDGER_WRITE_ATTEMPTS = 4;
 
+/**
+ * A destination's ledger as read from the store: what the store answered (none: no ledger yet), the
+ * ledger decoded from it, or the error of the read or of the decoding (`stored` kept when only the
+ * decoding failed: its version still conditions the write that replaces it).
+ */
+interface LedgerRead {
+  readonly stored?: StoredLedger;
+  readonly ledger?: Ledger;
+  readonly error?: unknown;
+}
+
+/** Read and decode the ledger of `destination`, once: errors are returned, not thrown. */
+async function readStoredLedger(
+  store: LedgerStore,
+  destination: Destination,
+  calls: Calls,
+): Promise<LedgerRead> {
+  const where = { account: destination.account, region: destination.region };
+  let stored: StoredLedger | undefined;
+  try {
+    calls.ledgerRead += 1;
+    stored = await store.read(where);
+    if (!stored) return {};
+    return { stored, ledger: decodeLedger(stored.body, { ...where, productArn: productArn(destination) }) };
+  } catch (error) {
+    return { ...(stored ? { stored } : {}), error };
+  }
+}
+
 interface DestinationWork {
   readonly destination: Destination;
   readonly account: PublishAccount | undefined;
+  /** Its ledger, when read before planning ({@link wholeAccountHolders}): planning does not read it again. */
+  ledgerRead?: LedgerRead;
   held: HeldFinding[];
   readError?: { code: string; message: string };
   /** Security Hub was read in full this run. */
@@ -301,11 +341,20 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   const roles = publishingAccounts(options);
 
   const work = new Map<string, DestinationWork>();
-  const wholeAccountHeld = await wholeAccountHolders(options, target, roles, calls);
-  for (const destination of destinationsToRead(options.report, target, options.policy, wholeAccountHeld)) {
+  const homeLedgers = await wholeAccountHolders(options, target, roles, calls);
+  for (const destination of destinationsToRead(
+    options.report,
+    target,
+    options.policy,
+    new Set(homeLedgers.keys()),
+    reachable(options, target),
+  )) {
+    const ledgerRead =
+      destination.region === target.homeRegion ? homeLedgers.get(destination.account) : undefined;
     work.set(keyOf(destination), {
       destination,
       account: roles(destination.account),
+      ...(ledgerRead ? { ledgerRead } : {}),
       held: [],
       reconciled: false,
     });
@@ -557,14 +606,14 @@ async function readLedger(
   const where = { account: item.destination.account, region: item.destination.region };
   let reason: string;
   let ledger: Ledger | undefined;
+  const read = item.ledgerRead ?? (await readStoredLedger(store, item.destination, calls));
   try {
-    calls.ledgerRead += 1;
-    const stored = await store.read(where);
-    if (!stored) {
+    if (read.stored) item.ledgerVersion = read.stored.version;
+    if (read.error !== undefined) throw read.error;
+    if (!read.stored || !read.ledger) {
       reason = 'no import ledger yet';
     } else {
-      item.ledgerVersion = stored.version;
-      ledger = decodeLedger(stored.body, { ...where, productArn: productArn(item.destination) });
+      ledger = read.ledger;
       item.reconciledAt = ledger.reconciledAt;
       item.previous = new Map(ledger.findings.map((finding) => [finding.id, finding]));
       const reconcileDays = options.policy.securityHub.reconcileDays;
@@ -757,6 +806,19 @@ function importTime(work: Iterable<DestinationWork>, now: Date): Date {
   return after > now.getTime() ? new Date(after) : now;
 }
 
+/** Whether this run may call Security Hub in `region` of `account` ({@link PublishOptions.reach}). */
+function reachable(
+  options: PublishOptions,
+  target: PublishTarget,
+): (account: string, region: string) => boolean {
+  const { reach } = options;
+  if (!reach) return () => true;
+  return (account, region) => {
+    const regions = reach(account, target.homeRegion);
+    return regions.includes('*') || regions.includes(region);
+  };
+}
+
 /**
  * The destinations read only to keep alive the held findings of this run's failed AWS scopes, where
  * {@link destinationsToRead} does not reach: Security Hub deletes a finding 90 days after its last
@@ -770,7 +832,9 @@ function importTime(work: Iterable<DestinationWork>, now: Date): Date {
  * run's report names, and with a ledger store that lists, the regions where the account has an import
  * ledger (one ListObjectsV2 per account with a failed scope; a ledger is written wherever this
  * product's findings landed, but a lost one is not written again while the account fails). Each destination not read already is read once
- * ({@link readForKeepAlive}); none when no AWS scope failed.
+ * ({@link readForKeepAlive}); none when no AWS scope failed, and none the run may not reach
+ * ({@link PublishOptions.reach}: a dumps or keys job's role calls Security Hub only where its places
+ * are, which is where its findings are).
  */
 async function keepAliveDestinations(
   options: PublishOptions,
@@ -797,6 +861,7 @@ async function keepAliveDestinations(
     if (resource.provider === 'aws' && resource.region !== '*') known.add(resource.region);
   }
   const store = options.ledger;
+  const reaches = reachable(options, target);
   const perAccount = await mapWithConcurrency(
     [...failedAccounts],
     options.concurrency ?? 8,
@@ -821,7 +886,7 @@ async function keepAliveDestinations(
       }
       return [...accountRegions]
         .map((region) => ({ account, region, partition: partitionOf(region) }))
-        .filter((destination) => !work.has(keyOf(destination)));
+        .filter((destination) => !work.has(keyOf(destination)) && reaches(account, destination.region));
     },
   );
   return perAccount.flat();
@@ -836,48 +901,60 @@ async function keepAliveDestinations(
  * Security Hub is then read in full there, as for any destination). An account with no ledger there
  * holds none this product recorded: its home region is not read, so a deployment that has always
  * listed its regions reads (and needs permissions in) no other region, at the cost of one ledger read
- * per account. Without a ledger store nothing can tell, and no home region is read.
+ * per account, each one's ledger as read (its planning reads it no more). Without a ledger store
+ * nothing can tell, and no home region is read; nor is it for an
+ * account whose home region this run may not reach ({@link PublishOptions.reach}: its groups write
+ * no whole-account finding).
  */
 async function wholeAccountHolders(
   options: PublishOptions,
   target: PublishTarget,
   roles: (accountId: string) => PublishAccount | undefined,
   calls: Calls,
-): Promise<ReadonlySet<string>> {
+): Promise<ReadonlyMap<string, LedgerRead>> {
   const store = options.ledger;
-  if (!store) return new Set();
-  const read = new Set(destinationsToRead(options.report, target, options.policy).map(keyOf));
+  if (!store) return new Map();
+  const reaches = reachable(options, target);
+  const read = new Set(
+    destinationsToRead(options.report, target, options.policy, new Set(), reaches).map(keyOf),
+  );
   const groupsOf = new Map<string, Set<string>>();
   for (const { scope, status } of options.report.scopes) {
     if (status !== 'complete' || scope.provider !== 'aws' || scope.region === '*') continue;
-    if (!roles(scope.account) || read.has(keyOf({ account: scope.account, region: target.homeRegion })))
+    if (
+      !roles(scope.account) ||
+      !reaches(scope.account, target.homeRegion) ||
+      read.has(keyOf({ account: scope.account, region: target.homeRegion }))
+    )
       continue;
     const groups = groupsOf.get(scope.account) ?? new Set<string>();
     groups.add(scope.group);
     groupsOf.set(scope.account, groups);
   }
   const accounts = [...groupsOf.keys()];
-  const holding = await mapWithConcurrency(accounts, options.concurrency ?? 8, async (account) => {
-    const where = { account, region: target.homeRegion };
-    try {
-      calls.ledgerRead += 1;
-      const stored = await store.read(where);
-      if (!stored) return false;
-      const ledger = decodeLedger(stored.body, {
-        ...where,
-        productArn: productArn({ ...where, partition: partitionOf(where.region) }),
-      });
-      return holdsWholeAccountFinding(ledger, account, groupsOf.get(account) ?? new Set());
-    } catch (error) {
+  const reads = await mapWithConcurrency(accounts, options.concurrency ?? 8, async (account) => {
+    const where = { account, region: target.homeRegion, partition: partitionOf(target.homeRegion) };
+    const read = await readStoredLedger(store, where, calls);
+    if (read.error !== undefined) {
       // Read as a destination of this run, where the ledger's problem is counted and logged.
       options.logger?.info('import ledger of the home region unreadable: reading its findings', {
-        ...where,
-        error: { code: errorCode(error), message: describeError(error) },
+        account,
+        region: where.region,
+        error: { code: errorCode(read.error), message: describeError(read.error) },
       });
-      return true;
+      return read;
     }
+    return read.ledger && holdsWholeAccountFinding(read.ledger, account, groupsOf.get(account) ?? new Set())
+      ? read
+      : undefined;
   });
-  return new Set(accounts.filter((_, index) => holding[index]));
+  // The ledger read goes with its account: planning the home region uses it rather than reading it again.
+  const holders = new Map<string, LedgerRead>();
+  accounts.forEach((account, index) => {
+    const read = reads[index];
+    if (read) holders.set(account, read);
+  });
+  return holders;
 }
 
 /**

@@ -675,6 +675,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
       on?: AwsClientFactory;
       logger?: StructuredLogger;
       policy?: Policy;
+      reach?: (account: string, homeRegion: string) => readonly string[];
     } = {},
   ): Promise<PublishResult> {
     return publishToSecurityHub({
@@ -686,6 +687,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
       retry: { baseDelayMs: 1 },
       ...(options.ledger === false ? {} : { ledger: options.store ?? store }),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.reach ? { reach: options.reach } : {}),
     });
   }
 
@@ -1194,6 +1196,41 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(next.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 2 });
   });
 
+  it('reads the home region ledger once when it holds a whole-account finding: to decide and to plan', async () => {
+    // Prepare: the whole-account finding of an all-regions audit in the home region eu-west-1, and a
+    // store that counts its reads per region; the policy then lists us-east-1 only.
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    await publish(report([scopeFinding(unlisted)], [unlisted]));
+    const reads = new Map<string, number>();
+    const counting: LedgerStore = {
+      read: (where) => {
+        reads.set(where.region, (reads.get(where.region) ?? 0) + 1);
+        return store.read(where);
+      },
+      write: (where, body, previous) => store.write(where, body, previous),
+      overwrite: (where, body) => store.overwrite(where, body),
+      remove: (where) => store.remove(where),
+      regionsOf: (account) => store.regionsOf(account),
+    };
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    clock = new Date(T0.getTime() + HOUR);
+
+    // Act
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const result = await publish(report([east], [completeScope(ACCOUNT_A, 'us-east-1')]), {
+      policy: listed,
+      store: counting,
+    });
+
+    // Assess: archived, planned from the one read, and the count says so.
+    expect(result.counts).toMatchObject({ created: 1, archived: 1, failed: 0 });
+    expect(Object.fromEntries(reads)).toEqual({ 'eu-west-1': 1, 'us-east-1': 1 });
+    expect(result.calls.ledgerRead).toBe(2);
+  });
+
   it('reads no region beyond those listed when the home region holds no whole-account finding', async () => {
     // Prepare: a deployment that has always listed us-east-1 only; the home region eu-west-1 holds
     // account A's other product findings only, and no ledger.
@@ -1236,6 +1273,72 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(result.counts).toMatchObject({ created: 1, archived: 1, failed: 0 });
     expect(result.ledger).toMatchObject({ reconciled: 2, problems: 1 });
     expect(held(wholeAccountId)).toMatchObject([{ RecordState: 'ARCHIVED' }]);
+  });
+
+  it('keeps a failed scope alive only in the regions its run may reach, never the home region beyond them', async () => {
+    // Prepare: PITR findings in the home region eu-west-1 (so a ledger there too); the dumps job's
+    // only place is A's us-east-1, the one region its role may call Security Hub in.
+    await publish(report([db('db-west')], scopes));
+    const bucketEast = retentionFinding(
+      { ...rdsResource('db-east', ACCOUNT_A, 'us-east-1'), type: 'AwsS3Bucket', id: 'certctl-dumps/pg/' },
+      { checkId: 'dumps.fresh', group: 'dumps' },
+    );
+    const reach = (account: string) => (account === ACCOUNT_A ? ['us-east-1'] : []);
+    await publish(report([bucketEast], [completeScope(ACCOUNT_A, 'us-east-1', 'dumps')]), { reach });
+    clock = new Date(T0.getTime() + 80 * DAY);
+    hub.resetCalls();
+
+    // Act: the place fails from then on.
+    const result = await publish(report([], [failedScope(ACCOUNT_A, 'us-east-1', 'dumps')]), { reach });
+
+    // Assess: kept alive where it is, and no call in a region the role may not reach.
+    expect(result.failed).toEqual([]);
+    expect(new Set(hub.calls.map((call) => call.region))).toEqual(new Set(['us-east-1']));
+    expect(
+      hub.findings(ACCOUNT_A, 'us-east-1').find((held) => held.Id === asffFindingId(bucketEast)),
+    ).toMatchObject({ RecordState: 'ACTIVE', UpdatedAt: clock.toISOString() });
+  });
+
+  it('asks no home-region ledger for an account whose run may not reach the home region', async () => {
+    // Prepare: the home region eu-west-1 holds a ledger that cannot be read, which would have its
+    // findings read in full; the dumps job reaches us-east-1 only.
+    await publish(report([db('db-west')], scopes));
+    await overwriteLedger('not a ledger');
+    const reach = () => ['us-east-1'];
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    hub.resetCalls();
+
+    // Act
+    const result = await publish(report([], [completeScope(ACCOUNT_A, 'us-east-1', 'dumps')]), {
+      reach,
+      policy: listed,
+    });
+
+    // Assess
+    expect(result.failed).toEqual([]);
+    expect(new Set(hub.calls.map((call) => call.region))).toEqual(new Set(['us-east-1']));
+  });
+
+  it('reads no home region for a whole-account finding under `aws.regions: all` where the run may not reach it', async () => {
+    // Prepare: the PITR audit of every region may write whole-account findings into the home region
+    // eu-west-1; the dumps job's role reaches its place us-east-1 only.
+    const everyRegion = policy({
+      aws: { regions: 'all' },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+
+    // Act
+    const result = await publish(report([], [completeScope(ACCOUNT_A, 'us-east-1', 'dumps')]), {
+      reach: () => ['us-east-1'],
+      policy: everyRegion,
+    });
+
+    // Assess
+    expect(result.failed).toEqual([]);
+    expect(new Set(hub.calls.map((call) => call.region))).toEqual(new Set(['us-east-1']));
   });
 
   it('keeps alive in a region read only for keep-alive a finding another writer created after its ledger', async () => {
