@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import * as z from 'zod';
+import { compareObjectKeys } from '../../../functions/core/dump-facts.ts';
 import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
 import { type SimTime, simTimeSchema } from '../scenario-fields.ts';
 
@@ -160,15 +161,11 @@ export function bucketObjects(
 }
 
 /**
- * S3 and Cloud Storage list keys in the order of their UTF-8 bytes (ListObjectsV2: "in ascending
- * order based on the key names"; UTF-8 binary order for Cloud Storage names). JavaScript compares
- * strings by UTF-16 code units, which puts a character beyond U+FFFF (a surrogate pair, D800-DFFF)
- * before U+E000-U+FFFF, where their UTF-8 bytes (F0-F4 against EE-EF) put it after. Sorting and
- * page tokens both compare keys by this, so a page starts exactly after the previous page's last.
+ * S3 and Cloud Storage list keys in the order of their UTF-8 bytes, as the audit reads them
+ * (core/dump-facts.ts compareObjectKeys, which says why). Sorting and page tokens both compare keys
+ * by this, so a page starts exactly after the previous page's last.
  */
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
+export const compareKeys = compareObjectKeys;
 
 /** pg_dump's ReadInt/WriteInt encoding: a sign byte, then `intSize` bytes little-endian. */
 function encodeInt(value: number, intSize: number): number[] {
