@@ -600,6 +600,9 @@ describe('maintenance job on Cloud SQL, a start time not sent', () => {
 });
 
 describe('prune on Cloud SQL', () => {
+  // Expired an hour ago, after each backup below was created: one created after the expiry its
+  // description claims is not proven ours (functions/actions/snapshot/prune.ts notTakenHere).
+  const EXPIRED_AT = new Date(Date.now() - 3_600_000).toISOString();
   const ours = (id: string, expires: string) =>
     `${SNAPSHOT_PURPOSE}; id=${id}; reason=old; requested-by=bob; request-id=r-${id}; expires-at=${expires}`;
   const toDelete = (result: Awaited<ReturnType<typeof runPruneJob>>) =>
@@ -619,8 +622,8 @@ describe('prune on Cloud SQL', () => {
       instance('certctl-pg', {
         onDemandBackups: {
           existing: [
-            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
-            { description: ours('certctl-premaint-new', '2020-01-02T00:00:00.000Z'), createdAt: '-20d' },
+            { description: ours('certctl-premaint-old', EXPIRED_AT), createdAt: '-40d' },
+            { description: ours('certctl-premaint-new', EXPIRED_AT), createdAt: '-20d' },
             { description: 'manual backup before the upgrade', createdAt: '-300d' },
           ],
         },
@@ -648,8 +651,8 @@ describe('prune on Cloud SQL', () => {
       instance('certctl-pg', {
         onDemandBackups: {
           existing: [
-            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
-            { description: ours('certctl-premaint-new', '2020-01-02T00:00:00.000Z'), createdAt: '-20d' },
+            { description: ours('certctl-premaint-old', EXPIRED_AT), createdAt: '-40d' },
+            { description: ours('certctl-premaint-new', EXPIRED_AT), createdAt: '-20d' },
           ],
         },
       }),
@@ -675,7 +678,7 @@ describe('prune on Cloud SQL', () => {
         onDemandBackups: {
           existing: [
             {
-              description: ours('certctl-premaint-undeleted', '2020-01-01T00:00:00.000Z'),
+              description: ours('certctl-premaint-undeleted', EXPIRED_AT),
               createdAt: '-40d',
               status: 'DELETION_FAILED',
             },
@@ -701,7 +704,7 @@ describe('prune on Cloud SQL', () => {
         onDemandBackups: {
           busyForMs: 60_000,
           existing: [
-            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
+            { description: ours('certctl-premaint-old', EXPIRED_AT), createdAt: '-40d' },
             { description: ours('certctl-premaint-new', '2999-01-01T00:00:00.000Z'), createdAt: '-1d' },
           ],
         },
@@ -725,9 +728,9 @@ describe('prune on Cloud SQL', () => {
       instance('certctl-pg', {
         onDemandBackups: {
           existing: [
-            { description: ours('certctl-premaint-a', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
-            { description: ours('certctl-premaint-b', '2020-01-01T00:00:00.000Z'), createdAt: '-39d' },
-            { description: ours('certctl-premaint-c', '2020-01-01T00:00:00.000Z'), createdAt: '-38d' },
+            { description: ours('certctl-premaint-a', EXPIRED_AT), createdAt: '-40d' },
+            { description: ours('certctl-premaint-b', EXPIRED_AT), createdAt: '-39d' },
+            { description: ours('certctl-premaint-c', EXPIRED_AT), createdAt: '-38d' },
             { description: ours('certctl-premaint-new', '2999-01-01T00:00:00.000Z'), createdAt: '-1d' },
           ],
         },
