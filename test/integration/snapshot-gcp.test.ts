@@ -9,6 +9,7 @@ import {
   cloudSqlSnapshotBackend,
   describeBackup,
   gcpSnapshotCloud,
+  parseBackupDescription,
 } from '../../functions/actions/snapshot/gcp.ts';
 import {
   SNAPSHOT_PURPOSE,
@@ -113,6 +114,26 @@ describe('snapshot job on Cloud SQL', () => {
     );
     expect(cloudSql.backups.insertCalls).toBe(3);
     expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('writes the reason, ticket and requester into the description as given, so they read back unaltered', async () => {
+    // Prepare: free text with what AWS tag values cannot hold (quotes, `%`, a newline, `;`, `#`).
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(100))]);
+    const reason = 'CA rotation: 50% of "prod"; see\nrunbook #7';
+
+    // Act
+    await runSnapshotJob({ ...request, reason, ticket: 'CHG#42', requestedBy: "o'brien" }, deps);
+
+    // Assess: the description carries each as written (escaped), and reads back to it.
+    const stored = cloudSql.backups.all().find((run) => run.instance === 'certctl-pg');
+    const read = parseBackupDescription(stored?.description);
+    expect(read?.tags).toMatchObject({
+      reason,
+      ticket: 'CHG#42',
+      'requested-by': "o'brien",
+      'request-id': 'CHG-42',
+    });
+    expect(stored?.description).not.toContain('\n');
   });
 
   it('inserts nothing new and reports the same backups when the same request is re-run', async () => {
