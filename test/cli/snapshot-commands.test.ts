@@ -175,7 +175,11 @@ describe('snapshot, prune and readiness commands', () => {
 });
 
 describe('prune command exit codes', () => {
-  const EXPIRED = { purpose: 'certctl-pre-maintenance', 'expires-at': '2020-01-01T00:00:00.000Z' };
+  // Expired an hour ago, after the snapshots below were created (prune.ts notTakenHere).
+  const EXPIRED = {
+    purpose: 'certctl-pre-maintenance',
+    'expires-at': new Date(Date.now() - 3_600_000).toISOString(),
+  };
   /** An expired snapshot of ours of certctl-prod-db in eu-west-1, taken `createdAt` ago. */
   const ours = (id: string, createdAt: string, more: { attributesDenied?: boolean } = {}) => ({
     id,

@@ -9,6 +9,7 @@ import {
   cloudSqlSnapshotBackend,
   describeBackup,
   gcpSnapshotCloud,
+  parseBackupDescription,
 } from '../../functions/actions/snapshot/gcp.ts';
 import {
   SNAPSHOT_PURPOSE,
@@ -113,6 +114,26 @@ describe('snapshot job on Cloud SQL', () => {
     );
     expect(cloudSql.backups.insertCalls).toBe(3);
     expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('writes the reason, ticket and requester into the description as given, so they read back unaltered', async () => {
+    // Prepare: free text with what AWS tag values cannot hold (quotes, `%`, a newline, `;`, `#`).
+    const { cloudSql, deps } = await start([instance('certctl-pg', backup(100))]);
+    const reason = 'CA rotation: 50% of "prod"; see\nrunbook #7';
+
+    // Act
+    await runSnapshotJob({ ...request, reason, ticket: 'CHG#42', requestedBy: "o'brien" }, deps);
+
+    // Assess: the description carries each as written (escaped), and reads back to it.
+    const stored = cloudSql.backups.all().find((run) => run.instance === 'certctl-pg');
+    const read = parseBackupDescription(stored?.description);
+    expect(read?.tags).toMatchObject({
+      reason,
+      ticket: 'CHG#42',
+      'requested-by': "o'brien",
+      'request-id': 'CHG-42',
+    });
+    expect(stored?.description).not.toContain('\n');
   });
 
   it('inserts nothing new and reports the same backups when the same request is re-run', async () => {
@@ -600,6 +621,9 @@ describe('maintenance job on Cloud SQL, a start time not sent', () => {
 });
 
 describe('prune on Cloud SQL', () => {
+  // Expired an hour ago, after each backup below was created: one created after the expiry its
+  // description claims is not proven ours (functions/actions/snapshot/prune.ts notTakenHere).
+  const EXPIRED_AT = new Date(Date.now() - 3_600_000).toISOString();
   const ours = (id: string, expires: string) =>
     `${SNAPSHOT_PURPOSE}; id=${id}; reason=old; requested-by=bob; request-id=r-${id}; expires-at=${expires}`;
   const toDelete = (result: Awaited<ReturnType<typeof runPruneJob>>) =>
@@ -619,8 +643,8 @@ describe('prune on Cloud SQL', () => {
       instance('certctl-pg', {
         onDemandBackups: {
           existing: [
-            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
-            { description: ours('certctl-premaint-new', '2020-01-02T00:00:00.000Z'), createdAt: '-20d' },
+            { description: ours('certctl-premaint-old', EXPIRED_AT), createdAt: '-40d' },
+            { description: ours('certctl-premaint-new', EXPIRED_AT), createdAt: '-20d' },
             { description: 'manual backup before the upgrade', createdAt: '-300d' },
           ],
         },
@@ -648,8 +672,8 @@ describe('prune on Cloud SQL', () => {
       instance('certctl-pg', {
         onDemandBackups: {
           existing: [
-            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
-            { description: ours('certctl-premaint-new', '2020-01-02T00:00:00.000Z'), createdAt: '-20d' },
+            { description: ours('certctl-premaint-old', EXPIRED_AT), createdAt: '-40d' },
+            { description: ours('certctl-premaint-new', EXPIRED_AT), createdAt: '-20d' },
           ],
         },
       }),
@@ -675,7 +699,7 @@ describe('prune on Cloud SQL', () => {
         onDemandBackups: {
           existing: [
             {
-              description: ours('certctl-premaint-undeleted', '2020-01-01T00:00:00.000Z'),
+              description: ours('certctl-premaint-undeleted', EXPIRED_AT),
               createdAt: '-40d',
               status: 'DELETION_FAILED',
             },
@@ -701,7 +725,7 @@ describe('prune on Cloud SQL', () => {
         onDemandBackups: {
           busyForMs: 60_000,
           existing: [
-            { description: ours('certctl-premaint-old', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
+            { description: ours('certctl-premaint-old', EXPIRED_AT), createdAt: '-40d' },
             { description: ours('certctl-premaint-new', '2999-01-01T00:00:00.000Z'), createdAt: '-1d' },
           ],
         },
@@ -725,9 +749,9 @@ describe('prune on Cloud SQL', () => {
       instance('certctl-pg', {
         onDemandBackups: {
           existing: [
-            { description: ours('certctl-premaint-a', '2020-01-01T00:00:00.000Z'), createdAt: '-40d' },
-            { description: ours('certctl-premaint-b', '2020-01-01T00:00:00.000Z'), createdAt: '-39d' },
-            { description: ours('certctl-premaint-c', '2020-01-01T00:00:00.000Z'), createdAt: '-38d' },
+            { description: ours('certctl-premaint-a', EXPIRED_AT), createdAt: '-40d' },
+            { description: ours('certctl-premaint-b', EXPIRED_AT), createdAt: '-39d' },
+            { description: ours('certctl-premaint-c', EXPIRED_AT), createdAt: '-38d' },
             { description: ours('certctl-premaint-new', '2999-01-01T00:00:00.000Z'), createdAt: '-1d' },
           ],
         },

@@ -21,7 +21,9 @@ import { UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
 const NOW = new Date('2026-12-01T00:00:00Z');
-const EXPIRED = { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-06-01T00:00:00.000Z' };
+// Expired the day before NOW, after every snapshot below was created: one created after the expiry
+// it claims is not proven ours (prune.ts notTakenHere).
+const EXPIRED = { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-11-30T12:00:00.000Z' };
 
 function snapshot(id: string, daysAgo: number, more: Partial<DBSnapshot> = {}): DBSnapshot {
   return {
@@ -1108,5 +1110,108 @@ describe('prune over RDS: a snapshot shared with another account, or public', ()
     expect(remaining()).toEqual(['certctl-premaint-new', 'someone-elses']);
     expect(result).toMatchObject({ deleted: 1, pending: 0 });
     expect(attributesAsked).toEqual(['certctl-premaint-old']);
+  });
+});
+
+describe('prune: a snapshot that claims to be ours but is not proven to be', () => {
+  /** A SUCCESSFUL ON_DEMAND run of certctl-pg started at `startTime` whose description says `described`. */
+  const run = (id: string, startTime: string, described: string) => ({
+    id,
+    instance: 'certctl-pg',
+    type: 'ON_DEMAND',
+    status: 'SUCCESSFUL',
+    description: described,
+    startTime,
+    selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
+  });
+  /** Prune (apply) over Cloud SQL holding `runs`; the ids of the runs still there after. */
+  async function pruneRuns(runs: ReturnType<typeof run>[]) {
+    const held = [...runs];
+    const api = {
+      list: async () => [{ items: held }],
+      delete: async (request: { id: string }) => {
+        held.splice(
+          held.findIndex((r) => r.id === String(request.id)),
+          1,
+        );
+        return [{ name: `op-${request.id}`, status: 'DONE', operationType: 'DELETE_BACKUP' }];
+      },
+      get: async (request: { id: string }) => [held.find((r) => r.id === String(request.id))],
+    } as unknown as CloudSqlBackupsApi;
+    const result = await runPruneJob(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloudSqlCloud(api)], now: () => NOW },
+    );
+    return { result, remaining: held.map((r) => r.id) };
+  }
+  const ours = (id: string, expiresAt: string) =>
+    describeBackup(id, { 'request-id': `CHG-${id}`, 'expires-at': expiresAt });
+
+  it('keeps a Cloud SQL run whose description was written after the expiry it claims, and deletes the genuine expired one', async () => {
+    // Prepare: our run of September, expired in October; our newest run (not expired); and a run
+    // someone made in November with a hand-written description claiming ours, expired in June.
+    const { result, remaining } = await pruneRuns([
+      run('1', '2026-09-01T00:00:00Z', ours('certctl-premaint-pg-1', '2026-10-01T00:00:00.000Z')),
+      run('2', '2026-11-15T00:00:00Z', ours('certctl-premaint-pg-forged', '2026-06-01T00:00:00.000Z')),
+      run('3', '2026-11-30T00:00:00Z', ours('certctl-premaint-pg-3', '2026-12-30T00:00:00.000Z')),
+    ]);
+
+    // Assess: the forged one is kept and reported as not proven ours; ours is deleted as before.
+    expect(remaining).toEqual(['2', '3']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-forged')).toMatchObject({
+      decision: 'keep',
+      reason:
+        'created 2026-11-15T00:00:00.000Z, at or after the expiry its description claims (2026-06-01T00:00:00.000Z), which backup-guard never writes: not proven a snapshot backup-guard took: kept',
+    });
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'delete',
+      deleted: true,
+    });
+    expect(result).toMatchObject({ deleted: 1, kept: 2, pending: 0 });
+  });
+
+  it('keeps every Cloud SQL run carrying an id another run of the instance carries too (a copied description)', async () => {
+    // Prepare: our expired run, and a later run whose description is a copy of it.
+    const copied = ours('certctl-premaint-pg-1', '2026-10-01T00:00:00.000Z');
+    const { result, remaining } = await pruneRuns([
+      run('1', '2026-08-01T00:00:00Z', copied),
+      run('2', '2026-08-02T00:00:00Z', copied),
+      run('3', '2026-11-30T00:00:00Z', ours('certctl-premaint-pg-3', '2026-12-30T00:00:00.000Z')),
+    ]);
+
+    // Assess: neither is proven ours (backup-guard gives one run one id), so neither goes.
+    expect(remaining).toEqual(['1', '2', '3']);
+    const copies = result.entries.filter((e) => e.snapshotId === 'certctl-premaint-pg-1');
+    expect(copies).toHaveLength(2);
+    for (const entry of copies)
+      expect(entry).toMatchObject({
+        decision: 'keep',
+        reason:
+          'its id is carried by 2 backup runs of certctl-pg, and backup-guard gives each one its own: not proven a snapshot backup-guard took: kept',
+      });
+  });
+
+  it('keeps an RDS snapshot created after the expiry its tags claim, and deletes the genuine expired one', async () => {
+    // Prepare: our snapshot of 60 days ago, expired 30 days ago; someone's snapshot of 10 days ago
+    // tagged as ours with that same past expiry; our newest, not expired.
+    const tagged = (expiresAt: string) =>
+      [
+        { Key: 'purpose', Value: 'certctl-pre-maintenance' },
+        { Key: 'expires-at', Value: expiresAt },
+      ] as const;
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-old', 60, { TagList: [...tagged('2026-11-01T00:00:00.000Z')] }),
+      snapshot('certctl-premaint-forged', 10, { TagList: [...tagged('2026-11-01T00:00:00.000Z')] }),
+      snapshot('certctl-premaint-new', 1, { TagList: [...tagged('2026-12-30T00:00:00.000Z')] }),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-forged', 'certctl-premaint-new']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-forged')?.reason).toBe(
+      'created 2026-11-21T00:00:00.000Z, at or after the expiry its tags claim (2026-11-01T00:00:00.000Z), which backup-guard never writes: not proven a snapshot backup-guard took: kept',
+    );
   });
 });

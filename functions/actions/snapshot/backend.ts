@@ -90,6 +90,12 @@ export type CreateErrorKind =
 
 export interface SnapshotBackend {
   /**
+   * Whether the backend keeps tag values as free text (Cloud SQL: a backup's description, escaped
+   * and read back whole, gcp.ts describeBackup), so a request's reason, ticket and requester are
+   * created as written (model.ts freeTextTags) rather than in the form AWS tag characters allow.
+   */
+  readonly freeTextTags?: boolean;
+  /**
    * Whether a tag value a listing read back is `created`, as this backend stores tags: Cloud SQL
    * keeps them in a backup's description, which earlier versions wrote with `;` and `=` as `_`
    * (gcp.ts sameTag). Absent: the same text (RDS tags). A tag compared with one read back goes

@@ -427,6 +427,7 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
   return {
     quotaApplies: false,
     sameTag,
+    freeTextTags: true,
     // backupRuns.list is per instance: one instance's listing failing is that instance's alone.
     listsPerTarget: true,
     refusal: backupPlanRefusal,

@@ -274,6 +274,24 @@ export function snapshotTags(request: SnapshotRequest, expiresAt: Date): Record<
 }
 
 /**
+ * The free text of a request (reason, ticket, requester) as written, for a backend whose tags are
+ * free text ({@link SnapshotBackend.freeTextTags}, backend.ts: a Cloud SQL backup's description,
+ * which escapes what it cannot hold and reads it back whole, gcp.ts describeBackup). The tag-safe
+ * form {@link snapshotTags} gives them fits AWS tag characters by writing `_` for the rest (quotes,
+ * `%`, `#`, newlines), so a reason would read back altered. Only free text: the request id and the
+ * maintenance event stay in the tag-safe form on every cloud, because a listing compares them with
+ * what a later run of the request writes (run.ts listedForRequest), and backups taken before this
+ * carry them so.
+ */
+export function freeTextTags(request: SnapshotRequest): Record<string, string> {
+  return {
+    [SNAPSHOT_TAGS.reason]: request.reason,
+    ...(request.ticket ? { [SNAPSHOT_TAGS.ticket]: request.ticket } : {}),
+    [SNAPSHOT_TAGS.requestedBy]: request.requestedBy,
+  };
+}
+
+/**
  * An ISO 8601 date-time with a zone, as `snapshotTags` writes it (`Date.toISOString`). Date.parse
  * alone accepts far more ("2020", "x 2020", "5" read as May 2001), so a hand-edited or truncated
  * tag could read as long expired and get the snapshot deleted.

@@ -27,20 +27,56 @@ export function snapshotKeyOf(snapshot: Pick<BackendSnapshot, 'kind' | 'id'>): s
 }
 
 /**
- * Why a snapshot carrying our tags is not one backup-guard took in `place`, or undefined when it
- * is: a copy from another region or account (CopyTags copies our tags), or a name backup-guard
- * never gives (every snapshot it takes is named {@link SNAPSHOT_ID_PREFIX}-*, and its IAM allows
- * no other name): a copy made in the same region, or a snapshot someone tagged as ours.
+ * Why a snapshot carrying our tags is not one backup-guard took in `place`, as the reason it is kept,
+ * or undefined when it is: a copy from another region or account (CopyTags copies our tags), or a
+ * name backup-guard never gives (every snapshot it takes is named {@link SNAPSHOT_ID_PREFIX}-*, and
+ * its IAM allows no other name): a copy made in the same region, or a snapshot someone tagged as
+ * ours.
+ *
+ * Our tags are a claim, not a proof: on Cloud SQL they are a backup run's description, free text
+ * anyone who may create a backup writes (or copies from one of ours); on RDS anyone granted
+ * AddTagsToResource on a snapshot named certctl-premaint-* can set them. What the claim cannot
+ * fake is what the cloud records itself, so a claim that contradicts it is not proven ours:
+ * - created at or after the expiry it claims: backup-guard writes an expiry `snapshots.expiryDays`
+ *   after the request, before it creates the snapshot, and the cloud sets the creation time
+ *   (RDS SnapshotCreateTime, Cloud SQL startTime/enqueuedTime), which no one can set back;
+ * - an id that another snapshot of the same database carries too (`carriers`): backup-guard gives
+ *   each snapshot its own (model.ts snapshotIdentifier, `-a<n>` for each later attempt), and RDS
+ *   refuses a second of one name, so two Cloud SQL runs carrying one id are at most one of ours and
+ *   a copy, and neither is told to be the copy.
  */
 function notTakenHere(
   snapshot: BackendSnapshot,
   place: { readonly account: string; readonly region: string },
+  carriers: ReadonlyMap<string, number>,
 ): string | undefined {
   const source = copiedFromElsewhere(snapshot, place);
-  if (source !== undefined) return `a copy from ${source}`;
+  if (source !== undefined) return `a copy from ${source}: not a snapshot backup-guard took here: kept`;
   if (!snapshot.id.toLowerCase().startsWith(`${SNAPSHOT_ID_PREFIX}-`))
-    return `named ${snapshot.id}, not ${SNAPSHOT_ID_PREFIX}-*`;
+    return `named ${snapshot.id}, not ${SNAPSHOT_ID_PREFIX}-*: not a snapshot backup-guard took here: kept`;
+  const unproven = ': not proven a snapshot backup-guard took: kept';
+  const claims = snapshot.kind === 'cloudsql-instance' ? 'its description claims' : 'its tags claim';
+  const expiry = expiryOf(snapshot.tags[SNAPSHOT_TAGS.expiresAt]);
+  const createdAt = snapshot.createdAt?.getTime();
+  if (createdAt !== undefined && Number.isFinite(expiry) && createdAt >= expiry)
+    return `created ${new Date(createdAt).toISOString()}, at or after the expiry ${claims} (${new Date(expiry).toISOString()}), which backup-guard never writes${unproven}`;
+  const carried = carriers.get(carrierKey(snapshot)) ?? 0;
+  if (carried > 1)
+    return `its id is carried by ${carried} ${snapshot.kind === 'cloudsql-instance' ? 'backup runs' : 'snapshots'} of ${snapshot.target}, and backup-guard gives each one its own${unproven}`;
   return undefined;
+}
+
+/** One key per snapshot id of a database (kind and identifier), case as RDS and Cloud SQL compare them. */
+function carrierKey(snapshot: BackendSnapshot): string {
+  return `${snapshot.kind}/${snapshot.target.toLowerCase()}/${snapshot.id.toLowerCase()}`;
+}
+
+/** How many of `snapshots` carry each id of a database ({@link carrierKey}). */
+function carriersOf(snapshots: readonly BackendSnapshot[]): Map<string, number> {
+  const carriers = new Map<string, number>();
+  for (const snapshot of snapshots)
+    carriers.set(carrierKey(snapshot), (carriers.get(carrierKey(snapshot)) ?? 0) + 1);
+  return carriers;
 }
 
 /**
@@ -83,12 +119,13 @@ export function restoreCandidates(
   snapshots: readonly BackendSnapshot[],
   place: { readonly account: string; readonly region: string },
 ): BackendSnapshot[] {
+  const carriers = carriersOf(snapshots.filter((snapshot) => isOurs(snapshot.tags)));
   return snapshots.filter(
     (snapshot) =>
       isOurs(snapshot.tags) &&
       snapshot.status === 'available' &&
       snapshot.createdAt !== undefined &&
-      notTakenHere(snapshot, place) === undefined,
+      notTakenHere(snapshot, place, carriers) === undefined,
   );
 }
 
@@ -109,6 +146,7 @@ export function planPrune(
   keys?: ReadonlyMap<string, KeyJudgement>,
 ): PruneDecision[] {
   const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
+  const carriers = carriersOf(ours);
   const newestSuccess = new Map<string, number>();
   const newestRestorable = new Map<string, number>();
   const restorePoint = new Map<string, BackendSnapshot>();
@@ -129,8 +167,8 @@ export function planPrune(
   const nameOf = databaseNamer(ours);
   return ours.map((snapshot): PruneDecision => {
     const keep = (reason: string): PruneDecision => ({ snapshot, action: 'keep', reason });
-    const foreign = notTakenHere(snapshot, place);
-    if (foreign !== undefined) return keep(`${foreign}: not a snapshot backup-guard took here: kept`);
+    const foreign = notTakenHere(snapshot, place, carriers);
+    if (foreign !== undefined) return keep(foreign);
     const tag = snapshot.tags[SNAPSHOT_TAGS.expiresAt];
     const expiry = expiryOf(tag);
     if (tag === undefined) return keep('no expires-at tag: kept');

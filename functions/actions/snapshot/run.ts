@@ -39,6 +39,7 @@ import { beingCreated, incarnationOf } from './identity.ts';
 import { judgeSnapshotKey, type snapshotKeyReader } from './keys.ts';
 import {
   expiryOf,
+  freeTextTags,
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
   pollDelay,
@@ -481,7 +482,8 @@ async function attemptCreate(
     message: `creating ${snapshotId}${naming.attempt > 1 ? ` (attempt ${naming.attempt} of ${MAX_SNAPSHOT_ATTEMPTS}: ${naming.earlier.map((snapshot) => snapshot.id).join(', ')} failed)` : ''}`,
   });
   try {
-    const snapshot = await backend.create(target, snapshotId, context.tags);
+    const tags = backend.freeTextTags ? { ...context.tags, ...freeTextTags(context.request) } : context.tags;
+    const snapshot = await backend.create(target, snapshotId, tags);
     return { target, startedAt, attempts, snapshot, naming };
   } catch (error) {
     const { kind, seen } = await classifyRefusal(error, target, backend);
