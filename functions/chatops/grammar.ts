@@ -70,6 +70,8 @@ const QUOTE_KINDS = [
   { chars: '\u2039\u203a', anywhere: false, apostrophe: false },
 ] as const;
 type QuoteKind = (typeof QUOTE_KINDS)[number];
+/** Every character that opens or closes a quote of some kind. */
+export const QUOTE_CHARACTERS: ReadonlySet<string> = new Set(QUOTE_KINDS.flatMap((kind) => [...kind.chars]));
 
 /**
  * Split command text into words, honouring straight, curly, single and guillemet quotes.

@@ -294,6 +294,10 @@ describe('the Slack middleware chain', () => {
     '\u201csnapshot\u201d certctl-prod-db reason=rotation',
     'snap"shot" certctl-prod-db reason=rotation',
     '"snapshot certctl-prod-db reason=rotation',
+    '\u2018snapshot\u2019 certctl-prod-db reason=rotation',
+    "'snapshot' certctl-prod-db reason=rotation",
+    '\u00absnapshot\u00bb certctl-prod-db reason=rotation',
+    '\u2018snapshot certctl-prod-db reason=rotation',
   ])(
     'refuses, not explains, a malformed %s to a user who may not snapshot, however its first word is quoted',
     async (text) => {
