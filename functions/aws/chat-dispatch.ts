@@ -4,31 +4,100 @@
  * acknowledgement stays within Slack's 3 seconds and Amazon Q's 15. Lambda may deliver an event more
  * than once, so the action function is idempotent per request
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+ *
+ * The SDK retries a throttled or unanswered Invoke with backoff and no overall timeout, so a slow
+ * Lambda API could hold the acknowledgement past Slack's window (the user then sees
+ * `operation_timeout` and cannot tell whether the work runs). The hand-off therefore has a deadline:
+ * past it the call is aborted (no further attempt is sent) and the caller is told what is known of
+ * the outcome ({@link HandOffError}).
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { ChatError } from '../chatops/errors.ts';
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { HandOffError } from '../chatops/errors.ts';
 import type { ChatWork } from '../chatops/work.ts';
 
 /** Environment variable naming the action function (its name or ARN). */
 export const CHAT_ACTION_FUNCTION_ENV = 'BACKUP_GUARD_CHAT_ACTION_FUNCTION';
 
+/**
+ * How long the hand-off may take, retries included. Slack wants the acknowledgement within 3 seconds
+ * of sending the command (https://api.slack.com/interactivity/slash-commands#responding_basic_receipt);
+ * the rest is left to the request's verification and the answer's way back.
+ */
+export const HAND_OFF_DEADLINE_MS = 2000;
+
+export interface LambdaDispatcherOptions {
+  /** How long the hand-off may take, retries included. @default HAND_OFF_DEADLINE_MS */
+  readonly deadlineMs?: number;
+}
+
+/** Whether an attempt was answered by Lambda with a refusal (4xx): that attempt queued nothing. */
+function refusedByLambda(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
+}
+
 /** A dispatcher that invokes `functionName` asynchronously with the work as its event. */
 export function lambdaDispatcher(
   client: Pick<LambdaClient, 'send'>,
   functionName: string,
+  options: LambdaDispatcherOptions = {},
 ): (work: ChatWork) => Promise<void> {
+  const deadlineMs = options.deadlineMs ?? HAND_OFF_DEADLINE_MS;
   return async (work) => {
-    const answer = await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(work)),
-      }),
+    const command = new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      Payload: new TextEncoder().encode(JSON.stringify(work)),
+    });
+    // Each attempt's outcome, recorded below the SDK's retries: only attempts Lambda refused are
+    // known to have queued nothing; one that timed out, lost its connection or got a 5xx may have.
+    let unansweredAttempt = false;
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (!refusedByLambda(error)) unansweredAttempt = true;
+          throw error;
+        }
+      },
+      { step: 'deserialize', priority: 'high', name: 'backupGuardHandOffAttempts' },
     );
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(
+          new HandOffError(
+            'unknown',
+            `the Lambda Invoke of ${functionName} took longer than ${deadlineMs} ms`,
+          ),
+        );
+      }, deadlineMs);
+    });
+    let answer: InvokeCommandOutput;
+    try {
+      // The race, not only the abort signal: the SDK's wait between retries does not watch it.
+      answer = await Promise.race([client.send(command, { abortSignal: abort.signal }), deadline]);
+    } catch (error) {
+      if (error instanceof HandOffError) throw error;
+      const outcome = unansweredAttempt || !refusedByLambda(error) ? 'unknown' : 'not-started';
+      throw new HandOffError(
+        outcome,
+        `the Lambda Invoke of ${functionName} failed: ${(error as Error)?.message}`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
     if (answer.StatusCode !== 202) {
-      throw new ChatError(502, `the action function did not accept the command (HTTP ${answer.StatusCode})`, {
-        expose: false,
-      });
+      // Lambda answered the Invoke without queueing the event (202 is "queued").
+      throw new HandOffError(
+        'not-started',
+        `the action function did not accept the command (HTTP ${answer.StatusCode})`,
+      );
     }
   };
 }

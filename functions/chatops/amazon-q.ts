@@ -86,6 +86,23 @@ export function amazonQRequester(request: Pick<AmazonQRequest, 'requestedBy'>): 
   return request.requestedBy ? `amazon-q:claimed:${request.requestedBy}` : 'amazon-q:channel';
 }
 
+/** A `<` Slack reads as the start of a mention, a channel, a special mention or a link. */
+const SLACK_CONTROL = /<(?=[!@#]|[A-Za-z][A-Za-z0-9+.-]*:)/g;
+
+/**
+ * A chat answer (mrkdwn: values escaped as `&amp;`, `&lt;`, `&gt;`, guarded by withoutAutoParsing)
+ * as the invocation result shows it: the text of `lambda invoke`'s JSON `message`, which is shown as
+ * written, not rendered as mrkdwn, so an entity would read as `&gt;`. The entities are decoded, and
+ * a zero-width space after a `<` that would open a Slack control sequence keeps the text inert should
+ * a client parse it after all: no `<!channel>` or `<@U…>` forms a mention, no `<url|text>` a link.
+ */
+export function invocationText(mrkdwn: string): string {
+  const entities: Readonly<Record<string, string>> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
+  return mrkdwn
+    .replace(/&(?:amp|lt|gt);/g, (entity) => entities[entity] ?? entity)
+    .replace(SLACK_CONTROL, '<\u200b');
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);

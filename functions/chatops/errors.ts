@@ -48,9 +48,33 @@ export class CommandError extends ChatError {
   }
 }
 
+/**
+ * The accepted command could not be handed to the function that runs it, by the acknowledgement's
+ * deadline. Its message (the cause, for the logs) is never shown; the caller is told only what is
+ * known of the outcome: `not-started` when every attempt was refused by the service (nothing was
+ * queued), `unknown` when an attempt went unanswered (it may have been queued, and may run).
+ */
+export class HandOffError extends ChatError {
+  readonly outcome: 'not-started' | 'unknown';
+  constructor(outcome: HandOffError['outcome'], message: string, options?: ErrorOptions) {
+    super(503, message, { ...options, expose: false });
+    this.name = 'HandOffError';
+    this.outcome = outcome;
+  }
+}
+
+/** What the caller is told when the hand-off failed: what is known of the outcome, nothing more. */
+const HAND_OFF_MESSAGES: Readonly<Record<HandOffError['outcome'], string>> = {
+  'not-started':
+    'The command did not start: backup-guard could not hand it to the function that runs it, so nothing was snapshotted or checked. Try again in a minute; the details are in the backup-guard logs.',
+  unknown:
+    'backup-guard could not confirm in time that the command was handed to the function that runs it, so it may or may not run. If it runs, its progress and result are posted here; if nothing is posted within a few minutes, ask again (the same ticket for the same databases never snapshots twice).',
+};
+
 /** What the caller sees for an error: its own message when exposable, else a generic line. */
 export function publicMessage(error: unknown): string {
   if (error instanceof ChatError && error.expose) return error.message;
+  if (error instanceof HandOffError) return HAND_OFF_MESSAGES[error.outcome];
   if (error instanceof SignatureError) return 'Request refused.';
   return 'Something went wrong on our side; the details are in the backup-guard logs.';
 }

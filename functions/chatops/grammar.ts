@@ -7,7 +7,8 @@
  *   status
  *   help [command]
  *
- * Words split on spaces; "…" (also the curly quotes chat clients type) keeps spaces in a value.
+ * Words split on spaces; "…" keeps spaces in a value, as do the quotes chat clients and keyboards type
+ * (“…”, „…“, ‘…’, '…', «…»).
  * A mistake never throws past here: {@link parseChatCommand} returns a {@link CommandError} whose
  * message is the help the user needs.
  */
@@ -56,17 +57,53 @@ export function helpText(topic?: ChatCommandName): string {
   return ['backup-guard commands:', ...CHAT_COMMANDS.map((name) => `• ${CHAT_HELP[name]}`)].join('\n');
 }
 
-/** Split command text into words, honouring straight and curly double quotes. */
+/**
+ * The quotes that group words, each kind with the characters that open and close it. Kinds are
+ * interchangeable within themselves because chat clients and keyboards mix them: smart punctuation
+ * turns `"` into “ or ” and `'` into ‘ or ’ as it guesses, and languages pair them differently
+ * (“…”, „…“, ”…”; ‘…’, ‚…‘; «…», »…«).
+ */
+const QUOTE_KINDS = [
+  { chars: '"\u201c\u201d\u201e', anywhere: true, apostrophe: false },
+  { chars: "'\u2018\u2019\u201a", anywhere: false, apostrophe: true },
+  { chars: '\u00ab\u00bb', anywhere: false, apostrophe: false },
+  { chars: '\u2039\u203a', anywhere: false, apostrophe: false },
+] as const;
+type QuoteKind = (typeof QUOTE_KINDS)[number];
+/** Every character that opens or closes a quote of some kind. */
+export const QUOTE_CHARACTERS: ReadonlySet<string> = new Set(QUOTE_KINDS.flatMap((kind) => [...kind.chars]));
+
+/**
+ * Split command text into words, honouring straight, curly, single and guillemet quotes.
+ *
+ * Double quotes open and close anywhere, as they always have. The other kinds open only where a
+ * word or a value (after `=`) starts, and close only where the word ends (before a space or the
+ * end of the text), because ' and ’ are also apostrophes: `reason=don’t` is one word, and
+ * `reason=‘don’t rotate’` is the reason "don’t rotate". Inside one kind of quote the others are
+ * letters.
+ */
 export function splitWords(text: string): string[] {
+  const chars = Array.from(text);
   const words: string[] = [];
   let current = '';
-  let quoted = false;
+  let open: QuoteKind | undefined;
   let started = false;
-  for (const char of text.replaceAll(/[\u201c\u201d\u201e]/g, '"')) {
-    if (char === '"') {
-      quoted = !quoted;
+  chars.forEach((char, index) => {
+    const before = chars[index - 1];
+    const after = chars[index + 1];
+    if (open) {
+      const closes = open.chars.includes(char) && (open.anywhere || after === undefined || /\s/.test(after));
+      if (closes) open = undefined;
+      else current += char;
+      return;
+    }
+    const opening = QUOTE_KINDS.find(
+      (kind) => kind.chars.includes(char) && (kind.anywhere || before === undefined || /[\s=]/.test(before)),
+    );
+    if (opening) {
+      open = opening;
       started = true;
-    } else if (!quoted && /\s/.test(char)) {
+    } else if (/\s/.test(char)) {
       if (started) words.push(current);
       current = '';
       started = false;
@@ -74,8 +111,12 @@ export function splitWords(text: string): string[] {
       current += char;
       started = true;
     }
+  });
+  if (open) {
+    // A word that starts with an apostrophe (’tis) reads as an opening quote: say so.
+    const apostrophe = open.apostrophe ? ' (a word that starts with an apostrophe opens a quote)' : '';
+    throw new CommandError(`a quote is not closed: write reason="…" with both quotes${apostrophe}`);
   }
-  if (quoted) throw new CommandError('a quote is not closed: write reason="…" with both quotes');
   if (started) words.push(current);
   return words;
 }

@@ -22,7 +22,13 @@ import type { ChatopsPolicy } from '../core/chatops-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import { authorizeSlackCommand, authorizeSlackPlace } from './authorize.ts';
 import { ChatError, NotAuthorizedError, publicMessage, SignatureError } from './errors.ts';
-import { CHAT_COMMANDS, type ChatCommand, type ChatCommandName, parseChatCommand } from './grammar.ts';
+import {
+  CHAT_COMMANDS,
+  type ChatCommand,
+  type ChatCommandName,
+  parseChatCommand,
+  QUOTE_CHARACTERS,
+} from './grammar.ts';
 import { escapeMrkdwn, message, type SlackMessage, section, withoutAutoParsing } from './replies.ts';
 import { verifySlackRequest } from './signature.ts';
 import {
@@ -156,14 +162,17 @@ export function slackAuthorization(options: SlackAuthorizationOptions): SlackMid
 
 /**
  * The command the text's first word names (any case), if it names one. Read as the grammar reads
- * it, quotes (straight or curly) dropped: `"snapshot"` and `snap"shot"` are `snapshot` there, so a
- * user who may not snapshot is refused them, not shown the snapshot help. An unclosed quote counts
- * too (`"snapshot db`): refusing what the grammar would not read is the safe side.
+ * it, every kind of quote it reads dropped (straight, curly, single, guillemets): `"snapshot"`,
+ * `‘snapshot’` and `snap"shot"` are `snapshot` there, so a user who may not snapshot is refused them,
+ * not shown the snapshot help. An unclosed quote counts too (`"snapshot db`), and so does an
+ * apostrophe the grammar keeps as a letter (`snap'shot`): refusing what the grammar would not read
+ * is the safe side.
  */
 function commandNamed(text: string): ChatCommandName | undefined {
   const first =
-    text
-      .replaceAll(/["\u201c\u201d\u201e]/g, '')
+    [...text]
+      .filter((char) => !QUOTE_CHARACTERS.has(char))
+      .join('')
       .trim()
       .split(/\s+/)[0]
       ?.toLowerCase() ?? '';

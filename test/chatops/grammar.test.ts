@@ -210,3 +210,48 @@ describe('the chat commands the docs show', () => {
     expect(refused).toEqual([]);
   });
 });
+
+describe('splitWords with the quotes smart punctuation and other languages type', () => {
+  it('groups words in single, curly single, guillemet and low-high quotes when a reason has spaces', () => {
+    // Act
+    const typed = [
+      "reason='CA rotation'",
+      'reason=\u2018CA rotation\u2019',
+      'reason=\u00abCA rotation\u00bb',
+      'reason=\u00bbCA rotation\u00ab',
+      'reason=\u201eCA rotation\u201c',
+      'reason=\u201aCA rotation\u2018',
+    ].map((text) => splitWords(`snapshot ${text} ticket=CHG-1`));
+
+    // Assess
+    for (const words of typed) expect(words).toEqual(['snapshot', 'reason=CA rotation', 'ticket=CHG-1']);
+  });
+
+  it('answers a snapshot with a reason in curly single quotes instead of calling a word a database', () => {
+    // Act
+    const command = parseChatCommand('snapshot reason=\u2018CA rotation\u2019 ticket=CHG-7');
+
+    // Assess
+    expect(command).toEqual({ name: 'snapshot', targets: [], reason: 'CA rotation', ticket: 'CHG-7' });
+  });
+
+  it('keeps an apostrophe inside a word as a letter when it opens or closes no quote', () => {
+    expect(splitWords('reason="don\'t rotate" x')).toEqual(["reason=don't rotate", 'x']);
+    expect(splitWords('reason=\u201cdon\u2019t rotate\u201d x')).toEqual(['reason=don\u2019t rotate', 'x']);
+    expect(splitWords('reason=don\u2019t x')).toEqual(['reason=don\u2019t', 'x']);
+    expect(splitWords("reason=don't x")).toEqual(["reason=don't", 'x']);
+    // A quote closes only where the word ends, so an apostrophe inside a quoted reason stays.
+    expect(splitWords("reason='don't rotate' x")).toEqual(["reason=don't rotate", 'x']);
+    expect(splitWords('reason=\u2018don\u2019t rotate\u2019 x')).toEqual(['reason=don\u2019t rotate', 'x']);
+    // Inside one kind of quote, the other kinds are letters.
+    expect(splitWords('reason=\u2018say \u201chi\u201d\u2019 x')).toEqual(['reason=say \u201chi\u201d', 'x']);
+  });
+
+  it('reports a single quote that is not closed instead of guessing where the reason ends', () => {
+    // Act
+    const command = parseChatCommand('snapshot reason=\u2018CA rotation ticket=CHG-1');
+
+    // Assess
+    expect((command as CommandError).message).toContain('a quote is not closed');
+  });
+});

@@ -6,7 +6,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { CommandError } from '../../functions/chatops/errors.ts';
+import { CommandError, HandOffError } from '../../functions/chatops/errors.ts';
 import { helpText } from '../../functions/chatops/grammar.ts';
 import {
   type ChatWork,
@@ -294,6 +294,10 @@ describe('the Slack middleware chain', () => {
     '\u201csnapshot\u201d certctl-prod-db reason=rotation',
     'snap"shot" certctl-prod-db reason=rotation',
     '"snapshot certctl-prod-db reason=rotation',
+    '\u2018snapshot\u2019 certctl-prod-db reason=rotation',
+    "'snapshot' certctl-prod-db reason=rotation",
+    '\u00absnapshot\u00bb certctl-prod-db reason=rotation',
+    '\u2018snapshot certctl-prod-db reason=rotation',
   ])(
     'refuses, not explains, a malformed %s to a user who may not snapshot, however its first word is quoted',
     async (text) => {
@@ -516,5 +520,39 @@ describe('the Slack middleware chain', () => {
     expect(outputs[0]).not.toContain('AccessDenied');
     expect(logger.text()).toContain('AccessDeniedException');
     for (const text of [...outputs, logger.text()]) expect(text).not.toContain(CANARY_SECRET);
+  });
+  it('acknowledges a hand-off that did not complete with what is known of it, never that the work started', async () => {
+    // Prepare
+    const answers: Record<string, string> = {};
+    for (const outcome of ['unknown', 'not-started'] as const) {
+      const logger = recordingLogger();
+      const lambda = middy<SlackEvent, HttpResponse>(async () => slackAnswer({ text: 'unused' }))
+        .use(slackVerification({ signingSecret: async () => CANARY_SECRET, now: () => NOW }))
+        .use(slackAuthorization({ policy, logger }))
+        .use(
+          slackAcknowledgement({
+            dispatch: async () => {
+              throw new HandOffError(
+                outcome,
+                'the Lambda Invoke of arn:aws:lambda:eu-west-1:111111111111:function:x took longer than 2000 ms',
+              );
+            },
+            logger,
+          }),
+        )
+        .use(chatErrorResponse({ logger }));
+
+      // Act
+      const response = await lambda(signed(form(SNAPSHOT)), {} as Context);
+      answers[outcome] = JSON.parse(response.body).text as string;
+      expect(logger.text()).toContain('took longer than 2000 ms');
+    }
+
+    // Assess
+    expect(answers.unknown).toContain('may or may not run');
+    expect(answers['not-started']).toContain('did not start');
+    for (const text of Object.values(answers)) {
+      expect(text).not.toMatch(/Taking pre-maintenance snapshots|111111111111/);
+    }
   });
 });

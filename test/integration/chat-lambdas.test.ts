@@ -270,6 +270,43 @@ describe('Amazon Q Developer custom action, end to end', () => {
   });
 });
 
+describe('a snapshot refused or failed by the cloud, end to end', () => {
+  it("answers in the channel with the cloud's words and the database's account, and no credential", async () => {
+    // Prepare: the function's credentials are the canary (AWS_SECRET_ACCESS_KEY), the signing secret another.
+    const channel = new LambdaClient({ region: REGION, endpoint: sim.endpoint, maxAttempts: 1 });
+    const before = notifications().length;
+
+    // RDS in us-east-1 (certctl-broken-db's region) answers 503: the cloud's own words reach the answer.
+    sim.setFaults({ downRegions: ['us-east-1'], services: ['rds'] });
+
+    // Act
+    try {
+      await channel.send(
+        customActionInvoke(
+          'snapshot certctl-broken-db certctl-busy-db reason=\u201ccanary run\u201d ticket=CHG-CANARY-1',
+        ),
+      );
+      await lambdaSim.settle();
+    } finally {
+      sim.setFaults({});
+      channel.destroy();
+    }
+
+    // Assess: the in-channel answer names the database, its account and the failure, nothing secret.
+    const said = notifications()
+      .slice(before)
+      .map((note) => note.content.description)
+      .join('\n');
+    expect(said).toContain('certctl-broken-db');
+    expect(said).toContain(ACCOUNT);
+    expect(said).toContain('ServiceUnavailable');
+    for (const text of [said, output.text()]) {
+      expect(text).not.toContain(CANARY);
+      expect(text).not.toContain(SIGNING_CANARY);
+    }
+  });
+});
+
 describe('Slack slash command, end to end', () => {
   it('verifies with the secret from Secrets Manager, acknowledges before the action runs, and posts one snapshot’s result for a request and its retry, each delivered twice', async () => {
     // Prepare: what Slack posts to the Function URL, its response_url on Slack's host.

@@ -32,7 +32,7 @@ import {
   amazonQThreadId,
   CHAT_NOTIFICATION_TOPIC_ENV,
 } from '../../aws/chat-notifications.ts';
-import { amazonQRequester, parseAmazonQPayload } from '../../chatops/amazon-q.ts';
+import { amazonQRequester, invocationText, parseAmazonQPayload } from '../../chatops/amazon-q.ts';
 import { ChatError, publicMessage } from '../../chatops/errors.ts';
 import { helpText } from '../../chatops/grammar.ts';
 import { ASYNC_COMMANDS, acknowledgementText } from '../../chatops/middleware.ts';
@@ -133,11 +133,11 @@ export async function amazonQCommand(
     reply = message('backup-guard could not run the command', [section(`:x: ${answer.message}`)]);
   }
   await notify(reply, threadId, deps);
-  // The result is the notification's text, and may be shown as Slack shows it (parsed, no
-  // `verbatim`): the same guard as the notification (amazon-q.ts amazonQNotification), so an error
-  // repeating the payload (a key `@here http://evil.example`, a claimed requester) mentions and
-  // links nothing there either. Values in it are already escaped (escapeMrkdwn) where written.
-  return { ok: answer.ok, message: withoutAutoParsing(answer.message) };
+  // The result is the notification's text with the same guard (amazon-q.ts amazonQNotification), so
+  // an error repeating the payload (a key `@here http://evil.example`, a claimed requester) mentions
+  // and links nothing should it be parsed; but it is shown as written, not as mrkdwn, so the escapes
+  // values carry for mrkdwn are decoded (invocationText) rather than shown as `&gt;`.
+  return { ok: answer.ok, message: invocationText(withoutAutoParsing(answer.message)) };
 }
 
 /** Publish `reply` to the channel; a failure is logged and counted, never thrown. */

@@ -304,7 +304,9 @@ describe('the Amazon Q Developer custom action’s own answers', () => {
     expect(help.ok).toBe(true);
     expect(refusal.content.description).toContain('Unrecognized key: "&lt;!channel&gt;"');
     expect(refusal.content.description).not.toContain('<!channel>');
-    expect(refused).toEqual({ ok: false, message: expect.stringContaining('&lt;!channel&gt;') });
+    // The invocation result is shown as written (not as mrkdwn): no entity, and no `<!` Slack would read.
+    expect(refused.message.replaceAll('\u200b', '')).toContain('Unrecognized key: "<!channel>"');
+    expect(refused.message).not.toMatch(/&lt;|&gt;|&amp;|<!channel>/);
     expect(helpNotice.metadata.threadId).not.toBe(refusal.metadata.threadId);
   });
 
@@ -327,15 +329,31 @@ describe('the Amazon Q Developer custom action’s own answers', () => {
 
     // Assess: each result is the text its notification shows, after the same guards.
     const [refusal, ack] = publishedNotifications();
-    expect(refusal.content.description).toBe(`:x: ${refused.message}`);
+    expect(refusal.content.description.replaceAll('&lt;', '<').replaceAll('&gt;', '>')).toBe(
+      `:x: ${refused.message.replaceAll('<\u200b', '<')}`,
+    );
     expect(ack.content.description).toBe(`:hourglass_flowing_sand: ${accepted.message}`);
     for (const answer of [refused, accepted]) {
       expect(answer.message).not.toMatch(/<!channel>|@here|http:\/\/|evil\.example/);
     }
     expect(refused.message.replaceAll('\u200b', '')).toContain(
-      'Unrecognized keys: "&lt;!channel&gt;", "@here http://evil.example"',
+      'Unrecognized keys: "<!channel>", "@here http://evil.example"',
     );
     expect(accepted.message.replaceAll('\u200b', '')).toContain('amazon-q:claimed:http://evil.example/@here');
+  });
+
+  it('returns the refusal as written, with no HTML entity, and publishes it escaped for mrkdwn', async () => {
+    // Prepare
+    const { deps, pending } = notifying(fakeActions());
+
+    // Act
+    const refused = await amazonQCommand({ command: 'status', 'R&D a>b': 'x' }, 'req-25', deps);
+    await Promise.all(pending);
+
+    // Assess
+    const [refusal] = publishedNotifications();
+    expect(refused.message).toContain('Unrecognized key: "R&D a>b"');
+    expect(refusal.content.description).toContain('Unrecognized key: "R&amp;D a&gt;b"');
   });
 
   it('still answers the invocation when the notification cannot be published, and says so in the log and a metric', async () => {
