@@ -28,10 +28,17 @@
  * multi-region by default (cloud.google.com/sql/docs/postgres/backup-recovery/backups); an adapter
  * that reads `backupConfiguration.location` may fill `crossRegionBackupTargets`, and then the
  * check judges it like RDS. On the enhanced backup tier (Backup and DR) the backups are in a backup
- * vault instead, which is not read: NOT_AVAILABLE, never PASSED on the location.
+ * vault instead, which is not read: NOT_AVAILABLE, never PASSED on the location. Those backups are the
+ * instance's own, so its state bears on them: being deleted, suspended (which includes a Cloud KMS key
+ * out of reach, whose key also encrypts the backups) or FAILED ({@link judgedWithSourceStatus}).
  */
 import type { Check, CheckContext, CheckOutcome } from '../../core/check.ts';
-import { DELETING_STATUSES, INCOMPATIBLE_RESTORE_STATUS } from '../../core/database-status.ts';
+import {
+  CLOUD_SQL_FAILED_STATUS,
+  DELETING_STATUSES,
+  INCOMPATIBLE_RESTORE_STATUS,
+  SUSPENDED_STATUS,
+} from '../../core/database-status.ts';
 import {
   type CopyCluster,
   DEFAULT_BACKUP_LOCATION,
@@ -162,8 +169,13 @@ function judgeCopy(fact: PitrFact, context: CheckContext): CheckOutcome {
  *   an Aurora replica with a key of its own Region, so the source's key says nothing of the copy; a
  *   source cut off from its key writes no log, which the copy's latest restorable time, judged
  *   against this run's clock, shows. The verdict stands.
+ * - Cloud SQL SUSPENDED or FAILED ({@link cloudSqlNotRunning}): unlike an RDS replicated backup, the
+ *   copy is the instance's own backups, so what the state says of them says it of the copy. A PASSED
+ *   or WARNING is NOT_AVAILABLE, as pitr.window makes it (status.ts); a FAILED proven from the
+ *   configuration (backups off) stands.
  * - Any other status leaves the verdict alone: the copy is judged in its own Region, and a Cloud SQL
- *   backup location is where backups are stored, which a status does not move.
+ *   backup location is where backups are stored, which a status does not move. A STOPPED Cloud SQL
+ *   instance takes no new backup, which Google documents of it, and nothing against the ones stored.
  */
 function judgedWithSourceStatus(fact: PitrFact, outcome: CheckOutcome): CheckOutcome {
   const keeps = outcome.status === 'PASSED' || outcome.status === 'WARNING';
@@ -203,7 +215,55 @@ function judgedWithSourceStatus(fact: PitrFact, outcome: CheckOutcome): CheckOut
       remediationText: `Check the Recent Events of this database in the RDS console for the cause, then prove the copy with a restore from it into a new instance in its Region: \`aws rds restore-db-instance-to-point-in-time --region ${region} --source-db-instance-automated-backups-arn ${arn} --target-db-instance-identifier ${placeholder('new instance')} --use-latest-restorable-time\`. See ${DOCS.rdsReplicateBackups}.`,
     };
   }
+  if (
+    fact.kind === 'cloudsql-instance' &&
+    (fact.status === SUSPENDED_STATUS || fact.status === CLOUD_SQL_FAILED_STATUS) &&
+    keeps
+  ) {
+    return cloudSqlNotRunning(fact, outcome);
+  }
   return outcome;
+}
+
+/**
+ * A Cloud SQL instance Google suspended or marked FAILED, whose backups in the backup location
+ * looked like a copy in another region: what the state leaves of that copy.
+ *
+ * - SUSPENDED: "The instance is not available, for example due to problems with billing"
+ *   (SqlInstanceState), with a suspensionReason among BILLING_ISSUE, LEGAL_ISSUE, OPERATIONAL_ISSUE,
+ *   PROJECT_ABUSE and KMS_KEY_ISSUE ("The KMS key used by the instance is either revoked or denied
+ *   access to", SqlSuspensionReason). An instance that is not available is not counted on for new
+ *   backups (pitr.lag's FAILED for an old backup names the suspension). Of the backups already
+ *   stored: "When you create a backup of a Cloud SQL for PostgreSQL instance, the backup is encrypted
+ *   with the primary instance's customer-managed key" (Cloud SQL docs, "About customer-managed
+ *   encryption keys", cloud.google.com/sql/docs/postgres/cmek), and "During the time that a key is
+ *   disabled, data that was encrypted with the key can't be accessed" (Cloud KMS docs, "Enable and
+ *   disable key versions", cloud.google.com/kms/docs/enable-disable): on a KMS_KEY_ISSUE of a CMEK
+ *   instance the copy holds backups no restore, in any region, can read. The adapter reads
+ *   neither the reason nor the key (settings.diskEncryptionConfiguration), and for the other reasons
+ *   Google does not say whether a restore from the backups runs: NOT_AVAILABLE, not FAILED.
+ * - FAILED: "The creation of the instance failed or a fatal error occurred during maintenance". A
+ *   failed creation made no backup; after a failed maintenance the instance does not run, and whether
+ *   its stored backups restore is not documented: NOT_AVAILABLE too. Neither state is a FAILED here:
+ *   the backups may well restore, and this audit cannot tell.
+ */
+function cloudSqlNotRunning(fact: PitrFact, outcome: CheckOutcome): CheckOutcome {
+  const label = resourceLabel(fact);
+  const proveIt = `list the backups it kept (\`gcloud sql backups list --instance=${cloudSqlInstanceWords(fact)}\`) and prove the newest with a restore into a new instance in another region (${DOCS.cloudSqlBackupLocations}).`;
+  const suspended = fact.status === SUSPENDED_STATUS;
+  const why = suspended
+    ? 'Google suspended it: the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known: this audit does not read why it was suspended (suspensionReason), and when the reason is KMS_KEY_ISSUE the backups of an instance encrypted with a customer-managed key (CMEK) are encrypted with that same key, which no restore can use until it is reachable again'
+    : 'its creation failed, which leaves no backup at all, or a fatal error occurred during maintenance, after which it does not run, so no new backup can be counted on, and whether the backups already in its backup location restore is not documented';
+  const action = suspended
+    ? `Read why it was suspended (\`gcloud sql instances describe ${cloudSqlInstanceWords(fact)} --format="value(suspensionReason)"\`). On KMS_KEY_ISSUE make its Cloud KMS key version usable again (enable or restore it, or give the Cloud SQL service account access to it again): its backups need that key as much as it does. Otherwise resolve the cause with Google (billing, a policy issue). Until then, ${proveIt}`
+    : `Look at the instance and its operations (\`gcloud sql operations list --instance=${cloudSqlInstanceWords(fact)}\`) for the error; then ${proveIt}`;
+  return {
+    status: 'NOT_AVAILABLE',
+    description: `${label} has state \`${fact.status}\`: ${why}. From the backup location alone: ${outcome.description}`,
+    observed: { ...outcome.observed, crossRegionBackup: null, status: fact.status },
+    required: outcome.required,
+    remediationText: action,
+  };
 }
 
 /** A Cloud SQL instance being deleted: whether its backups, the copy in another region, outlive it. */

@@ -57,6 +57,55 @@ describe('pitr.cross-region under the status of the source database', () => {
     });
   });
 
+  describe('a Cloud SQL instance Google suspended or marked FAILED, whose copy is its own backups', () => {
+    it('is not available, not passed, when suspended: no new backup is taken, and a KMS key issue locks the backups too', () => {
+      // SUSPENDED covers suspensionReason KMS_KEY_ISSUE, and a CMEK instance's backups are encrypted
+      // with its own key (Cloud SQL docs, "About customer-managed encryption keys"): the multi-region
+      // location holds backups no restore can read while the key is out of reach. The reason is not read.
+      const fact = cloudSqlFact({ status: 'SUSPENDED', crossRegionBackupTargets: ['eu'] });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, status: 'SUSPENDED' });
+      expect(outcome?.description).toContain(
+        'has state `SUSPENDED`: Google suspended it: the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known: this audit does not read why it was suspended (suspensionReason), and when the reason is KMS_KEY_ISSUE the backups of an instance encrypted with a customer-managed key (CMEK) are encrypted with that same key, which no restore can use until it is reachable again. From the backup location alone: ',
+      );
+      expect(outcome?.description).toContain('stores its automated backups in eu');
+      expect(outcome?.remediationText).toContain('suspensionReason');
+      expect(outcome?.remediationText).toContain('gcloud sql backups list');
+    });
+
+    it('is not available, not passed, when FAILED: a failed creation made no backup, a failed maintenance leaves them unproven', () => {
+      const fact = cloudSqlFact({ status: 'FAILED', crossRegionBackupTargets: ['eu'] });
+      const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, status: 'FAILED' });
+      expect(outcome?.description).toContain(
+        'has state `FAILED`: its creation failed, which leaves no backup at all, or a fatal error occurred during maintenance, after which it does not run, so no new backup can be counted on, and whether the backups already in its backup location restore is not documented. From the backup location alone: ',
+      );
+      expect(outcome?.remediationText).toContain('gcloud sql backups list');
+    });
+
+    it.each(['SUSPENDED', 'FAILED'])(
+      'still fails an instance in state %s whose automated backups are off',
+      (status) => {
+        const outcome = pitrCrossRegionCheck.evaluate(
+          cloudSqlFact({ status, automatedBackupsEnabled: false, crossRegionBackupTargets: ['eu'] }),
+          contextWith(REQUIRE),
+        );
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.observed).toMatchObject({ crossRegionBackup: false });
+      },
+    );
+
+    it('keeps the pass of a STOPPED instance: Google documents only that it takes no new backup', () => {
+      const outcome = pitrCrossRegionCheck.evaluate(
+        cloudSqlFact({ status: 'STOPPED', crossRegionBackupTargets: ['eu'] }),
+        contextWith(REQUIRE),
+      );
+      expect(outcome?.status).toBe('PASSED');
+    });
+  });
+
   describe('an RDS instance whose automated backups are replicated', () => {
     it('keeps the pass on a source being deleted and says the replication ends with it', () => {
       // The replicated backup lives in its own Region: the source's deletion does not take what it
