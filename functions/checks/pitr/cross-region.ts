@@ -35,8 +35,10 @@
 import type { Check, CheckContext, CheckOutcome } from '../../core/check.ts';
 import {
   CLOUD_SQL_FAILED_STATUS,
+  CREATION_FAILED_STATUSES,
   DELETING_STATUSES,
   INCOMPATIBLE_RESTORE_STATUS,
+  KNOWN_STATUSES,
   SUSPENDED_STATUS,
 } from '../../core/database-status.ts';
 import {
@@ -57,7 +59,7 @@ import {
   startBackupReplicationCommand,
   stopBackupReplicationCommand,
 } from './commands.ts';
-import { deletingRemediation } from './status.ts';
+import { deletingRemediation, unprovenByStatus } from './status.ts';
 import { inDailySwing, toleranceOf } from './window.ts';
 import {
   backupPlanTier,
@@ -221,6 +223,27 @@ function judgedWithSourceStatus(fact: PitrFact, outcome: CheckOutcome): CheckOut
     keeps
   ) {
     return cloudSqlNotRunning(fact, outcome);
+  }
+  // As pitr.window leaves a window unproven (status.ts unprovenByStatus): an RDS source made by a
+  // restore, clone, migration or upgrade that failed, whose replicated backups are copies of its own
+  // snapshots and logs, and a Cloud SQL instance in a state this tool does not know, whose copy is
+  // its own backups. (An RDS source's unknown status leaves a copy read in its own Region as it is.)
+  const unproven =
+    keeps &&
+    ((fact.kind === 'rds-instance' &&
+      CREATION_FAILED_STATUSES.has(fact.status) &&
+      fact.replicatedBackups?.some((backup) => backup.region !== fact.resource.region)) ||
+      (fact.kind === 'cloudsql-instance' && !KNOWN_STATUSES.has(fact.status)))
+      ? unprovenByStatus(fact)
+      : undefined;
+  if (unproven) {
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} has status \`${fact.status}\`: ${unproven.why}. From the copy alone: ${outcome.description}`,
+      observed: { ...outcome.observed, crossRegionBackup: null, status: fact.status },
+      required: outcome.required,
+      remediationText: unproven.action,
+    };
   }
   return outcome;
 }

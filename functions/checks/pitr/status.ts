@@ -183,7 +183,9 @@ export function restoreStoppedNote(fact: PitrFact): string {
 }
 
 /** Why the status does not show a restore can run, or undefined when it does not stand in the way. */
-function unprovenByStatus(fact: PitrFact): { readonly why: string; readonly action: string } | undefined {
+export function unprovenByStatus(
+  fact: PitrFact,
+): { readonly why: string; readonly action: string } | undefined {
   if (fact.status === SUSPENDED_STATUS) {
     return {
       why: 'Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and whether its backups restore while it is suspended is not documented',

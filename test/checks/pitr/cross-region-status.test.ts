@@ -57,6 +57,21 @@ describe('pitr.cross-region under the status of the source database', () => {
     });
   });
 
+  describe('a Cloud SQL instance whose state is not known, whose copy is its own backups', () => {
+    it.each(['SQL_INSTANCE_STATE_UNSPECIFIED', 'SOME_NEW_STATE'])(
+      'is not available, not passed, in state %s: nothing shows it still takes backups',
+      (status) => {
+        const fact = cloudSqlFact({ status, crossRegionBackupTargets: ['eu'] });
+        const outcome = pitrCrossRegionCheck.evaluate(fact, contextWith(REQUIRE));
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, status });
+        expect(outcome?.description).toContain(
+          'so it is unknown whether a restore can run. From the copy alone: ',
+        );
+      },
+    );
+  });
+
   describe('a Cloud SQL instance Google suspended or marked FAILED, whose copy is its own backups', () => {
     it('is not available, not passed, when suspended: no new backup is taken, and a KMS key issue locks the backups too', () => {
       // SUSPENDED covers suspensionReason KMS_KEY_ISSUE, and a CMEK instance's backups are encrypted
@@ -134,6 +149,18 @@ describe('pitr.cross-region under the status of the source database', () => {
       );
       expect(outcome?.remediationText).toContain('--source-db-instance-automated-backups-arn');
     });
+
+    it.each(['restore-error', 'cloning-failed'])(
+      'is not available, not passed, when the source was made by a restore or clone that failed (%s): what its copies hold is not documented',
+      (status) => {
+        const outcome = pitrCrossRegionCheck.evaluate(rdsInstanceFact({ status }), contextWith(REQUIRE));
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, status });
+        expect(outcome?.description).toContain(
+          `has status \`${status}\`: the restore, clone, migration or upgrade that made this database failed, and what its own backups hold is not documented. From the copy alone: `,
+        );
+      },
+    );
 
     it.each(['inaccessible-encryption-credentials', 'inaccessible-encryption-credentials-recoverable'])(
       'keeps the pass when the source cannot reach its KMS key (%s): the copy is encrypted with a key of its own Region',
