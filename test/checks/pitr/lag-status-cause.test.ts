@@ -77,4 +77,23 @@ describe('pitr.lag: what the status says of a stale latest restorable time', () 
       'The instance state is `REPAIRING`, which is no documented cause of it: the daily automated backups have stopped or are failing.',
     );
   });
+
+  it('claims no more than "not available" for a SUSPENDED Cloud SQL instance with PITR off and an old backup', () => {
+    const outcome = pitrLagCheck.evaluate(
+      cloudSqlFact({
+        status: 'SUSPENDED',
+        pointInTimeRecoveryEnabled: false,
+        restoreWindow: {
+          known: true,
+          earliest: daysAgo(10),
+          latest: daysAgo(3),
+          source: 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)',
+        },
+      }),
+      contextWith(),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('so nothing shows it takes backups while suspended');
+    expect(outcome?.description).not.toContain('takes no backups');
+  });
 });

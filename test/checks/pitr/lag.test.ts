@@ -141,6 +141,9 @@ describe('pitr.lag', () => {
     expect(outcome?.description).toContain('status is `SUSPENDED`');
     expect(outcome?.description).toContain('billing');
     expect(outcome?.description).not.toContain('start it');
+    // No document says a suspended instance archives nothing: it is not available, which proves nothing either way.
+    expect(outcome?.description).toContain('so nothing shows it archives WAL while suspended');
+    expect(outcome?.description).not.toContain('archives no WAL');
   });
 
   it('fails and mentions an unusual status when it may explain the lag', () => {
