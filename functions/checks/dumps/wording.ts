@@ -5,6 +5,7 @@
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import {
   type ByteReading,
+  compareOldestFirst,
   type DumpFact,
   type DumpLifecycleRule,
   type DumpObject,
@@ -102,11 +103,14 @@ export function valueOrNull<T extends string | number | boolean>(value: T | unde
   return value === undefined ? null : value;
 }
 
-/** Objects of the listing that carry a modification time, oldest first. */
+/**
+ * Objects of the listing that carry a modification time, oldest first, those of the same time in key
+ * order ({@link compareOldestFirst}): the last is the one core/dump-facts.ts newestObject takes.
+ */
 export function datedObjects(objects: readonly DumpObject[]): (DumpObject & { lastModified: Date })[] {
   return objects
     .filter((object): object is DumpObject & { lastModified: Date } => object.lastModified !== undefined)
-    .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
+    .sort(compareOldestFirst);
 }
 
 /**
