@@ -105,7 +105,7 @@ describe('dump facts', () => {
     // Act
     const newest = newestObject({ state: 'read', objects, complete: true });
     const seriesEnd = sortOldestFirst(objects).at(-1);
-    // Assess: before, the newest was prod/a.dump, the last listed, and the series ended with prod/b.dump.
+    // Assess: before, both were prod/a.dump, the last listed: the newest hung on the listing's order.
     expect(newest?.key).toBe('prod/b.dump');
     expect(seriesEnd?.key).toBe('prod/b.dump');
   });
