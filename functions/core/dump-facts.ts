@@ -509,20 +509,35 @@ export function compareObjectKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** Oldest first; objects without a time keep key order (the listing's, UTF-8 bytes) at the end. */
-export function sortOldestFirst(objects: readonly DumpObject[]): DumpObject[] {
-  return [...objects].sort((a, b) => {
-    if (a.lastModified && b.lastModified) return a.lastModified.getTime() - b.lastModified.getTime();
-    if (a.lastModified) return -1;
-    if (b.lastModified) return 1;
-    return compareObjectKeys(a.key, b.key);
-  });
+/**
+ * Oldest first by modification time; objects of the same time in key order (UTF-8 bytes,
+ * {@link compareObjectKeys}); objects without a time at the end, in key order. The order is total,
+ * so it does not hang on the order the listing sent: S3 general purpose buckets list by key, but
+ * directory buckets (S3 Express One Zone) list in no lexicographic order (ListObjectsV2), and two
+ * dumps of one job can carry the same second. The last object of this order is the newest
+ * ({@link newestObject}) and ends the series every check judges.
+ */
+export function compareOldestFirst(a: DumpObject, b: DumpObject): number {
+  if (a.lastModified && b.lastModified) {
+    const byTime = a.lastModified.getTime() - b.lastModified.getTime();
+    return byTime !== 0 ? byTime : compareObjectKeys(a.key, b.key);
+  }
+  if (a.lastModified) return -1;
+  if (b.lastModified) return 1;
+  return compareObjectKeys(a.key, b.key);
 }
 
-/** The newest listed object: the latest modification time, else the last key. */
+/** The objects in {@link compareOldestFirst} order, as a new array. */
+export function sortOldestFirst(objects: readonly DumpObject[]): DumpObject[] {
+  return [...objects].sort(compareOldestFirst);
+}
+
+/**
+ * The newest listed object: the latest modification time (of those, the last key), else the last
+ * key; the last object of {@link sortOldestFirst}, whatever the order the listing holds.
+ */
 export function newestObject(listing: DumpListing): DumpObject | undefined {
   if (listing.state !== 'read' || listing.objects.length === 0) return undefined;
   const dated = listing.objects.filter((object) => object.lastModified !== undefined);
-  if (dated.length > 0) return dated.at(-1);
-  return [...listing.objects].sort((a, b) => compareObjectKeys(a.key, b.key)).at(-1);
+  return sortOldestFirst(dated.length > 0 ? dated : listing.objects).at(-1);
 }

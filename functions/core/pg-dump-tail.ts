@@ -17,7 +17,9 @@
  *   int (0 for no data); with no entry at all, the TOC is its count, an int 0.
  *
  * So a whole archive's last intSize + sign bytes are zero, or (offSize too short for that) its last
- * offSize bytes are zero after the flag byte 3. Which end it is tells whether the archive holds data:
+ * offSize bytes are zero after the flag byte 3. Which end it is tells whether the archive holds data
+ * (from archive version 1.7 on: before it, the TOC's last offset is an int 0 too, no flag byte before
+ * it, so an int 0 ends either, `zero-int-or-toc`, and whether the archive holds data is not told):
  * the TOC is written first and every data block after it, so an archive that ends with its TOC has
  * none (`no-data-offset`: pg_dump --schema-only, or --section=pre-data/post-data, or a data dump cut
  * right after its TOC). With an offSize of 8 the zero offset also ends with an int's zero bytes: the
@@ -39,9 +41,11 @@ const K_OFFSET_NO_DATA = 3;
 export type PgDumpEnd =
   /**
    * The archive ends as a whole one does: `marker` says which end it ends with, a data block's
-   * (`zero-int`) or its TOC's (`no-data-offset`: it holds no data block).
+   * (`zero-int`) or its TOC's (`no-data-offset`: it holds no data block), or, in an archive older
+   * than 1.7, an int 0 that ends a data block or the TOC alike (`zero-int-or-toc`: whether it holds
+   * data is not told).
    */
-  | { readonly kind: 'end-marker'; readonly marker: 'zero-int' | 'no-data-offset' }
+  | { readonly kind: 'end-marker'; readonly marker: 'zero-int' | 'no-data-offset' | 'zero-int-or-toc' }
   /** It does not: the last `zeroBytes` bytes should be zero (an int 0), and are not. */
   | { readonly kind: 'mid-archive'; readonly zeroBytes: number };
 
@@ -74,7 +78,8 @@ export function pgDumpEnd(header: PgDumpHeader, tail: Uint8Array): PgDumpEnd {
     return { kind: 'end-marker', marker: 'no-data-offset' };
   }
   if (tail.length >= zeroBytes && allZero(tail.subarray(tail.length - zeroBytes))) {
-    return { kind: 'end-marker', marker: 'zero-int' };
+    // Before 1.7 the last TOC entry's offset is WriteInt(0) for no data: the same bytes.
+    return { kind: 'end-marker', marker: offsetIsFlagged ? 'zero-int' : 'zero-int-or-toc' };
   }
   if (
     offsetIsFlagged &&

@@ -82,6 +82,34 @@ describe('dump facts', () => {
     expect(newest?.key).toBe(emoji);
   });
 
+  it('orders objects of the same time by key, UTF-8 bytes, whatever the order they were listed in', () => {
+    // Prepare: an S3 directory bucket lists keys in no lexicographic order (ListObjectsV2); two
+    // dumps written in the same second, listed last key first.
+    const same = '2026-12-02T03:40:00Z';
+    const listed = [at('prod/b.dump', same), at('prod/\u{1F600}.dump', same), at('prod/a.dump', same)];
+    // Act
+    const sorted = sortOldestFirst(listed);
+    // Assess: before, they kept the listing's order, and the newest was whichever came last.
+    expect(sorted.map((object) => object.key)).toEqual(['prod/a.dump', 'prod/b.dump', 'prod/\u{1F600}.dump']);
+    expect(sortOldestFirst([...listed].reverse())).toEqual(sorted);
+  });
+
+  it('takes as newest the last key of the latest time, as the sorted series ends, whatever the order it is given in', () => {
+    // Prepare
+    const same = '2026-12-02T03:40:00Z';
+    const objects = [
+      at('prod/old.dump', '2026-12-01T03:40:00Z'),
+      at('prod/b.dump', same),
+      at('prod/a.dump', same),
+    ];
+    // Act
+    const newest = newestObject({ state: 'read', objects, complete: true });
+    const seriesEnd = sortOldestFirst(objects).at(-1);
+    // Assess: before, both were prod/a.dump, the last listed: the newest hung on the listing's order.
+    expect(newest?.key).toBe('prod/b.dump');
+    expect(seriesEnd?.key).toBe('prod/b.dump');
+  });
+
   describe('rangeAnswerProblem', () => {
     const dump: DumpObject = { key: 'prod/a.dump', size: 6451, lastModified: undefined };
 

@@ -93,8 +93,24 @@ describe('pgDumpEnd on real pg_dump archives', () => {
     const old = { ...header, archiveVersion: { major: 1, minor: 0, revision: 0 } };
     expect(pgDumpEnd(old, new Uint8Array([7, 0, 0, 0, 0]))).toEqual({
       kind: 'end-marker',
-      marker: 'zero-int',
+      marker: 'zero-int-or-toc',
     });
     expect(pgDumpEnd(old, new Uint8Array([0, 0, 0, 7]))).toEqual({ kind: 'mid-archive', zeroBytes: 4 });
+  });
+
+  it('does not tell a data block from the table of contents when the archive is older than 1.7', () => {
+    // Prepare: before 1.7 the last TOC entry ends with its data offset written as an int (0 for no
+    // data), the same zero bytes as a data block's end marker; the deps-list test needs the flag.
+    const header = headerOf(fixture('certctl-pg15.dump'));
+    const old = { ...header, archiveVersion: { major: 1, minor: 6, revision: 0 }, offSize: header.intSize };
+    const schemaOnlyEnd = new Uint8Array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    // Act / Assess: before, it said zero-int, read as holding data.
+    expect(pgDumpEnd(old, schemaOnlyEnd)).toEqual({ kind: 'end-marker', marker: 'zero-int-or-toc' });
+    expect(pgDumpEnd({ ...old, archiveVersion: { major: 1, minor: 7, revision: 0 } }, schemaOnlyEnd)).toEqual(
+      {
+        kind: 'end-marker',
+        marker: 'zero-int',
+      },
+    );
   });
 });

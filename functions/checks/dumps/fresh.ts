@@ -49,7 +49,7 @@
  * cannot check it either): nothing then shows the object is not such a copy.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { type DumpFact, type DumpObject, holdsNoDump } from '../../core/dump-facts.ts';
+import { type DumpFact, type DumpObject, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
 import { plural } from '../../core/plural.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
@@ -299,6 +299,18 @@ export const dumpsFreshCheck: DumpsCheck = {
           drifting,
         };
       }
+      // A whole archive older than 1.7 ends with the same int 0 whether it holds data or not.
+      if (shown.dataUntold !== undefined) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.dataUntold}, so nothing shows it is a recent dump of the data (dumps.integrity)`,
+            { ...observed, holdsData: null },
+            required,
+          ),
+          drifting,
+        };
+      }
       // A whole archive whose compression algorithm no pg_dump this audit knows writes: pg_restore
       // warns that no data will be available, so it proves no dump a restore can use.
       if (shown.unrestorable !== undefined) {
@@ -344,15 +356,24 @@ export const dumpsFreshCheck: DumpsCheck = {
         drifting,
       };
     }
+    // Its age fails it whatever it holds; a whole archive with no data block is said too, as a dump
+    // that holds data is what a new one has to be (dumps.integrity FAILS it on that).
+    const noData = fact.newest ? newestShowsNoData(fact.newest) : undefined;
     return {
       status: 'FAILED',
-      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace).`,
-      observed,
+      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)${noData === undefined ? '' : `, and ${noData}`}.`,
+      observed: noData === undefined ? observed : { ...observed, holdsData: false },
       required,
       drifting,
     };
   },
 };
+
+/** The words of a newest dump read as a whole custom archive with no data block, else undefined. */
+function newestShowsNoData(newest: NewestDump): string | undefined {
+  const shown = newestShows(newest);
+  return shown.shows === 'dump' ? shown.noData : undefined;
+}
 
 /**
  * When the newest object is, by its key, a checksum, signature or log beside the listed dump

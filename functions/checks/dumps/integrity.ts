@@ -52,6 +52,7 @@ import {
   cutShortWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
+  dataUntoldWords,
   datedDumps,
   deniedReadWords,
   locationLabel,
@@ -82,7 +83,7 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     failedTitle: 'The newest pg_dump is not a whole custom archive of the certctl database',
     severity: 'HIGH',
     rationale:
-      'A dump that is not a custom archive, holds another database, is an old file under a new name, or was cut short fails only when it is needed: at restore time. Its first and last bytes and its size show most of that without downloading it: a whole custom archive ends with a zero integer, so one that does not was cut, even when no earlier dump is there to compare its size with; and one that ends with its table of contents holds no table data (a --schema-only dump), however its size compares.',
+      'A dump that is not a custom archive, holds another database, is an old file under a new name, or was cut short fails only when it is needed: at restore time. Its first and last bytes and its size show most of that without downloading it: a whole custom archive ends with a zero integer, so one that does not was cut, even when no earlier dump is there to compare its size with; and one that ends with its table of contents holds no table data (a --schema-only dump), however its size compares. Archives older than version 1.7 end their table of contents with the same zero integer as a data block, so whether such an archive holds table data is not evaluated (NOT_AVAILABLE, never PASSED).',
     remediation: {
       text: 'Make the job run `pg_dump --format=custom --dbname=certctl` and upload the whole file (check the exit status of pg_dump and of the upload); then make a new dump.',
       url: DOCS.pgDump,
@@ -277,8 +278,11 @@ function judgeHeader(
     problems.push(`it ${midArchiveWords(object.size, end.zeroBytes)}`);
   } else if (end?.state === 'unknown') {
     unknown.push(`whether it ends as a whole archive (${end.reason})`);
-  } else if (end?.state === 'end-marker' && !end.holdsData) {
+  } else if (end?.state === 'end-marker' && end.holdsData === false) {
     problems.push(NO_TABLE_DATA_WORDS);
+  } else if (end?.state === 'end-marker' && end.holdsData === undefined) {
+    // Not evaluated, never passed: a --schema-only dump of that version ends the same way.
+    unknown.push(`whether it holds table data (${dataUntoldWords(header)})`);
   }
   // pg_restore warns that no data will be available for an algorithm it does not support.
   const unrestorable = unknownCompressionWords(header);
@@ -346,7 +350,7 @@ function judgeHeader(
     lastModified: lastModified ? lastModified.toISOString() : null,
     sizeBytes: valueOrNull(sizeBytes),
     endsWhole: end === undefined || end.state === 'unknown' ? null : end.state === 'end-marker',
-    holdsData: end?.state === 'end-marker' ? end.holdsData : null,
+    holdsData: end?.state === 'end-marker' ? (end.holdsData ?? null) : null,
     recentMedianBytes: valueOrNull(recentMedianBytes),
   };
   const label = locationLabel(fact);

@@ -5,6 +5,7 @@
 import { type CheckOutcome, notEvaluated } from '../../core/check.ts';
 import {
   type ByteReading,
+  compareOldestFirst,
   type DumpFact,
   type DumpLifecycleRule,
   type DumpObject,
@@ -102,11 +103,14 @@ export function valueOrNull<T extends string | number | boolean>(value: T | unde
   return value === undefined ? null : value;
 }
 
-/** Objects of the listing that carry a modification time, oldest first. */
+/**
+ * Objects of the listing that carry a modification time, oldest first, those of the same time in key
+ * order ({@link compareOldestFirst}): the last is the one core/dump-facts.ts newestObject takes.
+ */
 export function datedObjects(objects: readonly DumpObject[]): (DumpObject & { lastModified: Date })[] {
   return objects
     .filter((object): object is DumpObject & { lastModified: Date } => object.lastModified !== undefined)
-    .sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
+    .sort(compareOldestFirst);
 }
 
 /**
@@ -367,8 +371,11 @@ export function cutShortWords(newest: NewestDump): string {
 }
 
 export type ArchiveEnd =
-  /** `holdsData`: false when the archive ends with its table of contents (no data block follows it). */
-  | { readonly state: 'end-marker'; readonly holdsData: boolean }
+  /**
+   * `holdsData`: false when the archive ends with its table of contents (no data block follows it);
+   * undefined when its end does not tell (an archive older than 1.7, {@link dataUntoldWords}).
+   */
+  | { readonly state: 'end-marker'; readonly holdsData: boolean | undefined }
   | { readonly state: 'mid-archive'; readonly zeroBytes: number }
   | { readonly state: 'unknown'; readonly reason: string };
 
@@ -396,9 +403,20 @@ export function archiveEnd(
     };
   }
   const end = pgDumpEnd(header, tail.bytes);
-  return end.kind === 'end-marker'
-    ? { state: 'end-marker', holdsData: end.marker === 'zero-int' }
-    : { state: 'mid-archive', zeroBytes: end.zeroBytes };
+  if (end.kind === 'mid-archive') return { state: 'mid-archive', zeroBytes: end.zeroBytes };
+  return {
+    state: 'end-marker',
+    holdsData: end.marker === 'zero-int-or-toc' ? undefined : end.marker === 'zero-int',
+  };
+}
+
+/**
+ * Why whether a whole custom archive older than version 1.7 holds table data is not told: its last
+ * TOC entry ends with its data offset written as an int (0 for none), the same zero bytes a data
+ * block's end marker is, and only 1.7 put the flag byte before the offset that tells them apart.
+ */
+export function dataUntoldWords(header: PgDumpHeader): string {
+  return `archive version ${header.archiveVersionText} is older than 1.7, whose table of contents ends with the same integer 0 as a data block, so its last bytes do not tell whether it holds table data or is a --schema-only dump`;
 }
 
 /**
@@ -441,7 +459,9 @@ export function midArchiveWords(sizeBytes: number | undefined, zeroBytes: number
  * it does not support, so however whole, it proves no dump a restore can use (dumps.integrity:
  * NOT_AVAILABLE). A whole custom archive that ends with its table of contents is `dump` with
  * `noData`, in words: it holds no table data (a --schema-only dump), so it proves no dump a restore
- * can bring the data back from (dumps.integrity FAILS it).
+ * can bring the data back from (dumps.integrity FAILS it). One older than archive version 1.7 is
+ * `dump` with `dataUntold`, in words: its end does not tell whether it holds table data, so it does
+ * not prove a dump of the data either (dumps.integrity: NOT_AVAILABLE).
  */
 export type NewestShows =
   | {
@@ -449,6 +469,7 @@ export type NewestShows =
       readonly unended?: string;
       readonly unrestorable?: string;
       readonly noData?: string;
+      readonly dataUntold?: string;
     }
   | { readonly shows: 'other'; readonly words: string; readonly cut?: true }
   | {
@@ -494,7 +515,10 @@ export function newestShows(newest: NewestDump): NewestShows {
         shows: 'dump',
         ...(end.state === 'unknown' ? { unended: end.reason } : {}),
         ...(unrestorable === undefined ? {} : { unrestorable }),
-        ...(end.state === 'end-marker' && !end.holdsData ? { noData: NO_TABLE_DATA_WORDS } : {}),
+        ...(end.state === 'end-marker' && end.holdsData === false ? { noData: NO_TABLE_DATA_WORDS } : {}),
+        ...(end.state === 'end-marker' && end.holdsData === undefined
+          ? { dataUntold: dataUntoldWords(result.header) }
+          : {}),
       };
     }
     case 'not-pg-dump':

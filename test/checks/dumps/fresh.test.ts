@@ -7,6 +7,7 @@ import {
   checksumRead,
   dailySeries,
   hoursBefore,
+  NEWEST_WRITTEN,
   NOW,
   newestOf,
   s3Fact,
@@ -419,6 +420,58 @@ describe('dumps.fresh', () => {
       'prod/certctl-schema.dump, the newest object under the prefix, starts a pg_dump custom archive, but it ends with its table of contents, with no data block after it: it holds no table data',
     );
     expect(outcome?.observed).toMatchObject({ holdsData: false });
+  });
+
+  it('fails, and says it holds no table data, when the stale newest dump is a whole --schema-only archive', () => {
+    // Prepare: the schema-only fixture written 40 h before the audit: its age alone fails it.
+    const size = fixtureBytes('certctl-pg17-schema-only.dump').length;
+    const objects = [{ key: 'prod/certctl-schema.dump', size, lastModified: hoursBefore(NOW, 40) }];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg17-schema-only.dump'),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('(prod/certctl-schema.dump) is 40 h old; the policy allows 30 h');
+    expect(outcome?.description).toContain(
+      'the policy allows 30 h (24 h cadence + 6 h grace), and it ends with its table of contents, with no data block after it: it holds no table data',
+    );
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 40, holdsData: false });
+  });
+
+  it('is not available, not passed, when the recent newest dump is older than archive 1.7, whose end does not tell whether it holds data', () => {
+    // Prepare: the pg_dump 17 fixture's header said as version 1.6 (offsets written as ints): its
+    // last bytes, an int 0, end a data block or its table of contents alike.
+    const objects = [{ key: 'prod/certctl-2026-12-02.dump', size: 6451, lastModified: NEWEST_WRITTEN }];
+    const read = newestOf(objects);
+    if (read?.header.state !== 'read' || read.header.result.kind !== 'header') throw new Error('no header');
+    const header = read.header.result.header;
+    const newest = {
+      ...read,
+      header: {
+        ...read.header,
+        result: {
+          kind: 'header' as const,
+          header: {
+            ...header,
+            archiveVersion: { major: 1, minor: 6, revision: 0 },
+            archiveVersionText: '1.6-0',
+            offSize: header.intSize,
+          },
+        },
+      },
+    };
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, it PASSED as a recent dump.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'starts a pg_dump custom archive, but archive version 1.6-0 is older than 1.7, whose table of contents ends with the same integer 0 as a data block, so its last bytes do not tell whether it holds table data',
+    );
+    expect(outcome?.observed).toMatchObject({ holdsData: null });
   });
 
   it('passes when the header time is a whole cadence old but a time zone west of UTC can explain it', () => {

@@ -290,6 +290,25 @@ describe('dumps.integrity on the end of the archive (its last bytes, no history 
     expect(outcome?.observed).toMatchObject({ endsWhole: true, holdsData: true });
   });
 
+  it('is not available, not passed, when an archive older than 1.7 ends with an int 0, which may end its table of contents', () => {
+    // Prepare: a 1.6 archive (offsets written as ints) whose last bytes are zero: a data block's end
+    // marker, or its last TOC entry's offset 0 (no data): which one its last bytes cannot tell.
+    const header: PgDumpHeader = {
+      ...fixtureHeader(),
+      archiveVersion: { major: 1, minor: 6, revision: 0 },
+      archiveVersionText: '1.6-0',
+      offSize: 4,
+    };
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(newestReading({ kind: 'header', header }), settingsWith());
+    // Assess: before, it PASSED with holdsData true.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not check whether it holds table data (archive version 1.6-0 is older than 1.7',
+    );
+    expect(outcome?.observed).toMatchObject({ endsWhole: true, holdsData: null });
+  });
+
   it.each(SCHEMA_ONLY_ARCHIVES)(
     'fails, saying it holds no table data, when the newest and every dump before it is the whole --schema-only archive %s',
     (fixture) => {
@@ -667,11 +686,21 @@ describe('dumps.integrity descriptions and boundaries', () => {
     );
   });
 
-  it('is not available when the header has no creation time', () => {
-    const header = { ...fixtureHeader(), createdAsUtc: undefined };
+  it('is not available when the header stores no creation time', () => {
+    // Prepare: archives before 1.4 store neither a creation time nor a database name
+    // (pg_backup_archiver.c ReadHead), so the header has neither.
+    const { createdLocal, createdAsUtc, databaseName, ...rest } = fixtureHeader();
+    const header: PgDumpHeader = {
+      ...rest,
+      archiveVersion: { major: 1, minor: 3, revision: 0 },
+      archiveVersionText: '1.3-0',
+    };
+    // Act
     const outcome = dumpsIntegrityCheck.evaluate(newestReading({ kind: 'header', header }), settingsWith());
+    // Assess: before, a made-up header kept its valid fields and was said "not a valid date".
     expect(outcome?.status).toBe('NOT_AVAILABLE');
-    expect(outcome?.description).toContain('could not check the creation time in the header');
+    expect(outcome?.description).toContain('the creation time in the header (the header stores none)');
+    expect(outcome?.description).not.toContain('not a valid date');
     expect(outcome?.observed).toMatchObject({ createdLocal: null });
   });
 
