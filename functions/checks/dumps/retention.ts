@@ -51,6 +51,7 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {
+  compareObjectKeys,
   type DumpFact,
   type DumpLifecycleRule,
   type DumpObject,
@@ -284,7 +285,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       const one = orphans.length === 1;
       const lastByKey = orphans
         .map((object) => object.key)
-        .sort()
+        .sort(compareObjectKeys)
         .at(-1);
       const them = one
         ? `${lastByKey}, whose key shows it the checksum, signature or log of a dump not listed`

@@ -1091,6 +1091,28 @@ describe('dumps.retention with checksum files beside the dumps and no suffix set
     );
   });
 
+  it('names the last of them by key in the order S3 lists keys (UTF-8 bytes), not UTF-16', () => {
+    // Prepare: as above, two of the orphaned checksums renamed: U+FF21 sorts after U+1F600 by UTF-16
+    // code units, before it by UTF-8 bytes (EF against F0), as S3 and Cloud Storage list them.
+    const gone = new Set(
+      dailySeries(35)
+        .slice(20, 25)
+        .map((dump) => dump.key),
+    );
+    const renamed = new Map([
+      ['prod/certctl-2026-11-21.dump.sha256', 'prod/certctl-\u{1F600}.dump.sha256'],
+      ['prod/certctl-2026-11-22.dump.sha256', 'prod/certctl-\uFF21.dump.sha256'],
+    ]);
+    const objects = withChecksums(dailySeries(35))
+      .filter((object) => !gone.has(object.key))
+      .map((object) => ({ ...object, key: renamed.get(object.key) ?? object.key }));
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('(the last by key prod/certctl-\u{1F600}.dump.sha256)');
+  });
+
   it('does not pass a series whose older days only checksums of dumps no longer listed cover', () => {
     // Prepare: only the last 10 dumps are listed (a lifecycle rule by size took the others), 35 checksums.
     const dumps = new Set(
