@@ -7,23 +7,17 @@
  *
  * The SDK retries a throttled or unanswered Invoke with backoff and no overall timeout, so a slow
  * Lambda API could hold the acknowledgement past Slack's window (the user then sees
- * `operation_timeout` and cannot tell whether the work runs). The hand-off therefore has a deadline:
- * past it the call is aborted (no further attempt is sent) and the caller is told what is known of
- * the outcome ({@link HandOffError}).
+ * `operation_timeout` and cannot tell whether the work runs). The hand-off therefore has a deadline
+ * (functions/chatops/hand-off.ts): past it the call is aborted (no further attempt is sent) and the
+ * caller is told what is known of the outcome ({@link HandOffError}).
  */
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { HandOffError } from '../chatops/errors.ts';
+import { HAND_OFF_DEADLINE_MS, handOffWithin } from '../chatops/hand-off.ts';
 import type { ChatWork } from '../chatops/work.ts';
 
 /** Environment variable naming the action function (its name or ARN). */
 export const CHAT_ACTION_FUNCTION_ENV = 'BACKUP_GUARD_CHAT_ACTION_FUNCTION';
-
-/**
- * How long the hand-off may take, retries included. Slack wants the acknowledgement within 3 seconds
- * of sending the command (https://api.slack.com/interactivity/slash-commands#responding_basic_receipt);
- * the rest is left to the request's verification and the answer's way back.
- */
-export const HAND_OFF_DEADLINE_MS = 2000;
 
 export interface LambdaDispatcherOptions {
   /** How long the hand-off may take, retries included. @default HAND_OFF_DEADLINE_MS */
@@ -64,34 +58,14 @@ export function lambdaDispatcher(
       },
       { step: 'deserialize', priority: 'high', name: 'backupGuardHandOffAttempts' },
     );
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        reject(
-          new HandOffError(
-            'unknown',
-            `the Lambda Invoke of ${functionName} took longer than ${deadlineMs} ms`,
-          ),
-        );
-      }, deadlineMs);
+    const answer = await handOffWithin({
+      what: `the Lambda Invoke of ${functionName}`,
+      deadlineMs,
+      run: (signal) => client.send(command, { abortSignal: signal }),
+      // An attempt may be in flight, and Lambda may have queued it.
+      outcomeAtDeadline: () => 'unknown',
+      outcomeOf: (error) => (unansweredAttempt || !refusedByLambda(error) ? 'unknown' : 'not-started'),
     });
-    let answer: InvokeCommandOutput;
-    try {
-      // The race, not only the abort signal: the SDK's wait between retries does not watch it.
-      answer = await Promise.race([client.send(command, { abortSignal: abort.signal }), deadline]);
-    } catch (error) {
-      if (error instanceof HandOffError) throw error;
-      const outcome = unansweredAttempt || !refusedByLambda(error) ? 'unknown' : 'not-started';
-      throw new HandOffError(
-        outcome,
-        `the Lambda Invoke of ${functionName} failed: ${(error as Error)?.message}`,
-        { cause: error },
-      );
-    } finally {
-      clearTimeout(timer);
-    }
     if (answer.StatusCode !== 202) {
       // Lambda answered the Invoke without queueing the event (202 is "queued").
       throw new HandOffError(

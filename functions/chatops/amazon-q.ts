@@ -107,8 +107,12 @@ function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
+    // The message is mrkdwn, as every answer: the placeholder's `<…>` is escaped as any value, so
+    // Slack reads no link or mention in it (the invocation result decodes it back: invocationText).
     throw new CommandError(
-      'the payload is not JSON: send {"command":"<command>"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
+      escapeMrkdwn(
+        'the payload is not JSON: send {"command":"<command>"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
+      ),
     );
   }
 }

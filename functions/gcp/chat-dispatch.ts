@@ -6,9 +6,15 @@
  * at least once: the action function is idempotent per request (functions/chatops/once.ts).
  * REST publish (https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.topics/publish)
  * through google-auth-library's client, which the functions already carry: no Pub/Sub library.
+ *
+ * The acknowledgement waits for the publish, credentials included, so it has the AWS hand-off's
+ * deadline (functions/chatops/hand-off.ts): past it the request is aborted and nothing is sent after,
+ * and a failure says what is known of the outcome (HandOffError, functions/chatops/errors.ts), never
+ * that the work started.
  */
 import type { AuthClient } from 'google-auth-library';
 import { ChatError } from '../chatops/errors.ts';
+import { HAND_OFF_DEADLINE_MS, type HandOffOutcome, handOffWithin } from '../chatops/hand-off.ts';
 import type { ChatWork } from '../chatops/work.ts';
 import { GCP_PROJECT_ID_PATTERN } from '../core/gcp-project.ts';
 import { CHAT_TOPIC_ENV } from './chat-environment.ts';
@@ -19,24 +25,62 @@ const TOPIC = new RegExp(`^projects/${GCP_PROJECT_ID_PATTERN}/topics/[A-Za-z][\\
 /** Something that sends an authorized request: google-auth-library's AuthClient. */
 export type AuthorizedRequester = Pick<AuthClient, 'request'>;
 
+export interface PubsubDispatcherOptions {
+  /** How long the hand-off may take, credentials included. @default HAND_OFF_DEADLINE_MS */
+  readonly deadlineMs?: number;
+}
+
+/**
+ * Whether a failed publish request is known to have published nothing: Pub/Sub answered it with a
+ * refusal (4xx: a publish is all or nothing), or the connection was refused before a byte was sent.
+ * A timeout, a dropped connection or a 5xx may have come after Pub/Sub stored the message.
+ */
+function publishedNothing(error: unknown): boolean {
+  const status = (error as { response?: { status?: number } } | undefined)?.response?.status;
+  if (status !== undefined) return status >= 400 && status < 500;
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+  }
+  return false;
+}
+
 export function pubsubDispatcher(
   requester: () => Promise<AuthorizedRequester>,
   topic: string,
   endpoint = PUBSUB_ENDPOINT,
+  options: PubsubDispatcherOptions = {},
 ): (work: ChatWork) => Promise<void> {
+  const deadlineMs = options.deadlineMs ?? HAND_OFF_DEADLINE_MS;
   if (!TOPIC.test(topic)) {
     throw new ChatError(500, `${CHAT_TOPIC_ENV} must be projects/<project>/topics/<topic>, got ${topic}`, {
       expose: false,
     });
   }
   return async (work) => {
-    const client = await requester();
-    await client.request({
-      url: `${endpoint}/v1/${topic}:publish`,
-      method: 'POST',
-      data: { messages: [{ data: Buffer.from(JSON.stringify(work)).toString('base64') }] },
-      // The acknowledgement waits for this: bound it well inside Slack's 3 seconds.
-      timeout: 2000,
+    // Until the publish request goes out, nothing can have been published.
+    let sent = false;
+    const outcome = (error?: unknown): HandOffOutcome =>
+      sent && (error === undefined || !publishedNothing(error)) ? 'unknown' : 'not-started';
+    await handOffWithin({
+      what: `the Pub/Sub publish to ${topic}`,
+      deadlineMs,
+      run: async (signal) => {
+        const client = await requester();
+        // Credentials that came after the deadline: the caller was told nothing started, so nothing may.
+        if (signal.aborted) return;
+        sent = true;
+        await client.request({
+          url: `${endpoint}/v1/${topic}:publish`,
+          method: 'POST',
+          data: { messages: [{ data: Buffer.from(JSON.stringify(work)).toString('base64') }] },
+          signal,
+          // One attempt (gaxios retries nothing unless asked; the client's one retry with a fresh
+          // token follows a refusal), so the last error says what every attempt did.
+          retry: false,
+        });
+      },
+      outcomeAtDeadline: () => outcome(),
+      outcomeOf: outcome,
     });
   };
 }

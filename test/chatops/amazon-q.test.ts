@@ -38,7 +38,7 @@ describe('parseAmazonQPayload', () => {
     }
     expect(() => parseAmazonQPayload({ command: 'status', extra: 1 })).toThrow(/Unrecognized key.*"extra"/);
     expect(() => parseAmazonQPayload('not json')).toThrow(
-      /^the payload is not JSON: send \{"command":"<command>"\}/,
+      /^the payload is not JSON: send \{"command":"&lt;command&gt;"\}/,
     );
   });
 
@@ -89,7 +89,7 @@ describe('parseAmazonQPayload', () => {
     expect(() =>
       parseAmazonQPayload(substituted('snapshot certctl-prod-db reason="CA rotation" ticket=CHG-123')),
     ).toThrow(
-      'the payload is not JSON: send {"command":"<command>"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
+      'the payload is not JSON: send {"command":"&lt;command&gt;"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
     );
   });
 

@@ -290,10 +290,11 @@ describe('the Amazon Q Developer custom action’s own answers', () => {
     // Act
     const help = await amazonQCommand({ command: 'help snapshot' }, 'req-21', deps);
     const refused = await amazonQCommand({ command: 'status', '<!channel>': 'x' }, 'req-22', deps);
+    const notJson = await amazonQCommand('{"command": ', 'req-25', deps);
     await Promise.all(pending);
 
     // Assess
-    const [helpNotice, refusal] = publishedNotifications();
+    const [helpNotice, refusal, notJsonRefusal] = publishedNotifications();
     expect(pending).toEqual([]);
     expect(helpNotice).toMatchObject({
       version: '1.0',
@@ -308,6 +309,11 @@ describe('the Amazon Q Developer custom action’s own answers', () => {
     expect(refused.message.replaceAll('\u200b', '')).toContain('Unrecognized key: "<!channel>"');
     expect(refused.message).not.toMatch(/&lt;|&gt;|&amp;|<!channel>/);
     expect(helpNotice.metadata.threadId).not.toBe(refusal.metadata.threadId);
+    // The wording's own placeholder is escaped as any value: Slack reads no `<command>` in the
+    // notification, and the invocation result still shows it as written.
+    expect(notJsonRefusal.content.description).toContain('send {"command":"&lt;command&gt;"}');
+    expect(notJsonRefusal.content.description).not.toContain('<command>');
+    expect(notJson.message).toContain('send {"command":"<command>"}');
   });
 
   it('returns the same guarded text as the notification when the payload is hostile, linking and mentioning nothing', async () => {
