@@ -357,22 +357,30 @@ export const dumpsFreshCheck: DumpsCheck = {
       };
     }
     // Its age fails it whatever it holds; a whole archive with no data block is said too, as a dump
-    // that holds data is what a new one has to be (dumps.integrity FAILS it on that).
-    const noData = fact.newest ? newestShowsNoData(fact.newest) : undefined;
+    // that holds data is what a new one has to be (dumps.integrity FAILS it on that), and so is one
+    // older than 1.7, whose end does not tell (dumps.integrity: NOT_AVAILABLE).
+    const data = fact.newest ? newestDataWords(fact.newest) : undefined;
     return {
       status: 'FAILED',
-      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)${noData === undefined ? '' : `, and ${noData}`}.`,
-      observed: noData === undefined ? observed : { ...observed, holdsData: false },
+      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)${data === undefined ? '' : `, and ${data.words}`}.`,
+      observed: data === undefined ? observed : { ...observed, holdsData: data.holdsData },
       required,
       drifting,
     };
   },
 };
 
-/** The words of a newest dump read as a whole custom archive with no data block, else undefined. */
-function newestShowsNoData(newest: NewestDump): string | undefined {
+/**
+ * What a newest dump read as a whole custom archive shows of its table data, when it is not that it
+ * holds some: none (`holdsData` false), or not told by an archive older than 1.7 (null). Undefined
+ * otherwise.
+ */
+function newestDataWords(newest: NewestDump): { words: string; holdsData: false | null } | undefined {
   const shown = newestShows(newest);
-  return shown.shows === 'dump' ? shown.noData : undefined;
+  if (shown.shows !== 'dump') return undefined;
+  if (shown.noData !== undefined) return { words: shown.noData, holdsData: false };
+  if (shown.dataUntold !== undefined) return { words: shown.dataUntold, holdsData: null };
+  return undefined;
 }
 
 /**

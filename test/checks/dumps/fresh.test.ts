@@ -474,6 +474,39 @@ describe('dumps.fresh', () => {
     expect(outcome?.observed).toMatchObject({ holdsData: null });
   });
 
+  it('fails, and says its data could not be checked, when the stale newest dump is older than archive 1.7', () => {
+    // Prepare: the pg_dump 17 fixture's header said as version 1.6, written 40 h before the audit:
+    // its age alone fails it, and its last bytes do not tell whether it holds table data.
+    const objects = [{ key: 'prod/certctl-2026-12-02.dump', size: 6451, lastModified: hoursBefore(NOW, 40) }];
+    const read = newestOf(objects);
+    if (read?.header.state !== 'read' || read.header.result.kind !== 'header') throw new Error('no header');
+    const header = read.header.result.header;
+    const newest = {
+      ...read,
+      header: {
+        ...read.header,
+        result: {
+          kind: 'header' as const,
+          header: {
+            ...header,
+            archiveVersion: { major: 1, minor: 6, revision: 0 },
+            archiveVersionText: '1.6-0',
+            offSize: header.intSize,
+          },
+        },
+      },
+    };
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, it FAILED on its age alone, as if its data were known.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'the policy allows 30 h (24 h cadence + 6 h grace), and archive version 1.6-0 is older than 1.7, whose table of contents ends with the same integer 0 as a data block, so its last bytes do not tell whether it holds table data',
+    );
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 40, holdsData: null });
+  });
+
   it('passes when the header time is a whole cadence old but a time zone west of UTC can explain it', () => {
     // Prepare: made 03:38 local; at UTC-12 that is 15:38 UTC, 26.4 h before an audit at 18:00 the next day.
     const now = new Date('2026-12-03T18:00:00.000Z');
