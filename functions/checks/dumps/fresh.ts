@@ -40,6 +40,9 @@
  * pg_dump this audit knows writes (pg_restore warns that no data will be available for it): NOT_AVAILABLE,
  * as dumps.integrity is; nor does one that ends with its table of contents, holding no table data
  * (pg_dump --schema-only; dumps.integrity FAILS it): NOT_AVAILABLE, its data not shown dumped.
+ * A stale newest dump FAILS on its age whatever it holds; read whole, one with no table data, or
+ * older than archive 1.7 (whose end does not tell), is said so too. A stale dump that stands behind
+ * a newer checksum, log or object shown no dump was not read: nothing is said of its data.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's

@@ -474,6 +474,26 @@ describe('dumps.fresh', () => {
     expect(outcome?.observed).toMatchObject({ holdsData: null });
   });
 
+  it('fails on age, claiming nothing of its data, when the stale dump behind a checksum was not read', () => {
+    // Prepare: the only bytes read are the newest object's, a .sha256 here, read as a whole
+    // --schema-only archive: they are not the bytes of the dump it sits beside.
+    const objects = [
+      ...dailySeries(3).map((object) => ({ ...object, lastModified: hoursBefore(NOW, 60) })),
+      { key: 'prod/certctl-2026-12-02.dump.sha256', size: 64, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(objects, 'certctl-pg17-schema-only.dump'),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: the verdict is its age; the dump's data is neither said absent nor observed.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('(prod/certctl-2026-12-02.dump) is 60 h old');
+    expect(outcome?.description).not.toContain('table data');
+    expect(outcome?.observed).not.toHaveProperty('holdsData');
+  });
+
   it('fails, and says its data could not be checked, when the stale newest dump is older than archive 1.7', () => {
     // Prepare: the pg_dump 17 fixture's header said as version 1.6, written 40 h before the audit:
     // its age alone fails it, and its last bytes do not tell whether it holds table data.
