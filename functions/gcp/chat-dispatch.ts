@@ -10,7 +10,9 @@
  * The acknowledgement waits for the publish, credentials included, so it has the AWS hand-off's
  * deadline (functions/chatops/hand-off.ts): past it the request is aborted and nothing is sent after,
  * and a failure says what is known of the outcome (HandOffError, functions/chatops/errors.ts), never
- * that the work started.
+ * that the work started. Within the deadline a throttled, failed (5xx) or refused connection is
+ * retried with a short jittered backoff, as the Lambda SDK retries the AWS hand-off: a publish is
+ * safe to repeat, the action function running each request once.
  */
 import type { AuthClient } from 'google-auth-library';
 import { ChatError } from '../chatops/errors.ts';
@@ -18,9 +20,18 @@ import { HAND_OFF_DEADLINE_MS, type HandOffOutcome, handOffWithin } from '../cha
 import type { ChatWork } from '../chatops/work.ts';
 import { GCP_PROJECT_ID_PATTERN } from '../core/gcp-project.ts';
 import { CHAT_TOPIC_ENV } from './chat-environment.ts';
+import { RETRIED_STATUSES } from './rest-request.ts';
 
 const PUBSUB_ENDPOINT = 'https://pubsub.googleapis.com';
 const TOPIC = new RegExp(`^projects/${GCP_PROJECT_ID_PATTERN}/topics/[A-Za-z][\\w.~+%-]{2,254}$`);
+
+/** The first backoff sleep before a retried publish; doubled per attempt, with full jitter. */
+const RETRY_BASE_DELAY_MS = 50;
+/**
+ * The time an attempt is given at least: no retry is sent with less left before the deadline, so
+ * the last attempt is answered rather than cut off (which would leave its outcome unknown).
+ */
+const RETRY_MIN_REMAINING_MS = 250;
 
 /** Something that sends an authorized request: google-auth-library's AuthClient. */
 export type AuthorizedRequester = Pick<AuthClient, 'request'>;
@@ -36,12 +47,24 @@ export interface PubsubDispatcherOptions {
  * A timeout, a dropped connection or a 5xx may have come after Pub/Sub stored the message.
  */
 function publishedNothing(error: unknown): boolean {
-  const status = (error as { response?: { status?: number } } | undefined)?.response?.status;
+  const status = statusOf(error);
   if (status !== undefined) return status >= 400 && status < 500;
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
   }
   return false;
+}
+
+/** The HTTP status of a failed request, when Pub/Sub answered it. */
+function statusOf(error: unknown): number | undefined {
+  return (error as { response?: { status?: number } } | undefined)?.response?.status;
+}
+
+/** Whether another attempt may succeed: throttling, a server error, or a connection refused. */
+function retryable(error: unknown): boolean {
+  const status = statusOf(error);
+  if (status !== undefined) return RETRIED_STATUSES.has(status);
+  return publishedNothing(error);
 }
 
 export function pubsubDispatcher(
@@ -57,29 +80,46 @@ export function pubsubDispatcher(
     });
   }
   return async (work) => {
-    // Until the publish request goes out, nothing can have been published.
-    let sent = false;
-    const outcome = (error?: unknown): HandOffOutcome =>
-      sent && (error === undefined || !publishedNothing(error)) ? 'unknown' : 'not-started';
+    const deadlineAt = Date.now() + deadlineMs;
+    // Per attempt, as the AWS dispatcher records them: an attempt in flight, or one that failed
+    // without proof that it published nothing (a 5xx, a dropped connection), may have published,
+    // whatever the later attempts answered.
+    let inFlight = false;
+    let mayHavePublished = false;
+    const outcome = (): HandOffOutcome => (inFlight || mayHavePublished ? 'unknown' : 'not-started');
     await handOffWithin({
       what: `the Pub/Sub publish to ${topic}`,
       deadlineMs,
       run: async (signal) => {
         const client = await requester();
-        // Credentials that came after the deadline: the caller was told nothing started, so nothing may.
-        if (signal.aborted) return;
-        sent = true;
-        await client.request({
-          url: `${endpoint}/v1/${topic}:publish`,
-          method: 'POST',
-          data: { messages: [{ data: Buffer.from(JSON.stringify(work)).toString('base64') }] },
-          signal,
-          // One attempt (gaxios retries nothing unless asked; the client's one retry with a fresh
-          // token follows a refusal), so the last error says what every attempt did.
-          retry: false,
-        });
+        const data = { messages: [{ data: Buffer.from(JSON.stringify(work)).toString('base64') }] };
+        for (let attempt = 1; ; attempt += 1) {
+          // Credentials, or a backoff, that ended after the deadline: the caller was told what was
+          // known then, so nothing more may be sent.
+          if (signal.aborted) return;
+          inFlight = true;
+          try {
+            await client.request({
+              url: `${endpoint}/v1/${topic}:publish`,
+              method: 'POST',
+              data,
+              signal,
+              // The retries are this loop's, so each attempt's outcome is recorded (the client's one
+              // retry with a fresh token follows a refusal, which published nothing).
+              retry: false,
+            });
+            return;
+          } catch (error) {
+            // Answered or dropped: no longer in flight, during the backoff either.
+            inFlight = false;
+            if (!publishedNothing(error)) mayHavePublished = true;
+            const delay = Math.random() * RETRY_BASE_DELAY_MS * 2 ** (attempt - 1);
+            if (!retryable(error) || Date.now() + delay + RETRY_MIN_REMAINING_MS > deadlineAt) throw error;
+            await new Promise((resolve) => setTimeout(resolve, delay));
+          }
+        }
       },
-      outcomeAtDeadline: () => outcome(),
+      outcomeAtDeadline: outcome,
       outcomeOf: outcome,
     });
   };

@@ -148,8 +148,8 @@ export function googleApiClient(
   };
 }
 
-/** HTTP statuses retried. */
-const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
+/** HTTP statuses retried, here and by the chat hand-off's publish (./chat-dispatch.ts). */
+export const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
 
 /** Requests to one Google API, signed and retried as the module comment says. */
 export class GcpRestClient {

@@ -104,6 +104,64 @@ describe('pubsubDispatcher', () => {
     expect(publicMessage(error)).toContain('did not start');
   });
 
+  it('hands the work off when Pub/Sub answers 503 and then accepts the retried publish', async () => {
+    // Prepare: a brief outage, then the publish is accepted.
+    let answered = 0;
+    const { endpoint, requests } = await pubsubApi((_, res) => {
+      answered += 1;
+      if (answered === 1) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 503, status: 'UNAVAILABLE', message: 'busy' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ messageIds: ['1'] }));
+    });
+
+    // Act
+    await pubsubDispatcher(requester, TOPIC, endpoint, { deadlineMs: 1000 })(WORK);
+
+    // Assess
+    expect(requests.length).toBe(2);
+  });
+
+  it('says the command did not start, within the deadline, when Pub/Sub throttles every attempt', async () => {
+    // Prepare
+    const { endpoint, requests } = await pubsubApi((_, res) => {
+      res.writeHead(429, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'slow down' } }));
+    });
+    const started = Date.now();
+
+    // Act
+    const error = await failureOf(pubsubDispatcher(requester, TOPIC, endpoint, { deadlineMs: 1000 })(WORK));
+
+    // Assess: retried, answered by the deadline, and every attempt was refused.
+    expect(Date.now() - started).toBeLessThan(1200);
+    expect(requests.length).toBeGreaterThan(1);
+    expect((error as HandOffError).outcome).toBe('not-started');
+    expect(publicMessage(error)).toContain('did not start');
+  });
+
+  it('says the outcome is unknown when a 503 that may have published is followed by a refusal', async () => {
+    // Prepare
+    let answered = 0;
+    const { endpoint, requests } = await pubsubApi((_, res) => {
+      answered += 1;
+      const [status, code] = answered === 1 ? [503, 'UNAVAILABLE'] : [403, 'PERMISSION_DENIED'];
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: status, status: code, message: 'no' } }));
+    });
+
+    // Act
+    const error = await failureOf(pubsubDispatcher(requester, TOPIC, endpoint, { deadlineMs: 1000 })(WORK));
+
+    // Assess: the last answer is a refusal, but the first attempt may have published.
+    expect(requests.length).toBe(2);
+    expect((error as HandOffError).outcome).toBe('unknown');
+    expect(publicMessage(error)).toContain('may or may not run');
+  });
+
   it('says the command did not start when the connection is refused, nothing having been sent', async () => {
     // Act
     const error = await failureOf(
