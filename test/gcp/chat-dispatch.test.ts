@@ -131,13 +131,12 @@ describe('pubsubDispatcher', () => {
       res.writeHead(429, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'slow down' } }));
     });
-    const started = Date.now();
 
     // Act
     const error = await failureOf(pubsubDispatcher(requester, TOPIC, endpoint, { deadlineMs: 1000 })(WORK));
 
-    // Assess: retried, answered by the deadline, and every attempt was refused.
-    expect(Date.now() - started).toBeLessThan(1200);
+    // Assess: retried, and every attempt was refused. (No wall-clock bound here: handOffWithin's
+    // race keeps the deadline, which the slow-answer test proves without depending on the load.)
     expect(requests.length).toBeGreaterThan(1);
     expect((error as HandOffError).outcome).toBe('not-started');
     expect(publicMessage(error)).toContain('did not start');
