@@ -53,6 +53,7 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import { type DumpFact, type DumpObject, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
+import type { FindingValues } from '../../core/finding.ts';
 import { plural } from '../../core/plural.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
@@ -276,56 +277,40 @@ export const dumpsFreshCheck: DumpsCheck = {
       // judged no dump above): a header read proves a dump was started, and only its last bytes show
       // it ends as a whole archive. Only the newest object's bytes are read, so no dump before it
       // is proven whole either, however recent.
+      // A header that starts an archive, and what its last bytes or header leave unproven.
+      const unproven = (but: string, so: string, seen: FindingValues): CheckOutcome => ({
+        ...notAvailable(
+          fact,
+          `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${but}, so ${so} (dumps.integrity)`,
+          { ...observed, ...seen },
+          required,
+        ),
+        drifting,
+      });
       if (shown.unended !== undefined) {
         const before =
           fact.listing.objects.length > 1 ? ', and the bytes of the dumps before it were not read' : '';
-        return {
-          ...notAvailable(
-            fact,
-            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unended}, so nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before} (dumps.integrity)`,
-            { ...observed, endsWhole: null },
-            required,
-          ),
-          drifting,
-        };
+        return unproven(
+          shown.unended,
+          `nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before}`,
+          { endsWhole: null },
+        );
       }
       // A whole archive with no data block (pg_dump --schema-only): a restore brings back no rows,
       // so it shows no recent dump of the data.
-      if (shown.noData !== undefined) {
-        return {
-          ...notAvailable(
-            fact,
-            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.noData}, so it shows no recent dump of the data (dumps.integrity)`,
-            { ...observed, holdsData: false },
-            required,
-          ),
-          drifting,
-        };
-      }
+      if (shown.noData !== undefined)
+        return unproven(shown.noData, 'it shows no recent dump of the data', { holdsData: false });
       // A whole archive older than 1.7 ends with the same int 0 whether it holds data or not.
-      if (shown.dataUntold !== undefined) {
-        return {
-          ...notAvailable(
-            fact,
-            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.dataUntold}, so nothing shows it is a recent dump of the data (dumps.integrity)`,
-            { ...observed, holdsData: null },
-            required,
-          ),
-          drifting,
-        };
-      }
+      if (shown.dataUntold !== undefined)
+        return unproven(shown.dataUntold, 'nothing shows it is a recent dump of the data', {
+          holdsData: null,
+        });
       // A whole archive whose compression algorithm no pg_dump this audit knows writes: pg_restore
       // warns that no data will be available, so it proves no dump a restore can use.
       if (shown.unrestorable !== undefined) {
-        return {
-          ...notAvailable(
-            fact,
-            `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${shown.unrestorable}, so nothing shows its data can be restored (dumps.integrity)`,
-            { ...observed, compression: dumped?.compression.algorithm ?? null },
-            required,
-          ),
-          drifting,
-        };
+        return unproven(shown.unrestorable, 'nothing shows its data can be restored', {
+          compression: dumped?.compression.algorithm ?? null,
+        });
       }
       return {
         status: 'PASSED',
