@@ -18,6 +18,7 @@ import type { AuthClient } from 'google-auth-library';
 import { ChatError } from '../chatops/errors.ts';
 import { HAND_OFF_DEADLINE_MS, type HandOffOutcome, handOffWithin } from '../chatops/hand-off.ts';
 import type { ChatWork } from '../chatops/work.ts';
+import { backoffDelay } from '../core/backoff.ts';
 import { GCP_PROJECT_ID_PATTERN } from '../core/gcp-project.ts';
 import { CHAT_TOPIC_ENV } from './chat-environment.ts';
 import { RETRIED_STATUSES } from './rest-request.ts';
@@ -113,7 +114,7 @@ export function pubsubDispatcher(
             // Answered or dropped: no longer in flight, during the backoff either.
             inFlight = false;
             if (!publishedNothing(error)) mayHavePublished = true;
-            const delay = Math.random() * RETRY_BASE_DELAY_MS * 2 ** (attempt - 1);
+            const delay = backoffDelay(attempt, RETRY_BASE_DELAY_MS);
             if (!retryable(error) || Date.now() + delay + RETRY_MIN_REMAINING_MS > deadlineAt) throw error;
             await new Promise((resolve) => setTimeout(resolve, delay));
           }

@@ -11,6 +11,7 @@
  * Errors name the operation, the HTTP status and Google's error code, never a body (neither the
  * request's nor the answer's message): a caller may log or show them.
  */
+import { backoffDelay } from '../core/backoff.ts';
 import { CredentialsError, describeError } from '../core/errors.ts';
 
 /** Signs requests; google-auth-library's resolved `AuthClient` fits. */
@@ -232,7 +233,7 @@ export class GcpRestClient {
         if (!retried) throw error;
         failure = error instanceof Error ? error : new Error(String(error));
       }
-      const delay = Math.random() * Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
+      const delay = backoffDelay(attempt, initialDelayMs, maxDelayMs);
       if (attempt >= maxAttempts || Date.now() + delay >= deadline) {
         if (attempt === 1) throw failure;
         if (failure instanceof GcpApiError) {

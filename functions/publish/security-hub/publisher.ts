@@ -15,6 +15,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { type AuditReport, EXIT_CODES, mapWithConcurrency } from '../../core/audit.ts';
+import { backoffDelay } from '../../core/backoff.ts';
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { pageTokens } from '../../core/paging.ts';
@@ -1167,7 +1168,7 @@ async function writeLedgers(
           // merge is of this run's own ledger, so its rules hold whichever run wrote last. A ledger
           // another run removed, or gave up (LedgerGivenUpError, from decodeLedger), is not
           // written: it may miss that run's imports, and so would this run's merge.
-          await sleep(backoff(attempt, options.retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS));
+          await sleep(backoffDelay(attempt, options.retry?.baseDelayMs ?? DEFAULT_BASE_DELAY_MS));
           calls.ledgerRead += 1;
           const stored = await store.read(where);
           if (!stored) throw error;
@@ -1503,7 +1504,7 @@ async function importWithRetry(
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const toSend = pending.filter((item) => !item.permanent);
     if (toSend.length === 0) break;
-    if (attempt > 1) await sleep(backoff(attempt - 1, baseDelayMs));
+    if (attempt > 1) await sleep(backoffDelay(attempt - 1, baseDelayMs));
     const stillFailing: typeof pending = pending.filter((item) => item.permanent);
     for (const chunk of importBatches(toSend, (item) => item.entry.finding)) {
       calls.batchImport += 1;
@@ -1585,11 +1586,6 @@ export function importBatches<T>(items: readonly T[], findingOf: (item: T) => Aw
   }
   if (batch.length > 0) batches.push(batch);
   return batches;
-}
-
-/** Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
-function backoff(retry: number, baseDelayMs: number): number {
-  return Math.random() * baseDelayMs * 2 ** (retry - 1);
 }
 
 function sleep(ms: number): Promise<void> {
