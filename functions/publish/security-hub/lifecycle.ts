@@ -217,10 +217,9 @@ function findingKey(productArnValue: string | undefined, id: string | undefined)
 }
 
 /**
- * The (account, region) pairs whose current findings must be read before planning this report.
- * `wholeAccountHeld`: AWS accounts whose home region may hold a whole-account finding although this
- * run could write none (the publisher asks the import ledger, ledger.ts `holdsWholeAccountFinding`).
- * `reaches`: whether the run may call Security Hub in a region of an account (publisher.ts
+ * The (account, region) pairs whose current findings must be read before planning this report (the
+ * publisher adds the home region of an account still holding a whole-account finding this run could
+ * not write, publisher.ts `wholeAccountHolders`). `reaches`: whether the run may call Security Hub in a region of an account (publisher.ts
  * `PublishOptions.reach`); a home region it may not reach is not read for whole-account findings
  * (its check groups write none: a dumps or keys job's role reaches its places only).
  */
@@ -228,7 +227,6 @@ export function destinationsToRead(
   report: Pick<AuditReport, 'findings' | 'scopes'>,
   target: PublishTarget,
   policy: Pick<Policy, 'aws'>,
-  wholeAccountHeld: ReadonlySet<string> = new Set(),
   reaches: (account: string, region: string) => boolean = () => true,
 ): readonly Destination[] {
   const destinations = new Map<string, Destination>();
@@ -239,9 +237,9 @@ export function destinationsToRead(
   // Findings for a whole account (region `*`) live in the home region. Only an audit of `all`
   // regions can write one (the region listing failed), so only then is every account's home region
   // read: a fixed region list touches (and needs permissions in) no other region, except the home
-  // region of an account still holding one written before the policy listed its regions
-  // (`wholeAccountHeld`), which is read until that finding is archived. It is a fact of the whole
-  // report, so it is decided once, not per scope (a fleet has thousands of scopes).
+  // region of an account still holding one written before the policy listed its regions, which the
+  // publisher reads until that finding is archived. It is a fact of the whole report, so it is
+  // decided once, not per scope (a fleet has thousands of scopes).
   const wholeAccountPossible =
     policy.aws.regions === 'all' ||
     report.scopes.some((scope) => scope.scope.provider === 'aws' && scope.scope.region === '*');
@@ -252,7 +250,7 @@ export function destinationsToRead(
     add(destinationFor(scopeResource(outcome.scope), target));
     if (
       outcome.scope.provider === 'aws' &&
-      (wholeAccountPossible || wholeAccountHeld.has(outcome.scope.account)) &&
+      wholeAccountPossible &&
       reaches(outcome.scope.account, target.homeRegion)
     ) {
       add({
