@@ -81,20 +81,38 @@ export const QUOTE_CHARACTERS: ReadonlySet<string> = new Set(QUOTE_KINDS.flatMap
  * end of the text), because ' and ’ are also apostrophes: `reason=don’t` is one word, and
  * `reason=‘don’t rotate’` is the reason "don’t rotate". Inside one kind of quote the others are
  * letters.
+ *
+ * An apostrophe that ends a word (a plural possessive, `users'`) still cannot be told from a
+ * closing quote: in `reason='the users' certs'` the quote may end after `users'` or after `certs'`.
+ * When a quote of one kind has closed and a later word ends in a quote of that kind that opens
+ * nothing, either reading is possible, so the text is refused with the two places named and double
+ * quotes suggested (in which an apostrophe is only a letter), rather than snapshotting with a reason
+ * or targets the user did not mean.
  */
 export function splitWords(text: string): string[] {
   const chars = Array.from(text);
   const words: string[] = [];
   let current = '';
   let open: QuoteKind | undefined;
+  /** Where the current quote opened in `current`, and the option it is the value of, if any. */
+  let openedAt = 0;
+  let openedFor = '';
+  /** The last quote of a kind that closes at a word's end, and the word it closed after. */
+  let closed: { kind: QuoteKind; after: string; option: string } | undefined;
   let started = false;
   chars.forEach((char, index) => {
     const before = chars[index - 1];
     const after = chars[index + 1];
+    const endsWord = after === undefined || /\s/.test(after);
     if (open) {
-      const closes = open.chars.includes(char) && (open.anywhere || after === undefined || /\s/.test(after));
-      if (closes) open = undefined;
-      else current += char;
+      const closes = open.chars.includes(char) && (open.anywhere || endsWord);
+      if (closes) {
+        if (!open.anywhere) {
+          const quoted = current.slice(openedAt).split(/\s/).pop() ?? '';
+          closed = { kind: open, after: `${quoted}${char}`, option: openedFor };
+        }
+        open = undefined;
+      } else current += char;
       return;
     }
     const opening = QUOTE_KINDS.find(
@@ -102,12 +120,21 @@ export function splitWords(text: string): string[] {
     );
     if (opening) {
       open = opening;
+      openedAt = current.length;
+      openedFor = before === '=' ? current : '';
       started = true;
     } else if (/\s/.test(char)) {
       if (started) words.push(current);
       current = '';
       started = false;
     } else {
+      if (closed?.kind.chars.includes(char) && endsWord) {
+        const which = closed.kind.apostrophe ? 'single quote' : 'quote';
+        const why = closed.kind.apostrophe ? ' (an apostrophe that ends a word also closes a quote)' : '';
+        throw new CommandError(
+          `a ${which} could end after ${typed(closed.after)} or after ${typed(`${current}${char}`)}${why}: write ${closed.option}"…" in double quotes, where an apostrophe is always a letter`,
+        );
+      }
       current += char;
       started = true;
     }

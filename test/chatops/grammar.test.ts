@@ -255,3 +255,40 @@ describe('splitWords with the quotes smart punctuation and other languages type'
     expect((command as CommandError).message).toContain('a quote is not closed');
   });
 });
+
+describe('splitWords when an apostrophe ends a word inside single quotes', () => {
+  it('reports the ambiguity and suggests double quotes when a later word ends in the same quote', () => {
+    // Prepare: `users'` may close the quote or be a plural possessive that `certs'` closes.
+    const texts = [
+      "snapshot reason='the users' certs' ticket=CHG-1",
+      'snapshot reason=\u2018the users\u2019 certs\u2019 ticket=CHG-1',
+      "snapshot ticket=CHG-1 reason='rotate the admins' and users' keys'",
+      'snapshot reason=\u00abthe users\u00bb certs\u00bb ticket=CHG-1',
+    ];
+
+    // Act
+    const answers = texts.map((text) => parseChatCommand(text));
+
+    // Assess
+    for (const answer of answers) {
+      expect(answer).toBeInstanceOf(CommandError);
+      expect((answer as CommandError).message).toContain('could end after');
+      expect((answer as CommandError).message).toContain('reason="…"');
+    }
+    expect((answers[0] as CommandError).message).toBe(
+      'a single quote could end after `users\'` or after `certs\'` (an apostrophe that ends a word also closes a quote): write reason="…" in double quotes, where an apostrophe is always a letter',
+    );
+  });
+
+  it('reads the same reason in double quotes, and a plural possessive when no later word could close', () => {
+    expect(parseChatCommand('snapshot reason="the users\' certs" ticket=CHG-1')).toEqual({
+      name: 'snapshot',
+      targets: [],
+      reason: "the users' certs",
+      ticket: 'CHG-1',
+    });
+    expect(splitWords("reason=the users' certs x")).toEqual(['reason=the', "users'", 'certs', 'x']);
+    expect(splitWords("reason='CA rotation' ticket='CHG-1'")).toEqual(['reason=CA rotation', 'ticket=CHG-1']);
+    expect(splitWords("a 'b c' d's 'e'")).toEqual(['a', 'b c', "d's", 'e']);
+  });
+});
