@@ -10,9 +10,17 @@
  * The acknowledgement waits for the publish, credentials included, so it has the AWS hand-off's
  * deadline (functions/chatops/hand-off.ts): past it the request is aborted and nothing is sent after,
  * and a failure says what is known of the outcome (HandOffError, functions/chatops/errors.ts), never
- * that the work started. Within the deadline a throttled, failed (5xx) or refused connection is
- * retried with a short jittered backoff, as the Lambda SDK retries the AWS hand-off: a publish is
- * safe to repeat, the action function running each request once.
+ * that the work started. Within the deadline a throttled, failed (5xx), refused or dropped
+ * connection is retried with a short jittered backoff, as the Lambda SDK retries the AWS hand-off
+ * and the Google REST client (./rest-request.ts) retries a request that got no answer.
+ *
+ * Why a duplicate is harmless: a retry may follow a publish Pub/Sub stored (a 5xx, or a connection
+ * dropped after the message was sent), so the work can arrive twice. Each attempt sends the same
+ * bytes, so both messages carry the same work: the action function claims a hand-off by those bytes
+ * (functions/chatops/work.ts deliveryKeyOf; functions/handlers/gcp/chat-action.ts firstDeliveryOver)
+ * and acknowledges the second as a repeat, answering nothing again; and a snapshot runs once per
+ * request key whatever delivers it (runOncePerKey over the snapshot records), so even without the
+ * delivery claim no second snapshot is taken. Pub/Sub's own at-least-once delivery needs the same.
  */
 import type { AuthClient } from 'google-auth-library';
 import { ChatError } from '../chatops/errors.ts';
@@ -61,11 +69,15 @@ function statusOf(error: unknown): number | undefined {
   return (error as { response?: { status?: number } } | undefined)?.response?.status;
 }
 
-/** Whether another attempt may succeed: throttling, a server error, or a connection refused. */
+/**
+ * Whether another attempt may succeed: throttling, a server error, or a request that got no answer
+ * (refused, or dropped: see the module comment for why a repeat is harmless). An abort is the
+ * deadline's, after which nothing is sent.
+ */
 function retryable(error: unknown): boolean {
   const status = statusOf(error);
   if (status !== undefined) return RETRIED_STATUSES.has(status);
-  return publishedNothing(error);
+  return !(error instanceof Error && error.name === 'AbortError');
 }
 
 export function pubsubDispatcher(
