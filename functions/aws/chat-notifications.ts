@@ -2,9 +2,14 @@
  * Replies to Amazon Q Developer in chat: a custom action's invocation has no reply address, so the
  * progress and the answer of a long command are published to the SNS topic the channel subscribes
  * to, as custom notifications ({@link amazonQNotification}), threaded per request.
+ *
+ * The SNS SDK is imported on the first publish, not with this module: `chat-action` imports it for
+ * every command, and only an Amazon Q answer publishes (a Slack one posts to its response_url), so
+ * its cold start does not load the SNS client (about 21 KiB) for nothing. `chat-amazon-q` and
+ * `chat-unfinished`, which make their SNS client at start, have it loaded already.
  */
 import { randomUUID } from 'node:crypto';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { amazonQNotification } from '../chatops/amazon-q.ts';
 import type { SlackMessage } from '../chatops/replies.ts';
 import type { ChatReplier } from '../chatops/run-work.ts';
@@ -33,6 +38,7 @@ export function amazonQReplier(
   threadId: string,
 ): ChatReplier {
   const publish = async (reply: SlackMessage): Promise<void> => {
+    const { PublishCommand } = await import('@aws-sdk/client-sns');
     await client.send(
       new PublishCommand({
         TopicArn: topicArn,
@@ -47,4 +53,26 @@ export function amazonQReplier(
     },
     post: publish,
   };
+}
+
+/** An SNS client's one call used here. */
+export type SnsSender = Pick<SNSClient, 'send'>;
+
+/**
+ * An SNS client made on its first send by `make` (which imports the SDK), for `chat-action`: a
+ * deployment without an Amazon Q channel, or a Slack command, never loads it. A `make` that failed is
+ * tried again on the next send, not remembered.
+ */
+export function snsClientOnFirstSend(make: () => Promise<SnsSender>): SnsSender {
+  let client: Promise<SnsSender> | undefined;
+  const made = (): Promise<SnsSender> => {
+    client ??= make().catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    });
+    return client;
+  };
+  // The one overload used here (a command, a promise back); the callback forms are not.
+  const send = async (command: Parameters<SnsSender['send']>[0]) => (await made()).send(command);
+  return { send: send as SnsSender['send'] };
 }

@@ -182,6 +182,21 @@ describe('function bundling', { timeout: 240_000 }, () => {
     expect(atStart.filter(store)).toEqual([]);
   });
 
+  it('leaves the SNS client out of the chat-action cold start: only an Amazon Q answer publishes', () => {
+    // Act
+    const outdir = tempDir();
+    const metafile = bundleLambda(CHAT_ACTION_ENTRY, outdir);
+    const inputsOf = (outputs: Iterable<string>) =>
+      [...outputs].flatMap((path) => Object.keys(metafile.outputs[path]?.inputs ?? {}));
+    const atStart = inputsOf(coldStartOutputs(metafile, outdir));
+    const all = inputsOf(Object.keys(metafile.outputs));
+    const sns = (path: string) => /node_modules\/@aws-sdk\/client-sns\//.test(path);
+
+    // Assess: bundled, in a chunk the first Amazon Q answer imports.
+    expect(all.some(sns)).toBe(true);
+    expect(atStart.filter(sns)).toEqual([]);
+  });
+
   it('loads the Account client only when a run lists regions: planning configured regions leaves it out', () => {
     // Act: what importing the AWS planner's chunk loads (it and its static imports), and what it
     // may load on demand, in the key-material Lambda as deployed.

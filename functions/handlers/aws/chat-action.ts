@@ -13,7 +13,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
@@ -22,6 +21,8 @@ import {
   amazonQReplier,
   amazonQThreadId,
   CHAT_NOTIFICATION_TOPIC_ENV,
+  type SnsSender,
+  snsClientOnFirstSend,
 } from '../../aws/chat-notifications.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
@@ -46,7 +47,7 @@ export interface ChatActionDependencies extends Omit<ChatActionOptions, 'count' 
   readonly logger: Observability['logger'];
   readonly metrics: Observability['metrics'];
   /** Publishes Amazon Q answers; absent when the deployment has no Amazon Q channel. */
-  readonly notifications?: { readonly client: Pick<SNSClient, 'send'>; readonly topicArn: string };
+  readonly notifications?: { readonly client: SnsSender; readonly topicArn: string };
 }
 
 /** Run one piece of work; the plain function behind the handler. */
@@ -134,7 +135,8 @@ interface ContainerDependencies {
   readonly factory: AwsClientFactory;
   readonly dynamo: DynamoDBClient;
   readonly tableName: string;
-  readonly sns: SNSClient;
+  /** Made, and the SNS SDK loaded, on an Amazon Q answer's first publish. */
+  readonly sns: SnsSender;
   readonly topicArn: string | undefined;
   readonly homeRegion: string | undefined;
 }
@@ -152,7 +154,10 @@ function containerDependencies(): ContainerDependencies {
       factory,
       dynamo: factory.client(DynamoDBClient, homeRegion ?? DEFAULT_HOME_REGION),
       tableName,
-      sns: factory.client(SNSClient, homeRegion ?? DEFAULT_HOME_REGION),
+      sns: snsClientOnFirstSend(async () => {
+        const { SNSClient } = await import('@aws-sdk/client-sns');
+        return factory.client(SNSClient, homeRegion ?? DEFAULT_HOME_REGION);
+      }),
       topicArn: process.env[CHAT_NOTIFICATION_TOPIC_ENV] || undefined,
       homeRegion,
       ledgerBucket: process.env[LEDGER_BUCKET_ENV] || undefined,
