@@ -39,9 +39,8 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import {
-  CLOUD_SQL_FAILED_STATUS,
-  CREATION_FAILED_STATUSES,
   DELETING_STATUSES,
+  DOWN_STATUSES,
   INCOMPATIBLE_RESTORE_STATUS,
   KEY_INACCESSIBLE_STATUSES,
   KNOWN_STATUSES,
@@ -282,32 +281,6 @@ export const pitrLagCheck: Check<PitrFact> = {
     };
   },
 };
-
-/**
- * Statuses in which the database is down, not yet made, or cannot start (RDS `failed`, `incompatible-*`,
- * `insufficient-capacity`, `rebooting`, `starting`, `failing-over`, `creating`, a failed restore,
- * clone, migration or upgrade; Cloud SQL FAILED, MAINTENANCE "down for maintenance", PENDING_CREATE):
- * a database that is not running archives and backs up nothing new, so the status may explain a
- * stale time, but neither cloud documents that it does, nor for how long: a possible cause, worded
- * "may". RDS `backtracking` (Aurora MySQL rewinding in place) too.
- */
-const DOWN_STATUSES: ReadonlySet<string> = new Set([
-  'failed',
-  CLOUD_SQL_FAILED_STATUS,
-  ...CREATION_FAILED_STATUSES,
-  'incompatible-create',
-  'incompatible-network',
-  'incompatible-option-group',
-  'incompatible-parameters',
-  'insufficient-capacity',
-  'rebooting',
-  'starting',
-  'failing-over',
-  'creating',
-  'backtracking',
-  'MAINTENANCE',
-  'PENDING_CREATE',
-]);
 
 /** RDS `storage-full`: "Automated backups don't occur while your DB instance is in a state other than available, for example, storage_full" (RDS user guide, USER_WorkingWithAutomatedBackups). */
 const STORAGE_FULL_STATUS = 'storage-full';
