@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { pitrCrossRegionCheck } from '../../../functions/checks/pitr/cross-region.ts';
-import { auroraClusterFact, cloudSqlFact, contextWith, daysAgo, rdsInstanceFact } from './fixtures.ts';
+import {
+  auroraClusterFact,
+  cloudSqlFact,
+  contextWith,
+  daysAgo,
+  minutesAgo,
+  rdsInstanceFact,
+  replicatedBackup,
+} from './fixtures.ts';
 
 const REQUIRE = { pitr: { requireCrossRegionBackup: true } };
 
@@ -169,6 +177,42 @@ describe('pitr.cross-region under the status of the source database', () => {
         expect(outcome?.status).toBe('PASSED');
       },
     );
+
+    it.each(['unknown', 'some-future-status'])(
+      'keeps the pass when the source status is %s: the copy is proven by its own Status and window, read in its Region',
+      (status) => {
+        // The verdict rests on what the destination Region says of the copy (Status replicating, a
+        // RestoreWindow reaching back the target and a latest time within the lag of this run's
+        // clock), none of which the source's status changes.
+        const outcome = pitrCrossRegionCheck.evaluate(rdsInstanceFact({ status }), contextWith(REQUIRE));
+        expect(outcome?.status).toBe('PASSED');
+        expect(outcome?.observed.crossRegionBackup).toBe(true);
+        expect(outcome?.description).not.toContain(`\`${status}\``);
+      },
+    );
+
+    it("judges the copy of a source with an unknown status against this run's clock, not as a stopped source", () => {
+      // A stopped source's copy is measured from the source's own latest restore point; a status
+      // this tool does not know gives no such leave: a copy three hours behind fails.
+      const stale = {
+        latestRestorableTime: minutesAgo(180),
+        replicatedBackups: [
+          replicatedBackup('eu-central-1', {
+            restoreWindow: { earliest: daysAgo(30), latest: minutesAgo(180) },
+          }),
+        ],
+      };
+      const stopped = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ status: 'stopped', ...stale }),
+        contextWith(REQUIRE),
+      );
+      expect(stopped?.status).toBe('PASSED');
+      const unknown = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ status: 'some-future-status', ...stale }),
+        contextWith(REQUIRE),
+      );
+      expect(unknown?.status).toBe('FAILED');
+    });
 
     it('still fails a source being deleted that replicates nowhere', () => {
       const outcome = pitrCrossRegionCheck.evaluate(
