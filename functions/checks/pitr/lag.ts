@@ -52,7 +52,13 @@ import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
-import { deletingBackups, deletingRemediation, judgedWithStatus, provenStatusRemediation } from './status.ts';
+import {
+  deletingBackups,
+  judgedWithStatus,
+  keyIssueSentence,
+  provenStatusRemediation,
+  suspensionWords,
+} from './status.ts';
 import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
@@ -257,7 +263,10 @@ export const pitrLagCheck: Check<PitrFact> = {
       // RDS says a point-in-time restore fails, not why nor whether archiving stopped: no cause claimed.
       explanation = ` The database status is \`${fact.status}\`: RDS reports it cannot do a point-in-time restore of this database, to that time or any other. The status does not say why, nor whether it is also why the time stopped moving.`;
     } else if (fact.status === SUSPENDED_STATUS) {
-      explanation = ` The database status is \`${fact.status}\`: Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and a suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it archives WAL while suspended. Resolve the cause (the instance's suspensionReason in the console or \`gcloud sql instances describe\`); archiving resumes when it runs again.`;
+      const keyIssue = keyIssueSentence(fact);
+      explanation = keyIssue
+        ? ` The database status is \`${fact.status}\`: ${keyIssue} A suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it archives WAL while suspended.`
+        : ` The database status is \`${fact.status}\`: Google suspended the instance (${suspensionWords(fact)}), and a suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it archives WAL while suspended. Resolve the cause (the instance's suspensionReason in the console or \`gcloud sql instances describe\`); archiving resumes when it runs again.`;
     } else if (STOPPED_STATUSES.has(fact.status)) {
       explanation = ` The database status is \`${fact.status}\`: a stopped database archives no WAL, which explains the stale time (nothing is written while it is stopped). If it should be running, start it; archiving resumes when it does.`;
     } else if (fact.status === STORAGE_FULL_STATUS) {
@@ -479,7 +488,10 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
     // No maybe, as for a stale latest time: whatever stopped the daily backups, a deletion takes them.
     explanation = ` The instance is being deleted (state \`${fact.status}\`): whatever stopped the daily backups, its backups go with it unless it retains them on delete (retainBackupsOnDelete) or a final backup is taken.`;
   } else if (fact.status === SUSPENDED_STATUS) {
-    explanation = ` The instance state is \`${fact.status}\`: Google suspended it, and a suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it takes backups while suspended. Resolve the cause (its suspensionReason); then check that backups run again.`;
+    const keyIssue = keyIssueSentence(fact);
+    explanation = keyIssue
+      ? ` The instance state is \`${fact.status}\`: ${keyIssue} A suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it takes backups while suspended.`
+      : ` The instance state is \`${fact.status}\`: Google suspended it (${suspensionWords(fact)}), and a suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it takes backups while suspended. Resolve the cause (its suspensionReason); then check that backups run again.`;
   } else if (STOPPED_STATUSES.has(fact.status)) {
     explanation = ` The instance state is \`${fact.status}\`: a stopped instance takes no automated backups (nothing is written while it is stopped). If it should be running, start it.`;
   } else if (!RUNNING_STATUSES.has(fact.status)) {
@@ -496,8 +508,9 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
     observed,
     required,
     drifting: BACKUP_AGE_DRIFTING,
-    remediationText: deleting
-      ? deletingRemediation(fact)
-      : 'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, take an on-demand backup now, and turn point-in-time recovery on (pitr.enabled).',
+    // A status that proves no restore runs (being deleted, a suspension for its key) names its own fix.
+    remediationText:
+      provenStatusRemediation(fact) ??
+      'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, take an on-demand backup now, and turn point-in-time recovery on (pitr.enabled).',
   };
 }

@@ -90,7 +90,7 @@ describe('pitr.cross-region under the status of the source database', () => {
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, status: 'SUSPENDED' });
       expect(outcome?.description).toContain(
-        'has state `SUSPENDED`: Google suspended it: the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known: this audit does not read why it was suspended (suspensionReason), and when the reason is KMS_KEY_ISSUE the backups of an instance encrypted with a customer-managed key (CMEK) are encrypted with that same key, which no restore can use until it is reachable again. From the backup location alone: ',
+        'has state `SUSPENDED`: Google suspended it (no suspensionReason was sent; for example a billing problem, or a revoked or unreachable Cloud KMS key): the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known. From the backup location alone: ',
       );
       expect(outcome?.description).toContain('stores its automated backups in eu');
       expect(outcome?.remediationText).toContain('suspensionReason');
