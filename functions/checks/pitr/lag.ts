@@ -8,7 +8,8 @@
  * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window. A latest restorable time
  * after this run's clock, or before the window's earliest one (beyond the clock-skew margin), proves
  * no restore up to it: NOT_AVAILABLE, unless the status decides on its own (being deleted, KMS key
- * out of reach, `incompatible-restore`: FAILED, as for a recent time; status.ts). So does a time not
+ * out of reach, `incompatible-restore`, a Cloud SQL suspension for its named customer-managed key:
+ * FAILED, as for a recent time; status.ts). So does a time not
  * read (a restore window not read, Cloud SQL logs kept outside Cloud Storage) or not sent (a new
  * database, a window with an earliest time only, backups not known to be on). A stale time on a
  * database whose status proves no restore runs is FAILED saying what the status proves, with its
