@@ -120,6 +120,42 @@ export const RDS_STUCK_STATUSES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * RDS/Aurora statuses of a database that is down, not yet made, or cannot start: `failed`, the
+ * `incompatible-*` states of its network, option group or parameters, `insufficient-capacity`,
+ * `rebooting`, `starting`, `failing-over`, `creating`, and `backtracking` (Aurora MySQL rewinding in
+ * place). Part of {@link OTHER_KNOWN_STATUSES}: none of them touches the backups.
+ */
+const RDS_DOWN_STATUSES = [
+  'backtracking',
+  'creating',
+  'failed',
+  'failing-over',
+  'incompatible-create',
+  'incompatible-network',
+  'incompatible-option-group',
+  'incompatible-parameters',
+  'insufficient-capacity',
+  'rebooting',
+  'starting',
+];
+
+/**
+ * Statuses in which the database is down, not yet made, or cannot start ({@link RDS_DOWN_STATUSES},
+ * a failed restore, clone, migration or upgrade, Cloud SQL FAILED, MAINTENANCE "down for
+ * maintenance" and PENDING_CREATE): a database that is not running archives and backs up nothing new,
+ * so `pitr.lag` says such a status may explain a stale time, but neither cloud documents that it
+ * does, nor for how long. Cloud SQL ONLINE_MAINTENANCE (deprecated) and REPAIRING (read pool nodes
+ * only, which are never audited as primaries) are not among them.
+ */
+export const DOWN_STATUSES: ReadonlySet<string> = new Set([
+  ...RDS_DOWN_STATUSES,
+  ...CREATION_FAILED_STATUSES,
+  CLOUD_SQL_FAILED_STATUS,
+  'MAINTENANCE',
+  'PENDING_CREATE',
+]);
+
+/**
  * The other documented statuses, in none of which the database's backups are touched: the
  * transient ones of a healthy database (rebooting, renaming, failing over, optimizing storage, …),
  * a database that is starting or being created, and the states the database is stuck in for a
@@ -129,24 +165,14 @@ export const RDS_STUCK_STATUSES: ReadonlySet<string> = new Set([
  * own settings still runs; `pitr.lag` reports the archiving they stop.
  */
 const OTHER_KNOWN_STATUSES = [
-  'backtracking',
+  ...RDS_DOWN_STATUSES,
   'converting-to-vpc',
-  'creating',
-  'failed',
-  'failing-over',
-  'incompatible-create',
-  'incompatible-network',
-  'incompatible-option-group',
-  'incompatible-parameters',
-  'insufficient-capacity',
   'migrating',
   'moving-to-vpc',
   'preparing-data-migration',
   'promoting',
-  'rebooting',
   'renaming',
   'resetting-master-credentials',
-  'starting',
   'storage-config-upgrade',
   'storage-full',
   'storage-initialization',

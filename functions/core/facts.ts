@@ -518,6 +518,21 @@ export interface PitrFact extends Fact {
      * `settings.finalBackupConfig.enabled`): a finding says "not set", never that the API sent false.
      */
     readonly protectionsNotSet?: readonly string[] | undefined;
+    /**
+     * `suspensionReason` as sent ("If the instance state is SUSPENDED, the reason for the
+     * suspension", a repeated SqlSuspensionReason: BILLING_ISSUE, LEGAL_ISSUE, OPERATIONAL_ISSUE,
+     * KMS_KEY_ISSUE, PROJECT_ABUSE; Cloud SQL Admin v1 reference, DatabaseInstance). Absent when the
+     * answer sent none: no reason is then assumed (functions/checks/pitr/status.ts).
+     */
+    readonly suspensionReasons?: readonly string[] | undefined;
+    /**
+     * The customer-managed key that encrypts the instance (`diskEncryptionConfiguration.kmsKeyName`),
+     * and the key version in use (`diskEncryptionStatus.kmsKeyVersionName`, "KMS key version used to
+     * encrypt the Cloud SQL instance resource"). Absent when not sent: Google-managed encryption, or
+     * a value the answer left out, which the checks do not tell apart and never judge.
+     */
+    readonly kmsKeyName?: string | undefined;
+    readonly kmsKeyVersionName?: string | undefined;
     // The backup tier is the resource's (`resource.backupTier`, core/finding.ts): one value, read by
     // the checks, readiness and the snapshot action alike.
   };

@@ -28,7 +28,8 @@ import type { protos } from '@google-cloud/sql';
 
 /**
  * The fields kept per answer type, by the type's name in `google.cloud.sql.v1`: what
- * functions/gcp/cloud-sql.ts (the PITR audit) and functions/actions/snapshot/gcp.ts (targets and
+ * functions/gcp/cloud-sql.ts (the PITR audit: also a suspended instance's `suspensionReason` and its
+ * customer-managed key and key version) and functions/actions/snapshot/gcp.ts (targets and
  * scheduled maintenance; an instance's status and customer-managed key from `instances.get`) read
  * from `instances.list`, `instances.get`, `instances.getLatestRecoveryTime` and `backupRuns.list`.
  */
@@ -42,15 +43,18 @@ export const CLOUD_SQL_READ_FIELDS = {
     'databaseVersion',
     'instanceType',
     'state',
+    'suspensionReason',
     'masterInstanceName',
     'replicaNames',
     'createTime',
     'settings',
     'diskEncryptionConfiguration',
+    'diskEncryptionStatus',
     'scheduledMaintenance',
   ],
   'DatabaseInstance.SqlScheduledMaintenance': ['startTime'],
   DiskEncryptionConfiguration: ['kmsKeyName'],
+  DiskEncryptionStatus: ['kmsKeyVersionName'],
   Settings: [
     'userLabels',
     'activationPolicy',
@@ -81,12 +85,16 @@ type Kept<Name extends keyof typeof CLOUD_SQL_READ_FIELDS> = (typeof CLOUD_SQL_R
 /** A `DatabaseInstance` as the read clients decode it. */
 export type ReadDatabaseInstance = Omit<
   Pick<protos.google.cloud.sql.v1.IDatabaseInstance, Kept<'DatabaseInstance'>>,
-  'settings' | 'diskEncryptionConfiguration' | 'scheduledMaintenance'
+  'settings' | 'diskEncryptionConfiguration' | 'diskEncryptionStatus' | 'scheduledMaintenance'
 > & {
   settings?: ReadSettings | null;
   diskEncryptionConfiguration?: Pick<
     protos.google.cloud.sql.v1.IDiskEncryptionConfiguration,
     Kept<'DiskEncryptionConfiguration'>
+  > | null;
+  diskEncryptionStatus?: Pick<
+    protos.google.cloud.sql.v1.IDiskEncryptionStatus,
+    Kept<'DiskEncryptionStatus'>
   > | null;
   scheduledMaintenance?: Pick<
     protos.google.cloud.sql.v1.DatabaseInstance.ISqlScheduledMaintenance,

@@ -658,6 +658,12 @@ export function toPitrFact(
         ].flatMap(([field, value]) => (value === undefined ? [field as string] : []));
   const createdAt = toDate(instance.createTime);
   const unknownType = unknownInstanceType(instance);
+  const suspensionReasons = (instance.suspensionReason ?? []).flatMap((reason) => {
+    const name = enumName('suspensionReason', reason);
+    return name === undefined ? [] : [name];
+  });
+  const kmsKeyName = nonEmpty(instance.diskEncryptionConfiguration?.kmsKeyName);
+  const kmsKeyVersionName = nonEmpty(instance.diskEncryptionStatus?.kmsKeyVersionName);
   return {
     resource: instanceResource(project, instance),
     kind: 'cloudsql-instance',
@@ -687,6 +693,9 @@ export function toPitrFact(
       ...(unknownEdition ? { unknownEdition } : {}),
       ...(unknownRetentionUnit ? { unknownRetentionUnit } : {}),
       ...(protectionsNotSet.length > 0 ? { protectionsNotSet } : {}),
+      ...(suspensionReasons.length > 0 ? { suspensionReasons } : {}),
+      ...(kmsKeyName ? { kmsKeyName } : {}),
+      ...(kmsKeyVersionName ? { kmsKeyVersionName } : {}),
     },
     ...(replicas.length + cascading.length > 0
       ? {

@@ -83,6 +83,14 @@ export const CLOUD_SQL_ENUMS = {
     ONLINE_MAINTENANCE: 7,
     REPAIRING: 8,
   },
+  suspensionReason: {
+    SQL_SUSPENSION_REASON_UNSPECIFIED: 0,
+    BILLING_ISSUE: 2,
+    LEGAL_ISSUE: 3,
+    OPERATIONAL_ISSUE: 4,
+    KMS_KEY_ISSUE: 5,
+    PROJECT_ABUSE: 8,
+  },
   activationPolicy: {
     SQL_ACTIVATION_POLICY_UNSPECIFIED: 0,
     ALWAYS: 1,

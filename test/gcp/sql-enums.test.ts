@@ -11,6 +11,7 @@ describe('Cloud SQL enum copy', () => {
       databaseVersion: v1.SqlDatabaseVersion.values,
       instanceType: v1.SqlInstanceType.values,
       instanceState: v1.DatabaseInstance.nested.SqlInstanceState.values,
+      suspensionReason: v1.SqlSuspensionReason.values,
       activationPolicy: v1.Settings.nested.SqlActivationPolicy.values,
       edition: v1.Settings.nested.Edition.values,
       retentionUnit: v1.BackupRetentionSettings.nested.RetentionUnit.values,

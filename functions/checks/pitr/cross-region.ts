@@ -59,7 +59,7 @@ import {
   startBackupReplicationCommand,
   stopBackupReplicationCommand,
 } from './commands.ts';
-import { deletingRemediation, unprovenByStatus } from './status.ts';
+import { cloudSqlKeyIssue, deletingRemediation, suspensionWords, unprovenByStatus } from './status.ts';
 import { inDailySwing, toleranceOf } from './window.ts';
 import {
   backupPlanTier,
@@ -171,16 +171,26 @@ function judgeCopy(fact: PitrFact, context: CheckContext): CheckOutcome {
  *   an Aurora replica with a key of its own Region, so the source's key says nothing of the copy; a
  *   source cut off from its key writes no log, which the copy's latest restorable time, judged
  *   against this run's clock, shows. The verdict stands.
- * - Cloud SQL SUSPENDED or FAILED ({@link cloudSqlNotRunning}): unlike an RDS replicated backup, the
- *   copy is the instance's own backups, so what the state says of them says it of the copy. A PASSED
- *   or WARNING is NOT_AVAILABLE, as pitr.window makes it (status.ts); a FAILED proven from the
- *   configuration (backups off) stands.
+ * - Cloud SQL SUSPENDED for the customer-managed key its answer names (suspensionReason KMS_KEY_ISSUE,
+ *   status.ts cloudSqlKeyIssue): the copy is the instance's own backups, encrypted with that key, so
+ *   FAILED whatever the location shows, as pitr.window fails it. Not on the enhanced tier, whose
+ *   backups are in a Backup and DR vault this audit does not read.
+ * - Cloud SQL SUSPENDED for any other reason, or FAILED ({@link cloudSqlNotRunning}): unlike an RDS
+ *   replicated backup, the copy is the instance's own backups, so what the state says of them says it
+ *   of the copy. A PASSED or WARNING is NOT_AVAILABLE, as pitr.window makes it (status.ts); a FAILED
+ *   proven from the configuration (backups off) stands.
  * - Any other status leaves the verdict alone: the copy is judged in its own Region, and a Cloud SQL
  *   backup location is where backups are stored, which a status does not move. A STOPPED Cloud SQL
  *   instance takes no new backup, which Google documents of it, and nothing against the ones stored.
  */
 function judgedWithSourceStatus(fact: PitrFact, outcome: CheckOutcome): CheckOutcome {
   const keeps = outcome.status === 'PASSED' || outcome.status === 'WARNING';
+  // Backups a Backup and DR plan manages are in its vault, not read here (judgedThroughBackupPlan).
+  const keyIssue =
+    fact.kind === 'cloudsql-instance' && backupPlanTier(fact) === undefined
+      ? cloudSqlKeyIssue(fact, outcome.observed, outcome.required)
+      : undefined;
+  if (keyIssue) return keyIssue;
   if (DELETING_STATUSES.has(fact.status)) {
     if (fact.kind === 'cloudsql-instance') {
       // Backups a Backup and DR plan manages are in its vault, which the deletion of the instance
@@ -262,9 +272,11 @@ function judgedWithSourceStatus(fact: PitrFact, outcome: CheckOutcome): CheckOut
  *   encryption keys", cloud.google.com/sql/docs/postgres/cmek), and "During the time that a key is
  *   disabled, data that was encrypted with the key can't be accessed" (Cloud KMS docs, "Enable and
  *   disable key versions", cloud.google.com/kms/docs/enable-disable): on a KMS_KEY_ISSUE of a CMEK
- *   instance the copy holds backups no restore, in any region, can read. The adapter reads
- *   neither the reason nor the key (settings.diskEncryptionConfiguration), and for the other reasons
- *   Google does not say whether a restore from the backups runs: NOT_AVAILABLE, not FAILED.
+ *   instance the copy holds backups no restore, in any region, can read: FAILED before this is
+ *   reached (status.ts cloudSqlKeyIssue) when the answer sent the reason and named the key
+ *   (DatabaseInstance `diskEncryptionConfiguration.kmsKeyName`). For the other reasons, or a reason or
+ *   key not sent, Google does not say whether a restore from the backups runs: NOT_AVAILABLE, not
+ *   FAILED, naming the reasons sent.
  * - FAILED: "The creation of the instance failed or a fatal error occurred during maintenance". A
  *   failed creation made no backup; after a failed maintenance the instance does not run, and whether
  *   its stored backups restore is not documented: NOT_AVAILABLE too. Neither state is a FAILED here:
@@ -275,7 +287,7 @@ function cloudSqlNotRunning(fact: PitrFact, outcome: CheckOutcome): CheckOutcome
   const proveIt = `list the backups it kept (\`gcloud sql backups list --instance=${cloudSqlInstanceWords(fact)}\`) and prove the newest with a restore into a new instance in another region (${DOCS.cloudSqlBackupLocations}).`;
   const suspended = fact.status === SUSPENDED_STATUS;
   const why = suspended
-    ? 'Google suspended it: the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known: this audit does not read why it was suspended (suspensionReason), and when the reason is KMS_KEY_ISSUE the backups of an instance encrypted with a customer-managed key (CMEK) are encrypted with that same key, which no restore can use until it is reachable again'
+    ? `Google suspended it (${suspensionWords(fact)}): the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known`
     : 'its creation failed, which leaves no backup at all, or a fatal error occurred during maintenance, after which it does not run, so no new backup can be counted on, and whether the backups already in its backup location restore is not documented';
   const action = suspended
     ? `Read why it was suspended (\`gcloud sql instances describe ${cloudSqlInstanceWords(fact)} --format="value(suspensionReason)"\`). On KMS_KEY_ISSUE make its Cloud KMS key version usable again (enable or restore it, or give the Cloud SQL service account access to it again): its backups need that key as much as it does. Otherwise resolve the cause with Google (billing, a policy issue). Until then, ${proveIt}`

@@ -8,7 +8,8 @@
  * saying it is new (wording.ts, `newWithoutRestorePoint`), as pitr.window. A latest restorable time
  * after this run's clock, or before the window's earliest one (beyond the clock-skew margin), proves
  * no restore up to it: NOT_AVAILABLE, unless the status decides on its own (being deleted, KMS key
- * out of reach, `incompatible-restore`: FAILED, as for a recent time; status.ts). So does a time not
+ * out of reach, `incompatible-restore`, a Cloud SQL suspension for its named customer-managed key:
+ * FAILED, as for a recent time; status.ts). So does a time not
  * read (a restore window not read, Cloud SQL logs kept outside Cloud Storage) or not sent (a new
  * database, a window with an earliest time only, backups not known to be on). A stale time on a
  * database whose status proves no restore runs is FAILED saying what the status proves, with its
@@ -39,9 +40,8 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import {
-  CLOUD_SQL_FAILED_STATUS,
-  CREATION_FAILED_STATUSES,
   DELETING_STATUSES,
+  DOWN_STATUSES,
   INCOMPATIBLE_RESTORE_STATUS,
   KEY_INACCESSIBLE_STATUSES,
   KNOWN_STATUSES,
@@ -53,7 +53,13 @@ import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
-import { deletingBackups, deletingRemediation, judgedWithStatus, provenStatusRemediation } from './status.ts';
+import {
+  deletingBackups,
+  judgedWithStatus,
+  keyIssueSentence,
+  provenStatusRemediation,
+  suspensionWords,
+} from './status.ts';
 import {
   automatedBackupsOff,
   BACKUP_PLAN_RESTORE,
@@ -258,7 +264,10 @@ export const pitrLagCheck: Check<PitrFact> = {
       // RDS says a point-in-time restore fails, not why nor whether archiving stopped: no cause claimed.
       explanation = ` The database status is \`${fact.status}\`: RDS reports it cannot do a point-in-time restore of this database, to that time or any other. The status does not say why, nor whether it is also why the time stopped moving.`;
     } else if (fact.status === SUSPENDED_STATUS) {
-      explanation = ` The database status is \`${fact.status}\`: Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and a suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it archives WAL while suspended. Resolve the cause (the instance's suspensionReason in the console or \`gcloud sql instances describe\`); archiving resumes when it runs again.`;
+      const keyIssue = keyIssueSentence(fact);
+      explanation = keyIssue
+        ? ` The database status is \`${fact.status}\`: ${keyIssue} A suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it archives WAL while suspended.`
+        : ` The database status is \`${fact.status}\`: Google suspended the instance (${suspensionWords(fact)}), and a suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it archives WAL while suspended. Resolve the cause (the instance's suspensionReason in the console or \`gcloud sql instances describe\`); archiving resumes when it runs again.`;
     } else if (STOPPED_STATUSES.has(fact.status)) {
       explanation = ` The database status is \`${fact.status}\`: a stopped database archives no WAL, which explains the stale time (nothing is written while it is stopped). If it should be running, start it; archiving resumes when it does.`;
     } else if (fact.status === STORAGE_FULL_STATUS) {
@@ -282,32 +291,6 @@ export const pitrLagCheck: Check<PitrFact> = {
     };
   },
 };
-
-/**
- * Statuses in which the database is down, not yet made, or cannot start (RDS `failed`, `incompatible-*`,
- * `insufficient-capacity`, `rebooting`, `starting`, `failing-over`, `creating`, a failed restore,
- * clone, migration or upgrade; Cloud SQL FAILED, MAINTENANCE "down for maintenance", PENDING_CREATE):
- * a database that is not running archives and backs up nothing new, so the status may explain a
- * stale time, but neither cloud documents that it does, nor for how long: a possible cause, worded
- * "may". RDS `backtracking` (Aurora MySQL rewinding in place) too.
- */
-const DOWN_STATUSES: ReadonlySet<string> = new Set([
-  'failed',
-  CLOUD_SQL_FAILED_STATUS,
-  ...CREATION_FAILED_STATUSES,
-  'incompatible-create',
-  'incompatible-network',
-  'incompatible-option-group',
-  'incompatible-parameters',
-  'insufficient-capacity',
-  'rebooting',
-  'starting',
-  'failing-over',
-  'creating',
-  'backtracking',
-  'MAINTENANCE',
-  'PENDING_CREATE',
-]);
 
 /** RDS `storage-full`: "Automated backups don't occur while your DB instance is in a state other than available, for example, storage_full" (RDS user guide, USER_WorkingWithAutomatedBackups). */
 const STORAGE_FULL_STATUS = 'storage-full';
@@ -506,7 +489,10 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
     // No maybe, as for a stale latest time: whatever stopped the daily backups, a deletion takes them.
     explanation = ` The instance is being deleted (state \`${fact.status}\`): whatever stopped the daily backups, its backups go with it unless it retains them on delete (retainBackupsOnDelete) or a final backup is taken.`;
   } else if (fact.status === SUSPENDED_STATUS) {
-    explanation = ` The instance state is \`${fact.status}\`: Google suspended it, and a suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it takes backups while suspended. Resolve the cause (its suspensionReason); then check that backups run again.`;
+    const keyIssue = keyIssueSentence(fact);
+    explanation = keyIssue
+      ? ` The instance state is \`${fact.status}\`: ${keyIssue} A suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it takes backups while suspended.`
+      : ` The instance state is \`${fact.status}\`: Google suspended it (${suspensionWords(fact)}), and a suspended instance is not available (Cloud SQL's SUSPENDED state), so nothing shows it takes backups while suspended. Resolve the cause (its suspensionReason); then check that backups run again.`;
   } else if (STOPPED_STATUSES.has(fact.status)) {
     explanation = ` The instance state is \`${fact.status}\`: a stopped instance takes no automated backups (nothing is written while it is stopped). If it should be running, start it.`;
   } else if (!RUNNING_STATUSES.has(fact.status)) {
@@ -523,8 +509,9 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
     observed,
     required,
     drifting: BACKUP_AGE_DRIFTING,
-    remediationText: deleting
-      ? deletingRemediation(fact)
-      : 'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, take an on-demand backup now, and turn point-in-time recovery on (pitr.enabled).',
+    // A status that proves no restore runs (being deleted, a suspension for its key) names its own fix.
+    remediationText:
+      provenStatusRemediation(fact) ??
+      'Check the backup runs of this instance (`gcloud sql backups list`) for failed runs and their errors, take an on-demand backup now, and turn point-in-time recovery on (pitr.enabled).',
   };
 }

@@ -9,8 +9,11 @@
  * - FAILED, proven by the status itself: the database is being deleted (the deletion cannot be
  *   cancelled; its automated backups and logs go with it unless retained, which a Multi-AZ DB
  *   cluster or an Aurora Serverless v1 cluster cannot do, and retained ones get no new logs), its KMS key cannot be accessed (its backups are encrypted with that key, and a restore
- *   needs the key active), or RDS says it cannot do a point-in-time restore (`incompatible-restore`).
- * - NOT_AVAILABLE, not shown either way: a Cloud SQL instance Google suspended or marked FAILED, an
+ *   needs the key active), or RDS says it cannot do a point-in-time restore (`incompatible-restore`);
+ *   a Cloud SQL instance Google suspended for the customer-managed key the answer names
+ *   ({@link cloudSqlKeyIssue}).
+ * - NOT_AVAILABLE, not shown either way: a Cloud SQL instance Google suspended for any other reason,
+ *   or for a key issue on a key the answer did not name, or marked FAILED, an
  *   RDS database whose restore, clone, migration or upgrade failed, and a status this tool does not
  *   know or the cloud did not send. It replaces only a PASSED or WARNING: a window proven short
  *   stays FAILED.
@@ -19,8 +22,8 @@
  *
  * `pitr.enabled` and `pitr.retention` judge the configuration, which the status does not change; their
  * PASS says so when the status proves no restore runs now ({@link restoreStoppedNote}). On Cloud SQL
- * that is PENDING_DELETE alone: a deletion takes the instance's backups with it unless retained
- * (Cloud SQL docs, "Delete instances"). Of a STOPPED instance (activationPolicy NEVER) Google documents
+ * that is PENDING_DELETE (a deletion takes the instance's backups with it unless retained; Cloud SQL
+ * docs, "Delete instances") and a suspension for the key the answer names. Of a STOPPED instance (activationPolicy NEVER) Google documents
  * only that it takes no new backups (Cloud SQL docs, "About Cloud SQL backups"), not that its existing
  * backups or point-in-time recovery cannot be restored, so it gets no such note.
  */
@@ -37,6 +40,7 @@ import {
 } from '../../core/database-status.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
+import { placeholder, shellWord } from '../../core/shell-word.ts';
 import { rdsWords, startRdsCommand } from './commands.ts';
 import { DOCS, resourceLabel } from './wording.ts';
 
@@ -110,12 +114,100 @@ export function deletingBackups(fact: PitrFact): string {
   return `Its automated backups and transaction logs are deleted with the database unless they were set to be retained, and retained backups receive no new logs${retention?.unknown ? `; ${retention.unknown}` : ''}.`;
 }
 
+/** The suspension reason Cloud SQL gives when "The KMS key used by the instance is either revoked or denied access to". */
+const KMS_KEY_ISSUE = 'KMS_KEY_ISSUE';
+
+/**
+ * The customer-managed key of a Cloud SQL instance Google suspended for it: state SUSPENDED with
+ * suspensionReason KMS_KEY_ISSUE ("The KMS key used by the instance is either revoked or denied
+ * access to", Cloud SQL Admin v1 reference, SqlSuspensionReason) on an instance whose answer names
+ * its key (`diskEncryptionConfiguration.kmsKeyName`). Its backups are encrypted with that key: "When
+ * you create a backup of a Cloud SQL for PostgreSQL instance, the backup is encrypted with the primary
+ * instance's customer-managed key" (Cloud SQL docs, "About customer-managed encryption keys (CMEK)",
+ * cloud.google.com/sql/docs/postgres/cmek), and "During the time that a key is disabled, data that was
+ * encrypted with the key can't be accessed" (Cloud KMS docs, "Enable and disable key versions",
+ * cloud.google.com/kms/docs/enable-disable): no restore from them runs until the key is usable again.
+ * Undefined when the answer did not send the reason or the key: a value not sent is not judged.
+ */
+function keyIssueSuspension(
+  fact: PitrFact,
+): { readonly kmsKeyName: string; readonly kmsKeyVersionName: string | undefined } | undefined {
+  const cloudSql = fact.cloudSql;
+  if (fact.kind !== 'cloudsql-instance' || fact.status !== SUSPENDED_STATUS || !cloudSql) return undefined;
+  if (!cloudSql.suspensionReasons?.includes(KMS_KEY_ISSUE) || cloudSql.kmsKeyName === undefined)
+    return undefined;
+  return { kmsKeyName: cloudSql.kmsKeyName, kmsKeyVersionName: cloudSql.kmsKeyVersionName };
+}
+
+/** The key, and its version when sent, as findings quote them. */
+function keyWords(key: {
+  readonly kmsKeyName: string;
+  readonly kmsKeyVersionName: string | undefined;
+}): string {
+  return `\`${key.kmsKeyName}\`${key.kmsKeyVersionName ? ` (key version in use \`${key.kmsKeyVersionName}\`)` : ''}`;
+}
+
+/**
+ * The fixes for each cause SqlSuspensionReason KMS_KEY_ISSUE names ("revoked or denied access to"): a
+ * disabled key version ("To access the data, you can re-enable the key version", Cloud KMS docs,
+ * "Enable and disable key versions"), one scheduled for destruction ("you can restore a key version
+ * to cancel its destruction"), and lost access of the Cloud SQL service agent (Cloud SQL docs, "Use
+ * customer-managed encryption keys": the agent needs roles/cloudkms.cryptoKeyEncrypterDecrypter).
+ * "After a key is destroyed, data that was encrypted with the key version can't be decrypted" unless
+ * imported key material is imported again (Cloud KMS docs, "Destroy and restore key versions").
+ */
+function keyIssueRemediation(
+  fact: PitrFact,
+  key: { readonly kmsKeyName: string; readonly kmsKeyVersionName: string | undefined },
+): string {
+  const version = key.kmsKeyVersionName ? shellWord(key.kmsKeyVersionName) : placeholder('key version');
+  return `Make the key usable again: enable its key version (\`gcloud kms keys versions enable ${version}\`), restore a version scheduled for destruction (\`gcloud kms keys versions restore ${version}\`), or give the Cloud SQL service agent of project ${shellWord(fact.resource.account)} access to it again (\`gcloud kms keys add-iam-policy-binding ${shellWord(key.kmsKeyName)} --member=serviceAccount:service-${placeholder('project number')}@gcp-sa-cloud-sql.iam.gserviceaccount.com --role=roles/cloudkms.cryptoKeyEncrypterDecrypter\`); then check that the instance is RUNNABLE again. The backups need that key as much as the instance does; if the key version was destroyed, neither can be read again (unless it was imported key material that can be imported again). See ${DOCS.cloudSqlCmek}.`;
+}
+
+/**
+ * What a Cloud SQL suspension for its customer-managed key proves, as a sentence (pitr.lag's FAILED
+ * for a stale time, whose description keeps the lag); undefined for any other status or reason.
+ */
+export function keyIssueSentence(fact: PitrFact): string | undefined {
+  const key = keyIssueSuspension(fact);
+  if (!key) return undefined;
+  return `Google suspended the instance because of its customer-managed key ${keyWords(key)} (suspensionReason ${KMS_KEY_ISSUE}: the key is revoked or denied access to), which also encrypts its backups: no restore from them runs until the key is usable again.`;
+}
+
+/**
+ * The FAILED a Cloud SQL suspension for its customer-managed key proves ({@link keyIssueSuspension}),
+ * or undefined. Shared with pitr.cross-region: the key encrypts the backups in every location.
+ */
+export function cloudSqlKeyIssue(
+  fact: PitrFact,
+  observed: FindingValues,
+  required: FindingValues,
+): CheckOutcome | undefined {
+  const key = keyIssueSuspension(fact);
+  if (!key) return undefined;
+  return {
+    status: 'FAILED',
+    description: `${resourceLabel(fact)} is suspended because of its customer-managed key (state \`${fact.status}\`, suspensionReason ${KMS_KEY_ISSUE}: the key is revoked or denied access to): ${keyWords(key)}. Its backups, wherever they are stored, are encrypted with that key, so no restore from them runs until the key is usable again.`,
+    observed: {
+      ...observed,
+      status: fact.status,
+      suspensionReason: KMS_KEY_ISSUE,
+      kmsKeyName: key.kmsKeyName,
+      ...(key.kmsKeyVersionName ? { kmsKeyVersionName: key.kmsKeyVersionName } : {}),
+    },
+    required,
+    remediationText: keyIssueRemediation(fact, key),
+  };
+}
+
 /** The FAILED a status proves, or undefined. */
 function provenByStatus(
   fact: PitrFact,
   observed: FindingValues,
   required: FindingValues,
 ): CheckOutcome | undefined {
+  const keyIssue = cloudSqlKeyIssue(fact, observed, required);
+  if (keyIssue) return keyIssue;
   const status = `\`${fact.status}\``;
   if (DELETING_STATUSES.has(fact.status)) {
     return {
@@ -152,11 +244,14 @@ function incompatibleRestoreRemediation(): string {
 }
 
 /**
- * What to do about a status that proves no restore runs (being deleted, KMS key out of reach,
+ * What to do about a status that proves no restore runs (being deleted, KMS key out of reach, a
+ * Cloud SQL suspension for its named customer-managed key,
  * `incompatible-restore`), the same words its FAILED carries here; undefined for any other status.
  * Shared with pitr.lag, whose FAILED for a stale time keeps the lag in its description.
  */
 export function provenStatusRemediation(fact: PitrFact): string | undefined {
+  const key = keyIssueSuspension(fact);
+  if (key) return keyIssueRemediation(fact, key);
   if (DELETING_STATUSES.has(fact.status)) return deletingRemediation(fact);
   if (KEY_INACCESSIBLE_STATUSES.has(fact.status)) return keyRemediation(fact);
   if (fact.status === INCOMPATIBLE_RESTORE_STATUS) return incompatibleRestoreRemediation();
@@ -165,18 +260,21 @@ export function provenStatusRemediation(fact: PitrFact): string | undefined {
 
 /**
  * The sentence a PASS of a configuration check (pitr.enabled, pitr.retention) ends with when the
- * status proves no restore runs now (being deleted, KMS key out of reach, `incompatible-restore`):
+ * status proves no restore runs now (being deleted, KMS key out of reach, `incompatible-restore`, a
+ * Cloud SQL suspension for its named customer-managed key):
  * the setting is judged as set, but the PASS must not read as a point-in-time recovery that can be
  * done; pitr.window and pitr.lag say it. Empty otherwise.
  */
 export function restoreStoppedNote(fact: PitrFact): string {
-  const why = DELETING_STATUSES.has(fact.status)
-    ? 'it is being deleted'
-    : KEY_INACCESSIBLE_STATUSES.has(fact.status)
-      ? 'it cannot reach the KMS key its backups are encrypted with'
-      : fact.status === INCOMPATIBLE_RESTORE_STATUS
-        ? 'RDS reports it cannot do a point-in-time restore of it'
-        : undefined;
+  const why = keyIssueSuspension(fact)
+    ? `Google suspended it because its customer-managed key is revoked or denied access to (suspensionReason ${KMS_KEY_ISSUE}), and its backups are encrypted with that key`
+    : DELETING_STATUSES.has(fact.status)
+      ? 'it is being deleted'
+      : KEY_INACCESSIBLE_STATUSES.has(fact.status)
+        ? 'it cannot reach the KMS key its backups are encrypted with'
+        : fact.status === INCOMPATIBLE_RESTORE_STATUS
+          ? 'RDS reports it cannot do a point-in-time restore of it'
+          : undefined;
   return why
     ? ` This judges the setting only: the database has status \`${fact.status}\` (${why}), so no restore from its backups runs now (pitr.window and pitr.lag).`
     : '';
@@ -188,7 +286,7 @@ export function unprovenByStatus(
 ): { readonly why: string; readonly action: string } | undefined {
   if (fact.status === SUSPENDED_STATUS) {
     return {
-      why: 'Google suspended the instance (for example for a billing problem, or a revoked or unreachable Cloud KMS key), and whether its backups restore while it is suspended is not documented',
+      why: `Google suspended the instance (${suspensionWords(fact)}), and whether its backups restore while it is suspended is not documented`,
       action:
         "Resolve the cause (the instance's suspensionReason in the console or `gcloud sql instances describe`); this check judges the window again once the instance is RUNNABLE.",
     };
@@ -218,6 +316,22 @@ export function unprovenByStatus(
     };
   }
   return undefined;
+}
+
+/**
+ * Why a suspended Cloud SQL instance was suspended, as far as the answer says: the reasons it sent
+ * (a KMS_KEY_ISSUE on a key it did not name proves nothing of the backups, {@link keyIssueSuspension}),
+ * or the examples Google gives when it sent none.
+ */
+export function suspensionWords(fact: PitrFact): string {
+  const reasons = fact.cloudSql?.suspensionReasons ?? [];
+  if (reasons.length === 0) {
+    return 'no suspensionReason was sent; for example a billing problem, or a revoked or unreachable Cloud KMS key';
+  }
+  const sent = `suspensionReason ${reasons.join(', ')}`;
+  return reasons.includes(KMS_KEY_ISSUE) && fact.cloudSql?.kmsKeyName === undefined
+    ? `${sent}, but the answer named no customer-managed key (diskEncryptionConfiguration.kmsKeyName), so which key encrypts its backups is not known`
+    : sent;
 }
 
 /**

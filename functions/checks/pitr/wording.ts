@@ -45,6 +45,8 @@ export const DOCS = {
   cloudSqlBackupOptions: 'https://cloud.google.com/sql/docs/postgres/backup-recovery/backup-options',
   /** Backup and DR "Backup plans": frequency, retention and backup vault of the backups of a resource. */
   backupDrBackupPlans: 'https://cloud.google.com/backup-disaster-recovery/docs/cloud-console/backup-plan',
+  /** "About customer-managed encryption keys (CMEK)": backups are encrypted with the instance's key. */
+  cloudSqlCmek: 'https://cloud.google.com/sql/docs/postgres/cmek',
   cloudSqlBackupLocations:
     'https://cloud.google.com/sql/docs/postgres/backup-recovery/backups#custom-locations',
 } as const;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { pitrCrossRegionCheck } from '../../../functions/checks/pitr/cross-region.ts';
-import { auroraClusterFact, cloudSqlFact, contextWith, daysAgo, rdsInstanceFact } from './fixtures.ts';
+import {
+  auroraClusterFact,
+  cloudSqlFact,
+  contextWith,
+  daysAgo,
+  minutesAgo,
+  rdsInstanceFact,
+  replicatedBackup,
+} from './fixtures.ts';
 
 const REQUIRE = { pitr: { requireCrossRegionBackup: true } };
 
@@ -82,7 +90,7 @@ describe('pitr.cross-region under the status of the source database', () => {
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.observed).toMatchObject({ crossRegionBackup: null, status: 'SUSPENDED' });
       expect(outcome?.description).toContain(
-        'has state `SUSPENDED`: Google suspended it: the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known: this audit does not read why it was suspended (suspensionReason), and when the reason is KMS_KEY_ISSUE the backups of an instance encrypted with a customer-managed key (CMEK) are encrypted with that same key, which no restore can use until it is reachable again. From the backup location alone: ',
+        'has state `SUSPENDED`: Google suspended it (no suspensionReason was sent; for example a billing problem, or a revoked or unreachable Cloud KMS key): the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known. From the backup location alone: ',
       );
       expect(outcome?.description).toContain('stores its automated backups in eu');
       expect(outcome?.remediationText).toContain('suspensionReason');
@@ -169,6 +177,42 @@ describe('pitr.cross-region under the status of the source database', () => {
         expect(outcome?.status).toBe('PASSED');
       },
     );
+
+    it.each(['unknown', 'some-future-status'])(
+      'keeps the pass when the source status is %s: the copy is proven by its own Status and window, read in its Region',
+      (status) => {
+        // The verdict rests on what the destination Region says of the copy (Status replicating, a
+        // RestoreWindow reaching back the target and a latest time within the lag of this run's
+        // clock), none of which the source's status changes.
+        const outcome = pitrCrossRegionCheck.evaluate(rdsInstanceFact({ status }), contextWith(REQUIRE));
+        expect(outcome?.status).toBe('PASSED');
+        expect(outcome?.observed.crossRegionBackup).toBe(true);
+        expect(outcome?.description).not.toContain(`\`${status}\``);
+      },
+    );
+
+    it("judges the copy of a source with an unknown status against this run's clock, not as a stopped source", () => {
+      // A stopped source's copy is measured from the source's own latest restore point; a status
+      // this tool does not know gives no such leave: a copy three hours behind fails.
+      const stale = {
+        latestRestorableTime: minutesAgo(180),
+        replicatedBackups: [
+          replicatedBackup('eu-central-1', {
+            restoreWindow: { earliest: daysAgo(30), latest: minutesAgo(180) },
+          }),
+        ],
+      };
+      const stopped = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ status: 'stopped', ...stale }),
+        contextWith(REQUIRE),
+      );
+      expect(stopped?.status).toBe('PASSED');
+      const unknown = pitrCrossRegionCheck.evaluate(
+        rdsInstanceFact({ status: 'some-future-status', ...stale }),
+        contextWith(REQUIRE),
+      );
+      expect(unknown?.status).toBe('FAILED');
+    });
 
     it('still fails a source being deleted that replicates nowhere', () => {
       const outcome = pitrCrossRegionCheck.evaluate(

@@ -48,6 +48,7 @@ const ENUMS = {
   databaseVersion: SQL_V1.SqlDatabaseVersion.values,
   instanceType: SQL_V1.SqlInstanceType.values,
   instanceState: SQL_V1.DatabaseInstance.nested.SqlInstanceState.values,
+  suspensionReason: SQL_V1.SqlSuspensionReason.values,
   edition: SQL_V1.Settings.nested.Edition.values,
   retentionUnit: SQL_V1.BackupRetentionSettings.nested.RetentionUnit.values,
   logStorage: SQL_V1.BackupConfiguration.nested.TransactionalLogStorageState.values,
@@ -113,6 +114,11 @@ const instanceSchema = z
     /** `UNSPECIFIED` leaves the field out, as for instances created before editions existed. */
     edition: z.enum(['ENTERPRISE', 'ENTERPRISE_PLUS', 'DEVELOPER', 'UNSPECIFIED']).default('ENTERPRISE'),
     state: enumValue('instanceState').default('RUNNABLE'),
+    /**
+     * `suspensionReason` ("If the instance state is SUSPENDED, the reason for the suspension", a
+     * repeated SqlSuspensionReason): sent only on a SUSPENDED instance, so set only with that state.
+     */
+    suspensionReasons: z.array(enumValue('suspensionReason')).min(1).optional(),
     /** `settings.activationPolicy`: a stopped instance stays RUNNABLE with activation policy NEVER. */
     activationPolicy: enumValue('activationPolicy').default('ALWAYS'),
     instanceType: enumValue('instanceType').default('CLOUD_SQL_INSTANCE'),
@@ -170,7 +176,8 @@ const instanceSchema = z
      * A customer-managed key (CMEK): every backup run then carries `diskEncryptionConfiguration.kmsKeyName`
      * and, when `kmsKeyVersionName` is set, `diskEncryptionStatus.kmsKeyVersionName` (the version the
      * backup was encrypted with). Absent: Google-managed encryption, both fields left out. The
-     * instance's own answer carries `diskEncryptionConfiguration.kmsKeyName` too; `runsOmitKey`: the
+     * instance's own answer carries both too (DatabaseInstance `diskEncryptionConfiguration` and
+     * `diskEncryptionStatus`, "KMS key version used to encrypt the Cloud SQL instance resource"); `runsOmitKey`: the
      * backup runs leave theirs out (tests: a value the API did not send).
      */
     cmek: z
@@ -207,6 +214,13 @@ const instanceSchema = z
     omit: z.array(z.string().min(1)).default([]),
   })
   .superRefine((instance, context) => {
+    if (instance.suspensionReasons && instance.state !== 'SUSPENDED') {
+      context.addIssue({
+        code: 'custom',
+        path: ['suspensionReasons'],
+        message: `Cloud SQL sends a suspensionReason only for a SUSPENDED instance, not ${instance.state}`,
+      });
+    }
     const days = instance.backups.transactionLogRetentionDays;
     if (instance.edition === 'ENTERPRISE' && days !== undefined && days > 7 && !instance.backups.impossible) {
       context.addIssue({
@@ -677,12 +691,7 @@ export class CloudSqlSim implements SimService {
       databaseVersion: encode('databaseVersion', instance.databaseVersion),
       ...(instance.cmek && !instance.cmek.runsOmitKey ? diskEncryption(instance.cmek.kmsKeyName) : {}),
       ...(instance.cmek?.kmsKeyVersionName && !instance.cmek.runsOmitKey
-        ? {
-            diskEncryptionStatus: {
-              kmsKeyVersionName: instance.cmek.kmsKeyVersionName,
-              kind: 'sql#diskEncryptionStatus',
-            },
-          }
+        ? diskEncryptionStatus(instance.cmek.kmsKeyVersionName)
         : {}),
       selfLink: `${API_HOST}/v1/projects/${projectId}/instances/${instance.name}/backupRuns/${run.id}`,
     });
@@ -922,6 +931,11 @@ function base36(bytes: Buffer, length: number): string {
 function diskEncryption(kmsKeyName: string) {
   return { diskEncryptionConfiguration: { kmsKeyName, kind: 'sql#diskEncryptionConfiguration' } };
 }
+
+/** A `diskEncryptionStatus`: the key version that encrypts the instance (or a backup run). */
+function diskEncryptionStatus(kmsKeyVersionName: string) {
+  return { diskEncryptionStatus: { kmsKeyVersionName, kind: 'sql#diskEncryptionStatus' } };
+}
 function fullInstanceJson(
   project: string,
   instance: Instance,
@@ -941,7 +955,11 @@ function fullInstanceJson(
     ...(instance.masterInstanceName ? { masterInstanceName: instance.masterInstanceName } : {}),
     connectionName: `${project}:${instance.region}:${instance.name}`,
     selfLink: `${API_HOST}/v1/projects/${project}/instances/${instance.name}`,
+    ...(instance.suspensionReasons
+      ? { suspensionReason: instance.suspensionReasons.map((reason) => encode('suspensionReason', reason)) }
+      : {}),
     ...(instance.cmek ? diskEncryption(instance.cmek.kmsKeyName) : {}),
+    ...(instance.cmek?.kmsKeyVersionName ? diskEncryptionStatus(instance.cmek.kmsKeyVersionName) : {}),
     backendType: 'SECOND_GEN',
     ...instanceExtras(project, instance, now, encode),
     settings: {
