@@ -40,8 +40,10 @@
  * pg_dump this audit knows writes (pg_restore warns that no data will be available for it): NOT_AVAILABLE,
  * as dumps.integrity is; nor does one that ends with its table of contents, holding no table data
  * (pg_dump --schema-only; dumps.integrity FAILS it): NOT_AVAILABLE, its data not shown dumped.
- * A stale newest dump FAILS on its age whatever it holds; read whole, one with no table data, or
- * older than archive 1.7 (whose end does not tell), is said so too. A stale dump that stands behind
+ * A stale newest dump FAILS on its age whatever it holds, and the finding says what its bytes left
+ * unproven: its end not read (whether it is whole could not be checked, and why), a compression
+ * algorithm no pg_dump this audit knows writes, or, read whole, no table data or an archive older
+ * than 1.7 (whose end does not tell). A stale dump that stands behind
  * a newer checksum, log or object shown no dump was not read: nothing is said of its data.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
@@ -344,14 +346,16 @@ export const dumpsFreshCheck: DumpsCheck = {
         drifting,
       };
     }
-    // Its age fails it whatever it holds; a whole archive with no data block is said too, as a dump
-    // that holds data is what a new one has to be (dumps.integrity FAILS it on that), and so is one
-    // older than 1.7, whose end does not tell (dumps.integrity: NOT_AVAILABLE).
-    const data = fact.newest ? newestDataWords(fact.newest) : undefined;
+    // Its age fails it whatever it holds, but the finding says what its bytes left unproven, so it
+    // does not read as a whole dump a restore could use: one whose end could not be read, or whose
+    // compression no pg_dump this audit knows writes (dumps.integrity: NOT_AVAILABLE on both); a
+    // whole archive with no data block, as a dump that holds data is what a new one has to be
+    // (dumps.integrity FAILS it on that), and one older than 1.7, whose end does not tell.
+    const unproven = fact.newest ? staleUnprovenWords(fact.newest) : undefined;
     return {
       status: 'FAILED',
-      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)${data === undefined ? '' : `, and ${data.words}`}.`,
-      observed: data === undefined ? observed : { ...observed, holdsData: data.holdsData },
+      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)${unproven === undefined ? '' : `, and ${unproven.words}`}.`,
+      observed: unproven === undefined ? observed : { ...observed, ...unproven.seen },
       required,
       drifting,
     };
@@ -359,16 +363,35 @@ export const dumpsFreshCheck: DumpsCheck = {
 };
 
 /**
- * What a newest dump read as a whole custom archive shows of its table data, when it is not that it
- * holds some: none (`holdsData` false), or not told by an archive older than 1.7 (null). Undefined
- * otherwise.
+ * What a stale newest dump read as a custom archive leaves unproven, in words joined by `, and `,
+ * with the values observed of it: whether it is whole (`endsWhole` null: its last bytes did not show
+ * its end), whether its data can be restored (`compression` unknown), its table data (`holdsData`
+ * false: none; null: an archive older than 1.7 does not tell). Undefined when nothing is.
  */
-function newestDataWords(newest: NewestDump): { words: string; holdsData: false | null } | undefined {
+function staleUnprovenWords(newest: NewestDump): { words: string; seen: FindingValues } | undefined {
   const shown = newestShows(newest);
   if (shown.shows !== 'dump') return undefined;
-  if (shown.noData !== undefined) return { words: shown.noData, holdsData: false };
-  if (shown.dataUntold !== undefined) return { words: shown.dataUntold, holdsData: null };
-  return undefined;
+  const words: string[] = [];
+  const seen: Record<string, string | boolean | null> = {};
+  if (shown.unended !== undefined) {
+    words.push(`whether it is whole could not be checked (${shown.unended})`);
+    seen.endsWhole = null;
+  }
+  if (shown.unrestorable !== undefined) {
+    words.push(
+      `its compression is unknown: ${shown.unrestorable}, so nothing shows its data can be restored`,
+    );
+    seen.compression = 'unknown';
+  }
+  if (shown.noData !== undefined) {
+    words.push(shown.noData);
+    seen.holdsData = false;
+  }
+  if (shown.dataUntold !== undefined) {
+    words.push(shown.dataUntold);
+    seen.holdsData = null;
+  }
+  return words.length === 0 ? undefined : { words: words.join(', and '), seen };
 }
 
 /**

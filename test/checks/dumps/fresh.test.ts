@@ -1114,8 +1114,15 @@ describe('dumps.fresh on a recent custom archive whose last bytes do not show it
     // Prepare: the only dump is 31 h old under a 30 h allowance.
     const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 31) }];
     const fact = withTail({ state: 'unknown', reason: 'AccessDenied' }, objects);
-    // Act and Assess: no recent dump whatever its end.
-    expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('FAILED');
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: no recent dump whatever its end, but the finding does not read as if it were whole.
+    // Before, it said only 'is 31 h old; the policy allows 30 h (24 h cadence + 6 h grace).'
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/a.dump) is 31 h old; the policy allows 30 h (24 h cadence + 6 h grace), and whether it is whole could not be checked (its last bytes could not be read: AccessDenied).',
+    );
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 31, endsWhole: null });
   });
 });
 
@@ -1142,6 +1149,27 @@ describe('dumps.fresh on a recent custom archive whose compression algorithm no 
     expect(outcome?.description).toContain(
       'prod/certctl-2026-12-02.dump, the newest object under the prefix, starts a pg_dump custom archive, but its header names compression algorithm 9, which no pg_dump this audit knows writes, so nothing shows its data can be restored',
     );
+  });
+
+  it('fails a stale one on its age, saying its compression is unknown and its data not shown restorable', () => {
+    // Prepare: the only dump, 40 h old under a 30 h allowance, its header's algorithm byte set to 9.
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 40) }];
+    const read = newestOf(objects) as NonNullable<DumpFact['newest']>;
+    const bytes = fixtureBytes('certctl-pg17.dump').slice();
+    bytes[11] = 9;
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestDumpRead(read.object, bytes, read.tail),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace).', as if it
+    // were a dump a restore can use.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/a.dump) is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace), and its compression is unknown: its header names compression algorithm 9, which no pg_dump this audit knows writes, so nothing shows its data can be restored.',
+    );
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 40, compression: 'unknown' });
   });
 
   it('passes a recent whole archive compressed with zstd, an algorithm pg_dump 16+ writes', () => {
