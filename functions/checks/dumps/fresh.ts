@@ -44,7 +44,8 @@
  * unproven: its end not read (whether it is whole could not be checked, and why), a compression
  * algorithm no pg_dump this audit knows writes, or, read whole, no table data or an archive older
  * than 1.7 (whose end does not tell). A stale dump that stands behind
- * a newer checksum, log or object shown no dump was not read: nothing is said of its data.
+ * a newer checksum, log or object shown no dump was not read: the finding says so, and nothing of
+ * its data.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
@@ -463,10 +464,19 @@ function behindSidecars(
       : `the ${newer} newer objects (the newest ${sidecar.key}) are ${someEmpty}by their keys, checksums, signatures or logs beside listed dumps`;
   return {
     status: 'FAILED',
-    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h.`,
+    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(candidate)}`,
     observed,
     drifting,
   };
+}
+
+/**
+ * What a stale dump judged behind the newest object leaves unproven: only the newest object's bytes
+ * are read, so it is a dump by its key alone. Its age fails the check whatever it holds, but the
+ * finding must not read as if it were shown whole.
+ */
+function unreadBehindWords(dump: DumpObject): string {
+  return `The bytes of ${dump.key} were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.`;
 }
 
 /** `` (`.dump`)`` for a key with an extension in its last segment, else nothing. */
@@ -566,7 +576,7 @@ function staleBehindNoDump(
     : `The newest dump in ${label} (${previous.key})`;
   return {
     status: 'FAILED',
-    description: `${named} is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h.${onlyDumps}`,
+    description: `${named} is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(previous)}${onlyDumps}`,
     observed: {
       newestKey: previous.key,
       newestLastModified: previous.lastModified.toISOString(),

@@ -184,6 +184,11 @@ describe('dumps.fresh', () => {
     expect(outcome?.description).toContain(
       'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-2026-12-02.dump) is 60 h old, and the newer object prod/certctl-2026-12-02.dump.sha256 is, by its key, a checksum, signature or log beside a listed dump; the policy allows 30 h.',
     );
+    // Only the newest object's bytes are read: the dump named by its key is not proven whole.
+    // Before, nothing said so.
+    expect(outcome?.description).toContain(
+      "the policy allows 30 h. The bytes of prod/certctl-2026-12-02.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
+    );
     expect(outcome?.observed).toMatchObject({
       newestKey: 'prod/certctl-2026-12-02.dump',
       newestAgeHours: 60,
@@ -570,6 +575,10 @@ describe('dumps.fresh', () => {
         newestAgeHours: 80,
       });
       expect(outcome?.description).toContain('3 newer objects are empty');
+      // Before, nothing said the dump it names was not read.
+      expect(outcome?.description).toContain(
+        "The bytes of prod/certctl-2026-12-02.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
+      );
     });
 
     it('fails saying no dump exists when every listed object is empty', () => {
@@ -913,7 +922,7 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
     // Assess: before, NOT_AVAILABLE 'does not show when the last dump was made'.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toBe(
-      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the newer object prod/certctl-b.dump is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count.",
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the newer object prod/certctl-b.dump is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check. If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count.",
     );
   });
 
@@ -939,7 +948,7 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
     // Assess: before, NOT_AVAILABLE.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toBe(
-      'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the 2 newer objects are empty except the newest, prod/certctl-g.dump, which is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h.',
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the 2 newer objects are empty except the newest, prod/certctl-g.dump, which is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
     );
   });
 
