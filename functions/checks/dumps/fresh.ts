@@ -40,8 +40,10 @@
  * pg_dump this audit knows writes (pg_restore warns that no data will be available for it): NOT_AVAILABLE,
  * as dumps.integrity is; nor does one that ends with its table of contents, holding no table data
  * (pg_dump --schema-only; dumps.integrity FAILS it): NOT_AVAILABLE, its data not shown dumped.
- * A stale newest dump FAILS on its age whatever it holds, and the finding says what its bytes left
- * unproven: its end not read (whether it is whole could not be checked, and why), a compression
+ * A stale newest object FAILS on its age whatever it holds, and the finding claims no more than its
+ * bytes showed: one they show is no dump is not called one (the newest object before it is judged,
+ * older still, as behind a recent one); one whose header could not be read is called an object, and
+ * why is said; of a dump, what its bytes left unproven is said: its end not read (whether it is whole could not be checked, and why), a compression
  * algorithm no pg_dump this audit knows writes, or, read whole, no table data or an archive older
  * than 1.7 (whose end does not tell). A stale dump that stands behind
  * a newer checksum, log or object shown no dump was not read: the finding says so, and nothing of
@@ -347,15 +349,34 @@ export const dumpsFreshCheck: DumpsCheck = {
         drifting,
       };
     }
+    // A stale newest object its bytes show is no dump (empty, another file, cut mid-archive) is not
+    // called one: the newest object before it that may be a dump is judged, older still, and the
+    // finding says what the newer ones are, as for a recent one.
+    const shown = fact.newest ? newestShows(fact.newest) : undefined;
+    if (shown?.shows === 'other') {
+      const behind = staleBehindNoDump(fact, newest, shown, maxAgeHours, now);
+      if (behind) return { ...behind, required, drifting };
+    }
     // Its age fails it whatever it holds, but the finding says what its bytes left unproven, so it
-    // does not read as a whole dump a restore could use: one whose end could not be read, or whose
+    // does not read as a whole dump a restore could use: one whose header could not be read is called
+    // an object, as nothing shows it is a dump; one whose end could not be read, or whose
     // compression no pg_dump this audit knows writes (dumps.integrity: NOT_AVAILABLE on both); a
     // whole archive with no data block, as a dump that holds data is what a new one has to be
     // (dumps.integrity FAILS it on that), and one older than 1.7, whose end does not tell.
+    const allowed = `is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)`;
+    if (shown?.shows === 'nothing') {
+      return {
+        status: 'FAILED',
+        description: `The newest object in ${locationLabel(fact)} (${newest.key}) ${allowed}, and its header ${unreadHeaderWords(fact, shown)}, so nothing shows it is a dump; its age alone fails the check.`,
+        observed: { ...observed, headerRead: false },
+        required,
+        drifting,
+      };
+    }
     const unproven = fact.newest ? staleUnprovenWords(fact.newest) : undefined;
     return {
       status: 'FAILED',
-      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)${unproven === undefined ? '' : `, and ${unproven.words}`}.`,
+      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) ${allowed}${unproven === undefined ? '' : `, and ${unproven.words}`}.`,
       observed: unproven === undefined ? observed : { ...observed, ...unproven.seen },
       required,
       drifting,

@@ -974,6 +974,78 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
   });
 });
 
+describe('dumps.fresh on a stale newest object its bytes do not show a dump', () => {
+  /** A dump 50 h old, then `prod/b.dump` 40 h old as the newest, of `size` bytes, read as `newest`. */
+  function staleNewest(newest: (object: DumpObject) => DumpFact['newest'], size = 6451): DumpFact {
+    const objects = [
+      { key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 50) },
+      { key: 'prod/b.dump', size, lastModified: hoursBefore(NOW, 40) },
+    ];
+    return s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newest(objects[1] as DumpObject),
+    });
+  }
+
+  it('fails on its age, saying its header could not be read, when the stale newest object was refused', () => {
+    // Prepare
+    const fact = staleNewest((object) => ({
+      object,
+      header: { state: 'unknown', reason: 'SlowDown' },
+      tail: { state: 'unknown', reason: 'SlowDown' },
+    }));
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'The newest dump in … (prod/b.dump) is 40 h old; …', its bytes never read.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest object in s3://certctl-dumps/prod/ (prod/b.dump) is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace), and its header could not be read (SlowDown), so nothing shows it is a dump; its age alone fails the check.',
+    );
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/b.dump',
+      newestAgeHours: 40,
+      headerRead: false,
+    });
+  });
+
+  it('fails naming the dump before it, not calling it a dump, when the stale newest object is read as no dump', () => {
+    // Prepare: the newest object, 40 h old, is the head of a plain SQL dump.
+    const fact = staleNewest(() =>
+      newestOf(
+        [{ key: 'prod/b.dump', size: 6451, lastModified: hoursBefore(NOW, 40) }],
+        'certctl-pg15-plain-head.sql',
+      ),
+    );
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'The newest dump in … (prod/b.dump) is 40 h old', a plain SQL file called a dump.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/a.dump) is 50 h old, and the newer object prod/b.dump ',
+    );
+    expect(outcome?.description).not.toContain('(prod/b.dump) is 40 h old');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/a.dump', newestAgeHours: 50 });
+  });
+
+  it('fails saying the newest object is empty, not calling it a dump, when the stale newest object holds 0 bytes', () => {
+    // Prepare: the newest object, 40 h old, is empty (a run whose pg_dump failed still uploaded).
+    const fact = staleNewest(
+      (object) => ({
+        object,
+        header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        tail: { state: 'read', bytes: new Uint8Array() },
+      }),
+      0,
+    );
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'The newest dump in … (prod/b.dump) is 40 h old'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('(prod/a.dump) is 50 h old, and the 1 newer object is empty');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/a.dump', newestAgeHours: 50 });
+  });
+});
+
 describe('dumps.fresh counts a single object or byte as one', () => {
   it('says "the one object listed" of a listing the policy bounds at one object', () => {
     // Prepare: maxObjectsListed 1; the one listed dump is 40 h old, more objects left.
