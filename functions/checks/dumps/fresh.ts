@@ -43,11 +43,11 @@
  * A stale newest object FAILS on its age whatever it holds, and the finding claims no more than its
  * bytes showed: one they show is no dump is not called one (the newest object before it is judged,
  * older still, as behind a recent one); one whose header could not be read is called an object, and
- * why is said; of a dump, what its bytes left unproven is said: its end not read (whether it is whole could not be checked, and why), a compression
- * algorithm no pg_dump this audit knows writes, or, read whole, no table data or an archive older
- * than 1.7 (whose end does not tell). A stale dump that stands behind
- * a newer checksum, log or object shown no dump was not read: the finding says so, and nothing of
- * its data.
+ * why is said; of a dump, what its bytes left unproven is said: its end not read (whether it is
+ * whole could not be checked, and why), a compression algorithm no pg_dump this audit knows writes,
+ * or, read whole, no table data or an archive older than 1.7 (whose end does not tell). A stale
+ * dump that stands behind a newer checksum, log or object shown no dump was not read: the finding
+ * says so, and nothing of its data.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
