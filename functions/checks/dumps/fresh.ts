@@ -373,10 +373,22 @@ export const dumpsFreshCheck: DumpsCheck = {
         drifting,
       };
     }
+    // A dump of another database: no object is recent, so the policy's database has no recent dump
+    // either, but the dump named is not its.
+    const header = fact.newest?.header;
+    const named =
+      header?.state === 'read' && header.result.kind === 'header'
+        ? header.result.header.databaseName
+        : undefined;
+    const database = dumps.databaseName;
+    const whose =
+      named !== undefined && !sameDatabase(named, database)
+        ? `, and it is a dump of database "${named}", not "${database}" (dumps.integrity), so no object under the prefix is a recent dump of either`
+        : '';
     const unproven = fact.newest ? staleUnprovenWords(fact.newest) : undefined;
     return {
       status: 'FAILED',
-      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) ${allowed}${unproven === undefined ? '' : `, and ${unproven.words}`}.`,
+      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) ${allowed}${whose}${unproven === undefined ? '' : `, and ${unproven.words}`}.`,
       observed: unproven === undefined ? observed : { ...observed, ...unproven.seen },
       required,
       drifting,

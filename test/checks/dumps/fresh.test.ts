@@ -1027,6 +1027,19 @@ describe('dumps.fresh on a stale newest object its bytes do not show a dump', ()
     expect(outcome?.observed).toMatchObject({ newestKey: 'prod/a.dump', newestAgeHours: 50 });
   });
 
+  it('fails on its age, saying whose dump it is, when the stale newest dump is of another database', () => {
+    // Prepare: the newest dump, 40 h old, is of "certctl"; the policy's database is "certctl_prod".
+    const fact = staleNewest((object) => newestOf([object]));
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith({ databaseName: 'certctl_prod' }));
+    // Assess: before, 'The newest dump in … (prod/b.dump) is 40 h old; …', as if it were the
+    // policy database's.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/b.dump) is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace), and it is a dump of database "certctl", not "certctl_prod" (dumps.integrity), so no object under the prefix is a recent dump of either.',
+    );
+  });
+
   it('fails saying the newest object is empty, not calling it a dump, when the stale newest object holds 0 bytes', () => {
     // Prepare: the newest object, 40 h old, is empty (a run whose pg_dump failed still uploaded).
     const fact = staleNewest(
