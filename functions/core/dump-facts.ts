@@ -513,8 +513,11 @@ export function compareObjectKeys(a: string, b: string): number {
  * Oldest first by modification time; objects of the same time in key order (UTF-8 bytes,
  * {@link compareObjectKeys}); objects without a time at the end, in key order. The order is total,
  * so it does not hang on the order the listing sent: S3 general purpose buckets list by key, but
- * directory buckets (S3 Express One Zone) list in no lexicographic order (ListObjectsV2), and two
- * dumps of one job can carry the same second. The last object of this order is the newest
+ * directory buckets (S3 Express One Zone) do not ("For directory buckets, ListObjectsV2 does not
+ * return objects in lexicographical order", Sorting order of returned objects,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html; the policy refuses their
+ * `--x-s3` names today, core/dumps-policy.ts, but nothing here rests on that), and two dumps of one
+ * job can carry the same second. The last object of this order is the newest
  * ({@link newestObject}) and ends the series every check judges.
  */
 export function compareOldestFirst(a: DumpObject, b: DumpObject): number {

@@ -40,9 +40,14 @@
  * pg_dump this audit knows writes (pg_restore warns that no data will be available for it): NOT_AVAILABLE,
  * as dumps.integrity is; nor does one that ends with its table of contents, holding no table data
  * (pg_dump --schema-only; dumps.integrity FAILS it): NOT_AVAILABLE, its data not shown dumped.
- * A stale newest dump FAILS on its age whatever it holds; read whole, one with no table data, or
- * older than archive 1.7 (whose end does not tell), is said so too. A stale dump that stands behind
- * a newer checksum, log or object shown no dump was not read: nothing is said of its data.
+ * A stale newest object FAILS on its age whatever it holds, and the finding claims no more than its
+ * bytes showed: one they show is no dump is not called one (the newest object before it is judged,
+ * older still, as behind a recent one); one whose header could not be read is called an object, and
+ * why is said; of a dump, what its bytes left unproven is said: its end not read (whether it is
+ * whole could not be checked, and why), a compression algorithm no pg_dump this audit knows writes,
+ * or, read whole, no table data or an archive older than 1.7 (whose end does not tell). A stale
+ * dump that stands behind a newer checksum, log or object shown no dump was not read: the finding
+ * says so, and nothing of its data.
  *
  * The modification time is when the object was last written, not when its dump was made: a copy in
  * place (S3 CopyObject to re-encrypt, a Cloud Storage rewrite) renews it. When the header's
@@ -344,14 +349,47 @@ export const dumpsFreshCheck: DumpsCheck = {
         drifting,
       };
     }
-    // Its age fails it whatever it holds; a whole archive with no data block is said too, as a dump
-    // that holds data is what a new one has to be (dumps.integrity FAILS it on that), and so is one
-    // older than 1.7, whose end does not tell (dumps.integrity: NOT_AVAILABLE).
-    const data = fact.newest ? newestDataWords(fact.newest) : undefined;
+    // A stale newest object its bytes show is no dump (empty, another file, cut mid-archive) is not
+    // called one: the newest object before it that may be a dump is judged, older still, and the
+    // finding says what the newer ones are, as for a recent one.
+    const shown = fact.newest ? newestShows(fact.newest) : undefined;
+    if (shown?.shows === 'other') {
+      const behind = staleBehindNoDump(fact, newest, shown, maxAgeHours, now);
+      if (behind) return { ...behind, required, drifting };
+    }
+    // Its age fails it whatever it holds, but the finding says what its bytes left unproven, so it
+    // does not read as a whole dump a restore could use: one whose header could not be read is called
+    // an object, as nothing shows it is a dump; one whose end could not be read, or whose
+    // compression no pg_dump this audit knows writes (dumps.integrity: NOT_AVAILABLE on both); a
+    // whole archive with no data block, as a dump that holds data is what a new one has to be
+    // (dumps.integrity FAILS it on that), and one older than 1.7, whose end does not tell.
+    const allowed = `is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)`;
+    if (shown?.shows === 'nothing') {
+      return {
+        status: 'FAILED',
+        description: `The newest object in ${locationLabel(fact)} (${newest.key}) ${allowed}, and its header ${unreadHeaderWords(fact, shown)}, so nothing shows it is a dump; its age alone fails the check.`,
+        observed: { ...observed, headerRead: false },
+        required,
+        drifting,
+      };
+    }
+    // A dump of another database: no object is recent, so the policy's database has no recent dump
+    // either, but the dump named is not its.
+    const header = fact.newest?.header;
+    const named =
+      header?.state === 'read' && header.result.kind === 'header'
+        ? header.result.header.databaseName
+        : undefined;
+    const database = dumps.databaseName;
+    const whose =
+      named !== undefined && !sameDatabase(named, database)
+        ? `, and it is a dump of database "${named}", not "${database}" (dumps.integrity), so no object under the prefix is a recent dump of either`
+        : '';
+    const unproven = fact.newest ? staleUnprovenWords(fact.newest) : undefined;
     return {
       status: 'FAILED',
-      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)${data === undefined ? '' : `, and ${data.words}`}.`,
-      observed: data === undefined ? observed : { ...observed, holdsData: data.holdsData },
+      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) ${allowed}${whose}${unproven === undefined ? '' : `, and ${unproven.words}`}.`,
+      observed: unproven === undefined ? observed : { ...observed, ...unproven.seen },
       required,
       drifting,
     };
@@ -359,16 +397,35 @@ export const dumpsFreshCheck: DumpsCheck = {
 };
 
 /**
- * What a newest dump read as a whole custom archive shows of its table data, when it is not that it
- * holds some: none (`holdsData` false), or not told by an archive older than 1.7 (null). Undefined
- * otherwise.
+ * What a stale newest dump read as a custom archive leaves unproven, in words joined by `, and `,
+ * with the values observed of it: whether it is whole (`endsWhole` null: its last bytes did not show
+ * its end), whether its data can be restored (`compression` unknown), its table data (`holdsData`
+ * false: none; null: an archive older than 1.7 does not tell). Undefined when nothing is.
  */
-function newestDataWords(newest: NewestDump): { words: string; holdsData: false | null } | undefined {
+function staleUnprovenWords(newest: NewestDump): { words: string; seen: FindingValues } | undefined {
   const shown = newestShows(newest);
   if (shown.shows !== 'dump') return undefined;
-  if (shown.noData !== undefined) return { words: shown.noData, holdsData: false };
-  if (shown.dataUntold !== undefined) return { words: shown.dataUntold, holdsData: null };
-  return undefined;
+  const words: string[] = [];
+  const seen: Record<string, string | boolean | null> = {};
+  if (shown.unended !== undefined) {
+    words.push(`whether it is whole could not be checked (${shown.unended})`);
+    seen.endsWhole = null;
+  }
+  if (shown.unrestorable !== undefined) {
+    words.push(
+      `its compression is unknown: ${shown.unrestorable}, so nothing shows its data can be restored`,
+    );
+    seen.compression = 'unknown';
+  }
+  if (shown.noData !== undefined) {
+    words.push(shown.noData);
+    seen.holdsData = false;
+  }
+  if (shown.dataUntold !== undefined) {
+    words.push(shown.dataUntold);
+    seen.holdsData = null;
+  }
+  return words.length === 0 ? undefined : { words: words.join(', and '), seen };
 }
 
 /**
@@ -440,10 +497,19 @@ function behindSidecars(
       : `the ${newer} newer objects (the newest ${sidecar.key}) are ${someEmpty}by their keys, checksums, signatures or logs beside listed dumps`;
   return {
     status: 'FAILED',
-    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h.`,
+    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(candidate)}`,
     observed,
     drifting,
   };
+}
+
+/**
+ * What a stale dump judged behind the newest object leaves unproven: only the newest object's bytes
+ * are read, so it is a dump by its key alone. Its age fails the check whatever it holds, but the
+ * finding must not read as if it were shown whole.
+ */
+function unreadBehindWords(dump: DumpObject): string {
+  return `The bytes of ${dump.key} were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.`;
 }
 
 /** `` (`.dump`)`` for a key with an extension in its last segment, else nothing. */
@@ -543,7 +609,7 @@ function staleBehindNoDump(
     : `The newest dump in ${label} (${previous.key})`;
   return {
     status: 'FAILED',
-    description: `${named} is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h.${onlyDumps}`,
+    description: `${named} is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(previous)}${onlyDumps}`,
     observed: {
       newestKey: previous.key,
       newestLastModified: previous.lastModified.toISOString(),

@@ -244,17 +244,24 @@ function median(values: readonly number[]): number {
 
 /**
  * Sizes of up to RECENT_DUMPS dumps (not empty objects, not the checksums, signatures or logs their
- * keys show beside a listed dump) before the newest.
+ * keys show beside a listed dump) before the newest, and how many such dumps the listing sent no
+ * size for (`unsized`): too few sizes is then not too few dumps.
  */
-function recentSizes(fact: DumpFact, newestKey: string): number[] {
-  if (fact.listing.state !== 'read') return [];
+function recentSizes(fact: DumpFact, newestKey: string): { sizes: number[]; unsized: number } {
+  if (fact.listing.state !== 'read') return { sizes: [], unsized: 0 };
   // Empty objects are runs that produced nothing, not dumps of a usual size (datedDumps); a
   // checksum of a hundred bytes would pull the median down until a cut dump passes as usual.
   const besideDump = besideDumpIndex(fact.listing.objects);
-  return datedDumps(fact.listing.objects)
-    .filter((object) => object.key !== newestKey && object.size !== undefined && !besideDump(object))
-    .slice(-RECENT_DUMPS)
-    .map((object) => object.size ?? 0);
+  const earlier = datedDumps(fact.listing.objects).filter(
+    (object) => object.key !== newestKey && !besideDump(object),
+  );
+  return {
+    sizes: earlier
+      .filter((object) => object.size !== undefined)
+      .slice(-RECENT_DUMPS)
+      .map((object) => object.size ?? 0),
+    unsized: earlier.filter((object) => object.size === undefined).length,
+  };
 }
 
 function judgeHeader(
@@ -317,7 +324,7 @@ function judgeHeader(
   }
 
   const sizeBytes = object.size;
-  const sizes = recentSizes(fact, key);
+  const { sizes, unsized } = recentSizes(fact, key);
   let recentMedianBytes: number | undefined;
   if (sizeBytes === undefined) {
     unknown.push('the object size');
@@ -326,6 +333,12 @@ function judgeHeader(
     // series (only the newest header is read), so a size judged on it proves nothing either way.
     unknown.push(
       `its size against the dumps before it (the prefix holds dumps of database "${otherDatabase}" too, so they may be of either database)`,
+    );
+  } else if (sizes.length < MIN_RECENT_DUMPS && sizes.length + unsized >= MIN_RECENT_DUMPS) {
+    // Enough earlier dumps are listed, but not their sizes: the comparison could not be made, which
+    // is not a series too new to compare.
+    unknown.push(
+      `its size against the dumps before it (the listing did not send the size of ${unsized} of them)`,
     );
   } else if (sizes.length < MIN_RECENT_DUMPS) {
     notes.push(`Its size is not compared yet: fewer than ${MIN_RECENT_DUMPS} earlier dumps to compare with.`);

@@ -184,6 +184,11 @@ describe('dumps.fresh', () => {
     expect(outcome?.description).toContain(
       'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-2026-12-02.dump) is 60 h old, and the newer object prod/certctl-2026-12-02.dump.sha256 is, by its key, a checksum, signature or log beside a listed dump; the policy allows 30 h.',
     );
+    // Only the newest object's bytes are read: the dump named by its key is not proven whole.
+    // Before, nothing said so.
+    expect(outcome?.description).toContain(
+      "the policy allows 30 h. The bytes of prod/certctl-2026-12-02.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
+    );
     expect(outcome?.observed).toMatchObject({
       newestKey: 'prod/certctl-2026-12-02.dump',
       newestAgeHours: 60,
@@ -570,6 +575,10 @@ describe('dumps.fresh', () => {
         newestAgeHours: 80,
       });
       expect(outcome?.description).toContain('3 newer objects are empty');
+      // Before, nothing said the dump it names was not read.
+      expect(outcome?.description).toContain(
+        "The bytes of prod/certctl-2026-12-02.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
+      );
     });
 
     it('fails saying no dump exists when every listed object is empty', () => {
@@ -913,7 +922,7 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
     // Assess: before, NOT_AVAILABLE 'does not show when the last dump was made'.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toBe(
-      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the newer object prod/certctl-b.dump is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count.",
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the newer object prod/certctl-b.dump is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check. If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count.",
     );
   });
 
@@ -939,7 +948,7 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
     // Assess: before, NOT_AVAILABLE.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toBe(
-      'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the 2 newer objects are empty except the newest, prod/certctl-g.dump, which is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h.',
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the 2 newer objects are empty except the newest, prod/certctl-g.dump, which is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
     );
   });
 
@@ -962,6 +971,91 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
     expect(outcome?.description).toContain(
       's3://certctl-dumps/prod/ holds no dump at all: its only object, prod/certctl-b.dump, is a gzip file',
     );
+  });
+});
+
+describe('dumps.fresh on a stale newest object its bytes do not show a dump', () => {
+  /** A dump 50 h old, then `prod/b.dump` 40 h old as the newest, of `size` bytes, read as `newest`. */
+  function staleNewest(newest: (object: DumpObject) => DumpFact['newest'], size = 6451): DumpFact {
+    const objects = [
+      { key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 50) },
+      { key: 'prod/b.dump', size, lastModified: hoursBefore(NOW, 40) },
+    ];
+    return s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newest(objects[1] as DumpObject),
+    });
+  }
+
+  it('fails on its age, saying its header could not be read, when the stale newest object was refused', () => {
+    // Prepare
+    const fact = staleNewest((object) => ({
+      object,
+      header: { state: 'unknown', reason: 'SlowDown' },
+      tail: { state: 'unknown', reason: 'SlowDown' },
+    }));
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'The newest dump in … (prod/b.dump) is 40 h old; …', its bytes never read.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest object in s3://certctl-dumps/prod/ (prod/b.dump) is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace), and its header could not be read (SlowDown), so nothing shows it is a dump; its age alone fails the check.',
+    );
+    expect(outcome?.observed).toMatchObject({
+      newestKey: 'prod/b.dump',
+      newestAgeHours: 40,
+      headerRead: false,
+    });
+  });
+
+  it('fails naming the dump before it, not calling it a dump, when the stale newest object is read as no dump', () => {
+    // Prepare: the newest object, 40 h old, is the head of a plain SQL dump.
+    const fact = staleNewest(() =>
+      newestOf(
+        [{ key: 'prod/b.dump', size: 6451, lastModified: hoursBefore(NOW, 40) }],
+        'certctl-pg15-plain-head.sql',
+      ),
+    );
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'The newest dump in … (prod/b.dump) is 40 h old', a plain SQL file called a dump.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/a.dump) is 50 h old, and the newer object prod/b.dump ',
+    );
+    expect(outcome?.description).not.toContain('(prod/b.dump) is 40 h old');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/a.dump', newestAgeHours: 50 });
+  });
+
+  it('fails on its age, saying whose dump it is, when the stale newest dump is of another database', () => {
+    // Prepare: the newest dump, 40 h old, is of "certctl"; the policy's database is "certctl_prod".
+    const fact = staleNewest((object) => newestOf([object]));
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith({ databaseName: 'certctl_prod' }));
+    // Assess: before, 'The newest dump in … (prod/b.dump) is 40 h old; …', as if it were the
+    // policy database's.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/b.dump) is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace), and it is a dump of database "certctl", not "certctl_prod" (dumps.integrity), so no object under the prefix is a recent dump of either.',
+    );
+  });
+
+  it('fails saying the newest object is empty, not calling it a dump, when the stale newest object holds 0 bytes', () => {
+    // Prepare: the newest object, 40 h old, is empty (a run whose pg_dump failed still uploaded).
+    const fact = staleNewest(
+      (object) => ({
+        object,
+        header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        tail: { state: 'read', bytes: new Uint8Array() },
+      }),
+      0,
+    );
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'The newest dump in … (prod/b.dump) is 40 h old'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('(prod/a.dump) is 50 h old, and the 1 newer object is empty');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/a.dump', newestAgeHours: 50 });
   });
 });
 
@@ -1114,8 +1208,15 @@ describe('dumps.fresh on a recent custom archive whose last bytes do not show it
     // Prepare: the only dump is 31 h old under a 30 h allowance.
     const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 31) }];
     const fact = withTail({ state: 'unknown', reason: 'AccessDenied' }, objects);
-    // Act and Assess: no recent dump whatever its end.
-    expect(dumpsFreshCheck.evaluate(fact, settingsWith())?.status).toBe('FAILED');
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: no recent dump whatever its end, but the finding does not read as if it were whole.
+    // Before, it said only 'is 31 h old; the policy allows 30 h (24 h cadence + 6 h grace).'
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/a.dump) is 31 h old; the policy allows 30 h (24 h cadence + 6 h grace), and whether it is whole could not be checked (its last bytes could not be read: AccessDenied).',
+    );
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 31, endsWhole: null });
   });
 });
 
@@ -1142,6 +1243,27 @@ describe('dumps.fresh on a recent custom archive whose compression algorithm no 
     expect(outcome?.description).toContain(
       'prod/certctl-2026-12-02.dump, the newest object under the prefix, starts a pg_dump custom archive, but its header names compression algorithm 9, which no pg_dump this audit knows writes, so nothing shows its data can be restored',
     );
+  });
+
+  it('fails a stale one on its age, saying its compression is unknown and its data not shown restorable', () => {
+    // Prepare: the only dump, 40 h old under a 30 h allowance, its header's algorithm byte set to 9.
+    const objects = [{ key: 'prod/a.dump', size: 6451, lastModified: hoursBefore(NOW, 40) }];
+    const read = newestOf(objects) as NonNullable<DumpFact['newest']>;
+    const bytes = fixtureBytes('certctl-pg17.dump').slice();
+    bytes[11] = 9;
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestDumpRead(read.object, bytes, read.tail),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace).', as if it
+    // were a dump a restore can use.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/a.dump) is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace), and its compression is unknown: its header names compression algorithm 9, which no pg_dump this audit knows writes, so nothing shows its data can be restored.',
+    );
+    expect(outcome?.observed).toMatchObject({ newestAgeHours: 40, compression: 'unknown' });
   });
 
   it('passes a recent whole archive compressed with zstd, an algorithm pg_dump 16+ writes', () => {

@@ -83,6 +83,22 @@ describe('dumps.integrity', () => {
     expect(outcome?.description).toContain('not compared yet');
   });
 
+  it('is not available, not passed as a new series, when the listing did not send the sizes of the earlier dumps', () => {
+    // Prepare: 9 earlier dumps, listed without their sizes; the newest one's size was sent.
+    const objects = dailySeries(10).map((object, index) =>
+      index < 9 ? { ...object, size: undefined } : object,
+    );
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg17.dump', objects), settingsWith());
+    // Assess: before, PASSED 'Its size is not compared yet: fewer than 3 earlier dumps to compare
+    // with', though 9 were listed: the sizes were not sent, not the dumps missing.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not check its size against the dumps before it (the listing did not send the size of 9 of them)',
+    );
+    expect(outcome?.description).not.toContain('fewer than 3 earlier dumps');
+  });
+
   it('fails when the newest is a plain SQL dump', () => {
     const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg15-plain-head.sql'), settingsWith());
     expect(outcome?.status).toBe('FAILED');
