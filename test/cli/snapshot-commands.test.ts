@@ -38,6 +38,12 @@ const POLICY = JSON.stringify({
   },
 });
 
+/** {@link POLICY} pruning by tags alone, for tests of prune with no run record store. */
+const TAGS_ALONE_POLICY = JSON.stringify({
+  ...JSON.parse(POLICY),
+  snapshots: { ...JSON.parse(POLICY).snapshots, pruneByTagsAlone: true },
+});
+
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return cliWith(POLICY, ...argv);
 }
@@ -213,7 +219,8 @@ describe('prune command exit codes', () => {
           {
             stdout: (t) => (stdout += t),
             stderr: () => undefined,
-            env: { BACKUP_GUARD_POLICY: POLICY, AWS_REGION: 'eu-west-1' },
+            // About the sharing read: prune by tags alone (no run record store in this test).
+            env: { BACKUP_GUARD_POLICY: TAGS_ALONE_POLICY, AWS_REGION: 'eu-west-1' },
           },
           { awsCredentials: simCredentials() },
         );
