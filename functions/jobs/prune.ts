@@ -90,7 +90,7 @@ export interface PruneResult {
   readonly problems: readonly string[];
 }
 
-export interface PruneJobDependencies extends SnapshotJobDependencies {
+export interface PruneJobDependencies extends Omit<SnapshotJobDependencies, 'runRecords'> {
   /** A line saying what the job waits for (a Cloud SQL delete still running before the next one). */
   readonly onWait?: (message: string) => void;
   /**

@@ -42,6 +42,17 @@ export interface SnapshotRunRecords {
   ): Promise<readonly SnapshotRunRecord[]>;
 }
 
+/** A store our snapshot runs write a record to for each snapshot they create, and prune reads. */
+export interface SnapshotRunRecordStore extends SnapshotRunRecords {
+  /** Record `record`, kept at least until `keepUntil` (the snapshot's expiry plus the margin). */
+  write(record: SnapshotRunRecord, keepUntil: Date): Promise<void>;
+}
+
+/** Until when the record of a snapshot expiring at `expiresAt` is kept: {@link RUN_RECORD_MARGIN_DAYS} past it. */
+export function runRecordKeepUntil(expiresAt: Date): Date {
+  return new Date(expiresAt.getTime() + RUN_RECORD_MARGIN_DAYS * 86_400_000);
+}
+
 /**
  * The key of a snapshot among the records of one provider and account: its kind, database and id
  * (any case, as RDS and Cloud SQL compare them). The region is left out: a Cloud SQL place is a whole
@@ -93,9 +104,19 @@ export function notRecorded(
     (provenance.region === '*' || record.region.toLowerCase() === provenance.region.toLowerCase());
   if (record === undefined || !inRegion)
     return `${claims} backup-guard took it, but no run record of ours (${provenance.where}) names it: not proven a snapshot backup-guard took: kept (one taken before run records named snapshots stays too: delete it by hand if it is ours)`;
-  if (record.ref !== undefined && snapshot.ref !== undefined && record.ref !== snapshot.ref)
+  if (record.ref !== undefined && snapshot.ref !== undefined && !sameSnapshot(record.ref, snapshot.ref))
     return `a run record of ours names ${record.snapshotId} as ${record.ref}, not this one (${snapshot.ref}): not proven a snapshot backup-guard took: kept`;
   return undefined;
+}
+
+/**
+ * Whether two ARNs or selfLinks name one snapshot: a Cloud SQL backup run by its number (a selfLink
+ * may name another API host or version), anything else as written.
+ */
+function sameSnapshot(a: string, b: string): boolean {
+  const run = (ref: string) => /\/instances\/([^/]+)\/backupRuns\/([^/?#]+)$/.exec(ref)?.slice(1).join('/');
+  const [runA, runB] = [run(a), run(b)];
+  return runA !== undefined && runB !== undefined ? runA === runB : a === b;
 }
 
 /** The records read for a place as a {@link Provenance}. */
