@@ -105,7 +105,7 @@ export function quotaMessage(args: {
 /** What to do about a full manual-snapshot quota of `kind`. */
 function quotaAdvice(kind: SnapshotKind): string {
   return (
-    `Run 'backup-guard prune --apply' to delete expired ones, delete other manual snapshots, or raise the RDS quota ` +
+    `Run 'backup-guard prune --apply' to delete expired ones (it keeps, and lists, those no run record of ours names: delete them by hand once you know they are ours), delete other manual snapshots, or raise the RDS quota ` +
     `"${kind === 'aurora-cluster' ? 'Manual DB cluster snapshots' : 'Manual DB instance snapshots'}" in Service Quotas and set snapshots.quotaPerRegion.`
   );
 }
