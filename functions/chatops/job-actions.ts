@@ -14,6 +14,7 @@ import {
   snapshotMatch,
 } from '../actions/snapshot/identity.ts';
 import type { SnapshotTarget } from '../actions/snapshot/model.ts';
+import type { SnapshotRunRecordStore } from '../actions/snapshot/run-records.ts';
 import type { Provider, ResourceType } from '../core/finding.ts';
 import type { ItemOutside } from '../core/keys-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
@@ -293,6 +294,11 @@ export interface CloudChatJobsDependencies {
     waitUntil: Date | undefined,
   ) => Promise<OnceOutcome<T>>;
   readonly lastAudit: () => Promise<ChatStatus['lastAudit']>;
+  /**
+   * Where each snapshot taken is recorded as ours (functions/actions/snapshot/run-records.ts): prune
+   * deletes only a snapshot a run record names. Absent: none is recorded.
+   */
+  readonly runRecords?: SnapshotRunRecordStore;
   /** The snapshot policy of an entry point (the Lambda snapshots its own account only). */
   readonly snapshotPolicy?: (policy: Policy) => Policy;
   readonly logger?: StructuredLogger;
@@ -379,7 +385,14 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       const run = (earlier?: Pick<SnapshotJobResult, 'results'>) =>
         runSnapshotJob(
           withWaitedFor({ ...job, ...(job.targets ? { targets: [...job.targets] } : {}) }, earlier),
-          { policy, clouds, onProgress, resolved, ...logger },
+          {
+            policy,
+            clouds,
+            onProgress,
+            resolved,
+            ...logger,
+            ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
+          },
         );
       // Every result is remembered once per request key and answers the deliveries accepted before
       // it finished (a Slack retry, a double click); the same request accepted after a remembered

@@ -111,7 +111,11 @@ export const snapshotsPolicySchema = z
     ),
     idempotencyTable: z.described(
       z.optional(z.string().check(z.regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'))),
-      'DynamoDB table of the idempotency records for `backup-guard snapshot` (the snapshot Lambda is given its own by the deployment).',
+      'DynamoDB table of the idempotency records for `backup-guard snapshot` (the snapshot Lambda is given its own by the deployment), and of the run records that name each snapshot taken: `backup-guard prune` deletes only a snapshot one of them names.',
+    ),
+    pruneByTagsAlone: z.described(
+      z._default(z.boolean(), false),
+      "Prune deletes an expired snapshot on its tags alone, without a run record of ours naming it. Tags are a claim anyone who may tag a snapshot (or write a Cloud SQL backup's description) can make: leave this off unless prune has no run records to read and you accept that.",
     ),
   })
   .check(

@@ -13,9 +13,15 @@ import { pollDelay, SNAPSHOT_TAGS } from '../actions/snapshot/model.ts';
 import {
   type PruneDecision,
   planPrune,
+  pruneCandidates,
   restoreCandidates,
   snapshotKeyOf,
 } from '../actions/snapshot/prune.ts';
+import {
+  type Provenance,
+  recordsProvenance,
+  type SnapshotRunRecords,
+} from '../actions/snapshot/run-records.ts';
 import { describeError, eachOrAllFail, errorCode } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
 import { keyMaterialHorizonDays } from '../core/kms-key-states.ts';
@@ -84,10 +90,20 @@ export interface PruneResult {
   readonly problems: readonly string[];
 }
 
-export interface PruneJobDependencies extends SnapshotJobDependencies {
+export interface PruneJobDependencies extends Omit<SnapshotJobDependencies, 'runRecords'> {
   /** A line saying what the job waits for (a Cloud SQL delete still running before the next one). */
   readonly onWait?: (message: string) => void;
+  /**
+   * The run records our snapshot runs wrote: only a snapshot one of them names is deleted. Absent
+   * (no store to read): every expired snapshot is kept, saying why, unless the policy sets
+   * `snapshots.pruneByTagsAlone`.
+   */
+  readonly runRecords?: SnapshotRunRecords;
 }
+
+/** Why every expired snapshot is kept when prune has no run records to read. */
+const NO_RUN_RECORD_STORE =
+  'no run record store is set (snapshots.idempotencyTable), so no run record of ours can prove it: kept (snapshots.pruneByTagsAlone: true prunes by tags alone)';
 
 export async function runPruneJob(request: PruneRequest, deps: PruneJobDependencies): Promise<PruneResult> {
   const now = deps.now ?? (() => new Date());
@@ -197,7 +213,24 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
         );
         return;
       }
-      for (const decision of planPrune(snapshots, now(), scope, keys)) {
+      let provenance: Provenance;
+      try {
+        provenance = await provenanceOf(
+          deps,
+          provider,
+          scope,
+          pruneCandidates(snapshots, now(), scope, keys),
+        );
+      } catch (error) {
+        // Nothing proves the expired ones ours: kept, and the run says it could not decide them.
+        problems.push(
+          `${scope.account}/${scope.region}: run records not read (${describeError(error)}), so its expired snapshots were kept (not proven taken by backup-guard)`,
+        );
+        provenance = {
+          unproven: `its run records were not read (${describeError(error)}), so nothing proves it: kept`,
+        };
+      }
+      for (const decision of planPrune(snapshots, now(), scope, keys, provenance)) {
         const base = {
           provider,
           account: scope.account,
@@ -250,7 +283,7 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
         // A re-read that fails proves none of that: the delete is not tried (undecided).
         let changed: string | typeof GONE | undefined;
         try {
-          changed = await decidedAgain(scope, snapshots, decision, now(), keys);
+          changed = await decidedAgain(scope, snapshots, decision, now(), keys, provenance);
         } catch (error) {
           entries.push({
             ...base,
@@ -326,6 +359,24 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
     ).length,
     problems,
   };
+}
+
+/**
+ * What proves the snapshots of a place ours (./run-records.ts): the policy's
+ * `snapshots.pruneByTagsAlone`, else the run records naming `candidates` (the snapshots every other
+ * rule lets go; none read when there are none), else no store: each is kept, saying why.
+ */
+async function provenanceOf(
+  deps: PruneJobDependencies,
+  provider: Provider,
+  scope: SnapshotPlace,
+  candidates: readonly BackendSnapshot[],
+): Promise<Provenance> {
+  if (deps.policy.snapshots.pruneByTagsAlone) return { tagsAlone: true };
+  if (deps.runRecords === undefined) return { unproven: NO_RUN_RECORD_STORE };
+  const place = { provider, account: scope.account, region: scope.region };
+  const records = candidates.length > 0 ? await deps.runRecords.read(place, candidates) : [];
+  return recordsProvenance(records, deps.runRecords.where, place);
 }
 
 /**
@@ -462,6 +513,7 @@ async function decidedAgain(
   decision: PruneDecision,
   now: Date,
   keys: ReadonlyMap<string, KeyJudgement>,
+  provenance: Provenance,
 ): Promise<string | typeof GONE | undefined> {
   const fresh = await readAgain(scope, decision.snapshot);
   if (fresh === undefined) return GONE;
@@ -469,7 +521,9 @@ async function decidedAgain(
   const readNow = new Set<BackendSnapshot>([fresh]);
   const gone: string[] = [];
   for (;;) {
-    const again = planPrune(current, now, scope, keys).find((candidate) => candidate.snapshot === fresh);
+    const again = planPrune(current, now, scope, keys, provenance).find(
+      (candidate) => candidate.snapshot === fresh,
+    );
     if (again === undefined) return 'no longer tagged as made by backup-guard';
     const because = gone.length > 0 ? ` (${gone.join(', ')} no longer exists)` : '';
     if (again.action === 'keep') return `${again.reason}${because}`;

@@ -38,6 +38,7 @@ import {
   targetKey,
 } from '../actions/snapshot/model.ts';
 import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions/snapshot/run.ts';
+import type { SnapshotRunRecordStore } from '../actions/snapshot/run-records.ts';
 import { EXIT_CODES } from '../core/audit.ts';
 import { closest } from '../core/closest.ts';
 import { describeError, eachOrAllFail, errorCode, InputError, isTransient } from '../core/errors.ts';
@@ -63,6 +64,11 @@ export interface SnapshotJobDependencies {
    * request by them (chat: functions/chatops/job-actions.ts); absent, the job resolves them.
    */
   readonly resolved?: ResolvedTargets;
+  /**
+   * Where each snapshot created is recorded as ours (functions/actions/snapshot/run-records.ts):
+   * prune deletes only a snapshot a run record names. Absent: none is recorded.
+   */
+  readonly runRecords?: SnapshotRunRecordStore;
 }
 
 /** The targets a request covers, and what kept some from being found. */
@@ -432,6 +438,7 @@ export async function runSnapshotJob(
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
   });
   const finishedAt = now();
   const judged = results.map((result) =>

@@ -5,6 +5,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoRunRecords } from '../../functions/aws/run-records-table.ts';
 import { runCli } from '../../functions/cli/cli.ts';
 import {
   NO_KEYS_WAIVER,
@@ -36,6 +37,12 @@ const POLICY = JSON.stringify({
     waitMinutes: 0.1,
     readinessWaivers: NO_KEYS_WAIVER,
   },
+});
+
+/** {@link POLICY} pruning by tags alone, for tests of prune with no run record store. */
+const TAGS_ALONE_POLICY = JSON.stringify({
+  ...JSON.parse(POLICY),
+  snapshots: { ...JSON.parse(POLICY).snapshots, pruneByTagsAlone: true },
 });
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -213,7 +220,8 @@ describe('prune command exit codes', () => {
           {
             stdout: (t) => (stdout += t),
             stderr: () => undefined,
-            env: { BACKUP_GUARD_POLICY: POLICY, AWS_REGION: 'eu-west-1' },
+            // About the sharing read: prune by tags alone (no run record store in this test).
+            env: { BACKUP_GUARD_POLICY: TAGS_ALONE_POLICY, AWS_REGION: 'eu-west-1' },
           },
           { awsCredentials: simCredentials() },
         );
@@ -230,6 +238,100 @@ describe('prune command exit codes', () => {
       }
     },
   );
+});
+
+describe('prune command with run records in the idempotency table', () => {
+  // Expired an hour ago, after the snapshots below were created (prune.ts notTakenHere).
+  const EXPIRED = {
+    purpose: 'certctl-pre-maintenance',
+    'expires-at': new Date(Date.now() - 3_600_000).toISOString(),
+  };
+  const ours = (id: string, createdAt: string) => ({
+    id,
+    target: 'certctl-prod-db',
+    region: 'eu-west-1',
+    createdAt,
+    tags: EXPIRED,
+  });
+  let dynamo: LocalDynamo;
+
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+  });
+
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  /** `prune --apply` over the old and the new snapshot, with the records table; stdout and what is left. */
+  async function pruneWithTable(): Promise<{ code: number; stdout: string; remaining: string[] }> {
+    const local = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [ours('certctl-premaint-old', '-40d'), ours('certctl-premaint-new', '-20d')],
+      }),
+    );
+    const policy = JSON.stringify({
+      ...JSON.parse(POLICY),
+      snapshots: { ...JSON.parse(POLICY).snapshots, idempotencyTable: dynamo.tableName },
+    });
+    let stdout = '';
+    try {
+      const code = await runCli(
+        [
+          'prune',
+          '--apply',
+          '--endpoint-url',
+          local.sim.endpoint,
+          '--dynamodb-endpoint-url',
+          dynamo.endpoint,
+        ],
+        {
+          stdout: (t) => (stdout += t),
+          stderr: () => undefined,
+          env: { BACKUP_GUARD_POLICY: policy, AWS_REGION: 'eu-west-1' },
+        },
+        { awsCredentials: simCredentials() },
+      );
+      return { code, stdout, remaining: local.rds.snapshots.snapshots().map((s) => s.id) };
+    } finally {
+      await local.close();
+    }
+  }
+
+  it('keeps an expired snapshot of ours by its tags that no run record names, saying why', async () => {
+    // Act
+    const { code, stdout, remaining } = await pruneWithTable();
+
+    // Assess
+    expect(code).toBe(0);
+    expect(remaining).toContain('certctl-premaint-old');
+    expect(stdout).toContain(
+      `keep   111111111111/eu-west-1/certctl-premaint-old (certctl-prod-db): its tags claim backup-guard took it, but no run record of ours (DynamoDB table ${dynamo.tableName}) names it: not proven a snapshot backup-guard took: kept`,
+    );
+  });
+
+  it('deletes the expired snapshot a run record in the table names', async () => {
+    // Prepare: the record `snapshot` writes when it creates the snapshot.
+    await dynamoRunRecords(dynamo.client, dynamo.tableName).write(
+      {
+        provider: 'aws',
+        account: '111111111111',
+        region: 'eu-west-1',
+        kind: 'rds-instance',
+        target: 'certctl-prod-db',
+        snapshotId: 'certctl-premaint-old',
+      },
+      new Date(Date.now() + 30 * 86_400_000),
+    );
+
+    // Act
+    const { code, stdout, remaining } = await pruneWithTable();
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toContain('Pruned: 1 deleted');
+    expect(remaining).not.toContain('certctl-premaint-old');
+  });
 });
 
 describe('snapshot command with an idempotency table', () => {
@@ -284,6 +386,64 @@ describe('snapshot command with an idempotency table', () => {
       /^backup-guard: the idempotency table certctl-no-such-table could not be written \(ResourceNotFoundException: .+\), so request ticket:CHG-NO-TABLE was not run: nothing was snapshotted for it\. /,
     );
     expect(harness.rds.snapshots.createCalls).toBe(creates);
+  });
+
+  it('writes a run record of each snapshot it takes, which prune reads back', async () => {
+    // Prepare
+    const policy = JSON.stringify({
+      ...JSON.parse(POLICY),
+      snapshots: { ...JSON.parse(POLICY).snapshots, idempotencyTable: dynamo.tableName },
+    });
+    const before = new Set(harness.rds.snapshots.snapshots().map((s) => s.id));
+
+    // Act
+    const code = await runCli(
+      [
+        'snapshot',
+        '--reason',
+        'CA rotation',
+        '--ticket',
+        'CHG-RECORDED',
+        '--endpoint-url',
+        harness.sim.endpoint,
+        '--dynamodb-endpoint-url',
+        dynamo.endpoint,
+        '--quiet',
+      ],
+      {
+        stdout: () => undefined,
+        stderr: () => undefined,
+        env: { BACKUP_GUARD_POLICY: policy, AWS_REGION: 'eu-west-1' },
+      },
+      { awsCredentials: simCredentials() },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const taken = harness.rds.snapshots.snapshots().find((s) => !before.has(s.id));
+    const records = await dynamoRunRecords(dynamo.client, dynamo.tableName).read(
+      { provider: 'aws', account: '111111111111', region: 'eu-west-1' },
+      [
+        {
+          id: taken?.id ?? '',
+          kind: 'rds-instance',
+          target: 'certctl-prod-db',
+          status: 'available',
+          tags: {},
+        },
+      ],
+    );
+    expect(records).toEqual([
+      {
+        provider: 'aws',
+        account: '111111111111',
+        region: 'eu-west-1',
+        kind: 'rds-instance',
+        target: 'certctl-prod-db',
+        snapshotId: taken?.id,
+        ref: `arn:aws:rds:eu-west-1:111111111111:snapshot:${taken?.id}`,
+      },
+    ]);
   });
 
   it('takes the next attempt instead of replaying the failure, then replays the success, when the ticket is run again after its snapshot failed', async () => {

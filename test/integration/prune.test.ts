@@ -3,7 +3,7 @@
  * successful one of each target stays, and a dry run deletes nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPruneJob } from '../../functions/jobs/prune.ts';
+import { pruneRecorded } from '../actions/snapshot/fake-backend.ts';
 import { type SnapshotHarness, snapshotScenario, startSnapshotHarness } from './snapshot-support.ts';
 
 const OURS = { purpose: 'certctl-pre-maintenance' };
@@ -73,7 +73,7 @@ afterEach(async () => {
 describe('prune against the simulator', () => {
   it('lists what it would delete and keeps everything when it is a dry run', async () => {
     // Act
-    const result = await runPruneJob({}, harness.deps());
+    const result = await pruneRecorded({}, harness.deps());
 
     // Assess
     expect(result.applied).toBe(false);
@@ -86,7 +86,7 @@ describe('prune against the simulator', () => {
 
   it('deletes only expired snapshots of ours and keeps the newest successful one of each target with its reason when applied', async () => {
     // Act
-    const result = await runPruneJob({ apply: true }, harness.deps());
+    const result = await pruneRecorded({ apply: true }, harness.deps());
 
     // Assess
     const remaining = harness.rds.snapshots
@@ -139,7 +139,7 @@ describe('prune with a malformed expires-at tag', () => {
     );
     try {
       // Act
-      const result = await runPruneJob({ apply: true }, local.deps());
+      const result = await pruneRecorded({ apply: true }, local.deps());
 
       // Assess
       expect(result.deleted).toBe(0);
@@ -188,7 +188,7 @@ describe('prune when a snapshot changes between the listing and its delete', () 
     };
 
     // Act
-    const result = await runPruneJob({ apply: true }, { ...harness.deps(), clouds: [retagged] });
+    const result = await pruneRecorded({ apply: true }, { ...harness.deps(), clouds: [retagged] });
 
     // Assess
     const ids = harness.rds.snapshots.snapshots().map((s) => s.id);
@@ -237,7 +237,7 @@ describe('prune of snapshots shared with another account', () => {
     );
     try {
       // Act
-      const result = await runPruneJob({ apply: true }, local.deps());
+      const result = await pruneRecorded({ apply: true }, local.deps());
 
       // Assess
       const remaining = local.rds.snapshots

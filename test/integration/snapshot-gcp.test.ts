@@ -22,9 +22,9 @@ import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import { runMaintenanceJob } from '../../functions/jobs/maintenance.ts';
-import { runPruneJob } from '../../functions/jobs/prune.ts';
 import { runReadinessJob } from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
+import { pruneRecorded } from '../actions/snapshot/fake-backend.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../gcp/sim-setup.ts';
 import type { Sim } from '../sim/server.ts';
 import type { CloudSqlInstanceScenario, CloudSqlSim } from '../sim/services/cloud-sql.ts';
@@ -626,7 +626,7 @@ describe('prune on Cloud SQL', () => {
   const EXPIRED_AT = new Date(Date.now() - 3_600_000).toISOString();
   const ours = (id: string, expires: string) =>
     `${SNAPSHOT_PURPOSE}; id=${id}; reason=old; requested-by=bob; request-id=r-${id}; expires-at=${expires}`;
-  const toDelete = (result: Awaited<ReturnType<typeof runPruneJob>>) =>
+  const toDelete = (result: Awaited<ReturnType<typeof pruneRecorded>>) =>
     result.entries.filter((entry) => entry.decision === 'delete').map((entry) => entry.snapshotId);
   /** The runs of certctl-pg left once the simulator's deletes (500 ms) are done: our id, or the description. */
   const remainingRuns = async (cloudSql: CloudSqlSim) => {
@@ -650,10 +650,10 @@ describe('prune on Cloud SQL', () => {
         },
       }),
     ]);
-    const dryRun = await runPruneJob({}, deps);
+    const dryRun = await pruneRecorded({}, deps);
 
     // Act
-    const applied = await runPruneJob({ apply: true }, deps);
+    const applied = await pruneRecorded({ apply: true }, deps);
 
     // Assess
     expect(toDelete(dryRun)).toEqual(['certctl-premaint-old']);
@@ -681,7 +681,7 @@ describe('prune on Cloud SQL', () => {
     ]);
 
     // Act
-    const applied = await runPruneJob({ apply: true }, deps);
+    const applied = await pruneRecorded({ apply: true }, deps);
 
     // Assess: the instance read is pruned; the one not read is named, and nothing of it is decided.
     expect(toDelete(applied)).toEqual(['certctl-premaint-old']);
@@ -710,7 +710,7 @@ describe('prune on Cloud SQL', () => {
     ]);
 
     // Act
-    const applied = await runPruneJob({ apply: true }, deps);
+    const applied = await pruneRecorded({ apply: true }, deps);
 
     // Assess
     expect(toDelete(applied)).toEqual(['certctl-premaint-undeleted']);
@@ -733,7 +733,7 @@ describe('prune on Cloud SQL', () => {
     ]);
 
     // Act
-    const applied = await runPruneJob({ apply: true }, deps);
+    const applied = await pruneRecorded({ apply: true }, deps);
 
     // Assess
     expect(applied).toMatchObject({ deleted: 0, requested: 0, pending: 0, notAttempted: 1 });
@@ -759,8 +759,8 @@ describe('prune on Cloud SQL', () => {
     ]);
 
     // Act
-    const applied = await runPruneJob({ apply: true }, deps);
-    const again = await runPruneJob({ apply: true }, deps);
+    const applied = await pruneRecorded({ apply: true }, deps);
+    const again = await pruneRecorded({ apply: true }, deps);
 
     // Assess: the deletes waited for were confirmed, the last one is requested; none failed.
     expect(toDelete(applied).sort()).toEqual([

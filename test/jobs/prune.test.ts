@@ -13,10 +13,11 @@ import { describe, expect, it } from 'vitest';
 import { rdsSnapshotBackend } from '../../functions/actions/snapshot/aws.ts';
 import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
 import { cloudSqlSnapshotBackend, describeBackup } from '../../functions/actions/snapshot/gcp.ts';
+import type { SnapshotRunRecord, SnapshotRunRecords } from '../../functions/actions/snapshot/run-records.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
 import { type PruneResult, renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
-import { UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
+import { pruneRecorded, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -151,7 +152,7 @@ function cloudSqlCloud(api: CloudSqlBackupsApi): SnapshotCloud {
 }
 
 function prune(backend: SnapshotBackend, apply = true) {
-  return runPruneJob({ apply }, { policy: parsePolicy({}), clouds: [cloudOver(backend)], now: () => NOW });
+  return pruneRecorded({ apply }, { policy: parsePolicy({}), clouds: [cloudOver(backend)], now: () => NOW });
 }
 
 describe('prune over RDS: a snapshot whose Status is not known', () => {
@@ -252,7 +253,7 @@ describe('prune over Cloud SQL: a backup run whose status is not known', () => {
     const cloud = cloudSqlCloud(api);
 
     // Act
-    const result = await runPruneJob(
+    const result = await pruneRecorded(
       { apply: true },
       { policy: parsePolicy({}), clouds: [cloud], now: () => NOW },
     );
@@ -452,7 +453,7 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
     const cloud = cloudWithKeys(rds, { 'key-old': 'Enabled', 'key-new': 'PendingDeletion' });
 
     // Act
-    const result = await runPruneJob(
+    const result = await pruneRecorded(
       { apply: true },
       { policy: parsePolicy({}), clouds: [cloud], now: () => NOW },
     );
@@ -490,7 +491,7 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
     };
 
     // Act
-    await runPruneJob({ apply: true }, { policy: parsePolicy({}), clouds: [cloud], now: () => NOW });
+    await pruneRecorded({ apply: true }, { policy: parsePolicy({}), clouds: [cloud], now: () => NOW });
 
     // Assess
     expect(remaining()).toEqual(['certctl-premaint-middle', 'certctl-premaint-newest']);
@@ -502,7 +503,7 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
       snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
       snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
     ]);
-    const result = await runPruneJob(
+    const result = await pruneRecorded(
       { apply: true },
       { policy: parsePolicy({}), clouds: [cloudWithKeys(rds, {})], now: () => NOW },
     );
@@ -533,7 +534,7 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
     ];
 
     // Act
-    const result = await runPruneJob({ apply: true }, { policy: parsePolicy({}), clouds, now: () => NOW });
+    const result = await pruneRecorded({ apply: true }, { policy: parsePolicy({}), clouds, now: () => NOW });
 
     // Assess: nothing deleted in the unread place, the other pruned; the skip is named with its
     // reason and what it left undone, in the result and in the output.
@@ -553,7 +554,7 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
       snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
       snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
     ]);
-    await runPruneJob(
+    await pruneRecorded(
       { apply: true },
       {
         policy: parsePolicy({}),
@@ -656,7 +657,7 @@ describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
       get: async (request: { id: string }) => [runs.find((r) => r.id === String(request.id))],
     } as unknown as CloudSqlBackupsApi;
     const cloud = cloudSqlCloud(api);
-    return runPruneJob({ apply: true }, { policy: parsePolicy({}), clouds: [cloud], now: () => NOW });
+    return pruneRecorded({ apply: true }, { policy: parsePolicy({}), clouds: [cloud], now: () => NOW });
   }
 
   it('reports a delete whose operation is still under way as requested, not deleted', async () => {
@@ -714,7 +715,7 @@ describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
     } as unknown as CloudSqlBackupsApi;
 
     // Act
-    const result = await runPruneJob(
+    const result = await pruneRecorded(
       { apply: true },
       { policy: parsePolicy({}), clouds: [cloudSqlCloud(api)], now: () => NOW },
     );
@@ -757,7 +758,7 @@ describe('prune over Cloud SQL: the next delete on an instance waits for the run
     } as unknown as CloudSqlBackupsApi;
     let at = NOW.getTime();
     const waits: string[] = [];
-    const result = await runPruneJob(
+    const result = await pruneRecorded(
       { apply: true },
       {
         policy: parsePolicy({ snapshots: { waitMinutes: 5 } }),
@@ -813,7 +814,7 @@ describe('prune over Cloud SQL: the next delete on an instance waits for the run
     } as unknown as CloudSqlBackupsApi;
 
     // Act
-    const result = await runPruneJob(
+    const result = await pruneRecorded(
       { apply: true },
       { policy: parsePolicy({}), clouds: [cloudSqlCloud(api)], now: () => NOW },
     );
@@ -1138,7 +1139,7 @@ describe('prune: a snapshot that claims to be ours but is not proven to be', () 
       },
       get: async (request: { id: string }) => [held.find((r) => r.id === String(request.id))],
     } as unknown as CloudSqlBackupsApi;
-    const result = await runPruneJob(
+    const result = await pruneRecorded(
       { apply: true },
       { policy: parsePolicy({}), clouds: [cloudSqlCloud(api)], now: () => NOW },
     );
@@ -1213,5 +1214,147 @@ describe('prune: a snapshot that claims to be ours but is not proven to be', () 
     expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-forged')?.reason).toBe(
       'created 2026-11-21T00:00:00.000Z, at or after the expiry its tags claim (2026-11-01T00:00:00.000Z), which backup-guard never writes: not proven a snapshot backup-guard took: kept',
     );
+  });
+});
+
+describe('prune: a snapshot deleted only when a run record of ours names it', () => {
+  /** A SUCCESSFUL ON_DEMAND run of certctl-pg started at `startTime` whose description says `described`. */
+  const run = (id: string, startTime: string, described: string) => ({
+    id,
+    instance: 'certctl-pg',
+    type: 'ON_DEMAND',
+    status: 'SUCCESSFUL',
+    description: described,
+    startTime,
+    selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
+  });
+  const ours = (id: string, expiresAt: string) =>
+    describeBackup(id, { 'request-id': `CHG-${id}`, 'expires-at': expiresAt });
+  /** A run record of ours naming backup run `runId` of certctl-pg as `snapshotId`. */
+  const record = (snapshotId: string, runId: string): SnapshotRunRecord => ({
+    provider: 'gcp',
+    account: 'proj',
+    region: 'europe-west1',
+    kind: 'cloudsql-instance',
+    target: 'certctl-pg',
+    snapshotId,
+    ref: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${runId}`,
+  });
+  /** Prune (apply) over Cloud SQL holding `runs`, with `records` (or none) and `policy`. */
+  async function pruneRuns(
+    runs: ReturnType<typeof run>[],
+    records: readonly SnapshotRunRecord[] | undefined,
+    policy: Parameters<typeof parsePolicy>[0] = {},
+  ) {
+    const held = [...runs];
+    const api = {
+      list: async () => [{ items: held }],
+      delete: async (request: { id: string }) => {
+        held.splice(
+          held.findIndex((r) => r.id === String(request.id)),
+          1,
+        );
+        return [{ name: `op-${request.id}`, status: 'DONE', operationType: 'DELETE_BACKUP' }];
+      },
+      get: async (request: { id: string }) => [held.find((r) => r.id === String(request.id))],
+    } as unknown as CloudSqlBackupsApi;
+    const asked: string[][] = [];
+    const runRecords: SnapshotRunRecords | undefined = records && {
+      where: 'DynamoDB table guard-records',
+      read: async (_place, snapshots) => {
+        asked.push(snapshots.map((s) => s.id));
+        return records.filter((r) => snapshots.some((s) => s.id === r.snapshotId));
+      },
+    };
+    const result = await runPruneJob(
+      { apply: true },
+      {
+        policy: parsePolicy(policy),
+        clouds: [cloudSqlCloud(api)],
+        now: () => NOW,
+        ...(runRecords ? { runRecords } : {}),
+      },
+    );
+    return { result, remaining: held.map((r) => r.id), asked };
+  }
+  // A forged run that meets every rule of the tags: a unique certctl-premaint-* id, an expiry just
+  // after its creation (not at or after it), older than our newest run of the instance.
+  const forged = run('2', '2026-11-15T00:00:00Z', ours('certctl-premaint-pg-x7', '2026-11-15T00:05:00.000Z'));
+  const genuineOld = run(
+    '1',
+    '2026-09-01T00:00:00Z',
+    ours('certctl-premaint-pg-1', '2026-10-01T00:00:00.000Z'),
+  );
+  const genuineNew = run(
+    '3',
+    '2026-11-30T00:00:00Z',
+    ours('certctl-premaint-pg-3', '2026-12-30T00:00:00.000Z'),
+  );
+
+  it('keeps a forged Cloud SQL run that meets every rule of the tags when no run record of ours names it', async () => {
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, forged, genuineNew],
+      [record('certctl-premaint-pg-1', '1'), record('certctl-premaint-pg-3', '3')],
+    );
+
+    // Assess: the forged one stays, said why; ours, recorded, goes as before.
+    expect(remaining).toEqual(['2', '3']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-x7')).toMatchObject({
+      decision: 'keep',
+      reason:
+        'its description claims backup-guard took it, but no run record of ours (DynamoDB table guard-records) names it: not proven a snapshot backup-guard took: kept (one taken before run records named snapshots stays too: delete it by hand if it is ours)',
+    });
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'delete',
+      deleted: true,
+    });
+  });
+
+  it('keeps a run whose id a record of ours names when the record names another backup run', async () => {
+    // Prepare: the record names certctl-premaint-pg-x7 as backup run 9 (ours, deleted since); the
+    // run carrying that id now is run 2, someone's copy of its description.
+    const { result, remaining } = await pruneRuns(
+      [forged, genuineNew],
+      [record('certctl-premaint-pg-x7', '9'), record('certctl-premaint-pg-3', '3')],
+    );
+
+    // Assess
+    expect(remaining).toEqual(['2', '3']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-x7')?.reason).toBe(
+      'a run record of ours names certctl-premaint-pg-x7 as https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/9, not this one (https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/2): not proven a snapshot backup-guard took: kept',
+    );
+  });
+
+  it('asks the run records only about the snapshots it would delete', async () => {
+    // Act
+    const { asked } = await pruneRuns([genuineOld, forged, genuineNew], []);
+
+    // Assess: the newest (kept anyway) is not asked about.
+    expect(asked).toEqual([['certctl-premaint-pg-1', 'certctl-premaint-pg-x7']]);
+  });
+
+  it('keeps every expired snapshot, saying why, when no run record store is set', async () => {
+    // Act
+    const { result, remaining } = await pruneRuns([genuineOld, genuineNew], undefined);
+
+    // Assess
+    expect(remaining).toEqual(['1', '3']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'keep',
+      reason:
+        'its description claims backup-guard took it, but no run record store is set (snapshots.idempotencyTable), so no run record of ours can prove it: kept (snapshots.pruneByTagsAlone: true prunes by tags alone)',
+    });
+  });
+
+  it('prunes by tags alone, as before, when the policy opts into it', async () => {
+    // Act
+    const { result, remaining } = await pruneRuns([genuineOld, forged, genuineNew], undefined, {
+      snapshots: { pruneByTagsAlone: true },
+    });
+
+    // Assess: the forged run goes too: that is what tags alone allow.
+    expect(remaining).toEqual(['3']);
+    expect(result.deleted).toBe(2);
   });
 });

@@ -9,9 +9,8 @@ import type {
 } from '../../functions/actions/snapshot/backend.ts';
 import { type SnapshotTarget, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { runPruneJob } from '../../functions/jobs/prune.ts';
 import { retriesLater, runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
-import { fakeBackend, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
+import { fakeBackend, pruneRecorded, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 
 const TARGET: SnapshotTarget = {
   provider: 'aws',
@@ -253,7 +252,7 @@ describe('one cloud that cannot be planned', () => {
     };
 
     // Act
-    const result = await runPruneJob({ apply: true }, { policy: parsePolicy({}), clouds: [awsDown, gcp] });
+    const result = await pruneRecorded({ apply: true }, { policy: parsePolicy({}), clouds: [awsDown, gcp] });
 
     // Assess
     expect(deleted).toEqual([expired.id]);

@@ -9,6 +9,7 @@ import type { BackendSnapshot } from './backend.ts';
 import { copiedFromElsewhere, RESOURCE_ID_FIELD } from './identity.ts';
 import type { KeyJudgement } from './keys.ts';
 import { expiryOf, isOurs, SNAPSHOT_ID_PREFIX, SNAPSHOT_TAGS } from './model.ts';
+import { notRecorded, type Provenance } from './run-records.ts';
 
 export interface PruneDecision {
   readonly snapshot: BackendSnapshot;
@@ -138,12 +139,17 @@ export function restoreCandidates(
  * {@link snapshotKeyOf}): only a snapshot whose key is judged usable is restorable, and only
  * snapshots older than a target's newest restorable one may go, so a newest snapshot whose key is
  * pending deletion (or could not be read) never leaves the target without a restorable one.
+ *
+ * `provenance` decides last, over what every other rule would delete: only a snapshot a run record
+ * of ours names goes (./run-records.ts notRecorded); with none given, the tags alone decide (the
+ * job always gives one: {@link pruneCandidates} are what it reads the records of).
  */
 export function planPrune(
   snapshots: readonly BackendSnapshot[],
   now: Date,
   place: { readonly account: string; readonly region: string },
   keys?: ReadonlyMap<string, KeyJudgement>,
+  provenance: Provenance = { tagsAlone: true },
 ): PruneDecision[] {
   const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
   const carriers = carriersOf(ours);
@@ -209,6 +215,10 @@ export function planPrune(
       );
     if (restorable !== undefined && createdAt >= restorable)
       return keep(`newest restorable snapshot of ${name} (newest ${newestKey.get(target)})`);
+    // Every rule of the tags met: a careful forger meets them all (a unique id, an expiry just
+    // after the snapshot's creation), so only our own run record proves the snapshot ours.
+    const unrecorded = notRecorded(snapshot, place, provenance);
+    if (unrecorded !== undefined) return keep(unrecorded);
     return {
       snapshot,
       action: 'delete',
@@ -216,4 +226,19 @@ export function planPrune(
       ...(restorePoint.has(target) ? { restorePoint: restorePoint.get(target) } : {}),
     };
   });
+}
+
+/**
+ * The snapshots of `snapshots` that every rule but their run records lets go: those prune asks the
+ * run records about (one read per place, of no more than it would delete).
+ */
+export function pruneCandidates(
+  snapshots: readonly BackendSnapshot[],
+  now: Date,
+  place: { readonly account: string; readonly region: string },
+  keys?: ReadonlyMap<string, KeyJudgement>,
+): BackendSnapshot[] {
+  return planPrune(snapshots, now, place, keys, { tagsAlone: true }).flatMap((decision) =>
+    decision.action === 'delete' ? [decision.snapshot] : [],
+  );
 }

@@ -52,8 +52,10 @@ import {
   type SnapshotTargetResult,
   snapshotIdentifier,
   snapshotTags,
+  targetKey,
   waitText,
 } from './model.ts';
+import { runRecordKeepUntil, type SnapshotRunRecord, type SnapshotRunRecordStore } from './run-records.ts';
 
 /** Progress of one target, for CLI stderr, chat updates and logs. */
 export interface SnapshotProgress {
@@ -76,6 +78,11 @@ export interface TakeSnapshotsDependencies {
    * `snapshotKeyReader`, one per run); without it keys are not checked.
    */
   readonly keyReader?: ReturnType<typeof snapshotKeyReader>;
+  /**
+   * Where each snapshot created is recorded as ours (./run-records.ts): prune deletes only a
+   * snapshot a run record names. Without it none is recorded, and prune keeps them.
+   */
+  readonly runRecords?: Pick<SnapshotRunRecordStore, 'write' | 'where'>;
 }
 
 /** Why a target could not get a snapshot because of the quota, and what to do. */
@@ -98,7 +105,7 @@ export function quotaMessage(args: {
 /** What to do about a full manual-snapshot quota of `kind`. */
 function quotaAdvice(kind: SnapshotKind): string {
   return (
-    `Run 'backup-guard prune --apply' to delete expired ones, delete other manual snapshots, or raise the RDS quota ` +
+    `Run 'backup-guard prune --apply' to delete expired ones (it keeps, and lists, those no run record of ours names: delete them by hand once you know they are ours), delete other manual snapshots, or raise the RDS quota ` +
     `"${kind === 'aurora-cluster' ? 'Manual DB cluster snapshots' : 'Manual DB instance snapshots'}" in Service Quotas and set snapshots.quotaPerRegion.`
   );
 }
@@ -145,7 +152,7 @@ export async function takeSnapshots(
       listing.snapshots as BackendSnapshot[],
     ]),
   );
-  const context: ScopeContext = { request, tags, deadline, now, sleep, deps, listed };
+  const context: ScopeContext = { request, tags, deadline, now, sleep, deps, listed, recorded: new Map() };
   // Every scope's first attempts, then every scope's waiting (see the module comment).
   const prepared = await Promise.all(
     [...scopes.values()].map((scopeTargets) => prepareScope(scopeTargets, context)),
@@ -153,6 +160,7 @@ export async function takeSnapshots(
   const perScope = await Promise.all(prepared.map((scope) => finishScope(scope, context)));
   const byTarget = new Map(perScope.flat().map((result) => [result.target, result]));
   const results = targets.map((target) => byTarget.get(target) as SnapshotTargetResult);
+  await recordRefs(results, context);
   const { keyReader } = deps;
   const at = now();
   return keyReader ? Promise.all(results.map((result) => withKeyChecked(result, keyReader, at))) : results;
@@ -203,6 +211,8 @@ interface ScopeContext {
   readonly deps: TakeSnapshotsDependencies;
   /** {@link TakeSnapshotsDependencies.manualSnapshots} by {@link listingKey}. */
   readonly listed: ReadonlyMap<string, BackendSnapshot[]>;
+  /** The run records written for the snapshots this run created, by target and snapshot id. */
+  readonly recorded: Map<string, SnapshotRunRecord>;
 }
 
 function listingKey(
@@ -484,6 +494,7 @@ async function attemptCreate(
   try {
     const tags = backend.freeTextTags ? { ...context.tags, ...freeTextTags(context.request) } : context.tags;
     const snapshot = await backend.create(target, snapshotId, tags);
+    await recordTaken(target, snapshot, context);
     return { target, startedAt, attempts, snapshot, naming };
   } catch (error) {
     const { kind, seen } = await classifyRefusal(error, target, backend);
@@ -533,6 +544,69 @@ async function attemptCreate(
     }
     return errorResult(target, startedAt, now, attempts, error, backend.codeOf);
   }
+}
+
+/**
+ * Record `snapshot`, just created, as ours (TakeSnapshotsDependencies.runRecords), kept past the
+ * expiry its tags say. A record not written leaves the snapshot as good as any: it is said (a
+ * progress line and a warning), not failed, and prune keeps it, saying why.
+ */
+async function recordTaken(
+  target: SnapshotTarget,
+  snapshot: BackendSnapshot,
+  context: ScopeContext,
+): Promise<void> {
+  if (context.deps.runRecords === undefined) return;
+  const record: SnapshotRunRecord = {
+    provider: target.provider,
+    account: target.account,
+    region: target.region,
+    kind: target.kind,
+    target: target.id,
+    snapshotId: snapshot.id,
+    ref: snapshot.ref,
+  };
+  await writeRecord(record, target, context);
+}
+
+/** The key of a snapshot of `target` among {@link ScopeContext.recorded}. */
+function recordedKey(target: SnapshotTarget, snapshotId: string): string {
+  return `${target.kind}:${targetKey(target)}/${snapshotId.toLowerCase()}`;
+}
+
+/** Write `record` of a snapshot of `target` (see {@link recordTaken}); a failure is said, not thrown. */
+async function writeRecord(
+  record: SnapshotRunRecord,
+  target: SnapshotTarget,
+  context: ScopeContext,
+): Promise<void> {
+  const store = context.deps.runRecords;
+  if (store === undefined) return;
+  const expiresAt = new Date(context.tags[SNAPSHOT_TAGS.expiresAt] ?? Number.NaN);
+  context.recorded.set(recordedKey(target, record.snapshotId), record);
+  try {
+    await store.write(record, runRecordKeepUntil(expiresAt));
+  } catch (error) {
+    const message = `no run record of ${record.snapshotId} was written to ${store.where} (${describeError(error)}): prune will keep it past its expiry; delete it by hand then`;
+    context.deps.logger?.warn('snapshot run record not written', { target: target.id, error: message });
+    reportProgress(context.deps, { target, stage: 'creating', message });
+  }
+}
+
+/**
+ * The records of the snapshots this run created written again with the ARN or selfLink the results
+ * name, where the create did not know it (a Cloud SQL backup run's number is known once its
+ * operation names it): prune then tells our run from another carrying its id.
+ */
+async function recordRefs(results: readonly SnapshotTargetResult[], context: ScopeContext): Promise<void> {
+  await Promise.all(
+    results.map(async (result) => {
+      if (result.snapshotId === undefined || result.snapshotRef === undefined) return;
+      const record = context.recorded.get(recordedKey(result.target, result.snapshotId));
+      if (record === undefined || record.ref !== undefined) return;
+      await writeRecord({ ...record, ref: result.snapshotRef }, result.target, context);
+    }),
+  );
 }
 
 /**

@@ -1,12 +1,17 @@
 /** `backup-guard prune`: report (default) or delete expired pre-maintenance snapshots of ours. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
+import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { EXIT_CODES } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
 import { renderPrune, runPruneJob } from '../../jobs/prune.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs } from '../args.ts';
-import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
+import { checkEndpointUrl, ENDPOINT_OPTIONS, endpointOf, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
+import { resolveAwsCredentials } from '../credentials.ts';
 import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
+import { DYNAMODB_ENDPOINT_ENV, DYNAMODB_ENDPOINT_EXAMPLE } from './snapshot.ts';
 
 async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
   const { values } = parseCommandArgs(pruneCommand, args);
@@ -14,13 +19,45 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
     throw new InputError('--apply deletes and --dry-run only reports: give one of them');
   }
   const format = parseSnapshotFormat(values);
-  const context = await openSnapshotCommand(values, io, overrides, 'prune');
+  const dynamoFlag = values['dynamodb-endpoint-url'] as string | undefined;
+  checkEndpointUrl('--dynamodb-endpoint-url', dynamoFlag, DYNAMODB_ENDPOINT_EXAMPLE);
+  let dynamoEndpoint: string | undefined;
+  const context = await openSnapshotCommand(values, io, overrides, 'prune', (policy) => {
+    // Read only when there is a table to reach, as `snapshot` does.
+    if (policy.snapshots.idempotencyTable) {
+      dynamoEndpoint = endpointOf(
+        '--dynamodb-endpoint-url',
+        dynamoFlag,
+        io.env,
+        DYNAMODB_ENDPOINT_ENV,
+        DYNAMODB_ENDPOINT_EXAMPLE,
+      );
+    }
+  });
+  // The run records are in the table `snapshot` writes them to, in the caller's own account and
+  // region, whatever the targets' cloud. Without one, nothing proves a snapshot ours: each is kept.
+  const table = context.policy.snapshots.idempotencyTable;
+  const recordClients = table
+    ? new AwsClientFactory({
+        maxAttempts: context.policy.aws.maxAttempts,
+        credentials: await resolveAwsCredentials(overrides, io.env),
+        ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
+      })
+    : undefined;
   try {
+    const runRecords =
+      table && recordClients
+        ? dynamoRunRecords(
+            recordClients.client(DynamoDBClient, context.clouds.homeRegion ?? DEFAULT_HOME_REGION),
+            table,
+          )
+        : undefined;
     const result = await runPruneJob(
       { apply: values.apply === true },
       {
         policy: context.policy,
         clouds: context.snapshotClouds,
+        ...(runRecords ? { runRecords } : {}),
         // The clouds' words (instance, operation names): shown, never run.
         onWait: (message) => io.stderr(`${visibleLine(message)}\n`),
       },
@@ -32,6 +69,7 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
     if (result.problems.length > 0 || result.undecided > 0) return EXIT_CODES.incomplete;
     return result.applied && result.pending > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
   } finally {
+    recordClients?.destroy();
     await context.clouds.close();
   }
 }
@@ -52,8 +90,22 @@ export const pruneCommand: CliCommand = {
     }),
     ...OUTPUT_OPTIONS,
     ...ENDPOINT_OPTIONS,
+    'dynamodb-endpoint-url': {
+      type: 'string',
+      value: 'URL',
+      help: `Read the run records in the idempotency table from URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV})`,
+    },
   },
-  details: `Only snapshots this tool created (tag purpose=certctl-pre-maintenance) are considered, only
+  details: `Only snapshots this tool created are deleted: one carrying our tags (purpose=certctl-pre-maintenance)
+is deleted only when a run record of ours names it (its id, database, account and region, and
+the same ARN or backup run when both are known): \`snapshot\` (the CLI, the snapshot Lambda and chat on
+AWS) writes one per snapshot it creates to snapshots.idempotencyTable, kept 30 days past the
+snapshot's expiry, and prune reads it there (dynamodb:GetItem). Tags are a claim anyone who may tag
+a snapshot or write a Cloud SQL backup's description can make. An expired snapshot no record names
+is kept and listed with the reason: one taken before run records existed (an earlier version), by
+the GCP functions, or by someone else. Delete it by hand once you know it is ours. Without
+snapshots.idempotencyTable every expired snapshot is kept, saying so, unless the policy sets
+snapshots.pruneByTagsAlone: true (the tags decide alone, as before run records). They are considered only
 once past their expires-at tag, and never the newest successful one of a database (the restore
 point the next maintenance relies on; a database deleted and created again under its identifier,
 told by its RDS resource id, is another database whose snapshots keep their own), nor any newer than its newest one whose encryption key is usable

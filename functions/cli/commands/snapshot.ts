@@ -15,6 +15,7 @@ import {
 } from '../../actions/snapshot/model.ts';
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
+import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { describeError, InputError } from '../../core/errors.ts';
 import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../../core/invisible.ts';
 import {
@@ -35,7 +36,7 @@ import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../sna
 /** The SDK's own variable for a DynamoDB endpoint; the CLI also reads it from its environment. */
 export const DYNAMODB_ENDPOINT_ENV = 'AWS_ENDPOINT_URL_DYNAMODB';
 /** A local DynamoDB's address, as the endpoint's errors give it for an example. */
-const DYNAMODB_ENDPOINT_EXAMPLE = 'http://127.0.0.1:8000';
+export const DYNAMODB_ENDPOINT_EXAMPLE = 'http://127.0.0.1:8000';
 
 /** `certctl-db: creating snapshot …`: one target's progress, as stderr shows it. */
 export function snapshotProgressLine(progress: SnapshotProgress): string {
@@ -167,21 +168,27 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
         ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
       })
     : undefined;
+  const dynamo =
+    table && idempotency
+      ? idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION)
+      : undefined;
   try {
     const deps: SnapshotJobDependencies = {
       policy,
       clouds: context.snapshotClouds,
+      // Each snapshot taken is recorded in the table: prune deletes only what a record names.
+      ...(table && dynamo ? { runRecords: dynamoRunRecords(dynamo, table) } : {}),
       ...(values.quiet === true
         ? {}
         : { onProgress: (progress) => io.stderr(snapshotProgressLine(progress)) }),
     };
     const run =
-      table && idempotency
+      table && dynamo
         ? idempotentSnapshotJob(
             (r: SnapshotRequest) => runSnapshotJob(r, deps),
             {
               tableName: table,
-              client: idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
+              client: dynamo,
               waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
               onRecordError: (error) =>
                 io.stderr(

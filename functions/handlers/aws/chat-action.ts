@@ -27,6 +27,7 @@ import {
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
 import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
+import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { type ChatActionOptions, type ChatActionOutcome, runChatAction } from '../../chatops/action.ts';
 import type { ChatStatus } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
@@ -122,6 +123,8 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
         });
       },
       lastAudit: deps.lastAudit ?? (async () => NO_AUDIT_HISTORY),
+      // Each snapshot taken is recorded in the same table: prune deletes only what a record names.
+      runRecords: dynamoRunRecords(deps.dynamo, deps.tableName),
       ...(deps.logger ? { logger: deps.logger } : {}),
     }),
   );

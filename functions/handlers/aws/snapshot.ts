@@ -18,6 +18,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
+import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { describeError } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
@@ -91,6 +92,8 @@ function jobDependencies(deps: SnapshotHandlerDependencies) {
     policy,
     clouds: [awsSnapshotCloud({ policy, factory: deps.factory, homeRegion: deps.homeRegion })],
     logger: deps.logger,
+    // Each snapshot taken is recorded in the idempotency table: prune deletes only what a record names.
+    runRecords: dynamoRunRecords(deps.dynamo, deps.tableName),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   snapshotIdentifier,
 } from '../../../functions/actions/snapshot/model.ts';
 import { takeSnapshots } from '../../../functions/actions/snapshot/run.ts';
+import type { SnapshotRunRecord } from '../../../functions/actions/snapshot/run-records.ts';
 import { parsePolicy } from '../../../functions/core/policy.ts';
 import { fakeBackend } from './fake-backend.ts';
 
@@ -1192,5 +1193,95 @@ describe('takeSnapshots when a snapshot disappears while it is awaited', () => {
     // Assess
     expect(result?.outcome).toBe('available');
     expect(polls).toBe(3);
+  });
+});
+
+describe('takeSnapshots: run records of the snapshots it creates', () => {
+  /** A run record store that keeps what it is given, or refuses every write with `refuse`. */
+  function recordStore(refuse?: Error) {
+    const written: { record: SnapshotRunRecord; keepUntil: string }[] = [];
+    return {
+      written,
+      store: {
+        where: 'the test table',
+        write: async (record: SnapshotRunRecord, keepUntil: Date) => {
+          if (refuse) throw refuse;
+          written.push({ record, keepUntil: keepUntil.toISOString() });
+        },
+      },
+    };
+  }
+  /** `fakeCloud`'s backend, whose polls name each snapshot's ARN (its create did not). */
+  const withArns =
+    (backendFor: (scope: { region: string }) => SnapshotBackend) => (scope: { region: string }) => {
+      const backend = backendFor(scope);
+      return {
+        ...backend,
+        poll: async (snapshots: readonly BackendSnapshot[]) =>
+          (await backend.poll(snapshots)).map((s) => ({
+            ...s,
+            ref: `arn:aws:rds:${scope.region}:111111111111:snapshot:${s.id}`,
+          })),
+      };
+    };
+
+  it('records each snapshot it creates, kept 30 days past its expiry, with the ARN its polls name', async () => {
+    // Prepare
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [{ id: 'certctl-db', region: 'eu-west-1', durationMs: 8_000 }]);
+    const records = recordStore();
+
+    // Act
+    const [result] = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(1),
+      backendFor: withArns(cloud.backendFor),
+      now: clock.now,
+      sleep: clock.sleep,
+      runRecords: records.store,
+    });
+
+    // Assess: written at the create (no ARN known), then again with the ARN the result names.
+    expect(result?.outcome).toBe('available');
+    const expected = {
+      provider: 'aws',
+      account: '111111111111',
+      region: 'eu-west-1',
+      kind: 'rds-instance',
+      target: 'certctl-db',
+      snapshotId: result?.snapshotId,
+    };
+    // The expiry (expiryDays, 14 by default, after the clock's start) plus the 30-day margin.
+    const keepUntil = new Date((14 + 30) * 86_400_000).toISOString();
+    expect(records.written).toEqual([
+      { record: { ...expected, ref: undefined }, keepUntil },
+      {
+        record: { ...expected, ref: `arn:aws:rds:eu-west-1:111111111111:snapshot:${result?.snapshotId}` },
+        keepUntil,
+      },
+    ]);
+  });
+
+  it('still delivers the snapshot when its record is not written, and says prune will keep it', async () => {
+    // Prepare
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [{ id: 'certctl-db', region: 'eu-west-1', durationMs: 8_000 }]);
+    const records = recordStore(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const progress: string[] = [];
+
+    // Act
+    const [result] = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(1),
+      backendFor: cloud.backendFor,
+      now: clock.now,
+      sleep: clock.sleep,
+      runRecords: records.store,
+      onProgress: (p) => progress.push(p.message),
+    });
+
+    // Assess
+    expect(result?.outcome).toBe('available');
+    expect(progress).toContain(
+      `no run record of ${result?.snapshotId} was written to the test table (denied): prune will keep it past its expiry; delete it by hand then`,
+    );
   });
 });
