@@ -357,8 +357,10 @@ function queryProtocol(
 
 /**
  * The Marker of a list page, read without decoding the page from where the query protocol writes it:
- * the first or the last child of `<{operation}Result>` (the simulator and the RDS model's output
- * structures put it first). Undefined when it is in neither place, or holds an escaped character
+ * the first or the last child of `<{operation}Result>` (the RDS model's output structures, such as
+ * `DBInstanceMessage`, list `Marker` before the list, and the simulator writes it there; no AWS page
+ * says in which order the service writes them, so the last child is tried too). Undefined when it
+ * is in neither place, or holds an escaped character
  * (the decoding would unescape it): the listing then asks for the next page after decoding this one.
  * Only a guess: {@link leanListPages} uses it when the decoded page's Marker is the same.
  */
