@@ -86,7 +86,12 @@ describe('the read-ahead of a lean RDS listing', () => {
 
   /** A client of the server, with the exchanges its request handler was asked for (settled or not). */
   function client(): { rds: RDSClient; exchanges: Promise<unknown>[] } {
-    const rds = new RDSClient({ endpoint, credentials: simCredentials(), maxAttempts: 1, region: 'us-east-1' });
+    const rds = new RDSClient({
+      endpoint,
+      credentials: simCredentials(),
+      maxAttempts: 1,
+      region: 'us-east-1',
+    });
     clients.push(rds);
     const exchanges: Promise<unknown>[] = [];
     const handler = rds.config.requestHandler as unknown as {
