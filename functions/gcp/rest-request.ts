@@ -2,7 +2,8 @@
  * One request to a Google REST API over the global `fetch`, retried as Google's client libraries
  * retry: throttling (429 RESOURCE_EXHAUSTED / rateLimitExceeded), server errors (500, 502, 503
  * UNAVAILABLE, 504 DEADLINE_EXCEEDED) and a request that got no answer at all, with exponential
- * backoff and full jitter; any other answer (400, 403, 404, 412) will not change and is final.
+ * backoff and full jitter; any other answer (400, 403, 404, 412) will not change and is final, and
+ * so is a 409 ABORTED, which Google's guidance leaves to a retry at a higher level (RETRIED_STATUSES).
  * Every attempt, sleeps included, fits in `totalTimeoutMs`. The Secret Manager reads
  * (./secret-manager.ts) and the chat function's request records in Cloud Storage
  * (./chat-records.ts) use it; both send only requests that are safe to repeat (reads, and writes
@@ -149,7 +150,20 @@ export function googleApiClient(
   };
 }
 
-/** HTTP statuses retried, here and by the chat hand-off's publish (./chat-dispatch.ts). */
+/**
+ * HTTP statuses retried, here and by the chat hand-off's publish (./chat-dispatch.ts).
+ *
+ * Not 409 (ABORTED), not even for a GET that is safe to repeat: AIP-194 ("Automatic retry
+ * configuration", google.aip.dev/194) lists ABORTED among the codes a client should not retry
+ * for the single request, since it means a sequencer check or a transaction failed, and leaves the
+ * retry to a higher level (the whole transaction). Google's generated clients of the APIs read here
+ * agree: Secret Manager v1 retries only DEADLINE_EXCEEDED and UNAVAILABLE (UNKNOWN and UNAVAILABLE
+ * for AccessSecretVersion), Cloud SQL Admin v1 nothing at all (googleapis/google-cloud-node
+ * `secret_manager_service_client_config.json`, `sql_instances_service_client_config.json`). A
+ * read that meets ABORTED fails its scope after one attempt; core/errors.ts counts the code as
+ * passing (`busy`), so the scope is failed for the service, never its resource judged, and the next
+ * run asks again.
+ */
 export const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
 
 /** Requests to one Google API, signed and retried as the module comment says. */

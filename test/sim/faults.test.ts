@@ -265,13 +265,17 @@ describe('FaultInjector', () => {
     const otherRequest = injector.decide({ ...named, url: '/?DBInstanceIdentifier=certctl-db-8' });
     const otherOperation = injector.decide({ ...named, operation: 'DescribeDBClusters' });
 
-    expect(attempts.map((decision) => [decision.outcome, decision.code])).toEqual([
+    expect(attempts.map((decision) => [decision.outcome, decision.injected?.code])).toEqual([
       ['throttled', 'TooManyRequestsException'],
       ['throttled', 'TooManyRequestsException'],
       [undefined, undefined],
     ]);
     expect(otherRequest.outcome).toBeUndefined();
     expect(otherOperation.outcome).toBeUndefined();
+  });
+
+  it('refuses a throttleCode whose HTTP status the simulator does not know', () => {
+    expect(() => new FaultInjector({ throttleRate: 1, throttleCode: 'Throttled' })).toThrow(/throttleCode/);
   });
 
   it('rejects a rate above 1 when faults are set', () => {

@@ -9,6 +9,64 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 
+/**
+ * The HTTP status each passing failure's code comes with, for every simulated service: one table,
+ * so a service answering `faults.throttleCode` only renders it in its protocol. AWS: the throttling
+ * of the query and JSON protocols is 400 (RDS `Throttling`, the JSON services'
+ * `ThrottlingException`, EC2's `RequestLimitExceeded`; AWS "Common Errors"), S3's `SlowDown` 503
+ * and its `RequestTimeout` 400 (S3 API reference, "Error responses"); `TooManyRequestsException`
+ * 429 as Lambda and API Gateway send it; the internal errors 500, unavailable 503, a request timeout
+ * 408. Google: each `google.rpc.Code` with the HTTP status google/rpc/code.proto maps it to, and
+ * Cloud Storage's JSON API reasons (`rateLimitExceeded` 429, `backendError` 503, `internalError`
+ * 500; Cloud Storage "HTTP status and error codes").
+ */
+export const INJECTED_CODE_STATUS: Readonly<Record<string, number>> = {
+  Throttling: 400,
+  ThrottlingException: 400,
+  RequestLimitExceeded: 400,
+  SlowDown: 503,
+  TooManyRequestsException: 429,
+  InternalServiceError: 500,
+  InternalFailure: 500,
+  InternalError: 500,
+  InternalServerError: 500,
+  KMSInternalException: 500,
+  ServiceUnavailable: 503,
+  ServiceUnavailableException: 503,
+  RequestTimeout: 400,
+  RequestTimeoutException: 408,
+  RESOURCE_EXHAUSTED: 429,
+  ABORTED: 409,
+  INTERNAL: 500,
+  UNKNOWN: 500,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+  rateLimitExceeded: 429,
+  backendError: 503,
+  internalError: 500,
+};
+
+/**
+ * A failure the faults name for a service to answer instead of its own throttling: the code, the
+ * HTTP status it comes with, and a message (the throttling's "Rate exceeded", else one naming the
+ * code; never a request's content).
+ */
+export interface InjectedFailure {
+  readonly code: string;
+  readonly status: number;
+  readonly message: string;
+}
+
+/** The {@link InjectedFailure} of `code` (one of {@link INJECTED_CODE_STATUS}'s). */
+export function injectedFailure(code: string): InjectedFailure {
+  const status = INJECTED_CODE_STATUS[code] ?? 500;
+  return {
+    code,
+    status,
+    message: status === 400 || status === 429 ? 'Rate exceeded' : `The service answered ${code}.`,
+  };
+}
+
 export const faultsSchema = z.strictObject({
   /** Added to every request of an affected service. */
   latencyMs: z.number().min(0).max(60_000).default(0),
@@ -19,11 +77,17 @@ export const faultsSchema = z.strictObject({
   /**
    * The code the throttling answer carries instead of the service's own (`TooManyRequestsException`,
    * `InternalServiceError`, `RequestTimeoutException`, Google's `UNAVAILABLE`, …), with the HTTP
-   * status the service sends that code with, so a caller's handling of every passing failure is
-   * tried through the real clients. Only the services whose `throttled` takes a code answer it
-   * (Secrets Manager, KMS, Secret Manager); the others answer their own.
+   * status that code comes with ({@link INJECTED_CODE_STATUS}), so a caller's handling of every
+   * passing failure is tried through the real clients. The services whose `throttled` renders an
+   * {@link InjectedFailure} answer it (RDS, S3, Secrets Manager, KMS, Cloud SQL, Cloud Storage,
+   * Secret Manager); the others answer their own.
    */
-  throttleCode: z.string().regex(/^\w+$/).optional(),
+  throttleCode: z
+    .string()
+    .refine((code) => Object.hasOwn(INJECTED_CODE_STATUS, code), {
+      message: 'must be a code of the injected-failure table (test/sim/faults.ts INJECTED_CODE_STATUS)',
+    })
+    .optional(),
   /** Share of requests answered with the service's internal error (0..1). */
   errorRate: z.number().min(0).max(1).default(0),
   /** Regions in outage: every request signed for one of them gets a 503 ServiceUnavailable. */
@@ -53,8 +117,8 @@ export type ResolvedFaults = z.output<typeof faultsSchema>;
 export interface FaultDecision {
   readonly delayMs: number;
   readonly outcome: 'regionDown' | 'throttled' | 'serverError' | undefined;
-  /** The code of a `throttled` answer, when not the service's own (`faults.throttleCode`). */
-  readonly code?: string;
+  /** What a `throttled` answer carries, when not the service's own throttling (`faults.throttleCode`). */
+  readonly injected?: InjectedFailure;
 }
 
 const NO_FAULT: FaultDecision = { delayMs: 0, outcome: undefined };
@@ -117,7 +181,7 @@ export class FaultInjector {
       return {
         delayMs,
         outcome: 'throttled',
-        ...(faults.throttleCode !== undefined ? { code: faults.throttleCode } : {}),
+        ...(faults.throttleCode !== undefined ? { injected: injectedFailure(faults.throttleCode) } : {}),
       };
     if (failing && draws.error < faults.errorRate) return { delayMs, outcome: 'serverError' };
     return delayMs > 0 ? { delayMs, outcome: undefined } : NO_FAULT;

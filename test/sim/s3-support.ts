@@ -9,6 +9,7 @@ import { Agent } from 'node:http';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { simCredentials } from './accounts.ts';
+import type { InjectedFailure } from './faults.ts';
 import type { Sim } from './server.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from './service.ts';
 import { s3Address } from './services/s3.ts';
@@ -168,8 +169,8 @@ export class S3RequestRecorder implements SimService {
     });
   }
 
-  throttled(request: SimRequest): SimResponse {
-    return this.#inner().throttled(request);
+  throttled(request: SimRequest, injected?: InjectedFailure): SimResponse {
+    return this.#inner().throttled(request, injected);
   }
 
   serverError(request: SimRequest): SimResponse {

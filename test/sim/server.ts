@@ -215,7 +215,7 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
       case 'regionDown':
         return service.unavailable?.(request) ?? { ...service.serverError(request), status: 503 };
       case 'throttled':
-        return service.throttled(request, decision.code);
+        return service.throttled(request, decision.injected);
       case 'serverError':
         return service.serverError(request);
       default: {

@@ -7,6 +7,7 @@
  * scenario (`scenario.services[name]`), so new services slot in without touching the others.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { InjectedFailure } from './faults.ts';
 
 export interface SimRequest {
   readonly method: string;
@@ -42,10 +43,11 @@ export interface SimService {
   matches(request: SimRequest): boolean;
   handle(request: SimRequest, context: SimContext): Promise<SimResponse> | SimResponse;
   /**
-   * The protocol's throttling answer (e.g. RDS `Throttling` XML with HTTP 400); with `code`
-   * (`faults.throttleCode`), a service that can answers that code instead, with its HTTP status.
+   * The protocol's throttling answer (e.g. RDS `Throttling` XML with HTTP 400); with `injected`
+   * (`faults.throttleCode`), a service that can answers that code instead, with its status and
+   * message, in its protocol's error shape.
    */
-  throttled(request: SimRequest, code?: string): SimResponse;
+  throttled(request: SimRequest, injected?: InjectedFailure): SimResponse;
   /** The protocol's internal error answer (HTTP 500/503). */
   serverError(request: SimRequest): SimResponse;
   /**

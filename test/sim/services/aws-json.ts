@@ -4,6 +4,7 @@
  * `x-amzn-errortype` header, and the fault answers every such service gives alike.
  */
 import { randomUUID } from 'node:crypto';
+import type { InjectedFailure } from '../faults.ts';
 import type { SimRequest, SimResponse } from '../service.ts';
 
 /** A JSON answer with its request id. */
@@ -28,24 +29,6 @@ export function awsJsonError(status: number, type: string, message: string): Sim
   };
 }
 
-/**
- * The HTTP status an AWS service sends a passing failure's code with, when not 400 (the status of
- * the JSON services' throttling: Secrets Manager's and KMS's models, and EC2's
- * `RequestLimitExceeded`, S3's `RequestTimeout`). `TooManyRequestsException` is 429 as Lambda and
- * API Gateway send it; the internal errors 500; unavailable 503; a request timeout 408.
- */
-const STATUS_OF_CODE: Readonly<Record<string, number>> = {
-  TooManyRequestsException: 429,
-  InternalServiceError: 500,
-  InternalFailure: 500,
-  InternalError: 500,
-  InternalServerError: 500,
-  KMSInternalException: 500,
-  ServiceUnavailable: 503,
-  ServiceUnavailableException: 503,
-  RequestTimeoutException: 408,
-};
-
 /** The fault answers of an AWS JSON service: throttling, its own internal error, unavailable. */
 export abstract class AwsJsonFaults {
   /** The service's internal-error code and message, as its model names them. */
@@ -61,14 +44,11 @@ export abstract class AwsJsonFaults {
     );
   }
 
-  /** `ThrottlingException`, or `code` (`faults.throttleCode`) with the status it comes with. */
-  throttled(_request?: SimRequest, code = 'ThrottlingException'): SimResponse {
-    const status = STATUS_OF_CODE[code] ?? 400;
-    return awsJsonError(
-      status,
-      code,
-      status === 400 || status === 429 ? 'Rate exceeded' : `The service answered ${code}.`,
-    );
+  /** `ThrottlingException` (HTTP 400), or the failure the faults name (`faults.throttleCode`). */
+  throttled(_request?: SimRequest, injected?: InjectedFailure): SimResponse {
+    return injected
+      ? awsJsonError(injected.status, injected.code, injected.message)
+      : awsJsonError(400, 'ThrottlingException', 'Rate exceeded');
   }
 
   serverError(): SimResponse {

@@ -29,6 +29,7 @@ import { createHash } from 'node:crypto';
 import sqlProtos from '@google-cloud/sql/build/protos/protos.json' with { type: 'json' };
 import * as z from 'zod';
 import { scenarioError } from '../errors.ts';
+import type { InjectedFailure } from '../faults.ts';
 import { type SimTime, simTimeSchema, tagsSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService, SimServiceFactory } from '../service.ts';
 import {
@@ -316,7 +317,11 @@ function route(request: SimRequest): Route | undefined {
 
 /** Google's JSON error body. */
 export function googleError(status: GoogleStatus, message: string): SimResponse {
-  const code = GOOGLE_STATUS_HTTP[status];
+  return googleErrorOf(GOOGLE_STATUS_HTTP[status], status, message);
+}
+
+/** Google's JSON error body of any `google.rpc.Code` name, with its HTTP status. */
+function googleErrorOf(code: number, status: string, message: string): SimResponse {
   return {
     status: code,
     headers: { 'content-type': 'application/json; charset=UTF-8' },
@@ -416,7 +421,9 @@ export class CloudSqlSim implements SimService {
     return route(request)?.operation ?? `${request.method} ${request.path}`;
   }
 
-  throttled(): SimResponse {
+  /** RESOURCE_EXHAUSTED (HTTP 429), or the failure the faults name (`faults.throttleCode`). */
+  throttled(_request?: SimRequest, injected?: InjectedFailure): SimResponse {
+    if (injected) return googleErrorOf(injected.status, injected.code, injected.message);
     return googleError(
       'RESOURCE_EXHAUSTED',
       "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'sqladmin.googleapis.com'.",

@@ -30,6 +30,7 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { CRC32C } from '@google-cloud/storage';
 import * as z from 'zod';
+import type { InjectedFailure } from '../faults.ts';
 import type { Scenario } from '../scenario.ts';
 import { absoluteTime } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
@@ -186,8 +187,14 @@ export class GcsSim implements SimService {
     return request.query.get('alt') === 'media' ? 'objects.media' : 'objects.get';
   }
 
-  throttled(): SimResponse {
-    return gcsError(429, 'rateLimitExceeded', 'The rate of requests is too high.');
+  /**
+   * `rateLimitExceeded` (HTTP 429), or the failure the faults name (`faults.throttleCode`), carried
+   * as the JSON API carries its codes: as the reason of `errors[0]`.
+   */
+  throttled(_request?: SimRequest, injected?: InjectedFailure): SimResponse {
+    return injected
+      ? gcsError(injected.status, injected.code, injected.message)
+      : gcsError(429, 'rateLimitExceeded', 'The rate of requests is too high.');
   }
 
   serverError(): SimResponse {

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { type ScenarioIssue, scenarioError } from '../errors.ts';
+import type { InjectedFailure } from '../faults.ts';
 import {
   compileXml,
   isQueryCall,
@@ -1537,8 +1538,14 @@ export class RdsService implements SimService {
     }
   }
 
-  throttled(): SimResponse {
-    return queryError(400, 'Throttling', 'Rate exceeded', { namespace: NAMESPACE, type: 'Sender' });
+  /** `Throttling` (HTTP 400, a Sender fault), or the failure the faults name (`faults.throttleCode`). */
+  throttled(_request?: SimRequest, injected?: InjectedFailure): SimResponse {
+    if (!injected)
+      return queryError(400, 'Throttling', 'Rate exceeded', { namespace: NAMESPACE, type: 'Sender' });
+    return queryError(injected.status, injected.code, injected.message, {
+      namespace: NAMESPACE,
+      type: injected.status >= 500 ? 'Receiver' : 'Sender',
+    });
   }
 
   serverError(): SimResponse {

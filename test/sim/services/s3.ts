@@ -31,6 +31,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as z from 'zod';
+import type { InjectedFailure } from '../faults.ts';
 import { escapeXml } from '../protocols/aws-query.ts';
 import type { Scenario } from '../scenario.ts';
 import { absoluteTime, accountIdSchema, regionSchema } from '../scenario-fields.ts';
@@ -402,10 +403,17 @@ export class S3Sim implements SimService {
     return s3Operation(request, s3Address(request).key);
   }
 
-  throttled(request: SimRequest): SimResponse {
-    return request.method === 'HEAD'
-      ? headError(503)
-      : s3Error(503, 'SlowDown', 'Please reduce your request rate.');
+  /**
+   * `SlowDown` (HTTP 503), or the failure the faults name (`faults.throttleCode`); a HEAD's answer
+   * has no body, only the status.
+   */
+  throttled(request: SimRequest, injected?: InjectedFailure): SimResponse {
+    const { status, code, message } = injected ?? {
+      status: 503,
+      code: 'SlowDown',
+      message: 'Please reduce your request rate.',
+    };
+    return request.method === 'HEAD' ? headError(status) : s3Error(status, code, message);
   }
 
   serverError(request: SimRequest): SimResponse {

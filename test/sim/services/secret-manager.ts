@@ -12,20 +12,12 @@
  */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import type { InjectedFailure } from '../faults.ts';
 import { type SimTime, simTimeSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 import { googleError, json } from './google-json.ts';
 
 export const SECRET_MANAGER_SERVICE = 'secretManager';
-/** The HTTP status of each passing failure's `google.rpc.Code` (google/rpc/code.proto). */
-const HTTP_STATUS_OF_CODE: Readonly<Record<string, number>> = {
-  RESOURCE_EXHAUSTED: 429,
-  ABORTED: 409,
-  INTERNAL: 500,
-  UNKNOWN: 500,
-  UNAVAILABLE: 503,
-  DEADLINE_EXCEEDED: 504,
-};
 const PATH = /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+)(?:\/versions\/([^/:]+)(:access)?)?$/;
 
 const versionSchema = z.strictObject({
@@ -164,13 +156,11 @@ export class SecretManagerService implements SimService {
     };
   }
 
-  /**
-   * RESOURCE_EXHAUSTED, or `code` (`faults.throttleCode`, a `google.rpc.Code` name) with the HTTP
-   * status Google maps it to (google/rpc/code.proto).
-   */
-  throttled(_request?: SimRequest, code = 'RESOURCE_EXHAUSTED'): SimResponse {
-    const message = code === 'RESOURCE_EXHAUSTED' ? 'Quota exceeded.' : `The service answered ${code}.`;
-    return googleError(HTTP_STATUS_OF_CODE[code] ?? 500, code, message);
+  /** RESOURCE_EXHAUSTED (HTTP 429), or the failure the faults name (`faults.throttleCode`). */
+  throttled(_request?: SimRequest, injected?: InjectedFailure): SimResponse {
+    return injected
+      ? googleError(injected.status, injected.code, injected.message)
+      : googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.');
   }
 
   serverError(): SimResponse {

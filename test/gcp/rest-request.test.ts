@@ -1,0 +1,65 @@
+/**
+ * Which answers the Google REST client retries (functions/gcp/rest-request.ts): throttling and
+ * server errors are asked again; ABORTED (409) is not, not even for a GET, as AIP-194 and Google's
+ * own client configs say (the comment at RETRIED_STATUSES).
+ */
+import { describe, expect, it } from 'vitest';
+import { GcpApiError, GcpRestClient } from '../../functions/gcp/rest-request.ts';
+
+const URL = 'http://127.0.0.1:9/v1/projects/certctl-prod/secrets/certctl-ca-backup';
+
+/** A fetch answering `failures` (a google.rpc.Status each) first, then the secret; and its calls. */
+function answering(failures: readonly [status: number, code: string][]): {
+  fetch: typeof fetch;
+  calls: { method: string }[];
+} {
+  const calls: { method: string }[] = [];
+  const fetcher = async (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    calls.push({ method: init?.method ?? 'GET' });
+    const failure = failures[calls.length - 1];
+    if (failure) {
+      const [status, code] = failure;
+      return new Response(JSON.stringify({ error: { code: status, message: 'm', status: code } }), {
+        status,
+      });
+    }
+    return new Response(JSON.stringify({ name: 'projects/1/secrets/certctl-ca-backup' }), { status: 200 });
+  };
+  return { fetch: fetcher as typeof fetch, calls };
+}
+
+const client = (fetcher: typeof fetch): GcpRestClient =>
+  new GcpRestClient({ fetch: fetcher, retry: { initialDelayMs: 1, maxDelayMs: 1 } });
+
+describe('GcpRestClient retries', () => {
+  it.each([
+    [429, 'RESOURCE_EXHAUSTED'],
+    [503, 'UNAVAILABLE'],
+  ] as const)('asks a GET again when it is answered %i %s once', async (status, code) => {
+    // Prepare
+    const { fetch: fetcher, calls } = answering([[status, code]]);
+
+    // Act
+    const answer = await client(fetcher).request({ what: 'Secret Manager GET', url: URL });
+
+    // Assess
+    expect(answer).toMatchObject({ status: 200, attempts: 2 });
+    expect(calls).toHaveLength(2);
+  });
+
+  it.each(['GET', 'POST'] as const)(
+    'does not ask a %s again when it is answered 409 ABORTED',
+    async (method) => {
+      // Prepare
+      const { fetch: fetcher, calls } = answering([[409, 'ABORTED']]);
+
+      // Act
+      const request = client(fetcher).request({ what: `Secret Manager ${method}`, url: URL, method });
+
+      // Assess: one attempt, its error Google's code (which core/errors.ts counts as passing).
+      await expect(request).rejects.toBeInstanceOf(GcpApiError);
+      await expect(request).rejects.toMatchObject({ status: 409, code: 'ABORTED' });
+      expect(calls).toEqual([{ method }]);
+    },
+  );
+});
