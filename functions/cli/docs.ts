@@ -31,7 +31,15 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
     });
     lines.push(`| \`${metadata.id}\` | ${metadata.severity} | ${metadata.title} | ${types.join(', ')} |`);
   }
+  const cloudName = (cloud: string) => (cloud === 'gcp' ? 'GCP' : cloud.toUpperCase());
   for (const { metadata } of checks) {
+    const { texts = {}, urls = {} } = metadata.remediation;
+    // A cloud with its own docs page but no text of its own (Cloud SQL under the pitr checks) is
+    // fixed by the shared text: its page goes beside the default one, or the catalog would hide it.
+    const sharedTextLinks = Object.entries(urls)
+      .filter(([cloud]) => !(cloud in texts))
+      .map(([cloud, url]) => `, [${cloudName(cloud)} docs](${url})`)
+      .join('');
     lines.push(
       '',
       `## \`${metadata.id}\``,
@@ -40,10 +48,10 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
       '',
       metadata.rationale,
       '',
-      `Remediation: ${metadata.remediation.text} ([docs](${metadata.remediation.url}))`,
-      ...Object.entries(metadata.remediation.texts ?? {}).map(
+      `Remediation: ${metadata.remediation.text} ([docs](${metadata.remediation.url})${sharedTextLinks})`,
+      ...Object.entries(texts).map(
         ([cloud, text]) =>
-          `\nOn ${cloud === 'gcp' ? 'GCP' : cloud.toUpperCase()}: ${text} ([docs](${metadata.remediation.urls?.[cloud as keyof typeof metadata.remediation.texts] ?? metadata.remediation.url}))`,
+          `\nOn ${cloudName(cloud)}: ${text} ([docs](${urls[cloud as keyof typeof urls] ?? metadata.remediation.url}))`,
       ),
     );
   }

@@ -538,4 +538,20 @@ describe('generated docs', () => {
       expect(catalog).toContain(metadata.remediation.url);
     }
   });
+
+  it("documents each check's per-cloud remediation link, also for a cloud that has no text of its own", () => {
+    // Prepare: the pitr checks give Cloud SQL its own docs page beside one remediation text.
+    const catalog = renderCheckCatalog(allChecks);
+    const section = (id: string) => catalog.slice(catalog.indexOf(`## \`${id}\``)).split('\n## ')[0] ?? '';
+
+    // Act / Assess
+    for (const { metadata } of allChecks) {
+      for (const url of Object.values(metadata.remediation.urls ?? {})) {
+        expect(section(metadata.id)).toContain(`(${url})`);
+      }
+    }
+    expect(
+      allChecks.some((check) => check.metadata.remediation.urls && !check.metadata.remediation.texts),
+    ).toBe(true);
+  });
 });
