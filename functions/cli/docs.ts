@@ -3,13 +3,17 @@
  * (from the zod schema) and the CLI help in the README. `npm run docs` writes them; a test fails
  * when a file differs from what the code would generate, so docs cannot drift.
  */
-import type { Check } from '../core/check.ts';
+import { type Check, severityFor } from '../core/check.ts';
+import { type ComplianceStatus, SEVERITIES } from '../core/finding.ts';
 import { policySchema } from '../core/policy.ts';
 import * as z from '../core/zod.ts';
 import { asffResourceType, PRODUCT_FIELD } from '../publish/security-hub/asff.ts';
 
 export const HELP_START = '<!-- generated:help start -->';
 export const HELP_END = '<!-- generated:help end -->';
+
+/** The statuses of the catalog's severity table, the one the catalog's severity column is for first. */
+const SEVERITY_COLUMNS: readonly ComplianceStatus[] = ['FAILED', 'WARNING', 'NOT_AVAILABLE', 'PASSED'];
 
 export function renderCheckCatalog(checks: readonly Check<never>[]): string {
   const lines = [
@@ -20,6 +24,18 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
     'Ids are stable public names: they appear in findings, in Security Hub `GeneratorId`s and in the CLI.',
     '',
     `Security Hub resource type: the ASFF \`Resources[].Type\` of the check's findings. A resource ASFF has no type for (a GCP one) is \`Other\`, our type beside it, which the finding carries in \`ProductFields\` (\`${PRODUCT_FIELD.resourceType}\`) and \`Resources[].Details.Other\`; the CLI's JSON and CSV findings say our type.`,
+    '',
+    "A finding's severity (the CLI's, Security Hub's `Severity.Label`) is the check's below when it FAILED, and lower for the other statuses; `--severity` selects checks by the check's severity, so `--severity high` also reports a HIGH check's WARNING, a MEDIUM finding.",
+    '',
+    '| Check severity | FAILED | WARNING | NOT_AVAILABLE | PASSED |',
+    '| --- | --- | --- | --- | --- |',
+    ...[...SEVERITIES]
+      .reverse()
+      .flatMap((level) => checks.find(({ metadata }) => metadata.severity === level)?.metadata ?? [])
+      .map(
+        (metadata) =>
+          `| ${metadata.severity} | ${SEVERITY_COLUMNS.map((status) => severityFor(metadata, status)).join(' | ')} |`,
+      ),
     '',
     '| Id | Severity | Title | Security Hub resource type |',
     '| --- | --- | --- | --- |',
