@@ -3,13 +3,17 @@
  * (from the zod schema) and the CLI help in the README. `npm run docs` writes them; a test fails
  * when a file differs from what the code would generate, so docs cannot drift.
  */
-import type { Check } from '../core/check.ts';
+import { type Check, severityFor } from '../core/check.ts';
+import { type ComplianceStatus, SEVERITIES } from '../core/finding.ts';
 import { policySchema } from '../core/policy.ts';
 import * as z from '../core/zod.ts';
 import { asffResourceType, PRODUCT_FIELD } from '../publish/security-hub/asff.ts';
 
 export const HELP_START = '<!-- generated:help start -->';
 export const HELP_END = '<!-- generated:help end -->';
+
+/** The statuses of the catalog's severity table, the one the catalog's severity column is for first. */
+const SEVERITY_COLUMNS: readonly ComplianceStatus[] = ['FAILED', 'WARNING', 'NOT_AVAILABLE', 'PASSED'];
 
 export function renderCheckCatalog(checks: readonly Check<never>[]): string {
   const lines = [
@@ -21,6 +25,18 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
     '',
     `Security Hub resource type: the ASFF \`Resources[].Type\` of the check's findings. A resource ASFF has no type for (a GCP one) is \`Other\`, our type beside it, which the finding carries in \`ProductFields\` (\`${PRODUCT_FIELD.resourceType}\`) and \`Resources[].Details.Other\`; the CLI's JSON and CSV findings say our type.`,
     '',
+    "A finding's severity (the CLI's, Security Hub's `Severity.Label`) is the check's below when it FAILED, and lower for the other statuses; `--severity` selects checks by the check's severity, so `--severity high` also reports a HIGH check's WARNING, a MEDIUM finding.",
+    '',
+    '| Check severity | FAILED | WARNING | NOT_AVAILABLE | PASSED |',
+    '| --- | --- | --- | --- | --- |',
+    ...[...SEVERITIES]
+      .reverse()
+      .flatMap((level) => checks.find(({ metadata }) => metadata.severity === level)?.metadata ?? [])
+      .map(
+        (metadata) =>
+          `| ${metadata.severity} | ${SEVERITY_COLUMNS.map((status) => severityFor(metadata, status)).join(' | ')} |`,
+      ),
+    '',
     '| Id | Severity | Title | Security Hub resource type |',
     '| --- | --- | --- | --- |',
   ];
@@ -31,7 +47,15 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
     });
     lines.push(`| \`${metadata.id}\` | ${metadata.severity} | ${metadata.title} | ${types.join(', ')} |`);
   }
+  const cloudName = (cloud: string) => (cloud === 'gcp' ? 'GCP' : cloud.toUpperCase());
   for (const { metadata } of checks) {
+    const { texts = {}, urls = {} } = metadata.remediation;
+    // A cloud with its own docs page but no text of its own (Cloud SQL under the pitr checks) is
+    // fixed by the shared text: its page goes beside the default one, or the catalog would hide it.
+    const sharedTextLinks = Object.entries(urls)
+      .filter(([cloud]) => !(cloud in texts))
+      .map(([cloud, url]) => `, [${cloudName(cloud)} docs](${url})`)
+      .join('');
     lines.push(
       '',
       `## \`${metadata.id}\``,
@@ -40,10 +64,10 @@ export function renderCheckCatalog(checks: readonly Check<never>[]): string {
       '',
       metadata.rationale,
       '',
-      `Remediation: ${metadata.remediation.text} ([docs](${metadata.remediation.url}))`,
-      ...Object.entries(metadata.remediation.texts ?? {}).map(
+      `Remediation: ${metadata.remediation.text} ([docs](${metadata.remediation.url})${sharedTextLinks})`,
+      ...Object.entries(texts).map(
         ([cloud, text]) =>
-          `\nOn ${cloud === 'gcp' ? 'GCP' : cloud.toUpperCase()}: ${text} ([docs](${metadata.remediation.urls?.[cloud as keyof typeof metadata.remediation.texts] ?? metadata.remediation.url}))`,
+          `\nOn ${cloudName(cloud)}: ${text} ([docs](${urls[cloud as keyof typeof urls] ?? metadata.remediation.url}))`,
       ),
     );
   }

@@ -16,7 +16,7 @@ import {
 } from '@smithy/core/config';
 import { isAwsRegionName } from '../core/aws-region.ts';
 import { DOCS } from '../core/docs.ts';
-import { InputError } from '../core/errors.ts';
+import { describeError, InputError } from '../core/errors.ts';
 
 /** The region of the selected profile, and where it was found. */
 export interface ProfileRegion {
@@ -29,13 +29,25 @@ export interface ProfileRegion {
 
 /**
  * The home directory as the SDK finds it (HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, then the OS),
- * but from `env`: @smithy/core's getHomeDir reads process.env.
+ * but from `env`: @smithy/core's getHomeDir reads process.env. A uid with no passwd entry (a
+ * container run as `-u 1000`) without HOME has none, and os.homedir() throws a SystemError: said as
+ * what to set, not as an unexpected error with its stack.
  */
-function homeOf(env: NodeJS.ProcessEnv): string {
+export function homeOf(env: NodeJS.ProcessEnv, osHome: () => string = homedir): string {
   if (env.HOME) return env.HOME;
   if (env.USERPROFILE) return env.USERPROFILE;
   if (env.HOMEPATH) return `${env.HOMEDRIVE ?? 'C:\\'}${env.HOMEPATH}`;
-  return homedir();
+  try {
+    return osHome();
+  } catch (error) {
+    // Node words it "A system error occurred: uv_os_homedir returned ENOENT (no such file …)".
+    const message = describeError(error);
+    const why = /uv_\w+ returned \w+/.exec(message)?.[0] ?? message;
+    throw new InputError(
+      `no home directory to find ~/.aws/config and ~/.aws/credentials in: HOME is not set and this user has none (${why}); set HOME (the AWS SDK reads its shared files there)`,
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -45,6 +57,7 @@ function homeOf(env: NodeJS.ProcessEnv): string {
  * (https://docs.aws.amazon.com/sdkref/latest/guide/file-location.html).
  */
 export function sharedConfigPaths(env: NodeJS.ProcessEnv): { configFile: string; credentialsFile: string } {
+  // Read even when both files are named: the SDK's loadSharedConfigFiles asks for the home anyway.
   const home = homeOf(env);
   const resolve = (path: string) => (path.startsWith('~/') ? join(home, path.slice(2)) : path);
   return {

@@ -59,6 +59,11 @@ export interface Check<F> {
    * scope that failed. Absent means always on.
    */
   enabledBy?(policy: Policy): boolean;
+  /**
+   * The policy field `enabledBy` reads (`pitr.requireCrossRegionBackup`), named to a user whose
+   * filters select only checks the policy turns off.
+   */
+  readonly enabledBySetting?: string;
   /** The outcome for one resource, or undefined when the check does not apply to it. */
   evaluate(fact: F, context: CheckContext): CheckOutcome | undefined;
 }

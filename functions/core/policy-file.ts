@@ -77,13 +77,15 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
     if (text.trim() === '') raw = {};
     else raw = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new PolicyError(
-      `policy file ${path} is not valid ${extname(path) || 'JSON'}: ${syntaxProblem(error)}`,
-      [],
-      {
-        cause: error,
-      },
-    );
+    // Under a name other than .yaml, .yml or .json the syntax was our choice, not the user's: say
+    // it was read as JSON, or a YAML policy saved as policy.txt reads as "not valid .txt".
+    const syntax =
+      isYaml || extname(path).toLowerCase() === '.json'
+        ? extname(path)
+        : 'JSON, as which a name not ending in .yaml or .yml is read (name a YAML policy .yaml)';
+    throw new PolicyError(`policy file ${path} is not valid ${syntax}: ${syntaxProblem(error)}`, [], {
+      cause: error,
+    });
   }
   if (!isYaml) refuseRepeatedJsonKeys(text, `policy file ${path}`);
   return parsePolicy(raw, `policy file ${path}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allChecks } from '../../functions/checks/index.ts';
 import { pitrChecks } from '../../functions/checks/pitr/index.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 
 describe('check catalog', () => {
   it('lists the six PITR checks in catalog order when loaded', () => {
@@ -28,6 +29,29 @@ describe('check catalog', () => {
       'keys.replicated',
       'keys.cmk',
       'keys.content',
+    ]);
+  });
+
+  it('names the policy setting of every check the policy can turn off, and that setting turns it on', () => {
+    // Prepare
+    const switchable = allChecks.filter((check) => check.enabledBy);
+
+    // Act: the defaults turn each off; its setting set to true turns it on (a keys section with no
+    // preset, whose items would otherwise all need mapping).
+    const states = switchable.map((check) => {
+      const [section = '', field = ''] = (check.enabledBySetting ?? '').split('.');
+      const preset = section === 'keys' ? { preset: 'none' } : {};
+      return [
+        check.metadata.id,
+        check.enabledBy?.(parsePolicy({})),
+        check.enabledBy?.(parsePolicy({ [section]: { ...preset, [field]: true } })),
+      ];
+    });
+
+    // Assess
+    expect(states).toEqual([
+      ['pitr.cross-region', false, true],
+      ['keys.content', false, true],
     ]);
   });
 

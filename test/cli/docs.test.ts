@@ -7,6 +7,8 @@ import { allChecks } from '../../functions/checks/index.ts';
 import { COMMANDS, README_HELP } from '../../functions/cli/cli.ts';
 import { DYNAMODB_ENDPOINT_ENV } from '../../functions/cli/commands/snapshot.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
+import { severityFor } from '../../functions/core/check.ts';
+import { SEVERITIES } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV } from '../../functions/gcp/clients.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
@@ -537,5 +539,45 @@ describe('generated docs', () => {
       expect(catalog).toContain(`## \`${metadata.id}\``);
       expect(catalog).toContain(metadata.remediation.url);
     }
+  });
+
+  it('states the severity a finding of each status carries, as the findings carry it', () => {
+    // Prepare: a WARNING of a HIGH check is a MEDIUM finding, which `--severity high` still reports.
+    const catalog = renderCheckCatalog(allChecks);
+    const rows = catalog
+      .split('\n')
+      .filter((line) => /^\| (CRITICAL|HIGH|MEDIUM|LOW|INFORMATIONAL) \|/.test(line));
+
+    // Act
+    const stated = rows.map((row) => row.split(' | ').map((cell) => cell.replace(/^\| | \|$/g, '')));
+
+    // Assess
+    const used = [...SEVERITIES]
+      .reverse()
+      .filter((level) => allChecks.some((check) => check.metadata.severity === level));
+    expect(stated.map(([severity]) => severity)).toEqual(used);
+    for (const [severity, ...bySTATUS] of stated) {
+      const metadata = allChecks.find((check) => check.metadata.severity === severity)?.metadata;
+      if (!metadata) throw new Error(`no check of severity ${severity}`);
+      const statuses = ['FAILED', 'WARNING', 'NOT_AVAILABLE', 'PASSED'] as const;
+      expect(bySTATUS).toEqual(statuses.map((status) => severityFor(metadata, status)));
+    }
+    expect(catalog).toContain("`--severity` selects checks by the check's severity");
+  });
+
+  it("documents each check's per-cloud remediation link, also for a cloud that has no text of its own", () => {
+    // Prepare: the pitr checks give Cloud SQL its own docs page beside one remediation text.
+    const catalog = renderCheckCatalog(allChecks);
+    const section = (id: string) => catalog.slice(catalog.indexOf(`## \`${id}\``)).split('\n## ')[0] ?? '';
+
+    // Act / Assess
+    for (const { metadata } of allChecks) {
+      for (const url of Object.values(metadata.remediation.urls ?? {})) {
+        expect(section(metadata.id)).toContain(`(${url})`);
+      }
+    }
+    expect(
+      allChecks.some((check) => check.metadata.remediation.urls && !check.metadata.remediation.texts),
+    ).toBe(true);
   });
 });

@@ -434,6 +434,37 @@ describe('backup-guard input checks', () => {
     ]);
   });
 
+  it('refuses filters that select only checks the policy turns off, before any call, instead of reporting every check passed', async () => {
+    // Prepare: the default policy asks for no cross-region backup and reads no secret value.
+    const policy = join(dir, 'policy.yaml');
+    await writeFile(policy, 'pitr:\n  requireCrossRegionBackup: false\n');
+
+    // Act
+    const results = [
+      await audit(['--policy', policy, '--check', 'pitr.cross-region']),
+      await audit(['--policy', policy, '--check', 'pitr.cross-region,keys.content', '--format', 'json']),
+    ];
+
+    // Assess
+    expect(results.map((result) => result.code)).toEqual([2, 2]);
+    expect(results.map((result) => result.err)).toEqual([
+      'backup-guard: --group, --check, --exclude-check and --severity select only checks the policy turns off (pitr.cross-region runs only with pitr.requireCrossRegionBackup), so nothing would be reported; turn them on in the policy or select other checks\n',
+      'backup-guard: --group, --check, --exclude-check and --severity select only checks the policy turns off (pitr.cross-region runs only with pitr.requireCrossRegionBackup; keys.content runs only with keys.inspectSecretValues), so nothing would be reported; turn them on in the policy or select other checks\n',
+    ]);
+    expect(results.map((result) => result.out)).toEqual(['', '']);
+    expect(sim.stats().requests).toBe(0);
+  });
+
+  it('runs a filter that selects a check the policy turns off beside one it runs', async () => {
+    // Act: pitr.window runs; pitr.cross-region yields nothing under this policy.
+    const result = await audit(['--check', 'pitr.window,pitr.cross-region', '--format', 'json', '--quiet']);
+
+    // Assess
+    expect(result.err).toBe('');
+    const report = JSON.parse(result.out) as { findings: { checkId: string }[] };
+    expect(new Set(report.findings.map((finding) => finding.checkId))).toEqual(new Set(['pitr.window']));
+  });
+
   it('refuses a --group whose checks --severity leaves none of, though another group has one', async () => {
     // Prepare: every dumps check is HIGH; pitr and keys have CRITICAL checks, but --group dumps
     // runs only the dumps checks.

@@ -135,6 +135,20 @@ describe('README shell examples', () => {
     expect(problems).toEqual([]);
   });
 
+  it('names every directory of functions/ in the Architecture block', async () => {
+    // Prepare
+    const readme = await readFile('README.md', 'utf8');
+    const block = readme.slice(readme.indexOf('## Architecture')).split('```')[1] ?? '';
+    const dirs = (await readdir('functions', { withFileTypes: true })).filter((entry) => entry.isDirectory());
+
+    // Act
+    const unnamed = dirs.map((dir) => `functions/${dir.name}/`).filter((dir) => !block.includes(`\n${dir} `));
+
+    // Assess
+    expect(dirs.length).toBeGreaterThan(5);
+    expect(unnamed).toEqual([]);
+  });
+
   it('flags an option that does not exist, so the check above can fail', async () => {
     expect(await problemOf(['npx', 'backup-guard', 'audit', '--colour'])).toBe(
       'audit has no option --colour',

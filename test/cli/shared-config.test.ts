@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../functions/cli/cli.ts';
 import { openClouds, type WhereArgs } from '../../functions/cli/clouds.ts';
-import { awsProfileRegion } from '../../functions/cli/shared-config.ts';
+import { awsProfileRegion, homeOf } from '../../functions/cli/shared-config.ts';
 import { InputError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { captureIo } from './support.ts';
@@ -285,5 +285,24 @@ describe('the home region of a CLI run from the AWS profile', () => {
     expect(code).toBe(2);
     expect(io.err()).toMatch(/^backup-guard: the AWS config file \S+ is malformed: line 1 /);
     expect(io.err().trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('the home directory the shared files are found in', () => {
+  it('refuses in a sentence, not a stack trace, when HOME is unset and the user has no home directory', () => {
+    // Prepare: what os.homedir() throws for a uid with no passwd entry (a container run as -u 1000).
+    const noPasswdEntry = (): string => {
+      throw Object.assign(
+        new Error('A system error occurred: uv_os_homedir returned ENOENT (no such file or directory)'),
+        { code: 'ERR_SYSTEM_ERROR' },
+      );
+    };
+
+    // Act / Assess
+    expect(homeOf({ HOME: '/home/alice' }, noPasswdEntry)).toBe('/home/alice');
+    expect(() => homeOf({}, noPasswdEntry)).toThrow(InputError);
+    expect(() => homeOf({}, noPasswdEntry)).toThrow(
+      'no home directory to find ~/.aws/config and ~/.aws/credentials in: HOME is not set and this user has none (uv_os_homedir returned ENOENT); set HOME (the AWS SDK reads its shared files there)',
+    );
   });
 });

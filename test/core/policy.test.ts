@@ -316,6 +316,21 @@ describe('policy loaders', () => {
     );
   });
 
+  it('says a YAML policy under another name than .yaml or .yml was read as JSON, and how to name it', async () => {
+    // Prepare: the policy init writes, saved as policy.txt and as policy (no extension).
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const txt = join(dir, 'policy.txt');
+    const bare = join(dir, 'policy');
+    for (const file of [txt, bare]) await writeFile(file, 'pitr:\n  minPitrDays: 30\n');
+
+    // Act / Assess: not "is not valid .txt", which names no syntax the loader knows.
+    for (const file of [txt, bare]) {
+      await expect(loadPolicyFile(file)).rejects.toThrow(
+        `policy file ${file} is not valid JSON, as which a name not ending in .yaml or .yml is read (name a YAML policy .yaml): Unexpected token`,
+      );
+    }
+  });
+
   it('says a policy file is not UTF-8 instead of reading it with replacement characters, and reads one with a BOM', async () => {
     // Prepare: a Latin-1 tag value (it would silently become "Z\uFFFDrich" and select nothing), a UTF-16
     // file as Notepad saves it, and UTF-8 JSON with the BOM some editors write.
@@ -623,7 +638,9 @@ describe('loadPolicyFile edge cases', () => {
     expect((await loadPolicyFile(plain)).pitr.minPitrDays).toBe(32);
     await writeFile(plain, 'pitr: {}');
     await expect(loadPolicyFile(plain)).rejects.toThrow(
-      new RegExp(`^policy file ${plain} is not valid JSON: `),
+      new RegExp(
+        `^policy file ${plain} is not valid JSON, as which a name not ending in \\.yaml or \\.yml is read`,
+      ),
     );
   });
   it('carries no field issues, and the parser or file error as its cause, when the file cannot be used', async () => {

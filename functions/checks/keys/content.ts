@@ -82,6 +82,7 @@ export const keysContentCheck: Check<KeySecretFact> = {
     resourceTypes: KEYS_RESOURCE_TYPES,
   },
   enabledBy: (policy) => policy.keys?.inspectSecretValues === true,
+  enabledBySetting: 'keys.inspectSecretValues',
   evaluate(fact) {
     const required = requiredOf(fact);
     const absent = absentOutcome(fact, required);

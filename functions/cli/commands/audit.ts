@@ -55,17 +55,28 @@ const EXTENSIONS: Record<Format, string> = {
 const OUTPUT_DIR_DEFAULT: readonly Format[] = ['json', 'csv', 'markdown', 'html'];
 
 /** Every check id of every registered group, in catalog order, with its severity. */
-function knownChecks(): { id: string; group: string; severity: Severity }[] {
+function knownChecks(): {
+  id: string;
+  group: string;
+  severity: Severity;
+  /** Whether the policy runs it (`pitr.cross-region` only with `requireCrossRegionBackup`). */
+  enabledBy: (policy: Policy) => boolean;
+  enabledBySetting: string | undefined;
+}[] {
   return checkGroups().flatMap((group) =>
     group.checks.map((check) => ({
       id: check.metadata.id,
       group: group.name,
       severity: check.metadata.severity,
+      enabledBy: (policy: Policy) => check.enabledBy?.(policy) ?? true,
+      enabledBySetting: check.enabledBySetting,
     })),
   );
 }
 
 interface Selection {
+  /** The ids of the checks the filters select, whether or not the policy runs them. */
+  readonly selected: readonly string[];
   /** Groups the run reads; undefined means every group. */
   readonly groups: string[] | undefined;
   readonly checks: Set<string> | undefined;
@@ -147,7 +158,28 @@ function resolveSelection(values: Record<string, unknown>): Selection {
       "--group, --check, --exclude-check and --severity together select no check, so nothing would be reported; 'backup-guard checks' lists each check's group and severity",
     );
   }
-  return { groups, checks: include?.ids, excludeChecks: exclude?.ids, severities };
+  return {
+    selected: selected.map((check) => check.id),
+    groups,
+    checks: include?.ids,
+    excludeChecks: exclude?.ids,
+    severities,
+  };
+}
+
+/**
+ * Refuse filters whose every check the policy turns off: the run would report nothing and exit 0,
+ * "every check passed", on nothing (`--check pitr.cross-region` without requireCrossRegionBackup).
+ */
+function refuseChecksTurnedOff(selection: Selection, policy: Policy): void {
+  const selected = knownChecks().filter((check) => selection.selected.includes(check.id));
+  if (selected.some((check) => check.enabledBy(policy))) return;
+  const why = selected
+    .map((check) => `${check.id} runs only with ${check.enabledBySetting ?? 'a policy setting'}`)
+    .join('; ');
+  throw new InputError(
+    `--group, --check, --exclude-check and --severity select only checks the policy turns off (${why}), so nothing would be reported; turn them on in the policy or select other checks`,
+  );
 }
 
 interface AuditArgs {
@@ -312,6 +344,7 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
   if (options.output !== undefined) await checkOutputFile(options.output);
   if (options.outputDir !== undefined) await checkOutputDir(options.outputDir);
   const policy = await loadCliPolicy(where.policyFile, io.env);
+  refuseChecksTurnedOff(options.selection, policy);
   projectsOf(where, policy, 'audit');
   const auditAws = where.providers.includes('aws');
   const auditGcp = where.providers.includes('gcp');
@@ -488,7 +521,9 @@ export const auditCommand: CliCommand = {
   details: `Filters (--check, --exclude-check, --severity) narrow the report and its exit code to the checks
 they select, but a region or account that could not be read, or a database the policy names that was
 not found, still exits 2 whatever they select; a run with --failed-only exits as it would without it.
-Filters that together select no check of the groups the run reads are refused (exit 2).
+Filters that together select no check of the groups the run reads, or only checks the policy turns off
+(pitr.cross-region without pitr.requireCrossRegionBackup, keys.content without
+keys.inspectSecretValues), are refused (exit 2).
 
 Exit codes:
   0  no open failure: every check passed, warned, or failed under an active policy exception

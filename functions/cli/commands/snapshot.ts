@@ -88,6 +88,30 @@ export function renderSnapshotResult(result: SnapshotJobResult): string {
   return `${lines.map(visibleLine).join('\n')}\n`;
 }
 
+/**
+ * Who requests the snapshot, for its requested-by tag: $USER, else the login name. A uid with no
+ * passwd entry (a container run as `-u 1000`) has none, and os.userInfo() throws a SystemError:
+ * said as what to set, not as an unexpected error with its stack.
+ */
+export function requesterOf(
+  env: NodeJS.ProcessEnv,
+  loginName: () => string = () => userInfo().username,
+): string {
+  const user = env.USER?.trim();
+  if (user) return user;
+  try {
+    return loginName();
+  } catch (error) {
+    // Node words it "A system error occurred: uv_os_get_passwd returned ENOENT (no such file …)".
+    const message = describeError(error);
+    const why = /uv_\w+ returned \w+/.exec(message)?.[0] ?? message;
+    throw new InputError(
+      `cannot tell who requests the snapshot (its requested-by tag): $USER is not set and this user has no login name (${why}); set USER, e.g. USER=alice backup-guard snapshot ...`,
+      { cause: error },
+    );
+  }
+}
+
 /** The request the arguments describe; every mistake names its flag. */
 function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo): SnapshotRequest {
   const reason = (values.reason as string | undefined)?.trim();
@@ -133,7 +157,7 @@ function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo)
     requestId: requestId || (ticket ? `ticket:${ticket}` : `cli:${randomUUID()}`),
     reason,
     ticket,
-    requestedBy: io.env.USER ?? userInfo().username,
+    requestedBy: requesterOf(io.env),
     targets,
     wait: values['no-wait'] !== true,
   };
