@@ -206,9 +206,12 @@ describe('Security Hub grants match the regions the publisher uses', () => {
       securityHub: { enabled: true },
     }).member;
 
-    // Assess: the member stack's own region stands for the home region (environment-agnostic here).
+    // Assess: the audit stack's Region (the Lambda's) is the home region, named in the member
+    // template whichever region its StackSet deploys it in (infra/member-stack.ts memberHomeRegion),
+    // never as the member stack's own region.
+    const ownRegion = '(the member stack’s own region)';
     const expected = [...AUDITED, LAMBDA_REGION].sort();
-    expect(grantedRegions(statements, 'securityhub:GetFindings', LAMBDA_REGION)).toEqual(expected);
-    expect(grantedRegions(statements, 'securityhub:BatchImportFindings', LAMBDA_REGION)).toEqual(expected);
+    expect(grantedRegions(statements, 'securityhub:GetFindings', ownRegion)).toEqual(expected);
+    expect(grantedRegions(statements, 'securityhub:BatchImportFindings', ownRegion)).toEqual(expected);
   });
 });
