@@ -67,6 +67,8 @@ export function buildBackupGuardApp(app: App, options: BackupGuardAppOptions): B
   const member = new MemberStack(app, STACK_NAMES.member, {
     description: 'certctl-backup-guard: read-only audit role (every member account, e.g. as a StackSet)',
     policy,
+    // The member role is granted Security Hub in the audit Lambdas' home region (memberHomeRegion).
+    auditRegion: audit.region,
     // The member role trusts the job roles by name, so both stacks must agree on them.
     ...(options.audit?.auditRoleName
       ? { trustedRoleNames: memberTrustedRoleNames(policy, options.audit.auditRoleName) }

@@ -10,9 +10,18 @@
  * accounts that were never CDK-bootstrapped. The audit account id is a parameter, so one template
  * serves every member account.
  */
-import { Aws, CfnOutput, CfnParameter, DefaultStackSynthesizer, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnOutput,
+  CfnParameter,
+  DefaultStackSynthesizer,
+  Stack,
+  type StackProps,
+  Token,
+} from 'aws-cdk-lib';
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { PolicyError } from '../functions/core/errors.ts';
 import type { Policy } from '../functions/core/policy.ts';
 import {
   auditRoleAcknowledgements,
@@ -52,6 +61,43 @@ export interface MemberStackProps extends StackProps {
    * @default the role named by `policy.aws.accounts[*].roleArn`, else 'certctl-backup-guard-audit-member'
    */
   readonly memberRole?: { readonly roleName: string; readonly path: string };
+  /**
+   * The audit stack's Region: the Lambdas' own, their home region for Security Hub without
+   * `securityHub.centralRegion` (see {@link memberHomeRegion}). A token when that stack is
+   * environment-agnostic, which is as good as none.
+   * @default unknown
+   */
+  readonly auditRegion?: string;
+}
+
+/**
+ * The home region the member role is granted Security Hub in beside the audited regions: where the
+ * publisher keeps a whole-account finding of the account (functions/publish/security-hub/asff.ts
+ * publishTargetFrom), which is `securityHub.centralRegion`, else the audit Lambda's own region.
+ * The member template is deployed wherever its StackSet instances are (one region per account, not
+ * necessarily the audit stack's), so its own region (`stackRegion`) stands for the audit Lambda's
+ * only where the grant does not depend on it: Security Hub off, `aws.regions: all` (every region is
+ * granted) or no member account listed (nobody assumes the role). Otherwise the audit stack's Region
+ * must be fixed at synth (`auditRegion`), or synth stops naming `securityHub.centralRegion`: a role
+ * granted the wrong region cannot archive or keep alive the findings kept there, and nothing would
+ * say so until Security Hub refused a call.
+ */
+export function memberHomeRegion(
+  policy: Policy,
+  auditRegion: string | undefined,
+  stackRegion: string,
+): string {
+  if (policy.securityHub.centralRegion !== undefined) return policy.securityHub.centralRegion;
+  if (auditRegion !== undefined && !Token.isUnresolved(auditRegion)) return auditRegion;
+  if (!policy.securityHub.enabled || policy.aws.regions === 'all' || policy.aws.accounts.length === 0) {
+    return stackRegion;
+  }
+  const issue = {
+    path: 'securityHub.centralRegion',
+    message:
+      'is required when securityHub.enabled, aws.regions lists regions and aws.accounts lists member accounts, unless the CertctlBackupGuardAudit stack has a fixed Region: the member role is granted Security Hub in the audit Lambda’s region, where a whole-account finding is kept, and the member template, deployed wherever its StackSet puts it, cannot know that region. Set it to the region CertctlBackupGuardAudit is deployed in',
+  };
+  throw new PolicyError(`policy is invalid:\n  ${issue.path}: ${issue.message}`, [issue]);
 }
 
 /** The member-account stack: see the module comment. */
@@ -103,10 +149,10 @@ export class MemberStack extends Stack {
       }),
     });
     // The publisher reads and imports through this role in the audited regions (all of them when
-    // aws.regions is `all`) and the home region, where a whole-account finding is kept:
-    // securityHub.centralRegion, or else this stack's region, taken to be the audit stack's
-    // (infra/permissions.ts securityHubRegions).
-    for (const statement of auditReadStatements(policy, this.region)) this.memberRole.addToPolicy(statement);
+    // aws.regions is `all`) and the home region, where a whole-account finding is kept
+    // (memberHomeRegion; infra/permissions.ts securityHubRegions).
+    const homeRegion = memberHomeRegion(policy, props.auditRegion, this.region);
+    for (const statement of auditReadStatements(policy, homeRegion)) this.memberRole.addToPolicy(statement);
     // The dump locations member accounts hold (audit-dumps), limited to this account's buckets.
     for (const statement of memberDumpsStatements(policy)) this.memberRole.addToPolicy(statement);
     // The inventory secrets member accounts hold (audit-keys), limited to this account's secrets.

@@ -68,8 +68,8 @@ export function automatedBackupRegions(policy: Policy): RegionScope {
  *   still reads the home region to archive such a finding left from when the policy audited every
  *   region (while the import ledger holds one, publisher.ts wholeAccountHolders), and to keep alive
  *   the findings of an account that failed, so the home region is granted beside the audited ones.
- *   A member stack deployed in another region than the audit stack's grants its own region: such a
- *   deployment sets `securityHub.centralRegion`;
+ *   The member stack is given its home region (infra/member-stack.ts memberHomeRegion: never
+ *   its own region where that may not be the audit stack's);
  * - GCP findings go to `securityHub.centralAccountId`/`centralRegion`, but only the CLI and the GCP
  *   Cloud Function publish them (the Lambda audits AWS only), so nothing more is granted for them here.
  * So the grant is the audited regions and the home region, or `*` for `aws.regions: all`.
@@ -182,8 +182,9 @@ export function securityHubStatements(regions: RegionScope): PolicyStatement[] {
 }
 
 /**
- * Every statement an audit role needs under `policy`: the Lambda's own role or a member role, in a
- * stack deployed in `stackRegion` ({@link securityHubRegions}).
+ * Every statement an audit role needs under `policy`: the Lambda's own role or a member role, with
+ * `stackRegion` the audit Lambda's region ({@link securityHubRegions}; the member stack passes
+ * infra/member-stack.ts memberHomeRegion, since its own region need not be that one).
  */
 export function auditReadStatements(policy: Policy, stackRegion: string): PolicyStatement[] {
   return [

@@ -209,7 +209,7 @@ export const policySchema = z
         ),
         centralRegion: z.described(
           z.optional(region),
-          'Region of the central account where GCP findings are imported, and of every account where its whole-account finding (scope `*`) is imported, whichever region the run is called from.',
+          "Region of the central account where GCP findings are imported, and of every account where its whole-account finding (scope `*`) is imported, whichever region the run is called from. The CDK deployment requires it with `securityHub.enabled`, a region list and member accounts: the member role is granted Security Hub there, and the member template cannot know the audit stack's region.",
         ),
       }),
       {},

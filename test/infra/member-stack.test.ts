@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PolicyError } from '../../functions/core/errors.ts';
 import { AUDIT_ROLE_NAME } from '../../infra/audit-stack.ts';
 import { buildBackupGuardApp } from '../../infra/backup-guard-app.ts';
 import { AUDIT_ACCOUNT_PARAMETER, MemberStack } from '../../infra/member-stack.ts';
@@ -147,6 +148,49 @@ describe('MemberStack', () => {
       ['eu-central-1', 'eu-west-1', 'us-east-1'].map(
         (region) =>
           `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:product/<AWS::AccountId>/default`,
+      ),
+    );
+  });
+
+  it('refuses to synthesize when the member role cannot be granted the home region: a region list, member accounts, no securityHub.centralRegion and an audit stack of no fixed Region', () => {
+    // Prepare: the member template goes wherever a StackSet puts it, so its own Region need not be
+    // the audit Lambda's, where a whole-account finding is kept.
+    const policy = {
+      aws: { regions: ['eu-west-1'], accounts: FULL_POLICY.aws.accounts },
+      securityHub: { enabled: true },
+    };
+
+    // Act
+    const act = () => synthesize(policy);
+
+    // Assess: a policy error (infra/app.ts prints it), naming the setting.
+    expect(act).toThrow(PolicyError);
+    expect(act).toThrow(/securityHub\.centralRegion: .*CertctlBackupGuardAudit/);
+  });
+
+  it('grants the member role the audit stack’s Region as the home region when that Region is fixed, and cdk-nag passes', () => {
+    // Prepare
+    const app = new App({ context: testContext() });
+    const stacks = buildBackupGuardApp(app, {
+      policy: readPolicyContext({
+        aws: { regions: ['eu-west-1'], accounts: FULL_POLICY.aws.accounts },
+        securityHub: { enabled: true },
+      }),
+      audit: { env: { account: '111111111111', region: 'ap-southeast-2' } },
+    });
+
+    // Act
+    const statements = iamStatements(stacks.member, Template.fromStack(stacks.member));
+    app.synth();
+
+    // Assess: the audit stack's Region by name, not the member stack's own (`<AWS::Region>`).
+    expect(
+      statements
+        .filter((s) => s.Action.includes('securityhub:GetFindings'))
+        .flatMap((s) => s.Resource.map(flatten)),
+    ).toEqual(
+      ['ap-southeast-2', 'eu-west-1'].map(
+        (region) => `arn:<AWS::Partition>:securityhub:${region}:<AWS::AccountId>:hub/default`,
       ),
     );
   });

@@ -190,12 +190,13 @@ describe('Security Hub grants match the regions the publisher uses', () => {
     const used = [...new Set((await securityHubCalls(policy)).map((call) => call.region))];
 
     // Assess: nothing beyond what the publisher may use. With a region list it reads the home region
-    // only while the import ledger holds a whole-account finding left from an audit of every region
-    // (publisher.ts wholeAccountHolders) or to keep an account's findings alive: not in this run.
+    // while the import ledger holds a whole-account finding left from an audit of every region
+    // (publisher.ts wholeAccountHolders), to keep an account's findings alive, or, without a ledger
+    // store as here, for its whole-account findings only (publisher.ts wholeAccountProbes).
     const expected = [...AUDITED, LAMBDA_REGION].sort();
     expect(grantedRegions(statements, 'securityhub:GetFindings', LAMBDA_REGION)).toEqual(expected);
     expect(grantedRegions(statements, 'securityhub:BatchImportFindings', LAMBDA_REGION)).toEqual(expected);
-    expect(used.sort()).toEqual([...AUDITED].sort());
+    expect(used.sort()).toEqual(expected);
   });
 
   it('grants the member role exactly the listed regions and the home region, for both actions', () => {
@@ -205,9 +206,12 @@ describe('Security Hub grants match the regions the publisher uses', () => {
       securityHub: { enabled: true },
     }).member;
 
-    // Assess: the member stack's own region stands for the home region (environment-agnostic here).
+    // Assess: the audit stack's Region (the Lambda's) is the home region, named in the member
+    // template whichever region its StackSet deploys it in (infra/member-stack.ts memberHomeRegion),
+    // never as the member stack's own region.
+    const ownRegion = '(the member stack’s own region)';
     const expected = [...AUDITED, LAMBDA_REGION].sort();
-    expect(grantedRegions(statements, 'securityhub:GetFindings', LAMBDA_REGION)).toEqual(expected);
-    expect(grantedRegions(statements, 'securityhub:BatchImportFindings', LAMBDA_REGION)).toEqual(expected);
+    expect(grantedRegions(statements, 'securityhub:GetFindings', ownRegion)).toEqual(expected);
+    expect(grantedRegions(statements, 'securityhub:BatchImportFindings', ownRegion)).toEqual(expected);
   });
 });

@@ -25,6 +25,7 @@ import {
   ASFF_ID_PREFIX,
   ASFF_LIMITS,
   type Destination,
+  PRODUCT_FIELD,
   type PublishTarget,
   partitionOf,
   productArn,
@@ -311,6 +312,12 @@ interface DestinationWork {
   keepAliveOnly?: boolean;
   /** Security Hub was read for the findings due for keep-alive only: no ledger is written from it. */
   partial?: boolean;
+  /**
+   * Read for this account's active whole-account findings of these groups too (or only, when not
+   * keep-alive-only): no ledger store can tell whether the home region holds one ({@link
+   * wholeAccountProbes}). Only those, and a keep-alive-only destination's failed scopes', are planned.
+   */
+  wholeAccountGroups?: ReadonlySet<string>;
 }
 
 export { UNREAD_FINDINGS_ID } from './errors.ts';
@@ -345,14 +352,14 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   const reaches = reachable(options, target);
   // One pass over every finding (60,000 in a large fleet): the holders' home regions are added to it.
   const destinations = destinationsToRead(options.report, target, options.policy, reaches);
-  const homeLedgers = await wholeAccountHolders(
+  const candidates = wholeAccountCandidates(
     options,
     target,
     roles,
-    calls,
     new Set(destinations.map(keyOf)),
     reaches,
   );
+  const homeLedgers = await wholeAccountHolders(options, target, calls, candidates);
   const homeOf = (account: string): Destination => ({
     account,
     region: target.homeRegion,
@@ -379,6 +386,22 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       keepAliveOnly: true,
     });
   }
+  for (const [account, groups] of wholeAccountProbes(options, candidates)) {
+    const destination = homeOf(account);
+    const kept = work.get(keyOf(destination));
+    // Read for keep-alive already (a failed scope of the account): its whole-account findings are read there too.
+    if (kept) kept.wholeAccountGroups = groups;
+    else {
+      work.set(keyOf(destination), {
+        destination,
+        account: roles(account),
+        held: [],
+        reconciled: false,
+        partial: true,
+        wholeAccountGroups: groups,
+      });
+    }
+  }
   let digests: ReportedDigests | undefined;
   const reported = (): ReportedDigests => {
     digests ??= reportedDigests(options.report, target, now);
@@ -386,10 +409,9 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
   };
   await mapWithConcurrency([...work.values()], concurrency, async (item) => {
     if (item.account === undefined) return;
-    if (item.keepAliveOnly) {
-      await readForKeepAlive(options, item, now, calls, ledgerCounts);
-      return;
-    }
+    if (item.keepAliveOnly) await readForKeepAlive(options, item, now, calls, ledgerCounts);
+    if (item.wholeAccountGroups && !item.readError) await readWholeAccount(options, item, calls);
+    if (item.keepAliveOnly || item.wholeAccountGroups) return;
     if (options.ledger && (await readLedger(options, item, now, calls, ledgerCounts, reported))) return;
     try {
       item.held = await readExisting(options.factory, item.destination, item.account, calls, reported);
@@ -414,11 +436,16 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     target,
     ...(options.catalog ? { catalog: options.catalog } : {}),
     ...(options.groups ? { groups: options.groups } : {}),
-    held: [...work.values()].flatMap((item) =>
-      item.keepAliveOnly
-        ? item.held.filter((held) => held.scope !== undefined && failureOf(held.scope) !== undefined)
-        : item.held,
-    ),
+    held: [...work.values()].flatMap((item) => {
+      const { wholeAccountGroups: groups } = item;
+      if (!item.keepAliveOnly && !groups) return item.held;
+      return item.held.filter(
+        (held) =>
+          (item.keepAliveOnly && held.scope !== undefined && failureOf(held.scope) !== undefined) ||
+          (groups !== undefined &&
+            holdsWholeAccountFinding({ findings: [held] }, item.destination.account, groups)),
+      );
+    }),
   });
 
   // Archives and keep-alives the ledger decided: read those findings (and only those) by Id to copy them.
@@ -903,30 +930,20 @@ async function keepAliveDestinations(
 }
 
 /**
- * The AWS accounts whose home region must be read although this run can write no whole-account
- * finding there (a policy that lists its regions, none of them the home region): those whose
- * home-region ledger holds an active one in a group this run evaluated the account's regions of
- * ({@link holdsWholeAccountFinding}: written while the policy audited every region, and archived
- * once read, lifecycle.ts archivableScopes), or whose ledger cannot tell (unreadable or given up:
- * Security Hub is then read in full there, as for any destination). An account with no ledger there
- * holds none this product recorded: its home region is not read, so a deployment that has always
- * listed its regions reads (and needs permissions in) no other region, at the cost of one ledger read
- * per account, each one's ledger as read (its planning reads it no more). Without a ledger store
- * nothing can tell, and no home region is read; nor is it for an
- * account whose home region this run may not reach ({@link PublishOptions.reach}: its groups write
- * no whole-account finding). `read`: the keys of the destinations this run reads anyway
- * (destinationsToRead), whose home regions need no such ledger read.
+ * The AWS accounts whose home region may hold a whole-account finding this run cannot write (a policy
+ * that lists its regions, none of them the home region), each with the groups it evaluated the
+ * account's regions of: those a whole-account finding of the account can be archived in
+ * (lifecycle.ts archivableScopes). Not an account whose home region this run may not reach
+ * ({@link PublishOptions.reach}: its groups write no whole-account finding), nor one whose home
+ * region the run reads anyway (`read`: the keys of destinationsToRead).
  */
-async function wholeAccountHolders(
+function wholeAccountCandidates(
   options: PublishOptions,
   target: PublishTarget,
   roles: (accountId: string) => PublishAccount | undefined,
-  calls: Calls,
   read: ReadonlySet<string>,
   reaches: (account: string, region: string) => boolean,
-): Promise<ReadonlyMap<string, LedgerRead>> {
-  const store = options.ledger;
-  if (!store) return new Map();
+): ReadonlyMap<string, ReadonlySet<string>> {
   const groupsOf = new Map<string, Set<string>>();
   for (const { scope, status } of options.report.scopes) {
     if (status !== 'complete' || scope.provider !== 'aws' || scope.region === '*') continue;
@@ -940,6 +957,28 @@ async function wholeAccountHolders(
     groups.add(scope.group);
     groupsOf.set(scope.account, groups);
   }
+  return groupsOf;
+}
+
+/**
+ * Of the {@link wholeAccountCandidates}, those whose home region must be read: those whose
+ * home-region ledger holds an active whole-account finding in a group this run evaluated the
+ * account's regions of ({@link holdsWholeAccountFinding}: written while the policy audited every
+ * region, and archived once read, lifecycle.ts archivableScopes), or whose ledger cannot tell
+ * (unreadable or given up: Security Hub is then read in full there, as for any destination). An
+ * account with no ledger there holds none this product recorded: its home region is not read, so a
+ * deployment that has always listed its regions reads (and needs permissions in) no other region, at
+ * the cost of one ledger read per account, each one's ledger as read (its planning reads it no more).
+ * Without a ledger store nothing is read here: {@link wholeAccountProbes} asks Security Hub instead.
+ */
+async function wholeAccountHolders(
+  options: PublishOptions,
+  target: PublishTarget,
+  calls: Calls,
+  groupsOf: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<ReadonlyMap<string, LedgerRead>> {
+  const store = options.ledger;
+  if (!store) return new Map();
   const accounts = [...groupsOf.keys()];
   const reads = await mapWithConcurrency(accounts, options.concurrency ?? 8, async (account) => {
     const where = { account, region: target.homeRegion, partition: partitionOf(target.homeRegion) };
@@ -964,6 +1003,55 @@ async function wholeAccountHolders(
     if (read) holders.set(account, read);
   });
   return holders;
+}
+
+/**
+ * Without a ledger store (the CLI's `backup-guard audit --publish`) no ledger tells whether the home
+ * region of a {@link wholeAccountCandidates} account holds a whole-account finding, and one left
+ * unread would stay active until Security Hub deletes it, 90 days after its last update, although
+ * this run settled it. So each such account's home region is asked for its active whole-account
+ * findings only ({@link readWholeAccount}: one GetFindings call, empty in the steady state). None
+ * where a ledger store answers ({@link wholeAccountHolders}), nor in a run narrowed to some regions,
+ * which settles no whole-account finding (lifecycle.ts archivableScopes).
+ */
+function wholeAccountProbes(
+  options: PublishOptions,
+  candidates: ReadonlyMap<string, ReadonlySet<string>>,
+): ReadonlyMap<string, ReadonlySet<string>> {
+  return options.ledger || options.report.narrowed ? new Map() : candidates;
+}
+
+/**
+ * Read the active whole-account findings (scope region `*`) of `item`'s account held in its
+ * destination, the home region ({@link wholeAccountProbes}), beside what `item` holds already. A
+ * failed read is logged and reported as a destination that could not be read.
+ */
+async function readWholeAccount(options: PublishOptions, item: DestinationWork, calls: Calls): Promise<void> {
+  const where = { account: item.destination.account, region: item.destination.region };
+  try {
+    const client = options.factory.client(SecurityHubClient, where.region, item.account as PublishAccount);
+    const seen = new Set(item.held.map((held) => held.id));
+    await forEachFinding(
+      client,
+      {
+        ...ownFindingsFilters(item.destination),
+        // The region this product writes for a resource of the whole account: lifecycle.ts scopeOf
+        // reads the scope's region from it (the finding carries no `scope/region` of its own).
+        ProductFields: [{ Key: PRODUCT_FIELD.region, Value: '*', Comparison: 'EQUALS' }],
+        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+      },
+      calls,
+      (finding) => {
+        if (!seen.has(finding.Id ?? '')) item.held.push(heldFinding(finding));
+      },
+    );
+  } catch (error) {
+    item.readError = { code: errorCode(error), message: describeError(error) };
+    options.logger?.error('cannot read the whole-account findings held in the home region', {
+      ...where,
+      error: item.readError,
+    });
+  }
 }
 
 /**

@@ -1196,6 +1196,94 @@ describe('publishing with the import ledger against the simulated Security Hub a
     expect(next.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 2 });
   });
 
+  it('archives the whole-account finding without a ledger store (the CLI), reading only whole-account findings in the home region', async () => {
+    // Prepare: `backup-guard audit --publish` (no ledger store) under `aws.regions: all` could not
+    // list account A's regions once: its Scope finding (region `*`) lives in the home region
+    // eu-west-1, beside a finding of A's own eu-west-1 scope. The policy then lists us-east-1 only.
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    const wholeAccountId = asffFindingId(scopeFinding(unlisted));
+    const west = db('db-west');
+    await publish(report([scopeFinding(unlisted), west], [unlisted, ...scopes]), { ledger: false });
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const eastOnly = report([east], [completeScope(ACCOUNT_A, 'us-east-1')]);
+    clock = new Date(T0.getTime() + HOUR);
+    hub.resetCalls();
+
+    // Act
+    const switched = await publish(eastOnly, { policy: listed, ledger: false });
+
+    // Assess: archived, not left to expire; eu-west-1's own finding (a scope this run did not
+    // evaluate) untouched; the home region read once, for whole-account findings only.
+    expect(switched.counts).toMatchObject({ created: 1, archived: 1, failed: 0 });
+    expect(held(wholeAccountId)).toMatchObject([
+      { RecordState: 'ARCHIVED', UpdatedAt: new Date(T0.getTime() + HOUR).toISOString() },
+    ]);
+    expect(held(asffFindingId(west))).toMatchObject([{ RecordState: 'ACTIVE', UpdatedAt: T0.toISOString() }]);
+    const homeReads = hub.calls.filter(
+      (call) => call.region === 'eu-west-1' && call.operation === 'GetFindings',
+    );
+    expect(homeReads).toHaveLength(1);
+    expect(switched.calls).toMatchObject({ getFindings: 2, ledgerRead: 0 });
+  });
+
+  it('archives the whole-account finding without a ledger store where the home region is read for keep-alive too', async () => {
+    // Prepare: as above, but A's dumps scope in us-east-1 fails after the switch, so the home region
+    // eu-west-1 is also read to keep its failed scope's findings alive.
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    const wholeAccountId = asffFindingId(scopeFinding(unlisted));
+    await publish(report([scopeFinding(unlisted)], [unlisted]), { ledger: false });
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const dumpsFailed = failedScope(ACCOUNT_A, 'us-east-1', 'dumps');
+    clock = new Date(T0.getTime() + HOUR);
+    hub.resetCalls();
+
+    // Act
+    const result = await publish(
+      report([east, scopeFinding(dumpsFailed)], [completeScope(ACCOUNT_A, 'us-east-1'), dumpsFailed]),
+      { policy: listed, ledger: false },
+    );
+
+    // Assess: archived; the home region read twice, for findings due for keep-alive and whole-account ones.
+    expect(result.counts).toMatchObject({ created: 2, archived: 1, failed: 0 });
+    expect(held(wholeAccountId)).toMatchObject([{ RecordState: 'ARCHIVED' }]);
+    const homeReads = hub.calls.filter(
+      (call) => call.region === 'eu-west-1' && call.operation === 'GetFindings',
+    );
+    expect(homeReads).toHaveLength(2);
+  });
+
+  it('asks no home region for whole-account findings without a ledger store in a run narrowed to some regions', async () => {
+    // Prepare: the whole-account finding in the home region eu-west-1; a run narrowed to us-east-1
+    // (`--region`) never lists A's regions, so it settles no such finding.
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    await publish(report([scopeFinding(unlisted)], [unlisted]), { ledger: false });
+    const listed = policy({
+      aws: { regions: ['us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    clock = new Date(T0.getTime() + HOUR);
+    hub.resetCalls();
+
+    // Act
+    const result = await publish(
+      { ...report([east], [completeScope(ACCOUNT_A, 'us-east-1')]), narrowed: true },
+      { policy: listed, ledger: false },
+    );
+
+    // Assess
+    expect(result.counts).toMatchObject({ created: 1, archived: 0, failed: 0 });
+    expect(new Set(hub.calls.map((call) => call.region))).toEqual(new Set(['us-east-1']));
+  });
+
   it('reads the home region ledger once when it holds a whole-account finding: to decide and to plan', async () => {
     // Prepare: the whole-account finding of an all-regions audit in the home region eu-west-1, and a
     // store that counts its reads per region; the policy then lists us-east-1 only.
