@@ -99,9 +99,20 @@ export const CLOUD_SQL_STUCK_STATUSES: ReadonlySet<string> = new Set([
 
 /**
  * RDS/Aurora statuses the database stays in until someone acts (starts it, adds storage, restores
- * its KMS key, fixes its parameters or network); being deleted included. CreateDBSnapshot: "The
- * source DB instance must be in the available or storage-optimization state"
+ * its KMS key, fixes its parameters or network, redoes a failed restore, clone, migration or
+ * upgrade); being deleted included. CreateDBSnapshot: "The source DB instance must be in the
+ * available or storage-optimization state"
  * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html).
+ *
+ * Each of {@link CREATION_FAILED_STATUSES} is a failure no waiting ends ("DB instance status",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Status.html):
+ * `restore-error`; `cloning-failed` ("Cloning a DB cluster failed") and `migration-failed` ("A
+ * migration failed"), both "Not billed", so nothing runs
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Status.html); and
+ * `upgrade-failed`, after which (RDS Custom documents; the other engines say nothing more) every
+ * operation is blocked but retrying the upgrade, a point-in-time restore or deleting the instance
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/custom-upgrading-failure.html). A
+ * snapshot refused in any of them is answered at once, not retried until the deadline.
  */
 export const RDS_STUCK_STATUSES: ReadonlySet<string> = new Set([
   'delete-precheck',
@@ -116,7 +127,7 @@ export const RDS_STUCK_STATUSES: ReadonlySet<string> = new Set([
   'incompatible-network',
   'incompatible-option-group',
   'incompatible-parameters',
-  'restore-error',
+  ...CREATION_FAILED_STATUSES,
 ]);
 
 /**
