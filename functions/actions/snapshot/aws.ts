@@ -174,7 +174,10 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
       };
     },
     codeOf: errorCode,
-    currentStatus: (target) => describeRdsDatabaseStatus(rds, rdsKind(target.kind), target.id),
+    currentState: async (target) => {
+      const status = await describeRdsDatabaseStatus(rds, rdsKind(target.kind), target.id);
+      return status === undefined ? undefined : { status };
+    },
     unavailableAdvice: rdsStuckAdvice,
     classify: (error, target): CreateErrorKind => {
       const code = errorCode(error);
