@@ -268,7 +268,8 @@ function suspendedAdvice(target: SnapshotTarget): string {
     return `Google suspended it for billing (${why}): resolve the problem with the Cloud Billing account of project ${shellWord(target.account)}`;
   }
   if (reasons.length > 0) return `Google suspended it (${why}): resolve the cause with Google`;
-  return `Read why Google suspended it (${why}: \`gcloud sql instances describe ${shellWord(target.id)} --project=${shellWord(target.account)} --format="value(suspensionReason)"\`) and resolve that`;
+  // Google's examples (a billing problem, a Cloud KMS key) are left to the describe's answer.
+  return `Read why Google suspended it (no suspensionReason was sent: \`gcloud sql instances describe ${shellWord(target.id)} --project=${shellWord(target.account)} --format="value(suspensionReason)"\`) and resolve that`;
 }
 
 /** An instance's suspensionReason names, as a target carries them; none when none was sent. */
