@@ -94,7 +94,7 @@ export function splitWords(text: string): string[] {
   const words: string[] = [];
   let current = '';
   let open: QuoteKind | undefined;
-  /** Where the current quote opened in `current`, and the option it is the value of, if any. */
+  /** Where the current quote opened in `current`, and the option (`reason=`) whose value it is in, if any. */
   let openedAt = 0;
   let openedFor = '';
   /** The last quote of a kind that closes at a word's end, and the word it closed after. */
@@ -121,7 +121,7 @@ export function splitWords(text: string): string[] {
     if (opening) {
       open = opening;
       openedAt = current.length;
-      openedFor = before === '=' ? current : '';
+      openedFor = optionOf(current);
       started = true;
     } else if (/\s/.test(char)) {
       if (started) words.push(current);
@@ -142,10 +142,21 @@ export function splitWords(text: string): string[] {
   if (open) {
     // A word that starts with an apostrophe (’tis) reads as an opening quote: say so.
     const apostrophe = open.apostrophe ? ' (a word that starts with an apostrophe opens a quote)' : '';
-    throw new CommandError(`a quote is not closed: write reason="…" with both quotes${apostrophe}`);
+    throw new CommandError(
+      `a quote is not closed: write ${typed(`${openedFor}"…"`)} with both quotes${apostrophe}`,
+    );
   }
   if (started) words.push(current);
   return words;
+}
+
+/**
+ * The option, with its `=`, that a word typed so far gives a value to (`reason=` for `reason=CA`),
+ * or '' for a bare word: the text before the first `=`, as `splitOptions` reads it.
+ */
+function optionOf(word: string): string {
+  const equals = word.indexOf('=');
+  return equals > 0 ? word.slice(0, equals + 1) : '';
 }
 
 /** Parse the text after the slash command (or Amazon Q's `command` field). */

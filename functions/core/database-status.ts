@@ -60,6 +60,37 @@ export const CREATION_FAILED_STATUSES: ReadonlySet<string> = new Set([
  */
 export const SUSPENDED_STATUS = 'SUSPENDED';
 
+/**
+ * SqlSuspensionReason KMS_KEY_ISSUE: "The KMS key used by the instance is either revoked or denied
+ * access to" (Cloud SQL Admin v1 reference), and what it means as answers quote it after the reason.
+ */
+export const KMS_KEY_ISSUE = 'KMS_KEY_ISSUE';
+export const KMS_KEY_ISSUE_MEANING = 'the key is revoked or denied access to';
+
+/**
+ * The fixes of a KMS_KEY_ISSUE: a disabled key version is enabled again, one scheduled for
+ * destruction restored (Cloud KMS docs, "Enable and disable key versions", "Destroy and restore key
+ * versions"), and the Cloud SQL service agent given roles/cloudkms.cryptoKeyEncrypterDecrypter on
+ * the key again (Cloud SQL docs, "Use customer-managed encryption keys").
+ */
+export const KMS_KEY_ISSUE_FIX =
+  'make its Cloud KMS key version usable again (enable or restore it, or give the Cloud SQL service account access to it again)';
+
+/** SqlSuspensionReason BILLING_ISSUE: the instance is suspended for a billing problem of its project. */
+export const BILLING_ISSUE = 'BILLING_ISSUE';
+
+/** Said of a SUSPENDED instance whose answer sent no suspensionReason: the examples Google gives. */
+export const NO_SUSPENSION_REASON =
+  'no suspensionReason was sent; for example a billing problem, or a revoked or unreachable Cloud KMS key';
+
+/**
+ * The reasons an answer sent for a SUSPENDED instance, as answers quote them (`suspensionReason
+ * BILLING_ISSUE`), or {@link NO_SUSPENSION_REASON} when none was sent.
+ */
+export function suspensionReasonWords(reasons: readonly string[]): string {
+  return reasons.length === 0 ? NO_SUSPENSION_REASON : `suspensionReason ${reasons.join(', ')}`;
+}
+
 /** Cloud SQL FAILED: "The creation of the instance failed or a fatal error occurred during maintenance". */
 export const CLOUD_SQL_FAILED_STATUS = 'FAILED';
 
@@ -99,9 +130,20 @@ export const CLOUD_SQL_STUCK_STATUSES: ReadonlySet<string> = new Set([
 
 /**
  * RDS/Aurora statuses the database stays in until someone acts (starts it, adds storage, restores
- * its KMS key, fixes its parameters or network); being deleted included. CreateDBSnapshot: "The
- * source DB instance must be in the available or storage-optimization state"
+ * its KMS key, fixes its parameters or network, redoes a failed restore, clone, migration or
+ * upgrade); being deleted included. CreateDBSnapshot: "The source DB instance must be in the
+ * available or storage-optimization state"
  * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSnapshot.html).
+ *
+ * Each of {@link CREATION_FAILED_STATUSES} is a failure no waiting ends ("DB instance status",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Status.html):
+ * `restore-error`; `cloning-failed` ("Cloning a DB cluster failed") and `migration-failed` ("A
+ * migration failed"), both "Not billed", so nothing runs
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Status.html); and
+ * `upgrade-failed`, after which (RDS Custom documents; the other engines say nothing more) every
+ * operation is blocked but retrying the upgrade, a point-in-time restore or deleting the instance
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/custom-upgrading-failure.html). A
+ * snapshot refused in any of them is answered at once, not retried until the deadline.
  */
 export const RDS_STUCK_STATUSES: ReadonlySet<string> = new Set([
   'delete-precheck',
@@ -116,7 +158,7 @@ export const RDS_STUCK_STATUSES: ReadonlySet<string> = new Set([
   'incompatible-network',
   'incompatible-option-group',
   'incompatible-parameters',
-  'restore-error',
+  ...CREATION_FAILED_STATUSES,
 ]);
 
 /**

@@ -576,6 +576,14 @@ export function instanceResource(project: string, instance: DatabaseInstance): R
   };
 }
 
+/** The `suspensionReason` names an instance's answer sent (KMS_KEY_ISSUE, …); a number no proto names is left out. */
+export function suspensionReasonsOf(instance: DatabaseInstance): string[] {
+  return (instance.suspensionReason ?? []).flatMap((reason) => {
+    const name = enumName('suspensionReason', reason);
+    return name === undefined ? [] : [name];
+  });
+}
+
 /**
  * The instance's status as the console and `gcloud sql instances list` show it. Cloud SQL has no
  * stopped state: a stopped instance stays `RUNNABLE` with `settings.activationPolicy` NEVER (the
@@ -658,10 +666,7 @@ export function toPitrFact(
         ].flatMap(([field, value]) => (value === undefined ? [field as string] : []));
   const createdAt = toDate(instance.createTime);
   const unknownType = unknownInstanceType(instance);
-  const suspensionReasons = (instance.suspensionReason ?? []).flatMap((reason) => {
-    const name = enumName('suspensionReason', reason);
-    return name === undefined ? [] : [name];
-  });
+  const suspensionReasons = suspensionReasonsOf(instance);
   const kmsKeyName = nonEmpty(instance.diskEncryptionConfiguration?.kmsKeyName);
   const kmsKeyVersionName = nonEmpty(instance.diskEncryptionStatus?.kmsKeyVersionName);
   return {

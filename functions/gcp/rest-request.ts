@@ -1,13 +1,20 @@
 /**
- * One request to a Google REST API over the global `fetch`, retried as Google's client libraries
- * retry: throttling (429 RESOURCE_EXHAUSTED / rateLimitExceeded), server errors (500, 502, 503
- * UNAVAILABLE, 504 DEADLINE_EXCEEDED) and a request that got no answer at all, with exponential
- * backoff and full jitter; any other answer (400, 403, 404, 412) will not change and is final, and
- * so is a 409 ABORTED, which Google's guidance leaves to a retry at a higher level (RETRIED_STATUSES).
- * Every attempt, sleeps included, fits in `totalTimeoutMs`. The Secret Manager reads
- * (./secret-manager.ts) and the chat function's request records in Cloud Storage
- * (./chat-records.ts) use it; both send only requests that are safe to repeat (reads, and writes
- * conditioned on a generation).
+ * One request to a Google REST API over the global `fetch`, retried on throttling (429
+ * RESOURCE_EXHAUSTED / rateLimitExceeded), server errors (500, 502, 503 UNAVAILABLE, 504
+ * DEADLINE_EXCEEDED) and a request that got no answer at all, with exponential backoff and full
+ * jitter; any other answer (400, 403, 404, 412) will not change and is final, and so is a 409
+ * ABORTED, which Google's guidance leaves to a retry at a higher level (RETRIED_STATUSES). Every
+ * attempt, sleeps included, fits in `totalTimeoutMs`.
+ *
+ * That set is Cloud Storage's ("HTTP 408, 429, and 5xx response codes" and lost connections are
+ * transient, https://cloud.google.com/storage/docs/retry-strategy), not every Google client
+ * library's: the Secret Manager library retries only UNAVAILABLE and DEADLINE_EXCEEDED (UNKNOWN and
+ * UNAVAILABLE for AccessSecretVersion), never a 429 RESOURCE_EXHAUSTED or a 500 INTERNAL (see
+ * RETRIED_STATUSES). One policy serves both callers, the Secret Manager reads (./secret-manager.ts)
+ * and the chat function's request records in Cloud Storage (./chat-records.ts), because both send
+ * only requests that are safe to repeat (reads, and writes conditioned on a generation): a repeat
+ * cannot do twice what the first did, and without it one 429 or 500 on a read would fail the whole
+ * scope, where a second try within the same time budget may be answered.
  *
  * Errors name the operation, the HTTP status and Google's error code, never a body (neither the
  * request's nor the answer's message): a caller may log or show them.

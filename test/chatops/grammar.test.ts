@@ -247,6 +247,24 @@ describe('splitWords with the quotes smart punctuation and other languages type'
     expect(splitWords('reason=\u2018say \u201chi\u201d\u2019 x')).toEqual(['reason=say \u201chi\u201d', 'x']);
   });
 
+  it('names the option whose value is unquoted when a quote is not closed', () => {
+    // Act: the unclosed quote is the ticket's, a bare word's, and a reason's opened mid-value.
+    const ticket = parseChatCommand('snapshot reason=x ticket="CHG-1');
+    const bare = parseChatCommand('snapshot \u2018certctl-prod-db reason=x ticket=CHG-1');
+    const midValue = parseChatCommand('snapshot reason=CA"rotation ticket=CHG-1');
+
+    // Assess
+    expect((ticket as CommandError).message).toBe(
+      'a quote is not closed: write `ticket="…"` with both quotes',
+    );
+    expect((bare as CommandError).message).toBe(
+      'a quote is not closed: write `"…"` with both quotes (a word that starts with an apostrophe opens a quote)',
+    );
+    expect((midValue as CommandError).message).toBe(
+      'a quote is not closed: write `reason="…"` with both quotes',
+    );
+  });
+
   it('reports a single quote that is not closed instead of guessing where the reason ends', () => {
     // Act
     const command = parseChatCommand('snapshot reason=\u2018CA rotation ticket=CHG-1');

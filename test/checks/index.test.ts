@@ -67,4 +67,24 @@ describe('check catalog', () => {
       expect(metadata.resourceTypes.length).toBeGreaterThan(0);
     }
   });
+
+  it('names the database in every database command the catalog shows, as a placeholder when it has none', () => {
+    // Prepare: the commands in backticks, each a copy a reader may run as written.
+    const commands = allChecks.flatMap((check) =>
+      [...check.metadata.remediation.text.matchAll(/`((?:aws rds|gcloud sql) [^`]*)`/g)].map(
+        (match) => `${check.metadata.id}: ${match[1]}`,
+      ),
+    );
+
+    // Assess: an RDS modify names its identifier; a Cloud SQL patch its instance and project.
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      if (/aws rds modify-db-instance /.test(command))
+        expect(command).toMatch(/--db-instance-identifier '<[^>]+>'/);
+      if (/aws rds modify-db-cluster /.test(command))
+        expect(command).toMatch(/--db-cluster-identifier '<[^>]+>'/);
+      if (/gcloud sql instances patch /.test(command))
+        expect(command).toMatch(/gcloud sql instances patch '<[^>]+>' --project='<[^>]+>'/);
+    }
+  });
 });

@@ -26,7 +26,11 @@ import {
   listManualRdsSnapshots,
   type RdsSnapshotState,
 } from '../../aws/rds-snapshots.ts';
-import { DELETING_STATUSES, RDS_STUCK_STATUSES } from '../../core/database-status.ts';
+import {
+  CREATION_FAILED_STATUSES,
+  DELETING_STATUSES,
+  RDS_STUCK_STATUSES,
+} from '../../core/database-status.ts';
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import type { Policy } from '../../core/policy.ts';
@@ -170,11 +174,11 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
       };
     },
     codeOf: errorCode,
-    currentStatus: (target) => describeRdsDatabaseStatus(rds, rdsKind(target.kind), target.id),
-    unavailableAdvice: (target) =>
-      DELETING_STATUSES.has(target.status ?? '')
-        ? 'It is being deleted, which cannot be cancelled: name the database that replaces it'
-        : 'Make it available (start it, add storage, restore its KMS key or fix its parameters)',
+    currentState: async (target) => {
+      const status = await describeRdsDatabaseStatus(rds, rdsKind(target.kind), target.id);
+      return status === undefined ? undefined : { status };
+    },
+    unavailableAdvice: rdsStuckAdvice,
     classify: (error, target): CreateErrorKind => {
       const code = errorCode(error);
       if (BUSY.has(code)) return RDS_STUCK_STATUSES.has(target?.status ?? '') ? 'unavailable' : 'busy';
@@ -183,6 +187,21 @@ export function rdsSnapshotBackend(rds: RDSClient): SnapshotBackend {
       return 'other';
     },
   };
+}
+
+/** `upgrade-failed`, and `upgrade_failed` as the RDS guide spells it. */
+const UPGRADE_FAILED_STATUSES: ReadonlySet<string> = new Set(['upgrade-failed', 'upgrade_failed']);
+
+/** What to do about a database in one of the {@link RDS_STUCK_STATUSES} states. */
+function rdsStuckAdvice(target: SnapshotTarget): string {
+  const status = target.status ?? '';
+  if (DELETING_STATUSES.has(status))
+    return 'It is being deleted, which cannot be cancelled: name the database that replaces it';
+  if (UPGRADE_FAILED_STATUSES.has(status))
+    return 'Its engine upgrade failed: retry the upgrade or restore it to a point in time';
+  if (CREATION_FAILED_STATUSES.has(status))
+    return 'Its restore, clone or migration failed: make it again, or name the database it was made from';
+  return 'Make it available (start it, add storage, restore its KMS key or fix its parameters)';
 }
 
 /**

@@ -88,6 +88,9 @@ export type CreateErrorKind =
   | 'unavailable'
   | 'other';
 
+/** A target's state as read again: its status, and the reasons the same answer sent for it. */
+export type TargetState = Pick<SnapshotTarget, 'status' | 'suspensionReasons'> & { readonly status: string };
+
 export interface SnapshotBackend {
   /**
    * Whether the backend keeps tag values as free text (Cloud SQL: a backup's description, escaped
@@ -147,12 +150,12 @@ export interface SnapshotBackend {
   /** How a create's error of `target` is treated (its listed {@link SnapshotTarget.status} may tell). */
   classify(error: unknown, target?: SnapshotTarget): CreateErrorKind;
   /**
-   * The target's status now, read again when a create is refused as `busy`: the database may have
-   * moved, since it was listed, into a state waiting does not end (stopped, storage-full), which
-   * {@link classify} then answers at once. Undefined when the answer does not say; a read that
-   * fails throws (the refusal stays busy).
+   * The target's status now (and, Cloud SQL, the reason of a suspension), read again when a create
+   * is refused as `busy`: the database may have moved, since it was listed, into a state waiting
+   * does not end (stopped, storage-full, suspended), which {@link classify} then answers at once.
+   * Undefined when the answer does not say; a read that fails throws (the refusal stays busy).
    */
-  currentStatus?(target: SnapshotTarget): Promise<string | undefined>;
+  currentState?(target: SnapshotTarget): Promise<TargetState | undefined>;
   /** The cloud's code for an error of its calls (`InvalidDBInstanceState`, `ABORTED`). */
   codeOf(error: unknown): string;
   /**

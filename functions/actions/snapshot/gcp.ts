@@ -5,7 +5,16 @@
  * Cloud SQL keeps on-demand backups until deleted and counts them against no per-region quota.
  */
 import type { protos } from '@google-cloud/sql';
-import { CLOUD_SQL_PASSING_STATUSES, CLOUD_SQL_STUCK_STATUSES } from '../../core/database-status.ts';
+import {
+  BILLING_ISSUE,
+  CLOUD_SQL_PASSING_STATUSES,
+  CLOUD_SQL_STUCK_STATUSES,
+  KMS_KEY_ISSUE,
+  KMS_KEY_ISSUE_FIX,
+  KMS_KEY_ISSUE_MEANING,
+  SUSPENDED_STATUS,
+  suspensionReasonWords,
+} from '../../core/database-status.ts';
 import { CloudApiError, describeError, errorCode } from '../../core/errors.ts';
 import {
   backupConfigurationCommand,
@@ -31,6 +40,7 @@ import {
   outsideSourceReplicas,
   replicaNamesOf,
   skipReason,
+  suspensionReasonsOf,
 } from '../../gcp/cloud-sql.ts';
 import type { CloudSqlBackupsApi } from '../../gcp/cloud-sql-backups.ts';
 import type { RestClientSource } from '../../gcp/rest-request.ts';
@@ -238,9 +248,34 @@ const STATE_REFUSALS = new Set(['FAILED_PRECONDITION', 'INVALID_ARGUMENT', 'ABOR
 function stuckAdvice(target: SnapshotTarget): string {
   if (target.status === 'STOPPED')
     return `Start it (\`gcloud sql instances patch ${shellWord(target.id)} --project=${shellWord(target.account)} --activation-policy=ALWAYS\`)`;
-  if (target.status === 'SUSPENDED')
-    return `Resolve what suspended it (billing, or the reason its suspensionReason names: \`gcloud sql instances describe ${shellWord(target.id)} --project=${shellWord(target.account)}\`)`;
+  if (target.status === SUSPENDED_STATUS) return suspendedAdvice(target);
   return 'Repair or restore the instance, or take the backup of the instance that replaces it';
+}
+
+/**
+ * What to do about a SUSPENDED instance, by the suspensionReason its answer sent, in the PITR
+ * checks' words (core/database-status.ts): the key's fixes for KMS_KEY_ISSUE, the project's billing
+ * for BILLING_ISSUE, Google for the others (LEGAL_ISSUE, OPERATIONAL_ISSUE, PROJECT_ABUSE), and how
+ * to read the reason when none was sent.
+ */
+function suspendedAdvice(target: SnapshotTarget): string {
+  const reasons = target.suspensionReasons ?? [];
+  const why = suspensionReasonWords(reasons);
+  if (reasons.includes(KMS_KEY_ISSUE)) {
+    return `Google suspended it for its customer-managed key (${why}: ${KMS_KEY_ISSUE_MEANING}): ${KMS_KEY_ISSUE_FIX}, which its backups need as much as it does`;
+  }
+  if (reasons.includes(BILLING_ISSUE)) {
+    return `Google suspended it for billing (${why}): resolve the problem with the Cloud Billing account of project ${shellWord(target.account)}`;
+  }
+  if (reasons.length > 0) return `Google suspended it (${why}): resolve the cause with Google`;
+  // Google's examples (a billing problem, a Cloud KMS key) are left to the describe's answer.
+  return `Read why Google suspended it (no suspensionReason was sent: \`gcloud sql instances describe ${shellWord(target.id)} --project=${shellWord(target.account)} --format="value(suspensionReason)"\`) and resolve that`;
+}
+
+/** An instance's suspensionReason names, as a target carries them; none when none was sent. */
+function suspensionOf(instance: DatabaseInstance): Pick<SnapshotTarget, 'suspensionReasons'> {
+  const suspensionReasons = suspensionReasonsOf(instance);
+  return suspensionReasons.length > 0 ? { suspensionReasons } : {};
 }
 
 /**
@@ -496,9 +531,10 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
     codeOf: googleErrorCode,
     // instances.get, one call: the instance may have been stopped, suspended or have failed since it
     // was listed in a state that ends on its own (MAINTENANCE), which classify then answers at once.
-    currentStatus: async (target) => {
+    currentState: async (target) => {
       const [instance] = await api.getInstance({ project, instance: target.id });
-      return statusOf(instance);
+      const status = statusOf(instance);
+      return status === undefined ? undefined : { status, ...suspensionOf(instance) };
     },
     unavailableAdvice: stuckAdvice,
     // HTTP 409 (gRPC ABORTED): another operation (maintenance, an automated backup) is running on
@@ -627,7 +663,8 @@ function statusOf(instance: DatabaseInstance): string | undefined {
  * The snapshot target of an instance: the audit's resource reference of it (functions/gcp/cloud-sql.ts
  * instanceResource), whose createdAt tells a backup run of an earlier instance of this name
  * (identity.ts) and whose backupTier, from the same listing, needs no call of its own
- * (backupPlanRefusal); its status (absent when `state` was not sent) tells a backup refused for it.
+ * (backupPlanRefusal); its status (absent when `state` was not sent) tells a backup refused for it,
+ * and a suspended one's suspensionReason what to do about it (suspendedAdvice).
  */
 function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
   const { account, region, id, selfLink, createdAt, backupTier } = instanceResource(project, instance);
@@ -642,6 +679,7 @@ function targetOf(project: string, instance: DatabaseInstance): SnapshotTarget {
     ...(createdAt ? { createdAt } : {}),
     ...(backupTier ? { backupTier } : {}),
     ...(status ? { status } : {}),
+    ...suspensionOf(instance),
   };
 }
 

@@ -41,6 +41,12 @@ export interface SnapshotTarget {
    * {@link CreateErrorKind} `unavailable` (backend.ts).
    */
   readonly status?: string;
+  /**
+   * A SUSPENDED Cloud SQL instance's `suspensionReason` (KMS_KEY_ISSUE, BILLING_ISSUE, …) as the
+   * same answer sent it; absent when none was sent. Read only to say what to do when a backup is
+   * refused for the suspension.
+   */
+  readonly suspensionReasons?: readonly string[];
 }
 
 /**

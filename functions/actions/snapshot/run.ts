@@ -611,7 +611,7 @@ async function recordRefs(results: readonly SnapshotTargetResult[], context: Sco
 
 /**
  * How a create's refusal is treated, and the target as last seen. A `busy` refusal reads the
- * target's status again (SnapshotBackend.currentStatus): the status it was listed with may be
+ * target's status again (SnapshotBackend.currentState): the status it was listed with may be
  * stale, and a database that has since stopped or run out of storage is answered at once instead
  * of retried until the deadline. A read that fails, or does not say, leaves the refusal busy.
  */
@@ -621,10 +621,12 @@ async function classifyRefusal(
   backend: SnapshotBackend,
 ): Promise<{ kind: CreateErrorKind; seen: SnapshotTarget }> {
   const kind = backend.classify(error, target);
-  if (kind !== 'busy' || !backend.currentStatus) return { kind, seen: target };
-  const status = await backend.currentStatus(target).catch(() => undefined);
-  if (status === undefined || status === target.status) return { kind, seen: target };
-  const seen: SnapshotTarget = { ...target, status };
+  if (kind !== 'busy' || !backend.currentState) return { kind, seen: target };
+  const state = await backend.currentState(target).catch(() => undefined);
+  if (state === undefined || state.status === target.status) return { kind, seen: target };
+  // What the listing said of the old status (a suspension's reason) is not said of the new one.
+  const { suspensionReasons: _listed, ...listed } = target;
+  const seen: SnapshotTarget = { ...listed, ...state };
   return { kind: backend.classify(error, seen), seen };
 }
 

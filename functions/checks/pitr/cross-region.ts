@@ -38,6 +38,8 @@ import {
   CREATION_FAILED_STATUSES,
   DELETING_STATUSES,
   INCOMPATIBLE_RESTORE_STATUS,
+  KMS_KEY_ISSUE,
+  KMS_KEY_ISSUE_FIX,
   KNOWN_STATUSES,
   SUSPENDED_STATUS,
 } from '../../core/database-status.ts';
@@ -291,7 +293,7 @@ function cloudSqlNotRunning(fact: PitrFact, outcome: CheckOutcome): CheckOutcome
     ? `Google suspended it (${suspensionWords(fact)}): the instance is not available, so no new backup can be counted on, and whether the backups already in its backup location restore is not known`
     : 'its creation failed, which leaves no backup at all, or a fatal error occurred during maintenance, after which it does not run, so no new backup can be counted on, and whether the backups already in its backup location restore is not documented';
   const action = suspended
-    ? `Read why it was suspended (\`gcloud sql instances describe ${cloudSqlInstanceWords(fact)} --format="value(suspensionReason)"\`). On KMS_KEY_ISSUE make its Cloud KMS key version usable again (enable or restore it, or give the Cloud SQL service account access to it again): its backups need that key as much as it does. Otherwise resolve the cause with Google (billing, a policy issue). Until then, ${proveIt}`
+    ? `Read why it was suspended (\`gcloud sql instances describe ${cloudSqlInstanceWords(fact)} --format="value(suspensionReason)"\`). On ${KMS_KEY_ISSUE} ${KMS_KEY_ISSUE_FIX}: its backups need that key as much as it does. Otherwise resolve the cause with Google (billing, a policy issue). Until then, ${proveIt}`
     : `Look at the instance and its operations (\`gcloud sql operations list --instance=${cloudSqlInstanceWords(fact)}\`) for the error; then ${proveIt}`;
   return {
     status: 'NOT_AVAILABLE',

@@ -17,6 +17,7 @@ import type { Check, CheckOutcome } from '../../core/check.ts';
 import { DELETING_STATUSES } from '../../core/database-status.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
+import { placeholder } from '../../core/shell-word.ts';
 import { deletionProtectionCommand, enableBackupsStep, patchCloudSql } from './commands.ts';
 import { deletingRemediation } from './status.ts';
 import {
@@ -41,7 +42,7 @@ export const pitrDeletionProtectionCheck: Check<PitrFact> = {
     rationale:
       "A mistaken delete of certctl's database is the one failure PITR cannot undo when the automated backups go with the instance. Deletion protection forces a deliberate second step; on Cloud SQL, retained or final backups keep a restore point if the instance is deleted anyway.",
     remediation: {
-      text: 'Turn deletion protection on (`aws rds modify-db-instance --deletion-protection --apply-immediately`, `modify-db-cluster` for clusters, `gcloud sql instances patch --deletion-protection`); on Cloud SQL also `--retain-backups-on-delete` or `--final-backup`.',
+      text: `Turn deletion protection on (\`aws rds modify-db-instance --db-instance-identifier ${placeholder('db-instance-id')} --deletion-protection --apply-immediately\`, \`modify-db-cluster --db-cluster-identifier ${placeholder('db-cluster-id')}\` for clusters, \`gcloud sql instances patch ${placeholder('instance')} --project=${placeholder('project')} --deletion-protection\`); on Cloud SQL also \`--retain-backups-on-delete\` or \`--final-backup\`.`,
       url: DOCS.rdsDeletionProtection,
       urls: { gcp: DOCS.cloudSqlDeletionProtection },
     },

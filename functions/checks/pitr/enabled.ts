@@ -7,6 +7,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
+import { placeholder } from '../../core/shell-word.ts';
 import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
 import { restoreStoppedNote } from './status.ts';
 import {
@@ -35,7 +36,7 @@ export const pitrEnabledCheck: Check<PitrFact> = {
     rationale:
       'certctl keeps every certificate, issuance record and revocation in PostgreSQL and ships no backup of its own: without automated backups and transaction-log archiving there is nothing to restore after a bad migration, a deleted table or a lost instance.',
     remediation: {
-      text: 'Turn on automated backups with a retention of at least the policy minimum (RDS: `aws rds modify-db-instance --backup-retention-period 31 --apply-immediately`, a day above the target since its window starts at the oldest daily snapshot it keeps, two days (32) when its backup window (PreferredBackupWindow) is longer than an hour; Aurora: `aws rds modify-db-cluster --backup-retention-period 30 --apply-immediately`; Cloud SQL: `gcloud sql instances patch --backup-start-time=HH:MM --enable-point-in-time-recovery`).',
+      text: `Turn on automated backups with a retention of at least the policy minimum (RDS: \`aws rds modify-db-instance --db-instance-identifier ${placeholder('db-instance-id')} --backup-retention-period 31 --apply-immediately\`, a day above the target since its window starts at the oldest daily snapshot it keeps, two days (32) when its backup window (PreferredBackupWindow) is longer than an hour; Aurora: \`aws rds modify-db-cluster --db-cluster-identifier ${placeholder('db-cluster-id')} --backup-retention-period 30 --apply-immediately\`; Cloud SQL: \`gcloud sql instances patch ${placeholder('instance')} --project=${placeholder('project')} --backup-start-time=HH:MM --enable-point-in-time-recovery\`).`,
       url: DOCS.rdsBackupRetention,
       urls: { gcp: DOCS.cloudSqlPitr },
     },

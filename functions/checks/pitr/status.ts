@@ -35,8 +35,11 @@ import {
   INCOMPATIBLE_RESTORE_STATUS,
   KEY_INACCESSIBLE_STATUSES,
   KEY_RECOVERABLE_STATUS,
+  KMS_KEY_ISSUE,
+  KMS_KEY_ISSUE_MEANING,
   KNOWN_STATUSES,
   SUSPENDED_STATUS,
+  suspensionReasonWords,
 } from '../../core/database-status.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -114,9 +117,6 @@ export function deletingBackups(fact: PitrFact): string {
   return `Its automated backups and transaction logs are deleted with the database unless they were set to be retained, and retained backups receive no new logs${retention?.unknown ? `; ${retention.unknown}` : ''}.`;
 }
 
-/** The suspension reason Cloud SQL gives when "The KMS key used by the instance is either revoked or denied access to". */
-const KMS_KEY_ISSUE = 'KMS_KEY_ISSUE';
-
 /**
  * The customer-managed key of a Cloud SQL instance Google suspended for it: state SUSPENDED with
  * suspensionReason KMS_KEY_ISSUE ("The KMS key used by the instance is either revoked or denied
@@ -171,7 +171,7 @@ function keyIssueRemediation(
 export function keyIssueSentence(fact: PitrFact): string | undefined {
   const key = keyIssueSuspension(fact);
   if (!key) return undefined;
-  return `Google suspended the instance because of its customer-managed key ${keyWords(key)} (suspensionReason ${KMS_KEY_ISSUE}: the key is revoked or denied access to), which also encrypts its backups: no restore from them runs until the key is usable again.`;
+  return `Google suspended the instance because of its customer-managed key ${keyWords(key)} (suspensionReason ${KMS_KEY_ISSUE}: ${KMS_KEY_ISSUE_MEANING}), which also encrypts its backups: no restore from them runs until the key is usable again.`;
 }
 
 /**
@@ -187,7 +187,7 @@ export function cloudSqlKeyIssue(
   if (!key) return undefined;
   return {
     status: 'FAILED',
-    description: `${resourceLabel(fact)} is suspended because of its customer-managed key (state \`${fact.status}\`, suspensionReason ${KMS_KEY_ISSUE}: the key is revoked or denied access to): ${keyWords(key)}. Its backups, wherever they are stored, are encrypted with that key, so no restore from them runs until the key is usable again.`,
+    description: `${resourceLabel(fact)} is suspended because of its customer-managed key (state \`${fact.status}\`, suspensionReason ${KMS_KEY_ISSUE}: ${KMS_KEY_ISSUE_MEANING}): ${keyWords(key)}. Its backups, wherever they are stored, are encrypted with that key, so no restore from them runs until the key is usable again.`,
     observed: {
       ...observed,
       status: fact.status,
@@ -325,10 +325,7 @@ export function unprovenByStatus(
  */
 export function suspensionWords(fact: PitrFact): string {
   const reasons = fact.cloudSql?.suspensionReasons ?? [];
-  if (reasons.length === 0) {
-    return 'no suspensionReason was sent; for example a billing problem, or a revoked or unreachable Cloud KMS key';
-  }
-  const sent = `suspensionReason ${reasons.join(', ')}`;
+  const sent = suspensionReasonWords(reasons);
   return reasons.includes(KMS_KEY_ISSUE) && fact.cloudSql?.kmsKeyName === undefined
     ? `${sent}, but the answer named no customer-managed key (diskEncryptionConfiguration.kmsKeyName), so which key encrypts its backups is not known`
     : sent;

@@ -58,6 +58,12 @@ describe('RDS snapshot backend: a snapshot refused for the database state', () =
     ['deleting', 'unavailable'],
     ['delete-precheck', 'unavailable'],
     ['incompatible-create', 'unavailable'],
+    // A failed restore, clone, migration or engine upgrade: no waiting ends it.
+    ['restore-error', 'unavailable'],
+    ['cloning-failed', 'unavailable'],
+    ['migration-failed', 'unavailable'],
+    ['upgrade-failed', 'unavailable'],
+    ['upgrade_failed', 'unavailable'],
     ['backing-up', 'busy'],
     ['modifying', 'busy'],
     [undefined, 'busy'],
@@ -70,6 +76,15 @@ describe('RDS snapshot backend: a snapshot refused for the database state', () =
     expect(advice).toContain('being deleted');
     expect(advice).not.toContain('start it');
     expect(backend.unavailableAdvice?.(target('stopped'))).toContain('start it');
+  });
+
+  it('says what failed, not to start it, when a database is left by a failed clone or upgrade', () => {
+    const cloneAdvice = backend.unavailableAdvice?.(target('cloning-failed')) ?? '';
+    const upgradeAdvice = backend.unavailableAdvice?.(target('upgrade-failed')) ?? '';
+    expect(cloneAdvice).toContain('restore, clone or migration failed');
+    expect(cloneAdvice).not.toContain('start it');
+    expect(upgradeAdvice).toContain('engine upgrade failed');
+    expect(upgradeAdvice).not.toContain('start it');
   });
 });
 

@@ -38,3 +38,49 @@ describe('SnapshotCloud.reads', () => {
     factory.destroy();
   });
 });
+
+describe('gcpSnapshotCloud.targets', () => {
+  it("carries a suspended instance's suspensionReason from its listing, and none for a running one", async () => {
+    // Prepare: instances.list answers the enums as numbers, as the API sends them (SUSPENDED = 2,
+    // KMS_KEY_ISSUE = 5, RUNNABLE = 1).
+    const instance = (name: string, more: Record<string, unknown>) => ({
+      name,
+      region: 'europe-west1',
+      databaseVersion: 'POSTGRES_16',
+      instanceType: 'CLOUD_SQL_INSTANCE',
+      ...more,
+    });
+    const clients = {
+      cloudSql: () => ({
+        instances: {
+          list: async () => [
+            {
+              items: [
+                instance('suspended-pg', { state: 2, suspensionReason: [5] }),
+                instance('running-pg', { state: 1 }),
+              ],
+            },
+          ],
+        },
+      }),
+    } as unknown as GcpSnapshotClients;
+    const cloud = gcpSnapshotCloud({
+      policy: parsePolicy({ gcp: { projects: ['certctl-one'] } }),
+      clients,
+      cloudKms: async () => {
+        throw new Error('not read');
+      },
+    });
+
+    // Act
+    const { targets, problems } = await cloud.targets(parsePolicy({ targets: { all: true } }).targets);
+
+    // Assess
+    expect(problems).toEqual([]);
+    expect(targets.find((target) => target.id === 'suspended-pg')).toMatchObject({
+      status: 'SUSPENDED',
+      suspensionReasons: ['KMS_KEY_ISSUE'],
+    });
+    expect(targets.find((target) => target.id === 'running-pg')).not.toHaveProperty('suspensionReasons');
+  });
+});

@@ -318,6 +318,61 @@ describe('Cloud SQL snapshot backend: a backup refused for the instance state', 
       'gcloud sql instances patch certctl-pg --project=proj --activation-policy=ALWAYS',
     );
   });
+
+  it('names the suspensionReason the API sent, and its fix, when a suspended instance refuses a backup', () => {
+    // Prepare
+    const suspended = (suspensionReasons?: string[]) => ({
+      ...target('SUSPENDED'),
+      ...(suspensionReasons ? { suspensionReasons } : {}),
+    });
+
+    // Act
+    const key = backend.unavailableAdvice?.(suspended(['KMS_KEY_ISSUE'])) ?? '';
+    const billing = backend.unavailableAdvice?.(suspended(['BILLING_ISSUE'])) ?? '';
+    const legal = backend.unavailableAdvice?.(suspended(['LEGAL_ISSUE'])) ?? '';
+    const none = backend.unavailableAdvice?.(suspended()) ?? '';
+
+    // Assess: the key's fix for KMS_KEY_ISSUE, billing for BILLING_ISSUE, Google for the others.
+    expect(key).toContain('suspensionReason KMS_KEY_ISSUE: the key is revoked or denied access to');
+    expect(key).toContain('enable or restore it, or give the Cloud SQL service account access to it again');
+    expect(billing).toContain('suspensionReason BILLING_ISSUE');
+    expect(billing).toContain('Cloud Billing account of project proj');
+    expect(billing).not.toContain('Cloud KMS');
+    expect(legal).toContain('suspensionReason LEGAL_ISSUE');
+    expect(legal).toContain('with Google');
+    expect(none).toContain('no suspensionReason was sent');
+    expect(none).toContain('gcloud sql instances describe certctl-pg --project=proj');
+  });
+
+  it('names the reason read again when an instance listed in maintenance is suspended by the time its backup is refused', async () => {
+    // Prepare: listed MAINTENANCE (busy); backupRuns.insert refused as not running; instances.get
+    // answers SUSPENDED (2) for KMS_KEY_ISSUE (5), as the API sends the enums.
+    const api: CloudSqlBackupsApi = {
+      ...fakeApi([]),
+      insert: async () => {
+        throw notRunning;
+      },
+      getInstance: async () => [{ name: 'certctl-pg', state: 2, suspensionReason: [5] } as never],
+    };
+
+    // Act
+    const [result] = await takeSnapshots(
+      { requestId: 'CHG-42', reason: 'before maintenance', requestedBy: 'test' },
+      [target('MAINTENANCE')],
+      {
+        policy: parsePolicy({ snapshots: { waitMinutes: 1 } }).snapshots,
+        backendFor: () => cloudSqlSnapshotBackend(api, PROJECT),
+        now: () => new Date(0),
+        sleep: async () => {},
+      },
+    );
+
+    // Assess: answered at once, with the reason the second read sent.
+    expect(result?.outcome).toBe('error');
+    expect(result?.attempts).toBe(1);
+    expect(result?.error?.message).toContain('is SUSPENDED, a state it does not leave on its own');
+    expect(result?.error?.message).toContain('suspensionReason KMS_KEY_ISSUE');
+  });
 });
 
 describe('Cloud SQL snapshot backend: a backup whose state cannot be read', () => {
