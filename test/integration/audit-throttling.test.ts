@@ -185,12 +185,14 @@ describe('the GCP PITR audit with Cloud SQL Admin throttled', () => {
 
     // Assess
     // gax gives up at the read timeout with its own DEADLINE_EXCEEDED, quoting the last refusal:
-    // Cloud SQL Admin's per-minute rate quota.
+    // Cloud SQL Admin's per-minute rate quota. Before, the message said no more: a deadline, as if
+    // the API had not answered.
     expect(sim.stats().faults.throttled).toBeGreaterThan(1);
     expectFailedByThrottling(
       report,
       "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'",
     );
+    expectFailedByThrottling(report, 'Cloud SQL Admin throttled the reads (rate-limited them');
   });
 });
 
