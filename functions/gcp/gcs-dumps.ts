@@ -409,8 +409,8 @@ async function readNewest(
   // The last bytes are read beside the first: one round trip for both. A negative `end` alone is
   // the library's suffix range (`Range: bytes=-N`, createReadStream's "tail byte range").
   const [head, tail] = await Promise.all([
-    readRange(file, { start: 0, end: PG_DUMP_HEADER_BYTES - 1 }),
-    readRange(file, { end: -PG_DUMP_TAIL_BYTES }),
+    readRange(file, object.key, { start: 0, end: PG_DUMP_HEADER_BYTES - 1 }),
+    readRange(file, object.key, { end: -PG_DUMP_TAIL_BYTES }),
   ]);
   if (head.state === 'unknown') return { object, header: head, tail };
   return newestDumpRead(object, head.bytes, tail);
@@ -431,7 +431,11 @@ async function readGzipEncoded(file: File, object: DumpObject): Promise<NewestDu
     state: 'unknown',
     reason: `${object.key} is stored gzip-encoded (contentEncoding: gzip), so its last bytes are the compressed stream's and the dump's own end shows only in a download of all of it; a custom-format dump is compressed already: upload it without -Z (gsutil cp) or --gzip-local-all (gcloud storage cp)`,
   };
-  const head = await readRange(file, { start: 0, end: PG_DUMP_HEADER_BYTES - 1, decompress: false });
+  const head = await readRange(file, object.key, {
+    start: 0,
+    end: PG_DUMP_HEADER_BYTES - 1,
+    decompress: false,
+  });
   if (head.state === 'unknown') return { object, header: head, tail };
   if (head.bytes.length === 0) return newestDumpRead(object, head.bytes, tail);
   try {
@@ -458,13 +462,14 @@ async function readGzipEncoded(file: File, object: DumpObject): Promise<NewestDu
  */
 async function readRange(
   file: File,
+  key: string,
   range: { start?: number; end: number; decompress?: boolean },
 ): Promise<ByteReading & { readonly denied?: 'unattributed' }> {
   try {
     const [contents] = await file.download(range);
     return { state: 'read', bytes: new Uint8Array(contents) };
   } catch (error) {
-    failScopeOnCallFailure(`objects.get (alt=media) of ${file.name}`, error);
+    failScopeOnCallFailure(`objects.get (alt=media) of ${key}`, error);
     const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
     if (code === 416) return { state: 'read', bytes: new Uint8Array() };
     const denied = code === 403 && storageRefusal(error) === undefined;
