@@ -30,8 +30,13 @@
  * AWS-managed by name. Any other key (a key ARN, a key id, another alias) may still be the
  * AWS-managed aws/s3 key, which S3 can also name by its key ARN, so who manages it is read with KMS
  * `DescribeKey` (`KeyManager` CUSTOMER or AWS; once per key and run, in the key's region from its
- * ARN, else the bucket's), and stays unknown when DescribeKey fails
+ * ARN, else the bucket's), and stays unknown when DescribeKey is refused
  * (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+ *
+ * A call that fails for the call, not for the bucket (throttled, as S3's `SlowDown` 503; a server
+ * error; a timeout; once the client's retries are spent), is no answer about the location: it fails
+ * the scope (core/errors.ts saysNothingOfTheResource), as the keys audit's reads do, so the run
+ * reports partial failure and no finding is settled on its strength.
  *
  * Round trips: every prefix's listing and every bucket's settings are in flight at once (the
  * settings need nothing from the listings), and each prefix's header and tail reads follow its own
@@ -78,7 +83,7 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
-import { CloudApiError } from '../core/errors.ts';
+import { CloudApiError, callFailure, saysNothingOfTheResource } from '../core/errors.ts';
 import { pageTokens, s3ContinuationToken } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
@@ -238,11 +243,29 @@ function namesKmsDecrypt(error: unknown): boolean {
   return /\bkms:Decrypt\b/i.test(asSdkError(error).message ?? '');
 }
 
-async function reading<T>(s3: RegionalS3, read: () => Promise<T | undefined>): Promise<BucketReading<T>> {
+/**
+ * Throws, failing the scope, when `error` says nothing of the bucket (throttled, a server error, a
+ * timeout, once the client's retries are spent: core/errors.ts saysNothingOfTheResource): read as an
+ * answer, it left the location NOT_AVAILABLE in a scope reported complete, which a publisher then
+ * settles as if the location had been read. An error that fails the scope already (a key's
+ * DescribeKey) passes as it is.
+ */
+function failScopeOnCallFailure(s3: RegionalS3, what: string, error: unknown): void {
+  if (!saysNothingOfTheResource(error)) return;
+  if (error instanceof CloudApiError) throw error;
+  throw callFailure(`S3 ${what} in ${s3.region}`, reasonOf(error), error);
+}
+
+async function reading<T>(
+  s3: RegionalS3,
+  operation: string,
+  read: () => Promise<T | undefined>,
+): Promise<BucketReading<T>> {
   try {
     const value = await read();
     return value === undefined ? { state: 'absent' } : { state: 'read', value };
   } catch (error) {
+    failScopeOnCallFailure(s3, `${operation} of s3://${s3.bucket.Bucket}`, error);
     const name = asSdkError(error).name;
     if (name && NOT_CONFIGURED.has(name)) return { state: 'absent' };
     return { state: 'unknown', reason: s3.reasonOf(error) };
@@ -289,6 +312,7 @@ async function listSeries(
       if (page.IsTruncated && !token) complete = false;
     } while (token);
   } catch (error) {
+    failScopeOnCallFailure(s3, listing, error);
     // NoSuchBucket: the bucket does not exist (a caller refused gets AccessDenied, 403, instead).
     const absent = asSdkError(error).name === 'NoSuchBucket';
     return {
@@ -410,6 +434,7 @@ async function headObject(
     );
     return { state: 'read', ...objectHeaders(answer) };
   } catch (error) {
+    failScopeOnCallFailure(bucket.s3, `HeadObject of s3://${bucket.name}/${key}`, error);
     return { state: 'unknown', reason: bucket.s3.reasonOf(error) };
   }
 }
@@ -456,6 +481,7 @@ async function getRange(
       ...objectHeaders(answer),
     };
   } catch (error) {
+    failScopeOnCallFailure(bucket.s3, `GetObject (${range}) of s3://${bucket.name}/${key}`, error);
     const sdkError = asSdkError(error);
     if (sdkError.name === 'InvalidRange' || sdkError.$metadata?.httpStatusCode === 416) {
       return { state: 'read', bytes: new Uint8Array() };
@@ -601,8 +627,8 @@ export type KeyManagerReading =
 /**
  * Who manages the buckets' keys: KMS `DescribeKey` through the keys audit's describer
  * (functions/aws/kms-keys.ts: once per key and run, a key that is not an ARN in the bucket's region,
- * as S3 uses a key of its bucket's region). Never throws: a failed or denied call reads as unknown,
- * with its reason.
+ * as S3 uses a key of its bucket's region). A denied or refused call reads as unknown, with its
+ * reason; one throttled or failed on KMS's side after the retries throws, failing the scope.
  */
 export class S3KeyManagers {
   readonly #describe: ReturnType<typeof kmsKeyDescriber>;
@@ -633,6 +659,9 @@ export class S3KeyManagers {
         ...(deleted ? { deleted } : {}),
       };
     } catch (error) {
+      // Throttled or failed on KMS's side after the retries (the describer throws then): says
+      // nothing of the key, so the scope fails, as the keys audit's does.
+      if (saysNothingOfTheResource(error)) throw error;
       return { customerManaged: undefined, reason: `KMS DescribeKey failed: ${reasonOf(error)}` };
     }
   }
@@ -851,12 +880,12 @@ async function readBucketSettings(
   lean: boolean,
 ): Promise<S3BucketSettings> {
   const [versioning, retentionLock, lifecycleRules, publicAccess, encryption] = await Promise.all([
-    reading(s3, async () => {
+    reading(s3, 'GetBucketVersioning', async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'versioning', s3.bucket, lean));
       // No Status: versioning was never enabled on this bucket.
       return answer.Status === undefined ? undefined : { status: answer.Status };
     }),
-    reading<RetentionLockConfig>(s3, async () => {
+    reading<RetentionLockConfig>(s3, 'GetObjectLockConfiguration', async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'objectLock', s3.bucket, lean));
       const config =
         answer.ObjectLockConfiguration ?? unsent('GetObjectLockConfiguration', 'ObjectLockConfiguration');
@@ -872,7 +901,7 @@ async function readBucketSettings(
         locked: retention.Mode === undefined ? undefined : retention.Mode === 'COMPLIANCE',
       };
     }),
-    reading<readonly LifecycleRule[]>(s3, async () => {
+    reading<readonly LifecycleRule[]>(s3, 'GetBucketLifecycleConfiguration', async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'lifecycle', s3.bucket, lean));
       // A lifecycle configuration holds at least one rule (API_PutBucketLifecycleConfiguration).
       const rules = answer.Rules ?? unsent('GetBucketLifecycleConfiguration', 'Rules');
@@ -885,7 +914,7 @@ async function readBucketSettings(
       }
       return rules;
     }),
-    reading(s3, async () => {
+    reading(s3, 'GetPublicAccessBlock', async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'publicAccessBlock', s3.bucket, lean));
       const config = answer.PublicAccessBlockConfiguration;
       return publicAccessSettingsOf(
@@ -894,7 +923,7 @@ async function readBucketSettings(
     }).then(
       (read): PublicAccessLevel => (read.state === 'read' ? { state: 'read', settings: read.value } : read),
     ),
-    reading<EncryptionConfig>(s3, async () => {
+    reading<EncryptionConfig>(s3, 'GetBucketEncryption', async () => {
       const answer = await s3.call((client) => bucketSetting(client, 'encryption', s3.bucket, lean));
       const rule =
         answer.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault ??
@@ -907,7 +936,9 @@ async function readBucketSettings(
 }
 
 /**
- * Reads one S3 dump location. Never throws for an API failure: it becomes `unknown` in the fact.
+ * Reads one S3 dump location. An API failure that answers for the location (access denied, no such
+ * bucket or configuration, an archived object) becomes `unknown` in the fact; one that says nothing
+ * of it (throttled, a server error, a timeout, after the retries) throws, failing the scope.
  *
  * The bucket's settings need nothing from the listing, so they are read beside it (the first
  * prefix of a bucket starts them); the newest dump's header is read as soon as this prefix's own
@@ -927,6 +958,9 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   // event loop took in only after the listings ready at that moment had been decoded (up to 200
   // ms later). The encryption answer, and so its key's DescribeKey, also comes early.
   const settings = bucket.settings();
+  // A settings read that fails the scope rejects this promise; when the listing has failed it
+  // first, nobody awaits it: marked handled, so the rejection is not an unhandled one.
+  settings.catch(() => undefined);
   const lean = options.leanDecoding ?? true;
   const listed = listSeries(bucket.s3, location, options.maxObjectsListed, lean);
   // The account's Block Public Access, when the bucket's own settings do not block everything:
@@ -934,6 +968,7 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   const accountAccess = settings.then(({ publicAccess }) =>
     blocksEverything(publicAccess) ? undefined : options.accountPublicAccess?.(),
   );
+  accountAccess.catch(() => undefined);
   const listing = await listed;
   const newestListed = newestObject(listing);
   const newest = newestListed ? await readNewest(bucket, newestListed, lean) : undefined;

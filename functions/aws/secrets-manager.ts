@@ -21,7 +21,13 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mapWithConcurrency } from '../core/audit.ts';
-import { CloudApiError, describeError, errorCode, isTransient } from '../core/errors.ts';
+import {
+  CloudApiError,
+  describeError,
+  errorCode,
+  isTransient,
+  saysNothingOfTheResource,
+} from '../core/errors.ts';
 import type {
   ContentReading,
   EncryptionKey,
@@ -448,17 +454,6 @@ function batchErrorReason(code: string | undefined): string {
   return `BatchGetSecretValue: ${code ?? 'error'}`;
 }
 
-/**
- * Whether a value read failed for the service, not for the secrets asked: no answer, a 5xx or 429,
- * or any code core/errors.ts counts as passing on its own (throttling, a timeout), once the
- * client's retries are spent. Such a failure fails the scope, as a DescribeSecret's does: taken
- * for an answer about each secret, it left their content NOT_AVAILABLE in a scope read as complete.
- */
-function saysNothingOfTheSecrets(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return isTransient(error) || (status !== undefined && (status >= 500 || status === 429));
-}
-
 /** The value member this adapter reads as text. */
 const SECRET_VALUE_SHAPE: JsonShape = { SecretString: 'string' };
 
@@ -610,7 +605,7 @@ async function inspect(
         }
       } while (token !== undefined);
     } catch (error) {
-      if (saysNothingOfTheSecrets(error)) {
+      if (saysNothingOfTheResource(error)) {
         // Only the code: the value read failed, and nothing of an answer about values is repeated.
         throw new CloudApiError(
           `Secrets Manager BatchGetSecretValue failed in ${scope.region} for account ${scope.account}: ${errorCode(error)}`,
@@ -652,7 +647,7 @@ async function inspect(
       const entry = await client.send(new GetSecretValueCommand({ SecretId: location.secretId }));
       values.set(secretKey(location), valueReadingOf('GetSecretValue', entry));
     } catch (error) {
-      if (saysNothingOfTheSecrets(error)) {
+      if (saysNothingOfTheResource(error)) {
         throw new CloudApiError(
           `Secrets Manager GetSecretValue failed in ${location.region} for account ${location.account}, reading a secret the content checks of ${scope.region} need: ${errorCode(error)}`,
           errorCode(error),

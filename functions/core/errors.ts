@@ -144,6 +144,9 @@ export const TRANSIENT_CODES: Readonly<Record<TransientKind, ReadonlySet<string>
     'RequestLimitExceeded',
     'TooManyRequestsException',
     'RequestThrottled',
+    // S3's throttling, with HTTP 503 ("Please reduce your request rate"; S3 API reference, "Error
+    // responses"): named here so that it reads as throttling, not as a server error.
+    'SlowDown',
     'RATE_LIMIT_EXCEEDED',
     '429',
   ]),
@@ -198,6 +201,70 @@ export function transientKind(errorOrCode: unknown): TransientKind | undefined {
 /** Whether an error (or its code) is one that passes on its own ({@link TRANSIENT_CODES}): worth asking again as it is. */
 export function isTransient(errorOrCode: unknown): boolean {
   return transientKind(errorOrCode) !== undefined;
+}
+
+/** The HTTP status a failed call was answered with: the AWS SDK's `$metadata`, a Google error's `status` or numeric `code`. */
+function httpStatusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { $metadata, status, code } = error as {
+    $metadata?: { httpStatusCode?: unknown };
+    status?: unknown;
+    code?: unknown;
+  };
+  const candidate = $metadata?.httpStatusCode ?? status ?? code;
+  return typeof candidate === 'number' && Number.isInteger(candidate) ? candidate : undefined;
+}
+
+/**
+ * Which kind of passing failure a failed call was, from its code ({@link transientKind}) or, when
+ * the code is none of {@link TRANSIENT_CODES}, its HTTP status: 429 is throttling, any 5xx a server
+ * error, whatever code the body sent. Undefined for a failure that answers for what was asked.
+ */
+export function callFailureKind(error: unknown): TransientKind | undefined {
+  // An adapter's own error that wraps the call's (a describer that threw for a passing failure)
+  // is read by its cause too: its code alone may be a service's own 5xx code no list names.
+  for (let current = error, depth = 0; depth < 3; depth += 1) {
+    const byCode = transientKind(current);
+    if (byCode !== undefined) return byCode;
+    const status = httpStatusOf(current);
+    if (status === 429) return 'throttled';
+    if (status !== undefined && status >= 500 && status < 600) return 'serverError';
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a read failed for the call, not for the resource it asked about: throttled, a server
+ * error, a timeout or a dropped connection ({@link callFailureKind}), once the client's retries are
+ * spent. Such a failure says nothing of the resource, so the audits fail the scope with it (the run
+ * then reports partial failure, and nothing is resolved or replaced on its strength) rather than
+ * read it as an answer: a resource left NOT_AVAILABLE in a scope reported complete. An answer that
+ * is about the resource (access denied, not found, a refused range) is not one.
+ */
+export function saysNothingOfTheResource(error: unknown): boolean {
+  return callFailureKind(error) !== undefined;
+}
+
+/** How a scope's failure words each kind of passing failure, before the service's own answer. */
+const CALL_FAILURE_WORDS: Readonly<Record<TransientKind, string>> = {
+  throttled: 'the service throttled it (rate-limited) until the retries ran out',
+  serverError: 'the service answered with a server error until the retries ran out',
+  unreachable: 'it timed out or lost its connection until the retries ran out',
+  busy: 'a concurrent operation aborted it until the retries ran out',
+};
+
+/**
+ * A failed read that says nothing of the resource ({@link saysNothingOfTheResource}) as the error
+ * that fails the scope: `what` failed, which kind of passing failure it was in words (so a report
+ * says it was throttled rather than quote a bare code), and the service's last answer (`reason`).
+ * Its code is the error's own ({@link errorCode}); `cause` keeps the error.
+ */
+export function callFailure(what: string, reason: string, error: unknown): CloudApiError {
+  const kind = callFailureKind(error);
+  const words = kind === undefined ? '' : `${CALL_FAILURE_WORDS[kind]}; its last answer: `;
+  return new CloudApiError(`${what} failed: ${words}${reason}`, errorCode(error), { cause: error });
 }
 
 /**

@@ -62,6 +62,7 @@ import {
   googleErrorMessage,
   isKnownEnum,
   nonEmpty,
+  throttledUntilGivenUp,
   toDate,
   unwrap,
 } from './wire.ts';
@@ -185,6 +186,18 @@ function unknownInstanceType(instance: DatabaseInstance): string | undefined {
   return type !== undefined && !isKnownEnum('instanceType', type) ? type : undefined;
 }
 
+/** ` <the reads were throttled>.`, a sentence after a message ({@link throttledUntilGivenUp}), or ''. */
+function throttledNote(error: unknown): string {
+  const words = throttledUntilGivenUp(error);
+  return words === undefined ? '' : ` ${words}.`;
+}
+
+/** `; <the reads were throttled>`, a clause ending a reason ({@link throttledUntilGivenUp}), or ''. */
+function throttledClause(error: unknown): string {
+  const words = throttledUntilGivenUp(error);
+  return words === undefined ? '' : `; ${words}`;
+}
+
 /**
  * Every instance of a project, all pages, each once. Throws {@link CloudApiError} when any page fails
  * or two pages send different copies of one instance.
@@ -214,7 +227,7 @@ export async function listInstances(
         ? ` No role on that project fixes it: ${notOfPermission}, or remove the project from the policy.`
         : isAccessDenied(code)
           ? " The audit's service account needs cloudsql.instances.list (roles/cloudsql.viewer) in that project."
-          : '';
+          : throttledNote(error);
       throw new CloudApiError(
         `Cloud SQL instances.list failed for project ${project} with ${code}: ${googleErrorMessage(error)}.${hint}`,
         code,
@@ -319,7 +332,7 @@ async function recoveryWindow(
   } catch (error) {
     return {
       known: false,
-      reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+      reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}${throttledClause(error)}`,
       ...refusal(error, 'cloudsql.instances.get'),
     };
   }
@@ -388,7 +401,7 @@ async function automatedBackupPoints(
 function backupRunsFailure(error: unknown): RestoreWindow {
   return {
     known: false,
-    reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+    reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}${throttledClause(error)}`,
     ...refusal(error, 'cloudsql.backupRuns.list'),
   };
 }

@@ -34,8 +34,10 @@
  * (https://cloud.google.com/storage/docs/encryption/customer-managed-keys), so a default changed
  * since the upload leaves the dump under the old key. Unless it is the default key's primary, that
  * version's own state is read (cryptoKeyVersions.get, once per version and scope) and kept as the
- * newest dump's own encryption. A key read that is refused or fails keeps the key's state unknown
- * (`keyStateUnknown`), never fails the location. A newest dump objects.list names no key for, under
+ * newest dump's own encryption. A key read that is refused keeps the key's state unknown
+ * (`keyStateUnknown`); one throttled or failed on Cloud KMS's side after the retries fails the scope,
+ * as every read here that says nothing of the location does (throttled, as Cloud Storage's 429; a
+ * server error; a timeout: core/errors.ts saysNothingOfTheResource), and as the keys audit's do. A newest dump objects.list names no key for, under
  * a Cloud KMS default, was written with Google-managed keys before the default was set, and is kept
  * as such; one under a customer-supplied key (CSEK) too ({@link withListedEncryption}).
  */
@@ -69,7 +71,14 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
-import { describeError, refusalAdvice, refusalNotOfPermission } from '../core/errors.ts';
+import {
+  CloudApiError,
+  callFailure,
+  describeError,
+  refusalAdvice,
+  refusalNotOfPermission,
+  saysNothingOfTheResource,
+} from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
@@ -186,6 +195,19 @@ function reasonOf(error: unknown): string {
   const { code, message } = error as { code?: unknown; message?: unknown };
   const notOfPermission = storageRefusal(error);
   return `${code !== undefined ? `${String(code)}: ` : ''}${typeof message === 'string' ? message : 'request failed'}${notOfPermission ? `; ${notOfPermission}` : ''}`;
+}
+
+/**
+ * Throws, failing the scope, when `error` says nothing of the location (throttled, as Cloud
+ * Storage's 429 rateLimitExceeded; a server error; a timeout; once the library's retries are spent:
+ * core/errors.ts saysNothingOfTheResource): read as an answer, it left the location NOT_AVAILABLE in
+ * a scope reported complete, which a publisher then settles as if the location had been read. An
+ * error that fails the scope already (a Cloud KMS read's) passes as it is.
+ */
+function failScopeOnCallFailure(what: string, error: unknown): void {
+  if (!saysNothingOfTheResource(error)) return;
+  if (error instanceof CloudApiError) throw error;
+  throw callFailure(`Cloud Storage ${what}`, reasonOf(error), error);
 }
 
 /**
@@ -314,6 +336,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
       query = token ? { ...query, pageToken: token } : undefined;
     }
   } catch (error) {
+    failScopeOnCallFailure(`objects.list of gs://${bucket.name}/${prefix}`, error);
     return {
       listing: {
         state: 'unknown',
@@ -341,7 +364,8 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
  * `config` with the state of its Cloud KMS key's primary version: `keyState` and `keyDeletionDate`
  * (a DESTROY_SCHEDULED version's `destroyTime`) as sent (a state not sent stays undefined: not
  * evaluated), or `keyStateUnknown` when the read was refused (403, naming cloudkms.cryptoKeys.get),
- * found no key or primary version, or failed (throttled after retries, the API down).
+ * found no key or primary version, or failed otherwise; a read throttled or failed on Cloud KMS's
+ * side after the retries throws, failing the scope.
  */
 async function withKeyState(
   config: EncryptionConfig,
@@ -353,6 +377,9 @@ async function withKeyState(
   try {
     key = await readKey(config.kmsKey, versionName);
   } catch (error) {
+    // Throttled or failed on Cloud KMS's side after the retries (the reader throws then): says
+    // nothing of the key, so the scope fails, as the keys audit's does.
+    if (saysNothingOfTheResource(error)) throw error;
     return { ...config, keyStateUnknown: describeError(error) };
   }
   if (key.unreadReason !== undefined) return { ...config, keyStateUnknown: key.unreadReason };
@@ -382,8 +409,8 @@ async function readNewest(
   // The last bytes are read beside the first: one round trip for both. A negative `end` alone is
   // the library's suffix range (`Range: bytes=-N`, createReadStream's "tail byte range").
   const [head, tail] = await Promise.all([
-    readRange(file, { start: 0, end: PG_DUMP_HEADER_BYTES - 1 }),
-    readRange(file, { end: -PG_DUMP_TAIL_BYTES }),
+    readRange(file, object.key, { start: 0, end: PG_DUMP_HEADER_BYTES - 1 }),
+    readRange(file, object.key, { end: -PG_DUMP_TAIL_BYTES }),
   ]);
   if (head.state === 'unknown') return { object, header: head, tail };
   return newestDumpRead(object, head.bytes, tail);
@@ -404,7 +431,11 @@ async function readGzipEncoded(file: File, object: DumpObject): Promise<NewestDu
     state: 'unknown',
     reason: `${object.key} is stored gzip-encoded (contentEncoding: gzip), so its last bytes are the compressed stream's and the dump's own end shows only in a download of all of it; a custom-format dump is compressed already: upload it without -Z (gsutil cp) or --gzip-local-all (gcloud storage cp)`,
   };
-  const head = await readRange(file, { start: 0, end: PG_DUMP_HEADER_BYTES - 1, decompress: false });
+  const head = await readRange(file, object.key, {
+    start: 0,
+    end: PG_DUMP_HEADER_BYTES - 1,
+    decompress: false,
+  });
   if (head.state === 'unknown') return { object, header: head, tail };
   if (head.bytes.length === 0) return newestDumpRead(object, head.bytes, tail);
   try {
@@ -431,12 +462,14 @@ async function readGzipEncoded(file: File, object: DumpObject): Promise<NewestDu
  */
 async function readRange(
   file: File,
+  key: string,
   range: { start?: number; end: number; decompress?: boolean },
 ): Promise<ByteReading & { readonly denied?: 'unattributed' }> {
   try {
     const [contents] = await file.download(range);
     return { state: 'read', bytes: new Uint8Array(contents) };
   } catch (error) {
+    failScopeOnCallFailure(`objects.get (alt=media) of ${key}`, error);
     const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
     if (code === 416) return { state: 'read', bytes: new Uint8Array() };
     const denied = code === 403 && storageRefusal(error) === undefined;
@@ -991,7 +1024,9 @@ function unprovenFact(
 }
 
 /**
- * Reads one Cloud Storage dump location. Never throws for an API failure. buckets.get comes first:
+ * Reads one Cloud Storage dump location. An API failure that answers for the location (denied, not
+ * found) becomes `unknown` in the fact; one that says nothing of it (throttled, a server error, a
+ * timeout, after the retries) throws, failing the scope. buckets.get comes first:
  * a bucket not proven to be the policy project's ({@link bucketOwnership}) is not listed, and none
  * of its objects is read.
  */
@@ -1008,6 +1043,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     options.owner,
   ]);
   if ('error' in read) {
+    failScopeOnCallFailure(`buckets.get of gs://${location.bucket}`, read.error);
     const notOfPermission = storageRefusal(read.error);
     const fact = unprovenFact(location, undefined, {
       state: 'unknown',

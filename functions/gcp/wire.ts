@@ -167,6 +167,28 @@ export function transportFailure(error: unknown): string | undefined {
   return reason?.trim() || undefined;
 }
 
+/** One attempt's status in gax's list of previous attempts (`…, code: 8, details: …`). */
+const PREVIOUS_ERROR_CODE = /, code: (\d+), details: /g;
+
+/**
+ * Words for a Cloud SQL Admin read that gax gave up on (DEADLINE_EXCEEDED at the read timeout, or
+ * its retries spent) when its last attempt was refused with RESOURCE_EXHAUSTED, the status Google
+ * answers a rate limit with (and a quota: the two share it, core/errors.ts isRateLimit): the
+ * deadline's own message reads as if the API had not answered, and quotes the refusal only as
+ * text. gax keeps the attempts' statuses only in that message, in its list of previous attempts
+ * (google-gax 6.17 `normalCalls/retries.js` `errorDetailsSuffix`, {@link PREVIOUS_ERRORS}), which
+ * it writes for two attempts or more; for one, or for another last status, undefined: nothing is
+ * claimed.
+ */
+export function throttledUntilGivenUp(error: unknown): string | undefined {
+  if (googleErrorCode(error) !== 'DEADLINE_EXCEEDED') return undefined;
+  const previous = PREVIOUS_ERRORS.exec(describeError(error))?.[0];
+  const codes = previous === undefined ? [] : [...previous.matchAll(PREVIOUS_ERROR_CODE)];
+  const last = codes.at(-1)?.[1];
+  if (last === undefined || RPC_STATUS_NAMES[Number(last)] !== 'RESOURCE_EXHAUSTED') return undefined;
+  return 'Cloud SQL Admin throttled the reads (rate-limited them: its last refusal before the read gave up was RESOURCE_EXHAUSTED, its answer to a rate limit or quota); run the audit again later, or ask for a higher Cloud SQL Admin API quota';
+}
+
 /**
  * A Cloud SQL Admin read that never got an HTTP answer (refused, reset, unresolvable, silent) in
  * all the time its retries may take. Its message is one line naming the endpoint, the time bound,

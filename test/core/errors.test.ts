@@ -3,12 +3,16 @@ import {
   BackupGuardError,
   CloudApiError,
   CredentialsError,
+  callFailure,
+  callFailureKind,
   describeError,
   errorCode,
   InputError,
   isAccessDenied,
   isTransient,
   PolicyError,
+  saysNothingOfTheResource,
+  transientKind,
 } from '../../functions/core/errors.ts';
 import { googleErrorCode } from '../../functions/gcp/wire.ts';
 import { worthRetrying } from '../../functions/jobs/snapshot.ts';
@@ -102,5 +106,58 @@ describe("Google's RESOURCE_EXHAUSTED, a rate limit or a quota", () => {
         false,
       );
     }
+  });
+});
+
+describe('a failed read that says nothing of the resource', () => {
+  it('counts S3’s SlowDown as throttling, not as a server error', () => {
+    // Act / Assess
+    expect(transientKind('SlowDown')).toBe('throttled');
+    expect(callFailureKind({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } })).toBe('throttled');
+  });
+
+  it('reads a 429 or 5xx status as a passing failure whatever code the body sent, and a 4xx about the resource as none', () => {
+    // Act / Assess
+    expect(callFailureKind({ name: 'Weird', $metadata: { httpStatusCode: 429 } })).toBe('throttled');
+    expect(callFailureKind({ code: 503, message: 'Backend Error' })).toBe('serverError');
+    expect(saysNothingOfTheResource({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })).toBe(
+      false,
+    );
+    expect(saysNothingOfTheResource({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } })).toBe(
+      false,
+    );
+    expect(saysNothingOfTheResource({ code: 416 })).toBe(false);
+    expect(saysNothingOfTheResource(new CloudApiError('answered without Rules', 'IncompleteAnswer'))).toBe(
+      false,
+    );
+  });
+
+  it('reads an adapter’s error by the call failure it wraps', () => {
+    // Prepare
+    const cause = { name: 'KMSInternalException', $metadata: { httpStatusCode: 500 } };
+
+    // Act / Assess
+    expect(callFailureKind(new CloudApiError('DescribeKey failed', 'KMSInternalException', { cause }))).toBe(
+      'serverError',
+    );
+  });
+
+  it('says in words that the calls were throttled, before the service’s last answer', () => {
+    // Prepare
+    const error = { name: 'SlowDown', $metadata: { httpStatusCode: 503 } };
+
+    // Act
+    const failure = callFailure(
+      'S3 ListObjectsV2 of s3://b/p/',
+      'SlowDown (HTTP 503): Please reduce your request rate.',
+      error,
+    );
+
+    // Assess
+    expect(failure.code).toBe('SlowDown');
+    expect(failure.cause).toBe(error);
+    expect(failure.message).toBe(
+      'S3 ListObjectsV2 of s3://b/p/ failed: the service throttled it (rate-limited) until the retries ran out; its last answer: SlowDown (HTTP 503): Please reduce your request rate.',
+    );
   });
 });

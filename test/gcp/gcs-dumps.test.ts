@@ -1981,3 +1981,51 @@ describe("the bucket's project (Cloud Storage bucket names are global)", () => {
     ]);
   });
 });
+
+describe('readGcsDumpFact, when a media read of the newest dump fails for the call', () => {
+  /** A bucket of the policy project with one listed dump, whose media reads fail with `error`. */
+  function bucketFailingReads(error: unknown) {
+    const files = [{ name: 'prod/certctl-0.dump', metadata: { size: '13410', generation: '1' } }];
+    return {
+      name: 'certctl-dumps',
+      getFiles: async () => [files, null, {}],
+      getMetadata: async () => [{ projectNumber: PROJECT_NUMBER }],
+      file: () => ({
+        download: async () => {
+          throw error;
+        },
+      }),
+    };
+  }
+
+  function read(error: unknown) {
+    return readGcsDumpFact({
+      storage: { bucket: () => bucketFailingReads(error) } as unknown as Storage,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+      owner: OWNER,
+    });
+  }
+
+  it('fails the scope, naming the throttling, when Cloud Storage answered 429 until the retries ran out', async () => {
+    // Prepare: the ranged reads are the one Cloud Storage call the simulator cannot throttle
+    // throughout (test/integration/audit-throttling.test.ts GCS_READS_RETRIED_CLEANLY).
+    const throttled = Object.assign(new Error('The rate of requests is too high.'), { code: 429 });
+
+    // Act / Assess: before, the header was left unknown and the location judged NOT_AVAILABLE.
+    await expect(read(throttled)).rejects.toThrow(
+      /objects\.get \(alt=media\) of prod\/certctl-0\.dump failed: the service throttled it \(rate-limited\)/,
+    );
+  });
+
+  it('keeps a refused media read as the location’s answer', async () => {
+    // Prepare
+    const denied = Object.assign(new Error('no storage.objects.get access'), { code: 403 });
+
+    // Act
+    const fact = await read(denied);
+
+    // Assess
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', denied: 'unattributed' });
+  });
+});

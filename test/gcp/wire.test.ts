@@ -5,6 +5,7 @@ import {
   googleErrorCode,
   googleErrorMessage,
   isKnownEnum,
+  throttledUntilGivenUp,
   toDate,
   toNumber,
   transportFailure,
@@ -163,6 +164,37 @@ describe('googleErrorCode', () => {
           'Total timeout of API x exceeded 1000 milliseconds retrying error Error: backend unavailable  before any response was received.',
         ),
       ),
+    ).toBeUndefined();
+  });
+});
+
+describe('throttledUntilGivenUp', () => {
+  /** gax's error for a read it gave up on, listing each attempt's status as it does (retries.js). */
+  function gaveUp(codes: readonly number[]): Error & { code: number } {
+    const previous = codes
+      .map(
+        (code) => `{message: Quota exceeded for quota metric 'Queries'., code: ${code}, details: , note: }`,
+      )
+      .join(',');
+    return Object.assign(
+      new Error(
+        `Total timeout of API google.cloud.sql.v1.SqlInstancesService exceeded 1500 milliseconds retrying error Error: Quota exceeded.  before any response was received.${codes.length > 1 ? ` : Previous errors : [${previous}]` : ''}`,
+      ),
+      { code: 4 },
+    );
+  }
+
+  it('says the reads were throttled when the last attempt was refused with RESOURCE_EXHAUSTED', () => {
+    // Act / Assess
+    expect(throttledUntilGivenUp(gaveUp([14, 8]))).toContain('Cloud SQL Admin throttled the reads');
+  });
+
+  it('claims nothing when the last attempt failed otherwise, gax listed no attempts, or the read did not time out', () => {
+    // Act / Assess
+    expect(throttledUntilGivenUp(gaveUp([8, 14]))).toBeUndefined();
+    expect(throttledUntilGivenUp(gaveUp([8]))).toBeUndefined();
+    expect(
+      throttledUntilGivenUp(Object.assign(new Error('Quota exceeded, code: 8, details: '), { code: 8 })),
     ).toBeUndefined();
   });
 });

@@ -168,7 +168,10 @@ describe('audit-dumps Lambda', () => {
     expect(stored(hub, 'us-east-2').size).toBe(0);
   });
 
-  it('judges a location NOT_AVAILABLE, never PASSED, and logs no secret when its bucket’s region is down', async () => {
+  // Changed deliberately: a region down (S3's 503 until the retries ran out) says nothing of the
+  // location, so its scope fails (partial failure, nothing settled on its strength) where the
+  // location was judged NOT_AVAILABLE inside a scope reported complete before.
+  it('fails the scope, never PASSED, naming the server error, and logs no secret when its bucket’s region is down', async () => {
     // Prepare
     const hub = await start();
     sim.setFaults({ downRegions: ['us-east-2'], services: ['s3'] });
@@ -187,8 +190,14 @@ describe('audit-dumps Lambda', () => {
     }
     // Assess
     expect(result.exitCode).toBe(2);
+    expect(result.scopes).toEqual({ evaluated: 0, failed: [`aws/${ACCOUNT}/us-east-2/dumps`] });
     const statuses = [...stored(hub, 'us-east-2').values()].map((finding) => finding.Compliance?.Status);
     expect(statuses).toEqual(['NOT_AVAILABLE', 'NOT_AVAILABLE', 'NOT_AVAILABLE', 'NOT_AVAILABLE']);
+    for (const finding of stored(hub, 'us-east-2').values()) {
+      expect(finding.Description).toContain(
+        'the service answered with a server error until the retries ran out',
+      );
+    }
     expect(output.join('')).not.toContain(CANARY_SECRET);
   });
 });

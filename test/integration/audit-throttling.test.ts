@@ -185,12 +185,14 @@ describe('the GCP PITR audit with Cloud SQL Admin throttled', () => {
 
     // Assess
     // gax gives up at the read timeout with its own DEADLINE_EXCEEDED, quoting the last refusal:
-    // Cloud SQL Admin's per-minute rate quota.
+    // Cloud SQL Admin's per-minute rate quota. Before, the message said no more: a deadline, as if
+    // the API had not answered.
     expect(sim.stats().faults.throttled).toBeGreaterThan(1);
     expectFailedByThrottling(
       report,
       "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'",
     );
+    expectFailedByThrottling(report, 'Cloud SQL Admin throttled the reads (rate-limited them');
   });
 });
 
@@ -274,4 +276,41 @@ describe('the dumps audit with S3 and Cloud Storage throttled', () => {
       expect(report.findings.filter((finding) => finding.status === 'PASSED').length).toBeGreaterThan(0);
     },
   );
+
+  // Before, every read throttled became an `unknown` reading of the location: its findings
+  // NOT_AVAILABLE inside a scope reported complete, which a publisher settles as if read.
+  it.each([
+    ['S3', 's3', S3_DUMP_READS, auditS3, 'throttled'],
+    ['Cloud Storage', 'gcs', GCS_READS_RETRIED_CLEANLY, auditGcs, 'throttled'],
+  ] as const)(
+    'fails the scope, naming the throttling, when %s throttles every attempt of the dump reads',
+    async (_, service, operations, audit, naming) => {
+      // Act
+      const report = await audit(throttling(service, false, operations));
+
+      // Assess
+      expect(sim.stats().faults.throttled).toBeGreaterThan(1);
+      expectFailedByThrottling(report, naming);
+    },
+  );
+
+  it('fails the scope when S3 throttles every attempt of the newest dump’s ranged reads only', async () => {
+    // Act: the listing is answered; the header and tail reads are not.
+    const report = await auditS3(throttling('s3', false, ['GetObject']));
+
+    // Assess
+    expect(sim.stats().faults.throttled).toBeGreaterThan(1);
+    expectFailedByThrottling(report, 'SlowDown');
+  });
+
+  it('fails the scope when a dump read ends in a server error, and names it', async () => {
+    // Act
+    const report = await auditS3({
+      ...throttling('s3', false, S3_DUMP_READS),
+      throttleCode: 'InternalError',
+    });
+
+    // Assess
+    expectFailedByThrottling(report, 'server error');
+  });
 });

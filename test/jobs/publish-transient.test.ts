@@ -85,16 +85,20 @@ describe('the words for findings that did not land', () => {
   });
 
   it('follows a code added to the shared list', () => {
-    // Prepare: S3's throttling code, not in the list.
+    // Prepare: Route 53's throttling code (PriorRequestNotComplete), not in the list.
     const throttled = TRANSIENT_CODES.throttled as Set<string>;
-    expect(notLandedReason(notLanded('SlowDown'))).toBe('Security Hub refused them: SlowDown 1');
-    throttled.add('SlowDown');
+    expect(notLandedReason(notLanded('PriorRequestNotComplete'))).toBe(
+      'Security Hub refused them: PriorRequestNotComplete 1',
+    );
+    throttled.add('PriorRequestNotComplete');
     try {
       // Act / Assess
-      expect(isTransient('SlowDown')).toBe(true);
-      expect(notLandedReason(notLanded('SlowDown'))).toBe(`${THROTTLED}: SlowDown 1`);
+      expect(isTransient('PriorRequestNotComplete')).toBe(true);
+      expect(notLandedReason(notLanded('PriorRequestNotComplete'))).toBe(
+        `${THROTTLED}: PriorRequestNotComplete 1`,
+      );
     } finally {
-      throttled.delete('SlowDown');
+      throttled.delete('PriorRequestNotComplete');
     }
   });
 });

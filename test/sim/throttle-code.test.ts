@@ -93,6 +93,33 @@ describe('throttling of the PITR and dumps services', () => {
     expect(sim.stats().faults.throttled).toBe(1);
   });
 
+  it('names the rate limit in the Cloud SQL throttling answer, as Google does', async () => {
+    // Prepare: Cloud SQL Admin's 429 carries a google.rpc.ErrorInfo of reason RATE_LIMIT_EXCEEDED
+    // and errors[0].reason rateLimitExceeded (a real answer of sqladmin.googleapis.com:
+    // https://github.com/GoogleCloudPlatform/cloud-sql-jdbc-socket-factory/issues/979).
+    sim.setFaults({ throttleRate: 1, services: ['cloudSql'] });
+
+    // Act
+    const response = await fetch(`${sim.endpoint}/v1/projects/certctl-prod/instances`);
+    const { error } = (await response.json()) as {
+      error: {
+        errors?: { reason?: string }[];
+        details?: { '@type'?: string; reason?: string; domain?: string }[];
+      };
+    };
+
+    // Assess
+    expect(response.status).toBe(429);
+    expect(error.errors?.[0]?.reason).toBe('rateLimitExceeded');
+    expect(error.details).toContainEqual(
+      expect.objectContaining({
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'RATE_LIMIT_EXCEEDED',
+        domain: 'googleapis.com',
+      }),
+    );
+  });
+
   it.each([
     ['rds', 'TooManyRequestsException', 429],
     ['rds', 'ServiceUnavailable', 503],

@@ -320,13 +320,29 @@ export function googleError(status: GoogleStatus, message: string): SimResponse 
   return googleErrorOf(GOOGLE_STATUS_HTTP[status], status, message);
 }
 
-/** Google's JSON error body of any `google.rpc.Code` name, with its HTTP status. */
-function googleErrorOf(code: number, status: string, message: string): SimResponse {
+/**
+ * Google's JSON error body of any `google.rpc.Code` name, with its HTTP status; `errors[0].reason`
+ * is the status in lower case unless `extra.reason` says the service's own, and `extra.details` are
+ * the answer's `details[]` (a `google.rpc.ErrorInfo`).
+ */
+function googleErrorOf(
+  code: number,
+  status: string,
+  message: string,
+  extra: { readonly reason?: string; readonly details?: readonly unknown[] } = {},
+): SimResponse {
+  const reason = extra.reason ?? status.toLowerCase();
   return {
     status: code,
     headers: { 'content-type': 'application/json; charset=UTF-8' },
     body: JSON.stringify({
-      error: { code, message, status, errors: [{ message, domain: 'global', reason: status.toLowerCase() }] },
+      error: {
+        code,
+        message,
+        status,
+        errors: [{ message, domain: 'global', reason }],
+        ...(extra.details ? { details: extra.details } : {}),
+      },
     }),
   };
 }
@@ -421,12 +437,30 @@ export class CloudSqlSim implements SimService {
     return route(request)?.operation ?? `${request.method} ${request.path}`;
   }
 
-  /** RESOURCE_EXHAUSTED (HTTP 429), or the failure the faults name (`faults.throttleCode`). */
+  /**
+   * RESOURCE_EXHAUSTED (HTTP 429) as Cloud SQL Admin answers its per-minute rate quota: the
+   * `google.rpc.ErrorInfo` reason RATE_LIMIT_EXCEEDED and `errors[0].reason` rateLimitExceeded (a
+   * real answer of sqladmin.googleapis.com,
+   * https://github.com/GoogleCloudPlatform/cloud-sql-jdbc-socket-factory/issues/979); or the failure
+   * the faults name (`faults.throttleCode`).
+   */
   throttled(_request?: SimRequest, injected?: InjectedFailure): SimResponse {
     if (injected) return googleErrorOf(injected.status, injected.code, injected.message);
-    return googleError(
+    return googleErrorOf(
+      GOOGLE_STATUS_HTTP.RESOURCE_EXHAUSTED,
       'RESOURCE_EXHAUSTED',
       "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'sqladmin.googleapis.com'.",
+      {
+        reason: 'rateLimitExceeded',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'RATE_LIMIT_EXCEEDED',
+            domain: 'googleapis.com',
+            metadata: { service: 'sqladmin.googleapis.com' },
+          },
+        ],
+      },
     );
   }
 
