@@ -22,6 +22,11 @@ export interface GcpClientSource {
   cloudSql(): CloudSqlApi;
   /** The Cloud Storage client (the dumps group); a source without one cannot audit GCS dumps. */
   storage?(): Promise<Storage>;
+  /**
+   * The Cloud Storage client of the dumps group's ranged object reads, its automatic retries off
+   * (./storage-client.ts); a source without one reads them through `storage()`.
+   */
+  objectReads?(): Promise<Storage>;
   /** The Secret Manager client (the keys group); a source without one cannot audit GCP key material. */
   secretManager?(): Promise<SecretManagerApi>;
   /**

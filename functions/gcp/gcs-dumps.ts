@@ -44,6 +44,7 @@
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
+import { backoffDelay } from '../core/backoff.ts';
 import type {
   BucketOwnership,
   BucketReading,
@@ -115,6 +116,11 @@ export type GcsKeyReader = (keyName: string, versionName?: string) => Promise<En
 
 export interface ReadGcsDumpsOptions {
   readonly storage: Storage;
+  /**
+   * The client of the ranged object reads, its automatic retries off ({@link readRange} retries
+   * them itself); without it they go through `storage`, retried (or not) as it is configured.
+   */
+  readonly objectReads?: Storage;
   readonly location: GcsDumpLocation;
   readonly maxObjectsListed: number;
   /** Reads the state of the keys that encrypt the dumps; without it their state is not read. */
@@ -459,26 +465,67 @@ async function readGzipEncoded(file: File, object: DumpObject): Promise<NewestDu
  * means the object has no bytes (a range from byte 0 starts past its end; a suffix range of an
  * empty object, if the service refuses it, says the same). A 403 that names no other cause (a
  * disabled API, billing: {@link storageRefusal}) is a missing storage.objects.get: `denied`.
+ *
+ * On a client whose automatic retries are off (./storage-client.ts objectReads: the library's retry
+ * of a stream read raises a rejection no caller can catch) a failure the library counts retryable (its
+ * `retryOptions.retryableErrorFn`: 408, 429, 5xx, rateLimitExceeded, a reset connection) is asked
+ * again here, within the client's `retryOptions` (`maxRetries`, `maxRetryDelay`, `totalTimeout`),
+ * with the project's backoff; each attempt asks for the same range, so the bytes read stay bounded.
+ * A client that retries itself (or a stand-in without retry options) is asked once.
  */
 async function readRange(
   file: File,
   key: string,
   range: { start?: number; end: number; decompress?: boolean },
 ): Promise<ByteReading & { readonly denied?: 'unattributed' }> {
-  try {
-    const [contents] = await file.download(range);
-    return { state: 'read', bytes: new Uint8Array(contents) };
-  } catch (error) {
-    failScopeOnCallFailure(`objects.get (alt=media) of ${key}`, error);
-    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-    if (code === 416) return { state: 'read', bytes: new Uint8Array() };
-    const denied = code === 403 && storageRefusal(error) === undefined;
-    return {
-      state: 'unknown',
-      reason: reasonOf(error),
-      ...(denied ? { denied: 'unattributed' as const } : {}),
-    };
+  const retry = (file as { storage?: Partial<Storage> }).storage?.retryOptions;
+  const retriedHere = retry?.autoRetry === false;
+  const maxAttempts = retriedHere ? 1 + (retry.maxRetries ?? DEFAULT_RANGED_READ_RETRIES) : 1;
+  const deadline = Date.now() + (retry?.totalTimeout ?? DEFAULT_RANGED_READ_TIMEOUT_S) * 1000;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const [contents] = await file.download(range);
+      return { state: 'read', bytes: new Uint8Array(contents) };
+    } catch (error) {
+      const delay = backoffDelay(
+        attempt,
+        RANGED_READ_RETRY_BASE_MS,
+        (retry?.maxRetryDelay ?? DEFAULT_RANGED_READ_MAX_DELAY_S) * 1000,
+      );
+      const again =
+        attempt < maxAttempts &&
+        retry?.retryableErrorFn?.(error as Parameters<NonNullable<typeof retry.retryableErrorFn>>[0]) ===
+          true &&
+        Date.now() + delay < deadline;
+      if (!again) {
+        failScopeOnCallFailure(
+          `objects.get (alt=media) of ${key}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}`,
+          error,
+        );
+        return unreadRange(error, attempt);
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
   }
+}
+
+/** The library's retry defaults (@google-cloud/storage `retryOptions`), for a client that names none. */
+const DEFAULT_RANGED_READ_RETRIES = 3;
+const DEFAULT_RANGED_READ_MAX_DELAY_S = 64;
+const DEFAULT_RANGED_READ_TIMEOUT_S = 600;
+/** The first retry's wait, at most (the library waits about 1 s before its first, 2 s before the second). */
+const RANGED_READ_RETRY_BASE_MS = 1_000;
+
+/** Why a ranged read failed, after `attempts` attempts (named when more than one). */
+function unreadRange(error: unknown, attempts: number): ByteReading & { readonly denied?: 'unattributed' } {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (code === 416) return { state: 'read', bytes: new Uint8Array() };
+  const denied = code === 403 && storageRefusal(error) === undefined;
+  return {
+    state: 'unknown',
+    reason: `${reasonOf(error)}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`,
+    ...(denied ? { denied: 'unattributed' as const } : {}),
+  };
 }
 
 /** Conditions {@link gcsLifecycleRulesFor} models; any other is kept as an unmodelled condition. */
@@ -1064,7 +1111,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
   const newestListed = newestObject(listing);
   const newestRead = newestListed
     ? await readNewest(
-        bucket,
+        options.objectReads ? options.objectReads.bucket(location.bucket) : bucket,
         newestListed,
         listed.gzipEncoded.has(newestListed.key),
         listed.generations.get(newestListed.key),
@@ -1104,6 +1151,8 @@ export const GCS_DUMP_LOCATIONS_AT_ONCE = 32;
 /** The facts of one project scope of the dumps group: every GCS location the policy places in it. */
 export async function collectGcsDumpFacts(options: {
   readonly storage: Storage;
+  /** The client of the ranged object reads ({@link ReadGcsDumpsOptions.objectReads}). */
+  readonly objectReads?: Storage;
   /** Reads the buckets' default keys' states; without it they are not read. */
   readonly cloudKms?: CloudKmsApi;
   /** Reads the project's number, which each bucket must belong to; without it no bucket is proven the project's. */
@@ -1131,6 +1180,7 @@ export async function collectGcsDumpFacts(options: {
     location.provider === 'gcp'
       ? readGcsDumpFact({
           storage: options.storage,
+          ...(options.objectReads ? { objectReads: options.objectReads } : {}),
           location: {
             bucket: location.bucket,
             prefix: location.prefix,
@@ -1151,6 +1201,7 @@ export const gcsDumpsCollector: GcpCollector = async ({ clients, project, policy
   if (!clients.storage) throw new Error('the GCP clients of this run have no Cloud Storage client');
   return collectGcsDumpFacts({
     storage: await clients.storage(),
+    ...(clients.objectReads ? { objectReads: await clients.objectReads() } : {}),
     ...(clients.cloudKms ? { cloudKms: await clients.cloudKms() } : {}),
     ...(clients.resourceManager ? { resourceManager: await clients.resourceManager() } : {}),
     project,

@@ -2008,8 +2008,7 @@ describe('readGcsDumpFact, when a media read of the newest dump fails for the ca
   }
 
   it('fails the scope, naming the throttling, when Cloud Storage answered 429 until the retries ran out', async () => {
-    // Prepare: the ranged reads are the one Cloud Storage call the simulator cannot throttle
-    // throughout (test/integration/audit-throttling.test.ts GCS_READS_RETRIED_CLEANLY).
+    // Prepare: a stand-in client without retry options, so the read is asked once.
     const throttled = Object.assign(new Error('The rate of requests is too high.'), { code: 429 });
 
     // Act / Assess: before, the header was left unknown and the location judged NOT_AVAILABLE.
@@ -2027,5 +2026,113 @@ describe('readGcsDumpFact, when a media read of the newest dump fails for the ca
 
     // Assess
     expect(fact.newest?.header).toMatchObject({ state: 'unknown', denied: 'unattributed' });
+  });
+});
+
+describe('readGcsDumpFact, ranged reads on a client without automatic retries', () => {
+  const dump = readFileSync('test/fixtures/pg-dump/certctl-pg17-z0.dump');
+  const files = [
+    {
+      name: 'prod/certctl-0.dump',
+      metadata: { size: String(dump.length), timeCreated: '2026-12-02T03:40:00.000Z' },
+    },
+  ];
+  const rangeOf = (range: { start?: number; end: number }): Buffer =>
+    range.start === undefined
+      ? dump.subarray(dump.length + range.end)
+      : dump.subarray(range.start, range.end + 1);
+  const throttled = () => Object.assign(new Error('The rate of requests is too high.'), { code: 429 });
+  const refused = () => Object.assign(new Error('forbidden'), { code: 403 });
+
+  /** The newest dump read through a client whose `retryOptions` are `retry`, each read answered by `answer`. */
+  async function readThrough(
+    retry: Record<string, unknown>,
+    answer: (attempt: number) => Error | undefined,
+  ): Promise<{ fact?: DumpFact; failure?: Error; attempts: number[] }> {
+    const attempts = new Map<string, number>();
+    const storage = {
+      retryOptions: {
+        maxRetryDelay: 0.001,
+        totalTimeout: 60,
+        retryableErrorFn: (error: { code?: unknown }) => error.code === 429,
+        ...retry,
+      },
+    };
+    const bucket = {
+      name: 'certctl-dumps',
+      getFiles: async () => [files, null, {}],
+      getMetadata: async () => [{ projectNumber: PROJECT_NUMBER }],
+      file: () => ({
+        storage,
+        download: async (range: { start?: number; end: number }) => {
+          const key = `${range.start}-${range.end}`;
+          const attempt = (attempts.get(key) ?? 0) + 1;
+          attempts.set(key, attempt);
+          const error = answer(attempt);
+          if (error) throw error;
+          return [rangeOf(range)];
+        },
+      }),
+    };
+    const reading = readGcsDumpFact({
+      storage: { bucket: () => bucket } as unknown as Storage,
+      objectReads: { bucket: () => bucket } as unknown as Storage,
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+      owner: OWNER,
+    });
+    const outcome = await reading.then(
+      (fact) => ({ fact }),
+      (failure: Error) => ({ failure }),
+    );
+    return { ...outcome, attempts: [...attempts.values()] };
+  }
+
+  it('asks a throttled header and tail read again and reads both', async () => {
+    // Act
+    const { fact, attempts } = await readThrough({ autoRetry: false, maxRetries: 3 }, (attempt) =>
+      attempt === 1 ? throttled() : undefined,
+    );
+
+    // Assess
+    expect(attempts).toEqual([2, 2]);
+    expect(fact?.newest?.header).toMatchObject({ state: 'read' });
+    expect(fact?.newest?.tail).toMatchObject({ state: 'read' });
+  });
+
+  it('gives up after the client’s retries, failing the scope and naming the attempts, when every read is throttled', async () => {
+    // Act
+    const { failure, attempts } = await readThrough({ autoRetry: false, maxRetries: 2 }, throttled);
+
+    // Assess: a read that fails for the call says nothing of the location, so the scope fails
+    // (the first of the header and tail reads to give up fails it; the other may still be retrying).
+    expect(Math.max(...attempts)).toBe(3);
+    expect(failure?.message).toMatch(
+      /objects\.get \(alt=media\) of prod\/certctl-0\.dump \(after 3 attempts\) failed: the service throttled it \(rate-limited\)/,
+    );
+  });
+
+  it('does not ask again what will not change (a refusal), and keeps it a refusal', async () => {
+    // Act
+    const { fact, attempts } = await readThrough({ autoRetry: false, maxRetries: 3 }, refused);
+
+    // Assess
+    expect(attempts).toEqual([1, 1]);
+    expect(fact?.newest?.header).toMatchObject({
+      state: 'unknown',
+      reason: '403: forbidden',
+      denied: 'unattributed',
+    });
+  });
+
+  it('asks once through a client that retries itself', async () => {
+    // Act
+    const { failure, attempts } = await readThrough({ autoRetry: true, maxRetries: 3 }, throttled);
+
+    // Assess
+    expect(attempts).toEqual([1, 1]);
+    expect(failure?.message).toMatch(
+      /objects\.get \(alt=media\) of prod\/certctl-0\.dump failed: the service throttled it/,
+    );
   });
 });

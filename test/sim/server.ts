@@ -250,6 +250,12 @@ export async function startSim(options: StartSimOptions): Promise<Sim> {
       },
     );
   });
+  // Node closes a keep-alive connection idle 5 s by default; a client that reuses it in the same
+  // instant gets ECONNRESET. A run paced by throttling (the AWS clients' adaptive retry mode) leaves
+  // connections idle that long, and on a loaded machine the race made a throttled call end in
+  // ECONNRESET instead of the throttling under test. Kept 30 s here, longer than any pause of a
+  // test's run; `close` ends every connection itself.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, HOST, () => {
