@@ -295,18 +295,14 @@ const queryProtocols = new Map<string, LeanProtocol<RdsListInput, WireRequest, R
 
 /**
  * The lean protocol of the list call `operation` of {@link LEAN_RESULTS}, with or without the
- * databases' tags: made once each, or, with `onMarker`, for one listing ({@link leanListPages}'
- * read-ahead): it is told a clean answer's Marker ({@link peekMarker}) before the page is decoded,
- * and the decoding waits one turn of the event loop, so the request that Marker starts is written
- * before the main thread spends a page's decoding.
+ * databases' tags (made once each).
  */
 function queryProtocol(
   operation: string,
   tags: boolean,
-  onMarker?: (marker: string) => void,
 ): LeanProtocol<RdsListInput, WireRequest, Record<string, unknown>> {
   const key = tags ? operation : `${operation} untagged`;
-  let protocol = onMarker ? undefined : queryProtocols.get(key);
+  let protocol = queryProtocols.get(key);
   if (protocol) return protocol;
   const shape = leanResultShape(operation, tags);
   protocol = {
@@ -337,11 +333,6 @@ function queryProtocol(
     },
     async decode(response, collect) {
       const text = await bodyText(response.body, collect);
-      const marker = onMarker && peekMarker(operation, text);
-      if (marker !== undefined) {
-        onMarker?.(marker);
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
       try {
         return { output: decodeRdsListResult(operation, text, shape) };
       } catch (error) {
@@ -351,39 +342,8 @@ function queryProtocol(
       }
     },
   };
-  if (!onMarker) queryProtocols.set(key, protocol);
+  queryProtocols.set(key, protocol);
   return protocol;
-}
-
-/**
- * The Marker of a list page, read without decoding the page from where the query protocol writes it:
- * the first or the last child of `<{operation}Result>` (the RDS model's output structures, such as
- * `DBInstanceMessage`, list `Marker` before the list, and the simulator writes it there; no AWS page
- * says in which order the service writes them, so the last child is tried too). Undefined when it
- * is in neither place, or holds an escaped character
- * (the decoding would unescape it): the listing then asks for the next page after decoding this one.
- * Only a guess: {@link leanListPages} uses it when the decoded page's Marker is the same.
- */
-export function peekMarker(operation: string, xml: string): string | undefined {
-  const open = `<${operation}Result>`;
-  const start = xml.indexOf(open);
-  if (start < 0) return undefined;
-  const first = start + open.length;
-  if (xml.startsWith('<Marker>', first)) {
-    const end = xml.indexOf('</Marker>', first);
-    return end < 0 ? undefined : plainMarker(xml.slice(first + '<Marker>'.length, end));
-  }
-  const close = xml.lastIndexOf(`</${operation}Result>`);
-  if (close < first || !xml.startsWith('</Marker>', close - '</Marker>'.length)) return undefined;
-  const begin = xml.lastIndexOf('<Marker>', close);
-  return begin < first
-    ? undefined
-    : plainMarker(xml.slice(begin + '<Marker>'.length, close - '</Marker>'.length));
-}
-
-/** A Marker's text when it needs no unescaping and is not empty (an empty one ends the listing). */
-function plainMarker(text: string): string | undefined {
-  return text !== '' && !/[&<]/.test(text) ? text : undefined;
 }
 
 /**
@@ -407,44 +367,18 @@ export async function* leanListPages<I extends RdsListInput, P>(
   pageSize: number,
   tags = true,
 ): AsyncGenerator<P> {
-  await prepareLean(client, Command, queryProtocol(operation, tags), LIST_PROBE as I);
-  /**
-   * The Marker of the page this listing reads next (undefined for the first page, `null` once it
-   * is done): only that page's answer may ask for the one after it, so a page read ahead and then
-   * dropped (its Marker was not the decoded page's), or a listing its caller stopped, reads no more.
-   */
-  let reading: string | undefined | null = input.Marker;
-  /** The next page, asked for with the Marker {@link peekMarker} read before its page was decoded. */
-  let ahead: { readonly marker: string; readonly page: Promise<P> } | undefined;
-  const send = (marker: string | undefined): Promise<P> => {
-    const protocol = queryProtocol(operation, tags, (next) => {
-      if (marker !== reading || next === marker || ahead) return;
-      const page = send(next);
-      // Read only if the decoded page names it: a page that fails, or names another Marker, drops it.
-      page.catch(() => undefined);
-      ahead = { marker: next, page };
-    });
-    return sendLean(client, Command, protocol as unknown as LeanProtocol<I, WireRequest, P>, {
+  const protocol = queryProtocol(operation, tags) as unknown as LeanProtocol<I, WireRequest, P>;
+  await prepareLean(client, Command, protocol, LIST_PROBE as I);
+  let token = input.Marker;
+  for (;;) {
+    const page = await sendLean(client, Command, protocol, {
       ...input,
       MaxRecords: input.MaxRecords ?? pageSize,
-      Marker: marker,
+      Marker: token,
     });
-  };
-  try {
-    let pending = send(reading);
-    for (;;) {
-      const page = await pending;
-      const asked: string | undefined | null = reading;
-      const token = (page as { Marker?: string }).Marker;
-      const next = ahead;
-      ahead = undefined;
-      const last: boolean = !token || token === asked;
-      reading = last ? null : token;
-      yield page;
-      if (last) return;
-      pending = next && next.marker === token ? next.page : send(token);
-    }
-  } finally {
-    reading = null;
+    yield page;
+    const asked = token;
+    token = (page as { Marker?: string }).Marker;
+    if (!token || token === asked) return;
   }
 }
