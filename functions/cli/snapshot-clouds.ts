@@ -3,14 +3,18 @@
  * (./clouds.ts): their `--format`, and the snapshot clouds (functions/actions/snapshot) made from
  * the CLI's clients.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsSnapshotCloud } from '../actions/snapshot/aws.ts';
 import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
 import { gcpSnapshotCloud } from '../actions/snapshot/gcp.ts';
+import { AwsClientFactory, DEFAULT_HOME_REGION } from '../aws/clients.ts';
 import { InputError } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
 import { didYouMean } from './args.ts';
 import {
   type CliClouds,
+  checkEndpointUrl,
+  endpointOf,
   loadCliPolicy,
   openClouds,
   parseWhereArgs,
@@ -18,6 +22,12 @@ import {
   type WhereArgs,
 } from './clouds.ts';
 import type { CliIo, CliOption, CliOverrides } from './command.ts';
+import { resolveAwsCredentials } from './credentials.ts';
+
+/** The SDK's own variable for a DynamoDB endpoint; the CLI also reads it from its environment. */
+export const DYNAMODB_ENDPOINT_ENV = 'AWS_ENDPOINT_URL_DYNAMODB';
+/** A local DynamoDB's address, as the endpoint's errors give it for an example. */
+export const DYNAMODB_ENDPOINT_EXAMPLE = 'http://127.0.0.1:8000';
 
 const FORMATS = ['table', 'json'] as const;
 export type SnapshotFormat = (typeof FORMATS)[number];
@@ -80,4 +90,61 @@ export async function openSnapshotCommand(
   }
   if (clouds.gcp) snapshotClouds.push(gcpSnapshotCloud({ policy, clients: clouds.gcp, projects }));
   return { policy, where, clouds, snapshotClouds, projects };
+}
+
+/** The idempotency table (`snapshots.idempotencyTable`) and the client that reaches it. */
+export interface IdempotencyTable {
+  readonly name: string;
+  readonly dynamo: DynamoDBClient;
+  /** Ends the client's connections. */
+  destroy(): void;
+}
+
+/**
+ * The idempotency table of `snapshot` (its requests and the run records of the snapshots it takes)
+ * and `prune` (which reads those records): `--dynamodb-endpoint-url` is checked at once, and its
+ * variable read in `check`, which {@link openSnapshotCommand} calls before any client is made, only
+ * when the policy names a table (no DynamoDB client is made otherwise). `open` then reaches the table
+ * in the caller's own account and home region, whatever the targets' cloud; undefined without one.
+ */
+export function idempotencyTableInput(
+  values: Readonly<Record<string, unknown>>,
+  io: CliIo,
+): {
+  readonly check: (policy: Policy) => void;
+  readonly open: (
+    context: SnapshotCommandContext,
+    overrides: CliOverrides,
+  ) => Promise<IdempotencyTable | undefined>;
+} {
+  const flag = values['dynamodb-endpoint-url'] as string | undefined;
+  checkEndpointUrl('--dynamodb-endpoint-url', flag, DYNAMODB_ENDPOINT_EXAMPLE);
+  let endpoint: string | undefined;
+  return {
+    check(policy) {
+      if (policy.snapshots.idempotencyTable) {
+        endpoint = endpointOf(
+          '--dynamodb-endpoint-url',
+          flag,
+          io.env,
+          DYNAMODB_ENDPOINT_ENV,
+          DYNAMODB_ENDPOINT_EXAMPLE,
+        );
+      }
+    },
+    async open({ policy, clouds }, overrides) {
+      const name = policy.snapshots.idempotencyTable;
+      if (!name) return undefined;
+      const factory = new AwsClientFactory({
+        maxAttempts: policy.aws.maxAttempts,
+        credentials: await resolveAwsCredentials(overrides, io.env),
+        ...(endpoint ? { endpoint } : {}),
+      });
+      return {
+        name,
+        dynamo: factory.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION),
+        destroy: () => factory.destroy(),
+      };
+    },
+  };
 }

@@ -1,17 +1,19 @@
 /** `backup-guard prune`: report (default) or delete expired pre-maintenance snapshots of ours. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { EXIT_CODES } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
 import { renderPrune, runPruneJob } from '../../jobs/prune.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs } from '../args.ts';
-import { checkEndpointUrl, ENDPOINT_OPTIONS, endpointOf, whereOptions } from '../clouds.ts';
+import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
-import { resolveAwsCredentials } from '../credentials.ts';
-import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
-import { DYNAMODB_ENDPOINT_ENV, DYNAMODB_ENDPOINT_EXAMPLE } from './snapshot.ts';
+import {
+  DYNAMODB_ENDPOINT_ENV,
+  idempotencyTableInput,
+  OUTPUT_OPTIONS,
+  openSnapshotCommand,
+  parseSnapshotFormat,
+} from '../snapshot-clouds.ts';
 
 async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
   const { values } = parseCommandArgs(pruneCommand, args);
@@ -19,39 +21,13 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
     throw new InputError('--apply deletes and --dry-run only reports: give one of them');
   }
   const format = parseSnapshotFormat(values);
-  const dynamoFlag = values['dynamodb-endpoint-url'] as string | undefined;
-  checkEndpointUrl('--dynamodb-endpoint-url', dynamoFlag, DYNAMODB_ENDPOINT_EXAMPLE);
-  let dynamoEndpoint: string | undefined;
-  const context = await openSnapshotCommand(values, io, overrides, 'prune', (policy) => {
-    // Read only when there is a table to reach, as `snapshot` does.
-    if (policy.snapshots.idempotencyTable) {
-      dynamoEndpoint = endpointOf(
-        '--dynamodb-endpoint-url',
-        dynamoFlag,
-        io.env,
-        DYNAMODB_ENDPOINT_ENV,
-        DYNAMODB_ENDPOINT_EXAMPLE,
-      );
-    }
-  });
-  // The run records are in the table `snapshot` writes them to, in the caller's own account and
-  // region, whatever the targets' cloud. Without one, nothing proves a snapshot ours: each is kept.
-  const table = context.policy.snapshots.idempotencyTable;
-  const recordClients = table
-    ? new AwsClientFactory({
-        maxAttempts: context.policy.aws.maxAttempts,
-        credentials: await resolveAwsCredentials(overrides, io.env),
-        ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
-      })
-    : undefined;
+  const tableInput = idempotencyTableInput(values, io);
+  const context = await openSnapshotCommand(values, io, overrides, 'prune', tableInput.check);
+  // The run records are in the table `snapshot` writes them to. Without one, nothing proves a
+  // snapshot ours: each is kept.
+  const table = await tableInput.open(context, overrides);
   try {
-    const runRecords =
-      table && recordClients
-        ? dynamoRunRecords(
-            recordClients.client(DynamoDBClient, context.clouds.homeRegion ?? DEFAULT_HOME_REGION),
-            table,
-          )
-        : undefined;
+    const runRecords = table ? dynamoRunRecords(table.dynamo, table.name) : undefined;
     const result = await runPruneJob(
       { apply: values.apply === true },
       {
@@ -69,7 +45,7 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
     if (result.problems.length > 0 || result.undecided > 0) return EXIT_CODES.incomplete;
     return result.applied && result.pending > 0 ? EXIT_CODES.failed : EXIT_CODES.ok;
   } finally {
-    recordClients?.destroy();
+    table?.destroy();
     await context.clouds.close();
   }
 }

@@ -7,14 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   MAX_SNAPSHOT_ATTEMPTS,
   RATE_LIMIT_OR_QUOTA_EXPLANATION,
   SNAPSHOT_REQUEST_LIMITS,
 } from '../../actions/snapshot/model.ts';
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
-import { AwsClientFactory, DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { describeError, InputError } from '../../core/errors.ts';
 import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../../core/invisible.ts';
@@ -28,15 +26,17 @@ import {
 import { idempotentSnapshotJob } from '../../jobs/snapshot-once-table.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs, splitList } from '../args.ts';
-import { checkEndpointUrl, ENDPOINT_OPTIONS, endpointOf, whereOptions } from '../clouds.ts';
+import { ENDPOINT_OPTIONS, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
-import { resolveAwsCredentials } from '../credentials.ts';
-import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
+import {
+  DYNAMODB_ENDPOINT_ENV,
+  idempotencyTableInput,
+  OUTPUT_OPTIONS,
+  openSnapshotCommand,
+  parseSnapshotFormat,
+} from '../snapshot-clouds.ts';
 
-/** The SDK's own variable for a DynamoDB endpoint; the CLI also reads it from its environment. */
-export const DYNAMODB_ENDPOINT_ENV = 'AWS_ENDPOINT_URL_DYNAMODB';
-/** A local DynamoDB's address, as the endpoint's errors give it for an example. */
-export const DYNAMODB_ENDPOINT_EXAMPLE = 'http://127.0.0.1:8000';
+export { DYNAMODB_ENDPOINT_ENV, DYNAMODB_ENDPOINT_EXAMPLE } from '../snapshot-clouds.ts';
 
 /** `certctl-db: creating snapshot …`: one target's progress, as stderr shows it. */
 export function snapshotProgressLine(progress: SnapshotProgress): string {
@@ -167,35 +167,13 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const { values } = parseCommandArgs(snapshotCommand, args);
   const request = snapshotRequestOf(values, io);
   const format = parseSnapshotFormat(values);
-  const dynamoFlag = values['dynamodb-endpoint-url'] as string | undefined;
-  checkEndpointUrl('--dynamodb-endpoint-url', dynamoFlag, DYNAMODB_ENDPOINT_EXAMPLE);
-  let dynamoEndpoint: string | undefined;
-  const context = await openSnapshotCommand(values, io, overrides, 'snapshot', (policy) => {
-    // Its variable is read only when there is a table to reach: no DynamoDB client is made otherwise.
-    if (policy.snapshots.idempotencyTable) {
-      dynamoEndpoint = endpointOf(
-        '--dynamodb-endpoint-url',
-        dynamoFlag,
-        io.env,
-        DYNAMODB_ENDPOINT_ENV,
-        DYNAMODB_ENDPOINT_EXAMPLE,
-      );
-    }
-  });
+  const tableInput = idempotencyTableInput(values, io);
+  const context = await openSnapshotCommand(values, io, overrides, 'snapshot', tableInput.check);
   const { policy, clouds } = context;
-  const table = policy.snapshots.idempotencyTable;
-  // The idempotency table is in the caller's own account and region, whatever the targets' cloud.
-  const idempotency = table
-    ? new AwsClientFactory({
-        maxAttempts: policy.aws.maxAttempts,
-        credentials: await resolveAwsCredentials(overrides, io.env),
-        ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}),
-      })
-    : undefined;
-  const dynamo =
-    table && idempotency
-      ? idempotency.client(DynamoDBClient, clouds.homeRegion ?? DEFAULT_HOME_REGION)
-      : undefined;
+  // Each request is kept in the idempotency table, and each snapshot taken is recorded there.
+  const idempotency = await tableInput.open(context, overrides);
+  const table = idempotency?.name;
+  const dynamo = idempotency?.dynamo;
   try {
     const deps: SnapshotJobDependencies = {
       policy,
