@@ -241,11 +241,23 @@ export function callFailureKind(error: unknown): TransientKind | undefined {
  * spent. Such a failure says nothing of the resource, so the audits fail the scope with it (the run
  * then reports partial failure, and nothing is resolved or replaced on its strength) rather than
  * read it as an answer: a resource left NOT_AVAILABLE in a scope reported complete. An answer that
- * is about the resource (access denied, not found, a refused range) is not one.
+ * is about the resource (access denied, not found, a refused range) is not one. Google's
+ * `RESOURCE_EXHAUSTED` (gRPC 8) without the reason that tells a rate limit is one too: a quota or a
+ * rate limit, not said which ({@link isUnexplainedExhaustion}), it refuses the call whatever the
+ * resource, though it is not asked again as it is ({@link TRANSIENT_CODES}).
  */
 export function saysNothingOfTheResource(error: unknown): boolean {
-  return callFailureKind(error) !== undefined;
+  if (callFailureKind(error) !== undefined) return true;
+  for (let current = error, depth = 0; depth < 3; depth += 1) {
+    if (EXHAUSTED_CODES.has(errorCode(current))) return true;
+    if (typeof current !== 'object' || current === null) return false;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
+
+/** Google's `RESOURCE_EXHAUSTED`, by name (gcp/wire.ts googleErrorCode) or as gax's numeric gRPC code. */
+const EXHAUSTED_CODES: ReadonlySet<string> = new Set(['RESOURCE_EXHAUSTED', '8']);
 
 /** How a scope's failure words each kind of passing failure, before the service's own answer. */
 const CALL_FAILURE_WORDS: Readonly<Record<TransientKind, string>> = {

@@ -22,13 +22,22 @@
  * runs count: ON_DEMAND backups are kept until someone deletes them, outside every retention
  * setting, so one old manual backup would make the window look as long as its age.
  *
- * A failure of either call for one instance makes only that instance's window unknown; a failed
- * listing fails the whole project (the caller's scope).
+ * A failure of either call that answers for the instance (refused, not found, a precondition) makes
+ * only that instance's window unknown; one that fails for the call (throttled, a server error, a
+ * timeout, once gax's retries are spent: core/errors.ts saysNothingOfTheResource) fails the whole
+ * project (the caller's scope), as a failed listing does, and as the dumps and keys audits' reads do.
  */
 
 import type { protos } from '@google-cloud/sql';
 import { mapWithConcurrency } from '../core/audit.ts';
-import { CloudApiError, CredentialsError, isAccessDenied, refusalNotOfPermission } from '../core/errors.ts';
+import {
+  CloudApiError,
+  CredentialsError,
+  callFailure,
+  isAccessDenied,
+  refusalNotOfPermission,
+  saysNothingOfTheResource,
+} from '../core/errors.ts';
 import {
   type CloudSqlEdition,
   type CollectedFacts,
@@ -330,6 +339,7 @@ async function recoveryWindow(
     }
     return { known: true, earliest, latest, source: 'instances.getLatestRecoveryTime' };
   } catch (error) {
+    failScopeOnCallFailure('instances.getLatestRecoveryTime', project, instance, error);
     return {
       known: false,
       reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}${throttledClause(error)}`,
@@ -398,7 +408,28 @@ async function automatedBackupPoints(
   return { oldest, newest, undated };
 }
 
-function backupRunsFailure(error: unknown): RestoreWindow {
+/**
+ * Throws, failing the project, when a per-instance read failed for the call rather than for the
+ * instance (core/errors.ts saysNothingOfTheResource): read as an answer, it left the instance
+ * NOT_AVAILABLE in a project reported complete, which a publisher then settles as if the instance
+ * had been read. A read gax gave up on after RESOURCE_EXHAUSTED says it was throttled
+ * ({@link throttledUntilGivenUp}) rather than only that it timed out.
+ */
+function failScopeOnCallFailure(read: string, project: string, instance: string, error: unknown): void {
+  if (!saysNothingOfTheResource(error)) return;
+  const what = `Cloud SQL ${read} for instance ${instance} in project ${project}`;
+  const code = googleErrorCode(error);
+  const throttled = throttledUntilGivenUp(error);
+  // Coded by the status name (gax's own code is the gRPC number), as the listing's failure is.
+  const message =
+    throttled === undefined
+      ? callFailure(what, `${code}: ${googleErrorMessage(error)}`, error).message
+      : `${what} failed with ${code}: ${googleErrorMessage(error)}. ${throttled}.`;
+  throw new CloudApiError(message, code, { cause: error });
+}
+
+function backupRunsFailure(project: string, instance: string, error: unknown): RestoreWindow {
+  failScopeOnCallFailure('backupRuns.list', project, instance, error);
   return {
     known: false,
     reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}${throttledClause(error)}`,
@@ -434,7 +465,7 @@ async function backupWindow(
       source: 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)',
     };
   } catch (error) {
-    return backupRunsFailure(error);
+    return backupRunsFailure(project, instance, error);
   }
 }
 
@@ -500,7 +531,7 @@ async function logsOnDiskWindow(
   try {
     ({ oldest, undated } = await automatedBackupPoints(api, project, instance, createdAt));
   } catch (error) {
-    return backupRunsFailure(error);
+    return backupRunsFailure(project, instance, error);
   }
   // This window is derived, not reported: log days beyond what the edition keeps hold no older log.
   const keptDays = Math.min(logRetentionDays, cap.maxDays);

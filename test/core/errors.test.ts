@@ -132,6 +132,22 @@ describe('a failed read that says nothing of the resource', () => {
     );
   });
 
+  it('reads gax’s numeric gRPC codes of a call failure, a quota’s RESOURCE_EXHAUSTED included, and not an answer about the resource', () => {
+    // Prepare: gax's GoogleError carries the gRPC status as a number.
+    const grpc = (code: number) => Object.assign(new Error(`${code} status`), { code });
+
+    // Act / Assess
+    // 8 RESOURCE_EXHAUSTED (a quota, or a rate limit without its reason), 4 DEADLINE_EXCEEDED,
+    // 13 INTERNAL, 14 UNAVAILABLE: each refuses the call, whatever the resource.
+    for (const code of [8, 4, 13, 14]) expect(saysNothingOfTheResource(grpc(code))).toBe(true);
+    expect(saysNothingOfTheResource({ code: 'RESOURCE_EXHAUSTED' })).toBe(true);
+    expect(saysNothingOfTheResource(new CloudApiError('wrapped', 'Wrapped', { cause: grpc(8) }))).toBe(true);
+    // 7 PERMISSION_DENIED, 5 NOT_FOUND, 9 FAILED_PRECONDITION: answers about the resource.
+    for (const code of [7, 5, 9]) expect(saysNothingOfTheResource(grpc(code))).toBe(false);
+    // Not asked again as it is: a quota stays until it is raised.
+    expect(isTransient(grpc(8))).toBe(false);
+  });
+
   it('reads an adapter’s error by the call failure it wraps', () => {
     // Prepare
     const cause = { name: 'KMSInternalException', $metadata: { httpStatusCode: 500 } };

@@ -39,7 +39,7 @@ const INSTANCES: CloudSqlInstanceScenario[] = [
     ],
   }),
   instance('window-fails', { faults: { getLatestRecoveryTime: 'PERMISSION_DENIED' } }),
-  instance('runs-fail', { backups: { pointInTimeRecovery: false }, faults: { backupRuns: 'INTERNAL' } }),
+  instance('runs-fail', { backups: { pointInTimeRecovery: false }, faults: { backupRuns: 'FAILED_PRECONDITION' } }),
 ];
 
 /** The message types a kept field holds, to project a full answer onto the kept fields. */
@@ -200,7 +200,7 @@ describe('the Cloud SQL read view', () => {
     // Assess
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[1]?.list.code).toBe('PERMISSION_DENIED');
-    expect(answers[1]?.runs.code).toBe('INTERNAL');
+    expect(answers[1]?.runs.code).toBe('FAILED_PRECONDITION');
   });
 
   it('yields the same PITR facts as the full protos for every instance of the project', async () => {

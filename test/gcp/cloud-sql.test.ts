@@ -566,11 +566,11 @@ describe('readCloudSqlPitrFacts', () => {
     expect(fact?.restoreWindow).toMatchObject({ known: true, earliest: undefined, latest: undefined });
   });
 
-  it('makes only that instance’s window unknown when getLatestRecoveryTime fails for it', async () => {
+  it('makes only that instance’s window unknown when getLatestRecoveryTime answers for it', async () => {
     // Prepare
     const scenario = cloudSqlScenario([
       instance('healthy'),
-      instance('broken', { faults: { getLatestRecoveryTime: 'INTERNAL' } }),
+      instance('broken', { faults: { getLatestRecoveryTime: 'FAILED_PRECONDITION' } }),
     ]);
 
     // Act
@@ -582,10 +582,34 @@ describe('readCloudSqlPitrFacts', () => {
     expect(byName.get('broken')?.restoreWindow).toEqual({
       known: false,
       reason:
-        'instances.getLatestRecoveryTime failed with INTERNAL: Simulated INTERNAL for getLatestRecoveryTime on broken',
+        'instances.getLatestRecoveryTime failed with FAILED_PRECONDITION: Simulated FAILED_PRECONDITION for getLatestRecoveryTime on broken',
       accessDenied: false,
     });
   });
+
+  it.each([
+    ['getLatestRecoveryTime', 'instances.getLatestRecoveryTime', {}],
+    ['backupRuns', 'backupRuns.list', { backups: { pointInTimeRecovery: false } }],
+  ] as const)(
+    'fails the project, naming the read and the instance, when %s fails for the call (INTERNAL), not the instance',
+    async (fault, readName, options) => {
+      // Prepare: a server error says nothing of the instance; before, its window was unknown in a
+      // project read as complete.
+      const scenario = cloudSqlScenario([
+        instance('healthy'),
+        instance('broken', { ...options, faults: { [fault]: 'INTERNAL' } }),
+      ]);
+
+      // Act / Assess
+      await expect(read(scenario)).rejects.toMatchObject({
+        name: 'CloudApiError',
+        code: 'INTERNAL',
+        message: expect.stringContaining(
+          `Cloud SQL ${readName} for instance broken in project ${PROJECT} failed: the service answered with a server error until the retries ran out`,
+        ),
+      });
+    },
+  );
 
   it('leaves a field unknown instead of guessing when the answer omits it', async () => {
     // Prepare

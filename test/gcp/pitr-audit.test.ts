@@ -28,7 +28,7 @@ const FLEET = [
   instance('filling', { ...healthy, recovery: { earliest: '-12d' } }),
   instance('stale', { ...healthy, recovery: { latest: '-3h' } }),
   instance('stopped', { ...healthy, activationPolicy: 'NEVER', recovery: { latest: '-3d' } }),
-  instance('no-recovery-time', { ...healthy, faults: { getLatestRecoveryTime: 'INTERNAL' } }),
+  instance('no-recovery-time', { ...healthy, faults: { getLatestRecoveryTime: 'FAILED_PRECONDITION' } }),
   instance('logs-on-disk', { ...healthy, backups: { ...healthy.backups, logStorage: 'DISK' } }),
   instance('unreadable-pitr', {
     ...healthy,

@@ -199,6 +199,19 @@ describe('the GCP PITR audit with Cloud SQL Admin throttled', () => {
     );
     expectFailedByThrottling(report, 'Cloud SQL Admin throttled the reads (rate-limited them');
   });
+
+  it('fails the project, naming the read, the instance and the throttling, when only getLatestRecoveryTime is throttled on every attempt', async () => {
+    // Act
+    const report = await audit(throttling('cloudSql', false, ['instances.getLatestRecoveryTime']));
+
+    // Assess
+    // The listing answered; the instance's window read did not, for the call, not the instance.
+    // Before, the instance's window was unknown (NOT_AVAILABLE) in a project reported complete,
+    // which a publisher settles as if the instance had been read.
+    expect(sim.stats().faults.throttled).toBeGreaterThan(1);
+    expectFailedByThrottling(report, 'instances.getLatestRecoveryTime for instance certctl-db');
+    expectFailedByThrottling(report, 'Cloud SQL Admin throttled the reads (rate-limited them');
+  });
 });
 
 describe('the dumps audit with S3 and Cloud Storage throttled', () => {
