@@ -39,7 +39,10 @@ const INSTANCES: CloudSqlInstanceScenario[] = [
     ],
   }),
   instance('window-fails', { faults: { getLatestRecoveryTime: 'PERMISSION_DENIED' } }),
-  instance('runs-fail', { backups: { pointInTimeRecovery: false }, faults: { backupRuns: 'FAILED_PRECONDITION' } }),
+  instance('runs-fail', {
+    backups: { pointInTimeRecovery: false },
+    faults: { backupRuns: 'FAILED_PRECONDITION' },
+  }),
 ];
 
 /** The message types a kept field holds, to project a full answer onto the kept fields. */

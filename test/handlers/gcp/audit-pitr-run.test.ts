@@ -128,7 +128,9 @@ describe('auditPitrGcp', () => {
 
   it('answers ok with exit code 2 and publishes when findings are NOT_AVAILABLE but every scope was evaluated', async () => {
     // Prepare
-    await start(false, [instance('certctl-db-broken', { faults: { getLatestRecoveryTime: 'FAILED_PRECONDITION' } })]);
+    await start(false, [
+      instance('certctl-db-broken', { faults: { getLatestRecoveryTime: 'FAILED_PRECONDITION' } }),
+    ]);
 
     // Act
     const outcome = await run(gcpPolicy()).result;
