@@ -83,7 +83,11 @@ import {
   sortOldestFirst,
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
-import { CloudApiError, callFailure, saysNothingOfTheResource } from '../core/errors.ts';
+import {
+  CloudApiError,
+  saysNothingOfTheResource,
+  failScopeOnCallFailure as sharedFailScopeOnCallFailure,
+} from '../core/errors.ts';
 import { pageTokens, s3ContinuationToken } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
@@ -244,16 +248,12 @@ function namesKmsDecrypt(error: unknown): boolean {
 }
 
 /**
- * Throws, failing the scope, when `error` says nothing of the bucket (throttled, a server error, a
- * timeout, once the client's retries are spent: core/errors.ts saysNothingOfTheResource): read as an
- * answer, it left the location NOT_AVAILABLE in a scope reported complete, which a publisher then
- * settles as if the location had been read. An error that fails the scope already (a key's
- * DescribeKey) passes as it is.
+ * An S3 read of the location that failed for the call fails the scope (core/errors.ts
+ * {@link sharedFailScopeOnCallFailure}): throttled, as S3's `SlowDown` 503, a server error or a
+ * timeout, once the client's retries are spent.
  */
 function failScopeOnCallFailure(s3: RegionalS3, what: string, error: unknown): void {
-  if (!saysNothingOfTheResource(error)) return;
-  if (error instanceof CloudApiError) throw error;
-  throw callFailure(`S3 ${what} in ${s3.region}`, reasonOf(error), error);
+  sharedFailScopeOnCallFailure(`S3 ${what} in ${s3.region}`, error, reasonOf);
 }
 
 async function reading<T>(

@@ -280,6 +280,25 @@ export function callFailure(what: string, reason: string, error: unknown): Cloud
 }
 
 /**
+ * Throws, failing the scope, when a read's `error` says nothing of the resource
+ * ({@link saysNothingOfTheResource}: throttled, a server error, a timeout, once the client's retries
+ * are spent): read as an answer, it would leave the resource NOT_AVAILABLE in a scope reported
+ * complete, which a publisher then settles as if it had been read. Thrown as {@link callFailure} of
+ * `what`, with the service's answer in the adapter's words (`reasonOf`); an error that fails the
+ * scope already (a {@link CloudApiError}, as a key describer's) passes as it is. Returns otherwise:
+ * the error is an answer about the resource, the caller's to record.
+ */
+export function failScopeOnCallFailure(
+  what: string,
+  error: unknown,
+  reasonOf: (error: unknown) => string,
+): void {
+  if (!saysNothingOfTheResource(error)) return;
+  if (error instanceof CloudApiError) throw error;
+  throw callFailure(what, reasonOf(error), error);
+}
+
+/**
  * Whether a Google API refused the call for a rate limit (`google.rpc.ErrorInfo` reason
  * `RATE_LIMIT_EXCEEDED`, on the error or its `cause` chain), which passes on its own, rather than
  * for a quota that stays exhausted until it is raised (`RESOURCE_QUOTA_EXCEEDED`): both come as

@@ -73,12 +73,11 @@ import {
 } from '../core/dump-facts.ts';
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import {
-  CloudApiError,
-  callFailure,
   describeError,
   refusalAdvice,
   refusalNotOfPermission,
   saysNothingOfTheResource,
+  failScopeOnCallFailure as sharedFailScopeOnCallFailure,
 } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { pageTokens } from '../core/paging.ts';
@@ -204,16 +203,12 @@ function reasonOf(error: unknown): string {
 }
 
 /**
- * Throws, failing the scope, when `error` says nothing of the location (throttled, as Cloud
- * Storage's 429 rateLimitExceeded; a server error; a timeout; once the library's retries are spent:
- * core/errors.ts saysNothingOfTheResource): read as an answer, it left the location NOT_AVAILABLE in
- * a scope reported complete, which a publisher then settles as if the location had been read. An
- * error that fails the scope already (a Cloud KMS read's) passes as it is.
+ * A Cloud Storage read of the location that failed for the call fails the scope
+ * (core/errors.ts {@link sharedFailScopeOnCallFailure}): throttled, as Cloud Storage's 429
+ * rateLimitExceeded, a server error or a timeout, once the library's retries are spent.
  */
 function failScopeOnCallFailure(what: string, error: unknown): void {
-  if (!saysNothingOfTheResource(error)) return;
-  if (error instanceof CloudApiError) throw error;
-  throw callFailure(`Cloud Storage ${what}`, reasonOf(error), error);
+  sharedFailScopeOnCallFailure(`Cloud Storage ${what}`, error, reasonOf);
 }
 
 /**
