@@ -201,12 +201,6 @@ function throttledNote(error: unknown): string {
   return words === undefined ? '' : ` ${words}.`;
 }
 
-/** `; <the reads were throttled>`, a clause ending a reason ({@link throttledUntilGivenUp}), or ''. */
-function throttledClause(error: unknown): string {
-  const words = throttledUntilGivenUp(error);
-  return words === undefined ? '' : `; ${words}`;
-}
-
 /**
  * Every instance of a project, all pages, each once. Throws {@link CloudApiError} when any page fails
  * or two pages send different copies of one instance.
@@ -342,7 +336,7 @@ async function recoveryWindow(
     failScopeOnCallFailure('instances.getLatestRecoveryTime', project, instance, error);
     return {
       known: false,
-      reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}${throttledClause(error)}`,
+      reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
       ...refusal(error, 'cloudsql.instances.get'),
     };
   }
@@ -432,7 +426,7 @@ function backupRunsFailure(project: string, instance: string, error: unknown): R
   failScopeOnCallFailure('backupRuns.list', project, instance, error);
   return {
     known: false,
-    reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}${throttledClause(error)}`,
+    reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
     ...refusal(error, 'cloudsql.backupRuns.list'),
   };
 }
