@@ -45,7 +45,8 @@
  * older still, as behind a recent one); one whose header could not be read is called an object, and
  * why is said; of a dump, what its bytes left unproven is said: its end not read (whether it is
  * whole could not be checked, and why), a compression algorithm no pg_dump this audit knows writes,
- * or, read whole, no table data or an archive older than 1.7 (whose end does not tell). A stale
+ * or, read whole, no table data or an archive older than 1.7 (whose end does not tell); and of
+ * one whose header names another database, or none, that it is not shown to be the policy's. A stale
  * dump that stands behind a newer checksum, log or object shown no dump was not read: the finding
  * says so, and nothing of its data.
  *
@@ -374,17 +375,20 @@ export const dumpsFreshCheck: DumpsCheck = {
       };
     }
     // A dump of another database: no object is recent, so the policy's database has no recent dump
-    // either, but the dump named is not its.
+    // either, but the dump named is not its. One whose header names no database is not shown to be
+    // its either (as a recent one is NOT_AVAILABLE on it): its age fails the check, and the finding
+    // does not call it the policy database's dump.
     const header = fact.newest?.header;
-    const named =
-      header?.state === 'read' && header.result.kind === 'header'
-        ? header.result.header.databaseName
-        : undefined;
+    const dumped =
+      header?.state === 'read' && header.result.kind === 'header' ? header.result.header : undefined;
+    const named = dumped?.databaseName;
     const database = dumps.databaseName;
     const whose =
       named !== undefined && !sameDatabase(named, database)
         ? `, and it is a dump of database "${named}", not "${database}" (dumps.integrity), so no object under the prefix is a recent dump of either`
-        : '';
+        : dumped !== undefined && named === undefined
+          ? `, and its header names no database (dumps.integrity), so whether it is a dump of "${database}" could not be confirmed`
+          : '';
     const unproven = fact.newest ? staleUnprovenWords(fact.newest) : undefined;
     return {
       status: 'FAILED',

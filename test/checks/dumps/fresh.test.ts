@@ -1040,6 +1040,29 @@ describe('dumps.fresh on a stale newest object its bytes do not show a dump', ()
     );
   });
 
+  it("fails on its age, saying its database could not be confirmed, when the stale newest dump's header names no database", () => {
+    // Prepare: the newest dump, 40 h old, a whole custom archive whose header names no database
+    // (stored as NULL, or an archive older than 1.4).
+    const fact = staleNewest((object) => {
+      const dump = newestOf([object]);
+      const read = dump?.header;
+      if (!dump || read?.state !== 'read' || read.result.kind !== 'header') {
+        throw new Error('fixture header not read');
+      }
+      const header = { ...read.result.header, databaseName: undefined };
+      return { ...dump, header: { ...read, result: { kind: 'header' as const, header } } };
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith({ databaseName: 'certctl_prod' }));
+    // Assess: before, only its age ('… is 40 h old; the policy allows 30 h (…).'), as if the dump
+    // were shown to be the policy database's; a recent one is NOT_AVAILABLE on the same header.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/b.dump) is 40 h old; the policy allows 30 h (24 h cadence + 6 h grace), and its header names no database (dumps.integrity), so whether it is a dump of "certctl_prod" could not be confirmed.',
+    );
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/b.dump', newestAgeHours: 40 });
+  });
+
   it('fails saying the newest object is empty, not calling it a dump, when the stale newest object holds 0 bytes', () => {
     // Prepare: the newest object, 40 h old, is empty (a run whose pg_dump failed still uploaded).
     const fact = staleNewest(
