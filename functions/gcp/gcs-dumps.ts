@@ -174,15 +174,19 @@ const STORAGE_SERVICE = 'storage.googleapis.com';
  * usageLimits: "Access Not Configured. Cloud Storage JSON API has not been used in project … before
  * or it is disabled"), read as SERVICE_DISABLED of {@link STORAGE_SERVICE}.
  */
-function storageRefusal(error: unknown): string | undefined {
+function storageRefusal(error: unknown, answer?: StorageErrorAnswer): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { response, errors } = error as { response?: { body?: unknown }; errors?: unknown };
-  const body = response?.body;
+  // A media read's answer is in the message ({@link storageErrorAnswer}), not in `response.body`.
+  const body = response?.body ?? answer?.text;
   const info =
     body === undefined ? undefined : errorInfoOf(typeof body === 'string' ? body : JSON.stringify(body));
   const notConfigured =
-    Array.isArray(errors) &&
-    errors.some((entry: unknown) => (entry as { reason?: unknown } | null)?.reason === 'accessNotConfigured');
+    answer?.reason === 'accessNotConfigured' ||
+    (Array.isArray(errors) &&
+      errors.some(
+        (entry: unknown) => (entry as { reason?: unknown } | null)?.reason === 'accessNotConfigured',
+      ));
   const carrier = info?.reason
     ? { reason: info.reason, errorInfoMetadata: info.metadata }
     : notConfigured
@@ -191,15 +195,101 @@ function storageRefusal(error: unknown): string | undefined {
   return carrier && refusalNotOfPermission(carrier, { service: STORAGE_SERVICE });
 }
 
+/** What Google's JSON error answer says (`{"error": {code, message, errors: [{reason}], status}}`). */
+interface StorageErrorAnswer {
+  /** The answer as sent. */
+  readonly text: string;
+  readonly code?: number;
+  readonly message?: string;
+  /** `errors[0].reason` (`forbidden`), else `status` (`PERMISSION_DENIED`), when an identifier. */
+  readonly reason?: string;
+}
+
 /**
- * `403: backup-guard does not have storage.objects.list access…`, and what to do when no role fixes
- * it ({@link storageRefusal}); never credentials.
+ * The JSON error answer a message holds, or undefined when it holds none. On a media read
+ * (File.createReadStream, which download uses) the library sets the error's message to the answer's
+ * body as sent, JSON and all (@google-cloud/storage file.js `onResponse`: `err.message =
+ * body.toString('utf8')`), where its other calls put the answer's own message there (nodejs-common
+ * util.js ApiError).
+ */
+function storageErrorAnswer(text: string): StorageErrorAnswer | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const answer = (parsed as { error?: unknown } | null)?.error;
+  if (typeof answer !== 'object' || answer === null) return undefined;
+  const { code, message, errors, status } = answer as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    status?: unknown;
+  };
+  const first = Array.isArray(errors)
+    ? (errors[0] as { reason?: unknown } | null | undefined)?.reason
+    : undefined;
+  const reason = [first, status].find(
+    (candidate): candidate is string => typeof candidate === 'string' && /^[A-Za-z_]+$/.test(candidate),
+  );
+  return {
+    text,
+    ...(typeof code === 'number' ? { code } : {}),
+    ...(typeof message === 'string' && message !== '' ? { message } : {}),
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/** The reason of the first of an ApiError's `errors[]` (the answer's), when an identifier. */
+function firstErrorReason(errors: unknown): string | undefined {
+  const reason = Array.isArray(errors)
+    ? (errors[0] as { reason?: unknown } | null | undefined)?.reason
+    : undefined;
+  return typeof reason === 'string' && /^[A-Za-z_]+$/.test(reason) ? reason : undefined;
+}
+
+/**
+ * `text` without what would let a reader act as the audit: the query of any URL (a signed URL's
+ * X-Goog-Signature and X-Goog-Credential, an access_token) and any bearer or OAuth access token.
+ * An answer may quote the request, and a proxy's page anything.
+ */
+function withoutSecrets(text: string): string {
+  return text
+    .replace(/(https?:\/\/[^\s?#"'<>]*)\?[^\s"'<>]*/gi, '$1?(query left out)')
+    .replace(/\b(Bearer)\s+[^\s"'<>,;)]+/gi, '$1 (token left out)')
+    .replace(/\bya29\.[\w.-]+/g, '(token left out)')
+    .replace(
+      /\b(access_token|X-Goog-Signature|X-Goog-Credential|X-Amz-Signature|X-Amz-Credential|GoogleAccessId|Signature)=[^\s&"'<>]*/gi,
+      '$1=(left out)',
+    );
+}
+
+/**
+ * `forbidden (HTTP 403): backup-guard does not have storage.objects.list access…`, as the S3 reads
+ * say theirs (Cloud Storage's reason, the HTTP status, its message), and what to do when no role
+ * fixes it ({@link storageRefusal}). A JSON answer in the message ({@link storageErrorAnswer}) is
+ * said by its message and reason, never quoted whole; text that is no JSON answer is kept, with the
+ * status before it (`403: forbidden`). Never credentials ({@link withoutSecrets}).
  */
 function reasonOf(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return String(error);
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  const notOfPermission = storageRefusal(error);
-  return `${code !== undefined ? `${String(code)}: ` : ''}${typeof message === 'string' ? message : 'request failed'}${notOfPermission ? `; ${notOfPermission}` : ''}`;
+  if (typeof error !== 'object' || error === null) return withoutSecrets(String(error));
+  const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
+  const text = typeof message === 'string' ? message : undefined;
+  const answer = text === undefined ? undefined : storageErrorAnswer(text);
+  const status = typeof code === 'number' ? code : answer?.code;
+  const reason = answer?.reason ?? firstErrorReason(errors);
+  const head =
+    reason !== undefined && status !== undefined
+      ? `${reason} (HTTP ${status}): `
+      : code !== undefined
+        ? `${String(code)}: `
+        : status !== undefined
+          ? `${status}: `
+          : '';
+  const said = answer ? (answer.message ?? 'no message sent') : (text ?? 'request failed');
+  const notOfPermission = storageRefusal(error, answer);
+  return `${head}${withoutSecrets(said)}${notOfPermission ? `; ${notOfPermission}` : ''}`;
 }
 
 /**

@@ -529,6 +529,29 @@ describe('readGcsDumpFact', () => {
     );
   });
 
+  it("quotes the message and reason of Cloud Storage's JSON error answer, not the answer itself, when a media read is refused", async () => {
+    // Act
+    const fact = await read('certctl-dumps-media-denied');
+    // Assess: before, '403: {"error":{"code":403,"message":"backup-guard does not have …","errors":[…]}}',
+    // the answer's body the library puts in the error's message on a media read.
+    const reason =
+      'forbidden (HTTP 403): backup-guard does not have storage.objects.get access to the Google Cloud Storage object.';
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', reason });
+    expect(fact.newest?.tail).toMatchObject({ state: 'unknown', reason });
+  });
+
+  it("says a refused buckets.get as the S3 reads say theirs: Cloud Storage's reason, the HTTP status and its message", async () => {
+    // Act
+    const fact = await read('certctl-dumps-denied');
+    // Assess
+    expect(fact.versioning).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringMatching(
+        /^buckets\.get of gs:\/\/certctl-dumps-denied failed \(forbidden \(HTTP 403\): [^{]+\)$/,
+      ),
+    });
+  });
+
   it("names the bucket's location from buckets.get as the region, not the policy's", async () => {
     // Act
     const fact = await readGcsDumpFact({
@@ -2123,6 +2146,74 @@ describe('readGcsDumpFact, ranged reads on a client without automatic retries', 
       reason: '403: forbidden',
       denied: 'unattributed',
     });
+  });
+
+  it('keeps the query of a URL and any bearer token out of the reason, whether the answer is JSON or not', async () => {
+    // Prepare: answers that quote a signed URL (its signature and credential in the query) and a
+    // bearer token, as a proxy or an error message echoing the request might.
+    const signed =
+      'https://storage.googleapis.com/certctl-dumps/prod/certctl-0.dump?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40certctl-prod.iam.gserviceaccount.com&X-Goog-Signature=5ec12e7';
+    const json = JSON.stringify({
+      error: { code: 403, message: `Access denied to ${signed}`, errors: [{ reason: 'forbidden' }] },
+    });
+    const text = `<html>denied ${signed} (Authorization: Bearer s3cr3t-token; token ya29.t0k3n; X-Goog-Signature=5ec12e7)</html>`;
+
+    for (const body of [json, text]) {
+      // Act
+      const { fact } = await readThrough({ autoRetry: false, maxRetries: 0 }, () =>
+        Object.assign(new Error(body), { code: 403 }),
+      );
+
+      // Assess
+      const reason = fact?.newest?.header.state === 'unknown' ? fact.newest.header.reason : '';
+      expect(reason).toContain('https://storage.googleapis.com/certctl-dumps/prod/certctl-0.dump');
+      expect(reason).not.toContain('{"error"');
+      for (const secret of [
+        'X-Goog-Algorithm',
+        '5ec12e7',
+        'X-Goog-Credential=',
+        'iam.gserviceaccount',
+        'ya29',
+        's3cr3t',
+        't0k3n',
+      ]) {
+        expect(reason).not.toContain(secret);
+      }
+    }
+  });
+
+  it('says the Cloud Storage API is off, not only its message, when a media read is answered so', async () => {
+    // Prepare: the JSON API's answers when the API is disabled (its own accessNotConfigured, and
+    // the AIP-193 ErrorInfo SERVICE_DISABLED), which a media read puts in the message.
+    const message = 'Cloud Storage JSON API has not been used in project 1 before or it is disabled.';
+    const bodies = [
+      { code: 403, message, errors: [{ domain: 'usageLimits', reason: 'accessNotConfigured' }] },
+      {
+        code: 403,
+        message,
+        status: 'PERMISSION_DENIED',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'SERVICE_DISABLED',
+            metadata: { service: 'storage.googleapis.com', consumer: 'projects/1' },
+          },
+        ],
+      },
+    ];
+
+    for (const [index, answer] of bodies.entries()) {
+      // Act
+      const { fact } = await readThrough({ autoRetry: false, maxRetries: 0 }, () =>
+        Object.assign(new Error(JSON.stringify({ error: answer })), { code: 403 }),
+      );
+
+      // Assess: before, the answer quoted whole, with nothing of the fix.
+      const reason = fact?.newest?.header.state === 'unknown' ? fact.newest.header.reason : '';
+      const head = index === 0 ? 'accessNotConfigured' : 'PERMISSION_DENIED';
+      expect(reason.startsWith(`${head} (HTTP 403): ${message}; `)).toBe(true);
+      expect(reason).toContain('the storage.googleapis.com API is not enabled');
+    }
   });
 
   it('asks once through a client that retries itself', async () => {
