@@ -254,9 +254,16 @@ export const dumpsProtectionCheck: DumpsCheck = {
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
         : '',
-      // Both listings answer in key order: the newest listed dump of a cut one may be an old one,
-      // and an upload's own encryption overrides the default, so the dumps written since are not
-      // shown to be under it.
+      // A cut listing's newest listed dump may be an old one: both listings answer in key order
+      // (ListObjectsV2 on a general purpose bucket "returns objects in lexicographical order based
+      // on their key names", Sorting order of returned objects,
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html; objects.list
+      // "ordered in the list lexicographically by name",
+      // https://cloud.google.com/storage/docs/listing-objects), so a cut date-named series holds its
+      // oldest dumps. Nothing here rests on the order: under any other (an S3 directory bucket's,
+      // whose `--x-s3` names the policy refuses, core/dumps-policy.ts) the dumps beyond the bound
+      // are unread all the same. An upload's own encryption overrides the default, so the dumps
+      // written since are not shown to be under it.
       fact.listing.state === 'read' && !fact.listing.complete
         ? ` (encryption judged by the bucket default and ${fact.newest ? `${fact.newest.object.key}, the newest listed dump` : 'no listed dump'}: the listing stopped at its bound, so the own encryption of the dumps written since, which overrides the default, was not read)`
         : '',
@@ -308,7 +315,11 @@ function keyFix({ problems, warnings, keyFixes }: Verdicts): { remediationText?:
  * object, https://cloud.google.com/storage/docs/bucket-lock): the one that proves more is judged,
  * and an own retention that is not `Locked` never stands in for a bucket policy that could not be
  * read (it may be the locked one) nor for versioning. On either, a dump's own retention is judged
- * only from a complete listing: both list in key order, so a cut one's newest may not be the newest.
+ * only from a complete listing: a cut one's newest may not be the newest. Both list in key order
+ * (ListObjectsV2 on a general purpose bucket, https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html,
+ * Sorting order of returned objects; objects.list, https://cloud.google.com/storage/docs/listing-objects),
+ * so a cut date-named series holds its oldest dumps; under any other order the dumps beyond the
+ * bound are unread all the same.
  */
 function judgedLock(
   fact: DumpFact,
@@ -335,10 +346,10 @@ function judgedLock(
     lock: { state: 'read' as const, value: { mode: own.mode, days, locked } },
     lockName: `${gcs ? 'object retention' : 'Object Lock retention'} of the newest dump ${fact.newest?.object.key}`,
   };
-  // Both listings (ListObjectsV2, objects.list) answer in key order: when one stopped at its bound,
-  // the newest listed dump may not be the newest, and its retention proves nothing of the dump that
-  // is. On S3 it still shows what uploads carry: one that proves less than the bucket default
-  // overrides that default for its upload, and the dump that is newest may carry the same.
+  // When a listing stopped at its bound, the newest listed dump may not be the newest (see above:
+  // key order, or any other), and its retention proves nothing of the dump that is. On S3 it still
+  // shows what uploads carry: one that proves less than the bucket default overrides that default
+  // for its upload, and the dump that is newest may carry the same.
   if (fact.listing.state !== 'read' || !fact.listing.complete) {
     return !gcs && lockStrength(ownLock.lock, minPitrDays) < lockStrength(bucket.lock, minPitrDays)
       ? { ...ownLock, lockName: `Object Lock retention of the newest listed dump ${fact.newest?.object.key}` }
