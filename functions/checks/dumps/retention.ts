@@ -163,8 +163,8 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   // only objects uploaded after it was set without their own retention, so on S3 it neither
   // answers a lifecycle read that failed or a rule that cannot be matched, nor is what keeps them.
   const lockKeepsLive = lockKeeps && fact.location.provider === 'gcp';
-  let shortestExpirationDays: number | undefined;
-  let shortestRule: string | undefined;
+  // The rule that expires the dumps soonest by age, and its days.
+  let shortest: { readonly days: number; readonly rule: string } | undefined;
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
   // A short GCS Delete rule the newest dump's own Locked retention outlasts (WARNING, not FAILED).
   let heldByOwnRetention: { readonly text: string; readonly fix: string } | undefined;
@@ -202,10 +202,9 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       }
       if (
         rule.expirationDays !== undefined &&
-        (shortestExpirationDays === undefined || rule.expirationDays < shortestExpirationDays)
+        (shortest === undefined || rule.expirationDays < shortest.days)
       ) {
-        shortestExpirationDays = rule.expirationDays;
-        shortestRule = name;
+        shortest = { days: rule.expirationDays, rule: name };
       }
       if (rule.expirationDate && !lockKeepsLive) {
         problems.push(
@@ -213,19 +212,19 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         );
       }
     }
-    if (shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays && !lockKeepsLive) {
+    if (shortest !== undefined && shortest.days < minPitrDays && !lockKeepsLive) {
       const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${plural(minPitrDays, 'day')} (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
       const held = ownLockedRetention(fact, minPitrDays);
       if (held === 'every') {
         keptByOwnRetention = true;
       } else if (held) {
         heldByOwnRetention = {
-          text: `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${plural(shortestExpirationDays, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required, but ${held}`,
+          text: `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required, but ${held}`,
           fix: raise,
         };
       } else {
         problems.push(
-          `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes dumps after ${plural(shortestExpirationDays, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required`,
+          `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required`,
         );
         fixes.push(raise);
       }
@@ -234,7 +233,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     // (said once, after the last of them: the lifecycle's are the first problems).
     const cut = problems.length;
     const last = problems[cut - 1];
-    if (last !== undefined && lockKeeps && lockDays !== undefined && fact.location.provider === 'aws') {
+    if (last !== undefined && lockKeeps && fact.location.provider === 'aws') {
       const defaultDays =
         (fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined) ?? lockDays;
       const them = cut === 1 ? { it: 'it', rule: 'the rule puts' } : { it: 'them', rule: 'each rule puts' };
@@ -346,7 +345,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   }
 
   const observed = {
-    shortestExpirationDays: valueOrNull(shortestExpirationDays),
+    shortestExpirationDays: valueOrNull(shortest?.days),
     retentionLockDays: valueOrNull(lockDays),
     coveredDays: valueOrNull(coveredDays),
     longestGapHours: valueOrNull(longestGapHours),
@@ -365,7 +364,9 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       ...(fixes.length > 0 ? { remediationText: fixes.join(' ') } : {}),
     };
   }
-  if (unknown.length > 0) {
+  // A listing whose series was not judged (read and complete, with a dated dump) leaves a problem or
+  // an unknown, so past here the series covers `coveredDays`.
+  if (unknown.length > 0 || coveredDays === undefined) {
     return {
       status: 'NOT_AVAILABLE',
       description: `Could not evaluate ${label}: could not read ${unknown.join(' and ')}.`,
@@ -386,26 +387,26 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   }
   // What keeps the dumps: a rule shorter than required passed only because a lock outlasts it. A
   // rule long enough keeps nothing: it deletes the dumps at that age, later than the policy needs.
-  const ruleShort = shortestExpirationDays !== undefined && shortestExpirationDays < minPitrDays;
+  const ruleShort = shortest !== undefined && shortest.days < minPitrDays;
   // The rule a lock outlasts, named as every finding names its rule.
   const shorterRule =
-    ruleShort && shortestExpirationDays !== undefined
-      ? ` (lifecycle rule ${shortestRule ?? '(unnamed)'} would delete them after ${plural(shortestExpirationDays, 'day')})`
+    shortest !== undefined && ruleShort
+      ? ` (lifecycle rule ${shortest.rule} would delete them after ${plural(shortest.days, 'day')})`
       : '';
   const keeps =
-    shortestExpirationDays !== undefined && !ruleShort
-      ? `lifecycle rule ${shortestRule ?? '(unnamed)'} deletes them only after ${plural(shortestExpirationDays, 'day')}`
+    shortest !== undefined && !ruleShort
+      ? `lifecycle rule ${shortest.rule} deletes them only after ${plural(shortest.days, 'day')}`
       : keptByOwnRetention
         ? `each listed dump's own Locked object retention keeps it at least ${plural(minPitrDays, 'day')}${shorterRule}`
-        : lockKeepsLive && lockDays !== undefined
+        : lockKeepsLive
           ? `a retention lock keeps them ${plural(lockDays, 'day')}${shorterRule}`
           : 'no lifecycle rule expires them';
   if (accruing) {
-    return accruingOutcome(label, keeps, coveredDays ?? 0, minPitrDays, observed, required, drifting);
+    return accruingOutcome(label, keeps, coveredDays, minPitrDays, observed, required, drifting);
   }
   return {
     status: 'PASSED',
-    description: `${label}: ${keeps}, and the series covers ${coveredDays === undefined ? 'an unknown number of days' : plural(coveredDays, 'day')} (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours ?? 0)}.`,
+    description: `${label}: ${keeps}, and the series covers ${plural(coveredDays, 'day')} (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours ?? 0)}.`,
     observed,
     required,
     drifting,

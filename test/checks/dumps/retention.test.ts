@@ -204,6 +204,22 @@ describe('dumps.retention', () => {
     expect(outcome?.observed).toMatchObject({ coveredDays: 74.3, longestGapHours: null });
   });
 
+  it('passes with no gap measured when the only dump was written exactly the policy days ago', () => {
+    // Prepare: one dump, written exactly 30 days before the run: it is inside the window (not before
+    // its start) and not younger than it (the series is not still filling), and no pair of dumps
+    // leaves a gap to measure. This is the path that reaches the gap's fallback to 0 h.
+    const written = new Date(NOW.getTime() - 30 * 86_400_000);
+    const objects = [{ key: 'prod/certctl-2026-11-02.dump', size: 6451, lastModified: written }];
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ coveredDays: 30, longestGapHours: null, dumpsListed: 1 });
+    expect(outcome?.description).toContain(
+      'the series covers 30 days (30 required) with no gap longer than 0 h.',
+    );
+  });
+
   it('warns with the days accrued when the series is 10 days old', () => {
     // Act
     const outcome = dumpsRetentionCheck.evaluate(withSeries(dailySeries(10)), settingsWith());
