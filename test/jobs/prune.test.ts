@@ -1326,12 +1326,105 @@ describe('prune: a snapshot deleted only when a run record of ours names it', ()
     );
   });
 
-  it('asks the run records only about the snapshots it would delete', async () => {
+  it('asks the run records about the expired snapshots and every candidate restore point', async () => {
     // Act
     const { asked } = await pruneRuns([genuineOld, forged, genuineNew], []);
 
-    // Assess: the newest (kept anyway) is not asked about.
-    expect(asked).toEqual([['certctl-premaint-pg-1', 'certctl-premaint-pg-x7']]);
+    // Assess: the newest, not expired, is asked about too: only a recorded one is a restore point.
+    expect(asked).toEqual([['certctl-premaint-pg-1', 'certctl-premaint-pg-x7', 'certctl-premaint-pg-3']]);
+  });
+
+  // Someone's run tagged as ours, newer than our last one and not expired: it meets every rule of
+  // the tags, so by them alone it is the instance's newest restore point.
+  const forgedNewer = run(
+    '4',
+    '2026-11-20T00:00:00Z',
+    ours('certctl-premaint-pg-x9', '2026-12-20T00:00:00.000Z'),
+  );
+  const notCounted =
+    'newer certctl-premaint-pg-x9: its description claims backup-guard took it, but no run record of ours (DynamoDB table guard-records) names it: not counted as a restore point';
+
+  it('keeps our recorded expired run when the newest run of the instance is one no run record of ours names', async () => {
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, forgedNewer],
+      [record('certctl-premaint-pg-1', '1')],
+    );
+
+    // Assess: nothing proves the newer one ours or restorable, so ours stays the restore point.
+    expect(remaining).toEqual(['1', '4']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'keep',
+      reason: `newest successful snapshot of certctl-pg that a run record of ours names (${notCounted})`,
+    });
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-x9')).toMatchObject({
+      decision: 'keep',
+      reason: 'expires 2026-12-20T00:00:00.000Z',
+    });
+  });
+
+  it('deletes our recorded expired run when a recorded run of ours is newer, naming the unrecorded newest not counted', async () => {
+    // Prepare: ours of September and of November 15th, both recorded and expired; the forged newest.
+    const genuineMid = run(
+      '5',
+      '2026-11-10T00:00:00Z',
+      ours('certctl-premaint-pg-5', '2026-11-15T00:00:00.000Z'),
+    );
+
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, genuineMid, forgedNewer],
+      [record('certctl-premaint-pg-1', '1'), record('certctl-premaint-pg-5', '5')],
+    );
+
+    // Assess: the newer recorded one is the restore point; it stays, saying why the newest is not it.
+    expect(remaining).toEqual(['5', '4']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-5')?.reason).toBe(
+      `newest successful snapshot of certctl-pg that a run record of ours names (${notCounted})`,
+    );
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'delete',
+      deleted: true,
+    });
+  });
+
+  it('calls an expired unrecorded newest run not proven ours, not the newest successful snapshot', async () => {
+    // Prepare: the forged run, expired, is the newest of the instance.
+    const forgedExpired = run(
+      '6',
+      '2026-11-25T00:00:00Z',
+      ours('certctl-premaint-pg-x6', '2026-11-25T00:05:00.000Z'),
+    );
+
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, forgedExpired],
+      [record('certctl-premaint-pg-1', '1')],
+    );
+
+    // Assess
+    expect(remaining).toEqual(['1', '6']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-x6')?.reason).toBe(
+      'its description claims backup-guard took it, but no run record of ours (DynamoDB table guard-records) names it: not proven a snapshot backup-guard took: kept (one taken before run records named snapshots stays too: delete it by hand if it is ours)',
+    );
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')?.reason).toBe(
+      'newest successful snapshot of certctl-pg that a run record of ours names (newer certctl-premaint-pg-x6: its description claims backup-guard took it, but no run record of ours (DynamoDB table guard-records) names it: not counted as a restore point)',
+    );
+  });
+
+  it('lets a newer run tagged as ours be the restore point, as before, when the policy prunes by tags alone', async () => {
+    // Act
+    const { result, remaining } = await pruneRuns([genuineOld, forgedNewer], undefined, {
+      snapshots: { pruneByTagsAlone: true },
+    });
+
+    // Assess
+    expect(remaining).toEqual(['4']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'delete',
+      deleted: true,
+      reason: 'expired 2026-10-01T00:00:00.000Z',
+    });
   });
 
   it('keeps every expired snapshot, saying why, when no run record store is set', async () => {
