@@ -17,7 +17,11 @@ import type { SnapshotRunRecord, SnapshotRunRecords } from '../../functions/acti
 import { parsePolicy } from '../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
 import { type PruneResult, renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
-import { pruneRecorded, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
+import {
+  EVERY_SNAPSHOT_RECORDED,
+  pruneRecorded,
+  UNENCRYPTED_SNAPSHOTS,
+} from '../actions/snapshot/fake-backend.ts';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -463,6 +467,55 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
     const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
     expect(reasons['certctl-premaint-middle']).toContain('newest restorable');
     expect(reasons['certctl-premaint-newest']).toBe('newest successful snapshot of certctl-prod-db');
+  });
+
+  it('keeps the newest recorded snapshots when the only newer one whose key is usable is one no run record of ours names', async () => {
+    // Prepare: our newest recorded snapshot's key is pending deletion; a newer snapshot tagged as
+    // ours (not expired, its key Enabled) was taken outside backup-guard: no record names it.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-middle', 30, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+      snapshot('certctl-premaint-forged', 10, {
+        Encrypted: true,
+        KmsKeyId: 'key-old',
+        TagList: [
+          { Key: 'purpose', Value: 'certctl-pre-maintenance' },
+          { Key: 'expires-at', Value: '2026-12-20T00:00:00.000Z' },
+        ],
+      }),
+    ]);
+    const cloud = cloudWithKeys(rds, { 'key-old': 'Enabled', 'key-new': 'PendingDeletion' });
+    const runRecords: SnapshotRunRecords = {
+      where: 'the test',
+      read: async (place, snapshots) =>
+        (await EVERY_SNAPSHOT_RECORDED.read(place, snapshots)).filter(
+          (record) => record.snapshotId !== 'certctl-premaint-forged',
+        ),
+    };
+
+    // Act
+    const result = await pruneRecorded(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloud], now: () => NOW, runRecords },
+    );
+
+    // Assess: the forged one lets nothing go; the newest restorable recorded one stays, saying why.
+    expect(remaining()).toEqual([
+      'certctl-premaint-middle',
+      'certctl-premaint-newest',
+      'certctl-premaint-forged',
+    ]);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    const notCounted =
+      'newer certctl-premaint-forged: its tags claim backup-guard took it, but no run record of ours (the test) names it: not counted as a restore point';
+    expect(reasons['certctl-premaint-middle']).toMatch(
+      /^newest restorable snapshot of certctl-prod-db that a run record of ours names \(newest certctl-premaint-newest: .+; newer certctl-premaint-forged: /,
+    );
+    expect(reasons['certctl-premaint-middle']).toContain(`; ${notCounted})`);
+    expect(reasons['certctl-premaint-newest']).toBe(
+      `newest successful snapshot of certctl-prod-db that a run record of ours names (${notCounted})`,
+    );
   });
 
   it('keeps the older snapshot when the newest one’s key has its imported material expired, and reads each key for its database', async () => {
@@ -1361,6 +1414,27 @@ describe('prune: a snapshot deleted only when a run record of ours names it', ()
       decision: 'keep',
       reason: 'expires 2026-12-20T00:00:00.000Z',
     });
+  });
+
+  it('names the newest and the count when several newer runs no run record of ours names are not counted', async () => {
+    // Prepare: a second forged run, newer still.
+    const forgedNewest = run(
+      '7',
+      '2026-11-22T00:00:00Z',
+      ours('certctl-premaint-pg-x10', '2026-12-22T00:00:00.000Z'),
+    );
+
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, forgedNewer, forgedNewest],
+      [record('certctl-premaint-pg-1', '1')],
+    );
+
+    // Assess
+    expect(remaining).toEqual(['1', '4', '7']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')?.reason).toBe(
+      'newest successful snapshot of certctl-pg that a run record of ours names (2 newer ones, the newest certctl-premaint-pg-x10: their descriptions claim backup-guard took them, but no run record of ours (DynamoDB table guard-records) names them: not counted as restore points)',
+    );
   });
 
   it('deletes our recorded expired run when a recorded run of ours is newer, naming the unrecorded newest not counted', async () => {

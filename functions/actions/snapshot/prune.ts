@@ -259,7 +259,10 @@ export function planPrune(
       return keep(`status ${snapshot.statusNotKnown} (not known to be failed): kept`);
     // One no record names is never a restore point, so never the newest of its database: what
     // keeps it is that nothing proves it ours.
-    if (unrecordedCandidates.includes(snapshot)) return keep(notRecorded(snapshot, place, provenance) ?? '');
+    const unproven = unrecordedCandidates.includes(snapshot)
+      ? notRecorded(snapshot, place, provenance)
+      : undefined;
+    if (unproven !== undefined) return keep(unproven);
     const target = databaseKey(snapshot);
     const name = nameOf(snapshot);
     // The newer snapshots tagged as ours that no record names, when the rules below keep this one
