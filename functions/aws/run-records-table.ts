@@ -51,7 +51,8 @@ export function dynamoRunRecords(
         }),
       );
     },
-    // One GetItem per snapshot prune would delete (a few per run), strongly consistent: a record
+    // One GetItem per snapshot prune asks about (its expired snapshots and candidate restore
+    // points: prune.ts runRecordsToRead, bounded by the manual snapshot quota), strongly consistent: a record
     // written just before is found. An item past its `expiration` is not yet deleted by DynamoDB's
     // TTL (which deletes eventually), and is ignored as if it were.
     read: async (place, snapshots) => {

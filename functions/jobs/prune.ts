@@ -13,8 +13,8 @@ import { pollDelay, SNAPSHOT_TAGS } from '../actions/snapshot/model.ts';
 import {
   type PruneDecision,
   planPrune,
-  pruneCandidates,
   restoreCandidates,
+  runRecordsToRead,
   snapshotKeyOf,
 } from '../actions/snapshot/prune.ts';
 import {
@@ -123,7 +123,8 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
   );
   const problems = found.flatMap((entry) => entry.problems);
   // The newest snapshot a target keeps must be restorable: each candidate's encryption key is
-  // read (each distinct key once in the run) and judged as readiness judges it.
+  // read (each distinct key once in the run) and judged as readiness judges it. The candidates by
+  // the tags, read before the run records: planPrune leaves out those no record names.
   const readKey = snapshotKeyReader(deps.clouds);
   const judgeKeys = async (
     snapshots: readonly BackendSnapshot[],
@@ -215,12 +216,7 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
       }
       let provenance: Provenance;
       try {
-        provenance = await provenanceOf(
-          deps,
-          provider,
-          scope,
-          pruneCandidates(snapshots, now(), scope, keys),
-        );
+        provenance = await provenanceOf(deps, provider, scope, runRecordsToRead(snapshots, now(), scope));
       } catch (error) {
         // Nothing proves the expired ones ours: kept, and the run says it could not decide them.
         problems.push(
@@ -363,8 +359,9 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
 
 /**
  * What proves the snapshots of a place ours (./run-records.ts): the policy's
- * `snapshots.pruneByTagsAlone`, else the run records naming `candidates` (the snapshots every other
- * rule lets go; none read when there are none), else no store: each is kept, saying why.
+ * `snapshots.pruneByTagsAlone`, else the run records naming `candidates` (its expired snapshots and
+ * candidate restore points: prune.ts runRecordsToRead; none read when there are none), else no
+ * store: each is kept, saying why.
  */
 async function provenanceOf(
   deps: PruneJobDependencies,

@@ -310,19 +310,39 @@ describe('prune command with run records in the idempotency table', () => {
     );
   });
 
-  it('deletes the expired snapshot a run record in the table names', async () => {
-    // Prepare: the record `snapshot` writes when it creates the snapshot.
-    await dynamoRunRecords(dynamo.client, dynamo.tableName).write(
+  /** Writes the record `snapshot` writes when it creates `snapshotId` of certctl-prod-db. */
+  const record = (snapshotId: string) =>
+    dynamoRunRecords(dynamo.client, dynamo.tableName).write(
       {
         provider: 'aws',
         account: '111111111111',
         region: 'eu-west-1',
         kind: 'rds-instance',
         target: 'certctl-prod-db',
-        snapshotId: 'certctl-premaint-old',
+        snapshotId,
       },
       new Date(Date.now() + 30 * 86_400_000),
     );
+
+  it('keeps the expired snapshot a run record names while the newer one no record names is no restore point, saying why', async () => {
+    // Prepare: the old one recorded, the newer one not (tagged as ours outside backup-guard).
+    await record('certctl-premaint-old');
+
+    // Act
+    const { code, stdout, remaining } = await pruneWithTable();
+
+    // Assess
+    expect(code).toBe(0);
+    expect(remaining).toEqual(['certctl-premaint-old', 'certctl-premaint-new']);
+    expect(stdout).toContain(
+      `keep   111111111111/eu-west-1/certctl-premaint-old (certctl-prod-db): newest successful snapshot of certctl-prod-db that a run record of ours names (newer certctl-premaint-new: its tags claim backup-guard took it, but no run record of ours (DynamoDB table ${dynamo.tableName}) names it: not counted as a restore point)`,
+    );
+  });
+
+  it('deletes the expired snapshot a run record in the table names when a recorded newer one is its restore point', async () => {
+    // Prepare: the records `snapshot` writes when it creates each.
+    await record('certctl-premaint-old');
+    await record('certctl-premaint-new');
 
     // Act
     const { code, stdout, remaining } = await pruneWithTable();

@@ -928,6 +928,53 @@ describe('readiness on Cloud SQL', () => {
   });
 });
 
+describe('snapshot job on a Cloud SQL instance Google suspends while its backup runs', () => {
+  /** The snapshot job over certctl-pg, suspended for `reasons` while its backup runs; its one result. */
+  async function snapshotSuspended(reasons: string[], faults: CloudSqlInstanceScenario['faults'] = {}) {
+    const { deps } = await start([
+      instance('certctl-pg', {
+        ...backup(100),
+        suspendedDuringBackup: reasons as CloudSqlInstanceScenario['suspendedDuringBackup'],
+        faults,
+      }),
+    ]);
+    const result = await runSnapshotJob(request, deps);
+    return result.results[0];
+  }
+  const operationErrors = 'INTERNAL_ERROR: An internal error occurred while backing up the instance.';
+  const attempt = ' (attempt 1 of 3; a later run of this request takes attempt 2)';
+
+  it('says the instance is suspended now, why and what to do, besides the operation’s errors', async () => {
+    // Act
+    const entry = await snapshotSuspended(['BILLING_ISSUE']);
+
+    // Assess: the operation's errors do not say it; the instance read again does.
+    expect(entry?.outcome).toBe('failed');
+    expect(entry?.error?.message).toBe(
+      `${operationErrors}; read again after the backup failed, instance certctl-pg is SUSPENDED, a state it does not leave on its own: Google suspended it for billing (suspensionReason BILLING_ISSUE): resolve the problem with the Cloud Billing account of project ${PROJECT}${attempt}`,
+    );
+  });
+
+  it('says how to read why when the suspended instance’s answer sends no suspensionReason', async () => {
+    // Act
+    const entry = await snapshotSuspended([]);
+
+    // Assess
+    expect(entry?.error?.message).toBe(
+      `${operationErrors}; read again after the backup failed, instance certctl-pg is SUSPENDED, a state it does not leave on its own: Read why Google suspended it (no suspensionReason was sent: \`gcloud sql instances describe certctl-pg --project=${PROJECT} --format="value(suspensionReason)"\`) and resolve that${attempt}`,
+    );
+  });
+
+  it('says only the operation’s errors when the instance cannot be read again', async () => {
+    // Act: instances.get refused (the listing, instances.list, still answers).
+    const entry = await snapshotSuspended(['BILLING_ISSUE'], { instancesGet: 'PERMISSION_DENIED' });
+
+    // Assess: nothing read says the instance is suspended, so nothing says it.
+    expect(entry?.outcome).toBe('failed');
+    expect(entry?.error?.message).toBe(`${operationErrors}${attempt}`);
+  });
+});
+
 describe('snapshot action on a Cloud SQL instance that leaves the listed state while it retries', () => {
   /** takeSnapshots of `name`, listed as `listed`, over the real Cloud SQL backend and clients. */
   async function snapshotOf(name: string, listed: string) {

@@ -17,7 +17,11 @@ import type { SnapshotRunRecord, SnapshotRunRecords } from '../../functions/acti
 import { parsePolicy } from '../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
 import { type PruneResult, renderPrune, runPruneJob } from '../../functions/jobs/prune.ts';
-import { pruneRecorded, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
+import {
+  EVERY_SNAPSHOT_RECORDED,
+  pruneRecorded,
+  UNENCRYPTED_SNAPSHOTS,
+} from '../actions/snapshot/fake-backend.ts';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -463,6 +467,55 @@ describe('prune over RDS: the newest snapshot of a target cannot be restored wit
     const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
     expect(reasons['certctl-premaint-middle']).toContain('newest restorable');
     expect(reasons['certctl-premaint-newest']).toBe('newest successful snapshot of certctl-prod-db');
+  });
+
+  it('keeps the newest recorded snapshots when the only newer one whose key is usable is one no run record of ours names', async () => {
+    // Prepare: our newest recorded snapshot's key is pending deletion; a newer snapshot tagged as
+    // ours (not expired, its key Enabled) was taken outside backup-guard: no record names it.
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-older', 40, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-middle', 30, { Encrypted: true, KmsKeyId: 'key-old' }),
+      snapshot('certctl-premaint-newest', 20, { Encrypted: true, KmsKeyId: 'key-new' }),
+      snapshot('certctl-premaint-forged', 10, {
+        Encrypted: true,
+        KmsKeyId: 'key-old',
+        TagList: [
+          { Key: 'purpose', Value: 'certctl-pre-maintenance' },
+          { Key: 'expires-at', Value: '2026-12-20T00:00:00.000Z' },
+        ],
+      }),
+    ]);
+    const cloud = cloudWithKeys(rds, { 'key-old': 'Enabled', 'key-new': 'PendingDeletion' });
+    const runRecords: SnapshotRunRecords = {
+      where: 'the test',
+      read: async (place, snapshots) =>
+        (await EVERY_SNAPSHOT_RECORDED.read(place, snapshots)).filter(
+          (record) => record.snapshotId !== 'certctl-premaint-forged',
+        ),
+    };
+
+    // Act
+    const result = await pruneRecorded(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloud], now: () => NOW, runRecords },
+    );
+
+    // Assess: the forged one lets nothing go; the newest restorable recorded one stays, saying why.
+    expect(remaining()).toEqual([
+      'certctl-premaint-middle',
+      'certctl-premaint-newest',
+      'certctl-premaint-forged',
+    ]);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    const notCounted =
+      'newer certctl-premaint-forged: its tags claim backup-guard took it, but no run record of ours (the test) names it: not counted as a restore point';
+    expect(reasons['certctl-premaint-middle']).toMatch(
+      /^newest restorable snapshot of certctl-prod-db that a run record of ours names \(newest certctl-premaint-newest: .+; newer certctl-premaint-forged: /,
+    );
+    expect(reasons['certctl-premaint-middle']).toContain(`; ${notCounted})`);
+    expect(reasons['certctl-premaint-newest']).toBe(
+      `newest successful snapshot of certctl-prod-db that a run record of ours names (${notCounted})`,
+    );
   });
 
   it('keeps the older snapshot when the newest one’s key has its imported material expired, and reads each key for its database', async () => {
@@ -1326,12 +1379,126 @@ describe('prune: a snapshot deleted only when a run record of ours names it', ()
     );
   });
 
-  it('asks the run records only about the snapshots it would delete', async () => {
+  it('asks the run records about the expired snapshots and every candidate restore point', async () => {
     // Act
     const { asked } = await pruneRuns([genuineOld, forged, genuineNew], []);
 
-    // Assess: the newest (kept anyway) is not asked about.
-    expect(asked).toEqual([['certctl-premaint-pg-1', 'certctl-premaint-pg-x7']]);
+    // Assess: the newest, not expired, is asked about too: only a recorded one is a restore point.
+    expect(asked).toEqual([['certctl-premaint-pg-1', 'certctl-premaint-pg-x7', 'certctl-premaint-pg-3']]);
+  });
+
+  // Someone's run tagged as ours, newer than our last one and not expired: it meets every rule of
+  // the tags, so by them alone it is the instance's newest restore point.
+  const forgedNewer = run(
+    '4',
+    '2026-11-20T00:00:00Z',
+    ours('certctl-premaint-pg-x9', '2026-12-20T00:00:00.000Z'),
+  );
+  const notCounted =
+    'newer certctl-premaint-pg-x9: its description claims backup-guard took it, but no run record of ours (DynamoDB table guard-records) names it: not counted as a restore point';
+
+  it('keeps our recorded expired run when the newest run of the instance is one no run record of ours names', async () => {
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, forgedNewer],
+      [record('certctl-premaint-pg-1', '1')],
+    );
+
+    // Assess: nothing proves the newer one ours or restorable, so ours stays the restore point.
+    expect(remaining).toEqual(['1', '4']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'keep',
+      reason: `newest successful snapshot of certctl-pg that a run record of ours names (${notCounted})`,
+    });
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-x9')).toMatchObject({
+      decision: 'keep',
+      reason: 'expires 2026-12-20T00:00:00.000Z',
+    });
+  });
+
+  it('names the newest and the count when several newer runs no run record of ours names are not counted', async () => {
+    // Prepare: a second forged run, newer still.
+    const forgedNewest = run(
+      '7',
+      '2026-11-22T00:00:00Z',
+      ours('certctl-premaint-pg-x10', '2026-12-22T00:00:00.000Z'),
+    );
+
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, forgedNewer, forgedNewest],
+      [record('certctl-premaint-pg-1', '1')],
+    );
+
+    // Assess
+    expect(remaining).toEqual(['1', '4', '7']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')?.reason).toBe(
+      'newest successful snapshot of certctl-pg that a run record of ours names (2 newer ones, the newest certctl-premaint-pg-x10: their descriptions claim backup-guard took them, but no run record of ours (DynamoDB table guard-records) names them: not counted as restore points)',
+    );
+  });
+
+  it('deletes our recorded expired run when a recorded run of ours is newer, naming the unrecorded newest not counted', async () => {
+    // Prepare: ours of September and of November 15th, both recorded and expired; the forged newest.
+    const genuineMid = run(
+      '5',
+      '2026-11-10T00:00:00Z',
+      ours('certctl-premaint-pg-5', '2026-11-15T00:00:00.000Z'),
+    );
+
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, genuineMid, forgedNewer],
+      [record('certctl-premaint-pg-1', '1'), record('certctl-premaint-pg-5', '5')],
+    );
+
+    // Assess: the newer recorded one is the restore point; it stays, saying why the newest is not it.
+    expect(remaining).toEqual(['5', '4']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-5')?.reason).toBe(
+      `newest successful snapshot of certctl-pg that a run record of ours names (${notCounted})`,
+    );
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'delete',
+      deleted: true,
+    });
+  });
+
+  it('calls an expired unrecorded newest run not proven ours, not the newest successful snapshot', async () => {
+    // Prepare: the forged run, expired, is the newest of the instance.
+    const forgedExpired = run(
+      '6',
+      '2026-11-25T00:00:00Z',
+      ours('certctl-premaint-pg-x6', '2026-11-25T00:05:00.000Z'),
+    );
+
+    // Act
+    const { result, remaining } = await pruneRuns(
+      [genuineOld, forgedExpired],
+      [record('certctl-premaint-pg-1', '1')],
+    );
+
+    // Assess
+    expect(remaining).toEqual(['1', '6']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-x6')?.reason).toBe(
+      'its description claims backup-guard took it, but no run record of ours (DynamoDB table guard-records) names it: not proven a snapshot backup-guard took: kept (one taken before run records named snapshots stays too: delete it by hand if it is ours)',
+    );
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')?.reason).toBe(
+      'newest successful snapshot of certctl-pg that a run record of ours names (newer certctl-premaint-pg-x6: its description claims backup-guard took it, but no run record of ours (DynamoDB table guard-records) names it: not counted as a restore point)',
+    );
+  });
+
+  it('lets a newer run tagged as ours be the restore point, as before, when the policy prunes by tags alone', async () => {
+    // Act
+    const { result, remaining } = await pruneRuns([genuineOld, forgedNewer], undefined, {
+      snapshots: { pruneByTagsAlone: true },
+    });
+
+    // Assess
+    expect(remaining).toEqual(['4']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
+      decision: 'delete',
+      deleted: true,
+      reason: 'expired 2026-10-01T00:00:00.000Z',
+    });
   });
 
   it('keeps every expired snapshot, saying why, when no run record store is set', async () => {

@@ -381,6 +381,35 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       sameTag(listed, requestId)
     );
   };
+  /**
+   * What the instance read again says of a backup whose operation ended in error, or undefined when
+   * it says nothing more: an instance in a state no waiting ends (CLOUD_SQL_STUCK_STATUSES: Google
+   * suspended it, or it was stopped, failed or is being deleted since the backup was accepted),
+   * which the operation's errors need not name, said with what to do (a suspension's reason:
+   * suspendedAdvice). A running instance, an answer without a state, or a read that fails add
+   * nothing: the operation's errors are then all that is known (instances.get, one call, only for
+   * a backup that failed).
+   */
+  const stateAfterFailure = async (snapshot: BackendSnapshot): Promise<string | undefined> => {
+    let instance: DatabaseInstance;
+    try {
+      [instance] = await api.getInstance({ project, instance: snapshot.target });
+    } catch {
+      return undefined;
+    }
+    const status = statusOf(instance);
+    if (status === undefined || !CLOUD_SQL_STUCK_STATUSES.has(status)) return undefined;
+    const seen: SnapshotTarget = {
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: project,
+      region: instance.region ?? '',
+      id: snapshot.target,
+      status,
+      ...suspensionOf(instance),
+    };
+    return `read again after the backup failed, instance ${snapshot.target} is ${status}, a state it does not leave on its own: ${stuckAdvice(seen)}`;
+  };
   /** The snapshot's state now; undefined when no backup run is it (SnapshotBackend.poll leaves it out). */
   const pollOne = async (snapshot: BackendSnapshot): Promise<BackendSnapshot | undefined> => {
     if (!snapshot.handle || snapshot.handle.startsWith('run:')) {
@@ -404,7 +433,14 @@ export function cloudSqlSnapshotBackend(api: CloudSqlBackupsApi, project: string
       return { ...snapshot, status: 'creating' };
     }
     const failure = operationFailure(operation);
-    if (failure) return { ...snapshot, status: 'failed', failure: failure.message };
+    if (failure) {
+      const state = await stateAfterFailure(snapshot);
+      return {
+        ...snapshot,
+        status: 'failed',
+        failure: state ? `${failure.message}; ${state}` : failure.message,
+      };
+    }
     const id = nonEmpty(String(toNumber(operation.backupContext?.backupId as never) ?? ''));
     // The operation is not under way and has no error; the backup run itself says whether it succeeded
     // (a DONE operation's run can still say FAILED or SKIPPED), when it started and how it is

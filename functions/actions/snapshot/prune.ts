@@ -2,8 +2,9 @@
  * Which pre-maintenance snapshots may go. Only snapshots this tool created (by tag), only past their
  * expiry, and never one created at or after the newest successful snapshot of ours of the same
  * database (that one is the restore point the next maintenance relies on; a database deleted and
- * created again under its identifier is another one, whose snapshots keep their own newest). Pure:
- * the prune job lists and deletes.
+ * created again under its identifier is another one, whose snapshots keep their own newest; with
+ * run records read, "ours" is what a record names: restoreCandidates). Pure: the prune job lists and
+ * deletes.
  */
 import type { BackendSnapshot } from './backend.ts';
 import { copiedFromElsewhere, RESOURCE_ID_FIELD } from './identity.ts';
@@ -114,11 +115,16 @@ function databaseNamer(ours: readonly BackendSnapshot[]): (snapshot: BackendSnap
 
 /**
  * The snapshots whose encryption key decides what may go: the successful, dated snapshots of ours
- * taken in `place`, the candidates for the newest (restorable) one of their target.
+ * taken in `place`, the candidates for the newest (restorable) one of their target. With the run
+ * records of `provenance` read, only those a record names: a snapshot no record of ours names may
+ * carry our tags without being ours (a forged tag, one taken outside backup-guard), so nothing
+ * proves it ours or restorable, and it must not be the restore point that lets ours go. Without
+ * records (none read, or `snapshots.pruneByTagsAlone`) the tags decide, as they decide the rest.
  */
 export function restoreCandidates(
   snapshots: readonly BackendSnapshot[],
   place: { readonly account: string; readonly region: string },
+  provenance?: Provenance,
 ): BackendSnapshot[] {
   const carriers = carriersOf(snapshots.filter((snapshot) => isOurs(snapshot.tags)));
   return snapshots.filter(
@@ -126,8 +132,65 @@ export function restoreCandidates(
       isOurs(snapshot.tags) &&
       snapshot.status === 'available' &&
       snapshot.createdAt !== undefined &&
-      notTakenHere(snapshot, place, carriers) === undefined,
+      notTakenHere(snapshot, place, carriers) === undefined &&
+      (provenance === undefined ||
+        !('records' in provenance) ||
+        notRecorded(snapshot, place, provenance) === undefined),
   );
+}
+
+/**
+ * The snapshots of `snapshots` prune asks the run records about (one read per place): every
+ * candidate restore point ({@link restoreCandidates} by the tags), as only a recorded one lets an
+ * older snapshot go, and every expired snapshot of ours taken in `place`, the only ones a record
+ * may let go. Each snapshot a decision rests on is asked about, so a snapshot no record names is one
+ * the store has no record of, never one prune did not ask about.
+ */
+export function runRecordsToRead(
+  snapshots: readonly BackendSnapshot[],
+  now: Date,
+  place: { readonly account: string; readonly region: string },
+): BackendSnapshot[] {
+  const ours = snapshots.filter((snapshot) => isOurs(snapshot.tags));
+  const carriers = carriersOf(ours);
+  const candidates = new Set(restoreCandidates(ours, place));
+  return ours.filter((snapshot) => {
+    if (candidates.has(snapshot)) return true;
+    const expiry = expiryOf(snapshot.tags[SNAPSHOT_TAGS.expiresAt]);
+    return (
+      Number.isFinite(expiry) &&
+      expiry <= now.getTime() &&
+      notTakenHere(snapshot, place, carriers) === undefined
+    );
+  });
+}
+
+/**
+ * How a reason on `snapshot` names the snapshots of its database newer than it that carry our tags
+ * but that no run record of ours names (`unrecorded`, the restore candidates left out by the
+ * records), or undefined when there are none: why a newer one is not its restore point.
+ */
+function unrecordedNewer(
+  snapshot: BackendSnapshot,
+  unrecorded: readonly BackendSnapshot[],
+  provenance: Provenance,
+): string | undefined {
+  if (!('records' in provenance)) return undefined;
+  const at = snapshot.createdAt?.getTime();
+  const newer = unrecorded
+    .filter(
+      (other) =>
+        databaseKey(other) === databaseKey(snapshot) &&
+        at !== undefined &&
+        (other.createdAt?.getTime() ?? 0) > at,
+    )
+    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+  const newest = newer[0];
+  if (newest === undefined) return undefined;
+  const cloudSql = newest.kind === 'cloudsql-instance';
+  if (newer.length === 1)
+    return `newer ${newest.id}: ${cloudSql ? 'its description claims' : 'its tags claim'} backup-guard took it, but no run record of ours (${provenance.where}) names it: not counted as a restore point`;
+  return `${newer.length} newer ones, the newest ${newest.id}: ${cloudSql ? 'their descriptions claim' : 'their tags claim'} backup-guard took them, but no run record of ours (${provenance.where}) names them: not counted as restore points`;
 }
 
 /**
@@ -142,7 +205,9 @@ export function restoreCandidates(
  *
  * `provenance` decides last, over what every other rule would delete: only a snapshot a run record
  * of ours names goes (./run-records.ts notRecorded); with none given, the tags alone decide (the
- * job always gives one: {@link pruneCandidates} are what it reads the records of).
+ * job always gives one: {@link runRecordsToRead} are what it reads the records of). The records
+ * decide first which snapshots may be a restore point ({@link restoreCandidates}): one no record
+ * names is kept for that, and never lets an older one go.
  */
 export function planPrune(
   snapshots: readonly BackendSnapshot[],
@@ -158,7 +223,11 @@ export function planPrune(
   const restorePoint = new Map<string, BackendSnapshot>();
   /** Each target's newest successful snapshot and what its key was judged to be. */
   const newestKey = new Map<string, string>();
-  for (const snapshot of restoreCandidates(ours, place)) {
+  const tagged = restoreCandidates(ours, place);
+  const recorded = new Set(restoreCandidates(ours, place, provenance));
+  /** Candidates by the tags that no run record of ours names: never a restore point (restoreCandidates). */
+  const unrecordedCandidates = tagged.filter((snapshot) => !recorded.has(snapshot));
+  for (const snapshot of recorded) {
     const key = databaseKey(snapshot);
     const at = snapshot.createdAt?.getTime() ?? 0;
     const judged = keys?.get(snapshotKeyOf(snapshot));
@@ -188,8 +257,19 @@ export function planPrune(
     // Failed only because its status was not sent or is not known: it may be a usable snapshot.
     if (snapshot.status === 'failed' && snapshot.statusNotKnown !== undefined)
       return keep(`status ${snapshot.statusNotKnown} (not known to be failed): kept`);
+    // One no record names is never a restore point, so never the newest of its database: what
+    // keeps it is that nothing proves it ours.
+    const unproven = unrecordedCandidates.includes(snapshot)
+      ? notRecorded(snapshot, place, provenance)
+      : undefined;
+    if (unproven !== undefined) return keep(unproven);
     const target = databaseKey(snapshot);
     const name = nameOf(snapshot);
+    // The newer snapshots tagged as ours that no record names, when the rules below keep this one
+    // for being the newest (restorable) one: said, as by the tags alone it would have gone.
+    const newerUnrecorded = unrecordedNewer(snapshot, unrecordedCandidates, provenance);
+    const recordedOnly = newerUnrecorded === undefined ? '' : ' that a run record of ours names';
+    const because = newerUnrecorded === undefined ? '' : ` (${newerUnrecorded})`;
     const createdAt = snapshot.createdAt?.getTime() ?? Number.POSITIVE_INFINITY;
     const newest = newestSuccess.get(target);
     // Not dated, it is not known to be older than the newest successful one: kept, never called newer.
@@ -201,8 +281,8 @@ export function planPrune(
       // A failed one newer than the newest successful one is kept as before, never called it.
       return keep(
         snapshot.status === 'available'
-          ? `newest successful snapshot of ${name}`
-          : `state ${snapshot.status}, newer than the newest successful snapshot of ${name}`,
+          ? `newest successful snapshot of ${name}${recordedOnly}${because}`
+          : `state ${snapshot.status}, newer than the newest successful snapshot of ${name}${recordedOnly}${because}`,
       );
     }
     if (newest === undefined && snapshot.status === 'available') {
@@ -211,10 +291,12 @@ export function planPrune(
     const restorable = newestRestorable.get(target);
     if (newest !== undefined && restorable === undefined)
       return keep(
-        `no snapshot of ${name} is proven restorable by its encryption key (newest ${newestKey.get(target)})`,
+        `no snapshot of ${name}${recordedOnly} is proven restorable by its encryption key (newest ${newestKey.get(target)}${newerUnrecorded === undefined ? '' : `; ${newerUnrecorded}`})`,
       );
     if (restorable !== undefined && createdAt >= restorable)
-      return keep(`newest restorable snapshot of ${name} (newest ${newestKey.get(target)})`);
+      return keep(
+        `newest restorable snapshot of ${name}${recordedOnly} (newest ${newestKey.get(target)}${newerUnrecorded === undefined ? '' : `; ${newerUnrecorded}`})`,
+      );
     // Every rule of the tags met: a careful forger meets them all (a unique id, an expiry just
     // after the snapshot's creation), so only our own run record proves the snapshot ours.
     const unrecorded = notRecorded(snapshot, place, provenance);
@@ -226,19 +308,4 @@ export function planPrune(
       ...(restorePoint.has(target) ? { restorePoint: restorePoint.get(target) } : {}),
     };
   });
-}
-
-/**
- * The snapshots of `snapshots` that every rule but their run records lets go: those prune asks the
- * run records about (one read per place, of no more than it would delete).
- */
-export function pruneCandidates(
-  snapshots: readonly BackendSnapshot[],
-  now: Date,
-  place: { readonly account: string; readonly region: string },
-  keys?: ReadonlyMap<string, KeyJudgement>,
-): BackendSnapshot[] {
-  return planPrune(snapshots, now, place, keys, { tagsAlone: true }).flatMap((decision) =>
-    decision.action === 'delete' ? [decision.snapshot] : [],
-  );
 }

@@ -79,7 +79,9 @@ AWS) writes one per snapshot it creates to snapshots.idempotencyTable, kept 30 d
 snapshot's expiry, and prune reads it there (dynamodb:GetItem). Tags are a claim anyone who may tag
 a snapshot or write a Cloud SQL backup's description can make. An expired snapshot no record names
 is kept and listed with the reason: one taken before run records existed (an earlier version), by
-the GCP functions, or by someone else. Delete it by hand once you know it is ours. Without
+the GCP functions, or by someone else. Delete it by hand once you know it is ours. Nor does a
+snapshot no record names count as a database's newest (its restore point): a newer one tagged as
+ours outside this tool never lets a recorded one go (kept, naming it). Without
 snapshots.idempotencyTable every expired snapshot is kept, saying so, unless the policy sets
 snapshots.pruneByTagsAlone: true (the tags decide alone, as before run records). They are considered only
 once past their expires-at tag, and never the newest successful one of a database (the restore

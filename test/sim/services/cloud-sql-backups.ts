@@ -232,6 +232,17 @@ export class CloudSqlBackupStore {
     return this.#operation(project, instance, 'DELETE_BACKUP', now, DELETE_MS, id, false);
   }
 
+  /** Whether an on-demand backup of the instance has ended (its operation DONE) at `now`. */
+  backupEnded(project: string, instance: string, now: Date): boolean {
+    return [...this.#operations.values()].some(
+      (operation) =>
+        operation.project === project &&
+        operation.instance === instance &&
+        operation.type === 'BACKUP_VOLUME' &&
+        operationStatus(operation, now) === 'DONE',
+    );
+  }
+
   operation(project: string, name: string): SimOperation | undefined {
     const operation = this.#operations.get(name);
     return operation?.project === project ? operation : undefined;

@@ -174,6 +174,12 @@ const instanceSchema = z
     /** On-demand backups: how long they take, whether they fail, existing ones, a busy period. */
     onDemandBackups: onDemandBackupsSchema,
     /**
+     * Google suspends the instance while an on-demand backup of it runs, for these reasons (empty:
+     * none sent): its backups fail (the operation DONE with an error that does not say why), and
+     * once one's operation is DONE the instance answers SUSPENDED (and refuses another backup).
+     */
+    suspendedDuringBackup: z.array(enumValue('suspensionReason')).optional(),
+    /**
      * A customer-managed key (CMEK): every backup run then carries `diskEncryptionConfiguration.kmsKeyName`
      * and, when `kmsKeyVersionName` is set, `diskEncryptionStatus.kmsKeyVersionName` (the version the
      * backup was encrypted with). Absent: Google-managed encryption, both fields left out. The
@@ -202,6 +208,7 @@ const instanceSchema = z
     faults: z
       .strictObject({
         getLatestRecoveryTime: faultSchema.optional(),
+        instancesGet: faultSchema.optional(),
         backupRuns: faultSchema.optional(),
         backupRunsInsert: faultSchema.optional(),
         backupRunsDelete: faultSchema.optional(),
@@ -504,7 +511,8 @@ export class CloudSqlSim implements SimService {
       if (fault) return googleError(fault, `Simulated ${fault} for operations.get on ${operation.name}.`);
       return ok(operationJson(operation, now, encode));
     }
-    const instance = project.instances.find((candidate) => candidate.name === target.instance);
+    const listed = project.instances.find((candidate) => candidate.name === target.instance);
+    const instance = listed && this.#asAt(target.project, listed, now);
     if (!instance) {
       return googleError(
         'NOT_FOUND',
@@ -512,8 +520,11 @@ export class CloudSqlSim implements SimService {
       );
     }
     switch (target.operation) {
-      case 'instances.get':
+      case 'instances.get': {
+        const fault = failing(instance.faults.instancesGet, occurrence);
+        if (fault) return googleError(fault, `Simulated ${fault} for instances.get on ${instance.name}.`);
         return ok(this.#instanceJson(target.project, project, instance, now, encode));
+      }
       case 'instances.getLatestRecoveryTime': {
         const fault = failing(instance.faults.getLatestRecoveryTime, occurrence);
         if (fault)
@@ -610,8 +621,15 @@ export class CloudSqlSim implements SimService {
       return googleError('FAILED_PRECONDITION', 'Invalid request since instance is not running.');
     }
     const description = typeof body.description === 'string' ? body.description : '';
+    const suspends = instance.suspendedDuringBackup !== undefined;
     return operationOrRefusal(
-      this.backups.insert(project, instance.name, description, instance.onDemandBackups, now),
+      this.backups.insert(
+        project,
+        instance.name,
+        description,
+        suspends ? { ...instance.onDemandBackups, fails: true } : instance.onDemandBackups,
+        now,
+      ),
       now,
       encode,
     );
@@ -639,6 +657,20 @@ export class CloudSqlSim implements SimService {
     };
   }
 
+  /**
+   * The instance as it is at `now`: SUSPENDED, with its `suspendedDuringBackup` reasons, once an
+   * on-demand backup of it has ended; as the scenario says otherwise.
+   */
+  #asAt(project: string, instance: Instance, now: Date): Instance {
+    const reasons = instance.suspendedDuringBackup;
+    if (reasons === undefined || !this.backups.backupEnded(project, instance.name, now)) return instance;
+    return {
+      ...instance,
+      state: 'SUSPENDED',
+      suspensionReasons: reasons.length > 0 ? reasons : undefined,
+    };
+  }
+
   /** Counts the call; returns how many times this operation was called before on this target. */
   #count(operation: Operation, project: string, instance: string): number {
     const key = `${operation} ${project} ${instance}`;
@@ -661,7 +693,11 @@ export class CloudSqlSim implements SimService {
     return ok({
       kind: 'sql#instancesList',
       ...(items.length > 0
-        ? { items: items.map((instance) => this.#instanceJson(projectId, project, instance, now, encode)) }
+        ? {
+            items: items.map((instance) =>
+              this.#instanceJson(projectId, project, this.#asAt(projectId, instance, now), now, encode),
+            ),
+          }
         : {}),
       ...(next < project.instances.length
         ? { nextPageToken: encodeToken(`instances/${projectId}`, next) }
