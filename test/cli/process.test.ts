@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -128,6 +128,37 @@ describe('backup-guard as a process', () => {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe(`backup-guard: ${NO_GOOGLE_CREDENTIALS}\n`);
+    }
+  });
+
+  it('reads only GCP, in every command that takes --provider, when --provider is left out and the policy configures GCP alone', async () => {
+    // Prepare: working AWS credentials and a GCP-only policy (gcp.projects, no aws section), but no
+    // Google credentials. A run of the policy's clouds is a GCP run and stops at them in one line;
+    // one that fell back on AWS would read the AWS account the credentials reach instead.
+    const home = await mkdtemp(join(tmpdir(), 'backup-guard-default-provider-'));
+    const policy = join(home, 'gcp.yaml');
+    await writeFile(policy, 'gcp:\n  projects: [certctl-prod]\n');
+    const commands = [
+      ['audit'],
+      ['readiness'],
+      ['prune'],
+      ['snapshot', '--reason', 'CA swap', '--ticket', 'CHG-9', '--no-wait'],
+    ];
+
+    // Act
+    const results = [];
+    for (const command of commands) {
+      results.push(await backupGuard([...command, '--policy', policy], noGoogleCredentials(sim, home)));
+    }
+
+    // Assess
+    for (const [index, result] of results.entries()) {
+      expect({ command: commands[index]?.[0], ...result }).toEqual({
+        command: commands[index]?.[0],
+        code: 2,
+        stdout: '',
+        stderr: `backup-guard: ${NO_GOOGLE_CREDENTIALS}\n`,
+      });
     }
   });
 
