@@ -23,12 +23,16 @@ interface ProcessResult {
 }
 
 /** Run `backup-guard` in a child process that crashes on any unhandled rejection. */
-async function backupGuard(args: readonly string[], env: Record<string, string>): Promise<ProcessResult> {
+async function backupGuard(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeout = 50_000,
+): Promise<ProcessResult> {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
       ['--unhandled-rejections=strict', 'functions/cli/main.ts', ...args],
-      { env, timeout: 50_000 },
+      { env, timeout },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -161,6 +165,35 @@ describe('backup-guard as a process', () => {
       });
     }
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'ends in one line naming the directory, instead of hanging, when --output-dir cannot be made under /proc',
+    async () => {
+      // Prepare: /proc exists and passes the writable check for root, but its file system answers
+      // mkdir with ENOENT, on which Node's recursive mkdir retries forever. The child is killed
+      // after 20 s, so a hang fails this test instead of hanging it.
+      const home = await mkdtemp(join(tmpdir(), 'backup-guard-proc-dir-'));
+      const directory = '/proc/backup-guard-no-such-dir/reports';
+
+      // Act
+      const started = Date.now();
+      const result = await backupGuard(
+        ['audit', '--region', 'eu-west-1', '--quiet', '--output-dir', directory],
+        noGoogleCredentials(sim, home),
+        20_000,
+      );
+
+      // Assess
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          'backup-guard: --output-dir /proc/backup-guard-no-such-dir/reports cannot be made: mkdir /proc/backup-guard-no-such-dir failed with ENOENT although /proc exists (its file system takes no new directory there); choose another directory\n',
+      });
+    },
+    30_000,
+  );
 
   /** Run `backup-guard` with stdout closed by its reader at once (`| true`), or on a full disk. */
   async function withBrokenStdout(
