@@ -10,7 +10,7 @@ import { isAwsRegionName, likelyAwsRegion } from '../core/aws-region.ts';
 import { InputError } from '../core/errors.ts';
 import type { Provider } from '../core/finding.ts';
 import { GCP_PROJECT } from '../core/gcp-project.ts';
-import { loadPolicyFromEnv, POLICY_ENV, type Policy } from '../core/policy.ts';
+import { loadPolicyFromEnv, POLICY_ENV, type Policy, policyProviders } from '../core/policy.ts';
 import { loadPolicyFile } from '../core/policy-file.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../gcp/clients.ts';
 import { type GcpClientsWithSecretManager, withSecretManager } from '../gcp/secret-manager.ts';
@@ -26,7 +26,7 @@ export type ProviderChoice = (typeof PROVIDERS)[number];
 
 /** How a command words its own `--provider`, `--region` and `--project` help. */
 export interface WhereWords {
-  /** `Which cloud to audit (default: aws)` */
+  /** `Which cloud to audit`; the default, the same for every command, is added after it. */
   readonly provider: string;
   /** `Audit only this AWS region` */
   readonly region: string;
@@ -42,7 +42,11 @@ export function whereOptions(words: WhereWords): Record<string, CliOption> {
       value: 'FILE',
       help: `Policy file, YAML or JSON (default: $${POLICY_ENV} as JSON, else all defaults: 30 days PITR, 15 min restore lag, targets tagged certctl:backup-guard=enabled, every enabled region). 'backup-guard init' writes a starter.`,
     },
-    provider: { type: 'string', value: 'aws|gcp|all', help: words.provider },
+    provider: {
+      type: 'string',
+      value: 'aws|gcp|all',
+      help: `${words.provider} (default: the clouds the policy configures: gcp for a policy that lists gcp.projects and has no aws section, aws and gcp for one with both, else aws)`,
+    },
     region: {
       type: 'string',
       multiple: true,
@@ -75,18 +79,24 @@ export const ENDPOINT_OPTIONS: Readonly<Record<string, CliOption>> = {
 /** The simulator's address, as the endpoint flags' errors give it for an example. */
 const ENDPOINT_EXAMPLE = 'http://127.0.0.1:4566';
 
-/** The parsed where-options. */
-export interface WhereArgs {
+/** The parsed where-options, before the policy gives `--provider` its default. */
+export interface WhereInput {
   readonly policyFile: string | undefined;
-  readonly provider: ProviderChoice;
-  /** The clouds `--provider` selects. */
-  readonly providers: Provider[];
+  /** `--provider`; undefined when it was not given (the policy's clouds, {@link whereFor}). */
+  readonly provider: ProviderChoice | undefined;
   readonly regions: string[] | undefined;
   readonly projects: string[] | undefined;
   /** `--endpoint-url`, checked; `AWS_ENDPOINT_URL` is checked by {@link openClouds} and read by the SDK. */
   readonly endpointUrl: string | undefined;
   /** `--gcp-endpoint-url`, checked; {@link openClouds} falls back on its variable. */
   readonly gcpEndpointUrl: string | undefined;
+}
+
+/** The where-options of a run: `--provider`, else the clouds its policy configures. */
+export interface WhereArgs extends WhereInput {
+  readonly provider: ProviderChoice;
+  /** The clouds the run reads. */
+  readonly providers: Provider[];
 }
 
 /**
@@ -129,9 +139,9 @@ export function endpointOf(
  * that stand in for the endpoint flags are checked by {@link openClouds}, for the clouds it makes
  * clients of.
  */
-export function parseWhereArgs(values: Readonly<Record<string, unknown>>): WhereArgs {
-  const provider = (values.provider as string | undefined) ?? 'aws';
-  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+export function parseWhereArgs(values: Readonly<Record<string, unknown>>): WhereInput {
+  const provider = values.provider as string | undefined;
+  if (provider !== undefined && !(PROVIDERS as readonly string[]).includes(provider)) {
     throw new InputError(
       `--provider must be one of ${PROVIDERS.join(', ')}; got '${provider}'.${didYouMean(provider, PROVIDERS)}`,
     );
@@ -162,22 +172,66 @@ export function parseWhereArgs(values: Readonly<Record<string, unknown>>): Where
       `--project '${badProject}' is not a GCP project id (6 to 30 lower-case letters, digits or hyphens, starting with a letter)`,
     );
   }
-  const providers: Provider[] = provider === 'all' ? ['aws', 'gcp'] : [provider as Provider];
-  if (!providers.includes('gcp') && projects) {
-    throw new InputError('--project needs --provider gcp or --provider all');
-  }
-  if (!providers.includes('aws') && regions) {
-    throw new InputError('--region selects AWS regions; with --provider gcp choose projects with --project');
-  }
-  return {
+  const input: WhereInput = {
     policyFile: values.policy as string | undefined,
-    provider: provider as ProviderChoice,
-    providers,
+    provider: provider as ProviderChoice | undefined,
     regions,
     projects,
     endpointUrl,
     gcpEndpointUrl,
   };
+  // A --provider given is checked against --region and --project at once, before the policy is read.
+  if (input.provider !== undefined) checkWhereClouds(input, providersOf(input.provider));
+  return input;
+}
+
+function providersOf(choice: ProviderChoice): Provider[] {
+  return choice === 'all' ? ['aws', 'gcp'] : [choice];
+}
+
+/** `--region` needs AWS in the run and `--project` GCP; `defaulted` words the error of a policy's default. */
+function checkWhereClouds(input: WhereInput, providers: readonly Provider[], defaulted?: string): void {
+  if (!providers.includes('gcp') && input.projects) {
+    throw new InputError(
+      defaulted
+        ? `--project selects GCP projects, but ${defaulted}, so the run reads AWS: pass --provider gcp or --provider all`
+        : '--project needs --provider gcp or --provider all',
+    );
+  }
+  if (!providers.includes('aws') && input.regions) {
+    throw new InputError(
+      defaulted
+        ? `--region selects AWS regions, but ${defaulted}, so the run reads GCP: pass --provider all (or aws) to read AWS too, or choose projects with --project`
+        : '--region selects AWS regions; with --provider gcp choose projects with --project',
+    );
+  }
+}
+
+/**
+ * The where-options of a run under its policy: without `--provider`, the clouds the policy
+ * configures (`policyProviders`: a GCP-only policy is read on GCP, not on the AWS account the
+ * caller's credentials happen to reach); a policy that configures none has no default, and says so.
+ */
+export function whereFor(input: WhereInput, policy: Policy): WhereArgs {
+  if (input.provider !== undefined) {
+    return { ...input, provider: input.provider, providers: providersOf(input.provider) };
+  }
+  const providers = policyProviders(policy);
+  if (providers.length === 0) {
+    throw new InputError(
+      'the policy configures no cloud (aws.configured is false and gcp.projects is empty), so there is no default for --provider: pass --provider aws, gcp or all',
+    );
+  }
+  const gcpAlone = !providers.includes('aws');
+  checkWhereClouds(
+    input,
+    providers,
+    gcpAlone
+      ? 'the policy configures GCP alone (gcp.projects and no aws section, or aws.configured: false)'
+      : 'the policy configures AWS alone (no gcp.projects)',
+  );
+  const provider: ProviderChoice = providers.length === 2 ? 'all' : gcpAlone ? 'gcp' : 'aws';
+  return { ...input, provider, providers };
 }
 
 /** The policy of `--policy FILE`, else `$BACKUP_GUARD_POLICY`, else the defaults. */

@@ -67,12 +67,39 @@ export async function checkOutputDir(directory: string): Promise<void> {
   }
 }
 
-/** Creates `directory` when missing; throws when it is a file or cannot be written. */
+/**
+ * Creates `directory` when missing, one level at a time from its nearest existing ancestor; throws
+ * when it is a file or cannot be made or written. Not `mkdir(…, { recursive: true })`: on a file
+ * system that answers mkdir with ENOENT under a directory that exists (/proc), Node's recursive
+ * mkdir makes the parent again and retries the child forever, so `--output-dir /proc/x` hung.
+ */
 export async function prepareOutputDir(directory: string): Promise<void> {
   // Checked again: the place may have changed since the check before the run.
   await checkOutputDir(directory);
+  const missing: string[] = [];
+  let level = resolve(directory);
+  while (!(await statOrUndefined(level))) {
+    missing.unshift(level);
+    const parent = dirname(level);
+    if (parent === level) break;
+    level = parent;
+  }
+  for (const path of missing) {
+    try {
+      await mkdir(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // Made meanwhile by someone else (another run writing there): fine if it is a directory.
+      if (code === 'EEXIST' && (await statOrUndefined(path))?.isDirectory()) continue;
+      const parent = dirname(path);
+      const why =
+        code === 'ENOENT' && (await statOrUndefined(parent))?.isDirectory()
+          ? `mkdir ${path} failed with ENOENT although ${parent} exists (its file system takes no new directory there); choose another directory`
+          : `mkdir ${path} failed: ${(error as Error).message}`;
+      throw new InputError(`--output-dir ${directory} cannot be made: ${why}`, { cause: error });
+    }
+  }
   try {
-    await mkdir(directory, { recursive: true });
     await access(directory, constants.W_OK);
   } catch (error) {
     throw new InputError(`--output-dir ${directory} cannot be written: ${(error as Error).message}`, {

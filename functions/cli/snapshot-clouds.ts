@@ -20,6 +20,7 @@ import {
   parseWhereArgs,
   projectsOf,
   type WhereArgs,
+  whereFor,
 } from './clouds.ts';
 import type { CliIo, CliOption, CliOverrides } from './command.ts';
 import { resolveAwsCredentials } from './credentials.ts';
@@ -69,8 +70,9 @@ export async function openSnapshotCommand(
   verb: string,
   checkWithPolicy?: (policy: Policy) => void,
 ): Promise<SnapshotCommandContext> {
-  const where = parseWhereArgs(values);
-  const policy = await loadCliPolicy(where.policyFile, io.env);
+  const input = parseWhereArgs(values);
+  const policy = await loadCliPolicy(input.policyFile, io.env);
+  const where = whereFor(input, policy);
   const projects = projectsOf(where, policy, verb);
   checkWithPolicy?.(policy);
   const clouds = await openClouds(policy, where, io, overrides, {

@@ -74,7 +74,7 @@ export const KMS_KEY_ISSUE_MEANING = 'the key is revoked or denied access to';
  * the key again (Cloud SQL docs, "Use customer-managed encryption keys").
  */
 export const KMS_KEY_ISSUE_FIX =
-  'make its Cloud KMS key version usable again (enable or restore it, or give the Cloud SQL service account access to it again)';
+  'make its Cloud KMS key version usable again (enable or restore it, or give the Cloud SQL service agent access to it again)';
 
 /** SqlSuspensionReason BILLING_ISSUE: the instance is suspended for a billing problem of its project. */
 export const BILLING_ISSUE = 'BILLING_ISSUE';

@@ -435,16 +435,16 @@ function backupPlanGate(target: ResourceRef): ReadinessGate | undefined {
 }
 
 /**
- * The snapshot command for `target`, as `backup-guard snapshot` resolves it: in its cloud (the
- * command reads AWS unless told `--provider gcp`), by a name no same-named database in another
- * account, region or project shares (an ambiguous plain name is refused).
+ * The snapshot command for `target`, as `backup-guard snapshot` resolves it: in its cloud, named
+ * (without `--provider` the command reads every cloud the policy configures, which needs that
+ * cloud's credentials too), by a name no same-named database in another account, region or
+ * project shares (an ambiguous plain name is refused).
  */
 function snapshotAction(target: ResourceRef): string {
   // One shell word (core/shell-word.ts): the name came in an answer, and the reader pastes the command.
   // A code span, as every printed command: a name quoted as one word reads plainly inside it.
   const name = shellWord(target.provider === 'aws' && !target.arn ? target.id : qualifiedName(target));
-  const provider = target.provider === 'gcp' ? ' --provider gcp' : '';
-  return `Run \`backup-guard snapshot${provider} --target ${name} --reason ${placeholder('why')} --ticket ${placeholder('ticket')} --wait\` and run readiness again.`;
+  return `Run \`backup-guard snapshot --provider ${target.provider} --target ${name} --reason ${placeholder('why')} --ticket ${placeholder('ticket')} --wait\` and run readiness again.`;
 }
 
 /**

@@ -35,6 +35,15 @@ describe('generated docs', () => {
     expect(await readFile('docs/checks.md', 'utf8')).toBe(renderCheckCatalog(allChecks));
   });
 
+  it('marks the Cloud SQL backup start time of the catalog as a placeholder, as its other placeholders are', () => {
+    // A bare HH:MM reads as a value to keep; gcloud takes the start time as HH:MM in UTC.
+    const catalog = renderCheckCatalog(allChecks);
+    expect(catalog).toContain(
+      "`gcloud sql instances patch '<instance>' --project='<project>' --backup-start-time='<HH:MM>' --enable-point-in-time-recovery`",
+    );
+    expect(catalog).not.toMatch(/(?<!<)HH:MM(?!>)/);
+  });
+
   it('names in the check catalog the resource type Security Hub shows, ours beside it when that is Other', () => {
     // Prepare: a Cloud SQL instance is imported with ASFF Resources[].Type Other (asff.ts toResource).
     const catalog = renderCheckCatalog(allChecks);

@@ -10,8 +10,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commandHelp } from '../../functions/cli/args.ts';
 import { runCli } from '../../functions/cli/cli.ts';
+import { parseWhereArgs, whereFor } from '../../functions/cli/clouds.ts';
 import { auditCommand } from '../../functions/cli/commands/audit.ts';
 import { pruneCommand } from '../../functions/cli/commands/prune.ts';
+import { parsePolicy } from '../../functions/core/policy.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
@@ -455,6 +457,26 @@ describe('backup-guard input checks', () => {
     expect(sim.stats().requests).toBe(0);
   });
 
+  it('refuses, naming --provider, a run without --provider whose policy configures no cloud, and --region beside a GCP-only policy', async () => {
+    // Prepare: aws.configured false and no gcp.projects leave no cloud to default to; a GCP-only
+    // policy defaults to GCP, where an AWS region (audit() passes --region) means nothing.
+    const none = join(dir, 'none.yaml');
+    await writeFile(none, 'aws:\n  configured: false\n');
+    const gcpOnly = join(dir, 'gcp.yaml');
+    await writeFile(gcpOnly, 'gcp:\n  projects: [certctl-prod]\n');
+
+    // Act
+    const results = [await audit(['--policy', none]), await audit(['--policy', gcpOnly])];
+
+    // Assess
+    expect(results.map((result) => result.code)).toEqual([2, 2]);
+    expect(results.map((result) => result.err)).toEqual([
+      'backup-guard: the policy configures no cloud (aws.configured is false and gcp.projects is empty), so there is no default for --provider: pass --provider aws, gcp or all\n',
+      'backup-guard: --region selects AWS regions, but the policy configures GCP alone (gcp.projects and no aws section, or aws.configured: false), so the run reads GCP: pass --provider all (or aws) to read AWS too, or choose projects with --project\n',
+    ]);
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('runs a filter that selects a check the policy turns off beside one it runs', async () => {
     // Act: pitr.window runs; pitr.cross-region yields nothing under this policy.
     const result = await audit(['--check', 'pitr.window,pitr.cross-region', '--format', 'json', '--quiet']);
@@ -771,5 +793,27 @@ describe('backup-guard input checks', () => {
       );
       expect(sim.stats().requests).toBe(0);
     }
+  });
+});
+
+describe('the clouds a run reads without --provider', () => {
+  it('reads the clouds the policy configures: GCP alone, both, or AWS, and --provider wins', () => {
+    // Prepare
+    const none = parseWhereArgs({});
+    const gcpOnly = parsePolicy({ gcp: { projects: ['certctl-prod'] } });
+    const both = parsePolicy({ aws: { regions: ['eu-west-1'] }, gcp: { projects: ['certctl-prod'] } });
+    const awsOnly = parsePolicy({});
+
+    // Act
+    const chosen = [gcpOnly, both, awsOnly].map((policy) => whereFor(none, policy));
+    const given = whereFor(parseWhereArgs({ provider: 'aws' }), gcpOnly);
+
+    // Assess
+    expect(chosen.map((where) => [where.provider, where.providers])).toEqual([
+      ['gcp', ['gcp']],
+      ['all', ['aws', 'gcp']],
+      ['aws', ['aws']],
+    ]);
+    expect([given.provider, given.providers]).toEqual(['aws', ['aws']]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,12 +23,16 @@ interface ProcessResult {
 }
 
 /** Run `backup-guard` in a child process that crashes on any unhandled rejection. */
-async function backupGuard(args: readonly string[], env: Record<string, string>): Promise<ProcessResult> {
+async function backupGuard(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeout = 50_000,
+): Promise<ProcessResult> {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
       ['--unhandled-rejections=strict', 'functions/cli/main.ts', ...args],
-      { env, timeout: 50_000 },
+      { env, timeout },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -130,6 +134,66 @@ describe('backup-guard as a process', () => {
       expect(result.stderr).toBe(`backup-guard: ${NO_GOOGLE_CREDENTIALS}\n`);
     }
   });
+
+  it('reads only GCP, in every command that takes --provider, when --provider is left out and the policy configures GCP alone', async () => {
+    // Prepare: working AWS credentials and a GCP-only policy (gcp.projects, no aws section), but no
+    // Google credentials. A run of the policy's clouds is a GCP run and stops at them in one line;
+    // one that fell back on AWS would read the AWS account the credentials reach instead.
+    const home = await mkdtemp(join(tmpdir(), 'backup-guard-default-provider-'));
+    const policy = join(home, 'gcp.yaml');
+    await writeFile(policy, 'gcp:\n  projects: [certctl-prod]\n');
+    const commands = [
+      ['audit'],
+      ['readiness'],
+      ['prune'],
+      ['snapshot', '--reason', 'CA swap', '--ticket', 'CHG-9', '--no-wait'],
+    ];
+
+    // Act
+    const results = [];
+    for (const command of commands) {
+      results.push(await backupGuard([...command, '--policy', policy], noGoogleCredentials(sim, home)));
+    }
+
+    // Assess
+    for (const [index, result] of results.entries()) {
+      expect({ command: commands[index]?.[0], ...result }).toEqual({
+        command: commands[index]?.[0],
+        code: 2,
+        stdout: '',
+        stderr: `backup-guard: ${NO_GOOGLE_CREDENTIALS}\n`,
+      });
+    }
+  });
+
+  it.skipIf(process.platform !== 'linux')(
+    'ends in one line naming the directory, instead of hanging, when --output-dir cannot be made under /proc',
+    async () => {
+      // Prepare: /proc exists and passes the writable check for root, but its file system answers
+      // mkdir with ENOENT, on which Node's recursive mkdir retries forever. The child is killed
+      // after 20 s, so a hang fails this test instead of hanging it.
+      const home = await mkdtemp(join(tmpdir(), 'backup-guard-proc-dir-'));
+      const directory = '/proc/backup-guard-no-such-dir/reports';
+
+      // Act
+      const started = Date.now();
+      const result = await backupGuard(
+        ['audit', '--region', 'eu-west-1', '--quiet', '--output-dir', directory],
+        noGoogleCredentials(sim, home),
+        20_000,
+      );
+
+      // Assess
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(result).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          'backup-guard: --output-dir /proc/backup-guard-no-such-dir/reports cannot be made: mkdir /proc/backup-guard-no-such-dir failed with ENOENT although /proc exists (its file system takes no new directory there); choose another directory\n',
+      });
+    },
+    30_000,
+  );
 
   /** Run `backup-guard` with stdout closed by its reader at once (`| true`), or on a full disk. */
   async function withBrokenStdout(

@@ -60,7 +60,7 @@ describe('readiness against the simulator', () => {
       evidence: 'no successful pre-maintenance snapshot of ours',
     });
     expect(snapshot?.action).toContain(
-      'backup-guard snapshot --target arn:aws:rds:eu-west-1:111111111111:db:certctl-prod-db ',
+      'backup-guard snapshot --provider aws --target arn:aws:rds:eu-west-1:111111111111:db:certctl-prod-db ',
     );
     expect(result.gates.find((gate) => gate.gate === 'audit:pitr')?.coverage).toBe('evaluated');
   });

@@ -365,7 +365,7 @@ describe('snapshotGate and a Cloud SQL instance re-created under the same name',
 });
 
 describe('the snapshot command a NO-GO snapshot gate gives', () => {
-  it('names the Cloud SQL instance with --provider gcp and its connection name, which backup-guard snapshot resolves (it reads AWS by default)', () => {
+  it('names the Cloud SQL instance with --provider gcp and its connection name, which backup-guard snapshot resolves (without --provider it reads every cloud the policy configures)', () => {
     // Prepare: a Cloud SQL instance without a backup of ours.
     const instance: ResourceRef = {
       provider: 'gcp',
@@ -392,7 +392,7 @@ describe('the snapshot command a NO-GO snapshot gate gives', () => {
 
     // Assess
     expect(gate.action).toBe(
-      `Run \`backup-guard snapshot --target ${arn} --reason '<why>' --ticket '<ticket>' --wait\` and run readiness again.`,
+      `Run \`backup-guard snapshot --provider aws --target ${arn} --reason '<why>' --ticket '<ticket>' --wait\` and run readiness again.`,
     );
   });
 });

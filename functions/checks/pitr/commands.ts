@@ -135,6 +135,18 @@ export function cloudSqlInstanceWords(fact: PitrFact): string {
   return `${shellWord(fact.resource.id)} --project=${shellWord(fact.resource.account)}`;
 }
 
+/**
+ * The flag that turns Cloud SQL automated backups on, with its value as a placeholder: the daily
+ * backup start time is the operator's choice, which gcloud takes as HH:MM in UTC (`gcloud sql
+ * instances patch --backup-start-time 16:00`, https://cloud.google.com/sql/docs/edit-instance;
+ * backupConfiguration.startTime). Marked as every other placeholder is, so a command pasted as
+ * printed is refused by gcloud instead of read as a time to keep.
+ */
+export const BACKUP_START_TIME_FLAG = `--backup-start-time=${placeholder('HH:MM')}`;
+
+/** What a remediation says after a command carrying {@link BACKUP_START_TIME_FLAG}. */
+export const BACKUP_START_TIME_HINT = `(replace ${placeholder('HH:MM')} with the daily backup start time in UTC, such as 02:00)`;
+
 /** `gcloud sql instances patch X --project=P <flags>`. */
 export function patchCloudSql(fact: PitrFact, flags: string): string {
   return `gcloud sql instances patch ${cloudSqlInstanceWords(fact)} ${flags}`;
@@ -149,7 +161,7 @@ export function patchCloudSql(fact: PitrFact, flags: string): string {
  */
 export function enableBackupsStep(fact: PitrFact, minPitrDays: number): string {
   if (fact.kind === 'cloudsql-instance') {
-    return `\`${patchCloudSql(fact, '--backup-start-time=HH:MM --enable-point-in-time-recovery')}\` (HH:MM is the daily backup start time in UTC)`;
+    return `\`${patchCloudSql(fact, `${BACKUP_START_TIME_FLAG} --enable-point-in-time-recovery`)}\` ${BACKUP_START_TIME_HINT}`;
   }
   return retentionStep(fact, retentionToSet(fact, minPitrDays).days);
 }

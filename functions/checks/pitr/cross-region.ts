@@ -53,6 +53,8 @@ import {
 import { placeholder, shellWord } from '../../core/shell-word.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, MINUTE_MS } from '../../core/time.ts';
 import {
+  BACKUP_START_TIME_FLAG,
+  BACKUP_START_TIME_HINT,
   cloudSqlInstanceWords,
   dailySwingRange,
   rdsWords,
@@ -859,7 +861,7 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
         description: `${resourceLabel(fact)} has automated backups off (backupConfiguration.enabled=false): no backup of it exists in ${elsewhere.join(', ')} or anywhere else, whatever the backup location says.`,
         observed: { crossRegionBackup: false, replicatedTo: targets.join(',') },
         required,
-        remediationText: `Turn automated backups on (see pitr.enabled): \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} --backup-start-time=HH:MM\`; they are then stored in the backup location (${DOCS.cloudSqlBackupLocations}).`,
+        remediationText: `Turn automated backups on (see pitr.enabled): \`gcloud sql instances patch ${cloudSqlInstanceWords(fact)} ${BACKUP_START_TIME_FLAG}\` ${BACKUP_START_TIME_HINT}; they are then stored in the backup location (${DOCS.cloudSqlBackupLocations}).`,
       };
     }
     if (fact.automatedBackupsEnabled === undefined) {

@@ -8,7 +8,13 @@
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { PitrFact } from '../../core/facts.ts';
 import { placeholder } from '../../core/shell-word.ts';
-import { patchCloudSql, retentionToSet, setRetentionCommand } from './commands.ts';
+import {
+  BACKUP_START_TIME_FLAG,
+  BACKUP_START_TIME_HINT,
+  patchCloudSql,
+  retentionToSet,
+  setRetentionCommand,
+} from './commands.ts';
 import { restoreStoppedNote } from './status.ts';
 import {
   DOCS,
@@ -36,7 +42,7 @@ export const pitrEnabledCheck: Check<PitrFact> = {
     rationale:
       'certctl keeps every certificate, issuance record and revocation in PostgreSQL and ships no backup of its own: without automated backups and transaction-log archiving there is nothing to restore after a bad migration, a deleted table or a lost instance.',
     remediation: {
-      text: `Turn on automated backups with a retention of at least the policy minimum (RDS: \`aws rds modify-db-instance --db-instance-identifier ${placeholder('db-instance-id')} --backup-retention-period 31 --apply-immediately\`, a day above the target since its window starts at the oldest daily snapshot it keeps, two days (32) when its backup window (PreferredBackupWindow) is longer than an hour; Aurora: \`aws rds modify-db-cluster --db-cluster-identifier ${placeholder('db-cluster-id')} --backup-retention-period 30 --apply-immediately\`; Cloud SQL: \`gcloud sql instances patch ${placeholder('instance')} --project=${placeholder('project')} --backup-start-time=HH:MM --enable-point-in-time-recovery\`).`,
+      text: `Turn on automated backups with a retention of at least the policy minimum (RDS: \`aws rds modify-db-instance --db-instance-identifier ${placeholder('db-instance-id')} --backup-retention-period 31 --apply-immediately\`, a day above the target since its window starts at the oldest daily snapshot it keeps, two days (32) when its backup window (PreferredBackupWindow) is longer than an hour; Aurora: \`aws rds modify-db-cluster --db-cluster-identifier ${placeholder('db-cluster-id')} --backup-retention-period 30 --apply-immediately\`; Cloud SQL: \`gcloud sql instances patch ${placeholder('instance')} --project=${placeholder('project')} ${BACKUP_START_TIME_FLAG} --enable-point-in-time-recovery\`, ${BACKUP_START_TIME_HINT}).`,
       url: DOCS.rdsBackupRetention,
       urls: { gcp: DOCS.cloudSqlPitr },
     },
@@ -130,7 +136,7 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
   const flags: string[] = [];
   if (backups === false) {
     off.push('automated backups (backupConfiguration.enabled=false)');
-    flags.push('--backup-start-time=HH:MM');
+    flags.push(BACKUP_START_TIME_FLAG);
   }
   if (pitr === false) {
     off.push('point-in-time recovery (pointInTimeRecoveryEnabled=false)');
@@ -143,7 +149,7 @@ function evaluateCloudSql(fact: PitrFact): CheckOutcome {
       description: `${resourceLabel(fact)} has ${off.join(' and ')} off: it cannot be restored to a point in time.${unknown}`,
       observed,
       required: REQUIRED,
-      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\`${flags.includes('--backup-start-time=HH:MM') ? ' (HH:MM is the daily backup start time in UTC)' : ''}. Point-in-time recovery needs automated backups, and the window starts from the moment both are on. See ${DOCS.cloudSqlPitr}.`,
+      remediationText: `Run \`${patchCloudSql(fact, flags.join(' '))}\`${flags.includes(BACKUP_START_TIME_FLAG) ? ` ${BACKUP_START_TIME_HINT}` : ''}. Point-in-time recovery needs automated backups, and the window starts from the moment both are on. See ${DOCS.cloudSqlPitr}.`,
     };
   }
   if (backups === undefined || pitr === undefined) {

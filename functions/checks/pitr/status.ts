@@ -153,6 +153,11 @@ function keyWords(key: {
  * "Enable and disable key versions"), one scheduled for destruction ("you can restore a key version
  * to cancel its destruction"), and lost access of the Cloud SQL service agent (Cloud SQL docs, "Use
  * customer-managed encryption keys": the agent needs roles/cloudkms.cryptoKeyEncrypterDecrypter).
+ * The agent is service-<project number>@gcp-sa-cloud-sql.iam.gserviceaccount.com, and a finding
+ * knows the project's id only: the command derives the number with `gcloud projects describe
+ * PROJECT_ID --format='value(projectNumber)'` (gcloud reference, `projects describe`, which takes
+ * an id or a number; projects.get sends projectNumber), so the reader fills in nothing. The member
+ * is double-quoted so the substitution runs and its answer stays one word.
  * "After a key is destroyed, data that was encrypted with the key version can't be decrypted" unless
  * imported key material is imported again (Cloud KMS docs, "Destroy and restore key versions").
  */
@@ -161,7 +166,7 @@ function keyIssueRemediation(
   key: { readonly kmsKeyName: string; readonly kmsKeyVersionName: string | undefined },
 ): string {
   const version = key.kmsKeyVersionName ? shellWord(key.kmsKeyVersionName) : placeholder('key version');
-  return `Make the key usable again: enable its key version (\`gcloud kms keys versions enable ${version}\`), restore a version scheduled for destruction (\`gcloud kms keys versions restore ${version}\`), or give the Cloud SQL service agent of project ${shellWord(fact.resource.account)} access to it again (\`gcloud kms keys add-iam-policy-binding ${shellWord(key.kmsKeyName)} --member=serviceAccount:service-${placeholder('project number')}@gcp-sa-cloud-sql.iam.gserviceaccount.com --role=roles/cloudkms.cryptoKeyEncrypterDecrypter\`); then check that the instance is RUNNABLE again. The backups need that key as much as the instance does; if the key version was destroyed, neither can be read again (unless it was imported key material that can be imported again). See ${DOCS.cloudSqlCmek}.`;
+  return `Make the key usable again: enable its key version (\`gcloud kms keys versions enable ${version}\`), restore a version scheduled for destruction (\`gcloud kms keys versions restore ${version}\`), or give the Cloud SQL service agent of project ${shellWord(fact.resource.account)} access to it again (\`gcloud kms keys add-iam-policy-binding ${shellWord(key.kmsKeyName)} --member="serviceAccount:service-$(gcloud projects describe ${shellWord(fact.resource.account)} --format='value(projectNumber)')@gcp-sa-cloud-sql.iam.gserviceaccount.com" --role=roles/cloudkms.cryptoKeyEncrypterDecrypter\`); then check that the instance is RUNNABLE again. The backups need that key as much as the instance does; if the key version was destroyed, neither can be read again (unless it was imported key material that can be imported again). See ${DOCS.cloudSqlCmek}.`;
 }
 
 /**

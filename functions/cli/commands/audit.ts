@@ -32,7 +32,8 @@ import {
   type ProviderChoice,
   parseWhereArgs,
   projectsOf,
-  type WhereArgs,
+  type WhereInput,
+  whereFor,
   whereOptions,
 } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
@@ -183,7 +184,7 @@ function refuseChecksTurnedOff(selection: Selection, policy: Policy): void {
 }
 
 interface AuditArgs {
-  readonly where: WhereArgs;
+  readonly where: WhereInput;
   readonly formats: Format[];
   readonly output: string | undefined;
   readonly outputDir: string | undefined;
@@ -340,10 +341,10 @@ export function describePublication(outcome: Exclude<PublicationOutcome, { statu
 async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
   // Everything the user typed is checked before the first API call.
   const options = parseAuditArgs(args);
-  const { where } = options;
   if (options.output !== undefined) await checkOutputFile(options.output);
   if (options.outputDir !== undefined) await checkOutputDir(options.outputDir);
-  const policy = await loadCliPolicy(where.policyFile, io.env);
+  const policy = await loadCliPolicy(options.where.policyFile, io.env);
+  const where = whereFor(options.where, policy);
   refuseChecksTurnedOff(options.selection, policy);
   projectsOf(where, policy, 'audit');
   const auditAws = where.providers.includes('aws');
@@ -457,7 +458,7 @@ export const auditCommand: CliCommand = {
     'Audit the backups certctl restores from (point-in-time recovery, pg_dump series, key material) and print one finding per check and resource',
   options: {
     ...whereOptions({
-      provider: 'Which cloud to audit (default: aws)',
+      provider: 'Which cloud to audit',
       region: 'Audit only this AWS region',
       project: 'Audit this GCP project (Cloud SQL, and the dump buckets and secrets the policy places there)',
     }),
@@ -538,7 +539,7 @@ Examples:
   npx backup-guard audit --policy examples/minimal.yaml --region eu-west-1
   npx backup-guard audit --policy examples/minimal.yaml --format json > audit.json
   npx backup-guard audit --policy examples/minimal.yaml --severity critical,high --failed-only
-  npx backup-guard audit --policy examples/gcp.yaml --provider gcp --output-dir reports
+  npx backup-guard audit --policy examples/gcp.yaml --output-dir reports
 `,
   run: runAudit,
 };

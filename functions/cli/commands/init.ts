@@ -47,7 +47,8 @@ aws:
   #     roleArn: arn:aws:iam::222222222222:role/certctl-backup-guard-audit-member
 
 gcp:
-  # Projects whose Cloud SQL instances are audited (backup-guard audit --provider gcp).
+  # Projects whose Cloud SQL instances are audited. Beside the aws section above, a run without
+  # --provider reads both clouds; --provider gcp reads these alone.
   projects: []
 
 securityHub:

@@ -60,7 +60,7 @@ export const pruneCommand: CliCommand = {
     },
     apply: { type: 'boolean', help: 'Delete what may go' },
     ...whereOptions({
-      provider: "Which cloud's snapshots to prune (default: aws)",
+      provider: "Which cloud's snapshots to prune",
       region: 'Prune only in this AWS region',
       project: "Prune this GCP project's Cloud SQL backups",
     }),

@@ -41,7 +41,7 @@ export const readinessCommand: CliCommand = {
     'Go/no-go before a CA rotation: every audit gate green and a fresh pre-maintenance snapshot for every target',
   options: {
     ...whereOptions({
-      provider: 'Which cloud to evaluate (default: aws)',
+      provider: 'Which cloud to evaluate',
       region:
         'Evaluate only the databases in this AWS region (key material and dump locations are read where they are)',
       project:

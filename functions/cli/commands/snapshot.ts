@@ -246,7 +246,7 @@ export const snapshotCommand: CliCommand = {
     },
     'no-wait': { type: 'boolean', help: 'Return once every snapshot is created' },
     ...whereOptions({
-      provider: "Which cloud's targets to snapshot (default: aws)",
+      provider: "Which cloud's targets to snapshot",
       region: 'Snapshot only targets in this AWS region',
       project: "Snapshot this GCP project's Cloud SQL targets",
     }),
@@ -323,7 +323,7 @@ Exit codes:
 Examples:
   npx backup-guard snapshot --policy policy.yaml --reason "CA rotation" --ticket CHG-1234
   npx backup-guard snapshot --policy policy.yaml --reason "key rotation" --target certctl-prod-db --no-wait
-  npx backup-guard snapshot --policy examples/gcp.yaml --provider gcp --reason "CA swap" --ticket CHG-9
+  npx backup-guard snapshot --policy examples/gcp.yaml --reason "CA swap" --ticket CHG-9
 `,
   run: runSnapshot,
 };

@@ -334,7 +334,7 @@ describe('Cloud SQL snapshot backend: a backup refused for the instance state', 
 
     // Assess: the key's fix for KMS_KEY_ISSUE, billing for BILLING_ISSUE, Google for the others.
     expect(key).toContain('suspensionReason KMS_KEY_ISSUE: the key is revoked or denied access to');
-    expect(key).toContain('enable or restore it, or give the Cloud SQL service account access to it again');
+    expect(key).toContain('enable or restore it, or give the Cloud SQL service agent access to it again');
     expect(billing).toContain('suspensionReason BILLING_ISSUE');
     expect(billing).toContain('Cloud Billing account of project proj');
     expect(billing).not.toContain('Cloud KMS');

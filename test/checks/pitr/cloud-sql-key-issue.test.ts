@@ -23,6 +23,15 @@ describe('a Cloud SQL instance Google suspended for its customer-managed key', (
     expect(outcome?.remediationText).toContain('roles/cloudkms.cryptoKeyEncrypterDecrypter');
   });
 
+  it("names the Cloud SQL service agent by a command that derives the project's number from its id, asking the reader for no value", () => {
+    // The finding knows the project id only; the agent is service-<number>@gcp-sa-cloud-sql.
+    const outcome = pitrWindowCheck.evaluate(cloudSqlFact({ status: 'SUSPENDED' }, keyIssue), contextWith());
+    expect(outcome?.remediationText).toContain(
+      `give the Cloud SQL service agent of project certctl-prod access to it again (\`gcloud kms keys add-iam-policy-binding ${KEY} --member="serviceAccount:service-$(gcloud projects describe certctl-prod --format='value(projectNumber)')@gcp-sa-cloud-sql.iam.gserviceaccount.com" --role=roles/cloudkms.cryptoKeyEncrypterDecrypter\`)`,
+    );
+    expect(outcome?.remediationText).not.toMatch(/<project.number>/);
+  });
+
   it('explains a stale latest recovery time by the key and names its fix', () => {
     const fact = cloudSqlFact(
       {

@@ -95,6 +95,9 @@ describe('pitr.cross-region under the status of the source database', () => {
       expect(outcome?.description).toContain('stores its automated backups in eu');
       expect(outcome?.remediationText).toContain('suspensionReason');
       expect(outcome?.remediationText).toContain('gcloud sql backups list');
+      // The Google term, as status.ts names the same agent.
+      expect(outcome?.remediationText).toContain('give the Cloud SQL service agent access to it again');
+      expect(outcome?.remediationText).not.toContain('service account');
     });
 
     it('is not available, not passed, when FAILED: a failed creation made no backup, a failed maintenance leaves them unproven', () => {

@@ -1079,6 +1079,9 @@ describe('pitr.cross-region', () => {
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed).toMatchObject({ crossRegionBackup: false });
     expect(outcome?.description).toContain('automated backups off');
+    expect(outcome?.remediationText).toContain(
+      "`gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time='<HH:MM>'` (replace '<HH:MM>' with the daily backup start time in UTC, such as 02:00)",
+    );
   });
 
   it('is not available, not passed, for Cloud SQL with a backup location when whether backups are on is unknown', () => {

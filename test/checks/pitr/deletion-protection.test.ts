@@ -432,7 +432,7 @@ describe('pitr.deletion-protection on Cloud SQL, retained backups without automa
       'Cloud SQL instance `certctl-sql`: the only guard of its backups after a deletion is a final backup (settings.finalBackupConfig.enabled=true), and automated backups are off (settings.backupConfiguration.enabled=false); Cloud SQL does not document whether a final backup is taken from an instance with automated backups off, so this check could not be evaluated.',
     );
     expect(outcome?.remediationText).toContain(
-      'gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery',
+      "gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time='<HH:MM>' --enable-point-in-time-recovery",
     );
   });
 

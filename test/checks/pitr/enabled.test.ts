@@ -143,7 +143,9 @@ describe('pitr.enabled', () => {
       expect(outcome?.description).toContain(
         'automated backups (backupConfiguration.enabled=false) and point-in-time',
       );
-      expect(outcome?.remediationText).toContain('--backup-start-time=HH:MM --enable-point-in-time-recovery');
+      expect(outcome?.remediationText).toContain(
+        "--backup-start-time='<HH:MM>' --enable-point-in-time-recovery",
+      );
     });
 
     it('fails when backups are off even though PITR could not be read', () => {
@@ -235,7 +237,7 @@ describe('pitr.enabled', () => {
         'Cloud SQL instance `certctl-sql` has automated backups (backupConfiguration.enabled=false) and point-in-time recovery (pointInTimeRecoveryEnabled=false) off: it cannot be restored to a point in time.',
       );
       expect(outcome?.remediationText).toMatch(
-        /^Run `gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery` \(HH:MM is the daily backup start time in UTC\)\. Point-in-time/,
+        /^Run `gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time='<HH:MM>' --enable-point-in-time-recovery` \(replace '<HH:MM>' with the daily backup start time in UTC, such as 02:00\)\. Point-in-time/,
       );
     });
 

@@ -275,7 +275,7 @@ describe('pitr.retention', () => {
       expect(outcome?.description).not.toContain('transactionLogRetentionDays=0');
       expect(outcome?.description).not.toContain('keeps 0 days');
       expect(outcome?.remediationText).toContain(
-        'gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery',
+        "gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time='<HH:MM>' --enable-point-in-time-recovery",
       );
       expect(outcome?.remediationText).toContain(
         '--retained-transaction-log-days=30 --retained-backups-count=31',

@@ -337,7 +337,7 @@ describe('pitr.window', () => {
       expect(outcome?.observed).toMatchObject({ windowDays: 0 });
       expect(outcome?.description).toContain('automated backups are off');
       expect(outcome?.remediationText).toContain(
-        'gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time=HH:MM --enable-point-in-time-recovery',
+        "gcloud sql instances patch certctl-sql --project=certctl-prod --backup-start-time='<HH:MM>' --enable-point-in-time-recovery",
       );
       expect(outcome?.remediationText).not.toContain('--retained-transaction-log-days');
       expect(outcome?.remediationText).not.toContain('did not send');

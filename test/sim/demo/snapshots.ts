@@ -16,11 +16,15 @@ export async function snapshotsChapter({ sim, out, bold, color, policy }: DemoCo
   const dynamo = await startLocalDynamo('certctl-backup-guard-idempotency');
   const rds = sim.service<RdsService>('rds');
   const env = { ...process.env, AWS_REGION: 'eu-west-1', [DYNAMODB_ENDPOINT_ENV]: dynamo.endpoint };
+  // The demo policy configures GCP too, which a run without --provider would read; this chapter
+  // shows the AWS fleet, so it says so.
   const cli = (title: string, ...args: string[]) => {
-    out(`\n${bold(`$ backup-guard ${title}`)}\n`);
+    out(`\n${bold(`$ backup-guard ${title} --provider aws`)}\n`);
     return runCli(
       [
         ...args,
+        '--provider',
+        'aws',
         '--policy',
         policy,
         '--endpoint-url',
