@@ -54,6 +54,7 @@ vi.mock('../../functions/publish/security-hub/publisher.ts', () => ({
     calls: { getFindings: 2, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },
     ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0, unrecorded: 0, redated: 0 },
     findingsSent: 3,
+    unaudited: [],
     failed,
     exitCode: failed.length > 0 ? 2 : 0,
   }),
