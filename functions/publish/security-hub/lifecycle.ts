@@ -54,8 +54,8 @@ import { AsffValidationError } from './errors.ts';
 /**
  * Why a finding is sent: new, changed, due for refresh, now passing, its resource is gone
  * (`archive`), its check is no longer run (`retire`: turned off by the policy, or not in this
- * version's catalog; archived too, as Security Hub archives the findings of a control that is
- * disabled), or it could not be evaluated for so long that Security Hub would delete it (`keepAlive`).
+ * version's catalog, or its region no longer audited; archived too, as Security Hub archives the
+ * findings of a control that is disabled), or it could not be evaluated for so long that Security Hub would delete it (`keepAlive`).
  */
 export type ImportAction = 'create' | 'update' | 'refresh' | 'resolve' | 'archive' | 'retire' | 'keepAlive';
 
@@ -138,7 +138,10 @@ export interface PlanCounts {
   readonly refresh: number;
   readonly resolve: number;
   readonly archive: number;
-  /** Held findings archived because their check is turned off by the policy or no longer in the catalog. */
+  /**
+   * Held findings archived because their check is turned off by the policy or no longer in the
+   * catalog, or their region is no longer audited ({@link unauditedRegions}).
+   */
   readonly retire: number;
   /** Held findings of a failed scope (or check) re-imported as they were before Security Hub deletes them. */
   readonly keepAlive: number;

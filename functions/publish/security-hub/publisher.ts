@@ -174,7 +174,10 @@ export interface PublishCounts {
   readonly refreshed: number;
   readonly resolved: number;
   readonly archived: number;
-  /** Held findings archived because their check is turned off by the policy or no longer in the catalog. */
+  /**
+   * Held findings archived because their check is turned off by the policy or no longer in the
+   * catalog, or their region is no longer audited (lifecycle.ts `unauditedRegions`).
+   */
   readonly retired: number;
   /**
    * Held findings of a scope that failed (or whose check threw) re-imported as they were, marked
