@@ -1653,6 +1653,31 @@ describe('publishing with the import ledger against the simulated Security Hub a
       expect(hub.calls.filter((call) => call.region === 'us-east-1')).toEqual([]);
     });
 
+    it('logs that nothing can be told, and touches nothing there, when that region’s ledger cannot be read and the run may not reach it', async () => {
+      // Prepare
+      const now = await dropEast();
+      const where = { account: ACCOUNT_A, region: 'us-east-1' };
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: store.key(where), Body: Buffer.from('not gzip') }),
+      );
+      const logger = recordingLogger();
+
+      // Act
+      const result = await publish(now, { policy: westOnly, reach: () => ['eu-west-1'], logger });
+
+      // Assess
+      expect(result.unaudited).toEqual([]);
+      expect(result.counts).toMatchObject({ retired: 0, failed: 0 });
+      expect(hub.calls.filter((call) => call.region === 'us-east-1')).toEqual([]);
+      expect(logger.entries).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message:
+            'import ledger of a region the policy no longer audits unreadable: whether findings are held there cannot be told',
+        }),
+      );
+    });
+
     it('looks for none in a run narrowed to some regions', async () => {
       // Prepare
       const now = await dropEast();

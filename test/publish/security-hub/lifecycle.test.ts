@@ -2118,12 +2118,18 @@ describe('planPublication of findings held in a region the policy no longer audi
   });
   const dropped = stored(retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1')), 1);
   const plan = (
-    overrides: { scopes?: readonly ScopeOutcome[]; narrowed?: boolean; policy?: typeof LISTED } = {},
+    overrides: {
+      scopes?: readonly ScopeOutcome[];
+      narrowed?: boolean;
+      unmatched?: boolean;
+      policy?: typeof LISTED;
+    } = {},
   ) =>
     planPublication({
       report: {
         ...report([keeper().finding], overrides.scopes ?? [completeScope(ACCOUNT_A, 'eu-west-1')]),
         ...(overrides.narrowed ? { narrowed: true } : {}),
+        ...(overrides.unmatched ? { unmatchedTargets: ['db-typo'] } : {}),
       },
       policy: overrides.policy ?? LISTED,
       now: NOW,
@@ -2152,10 +2158,11 @@ describe('planPublication of findings held in a region the policy no longer audi
     expect(result.counts).toMatchObject({ retire: 1, archive: 0, untouched: 0 });
   });
 
-  it('leaves it untouched when the run was narrowed, the region failed, the account was not evaluated, or the policy audits every region', () => {
+  it('leaves it untouched when the run was narrowed, its coverage is in doubt, the region failed, the account or group was not evaluated, or the policy audits every region', () => {
     // Act
     const outcomes = [
       plan({ narrowed: true }),
+      plan({ unmatched: true }),
       plan({ scopes: [completeScope(ACCOUNT_A, 'eu-west-1'), failedScope(ACCOUNT_A, 'us-east-1')] }),
       plan({ scopes: [failedScope(ACCOUNT_A, 'eu-west-1'), completeScope(ACCOUNT_B, 'eu-west-1')] }),
       plan({ scopes: [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')] }),
