@@ -21,7 +21,12 @@ import {
   type NotSentReason,
   UNREAD_FINDINGS_ID,
 } from '../publish/security-hub/errors.ts';
-import type { LedgerStore, PublishAccount, PublishResult } from '../publish/security-hub/index.ts';
+import type {
+  LedgerStore,
+  PublishAccount,
+  PublishResult,
+  UnauditedRegion,
+} from '../publish/security-hub/index.ts';
 import { catalogCheckIds, knownCheckGroups, securityHubReach } from './groups.ts';
 
 /** How a job publishes. */
@@ -93,6 +98,12 @@ export interface DeliveredPublication {
   readonly unreadCount: number;
   /** The first {@link FAILURE_SAMPLE} of them (`id` {@link UNREAD_FINDINGS_ID}). */
   readonly unread: readonly FailedImport[];
+  /**
+   * Regions the policy no longer audits that still hold active findings of this product, which the
+   * run may not call Security Hub in and so did not archive (publisher.ts {@link UnauditedRegion},
+   * logged there too). Not a failure of the run; absent when there are none.
+   */
+  readonly unaudited?: readonly UnauditedRegion[];
 }
 
 /** A publication that delivered nothing. */
@@ -210,6 +221,7 @@ export async function publishAudit(
       failures,
       unreadCount: unread.length,
       unread: unread.slice(0, FAILURE_SAMPLE),
+      ...(result.unaudited.length > 0 ? { unaudited: result.unaudited } : {}),
     };
   } catch (error) {
     const failed = failedPublication(report, error);

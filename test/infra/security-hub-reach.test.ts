@@ -33,14 +33,23 @@ const MEMBER_ACCOUNT = '222222222222';
 /** The audit stack's region, the publisher's home region: deliberately no audited region nor place. */
 const HOME_REGION = 'ap-southeast-2';
 
-/** The regions where `statements` allow `action` (`*` = every region), `<AWS::Region>` the home region. */
-function grantedRegions(statements: readonly IamStatement[], action: string): string[] {
+/**
+ * What `<AWS::Region>` stands for in a member role's grants: the member stack's own region, wherever
+ * its StackSet deploys it, which is not the home region (only the audit stack's region is).
+ */
+const MEMBER_OWN_REGION = '(the member stack’s own region)';
+
+/**
+ * The regions where `statements` allow `action` (`*` = every region), `<AWS::Region>` being the
+ * region of the stack that holds them: `ownRegion`.
+ */
+function grantedRegions(statements: readonly IamStatement[], action: string, ownRegion: string): string[] {
   const regions = statements
     .filter((s) => s.Effect === 'Allow' && s.Action.includes(action))
     .flatMap((s) =>
       s.Resource.map((resource) => {
         const region = /:securityhub:(<AWS::Region>|[^:]*):/.exec(String(flatten(resource)))?.[1];
-        return region === '<AWS::Region>' ? HOME_REGION : (region ?? '(not a Security Hub ARN)');
+        return region === '<AWS::Region>' ? ownRegion : (region ?? '(not a Security Hub ARN)');
       }),
     );
   return [...new Set(regions)].sort();
@@ -87,6 +96,16 @@ const cases: readonly {
   {
     name: 'audit-pitr, a member account',
     policy: FULL_POLICY,
+    service: AUDIT_PITR_SERVICE,
+    group: 'pitr',
+    account: MEMBER_ACCOUNT,
+    member: true,
+  },
+  {
+    // No centralRegion: the home region is the audit stack's (fixed here), which the member role
+    // must be granted by name, not as its own stack's region.
+    name: 'audit-pitr, a member account, home region the audit stack’s',
+    policy: { aws: FULL_POLICY.aws, securityHub: { enabled: true } },
     service: AUDIT_PITR_SERVICE,
     group: 'pitr',
     account: MEMBER_ACCOUNT,
@@ -140,7 +159,7 @@ describe('each job may call Security Hub wherever its publisher may', () => {
 
       // Assess: both actions, in each region the publisher may call.
       for (const action of ['securityhub:GetFindings', 'securityhub:BatchImportFindings']) {
-        const granted = grantedRegions(statements, action);
+        const granted = grantedRegions(statements, action, member ? MEMBER_OWN_REGION : HOME_REGION);
         const missing = granted.includes('*') ? [] : reach.filter((region) => !granted.includes(region));
         expect({ action, missing }).toEqual({ action, missing: [] });
       }

@@ -29,6 +29,7 @@ vi.mock('../../functions/publish/security-hub/publisher.ts', () => ({
       calls: { getFindings: 0, batchImport: 0, ledgerRead: 0, ledgerWrite: 0 },
       ledger: { used: 0, reconciled: 0, written: 0, problems: 0, adopted: 0, unrecorded: 0, redated: 0 },
       findingsSent: 0,
+      unaudited: [],
       failed: [],
       exitCode: 0,
     };

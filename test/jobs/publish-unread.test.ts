@@ -37,6 +37,7 @@ const NOT_READ_BACK = {
 };
 
 let failed: PublishResult['failed'] = [];
+let unaudited: PublishResult['unaudited'] = [];
 vi.mock('../../functions/publish/security-hub/publisher.ts', () => ({
   publishToSecurityHub: async (): Promise<PublishResult> => ({
     counts: {
@@ -54,6 +55,7 @@ vi.mock('../../functions/publish/security-hub/publisher.ts', () => ({
     calls: { getFindings: 2, batchImport: 1, ledgerRead: 0, ledgerWrite: 0 },
     ledger: { used: 0, reconciled: 1, written: 0, problems: 0, adopted: 0, unrecorded: 0, redated: 0 },
     findingsSent: 3,
+    unaudited,
     failed,
     exitCode: failed.length > 0 ? 2 : 0,
   }),
@@ -166,5 +168,30 @@ describe('a publication whose held findings could not be read in one region', ()
         '; 2 findings were not imported into Security Hub (Security Hub refused them: InvalidInput 1; the look-up of the findings to archive or keep alive failed on the read, so they were not sent: ThrottlingException 1)',
       ),
     ).toBe(true);
+  });
+
+  it('passes on, in a complete publication, the regions no longer audited whose findings it could not archive', async () => {
+    // Prepare
+    failed = [];
+    const left = {
+      account: '111111111111',
+      region: 'eu-west-3',
+      findings: 4,
+      failed: 2,
+      groups: ['pitr'],
+      deletedBy: '2027-02-19T12:00:00.000Z',
+      retire: 'no run reads or resolves them again',
+    };
+    unaudited = [left];
+
+    // Act
+    const outcome = await publishAudit(report, deps);
+    const { metrics } = auditOutcome(report, outcome);
+    unaudited = [];
+
+    // Assess: not a failure of this run, and said in its outcome.
+    expect(outcome).toMatchObject({ status: 'published', failedCount: 0, unaudited: [left] });
+    expect(metrics).toMatchObject({ FindingsImportFailed: 0 });
+    expect(() => assertPublicationLanded(outcome)).not.toThrow();
   });
 });

@@ -65,4 +65,5 @@ export {
   type PublishRetryOptions,
   publishToSecurityHub,
   type SecurityHubClientSource,
+  type UnauditedRegion,
 } from './publisher.ts';

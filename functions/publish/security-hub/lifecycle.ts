@@ -54,8 +54,8 @@ import { AsffValidationError } from './errors.ts';
 /**
  * Why a finding is sent: new, changed, due for refresh, now passing, its resource is gone
  * (`archive`), its check is no longer run (`retire`: turned off by the policy, or not in this
- * version's catalog; archived too, as Security Hub archives the findings of a control that is
- * disabled), or it could not be evaluated for so long that Security Hub would delete it (`keepAlive`).
+ * version's catalog, or its region no longer audited; archived too, as Security Hub archives the
+ * findings of a control that is disabled), or it could not be evaluated for so long that Security Hub would delete it (`keepAlive`).
  */
 export type ImportAction = 'create' | 'update' | 'refresh' | 'resolve' | 'archive' | 'retire' | 'keepAlive';
 
@@ -115,6 +115,8 @@ export interface FindingLookup {
   readonly failure?: string;
   /** internalError: the finding re-imported ACTIVE, as for an archived finding reported again. */
   readonly reopen?: PlannedImport;
+  /** archive or retire: what the archived copy's Description opens with ({@link archiveImport}). */
+  readonly notice?: string;
 }
 
 /**
@@ -136,7 +138,10 @@ export interface PlanCounts {
   readonly refresh: number;
   readonly resolve: number;
   readonly archive: number;
-  /** Held findings archived because their check is turned off by the policy or no longer in the catalog. */
+  /**
+   * Held findings archived because their check is turned off by the policy or no longer in the
+   * catalog, or their region is no longer audited ({@link unauditedRegions}).
+   */
   readonly retire: number;
   /** Held findings of a failed scope (or check) re-imported as they were before Security Hub deletes them. */
   readonly keepAlive: number;
@@ -505,9 +510,31 @@ function providerCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFindi
   };
 }
 
-/** The existing finding re-imported with `RecordState: ARCHIVED` and nothing customer-owned. */
-function archivedCopy(existing: AwsSecurityFinding, now: Date): AwsSecurityFinding {
-  return { ...providerCopy(existing, now), RecordState: 'ARCHIVED' };
+/**
+ * The existing finding re-imported with `RecordState: ARCHIVED` and nothing customer-owned; with
+ * `notice`, its Description opens with it (Workflow and Note are the customer's after creation, so
+ * the Description is where the provider says why it archived a finding whose resource may still exist).
+ */
+function archivedCopy(existing: AwsSecurityFinding, now: Date, notice?: string): AwsSecurityFinding {
+  const copy = providerCopy(existing, now);
+  if (!notice) return { ...copy, RecordState: 'ARCHIVED' };
+  let lastResult = existing.Description ?? '';
+  const marker = lastResult.indexOf(LAST_RESULT);
+  if (lastResult.startsWith(ARCHIVED_PREFIX) && marker >= 0)
+    lastResult = lastResult.slice(marker + LAST_RESULT.length);
+  return {
+    ...copy,
+    Description: truncate(`${notice}${LAST_RESULT}${lastResult}`, ASFF_LIMITS.description),
+    RecordState: 'ARCHIVED',
+  };
+}
+
+/** How the Description of a finding archived with a notice starts ({@link archivedCopy}). */
+const ARCHIVED_PREFIX = 'Archived: ';
+
+/** The notice of a finding archived because its region is no longer audited. */
+function unauditedNotice(region: string): string {
+  return `${ARCHIVED_PREFIX}region ${region} is no longer audited by certctl-backup-guard (not in aws.regions).`;
 }
 
 /** How a kept-alive Description starts; {@link keptAliveCopy} strips an earlier one before adding its own. */
@@ -605,6 +632,41 @@ export function scopeFailures(report: Pick<AuditReport, 'scopes'>): (scope: Scop
     failed.set(scopeKey(outcome.scope), `scope ${scopeKey(outcome.scope)} could not be evaluated${error}`);
   }
   return (scope) => failed.get(scopeKey(scope)) ?? failed.get(scopeKey({ ...scope, region: '*' }));
+}
+
+/**
+ * Whether a held finding's scope is in a region the policy no longer audits: an AWS region that
+ * `aws.regions`, a fixed list, does not name, where this run planned no scope of the finding's group
+ * in its account (a group with places of its own, dumps or keys, plans its scopes where they are,
+ * named or not), while it evaluated that group in that account whole somewhere (so the account was
+ * reached and the group run under this policy; another region of it that failed is a scope of its
+ * own, which keeps its findings, and says nothing of a region no longer listed). Not in a run narrowed to some regions (it says
+ * nothing of the others), nor under `aws.regions: all` (a region the listing leaves out is not one
+ * the policy stopped naming). Such a region is no failed scope: nothing will ever read it again, so
+ * its findings would stay ACTIVE (FAILED ones too) until Security Hub deletes them after 90 days.
+ * Undefined when not; the region list in words when it is.
+ */
+export function unauditedRegions(
+  report: Pick<AuditReport, 'scopes' | 'narrowed'>,
+  policy: Pick<Policy, 'aws'>,
+): (scope: Scope) => string | undefined {
+  const { regions } = policy.aws;
+  if (regions === 'all' || report.narrowed) return () => undefined;
+  const listed = new Set(regions);
+  const planned = new Set(report.scopes.map(({ scope }) => scopeKey(scope)));
+  const accountGroups = new Set<string>();
+  for (const { scope, status } of report.scopes) {
+    if (scope.provider === 'aws' && status === 'complete')
+      accountGroups.add(`${scope.account}/${scope.group}`);
+  }
+  const names = `aws.regions names ${regions.join(', ')} only`;
+  return (scope) => {
+    if (scope.provider !== 'aws' || scope.region === '*' || listed.has(scope.region)) return undefined;
+    if (planned.has(scopeKey(scope))) return undefined;
+    const accountGroup = `${scope.account}/${scope.group}`;
+    if (!accountGroups.has(accountGroup)) return undefined;
+    return names;
+  };
 }
 
 function decide(
@@ -810,13 +872,21 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     existing: HeldFinding,
     destination: Destination,
     reason: string,
+    notice?: string,
   ): void => {
     if (!existing.finding) {
-      lookups.push({ action, id: existing.id, productArn: existing.productArn, destination, reason });
+      lookups.push({
+        action,
+        id: existing.id,
+        productArn: existing.productArn,
+        destination,
+        reason,
+        ...(notice ? { notice } : {}),
+      });
       return;
     }
     const finding = existing.finding;
-    copy(action, existing, destination, () => archiveImport(finding, reason, now, action));
+    copy(action, existing, destination, () => archiveImport(finding, reason, now, action, notice));
   };
   /** Keep `existing` alive when it is due (see {@link KEEP_ALIVE_DAYS}); false when it is not. */
   const keepAlive = (existing: HeldFinding, destination: Destination, failure: string): boolean => {
@@ -915,6 +985,7 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
   const failureOf = scopeFailures(report);
   const standingOf = checkStandings(report, input.catalog);
   const groupOf = groupGone(report, input.groups, coverage);
+  const unauditedOf = unauditedRegions(report, policy);
   for (const [key, existing] of existingByKey) {
     if (reported.has(key) || existing.recordState === 'ARCHIVED') continue;
     const destination: Destination = {
@@ -942,6 +1013,18 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
         existing,
         destination,
         `${text}: its findings in ${group.where}, where this run evaluated every group of the catalog whole, are archived`,
+      );
+      continue;
+    }
+    const unaudited = scope && coverage.length === 0 ? unauditedOf(scope) : undefined;
+    if (scope && unaudited !== undefined) {
+      // Retired, as a check turned off is: the policy stopped asking for it, and no run will.
+      archiveHeld(
+        'retire',
+        existing,
+        destination,
+        `region ${scope.region} is no longer audited (${unaudited}, and this run planned no ${scope.group} scope there in account ${scope.account}): its findings there are archived`,
+        unauditedNotice(scope.region),
       );
       continue;
     }
@@ -1019,15 +1102,17 @@ export function keepAliveImport(existing: AwsSecurityFinding, failure: string, n
 
 /**
  * The archive of a finding read back from Security Hub (for a {@link FindingLookup}, once read):
- * `retire` when its check is no longer run, `archive` when its resource is gone.
+ * `retire` when its check (or its region) is no longer audited, `archive` when its resource is gone;
+ * `notice`, when given, opens its Description (before `Last result:`).
  */
 export function archiveImport(
   existing: AwsSecurityFinding,
   reason: string,
   now: Date,
   action: 'archive' | 'retire' = 'archive',
+  notice?: string,
 ): PlannedImport {
-  const archived = archivedCopy(existing, now);
+  const archived = archivedCopy(existing, now, notice);
   validateAsff(archived);
   return {
     action,

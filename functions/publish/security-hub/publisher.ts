@@ -14,7 +14,7 @@ import {
   GetFindingsCommand,
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
-import { type AuditReport, EXIT_CODES, mapWithConcurrency } from '../../core/audit.ts';
+import { type AuditReport, coverageProblems, EXIT_CODES, mapWithConcurrency } from '../../core/audit.ts';
 import { backoffDelay } from '../../core/backoff.ts';
 import { describeError, errorCode } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
@@ -61,6 +61,7 @@ import {
   type ReportedDigests,
   reportedDigests,
   scopeFailures,
+  unauditedRegions,
 } from './lifecycle.ts';
 
 /** An account findings are imported into: its id and, for a member account, the role to assume. */
@@ -173,7 +174,10 @@ export interface PublishCounts {
   readonly refreshed: number;
   readonly resolved: number;
   readonly archived: number;
-  /** Held findings archived because their check is turned off by the policy or no longer in the catalog. */
+  /**
+   * Held findings archived because their check is turned off by the policy or no longer in the
+   * catalog, or their region is no longer audited (lifecycle.ts `unauditedRegions`).
+   */
   readonly retired: number;
   /**
    * Held findings of a scope that failed (or whose check threw) re-imported as they were, marked
@@ -185,6 +189,31 @@ export interface PublishCounts {
   /** In Security Hub, not reported, scope not fully evaluated (or check not run) by this run: left as they were. */
   readonly untouched: number;
   readonly failed: number;
+}
+
+/**
+ * Findings of this product held in a region the policy no longer audits (lifecycle.ts
+ * `unauditedRegions`) that this run may not call Security Hub in ({@link PublishOptions.reach}: a
+ * deployed job's role is granted the audited regions only), as the region's import ledger records
+ * them. They are not archived (this run cannot read them back to copy them), and no run will
+ * re-evaluate them: reported so that a security team does not wait for the tool to resolve them.
+ */
+export interface UnauditedRegion {
+  readonly account: string;
+  readonly region: string;
+  /** Active findings the ledger records there that Security Hub has not deleted yet (see `deletedBy`). */
+  readonly findings: number;
+  /** Of them, those last imported FAILED. */
+  readonly failed: number;
+  /** Their check groups. */
+  readonly groups: readonly string[];
+  /**
+   * When Security Hub deletes the last of them if nothing updates them: 90 days after the newest
+   * UpdatedAt the ledger records (absent when it records none).
+   */
+  readonly deletedBy?: string;
+  /** What to do about them, in words. */
+  readonly retire: string;
 }
 
 /** What a publication did: counts, API calls, and every finding that did not land. */
@@ -205,6 +234,12 @@ export interface PublishResult {
   readonly findingsSent: number;
   /** Findings that never landed, with Security Hub's code. Empty on success. */
   readonly failed: readonly FailedImport[];
+  /**
+   * Regions the policy no longer audits that still hold active findings of this product, which this
+   * run may not archive ({@link UnauditedRegion}); empty when none. Not failures of this run: the
+   * exit code does not count them.
+   */
+  readonly unaudited: readonly UnauditedRegion[];
   /** 0 when everything planned landed, `EXIT_CODES.incomplete` (2) otherwise. */
   readonly exitCode: number;
 }
@@ -313,6 +348,11 @@ interface DestinationWork {
   /** Security Hub was read for the findings due for keep-alive only: no ledger is written from it. */
   partial?: boolean;
   /**
+   * Read only to archive the findings of a region the policy no longer audits ({@link
+   * unauditedDestinations}): only those are planned.
+   */
+  unauditedOnly?: boolean;
+  /**
    * Read for this account's active whole-account findings of these groups too (or only, when not
    * keep-alive-only): no ledger store can tell whether the home region holds one ({@link
    * wholeAccountProbes}). Only those, and a keep-alive-only destination's failed scopes', are planned.
@@ -359,7 +399,8 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     new Set(destinations.map(keyOf)),
     reaches,
   );
-  const homeLedgers = await wholeAccountHolders(options, target, calls, candidates);
+  const homeReads = new Map<string, LedgerRead>();
+  const homeLedgers = await wholeAccountHolders(options, target, calls, candidates, homeReads);
   const homeOf = (account: string): Destination => ({
     account,
     region: target.homeRegion,
@@ -402,6 +443,27 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
       });
     }
   }
+  const unauditedOf = unauditedRegions(options.report, options.policy);
+  const unaudited = await unauditedDestinations(
+    options,
+    target,
+    work,
+    roles,
+    calls,
+    now,
+    unauditedOf,
+    (where) => (where.region === target.homeRegion ? homeReads.get(where.account) : undefined),
+  );
+  for (const { destination, ledgerRead } of unaudited.read) {
+    work.set(keyOf(destination), {
+      destination,
+      account: roles(destination.account),
+      ledgerRead,
+      held: [],
+      reconciled: false,
+      unauditedOnly: true,
+    });
+  }
   let digests: ReportedDigests | undefined;
   const reported = (): ReportedDigests => {
     digests ??= reportedDigests(options.report, target, now);
@@ -438,6 +500,9 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     ...(options.groups ? { groups: options.groups } : {}),
     held: [...work.values()].flatMap((item) => {
       const { wholeAccountGroups: groups } = item;
+      if (item.unauditedOnly) {
+        return item.held.filter((held) => held.scope !== undefined && unauditedOf(held.scope) !== undefined);
+      }
       if (!item.keepAliveOnly && !groups) return item.held;
       return item.held.filter(
         (held) =>
@@ -474,7 +539,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
         let planned: PlannedImport | undefined;
         if (action === 'archive' || action === 'retire') {
           planned = copyOrRefuse(refused, { ...lookup, action }, () =>
-            archiveImport(finding, lookup.reason, importedAt, action),
+            archiveImport(finding, lookup.reason, importedAt, action, lookup.notice),
           );
         }
         // The ledger is a cache: a finding updated since it was written is not due after all.
@@ -623,6 +688,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
     ledger: ledgerCounts,
     findingsSent,
     failed,
+    unaudited: unaudited.unreachable,
     exitCode: failed.length > 0 ? EXIT_CODES.incomplete : EXIT_CODES.ok,
   };
 }
@@ -929,6 +995,139 @@ async function keepAliveDestinations(
   return perAccount.flat();
 }
 
+/** How long Security Hub keeps an active finding after its last update (lifecycle.ts KEEP_ALIVE_DAYS). */
+const ACTIVE_KEPT_MS = 90 * DAY_MS;
+
+/**
+ * The regions the policy no longer audits (lifecycle.ts `unauditedRegions`) where an account this
+ * run evaluated still holds active findings of this product. Nothing else reads them: the report's
+ * destinations are the audited regions, so those findings would stay ACTIVE (FAILED ones too) until
+ * Security Hub deletes them, 90 days after their last update, with no word from the tool. Where they
+ * are is what the import ledgers say: one listing per account (`regionsOf`) and one ledger read per
+ * region not audited (the home region's only once: `readAlready`). A run without a ledger store that lists (the CLI's `audit --publish`), with
+ * `aws.regions: all`, narrowed to some regions, or whose coverage is in doubt (it archives nothing)
+ * looks for none.
+ *
+ * `read`: regions this run may call Security Hub in ({@link PublishOptions.reach}), each read as a
+ * destination (its ledger as read passed on) whose findings of those scopes are archived; a ledger
+ * that cannot be read is read past (Security Hub in full), as for any destination, since archiving
+ * needs each finding read back. `unreachable`: the others, which a deployed job's role (granted the
+ * audited regions and the home region) may not call: reported with their counts and logged, never
+ * archived. A region whose ledger cannot be read there is logged, as nothing can be said of it.
+ */
+async function unauditedDestinations(
+  options: PublishOptions,
+  target: PublishTarget,
+  work: ReadonlyMap<string, DestinationWork>,
+  roles: (accountId: string) => PublishAccount | undefined,
+  calls: Calls,
+  now: Date,
+  unauditedOf: (scope: NonNullable<HeldFinding['scope']>) => string | undefined,
+  readAlready: (where: Destination) => LedgerRead | undefined,
+): Promise<{ read: { destination: Destination; ledgerRead: LedgerRead }[]; unreachable: UnauditedRegion[] }> {
+  const none = { read: [], unreachable: [] };
+  const store = options.ledger;
+  const { regions } = options.policy.aws;
+  if (!store?.regionsOf || regions === 'all' || options.report.narrowed) return none;
+  if (coverageProblems(options.report).length > 0) return none;
+  const listed = new Set(regions);
+  const accounts = new Set<string>();
+  for (const { scope, status } of options.report.scopes) {
+    if (status === 'complete' && scope.provider === 'aws' && roles(scope.account))
+      accounts.add(scope.account);
+  }
+  const reaches = reachable(options, target);
+  const concurrency = options.concurrency ?? 8;
+  const candidates = (
+    await mapWithConcurrency([...accounts], concurrency, async (account): Promise<Destination[]> => {
+      let ledgerRegions: readonly string[];
+      try {
+        calls.ledgerRead += 1;
+        ledgerRegions = await (store.regionsOf as NonNullable<LedgerStore['regionsOf']>)(account);
+      } catch (error) {
+        options.logger?.warn(
+          'import ledgers could not be listed: findings held in regions the policy no longer audits are not looked for',
+          { account, error: { code: errorCode(error), message: describeError(error) } },
+        );
+        return [];
+      }
+      return ledgerRegions
+        .filter((region) => !listed.has(region))
+        .map((region) => ({ account, region, partition: partitionOf(region) }))
+        .filter((destination) => !work.has(keyOf(destination)));
+    })
+  ).flat();
+  const found = await mapWithConcurrency(candidates, concurrency, async (destination) => {
+    const ledgerRead = readAlready(destination) ?? (await readStoredLedger(store, destination, calls));
+    const reach = reaches(destination.account, destination.region);
+    if (ledgerRead.error !== undefined || !ledgerRead.ledger) {
+      if (ledgerRead.error === undefined) return undefined;
+      if (reach) return { kind: 'read' as const, destination, ledgerRead };
+      options.logger?.warn(
+        'import ledger of a region the policy no longer audits unreadable: whether findings are held there cannot be told',
+        {
+          account: destination.account,
+          region: destination.region,
+          error: { code: errorCode(ledgerRead.error), message: describeError(ledgerRead.error) },
+        },
+      );
+      return undefined;
+    }
+    // Those Security Hub still holds: an active finding not updated for 90 days is deleted.
+    const held = ledgerRead.ledger.findings.filter((entry) => {
+      const at = Date.parse(entry.updatedAt ?? '');
+      return (
+        entry.recordState === 'ACTIVE' &&
+        entry.scope !== undefined &&
+        unauditedOf(entry.scope) !== undefined &&
+        !(now.getTime() - at >= ACTIVE_KEPT_MS)
+      );
+    });
+    if (held.length === 0) return undefined;
+    if (reach) return { kind: 'read' as const, destination, ledgerRead };
+    return { kind: 'unreachable' as const, destination, held };
+  });
+  const read: { destination: Destination; ledgerRead: LedgerRead }[] = [];
+  const unreachable: UnauditedRegion[] = [];
+  for (const entry of found) {
+    if (!entry) continue;
+    if (entry.kind === 'read') {
+      read.push({ destination: entry.destination, ledgerRead: entry.ledgerRead });
+      continue;
+    }
+    const { destination, held } = entry;
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const finding of held) newest = Math.max(newest, Date.parse(finding.updatedAt ?? '') || newest);
+    const deletedBy = Number.isFinite(newest) ? new Date(newest + ACTIVE_KEPT_MS).toISOString() : undefined;
+    const region: UnauditedRegion = {
+      account: destination.account,
+      region: destination.region,
+      findings: held.length,
+      failed: held.filter((finding) => finding.complianceStatus === 'FAILED').length,
+      groups: [...new Set(held.map((finding) => finding.scope?.group ?? ''))].sort(),
+      ...(deletedBy ? { deletedBy } : {}),
+      retire: unauditedRetire(destination, deletedBy),
+    };
+    unreachable.push(region);
+    options.logger?.warn(
+      'findings held in a region the policy no longer audits: not archived, this run may not call Security Hub there',
+      { ...region },
+    );
+  }
+  return { read, unreachable };
+}
+
+/** What to do about the findings of an {@link UnauditedRegion}, in words. */
+function unauditedRetire(destination: Destination, deletedBy: string | undefined): string {
+  return (
+    `no run reads or resolves them again (this run's role may not call Security Hub in ${destination.region}); ` +
+    `Security Hub deletes them ${deletedBy ? `by ${deletedBy.slice(0, 10)}` : '90 days after their last update'}. ` +
+    `To close them sooner, archive or resolve them with credentials that may: they are product ${productArn(destination)}'s ` +
+    `ACTIVE findings whose GeneratorId starts with ${ASFF_ID_PREFIX} (aws securityhub batch-update-findings --region ${destination.region} ` +
+    `--workflow Status=RESOLVED on their Ids), or let one publication reach the region (README, "Regions no longer audited")`
+  );
+}
+
 /**
  * The AWS accounts whose home region may hold a whole-account finding this run cannot write (a policy
  * that lists its regions, none of them the home region), each with the groups it evaluated the
@@ -970,19 +1169,23 @@ function wholeAccountCandidates(
  * deployment that has always listed its regions reads (and needs permissions in) no other region, at
  * the cost of one ledger read per account, each one's ledger as read (its planning reads it no more).
  * Without a ledger store nothing is read here: {@link wholeAccountProbes} asks Security Hub instead.
+ * Every ledger read is also left in `reads` by account, holder or not ({@link unauditedDestinations}
+ * looks at the same home region when the policy does not list it).
  */
 async function wholeAccountHolders(
   options: PublishOptions,
   target: PublishTarget,
   calls: Calls,
   groupsOf: ReadonlyMap<string, ReadonlySet<string>>,
+  reads: Map<string, LedgerRead>,
 ): Promise<ReadonlyMap<string, LedgerRead>> {
   const store = options.ledger;
   if (!store) return new Map();
   const accounts = [...groupsOf.keys()];
-  const reads = await mapWithConcurrency(accounts, options.concurrency ?? 8, async (account) => {
+  const found = await mapWithConcurrency(accounts, options.concurrency ?? 8, async (account) => {
     const where = { account, region: target.homeRegion, partition: partitionOf(target.homeRegion) };
     const read = await readStoredLedger(store, where, calls);
+    reads.set(account, read);
     if (read.error !== undefined) {
       // Read as a destination of this run, where the ledger's problem is counted and logged.
       options.logger?.info('import ledger of the home region unreadable: reading its findings', {
@@ -999,7 +1202,7 @@ async function wholeAccountHolders(
   // The ledger read goes with its account: planning the home region uses it rather than reading it again.
   const holders = new Map<string, LedgerRead>();
   accounts.forEach((account, index) => {
-    const read = reads[index];
+    const read = found[index];
     if (read) holders.set(account, read);
   });
   return holders;

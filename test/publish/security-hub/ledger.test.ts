@@ -1190,10 +1190,11 @@ describe('publishing with the import ledger against the simulated Security Hub a
     ]);
     expect(new Set(switchCalls.map((call) => call.region))).toEqual(new Set(['eu-west-1', 'us-east-1']));
     // Nothing whole-account is held any more: only the listed region is read, its ledger and the
-    // home region's (to learn that).
+    // home region's (to learn that, and that it holds no finding of a region no longer audited),
+    // and the listing of A's ledgers (where such findings could be).
     expect(next.counts).toMatchObject({ archived: 0, failed: 0 });
     expect(new Set(hub.calls.map((call) => call.region))).toEqual(new Set(['us-east-1']));
-    expect(next.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 2 });
+    expect(next.calls).toMatchObject({ getFindings: SINCE, ledgerRead: 3 });
   });
 
   it('archives the whole-account finding without a ledger store (the CLI), reading only whole-account findings in the home region', async () => {
@@ -1313,10 +1314,11 @@ describe('publishing with the import ledger against the simulated Security Hub a
       store: counting,
     });
 
-    // Assess: archived, planned from the one read, and the count says so.
+    // Assess: archived, planned from the one read, and the count says so (the reads, and the listing
+    // of A's ledgers, where findings of a region no longer audited could be).
     expect(result.counts).toMatchObject({ created: 1, archived: 1, failed: 0 });
     expect(Object.fromEntries(reads)).toEqual({ 'eu-west-1': 1, 'us-east-1': 1 });
-    expect(result.calls.ledgerRead).toBe(2);
+    expect(result.calls.ledgerRead).toBe(3);
   });
 
   it('reads no region beyond those listed when the home region holds no whole-account finding', async () => {
@@ -1569,6 +1571,127 @@ describe('publishing with the import ledger against the simulated Security Hub a
         message: 'import ledgers could not be listed: keeping alive in the regions the run knows',
       }),
     );
+  });
+
+  describe('findings held in a region the policy no longer audits', () => {
+    const both = policy({
+      aws: { regions: ['eu-west-1', 'us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    const westOnly = policy({
+      aws: { regions: ['eu-west-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+    const eastHeld = () =>
+      hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === asffFindingId(east));
+
+    /** A's db-east (FAILED) published in us-east-1 while the policy audited it; a day later it lists eu-west-1 only. */
+    async function dropEast(): Promise<AuditReport> {
+      await publish(report([db('db-1'), east], [...scopes, completeScope(ACCOUNT_A, 'us-east-1')]), {
+        policy: both,
+      });
+      clock = new Date(T0.getTime() + DAY);
+      hub.resetCalls();
+      return report([db('db-1')], scopes);
+    }
+
+    it('reports them, region, count and how to retire them, without calling Security Hub there, when the run may not reach the region', async () => {
+      // Prepare: a deployed job's reach: the audited region (and the home region, the same one).
+      const now = await dropEast();
+      const logger = recordingLogger();
+
+      // Act
+      const result = await publish(now, { policy: westOnly, reach: () => ['eu-west-1'], logger });
+
+      // Assess: nothing archived, nothing read in us-east-1, and the run says what is left there.
+      expect(result.counts).toMatchObject({ archived: 0, retired: 0, failed: 0 });
+      expect(result.exitCode).toBe(0);
+      expect(eastHeld()).toMatchObject({ RecordState: 'ACTIVE', Compliance: { Status: 'FAILED' } });
+      expect(hub.calls.filter((call) => call.region === 'us-east-1')).toEqual([]);
+      const expected = {
+        account: ACCOUNT_A,
+        region: 'us-east-1',
+        findings: 1,
+        failed: 1,
+        groups: ['pitr'],
+        deletedBy: new Date(T0.getTime() + 90 * DAY).toISOString(),
+        retire: expect.stringContaining('aws securityhub batch-update-findings --region us-east-1'),
+      };
+      expect(result.unaudited).toEqual([expected]);
+      expect(logger.entries).toContainEqual({
+        level: 'warn',
+        message:
+          'findings held in a region the policy no longer audits: not archived, this run may not call Security Hub there',
+        attributes: [expected],
+      });
+    });
+
+    it('archives them, saying the region is no longer audited, when the run may reach the region', async () => {
+      // Prepare
+      const now = await dropEast();
+
+      // Act
+      const result = await publish(now, { policy: westOnly });
+      clock = new Date(T0.getTime() + 2 * DAY);
+      hub.resetCalls();
+      const next = await publish(now, { policy: westOnly });
+
+      // Assess: archived once, with the reason in its Description; the next run finds nothing to do
+      // there from the ledger (no Security Hub call in us-east-1).
+      expect(result.counts).toMatchObject({ retired: 1, archived: 0, failed: 0 });
+      expect(result.unaudited).toEqual([]);
+      expect(eastHeld()).toMatchObject({ RecordState: 'ARCHIVED' });
+      expect(eastHeld()?.Description).toMatch(
+        /^Archived: region us-east-1 is no longer audited by certctl-backup-guard \(not in aws\.regions\)\./,
+      );
+      expect(await ledgerEntries('us-east-1')).toEqual([
+        [asffFindingId(east), 'ARCHIVED', eastHeld()?.UpdatedAt],
+      ]);
+      expect(next.counts).toMatchObject({ retired: 0, failed: 0 });
+      expect(next.unaudited).toEqual([]);
+      expect(hub.calls.filter((call) => call.region === 'us-east-1')).toEqual([]);
+    });
+
+    it('logs that nothing can be told, and touches nothing there, when that region’s ledger cannot be read and the run may not reach it', async () => {
+      // Prepare
+      const now = await dropEast();
+      const where = { account: ACCOUNT_A, region: 'us-east-1' };
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: store.key(where), Body: Buffer.from('not gzip') }),
+      );
+      const logger = recordingLogger();
+
+      // Act
+      const result = await publish(now, { policy: westOnly, reach: () => ['eu-west-1'], logger });
+
+      // Assess
+      expect(result.unaudited).toEqual([]);
+      expect(result.counts).toMatchObject({ retired: 0, failed: 0 });
+      expect(hub.calls.filter((call) => call.region === 'us-east-1')).toEqual([]);
+      expect(logger.entries).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message:
+            'import ledger of a region the policy no longer audits unreadable: whether findings are held there cannot be told',
+        }),
+      );
+    });
+
+    it('looks for none in a run narrowed to some regions', async () => {
+      // Prepare
+      const now = await dropEast();
+
+      // Act
+      const result = await publish(
+        { ...now, narrowed: true },
+        { policy: westOnly, reach: () => ['eu-west-1'] },
+      );
+
+      // Assess
+      expect(result.unaudited).toEqual([]);
+      expect(eastHeld()).toMatchObject({ RecordState: 'ACTIVE' });
+    });
   });
 
   it('keeps alive in a region the run knows where a failed account has lost its ledger', async () => {

@@ -2109,3 +2109,70 @@ describe('findings of a check group this version no longer has', () => {
     );
   });
 });
+
+describe('planPublication of findings held in a region the policy no longer audits', () => {
+  // The policy audited eu-west-1 and us-east-1; it now lists eu-west-1 only.
+  const LISTED = policy({
+    aws: { regions: ['eu-west-1'] },
+    securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+  });
+  const dropped = stored(retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1')), 1);
+  const plan = (
+    overrides: {
+      scopes?: readonly ScopeOutcome[];
+      narrowed?: boolean;
+      unmatched?: boolean;
+      policy?: typeof LISTED;
+    } = {},
+  ) =>
+    planPublication({
+      report: {
+        ...report([keeper().finding], overrides.scopes ?? [completeScope(ACCOUNT_A, 'eu-west-1')]),
+        ...(overrides.narrowed ? { narrowed: true } : {}),
+        ...(overrides.unmatched ? { unmatchedTargets: ['db-typo'] } : {}),
+      },
+      policy: overrides.policy ?? LISTED,
+      now: NOW,
+      existing: [keeper().stored, dropped],
+    });
+
+  it('archives, saying the region is no longer audited, a held finding in a region aws.regions stopped naming', () => {
+    // Act
+    const result = plan();
+
+    // Assess
+    expect(result.imports.map((entry) => [entry.action, entry.finding.Id, entry.reason])).toEqual([
+      [
+        'retire',
+        dropped.Id,
+        `region us-east-1 is no longer audited (aws.regions names eu-west-1 only, and this run planned no pitr scope there in account ${ACCOUNT_A}): its findings there are archived`,
+      ],
+    ]);
+    expect(result.imports[0]?.finding).toMatchObject({
+      RecordState: 'ARCHIVED',
+      UpdatedAt: NOW.toISOString(),
+    });
+    expect(result.imports[0]?.finding.Description).toMatch(
+      /^Archived: region us-east-1 is no longer audited by certctl-backup-guard \(not in aws\.regions\)\. Last result: /,
+    );
+    expect(result.counts).toMatchObject({ retire: 1, archive: 0, untouched: 0 });
+  });
+
+  it('leaves it untouched when the run was narrowed, its coverage is in doubt, the region failed, the account or group was not evaluated, or the policy audits every region', () => {
+    // Act
+    const outcomes = [
+      plan({ narrowed: true }),
+      plan({ unmatched: true }),
+      plan({ scopes: [completeScope(ACCOUNT_A, 'eu-west-1'), failedScope(ACCOUNT_A, 'us-east-1')] }),
+      plan({ scopes: [failedScope(ACCOUNT_A, 'eu-west-1'), completeScope(ACCOUNT_B, 'eu-west-1')] }),
+      plan({ scopes: [completeScope(ACCOUNT_A, 'eu-west-1', 'dumps')] }),
+      plan({ policy: POLICY }),
+    ];
+
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome.imports.filter((entry) => entry.finding.Id === dropped.Id)).toEqual([]);
+      expect(outcome.counts).toMatchObject({ retire: 0, archive: 0 });
+    }
+  });
+});
