@@ -17,6 +17,7 @@
  * lean wire's route probes send nothing, and the caches collectors share are per scope.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 
 const current = new AsyncLocalStorage<ScopeCalls>();
 
@@ -24,6 +25,12 @@ const current = new AsyncLocalStorage<ScopeCalls>();
 export class ScopeCalls {
   readonly #controller = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor() {
+    // Every request in flight listens to the signal (the SDK's request handler and retry wait,
+    // httpFetch): a scope's hundreds at once are not a leak, and Node warns past 10 listeners.
+    setMaxListeners(0, this.#controller.signal);
+  }
 
   /** Aborted once the scope has failed: nothing more of it is worth asking. */
   get signal(): AbortSignal {

@@ -1,10 +1,11 @@
+import { getMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { runAudit, type ScopePlan } from '../../functions/core/audit.ts';
 import type { Check } from '../../functions/core/check.ts';
 import { CloudApiError } from '../../functions/core/errors.ts';
 import type { ResourceRef } from '../../functions/core/finding.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
-import { scopeCall } from '../../functions/core/scope-calls.ts';
+import { ScopeCalls, scopeCall } from '../../functions/core/scope-calls.ts';
 
 interface FakeFact {
   readonly resource: ResourceRef;
@@ -110,5 +111,17 @@ describe('a scope’s calls (scopeCall)', () => {
       '111111111111/eu-west-1 NOT_AVAILABLE',
       'db PASSED',
     ]);
+  });
+});
+
+describe('a scope’s signal', () => {
+  it('takes the abort listeners of any number of calls at once without a leak warning', () => {
+    // Prepare
+    const calls = new ScopeCalls();
+
+    // Assess
+    // Each request in flight listens to it (the SDK's request handler, the retry wait): a Region's
+    // 32 DescribeSecret workers or a dump bucket's 256 sockets are not a leak, and Node warns past 10.
+    expect(getMaxListeners(calls.signal)).toBe(0);
   });
 });
