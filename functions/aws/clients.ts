@@ -16,6 +16,7 @@ import type {
   ChecksumConstructor,
   Provider,
 } from '@smithy/types';
+import { scopeCall, scopeSignal } from '../core/scope-calls.ts';
 import { Sha256 } from './sha256.ts';
 
 /** What every client constructor used here accepts. */
@@ -77,6 +78,56 @@ export interface AwsClientFactoryOptions {
 function withoutSdkLogging(client: unknown): void {
   (client as { middlewareStack?: { remove(name: string): boolean } }).middlewareStack?.remove(
     'loggerMiddleware',
+  );
+}
+
+/** What {@link withScopeCalls} reads of an SDK client: its request handler and middleware stack. */
+interface ScopedClient {
+  readonly config?: {
+    readonly requestHandler?: {
+      handle?: (request: unknown, options?: { abortSignal?: unknown }) => Promise<unknown>;
+    };
+  };
+  readonly middlewareStack?: {
+    add(
+      middleware: (
+        next: (args: unknown) => unknown,
+        context: Record<string, unknown>,
+      ) => (args: unknown) => unknown,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Bind the client's calls to the audit scope they are made for (functions/core/scope-calls.ts), so
+ * that a failed scope's calls stop: every request it sends, on the SDK's path and on the lean wire
+ * paths alike (functions/aws/lean-wire.ts sends through the client's own request handler), goes
+ * out with the scope's signal and is counted until it settles, and the retry middleware cuts its
+ * wait before the next attempt short on that signal (@smithy/core's retry middleware races its
+ * waits with the `abortSignal` of the call's context, which `client.send(command, { abortSignal })`
+ * sets: this sets it for calls made inside a scope). Outside a scope nothing changes. Not `send`
+ * itself: a client whose `send` is its own is not served by the lean path.
+ */
+function withScopeCalls(client: unknown): void {
+  const { config, middlewareStack } = client as ScopedClient;
+  const handler = config?.requestHandler;
+  if (typeof handler?.handle === 'function') {
+    const handle = handler.handle.bind(handler);
+    handler.handle = (request, options = {}) =>
+      scopeCall((signal) =>
+        handle(request, signal && !options.abortSignal ? { ...options, abortSignal: signal } : options),
+      );
+  }
+  middlewareStack?.add(
+    (next, context) => (args) => {
+      // The SDK makes this context for every call; a signal the caller gave is kept.
+      const smithy = context.__smithy_context as { abortSignal?: AbortSignal } | undefined;
+      const signal = scopeSignal();
+      if (signal && smithy) smithy.abortSignal ??= signal;
+      return next(args);
+    },
+    { step: 'initialize', name: 'backupGuardScopeSignal' },
   );
 }
 
@@ -186,6 +237,7 @@ export class AwsClientFactory {
         ...(sockets ? { requestHandler: { httpAgent: agent, httpsAgent: agent } } : {}),
       });
       withoutSdkLogging(client);
+      withScopeCalls(client);
       ofClass.set(key, client);
     }
     return client;

@@ -36,6 +36,7 @@ import {
   resourceKey,
 } from './finding.ts';
 import type { Policy } from './policy.ts';
+import { ScopeCalls } from './scope-calls.ts';
 import {
   type CoveredScope,
   locateIdentifier,
@@ -731,10 +732,14 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
       // A check whose policy switch throws is not judged here; the scope's other checks are.
       const { enabled: checks, broken, ids } = enabledChecks(options.checks, plan.scope, options.policy);
       let facts: readonly F[];
+      const calls = new ScopeCalls();
       try {
-        facts = await plan.collect();
+        facts = await calls.run(() => plan.collect());
         assertFactList(facts, plan.scope);
       } catch (error) {
+        // The collector's other calls of this scope are still running (its `Promise.all` rejected
+        // with the first failure): stopped, and settled before the scope is reported.
+        await calls.abort();
         const judgeable = [...checks, ...broken.map(({ check }) => check)];
         const outcome: ScopeOutcome = {
           ...failedScope(plan.scope, error, judgeable, now(), add),

@@ -53,6 +53,7 @@
 import type http from 'node:http';
 import querystring from 'node:querystring';
 import { AuthClient } from 'google-auth-library';
+import { scopeSignal } from '../core/scope-calls.ts';
 import { type HttpFetchResponse, httpFetch } from './http-fetch.ts';
 
 /** The reads this path serves, by the gax client method that serves them otherwise. */
@@ -706,7 +707,10 @@ export async function leanRead<T>(
       timeoutMs: Math.max(1, Math.floor(timeoutMs * LEAN_ATTEMPT_SHARE)),
     });
   } catch (error) {
-    // No signal is given, so an AbortError is the attempt's own time running out: no outcome to hand on.
+    // The scope this read is of has failed (functions/core/scope-calls.ts): nothing more is asked.
+    if (scopeSignal()?.aborted) throw error;
+    // No signal is given, so an AbortError is otherwise the attempt's own time running out: no
+    // outcome to hand on.
     if ((error as Error).name === 'AbortError') return viaGax({ timeout: left() });
     const failed = Promise.reject(error);
     // Handled by gax when it replays the exchange; marked handled here in case it never asks.

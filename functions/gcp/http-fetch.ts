@@ -23,6 +23,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { scopeCall } from '../core/scope-calls.ts';
 
 /** What gaxios hands a `fetchImplementation` for gax's requests. */
 export interface HttpFetchInit {
@@ -281,7 +282,16 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
   });
 }
 
-/** A `fetch` for gaxios' `fetchImplementation`: see the module comment for what it keeps. */
+/**
+ * A `fetch` for gaxios' `fetchImplementation`: see the module comment for what it keeps. Inside an
+ * audit scope (functions/core/scope-calls.ts) the request is one of the scope's calls: aborted
+ * when the scope fails, and refused unsent once it has.
+ */
 export function httpFetch(input: string | URL, init: HttpFetchInit = {}): Promise<HttpFetchResponse> {
-  return send(new URL(String(input)), init, 0);
+  const url = new URL(String(input));
+  return scopeCall((scope) => {
+    if (!scope) return send(url, init, 0);
+    const signal = init.signal ? AbortSignal.any([init.signal, scope]) : scope;
+    return send(url, { ...init, signal }, 0);
+  });
 }

@@ -19,8 +19,10 @@
  * Errors name the operation, the HTTP status and Google's error code, never a body (neither the
  * request's nor the answer's message): a caller may log or show them.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../core/backoff.ts';
 import { CredentialsError, describeError } from '../core/errors.ts';
+import { scopeCall, scopeSignal } from '../core/scope-calls.ts';
 
 /** Signs requests; google-auth-library's resolved `AuthClient` fits. */
 export interface RequestSigner {
@@ -274,7 +276,8 @@ export class GcpRestClient {
           },
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // A failed scope's wait ends at once (functions/core/scope-calls.ts): nothing more is asked.
+      await sleep(delay, undefined, { signal: scopeSignal() });
     }
   }
 
@@ -287,13 +290,17 @@ export class GcpRestClient {
         headers[key] = value;
       });
     }
-    const response = await (this.#fetch ?? fetch)(request.url, {
-      method: request.method ?? 'GET',
-      headers,
-      ...(request.body !== undefined ? { body: request.body } : {}),
-      signal: AbortSignal.timeout(Math.max(1, timeoutMs)),
+    // One of the scope's calls, the answer read whole (functions/core/scope-calls.ts).
+    const { response, text } = await scopeCall(async (scope) => {
+      const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
+      const answer = await (this.#fetch ?? fetch)(request.url, {
+        method: request.method ?? 'GET',
+        headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
+        signal: scope ? AbortSignal.any([timeout, scope]) : timeout,
+      });
+      return { response: answer, text: await answer.text() };
     });
-    const text = await response.text();
     if (response.ok || request.answered?.includes(response.status)) {
       return { status: response.status, headers: response.headers, text };
     }

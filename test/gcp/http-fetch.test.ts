@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ScopeCalls } from '../../functions/core/scope-calls.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import type { CloudSqlApi } from '../../functions/gcp/cloud-sql.ts';
 import { HttpFetchError, httpFetch } from '../../functions/gcp/http-fetch.ts';
@@ -256,5 +257,41 @@ describe('httpFetch', () => {
     expect(await response.text()).toBe('{"a":1}');
     expect(new TextDecoder().decode(await response.arrayBuffer())).toBe('{"a":1}');
     expect(Buffer.concat(chunks).toString()).toBe('{"a":1}');
+  });
+});
+
+describe('httpFetch inside an audit scope', () => {
+  let api: Loopback | undefined;
+
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  it('stops a request in flight when its scope fails, and sends none after', async () => {
+    // Prepare: an API that never answers.
+    api = await loopback(() => undefined);
+    const url = `${api.endpoint}/v1/projects/${PROJECT}/instances`;
+    const calls = new ScopeCalls();
+    const fetching = calls.run(() => httpFetch(url));
+    fetching.catch(() => undefined);
+    await vi.waitFor(() => expect(api?.requests).toHaveLength(1));
+
+    // Act
+    await calls.abort();
+    const after = calls.run(() => httpFetch(url));
+
+    // Assess
+    // Before, the request went on waiting for its answer after the scope had failed.
+    const outcome = await Promise.race([
+      fetching.then(
+        () => 'answered',
+        (error: Error) => error.name,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 500)),
+    ]);
+    expect(outcome).toBe('AbortError');
+    await expect(after).rejects.toMatchObject({ name: 'AbortError' });
+    expect(api.requests).toHaveLength(1);
   });
 });

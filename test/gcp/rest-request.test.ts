@@ -3,7 +3,8 @@
  * server errors are asked again; ABORTED (409) is not, not even for a GET, as AIP-194 and Google's
  * own client configs say (the comment at RETRIED_STATUSES).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ScopeCalls } from '../../functions/core/scope-calls.ts';
 import { GcpApiError, GcpRestClient } from '../../functions/gcp/rest-request.ts';
 
 const URL = 'http://127.0.0.1:9/v1/projects/certctl-prod/secrets/certctl-ca-backup';
@@ -62,4 +63,31 @@ describe('GcpRestClient retries', () => {
       expect(calls).toEqual([{ method }]);
     },
   );
+});
+
+describe('GcpRestClient inside an audit scope', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('stops waiting to ask again, and asks nothing more, when its scope fails', async () => {
+    // Prepare: a wait of 2.5 s before the second attempt.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const { fetch: fetcher, calls } = answering([[503, 'UNAVAILABLE']]);
+    const rest = new GcpRestClient({ fetch: fetcher, retry: { initialDelayMs: 5_000, maxDelayMs: 5_000 } });
+    const scope = new ScopeCalls();
+    const reading = scope.run(() => rest.request({ what: 'Cloud KMS GET', url: URL }));
+    reading.catch(() => undefined);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+
+    // Act
+    const started = Date.now();
+    await scope.abort();
+
+    // Assess
+    // Before, the wait ran its course and the request was asked again after the scope had failed.
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(calls).toHaveLength(1);
+  });
 });

@@ -22,6 +22,12 @@ import { type Sim, startSim } from '../sim/server.ts';
 
 /** The attempts the AWS clients make here. */
 const AWS_ATTEMPTS = 2;
+/**
+ * The attempts of the runs watched after they return: with three, a scope's other calls still have
+ * an attempt to make when its first call runs out of them (with two, their last attempts had often
+ * been sent already, and a run that left calls behind could pass).
+ */
+const ATTEMPTS_LEFT_BEHIND = 3;
 /** How long a Cloud SQL read may take here, retries included, so a call throttled throughout ends soon. */
 const CLOUD_SQL_READ_TIMEOUT_MS = 1_500;
 
@@ -64,6 +70,25 @@ function expectFailedByThrottling(report: AuditReport, naming: string): void {
   }
   expect(report.findings.filter((finding) => finding.resource.type !== 'Scope')).toEqual([]);
   expect(report.findings.every((finding) => finding.status === 'NOT_AVAILABLE')).toBe(true);
+}
+
+/**
+ * How long after a run returns its calls are watched for: longer than any wait here before a call's
+ * next attempt (the adaptive retry mode's rate limiter spaced a throttled client's sends some 2 s
+ * apart).
+ */
+const AFTER_RETURN_MS = 3_000;
+
+/**
+ * The requests `sim` receives in {@link AFTER_RETURN_MS} after `run` returns, the clients still open
+ * (as in a Lambda, frozen and thawed with them): a run that returned with calls of its own still
+ * waiting to retry sends them into the next invocation.
+ */
+async function requestsAfterReturn<T>(sim: Sim, run: () => Promise<T>): Promise<{ result: T; late: number }> {
+  const result = await run();
+  const atReturn = sim.stats().requests;
+  await new Promise((resolve) => setTimeout(resolve, AFTER_RETURN_MS));
+  return { result, late: sim.stats().requests - atReturn };
 }
 
 describe('the AWS PITR audit with RDS throttled', () => {
@@ -116,6 +141,48 @@ describe('the AWS PITR audit with RDS throttled', () => {
     expect(sim.stats().faults.throttled).toBeGreaterThan(0);
     expect(report.scopes.every((scope) => scope.status === 'complete')).toBe(true);
     expect(outcome(report)).toEqual(outcome(clean));
+  });
+
+  it('sends nothing after the run returns when one Region’s RDS calls are throttled on every attempt, and reads the other Region', async () => {
+    // Prepare
+    const clean = await audit({});
+    sim.setFaults({ ...throttling('rds', false), regions: ['eu-west-1'] });
+    sim.resetStats();
+    const factory = new AwsClientFactory({
+      maxAttempts: ATTEMPTS_LEFT_BEHIND,
+      credentials: simCredentials(),
+      endpoint: sim.endpoint,
+    });
+
+    // Act
+    const { result: report, late } = await requestsAfterReturn(sim, () =>
+      runAuditReport(
+        { providers: ['aws'], groups: ['pitr'] },
+        { policy: parsePolicy({}), aws: { factory, collectors: awsCollectors }, now: () => now },
+      ),
+    ).finally(() => factory.destroy());
+
+    // Assess
+    // Before, the scope failed with its first listing out of retries while its other listings were
+    // still waiting to retry: they were sent after the run had returned.
+    expect(late).toBe(0);
+    const [failed, ...others] = [...report.scopes].sort((a, b) =>
+      a.status === 'failed' ? -1 : b.status === 'failed' ? 1 : 0,
+    );
+    expect(failed?.scope.region).toBe('eu-west-1');
+    expect(`${failed?.error?.message} (${failed?.error?.code})`).toContain('Rate exceeded (Throttling)');
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((scope) => scope.status === 'complete')).toBe(true);
+    // The other Region judged as in the clean run; the throttled one only its scope's stand-ins, as before.
+    const inEu = (line: string) => line.split(' ')[1] === 'eu-west-1';
+    expect(outcome(report).filter((line) => !inEu(line))).toEqual(
+      outcome(clean).filter((line) => !inEu(line)),
+    );
+    const euFindings = report.findings.filter((finding) => finding.resource.region === 'eu-west-1');
+    expect(euFindings.length).toBeGreaterThan(0);
+    expect(
+      euFindings.every((finding) => finding.resource.type === 'Scope' && finding.status === 'NOT_AVAILABLE'),
+    ).toBe(true);
   });
 
   it('fails every scope, naming the throttling, when RDS throttles every attempt', async () => {
@@ -311,6 +378,32 @@ describe('the dumps audit with S3 and Cloud Storage throttled', () => {
       expectFailedByThrottling(report, naming);
     },
   );
+
+  it('sends nothing after the run returns when S3 throttles every attempt of every call of the scope', async () => {
+    // Prepare
+    sim.setFaults(throttling('s3', false));
+    sim.resetStats();
+    const factory = new AwsClientFactory({
+      maxAttempts: ATTEMPTS_LEFT_BEHIND,
+      credentials: simCredentials(),
+      endpoint: sim.endpoint,
+    });
+    const policy: PolicyInput = { aws: { regions: ['eu-west-1'] }, dumps: { locations: [HEALTHY_S3] } };
+
+    // Act
+    const { result: report, late } = await requestsAfterReturn(sim, () =>
+      runAuditReport(
+        { providers: ['aws'], groups: ['dumps'] },
+        { policy: parsePolicy(policy), aws: { factory, collectors: awsCollectors } },
+      ),
+    ).finally(() => factory.destroy());
+
+    // Assess
+    // Before, the listing out of retries failed the scope while the bucket's settings reads were
+    // still waiting to retry: they were sent after the run had returned.
+    expect(late).toBe(0);
+    expectFailedByThrottling(report, 'SlowDown');
+  });
 
   it('fails the scope when S3 throttles every attempt of the newest dump’s ranged reads only', async () => {
     // Act: the listing is answered; the header and tail reads are not.

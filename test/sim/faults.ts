@@ -96,6 +96,8 @@ export const faultsSchema = z.strictObject({
   services: z.array(z.string().min(1)).optional(),
   /** When given, faults apply only to these operations (`DescribeSecret`, `secrets.get`, …). */
   operations: z.array(z.string().min(1)).optional(),
+  /** When given, faults apply only to requests signed for these regions (one Region's scope). */
+  regions: z.array(z.string().min(1)).optional(),
   /** When given, faults apply only to requests whose URL or body holds this text (one secret's name). */
   containing: z.string().min(1).optional(),
   /**
@@ -163,6 +165,7 @@ export class FaultInjector {
     const faults = this.#faults;
     if (this.#services && !this.#services.has(key.service)) return NO_FAULT;
     if (faults.operations && !faults.operations.includes(key.operation ?? '')) return NO_FAULT;
+    if (faults.regions && !faults.regions.includes(key.region ?? '')) return NO_FAULT;
     if (
       faults.containing !== undefined &&
       !key.url.includes(faults.containing) &&

@@ -1,0 +1,97 @@
+/**
+ * The calls one audit scope has in flight, and the signal that stops them. A collector reads its
+ * scope with many calls at once (listings, pages, reads, each with its retries) joined by
+ * `Promise.all`, which rejects with the first failure and cancels nothing: the others went on
+ * asking, waiting out their backoff and asking again, after the run had returned with the scope
+ * failed, and in a Lambda they ran into the next invocation after the freeze (requests of a run
+ * long over, CPU billed to the next one). `runAudit` (./audit.ts) reads each scope inside
+ * {@link ScopeCalls.run}; when the scope fails it aborts them and waits until the last has settled.
+ *
+ * The scope is carried by an `AsyncLocalStorage`, not passed down as an argument: the calls are
+ * made at the bottom of every collector (the AWS clients' request handler and retry wait, the lean
+ * wire paths that send through that handler, the Google clients' fetch), and one binding where they
+ * leave the process covers every collector, present and future, without a signal threaded through
+ * each. The transports ask for it with {@link scopeCall} and {@link scopeSignal}. Outside a scope
+ * (planning, the name look-ups after every scope is read, chat, snapshots) there is no signal and
+ * calls go as before. Work shared between scopes must not be started under one scope's signal: the
+ * lean wire's route probes send nothing, and the caches collectors share are per scope.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
+
+const current = new AsyncLocalStorage<ScopeCalls>();
+
+/** The calls of one scope: the signal they are sent with, and those not yet settled. */
+export class ScopeCalls {
+  readonly #controller = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor() {
+    // Every request in flight listens to the signal (the SDK's request handler and retry wait,
+    // httpFetch): a scope's hundreds at once are not a leak, and Node warns past 10 listeners.
+    setMaxListeners(0, this.#controller.signal);
+  }
+
+  /** Aborted once the scope has failed: nothing more of it is worth asking. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Runs `read` (a collector's reading of the scope) with its calls counted as this scope's. */
+  run<T>(read: () => Promise<T>): Promise<T> {
+    return current.run(this, read);
+  }
+
+  /** Counts `call` until it settles. */
+  track<T>(call: Promise<T>): Promise<T> {
+    this.#inFlight.add(call);
+    const settled = (): void => {
+      this.#inFlight.delete(call);
+    };
+    call.then(settled, settled);
+    return call;
+  }
+
+  /**
+   * Aborts every call of the scope still running and resolves once none is in flight: an aborted
+   * call rejects at once (its socket closed, its retry wait cut short), and a call made after the
+   * abort is refused before it is sent. What they reject with is not reported: the scope has
+   * already failed with its own reason.
+   */
+  async abort(): Promise<void> {
+    this.#controller.abort(new ScopeAbortedError());
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+}
+
+/** Why a scope's calls were aborted: the scope failed, of another of its calls. */
+export class ScopeAbortedError extends Error {
+  constructor() {
+    super('not sent: the scope this call reads has already failed');
+    this.name = 'AbortError';
+  }
+}
+
+/** The signal of the scope being read here, if any. */
+export function scopeSignal(): AbortSignal | undefined {
+  return current.getStore()?.signal;
+}
+
+/**
+ * `send(signal)` (one request leaving the process) counted as a call of the scope being read here,
+ * with its signal; outside a scope, `send(undefined)`. Refused without sending once the scope's
+ * calls are aborted.
+ */
+export function scopeCall<T>(send: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const scope = current.getStore();
+  if (!scope) return send(undefined);
+  const { signal } = scope;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let call: Promise<T>;
+  try {
+    call = send(signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return scope.track(call);
+}
