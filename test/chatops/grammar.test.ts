@@ -310,3 +310,53 @@ describe('splitWords when an apostrophe ends a word inside single quotes', () =>
     expect(splitWords("a 'b c' d's 'e'")).toEqual(['a', 'b c', "d's", 'e']);
   });
 });
+
+describe('parseChatCommand when a word after the reason may belong to it', () => {
+  it('refuses a single-quoted reason whose closing quote may be an apostrophe, naming the quote and the word, instead of snapshotting that word', () => {
+    // Prepare: `users'` may close the quote, or be a plural possessive whose closing quote is
+    // missing, in which case `certs` is part of the reason and no database was named by it.
+    const texts = [
+      "snapshot certctl-prod reason='the users' certs ticket=CHG-1",
+      'snapshot certctl-prod reason=\u2018the users\u2019 certs ticket=CHG-1',
+      "snapshot certctl-prod ticket=CHG-1 reason='the users' certs",
+    ];
+
+    // Act
+    const answers = texts.map((text) => parseChatCommand(text));
+
+    // Assess
+    for (const answer of answers) expect(answer).toBeInstanceOf(CommandError);
+    expect((answers[0] as CommandError).message).toBe(
+      'the single quote after `users\'` may close the reason, or be an apostrophe whose quote is not closed, so `certs` may be part of the reason or a database: write reason="…" in double quotes ("…" or “…”), where an apostrophe is always a letter, and name databases before reason=',
+    );
+    expect((answers[1] as CommandError).message).toContain('after `users\u2019`');
+    expect((answers[2] as CommandError).message).toContain('so `certs` may be part of the reason');
+  });
+
+  it('refuses a bare word after an unquoted reason, suggesting the quoted reason, instead of snapshotting it', () => {
+    // Act
+    const rotation = parseChatCommand('snapshot certctl-prod reason=CA rotation ticket=CHG-1');
+    const empty = parseChatCommand('snapshot reason= certs ticket=CHG-1');
+
+    // Assess
+    expect((rotation as CommandError).message).toBe(
+      '`rotation` follows reason=`CA`, which has no quotes, so it may be part of the reason or a database: write a reason with spaces in double quotes (`reason="CA rotation"`), and name databases before reason=',
+    );
+    expect((empty as CommandError).message).toBe(
+      '`certs` follows reason= with a space between them, so it may be the reason or a database: write reason="…" with no space after =, and name databases before reason=',
+    );
+  });
+
+  it('reads a database after a reason whose end is certain, or after another option', () => {
+    const expected = { name: 'snapshot', targets: ['certctl-prod'], reason: 'CA rotation', ticket: 'CHG-1' };
+    expect(parseChatCommand('snapshot reason="CA rotation" certctl-prod ticket=CHG-1')).toEqual(expected);
+    expect(parseChatCommand('snapshot reason=\u201cCA rotation\u201d certctl-prod ticket=CHG-1')).toEqual(
+      expected,
+    );
+    expect(parseChatCommand('snapshot reason=\u00abCA rotation\u00bb certctl-prod ticket=CHG-1')).toEqual(
+      expected,
+    );
+    expect(parseChatCommand("snapshot reason='CA rotation' ticket=CHG-1 certctl-prod")).toEqual(expected);
+    expect(parseChatCommand("snapshot certctl-prod reason='CA rotation' ticket=CHG-1")).toEqual(expected);
+  });
+});
