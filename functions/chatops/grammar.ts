@@ -124,6 +124,17 @@ function readWords(text: string): ReadWord[] {
     const before = chars[index - 1];
     const after = chars[index + 1];
     const endsWord = after === undefined || /\s/.test(after);
+    // Chat commands have no escapes; a shell habit (`CA\ rotation`, `\"…\"`, a `\` left at the end)
+    // would otherwise end a value early and make its next word a database name.
+    if (
+      char === '\\' &&
+      (after === undefined || QUOTE_CHARACTERS.has(after) || (!open && /\s/.test(after)))
+    ) {
+      const shown = `${open ? current.slice(openedAt) : current}\\${after !== undefined && QUOTE_CHARACTERS.has(after) ? after : ''}`;
+      throw new CommandError(
+        `a backslash escapes nothing in a chat command (${typed(shown)}): write a value with spaces in double quotes ("…" or “…”), where a single quote is a letter (to quote inside a reason, use ‘…’ or «…»)`,
+      );
+    }
     if (open) {
       const closes = open.chars.includes(char) && (open.anywhere || endsWord);
       if (closes) {

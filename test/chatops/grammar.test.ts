@@ -360,3 +360,35 @@ describe('parseChatCommand when a word after the reason may belong to it', () =>
     expect(parseChatCommand("snapshot certctl-prod reason='CA rotation' ticket=CHG-1")).toEqual(expected);
   });
 });
+
+describe('parseChatCommand when a backslash is typed as an escape', () => {
+  it('refuses a backslash before a space, a quote or the end, naming it, instead of reading the next word as a database', () => {
+    // Act: shell habits: an escaped space, escaped quotes, a line continuation left at the end.
+    const refuse = (text: string) => parseChatCommand(text) as CommandError;
+    const space = refuse('snapshot reason=CA\\ rotation ticket=CHG-1');
+    const quotes = refuse('snapshot reason=\\"CA rotation\\" certctl-prod ticket=CHG-1');
+    const inside = refuse('snapshot reason="say \\"go\\" now" certctl-prod ticket=CHG-1');
+    const trailing = refuse('snapshot certctl-prod reason="CA rotation" ticket=CHG-1 \\');
+
+    // Assess
+    expect(space).toBeInstanceOf(CommandError);
+    expect(space.message).toBe(
+      'a backslash escapes nothing in a chat command (`reason=CA\\`): write a value with spaces in double quotes ("…" or “…”), where a single quote is a letter (to quote inside a reason, use ‘…’ or «…»)',
+    );
+    expect(quotes.message).toContain('(`reason=\\"`)');
+    expect(inside.message).toContain('(`say \\"`)');
+    expect(trailing.message).toContain('(`\\`)');
+  });
+
+  it('keeps a backslash that escapes nothing as a letter, and quotes of another kind inside a reason', () => {
+    expect(parseChatCommand('snapshot reason="C:\\certs rotated" ticket=CHG-1')).toMatchObject({
+      reason: 'C:\\certs rotated',
+    });
+    expect(
+      parseChatCommand('snapshot reason="say \u2018go\u2019 now" certctl-prod ticket=CHG-1'),
+    ).toMatchObject({
+      targets: ['certctl-prod'],
+      reason: 'say \u2018go\u2019 now',
+    });
+  });
+});
