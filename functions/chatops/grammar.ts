@@ -353,13 +353,34 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
       // `db1,db2`: the CLI's --target takes a comma-separated list, the chat command words.
       const parts = word.split(',');
       const commaList = parts.length > 1 && parts.every((part) => TARGET.test(part));
+      const slack = slackReference(word);
       const how = commaList
         ? `: name several databases with spaces between them, not commas (${typed(`${command} ${parts.join(' ')}`)}).`
-        : '.';
+        : slack
+          ? `: Slack sent ${slack.kind} there in place of what was typed (${typed(slack.typed)}); name the database by its identifier, ARN or project:region:instance, which Slack does not link.`
+          : '.';
       throw new CommandError(`${typed(word)} is not a database name${how}\n${CHAT_HELP[command]}`);
     }
   }
   return [...new Set(words)];
+}
+
+/**
+ * What a word is when it is a reference Slack wrote in place of the text typed (with the slash
+ * command's "Escape channels, users, and links" on, `certs.example` arrives as
+ * `<http://certs.example|certs.example>` and `#certs` as `<#C0123|certs>`:
+ * https://api.slack.com/interactivity/slash-commands#creating_commands), so a refusal can say why
+ * the name it repeats is not what the user sees in the channel.
+ */
+function slackReference(word: string): { kind: string; typed: string } | undefined {
+  const match = /^<([^<>|]+)(?:\|([^<>]*))?>$/.exec(word);
+  if (!match) return undefined;
+  const [, target = '', label] = match;
+  if (target.startsWith('#')) return { kind: 'a channel', typed: `#${label ?? target.slice(1)}` };
+  if (target.startsWith('@') || target.startsWith('!')) {
+    return { kind: 'a mention', typed: `@${label ?? target.slice(1)}` };
+  }
+  return { kind: 'a link', typed: label ?? target };
 }
 
 /**

@@ -392,3 +392,24 @@ describe('parseChatCommand when a backslash is typed as an escape', () => {
     });
   });
 });
+
+describe('parseChatCommand when Slack has turned a name into a link or mention', () => {
+  it('names the token and says Slack sent a link or mention in place of what was typed', () => {
+    // Act: with "Escape channels, users, and links" on, Slack sends `certs.example` as a link and
+    // `#certs` as a channel reference.
+    const [link, channel, user] = [
+      'readiness <http://certs.example|certs.example>',
+      'snapshot <#C0123|certs> reason="CA rotation" ticket=CHG-1',
+      'readiness <@U0BOSS>',
+    ].map((text) => (parseChatCommand(text) as CommandError).message.split('\n')[0]);
+
+    // Assess
+    expect(link).toBe(
+      '`&lt;http://certs.example|certs.example&gt;` is not a database name: Slack sent a link there in place of what was typed (`certs.example`); name the database by its identifier, ARN or project:region:instance, which Slack does not link.',
+    );
+    expect(channel).toBe(
+      '`&lt;#C0123|certs&gt;` is not a database name: Slack sent a channel there in place of what was typed (`#certs`); name the database by its identifier, ARN or project:region:instance, which Slack does not link.',
+    );
+    expect(user).toContain('Slack sent a mention there');
+  });
+});
