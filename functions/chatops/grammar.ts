@@ -349,6 +349,15 @@ function splitOptions(words: readonly string[], command: ChatCommandName) {
 function targetsOf(words: readonly string[], command: ChatCommandName): string[] {
   if (words.length > MAX_TARGETS) throw new CommandError(`name at most ${MAX_TARGETS} databases at once`);
   for (const word of words) {
+    // `reason "CA"`, `ticket CHG-1`, `ticket:CHG-1`: an option written without its `=` is a valid
+    // database name, and with the option also given properly it would be asked for as one.
+    const lower = word.toLowerCase();
+    const option = OPTIONS[command].find((name) => lower === name || lower.startsWith(`${name}:`));
+    if (option) {
+      throw new CommandError(
+        `${typed(word)} is an option of \`${command}\`, not a database name: write ${option}=…, with = and no space around it.\n${CHAT_HELP[command]}`,
+      );
+    }
     if (!TARGET.test(word)) {
       // `db1,db2`: the CLI's --target takes a comma-separated list, the chat command words.
       const parts = word.split(',');

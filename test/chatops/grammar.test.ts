@@ -413,3 +413,23 @@ describe('parseChatCommand when Slack has turned a name into a link or mention',
     expect(user).toContain('Slack sent a mention there');
   });
 });
+
+describe('parseChatCommand when an option is written without its =', () => {
+  it('refuses an option name where a database name goes, naming it and the form meant, instead of snapshotting a database of that name', () => {
+    // Act: the reason given twice, once as `reason "…"`, so `reason` and nothing else is the odd word.
+    const spaced = parseChatCommand('snapshot certctl-prod reason "CA" reason="CA rotation" ticket=CHG-1');
+    const trailing = parseChatCommand('snapshot certctl-prod reason="CA rotation" ticket=CHG-1 Ticket');
+    const colon = parseChatCommand('snapshot certctl-prod reason="CA rotation" ticket=CHG-1 ticket:CHG-2');
+
+    // Assess
+    expect((spaced as CommandError).message.split('\n')[0]).toBe(
+      '`reason` is an option of `snapshot`, not a database name: write reason=…, with = and no space around it.',
+    );
+    expect((trailing as CommandError).message.split('\n')[0]).toBe(
+      '`Ticket` is an option of `snapshot`, not a database name: write ticket=…, with = and no space around it.',
+    );
+    expect((colon as CommandError).message.split('\n')[0]).toBe(
+      '`ticket:CHG-2` is an option of `snapshot`, not a database name: write ticket=…, with = and no space around it.',
+    );
+  });
+});
