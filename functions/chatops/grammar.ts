@@ -43,7 +43,7 @@ export const MAX_COMMAND_TEXT = 4000;
 const MAX_TARGETS = 50;
 
 export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {
-  snapshot: `\`snapshot [database …] reason="why" ticket=CHG-123\`: take a pre-maintenance snapshot of the named databases, among those the policy selects (all of them when none is named), wait until each is restorable, and report it. Name the databases first: a reason with spaces goes in double quotes (\`"…"\` or \`“…”\`), and a word right after a reason without them, or after one in single quotes (whose closing quote may be an apostrophe), is refused, as it may be the rest of the reason. A name several databases share (in other accounts, regions or projects) snapshots none: name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica is not snapshotted: the answer names its cluster or source to ask for instead. The same ticket for the same databases never snapshots twice, except to retry a snapshot that failed (at most ${MAX_SNAPSHOT_ATTEMPTS} attempts); other databases, or the same ticket from the CLI, make another request. Asked for all of them, the answer names those the policy selects that this chat function does not snapshot (another cloud's; in AWS, member accounts'), and is not GO.`,
+  snapshot: `\`snapshot [database …] reason="why" ticket=CHG-123\`: take a pre-maintenance snapshot of the named databases, among those the policy selects (all of them when none is named), wait until each is restorable, and report it. Name the databases first: a reason with spaces goes in double quotes (\`"…"\` or \`“…”\`), and a word right after the reason is refused, as it may be the rest of the reason (a single quote that ends it may be an apostrophe). A name several databases share (in other accounts, regions or projects) snapshots none: name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica is not snapshotted: the answer names its cluster or source to ask for instead. The same ticket for the same databases never snapshots twice, except to retry a snapshot that failed (at most ${MAX_SNAPSHOT_ATTEMPTS} attempts); other databases, or the same ticket from the CLI, make another request. Asked for all of them, the answer names those the policy selects that this chat function does not snapshot (another cloud's; in AWS, member accounts'), and is not GO.`,
   readiness:
     '`readiness [database …]`: GO or NO-GO before a CA rotation of the named databases, among those the policy selects (all of them when none is named; one it does not select keeps the answer from GO: COULD NOT EVALUATE, or NO-GO when another fails): PITR and key-material checks green (dumps too when the policy lists them; the policy may waive key material, with a reason) and a fresh pre-maintenance snapshot for every database. The answer names the checks it did not cover. When the policy also selects databases in a cloud this chat function does not serve, asking about all of them is never GO (COULD NOT EVALUATE, or NO-GO when one fails): name the databases, or ask where that cloud is judged. Dump locations or key material the policy keeps in that cloud are not read here, so no answer is GO: ask `backup-guard readiness --provider all`.',
   status:
@@ -270,18 +270,23 @@ function parse(text: string): ChatCommand {
 }
 
 /**
- * A bare word right after the reason, when the reason's end is not certain, may be the rest of the
- * reason rather than a database: `reason=CA rotation` (no quotes), or `reason='the users' certs`,
- * whose `'` may be an apostrophe with the reason's closing quote missing. Read as a database it
- * would be snapshotted though nobody named it, so the command is refused, naming the word. After a
- * double quote or a guillemet the reason's end is certain, and a database may follow it.
+ * A bare word right after the reason may be the rest of the reason rather than a database:
+ * `reason=CA rotation` (no quotes), `reason='the users' certs`, whose `'` may be an apostrophe with
+ * the reason's closing quote missing, or `reason="CA" rotation`, quoted short. Read as a database it
+ * would be snapshotted though nobody named it, so the command is refused, naming the word (and the
+ * quote that may be an apostrophe). Databases are named before the options, as the help shows them.
  */
 function refuseWordAfterOpenReason(words: readonly ReadWord[]): void {
   words.forEach((word, index) => {
     const next = words[index + 1];
-    if (!word.openEnd || next === undefined || next.text.indexOf('=') > 0) return;
+    if (next === undefined || next.text.indexOf('=') > 0) return;
     if (optionOf(word.text).toLowerCase() !== 'reason=') return;
     const value = word.text.slice('reason='.length);
+    if (!word.openEnd) {
+      throw new CommandError(
+        `${typed(next.text)} follows the quoted reason ${typed(value)}, so it may be part of the reason or a database: put it inside the quotes if it is part of the reason (${typed(`reason="${value} ${next.text}"`)}), and name databases before reason=`,
+      );
+    }
     if (word.openEnd.by === 'single quote') {
       throw new CommandError(
         `the single quote after ${typed(word.openEnd.after)} may close the reason, or be an apostrophe whose quote is not closed, so ${typed(next.text)} may be part of the reason or a database: write reason="…" in double quotes ("…" or “…”), where an apostrophe is always a letter, and name databases before reason=`,

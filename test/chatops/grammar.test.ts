@@ -347,17 +347,28 @@ describe('parseChatCommand when a word after the reason may belong to it', () =>
     );
   });
 
-  it('reads a database after a reason whose end is certain, or after another option', () => {
+  it('refuses a bare word right after a quoted reason too, as the quotes may have been put around part of it', () => {
+    // Act: `reason="CA" rotation`: the whole reason meant, quoted short; or a database named last.
+    const answers = [
+      'snapshot reason="CA" rotation ticket=CHG-1',
+      'snapshot reason=\u201cCA\u201d rotation ticket=CHG-1',
+      'snapshot reason=\u00abCA\u00bb rotation ticket=CHG-1',
+    ].map((text) => parseChatCommand(text) as CommandError);
+
+    // Assess
+    for (const answer of answers) expect(answer).toBeInstanceOf(CommandError);
+    expect(answers[0]?.message).toBe(
+      '`rotation` follows the quoted reason `CA`, so it may be part of the reason or a database: put it inside the quotes if it is part of the reason (`reason="CA rotation"`), and name databases before reason=',
+    );
+  });
+
+  it('reads databases named before the options, or after the ticket', () => {
     const expected = { name: 'snapshot', targets: ['certctl-prod'], reason: 'CA rotation', ticket: 'CHG-1' };
-    expect(parseChatCommand('snapshot reason="CA rotation" certctl-prod ticket=CHG-1')).toEqual(expected);
-    expect(parseChatCommand('snapshot reason=\u201cCA rotation\u201d certctl-prod ticket=CHG-1')).toEqual(
-      expected,
-    );
-    expect(parseChatCommand('snapshot reason=\u00abCA rotation\u00bb certctl-prod ticket=CHG-1')).toEqual(
-      expected,
-    );
     expect(parseChatCommand("snapshot reason='CA rotation' ticket=CHG-1 certctl-prod")).toEqual(expected);
     expect(parseChatCommand("snapshot certctl-prod reason='CA rotation' ticket=CHG-1")).toEqual(expected);
+    expect(parseChatCommand('snapshot certctl-prod ticket=CHG-1 reason=\u00abCA rotation\u00bb')).toEqual(
+      expected,
+    );
   });
 });
 
@@ -385,7 +396,7 @@ describe('parseChatCommand when a backslash is typed as an escape', () => {
       reason: 'C:\\certs rotated',
     });
     expect(
-      parseChatCommand('snapshot reason="say \u2018go\u2019 now" certctl-prod ticket=CHG-1'),
+      parseChatCommand('snapshot certctl-prod reason="say \u2018go\u2019 now" ticket=CHG-1'),
     ).toMatchObject({
       targets: ['certctl-prod'],
       reason: 'say \u2018go\u2019 now',
