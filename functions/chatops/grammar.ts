@@ -7,8 +7,10 @@
  *   status
  *   help [command]
  *
- * Words split on spaces; "…" keeps spaces in a value, as do the quotes chat clients and keyboards type
- * (“…”, „…“, ‘…’, '…', «…»).
+ * Words split on spaces (any Unicode space: a no-break space looks like one); "…" keeps spaces in a
+ * value, as do the quotes chat clients and keyboards type (“…”, „…“, ‘…’, '…', «…»). There are no
+ * backslash escapes, and databases come before the reason: a word right after it may be the rest of
+ * it, so it is refused rather than snapshotted.
  * A mistake never throws past here: {@link parseChatCommand} returns a {@link CommandError} whose
  * message is the help the user needs.
  */
