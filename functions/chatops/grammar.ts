@@ -7,8 +7,10 @@
  *   status
  *   help [command]
  *
- * Words split on spaces; "…" keeps spaces in a value, as do the quotes chat clients and keyboards type
- * (“…”, „…“, ‘…’, '…', «…»).
+ * Words split on spaces (any Unicode space: a no-break space looks like one); "…" keeps spaces in a
+ * value, as do the quotes chat clients and keyboards type (“…”, „…“, ‘…’, '…', «…»). There are no
+ * backslash escapes, and databases come before the reason: a word right after it may be the rest of
+ * it, so it is refused rather than snapshotted.
  * A mistake never throws past here: {@link parseChatCommand} returns a {@link CommandError} whose
  * message is the help the user needs.
  */
@@ -43,7 +45,7 @@ export const MAX_COMMAND_TEXT = 4000;
 const MAX_TARGETS = 50;
 
 export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {
-  snapshot: `\`snapshot [database …] reason="why" ticket=CHG-123\`: take a pre-maintenance snapshot of the named databases, among those the policy selects (all of them when none is named), wait until each is restorable, and report it. A name several databases share (in other accounts, regions or projects) snapshots none: name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica is not snapshotted: the answer names its cluster or source to ask for instead. The same ticket for the same databases never snapshots twice, except to retry a snapshot that failed (at most ${MAX_SNAPSHOT_ATTEMPTS} attempts); other databases, or the same ticket from the CLI, make another request. Asked for all of them, the answer names those the policy selects that this chat function does not snapshot (another cloud's; in AWS, member accounts'), and is not GO.`,
+  snapshot: `\`snapshot [database …] reason="why" ticket=CHG-123\`: take a pre-maintenance snapshot of the named databases, among those the policy selects (all of them when none is named), wait until each is restorable, and report it. Name the databases first: a reason with spaces goes in double quotes (\`"…"\` or \`“…”\`), and a word right after the reason is refused, as it may be the rest of the reason (a single quote that ends it may be an apostrophe). A name several databases share (in other accounts, regions or projects) snapshots none: name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica is not snapshotted: the answer names its cluster or source to ask for instead. The same ticket for the same databases never snapshots twice, except to retry a snapshot that failed (at most ${MAX_SNAPSHOT_ATTEMPTS} attempts); other databases, or the same ticket from the CLI, make another request. Asked for all of them, the answer names those the policy selects that this chat function does not snapshot (another cloud's; in AWS, member accounts'), and is not GO.`,
   readiness:
     '`readiness [database …]`: GO or NO-GO before a CA rotation of the named databases, among those the policy selects (all of them when none is named; one it does not select keeps the answer from GO: COULD NOT EVALUATE, or NO-GO when another fails): PITR and key-material checks green (dumps too when the policy lists them; the policy may waive key material, with a reason) and a fresh pre-maintenance snapshot for every database. The answer names the checks it did not cover. When the policy also selects databases in a cloud this chat function does not serve, asking about all of them is never GO (COULD NOT EVALUATE, or NO-GO when one fails): name the databases, or ask where that cloud is judged. Dump locations or key material the policy keeps in that cloud are not read here, so no answer is GO: ask `backup-guard readiness --provider all`.',
   status:
@@ -90,8 +92,26 @@ export const QUOTE_CHARACTERS: ReadonlySet<string> = new Set(QUOTE_KINDS.flatMap
  * or targets the user did not mean.
  */
 export function splitWords(text: string): string[] {
+  return readWords(text).map((word) => word.text);
+}
+
+/** A word as {@link readWords} read it. */
+interface ReadWord {
+  readonly text: string;
+  /**
+   * How the word ends when its end may not be where the user meant it: `unquoted` (its last
+   * characters are in no quote, so a value with spaces may go on in the next word), or the single
+   * quote that closed it, typed as the user typed it with the word it closed after (`users'`), since
+   * that quote may be an apostrophe whose own quote is never closed. Absent when a double quote or a
+   * guillemet closed it.
+   */
+  readonly openEnd?: { readonly by: 'unquoted' } | { readonly by: 'single quote'; readonly after: string };
+}
+
+/** {@link splitWords}, telling how each word ends. */
+function readWords(text: string): ReadWord[] {
   const chars = Array.from(text);
-  const words: string[] = [];
+  const words: ReadWord[] = [];
   let current = '';
   let open: QuoteKind | undefined;
   /** Where the current quote opened in `current`, and the option (`reason=`) whose value it is in, if any. */
@@ -100,17 +120,29 @@ export function splitWords(text: string): string[] {
   /** The last quote of a kind that closes at a word's end, and the word it closed after. */
   let closed: { kind: QuoteKind; after: string; option: string } | undefined;
   let started = false;
+  /** How the current word ends so far ({@link ReadWord.openEnd}). */
+  let openEnd: ReadWord['openEnd'] = { by: 'unquoted' };
   chars.forEach((char, index) => {
     const before = chars[index - 1];
     const after = chars[index + 1];
     const endsWord = after === undefined || /\s/.test(after);
+    // Chat commands have no escapes; a shell habit (`CA\ rotation`, `\"…\"`, a `\` left at the end)
+    // would otherwise end a value early and make its next word a database name.
+    if (
+      char === '\\' &&
+      (after === undefined || QUOTE_CHARACTERS.has(after) || (!open && /\s/.test(after)))
+    ) {
+      const shown = `${open ? current.slice(openedAt) : current}\\${after !== undefined && QUOTE_CHARACTERS.has(after) ? after : ''}`;
+      throw new CommandError(
+        `a backslash escapes nothing in a chat command (${typed(shown)}): write a value with spaces in double quotes ("…" or “…”), where a single quote is a letter (to quote inside a reason, use ‘…’ or «…»)`,
+      );
+    }
     if (open) {
       const closes = open.chars.includes(char) && (open.anywhere || endsWord);
       if (closes) {
-        if (!open.anywhere) {
-          const quoted = current.slice(openedAt).split(/\s/).pop() ?? '';
-          closed = { kind: open, after: `${quoted}${char}`, option: openedFor };
-        }
+        const closedAfter = `${current.slice(openedAt).split(/\s/).pop() ?? ''}${char}`;
+        if (!open.anywhere) closed = { kind: open, after: closedAfter, option: openedFor };
+        openEnd = open.apostrophe ? { by: 'single quote', after: closedAfter } : undefined;
         open = undefined;
       } else current += char;
       return;
@@ -124,9 +156,10 @@ export function splitWords(text: string): string[] {
       openedFor = optionOf(current);
       started = true;
     } else if (/\s/.test(char)) {
-      if (started) words.push(current);
+      if (started) words.push({ text: current, ...(openEnd ? { openEnd } : {}) });
       current = '';
       started = false;
+      openEnd = { by: 'unquoted' };
     } else {
       if (closed?.kind.chars.includes(char) && endsWord) {
         const which = closed.kind.apostrophe ? 'single quote' : 'quote';
@@ -137,6 +170,7 @@ export function splitWords(text: string): string[] {
       }
       current += char;
       started = true;
+      openEnd = { by: 'unquoted' };
     }
   });
   if (open) {
@@ -146,7 +180,7 @@ export function splitWords(text: string): string[] {
       `a quote is not closed: write ${typed(`${openedFor}"…"`)} with both quotes${apostrophe}`,
     );
   }
-  if (started) words.push(current);
+  if (started) words.push({ text: current, ...(openEnd ? { openEnd } : {}) });
   return words;
 }
 
@@ -176,7 +210,8 @@ function parse(text: string): ChatCommand {
       `the command is ${text.length} characters long; keep it to ${MAX_COMMAND_TEXT} (a reason to ${MAX_REASON})`,
     );
   }
-  const [first, ...rest] = splitWords(text.trim());
+  const words = readWords(text.trim());
+  const [first, ...rest] = words.map((word) => word.text);
   if (first === undefined) return { name: 'help' };
   const name = first.toLowerCase();
   if (!isCommand(name)) {
@@ -205,6 +240,7 @@ function parse(text: string): ChatCommand {
     case 'readiness':
       return { name, targets: targetsOf(positional, name) };
     case 'snapshot': {
+      refuseWordAfterOpenReason(words);
       const reason = options.get('reason')?.trim();
       const ticket = options.get('ticket')?.trim();
       const missing = [...(reason ? [] : ['reason="…"']), ...(ticket ? [] : ['ticket=…'])];
@@ -233,6 +269,40 @@ function parse(text: string): ChatCommand {
       };
     }
   }
+}
+
+/**
+ * A bare word right after the reason may be the rest of the reason rather than a database:
+ * `reason=CA rotation` (no quotes), `reason='the users' certs`, whose `'` may be an apostrophe with
+ * the reason's closing quote missing, or `reason="CA" rotation`, quoted short. Read as a database it
+ * would be snapshotted though nobody named it, so the command is refused, naming the word (and the
+ * quote that may be an apostrophe). Databases are named before the options, as the help shows them.
+ */
+function refuseWordAfterOpenReason(words: readonly ReadWord[]): void {
+  words.forEach((word, index) => {
+    const next = words[index + 1];
+    if (next === undefined || next.text.indexOf('=') > 0) return;
+    if (optionOf(word.text).toLowerCase() !== 'reason=') return;
+    const value = word.text.slice('reason='.length);
+    if (!word.openEnd) {
+      throw new CommandError(
+        `${typed(next.text)} follows the quoted reason ${typed(value)}, so it may be part of the reason or a database: put it inside the quotes if it is part of the reason (${typed(`reason="${value} ${next.text}"`)}), and name databases before reason=`,
+      );
+    }
+    if (word.openEnd.by === 'single quote') {
+      throw new CommandError(
+        `the single quote after ${typed(word.openEnd.after)} may close the reason, or be an apostrophe whose quote is not closed, so ${typed(next.text)} may be part of the reason or a database: write reason="…" in double quotes ("…" or “…”), where an apostrophe is always a letter, and name databases before reason=`,
+      );
+    }
+    if (value === '') {
+      throw new CommandError(
+        `${typed(next.text)} follows reason= with a space between them, so it may be the reason or a database: write reason="…" with no space after =, and name databases before reason=`,
+      );
+    }
+    throw new CommandError(
+      `${typed(next.text)} follows reason=${typed(value)}, which has no quotes, so it may be part of the reason or a database: write a reason with spaces in double quotes (${typed(`reason="${value} ${next.text}"`)}), and name databases before reason=`,
+    );
+  });
 }
 
 /**
@@ -286,17 +356,47 @@ function splitOptions(words: readonly string[], command: ChatCommandName) {
 function targetsOf(words: readonly string[], command: ChatCommandName): string[] {
   if (words.length > MAX_TARGETS) throw new CommandError(`name at most ${MAX_TARGETS} databases at once`);
   for (const word of words) {
+    // `reason "CA"`, `ticket CHG-1`, `ticket:CHG-1`: an option written without its `=` is a valid
+    // database name, and with the option also given properly it would be asked for as one.
+    const lower = word.toLowerCase();
+    const option = OPTIONS[command].find((name) => lower === name || lower.startsWith(`${name}:`));
+    if (option) {
+      throw new CommandError(
+        `${typed(word)} is an option of \`${command}\`, not a database name: write ${option}=…, with = and no space around it.\n${CHAT_HELP[command]}`,
+      );
+    }
     if (!TARGET.test(word)) {
       // `db1,db2`: the CLI's --target takes a comma-separated list, the chat command words.
       const parts = word.split(',');
       const commaList = parts.length > 1 && parts.every((part) => TARGET.test(part));
+      const slack = slackReference(word);
       const how = commaList
         ? `: name several databases with spaces between them, not commas (${typed(`${command} ${parts.join(' ')}`)}).`
-        : '.';
+        : slack
+          ? `: Slack sent ${slack.kind} there in place of what was typed (${typed(slack.typed)}); name the database by its identifier, ARN or project:region:instance, which Slack does not link.`
+          : '.';
       throw new CommandError(`${typed(word)} is not a database name${how}\n${CHAT_HELP[command]}`);
     }
   }
   return [...new Set(words)];
+}
+
+/**
+ * What a word is when it is a reference Slack wrote in place of the text typed (with the slash
+ * command's "Escape channels, users, and links" on, `certs.example` arrives as
+ * `<http://certs.example|certs.example>` and `#certs` as `<#C0123|certs>`:
+ * https://api.slack.com/interactivity/slash-commands#creating_commands), so a refusal can say why
+ * the name it repeats is not what the user sees in the channel.
+ */
+function slackReference(word: string): { kind: string; typed: string } | undefined {
+  const match = /^<([^<>|]+)(?:\|([^<>]*))?>$/.exec(word);
+  if (!match) return undefined;
+  const [, target = '', label] = match;
+  if (target.startsWith('#')) return { kind: 'a channel', typed: `#${label ?? target.slice(1)}` };
+  if (target.startsWith('@') || target.startsWith('!')) {
+    return { kind: 'a mention', typed: `@${label ?? target.slice(1)}` };
+  }
+  return { kind: 'a link', typed: label ?? target };
 }
 
 /**

@@ -107,5 +107,10 @@ describe('parseAmazonQPayload', () => {
 
   it('passes grammar mistakes through as their help', () => {
     expect(() => parseAmazonQPayload({ command: 'snapshot' })).toThrow(/needs reason="…" and ticket=…/);
+    // Straight single quotes survive the unescaped substitution, so the apostrophe ambiguity reaches
+    // the grammar here too, and is refused there with the quote that works in Amazon Q (“…”).
+    expect(() =>
+      parseAmazonQPayload(substituted("snapshot certctl-prod reason='the users' certs ticket=CHG-1")),
+    ).toThrow(/after `users'` may close the reason.*so `certs` may be part of the reason.*“…”/);
   });
 });

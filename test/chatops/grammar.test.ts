@@ -310,3 +310,137 @@ describe('splitWords when an apostrophe ends a word inside single quotes', () =>
     expect(splitWords("a 'b c' d's 'e'")).toEqual(['a', 'b c', "d's", 'e']);
   });
 });
+
+describe('parseChatCommand when a word after the reason may belong to it', () => {
+  it('refuses a single-quoted reason whose closing quote may be an apostrophe, naming the quote and the word, instead of snapshotting that word', () => {
+    // Prepare: `users'` may close the quote, or be a plural possessive whose closing quote is
+    // missing, in which case `certs` is part of the reason and no database was named by it.
+    const texts = [
+      "snapshot certctl-prod reason='the users' certs ticket=CHG-1",
+      'snapshot certctl-prod reason=\u2018the users\u2019 certs ticket=CHG-1',
+      "snapshot certctl-prod ticket=CHG-1 reason='the users' certs",
+    ];
+
+    // Act
+    const answers = texts.map((text) => parseChatCommand(text));
+
+    // Assess
+    for (const answer of answers) expect(answer).toBeInstanceOf(CommandError);
+    expect((answers[0] as CommandError).message).toBe(
+      'the single quote after `users\'` may close the reason, or be an apostrophe whose quote is not closed, so `certs` may be part of the reason or a database: write reason="…" in double quotes ("…" or “…”), where an apostrophe is always a letter, and name databases before reason=',
+    );
+    expect((answers[1] as CommandError).message).toContain('after `users\u2019`');
+    expect((answers[2] as CommandError).message).toContain('so `certs` may be part of the reason');
+  });
+
+  it('refuses a bare word after an unquoted reason, suggesting the quoted reason, instead of snapshotting it', () => {
+    // Act
+    const rotation = parseChatCommand('snapshot certctl-prod reason=CA rotation ticket=CHG-1');
+    const empty = parseChatCommand('snapshot reason= certs ticket=CHG-1');
+
+    // Assess
+    expect((rotation as CommandError).message).toBe(
+      '`rotation` follows reason=`CA`, which has no quotes, so it may be part of the reason or a database: write a reason with spaces in double quotes (`reason="CA rotation"`), and name databases before reason=',
+    );
+    expect((empty as CommandError).message).toBe(
+      '`certs` follows reason= with a space between them, so it may be the reason or a database: write reason="…" with no space after =, and name databases before reason=',
+    );
+  });
+
+  it('refuses a bare word right after a quoted reason too, as the quotes may have been put around part of it', () => {
+    // Act: `reason="CA" rotation`: the whole reason meant, quoted short; or a database named last.
+    const answers = [
+      'snapshot reason="CA" rotation ticket=CHG-1',
+      'snapshot reason=\u201cCA\u201d rotation ticket=CHG-1',
+      'snapshot reason=\u00abCA\u00bb rotation ticket=CHG-1',
+    ].map((text) => parseChatCommand(text) as CommandError);
+
+    // Assess
+    for (const answer of answers) expect(answer).toBeInstanceOf(CommandError);
+    expect(answers[0]?.message).toBe(
+      '`rotation` follows the quoted reason `CA`, so it may be part of the reason or a database: put it inside the quotes if it is part of the reason (`reason="CA rotation"`), and name databases before reason=',
+    );
+  });
+
+  it('reads databases named before the options, or after the ticket', () => {
+    const expected = { name: 'snapshot', targets: ['certctl-prod'], reason: 'CA rotation', ticket: 'CHG-1' };
+    expect(parseChatCommand("snapshot reason='CA rotation' ticket=CHG-1 certctl-prod")).toEqual(expected);
+    expect(parseChatCommand("snapshot certctl-prod reason='CA rotation' ticket=CHG-1")).toEqual(expected);
+    expect(parseChatCommand('snapshot certctl-prod ticket=CHG-1 reason=\u00abCA rotation\u00bb')).toEqual(
+      expected,
+    );
+  });
+});
+
+describe('parseChatCommand when a backslash is typed as an escape', () => {
+  it('refuses a backslash before a space, a quote or the end, naming it, instead of reading the next word as a database', () => {
+    // Act: shell habits: an escaped space, escaped quotes, a line continuation left at the end.
+    const refuse = (text: string) => parseChatCommand(text) as CommandError;
+    const space = refuse('snapshot reason=CA\\ rotation ticket=CHG-1');
+    const quotes = refuse('snapshot reason=\\"CA rotation\\" certctl-prod ticket=CHG-1');
+    const inside = refuse('snapshot reason="say \\"go\\" now" certctl-prod ticket=CHG-1');
+    const trailing = refuse('snapshot certctl-prod reason="CA rotation" ticket=CHG-1 \\');
+
+    // Assess
+    expect(space).toBeInstanceOf(CommandError);
+    expect(space.message).toBe(
+      'a backslash escapes nothing in a chat command (`reason=CA\\`): write a value with spaces in double quotes ("…" or “…”), where a single quote is a letter (to quote inside a reason, use ‘…’ or «…»)',
+    );
+    expect(quotes.message).toContain('(`reason=\\"`)');
+    expect(inside.message).toContain('(`say \\"`)');
+    expect(trailing.message).toContain('(`\\`)');
+  });
+
+  it('keeps a backslash that escapes nothing as a letter, and quotes of another kind inside a reason', () => {
+    expect(parseChatCommand('snapshot reason="C:\\certs rotated" ticket=CHG-1')).toMatchObject({
+      reason: 'C:\\certs rotated',
+    });
+    expect(
+      parseChatCommand('snapshot certctl-prod reason="say \u2018go\u2019 now" ticket=CHG-1'),
+    ).toMatchObject({
+      targets: ['certctl-prod'],
+      reason: 'say \u2018go\u2019 now',
+    });
+  });
+});
+
+describe('parseChatCommand when Slack has turned a name into a link or mention', () => {
+  it('names the token and says Slack sent a link or mention in place of what was typed', () => {
+    // Act: with "Escape channels, users, and links" on, Slack sends `certs.example` as a link and
+    // `#certs` as a channel reference.
+    const [link, channel, user] = [
+      'readiness <http://certs.example|certs.example>',
+      'snapshot <#C0123|certs> reason="CA rotation" ticket=CHG-1',
+      'readiness <@U0BOSS>',
+    ].map((text) => (parseChatCommand(text) as CommandError).message.split('\n')[0]);
+
+    // Assess
+    expect(link).toBe(
+      '`&lt;http://certs.example|certs.example&gt;` is not a database name: Slack sent a link there in place of what was typed (`certs.example`); name the database by its identifier, ARN or project:region:instance, which Slack does not link.',
+    );
+    expect(channel).toBe(
+      '`&lt;#C0123|certs&gt;` is not a database name: Slack sent a channel there in place of what was typed (`#certs`); name the database by its identifier, ARN or project:region:instance, which Slack does not link.',
+    );
+    expect(user).toContain('Slack sent a mention there');
+  });
+});
+
+describe('parseChatCommand when an option is written without its =', () => {
+  it('refuses an option name where a database name goes, naming it and the form meant, instead of snapshotting a database of that name', () => {
+    // Act: the reason given twice, once as `reason "…"`, so `reason` and nothing else is the odd word.
+    const spaced = parseChatCommand('snapshot certctl-prod reason "CA" reason="CA rotation" ticket=CHG-1');
+    const trailing = parseChatCommand('snapshot certctl-prod reason="CA rotation" ticket=CHG-1 Ticket');
+    const colon = parseChatCommand('snapshot certctl-prod reason="CA rotation" ticket=CHG-1 ticket:CHG-2');
+
+    // Assess
+    expect((spaced as CommandError).message.split('\n')[0]).toBe(
+      '`reason` is an option of `snapshot`, not a database name: write reason=…, with = and no space around it.',
+    );
+    expect((trailing as CommandError).message.split('\n')[0]).toBe(
+      '`Ticket` is an option of `snapshot`, not a database name: write ticket=…, with = and no space around it.',
+    );
+    expect((colon as CommandError).message.split('\n')[0]).toBe(
+      '`ticket:CHG-2` is an option of `snapshot`, not a database name: write ticket=…, with = and no space around it.',
+    );
+  });
+});

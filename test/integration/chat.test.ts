@@ -108,6 +108,31 @@ describe('ChatOps end to end', () => {
     for (const text of [output.text(), views, ack.body]) expect(text).not.toContain(SECRET);
   });
 
+  it('refuses a reason whose single quote may be an apostrophe, naming it, and starts nothing for the word after it', async () => {
+    // Prepare: `users'` may close the reason or be a plural possessive whose quote is never closed;
+    // read the first way, certctl-busy-db (a database the policy selects) would be snapshotted.
+    const { slack, settle } = deployment();
+    const url = receiver.responseUrl();
+    const body = slashCommandForm(
+      "snapshot certctl-prod-db reason='the users' certctl-busy-db ticket=CHG-7003",
+      { response_url: url },
+    );
+    const createsBefore = harness.rds.snapshots.createCalls;
+
+    // Act
+    const ack = await slack(signedSlackEvent(body, SECRET, new Date()));
+    await settle();
+
+    // Assess
+    expect(ack.statusCode).toBe(200);
+    const text = JSON.parse(ack.body).text as string;
+    expect(text).toContain("the single quote after `users'` may close the reason");
+    expect(text).toContain('so `certctl-busy-db` may be part of the reason or a database');
+    expect(text).toContain('write reason="…" in double quotes');
+    expect(harness.rds.snapshots.createCalls).toBe(createsBefore);
+    expect(receiver.postsTo(url)).toEqual([]);
+  });
+
   it('answers a snapshot of an Aurora member with the cluster to name instead, and snapshots nothing', async () => {
     // Prepare
     const { slack, settle } = deployment();
