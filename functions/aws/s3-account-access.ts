@@ -182,8 +182,10 @@ export async function readAccountPublicAccess(
   region: string,
 ): Promise<PublicAccessLevel> {
   let reason = 'not read';
-  // The last attempt's failure, when it said nothing of the account (thrown after the loop).
+  // The last attempt's failure, when it said nothing of the account (thrown after the loop), and
+  // whether the strategy retries its kind (the SDK's strategies never retry a SERVER_ERROR).
   let callFailed: unknown;
+  let retried = true;
   try {
     const base = await controlEndpoint(client, account, region);
     const config = client.config as unknown as {
@@ -239,6 +241,7 @@ export async function readAccountPublicAccess(
       }
       if (saysNothingOfTheResource(failed)) callFailed = failed;
       const errorType = retryErrorType(failed);
+      retried = errorType === 'THROTTLING' || errorType === 'TRANSIENT';
       if (errorType === undefined) break;
       try {
         token = await strategy.refreshRetryTokenForRetry(token, { errorType });
@@ -255,6 +258,7 @@ export async function readAccountPublicAccess(
       `S3 Control GetPublicAccessBlock of account ${account} in ${region}`,
       reason,
       callFailed,
+      retried,
     );
   }
   return { state: 'unknown', reason: `GetPublicAccessBlock (account) ${reason}` };

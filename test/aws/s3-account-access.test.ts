@@ -452,6 +452,18 @@ describe('readAccountPublicAccess when the call fails', () => {
     },
   );
 
+  it('fails the scope after one attempt, saying it was not retried, for a 5xx the SDK does not retry', async () => {
+    // Prepare: the SDK's strategies retry 500, 502, 503 and 504, not another 5xx.
+    const { client, sent } = answering({ statusCode: 501, code: 'NotImplemented' });
+    // Act / Assess
+    await expect(readAccountPublicAccess(client, OPEN, 'eu-west-1')).rejects.toMatchObject({
+      name: 'CloudApiError',
+      code: 'NotImplemented',
+      message: `S3 Control GetPublicAccessBlock of account ${OPEN} in eu-west-1 failed: the service answered with a server error, which this client does not retry; its answer: NotImplemented (HTTP 501)`,
+    });
+    expect(sent()).toBe(1);
+  });
+
   it('fails the scope when the connection is lost until the attempts are spent', async () => {
     // Prepare
     const { client, sent } = answering({
