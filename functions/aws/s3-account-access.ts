@@ -167,6 +167,17 @@ function retryErrorType(error: SdkErrorLike): RetryErrorType | undefined {
 type SdkErrorLike = Parameters<typeof isTransientError>[0];
 
 /**
+ * Whether the SDK's retry strategies ask again after a call failed with `error` (its
+ * {@link retryErrorType} is throttling or transient): a `SERVER_ERROR` (a 5xx other than 500, 502,
+ * 503 and 504) fails on the answer that brings it.
+ */
+export function sdkRetries(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const errorType = retryErrorType(error as SdkErrorLike);
+  return errorType === 'THROTTLING' || errorType === 'TRANSIENT';
+}
+
+/**
  * The account-level Block Public Access of `account`, read in `region` with the S3 client of that
  * account and region. A read that failed for the call once the client's retries are spent
  * (throttled, a server error, a timeout or a lost connection: core/errors.ts
@@ -241,7 +252,7 @@ export async function readAccountPublicAccess(
       }
       if (saysNothingOfTheResource(failed)) callFailed = failed;
       const errorType = retryErrorType(failed);
-      retried = errorType === 'THROTTLING' || errorType === 'TRANSIENT';
+      retried = sdkRetries(failed);
       if (errorType === undefined) break;
       try {
         token = await strategy.refreshRetryTokenForRetry(token, { errorType });

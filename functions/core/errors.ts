@@ -293,17 +293,20 @@ export function callFailure(what: string, reason: string, error: unknown, retrie
  * are spent): read as an answer, it would leave the resource NOT_AVAILABLE in a scope reported
  * complete, which a publisher then settles as if it had been read. Thrown as {@link callFailure} of
  * `what`, with the service's answer in the adapter's words (`reasonOf`); an error that fails the
- * scope already (a {@link CloudApiError}, as a key describer's) passes as it is. Returns otherwise:
+ * scope already (a {@link CloudApiError}, as a key describer's) passes as it is. `retries` says
+ * whether the adapter's client retries such an error (callFailure's `retried`; all, when not given).
+ * Returns otherwise:
  * the error is an answer about the resource, the caller's to record.
  */
 export function failScopeOnCallFailure(
   what: string,
   error: unknown,
   reasonOf: (error: unknown) => string,
+  retries?: (error: unknown) => boolean,
 ): void {
   if (!saysNothingOfTheResource(error)) return;
   if (error instanceof CloudApiError) throw error;
-  throw callFailure(what, reasonOf(error), error);
+  throw callFailure(what, reasonOf(error), error, retries?.(error) ?? true);
 }
 
 /**
