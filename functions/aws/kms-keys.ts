@@ -9,7 +9,7 @@
  * `ValidTo`, sent only for imported key material that expires; `Arn`, the key an alias points to).
  */
 import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
-import { CloudApiError, describeError, errorCode, transientKind } from '../core/errors.ts';
+import { CloudApiError, describeError, errorCode, saysNothingOfTheResource } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { isKmsAlias } from '../core/kms-key-states.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
@@ -57,7 +57,7 @@ export function accountOfKmsArn(key: string): string | undefined {
  * https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html and
  * https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html, plus the expired or unknown
  * session token the JSON services answer). Throttling and a 4xx timeout answer for the caller too, and
- * are read from the one list of passing failures (core/errors.ts TRANSIENT_CODES, {@link isPerResourceError}),
+ * are told by the shared test of a failed call (core/errors.ts saysNothingOfTheResource, {@link isPerResourceError}),
  * not listed here, so a code added there is never taken for one key's or secret's refusal.
  */
 const CALLER_ERRORS: ReadonlySet<string> = new Set([
@@ -74,10 +74,12 @@ const CALLER_ERRORS: ReadonlySet<string> = new Set([
 
 /**
  * Errors that answer for one resource (its permission, its state), not for the whole scope: a 4xx
- * other than a failure that passes on its own (any code core/errors.ts counts transient: throttling,
- * and a 4xx timeout such as S3's `RequestTimeout`; such a call says nothing of the resource, and
- * taking it for one would leave a resource NOT_AVAILABLE in a scope read as complete instead of
- * failing the scope) and the caller's credentials refused ({@link CALLER_ERRORS}).
+ * that says something of the resource (core/errors.ts saysNothingOfTheResource: not throttling,
+ * by code or HTTP 429, nor a 4xx timeout such as S3's `RequestTimeout`; such a call says nothing of
+ * the resource, and taking it for one would leave a resource NOT_AVAILABLE in a scope read as
+ * complete instead of failing the scope), and not the caller's credentials refused
+ * ({@link CALLER_ERRORS}), which the shared test leaves to its callers: a refused caller is refused
+ * for every resource of the scope. Anything else (a 5xx, no answer) fails the scope too.
  */
 export function isPerResourceError(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -86,9 +88,7 @@ export function isPerResourceError(error: unknown): boolean {
     status >= 400 &&
     status < 500 &&
     !CALLER_ERRORS.has(errorCode(error)) &&
-    transientKind(error) === undefined &&
-    // HTTP 429 (Too Many Requests) is throttling whatever code the body sent, as core/errors.ts counts it.
-    transientKind(String(status)) === undefined
+    !saysNothingOfTheResource(error)
   );
 }
 

@@ -19,9 +19,10 @@
  * `<ErrorResponse><Error><Code>…` (https://github.com/getmoto/moto/pull/9716 quotes AWS's answer).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { RetryErrorType, RetryToken } from '@smithy/types';
 import type { BucketReading, PublicAccessConfig } from '../core/dump-facts.ts';
-import { describeError } from '../core/errors.ts';
+import { callFailure, describeError, saysNothingOfTheResource } from '../core/errors.ts';
 import { endpointOf } from './protocol.ts';
 import { decodeXmlResult, type Shape, XmlWireError } from './xml-wire.ts';
 
@@ -150,17 +151,41 @@ interface RetryStrategyLike {
   recordSuccess(token: RetryToken): void;
 }
 
-/** What kind of retryable failure an answer (or a transport error, `status` undefined) is; undefined: not retried. */
-function retryErrorType(status: number | undefined, code: string | undefined): RetryErrorType | undefined {
-  if (status === undefined) return 'TRANSIENT';
-  if (status === 429 || code === 'SlowDown' || code === 'Throttling') return 'THROTTLING';
-  return status >= 500 ? 'SERVER_ERROR' : undefined;
+/**
+ * How the SDK's retry would class a failed attempt (an SDK-shaped error: `name`, `$metadata`, a
+ * Node `code`), with the SDK's own tests (@smithy/core/retry, as its retry middleware classes
+ * them): throttling, then a transient failure (500, 502, 503, 504, a timeout, a dropped
+ * connection), then another 5xx (`SERVER_ERROR`, which the standard and adaptive strategies do not
+ * retry); undefined for any other failure, which is an answer and not asked again.
+ */
+function retryErrorType(error: SdkErrorLike): RetryErrorType | undefined {
+  if (isThrottlingError(error)) return 'THROTTLING';
+  if (isTransientError(error)) return 'TRANSIENT';
+  return isServerError(error) ? 'SERVER_ERROR' : undefined;
+}
+
+type SdkErrorLike = Parameters<typeof isTransientError>[0];
+
+/**
+ * Whether the SDK's retry strategies ask again after a call failed with `error` (its
+ * {@link retryErrorType} is throttling or transient): a `SERVER_ERROR` (a 5xx other than 500, 502,
+ * 503 and 504) fails on the answer that brings it.
+ */
+export function sdkRetries(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const errorType = retryErrorType(error as SdkErrorLike);
+  return errorType === 'THROTTLING' || errorType === 'TRANSIENT';
 }
 
 /**
  * The account-level Block Public Access of `account`, read in `region` with the S3 client of that
- * account and region. Never throws: a denied or failed read is `unknown` with a reason that names
- * the error code and status, never the answer's body or the request.
+ * account and region. A read that failed for the call once the client's retries are spent
+ * (throttled, a server error, a timeout or a lost connection: core/errors.ts
+ * saysNothingOfTheResource) throws a CloudApiError ({@link callFailure}), failing the scope as the
+ * dumps audit's other reads do: read as `unknown`, it left the bucket NOT_AVAILABLE in a scope
+ * reported complete, which a publisher then settles as if it had been read. Any other failed read
+ * (denied, a 2xx that is not the configuration) is `unknown` with a reason that names the error
+ * code and status, never the answer's body or the request.
  */
 export async function readAccountPublicAccess(
   client: S3Client,
@@ -168,6 +193,10 @@ export async function readAccountPublicAccess(
   region: string,
 ): Promise<PublicAccessLevel> {
   let reason = 'not read';
+  // The last attempt's failure, when it said nothing of the account (thrown after the loop), and
+  // whether the strategy retries its kind (the SDK's strategies never retry a SERVER_ERROR).
+  let callFailed: unknown;
+  let retried = true;
   try {
     const base = await controlEndpoint(client, account, region);
     const config = client.config as unknown as {
@@ -191,7 +220,9 @@ export async function readAccountPublicAccess(
         headers: { host: base.host, 'x-amz-account-id': account },
       };
       let status: number | undefined;
-      let code: string | undefined;
+      // The failed attempt, as the SDK's error of it would read.
+      let failed: SdkErrorLike;
+      callFailed = undefined;
       try {
         const signed = await signer.sign(request, { signingRegion: region, signingService: 's3' });
         const { response } = await config.requestHandler.handle(signed, {});
@@ -202,9 +233,11 @@ export async function readAccountPublicAccess(
           strategy.recordSuccess(token);
           return { state: 'read', settings };
         }
-        code = errorCodeOf(body);
+        const code = errorCodeOf(body);
         if (code === 'NoSuchPublicAccessBlockConfiguration') return { state: 'absent' };
         reason = `${code ?? 'Error'} (HTTP ${status})`;
+        // Named by its code, else its status, as the SDK names an error answer without a code.
+        failed = { name: code ?? String(status), message: reason, $metadata: { httpStatusCode: status } };
       } catch (error) {
         if (error instanceof XmlWireError) {
           // A 2xx answer that is not the configuration: not read, and not retried.
@@ -212,8 +245,14 @@ export async function readAccountPublicAccess(
           break;
         }
         reason = describeError(error);
+        failed =
+          typeof error === 'object' && error !== null
+            ? (error as SdkErrorLike)
+            : { name: 'Error', message: String(error) };
       }
-      const errorType = retryErrorType(status, code);
+      if (saysNothingOfTheResource(failed)) callFailed = failed;
+      const errorType = retryErrorType(failed);
+      retried = sdkRetries(failed);
       if (errorType === undefined) break;
       try {
         token = await strategy.refreshRetryTokenForRetry(token, { errorType });
@@ -224,6 +263,14 @@ export async function readAccountPublicAccess(
     }
   } catch (error) {
     reason = describeError(error);
+  }
+  if (callFailed !== undefined) {
+    throw callFailure(
+      `S3 Control GetPublicAccessBlock of account ${account} in ${region}`,
+      reason,
+      callFailed,
+      retried,
+    );
   }
   return { state: 'unknown', reason: `GetPublicAccessBlock (account) ${reason}` };
 }

@@ -102,6 +102,7 @@ import {
   type PublicAccessLevel,
   type PublicAccessSettings,
   readAccountPublicAccess,
+  sdkRetries,
 } from './s3-account-access.ts';
 import { bucketSetting, prepareBucketSettings } from './s3-settings-wire.ts';
 import { getObjectRead, type ListObjectsPage, listObjectsPage, prepareBucketReads } from './s3-wire.ts';
@@ -250,10 +251,11 @@ function namesKmsDecrypt(error: unknown): boolean {
 /**
  * An S3 read of the location that failed for the call fails the scope (core/errors.ts
  * {@link sharedFailScopeOnCallFailure}): throttled, as S3's `SlowDown` 503, a server error or a
- * timeout, once the client's retries are spent.
+ * timeout, once the client's retries are spent, or on the answer that brings it for a 5xx the SDK
+ * does not retry ({@link sdkRetries}).
  */
 function failScopeOnCallFailure(s3: RegionalS3, what: string, error: unknown): void {
-  sharedFailScopeOnCallFailure(`S3 ${what} in ${s3.region}`, error, reasonOf);
+  sharedFailScopeOnCallFailure(`S3 ${what} in ${s3.region}`, error, reasonOf, sdkRetries);
 }
 
 async function reading<T>(

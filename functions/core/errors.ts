@@ -261,21 +261,29 @@ const EXHAUSTED_CODES: ReadonlySet<string> = new Set(['RESOURCE_EXHAUSTED', '8']
 
 /** How a scope's failure words each kind of passing failure, before the service's own answer. */
 const CALL_FAILURE_WORDS: Readonly<Record<TransientKind, string>> = {
-  throttled: 'the service throttled it (rate-limited) until the retries ran out',
-  serverError: 'the service answered with a server error until the retries ran out',
-  unreachable: 'it timed out or lost its connection until the retries ran out',
-  busy: 'a concurrent operation aborted it until the retries ran out',
+  throttled: 'the service throttled it (rate-limited)',
+  serverError: 'the service answered with a server error',
+  unreachable: 'it timed out or lost its connection',
+  busy: 'a concurrent operation aborted it',
 };
 
 /**
  * A failed read that says nothing of the resource ({@link saysNothingOfTheResource}) as the error
  * that fails the scope: `what` failed, which kind of passing failure it was in words (so a report
  * says it was throttled rather than quote a bare code), and the service's last answer (`reason`).
- * Its code is the error's own ({@link errorCode}); `cause` keeps the error.
+ * `retried` says whether the client retries that failure: true (the default), the words say it
+ * lasted until the retries ran out; false (Cloud SQL's clients and INTERNAL, an SDK strategy and a
+ * 5xx other than 500/502/503/504), they say the client does not retry it, rather than claim
+ * retries that never happened. Its code is the error's own ({@link errorCode}); `cause` keeps the error.
  */
-export function callFailure(what: string, reason: string, error: unknown): CloudApiError {
+export function callFailure(what: string, reason: string, error: unknown, retried = true): CloudApiError {
   const kind = callFailureKind(error);
-  const words = kind === undefined ? '' : `${CALL_FAILURE_WORDS[kind]}; its last answer: `;
+  const words =
+    kind === undefined
+      ? ''
+      : retried
+        ? `${CALL_FAILURE_WORDS[kind]} until the retries ran out; its last answer: `
+        : `${CALL_FAILURE_WORDS[kind]}, which this client does not retry; its answer: `;
   return new CloudApiError(`${what} failed: ${words}${reason}`, errorCode(error), { cause: error });
 }
 
@@ -285,17 +293,20 @@ export function callFailure(what: string, reason: string, error: unknown): Cloud
  * are spent): read as an answer, it would leave the resource NOT_AVAILABLE in a scope reported
  * complete, which a publisher then settles as if it had been read. Thrown as {@link callFailure} of
  * `what`, with the service's answer in the adapter's words (`reasonOf`); an error that fails the
- * scope already (a {@link CloudApiError}, as a key describer's) passes as it is. Returns otherwise:
+ * scope already (a {@link CloudApiError}, as a key describer's) passes as it is. `retries` says
+ * whether the adapter's client retries such an error (callFailure's `retried`; all, when not given).
+ * Returns otherwise:
  * the error is an answer about the resource, the caller's to record.
  */
 export function failScopeOnCallFailure(
   what: string,
   error: unknown,
   reasonOf: (error: unknown) => string,
+  retries?: (error: unknown) => boolean,
 ): void {
   if (!saysNothingOfTheResource(error)) return;
   if (error instanceof CloudApiError) throw error;
-  throw callFailure(what, reasonOf(error), error);
+  throw callFailure(what, reasonOf(error), error, retries?.(error) ?? true);
 }
 
 /**

@@ -44,7 +44,13 @@ import { CredentialsError } from '../core/errors.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
 import type { CloudSqlBackupsApi } from './cloud-sql-backups.ts';
 import type { LeanMethod, LeanRoute } from './cloud-sql-lean.ts';
-import { CloudSqlUnreachableError, googleErrorCode, googleErrorMessage, transportFailure } from './wire.ts';
+import {
+  CLOUD_SQL_RETRIED_CODES,
+  CloudSqlUnreachableError,
+  googleErrorCode,
+  googleErrorMessage,
+  transportFailure,
+} from './wire.ts';
 
 export interface GcpClientFactoryOptions {
   /**
@@ -170,7 +176,7 @@ export const CLOUD_SQL_READ_TIMEOUT_MS = 30_000;
  */
 function readRetry(timeoutMs: number): Omit<ServiceConfig, 'methods'> {
   return {
-    retry_codes: { backup_guard_read: ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'] },
+    retry_codes: { backup_guard_read: [...CLOUD_SQL_RETRIED_CODES] },
     retry_params: {
       backup_guard_read: {
         initial_retry_delay_millis: 200,

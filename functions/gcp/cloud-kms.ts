@@ -20,7 +20,12 @@
  * functions' one Google REST client (./rest-request.ts): same signing, retries and endpoint
  * override (the simulator) as Secret Manager (./secret-manager.ts).
  */
-import { CloudApiError, describeError, isTransient, refusalNotOfPermission } from '../core/errors.ts';
+import {
+  CloudApiError,
+  describeError,
+  refusalNotOfPermission,
+  saysNothingOfTheResource,
+} from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import {
   GcpApiError,
@@ -120,17 +125,17 @@ export function keyOfVersion(versionName: string): string | undefined {
 }
 
 /**
- * A 4xx other than a failure that passes on its own (throttling, and any code core/errors.ts counts
- * transient, such as ABORTED's 409) answers for this key (its permission, its name), not for the
- * scope; so does a 2xx that is not the key's resource ({@link GcpRestClient.getResource}).
+ * A 4xx that says something of the resource (core/errors.ts saysNothingOfTheResource: not
+ * throttling, whether by status, code or a rate limit's ErrorInfo, not ABORTED's 409) answers for
+ * this key (its permission, its name), not for the scope. So does a 2xx that is not the key's
+ * resource ({@link GcpRestClient.getResource}), which the shared test cannot know: the answer came,
+ * and it is not the key. Anything else (a 5xx, no answer, another error) fails the scope.
  */
 function isPerKeyError(error: unknown): error is CloudKmsApiError {
   if (!(error instanceof CloudKmsApiError)) return false;
   const { status } = error;
-  return (
-    (status >= 200 && status < 300) ||
-    (status >= 400 && status < 500 && status !== 429 && !isTransient(error.code))
-  );
+  if (status >= 200 && status < 300) return true;
+  return status >= 400 && status < 500 && !saysNothingOfTheResource(error);
 }
 
 function unreadReason(error: CloudKmsApiError, call: string, permission: string, keyName: string): string {

@@ -66,6 +66,7 @@ import type {
 } from './cloud-sql-read-view.ts';
 import type { GcpCollector } from './collectors.ts';
 import {
+  cloudSqlRetries,
   enumName,
   googleErrorCode,
   googleErrorMessage,
@@ -417,7 +418,7 @@ function failScopeOnCallFailure(read: string, project: string, instance: string,
   // Coded by the status name (gax's own code is the gRPC number), as the listing's failure is.
   const message =
     throttled === undefined
-      ? callFailure(what, `${code}: ${googleErrorMessage(error)}`, error).message
+      ? callFailure(what, `${code}: ${googleErrorMessage(error)}`, error, cloudSqlRetries(error)).message
       : `${what} failed with ${code}: ${googleErrorMessage(error)}. ${throttled}.`;
   throw new CloudApiError(message, code, { cause: error });
 }

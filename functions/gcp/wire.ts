@@ -112,6 +112,25 @@ export function nonEmpty(value: string | null | undefined): string | undefined {
 }
 
 /**
+ * The statuses the Cloud SQL Admin read clients retry (./clients.ts readRetry, whose `retry_codes`
+ * these are): throttling and unavailability, never INTERNAL or ABORTED, which fail on the answer
+ * that brings them. Here, beside the status names, so that a report can say whether a failed read
+ * was retried without loading the clients.
+ */
+export const CLOUD_SQL_RETRIED_CODES = ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED'] as const;
+
+/**
+ * Whether the Cloud SQL Admin read clients retry a read that failed with `error`
+ * ({@link CLOUD_SQL_RETRIED_CODES}), by its gRPC status: gax retries by the status, so a rate limit
+ * (RESOURCE_EXHAUSTED, coded RATE_LIMIT_EXCEEDED by {@link googleErrorCode}) is retried as any.
+ */
+export function cloudSqlRetries(error: unknown): boolean {
+  const code = googleErrorCode(error);
+  const status = code === 'RATE_LIMIT_EXCEEDED' ? 'RESOURCE_EXHAUSTED' : code;
+  return (CLOUD_SQL_RETRIED_CODES as readonly string[]).includes(status);
+}
+
+/**
  * Canonical gRPC status names by code (google/rpc/code.proto). gax reports an API error's status as
  * this number (`GoogleError.code`); findings and logs quote the name.
  */

@@ -250,7 +250,11 @@ export function failedPublication(report: AuditReport, error: unknown): FailedPu
  * connection is what the retries (the SDK's adaptive retry, then the publisher's attempts) could not
  * get past, not a verdict on the findings: which codes those are is the one list of failures that
  * pass on their own (core/errors.ts `TRANSIENT_CODES`, by kind), so a code added there is worded here
- * too, and a kind added there must be given words here. A failure count the answer named no finding
+ * too, and a kind added there must be given words here. "Until the retries ran out" holds for every
+ * kind, unlike a Cloud SQL read's (core/errors.ts callFailure `retried`): this job passes the
+ * publisher no retry options, and its importWithRetry sends again every finding whose failure is not
+ * permanent, whatever its code (ABORTED, a 501, a code the SDK does not retry), up to its default
+ * attempts (4). A failure count the answer named no finding
  * for leaves unknown whether they landed. Any other code (InvalidInput, AccessDeniedException, …) is
  * Security Hub refusing them.
  */

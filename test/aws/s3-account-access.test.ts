@@ -26,11 +26,15 @@ import { DUMP_FIXTURE, NOW, simS3Client } from '../sim/s3-support.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import type { S3BucketScenario } from '../sim/services/s3.ts';
 
-/** Accounts: one blocking everything at account level, one with nothing, one partly, one denying the read. */
+/**
+ * Accounts: one blocking everything at account level, one with nothing, one partly, one denying the
+ * read, one whose read is throttled every time.
+ */
 const BLOCKING = '111111111111';
 const OPEN = '222222222222';
 const PARTLY = '333333333333';
 const DENYING = '444444444444';
+const THROTTLED = '555555555555';
 const ALL_ON = {
   blockPublicAcls: true,
   ignorePublicAcls: true,
@@ -70,7 +74,7 @@ beforeAll(async () => {
     scenario: {
       services: {
         kms: {
-          keys: [BLOCKING, OPEN, PARTLY, DENYING].map((account) => ({
+          keys: [BLOCKING, OPEN, PARTLY, DENYING, THROTTLED].map((account) => ({
             id: '5c1a9e2b-7d34-4f0e-9a61-2b8c3d4e5f60',
             account,
             region: 'eu-west-1',
@@ -81,6 +85,7 @@ beforeAll(async () => {
             { account: BLOCKING, publicAccessBlock: ALL_ON },
             { account: PARTLY, publicAccessBlock: { ...ALL_ON, blockPublicAcls: false } },
             { account: DENYING, denied: true },
+            { account: THROTTLED, throttled: true },
           ],
           buckets: [
             bucket('dumps-blocking-acls-open', BLOCKING, ACLS_OPEN),
@@ -91,6 +96,8 @@ beforeAll(async () => {
             bucket('dumps-partly-acls-open', PARTLY, ACLS_OPEN),
             bucket('dumps-partly-ignore-off', PARTLY, { ...ALL_ON, ignorePublicAcls: false }),
             bucket('dumps-denying-acls-open', DENYING, ACLS_OPEN),
+            bucket('dumps-throttled-acls-open', THROTTLED, ACLS_OPEN),
+            bucket('dumps-throttled-all-on', THROTTLED, ALL_ON),
             // Owned by OPEN (no Block Public Access at either level), readable by BLOCKING through
             // its bucket policy: a policy that names BLOCKING as the owner audits a bucket whose
             // public access BLOCKING's account setting does not govern.
@@ -231,6 +238,26 @@ describe('a dump bucket owned by another account than the policy names', () => {
   });
 });
 
+describe('dumps audit when the account-level read is throttled', () => {
+  it('fails the scope rather than leave the bucket NOT_AVAILABLE in a scope read as complete', async () => {
+    // Act / Assess: before, the bucket was judged NOT_AVAILABLE and the scope reported complete.
+    await expect(collect(THROTTLED, ['dumps-throttled-acls-open'])).rejects.toMatchObject({
+      name: 'CloudApiError',
+      code: 'SlowDown',
+      message: expect.stringContaining(
+        `S3 Control GetPublicAccessBlock of account ${THROTTLED} in eu-west-1 failed: the service throttled it (rate-limited)`,
+      ),
+    });
+  });
+
+  it('does not ask, and so cannot fail, for a bucket that blocks everything itself', async () => {
+    // Act
+    const facts = await collect(THROTTLED, ['dumps-throttled-all-on']);
+    // Assess
+    expect(judged(facts.get('dumps-throttled-all-on'))?.status).toBe('PASSED');
+  });
+});
+
 describe('readAccountPublicAccess', () => {
   it("is denied another account's setting, and says so without the answer's body", async () => {
     // Act
@@ -364,5 +391,103 @@ describe('effectivePublicAccess', () => {
     // Assess
     if (expected === 'unknown') expect(effective.state).toBe('unknown');
     else expect(effective).toMatchObject({ state: 'read', value: { blocked: expected } });
+  });
+});
+
+describe('readAccountPublicAccess when the call fails', () => {
+  /** A client whose every request is answered `statusCode` with S3 Control's error `code` (or fails with `thrown`). */
+  function answering(answer: { statusCode: number; code: string } | { thrown: Error }): {
+    client: S3Client;
+    sent: () => number;
+  } {
+    let count = 0;
+    const handler = {
+      handle: async () => {
+        count += 1;
+        if ('thrown' in answer) throw answer.thrown;
+        return {
+          response: {
+            statusCode: answer.statusCode,
+            headers: {},
+            body: Readable.from([
+              Buffer.from(
+                `<ErrorResponse><Error><Code>${answer.code}</Code><Message>m</Message></Error></ErrorResponse>`,
+              ),
+            ]),
+          },
+        };
+      },
+    };
+    const client = new S3Client({
+      region: 'eu-west-1',
+      maxAttempts: 2,
+      credentials: simCredentials(OPEN),
+      requestHandler: handler as never,
+    });
+    return { client, sent: () => count };
+  }
+
+  it.each([
+    ['throttled (SlowDown, 503)', { statusCode: 503, code: 'SlowDown' }, 'SlowDown', 'throttled it'],
+    ['throttled (429)', { statusCode: 429, code: 'TooManyRequests' }, 'TooManyRequests', 'throttled it'],
+    ['a server error (500)', { statusCode: 500, code: 'InternalError' }, 'InternalError', 'server error'],
+  ] as const)(
+    'fails the scope, naming the account and what happened, when the read is %s until the attempts are spent',
+    async (_name, answer, code, words) => {
+      // Prepare: before, this read ended `unknown`, and the bucket NOT_AVAILABLE in a scope reported complete.
+      const { client, sent } = answering(answer);
+      // Act
+      const reading = readAccountPublicAccess(client, OPEN, 'eu-west-1');
+      // Assess
+      await expect(reading).rejects.toMatchObject({
+        name: 'CloudApiError',
+        code,
+        message: expect.stringMatching(
+          new RegExp(
+            `^S3 Control GetPublicAccessBlock of account ${OPEN} in eu-west-1 failed: .*${words}.*; its last answer: ${code} \\(HTTP ${answer.statusCode}\\)$`,
+          ),
+        ),
+      });
+      expect(sent()).toBe(2);
+    },
+  );
+
+  it('fails the scope after one attempt, saying it was not retried, for a 5xx the SDK does not retry', async () => {
+    // Prepare: the SDK's strategies retry 500, 502, 503 and 504, not another 5xx.
+    const { client, sent } = answering({ statusCode: 501, code: 'NotImplemented' });
+    // Act / Assess
+    await expect(readAccountPublicAccess(client, OPEN, 'eu-west-1')).rejects.toMatchObject({
+      name: 'CloudApiError',
+      code: 'NotImplemented',
+      message: `S3 Control GetPublicAccessBlock of account ${OPEN} in eu-west-1 failed: the service answered with a server error, which this client does not retry; its answer: NotImplemented (HTTP 501)`,
+    });
+    expect(sent()).toBe(1);
+  });
+
+  it('fails the scope when the connection is lost until the attempts are spent', async () => {
+    // Prepare
+    const { client, sent } = answering({
+      thrown: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+    });
+    // Act / Assess
+    await expect(readAccountPublicAccess(client, OPEN, 'eu-west-1')).rejects.toMatchObject({
+      name: 'CloudApiError',
+      code: 'ECONNRESET',
+      message: expect.stringContaining('timed out or lost its connection'),
+    });
+    expect(sent()).toBe(2);
+  });
+
+  it('keeps a refusal an answer about the account: unknown, asked once', async () => {
+    // Prepare
+    const { client, sent } = answering({ statusCode: 403, code: 'AccessDenied' });
+    // Act
+    const level = await readAccountPublicAccess(client, OPEN, 'eu-west-1');
+    // Assess
+    expect(level).toEqual({
+      state: 'unknown',
+      reason: 'GetPublicAccessBlock (account) AccessDenied (HTTP 403)',
+    });
+    expect(sent()).toBe(1);
   });
 });

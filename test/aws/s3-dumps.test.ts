@@ -3,6 +3,7 @@
  * simulator, the fact it builds, and what the dumps checks make of it.
  */
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -1594,5 +1595,48 @@ describe('readS3DumpFact of a newest dump replaced between the listing and the r
       localFactory.destroy?.();
       await local.close();
     }
+  });
+});
+
+describe('readS3DumpFact when S3 answers a 5xx the SDK does not retry', () => {
+  it('fails the scope saying the failure was not retried, not that retries ran out', async () => {
+    // Prepare: every call answered 501 NotImplemented; the SDK's strategies retry 500, 502, 503 and 504 only.
+    let sent = 0;
+    const handler = {
+      handle: async () => {
+        sent += 1;
+        return {
+          response: {
+            statusCode: 501,
+            headers: {},
+            body: Readable.from([
+              Buffer.from('<Error><Code>NotImplemented</Code><Message>not implemented</Message></Error>'),
+            ]),
+          },
+        };
+      },
+    };
+    const client = new S3Client({
+      region: 'eu-west-1',
+      maxAttempts: 3,
+      credentials: simCredentials(ACCOUNT),
+      requestHandler: handler as never,
+    });
+    // Act
+    const reading = readS3DumpFact({
+      clientFor: () => client,
+      location: location('certctl-dumps'),
+      maxObjectsListed: 1000,
+    });
+    // Assess
+    await expect(reading).rejects.toMatchObject({
+      name: 'CloudApiError',
+      code: 'NotImplemented',
+      message: expect.stringContaining(
+        'failed: the service answered with a server error, which this client does not retry; its answer: NotImplemented (HTTP 501)',
+      ),
+    });
+    // One attempt of each call sent before the first failure came back: none was asked again.
+    expect(sent).toBeLessThanOrEqual(6);
   });
 });

@@ -158,6 +158,25 @@ describe('a failed read that says nothing of the resource', () => {
     );
   });
 
+  it('says the failure was not retried, rather than that retries ran out, for a client that does not retry it', () => {
+    // Prepare: Cloud SQL's read clients retry UNAVAILABLE, DEADLINE_EXCEEDED and RESOURCE_EXHAUSTED, never INTERNAL.
+    const error = { code: 13, details: 'internal error' };
+
+    // Act
+    const failure = callFailure(
+      'Cloud SQL backupRuns.list for instance db in project p',
+      'INTERNAL: internal error',
+      error,
+      false,
+    );
+
+    // Assess
+    expect(failure.message).toBe(
+      'Cloud SQL backupRuns.list for instance db in project p failed: the service answered with a server error, which this client does not retry; its answer: INTERNAL: internal error',
+    );
+    expect(failure.message).not.toContain('retries ran out');
+  });
+
   it('says in words that the calls were throttled, before the service’s last answer', () => {
     // Prepare
     const error = { name: 'SlowDown', $metadata: { httpStatusCode: 503 } };

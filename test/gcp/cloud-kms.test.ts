@@ -164,6 +164,43 @@ describe('readCloudKmsKey', () => {
     await expect(readCloudKmsKey(api, KEY, VERSION)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 
+  it.each([
+    [429, 'RESOURCE_EXHAUSTED'],
+    [500, 'INTERNAL'],
+  ] as const)(
+    'throws, failing the scope, when Cloud KMS answers %i %s until the retries ran out',
+    async (status, code) => {
+      // Prepare
+      const failed = new CloudKmsApiError(
+        `Cloud KMS GET answered ${status} ${code} after 5 attempts`,
+        status,
+        code,
+      );
+      const { api } = fakeCloudKms({ versions: { [VERSION]: failed }, keys: { [KEY]: failed } });
+      // Act / Assess
+      await expect(readCloudKmsKey(api, KEY, VERSION)).rejects.toMatchObject({ name: 'CloudApiError', code });
+      await expect(readCloudKmsKey(api, KEY, undefined)).rejects.toMatchObject({
+        name: 'CloudApiError',
+        code,
+      });
+    },
+  );
+
+  it('throws, failing the scope, when a 4xx names a rate limit (ErrorInfo RATE_LIMIT_EXCEEDED), not the key', async () => {
+    // Prepare: before, any 4xx but 429 and a passing code was read as this key's refusal.
+    const limited = Object.assign(
+      new CloudKmsApiError(
+        'Cloud KMS GET answered 403 PERMISSION_DENIED (RATE_LIMIT_EXCEEDED)',
+        403,
+        'PERMISSION_DENIED',
+      ),
+      { reason: 'RATE_LIMIT_EXCEEDED' },
+    );
+    const { api } = fakeCloudKms({ versions: { [VERSION]: limited } });
+    // Act / Assess
+    await expect(readCloudKmsKey(api, KEY, VERSION)).rejects.toMatchObject({ name: 'CloudApiError' });
+  });
+
   it('throws, failing the scope, when Cloud KMS answers ABORTED, a 4xx that passes on its own', async () => {
     // Prepare
     const aborted = new CloudKmsApiError('Cloud KMS GET answered 409 ABORTED', 409, 'ABORTED');

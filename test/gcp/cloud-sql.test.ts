@@ -605,7 +605,8 @@ describe('readCloudSqlPitrFacts', () => {
         name: 'CloudApiError',
         code: 'INTERNAL',
         message: expect.stringContaining(
-          `Cloud SQL ${readName} for instance broken in project ${PROJECT} failed: the service answered with a server error until the retries ran out`,
+          // Not "until the retries ran out": the read clients do not retry INTERNAL (gcp/clients.ts readRetry).
+          `Cloud SQL ${readName} for instance broken in project ${PROJECT} failed: the service answered with a server error, which this client does not retry; its answer: INTERNAL`,
         ),
       });
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CLOUD_SQL_ENUMS,
+  cloudSqlRetries,
   enumName,
   googleErrorCode,
   googleErrorMessage,
@@ -196,5 +197,14 @@ describe('throttledUntilGivenUp', () => {
     expect(
       throttledUntilGivenUp(Object.assign(new Error('Quota exceeded, code: 8, details: '), { code: 8 })),
     ).toBeUndefined();
+  });
+});
+
+describe('cloudSqlRetries', () => {
+  it('says the read clients retry throttling and unavailability, rate limits included, and not INTERNAL or ABORTED', () => {
+    // Act / Assess: gax reports the gRPC status as a number (google/rpc/code.proto).
+    for (const code of [4, 8, 14]) expect(cloudSqlRetries({ code }), String(code)).toBe(true);
+    expect(cloudSqlRetries({ code: 8, reason: 'RATE_LIMIT_EXCEEDED' })).toBe(true);
+    for (const code of [10, 13]) expect(cloudSqlRetries({ code }), String(code)).toBe(false);
   });
 });

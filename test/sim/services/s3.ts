@@ -216,6 +216,8 @@ const s3AccountSchema = z.strictObject({
   publicAccessBlock: publicAccessBlockSchema.optional(),
   /** Answer the account-level read with AccessDenied, as for a role without the permission. */
   denied: z.boolean().default(false),
+  /** Answer the account-level read with 503 SlowDown, every time: throttled until the retries run out. */
+  throttled: z.boolean().default(false),
 });
 
 /** Schema of `services.s3`. */
@@ -569,6 +571,8 @@ export class S3Sim implements SimService {
     if (request.callerAccount !== accountId || account?.denied) {
       return controlError(403, 'AccessDenied', 'Access Denied', accountId);
     }
+    if (account?.throttled)
+      return controlError(503, 'SlowDown', 'Please reduce your request rate.', accountId);
     const block = account?.publicAccessBlock;
     if (!block) {
       return controlError(
