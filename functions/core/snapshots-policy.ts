@@ -5,6 +5,7 @@
  */
 
 import { closest } from './closest.ts';
+import { GCS_BUCKET_NAME } from './dumps-policy.ts';
 import { type InputIssue, PolicyError } from './errors.ts';
 import { CHECK_GROUPS } from './finding.ts';
 import { parseAuditSchedule } from './schedule.ts';
@@ -112,6 +113,19 @@ export const snapshotsPolicySchema = z
     idempotencyTable: z.described(
       z.optional(z.string().check(z.regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'))),
       'DynamoDB table of the idempotency records for `backup-guard snapshot` (the snapshot Lambda is given its own by the deployment), and of the run records that name each snapshot taken: `backup-guard prune` deletes only a snapshot one of them names.',
+    ),
+    runRecordsBucket: z.described(
+      z.optional(
+        z
+          .string()
+          .check(
+            z.regex(
+              new RegExp(`^${GCS_BUCKET_NAME}$`),
+              'must be a Cloud Storage bucket name (lower-case letters, digits, -, _ and ., without gs://)',
+            ),
+          ),
+      ),
+      "Cloud Storage bucket of the GCP deployment's run records (`<host project>-certctl-chat-requests`, infra/gcp/deploy.ts): the `snapshot` function and chat-action write one there for each Cloud SQL backup they take, and `backup-guard prune --provider gcp` deletes only a backup one of them names (or one named in idempotencyTable). Reading them needs storage.objects.get on the bucket.",
     ),
     pruneByTagsAlone: z.described(
       z._default(z.boolean(), false),

@@ -19,5 +19,12 @@ export const CHAT_RECORDS_PREFIX = 'chat-requests/';
  */
 export const SNAPSHOT_RECORDS_PREFIX = 'snapshot-requests/';
 
+/**
+ * The object prefix of the run records in the same bucket (functions/gcp/run-records-bucket.ts): one
+ * per Cloud SQL backup the GCP functions took, which `backup-guard prune` reads
+ * (`snapshots.runRecordsBucket`), kept past the backup's expiry by a lifecycle rule of their own.
+ */
+export const SNAPSHOT_RUN_RECORDS_PREFIX = 'snapshot-run-records/';
+
 /** The Slack signing secret's value, mapped from Secret Manager when an instance starts. */
 export const SLACK_SECRET_VALUE_ENV = 'SLACK_SIGNING_SECRET';

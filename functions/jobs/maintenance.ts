@@ -167,6 +167,8 @@ export async function runMaintenanceJob(
             now,
             ...(deps.sleep ? { sleep: deps.sleep } : {}),
             ...(deps.logger ? { logger: deps.logger } : {}),
+            // Recorded as ours as a requested snapshot is: prune deletes only what a record names.
+            ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
           });
           return {
             requestId: asked.requestId,

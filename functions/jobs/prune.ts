@@ -94,16 +94,22 @@ export interface PruneJobDependencies extends Omit<SnapshotJobDependencies, 'run
   /** A line saying what the job waits for (a Cloud SQL delete still running before the next one). */
   readonly onWait?: (message: string) => void;
   /**
-   * The run records our snapshot runs wrote: only a snapshot one of them names is deleted. Absent
-   * (no store to read): every expired snapshot is kept, saying why, unless the policy sets
-   * `snapshots.pruneByTagsAlone`.
+   * The run records our snapshot runs wrote: only a snapshot one of them names is deleted. One store
+   * for every cloud, or each cloud's own (the AWS entry points write to the DynamoDB table, the GCP
+   * functions to their records bucket). Absent for a cloud (no store to read): each of its expired
+   * snapshots is kept, saying why, unless the policy sets `snapshots.pruneByTagsAlone`.
    */
-  readonly runRecords?: SnapshotRunRecords;
+  readonly runRecords?: SnapshotRunRecords | { readonly [P in Provider]?: SnapshotRunRecords };
 }
 
-/** Why every expired snapshot is kept when prune has no run records to read. */
-const NO_RUN_RECORD_STORE =
-  'no run record store is set (snapshots.idempotencyTable), so no run record of ours can prove it: kept (snapshots.pruneByTagsAlone: true prunes by tags alone)';
+/** Why every expired snapshot of `provider` is kept when prune has no run records to read there. */
+function noRunRecordStore(provider: Provider): string {
+  const where =
+    provider === 'gcp'
+      ? "snapshots.runRecordsBucket, the GCP deployment's records bucket, or snapshots.idempotencyTable"
+      : 'snapshots.idempotencyTable';
+  return `no run record store is set (${where}), so no run record of ours can prove it: kept (snapshots.pruneByTagsAlone: true prunes by tags alone)`;
+}
 
 export async function runPruneJob(request: PruneRequest, deps: PruneJobDependencies): Promise<PruneResult> {
   const now = deps.now ?? (() => new Date());
@@ -359,9 +365,9 @@ export async function runPruneJob(request: PruneRequest, deps: PruneJobDependenc
 
 /**
  * What proves the snapshots of a place ours (./run-records.ts): the policy's
- * `snapshots.pruneByTagsAlone`, else the run records naming `candidates` (its expired snapshots and
- * candidate restore points: prune.ts runRecordsToRead; none read when there are none), else no
- * store: each is kept, saying why.
+ * `snapshots.pruneByTagsAlone`, else the run records of `provider`'s store naming `candidates` (its
+ * expired snapshots and candidate restore points: prune.ts runRecordsToRead; none read when there
+ * are none), else no store: each is kept, saying why.
  */
 async function provenanceOf(
   deps: PruneJobDependencies,
@@ -370,10 +376,12 @@ async function provenanceOf(
   candidates: readonly BackendSnapshot[],
 ): Promise<Provenance> {
   if (deps.policy.snapshots.pruneByTagsAlone) return { tagsAlone: true };
-  if (deps.runRecords === undefined) return { unproven: NO_RUN_RECORD_STORE };
+  const stores = deps.runRecords;
+  const store = stores === undefined || 'read' in stores ? stores : stores[provider];
+  if (store === undefined) return { unproven: noRunRecordStore(provider) };
   const place = { provider, account: scope.account, region: scope.region };
-  const records = candidates.length > 0 ? await deps.runRecords.read(place, candidates) : [];
-  return recordsProvenance(records, deps.runRecords.where, place);
+  const records = candidates.length > 0 ? await store.read(place, candidates) : [];
+  return recordsProvenance(records, store.where, place);
 }
 
 /**

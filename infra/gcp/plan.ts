@@ -38,6 +38,7 @@
  */
 import { posix } from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { RUN_RECORD_MARGIN_DAYS } from '../../functions/actions/snapshot/run-records.ts';
 import { REGION_DIRECTIONS, withLikelyDirection } from '../../functions/core/aws-region.ts';
 import { GCS_BUCKET_NAME } from '../../functions/core/dumps-policy.ts';
 import { BackupGuardError, PolicyError } from '../../functions/core/errors.ts';
@@ -52,6 +53,7 @@ import {
   CHAT_TOPIC_ENV,
   SLACK_SECRET_VALUE_ENV,
   SNAPSHOT_RECORDS_PREFIX,
+  SNAPSHOT_RUN_RECORDS_PREFIX,
 } from '../../functions/gcp/chat-environment.ts';
 import { BUNDLE_FILE_NAME, FUNCTIONS_FRAMEWORK } from '../bundling.ts';
 
@@ -1052,6 +1054,15 @@ export function snapshotRecordsDays(policy: Policy): number {
 }
 
 /**
+ * Days a run record (functions/gcp/run-records-bucket.ts) is kept by the lifecycle: a day past its
+ * own keep time, the backup's expiry (`snapshots.expiryDays` after it is taken) plus
+ * {@link RUN_RECORD_MARGIN_DAYS}, so the rule never removes a record prune may still need.
+ */
+export function runRecordsDays(policy: Policy): number {
+  return Math.ceil(policy.snapshots.expiryDays) + RUN_RECORD_MARGIN_DAYS + 1;
+}
+
+/**
  * The chat functions' own resources in the host project: the signing secret (created empty; its
  * value is Slack's, added by hand) and the chat topic.
  */
@@ -1075,8 +1086,9 @@ export function planChatResources(project: string): GcpStep[] {
 
 /**
  * The request records bucket in the host project (uniform access, public access prevented): the
- * chat action's records, deleted after {@link CHAT_RECORDS_DAYS} days, and the `snapshot`
- * function's, after {@link snapshotRecordsDays}, each by a lifecycle rule on its prefix.
+ * chat action's records, deleted after {@link CHAT_RECORDS_DAYS} days, the `snapshot`
+ * function's, after {@link snapshotRecordsDays}, and the run records both write of the backups they
+ * take, after {@link runRecordsDays}, each by a lifecycle rule on its prefix.
  */
 export function planRecordsBucket(policy: Policy, project: string, region: string): GcpStep[] {
   const scope = [`--project=${project}`];
@@ -1084,6 +1096,7 @@ export function planRecordsBucket(policy: Policy, project: string, region: strin
   const rules = [
     { age: CHAT_RECORDS_DAYS, prefix: CHAT_RECORDS_PREFIX },
     { age: snapshotRecordsDays(policy), prefix: SNAPSHOT_RECORDS_PREFIX },
+    { age: runRecordsDays(policy), prefix: SNAPSHOT_RUN_RECORDS_PREFIX },
   ];
   return [
     {

@@ -2061,7 +2061,9 @@ describe('planGcpDeployment: the snapshot function', () => {
       (step) => step.kind === 'write-file' && step.path.endsWith('chat-records-lifecycle.json'),
     );
 
-    // Assess: snapshot records outlive the 30-day snapshots they report; chat records keep 2 days.
+    // Assess: snapshot records outlive the 30-day snapshots they report; chat records keep 2 days;
+    // run records outlive the snapshots they name by the 30 days prune may come late
+    // (functions/actions/snapshot/run-records.ts RUN_RECORD_MARGIN_DAYS).
     expect(
       steps.some(
         (step) => step.kind === 'ensure' && step.create.includes(`gs://${chatRecordsBucket('certctl-ops')}`),
@@ -2071,6 +2073,7 @@ describe('planGcpDeployment: the snapshot function', () => {
       rule: [
         { action: { type: 'Delete' }, condition: { age: 2, matchesPrefix: ['chat-requests/'] } },
         { action: { type: 'Delete' }, condition: { age: 31, matchesPrefix: ['snapshot-requests/'] } },
+        { action: { type: 'Delete' }, condition: { age: 61, matchesPrefix: ['snapshot-run-records/'] } },
       ],
     });
   });

@@ -15,13 +15,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ChatWork, deliveryKeyOf } from '../../functions/chatops/work.ts';
 import { POLICY_ENV, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { CHAT_TOPIC_ENV, SLACK_SECRET_VALUE_ENV } from '../../functions/gcp/chat-environment.ts';
-import {
-  chatRecordsOf,
-  SNAPSHOT_RECORDS_PREFIX,
-  snapshotRecordsOf,
-} from '../../functions/gcp/chat-records.ts';
+import { chatRecordsOf, SNAPSHOT_RECORDS_PREFIX } from '../../functions/gcp/chat-records.ts';
 import { CLOUD_SQL_ENDPOINT_ENV, GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { runRecordsBucketOf } from '../../functions/gcp/run-records-bucket.ts';
 import {
+  chatActionStores,
   createChatActionFunction,
   deliveryDoneOver,
   firstDeliveryOver,
@@ -102,16 +100,12 @@ beforeAll(async () => {
   slackUrl = await listen('chatSlack');
   // chatAction wired as its container wires it.
   clients = new GcpClientFactory({ endpoint: sim.endpoint });
-  const records = chatRecordsOf(clients, BUCKET);
+  const stores = chatActionStores(clients, BUCKET);
+  const { records } = stores;
   functions.cloudEvent(
     'chatActionOnTheSimulator',
     createChatActionFunction(() => ({
-      actions: gcpChatActions({
-        policy: parsePolicy(POLICY),
-        clients,
-        records,
-        snapshotRecords: snapshotRecordsOf(clients, BUCKET),
-      }),
+      actions: gcpChatActions({ policy: parsePolicy(POLICY), clients, ...stores }),
       logger: createGcpLogger('chat-action'),
       firstDelivery: firstDeliveryOver(records),
       deliveryDone: deliveryDoneOver(records),
@@ -216,6 +210,14 @@ describe('GCP chat functions, end to end', () => {
     );
     expect(expiries).toHaveLength(1);
     expect((expiries[0] ?? 0) - Date.now()).toBeGreaterThan(13 * 86_400_000);
+    // The backup taken is recorded as ours where prune reads it (snapshots.runRecordsBucket).
+    const [taken] = cloudSql.backups.runs(PROJECT, 'certctl-pg', new Date());
+    const snapshotId = /id=([^;]+)/.exec(taken?.run.description ?? '')?.[1] ?? '';
+    const recorded = await runRecordsBucketOf(clients, BUCKET).read(
+      { provider: 'gcp', account: PROJECT, region: '*' },
+      [{ id: snapshotId, kind: 'cloudsql-instance', target: 'certctl-pg', status: 'available', tags: {} }],
+    );
+    expect(recorded).toMatchObject([{ provider: 'gcp', target: 'certctl-pg', snapshotId }]);
   });
 
   it('answers a push with an error status (not acknowledged, so Pub/Sub redelivers it) while a crashed delivery still holds the work, and acknowledges one after the work was done', async () => {

@@ -4,6 +4,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_SNAPSHOT_ATTEMPTS } from '../../functions/actions/snapshot/model.ts';
+import type {
+  SnapshotRunRecord,
+  SnapshotRunRecordStore,
+} from '../../functions/actions/snapshot/run-records.ts';
 import { runMaintenanceJob } from '../../functions/jobs/maintenance.ts';
 import { type SnapshotHarness, snapshotScenario, startSnapshotHarness, TAG } from './snapshot-support.ts';
 
@@ -61,6 +65,28 @@ describe('maintenance job against the simulator', () => {
     const stored = prod[0];
     expect(stored?.tags['maintenance-event']).toMatch(
       /^maintenance:arn:aws:rds:eu-west-1:111111111111:db:certctl-prod-db:ca-certificate-rotation:/,
+    );
+  });
+
+  it('records the snapshot it takes as ours in the job’s run record store, as a requested one is, so prune may delete it once expired', async () => {
+    // Prepare: the store the snapshot Lambda hands its jobs (the idempotency table), in memory.
+    const written: SnapshotRunRecord[] = [];
+    const runRecords: SnapshotRunRecordStore = {
+      where: 'memory',
+      write: async (record) => {
+        written.push(record);
+      },
+      read: async () => [],
+    };
+
+    // Act
+    const result = await runMaintenanceJob({ ...harness.deps(), runRecords });
+
+    // Assess
+    const taken = result.snapshots.find((snapshot) => snapshot.target.id === 'certctl-prod-db');
+    expect(taken?.outcome).toBe('available');
+    expect(written).toContainEqual(
+      expect.objectContaining({ provider: 'aws', target: 'certctl-prod-db', snapshotId: taken?.snapshotId }),
     );
   });
 

@@ -1510,7 +1510,7 @@ describe('prune: a snapshot deleted only when a run record of ours names it', ()
     expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-1')).toMatchObject({
       decision: 'keep',
       reason:
-        'its description claims backup-guard took it, but no run record store is set (snapshots.idempotencyTable), so no run record of ours can prove it: kept (snapshots.pruneByTagsAlone: true prunes by tags alone)',
+        "its description claims backup-guard took it, but no run record store is set (snapshots.runRecordsBucket, the GCP deployment's records bucket, or snapshots.idempotencyTable), so no run record of ours can prove it: kept (snapshots.pruneByTagsAlone: true prunes by tags alone)",
     });
   });
 

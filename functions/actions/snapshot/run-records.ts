@@ -48,6 +48,21 @@ export interface SnapshotRunRecordStore extends SnapshotRunRecords {
   write(record: SnapshotRunRecord, keepUntil: Date): Promise<void>;
 }
 
+/**
+ * The records of `stores` read as one (a Cloud SQL backup is recorded by the GCP functions in their
+ * records bucket, or by the CLI in the DynamoDB table): what any of them holds. A store that cannot
+ * be read fails the read, whatever the others hold: the record it did not give may name another
+ * backup run under the same id, which would keep the snapshot. Undefined when there is none.
+ */
+export function everyRunRecordStore(stores: readonly SnapshotRunRecords[]): SnapshotRunRecords | undefined {
+  if (stores.length <= 1) return stores[0];
+  return {
+    where: stores.map((store) => store.where).join(' or '),
+    read: async (place, snapshots) =>
+      (await Promise.all(stores.map((store) => store.read(place, snapshots)))).flat(),
+  };
+}
+
 /** Until when the record of a snapshot expiring at `expiresAt` is kept: {@link RUN_RECORD_MARGIN_DAYS} past it. */
 export function runRecordKeepUntil(expiresAt: Date): Date {
   return new Date(expiresAt.getTime() + RUN_RECORD_MARGIN_DAYS * 86_400_000);

@@ -1,7 +1,9 @@
 /** `backup-guard prune`: report (default) or delete expired pre-maintenance snapshots of ours. */
+import { everyRunRecordStore } from '../../actions/snapshot/run-records.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { EXIT_CODES } from '../../core/audit.ts';
 import { InputError } from '../../core/errors.ts';
+import { runRecordsBucketOf } from '../../gcp/run-records-bucket.ts';
 import { renderPrune, runPruneJob } from '../../jobs/prune.ts';
 import { visibleLine } from '../../publish/terminal.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -23,17 +25,26 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
   const format = parseSnapshotFormat(values);
   const tableInput = idempotencyTableInput(values, io);
   const context = await openSnapshotCommand(values, io, overrides, 'prune', tableInput.check);
-  // The run records are in the table `snapshot` writes them to. Without one, nothing proves a
-  // snapshot ours: each is kept.
+  // The run records are where the snapshots were taken from: the table `snapshot` and the AWS
+  // entry points write them to, and, for Cloud SQL, the GCP deployment's records bucket too (the
+  // GCP functions write there). Without either, nothing proves a snapshot ours: each is kept.
   const table = await tableInput.open(context, overrides);
   try {
-    const runRecords = table ? dynamoRunRecords(table.dynamo, table.name) : undefined;
+    const tableRecords = table ? dynamoRunRecords(table.dynamo, table.name) : undefined;
+    const bucket = context.policy.snapshots.runRecordsBucket;
+    const gcpRecords = everyRunRecordStore([
+      ...(bucket && context.clouds.gcp ? [runRecordsBucketOf(context.clouds.gcp, bucket)] : []),
+      ...(tableRecords ? [tableRecords] : []),
+    ]);
     const result = await runPruneJob(
       { apply: values.apply === true },
       {
         policy: context.policy,
         clouds: context.snapshotClouds,
-        ...(runRecords ? { runRecords } : {}),
+        runRecords: {
+          ...(tableRecords ? { aws: tableRecords } : {}),
+          ...(gcpRecords ? { gcp: gcpRecords } : {}),
+        },
         // The clouds' words (instance, operation names): shown, never run.
         onWait: (message) => io.stderr(`${visibleLine(message)}\n`),
       },
@@ -74,16 +85,21 @@ export const pruneCommand: CliCommand = {
   },
   details: `Only snapshots this tool created are deleted: one carrying our tags (purpose=certctl-pre-maintenance)
 is deleted only when a run record of ours names it (its id, database, account and region, and
-the same ARN or backup run when both are known): \`snapshot\` (the CLI, the snapshot Lambda and chat on
-AWS) writes one per snapshot it creates to snapshots.idempotencyTable, kept 30 days past the
-snapshot's expiry, and prune reads it there (dynamodb:GetItem). Tags are a claim anyone who may tag
-a snapshot or write a Cloud SQL backup's description can make. An expired snapshot no record names
-is kept and listed with the reason: one taken before run records existed (an earlier version), by
-the GCP functions, or by someone else. Delete it by hand once you know it is ours. Nor does a
-snapshot no record names count as a database's newest (its restore point): a newer one tagged as
-ours outside this tool never lets a recorded one go (kept, naming it). Without
-snapshots.idempotencyTable every expired snapshot is kept, saying so, unless the policy sets
-snapshots.pruneByTagsAlone: true (the tags decide alone, as before run records). They are considered only
+the same ARN or backup run when both are known), kept 30 days past the snapshot's expiry. \`snapshot\`
+(the CLI, the snapshot Lambda and chat on AWS) writes one per snapshot it creates to
+snapshots.idempotencyTable, and prune reads it there (dynamodb:GetItem). The GCP functions (the
+snapshot function and chat-action) write one per Cloud SQL backup they take to their records
+bucket (gs://<host project>-certctl-chat-requests/snapshot-run-records/): set it as
+snapshots.runRecordsBucket and prune --provider gcp reads it there too (storage.objects.get on that
+bucket). Tags are a claim anyone who may tag a snapshot or write a Cloud SQL backup's description can
+make. An expired snapshot no record names is kept and listed with the reason: one taken before run
+records existed (an earlier version), or by someone else. Delete it by hand once you know it is
+ours. Nor does a snapshot no record names count as a database's newest (its restore point): a newer
+one tagged as ours outside this tool never lets a recorded one go (kept, naming it). A record that
+could not be read deletes nothing of its region or project: its expired snapshots are kept and the
+read is listed as not read (exit 2). Without a store for the cloud (snapshots.idempotencyTable; for
+GCP, snapshots.runRecordsBucket or it) every expired snapshot is kept, saying so, unless the policy
+sets snapshots.pruneByTagsAlone: true (the tags decide alone, as before run records). They are considered only
 once past their expires-at tag, and never the newest successful one of a database (the restore
 point the next maintenance relies on; a database deleted and created again under its identifier,
 told by its RDS resource id, is another database whose snapshots keep their own), nor any newer than its newest one whose encryption key is usable

@@ -13,6 +13,7 @@
  */
 import * as functions from '@google-cloud/functions-framework';
 import { gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
+import type { SnapshotRunRecordStore } from '../../actions/snapshot/run-records.ts';
 import { type ChatActionMetric, runChatAction } from '../../chatops/action.ts';
 import type { ChatActions } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
@@ -31,6 +32,7 @@ import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
 import { chatRecordsOf, snapshotRecordsOf } from '../../gcp/chat-records.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { gcpCollectors } from '../../gcp/collectors.ts';
+import { runRecordsBucketOf } from '../../gcp/run-records-bucket.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
 import { snapshotRecordOptions } from '../../jobs/snapshot-once.ts';
@@ -53,7 +55,27 @@ export interface GcpChatActionsDependencies {
    * given a second backup run. Absent: `records`, for the chat's one day.
    */
   readonly snapshotRecords?: RequestRecordStore;
+  /**
+   * Where each backup taken is recorded as ours (functions/gcp/run-records-bucket.ts): `backup-guard
+   * prune` deletes only a backup a run record names. Absent: none is recorded, and prune keeps them.
+   */
+  readonly runRecords?: SnapshotRunRecordStore;
   readonly logger?: StructuredLogger;
+}
+
+/**
+ * The stores chat-action keeps in its records bucket `bucket`: the chat's request records, the
+ * snapshot results (the `snapshot` function's records) and the run records of the backups it takes.
+ */
+export function chatActionStores(
+  clients: GcpClientFactory,
+  bucket: string,
+): Required<Pick<GcpChatActionsDependencies, 'records' | 'snapshotRecords' | 'runRecords'>> {
+  return {
+    records: chatRecordsOf(clients, bucket),
+    snapshotRecords: snapshotRecordsOf(clients, bucket),
+    runRecords: runRecordsBucketOf(clients, bucket),
+  };
 }
 
 /** The chat actions over the GCP jobs: Cloud SQL snapshots once per request key, readiness. */
@@ -81,6 +103,7 @@ export function gcpChatActions(deps: GcpChatActionsDependencies): ChatActions {
       lastAudit: async () => ({
         unavailable: 'the chat function reads no audit history; `readiness` runs the audit now',
       }),
+      ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
       ...(deps.logger ? { logger: deps.logger } : {}),
     }),
   );
@@ -188,15 +211,10 @@ function containerDependencies(): ChatActionFunctionDependencies {
     }
     const clients = GcpClientFactory.fromEnv();
     const logger = createGcpLogger('chat-action');
-    const records = chatRecordsOf(clients, bucket);
+    const stores = chatActionStores(clients, bucket);
+    const { records } = stores;
     container = {
-      actions: gcpChatActions({
-        policy: loadFunctionPolicy(),
-        clients,
-        records,
-        snapshotRecords: snapshotRecordsOf(clients, bucket),
-        logger,
-      }),
+      actions: gcpChatActions({ policy: loadFunctionPolicy(), clients, ...stores, logger }),
       logger,
       firstDelivery: firstDeliveryOver(records),
       deliveryDone: deliveryDoneOver(records),

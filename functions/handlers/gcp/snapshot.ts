@@ -14,11 +14,15 @@
  * event's request of a scan) runs once over request records, kept in Cloud Storage in the bucket the
  * chat function keeps its records in (functions/gcp/chat-records.ts, under their own prefix, the
  * deployment's `BACKUP_GUARD_CHAT_BUCKET`): the rule of functions/jobs/snapshot-once.ts. A request
- * whose earlier delivery still runs is answered 409, running nothing.
+ * whose earlier delivery still runs is answered 409, running nothing. Each backup taken is recorded
+ * as ours in the same bucket, under a prefix of its own (functions/gcp/run-records-bucket.ts), where
+ * `backup-guard prune --provider gcp` reads it (`snapshots.runRecordsBucket`): prune deletes only an
+ * expired backup such a record names.
  */
 import * as functions from '@google-cloud/functions-framework';
 import type { SnapshotCloud } from '../../actions/snapshot/backend.ts';
 import { type GcpSnapshotClients, gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
+import type { SnapshotRunRecordStore } from '../../actions/snapshot/run-records.ts';
 import { type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
 import { describeError, InputError, inputIssues, StillRunningElsewhereError } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
@@ -29,6 +33,7 @@ import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
 import { snapshotRecordsOf } from '../../gcp/chat-records.ts';
 import { GcpClientFactory } from '../../gcp/clients.ts';
 import { type GcpClientSource, gcpCollectors } from '../../gcp/collectors.ts';
+import { runRecordsBucketOf } from '../../gcp/run-records-bucket.ts';
 import { withSecretManager } from '../../gcp/secret-manager.ts';
 import { withCloudStorage } from '../../gcp/storage-client.ts';
 import {
@@ -100,6 +105,12 @@ export interface SnapshotFunctionDependencies {
    * bucket was the function's): each request runs as it comes, adopting its own backup by name only.
    */
   readonly records?: RequestRecordStore;
+  /**
+   * Where each backup taken is recorded as ours (functions/gcp/run-records-bucket.ts, the same
+   * bucket): `backup-guard prune` deletes only a backup a run record names. Absent (no bucket): none
+   * is recorded, and prune keeps them.
+   */
+  readonly runRecords?: SnapshotRunRecordStore;
 }
 
 /** A request whose earlier delivery still runs (or died before its claim lapsed): nothing was run for this one. */
@@ -167,7 +178,7 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
   if (request.action === 'maintenance') {
     // Replays are not judged against readinessMaxAgeHours, as on AWS (functions/handlers/aws/snapshot.ts).
     const result = await runMaintenanceJob(
-      { policy: deps.policy, clouds: [cloud], logger },
+      { policy: deps.policy, clouds: [cloud], logger, ...runRecordsOf(deps) },
       deps.records ? rememberedOn(deps.records, deps.policy, [cloud], { unattended: true }) : undefined,
     );
     // A snapshot a maintenance is due without: an ERROR entry (what alerting filters on), with the
@@ -186,7 +197,7 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
   }
   const { action: _action, ...snapshotRequest } = request;
   const run = (asked: SnapshotRequest) =>
-    runSnapshotJob(asked, { policy: deps.policy, clouds: [cloud], logger });
+    runSnapshotJob(asked, { policy: deps.policy, clouds: [cloud], logger, ...runRecordsOf(deps) });
   // A replayed result's snapshots are judged for age, as the snapshot Lambda's are.
   const once = deps.records
     ? rememberedOn(deps.records, deps.policy, [cloud], {
@@ -195,6 +206,11 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
     : run;
   const result = await once(snapshotRequest);
   return { ...result, exitCode: snapshotExitCode(result) };
+}
+
+/** The jobs' run record store, when the function has one. */
+function runRecordsOf(deps: SnapshotFunctionDependencies): { runRecords?: SnapshotRunRecordStore } {
+  return deps.runRecords ? { runRecords: deps.runRecords } : {};
 }
 
 let dependencies: SnapshotFunctionDependencies | undefined;
@@ -206,14 +222,16 @@ export function createSnapshotHandler(
       const bucket = process.env[CHAT_RECORDS_BUCKET_ENV]?.trim();
       if (!bucket) {
         logger.warn(
-          `no ${CHAT_RECORDS_BUCKET_ENV}: requests are not remembered, and one that waited for another request's backup takes its own when sent again; deploy again to set it`,
+          `no ${CHAT_RECORDS_BUCKET_ENV}: requests are not remembered, and one that waited for another request's backup takes its own when sent again; no backup taken is recorded as ours, so prune keeps them; deploy again to set it`,
         );
       }
       dependencies = {
         policy: loadFunctionPolicy(),
         gcp,
         readinessClients: withSecretManager(gcp, withCloudStorage(gcp)),
-        ...(bucket ? { records: snapshotRecordsOf(gcp, bucket) } : {}),
+        ...(bucket
+          ? { records: snapshotRecordsOf(gcp, bucket), runRecords: runRecordsBucketOf(gcp, bucket) }
+          : {}),
       };
     }
     return dependencies;
