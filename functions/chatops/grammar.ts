@@ -78,7 +78,8 @@ export const QUOTE_CHARACTERS: ReadonlySet<string> = new Set(QUOTE_KINDS.flatMap
 /**
  * Split command text into words, honouring straight, curly, single and guillemet quotes.
  *
- * Double quotes open and close anywhere, as they always have. The other kinds open only where a
+ * Double quotes open and close anywhere, as they always have, but a word typed right after a closing
+ * one (`"CA rotation"certs`) is refused rather than joined to the value. The other kinds open only where a
  * word or a value (after `=`) starts, and close only where the word ends (before a space or the
  * end of the text), because ' and ’ are also apostrophes: `reason=don’t` is one word, and
  * `reason=‘don’t rotate’` is the reason "don’t rotate". Inside one kind of quote the others are
@@ -117,6 +118,8 @@ function readWords(text: string): ReadWord[] {
   /** Where the current quote opened in `current`, and the option (`reason=`) whose value it is in, if any. */
   let openedAt = 0;
   let openedFor = '';
+  /** The quote character that opened the current quote, as typed. */
+  let openedBy = '';
   /** The last quote of a kind that closes at a word's end, and the word it closed after. */
   let closed: { kind: QuoteKind; after: string; option: string } | undefined;
   let started = false;
@@ -139,6 +142,13 @@ function readWords(text: string): ReadWord[] {
     }
     if (open) {
       const closes = open.chars.includes(char) && (open.anywhere || endsWord);
+      if (closes && !endsWord)
+        refuseWordAfterClosingQuote(
+          chars,
+          index,
+          `${current.slice(0, openedAt)}${openedBy}${current.slice(openedAt)}${char}`,
+          openedFor,
+        );
       if (closes) {
         const closedAfter = `${current.slice(openedAt).split(/\s/).pop() ?? ''}${char}`;
         if (!open.anywhere) closed = { kind: open, after: closedAfter, option: openedFor };
@@ -152,6 +162,7 @@ function readWords(text: string): ReadWord[] {
     );
     if (opening) {
       open = opening;
+      openedBy = char;
       openedAt = current.length;
       openedFor = optionOf(current);
       started = true;
@@ -182,6 +193,30 @@ function readWords(text: string): ReadWord[] {
   }
   if (started) words.push({ text: current, ...(openEnd ? { openEnd } : {}) });
   return words;
+}
+
+/**
+ * A double quote closes anywhere, so `reason="CA rotation"certs` would read as the reason
+ * "CA rotationcerts": the word typed right after the closing quote may be meant inside the quotes,
+ * or as a word of its own with its space forgotten (a database, for a reason quoted short). Neither
+ * is guessed: the command is refused, naming the word and the quoted text it follows.
+ */
+function refuseWordAfterClosingQuote(
+  chars: readonly string[],
+  index: number,
+  quoted: string,
+  option: string,
+): never {
+  const rest = chars.slice(index + 1);
+  const space = rest.findIndex((char) => /\s/.test(char));
+  const word = (space < 0 ? rest : rest.slice(0, space)).join('');
+  const how =
+    option.toLowerCase() === 'reason='
+      ? 'so it may be part of the reason or another word: put it inside the quotes if it is part of the reason, and name databases before reason='
+      : 'so it may be part of the quoted value or another word: put it inside the quotes, or a space before it';
+  throw new CommandError(
+    `${typed(word)} follows the closing quote of ${typed(quoted)} with no space between them, ${how}`,
+  );
 }
 
 /**

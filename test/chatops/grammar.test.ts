@@ -444,3 +444,32 @@ describe('parseChatCommand when an option is written without its =', () => {
     );
   });
 });
+
+describe('parseChatCommand when a closing double quote is followed by a word', () => {
+  it('refuses a word typed right after the closing quote, naming it, instead of joining it to the reason', () => {
+    // Act: `reason="CA rotation"certs` read as the reason "CA rotationcerts" before.
+    const refuse = (text: string) => parseChatCommand(text) as CommandError;
+    const straight = refuse('snapshot certctl-prod reason="CA rotation"certs ticket=CHG-1');
+    const curly = refuse('snapshot certctl-prod reason=\u201cCA rotation\u201dcerts ticket=CHG-1');
+    const target = refuse('readiness "certctl"-prod');
+
+    // Assess
+    expect(straight).toBeInstanceOf(CommandError);
+    expect(straight.message).toBe(
+      '`certs` follows the closing quote of `reason="CA rotation"` with no space between them, so it may be part of the reason or another word: put it inside the quotes if it is part of the reason, and name databases before reason=',
+    );
+    expect(curly.message).toContain('`certs` follows the closing quote of `reason=\u201cCA rotation\u201d`');
+    expect(target.message).toBe(
+      '`-prod` follows the closing quote of `"certctl"` with no space between them, so it may be part of the quoted value or another word: put it inside the quotes, or a space before it',
+    );
+  });
+
+  it('reads a quoted value that ends its word, and a double quote that opens inside a word', () => {
+    expect(parseChatCommand('snapshot certctl-prod reason="CA rotation" ticket=CHG-1')).toMatchObject({
+      reason: 'CA rotation',
+    });
+    expect(parseChatCommand('snapshot certctl-prod reason=CA" rotation" ticket=CHG-1')).toMatchObject({
+      reason: 'CA rotation',
+    });
+  });
+});
