@@ -276,7 +276,9 @@ function parse(text: string): ChatCommand {
       return { name, targets: targetsOf(positional, name) };
     case 'snapshot': {
       refuseWordAfterOpenReason(words);
-      const reason = options.get('reason')?.trim();
+      // Unwrapped before it is measured and checked: what is stored is what the user sees.
+      const typedReason = options.get('reason');
+      const reason = typedReason === undefined ? undefined : shownReason(typedReason).trim();
       const ticket = options.get('ticket')?.trim();
       const missing = [...(reason ? [] : ['reason="…"']), ...(ticket ? [] : ['ticket=…'])];
       if (missing.length > 0) {
@@ -424,14 +426,50 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
  * the name it repeats is not what the user sees in the channel.
  */
 function slackReference(word: string): { kind: string; typed: string } | undefined {
-  const match = /^<([^<>|]+)(?:\|([^<>]*))?>$/.exec(word);
+  const match = new RegExp(`^${SLACK_REFERENCE.source}$`, 'u').exec(word);
   if (!match) return undefined;
   const [, target = '', label] = match;
-  if (target.startsWith('#')) return { kind: 'a channel', typed: `#${label ?? target.slice(1)}` };
-  if (target.startsWith('@') || target.startsWith('!')) {
-    return { kind: 'a mention', typed: `@${label ?? target.slice(1)}` };
+  const kind = target.startsWith('#') ? 'a channel' : /^[@!]/.test(target) ? 'a mention' : 'a link';
+  return { kind, typed: shownReference(target, label) };
+}
+
+/**
+ * A reference Slack writes in place of typed text: a channel (`<#C0123|certs>`), a user (`<@U0123>`,
+ * `<@U0123|alice>`), a special mention (`<!here>`, `<!subteam^S0123|@ops>`) or a link with a scheme
+ * (`<http://certs.example|certs.example>`, `<mailto:a@b.example|a@b.example>`), each with the label
+ * Slack shows when it sends one (https://api.slack.com/reference/surfaces/formatting#retrieving-messages).
+ * Other text in angle brackets (`<b>`) is what the user typed, and stays as typed.
+ */
+const SLACK_REFERENCE = /<([#@!][^<>|\s]+|[A-Za-z][A-Za-z0-9+.-]*:[^<>|\s]+)(?:\|([^<>]*))?>/u;
+
+/**
+ * The text Slack shows for a reference: `#certs` for a channel, `@alice` for a user or a group, the
+ * label of a link or its address. A user mention without a label (Slack no longer sends user names)
+ * is shown by its id (`@U0123`), which names the same user: Slack's display name is not in the text.
+ */
+function shownReference(target: string, label: string | undefined): string {
+  const named = label?.replace(/^[#@]/, '');
+  if (target.startsWith('#')) return `#${named || target.slice(1)}`;
+  if (target.startsWith('@')) return `@${named || target.slice(1)}`;
+  if (target.startsWith('!')) {
+    // `<!date^…|fallback>` shows its fallback text; `<!here>`, `<!subteam^S0123|@ops>` a mention.
+    if (target.startsWith('!date^')) return label || target.slice(1);
+    return `@${named || target.slice(1).replace(/^subteam\^/, '')}`;
   }
-  return { kind: 'a link', typed: label ?? target };
+  return label || target;
+}
+
+/**
+ * A reason with each Slack reference in it (a channel, a mention, a link: {@link SLACK_REFERENCE})
+ * written as the text Slack shows in the channel. The reason travels into snapshot tags and answers,
+ * where `<#C0123|certs>` would read as noise (an RDS tag writes its `<`, `|` and `>` as `_`) while
+ * the user typed, and sees, `#certs`.
+ */
+function shownReason(reason: string): string {
+  return reason.replace(
+    new RegExp(SLACK_REFERENCE.source, 'gu'),
+    (_reference, target: string, label?: string) => shownReference(target, label),
+  );
 }
 
 /**

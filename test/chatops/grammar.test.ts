@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { describeBackup, parseBackupDescription } from '../../functions/actions/snapshot/gcp.ts';
+import { SNAPSHOT_TAGS, snapshotTags } from '../../functions/actions/snapshot/model.ts';
 import { CommandError } from '../../functions/chatops/errors.ts';
 import { closest, parseChatCommand, splitWords } from '../../functions/chatops/grammar.ts';
 
@@ -471,5 +473,41 @@ describe('parseChatCommand when a closing double quote is followed by a word', (
     expect(parseChatCommand('snapshot certctl-prod reason=CA" rotation" ticket=CHG-1')).toMatchObject({
       reason: 'CA rotation',
     });
+  });
+});
+
+describe('parseChatCommand when Slack has turned part of a reason into a link or mention', () => {
+  it('keeps the text Slack shows for a channel, a mention or a link in the reason, not the reference it sent', () => {
+    // Act: with "Escape channels, users, and links" on, `#certs`, `@alice` and a URL typed in a
+    // reason arrive as references; Slack shows the channel, the name and the label.
+    const reasonOf = (text: string) =>
+      (parseChatCommand(`snapshot certctl-prod reason="${text}" ticket=CHG-1`) as { reason: string }).reason;
+
+    // Assess
+    expect(reasonOf('CA rotation, see <#C0123|certs>')).toBe('CA rotation, see #certs');
+    expect(reasonOf('asked by <@U0BOSS|alice> and <@U0OPS>')).toBe('asked by @alice and @U0OPS');
+    expect(reasonOf('plan <http://wiki.example/ca|wiki.example/ca> and <https://x.example/y>')).toBe(
+      'plan wiki.example/ca and https://x.example/y',
+    );
+    expect(reasonOf('tell <!here> and <!subteam^S0OPS|@ops>')).toBe('tell @here and @ops');
+    expect(reasonOf('a <b and c> d')).toBe('a <b and c> d');
+  });
+
+  it('stores the unwrapped reason in characters an RDS tag takes and a Cloud SQL description reads back', () => {
+    // Prepare
+    const command = parseChatCommand(
+      'snapshot certctl-prod reason="CA rotation <#C0123|certs> <@U0BOSS|alice> <http://wiki.example/ca?a=1&b=2|wiki>" ticket=CHG-1',
+    ) as { reason: string };
+    const request = { requestId: 'r-1', reason: command.reason, requestedBy: 'alice' };
+
+    // Act
+    const tags = snapshotTags(request, new Date('2026-12-07T00:00:00Z'));
+    const described = parseBackupDescription(describeBackup('certctl-pre-1', { reason: command.reason }));
+
+    // Assess
+    expect(command.reason).toBe('CA rotation #certs @alice wiki');
+    expect(tags[SNAPSHOT_TAGS.reason]).toBe('CA rotation _certs @alice wiki');
+    expect(tags[SNAPSHOT_TAGS.reason]).toMatch(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u);
+    expect(described?.tags.reason).toBe('CA rotation #certs @alice wiki');
   });
 });
