@@ -391,7 +391,6 @@ function splitOptions(words: readonly string[], command: ChatCommandName) {
 }
 
 function targetsOf(words: readonly string[], command: ChatCommandName): string[] {
-  if (words.length > MAX_TARGETS) throw new CommandError(`name at most ${MAX_TARGETS} databases at once`);
   for (const word of words) {
     // `reason "CA"`, `ticket CHG-1`, `ticket:CHG-1`: an option written without its `=` is a valid
     // database name, and with the option also given properly it would be asked for as one.
@@ -415,7 +414,15 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
       throw new CommandError(`${typed(word)} is not a database name${how}\n${CHAT_HELP[command]}`);
     }
   }
-  return [...new Set(words)];
+  // One database named in two cases is one target: RDS identifiers are case-insensitive (stored in
+  // lower case) and Cloud SQL names are lower case only, and the snapshot job matches names in any
+  // case (jobs/snapshot.ts `names`), so it snapshots it once. Kept as first typed, for the answers.
+  const targets = new Map<string, string>();
+  for (const word of words) if (!targets.has(word.toLowerCase())) targets.set(word.toLowerCase(), word);
+  if (targets.size > MAX_TARGETS) {
+    throw new CommandError(`name at most ${MAX_TARGETS} databases at once (${targets.size} named)`);
+  }
+  return [...targets.values()];
 }
 
 /**

@@ -511,3 +511,30 @@ describe('parseChatCommand when Slack has turned part of a reason into a link or
     expect(described?.tags.reason).toBe('CA rotation #certs @alice wiki');
   });
 });
+
+describe('parseChatCommand when one database is named twice in different cases', () => {
+  it('answers one target, as typed first, since RDS and Cloud SQL names are not told apart by case', () => {
+    // Act
+    const snapshot = parseChatCommand(
+      'snapshot certctl-prod CERTCTL-PROD certctl-ra Certctl-Prod reason="CA rotation" ticket=CHG-1',
+    );
+    const readiness = parseChatCommand('readiness CERTCTL-PROD certctl-prod');
+
+    // Assess
+    expect(snapshot).toMatchObject({ targets: ['certctl-prod', 'certctl-ra'] });
+    expect(readiness).toEqual({ name: 'readiness', targets: ['CERTCTL-PROD'] });
+  });
+
+  it('counts databases, not names, against the limit of 50', () => {
+    // Prepare
+    const fifty = Array.from({ length: 50 }, (_, index) => `db-${index}`);
+
+    // Act
+    const repeated = parseChatCommand(`readiness ${fifty.join(' ')} DB-0`);
+    const tooMany = parseChatCommand(`readiness ${fifty.join(' ')} db-50`);
+
+    // Assess
+    expect(repeated).toMatchObject({ targets: fifty });
+    expect((tooMany as CommandError).message).toBe('name at most 50 databases at once (51 named)');
+  });
+});
