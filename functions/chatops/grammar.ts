@@ -78,7 +78,8 @@ export const QUOTE_CHARACTERS: ReadonlySet<string> = new Set(QUOTE_KINDS.flatMap
 /**
  * Split command text into words, honouring straight, curly, single and guillemet quotes.
  *
- * Double quotes open and close anywhere, as they always have. The other kinds open only where a
+ * Double quotes open and close anywhere, as they always have, but a word typed right after a closing
+ * one (`"CA rotation"certs`) is refused rather than joined to the value. The other kinds open only where a
  * word or a value (after `=`) starts, and close only where the word ends (before a space or the
  * end of the text), because ' and ’ are also apostrophes: `reason=don’t` is one word, and
  * `reason=‘don’t rotate’` is the reason "don’t rotate". Inside one kind of quote the others are
@@ -117,6 +118,8 @@ function readWords(text: string): ReadWord[] {
   /** Where the current quote opened in `current`, and the option (`reason=`) whose value it is in, if any. */
   let openedAt = 0;
   let openedFor = '';
+  /** The quote character that opened the current quote, as typed. */
+  let openedBy = '';
   /** The last quote of a kind that closes at a word's end, and the word it closed after. */
   let closed: { kind: QuoteKind; after: string; option: string } | undefined;
   let started = false;
@@ -139,6 +142,13 @@ function readWords(text: string): ReadWord[] {
     }
     if (open) {
       const closes = open.chars.includes(char) && (open.anywhere || endsWord);
+      if (closes && !endsWord)
+        refuseWordAfterClosingQuote(
+          chars,
+          index,
+          `${current.slice(0, openedAt)}${openedBy}${current.slice(openedAt)}${char}`,
+          openedFor,
+        );
       if (closes) {
         const closedAfter = `${current.slice(openedAt).split(/\s/).pop() ?? ''}${char}`;
         if (!open.anywhere) closed = { kind: open, after: closedAfter, option: openedFor };
@@ -152,6 +162,7 @@ function readWords(text: string): ReadWord[] {
     );
     if (opening) {
       open = opening;
+      openedBy = char;
       openedAt = current.length;
       openedFor = optionOf(current);
       started = true;
@@ -182,6 +193,30 @@ function readWords(text: string): ReadWord[] {
   }
   if (started) words.push({ text: current, ...(openEnd ? { openEnd } : {}) });
   return words;
+}
+
+/**
+ * A double quote closes anywhere, so `reason="CA rotation"certs` would read as the reason
+ * "CA rotationcerts": the word typed right after the closing quote may be meant inside the quotes,
+ * or as a word of its own with its space forgotten (a database, for a reason quoted short). Neither
+ * is guessed: the command is refused, naming the word and the quoted text it follows.
+ */
+function refuseWordAfterClosingQuote(
+  chars: readonly string[],
+  index: number,
+  quoted: string,
+  option: string,
+): never {
+  const rest = chars.slice(index + 1);
+  const space = rest.findIndex((char) => /\s/.test(char));
+  const word = (space < 0 ? rest : rest.slice(0, space)).join('');
+  const how =
+    option.toLowerCase() === 'reason='
+      ? 'so it may be part of the reason or another word: put it inside the quotes if it is part of the reason, and name databases before reason='
+      : 'so it may be part of the quoted value or another word: put it inside the quotes, or a space before it';
+  throw new CommandError(
+    `${typed(word)} follows the closing quote of ${typed(quoted)} with no space between them, ${how}`,
+  );
 }
 
 /**
@@ -241,7 +276,9 @@ function parse(text: string): ChatCommand {
       return { name, targets: targetsOf(positional, name) };
     case 'snapshot': {
       refuseWordAfterOpenReason(words);
-      const reason = options.get('reason')?.trim();
+      // Unwrapped before it is measured and checked: what is stored is what the user sees.
+      const typedReason = options.get('reason');
+      const reason = typedReason === undefined ? undefined : shownReason(typedReason).trim();
       const ticket = options.get('ticket')?.trim();
       const missing = [...(reason ? [] : ['reason="…"']), ...(ticket ? [] : ['ticket=…'])];
       if (missing.length > 0) {
@@ -354,7 +391,6 @@ function splitOptions(words: readonly string[], command: ChatCommandName) {
 }
 
 function targetsOf(words: readonly string[], command: ChatCommandName): string[] {
-  if (words.length > MAX_TARGETS) throw new CommandError(`name at most ${MAX_TARGETS} databases at once`);
   for (const word of words) {
     // `reason "CA"`, `ticket CHG-1`, `ticket:CHG-1`: an option written without its `=` is a valid
     // database name, and with the option also given properly it would be asked for as one.
@@ -378,7 +414,15 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
       throw new CommandError(`${typed(word)} is not a database name${how}\n${CHAT_HELP[command]}`);
     }
   }
-  return [...new Set(words)];
+  // One database named in two cases is one target: RDS identifiers are case-insensitive (stored in
+  // lower case) and Cloud SQL names are lower case only, and the snapshot job matches names in any
+  // case (jobs/snapshot.ts `names`), so it snapshots it once. Kept as first typed, for the answers.
+  const targets = new Map<string, string>();
+  for (const word of words) if (!targets.has(word.toLowerCase())) targets.set(word.toLowerCase(), word);
+  if (targets.size > MAX_TARGETS) {
+    throw new CommandError(`name at most ${MAX_TARGETS} databases at once (${targets.size} named)`);
+  }
+  return [...targets.values()];
 }
 
 /**
@@ -389,14 +433,50 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
  * the name it repeats is not what the user sees in the channel.
  */
 function slackReference(word: string): { kind: string; typed: string } | undefined {
-  const match = /^<([^<>|]+)(?:\|([^<>]*))?>$/.exec(word);
+  const match = new RegExp(`^${SLACK_REFERENCE.source}$`, 'u').exec(word);
   if (!match) return undefined;
   const [, target = '', label] = match;
-  if (target.startsWith('#')) return { kind: 'a channel', typed: `#${label ?? target.slice(1)}` };
-  if (target.startsWith('@') || target.startsWith('!')) {
-    return { kind: 'a mention', typed: `@${label ?? target.slice(1)}` };
+  const kind = target.startsWith('#') ? 'a channel' : /^[@!]/.test(target) ? 'a mention' : 'a link';
+  return { kind, typed: shownReference(target, label) };
+}
+
+/**
+ * A reference Slack writes in place of typed text: a channel (`<#C0123|certs>`), a user (`<@U0123>`,
+ * `<@U0123|alice>`), a special mention (`<!here>`, `<!subteam^S0123|@ops>`) or a link with a scheme
+ * (`<http://certs.example|certs.example>`, `<mailto:a@b.example|a@b.example>`), each with the label
+ * Slack shows when it sends one (https://api.slack.com/reference/surfaces/formatting#retrieving-messages).
+ * Other text in angle brackets (`<b>`) is what the user typed, and stays as typed.
+ */
+const SLACK_REFERENCE = /<([#@!][^<>|\s]+|[A-Za-z][A-Za-z0-9+.-]*:[^<>|\s]+)(?:\|([^<>]*))?>/u;
+
+/**
+ * The text Slack shows for a reference: `#certs` for a channel, `@alice` for a user or a group, the
+ * label of a link or its address. A user mention without a label (Slack no longer sends user names)
+ * is shown by its id (`@U0123`), which names the same user: Slack's display name is not in the text.
+ */
+function shownReference(target: string, label: string | undefined): string {
+  const named = label?.replace(/^[#@]/, '');
+  if (target.startsWith('#')) return `#${named || target.slice(1)}`;
+  if (target.startsWith('@')) return `@${named || target.slice(1)}`;
+  if (target.startsWith('!')) {
+    // `<!date^…|fallback>` shows its fallback text; `<!here>`, `<!subteam^S0123|@ops>` a mention.
+    if (target.startsWith('!date^')) return label || target.slice(1);
+    return `@${named || target.slice(1).replace(/^subteam\^/, '')}`;
   }
-  return { kind: 'a link', typed: label ?? target };
+  return label || target;
+}
+
+/**
+ * A reason with each Slack reference in it (a channel, a mention, a link: {@link SLACK_REFERENCE})
+ * written as the text Slack shows in the channel. The reason travels into snapshot tags and answers,
+ * where `<#C0123|certs>` would read as noise (an RDS tag writes its `<`, `|` and `>` as `_`) while
+ * the user typed, and sees, `#certs`.
+ */
+function shownReason(reason: string): string {
+  return reason.replace(
+    new RegExp(SLACK_REFERENCE.source, 'gu'),
+    (_reference, target: string, label?: string) => shownReference(target, label),
+  );
 }
 
 /**

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { describeBackup, parseBackupDescription } from '../../functions/actions/snapshot/gcp.ts';
+import { SNAPSHOT_TAGS, snapshotTags } from '../../functions/actions/snapshot/model.ts';
 import { CommandError } from '../../functions/chatops/errors.ts';
 import { closest, parseChatCommand, splitWords } from '../../functions/chatops/grammar.ts';
 
@@ -442,5 +444,97 @@ describe('parseChatCommand when an option is written without its =', () => {
     expect((colon as CommandError).message.split('\n')[0]).toBe(
       '`ticket:CHG-2` is an option of `snapshot`, not a database name: write ticket=…, with = and no space around it.',
     );
+  });
+});
+
+describe('parseChatCommand when a closing double quote is followed by a word', () => {
+  it('refuses a word typed right after the closing quote, naming it, instead of joining it to the reason', () => {
+    // Act: `reason="CA rotation"certs` read as the reason "CA rotationcerts" before.
+    const refuse = (text: string) => parseChatCommand(text) as CommandError;
+    const straight = refuse('snapshot certctl-prod reason="CA rotation"certs ticket=CHG-1');
+    const curly = refuse('snapshot certctl-prod reason=\u201cCA rotation\u201dcerts ticket=CHG-1');
+    const target = refuse('readiness "certctl"-prod');
+
+    // Assess
+    expect(straight).toBeInstanceOf(CommandError);
+    expect(straight.message).toBe(
+      '`certs` follows the closing quote of `reason="CA rotation"` with no space between them, so it may be part of the reason or another word: put it inside the quotes if it is part of the reason, and name databases before reason=',
+    );
+    expect(curly.message).toContain('`certs` follows the closing quote of `reason=\u201cCA rotation\u201d`');
+    expect(target.message).toBe(
+      '`-prod` follows the closing quote of `"certctl"` with no space between them, so it may be part of the quoted value or another word: put it inside the quotes, or a space before it',
+    );
+  });
+
+  it('reads a quoted value that ends its word, and a double quote that opens inside a word', () => {
+    expect(parseChatCommand('snapshot certctl-prod reason="CA rotation" ticket=CHG-1')).toMatchObject({
+      reason: 'CA rotation',
+    });
+    expect(parseChatCommand('snapshot certctl-prod reason=CA" rotation" ticket=CHG-1')).toMatchObject({
+      reason: 'CA rotation',
+    });
+  });
+});
+
+describe('parseChatCommand when Slack has turned part of a reason into a link or mention', () => {
+  it('keeps the text Slack shows for a channel, a mention or a link in the reason, not the reference it sent', () => {
+    // Act: with "Escape channels, users, and links" on, `#certs`, `@alice` and a URL typed in a
+    // reason arrive as references; Slack shows the channel, the name and the label.
+    const reasonOf = (text: string) =>
+      (parseChatCommand(`snapshot certctl-prod reason="${text}" ticket=CHG-1`) as { reason: string }).reason;
+
+    // Assess
+    expect(reasonOf('CA rotation, see <#C0123|certs>')).toBe('CA rotation, see #certs');
+    expect(reasonOf('asked by <@U0BOSS|alice> and <@U0OPS>')).toBe('asked by @alice and @U0OPS');
+    expect(reasonOf('plan <http://wiki.example/ca|wiki.example/ca> and <https://x.example/y>')).toBe(
+      'plan wiki.example/ca and https://x.example/y',
+    );
+    expect(reasonOf('tell <!here> and <!subteam^S0OPS|@ops>')).toBe('tell @here and @ops');
+    expect(reasonOf('a <b and c> d')).toBe('a <b and c> d');
+  });
+
+  it('stores the unwrapped reason in characters an RDS tag takes and a Cloud SQL description reads back', () => {
+    // Prepare
+    const command = parseChatCommand(
+      'snapshot certctl-prod reason="CA rotation <#C0123|certs> <@U0BOSS|alice> <http://wiki.example/ca?a=1&b=2|wiki>" ticket=CHG-1',
+    ) as { reason: string };
+    const request = { requestId: 'r-1', reason: command.reason, requestedBy: 'alice' };
+
+    // Act
+    const tags = snapshotTags(request, new Date('2026-12-07T00:00:00Z'));
+    const described = parseBackupDescription(describeBackup('certctl-pre-1', { reason: command.reason }));
+
+    // Assess
+    expect(command.reason).toBe('CA rotation #certs @alice wiki');
+    expect(tags[SNAPSHOT_TAGS.reason]).toBe('CA rotation _certs @alice wiki');
+    expect(tags[SNAPSHOT_TAGS.reason]).toMatch(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u);
+    expect(described?.tags.reason).toBe('CA rotation #certs @alice wiki');
+  });
+});
+
+describe('parseChatCommand when one database is named twice in different cases', () => {
+  it('answers one target, as typed first, since RDS and Cloud SQL names are not told apart by case', () => {
+    // Act
+    const snapshot = parseChatCommand(
+      'snapshot certctl-prod CERTCTL-PROD certctl-ra Certctl-Prod reason="CA rotation" ticket=CHG-1',
+    );
+    const readiness = parseChatCommand('readiness CERTCTL-PROD certctl-prod');
+
+    // Assess
+    expect(snapshot).toMatchObject({ targets: ['certctl-prod', 'certctl-ra'] });
+    expect(readiness).toEqual({ name: 'readiness', targets: ['CERTCTL-PROD'] });
+  });
+
+  it('counts databases, not names, against the limit of 50', () => {
+    // Prepare
+    const fifty = Array.from({ length: 50 }, (_, index) => `db-${index}`);
+
+    // Act
+    const repeated = parseChatCommand(`readiness ${fifty.join(' ')} DB-0`);
+    const tooMany = parseChatCommand(`readiness ${fifty.join(' ')} db-50`);
+
+    // Assess
+    expect(repeated).toMatchObject({ targets: fifty });
+    expect((tooMany as CommandError).message).toBe('name at most 50 databases at once (51 named)');
   });
 });

@@ -355,6 +355,37 @@ describe('runSnapshotJob with a plain database name', () => {
   });
 });
 
+describe('runSnapshotJob, one database named in two cases', () => {
+  it('snapshots it once, as the chat grammar answers with one target for both names', async () => {
+    // Prepare: RDS identifiers are stored lowercase and Cloud SQL names are lowercase only, so
+    // `certctl-db` and `CERTCTL-DB` are one database (chat grammar targetsOf keeps one of them).
+    const created: string[] = [];
+    const backend = fakeBackend();
+    const create = backend.create.bind(backend);
+    backend.create = async (target, ...rest) => {
+      created.push(target.id);
+      return create(target, ...rest);
+    };
+
+    // Act
+    const result = await runSnapshotJob(
+      {
+        requestId: 'CHG-4',
+        reason: 'CA rotation',
+        requestedBy: 'alice',
+        wait: false,
+        targets: ['certctl-db', 'CERTCTL-DB'],
+      },
+      { policy: parsePolicy({}), clouds: [cloudOf(backend)] },
+    );
+
+    // Assess
+    expect(created).toEqual(['certctl-db']);
+    expect(result.results.map((entry) => entry.target.id)).toEqual(['certctl-db']);
+    expect(result.problems).toEqual([]);
+  });
+});
+
 describe('runSnapshotJob, a named database that stands in for a target', () => {
   const cluster = (account: string): SnapshotTarget => ({
     provider: 'aws',
