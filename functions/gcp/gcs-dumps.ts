@@ -41,6 +41,7 @@
  * a Cloud KMS default, was written with Google-managed keys before the default was set, and is kept
  * as such; one under a customer-supplied key (CSEK) too ({@link withListedEncryption}).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
@@ -83,6 +84,7 @@ import type { EncryptionKey } from '../core/key-facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
+import { scopeSignal } from '../core/scope-calls.ts';
 import { type CloudKmsApi, cloudKmsKeyReader, keyOfVersion } from './cloud-kms.ts';
 import type { GcpCollector } from './collectors.ts';
 import {
@@ -589,7 +591,8 @@ async function readRange(
         );
         return unreadRange(error, attempt);
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // Cut short when the scope fails meanwhile (core/scope-calls.ts): nothing more of it is asked.
+      await sleep(delay, undefined, { signal: scopeSignal() });
     }
   }
 }
