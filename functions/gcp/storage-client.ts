@@ -105,7 +105,8 @@ type SendRequest = (reqOpts: { maxRetries?: number }, callback?: RequestCallback
  * not cut off (there is no handle on its socket), but it is ignored, and nothing more is asked.
  *
  * With `retries`, a call is asked again here as the library would have (the client's retries off:
- * `retryOptions.autoRetry: false`): a failure its `retryableErrorFn` counts retryable, at most
+ * `retryOptions.autoRetry: false`): an attempt that got no answer, or a failure its
+ * `retryableErrorFn` counts retryable, at most
  * `maxRetries` more times (none when the library set the call's `maxRetries` to 0: not idempotent
  * under its idempotency strategy), after retry-request's wait (`retryDelayMultiplier` to the power
  * of the attempt, seconds, plus up to 1 s of jitter, at most `maxRetryDelay`, within
@@ -142,8 +143,15 @@ function asScopeCalls(storage: Storage, retries: boolean): Storage {
     (async (): Promise<unknown[]> => {
       for (let attempt = 1; ; attempt += 1) {
         const answer = await attemptOnce();
-        const [error] = answer;
-        if (!error || attempt > maxRetries || retry.retryableErrorFn?.(error as never) !== true)
+        // retry-request asks again an attempt that got no answer (no response: a refused or reset
+        // connection) whatever its error, and one answered when retryableErrorFn counts it retryable.
+        const [error, , response] = answer;
+        const unanswered = response === undefined || response === null;
+        if (
+          !error ||
+          attempt > maxRetries ||
+          !(unanswered || retry.retryableErrorFn?.(error as never) === true)
+        )
           return answer;
         const delay = Math.min(
           (retry.retryDelayMultiplier ?? 2) ** attempt * 1000 + Math.floor(Math.random() * 1000),
