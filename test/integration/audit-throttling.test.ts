@@ -278,6 +278,12 @@ describe('the GCP PITR audit with Cloud SQL Admin throttled', () => {
     expect(sim.stats().faults.throttled).toBeGreaterThan(1);
     expectFailedByThrottling(report, 'instances.getLatestRecoveryTime for instance certctl-db');
     expectFailedByThrottling(report, 'Cloud SQL Admin throttled the reads (rate-limited them');
+    // Worded as every call failure is (core/errors.ts callFailure); before, "failed with
+    // DEADLINE_EXCEEDED: …", unlike the same read failing any other way.
+    expectFailedByThrottling(
+      report,
+      `Cloud SQL instances.getLatestRecoveryTime for instance certctl-db in project ${PROJECT} failed: the service throttled it (rate-limited) until the retries ran out; its last answer: DEADLINE_EXCEEDED: `,
+    );
   });
 });
 
