@@ -275,9 +275,17 @@ const CALL_FAILURE_WORDS: Readonly<Record<TransientKind, string>> = {
  * lasted until the retries ran out; false (Cloud SQL's clients and INTERNAL, an SDK strategy and a
  * 5xx other than 500/502/503/504), they say the client does not retry it, rather than claim
  * retries that never happened. Its code is the error's own ({@link errorCode}); `cause` keeps the error.
+ * `kind` is the error's own ({@link callFailureKind}) unless the caller knows better: a client that
+ * gave up at its deadline while the service throttled every attempt (Cloud SQL's gax, whose
+ * DEADLINE_EXCEEDED quotes the refusals only as text) was throttled, not cut off.
  */
-export function callFailure(what: string, reason: string, error: unknown, retried = true): CloudApiError {
-  const kind = callFailureKind(error);
+export function callFailure(
+  what: string,
+  reason: string,
+  error: unknown,
+  retried = true,
+  kind: TransientKind | undefined = callFailureKind(error),
+): CloudApiError {
   const words =
     kind === undefined
       ? ''

@@ -66,6 +66,14 @@ export class ScopeCalls {
 
 /** Why a scope's calls were aborted: the scope failed, of another of its calls. */
 export class ScopeAbortedError extends Error {
+  /**
+   * The code gaxios gives an aborted request (the DOM's name for it), which clients that classify a
+   * failure by its code read as a cancellation, not a lost connection: google-gax maps it to
+   * CANCELLED (fallbackServiceStub.js), which it does not retry. Without it gaxios left the code
+   * unset, gax read UNAVAILABLE and asked again, each attempt refused, until its deadline.
+   */
+  readonly code = 'AbortError';
+
   constructor() {
     super('not sent: the scope this call reads has already failed');
     this.name = 'AbortError';

@@ -415,11 +415,14 @@ function failScopeOnCallFailure(read: string, project: string, instance: string,
   const what = `Cloud SQL ${read} for instance ${instance} in project ${project}`;
   const code = googleErrorCode(error);
   const throttled = throttledUntilGivenUp(error);
-  // Coded by the status name (gax's own code is the gRPC number), as the listing's failure is.
+  // Coded by the status name (gax's own code is the gRPC number), as the listing's failure is. A
+  // read gax gave up on while every attempt was refused RESOURCE_EXHAUSTED was throttled through
+  // its retries (gax retries RESOURCE_EXHAUSTED), whatever its own DEADLINE_EXCEEDED says.
+  const reason = `${code}: ${googleErrorMessage(error)}`;
   const message =
     throttled === undefined
-      ? callFailure(what, `${code}: ${googleErrorMessage(error)}`, error, cloudSqlRetries(error)).message
-      : `${what} failed with ${code}: ${googleErrorMessage(error)}. ${throttled}.`;
+      ? callFailure(what, reason, error, cloudSqlRetries(error)).message
+      : `${callFailure(what, reason, error, true, 'throttled').message}. ${throttled}.`;
   throw new CloudApiError(message, code, { cause: error });
 }
 

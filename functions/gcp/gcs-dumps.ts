@@ -41,6 +41,7 @@
  * a Cloud KMS default, was written with Google-managed keys before the default was set, and is kept
  * as such; one under a customer-supplied key (CSEK) too ({@link withListedEncryption}).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { Bucket, File, GetFilesOptions, Storage } from '@google-cloud/storage';
 import { mapWithConcurrency } from '../core/audit.ts';
@@ -83,6 +84,7 @@ import type { EncryptionKey } from '../core/key-facts.ts';
 import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
+import { scopeSignal } from '../core/scope-calls.ts';
 import { type CloudKmsApi, cloudKmsKeyReader, keyOfVersion } from './cloud-kms.ts';
 import type { GcpCollector } from './collectors.ts';
 import {
@@ -95,6 +97,10 @@ import { errorInfoOf } from './rest-request.ts';
 
 /** objects.list returns at most 1,000 items a page. */
 const GCS_PAGE_LIMIT = 1000;
+
+/** A Cloud Storage client's `retryOptions` (the library's RetryOptions, which it does not export). */
+type RetryOptions = Storage['retryOptions'];
+
 const SECONDS_PER_DAY = 86_400;
 
 export interface GcsDumpLocation {
@@ -295,10 +301,39 @@ function reasonOf(error: unknown): string {
 /**
  * A Cloud Storage read of the location that failed for the call fails the scope
  * (core/errors.ts {@link sharedFailScopeOnCallFailure}): throttled, as Cloud Storage's 429
- * rateLimitExceeded, a server error or a timeout, once the library's retries are spent.
+ * rateLimitExceeded, a server error or a timeout, once the retries of `retry` (the client's
+ * `retryOptions`) are spent, or on the answer that brings it for one they do not retry
+ * ({@link retriesOf}: a 501).
  */
-function failScopeOnCallFailure(what: string, error: unknown): void {
-  sharedFailScopeOnCallFailure(`Cloud Storage ${what}`, error, reasonOf);
+function failScopeOnCallFailure(
+  what: string,
+  error: unknown,
+  retry: Partial<RetryOptions> | undefined,
+): void {
+  sharedFailScopeOnCallFailure(`Cloud Storage ${what}`, error, reasonOf, retriesOf(retry));
+}
+
+/**
+ * Whether a client with `retry` as its `retryOptions` asks a failure like `error` again: the
+ * library's own test (`retryableErrorFn`, by default its RETRYABLE_ERR_FN_DEFAULT: 408, 429, 500,
+ * 502, 503, 504 and some lost connections, never a 501), and any attempt that got no answer (no
+ * HTTP status: retry-request asks those again whatever the test says; ./storage-client.ts does the
+ * same, and {@link readRange} for the ranged reads). None with `maxRetries` 0; undefined
+ * (the failure said to have lasted through the retries) for a client that names no test.
+ */
+function retriesOf(retry: Partial<RetryOptions> | undefined): ((error: unknown) => boolean) | undefined {
+  const retryable = retry?.retryableErrorFn;
+  if (!retryable) return undefined;
+  if (retry.maxRetries === 0) return () => false;
+  return (error) => {
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    return typeof code !== 'number' || retryable(error as Parameters<typeof retryable>[0]) === true;
+  };
+}
+
+/** The `retryOptions` of the client `of` (a Bucket or File of the library) was made by, if any. */
+function retryOptionsOf(of: object): Partial<RetryOptions> | undefined {
+  return (of as { storage?: Partial<Storage> }).storage?.retryOptions;
 }
 
 /**
@@ -427,7 +462,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
       query = token ? { ...query, pageToken: token } : undefined;
     }
   } catch (error) {
-    failScopeOnCallFailure(`objects.list of gs://${bucket.name}/${prefix}`, error);
+    failScopeOnCallFailure(`objects.list of gs://${bucket.name}/${prefix}`, error, retryOptionsOf(bucket));
     return {
       listing: {
         state: 'unknown',
@@ -563,7 +598,7 @@ async function readRange(
   key: string,
   range: { start?: number; end: number; decompress?: boolean },
 ): Promise<ByteReading & { readonly denied?: 'unattributed' }> {
-  const retry = (file as { storage?: Partial<Storage> }).storage?.retryOptions;
+  const retry = retryOptionsOf(file);
   const retriedHere = retry?.autoRetry === false;
   const maxAttempts = retriedHere ? 1 + (retry.maxRetries ?? DEFAULT_RANGED_READ_RETRIES) : 1;
   const deadline = Date.now() + (retry?.totalTimeout ?? DEFAULT_RANGED_READ_TIMEOUT_S) * 1000;
@@ -586,10 +621,12 @@ async function readRange(
         failScopeOnCallFailure(
           `objects.get (alt=media) of ${key}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}`,
           error,
+          retry,
         );
         return unreadRange(error, attempt);
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // Cut short when the scope fails meanwhile (core/scope-calls.ts): nothing more of it is asked.
+      await sleep(delay, undefined, { signal: scopeSignal() });
     }
   }
 }
@@ -1175,7 +1212,11 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     options.owner,
   ]);
   if ('error' in read) {
-    failScopeOnCallFailure(`buckets.get of gs://${location.bucket}`, read.error);
+    failScopeOnCallFailure(
+      `buckets.get of gs://${location.bucket}`,
+      read.error,
+      options.storage.retryOptions,
+    );
     const notOfPermission = storageRefusal(read.error);
     const fact = unprovenFact(location, undefined, {
       state: 'unknown',

@@ -73,10 +73,14 @@ export class HttpFetchError extends Error {
   }
 }
 
+/**
+ * An aborted request, named and coded as gaxios codes one (`AbortError`): gaxios copies a cause's
+ * string `code` onto its GaxiosError, and google-gax reads that code as CANCELLED (its
+ * fallbackServiceStub.js), which the read clients do not retry. Without the code, a request of a
+ * failed scope aborted in flight read as UNAVAILABLE and gax asked again until its deadline.
+ */
 function abortError(): Error {
-  const error = new Error('The operation was aborted.');
-  error.name = 'AbortError';
-  return error;
+  return Object.assign(new Error('The operation was aborted.'), { name: 'AbortError', code: 'AbortError' });
 }
 
 function headerRecord(headers: HttpFetchInit['headers']): Record<string, string> {

@@ -5,7 +5,10 @@
  * and loads the library on the first `storage()` call: the snapshot function's readiness reads dump
  * buckets only when the policy places dumps there, and its snapshots and maintenance scans never.
  */
+import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Storage, StorageOptions } from '@google-cloud/storage';
+import { scopeCall, scopeSignal } from '../core/scope-calls.ts';
 import type { GcpClientFactory } from './clients.ts';
 import { type CloudKmsApi, cloudKmsClientOf } from './cloud-kms.ts';
 import type { GcpClientSource } from './collectors.ts';
@@ -43,7 +46,15 @@ export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStora
     if (!factory.endpoint) await factory.credentials();
     if (!storage) {
       const { Storage } = await import('@google-cloud/storage');
-      storage ??= factory.endpoint ? new Storage({ apiEndpoint: factory.endpoint }) : new Storage();
+      // The library's own retries off: it waits them out on timers nothing can stop, so a call of a
+      // failed scope sent its next attempt after the run had returned ({@link asScopeCalls}).
+      storage ??= asScopeCalls(
+        new Storage({
+          ...(factory.endpoint ? { apiEndpoint: factory.endpoint } : {}),
+          retryOptions: { autoRetry: false },
+        }),
+        true,
+      );
     }
     return storage;
   };
@@ -64,10 +75,13 @@ export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStora
         // The first client's GoogleAuth (one token cache); the library's declarations type the
         // `authClient` it holds narrower than the one it takes, though both are its GoogleAuth.
         const authClient = retrying.authClient as StorageOptions['authClient'];
-        objectReads ??= new Storage({
-          ...(factory.endpoint ? { apiEndpoint: factory.endpoint } : { authClient }),
-          retryOptions: { autoRetry: false },
-        });
+        objectReads ??= asScopeCalls(
+          new Storage({
+            ...(factory.endpoint ? { apiEndpoint: factory.endpoint } : { authClient }),
+            retryOptions: { autoRetry: false },
+          }),
+          false,
+        );
       }
       return objectReads;
     },
@@ -75,4 +89,113 @@ export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStora
     resourceManager: resourceManagerClientOf(factory),
     close: () => factory.close(),
   };
+}
+
+/** What the library's `makeAuthenticatedRequest` is called with and answers (nodejs-common util.js). */
+type RequestCallback = (error: unknown, ...answer: unknown[]) => void;
+type SendRequest = (reqOpts: { maxRetries?: number }, callback?: RequestCallback | object) => unknown;
+
+/**
+ * `storage` with every request it sends made a call of the audit scope being read (core/scope-calls.ts):
+ * counted until it settles, refused once the scope has failed, and dropped when it fails meanwhile.
+ * The library takes no signal and no transport of ours (teeny-request 9 sends through its own
+ * node-fetch and passes no `signal`; retry-request waits out its retries on timers that its `abort`
+ * does not clear), so the scope is joined where every call leaves the client, its
+ * `makeAuthenticatedRequest` (nodejs-common service.js `request_`). An answer already on its way is
+ * not cut off (there is no handle on its socket), but it is ignored, and nothing more is asked.
+ *
+ * With `retries`, a call is asked again here as the library would have (the client's retries off:
+ * `retryOptions.autoRetry: false`): an attempt that got no answer, or a failure its
+ * `retryableErrorFn` counts retryable, at most
+ * `maxRetries` more times (none when the library set the call's `maxRetries` to 0: not idempotent
+ * under its idempotency strategy), after retry-request's wait (`retryDelayMultiplier` to the power
+ * of the attempt, seconds, plus up to 1 s of jitter, at most `maxRetryDelay`, within
+ * `totalTimeout`), a wait the scope's failure cuts short. Streams (the ranged object reads) are
+ * asked once: ./gcs-dumps.ts readRange retries them.
+ */
+function asScopeCalls(storage: Storage, retries: boolean): Storage {
+  const client = storage as unknown as { makeAuthenticatedRequest: SendRequest };
+  const send = client.makeAuthenticatedRequest;
+  const wrapped: SendRequest = (reqOpts, callback) => {
+    if (typeof callback !== 'function') {
+      if (callback !== undefined) return send(reqOpts, callback);
+      return streamCall(() => send(reqOpts) as NodeJS.ReadWriteStream & PassThrough);
+    }
+    const retry = storage.retryOptions;
+    const maxRetries = !retries
+      ? 0
+      : typeof reqOpts.maxRetries === 'number'
+        ? reqOpts.maxRetries
+        : (retry.maxRetries ?? 3);
+    const started = Date.now();
+    const attemptOnce = (): Promise<unknown[]> =>
+      scopeCall(
+        (signal) =>
+          new Promise<unknown[]>((resolve, reject) => {
+            const aborted = (): void => reject(signal?.reason);
+            signal?.addEventListener('abort', aborted, { once: true });
+            send(reqOpts, (...answer: unknown[]) => {
+              signal?.removeEventListener('abort', aborted);
+              resolve(answer);
+            });
+          }),
+      );
+    (async (): Promise<unknown[]> => {
+      for (let attempt = 1; ; attempt += 1) {
+        const answer = await attemptOnce();
+        // retry-request asks again an attempt that got no answer (no response: a refused or reset
+        // connection) whatever its error, and one answered when retryableErrorFn counts it retryable.
+        const [error, , response] = answer;
+        const unanswered = response === undefined || response === null;
+        if (
+          !error ||
+          attempt > maxRetries ||
+          !(unanswered || retry.retryableErrorFn?.(error as never) === true)
+        )
+          return answer;
+        const delay = Math.min(
+          (retry.retryDelayMultiplier ?? 2) ** attempt * 1000 + Math.floor(Math.random() * 1000),
+          (retry.maxRetryDelay ?? 64) * 1000,
+          (retry.totalTimeout ?? 600) * 1000 - (Date.now() - started),
+        );
+        if (delay <= 0) return answer;
+        await sleep(delay, undefined, { signal: scopeSignal() });
+      }
+    })().then(
+      (answer) => callback(...(answer as [unknown, ...unknown[]])),
+      (error: unknown) => callback(error),
+    );
+    return { abort: () => undefined };
+  };
+  client.makeAuthenticatedRequest = Object.assign(wrapped, send);
+  return storage;
+}
+
+/**
+ * One streamed request (`open()`, the library's request stream) as a scope call: counted until the
+ * stream closes, destroyed when the scope fails, and never opened (a stream that fails at once with
+ * the scope's reason) when it has failed already.
+ */
+function streamCall(open: () => NodeJS.ReadWriteStream & PassThrough): PassThrough {
+  let opened: PassThrough | undefined;
+  const settled = scopeCall(
+    (signal) =>
+      new Promise<void>((resolve) => {
+        const stream = open();
+        opened = stream;
+        const aborted = (): void => {
+          stream.destroy(signal?.reason);
+        };
+        signal?.addEventListener('abort', aborted, { once: true });
+        stream.once('close', () => {
+          signal?.removeEventListener('abort', aborted);
+          resolve();
+        });
+      }),
+  );
+  if (opened) return opened;
+  // Refused: the scope had failed (its reason is what `settled` rejects with).
+  const refused = new PassThrough();
+  settled.catch((reason: unknown) => refused.destroy(reason as Error));
+  return refused;
 }

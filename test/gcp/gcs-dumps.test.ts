@@ -3,7 +3,7 @@
  * pointed at the simulator (`apiEndpoint`, unauthenticated as against an emulator).
  */
 import { readFileSync } from 'node:fs';
-import { ApiError, Storage } from '@google-cloud/storage';
+import { ApiError, RETRYABLE_ERR_FN_DEFAULT, Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../functions/checks/dumps/fresh.ts';
 import { dumpsEngineChecks } from '../../functions/checks/dumps/index.ts';
@@ -2037,6 +2037,53 @@ describe('readGcsDumpFact, when a media read of the newest dump fails for the ca
     // Act / Assess: before, the header was left unknown and the location judged NOT_AVAILABLE.
     await expect(read(throttled)).rejects.toThrow(
       /objects\.get \(alt=media\) of prod\/certctl-0\.dump failed: the service throttled it \(rate-limited\)/,
+    );
+  });
+
+  // Before, every such failure was worded as lasting "until the retries ran out", though the library
+  // never retries a 501 (its RETRYABLE_ERR_FN_DEFAULT: 408, 429, 500, 502, 503, 504).
+  it.each([
+    ['buckets.get', 'buckets\\.get of gs://certctl-dumps'],
+    ['objects.list', 'objects\\.list of gs://certctl-dumps/prod/'],
+    ['objects.get (alt=media)', 'objects\\.get \\(alt=media\\) of prod/certctl-0\\.dump'],
+  ])('says a %s answered 501 was not retried, as the library retries no 501', async (call, what) => {
+    // Prepare: a client with the library's own retry test.
+    const notImplemented = () => Object.assign(new Error('Not Implemented'), { code: 501 });
+    const retryOptions = { autoRetry: false, maxRetries: 3, retryableErrorFn: RETRYABLE_ERR_FN_DEFAULT };
+    const storage = { retryOptions } as unknown as Storage;
+    const files = [{ name: 'prod/certctl-0.dump', metadata: { size: '13410', generation: '1' } }];
+    const bucket = {
+      name: 'certctl-dumps',
+      storage,
+      getMetadata: async () => {
+        if (call === 'buckets.get') throw notImplemented();
+        return [{ projectNumber: PROJECT_NUMBER }];
+      },
+      getFiles: async () => {
+        if (call === 'objects.list') throw notImplemented();
+        return [files, null, {}];
+      },
+      file: () => ({
+        storage,
+        download: async () => {
+          throw notImplemented();
+        },
+      }),
+    };
+
+    // Act
+    const reading = readGcsDumpFact({
+      storage: Object.assign(storage, { bucket: () => bucket }),
+      location: { bucket: 'certctl-dumps', prefix: 'prod/', project: PROJECT, region: 'europe-west1' },
+      maxObjectsListed: 1000,
+      owner: OWNER,
+    });
+
+    // Assess
+    await expect(reading).rejects.toThrow(
+      new RegExp(
+        `^Cloud Storage ${what} failed: the service answered with a server error, which this client does not retry; its answer: 501: Not Implemented$`,
+      ),
     );
   });
 

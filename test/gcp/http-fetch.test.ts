@@ -294,4 +294,68 @@ describe('httpFetch inside an audit scope', () => {
     await expect(after).rejects.toMatchObject({ name: 'AbortError' });
     expect(api.requests).toHaveLength(1);
   });
+  // Every read of the PITR audit (instances.list, getLatestRecoveryTime, backupRuns.list) goes
+  // through the read view clients, whose requests leave through httpFetch; the whole-answer clients
+  // (node-fetch: backupRuns(), operations()) serve only the snapshot action, outside any scope.
+  it.each([false, true])(
+    'sends none of the PITR audit’s reads of a failed scope (leanDecoding %s)',
+    async (leanDecoding) => {
+      // Prepare
+      api = await loopback(() => undefined);
+      const factory = new GcpClientFactory({ endpoint: api.endpoint, readTimeoutMs: 5000, leanDecoding });
+      const calls = new ScopeCalls();
+      await calls.abort();
+      const cloudSql = factory.cloudSql();
+      const started = Date.now();
+
+      // Act
+      const reads = [
+        calls.run(() => cloudSql.instances.list({ project: PROJECT })),
+        calls.run(() => cloudSql.instances.getLatestRecoveryTime({ project: PROJECT, instance: 'db-1' })),
+        calls.run(() => cloudSql.backupRuns.list({ project: PROJECT, instance: 'db-1' })),
+      ];
+      const outcomes = await Promise.allSettled(reads);
+      const took = Date.now() - started;
+      await factory.close();
+
+      // Assess
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(api.requests).toHaveLength(0);
+      // Before, gax took the refusal for a lost connection (UNAVAILABLE) and asked again, each
+      // attempt refused, until the read timeout: timers of a failed scope running on after it.
+      expect(took).toBeLessThan(1000);
+    },
+  );
+  it('ends a gax read in flight when its scope fails, asking nothing again', async () => {
+    // Prepare: an API that never answers, and gax's path (no lean read).
+    api = await loopback(() => undefined);
+    const factory = new GcpClientFactory({
+      endpoint: api.endpoint,
+      readTimeoutMs: 5000,
+      leanDecoding: false,
+    });
+    const calls = new ScopeCalls();
+    const reading = calls.run(() =>
+      factory.cloudSql().instances.getLatestRecoveryTime({ project: PROJECT, instance: 'db-1' }),
+    );
+    const settled = reading.then(
+      () => 'answered',
+      () => 'rejected',
+    );
+    await vi.waitFor(() => expect(api?.requests).toHaveLength(1));
+    const started = Date.now();
+
+    // Act
+    await calls.abort();
+    const outcome = await settled;
+    const took = Date.now() - started;
+    await factory.close();
+
+    // Assess
+    // Before, the aborted request read as a lost connection (UNAVAILABLE): gax asked again, each
+    // attempt refused, until the read timeout.
+    expect(outcome).toBe('rejected');
+    expect(took).toBeLessThan(1000);
+    expect(api.requests).toHaveLength(1);
+  });
 });

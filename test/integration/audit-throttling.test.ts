@@ -278,6 +278,12 @@ describe('the GCP PITR audit with Cloud SQL Admin throttled', () => {
     expect(sim.stats().faults.throttled).toBeGreaterThan(1);
     expectFailedByThrottling(report, 'instances.getLatestRecoveryTime for instance certctl-db');
     expectFailedByThrottling(report, 'Cloud SQL Admin throttled the reads (rate-limited them');
+    // Worded as every call failure is (core/errors.ts callFailure); before, "failed with
+    // DEADLINE_EXCEEDED: …", unlike the same read failing any other way.
+    expectFailedByThrottling(
+      report,
+      `Cloud SQL instances.getLatestRecoveryTime for instance certctl-db in project ${PROJECT} failed: the service throttled it (rate-limited) until the retries ran out; its last answer: DEADLINE_EXCEEDED: `,
+    );
   });
 });
 
@@ -437,6 +443,29 @@ describe('the dumps audit with S3 and Cloud Storage throttled', () => {
     expect(sim.stats().faults.throttled).toBeGreaterThan(0);
     expect(report.scopes.map((scope) => scope.status)).toEqual(['complete']);
     expect(outcome(report)).toEqual(outcome(clean));
+  });
+
+  it('sends nothing after the run returns when Cloud Storage throttles every attempt of the newest dump’s ranged reads', async () => {
+    // Prepare: the header and tail reads go out together, and each waits out its retries on its own.
+    const clients = withCloudStorage(new GcpClientFactory({ endpoint: sim.endpoint }));
+    sim.setFaults(throttling('gcs', false, ['objects.media']));
+    sim.resetStats();
+    const policy: PolicyInput = { gcp: { projects: [PROJECT] }, dumps: { locations: [HEALTHY_GCS] } };
+
+    // Act
+    const { result: report, late } = await requestsAfterReturn(sim, () =>
+      runAuditReport(
+        { providers: ['gcp'], groups: ['dumps'] },
+        { policy: parsePolicy(policy), gcp: { clients, collectors: gcpCollectors } },
+      ),
+    ).finally(() => clients.close());
+
+    // Assess
+    // Before, the first ranged read out of attempts failed the scope while the other was still
+    // waiting to retry: its next attempt was sent after the run had returned.
+    expect(late).toBe(0);
+    expectFailedByThrottling(report, 'throttled');
+    for (const scope of report.scopes) expect(scope.error?.message).toContain('(after 4 attempts)');
   });
 
   it('fails the scope, naming the throttling after the retries, when the newest dump’s ranged reads are throttled throughout', async () => {

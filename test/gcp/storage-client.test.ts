@@ -1,0 +1,82 @@
+/**
+ * The Cloud Storage clients of functions/gcp/storage-client.ts: their requests sent as calls of the
+ * audit scope (core/scope-calls.ts), the library's retries done there as the library did them.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ScopeCalls } from '../../functions/core/scope-calls.ts';
+import { GcpClientFactory } from '../../functions/gcp/clients.ts';
+import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
+
+const BUCKET = { kind: 'storage#bucket', name: 'dumps', id: 'dumps', location: 'EU' };
+
+/** A JSON API stand-in answering buckets.get of `dumps`, counting the requests it receives. */
+async function bucketServer(
+  port = 0,
+): Promise<{ server: http.Server; port: number; requests: () => number }> {
+  let requests = 0;
+  const server = http.createServer((request, response) => {
+    requests += 1;
+    request.resume();
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    response.end(JSON.stringify(BUCKET));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, requests: () => requests };
+}
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+describe('withCloudStorage', () => {
+  // The library's retry-request retries a request that got no answer whatever its error (up to
+  // `noResponseRetries`, which the library sets to `maxRetries`), not only those retryableErrorFn names.
+  it('asks again a call whose first attempt got no answer (connection refused), as the library does', async () => {
+    // Prepare: a port nothing listens on until after the first attempt.
+    const probe = await bucketServer();
+    const { port } = probe;
+    await new Promise((resolve) => probe.server.close(resolve));
+    const clients = withCloudStorage(new GcpClientFactory({ endpoint: `http://127.0.0.1:${port}` }));
+    const storage = await clients.storage();
+    let later: Awaited<ReturnType<typeof bucketServer>> | undefined;
+    const starting = new Promise<void>((resolve) =>
+      setTimeout(async () => {
+        later = await bucketServer(port);
+        servers.push(later.server);
+        resolve();
+      }, 300),
+    );
+
+    // Act
+    const [metadata] = await storage.bucket('dumps').getMetadata();
+    await starting;
+
+    // Assess
+    expect(metadata.location).toBe('EU');
+    expect(later?.requests()).toBe(1);
+    await clients.close();
+  });
+
+  it('sends nothing of a scope that has failed, and refuses the call with the scope’s reason', async () => {
+    // Prepare
+    const stand = await bucketServer();
+    servers.push(stand.server);
+    const clients = withCloudStorage(new GcpClientFactory({ endpoint: `http://127.0.0.1:${stand.port}` }));
+    const storage = await clients.storage();
+    const scope = new ScopeCalls();
+    await scope.abort();
+
+    // Act
+    const read = scope.run(() => storage.bucket('dumps').getMetadata());
+    const ranged = scope.run(() => storage.bucket('dumps').file('a.dump').download({ start: 0, end: 9 }));
+
+    // Assess
+    await expect(read).rejects.toThrow(/scope this call reads has already failed/);
+    await expect(ranged).rejects.toThrow(/scope this call reads has already failed/);
+    expect(stand.requests()).toBe(0);
+    await clients.close();
+  });
+});
