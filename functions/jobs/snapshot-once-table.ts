@@ -14,6 +14,7 @@ import {
 import type { SnapshotJobResult, SnapshotRequest } from './snapshot.ts';
 import {
   askedAgainAfter,
+  earliestAcceptance,
   type ReplayOptions,
   snapshotOncePerRequest,
   snapshotRecordSeconds,
@@ -56,7 +57,7 @@ export function idempotentSnapshotJob(
         // The record an earlier run under this key left (one that died keeps its in-progress
         // record), read before this run takes it over, and the remembered run this one follows.
         const started = await recordStartOf(key, recordStore);
-        const firstAcceptedAt = earliest([acceptedAt, started, earlier?.startedAt]);
+        const firstAcceptedAt = earliestAcceptance(acceptedAt, [started, earlier?.startedAt]);
         return runOncePerRequestId(
           key,
           () => run(withWaitedFor(request, earlier), { firstAcceptedAt }),
@@ -74,13 +75,4 @@ export function idempotentSnapshotJob(
     );
     return outcome.result;
   };
-}
-
-/** The earliest of `times` that is a valid time (`acceptedAt` always is). */
-function earliest(times: readonly [Date, ...(Date | string | undefined)[]]): Date {
-  const valid = times.flatMap((time) => {
-    const ms = time === undefined ? Number.NaN : new Date(time).getTime();
-    return Number.isFinite(ms) ? [ms] : [];
-  });
-  return new Date(Math.min(...valid));
 }

@@ -116,4 +116,30 @@ describe('an adopted snapshot not recorded as one backup-guard took', () => {
       `gcp/certctl-prod/europe-west1/certctl-pg: s-1, 0.1 s, taken earlier by this request\n            ${why}\n`,
     );
   });
+
+  it('is said in chat after its target, in the same words', () => {
+    // Act
+    const chat = JSON.stringify(
+      snapshotAnswer(
+        {
+          firstRun: true,
+          startedAt: '2026-12-06T12:00:00.000Z',
+          targets: [
+            {
+              name: 'certctl-pg',
+              location: 'gcp/certctl-prod/europe-west1',
+              outcome: 'available',
+              snapshotId: 's-1',
+              notRecorded: 'adopted, not recorded: the cloud did not say when s-1 was created',
+            },
+          ],
+          problems: [],
+        },
+        { ticket: 'CHG-1', reason: 'CA rotation', requestedBy: 'slack:T1/U1' },
+      ).blocks,
+    );
+
+    // Assess
+    expect(chat).toContain('(adopted, not recorded: the cloud did not say when s-1 was created)');
+  });
 });
