@@ -5,7 +5,8 @@
  * 1. quota: count the manual snapshots and refuse, target by target, what would exceed the quota,
  *    saying how many exist, how many are ours and what to do;
  * 2. create each snapshot, tagged at creation; a snapshot of the same name (a re-run, also one
- *    after a run that died between its create and its record) is adopted, never doubled; a target
+ *    after a run that died between its create and its record) is adopted, never doubled, and
+ *    recorded only when proven the request's (`recordAdoptions`); a target
  *    the request has no snapshot of yet, whose snapshot of ours another request is still creating
  *    young enough for readiness, waits for that one instead of taking a second (`planTarget`). When the request's own snapshot of a target ended failed or is being deleted,
  *    one more attempt is taken under its own name (`-a2`, `-a3`: the next after the highest of ours

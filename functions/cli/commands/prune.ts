@@ -76,7 +76,10 @@ export const pruneCommand: CliCommand = {
 is deleted only when a run record of ours names it (its id, database, account and region, and
 the same ARN or backup run when both are known): \`snapshot\` (the CLI, the snapshot Lambda and chat on
 AWS) writes one per snapshot it creates to snapshots.idempotencyTable, kept 30 days past the
-snapshot's expiry, and prune reads it there (dynamodb:GetItem). Tags are a claim anyone who may tag
+snapshot's expiry, and prune reads it there (dynamodb:GetItem). A re-run of a request that adopts
+the request's own snapshot (its earlier run died before recording it) records it only when the
+cloud created it no earlier than the request was first accepted; otherwise its result says
+"adopted, not recorded" and why. Tags are a claim anyone who may tag
 a snapshot or write a Cloud SQL backup's description can make. An expired snapshot no record names
 is kept and listed with the reason: one taken before run records existed (an earlier version), by
 the GCP functions, or by someone else. Delete it by hand once you know it is ours. Nor does a
