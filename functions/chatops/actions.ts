@@ -16,6 +16,11 @@ export interface ChatSnapshotTarget {
   readonly location: string;
   readonly outcome: ChatSnapshotOutcome;
   readonly snapshotId?: string;
+  /**
+   * Why the request's own snapshot, adopted from an earlier run of it, was not recorded as one
+   * backup-guard took (`SnapshotTargetResult.notRecorded`): prune keeps it.
+   */
+  readonly notRecorded?: string;
   /** What went wrong, already safe to show (an API error code and message, never a secret). */
   readonly error?: string;
   /**

@@ -100,7 +100,9 @@ export function snapshotAnswer(
     // The error is the product's wording (a refusal with the command that fixes it) around the
     // cloud's words: its code spans stay (escapeWording), as a readiness gate's evidence does.
     const detail = target.error ? `: ${escapeWording(target.error)}` : '';
-    return `${OUTCOME_ICON[target.outcome]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${what || OUTCOME_TEXT[target.outcome]}${detail}`;
+    // Adopted from an earlier run of the request but not proven its own: prune will keep it.
+    const unrecorded = target.notRecorded ? ` (${escapeWording(target.notRecorded)})` : '';
+    return `${OUTCOME_ICON[target.outcome]} *${escapeMrkdwn(target.name)}* (${escapeMrkdwn(target.location)}): ${what || OUTCOME_TEXT[target.outcome]}${detail}${unrecorded}`;
   };
   // The verdict right under the title, then what keeps it from GO (the databases without a
   // restorable snapshot, the scopes not read), the restorable ones last: past Slack's block limit

@@ -36,6 +36,7 @@ import {
   uncoveredClouds,
 } from '../jobs/snapshot-listing.ts';
 import {
+  earliestAcceptance,
   resolvedRequestKey,
   snapshotOncePerRequest,
   ticketSnapshotNamesKey,
@@ -81,6 +82,7 @@ export interface JobSnapshotResult {
     readonly target: JobTarget;
     readonly outcome: ChatSnapshotOutcome;
     readonly snapshotId?: string;
+    readonly notRecorded?: string;
     readonly error?: { readonly code: string; readonly message: string; readonly rateLimitOrQuota?: true };
   }[];
   readonly problems: readonly string[];
@@ -206,6 +208,7 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
           location: locationOf(entry.target),
           outcome: entry.outcome,
           ...(entry.snapshotId ? { snapshotId: entry.snapshotId } : {}),
+          ...(entry.notRecorded ? { notRecorded: entry.notRecorded } : {}),
           ...(entry.error ? { error: `${entry.error.code}: ${entry.error.message}` } : {}),
           ...(snapshotDelivered(entry) ? {} : { worthRetrying: worthRetrying(entry) }),
           ...(entry.error?.rateLimitOrQuota ? { rateLimitOrQuota: true as const } : {}),
@@ -287,10 +290,14 @@ export interface CloudChatJobsDependencies {
   readonly clouds: (policy: Policy) => readonly SnapshotCloud[];
   /** The audit's clients and collectors, for readiness. */
   readonly audit: Pick<AuditDependencies, 'aws' | 'gcp'>;
-  /** Run the snapshot job once per request id (Powertools on DynamoDB; records in Cloud Storage). */
+  /**
+   * Run the snapshot job once per request id (Powertools on DynamoDB; records in Cloud Storage),
+   * handing `run` the start of the record an earlier run under the key left, where the store keeps
+   * it (functions/jobs/idempotency.ts recordStartOf): the request's first acceptance.
+   */
   readonly once: <T>(
     requestId: string,
-    run: () => Promise<T>,
+    run: (recordStart?: Date) => Promise<T>,
     waitUntil: Date | undefined,
   ) => Promise<OnceOutcome<T>>;
   readonly lastAudit: () => Promise<ChatStatus['lastAudit']>;
@@ -382,7 +389,11 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       // The snapshots are named by the ticket, not the once-key: an ask whose resolution differs
       // (a scope not read at one ask) adopts the snapshots the other took (ticketSnapshotNamesKey).
       const job = { ...asked, requestId: ticketSnapshotNamesKey(asked.ticket) ?? onceKey };
-      const run = (earlier?: Pick<SnapshotJobResult, 'results'>) =>
+      const asking = acceptedAt === undefined ? now() : new Date(acceptedAt);
+      const run = (
+        earlier: (Pick<SnapshotJobResult, 'results'> & { readonly startedAt?: string }) | undefined,
+        recordStart?: Date,
+      ) =>
         runSnapshotJob(
           withWaitedFor({ ...job, ...(job.targets ? { targets: [...job.targets] } : {}) }, earlier),
           {
@@ -392,6 +403,12 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
             resolved,
             ...logger,
             ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
+            // The snapshots of the request a re-run adopts are recorded only when the cloud made
+            // them no earlier than this (functions/actions/snapshot/run.ts firstAcceptedAt).
+            firstAcceptedAt: earliestAcceptance(Number.isFinite(asking.getTime()) ? asking : now(), [
+              recordStart,
+              earlier?.startedAt,
+            ]),
           },
         );
       // Every result is remembered once per request key and answers the deliveries accepted before
@@ -402,7 +419,8 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
       const outcome = await snapshotOncePerRequest(
         onceKey,
         acceptedAt,
-        (key, earlier) => deps.once<SnapshotJobResult>(key, () => run(earlier), waitUntil),
+        (key, earlier) =>
+          deps.once<SnapshotJobResult>(key, (recordStart) => run(earlier, recordStart), waitUntil),
         {
           readinessMaxAgeHours: policy.snapshots.readinessMaxAgeHours,
           now,

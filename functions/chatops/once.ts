@@ -17,7 +17,15 @@ export interface StoredRecord {
 }
 
 export type RequestRecord =
-  | { readonly status: 'INPROGRESS'; readonly expiresAt: string }
+  | {
+      readonly status: 'INPROGRESS';
+      readonly expiresAt: string;
+      /**
+       * When the run that claimed the key was accepted; a later run that takes an expired claim over
+       * hands it on ({@link runOncePerKey}). Absent in claims written before it was kept.
+       */
+      readonly acceptedAt?: string;
+    }
   | { readonly status: 'COMPLETED'; readonly expiresAt: string; readonly result: unknown };
 
 /** Where records live: conditional writes are what make one run per key possible. */
@@ -50,18 +58,24 @@ export interface RunOnceOptions {
   readonly onRecordError?: (error: unknown) => void;
 }
 
-/** Run `run` once for `key`: see the module comment. */
+/**
+ * Run `run` once for `key`: see the module comment. `run` is handed when the key was first accepted,
+ * when this call took over the expired claim of an earlier run that kept it (one that died after
+ * doing part of the work: functions/actions/snapshot/run.ts `firstAcceptedAt`), else nothing.
+ */
 export async function runOncePerKey<T>(
   key: string,
-  run: () => Promise<T>,
+  run: (recordStart?: Date) => Promise<T>,
   store: RequestRecordStore,
   options: RunOnceOptions,
 ): Promise<OnceOutcome<T>> {
   const now = options.now ?? (() => new Date());
-  const claim = (): RequestRecord => ({
+  const claim = (acceptedAt: string = now().toISOString()): RequestRecord => ({
     status: 'INPROGRESS',
     expiresAt: new Date(now().getTime() + options.claimMs).toISOString(),
+    acceptedAt,
   });
+  let recordStart: Date | undefined;
   let version = await store.create(key, claim());
   if (version === undefined) {
     const found = await store.read(key);
@@ -74,7 +88,9 @@ export async function runOncePerKey<T>(
     // Gone since the create, or expired (a finished request forgotten, or a run that died): take
     // it over only if nobody else did in between.
     if (found) {
-      const taken = await store.replace(key, claim(), found.version);
+      const before = found.record.status === 'INPROGRESS' ? found.record.acceptedAt : undefined;
+      recordStart = before === undefined || Number.isNaN(Date.parse(before)) ? undefined : new Date(before);
+      const taken = await store.replace(key, claim(recordStart?.toISOString()), found.version);
       if (!taken) return { inProgress: true };
       version = (await store.read(key))?.version;
     } else {
@@ -84,7 +100,7 @@ export async function runOncePerKey<T>(
   }
   let result: T;
   try {
-    result = await run();
+    result = await run(recordStart);
   } catch (error) {
     await store.remove(key, version).catch(() => undefined);
     throw error;

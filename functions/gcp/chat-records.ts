@@ -184,7 +184,10 @@ function requestRecordOf(text: string): RequestRecord | undefined {
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { status, expiresAt } = parsed as { status?: unknown; expiresAt?: unknown };
   if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) return undefined;
-  if (status === 'INPROGRESS') return { status, expiresAt };
+  if (status === 'INPROGRESS') {
+    const { acceptedAt } = parsed as { acceptedAt?: unknown };
+    return typeof acceptedAt === 'string' ? { status, expiresAt, acceptedAt } : { status, expiresAt };
+  }
   if (status === 'COMPLETED') return { status, expiresAt, result: (parsed as { result?: unknown }).result };
   return undefined;
 }

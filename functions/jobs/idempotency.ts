@@ -74,15 +74,7 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
   run: (request: R) => Promise<T>,
   store: IdempotencyStore,
 ): (request: R) => Promise<T> {
-  const persistenceStore = new DynamoDBPersistenceLayer({
-    tableName: store.tableName,
-    awsSdkV3Client: store.client,
-  });
-  const config = new IdempotencyConfig({
-    eventKeyJmesPath: 'requestId',
-    throwOnNoIdempotencyKey: true,
-    expiresAfterSeconds: store.expiresAfterSeconds ?? DAY_SECONDS,
-  });
+  const { persistenceStore, config } = persistenceOf(store);
   // Powertools reads the invocation's remaining time to set the in-progress expiry. Outside Lambda
   // there is none; the wait bound stands in, so it does not warn on every call.
   config.registerLambdaContext({
@@ -110,6 +102,41 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
       }
     }
   };
+}
+
+/** The Powertools persistence layer and configuration of `store`, as every caller keys its records. */
+function persistenceOf(store: IdempotencyStore) {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: store.tableName,
+    awsSdkV3Client: store.client,
+  });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'requestId',
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: store.expiresAfterSeconds ?? DAY_SECONDS,
+  });
+  return { persistenceStore, config };
+}
+
+/**
+ * When the record of `requestId` in `store` was written, if there is one: an earlier run of the
+ * request accepted then (one that died or timed out leaves its in-progress record until a later run
+ * takes it over). Powertools keeps no start time, only the expiry it set at the write (whole seconds,
+ * `expiresAfterSeconds` after it): the start is that expiry less the store's lifetime, less one
+ * second for the rounding. A lifetime changed since (`snapshots.expiryDays`) shifts it by as much.
+ * Undefined when there is no record, or it could not be read (that proves no earlier acceptance).
+ */
+export async function recordStartOf(requestId: string, store: IdempotencyStore): Promise<Date | undefined> {
+  const { persistenceStore, config } = persistenceOf(store);
+  persistenceStore.configure({ config, keyPrefix: KEY_PREFIX });
+  try {
+    const record = await persistenceStore.getRecord({ requestId });
+    const expiry = record.expiryTimestamp;
+    if (expiry === undefined || !Number.isFinite(expiry)) return undefined;
+    return new Date((expiry - (store.expiresAfterSeconds ?? DAY_SECONDS) - 1) * 1000);
+  } catch {
+    return undefined;
+  }
 }
 
 /** One request's outcome under {@link oncePerRequestId}: its result, and whether this call ran it. */

@@ -5,15 +5,29 @@
  * Cloud Storage) do not bundle Powertools and the DynamoDB client.
  */
 
-import { DuplicateStillRunningError, type IdempotencyStore, runOncePerRequestId } from './idempotency.ts';
+import {
+  DuplicateStillRunningError,
+  type IdempotencyStore,
+  recordStartOf,
+  runOncePerRequestId,
+} from './idempotency.ts';
 import type { SnapshotJobResult, SnapshotRequest } from './snapshot.ts';
 import {
   askedAgainAfter,
+  earliestAcceptance,
   type ReplayOptions,
   snapshotOncePerRequest,
   snapshotRecordSeconds,
   withWaitedFor,
 } from './snapshot-once.ts';
+
+/**
+ * When the request a run serves was first accepted, for the run records of the snapshots it adopts
+ * (functions/actions/snapshot/run.ts `firstAcceptedAt`).
+ */
+export interface Accepted {
+  readonly firstAcceptedAt: Date;
+}
 
 /**
  * `run` once per request id on the idempotency table ({@link snapshotOncePerRequest}): the CLI and
@@ -22,7 +36,7 @@ import {
  * (pass `snapshots.readinessMaxAgeHours`) and read again in `replay.clouds`.
  */
 export function idempotentSnapshotJob(
-  run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,
+  run: (request: SnapshotRequest, accepted: Accepted) => Promise<SnapshotJobResult>,
   store: IdempotencyStore,
   replay: ReplayOptions = {},
 ): (request: SnapshotRequest) => Promise<SnapshotJobResult> {
@@ -39,17 +53,24 @@ export function idempotentSnapshotJob(
     const outcome = await snapshotOncePerRequest(
       request.requestId,
       acceptedAt,
-      (key, earlier) =>
-        runOncePerRequestId(key, () => run(withWaitedFor(request, earlier)), recordStore).catch(
-          (error: unknown) => {
-            if (earlier === undefined || !(error instanceof DuplicateStillRunningError)) throw error;
-            // The retry key is a digest: name the request the operator sent, and why it runs again.
-            throw new DuplicateStillRunningError(
-              `request ${request.requestId}, asked again after ${askedAgainAfter(earlier)}, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
-              { cause: error },
-            );
-          },
-        ),
+      async (key, earlier) => {
+        // The record an earlier run under this key left (one that died keeps its in-progress
+        // record), read before this run takes it over, and the remembered run this one follows.
+        const started = await recordStartOf(key, recordStore);
+        const firstAcceptedAt = earliestAcceptance(acceptedAt, [started, earlier?.startedAt]);
+        return runOncePerRequestId(
+          key,
+          () => run(withWaitedFor(request, earlier), { firstAcceptedAt }),
+          recordStore,
+        ).catch((error: unknown) => {
+          if (earlier === undefined || !(error instanceof DuplicateStillRunningError)) throw error;
+          // The retry key is a digest: name the request the operator sent, and why it runs again.
+          throw new DuplicateStillRunningError(
+            `request ${request.requestId}, asked again after ${askedAgainAfter(earlier)}, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+            { cause: error },
+          );
+        });
+      },
       { ...replay, now, asked: { targets: request.targets } },
     );
     return outcome.result;

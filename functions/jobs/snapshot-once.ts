@@ -479,3 +479,16 @@ export function withWaitedFor<R extends SnapshotRequest>(
   );
   return waitedFor.length > 0 ? { ...request, waitedFor } : request;
 }
+
+/**
+ * When a request was first accepted, of what the caller knows: this ask's arrival (`acceptedAt`), and
+ * any of `earlier` (the start of the once-record an earlier run left, the remembered run it follows);
+ * those that are not times are skipped (functions/actions/snapshot/run.ts `firstAcceptedAt`).
+ */
+export function earliestAcceptance(acceptedAt: Date, earlier: readonly (Date | string | undefined)[]): Date {
+  const times = earlier.flatMap((time) => {
+    const ms = time === undefined ? Number.NaN : new Date(time).getTime();
+    return Number.isFinite(ms) ? [ms] : [];
+  });
+  return new Date(Math.min(acceptedAt.getTime(), ...times));
+}

@@ -69,6 +69,12 @@ export interface SnapshotJobDependencies {
    * prune deletes only a snapshot a run record names. Absent: none is recorded.
    */
   readonly runRecords?: SnapshotRunRecordStore;
+  /**
+   * When the request was first accepted (functions/jobs/snapshot-once-table.ts `Accepted`): the
+   * request's own snapshot a run adopts is recorded only when the cloud created it no earlier
+   * (functions/actions/snapshot/run.ts `firstAcceptedAt`). Absent: when this run started.
+   */
+  readonly firstAcceptedAt?: Date;
 }
 
 /** The targets a request covers, and what kept some from being found. */
@@ -439,6 +445,7 @@ export async function runSnapshotJob(
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
+    ...(deps.firstAcceptedAt ? { firstAcceptedAt: deps.firstAcceptedAt } : {}),
   });
   const finishedAt = now();
   const judged = results.map((result) =>

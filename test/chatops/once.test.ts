@@ -97,6 +97,27 @@ describe('runOncePerKey over Cloud Storage', () => {
   });
 });
 
+describe('runOncePerKey: when the key was first accepted', () => {
+  it('hands the run the acceptance kept in the claim of an earlier run that died, when it takes that claim over', async () => {
+    // Prepare: a run claimed k5 at 10:00 and died; its claim expired at 10:15.
+    const records = store();
+    let clock = Date.parse('2026-12-02T10:00:00Z');
+    const options = { ...OPTIONS, now: () => new Date(clock) };
+    const seen: (Date | undefined)[] = [];
+    const dead = runOncePerKey('k5', () => new Promise<never>(() => undefined), records, options);
+    void dead;
+    await expect.poll(async () => (await records.read('k5'))?.record.status).toBe('INPROGRESS');
+    clock += 16 * 60_000;
+
+    // Act: a redelivery at 10:16, and the first run of another key.
+    await runOncePerKey('k5', async (recordStart) => seen.push(recordStart), records, options);
+    await runOncePerKey('k6', async (recordStart) => seen.push(recordStart), records, options);
+
+    // Assess
+    expect(seen).toEqual([new Date('2026-12-02T10:00:00Z'), undefined]);
+  });
+});
+
 describe('claimOnce over Cloud Storage', () => {
   it('grants a key to its first caller only, and again once the claim expired', async () => {
     // Prepare

@@ -94,3 +94,52 @@ describe('a RESOURCE_EXHAUSTED Google gave no reason for, as each printer words 
     expect(renderSnapshotResult(refused(false))).not.toContain(RATE_LIMIT_OR_QUOTA.what);
   });
 });
+
+describe('an adopted snapshot not recorded as one backup-guard took', () => {
+  it('is said under its target in the CLI text, in the words of its result', () => {
+    // Prepare
+    const why =
+      'adopted, not recorded: the cloud created s-1 at 2026-12-06T11:00:00.000Z, before this request was first accepted at 2026-12-06T12:00:00.000Z, so this request did not take it; prune keeps it (delete it by hand once you know whose it is)';
+    const result = {
+      ...refused(false),
+      counts: { available: 1, creating: 0, failed: 0, busy: 0, quota: 0, error: 0 },
+      results: [
+        { target, outcome: 'available', snapshotId: 's-1', durationMs: 100, attempts: 0, notRecorded: why },
+      ],
+    } as unknown as SnapshotJobResult;
+
+    // Act
+    const cli = renderSnapshotResult(result);
+
+    // Assess
+    expect(cli).toContain(
+      `gcp/certctl-prod/europe-west1/certctl-pg: s-1, 0.1 s, taken earlier by this request\n            ${why}\n`,
+    );
+  });
+
+  it('is said in chat after its target, in the same words', () => {
+    // Act
+    const chat = JSON.stringify(
+      snapshotAnswer(
+        {
+          firstRun: true,
+          startedAt: '2026-12-06T12:00:00.000Z',
+          targets: [
+            {
+              name: 'certctl-pg',
+              location: 'gcp/certctl-prod/europe-west1',
+              outcome: 'available',
+              snapshotId: 's-1',
+              notRecorded: 'adopted, not recorded: the cloud did not say when s-1 was created',
+            },
+          ],
+          problems: [],
+        },
+        { ticket: 'CHG-1', reason: 'CA rotation', requestedBy: 'slack:T1/U1' },
+      ).blocks,
+    );
+
+    // Assess
+    expect(chat).toContain('(adopted, not recorded: the cloud did not say when s-1 was created)');
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dynamoRunRecords } from '../../functions/aws/run-records-table.ts';
 import { snapshotLambda } from '../../functions/handlers/aws/snapshot.ts';
 import { idempotentByRequestId } from '../../functions/jobs/idempotency.ts';
 import {
@@ -293,5 +294,97 @@ describe('a snapshot request whose run died after its creates, before its result
       ['certctl-aurora', 'available', 0],
       ['certctl-prod-db', 'available', 0],
     ]);
+  });
+
+  it('records the snapshots the dead run created before it could record them, adopting them', async () => {
+    // Prepare: the first run creates, then dies writing its run records (they never complete).
+    const deps = harness.deps();
+    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50 };
+    const records = dynamoRunRecords(dynamo.client, dynamo.tableName);
+    const dead = idempotentSnapshotJob(
+      async (asked) => {
+        await runSnapshotJob(
+          { ...asked, wait: false },
+          { ...deps, runRecords: { ...records, write: () => new Promise<never>(() => undefined) } },
+        );
+        return new Promise<never>(() => undefined);
+      },
+      { ...store, waitForFirstMs: 300, remainingTimeMs: () => 300 },
+    );
+    void dead(request);
+    await expect.poll(() => harness.rds.snapshots.createCalls, { timeout: 5000 }).toBe(2);
+
+    // Act: a re-send of the same request, once the dead run's claim expired.
+    const rerun = await idempotentSnapshotJob(
+      (asked, accepted) => runSnapshotJob(asked, { ...deps, runRecords: records, ...accepted }),
+      { ...store, waitForFirstMs: 10_000 },
+    )(request);
+
+    // Assess: adopted (nothing created) and now recorded, so prune may delete them once expired.
+    expect(harness.rds.snapshots.createCalls).toBe(2);
+    expect(rerun.results.map((entry) => [entry.outcome, entry.attempts, entry.notRecorded])).toEqual([
+      ['available', 0, undefined],
+      ['available', 0, undefined],
+    ]);
+    const found = await records.read(
+      { provider: 'aws', account: rerun.results[0]?.target.account ?? '', region: 'eu-west-1' },
+      rerun.results.map((entry) => ({
+        id: entry.snapshotId ?? '',
+        kind: entry.target.kind,
+        target: entry.target.id,
+        status: 'available',
+        tags: {},
+      })),
+    );
+    expect(found.map((record) => record.snapshotId).sort()).toEqual(
+      rerun.results.map((entry) => entry.snapshotId).sort(),
+    );
+  });
+});
+
+describe('a snapshot of the request name made before the request was accepted', () => {
+  it('is adopted but not recorded as ours, and the result says why', async () => {
+    // Prepare: someone who predicted the name (it derives from the request id) made the snapshot
+    // with our tags before the request; then the request comes.
+    const deps = harness.deps();
+    const records = dynamoRunRecords(dynamo.client, dynamo.tableName);
+    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50, waitForFirstMs: 10_000 };
+    const forged = { ...request, targets: ['certctl-prod-db'] };
+    const forger = await runSnapshotJob(forged, deps);
+    const created = forger.results[0]?.createdAt;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act
+    const result = await idempotentSnapshotJob(
+      (asked, accepted) => runSnapshotJob(asked, { ...deps, runRecords: records, ...accepted }),
+      store,
+    )(forged);
+
+    // Assess: nothing new taken, the forged one adopted and not recorded, so prune keeps it.
+    expect(harness.rds.snapshots.createCalls).toBe(1);
+    const [entry] = result.results;
+    expect(entry).toMatchObject({
+      outcome: 'available',
+      attempts: 0,
+      snapshotId: forger.results[0]?.snapshotId,
+    });
+    expect(entry?.notRecorded).toMatch(
+      new RegExp(
+        `^adopted, not recorded: the cloud created ${entry?.snapshotId} at ${created?.replace(/\./g, '\\.')}, before this request was first accepted at .*, so this request did not take it; prune keeps it \\(delete it by hand once you know whose it is\\)$`,
+      ),
+    );
+    const found = await records.read(
+      { provider: 'aws', account: entry?.target.account ?? '', region: 'eu-west-1' },
+      [
+        {
+          id: entry?.snapshotId ?? '',
+          kind: 'rds-instance',
+          target: 'certctl-prod-db',
+          status: 'available',
+          tags: {},
+        },
+      ],
+    );
+    expect(found).toEqual([]);
   });
 });

@@ -119,6 +119,12 @@ export interface SnapshotTargetResult {
    * still being created instead of taking its own (its `request-id` tag).
    */
   readonly takenBy?: string;
+  /**
+   * Why the request's own snapshot this run adopted (an earlier run of the request created it) was
+   * not recorded as one backup-guard took (functions/actions/snapshot/run-records.ts): `adopted, not
+   * recorded: …`. Absent when it was recorded, or was not adopted.
+   */
+  readonly notRecorded?: string;
   readonly error?: {
     readonly code: string;
     readonly message: string;

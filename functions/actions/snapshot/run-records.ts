@@ -14,7 +14,11 @@ import type { SnapshotKind } from './model.ts';
  */
 export const RUN_RECORD_MARGIN_DAYS = 30;
 
-/** A record our run wrote of a snapshot it took (or adopted as its own). */
+/**
+ * A record our run wrote of a snapshot it took, or of the request's own snapshot it adopted when
+ * proven taken by the request (created no earlier than its first acceptance, of the requested
+ * database: ./run.ts recordAdoptions). One adopted without that proof is not recorded.
+ */
 export interface SnapshotRunRecord {
   readonly provider: string;
   /** AWS account id, or GCP project. */

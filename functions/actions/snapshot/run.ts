@@ -5,7 +5,8 @@
  * 1. quota: count the manual snapshots and refuse, target by target, what would exceed the quota,
  *    saying how many exist, how many are ours and what to do;
  * 2. create each snapshot, tagged at creation; a snapshot of the same name (a re-run, also one
- *    after a run that died between its create and its record) is adopted, never doubled; a target
+ *    after a run that died between its create and its record) is adopted, never doubled, and
+ *    recorded only when proven the request's (`recordAdoptions`); a target
  *    the request has no snapshot of yet, whose snapshot of ours another request is still creating
  *    young enough for readiness, waits for that one instead of taking a second (`planTarget`). When the request's own snapshot of a target ended failed or is being deleted,
  *    one more attempt is taken under its own name (`-a2`, `-a3`: the next after the highest of ours
@@ -83,6 +84,15 @@ export interface TakeSnapshotsDependencies {
    * snapshot a run record names. Without it none is recorded, and prune keeps them.
    */
   readonly runRecords?: Pick<SnapshotRunRecordStore, 'write' | 'where'>;
+  /**
+   * When this request was first accepted (functions/jobs/snapshot-once-table.ts: the start of the
+   * idempotency record an earlier run of it left, else this ask's arrival); absent: when this run
+   * started. The request's own snapshot a run adopts (an earlier run created it, then died or timed
+   * out before its record) is recorded only when the cloud created it no earlier: its name derives
+   * from the request id and its tags are anyone's to write, so a snapshot made before the request
+   * existed was not taken by it ({@link recordAdoptions}).
+   */
+  readonly firstAcceptedAt?: Date;
 }
 
 /** Why a target could not get a snapshot because of the quota, and what to do. */
@@ -152,14 +162,28 @@ export async function takeSnapshots(
       listing.snapshots as BackendSnapshot[],
     ]),
   );
-  const context: ScopeContext = { request, tags, deadline, now, sleep, deps, listed, recorded: new Map() };
+  const context: ScopeContext = {
+    request,
+    tags,
+    deadline,
+    now,
+    sleep,
+    deps,
+    listed,
+    recorded: new Map(),
+    adopted: [],
+    firstAcceptedAt: deps.firstAcceptedAt ?? now(),
+  };
   // Every scope's first attempts, then every scope's waiting (see the module comment).
   const prepared = await Promise.all(
     [...scopes.values()].map((scopeTargets) => prepareScope(scopeTargets, context)),
   );
   const perScope = await Promise.all(prepared.map((scope) => finishScope(scope, context)));
   const byTarget = new Map(perScope.flat().map((result) => [result.target, result]));
-  const results = targets.map((target) => byTarget.get(target) as SnapshotTargetResult);
+  const results = await recordAdoptions(
+    targets.map((target) => byTarget.get(target) as SnapshotTargetResult),
+    context,
+  );
   await recordRefs(results, context);
   const { keyReader } = deps;
   const at = now();
@@ -213,6 +237,10 @@ interface ScopeContext {
   readonly listed: ReadonlyMap<string, BackendSnapshot[]>;
   /** The run records written for the snapshots this run created, by target and snapshot id. */
   readonly recorded: Map<string, SnapshotRunRecord>;
+  /** The request's own snapshots this run adopted instead of creating ({@link recordAdoptions}). */
+  readonly adopted: Pending[];
+  /** {@link TakeSnapshotsDependencies.firstAcceptedAt}, or when this run started. */
+  readonly firstAcceptedAt: Date;
 }
 
 function listingKey(
@@ -348,13 +376,14 @@ async function prepareScope(
             message: `waiting for ${plan.adopt.id}, which request ${plan.naming.takenBy} is creating, instead of taking a second snapshot`,
           });
         }
-        open.push({
+        const entry: Pending = {
           target,
           startedAt: now().getTime(),
           attempts: 0,
           snapshot: plan.adopt,
           naming: plan.naming,
-        });
+        };
+        open.push(plan.naming.takenBy === undefined ? adoptedOwn(entry, context) : entry);
       } else fresh.push({ target, naming: plan.create });
     }
     if (!backend.quotaApplies) {
@@ -448,7 +477,7 @@ function settleExisting(
     }
     return attemptCreate(target, startedAt, attempts + 1, backend, context, next);
   }
-  return { target, startedAt, attempts, snapshot: found, naming };
+  return adoptedOwn({ target, startedAt, attempts, snapshot: found, naming }, context);
 }
 
 /**
@@ -532,7 +561,7 @@ async function attemptCreate(
         other !== undefined &&
         listedForRequest(backend, other.tags[SNAPSHOT_TAGS.requestId], context.request.requestId);
       if (other && sameRequest && other.id.toLowerCase() === snapshotId.toLowerCase()) {
-        return { target, startedAt, attempts, snapshot: other, naming };
+        return adoptedOwn({ target, startedAt, attempts, snapshot: other, naming }, context);
       }
       if (other && !sameRequest)
         return { target, startedAt, attempts, snapshot: other, naming: reusing(other) };
@@ -567,6 +596,102 @@ async function recordTaken(
     ref: snapshot.ref,
   };
   await writeRecord(record, target, context);
+}
+
+/** `entry`, the request's own snapshot adopted instead of created, noted for {@link recordAdoptions}. */
+function adoptedOwn(entry: Pending, context: ScopeContext): Pending {
+  context.adopted.push(entry);
+  return entry;
+}
+
+/**
+ * Record the request's own snapshots this run adopted (an earlier run of the request created them,
+ * then died or timed out before writing their records), as last seen, when each is proven taken by
+ * this request: the cloud's own creation time (not a tag) no earlier than the request's first
+ * acceptance, of the requested database, not copied from elsewhere. Adoption goes by name and tags,
+ * which anyone who may create snapshots can predict and write; a record is what lets prune delete a
+ * snapshot and readiness count it as a restore point, so one not proven is not recorded, and its
+ * result says why (`notRecorded`).
+ */
+async function recordAdoptions(
+  results: readonly SnapshotTargetResult[],
+  context: ScopeContext,
+): Promise<SnapshotTargetResult[]> {
+  const store = context.deps.runRecords;
+  if (store === undefined || context.adopted.length === 0) return [...results];
+  const why = new Map<SnapshotTargetResult, string>();
+  await Promise.all(
+    context.adopted.map(async ({ target, snapshot }) => {
+      const key = recordedKey(target, snapshot.id);
+      // Recorded already: this run created it after all (a create refused as existing, then found).
+      if (context.recorded.has(key)) return;
+      const result = results.find(
+        (entry) => entry.target === target && entry.snapshotId?.toLowerCase() === snapshot.id.toLowerCase(),
+      );
+      if (result === undefined) return;
+      const unproven = notTakenByRequest(snapshot, target, context.firstAcceptedAt);
+      if (unproven !== undefined) {
+        why.set(
+          result,
+          `adopted, not recorded: ${unproven}; prune keeps it (delete it by hand once you know whose it is)`,
+        );
+        context.deps.logger?.warn('adopted snapshot not recorded', { target: target.id, reason: unproven });
+        return;
+      }
+      await writeRecord(
+        {
+          provider: target.provider,
+          account: target.account,
+          region: target.region,
+          kind: target.kind,
+          target: target.id,
+          snapshotId: snapshot.id,
+          ref: snapshot.ref ?? result.snapshotRef,
+        },
+        target,
+        context,
+      );
+    }),
+  );
+  return results.map((result) => {
+    const reason = why.get(result);
+    return reason === undefined ? result : { ...result, notRecorded: reason };
+  });
+}
+
+/**
+ * Why `snapshot`, adopted as the request's own, is not proven taken by the request first accepted
+ * at `firstAcceptedAt`, or undefined when it is (see {@link recordAdoptions}).
+ */
+function notTakenByRequest(
+  snapshot: BackendSnapshot,
+  target: SnapshotTarget,
+  firstAcceptedAt: Date,
+): string | undefined {
+  if (snapshot.target.toLowerCase() !== target.id.toLowerCase()) {
+    return `${snapshot.id} is of ${snapshot.target || 'a database the API does not name'}, not ${target.id}`;
+  }
+  const copiedFrom = [
+    snapshot.sourceAccount !== undefined && snapshot.sourceAccount !== target.account
+      ? `account ${snapshot.sourceAccount}`
+      : undefined,
+    snapshot.sourceRegion !== undefined && snapshot.sourceRegion !== target.region
+      ? snapshot.sourceRegion
+      : undefined,
+  ].filter((part) => part !== undefined);
+  if (copiedFrom.length > 0) {
+    return `${snapshot.id} was copied from ${copiedFrom.join(' ')}, not taken of ${target.id} in ${target.region}`;
+  }
+  const incarnation = incarnationOf(snapshot, target);
+  if (incarnation.match === 'earlier') return `${snapshot.id}: ${incarnation.reason}`;
+  const accepted = firstAcceptedAt.toISOString();
+  if (snapshot.createdAt === undefined) {
+    return `the cloud did not say when ${snapshot.id} was created${snapshot.undatedBecause ? ` (${snapshot.undatedBecause})` : ''}, so it is not proven taken after this request was first accepted at ${accepted}`;
+  }
+  if (snapshot.createdAt.getTime() < firstAcceptedAt.getTime()) {
+    return `the cloud created ${snapshot.id} at ${snapshot.createdAt.toISOString()}, before this request was first accepted at ${accepted}, so this request did not take it`;
+  }
+  return undefined;
 }
 
 /** The key of a snapshot of `target` among {@link ScopeContext.recorded}. */

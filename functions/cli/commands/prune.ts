@@ -91,15 +91,18 @@ snapshots.idempotencyTable, and prune reads it there (dynamodb:GetItem). The GCP
 snapshot function and chat-action) write one per Cloud SQL backup they take to their records
 bucket (gs://<host project>-certctl-chat-requests/snapshot-run-records/): set it as
 snapshots.runRecordsBucket and prune --provider gcp reads it there too (storage.objects.get on that
-bucket). Tags are a claim anyone who may tag a snapshot or write a Cloud SQL backup's description can
-make. An expired snapshot no record names is kept and listed with the reason: one taken before run
-records existed (an earlier version), or by someone else. Delete it by hand once you know it is
-ours. Nor does a snapshot no record names count as a database's newest (its restore point): a newer
-one tagged as ours outside this tool never lets a recorded one go (kept, naming it). A record that
-could not be read deletes nothing of its region or project: its expired snapshots are kept and the
-read is listed as not read (exit 2). Without a store for the cloud (snapshots.idempotencyTable; for
-GCP, snapshots.runRecordsBucket or it) every expired snapshot is kept, saying so, unless the policy
-sets snapshots.pruneByTagsAlone: true (the tags decide alone, as before run records). They are considered only
+bucket). A re-run of a request that adopts the request's own snapshot (its earlier run died before
+recording it) records it only when the cloud created it no earlier than the request was first
+accepted; otherwise its result says "adopted, not recorded" and why. Tags are a claim anyone who may
+tag a snapshot or write a Cloud SQL backup's description can make. An expired snapshot no record
+names is kept and listed with the reason: one taken before run records existed (an earlier
+version), or by someone else. Delete it by hand once you know it is ours. Nor does a snapshot no
+record names count as a database's newest (its restore point): a newer one tagged as ours outside
+this tool never lets a recorded one go (kept, naming it). A record that could not be read deletes
+nothing of its region or project: its expired snapshots are kept and the read is listed as not read
+(exit 2). Without a store for the cloud (snapshots.idempotencyTable; for GCP,
+snapshots.runRecordsBucket or it) every expired snapshot is kept, saying so, unless the policy sets
+snapshots.pruneByTagsAlone: true (the tags decide alone, as before run records). They are considered only
 once past their expires-at tag, and never the newest successful one of a database (the restore
 point the next maintenance relies on; a database deleted and created again under its identifier,
 told by its RDS resource id, is another database whose snapshots keep their own), nor any newer than its newest one whose encryption key is usable

@@ -77,6 +77,8 @@ export function renderSnapshotResult(result: SnapshotJobResult): string {
           .filter(Boolean)
           .join(', ');
     lines.push(`  ${entry.outcome.padEnd(9)} ${where}: ${detail}`);
+    // Adopted from an earlier run of the request, but not proven taken by it: prune will keep it.
+    if (entry.notRecorded) lines.push(`            ${entry.notRecorded}`);
   }
   for (const target of result.outsideThisAsk ?? []) {
     lines.push(
@@ -187,7 +189,9 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
     const run =
       table && dynamo
         ? idempotentSnapshotJob(
-            (r: SnapshotRequest) => runSnapshotJob(r, deps),
+            // The request's first acceptance, from its idempotency record: the snapshots of it a
+            // re-run adopts are recorded only when the cloud made them no earlier.
+            (r: SnapshotRequest, accepted) => runSnapshotJob(r, { ...deps, ...accepted }),
             {
               tableName: table,
               client: dynamo,

@@ -103,8 +103,8 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
       once: async (requestId, run, waitUntil) => {
         const waitMs = Math.max(1000, (waitUntil?.getTime() ?? Date.now() + 60_000) - Date.now());
         // Loaded by `snapshot` only: the Powertools store (and its JMESPath) is not part of the cold start.
-        const { oncePerRequestId } = await import('../../jobs/idempotency.ts');
-        return oncePerRequestId(requestId, run, {
+        const { oncePerRequestId, recordStartOf } = await import('../../jobs/idempotency.ts');
+        const store = {
           tableName: deps.tableName,
           client: deps.dynamo,
           // A repeat waits for the first run as long as this invocation may, then says it still runs.
@@ -112,7 +112,7 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
           // Kept as long as the snapshots it reports (as the CLI and the snapshot Lambda keep theirs).
           expiresAfterSeconds: snapshotRecordSeconds(deps.policy.snapshots.expiryDays),
           ...(deps.remainingMs ? { remainingTimeMs: deps.remainingMs } : {}),
-          onRecordError: (error) =>
+          onRecordError: (error: unknown) =>
             deps.logger?.warn(
               'snapshot result not recorded; a repeat after the claim expires may run again',
               {
@@ -120,7 +120,11 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
                 error: describeError(error),
               },
             ),
-        });
+        };
+        // The start of the record an earlier run of the request left (one that died keeps it),
+        // read before this run takes it over: the request's first acceptance.
+        const recordStart = await recordStartOf(requestId, store);
+        return oncePerRequestId(requestId, () => run(recordStart), store);
       },
       lastAudit: deps.lastAudit ?? (async () => NO_AUDIT_HISTORY),
       // Each snapshot taken is recorded in the same table: prune deletes only what a record names.

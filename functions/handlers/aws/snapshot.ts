@@ -161,7 +161,9 @@ export async function snapshotLambda(
   const request = parseSnapshotEvent(event);
   const job = jobDependencies(deps);
   const run = idempotentSnapshotJob(
-    (r: SnapshotRequest) => runSnapshotJob(r, job),
+    // The request's first acceptance, from its idempotency record: the snapshots of it a re-run
+    // adopts are recorded only when the cloud made them no earlier.
+    (r: SnapshotRequest, accepted) => runSnapshotJob(r, { ...job, ...accepted }),
     requestStore(deps),
     // A replayed result's snapshots are judged for age and read again (functions/jobs/snapshot-once.ts).
     {

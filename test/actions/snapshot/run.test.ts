@@ -1285,3 +1285,129 @@ describe('takeSnapshots: run records of the snapshots it creates', () => {
     );
   });
 });
+
+describe('takeSnapshots: a re-run adopting the request snapshot an earlier run created', () => {
+  const target: SnapshotTarget = {
+    provider: 'aws',
+    kind: 'rds-instance',
+    account: '111111111111',
+    region: 'eu-west-1',
+    id: 'certctl-db',
+  };
+  const snapshotId = snapshotIdentifier(target, request.requestId);
+  const ours = {
+    purpose: 'certctl-pre-maintenance',
+    'request-id': requestIdTag(request.requestId),
+    'expires-at': new Date(14 * 86_400_000).toISOString(),
+  };
+  /** The request's snapshot as RDS lists it: created (by the cloud's clock) at `createdAt`. */
+  const listed = (createdAt: Date | undefined, extra: Partial<BackendSnapshot> = {}): BackendSnapshot => ({
+    id: snapshotId,
+    kind: 'rds-instance',
+    target: 'certctl-db',
+    status: 'available',
+    tags: ours,
+    ref: `arn:aws:rds:eu-west-1:111111111111:snapshot:${snapshotId}`,
+    createdAt,
+    ...extra,
+  });
+  function recorded() {
+    const written: SnapshotRunRecord[] = [];
+    return {
+      written,
+      store: { where: 'the test table', write: async (r: SnapshotRunRecord) => void written.push(r) },
+    };
+  }
+  const run = (
+    snapshot: BackendSnapshot,
+    firstAcceptedAt: Date | undefined,
+    store: ReturnType<typeof recorded>,
+  ) =>
+    takeSnapshots(request, [target], {
+      policy: snapshotsPolicy(1),
+      backendFor: () =>
+        fakeBackend({
+          listManual: async () => [snapshot],
+          poll: async () => [snapshot],
+          create: async () => {
+            throw new Error('a re-run must adopt, not create');
+          },
+        }),
+      // The re-run starts an hour after the first acceptance.
+      now: () => new Date(3_600_000),
+      sleep: async () => undefined,
+      runRecords: store.store,
+      ...(firstAcceptedAt ? { firstAcceptedAt } : {}),
+    });
+
+  it('records the snapshot when the cloud created it after the request was first accepted', async () => {
+    // Prepare: the first run was accepted at 0, created the snapshot at 20 s and died before its record.
+    const records = recorded();
+
+    // Act
+    const [result] = await run(listed(new Date(20_000)), new Date(0), records);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'available', snapshotId, attempts: 0 });
+    expect(result?.notRecorded).toBeUndefined();
+    expect(records.written).toEqual([
+      {
+        provider: 'aws',
+        account: '111111111111',
+        region: 'eu-west-1',
+        kind: 'rds-instance',
+        target: 'certctl-db',
+        snapshotId,
+        ref: `arn:aws:rds:eu-west-1:111111111111:snapshot:${snapshotId}`,
+      },
+    ]);
+  });
+
+  it('does not record a snapshot of the request name created before the request was first accepted, and says so', async () => {
+    // Prepare: someone who predicted the name made it (with our tags) a minute before the request.
+    const records = recorded();
+
+    // Act
+    const [result] = await run(listed(new Date(-60_000)), new Date(0), records);
+
+    // Assess: still adopted (as before), never recorded as ours.
+    expect(result?.outcome).toBe('available');
+    expect(records.written).toEqual([]);
+    expect(result?.notRecorded).toBe(
+      `adopted, not recorded: the cloud created ${snapshotId} at 1969-12-31T23:59:00.000Z, before this request was first accepted at 1970-01-01T00:00:00.000Z, so this request did not take it; prune keeps it (delete it by hand once you know whose it is)`,
+    );
+  });
+
+  it('does not record one whose creation time the cloud did not say, nor one copied from elsewhere', async () => {
+    // Prepare
+    const undated = recorded();
+    const copied = recorded();
+
+    // Act
+    const [first] = await run(listed(undefined), new Date(0), undated);
+    const [second] = await run(listed(new Date(20_000), { sourceRegion: 'us-east-1' }), new Date(0), copied);
+
+    // Assess
+    expect([undated.written, copied.written]).toEqual([[], []]);
+    expect(first?.notRecorded).toBe(
+      `adopted, not recorded: the cloud did not say when ${snapshotId} was created, so it is not proven taken after this request was first accepted at 1970-01-01T00:00:00.000Z; prune keeps it (delete it by hand once you know whose it is)`,
+    );
+    expect(second?.notRecorded).toBe(
+      `adopted, not recorded: ${snapshotId} was copied from us-east-1, not taken of certctl-db in eu-west-1; prune keeps it (delete it by hand once you know whose it is)`,
+    );
+  });
+
+  it('without a first acceptance time, counts from when this run started', async () => {
+    // Prepare: the snapshot predates this run (started at 1 h), nothing says when the request was accepted.
+    const records = recorded();
+
+    // Act
+    const [result] = await run(listed(new Date(20_000)), undefined, records);
+
+    // Assess
+    expect(records.written).toEqual([]);
+    expect(result?.notRecorded).toContain(
+      'before this request was first accepted at 1970-01-01T01:00:00.000Z',
+    );
+  });
+});
