@@ -169,6 +169,14 @@ describe('generated docs', () => {
       'gcp',
     ]);
     expect(defaulted({ aws: { regions: ['eu-west-1'] } })).toEqual(['aws']);
+    expect(defaulted({ aws: { configured: false }, gcp: { projects: ['certctl-gcp'] } })).toEqual(['gcp']);
+    expect(() => defaulted({ aws: { configured: false } })).toThrow(/configures no cloud/);
+    for (const command of COMMANDS.filter(({ options }) => options?.provider)) {
+      const help = (command.options?.provider?.help ?? '').replaceAll(/\s+/g, ' ');
+      expect(help).toContain(
+        '(default: the clouds the policy configures: gcp for a policy that lists gcp.projects and has no aws section or sets aws.configured: false, aws and gcp for one with both, none for one that configures neither (pass --provider), else aws)',
+      );
+    }
     expect(row).toContain(
       'It also sets the default of the CLI option --provider: the clouds the policy configures: gcp for a GCP-only policy, all when it counts AWS and lists gcp.projects, aws otherwise',
     );
