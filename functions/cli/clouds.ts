@@ -45,7 +45,7 @@ export function whereOptions(words: WhereWords): Record<string, CliOption> {
     provider: {
       type: 'string',
       value: 'aws|gcp|all',
-      help: `${words.provider} (default: the clouds the policy configures: gcp for a policy that lists gcp.projects and has no aws section, aws and gcp for one with both, else aws)`,
+      help: `${words.provider} (default: the clouds the policy configures: gcp for a policy that lists gcp.projects and has no aws section or sets aws.configured: false, aws and gcp for one with both, none for one that configures neither (pass --provider), else aws)`,
     },
     region: {
       type: 'string',

@@ -151,7 +151,7 @@ export const policySchema = z
         ),
         configured: z.described(
           z.optional(z.boolean()),
-          'Whether the databases of this policy may live in AWS. Leave it out: a policy that lists gcp.projects and has no aws section gets false (it is GCP-only), so a database named in targets.identifiers that the GCP run does not find is reported not found; any other policy counts AWS. Written out with the parsed policy, so a deployed copy keeps it.',
+          'Whether the databases of this policy may live in AWS. Leave it out: a policy that lists gcp.projects and has no aws section gets false (it is GCP-only), so a database named in targets.identifiers that the GCP run does not find is reported not found; any other policy counts AWS. It also sets the default of the CLI option --provider: the clouds the policy configures: gcp for a GCP-only policy, all when it counts AWS and lists gcp.projects, aws otherwise (none when it is false and gcp.projects is empty: --provider is then required). Written out with the parsed policy, so a deployed copy keeps it.',
         ),
       }),
       {},

@@ -56,7 +56,7 @@ import {
 } from '../core/finding.ts';
 import { DEFAULT_EXPIRY_HORIZON_DAYS, type ItemOutside, itemsOutside } from '../core/keys-policy.ts';
 import { keyMaterialHorizonDays } from '../core/kms-key-states.ts';
-import type { Policy } from '../core/policy.ts';
+import { type Policy, policyProviders } from '../core/policy.ts';
 import { placeholder, shellWord } from '../core/shell-word.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { identifierName, locateIdentifier, namesOf } from '../core/targets.ts';
@@ -826,6 +826,8 @@ export interface UnreadPlaces {
    * Absent: the request left the cloud out.
    */
   readonly notPlanned?: string;
+  /** The CLI command that reads them under this policy ({@link readEveryCloud}). */
+  readonly readWith: string;
 }
 
 /** What may keep a cloud from being planned, for the action that says to fix it. */
@@ -917,7 +919,22 @@ function unreadScopeText({ scope, error }: AuditReport['scopes'][number]): strin
 
 const READ_THE_SCOPE =
   'Fix what kept the scope from being read (permissions, an unreachable region), then run readiness again.';
-const READ_EVERY_CLOUD = 'Ask readiness over every cloud (backup-guard readiness --provider all).';
+/** The CLI readiness without --provider reads every cloud the policy configures (cli/clouds.ts whereFor). */
+const DEFAULT_READS_EVERY_CLOUD =
+  'backup-guard readiness with no --provider, which reads every cloud this policy configures';
+
+/**
+ * The CLI command that reads the places `provider` holds. Without `--provider` the CLI reads the
+ * clouds the policy configures (core/policy.ts `policyProviders`), so that is the command when
+ * `provider` is one of them; otherwise the default leaves it out again (a GCP-only policy whose key
+ * material or dumps are in AWS): `--provider all`. A GCP place is always in a configured cloud, as the
+ * policy refuses one whose project is not in gcp.projects.
+ */
+function readEveryCloud(policy: Policy, provider: Provider): string {
+  return policyProviders(policy).includes(provider)
+    ? DEFAULT_READS_EVERY_CLOUD
+    : 'backup-guard readiness --provider all';
+}
 
 /**
  * Whether a group's gate is run-wide: it names its own places (dump locations, key material), one of
@@ -1015,7 +1032,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
   const uncovered = inputs.uncovered ?? [];
   /** Where the databases of a cloud this run does not judge are judged. */
   const askWhere = (provider: Provider) =>
-    `ask readiness where ${provider === 'gcp' ? 'Cloud SQL instances' : 'RDS and Aurora databases'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or backup-guard readiness --provider ${provider} or all)`;
+    `ask readiness where ${provider === 'gcp' ? 'Cloud SQL instances' : 'RDS and Aurora databases'} are judged (the ${provider === 'gcp' ? 'GCP' : 'AWS'} chat function, or ${DEFAULT_READS_EVERY_CLOUD}, or with --provider ${provider})`;
   // Asked about every database, a run over fewer clouds than the policy's judged only some of them.
   if (named.length === 0) {
     for (const { provider, where } of uncovered) {
@@ -1116,10 +1133,9 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       continue;
     }
     const placesUnread = (inputs.unreadPlaces ?? []).filter((entry) => entry.group === name);
-    const unread = placesUnread
-      .filter((entry) => entry.notPlanned === undefined)
-      .map((entry) => `${entry.provider} (${entry.places.join(', ')})`)
-      .join(' and ');
+    const leftOut = placesUnread.filter((entry) => entry.notPlanned === undefined);
+    const unread = leftOut.map((entry) => `${entry.provider} (${entry.places.join(', ')})`).join(' and ');
+    const readWith = [...new Set(leftOut.map((entry) => entry.readWith))].join(', or ');
     // A cloud asked for but not planned read none of its places either: never "given nothing".
     const unplanned = placesUnread.flatMap(({ provider, places, notPlanned }) =>
       notPlanned === undefined
@@ -1141,10 +1157,14 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     const unplannedText = unplanned.map(({ text }) => text).join('; ');
     const planned = plannedGroups.has(name);
     if (unread) {
-      waitOn(name, `places in ${unread} not read by this run`, READ_EVERY_CLOUD);
+      waitOn(
+        name,
+        `places in ${unread} not read by this run`,
+        `Ask readiness over every cloud (${readWith}).`,
+      );
       // Read where they are or not at all: a GO must not rest on the places this run left out.
       notEvaluated.push(
-        `${gate}: the policy gives it places in ${unread}${planned ? ' too' : ''}, which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)`,
+        `${gate}: the policy gives it places in ${unread}${planned ? ' too' : ''}, which this run does not read: ask readiness over every cloud (${readWith})`,
       );
     }
     if (!planned && (unread || unplannedText)) {
@@ -1423,10 +1443,20 @@ export function unreadPlaces(policy: Policy, providers: readonly Provider[]): Un
   const left = (['aws', 'gcp'] as const).filter((provider) => !providers.includes(provider));
   return checkGroups().flatMap((group) =>
     left.flatMap((provider) => {
-      const places = (group.places?.(policy, provider) ?? []).map(({ account, region }) =>
+      const placed = group.places?.(policy, provider) ?? [];
+      const places = placed.map(({ account, region }) =>
         region === ALL_REGIONS ? `project ${account}` : `account ${account} ${region}`,
       );
-      return places.length > 0 ? [{ group: group.name, provider, places: [...new Set(places)] }] : [];
+      return places.length > 0
+        ? [
+            {
+              group: group.name,
+              provider,
+              places: [...new Set(places)],
+              readWith: readEveryCloud(policy, provider),
+            },
+          ]
+        : [];
     }),
   );
 }

@@ -284,6 +284,9 @@ function runStep(
     case 'write-file': {
       const path = fillPlaceholders(step.path, captured);
       log(`- ${step.description}: ${path}`);
+      // Recursive is safe here: every path is a fixed name at most one directory below the fresh
+      // mkdtemp staging directory (plan.ts; pinned by test/infra/gcp-deploy.test.ts), so no user
+      // path (a /proc the CLI's --output-dir once hung on, cli/output.ts) can reach this call.
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       writeFileSync(path, step.content, { flag: 'wx', mode: 0o600 });
       break;

@@ -61,8 +61,56 @@ describe('backup-guard CLI', () => {
 
     // Assess
     expect(summary).toContain(
-      '1 archived (resource gone), 2 archived (check turned off by the policy or no longer in the catalog), ',
+      '1 archived (resource gone), 2 archived (check turned off by the policy, check or group no longer in the catalog, or region no longer in aws.regions), ',
     );
+    expect(summary).not.toContain('no longer audited');
+  });
+
+  it('says in the publication summary the regions no longer audited whose findings the run could not archive', () => {
+    // Prepare: what the publisher reports (publisher.ts UnauditedRegion), passed on by jobs/publish.ts.
+    const counts = {
+      created: 0,
+      updated: 0,
+      resolved: 0,
+      archived: 0,
+      retired: 0,
+      refreshed: 0,
+      keptAlive: 0,
+      unchanged: 0,
+      untouched: 0,
+      failed: 0,
+    };
+    const region = (name: string, findings: number, failed: number) => ({
+      account: '111111111111',
+      region: name,
+      findings,
+      failed,
+      groups: ['dumps', 'pitr'],
+      deletedBy: '2027-02-19T12:00:00.000Z',
+      retire: `archive or resolve them with credentials that may call Security Hub in ${name}`,
+    });
+
+    // Act
+    const summary = describePublication({
+      status: 'published',
+      counts,
+      calls: { batchImport: 0, getFindings: 0, ledgerRead: 2, ledgerWrite: 0 },
+      ledger: { used: 0, reconciled: 0, written: 0, problems: 0, adopted: 0, unrecorded: 0, redated: 0 },
+      failedCount: 0,
+      failedByCode: {},
+      failures: [],
+      unreadCount: 0,
+      unread: [],
+      unaudited: [region('eu-west-3', 4, 2), region('ap-south-1', 1, 0)],
+    });
+
+    // Assess: each region with its count and what to do, as the publisher words it (its `retire`
+    // already says when Security Hub deletes them).
+    expect(summary.split('\n').slice(1)).toEqual([
+      '  2 regions no longer in aws.regions still hold active findings this run may not archive (not a failure of this run):',
+      '  not archived: 111111111111/eu-west-3: 4 findings (2 FAILED; groups dumps, pitr): archive or resolve them with credentials that may call Security Hub in eu-west-3',
+      '  not archived: 111111111111/ap-south-1: 1 finding (0 FAILED; groups dumps, pitr): archive or resolve them with credentials that may call Security Hub in ap-south-1',
+    ]);
   });
 
   it('says whose exit codes the top help lists, since snapshot, prune and readiness give 1 and 2 other meanings', () => {

@@ -5,11 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
 import { COMMANDS, README_HELP } from '../../functions/cli/cli.ts';
+import { whereFor } from '../../functions/cli/clouds.ts';
 import { DYNAMODB_ENDPOINT_ENV } from '../../functions/cli/commands/snapshot.ts';
 import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../functions/cli/docs.ts';
 import { severityFor } from '../../functions/core/check.ts';
 import { SEVERITIES } from '../../functions/core/finding.ts';
-import { parsePolicy } from '../../functions/core/policy.ts';
+import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV } from '../../functions/gcp/clients.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
 import {
@@ -141,6 +142,44 @@ describe('generated docs', () => {
     expect(row('dumps.locations[].region')).toHaveLength(2);
     expect(row('keys.items.<name>.jsonKey')).toHaveLength(1);
     expect(row('exceptions[].expires')).toEqual([expect.stringContaining('| string, date | required |')]);
+  });
+
+  it('says in the policy reference that aws.configured and gcp.projects set the default of --provider, as the CLI applies it', () => {
+    // Prepare: a GCP-only policy, one with both clouds, and an AWS one.
+    const row = renderPolicyReference()
+      .split('\n')
+      .find((line) => line.startsWith('| `aws.configured` |'));
+    const defaulted = (input: PolicyInput) =>
+      whereFor(
+        {
+          policyFile: undefined,
+          provider: undefined,
+          regions: undefined,
+          projects: undefined,
+          endpointUrl: undefined,
+          gcpEndpointUrl: undefined,
+        },
+        parsePolicy(input),
+      ).providers;
+
+    // Act / Assess: what the CLI does is what the reference says.
+    expect(defaulted({ gcp: { projects: ['certctl-gcp'] } })).toEqual(['gcp']);
+    expect(defaulted({ aws: { regions: ['eu-west-1'] }, gcp: { projects: ['certctl-gcp'] } })).toEqual([
+      'aws',
+      'gcp',
+    ]);
+    expect(defaulted({ aws: { regions: ['eu-west-1'] } })).toEqual(['aws']);
+    expect(defaulted({ aws: { configured: false }, gcp: { projects: ['certctl-gcp'] } })).toEqual(['gcp']);
+    expect(() => defaulted({ aws: { configured: false } })).toThrow(/configures no cloud/);
+    for (const command of COMMANDS.filter(({ options }) => options?.provider)) {
+      const help = (command.options?.provider?.help ?? '').replaceAll(/\s+/g, ' ');
+      expect(help).toContain(
+        '(default: the clouds the policy configures: gcp for a policy that lists gcp.projects and has no aws section or sets aws.configured: false, aws and gcp for one with both, none for one that configures neither (pass --provider), else aws)',
+      );
+    }
+    expect(row).toContain(
+      'It also sets the default of the CLI option --provider: the clouds the policy configures: gcp for a GCP-only policy, all when it counts AWS and lists gcp.projects, aws otherwise',
+    );
   });
 
   it('states the length bounds of a string field, which the policy refuses outside them', () => {

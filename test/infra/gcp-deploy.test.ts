@@ -667,6 +667,36 @@ describe('planGcpTeardown', () => {
     expect(steps.some((step) => 'allowFailure' in step)).toBe(false);
   });
 
+  it('writes every file at a fixed name inside the staging directory, whatever the user gives', () => {
+    // Prepare: every function configured and a function name of the user's. runSteps creates the
+    // parents of these paths with a recursive mkdir, safe only because no user path reaches it: the
+    // staging directory is a fresh mkdtemp (the CLI's --output-dir, by contrast, is the user's:
+    // functions/cli/output.ts prepareOutputDir).
+    const policy = parsePolicy({
+      ...POLICY_INPUT,
+      chatops: { slack: { teams: ['T0CERTCTL'] }, permissions: { snapshot: ['U0OPERATOR'] } },
+      dumps: {
+        locations: [{ provider: 'gcp', bucket: 'certctl-dumps-a', project: 'certctl-prod-1', region: 'EU' }],
+      },
+    });
+
+    // Act
+    const written = planGcpDeployment({
+      project: 'certctl-ops',
+      region: 'europe-west1',
+      policy,
+      deployedPackage: DEPLOYED_PACKAGE,
+      functionName: 'guard',
+    }).flatMap((step) => (step.kind === 'write-file' ? [step.path] : []));
+
+    // Assess: at most one fixed directory (a function's source) below the staging directory.
+    expect(written.length).toBeGreaterThan(3);
+    for (const path of written) {
+      expect(path).toMatch(/^\$\{[A-Z_]+\}\/(?:source(?:-[a-z]+(?:-[a-z]+)*)?\/)?[a-z-]+\.(?:json|yaml)$/);
+      expect(path.startsWith(`${STAGE}/`)).toBe(true);
+    }
+  });
+
   it('removes every Cloud Storage bucket binding the deployment adds (the request records bucket, the dump buckets)', () => {
     // Prepare: chat on and a GCS dump location, so every bucket binding the deployment makes is planned.
     const policy = parsePolicy({

@@ -6,8 +6,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countStatuses } from '../../functions/core/audit.ts';
 import { presetItems } from '../../functions/core/keys-policy.ts';
-import type { PolicyInput } from '../../functions/core/policy.ts';
-import { judgeReadiness, renderReadiness, runReadinessJob } from '../../functions/jobs/readiness.ts';
+import { type PolicyInput, parsePolicy, policyProviders } from '../../functions/core/policy.ts';
+import {
+  judgeReadiness,
+  renderReadiness,
+  runReadinessJob,
+  unreadPlaces,
+} from '../../functions/jobs/readiness.ts';
 import { runSnapshotJob } from '../../functions/jobs/snapshot.ts';
 import { fastPolicy, type SnapshotHarness, startSnapshotHarness } from '../integration/snapshot-support.ts';
 import { rdsResource, retentionFinding } from '../publish/security-hub/fixtures.ts';
@@ -121,7 +126,7 @@ describe('readiness asked by plain name about a database the policy also names i
       'certctl-prod-db GO',
     ]);
     expect(result.notEvaluated).toEqual([
-      'target certctl-prod-db: the policy also names Cloud SQL instance certctl-gcp:europe-west1:certctl-prod-db (gcp), which this run does not judge: ask readiness where Cloud SQL instances are judged (the GCP chat function, or backup-guard readiness --provider gcp or all), or name the database this answer is for by its ARN or project:region:instance',
+      'target certctl-prod-db: the policy also names Cloud SQL instance certctl-gcp:europe-west1:certctl-prod-db (gcp), which this run does not judge: ask readiness where Cloud SQL instances are judged (the GCP chat function, or backup-guard readiness with no --provider, which reads every cloud this policy configures, or with --provider gcp), or name the database this answer is for by its ARN or project:region:instance',
     ]);
     expect(result.verdict).toBe('UNKNOWN');
   });
@@ -233,8 +238,9 @@ describe('readiness over fewer clouds than the policy places dump series and key
       coverage: 'incomplete',
       detail: 'the policy gives it places in gcp (project certctl-dr), which this run does not read',
     });
+    // The policy configures both clouds, so the CLI's readiness without --provider reads both.
     expect(result.notEvaluated).toEqual([
-      'audit:dumps: the policy gives it places in gcp (project certctl-dr), which this run does not read: ask readiness over every cloud (backup-guard readiness --provider all)',
+      'audit:dumps: the policy gives it places in gcp (project certctl-dr), which this run does not read: ask readiness over every cloud (backup-guard readiness with no --provider, which reads every cloud this policy configures)',
     ]);
     // The database's own line waits on the dump series too: never GO beside them unread.
     expect(result.targets.map((entry) => `${entry.target.id} ${entry.status}`)).toEqual([
@@ -245,8 +251,41 @@ describe('readiness over fewer clouds than the policy places dump series and key
       status: 'UNKNOWN',
       evidence:
         "not evaluated over the whole run, which every database's GO rests on: places in gcp (project certctl-dr) not read by this run",
-      action: 'Ask readiness over every cloud (backup-guard readiness --provider all).',
+      action:
+        'Ask readiness over every cloud (backup-guard readiness with no --provider, which reads every cloud this policy configures).',
     });
+  });
+
+  it('says to pass --provider all when the default would leave out the cloud holding the places', () => {
+    // Prepare: a GCP-only policy (gcp.projects, no aws section) whose key material is in Secrets
+    // Manager: without --provider the CLI reads only the clouds the policy configures
+    // (core/policy.ts policyProviders), so here GCP alone.
+    const awsKeys = parsePolicy({
+      gcp: { projects: ['certctl-gcp'] },
+      keys: {
+        preset: 'none',
+        items: {
+          ca: {
+            kind: 'opaque',
+            secret: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:ca-key-AbCdEf',
+          },
+        },
+      },
+    } as PolicyInput);
+
+    // Act
+    const keysUnread = unreadPlaces(awsKeys, ['gcp']).find((entry) => entry.group === 'keys');
+
+    // Assess
+    expect(policyProviders(awsKeys)).toEqual(['gcp']);
+    expect(keysUnread?.readWith).toBe('backup-guard readiness --provider all');
+    expect(
+      unreadPlaces(fastPolicy({ gcp: { projects: ['certctl-gcp'] }, keys: awsKeys.keys } as PolicyInput), [
+        'gcp',
+      ]),
+    ).toContainEqual(
+      expect.objectContaining({ group: 'keys', readWith: expect.stringContaining('with no --provider') }),
+    );
   });
 
   it('does not apply the waiver of a gate whose key material the policy keeps in Secret Manager: the run did not read it', async () => {
@@ -418,7 +457,14 @@ describe('readiness over fewer clouds than the policy places dump series and key
       plannedGroups: new Set(['pitr']),
       providers: ['aws'],
       ...freshSnapshotInputs(now),
-      unreadPlaces: [{ group: 'pitr', provider: 'gcp', places: ['project certctl-dr'] }],
+      unreadPlaces: [
+        {
+          group: 'pitr',
+          provider: 'gcp',
+          places: ['project certctl-dr'],
+          readWith: 'backup-guard readiness --provider all',
+        },
+      ],
     });
 
     // Assess

@@ -123,7 +123,11 @@ export const dumpsFreshCheck: DumpsCheck = {
     const newest = fact.newest?.object;
     if ((fact.listing.objects.length === 0 || !newest) && !fact.listing.complete) {
       // The bound counts every object listed, dumps or not: a listing cut before its first dump
-      // (logs or checksums ahead of the dumps in key order) does not show that none exists.
+      // (logs or checksums listed ahead of the dumps) does not show that none exists. Nothing here
+      // rests on the order the listing answers in (key order in a general purpose bucket and in
+      // Cloud Storage: ListObjectsV2, Sorting order of returned objects,
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html;
+      // https://cloud.google.com/storage/docs/listing-objects): under any, the rest is unread.
       return notAvailable(
         fact,
         "the listing stopped at the policy's maxObjectsListed before it reached any dump, so dumps may exist beyond it",

@@ -34,9 +34,13 @@
  * read. Such files are left out of the median as well; any other object stays in it.
  *
  * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
- * it holds may not be the newest dump (S3 lists in key order, so a cut date-named series holds its
- * oldest dumps), so the check is NOT_AVAILABLE rather than judging an older file as the newest. So
- * is a listing with an object it did not date (no LastModified or timeCreated sent): it may be newer.
+ * it holds may not be the newest dump. Both listings answer in key order (ListObjectsV2 on a general
+ * purpose bucket, https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html, Sorting
+ * order of returned objects; objects.list, https://cloud.google.com/storage/docs/listing-objects),
+ * so a cut date-named series holds its oldest dumps; under any other order the objects beyond the
+ * bound are unread all the same. So the check is NOT_AVAILABLE rather than judging an older file as
+ * the newest. So is a listing with an object it did not date (no LastModified or timeCreated sent):
+ * it may be newer.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import { type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
