@@ -16,7 +16,7 @@ import type {
   ChecksumConstructor,
   Provider,
 } from '@smithy/types';
-import { scopeCall, scopeSignal } from '../core/scope-calls.ts';
+import { currentScope, scopeCallWithCallSignal } from '../core/scope-calls.ts';
 import { Sha256 } from './sha256.ts';
 
 /** What every client constructor used here accepts. */
@@ -103,11 +103,13 @@ interface ScopedClient {
  * Bind the client's calls to the audit scope they are made for (functions/core/scope-calls.ts), so
  * that a failed scope's calls stop: every request it sends, on the SDK's path and on the lean wire
  * paths alike (functions/aws/lean-wire.ts sends through the client's own request handler), goes
- * out with the scope's signal and is counted until it settles, and the retry middleware cuts its
- * wait before the next attempt short on that signal (@smithy/core's retry middleware races its
+ * out with an abort signal of the scope's and is counted until it settles, and the retry middleware
+ * cuts its wait before the next attempt short on one (@smithy/core's retry middleware races its
  * waits with the `abortSignal` of the call's context, which `client.send(command, { abortSignal })`
- * sets: this sets it for calls made inside a scope). Outside a scope nothing changes. Not `send`
- * itself: a client whose `send` is its own is not served by the lean path.
+ * sets: this sets it for calls made inside a scope). The signals are the scope's light
+ * `CallSignal`s, one per request and one per call, not its `AbortSignal` (scope-calls.ts says why).
+ * Outside a scope nothing changes. Not `send` itself: a client whose `send` is its own is not
+ * served by the lean path.
  */
 function withScopeCalls(client: unknown): void {
   const { config, middlewareStack } = client as ScopedClient;
@@ -115,17 +117,22 @@ function withScopeCalls(client: unknown): void {
   if (typeof handler?.handle === 'function') {
     const handle = handler.handle.bind(handler);
     handler.handle = (request, options = {}) =>
-      scopeCall((signal) =>
-        handle(request, signal && !options.abortSignal ? { ...options, abortSignal: signal } : options),
+      scopeCallWithCallSignal((callSignal) =>
+        handle(
+          request,
+          callSignal && !options.abortSignal ? { ...options, abortSignal: callSignal } : options,
+        ),
       );
   }
   middlewareStack?.add(
     (next, context) => (args) => {
       // The SDK makes this context for every call; a signal the caller gave is kept.
-      const smithy = context.__smithy_context as { abortSignal?: AbortSignal } | undefined;
-      const signal = scopeSignal();
-      if (signal && smithy) smithy.abortSignal ??= signal;
-      return next(args);
+      const smithy = context.__smithy_context as { abortSignal?: unknown } | undefined;
+      const scope = currentScope();
+      if (!scope || !smithy || smithy.abortSignal !== undefined) return next(args);
+      const callSignal = scope.callSignal();
+      smithy.abortSignal = callSignal;
+      return Promise.resolve(next(args)).finally(() => scope.releaseCallSignal(callSignal));
     },
     { step: 'initialize', name: 'backupGuardScopeSignal' },
   );

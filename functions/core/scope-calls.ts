@@ -25,6 +25,8 @@ const current = new AsyncLocalStorage<ScopeCalls>();
 export class ScopeCalls {
   readonly #controller = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** The {@link CallSignal}s of the calls in flight, told when the scope fails. */
+  readonly #callSignals = new Set<CallSignal>();
 
   constructor() {
     // Every request in flight listens to the signal (the SDK's request handler and retry wait,
@@ -42,14 +44,30 @@ export class ScopeCalls {
     return current.run(this, read);
   }
 
-  /** Counts `call` until it settles. */
-  track<T>(call: Promise<T>): Promise<T> {
+  /** Counts `call` until it settles, then drops `callSignal` (its {@link CallSignal}) if given. */
+  track<T>(call: Promise<T>, callSignal?: CallSignal): Promise<T> {
     this.#inFlight.add(call);
     const settled = (): void => {
       this.#inFlight.delete(call);
+      if (callSignal) this.#callSignals.delete(callSignal);
     };
     call.then(settled, settled);
     return call;
+  }
+
+  /**
+   * A {@link CallSignal} of this scope, told when the scope fails until {@link releaseCallSignal}
+   * (or the call {@link track} counts with it settles).
+   */
+  callSignal(): CallSignal {
+    const { aborted, reason } = this.#controller.signal;
+    const callSignal: CallSignal = { aborted, reason, onabort: null };
+    if (!aborted) this.#callSignals.add(callSignal);
+    return callSignal;
+  }
+
+  releaseCallSignal(callSignal: CallSignal): void {
+    this.#callSignals.delete(callSignal);
   }
 
   /**
@@ -60,6 +78,13 @@ export class ScopeCalls {
    */
   async abort(): Promise<void> {
     this.#controller.abort(new ScopeAbortedError());
+    const { reason } = this.#controller.signal;
+    for (const callSignal of this.#callSignals) {
+      callSignal.aborted = true;
+      callSignal.reason = reason;
+      callSignal.onabort?.call(callSignal, { type: 'abort' });
+    }
+    this.#callSignals.clear();
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 }
@@ -78,6 +103,51 @@ export class ScopeAbortedError extends Error {
     super('not sent: the scope this call reads has already failed');
     this.name = 'AbortError';
   }
+}
+
+/**
+ * An abort signal of one call, of the shape the AWS SDK's own type names (@smithy/types
+ * `AbortSignal`: `aborted`, `onabort`, and `reason` read when it builds the abort error), which its
+ * request handler and retry middleware accept beside a DOM `AbortSignal` (@smithy/node-http-handler
+ * and @smithy/core's retry `race`: `addEventListener` when the signal has it, else `onabort`). One
+ * per call rather than the scope's own signal: each request on the scope's signal added a listener
+ * to a Node `EventTarget` and removed it when done, with hundreds in flight at once, which cost the
+ * 202-call dumps audit about 12 ms of its 340 (bench:dumps, alternating pairs, stop 47). The scope
+ * tells its call signals itself when it fails ({@link ScopeCalls.abort}). Each holds one `onabort`:
+ * the SDK sets it for one wait or one request at a time, in turn.
+ */
+export interface CallSignal {
+  aborted: boolean;
+  reason: unknown;
+  onabort: ((this: CallSignal, event: { readonly type: 'abort' }) => unknown) | null;
+}
+
+/** The scope being read here, if any. */
+export function currentScope(): ScopeCalls | undefined {
+  return current.getStore();
+}
+
+/**
+ * `send(callSignal)` (one request leaving the process) counted as a call of the scope being read
+ * here, with a {@link CallSignal} of its own; outside a scope, `send(undefined)`. Refused without
+ * sending once the scope's calls are aborted.
+ */
+export function scopeCallWithCallSignal<T>(
+  send: (callSignal: CallSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const scope = current.getStore();
+  if (!scope) return send(undefined);
+  const { signal } = scope;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const callSignal = scope.callSignal();
+  let call: Promise<T>;
+  try {
+    call = send(callSignal);
+  } catch (error) {
+    scope.releaseCallSignal(callSignal);
+    return Promise.reject(error);
+  }
+  return scope.track(call, callSignal);
 }
 
 /** The signal of the scope being read here, if any. */
