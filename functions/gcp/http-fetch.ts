@@ -23,7 +23,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
-import { scopeCall } from '../core/scope-calls.ts';
+import { type CallSignal, scopeCallWithCallSignal } from '../core/scope-calls.ts';
 
 /** What gaxios hands a `fetchImplementation` for gax's requests. */
 export interface HttpFetchInit {
@@ -213,11 +213,21 @@ function requestTarget(url: URL): http.RequestOptions {
   };
 }
 
-/** One request and its whole answer, following redirects of a GET or HEAD. */
-function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFetchResponse> {
+/**
+ * One request and its whole answer, following redirects of a GET or HEAD; stopped by `init.signal`
+ * or by `callSignal`, the request's signal of its audit scope (one per request, told by the scope
+ * itself: core/scope-calls.ts CallSignal says why not the scope's AbortSignal).
+ */
+function send(
+  url: URL,
+  init: HttpFetchInit,
+  redirects: number,
+  callSignal?: CallSignal,
+): Promise<HttpFetchResponse> {
   return new Promise((resolve, reject) => {
     const { signal } = init;
-    if (signal?.aborted) {
+    const aborted = () => signal?.aborted === true || callSignal?.aborted === true;
+    if (aborted()) {
       reject(abortError());
       return;
     }
@@ -230,11 +240,15 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
     const transport = url.protocol === 'https:' ? https : http;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
+    const stopListening = () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (callSignal) callSignal.onabort = null;
+      clearTimeout(timer);
+    };
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      clearTimeout(timer);
+      stopListening();
       reject(error);
     };
     const onAbort = () => {
@@ -252,16 +266,15 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
           return;
         }
         settled = true;
-        signal?.removeEventListener('abort', onAbort);
-        clearTimeout(timer);
+        stopListening();
         // The answer of the last hop says `redirected` itself (redirects > 0).
         const next = new URL(location, url);
-        send(next, redirectInit(init, url, next), redirects + 1).then(resolve, reject);
+        send(next, redirectInit(init, url, next), redirects + 1, callSignal).then(resolve, reject);
         return;
       }
       const chunks: Buffer[] = [];
       incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('error', (error) => fail(signal?.aborted ? abortError() : new HttpFetchError(url, error)));
+      incoming.on('error', (error) => fail(aborted() ? abortError() : new HttpFetchError(url, error)));
       incoming.on('end', () => {
         if (settled) return;
         let body: Buffer;
@@ -272,15 +285,15 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
           return;
         }
         settled = true;
-        signal?.removeEventListener('abort', onAbort);
-        clearTimeout(timer);
+        stopListening();
         resolve(
           new BufferedResponse(url.href, status, incoming.statusMessage ?? '', incoming, body, redirects > 0),
         );
       });
     });
-    request.on('error', (error) => fail(signal?.aborted ? abortError() : new HttpFetchError(url, error)));
+    request.on('error', (error) => fail(aborted() ? abortError() : new HttpFetchError(url, error)));
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (callSignal) callSignal.onabort = onAbort;
     if (init.timeoutMs !== undefined) timer = setTimeout(onAbort, init.timeoutMs);
     request.end(init.body ?? undefined);
   });
@@ -293,9 +306,5 @@ function send(url: URL, init: HttpFetchInit, redirects: number): Promise<HttpFet
  */
 export function httpFetch(input: string | URL, init: HttpFetchInit = {}): Promise<HttpFetchResponse> {
   const url = new URL(String(input));
-  return scopeCall((scope) => {
-    if (!scope) return send(url, init, 0);
-    const signal = init.signal ? AbortSignal.any([init.signal, scope]) : scope;
-    return send(url, { ...init, signal }, 0);
-  });
+  return scopeCallWithCallSignal((callSignal) => send(url, init, 0, callSignal));
 }
