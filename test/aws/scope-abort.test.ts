@@ -49,10 +49,12 @@ describe('an AWS call of a scope that fails', () => {
     const scope = new ScopeCalls();
     const sts = factory?.client(STSClient, 'eu-west-1') as STSClient;
     const started = performance.now();
-    const call = scope.run(() => sts.send(new GetCallerIdentityCommand({}))).then(
-      () => 'answered',
-      (error: Error) => error.name,
-    );
+    const call = scope
+      .run(() => sts.send(new GetCallerIdentityCommand({})))
+      .then(
+        () => 'answered',
+        (error: Error) => error.name,
+      );
     await new Promise((resolve) => setTimeout(resolve, afterMs));
     await scope.abort();
     return { ended: await call, abortedAfterMs: performance.now() - started };
