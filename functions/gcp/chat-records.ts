@@ -57,6 +57,31 @@ export interface CloudStorageRecordStoreOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** How a store of records in a Cloud Storage bucket reaches it ({@link CloudStorageRecordStoreOptions}). */
+export type CloudStorageBucketOptions = Omit<CloudStorageRecordStoreOptions, 'prefix'>;
+
+/**
+ * The JSON API's base URL, a REST client whose errors are {@link CloudStorageApiError}s, and the
+ * bucket's name as a URL path segment: what each store of records in a bucket starts from (this
+ * one and ./run-records-bucket.ts).
+ */
+export function cloudStorageObjects(options: CloudStorageBucketOptions): {
+  readonly base: string;
+  readonly rest: GcpRestClient;
+  readonly bucket: string;
+} {
+  return {
+    base: (options.endpoint ?? CLOUD_STORAGE_URL).replace(/\/$/, ''),
+    rest: new GcpRestClient({
+      ...(options.auth ? { auth: options.auth } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      errorClass: CloudStorageApiError,
+    }),
+    bucket: encodeURIComponent(options.bucket),
+  };
+}
+
 /**
  * The request records in `bucket`, one object `{prefix}{key}.json` each, as the module comment says.
  * A write answered 412 after a retry takes the record as its own when it holds exactly the bytes
@@ -66,15 +91,8 @@ export interface CloudStorageRecordStoreOptions {
  * delivery never answered.
  */
 export function cloudStorageRecordStore(options: CloudStorageRecordStoreOptions): RequestRecordStore {
-  const base = (options.endpoint ?? CLOUD_STORAGE_URL).replace(/\/$/, '');
+  const { base, rest, bucket } = cloudStorageObjects(options);
   const prefix = options.prefix ?? CHAT_RECORDS_PREFIX;
-  const rest = new GcpRestClient({
-    ...(options.auth ? { auth: options.auth } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    errorClass: CloudStorageApiError,
-  });
-  const bucket = encodeURIComponent(options.bucket);
   const nameOf = (key: string) => `${prefix}${key}.json`;
   const objectUrl = (name: string) => `${base}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`;
 

@@ -25,37 +25,17 @@ import {
   type SnapshotRunRecordStore,
 } from '../actions/snapshot/run-records.ts';
 import { SNAPSHOT_RUN_RECORDS_PREFIX } from './chat-environment.ts';
-import { CLOUD_STORAGE_URL, CloudStorageApiError } from './chat-records.ts';
-import {
-  GcpRestClient,
-  type GcpRestRetry,
-  type RequestSigner,
-  type RestClientSource,
-} from './rest-request.ts';
+import { CloudStorageApiError, type CloudStorageBucketOptions, cloudStorageObjects } from './chat-records.ts';
+import type { RestClientSource } from './rest-request.ts';
 
 export { SNAPSHOT_RUN_RECORDS_PREFIX };
 
-export interface CloudStorageRunRecordsOptions {
-  readonly bucket: string;
-  /** Base URL of a local Cloud Storage API (the simulator); production leaves it unset. */
-  readonly endpoint?: string;
-  /** Signs production requests; none with an endpoint (local APIs take no auth). */
-  readonly auth?: RequestSigner;
-  readonly retry?: GcpRestRetry;
-  /** @default the global fetch */
-  readonly fetch?: typeof fetch;
-}
+/** Where the run records are and how to reach them: a bucket, as the request records' (./chat-records.ts). */
+export type CloudStorageRunRecordsOptions = CloudStorageBucketOptions;
 
 /** The run records in `bucket`, one object `{prefix}{runRecordKey}.json` each (the module comment). */
 export function cloudStorageRunRecords(options: CloudStorageRunRecordsOptions): SnapshotRunRecordStore {
-  const base = (options.endpoint ?? CLOUD_STORAGE_URL).replace(/\/$/, '');
-  const rest = new GcpRestClient({
-    ...(options.auth ? { auth: options.auth } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    errorClass: CloudStorageApiError,
-  });
-  const bucket = encodeURIComponent(options.bucket);
+  const { base, rest, bucket } = cloudStorageObjects(options);
   const nameOf = (
     provider: string,
     account: string,

@@ -586,16 +586,20 @@ async function recordTaken(
   context: ScopeContext,
 ): Promise<void> {
   if (context.deps.runRecords === undefined) return;
-  const record: SnapshotRunRecord = {
+  await writeRecord(runRecordOf(target, snapshot.id, snapshot.ref), target, context);
+}
+
+/** The run record that names `snapshotId` (`ref`, its ARN or backup run, when known) of `target`. */
+function runRecordOf(target: SnapshotTarget, snapshotId: string, ref: string | undefined): SnapshotRunRecord {
+  return {
     provider: target.provider,
     account: target.account,
     region: target.region,
     kind: target.kind,
     target: target.id,
-    snapshotId: snapshot.id,
-    ref: snapshot.ref,
+    snapshotId,
+    ref,
   };
-  await writeRecord(record, target, context);
 }
 
 /** `entry`, the request's own snapshot adopted instead of created, noted for {@link recordAdoptions}. */
@@ -639,15 +643,7 @@ async function recordAdoptions(
         return;
       }
       await writeRecord(
-        {
-          provider: target.provider,
-          account: target.account,
-          region: target.region,
-          kind: target.kind,
-          target: target.id,
-          snapshotId: snapshot.id,
-          ref: snapshot.ref ?? result.snapshotRef,
-        },
+        runRecordOf(target, snapshot.id, snapshot.ref ?? result.snapshotRef),
         target,
         context,
       );
