@@ -385,9 +385,20 @@ describe('the dumps audit with S3 and Cloud Storage throttled', () => {
     },
   );
 
-  it('sends nothing after the run returns when S3 throttles every attempt of every call of the scope', async () => {
-    // Prepare
-    sim.setFaults(throttling('s3', false));
+  it('sends nothing after the run returns when S3 throttles every attempt of the listing and three bucket settings', async () => {
+    // Prepare: four calls throttled throughout, the others answered. Not every S3 call: the adaptive
+    // retry mode's rate limiter paced such a run's sends for some 30 s. With four, the listing runs
+    // out of its attempts while a settings read still has one to make (without the scope's abort,
+    // 3 runs of 3 sent one request after returning; with only the versioning read throttled beside
+    // the listing, 1 of 2).
+    sim.setFaults(
+      throttling('s3', false, [
+        'ListObjectsV2',
+        'GetBucketVersioning',
+        'GetBucketLifecycleConfiguration',
+        'GetBucketEncryption',
+      ]),
+    );
     sim.resetStats();
     const factory = new AwsClientFactory({
       maxAttempts: ATTEMPTS_LEFT_BEHIND,
