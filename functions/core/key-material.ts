@@ -12,6 +12,7 @@
  */
 import { createPrivateKey, type KeyObject, sign, verify, X509Certificate } from 'node:crypto';
 import type { ResourceRef } from './finding.ts';
+import { jsonObjectOf } from './json-object.ts';
 import type { ContentProblem, ContentReading, ItemContent, KeyItemRef, KeySecretFact } from './key-facts.ts';
 import {
   type InventoryItem,
@@ -93,19 +94,6 @@ export function itemValue(value: SecretValue, jsonKey: string | undefined): Item
   if (typeof field !== 'string')
     return { state: 'missing', reason: `the JSON secret has no string key "${jsonKey}"` };
   return { state: 'read', text: field };
-}
-
-/** The JSON object a text is, or undefined (the parser's message, which quotes the input, is dropped). */
-function jsonObjectOf(text: string): Record<string, unknown> | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-    ? (parsed as Record<string, unknown>)
-    : undefined;
 }
 
 /** Normalize a SHA-256 fingerprint to Node's form: uppercase hex pairs joined by colons. */

@@ -27,6 +27,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestRecord, RequestRecordStore, StoredRecord } from '../chatops/once.ts';
+import { jsonObjectOf } from '../core/json-object.ts';
 import { CHAT_RECORDS_PREFIX, SNAPSHOT_RECORDS_PREFIX } from './chat-environment.ts';
 import type { GcpClientFactory } from './clients.ts';
 import { GcpApiError, GcpRestClient, type GcpRestRetry, type RequestSigner } from './rest-request.ts';
@@ -193,20 +194,15 @@ export function cloudStorageRecordStore(options: CloudStorageRecordStoreOptions)
 
 /** The record in `text`, or undefined when it is not one. */
 function requestRecordOf(text: string): RequestRecord | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const { status, expiresAt } = parsed as { status?: unknown; expiresAt?: unknown };
+  const parsed = jsonObjectOf(text);
+  if (parsed === undefined) return undefined;
+  const { status, expiresAt } = parsed;
   if (typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) return undefined;
   if (status === 'INPROGRESS') {
-    const { acceptedAt } = parsed as { acceptedAt?: unknown };
+    const { acceptedAt } = parsed;
     return typeof acceptedAt === 'string' ? { status, expiresAt, acceptedAt } : { status, expiresAt };
   }
-  if (status === 'COMPLETED') return { status, expiresAt, result: (parsed as { result?: unknown }).result };
+  if (status === 'COMPLETED') return { status, expiresAt, result: parsed.result };
   return undefined;
 }
 

@@ -24,6 +24,7 @@ import {
   type SnapshotRunRecord,
   type SnapshotRunRecordStore,
 } from '../actions/snapshot/run-records.ts';
+import { jsonObjectOf } from '../core/json-object.ts';
 import { SNAPSHOT_RUN_RECORDS_PREFIX } from './chat-environment.ts';
 import { CloudStorageApiError, type CloudStorageBucketOptions, cloudStorageObjects } from './chat-records.ts';
 import type { RestClientSource } from './rest-request.ts';
@@ -97,14 +98,8 @@ const KINDS: Record<SnapshotKind, true> = {
 
 /** A record and its keep time as {@link cloudStorageRunRecords} wrote them, or undefined when `text` is not one. */
 function storedRecordOf(text: string): { record: SnapshotRunRecord; keepUntil: string } | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const fields = parsed as Record<string, unknown>;
+  const fields = jsonObjectOf(text);
+  if (fields === undefined) return undefined;
   const textOf = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : undefined);
   const [provider, account, region, kind, target, snapshotId, keepUntil] = [
     'provider',
