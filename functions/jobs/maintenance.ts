@@ -33,6 +33,7 @@ import {
   snapshotBackendFor,
   snapshotsNotDelivered,
 } from './snapshot.ts';
+import type { Accepted } from './snapshot-once-table.ts';
 
 /** One upcoming maintenance of one target. */
 export interface MaintenanceEvent {
@@ -112,9 +113,10 @@ export function maintenanceRequestId(event: MaintenanceEvent): string {
 /**
  * How an entry point runs each maintenance request: once per request id, with its remembered
  * result (functions/jobs/snapshot-once-table.ts idempotentSnapshotJob), or as it comes (no store).
+ * One that remembers hands the run when the request was first accepted, when it knows.
  */
 export type RememberRequests = (
-  run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,
+  run: (request: SnapshotRequest, accepted?: Accepted) => Promise<SnapshotJobResult>,
 ) => (request: SnapshotRequest) => Promise<SnapshotJobResult>;
 
 /**
