@@ -11,7 +11,11 @@ import { snapshotRecordsOf } from '../../../functions/gcp/chat-records.ts';
 import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import { runRecordsBucketOf } from '../../../functions/gcp/run-records-bucket.ts';
 import { parseSnapshotFunctionRequest, snapshotFunction } from '../../../functions/handlers/gcp/snapshot.ts';
-import type { MaintenanceJobResult } from '../../../functions/jobs/maintenance.ts';
+import {
+  type MaintenanceJobResult,
+  maintenanceRequestId,
+  upcomingMaintenance,
+} from '../../../functions/jobs/maintenance.ts';
 import { runPruneJob } from '../../../functions/jobs/prune.ts';
 import { runSnapshotJob, type SnapshotJobResult } from '../../../functions/jobs/snapshot.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
@@ -152,6 +156,29 @@ describe('snapshot function run records', () => {
     expect(entry?.notRecorded).toMatch(
       /^adopted, not recorded: the cloud created .* before this request was first accepted at /,
     );
+  });
+});
+
+describe('snapshot function maintenance run records', () => {
+  it('records the backup a scan that died before recording it took, when the next scan adopts it', async () => {
+    // Prepare: the first scan claims the event's request, inserts its backup and dies before
+    // writing its run record (run here without the records bucket); its claim is left, expired.
+    const clouds = [gcpSnapshotCloud({ policy, clients: gcp })];
+    const [event] = (await upcomingMaintenance({ policy, clouds })).events;
+    expect(event).toBeDefined();
+    await diedHolding(maintenanceRequestId(event as NonNullable<typeof event>), new Date(Date.now() - 1000));
+    const maintenance = parseSnapshotFunctionRequest(JSON.stringify({ action: 'maintenance' }));
+    const dead = (await snapshotFunction(maintenance, { policy, gcp })) as MaintenanceJobResult;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act
+    const scan = (await snapshotFunction(maintenance, deps())) as MaintenanceJobResult;
+
+    // Assess: adopted, and recorded as ours.
+    expect(scan.snapshots).toMatchObject([
+      { outcome: 'available', attempts: 0, snapshotId: dead.snapshots[0]?.snapshotId },
+    ]);
+    expect(scan.snapshots[0]?.notRecorded).toBeUndefined();
   });
 });
 
