@@ -111,7 +111,7 @@ function safeJson(text: string): unknown {
     // Slack reads no link or mention in it (the invocation result decodes it back: invocationText).
     throw new CommandError(
       escapeMrkdwn(
-        'the payload is not JSON: send {"command":"<command>"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
+        'the payload is not JSON: send {"command":"<command>"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON. Name databases before reason= (snapshot certctl-prod-db reason=CA-rotation ticket=CHG-123): a plain word after the reason may be part of it or a database, so it is refused.',
       ),
     );
   }

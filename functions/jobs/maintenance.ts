@@ -33,6 +33,7 @@ import {
   snapshotBackendFor,
   snapshotsNotDelivered,
 } from './snapshot.ts';
+import type { Accepted } from './snapshot-once-table.ts';
 
 /** One upcoming maintenance of one target. */
 export interface MaintenanceEvent {
@@ -112,9 +113,10 @@ export function maintenanceRequestId(event: MaintenanceEvent): string {
 /**
  * How an entry point runs each maintenance request: once per request id, with its remembered
  * result (functions/jobs/snapshot-once-table.ts idempotentSnapshotJob), or as it comes (no store).
+ * One that remembers hands the run when the request was first accepted (`accepted`), when it knows.
  */
 export type RememberRequests = (
-  run: (request: SnapshotRequest) => Promise<SnapshotJobResult>,
+  run: (request: SnapshotRequest, accepted?: Accepted) => Promise<SnapshotJobResult>,
 ) => (request: SnapshotRequest) => Promise<SnapshotJobResult>;
 
 /**
@@ -157,7 +159,7 @@ export async function runMaintenanceJob(
           maintenanceEvent: event.id,
           wait: true,
         };
-        const once = remember(async (asked): Promise<SnapshotJobResult> => {
+        const once = remember(async (asked, accepted): Promise<SnapshotJobResult> => {
           const startedAt = now().toISOString();
           // `asked` carries the snapshots an earlier run of the request waited for (`waitedFor`).
           const results = await takeSnapshots(asked, [event.target], {
@@ -169,6 +171,9 @@ export async function runMaintenanceJob(
             ...(deps.logger ? { logger: deps.logger } : {}),
             // Recorded as ours as a requested snapshot is: prune deletes only what a record names.
             ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
+            // A re-run's adopted snapshot is recorded when the cloud made it no earlier than the
+            // request's first acceptance (functions/actions/snapshot/run.ts firstAcceptedAt).
+            ...accepted,
           });
           return {
             requestId: asked.requestId,

@@ -84,12 +84,12 @@ describe('parseAmazonQPayload', () => {
     });
   });
 
-  it('says how to quote a reason when a payload is not JSON, as straight quotes substituted unescaped make it', () => {
+  it('says how to quote a reason, and to name databases before it, when a payload is not JSON, as straight quotes substituted unescaped make it', () => {
     // Act / Assess
     expect(() =>
       parseAmazonQPayload(substituted('snapshot certctl-prod-db reason="CA rotation" ticket=CHG-123')),
     ).toThrow(
-      'the payload is not JSON: send {"command":"&lt;command&gt;"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON.',
+      'the payload is not JSON: send {"command":"&lt;command&gt;"}, for example {"command":"help"}. Through the custom action, quote a reason with curly quotes (reason=“CA rotation”) or write it without spaces (reason=CA-rotation): a straight " in the command breaks the JSON. Name databases before reason= (snapshot certctl-prod-db reason=CA-rotation ticket=CHG-123): a plain word after the reason may be part of it or a database, so it is refused.',
     );
   });
 

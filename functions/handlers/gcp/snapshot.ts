@@ -50,11 +50,13 @@ import {
   snapshotRequestFields,
 } from '../../jobs/snapshot.ts';
 import {
+  earliestAcceptance,
   type ReplayOptions,
   snapshotOncePerRequest,
   snapshotRecordOptions,
   withWaitedFor,
 } from '../../jobs/snapshot-once.ts';
+import type { Accepted } from '../../jobs/snapshot-once-table.ts';
 import { jsonBodyOf, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
@@ -135,13 +137,20 @@ function rememberedOn(
   replay: Pick<ReplayOptions, 'readinessMaxAgeHours' | 'unattended'> = {},
 ): RememberRequests {
   return (run) => async (request) => {
+    const acceptedAt = new Date();
     const outcome = await snapshotOncePerRequest(
       request.requestId,
-      new Date(),
+      acceptedAt,
       (key, earlier) =>
         runOncePerKey(
           key,
-          () => run(withWaitedFor(request, earlier)),
+          // A run that takes over the expired claim of one that died is handed when that one was
+          // accepted (the claim keeps it): the backup it adopts is recorded as ours when the cloud
+          // made it no earlier (functions/actions/snapshot/run.ts firstAcceptedAt).
+          (recordStart) =>
+            run(withWaitedFor(request, earlier), {
+              firstAcceptedAt: earliestAcceptance(acceptedAt, [recordStart, earlier?.startedAt]),
+            }),
           records,
           snapshotRecordOptions(
             policy.snapshots.expiryDays,
@@ -196,8 +205,14 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
     return result;
   }
   const { action: _action, ...snapshotRequest } = request;
-  const run = (asked: SnapshotRequest) =>
-    runSnapshotJob(asked, { policy: deps.policy, clouds: [cloud], logger, ...runRecordsOf(deps) });
+  const run = (asked: SnapshotRequest, accepted?: Accepted) =>
+    runSnapshotJob(asked, {
+      policy: deps.policy,
+      clouds: [cloud],
+      logger,
+      ...runRecordsOf(deps),
+      ...accepted,
+    });
   // A replayed result's snapshots are judged for age, as the snapshot Lambda's are.
   const once = deps.records
     ? rememberedOn(deps.records, deps.policy, [cloud], {

@@ -11,9 +11,13 @@ import { snapshotRecordsOf } from '../../../functions/gcp/chat-records.ts';
 import { GcpClientFactory } from '../../../functions/gcp/clients.ts';
 import { runRecordsBucketOf } from '../../../functions/gcp/run-records-bucket.ts';
 import { parseSnapshotFunctionRequest, snapshotFunction } from '../../../functions/handlers/gcp/snapshot.ts';
-import type { MaintenanceJobResult } from '../../../functions/jobs/maintenance.ts';
+import {
+  type MaintenanceJobResult,
+  maintenanceRequestId,
+  upcomingMaintenance,
+} from '../../../functions/jobs/maintenance.ts';
 import { runPruneJob } from '../../../functions/jobs/prune.ts';
-import type { SnapshotJobResult } from '../../../functions/jobs/snapshot.ts';
+import { runSnapshotJob, type SnapshotJobResult } from '../../../functions/jobs/snapshot.ts';
 import { cloudSqlScenario, instance, PROJECT, startGcpSim } from '../../gcp/sim-setup.ts';
 import type { Sim } from '../../sim/server.ts';
 
@@ -105,4 +109,85 @@ describe('snapshot function run records', () => {
     expect(taken).toBeDefined();
     expect(result.entries.find((entry) => entry.snapshotId === taken)).toMatchObject({ decision: 'delete' });
   });
+
+  it('records the backup a run that died before recording it took, when a re-send adopts it', async () => {
+    // Prepare: the first delivery claims the request (accepted now), inserts the backup, and dies
+    // before writing its run record: its claim is left, expired by the time the request is re-sent.
+    const accepted = new Date(Date.now() - 1000);
+    await diedHolding('CHG-4', accepted);
+    const dead = await runSnapshotJob(
+      { requestId: 'CHG-4', reason: 'CA rotation', requestedBy: 'bob' },
+      { policy, clouds: [gcpSnapshotCloud({ policy, clients: gcp })] },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act: the re-send adopts it; a later request's backup is then the newest (the restore point).
+    const rerun = (await snapshotFunction(snapshotRequest('CHG-4'), deps())) as SnapshotJobResult;
+    await snapshotFunction(snapshotRequest('CHG-5'), deps());
+    const pruned = await pruneLater();
+
+    // Assess: adopted, nothing inserted again, and recorded as ours, so prune deletes it once expired.
+    const taken = dead.results[0]?.snapshotId;
+    expect(rerun.results).toMatchObject([{ outcome: 'available', attempts: 0, snapshotId: taken }]);
+    expect(rerun.results[0]?.notRecorded).toBeUndefined();
+    expect(pruned.entries.find((entry) => entry.snapshotId === taken)).toMatchObject({ decision: 'delete' });
+  });
+
+  it('still does not record a same-named backup made before the request was first accepted', async () => {
+    // Prepare: someone who predicted the name made the backup; then the request came, and its first
+    // delivery died holding its claim.
+    const forged = await runSnapshotJob(
+      { requestId: 'CHG-6', reason: 'CA rotation', requestedBy: 'mallory' },
+      { policy, clouds: [gcpSnapshotCloud({ policy, clients: gcp })] },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await diedHolding('CHG-6', new Date());
+
+    // Act
+    const rerun = (await snapshotFunction(snapshotRequest('CHG-6'), deps())) as SnapshotJobResult;
+
+    // Assess: adopted, not recorded, and the result says why.
+    const [entry] = rerun.results;
+    expect(entry).toMatchObject({
+      outcome: 'available',
+      attempts: 0,
+      snapshotId: forged.results[0]?.snapshotId,
+    });
+    expect(entry?.notRecorded).toMatch(
+      /^adopted, not recorded: the cloud created .* before this request was first accepted at /,
+    );
+  });
 });
+
+describe('snapshot function maintenance run records', () => {
+  it('records the backup a scan that died before recording it took, when the next scan adopts it', async () => {
+    // Prepare: the first scan claims the event's request, inserts its backup and dies before
+    // writing its run record (run here without the records bucket); its claim is left, expired.
+    const clouds = [gcpSnapshotCloud({ policy, clients: gcp })];
+    const [event] = (await upcomingMaintenance({ policy, clouds })).events;
+    expect(event).toBeDefined();
+    await diedHolding(maintenanceRequestId(event as NonNullable<typeof event>), new Date(Date.now() - 1000));
+    const maintenance = parseSnapshotFunctionRequest(JSON.stringify({ action: 'maintenance' }));
+    const dead = (await snapshotFunction(maintenance, { policy, gcp })) as MaintenanceJobResult;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act
+    const scan = (await snapshotFunction(maintenance, deps())) as MaintenanceJobResult;
+
+    // Assess: adopted, and recorded as ours.
+    expect(scan.snapshots).toMatchObject([
+      { outcome: 'available', attempts: 0, snapshotId: dead.snapshots[0]?.snapshotId },
+    ]);
+    expect(scan.snapshots[0]?.notRecorded).toBeUndefined();
+  });
+});
+
+/** The claim a first delivery of `requestId` accepted at `acceptedAt` left when it died, expired now. */
+async function diedHolding(requestId: string, acceptedAt: Date): Promise<void> {
+  const version = await snapshotRecordsOf(gcp, BUCKET).create(requestId, {
+    status: 'INPROGRESS',
+    expiresAt: new Date(Date.now() - 1).toISOString(),
+    acceptedAt: acceptedAt.toISOString(),
+  });
+  expect(version).toBeDefined();
+}
