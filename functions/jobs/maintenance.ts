@@ -33,7 +33,7 @@ import {
   snapshotBackendFor,
   snapshotsNotDelivered,
 } from './snapshot.ts';
-import type { Accepted } from './snapshot-once-table.ts';
+import type { Accepted } from './snapshot-once.ts';
 
 /** One upcoming maintenance of one target. */
 export interface MaintenanceEvent {

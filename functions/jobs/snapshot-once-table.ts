@@ -13,6 +13,7 @@ import {
 } from './idempotency.ts';
 import type { SnapshotJobResult, SnapshotRequest } from './snapshot.ts';
 import {
+  type Accepted,
   askedAgainAfter,
   earliestAcceptance,
   type ReplayOptions,
@@ -20,14 +21,6 @@ import {
   snapshotRecordSeconds,
   withWaitedFor,
 } from './snapshot-once.ts';
-
-/**
- * When the request a run serves was first accepted, for the run records of the snapshots it adopts
- * (functions/actions/snapshot/run.ts `firstAcceptedAt`).
- */
-export interface Accepted {
-  readonly firstAcceptedAt: Date;
-}
 
 /**
  * `run` once per request id on the idempotency table ({@link snapshotOncePerRequest}): the CLI and

@@ -481,6 +481,15 @@ export function withWaitedFor<R extends SnapshotRequest>(
 }
 
 /**
+ * When the request a run serves was first accepted, for the run records of the snapshots it adopts
+ * (functions/actions/snapshot/run.ts `firstAcceptedAt`): {@link earliestAcceptance} of what the
+ * caller knows, on either cloud's record store.
+ */
+export interface Accepted {
+  readonly firstAcceptedAt: Date;
+}
+
+/**
  * When a request was first accepted, of what the caller knows: this ask's arrival (`acceptedAt`), and
  * any of `earlier` (the start of the once-record an earlier run left, the remembered run it follows);
  * those that are not times are skipped (functions/actions/snapshot/run.ts `firstAcceptedAt`).

@@ -70,7 +70,7 @@ export interface SnapshotJobDependencies {
    */
   readonly runRecords?: SnapshotRunRecordStore;
   /**
-   * When the request was first accepted (functions/jobs/snapshot-once-table.ts `Accepted`): the
+   * When the request was first accepted (functions/jobs/snapshot-once.ts `Accepted`): the
    * request's own snapshot a run adopts is recorded only when the cloud created it no earlier
    * (functions/actions/snapshot/run.ts `firstAcceptedAt`). Absent: when this run started.
    */

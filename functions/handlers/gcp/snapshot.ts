@@ -49,6 +49,7 @@ import {
   snapshotExitCode,
   snapshotRequestFields,
 } from '../../jobs/snapshot.ts';
+import type { Accepted } from '../../jobs/snapshot-once.ts';
 import {
   earliestAcceptance,
   type ReplayOptions,
@@ -56,7 +57,6 @@ import {
   snapshotRecordOptions,
   withWaitedFor,
 } from '../../jobs/snapshot-once.ts';
-import type { Accepted } from '../../jobs/snapshot-once-table.ts';
 import { jsonBodyOf, passBodyParseFailuresToFunctions } from './framework.ts';
 import { createGcpLogger } from './observability.ts';
 
