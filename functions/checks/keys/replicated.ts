@@ -9,7 +9,8 @@
  * restores nothing: FAILED. A PASS needs a copy elsewhere whose key proves it can be decrypted: when
  * the only copies that would pass are under a key not read, named by an alias or otherwise not
  * proven (keyNotProven), or the secret's encryption was not read at all (no replica's key known),
- * NOT_AVAILABLE naming them; a provider-managed key needs no KMS read.
+ * NOT_AVAILABLE naming them; a provider-managed key needs no KMS read. The same holds beside replicas
+ * still in progress: their WARNING needs a copy elsewhere whose key proves it too.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -472,26 +473,23 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         versionRequired,
       );
     }
-    if (pending.length > 0) {
-      // Replicas in progress warn; one beside them whose status is not known is named as such.
-      const unknown = unjudged.map(
-        (replica) =>
-          `${where(replica.region)} (${replica.status === undefined ? 'no status' : undocumented(replica.status)})`,
-      );
-      return {
-        status: 'WARNING',
-        description: `The ${secretLabel(fact)} has replicas not yet in sync: ${[...pending.map((replica) => `${where(replica.region)} (InProgress)`), ...unknown].join(', ')}.`,
-        observed: { ...observed, replicaStatus: statuses },
-        required: versionRequired,
-      };
-    }
-    // A copy elsewhere counts only when its key proves it can be decrypted (or needs no KMS read).
+    // A copy elsewhere counts only when its key proves it can be decrypted (or needs no KMS read),
+    // in sync or in progress: replicas in progress beside copies none of whose keys is proven are
+    // not evaluated, as without them, never a warning (readiness passes a WARNING as GO).
     const unproven = unprovenCopies(fact, others, own?.state === 'read' ? own.value : undefined);
     const notCounted = unproven.map(({ why }) => why).join('; ');
+    // Replicas in progress, and beside them any whose status is not known, named as such.
+    const notInSync = [
+      ...pending.map((replica) => `${where(replica.region)} (InProgress)`),
+      ...unjudged.map(
+        (replica) =>
+          `${where(replica.region)} (${replica.status === undefined ? 'no status' : undocumented(replica.status)})`,
+      ),
+    ];
     if (unproven.length > 0 && unproven.length >= regions.length) {
       return notAvailable(
         fact,
-        `it is replicated to ${regions.join(', ')}, in sync, but ${notCounted}, so no copy elsewhere is known to be decryptable`,
+        `it is replicated to ${regions.join(', ')}, ${pending.length > 0 ? `with replicas not yet in sync: ${notInSync.join(', ')}` : 'in sync'}, but ${notCounted}, so no copy elsewhere is known to be decryptable`,
         {
           otherRegions: observed.otherRegions,
           replicaStatus: statuses,
@@ -499,6 +497,16 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
         },
         versionRequired,
       );
+    }
+    if (pending.length > 0) {
+      return {
+        status: 'WARNING',
+        description:
+          `The ${secretLabel(fact)} has replicas not yet in sync: ${notInSync.join(', ')}.` +
+          (unproven.length > 0 ? ` Not counted: ${notCounted}.` : ''),
+        observed: { ...observed, replicaStatus: statuses },
+        required: versionRequired,
+      };
     }
     return {
       status: 'PASSED',

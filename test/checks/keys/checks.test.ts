@@ -819,6 +819,75 @@ describe('keys.replicated, a copy elsewhere whose key does not prove it can be d
     expect(passed?.description).toContain('Not counted: the replica in us-east-1 is under the KMS key');
   });
 
+  it('AWS: is not available, never a warning, when a replica is in progress and no copy elsewhere has a key that proves it', () => {
+    // Prepare: the copies elsewhere are in progress (or one in sync) under keys not read, or the
+    // secret's encryption was not read at all: in sync or not, no copy is known to be decryptable,
+    // as without the replica in progress (a WARNING would let readiness say GO).
+    const unread = {
+      id: 'arn:aws:kms:us-east-1:111111111111:key/r',
+      manager: undefined,
+      unreadReason: 'DescribeKey failed: AccessDeniedException',
+    };
+    const replicas = (list: { region: string; status: string }[]) => ({
+      state: 'read' as const,
+      value: { kind: 'aws' as const, primaryRegion: 'eu-west-1', replicas: list },
+    });
+    const pendingOnly = fact({
+      encryption: { state: 'read', value: [CMK, { ...unread, replicaRegion: 'us-east-1' }] },
+      replication: replicas([{ region: 'us-east-1', status: 'InProgress' }]),
+    });
+    const pendingBesideInSync = fact({
+      encryption: {
+        state: 'read',
+        value: [
+          CMK,
+          { ...unread, replicaRegion: 'us-east-1' },
+          { ...unread, id: 'alias/certctl', replicaRegion: 'us-west-2' },
+        ],
+      },
+      replication: replicas([
+        { region: 'us-east-1', status: 'InSync' },
+        { region: 'us-west-2', status: 'InProgress' },
+      ]),
+    });
+    const encryptionUnread = fact({
+      encryption: { state: 'unknown', reason: 'DescribeKey failed: AccessDeniedException' },
+      replication: replicas([{ region: 'us-east-1', status: 'InProgress' }]),
+    });
+    for (const [name, each] of [
+      ['pending only', pendingOnly],
+      ['pending beside in sync', pendingBesideInSync],
+      ['encryption not read', encryptionUnread],
+    ] as const) {
+      // Act
+      const outcome = keysReplicatedCheck.evaluate(each, context);
+      // Assess: not evaluated, saying which replica is in progress and why no key proves a copy.
+      expect(outcome?.status, name).toBe('NOT_AVAILABLE');
+      expect(outcome?.description, name).toContain('(InProgress)');
+      expect(outcome?.description, name).toContain('AccessDeniedException');
+      expect(outcome?.observed, name).toMatchObject({ unprovenCopies: expect.stringContaining('us-east-1') });
+    }
+    // A copy under a key that proves it still makes the replica in progress a warning.
+    const provenBeside = fact({
+      encryption: {
+        state: 'read',
+        value: [
+          CMK,
+          { ...unread, replicaRegion: 'us-east-1' },
+          { ...CMK, id: 'arn:aws:kms:us-west-2:111111111111:key/w', replicaRegion: 'us-west-2' },
+        ],
+      },
+      replication: replicas([
+        { region: 'us-east-1', status: 'InSync' },
+        { region: 'us-west-2', status: 'InProgress' },
+      ]),
+    });
+    const warned = keysReplicatedCheck.evaluate(provenBeside, context);
+    expect(warned?.status).toBe('WARNING');
+    expect(warned?.description).toContain('us-west-2 (InProgress)');
+    expect(warned?.description).toContain('Not counted: the replica in us-east-1 is under the KMS key');
+  });
+
   it("AWS: is not available when a replica's only copy elsewhere, its primary, is under a key not read", () => {
     // Prepare: this secret is the replica in eu-west-1; DescribeKey of its primary's key was refused.
     const replication = {
