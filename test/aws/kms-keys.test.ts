@@ -287,9 +287,19 @@ describe('collectAwsKeyFacts, a key of imported material that expires', () => {
     const daysLeft = ((key?.materialExpires?.getTime() ?? 0) - now.getTime()) / 86_400_000;
     // The simulator's clock is read on its own, a moment apart from the test's.
     expect(daysLeft).toBeCloseTo(5, 2);
+    // Named by an alias and its value not read: which key encrypts it is not proven, so the
+    // expiry is said within a finding not evaluated, never a WARNING readiness would pass as GO.
     const outcome = byok && keysNotDeletingCheck.evaluate(byok, { policy, now });
-    expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('The imported key material of the KMS key alias/certctl-byok');
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'the imported key material of the key it points to now expires on',
+    );
+    // Its value read in this run (the key decrypted it), the expiry warns.
+    const read =
+      byok &&
+      keysNotDeletingCheck.evaluate({ ...byok, content: { state: 'read', items: [] } }, { policy, now });
+    expect(read?.status).toBe('WARNING');
+    expect(read?.description).toContain('The imported key material of the KMS key alias/certctl-byok');
   });
 });
 

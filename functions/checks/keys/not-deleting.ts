@@ -236,8 +236,8 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         required,
       );
     }
-    if (expiring?.verdict === 'expiring')
-      return materialExpiryOutcome(fact, expiring, 'WARNING', base, required);
+    // Not evaluated before a warning: an expiring key the alias points to now proves nothing of the
+    // key that encrypts the value, and a WARNING would pass readiness as GO.
     const aliased = aliasNotProven(fact);
     if (aliased) {
       const target = aliased.aliasTarget ?? 'a key DescribeKey did not name (no KeyMetadata.Arn)';
@@ -246,18 +246,30 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         replica === undefined
           ? `name the key by its ARN (\`aws secretsmanager update-secret --secret-id ${shellWord(fact.resource.id)} --kms-key-id ${placeholder('key-arn')}\` re-encrypts the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS under it), or read the values (keys.inspectSecretValues), which proves the key decrypts`
           : `name the key by its ARN: ${replicasRekeyed(fact, [replicaCommandRegion(aliased) as string])}`;
+      // An expiry within the horizon is said too: it stays to fix once the key is proven.
+      const whose =
+        expiring?.key === aliased
+          ? 'of the key it points to now'
+          : `of the KMS key ${expiring?.key.aliasTarget ?? expiring?.key.id}`;
+      const soon =
+        expiring?.verdict === 'expiring'
+          ? `; the imported key material ${whose} expires on ${expiring.expires.toISOString()} (ValidTo)`
+          : '';
       return notAvailable(
         fact,
-        `it names ${replica === undefined ? 'its KMS key' : `the KMS key of its replica in ${replica}`} by the alias ${aliased.id}, which points to ${target} (${aliased.state}) now, but ${replica === undefined ? 'the current version' : 'that replica'} is encrypted under the key the alias pointed to when it was written, and the alias may have been moved to another key since; ${fix}`,
+        `it names ${replica === undefined ? 'its KMS key' : `the KMS key of its replica in ${replica}`} by the alias ${aliased.id}, which points to ${target} (${aliased.state}) now, but ${replica === undefined ? 'the current version' : 'that replica'} is encrypted under the key the alias pointed to when it was written, and the alias may have been moved to another key since; ${fix}${soon}`,
         {
           scheduledForDeletion: false,
           keyState: aliased.state ?? null,
           ...aliasOf(aliased),
           ...replicaOf(aliased),
+          ...(soon ? { keyMaterialExpires: expiring?.expires.toISOString() ?? null } : {}),
         },
         required,
       );
     }
+    if (expiring?.verdict === 'expiring')
+      return materialExpiryOutcome(fact, expiring, 'WARNING', base, required);
     return {
       status: 'PASSED',
       description: `The ${secretLabel(fact)} is not scheduled for deletion and its key is usable${expiring ? ` (its imported key material expires on ${expiring.expires.toISOString()})` : ''}.`,

@@ -1837,6 +1837,32 @@ describe('every keys check says what it judged', () => {
       );
       expect(expired?.description).not.toContain('the backup cannot be decrypted');
     });
+    it('is not available, never a warning, when the key the alias points to now has imported material expiring and no value was read', () => {
+      // Prepare: the key behind the alias now is Enabled, its imported material expiring in 3 days;
+      // the current version may be under another key (the alias may have moved), whose state is
+      // not known. A WARNING would let readiness say GO on a key never proven to decrypt.
+      const expiring = aliased({
+        encryption: {
+          state: 'read',
+          value: [{ ...ALIASED, materialExpires: new Date('2026-12-05T12:00:00Z') }],
+        },
+      });
+      // Act
+      const outcome = keysNotDeletingCheck.evaluate(expiring, context);
+      const read = keysNotDeletingCheck.evaluate(
+        { ...expiring, content: { state: 'read', items: [] } },
+        context,
+      );
+      // Assess: not evaluated, naming the alias and the expiry; with the value read (its key
+      // decrypted it), the expiry warns as before.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('by the alias alias/certctl-backup');
+      expect(outcome?.description).toContain(
+        'the imported key material of the key it points to now expires on 2026-12-05T12:00:00.000Z (ValidTo)',
+      );
+      expect(outcome?.observed).toMatchObject({ keyMaterialExpires: '2026-12-05T12:00:00.000Z' });
+      expect(read?.status).toBe('WARNING');
+    });
     it('passes keys.cmk: an alias of a customer-managed key can only ever point to customer-managed keys', () => {
       expect(keysCmkCheck.evaluate(aliased(), context)?.status).toBe('PASSED');
     });
