@@ -576,9 +576,13 @@ export function rdsInstanceToFact(
     sent !== undefined && (sent < INSTANCE_RETENTION_RANGE.min || sent > INSTANCE_RETENTION_RANGE.max);
   const retention = impossible ? undefined : sent;
   const enabled = retention === undefined ? undefined : retention > 0;
-  const replicationArns = (instance.DBInstanceAutomatedBackupsReplications ?? [])
+  const replications = instance.DBInstanceAutomatedBackupsReplications ?? [];
+  const replicationArns = replications
     .map((replication) => replication.DBInstanceAutomatedBackupsArn)
-    .filter((arn): arn is string => arn !== undefined);
+    .filter((arn): arn is string => arn !== undefined && arn !== '');
+  // A replication sent without its ARN (`<DBInstanceAutomatedBackupsReplication/>`) says a copy was
+  // set up, not where: counted apart, never dropped, or the instance would read as replicating nowhere.
+  const withoutArn = replications.length - replicationArns.length;
   const replicatedTo = replicationArns.flatMap((arn) => regionOfArn(arn) ?? []);
   // An ARN naming no Region is kept apart, as sent: taken for a Region name, its destination would
   // be "not read" when it could not even be named.
@@ -622,6 +626,7 @@ export function rdsInstanceToFact(
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
     ...(unplaced.length > 0 ? { unplacedBackupReplications: [...new Set(unplaced)] } : {}),
+    ...(withoutArn > 0 ? { replicationsWithoutArn: withoutArn } : {}),
     ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
     ...standsFor(standInGroups, instance.DBInstanceArn),

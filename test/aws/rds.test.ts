@@ -244,6 +244,53 @@ describe('a replicated backup whose ARN names no Region', () => {
   );
 });
 
+describe('a replication DescribeDBInstances sends without its ARN', () => {
+  const require = contextWith({ pitr: { requireCrossRegionBackup: true } });
+
+  it.each([
+    ['no DBInstanceAutomatedBackupsArn', {}],
+    ['an empty DBInstanceAutomatedBackupsArn', { DBInstanceAutomatedBackupsArn: '' }],
+  ])('is not available, never "names no replication", when the entry has %s', (_, replication) => {
+    // Prepare: <DBInstanceAutomatedBackupsReplication/> says a replication exists, not where.
+    const db = instance('certctl-db', { DBInstanceAutomatedBackupsReplications: [replication] });
+    const fact = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE, undefined, []);
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(fact, require);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
+    expect(outcome?.description).toContain(
+      'DBInstanceAutomatedBackupsReplications lists 1 replication without DBInstanceAutomatedBackupsArn',
+    );
+    expect(outcome?.description).not.toContain('names no replication');
+  });
+
+  it('still passes on another replication proven in its destination', () => {
+    // Prepare: one replication without its ARN, one read in us-west-2 and keeping 31 days.
+    const arn = `arn:aws:rds:us-west-2:${ACCOUNT}:auto-backup:ab-certctl-db`;
+    const db = instance('certctl-db', {
+      DBInstanceAutomatedBackupsReplications: [{}, { DBInstanceAutomatedBackupsArn: arn }],
+    });
+    const fact = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE, undefined, [
+      {
+        region: 'us-west-2',
+        arn,
+        read: true,
+        listed: true,
+        status: 'replicating',
+        restoreWindow: { earliest: EARLIEST, latest: new Date('2026-09-01T11:50:00.000Z') },
+        backupRetentionPeriod: 31,
+        encrypted: true,
+        kmsKeyId: undefined,
+      },
+    ]);
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(fact, require);
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+});
+
 describe('RDS mapping', () => {
   it('reads a status sent as an empty element as not reported, never as a status named ``', () => {
     // Prepare: <DBInstanceStatus/> and <Status/> decode to '' (the lean decoding and the SDK alike).
