@@ -18,10 +18,15 @@
  * - A listed database whose selection the answer does not show (no `TagList` when the policy selects
  *   by tag, no `Engine` for one that may be selected) fails the listing, like an answer without its
  *   list element: read as untagged or of another engine, it would drop out of a scope read in full.
+ * - A database (or global database, copy, replicated backup) the pages list twice is read once when
+ *   both entries say the same, and fails its listing when they differ ({@link CONTRADICTORY_ANSWER}):
+ *   judged by either entry, it could pass on a value the same answer denies.
  * - A global database member whose role DescribeDBClusters does not show ({@link globalRoleUnknown})
  *   has it read from DescribeGlobalClusters: one more paged call in that region, only then
  *   ({@link readGlobalRoles}).
  */
+
+import { isDeepStrictEqual } from 'node:util';
 import {
   type DBCluster,
   type DBInstance,
@@ -29,6 +34,7 @@ import {
   DescribeDBClustersCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   DescribeDBInstancesCommand,
+  type GlobalCluster,
   paginateDescribeDBClusters,
   paginateDescribeDBInstanceAutomatedBackups,
   paginateDescribeDBInstances,
@@ -79,6 +85,12 @@ export const POSTGRES_CLUSTER_ENGINES: ReadonlySet<string> = new Set(['aurora-po
 
 /** The code of a listing whose 200 answer left out its list element ({@link readAllPages}). */
 export const INCOMPLETE_ANSWER = 'IncompleteAnswer';
+/**
+ * The code of an answer that says two things of one thing: a database listed twice with different
+ * values ({@link readAllPages}), or one instance's automated backup with two restore windows
+ * ({@link contradictoryAutomatedBackups}).
+ */
+export const CONTRADICTORY_ANSWER = 'ContradictoryAnswer';
 
 /** RDS allows at most 100 records per Describe* page (RDS API reference, `MaxRecords`). */
 const PAGE_SIZE = 100;
@@ -401,7 +413,7 @@ export function contradictoryAutomatedBackups(
   for (const [resourceId, { count, differs }] of repeated) {
     if (!differs) continue;
     contradicted.set(resourceId, {
-      code: 'ContradictoryAnswer',
+      code: CONTRADICTORY_ANSWER,
       message: `DescribeDBInstanceAutomatedBackups listed ${count} active automated backups for DbiResourceId ${resourceId} in ${region} with different restore windows, while an instance has one automated backup in its Region`,
     });
   }
@@ -564,9 +576,13 @@ export function rdsInstanceToFact(
     sent !== undefined && (sent < INSTANCE_RETENTION_RANGE.min || sent > INSTANCE_RETENTION_RANGE.max);
   const retention = impossible ? undefined : sent;
   const enabled = retention === undefined ? undefined : retention > 0;
-  const replicationArns = (instance.DBInstanceAutomatedBackupsReplications ?? [])
+  const replications = instance.DBInstanceAutomatedBackupsReplications ?? [];
+  const replicationArns = replications
     .map((replication) => replication.DBInstanceAutomatedBackupsArn)
-    .filter((arn): arn is string => arn !== undefined);
+    .filter((arn): arn is string => arn !== undefined && arn !== '');
+  // A replication sent without its ARN (`<DBInstanceAutomatedBackupsReplication/>`) says a copy was
+  // set up, not where: counted apart, never dropped, or the instance would read as replicating nowhere.
+  const withoutArn = replications.length - replicationArns.length;
   const replicatedTo = replicationArns.flatMap((arn) => regionOfArn(arn) ?? []);
   // An ARN naming no Region is kept apart, as sent: taken for a Region name, its destination would
   // be "not read" when it could not even be named.
@@ -610,6 +626,7 @@ export function rdsInstanceToFact(
     awsBackupRecoveryPointArn: instance.AwsBackupRecoveryPointArn,
     crossRegionBackupTargets: [...new Set(replicatedTo)],
     ...(unplaced.length > 0 ? { unplacedBackupReplications: [...new Set(unplaced)] } : {}),
+    ...(withoutArn > 0 ? { replicationsWithoutArn: withoutArn } : {}),
     ...(replicatedBackups ? { replicatedBackups } : {}),
     createdAt: instance.InstanceCreateTime,
     ...standsFor(standInGroups, instance.DBInstanceArn),
@@ -860,6 +877,71 @@ function unplacedReplicasOf(cluster: DBCluster): { unplacedReplicas?: string[] }
   return unplaced.length > 0 ? { unplacedReplicas: [...new Set(unplaced)] } : {};
 }
 
+/** What a listing's item is called in errors (`DBInstance`), and its name, if it has one. */
+interface ListedIdentity<T> {
+  readonly item: string;
+  readonly name: (item: T) => string | undefined;
+}
+
+/** DB instances by identifier (unique in an account and Region, not case-sensitive), else ARN. */
+const INSTANCE_IDENTITY: ListedIdentity<DBInstance> = {
+  item: 'DBInstance',
+  name: (instance) => instance.DBInstanceIdentifier?.toLowerCase() || instance.DBInstanceArn || undefined,
+};
+
+/** DB clusters by identifier (unique in an account and Region, not case-sensitive), else ARN. */
+const CLUSTER_IDENTITY: ListedIdentity<DBCluster> = {
+  item: 'DBCluster',
+  name: (cluster) => cluster.DBClusterIdentifier?.toLowerCase() || cluster.DBClusterArn || undefined,
+};
+
+/** Global databases by identifier: their members' roles are read from them. */
+const GLOBAL_CLUSTER_IDENTITY: ListedIdentity<GlobalCluster> = {
+  item: 'GlobalCluster',
+  name: (global) => global.GlobalClusterIdentifier || undefined,
+};
+
+/** Automated backups by ARN: a destination's replicas are found by the ARN their source names. */
+const REPLICATED_BACKUP_IDENTITY: ListedIdentity<DBInstanceAutomatedBackup> = {
+  item: 'DBInstanceAutomatedBackup',
+  name: (backup) => backup.DBInstanceAutomatedBackupsArn || undefined,
+};
+
+/**
+ * A filter of a listing's items that passes each named item the first time only: RDS names each
+ * database once in its listing, but pages asked for one after the other can overlap (a page boundary
+ * that moved between two calls). An item listed again alike says nothing new and is dropped, so the
+ * database is judged once (two facts of it would be two findings with one Security Hub Id, which
+ * refuses the publication). An item listed again with any other value contradicts the first: judged
+ * by either entry, a database could pass on a value the same answer denies (retention 30 days on one
+ * page, 0 on the next), so the listing fails with {@link CONTRADICTORY_ANSWER}, as the lean decoding
+ * refuses a member sent twice (xml-wire.ts `readStruct`). Items without a name are passed as they are.
+ */
+function listedOnce<T>(identity: ListedIdentity<T>): (item: T) => boolean {
+  const seen = new Map<string, T>();
+  return (item) => {
+    const name = identity.name(item);
+    if (name === undefined) return true;
+    const earlier = seen.get(name);
+    if (earlier === undefined) {
+      seen.set(name, item);
+      return true;
+    }
+    if (isDeepStrictEqual(earlier, item)) return false;
+    const differ = [...new Set([...Object.keys(earlier as object), ...Object.keys(item as object)])].filter(
+      (member) =>
+        !isDeepStrictEqual(
+          (earlier as Record<string, unknown>)[member],
+          (item as Record<string, unknown>)[member],
+        ),
+    );
+    throw new CloudApiError(
+      `answer listed ${identity.item} ${name} more than once with different values (${differ.join(', ')}), so which of them describes it could not be told`,
+      CONTRADICTORY_ANSWER,
+    );
+  };
+}
+
 /**
  * Reads every page of one listing, keeping the items `keep` accepts; failures name the API and scope.
  * A page that names a Marker already sent (the paginators stop at one repeating the Marker it was
@@ -872,23 +954,30 @@ function unplacedReplicasOf(cluster: DBCluster): { unplacedReplicas?: string[] }
  * both the SDK and the lean decoding read as `[]`; Smithy's awsQuery protocol test
  * `QueryXmlEmptyLists` answers `<stringList/>` for an empty list), so a 200 that leaves it out is not
  * an empty region but an answer that did not say, and reading it as empty would resolve the
- * region's findings.
+ * region's findings. With `list.identity`, an item listed again is dropped when alike and fails the
+ * listing when not ({@link listedOnce}).
  */
 async function readAllPages<P extends { readonly Marker?: string | undefined }, T>(
   api: string,
   scope: RdsScope,
   pages: AsyncIterable<P>,
-  list: { readonly element: string; readonly items: (page: P) => readonly T[] | undefined },
+  list: {
+    readonly element: string;
+    readonly items: (page: P) => readonly T[] | undefined;
+    /** Each item's name, for a listing whose items are each listed once ({@link listedOnce}). */
+    readonly identity?: ListedIdentity<T>;
+  },
   keep: (item: T) => boolean,
   endpoint: () => Promise<string>,
 ): Promise<T[]> {
   const kept: T[] = [];
   try {
     const nextMarker = pageTokens(api, 'RepeatedMarker', 'Marker');
+    const once = list.identity ? listedOnce(list.identity) : undefined;
     for await (const page of pages) {
       const items = list.items(page);
       if (items === undefined) throw new CloudApiError(`answer without <${list.element}>`, INCOMPLETE_ANSWER);
-      for (const item of items) if (keep(item)) kept.push(item);
+      for (const item of items) if ((once === undefined || once(item)) && keep(item)) kept.push(item);
       nextMarker(page.Marker);
     }
   } catch (error) {
@@ -993,7 +1082,11 @@ function listReplicasIn(
     'DescribeDBInstanceAutomatedBackups',
     scope,
     paginateDescribeDBInstanceAutomatedBackups(paging('DescribeDBInstanceAutomatedBackups'), {}),
-    { element: 'DBInstanceAutomatedBackups', items: (page) => page.DBInstanceAutomatedBackups },
+    {
+      element: 'DBInstanceAutomatedBackups',
+      items: (page) => page.DBInstanceAutomatedBackups,
+      identity: REPLICATED_BACKUP_IDENTITY,
+    },
     (backup) => backup.DBInstanceAutomatedBackupsArn !== undefined && backup.Region !== scope.region,
     endpoint,
   );
@@ -1119,7 +1212,7 @@ function listCopiesIn(
     pages('DescribeDBClusters', DescribeDBClustersCommand, paginateDescribeDBClusters, {
       Filters: [{ Name: 'db-cluster-id', Values: [...arns] }],
     }),
-    { element: 'DBClusters', items: (page) => page.DBClusters },
+    { element: 'DBClusters', items: (page) => page.DBClusters, identity: CLUSTER_IDENTITY },
     () => true,
     endpoint,
   );
@@ -1445,7 +1538,7 @@ async function readGlobalRoles(
       'DescribeGlobalClusters',
       scope,
       paginateDescribeGlobalClusters(paging('DescribeGlobalClusters'), {}),
-      { element: 'GlobalClusters', items: (page) => page.GlobalClusters },
+      { element: 'GlobalClusters', items: (page) => page.GlobalClusters, identity: GLOBAL_CLUSTER_IDENTITY },
       () => true,
       endpoint,
     );
@@ -1529,7 +1622,7 @@ export async function lookUpRdsNames(
           paginateDescribeDBInstances(paging('DescribeDBInstances'), {
             Filters: [{ Name: 'db-instance-id', Values: instanceNames }],
           }),
-          { element: 'DBInstances', items: (page) => page.DBInstances },
+          { element: 'DBInstances', items: (page) => page.DBInstances, identity: INSTANCE_IDENTITY },
           (instance) => isOtherEngine(instance.Engine),
           endpoint,
         ),
@@ -1541,7 +1634,7 @@ export async function lookUpRdsNames(
           paginateDescribeDBClusters(paging('DescribeDBClusters'), {
             Filters: [{ Name: 'db-cluster-id', Values: clusterNames }],
           }),
-          { element: 'DBClusters', items: (page) => page.DBClusters },
+          { element: 'DBClusters', items: (page) => page.DBClusters, identity: CLUSTER_IDENTITY },
           (cluster) => isOtherEngine(cluster.Engine),
           endpoint,
         ),
@@ -1662,7 +1755,7 @@ export async function listSelectedDatabases(
         paginateDescribeDBInstances,
         engineFilter(instanceEngines),
       ),
-      { element: 'DBInstances', items: (page) => page.DBInstances },
+      { element: 'DBInstances', items: (page) => page.DBInstances, identity: INSTANCE_IDENTITY },
       // A source is selected when the policy names one of its replicas: a replica has no backups of
       // its own, so its source is what proves it restorable (and the report says so).
       (instance) => {
@@ -1711,7 +1804,7 @@ export async function listSelectedDatabases(
         paginateDescribeDBClusters,
         engineFilter([...POSTGRES_CLUSTER_ENGINES]),
       ),
-      { element: 'DBClusters', items: (page) => page.DBClusters },
+      { element: 'DBClusters', items: (page) => page.DBClusters, identity: CLUSTER_IDENTITY },
       // Likewise a cluster when the policy names one of its members or read replicas.
       (cluster) => {
         requireSelectionShown(

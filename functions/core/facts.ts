@@ -430,6 +430,12 @@ export interface PitrFact extends Fact {
    */
   readonly unplacedBackupReplications?: readonly string[] | undefined;
   /**
+   * RDS DB instances only: how many entries of `DBInstanceAutomatedBackupsReplications` came without
+   * their `DBInstanceAutomatedBackupsArn` (or with an empty one): a replication was set up, and where
+   * its copy is kept was not sent. Undefined when there is none.
+   */
+  readonly replicationsWithoutArn?: number | undefined;
+  /**
    * RDS DB instances only, read when the policy asks for `pitr.cross-region`: what each destination
    * Region's DescribeDBInstanceAutomatedBackups says of the replicated backups the source lists in
    * `DBInstanceAutomatedBackupsReplications` (one per replication). Undefined when not read.

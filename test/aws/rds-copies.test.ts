@@ -175,6 +175,39 @@ describe('an Aurora cluster’s copies read in their own Region', () => {
     copy.client.destroy();
   });
 
+  it('leaves a copy its Region lists twice with different retentions not read: pitr.cross-region NOT_AVAILABLE, not PASSED on the first', async () => {
+    // Prepare: the copy's Region names it keeping 35 days, then 1 day.
+    const source = sourceRegion(['orders']);
+    const copy = answering(COPY_REGION, (params) => {
+      const [arn] = filteredArns(params);
+      const entry = (retention: number) =>
+        clusterXml(
+          'orders-copy',
+          arn ?? '',
+          `<BackupRetentionPeriod>${retention}</BackupRetentionPeriod><EarliestRestorableTime>2026-07-01T00:00:00Z</EarliestRestorableTime>`,
+        );
+      return `<DBClusters>${entry(35)}${entry(1)}</DBClusters>`;
+    });
+    // Act
+    const [fact] = await collectRdsPitrFacts(source.client, { account: ACCOUNT, region: REGION }, policy, {
+      clientIn: () => copy.client,
+    });
+    const outcome = judged(fact);
+    // Assess
+    expect(fact?.aurora?.copies).toEqual([
+      expect.objectContaining({
+        arn: copyArn('orders'),
+        read: false,
+        reason: expect.stringContaining(
+          'answer listed DBCluster orders-copy more than once with different values (BackupRetentionPeriod)',
+        ),
+      }),
+    ]);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    source.client.destroy();
+    copy.client.destroy();
+  });
+
   it('lists the copies of a Region in one filtered DescribeDBClusters there, not one call per copy', async () => {
     // Prepare: five clusters, four with a replica in us-east-1, one in us-west-2.
     const ids = ['a', 'b', 'c', 'd', 'e'];

@@ -169,6 +169,45 @@ describe('the role of a global database member without a DB instance', () => {
     }
   });
 
+  it('keeps the role unknown when DescribeGlobalClusters lists one global database twice with different members', async () => {
+    // Prepare: a client whose DescribeGlobalClusters answer lists billing-global again, right after
+    // itself, with its member no longer the writer: which entry is right, the answer does not say.
+    const twice = clientIn(REGION);
+    twice.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName !== 'DescribeGlobalClustersCommand') return result;
+        const output = result.output as { GlobalClusters?: Record<string, unknown>[] };
+        output.GlobalClusters = (output.GlobalClusters ?? []).flatMap((global) =>
+          global.GlobalClusterIdentifier === 'billing-global'
+            ? [
+                {
+                  ...global,
+                  GlobalClusterMembers: (global.GlobalClusterMembers as Record<string, unknown>[]).map(
+                    (member) => ({ ...member, IsWriter: false }),
+                  ),
+                },
+                global,
+              ]
+            : [global],
+        );
+        return result;
+      },
+      { step: 'initialize', name: 'globalListedTwice' },
+    );
+
+    // Act
+    const { byId, outcome } = await judge(twice);
+    twice.destroy();
+
+    // Assess: neither entry decides the role, so the primary's own 35 days pass nothing.
+    expect(byId.get('billing-primary')?.aurora?.globalRoleUnknown).toContain(
+      'answer listed GlobalCluster billing-global more than once with different values (GlobalClusterMembers)',
+    );
+    expect(outcome('billing-primary', 'pitr.window')?.status).toBe('NOT_AVAILABLE');
+    expect(outcome('billing-primary', 'pitr.retention')?.status).toBe('NOT_AVAILABLE');
+  });
+
   it('keeps the role unknown when DescribeGlobalClusters does not list the cluster', async () => {
     // Prepare: DescribeGlobalClusters answers for its global clusters, not for this one.
     sim.service<RdsService>('rds').store.putCluster({

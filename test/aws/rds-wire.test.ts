@@ -881,6 +881,111 @@ describe('RDS list answers without their list element', () => {
     },
   );
 
+  /**
+   * One page of each listing written the ways XML allows and the lean reading must read as the SDK
+   * does: character and entity references, CDATA sections and comments inside values, empty elements
+   * (`<X/>` and `<X></X>`), a default namespace redeclared on an element and a prefixed one, and
+   * members the shapes skip that hold elements named like a member they read (`Status` in a cluster's
+   * option group memberships, `BackupRetentionPeriod` in PendingModifiedValues, the source's own
+   * `DBInstanceAutomatedBackupsArn` inside an automated backup's replications) ahead of the member.
+   */
+  const TRICKY = {
+    DescribeDBInstances: `<DBInstances>
+  <DBInstance>
+    <DBInstanceIdentifier>certctl-db</DBInstanceIdentifier>
+    <Endpoint><Address>certctl-db.x.rds.amazonaws.com</Address><Port>5432</Port></Endpoint>
+    <DBSubnetGroup><DBSubnetGroupName>g</DBSubnetGroupName><Subnets><Subnet><SubnetStatus>Active</SubnetStatus></Subnet></Subnets></DBSubnetGroup>
+    <PendingModifiedValues><BackupRetentionPeriod>35</BackupRetentionPeriod></PendingModifiedValues>
+    <StatusInfos><DBInstanceStatusInfo><Status>replicating</Status><StatusType>read replication</StatusType></DBInstanceStatusInfo></StatusInfos>
+    <DBInstanceStatus xmlns="http://rds.amazonaws.com/doc/2014-10-31/">avail&#97;b&#x6C;e</DBInstanceStatus>
+    <Engine><![CDATA[postgres]]></Engine>
+    <DBInstanceArn>arn:aws:rds:${REGION}:${DEFAULT_ACCOUNT_ID}:db:certctl-db</DBInstanceArn>
+    <DbiResourceId>db-CERTCTL</DbiResourceId>
+    <rds:Extra xmlns:rds="urn:x"><rds:BackupRetentionPeriod>0</rds:BackupRetentionPeriod></rds:Extra>
+    <rds:DeletionProtection xmlns:rds="urn:x">false</rds:DeletionProtection>
+    <BackupRetentionPeriod><![CDATA[3]]><!-- one more -->1</BackupRetentionPeriod>
+    <PreferredBackupWindow>03:00-03:30</PreferredBackupWindow>
+    <LatestRestorableTime>2026-03-15T11:58:00Z</LatestRestorableTime>
+    <InstanceCreateTime>2025-01-01T00:00:00.000Z</InstanceCreateTime>
+    <DeletionProtection>true</DeletionProtection>
+    <ReadReplicaDBInstanceIdentifiers/>
+    <ReadReplicaDBClusterIdentifiers></ReadReplicaDBClusterIdentifiers>
+    <DBClusterIdentifier/>
+    <DBInstanceAutomatedBackupsReplications/>
+    <TagList><Tag><Key>certctl:backup-guard</Key><Value>enabled</Value></Tag><Tag><Key>note</Key><Value><![CDATA[a<b]]> &amp; &#x263A; &lt;c&gt;</Value></Tag></TagList>
+  </DBInstance>
+</DBInstances>`,
+    DescribeDBInstanceAutomatedBackups: `<DBInstanceAutomatedBackups>
+  <DBInstanceAutomatedBackup>
+    <DBInstanceAutomatedBackupsReplications><DBInstanceAutomatedBackupsReplication><DBInstanceAutomatedBackupsArn>arn:aws:rds:us-west-2:${DEFAULT_ACCOUNT_ID}:auto-backup:ab-other</DBInstanceAutomatedBackupsArn></DBInstanceAutomatedBackupsReplication></DBInstanceAutomatedBackupsReplications>
+    <DBInstanceAutomatedBackupsArn>arn:aws:rds:${REGION}:${DEFAULT_ACCOUNT_ID}:auto-backup:ab-1</DBInstanceAutomatedBackupsArn>
+    <DbiResourceId>db-CERTCTL</DbiResourceId>
+    <Region>${REGION}</Region>
+    <Status>act&#105;ve</Status>
+    <RestoreWindow><EarliestTime>2026-02-10T03:10:00Z</EarliestTime><LatestTime>2026-03-15T11:58:00Z</LatestTime></RestoreWindow>
+    <BackupRetentionPeriod>31</BackupRetentionPeriod>
+  </DBInstanceAutomatedBackup>
+</DBInstanceAutomatedBackups>`,
+    DescribeDBClusters: `<DBClusters>
+  <DBCluster>
+    <DBClusterOptionGroupMemberships><DBClusterOptionGroup><DBClusterOptionGroupName>o</DBClusterOptionGroupName><Status>in-sync</Status></DBClusterOptionGroup></DBClusterOptionGroupMemberships>
+    <VpcSecurityGroups><VpcSecurityGroupMembership><VpcSecurityGroupId>sg-1</VpcSecurityGroupId><Status>active</Status></VpcSecurityGroupMembership></VpcSecurityGroups>
+    <Status>available</Status>
+    <DBClusterIdentifier>certctl-aurora</DBClusterIdentifier>
+    <DBClusterArn>arn:aws:rds:${REGION}:${DEFAULT_ACCOUNT_ID}:cluster:certctl-aurora</DBClusterArn>
+    <DbClusterResourceId>cluster-X</DbClusterResourceId>
+    <Engine>aurora-postgresql</Engine>
+    <EngineMode>provisioned</EngineMode>
+    <DBClusterMembers><DBClusterMember><DBInstanceIdentifier>m1</DBInstanceIdentifier><IsClusterWriter>true</IsClusterWriter><DBClusterParameterGroupStatus>in-sync</DBClusterParameterGroupStatus></DBClusterMember></DBClusterMembers>
+    <BackupRetentionPeriod xmlns='urn:x'>30</BackupRetentionPeriod>
+    <EarliestRestorableTime>2026-02-10T00:00:00Z</EarliestRestorableTime>
+    <LatestRestorableTime>2026-03-15T11:59:00Z</LatestRestorableTime>
+    <ClusterCreateTime>2025-01-01T00:00:00Z</ClusterCreateTime>
+    <DeletionProtection>false</DeletionProtection>
+    <ReadReplicaIdentifiers/>
+    <TagList><Tag><Key>certctl:backup-guard</Key><Value>en&#97;bled</Value></Tag></TagList>
+  </DBCluster>
+</DBClusters>`,
+  } as const;
+
+  it.each([
+    ['every database', { targets: { all: true }, aws: { regions: 'all' } }],
+    ['the databases a tag selects', { aws: { regions: 'all' } }],
+  ] as const)(
+    'reads references, CDATA, comments, empty and namespaced elements, and names a skipped member nests, as the SDK decoding does (%s)',
+    async (_, input) => {
+      // Prepare
+      const tricky = parsePolicy(input);
+      const client = answering((operation) => TRICKY[operation]);
+      // Act
+      const lean = await collectRdsPitrFacts(client, scope, tricky);
+      const sdk = await collectRdsPitrFacts(client, scope, tricky, { leanDecoding: false });
+      // Assess: the same facts, holding the values the elements themselves send.
+      expect(lean).toEqual(sdk);
+      expect(
+        lean.map((fact) => [
+          fact.resource.id,
+          fact.status,
+          fact.engine,
+          fact.retentionDays,
+          fact.pendingRetentionDays,
+          fact.deletionProtection,
+        ]),
+      ).toEqual([
+        ['certctl-db', 'available', 'postgres', 31, 35, true],
+        ['certctl-aurora', 'available', 'aurora-postgresql', 30, undefined, false],
+      ]);
+      expect(lean[0]?.restoreWindow).toEqual({
+        known: true,
+        earliest: new Date('2026-02-10T03:10:00Z'),
+        latest: new Date('2026-03-15T11:58:00Z'),
+        source: 'DescribeDBInstanceAutomatedBackups RestoreWindow',
+      });
+      expect(lean[0]?.crossRegionBackupTargets).toEqual([]);
+      client.destroy();
+    },
+  );
+
   for (const [retention, wrapped] of [
     ['', false],
     ['0x23', false],

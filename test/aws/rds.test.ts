@@ -244,6 +244,53 @@ describe('a replicated backup whose ARN names no Region', () => {
   );
 });
 
+describe('a replication DescribeDBInstances sends without its ARN', () => {
+  const require = contextWith({ pitr: { requireCrossRegionBackup: true } });
+
+  it.each([
+    ['no DBInstanceAutomatedBackupsArn', {}],
+    ['an empty DBInstanceAutomatedBackupsArn', { DBInstanceAutomatedBackupsArn: '' }],
+  ])('is not available, never "names no replication", when the entry has %s', (_, replication) => {
+    // Prepare: <DBInstanceAutomatedBackupsReplication/> says a replication exists, not where.
+    const db = instance('certctl-db', { DBInstanceAutomatedBackupsReplications: [replication] });
+    const fact = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE, undefined, []);
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(fact, require);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ crossRegionBackup: null });
+    expect(outcome?.description).toContain(
+      'DBInstanceAutomatedBackupsReplications lists 1 replication without DBInstanceAutomatedBackupsArn',
+    );
+    expect(outcome?.description).not.toContain('names no replication');
+  });
+
+  it('still passes on another replication proven in its destination', () => {
+    // Prepare: one replication without its ARN, one read in us-west-2 and keeping 31 days.
+    const arn = `arn:aws:rds:us-west-2:${ACCOUNT}:auto-backup:ab-certctl-db`;
+    const db = instance('certctl-db', {
+      DBInstanceAutomatedBackupsReplications: [{}, { DBInstanceAutomatedBackupsArn: arn }],
+    });
+    const fact = rdsInstanceToFact(db, automatedBackup('certctl-db'), SCOPE, undefined, [
+      {
+        region: 'us-west-2',
+        arn,
+        read: true,
+        listed: true,
+        status: 'replicating',
+        restoreWindow: { earliest: EARLIEST, latest: new Date('2026-09-01T11:50:00.000Z') },
+        backupRetentionPeriod: 31,
+        encrypted: true,
+        kmsKeyId: undefined,
+      },
+    ]);
+    // Act
+    const outcome = pitrCrossRegionCheck.evaluate(fact, require);
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+  });
+});
+
 describe('RDS mapping', () => {
   it('reads a status sent as an empty element as not reported, never as a status named ``', () => {
     // Prepare: <DBInstanceStatus/> and <Status/> decode to '' (the lean decoding and the SDK alike).
@@ -1258,6 +1305,74 @@ describe('collectRdsPitrFacts', () => {
     });
   });
 
+  it('judges a database the listing names on two pages once when both entries say the same', async () => {
+    // Prepare: a page boundary that moved between two calls lists db-1 again, unchanged.
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .callsFake((input: DescribeDBInstancesCommandInput) =>
+        input.Marker === undefined
+          ? { DBInstances: [instance('db-1')], Marker: 'page-2' }
+          : { DBInstances: [instance('db-1'), instance('db-2')] },
+      );
+    rdsMock
+      .on(DescribeDBClustersCommand)
+      .callsFake((input: DescribeDBClustersCommandInput) =>
+        input.Marker === undefined
+          ? { DBClusters: [cluster('aurora-1')], Marker: 'c2' }
+          : { DBClusters: [cluster('aurora-1')] },
+      );
+    // Act
+    const facts = await collectRdsPitrFacts(rds, SCOPE, policy());
+    // Assess: one fact each, so one finding per check and database (Security Hub refuses an Id twice).
+    expect(facts.map((fact) => `${fact.resource.type}/${fact.resource.id}`)).toEqual([
+      'AwsRdsDbInstance/db-1',
+      'AwsRdsDbInstance/db-2',
+      'AwsRdsDbCluster/aurora-1',
+    ]);
+  });
+
+  it.each([
+    [
+      'DescribeDBInstances',
+      'DBInstance db-1',
+      () =>
+        rdsMock
+          .on(DescribeDBInstancesCommand)
+          .callsFake((input: DescribeDBInstancesCommandInput) =>
+            input.Marker === undefined
+              ? { DBInstances: [instance('db-1', { BackupRetentionPeriod: 0 })], Marker: 'page-2' }
+              : { DBInstances: [instance('db-1'), instance('db-2')] },
+          ),
+    ],
+    [
+      'DescribeDBClusters',
+      'DBCluster aurora-1',
+      () =>
+        rdsMock.on(DescribeDBClustersCommand).resolves({
+          DBClusters: [
+            cluster('aurora-1'),
+            cluster('aurora-1', { EarliestRestorableTime: new Date('2026-08-25T00:00:00.000Z') }),
+          ],
+        }),
+    ],
+  ] as const)(
+    'fails the scope when %s names one database twice with different values, instead of judging either',
+    async (api, what, answer) => {
+      // Prepare: the answer says backups are off and on (or two restore windows) for one database.
+      answer();
+      // Act
+      const collecting = collectRdsPitrFacts(rds, SCOPE, policy());
+      // Assess
+      await expect(collecting).rejects.toBeInstanceOf(CloudApiError);
+      await expect(collecting).rejects.toMatchObject({
+        code: 'ContradictoryAnswer',
+        message: expect.stringContaining(
+          `RDS ${api} failed for account ${ACCOUNT} in ${REGION}: answer listed ${what} more than once with different values`,
+        ),
+      });
+    },
+  );
+
   describe('replicated backups in the destination Region', () => {
     const DESTINATION = 'us-west-2';
     const replicaArn = (id: string) => `arn:aws:rds:${DESTINATION}:${ACCOUNT}:auto-backup:ab-${id}`;
@@ -1332,6 +1447,34 @@ describe('collectRdsPitrFacts', () => {
       expect(facts[1]?.replicatedBackups).toEqual([
         { region: DESTINATION, arn: replicaArn('db-2'), read: true, listed: false },
       ]);
+    });
+
+    it('leaves the replications unread when the destination lists one replica twice with different values', async () => {
+      // Prepare: the destination names db-1's replica keeping 35 days, then 7.
+      const replica = (retention: number) =>
+        automatedBackup('db-1', {
+          Region: REGION,
+          Status: 'replicating',
+          BackupRetentionPeriod: retention,
+          DBInstanceAutomatedBackupsArn: replicaArn('db-1'),
+        });
+      backupsByRegion(() => ({ DBInstanceAutomatedBackups: [replica(35), replica(7)] }));
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy(REQUIRE), { clientIn: () => destination });
+      // Assess: neither entry is taken for the replica; the check cannot judge it.
+      expect(facts[0]?.replicatedBackups).toEqual([
+        expect.objectContaining({
+          region: DESTINATION,
+          arn: replicaArn('db-1'),
+          read: false,
+          reason: expect.stringContaining(
+            `answer listed DBInstanceAutomatedBackup ${replicaArn('db-1')} more than once with different values (BackupRetentionPeriod)`,
+          ),
+        }),
+      ]);
+      expect(facts[0] && pitrCrossRegionCheck.evaluate(facts[0], contextWith(REQUIRE))?.status).toBe(
+        'NOT_AVAILABLE',
+      );
     });
 
     it('finds the replica by the ARN the source names when the destination lists it without Region', async () => {

@@ -4,8 +4,9 @@
  * policy sets `requireCrossRegionBackup`; otherwise not applicable.
  *
  * RDS DB instances have automated-backup replication (`DBInstanceAutomatedBackupsReplications`),
- * which the adapter turns into `crossRegionBackupTargets`; a listed replication passes only when its
- * destination Region was read and lists the replicated backup keeping restore points
+ * which the adapter turns into `crossRegionBackupTargets` (a replication listed without its ARN, or
+ * by one naming no Region, is NOT_AVAILABLE unless another one is proven); a listed replication
+ * passes only when its destination Region was read and lists the replicated backup keeping restore points
  * (`replicatedBackups`: Status `replicating` with a RestoreWindow whose LatestTime is within the
  * policy's `maxRestoreLagMinutes` plus {@link REPLICATION_DELAY_MINUTES} of replication delay, as
  * pitr.lag judges the source; of a `stopped` source, within that of the source's own latest
@@ -887,7 +888,9 @@ function judgeTargets(fact: PitrFact, targets: readonly string[], context: Check
   }
   if (
     fact.kind === 'rds-instance' &&
-    (elsewhere.length > 0 || (fact.unplacedBackupReplications ?? []).length > 0)
+    (elsewhere.length > 0 ||
+      (fact.unplacedBackupReplications ?? []).length > 0 ||
+      (fact.replicationsWithoutArn ?? 0) > 0)
   )
     return judgeRdsReplications(fact, elsewhere, context);
   const observed = { crossRegionBackup: elsewhere.length > 0, replicatedTo: targets.join(',') };
@@ -1346,8 +1349,32 @@ function judgeRdsReplications(
     placeRegion ||= inspect !== undefined;
     readings.push(inspect ? withInspect(reading, inspect) : reading);
   }
-  // What the source lists, as it lists it: the Regions, then any ARN naming none.
-  const listed = [...elsewhere, ...unplaced].join(', ');
+  // A replication listed without its ARN: neither its Region nor its copy can be asked for.
+  const withoutArn = fact.replicationsWithoutArn ?? 0;
+  if (withoutArn > 0) {
+    const { id, region } = rdsWords(fact);
+    readings.push(
+      withInspect(
+        {
+          region: 'DBInstanceAutomatedBackupsReplications',
+          outcome: 'unknown' as const,
+          says: `DBInstanceAutomatedBackupsReplications lists ${withoutArn} ${withoutArn === 1 ? 'replication' : 'replications'} without DBInstanceAutomatedBackupsArn, so where ${withoutArn === 1 ? 'its copy is' : 'their copies are'} kept could not be told`,
+          accessDenied: false,
+        },
+        `aws rds describe-db-instances --region ${region} --db-instance-identifier ${id} --query 'DBInstances[0].DBInstanceAutomatedBackupsReplications'`,
+      ),
+    );
+  }
+  // What the source lists, as it lists it: the Regions, then any ARN naming none or not sent.
+  const listed = [
+    ...elsewhere,
+    ...unplaced,
+    ...(withoutArn > 0
+      ? [
+          `${withoutArn === 1 ? 'a destination' : `${withoutArn} destinations`} not sent (no DBInstanceAutomatedBackupsArn)`,
+        ]
+      : []),
+  ].join(', ');
   // What was assumed for a source backup window not known, said wherever it could change a verdict.
   const assumedWindow = toleranceOf(fact).assumed;
   const assumed = (chosen: readonly Reading[]) =>
