@@ -17,6 +17,8 @@
 import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../actions/snapshot/model.ts';
 import { editDistance } from '../core/closest.ts';
 import { hiddenReasonProblem, showInvisible } from '../core/invisible.ts';
+import { plural } from '../core/plural.ts';
+import { identifierName, locateIdentifier } from '../core/targets.ts';
 import { CommandError } from './errors.ts';
 import { escapeMrkdwn } from './replies.ts';
 
@@ -417,12 +419,51 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
   // One database named in two cases is one target: RDS identifiers are case-insensitive (stored in
   // lower case) and Cloud SQL names are lower case only, and the snapshot job matches names in any
   // case (jobs/snapshot.ts `names`), so it snapshots it once. Kept as first typed, for the answers.
+  // A plain name and an ARN (or project:region:instance) ending in it stay two: see plainAndLocated.
   const targets = new Map<string, string>();
   for (const word of words) if (!targets.has(word.toLowerCase())) targets.set(word.toLowerCase(), word);
   if (targets.size > MAX_TARGETS) {
-    throw new CommandError(`name at most ${MAX_TARGETS} databases at once (${targets.size} named)`);
+    throw new CommandError(
+      `name at most ${MAX_TARGETS} databases at once (${targets.size} named${countedTwice([...targets.values()])}`,
+    );
   }
   return [...targets.values()];
+}
+
+/**
+ * The pairs of a plain name and an ARN, selfLink or project:region:instance (core/targets.ts
+ * locateIdentifier) that ends in that name, as typed. Both stay targets: which database a plain name
+ * names is known only once the databases are read (jobs/snapshot.ts resolveSnapshotTargets), and it
+ * may be one in another account, region or project as well as, or instead of, the located one.
+ * Dropping the plain name could narrow a readiness answer to the located database while a
+ * same-named one elsewhere fails, or snapshot it where a snapshot of the shared name is refused as
+ * ambiguous; dropping the located one could hide that it was not found. When the plain name names
+ * only the located database, the snapshot job and readiness find that database once, for both names.
+ */
+function plainAndLocated(targets: readonly string[]): [plain: string, located: string][] {
+  const plain = new Map(
+    targets
+      .filter((target) => locateIdentifier(target) === undefined)
+      .map((name) => [name.toLowerCase(), name]),
+  );
+  return targets.flatMap((target): [string, string][] => {
+    const named = plain.get(identifierName(target)?.toLowerCase() ?? '');
+    return named === undefined ? [] : [[named, target]];
+  });
+}
+
+/**
+ * The end of the over-the-limit refusal: `)`, or, when a plain name and its ARN (or
+ * project:region:instance) are among the names ({@link plainAndLocated}), that they count as two,
+ * why, and what to do.
+ */
+function countedTwice(targets: readonly string[]): string {
+  const pairs = plainAndLocated(targets);
+  const [first] = pairs;
+  if (first === undefined) return ')';
+  const more =
+    pairs.length > 1 ? `, and ${plural(pairs.length - 1, 'more such pair', 'more such pairs')}` : '';
+  return `, counting ${typed(first[0])} and ${typed(first[1])} as two${more}: which database a plain name names is known only once the databases are read, and it may be one in another account, region or project); name each database once, by its ARN or project:region:instance where its plain name is shared`;
 }
 
 /**

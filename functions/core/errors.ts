@@ -431,6 +431,39 @@ export function refusalAdvice(notOfPermission: string): string {
   return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;
 }
 
+/**
+ * `text` without what would let a reader act as the caller: the query of any URL (a signed URL's
+ * X-Goog-Signature and X-Goog-Credential, an access_token) and any bearer or OAuth access token
+ * (`ya29.`), or signature or credential parameter. A cloud's answer may quote the request, and a
+ * proxy's page anything.
+ */
+export function withoutSecrets(text: string): string {
+  return text
+    .replace(/(https?:\/\/[^\s?#"'<>]*)\?[^\s"'<>]*/gi, '$1?(query left out)')
+    .replace(/\b(Bearer)\s+[^\s"'<>,;)]+/gi, '$1 (token left out)')
+    .replace(/\bya29\.[\w.-]+/g, '(token left out)')
+    .replace(
+      /\b(access_token|X-Goog-Signature|X-Goog-Credential|X-Amz-Signature|X-Amz-Credential|GoogleAccessId|Signature)=[^\s&"'<>]*/gi,
+      '$1=(left out)',
+    );
+}
+
+/** The most characters of a cloud's own words an error quotes ({@link quotedAnswer}). */
+export const QUOTED_ANSWER_MAX = 300;
+
+/**
+ * What a cloud answered (its error's message, a proxy's page), as an error may quote it: on one
+ * line, without secrets ({@link withoutSecrets}, applied before the cut so that no token is cut out
+ * of reach of the filters), and at most {@link QUOTED_ANSWER_MAX} characters, `…` marking a cut.
+ */
+export function quotedAnswer(text: string): string {
+  // By code point, so that a cut never splits a character in two.
+  const said = [...withoutSecrets(text.replace(/\s+/g, ' ').trim())];
+  return said.length <= QUOTED_ANSWER_MAX
+    ? said.join('')
+    : `${said.slice(0, QUOTED_ANSWER_MAX - 1).join('')}…`;
+}
+
 /** A one-line description of any thrown value, safe for logs (message only, no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

@@ -35,6 +35,7 @@ import {
   CredentialsError,
   callFailure,
   isAccessDenied,
+  quotedAnswer,
   refusalNotOfPermission,
   saysNothingOfTheResource,
 } from '../core/errors.ts';
@@ -337,7 +338,13 @@ async function recoveryWindow(
     failScopeOnCallFailure('instances.getLatestRecoveryTime', project, instance, error);
     return {
       known: false,
-      reason: `instances.getLatestRecoveryTime failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+      reason: instanceReadRefused(
+        'instances.getLatestRecoveryTime',
+        project,
+        instance,
+        error,
+        'cloudsql.instances.get',
+      ),
       ...refusal(error, 'cloudsql.instances.get'),
     };
   }
@@ -430,9 +437,55 @@ function backupRunsFailure(project: string, instance: string, error: unknown): R
   failScopeOnCallFailure('backupRuns.list', project, instance, error);
   return {
     known: false,
-    reason: `backupRuns.list failed with ${googleErrorCode(error)}: ${googleErrorMessage(error)}`,
+    reason: instanceReadRefused('backupRuns.list', project, instance, error, 'cloudsql.backupRuns.list'),
     ...refusal(error, 'cloudsql.backupRuns.list'),
   };
+}
+
+/**
+ * Why a per-instance read (`read`, which needs `permission`) answered for the instance rather than
+ * for the call ({@link failScopeOnCallFailure} let it pass): what Cloud SQL's code means here and
+ * what to do, with the code and Cloud SQL's own words (core/errors.ts quotedAnswer) in parentheses,
+ * as the Cloud KMS and Resource Manager reads word theirs. A refusal no role fixes (an API off, a VPC
+ * Service Controls perimeter: core/errors.ts refusalNotOfPermission) says so instead of a role.
+ */
+function instanceReadRefused(
+  read: string,
+  project: string,
+  instance: string,
+  error: unknown,
+  permission: string,
+): string {
+  const code = googleErrorCode(error);
+  const message = quotedAnswer(googleErrorMessage(error));
+  const answered = (label: string) => `${label}${message ? `: ${message}` : ''}`;
+  if (isAccessDenied(code)) {
+    const notOfPermission = refusalNotOfPermission(error, { project, service: CLOUD_SQL_ADMIN_SERVICE });
+    const reason = (error as { reason?: unknown }).reason;
+    if (notOfPermission) {
+      return `${read} was refused (${answered(typeof reason === 'string' ? reason : code)}): ${notOfPermission}`;
+    }
+    return `${read} was denied (${answered(code)}): the service account that made the call (the audit, snapshot or chat-action function's) needs ${permission} in project ${project} (roles/cloudsql.viewer grants it)`;
+  }
+  switch (code) {
+    case 'NOT_FOUND':
+      return `${read} found no instance ${instance} in project ${project} (${answered(code)}): it was most likely deleted after this run listed it; run the audit again, which no longer lists it if so`;
+    case 'FAILED_PRECONDITION':
+      // "This is currently limited to PostgreSQL instances that are PITR enabled with logs stored
+      // in cloud storage" (gcloud sql instances get-latest-recovery-time, DESCRIPTION).
+      return `${read} was refused for the instance's setup or state (${answered(code)}): ${
+        read === 'instances.getLatestRecoveryTime'
+          ? 'Cloud SQL answers it only for an instance with point-in-time recovery on and its transaction logs in Cloud Storage'
+          : 'Cloud SQL answers so for an instance in a state the read is not allowed in'
+      }; look at the instance (\`gcloud sql instances describe ${instance} --project ${project}\`) and run the audit again`;
+    case 'UNAUTHENTICATED':
+      return `${read} was refused because Cloud SQL did not accept the credentials that made the call (${answered(code)}): they have expired or were revoked; check the function's service account and run the audit again`;
+    case 'INVALID_ARGUMENT':
+    case 'OUT_OF_RANGE':
+      return `${read} was refused as an invalid request for instance ${instance} (${answered(code)}): it says nothing of the instance; run the audit again, and if it keeps failing, raise it with the maintainers of backup-guard, quoting this message`;
+    default:
+      return `${read} failed (${answered(code)})`;
+  }
 }
 
 /**

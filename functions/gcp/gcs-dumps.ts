@@ -75,6 +75,7 @@ import {
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import {
   describeError,
+  quotedAnswer,
   refusalAdvice,
   refusalNotOfPermission,
   saysNothingOfTheResource,
@@ -256,30 +257,15 @@ function firstErrorReason(errors: unknown): string | undefined {
 }
 
 /**
- * `text` without what would let a reader act as the audit: the query of any URL (a signed URL's
- * X-Goog-Signature and X-Goog-Credential, an access_token) and any bearer or OAuth access token.
- * An answer may quote the request, and a proxy's page anything.
- */
-function withoutSecrets(text: string): string {
-  return text
-    .replace(/(https?:\/\/[^\s?#"'<>]*)\?[^\s"'<>]*/gi, '$1?(query left out)')
-    .replace(/\b(Bearer)\s+[^\s"'<>,;)]+/gi, '$1 (token left out)')
-    .replace(/\bya29\.[\w.-]+/g, '(token left out)')
-    .replace(
-      /\b(access_token|X-Goog-Signature|X-Goog-Credential|X-Amz-Signature|X-Amz-Credential|GoogleAccessId|Signature)=[^\s&"'<>]*/gi,
-      '$1=(left out)',
-    );
-}
-
-/**
  * `forbidden (HTTP 403): backup-guard does not have storage.objects.list access…`, as the S3 reads
  * say theirs (Cloud Storage's reason, the HTTP status, its message), and what to do when no role
  * fixes it ({@link storageRefusal}). A JSON answer in the message ({@link storageErrorAnswer}) is
  * said by its message and reason, never quoted whole; text that is no JSON answer is kept, with the
- * status before it (`403: forbidden`). Never credentials ({@link withoutSecrets}).
+ * status before it (`403: forbidden`). Either is quoted on one line, bounded, and never with
+ * credentials (core/errors.ts {@link quotedAnswer}).
  */
 function reasonOf(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return withoutSecrets(String(error));
+  if (typeof error !== 'object' || error === null) return quotedAnswer(String(error));
   const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
   const text = typeof message === 'string' ? message : undefined;
   const answer = text === undefined ? undefined : storageErrorAnswer(text);
@@ -295,7 +281,7 @@ function reasonOf(error: unknown): string {
           : '';
   const said = answer ? (answer.message ?? 'no message sent') : (text ?? 'request failed');
   const notOfPermission = storageRefusal(error, answer);
-  return `${head}${withoutSecrets(said)}${notOfPermission ? `; ${notOfPermission}` : ''}`;
+  return `${head}${quotedAnswer(said)}${notOfPermission ? `; ${notOfPermission}` : ''}`;
 }
 
 /**

@@ -16,12 +16,19 @@
  * cannot do twice what the first did, and without it one 429 or 500 on a read would fail the whole
  * scope, where a second try within the same time budget may be answered.
  *
- * Errors name the operation, the HTTP status and Google's error code, never a body (neither the
- * request's nor the answer's message): a caller may log or show them.
+ * Errors name the operation, the HTTP status, Google's error code and what Google said (its
+ * `error.message`, or the first characters of an answer that is not JSON, a proxy's page), quoted
+ * as core/errors.ts quotedAnswer quotes a cloud's words: on one line, bounded, without a URL's query
+ * or a token. Never a body the request sent, and nothing Google said of a request that sent one: its
+ * message may repeat a value of the request (INVALID_ARGUMENT's often does), and such a body (a chat
+ * record, the chat work with its reply URL) holds what no filter knows to leave out. A caller may
+ * log or show them. When the retries run out, the error says how many attempts were made, over how
+ * long, and why no other was made.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../core/backoff.ts';
-import { CredentialsError, describeError } from '../core/errors.ts';
+import { CredentialsError, describeError, quotedAnswer } from '../core/errors.ts';
+import { plural } from '../core/plural.ts';
 import { scopeCall, scopeSignal } from '../core/scope-calls.ts';
 
 /** Signs requests; google-auth-library's resolved `AuthClient` fits. */
@@ -82,6 +89,12 @@ export class GcpApiError extends Error {
    */
   reason?: string;
   errorInfoMetadata?: Readonly<Record<string, string>>;
+  /**
+   * What Google said, as the message quotes it (core/errors.ts quotedAnswer: one line, bounded, no
+   * URL query or token): its `error.message`, or the text of an answer that is not JSON. Undefined
+   * when there was nothing to quote, and for a request that sent a body (see the module comment).
+   */
+  said?: string;
   constructor(message: string, status: number, code: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'GcpApiError';
@@ -237,10 +250,14 @@ export class GcpRestClient {
     return body as { readonly name: string };
   }
 
-  /** One request, retried; the error of the last attempt names how many attempts were made. */
+  /**
+   * One request, retried; when the retries run out, the error of the last attempt names how many
+   * attempts were made, over how long, and why no other was ({@link triedFor}).
+   */
   async request(request: GcpRestRequest): Promise<GcpRestAnswer> {
     const { maxAttempts, initialDelayMs, maxDelayMs, totalTimeoutMs } = this.#retry;
-    const deadline = Date.now() + totalTimeoutMs;
+    const started = Date.now();
+    const deadline = started + totalTimeoutMs;
     for (let attempt = 1; ; attempt += 1) {
       const remaining = deadline - Date.now();
       let failure: Error;
@@ -258,23 +275,27 @@ export class GcpRestClient {
       }
       const delay = backoffDelay(attempt, initialDelayMs, maxDelayMs);
       if (attempt >= maxAttempts || Date.now() + delay >= deadline) {
-        if (attempt === 1) throw failure;
+        const tried = triedFor(
+          attempt,
+          Date.now() - started,
+          attempt >= maxAttempts ? undefined : totalTimeoutMs,
+        );
         if (failure instanceof GcpApiError) {
-          throw new this.#errorClass(
-            `${failure.message} after ${attempt} attempts`,
+          const { said } = failure;
+          const error = new this.#errorClass(
+            `${answeredHead(request.what, failure)} ${tried}${said ? `: ${said}` : ''}`,
             failure.status,
             failure.code,
-            {
-              cause: failure,
-            },
+            { cause: failure },
           );
+          if (said) error.said = said;
+          if (failure.reason) error.reason = failure.reason;
+          if (failure.errorInfoMetadata) error.errorInfoMetadata = failure.errorInfoMetadata;
+          throw error;
         }
-        throw new Error(
-          `${request.what} got no answer after ${attempt} attempts (${describeError(failure)})`,
-          {
-            cause: failure,
-          },
-        );
+        throw new Error(`${request.what} got no answer ${tried}: ${describeError(failure)}`, {
+          cause: failure,
+        });
       }
       // A failed scope's wait ends at once (functions/core/scope-calls.ts): nothing more is asked.
       await sleep(delay, undefined, { signal: scopeSignal() });
@@ -306,15 +327,61 @@ export class GcpRestClient {
     }
     const code = errorCodeOf(text) ?? `HTTP_${response.status}`;
     const info = errorInfoOf(text);
-    const error = new this.#errorClass(
-      `${request.what} answered ${response.status} ${code}${info?.reason ? ` (${info.reason})` : ''}`,
-      response.status,
-      code,
-    );
+    const head = answeredHead(request.what, { status: response.status, code, reason: info?.reason });
+    // Nothing Google said of a request that sent a body (see the module comment).
+    const said = request.body === undefined ? googleSaid(text) : undefined;
+    const error = new this.#errorClass(`${head}${said ? `: ${said}` : ''}`, response.status, code);
+    if (said) error.said = said;
     if (info?.reason) error.reason = info.reason;
     if (info?.metadata) error.errorInfoMetadata = info.metadata;
     throw error;
   }
+}
+
+/** `Cloud KMS GET … answered 403 PERMISSION_DENIED (SERVICE_DISABLED)`: the call, its status and code. */
+function answeredHead(
+  what: string,
+  answer: { readonly status: number; readonly code: string; readonly reason?: string | undefined },
+): string {
+  return `${what} answered ${answer.status} ${answer.code}${answer.reason ? ` (${answer.reason})` : ''}`;
+}
+
+/**
+ * How many attempts a request made before its retries ran out, over how long (from the first
+ * attempt's start to the last one's end, waits included), and why no other was made: as many as a
+ * call makes (`timeLimitMs` undefined), or the wait before another would not end within the
+ * `timeLimitMs` a call may take. As `after 5 attempts over 3.2 s (as many as a call makes)`.
+ */
+function triedFor(attempts: number, elapsedMs: number, timeLimitMs?: number): string {
+  const why =
+    timeLimitMs === undefined
+      ? 'as many as a call makes'
+      : `no time was left for another in the ${seconds(timeLimitMs)} s a call may take`;
+  return `after ${plural(attempts, 'attempt')} over ${(elapsedMs / 1000).toFixed(1)} s (${why})`;
+}
+
+/** Milliseconds as seconds, without a trailing zero: 30 for 30,000, 0.05 for 50. */
+function seconds(ms: number): string {
+  return String(ms / 1000);
+}
+
+/**
+ * What Google said in an error answer, quoted as core/errors.ts quotedAnswer quotes it: its
+ * `error.message` when the answer is Google's JSON error (none when that sends no message), else the
+ * answer's text (a proxy's page); undefined when there is nothing to quote.
+ */
+function googleSaid(text: string): string | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    return text.trim() === '' ? undefined : quotedAnswer(text);
+  }
+  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  // Another JSON answer (not Google's error shape) is said no more than its status: it is no message.
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { message } = error as { message?: unknown };
+  return typeof message === 'string' && message.trim() !== '' ? quotedAnswer(message) : undefined;
 }
 
 const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';

@@ -512,6 +512,40 @@ describe('parseChatCommand when Slack has turned part of a reason into a link or
   });
 });
 
+describe('parseChatCommand when a database is named both plainly and by its ARN', () => {
+  const ARN = 'arn:aws:rds:eu-west-1:111122223333:db:certctl-prod';
+
+  it('keeps both names: which database the plain name names is known only once the databases are read', () => {
+    // Act: certctl-prod may also be a database in another account or region (or a Cloud SQL
+    // instance); dropping either name here could narrow a readiness answer or hide a refusal.
+    const snapshot = parseChatCommand(`snapshot certctl-prod ${ARN} reason="CA rotation" ticket=CHG-1`);
+    const readiness = parseChatCommand(`readiness ${ARN} CERTCTL-PROD`);
+
+    // Assess
+    expect(snapshot).toMatchObject({ targets: ['certctl-prod', ARN] });
+    expect(readiness).toEqual({ name: 'readiness', targets: [ARN, 'CERTCTL-PROD'] });
+  });
+
+  it('says, when over the limit, that a plain name and its ARN count as two and why', () => {
+    // Prepare: 50 databases, one of them named again by its ARN.
+    const fifty = Array.from({ length: 50 }, (_, index) => `db-${index}`);
+    const arn = 'arn:aws:rds:eu-west-1:111122223333:db:db-7';
+    const connection = 'certctl-prod:europe-west1:db-9';
+
+    // Act
+    const one = parseChatCommand(`readiness ${fifty.join(' ')} ${arn}`);
+    const two = parseChatCommand(`readiness ${fifty.join(' ')} ${arn} ${connection}`);
+
+    // Assess: before, "(51 named)" only, as if 51 databases had been named.
+    expect((one as CommandError).message).toBe(
+      `name at most 50 databases at once (51 named, counting \`db-7\` and \`${arn}\` as two: which database a plain name names is known only once the databases are read, and it may be one in another account, region or project); name each database once, by its ARN or project:region:instance where its plain name is shared`,
+    );
+    expect((two as CommandError).message).toContain(
+      `(52 named, counting \`db-7\` and \`${arn}\` as two, and 1 more such pair:`,
+    );
+  });
+});
+
 describe('parseChatCommand when one database is named twice in different cases', () => {
   it('answers one target, as typed first, since RDS and Cloud SQL names are not told apart by case', () => {
     // Act

@@ -581,11 +581,67 @@ describe('readCloudSqlPitrFacts', () => {
     expect(byName.get('healthy')?.restoreWindow.known).toBe(true);
     expect(byName.get('broken')?.restoreWindow).toEqual({
       known: false,
-      reason:
-        'instances.getLatestRecoveryTime failed with FAILED_PRECONDITION: Simulated FAILED_PRECONDITION for getLatestRecoveryTime on broken',
+      reason: `instances.getLatestRecoveryTime was refused for the instance's setup or state (FAILED_PRECONDITION: Simulated FAILED_PRECONDITION for getLatestRecoveryTime on broken): Cloud SQL answers it only for an instance with point-in-time recovery on and its transaction logs in Cloud Storage; look at the instance (\`gcloud sql instances describe broken --project ${PROJECT}\`) and run the audit again`,
       accessDenied: false,
     });
   });
+
+  // Before, each read "failed with CODE: message", leaving the reader to know what the code means.
+  it.each([
+    ['getLatestRecoveryTime', 'instances.getLatestRecoveryTime', {}, 'cloudsql.instances.get'],
+    [
+      'backupRuns',
+      'backupRuns.list',
+      { backups: { pointInTimeRecovery: false } },
+      'cloudsql.backupRuns.list',
+    ],
+  ] as const)(
+    'says which permission is missing, and where, when %s is denied',
+    async (fault, readName, options, permission) => {
+      // Prepare
+      const scenario = cloudSqlScenario([
+        instance('healthy'),
+        instance('broken', { ...options, faults: { [fault]: 'PERMISSION_DENIED' } }),
+      ]);
+
+      // Act
+      const facts = await read(scenario);
+
+      // Assess
+      const broken = facts.find((fact) => fact.resource.id === 'broken');
+      expect(broken?.restoreWindow).toEqual({
+        known: false,
+        reason: `${readName} was denied (PERMISSION_DENIED: Simulated PERMISSION_DENIED for ${readName.replace(/^instances\./, '')} on broken): the service account that made the call (the audit, snapshot or chat-action function's) needs ${permission} in project ${PROJECT} (roles/cloudsql.viewer grants it)`,
+        accessDenied: true,
+        permission,
+      });
+    },
+  );
+
+  it.each([
+    ['getLatestRecoveryTime', 'instances.getLatestRecoveryTime', {}],
+    ['backupRuns', 'backupRuns.list', { backups: { pointInTimeRecovery: false } }],
+  ] as const)(
+    'says the instance was not found, most likely deleted since it was listed, when %s answers NOT_FOUND',
+    async (fault, readName, options) => {
+      // Prepare
+      const scenario = cloudSqlScenario([
+        instance('healthy'),
+        instance('broken', { ...options, faults: { [fault]: 'NOT_FOUND' } }),
+      ]);
+
+      // Act
+      const facts = await read(scenario);
+
+      // Assess
+      const broken = facts.find((fact) => fact.resource.id === 'broken');
+      expect(broken?.restoreWindow).toEqual({
+        known: false,
+        reason: `${readName} found no instance broken in project ${PROJECT} (NOT_FOUND: Simulated NOT_FOUND for ${readName.replace(/^instances\./, '')} on broken): it was most likely deleted after this run listed it; run the audit again, which no longer lists it if so`,
+        accessDenied: false,
+      });
+    },
+  );
 
   it.each([
     ['getLatestRecoveryTime', 'instances.getLatestRecoveryTime', {}],
@@ -1168,6 +1224,46 @@ describe('readCloudSqlPitrFacts when one per-instance read is refused', () => {
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.remediationText).toContain('cloudsql.backupRuns.list');
     expect(outcome?.remediationText).not.toContain('cloudsql.instances.get');
+  });
+});
+
+describe('readCloudSqlPitrFacts when a VPC Service Controls perimeter refuses backupRuns.list', () => {
+  it('says what refused it and what to do, not a role: no role fixes it', async () => {
+    // Prepare: gax's PERMISSION_DENIED (7) with the ErrorInfo reason SECURITY_POLICY_VIOLATED.
+    const primary = {
+      name: 'db-1',
+      databaseVersion: 'POSTGRES_16',
+      instanceType: 'CLOUD_SQL_INSTANCE',
+      settings: {
+        userLabels: { 'certctl-backup-guard': 'enabled' },
+        backupConfiguration: { enabled: { value: true }, pointInTimeRecoveryEnabled: { value: false } },
+      },
+    } as unknown as DatabaseInstance;
+    const api: CloudSqlApi = {
+      instances: { list: async () => [{ items: [primary] }], getLatestRecoveryTime: async () => [{}] },
+      backupRuns: {
+        list: async () => {
+          throw Object.assign(new Error("Request is prohibited by organization's policy."), {
+            code: 7,
+            reason: 'SECURITY_POLICY_VIOLATED',
+            errorInfoMetadata: { uid: 'abc-123' },
+          });
+        },
+      },
+    };
+
+    // Act
+    const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, {
+      now: () => new Date('2026-03-01T12:00:00.000Z'),
+    });
+
+    // Assess
+    expect(fact?.restoreWindow).toMatchObject({
+      known: false,
+      reason:
+        "backupRuns.list was refused (SECURITY_POLICY_VIOLATED: Request is prohibited by organization's policy): a VPC Service Controls perimeter refused the call to the sqladmin.googleapis.com API (unique id abc-123 in its audit log): call it from inside the perimeter or allow it with an ingress rule",
+    });
   });
 });
 

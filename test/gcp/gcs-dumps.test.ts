@@ -2229,6 +2229,23 @@ describe('readGcsDumpFact, ranged reads on a client without automatic retries', 
     }
   });
 
+  it('quotes a long answer that is not JSON on one line, 300 characters at most, not whole', async () => {
+    // Prepare: a proxy's page of many lines, kilobytes long.
+    const page = `<html>\n<body>\n  403 Forbidden by the egress proxy\n${'padding '.repeat(500)}</body></html>`;
+
+    // Act
+    const { fact } = await readThrough({ autoRetry: false, maxRetries: 0 }, () =>
+      Object.assign(new Error(page), { code: 403 }),
+    );
+
+    // Assess: before, the reason held the page whole, newlines and all.
+    const reason = fact?.newest?.header.state === 'unknown' ? fact.newest.header.reason : '';
+    expect(reason.startsWith('403: <html> <body> 403 Forbidden by the egress proxy padding')).toBe(true);
+    expect(reason).not.toContain('\n');
+    expect(reason.length).toBeLessThanOrEqual('403: '.length + 300);
+    expect(reason.endsWith('…')).toBe(true);
+  });
+
   it('says the Cloud Storage API is off, not only its message, when a media read is answered so', async () => {
     // Prepare: the JSON API's answers when the API is disabled (its own accessNotConfigured, and
     // the AIP-193 ErrorInfo SERVICE_DISABLED), which a media read puts in the message.

@@ -11,6 +11,7 @@ import {
 import { GcpApiError } from '../../functions/gcp/rest-request.ts';
 import { startSim } from '../sim/server.ts';
 import { simProjectNumber } from '../sim/services/resource-manager.ts';
+import { loopback } from './loopback.ts';
 
 const answering = (answer: () => Promise<unknown>): ResourceManagerApi => ({
   getProject: () => answer() as never,
@@ -100,5 +101,44 @@ describe('readProjectNumber when the Resource Manager API is not enabled', () =>
       reason: `projects.get of certctl-no-crm was refused (SERVICE_DISABLED): the cloudresourcemanager.googleapis.com API is not enabled on project ${consumer}: enable it (\`gcloud services enable cloudresourcemanager.googleapis.com --project ${consumer}\`)`,
       remedy: `The cloudresourcemanager.googleapis.com API is not enabled on project ${consumer}: enable it (\`gcloud services enable cloudresourcemanager.googleapis.com --project ${consumer}\`), then run the audit again.`,
     });
+  });
+});
+
+describe('readProjectNumber over REST, when Google refuses the call', () => {
+  it('says what Google said in the reason, never a token it quotes', async () => {
+    // Prepare: a 400 whose message quotes an OAuth access token and a signed URL.
+    const api = await loopback((_request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          error: {
+            code: 400,
+            status: 'INVALID_ARGUMENT',
+            message:
+              'Project id is malformed (sent with ya29.canary-token-41e7 from https://x.test/p?sig=canary-query-41e7)',
+          },
+        }),
+      );
+    });
+    try {
+      // Act
+      const reading = await readProjectNumber(
+        new ResourceManagerRestClient({ endpoint: api.endpoint }),
+        'certctl-prod',
+      );
+
+      // Assess: before, the reason named the status and code only.
+      expect(reading).toMatchObject({
+        state: 'unknown',
+        reason: expect.stringContaining(
+          'projects.get of certctl-prod failed: Resource Manager GET projects/certctl-prod answered 400 INVALID_ARGUMENT: Project id is malformed',
+        ),
+      });
+      const { reason } = reading as { reason: string };
+      expect(reason).not.toContain('canary-token-41e7');
+      expect(reason).not.toContain('canary-query-41e7');
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -386,6 +386,71 @@ describe('runSnapshotJob, one database named in two cases', () => {
   });
 });
 
+describe('runSnapshotJob, one database named by its plain name and by its ARN', () => {
+  const ARN = 'arn:aws:rds:eu-west-1:111111111111:db:certctl-db';
+  /** A cloud of `targets`, recording each create. */
+  function recording(targets: readonly SnapshotTarget[]): { cloud: SnapshotCloud; created: string[] } {
+    const created: string[] = [];
+    const backend = fakeBackend();
+    const create = backend.create.bind(backend);
+    backend.create = async (target, ...rest) => {
+      created.push(`${target.account}/${target.id}`);
+      return create(target, ...rest);
+    };
+    return {
+      created,
+      cloud: { ...cloudOf(backend), targets: async () => ({ targets: [...targets], problems: [] }) },
+    };
+  }
+
+  it('snapshots it once when the plain name names no other database, as the chat grammar keeps both names', async () => {
+    // Prepare
+    const { cloud, created } = recording([{ ...TARGET, arn: ARN }]);
+
+    // Act
+    const result = await runSnapshotJob(
+      {
+        requestId: 'CHG-5',
+        reason: 'CA rotation',
+        requestedBy: 'alice',
+        wait: false,
+        targets: ['certctl-db', ARN],
+      },
+      { policy: parsePolicy({}), clouds: [cloud] },
+    );
+
+    // Assess
+    expect(created).toEqual(['111111111111/certctl-db']);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('snapshots nothing when the plain name also names a database in another account: the ARN does not pick for it', async () => {
+    // Prepare
+    const other: SnapshotTarget = {
+      ...TARGET,
+      account: '222222222222',
+      arn: 'arn:aws:rds:eu-west-1:222222222222:db:certctl-db',
+    };
+    const { cloud, created } = recording([{ ...TARGET, arn: ARN }, other]);
+
+    // Act
+    const result = await runSnapshotJob(
+      {
+        requestId: 'CHG-6',
+        reason: 'CA rotation',
+        requestedBy: 'alice',
+        wait: false,
+        targets: ['certctl-db', ARN],
+      },
+      { policy: parsePolicy({}), clouds: [cloud] },
+    );
+
+    // Assess
+    expect(created).toEqual([]);
+    expect(result.problems).toEqual([expect.stringContaining('target certctl-db names 2 databases')]);
+  });
+});
+
 describe('runSnapshotJob, a named database that stands in for a target', () => {
   const cluster = (account: string): SnapshotTarget => ({
     provider: 'aws',
