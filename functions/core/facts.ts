@@ -125,6 +125,16 @@ export type RestoreWindow =
        * sent proves a restore point yet. Absent otherwise.
        */
       readonly firstBackupPending?: true;
+      /**
+       * Why the cloud reported no window, when this one is derived from settings instead (Cloud SQL
+       * with its transaction logs on disk: the oldest automated backup and
+       * `transactionLogRetentionDays`). Such a window is the most the settings let it reach: the
+       * real one is never longer, but is shorter while the logs kept do not yet reach back the
+       * days set (point-in-time recovery turned on, or the days raised, since), which no API
+       * reports. It can prove a window too short, never one long enough. Absent for a window the
+       * cloud reported.
+       */
+      readonly derived?: string;
     }
   | {
       readonly known: false;
