@@ -44,6 +44,7 @@ import {
   type CollectedFacts,
   cloudSqlLogDaysOutsideRange,
   DEFAULT_BACKUP_LOCATION,
+  EDITION_NOT_SENT,
   isBackupPlanTier,
   isUnknownBackupTier,
   type PitrFact,
@@ -596,9 +597,11 @@ function editionOf(instance: DatabaseInstance): CloudSqlEdition {
 /**
  * The instance's `settings.edition` when the protos do not know it (a number gax leaves as is, shown
  * as `EDITION_<n>`, or a newer name); undefined for a known or absent one. An absent edition decodes
- * as EDITION_UNSPECIFIED, an instance from before editions (Enterprise-class); an unknown one is not.
+ * as EDITION_UNSPECIFIED, an instance from before editions (Enterprise-class); an unknown one is not,
+ * nor is one of an answer without settings ({@link EDITION_NOT_SENT}): its edition was not sent.
  */
 function unknownEditionOf(instance: DatabaseInstance): string | undefined {
+  if (!instance.settings) return EDITION_NOT_SENT;
   const edition = enumName('edition', instance.settings?.edition);
   return edition !== undefined && !isKnownEnum('edition', edition) ? edition : undefined;
 }

@@ -1334,6 +1334,31 @@ describe('toPitrFact edition', () => {
   });
 });
 
+describe('toPitrFact without settings', () => {
+  it('does not call the target impossible on an instance whose answer sent no settings, and so no edition', () => {
+    // Prepare: the answer left settings out (gax decodes it as null): its edition was not sent, which
+    // is not an instance from before editions (EDITION_UNSPECIFIED, sent in settings or defaulted there).
+    const answer = {
+      name: 'db-1',
+      region: 'europe-west1',
+      state: 'RUNNABLE',
+      settings: null,
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const outcome = pitrRetentionCheck.evaluate(
+      toPitrFact(PROJECT, answer, { known: false, reason: 'not read' }),
+      contextWith(),
+    );
+
+    // Assess: nothing of the retention was sent, so nothing is judged.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).not.toContain('impossible');
+    expect(outcome?.description).not.toContain('ENTERPRISE-class');
+    expect(outcome?.observed).toMatchObject({ maxRetentionDaysOnEdition: null });
+  });
+});
+
 describe('toPitrFact retention unit', () => {
   it('says the retained backups came in a unit the tool does not know, not that the API did not send them', () => {
     // Prepare: backupRetentionSettings with a retentionUnit the protos do not list (only COUNT is
