@@ -125,6 +125,16 @@ export type RestoreWindow =
        * sent proves a restore point yet. Absent otherwise.
        */
       readonly firstBackupPending?: true;
+      /**
+       * Why the cloud reported no window, when this one is derived from settings instead (Cloud SQL
+       * with its transaction logs on disk: the oldest automated backup and
+       * `transactionLogRetentionDays`). Such a window is the most the settings let it reach: the
+       * real one is never longer, but is shorter while the logs kept do not yet reach back the
+       * days set (point-in-time recovery turned on, or the days raised, since), which no API
+       * reports. It can prove a window too short, never one long enough. Absent for a window the
+       * cloud reported.
+       */
+      readonly derived?: string;
     }
   | {
       readonly known: false;
@@ -353,6 +363,13 @@ export const ON_BACKUP_PLAN =
  */
 export const DEFAULT_BACKUP_LOCATION = 'multi-region (default)';
 
+/**
+ * `cloudSql.unknownEdition` of an instance whose answer sent no `settings` at all: its edition was
+ * not sent, which is not an instance from before editions (EDITION_UNSPECIFIED, the proto3 default
+ * of an edition left out of sent settings), and no edition's log cap is judged of it.
+ */
+export const EDITION_NOT_SENT = 'not sent';
+
 /** The region of a Cloud SQL instance whose answer sent none (functions/gcp/cloud-sql.ts). */
 export const REGION_NOT_SENT = 'unknown';
 
@@ -507,9 +524,10 @@ export interface PitrFact extends Fact {
      */
     readonly unknownInstanceType?: string | undefined;
     /**
-     * `settings.edition` as sent when the protos do not list it (an edition newer than the library):
-     * `edition` is then `UNSPECIFIED`, but the instance is not one without an edition, and its log
-     * cap is not known (functions/checks/pitr/wording.ts maxRetentionDays). Absent for every known one.
+     * `settings.edition` as sent when the protos do not list it (an edition newer than the library),
+     * or {@link EDITION_NOT_SENT} when the answer sent no settings: `edition` is then `UNSPECIFIED`,
+     * but the instance is not known to be one without an edition, and its log cap is not known
+     * (functions/checks/pitr/wording.ts maxRetentionDays). Absent for every known one.
      */
     readonly unknownEdition?: string | undefined;
     /**

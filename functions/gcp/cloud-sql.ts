@@ -11,9 +11,10 @@
  * - `backupRuns.list` when PITR is on but `transactionalLogStorageState` says the logs are on disk
  *   (`DISK`, or `SWITCHING_TO_CLOUD_STORAGE` until the switch completes): the window starts at the
  *   later of the oldest successful automated backup and now - `transactionLogRetentionDays` (a
- *   restore needs a base backup and the logs after it), and the latest recovery time is unknown. The
- *   fact carries the storage state (`cloudSql.logStorage`), from which `pitr.lag` says why it
- *   cannot measure the lag and how to switch the logs;
+ *   restore needs a base backup and the logs after it), and the latest recovery time is unknown. A
+ *   window derived from settings (`derived`), which `pitr.window` never passes: the logs may not
+ *   reach back the days set yet. The fact carries the storage state (`cloudSql.logStorage`), from
+ *   which `pitr.lag` says why it cannot measure the lag and how to switch the logs;
  * - `backupRuns.list` when PITR is off: without write-ahead logs the only restore points are the
  *   successful automated backups, so the window runs from the oldest to the newest of them;
  * - neither when `backupTier` is ENHANCED (Backup and DR manages the backups): the window is unknown
@@ -44,6 +45,7 @@ import {
   type CollectedFacts,
   cloudSqlLogDaysOutsideRange,
   DEFAULT_BACKUP_LOCATION,
+  EDITION_NOT_SENT,
   isBackupPlanTier,
   isUnknownBackupTier,
   type PitrFact,
@@ -545,7 +547,9 @@ const LOGS_OUTSIDE_CLOUD_STORAGE = new Set(['DISK', 'SWITCHING_TO_CLOUD_STORAGE'
 /**
  * PITR on with the logs on disk: a point in time needs a base backup and the logs after it, so the
  * earliest restorable point is the later of the oldest successful automated backup and
- * now - `transactionLogRetentionDays`. The window is derived, not reported, so days outside the
+ * now - `transactionLogRetentionDays`, at best: logs are kept only from when point-in-time recovery
+ * was turned on or the days last raised, which no API reports. The window is derived, not reported
+ * (`derived`: an upper bound that proves a window too short, never one long enough), so days outside the
  * documented edition's range (`outsideRange`: 0 with backups on, more than ENTERPRISE's 7 or
  * ENTERPRISE_PLUS's 35) derive none: they say nothing of the days kept. Without a documented edition
  * the days are capped at the widest any edition keeps (`cap`), as pitr.retention judges them as
@@ -599,6 +603,7 @@ async function logsOnDiskWindow(
     earliest,
     latest: undefined,
     source: `oldest AUTOMATED backup run and transactionLogRetentionDays=${logRetentionDays}${keptDays < logRetentionDays ? `, of which Cloud SQL keeps at most ${cap.maxDays} on ${cap.on}` : ''}; ${state}`,
+    derived: `the transaction logs are not in Cloud Storage (${state}), so Cloud SQL reports no restore window for it (instances.getLatestRecoveryTime); the window is derived from its oldest automated backup and transactionLogRetentionDays=${logRetentionDays}`,
   };
 }
 
@@ -645,9 +650,11 @@ function editionOf(instance: DatabaseInstance): CloudSqlEdition {
 /**
  * The instance's `settings.edition` when the protos do not know it (a number gax leaves as is, shown
  * as `EDITION_<n>`, or a newer name); undefined for a known or absent one. An absent edition decodes
- * as EDITION_UNSPECIFIED, an instance from before editions (Enterprise-class); an unknown one is not.
+ * as EDITION_UNSPECIFIED, an instance from before editions (Enterprise-class); an unknown one is not,
+ * nor is one of an answer without settings ({@link EDITION_NOT_SENT}): its edition was not sent.
  */
 function unknownEditionOf(instance: DatabaseInstance): string | undefined {
+  if (!instance.settings) return EDITION_NOT_SENT;
   const edition = enumName('edition', instance.settings?.edition);
   return edition !== undefined && !isKnownEnum('edition', edition) ? edition : undefined;
 }

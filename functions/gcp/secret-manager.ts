@@ -355,13 +355,13 @@ function copyKey(
     const setting = readKey(configured, undefined).then(at);
     return unproven === undefined ? setting : setting.then((key) => ({ ...key, unproven }));
   }
-  return {
+  return at({
     id: location === undefined ? 'google-managed' : `google-managed (${location})`,
     manager: 'PROVIDER',
     ...(configured ? { beforeCmek: configured } : {}),
     // A Google-managed setting too: CMEK removed since (`--remove-cmek`) still encrypts the versions added before.
     ...(unproven === undefined ? {} : { unproven }),
-  };
+  });
 }
 
 /**

@@ -501,6 +501,8 @@ describe('readCloudSqlPitrFacts', () => {
       latest: undefined,
       source:
         'oldest AUTOMATED backup run and transactionLogRetentionDays=7; transactionalLogStorageState=DISK',
+      derived:
+        'the transaction logs are not in Cloud Storage (transactionalLogStorageState=DISK), so Cloud SQL reports no restore window for it (instances.getLatestRecoveryTime); the window is derived from its oldest automated backup and transactionLogRetentionDays=7',
     });
     expect(byName.get('disk-young')).toMatchObject({
       known: true,
@@ -1428,6 +1430,31 @@ describe('toPitrFact edition', () => {
   });
 });
 
+describe('toPitrFact without settings', () => {
+  it('does not call the target impossible on an instance whose answer sent no settings, and so no edition', () => {
+    // Prepare: the answer left settings out (gax decodes it as null): its edition was not sent, which
+    // is not an instance from before editions (EDITION_UNSPECIFIED, sent in settings or defaulted there).
+    const answer = {
+      name: 'db-1',
+      region: 'europe-west1',
+      state: 'RUNNABLE',
+      settings: null,
+    } as unknown as DatabaseInstance;
+
+    // Act
+    const outcome = pitrRetentionCheck.evaluate(
+      toPitrFact(PROJECT, answer, { known: false, reason: 'not read' }),
+      contextWith(),
+    );
+
+    // Assess: nothing of the retention was sent, so nothing is judged.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).not.toContain('impossible');
+    expect(outcome?.description).not.toContain('ENTERPRISE-class');
+    expect(outcome?.observed).toMatchObject({ maxRetentionDaysOnEdition: null });
+  });
+});
+
 describe('toPitrFact retention unit', () => {
   it('says the retained backups came in a unit the tool does not know, not that the API did not send them', () => {
     // Prepare: backupRetentionSettings with a retentionUnit the protos do not list (only COUNT is
@@ -1571,5 +1598,85 @@ describe('toPitrFact finalBackupConfig.retentionDays', () => {
     expect(read(0, 'ENHANCED')?.finalBackupRetentionImpossible).toBe(
       'the API sent settings.finalBackupConfig.retentionDays=0, outside the 1 day to 99 years Cloud SQL keeps a final backup of an instance Backup and DR manages',
     );
+  });
+});
+
+describe('readCloudSqlPitrFacts with the transaction logs on disk', () => {
+  /** An ENTERPRISE primary keeping 7 days of logs on its disk, with 20 daily automated backups. */
+  function diskLogs(logDays: number): { api: CloudSqlApi; now: Date } {
+    const now = new Date('2026-03-01T12:00:00.000Z');
+    const ago = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+    const primary = {
+      name: 'db-1',
+      databaseVersion: 'POSTGRES_16',
+      instanceType: 'CLOUD_SQL_INSTANCE',
+      state: 'RUNNABLE',
+      createTime: ago(400),
+      settings: {
+        edition: 'ENTERPRISE',
+        userLabels: { 'certctl-backup-guard': 'enabled' },
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: true },
+          transactionLogRetentionDays: { value: logDays },
+          transactionalLogStorageState: 'DISK',
+          backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 20 } },
+        },
+      },
+    } as unknown as DatabaseInstance;
+    const runs = Array.from({ length: 20 }, (_, day) => ({
+      status: 'SUCCESSFUL',
+      type: 'AUTOMATED',
+      endTime: ago(day + 0.5),
+    }));
+    const api: CloudSqlApi = {
+      instances: {
+        list: async () => [{ items: [primary] }],
+        getLatestRecoveryTime: async () => {
+          throw new Error('getLatestRecoveryTime is not called for logs on disk');
+        },
+      },
+      backupRuns: { list: async () => [{ items: runs as BackupRun[] }] },
+    };
+    return { api, now };
+  }
+
+  it('does not pass a restore window it derived from the log retention setting rather than read', async () => {
+    // Prepare: 7 log days and backups 20 days back derive a 7-day window; whether the logs really
+    // reach back 7 days (point-in-time recovery turned on, or the log days raised, since) no API says.
+    const { api, now } = diskLogs(7);
+    const policy = parsePolicy({
+      pitr: { minPitrDays: 7 },
+      targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] },
+    });
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => now });
+    const outcome = fact && pitrWindowCheck.evaluate(fact, { policy, now });
+
+    // Assess
+    expect(fact?.restoreWindow).toMatchObject({
+      known: true,
+      earliest: new Date(now.getTime() - 7 * DAY_MS),
+    });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('transactionalLogStorageState=DISK');
+    expect(outcome?.remediationText).toContain('--switch-transaction-logs-to-cloud-storage');
+  });
+
+  it('still fails a window the log retention setting keeps shorter than the target', async () => {
+    // Prepare: 3 log days: the real window is no longer than the 3 days derived.
+    const { api, now } = diskLogs(3);
+    const policy = parsePolicy({
+      pitr: { minPitrDays: 7 },
+      targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] },
+    });
+
+    // Act
+    const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => now });
+    const outcome = fact && pitrWindowCheck.evaluate(fact, { policy, now });
+
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
   });
 });

@@ -72,7 +72,8 @@ const EXPECTED: readonly [check: string, status: ComplianceStatus, instance: str
   ['pitr.lag', 'FAILED', 'stale'],
   ['pitr.lag', 'NOT_AVAILABLE', 'no-recovery-time'],
   ['pitr.lag', 'NOT_AVAILABLE', 'logs-on-disk'],
-  ['pitr.window', 'PASSED', 'logs-on-disk'],
+  // Cloud SQL reports no window for logs on disk: one derived from the settings proves none long enough.
+  ['pitr.window', 'NOT_AVAILABLE', 'logs-on-disk'],
   ['pitr.deletion-protection', 'PASSED', 'healthy'],
   ['pitr.deletion-protection', 'FAILED', 'unprotected'],
   ['pitr.deletion-protection', 'NOT_AVAILABLE', 'no-settings'],
@@ -173,7 +174,8 @@ describe('the GCP PITR audit over the simulator', () => {
     );
     expect(lag?.remediation.text).not.toContain('audit role');
     expect(window?.description).toContain('transactionalLogStorageState=DISK');
-    expect(window?.observed).toMatchObject({ windowDays: 35 });
+    expect(window?.observed).toMatchObject({ windowDays: null, derivedWindowDays: 35 });
+    expect(window?.remediation.text).toContain('--switch-transaction-logs-to-cloud-storage');
   });
 
   it('judges no replica and evaluates the project as one scope across regions', () => {

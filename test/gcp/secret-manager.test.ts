@@ -278,7 +278,12 @@ describe('readGcpKeyFacts judging user-managed replication', () => {
   const replicatedWith = async (replicas: { location?: string }[]) => {
     const api: SecretManagerApi = {
       getSecret: async (name) => ({ name, replication: { userManaged: { replicas } } }),
-      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      // Each copy's status sent, naming no key: Google-managed, proven.
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        replicationStatus: { userManaged: { replicas: replicas.map((replica) => ({ ...replica })) } },
+      }),
       accessLatest: async () => new Uint8Array(),
     };
     const policy = oneOpaqueSecretPolicy();
@@ -830,6 +835,45 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
     expect(cmk?.status).toBe('WARNING');
     // With the status sent naming no key, the version is Google-managed: proven.
     expect((await judge(googleManaged, { automatic: {} }, NO_CLOUD_KMS)).notDeleting?.status).toBe('PASSED');
+  });
+
+  it('does not pass keys.replicated on a Google-managed setting when the latest version was read without its replicationStatus', async () => {
+    // Prepare: automatic, and two user-managed locations, Google-managed now; the latest version
+    // may still be under a customer-managed key removed since (`--remove-cmek`), whose state no one
+    // read, in every copy: which key decrypts the copies is not known.
+    const automatic = { replication: { automatic: {} } };
+    const userManaged = {
+      replication: {
+        userManaged: { replicas: [{ location: 'europe-west1' }, { location: 'europe-west4' }] },
+      },
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const replicated = async (
+      secret: Awaited<ReturnType<SecretManagerApi['getSecret']>>,
+      replicationStatus: Awaited<ReturnType<SecretManagerApi['getLatestVersion']>>['replicationStatus'],
+    ) => {
+      const { fact } = await judge(secret, replicationStatus, NO_CLOUD_KMS);
+      return keysReplicatedCheck.evaluate(fact, { policy, now: new Date() });
+    };
+    // Act
+    const unprovenAutomatic = await replicated(automatic, undefined);
+    const unprovenUserManaged = await replicated(userManaged, undefined);
+    // Assess
+    expect(unprovenAutomatic?.status).toBe('NOT_AVAILABLE');
+    expect(unprovenAutomatic?.description).toContain(
+      'the API did not report the replicationStatus of its latest version',
+    );
+    expect(unprovenUserManaged?.status).toBe('NOT_AVAILABLE');
+    expect(unprovenUserManaged?.observed).toMatchObject({ unprovenCopies: 'europe-west1,europe-west4' });
+    // With the status sent naming no key, every copy is Google-managed: proven.
+    expect((await replicated(automatic, { automatic: {} }))?.status).toBe('PASSED');
+    expect(
+      (
+        await replicated(userManaged, {
+          userManaged: { replicas: [{ location: 'europe-west1' }, { location: 'europe-west4' }] },
+        })
+      )?.status,
+    ).toBe('PASSED');
   });
 
   it('judges each user-managed replica by the key its copy of the latest version names', async () => {

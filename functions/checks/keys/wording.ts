@@ -152,15 +152,17 @@ export function cannotDecrypt(key: EncryptionKey): boolean {
  * encrypts can be decrypted, said of that copy (`the replica in us-east-1 is under the KMS key …,
  * which could not be read (…)`); undefined when it does: a provider-managed key (AWS-managed,
  * Google-managed), which needs no KMS read, or a key read by its id in a usable state. Not proven: a
- * customer key only the secret's setting names (`unproven`), one named by an alias (keys.not-deleting's
+ * key only the secret's setting names (`unproven`, customer- or Google-managed), one named by an alias (keys.not-deleting's
  * aliasNotProven: the alias may have been moved since the copy was written), one whose state was
  * not read, or one in a state not known to be usable.
  */
 export function keyNotProven(key: EncryptionKey, provider: Provider, copy: string): string | undefined {
-  // Provider-managed now: a customer key removed since (keys.not-deleting says so) is no KMS key
-  // this check could read either way.
-  if (key.manager === 'PROVIDER') return undefined;
+  // Only the secret's setting, not the copy's own status (GCP): the copy may be under another key
+  // than the setting names, a Google-managed setting included: a customer-managed key removed since
+  // (`--remove-cmek`) still encrypts the versions added while it was set, in a state no one read
+  // (keys.not-deleting says the same).
   if (key.unproven !== undefined) return `which key encrypts ${copy} is not known (${key.unproven})`;
+  if (key.manager === 'PROVIDER') return undefined;
   const under = `${copy} is under the ${provider === 'gcp' ? `Cloud KMS key ${key.version ?? key.id}` : `KMS key ${key.id}`}`;
   if (provider === 'aws' && isKmsAlias(key.id))
     return `${under}, an alias that may have been moved to another key since the copy was written (see keys.not-deleting)`;

@@ -125,10 +125,19 @@ function logsOutsideCloudStorage(fact: PitrFact, state: string, maxLag: number):
     description: `${resourceLabel(fact)}: the latest recovery time is not reported, so the restore lag cannot be measured. Cloud SQL reports it (instances.getLatestRecoveryTime) only for instances whose transaction logs are in Cloud Storage, and ${where}.`,
     observed: { restoreLagMinutes: null, latestRestorableTime: null, transactionalLogStorageState: state },
     required: { restoreLagMinutes: maxLag },
-    remediationText: switching
-      ? `Nothing to run: the switch to Cloud Storage completes after about the transaction-log retention period (transactionLogRetentionDays), and from then on this check measures the lag. See ${DOCS.cloudSqlConfigurePitr}.`
-      : `Move the transaction logs to Cloud Storage, without downtime: \`${patchCloudSql(fact, '--switch-transaction-logs-to-cloud-storage')}\` (primary instances only; make no other change in the same command). New logs go to Cloud Storage at once and the switch completes after about the log retention period; an in-place upgrade to Enterprise Plus switches them too. See ${DOCS.cloudSqlConfigurePitr}.`,
+    remediationText: switchLogsRemediation(fact, state, 'this check measures the lag'),
   };
+}
+
+/**
+ * What to do about a Cloud SQL instance whose transaction logs are not in Cloud Storage (`state`
+ * DISK or SWITCHING_TO_CLOUD_STORAGE), where Cloud SQL reports neither end of the restore window;
+ * `then` says what the check does once a switch under way completes. Shared with pitr.window.
+ */
+export function switchLogsRemediation(fact: PitrFact, state: string, then: string): string {
+  return state === 'SWITCHING_TO_CLOUD_STORAGE'
+    ? `Nothing to run: the switch to Cloud Storage completes after about the transaction-log retention period (transactionLogRetentionDays), and from then on ${then}. See ${DOCS.cloudSqlConfigurePitr}.`
+    : `Move the transaction logs to Cloud Storage, without downtime: \`${patchCloudSql(fact, '--switch-transaction-logs-to-cloud-storage')}\` (primary instances only; make no other change in the same command). New logs go to Cloud Storage at once and the switch completes after about the log retention period; an in-place upgrade to Enterprise Plus switches them too. See ${DOCS.cloudSqlConfigurePitr}.`;
 }
 
 /** `pitr.lag`: the latest restorable time trails now by at most `maxRestoreLagMinutes`. */

@@ -65,6 +65,11 @@
  *   ENTERPRISE-class) logs are kept at most 7 days, so a longer target is impossible there. The
  *   finding then says so and points to pitr.retention (upgrade the edition, or daily backups and
  *   dumps) instead of naming a retention the platform refuses.
+ * - With the transaction logs on disk, Cloud SQL reports no window, and the adapter derives one from
+ *   the oldest automated backup and `transactionLogRetentionDays` (`derived`): the most those
+ *   settings let it reach. It proves a window too short; one that reaches the target is
+ *   NOT_AVAILABLE, since the logs may not reach back the days set yet (point-in-time recovery turned
+ *   on, or the days raised, since).
  * - With point-in-time recovery off, the adapter's window comes from the automated backup runs: a
  *   backup-only window, whose bound is the number of retained daily backups
  *   (`backupRetentionSettings.retainedBackups`), not `transactionLogRetentionDays`.
@@ -89,7 +94,7 @@ import {
   shortenBackupWindowCommand,
   WINDOW_TOLERANCE_MS,
 } from './commands.ts';
-import { DAILY_BACKUP_MAX_AGE_HOURS } from './lag.ts';
+import { DAILY_BACKUP_MAX_AGE_HOURS, switchLogsRemediation } from './lag.ts';
 import { judgedWithStatus } from './status.ts';
 import {
   automatedBackupsOff,
@@ -576,6 +581,31 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
     };
   }
 
+  if (reachesTarget && window.derived !== undefined) {
+    // A window derived from settings is the most they let it reach: the logs may not reach back
+    // the days set yet (point-in-time recovery turned on, or the days raised, since), which no API
+    // reports. It proves a window too short (below), never one long enough.
+    const state = fact.cloudSql?.logStorage;
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)}: ${window.derived}, which reaches back ${formatDays(windowDays)} days. That is the most the settings let the window reach, not what exists: the logs are kept only from when point-in-time recovery was turned on or the log days were last raised, which no API reports, so whether it can be restored back the ${minPitrDays} days required is not known.`,
+      observed: {
+        windowDays: null,
+        derivedWindowDays: roundDays(windowDays),
+        retentionDays: valueOrNull(fact.retentionDays),
+        ...(state ? { transactionalLogStorageState: state } : {}),
+      },
+      required,
+      drifting: ['derivedWindowDays'],
+      remediationText: state
+        ? switchLogsRemediation(
+            fact,
+            state,
+            'Cloud SQL reports the restore window and this check measures it',
+          )
+        : `Move the transaction logs to Cloud Storage, where Cloud SQL reports the restore window. See ${DOCS.cloudSqlConfigurePitr}.`,
+    };
+  }
   if (reachesTarget) {
     let shrinking = '';
     if (bound.notJudged !== undefined) {

@@ -8,6 +8,7 @@ import {
   backupPlanAssociationsCommand,
   backupTierClause,
   cloudSqlLogDaysOutsideRange,
+  EDITION_NOT_SENT,
   isBackupPlanTier,
   isUnknownBackupTier,
   type PitrFact,
@@ -118,6 +119,7 @@ export function cloudSqlLogDaysNotJudged(fact: PitrFact): string | undefined {
 export function editionLabel(fact: PitrFact): string {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
   const unknown = fact.cloudSql?.unknownEdition;
+  if (unknown === EDITION_NOT_SENT) return 'edition not sent: the answer had no settings';
   if (unknown !== undefined) return `${unknown}, an edition this tool does not know`;
   if (edition === 'UNSPECIFIED') {
     return assumedCapDisproven(fact) ? 'no edition sent' : 'no edition, ENTERPRISE-class';
@@ -133,7 +135,11 @@ export function logCapClause(fact: PitrFact, max: number): string {
   const edition = fact.cloudSql?.edition ?? 'UNSPECIFIED';
   const unknown = fact.cloudSql?.unknownEdition;
   if (unknown !== undefined) {
-    return `its edition ${unknown} is one this tool does not know, and no edition Cloud SQL documents keeps transaction logs (transactionLogRetentionDays) longer than ${max} days`;
+    const edition =
+      unknown === EDITION_NOT_SENT
+        ? 'its edition was not sent (the answer had no settings)'
+        : `its edition ${unknown} is one this tool does not know`;
+    return `${edition}, and no edition Cloud SQL documents keeps transaction logs (transactionLogRetentionDays) longer than ${max} days`;
   }
   return edition === 'UNSPECIFIED'
     ? `an instance without an edition is ENTERPRISE-class, which caps transaction-log retention (transactionLogRetentionDays) at ${max} days`
