@@ -7,7 +7,12 @@
  * deletes.
  */
 import type { BackendSnapshot } from './backend.ts';
-import { copiedFromElsewhere, RESOURCE_ID_FIELD } from './identity.ts';
+import {
+  copiedFromElsewhere,
+  type DatabaseIncarnation,
+  incarnationOf,
+  RESOURCE_ID_FIELD,
+} from './identity.ts';
 import type { KeyJudgement } from './keys.ts';
 import { expiryOf, isOurs, SNAPSHOT_ID_PREFIX, SNAPSHOT_TAGS } from './model.ts';
 import { notRecorded, type Provenance } from './run-records.ts';
@@ -90,6 +95,38 @@ function carriersOf(snapshots: readonly BackendSnapshot[]): Map<string, number> 
  */
 function databaseKey(snapshot: BackendSnapshot): string {
   return `${snapshot.kind}/${snapshot.target.toLowerCase()}/${snapshot.sourceResourceId ?? ''}`;
+}
+
+/**
+ * Why a snapshot of a database the cloud gives no resource id (a Cloud SQL backup run, which names
+ * its instance only by its name) is of an earlier database of that name, as the reason it is kept,
+ * or undefined when it is not known to be: one taken before the instance of its name in `place`
+ * was created (its `createTime`; identity.ts incarnationOf). The name "can be reused immediately",
+ * and nothing tells the runs of one earlier instance from another's, so any of them may be the
+ * last restore point of its instance: none goes. An instance whose createTime was not sent tells
+ * nothing: its runs are pruned as its own. (RDS snapshots name their database's resource id, and
+ * each database keeps its own newest: {@link databaseKey}.)
+ */
+function ofEarlierInstance(snapshot: BackendSnapshot, place: PrunePlace): string | undefined {
+  if (RESOURCE_ID_FIELD[snapshot.kind] !== undefined) return undefined;
+  const database = place.targets?.find(
+    (target) => target.kind === snapshot.kind && target.id.toLowerCase() === snapshot.target.toLowerCase(),
+  );
+  if (database === undefined) return undefined;
+  const incarnation = incarnationOf(snapshot, database);
+  if (incarnation.match !== 'earlier') return undefined;
+  return `${incarnation.reason}; nothing tells the backups of one earlier instance from another's (Cloud SQL names an instance only by its name), so it may be that instance's last restore point: kept (delete it by hand once its data is not needed)`;
+}
+
+/**
+ * Where prune decides: one account x region, or project, and, where the place lists its databases
+ * one by one (Cloud SQL), those databases as listed now (functions/actions/snapshot/backend.ts
+ * SnapshotPlace.targets).
+ */
+export interface PrunePlace {
+  readonly account: string;
+  readonly region: string;
+  readonly targets?: readonly DatabaseIncarnation[] | undefined;
 }
 
 /**
@@ -228,7 +265,7 @@ function unrecordedNewer(
 export function planPrune(
   snapshots: readonly BackendSnapshot[],
   now: Date,
-  place: { readonly account: string; readonly region: string },
+  place: PrunePlace,
   keys?: ReadonlyMap<string, KeyJudgement>,
   provenance: Provenance = { tagsAlone: true },
 ): PruneDecision[] {
@@ -281,6 +318,8 @@ export function planPrune(
       ? notRecorded(snapshot, place, provenance)
       : undefined;
     if (unproven !== undefined) return keep(unproven);
+    const earlier = ofEarlierInstance(snapshot, place);
+    if (earlier !== undefined) return keep(earlier);
     const target = databaseKey(snapshot);
     const name = nameOf(snapshot);
     // The newer snapshots tagged as ours that no record names, when the rules below keep this one
