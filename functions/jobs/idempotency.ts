@@ -18,7 +18,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   BackupGuardError,
   describeError,
@@ -104,9 +104,16 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
   };
 }
 
+/** The Powertools persistence layer, naming the item of a request as Powertools keys it. */
+class RequestRecords extends DynamoDBPersistenceLayer {
+  keyOf(requestId: string) {
+    return this.getKey(this.getHashedIdempotencyKey({ requestId }));
+  }
+}
+
 /** The Powertools persistence layer and configuration of `store`, as every caller keys its records. */
 function persistenceOf(store: IdempotencyStore) {
-  const persistenceStore = new DynamoDBPersistenceLayer({
+  const persistenceStore = new RequestRecords({
     tableName: store.tableName,
     awsSdkV3Client: store.client,
   });
@@ -119,23 +126,73 @@ function persistenceOf(store: IdempotencyStore) {
 }
 
 /**
- * When the record of `requestId` in `store` was written, if there is one: an earlier run of the
- * request accepted then (one that died or timed out leaves its in-progress record until a later run
- * takes it over). Powertools keeps no start time, only the expiry it set at the write (whole seconds,
- * `expiresAfterSeconds` after it): the start is that expiry less the store's lifetime, less one
- * second for the rounding. A lifetime changed since (`snapshots.expiryDays`) shifts it by as much.
- * Undefined when there is no record, or it could not be read (that proves no earlier acceptance).
+ * The attribute of a request's record that keeps when the request was first accepted (epoch
+ * milliseconds), written by {@link runOncePerRequestId} once its run holds the record: Powertools
+ * keeps no start time, and the item it writes when a run takes a dead run's record over replaces
+ * the whole record, so the run that took it over writes the acceptance again.
  */
-export async function recordStartOf(requestId: string, store: IdempotencyStore): Promise<Date | undefined> {
+const ACCEPTED_AT_ATTRIBUTE = 'accepted_at';
+/** The attribute Powertools keeps a record's expiry in (epoch seconds), its default name. */
+const EXPIRY_ATTRIBUTE = 'expiration';
+
+/** The DynamoDB key of the record of `requestId` in `store`, as Powertools writes it. */
+function recordKeyOf(requestId: string, store: IdempotencyStore) {
   const { persistenceStore, config } = persistenceOf(store);
   persistenceStore.configure({ config, keyPrefix: KEY_PREFIX });
+  return persistenceStore.keyOf(requestId);
+}
+
+/**
+ * When the request of the record of `requestId` in `store` was first accepted, if there is one: an
+ * earlier run of the request accepted then (one that died or timed out leaves its in-progress
+ * record until a later run takes it over). Read from the acceptance the record keeps
+ * ({@link runOncePerRequestId}). A record written before it was kept has only the expiry Powertools
+ * set at the write (whole seconds, `expiresAfterSeconds` after it): its start is that expiry less
+ * the store's lifetime, less one second for the rounding, which a lifetime changed since
+ * (`snapshots.expiryDays`) shifts by as much. Undefined when there is no record, or it could not
+ * be read (that proves no earlier acceptance).
+ */
+export async function recordStartOf(requestId: string, store: IdempotencyStore): Promise<Date | undefined> {
   try {
-    const record = await persistenceStore.getRecord({ requestId });
-    const expiry = record.expiryTimestamp;
-    if (expiry === undefined || !Number.isFinite(expiry)) return undefined;
+    const { Item: item } = await store.client.send(
+      new GetItemCommand({
+        TableName: store.tableName,
+        Key: recordKeyOf(requestId, store),
+        ConsistentRead: true,
+        ProjectionExpression: '#accepted, #expiry',
+        ExpressionAttributeNames: { '#accepted': ACCEPTED_AT_ATTRIBUTE, '#expiry': EXPIRY_ATTRIBUTE },
+      }),
+    );
+    const accepted = Number(item?.[ACCEPTED_AT_ATTRIBUTE]?.N);
+    if (Number.isFinite(accepted)) return new Date(accepted);
+    const expiry = Number(item?.[EXPIRY_ATTRIBUTE]?.N);
+    if (!Number.isFinite(expiry)) return undefined;
     return new Date((expiry - (store.expiresAfterSeconds ?? DAY_SECONDS) - 1) * 1000);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Keep `acceptedAt` on the record of `requestId`, which this run holds: what {@link recordStartOf}
+ * hands a later run that takes the record over. Not kept (the write failed): a later run dates the
+ * request by the record's expiry, as before it was kept; the run goes on.
+ */
+async function keepAcceptance(requestId: string, acceptedAt: Date, store: IdempotencyStore): Promise<void> {
+  try {
+    await store.client.send(
+      new UpdateItemCommand({
+        TableName: store.tableName,
+        Key: recordKeyOf(requestId, store),
+        UpdateExpression: 'SET #accepted = :accepted',
+        // Only on the record this run holds: never an item of its own if the record is gone.
+        ConditionExpression: `attribute_exists(${EXPIRY_ATTRIBUTE})`,
+        ExpressionAttributeNames: { '#accepted': ACCEPTED_AT_ATTRIBUTE },
+        ExpressionAttributeValues: { ':accepted': { N: String(acceptedAt.getTime()) } },
+      }),
+    );
+  } catch {
+    // Not kept: see above.
   }
 }
 
@@ -151,18 +208,21 @@ export type RequestOutcome<T> =
  * whose result could not be recorded is returned all the same (`onRecordError` is told): the
  * snapshots it took exist, and an error would report them as never taken (a maintenance scan's
  * event as "did not run", counted in the alarmed `SnapshotsFailed`). Its in-progress record holds
- * off repeats until it expires.
+ * off repeats until it expires. `acceptedAt`, when given (when the request was first accepted, as
+ * the caller knows it), is kept on the record before `run` runs, for {@link recordStartOf}.
  */
 export async function runOncePerRequestId<T>(
   requestId: string,
   run: () => Promise<T>,
   store: IdempotencyStore,
+  acceptedAt?: Date,
 ): Promise<{ readonly firstRun: boolean; readonly result: T }> {
   let finished: { readonly result: T } | undefined;
   let failed: { readonly error: unknown } | undefined;
   let ran = false;
   const once = idempotentByRequestId(async (_request: { readonly requestId: string }) => {
     ran = true;
+    if (acceptedAt !== undefined) await keepAcceptance(requestId, acceptedAt, store);
     try {
       const result = await run();
       finished = { result };
@@ -205,9 +265,10 @@ export async function oncePerRequestId<T>(
   requestId: string,
   run: () => Promise<T>,
   store: IdempotencyStore,
+  acceptedAt?: Date,
 ): Promise<RequestOutcome<T>> {
   try {
-    return await runOncePerRequestId(requestId, run, store);
+    return await runOncePerRequestId(requestId, run, store, acceptedAt);
   } catch (error) {
     if (error instanceof DuplicateStillRunningError) return { inProgress: true };
     throw error;

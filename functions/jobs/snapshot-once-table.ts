@@ -51,10 +51,12 @@ export function idempotentSnapshotJob(
         // record), read before this run takes it over, and the remembered run this one follows.
         const started = await recordStartOf(key, recordStore);
         const firstAcceptedAt = earliestAcceptance(acceptedAt, [started, earlier?.startedAt]);
+        // Kept on the record this run takes, for a later run that takes it over in turn.
         return runOncePerRequestId(
           key,
           () => run(withWaitedFor(request, earlier), { firstAcceptedAt }),
           recordStore,
+          firstAcceptedAt,
         ).catch((error: unknown) => {
           if (earlier === undefined || !(error instanceof DuplicateStillRunningError)) throw error;
           // The retry key is a digest: name the request the operator sent, and why it runs again.

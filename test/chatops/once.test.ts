@@ -118,6 +118,33 @@ describe('runOncePerKey: when the key was first accepted', () => {
   });
 });
 
+describe('runOncePerKey: a claim written before claims kept their acceptance', () => {
+  it('hands the run nothing when it takes that claim over, and keeps its own arrival on the claim it takes', async () => {
+    // Prepare: an earlier version's run claimed k7 (no acceptedAt) and died; its claim expired.
+    const records = store();
+    const clock = Date.parse('2026-12-02T10:16:00Z');
+    await records.create('k7', { status: 'INPROGRESS', expiresAt: '2026-12-02T10:15:00.000Z' });
+    const seen: (Date | undefined)[] = [];
+    let claimed: unknown;
+
+    // Act: a redelivery at 10:16, whose run reads the claim it holds.
+    await runOncePerKey(
+      'k7',
+      async (recordStart) => {
+        seen.push(recordStart);
+        claimed = (await records.read('k7'))?.record;
+      },
+      records,
+      { ...OPTIONS, now: () => new Date(clock) },
+    );
+
+    // Assess: nothing earlier than this run's arrival, so the request is dated no earlier than it
+    // was (functions/actions/snapshot/run.ts firstAcceptedAt falls back to the arrival).
+    expect(seen).toEqual([undefined]);
+    expect(claimed).toMatchObject({ status: 'INPROGRESS', acceptedAt: '2026-12-02T10:16:00.000Z' });
+  });
+});
+
 describe('claimOnce over Cloud Storage', () => {
   it('grants a key to its first caller only, and again once the claim expired', async () => {
     // Prepare

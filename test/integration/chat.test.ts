@@ -6,6 +6,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Policy } from '../../functions/core/policy.ts';
 import { METRICS_NAMESPACE } from '../../functions/handlers/aws/observability.ts';
@@ -45,6 +46,11 @@ beforeEach(() => {
 afterEach(() => {
   output.restore();
 });
+
+/** Every item of the idempotency table. */
+async function scanTable() {
+  return (await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }))).Items ?? [];
+}
 
 /** The two Lambdas, wired as deployed (test/sim/chat-deployment.ts). */
 function deployment() {
@@ -106,6 +112,33 @@ describe('ChatOps end to end', () => {
     expect(views).toContain('*GO*: every database (1) has a restorable pre-maintenance snapshot.');
     expect(views).toContain('no new snapshot was started');
     for (const text of [output.text(), views, ack.body]) expect(text).not.toContain(SECRET);
+  });
+
+  it('keeps on the snapshot request’s record when it was accepted, for a run that takes the record over', async () => {
+    // Prepare: the records already in the table (other requests').
+    const { slack, settle } = deployment();
+    const url = receiver.responseUrl();
+    const body = slashCommandForm('snapshot certctl-prod-db reason="CA rotation" ticket=CHG-7004', {
+      response_url: url,
+    });
+    const before = new Set((await scanTable()).map((item) => item.id?.S));
+    const sent = Date.now();
+
+    // Act
+    await slack(signedSlackEvent(body, SECRET, new Date()));
+    await settle();
+
+    // Assess: each record the request's run wrote (Powertools: with a status) keeps its acceptance,
+    // which no change of snapshots.expiryDays shifts (functions/jobs/idempotency.ts recordStartOf).
+    const written = (await scanTable()).filter(
+      (item) => !before.has(item.id?.S) && item.status !== undefined,
+    );
+    expect(written.length).toBeGreaterThan(0);
+    for (const item of written) {
+      const accepted = Number(item.accepted_at?.N);
+      expect(accepted).toBeGreaterThanOrEqual(sent);
+      expect(accepted).toBeLessThanOrEqual(Date.now());
+    }
   });
 
   it('refuses a reason whose single quote may be an apostrophe, naming it, and starts nothing for the word after it', async () => {

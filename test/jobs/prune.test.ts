@@ -700,6 +700,75 @@ const expiredRun = (id: string, startTime: string) => ({
   selfLink: `https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/${id}`,
 });
 
+describe('prune over Cloud SQL: backup runs of an earlier instance of the same name', () => {
+  // Cloud SQL names a backup run's instance only by its name, which "can be reused immediately"
+  // after a delete; a run taken before the instance of that name was created (its createTime) is of
+  // an earlier instance, and may be all that is left of it (functions/actions/snapshot/identity.ts).
+  it('keeps every run taken before the instance was created, and prunes the instance’s own as before', async () => {
+    // Prepare: runs 1 and 2 of the instance deleted in October, runs 3 and 4 of the one created
+    // under its name on 2026-10-15; all four expired, all recorded.
+    const held = [
+      expiredRun('1', '2026-08-01T00:00:00Z'),
+      expiredRun('2', '2026-09-01T00:00:00Z'),
+      expiredRun('3', '2026-10-20T00:00:00Z'),
+      expiredRun('4', '2026-11-01T00:00:00Z'),
+    ];
+    const api = {
+      list: async () => [{ items: held }],
+      delete: async (request: { id: string }) => {
+        held.splice(
+          held.findIndex((r) => r.id === String(request.id)),
+          1,
+        );
+        return [{ name: `op-${request.id}`, status: 'DONE', operationType: 'DELETE_BACKUP' }];
+      },
+      get: async (request: { id: string }) => [held.find((r) => r.id === String(request.id))],
+    } as unknown as CloudSqlBackupsApi;
+    const backend = cloudSqlSnapshotBackend(api, 'proj');
+    const target = {
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: 'proj',
+      region: 'europe-west1',
+      id: 'certctl-pg',
+      createdAt: '2026-10-15T00:00:00.000Z',
+    } as const;
+    const cloud: SnapshotCloud = {
+      ...cloudSqlCloud(api),
+      snapshotPlaces: async () => ({
+        places: [
+          {
+            account: 'proj',
+            region: '*',
+            backend,
+            list: () => backend.listManual('cloudsql-instance', [target]),
+            targets: [target],
+          },
+        ],
+        problems: [],
+      }),
+    };
+
+    // Act
+    const result = await pruneRecorded(
+      { apply: true },
+      { policy: parsePolicy({}), clouds: [cloud], now: () => NOW },
+    );
+
+    // Assess: the earlier instance's runs stay (nothing tells its last one); the instance's own
+    // older run goes, its newest kept.
+    expect(held.map((r) => r.id)).toEqual(['1', '2', '4']);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-pg-2']).toBe(
+      "was taken at 2026-09-01T00:00:00.000Z, before the instance named certctl-pg was created (createTime 2026-10-15T00:00:00.000Z): it is of an earlier instance of that name; nothing tells the backups of one earlier instance from another's (Cloud SQL names an instance only by its name), so it may be that instance's last restore point: kept (delete it by hand once its data is not needed)",
+    );
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-pg-3')).toMatchObject({
+      decision: 'delete',
+      deleted: true,
+    });
+  });
+});
+
 describe('prune over Cloud SQL: backupRuns.delete answers an operation', () => {
   /** Prune over Cloud SQL holding an old and a newer run, whose delete answers `operation`. */
   async function pruneWith(operation: Record<string, unknown>) {

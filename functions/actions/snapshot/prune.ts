@@ -3,11 +3,16 @@
  * expiry, and never one created at or after the newest successful snapshot of ours of the same
  * database (that one is the restore point the next maintenance relies on; a database deleted and
  * created again under its identifier is another one, whose snapshots keep their own newest; with
- * run records read, "ours" is what a record names: restoreCandidates). Pure: the prune job lists and
+ * run records read, "ours" is what a record names: byRunRecords). Pure: the prune job lists and
  * deletes.
  */
 import type { BackendSnapshot } from './backend.ts';
-import { copiedFromElsewhere, RESOURCE_ID_FIELD } from './identity.ts';
+import {
+  copiedFromElsewhere,
+  type DatabaseIncarnation,
+  incarnationOf,
+  RESOURCE_ID_FIELD,
+} from './identity.ts';
 import type { KeyJudgement } from './keys.ts';
 import { expiryOf, isOurs, SNAPSHOT_ID_PREFIX, SNAPSHOT_TAGS } from './model.ts';
 import { notRecorded, type Provenance } from './run-records.ts';
@@ -93,6 +98,38 @@ function databaseKey(snapshot: BackendSnapshot): string {
 }
 
 /**
+ * Why a snapshot of a database the cloud gives no resource id (a Cloud SQL backup run, which names
+ * its instance only by its name) is of an earlier database of that name, as the reason it is kept,
+ * or undefined when it is not known to be: one taken before the instance of its name in `place`
+ * was created (its `createTime`; identity.ts incarnationOf). The name "can be reused immediately",
+ * and nothing tells the runs of one earlier instance from another's, so any of them may be the
+ * last restore point of its instance: none goes. An instance whose createTime was not sent tells
+ * nothing: its runs are pruned as its own. (RDS snapshots name their database's resource id, and
+ * each database keeps its own newest: {@link databaseKey}.)
+ */
+function ofEarlierInstance(snapshot: BackendSnapshot, place: PrunePlace): string | undefined {
+  if (RESOURCE_ID_FIELD[snapshot.kind] !== undefined) return undefined;
+  const database = place.targets?.find(
+    (target) => target.kind === snapshot.kind && target.id.toLowerCase() === snapshot.target.toLowerCase(),
+  );
+  if (database === undefined) return undefined;
+  const incarnation = incarnationOf(snapshot, database);
+  if (incarnation.match !== 'earlier') return undefined;
+  return `${incarnation.reason}; nothing tells the backups of one earlier instance from another's (Cloud SQL names an instance only by its name), so it may be that instance's last restore point: kept (delete it by hand once its data is not needed)`;
+}
+
+/**
+ * Where prune decides: one account x region, or project, and, where the place lists its databases
+ * one by one (Cloud SQL), those databases as listed now (functions/actions/snapshot/backend.ts
+ * SnapshotPlace.targets).
+ */
+export interface PrunePlace {
+  readonly account: string;
+  readonly region: string;
+  readonly targets?: readonly DatabaseIncarnation[] | undefined;
+}
+
+/**
  * How a reason names the database of a snapshot: its identifier, and its resource id when `ours`
  * holds snapshots of that identifier of more than one database (`certctl-prod (DbiResourceId db-ABC)`).
  */
@@ -115,16 +152,12 @@ function databaseNamer(ours: readonly BackendSnapshot[]): (snapshot: BackendSnap
 
 /**
  * The snapshots whose encryption key decides what may go: the successful, dated snapshots of ours
- * taken in `place`, the candidates for the newest (restorable) one of their target. With the run
- * records of `provenance` read, only those a record names: a snapshot no record of ours names may
- * carry our tags without being ours (a forged tag, one taken outside backup-guard), so nothing
- * proves it ours or restorable, and it must not be the restore point that lets ours go. Without
- * records (none read, or `snapshots.pruneByTagsAlone`) the tags decide, as they decide the rest.
+ * taken in `place`, by the tags, the candidates for the newest (restorable) one of their target.
+ * {@link byRunRecords} then leaves out those no run record of ours names.
  */
 export function restoreCandidates(
   snapshots: readonly BackendSnapshot[],
   place: { readonly account: string; readonly region: string },
-  provenance?: Provenance,
 ): BackendSnapshot[] {
   const carriers = carriersOf(snapshots.filter((snapshot) => isOurs(snapshot.tags)));
   return snapshots.filter(
@@ -132,11 +165,31 @@ export function restoreCandidates(
       isOurs(snapshot.tags) &&
       snapshot.status === 'available' &&
       snapshot.createdAt !== undefined &&
-      notTakenHere(snapshot, place, carriers) === undefined &&
-      (provenance === undefined ||
-        !('records' in provenance) ||
-        notRecorded(snapshot, place, provenance) === undefined),
+      notTakenHere(snapshot, place, carriers) === undefined,
   );
+}
+
+/**
+ * {@link restoreCandidates} (`candidates`) split by the run records of `provenance`: with records
+ * read, only those a record names are candidates (`recorded`): a snapshot no record of ours names
+ * may carry our tags without being ours (a forged tag, one taken outside backup-guard), so nothing
+ * proves it ours or restorable, and it must not be the restore point that lets ours go
+ * (`unrecorded`). Without records (none read, or `snapshots.pruneByTagsAlone`) the tags decide, as
+ * they decide the rest: every candidate is `recorded`.
+ */
+function byRunRecords(
+  candidates: readonly BackendSnapshot[],
+  place: { readonly account: string; readonly region: string },
+  provenance: Provenance,
+): { readonly recorded: readonly BackendSnapshot[]; readonly unrecorded: ReadonlySet<BackendSnapshot> } {
+  if (!('records' in provenance)) return { recorded: candidates, unrecorded: new Set() };
+  const recorded: BackendSnapshot[] = [];
+  const unrecorded = new Set<BackendSnapshot>();
+  for (const snapshot of candidates) {
+    if (notRecorded(snapshot, place, provenance) === undefined) recorded.push(snapshot);
+    else unrecorded.add(snapshot);
+  }
+  return { recorded, unrecorded };
 }
 
 /**
@@ -172,12 +225,12 @@ export function runRecordsToRead(
  */
 function unrecordedNewer(
   snapshot: BackendSnapshot,
-  unrecorded: readonly BackendSnapshot[],
+  unrecorded: ReadonlySet<BackendSnapshot>,
   provenance: Provenance,
 ): string | undefined {
   if (!('records' in provenance)) return undefined;
   const at = snapshot.createdAt?.getTime();
-  const newer = unrecorded
+  const newer = [...unrecorded]
     .filter(
       (other) =>
         databaseKey(other) === databaseKey(snapshot) &&
@@ -206,13 +259,13 @@ function unrecordedNewer(
  * `provenance` decides last, over what every other rule would delete: only a snapshot a run record
  * of ours names goes (./run-records.ts notRecorded); with none given, the tags alone decide (the
  * job always gives one: {@link runRecordsToRead} are what it reads the records of). The records
- * decide first which snapshots may be a restore point ({@link restoreCandidates}): one no record
+ * decide first which snapshots may be a restore point ({@link byRunRecords}): one no record
  * names is kept for that, and never lets an older one go.
  */
 export function planPrune(
   snapshots: readonly BackendSnapshot[],
   now: Date,
-  place: { readonly account: string; readonly region: string },
+  place: PrunePlace,
   keys?: ReadonlyMap<string, KeyJudgement>,
   provenance: Provenance = { tagsAlone: true },
 ): PruneDecision[] {
@@ -223,10 +276,12 @@ export function planPrune(
   const restorePoint = new Map<string, BackendSnapshot>();
   /** Each target's newest successful snapshot and what its key was judged to be. */
   const newestKey = new Map<string, string>();
-  const tagged = restoreCandidates(ours, place);
-  const recorded = new Set(restoreCandidates(ours, place, provenance));
-  /** Candidates by the tags that no run record of ours names: never a restore point (restoreCandidates). */
-  const unrecordedCandidates = tagged.filter((snapshot) => !recorded.has(snapshot));
+  /** Candidates by the tags that no run record of ours names: never a restore point (byRunRecords). */
+  const { recorded, unrecorded: unrecordedCandidates } = byRunRecords(
+    restoreCandidates(ours, place),
+    place,
+    provenance,
+  );
   for (const snapshot of recorded) {
     const key = databaseKey(snapshot);
     const at = snapshot.createdAt?.getTime() ?? 0;
@@ -259,10 +314,12 @@ export function planPrune(
       return keep(`status ${snapshot.statusNotKnown} (not known to be failed): kept`);
     // One no record names is never a restore point, so never the newest of its database: what
     // keeps it is that nothing proves it ours.
-    const unproven = unrecordedCandidates.includes(snapshot)
+    const unproven = unrecordedCandidates.has(snapshot)
       ? notRecorded(snapshot, place, provenance)
       : undefined;
     if (unproven !== undefined) return keep(unproven);
+    const earlier = ofEarlierInstance(snapshot, place);
+    if (earlier !== undefined) return keep(earlier);
     const target = databaseKey(snapshot);
     const name = nameOf(snapshot);
     // The newer snapshots tagged as ours that no record names, when the rules below keep this one

@@ -35,7 +35,7 @@ import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { idempotencyTableName } from '../../jobs/idempotency-table.ts';
-import { snapshotRecordSeconds } from '../../jobs/snapshot-once.ts';
+import { earliestAcceptance, snapshotRecordSeconds } from '../../jobs/snapshot-once.ts';
 import { createObservability } from './observability.ts';
 
 export { ANSWER_MARGIN_MS } from '../../chatops/action.ts';
@@ -122,9 +122,15 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
             ),
         };
         // The start of the record an earlier run of the request left (one that died keeps it),
-        // read before this run takes it over: the request's first acceptance.
+        // read before this run takes it over: the request's first acceptance, kept on the record
+        // this run takes for a later run that takes it over in turn.
         const recordStart = await recordStartOf(requestId, store);
-        return oncePerRequestId(requestId, () => run(recordStart), store);
+        return oncePerRequestId(
+          requestId,
+          () => run(recordStart),
+          store,
+          earliestAcceptance(new Date(), [recordStart]),
+        );
       },
       lastAudit: deps.lastAudit ?? (async () => NO_AUDIT_HISTORY),
       // Each snapshot taken is recorded in the same table: prune deletes only what a record names.

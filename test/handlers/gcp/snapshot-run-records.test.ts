@@ -159,6 +159,45 @@ describe('snapshot function run records', () => {
   });
 });
 
+describe('snapshot function run records after a claim that kept no acceptance (an earlier version’s)', () => {
+  it('dates the request by the re-send’s own arrival, so a backup made under its name before is adopted, not recorded', async () => {
+    // Prepare: someone who predicted the name made a backup; then the request's first delivery, by
+    // a version whose claims kept no acceptance, died holding its claim (now expired).
+    const forged = await runSnapshotJob(
+      { requestId: 'CHG-8', reason: 'CA rotation', requestedBy: 'mallory' },
+      { policy, clouds: [gcpSnapshotCloud({ policy, clients: gcp })] },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const version = await snapshotRecordsOf(gcp, BUCKET).create('CHG-8', {
+      status: 'INPROGRESS',
+      expiresAt: new Date(Date.now() - 1).toISOString(),
+    });
+    expect(version).toBeDefined();
+    const resent = Date.now();
+
+    // Act
+    const rerun = (await snapshotFunction(snapshotRequest('CHG-8'), deps())) as SnapshotJobResult;
+    const pruned = await pruneLater();
+
+    // Assess: adopted, not recorded; the acceptance it names is the re-send's own, later than any
+    // backup made before it (the dead delivery's would not be recorded either: the safe side), and
+    // prune keeps it.
+    const [entry] = rerun.results;
+    expect(entry).toMatchObject({
+      outcome: 'available',
+      attempts: 0,
+      snapshotId: forged.results[0]?.snapshotId,
+    });
+    const accepted = /before this request was first accepted at (\S+), so this request did not take it/.exec(
+      entry?.notRecorded ?? '',
+    )?.[1];
+    expect(Date.parse(accepted ?? '')).toBeGreaterThanOrEqual(resent);
+    expect(pruned.entries.find((found) => found.snapshotId === entry?.snapshotId)).toMatchObject({
+      decision: 'keep',
+    });
+  });
+});
+
 describe('snapshot function maintenance run records', () => {
   it('records the backup a scan that died before recording it took, when the next scan adopts it', async () => {
     // Prepare: the first scan claims the event's request, inserts its backup and dies before
