@@ -150,6 +150,26 @@ export function scopeCallWithCallSignal<T>(
   return scope.track(call, callSignal);
 }
 
+/**
+ * `wait()` (a wait of one call before it may send, such as for a send token of the AWS clients'
+ * client-side rate limiter) counted as a call of the scope being read here and cut short when the
+ * scope fails: rejected then with the scope's reason, and refused without waiting once it has
+ * failed. Outside a scope, `wait()` as is. What it waited on is not stopped (a rate limiter's timer
+ * still runs out), but nothing waits on it: the call ends, and sends nothing.
+ */
+export function scopeWait<T>(wait: () => Promise<T>): Promise<T> {
+  const scope = current.getStore();
+  if (!scope) return wait();
+  const { signal } = scope;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const callSignal = scope.callSignal();
+  const waited = new Promise<T>((resolve, reject) => {
+    callSignal.onabort = () => reject(callSignal.reason);
+    wait().then(resolve, reject);
+  });
+  return scope.track(waited, callSignal);
+}
+
 /** The signal of the scope being read here, if any. */
 export function scopeSignal(): AbortSignal | undefined {
   return current.getStore()?.signal;
