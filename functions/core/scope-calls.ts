@@ -9,9 +9,11 @@
  *
  * The scope is carried by an `AsyncLocalStorage`, not passed down as an argument: the calls are
  * made at the bottom of every collector (the AWS clients' request handler and retry wait, the lean
- * wire paths that send through that handler, the Google clients' fetch), and one binding where they
- * leave the process covers every collector, present and future, without a signal threaded through
- * each. The transports ask for it with {@link scopeCall} and {@link scopeSignal}. Outside a scope
+ * wire paths that send through that handler after a send token of its retry strategy, the Google
+ * clients' fetch, the gax Cloud SQL reads with their waits between attempts), and one binding where
+ * they leave the process covers every collector, present and future, without a signal threaded
+ * through each. The transports ask for it with {@link scopeCallWithCallSignal}, {@link scopeWait},
+ * {@link scopeCall} and {@link scopeSignal}. Outside a scope
  * (planning, the name look-ups after every scope is read, chat, snapshots) there is no signal and
  * calls go as before. Work shared between scopes must not be started under one scope's signal: the
  * lean wire's route probes send nothing, and the caches collectors share are per scope.
