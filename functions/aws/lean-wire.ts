@@ -41,6 +41,7 @@
  */
 import { Readable } from 'node:stream';
 import type { HandlerExecutionContext, HttpResponse } from '@smithy/types';
+import { scopeWait } from '../core/scope-calls.ts';
 
 /** An HTTP request as the SDK's request handlers take it (`@smithy/protocol-http` `HttpRequest`'s fields). */
 export interface WireRequest {
@@ -205,7 +206,9 @@ export async function sendLean<I extends object, T, O>(
   const route = await routeOf(client, Command, protocol, input);
   const request = route && protocol.build(route.template, input);
   if (!route || !request) return viaSdk(client, Command, protocol, input, undefined);
-  const token = await route.retry.acquireInitialRetryToken('');
+  // The token may be a wait (the adaptive mode's rate limiter, once throttled, paces the sends), cut
+  // short when the call's audit scope fails, as the SDK's retry middleware cuts its own.
+  const token = await scopeWait(() => route.retry.acquireInitialRetryToken(''));
   const config = route.signingConfig;
   // What the SDK's AwsSdkSigV4Signer.sign records for its success handler's clock-skew sampling.
   const signingProperties = {

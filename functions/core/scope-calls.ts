@@ -9,9 +9,11 @@
  *
  * The scope is carried by an `AsyncLocalStorage`, not passed down as an argument: the calls are
  * made at the bottom of every collector (the AWS clients' request handler and retry wait, the lean
- * wire paths that send through that handler, the Google clients' fetch), and one binding where they
- * leave the process covers every collector, present and future, without a signal threaded through
- * each. The transports ask for it with {@link scopeCall} and {@link scopeSignal}. Outside a scope
+ * wire paths that send through that handler after a send token of its retry strategy, the Google
+ * clients' fetch, the gax Cloud SQL reads with their waits between attempts), and one binding where
+ * they leave the process covers every collector, present and future, without a signal threaded
+ * through each. The transports ask for it with {@link scopeCallWithCallSignal}, {@link scopeWait},
+ * {@link scopeCall} and {@link scopeSignal}. Outside a scope
  * (planning, the name look-ups after every scope is read, chat, snapshots) there is no signal and
  * calls go as before. Work shared between scopes must not be started under one scope's signal: the
  * lean wire's route probes send nothing, and the caches collectors share are per scope.
@@ -148,6 +150,26 @@ export function scopeCallWithCallSignal<T>(
     return Promise.reject(error);
   }
   return scope.track(call, callSignal);
+}
+
+/**
+ * `wait()` (a wait of one call before it may send, such as for a send token of the AWS clients'
+ * client-side rate limiter) counted as a call of the scope being read here and cut short when the
+ * scope fails: rejected then with the scope's reason, and refused without waiting once it has
+ * failed. Outside a scope, `wait()` as is. What it waited on is not stopped (a rate limiter's timer
+ * still runs out), but nothing waits on it: the call ends, and sends nothing.
+ */
+export function scopeWait<T>(wait: () => Promise<T>): Promise<T> {
+  const scope = current.getStore();
+  if (!scope) return wait();
+  const { signal } = scope;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const callSignal = scope.callSignal();
+  const waited = new Promise<T>((resolve, reject) => {
+    callSignal.onabort = () => reject(callSignal.reason);
+    wait().then(resolve, reject);
+  });
+  return scope.track(waited, callSignal);
 }
 
 /** The signal of the scope being read here, if any. */

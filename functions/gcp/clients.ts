@@ -41,6 +41,7 @@ import { type AuthClient, GoogleAuth, PassThroughClient } from 'google-auth-libr
 import type { CallOptions, ClientOptions, ServiceConfig } from 'google-gax';
 import { DOCS } from '../core/docs.ts';
 import { CredentialsError } from '../core/errors.ts';
+import { type CallSignal, scopeCallWithCallSignal } from '../core/scope-calls.ts';
 import type { CloudSqlApi } from './cloud-sql.ts';
 import type { CloudSqlBackupsApi } from './cloud-sql-backups.ts';
 import type { LeanMethod, LeanRoute } from './cloud-sql-lean.ts';
@@ -229,6 +230,41 @@ function readRetryConfig(
   };
 }
 
+/**
+ * `viaGax` (a gax read) as one call of the audit scope being read here (functions/core/scope-calls.ts):
+ * refused unsent once the scope has failed, and cancelled when it fails, through the `signal` call
+ * option gax cancels a call by (google-gax 6.17 `createApiCall.js`: `ongoingCall.cancel()`, which
+ * stops the wait before its next attempt, `normalCalls/retries.js`), so that it has settled when the
+ * scope's abort returns. Without it a read in that wait was left to sleep it out (up to
+ * {@link MAX_RETRY_DELAY_MS}) after the run had returned, its next attempt then refused. The
+ * requests themselves are the scope's calls already (./http-fetch.ts).
+ */
+function gaxInScope<T>(viaGax: (options: CallOptions) => Promise<T>): (options: CallOptions) => Promise<T> {
+  return (options) =>
+    scopeCallWithCallSignal((callSignal) =>
+      viaGax(callSignal ? { ...options, signal: gaxSignal(callSignal) } : options),
+    );
+}
+
+/**
+ * `callSignal` as the abort signal gax reads (`aborted`, one `abort` listener added and removed):
+ * the scope's light {@link CallSignal}, not a listener on its `AbortSignal` (scope-calls.ts says why).
+ */
+function gaxSignal(callSignal: CallSignal): AbortSignal {
+  const signal = {
+    get aborted() {
+      return callSignal.aborted;
+    },
+    addEventListener(_type: 'abort', listener: () => void) {
+      callSignal.onabort = listener;
+    },
+    removeEventListener() {
+      callSignal.onabort = null;
+    },
+  };
+  return signal as unknown as AbortSignal;
+}
+
 /** Where the clients connect: the endpoint override's host, port and protocol, or gax's defaults. */
 function connectionOptions(endpoint: string | undefined): ClientOptions {
   if (!endpoint) return {};
@@ -391,10 +427,11 @@ export class GcpClientFactory {
     request: object,
     viaGax: (options: CallOptions) => Promise<[T, ...unknown[]]>,
   ): Promise<[T, ...unknown[]]> {
-    if (this.#options.leanDecoding === false) return viaGax({});
+    const gax = gaxInScope(viaGax);
+    if (this.#options.leanDecoding === false) return gax({});
     const modules = await cloudSqlModules();
     const route = await this.#leanRoute(modules, client, methods);
-    if (!route) return viaGax({});
+    if (!route) return gax({});
     return modules.leanRead(
       {
         route,
@@ -404,7 +441,7 @@ export class GcpClientFactory {
       },
       method,
       request as Readonly<Record<string, unknown>>,
-      viaGax,
+      gax,
     );
   }
 

@@ -29,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../core/backoff.ts';
 import { CredentialsError, describeError, quotedAnswer } from '../core/errors.ts';
 import { plural } from '../core/plural.ts';
-import { scopeCall, scopeSignal } from '../core/scope-calls.ts';
+import { scopeCallWithCallSignal, scopeSignal } from '../core/scope-calls.ts';
 
 /** Signs requests; google-auth-library's resolved `AuthClient` fits. */
 export interface RequestSigner {
@@ -311,16 +311,25 @@ export class GcpRestClient {
         headers[key] = value;
       });
     }
-    // One of the scope's calls, the answer read whole (functions/core/scope-calls.ts).
-    const { response, text } = await scopeCall(async (scope) => {
-      const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
-      const answer = await (this.#fetch ?? fetch)(request.url, {
-        method: request.method ?? 'GET',
-        headers,
-        ...(request.body !== undefined ? { body: request.body } : {}),
-        signal: scope ? AbortSignal.any([timeout, scope]) : timeout,
-      });
-      return { response: answer, text: await answer.text() };
+    // One of the scope's calls, the answer read whole (functions/core/scope-calls.ts): stopped by
+    // its time bound or by its scope's failure (told through its CallSignal, not a listener on the
+    // scope's AbortSignal), through the one signal fetch takes.
+    const { response, text } = await scopeCallWithCallSignal(async (callSignal) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(timeoutReason()), Math.max(1, timeoutMs));
+      if (callSignal) callSignal.onabort = () => controller.abort(callSignal.reason);
+      try {
+        const answer = await (this.#fetch ?? fetch)(request.url, {
+          method: request.method ?? 'GET',
+          headers,
+          ...(request.body !== undefined ? { body: request.body } : {}),
+          signal: controller.signal,
+        });
+        return { response: answer, text: await answer.text() };
+      } finally {
+        clearTimeout(timer);
+        if (callSignal) callSignal.onabort = null;
+      }
     });
     if (response.ok || request.answered?.includes(response.status)) {
       return { status: response.status, headers: response.headers, text };
@@ -433,7 +442,15 @@ function errorCodeOf(text: string): string | undefined {
   }
 }
 
-/** The request's time ran out (fetch's AbortSignal.timeout): no time is left for another attempt. */
+/** Why a request out of time was aborted: what `AbortSignal.timeout` aborts with. */
+function timeoutReason(): DOMException {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+}
+
+/**
+ * The request's time ran out (its {@link timeoutReason}), or its scope failed (an `AbortError`): no
+ * time is left for another attempt, or none is wanted.
+ */
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }

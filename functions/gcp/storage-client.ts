@@ -102,7 +102,11 @@ type SendRequest = (reqOpts: { maxRetries?: number }, callback?: RequestCallback
  * node-fetch and passes no `signal`; retry-request waits out its retries on timers that its `abort`
  * does not clear), so the scope is joined where every call leaves the client, its
  * `makeAuthenticatedRequest` (nodejs-common service.js `request_`). An answer already on its way is
- * not cut off (there is no handle on its socket), but it is ignored, and nothing more is asked.
+ * not cut off, but it is ignored, and nothing more is asked. There is no handle on its socket: the
+ * `abort()` that `makeAuthenticatedRequest` returns for a call with a callback (nodejs-common util.js)
+ * reaches retry-request 7's `abort`, which aborts its active request only when that has an `abort`,
+ * and teeny-request 9 returns none in callback mode; node-fetch is called without a signal, on the
+ * agent teeny-request shares per protocol (agents.js `pool`). Called, it leaves the socket open.
  *
  * With `retries`, a call is asked again here as the library would have (the client's retries off:
  * `retryOptions.autoRetry: false`): an attempt that got no answer, or a failure its

@@ -264,6 +264,7 @@ describe('httpFetch inside an audit scope', () => {
   let api: Loopback | undefined;
 
   afterEach(async () => {
+    vi.restoreAllMocks();
     await api?.close();
     api = undefined;
   });
@@ -358,4 +359,56 @@ describe('httpFetch inside an audit scope', () => {
     expect(took).toBeLessThan(1000);
     expect(api.requests).toHaveLength(1);
   });
+  it.each([false, true])(
+    'ends a gax read waiting to retry when its scope fails, as the abort returns (leanDecoding %s)',
+    async (leanDecoding) => {
+      // Prepare: an API that throttles every attempt (RESOURCE_EXHAUSTED, which the read policy
+      // retries), and gax's waits before the next attempt fixed near their longest (Math.random()
+      // times 200, 400, 800 ms, …: google-gax normalCalls/retries.js).
+      vi.spyOn(Math, 'random').mockReturnValue(0.99);
+      api = await loopback((_request, response) => {
+        response
+          .writeHead(429, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED' } }),
+          );
+      });
+      const factory = new GcpClientFactory({ endpoint: api.endpoint, readTimeoutMs: 10_000, leanDecoding });
+      const calls = new ScopeCalls();
+      let settledAt: number | undefined;
+      const reading = calls.run(() =>
+        factory.cloudSql().instances.getLatestRecoveryTime({ project: PROJECT, instance: 'db-1' }),
+      );
+      const settled = reading.then(
+        () => {
+          settledAt = performance.now();
+          return 'answered';
+        },
+        () => {
+          settledAt = performance.now();
+          return 'rejected';
+        },
+      );
+      // The third attempt answered: gax waits about 790 ms before the fourth.
+      await vi.waitFor(() => expect(api?.requests).toHaveLength(3), { timeout: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      // Act
+      const started = performance.now();
+      await calls.abort();
+      const abortReturned = performance.now();
+      const outcome = await settled;
+      await factory.close();
+
+      // Assess
+      // Before, the abort returned at once with the read still in gax's wait, which ran its course
+      // (about 700 ms more) before the read ended, its next attempt refused unsent.
+      // (The abort waits for gax's call; the read's own promise settles a few ticks after it.)
+      expect(outcome).toBe('rejected');
+      expect(settledAt).toBeDefined();
+      expect((settledAt as number) - abortReturned).toBeLessThan(50);
+      expect(abortReturned - started).toBeLessThan(300);
+      expect(api.requests).toHaveLength(3);
+    },
+  );
 });

@@ -29,6 +29,19 @@ function answering(failures: readonly [status: number, code: string][]): {
   return { fetch: fetcher as typeof fetch, calls };
 }
 
+/** A fetch that never answers: it rejects, as the global fetch does, once its signal is aborted. */
+function hanging(): { fetch: typeof fetch; calls: { signal: AbortSignal | undefined }[] } {
+  const calls: { signal: AbortSignal | undefined }[] = [];
+  const fetcher = (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const signal = init?.signal ?? undefined;
+    calls.push({ signal });
+    return new Promise((_resolve, reject) => {
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+  };
+  return { fetch: fetcher as typeof fetch, calls };
+}
+
 const client = (fetcher: typeof fetch): GcpRestClient =>
   new GcpRestClient({ fetch: fetcher, retry: { initialDelayMs: 1, maxDelayMs: 1 } });
 
@@ -65,6 +78,33 @@ describe('GcpRestClient retries', () => {
   );
 });
 
+describe('GcpRestClient time bound', () => {
+  it.each([
+    ['outside', false],
+    ['inside', true],
+  ] as const)(
+    'ends a request %s an audit scope that outlasts the time left with a TimeoutError, not asked again',
+    async (_where, scoped) => {
+      // Prepare
+      const { fetch: fetcher, calls } = hanging();
+      const rest = new GcpRestClient({ fetch: fetcher, retry: { initialDelayMs: 1, totalTimeoutMs: 100 } });
+      const asking = () => rest.request({ what: 'Cloud KMS GET', url: URL });
+
+      // Act
+      const started = Date.now();
+      const reading = scoped ? new ScopeCalls().run(asking) : asking();
+
+      // Assess: the request's own time bound, worded as fetch's (functions/gcp/rest-request.ts isTimeout).
+      await expect(reading).rejects.toMatchObject({
+        name: 'TimeoutError',
+        message: 'The operation was aborted due to timeout',
+      });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(calls).toHaveLength(1);
+    },
+  );
+});
+
 describe('GcpRestClient inside an audit scope', () => {
   afterEach(() => {
     vi.restoreAllMocks();
@@ -89,6 +129,26 @@ describe('GcpRestClient inside an audit scope', () => {
     await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(calls).toHaveLength(1);
+  });
+
+  it('cuts the request in flight when its scope fails, and asks nothing more', async () => {
+    // Prepare: a request that is never answered, within a time bound far off.
+    const { fetch: fetcher, calls } = hanging();
+    const rest = new GcpRestClient({ fetch: fetcher, retry: { initialDelayMs: 1 } });
+    const scope = new ScopeCalls();
+    const reading = scope.run(() => rest.request({ what: 'Cloud KMS GET', url: URL }));
+    reading.catch(() => undefined);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+
+    // Act
+    const started = Date.now();
+    await scope.abort();
+
+    // Assess
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.signal?.aborted).toBe(true);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ScopeCalls } from '../../functions/core/scope-calls.ts';
 import { GcpClientFactory } from '../../functions/gcp/clients.ts';
 import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
@@ -77,6 +77,38 @@ describe('withCloudStorage', () => {
     await expect(read).rejects.toThrow(/scope this call reads has already failed/);
     await expect(ranged).rejects.toThrow(/scope this call reads has already failed/);
     expect(stand.requests()).toBe(0);
+    await clients.close();
+  });
+
+  // The library gives no handle that cuts a request in flight (functions/gcp/storage-client.ts
+  // asScopeCalls says why): the call ends at once, its answer ignored, and nothing more is asked.
+  it('ends a call whose answer is still on its way when its scope fails, and asks nothing again', async () => {
+    // Prepare: an API that never answers.
+    let requests = 0;
+    const silent = http.createServer((request) => {
+      requests += 1;
+      request.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const clients = withCloudStorage(new GcpClientFactory({ endpoint: `http://127.0.0.1:${port}` }));
+    const storage = await clients.storage();
+    const scope = new ScopeCalls();
+    const read = scope.run(() => storage.bucket('dumps').getMetadata());
+    read.catch(() => undefined);
+    await vi.waitFor(() => expect(requests).toBe(1));
+
+    // Act
+    const started = performance.now();
+    await scope.abort();
+
+    // Assess
+    await expect(read).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - started).toBeLessThan(500);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(requests).toBe(1);
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
     await clients.close();
   });
 });

@@ -5,7 +5,7 @@
  * unthrottled run finds; a PITR read throttled on every attempt fails its scope with a message that
  * names the throttling and judges nothing there (no PASSED, no finding a publisher would settle).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
 import type { AuditReport } from '../../functions/core/audit.ts';
@@ -284,6 +284,106 @@ describe('the GCP PITR audit with Cloud SQL Admin throttled', () => {
       report,
       `Cloud SQL instances.getLatestRecoveryTime for instance certctl-db in project ${PROJECT} failed: the service throttled it (rate-limited) until the retries ran out; its last answer: DEADLINE_EXCEEDED: `,
     );
+  });
+});
+
+describe('the GCP PITR audit with one Cloud SQL read failing while another waits to retry', () => {
+  let sim: Sim;
+
+  beforeAll(async () => {
+    // Two instances whose windows come from getLatestRecoveryTime: alpha's refused for the call
+    // (INTERNAL, not retried, fails the project), beta's throttled on every attempt (retried).
+    const pitr = {
+      edition: 'ENTERPRISE_PLUS',
+      createdAt: '-300d',
+      backups: { transactionLogRetentionDays: 35, retainedBackups: 36 },
+    } as const;
+    ({ sim } = await startGcpSim(
+      cloudSqlScenario([
+        instance('alpha-db', { ...pitr, faults: { getLatestRecoveryTime: 'INTERNAL' } }),
+        instance('beta-db', pitr),
+      ]),
+    ));
+  });
+
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('returns as the project fails, with the read waiting to retry ended, and sends nothing after', async () => {
+    // Prepare
+    sim.setFaults({
+      ...throttling('cloudSql', false, ['instances.getLatestRecoveryTime']),
+      containing: 'beta-db',
+    });
+    sim.resetStats();
+    // gax's waits before beta's next attempt fixed near their longest (Math.random() times 200,
+    // 400, 800 ms, …: google-gax normalCalls/retries.js).
+    vi.spyOn(Math, 'random').mockReturnValue(0.99);
+    const factory = new GcpClientFactory({ endpoint: sim.endpoint, readTimeoutMs: 10_000 });
+    const cloudSql = factory.cloudSql.bind(factory);
+    const seen: { alphaFailedAt?: number; betaSettledAt?: number } = {};
+    // Alpha's read starts once beta's third attempt was throttled: beta then waits about 790 ms.
+    factory.cloudSql = () => {
+      const api = cloudSql();
+      const { getLatestRecoveryTime } = api.instances;
+      return {
+        ...api,
+        instances: {
+          ...api.instances,
+          getLatestRecoveryTime: async (request) => {
+            if (request.instance === 'alpha-db') {
+              await vi.waitFor(() => expect(sim.stats().faults.throttled).toBe(3), { timeout: 5_000 });
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            const read = getLatestRecoveryTime(request);
+            const at = () => performance.now();
+            read.then(
+              () => undefined,
+              () => {
+                if (request.instance === 'alpha-db') seen.alphaFailedAt = at();
+              },
+            );
+            if (request.instance === 'beta-db') {
+              const settled = () => {
+                seen.betaSettledAt = at();
+              };
+              read.then(settled, settled);
+            }
+            return read;
+          },
+        },
+      };
+    };
+
+    // Act
+    const { result: run, late } = await requestsAfterReturn(sim, async () => {
+      const report = await runAuditReport(
+        { providers: ['gcp'], groups: ['pitr'] },
+        {
+          policy: parsePolicy({ gcp: { projects: [PROJECT] } }),
+          gcp: { clients: factory, collectors: gcpCollectors },
+          now: () => NOW,
+        },
+      );
+      return { report, returnedAt: performance.now() };
+    }).finally(() => factory.close());
+
+    // Assess
+    // Before, the run returned with beta's read still in gax's wait, which ran its course (about
+    // 700 ms more) before the read ended, its next attempt refused unsent.
+    expect(run.report.scopes.map((scope) => scope.status)).toEqual(['failed']);
+    expect(run.report.scopes[0]?.error?.message).toContain('alpha-db');
+    expect(seen.alphaFailedAt).toBeDefined();
+    expect(seen.betaSettledAt).toBeDefined();
+    expect(run.returnedAt - (seen.alphaFailedAt as number)).toBeLessThan(300);
+    expect((seen.betaSettledAt as number) - run.returnedAt).toBeLessThan(50);
+    expect(sim.stats().faults.throttled).toBe(3);
+    expect(late).toBe(0);
   });
 });
 
