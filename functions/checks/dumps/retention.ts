@@ -159,9 +159,11 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   const unknown: string[] = [];
   const fixes: string[] = [];
 
-  // The retention lock's days (the bucket's, or fewer the newest dump's own retention gives it).
-  const lockDays = lockDaysOf(fact);
-  const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
+  // The retention lock's days (the bucket's, or fewer the newest dump's own retention gives it),
+  // beside the bucket's own: both exist together, only when the bucket's retention was read.
+  const lock = lockDaysOf(fact);
+  const lockDays = lock?.days;
+  const lockKeeps = lock !== undefined && lock.days >= minPitrDays;
   // Only a GCS retention policy keeps the dumps live whatever the lifecycle says: it holds every
   // object of the bucket, those written before it was set too. An S3 default retention does not
   // stop an Expiration rule (it delete-marks the dumps, their versions turn noncurrent) and holds
@@ -239,8 +241,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     const cut = problems.length;
     const last = problems[cut - 1];
     if (last !== undefined && lockKeeps && fact.location.provider === 'aws') {
-      const defaultDays =
-        (fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined) ?? lockDays;
+      const defaultDays = lock.bucketDays;
       const them = cut === 1 ? { it: 'it', rule: 'the rule puts' } : { it: 'them', rule: 'each rule puts' };
       problems[cut - 1] =
         `${last}, and the bucket's default Object Lock retention of ${plural(defaultDays, 'day')} does not stop ${them.it}: on S3 ${them.rule} a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention`;
@@ -407,7 +408,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       : keptByOwnRetention
         ? `each listed dump's own Locked object retention keeps it at least ${plural(minPitrDays, 'day')}${shorterRule}`
         : lockKeepsLive
-          ? `a retention lock keeps them ${plural(lockDays, 'day')}${shorterRule}`
+          ? `a retention lock keeps them ${plural(lock.days, 'day')}${shorterRule}`
           : 'no lifecycle rule expires them';
   if (accruing) {
     return accruingOutcome(label, keeps, coveredDays, minPitrDays, observed, required, drifting);
@@ -575,14 +576,17 @@ function seriesCoverage(
  * fewer days after it was written: an upload's own retention overrides the bucket default, so the
  * default does not keep the dumps uploaded that way (dumps.protection judges the newest dump's own
  * retention too, from a listing cut at its bound as well when it proves less). One dump's own
- * retention never raises the days: it says nothing of the other dumps.
+ * retention never raises the days: it says nothing of the other dumps. `bucketDays` are the bucket's
+ * own, which an S3 finding names when it says why the default does not stop a rule. Undefined when
+ * the bucket's retention was not read, is absent, or was sent without its days.
  */
-function lockDaysOf(fact: DumpFact): number | undefined {
-  const days = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined;
+function lockDaysOf(fact: DumpFact): { readonly days: number; readonly bucketDays: number } | undefined {
+  const bucketDays = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined;
+  if (bucketDays === undefined) return undefined;
   const own = fact.newest?.objectLock;
   const written = fact.newest?.object.lastModified;
-  if (fact.location.provider !== 'aws' || days === undefined || !own || !written) return days;
-  return Math.min(days, ownRetentionDays(own.retainUntil, written));
+  if (fact.location.provider !== 'aws' || !own || !written) return { days: bucketDays, bucketDays };
+  return { days: Math.min(bucketDays, ownRetentionDays(own.retainUntil, written)), bucketDays };
 }
 
 /**
