@@ -31,11 +31,13 @@
  * enough), and no gap of the window exceeds 2 x cadence: neither between consecutive dumps of it nor
  * from the newest dump up to this run, so one dump never covers the window, however old. dumps.fresh
  * fails a late newest dump sooner (cadence + grace); this check fails it once the window has no dump
- * for longer than twice the cadence. A younger series is still filling (WARNING, "N of 30 days"), as
- * pitr.window says of a restore window. A series with no dump written after the window's start (one
- * written exactly `minPitrDays` ago covers none of it) covers none of it, however far back it
- * reaches: FAILED, said as such; so does a bucket the store says does not exist (DumpListing
- * `bucketAbsent`).
+ * for longer than twice the cadence. A newest dump dated after this run (beyond the clock
+ * tolerance: the store dates uploads itself, so the run's clock is behind) leaves that gap untold,
+ * and a series that would pass NOT_AVAILABLE, naming the clock. A younger series is still filling
+ * (WARNING, "N of 30 days"), as pitr.window says of a restore window. A series with no dump written
+ * after the window's start (one written exactly `minPitrDays` ago covers none of it) covers none of
+ * it, however far back it reaches: FAILED, said as such; so does a bucket the store says does not
+ * exist (DumpListing `bucketAbsent`).
  * A dump the listing did not date may sit inside a gap or before the oldest dated one: beside one,
  * a gap or a series still filling is NOT_AVAILABLE, naming it; dated dumps that cover the policy
  * alone still pass.
@@ -63,7 +65,7 @@ import {
   holdsNoDump,
 } from '../../core/dump-facts.ts';
 import { plural } from '../../core/plural.ts';
-import { DAY_MS, hoursAgainstLimit } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, hoursAgainstLimit } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   besideDumpIndex,
@@ -520,7 +522,17 @@ function seriesCoverage(
     const noneInWindow = newestDated !== undefined && newestDated.lastModified.getTime() <= windowStart;
     const lastProven = provenBefore.at(-1);
     let trailingLongest = false;
-    if (newestDated && lastProven && proven(lastProven) && !noneInWindow) {
+    // S3 and Cloud Storage date an upload themselves: a newest dump dated after this run shows the
+    // run's clock behind by at least that much, so the hours since that dump cannot be told (as
+    // dumps.fresh says of its age). The gaps between dumps are differences of their own dates.
+    const dumpedLater =
+      newestDated !== undefined &&
+      newestDated.lastModified.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+    if (newestDated && dumpedLater) {
+      unknown.push(
+        `how long ago ${newestDated.key} was written: it says ${newestDated.lastModified.toISOString()}, later than this run's clock (${now.toISOString()}), so the gap since it cannot be told; check the clock of the machine that runs the audit`,
+      );
+    } else if (newestDated && lastProven && proven(lastProven) && !noneInWindow) {
       const exact = hoursAgainst(newestDated.lastModified, now, maxGapHours);
       if (longestGapExact === undefined || exact.exact > longestGapExact) {
         longestGapExact = exact.exact;

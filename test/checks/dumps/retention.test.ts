@@ -289,6 +289,43 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain('prod/certctl-undated.dump');
     });
 
+    it('is not available when the newest dump says it was written after this run: the gap since it cannot be told', () => {
+      // Prepare: 35 daily dumps, the newest dated 3 days after the run's clock (S3 and Cloud Storage
+      // date an upload themselves: the run's clock is behind, by an unknown amount more).
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess: it PASSED 'with no gap longer than 24 h', the hours since the newest dump measured
+      // against a clock that is behind.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        "how long ago prod/certctl-2026-12-02.dump was written: it says 2026-12-05T03:40:00.000Z, later than this run's clock (2026-12-02T12:00:00.000Z), so the gap since it cannot be told; check the clock of the machine that runs the audit",
+      );
+    });
+
+    it('still fails a short rule when the newest dump says it was written after this run', () => {
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      const fact = withSeries(objects, {
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+        ...NO_LOCK,
+      });
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('FAILED');
+    });
+
+    it('passes a newest dump dated within the clock tolerance after this run', () => {
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 8 * 3_600_000 + 23 * 60_000),
+      }));
+      expect(dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith())?.status).toBe('PASSED');
+    });
+
     it('does not count the hours since the newest dump of a series that still passes', () => {
       // The fixture's newest dump is 8.3 h old, less than the 24 h between the dumps.
       const outcome = dumpsRetentionCheck.evaluate(withSeries(dailySeries(35)), settingsWith());
