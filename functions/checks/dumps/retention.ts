@@ -23,8 +23,9 @@
  * after it was set without their own retention, which the audit cannot tell. So a rule shorter than
  * `minPitrDays`, or an Expiration date, FAILS under a longer default as without one (no countdown:
  * the listed series never grows past the rule), the finding saying why the default does not help.
- * A GCS retention policy keeps objects live (lifecycle cannot delete them). So does an object's own
- * Locked retention: a GCS Delete rule shorter than `minPitrDays` whose newest dump carries one to at
+ * A GCS retention policy keeps objects live (lifecycle cannot delete them; a pass on one not locked
+ * says so, as whoever may edit the bucket can remove it, which dumps.protection warns of). So does an
+ * object's own Locked retention: a GCS Delete rule shorter than `minPitrDays` whose newest dump carries one to at
  * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED; PASSED only when
  * every dump of a complete listing carries one; an Unlocked one can be removed and still FAILS.
  * Covered: the oldest listed dump is at least `minPitrDays` old (exactly that many reaches back far
@@ -410,7 +411,9 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       : keptByOwnRetention
         ? `each listed dump's own Locked object retention keeps it at least ${plural(minPitrDays, 'day')}${shorterRule}`
         : lockKeepsLive
-          ? `a retention lock keeps them ${plural(lock.days, 'day')}${shorterRule}`
+          ? lock.locked === true
+            ? `a retention lock keeps them ${plural(lock.days, 'day')}${shorterRule}`
+            : `the bucket retention policy keeps them ${plural(lock.days, 'day')}${shorterRule}, though it is ${lock.locked === false ? 'not locked' : 'not shown to be locked'}: whoever may edit the bucket can remove it (dumps.protection)`
           : 'no lifecycle rule expires them';
   if (accruing) {
     return accruingOutcome(label, keeps, coveredDays, minPitrDays, observed, required, drifting);
@@ -589,16 +592,21 @@ function seriesCoverage(
  * default does not keep the dumps uploaded that way (dumps.protection judges the newest dump's own
  * retention too, from a listing cut at its bound as well when it proves less). One dump's own
  * retention never raises the days: it says nothing of the other dumps. `bucketDays` are the bucket's
- * own, which an S3 finding names when it says why the default does not stop a rule. Undefined when
- * the bucket's retention was not read, is absent, or was sent without its days.
+ * own, which an S3 finding names when it says why the default does not stop a rule; `locked` the
+ * bucket's (a GCS policy not locked can be removed, which a pass on it says). Undefined when the
+ * bucket's retention was not read, is absent, or was sent without its days.
  */
-function lockDaysOf(fact: DumpFact): { readonly days: number; readonly bucketDays: number } | undefined {
-  const bucketDays = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined;
-  if (bucketDays === undefined) return undefined;
+function lockDaysOf(
+  fact: DumpFact,
+): { readonly days: number; readonly bucketDays: number; readonly locked: boolean | undefined } | undefined {
+  const bucket = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
+  const bucketDays = bucket?.days;
+  if (bucket === undefined || bucketDays === undefined) return undefined;
+  const { locked } = bucket;
   const own = fact.newest?.objectLock;
   const written = fact.newest?.object.lastModified;
-  if (fact.location.provider !== 'aws' || !own || !written) return { days: bucketDays, bucketDays };
-  return { days: Math.min(bucketDays, ownRetentionDays(own.retainUntil, written)), bucketDays };
+  if (fact.location.provider !== 'aws' || !own || !written) return { days: bucketDays, bucketDays, locked };
+  return { days: Math.min(bucketDays, ownRetentionDays(own.retainUntil, written)), bucketDays, locked };
 }
 
 /**

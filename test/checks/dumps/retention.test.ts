@@ -162,6 +162,23 @@ describe('dumps.retention', () => {
     );
   });
 
+  it('passes on a short GCS rule under an unlocked 35-day retention policy, saying it is not locked', () => {
+    // Prepare: the policy holds every object now (lifecycle cannot delete one it holds), but whoever
+    // may edit the bucket can remove it, as a rule can be changed.
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: false } },
+    });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: it PASSED 'a retention lock keeps them 35 days', calling the unlocked policy a lock.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'the bucket retention policy keeps them 35 days (lifecycle rule expire-dumps would delete them after 7 days), though it is not locked: whoever may edit the bucket can remove it (dumps.protection), and the series covers',
+    );
+  });
+
   it('fails when a lifecycle rule expires every dump on a date', () => {
     const rules = [rule({ expirationDate: new Date('2027-01-01T00:00:00Z') })];
     const fact = s3Fact({ lifecycle: { state: 'read', value: rules }, ...NO_LOCK });
