@@ -179,6 +179,17 @@ describe('dumps.retention', () => {
     );
   });
 
+  it('says a GCS retention policy sent without isLocked is not shown to be locked', () => {
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: undefined } },
+    });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.description).toContain(
+      'would delete them after 7 days), though it is not shown to be locked:',
+    );
+  });
+
   it('fails when a lifecycle rule expires every dump on a date', () => {
     const rules = [rule({ expirationDate: new Date('2027-01-01T00:00:00Z') })];
     const fact = s3Fact({ lifecycle: { state: 'read', value: rules }, ...NO_LOCK });
