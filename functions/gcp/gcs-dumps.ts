@@ -12,9 +12,10 @@
  *
  * buckets.get leaves out what was never set: no `retentionPolicy`, `versioning` or `lifecycle`
  * reads as `absent` (a `softDeletePolicy` left out is `unknown`: soft delete off is a duration of
- * 0, and a retention policy without its period is `unknown`); a bucket without `encryption.defaultKmsKeyName` is encrypted with
- * Google-managed keys (Cloud Storage encrypts everything at rest). A failed buckets.get makes every
- * bucket setting `unknown`, never `absent`.
+ * 0, and a retention policy without its period is `unknown`, as is a lifecycle with a rule on the
+ * prefix whose action is not sent or not one this adapter knows); a bucket without
+ * `encryption.defaultKmsKeyName` is encrypted with Google-managed keys (Cloud Storage encrypts
+ * everything at rest). A failed buckets.get makes every bucket setting `unknown`, never `absent`.
  *
  * buckets.get comes first, and its `projectNumber` must be the number of the project the policy
  * places the bucket in (Resource Manager projects.get, ./resource-manager.ts, once per project
@@ -848,6 +849,37 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
   });
 }
 
+/** The lifecycle actions Cloud Storage names that delete no live object (https://cloud.google.com/storage/docs/lifecycle#actions). */
+const NON_DELETING_ACTIONS: ReadonlySet<string> = new Set([
+  'SetStorageClass',
+  'AbortIncompleteMultipartUpload',
+]);
+
+/**
+ * A rule that may apply to the prefix whose action says neither Delete nor one of the
+ * {@link NON_DELETING_ACTIONS} (no `type` sent, or a type added to the API later), in words;
+ * undefined when there is none. {@link gcsLifecycleRulesFor} keeps Delete rules only: read as one
+ * that deletes nothing, such a rule would let a lifecycle that may delete the dumps pass, as S3's
+ * reading of a rule without its Status or Expiration days does (functions/aws/s3-dumps.ts).
+ */
+function unreadLifecycleAction(metadata: BucketMetadata, prefix: string): string | undefined {
+  const rules = metadata.lifecycle?.rule ?? [];
+  for (const [index, rule] of rules.entries()) {
+    const type: unknown = rule.action?.type;
+    if (type === 'Delete' || (typeof type === 'string' && NON_DELETING_ACTIONS.has(type))) continue;
+    const prefixes: unknown = rule.condition?.matchesPrefix;
+    if (
+      Array.isArray(prefixes) &&
+      prefixes.length > 0 &&
+      prefixes.every((candidate) => typeof candidate === 'string' && !rulePrefixApplies(candidate, prefix))
+    ) {
+      continue;
+    }
+    return `buckets.get sent lifecycle rule #${index + 1} with action ${JSON.stringify(rule.action ?? null)}, which names no action this audit knows (Delete, ${[...NON_DELETING_ACTIONS].join(', ')}), so whether it deletes dumps is unknown`;
+  }
+  return undefined;
+}
+
 function publicAccessOf(metadata: BucketMetadata): PublicAccessConfig {
   const prevention = metadata.iamConfiguration?.publicAccessPrevention;
   const detail = `publicAccessPrevention=${prevention ?? 'not sent'}`;
@@ -893,9 +925,12 @@ function bucketReadings(metadata: BucketMetadata, prefix: string) {
             locked: typeof policy.isLocked === 'boolean' ? policy.isLocked : undefined,
           },
         };
-  const lifecycle: BucketReading<readonly DumpLifecycleRule[]> = metadata.lifecycle
-    ? { state: 'read', value: gcsLifecycleRulesFor(metadata, prefix) }
-    : { state: 'absent' };
+  const unreadAction = metadata.lifecycle ? unreadLifecycleAction(metadata, prefix) : undefined;
+  const lifecycle: BucketReading<readonly DumpLifecycleRule[]> = !metadata.lifecycle
+    ? { state: 'absent' }
+    : unreadAction !== undefined
+      ? { state: 'unknown', reason: unreadAction }
+      : { state: 'read', value: gcsLifecycleRulesFor(metadata, prefix) };
   const kmsKey: unknown = metadata.encryption?.defaultKmsKeyName;
   const encryption: BucketReading<EncryptionConfig> =
     kmsKey !== undefined && kmsKey !== '' && typeof kmsKey !== 'string'

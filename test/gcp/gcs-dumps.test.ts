@@ -762,6 +762,50 @@ describe('readGcsDumpFact of bucket settings sent with another type than the JSO
   });
 });
 
+describe('readGcsDumpFact, a lifecycle rule whose action does not say it keeps the dumps', () => {
+  /** 35 daily dumps up to 8 h before NOW: a series that covers the policy. */
+  const series = Array.from({ length: 35 }, (_, index) => ({
+    key: `prod/certctl-${index}.dump`,
+    size: 6451,
+    lastModified: new Date(NOW.getTime() - (34 - index) * 86_400_000 - 8 * 3_600_000),
+  }));
+
+  it.each([
+    ['sent without a type', {}],
+    ['of a type this audit does not know', { type: 'Purge' }],
+  ])('reads the lifecycle as unknown, not as no rule, for a 1-day rule on prod/ %s', async (_, action) => {
+    // Prepare
+    const lifecycle = { rule: [{ action, condition: { age: 1, matchesPrefix: ['prod/'] } }] };
+    // Act
+    const fact = await readStubbed([], null, { lifecycle });
+    const outcome = dumpsRetentionCheck.evaluate(
+      { ...fact, listing: { state: 'read', objects: series, complete: true } },
+      settings,
+    );
+    // Assess: the rule was left out as one that deletes nothing, and dumps.retention PASSED 'no
+    // lifecycle rule expires them'.
+    expect(fact.lifecycle).toEqual({
+      state: 'unknown',
+      reason: `buckets.get sent lifecycle rule #1 with action ${JSON.stringify(action)}, which names no action this audit knows (Delete, SetStorageClass, AbortIncompleteMultipartUpload), so whether it deletes dumps is unknown`,
+    });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+  });
+
+  it('still leaves out a rule that only changes the storage class, or one that reaches another prefix', async () => {
+    // Prepare
+    const lifecycle = {
+      rule: [
+        { action: { type: 'SetStorageClass', storageClass: 'COLDLINE' }, condition: { age: 1 } },
+        { action: {}, condition: { age: 1, matchesPrefix: ['tmp/'] } },
+      ],
+    };
+    // Act
+    const fact = await readStubbed([], null, { lifecycle });
+    // Assess
+    expect(fact.lifecycle).toEqual({ state: 'read', value: [] });
+  });
+});
+
 describe('readGcsDumpFact, when the newest dump is not under the default key', () => {
   it('warns, not passes, when the newest dump was written with Google-managed keys before a customer-managed default was set', async () => {
     // Act

@@ -140,7 +140,7 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/^aws 111111111111 us-east-1\n {2}s3:certctl-demo-dumps-weekly\/prod\/ /m);
     expect(stdout).toMatch(/^gcp certctl-prod europe-west1\n {2}gcs:certctl-demo-dumps-gcp\/prod\/ /m);
     expect(dumps('s3:certctl-demo-dumps/prod/')).toEqual(['ok', 'ok', 'ok', 'ok']);
-    // Stale: the newest dump is 50 h old.
+    // Stale: the newest dump is 40 h old, past cadence + grace, not yet a gap over twice the cadence.
     expect(dumps('s3:certctl-demo-dumps/ra/')).toEqual(['FAIL H', 'ok', 'ok', 'ok']);
     // Truncated: the newest dump is cut to 1 KiB, so it is no recent whole dump, and the one before
     // it, recent, was not read (fresh N/A since 6342996).

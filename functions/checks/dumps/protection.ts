@@ -82,7 +82,8 @@
  *   other problems beside it is the provider's (on GCS the locked retention policy first); a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
  *   refused or failed (`keyStateUnknown`). A GCS pass whose key state was not read (no Cloud KMS
- *   client, no state sent) says so. On GCS the key versions the older dumps of the series are under
+ *   client, no state sent) says so, and so does an S3 pass for a customer-managed key (the
+ *   default, or the newest dump's own) whose DescribeKey sent no `KeyState`, naming it. On GCS the key versions the older dumps of the series are under
  *   (a rotation leaves them on the older version) are judged the same way, naming how many dumps
  *   each encrypts (`olderDumpKeys`); a version whose dumps were all written before the policy's
  *   `minPitrDays` holds more than the policy asks for: what would fail is a WARNING, an unread
@@ -254,6 +255,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
       fact.encryption.value.keyState === undefined
         ? " (the Cloud KMS key's state was not read)"
         : '',
+      ...stateUnsentKeys(fact).map((key) => ` (DescribeKey sent no state for the KMS key ${key})`),
       // A cut listing's newest listed dump may be an old one: both listings answer in key order
       // (ListObjectsV2 on a general purpose bucket "returns objects in lexicographical order based
       // on their key names", Sorting order of returned objects,
@@ -279,6 +281,26 @@ export const dumpsProtectionCheck: DumpsCheck = {
     };
   },
 };
+
+/**
+ * S3: the customer-managed keys a pass rests on (the default, and the newest dump's own when it is
+ * another) whose DescribeKey named the manager but sent no `KeyState`: whether they decrypt was
+ * not evaluated (judgeKeyState reads no state as nothing to judge), so the pass names them, as a
+ * Cloud Storage pass says its key's state was not read.
+ */
+function stateUnsentKeys(fact: DumpFact): string[] {
+  if (fact.location.provider !== 'aws') return [];
+  const byDefault = fact.encryption.state === 'read' ? fact.encryption.value : undefined;
+  const own = fact.newest?.encryption;
+  const keys = [byDefault, own].flatMap((encryption) =>
+    encryption?.customerManagedKey === true &&
+    encryption.keyState === undefined &&
+    encryption.kmsKey !== undefined
+      ? [encryption.kmsKey]
+      : [],
+  );
+  return [...new Set(keys)];
+}
 
 /** The fix of a finding whose dumps are under a key that is gone, and of its other problems when it has some. */
 function keyGoneFix(provider: DumpFact['location']['provider'], others: boolean): string {

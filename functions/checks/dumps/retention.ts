@@ -23,15 +23,22 @@
  * after it was set without their own retention, which the audit cannot tell. So a rule shorter than
  * `minPitrDays`, or an Expiration date, FAILS under a longer default as without one (no countdown:
  * the listed series never grows past the rule), the finding saying why the default does not help.
- * A GCS retention policy keeps objects live (lifecycle cannot delete them). So does an object's own
- * Locked retention: a GCS Delete rule shorter than `minPitrDays` whose newest dump carries one to at
+ * A GCS retention policy keeps objects live (lifecycle cannot delete them; a pass on one not locked
+ * says so, as whoever may edit the bucket can remove it, which dumps.protection warns of). So does an
+ * object's own Locked retention: a GCS Delete rule shorter than `minPitrDays` whose newest dump carries one to at
  * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED; PASSED only when
  * every dump of a complete listing carries one; an Unlocked one can be removed and still FAILS.
- * Covered: the oldest listed dump is at least `minPitrDays` old, and between consecutive dumps of
- * that window no gap exceeds 2 x cadence. A younger series is still filling (WARNING, "N of 30
- * days"), as pitr.window says of a restore window. The gap after the newest dump is `dumps.fresh`'s.
- * A series with no dump inside the window covers none of it, however far back it reaches: FAILED;
- * so does a bucket the store says does not exist (DumpListing `bucketAbsent`).
+ * Covered: the oldest listed dump is at least `minPitrDays` old (exactly that many reaches back far
+ * enough), and no gap of the window exceeds 2 x cadence: neither between consecutive dumps of it nor
+ * from the newest dump up to this run, so one dump never covers the window, however old. dumps.fresh
+ * fails a late newest dump sooner (cadence + grace); this check fails it once the window has no dump
+ * for longer than twice the cadence. A newest dump dated after this run (beyond the clock
+ * tolerance: the store dates uploads itself, so the run's clock is behind) leaves that gap untold,
+ * and a series that would pass NOT_AVAILABLE, naming the clock. A younger series is still filling
+ * (WARNING, "N of 30 days"), as pitr.window says of a restore window. A series with no dump written
+ * after the window's start (one written exactly `minPitrDays` ago covers none of it) covers none of
+ * it, however far back it reaches: FAILED, said as such; so does a bucket the store says does not
+ * exist (DumpListing `bucketAbsent`).
  * A dump the listing did not date may sit inside a gap or before the oldest dated one: beside one,
  * a gap or a series still filling is NOT_AVAILABLE, naming it; dated dumps that cover the policy
  * alone still pass.
@@ -45,9 +52,10 @@
  * (`x.dump.sha256`, dumps.integrity's test by key alone) are no dumps either. One of such an
  * extension beside no listed dump (its dump deleted, or never uploaded) may be a dump or not: the
  * series is judged without them, and a gap or a short series only they would fill is NOT_AVAILABLE,
- * naming them; one that remains with them counted FAILS (or fills) as before. Counted, they only
- * split a gap between two dumps, which the finding names by those dumps, never by them; a gap they
- * alone would open beyond the first or last dump is no gap of the series.
+ * naming them; one that remains with them counted FAILS (or fills, when it falls short without them
+ * only by filling) as before. Counted, they only split a gap between two dumps, or shorten the one
+ * since the newest dump, which the finding names by the dumps, never by them; a gap they alone would
+ * open beyond the first or last dump is no gap of the series.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {
@@ -58,7 +66,7 @@ import {
   holdsNoDump,
 } from '../../core/dump-facts.ts';
 import { plural } from '../../core/plural.ts';
-import { DAY_MS, hoursAgainstLimit } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, hoursAgainstLimit } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   besideDumpIndex,
@@ -154,9 +162,11 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   const unknown: string[] = [];
   const fixes: string[] = [];
 
-  // The retention lock's days (the bucket's, or fewer the newest dump's own retention gives it).
-  const lockDays = lockDaysOf(fact);
-  const lockKeeps = lockDays !== undefined && lockDays >= minPitrDays;
+  // The retention lock's days (the bucket's, or fewer the newest dump's own retention gives it),
+  // beside the bucket's own: both exist together, only when the bucket's retention was read.
+  const lock = lockDaysOf(fact);
+  const lockDays = lock?.days;
+  const lockKeeps = lock !== undefined && lock.days >= minPitrDays;
   // Only a GCS retention policy keeps the dumps live whatever the lifecycle says: it holds every
   // object of the bucket, those written before it was set too. An S3 default retention does not
   // stop an Expiration rule (it delete-marks the dumps, their versions turn noncurrent) and holds
@@ -234,8 +244,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     const cut = problems.length;
     const last = problems[cut - 1];
     if (last !== undefined && lockKeeps && fact.location.provider === 'aws') {
-      const defaultDays =
-        (fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined) ?? lockDays;
+      const defaultDays = lock.bucketDays;
       const them = cut === 1 ? { it: 'it', rule: 'the rule puts' } : { it: 'them', rule: 'each rule puts' };
       problems[cut - 1] =
         `${last}, and the bucket's default Object Lock retention of ${plural(defaultDays, 'day')} does not stop ${them.it}: on S3 ${them.rule} a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention`;
@@ -298,15 +307,17 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
             `this counts as ${one ? 'a dump' : 'dumps'} ${them}, which may be none: without ${one ? 'it' : 'them'} the series is shorter or its gaps longer`,
           ],
         };
-      } else if (withOrphans.accruing) judged = withOrphans;
-      else {
+      } else if (withOrphans.accruing && judged.problems.length === 0) {
+        // Still filling whether they are dumps or not; a shortfall without them is not hidden.
+        judged = withOrphans;
+      } else {
         const short = [
           ...judged.problems,
           ...(judged.accruing
             ? [`the series reaches back only ${judged.coveredDays} of ${plural(minPitrDays, 'day')}`]
             : []),
         ];
-        const which = `${them} ${one ? 'is a dump' : 'are dumps'}`;
+        const which = `${them}${one ? ', is a dump' : ' are dumps'}`;
         judged = {
           ...judged,
           problems: [],
@@ -365,8 +376,9 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     };
   }
   // A listing whose series was not judged (read and complete, with a dated dump) leaves a problem or
-  // an unknown, so past here the series covers `coveredDays`.
-  if (unknown.length > 0 || coveredDays === undefined) {
+  // an unknown, so past here the series covers `coveredDays`; and a series with a dump in the window
+  // has its gap up to this run measured, or a problem, so `longestGapHours` is set too.
+  if (unknown.length > 0 || coveredDays === undefined || longestGapHours === undefined) {
     return {
       status: 'NOT_AVAILABLE',
       description: `Could not evaluate ${label}: could not read ${unknown.join(' and ')}.`,
@@ -399,14 +411,16 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       : keptByOwnRetention
         ? `each listed dump's own Locked object retention keeps it at least ${plural(minPitrDays, 'day')}${shorterRule}`
         : lockKeepsLive
-          ? `a retention lock keeps them ${plural(lockDays, 'day')}${shorterRule}`
+          ? lock.locked === true
+            ? `a retention lock keeps them ${plural(lock.days, 'day')}${shorterRule}`
+            : `the bucket retention policy keeps them ${plural(lock.days, 'day')}${shorterRule}, though it is ${lock.locked === false ? 'not locked' : 'not shown to be locked'}: whoever may edit the bucket can remove it (dumps.protection)`
           : 'no lifecycle rule expires them';
   if (accruing) {
     return accruingOutcome(label, keeps, coveredDays, minPitrDays, observed, required, drifting);
   }
   return {
     status: 'PASSED',
-    description: `${label}: ${keeps}, and the series covers ${plural(coveredDays, 'day')} (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours ?? 0)}.`,
+    description: `${label}: ${keeps}, and the series covers ${plural(coveredDays, 'day')} (${minPitrDays} required) with no gap longer than ${formatDuration(longestGapHours)}.`,
     observed,
     required,
     drifting,
@@ -468,7 +482,8 @@ function seriesCoverage(
     // Counted as dumps, `unproven` objects (checksums of dumps not listed) only split a gap between
     // two dumps: such a gap is proven whatever they are, at least as long as its longest part, and
     // is named by the dumps at its ends. A gap they alone open, beyond the first or the last dump,
-    // is none unless they are dumps (and the one after the newest dump is dumps.fresh's).
+    // is none unless they are dumps; the one from the newest object up to this run is measured
+    // below, named by the newest dump.
     const proven = (object: DumpObject) => !unproven?.has(object);
     const provenBefore: (DumpObject & { lastModified: Date })[] = [];
     for (const object of dated) {
@@ -501,6 +516,37 @@ function seriesCoverage(
             : `at least ${formatDuration(gap)} between ${from.key} and ${to.key} (${formatDuration(hoursBetween(from.lastModified, to.lastModified))} apart; the objects between them, counted as dumps, leave ${formatDuration(gap)})`;
       }
     }
+    // The window runs up to this run: the hours since the newest dump are a gap of it too. A single
+    // dump, or a series whose job stopped, covers no more of the window than the dumps in it reach;
+    // dumps.fresh fails such a newest dump sooner (cadence + grace), this check once the gap is
+    // longer than twice the cadence. A dump written exactly `minPitrDays` ago, or earlier, leaves
+    // the whole window a gap: said below as no dump in it, not measured.
+    const newestDated = dated.at(-1);
+    const noneInWindow = newestDated !== undefined && newestDated.lastModified.getTime() <= windowStart;
+    const lastProven = provenBefore.at(-1);
+    let trailingLongest = false;
+    // S3 and Cloud Storage date an upload themselves: a newest dump dated after this run shows the
+    // run's clock behind by at least that much, so the hours since that dump cannot be told (as
+    // dumps.fresh says of its age). The gaps between dumps are differences of their own dates.
+    const dumpedLater =
+      newestDated !== undefined &&
+      newestDated.lastModified.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS;
+    if (newestDated && dumpedLater) {
+      unknown.push(
+        `how long ago ${newestDated.key} was written: it says ${newestDated.lastModified.toISOString()}, later than this run's clock (${now.toISOString()}), so the gap since it cannot be told; check the clock of the machine that runs the audit`,
+      );
+    } else if (newestDated && lastProven && proven(lastProven) && !noneInWindow) {
+      const exact = hoursAgainst(newestDated.lastModified, now, maxGapHours);
+      if (longestGapExact === undefined || exact.exact > longestGapExact) {
+        longestGapExact = exact.exact;
+        longestGapHours = exact.shown;
+        trailingLongest = true;
+        gapWords =
+          lastProven === newestDated
+            ? `${formatDuration(exact.shown)} since ${newestDated.key}, its newest dump, up to this run`
+            : `at least ${formatDuration(exact.shown)} since ${lastProven.key}, its newest dump, up to this run (${formatDuration(hoursBetween(lastProven.lastModified, now))}; the objects after it, counted as dumps, leave ${formatDuration(exact.shown)})`;
+      }
+    }
     const gapTooLong = longestGapExact !== undefined && longestGapExact > maxGapHours;
     // A dump the listing did not date may lie inside a gap, or before the oldest dated one.
     const undated = undatedDumps(objects);
@@ -511,12 +557,15 @@ function seriesCoverage(
       problems.push(
         `the series has a gap of ${gapWords}, longer than twice the ${dumps.cadenceHours} h cadence`,
       );
-      fixes.push('Find why the dump job skipped runs in that period (its logs and alarms).');
+      fixes.push(
+        trailingLongest
+          ? 'Find why the dump job stopped (dumps.fresh) and run it now.'
+          : 'Find why the dump job skipped runs in that period (its logs and alarms).',
+      );
     }
     // No dump inside the window at all: no pair of dumps there to measure a gap between, and the
     // series covers none of the days the policy asks for, however far back it reaches.
-    const newestDated = dated.at(-1);
-    if (newestDated && newestDated.lastModified.getTime() < windowStart) {
+    if (newestDated && noneInWindow) {
       const none = `no dump was written in the last ${plural(minPitrDays, 'day')}: the newest, ${newestDated.key}, is ${plural(daysBetween(newestDated.lastModified, now), 'day')} old`;
       if (undated.length > 0)
         unknown.push(`${undatedSaid} written in the last ${plural(minPitrDays, 'day')} (${none})`);
@@ -542,14 +591,22 @@ function seriesCoverage(
  * fewer days after it was written: an upload's own retention overrides the bucket default, so the
  * default does not keep the dumps uploaded that way (dumps.protection judges the newest dump's own
  * retention too, from a listing cut at its bound as well when it proves less). One dump's own
- * retention never raises the days: it says nothing of the other dumps.
+ * retention never raises the days: it says nothing of the other dumps. `bucketDays` are the bucket's
+ * own, which an S3 finding names when it says why the default does not stop a rule; `locked` the
+ * bucket's (a GCS policy not locked can be removed, which a pass on it says). Undefined when the
+ * bucket's retention was not read, is absent, or was sent without its days.
  */
-function lockDaysOf(fact: DumpFact): number | undefined {
-  const days = fact.retentionLock.state === 'read' ? fact.retentionLock.value.days : undefined;
+function lockDaysOf(
+  fact: DumpFact,
+): { readonly days: number; readonly bucketDays: number; readonly locked: boolean | undefined } | undefined {
+  const bucket = fact.retentionLock.state === 'read' ? fact.retentionLock.value : undefined;
+  const bucketDays = bucket?.days;
+  if (bucket === undefined || bucketDays === undefined) return undefined;
+  const { locked } = bucket;
   const own = fact.newest?.objectLock;
   const written = fact.newest?.object.lastModified;
-  if (fact.location.provider !== 'aws' || days === undefined || !own || !written) return days;
-  return Math.min(days, ownRetentionDays(own.retainUntil, written));
+  if (fact.location.provider !== 'aws' || !own || !written) return { days: bucketDays, bucketDays, locked };
+  return { days: Math.min(bucketDays, ownRetentionDays(own.retainUntil, written)), bucketDays, locked };
 }
 
 /**

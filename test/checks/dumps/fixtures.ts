@@ -97,7 +97,8 @@ export function newestOf(
 }
 
 /**
- * A healthy location: 35 daily dumps kept 35 days, COMPLIANCE Object Lock, blocked, CMK-encrypted.
+ * A healthy location: 35 daily dumps kept 35 days, COMPLIANCE Object Lock, blocked, CMK-encrypted
+ * (an Enabled key).
  * Unless `overrides` names the newest dump, its ranged read answers its own encryption as S3 does on
  * every GET of an encrypted object: the default's, a key named by an alias by the ARN of its key.
  */
@@ -158,6 +159,8 @@ function s3FactOf(overrides: Partial<DumpFact>): DumpFact {
         algorithm: 'aws:kms',
         kmsKey: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         customerManagedKey: true,
+        // DescribeKey sends the key's state with its manager.
+        keyState: 'Enabled',
       },
     },
     ...overrides,

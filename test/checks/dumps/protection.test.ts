@@ -92,6 +92,42 @@ describe('dumps.protection', () => {
     );
   });
 
+  describe('an S3 customer-managed key whose state DescribeKey did not send', () => {
+    const KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const OTHER = 'arn:aws:kms:eu-west-1:111122223333:key/9999abcd-12ab-34cd-56ef-1234567890ab';
+    const stateless = { algorithm: 'aws:kms', customerManagedKey: true } as const;
+
+    it('says the default key state was not sent rather than imply the key decrypts', () => {
+      // Prepare: KMS named the key customer-managed but sent no KeyState.
+      const fact = s3Fact({ encryption: { state: 'read', value: { ...stateless, kmsKey: KEY } } });
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+      // Assess: it PASSED with the plain words, its key's state read as usable.
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toBe(
+        `s3://certctl-dumps/prod/: deletion is guarded, public access is blocked and a customer-managed key encrypts the dumps (DescribeKey sent no state for the KMS key ${KEY}).`,
+      );
+      expect(outcome?.observed).toMatchObject({ kmsKeyState: null });
+    });
+
+    it("says so of the newest dump's own key too", () => {
+      // Prepare: the default's state was sent; the newest dump's own key (another one) has none.
+      const healthy = s3Fact();
+      const fact = s3Fact({
+        newest: healthy.newest && {
+          ...healthy.newest,
+          encryption: { ...stateless, kmsKey: OTHER },
+        },
+      });
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(`(DescribeKey sent no state for the KMS key ${OTHER})`);
+      expect(outcome?.description).not.toContain(`state for the KMS key ${KEY}`);
+    });
+  });
+
   describe('the Cloud KMS state of a GCS default key', () => {
     const KEY = 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k';
     const withKey = (extra: Record<string, unknown>) =>

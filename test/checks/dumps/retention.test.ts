@@ -162,6 +162,34 @@ describe('dumps.retention', () => {
     );
   });
 
+  it('passes on a short GCS rule under an unlocked 35-day retention policy, saying it is not locked', () => {
+    // Prepare: the policy holds every object now (lifecycle cannot delete one it holds), but whoever
+    // may edit the bucket can remove it, as a rule can be changed.
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: false } },
+    });
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: it PASSED 'a retention lock keeps them 35 days', calling the unlocked policy a lock.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toContain(
+      'the bucket retention policy keeps them 35 days (lifecycle rule expire-dumps would delete them after 7 days), though it is not locked: whoever may edit the bucket can remove it (dumps.protection), and the series covers',
+    );
+  });
+
+  it('says a GCS retention policy sent without isLocked is not shown to be locked', () => {
+    const fact = s3Fact({
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: undefined } },
+    });
+    expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.description).toContain(
+      'would delete them after 7 days), though it is not shown to be locked:',
+    );
+  });
+
   it('fails when a lifecycle rule expires every dump on a date', () => {
     const rules = [rule({ expirationDate: new Date('2027-01-01T00:00:00Z') })];
     const fact = s3Fact({ lifecycle: { state: 'read', value: rules }, ...NO_LOCK });
@@ -204,20 +232,134 @@ describe('dumps.retention', () => {
     expect(outcome?.observed).toMatchObject({ coveredDays: 74.3, longestGapHours: null });
   });
 
-  it('passes with no gap measured when the only dump was written exactly the policy days ago', () => {
-    // Prepare: one dump, written exactly 30 days before the run: it is inside the window (not before
-    // its start) and not younger than it (the series is not still filling), and no pair of dumps
-    // leaves a gap to measure. This is the path that reaches the gap's fallback to 0 h.
-    const written = new Date(NOW.getTime() - 30 * 86_400_000);
-    const objects = [{ key: 'prod/certctl-2026-11-02.dump', size: 6451, lastModified: written }];
-    // Act
-    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
-    // Assess
-    expect(outcome?.status).toBe('PASSED');
-    expect(outcome?.observed).toMatchObject({ coveredDays: 30, longestGapHours: null, dumpsListed: 1 });
-    expect(outcome?.description).toContain(
-      'the series covers 30 days (30 required) with no gap longer than 0 h.',
-    );
+  describe('a series that ends long before the run (one dump, or a job that stopped)', () => {
+    const DAY = 86_400_000;
+    const one = (ageMs: number): DumpObject[] => [
+      { key: 'prod/certctl-only.dump', size: 6451, lastModified: new Date(NOW.getTime() - ageMs) },
+    ];
+
+    it('fails a single dump written exactly the policy days ago: it covers none of the window', () => {
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(one(30 * DAY)), settingsWith());
+      // Assess: it PASSED 'the series covers 30 days (30 required) with no gap longer than 0 h'.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'no dump was written in the last 30 days: the newest, prod/certctl-only.dump, is 30 days old',
+      );
+      expect(outcome?.observed).toMatchObject({ coveredDays: 30, longestGapHours: null, dumpsListed: 1 });
+    });
+
+    it('fails a single dump written a minute inside the window: no dump since, for nearly all of it', () => {
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(one(30 * DAY - 60_000)), settingsWith());
+      // Assess: it warned that the series 'covers the policy in about 1 more day'.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'the series has a gap of 30 days since prod/certctl-only.dump, its newest dump, up to this run, longer than twice the 24 h cadence',
+      );
+      expect(outcome?.observed).toMatchObject({ longestGapHours: 720 });
+    });
+
+    it('fails a single dump written a minute before the window: no dump in it', () => {
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(one(30 * DAY + 60_000)), settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('no dump was written in the last 30 days');
+    });
+
+    it('fails a single dump written long ago', () => {
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(one(90 * DAY)), settingsWith());
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'no dump was written in the last 30 days: the newest, prod/certctl-only.dump, is 90 days old',
+      );
+    });
+
+    it('fails a daily series whose newest dump is just inside the window: the days after it are not covered', () => {
+      // Prepare: daily dumps from 40 days ago to 29.9 days ago, then nothing.
+      const objects = Array.from({ length: 11 }, (_, index) => ({
+        key: `prod/d-${index}.dump`,
+        size: 6451,
+        lastModified: new Date(NOW.getTime() - (40 - index) * DAY + 2 * 3_600_000),
+      }));
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess: it PASSED 'the series covers 40 days (30 required) with no gap longer than 24 h'.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain('gap of 29.9 days since prod/d-10.dump, its newest dump');
+      expect(outcome?.remediationText).toContain('Find why the dump job stopped (dumps.fresh)');
+    });
+
+    it('passes a newest dump exactly twice the cadence old, and fails one 2 minutes older', () => {
+      // The fixture's newest is 8 h 20 min old: shifted to exactly 48 h, then to 48 h 2 min.
+      const shifted = (minutes: number) =>
+        dailySeries(35).map((object) => ({
+          ...object,
+          lastModified: new Date((object.lastModified ?? NOW).getTime() - minutes * 60_000),
+        }));
+      const exact = dumpsRetentionCheck.evaluate(withSeries(shifted(48 * 60 - 500)), settingsWith());
+      const over = dumpsRetentionCheck.evaluate(withSeries(shifted(48 * 60 - 498)), settingsWith());
+      expect(exact?.status).toBe('PASSED');
+      expect(exact?.observed).toMatchObject({ longestGapHours: 48 });
+      expect(over?.status).toBe('FAILED');
+      expect(over?.observed).toMatchObject({ longestGapHours: 48.1 });
+    });
+
+    it('is not available when an undated object may be a dump written since the newest dated one', () => {
+      // Prepare
+      const objects = [
+        ...one(10 * DAY),
+        { key: 'prod/certctl-undated.dump', size: 6451, lastModified: undefined },
+      ];
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('prod/certctl-undated.dump');
+    });
+
+    it('is not available when the newest dump says it was written after this run: the gap since it cannot be told', () => {
+      // Prepare: 35 daily dumps, the newest dated 3 days after the run's clock (S3 and Cloud Storage
+      // date an upload themselves: the run's clock is behind, by an unknown amount more).
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess: it PASSED 'with no gap longer than 24 h', the hours since the newest dump measured
+      // against a clock that is behind.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        "how long ago prod/certctl-2026-12-02.dump was written: it says 2026-12-05T03:40:00.000Z, later than this run's clock (2026-12-02T12:00:00.000Z), so the gap since it cannot be told; check the clock of the machine that runs the audit",
+      );
+    });
+
+    it('still fails a short rule when the newest dump says it was written after this run', () => {
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      const fact = withSeries(objects, {
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+        ...NO_LOCK,
+      });
+      expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('FAILED');
+    });
+
+    it('passes a newest dump dated within the clock tolerance after this run', () => {
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 8 * 3_600_000 + 23 * 60_000),
+      }));
+      expect(dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith())?.status).toBe('PASSED');
+    });
+
+    it('does not count the hours since the newest dump of a series that still passes', () => {
+      // The fixture's newest dump is 8.3 h old, less than the 24 h between the dumps.
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(dailySeries(35)), settingsWith());
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.observed).toMatchObject({ longestGapHours: 24 });
+    });
   });
 
   it('warns with the days accrued when the series is 10 days old', () => {
@@ -1187,11 +1329,25 @@ describe('dumps.retention with a checksum of a dump no longer listed beyond the 
     // Act
     const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
     // Assess: before, FAILED 'a gap of 3 days between prod/certctl-2026-11-29.dump.sha256 and
-    // prod/certctl-2026-12-02.dump.sha256', a gap that exists only if the checksum is a dump; the gap
-    // after the newest dump is dumps.fresh's.
-    expect(outcome?.status).toBe('WARNING');
-    expect(outcome?.description).toContain('the series reaches back only');
-    expect(outcome?.description).not.toContain('gap');
+    // prod/certctl-2026-12-02.dump.sha256', a gap that exists only if the checksum is a dump.
+    expect(outcome?.status).not.toBe('FAILED');
+    expect(outcome?.description).not.toContain('between prod/certctl-2026-11-29.dump.sha256');
+  });
+
+  it('does not warn of a series still filling when only the newer checksum, which may be no dump, closes the gap since the newest dump', () => {
+    // Prepare: as above, the newest dump 3.3 days old and a checksum of a dump not listed 8 h old.
+    const series = withChecksums(dailySeries(10));
+    const objects = series.filter(
+      (object, index) => index < series.length - 6 || object.key === series.at(-1)?.key,
+    );
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+    // Assess: it warned that the series 'covers the policy in about 21 more days', which holds only
+    // if the checksum is a dump; without it no dump came for 3.3 days.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'whether prod/certctl-2026-12-02.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, is a dump: without it, the series has a gap of 3.3 days since prod/certctl-2026-11-29.dump, its newest dump, up to this run, longer than twice the 24 h cadence',
+    );
   });
 });
 
