@@ -86,6 +86,15 @@ export function notEvaluated(
   };
 }
 
+/**
+ * Severity of every NOT_AVAILABLE finding, whatever its check: also of a finding last evaluated PASSED
+ * that Security Hub keeps while it cannot be re-evaluated (publish/security-hub/lifecycle.ts).
+ */
+export const NOT_AVAILABLE_SEVERITY: Severity = 'MEDIUM';
+
+/** How the title of a NOT_AVAILABLE finding starts, before its check's (good-state) title. */
+export const NOT_VERIFIED_TITLE_PREFIX = 'Not verified: ';
+
 /** Severity of a finding: the check's severity when it failed, lower for the other statuses. */
 export function severityFor(metadata: CheckMetadata, status: ComplianceStatus): Severity {
   switch (status) {
@@ -96,7 +105,7 @@ export function severityFor(metadata: CheckMetadata, status: ComplianceStatus): 
     case 'WARNING':
       return metadata.severity === 'CRITICAL' || metadata.severity === 'HIGH' ? 'MEDIUM' : 'LOW';
     case 'NOT_AVAILABLE':
-      return 'MEDIUM';
+      return NOT_AVAILABLE_SEVERITY;
   }
 }
 
@@ -107,7 +116,7 @@ export function titleFor(metadata: CheckMetadata, status: ComplianceStatus): str
     case 'WARNING':
       return metadata.failedTitle;
     case 'NOT_AVAILABLE':
-      return `Not verified: ${metadata.title}`;
+      return `${NOT_VERIFIED_TITLE_PREFIX}${metadata.title}`;
     case 'PASSED':
       return metadata.title;
   }

@@ -80,6 +80,11 @@ export const PRODUCT_FIELD = {
   notEvaluatedSince: 'notEvaluated/since',
   notEvaluatedReason: 'notEvaluated/reason',
   /**
+   * `PASSED`, written only on a finding last evaluated PASSED and kept alive: it is re-imported
+   * NOT_AVAILABLE (a pass no run has proven since is not asserted again), and this says what it was.
+   */
+  notEvaluatedLastStatus: 'notEvaluated/lastStatus',
+  /**
    * Written only when observed or required values did not fit ProductFields (50 pairs, keys of at
    * most 128 characters): how many, which, and a digest of them, so that a change of one is still a
    * change of the finding (lifecycle.ts compares ProductFields).
@@ -334,11 +339,12 @@ function toResource(resource: ResourceRef, destination: Destination): Resource {
 }
 
 /**
- * ProductFields pairs a finding's own fields leave free for a keep-alive's two marks
- * (`notEvaluated/since`, `notEvaluated/reason`, lifecycle.ts keptAliveCopy): a finding imported
- * with all 50 could never be kept alive, and Security Hub would delete it while its scope fails.
+ * ProductFields pairs a finding's own fields leave free for a keep-alive's marks
+ * (`notEvaluated/since`, `notEvaluated/reason`, and `notEvaluated/lastStatus` of a finding last
+ * evaluated PASSED, lifecycle.ts keptAliveCopy): a finding imported with all 50 could never be kept
+ * alive, and Security Hub would delete it while its scope fails.
  */
-const KEEP_ALIVE_FIELDS = 2;
+const KEEP_ALIVE_FIELDS = 3;
 
 /**
  * The observed and required values as ProductFields, within what is left of the 50 pairs after the

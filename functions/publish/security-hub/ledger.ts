@@ -5,7 +5,8 @@
  * 60,000 findings are about 117 MB of JSON a run).
  *
  * Each entry keeps the finding Id, the digest of its material fields (`contentHash`), CreatedAt,
- * UpdatedAt, record state, compliance status and scope: what the lifecycle decides from. Archiving
+ * UpdatedAt, record state, compliance status and scope: what the lifecycle decides from, as imported
+ * (a PASSED finding kept alive is recorded NOT_AVAILABLE, as Security Hub holds it). Archiving
  * needs the whole finding; it is read by Id, so reads scale with changes.
  *
  * The ledger is a cache of Security Hub, never the truth: a ledger that is missing, unreadable,
@@ -378,8 +379,8 @@ export interface LedgerSummary {
    */
   readonly counts: Readonly<Record<string, number>>;
   /**
-   * Active findings last re-imported as they were, not re-evaluated since (their scope failed, or
-   * their check threw): their status is an older run's.
+   * Active findings last kept alive, not re-evaluated since (their scope failed, or their check
+   * threw): their status is an older run's, or NOT_AVAILABLE for one that last passed.
    */
   readonly keptAlive: number;
   /**

@@ -9,8 +9,16 @@
  * (another region, account or group), keep their findings exactly as they were, with one exception:
  * Security Hub deletes a finding that is not updated for 90 days, so a finding of a scope that keeps
  * failing (or whose check keeps failing with an internal error) would silently vanish, its failure
- * never fixed nor re-evaluated. Once such a finding is {@link KEEP_ALIVE_DAYS} old it is re-imported
- * as it was (same compliance, severity, content), saying since when and why it was not re-evaluated.
+ * never fixed nor re-evaluated. Once such a finding is {@link KEEP_ALIVE_DAYS} old it is re-imported,
+ * saying since when and why it was not re-evaluated: a FAILED, WARNING or NOT_AVAILABLE one as it was
+ * (same compliance, severity, content: a known failure is not hidden), a PASSED one as NOT_AVAILABLE
+ * (severity, title and fix as the product gives NOT_AVAILABLE findings, `notEvaluated/lastStatus`
+ * PASSED), for a keep-alive with a fresh UpdatedAt would otherwise assert a pass no run has proven
+ * for 30 days, and dashboards, the security score and integrations count Compliance.Status
+ * (NOT_AVAILABLE: the check could not be performed,
+ * https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_Compliance.html). The
+ * ledger records what was imported (NOT_AVAILABLE), so the next run that evaluates it PASSED again
+ * resolves it, and no run in between sends it again before its next keep-alive.
  *
  * A held finding whose check this run does not run is archived (`retire`) in a scope this run
  * evaluated completely when the policy turns the check off or this version's catalog no longer has
@@ -32,6 +40,7 @@ import {
   scopeKey,
   scopeResource,
 } from '../../core/audit.ts';
+import { NOT_AVAILABLE_SEVERITY, NOT_VERIFIED_TITLE_PREFIX } from '../../core/check.ts';
 import { CHECK_GROUP_NAME, type Finding } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { DAY_MS } from '../../core/time.ts';
@@ -90,8 +99,8 @@ export interface HeldFinding {
   /** {@link contentHash} of what was last imported; absent when not known. */
   readonly contentHash?: string | undefined;
   /**
-   * Since when it was not re-evaluated, when it was last re-imported as it was (kept alive: its scope
-   * failed, or its check threw on its resource), from its ProductFields; absent when evaluated.
+   * Since when it was not re-evaluated, when it was last kept alive (its scope failed, or its check
+   * threw on its resource), from its ProductFields; absent when evaluated.
    */
   readonly notEvaluatedSince?: string | undefined;
   /** The whole finding as Security Hub returned it, when read back and kept. */
@@ -143,7 +152,10 @@ export interface PlanCounts {
    * catalog, or their region is no longer audited ({@link unauditedRegions}).
    */
   readonly retire: number;
-  /** Held findings of a failed scope (or check) re-imported as they were before Security Hub deletes them. */
+  /**
+   * Held findings of a failed scope (or check) re-imported before Security Hub deletes them: as they
+   * were, or NOT_AVAILABLE when they said PASSED.
+   */
   readonly keepAlive: number;
   readonly unchanged: number;
   readonly untouched: number;
@@ -153,6 +165,7 @@ export interface PlanCounts {
  * An archive, retire or keep-alive decided for a held finding whose copy would break an ASFF limit
  * (Security Hub holds it within its own limits, and the copy adds to it: a keep-alive's two notes
  * to 49 ProductFields). Not sent; reported as not landed, and the rest of the run goes ahead.
+ * (A PASSED finding's third note, its last status, is left out rather than refuse its copy.)
  */
 export interface RefusedCopy {
   readonly action: 'archive' | 'retire' | 'keepAlive';
@@ -540,34 +553,68 @@ function unauditedNotice(region: string): string {
 /** How a kept-alive Description starts; {@link keptAliveCopy} strips an earlier one before adding its own. */
 const NOT_EVALUATED_PREFIX = 'Not re-evaluated since ';
 const LAST_RESULT = ' Last result: ';
+/** What follows the time in the Description of a finding last evaluated PASSED and kept alive. */
+const LAST_PASSED = ', when it was last evaluated PASSED';
 
 /**
- * The existing finding re-imported ACTIVE with its compliance, severity and content as they were,
- * marked as not re-evaluated since its last evaluation (kept across keep-alives) because of `failure`.
- * The mark is in ProductFields (material, so the finding is updated, mark removed, once it is
- * evaluated again) and opens the Description; Note belongs to the customer after creation.
+ * `Remediation.Recommendation.Text` of a finding last evaluated PASSED and kept alive NOT_AVAILABLE:
+ * the PASSED finding's "nothing to fix" no longer holds, and its check's fix is for a failure not seen.
+ */
+const UNVERIFIED_PASS_RECOMMENDATION =
+  'Not verified: this check last passed, but it has not been evaluated since (the Description says since when and why). Fix what keeps the audit from evaluating it; the linked page describes the setting that keeps it passing.';
+
+/**
+ * The existing finding re-imported ACTIVE, marked as not re-evaluated since its last evaluation (kept
+ * across keep-alives) because of `failure`. FAILED, WARNING and NOT_AVAILABLE keep their compliance,
+ * severity and content as they were. PASSED is not re-asserted: no run has proven it since, so it is
+ * re-imported NOT_AVAILABLE, with the severity, title and a fix as every NOT_AVAILABLE finding has,
+ * `notEvaluated/lastStatus` PASSED (left out, not refused, when a finding an earlier version imported
+ * has no ProductFields pair left for it) and a Description saying it last passed then. The marks are
+ * in ProductFields (material, so the finding is updated, marks removed, once it is evaluated again:
+ * resolved when it passes) and open the Description; Note belongs to the customer after creation.
  */
 function keptAliveCopy(existing: AwsSecurityFinding, failure: string, now: Date): AwsSecurityFinding {
   const copy = providerCopy(existing, now);
   const fields = copy.ProductFields ?? {};
   const since = fields[PRODUCT_FIELD.notEvaluatedSince] ?? existing.UpdatedAt ?? '(unknown)';
-  let lastResult = existing.Description ?? '';
+  const unproven = existing.Compliance?.Status === 'PASSED';
+  const description = existing.Description ?? '';
+  // Kept alive before, NOT_AVAILABLE since: its mark (or, where it had no room, its Description) says it passed.
+  const lastPassed =
+    unproven ||
+    fields[PRODUCT_FIELD.notEvaluatedLastStatus] === 'PASSED' ||
+    description.startsWith(`${NOT_EVALUATED_PREFIX}${since}${LAST_PASSED}: `);
+  let lastResult = description;
   const marker = lastResult.indexOf(LAST_RESULT);
   if (lastResult.startsWith(NOT_EVALUATED_PREFIX) && marker >= 0) {
     lastResult = lastResult.slice(marker + LAST_RESULT.length);
   }
-  return {
+  const marks: Record<string, string> = {
+    ...fields,
+    [PRODUCT_FIELD.notEvaluatedSince]: since,
+    [PRODUCT_FIELD.notEvaluatedReason]: truncate(failure, ASFF_LIMITS.productFieldValue),
+  };
+  if (unproven && Object.keys(marks).length < ASFF_LIMITS.productFields) {
+    marks[PRODUCT_FIELD.notEvaluatedLastStatus] = 'PASSED';
+  }
+  const opening = lastPassed
+    ? `${NOT_EVALUATED_PREFIX}${since}${LAST_PASSED}: ${failure}. Reported NOT_AVAILABLE until it is evaluated again: no run has proven it passes since then. Re-imported so that Security Hub does not delete it after 90 days without an update.`
+    : `${NOT_EVALUATED_PREFIX}${since}: ${failure}. Re-imported unchanged so that Security Hub does not delete it after 90 days without an update.`;
+  const kept: AwsSecurityFinding = {
     ...copy,
-    Description: truncate(
-      `${NOT_EVALUATED_PREFIX}${since}: ${failure}. Re-imported unchanged so that Security Hub does not delete it after 90 days without an update.${LAST_RESULT}${lastResult}`,
-      ASFF_LIMITS.description,
-    ),
-    ProductFields: {
-      ...fields,
-      [PRODUCT_FIELD.notEvaluatedSince]: since,
-      [PRODUCT_FIELD.notEvaluatedReason]: truncate(failure, ASFF_LIMITS.productFieldValue),
-    },
+    Description: truncate(`${opening}${LAST_RESULT}${lastResult}`, ASFF_LIMITS.description),
+    ProductFields: marks,
     RecordState: 'ACTIVE',
+  };
+  if (!unproven) return kept;
+  const url = existing.Remediation?.Recommendation?.Url;
+  return {
+    ...kept,
+    Severity: { Label: NOT_AVAILABLE_SEVERITY },
+    Title: truncate(`${NOT_VERIFIED_TITLE_PREFIX}${existing.Title ?? ''}`, ASFF_LIMITS.title),
+    Remediation: { Recommendation: { Text: UNVERIFIED_PASS_RECOMMENDATION, ...(url ? { Url: url } : {}) } },
+    Compliance: { Status: 'NOT_AVAILABLE' },
+    FindingProviderFields: { ...kept.FindingProviderFields, Severity: { Label: NOT_AVAILABLE_SEVERITY } },
   };
 }
 
@@ -602,7 +649,8 @@ export function refreshDue(id: string, updatedAt: number, now: number, refreshDa
 
 /**
  * Age at which a held finding that this run could not re-evaluate (its scope failed, or its check
- * threw on its resource) is re-imported as it was. Security Hub CSPM deletes an active finding that
+ * threw on its resource) is kept alive (re-imported as it was, or NOT_AVAILABLE when it says PASSED,
+ * {@link keptAliveCopy}). Security Hub CSPM deletes an active finding that
  * is not updated for 90 days: "Security Hub retains an existing finding in an account for 90 days
  * after the most recent value of the UpdatedAt ASFF field ... At the end of this 90 day period,
  * Security Hub permanently deletes the finding"
@@ -614,10 +662,24 @@ export function refreshDue(id: string, updatedAt: number, now: number, refreshDa
  */
 export const KEEP_ALIVE_DAYS = 30;
 
-/** Whether a held finding that could not be re-evaluated is due to be kept alive (an unknown age is). */
-export function keepAliveDue(updatedAt: string | undefined, now: Date): boolean {
-  const at = Date.parse(updatedAt ?? '');
-  return !Number.isFinite(at) || now.getTime() - at >= KEEP_ALIVE_DAYS * DAY_MS;
+/**
+ * Whether a held finding that could not be re-evaluated is due to be kept alive: its last update is
+ * {@link KEEP_ALIVE_DAYS} old (an unknown age is), or it still says PASSED while not re-evaluated
+ * for that long (an earlier version kept it alive as it was): its pass is then re-imported
+ * NOT_AVAILABLE at once, not at its next keep-alive.
+ */
+export function keepAliveDue(
+  held: Pick<HeldFinding, 'updatedAt' | 'complianceStatus' | 'notEvaluatedSince'>,
+  now: Date,
+): boolean {
+  const old = (time: string | undefined): boolean => {
+    const at = Date.parse(time ?? '');
+    return !Number.isFinite(at) || now.getTime() - at >= KEEP_ALIVE_DAYS * DAY_MS;
+  };
+  if (old(held.updatedAt)) return true;
+  return (
+    held.complianceStatus === 'PASSED' && held.notEvaluatedSince !== undefined && old(held.notEvaluatedSince)
+  );
 }
 
 /**
@@ -888,9 +950,9 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
     const finding = existing.finding;
     copy(action, existing, destination, () => archiveImport(finding, reason, now, action, notice));
   };
-  /** Keep `existing` alive when it is due (see {@link KEEP_ALIVE_DAYS}); false when it is not. */
+  /** Keep `existing` alive when it is due (see {@link keepAliveDue}); false when it is not. */
   const keepAlive = (existing: HeldFinding, destination: Destination, failure: string): boolean => {
-    if (!keepAliveDue(existing.updatedAt, now)) return false;
+    if (!keepAliveDue(existing, now)) return false;
     if (!existing.finding) {
       lookups.push({
         action: 'keepAlive',
@@ -1085,15 +1147,20 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
 
 /**
  * The keep-alive of a finding read back from Security Hub whose scope (or check) could not be
- * evaluated: re-imported ACTIVE as it was, saying since when and why (see {@link KEEP_ALIVE_DAYS}).
+ * evaluated: re-imported ACTIVE as it was, or NOT_AVAILABLE when it says PASSED ({@link
+ * keptAliveCopy}), saying since when and why (see {@link KEEP_ALIVE_DAYS}).
  */
 export function keepAliveImport(existing: AwsSecurityFinding, failure: string, now: Date): PlannedImport {
   const kept = keptAliveCopy(existing, failure, now);
   validateAsff(kept);
   const since = kept.ProductFields?.[PRODUCT_FIELD.notEvaluatedSince];
+  const how =
+    existing.Compliance?.Status === 'PASSED'
+      ? 'last evaluated PASSED, re-imported NOT_AVAILABLE (a pass no run has proven since is not asserted again)'
+      : 're-imported as it was';
   return {
     action: 'keepAlive',
-    reason: `not re-evaluated since ${since} (${failure}): re-imported as it was, before Security Hub deletes it after 90 days without an update`,
+    reason: `not re-evaluated since ${since} (${failure}): ${how}, before Security Hub deletes it after 90 days without an update`,
     destination: destinationOf(existing),
     finding: kept,
     contentHash: contentHash(kept),

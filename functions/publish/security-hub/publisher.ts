@@ -180,8 +180,9 @@ export interface PublishCounts {
    */
   readonly retired: number;
   /**
-   * Held findings of a scope that failed (or whose check threw) re-imported as they were, marked
-   * not re-evaluated, before Security Hub deletes them after 90 days without an update.
+   * Held findings of a scope that failed (or whose check threw) re-imported as they were (PASSED ones
+   * NOT_AVAILABLE), marked not re-evaluated, before Security Hub deletes them after 90 days without
+   * an update.
    */
   readonly keptAlive: number;
   /** Reported again, unchanged, not due for refresh. */
@@ -543,7 +544,7 @@ export async function publishToSecurityHub(options: PublishOptions): Promise<Pub
           );
         }
         // The ledger is a cache: a finding updated since it was written is not due after all.
-        else if (keepAliveDue(finding.UpdatedAt, now)) {
+        else if (keepAliveDue(heldFinding(finding), now)) {
           planned = copyOrRefuse(refused, { ...lookup, action: 'keepAlive' }, () =>
             keepAliveImport(finding, lookup.failure ?? lookup.reason, importedAt),
           );

@@ -27,7 +27,7 @@ import {
   ledgerSummary,
   mergeLedgers,
 } from '../../../functions/publish/security-hub/ledger.ts';
-import type { HeldFinding } from '../../../functions/publish/security-hub/lifecycle.ts';
+import { type HeldFinding, heldFinding } from '../../../functions/publish/security-hub/lifecycle.ts';
 import {
   type PublishResult,
   publishToSecurityHub,
@@ -1065,6 +1065,129 @@ describe('publishing with the import ledger against the simulated Security Hub a
     ]);
     expect(after.counts).toMatchObject({ keptAlive: 0, untouched: 1 });
     expect(after.calls.getFindings).toBe(SINCE);
+  });
+
+  it('keeps a PASSED finding of a failing scope alive NOT_AVAILABLE at keep-alive cadence only, with and without the ledger, and resolves it PASSED when the scope recovers', async () => {
+    // Prepare: a twin simulator publishing without a ledger; the ledger reconciled every 89 days, so
+    // every run after the first plans from the ledger alone.
+    const twin = await start();
+    const twinHub = twin.sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE);
+    const rarely = policy({
+      securityHub: {
+        enabled: true,
+        centralAccountId: CENTRAL,
+        centralRegion: 'eu-west-1',
+        reconcileDays: 89,
+      },
+    });
+    const passed = db('db-passed', { status: 'PASSED' });
+    const failedOne = db('db-failed');
+    const down = failedScope(ACCOUNT_A, 'eu-west-1');
+    const audits = {
+      healthy: report([passed, failedOne], scopes),
+      failing: report([scopeFinding(down)], [down]),
+    };
+    const plan: [number, keyof typeof audits][] = [
+      [0, 'healthy'],
+      ...[1, 2, 29, 30, 31, 32, 45, 59, 60, 61].map((day): [number, 'failing'] => [day, 'failing']),
+      [62, 'healthy'],
+      [63, 'healthy'],
+    ];
+    const sentById = new Map<string, number[]>();
+    const passedStatus: [number, string | undefined, string | undefined][] = [];
+    /** Each ledger entry beside what the full-read path makes of the finding Security Hub holds. */
+    const agreement = async () => {
+      const where = { account: ACCOUNT_A, region: 'eu-west-1' };
+      const answer = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: store.key(where) }));
+      const bytes = (await answer.Body?.transformToByteArray()) ?? new Uint8Array();
+      const ledger = decodeLedger(bytes, {
+        ...where,
+        productArn: productArn({ ...where, partition: 'aws' }),
+      });
+      const fields = (entry: HeldFinding) => [
+        entry.id,
+        entry.recordState,
+        entry.complianceStatus,
+        entry.updatedAt,
+        entry.notEvaluatedSince,
+        entry.contentHash,
+      ];
+      return {
+        ledger: ledger.findings.map(fields).sort(),
+        read: hub
+          .findings(ACCOUNT_A, 'eu-west-1')
+          .map((finding) => fields(heldFinding(finding)))
+          .sort(),
+      };
+    };
+
+    try {
+      // Act
+      for (const [day, audit] of plan) {
+        clock = new Date(T0.getTime() + day * DAY);
+        hub.resetCalls();
+        twinHub.resetCalls();
+        const withLedger = await publish(audits[audit], { policy: rarely });
+        const without = await publish(audits[audit], { policy: rarely, ledger: false, on: twin.factory });
+        const sent = (calls: typeof hub.calls) =>
+          calls
+            .filter((call) => call.operation === 'BatchImportFindings')
+            .flatMap((call) => call.ids)
+            .sort();
+        expect(sent(hub.calls)).toEqual(sent(twinHub.calls));
+        expect(withLedger.counts).toEqual(without.counts);
+        expect(withLedger.failed).toEqual([]);
+        if (day > 0) expect(withLedger.ledger.used).toBe(1);
+        for (const id of sent(hub.calls)) sentById.set(id, [...(sentById.get(id) ?? []), day]);
+        const [current] = held(asffFindingId(passed));
+        passedStatus.push([
+          day,
+          current?.Compliance?.Status,
+          current?.ProductFields?.['notEvaluated/lastStatus'],
+        ]);
+        const { ledger, read } = await agreement();
+        expect(ledger).toEqual(read);
+      }
+
+      // Assess: sent at creation, at each keep-alive (30 days apart), and at recovery, never between
+      // (after it, a refresh may come when its period's boundary passes).
+      const until = (id: string) => sentById.get(id)?.filter((day) => day <= 62);
+      expect(until(asffFindingId(passed))).toEqual([0, 30, 60, 62]);
+      expect(until(asffFindingId(failedOne))).toEqual([0, 30, 60, 62]);
+      expect(passedStatus).toEqual([
+        [0, 'PASSED', undefined],
+        [1, 'PASSED', undefined],
+        [2, 'PASSED', undefined],
+        [29, 'PASSED', undefined],
+        [30, 'NOT_AVAILABLE', 'PASSED'],
+        [31, 'NOT_AVAILABLE', 'PASSED'],
+        [32, 'NOT_AVAILABLE', 'PASSED'],
+        [45, 'NOT_AVAILABLE', 'PASSED'],
+        [59, 'NOT_AVAILABLE', 'PASSED'],
+        [60, 'NOT_AVAILABLE', 'PASSED'],
+        [61, 'NOT_AVAILABLE', 'PASSED'],
+        [62, 'PASSED', undefined],
+        [63, 'PASSED', undefined],
+      ]);
+      expect(held(asffFindingId(failedOne))[0]?.Compliance?.Status).toBe('FAILED');
+      const state = (findings: readonly AwsSecurityFinding[]) =>
+        findings
+          .map((finding) => [
+            finding.Id,
+            finding.RecordState,
+            finding.Compliance?.Status,
+            finding.Severity?.Label,
+            finding.Title,
+            finding.UpdatedAt,
+          ])
+          .sort();
+      expect(state(hub.findings(ACCOUNT_A, 'eu-west-1'))).toEqual(
+        state(twinHub.findings(ACCOUNT_A, 'eu-west-1')),
+      );
+    } finally {
+      twin.factory.destroy();
+      await twin.sim.close();
+    }
   });
 
   it('keeps alive from the ledger every finding but one whose copy would break an ASFF limit, reporting that one', async () => {

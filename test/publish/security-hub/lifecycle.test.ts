@@ -1716,6 +1716,280 @@ describe('findings of a scope that keeps failing', () => {
   });
 });
 
+describe('keep-alive of a finding last evaluated PASSED', () => {
+  const down = failedScope(ACCOUNT_A, 'us-east-1');
+  const passing = (name: string) =>
+    retentionFinding(rdsResource(name, ACCOUNT_A, 'us-east-1'), { status: 'PASSED' });
+  const failing = (existing: readonly AwsSecurityFinding[], now = NOW) =>
+    planPublication({
+      report: report([scopeFinding(down)], [down]),
+      policy: POLICY,
+      now,
+      existing,
+    });
+  /** What Security Hub returns after it took `finding`: the service's own ProductFields added. */
+  const taken = (finding: AwsSecurityFinding | undefined): AwsSecurityFinding => ({
+    ...(finding as AwsSecurityFinding),
+    ProductFields: { ...finding?.ProductFields, 'aws/securityhub/ProductName': 'Default' },
+  });
+
+  it('re-imports it NOT_AVAILABLE, not PASSED, saying when it last passed and why it was not re-evaluated since', () => {
+    // Prepare
+    const old = stored(passing('db-passed'), 80);
+
+    // Act
+    const plan = failing([old]);
+
+    // Assess
+    const kept = plan.imports.find((entry) => entry.finding.Id === old.Id);
+    expect(kept?.action).toBe('keepAlive');
+    expect(kept?.finding).toMatchObject({
+      Compliance: { Status: 'NOT_AVAILABLE' },
+      RecordState: 'ACTIVE',
+      CreatedAt: old.CreatedAt,
+      UpdatedAt: NOW.toISOString(),
+      Severity: { Label: 'MEDIUM' },
+      FindingProviderFields: { Severity: { Label: 'MEDIUM' } },
+      Title: `Not verified: ${old.Title}`,
+      ProductFields: expect.objectContaining({
+        'observed/retentionDays': '30',
+        'notEvaluated/since': old.UpdatedAt,
+        'notEvaluated/lastStatus': 'PASSED',
+        'notEvaluated/reason': expect.stringContaining('region down (ServiceUnavailable)'),
+      }),
+    });
+    expect(kept?.finding.Description).toMatch(
+      new RegExp(
+        `^Not re-evaluated since ${old.UpdatedAt}, when it was last evaluated PASSED: scope aws/${ACCOUNT_A}/us-east-1/pitr could not be evaluated: region down \\(ServiceUnavailable\\)\\.`,
+      ),
+    );
+    expect(kept?.finding.Description).toContain(old.Description);
+    // The PASSED finding's "nothing to fix" is not what a finding that could not be verified says.
+    expect(kept?.finding.Remediation?.Recommendation?.Text).not.toBe(old.Remediation?.Recommendation?.Text);
+    expect(kept?.finding.Remediation?.Recommendation?.Text).toMatch(/^Not verified: this check last passed/);
+    expect(kept?.finding.Remediation?.Recommendation?.Url).toBe(old.Remediation?.Recommendation?.Url);
+    expect(kept?.reason).toContain('re-imported NOT_AVAILABLE');
+    expect(kept?.contentHash).toBe(contentHash(kept?.finding as AwsSecurityFinding));
+  });
+
+  it.each([
+    ['FAILED', 'HIGH'],
+    ['WARNING', 'MEDIUM'],
+    ['NOT_AVAILABLE', 'MEDIUM'],
+  ] as const)('keeps a %s finding %s and its status when it keeps it alive', (status, severity) => {
+    // Prepare
+    const old = stored(
+      retentionFinding(rdsResource('db-known', ACCOUNT_A, 'us-east-1'), { status, severity }),
+      80,
+    );
+
+    // Act
+    const kept = failing([old]).imports.find((entry) => entry.finding.Id === old.Id);
+
+    // Assess
+    expect(kept?.action).toBe('keepAlive');
+    expect(kept?.finding).toMatchObject({
+      Compliance: { Status: status },
+      Severity: { Label: severity },
+      Title: old.Title,
+      Remediation: old.Remediation,
+    });
+    expect(kept?.finding.ProductFields?.['notEvaluated/lastStatus']).toBeUndefined();
+    expect(kept?.finding.Description).toMatch(/^Not re-evaluated since [^,]*: /);
+  });
+
+  it('still says it last passed, once, when it keeps it alive a second time', () => {
+    // Prepare
+    const old = stored(passing('db-passed'), 80);
+    const first = failing([old]).imports.find((entry) => entry.action === 'keepAlive')?.finding;
+    const later = new Date(NOW.getTime() + 31 * DAY);
+
+    // Act
+    const second = failing([taken(first)], later).imports.find(
+      (entry) => entry.action === 'keepAlive',
+    )?.finding;
+
+    // Assess
+    expect(second).toMatchObject({
+      Compliance: { Status: 'NOT_AVAILABLE' },
+      Severity: { Label: 'MEDIUM' },
+      Title: `Not verified: ${old.Title}`,
+      UpdatedAt: later.toISOString(),
+      ProductFields: expect.objectContaining({
+        'notEvaluated/since': old.UpdatedAt,
+        'notEvaluated/lastStatus': 'PASSED',
+      }),
+    });
+    expect(second?.Description).toMatch(
+      new RegExp(`^Not re-evaluated since ${old.UpdatedAt}, when it was last evaluated PASSED: `),
+    );
+    expect(second?.Description?.match(/Not re-evaluated since/g)).toHaveLength(1);
+    expect(second?.Description).toContain(old.Description);
+    expect(second?.Remediation).toEqual(first?.Remediation);
+  });
+
+  it('resolves it back to PASSED when its scope is evaluated again and it passes, from a read and from the ledger', () => {
+    // Prepare
+    const finding = passing('db-passed');
+    const kept = failing([stored(finding, 80)]).imports.find((entry) => entry.action === 'keepAlive');
+    const recovered = report([finding], [completeScope(ACCOUNT_A, 'us-east-1')]);
+    const next = new Date(NOW.getTime() + DAY);
+    const read = heldFinding(taken(kept?.finding));
+    const remembered = { ...read, contentHash: kept?.contentHash, finding: undefined };
+
+    // Act
+    const fromRead = planPublication({ report: recovered, policy: POLICY, now: next, held: [read] });
+    const fromLedger = planPublication({
+      report: recovered,
+      policy: POLICY,
+      now: next,
+      held: [remembered],
+    });
+
+    // Assess
+    for (const plan of [fromRead, fromLedger]) {
+      expect(plan.imports.map((entry) => entry.action)).toEqual(['resolve']);
+      expect(plan.imports[0]?.finding).toMatchObject({
+        Compliance: { Status: 'PASSED' },
+        Severity: { Label: 'INFORMATIONAL' },
+        Title: stored(finding, 0).Title,
+        Description: finding.description,
+      });
+      expect(plan.imports[0]?.finding.ProductFields?.['notEvaluated/since']).toBeUndefined();
+      expect(plan.imports[0]?.finding.ProductFields?.['notEvaluated/lastStatus']).toBeUndefined();
+    }
+    expect(read).toMatchObject({ complianceStatus: 'NOT_AVAILABLE', notEvaluatedSince: expect.any(String) });
+    expect(read.contentHash).toBe(kept?.contentHash);
+  });
+
+  it('leaves it untouched between keep-alives, from a read and from the ledger', () => {
+    // Prepare
+    const kept = failing([stored(passing('db-passed'), 80)]).imports.find(
+      (entry) => entry.action === 'keepAlive',
+    );
+    const read = heldFinding(taken(kept?.finding));
+    const next = new Date(NOW.getTime() + 29 * DAY);
+
+    // Act
+    const plans = [read, { ...read, finding: undefined }].map((held) =>
+      planPublication({
+        report: report([scopeFinding(down)], [down]),
+        policy: POLICY,
+        now: next,
+        held: [held],
+      }),
+    );
+
+    // Assess
+    for (const plan of plans) {
+      expect(plan.imports.map((entry) => entry.finding.Id)).not.toContain(read.id);
+      expect(plan.lookups).toEqual([]);
+      expect(plan.counts).toMatchObject({ keepAlive: 0, untouched: 1 });
+    }
+  });
+
+  it('keeps alive at once, NOT_AVAILABLE, a PASSED finding an earlier version kept alive as PASSED', () => {
+    // Prepare: kept alive PASSED 20 days ago (an earlier version), last evaluated 50 days ago.
+    const old = stored(passing('db-passed'), 50);
+    const earlier = stored(passing('db-passed'), 20, {
+      ProductFields: {
+        ...old.ProductFields,
+        'notEvaluated/since': old.UpdatedAt as string,
+        'notEvaluated/reason': 'scope was down',
+      },
+      Description: `Not re-evaluated since ${old.UpdatedAt}: scope was down. Re-imported unchanged so that Security Hub does not delete it after 90 days without an update. Last result: ${old.Description}`,
+    });
+    const remembered = { ...heldFinding(earlier), finding: undefined };
+
+    // Act
+    const plan = failing([earlier]);
+    const ledgerPlan = planPublication({
+      report: report([scopeFinding(down)], [down]),
+      policy: POLICY,
+      now: NOW,
+      held: [remembered],
+    });
+
+    // Assess
+    const kept = plan.imports.filter((entry) => entry.finding.Id === earlier.Id);
+    expect(kept.map((entry) => entry.action)).toEqual(['keepAlive']);
+    expect(kept[0]?.finding).toMatchObject({
+      Compliance: { Status: 'NOT_AVAILABLE' },
+      ProductFields: expect.objectContaining({ 'notEvaluated/since': old.UpdatedAt }),
+    });
+    expect(kept[0]?.finding.Description?.match(/Not re-evaluated since/g)).toHaveLength(1);
+    expect(ledgerPlan.lookups).toEqual([expect.objectContaining({ action: 'keepAlive', id: earlier.Id })]);
+  });
+
+  it('re-imports NOT_AVAILABLE an old PASSED finding whose check now fails with an internal error, and leaves a recent one', () => {
+    // Prepare
+    const finding = retentionFinding(rdsResource('db-1'), { status: 'PASSED' });
+    const broken = {
+      ...finding,
+      status: 'NOT_AVAILABLE' as const,
+      severity: 'MEDIUM' as const,
+      internalError: true,
+    };
+    const run = (existing: AwsSecurityFinding) =>
+      planPublication({
+        report: report([broken], [completeScope(ACCOUNT_A, 'eu-west-1')]),
+        policy: POLICY,
+        now: NOW,
+        existing: [existing],
+      });
+
+    // Act
+    const old = run(stored(finding, 80));
+    const recent = run(stored(finding, 5));
+
+    // Assess
+    expect(old.imports.map((entry) => entry.action)).toEqual(['keepAlive']);
+    expect(old.imports[0]?.finding).toMatchObject({
+      Compliance: { Status: 'NOT_AVAILABLE' },
+      Severity: { Label: 'MEDIUM' },
+      ProductFields: expect.objectContaining({ 'notEvaluated/lastStatus': 'PASSED' }),
+    });
+    expect(old.imports[0]?.finding.Description).toMatch(
+      /last evaluated PASSED: check pitr.retention failed with an internal error/,
+    );
+    expect(recent.imports).toEqual([]);
+    expect(recent.counts).toMatchObject({ keepAlive: 0, untouched: 1 });
+  });
+
+  it('re-imports NOT_AVAILABLE a PASSED finding Security Hub holds with no room for the mark of its last status', () => {
+    // Prepare: 48 ProductFields of its own (an earlier version left two free for a keep-alive).
+    const crowded = stored(passing('db-crowded'), 80);
+    const own = Object.keys(crowded.ProductFields ?? {}).filter((key) => !key.startsWith('aws/')).length;
+    const extra = Object.fromEntries(
+      Array.from({ length: 48 - own }, (_, index) => [`observed/extra${index}`, 'x']),
+    );
+    const full = { ...crowded, ProductFields: { ...crowded.ProductFields, ...extra } };
+
+    // Act
+    const plan = failing([full]);
+
+    // Assess: not refused; NOT_AVAILABLE, its last status in the Description only.
+    expect(plan.refused).toEqual([]);
+    const kept = plan.imports.find((entry) => entry.finding.Id === full.Id)?.finding;
+    expect(kept?.Compliance?.Status).toBe('NOT_AVAILABLE');
+    expect(Object.keys(kept?.ProductFields ?? {})).toHaveLength(50);
+    expect(kept?.ProductFields?.['notEvaluated/lastStatus']).toBeUndefined();
+    expect(kept?.Description).toMatch(/, when it was last evaluated PASSED: /);
+
+    // Act: kept alive again, 31 days on; its Description is all that says it passed.
+    const again = failing([taken(kept)], new Date(NOW.getTime() + 31 * DAY)).imports.find(
+      (entry) => entry.finding.Id === full.Id,
+    )?.finding;
+
+    // Assess
+    expect(again?.Compliance?.Status).toBe('NOT_AVAILABLE');
+    expect(again?.Description).toMatch(
+      new RegExp(`^Not re-evaluated since ${full.UpdatedAt}, when it was last evaluated PASSED: `),
+    );
+    expect(again?.Description?.match(/Not re-evaluated since/g)).toHaveLength(1);
+  });
+});
+
 describe('a report merged from runs that evaluated the same scope', () => {
   it('plans each finding Id once when the same report is merged twice', () => {
     // Prepare: the same report (one scope complete, one failed) from two sources.
