@@ -494,7 +494,7 @@ function instanceReadRefused(
  * missing. A refusal no role fixes (an API off, a VPC Service Controls perimeter) carries its
  * remedy instead.
  */
-function instanceReadFailure(
+export function instanceReadFailure(
   read: string,
   project: string,
   instance: string,
