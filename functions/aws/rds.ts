@@ -45,7 +45,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { mapWithConcurrency } from '../core/audit.ts';
 import { isAwsRegionName } from '../core/aws-region.ts';
-import { CloudApiError, describeError, errorCode, isAccessDenied } from '../core/errors.ts';
+import { CloudApiError, describeError, errorCode, isPermissionRefusal } from '../core/errors.ts';
 import type {
   CollectedFacts,
   CopyCluster,
@@ -447,7 +447,7 @@ export function instanceRestoreWindow(
     return {
       known: false,
       reason: `${listingFailure.message} (${listingFailure.code})`,
-      accessDenied: isAccessDenied(listingFailure.code),
+      accessDenied: isPermissionRefusal(listingFailure, listingFailure.code),
     };
   }
   if (
@@ -1139,7 +1139,7 @@ async function readReplicatedBackups(
             arn,
             read: false,
             reason: `${describeError(error)} (${errorCode(error)})`,
-            accessDenied: isAccessDenied(errorCode(error)),
+            accessDenied: isPermissionRefusal(error),
           };
         }
         const replica = listing.replicas.find((backup) => backup.DBInstanceAutomatedBackupsArn === arn);
@@ -1277,7 +1277,7 @@ async function readCopyClusters(
           arn,
           read: false,
           reason: `${describeError(error)} (${errorCode(error)})`,
-          accessDenied: isAccessDenied(errorCode(error)),
+          accessDenied: isPermissionRefusal(error),
         });
       }
       return;
@@ -1555,7 +1555,7 @@ async function readGlobalRoles(
     return {
       read: false,
       reason: `${describeError(error)} (${errorCode(error)})`,
-      accessDenied: isAccessDenied(errorCode(error)),
+      accessDenied: isPermissionRefusal(error),
     };
   }
 }

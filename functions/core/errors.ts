@@ -426,6 +426,18 @@ export function refusalNotOfPermission(
   return say(service ? `the ${service} API` : 'the API', consumer, info, service);
 }
 
+/**
+ * Whether the cloud refused the call for lack of a permission a grant can give: access denied
+ * ({@link isAccessDenied}: AWS AccessDenied…, Google PERMISSION_DENIED / 403) and not a refusal no
+ * role fixes ({@link refusalNotOfPermission}: an API not enabled, billing disabled, a VPC Service
+ * Controls perimeter…, which Google also answers PERMISSION_DENIED). The one rule for when a finding
+ * or an error may advise a grant. `code` is the error's code when the caller reads it another way
+ * (gcp/wire.ts googleErrorCode follows gax's `cause`).
+ */
+export function isPermissionRefusal(error: unknown, code: string = errorCode(error)): boolean {
+  return isAccessDenied(code) && refusalNotOfPermission(error) === undefined;
+}
+
 /** A {@link refusalNotOfPermission} as a remediation: a sentence, then "run the audit again". */
 export function refusalAdvice(notOfPermission: string): string {
   return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;

@@ -139,10 +139,18 @@ export type RestoreWindow =
   | {
       readonly known: false;
       readonly reason: string;
-      /** The cloud refused the read (AccessDenied, PERMISSION_DENIED): only then is a permission to blame. */
+      /**
+       * The cloud refused the read for lack of a permission (core/errors.ts isPermissionRefusal):
+       * only then is a grant the fix.
+       */
       readonly accessDenied?: boolean;
       /** The permission the refused read needs (`cloudsql.backupRuns.list`), when the adapter knows it. */
       readonly permission?: string;
+      /**
+       * What fixes a refusal no grant fixes (an API not enabled, a VPC Service Controls perimeter:
+       * core/errors.ts refusalAdvice), as the finding's remediation; absent otherwise.
+       */
+      readonly remedy?: string;
     };
 
 /**

@@ -11,6 +11,46 @@ export const DAY_MS = 24 * HOUR_MS;
 export const CLOCK_SKEW_TOLERANCE_MS = 5 * MINUTE_MS;
 
 /**
+ * An ISO 8601 date-time with a zone, minutes at least, as `Date.toISOString` writes it. Date.parse
+ * alone accepts far more ("2020", "x 2020", "5" read as May 2001).
+ */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Days in each month of a common year, January first. */
+const DAYS_IN_MONTH: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Gregorian leap year (ISO 8601 uses the proleptic Gregorian calendar). */
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/**
+ * Why `value` is not an ISO 8601 date-time with a zone, as words that follow "is" ("not an ISO 8601
+ * time", "not a calendar date, as 2026-02 has 28 days"); undefined when it is one. Date.parse rolls
+ * a day its month does not have into the next month (2026-02-31 reads as 3 March), so the day is
+ * checked against its month here, before Date.parse reads the rest (hours, minutes, offset).
+ */
+export function isoTimeProblem(value: string): string | undefined {
+  const match = ISO_TIME.exec(value);
+  if (!match) return 'not an ISO 8601 time';
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const common = DAYS_IN_MONTH[month - 1];
+  if (common === undefined) return `not a calendar date, as there is no month ${match[2]}`;
+  const days = month === 2 && isLeapYear(year) ? 29 : common;
+  if (day < 1 || day > days) return `not a calendar date, as ${match[1]}-${match[2]} has ${days} days`;
+  return Number.isNaN(Date.parse(value)) ? 'not an ISO 8601 time' : undefined;
+}
+
+/**
+ * The time `value` names in epoch milliseconds, or NaN when it is absent or not an ISO 8601
+ * date-time with a zone ({@link isoTimeProblem}): a strict Date.parse for times read from tags and
+ * other text a person may have edited.
+ */
+export function parseIsoTime(value: string | undefined): number {
+  return value !== undefined && isoTimeProblem(value) === undefined ? Date.parse(value) : Number.NaN;
+}
+
+/**
  * Whether `now` is still within `lastDay` (an ISO date such as 2027-03-31), to its end in UTC: how
  * the expiries of policy exceptions and readiness waivers read.
  */

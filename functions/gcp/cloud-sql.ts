@@ -36,7 +36,9 @@ import {
   CredentialsError,
   callFailure,
   isAccessDenied,
+  isPermissionRefusal,
   quotedAnswer,
+  refusalAdvice,
   refusalNotOfPermission,
   saysNothingOfTheResource,
 } from '../core/errors.ts';
@@ -338,17 +340,13 @@ async function recoveryWindow(
     return { known: true, earliest, latest, source: 'instances.getLatestRecoveryTime' };
   } catch (error) {
     failScopeOnCallFailure('instances.getLatestRecoveryTime', project, instance, error);
-    return {
-      known: false,
-      reason: instanceReadRefused(
-        'instances.getLatestRecoveryTime',
-        project,
-        instance,
-        error,
-        'cloudsql.instances.get',
-      ),
-      ...refusal(error, 'cloudsql.instances.get'),
-    };
+    return instanceReadFailure(
+      'instances.getLatestRecoveryTime',
+      project,
+      instance,
+      error,
+      'cloudsql.instances.get',
+    );
   }
 }
 
@@ -437,11 +435,7 @@ function failScopeOnCallFailure(read: string, project: string, instance: string,
 
 function backupRunsFailure(project: string, instance: string, error: unknown): RestoreWindow {
   failScopeOnCallFailure('backupRuns.list', project, instance, error);
-  return {
-    known: false,
-    reason: instanceReadRefused('backupRuns.list', project, instance, error, 'cloudsql.backupRuns.list'),
-    ...refusal(error, 'cloudsql.backupRuns.list'),
-  };
+  return instanceReadFailure('backupRuns.list', project, instance, error, 'cloudsql.backupRuns.list');
 }
 
 /**
@@ -491,14 +485,34 @@ function instanceReadRefused(
 }
 
 /**
- * Whether a per-instance read was refused, with the permission it needs: the two reads need
- * different ones (the deployed role grants cloudsql.instances.get for getLatestRecoveryTime and
+ * The unknown window of a per-instance read that answered for the instance ({@link
+ * instanceReadRefused} words why), and what fixes it: a grant of the permission the read needs only
+ * when a grant can (core/errors.ts isPermissionRefusal); the two reads need different ones (the
+ * deployed role grants cloudsql.instances.get for getLatestRecoveryTime and
  * cloudsql.backupRuns.list for backupRuns.list; Cloud SQL docs, "Required permissions for common
- * tasks": listing backups needs cloudsql.backupRuns.list), so a finding names the one that is missing.
+ * tasks": listing backups needs cloudsql.backupRuns.list), so a finding names the one that is
+ * missing. A refusal no role fixes (an API off, a VPC Service Controls perimeter) carries its
+ * remedy instead.
  */
-function refusal(error: unknown, permission: string): { accessDenied: boolean; permission?: string } {
-  const accessDenied = isAccessDenied(googleErrorCode(error));
-  return accessDenied ? { accessDenied, permission } : { accessDenied };
+export function instanceReadFailure(
+  read: string,
+  project: string,
+  instance: string,
+  error: unknown,
+  permission: string,
+): RestoreWindow {
+  const reason = instanceReadRefused(read, project, instance, error, permission);
+  if (isPermissionRefusal(error, googleErrorCode(error)))
+    return { known: false, reason, accessDenied: true, permission };
+  const notOfPermission = isAccessDenied(googleErrorCode(error))
+    ? refusalNotOfPermission(error, { project, service: CLOUD_SQL_ADMIN_SERVICE })
+    : undefined;
+  return {
+    known: false,
+    reason,
+    accessDenied: false,
+    ...(notOfPermission ? { remedy: refusalAdvice(notOfPermission) } : {}),
+  };
 }
 
 /** PITR off: the window spanned by the successful automated backups, or unknown when listing fails. */

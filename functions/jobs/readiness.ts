@@ -60,7 +60,13 @@ import { type Policy, policyProviders } from '../core/policy.ts';
 import { placeholder, shellWord } from '../core/shell-word.ts';
 import type { ReadinessWaiver } from '../core/snapshots-policy.ts';
 import { identifierName, locateIdentifier, namesOf } from '../core/targets.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, hoursAgainstLimit, isOnOrBefore } from '../core/time.ts';
+import {
+  CLOCK_SKEW_TOLERANCE_MS,
+  HOUR_MS,
+  hoursAgainstLimit,
+  isOnOrBefore,
+  isoTimeProblem,
+} from '../core/time.ts';
 import { ALL_REGIONS } from '../gcp/planner.ts';
 import { visibleLine } from '../publish/terminal.ts';
 import { type AuditDependencies, finishAudit, lookUpUnlistedNames, planAudit, runScopes } from './audit.ts';
@@ -399,7 +405,7 @@ function expiryNote(snapshot: BackendSnapshot, now: Date): string {
   // the snapshot for ever.
   const expiry = expiryOf(tag);
   if (!Number.isFinite(expiry))
-    return `; its expires-at tag ${JSON.stringify(tag.slice(0, 64))} is not an ISO 8601 time: prune never deletes it, so it counts`;
+    return `; its expires-at tag ${JSON.stringify(tag.slice(0, 64))} is ${isoTimeProblem(tag)}: prune never deletes it, so it counts`;
   return expiry <= now.getTime()
     ? `; it is past its expires-at tag (${tag}), but prune keeps it as the newest successful snapshot of ours of ${snapshot.target}`
     : '';

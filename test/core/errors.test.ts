@@ -9,6 +9,7 @@ import {
   errorCode,
   InputError,
   isAccessDenied,
+  isPermissionRefusal,
   isTransient,
   PolicyError,
   saysNothingOfTheResource,
@@ -194,5 +195,25 @@ describe('a failed read that says nothing of the resource', () => {
     expect(failure.message).toBe(
       'S3 ListObjectsV2 of s3://b/p/ failed: the service throttled it (rate-limited) until the retries ran out; its last answer: SlowDown (HTTP 503): Please reduce your request rate.',
     );
+  });
+});
+
+describe('isPermissionRefusal', () => {
+  it.each([
+    ['AWS AccessDenied', Object.assign(new Error('denied'), { name: 'AccessDenied' }), true],
+    ["gax's PERMISSION_DENIED without a reason", Object.assign(new Error('denied'), { code: 7 }), true],
+    ['a NOT_FOUND', Object.assign(new Error('gone'), { code: 5 }), false],
+    [
+      'PERMISSION_DENIED for a disabled API (SERVICE_DISABLED)',
+      Object.assign(new Error('disabled'), { code: 7, reason: 'SERVICE_DISABLED' }),
+      false,
+    ],
+    [
+      'PERMISSION_DENIED from a VPC Service Controls perimeter (SECURITY_POLICY_VIOLATED)',
+      Object.assign(new Error('perimeter'), { code: 7, reason: 'SECURITY_POLICY_VIOLATED' }),
+      false,
+    ],
+  ])('is %s a refusal a grant fixes: %s', (_what, error, expected) => {
+    expect(isPermissionRefusal(error)).toBe(expected);
   });
 });

@@ -1269,6 +1269,72 @@ describe('readCloudSqlPitrFacts when a VPC Service Controls perimeter refuses ba
   });
 });
 
+describe('readCloudSqlPitrFacts when a per-instance read is refused for a reason no role fixes', () => {
+  /** An instance with PITR `pitr`, its per-instance reads refused with PERMISSION_DENIED of ErrorInfo `reason`. */
+  function refusedApi(pitr: boolean, reason: string, metadata: Record<string, string>): CloudSqlApi {
+    const primary = {
+      name: 'db-1',
+      databaseVersion: 'POSTGRES_16',
+      instanceType: 'CLOUD_SQL_INSTANCE',
+      settings: {
+        userLabels: { 'certctl-backup-guard': 'enabled' },
+        backupConfiguration: {
+          enabled: { value: true },
+          pointInTimeRecoveryEnabled: { value: pitr },
+          transactionLogRetentionDays: { value: 7 },
+          transactionalLogStorageState: 'CLOUD_STORAGE',
+        },
+      },
+    } as unknown as DatabaseInstance;
+    const refused = async (): Promise<never> => {
+      throw Object.assign(new Error('refused'), { code: 7, reason, errorInfoMetadata: metadata });
+    };
+    return {
+      instances: { list: async () => [{ items: [primary] }], getLatestRecoveryTime: refused },
+      backupRuns: { list: refused },
+    };
+  }
+
+  it.each([
+    [
+      'a VPC Service Controls perimeter refuses backupRuns.list (PITR off)',
+      false,
+      'SECURITY_POLICY_VIOLATED',
+      { uid: 'abc-123' },
+      'A VPC Service Controls perimeter refused the call to the sqladmin.googleapis.com API (unique id abc-123 in its audit log): call it from inside the perimeter or allow it with an ingress rule, then run the audit again.',
+    ],
+    [
+      'the Cloud SQL Admin API is disabled for getLatestRecoveryTime (PITR on)',
+      true,
+      'SERVICE_DISABLED',
+      { service: 'sqladmin.googleapis.com', consumer: `projects/${PROJECT}` },
+      `The sqladmin.googleapis.com API is not enabled on project ${PROJECT}: enable it (\`gcloud services enable sqladmin.googleapis.com --project ${PROJECT}\`), then run the audit again.`,
+    ],
+  ])(
+    'advises what fixes the refusal, not a grant, when %s',
+    async (_when, pitr, reason, metadata, remedy) => {
+      // Prepare
+      const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+      const now = new Date('2026-03-01T12:00:00.000Z');
+
+      // Act
+      const [fact] = await readCloudSqlPitrFacts(refusedApi(pitr, reason, metadata), PROJECT, policy, {
+        now: () => now,
+      });
+      const window = fact && pitrWindowCheck.evaluate(fact, { policy, now });
+      const lag = fact && pitrLagCheck.evaluate(fact, { policy, now });
+
+      // Assess: not a refusal of permission, and the findings say what does fix it.
+      expect(fact?.restoreWindow).toMatchObject({ known: false, accessDenied: false });
+      expect(fact?.restoreWindow).not.toHaveProperty('permission');
+      expect(window?.status).toBe('NOT_AVAILABLE');
+      expect(window?.remediationText).toBe(remedy);
+      expect(window?.remediationText).not.toContain('Grant');
+      expect(lag).toMatchObject({ status: 'NOT_AVAILABLE', remediationText: remedy });
+    },
+  );
+});
+
 describe('readCloudSqlPitrFacts and backup runs older than the instance', () => {
   it('does not count a backup run taken before the instance was created toward its backup-only window', async () => {
     // Prepare: the name was reused ("the deleted instance name can be reused immediately",

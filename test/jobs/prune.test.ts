@@ -189,6 +189,34 @@ describe('prune over RDS: a snapshot whose Status is not known', () => {
   });
 });
 
+describe('prune over RDS: an expires-at tag naming a day its month does not have', () => {
+  it('keeps the snapshot and names the tag, though Date.parse would roll the day into the next month (past)', async () => {
+    // Prepare: 2026-11-31 does not exist; Date.parse reads it as 2026-12-01T00:00Z, which is NOW,
+    // so the rolled-over reading makes the older snapshot expired. A newer one of ours keeps the
+    // target restorable either way.
+    const rolled = [
+      { Key: 'purpose', Value: 'certctl-pre-maintenance' },
+      { Key: 'expires-at', Value: '2026-11-31T00:00Z' },
+    ];
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-rolled', 40, { TagList: rolled }),
+      snapshot('certctl-premaint-good', 20),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-rolled', 'certctl-premaint-good']);
+    expect(result.deleted).toBe(0);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-rolled')).toMatchObject({
+      decision: 'keep',
+      reason:
+        'malformed expires-at tag "2026-11-31T00:00Z" (not a calendar date, as 2026-11 has 30 days): kept',
+    });
+  });
+});
+
 describe('prune over RDS: a failed snapshot newer than the newest successful one', () => {
   it('keeps a failed one whose creation time was not sent without calling it newer', async () => {
     // Prepare: RDS sent no SnapshotCreateTime for the failed snapshot: when it was taken is not known.

@@ -464,6 +464,21 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     expect(gate.evidence).toContain('prune keeps it');
   });
 
+  it('counts a snapshot whose expires-at tag names a day its month does not have, which prune never deletes, naming the tag', () => {
+    // Prepare: Date.parse would read 2026-11-31 as 2026-12-01, past NOW's expiry; prune reads no
+    // time in it and keeps the snapshot.
+    const rolled = tagged('certctl-premaint-rolled', '2026-12-03T02:00:00.000Z', '2026-11-31T00:00:00.000Z');
+
+    // Act
+    const gate = snapshotGate([rolled, copy], TARGET, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain(
+      'its expires-at tag "2026-11-31T00:00:00.000Z" is not a calendar date, as 2026-11 has 30 days: prune never deletes it',
+    );
+  });
+
   it('counts a snapshot whose expires-at tag is not an ISO 8601 time, which prune never deletes, naming the tag', () => {
     // Prepare: a hand-edited tag; prune keeps such a snapshot (malformed expires-at tag: kept),
     // whatever else is listed.

@@ -3,7 +3,7 @@
  * under the same identifier is another database, and the earlier one's snapshots prove nothing
  * about it. Pure: the readiness gate, chat status and the snapshot action's adoption ask it.
  */
-import { DAY_MS, HOUR_MS } from '../../core/time.ts';
+import { DAY_MS, HOUR_MS, isoTimeProblem } from '../../core/time.ts';
 import type { BackendSnapshot } from './backend.ts';
 import { expiryOf, isOurs, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
 
@@ -272,7 +272,7 @@ export function stuckCreating(
         ? 'it has no expires-at tag'
         : retentionDays === undefined
           ? 'snapshots.expiryDays was not given to read its expires-at tag with'
-          : `its expires-at tag (${JSON.stringify(tag.slice(0, 40))}) is not an ISO 8601 time`;
+          : `its expires-at tag (${JSON.stringify(tag.slice(0, 40))}) is ${isoTimeProblem(tag)}`;
     return `${newest.id} has been in state creating since a time that cannot be told (its creation time was not sent and ${why}), so it is not waited for: it may be stuck`;
   }
   const how = asked.estimated

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Provider } from '../../core/finding.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
+import { parseIsoTime } from '../../core/time.ts';
 
 /** What kind of backup a target gets. */
 export type SnapshotKind = 'rds-instance' | 'aurora-cluster' | 'cloudsql-instance';
@@ -304,19 +305,14 @@ export function freeTextTags(request: SnapshotRequest): Record<string, string> {
 }
 
 /**
- * An ISO 8601 date-time with a zone, as `snapshotTags` writes it (`Date.toISOString`). Date.parse
- * alone accepts far more ("2020", "x 2020", "5" read as May 2001), so a hand-edited or truncated
- * tag could read as long expired and get the snapshot deleted.
- */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/**
- * The expiry an `expires-at` tag value names, or NaN when it is absent or not an ISO 8601 time:
- * the one reading of the tag that prune (which keeps a snapshot whose tag it cannot read), readiness,
- * the snapshot action and its quota message share, so none assumes of a tag what prune will not do.
+ * The expiry an `expires-at` tag value names, or NaN when it is absent or not an ISO 8601 time
+ * (core/time.ts parseIsoTime: a hand-edited or truncated tag, or a day its month does not have,
+ * must not read as long expired and get the snapshot deleted): the one reading of the tag that
+ * prune (which keeps a snapshot whose tag it cannot read), readiness, the snapshot action and its
+ * quota message share, so none assumes of a tag what prune will not do.
  */
 export function expiryOf(value: string | undefined): number {
-  return value !== undefined && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN;
+  return parseIsoTime(value);
 }
 
 /** True when the tags mark a snapshot this tool created. */

@@ -6,6 +6,7 @@
  * run records read, "ours" is what a record names: byRunRecords). Pure: the prune job lists and
  * deletes.
  */
+import { isoTimeProblem } from '../../core/time.ts';
 import type { BackendSnapshot } from './backend.ts';
 import {
   copiedFromElsewhere,
@@ -304,7 +305,7 @@ export function planPrune(
     if (tag === undefined) return keep('no expires-at tag: kept');
     if (!Number.isFinite(expiry))
       return keep(
-        `malformed expires-at tag ${JSON.stringify(tag.slice(0, 64))} (not an ISO 8601 time): kept`,
+        `malformed expires-at tag ${JSON.stringify(tag.slice(0, 64))} (${isoTimeProblem(tag)}): kept`,
       );
     if (expiry > now.getTime()) return keep(`expires ${new Date(expiry).toISOString()}`);
     if (snapshot.status !== 'available' && snapshot.status !== 'failed')

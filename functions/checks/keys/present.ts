@@ -6,18 +6,24 @@
  * DISABLED) nor, on GCP, when that version was not read or is in a state this audit does not know and
  * its value was not read in this run: existence is proven, a value is not. Nor when no copy's key
  * can decrypt it (a KMS key disabled, pending deletion or deleted; a Cloud KMS key version disabled
- * or destroyed): the service gives no value of it.
+ * or destroyed): the service gives no value of it. A secret scheduled for deletion exists until its
+ * deletion date and can be restored: it is present, and the finding names the date and
+ * keys.not-deleting, which fails it (an AWS one gives no value until restored; a GCP one with an
+ * expireTime is readable until then and judged as any other).
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
+import type { FindingValues } from '../../core/finding.ts';
 import type { KeyItemRef, KeySecretFact } from '../../core/key-facts.ts';
 import { DELETED_KMS_KEY } from '../../core/kms-key-states.ts';
 import {
   cannotDecrypt,
   DOCS,
+  isoOf,
   itemsValue,
   KEYS_RESOURCE_TYPES,
   LATEST_VERSION_READ,
   notAvailable,
+  onDate,
   secretLabel,
 } from './wording.ts';
 
@@ -53,88 +59,113 @@ export const keysPresentCheck: Check<KeySecretFact> = {
         required,
       };
     }
-    if (fact.deletionScheduled && fact.resource.provider === 'aws') {
-      // Secrets Manager makes a secret marked for deletion inaccessible at once (GetSecretValue
-      // answers InvalidRequestException) until restore-secret: it exists, but backs nothing now.
-      // (A GCP secret with an expireTime is readable until it expires.)
+    if (fact.deletionScheduled) {
+      // A secret scheduled for deletion still exists until its deletion date and can be restored,
+      // so it is present (DESIGN: keys.present is that each item has its backing secret); the
+      // deletion is keys.not-deleting's failure, not a second one here. The description says both,
+      // and never that the PASSED secret backs nothing.
+      const deletion = {
+        scheduledForDeletion: true,
+        deletionDate: isoOf(fact.deletionScheduled) ?? null,
+      };
+      const scheduled = `scheduled for deletion ${onDate(fact.deletionScheduled)} (keys.not-deleting fails it)`;
+      if (fact.resource.provider === 'aws') {
+        // Secrets Manager makes a secret marked for deletion inaccessible at once (GetSecretValue
+        // answers InvalidRequestException) until restore-secret: what it holds is not read now.
+        return {
+          status: 'PASSED',
+          description: `The ${secretLabel(fact)} of ${sources} exists, ${scheduled}; until it is restored, Secrets Manager gives no value of it.`,
+          observed: { items: itemsValue(fact), present: true, ...deletion },
+          required,
+        };
+      }
+      // A GCP secret with an expireTime is readable until it expires: judged as any other.
+      const outcome = existing(fact, sources, required);
       return {
-        status: 'PASSED',
-        description: `The ${secretLabel(fact)} exists, but is scheduled for deletion on ${fact.deletionScheduled.toISOString()} and Secrets Manager gives no value of it until it is restored, so it backs none of ${sources} now (see keys.not-deleting).`,
-        observed: { items: itemsValue(fact), present: true, scheduledForDeletion: true },
-        required,
+        ...outcome,
+        description: `${outcome.description} It is ${scheduled}.`,
+        observed: { ...outcome.observed, ...deletion },
       };
     }
-    const empty = valueGone(fact);
-    if (empty) {
-      // The secret exists, which is what this check proves; that it holds nothing to restore is
-      // keys.not-deleting's failure, and no item is said to be backed by it.
-      return {
-        status: 'PASSED',
-        description: `The ${secretLabel(fact)} exists, but ${empty.why}, so ${empty.latestOnly ? 'that version backs' : 'it backs'} none of ${sources} (see keys.not-deleting).`,
-        observed: { items: itemsValue(fact), present: true, latestVersionState: empty.state },
-        required,
-      };
-    }
-    const undecryptable = noCopyDecrypts(fact);
-    if (undecryptable) {
-      // The secret exists; no copy of it can be decrypted now, so it holds nothing to restore from.
-      return {
-        status: 'PASSED',
-        description: `The ${secretLabel(fact)} exists, but ${undecryptable}, so it backs none of ${sources} now (see keys.not-deleting).`,
-        observed: { items: itemsValue(fact), present: true, valueDecryptable: false },
-        required,
-      };
-    }
-    const valueNotProven = valueUnproven(fact);
-    if (valueNotProven) {
-      // The secret exists; that a version holds a value was not read, so no item is said to be backed.
-      return {
-        status: 'PASSED',
-        description: `The ${secretLabel(fact)} exists, but whether it holds a value of ${sources} is not proven: ${valueNotProven.why} (see keys.not-deleting).`,
-        observed: {
-          items: itemsValue(fact),
-          present: true,
-          valueProven: false,
-          ...(valueNotProven.state ? { latestVersionState: valueNotProven.state } : {}),
-        },
-        required,
-      };
-    }
-    const { backed, missing, empty: blank, unchecked } = jsonKeyProof(fact);
-    const backs = backed.length > 0 ? ` and backs ${sourcesOf(backed)}` : '';
-    const lacks =
-      missing.length > 0
-        ? `; its value has no JSON key ${jsonKeysOf(missing)}, so ${sourcesOf(missing)} has no backup in it (see keys.content)`
-        : '';
-    const hollow =
-      blank.length > 0
-        ? `; its value's JSON ${blank.length === 1 ? 'key' : 'keys'} ${jsonKeysOf(blank)} ${blank.length === 1 ? 'is' : 'are'} empty, so ${sourcesOf(blank)} has no backup in it (see keys.content)`
-        : '';
-    const unproven =
-      unchecked.length > 0
-        ? `; whether it holds ${sourcesOf(unchecked)} (its JSON ${unchecked.length === 1 ? 'key' : 'keys'} ${jsonKeysOf(unchecked)}) is not proven: ${
-            fact.content.state === 'unknown'
-              ? `its value could not be read (${fact.content.reason})`
-              : fact.content.state === 'read'
-                ? 'keys.content could not read them from its value'
-                : 'values are not read (keys.inspectSecretValues is off, so keys.content cannot judge them either: turn it on to prove them)'
-          }`
-        : '';
-    const jsonKeyed = fact.items.some((item) => item.jsonKey !== undefined);
+    return existing(fact, sources, required);
+  },
+};
+
+/**
+ * keys.present of a secret that exists: what its existence proves of each item (see the file's
+ * comment), always PASSED.
+ */
+function existing(fact: KeySecretFact, sources: string, required: FindingValues): CheckOutcome {
+  const empty = valueGone(fact);
+  if (empty) {
+    // The secret exists, which is what this check proves; that it holds nothing to restore is
+    // keys.not-deleting's failure, and no item is said to be backed by it.
     return {
       status: 'PASSED',
-      description: `The ${secretLabel(fact)} exists${backs}${lacks}${hollow}${unproven}.`,
+      description: `The ${secretLabel(fact)} exists, but ${empty.why}, so ${empty.latestOnly ? 'that version backs' : 'it backs'} none of ${sources} (see keys.not-deleting).`,
+      observed: { items: itemsValue(fact), present: true, latestVersionState: empty.state },
+      required,
+    };
+  }
+  const undecryptable = noCopyDecrypts(fact);
+  if (undecryptable) {
+    // The secret exists; no copy of it can be decrypted now, so it holds nothing to restore from.
+    return {
+      status: 'PASSED',
+      description: `The ${secretLabel(fact)} exists, but ${undecryptable}, so it backs none of ${sources} now (see keys.not-deleting).`,
+      observed: { items: itemsValue(fact), present: true, valueDecryptable: false },
+      required,
+    };
+  }
+  const valueNotProven = valueUnproven(fact);
+  if (valueNotProven) {
+    // The secret exists; that a version holds a value was not read, so no item is said to be backed.
+    return {
+      status: 'PASSED',
+      description: `The ${secretLabel(fact)} exists, but whether it holds a value of ${sources} is not proven: ${valueNotProven.why} (see keys.not-deleting).`,
       observed: {
         items: itemsValue(fact),
         present: true,
-        ...(jsonKeyed ? { jsonKeysChecked: unchecked.length === 0 } : {}),
-        ...(missing.length > 0 ? { missingItems: missing.map((item) => item.id).join(',') } : {}),
-        ...(blank.length > 0 ? { emptyItems: blank.map((item) => item.id).join(',') } : {}),
+        valueProven: false,
+        ...(valueNotProven.state ? { latestVersionState: valueNotProven.state } : {}),
       },
       required,
     };
-  },
-};
+  }
+  const { backed, missing, empty: blank, unchecked } = jsonKeyProof(fact);
+  const backs = backed.length > 0 ? ` and backs ${sourcesOf(backed)}` : '';
+  const lacks =
+    missing.length > 0
+      ? `; its value has no JSON key ${jsonKeysOf(missing)}, so ${sourcesOf(missing)} has no backup in it (see keys.content)`
+      : '';
+  const hollow =
+    blank.length > 0
+      ? `; its value's JSON ${blank.length === 1 ? 'key' : 'keys'} ${jsonKeysOf(blank)} ${blank.length === 1 ? 'is' : 'are'} empty, so ${sourcesOf(blank)} has no backup in it (see keys.content)`
+      : '';
+  const unproven =
+    unchecked.length > 0
+      ? `; whether it holds ${sourcesOf(unchecked)} (its JSON ${unchecked.length === 1 ? 'key' : 'keys'} ${jsonKeysOf(unchecked)}) is not proven: ${
+          fact.content.state === 'unknown'
+            ? `its value could not be read (${fact.content.reason})`
+            : fact.content.state === 'read'
+              ? 'keys.content could not read them from its value'
+              : 'values are not read (keys.inspectSecretValues is off, so keys.content cannot judge them either: turn it on to prove them)'
+        }`
+      : '';
+  const jsonKeyed = fact.items.some((item) => item.jsonKey !== undefined);
+  return {
+    status: 'PASSED',
+    description: `The ${secretLabel(fact)} exists${backs}${lacks}${hollow}${unproven}.`,
+    observed: {
+      items: itemsValue(fact),
+      present: true,
+      ...(jsonKeyed ? { jsonKeysChecked: unchecked.length === 0 } : {}),
+      ...(missing.length > 0 ? { missingItems: missing.map((item) => item.id).join(',') } : {}),
+      ...(blank.length > 0 ? { emptyItems: blank.map((item) => item.id).join(',') } : {}),
+    },
+    required,
+  };
+}
 
 /**
  * Why the secret holds no value to restore, when its latest version says so: none at all (AWS: no

@@ -199,8 +199,7 @@ export const pitrLagCheck: Check<PitrFact> = {
           window.reason,
           { restoreLagMinutes: null, latestRestorableTime: null },
           required,
-          window.accessDenied === true,
-          window.permission,
+          window,
         ),
       );
     }
@@ -434,15 +433,7 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
   if (!window.known) {
     return statusFirst(
       fact,
-      notAvailable(
-        fact,
-        'the newest automated backup',
-        window.reason,
-        unread,
-        required,
-        window.accessDenied === true,
-        window.permission,
-      ),
+      notAvailable(fact, 'the newest automated backup', window.reason, unread, required, window),
     );
   }
   const newest = window.latest;

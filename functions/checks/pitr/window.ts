@@ -454,15 +454,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
   // getLatestRecoveryTime for an instance without point-in-time recovery (400 FAILED_PRECONDITION),
   // and that refusal is no reason to leave the verdict open.
   if (!window.known && !backupsOff) {
-    return notAvailable(
-      fact,
-      'the restore window',
-      window.reason,
-      observedUnknown(fact),
-      required,
-      window.accessDenied === true,
-      window.permission,
-    );
+    return notAvailable(fact, 'the restore window', window.reason, observedUnknown(fact), required, window);
   }
   const earliestSent = window.known ? window.earliest : undefined;
   const latest = fact.latestRestorableTime ?? (window.known ? window.latest : undefined);

@@ -322,20 +322,30 @@ export function notAvailable(
   detail: string,
   observed: FindingValues,
   required: FindingValues,
-  accessDenied = false,
-  permission?: string,
+  refusal: ReadRefusal = {},
 ): CheckOutcome {
   return {
     status: 'NOT_AVAILABLE',
     description: `${resourceLabel(fact)}: could not read ${field}${detail ? ` (${detail})` : ''}, so this check could not be evaluated.`,
     observed,
     required,
-    remediationText: accessDenied
-      ? permission
-        ? grantAndRerun(permission)
+    remediationText: refusal.accessDenied
+      ? refusal.permission
+        ? grantAndRerun(refusal.permission)
         : 'Check that the audit role may read this database (rds:Describe* on AWS, cloudsql.instances.get on GCP) and run the audit again.'
-      : 'The cloud did not send this value (see the description): run the audit again; if it stays missing, look at the backups of this database in the console, where the same value is shown.',
+      : (refusal.remedy ??
+        'The cloud did not send this value (see the description): run the audit again; if it stays missing, look at the backups of this database in the console, where the same value is shown.'),
   };
+}
+
+/**
+ * What an unread value's adapter knew of the refusal (core/facts.ts RestoreWindow): a grant of
+ * `permission` fixes it only when `accessDenied`; `remedy` is what fixes one no grant does.
+ */
+export interface ReadRefusal {
+  readonly accessDenied?: boolean;
+  readonly permission?: string;
+  readonly remedy?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { BackendSnapshot } from '../../../functions/actions/snapshot/backen
 import { describeBackup, parseBackupDescription } from '../../../functions/actions/snapshot/gcp.ts';
 import { beingCreated, stuckCreating } from '../../../functions/actions/snapshot/identity.ts';
 import {
+  expiryOf,
   isOurs,
   MAX_SNAPSHOT_ATTEMPTS,
   nextPollDelay,
@@ -309,5 +310,31 @@ describe('beingCreated', () => {
 
     // Assess
     expect(found).toBeUndefined();
+  });
+});
+
+describe('expiryOf', () => {
+  it.each([
+    ['2026-12-03T06:00:00.000Z', Date.UTC(2026, 11, 3, 6)],
+    ['2026-12-03T06:00Z', Date.UTC(2026, 11, 3, 6)],
+    ['2026-12-03T08:00:00+02:00', Date.UTC(2026, 11, 3, 6)],
+    ['2024-02-29T00:00:00Z', Date.UTC(2024, 1, 29)],
+    ['2000-02-29T00:00:00Z', Date.UTC(2000, 1, 29)],
+  ])('reads %s as the time it names', (tag, expected) => {
+    expect(expiryOf(tag)).toBe(expected);
+  });
+
+  it.each([
+    ['2026-02-31T00:00Z'],
+    ['2026-02-29T00:00:00Z'],
+    ['1900-02-29T00:00:00Z'],
+    ['2026-04-31T00:00:00.000Z'],
+    ['2026-06-00T00:00:00Z'],
+    ['2026-13-01T00:00:00Z'],
+    ['2026-12-03'],
+    ['2099'],
+    [undefined],
+  ])('reads no time in %s, which Date.parse would roll over or guess at', (tag) => {
+    expect(expiryOf(tag)).toBeNaN();
   });
 });

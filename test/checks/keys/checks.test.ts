@@ -143,8 +143,10 @@ describe('keys.present', () => {
     );
   });
 
-  it('does not claim an AWS secret scheduled for deletion backs its items: its value is inaccessible until restored', () => {
-    // Prepare: DescribeSecret sent DeletedDate; Secrets Manager refuses GetSecretValue of such a secret.
+  it('passes an AWS secret scheduled for deletion as present, saying the deletion and that no value is given until it is restored, without claiming or denying backing', () => {
+    // Prepare: DescribeSecret sent DeletedDate; Secrets Manager refuses GetSecretValue of such a
+    // secret until restore-secret, but the secret exists until the deletion date (keys.not-deleting
+    // fails it).
     const deleting = fact({ deletionScheduled: new Date('2026-12-09T00:00:00Z') });
     // Act
     const outcome = keysPresentCheck.evaluate(deleting, context);
@@ -152,8 +154,32 @@ describe('keys.present', () => {
     expect(outcome).toMatchObject({
       status: 'PASSED',
       description:
-        'The secret certctl/ca (ca-cert) exists, but is scheduled for deletion on 2026-12-09T00:00:00.000Z and Secrets Manager gives no value of it until it is restored, so it backs none of CERTCTL_CA_CERT_PATH now (see keys.not-deleting).',
-      observed: { present: true, scheduledForDeletion: true },
+        'The secret certctl/ca (ca-cert) of CERTCTL_CA_CERT_PATH exists, scheduled for deletion on 2026-12-09T00:00:00.000Z (keys.not-deleting fails it); until it is restored, Secrets Manager gives no value of it.',
+      observed: { present: true, scheduledForDeletion: true, deletionDate: '2026-12-09T00:00:00.000Z' },
+    });
+    expect(outcome?.description).not.toContain('backs');
+  });
+
+  it('passes a GCP secret with an expireTime as present and backing its items, saying it is scheduled for deletion', () => {
+    // Prepare: a GCP secret with expireTime stays readable until it expires.
+    const expiring = fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'global',
+        type: 'GcpSecretManagerSecret',
+        id: 'projects/certctl-prod/secrets/ca',
+      },
+      deletionScheduled: new Date('2026-12-09T00:00:00Z'),
+    });
+    // Act
+    const outcome = keysPresentCheck.evaluate(expiring, context);
+    // Assess
+    expect(outcome).toMatchObject({
+      status: 'PASSED',
+      description:
+        'The secret projects/certctl-prod/secrets/ca (ca-cert) exists and backs CERTCTL_CA_CERT_PATH. It is scheduled for deletion on 2026-12-09T00:00:00.000Z (keys.not-deleting fails it).',
+      observed: { present: true, scheduledForDeletion: true, deletionDate: '2026-12-09T00:00:00.000Z' },
     });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pitrLagCheck } from '../../../functions/checks/pitr/lag.ts';
 import type { RestoreWindow } from '../../../functions/core/facts.ts';
+import { instanceReadFailure } from '../../../functions/gcp/cloud-sql.ts';
 import {
   auroraClusterFact,
   cloudSqlFact,
@@ -532,12 +533,14 @@ describe('pitr.lag on Cloud SQL with point-in-time recovery off (its newest auto
 
   it('is not available, naming the permission, when backupRuns.list was refused', () => {
     const fact = pitrOff(undefined, {
-      restoreWindow: {
-        known: false,
-        reason: 'backupRuns.list failed with PERMISSION_DENIED: denied',
-        accessDenied: true,
-        permission: 'cloudsql.backupRuns.list',
-      },
+      // What the adapter makes of the refusal (functions/gcp/cloud-sql.ts): gax's PERMISSION_DENIED.
+      restoreWindow: instanceReadFailure(
+        'backupRuns.list',
+        'certctl-prod',
+        'certctl-sql',
+        Object.assign(new Error('denied'), { code: 7 }),
+        'cloudsql.backupRuns.list',
+      ),
     });
     const outcome = pitrLagCheck.evaluate(fact, contextWith());
     expect(outcome?.status).toBe('NOT_AVAILABLE');
@@ -809,7 +812,15 @@ describe('pitr.lag: a status that decides on its own wins over a time not read',
       cloudSqlFact({
         status: 'PENDING_DELETE',
         pointInTimeRecoveryEnabled: false,
-        restoreWindow: { known: false, reason: 'backupRuns.list failed: 503' },
+        // An instance being deleted refuses the read for its state (FAILED_PRECONDITION), as the
+        // adapter words it (functions/gcp/cloud-sql.ts); a 503 would fail the scope instead.
+        restoreWindow: instanceReadFailure(
+          'backupRuns.list',
+          'certctl-prod',
+          'certctl-sql',
+          Object.assign(new Error('The instance is being deleted.'), { code: 9 }),
+          'cloudsql.backupRuns.list',
+        ),
       }),
       contextWith(),
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pitrWindowCheck } from '../../../functions/checks/pitr/window.ts';
 import type { RestoreWindow } from '../../../functions/core/facts.ts';
+import { instanceReadFailure } from '../../../functions/gcp/cloud-sql.ts';
 import {
   auroraClusterFact,
   cloudSqlFact,
@@ -323,12 +324,14 @@ describe('pitr.window', () => {
       const fact = cloudSqlFact({
         automatedBackupsEnabled: false,
         retentionDays: 0,
-        restoreWindow: {
-          known: false,
-          reason:
-            'instances.getLatestRecoveryTime failed with FAILED_PRECONDITION: Point-in-time recovery is not enabled for this instance',
-          accessDenied: false,
-        },
+        // What the adapter makes of the refusal (functions/gcp/cloud-sql.ts).
+        restoreWindow: instanceReadFailure(
+          'instances.getLatestRecoveryTime',
+          'certctl-prod',
+          'certctl-sql',
+          Object.assign(new Error('Point-in-time recovery is not enabled for this instance'), { code: 9 }),
+          'cloudsql.instances.get',
+        ),
       });
       // Act
       const outcome = pitrWindowCheck.evaluate(fact, contextWith());

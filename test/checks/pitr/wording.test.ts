@@ -66,7 +66,27 @@ describe('pitr wording', () => {
   it('says what could not be read, with a detail only when there is one, and blames permissions only when asked', () => {
     // Act
     const plain = notAvailable(rdsInstanceFact(), 'BackupRetentionPeriod', '', {}, {});
-    const detailed = notAvailable(rdsInstanceFact(), 'the restore window', 'AccessDenied', {}, {}, true);
+    const detailed = notAvailable(
+      rdsInstanceFact(),
+      'the restore window',
+      'AccessDenied',
+      {},
+      {},
+      {
+        accessDenied: true,
+      },
+    );
+    const remedied = notAvailable(
+      rdsInstanceFact(),
+      'the restore window',
+      'refused',
+      {},
+      {},
+      {
+        accessDenied: false,
+        remedy: 'Enable the API, then run the audit again.',
+      },
+    );
     // Assess
     expect(plain.description).toBe(
       'RDS DB instance `certctl-db`: could not read BackupRetentionPeriod, so this check could not be evaluated.',
@@ -76,5 +96,6 @@ describe('pitr wording', () => {
       'RDS DB instance `certctl-db`: could not read the restore window (AccessDenied), so this check could not be evaluated.',
     );
     expect(detailed.remediationText).toMatch(/^Check that the audit role may read this database/);
+    expect(remedied.remediationText).toBe('Enable the API, then run the audit again.');
   });
 });
