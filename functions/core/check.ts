@@ -64,6 +64,11 @@ export interface Check<F> {
    * filters select only checks the policy turns off.
    */
   readonly enabledBySetting?: string;
+  /**
+   * What stays unverified while the policy turns the check off (`the backed-up key material's
+   * content`), so a readiness answer whose gate ran without it says what its GO does not rest on.
+   */
+  readonly unverifiedWhenOff?: string;
   /** The outcome for one resource, or undefined when the check does not apply to it. */
   evaluate(fact: F, context: CheckContext): CheckOutcome | undefined;
 }
