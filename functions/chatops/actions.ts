@@ -100,6 +100,15 @@ export interface ChatReadiness {
     readonly coverage: string;
     readonly detail: string;
   }[];
+  /**
+   * The checks of evaluated gates the policy turns off (`keys.content` without
+   * `keys.inspectSecretValues`), with why and what stays unverified: said on one line.
+   */
+  readonly checksNotRun?: readonly {
+    readonly check: string;
+    readonly reason: string;
+    readonly unverified: string;
+  }[];
 }
 
 export interface ChatStatus {

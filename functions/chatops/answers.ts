@@ -178,7 +178,20 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
   ];
   // Right under the verdict (the block limit may cut the end): what a GO does not cover.
   const outside = readiness.outsideVerdict ?? [];
-  if (outside.length > 0) {
+  // The checks the policy turns off in gates that ran: one line for all of them.
+  const notRun = readiness.checksNotRun ?? [];
+  const notRunLine =
+    notRun.length > 0
+      ? [
+          `• Checks not run: ${notRun
+            .map(
+              ({ check, reason, unverified }) =>
+                `${code(check)} (${escapeWording(reason)}: ${escapeWording(unverified)} is not verified)`,
+            )
+            .join('; ')}`,
+        ]
+      : [];
+  if (outside.length > 0 || notRunLine.length > 0) {
     blocks.push(
       section(
         fitLines(
@@ -187,6 +200,7 @@ export function readinessAnswer(readiness: ChatReadiness): SlackMessage {
             ...outside.map(
               (gate) => `• ${code(gate.gate)} ${escapeWording(gate.coverage)}: ${escapeWording(gate.detail)}`,
             ),
+            ...notRunLine,
           ],
           SLACK_LIMITS.sectionText,
           SEE_ALL_READINESS,

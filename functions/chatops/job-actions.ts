@@ -20,7 +20,7 @@ import type { ItemOutside } from '../core/keys-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
-import type { GateCoverage } from '../jobs/readiness.ts';
+import type { CheckNotRun, GateCoverage } from '../jobs/readiness.ts';
 import {
   resolveSnapshotTargets,
   runSnapshotJob,
@@ -115,6 +115,8 @@ export interface JobReadinessResult {
   }[];
   /** The key-material items the verdict does not cover, and why (`ReadinessResult.keyItemsOutside`). */
   readonly keyItemsOutside?: readonly ItemOutside[];
+  /** The checks of evaluated gates the policy turns off (`ReadinessResult.checksNotRun`). */
+  readonly checksNotRun?: readonly CheckNotRun[];
 }
 
 /** How a readiness answer names a gate the verdict does not cover. */
@@ -242,6 +244,15 @@ export function jobChatActions(jobs: ChatJobs): ChatActions {
             detail: reason,
           })),
         ],
+        ...(result.checksNotRun && result.checksNotRun.length > 0
+          ? {
+              checksNotRun: result.checksNotRun.map(({ check, reason, unverified }) => ({
+                check,
+                reason,
+                unverified,
+              })),
+            }
+          : {}),
       };
     },
     async status(): Promise<ChatStatus> {

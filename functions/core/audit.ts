@@ -13,7 +13,7 @@
  * plan, and {@link mergeReports} joins reports of separate runs (other processes, other machines)
  * with the same lifecycle safety, because that safety is a property of each scope's outcome.
  */
-import { type Check, type CheckContext, toFinding } from './check.ts';
+import { type Check, type CheckContext, KEEP_ALIVE_DAYS, toFinding } from './check.ts';
 import {
   CloudApiError,
   CredentialsError,
@@ -340,7 +340,7 @@ function judge<F extends { readonly resource: ResourceRef }>(
         fact.resource,
         {
           status: 'NOT_AVAILABLE',
-          description: `Internal error in check ${check.metadata.id} while judging ${fact.resource.id}: ${name}: ${message}. This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks on this resource were judged, and an active earlier finding of this check in Security Hub is left as it was (one archived when the resource was gone is replaced by this one).`,
+          description: `Internal error in check ${check.metadata.id} while judging ${fact.resource.id}: ${name}: ${message}. This is a defect in certctl-backup-guard, not a permission or configuration problem of yours; the other checks on this resource were judged, and an active earlier finding of this check in Security Hub is left as it was for up to ${KEEP_ALIVE_DAYS} days after its last update, then kept alive as it was, or as NOT_AVAILABLE when it last said PASSED (one archived when the resource was gone is replaced by this one).`,
           observed: { internalError: name },
           required: { checkEvaluated: true },
           remediationText: INTERNAL_ERROR_ADVICE,

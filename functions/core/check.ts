@@ -64,6 +64,11 @@ export interface Check<F> {
    * filters select only checks the policy turns off.
    */
   readonly enabledBySetting?: string;
+  /**
+   * What stays unverified while the policy turns the check off (`the backed-up key material's
+   * content`), so a readiness answer whose gate ran without it says what its GO does not rest on.
+   */
+  readonly unverifiedWhenOff?: string;
   /** The outcome for one resource, or undefined when the check does not apply to it. */
   evaluate(fact: F, context: CheckContext): CheckOutcome | undefined;
 }
@@ -91,6 +96,21 @@ export function notEvaluated(
  * that Security Hub keeps while it cannot be re-evaluated (publish/security-hub/lifecycle.ts).
  */
 export const NOT_AVAILABLE_SEVERITY: Severity = 'MEDIUM';
+
+/**
+ * Age at which a held finding that this run could not re-evaluate (its scope failed, or its check
+ * threw on its resource) is kept alive (re-imported as it was, or NOT_AVAILABLE when it says PASSED,
+ * publish/security-hub/lifecycle.ts keptAliveCopy). Security Hub CSPM deletes an active finding that
+ * is not updated for 90 days: "Security Hub retains an existing finding in an account for 90 days
+ * after the most recent value of the UpdatedAt ASFF field ... At the end of this 90 day period,
+ * Security Hub permanently deletes the finding"
+ * (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-update-types.html;
+ * the same 90 days for active findings in
+ * https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings.html). 30 days leaves
+ * 60 more for a schedule that stopped or publications that failed, and re-importing no more often
+ * keeps a failed scope from looking freshly evaluated to whoever reads UpdatedAt.
+ */
+export const KEEP_ALIVE_DAYS = 30;
 
 /** How the title of a NOT_AVAILABLE finding starts, before its check's (good-state) title. */
 export const NOT_VERIFIED_TITLE_PREFIX = 'Not verified: ';

@@ -17,7 +17,9 @@
  * already says NO-GO. A run-wide gate (dump series, key material) that is incomplete is also on
  * every database's line, UNKNOWN with what it waits on, and a group of database checks whose scope
  * where the database is was not read is on that database's line: a database's line is never GO
- * while the verdict waits on a gate it rests on.
+ * while the verdict waits on a gate it rests on. A check of an evaluated gate the policy turns off
+ * (`keys.content` without `keys.inspectSecretValues`) is said once, with what stays unverified
+ * (`checksNotRun`): it does not change the verdict, and a GO never reads as resting on it.
  */
 
 import type { BackendSnapshot, SnapshotCloud, SnapshotKey } from '../actions/snapshot/backend.ts';
@@ -152,6 +154,24 @@ export interface ReadinessResult {
    * each with why, so a GO of `audit:keys` never reads as proving them backed up.
    */
   readonly keyItemsOutside?: readonly ItemOutside[];
+  /**
+   * The checks of the gates this run evaluated that the policy turns off (`keys.content` without
+   * `keys.inspectSecretValues`), each with why and what stays unverified, so a GO of their gate
+   * never reads as resting on them. Absent when every check of those gates ran.
+   */
+  readonly checksNotRun?: readonly CheckNotRun[];
+}
+
+/** A check the policy turns off ({@link checksOffBy}): it yields nothing, so its gate's GO does not rest on it. */
+export interface CheckNotRun {
+  /** `keys.content` */
+  readonly check: string;
+  /** `audit:keys` */
+  readonly gate: string;
+  /** `keys.inspectSecretValues is off in the policy` */
+  readonly reason: string;
+  /** `the backed-up key material's content`: said as "… is not verified". */
+  readonly unverified: string;
 }
 
 export interface ReadinessRequest {
@@ -819,6 +839,40 @@ export interface ReadinessInputs {
   readonly unreadPlaces?: readonly UnreadPlaces[];
   /** The key-material items the keys gate does not judge ({@link itemsOutside}), said in the answer. */
   readonly keyItemsOutside?: readonly ItemOutside[];
+  /**
+   * The checks the policy turns off ({@link checksOffBy}): those of the gates this run evaluates are
+   * said in the answer; a gate not evaluated is said as such, not check by check.
+   */
+  readonly checksOff?: readonly CheckNotRun[];
+}
+
+/**
+ * The checks of every registered group that `policy` turns off (`enabledBy` false: they yield no
+ * finding at all), each with the setting that does it and what stays unverified. One whose
+ * `enabledBy` throws is not counted: the audit reports it NOT_AVAILABLE on its scope instead.
+ */
+export function checksOffBy(policy: Policy): CheckNotRun[] {
+  return checkGroups().flatMap((group) =>
+    group.checks.flatMap((check): CheckNotRun[] => {
+      let on: boolean;
+      try {
+        on = check.enabledBy?.(policy) ?? true;
+      } catch {
+        return [];
+      }
+      if (on) return [];
+      return [
+        {
+          check: check.metadata.id,
+          gate: auditGateName(group.name),
+          reason: check.enabledBySetting
+            ? `${check.enabledBySetting} is off in the policy`
+            : 'a policy setting turns it off',
+          unverified: check.unverifiedWhenOff ?? 'what it checks',
+        },
+      ];
+    }),
+  );
 }
 
 /** The places the policy gives a check group in a cloud a run does not read, as the answer names them. */
@@ -1386,6 +1440,9 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
 
   let verdict = combine(judged.map((entry) => entry.status));
   if (verdict === 'GO' && notEvaluated.length > 0) verdict = 'UNKNOWN';
+  // Said, not judged: a check the policy turns off leaves the verdict as the checks that ran give it.
+  const evaluatedGates = new Set(evaluatedGroups.map(auditGateName));
+  const checksNotRun = (inputs.checksOff ?? []).filter(({ gate }) => evaluatedGates.has(gate));
   return {
     verdict,
     exitCode:
@@ -1397,6 +1454,7 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
     ...(inputs.keyItemsOutside && inputs.keyItemsOutside.length > 0
       ? { keyItemsOutside: inputs.keyItemsOutside }
       : {}),
+    ...(checksNotRun.length > 0 ? { checksNotRun } : {}),
   };
 }
 
@@ -1524,6 +1582,7 @@ export async function runReadinessJob(
       return failure === undefined ? entry : { ...entry, notPlanned: failure };
     }),
     keyItemsOutside: deps.policy.keys ? itemsOutside(deps.policy.keys) : [],
+    checksOff: checksOffBy(deps.policy),
   });
 }
 
@@ -1556,6 +1615,9 @@ export function renderReadiness(result: ReadinessResult): string {
     lines.push(`    ${gate.gate.padEnd(14)} ${COVERAGE_WORDS[gate.coverage]}: ${gate.detail}`);
   }
   for (const note of result.notEvaluated) lines.push(`  not evaluated: ${note}`);
+  for (const { check, gate, reason, unverified } of result.checksNotRun ?? []) {
+    lines.push(`  not run: ${check} (${gate}): ${reason}; ${unverified} is not verified`);
+  }
   for (const { item, source, reason } of result.keyItemsOutside ?? []) {
     lines.push(`  not part of this verdict: key item ${item} (${source}): ${reason}`);
   }

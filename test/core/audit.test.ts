@@ -1358,6 +1358,11 @@ describe('runAudit details the mutation run found open', () => {
     expect(finding?.description).toContain(
       `while judging a: RangeError: ${'x'.repeat(300)}. This is a defect`,
     );
+    // What Security Hub shows meanwhile: the earlier finding, kept alive once 30 days old, a pass
+    // then NOT_AVAILABLE (never "left as it was" for ever).
+    expect(finding?.description).toContain(
+      'an active earlier finding of this check in Security Hub is left as it was for up to 30 days after its last update, then kept alive as it was, or as NOT_AVAILABLE when it last said PASSED (one archived when the resource was gone is replaced by this one).',
+    );
     expect(finding?.required).toEqual({ checkEvaluated: true });
     expect(finding?.remediation.text).toBe(
       'Report it to the certctl-backup-guard maintainers with the log line of this run; until it is fixed, verify this check by hand.',

@@ -67,7 +67,7 @@ async function chatAnswer(result: ReadinessResult): Promise<string> {
 /** A group whose facts are one secret per region and whose one check passes when it exists. */
 function secretsGroup(
   name: string,
-  options: { failIn?: string | readonly string[]; awsCollector?: boolean } = {},
+  options: { failIn?: string | readonly string[]; awsCollector?: boolean; offCheck?: boolean } = {},
 ) {
   const check: Check<{ resource: ResourceRef; present: boolean }> = {
     metadata: {
@@ -110,10 +110,16 @@ function secretsGroup(
       },
     ];
   };
+  // A check the policy turns off (enabledBy false), naming no setting: it never runs.
+  const off: Check<{ resource: ResourceRef; present: boolean }> = {
+    metadata: { ...check.metadata, id: `${name}.sealed`, title: 'The secret is sealed' },
+    enabledBy: () => false,
+    evaluate: () => undefined,
+  };
   return defineCheckGroup({
     name,
     summary: 'a test group of secrets',
-    checks: [check],
+    checks: options.offCheck ? [check, off] : [check],
     collect: options.awsCollector === false ? { gcp: async () => [] } : { aws: collect },
   });
 }
@@ -414,6 +420,74 @@ describe('readiness gates from the check-group registry', () => {
       detail: 'the policy gives it nothing to audit in aws, so it is not part of the verdict',
     });
     expect(result.verdict).toBe('GO');
+  });
+});
+
+describe('readiness over a gate some of whose checks the policy turns off', () => {
+  const CROSS_REGION_LINE =
+    '  not run: pitr.cross-region (audit:pitr): pitr.requireCrossRegionBackup is off in the policy; that the backups also exist in another region is not verified';
+
+  it('says once, in the text, the chat answer and the result, which check of an evaluated gate did not run and why, and answers as before', async () => {
+    // Act: pitr.requireCrossRegionBackup is false (the default), so pitr.cross-region never runs.
+    const result = await readinessAfterSnapshot();
+
+    // Assess: the verdict is the one the checks that ran give; the answer says what it does not rest on.
+    expect(result.verdict).toBe('GO');
+    expect(result.checksNotRun).toEqual([
+      {
+        check: 'pitr.cross-region',
+        gate: 'audit:pitr',
+        reason: 'pitr.requireCrossRegionBackup is off in the policy',
+        unverified: 'that the backups also exist in another region',
+      },
+    ]);
+    const text = renderReadiness(result);
+    expect(text.split('\n').filter((line) => line.includes('pitr.cross-region'))).toEqual([
+      CROSS_REGION_LINE,
+    ]);
+    const chat = await chatAnswer(result);
+    expect(chat.match(/pitr\.cross-region/g)).toHaveLength(1);
+    expect(chat).toContain(
+      '• Checks not run: `pitr.cross-region` (pitr.requireCrossRegionBackup is off in the policy: that the backups also exist in another region is not verified)',
+    );
+  });
+
+  it('says nothing of a check the policy turns on', async () => {
+    // Act
+    const on = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      pitr: { minPitrDays: 7, requireCrossRegionBackup: true },
+    });
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(on));
+
+    // Assess
+    expect(result.checksNotRun ?? []).toEqual([]);
+    expect(renderReadiness(result)).not.toContain('not run:');
+    expect(await chatAnswer(result)).not.toContain('Checks not run');
+  });
+
+  it('names every check turned off on one chat line, and none of a group the run did not plan', async () => {
+    // Prepare: a registered group whose second check the policy turns off, and a GCP-only one
+    // (not planned in an AWS run, so said as not configured, not check by check).
+    unregister.push(registerCheckGroup(secretsGroup('vault', { offCheck: true })));
+    unregister.push(registerCheckGroup(secretsGroup('gcponly', { awsCollector: false, offCheck: true })));
+
+    // Act
+    const result = await readinessAfterSnapshot();
+
+    // Assess
+    expect(result.checksNotRun?.map(({ check, gate }) => `${gate} ${check}`)).toEqual([
+      'audit:pitr pitr.cross-region',
+      'audit:vault vault.sealed',
+    ]);
+    expect(renderReadiness(result)).toContain(
+      '  not run: vault.sealed (audit:vault): a policy setting turns it off; what it checks is not verified',
+    );
+    const chat = await chatAnswer(result);
+    expect(chat).toMatch(
+      /• Checks not run: `pitr\.cross-region` \([^)]*\); `vault\.sealed` \(a policy setting turns it off: what it checks is not verified\)/,
+    );
+    expect(chat).not.toContain('gcponly.sealed');
   });
 });
 

@@ -83,6 +83,7 @@ export const keysContentCheck: Check<KeySecretFact> = {
   },
   enabledBy: (policy) => policy.keys?.inspectSecretValues === true,
   enabledBySetting: 'keys.inspectSecretValues',
+  unverifiedWhenOff: "the backed-up key material's content",
   evaluate(fact) {
     const required = requiredOf(fact);
     const absent = absentOutcome(fact, required);

@@ -102,6 +102,7 @@ export const pitrCrossRegionCheck: Check<PitrFact> = {
   // Off unless the policy asks: then it yields nothing, not even NOT_AVAILABLE for a failed scope.
   enabledBy: (policy) => policy.pitr.requireCrossRegionBackup,
   enabledBySetting: 'pitr.requireCrossRegionBackup',
+  unverifiedWhenOff: 'that the backups also exist in another region',
   evaluate(fact, context) {
     if (!context.policy.pitr.requireCrossRegionBackup) return undefined;
     return judgedWithSourceStatus(fact, judgeCopy(fact, context));

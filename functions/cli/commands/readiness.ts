@@ -67,7 +67,10 @@ when not GO, what to do; a gate over other resources (dump series, key material)
 be evaluated whole (a scope not read, a cloud left out, required but not configured) is on every
 target's line as could-not-evaluate, naming what it waits on, so no target reads GO beside it;
 then every gate with whether it was evaluated, not configured, waived (until when), not
-installed, or could not be evaluated.
+installed, or could not be evaluated; and each check of an evaluated gate the policy turns off,
+with the setting and what stays unverified (keys.content without keys.inspectSecretValues: the
+key material's content; pitr.cross-region without pitr.requireCrossRegionBackup). The verdict is
+the checks that ran.
 
 Exit codes:
   0  GO: every gate of every target passed

@@ -40,7 +40,7 @@ import {
   scopeKey,
   scopeResource,
 } from '../../core/audit.ts';
-import { NOT_AVAILABLE_SEVERITY, NOT_VERIFIED_TITLE_PREFIX } from '../../core/check.ts';
+import { KEEP_ALIVE_DAYS, NOT_AVAILABLE_SEVERITY, NOT_VERIFIED_TITLE_PREFIX } from '../../core/check.ts';
 import { CHECK_GROUP_NAME, type Finding } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { DAY_MS } from '../../core/time.ts';
@@ -648,19 +648,10 @@ export function refreshDue(id: string, updatedAt: number, now: number, refreshDa
 }
 
 /**
- * Age at which a held finding that this run could not re-evaluate (its scope failed, or its check
- * threw on its resource) is kept alive (re-imported as it was, or NOT_AVAILABLE when it says PASSED,
- * {@link keptAliveCopy}). Security Hub CSPM deletes an active finding that
- * is not updated for 90 days: "Security Hub retains an existing finding in an account for 90 days
- * after the most recent value of the UpdatedAt ASFF field ... At the end of this 90 day period,
- * Security Hub permanently deletes the finding"
- * (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-update-types.html;
- * the same 90 days for active findings in
- * https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings.html). 30 days leaves
- * 60 more for a schedule that stopped or publications that failed, and re-importing no more often
- * keeps a failed scope from looking freshly evaluated to whoever reads UpdatedAt.
+ * Age at which a held finding that this run could not re-evaluate is kept alive: defined in
+ * core/check.ts, where an internal error's own finding says it too; exported from here as before.
  */
-export const KEEP_ALIVE_DAYS = 30;
+export { KEEP_ALIVE_DAYS };
 
 /**
  * Whether a held finding that could not be re-evaluated is due to be kept alive: its last update is
@@ -1013,8 +1004,8 @@ export function planPublication(input: PlanPublicationInput): PublicationPlan {
       skipped.push({
         kind: 'untouched',
         id: draft.Id as string,
-        reason:
-          'the check failed with an internal error on this resource: the earlier finding is left as it was',
+        // In this run only: once due, the keep-alive above re-imports it (a pass as NOT_AVAILABLE).
+        reason: `the check failed with an internal error on this resource: the earlier finding is left as it was until its keep-alive is due, ${KEEP_ALIVE_DAYS} days after its last update (then it is re-imported as it was, or NOT_AVAILABLE when it last said PASSED)`,
         destination,
       });
       continue;

@@ -114,6 +114,27 @@ describe('readiness Lambda', () => {
     expect([...loaded]).toEqual(['dumps']);
   });
 
+  it("says in its result that keys.content did not run while keys.inspectSecretValues is off, so a GO of audit:keys does not read as having checked the key material's content", async () => {
+    // Act: a key-material inventory, values not read (the default).
+    const result = await run({
+      keys: {
+        preset: 'none',
+        items: {
+          ca: { kind: 'opaque', secret: `arn:aws:secretsmanager:${REGION}:111111111111:secret:certctl/ca` },
+        },
+      },
+    });
+
+    // Assess
+    expect(result.gates.find((gate) => gate.gate === 'audit:keys')?.coverage).not.toBe('not-configured');
+    expect(result.checksNotRun).toContainEqual({
+      check: 'keys.content',
+      gate: 'audit:keys',
+      reason: 'keys.inspectSecretValues is off in the policy',
+      unverified: "the backed-up key material's content",
+    });
+  });
+
   it('keeps the dumps and keys adapters and their SDK clients out of the entry chunk when bundled with code splitting', {
     timeout: 120_000,
   }, async () => {
