@@ -365,6 +365,35 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain("later than this run's clock");
     });
 
+    it('counts the dumps, not the checksums beside them, of a series it does not measure', () => {
+      const objects = withChecksums(dailySeries(35)).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ dumpsListed: 35 });
+      expect(outcome?.description).toContain(
+        "prod/certctl-2026-12-02.dump.sha256 says it was written at 2026-12-05T03:41:00.000Z, later than this run's clock",
+      );
+    });
+
+    it('names the clock beside a listing cut at its bound', () => {
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      const fact = s3Fact({
+        listing: { state: 'read', objects, complete: false },
+        newest: newestOf(objects),
+      });
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        "the whole series: the listing stopped at 35 objects (the policy's maxObjectsListed) and how long ago the dumps were written: prod/certctl-2026-12-02.dump says it was written at 2026-12-05T03:40:00.000Z, later than this run's clock",
+      );
+    });
+
     it('still fails a short rule when the newest dump says it was written after this run', () => {
       const objects = dailySeries(35).map((object) => ({
         ...object,
@@ -851,6 +880,18 @@ describe('dumps.retention', () => {
         expect(outcome?.description).toContain(
           "whether lifecycle rule #1 deletes dumps of the last 30 days: it deletes every dump created before 2026-11-25, and prod/certctl-2026-12-02.dump says it was written at 2026-12-05T03:40:00.000Z, later than this run's clock (2026-12-02T12:00:00.000Z), so whether that date lies inside them cannot be told",
         );
+      });
+
+      it("does not fail a createdBefore date at the newest dump's own time: that dump was not created before it", () => {
+        const midnight = new Date('2026-12-05T00:00:00Z');
+        const objects = later.map((object, index) =>
+          index === later.length - 1 ? { ...object, lastModified: midnight } : object,
+        );
+        const fact = gcs([rule({ id: '#1', createdBefore: midnight })], {
+          listing: { state: 'read', objects, complete: true },
+          newest: newestOf(objects),
+        });
+        expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('NOT_AVAILABLE');
       });
 
       it('still fails a createdBefore date after every listed dump: each of them goes', () => {
