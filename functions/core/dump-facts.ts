@@ -12,6 +12,7 @@ import type { ResourceRef } from './finding.ts';
 import { PG_DUMP_HEADER_BYTES, type PgDumpHeaderResult, parsePgDumpHeader } from './pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from './pg-dump-tail.ts';
 import { plural } from './plural.ts';
+import { CLOCK_SKEW_TOLERANCE_MS } from './time.ts';
 
 /** A bucket setting: read, said to be not configured, or not readable. */
 export type BucketReading<T> =
@@ -543,4 +544,27 @@ export function newestObject(listing: DumpListing): DumpObject | undefined {
   if (listing.state !== 'read' || listing.objects.length === 0) return undefined;
   const dated = listing.objects.filter((object) => object.lastModified !== undefined);
   return sortOldestFirst(dated.length > 0 ? dated : listing.objects).at(-1);
+}
+
+/**
+ * The listed object whose date shows this run's clock behind, if one does: the newest dated object
+ * of a read listing (checksums and empty objects too: the store dates every upload), when it is
+ * dated more than {@link CLOCK_SKEW_TOLERANCE_MS} after `now`. S3 (`LastModified`) and Cloud
+ * Storage (`timeCreated`) date an upload by their own clock, so the run's clock is behind by at
+ * least that much, and by how much more is unknown: anything measured forward from `now` cannot be
+ * told (a dump's age, the days a series covers and which of its gaps lie in the policy window,
+ * whether a retain-until date or a key material's expiry is still ahead), while a date `now`
+ * already passed is past all the more. The one rule every `dumps.*` check asks before it measures
+ * against the clock; undefined when the listing was not read or shows nothing after the clock.
+ */
+export function clockContradictedBy(
+  listing: DumpListing,
+  now: Date,
+): (DumpObject & { readonly lastModified: Date }) | undefined {
+  const newest = newestObject(listing);
+  const written = newest?.lastModified;
+  if (newest === undefined || written === undefined) return undefined;
+  return written.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS
+    ? { ...newest, lastModified: written }
+    : undefined;
 }

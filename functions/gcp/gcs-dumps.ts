@@ -656,8 +656,29 @@ const NONCURRENT_MODELLED_CONDITIONS = new Set([
   'daysSinceNoncurrentTime',
   'noncurrentTimeBefore',
 ]);
-/** Only noncurrent versions meet these: a rule with one never deletes a live dump. */
+/**
+ * Only noncurrent versions meet these: a rule with one never deletes a live dump. `numNewerVersions`
+ * only from 1 up: {@link gcsLifecycleRulesFor} leaves out a 0, which every version meets.
+ */
 const NONCURRENT_CONDITIONS = ['numNewerVersions', 'daysSinceNoncurrentTime', 'noncurrentTimeBefore'];
+
+/**
+ * A condition with `numNewerVersions: 0` left out. The condition is met by a version that has at
+ * least N newer versions, the live version counted among them: "If the value is N, this condition is
+ * satisfied when there are at least N versions (including the live version) newer than this version
+ * of the object" (the Storage JSON API's description of `lifecycle.rule[].condition.numNewerVersions`,
+ * https://cloud.google.com/storage/docs/json_api/v1/buckets, as its generated clients carry it:
+ * https://pub.dev/documentation/googleapis/latest/storage_v1/BucketLifecycleRuleCondition/numNewerVersions.html).
+ * A live version has no newer version, so N >= 1 spares it; every version, the live one too, has at
+ * least 0, so 0 is met by all of them and narrows nothing: such a rule deletes live dumps as if the
+ * condition were absent (that the API accepts 0 is not stated there; the field is an integer, and a
+ * rule that comes with 0 is read as it says).
+ */
+function withoutZeroNewerVersions(condition: LifecycleCondition): LifecycleCondition {
+  if (condition.numNewerVersions !== 0) return condition;
+  const { numNewerVersions: _met, ...rest } = condition;
+  return rest;
+}
 
 type LifecycleCondition = NonNullable<
   NonNullable<NonNullable<BucketMetadata['lifecycle']>['rule']>[number]['condition']
@@ -726,7 +747,8 @@ function lifecycleDate(value: unknown): Date | undefined {
  * nothing, or deletes everything. A rule with `isLive: false` or a noncurrent condition acts on
  * noncurrent versions only (`noncurrentExpirationDays` from `age` or `daysSinceNoncurrentTime`, the longer of the two when both are set, or 0
  * for `isLive: false` with no other condition than `matchesPrefix`: every noncurrent version, at any
- * age); `numNewerVersions` (a noncurrent version goes once that many newer ones exist) and
+ * age); `numNewerVersions` of 1 or more (a noncurrent version goes once that many newer ones exist;
+ * 0 is met by every version, the live one too, and is left out: {@link withoutZeroNewerVersions}) and
  * `noncurrentTimeBefore` (versions that became noncurrent before that date go) are kept as
  * `noncurrentNewerVersions` and `noncurrentTimeBefore`, and conditions not modelled as
  * `noncurrentUnmodelledConditions`, so dumps.protection never reads such a rule as keeping
@@ -738,7 +760,8 @@ export function gcsLifecycleRulesFor(metadata: BucketMetadata, prefix: string): 
   const rules = metadata.lifecycle?.rule ?? [];
   return rules.flatMap((rule, index): DumpLifecycleRule[] => {
     if (rule.action?.type !== 'Delete') return [];
-    const { condition, unreadable } = readableConditions(rule.condition ?? {});
+    const { condition: sent, unreadable } = readableConditions(rule.condition ?? {});
+    const condition = withoutZeroNewerVersions(sent);
     const prefixes = condition.matchesPrefix;
     if (
       prefixes &&

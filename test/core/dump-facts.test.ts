@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  clockContradictedBy,
   type DumpObject,
   dumpResourceId,
   newestObject,
@@ -15,6 +16,26 @@ const at = (key: string, iso?: string): DumpObject => ({
 });
 
 describe('dump facts', () => {
+  describe('clockContradictedBy', () => {
+    const NOW = new Date('2026-12-02T12:00:00.000Z');
+    const listed = (...objects: DumpObject[]) => ({ state: 'read', objects, complete: false }) as const;
+
+    it('names the newest dated object dated more than 5 minutes after the clock, whatever the order', () => {
+      const later = at('prod/b.dump.sha256', '2026-12-02T12:05:00.001Z');
+      const found = clockContradictedBy(
+        listed(later, at('prod/a.dump', '2026-12-02T12:04:00.000Z'), at('prod/c.dump')),
+        NOW,
+      );
+      expect(found).toEqual(later);
+    });
+
+    it('trusts a date within the 5-minute tolerance, an undated object and a listing not read', () => {
+      expect(clockContradictedBy(listed(at('prod/a.dump', '2026-12-02T12:05:00.000Z')), NOW)).toBeUndefined();
+      expect(clockContradictedBy(listed(at('prod/a.dump')), NOW)).toBeUndefined();
+      expect(clockContradictedBy({ state: 'unknown', reason: 'AccessDenied' }, NOW)).toBeUndefined();
+    });
+  });
+
   it('names a location by its bucket, and by bucket/prefix when it has a prefix', () => {
     expect(dumpResourceId('certctl-dumps', '')).toBe('certctl-dumps');
     expect(dumpResourceId('certctl-dumps', 'prod/')).toBe('certctl-dumps/prod/');

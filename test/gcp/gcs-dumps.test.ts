@@ -139,6 +139,8 @@ beforeAll(async () => {
                 ['newer-versions', { numNewerVersions: 3 }],
                 ['newer-versions-live-absent', { numNewerVersions: 3, isLive: false }],
                 ['newer-versions-and-days', { numNewerVersions: 3, daysSinceNoncurrentTime: 35 }],
+                // Every version, the live one too, has at least 0 newer versions.
+                ['newer-versions-zero', { numNewerVersions: 0 }],
                 ['noncurrent-before-recent', { noncurrentTimeBefore: '2026-11-25' }],
                 ['noncurrent-before-future', { noncurrentTimeBefore: '2027-06-01', isLive: false }],
                 ['noncurrent-before-old', { noncurrentTimeBefore: '2026-10-01' }],
@@ -1573,6 +1575,38 @@ describe('Cloud Storage lifecycle rules on noncurrent versions without an age', 
 
     // Assess
     expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('fails dumps.retention when a rule asks numNewerVersions 0, which every live dump meets', async () => {
+    // Act
+    const fact = await read('certctl-dumps-newer-versions-zero');
+    const outcome = dumpsRetentionCheck.evaluate(fact, settings);
+
+    // Assess: before, PASSED 'no lifecycle rule expires them', the rule read as noncurrent-only.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('lifecycle rule #1 deletes dumps after 0 days');
+  });
+
+  it.each([
+    ['alone', { numNewerVersions: 0 }, { expirationDays: 0, noncurrentExpirationDays: 0 }],
+    ['beside an age', { numNewerVersions: 0, age: 7 }, { expirationDays: 7, noncurrentExpirationDays: 7 }],
+    ['with isLive true', { numNewerVersions: 0, isLive: true }, { expirationDays: 0 }],
+    [
+      'with isLive false, on noncurrent versions only',
+      { numNewerVersions: 0, isLive: false },
+      { expirationDays: undefined, noncurrentExpirationDays: 0 },
+    ],
+  ] as const)('reads numNewerVersions 0 %s as a condition every version meets', (_, condition, expected) => {
+    // Act
+    const [rule] = gcsLifecycleRulesFor(
+      { lifecycle: { rule: [{ action: { type: 'Delete' }, condition }] } },
+      'prod/',
+    );
+
+    // Assess: a live version has no newer version, and 0 newer versions is at least 0.
+    expect(rule).toMatchObject(expected);
+    expect(rule?.noncurrentNewerVersions).toBeUndefined();
+    expect(rule?.unmodelledConditions).toBeUndefined();
   });
 
   it('reads numNewerVersions and noncurrentTimeBefore into the rule', () => {

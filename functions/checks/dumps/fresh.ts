@@ -58,13 +58,20 @@
  * cannot check it either): nothing then shows the object is not such a copy.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { type DumpFact, type DumpObject, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
+import {
+  clockContradictedBy,
+  type DumpFact,
+  type DumpObject,
+  holdsNoDump,
+  type NewestDump,
+} from '../../core/dump-facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import { plural } from '../../core/plural.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS } from '../../core/time.ts';
+import { HOUR_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
   besideDumpIndex,
+  clockBehindWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -151,11 +158,12 @@ export const dumpsFreshCheck: DumpsCheck = {
         required,
       );
     }
-    if (newest.lastModified.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS) {
+    const behind = clockContradictedBy(fact.listing, now);
+    if (behind) {
       // An age below zero proves nothing: a slow clock would pass a stale dump.
       return notAvailable(
         fact,
-        `${newest.key} says it was written at ${newest.lastModified.toISOString()}, later than this run's clock (${now.toISOString()}), so its age cannot be told; check the clock of the machine that runs the audit`,
+        clockBehindWords(behind, now, 'its age'),
         {
           newestKey: newest.key,
           newestLastModified: newest.lastModified.toISOString(),

@@ -22,7 +22,10 @@
  * The header's creation time is the dump host's local time with no offset, so "agrees" allows every
  * UTC offset (-12 h to +14 h) plus one cadence for the dump and upload to finish: the object must
  * have been written between that local time read as UTC minus 14 h and plus 12 h + cadence. An
- * older archive uploaded under a new name falls outside.
+ * older archive uploaded under a new name falls outside. Neither time is this run's clock (the dump
+ * host's and the store's), so a clock the listing shows behind (core/dump-facts.ts
+ * `clockContradictedBy`, which dumps.fresh, dumps.retention and dumps.protection ask) changes
+ * nothing here.
  *
  * A ranged read that returned fewer bytes than the listing says the object holds was cut short:
  * it proves neither a short nor an empty object (NOT_AVAILABLE); so is one of an object the listing

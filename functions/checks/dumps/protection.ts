@@ -22,7 +22,10 @@
  *   HeadObject) sent it (an upload's own retention overrides the bucket default; S3 sends it only
  *   with `s3:GetObjectRetention`), is the lock judged, as the days from its LastModified to its
  *   retain-until date and its own mode; a retain-until date already past keeps it no more and is
- *   judged as no lock (FAILED unless versioning keeps it). Otherwise the bucket default is judged,
+ *   judged as no lock (FAILED unless versioning keeps it). One still ahead of a clock that a listed
+ *   object dated after this run shows behind (core/dump-facts.ts `clockContradictedBy`) may have
+ *   passed too: a retention long enough to pass is then NOT_AVAILABLE, naming the clock (on Cloud
+ *   Storage unless the bucket's retention policy proves as much). Otherwise the bucket default is judged,
  *   and so it is from a listing cut at its bound (whose newest listed dump may not be the newest),
  *   unless that dump's own retention proves less: it overrides the default for its upload, and the
  *   newest dump may carry one as short. A COMPLIANCE default of the policy days never passes alone:
@@ -77,7 +80,8 @@
  *   be) unreadable; so does a usable KMS key whose imported key material has expired (DescribeKey
  *   `ValidTo`: KMS deletes the material then), and material expiring within the policy's
  *   `keys.expiryHorizonDays` (the default and the newest dump's own key alike) is WARNING, each
- *   with the import that fixes it; a key that is gone (KMS NotFoundException, a Cloud KMS version
+ *   with the import that fixes it (material beyond the horizon of a clock the listing shows behind
+ *   is NOT_AVAILABLE, naming the clock: KMS says PendingImport only once it has expired); a key that is gone (KMS NotFoundException, a Cloud KMS version
  *   DESTROYED) is fixed by a new dump under a usable key, not by a restore, and the fix of the
  *   other problems beside it is the provider's (on GCS the locked retention policy first); a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
@@ -94,8 +98,10 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {
+  clockContradictedBy,
   type DumpFact,
   type DumpLifecycleRule,
+  type DumpObject,
   type EncryptionConfig,
   holdsNoDump,
   type NewestDump,
@@ -116,6 +122,7 @@ import { plural } from '../../core/plural.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
 import type { DumpsCheck } from './settings.ts';
 import {
+  clockBehindWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   deniedReadWords,
@@ -144,6 +151,8 @@ interface Verdicts {
 interface KeyClock {
   readonly now: Date;
   readonly horizonDays: number;
+  /** A listed object dated after `now`: the clock is behind (core/dump-facts.ts `clockContradictedBy`). */
+  readonly behind: (DumpObject & { readonly lastModified: Date }) | undefined;
 }
 
 /**
@@ -199,7 +208,12 @@ export const dumpsProtectionCheck: DumpsCheck = {
     };
     judgeDeletion(fact, minPitrDays, now, verdicts);
     judgePublicAccess(fact, verdicts);
-    judgeEncryption(fact, minPitrDays, { now, horizonDays: keyHorizonDays }, verdicts);
+    judgeEncryption(
+      fact,
+      minPitrDays,
+      { now, horizonDays: keyHorizonDays, behind: clockContradictedBy(fact.listing, now) },
+      verdicts,
+    );
 
     const observed = observedValues(fact);
     const required = { retentionLockDays: minPitrDays, publicAccessBlocked: true, customerManagedKey: true };
@@ -381,12 +395,32 @@ function judgedLock(
     const ended = { lock: { state: 'absent' as const }, lockName: ownLock.lockName, ended: own.retainUntil };
     return gcs && fact.retentionLock.state !== 'absent' ? bucket : ended;
   }
-  if (!gcs) return ownLock;
+  // A retain-until date after this run's clock is still ahead only if that clock is right. A listed
+  // object dated after the clock shows it behind by an unknown amount (core/dump-facts.ts
+  // `clockContradictedBy`), and a retention that ended would read as running: one long enough to
+  // pass is then not proven to hold (a date the clock has passed is past all the more, above; a
+  // shorter one fails or warns whether it still runs or not).
+  const behind = clockContradictedBy(fact.listing, now);
+  const judged =
+    behind && days >= minPitrDays
+      ? {
+          lock: {
+            state: 'unknown' as const,
+            reason: clockBehindWords(
+              behind,
+              now,
+              `whether its retain-until date ${own.retainUntil.toISOString()} has passed`,
+            ),
+          },
+          lockName: ownLock.lockName,
+        }
+      : ownLock;
+  if (!gcs) return judged;
   const ownStrength = lockStrength(ownLock.lock, minPitrDays);
   // A retention that can be lifted adds nothing to versioning, which is judged on its own.
   const versioningOn = fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled';
   if (ownStrength < 3 && (fact.retentionLock.state === 'unknown' || versioningOn)) return bucket;
-  return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? ownLock : bucket;
+  return ownStrength > lockStrength(fact.retentionLock, minPitrDays) ? judged : bucket;
 }
 
 /** How much a lock proves: 3 locked for the policy days, 2 for the days but removable, 1 shorter, 0 none or unread. */
@@ -1035,7 +1069,20 @@ function judgeKeyState(
   }
   if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) {
     const expiry = judgeMaterialExpiry(encryption.keyMaterialExpires, clock.now, clock.horizonDays);
-    if (kmsKey === undefined || expiry === undefined || expiry.verdict === 'later') return;
+    if (kmsKey === undefined || expiry === undefined) return;
+    if (expiry.verdict === 'later') {
+      // Beyond the horizon only from a right clock: one the listing shows behind (by an unknown
+      // amount) may put an expiry within it, or past, later. KMS turns a key whose material
+      // expired PendingImport (https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys-delete-key-material.html),
+      // judged above by its state whatever the clock; one within the horizon is at least as near.
+      if (clock.behind) {
+        add(
+          verdicts.unknown,
+          `whether the imported key material of ${key} that encrypts the dumps expires within ${plural(clock.horizonDays, 'day')}: it expires on ${expiry.expires.toISOString()} (ValidTo), but ${clockBehindWords(clock.behind, clock.now, 'how far off that is')}`,
+        );
+      }
+      return;
+    }
     const said = `the imported key material of ${key} that encrypts the dumps ${materialExpiryWords(expiry, 'no dump it encrypts can be decrypted')}`;
     add(expiry.verdict === 'expired' ? verdicts.problems : verdicts.warnings, said);
     verdicts.keyFixes.said.push(`${said}${which}`);

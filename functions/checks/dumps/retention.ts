@@ -32,9 +32,13 @@
  * enough), and no gap of the window exceeds 2 x cadence: neither between consecutive dumps of it nor
  * from the newest dump up to this run, so one dump never covers the window, however old. dumps.fresh
  * fails a late newest dump sooner (cadence + grace); this check fails it once the window has no dump
- * for longer than twice the cadence. A newest dump dated after this run (beyond the clock
- * tolerance: the store dates uploads itself, so the run's clock is behind) leaves that gap untold,
- * and a series that would pass NOT_AVAILABLE, naming the clock. A younger series is still filling
+ * for longer than twice the cadence. A listed object dated after this run (beyond the clock
+ * tolerance: the store dates uploads itself, so the run's clock is behind by an unknown amount,
+ * core/dump-facts.ts `clockContradictedBy`, the rule dumps.fresh and dumps.protection ask too)
+ * leaves the series unmeasured: how far back it reaches and which gaps lie in the window are told
+ * from that clock, so NOT_AVAILABLE naming it, and a `createdBefore` date inside the window as the
+ * clock places it is not proven inside the real one (unless it is after every listed dump); a
+ * lifecycle rule shorter than `minPitrDays`, which no clock changes, still FAILS. A younger series is still filling
  * (WARNING, "N of 30 days"), as pitr.window says of a restore window. A series with no dump written
  * after the window's start (one written exactly `minPitrDays` ago covers none of it) covers none of
  * it, however far back it reaches: FAILED, said as such; so does a bucket the store says does not
@@ -59,6 +63,7 @@
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {
+  clockContradictedBy,
   compareObjectKeys,
   type DumpFact,
   type DumpLifecycleRule,
@@ -66,10 +71,11 @@ import {
   holdsNoDump,
 } from '../../core/dump-facts.ts';
 import { plural } from '../../core/plural.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, hoursAgainstLimit } from '../../core/time.ts';
+import { DAY_MS, hoursAgainstLimit } from '../../core/time.ts';
 import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   besideDumpIndex,
+  clockBehindWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
@@ -136,7 +142,8 @@ export const dumpsRetentionCheck: DumpsCheck = {
  * reaches back less far than the objects a listing shows, or a gap between objects, is explained.
  */
 function emptyObjectsNote(fact: DumpFact, { minPitrDays, now }: DumpsCheckSettings): string | undefined {
-  if (fact.listing.state !== 'read') return undefined;
+  // A clock the listing shows behind places no object in the window: the series is not measured.
+  if (fact.listing.state !== 'read' || clockContradictedBy(fact.listing, now)) return undefined;
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
   const empty = fact.listing.objects
     .filter(
@@ -161,6 +168,9 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   const problems: string[] = [];
   const unknown: string[] = [];
   const fixes: string[] = [];
+  // A listed object dated after this run shows its clock behind by an unknown amount: the window
+  // (the last minPitrDays up to now) is not where the clock puts it, so nothing is placed in it.
+  const behind = clockContradictedBy(fact.listing, now);
 
   // The retention lock's days (the bucket's, or fewer the newest dump's own retention gives it),
   // beside the bucket's own: both exist together, only when the bucket's retention was read.
@@ -204,9 +214,19 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
       }
       if (rule.createdBefore !== undefined) {
         if (!agedEnough && !createdBeforeWindow && !lockKeepsLive) {
-          problems.push(
-            `lifecycle rule ${name} deletes every dump created before ${rule.createdBefore.toISOString().slice(0, 10)}${rule.expirationDays !== undefined ? ` once ${plural(rule.expirationDays, 'day')} old` : ''}, inside the ${plural(minPitrDays, 'day')} required`,
-          );
+          const date = rule.createdBefore.toISOString().slice(0, 10);
+          // With the clock behind, a date before the window as the clock places it is before the
+          // real one too (it starts later); one inside it may not be. A date after every listed
+          // dump still reaches each of them.
+          if (behind && rule.createdBefore.getTime() <= behind.lastModified.getTime()) {
+            unknown.push(
+              `whether lifecycle rule ${name} deletes dumps of the last ${plural(minPitrDays, 'day')}: it deletes every dump created before ${date}, and ${clockBehindWords(behind, now, 'whether that date lies inside them')}`,
+            );
+          } else {
+            problems.push(
+              `lifecycle rule ${name} deletes every dump created before ${date}${rule.expirationDays !== undefined ? ` once ${plural(rule.expirationDays, 'day')} old` : ''}, inside the ${plural(minPitrDays, 'day')} required`,
+            );
+          }
         }
         continue;
       }
@@ -268,6 +288,15 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     unknown.push(
       `the whole series: the listing stopped at ${plural(dumpsListed, 'object')} (the policy's maxObjectsListed)`,
     );
+    if (behind) unknown.push(seriesClockWords(behind, now, minPitrDays));
+  } else if (behind) {
+    // How far back the series reaches and which of its gaps lie in the window are measured from
+    // this run's clock, which the listing shows behind: neither is evaluated (a negative reach, a
+    // gap placed in a window that ends later, by an unknown amount).
+    const listed = fact.listing.objects;
+    const besideDump = fact.location.suffix ? undefined : besideDumpIndex(listed);
+    dumpsListed = besideDump ? listed.filter((object) => !besideDump(object)).length : listed.length;
+    unknown.push(seriesClockWords(behind, now, minPitrDays));
   } else {
     // With no suffix, the checksums, signatures and logs a key shows beside a listed dump are no
     // dumps (dumps.integrity's test, key alone); one of such an extension beside no listed dump may
@@ -427,6 +456,15 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   };
 }
 
+/** Why the series is not measured when a listed object shows this run's clock behind. */
+function seriesClockWords(
+  behind: DumpObject & { readonly lastModified: Date },
+  now: Date,
+  minPitrDays: number,
+): string {
+  return `how long ago the dumps were written: ${clockBehindWords(behind, now, `the days the series covers and its gaps in the last ${plural(minPitrDays, 'day')}`)}`;
+}
+
 /** What the series of `objects` shows of the days it covers and its gaps ({@link judgeRetention}). */
 interface SeriesCoverage {
   readonly problems: string[];
@@ -525,17 +563,9 @@ function seriesCoverage(
     const noneInWindow = newestDated !== undefined && newestDated.lastModified.getTime() <= windowStart;
     const lastProven = provenBefore.at(-1);
     let trailingLongest = false;
-    // S3 and Cloud Storage date an upload themselves: a newest dump dated after this run shows the
-    // run's clock behind by at least that much, so the hours since that dump cannot be told (as
-    // dumps.fresh says of its age). The gaps between dumps are differences of their own dates.
-    const dumpedLater =
-      newestDated !== undefined &&
-      newestDated.lastModified.getTime() - now.getTime() > CLOCK_SKEW_TOLERANCE_MS;
-    if (newestDated && dumpedLater) {
-      unknown.push(
-        `how long ago ${newestDated.key} was written: it says ${newestDated.lastModified.toISOString()}, later than this run's clock (${now.toISOString()}), so the gap since it cannot be told; check the clock of the machine that runs the audit`,
-      );
-    } else if (newestDated && lastProven && proven(lastProven) && !noneInWindow) {
+    // (A newest dump dated after this run never reaches here: judgeRetention does not measure a
+    // series against a clock the listing shows behind.)
+    if (newestDated && lastProven && proven(lastProven) && !noneInWindow) {
       const exact = hoursAgainst(newestDated.lastModified, now, maxGapHours);
       if (longestGapExact === undefined || exact.exact > longestGapExact) {
         longestGapExact = exact.exact;

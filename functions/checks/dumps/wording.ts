@@ -641,3 +641,17 @@ export function ruleReach(
   if (!listing.complete || (sized && reached.some((object) => object.size === undefined))) return 'unknown';
   return 'none';
 }
+
+/**
+ * Why something measured from this run's clock cannot be told, when a listed object's date shows
+ * that clock behind (`clockContradictedBy`, core/dump-facts.ts): `<key> says it was written at <date>, later than
+ * this run's clock (<now>), so <untold> cannot be told; check the clock of the machine that runs the
+ * audit`.
+ */
+export function clockBehindWords(
+  object: { readonly key: string; readonly lastModified: Date },
+  now: Date,
+  untold: string,
+): string {
+  return `${object.key} says it was written at ${object.lastModified.toISOString()}, later than this run's clock (${now.toISOString()}), so ${untold} cannot be told; check the clock of the machine that runs the audit`;
+}

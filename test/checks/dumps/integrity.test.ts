@@ -50,6 +50,16 @@ describe('dumps.integrity', () => {
     });
   });
 
+  it("compares the header's creation time with the store's date, not with this run's clock", () => {
+    // Prepare: the run's clock two days behind the newest dump's upload (dumps.fresh and
+    // dumps.retention are NOT_AVAILABLE on it); the header agrees with S3's date of the upload.
+    const behind = { ...settingsWith(), now: new Date(NEWEST_WRITTEN.getTime() - 2 * 86_400_000) };
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg17.dump'), behind);
+    // Assess: neither time is the audit's, so a clock behind proves nothing against them.
+    expect(outcome?.status).toBe('PASSED');
+  });
+
   it('passes with the header values observed when the newest is a pg_dump 17 custom archive of certctl', () => {
     // Act
     const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg17.dump'), settingsWith());

@@ -3,8 +3,10 @@ import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection
 import type { DumpFact, EncryptionConfig } from '../../../functions/core/dump-facts.ts';
 import {
   DENIED,
+  dailySeries,
   NEWEST_WRITTEN,
   NOW,
+  newestOf,
   s3Fact,
   settingsWith,
   withEmptyObject,
@@ -1858,6 +1860,92 @@ describe('dumps.protection of a Cloud Storage bucket whose Cloud KMS key version
       'For the other problems: set a locked retention policy of at least the policy minimum (or, on a bucket without a retention policy, turn on Object Versioning: Cloud Storage refuses it beside one) and enforce public access prevention on the bucket.',
     );
     expect(outcome?.remediationText).not.toMatch(/Object Lock|block all public access/);
+  });
+});
+
+describe('dumps.protection when a dump dated after this run shows its clock behind', () => {
+  const DAY = 86_400_000;
+  /** Two days before the newest dump was written: S3 dated its upload after this clock. */
+  const BEHIND = { ...settingsWith(), now: new Date(NEWEST_WRITTEN.getTime() - 2 * DAY) };
+  const CLOCK = `prod/certctl-2026-12-02.dump says it was written at ${NEWEST_WRITTEN.toISOString()}, later than this run's clock (${BEHIND.now.toISOString()})`;
+  const RETAIN_UNTIL = new Date(NEWEST_WRITTEN.getTime() + 35 * DAY);
+  /** One dump, which carries its own retention of 35 days after its upload. */
+  const ownLocked = (mode: string, overrides: Partial<DumpFact>, provider: 'aws' | 'gcp' = 'aws') => {
+    const objects = dailySeries(1);
+    const newest = newestOf(objects);
+    const listed = {
+      listing: { state: 'read', objects, complete: true },
+      // S3 answers the dump's own encryption with every read (the default's, here).
+      newest: newest && {
+        ...newest,
+        objectLock: { mode, retainUntil: RETAIN_UNTIL },
+        ...(provider === 'aws' ? { encryption: s3Fact().newest?.encryption } : {}),
+      },
+      ...overrides,
+    } as const;
+    return provider === 'aws' ? s3Fact(listed) : withListedRetentions(gcsFact(listed));
+  };
+
+  it("does not pass on an S3 dump's own retention whose end it cannot place", () => {
+    // Prepare: COMPLIANCE until 35 days after the upload, versioning off.
+    const fact = ownLocked('COMPLIANCE', { versioning: { state: 'absent' } });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, BEHIND);
+    // Assess: before, PASSED 'deletion is guarded': a clock behind by an unknown amount reads
+    // any retain-until date after it as still running.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `Could not evaluate s3://certctl-dumps/prod/: could not read the Object Lock retention of the newest dump prod/certctl-2026-12-02.dump (${CLOCK}, so whether its retain-until date ${RETAIN_UNTIL.toISOString()} has passed cannot be told; check the clock of the machine that runs the audit)`,
+    );
+  });
+
+  it("does not pass on a Cloud Storage dump's own Locked retention whose end it cannot place", () => {
+    const fact = ownLocked(
+      'Locked',
+      { versioning: { state: 'absent' }, retentionLock: { state: 'absent' } },
+      'gcp',
+    );
+    const outcome = dumpsProtectionCheck.evaluate(fact, BEHIND);
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `the object retention of the newest dump prod/certctl-2026-12-02.dump (${CLOCK}`,
+    );
+  });
+
+  it('still passes on a locked bucket retention policy, which holds each dump from its own upload', () => {
+    const fact = ownLocked('Locked', { versioning: { state: 'absent' } }, 'gcp');
+    expect(dumpsProtectionCheck.evaluate(fact, BEHIND)?.status).toBe('PASSED');
+  });
+
+  it.each([
+    ['40 days after the clock: not proven beyond the 30-day horizon', 40, 'NOT_AVAILABLE'],
+    ['12 days after the clock: at least that near', 12.5, 'WARNING'],
+  ] as const)('judges imported key material that expires %s', (_, days, status) => {
+    const key = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const expires = new Date(BEHIND.now.getTime() + days * DAY);
+    const fact = s3Fact({
+      encryption: {
+        state: 'read',
+        value: {
+          algorithm: 'aws:kms',
+          kmsKey: key,
+          customerManagedKey: true,
+          keyState: 'Enabled',
+          keyMaterialExpires: expires,
+          keyRegion: 'eu-west-1',
+        },
+      },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, BEHIND);
+    // Assess: before, 40 days PASSED, though the material may expire within the horizon (KMS
+    // says PendingImport only once it has expired).
+    expect(outcome?.status).toBe(status);
+    if (status === 'NOT_AVAILABLE') {
+      expect(outcome?.description).toContain(
+        `Could not evaluate s3://certctl-dumps/prod/: could not read whether the imported key material of the KMS key ${key} that encrypts the dumps expires within 30 days: it expires on ${expires.toISOString()} (ValidTo), but ${CLOCK}, so how far off that is cannot be told; check the clock of the machine that runs the audit.`,
+      );
+    }
   });
 });
 

@@ -317,7 +317,7 @@ describe('dumps.retention', () => {
       expect(outcome?.description).toContain('prod/certctl-undated.dump');
     });
 
-    it('is not available when the newest dump says it was written after this run: the gap since it cannot be told', () => {
+    it('is not available when the newest dump says it was written after this run: the series is not measured', () => {
       // Prepare: 35 daily dumps, the newest dated 3 days after the run's clock (S3 and Cloud Storage
       // date an upload themselves: the run's clock is behind, by an unknown amount more).
       const objects = dailySeries(35).map((object) => ({
@@ -330,7 +330,67 @@ describe('dumps.retention', () => {
       // against a clock that is behind.
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.description).toContain(
-        "how long ago prod/certctl-2026-12-02.dump was written: it says 2026-12-05T03:40:00.000Z, later than this run's clock (2026-12-02T12:00:00.000Z), so the gap since it cannot be told; check the clock of the machine that runs the audit",
+        "how long ago the dumps were written: prod/certctl-2026-12-02.dump says it was written at 2026-12-05T03:40:00.000Z, later than this run's clock (2026-12-02T12:00:00.000Z), so the days the series covers and its gaps in the last 30 days cannot be told; check the clock of the machine that runs the audit",
+      );
+    });
+
+    it('does not measure a series dated entirely after this run: no covered days or gap, the clock named', () => {
+      // Prepare: every dump dated 40 days after the run's clock (S3 dates uploads itself).
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 40 * DAY),
+      }));
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess: before, coveredDays -5.7, measured from a clock the listing shows behind.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ coveredDays: null, longestGapHours: null, dumpsListed: 35 });
+      expect(outcome?.description).toBe(
+        "Could not evaluate s3://certctl-dumps/prod/: could not read how long ago the dumps were written: prod/certctl-2026-12-02.dump says it was written at 2027-01-11T03:40:00.000Z, later than this run's clock (2026-12-02T12:00:00.000Z), so the days the series covers and its gaps in the last 30 days cannot be told; check the clock of the machine that runs the audit.",
+      );
+    });
+
+    it('does not fail a gap it cannot place in the window when the newest dump is dated after this run', () => {
+      // Prepare: a 12-day gap inside the window as the run's clock places it, the newest dump 3
+      // days after that clock: the window ends at least 3 days later, by an unknown amount.
+      const objects = dailySeries(35)
+        .filter((_, index) => index < 10 || index > 20)
+        .map((object, index, all) =>
+          index === all.length - 1 ? { ...object, lastModified: new Date(NOW.getTime() + 3 * DAY) } : object,
+        );
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess: before, FAILED on the gap as if the window were the clock's.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain("later than this run's clock");
+    });
+
+    it('counts the dumps, not the checksums beside them, of a series it does not measure', () => {
+      const objects = withChecksums(dailySeries(35)).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.observed).toMatchObject({ dumpsListed: 35 });
+      expect(outcome?.description).toContain(
+        "prod/certctl-2026-12-02.dump.sha256 says it was written at 2026-12-05T03:41:00.000Z, later than this run's clock",
+      );
+    });
+
+    it('names the clock beside a listing cut at its bound', () => {
+      const objects = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      const fact = s3Fact({
+        listing: { state: 'read', objects, complete: false },
+        newest: newestOf(objects),
+      });
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        "the whole series: the listing stopped at 35 objects (the policy's maxObjectsListed) and how long ago the dumps were written: prod/certctl-2026-12-02.dump says it was written at 2026-12-05T03:40:00.000Z, later than this run's clock",
       );
     });
 
@@ -796,6 +856,52 @@ describe('dumps.retention', () => {
     it('fails when createdBefore lies in the future: every dump goes', () => {
       const fact = gcs([rule({ createdBefore: new Date('2027-01-01T00:00:00Z') })]);
       expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('FAILED');
+    });
+
+    describe('when a dump dated after this run shows its clock behind', () => {
+      const DAY = 86_400_000;
+      const later = dailySeries(35).map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + 3 * DAY),
+      }));
+      const listed = {
+        listing: { state: 'read', objects: later, complete: true },
+        newest: newestOf(later),
+      } as const;
+
+      it('does not fail a createdBefore date it cannot place in the window', () => {
+        // Prepare: 2026-11-25 is inside the window as the clock places it, but the window ends
+        // at least 3 days after that clock, by an unknown amount.
+        const fact = gcs([rule({ id: '#1', createdBefore: new Date('2026-11-25T00:00:00Z') })], listed);
+        // Act
+        const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+        // Assess: before, FAILED 'inside the 30 days required'.
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(
+          "whether lifecycle rule #1 deletes dumps of the last 30 days: it deletes every dump created before 2026-11-25, and prod/certctl-2026-12-02.dump says it was written at 2026-12-05T03:40:00.000Z, later than this run's clock (2026-12-02T12:00:00.000Z), so whether that date lies inside them cannot be told",
+        );
+      });
+
+      it("does not fail a createdBefore date at the newest dump's own time: that dump was not created before it", () => {
+        const midnight = new Date('2026-12-05T00:00:00Z');
+        const objects = later.map((object, index) =>
+          index === later.length - 1 ? { ...object, lastModified: midnight } : object,
+        );
+        const fact = gcs([rule({ id: '#1', createdBefore: midnight })], {
+          listing: { state: 'read', objects, complete: true },
+          newest: newestOf(objects),
+        });
+        expect(dumpsRetentionCheck.evaluate(fact, settingsWith())?.status).toBe('NOT_AVAILABLE');
+      });
+
+      it('still fails a createdBefore date after every listed dump: each of them goes', () => {
+        const fact = gcs([rule({ id: '#1', createdBefore: new Date('2027-01-01T00:00:00Z') })], listed);
+        const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+        expect(outcome?.status).toBe('FAILED');
+        expect(outcome?.description).toContain(
+          'lifecycle rule #1 deletes every dump created before 2027-01-01',
+        );
+      });
     });
 
     it('passes when createdBefore only deletes dumps older than the window', () => {
