@@ -10,6 +10,7 @@ import {
   NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS,
   NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS,
 } from '@smithy/core/config';
+import { AdaptiveRetryStrategy, DefaultRateLimiter, MAXIMUM_RETRY_DELAY } from '@smithy/core/retry';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -25,6 +26,8 @@ export interface BaseClientConfig {
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   maxAttempts?: number;
   retryMode?: string;
+  /** The retry strategy itself, instead of one the client makes from `maxAttempts` and `retryMode`. */
+  retryStrategy?: AdaptiveRetryStrategy;
   endpoint?: string;
   /** The SHA-256 and HMAC SigV4 signs with (functions/aws/sha256.ts: the SDK's, with HMAC keys made once). */
   sha256?: ChecksumConstructor;
@@ -66,6 +69,39 @@ export interface AwsClientFactoryOptions {
   readonly roleSessionName?: string;
   /** Region used for STS when assuming member roles. */
   readonly stsRegion?: string;
+  /**
+   * The adaptive retry mode's waits, scaled by this factor: the backoff before each retry, and the
+   * spacing between sends its rate limiter sets once the client is throttled (at most 2 s, the SDK's
+   * least fill rate of 0.5 sends a second, times the factor). Tests whose subject is not the timing
+   * set it low, so a throttled call is asked again in milliseconds rather than seconds; everything
+   * else (which errors are retried, how many attempts, the rate limiter's reaction) stays the SDK's.
+   * @default 1 (the SDK's own strategy)
+   */
+  readonly retryWaitScale?: number;
+}
+
+/** The SDK's least fill rate of the adaptive rate limiter, in sends a second (`DefaultRateLimiter`). */
+const SDK_MIN_FILL_RATE = 0.5;
+
+/**
+ * The SDK's adaptive retry strategy for `maxAttempts`, its waits scaled by `scale`
+ * ({@link AwsClientFactoryOptions.retryWaitScale}): the SDK's backoff (a random wait up to the delay
+ * base, 50 ms or 1 s when throttled, doubled for each retry, at most 20 s), and its rate limiter with
+ * a least fill rate `scale` times as long between sends. One per client, as the SDK makes it.
+ */
+function scaledAdaptiveRetry(maxAttempts: number, scale: number): AdaptiveRetryStrategy {
+  let delayBase = 0;
+  return new AdaptiveRetryStrategy(maxAttempts, {
+    maxAttempts,
+    rateLimiter: new DefaultRateLimiter({ minFillRate: SDK_MIN_FILL_RATE / scale }),
+    backoff: {
+      setDelayBase: (delay) => {
+        delayBase = delay * scale;
+      },
+      computeNextBackoffDelay: (retries) =>
+        Math.floor(Math.random() * Math.min(delayBase * 2 ** retries, MAXIMUM_RETRY_DELAY * scale)),
+    },
+  });
 }
 
 /**
@@ -170,6 +206,10 @@ export class AwsClientFactory {
   };
 
   constructor(options: AwsClientFactoryOptions) {
+    const scale = options.retryWaitScale;
+    if (scale !== undefined && !(Number.isFinite(scale) && scale > 0)) {
+      throw new RangeError(`retryWaitScale must be a positive number, not ${scale}`);
+    }
     this.#options = options;
   }
 
@@ -205,10 +245,14 @@ export class AwsClientFactory {
   /** The configuration every client gets: region, retry policy, signing hash, endpoint override. */
   config(region: string, account?: AuditedAccount): BaseClientConfig {
     const credentials = this.credentialsFor(account);
+    const { maxAttempts, retryWaitScale } = this.#options;
     return {
       region,
-      maxAttempts: this.#options.maxAttempts,
+      maxAttempts,
       retryMode: 'adaptive',
+      ...(retryWaitScale !== undefined && retryWaitScale !== 1
+        ? { retryStrategy: scaledAdaptiveRetry(maxAttempts, retryWaitScale) }
+        : {}),
       sha256: Sha256,
       ...this.#endpointSettings,
       ...(credentials ? { credentials } : {}),

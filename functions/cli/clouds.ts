@@ -428,6 +428,7 @@ export async function openClouds(
         credentials,
         ...(where.endpointUrl ? { endpoint: where.endpointUrl } : {}),
         ...(stsRegion ? { stsRegion } : {}),
+        ...awsRetryWaits(overrides),
       })
     : undefined;
   const gcp = needs.gcp ? new GcpClientFactory(gcpEndpoint ? { endpoint: gcpEndpoint } : {}) : undefined;
@@ -451,10 +452,20 @@ export async function openClouds(
   return clouds;
 }
 
+/** The AWS client factory's retry waits the overrides ask for (CliOverrides `retries`): none, the SDK's own. */
+export function awsRetryWaits(overrides: CliOverrides): { retryWaitScale?: number } {
+  const scale = overrides.retries?.awsWaitScale;
+  return scale === undefined ? {} : { retryWaitScale: scale };
+}
+
 /**
  * The GCP clients of a CLI run, which may run any group: Cloud SQL, Cloud Storage (dumps) and
  * Secret Manager (keys). The deployed functions each take only their own (audit-function.ts).
+ * `overrides` may retry the Secret Manager reads otherwise (CliOverrides `retries`).
  */
-export function gcpClientsOfEveryGroup(factory: GcpClientFactory): GcpClientsWithSecretManager {
-  return withSecretManager(factory, withCloudStorage(factory));
+export function gcpClientsOfEveryGroup(
+  factory: GcpClientFactory,
+  overrides: CliOverrides = {},
+): GcpClientsWithSecretManager {
+  return withSecretManager(factory, withCloudStorage(factory), overrides.retries?.secretManager);
 }

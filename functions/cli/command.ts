@@ -3,6 +3,7 @@
  * exporting a {@link CliCommand}, listed once in cli.ts `COMMANDS`; the dispatcher, the top-level
  * help, per-command `--help`, "did you mean" suggestions and the error handling are shared.
  */
+import type { SecretManagerRetry } from '../gcp/secret-manager.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -18,6 +19,13 @@ export interface CliIo {
 export interface CliOverrides {
   /** Credentials to use instead of the SDK's default chain. */
   readonly awsCredentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * Shorter retry waits, for tests whose subject is not the timing: the AWS clients' adaptive retry
+   * waits scaled by `awsWaitScale` (AwsClientFactory `retryWaitScale`; the attempts stay the
+   * policy's), and the Secret Manager reads retried as `secretManager` says (the client's defaults
+   * for what it leaves out).
+   */
+  readonly retries?: { readonly awsWaitScale?: number; readonly secretManager?: SecretManagerRetry };
 }
 
 /** One option as `node:util` `parseArgs` takes it, plus the line `--help` prints for it. */

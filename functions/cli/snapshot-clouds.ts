@@ -12,6 +12,7 @@ import { InputError } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
 import { didYouMean } from './args.ts';
 import {
+  awsRetryWaits,
   type CliClouds,
   checkEndpointUrl,
   endpointOf,
@@ -141,6 +142,7 @@ export function idempotencyTableInput(
         maxAttempts: policy.aws.maxAttempts,
         credentials: await resolveAwsCredentials(overrides, io.env),
         ...(endpoint ? { endpoint } : {}),
+        ...awsRetryWaits(overrides),
       });
       return {
         name,

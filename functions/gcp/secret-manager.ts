@@ -696,11 +696,14 @@ export interface GcpClientsWithSecretManager extends GcpClientSource {
  * Manager and Cloud KMS clients. With an endpoint they call that base URL unauthenticated (the
  * simulator serves Secret Manager and Cloud KMS on the port of Cloud SQL Admin and Cloud Storage). In production the factory
  * resolves the credentials first, so missing credentials are one CredentialsError before any
- * request, and the client signs its requests with that same resolved client.
+ * request, and the client signs its requests with that same resolved client. `retry` is how the
+ * Secret Manager reads are retried: the REST client's defaults (./rest-request.ts) unless given;
+ * tests whose subject is not the timing give a short first wait.
  */
 export function withSecretManager(
   factory: GcpClientFactory,
   base: GcpClientSource = factory,
+  retry?: SecretManagerRetry,
 ): GcpClientsWithSecretManager {
   const { storage, cloudKms, resourceManager } = base;
   return {
@@ -710,7 +713,7 @@ export function withSecretManager(
     ...(resourceManager ? { resourceManager: () => resourceManager.call(base) } : {}),
     secretManager: lazyRestClient<SecretManagerApi>(
       factory,
-      (options) => new SecretManagerRestClient(options),
+      (options) => new SecretManagerRestClient({ ...options, ...(retry ? { retry } : {}) }),
     ),
     // The client only: the keys' states are cached per scope read (readGcpKeyFacts), never across
     // runs. `base`'s when it has one (withCloudStorage's), so the two audits share one client.

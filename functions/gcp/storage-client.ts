@@ -38,8 +38,16 @@ export interface GcpClientsWithStorage extends GcpClientSource {
  * credentials are one CredentialsError; the library then finds the same Application Default
  * Credentials itself (it carries its own google-auth-library major, whose AuthClient ours cannot
  * stand in for).
+ *
+ * `retry.retryDelayMultiplier` is the library's option of that name for the calls retried here
+ * ({@link asScopeCalls}: the multiplier to the power of the attempt, in seconds, plus up to 1 s of
+ * jitter, before each retry): the library's 2 unless given. Tests whose subject is not the timing
+ * give it low, so a throttled call is asked again within a second rather than after 2, 4 and 8 s.
  */
-export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStorage {
+export function withCloudStorage(
+  factory: GcpClientFactory,
+  retry: { readonly retryDelayMultiplier?: number } = {},
+): GcpClientsWithStorage {
   let storage: Storage | undefined;
   let objectReads: Storage | undefined;
   const client = async (): Promise<Storage> => {
@@ -51,7 +59,7 @@ export function withCloudStorage(factory: GcpClientFactory): GcpClientsWithStora
       storage ??= asScopeCalls(
         new Storage({
           ...(factory.endpoint ? { apiEndpoint: factory.endpoint } : {}),
-          retryOptions: { autoRetry: false },
+          retryOptions: { ...retry, autoRetry: false },
         }),
         true,
       );

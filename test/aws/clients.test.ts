@@ -1,7 +1,9 @@
-import { RDSClient } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
+import { startRdsSim } from '../integration/support.ts';
+import { simCredentials } from '../sim/accounts.ts';
 
 const MEMBER = { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/backup-guard-audit' };
 
@@ -70,5 +72,43 @@ describe('AwsClientFactory', () => {
     expect(member).not.toBe(own);
     expect(factory.client(RDSClient, 'eu-west-1', MEMBER)).toBe(member);
     expect(member.config.credentials).not.toBe(own.config.credentials);
+  });
+});
+
+describe('AwsClientFactory retryWaitScale', () => {
+  it('asks a throttled call again as often, its waits scaled, and leaves the SDK its own strategy unset', async () => {
+    // Prepare: RDS throttles every attempt. Unscaled, the adaptive mode's rate limiter, once
+    // throttled, allows the next send no sooner than 2 s later (its least fill rate, 0.5 a second):
+    // two retries take at least 4 s.
+    const sim = await startRdsSim({ instances: [] });
+    sim.setFaults({ throttleRate: 1, services: ['rds'] });
+    const options = { maxAttempts: 3, credentials: simCredentials(), endpoint: sim.endpoint };
+    const scaled = new AwsClientFactory({ ...options, retryWaitScale: 0.01 });
+    try {
+      // Act
+      const started = performance.now();
+      const error = await scaled
+        .client(RDSClient, 'eu-west-1')
+        .send(new DescribeDBInstancesCommand({}))
+        .catch((caught: unknown) => caught);
+      const elapsedMs = performance.now() - started;
+
+      // Assess
+      expect((error as Error).name).toBe('Throttling');
+      expect(sim.stats().faults.throttled).toBe(3);
+      expect(elapsedMs).toBeLessThan(2_000);
+      expect(new AwsClientFactory(options).config('eu-west-1').retryStrategy).toBeUndefined();
+      expect(
+        new AwsClientFactory({ ...options, retryWaitScale: 1 }).config('eu-west-1').retryStrategy,
+      ).toBeUndefined();
+      for (const wrong of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => new AwsClientFactory({ ...options, retryWaitScale: wrong })).toThrow(
+          `retryWaitScale must be a positive number, not ${wrong}`,
+        );
+      }
+    } finally {
+      scaled.destroy();
+      await sim.close();
+    }
   });
 });

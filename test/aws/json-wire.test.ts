@@ -23,7 +23,7 @@ import type { AuditReport } from '../../functions/core/audit.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { runAuditReport } from '../../functions/jobs/audit.ts';
 import { ACCOUNT, arn, CANARY, keysPolicy, keysScenario } from '../fixtures/keys/world.ts';
-import { simCredentials } from '../sim/accounts.ts';
+import { QUICK_RETRY_WAITS, simCredentials } from '../sim/accounts.ts';
 import type { Faults } from '../sim/faults.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
@@ -71,7 +71,8 @@ class CountingFactory extends AwsClientFactory {
   readonly #seen = new WeakSet<object>();
 
   constructor(endpoint: string, sdkOnly: boolean, maxAttempts = 3) {
-    super({ maxAttempts, credentials: simCredentials(), endpoint });
+    // The retry waits scaled down: the retries and their count, not their pacing, are compared here.
+    super({ maxAttempts, credentials: simCredentials(), endpoint, retryWaitScale: QUICK_RETRY_WAITS });
     this.#sdkOnly = sdkOnly;
   }
 

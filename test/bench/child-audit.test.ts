@@ -43,11 +43,14 @@ describe('childEntry', () => {
 
   it('otherwise runs the script bundled as a Lambda is deployed, built once', async () => {
     // Arrange: a child that uses project code and prints one JSON line, as the audit children do.
+    // It imports lambdaHeapFlags from its own module, as the children import bench/child-side.ts
+    // alone: through bench/child-audit.ts it bundled aws-cdk-lib too (3,135 files, a 40 MB bundle,
+    // a minute or more of esbuild on the shared machine).
     const dir = await mkdtemp(join(tmpdir(), 'child-entry-'));
     const script = join(dir, 'child.ts');
     await writeFile(
       script,
-      `import { lambdaHeapFlags } from ${JSON.stringify(resolve('bench/child-audit.ts'))};\nconst typed: number = 256;\nprocess.stdout.write(JSON.stringify({ flags: lambdaHeapFlags(typed), url: import.meta.url }) + '\\n');\n`,
+      `import { lambdaHeapFlags } from ${JSON.stringify(resolve('infra/exec-wrapper.ts'))};\nconst typed: number = 256;\nprocess.stdout.write(JSON.stringify({ flags: lambdaHeapFlags(typed), url: import.meta.url }) + '\\n');\n`,
     );
 
     // Act

@@ -73,6 +73,45 @@ describe('withSecretManager', () => {
     expect(seen).toEqual(['Bearer resolved-token', 'Bearer resolved-token']);
   });
 
+  it('retries the Secret Manager reads as its retry says, the REST client’s defaults when none is given', async () => {
+    // Prepare: a local Secret Manager that is unavailable, counting the requests.
+    let requests = 0;
+    const server = createServer((request, response) => {
+      requests += 1;
+      request.resume();
+      response.writeHead(503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { code: 503, status: 'UNAVAILABLE', message: 'try again' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const factory = new GcpClientFactory({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+    const read = async (retry?: { maxAttempts: number; initialDelayMs: number }) => {
+      requests = 0;
+      const started = performance.now();
+      const clients = retry ? withSecretManager(factory, factory, retry) : withSecretManager(factory);
+      const error = await (await clients.secretManager())
+        .getSecret('projects/p-12345/secrets/s')
+        .catch((caught: unknown) => caught);
+      return { error, requests, elapsedMs: performance.now() - started };
+    };
+
+    // Act
+    try {
+      const given = await read({ maxAttempts: 3, initialDelayMs: 1 });
+      const defaults = await read();
+
+      // Assess: 3 attempts a millisecond or two apart; the defaults' 5, waits from 200 ms.
+      expect(given.error).toBeInstanceOf(SecretManagerApiError);
+      expect(given.requests).toBe(3);
+      expect(given.elapsedMs).toBeLessThan(1_000);
+      expect(defaults.error).toBeInstanceOf(SecretManagerApiError);
+      expect(defaults.requests).toBe(5);
+    } finally {
+      server.close();
+    }
+  });
+
   it('keeps the Cloud Storage client of the clients it extends, for a run of every group', async () => {
     // Prepare
     const factory = new GcpClientFactory({ endpoint: 'http://127.0.0.1:9' });

@@ -60,6 +60,41 @@ describe('withCloudStorage', () => {
     await clients.close();
   });
 
+  it('waits before each retry as its retryDelayMultiplier says: the library’s 2, unless given', async () => {
+    // Prepare: buckets.get throttled twice, then answered. With the library's multiplier the two
+    // waits are 2 s and 4 s (plus up to 1 s of jitter each); with 0.001, only the jitter.
+    let requests = 0;
+    const server = http.createServer((request, response) => {
+      requests += 1;
+      request.resume();
+      const throttled = requests <= 2;
+      response.writeHead(throttled ? 429 : 200, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(
+        JSON.stringify(throttled ? { error: { code: 429, message: 'rateLimitExceeded' } } : BUCKET),
+      );
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const clients = withCloudStorage(new GcpClientFactory({ endpoint }), { retryDelayMultiplier: 0.001 });
+
+    // Act
+    const started = performance.now();
+    const [metadata] = await (await clients.storage()).bucket('dumps').getMetadata();
+    const elapsedMs = performance.now() - started;
+
+    // Assess: asked again as often, sooner.
+    expect(metadata.location).toBe('EU');
+    expect(requests).toBe(3);
+    expect(elapsedMs).toBeLessThan(4_000);
+    const unscaled = withCloudStorage(new GcpClientFactory({ endpoint }));
+    expect((await unscaled.storage()).retryOptions).toMatchObject({
+      retryDelayMultiplier: 2,
+      autoRetry: false,
+    });
+    await Promise.all([clients.close(), unscaled.close()]);
+  });
+
   it('sends nothing of a scope that has failed, and refuses the call with the scope’s reason', async () => {
     // Prepare
     const stand = await bucketServer();

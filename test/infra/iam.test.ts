@@ -91,15 +91,24 @@ const POLICIES: Record<string, unknown> = {
   },
 };
 
-function allStatements(policy: unknown): IamStatement[] {
+/** The statements synthesized for each policy (by its JSON), so no test synthesizes one twice. */
+const synthesized = new Map<string, readonly IamStatement[]>();
+
+/** Every IAM statement of every stack the app synthesizes for `policy` (read only: shared between tests). */
+function allStatements(policy: unknown): readonly IamStatement[] {
+  const key = JSON.stringify(policy);
+  const cached = synthesized.get(key);
+  if (cached) return cached;
   const { stacks, templates } = synthesize(policy);
-  return [
+  const statements = [
     ...iamStatements(stacks.audit, templates.audit),
     ...iamStatements(stacks.member, templates.member),
     ...(stacks.federation && templates.federation
       ? iamStatements(stacks.federation, templates.federation)
       : []),
   ];
+  synthesized.set(key, statements);
+  return statements;
 }
 
 describe('IAM least privilege across all stacks', () => {

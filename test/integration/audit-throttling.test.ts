@@ -15,11 +15,16 @@ import { gcpCollectors } from '../../functions/gcp/collectors.ts';
 import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
 import { runAuditReport } from '../../functions/jobs/audit.ts';
 import { cloudSqlScenario, dumpsScenario, instance, NOW, PROJECT, startGcpSim } from '../gcp/sim-setup.ts';
-import { simCredentials } from '../sim/accounts.ts';
+import { QUICK_RETRY_WAITS, simCredentials } from '../sim/accounts.ts';
 import type { Faults } from '../sim/faults.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 
+/**
+ * The Cloud Storage client's retryDelayMultiplier where the timing is not the subject: each retry
+ * within a second (the jitter), not after 2, 4 and 8 s (functions/gcp/storage-client.ts).
+ */
+const QUICK_STORAGE_RETRIES = { retryDelayMultiplier: 0.001 };
 /** The attempts the AWS clients make here. */
 const AWS_ATTEMPTS = 2;
 /**
@@ -119,6 +124,7 @@ describe('the AWS PITR audit with RDS throttled', () => {
       maxAttempts: AWS_ATTEMPTS,
       credentials: simCredentials(),
       endpoint: sim.endpoint,
+      retryWaitScale: QUICK_RETRY_WAITS,
     });
     try {
       return await runAuditReport(
@@ -421,6 +427,7 @@ describe('the dumps audit with S3 and Cloud Storage throttled', () => {
       maxAttempts: AWS_ATTEMPTS,
       credentials: simCredentials(),
       endpoint: sim.endpoint,
+      retryWaitScale: QUICK_RETRY_WAITS,
     });
     const policy: PolicyInput = { aws: { regions: ['eu-west-1'] }, dumps: { locations: [HEALTHY_S3] } };
     try {
@@ -436,7 +443,7 @@ describe('the dumps audit with S3 and Cloud Storage throttled', () => {
   async function auditGcs(faults: Faults): Promise<AuditReport> {
     sim.setFaults(faults);
     sim.resetStats();
-    const clients = withCloudStorage(new GcpClientFactory({ endpoint: sim.endpoint }));
+    const clients = withCloudStorage(new GcpClientFactory({ endpoint: sim.endpoint }), QUICK_STORAGE_RETRIES);
     const policy: PolicyInput = { gcp: { projects: [PROJECT] }, dumps: { locations: [HEALTHY_GCS] } };
     try {
       return await runAuditReport(

@@ -47,6 +47,13 @@ export function simCredentials(accountId: string = DEFAULT_ACCOUNT_ID): AwsCrede
 }
 
 /**
+ * The AwsClientFactory `retryWaitScale` of tests that throttle calls but whose subject is not the
+ * timing: the adaptive retry mode's waits a hundredth of the SDK's (a throttled client sends again
+ * after 20 ms, not 2 s), its retries and their number unchanged.
+ */
+export const QUICK_RETRY_WAITS = 0.01;
+
+/**
  * Environment variables that point the AWS SDK (and the CLI) of a child process at the simulator
  * with base credentials of an account. SDK v3 honours `AWS_ENDPOINT_URL` for every service.
  */

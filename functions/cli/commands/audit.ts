@@ -391,7 +391,7 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
         policy,
         ...(factory && auditAws ? { aws: { factory, collectors: awsCollectors, homeRegion } } : {}),
         ...(clouds.gcp
-          ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp), collectors: gcpCollectors } }
+          ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp, overrides), collectors: gcpCollectors } }
           : {}),
         ...(factory
           ? { publisher: { factory: () => factory, accounts: policy.aws.accounts, homeRegion } }

@@ -23,7 +23,7 @@ async function runReadiness(args: readonly string[], io: CliIo, overrides: CliOv
         policy: context.policy,
         ...(clouds.aws ? { aws: { ...clouds.aws, collectors: awsCollectors } } : {}),
         ...(clouds.gcp
-          ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp), collectors: gcpCollectors } }
+          ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp, overrides), collectors: gcpCollectors } }
           : {}),
         clouds: context.snapshotClouds,
       },
