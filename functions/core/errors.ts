@@ -520,6 +520,29 @@ export function refusalRemedy(error: unknown, code: string = errorCode(error)): 
 }
 
 /**
+ * The remediation of a resource whose read failed, following the failure: what fixes a refusal no
+ * grant fixes ({@link refusalRemedy}: an AWS explicit deny, a VPC Service Controls perimeter, an API
+ * not enabled…); `Grant <grant>, then run the audit again.` for a refusal a grant fixes
+ * ({@link isPermissionRefusal}; `grant` names who and the permission: "the audit role
+ * secretsmanager:DescribeSecret on this secret"); a run again for a failure that passes on its own
+ * ({@link callFailureKind}: throttled, a server error, a timeout). Undefined for any other failure,
+ * whose caller keeps its own advice.
+ */
+export function readFailureRemedy(
+  error: unknown,
+  grant: string,
+  code: string = errorCode(error),
+): string | undefined {
+  const { remedy } = refusalRemedy(error, code);
+  if (remedy !== undefined) return remedy;
+  if (isPermissionRefusal(error, code)) return `Grant ${grant}, then run the audit again.`;
+  const kind = callFailureKind(error);
+  return kind === undefined
+    ? undefined
+    : `The read did not go through (${CALL_FAILURE_WORDS[kind]}), which passes on its own: run the audit again.`;
+}
+
+/**
  * `text` without what would let a reader act as the caller: the query of any URL (a signed URL's
  * X-Goog-Signature and X-Goog-Credential, an access_token) and any bearer or OAuth access token
  * (`ya29.`), or signature or credential parameter. A cloud's answer may quote the request, and a

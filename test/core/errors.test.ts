@@ -13,6 +13,7 @@ import {
   isPermissionRefusal,
   isTransient,
   PolicyError,
+  readFailureRemedy,
   refusalNotOfPermission,
   saysNothingOfTheResource,
   transientKind,
@@ -291,5 +292,40 @@ describe('an AWS explicit deny', () => {
 
   it('is not read from an error that is no refusal', () => {
     expect(explicitDenyIn(new Error('with an explicit deny in a session policy'))).toBeUndefined();
+  });
+});
+
+describe('readFailureRemedy', () => {
+  const grant = 'the audit role secretsmanager:DescribeSecret on this secret';
+  it.each([
+    [
+      'a refusal a grant fixes',
+      Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }),
+      'Grant the audit role secretsmanager:DescribeSecret on this secret, then run the audit again.',
+    ],
+    [
+      'an explicit deny',
+      Object.assign(new Error('… with an explicit deny in a VPC endpoint policy'), {
+        name: 'AccessDeniedException',
+      }),
+      'An explicit deny in a VPC endpoint policy refuses the call: a grant to the audit role cannot override it; exempt the role in the policy of the VPC endpoint the call went through, then run the audit again.',
+    ],
+    [
+      'throttling',
+      Object.assign(new Error('slow down'), { name: 'ThrottlingException' }),
+      'The read did not go through (the service throttled it (rate-limited)), which passes on its own: run the audit again.',
+    ],
+    [
+      'an unavailable service',
+      Object.assign(new Error('unavailable'), { code: 'UNAVAILABLE' }),
+      'The read did not go through (the service answered with a server error), which passes on its own: run the audit again.',
+    ],
+    [
+      'a failure it knows no fix for',
+      Object.assign(new Error('bad'), { name: 'InvalidRequestException' }),
+      undefined,
+    ],
+  ])('follows the failure: %s', (_what, error, expected) => {
+    expect(readFailureRemedy(error, grant)).toBe(expected);
   });
 });
