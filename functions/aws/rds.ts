@@ -45,7 +45,13 @@ import {
 } from '@aws-sdk/client-rds';
 import { mapWithConcurrency } from '../core/audit.ts';
 import { isAwsRegionName } from '../core/aws-region.ts';
-import { CloudApiError, describeError, errorCode, isPermissionRefusal } from '../core/errors.ts';
+import {
+  CloudApiError,
+  describeError,
+  errorCode,
+  isPermissionRefusal,
+  refusalRemedy,
+} from '../core/errors.ts';
 import type {
   CollectedFacts,
   CopyCluster,
@@ -214,7 +220,13 @@ function secondaryOfPrimary(primaryArn: string | undefined, evidence: string): G
  */
 export type GlobalRoles =
   | { readonly read: true; readonly members: ReadonlyMap<string, GlobalMemberRole> }
-  | { readonly read: false; readonly reason: string; readonly accessDenied: boolean };
+  | {
+      readonly read: false;
+      readonly reason: string;
+      readonly accessDenied: boolean;
+      /** What fixes a refusal no grant fixes (core/errors.ts refusalRemedy). */
+      readonly remedy?: string;
+    };
 
 /** One member of a global database as DescribeGlobalClusters lists it. */
 export interface GlobalMemberRole {
@@ -240,6 +252,7 @@ export function globalRoleOf(
   readonly globalSecondary?: GlobalSecondary;
   readonly globalRoleUnknown?: string;
   readonly globalRolePermission?: string;
+  readonly globalRoleRemedy?: string;
 } {
   const unknown = globalRoleUnknown(cluster);
   if (unknown === undefined) {
@@ -251,6 +264,7 @@ export function globalRoleOf(
     return {
       globalRoleUnknown: `${unknown}; DescribeGlobalClusters failed: ${roles.reason}`,
       ...(roles.accessDenied ? { globalRolePermission: 'rds:DescribeGlobalClusters' } : {}),
+      ...(roles.remedy !== undefined ? { globalRoleRemedy: roles.remedy } : {}),
     };
   }
   const member = cluster.DBClusterArn ? roles.members.get(cluster.DBClusterArn) : undefined;
@@ -448,6 +462,7 @@ export function instanceRestoreWindow(
       known: false,
       reason: `${listingFailure.message} (${listingFailure.code})`,
       accessDenied: isPermissionRefusal(listingFailure, listingFailure.code),
+      ...refusalRemedy(listingFailure, listingFailure.code),
     };
   }
   if (
@@ -1140,6 +1155,7 @@ async function readReplicatedBackups(
             read: false,
             reason: `${describeError(error)} (${errorCode(error)})`,
             accessDenied: isPermissionRefusal(error),
+            ...refusalRemedy(error),
           };
         }
         const replica = listing.replicas.find((backup) => backup.DBInstanceAutomatedBackupsArn === arn);
@@ -1278,6 +1294,7 @@ async function readCopyClusters(
           read: false,
           reason: `${describeError(error)} (${errorCode(error)})`,
           accessDenied: isPermissionRefusal(error),
+          ...refusalRemedy(error),
         });
       }
       return;
@@ -1556,6 +1573,7 @@ async function readGlobalRoles(
       read: false,
       reason: `${describeError(error)} (${errorCode(error)})`,
       accessDenied: isPermissionRefusal(error),
+      ...refusalRemedy(error),
     };
   }
 }

@@ -26,6 +26,7 @@ import {
   describeError,
   errorCode,
   isTransient,
+  readFailureRemedy,
   saysNothingOfTheResource,
 } from '../core/errors.ts';
 import type {
@@ -161,7 +162,11 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
         if (errorCode(error) === 'ResourceNotFoundException') return { secret, absent: true as const };
         // An error that answers for this secret (its permission, its state), not for the scope.
         if (isPerResourceError(error))
-          return { secret, unread: `DescribeSecret failed: ${describeError(error)}` };
+          return {
+            secret,
+            unread: `DescribeSecret failed: ${describeError(error)}`,
+            remedy: readFailureRemedy(error, 'the audit role secretsmanager:DescribeSecret on this secret'),
+          };
         throw new CloudApiError(
           `Secrets Manager DescribeSecret failed in ${scope.region} for account ${scope.account}: ${describeError(error)}`,
           errorCode(error),
@@ -204,7 +209,12 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
     const contentReading = content?.get(secretKey(location)) ?? { state: 'not-inspected' as const };
     if (!response) {
       const missing =
-        'absent' in entry ? { absent: true as const } : { reason: (entry as { unread: string }).unread };
+        'absent' in entry
+          ? { absent: true as const }
+          : {
+              reason: (entry as { unread: string }).unread,
+              remedy: (entry as { remedy?: string | undefined }).remedy,
+            };
       return unreadSecretFact(resource, secret, missing, contentReading);
     }
     return {

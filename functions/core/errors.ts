@@ -400,12 +400,73 @@ const NOT_OF_PERMISSION: Readonly<
 };
 
 /**
+ * The policy types an AWS access-denied message names when a Deny statement refused the call ("with
+ * an explicit deny in a <type>", IAM user guide, "Troubleshooting access denied error messages"),
+ * with what lifts such a deny; `policy` when the message says "with an explicit deny" without a type.
+ * An allow never overrides an explicit deny (IAM policy evaluation logic), so no grant is the fix.
+ */
+const EXPLICIT_DENY_FIXES = {
+  'service control policy': "ask the organization's administrators to exempt the role from it",
+  'resource control policy': "ask the organization's administrators to exempt the role from it",
+  'permissions boundary':
+    "ask the account's IAM administrators to lift the deny from the permissions boundary set on the role",
+  'identity-based policy': 'remove the deny from the policy attached to the role that holds it',
+  'resource-based policy':
+    'ask the owner of the resource to exempt the role in its policy (the bucket, key or secret policy)',
+  'VPC endpoint policy': 'exempt the role in the policy of the VPC endpoint the call went through',
+  'session policy': 'assume the role without the session policy that denies it',
+  policy: 'find the deny (CloudTrail records the refused call) and exempt the role from it',
+} as const;
+
+/** A policy type an AWS explicit deny names ({@link EXPLICIT_DENY_FIXES}), or `policy` when it names none. */
+export type ExplicitDenyPolicy = keyof typeof EXPLICIT_DENY_FIXES;
+
+/** "with an explicit deny in a(n) <type>", case aside (an SCP's may say "Service Control Policy"). */
+const EXPLICIT_DENY =
+  /\bexplicit deny(?: in (?:an?|the) (service control policy|resource control policy|permissions boundary|identity-based policy|resource-based policy|VPC endpoint policy|session policy))?/i;
+
+/**
+ * Which policy type refused an AWS call with an explicit deny, read from the message of an
+ * access-denied error ({@link isAccessDenied}) on the error or its `cause` chain; `policy` when the
+ * message says it was an explicit deny without naming the type; undefined for any other error (an
+ * implicit deny, "because no … policy allows", is a missing grant). Only the type is taken from
+ * AWS's words, never the rest: they name the caller's ARN and the resource.
+ */
+export function explicitDenyIn(error: unknown): ExplicitDenyPolicy | undefined {
+  for (let current = error, depth = 0; depth < 5; depth += 1) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    const { message, cause } = current as { message?: unknown; cause?: unknown };
+    const said = isAccessDenied(current) && typeof message === 'string' ? EXPLICIT_DENY.exec(message) : null;
+    if (said) {
+      const type = said[1]?.toLowerCase();
+      if (type === undefined) return 'policy';
+      return type === 'vpc endpoint policy' ? 'VPC endpoint policy' : (type as ExplicitDenyPolicy);
+    }
+    current = cause;
+  }
+  return undefined;
+}
+
+/**
+ * An explicit deny as {@link refusalNotOfPermission} words it: the policy type that denies, that a
+ * grant to `role` cannot override it, and who lifts it. Starts lower case, to follow a colon.
+ */
+export function explicitDenyWords(policy: ExplicitDenyPolicy, role = 'the audit role'): string {
+  const where =
+    policy === 'policy'
+      ? 'an explicit deny refuses the call (AWS did not say in which policy)'
+      : `an explicit deny in ${/^[aeiou]/i.test(policy) ? 'an' : 'a'} ${policy} refuses the call`;
+  return `${where}: a grant to ${role} cannot override it; ${EXPLICIT_DENY_FIXES[policy]}`;
+}
+
+/**
  * Why a Google API refused a call when no role on the resource fixes it, or undefined when the
  * refusal may be a missing permission: the `google.rpc.ErrorInfo` reasons of the googleapis.com
  * domain (google/api/error_reason.proto) in {@link NOT_OF_PERMISSION}: an API not enabled
  * (SERVICE_DISABLED; metadata `service`, and `consumer`: the project it is disabled on), a token
  * without the API's scope, billing disabled, a quota project the credentials may not use, a VPC
- * Service Controls perimeter, a suspended project. Read from the error or its `cause` chain: the
+ * Service Controls perimeter, a suspended project; and an AWS refusal by an explicit deny
+ * ({@link explicitDenyIn}), which no allow overrides. Read from the error or its `cause` chain: the
  * REST client's GcpApiError and gax's GoogleError (`reason`, `errorInfoMetadata`) alike.
  * `fallback` names the project and API when the answer names none. Starts lower case, to follow a
  * colon.
@@ -414,6 +475,8 @@ export function refusalNotOfPermission(
   error: unknown,
   fallback: { readonly project?: string; readonly service?: string } = {},
 ): string | undefined {
+  const denied = explicitDenyIn(error);
+  if (denied !== undefined) return explicitDenyWords(denied);
   const info = errorInfoCarrier(error);
   const reason = info?.reason;
   const say =
@@ -430,7 +493,8 @@ export function refusalNotOfPermission(
  * Whether the cloud refused the call for lack of a permission a grant can give: access denied
  * ({@link isAccessDenied}: AWS AccessDenied…, Google PERMISSION_DENIED / 403) and not a refusal no
  * role fixes ({@link refusalNotOfPermission}: an API not enabled, billing disabled, a VPC Service
- * Controls perimeter…, which Google also answers PERMISSION_DENIED). The one rule for when a finding
+ * Controls perimeter…, which Google also answers PERMISSION_DENIED; an AWS explicit deny in a
+ * service control policy, a permissions boundary…, which no allow overrides). The one rule for when a finding
  * or an error may advise a grant. `code` is the error's code when the caller reads it another way
  * (gcp/wire.ts googleErrorCode follows gax's `cause`).
  */
@@ -441,6 +505,41 @@ export function isPermissionRefusal(error: unknown, code: string = errorCode(err
 /** A {@link refusalNotOfPermission} as a remediation: a sentence, then "run the audit again". */
 export function refusalAdvice(notOfPermission: string): string {
   return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;
+}
+
+/**
+ * What fixes a refusal no grant fixes, as a remediation ({@link refusalAdvice} of
+ * {@link refusalNotOfPermission}: an AWS explicit deny, a Google API not enabled, a VPC Service
+ * Controls perimeter…), as `{ remedy }` to spread into an unread value beside its `accessDenied`
+ * ({@link isPermissionRefusal}); empty for any other error, a refusal a grant fixes included.
+ */
+export function refusalRemedy(error: unknown, code: string = errorCode(error)): { readonly remedy?: string } {
+  if (!isAccessDenied(code)) return {};
+  const notOfPermission = refusalNotOfPermission(error);
+  return notOfPermission === undefined ? {} : { remedy: refusalAdvice(notOfPermission) };
+}
+
+/**
+ * The remediation of a resource whose read failed, following the failure: what fixes a refusal no
+ * grant fixes ({@link refusalRemedy}: an AWS explicit deny, a VPC Service Controls perimeter, an API
+ * not enabled…); `Grant <grant>, then run the audit again.` for a refusal a grant fixes
+ * ({@link isPermissionRefusal}; `grant` names who and the permission: "the audit role
+ * secretsmanager:DescribeSecret on this secret"); a run again for a failure that passes on its own
+ * ({@link callFailureKind}: throttled, a server error, a timeout). Undefined for any other failure,
+ * whose caller keeps its own advice.
+ */
+export function readFailureRemedy(
+  error: unknown,
+  grant: string,
+  code: string = errorCode(error),
+): string | undefined {
+  const { remedy } = refusalRemedy(error, code);
+  if (remedy !== undefined) return remedy;
+  if (isPermissionRefusal(error, code)) return `Grant ${grant}, then run the audit again.`;
+  const kind = callFailureKind(error);
+  return kind === undefined
+    ? undefined
+    : `The read did not go through (${CALL_FAILURE_WORDS[kind]}), which passes on its own: run the audit again.`;
 }
 
 /**

@@ -179,6 +179,11 @@ export interface UnreadInRegion {
   readonly reason: string;
   /** That Region refused the read (AccessDenied): only then is a permission to blame. */
   readonly accessDenied: boolean;
+  /**
+   * What fixes a refusal no grant fixes (an explicit deny: core/errors.ts refusalRemedy), as the
+   * finding's remediation; absent otherwise.
+   */
+  readonly remedy?: string | undefined;
 }
 
 /**
@@ -490,6 +495,8 @@ export interface PitrFact extends Fact {
     readonly globalRoleUnknown?: string | undefined;
     /** The permission whose refusal (AccessDenied) left the role unknown: only then is a grant to blame. */
     readonly globalRolePermission?: string | undefined;
+    /** What fixes the refusal that left the role unknown when no grant does (core/errors.ts refusalRemedy). */
+    readonly globalRoleRemedy?: string | undefined;
     /**
      * The copies in other Regions (read replica clusters, a secondary's primary) as their own Regions
      * answered (functions/aws/rds.ts, `readCopyClusters`); read only when the policy asks for

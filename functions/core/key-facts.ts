@@ -7,10 +7,14 @@
 import type { ResourceRef } from './finding.ts';
 import type { KeyItemKind } from './keys-policy.ts';
 
-/** A value read from an API, or why it could not be read. */
+/**
+ * A value read from an API, or why it could not be read; `remedy`, when the adapter knows what fixes
+ * the failure (core/errors.ts readFailureRemedy: the grant, an explicit deny, a run again), is the
+ * remediation of a finding that could not be evaluated for it.
+ */
 export type Reading<T> =
   | { readonly state: 'read'; readonly value: T }
-  | { readonly state: 'unknown'; readonly reason: string };
+  | { readonly state: 'unknown'; readonly reason: string; readonly remedy?: string };
 
 /** An inventory item as a finding names it (never its value). */
 export interface KeyItemRef {

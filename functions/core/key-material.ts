@@ -1013,12 +1013,13 @@ export function itemRefs(secret: InventorySecret): KeyItemRef[] {
 export function unreadSecretFact(
   resource: ResourceRef,
   secret: InventorySecret,
-  missing: { readonly absent: true } | { readonly reason: string },
+  missing: { readonly absent: true } | { readonly reason: string; readonly remedy?: string | undefined },
   content: ContentReading,
 ): KeySecretFact {
   const unknown = {
     state: 'unknown' as const,
     reason: 'reason' in missing ? missing.reason : 'the secret does not exist',
+    ...('remedy' in missing && missing.remedy !== undefined ? { remedy: missing.remedy } : {}),
   };
   return {
     resource,

@@ -13,7 +13,7 @@
  * the Cloud Function's bundle for three GET calls. Only what audits key material imports this
  * module, so the other functions bundle none of it.
  */
-import { CloudApiError, describeError, isTransient } from '../core/errors.ts';
+import { CloudApiError, describeError, isTransient, readFailureRemedy } from '../core/errors.ts';
 import type { EncryptionKey, KeySecretFact, Reading, ReplicationFact } from '../core/key-facts.ts';
 import {
   contentReadings,
@@ -562,7 +562,16 @@ export async function readGcpKeyFacts(
       } catch (error) {
         if (error instanceof SecretManagerApiError && error.status === 404)
           return { secret, name, absent: true };
-        if (!isServerSide(error)) return { secret, name, unread: describeError(error) };
+        if (!isServerSide(error))
+          return {
+            secret,
+            name,
+            unread: describeError(error),
+            remedy: readFailureRemedy(
+              error,
+              "the audit's service account secretmanager.secrets.get on this secret (roles/secretmanager.viewer holds it)",
+            ),
+          };
         throw new CloudApiError(
           `Secret Manager could not be read in project ${project}: ${describeError(error)}`,
           error instanceof SecretManagerApiError ? error.code : 'Unknown',
@@ -659,7 +668,10 @@ export async function readGcpKeyFacts(
     const found = 'found' in entry ? entry.found : undefined;
     const version = 'version' in entry ? entry.version : undefined;
     if (!found) {
-      const missing = 'unread' in entry ? { reason: entry.unread ?? '' } : { absent: true as const };
+      const missing =
+        'unread' in entry
+          ? { reason: entry.unread ?? '', remedy: 'remedy' in entry ? entry.remedy : undefined }
+          : { absent: true as const };
       return unreadSecretFact(resource, secret, missing, contentReading);
     }
     return {

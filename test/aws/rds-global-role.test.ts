@@ -169,6 +169,35 @@ describe('the role of a global database member without a DB instance', () => {
     }
   });
 
+  it('advises lifting the deny, not a grant, when a session policy denies DescribeGlobalClusters', async () => {
+    // Prepare: DescribeGlobalClusters refused by a session policy's Deny, whose words name the caller.
+    const refused = clientIn(REGION);
+    refused.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'DescribeGlobalClustersCommand') {
+          const error = new Error(
+            'User: arn:aws:sts::111122223333:assumed-role/audit/s is not authorized to perform: rds:DescribeGlobalClusters with an explicit deny in a session policy',
+          );
+          error.name = 'AccessDenied';
+          throw error;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'denyGlobalClusters' },
+    );
+
+    // Act
+    const { byId, outcome } = await judge(refused);
+    refused.destroy();
+
+    // Assess
+    expect(byId.get('orders-headless')?.aurora?.globalRolePermission).toBeUndefined();
+    const advice = outcome('orders-headless', 'pitr.window')?.remediationText;
+    expect(advice).toBe(
+      'An explicit deny in a session policy refuses the call: a grant to the audit role cannot override it; assume the role without the session policy that denies it, then run the audit again.',
+    );
+  });
+
   it('keeps the role unknown when DescribeGlobalClusters lists one global database twice with different members', async () => {
     // Prepare: a client whose DescribeGlobalClusters answer lists billing-global again, right after
     // itself, with its member no longer the writer: which entry is right, the answer does not say.

@@ -1284,6 +1284,30 @@ describe('collectRdsPitrFacts', () => {
     });
   });
 
+  it('advises lifting the explicit deny, not a grant, when a service control policy denies DescribeDBInstanceAutomatedBackups', async () => {
+    // Prepare: AWS's words name the caller's ARN and the policy type that denies.
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance('certctl-db')] });
+    rdsMock
+      .on(DescribeDBInstanceAutomatedBackupsCommand)
+      .rejects(
+        Object.assign(
+          new Error(
+            'User: arn:aws:sts::111122223333:assumed-role/audit/s is not authorized to perform: rds:DescribeDBInstanceAutomatedBackups with an explicit deny in a service control policy',
+          ),
+          { name: 'AccessDenied' },
+        ),
+      );
+    // Act
+    const [fact] = await collectRdsPitrFacts(rds, SCOPE, policy());
+    const outcome = fact ? pitrWindowCheck.evaluate(fact, contextWith()) : undefined;
+    // Assess
+    expect(fact?.restoreWindow).toMatchObject({ known: false, accessDenied: false });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toBe(
+      "An explicit deny in a service control policy refuses the call: a grant to the audit role cannot override it; ask the organization's administrators to exempt the role from it, then run the audit again.",
+    );
+  });
+
   it('throws a CloudApiError when a page repeats the Marker it was asked with, instead of judging the pages read as the whole listing', async () => {
     // Prepare: the second page answers the Marker it was sent; db-3 on a later page is never listed.
     rdsMock
@@ -1533,6 +1557,31 @@ describe('collectRdsPitrFacts', () => {
           ),
         },
       ]);
+    });
+
+    it('advises lifting the deny, not a grant, when a permissions boundary denies the destination listing', async () => {
+      // Prepare
+      backupsByRegion(() => {
+        throw Object.assign(
+          new Error(
+            'User: arn:aws:sts::111122223333:assumed-role/audit/s is not authorized to perform: rds:DescribeDBInstanceAutomatedBackups with an explicit deny in a permissions boundary',
+          ),
+          { name: 'AccessDenied' },
+        );
+      });
+      // Act
+      const facts = await collectRdsPitrFacts(rds, SCOPE, policy(REQUIRE), { clientIn: () => destination });
+      const outcome = facts[0] ? pitrCrossRegionCheck.evaluate(facts[0], contextWith(REQUIRE)) : undefined;
+      // Assess
+      expect(facts[0]?.replicatedBackups).toEqual([
+        expect.objectContaining({ region: DESTINATION, read: false, accessDenied: false }),
+      ]);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.remediationText).toContain(
+        'An explicit deny in a permissions boundary refuses the call: a grant to the audit role cannot override it',
+      );
+      expect(outcome?.remediationText).not.toContain('Grant the audit role');
+      expect(outcome?.remediationText).not.toContain('Run the audit again: a value');
     });
 
     it('reads no other Region when the policy does not ask for cross-region backups', async () => {
@@ -1803,6 +1852,25 @@ describe('collectRdsPitrFacts', () => {
         ]);
         expect(outcome?.status).toBe('NOT_AVAILABLE');
         expect(outcome?.remediationText).toContain(`rds:DescribeDBClusters in ${COPY_REGION}`);
+      });
+
+      it('advises lifting the deny, not a grant, when a resource control policy denies the replica’s read', async () => {
+        clustersByRegion(() => {
+          throw Object.assign(
+            new Error(
+              'User: arn:aws:sts::111122223333:assumed-role/audit/s is not authorized to perform: rds:DescribeDBClusters with an explicit deny in a resource control policy',
+            ),
+            { name: 'AccessDenied' },
+          );
+        });
+        const { fact, outcome } = await judged();
+        expect(fact?.aurora?.copies).toEqual([
+          expect.objectContaining({ region: COPY_REGION, read: false, accessDenied: false }),
+        ]);
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.remediationText).toBe(
+          "An explicit deny in a resource control policy refuses the call: a grant to the audit role cannot override it; ask the organization's administrators to exempt the role from it, then run the audit again.",
+        );
       });
 
       it('leaves pitr.cross-region NOT_AVAILABLE when the replica is not found there', async () => {

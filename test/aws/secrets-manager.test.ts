@@ -9,6 +9,7 @@ import {
   prepareAwsKeyFacts,
 } from '../../functions/aws/secrets-manager.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
+import { keysPresentCheck } from '../../functions/checks/keys/present.ts';
 import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
 import type { ResourceRef } from '../../functions/core/finding.ts';
 import { type Policy, parsePolicy } from '../../functions/core/policy.ts';
@@ -666,6 +667,72 @@ describe('collectAwsKeyFacts resource identity', () => {
       expect(id(denied?.resource)).toBe(id(read?.resource));
     },
   );
+});
+
+describe('collectAwsKeyFacts remediation of a secret DescribeSecret refused', () => {
+  /** The keys checks' outcomes of `certctl/ca` when DescribeSecret answers AccessDeniedException with `message`. */
+  async function refusedWith(message: string) {
+    const region = 'eu-west-1';
+    const denier: SimService = {
+      name: 'deny-describe',
+      matches: (request) => request.headers['x-amz-target'] === 'secretsmanager.DescribeSecret',
+      handle: () => awsJsonError(400, 'AccessDeniedException', message),
+      ...FAULT_ANSWERS,
+    };
+    const sim = await startSim({
+      scenario: {
+        accounts: [{ id: DEFAULT_ACCOUNT_ID }],
+        regions: [{ name: region }],
+        services: { secretsManager: { secrets: [{ name: 'certctl/ca', region, value: 'x' }] } },
+      },
+      extraServices: [denier],
+    });
+    const policy = parsePolicy({
+      aws: { regions: [region] },
+      keys: {
+        preset: 'none',
+        items: { 'ca-backup': { kind: 'opaque', secret: 'certctl/ca', region, account: DEFAULT_ACCOUNT_ID } },
+      },
+    });
+    const scope = scopeReader(sim, policy, region);
+    try {
+      const [fact] = await scope.collect();
+      if (!fact) throw new Error('no fact');
+      return [keysPresentCheck, keysNotDeletingCheck, keysReplicatedCheck].map((check) =>
+        check.evaluate(fact, { policy, now: new Date() }),
+      );
+    } finally {
+      await scope.close();
+    }
+  }
+
+  it('names the grant, not "Store the item", when the role lacks secretsmanager:DescribeSecret', async () => {
+    // Act
+    const outcomes = await refusedWith(
+      `User: arn:aws:sts::${DEFAULT_ACCOUNT_ID}:assumed-role/audit/s is not authorized to perform: secretsmanager:DescribeSecret because no identity-based policy allows the secretsmanager:DescribeSecret action`,
+    );
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.remediationText).toBe(
+        'Grant the audit role secretsmanager:DescribeSecret on this secret, then run the audit again.',
+      );
+    }
+  });
+
+  it('names the policy that denies, not a grant, when an explicit deny in a resource-based policy refuses it', async () => {
+    // Act
+    const outcomes = await refusedWith(
+      `User: arn:aws:sts::${DEFAULT_ACCOUNT_ID}:assumed-role/audit/s is not authorized to perform: secretsmanager:DescribeSecret on resource: certctl/ca with an explicit deny in a resource-based policy`,
+    );
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.remediationText).toBe(
+        'An explicit deny in a resource-based policy refuses the call: a grant to the audit role cannot override it; ask the owner of the resource to exempt the role in its policy (the bucket, key or secret policy), then run the audit again.',
+      );
+    }
+  });
 });
 
 describe("collectAwsKeyFacts on a DescribeSecret answer whose members are not of the API's types", () => {

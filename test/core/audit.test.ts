@@ -1522,6 +1522,25 @@ describe('failedScopeAdvice for a Google API that is not enabled', () => {
   });
 });
 
+describe('failedScopeAdvice for an AWS explicit deny', () => {
+  it('names the policy type that denies and that no grant overrides it, not the grant', () => {
+    // Prepare: the SDK's AccessDenied for a service control policy's deny, wrapped as an adapter wraps it.
+    const denied = Object.assign(
+      new Error(
+        'User: arn:aws:sts::111122223333:assumed-role/audit/s is not authorized to perform: rds:DescribeDBInstances with an explicit deny in a service control policy',
+      ),
+      { name: 'AccessDenied' },
+    );
+    const wrapped = new CloudApiError('RDS DescribeDBInstances failed', 'AccessDenied', { cause: denied });
+    // Act
+    const advice = failedScopeAdvice(wrapped);
+    // Assess
+    expect(advice).toBe(
+      "An explicit deny in a service control policy refuses the call: a grant to the audit role cannot override it; ask the organization's administrators to exempt the role from it, then run the audit again.",
+    );
+  });
+});
+
 describe('a tagged read replica whose source is in another Region', () => {
   const arnOf = (region: string, id: string) => `arn:aws:rds:${region}:111111111111:db:${id}`;
   const replicaOf = (region: string, source: string) => ({

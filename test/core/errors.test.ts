@@ -7,11 +7,14 @@ import {
   callFailureKind,
   describeError,
   errorCode,
+  explicitDenyIn,
   InputError,
   isAccessDenied,
   isPermissionRefusal,
   isTransient,
   PolicyError,
+  readFailureRemedy,
+  refusalNotOfPermission,
   saysNothingOfTheResource,
   transientKind,
 } from '../../functions/core/errors.ts';
@@ -215,5 +218,114 @@ describe('isPermissionRefusal', () => {
     ],
   ])('is %s a refusal a grant fixes: %s', (_what, error, expected) => {
     expect(isPermissionRefusal(error)).toBe(expected);
+  });
+});
+
+/** An AWS refusal as the SDK throws it: `name` the code, `message` AWS's words. */
+function awsDenied(message: string, name = 'AccessDenied'): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } });
+}
+
+const CALLER = 'arn:aws:sts::111122223333:assumed-role/certctl-backup-guard-audit/session';
+
+describe('an AWS explicit deny', () => {
+  it.each([
+    [
+      'service control policy',
+      'service control policy',
+      "ask the organization's administrators to exempt the role",
+    ],
+    [
+      'Service Control Policy',
+      'service control policy',
+      "ask the organization's administrators to exempt the role",
+    ],
+    [
+      'resource control policy',
+      'resource control policy',
+      "ask the organization's administrators to exempt the role",
+    ],
+    ['permissions boundary', 'permissions boundary', 'permissions boundary'],
+    ['identity-based policy', 'identity-based policy', 'remove the deny'],
+    ['resource-based policy', 'resource-based policy', 'owner of the resource'],
+    ['VPC endpoint policy', 'VPC endpoint policy', 'VPC endpoint'],
+    ['session policy', 'session policy', 'session policy'],
+  ])('in a %s is no refusal a grant fixes, and the advice names the policy type', (said, type, fix) => {
+    // Prepare: AWS's words, which name the caller's ARN.
+    const article = /^[aeiou]/i.test(said) ? 'an' : 'a';
+    const error = awsDenied(
+      `User: ${CALLER} is not authorized to perform: rds:DescribeDBClusters on resource: arn:aws:rds:eu-west-1:111122223333:cluster:* with an explicit deny in ${article} ${said}`,
+    );
+    // Act
+    const words = refusalNotOfPermission(error);
+    // Assess
+    expect(explicitDenyIn(error)).toBe(type);
+    expect(isAccessDenied(error)).toBe(true);
+    expect(isPermissionRefusal(error)).toBe(false);
+    expect(words).toContain(`an explicit deny in ${/^[aeiou]/i.test(type) ? 'an' : 'a'} ${type}`);
+    expect(words).toContain('a grant to the audit role cannot override it');
+    expect(words).toContain(fix);
+    // Nothing of AWS's message but the policy type: not the caller, not the action.
+    expect(words).not.toContain('111122223333');
+    expect(words).not.toContain('DescribeDBClusters');
+  });
+
+  it('is read through the cause of an adapter error, and said without a type when AWS names none', () => {
+    const wrapped = new CloudApiError('RDS DescribeDBClusters failed', 'AccessDenied', {
+      cause: awsDenied(`User: ${CALLER} is not authorized to perform: s3:GetObject with an explicit deny`),
+    });
+    expect(explicitDenyIn(wrapped)).toBe('policy');
+    expect(isPermissionRefusal(wrapped)).toBe(false);
+    expect(refusalNotOfPermission(wrapped)).toContain('a grant to the audit role cannot override it');
+    expect(refusalNotOfPermission(wrapped)).not.toContain('111122223333');
+  });
+
+  it('leaves an implicit deny to a grant', () => {
+    const implicit = awsDenied(
+      `User: ${CALLER} is not authorized to perform: kms:DescribeKey on resource: k because no identity-based policy allows the kms:DescribeKey action`,
+      'AccessDeniedException',
+    );
+    expect(explicitDenyIn(implicit)).toBeUndefined();
+    expect(isPermissionRefusal(implicit)).toBe(true);
+    expect(refusalNotOfPermission(implicit)).toBeUndefined();
+  });
+
+  it('is not read from an error that is no refusal', () => {
+    expect(explicitDenyIn(new Error('with an explicit deny in a session policy'))).toBeUndefined();
+  });
+});
+
+describe('readFailureRemedy', () => {
+  const grant = 'the audit role secretsmanager:DescribeSecret on this secret';
+  it.each([
+    [
+      'a refusal a grant fixes',
+      Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }),
+      'Grant the audit role secretsmanager:DescribeSecret on this secret, then run the audit again.',
+    ],
+    [
+      'an explicit deny',
+      Object.assign(new Error('… with an explicit deny in a VPC endpoint policy'), {
+        name: 'AccessDeniedException',
+      }),
+      'An explicit deny in a VPC endpoint policy refuses the call: a grant to the audit role cannot override it; exempt the role in the policy of the VPC endpoint the call went through, then run the audit again.',
+    ],
+    [
+      'throttling',
+      Object.assign(new Error('slow down'), { name: 'ThrottlingException' }),
+      'The read did not go through (the service throttled it (rate-limited)), which passes on its own: run the audit again.',
+    ],
+    [
+      'an unavailable service',
+      Object.assign(new Error('unavailable'), { code: 'UNAVAILABLE' }),
+      'The read did not go through (the service answered with a server error), which passes on its own: run the audit again.',
+    ],
+    [
+      'a failure it knows no fix for',
+      Object.assign(new Error('bad'), { name: 'InvalidRequestException' }),
+      undefined,
+    ],
+  ])('follows the failure: %s', (_what, error, expected) => {
+    expect(readFailureRemedy(error, grant)).toBe(expected);
   });
 });

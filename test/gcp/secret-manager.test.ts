@@ -240,6 +240,56 @@ const NO_CLOUD_KMS: CloudKmsApi = {
   getCryptoKeyVersion: () => Promise.reject(new Error('Cloud KMS read for a Google-managed secret')),
 };
 
+describe('readGcpKeyFacts remediation of a secret Secret Manager refused', () => {
+  /** The keys checks' outcomes of `config-key` when getSecret fails with `error`. */
+  async function refusedWith(error: Error) {
+    const api: SecretManagerApi = {
+      getSecret: () => Promise.reject(error),
+      getLatestVersion: () => Promise.reject(new Error('not asked')),
+      accessLatest: () => Promise.reject(new Error('not asked')),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    if (!fact) throw new Error('no fact');
+    return [keysPresentCheck, keysNotDeletingCheck, keysReplicatedCheck, keysCmkCheck].map((check) =>
+      check.evaluate(fact, { policy, now: new Date() }),
+    );
+  }
+
+  it('names the grant with its permission, not "Store the item", when the read is denied for a permission', async () => {
+    // Act
+    const outcomes = await refusedWith(new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED'));
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.remediationText).toBe(
+        "Grant the audit's service account secretmanager.secrets.get on this secret (roles/secretmanager.viewer holds it), then run the audit again.",
+      );
+    }
+  });
+
+  it('says what the perimeter needs, not a grant, when VPC Service Controls refuse the read', async () => {
+    // Prepare
+    const error = Object.assign(new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED'), {
+      reason: 'SECURITY_POLICY_VIOLATED',
+      errorInfoMetadata: { service: 'secretmanager.googleapis.com', uid: 'abc123' },
+    });
+    // Act
+    const outcomes = await refusedWith(error);
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.remediationText).toBe(
+        'A VPC Service Controls perimeter refused the call to the secretmanager.googleapis.com API (unique id abc123 in its audit log): call it from inside the perimeter or allow it with an ingress rule, then run the audit again.',
+      );
+    }
+  });
+});
+
 describe('readGcpKeyFacts', () => {
   it('does not judge the encryption of a secret whose replication the API did not report', async () => {
     // Prepare: a Secret without `replication`, the oneof that also holds its CMEK settings.

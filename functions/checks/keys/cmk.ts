@@ -68,7 +68,8 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     const required = { keyManager: 'CUSTOMER' };
     const absent = absentOutcome(fact, required);
     if (absent) return absent;
-    if (fact.encryption.state === 'unknown') return notAvailable(fact, fact.encryption.reason, {}, required);
+    if (fact.encryption.state === 'unknown')
+      return notAvailable(fact, fact.encryption.reason, {}, required, fact.encryption.remedy);
     const keys = fact.encryption.value;
     const base = { items: itemsValue(fact), keys: keys.map((key) => key.id).join(',') };
     // Before the provider-managed copies: a key that is going away is worse than a WARNING on a

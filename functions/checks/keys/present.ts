@@ -49,7 +49,7 @@ export const keysPresentCheck: Check<KeySecretFact> = {
   evaluate(fact): CheckOutcome {
     const required = { present: true };
     if (fact.existence.state === 'unknown')
-      return notAvailable(fact, fact.existence.reason, { present: null }, required);
+      return notAvailable(fact, fact.existence.reason, { present: null }, required, fact.existence.remedy);
     const sources = sourcesOf(fact.items);
     if (!fact.existence.value) {
       return {

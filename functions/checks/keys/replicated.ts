@@ -299,7 +299,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     const absent = absentOutcome(fact, required);
     if (absent) return absent;
     if (fact.replication.state === 'unknown')
-      return notAvailable(fact, fact.replication.reason, {}, required);
+      return notAvailable(fact, fact.replication.reason, {}, required, fact.replication.remedy);
     const replication = fact.replication.value;
     const base = { items: itemsValue(fact) };
     if (replication.kind === 'gcp-automatic' || replication.kind === 'gcp-user-managed') {

@@ -109,13 +109,18 @@ export function notAvailable(
   what: string,
   observed: FindingValues,
   required: FindingValues,
+  remedy?: string,
 ): CheckOutcome {
-  return notEvaluated(secretLabel(fact), what, { items: itemsValue(fact), ...observed }, required);
+  const outcome = notEvaluated(secretLabel(fact), what, { items: itemsValue(fact), ...observed }, required);
+  // What fixes the failed read (the grant, an explicit deny, a run again: core/key-facts.ts Reading),
+  // in place of the check's own fix, which is for a secret that is there to read.
+  return remedy === undefined ? outcome : { ...outcome, remediationText: remedy };
 }
 
 /** When the secret is absent or unknown, the metadata checks have nothing to judge. */
 export function absentOutcome(fact: KeySecretFact, required: FindingValues): CheckOutcome | undefined {
-  if (fact.existence.state === 'unknown') return notAvailable(fact, fact.existence.reason, {}, required);
+  if (fact.existence.state === 'unknown')
+    return notAvailable(fact, fact.existence.reason, {}, required, fact.existence.remedy);
   if (!fact.existence.value)
     return notAvailable(fact, 'the secret does not exist (see keys.present)', { present: false }, required);
   return undefined;

@@ -532,6 +532,8 @@ type ProvenOrUnknownCopy =
       readonly outcome: 'unknown';
       readonly says: string;
       readonly accessDenied: boolean;
+      /** What fixes a refusal no grant fixes (an explicit deny), when that refused the read. */
+      readonly remedy?: string | undefined;
       /** The command that shows the copy where it is kept ({@link withInspect}). */
       readonly inspect?: string;
     };
@@ -542,23 +544,35 @@ type ProvenOrUnknownCopy =
  * NOT_AVAILABLE, as a FAILED reading names its command ({@link unknownRemediation}).
  */
 function withInspect<T extends { readonly outcome: string }>(reading: T, inspect: string): T {
-  if (reading.outcome !== 'unknown' || ('accessDenied' in reading && reading.accessDenied === true))
+  if (
+    reading.outcome !== 'unknown' ||
+    ('accessDenied' in reading && reading.accessDenied === true) ||
+    ('remedy' in reading && reading.remedy !== undefined)
+  )
     return reading;
   return { ...reading, inspect };
 }
 
 /**
  * What to do about copies that could not be judged: the grant for Regions that refused the read
- * (`grant`, when any did), and for the others a run again (a value left out of an answer, or a read
- * that failed for a passing cause, may come through) then a look at each copy where it is kept.
+ * (`grant`, when any did), what fixes a refusal no grant fixes (an explicit deny: each reading's
+ * `remedy`, once), and for the others a run again (a value left out of an answer, or a read that
+ * failed for a passing cause, may come through) then a look at each copy where it is kept.
  * Undefined when there is nothing to say.
  */
 function unknownRemediation(
-  unknown: readonly { readonly accessDenied?: boolean; readonly inspect?: string }[],
+  unknown: readonly {
+    readonly accessDenied?: boolean;
+    readonly remedy?: string;
+    readonly inspect?: string;
+  }[],
   grant: string | undefined,
 ): string | undefined {
   const parts = grant ? [grant] : [];
-  const unexplained = unknown.filter((reading) => reading.accessDenied !== true);
+  parts.push(...new Set(unknown.flatMap((reading) => (reading.remedy ? [reading.remedy] : []))));
+  const unexplained = unknown.filter(
+    (reading) => reading.accessDenied !== true && reading.remedy === undefined,
+  );
   if (unexplained.length > 0) {
     const looks = [...new Set(unexplained.flatMap((reading) => (reading.inspect ? [reading.inspect] : [])))];
     parts.push(
@@ -612,6 +626,7 @@ function readCopy(
       outcome: 'unknown',
       says: `DescribeDBClusters of ${copy.arn} in ${region} was not read: ${copy.reason}`,
       accessDenied: copy.accessDenied,
+      ...(copy.remedy !== undefined ? { remedy: copy.remedy } : {}),
     };
   }
   const held = `\`${copy.id}\` in ${region}`;
@@ -1056,7 +1071,13 @@ const REPLICATED_RETENTION_RANGE = { min: 1, max: 35 } as const;
 function readReplication(fact: PitrFact, backup: ReplicatedBackup, { policy, now }: CheckContext): Reading {
   const { region } = backup;
   if (!backup.read)
-    return { region, outcome: 'unknown', says: backup.reason, accessDenied: backup.accessDenied };
+    return {
+      region,
+      outcome: 'unknown',
+      says: backup.reason,
+      accessDenied: backup.accessDenied,
+      ...(backup.remedy !== undefined ? { remedy: backup.remedy } : {}),
+    };
   if (!backup.listed)
     return {
       region,

@@ -484,7 +484,8 @@ export function globalRoleNotKnown(
     remediationText: fact.aurora?.globalRolePermission
       ? // A List-level call on the account's global clusters (infra/permissions.ts globalClustersDescribeStatement).
         grantAndRerun(fact.aurora.globalRolePermission, 'the global clusters of this account')
-      : `Find its role with \`${describeGlobalClusterCommand(fact)}\` (GlobalClusterMembers: IsWriter true is the primary). If it is the primary, add a writer DB instance (a primary without one takes no writes) and the next audit judges it on its own; if it is a headless secondary, make sure the policy selects the primary (tag or identifier).`,
+      : (fact.aurora?.globalRoleRemedy ??
+        `Find its role with \`${describeGlobalClusterCommand(fact)}\` (GlobalClusterMembers: IsWriter true is the primary). If it is the primary, add a writer DB instance (a primary without one takes no writes) and the next audit judges it on its own; if it is a headless secondary, make sure the policy selects the primary (tag or identifier).`),
   };
 }
 
