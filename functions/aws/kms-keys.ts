@@ -9,7 +9,15 @@
  * `ValidTo`, sent only for imported key material that expires; `Arn`, the key an alias points to).
  */
 import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
-import { CloudApiError, describeError, errorCode, saysNothingOfTheResource } from '../core/errors.ts';
+import {
+  CloudApiError,
+  describeError,
+  errorCode,
+  explicitDenyIn,
+  explicitDenyWords,
+  isPermissionRefusal,
+  saysNothingOfTheResource,
+} from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { isKmsAlias } from '../core/kms-key-states.ts';
 import type { AuditedAccount, AwsClientFactory } from './clients.ts';
@@ -140,7 +148,8 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
     return {
       id: keyId,
       manager: undefined,
-      ...(errorCode(error) === 'AccessDeniedException' ? { denied: true } : {}),
+      // A refusal a grant fixes; not an explicit deny, which no allow overrides (core/errors.ts).
+      ...(isPermissionRefusal(error) ? { denied: true } : {}),
       unreadReason: unreadReasonOf(error, keyId),
     };
   }
@@ -150,8 +159,9 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
 const DESCRIBE_KEY_DENIED = 'DescribeKey was denied (AccessDeniedException)';
 
 /**
- * Whether a key is unread because DescribeKey was refused (AccessDeniedException): the only
- * answer a missing grant gives. A key not found (`deleted`) or any other failure is not about the
+ * Whether a key is unread because DescribeKey was refused (AccessDeniedException) for want of a
+ * grant: the only answer a missing grant gives, though not every such answer is one (an explicit
+ * deny, which no allow overrides: core/errors.ts isPermissionRefusal). A key not found (`deleted`) or any other failure is not about the
  * caller's permissions, so no caller says a grant is why. Read from the `denied` fact
  * {@link describeKmsKey} records, never from the reason's words, which may be reworded.
  */
@@ -186,8 +196,13 @@ export function withUngrantedAccountNote(
   };
 }
 
+/** Who made the call, as a refusal of a key names it: the roles that describe keys through here. */
+const CALLING_ROLE = 'the role that made the call (the audit, readiness, snapshot or chat-action role)';
+
 /**
- * Why a key is unread. A denial names the permission and the key: KMS authorizes DescribeKey on
+ * Why a key is unread. An explicit deny says what lifts it (core/errors.ts explicitDenyWords: no
+ * grant overrides it; only its policy type is taken from AWS's words, never the caller's ARN). Any
+ * other denial names the permission and the key: KMS authorizes DescribeKey on
  * another account's key only when the caller's IAM policy and the key policy both allow it (KMS
  * developer guide, "Allowing users in other accounts to use a KMS key"). The audit, readiness, snapshot
  * and chat-action roles all describe keys through here, so the denied one is named by what it did,
@@ -195,8 +210,12 @@ export function withUngrantedAccountNote(
  */
 function unreadReasonOf(error: unknown, keyId: string): string {
   const code = errorCode(error);
+  const deny = code === 'AccessDeniedException' ? explicitDenyIn(error) : undefined;
+  if (deny !== undefined) {
+    return `DescribeKey was refused (${code}): ${explicitDenyWords(deny, CALLING_ROLE)}`;
+  }
   if (code === 'AccessDeniedException') {
-    return `${DESCRIBE_KEY_DENIED}: the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
+    return `${DESCRIBE_KEY_DENIED}: ${CALLING_ROLE} needs kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
   }
   return `DescribeKey failed: ${code}`;
 }

@@ -27,6 +27,9 @@ const PRIVATE = 'aaaaaaaa-0000-4000-8000-000000000002';
 const SHARED_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${SHARED}`;
 const PRIVATE_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${PRIVATE}`;
 const BYOK = 'aaaaaaaa-0000-4000-8000-000000000003';
+/** A central key an explicit deny in a service control policy keeps every caller from describing. */
+const FENCED = 'aaaaaaaa-0000-4000-8000-000000000004';
+const FENCED_ARN = `arn:aws:kms:us-east-2:${CENTRAL}:key/${FENCED}`;
 /** A key of the audited account that no longer exists (deleted once its waiting period ended). */
 const GONE_ARN = `arn:aws:kms:us-east-2:${ACCOUNT}:key/aaaaaaaa-0000-4000-8000-00000000dead`;
 /** A key of the central account that no longer exists. */
@@ -54,6 +57,13 @@ beforeAll(async () => {
             // The central account's key policy lets the audited account describe this key only.
             { id: SHARED, account: CENTRAL, region: 'us-east-2', keyPolicyAccounts: [ACCOUNT] },
             { id: PRIVATE, account: CENTRAL, region: 'us-east-2' },
+            {
+              id: FENCED,
+              account: CENTRAL,
+              region: 'us-east-2',
+              keyPolicyAccounts: [ACCOUNT],
+              explicitDeny: 'service control policy',
+            },
             // Imported key material that KMS deletes in 5 days (ValidTo).
             { id: BYOK, region: 'us-east-2', aliases: ['alias/certctl-byok'], validTo: '+5d' },
           ],
@@ -103,6 +113,24 @@ describe('kmsKeyDescriber, a key in a central key account', () => {
     expect(key.unreadReason).toBe(
       `DescribeKey was denied (AccessDeniedException): the role that made the call (the audit, readiness, snapshot or chat-action role) needs kms:DescribeKey on ${PRIVATE_ARN}, from its IAM policy and, for a key of another account, from the key policy`,
     );
+  });
+});
+
+describe('kmsKeyDescriber, a key an explicit deny refuses', () => {
+  it('leaves it unread saying what lifts the deny, not a grant, and not as a refusal a grant fixes', async () => {
+    // Act
+    const key = await kmsKeyDescriber((region) => factory.client(KMSClient, region))(FENCED_ARN, 'us-east-2');
+    // The key's account is not listed: the note on ungranted accounts is for a grant, not for this.
+    const noted = withUngrantedAccountNote(key, FENCED_ARN, ACCOUNT, []);
+    // Assess: no allow overrides an explicit deny, so no grant is named; the caller's ARN is not quoted.
+    expect(key.manager).toBeUndefined();
+    expect(key.denied).toBeUndefined();
+    expect(key.unreadReason).toBe(
+      "DescribeKey was refused (AccessDeniedException): an explicit deny in a service control policy refuses the call: a grant to the role that made the call (the audit, readiness, snapshot or chat-action role) cannot override it; ask the organization's administrators to exempt the role from it",
+    );
+    expect(noted.unreadReason).toBe(key.unreadReason);
+    expect(key.unreadReason).not.toContain('needs kms:DescribeKey');
+    expect(key.unreadReason).not.toContain('assumed-role');
   });
 });
 

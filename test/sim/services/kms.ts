@@ -47,6 +47,22 @@ const keySchema = z.strictObject({
    * cross-account call no key policy allows.
    */
   keyPolicyAccounts: z.array(accountIdSchema).default([]),
+  /**
+   * A Deny statement of this policy type refuses every caller's kms:DescribeKey on the key (an SCP
+   * of the organization, the key policy, a permissions boundary…): KMS answers AccessDeniedException
+   * "… with an explicit deny in a <type>", which no allow overrides.
+   */
+  explicitDeny: z
+    .enum([
+      'service control policy',
+      'resource control policy',
+      'permissions boundary',
+      'identity-based policy',
+      'resource-based policy',
+      'VPC endpoint policy',
+      'session policy',
+    ])
+    .optional(),
 });
 
 /**
@@ -165,6 +181,13 @@ export class KmsService extends AwsJsonFaults implements SimService {
       );
     }
     const callerAccount = request.callerAccount;
+    if (key.explicitDeny !== undefined) {
+      return awsJsonError(
+        400,
+        'AccessDeniedException',
+        `User: arn:aws:sts::${callerAccount ?? account}:assumed-role/audit/session is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:${region}:${account}:key/${key.id} with an explicit deny in ${/^[aeiou]/i.test(key.explicitDeny) ? 'an' : 'a'} ${key.explicitDeny}`,
+      );
+    }
     const allowed =
       key.account === callerAccount ||
       (callerAccount !== undefined && key.keyPolicyAccounts.includes(callerAccount));
