@@ -24,7 +24,8 @@
  * the audit role's region-scoped grants (kms:Decrypt through S3, Security Hub import) follow the
  * policy, so in a deployed stack the ranged reads of an SSE-KMS dump there are refused. Such a
  * refusal (AccessDenied naming kms:Decrypt, or a bare "Access Denied", which S3 also answers for a
- * missing s3:GetObject) is kept as `denied` on the reading, for the checks to name the grant.
+ * missing s3:GetObject) is kept as `denied` on the reading, for the checks to name the grant; an
+ * explicit deny (a bucket policy's Deny, an SCP's…), which no grant overrides, as `explicitDeny`.
  *
  * Default encryption: SSE-S3, SSE-KMS without a key and an `alias/aws/…` alias (name or ARN) are
  * AWS-managed by name. Any other key (a key ARN, a key id, another alias) may still be the
@@ -85,6 +86,8 @@ import {
 import type { DumpsPolicy } from '../core/dumps-policy.ts';
 import {
   CloudApiError,
+  type ExplicitDenyPolicy,
+  explicitDenyIn,
   saysNothingOfTheResource,
   failScopeOnCallFailure as sharedFailScopeOnCallFailure,
 } from '../core/errors.ts';
@@ -454,6 +457,7 @@ type RangeReading =
       readonly archived?: string;
       readonly customerKey?: true;
       readonly denied?: 'kms' | 'unattributed';
+      readonly explicitDeny?: ExplicitDenyPolicy;
     };
 
 function byteReading(reading: RangeReading): ByteReading {
@@ -498,6 +502,13 @@ async function getRange(
     // KMS refusing S3 the decrypt of an SSE-KMS object is an AccessDenied too: named when S3's
     // message says kms:Decrypt, else indistinguishable from a missing s3:GetObject.
     if (sdkError.name === 'AccessDenied') {
+      // An explicit deny (a bucket policy's, an SCP's…) no grant overrides: its type only, as S3's
+      // message names the caller's ARN.
+      const explicitDeny = explicitDenyIn(error);
+      if (explicitDeny !== undefined) {
+        const status = sdkError.$metadata?.httpStatusCode;
+        return { state: 'unknown', reason: `AccessDenied${status ? ` (HTTP ${status})` : ''}`, explicitDeny };
+      }
       return { state: 'unknown', reason, denied: namesKmsDecrypt(error) ? 'kms' : 'unattributed' };
     }
     // An archived object (Glacier Flexible Retrieval, Deep Archive, an Intelligent-Tiering archive

@@ -8,6 +8,7 @@
  * lifecycle rule") and `unknown` as something it cannot judge. Inside a configuration, a field the
  * API did not send stays undefined, never a default.
  */
+import type { ExplicitDenyPolicy } from './errors.ts';
 import type { ResourceRef } from './finding.ts';
 import { PG_DUMP_HEADER_BYTES, type PgDumpHeaderResult, parsePgDumpHeader } from './pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from './pg-dump-tail.ts';
@@ -131,6 +132,12 @@ export interface NewestDump {
          * Undefined for any other failure.
          */
         readonly denied?: 'kms' | 'unattributed';
+        /**
+         * S3: the read was refused with AccessDenied by an explicit deny, of this policy type (a
+         * bucket policy's is `resource-based policy`: core/errors.ts explicitDenyIn), which no grant
+         * overrides; `denied` is then undefined. Undefined for any other failure.
+         */
+        readonly explicitDeny?: ExplicitDenyPolicy;
         /**
          * S3, for an archived object or a read refused with AccessDenied only: whether HeadObject,
          * which S3 answers for archived objects too with the same encryption and Object Lock headers

@@ -243,6 +243,12 @@ beforeAll(async () => {
               uploadEncryption: { algorithm: 'AES256' },
               getObjectDenied: true,
             },
+            // The bucket policy denies the audit role s3:GetObject: a Deny no grant overrides.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-policy-denies-get',
+              getObjectExplicitDeny: 'resource-based policy',
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -363,6 +369,28 @@ describe('readS3DumpFact of an SSE-KMS dump whose decrypt KMS refuses', () => {
     expect(integrity?.description).toContain(
       "S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject on certctl-dumps-locked-down/prod/*, and kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com)",
     );
+  });
+});
+
+describe('readS3DumpFact of a dump an explicit deny keeps from being read', () => {
+  it('says what lifts a bucket policy’s deny, names no grant, and quotes no caller ARN', async () => {
+    // Act
+    const fact = await read('certctl-dumps-policy-denies-get');
+    const findings = [dumpsIntegrityCheck, dumpsFreshCheck].map((check) => check.evaluate(fact, settings));
+    // Assess: before, `denied: 'unattributed'`, and the findings asked for s3:GetObject and kms:Decrypt.
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown' });
+    expect(fact.newest?.header).not.toHaveProperty('denied');
+    expect(findings[0]?.status).toBe('NOT_AVAILABLE');
+    for (const finding of findings) {
+      const text = `${finding?.description} ${finding?.remediationText ?? ''}`;
+      expect(text).toContain(
+        'an explicit deny in a resource-based policy refuses the call: a grant to the audit role cannot override it; ask the owner of the resource to exempt the role in its policy (the bucket, key or secret policy)',
+      );
+      expect(text).not.toContain('needs s3:GetObject');
+      expect(text).not.toContain('grant the read');
+      expect(text).not.toContain('assumed-role');
+      expect(text).not.toContain('bucket owner');
+    }
   });
 });
 

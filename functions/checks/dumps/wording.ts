@@ -13,6 +13,7 @@ import {
   type NewestDump,
   type ObjectRetention,
 } from '../../core/dump-facts.ts';
+import { type ExplicitDenyPolicy, explicitDenyWords } from '../../core/errors.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import {
   MAX_ARCHIVE_VERSION,
@@ -313,7 +314,8 @@ export function ungrantableWords(refused: {
 
 /**
  * The grant a read refused for want of permission lacks ({@link NewestDump} header `denied`), in
- * words; undefined for any other failure. S3: s3:GetObject on the prefix (infra/permissions.ts
+ * words; for a read an explicit deny refused (`explicitDeny`), what lifts it, as no grant overrides
+ * it (core/errors.ts explicitDenyWords); undefined for any other failure. S3: s3:GetObject on the prefix (infra/permissions.ts
  * grants it on `bucket/prefix*`), and, as S3 answers a refused decrypt alike, kms:Decrypt: KMS
  * decrypts an SSE-KMS object for S3 only under the audit role's kms:Decrypt through S3 in the
  * bucket's region (`kms:ViaService`, infra/permissions.ts DecryptDumpHeadersThroughS3), which
@@ -326,9 +328,11 @@ export function deniedReadWords(
   refused: {
     readonly reason: string;
     readonly denied?: 'kms' | 'unattributed';
+    readonly explicitDeny?: ExplicitDenyPolicy;
     readonly metadata?: { readonly state: 'read' | 'unknown' };
   },
 ): string | undefined {
+  if (refused.explicitDeny !== undefined) return explicitDenyWords(refused.explicitDeny);
   if (refused.denied === undefined) return undefined;
   if (fact.location.provider === 'gcp') {
     return `the audit's service account needs storage.objects.get on the objects under ${locationLabel(fact)}`;
@@ -478,6 +482,7 @@ export type NewestShows =
       readonly archived?: string;
       readonly customerKey?: true;
       readonly denied?: 'kms' | 'unattributed';
+      readonly explicitDeny?: ExplicitDenyPolicy;
       readonly metadata?: { readonly state: 'read' | 'unknown' };
     };
 
@@ -485,13 +490,14 @@ export function newestShows(newest: NewestDump): NewestShows {
   // The listing's size alone shows an empty object is no dump, whether or not its bytes were read.
   if (holdsNoDump(newest.object)) return { shows: 'other', words: NOT_PG_DUMP_WORDS.empty };
   if (newest.header.state === 'unknown') {
-    const { reason, archived, customerKey, denied, metadata } = newest.header;
+    const { reason, archived, customerKey, denied, explicitDeny, metadata } = newest.header;
     return {
       shows: 'nothing',
       reason,
       ...(archived === undefined ? {} : { archived }),
       ...(customerKey ? { customerKey } : {}),
       ...(denied === undefined ? {} : { denied }),
+      ...(explicitDeny === undefined ? {} : { explicitDeny }),
       ...(metadata === undefined ? {} : { metadata }),
     };
   }

@@ -189,6 +189,23 @@ const bucketSchema = z.strictObject({
    */
   getObjectDenied: z.boolean().default(false),
   /**
+   * A Deny statement of this policy type refuses s3:GetObject on the bucket's objects (the bucket
+   * policy: `resource-based policy`; an SCP, a permissions boundary…): GetObject answers 403
+   * AccessDenied "… with an explicit deny in a <type>", naming the caller's ARN as S3 does, and
+   * HeadObject (the same action) a bare 403.
+   */
+  getObjectExplicitDeny: z
+    .enum([
+      'service control policy',
+      'resource control policy',
+      'permissions boundary',
+      'identity-based policy',
+      'resource-based policy',
+      'VPC endpoint policy',
+      'session policy',
+    ])
+    .optional(),
+  /**
    * Other accounts a bucket policy lets read the bucket (its objects, listing and settings, not
    * writes), as a bucket of another account than the policy names can be read by the audit.
    */
@@ -461,6 +478,18 @@ export class S3Sim implements SimService {
       return head
         ? headError(403, regionHeader)
         : s3Error(403, 'AccessDenied', 'Access Denied', {}, regionHeader);
+    }
+    const deny = bucket.getObjectExplicitDeny;
+    if (deny !== undefined && (operation === 'GetObject' || operation === 'HeadObject')) {
+      return head
+        ? headError(403, regionHeader)
+        : s3Error(
+            403,
+            'AccessDenied',
+            `User: arn:aws:sts::${request.callerAccount ?? bucket.account}:assumed-role/audit/session is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::${bucket.name}/${key}" with an explicit deny in ${/^[aeiou]/i.test(deny) ? 'an' : 'a'} ${deny}`,
+            {},
+            regionHeader,
+          );
     }
     if (operation !== 'GetBucketLocation' && request.signingRegion !== bucket.region) {
       const optIn =
