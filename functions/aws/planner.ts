@@ -13,7 +13,15 @@
  */
 import { STSClient } from '@aws-sdk/client-sts';
 import type { PlannedScope, ScopePlace } from '../core/audit.ts';
-import { CloudApiError, CredentialsError, describeError, errorCode } from '../core/errors.ts';
+import {
+  CloudApiError,
+  CredentialsError,
+  describeError,
+  errorCode,
+  explicitDenyIn,
+  explicitDenyWords,
+  isPermissionRefusal,
+} from '../core/errors.ts';
 import type { CheckGroup } from '../core/finding.ts';
 import { pageTokens } from '../core/paging.ts';
 import type { Policy } from '../core/policy.ts';
@@ -279,6 +287,25 @@ async function loadAccountApi(
   return { AccountClient, paginateListRegions };
 }
 
+/**
+ * Why a region listing failed and what fixes it: an explicit deny (core/errors.ts explicitDenyIn),
+ * which no grant overrides, by its policy type alone, as AWS's message names the caller's ARN; the
+ * grant for a refusal a grant fixes (isPermissionRefusal); a run again for any other failure. Each
+ * may be spared by listing the regions in the policy.
+ */
+function listingFailureWords(error: unknown): string {
+  const orList = 'list the regions in policy.aws.regions.';
+  const deny = explicitDenyIn(error);
+  if (deny !== undefined) {
+    const words = explicitDenyWords(deny);
+    return `${errorCode(error)}. ${words[0]?.toUpperCase()}${words.slice(1)}, or ${orList}`;
+  }
+  const fix = isPermissionRefusal(error)
+    ? `Grant account:ListRegions to the audit role or ${orList}`
+    : `Run the audit again, or ${orList}`;
+  return `${describeError(error)}. ${fix}`;
+}
+
 /** The regions enabled in an account (opted in or enabled by default), sorted. */
 async function enabledRegions(
   { AccountClient, paginateListRegions }: AccountApi,
@@ -303,7 +330,7 @@ async function enabledRegions(
     }
   } catch (error) {
     throw new CloudApiError(
-      `Account ListRegions failed for account ${account.accountId} (called in ${homeRegion}): ${describeError(error)}. Grant account:ListRegions to the audit role or list the regions in policy.aws.regions.`,
+      `Account ListRegions failed for account ${account.accountId} (called in ${homeRegion}): ${listingFailureWords(error)}`,
       errorCode(error),
       { cause: error },
     );

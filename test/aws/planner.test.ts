@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { type PlanAwsScopesOptions, planAwsScopes } from '../../functions/aws/planner.ts';
+import { failedScopeAdvice, type PlannedScope, toScopePlan } from '../../functions/core/audit.ts';
 import { CloudApiError, CredentialsError } from '../../functions/core/errors.ts';
 import { type Policy, type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
 import { runnableScope } from '../../functions/jobs/audit.ts';
@@ -222,6 +223,54 @@ describe('planAwsScopes', () => {
         'Account ListRegions failed for account 111111111111 (called in us-east-1)',
       ),
     });
+  });
+
+  it('says what lifts an explicit deny of ListRegions, not a grant, and quotes no caller ARN', async () => {
+    // Prepare: AWS's words name the caller's ARN and the policy type that denies.
+    accountMock
+      .on(ListRegionsCommand)
+      .rejects(
+        Object.assign(
+          new Error(
+            'User: arn:aws:sts::111111111111:assumed-role/backup-guard-audit/s is not authorized to perform: account:ListRegions with an explicit deny in a service control policy',
+          ),
+          { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } },
+        ),
+      );
+    // Act
+    const scopes = await planAwsScopes(policy({ aws: { accounts: [MEMBER_A] } }), factory, {
+      groups: ['pitr'],
+    });
+    const failure = scopes[0]?.failure;
+    const rejected = await toScopePlan(scopes[0] as PlannedScope, async () => [])
+      .collect()
+      .catch((error: unknown) => error);
+    // Assess: before, 'Grant account:ListRegions to the audit role …' after AWS's whole message.
+    expect(failure?.code).toBe('AccessDeniedException');
+    expect(failure?.message).toBe(
+      "Account ListRegions failed for account 111111111111 (called in us-east-1): AccessDeniedException. An explicit deny in a service control policy refuses the call: a grant to the audit role cannot override it; ask the organization's administrators to exempt the role from it, or list the regions in policy.aws.regions.",
+    );
+    expect(failedScopeAdvice(rejected)).toBe(
+      "An explicit deny in a service control policy refuses the call: a grant to the audit role cannot override it; ask the organization's administrators to exempt the role from it, then run the audit again.",
+    );
+  });
+
+  it('names no grant for a ListRegions failure that is no refusal', async () => {
+    // Prepare
+    accountMock.on(ListRegionsCommand).rejects(
+      Object.assign(new Error('internal error'), {
+        name: 'InternalServerException',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
+    // Act
+    const scopes = await planAwsScopes(policy({ aws: { accounts: [MEMBER_A] } }), factory, {
+      groups: ['pitr'],
+    });
+    // Assess: before, 'Grant account:ListRegions to the audit role …' for a server error.
+    expect(scopes[0]?.failure?.message).toBe(
+      'Account ListRegions failed for account 111111111111 (called in us-east-1): internal error. Run the audit again, or list the regions in policy.aws.regions.',
+    );
   });
 
   it('plans a failing whole-account scope when a region page repeats the NextToken it was asked with', async () => {
