@@ -84,14 +84,25 @@ async function scan(identifier?: string, waitMinutes?: number): Promise<Maintena
 
 describe('maintenance scan once per request', () => {
   it('takes no snapshot of its own on the next scan after its first scan waited for another request’s', async () => {
-    // Prepare: a chat request's snapshot of certctl-prod-db is being created when the scan runs.
+    // Prepare: a chat request's snapshot of certctl-prod-db is being created when the scan runs: the
+    // simulator's clock is held until the scan has listed the snapshots and polled the one it waits
+    // for (its second DescribeDBSnapshots follows the first's answer). Left to the real clock, a scan
+    // that reaches its listing more than the snapshot's 1.5 s after the create (a loaded machine)
+    // finds it available, not being created, and rightly takes the event's own: no waiting tested.
+    clock.hold();
     const other = await runSnapshotJob(
       { requestId: 'CHG-9', ticket: 'CHG-9', reason: 'CA rotation', requestedBy: 'alice', wait: false },
       harness.deps(fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db'] } })),
     );
+    const describes = () => harness.sim.stats().byOperation['rds:DescribeDBSnapshots'] ?? 0;
+    const before = describes();
 
     // Act: the scan waits for it; the next scans (the schedule, an AWS Health event) see the same event.
-    const first = await scan();
+    // Its wait (one minute) outlasts a slow machine's polls; it ends at the snapshot's first poll after.
+    const waiting = scan('certctl-prod-db', 1);
+    await vi.waitFor(() => expect(describes()).toBeGreaterThanOrEqual(before + 2), { timeout: 60_000 });
+    clock.release();
+    const first = await waiting;
     const second = await scan();
     const third = await scan();
 
