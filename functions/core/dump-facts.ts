@@ -568,6 +568,15 @@ export function clockContradictedBy(
   listing: DumpListing,
   now: Date,
 ): (DumpObject & { readonly lastModified: Date }) | undefined {
+  if (listing.state !== 'read') return undefined;
+  // One pass first: every check of every location asks, and on a clock that is right (nearly every
+  // run) nothing is dated after it, so the listing is not sorted for nothing (newestObject sorts).
+  const latest = now.getTime() + CLOCK_SKEW_TOLERANCE_MS;
+  if (
+    !listing.objects.some((object) => (object.lastModified?.getTime() ?? Number.NEGATIVE_INFINITY) > latest)
+  ) {
+    return undefined;
+  }
   const newest = newestObject(listing);
   const written = newest?.lastModified;
   if (newest === undefined || written === undefined) return undefined;
