@@ -421,9 +421,16 @@ const EXPLICIT_DENY_FIXES = {
 /** A policy type an AWS explicit deny names ({@link EXPLICIT_DENY_FIXES}), or `policy` when it names none. */
 export type ExplicitDenyPolicy = keyof typeof EXPLICIT_DENY_FIXES;
 
+/** The policy types an explicit deny may name, as AWS writes them (the simulator's denies use them too). */
+export const EXPLICIT_DENY_POLICY_TYPES = Object.keys(EXPLICIT_DENY_FIXES).filter(
+  (type): type is Exclude<ExplicitDenyPolicy, 'policy'> => type !== 'policy',
+) as [Exclude<ExplicitDenyPolicy, 'policy'>, ...Exclude<ExplicitDenyPolicy, 'policy'>[]];
+
 /** "with an explicit deny in a(n) <type>", case aside (an SCP's may say "Service Control Policy"). */
-const EXPLICIT_DENY =
-  /\bexplicit deny(?: in (?:an?|the) (service control policy|resource control policy|permissions boundary|identity-based policy|resource-based policy|VPC endpoint policy|session policy))?/i;
+const EXPLICIT_DENY = new RegExp(
+  `\\bexplicit deny(?: in (?:an?|the) (${EXPLICIT_DENY_POLICY_TYPES.join('|')}))?`,
+  'i',
+);
 
 /**
  * Which policy type refused an AWS call with an explicit deny, read from the message of an
@@ -439,8 +446,7 @@ export function explicitDenyIn(error: unknown): ExplicitDenyPolicy | undefined {
     const said = isAccessDenied(current) && typeof message === 'string' ? EXPLICIT_DENY.exec(message) : null;
     if (said) {
       const type = said[1]?.toLowerCase();
-      if (type === undefined) return 'policy';
-      return type === 'vpc endpoint policy' ? 'VPC endpoint policy' : (type as ExplicitDenyPolicy);
+      return EXPLICIT_DENY_POLICY_TYPES.find((named) => named.toLowerCase() === type) ?? 'policy';
     }
     current = cause;
   }

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { EXPLICIT_DENY_POLICY_TYPES } from '../../../functions/core/errors.ts';
 import { accountIdSchema, regionSchema, simTimeSchema } from '../scenario-fields.ts';
 import type { SimContext, SimRequest, SimResponse, SimService } from '../service.ts';
 import { AwsJsonFaults, awsJson, awsJsonError } from './aws-json.ts';
@@ -52,17 +53,7 @@ const keySchema = z.strictObject({
    * of the organization, the key policy, a permissions boundary…): KMS answers AccessDeniedException
    * "… with an explicit deny in a <type>", which no allow overrides.
    */
-  explicitDeny: z
-    .enum([
-      'service control policy',
-      'resource control policy',
-      'permissions boundary',
-      'identity-based policy',
-      'resource-based policy',
-      'VPC endpoint policy',
-      'session policy',
-    ])
-    .optional(),
+  explicitDeny: z.enum(EXPLICIT_DENY_POLICY_TYPES).optional(),
 });
 
 /**

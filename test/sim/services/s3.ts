@@ -31,6 +31,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as z from 'zod';
+import { EXPLICIT_DENY_POLICY_TYPES } from '../../../functions/core/errors.ts';
 import type { InjectedFailure } from '../faults.ts';
 import { escapeXml } from '../protocols/aws-query.ts';
 import type { Scenario } from '../scenario.ts';
@@ -194,17 +195,7 @@ const bucketSchema = z.strictObject({
    * AccessDenied "… with an explicit deny in a <type>", naming the caller's ARN as S3 does, and
    * HeadObject (the same action) a bare 403.
    */
-  getObjectExplicitDeny: z
-    .enum([
-      'service control policy',
-      'resource control policy',
-      'permissions boundary',
-      'identity-based policy',
-      'resource-based policy',
-      'VPC endpoint policy',
-      'session policy',
-    ])
-    .optional(),
+  getObjectExplicitDeny: z.enum(EXPLICIT_DENY_POLICY_TYPES).optional(),
   /**
    * Other accounts a bucket policy lets read the bucket (its objects, listing and settings, not
    * writes), as a bucket of another account than the policy names can be read by the audit.
