@@ -7,13 +7,25 @@
  *   PASSED, and is marked failed so no publisher resolves or archives anything inside it;
  * - a check that throws on one resource yields NOT_AVAILABLE for that check and resource only,
  *   marked `internalError` (a bug of ours, not a permission problem); every other check and
- *   resource of the scope is still judged, and publishers leave that finding's earlier state alone.
+ *   resource of the scope is still judged, and publishers leave that finding's earlier state alone;
+ * - two findings of one run that would be one finding in Security Hub (one check, one resource read
+ *   twice) are one: kept once when alike, and when they differ reported once as an internal error,
+ *   NOT_AVAILABLE, naming both ({@link oneFindingPerIdentity}), so the run's other findings publish.
  *
  * A scope is a unit of work: {@link PlannedScope} serializes, {@link runAudit} runs any subset of a
  * plan, and {@link mergeReports} joins reports of separate runs (other processes, other machines)
  * with the same lifecycle safety, because that safety is a property of each scope's outcome.
  */
-import { type Check, type CheckContext, KEEP_ALIVE_DAYS, toFinding } from './check.ts';
+import {
+  type Check,
+  type CheckContext,
+  type CheckMetadata,
+  KEEP_ALIVE_DAYS,
+  NOT_AVAILABLE_SEVERITY,
+  NOT_VERIFIED_TITLE_PREFIX,
+  titleFor,
+  toFinding,
+} from './check.ts';
 import {
   CloudApiError,
   CredentialsError,
@@ -30,6 +42,9 @@ import {
   type CheckGroup,
   type ComplianceStatus,
   type Finding,
+  findingIdentity,
+  findingPlace,
+  findingSubject,
   groupResources,
   type Provider,
   type ResourceRef,
@@ -576,20 +591,25 @@ export function mergeReports(reports: readonly AuditReport[]): AuditReport {
     }
   });
   // Each finding once: from the report whose evaluation of its scope was kept; a finding of no scope
-  // of its report (a hand-made report) by its own evaluation time, the first of equals.
-  const byIdentity = new Map<string, Finding>();
+  // of its report (a hand-made report) by its own evaluation time, the first of equals. Findings of
+  // one identity that kept evaluations of two scopes both hold (a resource read in two scopes of a
+  // fan-out's batches) supersede neither: they are settled as one run's are (oneFindingPerIdentity).
+  const byIdentity = new Map<string, { finding: Finding; judged: boolean }>();
+  const copies: Finding[] = [];
   sources.forEach(({ report, scopeOf }, index) => {
     for (const finding of report.findings) {
       const key = scopeOf(finding);
       if (key !== undefined && chosen.get(key)?.report !== index) continue;
-      const identity = `${finding.checkId}\n${resourceKey(finding.resource)}`;
+      const identity = findingIdentity(finding);
       const earlier = byIdentity.get(identity);
-      if (!earlier || timeOf(finding.evaluatedAt) > timeOf(earlier.evaluatedAt)) {
-        byIdentity.set(identity, finding);
+      if (earlier?.judged && key !== undefined) copies.push(finding);
+      else if (!earlier || timeOf(finding.evaluatedAt) > timeOf(earlier.finding.evaluatedAt)) {
+        byIdentity.set(identity, { finding, judged: key !== undefined });
       }
     }
   });
-  const findings = sortFindings([...byIdentity.values()]);
+  const kept = [...byIdentity.values()].map(({ finding }) => finding);
+  const findings = sortFindings(copies.length === 0 ? kept : oneFindingPerIdentity([...kept, ...copies]));
   const scopes = [...chosen.values()].map(({ outcome }) => outcome);
   const now = new Date().toISOString();
   const unplanned = reports.flatMap((report) => report.unplanned ?? []);
@@ -781,15 +801,178 @@ export async function runAudit<F extends Fact>(options: RunAuditOptions<F>): Pro
     },
     { start: 'first-alone' },
   );
-  sortFindings(findings);
-  COUNTED.set(findings, counts);
+  const metadata = new Map(options.checks.map(({ metadata }) => [metadata.id, metadata] as const));
+  const once = oneFindingPerIdentity(findings, metadata);
+  const settled = once === findings ? counts : countStatuses(once);
+  sortFindings(once);
+  COUNTED.set(once, settled);
   return {
     startedAt: startedAt.toISOString(),
     finishedAt: now().toISOString(),
-    findings,
+    findings: once,
     scopes: outcomes,
-    counts: { ...counts },
+    counts: { ...settled },
   };
+}
+
+/**
+ * `findings` with each {@link findingIdentity} once; the same array when none is there twice (one
+ * pass, the placed subject made once per run of findings sharing a resource object).
+ *
+ * Two findings of one identity would be one finding in Security Hub, which refuses the publication
+ * that holds both (publish/security-hub/lifecycle.ts). They come of a defect of ours: a collector
+ * that yields one resource twice (a listing paged while it changed, two names of one secret), or
+ * two checks of one id. Alike but for `evaluatedAt` (the same resource read twice, alike), one is
+ * kept, the first. Otherwise neither can be trusted, and a PASSED one must not resolve what
+ * Security Hub holds: both give way, at the first one's place, to one NOT_AVAILABLE internal-error
+ * finding naming their results ({@link settleCopies}), which publishers treat as a check that threw
+ * (the earlier finding left as it was) and the metrics count as a check error.
+ */
+export function oneFindingPerIdentity(
+  findings: Finding[],
+  metadata: ReadonlyMap<string, CheckMetadata> = new Map(),
+): Finding[] {
+  // The first finding of each check, by subject and then by the Security Hub it goes to, looked up
+  // once per run of findings sharing a resource: the subject is mostly the resource's ARN or
+  // selfLink itself (no string made), and a resource's few checks are told apart along a short list.
+  // An identity string made and hashed per finding cost 30,000 findings about as much CPU as
+  // sorting them (some 6 ms), this about half.
+  const bySubject = new Map<string, Placed[]>();
+  let copies: Map<Finding, Finding[]> | undefined;
+  let resource: ResourceRef | undefined;
+  let scopeRegion: string | undefined;
+  let firsts: Finding[] = [];
+  for (const finding of findings) {
+    if (finding.resource !== resource || finding.scopeRegion !== scopeRegion) {
+      resource = finding.resource;
+      scopeRegion = finding.scopeRegion;
+      firsts = firstsOf(bySubject, finding);
+    }
+    let earlier: Finding | undefined;
+    for (const first of firsts) {
+      if (first.checkId === finding.checkId) {
+        earlier = first;
+        break;
+      }
+    }
+    if (earlier === undefined) {
+      firsts.push(finding);
+      continue;
+    }
+    copies ??= new Map();
+    const same = copies.get(earlier);
+    if (same) same.push(finding);
+    else copies.set(earlier, [earlier, finding]);
+  }
+  if (copies === undefined) return findings;
+  const settled = copies;
+  const dropped = new Set([...settled.values()].flatMap((same) => same.slice(1)));
+  return findings.flatMap((finding) => {
+    if (dropped.has(finding)) return [];
+    const same = settled.get(finding);
+    return same ? [settleCopies(same, metadata.get(finding.checkId))] : [finding];
+  });
+}
+
+/** The first findings of one subject that go to one Security Hub ({@link findingPlace}). */
+interface Placed {
+  readonly account: string;
+  readonly region: string;
+  readonly firsts: Finding[];
+}
+
+/**
+ * The first findings so far of `finding`'s subject and place, which make its identity with its check
+ * ({@link findingIdentity}): added to `bySubject` when there are none yet.
+ */
+function firstsOf(bySubject: Map<string, Placed[]>, finding: Finding): Finding[] {
+  const { account, region } = findingPlace(finding);
+  const subject = findingSubject(finding.resource);
+  const placed = bySubject.get(subject);
+  const known = placed?.find((entry) => entry.account === account && entry.region === region);
+  if (known) return known.firsts;
+  const entry: Placed = { account, region, firsts: [] };
+  if (placed) placed.push(entry);
+  else bySubject.set(subject, [entry]);
+  return entry.firsts;
+}
+
+/** Longest part of a result's description quoted in the finding of copies that differ. */
+const COPY_QUOTE_LIMIT = 160;
+/** Most results a finding of copies that differ names, the rest counted. */
+const COPIES_NAMED = 3;
+
+/**
+ * The one finding of copies that share an identity (see {@link oneFindingPerIdentity}): the first
+ * when all are alike but for `evaluatedAt`, else NOT_AVAILABLE, `internalError`, naming each
+ * different result (its status and description) and that this is a defect to report.
+ */
+function settleCopies(copies: readonly Finding[], metadata: CheckMetadata | undefined): Finding {
+  const [first] = copies as readonly [Finding, ...Finding[]];
+  const results = new Map<string, Finding>();
+  for (const copy of copies) {
+    const { evaluatedAt: _, ...content } = copy;
+    const key = canonicalJson(content);
+    if (!results.has(key)) results.set(key, copy);
+  }
+  if (results.size === 1) return first;
+  const different = [...results.values()];
+  const named = different
+    .slice(0, COPIES_NAMED)
+    .map(({ status, description }) => `${status}: "${cutText(description, COPY_QUOTE_LIMIT)}"`);
+  const more = different.length > COPIES_NAMED ? `; and ${different.length - COPIES_NAMED} more` : '';
+  const neither = different.length === 2 ? 'neither is' : 'none of them is';
+  const latest = copies.reduce(
+    (at, copy) => (copy.evaluatedAt > at ? copy.evaluatedAt : at),
+    first.evaluatedAt,
+  );
+  return {
+    checkId: first.checkId,
+    group: first.group,
+    resource: first.resource,
+    status: 'NOT_AVAILABLE',
+    severity: NOT_AVAILABLE_SEVERITY,
+    title: metadata ? titleFor(metadata, 'NOT_AVAILABLE') : notVerifiedTitle(different),
+    description: `Internal error: check ${first.checkId} gave ${different.length} different results for ${first.resource.id} in one run (${named.join('; ')}${more}), which would be one finding in Security Hub, so ${neither} reported. This is a defect in certctl-backup-guard (the resource was read twice, or two checks share one id), not a permission or configuration problem of yours; every other finding of the run is reported as usual, and an active earlier finding of this check in Security Hub is left as it was for up to ${KEEP_ALIVE_DAYS} days after its last update, then kept alive as it was, or as NOT_AVAILABLE when it last said PASSED (one archived when the resource was gone is replaced by this one).`,
+    remediation: { text: INTERNAL_ERROR_ADVICE, url: first.remediation.url },
+    observed: {
+      internalError: 'DuplicateFinding',
+      results: different.map(({ status }) => status).join('/'),
+    },
+    required: { checkEvaluated: true },
+    evaluatedAt: latest,
+    ...(first.scopeRegion === undefined ? {} : { scopeRegion: first.scopeRegion }),
+    internalError: true,
+  };
+}
+
+/**
+ * The title of a NOT_AVAILABLE finding of a check whose metadata is not at hand (a merge of reports):
+ * a NOT_AVAILABLE copy's, else `Not verified: ` and a PASSED copy's (the good state), else the check id.
+ */
+function notVerifiedTitle(copies: readonly Finding[]): string {
+  const notVerified = copies.find(({ status }) => status === 'NOT_AVAILABLE');
+  if (notVerified?.title.startsWith(NOT_VERIFIED_TITLE_PREFIX)) return notVerified.title;
+  const passed = copies.find(({ status }) => status === 'PASSED');
+  return `${NOT_VERIFIED_TITLE_PREFIX}${passed?.title ?? (copies[0] as Finding).checkId}`;
+}
+
+/** `text` cut to `max` characters with an ellipsis, a surrogate pair never split. */
+function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/** JSON of `value` with every object's keys sorted: equal for findings alike whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
 }
 
 /**

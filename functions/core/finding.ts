@@ -178,7 +178,8 @@ export interface Finding {
    */
   readonly drifting?: readonly string[];
   /**
-   * The check threw on this resource (a defect of ours): the finding is NOT_AVAILABLE, and
+   * The check threw on this resource, or gave it two different results in one run (a defect of
+   * ours, functions/core/audit.ts `oneFindingPerIdentity`): the finding is NOT_AVAILABLE, and
    * publishers leave the earlier finding of this check and resource as it was.
    */
   readonly internalError?: boolean;
@@ -206,3 +207,55 @@ export interface FindingException {
 export function resourceKey(resource: ResourceRef): string {
   return `${resource.provider}/${resource.account}/${resource.region}/${resource.type}/${resource.id}`;
 }
+
+/** The resource's stable name: its ARN, its selfLink, or provider/account/region/type/id. */
+export function resourceIdentifier(resource: ResourceRef): string {
+  if (resource.arn) return resource.arn;
+  if (resource.selfLink) return resource.selfLink;
+  return [resource.provider, resource.account, resource.region, resource.type, resource.id].join('/');
+}
+
+/**
+ * Resource types whose findings are about one part of the resource: a dump series is a key prefix
+ * of a bucket (resource id `bucket/prefix`), and two prefixes of one bucket are two findings of
+ * each check while sharing the bucket's ARN or selfLink.
+ */
+const PART_OF_RESOURCE_TYPES: ReadonlySet<ResourceType> = new Set(['AwsS3Bucket', 'GcpStorageBucket']);
+
+/**
+ * What a finding's Id names after its check (publish/security-hub/asff.ts `asffFindingId`): the
+ * resource ({@link resourceIdentifier}), and for a part of a bucket its id (`bucket/prefix`) too.
+ */
+export function findingSubject(resource: ResourceRef): string {
+  const identifier = resourceIdentifier(resource);
+  if (!PART_OF_RESOURCE_TYPES.has(resource.type) || (!resource.arn && !resource.selfLink)) return identifier;
+  return `${identifier}#${resource.id}`;
+}
+
+/**
+ * The one finding a finding is in Security Hub: its check, its {@link findingSubject} (the finding
+ * Id holds both), and for an AWS resource the account and Region whose Security Hub holds it (the
+ * region of the scope that read it, `scopeRegion`, when that is not the resource's own;
+ * publish/security-hub/asff.ts `findingDestination`). Every GCP finding goes to one central
+ * account, whatever scope read it. Two findings of one run with one identity would be imported as
+ * one (functions/core/audit.ts `oneFindingPerIdentity` keeps one, or neither when they differ).
+ */
+export function findingIdentity(finding: Pick<Finding, 'checkId' | 'resource' | 'scopeRegion'>): string {
+  const { account, region } = findingPlace(finding);
+  return `${finding.checkId}\n${account}/${region}\n${findingSubject(finding.resource)}`;
+}
+
+/**
+ * The account and Region of the Security Hub an AWS finding goes to, as far as the finding says it
+ * ({@link findingIdentity}): empty for a GCP finding, which goes to the central account.
+ */
+export function findingPlace(finding: Pick<Finding, 'resource' | 'scopeRegion'>): {
+  readonly account: string;
+  readonly region: string;
+} {
+  const { resource, scopeRegion } = finding;
+  if (resource.provider !== 'aws') return NO_PLACE;
+  const region = scopeRegion === undefined || scopeRegion === '*' ? resource.region : scopeRegion;
+  return { account: resource.account, region };
+}
+const NO_PLACE = { account: '', region: '' } as const;

@@ -13,7 +13,10 @@ export interface AuditMetricValues {
   readonly ScopesNotEvaluated: number;
   /** FAILED findings per check id. */
   readonly ChecksFailed: Readonly<Record<string, number>>;
-  /** Checks that threw (a defect of ours, NOT_AVAILABLE for that check and resource), per check id. */
+  /**
+   * Checks that threw, or gave one resource two different results in one run (a defect of ours,
+   * NOT_AVAILABLE for that check and resource), per check id.
+   */
   readonly CheckErrors: Readonly<Record<string, number>>;
   /** The scopes not evaluated, one `ScopeNotEvaluated` data point each. */
   readonly ScopeNotEvaluated: readonly Scope[];

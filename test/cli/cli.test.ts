@@ -5,12 +5,21 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, COMMANDS, describePublication, HELP, runCli } from '../../functions/cli/cli.ts';
+import type { Check } from '../../functions/core/check.ts';
+import type { ResourceRef } from '../../functions/core/finding.ts';
+import { defineCheckGroup, registerCheckGroup } from '../../functions/jobs/groups.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { loadScenario } from '../sim/scenario.ts';
 import { type Sim, startSim } from '../sim/server.ts';
 import { captureIo } from './support.ts';
 
 const run = promisify(execFile);
+
+/** What a test group's collector reads: a bucket and how old its canary object is. */
+interface CanaryFact {
+  readonly resource: ResourceRef;
+  readonly ageHours: number;
+}
 
 describe('backup-guard CLI', () => {
   it('says "unexpected error" with the stack and exits 2 when something other than a known error is thrown', async () => {
@@ -320,6 +329,87 @@ describe('backup-guard audit against the simulator', () => {
       "policy exceptions.0 ('certctl-ocps-db' in 111111111111) for pitr.lag names no resource that check judged in this run, so it applies to nothing: check its resource (and account, region)";
     expect(io.err()).toBe(`backup-guard: warning: ${warning}\n`);
     expect((JSON.parse(io.out()) as { unusedExceptions: string[] }).unusedExceptions).toEqual([warning]);
+  });
+
+  it('says in the table, the JSON and the HTML report that a check judged one resource twice with two results, and exits 2', async () => {
+    // Prepare: a registered group whose collector (a defect) yields one bucket twice, read two ways.
+    const check: Check<CanaryFact> = {
+      metadata: {
+        id: 'canary.fresh',
+        group: 'canary',
+        title: 'The canary object is fresh',
+        failedTitle: 'The canary object is stale',
+        severity: 'LOW',
+        rationale: 'test',
+        remediation: { text: 'Write the canary again.', url: 'https://example.com/canary' },
+        resourceTypes: ['AwsS3Bucket'],
+      },
+      evaluate: (fact) => ({
+        status: fact.ageHours <= 24 ? 'PASSED' : 'FAILED',
+        description: `The canary is ${fact.ageHours} hours old.`,
+        observed: { ageHours: fact.ageHours },
+        required: { ageHours: 24 },
+      }),
+    };
+    const bucket = (name: string, ageHours: number, account: string, region: string): CanaryFact => ({
+      resource: {
+        provider: 'aws',
+        account,
+        region,
+        type: 'AwsS3Bucket',
+        id: name,
+        arn: `arn:aws:s3:::${name}`,
+      },
+      ageHours,
+    });
+    const unregister = registerCheckGroup(
+      defineCheckGroup<CanaryFact>({
+        name: 'canary',
+        summary: 'a canary group for this test',
+        checks: [check],
+        collect: {
+          aws: async ({ account, region }) => [
+            bucket('canary-ok', 1, account.accountId, region),
+            bucket('canary-twice', 1, account.accountId, region),
+            bucket('canary-twice', 72, account.accountId, region),
+          ],
+        },
+      }),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'cli-'));
+    const args = ['audit', '--group', 'canary', '--region', 'us-east-1', '--endpoint-url', sim.endpoint];
+    try {
+      // Act
+      const table = captureIo();
+      const tableCode = await runCli([...args, '--quiet'], table, overrides());
+      const files = captureIo();
+      const filesCode = await runCli(
+        [...args, '--format', 'json,html', '--output-dir', dir],
+        files,
+        overrides(),
+      );
+
+      // Assess
+      const said =
+        'Internal error: check canary.fresh gave 2 different results for canary-twice in one run (PASSED: "The canary is 1 hours old."; FAILED: "The canary is 72 hours old."), which would be one finding in Security Hub, so neither is reported.';
+      expect([tableCode, filesCode]).toEqual([2, 2]);
+      expect(table.out().replace(/\s+/g, ' ')).toContain(said);
+      expect(table.out()).toContain(
+        'the audit could not complete: 1 check could not be evaluated on 1 dump series',
+      );
+      const json = JSON.parse(await readFile(join(dir, 'backup-guard-audit.json'), 'utf8')) as {
+        findings: { resource: { id: string }; status: string; description: string }[];
+      };
+      expect(json.findings.map((f) => `${f.resource.id} ${f.status}`).sort()).toEqual([
+        'canary-ok PASSED',
+        'canary-twice NOT_AVAILABLE',
+      ]);
+      expect(json.findings.find((f) => f.status === 'NOT_AVAILABLE')?.description).toContain(said);
+      const html = await readFile(join(dir, 'backup-guard-audit.html'), 'utf8');
+      expect(html).toContain(said.replaceAll('"', '&quot;'));
+    } finally {
+      unregister();
+    }
   });
 
   it('writes the report to --output and reports progress on stderr', async () => {

@@ -18,6 +18,7 @@ import {
 import { type Check, defineRegistry } from '../../functions/core/check.ts';
 import { CloudApiError, CredentialsError } from '../../functions/core/errors.ts';
 import type { Finding, ResourceRef } from '../../functions/core/finding.ts';
+import { auditMetricValues } from '../../functions/core/metrics.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 
 interface FakeFact {
@@ -1593,5 +1594,158 @@ describe('a tagged read replica whose source is in another Region', () => {
     expect(coverageProblems(covered)).toEqual([
       'replica-of-untagged-src carries the target tag certctl:backup-guard=enabled but is a cross-Region read replica of untagged-src in us-east-1, which does not: tag the source to audit it',
     ]);
+  });
+});
+
+describe('one finding Id produced twice in one run', () => {
+  /** An RDS database with its ARN, as the PITR collector reads it: the finding Id names the ARN. */
+  const arnDb = (region: string, id: string, retentionDays: number): FakeFact => ({
+    resource: {
+      ...db(region, id, retentionDays).resource,
+      arn: `arn:aws:rds:${region}:111111111111:db:${id}`,
+    },
+    retentionDays,
+  });
+  /** A second check, so the duplicated database has a finding that does not differ. */
+  const presentDbCheck: Check<FakeFact> = {
+    ...presentCheck,
+    metadata: { ...retentionCheck.metadata, id: 'pitr.fake-present' },
+  };
+
+  it('reports a check that judged one resource twice with two results once, NOT_AVAILABLE naming both, and every other finding as usual', async () => {
+    // Prepare: a collector defect yields database b twice, read with two different retentions.
+    const facts = [arnDb('eu-west-1', 'a', 35), arnDb('eu-west-1', 'b', 35), arnDb('eu-west-1', 'b', 7)];
+
+    // Act
+    const report = await runAudit({
+      plans: [plan('eu-west-1', facts), plan('us-east-1', [arnDb('us-east-1', 'c', 35)])],
+      checks: [retentionCheck, presentDbCheck],
+      policy,
+      now,
+    });
+
+    // Assess: b's retention is neither PASSED nor FAILED; its other check agreed and is kept once.
+    const lines = report.findings.map((f) => `${f.checkId} ${f.resource.id} ${f.status}`).sort();
+    expect(lines).toEqual([
+      'pitr.fake-present a PASSED',
+      'pitr.fake-present b PASSED',
+      'pitr.fake-present c PASSED',
+      'pitr.fake-retention a PASSED',
+      'pitr.fake-retention b NOT_AVAILABLE',
+      'pitr.fake-retention c PASSED',
+    ]);
+    const twice = report.findings.find((f) => f.checkId === 'pitr.fake-retention' && f.resource.id === 'b');
+    expect(twice).toMatchObject({
+      internalError: true,
+      severity: 'MEDIUM',
+      title: 'Not verified: Retention is long enough',
+      observed: { internalError: 'DuplicateFinding', results: 'PASSED/FAILED' },
+      required: { checkEvaluated: true },
+      resource: { arn: 'arn:aws:rds:eu-west-1:111111111111:db:b' },
+    });
+    expect(twice?.description).toContain(
+      'Internal error: check pitr.fake-retention gave 2 different results for b in one run (PASSED: "retention 35"; FAILED: "retention 7"), which would be one finding in Security Hub, so neither is reported.',
+    );
+    expect(twice?.description).toContain('This is a defect in certctl-backup-guard');
+    expect(twice?.remediation.text).toMatch(/^Report it to the certctl-backup-guard maintainers/);
+    expect(report.counts).toEqual({ PASSED: 5, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 1 });
+    expect(report.counts).toEqual(countStatuses(report.findings));
+    expect(report.scopes.map((s) => s.status)).toEqual(['complete', 'complete']);
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.incomplete);
+    expect(auditMetricValues(report).CheckErrors).toEqual({ 'pitr.fake-retention': 1 });
+  });
+
+  it('keeps one of two identical findings of one resource, counted once', async () => {
+    // Act: the same database yielded twice, alike.
+    const report = await runAudit({
+      plans: [plan('eu-west-1', [arnDb('eu-west-1', 'a', 35), arnDb('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    expect(report.findings).toHaveLength(1);
+    expect(report.findings[0]).toMatchObject({ status: 'PASSED', description: 'retention 35' });
+    expect(report.findings[0]?.internalError).toBeUndefined();
+    expect(report.counts).toEqual({ PASSED: 1, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 0 });
+    expect(exitCodeFor(report)).toBe(EXIT_CODES.ok);
+  });
+
+  it('tells findings apart as their Security Hub Ids do: by ARN, by the part of a bucket, by the Security Hub they go to', async () => {
+    // Prepare: two resources named apart but sharing one ARN are one finding in Security Hub; two
+    // prefixes of one bucket are two; one bucket read by two Regions' scopes goes to two Security Hubs.
+    const sharedArn = 'arn:aws:rds:eu-west-1:111111111111:db:a';
+    const renamed: FakeFact = {
+      resource: { ...arnDb('eu-west-1', 'a', 7).resource, id: 'A', arn: sharedArn },
+      retentionDays: 7,
+    };
+    const series = (region: string, prefix: string): FakeFact => ({
+      resource: {
+        provider: 'aws',
+        account: '111111111111',
+        region: 'eu-west-1',
+        type: 'AwsS3Bucket',
+        id: `dumps/${prefix}`,
+        arn: 'arn:aws:s3:::dumps',
+      },
+      retentionDays: region === 'eu-west-1' ? 35 : 7,
+    });
+
+    // Act
+    const report = await runAudit({
+      plans: [
+        plan('eu-west-1', [
+          arnDb('eu-west-1', 'a', 35),
+          renamed,
+          series('eu-west-1', 'x'),
+          series('eu-west-1', 'y'),
+        ]),
+        plan('us-east-1', [series('us-east-1', 'x')]),
+      ],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+
+    // Assess
+    const lines = report.findings
+      .map((f) => `${f.resource.id} ${f.scopeRegion ?? f.resource.region} ${f.status}`)
+      .sort();
+    expect(lines).toEqual([
+      'a eu-west-1 NOT_AVAILABLE',
+      'dumps/x eu-west-1 PASSED',
+      'dumps/x us-east-1 FAILED',
+      'dumps/y eu-west-1 PASSED',
+    ]);
+  });
+
+  it('reports a finding two batches of a fan-out both judged in different scopes as NOT_AVAILABLE when they differ', async () => {
+    // Prepare: a whole-account batch and a Region's batch both read database a (a planner or
+    // collector defect); neither evaluation supersedes the other, as they are of different scopes.
+    const whole = await runAudit({
+      plans: [plan('*', [arnDb('eu-west-1', 'a', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now,
+    });
+    const west = await runAudit({
+      plans: [plan('eu-west-1', [arnDb('eu-west-1', 'a', 7), arnDb('eu-west-1', 'b', 35)])],
+      checks: [retentionCheck],
+      policy,
+      now: () => new Date('2026-11-21T12:05:00Z'),
+    });
+
+    // Act
+    const merged = mergeReports([JSON.parse(JSON.stringify(whole)), JSON.parse(JSON.stringify(west))]);
+
+    // Assess
+    expect(merged.findings.map((f) => `${f.resource.id} ${f.status}`)).toEqual([
+      'a NOT_AVAILABLE',
+      'b PASSED',
+    ]);
+    expect(merged.findings[0]).toMatchObject({ internalError: true });
+    expect(merged.findings[0]?.description).toContain('(PASSED: "retention 35"; FAILED: "retention 7")');
+    expect(merged.counts).toEqual({ PASSED: 1, WARNING: 0, FAILED: 0, NOT_AVAILABLE: 1 });
   });
 });

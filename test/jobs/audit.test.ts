@@ -8,6 +8,7 @@ import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { awsCollectors } from '../../functions/aws/collectors.ts';
 import { pitrLagCheck } from '../../functions/checks/pitr/lag.ts';
 import { type AuditReport, EXIT_CODES } from '../../functions/core/audit.ts';
+import type { PitrFact } from '../../functions/core/facts.ts';
 import type { PolicyInput } from '../../functions/core/policy.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { DAY_MS } from '../../functions/core/time.ts';
@@ -112,6 +113,71 @@ describe('a check that throws on one database', () => {
     const after = hub().findings(ACCOUNT, 'us-east-1').find(lagId);
     expect(after).toEqual(earlier);
     expect(outcome.publication).toMatchObject({ status: 'published', counts: { untouched: 1, archived: 0 } });
+  });
+});
+
+describe('a collector that yields one database twice, read two ways', () => {
+  it('reports that check and database once as an internal error, leaves its earlier finding alone, and publishes every other finding', async () => {
+    // Prepare: a first run publishes every finding; then the PITR collector (a defect) yields
+    // certctl-ocsp-db a second time with another retention, so pitr.retention judges it twice.
+    const policy = { aws: { regions: ['us-east-1'] }, securityHub: { enabled: true } };
+    await runAuditJob({ providers: ['aws'] }, deps(policy));
+    const before = hub().findings(ACCOUNT, 'us-east-1');
+    const retentionId = `certctl-backup-guard/pitr.retention/arn:aws:rds:us-east-1:${ACCOUNT}:db:${FRAGILE_DB}`;
+    const earlier = before.find((f) => f.Id === retentionId);
+    expect(earlier?.Compliance?.Status).toBe('PASSED');
+    const pitr = awsCollectors.pitr as NonNullable<typeof awsCollectors.pitr>;
+    const twice = Object.assign(
+      async (reader: Parameters<typeof pitr>[0]) => {
+        const facts = await pitr(reader);
+        const fragile = facts.find((fact) => fact.resource.id === FRAGILE_DB) as PitrFact;
+        return [...facts, { ...fragile, retentionDays: 1 }];
+      },
+      { lookUpNames: pitr.lookUpNames },
+    );
+    const duplicating = {
+      ...deps(policy),
+      aws: { factory, collectors: { ...awsCollectors, pitr: twice }, homeRegion: 'us-east-1' },
+    };
+
+    // Act
+    const outcome = await runAuditJob({ providers: ['aws'] }, duplicating);
+
+    // Assess: one finding per check and database, the retention one NOT_AVAILABLE naming both results.
+    const { findings } = outcome.report;
+    const ids = findings.map((f) => `${f.checkId} ${f.resource.id}`);
+    expect(new Set(ids).size).toBe(ids.length);
+    const retention = findings.find((f) => f.checkId === 'pitr.retention' && f.resource.id === FRAGILE_DB);
+    expect(retention).toMatchObject({ status: 'NOT_AVAILABLE', internalError: true });
+    const said = `check pitr.retention gave 2 different results for ${FRAGILE_DB} in one run (PASSED: "`;
+    expect(retention?.description).toContain(said);
+    expect(retention?.description).toContain('; FAILED: "');
+    expect(outcome.exitCode).toBe(EXIT_CODES.incomplete);
+    // The checks the second retention changes (on, long enough, the window it bounds) gave two
+    // results; the others gave one, kept once.
+    expect(outcome.verdict).toBe(
+      'the audit could not complete: 3 checks could not be evaluated on 1 database',
+    );
+    expect(outcome.metrics.CheckErrors).toEqual({ 'pitr.enabled': 1, 'pitr.retention': 1, 'pitr.window': 1 });
+    expect(outcome.metrics.AuditCompleted).toBe(0);
+    const alike = findings.find((f) => f.checkId === 'pitr.lag' && f.resource.id === FRAGILE_DB);
+    expect(alike?.status).toBe('FAILED');
+    expect(alike?.internalError).toBeUndefined();
+    // Every report written of the run says it.
+    const json = JSON.parse(renderJson(outcome.report)) as { findings: { description: string }[] };
+    expect(json.findings.some((f) => f.description.includes(said))).toBe(true);
+    expect(renderHtml(outcome.report)).toContain(
+      `check pitr.retention gave 2 different results for ${FRAGILE_DB} in one run (PASSED: &quot;`,
+    );
+    expect(renderConsole(outcome.report).replace(/\s+/g, ' ')).toContain(said);
+    // The publication went ahead: nothing failed to land, the earlier PASSED finding is left as it
+    // was (neither resolved by a pass nor overwritten), and every other finding is still held active.
+    expect(outcome.publication).toMatchObject({ status: 'published', failedCount: 0 });
+    expect(outcome.report.notImported).toBeUndefined();
+    const after = hub().findings(ACCOUNT, 'us-east-1');
+    expect(after.find((f) => f.Id === retentionId)).toEqual(earlier);
+    expect(after.map((f) => f.Id).sort()).toEqual(before.map((f) => f.Id).sort());
+    expect(after.every((f) => f.RecordState === 'ACTIVE')).toBe(true);
   });
 });
 

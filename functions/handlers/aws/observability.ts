@@ -19,7 +19,7 @@ export function createObservability(serviceName: string): { logger: Logger; metr
  * The audit metrics the alarms watch: `AuditRuns` (1 per run, so "did not run" is missing data),
  * `AuditCompleted` (1 only when every scope and check was evaluated and the run covered the policy's
  * targets: not when a finding is NOT_AVAILABLE, it judged no database or missed a named one), `ScopesNotEvaluated`, one
- * `ChecksFailed` and `CheckErrors` (a check that threw) per check id, `FindingsImportFailed`, and one
+ * `ChecksFailed` and `CheckErrors` (a check that threw, or gave one resource two results) per check id, `FindingsImportFailed`, and one
  * `ScopeNotEvaluated` per failed scope (their own dimensions,
  * so a dashboard can tell checks and account x region apart).
  */

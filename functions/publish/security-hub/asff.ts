@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, Partition, Resource } from '@aws-sdk/client-securityhub';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import type { Finding, FindingValues, ResourceRef, ResourceType } from '../../core/finding.ts';
-import { COMPLIANCE_STATUSES, SEVERITIES } from '../../core/finding.ts';
+import { COMPLIANCE_STATUSES, findingSubject, resourceIdentifier, SEVERITIES } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import { AsffValidationError, SecurityHubConfigError } from './errors.ts';
 
@@ -190,27 +190,6 @@ export function productArn(destination: Destination): string {
 /** One generator per check. */
 export function generatorId(checkId: string): string {
   return `${ASFF_ID_PREFIX}${checkId}`;
-}
-
-/** The resource's stable name: its ARN, its selfLink, or provider/account/region/type/id. */
-export function resourceIdentifier(resource: ResourceRef): string {
-  if (resource.arn) return resource.arn;
-  if (resource.selfLink) return resource.selfLink;
-  return [resource.provider, resource.account, resource.region, resource.type, resource.id].join('/');
-}
-
-/**
- * Resource types whose findings are about one part of the resource: a dump series is a key prefix
- * of a bucket (resource id `bucket/prefix`), and two prefixes of one bucket are two findings of
- * each check while sharing the bucket's ARN or selfLink.
- */
-const PART_OF_RESOURCE_TYPES: ReadonlySet<ResourceType> = new Set(['AwsS3Bucket', 'GcpStorageBucket']);
-
-/** What a finding Id names: the resource, and for a part of a bucket its id (`bucket/prefix`) too. */
-function findingSubject(resource: ResourceRef): string {
-  const identifier = resourceIdentifier(resource);
-  if (!PART_OF_RESOURCE_TYPES.has(resource.type) || (!resource.arn && !resource.selfLink)) return identifier;
-  return `${identifier}#${resource.id}`;
 }
 
 /**

@@ -10,7 +10,9 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory } from '../../../functions/aws/clients.ts';
+import { rdsPitrCollector } from '../../../functions/aws/rds.ts';
 import { InputError, PolicyError } from '../../../functions/core/errors.ts';
+import type { PitrFact } from '../../../functions/core/facts.ts';
 import { loadFunctionPolicy, POLICY_ENV, parsePolicy } from '../../../functions/core/policy.ts';
 import { auditHandler } from '../../../functions/handlers/aws/audit-handler.ts';
 import {
@@ -218,6 +220,36 @@ describe('auditPitr', () => {
     // database with backups off (not applicable), less the one that kept failing.
     expect(stored.length).toBe(13);
     expect(output.join('')).toContain('findings not imported');
+  });
+
+  it('publishes every other finding and reports the run incomplete when its collector yields a database twice, read two ways', async () => {
+    // Prepare: a collector defect yields certctl-ocsp-db twice, the second time with another retention.
+    const deps = dependencies({ securityHub: { enabled: true } });
+    const twice = async (reader: Parameters<typeof rdsPitrCollector>[0]) => {
+      const facts = await rdsPitrCollector(reader);
+      const fragile = facts.find((fact) => fact.resource.id === 'certctl-ocsp-db') as PitrFact;
+      return [...facts, { ...fragile, retentionDays: 1 }];
+    };
+    const lambda = auditHandler({ service: 'audit-pitr', groups: ['pitr'], collectors: { pitr: twice } });
+    captureStdout();
+
+    // Act
+    const result = await lambda.run({ regions: ['us-east-1'] }, deps);
+    restoreOutput();
+
+    // Assess: the three checks the second retention changes could not be evaluated; everything landed.
+    expect(result.exitCode).toBe(2);
+    expect(result.verdict).toBe(
+      'the audit could not complete: 3 checks could not be evaluated on 1 database',
+    );
+    expect(result.counts.NOT_AVAILABLE).toBe(3);
+    const total =
+      result.counts.PASSED + result.counts.FAILED + result.counts.WARNING + result.counts.NOT_AVAILABLE;
+    expect(result.published).toMatchObject({ counts: { created: total }, failedCount: 0 });
+    expect(
+      sim.service<SecurityHubSim>(SECURITY_HUB_SERVICE).findings('111111111111', 'us-east-1'),
+    ).toHaveLength(total);
+    expect(output.join('')).toContain('"CheckErrors"');
   });
 
   it('logs each scope not evaluated and never the secret key when a region is down', async () => {
