@@ -227,6 +227,33 @@ describe('prune over RDS: an expires-at tag naming a day its month does not have
   });
 });
 
+describe('prune over RDS: an expires-at tag at hour 24', () => {
+  it('keeps the snapshot and names the tag, though Date.parse would read 24:00 as the next day’s midnight (past)', async () => {
+    // Prepare: RFC 3339 (toISOString, how our tags are written) has hours 00-23; Date.parse reads
+    // 2026-11-30T24:00Z as 2026-12-01T00:00Z, which is NOW: expired, and a newer snapshot of ours
+    // would let it go.
+    const midnight = [
+      { Key: 'purpose', Value: 'certctl-pre-maintenance' },
+      { Key: 'expires-at', Value: '2026-11-30T24:00Z' },
+    ];
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-hour24', 40, { TagList: midnight }),
+      snapshot('certctl-premaint-good', 20),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-hour24', 'certctl-premaint-good']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-hour24')).toMatchObject({
+      decision: 'keep',
+      reason:
+        'malformed expires-at tag "2026-11-30T24:00Z" (not a time of day, as hours run 00 to 23 and 24:00 is written 00:00 of the next day): kept',
+    });
+  });
+});
+
 describe('prune over RDS: a failed snapshot newer than the newest successful one', () => {
   it('keeps a failed one whose creation time was not sent without calling it newer', async () => {
     // Prepare: RDS sent no SnapshotCreateTime for the failed snapshot: when it was taken is not known.

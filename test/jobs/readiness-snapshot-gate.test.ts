@@ -501,6 +501,25 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     );
   });
 
+  it('counts a snapshot whose expires-at tag is at hour 24, which prune never deletes, naming the tag', () => {
+    // Prepare: Date.parse would read 2026-12-02T24:00 as 2026-12-03T00:00, past NOW's expiry; prune
+    // reads no time in it (RFC 3339 hours run 00-23) and keeps the snapshot.
+    const midnight = tagged(
+      'certctl-premaint-hour24',
+      '2026-12-03T02:00:00.000Z',
+      '2026-12-02T24:00:00.000Z',
+    );
+
+    // Act
+    const gate = snapshotGate([midnight, copy], TARGET, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain(
+      'its expires-at tag "2026-12-02T24:00:00.000Z" is not a time of day, as hours run 00 to 23 and 24:00 is written 00:00 of the next day: prune never deletes it',
+    );
+  });
+
   it('counts a snapshot whose expires-at tag is not an ISO 8601 time, which prune never deletes, naming the tag', () => {
     // Prepare: a hand-edited tag; prune keeps such a snapshot (malformed expires-at tag: kept),
     // whatever else is listed.

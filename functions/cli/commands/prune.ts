@@ -127,7 +127,8 @@ listings and deletes. A snapshot that would go but is found no longer there (del
 listing, not by this prune: on its sharing read, its read again or its delete) is "gone" (JSON:
 decision "gone", counted in gone), neither kept nor failed. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
-extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason;
+extended, purpose tag removed) or whose expires-at is not an ISO 8601 time (a day its month does
+not have, hour 24) is kept, with the reason;
 so is the newer snapshot of its database that lets it go: one deleted or changed since the listing
 does not (an older snapshot left the newest is kept). One that could not be read again is UNDECIDED.
 A Cloud SQL delete starts an operation that can still fail: one not ended when Cloud SQL answered
