@@ -135,6 +135,15 @@ export type RestoreWindow =
        * cloud reported.
        */
       readonly derived?: string;
+      /**
+       * Why the backups this window is read from may include an earlier database's of the same name,
+       * when nothing tells them apart (Cloud SQL backup runs of an instance listed without its
+       * `createTime`: functions/gcp/cloud-sql.ts automatedBackupPoints). Its earliest point is then
+       * the most the window reaches, and its latest may be no point of this database: it can prove
+       * a window too short or a backup too old, never a window long enough nor a backup recent.
+       * Absent otherwise.
+       */
+      readonly mayIncludeEarlierInstance?: string;
     }
   | {
       readonly known: false;

@@ -14,7 +14,7 @@ export const CLOCK_SKEW_TOLERANCE_MS = 5 * MINUTE_MS;
  * An ISO 8601 date-time with a zone, minutes at least, as `Date.toISOString` writes it. Date.parse
  * alone accepts far more ("2020", "x 2020", "5" read as May 2001).
  */
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Days in each month of a common year, January first. */
 const DAYS_IN_MONTH: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -26,9 +26,13 @@ function isLeapYear(year: number): boolean {
 
 /**
  * Why `value` is not an ISO 8601 date-time with a zone, as words that follow "is" ("not an ISO 8601
- * time", "not a calendar date, as 2026-02 has 28 days"); undefined when it is one. Date.parse rolls
- * a day its month does not have into the next month (2026-02-31 reads as 3 March), so the day is
- * checked against its month here, before Date.parse reads the rest (hours, minutes, offset).
+ * time", "not a calendar date, as 2026-02 has 28 days", "not a time of day, as hours run 00 to
+ * 23"); undefined when it is one. Date.parse rolls a day its month does not have into the next
+ * month (2026-02-31 reads as 3 March) and reads hour 24 (24:00, 24:00:00.000) as midnight of the
+ * next day, so the day is checked against its month and the hour and minute against the clock
+ * here, before Date.parse reads the rest (seconds, offset). Hour 24 is no hour of RFC 3339
+ * (time-hour 00-23), which our tags are written in (`Date.toISOString`): a tag that has it was
+ * written by hand, and what its writer meant is not guessed.
  */
 export function isoTimeProblem(value: string): string | undefined {
   const match = ISO_TIME.exec(value);
@@ -38,6 +42,12 @@ export function isoTimeProblem(value: string): string | undefined {
   if (common === undefined) return `not a calendar date, as there is no month ${match[2]}`;
   const days = month === 2 && isLeapYear(year) ? 29 : common;
   if (day < 1 || day > days) return `not a calendar date, as ${match[1]}-${match[2]} has ${days} days`;
+  if (Number(match[4]) > 23) {
+    // Only what Date.parse would read as the next day's midnight gets the advice.
+    const nextMidnight = !Number.isNaN(Date.parse(value));
+    return `not a time of day, as hours run 00 to 23${nextMidnight ? ' and 24:00 is written 00:00 of the next day' : ''}`;
+  }
+  if (Number(match[5]) > 59) return 'not a time of day, as minutes run 00 to 59';
   return Number.isNaN(Date.parse(value)) ? 'not an ISO 8601 time' : undefined;
 }
 

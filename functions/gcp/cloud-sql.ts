@@ -368,11 +368,21 @@ function undatedRunsReason(undated: number): string {
 }
 
 /**
+ * Why the backup runs of an instance listed without its `createTime` may include an earlier
+ * instance's of that name: what a window read from them says ({@link RestoreWindow}
+ * `mayIncludeEarlierInstance`).
+ */
+const CREATE_TIME_NOT_SENT =
+  "the instance was listed without its createTime, so its backup runs cannot be told to be of this instance rather than of an earlier one of that name (a deleted instance's name can be reused at once, and a backup run names its instance only by its name)";
+
+/**
  * The oldest and newest restore points of the successful AUTOMATED backup runs, every page read.
  * A run whose point is before the instance's `createTime` is of an earlier instance of the name
  * ("the deleted instance name can be reused immediately", cloud.google.com/sql/docs/postgres/delete-instance;
  * a backup run names only its instance): it is no restore point of this instance's history and is
  * not counted (the snapshot action tells them apart the same way, functions/actions/snapshot/identity.ts).
+ * Without a createTime every run is counted, and the window read from them says it may include an
+ * earlier instance's ({@link CREATE_TIME_NOT_SENT}): a value not sent is not evaluated.
  */
 async function automatedBackupPoints(
   api: CloudSqlBackupRunsApi,
@@ -530,6 +540,9 @@ async function backupWindow(
       earliest: oldest,
       latest: newest,
       source: 'backupRuns.list (SUCCESSFUL AUTOMATED runs, PITR off)',
+      ...(createdAt === undefined && oldest !== undefined
+        ? { mayIncludeEarlierInstance: CREATE_TIME_NOT_SENT }
+        : {}),
     };
   } catch (error) {
     return backupRunsFailure(project, instance, error);
@@ -618,6 +631,10 @@ async function logsOnDiskWindow(
     latest: undefined,
     source: `oldest AUTOMATED backup run and transactionLogRetentionDays=${logRetentionDays}${keptDays < logRetentionDays ? `, of which Cloud SQL keeps at most ${cap.maxDays} on ${cap.on}` : ''}; ${state}`,
     derived: `the transaction logs are not in Cloud Storage (${state}), so Cloud SQL reports no restore window for it (instances.getLatestRecoveryTime); the window is derived from its oldest automated backup and transactionLogRetentionDays=${logRetentionDays}`,
+    // The base backup the window starts from may be an earlier instance's.
+    ...(createdAt === undefined && oldest !== undefined
+      ? { mayIncludeEarlierInstance: CREATE_TIME_NOT_SENT }
+      : {}),
   };
 }
 

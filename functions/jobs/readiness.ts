@@ -37,7 +37,7 @@ import {
 } from '../actions/snapshot/identity.ts';
 import { judgeSnapshotKey, snapshotKeyReader } from '../actions/snapshot/keys.ts';
 import { expiryOf, SNAPSHOT_TAGS } from '../actions/snapshot/model.ts';
-import { planPrune } from '../actions/snapshot/prune.ts';
+import { type PrunePlace, planPrune } from '../actions/snapshot/prune.ts';
 import {
   type AuditReport,
   EXIT_CODES,
@@ -394,12 +394,14 @@ export function auditGate(group: CheckGroup, findings: readonly Finding[], fleet
  * over the same listing of the scope): past their own `expires-at` tag and not the newest
  * successful snapshot of ours of that database there (by kind, name and resource id). A GO must
  * not rest on one: it may be gone before the maintenance. Prune never deletes the newest successful
- * one, nor one whose tag it cannot read, so those count.
+ * one, nor one whose tag it cannot read, so those count. The place lists the target as prune lists
+ * a Cloud SQL instance, with its createTime when sent: without it prune deletes none of its
+ * successful runs (prune.ts incarnationNotTold), nor may readiness say it will.
  */
 function prunableNow(
   snapshots: readonly BackendSnapshot[],
   now: Date,
-  place: { readonly account: string; readonly region: string },
+  place: PrunePlace,
 ): ReadonlySet<BackendSnapshot> {
   return new Set(
     planPrune(snapshots, now, place)
@@ -505,7 +507,11 @@ function judgeSnapshotAge(
     resourceId: target.resourceId,
     createdAt: target.createdAt,
   };
-  const prunable = prunableNow(snapshots, now, { account: target.account, region: target.region });
+  const prunable = prunableNow(snapshots, now, {
+    account: target.account,
+    region: target.region,
+    targets: [matchTarget],
+  });
   const listedAs = (status: string, match: SnapshotMatch) =>
     snapshots.filter(
       (snapshot) => snapshot.status === status && snapshotMatch(snapshot, matchTarget) === match,

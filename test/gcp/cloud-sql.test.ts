@@ -1336,44 +1336,123 @@ describe('readCloudSqlPitrFacts when a per-instance read is refused for a reason
 });
 
 describe('readCloudSqlPitrFacts and backup runs older than the instance', () => {
-  it('does not count a backup run taken before the instance was created toward its backup-only window', async () => {
-    // Prepare: the name was reused ("the deleted instance name can be reused immediately",
-    // cloud.google.com/sql/docs/postgres/delete-instance); a run from before this instance's
-    // createTime is of the earlier instance of that name (functions/actions/snapshot/identity.ts).
-    const now = new Date('2026-03-01T12:00:00.000Z');
-    const ago = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+  const now = new Date('2026-03-01T12:00:00.000Z');
+  const ago = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+  const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
+
+  /**
+   * The pitr.window and pitr.lag outcomes of a PITR-off instance listed with `createTime` (absent:
+   * not sent) whose successful automated runs ended `runDaysAgo` days ago, and its fact.
+   */
+  async function judged(
+    createTime: string | undefined,
+    runDaysAgo: readonly number[],
+    settings: Record<string, unknown> = {
+      backupConfiguration: {
+        enabled: { value: true },
+        pointInTimeRecoveryEnabled: { value: false },
+        backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 40 } },
+      },
+    },
+  ) {
     const primary = {
       name: 'db-1',
       databaseVersion: 'POSTGRES_16',
       instanceType: 'CLOUD_SQL_INSTANCE',
-      createTime: ago(10),
-      settings: {
-        userLabels: { 'certctl-backup-guard': 'enabled' },
-        backupConfiguration: {
-          enabled: { value: true },
-          pointInTimeRecoveryEnabled: { value: false },
-          backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 40 } },
-        },
-      },
+      state: 'RUNNABLE',
+      ...(createTime === undefined ? {} : { createTime }),
+      settings: { userLabels: { 'certctl-backup-guard': 'enabled' }, ...settings },
     } as unknown as DatabaseInstance;
-    const runs = [
-      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(1) },
-      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(9) },
-      { status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(39) },
-    ];
+    const runs = runDaysAgo.map((days) => ({ status: 'SUCCESSFUL', type: 'AUTOMATED', endTime: ago(days) }));
     const api: CloudSqlApi = {
       instances: { list: async () => [{ items: [primary] }], getLatestRecoveryTime: async () => [{}] },
       backupRuns: { list: async () => [{ items: runs as BackupRun[] }] },
     };
-    const policy = parsePolicy({ targets: { tags: [{ key: 'certctl:backup-guard', value: 'enabled' }] } });
-
-    // Act
     const [fact] = await readCloudSqlPitrFacts(api, PROJECT, policy, { now: () => now });
-    const outcome = fact && pitrWindowCheck.evaluate(fact, { policy, now });
+    return {
+      fact,
+      window: fact && pitrWindowCheck.evaluate(fact, { policy, now }),
+      lag: fact && pitrLagCheck.evaluate(fact, { policy, now }),
+    };
+  }
+
+  it('does not count a backup run taken before the instance was created toward its backup-only window', async () => {
+    // Prepare: the name was reused ("the deleted instance name can be reused immediately",
+    // cloud.google.com/sql/docs/postgres/delete-instance); a run from before this instance's
+    // createTime is of the earlier instance of that name (functions/actions/snapshot/identity.ts).
+    // Act
+    const { fact, window } = await judged(ago(10), [1, 9, 39]);
 
     // Assess: the window starts at this instance's oldest backup, so it cannot pass 30 days.
     expect(fact?.restoreWindow).toMatchObject({ known: true, earliest: new Date(ago(9)) });
-    expect(outcome?.status).not.toBe('PASSED');
+    expect(window?.status).not.toBe('PASSED');
+  });
+
+  it('could not evaluate a backup-only window long enough only by runs that may be of an earlier instance, when createTime was not sent', async () => {
+    // Prepare: the same runs, the instance listed without its createTime (output only, not always
+    // sent): the 39-day-old run may be of an earlier instance of that name.
+    // Act
+    const { window } = await judged(undefined, [1, 9, 39]);
+
+    // Assess
+    expect(window?.status).toBe('NOT_AVAILABLE');
+    expect(window?.description).toContain(
+      'the instance was listed without its createTime, so its backup runs cannot be told to be of this instance rather than of an earlier one of that name',
+    );
+    expect(window?.observed).toMatchObject({ windowDays: null, windowDaysAtMost: 39 });
+    expect(window?.remediationText).toContain(
+      'gcloud sql instances describe db-1 --project=certctl-prod --format="value(createTime)"',
+    );
+  });
+
+  it('still judges a backup-only window short of the target even counting runs that may be of an earlier instance, when createTime was not sent', async () => {
+    // Prepare: at most 9 days, whichever instance the runs are of: short of 30 either way.
+    // Act
+    const { window } = await judged(undefined, [1, 9]);
+
+    // Assess: the window's own verdict (still filling, 9 of 30 days), not could-not-evaluate.
+    expect(window?.status).toBe('WARNING');
+    expect(window?.description).toContain('9.0 of 30 days accrued');
+  });
+
+  it('says beside a window derived from logs on disk that its base backup may be of an earlier instance, when createTime was not sent', async () => {
+    // Prepare: point-in-time recovery on, its logs on disk, 35 days kept (ENTERPRISE_PLUS): the
+    // window starts at the later of the oldest run (40 days) and the log days, and the run it
+    // starts from may be an earlier instance's.
+    const onDisk = {
+      edition: 'ENTERPRISE_PLUS',
+      backupConfiguration: {
+        enabled: { value: true },
+        pointInTimeRecoveryEnabled: { value: true },
+        transactionalLogStorageState: 'DISK',
+        transactionLogRetentionDays: { value: 35 },
+        backupRetentionSettings: { retentionUnit: 'COUNT', retainedBackups: { value: 40 } },
+      },
+    };
+
+    // Act
+    const unsent = await judged(undefined, [1, 40], onDisk);
+    const listed = await judged(ago(100), [1, 40], onDisk);
+
+    // Assess
+    expect(unsent.window?.status).toBe('NOT_AVAILABLE');
+    expect(unsent.window?.description).toContain(
+      'Besides, the instance was listed without its createTime, so its backup runs cannot be told',
+    );
+    expect(listed.window?.description).not.toContain('createTime');
+  });
+
+  it('could not evaluate the newest automated backup’s age when createTime was not sent, as it may be of an earlier instance', async () => {
+    // Prepare: a run a day old, which may be the last of an instance deleted since; this one may
+    // have none.
+    // Act
+    const { lag } = await judged(undefined, [1, 9]);
+    const listed = await judged(ago(10), [1, 9]);
+
+    // Assess
+    expect(lag?.status).toBe('NOT_AVAILABLE');
+    expect(lag?.description).toContain('the instance was listed without its createTime');
+    expect(listed.lag?.status).toBe('PASSED');
   });
 });
 

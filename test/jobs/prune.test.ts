@@ -11,8 +11,13 @@ import {
 } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { rdsSnapshotBackend } from '../../functions/actions/snapshot/aws.ts';
-import type { SnapshotBackend, SnapshotCloud } from '../../functions/actions/snapshot/backend.ts';
+import type {
+  BackendSnapshot,
+  SnapshotBackend,
+  SnapshotCloud,
+} from '../../functions/actions/snapshot/backend.ts';
 import { cloudSqlSnapshotBackend, describeBackup } from '../../functions/actions/snapshot/gcp.ts';
+import { planPrune } from '../../functions/actions/snapshot/prune.ts';
 import type { SnapshotRunRecord, SnapshotRunRecords } from '../../functions/actions/snapshot/run-records.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import type { CloudSqlBackupsApi } from '../../functions/gcp/cloud-sql-backups.ts';
@@ -128,7 +133,10 @@ function cloudOver(backend: SnapshotBackend, region = REGION): SnapshotCloud {
   };
 }
 
-/** One GCP cloud with one place (project `proj`) over the Cloud SQL backend on `api`, instance certctl-pg. */
+/**
+ * One GCP cloud with one place (project `proj`) over the Cloud SQL backend on `api`, instance
+ * certctl-pg, listed with the createTime the instances answer sent (created before every run here).
+ */
 function cloudSqlCloud(api: CloudSqlBackupsApi): SnapshotCloud {
   const backend = cloudSqlSnapshotBackend(api, 'proj');
   const target = {
@@ -137,6 +145,7 @@ function cloudSqlCloud(api: CloudSqlBackupsApi): SnapshotCloud {
     account: 'proj',
     region: 'europe-west1',
     id: 'certctl-pg',
+    createdAt: '2026-01-01T00:00:00.000Z',
   } as const;
   return {
     ...cloudOver(backend),
@@ -148,6 +157,7 @@ function cloudSqlCloud(api: CloudSqlBackupsApi): SnapshotCloud {
           region: '*',
           backend,
           list: () => backend.listManual('cloudsql-instance', [target]),
+          targets: [target],
         },
       ],
       problems: [],
@@ -213,6 +223,33 @@ describe('prune over RDS: an expires-at tag naming a day its month does not have
       decision: 'keep',
       reason:
         'malformed expires-at tag "2026-11-31T00:00Z" (not a calendar date, as 2026-11 has 30 days): kept',
+    });
+  });
+});
+
+describe('prune over RDS: an expires-at tag at hour 24', () => {
+  it('keeps the snapshot and names the tag, though Date.parse would read 24:00 as the next day’s midnight (past)', async () => {
+    // Prepare: RFC 3339 (toISOString, how our tags are written) has hours 00-23; Date.parse reads
+    // 2026-11-30T24:00Z as 2026-12-01T00:00Z, which is NOW: expired, and a newer snapshot of ours
+    // would let it go.
+    const midnight = [
+      { Key: 'purpose', Value: 'certctl-pre-maintenance' },
+      { Key: 'expires-at', Value: '2026-11-30T24:00Z' },
+    ];
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-hour24', 40, { TagList: midnight }),
+      snapshot('certctl-premaint-good', 20),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual(['certctl-premaint-hour24', 'certctl-premaint-good']);
+    expect(result.entries.find((e) => e.snapshotId === 'certctl-premaint-hour24')).toMatchObject({
+      decision: 'keep',
+      reason:
+        'malformed expires-at tag "2026-11-30T24:00Z" (not a time of day, as hours run 00 to 23 and 24:00 is written 00:00 of the next day): kept',
     });
   });
 });
@@ -732,15 +769,11 @@ describe('prune over Cloud SQL: backup runs of an earlier instance of the same n
   // Cloud SQL names a backup run's instance only by its name, which "can be reused immediately"
   // after a delete; a run taken before the instance of that name was created (its createTime) is of
   // an earlier instance, and may be all that is left of it (functions/actions/snapshot/identity.ts).
-  it('keeps every run taken before the instance was created, and prunes the instance’s own as before', async () => {
-    // Prepare: runs 1 and 2 of the instance deleted in October, runs 3 and 4 of the one created
-    // under its name on 2026-10-15; all four expired, all recorded.
-    const held = [
-      expiredRun('1', '2026-08-01T00:00:00Z'),
-      expiredRun('2', '2026-09-01T00:00:00Z'),
-      expiredRun('3', '2026-10-20T00:00:00Z'),
-      expiredRun('4', '2026-11-01T00:00:00Z'),
-    ];
+  /**
+   * Prune (apply) over Cloud SQL holding `held` runs of instance certctl-pg, listed with `createdAt`
+   * as its createTime (absent: not sent), every run recorded; `held` is what is left after.
+   */
+  async function pruneInstance(held: ReturnType<typeof expiredRun>[], createdAt?: string) {
     const api = {
       list: async () => [{ items: held }],
       delete: async (request: { id: string }) => {
@@ -759,7 +792,7 @@ describe('prune over Cloud SQL: backup runs of an earlier instance of the same n
       account: 'proj',
       region: 'europe-west1',
       id: 'certctl-pg',
-      createdAt: '2026-10-15T00:00:00.000Z',
+      ...(createdAt === undefined ? {} : { createdAt }),
     } as const;
     const cloud: SnapshotCloud = {
       ...cloudSqlCloud(api),
@@ -776,12 +809,21 @@ describe('prune over Cloud SQL: backup runs of an earlier instance of the same n
         problems: [],
       }),
     };
+    return pruneRecorded({ apply: true }, { policy: parsePolicy({}), clouds: [cloud], now: () => NOW });
+  }
+
+  it('keeps every run taken before the instance was created, and prunes the instance’s own as before', async () => {
+    // Prepare: runs 1 and 2 of the instance deleted in October, runs 3 and 4 of the one created
+    // under its name on 2026-10-15; all four expired, all recorded.
+    const held = [
+      expiredRun('1', '2026-08-01T00:00:00Z'),
+      expiredRun('2', '2026-09-01T00:00:00Z'),
+      expiredRun('3', '2026-10-20T00:00:00Z'),
+      expiredRun('4', '2026-11-01T00:00:00Z'),
+    ];
 
     // Act
-    const result = await pruneRecorded(
-      { apply: true },
-      { policy: parsePolicy({}), clouds: [cloud], now: () => NOW },
-    );
+    const result = await pruneInstance(held, '2026-10-15T00:00:00.000Z');
 
     // Assess: the earlier instance's runs stay (nothing tells its last one); the instance's own
     // older run goes, its newest kept.
@@ -794,6 +836,76 @@ describe('prune over Cloud SQL: backup runs of an earlier instance of the same n
       decision: 'delete',
       deleted: true,
     });
+  });
+
+  it('deletes no run a newer one would let go when the instance’s createTime was not sent, and says so run by run', async () => {
+    // Prepare: the same four runs, the instance listed without its createTime (output only, not
+    // always sent): runs 1 and 2 may be all that is left of an instance deleted in October, and
+    // nothing tells which run is the last of which instance.
+    const held = [
+      expiredRun('1', '2026-08-01T00:00:00Z'),
+      expiredRun('2', '2026-09-01T00:00:00Z'),
+      expiredRun('3', '2026-10-20T00:00:00Z'),
+      expiredRun('4', '2026-11-01T00:00:00Z'),
+    ];
+
+    // Act
+    const result = await pruneInstance(held);
+
+    // Assess: nothing deleted; each older run kept naming the missing createTime and what to check,
+    // the newest kept as the newest.
+    expect(held.map((r) => r.id)).toEqual(['1', '2', '3', '4']);
+    expect(result).toMatchObject({ deleted: 0, kept: 4, pending: 0 });
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    for (const id of ['1', '2', '3'])
+      expect(reasons[`certctl-premaint-pg-${id}`]).toBe(
+        'the instance named certctl-pg was listed without its createTime, so this backup run cannot be told to be of that instance rather than of an earlier one of that name, whose last restore point it may be; only a newer backup run of that name would let it go, and that may be of another instance: kept (see when the instance was created with `gcloud sql instances describe certctl-pg --project=proj --format="value(createTime)"`: a run taken before then is of an earlier instance, to delete by hand once its data is not needed; the next prune decides again once createTime is sent)',
+      );
+    expect(reasons['certctl-premaint-pg-4']).toBe('newest successful snapshot of certctl-pg');
+    expect(renderPrune(result)).toContain(
+      'keep   proj/*/certctl-premaint-pg-2 (certctl-pg): the instance named certctl-pg was listed without its createTime',
+    );
+  });
+
+  it('still deletes an expired failed run when the instance’s createTime was not sent: it is no restore point of any instance', async () => {
+    // Prepare
+    const held = [
+      { ...expiredRun('1', '2026-09-01T00:00:00Z'), status: 'FAILED' },
+      expiredRun('2', '2026-11-01T00:00:00Z'),
+    ];
+
+    // Act
+    await pruneInstance(held);
+
+    // Assess
+    expect(held.map((r) => r.id)).toEqual(['2']);
+  });
+});
+
+describe('planPrune over Cloud SQL runs whose instance is not listed', () => {
+  it('deletes no successful run a newer one would let go, naming the instance that was not listed', () => {
+    // Prepare: two expired runs of ours of certctl-pg, the place listing no instance: nothing tells
+    // when the instance of that name was created, so the older may be an earlier instance's last.
+    const ours = (id: string, createdAt: string): BackendSnapshot => ({
+      id: `certctl-premaint-pg-${id}`,
+      kind: 'cloudsql-instance',
+      target: 'certctl-pg',
+      status: 'available',
+      createdAt: new Date(createdAt),
+      tags: EXPIRED,
+    });
+
+    // Act
+    const decisions = planPrune([ours('1', '2026-09-01T00:00:00Z'), ours('2', '2026-10-01T00:00:00Z')], NOW, {
+      account: 'proj',
+      region: '*',
+    });
+
+    // Assess
+    expect(decisions.map((d) => d.action)).toEqual(['keep', 'keep']);
+    expect(decisions[0]?.reason).toMatch(
+      /^no instance named certctl-pg was listed with it, so this backup run cannot be told to be of that instance rather than of an earlier one of that name/,
+    );
   });
 });
 

@@ -362,6 +362,28 @@ describe('snapshotGate and a Cloud SQL instance re-created under the same name',
     expect(gate.evidence).toContain('fresh-looking');
     expect(gate.evidence).toContain('createTime was not sent');
   });
+
+  it('names an expired run of the instance older than its newest as one prune may delete, as prune decides with the instance listed', () => {
+    // Prepare: two runs of ours of this instance (after its createTime), both past their
+    // expires-at tag and both older than the limit: prune, given the instance, deletes the older.
+    const expired = (id: string, createdAt: string): BackendSnapshot => ({
+      ...run(id, createdAt),
+      tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-12-03T10:00:00.000Z' },
+    });
+    const runs = [
+      expired('certctl-premaint-pg-1', '2026-12-03T08:30:00.000Z'),
+      expired('certctl-premaint-pg-2', '2026-12-03T09:00:00.000Z'),
+    ];
+
+    // Act
+    const gate = snapshotGate(runs, INSTANCE, 1, NOW);
+
+    // Assess
+    expect(gate.status).toBe('NO-GO');
+    expect(gate.evidence).toContain(
+      'not counted: certctl-premaint-pg-1 is past its expires-at tag (2026-12-03T10:00:00.000Z) and a newer snapshot of ours is of its database, so prune may delete it at any time',
+    );
+  });
 });
 
 describe('the snapshot command a NO-GO snapshot gate gives', () => {
@@ -476,6 +498,25 @@ describe('snapshotGate and a snapshot past its own expires-at tag', () => {
     expect(gate.status).toBe('GO');
     expect(gate.evidence).toContain(
       'its expires-at tag "2026-11-31T00:00:00.000Z" is not a calendar date, as 2026-11 has 30 days: prune never deletes it',
+    );
+  });
+
+  it('counts a snapshot whose expires-at tag is at hour 24, which prune never deletes, naming the tag', () => {
+    // Prepare: Date.parse would read 2026-12-02T24:00 as 2026-12-03T00:00, past NOW's expiry; prune
+    // reads no time in it (RFC 3339 hours run 00-23) and keeps the snapshot.
+    const midnight = tagged(
+      'certctl-premaint-hour24',
+      '2026-12-03T02:00:00.000Z',
+      '2026-12-02T24:00:00.000Z',
+    );
+
+    // Act
+    const gate = snapshotGate([midnight, copy], TARGET, 24, NOW);
+
+    // Assess
+    expect(gate.status).toBe('GO');
+    expect(gate.evidence).toContain(
+      'its expires-at tag "2026-12-02T24:00:00.000Z" is not a time of day, as hours run 00 to 23 and 24:00 is written 00:00 of the next day: prune never deletes it',
     );
   });
 

@@ -306,8 +306,8 @@ export function freeTextTags(request: SnapshotRequest): Record<string, string> {
 
 /**
  * The expiry an `expires-at` tag value names, or NaN when it is absent or not an ISO 8601 time
- * (core/time.ts parseIsoTime: a hand-edited or truncated tag, or a day its month does not have,
- * must not read as long expired and get the snapshot deleted): the one reading of the tag that
+ * (core/time.ts parseIsoTime: a hand-edited or truncated tag, a day its month does not have, or
+ * hour 24, must not read as some other time and get the snapshot deleted): the one reading of the tag that
  * prune (which keeps a snapshot whose tag it cannot read), readiness, the snapshot action and its
  * quota message share, so none assumes of a tag what prune will not do.
  */

@@ -2,10 +2,12 @@
  * Which pre-maintenance snapshots may go. Only snapshots this tool created (by tag), only past their
  * expiry, and never one created at or after the newest successful snapshot of ours of the same
  * database (that one is the restore point the next maintenance relies on; a database deleted and
- * created again under its identifier is another one, whose snapshots keep their own newest; with
- * run records read, "ours" is what a record names: byRunRecords). Pure: the prune job lists and
- * deletes.
+ * created again under its identifier is another one, whose snapshots keep their own newest, and a
+ * Cloud SQL instance listed without the createTime that tells them apart keeps every successful
+ * backup run: incarnationNotTold; with run records read, "ours" is what a record names:
+ * byRunRecords). Pure: the prune job lists and deletes.
  */
+import { shellWord } from '../../core/shell-word.ts';
 import { isoTimeProblem } from '../../core/time.ts';
 import type { BackendSnapshot } from './backend.ts';
 import {
@@ -98,6 +100,13 @@ function databaseKey(snapshot: BackendSnapshot): string {
   return `${snapshot.kind}/${snapshot.target.toLowerCase()}/${snapshot.sourceResourceId ?? ''}`;
 }
 
+/** The database `snapshot` bears the name of among those `place` lists (Cloud SQL instances), if listed. */
+function listedDatabase(snapshot: BackendSnapshot, place: PrunePlace): DatabaseIncarnation | undefined {
+  return place.targets?.find(
+    (target) => target.kind === snapshot.kind && target.id.toLowerCase() === snapshot.target.toLowerCase(),
+  );
+}
+
 /**
  * Why a snapshot of a database the cloud gives no resource id (a Cloud SQL backup run, which names
  * its instance only by its name) is of an earlier database of that name, as the reason it is kept,
@@ -105,18 +114,42 @@ function databaseKey(snapshot: BackendSnapshot): string {
  * was created (its `createTime`; identity.ts incarnationOf). The name "can be reused immediately",
  * and nothing tells the runs of one earlier instance from another's, so any of them may be the
  * last restore point of its instance: none goes. An instance whose createTime was not sent tells
- * nothing: its runs are pruned as its own. (RDS snapshots name their database's resource id, and
- * each database keeps its own newest: {@link databaseKey}.)
+ * nothing here: {@link incarnationNotTold} keeps its runs. (RDS snapshots name their database's
+ * resource id, and each database keeps its own newest: {@link databaseKey}.)
  */
 function ofEarlierInstance(snapshot: BackendSnapshot, place: PrunePlace): string | undefined {
   if (RESOURCE_ID_FIELD[snapshot.kind] !== undefined) return undefined;
-  const database = place.targets?.find(
-    (target) => target.kind === snapshot.kind && target.id.toLowerCase() === snapshot.target.toLowerCase(),
-  );
+  const database = listedDatabase(snapshot, place);
   if (database === undefined) return undefined;
   const incarnation = incarnationOf(snapshot, database);
   if (incarnation.match !== 'earlier') return undefined;
   return `${incarnation.reason}; nothing tells the backups of one earlier instance from another's (Cloud SQL names an instance only by its name), so it may be that instance's last restore point: kept (delete it by hand once its data is not needed)`;
+}
+
+/**
+ * Why a successful snapshot of a database the cloud gives no resource id (a Cloud SQL backup run)
+ * is kept, though a newer one of its name would let it go, when nothing tells which instance of that
+ * name it is of: its instance was listed without its `createTime` ("Output only", not always
+ * sent; identity.ts incarnationOf `unknown`), or not listed in `place` at all. Then every run of the
+ * name may be of one instance or of several (the name "can be reused immediately"), and the newer
+ * run that would let this one go may be of another instance, this one the last restore point of
+ * its own: a value the API did not send is not evaluated, so none goes. Undefined for one whose
+ * instance's createTime was sent ({@link ofEarlierInstance} keeps the runs taken before it), for
+ * RDS (its snapshots name their database's resource id: {@link databaseKey}), and for a failed
+ * run, no restore point of any instance.
+ */
+function incarnationNotTold(snapshot: BackendSnapshot, place: PrunePlace): string | undefined {
+  if (RESOURCE_ID_FIELD[snapshot.kind] !== undefined || snapshot.status !== 'available') return undefined;
+  const database = listedDatabase(snapshot, place);
+  if (database !== undefined && incarnationOf(snapshot, database).match !== 'unknown') return undefined;
+  const listed =
+    database === undefined
+      ? `no instance named ${snapshot.target} was listed with it`
+      : database.createdAt === undefined
+        ? `the instance named ${snapshot.target} was listed without its createTime`
+        : `the instance named ${snapshot.target} was listed with a createTime that names no time (${JSON.stringify(database.createdAt.slice(0, 64))})`;
+  const describe = `gcloud sql instances describe ${shellWord(snapshot.target)} --project=${shellWord(place.account)} --format="value(createTime)"`;
+  return `${listed}, so this backup run cannot be told to be of that instance rather than of an earlier one of that name, whose last restore point it may be; only a newer backup run of that name would let it go, and that may be of another instance: kept (see when the instance was created with \`${describe}\`: a run taken before then is of an earlier instance, to delete by hand once its data is not needed; the next prune decides again once createTime is sent)`;
 }
 
 /**
@@ -355,6 +388,10 @@ export function planPrune(
       return keep(
         `newest restorable snapshot of ${name}${recordedOnly} (newest ${newestKey.get(target)}${newerUnrecorded === undefined ? '' : `; ${newerUnrecorded}`})`,
       );
+    // Every rule above lets it go only because a newer snapshot of its name is restorable: where
+    // that newer one may be of another instance of the name, it is kept.
+    const notTold = incarnationNotTold(snapshot, place);
+    if (notTold !== undefined) return keep(notTold);
     // Every rule of the tags met: a careful forger meets them all (a unique id, an expiry just
     // after the snapshot's creation), so only our own run record proves the snapshot ours.
     const unrecorded = notRecorded(snapshot, place, provenance);

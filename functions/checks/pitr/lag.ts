@@ -65,6 +65,7 @@ import {
   BACKUP_PLAN_RESTORE,
   CREATED_FIELD,
   CREATED_NOUN,
+  createTimeRemediation,
   DOCS,
   earliestAfterLatest,
   formatLag,
@@ -468,6 +469,22 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
     status: fact.status,
   };
   const age = `its newest automated backup is ${ageHours < 1 ? formatLag(ageHours * 60) : `${Math.floor(ageHours)} h`} old (${formatTime(newest)}, ${window.source})`;
+  if (ageHours <= DAILY_BACKUP_MAX_AGE_HOURS && window.mayIncludeEarlierInstance !== undefined) {
+    // The newest run may be the last of an earlier instance of that name, this one having none: it
+    // proves a backup too old (below), never one recent enough.
+    return statusFirst(fact, {
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} has point-in-time recovery off: ${age}, but ${window.mayIncludeEarlierInstance}: it may be the last backup of an earlier instance, so whether this one's daily backups run is not known.`,
+      observed: {
+        ...observed,
+        newestBackupAgeHours: null,
+        newestBackupAgeHoursAtLeast: Math.floor(ageHours),
+      },
+      required,
+      drifting: [...BACKUP_AGE_DRIFTING, 'newestBackupAgeHoursAtLeast'],
+      remediationText: createTimeRemediation(fact),
+    });
+  }
   if (ageHours <= DAILY_BACKUP_MAX_AGE_HOURS) {
     return judgedWithStatus(
       fact,

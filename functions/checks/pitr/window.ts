@@ -103,6 +103,7 @@ import {
   CREATED_NOUN,
   capitalize,
   cloudSqlLogDaysNotJudged,
+  createTimeRemediation,
   DOCS,
   earliestAfterLatest,
   formatDays,
@@ -580,7 +581,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
     const state = fact.cloudSql?.logStorage;
     return {
       status: 'NOT_AVAILABLE',
-      description: `${resourceLabel(fact)}: ${window.derived}, which reaches back ${formatDays(windowDays)} days. That is the most the settings let the window reach, not what exists: the logs are kept only from when point-in-time recovery was turned on or the log days were last raised, which no API reports, so whether it can be restored back the ${minPitrDays} days required is not known.`,
+      description: `${resourceLabel(fact)}: ${window.derived}, which reaches back ${formatDays(windowDays)} days. That is the most the settings let the window reach, not what exists: the logs are kept only from when point-in-time recovery was turned on or the log days were last raised, which no API reports, so whether it can be restored back the ${minPitrDays} days required is not known.${window.mayIncludeEarlierInstance === undefined ? '' : ` Besides, ${window.mayIncludeEarlierInstance}: the oldest, which the window starts from, may be of an earlier instance.`}`,
       observed: {
         windowDays: null,
         derivedWindowDays: roundDays(windowDays),
@@ -596,6 +597,22 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
             'Cloud SQL reports the restore window and this check measures it',
           )
         : `Move the transaction logs to Cloud Storage, where Cloud SQL reports the restore window. See ${DOCS.cloudSqlConfigurePitr}.`,
+    };
+  }
+  if (reachesTarget && window.mayIncludeEarlierInstance !== undefined) {
+    // The oldest backup may be an earlier instance's of that name: the window is the most it
+    // reaches. It proves a window too short (below), never one long enough.
+    return {
+      status: 'NOT_AVAILABLE',
+      description: `${reach}, but ${window.mayIncludeEarlierInstance}: the oldest may be of an earlier instance, so the window may be shorter, and whether it reaches back the ${minPitrDays} days required is not known.`,
+      observed: {
+        windowDays: null,
+        windowDaysAtMost: roundDays(windowDays),
+        retentionDays: valueOrNull(fact.retentionDays),
+      },
+      required,
+      drifting: ['windowDaysAtMost'],
+      remediationText: createTimeRemediation(fact),
     };
   }
   if (reachesTarget) {

@@ -16,7 +16,7 @@ import {
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import { shellWord } from '../../core/shell-word.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
-import { rdsWords, setRetentionCommand } from './commands.ts';
+import { cloudSqlInstanceWords, rdsWords, setRetentionCommand } from './commands.ts';
 
 /** Every PITR check judges the same three kinds of database. */
 export const PITR_RESOURCE_TYPES: readonly ResourceType[] = [
@@ -249,6 +249,15 @@ export const CREATED_FIELD: Record<PitrFact['kind'], string> = {
   'aurora-cluster': 'ClusterCreateTime',
   'cloudsql-instance': 'createTime',
 };
+
+/**
+ * What to do about a Cloud SQL window whose backup runs may include an earlier instance's of that
+ * name, its instance listed without its createTime (RestoreWindow `mayIncludeEarlierInstance`): see
+ * when it was created, which tells the runs apart, and audit again once the API sends it.
+ */
+export function createTimeRemediation(fact: PitrFact): string {
+  return `See when the instance was created: \`gcloud sql instances describe ${cloudSqlInstanceWords(fact)} --format="value(createTime)"\`; a backup run that ended before then is of an earlier instance of that name, no restore point of this one (\`gcloud sql backups list --instance=${shellWord(fact.resource.id)} --project=${shellWord(fact.resource.account)}\` lists them). Run the audit again once the Cloud SQL Admin API sends the instance's createTime.`;
+}
 
 /**
  * NOT_AVAILABLE for a new database that reports no restore point yet (no earliest and no latest

@@ -106,8 +106,11 @@ snapshots.pruneByTagsAlone: true (the tags decide alone, as before run records).
 once past their expires-at tag, and never the newest successful one of a database (the restore
 point the next maintenance relies on; a database deleted and created again under its identifier,
 told by its RDS resource id, is another database whose snapshots keep their own; a Cloud SQL
-backup taken before its instance's createTime is of an earlier instance of that name and is kept),
-nor any newer than its newest one whose encryption key is usable
+backup taken before its instance's createTime is of an earlier instance of that name and is kept;
+when the instance is listed without its createTime, none of its successful backups goes, as the
+newer one that would let it go may be of another instance: each is kept saying so, with the
+gcloud command that shows when the instance was created), nor any newer than its newest one
+whose encryption key is usable
 (a key pending deletion or not readable keeps the older ones). Kept too: a snapshot whose status
 was not sent or is not known, and one carrying our tags that this tool did not take there (a copy
 from another region or account, or a name other than certctl-premaint-*). Other
@@ -124,7 +127,8 @@ listings and deletes. A snapshot that would go but is found no longer there (del
 listing, not by this prune: on its sharing read, its read again or its delete) is "gone" (JSON:
 decision "gone", counted in gone), neither kept nor failed. With --apply each
 snapshot is read again just before its delete: one whose tags changed since the listing (expiry
-extended, purpose tag removed) or whose expires-at is not an ISO 8601 time is kept, with the reason;
+extended, purpose tag removed) or whose expires-at is not an ISO 8601 time (a day its month does
+not have, hour 24) is kept, with the reason;
 so is the newer snapshot of its database that lets it go: one deleted or changed since the listing
 does not (an older snapshot left the newest is kept). One that could not be read again is UNDECIDED.
 A Cloud SQL delete starts an operation that can still fail: one not ended when Cloud SQL answered

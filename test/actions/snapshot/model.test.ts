@@ -278,6 +278,24 @@ describe('beingCreated', () => {
     expect(named).toContain('not waited for');
   });
 
+  it('names an undated snapshot being created whose expires-at tag is at hour 24 as not dated by it, saying why', () => {
+    // Prepare: SnapshotCreateTime not sent; Date.parse would read the tag's 24:00 as the next day's
+    // midnight and date the ask 14 days before it, but prune reads no time in it (RFC 3339 hours
+    // run 00-23), so neither does the wait.
+    const midnight = creating({
+      tags: { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-12-18T24:00:00.000Z' },
+    });
+
+    // Act
+    const named = stuckCreating([midnight], database, now, 24, 14);
+
+    // Assess
+    expect(beingCreated([midnight], database, now, 24, 14)).toBeUndefined();
+    expect(named).toContain(
+      'its expires-at tag ("2026-12-18T24:00:00.000Z") is not a time of day, as hours run 00 to 23 and 24:00 is written 00:00 of the next day',
+    );
+  });
+
   it('stops waiting for an undated snapshot whose expires-at tag says it was asked for longer ago than the limit', () => {
     // Prepare: SnapshotCreateTime not sent; written with a 14-day retention, so expires-at less 14
     // days is when it was asked for: 30 hours ago (stuck), or 2 hours ago (may still be the fresh one).
