@@ -81,7 +81,8 @@
  *   `ValidTo`: KMS deletes the material then), and material expiring within the policy's
  *   `keys.expiryHorizonDays` (the default and the newest dump's own key alike) is WARNING, each
  *   with the import that fixes it (material beyond the horizon of a clock the listing shows behind
- *   is NOT_AVAILABLE, naming the clock: KMS says PendingImport only once it has expired); a key that is gone (KMS NotFoundException, a Cloud KMS version
+ *   is NOT_AVAILABLE, naming the clock: KMS says PendingImport only once it has expired; within it,
+ *   the WARNING says it expires within the horizon, not in how many days, naming the clock); a key that is gone (KMS NotFoundException, a Cloud KMS version
  *   DESTROYED) is fixed by a new dump under a usable key, not by a restore, and the fix of the
  *   other problems beside it is the provider's (on GCS the locked retention policy first); a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
@@ -1083,7 +1084,12 @@ function judgeKeyState(
       }
       return;
     }
-    const said = `the imported key material of ${key} that encrypts the dumps ${materialExpiryWords(expiry, 'no dump it encrypts can be decrypted')}`;
+    // Within the horizon of a clock the listing shows behind, the material expires at least that
+    // near, but how many days are left is counted from that clock: not said as a count.
+    const left = clock.behind
+      ? `within the ${clock.horizonDays}-day horizon: ${clockBehindWords(clock.behind, clock.now, 'how many days are left')}`
+      : undefined;
+    const said = `the imported key material of ${key} that encrypts the dumps ${materialExpiryWords(expiry, 'no dump it encrypts can be decrypted', left)}`;
     add(expiry.verdict === 'expired' ? verdicts.problems : verdicts.warnings, said);
     verdicts.keyFixes.said.push(`${said}${which}`);
     const fix = kmsMaterialExpiryFix({ id: kmsKey, region: encryption.keyRegion });
