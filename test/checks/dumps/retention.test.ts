@@ -1317,6 +1317,27 @@ describe('dumps.retention', () => {
       expect(outcome?.status).toBe('FAILED');
     });
 
+    it.each([
+      ['the newest listed dump', () => heldFact('Locked', 35)],
+      ['every listed dump', () => everyDumpHeld(() => true)],
+    ] as const)(
+      'names the rule and what was not read when %s carries its own Locked retention but the listing stopped at its bound',
+      (_, make) => {
+        // Prepare: objects.list answers in name order, so the dumps beyond the bound (the newest ones,
+        // for date-named keys) were not read, nor their own retention.
+        const fact = make();
+        const cut = { ...fact, listing: { ...fact.listing, complete: false } } as DumpFact;
+        // Act
+        const outcome = dumpsRetentionCheck.evaluate(cut, settingsWith());
+        // Assess: before, NOT_AVAILABLE naming the listing alone: the 7-day rule went unsaid.
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(
+          'whether lifecycle rule expire-dumps deletes dumps sooner than the 30 days required: it deletes them after 7 days, and prod/certctl-2026-12-02.dump, the newest listed dump, carries its own Locked object retention until 2027-01-06 (at least 30 days after it was written), which lifecycle cannot override, but the listing stopped at its bound, so the own retention of the dumps written since was not read',
+        );
+        expect(outcome?.description).not.toContain('the newest dump prod/');
+      },
+    );
+
     it('keeps S3 as it was: a COMPLIANCE retention on the newest dump does not spare a short Expiration rule', () => {
       const fact = heldFact('COMPLIANCE', 35);
       const outcome = dumpsRetentionCheck.evaluate(
