@@ -247,21 +247,19 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     if (shortest !== undefined && shortest.days < minPitrDays && !lockKeepsLive) {
       const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${plural(minPitrDays, 'day')} (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
       const held = ownLockedRetention(fact, minPitrDays);
-      const carries = (key: string) =>
-        held !== undefined && held !== 'every'
-          ? `${key} carries its own Locked object retention until ${held.retainUntil.toISOString().slice(0, 10)} (at least ${plural(minPitrDays, 'day')} after it was written), which lifecycle cannot override`
-          : '';
+      const carries = (who: string, until: Date) =>
+        `${who} carries its own Locked object retention until ${until.toISOString().slice(0, 10)} (at least ${plural(minPitrDays, 'day')} after it was written), which lifecycle cannot override`;
       if (held === 'every') {
         keptByOwnRetention = true;
       } else if (held && fact.listing.state === 'read' && !fact.listing.complete) {
         // The newest listed dump of a cut listing may be an old one (objects.list answers in name
         // order): the dumps written after it, and their own retention, were not read.
         unknown.push(
-          `whether lifecycle rule ${shortest.rule} deletes dumps sooner than the ${plural(minPitrDays, 'day')} required: it deletes them after ${plural(shortest.days, 'day')}, and ${carries(`${held.key}, the newest listed dump,`)}, but the listing stopped at its bound, so the own retention of the dumps written since was not read`,
+          `whether lifecycle rule ${shortest.rule} deletes dumps sooner than the ${plural(minPitrDays, 'day')} required: it deletes them after ${plural(shortest.days, 'day')}, and ${carries(`${held.key}, the newest listed dump,`, held.retainUntil)}, but the listing stopped at its bound, so the own retention of the dumps written since was not read`,
         );
       } else if (held) {
         heldByOwnRetention = {
-          text: `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required, but ${carries(`the newest dump ${held.key}`)}: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`,
+          text: `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required, but ${carries(`the newest dump ${held.key}`, held.retainUntil)}: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`,
           fix: raise,
         };
       } else {

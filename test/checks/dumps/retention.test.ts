@@ -1825,21 +1825,27 @@ describe('dumps.retention, what it says in branches first pinned by the mutation
     expect(outcome?.description).not.toContain('gap');
   });
 
-  it('fails a gap one checksum splits but does not close, naming the dumps at its ends', () => {
-    // Prepare: the dumps of 6 days in the window are gone; a checksum of a dump not listed sits
-    // in the middle of the gap.
-    const objects = [
-      ...dailySeries(35).filter((_, index) => index < 20 || index > 25),
-      orphan('gone', daysBeforeNewest(11.5)),
-    ];
-    // Act
-    const outcome = evaluate(listed(objects));
-    // Assess
-    expect(outcome?.status).toBe('FAILED');
-    expect(outcome?.description).toBe(
-      's3://certctl-dumps/prod/: the series has a gap of at least 3.5 days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-24.dump (7 days apart; the objects between them, counted as dumps, leave 3.5 days), longer than twice the 24 h cadence; this counts as a dump prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, which may be none: without it the series is shorter or its gaps longer.',
-    );
-  });
+  it.each([
+    ['2 days into the gap', 13, 5],
+    ['a day before its end', 9, 6],
+  ])(
+    'fails a gap one checksum splits but does not close (%s), naming the dumps at its ends',
+    (_, daysBefore, left) => {
+      // Prepare: the dumps of 6 days in the window are gone (7 days between the dumps around them);
+      // a checksum of a dump not listed sits inside the gap.
+      const objects = [
+        ...dailySeries(35).filter((_, index) => index < 20 || index > 25),
+        orphan('gone', daysBeforeNewest(daysBefore)),
+      ];
+      // Act
+      const outcome = evaluate(listed(objects));
+      // Assess: the longer part is named by the dumps around the whole gap, never by the checksum.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        `s3://certctl-dumps/prod/: the series has a gap of at least ${left} days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-24.dump (7 days apart; the objects between them, counted as dumps, leave ${left} days), longer than twice the 24 h cadence; this counts as a dump prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, which may be none: without it the series is shorter or its gaps longer.`,
+      );
+    },
+  );
 
   it('fails the time since the newest dump that a later checksum shortens but does not close', () => {
     // Prepare: the newest dump is 5 days older than the fixture's newest; a checksum of a dump not
@@ -1906,6 +1912,7 @@ describe('dumps.retention, what it says in branches first pinned by the mutation
         'the modification time of prod/undated.dump (not sent), which may be a dump inside the gap of 6 days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-23.dump',
       );
       expect(outcome?.description).not.toMatch(/without (it|them), (\.|and )/);
+      expect(outcome?.description).toMatch(/and prod\/certctl-2026-11-23\.dump\.$/);
     });
   });
 
@@ -2038,6 +2045,15 @@ describe('dumps.retention, what it says in branches first pinned by the mutation
       );
       expect(outcome?.observed).toMatchObject({ retentionLockDays: 35 });
     });
+  });
+
+  it('fails a short Cloud Storage Delete rule from a cut listing whose newest listed dump carries no retention of its own', () => {
+    const fact = gcs({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] } });
+    const outcome = evaluate({ ...fact, listing: { ...fact.listing, complete: false } } as DumpFact);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required.',
+    );
   });
 
   it('fails a short Cloud Storage Delete rule when the listing could not be read', () => {
