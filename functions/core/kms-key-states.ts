@@ -193,15 +193,21 @@ export function judgeMaterialExpiry(
  * What an expiry says, after `the imported key material of <the key>`: `expired on <date>
  * (ValidTo): KMS deletes it then, and <lost> until the same material is imported again`, or
  * `expires on <date> (ValidTo, in 5 days): …`. `lost`: what cannot be decrypted then (`the backup
- * cannot be decrypted`).
+ * cannot be decrypted`). `left`: what replaces `in 5 days` when the days left are not to be counted
+ * (they are counted from a clock shown to be wrong).
  */
-export function materialExpiryWords({ expires, verdict, daysLeft }: MaterialExpiry, lost: string): string {
+export function materialExpiryWords(
+  { expires, verdict, daysLeft }: MaterialExpiry,
+  lost: string,
+  left?: string,
+): string {
   const date = expires.toISOString();
   if (verdict === 'expired') {
     return `expired on ${date} (ValidTo): KMS deletes it then, and ${lost} until the same material is imported again`;
   }
-  const left = daysLeft === 0 ? 'within a day' : `in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}`;
-  return `expires on ${date} (ValidTo, ${left}): KMS then deletes it, and ${lost} until the same material is imported again`;
+  const when =
+    left ?? (daysLeft === 0 ? 'within a day' : `in ${daysLeft} ${daysLeft === 1 ? 'day' : 'days'}`);
+  return `expires on ${date} (ValidTo, ${when}): KMS then deletes it, and ${lost} until the same material is imported again`;
 }
 
 /**

@@ -39,6 +39,10 @@
  *   it: the one that proves more is judged, and a pass that rests on the dump's own retention says
  *   so. It holds that dump alone: older listed dumps that carry no Locked
  *   retention of the policy days of their own, and that versioning does not keep, are WARNING.
+ *   From a Cloud Storage listing cut at its bound, a newest listed dump whose own retention lasts the
+ *   policy days, where the bucket's settings alone would fail (no versioning, no retention policy of
+ *   the policy days, soft delete shorter), shows what uploads carry: the dumps written after it, whose
+ *   own retention was not read, are NOT_AVAILABLE, naming them, not FAILED.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -81,7 +85,8 @@
  *   `ValidTo`: KMS deletes the material then), and material expiring within the policy's
  *   `keys.expiryHorizonDays` (the default and the newest dump's own key alike) is WARNING, each
  *   with the import that fixes it (material beyond the horizon of a clock the listing shows behind
- *   is NOT_AVAILABLE, naming the clock: KMS says PendingImport only once it has expired); a key that is gone (KMS NotFoundException, a Cloud KMS version
+ *   is NOT_AVAILABLE, naming the clock: KMS says PendingImport only once it has expired; within it,
+ *   the WARNING says it expires within the horizon, not in how many days, naming the clock); a key that is gone (KMS NotFoundException, a Cloud KMS version
  *   DESTROYED) is fixed by a new dump under a usable key, not by a restore, and the fix of the
  *   other problems beside it is the provider's (on GCS the locked retention policy first); a state that proves nothing either way
  *   (`Creating`, `PENDING_GENERATION`) is NOT_AVAILABLE, and so is a Cloud KMS key whose read was
@@ -351,7 +356,9 @@ function keyFix({ problems, warnings, keyFixes }: Verdicts): { remediationText?:
  * object, https://cloud.google.com/storage/docs/bucket-lock): the one that proves more is judged,
  * and an own retention that is not `Locked` never stands in for a bucket policy that could not be
  * read (it may be the locked one) nor for versioning. On either, a dump's own retention is judged
- * only from a complete listing: a cut one's newest may not be the newest. Both list in key order
+ * only from a complete listing: a cut one's newest may not be the newest, and it shows only what
+ * uploads carry (on S3 a retention shorter than the default; on Cloud Storage one of the policy days
+ * where the bucket's settings would fail, which leaves the dumps beyond the bound unread). Both list in key order
  * (ListObjectsV2 on a general purpose bucket, https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html,
  * Sorting order of returned objects; objects.list, https://cloud.google.com/storage/docs/listing-objects),
  * so a cut date-named series holds its oldest dumps; under any other order the dumps beyond the
@@ -387,9 +394,33 @@ function judgedLock(
   // shows what uploads carry: one that proves less than the bucket default overrides that default
   // for its upload, and the dump that is newest may carry the same.
   if (fact.listing.state !== 'read' || !fact.listing.complete) {
-    return !gcs && lockStrength(ownLock.lock, minPitrDays) < lockStrength(bucket.lock, minPitrDays)
-      ? { ...ownLock, lockName: `Object Lock retention of the newest listed dump ${fact.newest?.object.key}` }
-      : bucket;
+    if (!gcs) {
+      return lockStrength(ownLock.lock, minPitrDays) < lockStrength(bucket.lock, minPitrDays)
+        ? {
+            ...ownLock,
+            lockName: `Object Lock retention of the newest listed dump ${fact.newest?.object.key}`,
+          }
+        : bucket;
+    }
+    // On Cloud Storage, one that proves the policy days where the bucket's settings alone would fail
+    // the dumps (no versioning, no retention policy of the policy days, soft delete shorter) shows
+    // what uploads carry: the dumps written after it may carry the same, and theirs was not read.
+    const softDays = fact.softDeleteDays?.state === 'read' ? fact.softDeleteDays.value : undefined;
+    const bucketFails =
+      fact.retentionLock.state !== 'unknown' &&
+      lockStrength(fact.retentionLock, minPitrDays) < 2 &&
+      fact.versioning.state !== 'unknown' &&
+      !(fact.versioning.state === 'read' && fact.versioning.value.status === 'Enabled') &&
+      !(softDays !== undefined && softDays >= minPitrDays);
+    if (!bucketFails || lockStrength(ownLock.lock, minPitrDays) < 2) return bucket;
+    const key = fact.newest?.object.key;
+    return {
+      lock: {
+        state: 'unknown',
+        reason: `${key} carries its own, ${own.mode} until ${own.retainUntil.toISOString()}, but the listing stopped at its bound, so theirs was not read, and neither versioning nor a retention policy of ${plural(minPitrDays, 'day')} keeps them`,
+      },
+      lockName: `object retention of the dumps written after ${key}, the newest listed dump`,
+    };
   }
   if (own.retainUntil.getTime() <= now.getTime()) {
     const ended = { lock: { state: 'absent' as const }, lockName: ownLock.lockName, ended: own.retainUntil };
@@ -464,13 +495,22 @@ function defaultLockUnproven(fact: DumpFact, minPitrDays: number, now: Date): st
     return undefined;
   const held = `the bucket's Object Lock default retention (${lock.value.mode ?? 'mode not sent'}, ${plural(lock.value.days, 'day')})`;
   const key = fact.newest?.object.key;
-  const why =
-    fact.listing.state === 'read' && !fact.listing.complete
-      ? 'the listing stopped at its bound, so the own retention of the newest dump, which overrides the default, was not read'
-      : key === undefined
-        ? 'no dump was read'
-        : 'its own retention was not sent (S3 sends it only with s3:GetObjectRetention)';
-  return `whether the ${key === undefined ? 'dumps are' : `newest dump ${key} is`} held by ${held}: ${why}, and the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump ${plural(minPitrDays, 'day')}`;
+  const own = fact.newest?.objectLock;
+  const unsent = 'its own retention was not sent (S3 sends it only with s3:GetObjectRetention)';
+  const rest = `the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump ${plural(minPitrDays, 'day')}`;
+  // A cut listing's newest listed dump may not be the newest (judgedLock): the dumps written after
+  // it, beyond the bound, were not read, whatever was read of it.
+  if (fact.listing.state === 'read' && !fact.listing.complete) {
+    const beyond = 'the listing stopped at its bound, so';
+    if (key === undefined) {
+      return `whether the dumps are held by ${held}: ${beyond} their own retention, which overrides the default, was not read, and ${rest}`;
+    }
+    return own
+      ? `whether the dumps written after ${key}, the newest listed dump, are held by ${held}: ${beyond} their own retention, which overrides the default, was not read (${key}'s own is ${own.mode} until ${own.retainUntil.toISOString()}), and ${rest}`
+      : `whether ${key}, the newest listed dump, and the dumps written after it are held by ${held}: ${unsent}, and ${beyond} theirs, which overrides the default, was not read, and ${rest}`;
+  }
+  const why = key === undefined ? 'no dump was read' : unsent;
+  return `whether the ${key === undefined ? 'dumps are' : `newest dump ${key} is`} held by ${held}: ${why}, and ${rest}`;
 }
 
 /** Whether versioning alone keeps an overwritten or deleted dump `minPitrDays`: no lifecycle rule is known or suspected to delete its noncurrent version sooner. */
@@ -1083,7 +1123,12 @@ function judgeKeyState(
       }
       return;
     }
-    const said = `the imported key material of ${key} that encrypts the dumps ${materialExpiryWords(expiry, 'no dump it encrypts can be decrypted')}`;
+    // Within the horizon of a clock the listing shows behind, the material expires at least that
+    // near, but how many days are left is counted from that clock: not said as a count.
+    const left = clock.behind
+      ? `within the ${clock.horizonDays}-day horizon: ${clockBehindWords(clock.behind, clock.now, 'how many days are left')}`
+      : undefined;
+    const said = `the imported key material of ${key} that encrypts the dumps ${materialExpiryWords(expiry, 'no dump it encrypts can be decrypted', left)}`;
     add(expiry.verdict === 'expired' ? verdicts.problems : verdicts.warnings, said);
     verdicts.keyFixes.said.push(`${said}${which}`);
     const fix = kmsMaterialExpiryFix({ id: kmsKey, region: encryption.keyRegion });

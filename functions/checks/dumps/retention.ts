@@ -27,7 +27,9 @@
  * says so, as whoever may edit the bucket can remove it, which dumps.protection warns of). So does an
  * object's own Locked retention: a GCS Delete rule shorter than `minPitrDays` whose newest dump carries one to at
  * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED; PASSED only when
- * every dump of a complete listing carries one; an Unlocked one can be removed and still FAILS.
+ * every dump of a complete listing carries one; from a listing cut at its bound, whose newest listed
+ * dump may be an old one, NOT_AVAILABLE naming the rule and the dumps beyond the bound, whose own
+ * retention was not read; an Unlocked one can be removed and still FAILS.
  * Covered: the oldest listed dump is at least `minPitrDays` old (exactly that many reaches back far
  * enough), and no gap of the window exceeds 2 x cadence: neither between consecutive dumps of it nor
  * from the newest dump up to this run, so one dump never covers the window, however old. dumps.fresh
@@ -245,11 +247,19 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     if (shortest !== undefined && shortest.days < minPitrDays && !lockKeepsLive) {
       const raise = `Raise the lifecycle expiration for ${fact.location.prefix || 'the bucket'} to at least ${plural(minPitrDays, 'day')} (${fact.location.provider === 'aws' ? DOCS.s3Lifecycle : DOCS.gcsLifecycle}).`;
       const held = ownLockedRetention(fact, minPitrDays);
+      const carries = (who: string, until: Date) =>
+        `${who} carries its own Locked object retention until ${until.toISOString().slice(0, 10)} (at least ${plural(minPitrDays, 'day')} after it was written), which lifecycle cannot override`;
       if (held === 'every') {
         keptByOwnRetention = true;
+      } else if (held && fact.listing.state === 'read' && !fact.listing.complete) {
+        // The newest listed dump of a cut listing may be an old one (objects.list answers in name
+        // order): the dumps written after it, and their own retention, were not read.
+        unknown.push(
+          `whether lifecycle rule ${shortest.rule} deletes dumps sooner than the ${plural(minPitrDays, 'day')} required: it deletes them after ${plural(shortest.days, 'day')}, and ${carries(`${held.key}, the newest listed dump,`, held.retainUntil)}, but the listing stopped at its bound, so the own retention of the dumps written since was not read`,
+        );
       } else if (held) {
         heldByOwnRetention = {
-          text: `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required, but ${held}`,
+          text: `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required, but ${carries(`the newest dump ${held.key}`, held.retainUntil)}: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`,
           fix: raise,
         };
       } else {
@@ -641,9 +651,9 @@ function lockDaysOf(
 
 /**
  * `every`: each dump of a complete listing carries such a retention (the dumps are kept: PASSED);
- * else what proves the newest dump alone kept (WARNING).
+ * else the newest listed dump alone is shown kept (its key and when its retention ends).
  */
-type OwnRetention = 'every' | string;
+type OwnRetention = 'every' | { readonly key: string; readonly retainUntil: Date };
 
 /**
  * On Cloud Storage, what proves the newest dump kept the policy minimum despite a shorter Delete
@@ -652,8 +662,9 @@ type OwnRetention = 'every' | string;
  * before its retain-until time (https://cloud.google.com/storage/docs/object-lock: "Prior to this
  * time, the object cannot be deleted or replaced"). When every dump of a complete listing carries
  * one (objects.list sends each dump's), the dumps are kept; when only the newest dump is shown to,
- * the older ones are not proven kept: a WARNING at most. Undefined on S3 (an Expiration rule
- * still delete-marks a locked object there) or when not proven.
+ * the older ones are not proven kept: a WARNING at most, and from a listing cut at its bound, whose
+ * newest listed dump may not be the newest, the dumps beyond it are not read: NOT_AVAILABLE.
+ * Undefined on S3 (an Expiration rule still delete-marks a locked object there) or when not proven.
  */
 function ownLockedRetention(fact: DumpFact, minPitrDays: number): OwnRetention | undefined {
   if (fact.location.provider !== 'gcp') return undefined;
@@ -661,7 +672,7 @@ function ownLockedRetention(fact: DumpFact, minPitrDays: number): OwnRetention |
   const newest = fact.newest;
   const lock = newest?.objectLock;
   if (!newest || !lock || !ownRetentionKeeps(newest.object, lock, minPitrDays)) return undefined;
-  return `the newest dump ${newest.object.key} carries its own Locked object retention until ${lock.retainUntil.toISOString().slice(0, 10)} (at least ${plural(minPitrDays, 'day')} after it was written), which lifecycle cannot override: lifecycle deletes it once that retention lapses; the older listed dumps are not all shown to carry one`;
+  return { key: newest.object.key, retainUntil: lock.retainUntil };
 }
 
 function accruingOutcome(

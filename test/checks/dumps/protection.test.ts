@@ -1348,8 +1348,33 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     // A longer own retention proves nothing of the dump that is newest: the default alone proves
     // nothing of it either (before, PASSED on it).
     expect(passed?.status).toBe('NOT_AVAILABLE');
+    // Before, 'whether the newest dump <key> is held by … : the listing stopped at its bound, so the
+    // own retention of the newest dump … was not read', though that dump's own retention was read:
+    // what was not read is the own retention of the dumps written after it.
     expect(passed?.description).toContain(
-      "is held by the bucket's Object Lock default retention (COMPLIANCE, 35 days): the listing stopped at its bound, so the own retention of the newest dump, which overrides the default, was not read",
+      `whether the dumps written after ${KEY}, the newest listed dump, are held by the bucket's Object Lock default retention (COMPLIANCE, 35 days): the listing stopped at its bound, so their own retention, which overrides the default, was not read (${KEY}'s own is COMPLIANCE until ${new Date(NEWEST_WRITTEN.getTime() + 40 * DAY).toISOString()}), and the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump 30 days`,
+    );
+    expect(passed?.description).not.toContain('whether the newest dump');
+  });
+
+  it("names the newest listed dump's unsent own retention and the dumps beyond the bound when the listing stopped at it", () => {
+    // Prepare: a 35-day COMPLIANCE default, noncurrent versions kept a week, no own retention sent.
+    const fact = s3Fact();
+    const lifecycle =
+      fact.lifecycle.state === 'read'
+        ? fact.lifecycle.value.map((rule) => ({ ...rule, noncurrentExpirationDays: 7 }))
+        : [];
+    const cut = {
+      ...fact,
+      lifecycle: { state: 'read', value: lifecycle },
+      listing: fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing,
+    } as const;
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(cut, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      `whether ${KEY}, the newest listed dump, and the dumps written after it are held by the bucket's Object Lock default retention (COMPLIANCE, 35 days): its own retention was not sent (S3 sends it only with s3:GetObjectRetention), and the listing stopped at its bound, so theirs, which overrides the default, was not read, and the default holds only dumps uploaded after it was set without a retention of their own, while versioning does not keep a deleted dump 30 days`,
     );
   });
 
@@ -1632,6 +1657,28 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     // Assess
     expect(outcome?.status).not.toBe('PASSED');
   });
+
+  it.each([
+    ['the newest listed dump', (fact: DumpFact) => fact],
+    ['every listed dump', (fact: DumpFact) => withListedRetentions(fact)],
+  ])(
+    'does not fail a bucket as unguarded when %s carries its own Locked retention but the listing stopped at its bound',
+    (_, held) => {
+      // Prepare: neither versioning nor a retention policy, soft delete a week; the dumps written
+      // after the newest listed one (beyond the bound) were not read, nor their own retention.
+      const fact = held(withRetention('Locked', 35));
+      const cut = fact.listing.state === 'read' ? { ...fact.listing, complete: false } : fact.listing;
+      // Act
+      const outcome = dumpsProtectionCheck.evaluate({ ...fact, listing: cut }, settingsWith());
+      // Assess: before, FAILED 'neither versioning nor any retention policy protects the dumps', though
+      // the dumps read carry a Locked retention that neither can be reduced nor removed.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        `could not read the object retention of the dumps written after ${KEY}, the newest listed dump (${KEY} carries its own, Locked until ${new Date(NEWEST_WRITTEN.getTime() + 35 * DAY).toISOString()}, but the listing stopped at its bound, so theirs was not read, and neither versioning nor a retention policy of 30 days keeps them)`,
+      );
+      expect(outcome?.description).not.toContain('a deleted or overwritten dump is gone');
+    },
+  );
 
   it('is not passed on an Unlocked retention when the bucket retention policy could not be read', () => {
     const fact = withRetention('Unlocked', 35, {
@@ -1944,6 +1991,12 @@ describe('dumps.protection when a dump dated after this run shows its clock behi
     if (status === 'NOT_AVAILABLE') {
       expect(outcome?.description).toContain(
         `Could not evaluate s3://certctl-dumps/prod/: could not read whether the imported key material of the KMS key ${key} that encrypts the dumps expires within 30 days: it expires on ${expires.toISOString()} (ValidTo), but ${CLOCK}, so how far off that is cannot be told; check the clock of the machine that runs the audit.`,
+      );
+    } else {
+      // The days left are counted from a clock the listing shows behind: not said as a count.
+      expect(outcome?.description).not.toContain('in 12 days');
+      expect(outcome?.description).toContain(
+        `the imported key material of the KMS key ${key} that encrypts the dumps expires on ${expires.toISOString()} (ValidTo, within the 30-day horizon: ${CLOCK}, so how many days are left cannot be told; check the clock of the machine that runs the audit): KMS then deletes it, and no dump it encrypts can be decrypted until the same material is imported again`,
       );
     }
   });

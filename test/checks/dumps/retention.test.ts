@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsRetentionCheck } from '../../../functions/checks/dumps/retention.ts';
-import type { DumpFact, DumpLifecycleRule, DumpObject } from '../../../functions/core/dump-facts.ts';
+import {
+  type DumpFact,
+  type DumpLifecycleRule,
+  type DumpObject,
+  sortOldestFirst,
+} from '../../../functions/core/dump-facts.ts';
 import {
   DENIED,
   dailySeries,
+  NEWEST_WRITTEN,
   NOW,
   newestOf,
   s3Fact,
@@ -1317,6 +1323,27 @@ describe('dumps.retention', () => {
       expect(outcome?.status).toBe('FAILED');
     });
 
+    it.each([
+      ['the newest listed dump', () => heldFact('Locked', 35)],
+      ['every listed dump', () => everyDumpHeld(() => true)],
+    ] as const)(
+      'names the rule and what was not read when %s carries its own Locked retention but the listing stopped at its bound',
+      (_, make) => {
+        // Prepare: objects.list answers in name order, so the dumps beyond the bound (the newest ones,
+        // for date-named keys) were not read, nor their own retention.
+        const fact = make();
+        const cut = { ...fact, listing: { ...fact.listing, complete: false } } as DumpFact;
+        // Act
+        const outcome = dumpsRetentionCheck.evaluate(cut, settingsWith());
+        // Assess: before, NOT_AVAILABLE naming the listing alone: the 7-day rule went unsaid.
+        expect(outcome?.status).toBe('NOT_AVAILABLE');
+        expect(outcome?.description).toContain(
+          'whether lifecycle rule expire-dumps deletes dumps sooner than the 30 days required: it deletes them after 7 days, and prod/certctl-2026-12-02.dump, the newest listed dump, carries its own Locked object retention until 2027-01-06 (at least 30 days after it was written), which lifecycle cannot override, but the listing stopped at its bound, so the own retention of the dumps written since was not read',
+        );
+        expect(outcome?.description).not.toContain('the newest dump prod/');
+      },
+    );
+
     it('keeps S3 as it was: a COMPLIANCE retention on the newest dump does not spare a short Expiration rule', () => {
       const fact = heldFact('COMPLIANCE', 35);
       const outcome = dumpsRetentionCheck.evaluate(
@@ -1540,5 +1567,506 @@ describe('dumps.retention counts a single day as one', () => {
     const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith({}, 2));
     // Assess: before, '(lifecycle rule expire-dumps would delete them after 1)'.
     expect(outcome?.description).toContain('(lifecycle rule expire-dumps would delete them after 1 day)');
+  });
+});
+
+/**
+ * Branches no test pinned (the survivors of a Stryker run on this file, reviewed): what each says
+ * to a user, by status, description, fix or observed value.
+ */
+describe('dumps.retention, what it says in branches first pinned by the mutation review', () => {
+  const DAY = 86_400_000;
+  const LIFECYCLE_URL = 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html';
+  const gcs = (overrides: Partial<DumpFact> = {}): DumpFact =>
+    s3Fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'europe-west1',
+        type: 'GcpStorageBucket',
+        id: 'certctl-dumps/prod/',
+      },
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      ...NO_LOCK,
+      ...overrides,
+    });
+  const withRules = (rules: DumpLifecycleRule[], overrides: Partial<DumpFact> = {}): DumpFact =>
+    s3Fact({ lifecycle: { state: 'read', value: rules }, ...overrides });
+  /** The series of `days` daily dumps, as the adapters sort it (oldest first, undated last). */
+  const listed = (objects: DumpObject[]): DumpFact => withSeries(sortOldestFirst(objects));
+  const evaluate = (fact: DumpFact, settings = settingsWith()) =>
+    dumpsRetentionCheck.evaluate(fact, settings);
+
+  it.each([
+    [
+      'prefixes, suffixes and both size bounds',
+      {
+        narrowerPrefixes: ['prod/certctl-2026-11', 'prod/certctl-2026-12'],
+        matchesSuffixes: ['.dump', '.bak'],
+        objectSizeGreaterThan: 10,
+        objectSizeLessThan: 500,
+      },
+      'keys under prod/certctl-2026-11 or prod/certctl-2026-12, keys ending with .dump or .bak, object size > 10 and < 500 bytes',
+    ],
+    ['a size bound alone', { objectSizeLessThan: 500 }, 'object size < 500 bytes'],
+  ] as const)(
+    'names the filter of a rule it cannot match (%s) when a dump was listed without its size',
+    (_, filter, said) => {
+      // Prepare: a complete listing, one dump of it sent without a size.
+      const objects = dailySeries(35).map((object, index) =>
+        index === 20 ? { ...object, size: undefined } : object,
+      );
+      const fact = withSeries(objects, {
+        lifecycle: { state: 'read', value: [rule({ id: 'small-files', expirationDays: 1, ...filter })] },
+      });
+      // Act
+      const outcome = evaluate(fact);
+      // Assess
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toBe(
+        `Could not evaluate s3://certctl-dumps/prod/: could not read whether lifecycle rule small-files deletes dumps sooner than 30 days: it deletes objects that meet ${said} (the sizes of the dumps were not all listed), which this audit cannot match to the dumps.`,
+      );
+    },
+  );
+
+  it('names an undated empty object of the listing, and not one written exactly 30 days ago', () => {
+    // Prepare: a run that uploaded 0 bytes and was listed without a time; another, empty, written at
+    // the very start of the window (not inside it).
+    const objects = [
+      ...dailySeries(35),
+      { key: 'prod/failed.dump', size: 0, lastModified: undefined },
+      { key: 'prod/edge.dump', size: 0, lastModified: new Date(NOW.getTime() - 30 * DAY) },
+    ];
+    // Act
+    const outcome = evaluate(listed(objects));
+    // Assess
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toMatch(
+      / Not counted as dumps: 1 empty object of the last 30 days \(a run that produced nothing\), prod\/failed\.dump\.$/,
+    );
+  });
+
+  it('fails a Delete rule shorter than the policy beside a locked Cloud Storage retention policy shorter too', () => {
+    // Act: a 7-day locked retention policy does not keep the dumps the 30 days a 7-day rule cuts.
+    const outcome = evaluate(
+      gcs({
+        retentionLock: { state: 'read', value: { mode: undefined, days: 7, locked: true } },
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      }),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('lifecycle rule expire-dumps deletes dumps after 7 days');
+    expect(outcome?.observed).toMatchObject({ retentionLockDays: 7, shortestExpirationDays: 7 });
+  });
+
+  it('passes a rule that deletes only dumps created before the window starts, to the millisecond', () => {
+    const outcome = evaluate(
+      gcs({
+        lifecycle: {
+          state: 'read',
+          value: [rule({ id: 'old-dumps', createdBefore: new Date(NOW.getTime() - 30 * DAY) })],
+        },
+      }),
+    );
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('names every condition of a rule it cannot match', () => {
+    const outcome = evaluate(
+      gcs({
+        lifecycle: {
+          state: 'read',
+          value: [
+            rule({
+              id: 'cold',
+              expirationDays: 1,
+              unmodelledConditions: ['daysSinceCustomTime=1', 'matchesStorageClass=["STANDARD"]'],
+            }),
+          ],
+        },
+      }),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      'Could not evaluate gs://certctl-dumps/prod/: could not read whether lifecycle rule cold deletes dumps sooner than 30 days: it deletes objects that meet daysSinceCustomTime=1, matchesStorageClass=["STANDARD"], which this audit cannot match to the dumps.',
+    );
+  });
+
+  it('says the age a createdBefore rule also asks when it fails it', () => {
+    const outcome = evaluate(
+      gcs({
+        lifecycle: {
+          state: 'read',
+          value: [
+            rule({ id: 'purge', createdBefore: new Date('2026-11-20T00:00:00.000Z'), expirationDays: 7 }),
+          ],
+        },
+      }),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'lifecycle rule purge deletes every dump created before 2026-11-20 once 7 days old, inside the 30 days required',
+    );
+  });
+
+  it('says no rule expires the dumps when the only rule deletes noncurrent versions', () => {
+    const outcome = evaluate(withRules([rule({ id: 'versions', noncurrentExpirationDays: 60 })]));
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: no lifecycle rule expires them, and the series covers 34.3 days (30 required) with no gap longer than 24 h.',
+    );
+    expect(outcome?.observed).toMatchObject({ shortestExpirationDays: null });
+  });
+
+  it('judges the shortest of two rules, whichever comes first', () => {
+    const outcome = evaluate(
+      withRules([rule({ id: 'short', expirationDays: 7 }), rule({ id: 'long', expirationDays: 40 })]),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('lifecycle rule short deletes dumps after 7 days');
+    expect(outcome?.observed).toMatchObject({ shortestExpirationDays: 7 });
+  });
+
+  it('says once, after the last, why the S3 default retention stops none of two rules', () => {
+    // Act: an Expiration date and a 7-day rule under a 35-day COMPLIANCE default.
+    const outcome = evaluate(
+      withRules([
+        rule({ id: 'cutoff', expirationDate: new Date('2027-01-01T00:00:00.000Z') }),
+        rule({ id: 'short', expirationDays: 7 }),
+      ]),
+    );
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      "s3://certctl-dumps/prod/: lifecycle rule cutoff expires every dump under the prefix on 2027-01-01, whatever its age; lifecycle rule short deletes dumps after 7 days, sooner than the 30 days required, and the bucket's default Object Lock retention of 35 days does not stop them: on S3 each rule puts a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention.",
+    );
+  });
+
+  it('says so of one rule, in full', () => {
+    const outcome = evaluate(withRules([rule({ id: 'short', expirationDays: 7 })]));
+    expect(outcome?.description).toBe(
+      "s3://certctl-dumps/prod/: lifecycle rule short deletes dumps after 7 days, sooner than the 30 days required, and the bucket's default Object Lock retention of 35 days does not stop it: on S3 the rule puts a delete marker on each dump, which Object Lock does not prevent, and the default holds, as noncurrent versions this audit does not list, only the dumps uploaded after it was set without their own retention.",
+    );
+    expect(outcome?.remediationText).toBe(
+      `Raise the lifecycle expiration for prod/ to at least 30 days (${LIFECYCLE_URL}).`,
+    );
+  });
+
+  it('fails a bucket that does not exist: it holds no dump', () => {
+    const outcome = evaluate(
+      s3Fact({
+        listing: {
+          state: 'unknown',
+          reason: 'NoSuchBucket: The specified bucket does not exist',
+          bucketAbsent: true,
+        },
+        newest: undefined,
+      }),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: the bucket does not exist (NoSuchBucket: The specified bucket does not exist), so it holds no dump at all.',
+    );
+    expect(outcome?.observed).toMatchObject({ dumpsListed: 0 });
+  });
+
+  it('counts no object as a checksum of a dump not listed when the location names a suffix', () => {
+    // Prepare: keys ending with .dump only are dumps; two days are missing.
+    const objects = dailySeries(35).filter((_, index) => ![17, 18].includes(index));
+    const fact = withSeries(objects, {
+      location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.dump' },
+    });
+    // Act
+    const outcome = evaluate(fact);
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: the series has a gap of 3 days between prod/certctl-2026-11-14.dump and prod/certctl-2026-11-17.dump, longer than twice the 24 h cadence.',
+    );
+    expect(outcome?.remediationText).toBe(
+      'Find why the dump job skipped runs in that period (its logs and alarms).',
+    );
+  });
+
+  it('says a rule of exactly the policy days keeps the dumps until then', () => {
+    const outcome = evaluate(withRules([rule({ expirationDays: 30 })]));
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: lifecycle rule expire-dumps deletes them only after 30 days, and the series covers 34.3 days (30 required) with no gap longer than 24 h.',
+    );
+  });
+
+  it('passes on a locked Cloud Storage retention policy alone, saying so', () => {
+    const outcome = evaluate(
+      gcs({
+        retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: true } },
+        lifecycle: { state: 'absent' },
+      }),
+    );
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/prod/: a retention lock keeps them 35 days, and the series covers 34.3 days (30 required) with no gap longer than 24 h.',
+    );
+  });
+
+  /** A checksum whose dump is not listed, written at `when`. */
+  const orphan = (name: string, when: Date): DumpObject => ({
+    key: `prod/${name}.dump.sha256`,
+    size: 96,
+    lastModified: when,
+  });
+  const daysBeforeNewest = (days: number) => new Date(NEWEST_WRITTEN.getTime() - days * DAY);
+
+  it('warns of a series still filling whether or not a checksum older than its first dump is a dump', () => {
+    // Prepare: 10 daily dumps, and a checksum of a dump not listed written 20 days before the newest.
+    const outcome = evaluate(listed([...dailySeries(10), orphan('gone', daysBeforeNewest(20))]));
+    // Assess: counted or not, the series is still filling; the gap the checksum alone opens before
+    // the first dump is no gap of the series.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).not.toContain('gap');
+  });
+
+  it.each([
+    ['2 days into the gap', 13, 5],
+    ['a day before its end', 9, 6],
+  ])(
+    'fails a gap one checksum splits but does not close (%s), naming the dumps at its ends',
+    (_, daysBefore, left) => {
+      // Prepare: the dumps of 6 days in the window are gone (7 days between the dumps around them);
+      // a checksum of a dump not listed sits inside the gap.
+      const objects = [
+        ...dailySeries(35).filter((_, index) => index < 20 || index > 25),
+        orphan('gone', daysBeforeNewest(daysBefore)),
+      ];
+      // Act
+      const outcome = evaluate(listed(objects));
+      // Assess: the longer part is named by the dumps around the whole gap, never by the checksum.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        `s3://certctl-dumps/prod/: the series has a gap of at least ${left} days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-24.dump (7 days apart; the objects between them, counted as dumps, leave ${left} days), longer than twice the 24 h cadence; this counts as a dump prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, which may be none: without it the series is shorter or its gaps longer.`,
+      );
+    },
+  );
+
+  it('fails the time since the newest dump that a later checksum shortens but does not close', () => {
+    // Prepare: the newest dump is 5 days older than the fixture's newest; a checksum of a dump not
+    // listed came 2 days after it.
+    const objects = [...dailySeries(10).slice(0, 5), orphan('gone', daysBeforeNewest(3))];
+    // Act
+    const outcome = evaluate(listed(objects));
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'the series has a gap of at least 3.3 days since prod/certctl-2026-11-27.dump, its newest dump, up to this run (5.3 days; the objects after it, counted as dumps, leave 3.3 days), longer than twice the 24 h cadence',
+    );
+    expect(outcome?.remediationText).toBe('Find why the dump job stopped (dumps.fresh) and run it now.');
+  });
+
+  describe('checksums of dumps not listed that alone would close a gap', () => {
+    /** 35 daily dumps with their checksums, the dumps of 5 days of the window gone. */
+    const gapFilledByChecksums = (days = 35, gone: readonly number[] = [20, 21, 22, 23, 24]) => {
+      const removed = new Set(
+        dailySeries(days).flatMap((dump, index) => (gone.includes(index) ? [dump.key] : [])),
+      );
+      return withChecksums(dailySeries(days)).filter((object) => !removed.has(object.key));
+    };
+
+    it('says what is not known, and nothing more', () => {
+      const outcome = evaluate(withSeries(gapFilledByChecksums()));
+      expect(outcome?.description).toBe(
+        'Could not evaluate s3://certctl-dumps/prod/: could not read whether 5 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/certctl-2026-11-22.dump.sha256) are dumps: without them, the series has a gap of 6 days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-23.dump, longer than twice the 24 h cadence.',
+      );
+    });
+
+    it('says both what the series lacks without them when it is also still filling', () => {
+      const outcome = evaluate(withSeries(gapFilledByChecksums(10, [3, 4, 5])));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'are dumps: without them, the series has a gap of 4 days between prod/certctl-2026-11-25.dump and prod/certctl-2026-11-29.dump, longer than twice the 24 h cadence; the series reaches back only 9.3 of 30 days.',
+      );
+    });
+
+    it('gives only the fix of what it proves when a lifecycle rule fails it too', () => {
+      const outcome = evaluate(
+        withSeries(gapFilledByChecksums(), {
+          lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+        }),
+      );
+      // Assess: the gap is not proven, so its fix is not given.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toBe(
+        `Raise the lifecycle expiration for prod/ to at least 30 days (${LIFECYCLE_URL}).`,
+      );
+    });
+
+    it('leaves no clause unfinished when an undated dump may close the same gap', () => {
+      // Prepare: as above, and a dump listed without a time.
+      const objects = [
+        ...gapFilledByChecksums(),
+        { key: 'prod/undated.dump', size: 6451, lastModified: undefined },
+      ];
+      // Act
+      const outcome = evaluate(listed(objects));
+      // Assess: nothing short is left to say of them once the undated dump is named.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'the modification time of prod/undated.dump (not sent), which may be a dump inside the gap of 6 days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-23.dump',
+      );
+      expect(outcome?.description).not.toMatch(/without (it|them), (\.|and )/);
+      expect(outcome?.description).toMatch(/and prod\/certctl-2026-11-23\.dump\.$/);
+    });
+  });
+
+  it('fails a gap of a series whose newest dump is of another database, without asking whose the series is', () => {
+    const objects = dailySeries(35).filter((_, index) => ![17, 18].includes(index));
+    const outcome = evaluate(withSeries(objects), settingsWith({ databaseName: 'certctl_prod' }));
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).not.toContain('whether the series is of database');
+  });
+
+  it('gives the fix of a lifecycle rule alone beside a series of another database', () => {
+    const outcome = evaluate(
+      withRules([rule({ expirationDays: 7 })]),
+      settingsWith({ databaseName: 'certctl_prod' }),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toBe(
+      `Raise the lifecycle expiration for prod/ to at least 30 days (${LIFECYCLE_URL}).`,
+    );
+  });
+
+  it('says each problem, each thing not read and each fix of a failing location', () => {
+    // Prepare: a 7-day rule, two rules filtered by tags, and two days missing from the series.
+    const objects = dailySeries(35).filter((_, index) => ![17, 18].includes(index));
+    const fact = withSeries(objects, {
+      lifecycle: {
+        state: 'read',
+        value: [
+          rule({ id: 'short', expirationDays: 7 }),
+          rule({ id: 'tmp', expirationDays: 1, unmodelledConditions: ['tag tier=tmp'] }),
+          rule({ id: 'scratch', expirationDays: 1, unmodelledConditions: ['tag tier=scratch'] }),
+        ],
+      },
+      ...NO_LOCK,
+    });
+    // Act
+    const outcome = evaluate(fact);
+    // Assess
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: lifecycle rule short deletes dumps after 7 days, sooner than the 30 days required; the series has a gap of 3 days between prod/certctl-2026-11-14.dump and prod/certctl-2026-11-17.dump, longer than twice the 24 h cadence. Could not read whether lifecycle rule tmp deletes dumps sooner than 30 days: it deletes objects that meet tag tier=tmp, which this audit cannot match to the dumps and whether lifecycle rule scratch deletes dumps sooner than 30 days: it deletes objects that meet tag tier=scratch, which this audit cannot match to the dumps.',
+    );
+    expect(outcome?.remediationText).toBe(
+      `Raise the lifecycle expiration for prod/ to at least 30 days (${LIFECYCLE_URL}). Find why the dump job skipped runs in that period (its logs and alarms).`,
+    );
+  });
+
+  it.each([
+    [1, 'prod/undated-1.dump (not sent), which may be a dump'],
+    [2, '2 objects (the last by key prod/undated-2.dump) (not sent), which may be dumps'],
+  ])('names %i undated dumps that may be older than a series still filling', (count, said) => {
+    const undated = Array.from({ length: count }, (_, index) => ({
+      key: `prod/undated-${index + 1}.dump`,
+      size: 6451,
+      lastModified: undefined,
+    }));
+    const outcome = evaluate(listed([...dailySeries(10), ...undated]));
+    expect(outcome?.description).toBe(
+      `Could not evaluate s3://certctl-dumps/prod/: could not read the modification time of ${said} older than prod/certctl-2026-11-23.dump, the oldest dated, which reaches back only 9.3 of 30 days.`,
+    );
+  });
+
+  it('does not fail a series with no dated dump in the window when an undated one may be in it', () => {
+    const old = dailySeries(5).map((dump) => ({
+      ...dump,
+      lastModified: new Date((dump.lastModified ?? NOW).getTime() - 40 * DAY),
+    }));
+    const outcome = evaluate(
+      listed([...old, { key: 'prod/undated.dump', size: 6451, lastModified: undefined }]),
+    );
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toBe(
+      'Could not evaluate s3://certctl-dumps/prod/: could not read the modification time of prod/undated.dump (not sent), which may be a dump written in the last 30 days (no dump was written in the last 30 days: the newest, prod/certctl-2026-12-02.dump, is 40.3 days old).',
+    );
+  });
+
+  it('says to restart the dump job when no dump was written in the window', () => {
+    const old = dailySeries(5).map((dump) => ({
+      ...dump,
+      lastModified: new Date((dump.lastModified ?? NOW).getTime() - 40 * DAY),
+    }));
+    const outcome = evaluate(listed(old));
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toBe('Find why the dump job stopped (dumps.fresh) and run it now.');
+  });
+
+  describe('the retention lock days observed', () => {
+    const ownLock = (fact: DumpFact, mode: string, days: number): DumpFact => ({
+      ...fact,
+      newest: fact.newest && {
+        ...fact.newest,
+        objectLock: { mode, retainUntil: new Date(NEWEST_WRITTEN.getTime() + days * DAY) },
+      },
+    });
+
+    it("are the S3 newest dump's own when they are fewer than the default's", () => {
+      const outcome = evaluate(ownLock(s3Fact(), 'COMPLIANCE', 7));
+      expect(outcome?.observed).toMatchObject({ retentionLockDays: 7 });
+    });
+
+    it('are none when S3 Object Lock has no default retention, whatever the newest dump carries', () => {
+      const fact = ownLock(
+        s3Fact({
+          retentionLock: {
+            state: 'read',
+            value: { mode: undefined, days: undefined, locked: undefined, enabledWithoutDefault: true },
+          },
+        }),
+        'COMPLIANCE',
+        35,
+      );
+      expect(evaluate(fact)?.observed).toMatchObject({ retentionLockDays: null });
+    });
+
+    it("are the Cloud Storage policy's, which keeps every dump whatever one dump's own retention", () => {
+      // Prepare: a locked 35-day policy, a 7-day rule, and a newest dump Unlocked for 3 days.
+      const fact = ownLock(
+        gcs({
+          retentionLock: { state: 'read', value: { mode: undefined, days: 35, locked: true } },
+          lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+        }),
+        'Unlocked',
+        3,
+      );
+      // Act
+      const outcome = evaluate(fact);
+      // Assess
+      expect(outcome?.status).toBe('PASSED');
+      expect(outcome?.description).toContain(
+        'a retention lock keeps them 35 days (lifecycle rule expire-dumps would delete them after 7 days)',
+      );
+      expect(outcome?.observed).toMatchObject({ retentionLockDays: 35 });
+    });
+  });
+
+  it('fails a short Cloud Storage Delete rule from a cut listing whose newest listed dump carries no retention of its own', () => {
+    const fact = gcs({ lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] } });
+    const outcome = evaluate({ ...fact, listing: { ...fact.listing, complete: false } } as DumpFact);
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required.',
+    );
+  });
+
+  it('fails a short Cloud Storage Delete rule when the listing could not be read', () => {
+    const outcome = evaluate(
+      gcs({
+        listing: { state: 'unknown', reason: 'objects.list was denied' },
+        newest: undefined,
+        lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      }),
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      'gs://certctl-dumps/prod/: lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required. Could not read the listing (objects.list was denied).',
+    );
   });
 });
