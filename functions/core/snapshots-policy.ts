@@ -15,11 +15,25 @@ import * as z from './zod.ts';
 /** The RDS default quota of manual snapshots per region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Limits.html). */
 export const DEFAULT_SNAPSHOT_QUOTA = 100;
 
+/**
+ * The longest a snapshot run spends before its wait starts (resolving its targets and listing their
+ * snapshots): a slower set-up shortens the wait by as much
+ * (functions/jobs/snapshot.ts runSnapshotJob), so a run's wait ends at most this long plus
+ * `waitMinutes` after it started.
+ */
+export const SNAPSHOT_SETUP_BOUND_MS = 3 * 60_000;
+
+/**
+ * The time a snapshot run is given after its wait ends to record what it did (the run records, each
+ * snapshot's key check) and its result.
+ */
+export const SNAPSHOT_RECORDING_MARGIN_MS = 2 * 60_000;
+
 export const snapshotsPolicySchema = z
   .strictObject({
     waitMinutes: z.described(
       z._default(z.number().check(z.positive(), z.lte(24 * 60)), 60),
-      'Deadline for a snapshot to become available (a busy target is retried until then).',
+      `Deadline for a snapshot to become available (a busy target is retried until then), counted once the run has found its targets; a run whose search takes longer than ${SNAPSHOT_SETUP_BOUND_MS / 60_000} minutes waits that much less.`,
     ),
     pollInitialSeconds: z.described(
       z._default(z.number().check(z.gte(0.01), z.lte(600)), 5),
@@ -197,6 +211,17 @@ export function waiverHorizonIssues(
     );
     return issue ? [issue] : [];
   });
+}
+
+/**
+ * The longest a snapshot run lasts: {@link SNAPSHOT_SETUP_BOUND_MS}, the wait (`waitMinutes`) and
+ * {@link SNAPSHOT_RECORDING_MARGIN_MS}. Outside a function (the CLI, or chat with no remaining time
+ * to read) a run's in-progress claim on its request lasts this long (functions/jobs/idempotency.ts):
+ * a re-send never takes over a run that is still going, and one that was killed holds off re-sends no
+ * longer than a run could have lasted.
+ */
+export function snapshotRunBoundMs(snapshots: Pick<SnapshotsPolicy, 'waitMinutes'>): number {
+  return SNAPSHOT_SETUP_BOUND_MS + Math.ceil(snapshots.waitMinutes * 60_000) + SNAPSHOT_RECORDING_MARGIN_MS;
 }
 
 /**

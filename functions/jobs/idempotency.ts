@@ -41,10 +41,18 @@ export interface IdempotencyStore {
   /** Interval at which a waiting duplicate looks again. */
   readonly pollMs?: number;
   /**
-   * Time left to run (a Lambda's `getRemainingTimeInMillis`): a record left in progress by a run
-   * that was stopped expires then, so a later re-send can run. @default waitForFirstMs
+   * Time left to run (a Lambda's `getRemainingTimeInMillis`): a run's in-progress claim expires
+   * then (as Powertools sets it), so a re-send can run after a run that was stopped, never during
+   * one that goes on. Absent (outside a Lambda): {@link longestRunMs}.
    */
   readonly remainingTimeMs?: () => number;
+  /**
+   * The longest a run lasts (functions/core/snapshots-policy.ts snapshotRunBoundMs: its set-up, its
+   * wait and its recording): where there is no remaining time to read, a run's in-progress claim
+   * expires this long after it was taken, so a re-send arriving while the run still records is
+   * answered as in progress, not run beside it.
+   */
+  readonly longestRunMs: number;
   /** Told when a finished run's result could not be recorded ({@link runOncePerRequestId} returns it anyway). */
   readonly onRecordError?: (error: unknown) => void;
 }
@@ -75,10 +83,11 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
   store: IdempotencyStore,
 ): (request: R) => Promise<T> {
   const { persistenceStore, config } = persistenceOf(store);
-  // Powertools reads the invocation's remaining time to set the in-progress expiry. Outside Lambda
-  // there is none; the wait bound stands in, so it does not warn on every call.
+  // Powertools reads the invocation's remaining time when it takes the claim, and the claim expires
+  // then. Outside Lambda there is none: the longest a run lasts stands in (not the wait alone, which
+  // a run's set-up and recording outlast), and Powertools does not warn on every call.
   config.registerLambdaContext({
-    getRemainingTimeInMillis: store.remainingTimeMs ?? (() => store.waitForFirstMs),
+    getRemainingTimeInMillis: store.remainingTimeMs ?? (() => store.longestRunMs),
   } as never);
   const once = makeIdempotent(run as (request: R) => Promise<T>, {
     persistenceStore,

@@ -45,6 +45,7 @@ import { describeError, eachOrAllFail, errorCode, InputError, isTransient } from
 import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../core/invisible.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
+import { SNAPSHOT_SETUP_BOUND_MS, type SnapshotsPolicy } from '../core/snapshots-policy.ts';
 import { locateIdentifier, namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, hoursAgainstLimit } from '../core/time.ts';
 import * as z from '../core/zod.ts';
@@ -436,7 +437,7 @@ export async function runSnapshotJob(
   }
   deps.logger?.info('snapshot request', { requestId: request.requestId, targets: targets.length });
   const results = await takeSnapshots(request, targets, {
-    policy: deps.policy.snapshots,
+    policy: waitLeftAfterSetUp(deps.policy.snapshots, now().getTime() - Date.parse(startedAt)),
     backendFor: snapshotBackendFor(deps.clouds),
     keyReader: snapshotKeyReader(deps.clouds),
     manualSnapshots,
@@ -461,6 +462,17 @@ export async function runSnapshotJob(
     problems,
     unread,
   };
+}
+
+/**
+ * `snapshots` with the wait shortened by as much as the run's set-up (`setUpMs`) outlasted
+ * {@link SNAPSHOT_SETUP_BOUND_MS}: the wait ends at most that bound plus `waitMinutes` after the run
+ * started, so the run ends within the claim it holds on its request (snapshotRunBoundMs).
+ */
+function waitLeftAfterSetUp(snapshots: SnapshotsPolicy, setUpMs: number): SnapshotsPolicy {
+  const overrunMs = setUpMs - SNAPSHOT_SETUP_BOUND_MS;
+  if (!(overrunMs > 0)) return snapshots;
+  return { ...snapshots, waitMinutes: Math.max(0, snapshots.waitMinutes - overrunMs / 60_000) };
 }
 
 /**

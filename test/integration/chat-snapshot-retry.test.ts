@@ -87,6 +87,7 @@ const STORES: readonly [string, () => Once][] = [
         tableName: dynamo.tableName,
         client: dynamo.client,
         waitForFirstMs: 5000,
+        longestRunMs: 5000,
       }) as never,
   ],
   [

@@ -37,7 +37,13 @@ function cliJob(regions?: readonly string[]) {
   const deps = harness.deps(policy, regions);
   return idempotentSnapshotJob(
     (asked: SnapshotRequest) => runSnapshotJob(asked, deps),
-    { tableName: dynamo.tableName, client: dynamo.client, waitForFirstMs: 30_000, pollMs: 100 },
+    {
+      tableName: dynamo.tableName,
+      client: dynamo.client,
+      waitForFirstMs: 30_000,
+      longestRunMs: 30_000,
+      pollMs: 100,
+    },
     {
       readinessMaxAgeHours: 24,
       retentionDays: policy.snapshots.expiryDays,

@@ -40,6 +40,7 @@ function idempotentJob() {
     tableName: dynamo.tableName,
     client: dynamo.client,
     waitForFirstMs: 30_000,
+    longestRunMs: 30_000,
     pollMs: 100,
   });
 }
@@ -92,6 +93,7 @@ describe('idempotent snapshot requests', () => {
         tableName: dynamo.tableName,
         client: dynamo.client,
         waitForFirstMs: 30_000,
+        longestRunMs: 30_000,
         pollMs: 100,
       },
       { readinessMaxAgeHours: 24, clouds: deps.clouds },
@@ -163,7 +165,13 @@ describe('idempotent snapshot requests', () => {
     // database. Replaying the first result would answer "snapshot taken" for a database nobody
     // snapshotted (exit 0, GO).
     const deps = harness.deps();
-    const store = { tableName: dynamo.tableName, client: dynamo.client, waitForFirstMs: 30_000, pollMs: 100 };
+    const store = {
+      tableName: dynamo.tableName,
+      client: dynamo.client,
+      waitForFirstMs: 30_000,
+      longestRunMs: 30_000,
+      pollMs: 100,
+    };
     const job = () => idempotentSnapshotJob((asked) => runSnapshotJob(asked, deps), store);
     const first = { ...request, requestId: 'ticket:CHG-9', targets: ['certctl-prod-db'] };
     await job()(first);
@@ -188,7 +196,13 @@ describe('idempotent snapshot requests', () => {
     // Prepare: the ticket first asked with no database named; the policy selects two databases.
     const policy = fastPolicy({ targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-aurora'] } });
     const deps = harness.deps(policy);
-    const store = { tableName: dynamo.tableName, client: dynamo.client, waitForFirstMs: 30_000, pollMs: 100 };
+    const store = {
+      tableName: dynamo.tableName,
+      client: dynamo.client,
+      waitForFirstMs: 30_000,
+      longestRunMs: 30_000,
+      pollMs: 100,
+    };
     const job = () =>
       idempotentSnapshotJob((asked) => runSnapshotJob(asked, deps), store, {
         clouds: deps.clouds,
@@ -271,7 +285,7 @@ describe('a snapshot request whose run died after its creates, before its result
     // Prepare: the first run sends its creates, then never finishes (out of memory, timed out):
     // DynamoDB keeps its in-progress record, which holds for the time the run had left.
     const deps = harness.deps();
-    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50 };
+    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50, longestRunMs: 10_000 };
     const dead = idempotentSnapshotJob(
       async (asked) => {
         await runSnapshotJob({ ...asked, wait: false }, deps);
@@ -286,6 +300,7 @@ describe('a snapshot request whose run died after its creates, before its result
     const rerun = await idempotentSnapshotJob((asked) => runSnapshotJob(asked, deps), {
       ...store,
       waitForFirstMs: 10_000,
+      longestRunMs: 10_000,
     })(request);
 
     // Assess: the snapshots the dead run started, adopted and awaited, target by target.
@@ -299,7 +314,7 @@ describe('a snapshot request whose run died after its creates, before its result
   it('records the snapshots the dead run created before it could record them, adopting them', async () => {
     // Prepare: the first run creates, then dies writing its run records (they never complete).
     const deps = harness.deps();
-    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50 };
+    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50, longestRunMs: 10_000 };
     const records = dynamoRunRecords(dynamo.client, dynamo.tableName);
     const dead = idempotentSnapshotJob(
       async (asked) => {
@@ -348,7 +363,13 @@ describe('a snapshot of the request name made before the request was accepted', 
     // with our tags before the request; then the request comes.
     const deps = harness.deps();
     const records = dynamoRunRecords(dynamo.client, dynamo.tableName);
-    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50, waitForFirstMs: 10_000 };
+    const store = {
+      tableName: dynamo.tableName,
+      client: dynamo.client,
+      pollMs: 50,
+      waitForFirstMs: 10_000,
+      longestRunMs: 10_000,
+    };
     const forged = { ...request, targets: ['certctl-prod-db'] };
     const forger = await runSnapshotJob(forged, deps);
     const created = forger.results[0]?.createdAt;

@@ -31,7 +31,7 @@ describe('runOncePerRequestId when the idempotency table cannot be written', () 
         runs += 1;
         return 'snapshots taken';
       },
-      { tableName: 'certctl-no-such-table', client: dynamo.client, waitForFirstMs: 1000 },
+      { tableName: 'certctl-no-such-table', client: dynamo.client, waitForFirstMs: 1000, longestRunMs: 1000 },
     );
 
     // Assess
@@ -59,7 +59,7 @@ describe('runOncePerRequestId when the idempotency table cannot be written', () 
         runs += 1;
         return 'snapshots taken';
       },
-      { tableName: dynamo.tableName, client: unreachable, waitForFirstMs: 1000 },
+      { tableName: dynamo.tableName, client: unreachable, waitForFirstMs: 1000, longestRunMs: 1000 },
     );
 
     // Assess
@@ -91,6 +91,7 @@ describe('runOncePerRequestId when the run fails and its in-progress record cann
         tableName: 'certctl-backup-guard-idempotency',
         client: new DynamoDBClient({ region: 'eu-west-1' }),
         waitForFirstMs: 1000,
+        longestRunMs: 1000,
         onRecordError: (error) => recordErrors.push(error),
       },
     );

@@ -30,6 +30,7 @@ describe('oncePerRequestId when the result cannot be recorded', () => {
         tableName: 'certctl-backup-guard-idempotency',
         client: new DynamoDBClient({ region: 'eu-west-1' }),
         waitForFirstMs: 1000,
+        longestRunMs: 1000,
       },
     );
 

@@ -32,7 +32,13 @@ const DAY_SECONDS = 86_400;
 const request: SnapshotRequest = { requestId: 'CHG-77', reason: 'CA rotation', requestedBy: 'ops' };
 
 function store(): IdempotencyStore {
-  return { tableName: dynamo.tableName, client: dynamo.client, waitForFirstMs: 10_000, pollMs: 20 };
+  return {
+    tableName: dynamo.tableName,
+    client: dynamo.client,
+    waitForFirstMs: 10_000,
+    longestRunMs: 10_000,
+    pollMs: 20,
+  };
 }
 
 /**

@@ -61,7 +61,7 @@ describe('idempotentSnapshotJob asked again while the run asked again is still r
         problems: [],
       };
     };
-    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50 };
+    const store = { tableName: dynamo.tableName, client: dynamo.client, pollMs: 50, longestRunMs: 10_000 };
     const patient = idempotentSnapshotJob(run, { ...store, waitForFirstMs: 30_000 }, { now: () => now });
     const hasty = idempotentSnapshotJob(run, { ...store, waitForFirstMs: 200 }, { now: () => now });
     await patient(request);

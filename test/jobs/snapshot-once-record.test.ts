@@ -35,6 +35,7 @@ describe('idempotentSnapshotJob record lifetime', () => {
         tableName: 'certctl-backup-guard-idempotency',
         client: new DynamoDBClient({ region: 'eu-west-1' }),
         waitForFirstMs: 1000,
+        longestRunMs: 1000,
       },
       { retentionDays: 14 },
     );

@@ -9,6 +9,11 @@ import type {
 } from '../../functions/actions/snapshot/backend.ts';
 import { type SnapshotTarget, snapshotIdentifier } from '../../functions/actions/snapshot/model.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
+import {
+  SNAPSHOT_RECORDING_MARGIN_MS,
+  SNAPSHOT_SETUP_BOUND_MS,
+  snapshotRunBoundMs,
+} from '../../functions/core/snapshots-policy.ts';
 import { retriesLater, runSnapshotJob, snapshotExitCode } from '../../functions/jobs/snapshot.ts';
 import { fakeBackend, pruneRecorded, UNENCRYPTED_SNAPSHOTS } from '../actions/snapshot/fake-backend.ts';
 
@@ -115,6 +120,45 @@ describe('snapshotExitCode', () => {
       ['creating', 'DeadlineExceeded'],
     ]);
     expect(snapshotExitCode(result)).toBe(1);
+  });
+
+  it('waits only what is left of set-up bound plus waitMinutes when its set-up outlasts the bound, so the run ends within its claim', async () => {
+    // Prepare: finding the targets takes 4 minutes longer than the set-up bound; the snapshot
+    // never leaves `creating`.
+    let clock = 0;
+    const overrunMs = 4 * 60_000;
+    const backend = fakeBackend();
+    const cloud: SnapshotCloud = {
+      ...cloudOf(backend),
+      targets: async () => {
+        clock += SNAPSHOT_SETUP_BOUND_MS + overrunMs;
+        return { targets: [TARGET], problems: [] };
+      },
+    };
+    const policy = parsePolicy({ snapshots: { waitMinutes: 10 } });
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-2B', reason: 'CA rotation', requestedBy: 'alice', wait: true },
+      {
+        policy,
+        clouds: [cloud],
+        now: () => new Date(clock),
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+    );
+
+    // Assess: the wait is 6 minutes, not 10, and says so; the run is over by the bound.
+    expect(result.results.map((entry) => [entry.outcome, entry.error?.code])).toEqual([
+      ['creating', 'DeadlineExceeded'],
+    ]);
+    expect(result.results[0]?.error?.message).toContain('at the deadline, 6 minutes after this run started');
+    const lasted = Date.parse(result.finishedAt) - Date.parse(result.startedAt);
+    expect(lasted).toBeGreaterThan(SNAPSHOT_SETUP_BOUND_MS + 5 * 60_000);
+    expect(lasted).toBeLessThanOrEqual(SNAPSHOT_SETUP_BOUND_MS + 10 * 60_000);
+    expect(lasted).toBeLessThanOrEqual(snapshotRunBoundMs(policy.snapshots) - SNAPSHOT_RECORDING_MARGIN_MS);
   });
 
   it('exits 0 for a snapshot created without waiting (--no-wait)', () => {

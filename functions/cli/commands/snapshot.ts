@@ -11,11 +11,17 @@ import {
   MAX_SNAPSHOT_ATTEMPTS,
   RATE_LIMIT_OR_QUOTA_EXPLANATION,
   SNAPSHOT_REQUEST_LIMITS,
+  waitText,
 } from '../../actions/snapshot/model.ts';
 import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { describeError, InputError } from '../../core/errors.ts';
 import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../../core/invisible.ts';
+import {
+  SNAPSHOT_RECORDING_MARGIN_MS,
+  SNAPSHOT_SETUP_BOUND_MS,
+  snapshotRunBoundMs,
+} from '../../core/snapshots-policy.ts';
 import {
   runSnapshotJob,
   type SnapshotJobDependencies,
@@ -176,6 +182,9 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const idempotency = await tableInput.open(context, overrides);
   const table = idempotency?.name;
   const dynamo = idempotency?.dynamo;
+  // The longest this run lasts (its set-up, snapshots.waitMinutes, its recording): its claim on the
+  // request holds that long, and a re-send waits that long for its result.
+  const longestRunMs = snapshotRunBoundMs(policy.snapshots);
   try {
     const deps: SnapshotJobDependencies = {
       policy,
@@ -195,10 +204,11 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
             {
               tableName: table,
               client: dynamo,
-              waitForFirstMs: policy.snapshots.waitMinutes * 60_000,
+              waitForFirstMs: longestRunMs,
+              longestRunMs,
               onRecordError: (error) =>
                 io.stderr(
-                  `backup-guard: warning: the snapshot result was not recorded in the idempotency table (${visibleLine(describeError(error))}); a repeat of this request after snapshots.waitMinutes runs it again, adopting these snapshots\n`,
+                  `backup-guard: warning: the snapshot result was not recorded in the idempotency table (${visibleLine(describeError(error))}); a repeat of this request once this run's claim expires, ${waitText(longestRunMs / 60_000)} after it started, runs it again, adopting these snapshots\n`,
                 ),
             },
             {
@@ -267,7 +277,10 @@ export const snapshotCommand: CliCommand = {
 the login name), request-id and expires-at (snapshots.expiryDays); Cloud SQL backups carry the same
 in their description. With snapshots.idempotencyTable set, a request id is remembered in DynamoDB
 and a re-sent request returns
-the first result, also while the first is still running, unless a later run could still deliver
+the first result, also while the first is still running (it waits for it: a run's claim on the
+request holds as long as a run can last, ${waitText(SNAPSHOT_SETUP_BOUND_MS / 60_000)} to find its targets (a slower search
+shortens the wait), snapshots.waitMinutes and ${waitText(SNAPSHOT_RECORDING_MARGIN_MS / 60_000)} to record; a run that was
+stopped holds re-sends off until its claim lapses, then one runs), unless a later run could still deliver
 what it did not with nothing fixed first (a snapshot that failed with attempts left, a database
 busy or a snapshot still creating at the deadline, an API error that passes on its own: throttling,
 a 5xx, a timeout; a region not read): a request re-sent after such a result runs once more (once,

@@ -34,6 +34,7 @@ import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
 import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
+import { snapshotRunBoundMs } from '../../core/snapshots-policy.ts';
 import { idempotencyTableName } from '../../jobs/idempotency-table.ts';
 import { earliestAcceptance, snapshotRecordSeconds } from '../../jobs/snapshot-once.ts';
 import { createObservability } from './observability.ts';
@@ -102,6 +103,11 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
       snapshotPolicy: (policy) => ({ ...policy, aws: { ...policy.aws, accounts: [] } }),
       once: async (requestId, run, waitUntil) => {
         const waitMs = Math.max(1000, (waitUntil?.getTime() ?? Date.now() + 60_000) - Date.now());
+        // The run's wait ends by `waitUntil` (functions/chatops/job-actions.ts waitingUntil).
+        const waitMinutes = Math.min(
+          deps.policy.snapshots.waitMinutes,
+          waitUntil ? Math.max(0, waitUntil.getTime() - Date.now()) / 60_000 : Number.POSITIVE_INFINITY,
+        );
         // Loaded by `snapshot` only: the Powertools store (and its JMESPath) is not part of the cold start.
         const { oncePerRequestId, recordStartOf } = await import('../../jobs/idempotency.ts');
         const store = {
@@ -111,7 +117,10 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
           waitForFirstMs: waitMs,
           // Kept as long as the snapshots it reports (as the CLI and the snapshot Lambda keep theirs).
           expiresAfterSeconds: snapshotRecordSeconds(deps.policy.snapshots.expiryDays),
+          // The claim holds for the invocation's remaining time; only where there is none (a run
+          // outside Lambda), as long as the run lasts.
           ...(deps.remainingMs ? { remainingTimeMs: deps.remainingMs } : {}),
+          longestRunMs: snapshotRunBoundMs({ waitMinutes }),
           onRecordError: (error: unknown) =>
             deps.logger?.warn(
               'snapshot result not recorded; a repeat after the claim expires may run again',

@@ -21,6 +21,7 @@ import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { describeError } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
+import { snapshotRunBoundMs } from '../../core/snapshots-policy.ts';
 import * as z from '../../core/zod.ts';
 import { type IdempotencyStore, idempotencyTableName } from '../../jobs/idempotency.ts';
 import {
@@ -145,7 +146,9 @@ function requestStore(deps: SnapshotHandlerDependencies): IdempotencyStore {
     tableName: deps.tableName,
     client: deps.dynamo,
     waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
+    // The claim holds for the invocation's remaining time; only where there is none, as long as a run lasts.
     ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
+    longestRunMs: snapshotRunBoundMs(deps.policy.snapshots),
     onRecordError: (error) =>
       deps.logger.warn('snapshot result not recorded; a repeat after the claim expires may run again', {
         error: describeError(error),
