@@ -112,6 +112,21 @@ const MODULE_CALLS: Readonly<Record<string, readonly { shows: RegExp; call: stri
       { shows: /\/upload\/storage\/v1\/b\//, call: 'objects.insert', permission: 'storage.objects.create' },
       { shows: /method: 'DELETE'/, call: 'objects.delete', permission: 'storage.objects.delete' },
     ],
+    // The run records (functions/gcp/run-records-bucket.ts): a write replaces the record of the same
+    // backup, and Cloud Storage authorizes overwriting an object as create and delete.
+    'functions/gcp/run-records-bucket.ts': [
+      { shows: /alt=media/, call: 'objects.get', permission: 'storage.objects.get' },
+      {
+        shows: /\/upload\/storage\/v1\/b\//,
+        call: 'objects.insert',
+        permission: 'storage.objects.create',
+      },
+      {
+        shows: /\/upload\/storage\/v1\/b\//,
+        call: 'objects.insert (replacing)',
+        permission: 'storage.objects.delete',
+      },
+    ],
     'functions/gcp/chat-dispatch.ts': [
       { shows: /:publish`/, call: 'topics.publish', permission: 'pubsub.topics.publish' },
     ],
