@@ -31,6 +31,7 @@ import {
   auditRegions,
   automatedBackupRegions,
   awsKeySecrets,
+  clusterRegions,
   dumpRegions,
   dumpsReadStatements,
   globalClustersDescribeStatement,
@@ -45,6 +46,7 @@ import {
   ownKeySecrets,
   placeRegions,
   prefixedSecurityHubStatements,
+  type RegionScope,
   rdsDescribeStatements,
   securityHubRegions,
   snapshotDescribeStatement,
@@ -478,16 +480,17 @@ export function readinessStatements(policy: Policy): PolicyStatement[] {
 
 /** The IAM5 findings of {@link readinessStatements}, each with its reason. */
 export function readinessAcknowledgements(policy: Policy): NagAcknowledgement[] {
+  const snapshotListings = auditRegions(policy).flatMap((region) =>
+    ['db:*', 'cluster:*', 'snapshot:*', 'cluster-snapshot:*'].map((resource) =>
+      nagResource('rds', region, resource),
+    ),
+  );
   return [
     {
       id: 'AwsSolutions-IAM5',
       reason:
         'The RDS describes (databases, automated backups, manual snapshots) are List-level calls that enumerate a region; without an identifier they are authorized against db:*, cluster:*, auto-backup:*, snapshot:* and cluster-snapshot:* (Service Authorization Reference, Amazon RDS). The grant is read-only, in this account and the audited regions.',
-      findings: auditRegions(policy).flatMap((region) =>
-        ['db:*', 'cluster:*', 'auto-backup:*', 'snapshot:*', 'cluster-snapshot:*'].map((resource) =>
-          nagResource('rds', region, resource),
-        ),
-      ),
+      findings: [...new Set([...rdsDescribeFindings(policy), ...snapshotListings])],
     },
     ...dumpsAcknowledgements(ownDumpLocations(policy)),
     ...keysAcknowledgements(
@@ -502,8 +505,19 @@ export function readinessAcknowledgements(policy: Policy): NagAcknowledgement[] 
 
 /** The IAM5 findings of {@link chatActionStatements}, each with its reason. */
 export function chatActionAcknowledgements(policy: Policy): NagAcknowledgement[] {
+  const backups = automatedBackupFindings(policy);
   return [
     ...snapshotAcknowledgements(policy),
+    ...(backups.length > 0
+      ? [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'rds:DescribeDBInstanceAutomatedBackups is a List-level call that enumerates the automated backups of a region; without an identifier it is authorized against auto-backup:* (Service Authorization Reference, Amazon RDS). Chat readiness runs the PITR audit, which reads them; read-only, in this account and the audited regions.',
+            findings: backups,
+          },
+        ]
+      : []),
     ...snapshotKeyAcknowledgements(policy),
     ...dumpsAcknowledgements(ownDumpLocations(policy)),
     ...keysAcknowledgements(
@@ -682,7 +696,7 @@ export function dumpsAcknowledgements(locations: readonly AwsDumpLocation[]): Na
     {
       id: 'AwsSolutions-IAM5',
       reason:
-        "A ranged GET of an SSE-KMS dump decrypts it with the bucket's key, which the policy does not name; kms:Decrypt is limited to calls made through S3 in the region dumps.locations gives each bucket (kms:ViaService) for objects under the configured prefixes (aws:s3:arn encryption context). A bucket S3 redirects to another region is not covered there: the dumps checks name the grant and the policy fix instead of widening it.",
+        "A ranged GET of an SSE-KMS dump decrypts it with the bucket's key, which the policy does not name; kms:Decrypt is limited to calls made through S3 in the region dumps.locations gives each bucket (kms:ViaService) for objects under the configured prefixes, or for the configured buckets' Bucket Keys (the aws:s3:arn encryption context: the object's ARN, or the bucket's with S3 Bucket Keys on, where s3:GetObject still reaches only the prefixes). A bucket S3 redirects to another region is not covered there: the dumps checks name the grant and the policy fix instead of widening it.",
       findings: dumpRegions(locations).map(
         (region) => `Resource::arn:<AWS::Partition>:kms:${region}:*:key/*`,
       ),
@@ -723,6 +737,44 @@ export function replicaListingAcknowledgements(policy: Policy): NagAcknowledgeme
 }
 
 /**
+ * The Regions of `regions` whose findings are acknowledged with the RDS describes' own reason: all
+ * of them, but the `*` of the cross-Region reads, which {@link replicaListingAcknowledgements} gives
+ * its own reason (a role that audits every Region has only `*`, acknowledged with the describes).
+ */
+function describedRegions(policy: Policy, regions: RegionScope): string[] {
+  const crossRegionReads = replicaListingAcknowledgements(policy).length > 0;
+  return regions.filter((region) => !(crossRegionReads && region === '*'));
+}
+
+/**
+ * The IAM5 findings of the automated-backup listing {@link rdsDescribeStatements} grants under
+ * `policy` ({@link automatedBackupRegions}), in the Regions {@link describedRegions} keeps.
+ */
+function automatedBackupFindings(policy: Policy): string[] {
+  return describedRegions(policy, automatedBackupRegions(policy)).map((region) =>
+    nagResource('rds', region, 'auto-backup:*'),
+  );
+}
+
+/**
+ * The IAM5 findings of the audit's RDS describes ({@link rdsDescribeStatements} over the audited
+ * Regions and {@link automatedBackupRegions}): `db:*` in the audited Regions, `cluster:*` and
+ * `auto-backup:*` in the Regions they are granted in, less the `*` of the cross-Region reads
+ * ({@link describedRegions}). Only these: a finding acknowledged that the role does not have would
+ * pass unseen the day a change added it.
+ */
+function rdsDescribeFindings(policy: Policy): string[] {
+  const regions = auditRegions(policy);
+  return [
+    ...regions.map((region) => nagResource('rds', region, 'db:*')),
+    ...describedRegions(policy, clusterRegions(regions, automatedBackupRegions(policy))).map((region) =>
+      nagResource('rds', region, 'cluster:*'),
+    ),
+    ...automatedBackupFindings(policy),
+  ];
+}
+
+/**
  * The IAM5 findings of the listings only the PITR audit sends beyond the audited Regions' databases:
  * the automated-backup replicas ({@link replicaListingAcknowledgements}) and the global clusters.
  */
@@ -743,11 +795,7 @@ export function pitrListingAcknowledgements(policy: Policy): NagAcknowledgement[
  * the audit role and the member role, which hold the same read statements.
  */
 export function auditRoleAcknowledgements(policy: Policy): NagAcknowledgement[] {
-  const rds = auditRegions(policy).flatMap((region) => [
-    nagResource('rds', region, 'db:*'),
-    nagResource('rds', region, 'cluster:*'),
-    nagResource('rds', region, 'auto-backup:*'),
-  ]);
+  const rds = rdsDescribeFindings(policy);
   const acknowledgements: NagAcknowledgement[] = [
     {
       id: 'AwsSolutions-IAM5',

@@ -167,8 +167,11 @@ export class MemberStack extends Stack {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'rds:DescribeDBSnapshots and rds:DescribeDBClusterSnapshots are List-level calls that enumerate the manual snapshots of a region; without an identifier they are authorized against snapshot:* and cluster-snapshot:* (Service Authorization Reference, Amazon RDS). Read-only, in this account and the audited regions.',
+          'rds:DescribeDBSnapshots and rds:DescribeDBClusterSnapshots are List-level calls that enumerate the manual snapshots of a region; without an identifier they are authorized against db:* and snapshot:*, cluster:* and cluster-snapshot:* (Service Authorization Reference, Amazon RDS). Read-only, in this account and the audited regions.',
+        // db:* is the audit's describes' finding too (auditRoleAcknowledgements); cluster:* is only
+        // these listings' in the audited regions when pitr.cross-region reads clusters in every region.
         findings: auditRegions(policy).flatMap((region) => [
+          nagResource('rds', region, 'cluster:*'),
           nagResource('rds', region, 'snapshot:*'),
           nagResource('rds', region, 'cluster-snapshot:*'),
         ]),

@@ -80,7 +80,7 @@ export function securityHubRegions(policy: Policy, stackRegion: string): RegionS
 }
 
 /** The audited Regions and those of the cross-Region copies, or only `*` when either is every Region. */
-function clusterRegions(regions: RegionScope, backupRegions: RegionScope): RegionScope {
+export function clusterRegions(regions: RegionScope, backupRegions: RegionScope): RegionScope {
   const all = [...new Set([...regions, ...backupRegions])];
   return all.includes('*') ? ['*'] : all;
 }

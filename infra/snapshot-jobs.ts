@@ -63,7 +63,6 @@ export function snapshotAcknowledgements(policy: Policy): NagAcknowledgement[] {
       findings: regions.flatMap((region) => [
         nagResource('rds', region, 'db:*'),
         nagResource('rds', region, 'cluster:*'),
-        nagResource('rds', region, 'auto-backup:*'),
         nagResource('rds', region, 'snapshot:*'),
         nagResource('rds', region, 'cluster-snapshot:*'),
         nagResource('rds', region, `snapshot:${OWN_SNAPSHOT_NAMES}`),

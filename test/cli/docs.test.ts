@@ -326,7 +326,7 @@ describe('generated docs', () => {
     expect(deploy).toContain(`\`s3:prefix\` \`${LEDGER_PREFIX}*\``);
     expect(pitrRow).toContain(`list only that prefix (also for \`audit-dumps\` and \`audit-keys\`)`);
     expect(pitrRow).toContain(
-      '`rds:DescribeDBInstanceAutomatedBackups` in every region only with `pitr.requireCrossRegionBackup`',
+      '`rds:DescribeDBInstanceAutomatedBackups` and `rds:DescribeDBClusters` in every region only with `pitr.requireCrossRegionBackup`',
     );
   });
 

@@ -112,6 +112,21 @@ const MODULE_CALLS: Readonly<Record<string, readonly { shows: RegExp; call: stri
       { shows: /\/upload\/storage\/v1\/b\//, call: 'objects.insert', permission: 'storage.objects.create' },
       { shows: /method: 'DELETE'/, call: 'objects.delete', permission: 'storage.objects.delete' },
     ],
+    // The run records (functions/gcp/run-records-bucket.ts): a write replaces the record of the same
+    // backup, and Cloud Storage authorizes overwriting an object as create and delete.
+    'functions/gcp/run-records-bucket.ts': [
+      { shows: /alt=media/, call: 'objects.get', permission: 'storage.objects.get' },
+      {
+        shows: /\/upload\/storage\/v1\/b\//,
+        call: 'objects.insert',
+        permission: 'storage.objects.create',
+      },
+      {
+        shows: /\/upload\/storage\/v1\/b\//,
+        call: 'objects.insert (replacing)',
+        permission: 'storage.objects.delete',
+      },
+    ],
     'functions/gcp/chat-dispatch.ts': [
       { shows: /:publish`/, call: 'topics.publish', permission: 'pubsub.topics.publish' },
     ],
@@ -223,6 +238,22 @@ function grantedTo(email: string): Set<string> {
 const accountOf = (job: string) =>
   `${job === 'audit-pitr' ? 'certctl-audit-pitr' : `certctl-${job}`}@${PROJECT}.iam.gserviceaccount.com`;
 
+/**
+ * The roles the plan binds to `email`, as docs/deploy.md names them: a custom role by its id
+ * (`certctlBackupGuardDumpReader`), a predefined one by its name (`roles/pubsub.publisher`).
+ */
+function rolesBoundTo(email: string): Set<string> {
+  const roles = new Set<string>();
+  for (const argv of steps.flatMap(argvOf)) {
+    const member = argv.find((argument) => argument.startsWith('--member='));
+    const role = argv.find((argument) => argument.startsWith('--role='))?.slice('--role='.length);
+    if (!argv.includes('add-iam-policy-binding') || member !== `--member=serviceAccount:${email}` || !role)
+      continue;
+    roles.add(role.startsWith('roles/') ? role : (role.split('/').pop() ?? role));
+  }
+  return roles;
+}
+
 /** The permissions the calls of `job`'s bundle need, by permission, with the calls. */
 function neededBy(job: string, handlerPath: string): Map<string, string[]> {
   const needed = new Map<string, string[]>();
@@ -276,6 +307,32 @@ describe('GCP plan grants match the calls each Cloud Function makes', () => {
 
     // Assess
     expect(extra).toEqual([]);
+  });
+
+  it("names in docs/deploy.md every role the plan binds to each function's account", () => {
+    // Prepare: where docs/deploy.md says what each account may do: the role table's row, the GCP
+    // chat accounts' table, and the snapshot function's paragraph.
+    const deploy = readFileSync(join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
+    const row = (start: string) => deploy.split('\n').find((line) => line.startsWith(start)) ?? '';
+    const said: Record<string, string> = {
+      'audit-pitr': row('| GCP `certctl-audit-pitr` '),
+      'audit-dumps': row('| GCP `certctl-audit-dumps` '),
+      'audit-keys': row('| GCP `certctl-audit-keys` '),
+      'chat-slack': row('| `certctl-chat-slack` |'),
+      'chat-action': row('| `certctl-chat-action` |'),
+      snapshot: /^It runs as its own account, `certctl-snapshot`,[\s\S]*?\n\n/m.exec(deploy)?.[0] ?? '',
+    };
+
+    // Act
+    const unnamed = GCP_FUNCTIONS.flatMap((fn) =>
+      [...rolesBoundTo(accountOf(fn.job))]
+        .filter((role) => !(said[fn.job] ?? '').includes(`\`${role}\``))
+        .map((role) => `${fn.job}: ${role}`),
+    );
+
+    // Assess
+    expect(GCP_FUNCTIONS.filter((fn) => !said[fn.job]).map((fn) => fn.job)).toEqual([]);
+    expect(unnamed).toEqual([]);
   });
 
   it('grants the federation role exactly the AWS actions the audit Cloud Functions send', () => {

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { AUDIT_DUMPS_SERVICE, AUDIT_KEYS_SERVICE, AUDIT_PITR_SERVICE } from '../../infra/audit-stack.ts';
+import { AMAZON_Q_FUNCTION_NAME, CHAT_JOBS } from '../../infra/chat-ops.ts';
 import {
   RDS_DESCRIBE_ACTIONS,
   RDS_SNAPSHOT_DESCRIBE_ACTIONS,
   S3_BUCKET_SETTINGS_ACTIONS,
   SNAPSHOT_ACTIONS,
 } from '../../infra/permissions.ts';
+import { jobRoleName } from '../../infra/scheduled-job.ts';
 import {
   CHAT_POLICY,
   FULL_POLICY,
@@ -16,6 +19,7 @@ import {
   OWN_DUMPS_POLICY,
   OWN_KEYS_POLICY,
   readCdkJson,
+  roleStatements,
   synthesize,
 } from './support.ts';
 
@@ -283,5 +287,88 @@ describe("docs/deploy.md's list of what no role can do", () => {
     for (const action of [...RESOURCELESS_ACTIONS, 'secretsmanager:BatchGetSecretValue']) {
       expect(section).toContain(`\`${action}\``);
     }
+  });
+});
+
+/**
+ * The "May do" cell of the row whose first cell starts with `role` in one of docs/deploy.md's role
+ * tables: "What each role may do, and why" (`| Role | Lives in | Trusted by | May do | Why |`) or
+ * the ChatOps functions' (`| Function | What it does | May do |`), told apart by their columns.
+ */
+function mayDo(deploy: string, role: string, table: 'roles' | 'chat'): string {
+  const columns = table === 'roles' ? 5 : 3;
+  const rows = deploy
+    .split('\n')
+    .filter((line) => line.startsWith(`| ${role}`))
+    .map((line) => line.split('|').slice(1, -1))
+    .filter((cells) => cells.length === columns);
+  if (rows.length !== 1) throw new Error(`docs/deploy.md has ${rows.length} ${table} table rows for ${role}`);
+  return rows[0]?.[table === 'roles' ? 3 : 2] ?? '';
+}
+
+/** Granted by the Lambda service for every function: its own log group, its dead-letter queue. */
+const LAMBDA_SERVICE_ACTIONS = /^(logs|sqs):/;
+
+describe("docs/deploy.md's tables of what each role may do", () => {
+  it('name every action the synthesized policies grant each role', () => {
+    // Prepare: every grant a role can hold: everything in this account (every region, cross-region
+    // backups, dumps and inspected secrets, Security Hub and its ledger, ChatOps), and everything in
+    // a member account (the member role's reads, the assumed roles, the federation role).
+    const own = synthesize({
+      ...OWN_DUMPS_POLICY,
+      aws: { regions: 'all' },
+      keys: OWN_KEYS_POLICY.keys,
+      schedules: { ...OWN_DUMPS_POLICY.schedules, ...OWN_KEYS_POLICY.schedules },
+      chatops: CHAT_POLICY.chatops,
+      pitr: { requireCrossRegionBackup: true },
+    });
+    const member = synthesize({
+      ...MEMBER_DUMPS_POLICY,
+      keys: { ...MEMBER_KEYS_POLICY.keys, inspectSecretValues: true },
+      chatops: CHAT_POLICY.chatops,
+    });
+    const memberStatements = iamStatements(member.stacks.member, member.templates.member);
+    const federation =
+      member.stacks.federation && member.templates.federation
+        ? iamStatements(member.stacks.federation, member.templates.federation)
+        : [];
+    const ofJob = (job: string) => [
+      ...roleStatements(own, jobRoleName(job)),
+      ...roleStatements(member, jobRoleName(job)),
+    ];
+    const roles: [string, 'roles' | 'chat', readonly IamStatement[]][] = [
+      [`\`${jobRoleName(AUDIT_PITR_SERVICE)}\``, 'roles', ofJob(AUDIT_PITR_SERVICE)],
+      [`\`${jobRoleName(AUDIT_DUMPS_SERVICE)}\``, 'roles', ofJob(AUDIT_DUMPS_SERVICE)],
+      [`\`${jobRoleName(AUDIT_KEYS_SERVICE)}\``, 'roles', ofJob(AUDIT_KEYS_SERVICE)],
+      ['Member role', 'roles', memberStatements],
+      ['GCP federation role', 'roles', federation],
+      [`\`${CHAT_JOBS.slack}\``, 'chat', ofJob(CHAT_JOBS.slack)],
+      [`\`${AMAZON_Q_FUNCTION_NAME}\``, 'chat', ofJob(CHAT_JOBS.amazonQ)],
+      [`\`${CHAT_JOBS.action}\``, 'chat', ofJob(CHAT_JOBS.action)],
+      [`\`${CHAT_JOBS.unfinished}\``, 'chat', ofJob(CHAT_JOBS.unfinished)],
+    ];
+    const deploy = readFileSync('docs/deploy.md', 'utf8');
+
+    // Act: each granted action's operation (`DescribeGlobalClusters`, `GenerateDataKey` for
+    // `kms:GenerateDataKey*`) must be named in the role's cell.
+    const unnamed = roles.flatMap(([role, table, statements]) => {
+      const cell = mayDo(deploy, role, table);
+      const actions = new Set(
+        statements
+          .filter((s) => s.Effect === 'Allow')
+          .flatMap((s) => s.Action)
+          .filter((action) => !LAMBDA_SERVICE_ACTIONS.test(action)),
+      );
+      return [...actions]
+        .filter((action) => {
+          const operation = (action.split(':')[1] ?? '').replace(/\*$/, '');
+          return !new RegExp(`\\b${operation}\\b`).test(cell);
+        })
+        .map((action) => `${role}: ${action}`);
+    });
+
+    // Assess
+    expect(roles.filter(([, , statements]) => statements.length === 0)).toEqual([]);
+    expect(unnamed).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
-import { Stack } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { acknowledge, MIN_REASON_LENGTH } from '../../infra/nag.ts';
 import {
@@ -45,6 +46,12 @@ const POLICIES: Record<string, unknown> = {
     ...CHAT_POLICY,
     pitr: { requireCrossRegionBackup: true },
   },
+  'ChatOps with dumps in this account, every region, cross-region backups required': {
+    ...OWN_DUMPS_POLICY,
+    aws: { regions: 'all' },
+    pitr: { requireCrossRegionBackup: true },
+    chatops: CHAT_POLICY.chatops,
+  },
 };
 
 interface NagMetadata {
@@ -54,6 +61,44 @@ interface NagMetadata {
 function acknowledgementsIn(template: Template): { id: string; reason: string }[] {
   const resources = Object.values(template.toJSON().Resources ?? {}) as { Metadata?: NagMetadata }[];
   return resources.flatMap((resource) => resource.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+}
+
+/** Every acknowledgement placed in `app`: the construct's path and the acknowledged id (`RuleId[Finding]`). */
+function placedAcknowledgements(app: App): { path: string; id: string }[] {
+  const placed: { path: string; id: string }[] = [];
+  const visit = (construct: IConstruct): void => {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !entry.data) continue;
+      for (const key of Object.keys(entry.data as object)) {
+        placed.push({ path: construct.node.path, id: key.replace(/^annotation::/i, '') });
+      }
+    }
+    for (const child of construct.node.children) visit(child);
+  };
+  visit(app);
+  return placed;
+}
+
+/**
+ * What cdk-nag finds in `app` with no acknowledgement read: each finding id and the paths of the
+ * resources it is found on. cdk-nag reads acknowledgements under Validations'
+ * ACKNOWLEDGED_RULES_METADATA_KEY, which is renamed for the run so that it reads none.
+ */
+function everyFinding(app: App): Map<string, string[]> {
+  const validations = Validations as unknown as { ACKNOWLEDGED_RULES_METADATA_KEY: string };
+  const key = validations.ACKNOWLEDGED_RULES_METADATA_KEY;
+  validations.ACKNOWLEDGED_RULES_METADATA_KEY = `${key}:none-read`;
+  try {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    return new Map(
+      report.violations.map((violation) => [
+        violation.ruleName,
+        violation.violatingResources.map((resource) => resource.constructPath ?? ''),
+      ]),
+    );
+  } finally {
+    validations.ACKNOWLEDGED_RULES_METADATA_KEY = key;
+  }
 }
 
 describe('cdk-nag AwsSolutions', () => {
@@ -68,6 +113,29 @@ describe('cdk-nag AwsSolutions', () => {
       // Assess
       expect(report.violations.map((violation) => `${violation.severity} ${violation.ruleName}`)).toEqual([]);
       expect(report.success).toBe(true);
+    });
+  }
+
+  for (const [name, policy] of Object.entries(POLICIES)) {
+    // An acknowledgement of a finding the construct does not have says something untrue of it, and
+    // would let that finding pass unseen the day a change adds it (a snapshot role granted the
+    // automated-backup listing, a per-Region grant widened to every Region).
+    it(`acknowledges only findings cdk-nag reports on the construct, for ${name}`, () => {
+      // Prepare
+      const { app } = synthesize(policy);
+
+      // Act
+      const findings = everyFinding(app);
+      const unfounded = placedAcknowledgements(app)
+        .filter(
+          ({ path, id }) =>
+            !(findings.get(id) ?? []).some((found) => found === path || found.startsWith(`${path}/`)),
+        )
+        .map(({ path, id }) => `${path} ${id}`);
+
+      // Assess
+      expect(findings.size).toBeGreaterThan(0);
+      expect(unfounded).toEqual([]);
     });
   }
 
