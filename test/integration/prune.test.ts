@@ -278,3 +278,58 @@ describe('prune of snapshots shared with another account', () => {
     }
   });
 });
+
+describe('prune of snapshots listed without the resource id of their database', () => {
+  it('deletes no successful snapshot a newer one of that name would let go when DbiResourceId or DbClusterResourceId was not sent, and still deletes a failed one', async () => {
+    // Prepare: RDS lists these snapshots without DbiResourceId / DbClusterResourceId (not always
+    // sent): certctl-prod-db and certctl-aurora may each have been deleted and created again
+    // between two of them, and an older one may be the last restore point of the earlier one.
+    const notSent = (id: string, createdAt: string, more: { kind?: 'cluster'; status?: 'failed' } = {}) => ({
+      id,
+      target: more.kind === 'cluster' ? 'certctl-aurora' : 'certctl-prod-db',
+      region: 'eu-west-1',
+      createdAt,
+      tags: EXPIRED,
+      resourceIdSent: false,
+      ...more,
+    });
+    const local = await startSnapshotHarness(
+      snapshotScenario({
+        existing: [
+          notSent('certctl-premaint-u-old', '-40d'),
+          notSent('certctl-premaint-u-failed', '-30d', { status: 'failed' }),
+          notSent('certctl-premaint-u-new', '-20d'),
+          notSent('certctl-premaint-uc-old', '-30d', { kind: 'cluster' }),
+          notSent('certctl-premaint-uc-new', '-2d', { kind: 'cluster' }),
+        ],
+      }),
+    );
+    try {
+      // Act
+      const result = await pruneRecorded({ apply: true }, local.deps());
+
+      // Assess: only the failed one goes; the older successful ones are kept naming what was not sent.
+      const remaining = local.rds.snapshots
+        .snapshots()
+        .map((s) => s.id)
+        .sort();
+      expect(remaining).toEqual([
+        'certctl-premaint-u-new',
+        'certctl-premaint-u-old',
+        'certctl-premaint-uc-new',
+        'certctl-premaint-uc-old',
+      ]);
+      expect(result).toMatchObject({ deleted: 1, kept: 4, pending: 0 });
+      const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+      expect(reasons['certctl-premaint-u-old']).toMatch(
+        /^its DbiResourceId was not sent \(DescribeDBSnapshots\), .* `aws rds describe-db-snapshots --region eu-west-1 --db-instance-identifier certctl-prod-db /,
+      );
+      expect(reasons['certctl-premaint-uc-old']).toMatch(
+        /^its DbClusterResourceId was not sent \(DescribeDBClusterSnapshots\), .* `aws rds describe-db-cluster-snapshots --region eu-west-1 --db-cluster-identifier certctl-aurora /,
+      );
+      expect(reasons['certctl-premaint-u-new']).toBe('newest successful snapshot of certctl-prod-db');
+    } finally {
+      await local.close();
+    }
+  });
+});

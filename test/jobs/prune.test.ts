@@ -35,10 +35,15 @@ const NOW = new Date('2026-12-01T00:00:00Z');
 // it claims is not proven ours (prune.ts notTakenHere).
 const EXPIRED = { purpose: 'certctl-pre-maintenance', 'expires-at': '2026-11-30T12:00:00.000Z' };
 
+/**
+ * An instance snapshot of certctl-prod-db as DescribeDBSnapshots answers it, with the DbiResourceId
+ * of the database it was taken of (`unsent` below drops it, as an answer may).
+ */
 function snapshot(id: string, daysAgo: number, more: Partial<DBSnapshot> = {}): DBSnapshot {
   return {
     DBSnapshotIdentifier: id,
     DBInstanceIdentifier: 'certctl-prod-db',
+    DbiResourceId: 'db-PROD',
     DBSnapshotArn: `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:${id}`,
     SnapshotType: 'manual',
     Status: 'available',
@@ -738,11 +743,68 @@ describe('prune over RDS: snapshots of an earlier database of the same identifie
     );
   });
 
+  /** `listed` as DescribeDBSnapshots may answer it: without its DbiResourceId (not always sent). */
+  const unsent = ({ DbiResourceId: _, ...listed }: DBSnapshot): DBSnapshot => listed;
+  /** The reason prune keeps a successful snapshot of certctl-prod-db whose DbiResourceId was not sent. */
+  const notToldRds =
+    "its DbiResourceId was not sent (DescribeDBSnapshots), so this snapshot cannot be told to be of the database named certctl-prod-db now rather than of an earlier one of that name (deleted and created again under it), whose last restore point it may be; only a newer snapshot of that name would let it go, and that may be of another database: kept (see which database each snapshot of certctl-prod-db was taken of with `aws rds describe-db-snapshots --region eu-west-1 --db-instance-identifier certctl-prod-db --snapshot-type manual --query 'DBSnapshots[].[DBSnapshotIdentifier,DbiResourceId,SnapshotCreateTime]' --output text`: a snapshot is outdated only by a newer one of the same DbiResourceId; the next prune decides again once DbiResourceId is sent)";
+
+  it('deletes no successful snapshot a newer one would let go when DbiResourceId was not sent, and says so snapshot by snapshot', async () => {
+    // Prepare: three expired snapshots of ours of certctl-prod-db listed without their
+    // DbiResourceId: the database may have been deleted and created again between any two, and the
+    // older ones may be all that is left of the earlier one. A failed one is no restore point.
+    const { rds, remaining } = fakeRds([
+      unsent(snapshot('certctl-premaint-1', 60)),
+      unsent(snapshot('certctl-premaint-2', 40)),
+      unsent(snapshot('certctl-premaint-failed', 30, { Status: 'failed' })),
+      unsent(snapshot('certctl-premaint-3', 10)),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess: only the failed one goes; each older successful one is kept naming the missing
+    // DbiResourceId and the command that shows it, the newest kept as the newest.
+    expect(remaining()).toEqual(['certctl-premaint-1', 'certctl-premaint-2', 'certctl-premaint-3']);
+    expect(result).toMatchObject({ deleted: 1, kept: 3, pending: 0 });
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-1']).toBe(notToldRds);
+    expect(reasons['certctl-premaint-2']).toBe(notToldRds);
+    expect(reasons['certctl-premaint-3']).toBe('newest successful snapshot of certctl-prod-db');
+    expect(renderPrune(result)).toContain(
+      `keep   ${ACCOUNT}/${REGION}/certctl-premaint-2 (certctl-prod-db): its DbiResourceId was not sent`,
+    );
+  });
+
+  it('still lets a snapshot whose DbiResourceId was sent go for a newer one of the same DbiResourceId, beside snapshots of that name whose id was not sent', async () => {
+    // Prepare
+    const { rds, remaining } = fakeRds([
+      snapshot('certctl-premaint-known-old', 60, of('db-NOW')),
+      unsent(snapshot('certctl-premaint-unsent-old', 50)),
+      snapshot('certctl-premaint-known-new', 20, of('db-NOW')),
+      unsent(snapshot('certctl-premaint-unsent-new', 10)),
+    ]);
+
+    // Act
+    const result = await prune(rdsSnapshotBackend(rds));
+
+    // Assess
+    expect(remaining()).toEqual([
+      'certctl-premaint-unsent-old',
+      'certctl-premaint-known-new',
+      'certctl-premaint-unsent-new',
+    ]);
+    const reasons = Object.fromEntries(result.entries.map((e) => [e.snapshotId, e.reason]));
+    expect(reasons['certctl-premaint-unsent-old']).toMatch(
+      /^its DbiResourceId was not sent \(DescribeDBSnapshots\)/,
+    );
+  });
+
   it('never lets a snapshot whose resource id was not sent outdate one of a known database', async () => {
     // Prepare: the newer snapshot's DbiResourceId not sent: it may be of another database.
     const { rds, remaining } = fakeRds([
       snapshot('certctl-premaint-known', 40, of('db-GONE')),
-      snapshot('certctl-premaint-unsent', 10),
+      unsent(snapshot('certctl-premaint-unsent', 10)),
     ]);
 
     // Act
@@ -905,6 +967,42 @@ describe('planPrune over Cloud SQL runs whose instance is not listed', () => {
     expect(decisions.map((d) => d.action)).toEqual(['keep', 'keep']);
     expect(decisions[0]?.reason).toMatch(
       /^no instance named certctl-pg was listed with it, so this backup run cannot be told to be of that instance rather than of an earlier one of that name/,
+    );
+  });
+});
+
+describe('planPrune over Aurora cluster snapshots whose DbClusterResourceId was not sent', () => {
+  it('deletes no successful one a newer one would let go, and still deletes a failed one', () => {
+    // Prepare: expired cluster snapshots of ours of certctl-aurora listed without their
+    // DbClusterResourceId (DescribeDBClusterSnapshots does not always send it).
+    const ours = (id: string, createdAt: string, status = 'available'): BackendSnapshot => ({
+      id: `certctl-premaint-${id}`,
+      kind: 'aurora-cluster',
+      target: 'certctl-aurora',
+      status,
+      createdAt: new Date(createdAt),
+      tags: EXPIRED,
+    });
+
+    // Act
+    const decisions = planPrune(
+      [
+        ours('c1', '2026-09-01T00:00:00Z'),
+        ours('c2', '2026-09-15T00:00:00Z', 'failed'),
+        ours('c3', '2026-10-01T00:00:00Z'),
+      ],
+      NOW,
+      { account: ACCOUNT, region: 'us-east-1' },
+    );
+
+    // Assess
+    expect(decisions.map((d) => [d.snapshot.id, d.action])).toEqual([
+      ['certctl-premaint-c1', 'keep'],
+      ['certctl-premaint-c2', 'delete'],
+      ['certctl-premaint-c3', 'keep'],
+    ]);
+    expect(decisions[0]?.reason).toBe(
+      "its DbClusterResourceId was not sent (DescribeDBClusterSnapshots), so this snapshot cannot be told to be of the database named certctl-aurora now rather than of an earlier one of that name (deleted and created again under it), whose last restore point it may be; only a newer snapshot of that name would let it go, and that may be of another database: kept (see which database each snapshot of certctl-aurora was taken of with `aws rds describe-db-cluster-snapshots --region us-east-1 --db-cluster-identifier certctl-aurora --snapshot-type manual --query 'DBClusterSnapshots[].[DBClusterSnapshotIdentifier,DbClusterResourceId,SnapshotCreateTime]' --output text`: a snapshot is outdated only by a newer one of the same DbClusterResourceId; the next prune decides again once DbClusterResourceId is sent)",
     );
   });
 });

@@ -52,6 +52,14 @@ beforeEach(async () => {
                 region: REGION,
                 ofEarlierDatabase: true,
               },
+              { id: 'id-not-sent', target: 'certctl-db', region: REGION, resourceIdSent: false },
+              {
+                id: 'cluster-id-not-sent',
+                kind: 'cluster',
+                target: 'certctl-aurora',
+                region: REGION,
+                resourceIdSent: false,
+              },
               { id: 'dr-snap', target: 'certctl-db', region: REGION, sharedWith: ['222222222222'] },
               { id: 'locked-snap', target: 'certctl-db', region: REGION, attributesDenied: true },
               {
@@ -126,6 +134,32 @@ describe('RDS resource ids in the simulator', () => {
     expect(byId['of-this-cluster']).toBe(current);
     expect(byId['of-an-earlier-cluster']).toMatch(/^cluster-[A-Z2-7]{26}$/);
     expect(byId['of-an-earlier-cluster']).not.toBe(current);
+  });
+
+  it('leaves DbiResourceId and DbClusterResourceId out of a snapshot the scenario lists without them, and a filter by the id still finds it', async () => {
+    // Act
+    const instanceSnapshots = await rds.send(
+      new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: 'id-not-sent' }),
+    );
+    const clusterSnapshots = await rds.send(
+      new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: 'cluster-id-not-sent' }),
+    );
+    const byResourceId = await rds.send(
+      new DescribeDBSnapshotsCommand({
+        Filters: [{ Name: 'dbi-resource-id', Values: [(await instanceResourceId()) ?? ''] }],
+      }),
+    );
+
+    // Assess
+    const instanceSnapshot = instanceSnapshots.DBSnapshots?.[0];
+    expect(instanceSnapshot?.DBSnapshotIdentifier).toBe('id-not-sent');
+    expect(instanceSnapshot).not.toHaveProperty('DbiResourceId');
+    const clusterSnapshot = clusterSnapshots.DBClusterSnapshots?.[0];
+    expect(clusterSnapshot?.DBClusterSnapshotIdentifier).toBe('cluster-id-not-sent');
+    expect(clusterSnapshot).not.toHaveProperty('DbClusterResourceId');
+    expect(byResourceId.DBSnapshots?.map((snapshot) => snapshot.DBSnapshotIdentifier)).toContain(
+      'id-not-sent',
+    );
   });
 
   it('gives a database created again under the same identifier a new DbiResourceId, and its earlier snapshots keep the old one', async () => {

@@ -3,9 +3,10 @@
  * expiry, and never one created at or after the newest successful snapshot of ours of the same
  * database (that one is the restore point the next maintenance relies on; a database deleted and
  * created again under its identifier is another one, whose snapshots keep their own newest, and a
- * Cloud SQL instance listed without the createTime that tells them apart keeps every successful
- * backup run: incarnationNotTold; with run records read, "ours" is what a record names:
- * byRunRecords). Pure: the prune job lists and deletes.
+ * successful snapshot nothing tells the database of (an RDS snapshot whose resource id was not
+ * sent, a backup run of a Cloud SQL instance listed without its createTime) is kept:
+ * incarnationNotTold; with run records read, "ours" is what a record names: byRunRecords). Pure:
+ * the prune job lists and deletes.
  */
 import { shellWord } from '../../core/shell-word.ts';
 import { isoTimeProblem } from '../../core/time.ts';
@@ -94,7 +95,9 @@ function carriersOf(snapshots: readonly BackendSnapshot[]): Map<string, number> 
  * cloud sent it, the immutable id of the database (RDS `DbiResourceId`, `DbClusterResourceId`): a
  * database deleted and created again under its identifier is another database, and the snapshots of
  * the deleted one may be all that is left of it. Snapshots whose id was not sent are one group of
- * their own, so one of them never outdates a snapshot of a known database, nor the reverse.
+ * their own, so one of them never outdates a snapshot of a known database, nor the reverse; within
+ * that group nothing says one database, so none of its successful ones goes for a newer one
+ * ({@link incarnationNotTold}).
  */
 function databaseKey(snapshot: BackendSnapshot): string {
   return `${snapshot.kind}/${snapshot.target.toLowerCase()}/${snapshot.sourceResourceId ?? ''}`;
@@ -115,7 +118,8 @@ function listedDatabase(snapshot: BackendSnapshot, place: PrunePlace): DatabaseI
  * and nothing tells the runs of one earlier instance from another's, so any of them may be the
  * last restore point of its instance: none goes. An instance whose createTime was not sent tells
  * nothing here: {@link incarnationNotTold} keeps its runs. (RDS snapshots name their database's
- * resource id, and each database keeps its own newest: {@link databaseKey}.)
+ * resource id, and each database keeps its own newest: {@link databaseKey}; one whose id was not
+ * sent is kept by {@link incarnationNotTold}.)
  */
 function ofEarlierInstance(snapshot: BackendSnapshot, place: PrunePlace): string | undefined {
   if (RESOURCE_ID_FIELD[snapshot.kind] !== undefined) return undefined;
@@ -127,19 +131,26 @@ function ofEarlierInstance(snapshot: BackendSnapshot, place: PrunePlace): string
 }
 
 /**
- * Why a successful snapshot of a database the cloud gives no resource id (a Cloud SQL backup run)
- * is kept, though a newer one of its name would let it go, when nothing tells which instance of that
- * name it is of: its instance was listed without its `createTime` ("Output only", not always
- * sent; identity.ts incarnationOf `unknown`), or not listed in `place` at all. Then every run of the
- * name may be of one instance or of several (the name "can be reused immediately"), and the newer
- * run that would let this one go may be of another instance, this one the last restore point of
- * its own: a value the API did not send is not evaluated, so none goes. Undefined for one whose
- * instance's createTime was sent ({@link ofEarlierInstance} keeps the runs taken before it), for
- * RDS (its snapshots name their database's resource id: {@link databaseKey}), and for a failed
- * run, no restore point of any instance.
+ * Why a successful snapshot is kept, though a newer one of its name would let it go, when nothing
+ * tells which database of that name it is of, or undefined when something does (and for a failed
+ * one, no restore point of any database). A name can be given again once its database is deleted,
+ * and the newer snapshot that would let this one go may then be of another database, this one the
+ * last restore point of its own: a value the API did not send is not evaluated, so none goes.
+ * - RDS and Aurora: the snapshot's `DbiResourceId` / `DbClusterResourceId` was not sent (not always
+ *   sent: "Required: No", DBSnapshot and DBClusterSnapshot in the RDS API reference). Such snapshots
+ *   are one group of their name ({@link databaseKey}), so the newer one is of an unknown database
+ *   too. One whose id was sent is grouped with its own database's: undefined.
+ * - Cloud SQL (a backup run names its instance only by its name): its instance was listed without
+ *   its `createTime` ("Output only", not always sent; identity.ts incarnationOf `unknown`), or not
+ *   listed in `place` at all, so every run of the name may be of one instance or of several (the
+ *   name "can be reused immediately"). Undefined when its instance's createTime was sent
+ *   ({@link ofEarlierInstance} keeps the runs taken before it).
+ * The reason names what was not sent and the command that shows it; the next prune decides again.
  */
 function incarnationNotTold(snapshot: BackendSnapshot, place: PrunePlace): string | undefined {
-  if (RESOURCE_ID_FIELD[snapshot.kind] !== undefined || snapshot.status !== 'available') return undefined;
+  if (snapshot.status !== 'available') return undefined;
+  const field = RESOURCE_ID_FIELD[snapshot.kind];
+  if (field !== undefined) return resourceIdNotSent(snapshot, field, place);
   const database = listedDatabase(snapshot, place);
   if (database !== undefined && incarnationOf(snapshot, database).match !== 'unknown') return undefined;
   const listed =
@@ -150,6 +161,21 @@ function incarnationNotTold(snapshot: BackendSnapshot, place: PrunePlace): strin
         : `the instance named ${snapshot.target} was listed with a createTime that names no time (${JSON.stringify(database.createdAt.slice(0, 64))})`;
   const describe = `gcloud sql instances describe ${shellWord(snapshot.target)} --project=${shellWord(place.account)} --format="value(createTime)"`;
   return `${listed}, so this backup run cannot be told to be of that instance rather than of an earlier one of that name, whose last restore point it may be; only a newer backup run of that name would let it go, and that may be of another instance: kept (see when the instance was created with \`${describe}\`: a run taken before then is of an earlier instance, to delete by hand once its data is not needed; the next prune decides again once createTime is sent)`;
+}
+
+/**
+ * {@link incarnationNotTold} of an RDS or Aurora snapshot (`field` its kind's resource id field):
+ * the reason, naming the answer that did not send it and the AWS CLI command that lists each
+ * snapshot of the name with its resource id; undefined when the id was sent.
+ */
+function resourceIdNotSent(snapshot: BackendSnapshot, field: string, place: PrunePlace): string | undefined {
+  if (snapshot.sourceResourceId !== undefined) return undefined;
+  const cluster = snapshot.kind === 'aurora-cluster';
+  const operation = cluster ? 'DescribeDBClusterSnapshots' : 'DescribeDBSnapshots';
+  const list = cluster
+    ? `aws rds describe-db-cluster-snapshots --region ${shellWord(place.region)} --db-cluster-identifier ${shellWord(snapshot.target)} --snapshot-type manual --query 'DBClusterSnapshots[].[DBClusterSnapshotIdentifier,DbClusterResourceId,SnapshotCreateTime]' --output text`
+    : `aws rds describe-db-snapshots --region ${shellWord(place.region)} --db-instance-identifier ${shellWord(snapshot.target)} --snapshot-type manual --query 'DBSnapshots[].[DBSnapshotIdentifier,DbiResourceId,SnapshotCreateTime]' --output text`;
+  return `its ${field} was not sent (${operation}), so this snapshot cannot be told to be of the database named ${snapshot.target} now rather than of an earlier one of that name (deleted and created again under it), whose last restore point it may be; only a newer snapshot of that name would let it go, and that may be of another database: kept (see which database each snapshot of ${snapshot.target} was taken of with \`${list}\`: a snapshot is outdated only by a newer one of the same ${field}; the next prune decides again once ${field} is sent)`;
 }
 
 /**
@@ -389,7 +415,8 @@ export function planPrune(
         `newest restorable snapshot of ${name}${recordedOnly} (newest ${newestKey.get(target)}${newerUnrecorded === undefined ? '' : `; ${newerUnrecorded}`})`,
       );
     // Every rule above lets it go only because a newer snapshot of its name is restorable: where
-    // that newer one may be of another instance of the name, it is kept.
+    // that newer one may be of another database of the name (a resource id or createTime not
+    // sent), it is kept.
     const notTold = incarnationNotTold(snapshot, place);
     if (notTold !== undefined) return keep(notTold);
     // Every rule of the tags met: a careful forger meets them all (a unique id, an expiry just

@@ -105,12 +105,15 @@ snapshots.runRecordsBucket or it) every expired snapshot is kept, saying so, unl
 snapshots.pruneByTagsAlone: true (the tags decide alone, as before run records). They are considered only
 once past their expires-at tag, and never the newest successful one of a database (the restore
 point the next maintenance relies on; a database deleted and created again under its identifier,
-told by its RDS resource id, is another database whose snapshots keep their own; a Cloud SQL
-backup taken before its instance's createTime is of an earlier instance of that name and is kept;
-when the instance is listed without its createTime, none of its successful backups goes, as the
-newer one that would let it go may be of another instance: each is kept saying so, with the
-gcloud command that shows when the instance was created), nor any newer than its newest one
-whose encryption key is usable
+told by its RDS resource id, is another database whose snapshots keep their own; a successful
+RDS or Aurora snapshot listed without its DbiResourceId / DbClusterResourceId never goes for a
+newer one, which may be of another database of that name: each is kept saying so, with the
+aws rds describe-db-snapshots (describe-db-cluster-snapshots) command that shows each snapshot's
+id; a Cloud SQL backup taken before its instance's createTime is of an earlier instance of that
+name and is kept; when the instance is listed without its createTime, none of its successful
+backups goes, as the newer one that would let it go may be of another instance: each is kept
+saying so, with the gcloud command that shows when the instance was created), nor any newer than
+its newest one whose encryption key is usable
 (a key pending deletion or not readable keeps the older ones). Kept too: a snapshot whose status
 was not sent or is not known, and one carrying our tags that this tool did not take there (a copy
 from another region or account, or a name other than certctl-premaint-*). Other

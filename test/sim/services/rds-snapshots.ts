@@ -90,6 +90,12 @@ const existingSnapshotSchema = z.strictObject({
   ofEarlierDatabase: z.boolean().default(false),
   /** The database's resource id the snapshot names, as is (default: the database's, see ofEarlierDatabase). */
   sourceResourceId: z.string().min(1).optional(),
+  /**
+   * false: DescribeDBSnapshots / DescribeDBClusterSnapshots leave the snapshot's `DbiResourceId` /
+   * `DbClusterResourceId` out of their answer (both "Required: No" in the RDS API reference); RDS
+   * still knows it (a `dbi-resource-id` filter still finds the snapshot).
+   */
+  resourceIdSent: z.boolean().default(true),
   tags: tagsSchema,
   /** Whether the snapshot is encrypted: as its database when the scenario has it, else true. */
   encrypted: z.boolean().optional(),
@@ -159,6 +165,8 @@ export interface SimSnapshot {
    * `DbClusterResourceId`): a database created again under the same identifier has another.
    */
   readonly sourceResourceId: string;
+  /** Whether the describe answers send {@link sourceResourceId} (a scenario may leave it out). */
+  readonly resourceIdSent?: boolean | undefined;
   readonly arn: string;
   readonly createdAt: Date;
   /** When this (instance) snapshot was copied from its original, if it is a copy. */
@@ -247,6 +255,7 @@ export class RdsSnapshotSim {
           (spec.ofEarlierDatabase
             ? derivedResourceId(spec.kind, place, 'earlier')
             : (current ?? derivedResourceId(spec.kind, place))),
+        resourceIdSent: spec.resourceIdSent,
         arn: arnOf(spec.kind, account, spec.region, spec.id.toLowerCase()),
         createdAt: (spec.createdAt as SimTime).at(now),
         copiedAt: (spec.copiedAt as SimTime | undefined)?.at(now),
@@ -760,7 +769,7 @@ function instanceSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore):
     KmsKeyId: snapshot.kmsKeyId,
     DBSnapshotArn: snapshot.arn,
     IAMDatabaseAuthenticationEnabled: false,
-    DbiResourceId: snapshot.sourceResourceId,
+    DbiResourceId: snapshot.resourceIdSent === false ? undefined : snapshot.sourceResourceId,
     TagList: tagXml(snapshot.tags),
     SnapshotTarget: 'region',
     ...createdTimes(snapshot, now, {
@@ -798,6 +807,6 @@ function clusterSnapshotXml(snapshot: SimSnapshot, now: Date, store: RdsStore): 
     SourceDBClusterSnapshotArn: snapshot.copiedFrom,
     IAMDatabaseAuthenticationEnabled: false,
     TagList: tagXml(snapshot.tags),
-    DbClusterResourceId: snapshot.sourceResourceId,
+    DbClusterResourceId: snapshot.resourceIdSent === false ? undefined : snapshot.sourceResourceId,
   };
 }
