@@ -581,6 +581,35 @@ export function quotedAnswer(text: string): string {
     : `${said.slice(0, QUOTED_ANSWER_MAX - 1).join('')}…`;
 }
 
+/**
+ * Whether `error` is a mistake in what the function or command was given (an input event, a
+ * request body, a chat command, the policy or a setting of the deployment), which its message says
+ * whole, rather than a fault of this code.
+ */
+export function isUserMistake(error: unknown): error is InputError | PolicyError {
+  return error instanceof InputError || error instanceof PolicyError;
+}
+
+/**
+ * `error`, its stack cut to its first line (`InputError: <message>`) when it is a user mistake
+ * ({@link isUserMistake}), for a function to throw: what it throws, its runtime prints with the
+ * stack (the Lambda runtime's `Invoke Error` log line, and the `trace` a synchronous caller gets
+ * back; the Functions Framework's log of a failed event), and for a mistake the frames would show
+ * the caller the code's insides and tell nobody more than the message does. Any other error keeps
+ * its frames: they are how a fault is found.
+ */
+export function withFramesOnlyForFaults<T>(error: T): T {
+  if (isUserMistake(error)) {
+    Object.defineProperty(error, 'stack', {
+      value: `${error.name}: ${error.message}`,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  return error;
+}
+
 /** A one-line description of any thrown value, safe for logs (message only, no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

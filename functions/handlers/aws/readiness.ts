@@ -9,7 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { awsCollectors } from '../../aws/collectors.ts';
-import { describeError } from '../../core/errors.ts';
+import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import * as z from '../../core/zod.ts';
 import { type ReadinessResult, runReadinessJob } from '../../jobs/readiness.ts';
 import {
@@ -55,7 +55,8 @@ export async function readinessLambda(
  * does not load; `deps` is built inside, so that failure is caught too) first writes one structured
  * ERROR log line (the error's name and message, never the event) and `ReadinessGo` 0, as the audit
  * and snapshot handlers write theirs, then throws, so the caller, the Errors alarm and a log query
- * all see it.
+ * all see it: a user mistake with its message alone, no stack frames (`withFramesOnlyForFaults`: the
+ * runtime returns a thrown error's stack to a synchronous caller as `trace`).
  */
 export async function readinessWithEvidence(
   event: unknown,
@@ -69,7 +70,7 @@ export async function readinessWithEvidence(
     observability.logger.error('readiness failed', {
       error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
     });
-    throw error;
+    throw withFramesOnlyForFaults(error);
   }
 }
 
