@@ -160,6 +160,9 @@ export class EarlierDeliveryRunningError extends Error {
       'an earlier delivery of this chat work is still running (or crashed before its timeout): not acknowledged, so Pub/Sub delivers it again later',
     );
     this.name = 'EarlierDeliveryRunningError';
+    // The Functions Framework logs what a failed event threw with its stack, on every redelivery:
+    // this failure is the deliberate way to be delivered again, not a fault, so its message alone.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
