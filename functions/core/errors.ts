@@ -676,6 +676,30 @@ function expandIssue(issue: SchemaIssue): SchemaIssue[] {
   return issue.code === 'invalid_union' && issue.errors ? unionIssues(issue) : [issue];
 }
 
+/** The most problems an input's error lists ({@link issuesLine}); the rest are counted. */
+export const LISTED_ISSUES_MAX = 10;
+
+/** The most characters of one problem's message an input's error repeats ({@link issuesLine}). */
+const ISSUE_MESSAGE_MAX = 500;
+
+/**
+ * `issues` as one line, `path: message; …`: the first {@link LISTED_ISSUES_MAX}, each message cut
+ * at {@link ISSUE_MESSAGE_MAX} characters (`…` marking the cut: zod names every unknown key in one
+ * message), then `and N more`. An input of thousands of bad items still gets an error a reader can
+ * take in and a log entry can hold (CloudWatch Logs and Cloud Logging cut or drop an entry past
+ * 256 KB), naming the first problems, which are the ones to fix first.
+ */
+export function issuesLine(issues: readonly InputIssue[]): string {
+  const listed = issues.slice(0, LISTED_ISSUES_MAX).map(({ path, message }) => {
+    const chars = [...message];
+    const said =
+      chars.length <= ISSUE_MESSAGE_MAX ? message : `${chars.slice(0, ISSUE_MESSAGE_MAX - 1).join('')}…`;
+    return `${path}: ${said}`;
+  });
+  const more = issues.length - listed.length;
+  return [...listed, ...(more > 0 ? [`and ${more} more`] : [])].join('; ');
+}
+
 /** Schema issues (zod's shape) as dotted paths, `(root)` for the input itself. */
 export function inputIssues(issues: readonly SchemaIssue[]): InputIssue[] {
   return issues.flatMap(expandIssue).map((issue) => ({
