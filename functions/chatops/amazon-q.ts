@@ -10,7 +10,7 @@
  * lambda:InvokeFunction on these functions and nothing else (docs/deploy.md). CLI commands time out
  * after 15 seconds there, so long commands start asynchronously, like Slack's.
  */
-import { inputIssues } from '../core/errors.ts';
+import { inputIssues, issuesLine } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { CommandError } from './errors.ts';
 import { type ChatCommand, parseChatCommand } from './grammar.ts';
@@ -55,11 +55,9 @@ export function parseAmazonQPayload(payload: unknown): AmazonQRequest {
   const parsed = amazonQPayloadSchema.safeParse(value);
   if (!parsed.success) {
     // The issues name the payload's keys and values, which the answer repeats in the channel.
-    const issues = inputIssues(parsed.error.issues).map((issue) =>
-      escapeMrkdwn(`${issue.path}: ${issue.message}`),
-    );
+    const issues = escapeMrkdwn(issuesLine(inputIssues(parsed.error.issues)));
     throw new CommandError(
-      `the payload is not a backup-guard command: ${issues.join('; ')}. Send {"command":"help"} for the commands.`,
+      `the payload is not a backup-guard command: ${issues}. Send {"command":"help"} for the commands.`,
     );
   }
   const command = parseChatCommand(parsed.data.command);

@@ -5,7 +5,8 @@
  *    anything else is refused with 401 before a byte of it is parsed.
  * 2. `slackAuthorization` (before): parse the slash command, check its team and channel against the
  *    policy's allow-lists, then parse its text (grammar.ts) and check the user for the command
- *    (authorize.ts), also when the text is malformed; refusals are logged with who and why.
+ *    (authorize.ts), also when the text is malformed; refusals are logged with who and why, and so
+ *    are a form Slack would not send and a command not understood.
  * 3. `slackAcknowledgement` (before): a command that calls a cloud (snapshot, readiness, status) is
  *    handed to the action function asynchronously and acknowledged at once, well within Slack's 3
  *    seconds (status lists snapshots in every region, which a cold start could not promise in 3 s);
@@ -130,7 +131,16 @@ export function slackAuthorization(options: SlackAuthorizationOptions): SlackMid
   const slackAuthorizationBefore: SlackMiddleware['before'] = (request) => {
     const body = request.event.verifiedBody;
     if (!body) throw new ChatError(500, 'slackAuthorization runs after slackVerification', { expose: false });
-    const slash = parseSlashCommand(body, options.replyHosts);
+    let slash: SlashCommand;
+    try {
+      slash = parseSlashCommand(body, options.replyHosts);
+    } catch (error) {
+      // Signed, yet not what Slack sends (a field missing, repeated or malformed, a response_url
+      // elsewhere): Slack changed, or someone else holds the signing secret. The caller is told; the
+      // operator must be too. The reason names fields, never their values (nor the response_url).
+      options.logger.warn('slack request malformed', { reason: (error as Error).message });
+      throw error;
+    }
     const refusing = (name: string | undefined, check: () => void): void => {
       try {
         check();
@@ -151,6 +161,12 @@ export function slackAuthorization(options: SlackAuthorizationOptions): SlackMid
       // A malformed command the user may not run at all is refused, not explained.
       const named = commandNamed(slash.text);
       if (named) refusing(named, () => authorizeSlackCommand(slash.identity, named, options.policy));
+      // Answered with its help; logged as the Amazon Q action logs it, so a user's trouble shows.
+      options.logger.info('chat command not understood', {
+        ...slash.identity,
+        ...(named ? { command: named } : {}),
+        reason: command.message,
+      });
       throw command;
     }
     refusing(command.name, () => authorizeSlackCommand(slash.identity, command.name, options.policy));

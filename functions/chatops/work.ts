@@ -7,7 +7,7 @@
  */
 
 import { keyOf } from '../core/digest.ts';
-import { inputIssues } from '../core/errors.ts';
+import { inputIssues, issuesLine } from '../core/errors.ts';
 import * as z from '../core/zod.ts';
 import { ChatError } from './errors.ts';
 import type { ChatCommand } from './grammar.ts';
@@ -86,8 +86,9 @@ export const chatWorkSchema = z.strictObject({
 export function parseChatWork(event: unknown, replyHosts?: readonly string[]): ChatWork {
   const parsed = chatWorkSchema.safeParse(event);
   if (!parsed.success) {
-    const issues = inputIssues(parsed.error.issues).map((issue) => `${issue.path}: ${issue.message}`);
-    throw new ChatError(400, `the chat work is invalid: ${issues.join('; ')}`, { expose: false });
+    throw new ChatError(400, `the chat work is invalid: ${issuesLine(inputIssues(parsed.error.issues))}`, {
+      expose: false,
+    });
   }
   const work = parsed.data as ChatWork;
   if (work.replyTo.kind === 'slack') {

@@ -581,6 +581,35 @@ export function quotedAnswer(text: string): string {
     : `${said.slice(0, QUOTED_ANSWER_MAX - 1).join('')}…`;
 }
 
+/**
+ * Whether `error` is a mistake in what the function or command was given (an input event, a
+ * request body, a chat command, the policy or a setting of the deployment), which its message says
+ * whole, rather than a fault of this code.
+ */
+export function isUserMistake(error: unknown): error is InputError | PolicyError {
+  return error instanceof InputError || error instanceof PolicyError;
+}
+
+/**
+ * `error`, its stack cut to its first line (`InputError: <message>`) when it is a user mistake
+ * ({@link isUserMistake}), for a function to throw: what it throws, its runtime prints with the
+ * stack (the Lambda runtime's `Invoke Error` log line, and the `trace` a synchronous caller gets
+ * back; the Functions Framework's log of a failed event), and for a mistake the frames would show
+ * the caller the code's insides and tell nobody more than the message does. Any other error keeps
+ * its frames: they are how a fault is found.
+ */
+export function withFramesOnlyForFaults<T>(error: T): T {
+  if (isUserMistake(error)) {
+    Object.defineProperty(error, 'stack', {
+      value: `${error.name}: ${error.message}`,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  return error;
+}
+
 /** A one-line description of any thrown value, safe for logs (message only, no stack). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
@@ -645,6 +674,30 @@ function unionIssues(issue: SchemaIssue): SchemaIssue[] {
 
 function expandIssue(issue: SchemaIssue): SchemaIssue[] {
   return issue.code === 'invalid_union' && issue.errors ? unionIssues(issue) : [issue];
+}
+
+/** The most problems an input's error lists ({@link issuesLine}); the rest are counted. */
+export const LISTED_ISSUES_MAX = 10;
+
+/** The most characters of one problem's message an input's error repeats ({@link issuesLine}). */
+const ISSUE_MESSAGE_MAX = 500;
+
+/**
+ * `issues` as one line, `path: message; …`: the first {@link LISTED_ISSUES_MAX}, each message cut
+ * at {@link ISSUE_MESSAGE_MAX} characters (`…` marking the cut: zod names every unknown key in one
+ * message), then `and N more`. An input of thousands of bad items still gets an error a reader can
+ * take in and a log entry can hold (CloudWatch Logs and Cloud Logging cut or drop an entry past
+ * 256 KB), naming the first problems, which are the ones to fix first.
+ */
+export function issuesLine(issues: readonly InputIssue[]): string {
+  const listed = issues.slice(0, LISTED_ISSUES_MAX).map(({ path, message }) => {
+    const chars = [...message];
+    const said =
+      chars.length <= ISSUE_MESSAGE_MAX ? message : `${chars.slice(0, ISSUE_MESSAGE_MAX - 1).join('')}…`;
+    return `${path}: ${said}`;
+  });
+  const more = issues.length - listed.length;
+  return [...listed, ...(more > 0 ? [`and ${more} more`] : [])].join('; ');
 }
 
 /** Schema issues (zod's shape) as dotted paths, `(root)` for the input itself. */

@@ -138,15 +138,27 @@ export function pubsubDispatcher(
   };
 }
 
+/**
+ * A message's data as Pub/Sub pushes it: base64 (its standard alphabet, padded; the URL-safe one
+ * too, which Node decodes alike). `Buffer.from(…, 'base64')` skips any other character rather than
+ * refusing it, so text that is not base64 would decode to bytes nobody sent.
+ */
+const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
+
 /** The work inside a Pub/Sub CloudEvent (`data.message.data`, base64 JSON). */
 export function workOfPubsubEvent(event: { readonly data?: unknown }): unknown {
   const data = (event.data as { message?: { data?: unknown } } | undefined)?.message?.data;
   if (typeof data !== 'string') {
     throw new ChatError(400, 'the event carries no Pub/Sub message data', { expose: false });
   }
+  if (!BASE64.test(data)) {
+    throw new ChatError(400, 'the Pub/Sub message data is not base64, as Pub/Sub sends it', {
+      expose: false,
+    });
+  }
   try {
     return JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
   } catch (error) {
-    throw new ChatError(400, 'the Pub/Sub message is not JSON', { cause: error, expose: false });
+    throw new ChatError(400, 'the Pub/Sub message data is not JSON', { cause: error, expose: false });
   }
 }

@@ -42,6 +42,16 @@ describe('parseAmazonQPayload', () => {
     );
   });
 
+  it('names the first unknown keys of a huge payload, not all of them', () => {
+    // Prepare
+    const keys = Object.fromEntries(Array.from({ length: 5000 }, (_, index) => [`unknown-key-${index}`, 1]));
+
+    // Act / Assess
+    expect(() => parseAmazonQPayload({ command: 'status', ...keys })).toThrow(
+      /^the payload is not a backup-guard command: \(root\): Unrecognized keys: "unknown-key-0", .{400,500}…\. Send/,
+    );
+  });
+
   it('names the field and runs nothing when a JSON payload gives a field twice', () => {
     // Prepare: JSON.parse keeps the last of two equal keys, so the command run would be the one a
     // reader of the payload sees second; an escape spells the same key another way.

@@ -419,6 +419,42 @@ describe('the Slack middleware chain', () => {
     expect(dispatched).toEqual([]);
   });
 
+  it('logs a signed request it answers with the caller’s mistake: a command not understood, and a form Slack would not send', async () => {
+    // Prepare
+    const { handler, logger } = harness();
+
+    // Act
+    await handler(signed(form('snapshto certctl-prod-db')));
+    await handler(signed(form('status', { response_url: 'https://relay.example/hook' })));
+    await handler(signed(form('status', { channel_id: 'not a channel' })));
+
+    // Assess: one line each, saying who (when known) and what was wrong, never the response_url.
+    expect(
+      logger.entries.map(({ level, message, attributes }) => ({ level, message, ...attributes[0] })),
+    ).toEqual([
+      {
+        level: 'info',
+        message: 'chat command not understood',
+        teamId: 'T0CERTCTL',
+        channelId: 'C0PKIOPS',
+        userId: 'U0OPERATOR',
+        reason: expect.stringMatching(/^unknown command `snapshto`; did you mean `snapshot`\?/),
+      },
+      {
+        level: 'warn',
+        message: 'slack request malformed',
+        reason:
+          'response_url is not a Slack address; answers go only to `hooks.slack.com` or `hooks.slack-gov.com` over https',
+      },
+      {
+        level: 'warn',
+        message: 'slack request malformed',
+        reason: 'the slash-command request is missing or has bad fields: channel_id',
+      },
+    ]);
+    expect(logger.text()).not.toContain('relay.example');
+  });
+
   it('verifies a base64-encoded body over its decoded bytes and answers an ssl_check with an empty 200', async () => {
     // Prepare
     const { handler, dispatched } = harness();

@@ -28,6 +28,19 @@ describe('parseChatWork', () => {
     );
   });
 
+  it('lists the first ten problems of work with many bad targets, counting the rest', () => {
+    // Prepare
+    const bad = {
+      ...work('https://hooks.slack.com/commands/T1/2/x'),
+      command: { name: 'readiness', targets: Array(50).fill('') },
+    };
+
+    // Act / Assess
+    expect(() => parseChatWork(bad)).toThrow(
+      /^the chat work is invalid: command\.targets\.0: [^;]*; .*; command\.targets\.9: [^;]*; and 40 more$/,
+    );
+  });
+
   it('never repeats the refused response_url in its error', () => {
     // Act
     const error = (() => {

@@ -70,6 +70,39 @@ describe('function input', () => {
     );
   });
 
+  it('lists the first ten problems of a huge input and counts the rest, so the error stays readable and loggable', () => {
+    // Prepare: thousands of bad items, and thousands of unknown keys (one problem naming them all).
+    const regions = Array.from({ length: 5000 }, (_, index) => `not a region ${index}`);
+    const projects = Array.from({ length: 100_000 }, (_, index) => `Not A Project ${index}`);
+    const keys = Object.fromEntries(Array.from({ length: 5000 }, (_, index) => [`unknown-key-${index}`, 1]));
+
+    // Act
+    const messages = [
+      () => parseFunctionInput('audit-pitr', auditInputSchema, { regions }),
+      () => parseAuditPitrRequest(JSON.stringify({ projects })),
+      () => parseSnapshotEvent({ requestId: 'r1', reason: 'CA rotation', requestedBy: 'ops', ...keys }),
+    ].map((parse) => {
+      try {
+        parse();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a refusal');
+    });
+
+    // Assess
+    expect(messages[0]).toMatch(
+      /^audit-pitr input is invalid: regions\.0: must be an AWS region name such as eu-west-1; .*; regions\.9: must be an AWS region name such as eu-west-1; and 4990 more$/,
+    );
+    expect(messages[1]).toMatch(
+      /^auditPitr body is invalid: projects\.0: must be a GCP project id; .*; and 99990 more$/,
+    );
+    expect(messages[2]).toMatch(
+      /^snapshot input is invalid: \(root\): Unrecognized keys: "unknown-key-0", .*…$/,
+    );
+    for (const message of messages) expect(message.length).toBeLessThan(6000);
+  });
+
   it('names the action a key belongs to when another action of the body takes it, never guessing the key itself', () => {
     // Act / Assess: `targets` is a field of a snapshot request, not of readiness.
     expect(() =>

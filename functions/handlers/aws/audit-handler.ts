@@ -13,7 +13,7 @@ import type { AwsCollectors } from '../../aws/collectors.ts';
 import { LEDGER_BUCKET_ENV } from '../../aws/ledger-location.ts';
 import { prepareAwsPlanning } from '../../aws/planner.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
-import { describeError } from '../../core/errors.ts';
+import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import type { Policy } from '../../core/policy.ts';
 import * as z from '../../core/zod.ts';
@@ -88,7 +88,8 @@ export interface AuditLambda {
    * {@link AuditLambda.run} for the deployed handler: whatever fails (a bad event, a bad or missing
    * policy, an import that did not land) first writes one structured ERROR log line and the run
    * metric (`AuditRuns` 1, `AuditCompleted` 0), then throws, so the Errors alarm, the not-completed
-   * alarm and a log query all see the failure. `logMetrics` flushes the metrics on error too.
+   * alarm and a log query all see the failure (a user mistake with no stack frames:
+   * `withFramesOnlyForFaults`). `logMetrics` flushes the metrics on error too.
    */
   runWithEvidence(
     event: unknown,
@@ -199,7 +200,7 @@ export function auditHandler(options: AuditHandlerOptions): AuditLambda {
           message: describeError(error),
         },
       });
-      throw error;
+      throw withFramesOnlyForFaults(error);
     }
   };
 

@@ -31,7 +31,7 @@ import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { type ChatActionOptions, type ChatActionOutcome, runChatAction } from '../../chatops/action.ts';
 import type { ChatStatus } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
-import { describeError } from '../../core/errors.ts';
+import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { snapshotRunBoundMs } from '../../core/snapshots-policy.ts';
@@ -188,9 +188,22 @@ function containerDependencies(): ContainerDependencies {
   return container;
 }
 
-/** The asynchronous invocation's handler. */
+/**
+ * The asynchronous invocation's handler. A deployment that cannot start (a policy that does not
+ * load, no idempotency table) is logged as one ERROR line naming it and thrown (a user mistake with
+ * no stack frames, `withFramesOnlyForFaults`): the on-failure destination, `chat-unfinished`, tells
+ * the user.
+ */
 export const handler = middy(async (event: unknown, context: Context) => {
-  const deps = containerDependencies();
+  let deps: ContainerDependencies;
+  try {
+    deps = containerDependencies();
+  } catch (error) {
+    observability.logger.error(`${CHAT_ACTION_SERVICE} cannot start`, {
+      error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
+    });
+    throw withFramesOnlyForFaults(error);
+  }
   const remainingMs = () => context.getRemainingTimeInMillis();
   try {
     return await chatAction(event, {

@@ -19,7 +19,7 @@ import { SLACK_SECRET_ENV, type SlackSigningSecret, slackSigningSecret } from '.
 import { slackEndpoint } from '../../chatops/endpoint.ts';
 import type { ChatWork, HttpResponse, SlackEvent } from '../../chatops/middleware.ts';
 import type { ChatopsPolicy } from '../../core/chatops-policy.ts';
-import { InputError } from '../../core/errors.ts';
+import { describeError, InputError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import { loadFunctionPolicy } from '../../core/policy.ts';
 import { createObservability } from './observability.ts';
 
@@ -91,6 +91,20 @@ function containerHandler(): ReturnType<typeof createSlackHandler> {
   return handlerOfContainer;
 }
 
-/** The Function URL's handler. A deployment error is thrown (Errors alarm), never shown to Slack. */
-export const handler = (event: SlackEvent, context: unknown): Promise<HttpResponse> =>
-  containerHandler()(event, context);
+/**
+ * The Function URL's handler. A deployment error (a setting missing, a policy that does not load) is
+ * logged as one ERROR line naming it and thrown (Errors alarm; a user mistake with no stack frames,
+ * `withFramesOnlyForFaults`), never shown to Slack.
+ */
+export const handler = async (event: SlackEvent, context: unknown): Promise<HttpResponse> => {
+  let slack: ReturnType<typeof createSlackHandler>;
+  try {
+    slack = containerHandler();
+  } catch (error) {
+    observability.logger.error(`${CHAT_SLACK_SERVICE} cannot start`, {
+      error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
+    });
+    throw withFramesOnlyForFaults(error);
+  }
+  return slack(event, context);
+};

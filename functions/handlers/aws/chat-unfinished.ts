@@ -25,6 +25,7 @@ import {
   type UnfinishedRunOptions,
   type UnfinishedRunOutcome,
 } from '../../chatops/unfinished.ts';
+import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import { loadFunctionPolicy } from '../../core/policy.ts';
 import { IDEMPOTENCY_TABLE_ENV, idempotencyTableName } from '../../jobs/idempotency-table.ts';
 import { createObservability } from './observability.ts';
@@ -84,11 +85,25 @@ function containerDependencies() {
   return container;
 }
 
-/** The on-failure destination's handler. */
+/**
+ * The on-failure destination's handler. A deployment that cannot start (no idempotency table named,
+ * a policy that does not load) is logged as one ERROR line naming it and thrown (a user mistake with
+ * no stack frames, `withFramesOnlyForFaults`): Lambda retries the record, then keeps it in the
+ * dead-letter queue.
+ */
 export const handler = middy(async (event: unknown, context: Context) => {
+  let deps: ReturnType<typeof containerDependencies>;
+  try {
+    deps = containerDependencies();
+  } catch (error) {
+    observability.logger.error(`${CHAT_UNFINISHED_SERVICE} cannot start`, {
+      error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
+    });
+    throw withFramesOnlyForFaults(error);
+  }
   try {
     return await chatUnfinished(event, {
-      ...containerDependencies(),
+      ...deps,
       ...observability,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });

@@ -7,7 +7,7 @@
 
 import { AwsClientFactory } from '../../aws/clients.ts';
 import { awsRegionField } from '../../core/aws-region.ts';
-import { InputError, inputIssues } from '../../core/errors.ts';
+import { InputError, inputIssues, issuesLine } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { fieldsAt, withFieldGuesses } from '../../core/schema-fields.ts';
 import * as z from '../../core/zod.ts';
@@ -102,10 +102,8 @@ export function parseFunctionInput<S extends z.ZodMiniType>(
   }
   const parsed = schema.safeParse(event);
   if (parsed.success) return parsed.data;
-  const issues = inputIssues(parsed.error.issues.map((issue) => withFieldGuesses(schema, issue))).map(
-    (issue) => `${issue.path}: ${issue.message}`,
-  );
-  throw new InputError(`${service} input is invalid: ${issues.join('; ')}`);
+  const issues = inputIssues(parsed.error.issues.map((issue) => withFieldGuesses(schema, issue)));
+  throw new InputError(`${service} input is invalid: ${issuesLine(issues)}`);
 }
 
 /**

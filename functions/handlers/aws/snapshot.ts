@@ -19,7 +19,7 @@ import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
-import { describeError } from '../../core/errors.ts';
+import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
 import { snapshotRunBoundMs } from '../../core/snapshots-policy.ts';
 import * as z from '../../core/zod.ts';
@@ -193,7 +193,7 @@ export async function snapshotLambda(
  * is caught too) first writes one structured ERROR log line (the error's
  * name and message, never the event) and the metrics of a failed run, as the audit handler does
  * (functions/handlers/aws/audit-handler.ts), then throws, so the Errors alarm, the DLQ and a log
- * query see it as before. A request that cannot run counts `SnapshotsFailed` 1 (alarmed): the
+ * query see it as before (a user mistake with no stack frames: `withFramesOnlyForFaults`). A request that cannot run counts `SnapshotsFailed` 1 (alarmed): the
  * snapshots it asked for were not delivered, and how many it named cannot be told from a request
  * that did not parse. A scan counts `MaintenanceScanCompleted` 0 (the did-not-complete alarm).
  */
@@ -217,7 +217,7 @@ export async function snapshotWithEvidence(
         error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
       },
     );
-    throw error;
+    throw withFramesOnlyForFaults(error);
   }
 }
 

@@ -16,7 +16,7 @@
 import type * as functions from '@google-cloud/functions-framework';
 import type { AwsClientFactory } from '../../aws/clients.ts';
 import { type AuditReport, scopeKey } from '../../core/audit.ts';
-import { describeError, InputError, inputIssues } from '../../core/errors.ts';
+import { describeError, InputError, inputIssues, issuesLine } from '../../core/errors.ts';
 import type { CheckGroup } from '../../core/finding.ts';
 import { GCP_PROJECT } from '../../core/gcp-project.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
@@ -119,8 +119,8 @@ export function auditFunction(options: AuditFunctionOptions): AuditFunction {
     if (parsed.success) return parsed.data;
     const issues = inputIssues(
       parsed.error.issues.map((issue) => withFieldGuesses(auditRequestSchema, issue)),
-    ).map((issue) => `${issue.path}: ${issue.message}`);
-    throw new InputError(`${name} body is invalid: ${issues.join('; ')}`);
+    );
+    throw new InputError(`${name} body is invalid: ${issuesLine(issues)}`);
   };
 
   /**

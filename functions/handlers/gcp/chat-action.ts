@@ -24,7 +24,7 @@ import {
   type RequestRecordStore,
   runOncePerKey,
 } from '../../chatops/once.ts';
-import { describeError, InputError } from '../../core/errors.ts';
+import { describeError, InputError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { workOfPubsubEvent } from '../../gcp/chat-dispatch.ts';
@@ -160,18 +160,35 @@ export class EarlierDeliveryRunningError extends Error {
       'an earlier delivery of this chat work is still running (or crashed before its timeout): not acknowledged, so Pub/Sub delivers it again later',
     );
     this.name = 'EarlierDeliveryRunningError';
+    // The Functions Framework logs what a failed event threw with its stack, on every redelivery:
+    // this failure is the deliberate way to be delivered again, not a fault, so its message alone.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
 /**
  * The `chatAction` Pub/Sub function over `deps`; never throws for a command that failed, only
- * {@link EarlierDeliveryRunningError} for a delivery to be delivered again later.
+ * {@link EarlierDeliveryRunningError} for a delivery to be delivered again later, and what `deps`
+ * threw (a setting missing, a policy that does not load) after one ERROR entry on `startLogger`
+ * saying it: the event is not acknowledged, so the work waits in Pub/Sub for the deployment to be
+ * fixed rather than being lost (a user mistake thrown with no stack frames, which the Functions
+ * Framework would log: `withFramesOnlyForFaults`).
  */
 export function createChatActionFunction(
   deps: () => ChatActionFunctionDependencies,
+  startLogger: StructuredLogger = createGcpLogger('chat-action'),
 ): (event: { readonly data?: unknown }) => Promise<void> {
   return async (event) => {
-    const d = deps();
+    let d: ChatActionFunctionDependencies;
+    try {
+      d = deps();
+    } catch (error) {
+      startLogger.error(
+        'chatAction cannot start; the work is not acknowledged, so Pub/Sub delivers it again later',
+        { error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) } },
+      );
+      throw withFramesOnlyForFaults(error);
+    }
     const counts: Partial<Record<ChatActionMetric, number>> = {};
     const count = (metric: ChatActionMetric) => {
       counts[metric] = (counts[metric] ?? 0) + 1;

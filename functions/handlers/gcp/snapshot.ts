@@ -24,7 +24,13 @@ import type { SnapshotCloud } from '../../actions/snapshot/backend.ts';
 import { type GcpSnapshotClients, gcpSnapshotCloud } from '../../actions/snapshot/gcp.ts';
 import type { SnapshotRunRecordStore } from '../../actions/snapshot/run-records.ts';
 import { type RequestRecordStore, runOncePerKey } from '../../chatops/once.ts';
-import { describeError, InputError, inputIssues, StillRunningElsewhereError } from '../../core/errors.ts';
+import {
+  describeError,
+  InputError,
+  inputIssues,
+  issuesLine,
+  StillRunningElsewhereError,
+} from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { withFieldGuesses } from '../../core/schema-fields.ts';
 import { snapshotFunctionTimeoutSeconds } from '../../core/snapshots-policy.ts';
@@ -77,10 +83,8 @@ export function parseSnapshotFunctionRequest(body: unknown): SnapshotFunctionReq
   const raw = jsonBodyOf(body, 'snapshot');
   const parsed = requestSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = inputIssues(
-      parsed.error.issues.map((issue) => withFieldGuesses(requestSchema, issue)),
-    ).map((issue) => `${issue.path}: ${issue.message}`);
-    throw new InputError(`snapshot body is invalid: ${issues.join('; ')}`);
+    const issues = inputIssues(parsed.error.issues.map((issue) => withFieldGuesses(requestSchema, issue)));
+    throw new InputError(`snapshot body is invalid: ${issuesLine(issues)}`);
   }
   if (parsed.data.action === 'snapshot') {
     // A field of blanks passes the lengths; the job refuses it, and that is the caller's 400, not a 500.

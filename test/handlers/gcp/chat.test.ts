@@ -293,6 +293,9 @@ describe('the chatAction function after a delivery whose run crashed', () => {
       expect(views).toHaveLength(1);
       expect(views[0]).toContain('Readiness');
       await soon.catch((error: Error) => expect(error.message).not.toMatch(/c{64}|127\.0\.0\.1/));
+      // The Functions Framework logs what a failed event threw, stack and all, on each redelivery:
+      // this failure is the deliberate way to have it delivered again, not a fault, so it has no frames.
+      await soon.catch((error: Error) => expect(error.stack).not.toMatch(/^\s+at /m));
     } finally {
       await sim.close();
     }
@@ -300,6 +303,22 @@ describe('the chatAction function after a delivery whose run crashed', () => {
 });
 
 describe('the chatAction function given work it cannot run', () => {
+  it('names what is wrong with a Pub/Sub message whose data is not base64, or not JSON', async () => {
+    // Prepare
+    const logger = recordingLogger();
+    const handler = createChatActionFunction(() => ({ actions: fakeActions(), logger }));
+
+    // Act
+    await handler({ data: { message: { data: '{"command":{"name":"status"}}' } } });
+    await handler({ data: { message: { data: Buffer.from('status').toString('base64') } } });
+
+    // Assess
+    expect(logger.entries.map((entry) => [entry.message, entry.attributes[0]?.error])).toEqual([
+      ['chat work refused', 'the Pub/Sub message data is not base64, as Pub/Sub sends it'],
+      ['chat work refused', 'the Pub/Sub message data is not JSON'],
+    ]);
+  });
+
   it('acknowledges (resolves, runs nothing, logs the refusal) an event without data, data that is not JSON, and JSON that is not chat work, so Pub/Sub does not redeliver a permanent error', async () => {
     // Prepare
     const actions = fakeActions();
