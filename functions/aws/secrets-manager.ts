@@ -28,6 +28,7 @@ import {
   isTransient,
   readFailureRemedy,
   saysNothingOfTheResource,
+  withoutCaller,
 } from '../core/errors.ts';
 import type {
   ContentReading,
@@ -164,7 +165,8 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
         if (isPerResourceError(error))
           return {
             secret,
-            unread: `DescribeSecret failed: ${describeError(error)}`,
+            // The action and the resource, not the caller's ARN the message may name.
+            unread: `DescribeSecret failed: ${withoutCaller(describeError(error))}`,
             remedy: readFailureRemedy(error, 'the audit role secretsmanager:DescribeSecret on this secret'),
           };
         throw new CloudApiError(
@@ -428,7 +430,7 @@ async function replicaStatusOf(
     }
     return {
       state: 'unknown',
-      reason: `DescribeSecret of the primary in ${primary} failed: ${describeError(error)}`,
+      reason: `DescribeSecret of the primary in ${primary} failed: ${withoutCaller(describeError(error))}`,
     };
   }
 }

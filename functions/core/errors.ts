@@ -466,6 +466,37 @@ export function explicitDenyWords(policy: ExplicitDenyPolicy, role = 'the audit 
 }
 
 /**
+ * The caller an AWS access-denied message names, as the message starts in its newer form: "User:
+ * arn:aws:sts::123456789012:assumed-role/<role>/<session> is not authorized to perform: <action> on
+ * resource: <resource> because …" (IAM user guide, "Troubleshooting access denied error messages").
+ */
+const AWS_CALLER = /(?:\bUser: )?\barn:aws[a-z-]*:(?:iam|sts)::\d{12}:\S+(?= is not authorized\b)/g;
+
+/**
+ * `text` with the caller an AWS access-denied message names left out ("User is not authorized to
+ * perform: <action> on resource: <resource> …", as AWS's messages without an ARN read). The ARN is
+ * no secret, but it is account and role-session detail in every finding that quotes the message
+ * (findings go to Security Hub), where the action and the resource are what a reader acts on. For
+ * the errors of calls the audit's own role makes, whose caller is known.
+ */
+export function withoutCaller(text: string): string {
+  return text.replace(AWS_CALLER, 'User');
+}
+
+/**
+ * What fixes a refused call, in the words a reason ends with after a colon (lower case): for an AWS
+ * explicit deny, what lifts it ({@link explicitDenyWords}, naming `role`); for a refusal a grant
+ * fixes ({@link isPermissionRefusal}), that `role` needs `needs` (`s3:GetBucketVersioning on the
+ * bucket b`); undefined for any other error. Never the cloud's own words: AWS's newer message names
+ * the caller's ARN ({@link withoutCaller}), and only the policy type of a deny is read from it.
+ */
+export function refusalWords(error: unknown, needs: string, role = 'the audit role'): string | undefined {
+  const denied = explicitDenyIn(error);
+  if (denied !== undefined) return explicitDenyWords(denied, role);
+  return isPermissionRefusal(error) ? `${role} needs ${needs}` : undefined;
+}
+
+/**
  * Why a Google API refused a call when no role on the resource fixes it, or undefined when the
  * refusal may be a missing permission: the `google.rpc.ErrorInfo` reasons of the googleapis.com
  * domain (google/api/error_reason.proto) in {@link NOT_OF_PERMISSION}: an API not enabled

@@ -711,12 +711,16 @@ describe('collectAwsKeyFacts remediation of a secret DescribeSecret refused', ()
     const outcomes = await refusedWith(
       `User: arn:aws:sts::${DEFAULT_ACCOUNT_ID}:assumed-role/audit/s is not authorized to perform: secretsmanager:DescribeSecret because no identity-based policy allows the secretsmanager:DescribeSecret action`,
     );
-    // Assess
+    // Assess: the refused action is said, not the caller's ARN AWS's newer message names.
     for (const outcome of outcomes) {
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.remediationText).toBe(
         'Grant the audit role secretsmanager:DescribeSecret on this secret, then run the audit again.',
       );
+      expect(outcome?.description).toContain(
+        'DescribeSecret failed: User is not authorized to perform: secretsmanager:DescribeSecret',
+      );
+      expect(outcome?.description).not.toContain('assumed-role');
     }
   });
 
