@@ -16,6 +16,7 @@ import {
   explicitDenyIn,
   explicitDenyWords,
   isPermissionRefusal,
+  readFailureRemedy,
   saysNothingOfTheResource,
 } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
@@ -145,12 +146,16 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         unreadReason: `DescribeKey: NotFoundException: the key ${keyId} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
       };
     }
+    const remedy = readFailureRemedy(error, `${CALLING_ROLE} ${describeKeyGrant(keyId)}`, {
+      role: CALLING_ROLE,
+    });
     return {
       id: keyId,
       manager: undefined,
       // A refusal a grant fixes; not an explicit deny, which no allow overrides (core/errors.ts).
       ...(isPermissionRefusal(error) ? { denied: true } : {}),
       unreadReason: unreadReasonOf(error, keyId),
+      ...(remedy === undefined ? {} : { remedy }),
     };
   }
 }
@@ -193,11 +198,21 @@ export function withUngrantedAccountNote(
   return {
     ...key,
     unreadReason: `${key.unreadReason}; the key is in account ${keyAccount}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+    remedy: `List account ${keyAccount} in keys.kmsKeyAccounts and deploy again, so that the deployed roles are granted kms:DescribeKey on its keys, and let the key policy of ${keyId} allow the call, then run the audit again.`,
   };
 }
 
 /** Who made the call, as a refusal of a key names it: the roles that describe keys through here. */
 const CALLING_ROLE = 'the role that made the call (the audit, readiness, snapshot or chat-action role)';
+
+/**
+ * The permission DescribeKey of `keyId` needs, and where from: KMS authorizes it on another
+ * account's key only when the caller's IAM policy and the key policy both allow it (KMS developer
+ * guide, "Allowing users in other accounts to use a KMS key").
+ */
+function describeKeyGrant(keyId: string): string {
+  return `kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
+}
 
 /**
  * Why a key is unread. An explicit deny says what lifts it (core/errors.ts explicitDenyWords: no
@@ -215,7 +230,7 @@ function unreadReasonOf(error: unknown, keyId: string): string {
     return `DescribeKey was refused (${code}): ${explicitDenyWords(deny, CALLING_ROLE)}`;
   }
   if (code === 'AccessDeniedException') {
-    return `${DESCRIBE_KEY_DENIED}: ${CALLING_ROLE} needs kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
+    return `${DESCRIBE_KEY_DENIED}: ${CALLING_ROLE} needs ${describeKeyGrant(keyId)}`;
   }
   return `DescribeKey failed: ${code}`;
 }

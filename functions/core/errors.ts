@@ -563,13 +563,17 @@ export function refusalRemedy(error: unknown, code: string = errorCode(error)): 
  * ({@link isPermissionRefusal}; `grant` names who and the permission: "the audit role
  * secretsmanager:DescribeSecret on this secret"); a run again for a failure that passes on its own
  * ({@link callFailureKind}: throttled, a server error, a timeout). Undefined for any other failure,
- * whose caller keeps its own advice.
+ * whose caller keeps its own advice. `code`: the error's, when the caller reads it another way;
+ * `role`: who an explicit deny's words say no grant helps ({@link explicitDenyWords}), when the
+ * caller is not the audit role alone.
  */
 export function readFailureRemedy(
   error: unknown,
   grant: string,
-  code: string = errorCode(error),
+  { code = errorCode(error), role }: { readonly code?: string; readonly role?: string } = {},
 ): string | undefined {
+  const deny = isAccessDenied(code) ? explicitDenyIn(error) : undefined;
+  if (deny !== undefined) return refusalAdvice(explicitDenyWords(deny, role));
   const { remedy } = refusalRemedy(error, code);
   if (remedy !== undefined) return remedy;
   if (isPermissionRefusal(error, code)) return `Grant ${grant}, then run the audit again.`;
