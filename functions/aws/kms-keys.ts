@@ -10,7 +10,8 @@
  */
 import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
 import {
-  CloudApiError,
+  type CloudApiError,
+  callFailure,
   describeError,
   errorCode,
   explicitDenyIn,
@@ -21,7 +22,7 @@ import {
 } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { isKmsAlias } from '../core/kms-key-states.ts';
-import type { AuditedAccount, AwsClientFactory } from './clients.ts';
+import { type AuditedAccount, type AwsClientFactory, sdkRetries } from './clients.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
 
 /** The `DescribeKey` members the audits read. */
@@ -129,15 +130,7 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
       ...(isKmsAlias(keyId) && key?.Arn ? { aliasTarget: key.Arn } : {}),
     };
   } catch (error) {
-    if (!isPerResourceError(error)) {
-      throw new CloudApiError(
-        `KMS DescribeKey failed for ${keyId}: ${describeError(error)}`,
-        errorCode(error),
-        {
-          cause: error,
-        },
-      );
-    }
+    if (!isPerResourceError(error)) throw describeKeyFailure(error, keyId);
     if (errorCode(error) === 'NotFoundException' && !isKmsAlias(keyId)) {
       return {
         id: keyId,
@@ -146,9 +139,7 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         unreadReason: `DescribeKey: NotFoundException: the key ${keyId} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
       };
     }
-    const remedy = readFailureRemedy(error, `${CALLING_ROLE} ${describeKeyGrant(keyId)}`, {
-      role: CALLING_ROLE,
-    });
+    const remedy = keyReadRemedy(error, keyId);
     return {
       id: keyId,
       manager: undefined,
@@ -158,6 +149,35 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
       ...(remedy === undefined ? {} : { remedy }),
     };
   }
+}
+
+/**
+ * A DescribeKey of `keyId` that failed for the call, not for the key: throttled, a server error or a
+ * timeout once the client's retries are spent (core/errors.ts callFailure says which, and whether
+ * the client retried it: {@link sdkRetries}), or the caller's credentials refused. The error that
+ * fails an audit's scope ({@link describeKmsKey} throws it), and so the words the snapshot path
+ * gives a key it could not read (functions/actions/snapshot/aws.ts): one rule for both.
+ */
+export function describeKeyFailure(error: unknown, keyId: string): CloudApiError {
+  return callFailure(
+    `KMS DescribeKey of ${keyId}`,
+    `${errorCode(error)}: ${describeError(error)}`,
+    error,
+    sdkRetries(error),
+  );
+}
+
+/**
+ * What fixes a failed DescribeKey of `keyId` (core/errors.ts readFailureRemedy, naming the role
+ * that made the call): the grant, what lifts an explicit deny, a read again for a failure that
+ * passes on its own; undefined for any other. `again`: what to do once it is fixed (an audit is run
+ * again; a snapshot's key is read again later).
+ */
+export function keyReadRemedy(error: unknown, keyId: string, again?: string): string | undefined {
+  return readFailureRemedy(error, `${CALLING_ROLE} ${describeKeyGrant(keyId)}`, {
+    role: CALLING_ROLE,
+    ...(again === undefined ? {} : { again }),
+  });
 }
 
 /** How the reason of a key whose DescribeKey was refused begins (words only: {@link keyReadDenied} reads `denied`). */

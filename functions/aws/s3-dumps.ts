@@ -97,7 +97,7 @@ import { pageTokens, s3ContinuationToken } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { arnPartitionOf } from '../publish/security-hub/asff.ts';
-import type { AuditedAccount, AwsClientFactory } from './clients.ts';
+import { type AuditedAccount, type AwsClientFactory, sdkRetries } from './clients.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { kmsClientOf, kmsKeyDescriber } from './kms-keys.ts';
 import { unresolvedRegion } from './protocol.ts';
@@ -107,7 +107,6 @@ import {
   type PublicAccessLevel,
   type PublicAccessSettings,
   readAccountPublicAccess,
-  sdkRetries,
 } from './s3-account-access.ts';
 import { bucketSetting, prepareBucketSettings } from './s3-settings-wire.ts';
 import { getObjectRead, type ListObjectsPage, listObjectsPage, prepareBucketReads } from './s3-wire.ts';

@@ -539,9 +539,15 @@ export function isPermissionRefusal(error: unknown, code: string = errorCode(err
   return isAccessDenied(code) && refusalNotOfPermission(error) === undefined;
 }
 
-/** A {@link refusalNotOfPermission} as a remediation: a sentence, then "run the audit again". */
-export function refusalAdvice(notOfPermission: string): string {
-  return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;
+/** What a remediation says to do once its fix is made, unless its caller says otherwise. */
+const RUN_AGAIN = 'run the audit again';
+
+/**
+ * A {@link refusalNotOfPermission} as a remediation: a sentence, then `again` ("run the audit
+ * again").
+ */
+export function refusalAdvice(notOfPermission: string, again = RUN_AGAIN): string {
+  return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then ${again}.`;
 }
 
 /**
@@ -549,11 +555,16 @@ export function refusalAdvice(notOfPermission: string): string {
  * {@link refusalNotOfPermission}: an AWS explicit deny, a Google API not enabled, a VPC Service
  * Controls perimeter…), as `{ remedy }` to spread into an unread value beside its `accessDenied`
  * ({@link isPermissionRefusal}); empty for any other error, a refusal a grant fixes included.
+ * `again`: what to do once it is fixed ({@link refusalAdvice}).
  */
-export function refusalRemedy(error: unknown, code: string = errorCode(error)): { readonly remedy?: string } {
+export function refusalRemedy(
+  error: unknown,
+  code: string = errorCode(error),
+  again = RUN_AGAIN,
+): { readonly remedy?: string } {
   if (!isAccessDenied(code)) return {};
   const notOfPermission = refusalNotOfPermission(error);
-  return notOfPermission === undefined ? {} : { remedy: refusalAdvice(notOfPermission) };
+  return notOfPermission === undefined ? {} : { remedy: refusalAdvice(notOfPermission, again) };
 }
 
 /**
@@ -565,22 +576,27 @@ export function refusalRemedy(error: unknown, code: string = errorCode(error)): 
  * ({@link callFailureKind}: throttled, a server error, a timeout). Undefined for any other failure,
  * whose caller keeps its own advice. `code`: the error's, when the caller reads it another way;
  * `role`: who an explicit deny's words say no grant helps ({@link explicitDenyWords}), when the
- * caller is not the audit role alone.
+ * caller is not the audit role alone; `again`: what to do once it is fixed, when it is not to run
+ * the audit again (a snapshot's key read again).
  */
 export function readFailureRemedy(
   error: unknown,
   grant: string,
-  { code = errorCode(error), role }: { readonly code?: string; readonly role?: string } = {},
+  {
+    code = errorCode(error),
+    role,
+    again = RUN_AGAIN,
+  }: { readonly code?: string; readonly role?: string; readonly again?: string } = {},
 ): string | undefined {
   const deny = isAccessDenied(code) ? explicitDenyIn(error) : undefined;
-  if (deny !== undefined) return refusalAdvice(explicitDenyWords(deny, role));
-  const { remedy } = refusalRemedy(error, code);
+  if (deny !== undefined) return refusalAdvice(explicitDenyWords(deny, role), again);
+  const { remedy } = refusalRemedy(error, code, again);
   if (remedy !== undefined) return remedy;
-  if (isPermissionRefusal(error, code)) return `Grant ${grant}, then run the audit again.`;
+  if (isPermissionRefusal(error, code)) return `Grant ${grant}, then ${again}.`;
   const kind = callFailureKind(error);
   return kind === undefined
     ? undefined
-    : `The read did not go through (${CALL_FAILURE_WORDS[kind]}), which passes on its own: run the audit again.`;
+    : `The read did not go through (${CALL_FAILURE_WORDS[kind]}), which passes on its own: ${again}.`;
 }
 
 /**

@@ -378,4 +378,24 @@ describe('readFailureRemedy', () => {
   ])('follows the failure: %s', (_what, error, expected) => {
     expect(readFailureRemedy(error, grant)).toBe(expected);
   });
+
+  it('names the role an explicit deny refuses, and says what to do once fixed when it is not an audit run', () => {
+    // Prepare
+    const deny = Object.assign(new Error('… with an explicit deny in a session policy'), {
+      name: 'AccessDeniedException',
+    });
+    const refused = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    const options = { role: 'the snapshot role', again: 'read it again later' };
+    // Act and assess
+    expect(readFailureRemedy(deny, grant, options)).toBe(
+      'An explicit deny in a session policy refuses the call: a grant to the snapshot role cannot override it; assume the role without the session policy that denies it, then read it again later.',
+    );
+    expect(readFailureRemedy(refused, grant, options)).toBe(
+      'Grant the audit role secretsmanager:DescribeSecret on this secret, then read it again later.',
+    );
+    expect(readFailureRemedy(throttled, grant, options)).toBe(
+      'The read did not go through (the service throttled it (rate-limited)), which passes on its own: read it again later.',
+    );
+  });
 });
