@@ -185,7 +185,8 @@ export interface ContentProblem {
 
 export type ContentReading =
   | { readonly state: 'not-inspected' }
-  | { readonly state: 'unknown'; readonly reason: string }
+  /** The value could not be read (`reason`); `remedy` as a {@link Reading}'s. */
+  | { readonly state: 'unknown'; readonly reason: string; readonly remedy?: string }
   | { readonly state: 'read'; readonly items: readonly ItemContent[] };
 
 /** Everything the keys checks judge about one secret and the inventory items it backs. */
