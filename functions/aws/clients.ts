@@ -10,15 +10,50 @@ import {
   NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS,
   NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS,
 } from '@smithy/core/config';
-import { AdaptiveRetryStrategy, DefaultRateLimiter, MAXIMUM_RETRY_DELAY } from '@smithy/core/retry';
+import {
+  AdaptiveRetryStrategy,
+  DefaultRateLimiter,
+  isServerError,
+  isThrottlingError,
+  isTransientError,
+  MAXIMUM_RETRY_DELAY,
+} from '@smithy/core/retry';
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
   ChecksumConstructor,
   Provider,
+  RetryErrorType,
 } from '@smithy/types';
 import { currentScope, scopeCallWithCallSignal } from '../core/scope-calls.ts';
 import { Sha256 } from './sha256.ts';
+
+/** An error as the SDK's retry tests read it (`name`, `$metadata`, a Node `code`). */
+export type SdkErrorLike = Parameters<typeof isTransientError>[0];
+
+/**
+ * How the SDK's retry would class a failed attempt (an SDK-shaped error: `name`, `$metadata`, a
+ * Node `code`), with the SDK's own tests (@smithy/core/retry, as its retry middleware classes
+ * them): throttling, then a transient failure (500, 502, 503, 504, a timeout, a dropped
+ * connection), then another 5xx (`SERVER_ERROR`, which the standard and adaptive strategies do not
+ * retry); undefined for any other failure, which is an answer and not asked again.
+ */
+export function retryErrorType(error: SdkErrorLike): RetryErrorType | undefined {
+  if (isThrottlingError(error)) return 'THROTTLING';
+  if (isTransientError(error)) return 'TRANSIENT';
+  return isServerError(error) ? 'SERVER_ERROR' : undefined;
+}
+
+/**
+ * Whether the SDK's retry strategies ask again after a call failed with `error` (its
+ * {@link retryErrorType} is throttling or transient): a `SERVER_ERROR` (a 5xx other than 500, 502,
+ * 503 and 504) fails on the answer that brings it. The retry policy of every client made here.
+ */
+export function sdkRetries(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const errorType = retryErrorType(error as SdkErrorLike);
+  return errorType === 'THROTTLING' || errorType === 'TRANSIENT';
+}
 
 /** What every client constructor used here accepts. */
 export interface BaseClientConfig {

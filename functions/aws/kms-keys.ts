@@ -10,17 +10,19 @@
  */
 import type { DescribeKeyResponse, KMSClient } from '@aws-sdk/client-kms';
 import {
-  CloudApiError,
+  type CloudApiError,
+  callFailure,
   describeError,
   errorCode,
   explicitDenyIn,
   explicitDenyWords,
   isPermissionRefusal,
+  readFailureRemedy,
   saysNothingOfTheResource,
 } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { isKmsAlias } from '../core/kms-key-states.ts';
-import type { AuditedAccount, AwsClientFactory } from './clients.ts';
+import { type AuditedAccount, type AwsClientFactory, sdkRetries } from './clients.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
 
 /** The `DescribeKey` members the audits read. */
@@ -128,15 +130,7 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
       ...(isKmsAlias(keyId) && key?.Arn ? { aliasTarget: key.Arn } : {}),
     };
   } catch (error) {
-    if (!isPerResourceError(error)) {
-      throw new CloudApiError(
-        `KMS DescribeKey failed for ${keyId}: ${describeError(error)}`,
-        errorCode(error),
-        {
-          cause: error,
-        },
-      );
-    }
+    if (!isPerResourceError(error)) throw describeKeyFailure(error, keyId);
     if (errorCode(error) === 'NotFoundException' && !isKmsAlias(keyId)) {
       return {
         id: keyId,
@@ -145,14 +139,45 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         unreadReason: `DescribeKey: NotFoundException: the key ${keyId} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
       };
     }
+    const remedy = keyReadRemedy(error, keyId);
     return {
       id: keyId,
       manager: undefined,
       // A refusal a grant fixes; not an explicit deny, which no allow overrides (core/errors.ts).
       ...(isPermissionRefusal(error) ? { denied: true } : {}),
       unreadReason: unreadReasonOf(error, keyId),
+      ...(remedy === undefined ? {} : { remedy }),
     };
   }
+}
+
+/**
+ * A DescribeKey of `keyId` that failed for the call, not for the key: throttled, a server error or a
+ * timeout once the client's retries are spent (core/errors.ts callFailure says which, and whether
+ * the client retried it: {@link sdkRetries}), or the caller's credentials refused. The error that
+ * fails an audit's scope ({@link describeKmsKey} throws it), and so the words the snapshot path
+ * gives a key it could not read (functions/actions/snapshot/aws.ts): one rule for both.
+ */
+export function describeKeyFailure(error: unknown, keyId: string): CloudApiError {
+  return callFailure(
+    `KMS DescribeKey of ${keyId}`,
+    `${errorCode(error)}: ${describeError(error)}`,
+    error,
+    sdkRetries(error),
+  );
+}
+
+/**
+ * What fixes a failed DescribeKey of `keyId` (core/errors.ts readFailureRemedy, naming the role
+ * that made the call): the grant, what lifts an explicit deny, a read again for a failure that
+ * passes on its own; undefined for any other. `again`: what to do once it is fixed (an audit is run
+ * again; a snapshot's key is read again later).
+ */
+export function keyReadRemedy(error: unknown, keyId: string, again?: string): string | undefined {
+  return readFailureRemedy(error, `${CALLING_ROLE} ${describeKeyGrant(keyId)}`, {
+    role: CALLING_ROLE,
+    ...(again === undefined ? {} : { again }),
+  });
 }
 
 /** How the reason of a key whose DescribeKey was refused begins (words only: {@link keyReadDenied} reads `denied`). */
@@ -193,11 +218,21 @@ export function withUngrantedAccountNote(
   return {
     ...key,
     unreadReason: `${key.unreadReason}; the key is in account ${keyAccount}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
+    remedy: `List account ${keyAccount} in keys.kmsKeyAccounts and deploy again, so that the deployed roles are granted kms:DescribeKey on its keys, and let the key policy of ${keyId} allow the call, then run the audit again.`,
   };
 }
 
 /** Who made the call, as a refusal of a key names it: the roles that describe keys through here. */
 const CALLING_ROLE = 'the role that made the call (the audit, readiness, snapshot or chat-action role)';
+
+/**
+ * The permission DescribeKey of `keyId` needs, and where from: KMS authorizes it on another
+ * account's key only when the caller's IAM policy and the key policy both allow it (KMS developer
+ * guide, "Allowing users in other accounts to use a KMS key").
+ */
+function describeKeyGrant(keyId: string): string {
+  return `kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
+}
 
 /**
  * Why a key is unread. An explicit deny says what lifts it (core/errors.ts explicitDenyWords: no
@@ -215,7 +250,7 @@ function unreadReasonOf(error: unknown, keyId: string): string {
     return `DescribeKey was refused (${code}): ${explicitDenyWords(deny, CALLING_ROLE)}`;
   }
   if (code === 'AccessDeniedException') {
-    return `${DESCRIBE_KEY_DENIED}: ${CALLING_ROLE} needs kms:DescribeKey on ${keyId}, from its IAM policy and, for a key of another account, from the key policy`;
+    return `${DESCRIBE_KEY_DENIED}: ${CALLING_ROLE} needs ${describeKeyGrant(keyId)}`;
   }
   return `DescribeKey failed: ${code}`;
 }

@@ -4,7 +4,7 @@
  * mismatched tags …"), which names neither the endpoint nor the status; this turns it into a
  * message that does.
  */
-import { CloudApiError, describeError, errorCode } from '../core/errors.ts';
+import { CloudApiError, describeError, errorCode, withoutCaller } from '../core/errors.ts';
 
 /** What the SDK attaches to a failed call (`$metadata.httpStatusCode`; `$response` when parsing failed). */
 interface SdkFailure {
@@ -77,7 +77,8 @@ export function withUnresolvedRegion(error: unknown, region: string): unknown {
 /**
  * A one-line description of an SDK failure in `region`: protocol garbage becomes "the endpoint …
  * answered HTTP 502 with something that is not an AWS API answer"; a name of the Region that did
- * not resolve says the Region may not exist; anything else keeps its message.
+ * not resolve says the Region may not exist; anything else keeps its message, without the caller's
+ * ARN an access-denied one names (core/errors.ts withoutCaller: the scope's own role, known).
  */
 export function describeAwsFailure(
   error: unknown,
@@ -86,7 +87,10 @@ export function describeAwsFailure(
 ): { code: string; message: string } {
   if (!isProtocolGarbage(error)) {
     const why = unresolvedRegion(error, region);
-    return { code: errorCode(error), message: `${describeError(error)}${why ? `: ${why}` : ''}` };
+    return {
+      code: errorCode(error),
+      message: `${withoutCaller(describeError(error))}${why ? `: ${why}` : ''}`,
+    };
   }
   const failure = error as SdkFailure;
   const status = failure.$metadata?.httpStatusCode ?? failure.$response?.statusCode;

@@ -19,10 +19,10 @@
  * `<ErrorResponse><Error><Code>…` (https://github.com/getmoto/moto/pull/9716 quotes AWS's answer).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { RetryErrorType, RetryToken } from '@smithy/types';
 import type { BucketReading, PublicAccessConfig } from '../core/dump-facts.ts';
 import { callFailure, describeError, saysNothingOfTheResource } from '../core/errors.ts';
+import { retryErrorType, type SdkErrorLike, sdkRetries } from './clients.ts';
 import { endpointOf } from './protocol.ts';
 import { decodeXmlResult, type Shape, XmlWireError } from './xml-wire.ts';
 
@@ -149,32 +149,6 @@ interface RetryStrategyLike {
   acquireInitialRetryToken(scope: string): Promise<RetryToken>;
   refreshRetryTokenForRetry(token: RetryToken, info: { errorType: RetryErrorType }): Promise<RetryToken>;
   recordSuccess(token: RetryToken): void;
-}
-
-/**
- * How the SDK's retry would class a failed attempt (an SDK-shaped error: `name`, `$metadata`, a
- * Node `code`), with the SDK's own tests (@smithy/core/retry, as its retry middleware classes
- * them): throttling, then a transient failure (500, 502, 503, 504, a timeout, a dropped
- * connection), then another 5xx (`SERVER_ERROR`, which the standard and adaptive strategies do not
- * retry); undefined for any other failure, which is an answer and not asked again.
- */
-function retryErrorType(error: SdkErrorLike): RetryErrorType | undefined {
-  if (isThrottlingError(error)) return 'THROTTLING';
-  if (isTransientError(error)) return 'TRANSIENT';
-  return isServerError(error) ? 'SERVER_ERROR' : undefined;
-}
-
-type SdkErrorLike = Parameters<typeof isTransientError>[0];
-
-/**
- * Whether the SDK's retry strategies ask again after a call failed with `error` (its
- * {@link retryErrorType} is throttling or transient): a `SERVER_ERROR` (a 5xx other than 500, 502,
- * 503 and 504) fails on the answer that brings it.
- */
-export function sdkRetries(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const errorType = retryErrorType(error as SdkErrorLike);
-  return errorType === 'THROTTLING' || errorType === 'TRANSIENT';
 }
 
 /**

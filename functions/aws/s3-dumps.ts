@@ -88,14 +88,16 @@ import {
   CloudApiError,
   type ExplicitDenyPolicy,
   explicitDenyIn,
+  refusalWords,
   saysNothingOfTheResource,
   failScopeOnCallFailure as sharedFailScopeOnCallFailure,
+  withoutCaller,
 } from '../core/errors.ts';
 import { pageTokens, s3ContinuationToken } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { arnPartitionOf } from '../publish/security-hub/asff.ts';
-import type { AuditedAccount, AwsClientFactory } from './clients.ts';
+import { type AuditedAccount, type AwsClientFactory, sdkRetries } from './clients.ts';
 import type { AwsCollector, AwsScopeReader } from './collectors.ts';
 import { kmsClientOf, kmsKeyDescriber } from './kms-keys.ts';
 import { unresolvedRegion } from './protocol.ts';
@@ -105,7 +107,6 @@ import {
   type PublicAccessLevel,
   type PublicAccessSettings,
   readAccountPublicAccess,
-  sdkRetries,
 } from './s3-account-access.ts';
 import { bucketSetting, prepareBucketSettings } from './s3-settings-wire.ts';
 import { getObjectRead, type ListObjectsPage, listObjectsPage, prepareBucketReads } from './s3-wire.ts';
@@ -170,11 +171,31 @@ function asSdkError(error: unknown): SdkError {
   return typeof error === 'object' && error !== null ? (error as SdkError) : { message: String(error) };
 }
 
-/** `AccessDenied: Access Denied`, for a finding; never includes credentials or request details. */
-function reasonOf(error: unknown): string {
+/**
+ * The IAM action S3 authorizes each bucket-settings read by (Service Authorization Reference, Amazon
+ * S3; infra/permissions.ts S3_BUCKET_SETTINGS_ACTIONS grants them): what a refused read lacks.
+ */
+const SETTINGS_ACTIONS = {
+  GetBucketVersioning: 's3:GetBucketVersioning',
+  GetObjectLockConfiguration: 's3:GetBucketObjectLockConfiguration',
+  GetBucketLifecycleConfiguration: 's3:GetLifecycleConfiguration',
+  GetPublicAccessBlock: 's3:GetBucketPublicAccessBlock',
+  GetBucketEncryption: 's3:GetEncryptionConfiguration',
+} as const;
+
+/**
+ * Why an S3 call failed, for a finding: its code and status (`AccessDenied (HTTP 403)`), then, for a
+ * refusal when `needs` names what the call needs (`s3:GetBucketVersioning on the bucket b`), what
+ * fixes it (core/errors.ts refusalWords: what lifts an explicit deny, else the grant), else S3's
+ * message without the caller it may name (core/errors.ts withoutCaller): S3's newer AccessDenied
+ * names the caller's ARN. Never includes credentials or request details.
+ */
+function reasonOf(error: unknown, needs?: string): string {
   const sdkError = asSdkError(error);
   const status = sdkError.$metadata?.httpStatusCode;
-  return `${sdkError.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${sdkError.message ?? ''}`.trim();
+  const answer = `${sdkError.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}`;
+  const fix = needs === undefined ? undefined : refusalWords(error, needs);
+  return `${answer}: ${fix ?? withoutCaller(sdkError.message ?? '')}`.trim();
 }
 
 /**
@@ -214,14 +235,19 @@ class RegionalS3 {
   }
 
   /**
-   * Why a call failed ({@link reasonOf}); an AccessDenied also says the owner condition refuses
-   * another account's bucket, and a name of the bucket's Region that did not resolve that the
-   * Region may not exist.
+   * Why a call failed ({@link reasonOf}, with what it `needs`); an AccessDenied that is no explicit
+   * deny also says the owner condition refuses another account's bucket, and a name of the bucket's
+   * Region that did not resolve that the Region may not exist.
    */
-  reasonOf(error: unknown): string {
-    const reason = reasonOf(error);
+  reasonOf(error: unknown, needs?: string): string {
+    const reason = reasonOf(error, needs);
     const owner = this.bucket.ExpectedBucketOwner;
-    if (owner !== undefined && asSdkError(error).name === 'AccessDenied' && !namesKmsDecrypt(error)) {
+    if (
+      owner !== undefined &&
+      asSdkError(error).name === 'AccessDenied' &&
+      !namesKmsDecrypt(error) &&
+      explicitDenyIn(error) === undefined
+    ) {
       return `${reason} (S3 refuses a bucket that account ${owner}, the owner the policy names, does not own, as it refuses a role without the permission)`;
     }
     const why = unresolvedRegion(error, this.region);
@@ -263,7 +289,7 @@ function failScopeOnCallFailure(s3: RegionalS3, what: string, error: unknown): v
 
 async function reading<T>(
   s3: RegionalS3,
-  operation: string,
+  operation: keyof typeof SETTINGS_ACTIONS,
   read: () => Promise<T | undefined>,
 ): Promise<BucketReading<T>> {
   try {
@@ -273,7 +299,10 @@ async function reading<T>(
     failScopeOnCallFailure(s3, `${operation} of s3://${s3.bucket.Bucket}`, error);
     const name = asSdkError(error).name;
     if (name && NOT_CONFIGURED.has(name)) return { state: 'absent' };
-    return { state: 'unknown', reason: s3.reasonOf(error) };
+    return {
+      state: 'unknown',
+      reason: s3.reasonOf(error, `${SETTINGS_ACTIONS[operation]} on the bucket ${s3.bucket.Bucket}`),
+    };
   }
 }
 
@@ -322,7 +351,10 @@ async function listSeries(
     const absent = asSdkError(error).name === 'NoSuchBucket';
     return {
       state: 'unknown',
-      reason: s3.reasonOf(error),
+      reason: s3.reasonOf(
+        error,
+        `s3:ListBucket on the bucket ${location.bucket}${location.prefix ? ` (prefix ${location.prefix})` : ''}`,
+      ),
       ...(absent ? { bucketAbsent: true as const } : {}),
     };
   }

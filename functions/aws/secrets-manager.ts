@@ -28,6 +28,7 @@ import {
   isTransient,
   readFailureRemedy,
   saysNothingOfTheResource,
+  withoutCaller,
 } from '../core/errors.ts';
 import type {
   ContentReading,
@@ -164,7 +165,8 @@ export async function collectAwsKeyFacts(reader: AwsScopeReader): Promise<KeySec
         if (isPerResourceError(error))
           return {
             secret,
-            unread: `DescribeSecret failed: ${describeError(error)}`,
+            // The action and the resource, not the caller's ARN the message may name.
+            unread: `DescribeSecret failed: ${withoutCaller(describeError(error))}`,
             remedy: readFailureRemedy(error, 'the audit role secretsmanager:DescribeSecret on this secret'),
           };
         throw new CloudApiError(
@@ -428,7 +430,7 @@ async function replicaStatusOf(
     }
     return {
       state: 'unknown',
-      reason: `DescribeSecret of the primary in ${primary} failed: ${describeError(error)}`,
+      reason: `DescribeSecret of the primary in ${primary} failed: ${withoutCaller(describeError(error))}`,
     };
   }
 }
@@ -462,6 +464,30 @@ function batchErrorReason(code: string | undefined): string {
     return 'BatchGetSecretValue: ResourceNotFoundException: the secret holds no value (no version labelled AWSCURRENT); add it with `aws secretsmanager put-secret-value`';
   }
   return `BatchGetSecretValue: ${code ?? 'error'}`;
+}
+
+/**
+ * What a value read needs of the audit role beside BatchGetSecretValue itself: Secrets Manager
+ * authorizes GetSecretValue on each secret it returns, and decrypts it with the secret's KMS key
+ * under the caller's kms:Decrypt (infra/permissions.ts grants both for the inventory secrets).
+ */
+const VALUE_GRANT =
+  'secretsmanager:GetSecretValue on this secret and kms:Decrypt on the KMS key that encrypts it';
+
+/**
+ * What fixes a value read that failed with `error` (core/errors.ts readFailureRemedy): the grant of
+ * GetSecretValue and kms:Decrypt (`whole`: the BatchGetSecretValue call itself was refused, so its
+ * own permission too), or what lifts an explicit deny. Only the policy type of a deny is read from
+ * the error's message, never anything else of it: the service's words are not repeated.
+ */
+function valueReadRemedy(error: unknown, whole: boolean): { readonly remedy?: string } {
+  const remedy = readFailureRemedy(
+    error,
+    whole
+      ? 'the audit role secretsmanager:BatchGetSecretValue, and secretsmanager:GetSecretValue on this secret with kms:Decrypt on the KMS key that encrypts it'
+      : `the audit role ${VALUE_GRANT}`,
+  );
+  return remedy === undefined ? {} : { remedy };
 }
 
 /** The value member this adapter reads as text. */
@@ -593,10 +619,14 @@ async function inspect(
           // a later page (or an earlier one, which the value then replaced above) takes nothing
           // back, so the outcome does not depend on the order of the pages.
           if (!key || values.get(secretKey(key.location))?.state === 'read') continue;
-          // The service's message names the secret, never its value; keep only the code to be safe.
+          // The service's message names the secret, never its value; keep only the code to be safe
+          // (the remedy reads the policy type of an explicit deny from it, nothing more).
           values.set(secretKey(key.location), {
             state: 'unknown',
             reason: batchErrorReason(error.ErrorCode),
+            ...(error.ErrorCode === undefined
+              ? {}
+              : valueReadRemedy({ name: error.ErrorCode, message: error.Message ?? '' }, false)),
           });
           if (error.ErrorCode !== undefined && isTransient(error.ErrorCode))
             passing.set(secretKey(key.location), error.ErrorCode);
@@ -624,9 +654,14 @@ async function inspect(
         );
       }
       // The values of the pages read before the failure stay; the others are unknown.
+      const remedy = valueReadRemedy(error, true);
       for (const key of ids.values()) {
         if (!values.has(key))
-          values.set(key, { state: 'unknown', reason: `BatchGetSecretValue failed: ${errorCode(error)}` });
+          values.set(key, {
+            state: 'unknown',
+            reason: `BatchGetSecretValue failed: ${errorCode(error)}`,
+            ...remedy,
+          });
       }
     }
     const unanswered = [...passing].find(([key]) => values.get(key)?.state !== 'read');

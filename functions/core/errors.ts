@@ -466,6 +466,37 @@ export function explicitDenyWords(policy: ExplicitDenyPolicy, role = 'the audit 
 }
 
 /**
+ * The caller an AWS access-denied message names, as the message starts in its newer form: "User:
+ * arn:aws:sts::123456789012:assumed-role/<role>/<session> is not authorized to perform: <action> on
+ * resource: <resource> because …" (IAM user guide, "Troubleshooting access denied error messages").
+ */
+const AWS_CALLER = /(?:\bUser: )?\barn:aws[a-z-]*:(?:iam|sts)::\d{12}:\S+(?= is not authorized\b)/g;
+
+/**
+ * `text` with the caller an AWS access-denied message names left out ("User is not authorized to
+ * perform: <action> on resource: <resource> …", as AWS's messages without an ARN read). The ARN is
+ * no secret, but it is account and role-session detail in every finding that quotes the message
+ * (findings go to Security Hub), where the action and the resource are what a reader acts on. For
+ * the errors of calls the audit's own role makes, whose caller is known.
+ */
+export function withoutCaller(text: string): string {
+  return text.replace(AWS_CALLER, 'User');
+}
+
+/**
+ * What fixes a refused call, in the words a reason ends with after a colon (lower case): for an AWS
+ * explicit deny, what lifts it ({@link explicitDenyWords}, naming `role`); for a refusal a grant
+ * fixes ({@link isPermissionRefusal}), that `role` needs `needs` (`s3:GetBucketVersioning on the
+ * bucket b`); undefined for any other error. Never the cloud's own words: AWS's newer message names
+ * the caller's ARN ({@link withoutCaller}), and only the policy type of a deny is read from it.
+ */
+export function refusalWords(error: unknown, needs: string, role = 'the audit role'): string | undefined {
+  const denied = explicitDenyIn(error);
+  if (denied !== undefined) return explicitDenyWords(denied, role);
+  return isPermissionRefusal(error) ? `${role} needs ${needs}` : undefined;
+}
+
+/**
  * Why a Google API refused a call when no role on the resource fixes it, or undefined when the
  * refusal may be a missing permission: the `google.rpc.ErrorInfo` reasons of the googleapis.com
  * domain (google/api/error_reason.proto) in {@link NOT_OF_PERMISSION}: an API not enabled
@@ -508,9 +539,15 @@ export function isPermissionRefusal(error: unknown, code: string = errorCode(err
   return isAccessDenied(code) && refusalNotOfPermission(error) === undefined;
 }
 
-/** A {@link refusalNotOfPermission} as a remediation: a sentence, then "run the audit again". */
-export function refusalAdvice(notOfPermission: string): string {
-  return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then run the audit again.`;
+/** What a remediation says to do once its fix is made, unless its caller says otherwise. */
+const RUN_AGAIN = 'run the audit again';
+
+/**
+ * A {@link refusalNotOfPermission} as a remediation: a sentence, then `again` ("run the audit
+ * again").
+ */
+export function refusalAdvice(notOfPermission: string, again = RUN_AGAIN): string {
+  return `${notOfPermission[0]?.toUpperCase()}${notOfPermission.slice(1)}, then ${again}.`;
 }
 
 /**
@@ -518,11 +555,16 @@ export function refusalAdvice(notOfPermission: string): string {
  * {@link refusalNotOfPermission}: an AWS explicit deny, a Google API not enabled, a VPC Service
  * Controls perimeter…), as `{ remedy }` to spread into an unread value beside its `accessDenied`
  * ({@link isPermissionRefusal}); empty for any other error, a refusal a grant fixes included.
+ * `again`: what to do once it is fixed ({@link refusalAdvice}).
  */
-export function refusalRemedy(error: unknown, code: string = errorCode(error)): { readonly remedy?: string } {
+export function refusalRemedy(
+  error: unknown,
+  code: string = errorCode(error),
+  again = RUN_AGAIN,
+): { readonly remedy?: string } {
   if (!isAccessDenied(code)) return {};
   const notOfPermission = refusalNotOfPermission(error);
-  return notOfPermission === undefined ? {} : { remedy: refusalAdvice(notOfPermission) };
+  return notOfPermission === undefined ? {} : { remedy: refusalAdvice(notOfPermission, again) };
 }
 
 /**
@@ -532,20 +574,29 @@ export function refusalRemedy(error: unknown, code: string = errorCode(error)): 
  * ({@link isPermissionRefusal}; `grant` names who and the permission: "the audit role
  * secretsmanager:DescribeSecret on this secret"); a run again for a failure that passes on its own
  * ({@link callFailureKind}: throttled, a server error, a timeout). Undefined for any other failure,
- * whose caller keeps its own advice.
+ * whose caller keeps its own advice. `code`: the error's, when the caller reads it another way;
+ * `role`: who an explicit deny's words say no grant helps ({@link explicitDenyWords}), when the
+ * caller is not the audit role alone; `again`: what to do once it is fixed, when it is not to run
+ * the audit again (a snapshot's key read again).
  */
 export function readFailureRemedy(
   error: unknown,
   grant: string,
-  code: string = errorCode(error),
+  {
+    code = errorCode(error),
+    role,
+    again = RUN_AGAIN,
+  }: { readonly code?: string; readonly role?: string; readonly again?: string } = {},
 ): string | undefined {
-  const { remedy } = refusalRemedy(error, code);
+  const deny = isAccessDenied(code) ? explicitDenyIn(error) : undefined;
+  if (deny !== undefined) return refusalAdvice(explicitDenyWords(deny, role), again);
+  const { remedy } = refusalRemedy(error, code, again);
   if (remedy !== undefined) return remedy;
-  if (isPermissionRefusal(error, code)) return `Grant ${grant}, then run the audit again.`;
+  if (isPermissionRefusal(error, code)) return `Grant ${grant}, then ${again}.`;
   const kind = callFailureKind(error);
   return kind === undefined
     ? undefined
-    : `The read did not go through (${CALL_FAILURE_WORDS[kind]}), which passes on its own: run the audit again.`;
+    : `The read did not go through (${CALL_FAILURE_WORDS[kind]}), which passes on its own: ${again}.`;
 }
 
 /**

@@ -89,6 +89,12 @@ export interface EncryptionKey {
   /** Why DescribeKey (AWS) or the Cloud KMS read (GCP) failed, when it did. */
   readonly unreadReason?: string | undefined;
   /**
+   * What fixes the failed read of {@link unreadReason} when the adapter knows it (core/errors.ts
+   * readFailureRemedy: the grant, what lifts an explicit deny), as the remediation of an audit
+   * finding that could not be evaluated for this key.
+   */
+  readonly remedy?: string | undefined;
+  /**
    * AWS: DescribeKey answered NotFoundException for this key id or key ARN (not an alias): the key
    * does not exist, and with it went its key material (KMS deletes both when a key's deletion
    * waiting period ends), so nothing it encrypted can be decrypted. An alias not found says nothing
@@ -179,7 +185,8 @@ export interface ContentProblem {
 
 export type ContentReading =
   | { readonly state: 'not-inspected' }
-  | { readonly state: 'unknown'; readonly reason: string }
+  /** The value could not be read (`reason`); `remedy` as a {@link Reading}'s. */
+  | { readonly state: 'unknown'; readonly reason: string; readonly remedy?: string }
   | { readonly state: 'read'; readonly items: readonly ItemContent[] };
 
 /** Everything the keys checks judge about one secret and the inventory items it backs. */

@@ -1031,10 +1031,13 @@ export function unreadSecretFact(
   };
 }
 
-/** A secret's value as read, or why it could not be read. */
+/**
+ * A secret's value as read, or why it could not be read, with what fixes that when the adapter
+ * knows it (`remedy`, core/errors.ts readFailureRemedy: the grant, what lifts an explicit deny).
+ */
 export type ValueReading =
   | { readonly state: 'read'; readonly value: SecretValue }
-  | { readonly state: 'unknown'; readonly reason: string };
+  | { readonly state: 'unknown'; readonly reason: string; readonly remedy?: string };
 
 /** The inventory grouped by backing secret, in inventory order. */
 export function inventorySecrets(items: readonly InventoryItem[]): InventorySecret[] {
@@ -1134,8 +1137,10 @@ export function contentReadings(
       const key = secretKey(secret.location);
       const reading = values.get(key);
       if (!reading) readings.set(key, { state: 'not-inspected' });
-      else if (reading.state === 'unknown') readings.set(key, { state: 'unknown', reason: reading.reason });
-      else {
+      else if (reading.state === 'unknown') {
+        const { reason, remedy } = reading;
+        readings.set(key, { state: 'unknown', reason, ...(remedy === undefined ? {} : { remedy }) });
+      } else {
         readings.set(key, {
           state: 'read',
           items: secret.items.map((item) =>

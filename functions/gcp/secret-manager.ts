@@ -636,6 +636,10 @@ export async function readGcpKeyFacts(
           );
         }
         const code = error instanceof SecretManagerApiError ? error.code : 'error';
+        const remedy = readFailureRemedy(
+          error,
+          "the audit's service account secretmanager.versions.access on this secret (roles/secretmanager.secretAccessor holds it)",
+        );
         values.set(secretKey(secret.location), {
           state: 'unknown',
           // Our own message, which names no byte of the payload; the API's messages are not repeated.
@@ -643,6 +647,7 @@ export async function readGcpKeyFacts(
             error instanceof SecretManagerApiError && error.status === 200 && code === PAYLOAD_NOT_BASE64
               ? error.message
               : `access failed: ${code}`,
+          ...(remedy === undefined ? {} : { remedy }),
         });
       }
     }

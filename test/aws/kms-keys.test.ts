@@ -131,6 +131,11 @@ describe('kmsKeyDescriber, a key an explicit deny refuses', () => {
     expect(noted.unreadReason).toBe(key.unreadReason);
     expect(key.unreadReason).not.toContain('needs kms:DescribeKey');
     expect(key.unreadReason).not.toContain('assumed-role');
+    // What an audit finding about the key advises: what lifts the deny, for the role that called.
+    expect(key.remedy).toBe(
+      "An explicit deny in a service control policy refuses the call: a grant to the role that made the call (the audit, readiness, snapshot or chat-action role) cannot override it; ask the organization's administrators to exempt the role from it, then run the audit again.",
+    );
+    expect(noted.remedy).toBe(key.remedy);
   });
 });
 
@@ -192,6 +197,30 @@ describe('collectAwsKeyFacts, secrets under a central key account’s keys', () 
     expect(unlisted && keysCmkCheck.evaluate(unlisted, { policy: policy([]), now: new Date() })?.status).toBe(
       'NOT_AVAILABLE',
     );
+  });
+
+  it('gives keys.cmk and keys.not-deleting the fix of the refused DescribeKey, not the fix of a key that is no CMK', async () => {
+    // Act
+    const [, listed] = await collect([CENTRAL]);
+    const [, unlisted] = await collect([]);
+    const judged = (fact: typeof listed, accounts: string[]) =>
+      [keysCmkCheck, keysNotDeletingCheck].map(
+        (check) => fact && check.evaluate(fact, { policy: policy(accounts), now: new Date() }),
+      );
+    // Assess: before, keys.cmk said "Re-encrypt the secret with a customer-managed KMS key …" and
+    // keys.not-deleting its own fix, for a key whose only problem known is that it could not be read.
+    for (const outcome of judged(listed, [CENTRAL])) {
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.remediationText).toBe(
+        `Grant the role that made the call (the audit, readiness, snapshot or chat-action role) kms:DescribeKey on ${PRIVATE_ARN}, from its IAM policy and, for a key of another account, from the key policy, then run the audit again.`,
+      );
+    }
+    // The key's account is not listed: the deployed roles are granted no key of it.
+    for (const outcome of judged(unlisted, [])) {
+      expect(outcome?.remediationText).toBe(
+        `List account ${CENTRAL} in keys.kmsKeyAccounts and deploy again, so that the deployed roles are granted kms:DescribeKey on its keys, and let the key policy of ${PRIVATE_ARN} allow the call, then run the audit again.`,
+      );
+    }
   });
 });
 

@@ -272,6 +272,9 @@ describe('an Aurora cluster’s copies read in their own Region', () => {
       `DescribeDBClusters of ${copyArn('orders')} in ${COPY_REGION} was not read`,
     );
     expect(outcome?.description).toContain('AccessDenied');
+    // RDS's message names the refused action and the caller's ARN: the finding keeps the action only.
+    expect(outcome?.description).toContain('User is not authorized to perform: rds:DescribeDBClusters');
+    expect(outcome?.description).not.toContain('assumed-role');
     expect(outcome?.remediationText).toContain(`rds:DescribeDBClusters in ${COPY_REGION}`);
     source.client.destroy();
     copy.client.destroy();

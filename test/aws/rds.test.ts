@@ -1306,6 +1306,11 @@ describe('collectRdsPitrFacts', () => {
     expect(outcome?.remediationText).toBe(
       "An explicit deny in a service control policy refuses the call: a grant to the audit role cannot override it; ask the organization's administrators to exempt the role from it, then run the audit again.",
     );
+    // The refused action is quoted, the caller's ARN is not.
+    expect(outcome?.description).toContain(
+      'User is not authorized to perform: rds:DescribeDBInstanceAutomatedBackups with an explicit deny',
+    );
+    expect(outcome?.description).not.toContain('assumed-role');
   });
 
   it('throws a CloudApiError when a page repeats the Marker it was asked with, instead of judging the pages read as the whole listing', async () => {

@@ -249,6 +249,28 @@ beforeAll(async () => {
               name: 'certctl-dumps-policy-denies-get',
               getObjectExplicitDeny: 'resource-based policy',
             },
+            // Every settings read and the listing refused with S3's newer message, which names the
+            // caller's ARN, the IAM action and the resource.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-denied-detailed',
+              denied: [
+                'GetBucketVersioning',
+                'GetObjectLockConfiguration',
+                'GetBucketLifecycleConfiguration',
+                'GetPublicAccessBlock',
+                'GetBucketEncryption',
+                'ListObjectsV2',
+              ],
+              deniedMessage: 'detailed',
+            },
+            // s3:GetObject refused with the newer message (HeadObject, the same action, too).
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-get-denied-detailed',
+              denied: ['GetObject'],
+              deniedMessage: 'detailed',
+            },
             {
               name: 'certctl-dumps-locked-down',
               region: 'eu-west-1',
@@ -369,6 +391,71 @@ describe('readS3DumpFact of an SSE-KMS dump whose decrypt KMS refuses', () => {
     expect(integrity?.description).toContain(
       "S3 answers AccessDenied both to a role without s3:GetObject on the object and when KMS refuses it the decrypt of an SSE-KMS object: the audit role needs s3:GetObject on certctl-dumps-locked-down/prod/*, and kms:Decrypt on the bucket's key through S3 in eu-west-1 (kms:ViaService s3.eu-west-1.amazonaws.com)",
     );
+  });
+});
+
+describe("readS3DumpFact of reads refused with S3's message that names the caller", () => {
+  /** The role session S3's newer AccessDenied message names (test/sim/services/s3.ts). */
+  const CALLER = `arn:aws:sts::${ACCOUNT}:assumed-role/audit/session`;
+  const checks = [dumpsFreshCheck, dumpsRetentionCheck, dumpsIntegrityCheck, dumpsProtectionCheck];
+
+  it('names the permission each refused settings read and the listing need, never the caller', async () => {
+    // Act
+    const fact = await read('certctl-dumps-denied-detailed');
+    const outcomes = checks.map((check) => check.evaluate(fact, settings));
+    // Assess: before, each reason quoted S3's message: "AccessDenied (HTTP 403): User:
+    // arn:aws:sts::111111111111:assumed-role/audit/session is not authorized to perform: …".
+    const bucket = 'certctl-dumps-denied-detailed';
+    expect(fact.versioning).toEqual({
+      state: 'unknown',
+      reason: `AccessDenied (HTTP 403): the audit role needs s3:GetBucketVersioning on the bucket ${bucket} (S3 refuses a bucket that account ${ACCOUNT}, the owner the policy names, does not own, as it refuses a role without the permission)`,
+    });
+    const needs = (action: string) =>
+      `AccessDenied (HTTP 403): the audit role needs ${action} on the bucket ${bucket}`;
+    expect(fact.retentionLock).toMatchObject({
+      reason: expect.stringContaining(needs('s3:GetBucketObjectLockConfiguration')),
+    });
+    expect(fact.lifecycle).toMatchObject({
+      reason: expect.stringContaining(needs('s3:GetLifecycleConfiguration')),
+    });
+    expect(fact.publicAccess).toMatchObject({
+      reason: expect.stringContaining(needs('s3:GetBucketPublicAccessBlock')),
+    });
+    expect(fact.encryption).toMatchObject({
+      reason: expect.stringContaining(needs('s3:GetEncryptionConfiguration')),
+    });
+    expect(fact.listing).toMatchObject({
+      state: 'unknown',
+      reason: expect.stringContaining(`${needs('s3:ListBucket')} (prefix prod/)`),
+    });
+    for (const outcome of outcomes) expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcomes[3]?.description).toContain(`versioning (${needs('s3:GetBucketVersioning')}`);
+    const said = JSON.stringify([fact, outcomes]);
+    expect(said).not.toContain(CALLER);
+    expect(said).not.toContain('assumed-role');
+  });
+
+  it('quotes no caller in a refused GetObject, whose finding still names both grants', async () => {
+    // Act
+    const fact = await read('certctl-dumps-get-denied-detailed');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    // Assess
+    expect(fact.newest?.header).toMatchObject({ state: 'unknown', denied: 'unattributed' });
+    expect(integrity?.status).toBe('NOT_AVAILABLE');
+    expect(integrity?.description).toContain('s3:GetObject');
+    expect(integrity?.description).toContain(
+      'the audit role needs s3:GetObject on certctl-dumps-get-denied-detailed/prod/*, and kms:Decrypt',
+    );
+    expect(JSON.stringify([fact, integrity])).not.toContain('assumed-role');
+  });
+
+  it("quotes no caller when S3's refusal of an SSE-KMS dump names kms:Decrypt", async () => {
+    // Act: the simulator's kms:Decrypt refusal names the caller's ARN, as S3 does.
+    const fact = await read('certctl-dumps-moved-kms');
+    const integrity = dumpsIntegrityCheck.evaluate(fact, settings);
+    // Assess: the action is still named, the caller is not.
+    expect(integrity?.description).toContain('kms:Decrypt');
+    expect(JSON.stringify([fact, integrity])).not.toContain(CALLER);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   DESCRIBE_CONCURRENCY,
   prepareAwsKeyFacts,
 } from '../../functions/aws/secrets-manager.ts';
+import { keysContentCheck } from '../../functions/checks/keys/content.ts';
 import { keysNotDeletingCheck } from '../../functions/checks/keys/not-deleting.ts';
 import { keysPresentCheck } from '../../functions/checks/keys/present.ts';
 import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
@@ -307,7 +308,9 @@ async function inspectedScope(pages: (body: Record<string, unknown>) => Record<s
     handle: (request) => {
       const body = JSON.parse(request.body.toString('utf8')) as Record<string, unknown>;
       requests.push(body);
-      return awsJson(200, pages(body));
+      const page = pages(body);
+      // A page may be a whole answer of its own: the call refused.
+      return 'status' in page && 'body' in page ? (page as unknown as SimResponse) : awsJson(200, page);
     },
     ...FAULT_ANSWERS,
   };
@@ -711,12 +714,16 @@ describe('collectAwsKeyFacts remediation of a secret DescribeSecret refused', ()
     const outcomes = await refusedWith(
       `User: arn:aws:sts::${DEFAULT_ACCOUNT_ID}:assumed-role/audit/s is not authorized to perform: secretsmanager:DescribeSecret because no identity-based policy allows the secretsmanager:DescribeSecret action`,
     );
-    // Assess
+    // Assess: the refused action is said, not the caller's ARN AWS's newer message names.
     for (const outcome of outcomes) {
       expect(outcome?.status).toBe('NOT_AVAILABLE');
       expect(outcome?.remediationText).toBe(
         'Grant the audit role secretsmanager:DescribeSecret on this secret, then run the audit again.',
       );
+      expect(outcome?.description).toContain(
+        'DescribeSecret failed: User is not authorized to perform: secretsmanager:DescribeSecret',
+      );
+      expect(outcome?.description).not.toContain('assumed-role');
     }
   });
 
@@ -732,6 +739,88 @@ describe('collectAwsKeyFacts remediation of a secret DescribeSecret refused', ()
         'An explicit deny in a resource-based policy refuses the call: a grant to the audit role cannot override it; ask the owner of the resource to exempt the role in its policy (the bucket, key or secret policy), then run the audit again.',
       );
     }
+  });
+});
+
+describe('collectAwsKeyFacts remediation of a secret value that could not be read', () => {
+  const policy = parsePolicy({ aws: { regions: ['eu-west-1'] } });
+  /** keys.content of the second secret when BatchGetSecretValue answers it as `errors` says. */
+  async function contentOutcome(
+    answer: (body: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<ReturnType<typeof keysContentCheck.evaluate>> {
+    const scope = await inspectedScope(answer);
+    try {
+      const facts = await scope.collect();
+      // Secrets Manager's words carry the canary: neither the facts nor the finding quote them.
+      expect(JSON.stringify(facts)).not.toContain(CANARY);
+      const fact = facts[1];
+      return fact && keysContentCheck.evaluate(fact, { policy, now: new Date() });
+    } finally {
+      await scope.close();
+    }
+  }
+  const entryError = (code: string, message: string) => (body: Record<string, unknown>) => ({
+    SecretValues: [],
+    Errors: [{ SecretId: String((body.SecretIdList as string[])[1]), ErrorCode: code, Message: message }],
+  });
+
+  it('names GetSecretValue and kms:Decrypt when BatchGetSecretValue answers the secret AccessDeniedException', async () => {
+    // Act
+    const outcome = await contentOutcome(
+      entryError(
+        'AccessDeniedException',
+        `User: arn:aws:sts::${DEFAULT_ACCOUNT_ID}:assumed-role/audit/s is not authorized to perform: secretsmanager:GetSecretValue (${CANARY})`,
+      ),
+    );
+    // Assess: before, no remediation of its own: the check's fix, "Replace the secret value …".
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('BatchGetSecretValue: AccessDeniedException');
+    expect(outcome?.remediationText).toBe(
+      'Grant the audit role secretsmanager:GetSecretValue on this secret and kms:Decrypt on the KMS key that encrypts it, then run the audit again.',
+    );
+    expect(JSON.stringify(outcome)).not.toContain(CANARY);
+  });
+
+  it('names the policy that denies, not a grant, when an explicit deny refuses the value', async () => {
+    // Act
+    const outcome = await contentOutcome(
+      entryError(
+        'AccessDeniedException',
+        `User: arn:aws:sts::${DEFAULT_ACCOUNT_ID}:assumed-role/audit/s is not authorized to perform: secretsmanager:GetSecretValue on resource: ${CANARY} with an explicit deny in a resource-based policy`,
+      ),
+    );
+    // Assess
+    expect(outcome?.remediationText).toBe(
+      'An explicit deny in a resource-based policy refuses the call: a grant to the audit role cannot override it; ask the owner of the resource to exempt the role in its policy (the bucket, key or secret policy), then run the audit again.',
+    );
+    expect(JSON.stringify(outcome)).not.toContain(CANARY);
+  });
+
+  it('names BatchGetSecretValue too when the whole call is refused', async () => {
+    // Act
+    const outcome = await contentOutcome(
+      () =>
+        awsJsonError(
+          400,
+          'AccessDeniedException',
+          `User: arn:aws:sts::${DEFAULT_ACCOUNT_ID}:assumed-role/audit/s is not authorized to perform: secretsmanager:BatchGetSecretValue (${CANARY})`,
+        ) as unknown as Record<string, unknown>,
+    );
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('BatchGetSecretValue failed: AccessDeniedException');
+    expect(outcome?.remediationText).toBe(
+      'Grant the audit role secretsmanager:BatchGetSecretValue, and secretsmanager:GetSecretValue on this secret with kms:Decrypt on the KMS key that encrypts it, then run the audit again.',
+    );
+    expect(JSON.stringify(outcome)).not.toContain(CANARY);
+  });
+
+  it('keeps the check’s own fix for a value error no grant cures', async () => {
+    // Act
+    const outcome = await contentOutcome(entryError('DecryptionFailure', `cannot decrypt ${CANARY}`));
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toBeUndefined();
   });
 });
 

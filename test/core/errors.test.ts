@@ -8,6 +8,7 @@ import {
   describeError,
   errorCode,
   explicitDenyIn,
+  explicitDenyWords,
   InputError,
   isAccessDenied,
   isPermissionRefusal,
@@ -15,8 +16,10 @@ import {
   PolicyError,
   readFailureRemedy,
   refusalNotOfPermission,
+  refusalWords,
   saysNothingOfTheResource,
   transientKind,
+  withoutCaller,
 } from '../../functions/core/errors.ts';
 import { googleErrorCode } from '../../functions/gcp/wire.ts';
 import { worthRetrying } from '../../functions/jobs/snapshot.ts';
@@ -295,6 +298,53 @@ describe('an AWS explicit deny', () => {
   });
 });
 
+describe('withoutCaller', () => {
+  it.each([
+    [
+      'the newer form, an assumed role',
+      `User: ${CALLER} is not authorized to perform: s3:GetBucketVersioning on resource: "arn:aws:s3:::b" because no identity-based policy allows the s3:GetBucketVersioning action`,
+      'User is not authorized to perform: s3:GetBucketVersioning on resource: "arn:aws:s3:::b" because no identity-based policy allows the s3:GetBucketVersioning action',
+    ],
+    [
+      'an IAM user of another partition',
+      'User: arn:aws-us-gov:iam::111122223333:user/ops is not authorized to perform: rds:DescribeDBClusters',
+      'User is not authorized to perform: rds:DescribeDBClusters',
+    ],
+    ['a message with no caller', 'Access Denied', 'Access Denied'],
+    [
+      'an ARN that is not the caller',
+      'not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111122223333:key/k',
+      'not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111122223333:key/k',
+    ],
+  ])('leaves out the caller of %s and keeps the action and the resource', (_what, text, expected) => {
+    expect(withoutCaller(text)).toBe(expected);
+  });
+});
+
+describe('refusalWords', () => {
+  const needs = 's3:GetBucketVersioning on the bucket b';
+  it('names the grant of a refusal a grant fixes, and nothing of the message', () => {
+    const implicit = awsDenied(`User: ${CALLER} is not authorized to perform: s3:GetBucketVersioning`);
+    expect(refusalWords(implicit, needs)).toBe('the audit role needs s3:GetBucketVersioning on the bucket b');
+    expect(refusalWords(implicit, needs, 'the snapshot role')).toBe(
+      'the snapshot role needs s3:GetBucketVersioning on the bucket b',
+    );
+  });
+
+  it('says what lifts an explicit deny, not a grant', () => {
+    const deny = awsDenied(
+      `User: ${CALLER} is not authorized to perform: s3:GetBucketVersioning with an explicit deny in a resource-based policy`,
+    );
+    const words = refusalWords(deny, needs);
+    expect(words).toBe(explicitDenyWords('resource-based policy'));
+    expect(words).not.toContain('111122223333');
+  });
+
+  it('says nothing of a failure that is no refusal', () => {
+    expect(refusalWords(Object.assign(new Error('slow down'), { name: 'SlowDown' }), needs)).toBeUndefined();
+  });
+});
+
 describe('readFailureRemedy', () => {
   const grant = 'the audit role secretsmanager:DescribeSecret on this secret';
   it.each([
@@ -327,5 +377,25 @@ describe('readFailureRemedy', () => {
     ],
   ])('follows the failure: %s', (_what, error, expected) => {
     expect(readFailureRemedy(error, grant)).toBe(expected);
+  });
+
+  it('names the role an explicit deny refuses, and says what to do once fixed when it is not an audit run', () => {
+    // Prepare
+    const deny = Object.assign(new Error('… with an explicit deny in a session policy'), {
+      name: 'AccessDeniedException',
+    });
+    const refused = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    const options = { role: 'the snapshot role', again: 'read it again later' };
+    // Act and assess
+    expect(readFailureRemedy(deny, grant, options)).toBe(
+      'An explicit deny in a session policy refuses the call: a grant to the snapshot role cannot override it; assume the role without the session policy that denies it, then read it again later.',
+    );
+    expect(readFailureRemedy(refused, grant, options)).toBe(
+      'Grant the audit role secretsmanager:DescribeSecret on this secret, then read it again later.',
+    );
+    expect(readFailureRemedy(throttled, grant, options)).toBe(
+      'The read did not go through (the service throttled it (rate-limited)), which passes on its own: read it again later.',
+    );
   });
 });

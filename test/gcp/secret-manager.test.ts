@@ -290,6 +290,40 @@ describe('readGcpKeyFacts remediation of a secret Secret Manager refused', () =>
   });
 });
 
+describe('readGcpKeyFacts remediation of a secret value Secret Manager refused', () => {
+  it('names secretmanager.versions.access, not "Replace the secret value", and never echoes the answer', async () => {
+    // Prepare: the secret and its latest version are read; the value is refused.
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { automatic: {} } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: () =>
+        Promise.reject(new SecretManagerApiError('SECRET-CANARY denied', 403, 'PERMISSION_DENIED')),
+    };
+    const policy = parsePolicy({
+      gcp: { projects: ['certctl-prod'] },
+      keys: {
+        preset: 'none',
+        inspectSecretValues: true,
+        items: { 'config-key': { kind: 'opaque', secret: 'projects/certctl-prod/secrets/config-key' } },
+      },
+    });
+    // Act
+    const [fact] = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    const outcome = fact && keysContentCheck.evaluate(fact, { policy, now: new Date() });
+    // Assess: before, no remediation of its own: the check's "Replace the secret value …".
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('access failed: PERMISSION_DENIED');
+    expect(outcome?.remediationText).toBe(
+      "Grant the audit's service account secretmanager.versions.access on this secret (roles/secretmanager.secretAccessor holds it), then run the audit again.",
+    );
+    expect(JSON.stringify([fact, outcome])).not.toContain('SECRET-CANARY');
+  });
+});
+
 describe('readGcpKeyFacts', () => {
   it('does not judge the encryption of a secret whose replication the API did not report', async () => {
     // Prepare: a Secret without `replication`, the oneof that also holds its CMEK settings.

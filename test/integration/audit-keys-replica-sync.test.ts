@@ -108,7 +108,11 @@ describe('a key secret named by its replica', () => {
     expect(byId['certctl/ra']?.status).toBe('FAILED');
     expect(byId['certctl/ra']?.description).toContain('eu-west-1 (Access denied to the KMS key)');
     expect(byId['certctl/ocsp']?.status).toBe('NOT_AVAILABLE');
-    expect(byId['certctl/ocsp']?.description).toContain('DescribeSecret of the primary in us-east-1 failed');
+    expect(byId['certctl/ocsp']?.description).toContain(
+      'DescribeSecret of the primary in us-east-1 failed: User is not authorized to perform: secretsmanager:DescribeSecret on resource: ',
+    );
+    // Secrets Manager's message names the caller's ARN: the finding does not repeat it.
+    expect(byId['certctl/ocsp']?.description).not.toContain('assumed-role');
   });
 });
 

@@ -244,6 +244,27 @@ describe('readiness and the key of the snapshot it relies on', () => {
     });
   });
 
+  it('words a DescribeKey that failed for the call as the audits do, and says to read it again, not to grant it', async () => {
+    // Prepare: KMS answers every DescribeKey with its internal error, until the retries run out.
+    harness = await startSnapshotHarness(keyScenario(keyArn(KEYS.enabled), keyArn(KEYS.enabled)));
+    harness.sim.setFaults({ services: ['kms'], errorRate: 1 });
+    // Act
+    const result = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy()));
+    const prod = result.targets
+      .find((entry) => entry.target.id === 'certctl-prod-db')
+      ?.gates.find((gate) => gate.gate === 'snapshot');
+    // Assess: before, 'DescribeKey failed (KMSInternalException)' and 'Make sure the role can call
+    // kms:DescribeKey on the key …', a grant that no server error asks for.
+    expect(prod?.status).toBe('UNKNOWN');
+    expect(prod?.evidence).toContain(
+      `could not check the snapshot's KMS key ${keyArn(KEYS.enabled)}: KMS DescribeKey of ${keyArn(KEYS.enabled)} failed: the service answered with a server error until the retries ran out; its last answer: KMSInternalException: An internal error occurred.`,
+    );
+    expect(prod?.action).toContain(
+      'The read did not go through (the service answered with a server error), which passes on its own: read it again later.',
+    );
+    expect(prod?.action).not.toContain('kms:DescribeKey');
+  });
+
   it('does not blame a missing grant for a key of an unlisted account that no longer exists', async () => {
     // Act: the snapshot names a key of another account that KMS does not find (deleted): no grant
     // would let anyone describe it, so keys.kmsKeyAccounts is not the reason.

@@ -5,7 +5,13 @@
  */
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { AwsClientFactory } from '../../aws/clients.ts';
-import { kmsClientOf, kmsKeyDescriber, withUngrantedAccountNote } from '../../aws/kms-keys.ts';
+import {
+  describeKeyFailure,
+  keyReadRemedy,
+  kmsClientOf,
+  kmsKeyDescriber,
+  withUngrantedAccountNote,
+} from '../../aws/kms-keys.ts';
 import { auditedAccountOf, callerAccountId, identityRegions, planAwsScopes } from '../../aws/planner.ts';
 import {
   clusterStandInGroups,
@@ -31,7 +37,7 @@ import {
   DELETING_STATUSES,
   RDS_STUCK_STATUSES,
 } from '../../core/database-status.ts';
-import { describeError, errorCode } from '../../core/errors.ts';
+import { CloudApiError, describeError, errorCode } from '../../core/errors.ts';
 import type { EncryptionKey } from '../../core/key-facts.ts';
 import type { Policy } from '../../core/policy.ts';
 import { shellWord } from '../../core/shell-word.ts';
@@ -247,8 +253,8 @@ function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): Ta
  * key once per account (functions/aws/kms-keys.ts kmsKeyDescriber). `Encrypted: false` (instance
  * snapshots) / `StorageEncrypted: false` (cluster snapshots) has nothing to check; an encrypted
  * snapshot without `KmsKeyId`, or one that does not say whether it is encrypted, cannot be checked.
- * A describe that fails (throttling after retries, the endpoint down) is a key not read, with its
- * error code, never a usable key.
+ * A describe that fails (throttling after retries, the endpoint down) is a key not read, never a
+ * usable key, worded as the audits word it and with what fixes it (`action`).
  */
 export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory): SnapshotKeyReader {
   const describers = new Map<string, (keyId: string, usedIn: string) => Promise<EncryptionKey>>();
@@ -275,7 +281,15 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
     try {
       key = await describe(keyId, region);
     } catch (error) {
-      key = { id: keyId, manager: undefined, unreadReason: `DescribeKey failed (${errorCode(error)})` };
+      // The words the audits fail their scope with (functions/aws/kms-keys.ts describeKeyFailure:
+      // the describer throws that error), and what fixes the failure, not a grant it never lacked.
+      const failure = error instanceof CloudApiError ? error : describeKeyFailure(error, keyId);
+      const action = keyReadRemedy(error, keyId, 'read it again later');
+      return {
+        kind: 'described',
+        key: { id: keyId, manager: undefined, unreadReason: describeError(failure) },
+        ...(action === undefined ? {} : { action }),
+      };
     }
     return { kind: 'described', key: withUngrantedAccountNote(key, keyId, account, keyAccounts) };
   };

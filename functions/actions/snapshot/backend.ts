@@ -189,13 +189,19 @@ export interface SnapshotBackend {
  * - `unnamed`: the snapshot is (or may be) encrypted, but the API did not name its key;
  * - `described`: the key as KMS describes it (`provider` `gcp`: a Cloud KMS key version, whose
  *   `state` is a `CryptoKeyVersionState`; absent: an AWS KMS key); a describe that failed or was
- *   refused carries `unreadReason` and no state.
+ *   refused carries `unreadReason` and no state, and `action` when the reader knows what fixes the
+ *   failure (a describe that failed for the call: read it again later).
  */
 export type SnapshotKey =
   | { readonly kind: 'none' }
   /** The key could not be told (`reason`); `action` what to do, when the cloud has its own. */
   | { readonly kind: 'unnamed'; readonly reason: string; readonly action?: string }
-  | { readonly kind: 'described'; readonly key: EncryptionKey; readonly provider?: 'gcp' };
+  | {
+      readonly kind: 'described';
+      readonly key: EncryptionKey;
+      readonly provider?: 'gcp';
+      readonly action?: string;
+    };
 
 /** The encryption fields of a snapshot (as listed, polled or reported in a result). */
 export interface EncryptedSnapshot {

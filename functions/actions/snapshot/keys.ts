@@ -156,7 +156,7 @@ export function judgeSnapshotKey(
     return {
       status: 'unknown',
       evidence: `could not check the snapshot's KMS key ${key.id}: ${key.unreadReason}`,
-      action: readAgain,
+      action: reading.action ?? readAgain,
     };
   }
   // A state KMS did not send is not judged (never read as Enabled).

@@ -131,6 +131,9 @@ export const keysCmkCheck: Check<KeySecretFact> = {
           : `the KMS key ${unknown.id} could not be described (${unknown.unreadReason})`,
         base,
         required,
+        // The fix of the failed read (a grant, what lifts a deny), not this check's: the key's
+        // manager is what is unknown.
+        unknown.remedy,
       );
     }
     // Customer-managed, but not proven usable: KeyState not sent (or the Cloud KMS read refused), or
@@ -149,6 +152,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
             : `${fact.resource.provider === 'gcp' ? 'Cloud KMS' : 'DescribeKey'} did not send the ${fact.resource.provider === 'gcp' ? 'state' : 'KeyState'} of its customer-managed ${name}, so whether it is ${pendingWords(fact)} or disabled is not known`,
         { ...base, keyManager: 'CUSTOMER', keyState: unsure.state ?? null, ...replicaOf(unsure) },
         required,
+        unsure.remedy,
       );
     }
     return {

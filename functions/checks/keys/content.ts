@@ -90,7 +90,7 @@ export const keysContentCheck: Check<KeySecretFact> = {
     if (absent) return absent;
     const content = fact.content;
     if (content.state === 'not-inspected') return notAvailable(fact, 'its value was not read', {}, required);
-    if (content.state === 'unknown') return notAvailable(fact, content.reason, {}, required);
+    if (content.state === 'unknown') return notAvailable(fact, content.reason, {}, required, content.remedy);
     const problems = content.items.flatMap((item) => item.problems);
     const observed = Object.assign(
       { items: itemsValue(fact) },

@@ -234,6 +234,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         `its ${keyNoun(fact)} ${undescribed.id} could not be ${fact.resource.provider === 'gcp' ? 'read' : 'described'} (${undescribed.unreadReason ?? 'no state'})`,
         { scheduledForDeletion: false },
         required,
+        undescribed.remedy,
       );
     }
     // Not evaluated before a warning: an expiring key the alias points to now proves nothing of the

@@ -66,6 +66,24 @@ const S3_OPERATIONS = [
   'PutObject',
   'DeleteObject',
 ] as const;
+/**
+ * The IAM action S3 authorizes each operation by (Service Authorization Reference, Amazon S3): what a
+ * `detailed` refusal names.
+ */
+const S3_IAM_ACTIONS: Readonly<Record<S3Operation, string>> = {
+  ListObjectsV2: 's3:ListBucket',
+  GetObject: 's3:GetObject',
+  HeadObject: 's3:GetObject',
+  HeadBucket: 's3:ListBucket',
+  GetBucketLocation: 's3:GetBucketLocation',
+  GetBucketVersioning: 's3:GetBucketVersioning',
+  GetObjectLockConfiguration: 's3:GetBucketObjectLockConfiguration',
+  GetBucketLifecycleConfiguration: 's3:GetLifecycleConfiguration',
+  GetPublicAccessBlock: 's3:GetBucketPublicAccessBlock',
+  GetBucketEncryption: 's3:GetEncryptionConfiguration',
+  PutObject: 's3:PutObject',
+  DeleteObject: 's3:DeleteObject',
+};
 /** What a bucket policy granting another account read (`readableBy`) does not allow. */
 const WRITE_OPERATIONS = new Set(['PutObject', 'DeleteObject', 'CopyObject']);
 /** Regions launched after March 2019, which an account opts into: S3 answers 400, not 301, across them. */
@@ -182,6 +200,14 @@ const bucketSchema = z.strictObject({
    * denies HeadObject too: both are the IAM action s3:GetObject.
    */
   denied: z.array(z.enum(S3_OPERATIONS)).default([]),
+  /**
+   * How the operations of `denied` are refused: `generic`, S3's bare `Access Denied`; `detailed`, its
+   * newer message naming the caller's ARN, the IAM action and the resource ("User:
+   * arn:aws:sts::…:assumed-role/audit/session is not authorized to perform: s3:GetBucketVersioning
+   * on resource: "arn:aws:s3:::bucket" because no identity-based policy allows the
+   * s3:GetBucketVersioning action"; IAM user guide, "Troubleshooting access denied error messages").
+   */
+  deniedMessage: z.enum(['generic', 'detailed']).default('generic'),
   /**
    * GetObject alone answered with a bare `Access Denied` while HeadObject is answered: what the audit
    * sees when the two calls are judged differently (a bucket or endpoint policy condition only the
@@ -458,6 +484,22 @@ export class S3Sim implements SimService {
       (request.callerAccount !== undefined &&
         bucket.readableBy.includes(request.callerAccount) &&
         !WRITE_OPERATIONS.has(operation));
+    if (
+      reader &&
+      (expectedOwner === undefined || expectedOwner === bucket.account) &&
+      bucket.denied.includes(operation as S3Operation) &&
+      bucket.deniedMessage === 'detailed' &&
+      !head
+    ) {
+      const action = S3_IAM_ACTIONS[operation as S3Operation];
+      return s3Error(
+        403,
+        'AccessDenied',
+        `User: arn:aws:sts::${request.callerAccount ?? bucket.account}:assumed-role/audit/session is not authorized to perform: ${action} on resource: "arn:aws:s3:::${bucket.name}${key ? `/${key}` : ''}" because no identity-based policy allows the ${action} action`,
+        {},
+        regionHeader,
+      );
+    }
     if (
       !reader ||
       (expectedOwner !== undefined && expectedOwner !== bucket.account) ||
