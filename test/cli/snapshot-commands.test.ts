@@ -85,6 +85,20 @@ describe('snapshot, prune and readiness commands', () => {
     expect(after.stdout).toContain('Readiness: GO');
   });
 
+  it('says on stderr each scope it has read, keeping stdout the JSON answer alone, and nothing with --quiet, when readiness runs', async () => {
+    // Act
+    const json = await cli('readiness', '--format', 'json');
+    const quiet = await cli('readiness', '--format', 'json', '--quiet');
+
+    // Assess: the audit's progress lines, as `audit` prints them; the answer itself unchanged.
+    expect(json.stderr).toBe('[1/1] aws:111111111111/eu-west-1 pitr: 1 database\n');
+    expect((JSON.parse(json.stdout) as { verdict: string }).verdict).toBe(
+      (JSON.parse(quiet.stdout) as { verdict: string }).verdict,
+    );
+    expect(quiet.code).toBe(json.code);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('refuses a snapshot without a reason in one line when --reason is missing', async () => {
     // Act
     const result = await cli('snapshot', '--ticket', 'CHG-8');
