@@ -260,7 +260,7 @@ export const snapshotCommand: CliCommand = {
     'dynamodb-endpoint-url': {
       type: 'string',
       value: 'URL',
-      help: `Send the idempotency table's DynamoDB calls to URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV})`,
+      help: `Send the idempotency table's DynamoDB calls to URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV}; default: --endpoint-url)`,
     },
   },
   details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by ($USER, else
