@@ -737,6 +737,57 @@ describe('backup-guard input checks', () => {
     }
   });
 
+  it('refuses an endpoint URL holding a user name or password, never showing the password, before any call', async () => {
+    const tablePolicy = join(dir, 'policy.json');
+    await writeFile(
+      tablePolicy,
+      JSON.stringify({ snapshots: { idempotencyTable: 'backup-guard-idempotency' } }),
+    );
+    const secret = 'CANARY-endpoint-password-1f3a';
+    const url = (scheme: string) => `${scheme}://ops:${secret}@127.0.0.1:4566`;
+    for (const [args, env, what] of [
+      [['audit', '--endpoint-url', url('http')], {}, '--endpoint-url'],
+      [['audit', '--endpoint-url', url('ftp')], {}, '--endpoint-url'],
+      [
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--gcp-endpoint-url', url('https')],
+        {},
+        '--gcp-endpoint-url',
+      ],
+      [
+        ['snapshot', '--reason', 'CA rotation', '--dynamodb-endpoint-url', url('http')],
+        {},
+        '--dynamodb-endpoint-url',
+      ],
+      [['audit'], { AWS_ENDPOINT_URL: url('http') }, '$AWS_ENDPOINT_URL'],
+      [['audit'], { AWS_ENDPOINT_URL: url('ftp') }, '$AWS_ENDPOINT_URL'],
+      [
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod'],
+        { BACKUP_GUARD_CLOUDSQL_ENDPOINT: url('http') },
+        '$BACKUP_GUARD_CLOUDSQL_ENDPOINT',
+      ],
+      [
+        ['snapshot', '--reason', 'CA rotation', '--policy', tablePolicy, '--endpoint-url', sim.endpoint],
+        { AWS_ENDPOINT_URL_DYNAMODB: url('http') },
+        '$AWS_ENDPOINT_URL_DYNAMODB',
+      ],
+    ] as const) {
+      // Prepare
+      const io = captureIo(env);
+
+      // Act
+      const code = await runCli([...args], io, { awsCredentials: simCredentials() });
+
+      // Assess: the clients never send a URL's user and password (they would only be shown in
+      // errors and findings), so such a URL is refused, its password not repeated.
+      expect({ what, code }).toEqual({ what, code: 2 });
+      expect(io.err()).toContain(`backup-guard: ${what} `);
+      expect(io.err()).toMatch(/user name or password|must be an http or https URL/);
+      expect(io.err()).not.toContain(secret);
+      expect(io.err().split('\n').filter(Boolean)).toHaveLength(1);
+      expect(sim.stats().requests).toBe(0);
+    }
+  });
+
   it('leaves $AWS_ENDPOINT_URL_DYNAMODB unread when the policy names no idempotency table, so no DynamoDB client is made', async () => {
     // Prepare
     const io = captureIo({ AWS_ENDPOINT_URL_DYNAMODB: 'not-a-url' });
