@@ -585,6 +585,43 @@ describe('backup-guard input checks', () => {
     );
   });
 
+  it('suggests the closest of --version and --help for a mistyped option before any command', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const codes = [await runCli(['--versoin'], io), await runCli(['--hlep'], io)];
+
+    // Assess
+    expect(codes).toEqual([2, 2]);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: unknown option '--versoin'. Did you mean '--version'? Commands: audit, checks, snapshot, prune, readiness, init, help. Run 'backup-guard --help'.\n" +
+        "backup-guard: unknown option '--hlep'. Did you mean '--help'? Commands: audit, checks, snapshot, prune, readiness, init, help. Run 'backup-guard --help'.\n",
+    );
+  });
+
+  it('says that options go after the command, showing the line reordered, when a command option comes before it', async () => {
+    // Prepare
+    const io = captureIo();
+    const none = captureIo();
+
+    // Act
+    const code = await runCli(['--policy', 'my policy.yaml', 'audit', '--region', 'eu-west-1'], io);
+    const noCommand = await runCli(['--region=eu-west-1'], none);
+
+    // Assess: nothing run; the line to type instead, each word as a shell reads it.
+    expect([code, noCommand]).toEqual([2, 2]);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: --policy comes before the command: options go after it, as in backup-guard audit --policy 'my policy.yaml' --region eu-west-1. Run 'backup-guard audit --help' for its options.\n",
+    );
+    expect(none.err()).toBe(
+      "backup-guard: --region comes before any command: options go after one (audit, snapshot, prune, readiness take --region), as in backup-guard audit --region=eu-west-1. Run 'backup-guard --help'.\n",
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses an operand after --version or -v, naming it, instead of printing the version and exiting 0', async () => {
     // Prepare
     const io = captureIo();
