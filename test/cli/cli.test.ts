@@ -473,6 +473,47 @@ describe('backup-guard audit against the simulator', () => {
     expect(await readFile(join(dir, 'backup-guard-audit.html'), 'utf8')).toMatch(/^<!doctype html>/);
   });
 
+  it('refuses --publish of a run reading GCP, before any call, when the policy names no central account for its findings', async () => {
+    // Prepare: Security Hub takes findings only for the calling account; GCP's go to
+    // securityHub.centralAccountId, which this policy (all defaults) leaves out.
+    const io = captureIo();
+    sim.resetStats();
+
+    // Act
+    const codes = [
+      await runCli(
+        ['audit', '--provider', 'all', '--project', 'certctl-prod', '--publish', '--quiet'].concat([
+          '--endpoint-url',
+          sim.endpoint,
+          '--gcp-endpoint-url',
+          sim.endpoint,
+        ]),
+        io,
+        overrides(),
+      ),
+      await runCli(
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--publish', '--quiet'].concat([
+          '--endpoint-url',
+          sim.endpoint,
+          '--gcp-endpoint-url',
+          sim.endpoint,
+        ]),
+        io,
+        overrides(),
+      ),
+    ];
+
+    // Assess: not a whole audit, then "nothing imported" for every finding, AWS's too.
+    expect(codes).toEqual([2, 2]);
+    const lines = io.err().split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(/^backup-guard: --publish .*securityHub\.centralAccountId/);
+    }
+    expect(io.out()).toBe('');
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses --region with --provider gcp and a GCP audit without any project', async () => {
     // Prepare
     const io = captureIo();

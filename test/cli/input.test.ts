@@ -857,11 +857,19 @@ describe('backup-guard input checks', () => {
       tablePolicy,
       JSON.stringify({ snapshots: { idempotencyTable: 'backup-guard-idempotency' } }),
     );
+    const centralPolicy = join(dir, 'central.json');
+    await writeFile(
+      centralPolicy,
+      JSON.stringify({ securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' } }),
+    );
     for (const [args, variable] of [
       [['audit', '--provider', 'gcp', '--project', 'certctl-prod'], 'BACKUP_GUARD_CLOUDSQL_ENDPOINT'],
       [['audit'], 'AWS_ENDPOINT_URL'],
-      // Publishing GCP findings goes to Security Hub: an AWS client is made.
-      [['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--publish'], 'AWS_ENDPOINT_URL'],
+      // Publishing GCP findings goes to Security Hub (the central account): an AWS client is made.
+      [
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--publish', '--policy', centralPolicy],
+        'AWS_ENDPOINT_URL',
+      ],
       [['snapshot', '--reason', 'CA rotation', '--policy', tablePolicy], 'AWS_ENDPOINT_URL_DYNAMODB'],
     ] as const) {
       // Prepare: the variable holds no URL (the DynamoDB one beside AWS calls sent to the simulator,
