@@ -73,15 +73,15 @@ Exit codes of audit (snapshot, prune and readiness: see their --help):
      a check group judged nothing (no database matched), a named database was missing), or the
      input was bad; it says which
 
-AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
-instance role); member accounts listed in the policy are read through their roles. STS is called
-in $AWS_REGION, else $AWS_DEFAULT_REGION, else the region of the AWS profile ($AWS_PROFILE, else
-default, in ~/.aws/config or $AWS_CONFIG_FILE, and in ~/.aws/credentials or
-$AWS_SHARED_CREDENTIALS_FILE, which wins) when set, else in the audited regions (--region, then
-aws.regions of the policy) in order, moving to the next when one fails. With no region
-configured: us-east-1, or us-gov-west-1 / cn-north-1 when the member role ARNs are in GovCloud /
-China. Settings that name two partitions, or an $AWS_REGION or profile region of another
-partition, are refused.
+AWS credentials come from the SDK's default chain (environment: AWS_ACCESS_KEY_ID with
+AWS_SECRET_ACCESS_KEY; AWS_PROFILE / SSO; container or instance role); member accounts listed in
+the policy are read through their roles. STS is called in $AWS_REGION, else $AWS_DEFAULT_REGION,
+else the region of the AWS profile ($AWS_PROFILE, else default, in ~/.aws/config or
+$AWS_CONFIG_FILE, and in ~/.aws/credentials or $AWS_SHARED_CREDENTIALS_FILE, which wins) when
+set, else in the audited regions (--region, then aws.regions of the policy) in order, moving to
+the next when one fails. With no region configured: us-east-1, or us-gov-west-1 / cn-north-1
+when the member role ARNs are in GovCloud / China. Settings that name two partitions, or an
+$AWS_REGION or profile region of another partition, are refused.
 GCP uses Application Default Credentials (gcloud auth application-default login).
 Start with: npx backup-guard init, then npx backup-guard audit --policy policy.yaml
 Try it without a cloud: npm run demo

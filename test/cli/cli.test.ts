@@ -242,6 +242,43 @@ describe('backup-guard CLI', () => {
     expect((result as { stderr: string }).stderr).toContain('No AWS credentials found');
     expect((result as { stderr: string }).stderr).toContain('npm run demo');
   });
+
+  it('names the variable missing beside the other, never its value, when only half of an access key is in the environment', async () => {
+    // Prepare: nothing else to fall back on; instance metadata disabled so nothing leaves the machine.
+    const secret = 'CANARY-secret-access-key-9b7e';
+    const base = {
+      PATH: process.env.PATH ?? '',
+      HOME: '/nonexistent',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const audit = (env: Record<string, string>) =>
+      run(process.execPath, ['functions/cli/main.ts', 'audit', '--region', 'eu-west-1'], {
+        env: { ...base, ...env },
+      }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+
+    // Act
+    const noSecret = (await audit({ AWS_ACCESS_KEY_ID: 'AKIA111111111111SIMK' })) as {
+      code: number;
+      stderr: string;
+    };
+    const noKeyId = (await audit({ AWS_SECRET_ACCESS_KEY: secret })) as { code: number; stderr: string };
+
+    // Assess: the SDK passes over half a key; "no credentials found" alone sent the reader to SSO.
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toMatch(
+      /^backup-guard: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not/,
+    );
+    expect(noSecret.stderr).not.toContain('AKIA111111111111SIMK');
+    expect(noKeyId.code).toBe(2);
+    expect(noKeyId.stderr).toMatch(
+      /^backup-guard: AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not/,
+    );
+    expect(noKeyId.stderr).not.toContain(secret);
+    for (const result of [noSecret, noKeyId])
+      expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
 });
 
 describe('backup-guard audit against the simulator', () => {
