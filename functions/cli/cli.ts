@@ -5,6 +5,7 @@
  */
 import { EXIT_CODES } from '../core/audit.ts';
 import { BackupGuardError } from '../core/errors.ts';
+import { shellWord } from '../core/shell-word.ts';
 import { visible } from '../publish/terminal.ts';
 import { commandHelp, didYouMean, wrap } from './args.ts';
 import type { CliCommand, CliIo, CliOverrides } from './command.ts';
@@ -72,15 +73,15 @@ Exit codes of audit (snapshot, prune and readiness: see their --help):
      a check group judged nothing (no database matched), a named database was missing), or the
      input was bad; it says which
 
-AWS credentials come from the SDK's default chain (environment, AWS_PROFILE / SSO, container or
-instance role); member accounts listed in the policy are read through their roles. STS is called
-in $AWS_REGION, else $AWS_DEFAULT_REGION, else the region of the AWS profile ($AWS_PROFILE, else
-default, in ~/.aws/config or $AWS_CONFIG_FILE, and in ~/.aws/credentials or
-$AWS_SHARED_CREDENTIALS_FILE, which wins) when set, else in the audited regions (--region, then
-aws.regions of the policy) in order, moving to the next when one fails. With no region
-configured: us-east-1, or us-gov-west-1 / cn-north-1 when the member role ARNs are in GovCloud /
-China. Settings that name two partitions, or an $AWS_REGION or profile region of another
-partition, are refused.
+AWS credentials come from the SDK's default chain (environment: AWS_ACCESS_KEY_ID with
+AWS_SECRET_ACCESS_KEY; AWS_PROFILE / SSO; container or instance role); member accounts listed in
+the policy are read through their roles. STS is called in $AWS_REGION, else $AWS_DEFAULT_REGION,
+else the region of the AWS profile ($AWS_PROFILE, else default, in ~/.aws/config or
+$AWS_CONFIG_FILE, and in ~/.aws/credentials or $AWS_SHARED_CREDENTIALS_FILE, which wins) when
+set, else in the audited regions (--region, then aws.regions of the policy) in order, moving to
+the next when one fails. With no region configured: us-east-1, or us-gov-west-1 / cn-north-1
+when the member role ARNs are in GovCloud / China. Settings that name two partitions, or an
+$AWS_REGION or profile region of another partition, are refused.
 GCP uses Application Default Credentials (gcloud auth application-default login).
 Start with: npx backup-guard init, then npx backup-guard audit --policy policy.yaml
 Try it without a cloud: npm run demo
@@ -92,14 +93,58 @@ export const README_HELP = [
   ...COMMANDS.map((command) => `$ npx backup-guard ${command.name} --help\n${commandHelp(command)}`),
 ].join('\n');
 
-/** `unknown command 'audti'. Did you mean 'audit'?` on stderr, and exit 2. */
-function unknownCommand(command: string, io: CliIo): number {
+/** The options `backup-guard` itself takes, before any command. */
+const OWN_OPTIONS = ['--help', '--version'];
+
+/**
+ * `unknown command 'audti'. Did you mean 'audit'?` on stderr, and exit 2. A word `argv` starts with
+ * that is an option of a command (`--policy x.yaml audit`) is said as out of place, with the line
+ * that runs, the command first; another option gets the closest of backup-guard's own.
+ */
+function unknownCommand(command: string, io: CliIo, argv: readonly string[] = [command]): number {
   const names = [...COMMANDS.map((candidate) => candidate.name), 'help'];
+  if (command.startsWith('--') && argv[0] === command) {
+    const misplaced = misplacedOption(command, argv);
+    if (misplaced !== undefined) {
+      io.stderr(`backup-guard: ${visible(misplaced)}\n`);
+      return EXIT_CODES.incomplete;
+    }
+  }
   const what = command.startsWith('-') ? 'option' : 'command';
+  const suggestion = command.startsWith('--')
+    ? didYouMean(command, OWN_OPTIONS)
+    : didYouMean(command.replace(/^-+/, ''), names);
   io.stderr(
-    `backup-guard: unknown ${what} '${visible(command)}'.${didYouMean(command.replace(/^-+/, ''), names)} Commands: ${names.join(', ')}. Run 'backup-guard --help'.\n`,
+    `backup-guard: unknown ${what} '${visible(command)}'.${suggestion} Commands: ${names.join(', ')}. Run 'backup-guard --help'.\n`,
   );
   return EXIT_CODES.incomplete;
+}
+
+/**
+ * Why `argv`, which starts with an option of some command, did not run, and the line that would;
+ * undefined when the option is no command's.
+ */
+function misplacedOption(option: string, argv: readonly string[]): string | undefined {
+  const name = option.slice(2).replace(/=.*$/s, '');
+  const owners = COMMANDS.filter((candidate) => Object.hasOwn(candidate.options ?? {}, name));
+  if (owners.length === 0) return undefined;
+  const taking = `${owners.map((owner) => owner.name).join(', ')} take${owners.length === 1 ? 's' : ''} --${name}`;
+  // The command the line names after its options, if any: `--` ends them, so none after it counts.
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length;
+  const commandAt = (word: string) => COMMANDS.find((candidate) => candidate.name === word);
+  const at = argv.slice(0, end).findIndex((word) => commandAt(word) !== undefined);
+  const later = at >= 0 ? commandAt(argv[at] ?? '') : undefined;
+  const line = (command: CliCommand, words: readonly string[]) =>
+    ['backup-guard', command.name, ...words].map(shellWord).join(' ');
+  if (later === undefined) {
+    const [first] = owners as [CliCommand];
+    return `--${name} comes before any command: options go after one (${taking}), as in ${line(first, argv)}. Run 'backup-guard --help'.`;
+  }
+  if (!owners.includes(later)) {
+    return `--${name} comes before the command, and ${later.name} takes no --${name} (${taking}). Run 'backup-guard ${later.name} --help' for its options.`;
+  }
+  const reordered = [...argv.slice(0, at), ...argv.slice(at + 1)];
+  return `--${name} comes before the command: options go after it, as in ${line(later, reordered)}. Run 'backup-guard ${later.name} --help' for its options.`;
 }
 
 /** A word after `--version`, or after `help <command>` (`--help`, `-h`), on stderr, and exit 2. */
@@ -144,7 +189,7 @@ export async function runCli(
         return EXIT_CODES.ok;
       default: {
         const found = COMMANDS.find((candidate) => candidate.name === command);
-        if (!found) return unknownCommand(command, io);
+        if (!found) return unknownCommand(command, io, argv);
         // `--` ends the options: a later `--help` is an argument, not a request for help.
         const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
         if (options.includes('--help') || options.includes('-h')) {

@@ -106,10 +106,25 @@ export interface WhereArgs extends WhereInput {
  */
 export function checkEndpointUrl(flag: string, value: string | undefined, example: string): void {
   if (value === undefined) return;
-  const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
-  if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new InputError(`${flag} must be an http or https URL such as ${example}; got '${value}'`);
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new InputError(
+      `${flag} must be an http or https URL such as ${example}; got '${withoutUserInfo(value)}'`,
+    );
   }
+  // Neither the AWS SDK nor the Google clients send a URL's user and password (no Authorization
+  // header is made of them): they would do nothing but be shown, in this error or in a finding
+  // that names the endpoint no answer came from.
+  if (url.username !== '' || url.password !== '') {
+    throw new InputError(
+      `${flag} holds a user name or password ('${withoutUserInfo(value)}'), which no client sends: remove it, as in ${example}`,
+    );
+  }
+}
+
+/** `http://***@host:4566` for `http://user:password@host:4566`: a URL shown without its user and password. */
+function withoutUserInfo(value: string): string {
+  return value.replace(/^([a-z][a-z\d+.-]*:\/\/)[^/?#]*@/i, '$1***@');
 }
 
 /**

@@ -26,6 +26,11 @@ export interface CliOverrides {
    * for what it leaves out).
    */
   readonly retries?: { readonly awsWaitScale?: number; readonly secretManager?: SecretManagerRetry };
+  /**
+   * How often `snapshot` says on stderr which snapshots it still waits for (default every minute),
+   * for tests whose snapshots are available in a fraction of a second.
+   */
+  readonly stillWaitingEveryMs?: number;
 }
 
 /** One option as `node:util` `parseArgs` takes it, plus the line `--help` prints for it. */

@@ -69,10 +69,27 @@ export async function resolveAwsCredentials(
     await provider();
   } catch (error) {
     throw new CredentialsError(
-      'No AWS credentials found (looked at the environment, AWS_PROFILE and SSO, the shared config files, and container or instance roles). ' +
-        "Sign in (e.g. 'aws sso login --profile P' then AWS_PROFILE=P), or run 'npm run demo' to see the audit against the bundled simulator.",
+      halfAnAccessKey(env) ??
+        'No AWS credentials found (looked at the environment, AWS_PROFILE and SSO, the shared config files, and container or instance roles). ' +
+          "Sign in (e.g. 'aws sso login --profile P' then AWS_PROFILE=P), or run 'npm run demo' to see the audit against the bundled simulator.",
       { cause: error },
     );
   }
   return provider;
+}
+
+/**
+ * `AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not …` when the environment holds one half
+ * of an access key: the SDK's environment provider passes over it without a word (the AWS CLI says
+ * "Partial credentials found in env"), so "no credentials found" alone would send the reader to SSO.
+ * Names the variables, never their values.
+ */
+function halfAnAccessKey(env: NodeJS.ProcessEnv): string | undefined {
+  const keyId = Boolean(env.AWS_ACCESS_KEY_ID?.trim());
+  const secret = Boolean(env.AWS_SECRET_ACCESS_KEY?.trim());
+  if (keyId === secret) return undefined;
+  const [set, missing] = keyId
+    ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']
+    : ['AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID'];
+  return `${set} is set but ${missing} is not, so the environment holds no access key, and no other credentials were found (AWS_PROFILE and SSO, the shared config files, container or instance roles): set ${missing} too (and AWS_SESSION_TOKEN for temporary credentials), or unset ${set} and sign in (e.g. 'aws sso login --profile P' then AWS_PROFILE=P).`;
 }

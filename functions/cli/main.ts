@@ -13,12 +13,24 @@ let stdoutFailure: NodeJS.ErrnoException | undefined;
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   stdoutFailure ??= error;
 });
+/**
+ * Likewise stderr: `2>&1 | head -1` closes it after the first progress line, and `2>/dev/full`
+ * refuses every write; unheard, the error crashed the run with exit code 1 ("a check failed") even
+ * when every check passed. Progress and messages are then lost (there is nowhere left to say so);
+ * the report on stdout and the exit code, which a script reads, stand.
+ */
+let stderrFailed = false;
+process.stderr.on('error', () => {
+  stderrFailed = true;
+});
 
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => {
     if (stdoutFailure === undefined) process.stdout.write(text);
   },
-  stderr: (text) => process.stderr.write(text),
+  stderr: (text) => {
+    if (!stderrFailed) process.stderr.write(text);
+  },
   env: process.env,
   color: process.stdout.isTTY === true,
   ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),

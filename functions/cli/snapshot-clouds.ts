@@ -107,8 +107,11 @@ export interface IdempotencyTable {
  * The idempotency table of `snapshot` (its requests and the run records of the snapshots it takes)
  * and `prune` (which reads those records): `--dynamodb-endpoint-url` is checked at once, and its
  * variable read in `check`, which {@link openSnapshotCommand} calls before any client is made, only
- * when the policy names a table (no DynamoDB client is made otherwise). `open` then reaches the table
- * in the caller's own account and home region, whatever the targets' cloud; undefined without one.
+ * when the policy names a table (no DynamoDB client is made otherwise). Without either, the table is
+ * reached at `--endpoint-url`, as every other AWS call is and as the SDK sends DynamoDB calls to
+ * `$AWS_ENDPOINT_URL` without `$AWS_ENDPOINT_URL_DYNAMODB`: a run against the simulator must not
+ * read or write the real account's table. `open` then reaches the table in the caller's own account
+ * and home region, whatever the targets' cloud; undefined without one.
  */
 export function idempotencyTableInput(
   values: Readonly<Record<string, unknown>>,
@@ -122,17 +125,20 @@ export function idempotencyTableInput(
 } {
   const flag = values['dynamodb-endpoint-url'] as string | undefined;
   checkEndpointUrl('--dynamodb-endpoint-url', flag, DYNAMODB_ENDPOINT_EXAMPLE);
+  // Checked by parseWhereArgs with the other where-options.
+  const everyAwsCall = values['endpoint-url'] as string | undefined;
   let endpoint: string | undefined;
   return {
     check(policy) {
       if (policy.snapshots.idempotencyTable) {
-        endpoint = endpointOf(
-          '--dynamodb-endpoint-url',
-          flag,
-          io.env,
-          DYNAMODB_ENDPOINT_ENV,
-          DYNAMODB_ENDPOINT_EXAMPLE,
-        );
+        endpoint =
+          endpointOf(
+            '--dynamodb-endpoint-url',
+            flag,
+            io.env,
+            DYNAMODB_ENDPOINT_ENV,
+            DYNAMODB_ENDPOINT_EXAMPLE,
+          ) ?? everyAwsCall;
       }
     },
     async open({ policy, clouds }, overrides) {

@@ -251,6 +251,43 @@ describe('backup-guard CLI', () => {
     expect((result as { stderr: string }).stderr).toContain('No AWS credentials found');
     expect((result as { stderr: string }).stderr).toContain('npm run demo');
   });
+
+  it('names the variable missing beside the other, never its value, when only half of an access key is in the environment', async () => {
+    // Prepare: nothing else to fall back on; instance metadata disabled so nothing leaves the machine.
+    const secret = 'CANARY-secret-access-key-9b7e';
+    const base = {
+      PATH: process.env.PATH ?? '',
+      HOME: '/nonexistent',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const audit = (env: Record<string, string>) =>
+      run(process.execPath, ['functions/cli/main.ts', 'audit', '--region', 'eu-west-1'], {
+        env: { ...base, ...env },
+      }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+
+    // Act
+    const noSecret = (await audit({ AWS_ACCESS_KEY_ID: 'AKIA111111111111SIMK' })) as {
+      code: number;
+      stderr: string;
+    };
+    const noKeyId = (await audit({ AWS_SECRET_ACCESS_KEY: secret })) as { code: number; stderr: string };
+
+    // Assess: the SDK passes over half a key; "no credentials found" alone sent the reader to SSO.
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.stderr).toMatch(
+      /^backup-guard: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not/,
+    );
+    expect(noSecret.stderr).not.toContain('AKIA111111111111SIMK');
+    expect(noKeyId.code).toBe(2);
+    expect(noKeyId.stderr).toMatch(
+      /^backup-guard: AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not/,
+    );
+    expect(noKeyId.stderr).not.toContain(secret);
+    for (const result of [noSecret, noKeyId])
+      expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
 });
 
 describe('backup-guard audit against the simulator', () => {
@@ -561,6 +598,47 @@ describe('backup-guard audit against the simulator', () => {
     expect(io.err()).toContain('securityHub.centralAccountId');
     expect(await readFile(join(dir, 'backup-guard-audit.json'), 'utf8')).toContain('"findings"');
     expect(await readFile(join(dir, 'backup-guard-audit.html'), 'utf8')).toMatch(/^<!doctype html>/);
+  });
+
+  it('refuses --publish of a run reading GCP, before any call, when the policy names no central account for its findings', async () => {
+    // Prepare: Security Hub takes findings only for the calling account; GCP's go to
+    // securityHub.centralAccountId, which this policy (all defaults) leaves out.
+    const io = captureIo();
+    sim.resetStats();
+
+    // Act
+    const codes = [
+      await runCli(
+        ['audit', '--provider', 'all', '--project', 'certctl-prod', '--publish', '--quiet'].concat([
+          '--endpoint-url',
+          sim.endpoint,
+          '--gcp-endpoint-url',
+          sim.endpoint,
+        ]),
+        io,
+        overrides(),
+      ),
+      await runCli(
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--publish', '--quiet'].concat([
+          '--endpoint-url',
+          sim.endpoint,
+          '--gcp-endpoint-url',
+          sim.endpoint,
+        ]),
+        io,
+        overrides(),
+      ),
+    ];
+
+    // Assess: not a whole audit, then "nothing imported" for every finding, AWS's too.
+    expect(codes).toEqual([2, 2]);
+    const lines = io.err().split('\n').filter(Boolean);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(/^backup-guard: --publish .*securityHub\.centralAccountId/);
+    }
+    expect(io.out()).toBe('');
+    expect(sim.stats().requests).toBe(0);
   });
 
   it('refuses --region with --provider gcp and a GCP audit without any project', async () => {

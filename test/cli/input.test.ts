@@ -585,6 +585,43 @@ describe('backup-guard input checks', () => {
     );
   });
 
+  it('suggests the closest of --version and --help for a mistyped option before any command', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const codes = [await runCli(['--versoin'], io), await runCli(['--hlep'], io)];
+
+    // Assess
+    expect(codes).toEqual([2, 2]);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: unknown option '--versoin'. Did you mean '--version'? Commands: audit, checks, snapshot, prune, readiness, init, help. Run 'backup-guard --help'.\n" +
+        "backup-guard: unknown option '--hlep'. Did you mean '--help'? Commands: audit, checks, snapshot, prune, readiness, init, help. Run 'backup-guard --help'.\n",
+    );
+  });
+
+  it('says that options go after the command, showing the line reordered, when a command option comes before it', async () => {
+    // Prepare
+    const io = captureIo();
+    const none = captureIo();
+
+    // Act
+    const code = await runCli(['--policy', 'my policy.yaml', 'audit', '--region', 'eu-west-1'], io);
+    const noCommand = await runCli(['--region=eu-west-1'], none);
+
+    // Assess: nothing run; the line to type instead, each word as a shell reads it.
+    expect([code, noCommand]).toEqual([2, 2]);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: --policy comes before the command: options go after it, as in backup-guard audit --policy 'my policy.yaml' --region eu-west-1. Run 'backup-guard audit --help' for its options.\n",
+    );
+    expect(none.err()).toBe(
+      "backup-guard: --region comes before any command: options go after one (audit, snapshot, prune, readiness take --region), as in backup-guard audit --region=eu-west-1. Run 'backup-guard --help'.\n",
+    );
+    expect(sim.stats().requests).toBe(0);
+  });
+
   it('refuses an operand after --version or -v, naming it, instead of printing the version and exiting 0', async () => {
     // Prepare
     const io = captureIo();
@@ -737,6 +774,57 @@ describe('backup-guard input checks', () => {
     }
   });
 
+  it('refuses an endpoint URL holding a user name or password, never showing the password, before any call', async () => {
+    const tablePolicy = join(dir, 'policy.json');
+    await writeFile(
+      tablePolicy,
+      JSON.stringify({ snapshots: { idempotencyTable: 'backup-guard-idempotency' } }),
+    );
+    const secret = 'CANARY-endpoint-password-1f3a';
+    const url = (scheme: string) => `${scheme}://ops:${secret}@127.0.0.1:4566`;
+    for (const [args, env, what] of [
+      [['audit', '--endpoint-url', url('http')], {}, '--endpoint-url'],
+      [['audit', '--endpoint-url', url('ftp')], {}, '--endpoint-url'],
+      [
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--gcp-endpoint-url', url('https')],
+        {},
+        '--gcp-endpoint-url',
+      ],
+      [
+        ['snapshot', '--reason', 'CA rotation', '--dynamodb-endpoint-url', url('http')],
+        {},
+        '--dynamodb-endpoint-url',
+      ],
+      [['audit'], { AWS_ENDPOINT_URL: url('http') }, '$AWS_ENDPOINT_URL'],
+      [['audit'], { AWS_ENDPOINT_URL: url('ftp') }, '$AWS_ENDPOINT_URL'],
+      [
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod'],
+        { BACKUP_GUARD_CLOUDSQL_ENDPOINT: url('http') },
+        '$BACKUP_GUARD_CLOUDSQL_ENDPOINT',
+      ],
+      [
+        ['snapshot', '--reason', 'CA rotation', '--policy', tablePolicy, '--endpoint-url', sim.endpoint],
+        { AWS_ENDPOINT_URL_DYNAMODB: url('http') },
+        '$AWS_ENDPOINT_URL_DYNAMODB',
+      ],
+    ] as const) {
+      // Prepare
+      const io = captureIo(env);
+
+      // Act
+      const code = await runCli([...args], io, { awsCredentials: simCredentials() });
+
+      // Assess: the clients never send a URL's user and password (they would only be shown in
+      // errors and findings), so such a URL is refused, its password not repeated.
+      expect({ what, code }).toEqual({ what, code: 2 });
+      expect(io.err()).toContain(`backup-guard: ${what} `);
+      expect(io.err()).toMatch(/user name or password|must be an http or https URL/);
+      expect(io.err()).not.toContain(secret);
+      expect(io.err().split('\n').filter(Boolean)).toHaveLength(1);
+      expect(sim.stats().requests).toBe(0);
+    }
+  });
+
   it('leaves $AWS_ENDPOINT_URL_DYNAMODB unread when the policy names no idempotency table, so no DynamoDB client is made', async () => {
     // Prepare
     const io = captureIo({ AWS_ENDPOINT_URL_DYNAMODB: 'not-a-url' });
@@ -769,11 +857,19 @@ describe('backup-guard input checks', () => {
       tablePolicy,
       JSON.stringify({ snapshots: { idempotencyTable: 'backup-guard-idempotency' } }),
     );
+    const centralPolicy = join(dir, 'central.json');
+    await writeFile(
+      centralPolicy,
+      JSON.stringify({ securityHub: { centralAccountId: '111111111111', centralRegion: 'eu-west-1' } }),
+    );
     for (const [args, variable] of [
       [['audit', '--provider', 'gcp', '--project', 'certctl-prod'], 'BACKUP_GUARD_CLOUDSQL_ENDPOINT'],
       [['audit'], 'AWS_ENDPOINT_URL'],
-      // Publishing GCP findings goes to Security Hub: an AWS client is made.
-      [['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--publish'], 'AWS_ENDPOINT_URL'],
+      // Publishing GCP findings goes to Security Hub (the central account): an AWS client is made.
+      [
+        ['audit', '--provider', 'gcp', '--project', 'certctl-prod', '--publish', '--policy', centralPolicy],
+        'AWS_ENDPOINT_URL',
+      ],
       [['snapshot', '--reason', 'CA rotation', '--policy', tablePolicy], 'AWS_ENDPOINT_URL_DYNAMODB'],
     ] as const) {
       // Prepare: the variable holds no URL (the DynamoDB one beside AWS calls sent to the simulator,

@@ -238,6 +238,59 @@ describe('backup-guard as a process', () => {
     expect(audit.stderr).not.toMatch(/EPIPE|Unhandled|^\s+at /m);
   });
 
+  /** Run `backup-guard` with stdout read in full and stderr closed by its reader (`2>&1 | head -1`) or on a full disk. */
+  async function withBrokenStderr(
+    args: readonly string[],
+    env: Record<string, string>,
+    stderr: 'closed pipe' | 'full disk',
+  ): Promise<{ code: number | null; stdout: string }> {
+    const full = stderr === 'full disk' ? openSync('/dev/full', 'w') : undefined;
+    const child = spawn(
+      process.execPath,
+      ['--unhandled-rejections=strict', 'functions/cli/main.ts', ...args],
+      { env, stdio: ['ignore', 'pipe', full ?? 'pipe'] },
+    );
+    if (full !== undefined) closeSync(full);
+    child.stderr?.destroy();
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
+    return { code, stdout };
+  }
+
+  it.skipIf(process.platform !== 'linux')(
+    'keeps the exit code of a passing audit, and its whole report, when stderr is closed by its reader or cannot be written',
+    async () => {
+      // Prepare: an audit that passes (exit 0) and writes progress to stderr before its report.
+      const home = await mkdtemp(join(tmpdir(), 'backup-guard-stderr-'));
+      const env = noGoogleCredentials(sim, home);
+      const args = ['audit', '--region', 'eu-west-1', '--check', 'pitr.enabled', '--format', 'json'];
+      const whole = await backupGuard(args, env);
+
+      // Act
+      const closed = await withBrokenStderr(args, env, 'closed pipe');
+      const full = await withBrokenStderr(args, env, 'full disk');
+      const refused = await withBrokenStderr(['audit', '--polcy', 'x.yaml'], env, 'closed pipe');
+
+      // Assess: not 1 (a check failed), which a crash on the progress line's EPIPE or ENOSPC said.
+      expect(whole.code).toBe(0);
+      expect(whole.stderr).toContain('[1/1]');
+      const judged = (stdout: string) =>
+        (
+          JSON.parse(stdout) as { findings: { checkId: string; resource: { id: string }; status: string }[] }
+        ).findings.map((finding) => `${finding.checkId} ${finding.resource.id} ${finding.status}`);
+      expect(judged(whole.stdout)).toContain('pitr.enabled certctl-prod-db PASSED');
+      for (const result of [closed, full]) {
+        expect(result.code).toBe(0);
+        expect(judged(result.stdout)).toEqual(judged(whole.stdout));
+      }
+      expect(refused).toEqual({ code: 2, stdout: '' });
+    },
+    60_000,
+  );
+
   it('says in one line that the report was not written, and exits 2, when stdout cannot be written (a full disk)', async () => {
     // Prepare
     const home = await mkdtemp(join(tmpdir(), 'backup-guard-full-'));

@@ -85,6 +85,65 @@ describe('snapshot, prune and readiness commands', () => {
     expect(after.stdout).toContain('Readiness: GO');
   });
 
+  it('says on stderr each scope it has read, keeping stdout the JSON answer alone, and nothing with --quiet, when readiness runs', async () => {
+    // Act
+    const json = await cli('readiness', '--format', 'json');
+    const quiet = await cli('readiness', '--format', 'json', '--quiet');
+
+    // Assess: the audit's progress lines, as `audit` prints them; the answer itself unchanged.
+    expect(json.stderr).toBe('[1/1] aws:111111111111/eu-west-1 pitr: 1 database\n');
+    expect((JSON.parse(json.stdout) as { verdict: string }).verdict).toBe(
+      (JSON.parse(quiet.stdout) as { verdict: string }).verdict,
+    );
+    expect(quiet.code).toBe(json.code);
+    expect(quiet.stderr).toBe('');
+  });
+
+  it('says on stderr, while it waits, which snapshots it still waits for and for how long, and nothing with --quiet', async () => {
+    // Prepare: the heartbeat every 20 ms instead of every minute; a snapshot takes 150 ms or more.
+    const run = async (...extra: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(
+        [
+          'snapshot',
+          '--reason',
+          'CA rotation',
+          '--format',
+          'json',
+          '--endpoint-url',
+          harness.sim.endpoint,
+          ...extra,
+        ],
+        {
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+          env: { BACKUP_GUARD_POLICY: POLICY, AWS_REGION: 'eu-west-1' },
+        },
+        { awsCredentials: simCredentials(), stillWaitingEveryMs: 20 },
+      );
+      return { code, stdout, stderr };
+    };
+
+    // Act
+    const loud = await run('--ticket', 'CHG-WAIT-1');
+    const quiet = await run('--ticket', 'CHG-WAIT-2', '--quiet');
+
+    // Assess: between "creating" and "available", lines that say the run is alive; stdout the JSON.
+    expect(loud.code).toBe(0);
+    expect((JSON.parse(loud.stdout) as { counts: { available: number } }).counts.available).toBe(1);
+    const waiting = loud.stderr.split('\n').filter((line) => line.startsWith('waiting for'));
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting[0]).toMatch(
+      /^waiting for 1 snapshot to be available \(certctl-prod-db\): \d+ s so far, up to 6 s \(snapshots\.waitMinutes\)$/,
+    );
+    expect(loud.stderr.indexOf('waiting for')).toBeGreaterThan(
+      loud.stderr.indexOf('certctl-prod-db: creating'),
+    );
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('refuses a snapshot without a reason in one line when --reason is missing', async () => {
     // Act
     const result = await cli('snapshot', '--ticket', 'CHG-8');

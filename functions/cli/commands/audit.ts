@@ -367,6 +367,12 @@ async function runAudit(args: readonly string[], io: CliIo, overrides: CliOverri
   const where = whereFor(options.where, policy);
   refuseChecksTurnedOff(options.selection, policy);
   projectsOf(where, policy, 'audit');
+  if (options.publish && where.providers.includes('gcp') && !policy.securityHub.centralAccountId) {
+    // Found otherwise once the whole audit ran, and then no finding at all is imported, AWS's too.
+    throw new InputError(
+      "--publish sends GCP findings to Security Hub in securityHub.centralAccountId (Security Hub takes findings only for the account that imports them), which the policy does not set: set it (and securityHub.centralRegion), or publish AWS's alone with --provider aws",
+    );
+  }
   const auditAws = where.providers.includes('aws');
   const auditGcp = where.providers.includes('gcp');
   // AWS credentials are needed to audit AWS and to publish (GCP findings land in Security Hub too).
@@ -530,7 +536,7 @@ export const auditCommand: CliCommand = {
     },
     publish: {
       type: 'boolean',
-      help: 'Publish the findings to AWS Security Hub (scope-safe: only scopes this run fully evaluated may resolve or archive earlier findings). Filters narrow the report, never what is published',
+      help: 'Publish the findings to AWS Security Hub (scope-safe: only scopes this run fully evaluated may resolve or archive earlier findings). Filters narrow the report, never what is published. GCP findings go to securityHub.centralAccountId, which a run reading GCP then needs',
     },
     ...ENDPOINT_OPTIONS,
     'no-color': {

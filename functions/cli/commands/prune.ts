@@ -80,7 +80,7 @@ export const pruneCommand: CliCommand = {
     'dynamodb-endpoint-url': {
       type: 'string',
       value: 'URL',
-      help: `Read the run records in the idempotency table from URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV})`,
+      help: `Read the run records in the idempotency table from URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV}; default: --endpoint-url)`,
     },
   },
   details: `Only snapshots this tool created are deleted: one carrying our tags (purpose=certctl-pre-maintenance)

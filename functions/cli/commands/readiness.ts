@@ -6,6 +6,7 @@ import { parseCommandArgs } from '../args.ts';
 import { ENDPOINT_OPTIONS, gcpClientsOfEveryGroup, whereOptions } from '../clouds.ts';
 import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import { OUTPUT_OPTIONS, openSnapshotCommand, parseSnapshotFormat } from '../snapshot-clouds.ts';
+import { progressLine } from './audit.ts';
 
 async function runReadiness(args: readonly string[], io: CliIo, overrides: CliOverrides): Promise<number> {
   const { values } = parseCommandArgs(readinessCommand, args);
@@ -26,6 +27,9 @@ async function runReadiness(args: readonly string[], io: CliIo, overrides: CliOv
           ? { gcp: { clients: gcpClientsOfEveryGroup(clouds.gcp, overrides), collectors: gcpCollectors } }
           : {}),
         clouds: context.snapshotClouds,
+        // Each scope read, as audit says it: readiness audits every gate's group first, which over
+        // every region of several accounts takes a while; stdout stays the answer alone.
+        ...(values.quiet === true ? {} : { onProgress: (progress) => io.stderr(progressLine(progress)) }),
       },
     );
     io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderReadiness(result));
@@ -48,6 +52,7 @@ export const readinessCommand: CliCommand = {
         "Evaluate this GCP project's Cloud SQL (key material and dump locations are read where they are)",
     }),
     ...OUTPUT_OPTIONS,
+    quiet: { type: 'boolean', help: 'No progress on stderr' },
     ...ENDPOINT_OPTIONS,
   },
   details: `The gates are drawn from the installed check groups ('backup-guard checks' lists them): each

@@ -49,6 +49,55 @@ export function snapshotProgressLine(progress: SnapshotProgress): string {
   return `${visibleLine(progress.target.id)}: ${visibleLine(progress.message)}\n`;
 }
 
+/** How often, while snapshots are awaited, stderr says which are: a snapshot can take an hour. */
+export const STILL_WAITING_EVERY_MS = 60_000;
+
+/**
+ * `waiting for 2 snapshots to be available (certctl-prod-db, certctl-aurora): 5 min 0 s so far, up
+ * to 60 minutes (snapshots.waitMinutes)`: the targets created or retried and not yet done.
+ */
+export function stillWaitingLine(targets: readonly string[], elapsedMs: number, waitMinutes: number): string {
+  const count = `${targets.length} snapshot${targets.length === 1 ? '' : 's'}`;
+  return `waiting for ${count} to be available (${targets.map(visibleLine).join(', ')}): ${waitText(elapsedMs / 60_000)} so far, up to ${waitText(waitMinutes)} (snapshots.waitMinutes)\n`;
+}
+
+/**
+ * The progress of a snapshot run on stderr: each target's events as they come, and every `everyMs`
+ * while some target is created (or retried, or waited for) and not yet done, the line that says
+ * which: between "creating" and "available" a snapshot of a large database is silent for up to
+ * snapshots.waitMinutes otherwise. `stop` ends the heartbeat.
+ */
+function snapshotProgress(
+  io: CliIo,
+  waitMinutes: number,
+  everyMs: number,
+): { onProgress: (progress: SnapshotProgress) => void; stop: () => void } {
+  const startedAt = Date.now();
+  const open = new Map<string, string>();
+  // A target done is not awaited again, whatever it says after (a run record written late).
+  const done = new Set<string>();
+  const keyOf = ({ target }: SnapshotProgress) =>
+    `${target.provider}/${target.account}/${target.region}/${target.kind}/${target.id}`;
+  const timer = setInterval(() => {
+    if (open.size > 0) io.stderr(stillWaitingLine([...open.values()], Date.now() - startedAt, waitMinutes));
+  }, everyMs);
+  // The heartbeat alone never keeps the process alive.
+  timer.unref();
+  return {
+    onProgress(progress) {
+      io.stderr(snapshotProgressLine(progress));
+      const key = keyOf(progress);
+      if (progress.stage === 'done') {
+        open.delete(key);
+        done.add(key);
+      } else if (!done.has(key)) {
+        open.set(key, progress.target.id);
+      }
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 export function renderSnapshotResult(result: SnapshotJobResult): string {
   const c = result.counts;
   const lines = [
@@ -185,15 +234,21 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   // The longest this run lasts (its set-up, snapshots.waitMinutes, its recording): its claim on the
   // request holds that long, and a re-send waits that long for its result.
   const longestRunMs = snapshotRunBoundMs(policy.snapshots);
+  const progress =
+    values.quiet === true
+      ? undefined
+      : snapshotProgress(
+          io,
+          policy.snapshots.waitMinutes,
+          overrides.stillWaitingEveryMs ?? STILL_WAITING_EVERY_MS,
+        );
   try {
     const deps: SnapshotJobDependencies = {
       policy,
       clouds: context.snapshotClouds,
       // Each snapshot taken is recorded in the table: prune deletes only what a record names.
       ...(table && dynamo ? { runRecords: dynamoRunRecords(dynamo, table) } : {}),
-      ...(values.quiet === true
-        ? {}
-        : { onProgress: (progress) => io.stderr(snapshotProgressLine(progress)) }),
+      ...(progress ? { onProgress: progress.onProgress } : {}),
     };
     const run =
       table && dynamo
@@ -223,6 +278,7 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
     io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderSnapshotResult(result));
     return snapshotExitCode(result);
   } finally {
+    progress?.stop();
     idempotency?.destroy();
     await clouds.close();
   }
@@ -256,7 +312,7 @@ export const snapshotCommand: CliCommand = {
     },
     wait: {
       type: 'boolean',
-      help: 'Wait until every snapshot is available, busy targets retried, up to snapshots.waitMinutes (the default)',
+      help: 'Wait until every snapshot is available, busy targets retried, up to snapshots.waitMinutes (the default); meanwhile stderr says every minute which snapshots it still waits for',
     },
     'no-wait': { type: 'boolean', help: 'Return once every snapshot is created' },
     ...whereOptions({
@@ -270,7 +326,7 @@ export const snapshotCommand: CliCommand = {
     'dynamodb-endpoint-url': {
       type: 'string',
       value: 'URL',
-      help: `Send the idempotency table's DynamoDB calls to URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV})`,
+      help: `Send the idempotency table's DynamoDB calls to URL (a local DynamoDB; also $${DYNAMODB_ENDPOINT_ENV}; default: --endpoint-url)`,
     },
   },
   details: `Each snapshot is tagged at creation with purpose, reason, ticket, requested-by ($USER, else

@@ -29,7 +29,8 @@ export async function snapshotsChapter({ sim, out, bold, color, policy }: DemoCo
         policy,
         '--endpoint-url',
         sim.endpoint,
-        ...(args[0] === 'snapshot' ? ['--quiet'] : []),
+        // Progress goes to stderr, which the demo prints in line with the answers.
+        ...(args[0] === 'snapshot' || args[0] === 'readiness' ? ['--quiet'] : []),
       ],
       { stdout: out, stderr: out, env, color },
       { awsCredentials: simCredentials() },
