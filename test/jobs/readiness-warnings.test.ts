@@ -97,3 +97,99 @@ describe('readiness over an Aurora global database primary with pitr.requireCros
     expect(answer).toContain('aws rds describe-global-clusters --global-cluster-identifier certctl-global');
   });
 });
+
+describe('readiness over a key secret with a replica in progress beside one whose status was not sent', () => {
+  const ACCOUNT = '111111111111';
+  /** A customer-managed key per region, so keys.cmk passes and keys.replicated alone decides. */
+  const KEYS: Readonly<Record<string, string>> = {
+    'eu-west-1': 'aaaaaaaa-1111-2222-3333-444444444444',
+    'us-east-1': 'bbbbbbbb-1111-2222-3333-444444444444',
+    'us-west-2': 'cccccccc-1111-2222-3333-444444444444',
+    'ap-south-1': 'dddddddd-1111-2222-3333-444444444444',
+  };
+  const keyIn = (region: string) => `arn:aws:kms:${region}:${ACCOUNT}:key/${KEYS[region]}`;
+
+  /** The harness with certctl/ca in eu-west-1 replicated in sync to us-east-1, and `replicas` besides. */
+  function start(
+    replicas: readonly { region: string; status?: 'InProgress'; statusSent?: false }[],
+  ): Promise<SnapshotHarness> {
+    return startSnapshotHarness({
+      regions: Object.keys(KEYS).map((name) => ({ name })),
+      services: {
+        rds: {
+          instances: [{ id: 'certctl-prod-db', region: 'eu-west-1', tags: TAG, backupRetentionPeriod: 14 }],
+          snapshots: { defaultDurationMs: 100 },
+        },
+        secretsManager: {
+          secrets: [
+            {
+              name: 'certctl/ca',
+              region: 'eu-west-1',
+              kmsKeyId: keyIn('eu-west-1'),
+              value: 'x',
+              replicas: [
+                { region: 'us-east-1', kmsKeyId: keyIn('us-east-1') },
+                ...replicas.map((replica) => ({ ...replica, kmsKeyId: keyIn(replica.region) })),
+              ],
+            },
+          ],
+        },
+        kms: { keys: Object.entries(KEYS).map(([region, id]) => ({ id, region })) },
+      },
+    });
+  }
+
+  const policy = () =>
+    fastPolicy({
+      aws: { regions: ['eu-west-1'] },
+      targets: { tags: [], identifiers: ['certctl-prod-db'] },
+      keys: {
+        preset: 'none',
+        items: {
+          ca: { kind: 'opaque', secret: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:certctl/ca` },
+        },
+      },
+    });
+
+  const keysGate = (result: ReadinessResult) =>
+    result.targets[0]?.gates.find((gate) => gate.gate === 'audit:keys');
+
+  it('answers GO with the warning while the replica in progress is the only one not in sync', async () => {
+    // Prepare
+    harness = await start([{ region: 'us-west-2', status: 'InProgress' }]);
+
+    // Act
+    const result = await readinessAfterSnapshot(harness, policy());
+
+    // Assess
+    expect(result.verdict).toBe('GO');
+    expect(keysGate(result)?.warnings).toEqual([
+      'keys.replicated WARNING on certctl/ca: The secret certctl/ca (ca) has replicas not yet in sync: us-west-2 (InProgress).',
+    ]);
+  });
+
+  it('could not evaluate, as without the replica in progress: the replica without Status may be Failed', async () => {
+    // Prepare: ap-south-1's ReplicationStatus entry has no Status; alone beside the in-sync replica
+    // it is not evaluated, and a replica in progress beside it proves no more.
+    harness = await start([
+      { region: 'us-west-2', status: 'InProgress' },
+      { region: 'ap-south-1', statusSent: false },
+    ]);
+
+    // Act
+    const result = await readinessAfterSnapshot(harness, policy());
+
+    // Assess
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(result.exitCode).toBe(2);
+    const gate = keysGate(result);
+    expect(gate?.status).toBe('UNKNOWN');
+    expect(gate?.evidence).toContain(
+      'keys.replicated NOT_AVAILABLE on certctl/ca: Could not evaluate secret certctl/ca (ca): the replica in ap-south-1 reported no Status (ReplicationStatus without Status), so whether it is in sync is not known; the replica in us-west-2 is InProgress, not yet in sync',
+    );
+    expect(gate?.warnings).toBeUndefined();
+    const answer = await chatAnswer(result);
+    expect(answer).toContain('Readiness for the CA rotation: COULD NOT EVALUATE');
+    expect(answer).toContain('ap-south-1 reported no Status');
+  });
+});
