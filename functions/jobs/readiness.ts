@@ -9,7 +9,8 @@
  *   exception is accepted risk and shown as such;
  * - a successful pre-maintenance snapshot of ours (by tag) younger than
  *   `snapshots.readinessMaxAgeHours` exists, and prune may not delete it (past its own
- *   `expires-at` tag with a newer snapshot of that database listed beside it: prunableNow).
+ *   `expires-at` tag with a newer snapshot of that database listed beside it: prunableNow), on a
+ *   clock no snapshot of its listing shows behind (clockBehindBy).
  * Each gate carries its evidence and, when not green, what to do. Every gate of the catalog is also
  * summarised for the whole run: evaluated, not installed in this version, not configured by the
  * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
@@ -525,6 +526,19 @@ function judgeSnapshotAge(
   // A GO rests on the newest snapshot of this database that counts: the one whose key is read.
   if (newest.gate.status === 'GO' && newest.relied) {
     const relied = newest.relied;
+    // A snapshot of the same listing dated after this run's clock shows the clock behind: the age
+    // of the one a GO rests on is short by at least as much (as a dump listing's is, dumps.fresh).
+    const behind = clockBehindBy(snapshots, now);
+    if (behind) {
+      return {
+        gate: {
+          gate: SNAPSHOT_GATE,
+          status: 'UNKNOWN',
+          evidence: `${ageEvidence(relied, maxAgeHours, now)} by this run's clock, but ${behind.id}, listed beside it, says it was created at ${behind.createdAt?.toISOString()}, later than this run's clock (${now.toISOString()}): the clock is behind, so the age of ${relied.id} cannot be told`,
+          action: CHECK_THE_CLOCK,
+        },
+      };
+    }
     const newer = lapsed.filter(
       (snapshot) => (snapshot.createdAt?.getTime() ?? 0) > (relied.createdAt?.getTime() ?? 0),
     );
@@ -668,7 +682,7 @@ function judgeNewest(
         gate: SNAPSHOT_GATE,
         status: 'UNKNOWN',
         evidence: `${newest.id} says it was created at ${newest.createdAt.toISOString()}, later than this run's clock (${now.toISOString()}): its age cannot be told`,
-        action: 'Check the clock of the machine that runs readiness, then run readiness again.',
+        action: CHECK_THE_CLOCK,
       },
     };
   }
@@ -677,6 +691,24 @@ function judgeNewest(
     return { gate: undatedGate() ?? { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action } };
   const fallbacks = ours.slice(1).filter((snapshot) => ageHoursOf(snapshot, now) <= maxAgeHours);
   return { gate: { gate: SNAPSHOT_GATE, status: 'GO', evidence }, relied: newest, fallbacks };
+}
+
+/** What to do when a cloud's date shows this run's clock behind. */
+const CHECK_THE_CLOCK = 'Check the clock of the machine that runs readiness, then run readiness again.';
+
+/**
+ * The listed snapshot (of any database, ours or not, in any state) dated furthest after `now`,
+ * beyond the clock-skew tolerance: the cloud dated it, so this run's clock is behind. Undefined
+ * when none is.
+ */
+function clockBehindBy(snapshots: readonly BackendSnapshot[], now: Date): BackendSnapshot | undefined {
+  let latest: BackendSnapshot | undefined;
+  for (const snapshot of snapshots) {
+    const at = snapshot.createdAt?.getTime();
+    if (at === undefined || !Number.isFinite(at) || at - now.getTime() <= CLOCK_SKEW_TOLERANCE_MS) continue;
+    if (!latest || at > (latest.createdAt?.getTime() ?? 0)) latest = snapshot;
+  }
+  return latest;
 }
 
 /** How many hours old a dated snapshot is at `now`. */
