@@ -161,6 +161,12 @@ export interface ReadinessResult {
    * never reads as resting on them. Absent when every check of those gates ran.
    */
   readonly checksNotRun?: readonly CheckNotRun[];
+  /**
+   * The regions or projects the run was narrowed to (`AWS regions eu-west-1`, `GCP projects p`):
+   * it judged the databases there alone, so a GO never reads as covering the policy's others.
+   * Absent when the run read every region and project the policy selects.
+   */
+  readonly narrowedTo?: string;
 }
 
 /** A check the policy turns off ({@link checksOffBy}): it yields nothing, so its gate's GO does not rest on it. */
@@ -882,6 +888,8 @@ export interface ReadinessInputs {
    * said in the answer; a gate not evaluated is said as such, not check by check.
    */
   readonly checksOff?: readonly CheckNotRun[];
+  /** The regions or projects the run was narrowed to ({@link ReadinessResult.narrowedTo}). */
+  readonly narrowedTo?: string;
 }
 
 /**
@@ -1493,7 +1501,24 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       ? { keyItemsOutside: inputs.keyItemsOutside }
       : {}),
     ...(checksNotRun.length > 0 ? { checksNotRun } : {}),
+    ...(inputs.narrowedTo ? { narrowedTo: inputs.narrowedTo } : {}),
   };
+}
+
+/**
+ * What a request narrowed its databases to ({@link ReadinessResult.narrowedTo}): its AWS regions and
+ * GCP projects, each of a cloud it reads; undefined when it narrowed neither.
+ */
+function narrowedWords(request: ReadinessRequest): string | undefined {
+  const parts = [
+    ...(request.regions && request.providers.includes('aws')
+      ? [`AWS regions ${request.regions.join(', ')}`]
+      : []),
+    ...(request.projects && request.providers.includes('gcp')
+      ? [`GCP projects ${request.projects.join(', ')}`]
+      : []),
+  ];
+  return parts.length > 0 ? parts.join(' and ') : undefined;
 }
 
 /**
@@ -1593,6 +1618,7 @@ export async function runReadinessJob(
   const at = now();
   const maxAgeHours = deps.policy.snapshots.readinessMaxAgeHours;
   const named = request.targets && request.targets.length > 0 ? request.targets : undefined;
+  const regionsOrProjects = narrowedWords(request);
   // The key of each snapshot a GO would rest on, of the targets judged: each distinct key once.
   const keys = await snapshotKeysOf(
     narrowedTo(report, named)
@@ -1621,6 +1647,7 @@ export async function runReadinessJob(
     }),
     keyItemsOutside: deps.policy.keys ? itemsOutside(deps.policy.keys) : [],
     checksOff: checksOffBy(deps.policy),
+    ...(regionsOrProjects ? { narrowedTo: regionsOrProjects } : {}),
   });
 }
 
@@ -1651,6 +1678,11 @@ export function renderReadiness(result: ReadinessResult): string {
   lines.push('  Gates:');
   for (const gate of result.gates) {
     lines.push(`    ${gate.gate.padEnd(14)} ${COVERAGE_WORDS[gate.coverage]}: ${gate.detail}`);
+  }
+  if (result.narrowedTo) {
+    lines.push(
+      `  narrowed: the run read the databases of ${result.narrowedTo} only: those the policy selects elsewhere are not part of this verdict`,
+    );
   }
   for (const note of result.notEvaluated) lines.push(`  not evaluated: ${note}`);
   for (const { check, gate, reason, unverified } of result.checksNotRun ?? []) {

@@ -71,7 +71,8 @@ then every gate with whether it was evaluated, not configured, waived (until whe
 installed, or could not be evaluated; and each check of an evaluated gate the policy turns off,
 with the setting and what stays unverified (keys.content without keys.inspectSecretValues: the
 key material's content; pitr.cross-region without pitr.requireCrossRegionBackup). The verdict is
-the checks that ran.
+the checks that ran. With --region or --project the verdict covers the databases there alone, and
+the answer says so (narrowed: …).
 
 Exit codes:
   0  GO: every gate of every target passed
