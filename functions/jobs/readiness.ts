@@ -9,7 +9,8 @@
  *   exception is accepted risk and shown as such;
  * - a successful pre-maintenance snapshot of ours (by tag) younger than
  *   `snapshots.readinessMaxAgeHours` exists, and prune may not delete it (past its own
- *   `expires-at` tag with a newer snapshot of that database listed beside it: prunableNow).
+ *   `expires-at` tag with a newer snapshot of that database listed beside it: prunableNow), on a
+ *   clock no snapshot of its listing shows behind (clockBehindBy).
  * Each gate carries its evidence and, when not green, what to do. Every gate of the catalog is also
  * summarised for the whole run: evaluated, not installed in this version, not configured by the
  * policy, or incomplete (a scope not read, a check NOT_AVAILABLE). Only evaluated gates can make
@@ -160,6 +161,12 @@ export interface ReadinessResult {
    * never reads as resting on them. Absent when every check of those gates ran.
    */
   readonly checksNotRun?: readonly CheckNotRun[];
+  /**
+   * The regions or projects the run was narrowed to (`AWS regions eu-west-1`, `GCP projects p`):
+   * it judged the databases there alone, so a GO never reads as covering the policy's others.
+   * Absent when the run read every region and project the policy selects.
+   */
+  readonly narrowedTo?: string;
 }
 
 /** A check the policy turns off ({@link checksOffBy}): it yields nothing, so its gate's GO does not rest on it. */
@@ -525,6 +532,19 @@ function judgeSnapshotAge(
   // A GO rests on the newest snapshot of this database that counts: the one whose key is read.
   if (newest.gate.status === 'GO' && newest.relied) {
     const relied = newest.relied;
+    // A snapshot of the same listing dated after this run's clock shows the clock behind: the age
+    // of the one a GO rests on is short by at least as much (as a dump listing's is, dumps.fresh).
+    const behind = clockBehindBy(snapshots, now);
+    if (behind) {
+      return {
+        gate: {
+          gate: SNAPSHOT_GATE,
+          status: 'UNKNOWN',
+          evidence: `${ageEvidence(relied, maxAgeHours, now)} by this run's clock, but ${behind.id}, listed beside it, says it was created at ${behind.createdAt?.toISOString()}, later than this run's clock (${now.toISOString()}): the clock is behind, so the age of ${relied.id} cannot be told`,
+          action: CHECK_THE_CLOCK,
+        },
+      };
+    }
     const newer = lapsed.filter(
       (snapshot) => (snapshot.createdAt?.getTime() ?? 0) > (relied.createdAt?.getTime() ?? 0),
     );
@@ -668,7 +688,7 @@ function judgeNewest(
         gate: SNAPSHOT_GATE,
         status: 'UNKNOWN',
         evidence: `${newest.id} says it was created at ${newest.createdAt.toISOString()}, later than this run's clock (${now.toISOString()}): its age cannot be told`,
-        action: 'Check the clock of the machine that runs readiness, then run readiness again.',
+        action: CHECK_THE_CLOCK,
       },
     };
   }
@@ -677,6 +697,24 @@ function judgeNewest(
     return { gate: undatedGate() ?? { gate: SNAPSHOT_GATE, status: 'NO-GO', evidence, action } };
   const fallbacks = ours.slice(1).filter((snapshot) => ageHoursOf(snapshot, now) <= maxAgeHours);
   return { gate: { gate: SNAPSHOT_GATE, status: 'GO', evidence }, relied: newest, fallbacks };
+}
+
+/** What to do when a cloud's date shows this run's clock behind. */
+const CHECK_THE_CLOCK = 'Check the clock of the machine that runs readiness, then run readiness again.';
+
+/**
+ * The listed snapshot (of any database, ours or not, in any state) dated furthest after `now`,
+ * beyond the clock-skew tolerance: the cloud dated it, so this run's clock is behind. Undefined
+ * when none is.
+ */
+function clockBehindBy(snapshots: readonly BackendSnapshot[], now: Date): BackendSnapshot | undefined {
+  let latest: BackendSnapshot | undefined;
+  for (const snapshot of snapshots) {
+    const at = snapshot.createdAt?.getTime();
+    if (at === undefined || !Number.isFinite(at) || at - now.getTime() <= CLOCK_SKEW_TOLERANCE_MS) continue;
+    if (!latest || at > (latest.createdAt?.getTime() ?? 0)) latest = snapshot;
+  }
+  return latest;
 }
 
 /** How many hours old a dated snapshot is at `now`. */
@@ -850,6 +888,8 @@ export interface ReadinessInputs {
    * said in the answer; a gate not evaluated is said as such, not check by check.
    */
   readonly checksOff?: readonly CheckNotRun[];
+  /** The regions or projects the run was narrowed to ({@link ReadinessResult.narrowedTo}). */
+  readonly narrowedTo?: string;
 }
 
 /**
@@ -1461,7 +1501,24 @@ export function judgeReadiness(inputs: ReadinessInputs): ReadinessResult {
       ? { keyItemsOutside: inputs.keyItemsOutside }
       : {}),
     ...(checksNotRun.length > 0 ? { checksNotRun } : {}),
+    ...(inputs.narrowedTo ? { narrowedTo: inputs.narrowedTo } : {}),
   };
+}
+
+/**
+ * What a request narrowed its databases to ({@link ReadinessResult.narrowedTo}): its AWS regions and
+ * GCP projects, each of a cloud it reads; undefined when it narrowed neither.
+ */
+function narrowedWords(request: ReadinessRequest): string | undefined {
+  const parts = [
+    ...(request.regions && request.providers.includes('aws')
+      ? [`AWS regions ${request.regions.join(', ')}`]
+      : []),
+    ...(request.projects && request.providers.includes('gcp')
+      ? [`GCP projects ${request.projects.join(', ')}`]
+      : []),
+  ];
+  return parts.length > 0 ? parts.join(' and ') : undefined;
 }
 
 /**
@@ -1561,6 +1618,7 @@ export async function runReadinessJob(
   const at = now();
   const maxAgeHours = deps.policy.snapshots.readinessMaxAgeHours;
   const named = request.targets && request.targets.length > 0 ? request.targets : undefined;
+  const regionsOrProjects = narrowedWords(request);
   // The key of each snapshot a GO would rest on, of the targets judged: each distinct key once.
   const keys = await snapshotKeysOf(
     narrowedTo(report, named)
@@ -1589,6 +1647,7 @@ export async function runReadinessJob(
     }),
     keyItemsOutside: deps.policy.keys ? itemsOutside(deps.policy.keys) : [],
     checksOff: checksOffBy(deps.policy),
+    ...(regionsOrProjects ? { narrowedTo: regionsOrProjects } : {}),
   });
 }
 
@@ -1619,6 +1678,11 @@ export function renderReadiness(result: ReadinessResult): string {
   lines.push('  Gates:');
   for (const gate of result.gates) {
     lines.push(`    ${gate.gate.padEnd(14)} ${COVERAGE_WORDS[gate.coverage]}: ${gate.detail}`);
+  }
+  if (result.narrowedTo) {
+    lines.push(
+      `  narrowed: the run read the databases of ${result.narrowedTo} only: those the policy selects elsewhere are not part of this verdict`,
+    );
   }
   for (const note of result.notEvaluated) lines.push(`  not evaluated: ${note}`);
   for (const { check, gate, reason, unverified } of result.checksNotRun ?? []) {

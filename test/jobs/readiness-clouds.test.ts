@@ -71,6 +71,37 @@ describe('readiness over fewer clouds than the policy configures', () => {
   });
 });
 
+describe('readiness narrowed to some regions (CLI --region, the Lambda input regions)', () => {
+  it('says its verdict covers only the databases of those regions, in the text and the result', async () => {
+    // Prepare: the policy names certctl-prod-db (eu-west-1) and certctl-broken-db (us-east-1); the
+    // run reads eu-west-1 alone, so certctl-broken-db is neither judged nor named by the answer.
+    const policy = fastPolicy({
+      targets: { tags: [], identifiers: ['certctl-prod-db', 'certctl-broken-db'] },
+    });
+    await runSnapshotJob(
+      { requestId: 'CHG-24', reason: 'CA rotation', requestedBy: 'alice' },
+      harness.deps(policy),
+    );
+
+    // Act
+    const narrowed = await runReadinessJob(
+      { providers: ['aws'], regions: ['eu-west-1'] },
+      harness.readinessDeps(policy),
+    );
+    const whole = await runReadinessJob({ providers: ['aws'] }, harness.readinessDeps(policy));
+
+    // Assess: GO over what it read, saying what that was; the whole run says nothing of the kind.
+    expect(narrowed.verdict).toBe('GO');
+    expect(narrowed.targets.map((entry) => entry.target.id)).toEqual(['certctl-prod-db']);
+    expect(narrowed.narrowedTo).toBe('AWS regions eu-west-1');
+    expect(renderReadiness(narrowed)).toContain(
+      '\n  narrowed: the run read the databases of AWS regions eu-west-1 only: those the policy selects elsewhere are not part of this verdict\n',
+    );
+    expect(whole.narrowedTo).toBeUndefined();
+    expect(renderReadiness(whole)).not.toContain('narrowed');
+  });
+});
+
 describe('readiness asked about a database of a cloud the run does not judge', () => {
   it('says the database may be in that cloud, and where to ask, rather than only that the policy does not select it', async () => {
     // Prepare: certctl-gcp-db, a plain name, lives in the GCP project the policy lists.

@@ -41,6 +41,46 @@ describe('snapshotGate', () => {
     expect(gate.evidence).toContain('later than');
   });
 
+  it('does not judge the newest snapshot of ours fresh when another snapshot listed beside it is dated after the run’s clock', () => {
+    // Prepare: the listing (every manual snapshot of the region) holds one of another database
+    // that RDS dated three hours after this run's clock: the clock is behind by that much at
+    // least, so the 23 hours it gives the snapshot of ours may be more than the 24-hour limit.
+    const another: BackendSnapshot = {
+      ...ours('of-another-database', '2026-12-03T15:00:00.000Z'),
+      target: 'certctl-other-db',
+      sourceResourceId: 'db-OTHER',
+      tags: {},
+    };
+    const relied = ours('ours-23h', '2026-12-02T13:00:00.000Z');
+
+    // Act
+    const gate = snapshotGate([relied, another], TARGET, 24, NOW);
+    const creating = snapshotGate(
+      [relied, { ...ours('ours-creating', '2026-12-03T14:00:00.000Z'), status: 'creating' }],
+      TARGET,
+      24,
+      NOW,
+    );
+    const withinTolerance = snapshotGate(
+      [relied, { ...another, createdAt: new Date('2026-12-03T12:02:00.000Z') }],
+      TARGET,
+      24,
+      NOW,
+    );
+
+    // Assess
+    expect(gate).toEqual({
+      gate: 'snapshot',
+      status: 'UNKNOWN',
+      evidence:
+        "ours-23h, 23.0 h old (limit 24 h) by this run's clock, but of-another-database, listed beside it, says it was created at 2026-12-03T15:00:00.000Z, later than this run's clock (2026-12-03T12:00:00.000Z): the clock is behind, so the age of ours-23h cannot be told",
+      action: 'Check the clock of the machine that runs readiness, then run readiness again.',
+    });
+    expect(creating.status).toBe('UNKNOWN');
+    expect(creating.evidence).toContain('ours-creating, listed beside it, says it was created at');
+    expect(withinTolerance.status).toBe('GO');
+  });
+
   it('tolerates a few minutes of clock difference', () => {
     // Act
     const gate = snapshotGate([ours('just-made', '2026-12-03T12:02:00.000Z')], TARGET, 24, NOW);

@@ -34,6 +34,7 @@ beforeAll(async () => {
                 { region: 'us-east-1' },
                 { region: 'us-west-2', status: 'Failed' },
                 { region: 'eu-central-1', status: 'InProgress' },
+                { region: 'ap-south-1', statusSent: false },
               ],
             },
           ],
@@ -109,7 +110,7 @@ describe('simulated Secrets Manager, a secret created without a value', () => {
 });
 
 describe('simulated Secrets Manager, a replicated secret', () => {
-  it("says each replica's status, with a StatusMessage only where it has one (optional in ReplicationStatusType)", async () => {
+  it("says each replica's status, with a StatusMessage only where it has one, and none where the scenario sends no Status (both optional in ReplicationStatusType)", async () => {
     // Act
     const described = await client.send(new DescribeSecretCommand({ SecretId: 'certctl/replicated' }));
 
@@ -125,6 +126,8 @@ describe('simulated Secrets Manager, a replicated secret', () => {
         Status: 'InProgress',
         StatusMessage: 'Replication in progress',
       },
+      // `statusSent: false`: an entry without Status (nor StatusMessage), as the type allows.
+      { Region: 'ap-south-1', KmsKeyId: key },
     ]);
   });
 });

@@ -10,7 +10,9 @@
  * the only copies that would pass are under a key not read, named by an alias or otherwise not
  * proven (keyNotProven), or the secret's encryption was not read at all (no replica's key known),
  * NOT_AVAILABLE naming them; a provider-managed key needs no KMS read. The same holds beside replicas
- * still in progress: their WARNING needs a copy elsewhere whose key proves it too.
+ * still in progress: their WARNING needs a copy elsewhere whose key proves it too. A replica whose
+ * Status was not sent, or is one Secrets Manager does not document, may be Failed: NOT_AVAILABLE
+ * naming it, beside replicas in progress too (a WARNING is a state read, and readiness passes it).
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -448,7 +450,9 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
       };
     }
     const undocumented = (status: string) => `${status}, a Status Secrets Manager does not document`;
-    if (pending.length === 0 && unjudged.length > 0) {
+    // A replica whose status is not known may be Failed: not evaluated, beside replicas in progress
+    // too (never part of their WARNING, which readiness passes as GO).
+    if (unjudged.length > 0) {
       const silent = unjudged
         .filter((replica) => replica.status === undefined)
         .map((replica) => where(replica.region));
@@ -466,9 +470,14 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
               ],
         ),
       ];
+      const inProgress = pending.map((replica) => where(replica.region));
+      const alsoPending =
+        inProgress.length > 0
+          ? `; the ${inProgress.length === 1 ? 'replica' : 'replicas'} in ${inProgress.join(', ')} ${inProgress.length === 1 ? 'is' : 'are'} InProgress, not yet in sync`
+          : '';
       return notAvailable(
         fact,
-        `${parts.join('; ')}, so whether ${unjudged.length === 1 ? 'it is' : 'they are'} in sync is not known`,
+        `${parts.join('; ')}, so whether ${unjudged.length === 1 ? 'it is' : 'they are'} in sync is not known${alsoPending}`,
         { otherRegions: observed.otherRegions, replicaStatus: statuses },
         versionRequired,
       );
@@ -478,14 +487,8 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     // not evaluated, as without them, never a warning (readiness passes a WARNING as GO).
     const unproven = unprovenCopies(fact, others, own?.state === 'read' ? own.value : undefined);
     const notCounted = unproven.map(({ why }) => why).join('; ');
-    // Replicas in progress, and beside them any whose status is not known, named as such.
-    const notInSync = [
-      ...pending.map((replica) => `${where(replica.region)} (InProgress)`),
-      ...unjudged.map(
-        (replica) =>
-          `${where(replica.region)} (${replica.status === undefined ? 'no status' : undocumented(replica.status)})`,
-      ),
-    ];
+    // Replicas in progress (one whose status is not known is not evaluated, above).
+    const notInSync = pending.map((replica) => `${where(replica.region)} (InProgress)`);
     if (unproven.length > 0 && unproven.length >= regions.length) {
       return notAvailable(
         fact,

@@ -351,8 +351,10 @@ function cloudSqlBeingDeleted(fact: PitrFact, outcome: CheckOutcome): CheckOutco
  * Aurora keeps its data in another Region through a cross-Region read replica cluster
  * (`ReadReplicaIdentifiers`) or an Aurora global database (`GlobalClusterIdentifier`), both in the
  * DescribeDBClusters answer (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html).
- * A global database member whose secondary is not among its replicas is a WARNING: DescribeDBClusters
- * in this region does not show whether the global database has a secondary Region.
+ * A global database member whose secondary is not among its replicas is NOT_AVAILABLE, never a
+ * WARNING: DescribeDBClusters in this region does not show whether the global database has a
+ * secondary Region, and a secondary, restored through its primary, would prove no restore point
+ * there; a policy exception records one relied on.
  *
  * A cluster in another Region is never a PASS on its own: it keeps the data, but the restore points
  * there reach back only its own BackupRetentionPeriod (1-35 days; "the default backup retention
@@ -485,12 +487,14 @@ function judgeAurora(
     };
   }
   if (aurora.globalClusterIdentifier) {
+    // Not a WARNING: whether a secondary exists is not read, and none would prove restore points
+    // there (readiness passes a WARNING as GO).
     return {
-      status: 'WARNING',
-      description: `${resourceLabel(fact)} belongs to the Aurora global database \`${aurora.globalClusterIdentifier}\`, but no secondary cluster in another Region is visible from this one.`,
-      observed,
+      status: 'NOT_AVAILABLE',
+      description: `${resourceLabel(fact)} belongs to the Aurora global database \`${aurora.globalClusterIdentifier}\`, whose secondary clusters in other Regions DescribeDBClusters in ${fact.resource.region} does not list, and a secondary keeps no restore points of its own (the global database is restored to a point in time from its primary): whether restore points in another Region reach back the ${minPitrDays} days required could not be told.`,
+      observed: { ...observed, crossRegionBackup: null },
       required,
-      remediationText: `Check that \`${aurora.globalClusterIdentifier}\` has a secondary cluster in another Region: \`${describeGlobalClusterCommand(fact)}\`.`,
+      remediationText: `Check that \`${aurora.globalClusterIdentifier}\` has a secondary cluster in another Region: \`${describeGlobalClusterCommand(fact)}\`. If that secondary, or an AWS Backup copy in another Region, is the copy you rely on, record that as a policy exception for pitr.cross-region on this cluster.`,
     };
   }
   if (!fact.engine.startsWith('aurora')) {

@@ -60,7 +60,8 @@ group the policy configures is a gate (audit:pitr; audit:dumps when the policy n
 locations; audit:keys when the policy has a keys inventory), plus the snapshot gate: a successful
 pre-maintenance snapshot younger than snapshots.readinessMaxAgeHours (not one past its own
 expires-at tag that prune may delete: one a newer snapshot of ours of that database outdates; it is
-named) whose KMS key (RDS, Aurora) is Enabled: a key pending deletion, disabled or unavailable
+named; a snapshot dated after the run's clock, or listed beside one, is could-not-evaluate: the
+clock is behind) whose KMS key (RDS, Aurora) is Enabled: a key pending deletion, disabled or unavailable
 is NO-GO naming its state, unless an older snapshot of ours within the limit has a usable key: the
 GO then names that one to restore from and warns that the newest cannot be restored, naming its
 key; a key DescribeKey could not read is could-not-evaluate naming the key and the error. A Cloud SQL backup of a CMEK instance is judged by its Cloud KMS key version: DISABLED, DESTROY_SCHEDULED or
@@ -75,7 +76,8 @@ then every gate with whether it was evaluated, not configured, waived (until whe
 installed, or could not be evaluated; and each check of an evaluated gate the policy turns off,
 with the setting and what stays unverified (keys.content without keys.inspectSecretValues: the
 key material's content; pitr.cross-region without pitr.requireCrossRegionBackup). The verdict is
-the checks that ran.
+the checks that ran. With --region or --project the verdict covers the databases there alone, and
+the answer says so (narrowed: …).
 
 Exit codes:
   0  GO: every gate of every target passed

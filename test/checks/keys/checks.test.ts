@@ -2264,7 +2264,7 @@ describe('every keys check says what it judged', () => {
     expect(failed?.status).toBe('FAILED');
   });
 
-  it('keys.replicated: fails naming each failed replica, and warns naming each pending one', () => {
+  it('keys.replicated: fails naming each failed replica, and does not evaluate pending ones beside one without Status', () => {
     // Prepare
     const replicas = (list: { region: string; status: string | undefined; statusMessage?: string }[]) => ({
       state: 'read' as const,
@@ -2302,9 +2302,11 @@ describe('every keys check says what it judged', () => {
       },
       required: { otherRegions: '>= 1', replicasInSync: true },
     });
+    // A replica without Status may be Failed: beside one in progress it is not evaluated either,
+    // never part of a WARNING (which readiness passes as GO).
     expect(pending).toEqual({
-      status: 'WARNING',
-      description: `The ${LABEL} has replicas not yet in sync: us-west-2 (InProgress), ap-south-1 (no status).`,
+      status: 'NOT_AVAILABLE',
+      description: `Could not evaluate ${LABEL}: the replica in ap-south-1 reported no Status (ReplicationStatus without Status), so whether it is in sync is not known; the replica in us-west-2 is InProgress, not yet in sync.`,
       observed: {
         items: 'ca-cert,ca-key',
         otherRegions: 'us-east-1,us-west-2,ap-south-1',

@@ -1012,12 +1012,12 @@ describe('pitr.cross-region', () => {
     expect(outcome?.remediationText).toContain('--backup-retention-period 30');
   });
 
-  it('warns for an Aurora global database member without a visible secondary, naming the global database', () => {
+  it('could not evaluate an Aurora global database member without a visible secondary, naming the global database', () => {
     const outcome = pitrCrossRegionCheck.evaluate(
       auroraClusterFact({ aurora: { replicaRegions: [], globalClusterIdentifier: 'certctl-global' } }),
       contextWith(REQUIRE),
     );
-    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain('certctl-global');
   });
 
@@ -1210,17 +1210,20 @@ describe('pitr.cross-region', () => {
       });
     });
 
-    it('warns about a global database with the command to check it, when its only replica is in the same region', () => {
+    it('could not evaluate a global database member whose secondaries are not read, naming the command that lists them, never a warning', () => {
+      // A primary's DescribeDBClusters lists no secondary of its global database, and a secondary
+      // is restored through its primary: no restore point in another Region is proven, and none is
+      // proven missing. A WARNING would read as GO in readiness.
       expect(
         check(auroraClusterFact({ aurora: { replicaRegions: ['eu-west-1'], globalClusterIdentifier: 'g' } })),
       ).toEqual({
-        status: 'WARNING',
+        status: 'NOT_AVAILABLE',
         description:
-          'Aurora DB cluster `certctl-aurora` belongs to the Aurora global database `g`, but no secondary cluster in another Region is visible from this one.',
-        observed: { crossRegionBackup: false, replicatedTo: '', globalCluster: 'g' },
+          'Aurora DB cluster `certctl-aurora` belongs to the Aurora global database `g`, whose secondary clusters in other Regions DescribeDBClusters in eu-west-1 does not list, and a secondary keeps no restore points of its own (the global database is restored to a point in time from its primary): whether restore points in another Region reach back the 30 days required could not be told.',
+        observed: { crossRegionBackup: null, replicatedTo: '', globalCluster: 'g' },
         required: { crossRegionBackup: true },
         remediationText:
-          'Check that `g` has a secondary cluster in another Region: `aws rds describe-global-clusters --global-cluster-identifier g`.',
+          'Check that `g` has a secondary cluster in another Region: `aws rds describe-global-clusters --global-cluster-identifier g`. If that secondary, or an AWS Backup copy in another Region, is the copy you rely on, record that as a policy exception for pitr.cross-region on this cluster.',
       });
     });
 

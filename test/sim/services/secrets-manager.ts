@@ -62,6 +62,11 @@ const secretSchema = z.strictObject({
         kmsKeyIdSent: z.boolean().default(true),
         /** False: the ReplicationStatus entry leaves out `Region` (optional in ReplicationStatusType). */
         regionSent: z.boolean().default(true),
+        /**
+         * False: the ReplicationStatus entry leaves out `Status`, and so `StatusMessage` (both
+         * optional in ReplicationStatusType).
+         */
+        statusSent: z.boolean().default(true),
       }),
     )
     .default([]),
@@ -266,10 +271,10 @@ export class SecretsManagerService extends AwsJsonFaults implements SimService {
             ReplicationStatus: secret.replicas.map((replica) => ({
               ...(replica.regionSent ? { Region: replica.region } : {}),
               ...(replica.kmsKeyIdSent ? { KmsKeyId: replica.kmsKeyId ?? DEFAULT_REPLICA_KEY } : {}),
-              Status: replica.status,
+              ...(replica.statusSent ? { Status: replica.status } : {}),
               // StatusMessage is optional (ReplicationStatusType): a Failed replica says why only
               // when the scenario gives the service's message.
-              ...(replica.statusMessage !== undefined || replica.status !== 'Failed'
+              ...(replica.statusSent && (replica.statusMessage !== undefined || replica.status !== 'Failed')
                 ? {
                     StatusMessage:
                       replica.statusMessage ??
