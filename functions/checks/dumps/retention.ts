@@ -29,7 +29,9 @@
  * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED; PASSED only when
  * every dump of a complete listing carries one; from a listing cut at its bound, whose newest listed
  * dump may be an old one, NOT_AVAILABLE naming the rule and the dumps beyond the bound, whose own
- * retention was not read; an Unlocked one can be removed and still FAILS.
+ * retention was not read; an Unlocked one can be removed and still FAILS. So does a short Delete
+ * rule whose dumps are under an object hold (objects.list `temporaryHold`, `eventBasedHold`):
+ * lifecycle deletes none while it is set, which the finding says, but a hold sets no period.
  * Covered: the oldest listed dump is at least `minPitrDays` old (exactly that many reaches back far
  * enough), and no gap of the window exceeds 2 x cadence: neither between consecutive dumps of it nor
  * from the newest dump up to this run, so one dump never covers the window, however old. dumps.fresh
@@ -91,6 +93,7 @@ import {
   dumpsNotHeldByOwnRetention,
   formatDuration,
   hasBesideDumpExtension,
+  heldDumps,
   hoursAgainst,
   locationLabel,
   newestOfOtherDatabase,
@@ -164,6 +167,26 @@ function emptyObjectsNote(fact: DumpFact, { minPitrDays, now }: DumpsCheckSettin
   const named = empty.slice(0, EMPTY_OBJECTS_NAMED).map((object) => object.key);
   const more = empty.length - named.length;
   return `Not counted as dumps: ${empty.length} empty object${one ? '' : 's'} of the last ${plural(minPitrDays, 'day')} (${one ? 'a run' : 'runs'} that produced nothing), ${one ? '' : 'the newest '}${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`;
+}
+
+/**
+ * On Cloud Storage, the listed dumps an object hold keeps from a Delete rule ({@link heldDumps}):
+ * lifecycle deletes no object while a hold is set on it ("While an object has a hold placed on it,
+ * the object cannot be deleted or replaced", https://cloud.google.com/storage/docs/object-holds),
+ * but a hold sets no period, and once released the rule deletes the dump at once: said beside the
+ * rule, never a reason to pass it. On S3 an Expiration rule delete-marks a held object as a locked
+ * one (the version stays, noncurrent and unlisted): nothing is said.
+ */
+function heldFromRuleWords(fact: DumpFact): string {
+  if (fact.location.provider !== 'gcp') return '';
+  const held = heldDumps(fact);
+  const last = held.at(-1);
+  if (!last) return '';
+  const which =
+    held.length > 1
+      ? `${held.length} listed dumps, the newest of them ${last.key}, are under one, which keeps each`
+      : `the listed dump ${last.key} is under one, which keeps it`;
+  return ` (it deletes none while an object hold is set on it, and ${which} only while it is set: a hold sets no period)`;
 }
 
 /** The fix of a complete listing whose only objects that may be dumps are checksums of dumps not listed. */
@@ -273,7 +296,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         };
       } else {
         problems.push(
-          `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required`,
+          `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required${heldFromRuleWords(fact)}`,
         );
         fixes.push(raise);
       }

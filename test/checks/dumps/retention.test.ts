@@ -2198,3 +2198,50 @@ describe('dumps.retention gives what the dumps alone prove beside checksums of d
     });
   });
 });
+
+describe('dumps.retention and Cloud Storage object holds', () => {
+  const gcsFact = (overrides: Partial<DumpFact> = {}): DumpFact =>
+    s3Fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'europe-west1',
+        type: 'GcpStorageBucket',
+        id: 'certctl-dumps/prod/',
+      },
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      retentionLock: { state: 'absent' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      ...overrides,
+    });
+
+  it('still fails a short Delete rule whose dumps are all under a hold, saying the hold keeps them only while set', () => {
+    // Prepare: objects.list sent an event-based hold on every listed dump.
+    const base = gcsFact();
+    const objects = base.listing.state === 'read' ? base.listing.objects : [];
+    const fact: DumpFact = {
+      ...base,
+      listedHolds: new Map(objects.map((object) => [object.key, { eventBased: true }])),
+    };
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, the rule 'deletes dumps after 7 days', said as if nothing kept them; lifecycle
+    // deletes no held object, but a hold is no retention period: the status stays.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required (it deletes none while an object hold is set on it, and 35 listed dumps, the newest of them ${objects.at(-1)?.key}, are under one, which keeps each only while it is set: a hold sets no period)`,
+    );
+  });
+
+  it('says nothing of holds when no listed dump is under one', () => {
+    const base = gcsFact();
+    const objects = base.listing.state === 'read' ? base.listing.objects : [];
+    const fact: DumpFact = {
+      ...base,
+      listedHolds: new Map(objects.map((object) => [object.key, { temporary: false, eventBased: false }])),
+    };
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).not.toContain('hold');
+  });
+});
