@@ -70,6 +70,7 @@ import type {
   DumpObject,
   EncryptionConfig,
   NewestDump,
+  ObjectHolds,
   ObjectRetention,
   RetentionLockConfig,
 } from '../core/dump-facts.ts';
@@ -422,7 +423,8 @@ async function withOwnHeaders(
   read: NewestDump,
   own: ObjectHeaders,
 ): Promise<NewestDump> {
-  const locked = own.objectLock ? { ...read, objectLock: own.objectLock } : read;
+  const retained = own.objectLock ? { ...read, objectLock: own.objectLock } : read;
+  const locked = own.holds ? { ...retained, holds: own.holds } : retained;
   if (own.serverSideEncryption === undefined) return locked;
   const encryption = await bucket.newestEncryption({
     SSEAlgorithm: own.serverSideEncryption,
@@ -431,11 +433,24 @@ async function withOwnHeaders(
   return { ...locked, encryption };
 }
 
-/** What GetObject and HeadObject answer of the object itself: its own encryption and Object Lock retention. */
+/** What GetObject and HeadObject answer of the object itself: its own encryption, Object Lock retention and legal hold. */
 interface ObjectHeaders {
   readonly serverSideEncryption?: string;
   readonly kmsKeyId?: string;
   readonly objectLock?: ObjectRetention;
+  readonly holds?: ObjectHolds;
+}
+
+/**
+ * The legal hold, `x-amz-object-lock-legal-hold` (ObjectLockLegalHoldStatus `ON` or `OFF`): "only
+ * returned if the requester has the s3:GetObjectLegalHold permission", and "not returned if the
+ * specified version of this object has never had a legal hold applied" (API_HeadObject), so its
+ * absence proves nothing; another value is not read.
+ */
+function legalHoldOf(status: string | undefined): ObjectHolds | undefined {
+  if (status === 'ON') return { legal: true };
+  if (status === 'OFF') return { legal: false };
+  return undefined;
 }
 
 function objectHeaders(answer: {
@@ -443,8 +458,11 @@ function objectHeaders(answer: {
   readonly SSEKMSKeyId?: string;
   readonly ObjectLockMode?: string;
   readonly ObjectLockRetainUntilDate?: Date;
+  readonly ObjectLockLegalHoldStatus?: string;
 }): ObjectHeaders {
+  const holds = legalHoldOf(answer.ObjectLockLegalHoldStatus);
   return {
+    ...(holds ? { holds } : {}),
     ...(answer.ServerSideEncryption === undefined
       ? {}
       : { serverSideEncryption: answer.ServerSideEncryption }),

@@ -93,6 +93,7 @@ export interface ObjectRead {
   readonly SSEKMSKeyId?: string;
   readonly ObjectLockMode?: string;
   readonly ObjectLockRetainUntilDate?: Date;
+  readonly ObjectLockLegalHoldStatus?: string;
   readonly $metadata: GetObjectCommandOutput['$metadata'];
 }
 
@@ -210,6 +211,7 @@ function objectHeadersOf(
       ObjectLockMode: headers['x-amz-object-lock-mode'],
       ObjectLockRetainUntilDate:
         retainUntil === undefined ? undefined : _parseRfc3339DateTimeWithOffset(retainUntil),
+      ObjectLockLegalHoldStatus: headers['x-amz-object-lock-legal-hold'],
     };
     return definedOnly(read);
   } catch {
@@ -272,6 +274,7 @@ async function fromSdkRead(output: unknown): Promise<ObjectRead> {
       SSEKMSKeyId: answer.SSEKMSKeyId,
       ObjectLockMode: answer.ObjectLockMode,
       ObjectLockRetainUntilDate: answer.ObjectLockRetainUntilDate,
+      ObjectLockLegalHoldStatus: answer.ObjectLockLegalHoldStatus,
     }),
     $metadata: answer.$metadata,
   };

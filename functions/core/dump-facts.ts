@@ -172,6 +172,38 @@ export interface NewestDump {
    * sent it, which holds the object beside the bucket's retention policy.
    */
   readonly objectLock?: ObjectRetention;
+  /**
+   * The object holds the newest dump carries, as read beside its retention: on S3 its legal hold
+   * from the same ranged read (or HeadObject), on Cloud Storage its holds from objects.list
+   * ({@link DumpFact.listedHolds}). Undefined when none was sent.
+   */
+  readonly holds?: ObjectHolds;
+}
+
+/**
+ * An object's holds as the store sent them: `true` held, `false` sent as not held, undefined not
+ * sent. A held object cannot be deleted or replaced while the hold is set (Cloud Storage: "While an
+ * object has a hold placed on it, the object cannot be deleted or replaced",
+ * https://cloud.google.com/storage/docs/object-holds; S3: "A legal hold prevents an object version
+ * from being overwritten or deleted", https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html),
+ * but a hold sets no period: whoever may update the object (Cloud Storage storage.objects.update, S3
+ * s3:PutObjectLegalHold) can release it at any time, so it is never a retention period.
+ */
+export interface ObjectHolds {
+  /** Cloud Storage `temporaryHold` (objects.list). */
+  readonly temporary?: boolean;
+  /** Cloud Storage `eventBasedHold` (objects.list). */
+  readonly eventBased?: boolean;
+  /**
+   * S3 Object Lock legal hold (`x-amz-object-lock-legal-hold`: `ON` true, `OFF` false). S3 sends it
+   * only to a caller with s3:GetObjectLegalHold, and not for an object version never held.
+   */
+  readonly legal?: boolean;
+}
+
+/** Whether the holds sent show the object held now (one of them sent as set). */
+export function isHeld(holds: ObjectHolds | undefined): boolean {
+  return holds?.temporary === true || holds?.eventBased === true || holds?.legal === true;
 }
 
 /** An object's own Object Lock retention: its mode (`GOVERNANCE`/`COMPLIANCE`) and when it ends. */
@@ -430,6 +462,12 @@ export interface DumpFact {
    * sent (S3: not read).
    */
   readonly listedRetentions?: ReadonlyMap<string, ObjectRetention>;
+  /**
+   * GCS: each listed object's holds (`temporaryHold`, `eventBasedHold`) as the same objects.list
+   * answer sent them, by key; an object absent from it was sent neither. Undefined on S3, which
+   * lists no object's legal hold (the newest dump's is {@link NewestDump.holds}).
+   */
+  readonly listedHolds?: ReadonlyMap<string, ObjectHolds>;
   /**
    * GCS: whether the bucket is proven to be the policy project's ({@link BucketOwnership}); bucket
    * names are global, so a bucket of the configured name may be another project's. Every dumps

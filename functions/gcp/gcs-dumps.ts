@@ -7,8 +7,8 @@
  * its last {@link PG_DUMP_TAIL_BYTES} (`download({ end: -64 })`, which the library sends as the
  * suffix range `Range: bytes=-64`; the JSON API documents `bytes=-N` as the last N bytes,
  * https://cloud.google.com/storage/docs/json_api/v1/parameters), and the bucket's protections from
- * one buckets.get. The newest dump's own retention (Object Retention Lock) comes with objects.list,
- * at no extra call.
+ * one buckets.get. The newest dump's own retention (Object Retention Lock) and each listed object's
+ * holds (`temporaryHold`, `eventBasedHold`) come with objects.list, at no extra call.
  *
  * buckets.get leaves out what was never set: no `retentionPolicy`, `versioning` or `lifecycle`
  * reads as `absent` (a `softDeletePolicy` left out is `unknown`: soft delete off is a duration of
@@ -57,6 +57,7 @@ import type {
   DumpObject,
   EncryptionConfig,
   NewestDump,
+  ObjectHolds,
   ObjectRetention,
   OlderDumpKey,
   PublicAccessConfig,
@@ -382,6 +383,23 @@ interface SeriesListing {
   readonly retentions: ReadonlyMap<string, ObjectRetention>;
   /** Each listed object's `generation`, when sent: the newest dump's bytes are read from it. */
   readonly generations: ReadonlyMap<string, string>;
+  /** Each listed object's holds, when objects.list sent one of them as a boolean ({@link holdsOf}). */
+  readonly holds: ReadonlyMap<string, ObjectHolds>;
+}
+
+/**
+ * An object's holds as objects.list sends them, `temporaryHold` and `eventBasedHold` (booleans of
+ * the Objects resource, https://cloud.google.com/storage/docs/json_api/v1/objects#resource, which
+ * objects.list's default `noAcl` projection sends with every other property but `owner` and `acl`;
+ * the listing asks for no `fields`), each kept only when sent as a boolean; undefined when neither
+ * was: never a hold the object may not have, nor the absence of one.
+ */
+function holdsOf(temporaryHold: unknown, eventBasedHold: unknown): ObjectHolds | undefined {
+  const holds: ObjectHolds = {
+    ...(typeof temporaryHold === 'boolean' ? { temporary: temporaryHold } : {}),
+    ...(typeof eventBasedHold === 'boolean' ? { eventBased: eventBasedHold } : {}),
+  };
+  return Object.keys(holds).length > 0 ? holds : undefined;
 }
 
 /**
@@ -408,6 +426,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
   const gzipEncoded = new Set<string>();
   const retentions = new Map<string, ObjectRetention>();
   const generations = new Map<string, string>();
+  const holds = new Map<string, ObjectHolds>();
   const nextToken = pageTokens(`objects.list of gs://${bucket.name}/${prefix}`, 'RepeatedPageToken');
   let query: GetFilesOptions | undefined = { prefix: prefix || undefined, autoPaginate: false };
   let complete = true;
@@ -428,13 +447,25 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
         const object = objectOf(file);
         if (!isSeriesObject(object.key, object.size, location)) continue;
         objects.push(object);
-        const { kmsKeyName, customerEncryption, contentEncoding, retention, generation } = file.metadata as {
+        const {
+          kmsKeyName,
+          customerEncryption,
+          contentEncoding,
+          retention,
+          generation,
+          temporaryHold,
+          eventBasedHold,
+        } = file.metadata as {
           kmsKeyName?: unknown;
           customerEncryption?: unknown;
           contentEncoding?: unknown;
           retention?: unknown;
           generation?: unknown;
+          temporaryHold?: unknown;
+          eventBasedHold?: unknown;
         };
+        const held = holdsOf(temporaryHold, eventBasedHold);
+        if (held) holds.set(file.name, held);
         const listedGeneration = typeof generation === 'number' ? String(generation) : generation;
         if (typeof listedGeneration === 'string' && /^\d+$/.test(listedGeneration))
           generations.set(file.name, listedGeneration);
@@ -461,6 +492,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
       gzipEncoded,
       retentions,
       generations,
+      holds,
     };
   }
   return {
@@ -470,6 +502,7 @@ async function listSeries(bucket: Bucket, location: GcsDumpLocation, limit: numb
     gzipEncoded,
     retentions,
     generations,
+    holds,
   };
 }
 
@@ -1302,7 +1335,10 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
   const unlocked = keyed && withListedEncryption(keyed, listed, encryption);
   // Its own retention holds the newest dump beside the bucket's policy (dumps.protection).
   const retention = unlocked && listed.retentions.get(unlocked.object.key);
-  const newest = unlocked && retention ? { ...unlocked, objectLock: retention } : unlocked;
+  const locked = unlocked && retention ? { ...unlocked, objectLock: retention } : unlocked;
+  // So do its holds, while they are set (dumps.protection, dumps.retention).
+  const holds = locked && listed.holds.get(locked.object.key);
+  const newest = locked && holds ? { ...locked, holds } : locked;
   return {
     ...factFrame(location, metadata),
     listing,
@@ -1311,6 +1347,7 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
     encryption,
     ...(olderKeys.length > 0 ? { olderDumpKeys: olderKeys } : {}),
     ...(listed.retentions.size > 0 ? { listedRetentions: listed.retentions } : {}),
+    ...(listed.holds.size > 0 ? { listedHolds: listed.holds } : {}),
     ownership,
   };
 }

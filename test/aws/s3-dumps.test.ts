@@ -145,6 +145,14 @@ beforeAll(async () => {
               versioning: undefined,
               uploadRetention: { mode: 'COMPLIANCE', days: 7 },
             },
+            // Versioning off; the dumps carry a legal hold beside their own 7-day lock.
+            {
+              ...HEALTHY,
+              name: 'certctl-dumps-legal-hold',
+              versioning: undefined,
+              uploadRetention: { mode: 'COMPLIANCE', days: 7 },
+              legalHold: 'ON',
+            },
             // The default is the CMK, but the dump job uploads with a customer-provided key (SSE-C).
             { ...HEALTHY, name: 'certctl-dumps-sse-c-upload', uploadEncryption: { algorithm: 'SSE-C' } },
             // In us-east-2 although the policy says eu-west-1; nothing configured; one cut dump.
@@ -857,6 +865,23 @@ describe("the newest dump's own Object Lock retention", () => {
     expect(outcome?.description).toContain(
       'the Object Lock retention of the newest dump prod/certctl-34.dump keeps it only 7 days (30 required)',
     );
+  });
+});
+
+describe("the newest dump's legal hold", () => {
+  it('reads the legal hold GetObject answers for the newest dump, which keeps protection failing on its short lock', async () => {
+    // Act
+    const fact = await read('certctl-dumps-legal-hold');
+    // Assess: before, x-amz-object-lock-legal-hold was not read. A hold sets no period: the 7-day
+    // lock still fails.
+    expect(fact.newest?.holds).toEqual({ legal: true });
+    const outcome = dumpsProtectionCheck.evaluate(fact, settings);
+    expect(outcome?.status).toBe('FAILED');
+  });
+
+  it('keeps no legal hold for a dump S3 sent none for', async () => {
+    const fact = await read('certctl-dumps-short-upload-lock');
+    expect(fact.newest?.holds).toBeUndefined();
   });
 });
 

@@ -37,6 +37,14 @@ beforeAll(async () => {
                 { keyPrefix: 'prod/certctl-&<"\'>-', count: 250, newest: '-3h', fixture: DUMP_FIXTURE },
               ],
             },
+            // Object Lock on, every dump under a legal hold: GetObject answers x-amz-object-lock-legal-hold.
+            {
+              name: 'certctl-dumps-held',
+              region: 'eu-west-1',
+              objectLock: { defaultRetention: { mode: 'COMPLIANCE', days: 35 } },
+              legalHold: 'ON',
+              series: [{ keyPrefix: 'prod/certctl-', count: 3, newest: '-3h', fixture: DUMP_FIXTURE }],
+            },
           ],
         },
       },
@@ -125,6 +133,23 @@ describe('lean S3 ListObjectsV2 decoding', () => {
     const [full, lean] = [await read(false), await read(true)];
     // Assess
     expect(lean.listing.state === 'read' ? lean.listing.objects.length : 0).toBe(250);
+    expect(lean).toEqual(full);
+  });
+
+  it("reads the newest dump's legal hold the same both ways", async () => {
+    // Prepare
+    const location = { bucket: 'certctl-dumps-held', prefix: 'prod/', account: ACCOUNT, region: 'eu-west-1' };
+    const read = (leanDecoding: boolean) =>
+      readS3DumpFact({
+        clientFor: (region) => factory.client(S3Client, region),
+        location,
+        maxObjectsListed: 1000,
+        leanDecoding,
+      });
+    // Act
+    const [full, lean] = [await read(false), await read(true)];
+    // Assess: before, neither path read x-amz-object-lock-legal-hold.
+    expect(lean.newest?.holds).toEqual({ legal: true });
     expect(lean).toEqual(full);
   });
 

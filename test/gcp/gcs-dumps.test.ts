@@ -948,6 +948,40 @@ describe("readGcsDumpFact, a dump's own object retention", () => {
   });
 });
 
+describe('readGcsDumpFact, object holds', () => {
+  const listedWith = (holds: Record<string, unknown>) => [
+    {
+      name: 'prod/certctl-older.dump',
+      metadata: { size: '6451', timeCreated: '2026-12-01T03:40:00.000Z', eventBasedHold: true },
+    },
+    {
+      name: 'prod/certctl-0.dump',
+      metadata: { size: '6451', timeCreated: '2026-12-02T03:40:00.000Z', ...holds },
+    },
+  ];
+
+  it('keeps the holds objects.list sends for each listed dump, and the newest dump its own', async () => {
+    // Act: objects.list sends the Objects resource's temporaryHold and eventBasedHold (the default
+    // noAcl projection leaves out only owner and acl; no fields are asked for).
+    const fact = await readStubbed(listedWith({ temporaryHold: true, eventBasedHold: false }), null);
+    // Assess: before, neither was read.
+    expect(fact.listedHolds).toEqual(
+      new Map([
+        ['prod/certctl-older.dump', { eventBased: true }],
+        ['prod/certctl-0.dump', { temporary: true, eventBased: false }],
+      ]),
+    );
+    expect(fact.newest?.holds).toEqual({ temporary: true, eventBased: false });
+  });
+
+  it('keeps no hold that was not sent, or not sent as a boolean', async () => {
+    const fact = await readStubbed(listedWith({ temporaryHold: 'true' }), null);
+    expect(fact.newest?.holds).toBeUndefined();
+    expect(fact.listedHolds?.get('prod/certctl-0.dump')).toBeUndefined();
+    expect(fact.listedHolds?.get('prod/certctl-older.dump')).toEqual({ eventBased: true });
+  });
+});
+
 describe('readGcsDumpFact, the key versions of the older dumps', () => {
   // The default key rotated 2 days ago: the last two dumps are under version 2 (its primary), the
   // older ones under version 1, which someone destroyed after the rotation.

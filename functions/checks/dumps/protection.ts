@@ -43,6 +43,13 @@
  *   policy days, where the bucket's settings alone would fail (no versioning, no retention policy of
  *   the policy days, soft delete shorter), shows what uploads carry: the dumps written after it, whose
  *   own retention was not read, are NOT_AVAILABLE, naming them, not FAILED.
+ *   An object hold (Cloud Storage `temporaryHold` and `eventBasedHold`, which objects.list sends
+ *   for every listed dump; S3's legal hold, which the newest dump's read answers only with
+ *   `s3:GetObjectLegalHold`) keeps a dump from deletion while it is set, but sets no period and can
+ *   be released by whoever may update the object: it never passes, nor changes a status. A finding
+ *   that says the dumps are unguarded names the listed dumps under one; one whose newest dump's own
+ *   retention ended says whether a hold keeps it, was read off (only then "nothing locks it now"),
+ *   or was not sent.
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -109,6 +116,7 @@ import {
   type DumpObject,
   type EncryptionConfig,
   holdsNoDump,
+  isHeld,
   type NewestDump,
 } from '../../core/dump-facts.ts';
 import { DEFAULT_EXPIRY_HORIZON_DAYS } from '../../core/keys-policy.ts';
@@ -132,6 +140,8 @@ import {
   DUMPS_RESOURCE_TYPES,
   deniedReadWords,
   dumpsNotHeldByOwnRetention,
+  heldDumps,
+  holdReleaseWords,
   locationLabel,
   ownRetentionDays,
   ruleReach,
@@ -598,7 +608,7 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   // Cloud Storage refuses Object Versioning on a bucket with a retention policy, and a locked policy
   // cannot be removed: there the fix of a short policy is a longer period, never versioning beside it.
   const unguarded = ended
-    ? `the ${lockName} ended at ${ended.toISOString()}, so nothing locks it now, and versioning is off${suspended}`
+    ? `the ${lockName} ended at ${ended.toISOString()}${endedHoldWords(fact)}, and versioning is off${suspended}`
     : lockDays === undefined
       ? `neither versioning nor any ${lockName} protects the dumps${suspended}`
       : fact.location.provider === 'gcp' && lock === fact.retentionLock
@@ -608,9 +618,13 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   // (on by default, 7 days; https://cloud.google.com/storage/docs/soft-delete), but anyone who may
   // update the bucket can shorten or turn it off, as an unlocked retention policy.
   const softDays = fact.softDeleteDays?.state === 'read' ? fact.softDeleteDays.value : undefined;
+  // Dumps under an object hold cannot be deleted while it is set, but a hold sets no period: said
+  // beside the verdict, which it does not change (the newest dump's, when its retention ended, is
+  // said in its words).
+  const held = ended ? '' : heldDumpsWords(fact);
   if (softDays !== undefined && softDays >= minPitrDays) {
     verdicts.warnings.push(
-      `${lockDays !== undefined || ended ? unguarded : `neither versioning nor a ${lockName} protects the dumps`}; soft delete keeps a deleted or overwritten dump restorable ${plural(softDays, 'day')}, but whoever can edit the bucket can turn it off`,
+      `${lockDays !== undefined || ended ? unguarded : `neither versioning nor a ${lockName} protects the dumps`}; soft delete keeps a deleted or overwritten dump restorable ${plural(softDays, 'day')}, but whoever can edit the bucket can turn it off${held}`,
     );
     return;
   }
@@ -618,14 +632,61 @@ function judgeDeletion(fact: DumpFact, minPitrDays: number, now: Date, verdicts:
   // claimed either way; the failure stands on the versioning and retention policy read.
   const softUnread = fact.softDeleteDays?.state === 'unknown' ? fact.softDeleteDays.reason : undefined;
   verdicts.problems.push(
-    softDays !== undefined && softDays > 0
+    (softDays !== undefined && softDays > 0
       ? `${unguarded}, and soft delete keeps a deleted or overwritten dump only ${plural(softDays, 'day')} (${minPitrDays} required)`
       : softUnread !== undefined
         ? `${unguarded}; how long soft delete keeps a deleted or overwritten dump is unknown (${softUnread})`
         : lockDays !== undefined
           ? unguarded
-          : `${unguarded}: a deleted or overwritten dump is gone`,
+          : `${unguarded}: a deleted or overwritten dump is gone`) + held,
   );
+}
+
+/**
+ * What the holds read show of the newest dump whose own retention ended ({@link judgedLock}): a
+ * hold that is set keeps it, but only while set; holds read as not set leave nothing to lock it;
+ * holds not sent are said as such, never taken as none. S3 sends the legal hold only to
+ * s3:GetObjectLegalHold and only for an object once held (API_HeadObject); Cloud Storage's
+ * objects.list sends `temporaryHold` and `eventBasedHold` in the object resource.
+ */
+function endedHoldWords(fact: DumpFact): string {
+  const holds = fact.newest?.holds;
+  if (fact.location.provider === 'aws') {
+    if (holds?.legal === true) {
+      return `; a legal hold keeps it only while it is on (${holdReleaseWords('aws', false)})`;
+    }
+    return holds?.legal === false
+      ? ' and its legal hold is off, so nothing locks it now'
+      : ' (S3 sent no legal hold status for it: it sends one only to s3:GetObjectLegalHold, and only for an object once held)';
+  }
+  const kinds = [
+    ...(holds?.temporary === true ? ['a temporary hold'] : []),
+    ...(holds?.eventBased === true ? ['an event-based hold'] : []),
+  ];
+  if (kinds.length > 0) {
+    const both = kinds.length > 1;
+    return `; ${kinds.join(' and ')} ${both ? 'keep' : 'keeps'} it only while ${both ? 'they are' : 'it is'} set (${holdReleaseWords('gcp', false)})`;
+  }
+  return holds?.temporary === false && holds.eventBased === false
+    ? ' and it is under no object hold, so nothing locks it now'
+    : ' (objects.list listed no hold on it)';
+}
+
+/**
+ * The listed dumps an object hold keeps ({@link heldDumps}), in words after a verdict that says the
+ * dumps are not guarded (`; 35 listed dumps (the newest of them …) are under an object hold, …`);
+ * empty when none is.
+ */
+function heldDumpsWords(fact: DumpFact): string {
+  const held = heldDumps(fact);
+  const last = held.at(-1);
+  if (!last) return '';
+  const many = held.length > 1;
+  const which = many
+    ? `${held.length} listed dumps (the newest of them ${last.key}) are`
+    : `the listed dump ${last.key} is`;
+  const hold = fact.location.provider === 'aws' ? 'a legal hold' : 'an object hold';
+  return `; ${which} under ${hold}, which keeps ${many ? 'each' : 'it'} only while it is set (${holdReleaseWords(fact.location.provider, many)})`;
 }
 
 /**
@@ -655,8 +716,19 @@ function judgeOlderDumpsHeld(
   const last = unheld.at(-1);
   if (!last) return;
   const many = unheld.length > 1;
+  // An object hold keeps a dump only while it is set: no retention period, so the warning stands,
+  // but a held dump is not said to be one that can be deleted.
+  const holds = fact.listedHolds;
+  const onHold = unheld.filter((object) => isHeld(holds?.get(object.key))).length;
+  const release = holdReleaseWords('gcp', many);
+  const tail =
+    onHold === 0
+      ? 'only the newest dump is held, the older ones can be deleted'
+      : onHold === unheld.length
+        ? `only the newest dump is held for the policy days; ${many ? 'each of them is' : 'it is'} under an object hold, which keeps it only while it is set (${release})`
+        : `only the newest dump is held for the policy days; ${onHold} of them ${onHold === 1 ? 'is' : 'are'} under an object hold, which keeps ${onHold === 1 ? 'it' : 'each'} only while it is set (${release}), and the others can be deleted`;
   verdicts.warnings.push(
-    `${many ? `${unheld.length} older listed dumps of the last ${plural(minPitrDays, 'day')} (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${plural(minPitrDays, 'day')} of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${plural(minPitrDays, 'day')} keeps ${many ? 'them' : 'it'}: only the newest dump is held, the older ones can be deleted`,
+    `${many ? `${unheld.length} older listed dumps of the last ${plural(minPitrDays, 'day')} (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${plural(minPitrDays, 'day')} of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${plural(minPitrDays, 'day')} keeps ${many ? 'them' : 'it'}: ${tail}`,
   );
 }
 

@@ -29,7 +29,9 @@
  * least `minPitrDays` after it was written is WARNING naming the rule, not FAILED; PASSED only when
  * every dump of a complete listing carries one; from a listing cut at its bound, whose newest listed
  * dump may be an old one, NOT_AVAILABLE naming the rule and the dumps beyond the bound, whose own
- * retention was not read; an Unlocked one can be removed and still FAILS.
+ * retention was not read; an Unlocked one can be removed and still FAILS. So does a short Delete
+ * rule whose dumps are under an object hold (objects.list `temporaryHold`, `eventBasedHold`):
+ * lifecycle deletes none while it is set, which the finding says, but a hold sets no period.
  * Covered: the oldest listed dump is at least `minPitrDays` old (exactly that many reaches back far
  * enough), and no gap of the window exceeds 2 x cadence: neither between consecutive dumps of it nor
  * from the newest dump up to this run, so one dump never covers the window, however old. dumps.fresh
@@ -57,11 +59,17 @@
  * With no `suffix`, the checksums, signatures and logs whose keys show them beside a listed dump
  * (`x.dump.sha256`, dumps.integrity's test by key alone) are no dumps either. One of such an
  * extension beside no listed dump (its dump deleted, or never uploaded) may be a dump or not: the
- * series is judged without them, and a gap or a short series only they would fill is NOT_AVAILABLE,
- * naming them; one that remains with them counted FAILS (or fills, when it falls short without them
- * only by filling) as before. Counted, they only split a gap between two dumps, or shorten the one
- * since the newest dump, which the finding names by the dumps, never by them; a gap they alone would
- * open beyond the first or last dump is no gap of the series.
+ * series is judged without them, and what a finding gives of it (the days covered, the longest gap,
+ * the dumps listed, the oldest and newest dumps it names) is the dumps' alone, a checksum being no
+ * restore point. A gap or a short series only they would fill is NOT_AVAILABLE, naming them. One
+ * that remains with them counted FAILS, said of the dumps, then what counting them leaves; a series
+ * still filling either way is WARNING, with the days the dumps cover and them named as not counted.
+ * Counted, they can split a gap after the first dump, or shorten the one since the newest dump; a
+ * gap they alone open before the first dump is none unless they are dumps, so it proves nothing. A
+ * complete listing in which nothing else may be a dump lists no dump at all: FAILED when they fall
+ * short counted too (the newest older than twice the cadence, a long gap between two of them), as
+ * the series then fails whatever they are; otherwise NOT_AVAILABLE, as they may be a series of dumps.
+ * A listing cut at its bound proves neither.
  */
 import type { CheckOutcome } from '../../core/check.ts';
 import {
@@ -85,8 +93,8 @@ import {
   dumpsNotHeldByOwnRetention,
   formatDuration,
   hasBesideDumpExtension,
+  heldDumps,
   hoursAgainst,
-  hoursBetween,
   locationLabel,
   newestOfOtherDatabase,
   ownRetentionDays,
@@ -160,6 +168,30 @@ function emptyObjectsNote(fact: DumpFact, { minPitrDays, now }: DumpsCheckSettin
   const more = empty.length - named.length;
   return `Not counted as dumps: ${empty.length} empty object${one ? '' : 's'} of the last ${plural(minPitrDays, 'day')} (${one ? 'a run' : 'runs'} that produced nothing), ${one ? '' : 'the newest '}${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}.`;
 }
+
+/**
+ * On Cloud Storage, the listed dumps an object hold keeps from a Delete rule ({@link heldDumps}):
+ * lifecycle deletes no object while a hold is set on it ("While an object has a hold placed on it,
+ * the object cannot be deleted or replaced", https://cloud.google.com/storage/docs/object-holds),
+ * but a hold sets no period, and once released the rule deletes the dump at once: said beside the
+ * rule, never a reason to pass it. On S3 an Expiration rule delete-marks a held object as a locked
+ * one (the version stays, noncurrent and unlisted): nothing is said.
+ */
+function heldFromRuleWords(fact: DumpFact): string {
+  if (fact.location.provider !== 'gcp') return '';
+  const held = heldDumps(fact);
+  const last = held.at(-1);
+  if (!last) return '';
+  const which =
+    held.length > 1
+      ? `${held.length} listed dumps, the newest of them ${last.key}, are under one, which keeps each`
+      : `the listed dump ${last.key} is under one, which keeps it`;
+  return ` (it deletes none while an object hold is set on it, and ${which} only while it is set: a hold sets no period)`;
+}
+
+/** The fix of a complete listing whose only objects that may be dumps are checksums of dumps not listed. */
+const NO_DUMP_LISTED_FIX =
+  'Find why the dump job uploads no dump beside its checksums, signatures or logs (or whether it uploads them under another prefix), or what deleted the dumps (S3 server access logs or CloudTrail data events, Cloud Storage data access audit logs).';
 
 /** How many empty objects a finding names. */
 const EMPTY_OBJECTS_NAMED = 3;
@@ -264,7 +296,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         };
       } else {
         problems.push(
-          `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required`,
+          `lifecycle rule ${shortest.rule} deletes dumps after ${plural(shortest.days, 'day')}, sooner than the ${plural(minPitrDays, 'day')} required${heldFromRuleWords(fact)}`,
         );
         fixes.push(raise);
       }
@@ -288,6 +320,9 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   let longestGapHours: number | undefined;
   let accruing = false;
   let dumpsListed: number | undefined;
+  // Checksums of dumps not listed beside a series still filling with or without them: named as not
+  // counted in the days the series covers.
+  let notCountedInFilling: string | undefined;
   if (fact.listing.state === 'unknown' && fact.listing.bucketAbsent) {
     dumpsListed = 0;
     problems.push(`the bucket does not exist (${fact.listing.reason}), so it holds no dump at all`);
@@ -338,17 +373,33 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         ? `${lastByKey}, whose key shows it the checksum, signature or log of a dump not listed`
         : `${orphans.length} objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key ${lastByKey})`;
       if (withOrphans.problems.length > 0) {
-        // Said with them counted, the shortfall is proven; that they may be no dumps is said too.
+        // Counted as dumps, they still leave a shortfall, so the series falls short whatever they
+        // are. The figures and the dumps named are the dumps' alone (a checksum is no restore
+        // point); what counting them would leave is said after, to show the verdict holds either way.
+        const rest = series.filter((object) => !unproven.has(object));
+        const empty = rest.filter(holdsNoDump).length;
+        const notCounted = `${one ? 'is' : 'are'} not counted as ${one ? 'a dump' : 'dumps'}`;
+        // `prod/x.dump.sha256, whose key shows it …, is not counted`; `5 objects … (…) are not`.
+        const themNotCounted = `${them}${one ? ',' : ''} ${notCounted}`;
+        // Without them no dump is listed at all (the only case with no dated dump: one undated
+        // leaves the shortfall unproven, with them counted too).
+        const noDump = judged.coveredDays === undefined;
+        const listedWords = !noDump
+          ? themNotCounted
+          : empty === 0
+            ? `no dump is listed under the prefix, only ${them}, which ${notCounted}`
+            : `no dump is listed under the prefix: ${plural(empty, 'object')} ${empty === 1 ? 'is' : 'are'} empty, and ${themNotCounted}`;
         judged = {
-          ...withOrphans,
+          ...judged,
           problems: [
-            ...withOrphans.problems,
-            `this counts as ${one ? 'a dump' : 'dumps'} ${them}, which may be none: without ${one ? 'it' : 'them'} the series is shorter or its gaps longer`,
+            ...(noDump ? [] : judged.problems),
+            `${listedWords}; counted, ${withOrphans.problems.join('; ')}`,
           ],
+          fixes: noDump ? [NO_DUMP_LISTED_FIX] : judged.fixes,
         };
       } else if (withOrphans.accruing && judged.problems.length === 0) {
-        // Still filling whether they are dumps or not; a shortfall without them is not hidden.
-        judged = withOrphans;
+        // Still filling whether they are dumps or not: the days are those the dumps cover.
+        notCountedInFilling = them;
       } else {
         const short = [
           ...judged.problems,
@@ -455,7 +506,16 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
             : `the bucket retention policy keeps them ${plural(lock.days, 'day')}${shorterRule}, though it is ${lock.locked === false ? 'not locked' : 'not shown to be locked'}: whoever may edit the bucket can remove it (dumps.protection)`
           : 'no lifecycle rule expires them';
   if (accruing) {
-    return accruingOutcome(label, keeps, coveredDays, minPitrDays, observed, required, drifting);
+    return accruingOutcome(
+      label,
+      keeps,
+      coveredDays,
+      minPitrDays,
+      observed,
+      required,
+      drifting,
+      notCountedInFilling,
+    );
   }
   return {
     status: 'PASSED',
@@ -528,40 +588,24 @@ function seriesCoverage(
     let gapWords: string | undefined;
     let longestGapExact: number | undefined;
     // Counted as dumps, `unproven` objects (checksums of dumps not listed) only split a gap between
-    // two dumps: such a gap is proven whatever they are, at least as long as its longest part, and
-    // is named by the dumps at its ends. A gap they alone open, beyond the first or the last dump,
-    // is none unless they are dumps; the one from the newest object up to this run is measured
-    // below, named by the newest dump.
+    // two dumps, or shorten the one since the newest dump: the dumps alone leave it longer, so a
+    // part still too long fails whatever they are. A gap they alone open before the first dump is
+    // none unless they are dumps, so it is not measured. When no object is a dump but them, the
+    // series without them holds no dump at all, so every gap counting them fails either way.
     const proven = (object: DumpObject) => !unproven?.has(object);
-    const provenBefore: (DumpObject & { lastModified: Date })[] = [];
-    for (const object of dated) {
-      const last = provenBefore.at(-1);
-      provenBefore.push(proven(object) || !last ? object : last);
-    }
-    const provenAfter: (DumpObject & { lastModified: Date })[] = [];
-    for (let index = dated.length - 1; index >= 0; index -= 1) {
-      const object = dated[index] as DumpObject & { lastModified: Date };
-      const next = provenAfter[0];
-      provenAfter.unshift(proven(object) || !next ? object : next);
-    }
-    for (let index = 1; index < dated.length; index += 1) {
+    const firstProven = dated.findIndex(proven);
+    const measuredFrom = firstProven === -1 ? 0 : firstProven;
+    for (let index = measuredFrom + 1; index < dated.length; index += 1) {
       const earlier = dated[index - 1];
       const later = dated[index];
       if (!earlier || !later || later.lastModified.getTime() < windowStart) continue;
-      const from = provenBefore[index - 1];
-      const to = provenAfter[index];
-      if (!from || !to || !proven(from) || !proven(to)) continue;
       // Compared unrounded, and shown on the same side of the limit: one decimal would pass a gap
       // minutes longer than twice the cadence.
       const exact = hoursAgainst(earlier.lastModified, later.lastModified, maxGapHours);
       if (longestGapExact === undefined || exact.exact > longestGapExact) {
         longestGapExact = exact.exact;
         longestGapHours = exact.shown;
-        const gap = exact.shown;
-        gapWords =
-          from === earlier && to === later
-            ? `${formatDuration(gap)} between ${earlier.key} and ${later.key}`
-            : `at least ${formatDuration(gap)} between ${from.key} and ${to.key} (${formatDuration(hoursBetween(from.lastModified, to.lastModified))} apart; the objects between them, counted as dumps, leave ${formatDuration(gap)})`;
+        gapWords = `${formatDuration(exact.shown)} between ${earlier.key} and ${later.key}`;
       }
     }
     // The window runs up to this run: the hours since the newest dump are a gap of it too. A single
@@ -571,20 +615,16 @@ function seriesCoverage(
     // the whole window a gap: said below as no dump in it, not measured.
     const newestDated = dated.at(-1);
     const noneInWindow = newestDated !== undefined && newestDated.lastModified.getTime() <= windowStart;
-    const lastProven = provenBefore.at(-1);
     let trailingLongest = false;
     // (A newest dump dated after this run never reaches here: judgeRetention does not measure a
     // series against a clock the listing shows behind.)
-    if (newestDated && lastProven && proven(lastProven) && !noneInWindow) {
+    if (newestDated && !noneInWindow) {
       const exact = hoursAgainst(newestDated.lastModified, now, maxGapHours);
       if (longestGapExact === undefined || exact.exact > longestGapExact) {
         longestGapExact = exact.exact;
         longestGapHours = exact.shown;
         trailingLongest = true;
-        gapWords =
-          lastProven === newestDated
-            ? `${formatDuration(exact.shown)} since ${newestDated.key}, its newest dump, up to this run`
-            : `at least ${formatDuration(exact.shown)} since ${lastProven.key}, its newest dump, up to this run (${formatDuration(hoursBetween(lastProven.lastModified, now))}; the objects after it, counted as dumps, leave ${formatDuration(exact.shown)})`;
+        gapWords = `${formatDuration(exact.shown)} since ${newestDated.key}, its newest dump, up to this run`;
       }
     }
     const gapTooLong = longestGapExact !== undefined && longestGapExact > maxGapHours;
@@ -683,11 +723,13 @@ function accruingOutcome(
   observed: CheckOutcome['observed'],
   required: CheckOutcome['required'],
   drifting: string[],
+  /** Objects not counted as dumps though they may be some (checksums of dumps not listed), in words. */
+  notCounted: string | undefined,
 ): CheckOutcome {
   const remainingDays = Math.ceil(minPitrDays - coveredDays);
   return {
     status: 'WARNING',
-    description: `${label}: ${keeps}, but the series reaches back only ${coveredDays} of ${plural(minPitrDays, 'day')}; it covers the policy in about ${plural(remainingDays, 'more day')} if nothing deletes older dumps.`,
+    description: `${label}: ${keeps}, but the series reaches back only ${coveredDays} of ${plural(minPitrDays, 'day')}${notCounted === undefined ? '' : `, not counting ${notCounted}`}; it covers the policy in about ${plural(remainingDays, 'more day')} if nothing deletes older dumps.`,
     observed,
     required,
     drifting,

@@ -10,6 +10,7 @@ import {
   type DumpLifecycleRule,
   type DumpObject,
   holdsNoDump,
+  isHeld,
   type NewestDump,
   type ObjectRetention,
 } from '../../core/dump-facts.ts';
@@ -606,6 +607,34 @@ export function dumpsNotHeldByOwnRetention(fact: DumpFact, minPitrDays: number):
     (object) =>
       !holdsNoDump(object) && !ownRetentionKeeps(object, listedRetentions?.get(object.key), minPitrDays),
   );
+}
+
+/**
+ * The listed dumps an object hold keeps now ({@link isHeld}), oldest first: on Cloud Storage each
+ * listed dump objects.list sent a set hold for ({@link DumpFact.listedHolds}); on S3, which lists no
+ * object's legal hold, the newest dump when its read answered one that is on. Empty objects are no
+ * dumps.
+ */
+export function heldDumps(fact: DumpFact): DumpObject[] {
+  if (fact.listing.state !== 'read') return [];
+  const { listedHolds } = fact;
+  if (listedHolds) {
+    return fact.listing.objects.filter(
+      (object) => !holdsNoDump(object) && isHeld(listedHolds.get(object.key)),
+    );
+  }
+  const newest = fact.newest;
+  return newest && !holdsNoDump(newest.object) && isHeld(newest.holds) ? [newest.object] : [];
+}
+
+/**
+ * Why a hold is no retention period, in words: it sets none, and who may release it (Cloud Storage:
+ * whoever may update the object, storage.objects.update; S3: s3:PutObjectLegalHold).
+ */
+export function holdReleaseWords(provider: DumpFact['location']['provider'], many: boolean): string {
+  return provider === 'aws'
+    ? `it sets no period, and whoever has s3:PutObjectLegalHold can remove it`
+    : `it sets no period, and whoever may update the ${many ? 'objects' : 'object'} can release it`;
 }
 
 /**

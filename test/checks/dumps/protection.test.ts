@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dumpsProtectionCheck } from '../../../functions/checks/dumps/protection.ts';
-import type { DumpFact, EncryptionConfig } from '../../../functions/core/dump-facts.ts';
+import type { DumpFact, EncryptionConfig, ObjectHolds } from '../../../functions/core/dump-facts.ts';
 import {
   DENIED,
   dailySeries,
@@ -1588,6 +1588,26 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     }
   });
 
+  it('still warns of older dumps that only an object hold keeps, naming the hold', () => {
+    // Prepare: the newest dump Locked for 35 days; the 34 older ones carry no retention of their
+    // own, and objects.list sent a temporary hold on each.
+    const fact = withRetention('Locked', 35);
+    const objects = fact.listing.state === 'read' ? fact.listing.objects : [];
+    const held: DumpFact = {
+      ...withListedRetentions(fact, (index) => index === 34),
+      listedHolds: new Map(objects.slice(0, 34).map((object) => [object.key, { temporary: true }])),
+    };
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(held, settingsWith());
+    // Assess: before, 'the older ones can be deleted', though a hold keeps each while it is set;
+    // a hold is no retention period, so the warning stays.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      'only the newest dump is held for the policy days; each of them is under an object hold, which keeps it only while it is set (it sets no period, and whoever may update the objects can release it)',
+    );
+    expect(outcome?.description).not.toContain('the older ones can be deleted');
+  });
+
   it('passes when the only object of the window without a retention of its own is empty', () => {
     // Prepare: every dump Locked for 35 days; the run of 2026-11-18 uploaded 0 bytes, with none.
     const fact = withEmptyObject(withListedRetentions(withRetention('Locked', 35)), 20);
@@ -2018,10 +2038,11 @@ describe("dumps.protection when the newest dump's own retention has ended", () =
     const fact = withEndedLock(s3Fact({ versioning: { state: 'absent' } }), 'COMPLIANCE');
     // Act
     const outcome = dumpsProtectionCheck.evaluate(fact, LATER);
-    // Assess: before, PASSED 'deletion is guarded' on the 35 days the retention once lasted.
+    // Assess: before, PASSED 'deletion is guarded' on the 35 days the retention once lasted; then
+    // 'so nothing locks it now', though S3 sent no legal hold status for it.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
-      `the Object Lock retention of the newest dump ${KEY} ended at ${ENDED.toISOString()}, so nothing locks it now`,
+      `the Object Lock retention of the newest dump ${KEY} ended at ${ENDED.toISOString()} (S3 sent no legal hold status for it`,
     );
   });
 
@@ -2041,8 +2062,9 @@ describe("dumps.protection when the newest dump's own retention has ended", () =
     const outcome = dumpsProtectionCheck.evaluate(fact, LATER);
     // Assess
     expect(outcome?.status).toBe('FAILED');
+    // Before, 'so nothing locks it now', though objects.list sent no hold for it.
     expect(outcome?.description).toContain(
-      `the object retention of the newest dump ${KEY} ended at ${ENDED.toISOString()}, so nothing locks it now`,
+      `the object retention of the newest dump ${KEY} ended at ${ENDED.toISOString()} (objects.list listed no hold on it), and versioning is off, and soft delete keeps a deleted or overwritten dump only 7 days (30 required).`,
     );
   });
 
@@ -2265,5 +2287,104 @@ describe('dumps.protection with a default key of another account or project', ()
     expect(outcome?.status).toBe('PASSED');
     expect(outcome?.observed).toMatchObject({ kmsKeyAccount: null });
     expect(outcome?.description).not.toContain('not the bucket');
+  });
+});
+
+describe('dumps.protection and object holds', () => {
+  const DAY = 86_400_000;
+  /** 40 days after the newest dump was written: a 35-day retention of its own ended 5 days ago. */
+  const LATER = { ...settingsWith(), now: new Date(NEWEST_WRITTEN.getTime() + 40 * DAY) };
+  const ENDED = new Date(NEWEST_WRITTEN.getTime() + 35 * DAY);
+  const KEY = s3Fact().newest?.object.key ?? '';
+  const withEnded = (fact: DumpFact, mode: string, holds?: ObjectHolds): DumpFact => ({
+    ...fact,
+    newest: fact.newest && {
+      ...fact.newest,
+      objectLock: { mode, retainUntil: ENDED },
+      ...(holds ? { holds } : {}),
+    },
+  });
+  const s3Unversioned = () => s3Fact({ versioning: { state: 'absent' } });
+  const gcsUnguarded = (overrides: Partial<DumpFact> = {}) =>
+    gcsFact({
+      versioning: { state: 'absent' },
+      retentionLock: { state: 'absent' },
+      softDeleteDays: { state: 'read', value: 0 },
+      ...overrides,
+    });
+
+  it('does not say nothing locks an S3 dump whose retention ended but which a legal hold keeps, and still fails', () => {
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(
+      withEnded(s3Unversioned(), 'COMPLIANCE', { legal: true }),
+      LATER,
+    );
+    // Assess: before, 'ended at …, so nothing locks it now', though the legal hold, which GetObject
+    // answered, keeps it; a hold sets no period, so the status stays.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the Object Lock retention of the newest dump ${KEY} ended at ${ENDED.toISOString()}; a legal hold keeps it only while it is on (it sets no period, and whoever has s3:PutObjectLegalHold can remove it), and versioning is off`,
+    );
+    expect(outcome?.description).not.toContain('nothing locks it now');
+  });
+
+  it('says nothing locks an S3 dump only when its legal hold was read off', () => {
+    const off = dumpsProtectionCheck.evaluate(
+      withEnded(s3Unversioned(), 'COMPLIANCE', { legal: false }),
+      LATER,
+    );
+    const unsent = dumpsProtectionCheck.evaluate(withEnded(s3Unversioned(), 'COMPLIANCE'), LATER);
+    expect(off?.status).toBe('FAILED');
+    expect(off?.description).toContain(
+      `ended at ${ENDED.toISOString()} and its legal hold is off, so nothing locks it now, and versioning is off`,
+    );
+    // Before, 'so nothing locks it now' with no legal hold status sent.
+    expect(unsent?.status).toBe('FAILED');
+    expect(unsent?.description).toContain(
+      `ended at ${ENDED.toISOString()} (S3 sent no legal hold status for it: it sends one only to s3:GetObjectLegalHold, and only for an object once held), and versioning is off`,
+    );
+  });
+
+  it('names a Cloud Storage hold on the newest dump whose retention ended, and still fails', () => {
+    const outcome = dumpsProtectionCheck.evaluate(
+      withEnded(gcsUnguarded(), 'Locked', { temporary: true, eventBased: false }),
+      LATER,
+    );
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `the object retention of the newest dump ${KEY} ended at ${ENDED.toISOString()}; a temporary hold keeps it only while it is set (it sets no period, and whoever may update the object can release it), and versioning is off`,
+    );
+  });
+
+  it('says what objects.list listed of the holds of a Cloud Storage dump whose retention ended', () => {
+    const none = dumpsProtectionCheck.evaluate(
+      withEnded(gcsUnguarded(), 'Locked', { temporary: false, eventBased: false }),
+      LATER,
+    );
+    const unsent = dumpsProtectionCheck.evaluate(withEnded(gcsUnguarded(), 'Locked'), LATER);
+    expect(none?.description).toContain(
+      `ended at ${ENDED.toISOString()} and it is under no object hold, so nothing locks it now, and versioning is off`,
+    );
+    expect(unsent?.description).toContain(
+      `ended at ${ENDED.toISOString()} (objects.list listed no hold on it), and versioning is off`,
+    );
+  });
+
+  it('fails an unguarded Cloud Storage bucket whose every dump is under a hold, naming the holds', () => {
+    // Prepare: no versioning, no retention policy, soft delete off; every listed dump under an
+    // event-based hold, as objects.list sends it.
+    const base = gcsUnguarded();
+    const objects = base.listing.state === 'read' ? base.listing.objects : [];
+    const fact: DumpFact = {
+      ...base,
+      listedHolds: new Map(objects.map((object) => [object.key, { eventBased: true }])),
+    };
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: a hold keeps a dump while set but is no retention period: never a pass.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `neither versioning nor any retention policy protects the dumps: a deleted or overwritten dump is gone; 35 listed dumps (the newest of them ${KEY}) are under an object hold, which keeps each only while it is set (it sets no period, and whoever may update the objects can release it)`,
+    );
   });
 });

@@ -1440,19 +1440,17 @@ describe('dumps.retention with checksums of dumps no longer listed, counted', ()
     // Assess
     expect(outcome?.status).toBe('FAILED');
     // Before, the gap was named between the two checksums, prod/certctl-2026-11-12.dump.sha256 and
-    // prod/certctl-2026-11-17.dump.sha256, as if they were dumps.
-    expect(outcome?.description).toContain(
-      'the series has a gap of at least 5 days between prod/certctl-2026-11-07.dump and prod/certctl-2026-11-23.dump (16 days apart; the objects between them, counted as dumps, leave 5 days), longer than twice the 24 h cadence',
+    // prod/certctl-2026-11-17.dump.sha256, as if they were dumps; later 'at least 5 days' with
+    // longestGapHours 120, the part the checksums leave, though the dumps are 16 days apart.
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: the series has a gap of 16 days between prod/certctl-2026-11-07.dump and prod/certctl-2026-11-23.dump, longer than twice the 24 h cadence; 11 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/certctl-2026-11-22.dump.sha256) are not counted as dumps; counted, the series has a gap of 5 days between prod/certctl-2026-11-12.dump.sha256 and prod/certctl-2026-11-17.dump.sha256, longer than twice the 24 h cadence.',
     );
-    expect(outcome?.observed).toMatchObject({ longestGapHours: 120 });
-    expect(outcome?.description).toContain(
-      'this counts as dumps 11 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/certctl-2026-11-22.dump.sha256), which may be none: without them the series is shorter or its gaps longer',
-    );
+    expect(outcome?.observed).toMatchObject({ longestGapHours: 384, dumpsListed: 20 });
   });
 });
 
 describe('dumps.retention with a checksum of a dump no longer listed beyond the listed dumps', () => {
-  it('does not fail a gap between the newest dump and a newer checksum, which may be no dump', () => {
+  it('fails the gap since the newest dump that a newer checksum, which may be no dump, splits but does not close', () => {
     // Prepare: a series started 10 days ago, each dump with its checksum; the newest listed dump is
     // 3 days older than the newest checksum, whose dumps (and their checksums but the last) are gone.
     const series = withChecksums(dailySeries(10));
@@ -1461,25 +1459,31 @@ describe('dumps.retention with a checksum of a dump no longer listed beyond the 
     );
     // Act
     const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
-    // Assess: before, FAILED 'a gap of 3 days between prod/certctl-2026-11-29.dump.sha256 and
-    // prod/certctl-2026-12-02.dump.sha256', a gap that exists only if the checksum is a dump.
-    expect(outcome?.status).not.toBe('FAILED');
-    expect(outcome?.description).not.toContain('between prod/certctl-2026-11-29.dump.sha256');
+    // Assess: first FAILED 'a gap of 3 days between prod/certctl-2026-11-29.dump.sha256 and
+    // prod/certctl-2026-12-02.dump.sha256', named by two checksums; then NOT_AVAILABLE 'whether
+    // prod/certctl-2026-12-02.dump.sha256 … is a dump', though no dump came for 3 days either way:
+    // 3.3 days up to this run if it is none, 3 days up to it if it is one.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: the series has a gap of 3.3 days since prod/certctl-2026-11-29.dump, its newest dump, up to this run, longer than twice the 24 h cadence; prod/certctl-2026-12-02.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, is not counted as a dump; counted, the series has a gap of 3 days between prod/certctl-2026-11-29.dump and prod/certctl-2026-12-02.dump.sha256, longer than twice the 24 h cadence.',
+    );
+    expect(outcome?.observed).toMatchObject({ coveredDays: 9.3, longestGapHours: 80.3, dumpsListed: 7 });
+    expect(outcome?.remediationText).toBe('Find why the dump job stopped (dumps.fresh) and run it now.');
   });
 
-  it('does not warn of a series still filling when only the newer checksum, which may be no dump, closes the gap since the newest dump', () => {
-    // Prepare: as above, the newest dump 3.3 days old and a checksum of a dump not listed 8 h old.
+  it('does not fail a series still filling whose newer checksum, which may be no dump, comes within twice the cadence', () => {
+    // Prepare: as above, but the newest listed dump 1 day before the newest checksum.
     const series = withChecksums(dailySeries(10));
     const objects = series.filter(
-      (object, index) => index < series.length - 6 || object.key === series.at(-1)?.key,
+      (object, index) => index < series.length - 2 || object.key === series.at(-1)?.key,
     );
     // Act
     const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
-    // Assess: it warned that the series 'covers the policy in about 21 more days', which holds only
-    // if the checksum is a dump; without it no dump came for 3.3 days.
-    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    // Assess: counted or not, the series is still filling (without it, 32 h since the newest dump).
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.observed).toMatchObject({ coveredDays: 9.3, longestGapHours: 32.3, dumpsListed: 9 });
     expect(outcome?.description).toContain(
-      'whether prod/certctl-2026-12-02.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, is a dump: without it, the series has a gap of 3.3 days since prod/certctl-2026-11-29.dump, its newest dump, up to this run, longer than twice the 24 h cadence',
+      'the series reaches back only 9.3 of 30 days, not counting prod/certctl-2026-12-02.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed;',
     );
   });
 });
@@ -1826,11 +1830,11 @@ describe('dumps.retention, what it says in branches first pinned by the mutation
   });
 
   it.each([
-    ['2 days into the gap', 13, 5],
-    ['a day before its end', 9, 6],
+    ['2 days into the gap', 13, 5, 'prod/gone.dump.sha256 and prod/certctl-2026-11-24.dump'],
+    ['a day before its end', 9, 6, 'prod/certctl-2026-11-17.dump and prod/gone.dump.sha256'],
   ])(
     'fails a gap one checksum splits but does not close (%s), naming the dumps at its ends',
-    (_, daysBefore, left) => {
+    (_, daysBefore, left, counted) => {
       // Prepare: the dumps of 6 days in the window are gone (7 days between the dumps around them);
       // a checksum of a dump not listed sits inside the gap.
       const objects = [
@@ -1839,11 +1843,13 @@ describe('dumps.retention, what it says in branches first pinned by the mutation
       ];
       // Act
       const outcome = evaluate(listed(objects));
-      // Assess: the longer part is named by the dumps around the whole gap, never by the checksum.
+      // Assess: the gap is the dumps' (7 days, named by them), whichever part is the longer; the
+      // part counting the checksum leaves is said after. Before, 'a gap of at least ${left} days'.
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toBe(
-        `s3://certctl-dumps/prod/: the series has a gap of at least ${left} days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-24.dump (7 days apart; the objects between them, counted as dumps, leave ${left} days), longer than twice the 24 h cadence; this counts as a dump prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, which may be none: without it the series is shorter or its gaps longer.`,
+        `s3://certctl-dumps/prod/: the series has a gap of 7 days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-24.dump, longer than twice the 24 h cadence; prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, is not counted as a dump; counted, the series has a gap of ${left} days between ${counted}, longer than twice the 24 h cadence.`,
       );
+      expect(outcome?.observed).toMatchObject({ longestGapHours: 168 });
     },
   );
 
@@ -1855,9 +1861,12 @@ describe('dumps.retention, what it says in branches first pinned by the mutation
     const outcome = evaluate(listed(objects));
     // Assess
     expect(outcome?.status).toBe('FAILED');
+    // Before, 'a gap of at least 3.3 days since prod/certctl-2026-11-27.dump' (longestGapHours
+    // 80): the part the checksum leaves, not the 5.3 days since the newest dump.
     expect(outcome?.description).toContain(
-      'the series has a gap of at least 3.3 days since prod/certctl-2026-11-27.dump, its newest dump, up to this run (5.3 days; the objects after it, counted as dumps, leave 3.3 days), longer than twice the 24 h cadence',
+      'the series has a gap of 5.3 days since prod/certctl-2026-11-27.dump, its newest dump, up to this run, longer than twice the 24 h cadence; prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, is not counted as a dump; counted, the series has a gap of 3.3 days since prod/gone.dump.sha256, its newest dump, up to this run, longer than twice the 24 h cadence.',
     );
+    expect(outcome?.observed).toMatchObject({ longestGapHours: 128.3 });
     expect(outcome?.remediationText).toBe('Find why the dump job stopped (dumps.fresh) and run it now.');
   });
 
@@ -2068,5 +2077,171 @@ describe('dumps.retention, what it says in branches first pinned by the mutation
     expect(outcome?.description).toBe(
       'gs://certctl-dumps/prod/: lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required. Could not read the listing (objects.list was denied).',
     );
+  });
+});
+
+describe('dumps.retention gives what the dumps alone prove beside checksums of dumps not listed', () => {
+  const DAY = 86_400_000;
+  const daysBeforeNewest = (days: number) => new Date(NEWEST_WRITTEN.getTime() - days * DAY);
+  /** A checksum whose dump is not listed, written at `when`. */
+  const orphan = (name: string, when: Date): DumpObject => ({
+    key: `prod/${name}.dump.sha256`,
+    size: 96,
+    lastModified: when,
+  });
+  /** A dump written at `when`. */
+  const dump = (name: string, when: Date): DumpObject => ({
+    key: `prod/${name}.dump`,
+    size: 6451,
+    lastModified: when,
+  });
+  const evaluate = (objects: DumpObject[], complete = true) =>
+    dumpsRetentionCheck.evaluate(
+      withSeries(sortOldestFirst(objects), {
+        listing: { state: 'read', objects: sortOldestFirst(objects), complete },
+      }),
+      settingsWith(),
+    );
+
+  it('gives the days the dumps cover, not those a checksum older than the first dump reaches, when the series is still filling', () => {
+    // Prepare: 10 daily dumps, and a checksum of a dump not listed written 20 days before the newest.
+    const outcome = evaluate([...dailySeries(10), orphan('gone', daysBeforeNewest(20))]);
+    // Assess: before, 'reaches back only 20.3 of 30 days', 'in about 10 more days', coveredDays
+    // 20.3 and dumpsListed 11: the checksum counted as a dump.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.observed).toMatchObject({ coveredDays: 9.3, longestGapHours: 24, dumpsListed: 10 });
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: lifecycle rule expire-dumps deletes them only after 35 days, but the series reaches back only 9.3 of 30 days, not counting prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed; it covers the policy in about 21 more days if nothing deletes older dumps.',
+    );
+  });
+
+  it('gives the gap between the dumps, not the part a checksum between them leaves, and says what counting it leaves', () => {
+    // Prepare: the dumps of 6 days in the window are gone (7 days between the dumps around them); a
+    // checksum of a dump not listed sits 2 days into the gap.
+    const outcome = evaluate([
+      ...dailySeries(35).filter((_, index) => index < 20 || index > 25),
+      orphan('gone', daysBeforeNewest(13)),
+    ]);
+    // Assess: before, longestGapHours 120 ('a gap of at least 5 days') and dumpsListed 30.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ longestGapHours: 168, coveredDays: 34.3, dumpsListed: 29 });
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/: the series has a gap of 7 days between prod/certctl-2026-11-17.dump and prod/certctl-2026-11-24.dump, longer than twice the 24 h cadence; prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, is not counted as a dump; counted, the series has a gap of 5 days between prod/gone.dump.sha256 and prod/certctl-2026-11-24.dump, longer than twice the 24 h cadence.',
+    );
+    expect(outcome?.remediationText).toBe(
+      'Find why the dump job skipped runs in that period (its logs and alarms).',
+    );
+  });
+
+  it('names the newest dump, not a newer checksum, when no dump was written in the window', () => {
+    // Prepare: 5 daily dumps, the newest 40 days old, and a checksum of a dump not listed 35 days old.
+    const dumps = [44, 43, 42, 41, 40].map((days) => dump(`d${days}`, daysBeforeNewest(days)));
+    const outcome = evaluate([...dumps, orphan('gone', daysBeforeNewest(35))]);
+    // Assess: before, 'the newest, prod/gone.dump.sha256, is 35.3 days old', coveredDays 44.3 of 6.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ coveredDays: 44.3, longestGapHours: null, dumpsListed: 5 });
+    expect(outcome?.description).toContain(
+      's3://certctl-dumps/prod/: no dump was written in the last 30 days: the newest, prod/d40.dump, is 40.3 days old; prod/gone.dump.sha256',
+    );
+  });
+
+  describe('a prefix that lists only checksums of dumps not listed', () => {
+    /** 5 daily checksums of dumps not listed, the newest `days` before the fixture's newest dump. */
+    const onlyChecksums = (days: number) =>
+      [4, 3, 2, 1, 0].map((back) => orphan(`gone-${back}`, daysBeforeNewest(days + back)));
+
+    it('fails when its newest object is older than twice the cadence, naming what was listed', () => {
+      // Act: the newest checksum 4 days old, the listing complete.
+      const outcome = evaluate(onlyChecksums(4));
+      // Assess: before, NOT_AVAILABLE 'whether 5 objects … are dumps: without them, the prefix holds
+      // no dump at all', though with them no dump came for 4 days: it fails either way.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ coveredDays: null, longestGapHours: null, dumpsListed: 0 });
+      expect(outcome?.description).toBe(
+        's3://certctl-dumps/prod/: no dump is listed under the prefix, only 5 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/gone-4.dump.sha256), which are not counted as dumps; counted, the series has a gap of 4.3 days since prod/gone-0.dump.sha256, its newest dump, up to this run, longer than twice the 24 h cadence.',
+      );
+      expect(outcome?.remediationText).toContain('Find why the dump job uploads no dump');
+    });
+
+    it('fails when a gap between them is longer than twice the cadence, the newest recent', () => {
+      // Act: one checksum 10 days old, one 8 h old.
+      const outcome = evaluate([orphan('old', daysBeforeNewest(10)), orphan('new', NEWEST_WRITTEN)]);
+      // Assess: before, NOT_AVAILABLE: the gap between two checksums was not measured.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'counted, the series has a gap of 10 days between prod/old.dump.sha256 and prod/new.dump.sha256, longer than twice the 24 h cadence.',
+      );
+    });
+
+    it('says the empty objects listed beside them', () => {
+      const empty = { key: 'prod/run.dump', size: 0, lastModified: daysBeforeNewest(5) };
+      const outcome = evaluate([...onlyChecksums(4), empty]);
+      // Assess: before, NOT_AVAILABLE 'without them, every object under the prefix (1) is empty'.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        's3://certctl-dumps/prod/: no dump is listed under the prefix: 1 object is empty, and 5 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/gone-4.dump.sha256) are not counted as dumps; counted,',
+      );
+    });
+
+    it('does not fail them when the listing stopped at its bound', () => {
+      const outcome = evaluate(onlyChecksums(4), false);
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain('the listing stopped at 5 objects');
+    });
+
+    it('does not fail them when they are recent and leave no long gap, as they may be dumps', () => {
+      const outcome = evaluate(onlyChecksums(0));
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toBe(
+        'Could not evaluate s3://certctl-dumps/prod/: could not read whether 5 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/gone-4.dump.sha256) are dumps: without them, the prefix holds no dump at all.',
+      );
+    });
+  });
+});
+
+describe('dumps.retention and Cloud Storage object holds', () => {
+  const gcsFact = (overrides: Partial<DumpFact> = {}): DumpFact =>
+    s3Fact({
+      resource: {
+        provider: 'gcp',
+        account: 'certctl-prod',
+        region: 'europe-west1',
+        type: 'GcpStorageBucket',
+        id: 'certctl-dumps/prod/',
+      },
+      location: { provider: 'gcp', bucket: 'certctl-dumps', prefix: 'prod/' },
+      retentionLock: { state: 'absent' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+      ...overrides,
+    });
+
+  it('still fails a short Delete rule whose dumps are all under a hold, saying the hold keeps them only while set', () => {
+    // Prepare: objects.list sent an event-based hold on every listed dump.
+    const base = gcsFact();
+    const objects = base.listing.state === 'read' ? base.listing.objects : [];
+    const fact: DumpFact = {
+      ...base,
+      listedHolds: new Map(objects.map((object) => [object.key, { eventBased: true }])),
+    };
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess: before, the rule 'deletes dumps after 7 days', said as if nothing kept them; lifecycle
+    // deletes no held object, but a hold is no retention period: the status stays.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required (it deletes none while an object hold is set on it, and 35 listed dumps, the newest of them ${objects.at(-1)?.key}, are under one, which keeps each only while it is set: a hold sets no period)`,
+    );
+  });
+
+  it('says nothing of holds when no listed dump is under one', () => {
+    const base = gcsFact();
+    const objects = base.listing.state === 'read' ? base.listing.objects : [];
+    const fact: DumpFact = {
+      ...base,
+      listedHolds: new Map(objects.map((object) => [object.key, { temporary: false, eventBased: false }])),
+    };
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).not.toContain('hold');
   });
 });

@@ -181,6 +181,12 @@ const bucketSchema = z.strictObject({
    */
   uploadRetention: retentionSchema.optional(),
   /**
+   * The Object Lock legal hold every object carries (PutObject's `x-amz-object-lock-legal-hold`, or
+   * PutObjectLegalHold since), on a bucket with Object Lock; GetObject and HeadObject answer it as
+   * `x-amz-object-lock-legal-hold`. Absent: never held, so S3 sends no such header.
+   */
+  legalHold: z.enum(['ON', 'OFF']).optional(),
+  /**
    * Every object's storage class, as a lifecycle transition leaves them. GLACIER and DEEP_ARCHIVE
    * objects are archived: GetObject answers 403 InvalidObjectState with the class until they are
    * restored (API_GetObject; the SDK's InvalidObjectState carries StorageClass), while HeadObject
@@ -750,6 +756,7 @@ export class S3Sim implements SimService {
       headers['x-amz-object-lock-mode'] = retention.mode;
       headers['x-amz-object-lock-retain-until-date'] = isoMs(new Date(written.getTime() + days * DAY_MS));
     }
+    if (bucket.objectLock && bucket.legalHold) headers['x-amz-object-lock-legal-hold'] = bucket.legalHold;
     if (
       !head &&
       (bucket.storageClass === 'GLACIER' || bucket.storageClass === 'DEEP_ARCHIVE' || accessTier)
