@@ -430,8 +430,9 @@ export function dumpRegions(locations: readonly AwsDumpLocation[]): string[] {
  *   adapter lists with that prefix); an empty prefix lists the whole bucket, so none is set;
  * - `s3:GetObject` on `bucket/prefix*` only (the ranged read of the newest dump's header, and the
  *   HeadObject of an archived one, which the same action authorizes: API_HeadObject), with
- *   `s3:GetObjectRetention`, without which those reads leave out the dump's own Object Lock mode
- *   and retain-until date (API_GetObject, API_HeadObject);
+ *   `s3:GetObjectRetention` and `s3:GetObjectLegalHold`, without which those reads leave out the
+ *   dump's own Object Lock mode and retain-until date and its legal hold (API_GetObject,
+ *   API_HeadObject: "only returned if the requester has the s3:GetObjectLegalHold permission");
  * - the six bucket-configuration reads on those buckets only;
  * - `kms:Decrypt` only through S3 in the buckets' regions and only for objects under those prefixes
  *   (the `aws:s3:arn` encryption context; the bucket's ARN when S3 Bucket Keys are on), because a
@@ -493,7 +494,7 @@ export function dumpsReadStatements(
     new PolicyStatement({
       sid: 'ReadDumpHeaders',
       effect: Effect.ALLOW,
-      actions: ['s3:GetObject', 's3:GetObjectRetention'],
+      actions: ['s3:GetObject', 's3:GetObjectLegalHold', 's3:GetObjectRetention'],
       resources: objectPatterns,
       conditions: withAccount(),
     }),

@@ -71,8 +71,13 @@ describe('audit-dumps job', () => {
     // Act
     const statements = roleStatements(own, DUMPS_ROLE);
     // Assess
-    // GetObject answers the dump's own Object Lock retention only with s3:GetObjectRetention.
-    expect(bySid(statements, 'ReadDumpHeaders')?.Action).toEqual(['s3:GetObject', 's3:GetObjectRetention']);
+    // GetObject answers the dump's own Object Lock retention only with s3:GetObjectRetention, and
+    // its legal hold only with s3:GetObjectLegalHold.
+    expect(bySid(statements, 'ReadDumpHeaders')?.Action).toEqual([
+      's3:GetObject',
+      's3:GetObjectLegalHold',
+      's3:GetObjectRetention',
+    ]);
     expect(bySid(statements, 'ReadDumpHeaders')?.Resource.map(flatten)).toEqual([
       'arn:<AWS::Partition>:s3:::certctl-dumps-dr/*',
       'arn:<AWS::Partition>:s3:::certctl-dumps/prod/*',

@@ -191,6 +191,8 @@ const NOT_SENT_GRANTS: Readonly<Record<string, string>> = {
     'S3 decrypts an SSE-KMS dump header for GetObject (kms:ViaService s3), Secrets Manager a secret value under a customer key (kms:ViaService secretsmanager)',
   's3:GetObjectRetention':
     "GetObject answers a dump's own Object Lock retention (x-amz-object-lock-*) only with it",
+  's3:GetObjectLegalHold':
+    "GetObject answers a dump's legal hold (x-amz-object-lock-legal-hold) only with it",
 };
 
 /** Actions granted to one Lambda's role that its code does not send, each with the reason. */

@@ -34,8 +34,10 @@ const REVIEWED_ACTIONS = new Set<string>([
   // decrypt through S3, describe the bucket's key (infra/permissions.ts dumpsReadStatements).
   's3:ListBucket',
   's3:GetObject',
-  // The header read answers the dump's own Object Lock retention only with this.
+  // The header read answers the dump's own Object Lock retention only with this, and its legal hold
+  // only with the next.
   's3:GetObjectRetention',
+  's3:GetObjectLegalHold',
   ...S3_BUCKET_SETTINGS_ACTIONS,
   's3:GetAccountPublicAccessBlock',
   'kms:Decrypt',
