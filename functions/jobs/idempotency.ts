@@ -38,6 +38,12 @@ export interface IdempotencyStore {
   readonly expiresAfterSeconds?: number;
   /** How long a duplicate waits for the first run to finish. */
   readonly waitForFirstMs: number;
+  /**
+   * When a duplicate stops waiting at the latest, however long `waitForFirstMs` is: a function's
+   * answer deadline (functions/core/snapshots-policy.ts functionWaitEndsBy), so a duplicate answers
+   * that the first run still goes on rather than be stopped waiting. Absent: `waitForFirstMs` alone.
+   */
+  readonly waitForFirstUntil?: Date;
   /** Interval at which a waiting duplicate looks again. */
   readonly pollMs?: number;
   /**
@@ -57,11 +63,13 @@ export interface IdempotencyStore {
   readonly onRecordError?: (error: unknown) => void;
 }
 
-/** The first run of a request did not finish while a duplicate waited for it. */
+/** The first run of a request did not finish while a duplicate waited for it (`waitedMs`). */
 export class DuplicateStillRunningError extends StillRunningElsewhereError {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly waitedMs: number;
+  constructor(message: string, waitedMs: number, options?: ErrorOptions) {
     super(message, options);
     this.name = 'DuplicateStillRunningError';
+    this.waitedMs = waitedMs;
   }
 }
 
@@ -95,19 +103,25 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
     keyPrefix: KEY_PREFIX,
   }) as (request: R) => Promise<T>;
   return async (request) => {
-    const deadline = Date.now() + store.waitForFirstMs;
+    const waitingSince = Date.now();
+    const deadline = Math.min(
+      waitingSince + store.waitForFirstMs,
+      store.waitForFirstUntil?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
     for (;;) {
       try {
         return await once(request);
       } catch (error) {
         if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
         if (Date.now() >= deadline) {
+          const waitedMs = Date.now() - waitingSince;
           throw new DuplicateStillRunningError(
-            `request ${request.requestId} is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+            `request ${request.requestId} is already running and did not finish within ${Math.round(waitedMs / 1000)} s; its result will be returned to a later re-send`,
+            waitedMs,
             { cause: error },
           );
         }
-        await sleepMs(store.pollMs ?? 1000);
+        await sleepMs(Math.max(0, Math.min(store.pollMs ?? 1000, deadline - Date.now())));
       }
     }
   };
