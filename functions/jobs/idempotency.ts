@@ -61,6 +61,27 @@ export interface IdempotencyStore {
   readonly longestRunMs: number;
   /** Told when a finished run's result could not be recorded ({@link runOncePerRequestId} returns it anyway). */
   readonly onRecordError?: (error: unknown) => void;
+  /**
+   * Told each time a duplicate finds the first run still going, before it looks again: so a caller
+   * that waits in front of someone (the CLI) says what it waits for, and for how long at most.
+   */
+  readonly onWaitForFirst?: (wait: FirstRunWait) => void;
+}
+
+/** A duplicate's wait for the first run of its request ({@link IdempotencyStore.onWaitForFirst}). */
+export interface FirstRunWait {
+  /** The key the request is remembered under. */
+  readonly requestId: string;
+  /**
+   * When the request was first accepted, as its record keeps it ({@link recordStartOf}): when the
+   * first run started, or for a run again after a remembered result, when that result's run did.
+   * Absent when unknown.
+   */
+  readonly firstAcceptedAt?: Date;
+  /** How long this duplicate has waited so far. */
+  readonly waitedMs: number;
+  /** The longest it waits in all (`waitForFirstMs`, or less to `waitForFirstUntil`). */
+  readonly atMostMs: number;
 }
 
 /** The first run of a request did not finish while a duplicate waited for it (`waitedMs`). */
@@ -108,6 +129,8 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
       waitingSince + store.waitForFirstMs,
       store.waitForFirstUntil?.getTime() ?? Number.POSITIVE_INFINITY,
     );
+    // Read once, when the duplicate first finds the first run going, and only for a caller told.
+    let firstAcceptedAt: Promise<Date | undefined> | undefined;
     for (;;) {
       try {
         return await once(request);
@@ -120,6 +143,16 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
             waitedMs,
             { cause: error },
           );
+        }
+        if (store.onWaitForFirst) {
+          firstAcceptedAt ??= recordStartOf(request.requestId, store);
+          const accepted = await firstAcceptedAt;
+          store.onWaitForFirst({
+            requestId: request.requestId,
+            ...(accepted ? { firstAcceptedAt: accepted } : {}),
+            waitedMs: Date.now() - waitingSince,
+            atMostMs: deadline - waitingSince,
+          });
         }
         await sleepMs(Math.max(0, Math.min(store.pollMs ?? 1000, deadline - Date.now())));
       }
