@@ -19,6 +19,7 @@ import type { Provider, ResourceType } from '../core/finding.ts';
 import type { ItemOutside } from '../core/keys-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
+import { waitEndingBy } from '../core/snapshots-policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
 import type { CheckNotRun, GateCoverage } from '../jobs/readiness.ts';
 import {
@@ -323,14 +324,9 @@ export interface CloudChatJobsDependencies {
   readonly now?: () => Date;
 }
 
-/** The policy whose snapshots stop waiting by `waitUntil`. */
+/** The policy whose snapshots stop waiting by `waitUntil` (functions/core/snapshots-policy.ts waitEndingBy). */
 function waitingUntil(policy: Policy, waitUntil: Date | undefined, now: Date): Policy {
-  if (!waitUntil) return policy;
-  const minutes = Math.max(0, (waitUntil.getTime() - now.getTime()) / 60_000);
-  return {
-    ...policy,
-    snapshots: { ...policy.snapshots, waitMinutes: Math.min(policy.snapshots.waitMinutes, minutes) },
-  };
+  return { ...policy, snapshots: waitEndingBy(policy.snapshots, now, waitUntil) };
 }
 
 const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], ResourceType>> = {

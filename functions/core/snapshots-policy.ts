@@ -29,6 +29,14 @@ export const SNAPSHOT_SETUP_BOUND_MS = 3 * 60_000;
  */
 export const SNAPSHOT_RECORDING_MARGIN_MS = 2 * 60_000;
 
+/**
+ * How long before a function would be stopped (the snapshot Lambda, the `snapshot` Cloud Function)
+ * its wait for snapshots ends, so it still records what it did and answers: a snapshot still
+ * creating then is reported as such (`DeadlineExceeded`, it may still complete), never lost with the
+ * function. A duplicate delivery stops waiting for the first as long before.
+ */
+export const SNAPSHOT_ANSWER_MARGIN_MS = 60_000;
+
 export const snapshotsPolicySchema = z
   .strictObject({
     waitMinutes: z.described(
@@ -225,10 +233,41 @@ export function snapshotRunBoundMs(snapshots: Pick<SnapshotsPolicy, 'waitMinutes
 }
 
 /**
- * The GCP `snapshot` function's timeout in seconds: the policy's wait for the backups and a minute to
- * answer, within Cloud Run functions' 60-minute limit for HTTP functions. The deployment sets it
- * (infra/gcp/plan.ts), and the function's claim on a request lasts as long (functions/handlers/gcp/snapshot.ts).
+ * The GCP `snapshot` function's timeout in seconds: as long as a run lasts ({@link snapshotRunBoundMs}:
+ * its set-up, the policy's wait for the backups and its recording), within Cloud Run functions'
+ * 60-minute limit for HTTP functions
+ * (https://cloud.google.com/functions/docs/configuring/timeout). The deployment sets it
+ * (infra/gcp/plan.ts), and the function's claim on a request lasts as long
+ * (functions/handlers/gcp/snapshot.ts). Where the limit cuts it (a wait over 55 minutes), the
+ * function's wait ends {@link SNAPSHOT_ANSWER_MARGIN_MS} before it would be stopped
+ * ({@link functionWaitEndsBy}).
  */
 export function snapshotFunctionTimeoutSeconds(snapshots: Pick<SnapshotsPolicy, 'waitMinutes'>): number {
-  return Math.min(3600, Math.ceil(snapshots.waitMinutes * 60) + 60);
+  return Math.min(3600, Math.ceil(snapshotRunBoundMs(snapshots) / 1000));
+}
+
+/**
+ * When the snapshot wait of a function invoked at `invokedAt` and stopped `runsForMs` later ends
+ * at the latest: {@link SNAPSHOT_ANSWER_MARGIN_MS} before it would be stopped (the snapshot Lambda's
+ * remaining time, the `snapshot` Cloud Function's timeout).
+ */
+export function functionWaitEndsBy(invokedAt: Date, runsForMs: number): Date {
+  return new Date(invokedAt.getTime() + runsForMs - SNAPSHOT_ANSWER_MARGIN_MS);
+}
+
+/**
+ * `snapshots` with a wait that starts at `now` and ends by `endsBy` at the latest: `waitMinutes`
+ * shortened to the time left, never below 0. Applied as the wait
+ * starts, so the time the run took to get there (its set-up, a duplicate's wait) is counted.
+ * Without `endsBy`, `snapshots` as they are.
+ */
+export function waitEndingBy(
+  snapshots: SnapshotsPolicy,
+  now: Date,
+  endsBy: Date | undefined,
+): SnapshotsPolicy {
+  if (endsBy === undefined) return snapshots;
+  const leftMinutes = Math.max(0, (endsBy.getTime() - now.getTime()) / 60_000);
+  if (!(leftMinutes < snapshots.waitMinutes)) return snapshots;
+  return { ...snapshots, waitMinutes: leftMinutes };
 }

@@ -38,6 +38,12 @@ export interface IdempotencyStore {
   readonly expiresAfterSeconds?: number;
   /** How long a duplicate waits for the first run to finish. */
   readonly waitForFirstMs: number;
+  /**
+   * When a duplicate stops waiting at the latest, however long `waitForFirstMs` is: a function's
+   * answer deadline (functions/core/snapshots-policy.ts functionWaitEndsBy), so a duplicate answers
+   * that the first run still goes on rather than be stopped waiting. Absent: `waitForFirstMs` alone.
+   */
+  readonly waitForFirstUntil?: Date;
   /** Interval at which a waiting duplicate looks again. */
   readonly pollMs?: number;
   /**
@@ -55,13 +61,36 @@ export interface IdempotencyStore {
   readonly longestRunMs: number;
   /** Told when a finished run's result could not be recorded ({@link runOncePerRequestId} returns it anyway). */
   readonly onRecordError?: (error: unknown) => void;
+  /**
+   * Told each time a duplicate finds the first run still going, before it looks again: so a caller
+   * that waits in front of someone (the CLI) says what it waits for, and for how long at most.
+   */
+  readonly onWaitForFirst?: (wait: FirstRunWait) => void;
 }
 
-/** The first run of a request did not finish while a duplicate waited for it. */
+/** A duplicate's wait for the first run of its request ({@link IdempotencyStore.onWaitForFirst}). */
+export interface FirstRunWait {
+  /** The key the request is remembered under. */
+  readonly requestId: string;
+  /**
+   * When the request was first accepted, as its record keeps it ({@link recordStartOf}): when the
+   * first run started, or for a run again after a remembered result, when that result's run did.
+   * Absent when unknown.
+   */
+  readonly firstAcceptedAt?: Date;
+  /** How long this duplicate has waited so far. */
+  readonly waitedMs: number;
+  /** The longest it waits in all (`waitForFirstMs`, or less to `waitForFirstUntil`). */
+  readonly atMostMs: number;
+}
+
+/** The first run of a request did not finish while a duplicate waited for it (`waitedMs`). */
 export class DuplicateStillRunningError extends StillRunningElsewhereError {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly waitedMs: number;
+  constructor(message: string, waitedMs: number, options?: ErrorOptions) {
     super(message, options);
     this.name = 'DuplicateStillRunningError';
+    this.waitedMs = waitedMs;
   }
 }
 
@@ -95,19 +124,37 @@ export function idempotentByRequestId<R extends { readonly requestId: string }, 
     keyPrefix: KEY_PREFIX,
   }) as (request: R) => Promise<T>;
   return async (request) => {
-    const deadline = Date.now() + store.waitForFirstMs;
+    const waitingSince = Date.now();
+    const deadline = Math.min(
+      waitingSince + store.waitForFirstMs,
+      store.waitForFirstUntil?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    // Read once, when the duplicate first finds the first run going, and only for a caller told.
+    let firstAcceptedAt: Promise<Date | undefined> | undefined;
     for (;;) {
       try {
         return await once(request);
       } catch (error) {
         if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
         if (Date.now() >= deadline) {
+          const waitedMs = Date.now() - waitingSince;
           throw new DuplicateStillRunningError(
-            `request ${request.requestId} is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+            `request ${request.requestId} is already running and did not finish within ${Math.round(waitedMs / 1000)} s; its result will be returned to a later re-send`,
+            waitedMs,
             { cause: error },
           );
         }
-        await sleepMs(store.pollMs ?? 1000);
+        if (store.onWaitForFirst) {
+          firstAcceptedAt ??= recordStartOf(request.requestId, store);
+          const accepted = await firstAcceptedAt;
+          store.onWaitForFirst({
+            requestId: request.requestId,
+            ...(accepted ? { firstAcceptedAt: accepted } : {}),
+            waitedMs: Date.now() - waitingSince,
+            atMostMs: deadline - waitingSince,
+          });
+        }
+        await sleepMs(Math.max(0, Math.min(store.pollMs ?? 1000, deadline - Date.now())));
       }
     }
   };

@@ -26,6 +26,7 @@ import {
 } from '../actions/snapshot/model.ts';
 import { takeSnapshots } from '../actions/snapshot/run.ts';
 import { describeError, StillRunningElsewhereError } from '../core/errors.ts';
+import { waitEndingBy } from '../core/snapshots-policy.ts';
 import { HOUR_MS } from '../core/time.ts';
 import {
   resolveSnapshotTargets,
@@ -163,7 +164,9 @@ export async function runMaintenanceJob(
           const startedAt = now().toISOString();
           // `asked` carries the snapshots an earlier run of the request waited for (`waitedFor`).
           const results = await takeSnapshots(asked, [event.target], {
-            policy: deps.policy.snapshots,
+            // Ends by the function's answer deadline, counted from here: after the scan and any
+            // wait for an overlapping scan's run of the event.
+            policy: waitEndingBy(deps.policy.snapshots, now(), deps.waitEndsBy),
             backendFor,
             keyReader,
             now,

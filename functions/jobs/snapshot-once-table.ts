@@ -61,7 +61,8 @@ export function idempotentSnapshotJob(
           if (earlier === undefined || !(error instanceof DuplicateStillRunningError)) throw error;
           // The retry key is a digest: name the request the operator sent, and why it runs again.
           throw new DuplicateStillRunningError(
-            `request ${request.requestId}, asked again after ${askedAgainAfter(earlier)}, is already running and did not finish within ${Math.round(store.waitForFirstMs / 1000)} s; its result will be returned to a later re-send`,
+            `request ${request.requestId}, asked again after ${askedAgainAfter(earlier)}, is already running and did not finish within ${Math.round(error.waitedMs / 1000)} s; its result will be returned to a later re-send`,
+            error.waitedMs,
             { cause: error },
           );
         });

@@ -45,7 +45,7 @@ import { describeError, eachOrAllFail, errorCode, InputError, isTransient } from
 import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../core/invisible.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
-import { SNAPSHOT_SETUP_BOUND_MS, type SnapshotsPolicy } from '../core/snapshots-policy.ts';
+import { SNAPSHOT_SETUP_BOUND_MS, type SnapshotsPolicy, waitEndingBy } from '../core/snapshots-policy.ts';
 import { locateIdentifier, namesOf } from '../core/targets.ts';
 import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, hoursAgainstLimit } from '../core/time.ts';
 import * as z from '../core/zod.ts';
@@ -76,6 +76,13 @@ export interface SnapshotJobDependencies {
    * (functions/actions/snapshot/run.ts `firstAcceptedAt`). Absent: when this run started.
    */
   readonly firstAcceptedAt?: Date;
+  /**
+   * When the wait for the snapshots ends at the latest, whatever `snapshots.waitMinutes` says: a
+   * function's answer deadline (functions/core/snapshots-policy.ts functionWaitEndsBy), or chat's.
+   * Counted when the wait starts, so the time it took to get there is not waited again. Absent:
+   * `waitMinutes` alone.
+   */
+  readonly waitEndsBy?: Date;
 }
 
 /** The targets a request covers, and what kept some from being found. */
@@ -437,7 +444,11 @@ export async function runSnapshotJob(
   }
   deps.logger?.info('snapshot request', { requestId: request.requestId, targets: targets.length });
   const results = await takeSnapshots(request, targets, {
-    policy: waitLeftAfterSetUp(deps.policy.snapshots, now().getTime() - Date.parse(startedAt)),
+    policy: waitEndingBy(
+      waitLeftAfterSetUp(deps.policy.snapshots, now().getTime() - Date.parse(startedAt)),
+      now(),
+      deps.waitEndsBy,
+    ),
     backendFor: snapshotBackendFor(deps.clouds),
     keyReader: snapshotKeyReader(deps.clouds),
     manualSnapshots,

@@ -1380,9 +1380,9 @@ export function revokeSnapshotFunctionAccess(policy: Policy, member: string, pro
 }
 
 /**
- * The `snapshot` function's timeout in seconds: the policy's wait for the backups and a minute to
- * answer, within the 60 minutes an HTTP function may run (functions/core/snapshots-policy.ts, where
- * the function reads it too).
+ * The `snapshot` function's timeout in seconds: as long as a run lasts (its set-up, the policy's wait
+ * for the backups and its recording), within the 60 minutes an HTTP function may run
+ * (functions/core/snapshots-policy.ts, where the function reads it too, to end its wait in time).
  */
 export function snapshotFunctionTimeoutSeconds(policy: Policy): number {
   return functionTimeoutSeconds(policy.snapshots);

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { waitText } from '../../functions/actions/snapshot/model.ts';
 import { LEDGER_PREFIX } from '../../functions/aws/ledger-location.ts';
 import { allChecks } from '../../functions/checks/index.ts';
 import { COMMANDS, README_HELP } from '../../functions/cli/cli.ts';
@@ -11,6 +12,12 @@ import { renderCheckCatalog, renderPolicyReference, withHelp } from '../../funct
 import { severityFor } from '../../functions/core/check.ts';
 import { SEVERITIES } from '../../functions/core/finding.ts';
 import { type PolicyInput, parsePolicy } from '../../functions/core/policy.ts';
+import {
+  SNAPSHOT_ANSWER_MARGIN_MS,
+  SNAPSHOT_RECORDING_MARGIN_MS,
+  SNAPSHOT_SETUP_BOUND_MS,
+  snapshotFunctionTimeoutSeconds,
+} from '../../functions/core/snapshots-policy.ts';
 import { CLOUD_SQL_ENDPOINT_ENV } from '../../functions/gcp/clients.ts';
 import * as gcpPlan from '../../infra/gcp/plan.ts';
 import {
@@ -367,6 +374,41 @@ describe('generated docs', () => {
     expect(/\d+ CloudWatch alarms are [^;]*;/.exec(readme)?.[0]).toBe(
       `${deployed} CloudWatch alarms are ${cost} (4 more for each of audit-dumps, audit-keys and ChatOps);`,
     );
+  });
+
+  it('states the figures of a snapshot run, its set-up and recording bounds, the answer margin and the GCP timeout, as the constants give them', async () => {
+    // Prepare
+    const readme = (await readFile('README.md', 'utf8')).replace(/\s+/g, ' ');
+    const deploy = (await readFile('docs/deploy.md', 'utf8')).replace(/\s+/g, ' ');
+    const minutes = (ms: number) => (ms === 60_000 ? 'a minute' : waitText(ms / 60_000));
+
+    // Act: every figure the docs give for the set-up and the recording of a run.
+    const setUps = [...`${readme} ${deploy}`.matchAll(/(\S+ \S+) to find its targets/g)].map((m) => m[1]);
+    const recordings = [...`${readme} ${deploy}`.matchAll(/ and (\S+ \S+) to record/g)].map((m) => m[1]);
+
+    // Assess: each is the constant's (the CLI help, in README.md's help block too, takes them from it).
+    expect(setUps.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(setUps)).toEqual(new Set([waitText(SNAPSHOT_SETUP_BOUND_MS / 60_000)]));
+    expect(recordings.length).toBe(setUps.length);
+    expect(new Set(recordings)).toEqual(new Set([waitText(SNAPSHOT_RECORDING_MARGIN_MS / 60_000)]));
+    // The functions stop waiting the answer margin before they would be stopped.
+    const margin = minutes(SNAPSHOT_ANSWER_MARGIN_MS);
+    expect(deploy).toContain(`The function stops waiting ${margin} before Lambda would stop it`);
+    expect(deploy).toContain(`stops ${margin} before Lambda would stop it: it then answers`);
+    expect(readme).toContain(`re-send stops waiting ${margin} before Lambda would stop it`);
+    expect(deploy).toContain(
+      `Its wait ends ${margin} before the function would be stopped at the latest (with the default 60-minute wait, ${waitText(
+        (snapshotFunctionTimeoutSeconds({ waitMinutes: 60 }) * 1000 - SNAPSHOT_ANSWER_MARGIN_MS) / 60_000,
+      )} after the call)`,
+    );
+    // The longest wait whose scan the Cloud Scheduler job still retries: its function ends within
+    // the 30-minute attempt deadline, less the 30 s the job gives it over the function's timeout.
+    const retried =
+      /`snapshots\.waitMinutes` above ([\d.]+), the function's timeout being the wait and (\S+ \S+)\)/.exec(
+        deploy,
+      );
+    expect(snapshotFunctionTimeoutSeconds({ waitMinutes: Number(retried?.[1]) }) + 30).toBe(1800);
+    expect(retried?.[2]).toBe(waitText((SNAPSHOT_SETUP_BOUND_MS + SNAPSHOT_RECORDING_MARGIN_MS) / 60_000));
   });
 
   it('names every stack output by the key CloudFormation gives it, and only outputs that exist', async () => {

@@ -432,7 +432,7 @@ describe('planGcpDeployment', () => {
   });
 
   it('does not retry the snapshot scan when the function may outlive the 30-minute attempt deadline', () => {
-    // Prepare: a wait of 40 minutes, so the function runs up to 41 minutes.
+    // Prepare: a wait of 40 minutes, so the function runs up to 45 minutes.
     const policy = parsePolicy({ ...POLICY_INPUT, snapshots: { waitMinutes: 40 } });
 
     // Act
@@ -1974,7 +1974,7 @@ describe('planGcpDeployment: the snapshot function', () => {
       .filter((argv) => argv.includes('add-iam-policy-binding') && argv.includes(member))
       .map((argv) => [argv.slice(0, 4).join(' '), argv.find((a) => a.startsWith('--role='))].join(' '));
 
-  it('deploys certctl-snapshot from its own bundle, HTTP and authenticated, as its own account, for the policy wait and a minute', () => {
+  it('deploys certctl-snapshot from its own bundle, HTTP and authenticated, as its own account, for as long as a run of the policy wait can last', () => {
     // Act
     const steps = plan(parsePolicy({ ...POLICY_INPUT, snapshots: { waitMinutes: 20 } }));
     const deploy = commandStartingWith(steps, 'gcloud', 'functions', 'deploy', 'certctl-snapshot');
@@ -1994,7 +1994,7 @@ describe('planGcpDeployment: the snapshot function', () => {
         '--trigger-http',
         '--no-allow-unauthenticated',
         `--service-account=${SNAPSHOT_SA}`,
-        '--timeout=1260s',
+        '--timeout=1500s',
       ]),
     );
     // Called on request, and by its own scheduler job, which runs the maintenance scan as the invoker.
@@ -2007,7 +2007,7 @@ describe('planGcpDeployment: the snapshot function', () => {
         '--description=certctl-backup-guard snapshot (rate(6 hours))',
         '--message-body={"action":"maintenance"}',
         `--oidc-service-account-email=${INVOKER_SA}`,
-        '--attempt-deadline=1290s',
+        '--attempt-deadline=1530s',
       ]),
     );
     expect(

@@ -161,6 +161,42 @@ describe('snapshotExitCode', () => {
     expect(lasted).toBeLessThanOrEqual(snapshotRunBoundMs(policy.snapshots) - SNAPSHOT_RECORDING_MARGIN_MS);
   });
 
+  it('ends its wait by waitEndsBy, counting the time its set-up took, when a function must answer by then', async () => {
+    // Prepare: a function that must answer 10 minutes after the run starts; finding the targets takes
+    // 2 minutes (within the set-up bound); the snapshot never leaves `creating`; waitMinutes 60.
+    let clock = 0;
+    const backend = fakeBackend();
+    const cloud: SnapshotCloud = {
+      ...cloudOf(backend),
+      targets: async () => {
+        clock += 2 * 60_000;
+        return { targets: [TARGET], problems: [] };
+      },
+    };
+    const policy = parsePolicy({ snapshots: { waitMinutes: 60 } });
+
+    // Act
+    const result = await runSnapshotJob(
+      { requestId: 'CHG-2C', reason: 'CA rotation', requestedBy: 'alice', wait: true },
+      {
+        policy,
+        clouds: [cloud],
+        waitEndsBy: new Date(10 * 60_000),
+        now: () => new Date(clock),
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      },
+    );
+
+    // Assess: the wait is the 8 minutes left once the targets were found, and says so.
+    expect(result.results.map((entry) => [entry.outcome, entry.error?.code])).toEqual([
+      ['creating', 'DeadlineExceeded'],
+    ]);
+    expect(result.results[0]?.error?.message).toContain('at the deadline, 8 minutes after');
+    expect(Date.parse(result.finishedAt)).toBe(10 * 60_000);
+  });
+
   it('exits 0 for a snapshot created without waiting (--no-wait)', () => {
     expect(
       snapshotExitCode({

@@ -355,10 +355,10 @@ export function pollDelay(
 
 /**
  * How long a run waited before its deadline, in words: `1 minute`, `30 minutes`, `13 min 52 s`,
- * `6 s`. The wait is `snapshots.waitMinutes`, shortened by chat and the snapshot Lambda to the time
- * the function has left (functions/chatops/job-actions.ts waitingUntil, functions/handlers/aws/
- * snapshot.ts lambdaSnapshotPolicy) and by a set-up slower than its bound (functions/jobs/
- * snapshot.ts waitLeftAfterSetUp), which is a fraction of a minute that no one should read as
+ * `6 s`. The wait is `snapshots.waitMinutes`, shortened by chat and the snapshot functions to the
+ * time the function has left (functions/core/snapshots-policy.ts waitEndingBy) and by a set-up
+ * slower than its bound (functions/jobs/snapshot.ts waitLeftAfterSetUp), which is a fraction of a
+ * minute that no one should read as
  * `13.872383333333334`.
  */
 export function waitText(waitMinutes: number): string {

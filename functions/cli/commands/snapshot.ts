@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
   MAX_SNAPSHOT_ATTEMPTS,
+  pollDelay,
   RATE_LIMIT_OR_QUOTA_EXPLANATION,
   SNAPSHOT_REQUEST_LIMITS,
   waitText,
@@ -20,8 +21,10 @@ import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../../c
 import {
   SNAPSHOT_RECORDING_MARGIN_MS,
   SNAPSHOT_SETUP_BOUND_MS,
+  type SnapshotsPolicy,
   snapshotRunBoundMs,
 } from '../../core/snapshots-policy.ts';
+import type { FirstRunWait } from '../../jobs/idempotency.ts';
 import {
   runSnapshotJob,
   type SnapshotJobDependencies,
@@ -95,6 +98,39 @@ function snapshotProgress(
       }
     },
     stop: () => clearInterval(timer),
+  };
+}
+
+/**
+ * What a re-sent request says on stderr while it waits for the other run of the same request
+ * (functions/jobs/idempotency.ts onWaitForFirst): once when it starts waiting, when that request was
+ * accepted and how long it waits at most, then again as it goes on, spaced as a poll of the
+ * snapshots is (`snapshots.pollInitialSeconds` growing to `pollMaxSeconds`), as prune says its waits.
+ */
+export function firstRunWaitPrinter(
+  requestId: string,
+  snapshots: Pick<SnapshotsPolicy, 'pollInitialSeconds' | 'pollMaxSeconds'>,
+  write: (line: string) => void,
+): (wait: FirstRunWait) => void {
+  let nextLineAtMs: number | undefined;
+  const id = visibleLine(requestId);
+  return (wait) => {
+    const atMost = waitText(wait.atMostMs / 60_000);
+    if (nextLineAtMs === undefined) {
+      const accepted = wait.firstAcceptedAt
+        ? ` (accepted at ${wait.firstAcceptedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')})`
+        : '';
+      write(
+        `${id}: the same request is already being run by another run${accepted}; waiting for its result instead of running it twice, at most ${atMost}\n`,
+      );
+    } else if (wait.waitedMs >= nextLineAtMs) {
+      write(
+        `${id}: still waiting for the other run of this request (${waitText(wait.waitedMs / 60_000)} of at most ${atMost})\n`,
+      );
+    } else {
+      return;
+    }
+    nextLineAtMs = wait.waitedMs + pollDelay(wait.waitedMs, snapshots);
   };
 }
 
@@ -261,6 +297,11 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
               client: dynamo,
               waitForFirstMs: longestRunMs,
               longestRunMs,
+              ...(values.quiet === true
+                ? {}
+                : {
+                    onWaitForFirst: firstRunWaitPrinter(request.requestId, policy.snapshots, io.stderr),
+                  }),
               onRecordError: (error) =>
                 io.stderr(
                   `backup-guard: warning: the snapshot result was not recorded in the idempotency table (${visibleLine(describeError(error))}); a repeat of this request once this run's claim expires, ${waitText(longestRunMs / 60_000)} after it started, runs it again, adopting these snapshots\n`,
@@ -333,7 +374,8 @@ export const snapshotCommand: CliCommand = {
 the login name), request-id and expires-at (snapshots.expiryDays); Cloud SQL backups carry the same
 in their description. With snapshots.idempotencyTable set, a request id is remembered in DynamoDB
 and a re-sent request returns
-the first result, also while the first is still running (it waits for it: a run's claim on the
+the first result, also while the first is still running (it waits for it, saying so on stderr, when
+the request was accepted and how long it waits at most, then again as it waits: a run's claim on the
 request holds as long as a run can last, ${waitText(SNAPSHOT_SETUP_BOUND_MS / 60_000)} to find its targets (a slower search
 shortens the wait), snapshots.waitMinutes and ${waitText(SNAPSHOT_RECORDING_MARGIN_MS / 60_000)} to record; a run that was
 stopped holds re-sends off until its claim lapses, then one runs), unless a later run could still deliver

@@ -17,13 +17,22 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
+import { emptyCounts } from '../../actions/snapshot/model.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import type { Policy } from '../../core/policy.ts';
-import { snapshotRunBoundMs } from '../../core/snapshots-policy.ts';
+import {
+  functionWaitEndsBy,
+  SNAPSHOT_ANSWER_MARGIN_MS,
+  snapshotRunBoundMs,
+} from '../../core/snapshots-policy.ts';
 import * as z from '../../core/zod.ts';
-import { type IdempotencyStore, idempotencyTableName } from '../../jobs/idempotency.ts';
+import {
+  DuplicateStillRunningError,
+  type IdempotencyStore,
+  idempotencyTableName,
+} from '../../jobs/idempotency.ts';
 import {
   type MaintenanceJobResult,
   maintenanceSnapshotsFailed,
@@ -64,37 +73,35 @@ export interface SnapshotHandlerDependencies extends AwsFunctionDependencies {
   readonly remainingTimeMs?: () => number;
 }
 
-/** How long before the function would be stopped the job stops waiting, so it can still answer. */
-export const ANSWER_MARGIN_MS = 60_000;
-
 /**
  * The policy this Lambda runs with: databases of its own account only (member roles are
- * read-only, and the role's snapshot grants name this account), and a wait that ends
- * {@link ANSWER_MARGIN_MS} before the function would be stopped, so targets still creating are
- * reported as such instead of the whole answer being lost.
+ * read-only, and the role's snapshot grants name this account).
  */
-export function lambdaSnapshotPolicy(policy: Policy, remainingMs: number | undefined): Policy {
-  const room =
-    remainingMs === undefined ? Number.POSITIVE_INFINITY : (remainingMs - ANSWER_MARGIN_MS) / 60_000;
-  return {
-    ...policy,
-    aws: { ...policy.aws, accounts: [] },
-    snapshots: {
-      ...policy.snapshots,
-      waitMinutes: Math.max(0, Math.min(policy.snapshots.waitMinutes, room)),
-    },
-  };
+export function lambdaSnapshotPolicy(policy: Policy): Policy {
+  return { ...policy, aws: { ...policy.aws, accounts: [] } };
 }
 
-/** The job's dependencies for one invocation. */
-function jobDependencies(deps: SnapshotHandlerDependencies) {
-  const policy = lambdaSnapshotPolicy(deps.policy, deps.remainingTimeMs?.());
+/**
+ * When this invocation stops waiting, for its snapshots and for an earlier delivery of its request:
+ * {@link SNAPSHOT_ANSWER_MARGIN_MS} before Lambda would stop it, so targets still creating, or a
+ * request an earlier delivery still runs, are answered as such instead of the whole answer being
+ * lost. None without a remaining time to read.
+ */
+function answerDeadline(deps: SnapshotHandlerDependencies): Date | undefined {
+  const remainingMs = deps.remainingTimeMs?.();
+  return remainingMs === undefined ? undefined : functionWaitEndsBy(new Date(), remainingMs);
+}
+
+/** The job's dependencies for one invocation, its wait ending by `waitEndsBy`. */
+function jobDependencies(deps: SnapshotHandlerDependencies, waitEndsBy: Date | undefined) {
+  const policy = lambdaSnapshotPolicy(deps.policy);
   return {
     policy,
     clouds: [awsSnapshotCloud({ policy, factory: deps.factory, homeRegion: deps.homeRegion })],
     logger: deps.logger,
     // Each snapshot taken is recorded in the idempotency table: prune deletes only what a record names.
     runRecords: dynamoRunRecords(deps.dynamo, deps.tableName),
+    ...(waitEndsBy ? { waitEndsBy } : {}),
   };
 }
 
@@ -116,14 +123,15 @@ export async function snapshotOrMaintenance(
   deps: SnapshotHandlerDependencies,
 ): Promise<SnapshotJobResult | MaintenanceJobResult> {
   if (!isMaintenanceTrigger(event)) return snapshotLambda(event, deps);
-  const job = jobDependencies(deps);
+  const waitEndsBy = answerDeadline(deps);
+  const job = jobDependencies(deps, waitEndsBy);
   // Each maintenance event's request runs once on the idempotency table, as a chat request does:
   // a scan that waited for another request's snapshot is replayed, never followed by a snapshot of
   // its own. Unattended: replayed only while delivered, anything else run again by the next scan
   // (functions/jobs/snapshot-once.ts). Its replay is not judged against readinessMaxAgeHours: the
   // horizon may be longer, and a scan that adopts its own earlier snapshot by name does not judge it either.
   const result = await runMaintenanceJob(job, (run) =>
-    idempotentSnapshotJob(run, requestStore(deps), {
+    idempotentSnapshotJob(run, requestStore(deps, waitEndsBy), {
       retentionDays: deps.policy.snapshots.expiryDays,
       clouds: job.clouds,
       selection: deps.policy.targets,
@@ -140,12 +148,17 @@ export async function snapshotOrMaintenance(
   return result;
 }
 
-/** Where this function remembers requests: the deployment's idempotency table. */
-function requestStore(deps: SnapshotHandlerDependencies): IdempotencyStore {
+/**
+ * Where this function remembers requests: the deployment's idempotency table. A duplicate waits for
+ * the first run's result at most `waitMinutes`, and never past `answerBy` (the invocation's answer
+ * deadline): `waitMinutes` (default 60) outlasts the function (15 minutes).
+ */
+function requestStore(deps: SnapshotHandlerDependencies, answerBy: Date | undefined): IdempotencyStore {
   return {
     tableName: deps.tableName,
     client: deps.dynamo,
     waitForFirstMs: deps.policy.snapshots.waitMinutes * 60_000,
+    ...(answerBy ? { waitForFirstUntil: answerBy } : {}),
     // The claim holds for the invocation's remaining time; only where there is none, as long as a run lasts.
     ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
     longestRunMs: snapshotRunBoundMs(deps.policy.snapshots),
@@ -162,12 +175,13 @@ export async function snapshotLambda(
   deps: SnapshotHandlerDependencies,
 ): Promise<SnapshotJobResult> {
   const request = parseSnapshotEvent(event);
-  const job = jobDependencies(deps);
+  const waitEndsBy = answerDeadline(deps);
+  const job = jobDependencies(deps, waitEndsBy);
   const run = idempotentSnapshotJob(
     // The request's first acceptance, from its idempotency record: the snapshots of it a re-run
     // adopts are recorded only when the cloud made them no earlier.
     (r: SnapshotRequest, accepted) => runSnapshotJob(r, { ...job, ...accepted }),
-    requestStore(deps),
+    requestStore(deps, waitEndsBy),
     // A replayed result's snapshots are judged for age and read again (functions/jobs/snapshot-once.ts).
     {
       readinessMaxAgeHours: deps.policy.snapshots.readinessMaxAgeHours,
@@ -176,7 +190,15 @@ export async function snapshotLambda(
       selection: deps.policy.targets,
     },
   );
-  const result = await run(request);
+  const startedAt = new Date();
+  let result: SnapshotJobResult;
+  try {
+    result = await run(request);
+  } catch (error) {
+    if (!(error instanceof DuplicateStillRunningError)) throw error;
+    result = stillRunningAnswer(request, startedAt, error);
+    deps.logger.warn('snapshot request still run by an earlier delivery', { requestId: request.requestId });
+  }
   deps.metrics.addMetric('SnapshotsAvailable', MetricUnit.Count, result.counts.available);
   deps.metrics.addMetric('SnapshotsFailed', MetricUnit.Count, snapshotsNotDelivered(result.results));
   deps.logger.info('snapshot request finished', {
@@ -185,6 +207,31 @@ export async function snapshotLambda(
     problems: result.problems,
   });
   return result;
+}
+
+/**
+ * The answer of a delivery whose request an earlier delivery still runs past this one's answer
+ * deadline: nothing was run for it, and the earlier delivery answers with the snapshots (its return
+ * value and log line). Not a failure of the request (`SnapshotsFailed` counts none of it: the earlier
+ * delivery counts its targets), and not thrown, so Lambda does not deliver it yet again.
+ */
+function stillRunningAnswer(
+  request: SnapshotRequest,
+  startedAt: Date,
+  error: DuplicateStillRunningError,
+): SnapshotJobResult {
+  return {
+    requestId: request.requestId,
+    requestedTargets: request.targets && request.targets.length > 0 ? [...request.targets] : null,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    results: [],
+    counts: emptyCounts(),
+    problems: [
+      `request ${request.requestId} is already running (an earlier delivery of it) and did not finish within the ${Math.round(error.waitedMs / 1000)} s this delivery could wait before Lambda would stop it; nothing was run for this delivery: the earlier delivery answers with its snapshots (its result, log line "snapshot request finished"), and the same request sent again once it has finished returns that result`,
+    ],
+    unread: [],
+  };
 }
 
 /**

@@ -33,7 +33,7 @@ import {
 } from '../../core/errors.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { withFieldGuesses } from '../../core/schema-fields.ts';
-import { snapshotFunctionTimeoutSeconds } from '../../core/snapshots-policy.ts';
+import { functionWaitEndsBy, snapshotFunctionTimeoutSeconds } from '../../core/snapshots-policy.ts';
 import * as z from '../../core/zod.ts';
 import { CHAT_RECORDS_BUCKET_ENV } from '../../gcp/chat-environment.ts';
 import { snapshotRecordsOf } from '../../gcp/chat-records.ts';
@@ -51,6 +51,7 @@ import { runReadinessJob } from '../../jobs/readiness.ts';
 import {
   checkSnapshotRequest,
   runSnapshotJob,
+  type SnapshotJobDependencies,
   type SnapshotRequest,
   snapshotExitCode,
   snapshotRequestFields,
@@ -117,6 +118,10 @@ export interface SnapshotFunctionDependencies {
    * is recorded, and prune keeps them.
    */
   readonly runRecords?: SnapshotRunRecordStore;
+  /** The clock the jobs read (tests); the system's otherwise. */
+  readonly now?: () => Date;
+  /** How the jobs wait between polls (tests); a timer otherwise. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** A request whose earlier delivery still runs (or died before its claim lapsed): nothing was run for this one. */
@@ -177,6 +182,13 @@ function rememberedOn(
 /** Run one request; the HTTP status is 200 when the job ran (its result says how each target went). */
 export async function snapshotFunction(request: SnapshotFunctionRequest, deps: SnapshotFunctionDependencies) {
   const cloud = gcpSnapshotCloud({ policy: deps.policy, clients: deps.gcp });
+  // Cloud Run stops the function at its timeout, which the deployment sets from the same policy (a
+  // wait of 60 minutes reaches the 60-minute limit): the wait ends a margin before, so a backup still
+  // running then is answered as such, never left half done with no answer.
+  const waitEndsBy = functionWaitEndsBy(
+    (deps.now ?? (() => new Date()))(),
+    snapshotFunctionTimeoutSeconds(deps.policy.snapshots) * 1000,
+  );
   if (request.action === 'readiness') {
     return runReadinessJob(
       { providers: ['gcp'] },
@@ -191,7 +203,7 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
   if (request.action === 'maintenance') {
     // Replays are not judged against readinessMaxAgeHours, as on AWS (functions/handlers/aws/snapshot.ts).
     const result = await runMaintenanceJob(
-      { policy: deps.policy, clouds: [cloud], logger, ...runRecordsOf(deps) },
+      { policy: deps.policy, clouds: [cloud], logger, waitEndsBy, ...jobSettingsOf(deps) },
       deps.records ? rememberedOn(deps.records, deps.policy, [cloud], { unattended: true }) : undefined,
     );
     // A snapshot a maintenance is due without: an ERROR entry (what alerting filters on), with the
@@ -214,7 +226,8 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
       policy: deps.policy,
       clouds: [cloud],
       logger,
-      ...runRecordsOf(deps),
+      waitEndsBy,
+      ...jobSettingsOf(deps),
       ...accepted,
     });
   // A replayed result's snapshots are judged for age, as the snapshot Lambda's are.
@@ -227,9 +240,15 @@ export async function snapshotFunction(request: SnapshotFunctionRequest, deps: S
   return { ...result, exitCode: snapshotExitCode(result) };
 }
 
-/** The jobs' run record store, when the function has one. */
-function runRecordsOf(deps: SnapshotFunctionDependencies): { runRecords?: SnapshotRunRecordStore } {
-  return deps.runRecords ? { runRecords: deps.runRecords } : {};
+/** The jobs' run record store and clock, when the function has them. */
+function jobSettingsOf(
+  deps: SnapshotFunctionDependencies,
+): Pick<SnapshotJobDependencies, 'runRecords' | 'now' | 'sleep'> {
+  return {
+    ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  };
 }
 
 let dependencies: SnapshotFunctionDependencies | undefined;

@@ -213,7 +213,7 @@ describe('takeSnapshots', () => {
 describe('takeSnapshots at its deadline', () => {
   it('says how long it waited in minutes and seconds when the wait is a fraction of a minute (a chat or Lambda deadline), never as a long decimal', async () => {
     // Prepare: chat and the snapshot Lambda shorten snapshots.waitMinutes to the time the function
-    // has left (waitingUntil, lambdaSnapshotPolicy), which is never a round number of minutes.
+    // has left (waitEndingBy), which is never a round number of minutes.
     const clock = fakeClock();
     const cloud = fakeCloud(clock, [
       { id: 'slow-db', region: 'eu-west-1', durationMs: 3_600_000 },
