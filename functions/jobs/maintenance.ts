@@ -102,10 +102,17 @@ export async function upcomingMaintenance(
  * database's, which the snapshot action refuses to adopt (`SnapshotNameTaken`), and no operator can
  * send this job another request id. The same database keeps its resource id, so each event still
  * gets one snapshot. Without a resource id (not sent; Cloud SQL, which has none) the event's id
- * alone: a re-created database then gets `SnapshotNameTaken`, never the earlier one's snapshot.
- * Cloud SQL's `createTime` is not used: a Cloud SQL instance's on-demand backups "persist until you
- * delete them or until their instance is deleted" (https://cloud.google.com/sql/docs/postgres/backup-recovery/backups),
- * so a re-created instance does not meet its predecessor's backup under that name.
+ * alone, which a re-created database can share with the earlier one (an event's id is its source,
+ * action and apply date: a fleet-wide deadline, a CA rotation's, gives both the same): it then finds
+ * the earlier database's snapshot under its name, if that is still there. The snapshot action does
+ * not report it as this database's: with the database's resource id not sent it cannot be told from
+ * the earlier one's, and is answered `SnapshotNotVerified`, naming the id not sent and the AWS CLI
+ * command that shows it (functions/actions/snapshot/run.ts notVerifiedAdoptions); readiness gives
+ * it no GO either. Cloud SQL's `createTime` is not used: a Cloud SQL instance's on-demand backups
+ * "persist until you delete them or until their instance is deleted" (https://cloud.google.com/sql/docs/postgres/backup-recovery/backups),
+ * so a re-created instance should not meet its predecessor's backup under that name; one it does
+ * meet is told by the instance's createTime (taken before it: `SnapshotNameTaken`), and where that
+ * was not sent is `SnapshotNotVerified` too.
  */
 export function maintenanceRequestId(event: MaintenanceEvent): string {
   return event.target.resourceId ? `${event.id}:${event.target.resourceId}` : event.id;

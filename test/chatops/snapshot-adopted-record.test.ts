@@ -22,6 +22,7 @@ const TARGET: SnapshotTarget = {
   account: '111111111111',
   region: 'eu-west-1',
   id: 'certctl-db',
+  resourceId: 'db-CERTCTL',
 };
 const NAMES_KEY = ticketSnapshotNamesKey('CHG-9') as string;
 const SNAPSHOT_ID = snapshotIdentifier(TARGET, NAMES_KEY);
@@ -33,6 +34,7 @@ async function askAgain(recordStart: Date | undefined) {
     id: SNAPSHOT_ID,
     kind: 'rds-instance',
     target: 'certctl-db',
+    sourceResourceId: 'db-CERTCTL',
     status: 'available',
     createdAt: CREATED,
     ref: `arn:aws:rds:eu-west-1:111111111111:snapshot:${SNAPSHOT_ID}`,

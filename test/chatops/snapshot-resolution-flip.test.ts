@@ -21,8 +21,14 @@ const IRELAND: SnapshotTarget = {
   account: '111111111111',
   region: 'eu-west-1',
   id: 'certctl-db',
+  resourceId: 'db-IRELAND',
 };
-const VIRGINIA: SnapshotTarget = { ...IRELAND, region: 'us-east-1', id: 'certctl-ra-db' };
+const VIRGINIA: SnapshotTarget = {
+  ...IRELAND,
+  region: 'us-east-1',
+  id: 'certctl-ra-db',
+  resourceId: 'db-VIRGINIA',
+};
 
 function memoryRecords(): RequestRecordStore {
   const records = new Map<string, { record: never; version: string }>();
@@ -61,6 +67,7 @@ function twoRegions(state: { virginiaRead: boolean }) {
           id: snapshotId,
           kind: target.kind,
           target: target.id,
+          sourceResourceId: target.resourceId,
           status: 'available',
           createdAt: new Date(),
           ref: region,

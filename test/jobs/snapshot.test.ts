@@ -23,6 +23,7 @@ const TARGET: SnapshotTarget = {
   account: '111111111111',
   region: 'eu-west-1',
   id: 'certctl-db',
+  resourceId: 'db-CERTCTL',
 };
 
 /** A cloud of one target, {@link TARGET}, whose snapshots `backend` takes. */
@@ -221,6 +222,7 @@ describe('snapshotExitCode', () => {
           id: snapshotIdentifier(TARGET, requestId),
           kind: 'rds-instance',
           target: TARGET.id,
+          sourceResourceId: 'db-CERTCTL',
           status: 'available',
           createdAt: new Date('2026-11-30T12:00:00.000Z'),
           tags: { purpose: 'certctl-pre-maintenance', 'request-id': requestId },

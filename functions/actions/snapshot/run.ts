@@ -26,6 +26,7 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { describeError, errorCode, isUnexplainedExhaustion } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
+import { shellWord } from '../../core/shell-word.ts';
 import type { SnapshotsPolicy } from '../../core/snapshots-policy.ts';
 import { DAY_MS } from '../../core/time.ts';
 import {
@@ -36,7 +37,7 @@ import {
   type ManualListing,
   type SnapshotBackend,
 } from './backend.ts';
-import { beingCreated, incarnationOf } from './identity.ts';
+import { beingCreated, incarnationOf, RESOURCE_ID_FIELD } from './identity.ts';
 import { judgeSnapshotKey, type snapshotKeyReader } from './keys.ts';
 import {
   expiryOf,
@@ -172,6 +173,7 @@ export async function takeSnapshots(
     listed,
     recorded: new Map(),
     adopted: [],
+    reused: [],
     firstAcceptedAt: deps.firstAcceptedAt ?? now(),
   };
   // Every scope's first attempts, then every scope's waiting (see the module comment).
@@ -181,7 +183,10 @@ export async function takeSnapshots(
   const perScope = await Promise.all(prepared.map((scope) => finishScope(scope, context)));
   const byTarget = new Map(perScope.flat().map((result) => [result.target, result]));
   const results = await recordAdoptions(
-    targets.map((target) => byTarget.get(target) as SnapshotTargetResult),
+    notVerifiedAdoptions(
+      targets.map((target) => byTarget.get(target) as SnapshotTargetResult),
+      context,
+    ),
     context,
   );
   await recordRefs(results, context);
@@ -239,6 +244,8 @@ interface ScopeContext {
   readonly recorded: Map<string, SnapshotRunRecord>;
   /** The request's own snapshots this run adopted instead of creating ({@link recordAdoptions}). */
   readonly adopted: Pending[];
+  /** Every snapshot this run adopted or waited for instead of creating ({@link notVerifiedAdoptions}). */
+  readonly reused: Pending[];
   /** {@link TakeSnapshotsDependencies.firstAcceptedAt}, or when this run started. */
   readonly firstAcceptedAt: Date;
 }
@@ -383,7 +390,7 @@ async function prepareScope(
           snapshot: plan.adopt,
           naming: plan.naming,
         };
-        open.push(plan.naming.takenBy === undefined ? adoptedOwn(entry, context) : entry);
+        open.push(plan.naming.takenBy === undefined ? adoptedOwn(entry, context) : reused(entry, context));
       } else fresh.push({ target, naming: plan.create });
     }
     if (!backend.quotaApplies) {
@@ -564,7 +571,7 @@ async function attemptCreate(
         return adoptedOwn({ target, startedAt, attempts, snapshot: other, naming }, context);
       }
       if (other && !sameRequest)
-        return { target, startedAt, attempts, snapshot: other, naming: reusing(other) };
+        return reused({ target, startedAt, attempts, snapshot: other, naming: reusing(other) }, context);
       return { target, startedAt, attempts, error, naming };
     }
     if (kind === 'unavailable') {
@@ -605,7 +612,82 @@ function runRecordOf(target: SnapshotTarget, snapshotId: string, ref: string | u
 /** `entry`, the request's own snapshot adopted instead of created, noted for {@link recordAdoptions}. */
 function adoptedOwn(entry: Pending, context: ScopeContext): Pending {
   context.adopted.push(entry);
+  return reused(entry, context);
+}
+
+/** `entry`, a snapshot adopted or waited for instead of created, noted for {@link notVerifiedAdoptions}. */
+function reused(entry: Pending, context: ScopeContext): Pending {
+  context.reused.push(entry);
   return entry;
+}
+
+/**
+ * The results of snapshots this run adopted or waited for instead of creating, answered as not
+ * verified (`SnapshotNotVerified`, as confirmReplayedSnapshots in functions/jobs/snapshot.ts answers
+ * a replayed one) where they would say it delivered while nothing proves it of the database that has
+ * the target's name now: adoption goes by name, and a database deleted and created again under that
+ * name can get the same request id (a maintenance event's is its source, action and apply date), so
+ * the snapshot may be the earlier database's. It is proven by the resource id the snapshot and the
+ * database were sent with (a Cloud SQL instance: its createTime); one of them not sent proves
+ * nothing either way ({@link incarnationOf} `unknown`). The message names what was not sent and the
+ * command that shows it; nothing else is taken (the name is the request's), and asking again once it
+ * is sent reads it again. A snapshot this run created itself (recorded by then) is of the database
+ * now. Run before {@link recordAdoptions}, which records the adopted ones it proves this request's.
+ */
+function notVerifiedAdoptions(
+  results: readonly SnapshotTargetResult[],
+  context: ScopeContext,
+): SnapshotTargetResult[] {
+  return results.map((result) => {
+    const delivered = result.outcome === 'available' || (result.outcome === 'creating' && !result.error);
+    const snapshotId = result.snapshotId;
+    if (!delivered || snapshotId === undefined) return result;
+    if (context.recorded.has(recordedKey(result.target, snapshotId))) return result;
+    const entry = context.reused.find(
+      (candidate) =>
+        candidate.target === result.target &&
+        candidate.snapshot.id.toLowerCase() === snapshotId.toLowerCase(),
+    );
+    if (entry === undefined || incarnationOf(entry.snapshot, result.target).match !== 'unknown')
+      return result;
+    return {
+      ...result,
+      outcome: 'error',
+      error: { code: 'SnapshotNotVerified', message: notVerifiedMessage(entry.snapshot, result.target) },
+    };
+  });
+}
+
+/** Why `snapshot`, found under the request's name, is not proven of `target` now, and how to see it. */
+function notVerifiedMessage(snapshot: BackendSnapshot, target: SnapshotTarget): string {
+  const region = shellWord(target.region);
+  const field = RESOURCE_ID_FIELD[target.kind];
+  const cluster = target.kind === 'aurora-cluster';
+  let missing: string;
+  let command: string;
+  if (field === undefined) {
+    missing =
+      target.createdAt === undefined
+        ? `the instance named ${target.id} was listed without its createTime`
+        : `the instance named ${target.id} was listed with a createTime that names no time (${JSON.stringify(target.createdAt.slice(0, 64))})`;
+    command = `gcloud sql instances describe ${shellWord(target.id)} --project=${shellWord(target.account)} --format="value(createTime)"`;
+  } else if (snapshot.sourceResourceId === undefined) {
+    missing = `its ${field} was not sent (${cluster ? 'DescribeDBClusterSnapshots' : 'DescribeDBSnapshots'})`;
+    command = cluster
+      ? `aws rds describe-db-cluster-snapshots --region ${region} --db-cluster-snapshot-identifier ${shellWord(snapshot.id)} --query 'DBClusterSnapshots[].DbClusterResourceId' --output text`
+      : `aws rds describe-db-snapshots --region ${region} --db-snapshot-identifier ${shellWord(snapshot.id)} --query 'DBSnapshots[].DbiResourceId' --output text`;
+  } else {
+    missing = `the database's ${field} was not sent (${cluster ? 'DescribeDBClusters' : 'DescribeDBInstances'})`;
+    command = cluster
+      ? `aws rds describe-db-clusters --region ${region} --db-cluster-identifier ${shellWord(target.id)} --query 'DBClusters[].DbClusterResourceId' --output text`
+      : `aws rds describe-db-instances --region ${region} --db-instance-identifier ${shellWord(target.id)} --query 'DBInstances[].DbiResourceId' --output text`;
+  }
+  const what = field === undefined ? 'backup run' : 'snapshot';
+  const compare =
+    field === undefined
+      ? 'a backup run taken before the instance was created is of an earlier instance of that name'
+      : `the snapshot is of the database there now only if it has the database's ${field}`;
+  return `${snapshot.id} exists under this request's name (not taken by this run), but ${missing}, so it cannot be told to be of the ${field === undefined ? 'instance' : 'database'} named ${target.id} now rather than of an earlier one of that name (deleted and created again under it), and it is not reported as its ${what}; see it with \`${command}\` (${compare}). Ask again once it is sent to read it again, or with a new ticket or request id for a fresh snapshot.`;
 }
 
 /**
@@ -1147,8 +1229,9 @@ function notAdoptable(snapshot: BackendSnapshot, target: SnapshotTarget): string
   }
   // The same identifier, another database: deleted and created again since that snapshot was taken
   // (functions/actions/snapshot/identity.ts). Readiness would not count it for the database there
-  // now, so a re-run must not report it as taken. Where a resource id was not sent it is adopted,
-  // and readiness says it cannot be verified.
+  // now, so a re-run must not report it as taken. Where a resource id was not sent it is adopted
+  // (its name is the request's: nothing else is taken), but answered not verified
+  // ({@link notVerifiedAdoptions}), as readiness says it cannot be verified.
   const incarnation = incarnationOf(snapshot, target);
   if (incarnation.match === 'earlier')
     return `a snapshot named ${snapshot.id} exists but ${incarnation.reason}`;

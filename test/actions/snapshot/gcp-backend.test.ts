@@ -549,6 +549,8 @@ describe('Cloud SQL snapshot action: a backup carrying this request’s snapshot
     account: PROJECT,
     region: 'europe-west1',
     id: 'certctl-pg',
+    // Sent, so a run of its name is told to be of this instance (none here was taken before it).
+    createdAt: '2000-01-01T00:00:00Z',
   };
   const request = { requestId: 'ticket:CHG-42', reason: 'CA rotation', requestedBy: 'alice', wait: false };
   const ours = snapshotIdentifier(target, request.requestId);

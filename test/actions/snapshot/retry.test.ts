@@ -35,6 +35,8 @@ const rdsTarget: SnapshotTarget = {
   account: '111111111111',
   region: 'eu-west-1',
   id: 'certctl-prod-db',
+  // Sent, as RDS sends it: a snapshot found under the request's name is told to be of this database.
+  resourceId: 'db-PROD',
 };
 const nameOf = (target: SnapshotTarget, attempt: number) =>
   snapshotIdentifier(target, request.requestId, attempt);
@@ -60,6 +62,7 @@ function rdsLike(existing: BackendSnapshot[], options: { listed?: boolean; endsA
         id: snapshotId,
         kind: target.kind,
         target: target.id,
+        sourceResourceId: target.resourceId,
         status: options.endsAs ?? 'available',
         createdAt: new Date(),
         tags,
@@ -81,6 +84,7 @@ const existing = (attempt: number, status: string, tags: Record<string, string> 
   id: nameOf(rdsTarget, attempt),
   kind: 'rds-instance',
   target: 'certctl-prod-db',
+  sourceResourceId: 'db-PROD',
   status,
   createdAt: new Date(),
   tags,
@@ -206,6 +210,8 @@ const sqlTarget: SnapshotTarget = {
   account: PROJECT,
   region: 'europe-west1',
   id: 'certctl-pg',
+  // Sent, so a backup run of its name is told to be of this instance (taken after it was created).
+  createdAt: '2020-01-01T00:00:00Z',
 };
 
 /** A Cloud SQL Admin API holding `runs`; an insert adds a run that ends as `endsAs`. */

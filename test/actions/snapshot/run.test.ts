@@ -448,17 +448,25 @@ describe('takeSnapshots before its creates', () => {
     expect(calls.slice(0, 2).sort()).toEqual(['list aurora-cluster', 'list rds-instance']);
   });
 
-  it('adopts a snapshot of the request’s name only when it is ours and of the same database', async () => {
-    // Prepare: snapshots with the names this request would give db-a, db-b and db-c exist: one
-    // untagged (someone else's), one of ours but of another database, one of ours of db-c.
+  it('adopts a snapshot of the request’s name only when it is ours and of the same database, and reports it available only when its resource id proves that', async () => {
+    // Prepare: snapshots with the names this request would give db-a .. db-e exist: one untagged
+    // (someone else's), one of ours but of another database, then ours of db-c, db-d and db-e:
+    // db-c's listed without its DbiResourceId, db-d's with the database's, db-e's with one while
+    // the database was listed without its own. db-c and db-e may be an earlier database's of that
+    // name (a maintenance request id is source, action and apply date: a database created again
+    // under the name gets the same one), so neither is reported as the database's snapshot.
     const { calls, backend } = recordingBackend(async () => []);
     const clock = fakeClock();
     const targets = [
       target('db-a', 'rds-instance'),
       target('db-b', 'rds-instance'),
       target('db-c', 'rds-instance'),
+      { ...target('db-d', 'rds-instance'), resourceId: 'db-D' },
+      target('db-e', 'rds-instance'),
     ];
-    const [a, b, c] = targets.map((entry) => snapshotIdentifier(entry, request.requestId)) as [
+    const [a, b, c, d, e] = targets.map((entry) => snapshotIdentifier(entry, request.requestId)) as [
+      string,
+      string,
       string,
       string,
       string,
@@ -473,20 +481,34 @@ describe('takeSnapshots before its creates', () => {
         { ...snapshot(a), target: 'db-a' },
         snapshot(b, ours),
         { ...snapshot(c, ours), target: 'db-c' },
+        { ...snapshot(d, ours), target: 'db-d', sourceResourceId: 'db-D' },
+        { ...snapshot(e, ours), target: 'db-e', sourceResourceId: 'db-E' },
       ]),
       now: clock.now,
       sleep: clock.sleep,
     });
 
-    // Assess: only db-c's is adopted; the others are not counted as this request's snapshot.
+    // Assess: db-d's is adopted as available. Before, db-c's and db-e's were too, though nothing
+    // told them from an earlier database's snapshot; now they are not verified, named, nothing taken.
     expect(calls).toEqual([]);
     expect(results.map((result) => [result.target.id, result.outcome, result.error?.code])).toEqual([
       ['db-a', 'error', 'SnapshotNameTaken'],
       ['db-b', 'error', 'SnapshotNameTaken'],
-      ['db-c', 'available', undefined],
+      ['db-c', 'error', 'SnapshotNotVerified'],
+      ['db-d', 'available', undefined],
+      ['db-e', 'error', 'SnapshotNotVerified'],
     ]);
     expect(results[0]?.error?.message).toContain('not tagged as made by backup-guard');
     expect(results[1]?.error?.message).toContain('other-db');
+    expect(results[2]?.snapshotId).toBe(c);
+    expect(results[2]?.error?.message).toContain('its DbiResourceId was not sent (DescribeDBSnapshots)');
+    expect(results[2]?.error?.message).toContain(
+      `aws rds describe-db-snapshots --region eu-west-1 --db-snapshot-identifier ${c} --query 'DBSnapshots[].DbiResourceId' --output text`,
+    );
+    expect(results[4]?.error?.message).toContain("the database's DbiResourceId was not sent");
+    expect(results[4]?.error?.message).toContain(
+      "aws rds describe-db-instances --region eu-west-1 --db-instance-identifier db-e --query 'DBInstances[].DbiResourceId' --output text",
+    );
   });
 
   it('waits for another request’s snapshot of ours still being created only when it is of this database and young enough, and says whose it was when it fails', async () => {
@@ -988,6 +1010,8 @@ describe('takeSnapshots retrying a busy target', () => {
       account: 'proj',
       region: 'europe-west1',
       id: 'certctl-pg',
+      // Sent, so a run of its name tells whether it is of this instance (none here is older).
+      createdAt: '1969-12-01T00:00:00Z',
     };
     const snapshotId = snapshotIdentifier(target, request.requestId);
     const theirs: BackendSnapshot = {
@@ -1024,6 +1048,62 @@ describe('takeSnapshots retrying a busy target', () => {
   });
 });
 
+describe('takeSnapshots finding a Cloud SQL backup run of the request’s name', () => {
+  it('reports it available only when the instance’s createTime was sent, else not verified, naming the command that shows it', async () => {
+    // Prepare: each instance has a run of ours under this request's name, taken at 10:00; one
+    // instance was listed with its createTime (created the day before), the other without it: a run
+    // of an earlier instance of that name cannot be told from one of the instance there now.
+    const clock = fakeClock();
+    const instance = (id: string, createdAt?: string): SnapshotTarget => ({
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: 'proj',
+      region: 'europe-west1',
+      id,
+      ...(createdAt === undefined ? {} : { createdAt }),
+    });
+    const targets = [instance('pg-told', '2026-12-06T09:00:00Z'), instance('pg-untold')];
+    const runs: BackendSnapshot[] = targets.map((target, index) => ({
+      id: snapshotIdentifier(target, request.requestId),
+      kind: 'cloudsql-instance',
+      target: target.id,
+      status: 'available',
+      createdAt: new Date('2026-12-07T10:00:00Z'),
+      tags: { purpose: 'certctl-pre-maintenance', 'request-id': request.requestId },
+      handle: `run:${index}`,
+    }));
+    let creates = 0;
+    const backend = fakeBackend({
+      listManual: async (_kind, asked) =>
+        runs.filter((run) => asked?.some((target) => target.id === run.target)),
+      create: async () => {
+        creates += 1;
+        throw new Error('no create expected');
+      },
+    });
+
+    // Act
+    const results = await takeSnapshots({ ...request, wait: false }, targets, {
+      policy: snapshotsPolicy(5),
+      backendFor: () => backend,
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: before, both were reported available.
+    expect(creates).toBe(0);
+    expect(results.map((result) => [result.target.id, result.outcome, result.error?.code])).toEqual([
+      ['pg-told', 'available', undefined],
+      ['pg-untold', 'error', 'SnapshotNotVerified'],
+    ]);
+    expect(results[1]?.snapshotId).toBe(runs[1]?.id);
+    expect(results[1]?.error?.message).toContain('listed without its createTime');
+    expect(results[1]?.error?.message).toContain(
+      'gcloud sql instances describe pg-untold --project=proj --format="value(createTime)"',
+    );
+  });
+});
+
 describe('takeSnapshots looking for the request’s snapshot before a busy retry', () => {
   it('takes no second snapshot when the look fails: it waits and looks again, then adopts the one another delivery took', async () => {
     // Prepare: the first create is refused as busy (another delivery of the same request is taking
@@ -1037,6 +1117,8 @@ describe('takeSnapshots looking for the request’s snapshot before a busy retry
       account: 'proj',
       region: 'europe-west1',
       id: 'certctl-pg',
+      // Sent, so a run of its name tells whether it is of this instance (none here is older).
+      createdAt: '1969-12-01T00:00:00Z',
     };
     const snapshotId = snapshotIdentifier(target, request.requestId);
     const theirs: BackendSnapshot = {
@@ -1293,6 +1375,7 @@ describe('takeSnapshots: a re-run adopting the request snapshot an earlier run c
     account: '111111111111',
     region: 'eu-west-1',
     id: 'certctl-db',
+    resourceId: 'db-CERTCTL',
   };
   const snapshotId = snapshotIdentifier(target, request.requestId);
   const ours = {
@@ -1300,11 +1383,15 @@ describe('takeSnapshots: a re-run adopting the request snapshot an earlier run c
     'request-id': requestIdTag(request.requestId),
     'expires-at': new Date(14 * 86_400_000).toISOString(),
   };
-  /** The request's snapshot as RDS lists it: created (by the cloud's clock) at `createdAt`. */
+  /**
+   * The request's snapshot as RDS lists it: created (by the cloud's clock) at `createdAt`, of the
+   * database there now (its DbiResourceId sent).
+   */
   const listed = (createdAt: Date | undefined, extra: Partial<BackendSnapshot> = {}): BackendSnapshot => ({
     id: snapshotId,
     kind: 'rds-instance',
     target: 'certctl-db',
+    sourceResourceId: 'db-CERTCTL',
     status: 'available',
     tags: ours,
     ref: `arn:aws:rds:eu-west-1:111111111111:snapshot:${snapshotId}`,
