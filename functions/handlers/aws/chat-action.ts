@@ -31,13 +31,13 @@ import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { type ChatActionOptions, type ChatActionOutcome, runChatAction } from '../../chatops/action.ts';
 import type { ChatStatus } from '../../chatops/actions.ts';
 import { cloudChatJobs, jobChatActions } from '../../chatops/job-actions.ts';
-import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
+import { describeError } from '../../core/errors.ts';
 import type { StructuredLogger } from '../../core/logging.ts';
 import { loadFunctionPolicy, type Policy } from '../../core/policy.ts';
 import { snapshotRunBoundMs } from '../../core/snapshots-policy.ts';
 import { idempotencyTableName } from '../../jobs/idempotency-table.ts';
 import { earliestAcceptance, snapshotRecordSeconds } from '../../jobs/snapshot-once.ts';
-import { createObservability } from './observability.ts';
+import { createObservability, startedOrLogged } from './observability.ts';
 
 export { ANSWER_MARGIN_MS } from '../../chatops/action.ts';
 
@@ -195,15 +195,7 @@ function containerDependencies(): ContainerDependencies {
  * the user.
  */
 export const handler = middy(async (event: unknown, context: Context) => {
-  let deps: ContainerDependencies;
-  try {
-    deps = containerDependencies();
-  } catch (error) {
-    observability.logger.error(`${CHAT_ACTION_SERVICE} cannot start`, {
-      error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
-    });
-    throw withFramesOnlyForFaults(error);
-  }
+  const deps = startedOrLogged(observability.logger, CHAT_ACTION_SERVICE, () => containerDependencies());
   const remainingMs = () => context.getRemainingTimeInMillis();
   try {
     return await chatAction(event, {

@@ -19,9 +19,9 @@ import { SLACK_SECRET_ENV, type SlackSigningSecret, slackSigningSecret } from '.
 import { slackEndpoint } from '../../chatops/endpoint.ts';
 import type { ChatWork, HttpResponse, SlackEvent } from '../../chatops/middleware.ts';
 import type { ChatopsPolicy } from '../../core/chatops-policy.ts';
-import { describeError, InputError, withFramesOnlyForFaults } from '../../core/errors.ts';
+import { InputError } from '../../core/errors.ts';
 import { loadFunctionPolicy } from '../../core/policy.ts';
-import { createObservability } from './observability.ts';
+import { createObservability, startedOrLogged } from './observability.ts';
 
 export const CHAT_SLACK_SERVICE = 'chat-slack';
 
@@ -97,14 +97,6 @@ function containerHandler(): ReturnType<typeof createSlackHandler> {
  * `withFramesOnlyForFaults`), never shown to Slack.
  */
 export const handler = async (event: SlackEvent, context: unknown): Promise<HttpResponse> => {
-  let slack: ReturnType<typeof createSlackHandler>;
-  try {
-    slack = containerHandler();
-  } catch (error) {
-    observability.logger.error(`${CHAT_SLACK_SERVICE} cannot start`, {
-      error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
-    });
-    throw withFramesOnlyForFaults(error);
-  }
+  const slack = startedOrLogged(observability.logger, CHAT_SLACK_SERVICE, () => containerHandler());
   return slack(event, context);
 };

@@ -25,10 +25,9 @@ import {
   type UnfinishedRunOptions,
   type UnfinishedRunOutcome,
 } from '../../chatops/unfinished.ts';
-import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import { loadFunctionPolicy } from '../../core/policy.ts';
 import { IDEMPOTENCY_TABLE_ENV, idempotencyTableName } from '../../jobs/idempotency-table.ts';
-import { createObservability } from './observability.ts';
+import { createObservability, startedOrLogged } from './observability.ts';
 
 export const CHAT_UNFINISHED_SERVICE = 'chat-unfinished';
 
@@ -92,15 +91,7 @@ function containerDependencies() {
  * dead-letter queue.
  */
 export const handler = middy(async (event: unknown, context: Context) => {
-  let deps: ReturnType<typeof containerDependencies>;
-  try {
-    deps = containerDependencies();
-  } catch (error) {
-    observability.logger.error(`${CHAT_UNFINISHED_SERVICE} cannot start`, {
-      error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
-    });
-    throw withFramesOnlyForFaults(error);
-  }
+  const deps = startedOrLogged(observability.logger, CHAT_UNFINISHED_SERVICE, () => containerDependencies());
   try {
     return await chatUnfinished(event, {
       ...deps,

@@ -4,6 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { describeError, withFramesOnlyForFaults } from '../../core/errors.ts';
 import type { AuditJobMetrics } from '../../jobs/audit.ts';
 
 export const METRICS_NAMESPACE = 'CertctlBackupGuard';
@@ -13,6 +14,23 @@ export function createObservability(serviceName: string): { logger: Logger; metr
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
   };
+}
+
+/**
+ * What `start` makes (a handler's dependencies from its settings and policy), or, when it throws (a
+ * deployment error: a setting missing, a policy that does not load), one ERROR line
+ * `<service> cannot start` naming the error (its name and message, never an event) and the error
+ * thrown on, a user mistake without its stack frames (`withFramesOnlyForFaults`).
+ */
+export function startedOrLogged<T>(logger: Logger, service: string, start: () => T): T {
+  try {
+    return start();
+  } catch (error) {
+    logger.error(`${service} cannot start`, {
+      error: { name: error instanceof Error ? error.name : 'Error', message: describeError(error) },
+    });
+    throw withFramesOnlyForFaults(error);
+  }
 }
 
 /**
