@@ -3,6 +3,7 @@
  * under the same identifier is another database, and the earlier one's snapshots prove nothing
  * about it. Pure: the readiness gate, chat status and the snapshot action's adoption ask it.
  */
+import { shellWord } from '../../core/shell-word.ts';
 import { DAY_MS, HOUR_MS, isoTimeProblem } from '../../core/time.ts';
 import type { BackendSnapshot } from './backend.ts';
 import { expiryOf, isOurs, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
@@ -38,6 +39,23 @@ export const RESOURCE_ID_FIELD: Readonly<Partial<Record<SnapshotTarget['kind'], 
   'rds-instance': 'DbiResourceId',
   'aurora-cluster': 'DbClusterResourceId',
 };
+
+/**
+ * Why a Cloud SQL instance tells nothing of which of its name's backup runs are its own
+ * ({@link incarnationOf} `unknown`): "the instance named … was listed without its createTime", or
+ * with one that names no time. Prune's keep reason and the snapshot action's not-verified answer
+ * both say it, each with {@link createTimeCommand}.
+ */
+export function createTimeNotSent(database: Pick<DatabaseIncarnation, 'id' | 'createdAt'>): string {
+  return database.createdAt === undefined
+    ? `the instance named ${database.id} was listed without its createTime`
+    : `the instance named ${database.id} was listed with a createTime that names no time (${JSON.stringify(database.createdAt.slice(0, 64))})`;
+}
+
+/** The `gcloud` command that shows when the Cloud SQL instance `instance` of `project` was created. */
+export function createTimeCommand(instance: string, project: string): string {
+  return `gcloud sql instances describe ${shellWord(instance)} --project=${shellWord(project)} --format="value(createTime)"`;
+}
 
 /**
  * Whether a snapshot bearing the database's name is of the database that has the name now:

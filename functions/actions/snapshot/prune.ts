@@ -13,6 +13,8 @@ import { isoTimeProblem } from '../../core/time.ts';
 import type { BackendSnapshot } from './backend.ts';
 import {
   copiedFromElsewhere,
+  createTimeCommand,
+  createTimeNotSent,
   type DatabaseIncarnation,
   incarnationOf,
   RESOURCE_ID_FIELD,
@@ -156,10 +158,8 @@ function incarnationNotTold(snapshot: BackendSnapshot, place: PrunePlace): strin
   const listed =
     database === undefined
       ? `no instance named ${snapshot.target} was listed with it`
-      : database.createdAt === undefined
-        ? `the instance named ${snapshot.target} was listed without its createTime`
-        : `the instance named ${snapshot.target} was listed with a createTime that names no time (${JSON.stringify(database.createdAt.slice(0, 64))})`;
-  const describe = `gcloud sql instances describe ${shellWord(snapshot.target)} --project=${shellWord(place.account)} --format="value(createTime)"`;
+      : createTimeNotSent({ id: snapshot.target, createdAt: database.createdAt });
+  const describe = createTimeCommand(snapshot.target, place.account);
   return `${listed}, so this backup run cannot be told to be of that instance rather than of an earlier one of that name, whose last restore point it may be; only a newer backup run of that name would let it go, and that may be of another instance: kept (see when the instance was created with \`${describe}\`: a run taken before then is of an earlier instance, to delete by hand once its data is not needed; the next prune decides again once createTime is sent)`;
 }
 

@@ -37,7 +37,13 @@ import {
   type ManualListing,
   type SnapshotBackend,
 } from './backend.ts';
-import { beingCreated, incarnationOf, RESOURCE_ID_FIELD } from './identity.ts';
+import {
+  beingCreated,
+  createTimeCommand,
+  createTimeNotSent,
+  incarnationOf,
+  RESOURCE_ID_FIELD,
+} from './identity.ts';
 import { judgeSnapshotKey, type snapshotKeyReader } from './keys.ts';
 import {
   expiryOf,
@@ -666,11 +672,8 @@ function notVerifiedMessage(snapshot: BackendSnapshot, target: SnapshotTarget): 
   let missing: string;
   let command: string;
   if (field === undefined) {
-    missing =
-      target.createdAt === undefined
-        ? `the instance named ${target.id} was listed without its createTime`
-        : `the instance named ${target.id} was listed with a createTime that names no time (${JSON.stringify(target.createdAt.slice(0, 64))})`;
-    command = `gcloud sql instances describe ${shellWord(target.id)} --project=${shellWord(target.account)} --format="value(createTime)"`;
+    missing = createTimeNotSent(target);
+    command = createTimeCommand(target.id, target.account);
   } else if (snapshot.sourceResourceId === undefined) {
     missing = `its ${field} was not sent (${cluster ? 'DescribeDBClusterSnapshots' : 'DescribeDBSnapshots'})`;
     command = cluster
