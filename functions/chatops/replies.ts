@@ -145,13 +145,35 @@ function formatAt(text: string, at: number): MarkupSpan | undefined {
   return undefined;
 }
 
-/** The spans of `text`, outermost first; what a code span or link holds is not read for markup. */
+/**
+ * The escapes inside a code span or block, each atomic: Slack decodes `&amp;` in code as anywhere
+ * (escapeWording escapes a command's `>` or `&` there too), so a cut must not halve one either.
+ */
+function escapesWithin(text: string, literal: MarkupSpan): MarkupSpan[] {
+  const escapes: MarkupSpan[] = [];
+  for (let index = literal.start + literal.open.length; index < literal.end - literal.close.length; ) {
+    ESCAPE.lastIndex = index;
+    const escaped = ESCAPE.exec(text);
+    if (escaped) {
+      escapes.push({ start: index, end: index + escaped[0].length, open: '', close: '', atomic: true });
+      index += escaped[0].length;
+    } else {
+      index += 1;
+    }
+  }
+  return escapes;
+}
+
+/**
+ * The spans of `text`, outermost first; what a code span or link holds is not read for markup, only
+ * for the escapes a cut must keep whole.
+ */
 function markupSpans(text: string): MarkupSpan[] {
   const spans: MarkupSpan[] = [];
   for (let index = 0; index < text.length; ) {
     const literal = literalAt(text, index);
     if (literal) {
-      spans.push(literal);
+      spans.push(literal, ...(literal.atomic ? [] : escapesWithin(text, literal)));
       index = literal.end;
       continue;
     }

@@ -77,6 +77,25 @@ describe('a reply cut to the platform’s limit', () => {
     }
   });
 
+  it('keeps an escape inside a code span or block whole, whatever the cut point', () => {
+    // Prepare: an action quoting commands, their `>`, `&` and a control character escaped for mrkdwn
+    // (escapeWording escapes inside code too: Slack decodes entities there as anywhere).
+    const quoted =
+      '_do:_ run `pg_restore --list ca&amp;ra.dump &gt; /dev/null` then ```aws s3 cp s3://b/\\x07 - &amp;&amp; echo &lt;ok&gt;``` now';
+    const limit = SLACK_LIMITS.sectionText;
+    for (let cut = 0; cut < quoted.length; cut += 1) {
+      const text = `${'x'.repeat(limit - cut - 1)} ${quoted}`;
+
+      // Act
+      const block = section(text);
+
+      // Assess
+      const shown = block.type === 'section' ? block.text.text : '';
+      expect(shown.length, `cut at ${cut}`).toBeLessThanOrEqual(limit);
+      expect(markupProblems(shown), `cut at ${cut}: ${shown.slice(limit - cut - 6)}`).toEqual([]);
+    }
+  });
+
   it('keeps an underscore inside a name as it is, and cuts a multi-line code block closed', () => {
     // Prepare: underscores within a word format nothing in Slack, so they need no closing.
     const name = `*certctl_prod_db* ${'z'.repeat(SLACK_LIMITS.sectionText)}`;
