@@ -10,7 +10,7 @@
  */
 
 import { formatTime } from '../checks/pitr/wording.ts';
-import { type AuditReport, compareFindings } from '../core/audit.ts';
+import { type AuditReport, compareFindings, type ScopeOutcome } from '../core/audit.ts';
 import { isExcepted } from '../core/exceptions.ts';
 import type { ComplianceStatus } from '../core/finding.ts';
 import { plural } from '../core/plural.ts';
@@ -272,15 +272,38 @@ ${items.length > 0 ? `<div class="fixes"><ol>${items.join('')}</ol></div>` : ''}
 </section>`;
 }
 
+/**
+ * What a scope that could not be read counts as in the summary line: the run reports it as one
+ * NOT_AVAILABLE finding per check of the scope (as Security Hub gets them), which no database row
+ * shows; said here, the summary's `not available` adds up to what the page shows. Empty when the
+ * report holds none (a filter left them out).
+ */
+function countedAs(report: AuditReport, scope: ScopeOutcome['scope']): string {
+  const checkIds = report.findings
+    .filter(
+      (finding) =>
+        finding.resource.type === 'Scope' &&
+        finding.group === scope.group &&
+        finding.resource.provider === scope.provider &&
+        finding.resource.account === scope.account &&
+        finding.resource.region === scope.region,
+    )
+    .map((finding) => finding.checkId)
+    .sort();
+  if (checkIds.length === 0) return '';
+  return ` It counts as ${checkIds.length} not available, one per check: ${checkIds.map((id) => `<code>${escapeMarkup(id)}</code>`).join(', ')}.`;
+}
+
 function renderNotEvaluated(report: AuditReport): string {
   const failedScopes = report.scopes.filter((scope) => scope.status === 'failed');
   const problems = summarize(report).coverageProblems;
   if (failedScopes.length === 0 && problems.length === 0) return '';
   const items = [
-    ...failedScopes.map(({ scope, error }) =>
-      escapeMarkup(
-        `${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). ${notJudgedIn(scope)}.`,
-      ),
+    ...failedScopes.map(
+      ({ scope, error }) =>
+        escapeMarkup(
+          `${scope.provider}:${scope.account}/${scope.region} (${scope.group}): ${error?.message ?? 'unknown error'} (${error?.code ?? 'Unknown'}). ${notJudgedIn(scope)}.`,
+        ) + countedAs(report, scope),
     ),
     ...problems.map((problem) => escapeMarkup(`Coverage: ${problem}.`)),
   ];

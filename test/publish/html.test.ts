@@ -244,6 +244,29 @@ describe('renderHtml control characters', () => {
   });
 });
 
+describe('renderHtml counts', () => {
+  it('accounts on the page for every not-available finding the summary counts, a scope that could not be read included', async () => {
+    // Prepare: certctl-dr-db has 4 checks not evaluated; us-east-1 could not be read, which the run
+    // reports as one not-available finding per check of the scope (5), as Security Hub gets them.
+    const report = await everyStatusReport();
+
+    // Act
+    const html = renderHtml(report);
+
+    // Assess: the summary's count is the databases' badges plus what the scope's line says it counts.
+    const counted = Number(/(\d+) not available — /.exec(html)?.[1]);
+    expect(counted).toBe(report.counts.NOT_AVAILABLE);
+    const checkLists = [...html.matchAll(/<ul class="checks">(.*?)<\/ul>/g)].map((match) => match[1] ?? '');
+    const badges = checkLists.join('').split('status-NOT_AVAILABLE').length - 1;
+    const notEvaluated = html.slice(html.indexOf('<h2>Not evaluated</h2>'));
+    const scopeItem = /<li>aws:111122223333\/us-east-1 \(pitr\):.*?<\/li>/.exec(notEvaluated)?.[0] ?? '';
+    expect(scopeItem).toContain(
+      'counts as 5 not available, one per check: <code>pitr.deletion-protection</code>, <code>pitr.enabled</code>, <code>pitr.lag</code>, <code>pitr.retention</code>, <code>pitr.window</code>.',
+    );
+    expect(badges + 5).toBe(counted);
+  });
+});
+
 describe('renderHtml scopes of the keys group', () => {
   it('says no secret, not no database, was judged in a keys scope that could not be read', async () => {
     // Prepare
