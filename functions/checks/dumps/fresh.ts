@@ -18,18 +18,23 @@
  * bytes are read, so no other recent object is proven a dump either. A checksum or log written after
  * each run would otherwise pass for the dump of a run whose pg_dump failed; the listing leaves out
  * keys without the suffix and folder placeholders (core/dump-facts.ts `isSeriesObject`). With no
- * suffix, a newest object whose key shows it is the checksum, signature or log of a listed dump
- * (`x.dump.sha256`, dumps.integrity's test by key alone) is not judged as the dump: the newest listed
- * object that is no such file is, FAILED when stale (in a complete listing) and NOT_AVAILABLE when
- * recent, its bytes not read. Nor does a dump of another database than the policy's (a prefix shared
- * by several databases' dump jobs): its header names it, and it is NOT_AVAILABLE, as the policy's
+ * suffix, an object whose key shows it a checksum, signature or log (`x.dump.sha256` or `x.sha256`,
+ * dumps.integrity's test by key alone) is no dump, whether the dump it names is listed or not: a
+ * newest one is not judged as the dump, the newest listed object that is no such file (nor empty)
+ * is, FAILED when stale (in a complete listing) and NOT_AVAILABLE when recent, its bytes not read;
+ * with none, a complete listing holds no dump at all (FAILED). Of a complete listing, the dump a
+ * checksum names and the listing lacks does not exist (not uploaded, or deleted); from a listing
+ * cut at its bound it may lie beyond it: NOT_AVAILABLE, never PASSED, naming it. Nor does a dump
+ * of another database than the policy's (a prefix shared by several databases' dump jobs): its
+ * header names it, and it is NOT_AVAILABLE, as the policy's
  * database's newest dump is not read; so is one whose header names no database. A newest object shown to be no dump (empty by the listing, as a
  * failed pg_dump whose upload still ran leaves; or read whole and no custom archive, which
  * dumps.integrity FAILS; or a custom archive whose last bytes show it cut mid-archive, truncated, which
  * restores nothing whole) is no recent dump either: behind it, a complete listing whose newest object
  * that is not empty is older than the allowance FAILS, as the runs since produced none; a recent one
- * is NOT_AVAILABLE, its bytes not read. With no suffix, a checksum, signature or log beside a listed
- * dump never stands for that object, however recently written.
+ * is NOT_AVAILABLE, its bytes not read. With no suffix, a checksum, signature or log never stands
+ * for that object, however recently written, nor does one the listing did not date stand for a
+ * newer dump.
  *
  * A recent dump is one a restore can use, so a PASS needs the newest dump shown whole: its header
  * proves a dump was started, and only its last bytes (the suffix-ranged read) show it ends as a whole
@@ -173,11 +178,20 @@ export const dumpsFreshCheck: DumpsCheck = {
       );
     }
     // With no suffix, a checksum, signature or log written after each dump is listed as the newest
-    // object: its key names the dump it sits beside, and the dumps are judged, not it.
-    const besideDump = fact.location.suffix ? undefined : besideDumpIndex(fact.listing.objects);
-    const beside = besideDump?.(newest);
-    if (besideDump && beside) {
-      return { ...behindSidecars(fact, newest, beside, besideDump, maxAgeHours, now), required };
+    // object: its key names the dump it sits beside, or one not listed, and the dumps are judged,
+    // not it: a checksum is no dump, whether its dump is listed or not.
+    const notDump = noDumpByKey(fact);
+    if (notDump(newest)) {
+      return {
+        ...behindChecksums(
+          fact,
+          { ...newest, lastModified: newest.lastModified },
+          dumps.cadenceHours,
+          maxAgeHours,
+          now,
+        ),
+        required,
+      };
     }
     // Compared unrounded: one decimal would pass a dump minutes past the allowance.
     const age = hoursAgainst(newest.lastModified, now, maxAgeHours);
@@ -203,12 +217,19 @@ export const dumpsFreshCheck: DumpsCheck = {
           ? staleBehindNoDump(fact, newest, shown, maxAgeHours, now)
           : undefined;
         if (stale) return { ...stale, required, drifting };
+        // A cut listing: a checksum, signature or log of a dump not listed names a dump that may
+        // lie beyond the bound.
+        const unlisted = fact.listing.complete ? [] : unlistedDumpFiles(fact, newestListedDump(fact, newest));
+        const beyond =
+          unlisted.length === 0
+            ? ''
+            : `; the listing stopped at the policy's maxObjectsListed, and ${unlistedDumpsWords(unlisted)}: it may lie beyond the bound`;
         return {
           ...notAvailable(
             fact,
             shown.cut
-              ? `the newest object under the prefix, ${newest.key}, ${shown.words}, so it proves no recent whole dump, and the bytes of the dumps before it were not read (dumps.integrity)`
-              : `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity)${named ? '' : "; if the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count"}`,
+              ? `the newest object under the prefix, ${newest.key}, ${shown.words}, so it proves no recent whole dump, and the bytes of the dumps before it were not read (dumps.integrity)${beyond}`
+              : `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity)${named ? '' : "; if the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count"}${beyond}`,
             observed,
             required,
           ),
@@ -349,8 +370,9 @@ export const dumpsFreshCheck: DumpsCheck = {
         drifting,
       };
     }
-    // An object the listing did not date may be a dump newer than the newest dated one.
-    const undated = undatedDumps(fact.listing.objects, newest);
+    // An object the listing did not date may be a dump newer than the newest dated one, unless its
+    // key shows it a checksum, signature or log.
+    const undated = undatedDumps(fact.listing.objects, newest).filter((object) => !notDump(object));
     if (undated.length > 0) {
       return {
         ...notAvailable(
@@ -445,33 +467,142 @@ function staleUnprovenWords(newest: NewestDump): { words: string; seen: FindingV
 }
 
 /**
- * When the newest object is, by its key, a checksum, signature or log beside the listed dump
- * `beside` (no `suffix` set): the newest listed object that is no such file stands for the newest
- * dump. Stale, in a complete listing with nothing undated, it FAILS, as every newer object is such a
- * file; recent, it is NOT_AVAILABLE, as its bytes were not read and only its key makes it a dump.
+ * With no `suffix`, whether a listed object is, by its key, a checksum, signature or log (wording.ts
+ * hasBesideDumpExtension), beside a listed dump or of one not listed: no dump either way, never the
+ * newest dump, however recently written. A `suffix` names the dumps: nothing is left out by key.
  */
-function behindSidecars(
+function noDumpByKey(fact: DumpFact): (object: DumpObject) => boolean {
+  return fact.location.suffix ? () => false : (object) => hasBesideDumpExtension(object.key);
+}
+
+/**
+ * The dump a checksum, signature or log names by its key: `prod/x.dump` of `prod/x.dump.sha256`;
+ * `prod/x.*` of `prod/x.sha256`, which sits beside `prod/x` with any extension.
+ */
+function namedDumpOf(key: string): string {
+  const base = key.slice(0, key.lastIndexOf('.'));
+  return base.slice(base.lastIndexOf('/') + 1).includes('.') ? base : `${base}.*`;
+}
+
+/** The newest dated listed object that may be a dump (not empty, no checksum by key), other than `except`. */
+function newestListedDump(
   fact: DumpFact,
-  sidecar: DumpObject,
-  beside: DumpObject,
-  besideDump: (object: DumpObject) => DumpObject | undefined,
+  except?: DumpObject,
+): (DumpObject & { lastModified: Date }) | undefined {
+  const notDump = noDumpByKey(fact);
+  const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
+  return datedDumps(listed)
+    .filter((object) => !notDump(object) && object.key !== except?.key)
+    .at(-1);
+}
+
+/**
+ * The objects that are, by their keys, checksums, signatures or logs of no listed dump, dated after
+ * `after` (every dated one when undefined), oldest first: in a listing cut at its bound, the dumps
+ * they name may lie beyond it.
+ */
+function unlistedDumpFiles(
+  fact: DumpFact,
+  after: { readonly lastModified: Date } | undefined,
+): (DumpObject & { lastModified: Date })[] {
+  if (fact.location.suffix || fact.listing.state !== 'read') return [];
+  const besideDump = besideDumpIndex(fact.listing.objects);
+  return datedObjects(fact.listing.objects).filter(
+    (object) =>
+      hasBesideDumpExtension(object.key) &&
+      !holdsNoDump(object) &&
+      !besideDump(object) &&
+      (after === undefined || object.lastModified > after.lastModified),
+  );
+}
+
+/** `prod/x.dump, which prod/x.dump.sha256 names, is not listed`, of the newest of `files`, and how many more. */
+function unlistedDumpsWords(files: readonly DumpObject[]): string {
+  const last = files.at(-1);
+  if (!last) return '';
+  const more = files.length - 1;
+  return `${namedDumpOf(last.key)}, which ${last.key} names, is not listed${more > 0 ? `, nor are the dumps ${plural(more, 'older checksum, signature or log', 'older checksums, signatures or logs')} name` : ''}`;
+}
+
+/** Whose checksums, signatures or logs `files` are: `beside listed dumps`, `of dumps not listed`, or both. */
+function checksumsWhose(fact: DumpFact, files: readonly DumpObject[]): string {
+  const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
+  const besideDump = besideDumpIndex(listed);
+  const unlisted = files.filter((object) => !besideDump(object)).length;
+  return unlisted === 0
+    ? 'beside listed dumps'
+    : unlisted === files.length
+      ? 'of dumps not listed'
+      : 'beside listed dumps or of dumps not listed';
+}
+
+/**
+ * When the newest object is, by its key, a checksum, signature or log (no `suffix` set), beside a
+ * listed dump or of a dump not listed: it is no dump either way, and the newest listed object that
+ * is no such file (nor empty) stands for the newest dump. Stale, in a complete listing with nothing
+ * undated, it FAILS, as every newer object is such a file or empty; recent, it is NOT_AVAILABLE, as
+ * its bytes were not read and only its key makes it a dump. With none, a complete listing holds no
+ * dump at all (FAILED). A listing cut at its bound proves no stale dump the newest, nor that none
+ * exists: the dump a checksum of a dump not listed names may lie beyond it, and is named.
+ */
+function behindChecksums(
+  fact: DumpFact,
+  sidecar: DumpObject & { readonly lastModified: Date },
+  cadenceHours: number,
   maxAgeHours: number,
   now: Date,
 ): Omit<CheckOutcome, 'required'> {
   const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
   const complete = fact.listing.state === 'read' && fact.listing.complete;
-  const candidate = datedDumps(listed)
-    .filter((object) => !besideDump(object))
-    .at(-1);
-  const fix = `set the location's \`suffix\`${extensionOf(beside.key)} so that only dumps count`;
-  const besideWords = `the newest object ${sidecar.key} is, by its key, a checksum, signature or log beside the dump ${beside.key}`;
+  const notDump = noDumpByKey(fact);
+  const beside = besideDumpIndex(listed)(sidecar);
+  const named = namedDumpOf(sidecar.key);
+  const candidate = newestListedDump(fact);
+  const undated = undatedDumps(listed).filter((object) => !notDump(object));
+  const fixOf = (dumpKey: string | undefined) =>
+    `set the location's \`suffix\`${dumpKey === undefined ? '' : extensionOf(dumpKey)} so that only dumps count`;
+  const fix = fixOf(beside?.key ?? candidate?.key ?? (named.endsWith('.*') ? undefined : named));
+  const besideWords = beside
+    ? `the newest object ${sidecar.key} is, by its key, a checksum, signature or log beside the dump ${beside.key}`
+    : `the newest object ${sidecar.key} is, by its key, a checksum, signature or log of a dump not listed (${named})`;
+  // Of a complete listing, a dump not listed does not exist.
+  const gone = `${named}, not uploaded or deleted since`;
+  const cut = "the listing stopped at the policy's maxObjectsListed";
   if (!candidate) {
-    return notAvailable(
-      fact,
-      `${besideWords}, and the listing did not say when that dump was written: ${fix}`,
-      { newestKey: beside.key, newestAgeHours: null },
-      {},
-    );
+    if (beside) {
+      return notAvailable(
+        fact,
+        `${besideWords}, and the listing did not say when that dump was written: ${fix}`,
+        { newestKey: beside.key, newestAgeHours: null },
+        {},
+      );
+    }
+    if (!complete) {
+      return notAvailable(
+        fact,
+        `${besideWords}; no dump is listed, and ${cut}, so dumps may exist beyond it: ${unlistedDumpsWords(unlistedDumpFiles(fact, undefined))}`,
+        { newestKey: sidecar.key, newestAgeHours: null },
+        {},
+      );
+    }
+    if (undated.length > 0) {
+      return notAvailable(
+        fact,
+        `${besideWords}, and the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so a dump may be among them`,
+        { newestKey: sidecar.key, newestAgeHours: null },
+        {},
+      );
+    }
+    const others = listed.length - 1;
+    const everyObject =
+      others === 0
+        ? `its only object, ${sidecar.key}, is, by its key, a checksum, signature or log of a dump not listed (${gone})`
+        : `its ${listed.length} objects are each empty or, by its key, a checksum, signature or log, the newest, ${sidecar.key}, of a dump not listed (${gone})`;
+    return {
+      status: 'FAILED',
+      description: `${locationLabel(fact)} holds no dump at all: ${everyObject}; the policy expects one every ${cadenceHours} h.`,
+      observed: { dumpsListed: 0, newestAgeHours: null },
+    };
   }
   const age = hoursAgainst(candidate.lastModified, now, maxAgeHours);
   const ageHours = age.shown;
@@ -482,7 +613,7 @@ function behindSidecars(
   };
   const drifting = ['newestAgeHours'];
   const aged =
-    candidate.key === beside.key
+    candidate.key === beside?.key
       ? `, which is ${formatDuration(ageHours)} old`
       : `; the newest listed object that is no such file, ${candidate.key}, is ${formatDuration(ageHours)} old`;
   if (age.exact <= maxAgeHours) {
@@ -496,24 +627,24 @@ function behindSidecars(
       drifting,
     };
   }
-  const undated = undatedDumps(listed).filter((object) => !besideDump(object));
   if (!complete || undated.length > 0) {
+    const unlisted = unlistedDumpFiles(fact, candidate);
     const why = !complete
-      ? "the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it"
+      ? `${cut}, so a newer dump may exist beyond it${unlisted.length === 0 ? '' : `: ${unlistedDumpsWords(unlisted)}`}`
       : `the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so a newer dump may be among them`;
     return { ...notAvailable(fact, `${besideWords}${aged}, but ${why}`, observed, {}), drifting };
   }
-  // Every newer object is such a file or empty (datedDumps leaves the empty ones out).
+  // Every newer object is such a file or empty.
   const newerObjects = datedObjects(listed).filter((object) => object.lastModified > candidate.lastModified);
   const newer = newerObjects.length;
   const someEmpty = newerObjects.some(holdsNoDump) ? 'empty or, ' : '';
   const newerWords =
     newer === 1
-      ? `the newer object ${sidecar.key} is, by its key, a checksum, signature or log beside a listed dump`
-      : `the ${newer} newer objects (the newest ${sidecar.key}) are ${someEmpty}by their keys, checksums, signatures or logs beside listed dumps`;
+      ? `the newer object ${sidecar.key} is, by its key, a checksum, signature or log ${beside ? 'beside a listed dump' : `of a dump not listed (${gone})`}`
+      : `the ${newer} newer objects (the newest ${sidecar.key}) are ${someEmpty}by their keys, checksums, signatures or logs ${checksumsWhose(fact, newerObjects.filter(notDump))}`;
   return {
     status: 'FAILED',
-    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(candidate)}`,
+    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(candidate)} To judge the dumps alone, ${fix}.`,
     observed,
     drifting,
   };
@@ -550,11 +681,10 @@ function unreadHeaderWords(fact: DumpFact, shown: Extract<NewestShows, { shows: 
  * complete: FAILED when the newest object before it that is not empty is older than the allowance,
  * or none exists, since every newer object is provably no dump (empty by the listing, or the newest,
  * read). Undefined otherwise: a recent object before it is not read (only the newest object's bytes
- * are), so nothing shows it is a dump or that it is not. With no `suffix`, a checksum, signature or
- * log whose key shows it beside a listed dump is no dump either (dumps.integrity's test by key
- * alone): it never stands for the dump before the newest object, however recently it was written,
- * and it proves no newer dump. One of such an extension beside no listed dump may be a dump: it
- * stands, and a finding that names it says what its key shows.
+ * are), so nothing shows it is a dump or that it is not. With no `suffix`, an object whose key
+ * shows it a checksum, signature or log is no dump either ({@link noDumpByKey}), whether the dump it
+ * names is listed or not: it never stands for the dump before the newest object, however recently
+ * it was written, and it proves no newer dump.
  */
 function staleBehindNoDump(
   fact: DumpFact,
@@ -564,8 +694,8 @@ function staleBehindNoDump(
   now: Date,
 ): Omit<CheckOutcome, 'required'> | undefined {
   const all = fact.listing.state === 'read' ? fact.listing.objects : [];
-  const besideDump = fact.location.suffix ? undefined : besideDumpIndex(all);
-  const listed = besideDump ? all.filter((object) => !besideDump(object)) : all;
+  const notDump = noDumpByKey(fact);
+  const listed = all.filter((object) => !notDump(object));
   const sidecars = all.length - listed.length;
   // An object the listing did not date may be a newer dump.
   if (listed.some((object) => object.lastModified === undefined && !holdsNoDump(object))) return undefined;
@@ -600,10 +730,13 @@ function staleBehindNoDump(
   const after = (object: DumpObject) =>
     object.lastModified !== undefined && object.lastModified > previous.lastModified;
   const empties = dated.filter(after).length;
-  const newerSidecars = datedObjects(all).filter((object) => after(object) && besideDump?.(object)).length;
+  const newerChecksums = datedObjects(all).filter((object) => after(object) && notDump(object));
+  const newerSidecars = newerChecksums.length;
   const newer = empties + newerSidecars;
   const byKeys =
-    newerSidecars === 0 ? '' : ' or, by their keys, checksums, signatures or logs beside listed dumps';
+    newerSidecars === 0
+      ? ''
+      : ` or, by their keys, checksums, signatures or logs ${checksumsWhose(fact, newerChecksums)}`;
   const newerWords =
     read !== undefined
       ? newer === 1
@@ -612,20 +745,15 @@ function staleBehindNoDump(
       : newerSidecars === 0
         ? `the ${plural(empties, 'newer object')} ${empties === 1 ? 'is' : 'are'} empty (runs that produced nothing, the newest ${newest.key})`
         : `the ${newer} newer objects are empty (the newest ${newest.key}, a run that produced nothing)${byKeys}`;
-  // Kept as the newest dump by its key's extension alone: said, as it may be no dump.
-  const orphan = besideDump && hasBesideDumpExtension(previous.key);
   // A newest object read as another file with no suffix set may be a file the job writes beside its
   // dumps: the verdict stands either way (no dump came since), and the setting keeps it out.
   const onlyDumps =
     read !== undefined && !fact.location.suffix && !shown.cut
       ? " If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count."
       : '';
-  const named = orphan
-    ? `The newest object in ${label} that may be a dump (${previous.key}, whose key shows it the checksum, signature or log of a dump not listed)`
-    : `The newest dump in ${label} (${previous.key})`;
   return {
     status: 'FAILED',
-    description: `${named} is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(previous)}${onlyDumps}`,
+    description: `The newest dump in ${label} (${previous.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(previous)}${onlyDumps}`,
     observed: {
       newestKey: previous.key,
       newestLastModified: previous.lastModified.toISOString(),

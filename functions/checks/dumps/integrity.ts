@@ -34,7 +34,8 @@
  * With no `suffix` set, a newest object that is not a pg_dump archive and whose key shows it is the
  * checksum, signature or log of a listed dump (`x.dump.sha256`, or `x.sha256` beside `x.dump`) is
  * NOT_AVAILABLE, naming the dump beside it and the `suffix` setting: that dump's bytes were not
- * read. Such files are left out of the median as well; any other object stays in it.
+ * read. Such files are left out of the median as well, whether the dump their key names is listed
+ * or not (a checksum is no dump of a usual size); any other object stays in it.
  *
  * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
  * it holds may not be the newest dump. Both listings answer in key order (ListObjectsV2 on a general
@@ -46,7 +47,7 @@
  * it may be newer.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { type DumpFact, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
+import { type DumpFact, type DumpObject, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
 import { MAX_ARCHIVE_VERSION, PG_DUMP_HEADER_BYTES, type PgDumpHeader } from '../../core/pg-dump-header.ts';
 import { plural } from '../../core/plural.ts';
 import { HOUR_MS } from '../../core/time.ts';
@@ -62,6 +63,7 @@ import {
   dataUntoldWords,
   datedDumps,
   deniedReadWords,
+  hasBesideDumpExtension,
   locationLabel,
   MAX_EAST_OFFSET_HOURS,
   MAX_WEST_OFFSET_HOURS,
@@ -250,17 +252,20 @@ function median(values: readonly number[]): number {
 }
 
 /**
- * Sizes of up to RECENT_DUMPS dumps (not empty objects, not the checksums, signatures or logs their
- * keys show beside a listed dump) before the newest, and how many such dumps the listing sent no
- * size for (`unsized`): too few sizes is then not too few dumps.
+ * Sizes of up to RECENT_DUMPS dumps (not empty objects; with no `suffix`, not the checksums,
+ * signatures or logs their keys show, beside a listed dump or of one not listed) before the newest,
+ * and how many such dumps the listing sent no size for (`unsized`): too few sizes is then not too
+ * few dumps.
  */
 function recentSizes(fact: DumpFact, newestKey: string): { sizes: number[]; unsized: number } {
   if (fact.listing.state !== 'read') return { sizes: [], unsized: 0 };
   // Empty objects are runs that produced nothing, not dumps of a usual size (datedDumps); a
-  // checksum of a hundred bytes would pull the median down until a cut dump passes as usual.
-  const besideDump = besideDumpIndex(fact.listing.objects);
+  // checksum of a hundred bytes would pull the median down until a cut dump passes as usual, whether
+  // the dump it names is listed or not (its upload failed, or it was deleted). A suffix names the
+  // dumps: every object listed then ends with it.
+  const notDump = (object: DumpObject) => !fact.location.suffix && hasBesideDumpExtension(object.key);
   const earlier = datedDumps(fact.listing.objects).filter(
-    (object) => object.key !== newestKey && !besideDump(object),
+    (object) => object.key !== newestKey && !notDump(object),
   );
   return {
     sizes: earlier

@@ -49,7 +49,8 @@
  *   be released by whoever may update the object: it never passes, nor changes a status. A finding
  *   that says the dumps are unguarded names the listed dumps under one; one whose newest dump's own
  *   retention ended says whether a hold keeps it, was read off (only then "nothing locks it now"),
- *   or was not sent.
+ *   or was not sent; so does one of older dumps its own retention does not keep (only those read
+ *   off "can be deleted").
  * - Public access: S3 Block Public Access with all four settings on, each on the bucket or its
  *   account (S3 applies the most restrictive combination; the collector reads the account's setting
  *   when the bucket's own does not block everything), or GCS public access prevention `enforced`.
@@ -694,7 +695,10 @@ function heldDumpsWords(fact: DumpFact): string {
  * dumps are kept only by their own retention unless versioning keeps them ({@link versionsKept}), so
  * those of the policy's last `minPitrDays` that carry no retention of that many days
  * ({@link dumpsNotHeldByOwnRetention}) can be deleted: WARNING, as dumps.retention says of a short
- * Delete rule the newest dump alone outlasts. Older ones are more than the policy asks.
+ * Delete rule the newest dump alone outlasts. Older ones are more than the policy asks. The finding
+ * says "can be deleted" only of those objects.list sent both holds for, as not set; those under a
+ * hold are said to be kept only while it is set, and those whose holds it did not send, that their
+ * holds were not read (a value not sent is not evaluated). None changes the WARNING.
  */
 function judgeOlderDumpsHeld(
   fact: DumpFact,
@@ -717,16 +721,37 @@ function judgeOlderDumpsHeld(
   if (!last) return;
   const many = unheld.length > 1;
   // An object hold keeps a dump only while it is set: no retention period, so the warning stands,
-  // but a held dump is not said to be one that can be deleted.
+  // but a held dump is not said to be one that can be deleted, nor is one whose holds objects.list
+  // did not both send as not set: a value not sent is not evaluated.
   const holds = fact.listedHolds;
   const onHold = unheld.filter((object) => isHeld(holds?.get(object.key))).length;
+  const free = unheld.filter((object) => {
+    const sent = holds?.get(object.key);
+    return sent?.temporary === false && sent.eventBased === false;
+  }).length;
+  const unread = unheld.length - onHold - free;
   const release = holdReleaseWords('gcp', many);
-  const tail =
-    onHold === 0
-      ? 'only the newest dump is held, the older ones can be deleted'
-      : onHold === unheld.length
-        ? `only the newest dump is held for the policy days; ${many ? 'each of them is' : 'it is'} under an object hold, which keeps it only while it is set (${release})`
-        : `only the newest dump is held for the policy days; ${onHold} of them ${onHold === 1 ? 'is' : 'are'} under an object hold, which keeps ${onHold === 1 ? 'it' : 'each'} only while it is set (${release}), and the others can be deleted`;
+  const whole = (count: number) => count === unheld.length;
+  const parts = [
+    ...(onHold === 0
+      ? []
+      : whole(onHold)
+        ? [
+            `${many ? 'each of them is' : 'it is'} under an object hold, which keeps it only while it is set (${release})`,
+          ]
+        : [
+            `${onHold} of them ${onHold === 1 ? 'is' : 'are'} under an object hold, which keeps ${onHold === 1 ? 'it' : 'each'} only while it is set (${release})`,
+          ]),
+    ...(free === 0 || whole(free) ? [] : [`${free} of them can be deleted`]),
+    ...(unread === 0
+      ? []
+      : [
+          `${whole(unread) ? (many ? 'their holds were' : 'its holds were') : `the holds of ${unread} of them were`} not read (objects.list did not send ${whole(unread) && !many ? 'its' : "each one's"} temporaryHold and eventBasedHold)`,
+        ]),
+  ];
+  const tail = whole(free)
+    ? 'only the newest dump is held, the older ones can be deleted'
+    : `only the newest dump is held for the policy days; ${parts.length > 1 ? `${parts.slice(0, -1).join(', ')}, and ${parts.at(-1)}` : parts.join('')}`;
   verdicts.warnings.push(
     `${many ? `${unheld.length} older listed dumps of the last ${plural(minPitrDays, 'day')} (the newest of them ${last.key}) carry` : `the older listed dump ${last.key} carries`} no Locked object retention of at least ${plural(minPitrDays, 'day')} of ${many ? 'their' : 'its'} own, and neither versioning nor a retention policy of ${plural(minPitrDays, 'day')} keeps ${many ? 'them' : 'it'}: ${tail}`,
   );

@@ -55,7 +55,11 @@
  * that passes or is still filling is NOT_AVAILABLE; one that falls short with every object counted
  * FAILS as before.
  * An empty (0-byte) object is no dump: it covers no day and closes no gap, and those of the window
- * are named in the finding, whatever its status.
+ * are named in the finding, whatever its status. Observed `dumpsListed` counts the listed objects
+ * that may be dumps, from any read listing (cut at its bound, or dated after the run's clock, too):
+ * neither empty objects nor, with no `suffix`, objects whose keys show them checksums, signatures
+ * or logs (beside a listed dump or not), which `emptyObjectsListed` and `checksumsListed` count
+ * when there are any.
  * With no `suffix`, the checksums, signatures and logs whose keys show them beside a listed dump
  * (`x.dump.sha256`, dumps.integrity's test by key alone) are no dumps either. One of such an
  * extension beside no listed dump (its dump deleted, or never uploaded) may be a dump or not: the
@@ -319,28 +323,22 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   let coveredDays: number | undefined;
   let longestGapHours: number | undefined;
   let accruing = false;
-  let dumpsListed: number | undefined;
   // Checksums of dumps not listed beside a series still filling with or without them: named as not
   // counted in the days the series covers.
   let notCountedInFilling: string | undefined;
   if (fact.listing.state === 'unknown' && fact.listing.bucketAbsent) {
-    dumpsListed = 0;
     problems.push(`the bucket does not exist (${fact.listing.reason}), so it holds no dump at all`);
   } else if (fact.listing.state === 'unknown') {
     unknown.push(`the listing (${fact.listing.reason})`);
   } else if (!fact.listing.complete) {
-    dumpsListed = fact.listing.objects.length;
     unknown.push(
-      `the whole series: the listing stopped at ${plural(dumpsListed, 'object')} (the policy's maxObjectsListed)`,
+      `the whole series: the listing stopped at ${plural(fact.listing.objects.length, 'object')} (the policy's maxObjectsListed)`,
     );
     if (behind) unknown.push(seriesClockWords(behind, now, minPitrDays));
   } else if (behind) {
     // How far back the series reaches and which of its gaps lie in the window are measured from
     // this run's clock, which the listing shows behind: neither is evaluated (a negative reach, a
     // gap placed in a window that ends later, by an unknown amount).
-    const listed = fact.listing.objects;
-    const besideDump = fact.location.suffix ? undefined : besideDumpIndex(listed);
-    dumpsListed = besideDump ? listed.filter((object) => !besideDump(object)).length : listed.length;
     unknown.push(seriesClockWords(behind, now, minPitrDays));
   } else {
     // With no suffix, the checksums, signatures and logs a key shows beside a listed dump are no
@@ -442,7 +440,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     problems.push(...judged.problems);
     unknown.push(...judged.unknown);
     fixes.push(...judged.fixes);
-    ({ coveredDays, longestGapHours, accruing, dumpsListed } = judged);
+    ({ coveredDays, longestGapHours, accruing } = judged);
   }
 
   const observed = {
@@ -450,7 +448,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
     retentionLockDays: valueOrNull(lockDays),
     coveredDays: valueOrNull(coveredDays),
     longestGapHours: valueOrNull(longestGapHours),
-    dumpsListed: valueOrNull(dumpsListed),
+    ...listedCounts(fact),
   };
   const drifting = ['coveredDays'];
   const label = locationLabel(fact);
@@ -526,6 +524,32 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
   };
 }
 
+/**
+ * What the listing holds: `dumpsListed`, the objects that may be dumps (not empty, and with no
+ * `suffix` not a checksum, signature or log by its key, beside a listed dump or not: no restore
+ * point either way), 0 for a bucket that does not exist, null when the listing was not read;
+ * beside them, when there are any, `emptyObjectsListed` (0 bytes: runs that produced nothing) and
+ * `checksumsListed` (checksums, signatures or logs by their keys). Counted over every object
+ * listed, whether the series was measured or not (a cut listing, a clock the listing shows behind).
+ */
+function listedCounts(fact: DumpFact): {
+  readonly dumpsListed: number | null;
+  readonly emptyObjectsListed?: number;
+  readonly checksumsListed?: number;
+} {
+  if (fact.listing.state === 'unknown') return { dumpsListed: fact.listing.bucketAbsent ? 0 : null };
+  const objects = fact.listing.objects;
+  const empty = objects.filter(holdsNoDump).length;
+  const checksums = fact.location.suffix
+    ? 0
+    : objects.filter((object) => !holdsNoDump(object) && hasBesideDumpExtension(object.key)).length;
+  return {
+    dumpsListed: objects.length - empty - checksums,
+    ...(empty > 0 ? { emptyObjectsListed: empty } : {}),
+    ...(checksums > 0 ? { checksumsListed: checksums } : {}),
+  };
+}
+
 /** Why the series is not measured when a listed object shows this run's clock behind. */
 function seriesClockWords(
   behind: DumpObject & { readonly lastModified: Date },
@@ -543,7 +567,6 @@ interface SeriesCoverage {
   readonly coveredDays: number | undefined;
   readonly longestGapHours: number | undefined;
   readonly accruing: boolean;
-  readonly dumpsListed: number;
 }
 
 function seriesCoverage(
@@ -567,15 +590,13 @@ function seriesCoverage(
   let coveredDays: number | undefined;
   let longestGapHours: number | undefined;
   let accruing = false;
-  let dumpsListed: number;
   // An empty object is a run that produced nothing: it neither covers a day nor closes a gap.
   const dated = datedDumps(objects);
-  dumpsListed = objects.length;
   const empty = objects.filter(holdsNoDump).length;
   const oldest = dated[0];
   if (!oldest) {
-    if (dumpsListed === 0) problems.push('the prefix holds no dump at all');
-    else if (empty === dumpsListed) {
+    if (objects.length === 0) problems.push('the prefix holds no dump at all');
+    else if (empty === objects.length) {
       problems.push(`every object under the prefix (${empty}) is empty, so it holds no dump at all`);
     } else unknown.push('the modification times of the listed objects (not sent)');
   } else {
@@ -662,7 +683,7 @@ function seriesCoverage(
       } else accruing = true;
     }
   }
-  return { problems, unknown, fixes, coveredDays, longestGapHours, accruing, dumpsListed };
+  return { problems, unknown, fixes, coveredDays, longestGapHours, accruing };
 }
 
 /**

@@ -780,7 +780,7 @@ describe('dumps.fresh behind an empty newest object, with checksum files beside 
     });
   });
 
-  it('says what the key of the object it falls back to shows when that is a checksum of no listed dump', () => {
+  it('falls back to the dump, not to a checksum of a dump not listed between them', () => {
     // Prepare: a dump 90 h old, a checksum 70 h old of a dump not listed, an empty object 2 h old.
     const objects = [
       { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 90) },
@@ -797,10 +797,13 @@ describe('dumps.fresh behind an empty newest object, with checksum files beside 
     });
     // Act
     const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
-    // Assess: stale either way (it is a dump, or the dump before it is older still).
+    // Assess: before, 'The newest object in s3://certctl-dumps/prod/ that may be a dump
+    // (prod/certctl-b.dump.sha256, whose key shows it the checksum, signature or log of a dump not
+    // listed) is 70 h old': a checksum is no dump, whether its dump is listed or not.
     expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 90 });
     expect(outcome?.description).toContain(
-      'The newest object in s3://certctl-dumps/prod/ that may be a dump (prod/certctl-b.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed) is 70 h old',
+      'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 3.8 days old, and the 2 newer objects are empty (the newest prod/certctl-c.dump, a run that produced nothing) or, by their keys, checksums, signatures or logs of dumps not listed',
     );
   });
 });
@@ -1320,6 +1323,178 @@ describe('dumps.fresh on a recent custom archive whose header names no database'
     });
     expect(outcome?.description).toContain(
       'prod/certctl-2026-12-02.dump, the newest object under the prefix, is a dump whose header names no database (dumps.integrity), so it does not show when "certctl" was last dumped',
+    );
+  });
+});
+
+describe('dumps.fresh judges dumps, never a checksum of a dump not listed', () => {
+  /** A listing of `objects`, complete or cut at its bound, whose newest object's read is `newest`. */
+  const listedAs = (objects: DumpObject[], newest: DumpFact['newest'], complete = true): DumpFact =>
+    s3Fact({ listing: { state: 'read', objects, complete }, newest });
+  const stale = { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 90) };
+  /** The checksum of prod/certctl-b.dump, which is not listed (its upload failed, or it was deleted). */
+  const orphan = (hoursOld: number) => ({
+    key: 'prod/certctl-b.dump.sha256',
+    size: 96,
+    lastModified: hoursBefore(NOW, hoursOld),
+  });
+
+  it('fails on the stale dump when the newest object, a checksum of a dump not listed, could not be read', () => {
+    // Prepare: a dump 90 h old, then the checksum of a dump that was never uploaded, 2 h old,
+    // whose read was refused.
+    const objects = [stale, orphan(2)];
+    const fact = listedAs(objects, {
+      object: objects[1] as DumpObject,
+      header: { state: 'unknown', reason: 'AccessDenied' },
+      tail: { state: 'unknown', reason: 'AccessDenied' },
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE 'the header of prod/certctl-b.dump.sha256 … could not be read,
+    // so nothing shows it is a dump', the checksum judged as a possible newest dump.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 90 });
+    expect(outcome?.description).toBe(
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 3.8 days old, and the newer object prod/certctl-b.dump.sha256 is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.dump, not uploaded or deleted since); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check. To judge the dumps alone, set the location's `suffix` (`.dump`) so that only dumps count.",
+    );
+  });
+
+  it('fails on the stale dump behind an empty newest object and a recent checksum of a dump not listed', () => {
+    // Prepare: a dump 90 h old, the checksum of a dump not listed 3 h old, an empty object 1 h old.
+    const empty = { key: 'prod/certctl-c.dump', size: 0, lastModified: hoursBefore(NOW, 1) };
+    const objects = [stale, orphan(3), empty];
+    const fact = listedAs(objects, {
+      object: empty,
+      header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+      tail: { state: 'read', bytes: new Uint8Array() },
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE: the recent checksum stood as the dump before the empty object.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 90 });
+    expect(outcome?.description).toContain(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 3.8 days old, and the 2 newer objects are empty (the newest prod/certctl-c.dump, a run that produced nothing) or, by their keys, checksums, signatures or logs of dumps not listed',
+    );
+  });
+
+  it('does not take a checksum of a dump not listed for the newest dump behind a newer checksum of a listed one', () => {
+    // Prepare: a dump 90 h old whose checksum was written again 1 h ago (the newest object), and
+    // the checksum of a dump not listed, 50 h old.
+    const objects = [
+      stale,
+      orphan(50),
+      { key: 'prod/certctl-a.dump.sha256', size: 96, lastModified: hoursBefore(NOW, 1) },
+    ];
+    const fact = listedAs(objects, checksumRead(objects[2] as DumpObject));
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'the newest listed object that is no such file, prod/certctl-b.dump.sha256, is
+    // 50 h old', newestKey the checksum.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 90 });
+    expect(outcome?.description).toContain(
+      'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 3.8 days old, and the 2 newer objects (the newest prod/certctl-a.dump.sha256) are by their keys, checksums, signatures or logs beside listed dumps or of dumps not listed',
+    );
+  });
+
+  it('fails on the stale dump when an object the listing did not date is, by its key, a checksum', () => {
+    // Prepare: the newest dump 40 h old, read whole; a checksum listed without a date.
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 40) },
+      { key: 'prod/certctl-b.dump.sha256', size: 96, lastModified: undefined },
+    ];
+    const fact = listedAs(objects, newestOf(objects.slice(0, 1)));
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE 'a newer dump may be among them'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 40 });
+  });
+
+  it('is not available, naming the dump a checksum names, when the listing was cut and that dump may lie beyond it', () => {
+    // Prepare: the listing stopped at its bound; a dump 90 h old, then the checksum of
+    // prod/certctl-b.dump, which may be listed beyond the bound.
+    const objects = [stale, orphan(2)];
+    const fact = listedAs(objects, checksumRead(objects[1] as DumpObject), false);
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE on the checksum's bytes ('does not start with the pg_dump magic
+    // PGDMP, so it does not show when the last dump was made'), the dump it names not said.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 90 });
+    expect(outcome?.description).toContain(
+      "the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it: prod/certctl-b.dump, which prod/certctl-b.dump.sha256 names, is not listed",
+    );
+  });
+
+  it('never passes a recent dump whose bytes were not read behind such a checksum of a cut listing', () => {
+    const objects = [{ ...stale, lastModified: hoursBefore(NOW, 8) }, orphan(2)];
+    const fact = listedAs(objects, checksumRead(objects[1] as DumpObject), false);
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 8 });
+    expect(outcome?.description).toContain(
+      'the newest object prod/certctl-b.dump.sha256 is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.dump); the newest listed object that is no such file, prod/certctl-a.dump, is 8 h old, but whose bytes were not read',
+    );
+  });
+
+  it('names the dump such a checksum names behind a recent empty object of a cut listing', () => {
+    // Prepare: the listing stopped at its bound; a dump 90 h old, the checksum of a dump not listed
+    // 3 h old, an empty object 1 h old, the newest.
+    const empty = { key: 'prod/certctl-c.dump', size: 0, lastModified: hoursBefore(NOW, 1) };
+    const objects = [stale, orphan(3), empty];
+    const fact = listedAs(
+      objects,
+      {
+        object: empty,
+        header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        tail: { state: 'read', bytes: new Uint8Array() },
+      },
+      false,
+    );
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE on the empty object alone, prod/certctl-b.dump not said.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      "; the listing stopped at the policy's maxObjectsListed, and prod/certctl-b.dump, which prod/certctl-b.dump.sha256 names, is not listed: it may lie beyond the bound",
+    );
+  });
+
+  it('fails a complete listing that holds only such a checksum: no dump at all', () => {
+    const objects = [orphan(2)];
+    const fact = listedAs(objects, {
+      object: objects[0] as DumpObject,
+      header: { state: 'unknown', reason: 'AccessDenied' },
+      tail: { state: 'unknown', reason: 'AccessDenied' },
+    });
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Before, NOT_AVAILABLE: its header could not be read, 'so nothing shows it is a dump'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ dumpsListed: 0, newestAgeHours: null });
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/ holds no dump at all: its only object, prod/certctl-b.dump.sha256, is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.dump, not uploaded or deleted since); the policy expects one every 24 h.',
+    );
+  });
+
+  it('is not available when a cut listing holds only such a checksum', () => {
+    const objects = [orphan(2)];
+    const fact = listedAs(objects, checksumRead(objects[0] as DumpObject), false);
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      "no dump is listed, and the listing stopped at the policy's maxObjectsListed, so dumps may exist beyond it: prod/certctl-b.dump, which prod/certctl-b.dump.sha256 names, is not listed",
+    );
+  });
+
+  it('names the dump of a stem-named checksum with any extension', () => {
+    const objects = [stale, { key: 'prod/certctl-b.sha256', size: 96, lastModified: hoursBefore(NOW, 2) }];
+    const fact = listedAs(objects, checksumRead(objects[1] as DumpObject));
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'the newer object prod/certctl-b.sha256 is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.*, not uploaded or deleted since)',
     );
   });
 });

@@ -870,6 +870,49 @@ describe('dumps.integrity with checksum files beside the dumps and no suffix set
   });
 });
 
+describe('dumps.integrity compares the newest dump with dumps alone', () => {
+  it('leaves checksums of dumps not listed out of the median, so they do not hide a cut newest dump', () => {
+    // Prepare: 3 dumps of 6451 bytes, then 4 checksums (96 bytes) of dumps whose uploads failed,
+    // then the newest dump, cut to 2000 bytes.
+    const series = dailySeries(8);
+    const objects = series.map((object, index) =>
+      index >= 3 && index < 7 ? { ...object, key: `${object.key}.sha256`, size: 96 } : object,
+    );
+    const cut = [...objects.slice(0, -1), { ...(objects.at(-1) as DumpObject), size: 2000 }];
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg17.dump', cut), settingsWith());
+    // Assess: before, PASSED 'of a usual size', the median 96 bytes of the 7 objects before it.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ sizeBytes: 2000, recentMedianBytes: 6451 });
+    expect(outcome?.description).toContain('less than half the median 6451 bytes of the 3 dumps before it');
+  });
+
+  it('does not count checksums of dumps not listed as earlier dumps to compare with', () => {
+    // Prepare: 2 dumps, then 3 checksums of dumps not listed, then the newest dump.
+    const objects = dailySeries(6).map((object, index) =>
+      index >= 2 && index < 5 ? { ...object, key: `${object.key}.sha256`, size: 96 } : object,
+    );
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(newestFrom('certctl-pg17.dump', objects), settingsWith());
+    // Assess: before, 'of a usual size' against the median 96 bytes of 2 dumps and 3 checksums.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ recentMedianBytes: null });
+    expect(outcome?.description).toContain(
+      'Its size is not compared yet: fewer than 3 earlier dumps to compare with.',
+    );
+  });
+
+  it('still counts every object ending with the suffix, which names the dumps', () => {
+    const objects = dailySeries(8).map((object) => ({ ...object, key: `${object.key}.sha256` }));
+    const fact = newestFrom('certctl-pg17.dump', objects);
+    const outcome = dumpsIntegrityCheck.evaluate(
+      { ...fact, location: { ...fact.location, suffix: '.sha256' } },
+      settingsWith(),
+    );
+    expect(outcome?.observed).toMatchObject({ recentMedianBytes: 6451 });
+  });
+});
+
 describe('dumps.integrity counts a single object or byte as one', () => {
   it('says "1 object" of a listing the policy bounds at one object', () => {
     // Prepare: maxObjectsListed 1, more objects left.

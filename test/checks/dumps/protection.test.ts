@@ -1571,7 +1571,7 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     );
   });
 
-  it('only warns when the newest dump alone is shown held: the older dumps can be deleted', () => {
+  it('only warns when the newest dump alone is shown held: the older dumps are not shown kept', () => {
     // Prepare: objects.list sent the newest dump's Locked retention and none for the 34 older ones.
     const fact = withRetention('Locked', 35);
     const newestOnly = withListedRetentions(fact, (index) => index === 34);
@@ -1606,6 +1606,72 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
       'only the newest dump is held for the policy days; each of them is under an object hold, which keeps it only while it is set (it sets no period, and whoever may update the objects can release it)',
     );
     expect(outcome?.description).not.toContain('the older ones can be deleted');
+  });
+
+  describe('older dumps whose holds objects.list did not send', () => {
+    const fact = withRetention('Locked', 35);
+    const objects = fact.listing.state === 'read' ? fact.listing.objects : [];
+    /** The newest dump Locked for 35 days, the 34 older ones carrying none, with `holds` of each. */
+    const withHolds = (holds: (index: number) => ObjectHolds | undefined): DumpFact => {
+      const sent = objects.slice(0, 34).flatMap((object, index) => {
+        const each = holds(index);
+        return each === undefined ? [] : [[object.key, each] as const];
+      });
+      return { ...withListedRetentions(fact, (index) => index === 34), listedHolds: new Map(sent) };
+    };
+
+    it('does not say they can be deleted when objects.list sent no hold for them', () => {
+      // Act: objects.list sent neither temporaryHold nor eventBasedHold for any listed dump.
+      const outcome = dumpsProtectionCheck.evaluate(
+        withListedRetentions(fact, (index) => index === 34),
+        settingsWith(),
+      );
+      // Assess: before, 'only the newest dump is held, the older ones can be deleted', though
+      // whether a hold keeps them was not read.
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).not.toContain('can be deleted');
+      expect(outcome?.description).toContain(
+        "only the newest dump is held for the policy days; their holds were not read (objects.list did not send each one's temporaryHold and eventBasedHold)",
+      );
+    });
+
+    it('does not say so either of a dump sent with one hold alone, as not set', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        withHolds(() => ({ temporary: false })),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).not.toContain('can be deleted');
+    });
+
+    it('says they can be deleted when objects.list sent both holds as not set', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        withHolds(() => ({ temporary: false, eventBased: false })),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain('only the newest dump is held, the older ones can be deleted');
+    });
+
+    it('says which of them are held, can be deleted, or were not read', () => {
+      // Prepare: of the 29 older dumps of the window (indexes 5 to 33), 3 held, 3 sent as not
+      // held, the rest sent no hold.
+      const outcome = dumpsProtectionCheck.evaluate(
+        withHolds((index) =>
+          index >= 31
+            ? { eventBased: true }
+            : index >= 28
+              ? { temporary: false, eventBased: false }
+              : undefined,
+        ),
+        settingsWith(),
+      );
+      // Assess: before, 'and the others can be deleted', the 24 whose holds were not sent among them.
+      expect(outcome?.status).toBe('WARNING');
+      expect(outcome?.description).toContain(
+        "only the newest dump is held for the policy days; 3 of them are under an object hold, which keeps each only while it is set (it sets no period, and whoever may update the objects can release it), 3 of them can be deleted, and the holds of 23 of them were not read (objects.list did not send each one's temporaryHold and eventBasedHold)",
+      );
+    });
   });
 
   it('passes when the only object of the window without a retention of its own is empty', () => {

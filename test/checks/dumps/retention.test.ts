@@ -2245,3 +2245,82 @@ describe('dumps.retention and Cloud Storage object holds', () => {
     expect(outcome?.description).not.toContain('hold');
   });
 });
+
+describe('dumps.retention counts the dumps listed, and what else the listing holds beside them', () => {
+  const DAY = 86_400_000;
+  /** 35 daily dumps, each with its `.sha256`, a checksum of a dump not listed, and an empty object. */
+  function crowded(shiftDays = 0): DumpObject[] {
+    const objects = [
+      ...withChecksums(dailySeries(35)),
+      { key: 'prod/gone.dump.sha256', size: 96, lastModified: new Date(NEWEST_WRITTEN.getTime() - 3 * DAY) },
+      { key: 'prod/failed.dump', size: 0, lastModified: new Date(NEWEST_WRITTEN.getTime() - 2 * DAY) },
+    ];
+    return sortOldestFirst(
+      objects.map((object) => ({
+        ...object,
+        lastModified: new Date((object.lastModified ?? NOW).getTime() + shiftDays * DAY),
+      })),
+    );
+  }
+  const expected = { dumpsListed: 35, emptyObjectsListed: 1, checksumsListed: 36 };
+
+  it('does not count an empty object of a complete listing as a dump listed', () => {
+    // Prepare: 35 daily objects, the run of 2026-11-18 uploaded 0 bytes.
+    const objects = dailySeries(35).map((object, index) => (index === 20 ? { ...object, size: 0 } : object));
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(objects, NO_LOCK), settingsWith());
+    // Assess: before, dumpsListed 35, the empty object counted, though the finding says it is none.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ dumpsListed: 34, emptyObjectsListed: 1 });
+  });
+
+  it('counts the dumps alone, and says what else was listed, from a complete listing', () => {
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(crowded(), NO_LOCK), settingsWith());
+    // Assess: before, dumpsListed 36, the empty object counted.
+    expect(outcome?.observed).toMatchObject(expected);
+  });
+
+  it('counts the dumps alone, and says what else was listed, from a listing cut at its bound', () => {
+    // Act
+    const objects = crowded();
+    const outcome = dumpsRetentionCheck.evaluate(
+      withSeries(objects, { listing: { state: 'read', objects, complete: false } }),
+      settingsWith(),
+    );
+    // Assess: before, dumpsListed 72: every object listed, checksums and the empty object too.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject(expected);
+    expect(outcome?.description).toContain(
+      "the listing stopped at 72 objects (the policy's maxObjectsListed)",
+    );
+  });
+
+  it('counts the dumps alone, and says what else was listed, when the listing shows the clock behind', () => {
+    // Act: every object dated 3 days after this run's clock.
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(crowded(3), NO_LOCK), settingsWith());
+    // Assess: before, dumpsListed 37: the checksum of a dump not listed and the empty object counted.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject(expected);
+  });
+
+  it('says nothing else was listed when the listing holds dumps alone', () => {
+    const outcome = dumpsRetentionCheck.evaluate(withSeries(dailySeries(35), NO_LOCK), settingsWith());
+    expect(outcome?.observed).toMatchObject({ dumpsListed: 35 });
+    expect(outcome?.observed).not.toHaveProperty('emptyObjectsListed');
+    expect(outcome?.observed).not.toHaveProperty('checksumsListed');
+  });
+
+  it('counts every object ending with the suffix as listed dumps, as a suffix names the dumps', () => {
+    const objects = dailySeries(35).map((object) => ({ ...object, key: `${object.key}.sha256` }));
+    const outcome = dumpsRetentionCheck.evaluate(
+      withSeries(objects, {
+        ...NO_LOCK,
+        location: { provider: 'aws', bucket: 'certctl-dumps', prefix: 'prod/', suffix: '.sha256' },
+      }),
+      settingsWith(),
+    );
+    expect(outcome?.observed).toMatchObject({ dumpsListed: 35 });
+    expect(outcome?.observed).not.toHaveProperty('checksumsListed');
+  });
+});
