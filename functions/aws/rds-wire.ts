@@ -25,7 +25,7 @@ import {
   type WireRequest,
 } from './lean-wire.ts';
 import {
-  bodyText,
+  decodeBody,
   decodeXmlResult,
   type Field,
   leanXmlPlugin,
@@ -206,7 +206,11 @@ export function leanResultShape(operation: string, tags = true): Shape {
  * The `<{operation}Result>` members of a successful answer that `shape` names, decoded as the SDK
  * decodes them (strings, integers, booleans, `Date`s, lists as arrays).
  */
-export function decodeRdsListResult(operation: string, xml: string, shape: Shape): Record<string, unknown> {
+export function decodeRdsListResult(
+  operation: string,
+  xml: string | Uint8Array,
+  shape: Shape,
+): Record<string, unknown> {
   return decodeXmlResult(xml, [`${operation}Response`, `${operation}Result`], shape);
 }
 
@@ -332,14 +336,15 @@ function queryProtocol(
       );
     },
     async decode(response, collect) {
-      const text = await bodyText(response.body, collect);
-      try {
-        return { output: decodeRdsListResult(operation, text, shape) };
-      } catch (error) {
-        // As on the SDK path with the plugin: a body that is not the answer fails the call, unretried.
-        if (error instanceof XmlWireError) return { failed: error };
-        throw error;
-      }
+      return decodeBody(response.body, collect, (xml) => {
+        try {
+          return { output: decodeRdsListResult(operation, xml, shape) };
+        } catch (error) {
+          // As on the SDK path with the plugin: a body that is not the answer fails the call, unretried.
+          if (error instanceof XmlWireError) return { failed: error };
+          throw error;
+        }
+      });
     },
   };
   queryProtocols.set(key, protocol);

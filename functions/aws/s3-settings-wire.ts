@@ -144,7 +144,7 @@ function bucketSettingProtocol<O>(
       decodeS3XmlAnswer(
         response,
         collect,
-        (text) => output(decodeXmlResult(text, [root], shape), response.headers) as O,
+        (xml) => output(decodeXmlResult(xml, [root], shape), response.headers) as O,
       ),
   };
 }

@@ -69,7 +69,7 @@ export const LIST_OBJECTS_V2: Shape = {
 };
 
 /** The members {@link LIST_OBJECTS_V2} names of a successful ListObjectsV2 answer. */
-export function decodeListObjectsV2(xml: string): Record<string, unknown> {
+export function decodeListObjectsV2(xml: string | Uint8Array): Record<string, unknown> {
   return decodeXmlResult(xml, ['ListBucketResult'], LIST_OBJECTS_V2);
 }
 
@@ -304,24 +304,42 @@ const listObjectsProtocol: LeanProtocol<ListObjectsInput, S3Template, ListObject
     };
   },
   decode: (response, collect) =>
-    decodeS3XmlAnswer(response, collect, (text) => decodeListObjectsV2(text) as ListObjectsPage),
+    decodeS3XmlAnswer(response, collect, (xml) => decodeListObjectsV2(xml) as ListObjectsPage),
 };
 
+/** The white space `String.prototype.trimEnd` trims that is ASCII (tab, LF, VT, FF, CR, space). */
+function isAsciiTrimmed(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
+}
+
 /**
- * A 2xx S3 answer whose body is XML, decoded by `decode`; undefined (the SDK reads it, from the
- * bytes put back as its own collector's answer) for a body `decode` does not take (XmlWireError)
- * and for a 200 with an `<Error>` body, which the SDK reads as an error (throw200Exceptions).
+ * Whether `bytes`, read as UTF-8 text, ends in `</Error>` once `trimEnd` has trimmed it: the ASCII
+ * white space is trimmed from the bytes, and only a body ending in another byte above 0x7f (white
+ * space of another script's, or not) is made text whole to be trimmed as text.
+ */
+function isErrorBody(bytes: Buffer): boolean {
+  let end = bytes.length;
+  while (end > 0 && isAsciiTrimmed(bytes[end - 1] as number)) end -= 1;
+  if (end > 0 && (bytes[end - 1] as number) > 0x7f)
+    return bytes.toString('utf8').trimEnd().endsWith('</Error>');
+  return end >= 8 && bytes.toString('latin1', end - 8, end) === '</Error>';
+}
+
+/**
+ * A 2xx S3 answer whose body is XML, decoded by `decode` from its bytes; undefined (the SDK reads
+ * it, from the bytes put back as its own collector's answer) for a body `decode` does not take
+ * (XmlWireError) and for a 200 with an `<Error>` body, which the SDK reads as an error
+ * (throw200Exceptions).
  */
 export async function decodeS3XmlAnswer<O>(
   response: HttpResponse,
   collect: (body: unknown) => Promise<Uint8Array>,
-  decode: (text: string) => O,
+  decode: (xml: Uint8Array) => O,
 ): Promise<LeanAnswer<O>> {
   const bytes = await collectBody(response.body, collect);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  if (!text.trimEnd().endsWith('</Error>')) {
+  if (!isErrorBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) {
     try {
-      return { output: decode(text) };
+      return { output: decode(bytes) };
     } catch (error) {
       if (!(error instanceof XmlWireError)) throw error;
     }

@@ -10,7 +10,12 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../functions/aws/clients.ts';
 import { readS3DumpFact } from '../../functions/aws/s3-dumps.ts';
-import { decodeListObjectsV2, LIST_OBJECTS_V2, listObjectsPage } from '../../functions/aws/s3-wire.ts';
+import {
+  decodeListObjectsV2,
+  decodeS3XmlAnswer,
+  LIST_OBJECTS_V2,
+  listObjectsPage,
+} from '../../functions/aws/s3-wire.ts';
 import { XmlWireError } from '../../functions/aws/xml-wire.ts';
 import { simCredentials } from '../sim/accounts.ts';
 import { DUMP_FIXTURE, NOW } from '../sim/s3-support.ts';
@@ -195,4 +200,41 @@ describe('lean S3 ListObjectsV2 decoding', () => {
     expect(leanRead).toBe(sdkRead);
     stub.destroy();
   });
+});
+
+describe('a 200 answer whose body is an S3 error', () => {
+  it.each([
+    ['an error', '<Error><Code>InternalError</Code></Error>', false],
+    ['an error and ASCII white space', '<Error><Code>InternalError</Code></Error>\r\n\t\v\f ', false],
+    ['an error and no-break spaces', '<Error><Code>InternalError</Code></Error>\u00a0\u3000\ufeff\n', false],
+    [
+      'an error and a character that is no white space',
+      '<Error><Code>InternalError</Code></Error>\u200b',
+      true,
+    ],
+    ['an error and text', '<Error><Code>InternalError</Code></Error>é', true],
+    ['a listing', '<ListBucketResult><KeyCount>0</KeyCount></ListBucketResult>\n', true],
+    ['less than an end tag', 'Error>', true],
+  ])(
+    'decodes a body of %s only when it does not end in </Error>, white space trimmed as text is',
+    async (_, body, decoded) => {
+      // Arrange
+      const read: string[] = [];
+      const response = { statusCode: 200, headers: {}, body: Buffer.from(body, 'utf8') };
+
+      // Act
+      const answer = await decodeS3XmlAnswer(
+        response,
+        (bytes) => Promise.resolve(bytes as Uint8Array),
+        (xml) => {
+          read.push(Buffer.from(xml).toString('utf8'));
+          return 'decoded';
+        },
+      );
+
+      // Assess: an error body is left to the SDK, which reads it as the error it is.
+      expect(read).toEqual(decoded ? [body] : []);
+      expect(answer).toEqual(decoded ? { output: 'decoded' } : undefined);
+    },
+  );
 });

@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { _parseRfc3339DateTimeWithOffset } from '@smithy/core/serde';
 import { describe, expect, it } from 'vitest';
-import { decodeXmlResult, type Shape, XmlWireError } from '../../functions/aws/xml-wire.ts';
+import { decodeBody, decodeXmlResult, type Shape, XmlWireError } from '../../functions/aws/xml-wire.ts';
 
 const SHAPE: Shape = {
   Items: { list: 'Item', of: { Id: 'string', Size: 'integer' } },
@@ -108,6 +109,16 @@ describe('skipping the members a shape does not name', () => {
     // Arrange: the nested start tag's '>' is the end tag's own.
     const xml =
       '<R><Result><Items><Item><Note><Note lang="en</Note></Note><Id>a</Id></Item></Items></Result></R>';
+
+    // Act + Assess
+    expect(() => decodeXmlResult(xml, ['R', 'Result'], SHAPE)).toThrow(XmlWireError);
+  });
+
+  it('refuses a start tag of the skipped name whose quote is closed only after the skipped element ends', () => {
+    // Arrange: read on past the skipped element's end tag, the nested start tag's quote would close
+    // at the `"` of the next member's attribute and the tag end at its `>`.
+    const xml =
+      '<R><Result><Items><Item><Note><Note lang="en</Note></Note><Id a="x>">v</Id></Item></Items></Result></R>';
 
     // Act + Assess
     expect(() => decodeXmlResult(xml, ['R', 'Result'], SHAPE)).toThrow(XmlWireError);
@@ -640,5 +651,256 @@ describe('timestamps', () => {
     // Act + Assess: `new Date(text)` would read an offset-less date-time as local time.
     expect(() => decodeAt(text)).toThrow(XmlWireError);
     expect(() => decodeAt(text)).toThrow(/At is not a timestamp/);
+  });
+});
+
+describe('answers read as UTF-8 bytes', () => {
+  const NAMED: Shape = {
+    Items: { list: 'Item', of: { Id: 'string', Size: 'integer', At: 'timestamp', On: 'boolean' } },
+    Marker: 'string',
+  };
+  /** `xml` decoded from its text and from its UTF-8 bytes: the two must agree. */
+  const bothWays = (xml: string, shape: Shape = NAMED): Record<string, unknown> => {
+    const fromText = decodeXmlResult(xml, ['R', 'Result'], shape);
+    const fromBytes = decodeXmlResult(Buffer.from(xml, 'utf8'), ['R', 'Result'], shape);
+    expect(fromBytes).toEqual(fromText);
+    return fromBytes;
+  };
+  const items = (...inner: string[]): string =>
+    `<R><Result><Items>${inner.map((item) => `<Item>${item}</Item>`).join('')}</Items></Result></R>`;
+
+  it.each([
+    ['two-byte characters', 'café'],
+    ['three-byte characters, longer than a short string', '日本のデータベース-certctl-primary'],
+    ['four-byte characters', '🚀🐘'],
+    ['characters of every length side by side', 'é日🚀x'],
+    ['a character of another script only', 'ü'],
+  ])('keeps %s of a value whole', (_, value) => {
+    // Act
+    const decoded = bothWays(
+      `<R><Result><Items><Item><Note>${value}</Note><Id>${value}</Id></Item></Items><Marker>${value}</Marker></Result></R>`,
+    );
+
+    // Assess
+    expect(decoded).toEqual({ Items: [{ Id: value }], Marker: value });
+  });
+
+  it('skips members, structures and attribute values holding multi-byte characters', () => {
+    // Arrange: the skipped structure nests one of its own name, with an attribute value holding a
+    // `>` and multi-byte characters; the item's own attribute too.
+    const skipped = '<Note lang="日本>"><Note>é</Note><Deep>🚀</Deep></Note><Other>ü</Other>';
+    const xml = items(`${skipped}<Id>a</Id>${skipped}<Size>3</Size>`, `<Id>b</Id>${skipped}`).replace(
+      '<Item>',
+      '<Item note="€">',
+    );
+
+    // Act
+    const decoded = bothWays(xml);
+
+    // Assess
+    expect(decoded).toEqual({ Items: [{ Id: 'a', Size: 3 }, { Id: 'b' }] });
+  });
+
+  it('decodes entity and character references, beside multi-byte characters', () => {
+    // Act
+    const decoded = bothWays(
+      items(
+        '<Id>a&amp;b &lt;c&gt; &quot;d&quot; &apos;e&apos;</Id>',
+        '<Id>&#233;&#xE9;&#x1F600;&#128512;</Id>',
+        '<Id>é&amp;日&#x65E5;🚀</Id>',
+      ),
+    );
+
+    // Assess
+    expect(decoded).toEqual({
+      Items: [{ Id: 'a&b <c> "d" \'e\'' }, { Id: 'éé😀😀' }, { Id: 'é&日日🚀' }],
+    });
+  });
+
+  it('reads CDATA sections holding markup and multi-byte characters as text', () => {
+    // Act
+    const decoded = bothWays(items('<Id><![CDATA[日本<Id>&amp;]]>é</Id>', '<Id>x<![CDATA[]]></Id>'));
+
+    // Assess
+    expect(decoded).toEqual({ Items: [{ Id: '日本<Id>&amp;é' }, { Id: 'x' }] });
+  });
+
+  it('reads an empty element and an element with no content alike', () => {
+    // Act
+    const shortForm = bothWays('<R><Result><Items/><Marker/></Result></R>');
+    const longForm = bothWays('<R><Result><Items></Items><Marker></Marker></Result></R>');
+    const members = bothWays(items('<Id/><Size/><At/><On/>', '<Id></Id><Size></Size><On></On>'));
+
+    // Assess: an empty string is a string sent; an empty number, time or flag is not sent.
+    expect(shortForm).toEqual({ Items: [], Marker: '' });
+    expect(longForm).toEqual(shortForm);
+    expect(members).toEqual({ Items: [{ Id: '' }, { Id: '' }] });
+  });
+
+  it('reads tags with namespaces, attributes and white space by their names', () => {
+    // Arrange
+    const xml = [
+      '<?xml version="1.0" encoding="UTF-8"?>\n',
+      '<R xmlns="http://rds.amazonaws.com/doc/2014-10-31/">\n  <Result xmlns:x="urn:é">\n    <Items>\n',
+      '      <Item x:kind="日本"><Id xml:lang="fr">  été  </Id ><Size\n>7</Size><At a="1">2026-12-01T10:00:00Z</At><On\t>true</On></Item>\n',
+      '    </Items>\n    <Marker >m</Marker>\n  </Result>\n</R>\n',
+    ].join('');
+
+    // Act
+    const decoded = bothWays(xml);
+
+    // Assess
+    expect(decoded).toEqual({
+      Items: [{ Id: '  été  ', Size: 7, At: new Date('2026-12-01T10:00:00Z'), On: true }],
+      Marker: 'm',
+    });
+  });
+
+  it('reads past a byte order mark before the XML declaration', () => {
+    // Act
+    const decoded = decodeXmlResult(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(items('<Id>é</Id>'))]),
+      ['R', 'Result'],
+      NAMED,
+    );
+
+    // Assess
+    expect(decoded).toEqual({ Items: [{ Id: 'é' }] });
+  });
+
+  it('reads bytes that are no UTF-8 as the replacement character, as a decoding of the whole body does', () => {
+    // Arrange: a lone lead byte, a lone continuation byte, and a character cut short before a tag.
+    const xml = Buffer.concat([
+      Buffer.from('<R><Result><Items><Item><Id>a'),
+      Buffer.from([0xc3]),
+      Buffer.from('b</Id></Item><Item><Id>'),
+      Buffer.from([0x80, 0xe6, 0x97]),
+      Buffer.from('</Id></Item></Items></Result></R>'),
+    ]);
+
+    // Act
+    const decoded = decodeXmlResult(xml, ['R', 'Result'], NAMED);
+
+    // Assess
+    expect(decoded).toEqual(decodeXmlResult(xml.toString('utf8'), ['R', 'Result'], NAMED));
+    expect(decoded).toEqual({ Items: [{ Id: 'a\ufffdb' }, { Id: '\ufffd\ufffd' }] });
+  });
+
+  it('reads a view of a larger buffer from its own first byte to its own last', () => {
+    // Arrange: the answer's bytes in the middle of a buffer holding other markup before and after.
+    const answer = Buffer.from(items('<Id>日本</Id>'));
+    const outer = Buffer.concat([
+      Buffer.from('<Items><Item><Id>before'),
+      answer,
+      Buffer.from('<Id>after</Id>'),
+    ]);
+    const view = new Uint8Array(outer.buffer, outer.byteOffset + 23, answer.length);
+
+    // Act
+    const decoded = decodeXmlResult(view, ['R', 'Result'], NAMED);
+
+    // Assess
+    expect(decoded).toEqual({ Items: [{ Id: '日本' }] });
+  });
+
+  it('refuses the answer cut short at any byte before its result ends, inside a character too', () => {
+    // Arrange: every prefix of the answer up to the end of <Result>, cut bytes of multi-byte
+    // characters included (a body the connection dropped).
+    const whole = Buffer.from(
+      items('<Note>日本</Note><Id>é🚀</Id><Size>12</Size>', '<Id>x</Id><At>2026-12-01T10:00:00Z</At>'),
+    );
+    const resultEnd = whole.indexOf('</Result>') + '</Result>'.length;
+
+    // Act
+    const outcomes = Array.from({ length: resultEnd }, (_, cut) => {
+      try {
+        decodeXmlResult(whole.subarray(0, cut), ['R', 'Result'], NAMED);
+        return `decoded at ${cut}`;
+      } catch (error) {
+        return error instanceof XmlWireError ? 'refused' : `${String(error)} at ${cut}`;
+      }
+    });
+
+    // Assess
+    expect(outcomes.filter((outcome) => outcome !== 'refused')).toEqual([]);
+    expect(decodeXmlResult(whole.subarray(0, resultEnd), ['R', 'Result'], NAMED)).toEqual({
+      Items: [
+        { Id: 'é🚀', Size: 12 },
+        { Id: 'x', At: new Date('2026-12-01T10:00:00Z') },
+      ],
+    });
+  });
+
+  it('refuses a shape whose member names are not ASCII, which the bytes are compared with', () => {
+    // Act + Assess
+    expect(() =>
+      decodeXmlResult('<R><Result><Id>x</Id></Result></R>', ['R', 'Result'], { Námé: 'string' }),
+    ).toThrow(XmlWireError);
+    expect(() =>
+      decodeXmlResult('<R><Result><Id>x</Id></Result></R>', ['R', 'Result'], {
+        Items: { list: 'Ítem', of: 'string' },
+      }),
+    ).toThrow(XmlWireError);
+  });
+});
+
+describe('bodies read from a stream of chunks', () => {
+  const xml = Buffer.from(
+    '<R><Result><Items><Item><Id>é日🚀-certctl-primary</Id><Size>5</Size></Item></Items><Marker>ü</Marker></Result></R>',
+  );
+  const decode = (bytes: Uint8Array) => decodeXmlResult(bytes, ['R', 'Result'], SHAPE);
+  const expected = { Items: [{ Id: 'é日🚀-certctl-primary', Size: 5 }], Marker: 'ü' };
+  const unused = () => Promise.reject(new Error('a stream is read, not collected'));
+
+  it('decodes the body cut into chunks at every byte, inside a character too', async () => {
+    // Act
+    const decoded = await Promise.all(
+      Array.from({ length: xml.length - 1 }, (_, cut) =>
+        decodeBody(Readable.from([xml.subarray(0, cut + 1), xml.subarray(cut + 1)]), unused, decode),
+      ),
+    );
+
+    // Assess
+    for (const page of decoded) expect(page).toEqual(expected);
+  });
+
+  it('decodes bodies read at the same time each from its own bytes', async () => {
+    // Arrange: two bodies of several chunks each, read at the same time; the second is shorter,
+    // so it is joined where the first was, ending while the first is still being decoded or not.
+    const other = Buffer.from('<R><Result><Marker>other-page-of-the-audit</Marker></Result></R>');
+    const chunks = (bytes: Buffer) =>
+      Readable.from(
+        Array.from({ length: Math.ceil(bytes.length / 7) }, (_, at) => bytes.subarray(at * 7, at * 7 + 7)),
+      );
+
+    // Act
+    const pages = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        decodeBody(chunks(index % 2 === 0 ? xml : other), unused, decode),
+      ),
+    );
+
+    // Assess: each page's values are its own, whichever body was joined after it.
+    pages.forEach((page, index) => {
+      expect(page).toEqual(index % 2 === 0 ? expected : { Marker: 'other-page-of-the-audit' });
+    });
+  });
+
+  it('decodes a body the client collects, and a body given as text chunks', async () => {
+    // Act
+    const collected = await decodeBody(
+      { not: 'a stream' },
+      () => Promise.resolve(new Uint8Array(xml)),
+      decode,
+    );
+    const text = await decodeBody(
+      Readable.from([xml.toString('utf8')], { objectMode: true }),
+      unused,
+      decode,
+    );
+
+    // Assess
+    expect(collected).toEqual(expected);
+    expect(text).toEqual(expected);
   });
 });
