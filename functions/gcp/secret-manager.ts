@@ -138,11 +138,6 @@ export class SecretManagerRestClient implements SecretManagerApi {
     });
   }
 
-  /** One read, retried as {@link SecretManagerRetry} says; the error names the attempts made. */
-  #get(path: string): Promise<unknown> {
-    return this.#rest.getJson(...this.#call(path));
-  }
-
   /** What a read is called in errors, and its URL. */
   #call(path: string): [what: string, url: string] {
     return [`Secret Manager GET ${path.replace(/:access$/, '')}`, `${this.#base}/v1/${path}`];
@@ -167,7 +162,10 @@ export class SecretManagerRestClient implements SecretManagerApi {
    * without `payload` (or not JSON, which {@link GcpRestClient.getJson} reads as `{}`) sent no value.
    */
   async accessLatest(name: string): Promise<Uint8Array | undefined> {
-    const body = (await this.#get(`${name}/versions/latest:access`)) as { payload?: { data?: unknown } };
+    // Its answer is the value: an error quotes nothing it said (./rest-request.ts answerHoldsSecret).
+    const body = (await this.#rest.getJson(...this.#call(`${name}/versions/latest:access`), {
+      answerHoldsSecret: true,
+    })) as { payload?: { data?: unknown } };
     if (typeof body.payload !== 'object' || body.payload === null) return undefined;
     const data = body.payload.data ?? '';
     // Buffer.from would read a list or a {type: "Buffer"} object as bytes and skip characters base64
