@@ -30,6 +30,7 @@ import {
   DOCS,
   deletedKeyFix,
   gcloudAddVersion,
+  gcloudSecretArgs,
   isoOf,
   isReplicaKey,
   itemsValue,
@@ -57,7 +58,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     remediation: {
       text: `Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (\`aws secretsmanager update-secret --kms-key-id ${placeholder('key-arn')}\`); for a key pending deletion or disabled, cancel the deletion and enable the key (\`aws kms cancel-key-deletion\`, \`aws kms enable-key\`).`,
       texts: {
-        gcp: `Configure a customer-managed Cloud KMS key for the secret (\`gcloud secrets replication update ${placeholder('secret')} --project=${placeholder('project')} --set-kms-key=${placeholder('key')}\`), add the value again as a new version (the key encrypts versions added afterwards only: \`gcloud secrets versions add ${placeholder('secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`), and let the recovery project use it.`,
+        gcp: `Configure a customer-managed Cloud KMS key for the secret (\`gcloud secrets replication update ${placeholder('secret')} --project=${placeholder('project')} --set-kms-key=${placeholder('key')}\`, a key in location global for automatic replication; for user-managed replication, once per location with \`--location=${placeholder('location')}\` and a key in that location), add the value again as a new version (the key encrypts versions added afterwards only: \`gcloud secrets versions add ${placeholder('secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`), and let the recovery project use it.`,
       },
       url: DOCS.smEncryption,
       urls: { gcp: DOCS.gsmCmek },
@@ -106,7 +107,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
           ? {
               remediationText: before
                 ? `Add the value again as a new version, which the key encrypts: \`${gcloudAddVersion(fact)}\` (the file in its CERTCTL_*_PATH setting).`
-                : `Configure CMEK for the secret: ${DOCS.gsmCmek}`,
+                : googleManagedFix(fact, provider),
             }
           : {}),
       };
@@ -344,6 +345,43 @@ function googleManagedCopies(
     return `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`;
   const one = locations.length === 1;
   return `The ${one ? 'copy' : 'copies'} in ${locations.join(', ')} of the ${secretLabel(fact)} ${one ? 'uses' : 'use'} Google-managed encryption, not a customer-managed key (the other copies use ${customer.map((key) => key.id).join(', ')}).`;
+}
+
+/**
+ * GCP: the commands that put the Google-managed copies under a customer-managed Cloud KMS key, then
+ * the new version that key encrypts (a key set on a secret encrypts only the versions added
+ * afterwards: without one, the value stays Google-managed). `gcloud secrets replication update`
+ * takes `--set-kms-key` alone for automatic replication, whose key must be in location `global`, and
+ * with `--location` for a user-managed replica, whose key must be in that replica's location
+ * (https://cloud.google.com/sdk/gcloud/reference/secrets/replication/update, and
+ * CustomerManagedEncryption.kmsKeyName in the API reference): one command per Google-managed
+ * location, a `<location>` placeholder for a replica that did not report its own.
+ */
+function googleManagedFix(fact: KeySecretFact, provider: readonly EncryptionKey[]): string {
+  const { secret, project } = gcloudSecretArgs(fact);
+  const replication = fact.replication.state === 'read' ? fact.replication.value : undefined;
+  const update = (flags: string) =>
+    `\`gcloud secrets replication update ${secret} --project=${project}${flags}\``;
+  const userManaged =
+    replication?.kind === 'gcp-user-managed' || provider.some((key) => key.location !== undefined);
+  let set: string;
+  if (!userManaged) {
+    set = `on the secret (${update(` --set-kms-key=${placeholder('key')}`)}, a key in location global, as automatic replication takes)`;
+  } else {
+    const locations: readonly (string | undefined)[] =
+      provider.length > 0
+        ? [...new Set(provider.map((key) => key.location))]
+        : replication?.kind === 'gcp-user-managed'
+          ? replication.locations
+          : [undefined];
+    const commands = locations.map((location) =>
+      location === undefined
+        ? `${update(` --location=${placeholder('location')} --set-kms-key=${placeholder('key-in-location')}`)}, a key in the location of that replica`
+        : `${update(` --location=${shellWord(location)} --set-kms-key=${placeholder(`key-in-${location}`)}`)}, a key in location ${location}`,
+    );
+    set = `on ${locations.length === 1 ? 'its Google-managed copy' : 'each of its Google-managed copies'} (${commands.join('; ')})`;
+  }
+  return `Set a customer-managed Cloud KMS key ${set}, then add the value again as a new version, which that key encrypts (a key set on a secret encrypts only the versions added afterwards): \`${gcloudAddVersion(fact)}\` (the file in its CERTCTL_*_PATH setting). Secret Manager's service agent needs roles/cloudkms.cryptoKeyEncrypterDecrypter on the key, and the recovery project the use of it: ${DOCS.gsmCmek}`;
 }
 
 /**
