@@ -1789,6 +1789,38 @@ describe('every keys check says what it judged', () => {
     );
   });
 
+  it("keys.cmk: sets every user-managed replica's key in one replication policy when several are Google-managed", () => {
+    // Prepare: two user-managed locations, both Google-managed. `gcloud secrets replication update
+    // --location --set-kms-key` refuses a secret whose other replicas would stay Google-managed
+    // ("Either all replicas must use customer managed encryption or all replicas must use Google
+    // managed encryption"), so the fix is `replication set` with a key per location.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        { id: 'google-managed (europe-west1)', manager: 'PROVIDER' as const, location: 'europe-west1' },
+        { id: 'google-managed (europe-west4)', manager: 'PROVIDER' as const, location: 'europe-west4' },
+      ],
+    };
+    const replication = {
+      state: 'read' as const,
+      value: { kind: 'gcp-user-managed' as const, locations: ['europe-west1', 'europe-west4'] },
+    };
+    // Act
+    const outcome = keysCmkCheck.evaluate(two({ encryption, replication, resource: GCP_RESOURCE }), context);
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.remediationText).toContain(
+      "`gcloud secrets replication set ca --project=certctl-prod --replication-policy-file='<policy-file>'`",
+    );
+    expect(outcome?.remediationText).toContain(
+      '{"userManaged":{"replicas":[{"location":"europe-west1","customerManagedEncryption":{"kmsKeyName":"<key-in-europe-west1>"}},{"location":"europe-west4","customerManagedEncryption":{"kmsKeyName":"<key-in-europe-west4>"}}]}}',
+    );
+    expect(outcome?.remediationText).not.toContain('`gcloud secrets replication update');
+    expect(outcome?.remediationText).toContain(
+      "`gcloud secrets versions add ca --project=certctl-prod --data-file='<file>'`",
+    );
+  });
+
   it('keys.cmk: is not available naming the key that could not be described and why', () => {
     const encryption = (unreadReason?: string) => ({
       state: 'read' as const,
