@@ -181,6 +181,19 @@ export function googleApiClient(
 }
 
 /**
+ * A `google.protobuf.Timestamp` field as proto3 JSON sends it (RFC 3339 text): its instant, none when
+ * not sent, and an Invalid Date when sent in a form that does not parse (a number, an object: never
+ * read as milliseconds since 1970). The Secret Manager and Cloud KMS times read (expireTime,
+ * scheduledDestroyTime, destroyTime) are sent only when the deletion or destruction is scheduled, so
+ * their presence is what is judged; the checks say the time is not readable (keys.not-deleting
+ * `onDate`).
+ */
+export function timestampOf(value: unknown): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+}
+
+/**
  * HTTP statuses retried, here and by the chat hand-off's publish (./chat-dispatch.ts).
  *
  * Not 409 (ABORTED), not even for a GET that is safe to repeat: AIP-194 ("Automatic retry

@@ -35,6 +35,7 @@ import {
   type GcpRestRetry,
   lazyRestClient,
   type RequestSigner,
+  timestampOf,
 } from './rest-request.ts';
 
 /** The Secret Manager resources this adapter reads, as the REST API returns them. */
@@ -199,17 +200,6 @@ function statusUnread(
 ): string | undefined {
   if (latest) return 'the API did not report the replicationStatus of its latest version';
   return version.state === 'unknown' ? `its latest version could not be read (${version.reason})` : undefined;
-}
-
-/**
- * A `google.protobuf.Timestamp` field as proto3 JSON sends it (RFC 3339 text): its instant, none when
- * not sent, and an Invalid Date when sent in a form that does not parse. These fields (expireTime,
- * scheduledDestroyTime) are sent only when the deletion or destruction is scheduled, so their
- * presence is what is judged; the checks say the time is not readable (keys.not-deleting `onDate`).
- */
-function timestampOf(value: unknown): Date | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  return typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
 }
 
 /** When the secret expires (`expireTime`). */
