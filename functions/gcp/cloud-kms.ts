@@ -34,6 +34,7 @@ import {
   googleApiClient,
   lazyRestClient,
   type RestClientSource,
+  timestampOf,
 } from './rest-request.ts';
 
 /** The `CryptoKeyVersion` members read. */
@@ -185,7 +186,7 @@ export async function readCloudKmsKey(
         manager: 'CUSTOMER',
         version: versionName,
         state: version.state,
-        deletionDate: version.destroyTime ? new Date(version.destroyTime) : undefined,
+        deletionDate: timestampOf(version.destroyTime),
       };
     }
     const key = await api.getCryptoKey(keyName);
@@ -203,7 +204,7 @@ export async function readCloudKmsKey(
       ...(key.primary.name ? { version: key.primary.name } : {}),
       primary: true,
       state: key.primary.state,
-      deletionDate: key.primary.destroyTime ? new Date(key.primary.destroyTime) : undefined,
+      deletionDate: timestampOf(key.primary.destroyTime),
     };
   } catch (error) {
     if (isPerKeyError(error)) {

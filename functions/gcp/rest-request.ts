@@ -21,7 +21,8 @@
  * as core/errors.ts quotedAnswer quotes a cloud's words: on one line, bounded, without a URL's query
  * or a token. Never a body the request sent, and nothing Google said of a request that sent one: its
  * message may repeat a value of the request (INVALID_ARGUMENT's often does), and such a body (a chat
- * record, the chat work with its reply URL) holds what no filter knows to leave out. A caller may
+ * record, the chat work with its reply URL) holds what no filter knows to leave out; nor anything an
+ * answer said that may hold a secret value (`answerHoldsSecret`: Secret Manager's `:access`). A caller may
  * log or show them. When the retries run out, the error says how many attempts were made, over how
  * long, and why no other was made.
  */
@@ -123,6 +124,13 @@ export interface GcpRestRequest {
   readonly accept?: string;
   /** Statuses answered to the caller rather than thrown (404, 412 for a conditional write). */
   readonly answered?: readonly number[];
+  /**
+   * The answer may hold a secret value (Secret Manager's `:access`): its errors quote nothing the
+   * answer said, only the call, its status and Google's code, as for a request that sent a body. An
+   * error answer of a value read is no place to look for the value, but nothing keeps a proxy or a
+   * server from echoing it there, and what the errors say reaches findings, logs and chat.
+   */
+  readonly answerHoldsSecret?: boolean;
 }
 
 /** A 2xx answer, or one of the request's `answered` statuses, its body read whole. */
@@ -173,6 +181,19 @@ export function googleApiClient(
 }
 
 /**
+ * A `google.protobuf.Timestamp` field as proto3 JSON sends it (RFC 3339 text): its instant, none when
+ * not sent, and an Invalid Date when sent in a form that does not parse (a number, an object: never
+ * read as milliseconds since 1970). The Secret Manager and Cloud KMS times read (expireTime,
+ * scheduledDestroyTime, destroyTime) are sent only when the deletion or destruction is scheduled, so
+ * their presence is what is judged; the checks say the time is not readable (keys.not-deleting
+ * `onDate`).
+ */
+export function timestampOf(value: unknown): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+}
+
+/**
  * HTTP statuses retried, here and by the chat hand-off's publish (./chat-dispatch.ts).
  *
  * Not 409 (ABORTED), not even for a GET that is safe to repeat: AIP-194 ("Automatic retry
@@ -209,10 +230,15 @@ export class GcpRestClient {
 
   /**
    * A GET of a JSON resource, retried as {@link request}: its parsed body, or `{}` when the body is
-   * not JSON (every field then reads as not sent, and is not evaluated).
+   * not JSON (every field then reads as not sent, and is not evaluated). `answerHoldsSecret`: see
+   * {@link GcpRestRequest}.
    */
-  async getJson(what: string, url: string): Promise<unknown> {
-    const { text } = await this.request({ what, url });
+  async getJson(
+    what: string,
+    url: string,
+    options: Pick<GcpRestRequest, 'answerHoldsSecret'> = {},
+  ): Promise<unknown> {
+    const { text } = await this.request({ what, url, ...options });
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -337,8 +363,9 @@ export class GcpRestClient {
     const code = errorCodeOf(text) ?? `HTTP_${response.status}`;
     const info = errorInfoOf(text);
     const head = answeredHead(request.what, { status: response.status, code, reason: info?.reason });
-    // Nothing Google said of a request that sent a body (see the module comment).
-    const said = request.body === undefined ? googleSaid(text) : undefined;
+    // Nothing Google said of a request that sent a body (see the module comment), nor of one whose
+    // answer may hold a secret value.
+    const said = request.body === undefined && !request.answerHoldsSecret ? googleSaid(text) : undefined;
     const error = new this.#errorClass(`${head}${said ? `: ${said}` : ''}`, response.status, code);
     if (said) error.said = said;
     if (info?.reason) error.reason = info.reason;

@@ -35,6 +35,7 @@ import {
   type GcpRestRetry,
   lazyRestClient,
   type RequestSigner,
+  timestampOf,
 } from './rest-request.ts';
 
 /** The Secret Manager resources this adapter reads, as the REST API returns them. */
@@ -138,11 +139,6 @@ export class SecretManagerRestClient implements SecretManagerApi {
     });
   }
 
-  /** One read, retried as {@link SecretManagerRetry} says; the error names the attempts made. */
-  #get(path: string): Promise<unknown> {
-    return this.#rest.getJson(...this.#call(path));
-  }
-
   /** What a read is called in errors, and its URL. */
   #call(path: string): [what: string, url: string] {
     return [`Secret Manager GET ${path.replace(/:access$/, '')}`, `${this.#base}/v1/${path}`];
@@ -167,7 +163,10 @@ export class SecretManagerRestClient implements SecretManagerApi {
    * without `payload` (or not JSON, which {@link GcpRestClient.getJson} reads as `{}`) sent no value.
    */
   async accessLatest(name: string): Promise<Uint8Array | undefined> {
-    const body = (await this.#get(`${name}/versions/latest:access`)) as { payload?: { data?: unknown } };
+    // Its answer is the value: an error quotes nothing it said (./rest-request.ts answerHoldsSecret).
+    const body = (await this.#rest.getJson(...this.#call(`${name}/versions/latest:access`), {
+      answerHoldsSecret: true,
+    })) as { payload?: { data?: unknown } };
     if (typeof body.payload !== 'object' || body.payload === null) return undefined;
     const data = body.payload.data ?? '';
     // Buffer.from would read a list or a {type: "Buffer"} object as bytes and skip characters base64
@@ -201,17 +200,6 @@ function statusUnread(
 ): string | undefined {
   if (latest) return 'the API did not report the replicationStatus of its latest version';
   return version.state === 'unknown' ? `its latest version could not be read (${version.reason})` : undefined;
-}
-
-/**
- * A `google.protobuf.Timestamp` field as proto3 JSON sends it (RFC 3339 text): its instant, none when
- * not sent, and an Invalid Date when sent in a form that does not parse. These fields (expireTime,
- * scheduledDestroyTime) are sent only when the deletion or destruction is scheduled, so their
- * presence is what is judged; the checks say the time is not readable (keys.not-deleting `onDate`).
- */
-function timestampOf(value: unknown): Date | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  return typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
 }
 
 /** When the secret expires (`expireTime`). */

@@ -68,6 +68,26 @@ describe('readCloudKmsKey', () => {
     expect(key.deletionDate?.toISOString()).toBe('2026-12-10T00:00:00.000Z');
   });
 
+  it('reads a destroyTime that is not RFC 3339 text as a time that does not parse, never as a time in 1970', async () => {
+    // Prepare: proto3 JSON writes a Timestamp as text; a number or an object names no time.
+    for (const destroyTime of [1_781_049_600, { seconds: 1_781_049_600 }, true]) {
+      const version = { state: 'DESTROY_SCHEDULED', destroyTime } as unknown as { state: string };
+      const { api } = fakeCloudKms({
+        versions: { [VERSION]: version },
+        keys: { [KEY]: { purpose: 'ENCRYPT_DECRYPT', primary: { name: VERSION, ...version } } },
+      });
+      // Act
+      const named = await readCloudKmsKey(api, KEY, VERSION);
+      const primary = await readCloudKmsKey(api, KEY, undefined);
+      // Assess: still scheduled (the field was sent), at a time not known.
+      for (const key of [named, primary]) {
+        expect(key.state).toBe('DESTROY_SCHEDULED');
+        expect(key.deletionDate, JSON.stringify(destroyTime)).toBeInstanceOf(Date);
+        expect(Number.isNaN(key.deletionDate?.getTime()), JSON.stringify(destroyTime)).toBe(true);
+      }
+    }
+  });
+
   it('names the key the version belongs to, even when the secret is now configured with another key', async () => {
     // Prepare: the secret's replication names a new key; its latest version was written under the old one.
     const old = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/old';

@@ -1180,6 +1180,68 @@ describe('readGcpKeyFacts reading a value over REST', () => {
       expect(accessed).toEqual([]);
     }
   });
+  it('fails the project on a value read the service did not answer, never quoting what that answer said', async () => {
+    // Prepare: `:access` answers 503 with Google's error JSON, then 502 with a page, each quoting
+    // the value (a proxy that echoes the upstream answer): the answer of a value read is the value's.
+    const echoed = JSON.stringify({
+      name: 'x',
+      payload: { data: Buffer.from('SECRET-CANARY').toString('base64') },
+    });
+    for (const [status, body] of [
+      [
+        503,
+        JSON.stringify({
+          error: { code: 503, status: 'UNAVAILABLE', message: `upstream sent ${echoed} SECRET-CANARY` },
+        }),
+      ],
+      [502, `<html>Bad gateway: upstream sent ${echoed} SECRET-CANARY</html>`],
+    ] as const) {
+      const server = createServer((request, response) => {
+        response.setHeader('content-type', 'application/json');
+        const url = request.url ?? '';
+        if (url.endsWith('/versions/latest:access')) {
+          response.statusCode = status;
+          response.end(body);
+        } else if (url.endsWith('/versions/latest'))
+          response.end(
+            JSON.stringify({ name: 'projects/certctl-prod/secrets/config-key/versions/1', state: 'ENABLED' }),
+          );
+        else
+          response.end(
+            JSON.stringify({
+              name: 'projects/certctl-prod/secrets/config-key',
+              replication: { automatic: {} },
+            }),
+          );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const client = new SecretManagerRestClient({
+        endpoint: `http://127.0.0.1:${port}`,
+        retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
+      });
+      try {
+        // Act
+        const error = await readGcpKeyFacts(
+          { secretManager: client, cloudKms: NO_CLOUD_KMS },
+          'certctl-prod',
+          inspecting(),
+        ).catch((caught: unknown) => caught);
+
+        // Assess: the project fails naming the call and the answer's status, nothing it said.
+        expect(error, String(status)).toBeInstanceOf(Error);
+        const message = (error as Error).message;
+        expect(message).toContain(`Secret Manager could not be read in project certctl-prod`);
+        expect(message).toContain(`answered ${status}`);
+        expect(message).toContain('after 2 attempts');
+        expect(message).not.toContain('SECRET-CANARY');
+        expect(message).not.toContain(Buffer.from('SECRET-CANARY').toString('base64'));
+        expect(JSON.stringify(error)).not.toContain('SECRET-CANARY');
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+  });
   it('reads a sent payload', async () => {
     await withAccessAnswer(
       JSON.stringify({ name: 'x', payload: { data: Buffer.from('k3y').toString('base64') } }),

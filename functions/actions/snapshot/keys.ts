@@ -105,7 +105,13 @@ function judgeCloudKmsKey(key: SnapshotKeyOf<'described'>['key']): KeyJudgement 
     return { status: 'usable', evidence: `Cloud KMS key version ${version} ${key.state}${which}` };
   }
   if (UNUSABLE_KEY_STATES.has(key.state)) {
-    const destroy = key.deletionDate ? ` (destroyed on ${key.deletionDate.toISOString()})` : '';
+    // A destroyTime sent in a form that does not parse is an Invalid Date, which has no ISO form.
+    const destroy =
+      key.deletionDate === undefined
+        ? ''
+        : Number.isNaN(key.deletionDate.getTime())
+          ? ' (destroyed at a time Cloud KMS sent in a form that does not parse)'
+          : ` (destroyed on ${key.deletionDate.toISOString()})`;
     return {
       status: 'unusable',
       evidence: `its Cloud KMS key version ${version} is ${key.state}${destroy}${which}: the backup cannot be restored with it`,

@@ -1244,7 +1244,14 @@ function judgeKeyState(
   } else if (keyState === 'PendingDeletion' || keyState === 'DESTROY_SCHEDULED') {
     const what = keyState === 'PendingDeletion' ? 'deletion' : 'destruction (DESTROY_SCHEDULED)';
     const done = keyState === 'PendingDeletion' ? 'it is deleted' : 'its material is destroyed';
-    const said = `${key} that encrypts the dumps is scheduled for ${what}${keyDeletionDate ? ` on ${keyDeletionDate.toISOString()}` : ''}: once ${done} no dump it encrypts can be decrypted`;
+    // A time sent in a form that does not parse is an Invalid Date, which has no ISO form.
+    const when =
+      keyDeletionDate === undefined
+        ? ''
+        : Number.isNaN(keyDeletionDate.getTime())
+          ? ' at a time the API sent in a form that does not parse'
+          : ` on ${keyDeletionDate.toISOString()}`;
+    const said = `${key} that encrypts the dumps is scheduled for ${what}${when}: once ${done} no dump it encrypts can be decrypted`;
     add(verdicts.problems, said);
     keyStateFix(said);
   } else {

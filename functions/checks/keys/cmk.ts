@@ -30,6 +30,7 @@ import {
   DOCS,
   deletedKeyFix,
   gcloudAddVersion,
+  gcloudSecretArgs,
   isoOf,
   isReplicaKey,
   itemsValue,
@@ -57,7 +58,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     remediation: {
       text: `Re-encrypt the secret with a customer-managed KMS key whose policy admits the recovery account (\`aws secretsmanager update-secret --kms-key-id ${placeholder('key-arn')}\`); for a key pending deletion or disabled, cancel the deletion and enable the key (\`aws kms cancel-key-deletion\`, \`aws kms enable-key\`).`,
       texts: {
-        gcp: `Configure a customer-managed Cloud KMS key for the secret (\`gcloud secrets replication update ${placeholder('secret')} --project=${placeholder('project')} --set-kms-key=${placeholder('key')}\`), add the value again as a new version (the key encrypts versions added afterwards only: \`gcloud secrets versions add ${placeholder('secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`), and let the recovery project use it.`,
+        gcp: `Configure a customer-managed Cloud KMS key for the secret (\`gcloud secrets replication update ${placeholder('secret')} --project=${placeholder('project')} --set-kms-key=${placeholder('key')}\`, a key in location global, for automatic replication; for a user-managed replica, with \`--location=${placeholder('location')}\` and a key in that location, or, for several replicas, \`gcloud secrets replication set ${placeholder('secret')} --project=${placeholder('project')} --replication-policy-file=${placeholder('policy-file')}\` naming each replica's key), add the value again as a new version (the key encrypts versions added afterwards only: \`gcloud secrets versions add ${placeholder('secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`), and let the recovery project use it.`,
       },
       url: DOCS.smEncryption,
       urls: { gcp: DOCS.gsmCmek },
@@ -106,7 +107,7 @@ export const keysCmkCheck: Check<KeySecretFact> = {
           ? {
               remediationText: before
                 ? `Add the value again as a new version, which the key encrypts: \`${gcloudAddVersion(fact)}\` (the file in its CERTCTL_*_PATH setting).`
-                : `Configure CMEK for the secret: ${DOCS.gsmCmek}`,
+                : googleManagedFix(fact, keys, provider),
             }
           : {}),
       };
@@ -344,6 +345,58 @@ function googleManagedCopies(
     return `The ${secretLabel(fact)} uses Google-managed encryption, not a customer-managed key.`;
   const one = locations.length === 1;
   return `The ${one ? 'copy' : 'copies'} in ${locations.join(', ')} of the ${secretLabel(fact)} ${one ? 'uses' : 'use'} Google-managed encryption, not a customer-managed key (the other copies use ${customer.map((key) => key.id).join(', ')}).`;
+}
+
+/**
+ * GCP: the commands that put the Google-managed copies under a customer-managed Cloud KMS key, then
+ * the new version that key encrypts (a key set on a secret encrypts only the versions added
+ * afterwards: without one, the value stays Google-managed). The key of automatic replication must be
+ * in location `global`, a user-managed replica's in that replica's location
+ * (CustomerManagedEncryption.kmsKeyName). `gcloud secrets replication update --set-kms-key` sets
+ * the automatic key, or one replica's with `--location`, which it requires for user-managed
+ * replication; and it refuses a replica whose siblings would stay Google-managed ("Either all
+ * replicas must use customer managed encryption or all replicas must use Google managed
+ * encryption", gcloud's surface/secrets/replication/update.py). So one Google-managed replica is
+ * that command, several are `gcloud secrets replication set --replication-policy-file` naming every
+ * replica with its key (the locations cannot change). A replica that did not report its location is
+ * named by a `<location>` placeholder.
+ */
+function googleManagedFix(
+  fact: KeySecretFact,
+  keys: readonly EncryptionKey[],
+  provider: readonly EncryptionKey[],
+): string {
+  const { secret, project } = gcloudSecretArgs(fact);
+  const replication = fact.replication.state === 'read' ? fact.replication.value : undefined;
+  const userManaged =
+    replication?.kind === 'gcp-user-managed' || keys.some((key) => key.location !== undefined);
+  const command = (verb: string, flags: string) =>
+    `\`gcloud secrets replication ${verb} ${secret} --project=${project}${flags}\``;
+  let set: string;
+  if (!userManaged) {
+    set = `on the secret (${command('update', ` --set-kms-key=${placeholder('key')}`)}, a key in location global, as automatic replication takes)`;
+  } else if (provider.length <= 1) {
+    const location = provider[0]?.location;
+    set =
+      location === undefined
+        ? `on its Google-managed copy (${command('update', ` --location=${placeholder('location')} --set-kms-key=${placeholder('key-in-location')}`)}, a key in the location of that replica)`
+        : `on its copy in ${location} (${command('update', ` --location=${shellWord(location)} --set-kms-key=${placeholder(`key-in-${location}`)}`)}, a key in location ${location})`;
+  } else {
+    // Every replica, the ones under a customer-managed key too: the policy set is the whole one.
+    const known = replication?.kind === 'gcp-user-managed' ? replication.locations : [];
+    const unreported = keys.some((key) => key.location === undefined) ? ['<location>'] : [];
+    const replicas = [
+      ...new Set([...known, ...keys.flatMap((key) => key.location ?? [])]),
+      ...unreported,
+    ].map((location) => ({
+      location,
+      customerManagedEncryption: {
+        kmsKeyName: location === '<location>' ? '<key-in-location>' : `<key-in-${location}>`,
+      },
+    }));
+    set = `on each of its copies in one replication policy (${command('set', ` --replication-policy-file=${placeholder('policy-file')}`)} with the file ${JSON.stringify({ userManaged: { replicas } })}, each key in its replica's location: \`--set-kms-key\` sets one replica's key at a time, and refuses to leave the others Google-managed)`;
+  }
+  return `Set a customer-managed Cloud KMS key ${set}, then add the value again as a new version, which that key encrypts (a key set on a secret encrypts only the versions added afterwards): \`${gcloudAddVersion(fact)}\` (the file in its CERTCTL_*_PATH setting). Secret Manager's service agent needs roles/cloudkms.cryptoKeyEncrypterDecrypter on the key, and the recovery project the use of it: ${DOCS.gsmCmek}`;
 }
 
 /**

@@ -112,6 +112,19 @@ describe('the Cloud KMS key version of a Cloud SQL backup', () => {
     if (judgement.status === 'unusable') expect(judgement.action).toContain('Take a new backup');
   });
 
+  it('is unusable, never a throw, when a DESTROY_SCHEDULED version sends a destroyTime that does not parse', async () => {
+    // Act: an Invalid Date has no ISO form (toISOString throws a RangeError).
+    for (const destroyTime of ['next tuesday', 1_781_049_600] as unknown as string[]) {
+      const judgement = await judge({ name: VERSION, state: 'DESTROY_SCHEDULED', destroyTime });
+
+      // Assess
+      expect(judgement.status).toBe('unusable');
+      expect(judgement.evidence).toContain(
+        `Cloud KMS key version ${VERSION} is DESTROY_SCHEDULED (destroyed at a time Cloud KMS sent in a form that does not parse)`,
+      );
+    }
+  });
+
   it("is unknown, naming the instance's key, when the backup run of a CMEK instance names no key", async () => {
     // Prepare: the instance is encrypted with a customer-managed key; its backup run did not say
     // which key encrypts it (diskEncryptionConfiguration not sent): not evidence of Google-managed.

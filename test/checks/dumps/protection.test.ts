@@ -161,6 +161,17 @@ describe('dumps.protection', () => {
       );
     });
 
+    it('fails when the primary version is DESTROY_SCHEDULED at a time that does not parse, never throwing', () => {
+      const outcome = dumpsProtectionCheck.evaluate(
+        withKey({ keyState: 'DESTROY_SCHEDULED', keyDeletionDate: new Date(Number.NaN) }),
+        settingsWith(),
+      );
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toBe(
+        `gs://certctl-dumps/prod/: the KMS key ${KEY} that encrypts the dumps is scheduled for destruction (DESTROY_SCHEDULED) at a time the API sent in a form that does not parse: once its material is destroyed no dump it encrypts can be decrypted.`,
+      );
+    });
+
     it.each(['DISABLED', 'IMPORT_FAILED'])('fails when the primary version is %s', (state) => {
       const outcome = dumpsProtectionCheck.evaluate(withKey({ keyState: state }), settingsWith());
       expect(outcome?.status).toBe('FAILED');

@@ -1738,8 +1738,87 @@ describe('every keys check says what it judged', () => {
         'The secret projects/certctl-prod/secrets/ca (ca-cert, ca-key) uses Google-managed encryption, not a customer-managed key.',
       observed: { items: 'ca-cert,ca-key', keys: 'google-managed', keyManager: 'GOOGLE' },
       required: { keyManager: 'CUSTOMER' },
-      remediationText: 'Configure CMEK for the secret: https://cloud.google.com/secret-manager/docs/cmek',
+      // The commands, not a guide's address: the key encrypts only versions added afterwards, so
+      // setting it alone would leave the value Google-managed, and this WARNING with it.
+      remediationText:
+        "Set a customer-managed Cloud KMS key on the secret (`gcloud secrets replication update ca --project=certctl-prod --set-kms-key='<key>'`, a key in location global, as automatic replication takes), then add the value again as a new version, which that key encrypts (a key set on a secret encrypts only the versions added afterwards): `gcloud secrets versions add ca --project=certctl-prod --data-file='<file>'` (the file in its CERTCTL_*_PATH setting). Secret Manager's service agent needs roles/cloudkms.cryptoKeyEncrypterDecrypter on the key, and the recovery project the use of it: https://cloud.google.com/secret-manager/docs/cmek",
     });
+  });
+
+  it('keys.cmk: names each user-managed location to put under a key of its own location', () => {
+    // Prepare: user-managed replication in two locations, europe-west1 under a customer-managed key
+    // and europe-west4 Google-managed, plus a copy whose location was not reported.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        {
+          id: 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/k',
+          manager: 'CUSTOMER' as const,
+          state: 'ENABLED',
+          location: 'europe-west1',
+        },
+        { id: 'google-managed (europe-west4)', manager: 'PROVIDER' as const, location: 'europe-west4' },
+      ],
+    };
+    const replication = {
+      state: 'read' as const,
+      value: { kind: 'gcp-user-managed' as const, locations: ['europe-west1', 'europe-west4'] },
+    };
+    // Act
+    const outcome = keysCmkCheck.evaluate(two({ encryption, replication, resource: GCP_RESOURCE }), context);
+    const unreported = keysCmkCheck.evaluate(
+      two({
+        encryption: { state: 'read', value: [{ id: 'google-managed', manager: 'PROVIDER' }] },
+        replication,
+        resource: GCP_RESOURCE,
+      }),
+      context,
+    );
+    // Assess: `--set-kms-key` alone is refused for a secret of several user-managed replicas, and
+    // each replica's key must be in that replica's location.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.remediationText).toContain(
+      "`gcloud secrets replication update ca --project=certctl-prod --location=europe-west4 --set-kms-key='<key-in-europe-west4>'`, a key in location europe-west4",
+    );
+    expect(outcome?.remediationText).not.toContain('europe-west1');
+    expect(outcome?.remediationText).toContain(
+      "`gcloud secrets versions add ca --project=certctl-prod --data-file='<file>'`",
+    );
+    expect(unreported?.remediationText).toContain(
+      "`gcloud secrets replication update ca --project=certctl-prod --location='<location>' --set-kms-key='<key-in-location>'`, a key in the location of that replica",
+    );
+  });
+
+  it("keys.cmk: sets every user-managed replica's key in one replication policy when several are Google-managed", () => {
+    // Prepare: two user-managed locations, both Google-managed. `gcloud secrets replication update
+    // --location --set-kms-key` refuses a secret whose other replicas would stay Google-managed
+    // ("Either all replicas must use customer managed encryption or all replicas must use Google
+    // managed encryption"), so the fix is `replication set` with a key per location.
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        { id: 'google-managed (europe-west1)', manager: 'PROVIDER' as const, location: 'europe-west1' },
+        { id: 'google-managed (europe-west4)', manager: 'PROVIDER' as const, location: 'europe-west4' },
+      ],
+    };
+    const replication = {
+      state: 'read' as const,
+      value: { kind: 'gcp-user-managed' as const, locations: ['europe-west1', 'europe-west4'] },
+    };
+    // Act
+    const outcome = keysCmkCheck.evaluate(two({ encryption, replication, resource: GCP_RESOURCE }), context);
+    // Assess
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.remediationText).toContain(
+      "`gcloud secrets replication set ca --project=certctl-prod --replication-policy-file='<policy-file>'`",
+    );
+    expect(outcome?.remediationText).toContain(
+      '{"userManaged":{"replicas":[{"location":"europe-west1","customerManagedEncryption":{"kmsKeyName":"<key-in-europe-west1>"}},{"location":"europe-west4","customerManagedEncryption":{"kmsKeyName":"<key-in-europe-west4>"}}]}}',
+    );
+    expect(outcome?.remediationText).not.toContain('`gcloud secrets replication update');
+    expect(outcome?.remediationText).toContain(
+      "`gcloud secrets versions add ca --project=certctl-prod --data-file='<file>'`",
+    );
   });
 
   it('keys.cmk: is not available naming the key that could not be described and why', () => {

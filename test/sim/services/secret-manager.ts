@@ -2,7 +2,8 @@
  * Simulated GCP Secret Manager REST API v1 (https://cloud.google.com/secret-manager/docs/reference/rest):
  * `GET /v1/projects/{p}/secrets/{s}`, `GET …/versions/{v|latest}` and `GET …/versions/{v|latest}:access`.
  * `latest` is the most recently created version (for `:access` it must be ENABLED, else
- * FAILED_PRECONDITION). Errors are Google's JSON (`{ error: { code, message, status } }`).
+ * FAILED_PRECONDITION). A version scheduled for destruction is DISABLED, on a secret with a
+ * `versionDestroyTtl` (delayed destruction), as Secret Manager keeps it. Errors are Google's JSON (`{ error: { code, message, status } }`).
  *
  * A secret with a `kmsKeyName` (CMEK) reports, in each version's `replicationStatus`, the Cloud KMS
  * key version that encrypts it (`kmsKeyVersionName`, version `kmsKeyVersion` of the key, 1 unless
@@ -29,16 +30,45 @@ const versionSchema = z.strictObject({
   kmsKeyVersion: z.number().int().positive().default(1),
 });
 
-const secretSchema = z.strictObject({
-  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id'),
-  name: z.string().regex(/^[\w-]{1,255}$/, 'must be a secret id'),
-  /** `automatic`, or the user-managed locations. */
-  replication: z.union([z.literal('automatic'), z.array(z.string().min(1)).min(1)]).default('automatic'),
-  kmsKeyName: z.string().min(1).optional(),
-  expireTime: simTimeSchema.optional(),
-  versions: z.array(versionSchema).default([]),
-  denied: z.array(z.enum(['get', 'access'])).default([]),
-});
+const secretSchema = z
+  .strictObject({
+    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id'),
+    name: z.string().regex(/^[\w-]{1,255}$/, 'must be a secret id'),
+    /** `automatic`, or the user-managed locations. */
+    replication: z.union([z.literal('automatic'), z.array(z.string().min(1)).min(1)]).default('automatic'),
+    kmsKeyName: z.string().min(1).optional(),
+    expireTime: simTimeSchema.optional(),
+    /**
+     * Delayed destruction (`versionDestroyTtl`, a Duration such as `86400s`): a version destroyed is
+     * DISABLED with a `scheduledDestroyTime` until the delay ends.
+     */
+    versionDestroyTtl: z
+      .string()
+      .regex(/^\d+(\.\d{1,9})?s$/, 'must be a Duration in seconds, such as 86400s')
+      .optional(),
+    versions: z.array(versionSchema).default([]),
+    denied: z.array(z.enum(['get', 'access'])).default([]),
+  })
+  .superRefine((secret, context) => {
+    // Only delayed destruction schedules one, and the version is DISABLED until then
+    // (https://cloud.google.com/secret-manager/docs/delay-destruction-of-secret-versions).
+    secret.versions.forEach((version, index) => {
+      if (version.scheduledDestroyTime === undefined) return;
+      if (version.state !== 'DISABLED')
+        context.addIssue({
+          code: 'custom',
+          path: ['versions', index, 'scheduledDestroyTime'],
+          message: `is set on a ${version.state} version: a version scheduled for destruction is DISABLED until then`,
+        });
+      if (secret.versionDestroyTtl === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['versions', index, 'scheduledDestroyTime'],
+          message:
+            "needs the secret's versionDestroyTtl: without a destruction delay a version is destroyed at once",
+        });
+    });
+  });
 
 export const secretManagerSectionSchema = z
   .strictObject({ secrets: z.array(secretSchema).default([]) })
@@ -152,6 +182,7 @@ export class SecretManagerService implements SimService {
           : { userManaged: { replicas: secret.replication.map((location) => ({ location, ...cmek })) } },
       createTime: new Date(now.getTime() - 400 * 86_400_000).toISOString(),
       ...(secret.expireTime ? { expireTime: time(secret.expireTime, now) } : {}),
+      ...(secret.versionDestroyTtl ? { versionDestroyTtl: secret.versionDestroyTtl } : {}),
       etag: '"1"',
     };
   }
