@@ -155,6 +155,8 @@ export async function takeSnapshots(
 ): Promise<SnapshotTargetResult[]> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => sleepMs(ms).then(() => undefined));
+  // The wait begins here, after the caller's set-up (finding the targets, claiming the request):
+  // the deadline, and the answers that name it ("after the wait began"), count from now.
   const deadline = now().getTime() + deps.policy.waitMinutes * 60_000;
   const expiresAt = new Date(now().getTime() + deps.policy.expiryDays * DAY_MS);
   const tags = snapshotTags(request, expiresAt);
@@ -872,7 +874,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
         attempts,
         error: {
           code: backend.codeOf(error instanceof LookError ? error.cause : error),
-          message: `still busy after ${attempts} attempts until the deadline, ${waitText(deps.policy.waitMinutes)} after this run started: ${describeError(error)}. Retry once the database is available.`,
+          message: `still busy after ${attempts} attempts until the deadline, ${waitText(deps.policy.waitMinutes)} after the wait began: ${describeError(error)}. Retry once the database is available.`,
         },
       };
     }
@@ -990,7 +992,7 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
   }
   // Retries stop at the deadline themselves.
   await Promise.all(retries);
-  const deadline = `the deadline, ${waitText(deps.policy.waitMinutes)} after this run started`;
+  const deadline = `the deadline, ${waitText(deps.policy.waitMinutes)} after the wait began`;
   for (const entry of open) {
     const { id, status } = entry.snapshot;
     const readFailure = readFailures.get(entry);

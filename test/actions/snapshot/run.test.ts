@@ -232,11 +232,11 @@ describe('takeSnapshots at its deadline', () => {
     // Assess
     expect(slow).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
     expect(slow?.error?.message).toMatch(
-      /^certctl-premaint-slow-db-[0-9a-f]{10} still creating at the deadline, 13 min 52 s after this run started; it may still complete$/,
+      /^certctl-premaint-slow-db-[0-9a-f]{10} still creating at the deadline, 13 min 52 s after the wait began; it may still complete$/,
     );
     expect(busy).toMatchObject({ outcome: 'busy', error: { code: 'Busy' } });
     expect(busy?.error?.message).toMatch(
-      /^still busy after \d+ attempts until the deadline, 13 min 52 s after this run started: /,
+      /^still busy after \d+ attempts until the deadline, 13 min 52 s after the wait began: /,
     );
   });
 
@@ -264,7 +264,7 @@ describe('takeSnapshots at its deadline', () => {
     // Assess
     expect(result).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
     expect(result?.error?.message).toMatch(
-      /^certctl-premaint-slow-db-[0-9a-f]{10} was last seen creating; the last read of its state before the deadline, 1 minute after this run started, failed \(AccessDenied: User is not authorized to perform: rds:DescribeDBSnapshots\); it may still complete$/,
+      /^certctl-premaint-slow-db-[0-9a-f]{10} was last seen creating; the last read of its state before the deadline, 1 minute after the wait began, failed \(AccessDenied: User is not authorized to perform: rds:DescribeDBSnapshots\); it may still complete$/,
     );
   });
 
@@ -282,7 +282,7 @@ describe('takeSnapshots at its deadline', () => {
     });
 
     // Assess
-    expect(slow?.error?.message).toContain('still creating at the deadline, 1 minute after this run started');
+    expect(slow?.error?.message).toContain('still creating at the deadline, 1 minute after the wait began');
   });
 });
 
