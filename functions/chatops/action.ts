@@ -11,6 +11,7 @@
  */
 import { describeError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
+import { functionWaitEndsBy, SNAPSHOT_ANSWER_MARGIN_MS } from '../core/snapshots-policy.ts';
 import type { ChatActions } from './actions.ts';
 import type { ClaimState } from './once.ts';
 import { ResponsePoster } from './replies.ts';
@@ -20,8 +21,12 @@ import { type ChatWork, deliveryKeyOf, parseChatWork } from './work.ts';
 /** Slack refuses replies to a `response_url` after 30 minutes; older work only runs and logs. */
 const SLACK_REPLY_WINDOW_MS = 30 * 60_000;
 
-/** Time kept back from the function's timeout to post the answer after the snapshots stop waiting. */
-export const ANSWER_MARGIN_MS = 60_000;
+/**
+ * Time kept back from the function's timeout to post the answer after the snapshots stop waiting:
+ * the snapshot functions' (functions/core/snapshots-policy.ts SNAPSHOT_ANSWER_MARGIN_MS), as chat's
+ * wait ends by the same rule (functionWaitEndsBy).
+ */
+export const ANSWER_MARGIN_MS = SNAPSHOT_ANSWER_MARGIN_MS;
 
 /** What the action side counts: one name per metric (CloudWatch, or a log-based metric on GCP). */
 export type ChatActionMetric = 'ChatCommandsCompleted' | 'ChatCommandsFailed' | 'ChatAnswersNotDelivered';
@@ -163,7 +168,7 @@ export async function runChatAction(event: unknown, deps: ChatActionOptions): Pr
       : undefined;
   const waitUntil = (): Date => {
     const deadlines = [
-      ...(remainingMs ? [now().getTime() + Math.max(0, remainingMs() - ANSWER_MARGIN_MS)] : []),
+      ...(remainingMs ? [Math.max(now().getTime(), functionWaitEndsBy(now(), remainingMs()).getTime())] : []),
       ...(replyDeadline === undefined ? [] : [Math.max(now().getTime(), replyDeadline)]),
     ];
     return new Date(Math.min(...deadlines));

@@ -14,7 +14,11 @@
  * A mistake never throws past here: {@link parseChatCommand} returns a {@link CommandError} whose
  * message is the help the user needs.
  */
-import { MAX_SNAPSHOT_ATTEMPTS, SNAPSHOT_REQUEST_LIMITS } from '../actions/snapshot/model.ts';
+import {
+  MAX_SNAPSHOT_ATTEMPTS,
+  MAX_SNAPSHOT_TARGETS,
+  SNAPSHOT_REQUEST_LIMITS,
+} from '../actions/snapshot/model.ts';
 import { editDistance } from '../core/closest.ts';
 import { hiddenReasonProblem, showInvisible } from '../core/invisible.ts';
 import { plural } from '../core/plural.ts';
@@ -44,7 +48,6 @@ const TICKET = /^[A-Za-z0-9][A-Za-z0-9_.#:/-]{0,63}$/;
 export const MAX_REASON = SNAPSHOT_REQUEST_LIMITS.reason;
 /** The longest command text read (the grammar's longest command is far shorter). */
 export const MAX_COMMAND_TEXT = 4000;
-const MAX_TARGETS = 50;
 
 export const CHAT_HELP: Readonly<Record<ChatCommandName, string>> = {
   snapshot: `\`snapshot [database …] reason="why" ticket=CHG-123\`: take a pre-maintenance snapshot of the named databases, among those the policy selects (all of them when none is named), wait until each is restorable, and report it. Name the databases first: a reason with spaces goes in double quotes (\`"…"\` or \`“…”\`), and a word right after the reason is refused, as it may be the rest of the reason (a single quote that ends it may be an apostrophe). A name several databases share (in other accounts, regions or projects) snapshots none: name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica is not snapshotted: the answer names its cluster or source to ask for instead. The same ticket for the same databases never snapshots twice, except to retry a snapshot that failed (at most ${MAX_SNAPSHOT_ATTEMPTS} attempts); other databases, or the same ticket from the CLI, make another request. Asked for all of them, the answer names those the policy selects that this chat function does not snapshot (another cloud's; in AWS, member accounts'), and is not GO.`,
@@ -422,9 +425,9 @@ function targetsOf(words: readonly string[], command: ChatCommandName): string[]
   // A plain name and an ARN (or project:region:instance) ending in it stay two: see plainAndLocated.
   const targets = new Map<string, string>();
   for (const word of words) if (!targets.has(word.toLowerCase())) targets.set(word.toLowerCase(), word);
-  if (targets.size > MAX_TARGETS) {
+  if (targets.size > MAX_SNAPSHOT_TARGETS) {
     throw new CommandError(
-      `name at most ${MAX_TARGETS} databases at once (${targets.size} named${countedTwice([...targets.values()])}`,
+      `name at most ${MAX_SNAPSHOT_TARGETS} databases at once (${targets.size} named${countedTwice([...targets.values()])}`,
     );
   }
   return [...targets.values()];

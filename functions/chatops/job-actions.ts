@@ -19,7 +19,6 @@ import type { Provider, ResourceType } from '../core/finding.ts';
 import type { ItemOutside } from '../core/keys-policy.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import type { Policy } from '../core/policy.ts';
-import { waitEndingBy } from '../core/snapshots-policy.ts';
 import type { AuditDependencies } from '../jobs/audit.ts';
 import type { CheckNotRun, GateCoverage } from '../jobs/readiness.ts';
 import {
@@ -321,12 +320,10 @@ export interface CloudChatJobsDependencies {
   /** The snapshot policy of an entry point (the Lambda snapshots its own account only). */
   readonly snapshotPolicy?: (policy: Policy) => Policy;
   readonly logger?: StructuredLogger;
+  /** The clock of the answers and of the snapshot job (tests); the system's otherwise. */
   readonly now?: () => Date;
-}
-
-/** The policy whose snapshots stop waiting by `waitUntil` (functions/core/snapshots-policy.ts waitEndingBy). */
-function waitingUntil(policy: Policy, waitUntil: Date | undefined, now: Date): Policy {
-  return { ...policy, snapshots: waitEndingBy(policy.snapshots, now, waitUntil) };
+  /** How the snapshot job waits between polls (tests); a timer otherwise. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 const RESOURCE_TYPE: Readonly<Record<SnapshotTarget['kind'], ResourceType>> = {
@@ -377,7 +374,7 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
   const logger = deps.logger ? { logger: deps.logger } : {};
   return {
     snapshotOnce: async (request, onProgress, waitUntil) => {
-      const policy = waitingUntil(snapshotPolicy(deps.policy), waitUntil, now());
+      const policy = snapshotPolicy(deps.policy);
       const { acceptedAt, ...asked } = request;
       const clouds = deps.clouds(policy);
       // The request is keyed by the databases it resolves to, not its wording: the ticket with no
@@ -408,7 +405,13 @@ export function cloudChatJobs(deps: CloudChatJobsDependencies): ChatJobs {
             clouds,
             onProgress,
             resolved,
+            // The wait ends by `waitUntil`, counted as it starts (functions/core/snapshots-policy.ts
+            // waitEndingBy), as the snapshot functions count theirs: the time spent finding the
+            // targets and claiming the request comes off the wait, never on top of it.
+            ...(waitUntil ? { waitEndsBy: waitUntil } : {}),
             ...logger,
+            ...(deps.now ? { now: deps.now } : {}),
+            ...(deps.sleep ? { sleep: deps.sleep } : {}),
             ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
             // The snapshots of the request a re-run adopts are recorded only when the cloud made
             // them no earlier than this (functions/actions/snapshot/run.ts firstAcceptedAt).

@@ -30,6 +30,7 @@ import {
   countsOf,
   emptyCounts,
   MAX_SNAPSHOT_ATTEMPTS,
+  MAX_SNAPSHOT_TARGETS,
   SNAPSHOT_REQUEST_LIMITS,
   type SnapshotJobResult,
   type SnapshotRequest,
@@ -359,7 +360,8 @@ function idField(limit: number, what: string) {
 /**
  * The fields of a snapshot request as the entry points take them (the `snapshot` Lambda's event, the
  * snapshot Cloud Function's body), each bounded: a target is an ARN or project:region:instance,
- * never longer than 2048.
+ * never longer than 2048, and a request names at most {@link MAX_SNAPSHOT_TARGETS}, as in chat (its
+ * result is remembered in one idempotency record).
  */
 export const snapshotRequestFields = {
   requestId: idField(SNAPSHOT_REQUEST_LIMITS.requestId, 'the request id'),
@@ -386,7 +388,17 @@ export const snapshotRequestFields = {
           }),
         ),
       )
-      .check(z.minLength(1)),
+      .check(
+        z.minLength(1),
+        z.superRefine((targets, context) => {
+          if (targets.length <= MAX_SNAPSHOT_TARGETS) return;
+          context.addIssue({
+            code: 'custom',
+            message: `lists ${targets.length} names, more than the ${MAX_SNAPSHOT_TARGETS} databases one request may name; split them over requests, each with its own request id`,
+            input: targets,
+          });
+        }),
+      ),
   ),
   wait: z.optional(z.boolean()),
 };

@@ -70,6 +70,24 @@ describe('function input', () => {
     );
   });
 
+  it('refuses a snapshot request naming more databases than one request may (chat’s 50), naming the count and the limit', () => {
+    // Prepare: a request's result lists each database, and is remembered in one idempotency record
+    // (a DynamoDB item holds at most 400 KB).
+    const named = (count: number) => Array.from({ length: count }, (_, index) => `certctl-db-${index}`);
+    const request = { requestId: 'r1', reason: 'CA rotation', requestedBy: 'ops' };
+
+    // Act / Assess: 50 pass; 51 are refused by the Lambda and the Cloud Function alike.
+    expect(parseSnapshotEvent({ ...request, targets: named(50) }).targets).toHaveLength(50);
+    expect(() => parseSnapshotEvent({ ...request, targets: named(51) })).toThrow(
+      'snapshot input is invalid: targets: lists 51 names, more than the 50 databases one request may name; split them over requests, each with its own request id',
+    );
+    expect(() =>
+      parseSnapshotFunctionRequest(JSON.stringify({ action: 'snapshot', ...request, targets: named(400) })),
+    ).toThrow(
+      'snapshot body is invalid: targets: lists 400 names, more than the 50 databases one request may name; split them over requests, each with its own request id',
+    );
+  });
+
   it('lists the first ten problems of a huge input and counts the rest, so the error stays readable and loggable', () => {
     // Prepare: thousands of bad items, and thousands of unknown keys (one problem naming them all).
     const regions = Array.from({ length: 5000 }, (_, index) => `not a region ${index}`);

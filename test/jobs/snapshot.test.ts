@@ -155,7 +155,7 @@ describe('snapshotExitCode', () => {
     expect(result.results.map((entry) => [entry.outcome, entry.error?.code])).toEqual([
       ['creating', 'DeadlineExceeded'],
     ]);
-    expect(result.results[0]?.error?.message).toContain('at the deadline, 6 minutes after this run started');
+    expect(result.results[0]?.error?.message).toContain('at the deadline, 6 minutes after the wait began');
     const lasted = Date.parse(result.finishedAt) - Date.parse(result.startedAt);
     expect(lasted).toBeGreaterThan(SNAPSHOT_SETUP_BOUND_MS + 5 * 60_000);
     expect(lasted).toBeLessThanOrEqual(SNAPSHOT_SETUP_BOUND_MS + 10 * 60_000);

@@ -58,6 +58,17 @@ export interface SnapshotTarget {
  */
 export const SNAPSHOT_REQUEST_LIMITS = { requestId: 256, reason: 256, ticket: 128 } as const;
 
+/**
+ * The most databases one snapshot request may name (the chat grammar, the `snapshot` Lambda's event,
+ * the `snapshot` Cloud Function's body). A request's result lists each of them (its snapshot, or an
+ * error naming it) and is remembered whole in one idempotency record, where a DynamoDB item holds at
+ * most 400 KB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html):
+ * a name may be 2048 characters, so a name found nowhere costs about 4.3 KB (the request's list and
+ * its problem), 215 KB for 50, 430 KB for 100. A result that is not recorded is still answered, but
+ * a repeat after its claim lapses runs again.
+ */
+export const MAX_SNAPSHOT_TARGETS = 50;
+
 /** Who asked for the snapshot, and why: travels into the tags and the idempotency key. */
 export interface SnapshotRequest {
   /** Unique per request (Slack trigger id, CLI ticket, maintenance event); a re-send reuses it. */

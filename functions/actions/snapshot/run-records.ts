@@ -17,7 +17,10 @@ export const RUN_RECORD_MARGIN_DAYS = 30;
 /**
  * A record our run wrote of a snapshot it took, or of the request's own snapshot it adopted when
  * proven taken by the request (created no earlier than its first acceptance, of the requested
- * database: ./run.ts recordAdoptions). One adopted without that proof is not recorded.
+ * database as it is now: ./run.ts recordAdoptions). One adopted without that proof is not recorded,
+ * one not verified (a resource id or createTime not sent) included: not written at all rather than
+ * written as one to keep, as prune keeps any snapshot no record names, while a record of a new kind
+ * would read as proof of ours to a prune that predates it.
  */
 export interface SnapshotRunRecord {
   readonly provider: string;

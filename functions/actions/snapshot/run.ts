@@ -155,6 +155,8 @@ export async function takeSnapshots(
 ): Promise<SnapshotTargetResult[]> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => sleepMs(ms).then(() => undefined));
+  // The wait begins here, after the caller's set-up (finding the targets, claiming the request):
+  // the deadline, and the answers that name it ("after the wait began"), count from now.
   const deadline = now().getTime() + deps.policy.waitMinutes * 60_000;
   const expiresAt = new Date(now().getTime() + deps.policy.expiryDays * DAY_MS);
   const tags = snapshotTags(request, expiresAt);
@@ -664,40 +666,57 @@ function notVerifiedAdoptions(
   });
 }
 
-/** Why `snapshot`, found under the request's name, is not proven of `target` now, and how to see it. */
+/**
+ * Why `snapshot`, found under the request's name, is not proven of `target` now, and how to see it:
+ * every id that was not sent (an RDS snapshot's and its database's may both be missing: asking again
+ * once only one is sent would be refused again), each with the command that shows it.
+ */
 function notVerifiedMessage(snapshot: BackendSnapshot, target: SnapshotTarget): string {
   const region = shellWord(target.region);
   const field = RESOURCE_ID_FIELD[target.kind];
   const cluster = target.kind === 'aurora-cluster';
-  let missing: string;
-  let command: string;
+  const missing: string[] = [];
+  const commands: string[] = [];
   if (field === undefined) {
-    missing = createTimeNotSent(target);
-    command = createTimeCommand(target.id, target.account);
-  } else if (snapshot.sourceResourceId === undefined) {
-    missing = `its ${field} was not sent (${cluster ? 'DescribeDBClusterSnapshots' : 'DescribeDBSnapshots'})`;
-    command = cluster
-      ? `aws rds describe-db-cluster-snapshots --region ${region} --db-cluster-snapshot-identifier ${shellWord(snapshot.id)} --query 'DBClusterSnapshots[].DbClusterResourceId' --output text`
-      : `aws rds describe-db-snapshots --region ${region} --db-snapshot-identifier ${shellWord(snapshot.id)} --query 'DBSnapshots[].DbiResourceId' --output text`;
+    missing.push(createTimeNotSent(target));
+    commands.push(createTimeCommand(target.id, target.account));
   } else {
-    missing = `the database's ${field} was not sent (${cluster ? 'DescribeDBClusters' : 'DescribeDBInstances'})`;
-    command = cluster
-      ? `aws rds describe-db-clusters --region ${region} --db-cluster-identifier ${shellWord(target.id)} --query 'DBClusters[].DbClusterResourceId' --output text`
-      : `aws rds describe-db-instances --region ${region} --db-instance-identifier ${shellWord(target.id)} --query 'DBInstances[].DbiResourceId' --output text`;
+    if (snapshot.sourceResourceId === undefined) {
+      missing.push(
+        `its ${field} was not sent (${cluster ? 'DescribeDBClusterSnapshots' : 'DescribeDBSnapshots'})`,
+      );
+      commands.push(
+        cluster
+          ? `aws rds describe-db-cluster-snapshots --region ${region} --db-cluster-snapshot-identifier ${shellWord(snapshot.id)} --query 'DBClusterSnapshots[].DbClusterResourceId' --output text`
+          : `aws rds describe-db-snapshots --region ${region} --db-snapshot-identifier ${shellWord(snapshot.id)} --query 'DBSnapshots[].DbiResourceId' --output text`,
+      );
+    }
+    if (target.resourceId === undefined) {
+      missing.push(
+        `the database's ${field} was not sent${missing.length > 0 ? ' either' : ''} (${cluster ? 'DescribeDBClusters' : 'DescribeDBInstances'})`,
+      );
+      commands.push(
+        cluster
+          ? `aws rds describe-db-clusters --region ${region} --db-cluster-identifier ${shellWord(target.id)} --query 'DBClusters[].DbClusterResourceId' --output text`
+          : `aws rds describe-db-instances --region ${region} --db-instance-identifier ${shellWord(target.id)} --query 'DBInstances[].DbiResourceId' --output text`,
+      );
+    }
   }
   const what = field === undefined ? 'backup run' : 'snapshot';
   const compare =
     field === undefined
       ? 'a backup run taken before the instance was created is of an earlier instance of that name'
       : `the snapshot is of the database there now only if it has the database's ${field}`;
-  return `${snapshot.id} exists under this request's name (not taken by this run), but ${missing}, so it cannot be told to be of the ${field === undefined ? 'instance' : 'database'} named ${target.id} now rather than of an earlier one of that name (deleted and created again under it), and it is not reported as its ${what}; see it with \`${command}\` (${compare}). Ask again once it is sent to read it again, or with a new ticket or request id for a fresh snapshot.`;
+  const see = commands.map((command) => `\`${command}\``).join(' and ');
+  return `${snapshot.id} exists under this request's name (not taken by this run), but ${missing.join(' and ')}, so it cannot be told to be of the ${field === undefined ? 'instance' : 'database'} named ${target.id} now rather than of an earlier one of that name (deleted and created again under it), and it is not reported as its ${what}; see ${commands.length > 1 ? 'them' : 'it'} with ${see} (${compare}). Ask again once ${missing.length > 1 ? 'both are' : 'it is'} sent to read ${missing.length > 1 ? 'them' : 'it'} again, or with a new ticket or request id for a fresh snapshot.`;
 }
 
 /**
  * Record the request's own snapshots this run adopted (an earlier run of the request created them,
  * then died or timed out before writing their records), as last seen, when each is proven taken by
  * this request: the cloud's own creation time (not a tag) no earlier than the request's first
- * acceptance, of the requested database, not copied from elsewhere. Adoption goes by name and tags,
+ * acceptance, of the requested database and told to be of the one there now (one answered
+ * `SnapshotNotVerified` by {@link notVerifiedAdoptions} is not), not copied from elsewhere. Adoption goes by name and tags,
  * which anyone who may create snapshots can predict and write; a record is what lets prune delete a
  * snapshot and readiness count it as a restore point, so one not proven is not recorded, and its
  * result says why (`notRecorded`).
@@ -763,8 +782,12 @@ function notTakenByRequest(
   if (copiedFrom.length > 0) {
     return `${snapshot.id} was copied from ${copiedFrom.join(' ')}, not taken of ${target.id} in ${target.region}`;
   }
+  // Of an earlier database of that name, or not told to be of the one there now (a resource id or
+  // createTime not sent: answered SnapshotNotVerified): a record would let prune delete a snapshot
+  // nothing proves ours, so none is written and prune keeps it.
   const incarnation = incarnationOf(snapshot, target);
   if (incarnation.match === 'earlier') return `${snapshot.id}: ${incarnation.reason}`;
+  if (incarnation.match === 'unknown') return `${snapshot.id} ${incarnation.reason}`;
   const accepted = firstAcceptedAt.toISOString();
   if (snapshot.createdAt === undefined) {
     return `the cloud did not say when ${snapshot.id} was created${snapshot.undatedBecause ? ` (${snapshot.undatedBecause})` : ''}, so it is not proven taken after this request was first accepted at ${accepted}`;
@@ -851,7 +874,7 @@ async function retryBusy(busy: Busy, backend: SnapshotBackend, context: ScopeCon
         attempts,
         error: {
           code: backend.codeOf(error instanceof LookError ? error.cause : error),
-          message: `still busy after ${attempts} attempts until the deadline, ${waitText(deps.policy.waitMinutes)} after this run started: ${describeError(error)}. Retry once the database is available.`,
+          message: `still busy after ${attempts} attempts until the deadline, ${waitText(deps.policy.waitMinutes)} after the wait began: ${describeError(error)}. Retry once the database is available.`,
         },
       };
     }
@@ -969,7 +992,7 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
   }
   // Retries stop at the deadline themselves.
   await Promise.all(retries);
-  const deadline = `the deadline, ${waitText(deps.policy.waitMinutes)} after this run started`;
+  const deadline = `the deadline, ${waitText(deps.policy.waitMinutes)} after the wait began`;
   for (const entry of open) {
     const { id, status } = entry.snapshot;
     const readFailure = readFailures.get(entry);

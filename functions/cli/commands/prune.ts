@@ -93,7 +93,8 @@ bucket (gs://<host project>-certctl-chat-requests/snapshot-run-records/): set it
 snapshots.runRecordsBucket and prune --provider gcp reads it there too (storage.objects.get on that
 bucket). A re-run of a request that adopts the request's own snapshot (its earlier run died before
 recording it) records it only when the cloud created it no earlier than the request was first
-accepted; otherwise its result says "adopted, not recorded" and why. Tags are a claim anyone who may
+accepted and it is told to be of the database there now (not SnapshotNotVerified); otherwise its
+result says "adopted, not recorded" and why, and prune keeps it. Tags are a claim anyone who may
 tag a snapshot or write a Cloud SQL backup's description can make. An expired snapshot no record
 names is kept and listed with the reason: one taken before run records existed (an earlier
 version), or by someone else. Delete it by hand once you know it is ours. Nor does a snapshot no

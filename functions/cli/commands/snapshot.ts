@@ -400,8 +400,8 @@ description is free text), or is of another database, is never adopted: the targ
 is reported as an error (SnapshotNameTaken). One whose DbiResourceId or DbClusterResourceId (a
 Cloud SQL instance: its createTime) was not sent, the snapshot's or the database's, cannot be told
 from an earlier database's of that name (deleted and created again, given the same request id): it
-is reported as an error (SnapshotNotVerified) naming what was not sent and the command that shows
-it, not as available; ask again once it is sent. One an earlier run took longer ago than
+is reported as an error (SnapshotNotVerified) naming each id that was not sent and the command that
+shows it, not as available, and is not recorded as ours (prune keeps it); ask again once it is sent. One an earlier run took longer ago than
 snapshots.readinessMaxAgeHours is kept but reported as an error (SnapshotStale), not as available:
 ask with a new ticket for a fresh one. A returned result's snapshots are read again first (one call
 each): one deleted since (SnapshotGone), no longer available (SnapshotNotAvailable) or that could not

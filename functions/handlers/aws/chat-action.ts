@@ -103,7 +103,7 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
       snapshotPolicy: (policy) => ({ ...policy, aws: { ...policy.aws, accounts: [] } }),
       once: async (requestId, run, waitUntil) => {
         const waitMs = Math.max(1000, (waitUntil?.getTime() ?? Date.now() + 60_000) - Date.now());
-        // The run's wait ends by `waitUntil` (functions/chatops/job-actions.ts waitingUntil).
+        // The run's wait ends by `waitUntil` at the latest (functions/chatops/job-actions.ts waitEndsBy).
         const waitMinutes = Math.min(
           deps.policy.snapshots.waitMinutes,
           waitUntil ? Math.max(0, waitUntil.getTime() - Date.now()) / 60_000 : Number.POSITIVE_INFINITY,

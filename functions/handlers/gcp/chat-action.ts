@@ -61,6 +61,10 @@ export interface GcpChatActionsDependencies {
    */
   readonly runRecords?: SnapshotRunRecordStore;
   readonly logger?: StructuredLogger;
+  /** The clock the jobs read (tests); the system's otherwise. */
+  readonly now?: () => Date;
+  /** How the snapshot job waits between polls (tests); a timer otherwise. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -105,6 +109,8 @@ export function gcpChatActions(deps: GcpChatActionsDependencies): ChatActions {
       }),
       ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
       ...(deps.logger ? { logger: deps.logger } : {}),
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
     }),
   );
 }

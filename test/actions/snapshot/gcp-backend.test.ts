@@ -417,11 +417,11 @@ describe('Cloud SQL snapshot backend: a backup whose state cannot be read', () =
     const read = results.find((result) => result.target.id === 'read-pg');
     expect(denied).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
     expect(denied?.error?.message).toMatch(
-      /^\S+ was last seen creating; the last read of its state before the deadline, 1 minute after this run started, failed \(PERMISSION_DENIED: The client is not authorized to make this request\.\); it may still complete$/,
+      /^\S+ was last seen creating; the last read of its state before the deadline, 1 minute after the wait began, failed \(PERMISSION_DENIED: The client is not authorized to make this request\.\); it may still complete$/,
     );
     expect(read).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
     expect(read?.error?.message).toMatch(
-      /^\S+ still creating at the deadline, 1 minute after this run started; it may still complete$/,
+      /^\S+ still creating at the deadline, 1 minute after the wait began; it may still complete$/,
     );
   });
 });

@@ -232,11 +232,11 @@ describe('takeSnapshots at its deadline', () => {
     // Assess
     expect(slow).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
     expect(slow?.error?.message).toMatch(
-      /^certctl-premaint-slow-db-[0-9a-f]{10} still creating at the deadline, 13 min 52 s after this run started; it may still complete$/,
+      /^certctl-premaint-slow-db-[0-9a-f]{10} still creating at the deadline, 13 min 52 s after the wait began; it may still complete$/,
     );
     expect(busy).toMatchObject({ outcome: 'busy', error: { code: 'Busy' } });
     expect(busy?.error?.message).toMatch(
-      /^still busy after \d+ attempts until the deadline, 13 min 52 s after this run started: /,
+      /^still busy after \d+ attempts until the deadline, 13 min 52 s after the wait began: /,
     );
   });
 
@@ -264,7 +264,7 @@ describe('takeSnapshots at its deadline', () => {
     // Assess
     expect(result).toMatchObject({ outcome: 'creating', error: { code: 'DeadlineExceeded' } });
     expect(result?.error?.message).toMatch(
-      /^certctl-premaint-slow-db-[0-9a-f]{10} was last seen creating; the last read of its state before the deadline, 1 minute after this run started, failed \(AccessDenied: User is not authorized to perform: rds:DescribeDBSnapshots\); it may still complete$/,
+      /^certctl-premaint-slow-db-[0-9a-f]{10} was last seen creating; the last read of its state before the deadline, 1 minute after the wait began, failed \(AccessDenied: User is not authorized to perform: rds:DescribeDBSnapshots\); it may still complete$/,
     );
   });
 
@@ -282,7 +282,7 @@ describe('takeSnapshots at its deadline', () => {
     });
 
     // Assess
-    expect(slow?.error?.message).toContain('still creating at the deadline, 1 minute after this run started');
+    expect(slow?.error?.message).toContain('still creating at the deadline, 1 minute after the wait began');
   });
 });
 
@@ -508,6 +508,34 @@ describe('takeSnapshots before its creates', () => {
     expect(results[4]?.error?.message).toContain("the database's DbiResourceId was not sent");
     expect(results[4]?.error?.message).toContain(
       "aws rds describe-db-instances --region eu-west-1 --db-instance-identifier db-e --query 'DBInstances[].DbiResourceId' --output text",
+    );
+  });
+
+  it('names both resource ids and both commands when neither the snapshot’s nor the database’s was sent', async () => {
+    // Prepare: the request's snapshot of db-f listed without its DbiResourceId, db-f without its own.
+    const { backend } = recordingBackend(async () => []);
+    const clock = fakeClock();
+    const db = target('db-f', 'rds-instance');
+    const id = snapshotIdentifier(db, request.requestId);
+    const ours = { purpose: 'certctl-pre-maintenance', 'request-id': request.requestId };
+
+    // Act
+    const [result] = await takeSnapshots({ ...request, wait: false }, [db], {
+      policy: parsePolicy({}).snapshots,
+      backendFor: () => backend,
+      manualSnapshots: listedManual([{ ...snapshot(id, ours), target: 'db-f' }]),
+      now: clock.now,
+      sleep: clock.sleep,
+    });
+
+    // Assess: before, only the snapshot's was named, and asking again once it was sent would
+    // have been refused again for the database's.
+    expect(result?.error?.code).toBe('SnapshotNotVerified');
+    expect(result?.error?.message).toContain(
+      "its DbiResourceId was not sent (DescribeDBSnapshots) and the database's DbiResourceId was not sent either (DescribeDBInstances)",
+    );
+    expect(result?.error?.message).toContain(
+      `\`aws rds describe-db-snapshots --region eu-west-1 --db-snapshot-identifier ${id} --query 'DBSnapshots[].DbiResourceId' --output text\` and \`aws rds describe-db-instances --region eu-west-1 --db-instance-identifier db-f --query 'DBInstances[].DbiResourceId' --output text\``,
     );
   });
 
@@ -1481,6 +1509,85 @@ describe('takeSnapshots: a re-run adopting the request snapshot an earlier run c
     );
     expect(second?.notRecorded).toBe(
       `adopted, not recorded: ${snapshotId} was copied from us-east-1, not taken of certctl-db in eu-west-1; prune keeps it (delete it by hand once you know whose it is)`,
+    );
+  });
+
+  it.each([
+    [
+      'its DbiResourceId was not sent',
+      target,
+      { sourceResourceId: undefined },
+      `${snapshotId} bears the name certctl-db but its DbiResourceId was not sent`,
+    ],
+    [
+      "the database's DbiResourceId was not sent",
+      { ...target, resourceId: undefined },
+      {},
+      `${snapshotId} bears the name certctl-db but the database's DbiResourceId was not sent`,
+    ],
+  ])(
+    'does not record one it could not verify of the database there now (%s), so prune keeps it',
+    async (_case, asked, extra, reason) => {
+      // Prepare: created after the first acceptance, but nothing tells it from an earlier
+      // database's of that name (answered SnapshotNotVerified).
+      const records = recorded();
+      const snapshot = listed(new Date(20_000), extra);
+
+      // Act
+      const [result] = await takeSnapshots(request, [asked], {
+        policy: snapshotsPolicy(1),
+        backendFor: () => fakeBackend({ listManual: async () => [snapshot], poll: async () => [snapshot] }),
+        now: () => new Date(3_600_000),
+        sleep: async () => undefined,
+        runRecords: records.store,
+        firstAcceptedAt: new Date(0),
+      });
+
+      // Assess: before, it was recorded as ours, and prune would have deleted it at expiry.
+      expect(result?.error?.code).toBe('SnapshotNotVerified');
+      expect(records.written).toEqual([]);
+      expect(result?.notRecorded).toBe(
+        `adopted, not recorded: ${reason}: it cannot be told to be of this database rather than of an earlier one of that name; prune keeps it (delete it by hand once you know whose it is)`,
+      );
+    },
+  );
+
+  it('does not record a Cloud SQL backup run it could not verify, the instance listed without its createTime', async () => {
+    // Prepare
+    const records = recorded();
+    const instance: SnapshotTarget = {
+      provider: 'gcp',
+      kind: 'cloudsql-instance',
+      account: 'proj',
+      region: 'europe-west1',
+      id: 'certctl-pg',
+    };
+    const runId = snapshotIdentifier(instance, request.requestId);
+    const backupRun: BackendSnapshot = {
+      id: runId,
+      kind: 'cloudsql-instance',
+      target: 'certctl-pg',
+      status: 'available',
+      createdAt: new Date(20_000),
+      tags: ours,
+      ref: 'https://sqladmin.googleapis.com/v1/projects/proj/instances/certctl-pg/backupRuns/7',
+    };
+
+    // Act
+    const [result] = await takeSnapshots(request, [instance], {
+      policy: snapshotsPolicy(1),
+      backendFor: () => fakeBackend({ listManual: async () => [backupRun], poll: async () => [backupRun] }),
+      now: () => new Date(3_600_000),
+      sleep: async () => undefined,
+      runRecords: records.store,
+      firstAcceptedAt: new Date(0),
+    });
+
+    // Assess
+    expect(result?.error?.code).toBe('SnapshotNotVerified');
+    expect(records.written).toEqual([]);
+    expect(result?.notRecorded).toContain(
+      `adopted, not recorded: ${runId} bears the name certctl-pg but the instance's createTime was not sent`,
     );
   });
 
