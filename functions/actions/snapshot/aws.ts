@@ -55,6 +55,7 @@ import type {
   TargetStandIn,
   UpcomingMaintenance,
 } from './backend.ts';
+import { READ_KEY_AGAIN } from './keys.ts';
 import type { SnapshotTarget } from './model.ts';
 
 /**
@@ -275,7 +276,7 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
     let describe = describers.get(account);
     if (!describe) {
       const audited = auditedAccountOf(policy, account);
-      describe = kmsKeyDescriber((keyRegion) => kmsClientOf(factory, keyRegion, audited), READ_AGAIN);
+      describe = kmsKeyDescriber((keyRegion) => kmsClientOf(factory, keyRegion, audited), READ_KEY_AGAIN);
       describers.set(account, describe);
     }
     let key: EncryptionKey;
@@ -285,7 +286,7 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
       // The words the audits fail their scope with (functions/aws/kms-keys.ts describeKeyFailure:
       // the describer throws that error), and what fixes the failure, not a grant it never lacked.
       const failure = error instanceof CloudApiError ? error : describeKeyFailure(error, keyId);
-      const action = keyReadRemedy(error, keyId, READ_AGAIN);
+      const action = keyReadRemedy(error, keyId, READ_KEY_AGAIN);
       return {
         kind: 'described',
         key: { id: keyId, manager: undefined, unreadReason: describeError(failure) },
@@ -294,14 +295,11 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
     }
     // A key refused for the reader: the fix the describer found (the grant, what lifts an explicit
     // deny, the key account to list), as the audits give it, never a grant an explicit deny defeats.
-    const noted = withUngrantedAccountNote(key, keyId, account, keyAccounts, READ_AGAIN);
+    const noted = withUngrantedAccountNote(key, keyId, account, keyAccounts, READ_KEY_AGAIN);
     const action = noted.unreadReason === undefined ? undefined : noted.remedy;
     return { kind: 'described', key: noted, ...(action === undefined ? {} : { action }) };
   };
 }
-
-/** What a snapshot key's fix says to do once made: the key is read again by the next run. */
-const READ_AGAIN = 'read it again later';
 
 export interface AwsSnapshotCloudOptions {
   readonly policy: Policy;
