@@ -317,7 +317,7 @@ describe('readGcpKeyFacts remediation of a Cloud KMS key the audit may not read'
     const policy = oneOpaqueSecretPolicy();
     const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
     if (!fact) throw new Error('no fact');
-    return [keysNotDeletingCheck, keysCmkCheck].map((check) => ({
+    return [keysNotDeletingCheck, keysCmkCheck, keysReplicatedCheck].map((check) => ({
       check: check.metadata.id,
       ...check.evaluate(fact, { policy, now: new Date() }),
     }));
@@ -329,6 +329,7 @@ describe('readGcpKeyFacts remediation of a Cloud KMS key the audit may not read'
   const eachCheck = (remedy: string) => ({
     'keys.not-deleting': ['NOT_AVAILABLE', remedy],
     'keys.cmk': ['NOT_AVAILABLE', remedy],
+    'keys.replicated': ['NOT_AVAILABLE', remedy],
   });
 
   it('names the permission, the key and the command that grants it when Cloud KMS refuses the read', async () => {
@@ -336,8 +337,8 @@ describe('readGcpKeyFacts remediation of a Cloud KMS key the audit may not read'
     const outcomes = await keyReadFailing(
       new CloudKmsApiError('Cloud KMS GET answered 403 PERMISSION_DENIED', 403, 'PERMISSION_DENIED'),
     );
-    // Assess: before, each check's own fix ("Restore the key version…", "Re-encrypt…"), which
-    // fixes nothing that was not read.
+    // Assess: before, each check's own fix ("Restore the key version…", "Re-encrypt…", and for
+    // keys.replicated "Use automatic replication…"), which fixes nothing that was not read.
     expect(remediations(outcomes)).toEqual(
       eachCheck(
         `Grant the service account that made the call (the audit, snapshot or chat-action function's) cloudkms.cryptoKeyVersions.get on the key ${KEY} (roles/cloudkms.viewer holds it: \`gcloud kms keys add-iam-policy-binding ${KEY} --member=serviceAccount:'<service-account-email>' --role=roles/cloudkms.viewer\`), then run the audit again.`,
