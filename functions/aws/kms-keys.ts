@@ -108,9 +108,10 @@ export function isPerResourceError(error: unknown): boolean {
  * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html: "After the
  * waiting period ends, KMS deletes the KMS key, its key material, and all KMS data associated with
  * it, including all aliases that refer to it"); any other failure (throttling after retries, the
- * endpoint down) throws.
+ * endpoint down) throws. A key's `remedy` says to do `again` once the read's fix is made
+ * ({@link keyReadRemedy}: the audit is run again unless the caller says otherwise).
  */
-export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<EncryptionKey> {
+export async function describeKmsKey(kms: KMSClient, keyId: string, again?: string): Promise<EncryptionKey> {
   try {
     const { DescribeKeyCommand } = await import('@aws-sdk/client-kms');
     const { KeyMetadata: key } = await sendJson<{ KeyId: string }, DescribeKeyResponse>(
@@ -139,7 +140,7 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Enc
         unreadReason: `DescribeKey: NotFoundException: the key ${keyId} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
       };
     }
-    const remedy = keyReadRemedy(error, keyId);
+    const remedy = keyReadRemedy(error, keyId, again);
     return {
       id: keyId,
       manager: undefined,
@@ -199,13 +200,15 @@ export function keyReadDenied(key: EncryptionKey): boolean {
  * DescribeKey was refused ({@link keyReadDenied}; a key KMS says does not exist is gone whatever the
  * roles are granted) and the key is in an account other than `account` that `listed`
  * (keys.kmsKeyAccounts) does not name. The deployed roles name only the audited accounts and the
- * listed key accounts (infra/permissions.ts). Shared by the keys audit and the snapshot key reader.
+ * listed key accounts (infra/permissions.ts). Shared by the keys audit and the snapshot key reader;
+ * `again`: what its remedy says to do once the grant is made (the audit's run again by default).
  */
 export function withUngrantedAccountNote(
   key: EncryptionKey,
   keyId: string,
   account: string,
   listed: readonly string[],
+  again = 'run the audit again',
 ): EncryptionKey {
   const keyAccount = accountOfKmsArn(keyId);
   if (
@@ -218,7 +221,7 @@ export function withUngrantedAccountNote(
   return {
     ...key,
     unreadReason: `${key.unreadReason}; the key is in account ${keyAccount}, which keys.kmsKeyAccounts does not list, so the deployed roles are not granted it`,
-    remedy: `List account ${keyAccount} in keys.kmsKeyAccounts and deploy again, so that the deployed roles are granted kms:DescribeKey on its keys, and let the key policy of ${keyId} allow the call, then run the audit again.`,
+    remedy: `List account ${keyAccount} in keys.kmsKeyAccounts and deploy again, so that the deployed roles are granted kms:DescribeKey on its keys, and let the key policy of ${keyId} allow the call, then ${again}.`,
   };
 }
 
@@ -258,10 +261,12 @@ function unreadReasonOf(error: unknown, keyId: string): string {
 /**
  * `describe(keyId, usedIn)`: {@link describeKmsKey} in the key's region (its ARN's, else `usedIn`),
  * once per key and region for the describer's life (one run), the key saying that region (`region`).
- * `kmsFor` gives that region's client.
+ * `kmsFor` gives that region's client; `again`, what a key's remedy says to do once fixed
+ * ({@link describeKmsKey}).
  */
 export function kmsKeyDescriber(
   kmsFor: (region: string) => KMSClient | Promise<KMSClient>,
+  again?: string,
 ): (keyId: string, usedIn: string) => Promise<EncryptionKey> {
   const described = new Map<string, Promise<EncryptionKey>>();
   return (keyId, usedIn) => {
@@ -270,7 +275,7 @@ export function kmsKeyDescriber(
     let reading = described.get(key);
     if (!reading) {
       reading = Promise.resolve(kmsFor(region))
-        .then((kms) => describeKmsKey(kms, keyId))
+        .then((kms) => describeKmsKey(kms, keyId, again))
         .then((described) => ({ ...described, region }));
       described.set(key, reading);
     }

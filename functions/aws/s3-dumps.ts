@@ -194,9 +194,25 @@ const SETTINGS_ACTIONS = {
 function reasonOf(error: unknown, needs?: string): string {
   const sdkError = asSdkError(error);
   const status = sdkError.$metadata?.httpStatusCode;
-  const answer = `${sdkError.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}`;
+  const answer = uncoded(sdkError)
+    ? `HTTP ${status ?? 'status not known'}, without an error code`
+    : `${sdkError.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}`;
   const fix = needs === undefined ? undefined : refusalWords(error, needs);
-  return `${answer}: ${fix ?? withoutCaller(sdkError.message ?? '')}`.trim();
+  const said = sdkError.message === SDK_NO_MESSAGE ? '' : withoutCaller(sdkError.message ?? '');
+  return `${answer}: ${fix ?? said}`.replace(/:\s*$/, '').trim();
+}
+
+/**
+ * The name and message the SDK gives an error whose answer carried no error code (a HEAD answer,
+ * which has no body: @aws-sdk/core's AwsRestXmlProtocol names it `Unknown`, message
+ * `UnknownError`). Words of the SDK's, not S3's: a reason says the status without them.
+ */
+const SDK_NO_CODE = 'Unknown';
+const SDK_NO_MESSAGE = 'UnknownError';
+
+/** Whether the SDK found no error code in the answer ({@link SDK_NO_CODE}). */
+function uncoded(sdkError: SdkError): boolean {
+  return sdkError.name === SDK_NO_CODE;
 }
 
 /**
@@ -474,8 +490,8 @@ function objectHeaders(answer: {
 }
 
 /**
- * HeadObject of an archived object: its own headers, or why it failed. A HEAD error has no body,
- * so S3 says only its status (the SDK names it `Forbidden`, `NotFound`, …).
+ * HeadObject of an archived object (or one whose GET was refused): its own headers, or why it
+ * failed ({@link headObjectFailure}).
  */
 async function headObject(
   bucket: S3DumpBucket,
@@ -490,8 +506,32 @@ async function headObject(
     return { state: 'read', ...objectHeaders(answer) };
   } catch (error) {
     failScopeOnCallFailure(bucket.s3, `HeadObject of s3://${bucket.name}/${key}`, error);
-    return { state: 'unknown', reason: bucket.s3.reasonOf(error) };
+    return { state: 'unknown', reason: headObjectFailure(bucket, key, error) };
   }
+}
+
+/**
+ * Why a HeadObject failed. A HEAD answer has no body, so S3 says only its status and the SDK finds
+ * no error code to name it by (`Unknown` for a 403, `NotFound` for a 404: @aws-sdk/core
+ * loadRestXmlErrorCode). A 403 is a refusal: S3 answers 403 for an object that is not there only to
+ * a caller without s3:ListBucket (API_HeadObject), which the audit role holds, as it lists the dumps;
+ * it is worded as an AccessDenied (RegionalS3.reasonOf: the grant, and the owner condition), naming
+ * s3:GetObject on the object's ARN, which HeadObject needs. Whether an explicit deny refused it S3
+ * does not say without a body. A 404: the object listed is no longer there.
+ */
+function headObjectFailure(bucket: S3DumpBucket, key: string, error: unknown): string {
+  const sdkError = asSdkError(error);
+  const status = sdkError.$metadata?.httpStatusCode;
+  if (status === 404) {
+    return `NotFound (HTTP 404): S3 found no object s3://${bucket.name}/${key} (deleted since it was listed)`;
+  }
+  if (status !== 403) return bucket.s3.reasonOf(error);
+  const refused = { name: 'AccessDenied', message: '', $metadata: sdkError.$metadata, cause: error };
+  const object = `arn:${arnPartitionOf(bucket.s3.region)}:s3:::${bucket.name}/${key}`;
+  return bucket.s3.reasonOf(
+    refused,
+    `s3:GetObject on ${object} (HeadObject needs it; S3 sends no reason with a HEAD answer)`,
+  );
 }
 
 type RangeReading =

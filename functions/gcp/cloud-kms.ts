@@ -23,10 +23,15 @@
 import {
   CloudApiError,
   describeError,
+  errorCode,
+  readFailureRemedy,
+  refusalAdvice,
   refusalNotOfPermission,
   saysNothingOfTheResource,
 } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
+import { gcloudVersionArgs } from '../core/kms-key-states.ts';
+import { placeholder, shellWord } from '../core/shell-word.ts';
 import {
   GcpApiError,
   type GcpRestClient,
@@ -139,32 +144,106 @@ function isPerKeyError(error: unknown): error is CloudKmsApiError {
   return status >= 400 && status < 500 && !saysNothingOfTheResource(error);
 }
 
-function unreadReason(error: CloudKmsApiError, call: string, permission: string, keyName: string): string {
+/** Who made a Cloud KMS call, as a refusal names it: the functions that read keys through here. */
+const CALLING_ACCOUNT =
+  "the service account that made the call (the audit, snapshot or chat-action function's)";
+
+/** What a refusal no role on the key fixes says (core/errors.ts refusalNotOfPermission), naming the key's project and the API. */
+function notOfPermissionWords(error: CloudKmsApiError, keyName: string): string | undefined {
+  return refusalNotOfPermission(error, { project: projectOfKey(keyName), service: CLOUD_KMS_SERVICE });
+}
+
+function unreadReason(
+  error: CloudKmsApiError,
+  call: string,
+  permission: string,
+  keyName: string,
+  name: string,
+  version: boolean,
+): string {
   // Its message says what the answer was (not JSON, no name), never quoting the body.
   if (error.status < 400) return `${call} failed: ${error.message}`;
   if (error.status === 403) {
-    const notOfPermission = refusalNotOfPermission(error, {
-      project: projectOfKey(keyName),
-      service: CLOUD_KMS_SERVICE,
-    });
+    const notOfPermission = notOfPermissionWords(error, keyName);
     if (notOfPermission) return `${call} was refused (${error.reason}): ${notOfPermission}`;
-    return `${call} was denied (${error.code}): the service account that made the call (the audit, snapshot or chat-action function's) needs ${permission} on the key (${CLOUD_KMS_VIEWER_ROLE})`;
+    return `${call} was denied (${error.code}): ${CALLING_ACCOUNT} needs ${permission} on the key (${CLOUD_KMS_VIEWER_ROLE})`;
   }
+  if (error.status === 404)
+    return `${call} found no ${version ? 'key version' : 'key'} ${name} (404 ${error.code})`;
   return `${call} failed: ${error.status} ${error.code}`;
+}
+
+/** The default of what a Cloud KMS read's remedy says to do once its fix is made. */
+const RUN_AUDIT_AGAIN = 'run the audit again';
+
+/**
+ * What fixes a failed Cloud KMS read of `versionName` (cryptoKeyVersions.get), else of `keyName`
+ * (cryptoKeys.get): what lifts a refusal no role on the key fixes (the API not enabled on the key's
+ * project, a VPC Service Controls perimeter…: core/errors.ts refusalNotOfPermission, naming the
+ * project and the API when the answer does not); for a refusal a grant fixes, the read's permission
+ * on `keyName`, with the predefined role that holds it and the command that binds it there, as the
+ * key may be another project's, whose owner grants it; a read again for a failure that passes on its
+ * own (core/errors.ts readFailureRemedy); for a 404, the command that shows whether the key (version)
+ * is there, as one Cloud KMS does not find decrypts nothing. Undefined otherwise (a 2xx that is no
+ * key, another 4xx, no credentials). `again`: what to do once fixed (the audit run again; a
+ * snapshot's key read again later).
+ */
+export function cloudKmsReadRemedy(
+  error: unknown,
+  keyName: string,
+  versionName: string | undefined,
+  again = RUN_AUDIT_AGAIN,
+): string | undefined {
+  const version = versionName !== undefined;
+  const what = version ? 'key version' : 'key';
+  if (error instanceof GcpApiError && error.status === 404) {
+    const args = versionName === undefined ? undefined : gcloudVersionArgs(versionName);
+    const describe = args
+      ? `gcloud kms keys versions describe ${args}`
+      : `gcloud kms keys describe ${shellWord(versionName ?? keyName)}`;
+    return `Check the ${what} (\`${describe}\`): Cloud KMS found none by this name, and a ${what} it does not find decrypts nothing. Then ${again}.`;
+  }
+  const code = error instanceof GcpApiError ? error.code : errorCode(error);
+  const notOfPermission =
+    error instanceof GcpApiError && error.status === 403 ? notOfPermissionWords(error, keyName) : undefined;
+  if (notOfPermission) return refusalAdvice(notOfPermission, again);
+  const permission = version ? CLOUD_KMS_VERSION_PERMISSION : CLOUD_KMS_KEY_PERMISSION;
+  const bind = `gcloud kms keys add-iam-policy-binding ${shellWord(keyName)} --member=serviceAccount:${placeholder('service-account-email')} --role=${CLOUD_KMS_VIEWER_ROLE}`;
+  return readFailureRemedy(
+    error,
+    `${CALLING_ACCOUNT} ${permission} on the key ${keyName} (${CLOUD_KMS_VIEWER_ROLE} holds it: \`${bind}\`)`,
+    { code, again },
+  );
+}
+
+/**
+ * The error a Cloud KMS read of `name` with `call` that did not answer for the key fails with
+ * (throttled or failed on Cloud KMS's side after the retries, no answer): the error that fails an
+ * audit's scope ({@link readCloudKmsKey} throws it), and so the words the snapshot path gives a key
+ * version it could not read (functions/actions/snapshot/gcp.ts): one rule for both. Its code is the
+ * error's own, and said when its message does not say it.
+ */
+export function cloudKmsReadFailure(error: unknown, call: string, name: string): CloudApiError {
+  const code = error instanceof GcpApiError ? error.code : errorCode(error);
+  const said = describeError(error);
+  const withCode = code === 'Unknown' || said.includes(code) ? said : `${said} (${code})`;
+  return new CloudApiError(`Cloud KMS ${call} failed for ${name}: ${withCode}`, code, { cause: error });
 }
 
 /**
  * The state of the key version that protects a secret version: the named `versionName`'s state
  * (cryptoKeyVersions.get), else the key's primary version's (cryptoKeys.get). A key this caller may
- * not read (a 4xx) is still named, with why it is unread and which permission is missing; a state
+ * not read (a 4xx) is still named, with why it is unread and which permission is missing, and what
+ * fixes it (`remedy`, {@link cloudKmsReadRemedy}, which says to do `again` once fixed); a state
  * the API did not send stays undefined (not evaluated); any other failure (throttling after
- * retries, the endpoint down) throws, failing the scope as the AWS DescribeKey does
- * (functions/aws/kms-keys.ts).
+ * retries, the endpoint down) throws ({@link cloudKmsReadFailure}), failing the scope as the AWS
+ * DescribeKey does (functions/aws/kms-keys.ts).
  */
 export async function readCloudKmsKey(
   api: CloudKmsApi,
   keyName: string,
   versionName: string | undefined,
+  again?: string,
 ): Promise<EncryptionKey> {
   const name = versionName ?? keyName;
   // The version names its own key: the one that protects the data, even if the secret's configured
@@ -208,40 +287,37 @@ export async function readCloudKmsKey(
     };
   } catch (error) {
     if (isPerKeyError(error)) {
+      const version = versionName !== undefined;
+      const permission = version ? CLOUD_KMS_VERSION_PERMISSION : CLOUD_KMS_KEY_PERMISSION;
+      const remedy = cloudKmsReadRemedy(error, id, versionName, again);
       return {
         id,
         manager: 'CUSTOMER',
         ...(versionName ? { version: versionName } : {}),
-        unreadReason: unreadReason(
-          error,
-          call,
-          versionName ? CLOUD_KMS_VERSION_PERMISSION : CLOUD_KMS_KEY_PERMISSION,
-          id,
-        ),
+        unreadReason: unreadReason(error, call, permission, id, name, version),
+        ...(remedy === undefined ? {} : { remedy }),
       };
     }
-    throw new CloudApiError(
-      `Cloud KMS ${call} failed for ${name}: ${describeError(error)}`,
-      error instanceof GcpApiError ? error.code : 'Unknown',
-      { cause: error },
-    );
+    throw cloudKmsReadFailure(error, call, name);
   }
 }
 
 /**
  * `read(keyName, versionName)`: {@link readCloudKmsKey}, once per key (version) for the reader's
  * life, which is one scope's read, as the AWS keys are described once per scope
- * (functions/aws/kms-keys.ts kmsKeyDescriber): secrets sharing a key cost one read.
+ * (functions/aws/kms-keys.ts kmsKeyDescriber): secrets sharing a key cost one read. `again`: what
+ * an unread key's remedy says to do once fixed (the audit's run again by default).
  */
 export function cloudKmsKeyReader(
   api: CloudKmsApi,
+  again?: string,
 ): (keyName: string, versionName: string | undefined) => Promise<EncryptionKey> {
   const read = new Map<string, Promise<EncryptionKey>>();
   return (keyName, versionName) => {
     const cacheKey = versionName ?? keyName;
     let reading = read.get(cacheKey);
     if (!reading) {
-      reading = readCloudKmsKey(api, keyName, versionName);
+      reading = readCloudKmsKey(api, keyName, versionName, again);
       read.set(cacheKey, reading);
     }
     return reading;

@@ -593,6 +593,50 @@ describe('readS3DumpFact of an archived newest dump: its encryption and Object L
     );
   });
 
+  it('words a refused HeadObject, which has no body, as access denied naming s3:GetObject on the object, never "Unknown"', async () => {
+    // Act: s3:GetObject is denied, so the HEAD after the refused GET is answered 403 without a body.
+    const fact = await read('certctl-dumps-locked-down');
+    // Assess: before, the SDK's name for a bodiless 403: 'Unknown (HTTP 403): UnknownError'.
+    const key = fact.newest?.object.key;
+    const header = fact.newest?.header;
+    const metadata = header?.state === 'unknown' ? header.metadata : undefined;
+    expect(metadata).toEqual({
+      state: 'unknown',
+      reason: `AccessDenied (HTTP 403): the audit role needs s3:GetObject on arn:aws:s3:::certctl-dumps-locked-down/${key} (HeadObject needs it; S3 sends no reason with a HEAD answer) (S3 refuses a bucket that account ${ACCOUNT}, the owner the policy names, does not own, as it refuses a role without the permission)`,
+    });
+  });
+
+  it('words a HeadObject answered 404 as the object not found, never "Unknown"', async () => {
+    // Prepare: the archived dump's GET is refused (InvalidObjectState); its HEAD is sent for a key
+    // the bucket does not hold, as when the object was deleted between the listing and the HEAD.
+    const client = simS3Client(sim, 'eu-west-1', 'path', ACCOUNT);
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const request = args.request as { path?: string };
+        if (context.commandName === 'HeadObjectCommand' && typeof request.path === 'string')
+          request.path = `${request.path}.gone`;
+        return next(args);
+      },
+      { step: 'build', name: 'headAGoneKey' },
+    );
+    // Act
+    const fact = await readS3DumpFact({
+      clientFor: () => client,
+      location: location('certctl-dumps-archived'),
+      maxObjectsListed: 1000,
+      keyManagers: new S3KeyManagers((region) => factory.client(KMSClient, region)),
+    });
+    client.destroy();
+    // Assess
+    const key = fact.newest?.object.key;
+    const header = fact.newest?.header;
+    const metadata = header?.state === 'unknown' ? header.metadata : undefined;
+    expect(metadata).toEqual({
+      state: 'unknown',
+      reason: `NotFound (HTTP 404): S3 found no object s3://certctl-dumps-archived/${key} (deleted since it was listed)`,
+    });
+  });
+
   it('sends one HeadObject when the read was denied, to tell a missing s3:GetObject (which refuses it too) from a refused decrypt', async () => {
     sim.resetStats();
     const fact = await read('certctl-dumps-locked-down');

@@ -151,6 +151,11 @@ describe('readCloudKmsKey', () => {
     expect(key.unreadReason).toBe(
       "cryptoKeys.get was denied (PERMISSION_DENIED): the service account that made the call (the audit, snapshot or chat-action function's) needs cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer)",
     );
+    // What to grant, on which key, and the command that grants it.
+    const grant = (permission: string) =>
+      `Grant the service account that made the call (the audit, snapshot or chat-action function's) ${permission} on the key ${KEY} (roles/cloudkms.viewer holds it: \`gcloud kms keys add-iam-policy-binding ${KEY} --member=serviceAccount:'<service-account-email>' --role=roles/cloudkms.viewer\`), then run the audit again.`;
+    expect(version.remedy).toBe(grant('cloudkms.cryptoKeyVersions.get'));
+    expect(key.remedy).toBe(grant('cloudkms.cryptoKeys.get'));
   });
 
   it('reports a key that is not found as unread, not as usable', async () => {
@@ -158,7 +163,15 @@ describe('readCloudKmsKey', () => {
     const key = await readCloudKmsKey(fakeCloudKms().api, KEY, VERSION);
     // Assess
     expect(key.state).toBeUndefined();
-    expect(key.unreadReason).toBe('cryptoKeyVersions.get failed: 404 NOT_FOUND');
+    expect(key.unreadReason).toBe(`cryptoKeyVersions.get found no key version ${VERSION} (404 NOT_FOUND)`);
+    expect(key.remedy).toBe(
+      'Check the key version (`gcloud kms keys versions describe 2 --key=backup --keyring=certctl --location=global --project=certctl-kms`): Cloud KMS found none by this name, and a key version it does not find decrypts nothing. Then run the audit again.',
+    );
+    const primary = await readCloudKmsKey(fakeCloudKms().api, KEY, undefined);
+    expect(primary.unreadReason).toBe(`cryptoKeys.get found no key ${KEY} (404 NOT_FOUND)`);
+    expect(primary.remedy).toBe(
+      `Check the key (\`gcloud kms keys describe ${KEY}\`): Cloud KMS found none by this name, and a key it does not find decrypts nothing. Then run the audit again.`,
+    );
   });
 
   it('does not call Cloud KMS for a name that is not a key (version) name', async () => {
@@ -427,5 +440,9 @@ describe('readCloudKmsKey over REST, when the refusal is not a missing permissio
     // Assess
     expect(key.unreadReason).toBe(reason);
     expect(key.unreadReason).not.toContain('KMS-CANARY');
+    // What lifts the refusal, no grant on the key: the reason's own words, as a sentence.
+    const lifts = reason.replace(/^cryptoKeys\.get was refused \(\w+\): /, '');
+    expect(key.remedy).toBe(`${lifts[0]?.toUpperCase()}${lifts.slice(1)}, then run the audit again.`);
+    expect(key.remedy).not.toContain('KMS-CANARY');
   });
 });

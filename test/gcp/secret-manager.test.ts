@@ -10,7 +10,7 @@ import { keysReplicatedCheck } from '../../functions/checks/keys/replicated.ts';
 import { CredentialsError } from '../../functions/core/errors.ts';
 import { parsePolicy } from '../../functions/core/policy.ts';
 import { GcpClientFactory, NO_GOOGLE_CREDENTIALS } from '../../functions/gcp/clients.ts';
-import type { CloudKmsApi } from '../../functions/gcp/cloud-kms.ts';
+import { type CloudKmsApi, CloudKmsApiError } from '../../functions/gcp/cloud-kms.ts';
 import {
   type GcpSecret,
   type GcpSecretVersion,
@@ -287,6 +287,97 @@ describe('readGcpKeyFacts remediation of a secret Secret Manager refused', () =>
         'A VPC Service Controls perimeter refused the call to the secretmanager.googleapis.com API (unique id abc123 in its audit log): call it from inside the perimeter or allow it with an ingress rule, then run the audit again.',
       );
     }
+  });
+});
+
+describe('readGcpKeyFacts remediation of a Cloud KMS key the audit may not read', () => {
+  const KEY = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+  const VERSION = `${KEY}/cryptoKeyVersions/3`;
+
+  /** The keys checks' outcomes of `config-key`, under `KEY`, when its key version's read fails with `error`. */
+  async function keyReadFailing(error: Error) {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: KEY } } },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/1`,
+        state: 'ENABLED',
+        replicationStatus: {
+          automatic: { customerManagedEncryption: { kmsKeyVersionName: VERSION } },
+        },
+      }),
+      accessLatest: () => Promise.reject(new Error('not asked')),
+    };
+    const cloudKms: CloudKmsApi = {
+      getCryptoKey: () => Promise.reject(new Error('the version is named')),
+      getCryptoKeyVersion: () => Promise.reject(error),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    if (!fact) throw new Error('no fact');
+    return [keysNotDeletingCheck, keysCmkCheck, keysReplicatedCheck].map((check) => ({
+      check: check.metadata.id,
+      ...check.evaluate(fact, { policy, now: new Date() }),
+    }));
+  }
+
+  /** Each check's status and remediation, by check id. */
+  const remediations = (outcomes: Awaited<ReturnType<typeof keyReadFailing>>) =>
+    Object.fromEntries(outcomes.map((outcome) => [outcome.check, [outcome.status, outcome.remediationText]]));
+  const eachCheck = (remedy: string) => ({
+    'keys.not-deleting': ['NOT_AVAILABLE', remedy],
+    'keys.cmk': ['NOT_AVAILABLE', remedy],
+    'keys.replicated': ['NOT_AVAILABLE', remedy],
+  });
+
+  it('names the permission, the key and the command that grants it when Cloud KMS refuses the read', async () => {
+    // Act
+    const outcomes = await keyReadFailing(
+      new CloudKmsApiError('Cloud KMS GET answered 403 PERMISSION_DENIED', 403, 'PERMISSION_DENIED'),
+    );
+    // Assess: before, each check's own fix ("Restore the key version…", "Re-encrypt…", and for
+    // keys.replicated "Use automatic replication…"), which fixes nothing that was not read.
+    expect(remediations(outcomes)).toEqual(
+      eachCheck(
+        `Grant the service account that made the call (the audit, snapshot or chat-action function's) cloudkms.cryptoKeyVersions.get on the key ${KEY} (roles/cloudkms.viewer holds it: \`gcloud kms keys add-iam-policy-binding ${KEY} --member=serviceAccount:'<service-account-email>' --role=roles/cloudkms.viewer\`), then run the audit again.`,
+      ),
+    );
+  });
+
+  it('says what enables the Cloud KMS API, not a grant, when the API is not enabled', async () => {
+    // Prepare
+    const error = Object.assign(
+      new CloudKmsApiError('Cloud KMS GET answered 403 PERMISSION_DENIED', 403, 'PERMISSION_DENIED'),
+      { reason: 'SERVICE_DISABLED', errorInfoMetadata: { consumer: 'projects/certctl-kms' } },
+    );
+    // Act
+    const outcomes = await keyReadFailing(error);
+    // Assess
+    expect(remediations(outcomes)).toEqual(
+      eachCheck(
+        'The cloudkms.googleapis.com API is not enabled on project certctl-kms: enable it (`gcloud services enable cloudkms.googleapis.com --project certctl-kms`), then run the audit again.',
+      ),
+    );
+  });
+
+  it('says Cloud KMS found no such key version, naming it and how to check it, when the read answers 404', async () => {
+    // Act
+    const outcomes = await keyReadFailing(
+      new CloudKmsApiError('Cloud KMS GET answered 404 NOT_FOUND', 404, 'NOT_FOUND'),
+    );
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome.description).toContain(
+        `cryptoKeyVersions.get found no key version ${VERSION} (404 NOT_FOUND)`,
+      );
+    }
+    expect(remediations(outcomes)).toEqual(
+      eachCheck(
+        'Check the key version (`gcloud kms keys versions describe 3 --key=backup --keyring=certctl --location=global --project=certctl-kms`): Cloud KMS found none by this name, and a key version it does not find decrypts nothing. Then run the audit again.',
+      ),
+    );
   });
 });
 

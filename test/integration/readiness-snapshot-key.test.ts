@@ -20,6 +20,7 @@ const KEYS = {
   foreign: 'aaaaaaaa-0000-4000-8000-000000000004',
   expired: 'aaaaaaaa-0000-4000-8000-000000000005',
   expiring: 'aaaaaaaa-0000-4000-8000-000000000006',
+  denied: 'aaaaaaaa-0000-4000-8000-000000000007',
 } as const;
 const OURS = { purpose: 'certctl-pre-maintenance' };
 
@@ -75,6 +76,8 @@ function keyScenario(prodKey: string, auroraKey: string): ScenarioInput {
           // material that expires in 5 days.
           { id: KEYS.expired, region: 'eu-west-1', validTo: '-1d' },
           { id: KEYS.expiring, region: 'eu-west-1', validTo: '+5d' },
+          // A Deny statement in a service control policy refuses every caller's DescribeKey.
+          { id: KEYS.denied, region: 'eu-west-1', explicitDeny: 'service control policy' },
         ],
       },
     },
@@ -263,6 +266,20 @@ describe('readiness and the key of the snapshot it relies on', () => {
       'The read did not go through (the service answered with a server error), which passes on its own: read it again later.',
     );
     expect(prod?.action).not.toContain('kms:DescribeKey');
+  });
+
+  it('says what lifts an explicit deny of DescribeKey, not to make sure the role can call it, and quotes no caller', async () => {
+    // Act
+    const { result, prod } = await readinessWith(keyArn(KEYS.denied));
+
+    // Assess: before, 'Make sure the role can call kms:DescribeKey on the key (its IAM policy and,
+    // for a key of another account, the key policy).', a grant no allow can make good.
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(prod?.status).toBe('UNKNOWN');
+    expect(prod?.action).toBe(
+      "An explicit deny in a service control policy refuses the call: a grant to the role that made the call (the audit, readiness, snapshot or chat-action role) cannot override it; ask the organization's administrators to exempt the role from it, then read it again later. Then run readiness again.",
+    );
+    expect(`${prod?.evidence} ${prod?.action}`).not.toMatch(/arn:aws:(sts|iam)::/);
   });
 
   it('does not blame a missing grant for a key of an unlisted account that no longer exists', async () => {

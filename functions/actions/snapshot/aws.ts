@@ -55,6 +55,7 @@ import type {
   TargetStandIn,
   UpcomingMaintenance,
 } from './backend.ts';
+import { READ_KEY_AGAIN } from './keys.ts';
 import type { SnapshotTarget } from './model.ts';
 
 /**
@@ -254,7 +255,8 @@ function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): Ta
  * snapshots) / `StorageEncrypted: false` (cluster snapshots) has nothing to check; an encrypted
  * snapshot without `KmsKeyId`, or one that does not say whether it is encrypted, cannot be checked.
  * A describe that fails (throttling after retries, the endpoint down) is a key not read, never a
- * usable key, worded as the audits word it and with what fixes it (`action`).
+ * usable key, worded as the audits word it and with what fixes it (`action`); so is one refused
+ * (the grant, or what lifts an explicit deny, which no grant overrides: kms-keys.ts keyReadRemedy).
  */
 export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory): SnapshotKeyReader {
   const describers = new Map<string, (keyId: string, usedIn: string) => Promise<EncryptionKey>>();
@@ -274,7 +276,7 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
     let describe = describers.get(account);
     if (!describe) {
       const audited = auditedAccountOf(policy, account);
-      describe = kmsKeyDescriber((keyRegion) => kmsClientOf(factory, keyRegion, audited));
+      describe = kmsKeyDescriber((keyRegion) => kmsClientOf(factory, keyRegion, audited), READ_KEY_AGAIN);
       describers.set(account, describe);
     }
     let key: EncryptionKey;
@@ -284,14 +286,18 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
       // The words the audits fail their scope with (functions/aws/kms-keys.ts describeKeyFailure:
       // the describer throws that error), and what fixes the failure, not a grant it never lacked.
       const failure = error instanceof CloudApiError ? error : describeKeyFailure(error, keyId);
-      const action = keyReadRemedy(error, keyId, 'read it again later');
+      const action = keyReadRemedy(error, keyId, READ_KEY_AGAIN);
       return {
         kind: 'described',
         key: { id: keyId, manager: undefined, unreadReason: describeError(failure) },
         ...(action === undefined ? {} : { action }),
       };
     }
-    return { kind: 'described', key: withUngrantedAccountNote(key, keyId, account, keyAccounts) };
+    // A key refused for the reader: the fix the describer found (the grant, what lifts an explicit
+    // deny, the key account to list), as the audits give it, never a grant an explicit deny defeats.
+    const noted = withUngrantedAccountNote(key, keyId, account, keyAccounts, READ_KEY_AGAIN);
+    const action = noted.unreadReason === undefined ? undefined : noted.remedy;
+    return { kind: 'described', key: noted, ...(action === undefined ? {} : { action }) };
   };
 }
 

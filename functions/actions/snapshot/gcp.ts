@@ -27,7 +27,14 @@ import type { EncryptionKey } from '../../core/key-facts.ts';
 import { pageTokens } from '../../core/paging.ts';
 import type { Policy } from '../../core/policy.ts';
 import { shellWord } from '../../core/shell-word.ts';
-import { type CloudKmsApi, cloudKmsClientOf, cloudKmsKeyReader, keyOfVersion } from '../../gcp/cloud-kms.ts';
+import {
+  type CloudKmsApi,
+  cloudKmsClientOf,
+  cloudKmsKeyReader,
+  cloudKmsReadFailure,
+  cloudKmsReadRemedy,
+  keyOfVersion,
+} from '../../gcp/cloud-kms.ts';
 import {
   type CloudSqlApi,
   cascadingReplicasOf,
@@ -61,6 +68,7 @@ import {
   type TargetStandIn,
   type UpcomingMaintenance,
 } from './backend.ts';
+import { READ_KEY_AGAIN } from './keys.ts';
 import { isOurs, requestIdTag, SNAPSHOT_PURPOSE, SNAPSHOT_TAGS, type SnapshotTarget } from './model.ts';
 
 type BackupRun = protos.google.cloud.sql.v1.IBackupRun;
@@ -647,8 +655,9 @@ async function keylessRun(
  * by the key's primary version (cryptoKeys.get), each distinct version (or key) read once per run
  * (functions/gcp/cloud-kms.ts cloudKmsKeyReader). Both reads need `roles/cloudkms.viewer`'s
  * `cloudkms.cryptoKeyVersions.get` / `cloudkms.cryptoKeys.get`. A read refused or failed (a 403, a
- * 404, throttling after retries, no credentials) is a key version not read, naming the error code,
- * never a usable one.
+ * 404, throttling after retries, no credentials) is a key version not read, never a usable one,
+ * worded as the audits word it (the call, the key version, the answer) and with what fixes it
+ * (`action`: cloud-kms.ts cloudKmsReadRemedy, the grant on the key or what lifts the refusal).
  */
 export function cloudSqlSnapshotKeyReader(
   cloudKms: () => Promise<CloudKmsApi>,
@@ -676,17 +685,32 @@ export function cloudSqlSnapshotKeyReader(
     const versionName = snapshot.kmsKeyVersion;
     let key: EncryptionKey;
     try {
-      reader ??= cloudKms().then(cloudKmsKeyReader);
+      reader ??= cloudKms().then((api) => cloudKmsKeyReader(api, READ_KEY_AGAIN));
       key = await (await reader)(keyName, versionName);
     } catch (error) {
-      key = {
-        id: (versionName && keyOfVersion(versionName)) || keyName,
-        manager: 'CUSTOMER',
-        ...(versionName ? { version: versionName } : {}),
-        unreadReason: `Cloud KMS ${versionName ? 'cryptoKeyVersions.get' : 'cryptoKeys.get'} failed (${errorCode(error)})`,
+      // The words the audits fail their scope with (functions/gcp/cloud-kms.ts cloudKmsReadFailure:
+      // the reader throws that error), and what fixes the failure, not a grant it never lacked.
+      const call = versionName ? 'cryptoKeyVersions.get' : 'cryptoKeys.get';
+      const failure =
+        error instanceof CloudApiError ? error : cloudKmsReadFailure(error, call, versionName ?? keyName);
+      const id = (versionName && keyOfVersion(versionName)) || keyName;
+      const action = cloudKmsReadRemedy(error, id, versionName, READ_KEY_AGAIN);
+      return {
+        kind: 'described',
+        key: {
+          id,
+          manager: 'CUSTOMER',
+          ...(versionName ? { version: versionName } : {}),
+          unreadReason: describeError(failure),
+        },
+        provider: 'gcp',
+        ...(action === undefined ? {} : { action }),
       };
     }
-    return { kind: 'described', key, provider: 'gcp' };
+    // A key version refused or not found: the fix the reader found (the grant on the key, what
+    // enables the API, the command that shows the key version), as the audits give it.
+    const action = key.unreadReason === undefined ? undefined : key.remedy;
+    return { kind: 'described', key, provider: 'gcp', ...(action === undefined ? {} : { action }) };
   };
 }
 

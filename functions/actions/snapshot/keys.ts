@@ -38,6 +38,13 @@ import {
 } from '../../core/kms-key-states.ts';
 import { perCloud, type SnapshotCloud, type SnapshotKey, type SnapshotKeyReader } from './backend.ts';
 
+/**
+ * What the fix of a snapshot key's failed read says to do once made (core/errors.ts
+ * readFailureRemedy `again`): the key is read again by a later run of readiness, the snapshot job or
+ * prune, not by an audit.
+ */
+export const READ_KEY_AGAIN = 'read it again later';
+
 /** What a snapshot's key says about restoring it. */
 export type KeyJudgement =
   /**
@@ -81,8 +88,10 @@ function cloudKmsFixOf(version: string, state: string): string {
 /**
  * The judgement of a Cloud SQL backup's Cloud KMS key version (`key.version`; the key's primary
  * version when the backup run named none, said so). States as in functions/core/kms-key-states.ts.
+ * A key version not read gets `action`, what the reader found fixes its read (the grant on the key,
+ * what enables the API, a read again), else the grant of both reads.
  */
-function judgeCloudKmsKey(key: SnapshotKeyOf<'described'>['key']): KeyJudgement {
+function judgeCloudKmsKey(key: SnapshotKeyOf<'described'>['key'], action?: string): KeyJudgement {
   const version = key.version ?? key.id;
   const which = key.primary ? ` (the key's primary version: the backup run named no key version)` : '';
   if (key.unreadReason !== undefined) {
@@ -90,6 +99,7 @@ function judgeCloudKmsKey(key: SnapshotKeyOf<'described'>['key']): KeyJudgement 
       status: 'unknown',
       evidence: `could not check the backup's Cloud KMS key version ${version}${which}: ${key.unreadReason}`,
       action:
+        action ??
         "Grant the function's service account cloudkms.cryptoKeyVersions.get and cloudkms.cryptoKeys.get on the key (roles/cloudkms.viewer holds both), or read it again later.",
     };
   }
@@ -137,7 +147,8 @@ export function judgeSnapshotKey(
   clock?: { readonly now: Date; readonly horizonDays: number },
 ): KeyJudgement {
   if (reading.kind === 'none') return { status: 'usable' };
-  if (reading.kind === 'described' && reading.provider === 'gcp') return judgeCloudKmsKey(reading.key);
+  if (reading.kind === 'described' && reading.provider === 'gcp')
+    return judgeCloudKmsKey(reading.key, reading.action);
   const readAgain =
     'Make sure the role can call kms:DescribeKey on the key (its IAM policy and, for a key of another account, the key policy).';
   if (reading.kind === 'unnamed') {

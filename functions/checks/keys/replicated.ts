@@ -22,10 +22,12 @@ import { placeholder, shellWord } from '../../core/shell-word.ts';
 import {
   absentOutcome,
   cannotDecrypt,
+  copyRemedy,
   DOCS,
   gcloudAddVersion,
   gcloudEnableLatest,
   itemsValue,
+  joinedRemedies,
   KEYS_RESOURCE_TYPES,
   keyNotProven,
   LATEST_VERSION_READ,
@@ -158,20 +160,30 @@ function undecryptableCopies(
 
 /**
  * AWS: the copies in other regions whose key does not prove they can be decrypted (keyNotProven),
- * or whose key is not known (the secret's encryption not read), with why. A replica whose key the
- * encryption read does not list is not judged here: the adapter lists one for every replica entry.
+ * or whose key is not known (the secret's encryption not read), with why, and what fixes a read
+ * that failed (`remedy`: the key's, said for its copy, Region and key; the encryption's). A replica
+ * whose key the encryption read does not list is not judged here: the adapter lists one for every
+ * replica entry.
  */
 function unprovenCopies(
   fact: KeySecretFact,
   others: readonly { readonly region: string | undefined }[],
   own: { readonly primaryKey?: EncryptionKey | undefined } | undefined,
-): { readonly region: string; readonly why: string }[] {
+): { readonly region: string; readonly why: string; readonly remedy?: string | undefined }[] {
   return copiesElsewhere(fact, others, own).flatMap(({ copy, region, key, unread }) => {
-    const why =
-      key === undefined
-        ? `which key encrypts ${copy} is not known (the secret's encryption could not be read: ${unread})`
-        : keyNotProven(key, 'aws', copy);
-    return why === undefined ? [] : [{ region, why }];
+    if (key === undefined) {
+      const why = `which key encrypts ${copy} is not known (the secret's encryption could not be read: ${unread})`;
+      return [
+        { region, why, remedy: fact.encryption.state === 'unknown' ? fact.encryption.remedy : undefined },
+      ];
+    }
+    const notProven = keyNotProven(key, 'aws', copy);
+    if (notProven === undefined) return [];
+    const remedy =
+      notProven.remedy === undefined
+        ? undefined
+        : copyRemedy(notProven.remedy, copy, { id: key.id, region: key.region ?? region });
+    return [{ region, why: notProven.why, remedy }];
   });
 }
 
@@ -197,11 +209,19 @@ function unprovenGcpCopies(
       `it ${replicated}, but which keys encrypt its copies is not known (the secret's encryption could not be read: ${fact.encryption.reason}), so no copy is known to be decryptable`,
       { ...observed, unprovenCopies: locations.length > 0 ? locations.join(',') : 'all' },
       required,
+      fact.encryption.remedy,
     );
   }
   const unproven = fact.encryption.value.flatMap((key) => {
-    const why = keyNotProven(key, 'gcp', gcpCopyOf(key, automatic).copy);
-    return why === undefined ? [] : [{ key, why }];
+    const { copy } = gcpCopyOf(key, automatic);
+    const notProven = keyNotProven(key, 'gcp', copy);
+    if (notProven === undefined) return [];
+    // The fix names the key; the copy is said when it is one location's (not automatic's one key).
+    const remedy =
+      notProven.remedy === undefined
+        ? undefined
+        : copyRemedy(notProven.remedy, automatic && key.location === undefined ? undefined : copy);
+    return [{ key, why: notProven.why, remedy }];
   });
   if (unproven.length === 0) return '';
   const named = unproven.map(({ why }) => why).join('; ');
@@ -217,6 +237,7 @@ function unprovenGcpCopies(
         unprovenCopies: unproven.map(({ key }) => gcpCopyOf(key, automatic).tag).join(','),
       },
       required,
+      joinedRemedies(unproven.map(({ remedy }) => remedy)),
     );
   }
   return ` (not counted: ${named})`;
@@ -499,6 +520,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
           unprovenCopies: unproven.map(({ region }) => region).join(','),
         },
         versionRequired,
+        joinedRemedies(unproven.map(({ remedy }) => remedy)),
       );
     }
     if (pending.length > 0) {

@@ -153,28 +153,69 @@ export function cannotDecrypt(key: EncryptionKey): boolean {
 }
 
 /**
+ * Why a copy's key does not prove the copy can be decrypted ({@link keyNotProven}), and, when the
+ * reason is a read of the key that failed, what fixes that read (the key's `remedy`).
+ */
+export interface KeyNotProven {
+  readonly why: string;
+  readonly remedy?: string;
+}
+
+/**
  * Why a key that is not known to fail ({@link cannotDecrypt}) does not prove either that the copy it
  * encrypts can be decrypted, said of that copy (`the replica in us-east-1 is under the KMS key …,
  * which could not be read (…)`); undefined when it does: a provider-managed key (AWS-managed,
  * Google-managed), which needs no KMS read, or a key read by its id in a usable state. Not proven: a
  * key only the secret's setting names (`unproven`, customer- or Google-managed), one named by an alias (keys.not-deleting's
  * aliasNotProven: the alias may have been moved since the copy was written), one whose state was
- * not read, or one in a state not known to be usable.
+ * not read, or one in a state not known to be usable. A key whose read failed carries the adapter's
+ * fix of that read (`remedy`: the grant, what lifts an explicit deny…), said for the copy
+ * ({@link copyRemedy}).
  */
-export function keyNotProven(key: EncryptionKey, provider: Provider, copy: string): string | undefined {
+export function keyNotProven(key: EncryptionKey, provider: Provider, copy: string): KeyNotProven | undefined {
   // Only the secret's setting, not the copy's own status (GCP): the copy may be under another key
   // than the setting names, a Google-managed setting included: a customer-managed key removed since
   // (`--remove-cmek`) still encrypts the versions added while it was set, in a state no one read
   // (keys.not-deleting says the same).
-  if (key.unproven !== undefined) return `which key encrypts ${copy} is not known (${key.unproven})`;
+  if (key.unproven !== undefined) return { why: `which key encrypts ${copy} is not known (${key.unproven})` };
   if (key.manager === 'PROVIDER') return undefined;
   const under = `${copy} is under the ${provider === 'gcp' ? `Cloud KMS key ${key.version ?? key.id}` : `KMS key ${key.id}`}`;
   if (provider === 'aws' && isKmsAlias(key.id))
-    return `${under}, an alias that may have been moved to another key since the copy was written (see keys.not-deleting)`;
-  if (key.state === undefined) return `${under}, which could not be read (${key.unreadReason ?? 'no state'})`;
+    return {
+      why: `${under}, an alias that may have been moved to another key since the copy was written (see keys.not-deleting)`,
+    };
+  if (key.state === undefined) {
+    const why = `${under}, which could not be read (${key.unreadReason ?? 'no state'})`;
+    return key.remedy === undefined ? { why } : { why, remedy: key.remedy };
+  }
   if (!USABLE_KEY_STATES.has(key.state))
-    return `${under}, in state ${key.state}, which this audit does not know to be usable`;
+    return { why: `${under}, in state ${key.state}, which this audit does not know to be usable` };
   return undefined;
+}
+
+/**
+ * A fix of a copy's key (`remedy`, a sentence), said for the copy when the fix alone may not say
+ * where it is: `For the replica in us-east-1 (its KMS key k, in us-east-1): grant …`. AWS names the
+ * key's Region, as a key id or alias names a key of the Region it is read in; GCP key names carry
+ * their location. `copy` undefined (the one key of GCP automatic replication, which encrypts every
+ * copy): the fix as it is.
+ */
+export function copyRemedy(
+  remedy: string,
+  copy: string | undefined,
+  key?: { readonly id: string; readonly region?: string | undefined },
+): string {
+  if (copy === undefined) return remedy;
+  const named = key === undefined ? '' : ` (its KMS key ${key.id}${key.region ? `, in ${key.region}` : ''})`;
+  // Lower case to follow the colon, unless it starts an acronym (VPC…).
+  const said = /^[A-Z](?![A-Z])/.test(remedy) ? `${remedy[0]?.toLowerCase()}${remedy.slice(1)}` : remedy;
+  return `For ${copy}${named}: ${said}`;
+}
+
+/** The distinct fixes of `remedies` (undefined left out) as one remediation, or undefined when there is none. */
+export function joinedRemedies(remedies: readonly (string | undefined)[]): string | undefined {
+  const distinct = [...new Set(remedies.filter((remedy) => remedy !== undefined))];
+  return distinct.length === 0 ? undefined : distinct.join(' ');
 }
 
 /**

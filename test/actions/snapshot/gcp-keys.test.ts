@@ -72,6 +72,58 @@ describe('the Cloud KMS key version of a Cloud SQL backup', () => {
     expect(judgement.evidence).toContain('RESOURCE_EXHAUSTED');
   });
 
+  it('names the call, the key version and the grant on its key when Cloud KMS refuses the read', async () => {
+    // Act
+    const judgement = await judge(
+      new CloudKmsApiError('Cloud KMS GET answered 403 PERMISSION_DENIED', 403, 'PERMISSION_DENIED'),
+    );
+
+    // Assess: before, the action named no key: 'Grant the function's service account
+    // cloudkms.cryptoKeyVersions.get and cloudkms.cryptoKeys.get on the key (…), or read it again later.'
+    expect(judgement.status).toBe('unknown');
+    expect(judgement.evidence).toBe(
+      `could not check the backup's Cloud KMS key version ${VERSION}: cryptoKeyVersions.get was denied (PERMISSION_DENIED): the service account that made the call (the audit, snapshot or chat-action function's) needs cloudkms.cryptoKeyVersions.get on the key (roles/cloudkms.viewer)`,
+    );
+    expect(judgement.status === 'unknown' ? judgement.action : '').toBe(
+      `Grant the service account that made the call (the audit, snapshot or chat-action function's) cloudkms.cryptoKeyVersions.get on the key ${KEY} (roles/cloudkms.viewer holds it: \`gcloud kms keys add-iam-policy-binding ${KEY} --member=serviceAccount:'<service-account-email>' --role=roles/cloudkms.viewer\`), then read it again later.`,
+    );
+  });
+
+  it('says what enables the API, not a grant, when Cloud KMS is not enabled on the key project', async () => {
+    // Prepare
+    const disabled = Object.assign(
+      new CloudKmsApiError('Cloud KMS GET answered 403 PERMISSION_DENIED', 403, 'PERMISSION_DENIED'),
+      { reason: 'SERVICE_DISABLED', errorInfoMetadata: { consumer: 'projects/certctl-prod' } },
+    );
+
+    // Act
+    const judgement = await judge(disabled);
+
+    // Assess
+    expect(judgement.status === 'unknown' ? judgement.action : '').toBe(
+      'The cloudkms.googleapis.com API is not enabled on project certctl-prod: enable it (`gcloud services enable cloudkms.googleapis.com --project certctl-prod`), then read it again later.',
+    );
+  });
+
+  it('names the call, the key version and its code, and says it passes on its own, when Cloud KMS throttles the read', async () => {
+    // Act
+    const judgement = await judge(
+      new CloudKmsApiError(
+        'Cloud KMS GET answered 429 RESOURCE_EXHAUSTED after 5 attempts',
+        429,
+        'RESOURCE_EXHAUSTED',
+      ),
+    );
+
+    // Assess: before, 'Cloud KMS cryptoKeyVersions.get failed (RESOURCE_EXHAUSTED)' and a grant.
+    expect(judgement.evidence).toBe(
+      `could not check the backup's Cloud KMS key version ${VERSION}: Cloud KMS cryptoKeyVersions.get failed for ${VERSION}: Cloud KMS GET answered 429 RESOURCE_EXHAUSTED after 5 attempts`,
+    );
+    expect(judgement.status === 'unknown' ? judgement.action : '').toBe(
+      'The read did not go through (the service throttled it (rate-limited)), which passes on its own: read it again later.',
+    );
+  });
+
   it('is unknown, never a throw, when there are no credentials for Cloud KMS', async () => {
     // Prepare
     const read = cloudSqlSnapshotKeyReader(async () => {
@@ -86,7 +138,7 @@ describe('the Cloud KMS key version of a Cloud SQL backup', () => {
     // Assess
     expect(judgement.status).toBe('unknown');
     expect(judgement.evidence).toContain(
-      `${VERSION}: Cloud KMS cryptoKeyVersions.get failed (CredentialsError)`,
+      `${VERSION}: Cloud KMS cryptoKeyVersions.get failed for ${VERSION}: No Google Cloud credentials found (CredentialsError)`,
     );
   });
 

@@ -1518,11 +1518,13 @@ describe('dumps.protection when the newest dump is archived', () => {
   });
 
   it('stays NOT_AVAILABLE, naming both failures, when HeadObject failed too', () => {
-    const fact = archivedFact({ state: 'unknown', reason: 'Forbidden (HTTP 403): UnknownError' });
+    // The reason as the S3 adapter words a HEAD refused without a body (functions/aws/s3-dumps.ts).
+    const refused = `AccessDenied (HTTP 403): the audit role needs s3:GetObject on arn:aws:s3:::certctl-dumps/${KEY} (HeadObject needs it; S3 sends no reason with a HEAD answer)`;
+    const fact = archivedFact({ state: 'unknown', reason: refused });
     const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
     expect(outcome?.status).toBe('NOT_AVAILABLE');
     expect(outcome?.description).toContain(
-      `how the newest dump ${KEY} is encrypted (its read failed: ${ARCHIVED}; HeadObject failed: Forbidden (HTTP 403): UnknownError; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
+      `how the newest dump ${KEY} is encrypted (its read failed: ${ARCHIVED}; HeadObject failed: ${refused}; the bucket default is a customer-managed key, but an upload's own encryption overrides it)`,
     );
   });
 });

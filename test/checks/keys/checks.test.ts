@@ -845,6 +845,47 @@ describe('keys.replicated, a copy elsewhere whose key does not prove it can be d
     expect(passed?.description).toContain('Not counted: the replica in us-east-1 is under the KMS key');
   });
 
+  it('AWS: names, for each replica whose key could not be read, its Region, the key and what fixes the read', () => {
+    // Prepare: the adapter's remedies of a refused DescribeKey (functions/aws/kms-keys.ts
+    // keyReadRemedy): a missing grant on one replica's key, an explicit deny on the other's.
+    const grant =
+      'Grant the role that made the call (the audit, readiness, snapshot or chat-action role) kms:DescribeKey on k-east, from its IAM policy and, for a key of another account, from the key policy, then run the audit again.';
+    const deny =
+      "An explicit deny in a service control policy refuses the call: a grant to the role that made the call (the audit, readiness, snapshot or chat-action role) cannot override it; ask the organization's administrators to exempt the role from it, then run the audit again.";
+    const unread = (id: string, region: string, remedy: string) => ({
+      id,
+      manager: undefined,
+      region,
+      replicaRegion: region,
+      unreadReason: 'DescribeKey was refused (AccessDeniedException)',
+      remedy,
+    });
+    const twoUnread = fact({
+      encryption: {
+        state: 'read',
+        value: [CMK, unread('k-east', 'us-east-1', grant), unread('k-west', 'us-west-2', deny)],
+      },
+      replication: {
+        state: 'read',
+        value: {
+          kind: 'aws',
+          primaryRegion: 'eu-west-1',
+          replicas: [
+            { region: 'us-east-1', status: 'InSync' },
+            { region: 'us-west-2', status: 'InSync' },
+          ],
+        },
+      },
+    });
+    // Act
+    const outcome = keysReplicatedCheck.evaluate(twoUnread, context);
+    // Assess: before, the check's own fix ('Replicate the secret …'), for a secret already replicated.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.remediationText).toBe(
+      "For the replica in us-east-1 (its KMS key k-east, in us-east-1): grant the role that made the call (the audit, readiness, snapshot or chat-action role) kms:DescribeKey on k-east, from its IAM policy and, for a key of another account, from the key policy, then run the audit again. For the replica in us-west-2 (its KMS key k-west, in us-west-2): an explicit deny in a service control policy refuses the call: a grant to the role that made the call (the audit, readiness, snapshot or chat-action role) cannot override it; ask the organization's administrators to exempt the role from it, then run the audit again.",
+    );
+  });
+
   it('AWS: is not available, never a warning, when a replica is in progress and no copy elsewhere has a key that proves it', () => {
     // Prepare: the copies elsewhere are in progress (or one in sync) under keys not read, or the
     // secret's encryption was not read at all: in sync or not, no copy is known to be decryptable,
@@ -1022,12 +1063,14 @@ describe('keys.replicated, a copy elsewhere whose key does not prove it can be d
     };
     const cloudKey = 'projects/certctl-kms/locations/europe-west4/keyRings/certctl/cryptoKeys/backup';
     // Act
+    const grant = `Grant the service account that made the call (the audit, snapshot or chat-action function's) cloudkms.cryptoKeyVersions.get on the key ${cloudKey} (roles/cloudkms.viewer holds it), then run the audit again.`;
     const unread = keysReplicatedCheck.evaluate(
       gcpFact(userManaged, {
         id: cloudKey,
         manager: undefined,
         location: 'europe-west4',
         unreadReason: 'PERMISSION_DENIED',
+        remedy: grant,
       }),
       context,
     );
@@ -1048,8 +1091,11 @@ describe('keys.replicated, a copy elsewhere whose key does not prove it can be d
     expect(unread?.status).toBe('NOT_AVAILABLE');
     expect(unread?.description).toContain('europe-west4');
     expect(unread?.description).toContain('PERMISSION_DENIED');
+    // The fix of the read, for the copy it is about; none for a key only the setting names.
+    expect(unread?.remediationText).toBe(`For the copy in europe-west4: g${grant.slice(1)}`);
     expect(unproven?.status).toBe('NOT_AVAILABLE');
     expect(unproven?.description).toContain('did not send its replication status');
+    expect(unproven?.remediationText).toBeUndefined();
     // A Google-managed copy needs no Cloud KMS read.
     expect(
       keysReplicatedCheck.evaluate(
