@@ -379,6 +379,34 @@ describe('simulated Security Hub against the real SecurityHubClient', () => {
     expect(active.map((f) => f.Id)).toEqual(['filter-pass']);
   });
 
+  it('filters on Description with PREFIX, ANDed with the other fields', async () => {
+    // Prepare
+    await client().send(
+      new BatchImportFindingsCommand({
+        Findings: [
+          finding('described-kept', {
+            Description: 'Not re-evaluated since then: down.',
+            Compliance: { Status: 'PASSED' },
+          }),
+          finding('described-failed', { Description: 'Not re-evaluated since then: down.' }),
+          finding('described-other', { Description: 'db keeps 30 days', Compliance: { Status: 'PASSED' } }),
+        ],
+      }),
+    );
+
+    // Act
+    const kept = await all({
+      Filters: {
+        Description: [{ Value: 'Not re-evaluated since ', Comparison: 'PREFIX' }],
+        ComplianceStatus: [{ Value: 'PASSED', Comparison: 'EQUALS' }],
+        Id: [{ Value: 'described-', Comparison: 'PREFIX' }],
+      },
+    });
+
+    // Assess
+    expect(kept.map((f) => f.Id)).toEqual(['described-kept']);
+  });
+
   it('pages with NextToken at MaxResults 100 and refuses MaxResults over 100', async () => {
     // Prepare
     const findings = Array.from({ length: 250 }, (_, index) =>

@@ -550,8 +550,11 @@ function unauditedNotice(region: string): string {
   return `${ARCHIVED_PREFIX}region ${region} is no longer audited by certctl-backup-guard (not in aws.regions).`;
 }
 
-/** How a kept-alive Description starts; {@link keptAliveCopy} strips an earlier one before adding its own. */
-const NOT_EVALUATED_PREFIX = 'Not re-evaluated since ';
+/**
+ * How a kept-alive Description starts, in every version that kept findings alive (with the
+ * `notEvaluated/since` mark); {@link keptAliveCopy} strips an earlier one before adding its own.
+ */
+export const NOT_EVALUATED_PREFIX = 'Not re-evaluated since ';
 const LAST_RESULT = ' Last result: ';
 /** What follows the time in the Description of a finding last evaluated PASSED and kept alive. */
 const LAST_PASSED = ', when it was last evaluated PASSED';

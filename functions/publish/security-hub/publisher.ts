@@ -55,6 +55,7 @@ import {
   KEEP_ALIVE_DAYS,
   keepAliveDue,
   keepAliveImport,
+  NOT_EVALUATED_PREFIX,
   type PlannedImport,
   planPublication,
   type RefusedCopy,
@@ -1262,9 +1263,13 @@ async function readWholeAccount(options: PublishOptions, item: DestinationWork, 
  * Read a keep-alive-only destination ({@link keepAliveDestinations}): its ledger, whatever its age (a
  * keep-alive is checked against Security Hub when the finding is read by Id, so a stale entry costs a
  * read, never a wrong import), with what another writer changed since ({@link readChangedSince}: a
- * finding the ledger never saw would expire); without a readable ledger or that read,
- * Security Hub's findings due for keep-alive only (UpdatedAt at least {@link KEEP_ALIVE_DAYS} ago: one
- * GetFindings page, empty in the steady state). A failed read is logged: nothing is planned there.
+ * finding the ledger never saw would expire); without a ledger store, a readable ledger or that
+ * read, Security Hub's findings due for keep-alive only ({@link keepAliveDue}), in two reads, since
+ * GetFindings ANDs its filter fields: those whose UpdatedAt is at least {@link KEEP_ALIVE_DAYS} ago,
+ * and the passes an earlier version kept alive as PASSED ({@link KEPT_ALIVE_PASSED}), due at once
+ * whatever their UpdatedAt. Each is one GetFindings page, empty in the steady state, and a ledger
+ * that answers makes neither. A failed read of the first is logged and nothing is planned there; of
+ * the second, logged, and those passes wait for their keep-alive as they did before.
  */
 async function readForKeepAlive(
   options: PublishOptions,
@@ -1317,19 +1322,18 @@ async function readForKeepAlive(
     }
   }
   item.partial = true;
+  const client = options.factory.client(SecurityHubClient, where.region, item.account as PublishAccount);
+  const held = new Map<string, HeldFinding>();
   try {
-    const client = options.factory.client(SecurityHubClient, where.region, item.account as PublishAccount);
     const due = new Date(now.getTime() - KEEP_ALIVE_DAYS * DAY_MS).toISOString();
-    const held: HeldFinding[] = [];
     await forEachFinding(
       client,
       { ...ownFindingsFilters(item.destination), UpdatedAt: [{ Start: EPOCH, End: due }] },
       calls,
       (finding) => {
-        held.push(heldFinding(finding));
+        held.set(finding.Id ?? '', heldFinding(finding));
       },
     );
-    item.held = held;
   } catch (error) {
     // Reported as a destination that could not be read (publishToSecurityHub): its failed scope's
     // findings were not kept alive, and a run that says nothing of it would pass for complete while
@@ -1339,8 +1343,48 @@ async function readForKeepAlive(
       ...where,
       error: item.readError,
     });
+    return;
   }
+  try {
+    await forEachFinding(
+      client,
+      { ...ownFindingsFilters(item.destination), ...KEPT_ALIVE_PASSED },
+      calls,
+      (finding) => {
+        const kept = heldFinding(finding);
+        if (!held.has(kept.id) && keepAliveDue(kept, now)) held.set(kept.id, kept);
+      },
+    );
+  } catch (error) {
+    // Nothing is lost: they are kept alive (NOT_AVAILABLE) once their UpdatedAt is due, as before.
+    options.logger?.warn(
+      'cannot read the findings an earlier version kept alive as PASSED: they are re-imported NOT_AVAILABLE at their next keep-alive',
+      { ...where, error: { code: errorCode(error), message: describeError(error) } },
+    );
+  }
+  item.held = [...held.values()];
 }
+
+/**
+ * The active findings an earlier version kept alive as PASSED (lifecycle.ts keepAliveDue: due at
+ * once, whatever their UpdatedAt): `Compliance.Status` PASSED and a Description opening as every
+ * keep-alive's has (lifecycle.ts NOT_EVALUATED_PREFIX, written with the `notEvaluated/since` mark
+ * since keep-alives began). Not the mark itself: its value is a time, and a ProductFields filter
+ * matches a value whole (the GetFindings MapFilter comparisons of the service model the simulator
+ * checks requests against are EQUALS and NOT_EQUALS). A StringFilter PREFIX matches values that
+ * start with the filter value; the API reference joins by OR only the filters of one field, so
+ * GetFindings ANDs these fields with those of {@link ownFindingsFilters} (an OR across fields is
+ * GetFindingsV2's CompositeFilter, on OCSF findings only)
+ * (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_StringFilter.html,
+ * API_AwsSecurityFindingFilters.html, API_CompositeFilter.html). A FAILED, WARNING or NOT_AVAILABLE
+ * finding kept alive keeps its status, and this version keeps a pass alive as NOT_AVAILABLE: none
+ * of them matches, so in the steady state this read is one empty page.
+ */
+const KEPT_ALIVE_PASSED: AwsSecurityFindingFilters = {
+  ComplianceStatus: [{ Value: 'PASSED', Comparison: 'EQUALS' }],
+  RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
+  Description: [{ Value: NOT_EVALUATED_PREFIX, Comparison: 'PREFIX' }],
+};
 
 /** The start of every UpdatedAt range that means "up to": Security Hub keeps no finding that old. */
 const EPOCH = '1970-01-01T00:00:00.000Z';

@@ -1375,13 +1375,14 @@ describe('publishing with the import ledger against the simulated Security Hub a
       { policy: listed, ledger: false },
     );
 
-    // Assess: archived; the home region read twice, for findings due for keep-alive and whole-account ones.
+    // Assess: archived; the home region read three times, for findings due for keep-alive (30 days
+    // old, and passes an earlier version kept alive as PASSED) and whole-account ones.
     expect(result.counts).toMatchObject({ created: 2, archived: 1, failed: 0 });
     expect(held(wholeAccountId)).toMatchObject([{ RecordState: 'ARCHIVED' }]);
     const homeReads = hub.calls.filter(
       (call) => call.region === 'eu-west-1' && call.operation === 'GetFindings',
     );
-    expect(homeReads).toHaveLength(2);
+    expect(homeReads).toHaveLength(3);
   });
 
   it('asks no home region for whole-account findings without a ledger store in a run narrowed to some regions', async () => {
@@ -1653,6 +1654,171 @@ describe('publishing with the import ledger against the simulated Security Hub a
           'the findings updated since the import ledger could not be read: reading Security Hub for the findings due for keep-alive',
       }),
     );
+  });
+
+  describe('a PASSED finding an earlier version kept alive as PASSED, in a region read only for keep-alive', () => {
+    // A's db-east is published PASSED in us-east-1 at T0. At day 40 an earlier version, whose run
+    // could not evaluate it, kept it alive as it was: still PASSED, UpdatedAt day 40, marked not
+    // re-evaluated since T0. From day 50 A's region listing fails, so us-east-1 is read only to keep
+    // A's findings alive: by the current rule (lifecycle.ts keepAliveDue) that pass, unproven for 50
+    // days, is re-imported NOT_AVAILABLE at once, though its last update is only 10 days old.
+    const US = { account: ACCOUNT_A, region: 'us-east-1' };
+    const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'), { status: 'PASSED' });
+    const eastId = asffFindingId(east);
+    const eastHeld = () => hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === eastId);
+    const unlisted = failedScope(ACCOUNT_A, '*');
+    // The policy names us-east-1, so it is read for keep-alive also when its ledger is missing.
+    const both = policy({
+      aws: { regions: ['eu-west-1', 'us-east-1'] },
+      securityHub: { enabled: true, centralAccountId: CENTRAL, centralRegion: 'eu-west-1' },
+    });
+
+    const eastFailed = retentionFinding(rdsResource('db-east-2', ACCOUNT_A, 'us-east-1'));
+
+    async function keptAlivePassedByAnEarlierVersion(): Promise<string> {
+      await publish(
+        report([db('db-west'), east, eastFailed], [...scopes, completeScope(ACCOUNT_A, 'us-east-1')]),
+        { policy: both },
+      );
+      const current = eastHeld() as AwsSecurityFinding;
+      const since = current.UpdatedAt as string;
+      const client = new SecurityHubClient({
+        region: 'us-east-1',
+        endpoint: sim.endpoint,
+        credentials: simCredentials(ACCOUNT_A),
+      });
+      try {
+        await client.send(
+          new BatchImportFindingsCommand({
+            Findings: [
+              {
+                ...current,
+                UpdatedAt: new Date(T0.getTime() + 40 * DAY).toISOString(),
+                ProductFields: {
+                  ...current.ProductFields,
+                  'notEvaluated/since': since,
+                  'notEvaluated/reason': 'scope aws/111111111111/us-east-1/pitr could not be evaluated',
+                },
+                Description: `Not re-evaluated since ${since}: scope aws/111111111111/us-east-1/pitr could not be evaluated. Re-imported unchanged so that Security Hub does not delete it after 90 days without an update. Last result: ${current.Description}`,
+              },
+            ],
+          }),
+        );
+      } finally {
+        client.destroy();
+      }
+      expect(eastHeld()).toMatchObject({ Compliance: { Status: 'PASSED' } });
+      return since;
+    }
+
+    it.each([
+      ['missing', () => store.remove(US)],
+      [
+        'unreadable',
+        async () => {
+          await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: store.key(US), Body: 'not a ledger' }));
+        },
+      ],
+      [
+        'given up',
+        () =>
+          store.overwrite(
+            US,
+            encodeGivenUpLedger({
+              ...US,
+              productArn: productArn({ ...US, partition: 'aws' }),
+              at: T0.toISOString(),
+              reason: 'the store refused the write',
+            }),
+          ),
+      ],
+    ])(
+      'is re-imported NOT_AVAILABLE in the first run that reads it when the ledger there is %s',
+      async (_, breakLedger) => {
+        // Prepare
+        const since = await keptAlivePassedByAnEarlierVersion();
+        await breakLedger();
+        clock = new Date(T0.getTime() + 50 * DAY);
+        hub.resetCalls();
+
+        // Act
+        const result = await publish(report([scopeFinding(unlisted)], [unlisted]), { policy: both });
+
+        // Assess: kept alive NOT_AVAILABLE at day 50, not left PASSED until its keep-alive at day 70.
+        expect(result.failed).toEqual([]);
+        expect(eastHeld()).toMatchObject({
+          RecordState: 'ACTIVE',
+          Compliance: { Status: 'NOT_AVAILABLE' },
+          UpdatedAt: clock.toISOString(),
+          ProductFields: expect.objectContaining({
+            'notEvaluated/since': since,
+            'notEvaluated/lastStatus': 'PASSED',
+          }),
+        });
+        expect(eastHeld()?.Description).toMatch(
+          new RegExp(`^Not re-evaluated since ${since}, when it was last evaluated PASSED: `),
+        );
+        // Bounded: us-east-1 is read twice, the findings due and the passes kept alive as PASSED.
+        const reads = hub.calls.filter(
+          (call) => call.region === 'us-east-1' && call.operation === 'GetFindings',
+        );
+        expect(reads).toHaveLength(2);
+      },
+    );
+
+    it('is re-imported NOT_AVAILABLE from the ledger there with no extra read when the ledger is usable', async () => {
+      // Prepare
+      const since = await keptAlivePassedByAnEarlierVersion();
+      clock = new Date(T0.getTime() + 50 * DAY);
+      hub.resetCalls();
+
+      // Act
+      const result = await publish(report([scopeFinding(unlisted)], [unlisted]), { policy: both });
+
+      // Assess: the ledger's read of what changed since finds it; us-east-1 is read for that and for
+      // db-east-2 by Id (its keep-alive), not for the passes an earlier version kept alive as PASSED.
+      expect(result.failed).toEqual([]);
+      expect(eastHeld()).toMatchObject({
+        Compliance: { Status: 'NOT_AVAILABLE' },
+        ProductFields: expect.objectContaining({ 'notEvaluated/since': since }),
+      });
+      const reads = hub.calls.filter(
+        (call) => call.region === 'us-east-1' && call.operation === 'GetFindings',
+      );
+      expect(reads).toHaveLength(SINCE + 1);
+    });
+
+    it('keeps alive the findings due and leaves that pass to its keep-alive, saying so, when the read of such passes fails', async () => {
+      // Prepare: the ledger there is gone, and every read filtered on Description fails.
+      await keptAlivePassedByAnEarlierVersion();
+      await store.remove(US);
+      hub.injectReadFailure('Description');
+      clock = new Date(T0.getTime() + 50 * DAY);
+      const logger = recordingLogger();
+
+      // Act
+      const result = await publish(report([scopeFinding(unlisted)], [unlisted]), { policy: both, logger });
+
+      // Assess: db-east-2, 50 days old, kept alive; db-east left as it was, as before this read.
+      expect(result.failed).toEqual([]);
+      const held = (id: string) => hub.findings(ACCOUNT_A, 'us-east-1').find((finding) => finding.Id === id);
+      expect(held(asffFindingId(eastFailed))).toMatchObject({
+        Compliance: { Status: 'FAILED' },
+        UpdatedAt: clock.toISOString(),
+      });
+      expect(eastHeld()).toMatchObject({
+        Compliance: { Status: 'PASSED' },
+        UpdatedAt: new Date(T0.getTime() + 40 * DAY).toISOString(),
+      });
+      expect(logger.entries).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          message:
+            'cannot read the findings an earlier version kept alive as PASSED: they are re-imported NOT_AVAILABLE at their next keep-alive',
+          attributes: [expect.objectContaining({ region: 'us-east-1' })],
+        }),
+      );
+    });
   });
 
   it('keeps alive in the regions the run knows, and says so, when the ledgers of a failed account cannot be listed', async () => {

@@ -666,6 +666,7 @@ const FIELD_VALUES: Readonly<Record<string, (finding: StoredFinding) => string |
   GeneratorId: (finding) => finding.GeneratorId,
   Region: (finding) => finding.Region as string | undefined,
   Title: (finding) => finding.Title,
+  Description: (finding) => finding.Description,
   RecordState: (finding) => finding.RecordState,
   ComplianceStatus: (finding) => finding.Compliance?.Status,
   WorkflowStatus: (finding) => finding.Workflow?.Status,
