@@ -45,8 +45,9 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
           ...(tableRecords ? { aws: tableRecords } : {}),
           ...(gcpRecords ? { gcp: gcpRecords } : {}),
         },
-        // The clouds' words (instance, operation names): shown, never run.
-        onWait: (message) => io.stderr(`${visibleLine(message)}\n`),
+        // The clouds' words (instance, operation names): shown, never run. The answer on stdout
+        // says how each wait ended, so --quiet loses nothing but the progress.
+        ...(values.quiet === true ? {} : { onWait: (message) => io.stderr(`${visibleLine(message)}\n`) }),
       },
     );
     io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderPrune(result));
@@ -76,6 +77,10 @@ export const pruneCommand: CliCommand = {
       project: "Prune this GCP project's Cloud SQL backups",
     }),
     ...OUTPUT_OPTIONS,
+    quiet: {
+      type: 'boolean',
+      help: 'No progress on stderr (the waits for a Cloud SQL delete to end before the next one)',
+    },
     ...ENDPOINT_OPTIONS,
     'dynamodb-endpoint-url': {
       type: 'string',
