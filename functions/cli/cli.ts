@@ -78,7 +78,8 @@ Exit codes of audit (snapshot, prune, readiness, checks and init: see their --he
 
 AWS credentials come from the SDK's default chain (environment: AWS_ACCESS_KEY_ID with
 AWS_SECRET_ACCESS_KEY; AWS_PROFILE / SSO; container or instance role); member accounts listed in
-the policy are read through their roles. STS is called in $AWS_REGION, else $AWS_DEFAULT_REGION,
+the policy are read through their roles, which are read-only: snapshot and prune write in the
+account of the credentials only, naming on stderr the member accounts they left out. STS is called in $AWS_REGION, else $AWS_DEFAULT_REGION,
 else the region of the AWS profile ($AWS_PROFILE, else default, in ~/.aws/config or
 $AWS_CONFIG_FILE, and in ~/.aws/credentials or $AWS_SHARED_CREDENTIALS_FILE, which wins) when
 set, else in the audited regions (--region, then aws.regions of the policy) in order, moving to

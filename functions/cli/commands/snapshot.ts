@@ -40,6 +40,7 @@ import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import {
   DYNAMODB_ENDPOINT_ENV,
   idempotencyTableInput,
+  membersLeftOutLine,
   OUTPUT_OPTIONS,
   openSnapshotCommand,
   parseSnapshotFormat,
@@ -274,8 +275,13 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const request = snapshotRequestOf(values, io);
   const format = parseSnapshotFormat(values);
   const tableInput = idempotencyTableInput(values, io);
-  const context = await openSnapshotCommand(values, io, overrides, 'snapshot', tableInput.check);
+  const context = await openSnapshotCommand(values, io, overrides, 'snapshot', tableInput.check, {
+    writes: true,
+  });
   const { policy, clouds } = context;
+  // A warning, not progress: said with --quiet too.
+  const leftOut = membersLeftOutLine('snapshot', context.membersLeftOut);
+  if (leftOut) io.stderr(leftOut);
   // Each request is kept in the idempotency table, and each snapshot taken is recorded there.
   const idempotency = await tableInput.open(context, overrides);
   const table = idempotency?.name;
@@ -447,6 +453,11 @@ Coverage names it, while the PostgreSQL targets are snapshotted as usual (exit 2
 listing the run makes anyway: on RDS a policy selecting by tag then lists every engine, as the audit
 does (no call of its own); a policy selecting RDS databases by name alone keeps the PostgreSQL filter,
 and its names are looked up only when --target names them.
+
+With member accounts in the policy (aws.accounts), snapshot takes snapshots in the account of its
+credentials only, as the snapshot Lambda and chat do: the member roles are read-only, and every
+create through one would be refused. It says once on stderr, --quiet or not, which member accounts
+it left out; to snapshot their databases, run it with each account's credentials (AWS_PROFILE).
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)
