@@ -5,7 +5,7 @@
  * answer shows; {@link cloudChatJobs} binds the ports to the real jobs of one cloud's entry point.
  */
 
-import { cloudOf, type SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { cloudOf, memberAccountsLeftOut, type SnapshotCloud } from '../actions/snapshot/backend.ts';
 import {
   askedAt,
   estimatedBy,
@@ -349,16 +349,10 @@ async function notSnapshottedHere(
     ({ provider, where }) =>
       `${provider}: the policy selects databases there too (${where}), which this chat function does not snapshot; snapshot them where ${provider} is served (its chat function, or backup-guard snapshot --provider ${provider})`,
   );
-  const aws = cloudOf(clouds, 'aws');
-  const kept = new Set(snapshotPolicy.aws.accounts.map((account) => account.accountId));
-  const dropped = deps.providers.includes('aws')
-    ? deps.policy.aws.accounts.map((account) => account.accountId).filter((id) => !kept.has(id))
-    : [];
   // An account this run's credentials read is snapshotted all the same; one not known to be is not.
-  const reached = await Promise.all(
-    dropped.map((id) => aws?.reaches?.(id).catch(() => false) ?? Promise.resolve(aws !== undefined)),
-  );
-  const left = dropped.filter((_, index) => !reached[index]);
+  const left = deps.providers.includes('aws')
+    ? await memberAccountsLeftOut(deps.policy, snapshotPolicy, cloudOf(clouds, 'aws'))
+    : [];
   if (left.length > 0) {
     notes.push(
       `aws accounts ${left.join(', ')}: the policy selects databases there too (aws.accounts), which this chat function does not snapshot (it snapshots its own account only); snapshot them from those accounts (backup-guard snapshot with their credentials, or the snapshot function deployed there)`,

@@ -19,7 +19,7 @@
  *   nor the response_url (a capability to post to the channel): only the error type is compared
  *   with Lambda's timeout type.
  */
-import { BackupGuardError, describeError } from '../core/errors.ts';
+import { describeError, ReportedConditionError } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/logging.ts';
 import * as z from '../core/zod.ts';
 import { type ChatActionOptions, replierOf } from './action.ts';
@@ -38,8 +38,13 @@ const invocationRecordSchema = z.looseObject({
   responsePayload: z.optional(z.unknown()),
 });
 
-/** A record that could not be answered: thrown so it ends in the dead-letter queue. */
-export class UnansweredRunError extends BackupGuardError {
+/**
+ * A record that could not be answered: logged as ERROR and counted (`ChatAnswersNotDelivered`), then
+ * thrown so it ends in the alarmed dead-letter queue. An expected condition of the chat path (Slack's
+ * reply window passed, no Amazon Q topic, the post refused), not a fault: thrown without its stack
+ * frames (`withFramesOnlyForFaults`).
+ */
+export class UnansweredRunError extends ReportedConditionError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'UnansweredRunError';

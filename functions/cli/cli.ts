@@ -65,7 +65,10 @@ Options:
   -h, --help     Show this help (after a command: that command's options)
   -v, --version  Show the version
 
-Exit codes of audit (snapshot, prune and readiness: see their --help):
+Without a command, or with a bad one or a bad option, backup-guard says what is wrong in one line on
+stderr and exits 2; --help prints to stdout and exits 0.
+
+Exit codes of audit (snapshot, prune, readiness, checks and init: see their --help):
   0  no open failure: every check passed, warned, or failed under an active policy exception
      (accepted risk, listed apart)
   1  at least one check failed that no active policy exception accepts
@@ -75,7 +78,8 @@ Exit codes of audit (snapshot, prune and readiness: see their --help):
 
 AWS credentials come from the SDK's default chain (environment: AWS_ACCESS_KEY_ID with
 AWS_SECRET_ACCESS_KEY; AWS_PROFILE / SSO; container or instance role); member accounts listed in
-the policy are read through their roles. STS is called in $AWS_REGION, else $AWS_DEFAULT_REGION,
+the policy are read through their roles, which are read-only: snapshot and prune write in the
+account of the credentials only, naming on stderr the member accounts they left out. STS is called in $AWS_REGION, else $AWS_DEFAULT_REGION,
 else the region of the AWS profile ($AWS_PROFILE, else default, in ~/.aws/config or
 $AWS_CONFIG_FILE, and in ~/.aws/credentials or $AWS_SHARED_CREDENTIALS_FILE, which wins) when
 set, else in the audited regions (--region, then aws.regions of the policy) in order, moving to
@@ -147,6 +151,19 @@ function misplacedOption(option: string, argv: readonly string[]): string | unde
   return `--${name} comes before the command: options go after it, as in ${line(later, reordered)}. Run 'backup-guard ${later.name} --help' for its options.`;
 }
 
+/**
+ * `backup-guard` alone: a usage error like any other (one line on stderr, exit 2), not the help on
+ * stdout, which a script reading stdout would take for an answer and a caller checking only the exit
+ * code would not see. The line names the commands and what to run for the help.
+ */
+function noCommand(io: CliIo): number {
+  const names = [...COMMANDS.map((candidate) => candidate.name), 'help'];
+  io.stderr(
+    `backup-guard: no command given. Usage: npx backup-guard <command> [options]; commands: ${names.join(', ')}. Run 'backup-guard --help'.\n`,
+  );
+  return EXIT_CODES.incomplete;
+}
+
 /** A word after `--version`, or after `help <command>` (`--help`, `-h`), on stderr, and exit 2. */
 function extraOperand(command: string, extra: string, io: CliIo): number {
   const what =
@@ -167,6 +184,7 @@ export async function runCli(
   try {
     switch (command) {
       case undefined:
+        return noCommand(io);
       case 'help':
       case '--help':
       case '-h': {
@@ -174,11 +192,11 @@ export async function runCli(
         // `help audit` does). As for --version, a word after it is a mistake, which printing the
         // help and exiting 0 would hide from a script.
         const [asked, extra] = rest;
-        if (extra !== undefined) return extraOperand(command ?? 'help', extra, io);
+        if (extra !== undefined) return extraOperand(command, extra, io);
         const topic = COMMANDS.find((candidate) => candidate.name === asked);
         if (asked !== undefined && topic === undefined && asked !== 'help') return unknownCommand(asked, io);
         io.stdout(topic ? commandHelp(topic) : HELP);
-        return command === undefined ? EXIT_CODES.incomplete : EXIT_CODES.ok;
+        return EXIT_CODES.ok;
       }
       case '--version':
       case '-v':

@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsSnapshotCloud } from '../actions/snapshot/aws.ts';
-import type { SnapshotCloud } from '../actions/snapshot/backend.ts';
+import { memberAccountsLeftOut, ownAccountPolicy, type SnapshotCloud } from '../actions/snapshot/backend.ts';
 import { gcpSnapshotCloud } from '../actions/snapshot/gcp.ts';
 import { AwsClientFactory, DEFAULT_HOME_REGION } from '../aws/clients.ts';
 import { InputError } from '../core/errors.ts';
@@ -51,7 +51,13 @@ export function parseSnapshotFormat(values: Readonly<Record<string, unknown>>): 
 
 /** A command's policy, clients and snapshot clouds, opened after its input is checked. */
 export interface SnapshotCommandContext {
+  /** The policy the command runs with: for one that writes, its own account's ({@link ownAccountPolicy}). */
   readonly policy: Policy;
+  /**
+   * The member accounts (`aws.accounts`) a command that writes leaves out ({@link memberAccountsLeftOut});
+   * empty for one that only reads.
+   */
+  readonly membersLeftOut: readonly string[];
   readonly where: WhereArgs;
   readonly clouds: CliClouds;
   /** One per cloud of `--provider`. */
@@ -62,7 +68,10 @@ export interface SnapshotCommandContext {
 /**
  * Check the where-options, load the policy, resolve the credentials and make the clients; `verb`
  * words the error when no GCP project is configured. `checkWithPolicy` checks the command's own
- * input that depends on the policy, before any client is made.
+ * input that depends on the policy, before any client is made. A command that `writes` snapshots
+ * (takes or deletes them) runs on AWS in the account of its credentials only, as the snapshot Lambda
+ * and chat do ({@link ownAccountPolicy}: the member roles are read-only, so every write through one
+ * would be refused, target by target), and learns which member accounts it leaves out.
  */
 export async function openSnapshotCommand(
   values: Readonly<Record<string, unknown>>,
@@ -70,29 +79,50 @@ export async function openSnapshotCommand(
   overrides: CliOverrides,
   verb: string,
   checkWithPolicy?: (policy: Policy) => void,
+  options: { readonly writes?: boolean } = {},
 ): Promise<SnapshotCommandContext> {
   const input = parseWhereArgs(values);
-  const policy = await loadCliPolicy(input.policyFile, io.env);
-  const where = whereFor(input, policy);
-  const projects = projectsOf(where, policy, verb);
-  checkWithPolicy?.(policy);
-  const clouds = await openClouds(policy, where, io, overrides, {
+  const loaded = await loadCliPolicy(input.policyFile, io.env);
+  const where = whereFor(input, loaded);
+  const projects = projectsOf(where, loaded, verb);
+  checkWithPolicy?.(loaded);
+  const clouds = await openClouds(loaded, where, io, overrides, {
     aws: where.providers.includes('aws'),
     gcp: where.providers.includes('gcp'),
   });
+  const policy = options.writes ? ownAccountPolicy(loaded) : loaded;
   const snapshotClouds: SnapshotCloud[] = [];
+  let membersLeftOut: readonly string[] = [];
   if (clouds.aws) {
-    snapshotClouds.push(
-      awsSnapshotCloud({
-        policy,
-        factory: clouds.aws.factory,
-        homeRegion: clouds.homeRegion,
-        regions: where.regions,
-      }),
-    );
+    const aws = awsSnapshotCloud({
+      policy,
+      factory: clouds.aws.factory,
+      homeRegion: clouds.homeRegion,
+      regions: where.regions,
+    });
+    snapshotClouds.push(aws);
+    if (options.writes) membersLeftOut = await memberAccountsLeftOut(loaded, policy, aws);
   }
   if (clouds.gcp) snapshotClouds.push(gcpSnapshotCloud({ policy, clients: clouds.gcp, projects }));
-  return { policy, where, clouds, snapshotClouds, projects };
+  return { policy, membersLeftOut, where, clouds, snapshotClouds, projects };
+}
+
+/**
+ * The warning a command that writes gives, once, on stderr, for the member accounts it left out
+ * ({@link openSnapshotCommand}): which, why, and how to act on them. Undefined when none.
+ */
+export function membersLeftOutLine(
+  command: 'snapshot' | 'prune',
+  accounts: readonly string[],
+): string | undefined {
+  if (accounts.length === 0) return undefined;
+  const one = accounts.length === 1;
+  const which = `member account${one ? '' : 's'} ${accounts.join(', ')} (aws.accounts) left out`;
+  const whose = one ? "that account's credentials" : "each account's credentials";
+  const their = one ? 'its' : 'their';
+  return command === 'snapshot'
+    ? `backup-guard: ${which}: snapshot writes in the account of its credentials only, as the snapshot Lambda does, since the member role is read-only; to snapshot ${their} databases, run backup-guard snapshot with ${whose} (or use the snapshot Lambda deployed there)\n`
+    : `backup-guard: ${which}: prune lists and deletes in the account of its credentials only, since the member role is read-only; to prune ${their} snapshots, run backup-guard prune with ${whose}\n`;
 }
 
 /** The idempotency table (`snapshots.idempotencyTable`) and the client that reaches it. */

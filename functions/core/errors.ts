@@ -23,6 +23,19 @@ export class StillRunningElsewhereError extends BackupGuardError {
   }
 }
 
+/**
+ * An expected condition a function throws on purpose once it has reported it (its ERROR log line,
+ * its metrics), so that its runtime retries the event and then keeps it in an alarmed dead-letter
+ * queue: neither a mistake in what it was given nor a fault of the code. Its message says it whole
+ * ({@link withFramesOnlyForFaults}).
+ */
+export class ReportedConditionError extends BackupGuardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ReportedConditionError';
+  }
+}
+
 /** The policy (file, CDK context or environment) does not match the schema. */
 export class PolicyError extends BackupGuardError {
   /** One entry per bad field: `path` is dotted (`aws.regions.0`), `message` says why. */
@@ -643,14 +656,15 @@ export function isUserMistake(error: unknown): error is InputError | PolicyError
 
 /**
  * `error`, its stack cut to its first line (`InputError: <message>`) when it is a user mistake
- * ({@link isUserMistake}), for a function to throw: what it throws, its runtime prints with the
- * stack (the Lambda runtime's `Invoke Error` log line, and the `trace` a synchronous caller gets
- * back; the Functions Framework's log of a failed event), and for a mistake the frames would show
- * the caller the code's insides and tell nobody more than the message does. Any other error keeps
- * its frames: they are how a fault is found.
+ * ({@link isUserMistake}) or an expected condition already reported ({@link ReportedConditionError}),
+ * for a function to throw: what it throws, its runtime prints with the stack (the Lambda runtime's
+ * `Invoke Error` log line, and the `trace` a synchronous caller gets back; the Functions Framework's
+ * log of a failed event), and for either the frames would show the caller the code's insides and
+ * tell nobody more than the message does. Any other error keeps its frames: they are how a fault is
+ * found.
  */
 export function withFramesOnlyForFaults<T>(error: T): T {
-  if (isUserMistake(error)) {
+  if (isUserMistake(error) || error instanceof ReportedConditionError) {
     Object.defineProperty(error, 'stack', {
       value: `${error.name}: ${error.message}`,
       writable: true,

@@ -38,7 +38,12 @@ import {
   type SnapshotTargetResult,
   targetKey,
 } from '../actions/snapshot/model.ts';
-import { type SnapshotProgress, takeSnapshots, withKeyChecked } from '../actions/snapshot/run.ts';
+import {
+  type SnapshotPollFailure,
+  type SnapshotProgress,
+  takeSnapshots,
+  withKeyChecked,
+} from '../actions/snapshot/run.ts';
 import type { SnapshotRunRecordStore } from '../actions/snapshot/run-records.ts';
 import { EXIT_CODES } from '../core/audit.ts';
 import { closest } from '../core/closest.ts';
@@ -61,6 +66,8 @@ export interface SnapshotJobDependencies {
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onProgress?: (progress: SnapshotProgress) => void;
+  /** Each failed read of the awaited snapshots' states (functions/actions/snapshot/run.ts). */
+  readonly onPollFailure?: (failure: SnapshotPollFailure) => void;
   /**
    * The request's targets, already resolved (with their manual snapshots) by a caller that keys the
    * request by them (chat: functions/chatops/job-actions.ts); absent, the job resolves them.
@@ -467,6 +474,7 @@ export async function runSnapshotJob(
     now,
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    ...(deps.onPollFailure ? { onPollFailure: deps.onPollFailure } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
     ...(deps.runRecords ? { runRecords: deps.runRecords } : {}),
     ...(deps.firstAcceptedAt ? { firstAcceptedAt: deps.firstAcceptedAt } : {}),

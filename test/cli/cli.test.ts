@@ -21,6 +21,13 @@ interface CanaryFact {
   readonly ageHours: number;
 }
 
+/** What `backup-guard <name> --help` prints. */
+async function helpOf(name: string): Promise<string> {
+  const io = captureIo();
+  await runCli([name, '--help'], io);
+  return io.out();
+}
+
 describe('backup-guard CLI', () => {
   it('says "unexpected error" with the stack and exits 2 when something other than a known error is thrown', async () => {
     // Prepare: stdout breaks (a closed pipe) while the catalog is printed.
@@ -122,14 +129,63 @@ describe('backup-guard CLI', () => {
     ]);
   });
 
-  it('says whose exit codes the top help lists, since snapshot, prune and readiness give 1 and 2 other meanings', () => {
+  it('says whose exit codes the top help lists, since every other command gives its own in its --help', () => {
     // The top help's codes are the audit's (1: a check failed); prune's 1 is a delete that failed
-    // and readiness's 1 is NO-GO, each in its own --help.
-    const own = COMMANDS.filter((command) => command.details?.includes('Exit codes:')).map(
+    // and readiness's 1 is NO-GO, each in its own --help; checks and init exit 0 or 2.
+    const own = COMMANDS.filter((command) => /^Exit codes:$/m.test(command.details ?? '')).map(
       (command) => command.name,
     );
-    expect(own).toEqual(['audit', 'snapshot', 'prune', 'readiness']);
-    expect(HELP).toContain('Exit codes of audit (snapshot, prune and readiness: see their --help):');
+    expect(own).toEqual(COMMANDS.map((command) => command.name));
+    expect(HELP).toContain(
+      'Exit codes of audit (snapshot, prune, readiness, checks and init: see their --help):',
+    );
+  });
+
+  it('documents in the --help of checks and init the exit codes they return: 0 done, 2 bad input', async () => {
+    // Prepare: a file that exists, which init never overwrites.
+    const dir = await mkdtemp(join(tmpdir(), 'cli-exit-codes-'));
+    const taken = join(dir, 'taken.yaml');
+    await writeFile(taken, 'pitr: {}\n');
+    const io = captureIo();
+
+    // Act
+    const codes = {
+      checks: [await runCli(['checks'], io), await runCli(['checks', '--group', 'nope'], io)],
+      init: [await runCli(['init', join(dir, 'new.yaml')], io), await runCli(['init', taken], io)],
+    };
+    const helps = {
+      checks: (await helpOf('checks')).replaceAll(/\s+/g, ' '),
+      init: (await helpOf('init')).replaceAll(/\s+/g, ' '),
+    };
+
+    // Assess: the codes returned are the ones documented, and only those.
+    expect(codes).toEqual({ checks: [0, 2], init: [0, 2] });
+    expect(helps.checks).toContain(
+      'Exit codes: 0 the catalog was printed 2 the input was bad (an unknown --format or --group)',
+    );
+    expect(helps.init).toContain(
+      'Exit codes: 0 the starter policy was written (its name and the next command on stderr) 2 nothing was written: the file exists (never overwritten), its name is not .yaml or .yml, its directory is missing or not writable, or the input was bad',
+    );
+    for (const help of Object.values(helps)) expect(help).not.toMatch(/ 1 /);
+  });
+
+  it('says a run with no command is a usage error: a short usage on stderr, nothing on stdout, exit 2', async () => {
+    // Prepare
+    const io = captureIo();
+
+    // Act
+    const code = await runCli([], io);
+
+    // Assess: as an unknown command is said (one line, what to run next), not the help on stdout,
+    // which a script reading stdout would take for an answer.
+    expect(code).toBe(2);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      "backup-guard: no command given. Usage: npx backup-guard <command> [options]; commands: audit, checks, snapshot, prune, readiness, init, help. Run 'backup-guard --help'.\n",
+    );
+    expect(HELP.replaceAll(/\s+/g, ' ')).toContain(
+      'Without a command, or with a bad one or a bad option, backup-guard says what is wrong in one line on stderr and exits 2; --help prints to stdout and exits 0.',
+    );
   });
 
   it('explains the STS region fallback when asked for help', () => {

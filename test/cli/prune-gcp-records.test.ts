@@ -68,8 +68,11 @@ async function recordTaken(endpoint: string, snapshotId = 'certctl-premaint-reco
   );
 }
 
-/** `prune --provider gcp --apply` with the records bucket in the policy: exit code, stdout and the runs left. */
-async function prune(endpoint: string): Promise<{ code: number; stdout: string; remaining: string[] }> {
+/** `prune --provider gcp --apply` with the records bucket in the policy: exit code, stdout, stderr and the runs left. */
+async function prune(
+  endpoint: string,
+  ...extra: string[]
+): Promise<{ code: number; stdout: string; stderr: string; remaining: string[] }> {
   const policy = JSON.stringify({
     gcp: { projects: [PROJECT] },
     snapshots: {
@@ -81,9 +84,14 @@ async function prune(endpoint: string): Promise<{ code: number; stdout: string; 
     },
   });
   let stdout = '';
+  let stderr = '';
   const code = await runCli(
-    ['prune', '--provider', 'gcp', '--project', PROJECT, '--gcp-endpoint-url', endpoint, '--apply'],
-    { stdout: (t) => (stdout += t), stderr: () => undefined, env: { BACKUP_GUARD_POLICY: policy } },
+    ['prune', '--provider', 'gcp', '--project', PROJECT, '--gcp-endpoint-url', endpoint, '--apply', ...extra],
+    {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      env: { BACKUP_GUARD_POLICY: policy },
+    },
   );
   // The simulator's backupRuns.delete ends after 500 ms.
   await new Promise((resolve) => setTimeout(resolve, 600));
@@ -92,7 +100,7 @@ async function prune(endpoint: string): Promise<{ code: number; stdout: string; 
     .backups.runs(PROJECT, 'certctl-pg', new Date())
     .map(({ run }) => run.description.split('; ')[1] ?? run.description)
     .sort();
-  return { code, stdout, remaining };
+  return { code, stdout, stderr, remaining };
 }
 
 describe('prune on GCP with the run records of the GCP functions', () => {
@@ -113,6 +121,42 @@ describe('prune on GCP with the run records of the GCP functions', () => {
     expect(stdout).toContain(
       `keep   ${PROJECT}/*/certctl-premaint-unrecorded (certctl-pg): its description claims backup-guard took it, but no run record of ours (Cloud Storage gs://${BUCKET}/${SNAPSHOT_RUN_RECORDS_PREFIX}) names it: not proven a snapshot backup-guard took: kept`,
     );
+  });
+
+  it('says on stderr while it waits for a delete to end before the next one, and nothing with --quiet, its answer the same', async () => {
+    // Prepare: both expired backups recorded, so both go, one after the other (Cloud SQL runs one
+    // operation per instance: the second delete waits for the first, 500 ms in the simulator).
+    const run = async (...extra: string[]) => {
+      const { endpoint } = await start();
+      for (const id of [
+        'certctl-premaint-recorded',
+        'certctl-premaint-unrecorded',
+        'certctl-premaint-live',
+      ]) {
+        await recordTaken(endpoint, id);
+      }
+      const result = await prune(endpoint, ...extra);
+      await sim?.close();
+      sim = undefined;
+      return result;
+    };
+
+    // Act
+    const loud = await run();
+    const quiet = await run('--quiet');
+
+    // Assess
+    expect(loud.stderr).toMatch(
+      /certctl-pg: waiting for delete operation \S+ of certctl-premaint-\S+ to end before the next delete/,
+    );
+    expect(quiet.stderr).toBe('');
+    for (const result of [loud, quiet]) {
+      expect(result.code).toBe(0);
+      expect(result.remaining).toEqual(['id=certctl-premaint-live']);
+    }
+    // The simulator names each operation anew.
+    const answer = (stdout: string) => stdout.replaceAll(/operation [\w-]+/g, 'operation …');
+    expect(answer(quiet.stdout)).toBe(answer(loud.stdout));
   });
 
   it('deletes neither expired backup, and says the records were not read, when the records bucket may not be read', async () => {

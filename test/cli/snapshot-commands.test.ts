@@ -144,6 +144,64 @@ describe('snapshot, prune and readiness commands', () => {
     expect(quiet.stderr).toBe('');
   });
 
+  it('says on stderr once per run of like failures that a poll of the snapshot failed, naming the error, and nothing with --quiet', async () => {
+    // Prepare: each call tried once, and DescribeDBSnapshots of our snapshot throttled, the first
+    // `failedPolls` times (then the snapshot is seen available), or every time (until the deadline).
+    const policy = JSON.stringify({ ...JSON.parse(POLICY), aws: { regions: ['eu-west-1'], maxAttempts: 1 } });
+    const run = async (ticket: string, failedPolls: number | undefined, ...extra: string[]) => {
+      harness.sim.setFaults({
+        services: ['rds'],
+        operations: ['DescribeDBSnapshots'],
+        containing: `certctl-premaint-certctl-prod-db`,
+        throttleRate: 1,
+        ...(failedPolls === undefined ? {} : { failedAttempts: failedPolls }),
+      });
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(
+        [
+          'snapshot',
+          '--reason',
+          'CA rotation',
+          '--ticket',
+          ticket,
+          '--endpoint-url',
+          harness.sim.endpoint,
+          ...extra,
+        ],
+        {
+          stdout: (t) => (stdout += t),
+          stderr: (t) => (stderr += t),
+          env: { BACKUP_GUARD_POLICY: policy, AWS_REGION: 'eu-west-1' },
+        },
+        { awsCredentials: simCredentials() },
+      ).finally(() => harness.sim.setFaults({}));
+      return { code, stdout, stderr };
+    };
+    const failedLines = (stderr: string) =>
+      stderr.split('\n').filter((line) => line.includes('could not be read'));
+
+    // Act
+    const recovers = await run('CHG-POLL-1', 3);
+    const never = await run('CHG-POLL-2', undefined);
+    const quiet = await run('CHG-POLL-3', undefined, '--quiet');
+
+    // Assess: three failed polls in a row, one line; the answer as without the line.
+    expect(recovers.code).toBe(0);
+    expect(recovers.stdout).toMatch(/available aws\/111111111111\/eu-west-1\/certctl-prod-db: /);
+    expect(failedLines(recovers.stderr)).toEqual([
+      'certctl-prod-db: the state of its snapshot could not be read (Throttling: Rate exceeded); polled again until the deadline (snapshots.waitMinutes), and not said again while it fails alike',
+    ]);
+    // Every poll until the deadline failed: still one line, and the answer names the failed read.
+    expect(never.code).toBe(1);
+    expect(failedLines(never.stderr)).toHaveLength(1);
+    expect(never.stdout).toMatch(
+      /creating +aws\/111111111111\/eu-west-1\/certctl-prod-db: DeadlineExceeded: \S+ was last seen creating; the last read of its state before the deadline, 6 s after this run started, failed \(Throttling: Rate exceeded\)/,
+    );
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('refuses a snapshot without a reason in one line when --reason is missing', async () => {
     // Act
     const result = await cli('snapshot', '--ticket', 'CHG-8');

@@ -432,6 +432,36 @@ export function cloudOf(clouds: readonly SnapshotCloud[], provider: string): Sna
 }
 
 /**
+ * The policy of a run that writes snapshots (takes or deletes them) on AWS: the caller's own account
+ * only, whatever `aws.accounts` lists. The member roles are read-only (infra: the member stack), so
+ * every write through one would be refused; the snapshot Lambda, chat and the CLI's snapshot and
+ * prune each run with it, and say which member accounts it leaves out ({@link memberAccountsLeftOut}).
+ */
+export function ownAccountPolicy(policy: Policy): Policy {
+  return { ...policy, aws: { ...policy.aws, accounts: [] } };
+}
+
+/**
+ * The member accounts of `policy` (`aws.accounts`) a run over `writePolicy` (its
+ * {@link ownAccountPolicy}) leaves out: those its AWS cloud (`aws`, made over `writePolicy`) does
+ * not reach. An account it does reach is the caller's own (run with that account's credentials) and
+ * is written as usual; one not known to be (the caller's identity not read, no AWS cloud to ask) is
+ * counted left out.
+ */
+export async function memberAccountsLeftOut(
+  policy: Policy,
+  writePolicy: Policy,
+  aws: SnapshotCloud | undefined,
+): Promise<string[]> {
+  const kept = new Set(writePolicy.aws.accounts.map((account) => account.accountId));
+  const dropped = policy.aws.accounts.map((account) => account.accountId).filter((id) => !kept.has(id));
+  const reached = await Promise.all(
+    dropped.map((id) => aws?.reaches?.(id).catch(() => false) ?? Promise.resolve(aws !== undefined)),
+  );
+  return dropped.filter((_, index) => !reached[index]);
+}
+
+/**
  * `make(cloud)` once per cloud for the life of what holds the result (one run): the clouds' readers
  * that remember what they read. Undefined for a provider no cloud serves, or whose `make` is.
  */

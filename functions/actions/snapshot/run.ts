@@ -72,12 +72,33 @@ export interface SnapshotProgress {
   readonly message: string;
 }
 
+/**
+ * A read of the awaited snapshots' states that failed while the run waited: the whole poll of a
+ * scope, or the own reads of some of its snapshots (a backend that reads each one alone). The run
+ * polls them again at the next round until the deadline; the answer names the last failed read of
+ * a snapshot still open at the deadline.
+ */
+export interface SnapshotPollFailure {
+  /** The targets whose snapshots were not read. */
+  readonly targets: readonly SnapshotTarget[];
+  /** The API's error code (the backend's `codeOf`) and message. */
+  readonly code: string;
+  readonly message: string;
+  /**
+   * How many polls of the scope in a row have failed with this code and message, this one included:
+   * 1 for the first of a run of like failures (a poll that read them, or failed otherwise, ends it).
+   */
+  readonly inARow: number;
+}
+
 export interface TakeSnapshotsDependencies {
   readonly policy: SnapshotsPolicy;
   readonly backendFor: (scope: { provider: string; account: string; region: string }) => SnapshotBackend;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onProgress?: (progress: SnapshotProgress) => void;
+  /** Each failed read of the awaited snapshots' states, as it happens (the CLI says it on stderr). */
+  readonly onPollFailure?: (failure: SnapshotPollFailure) => void;
   readonly logger?: StructuredLogger;
   /** Manual snapshots listed while the targets were found; a scope and kind without one is listed here. */
   readonly manualSnapshots?: readonly ManualListing[];
@@ -924,6 +945,7 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
   // may be a listing that lagged, and is polled again.
   const seen = new Set<Pending>();
   const missed = new Set<Pending>();
+  const pollFailures = pollFailureTeller(backend, deps);
   while (open.length > 0 || retrying > 0) {
     const delay = pollDelay(now().getTime() - waitingSince, deps.policy);
     const remaining = context.deadline - now().getTime();
@@ -942,8 +964,10 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
       // A failed poll is retried at the next round; the deadline bounds it.
       deps.logger?.warn('snapshot poll failed', { error: describeError(error) });
       for (const entry of polling) readFailures.set(entry, error);
+      pollFailures(polling.map((entry) => ({ entry, error })));
       continue;
     }
+    const failedReads: { entry: Pending; error: unknown }[] = [];
     for (const entry of polling) {
       if (!failedNow.has(entry.snapshot)) {
         readFailures.delete(entry);
@@ -952,7 +976,9 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
       const error = failedNow.get(entry.snapshot);
       deps.logger?.warn('snapshot poll failed', { snapshot: entry.snapshot.id, error: describeError(error) });
       readFailures.set(entry, error);
+      failedReads.push({ entry, error });
     }
+    pollFailures(failedReads);
     // By kind and name: an RDS instance and an Aurora cluster of the same identifier get snapshots of
     // the same name (the name does not carry the kind), and one's state must not settle the other.
     const stateKey = (snapshot: BackendSnapshot) => `${snapshot.kind}/${snapshot.id.toLowerCase()}`;
@@ -1007,6 +1033,39 @@ async function finishScope(scope: PreparedScope, context: ScopeContext): Promise
     });
   }
   return results;
+}
+
+/**
+ * What tells `deps.onPollFailure` the failed reads of one poll of a scope (none: a poll that read
+ * every snapshot), one call per distinct error, each counting the polls in a row that failed so.
+ * Like {@link reportProgress}, a callback that throws never costs a result.
+ */
+function pollFailureTeller(
+  backend: SnapshotBackend,
+  deps: TakeSnapshotsDependencies,
+): (failed: readonly { entry: Pending; error: unknown }[]) => void {
+  let inARow = new Map<string, number>();
+  return (failed) => {
+    const byError = new Map<string, { code: string; message: string; targets: SnapshotTarget[] }>();
+    for (const { entry, error } of failed) {
+      const code = backend.codeOf(error);
+      const message = describeError(error);
+      const key = `${code}\n${message}`;
+      const group = byError.get(key) ?? { code, message, targets: [] };
+      group.targets.push(entry.target);
+      byError.set(key, group);
+    }
+    const previous = inARow;
+    inARow = new Map([...byError.keys()].map((key) => [key, (previous.get(key) ?? 0) + 1]));
+    if (!deps.onPollFailure) return;
+    for (const [key, group] of byError) {
+      try {
+        deps.onPollFailure({ ...group, inARow: inARow.get(key) ?? 1 });
+      } catch (error) {
+        deps.logger?.warn('snapshot poll failure report failed', { error: describeError(error) });
+      }
+    }
+  };
 }
 
 /**

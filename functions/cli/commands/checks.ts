@@ -72,5 +72,13 @@ export const checksCommand: CliCommand = {
       help: 'Only the checks of this group; repeat or comma-separate for several',
     },
   },
+  details: `Exit codes:
+  0  the catalog was printed
+  2  the input was bad (an unknown --format or --group)
+
+Examples:
+  npx backup-guard checks
+  npx backup-guard checks --group pitr --format json
+`,
   run: runChecks,
 };

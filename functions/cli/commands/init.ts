@@ -146,5 +146,14 @@ export const initCommand: CliCommand = {
   name: 'init',
   summary: `Write a commented starter policy to FILE, a .yaml or .yml name (default ${DEFAULT_POLICY_FILE}); never overwrites`,
   positionals: '[FILE]',
+  details: `Exit codes:
+  0  the starter policy was written (its name and the next command on stderr)
+  2  nothing was written: the file exists (never overwritten), its name is not .yaml or .yml, its
+     directory is missing or not writable, or the input was bad
+
+Examples:
+  npx backup-guard init
+  npx backup-guard init policies/prod.yaml
+`,
   run: runInit,
 };

@@ -12,6 +12,7 @@ import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import {
   DYNAMODB_ENDPOINT_ENV,
   idempotencyTableInput,
+  membersLeftOutLine,
   OUTPUT_OPTIONS,
   openSnapshotCommand,
   parseSnapshotFormat,
@@ -24,7 +25,12 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
   }
   const format = parseSnapshotFormat(values);
   const tableInput = idempotencyTableInput(values, io);
-  const context = await openSnapshotCommand(values, io, overrides, 'prune', tableInput.check);
+  const context = await openSnapshotCommand(values, io, overrides, 'prune', tableInput.check, {
+    writes: true,
+  });
+  // A warning, not progress: said with --quiet too. A dry run leaves out what --apply would.
+  const leftOut = membersLeftOutLine('prune', context.membersLeftOut);
+  if (leftOut) io.stderr(leftOut);
   // The run records are where the snapshots were taken from: the table `snapshot` and the AWS
   // entry points write them to, and, for Cloud SQL, the GCP deployment's records bucket too (the
   // GCP functions write there). Without either, nothing proves a snapshot ours: each is kept.
@@ -45,8 +51,9 @@ async function runPrune(args: readonly string[], io: CliIo, overrides: CliOverri
           ...(tableRecords ? { aws: tableRecords } : {}),
           ...(gcpRecords ? { gcp: gcpRecords } : {}),
         },
-        // The clouds' words (instance, operation names): shown, never run.
-        onWait: (message) => io.stderr(`${visibleLine(message)}\n`),
+        // The clouds' words (instance, operation names): shown, never run. The answer on stdout
+        // says how each wait ended, so --quiet loses nothing but the progress.
+        ...(values.quiet === true ? {} : { onWait: (message) => io.stderr(`${visibleLine(message)}\n`) }),
       },
     );
     io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderPrune(result));
@@ -76,6 +83,10 @@ export const pruneCommand: CliCommand = {
       project: "Prune this GCP project's Cloud SQL backups",
     }),
     ...OUTPUT_OPTIONS,
+    quiet: {
+      type: 'boolean',
+      help: 'No progress on stderr (the waits for a Cloud SQL delete to end before the next one)',
+    },
     ...ENDPOINT_OPTIONS,
     'dynamodb-endpoint-url': {
       type: 'string',
@@ -142,6 +153,11 @@ the next delete on an instance, the running one is waited for (at most snapshots
 progress on stderr); a backup whose instance is still busy, or busy with another operation, is
 "not attempted" (JSON: decision "not-attempted", counted in notAttempted, apart from the
 snapshots kept on purpose), not failed. The next prune lists a backup that is still there again.
+
+With member accounts in the policy (aws.accounts), prune lists and deletes in the account of its
+credentials only, --dry-run too (it says what --apply would do): the member roles are read-only, and
+every delete through one would be refused. It says once on stderr, --quiet or not, which member
+accounts it left out; to prune their snapshots, run it with each account's credentials (AWS_PROFILE).
 
 Exit codes:
   0  done (dry run: nothing deleted; a snapshot gone, a Cloud SQL delete requested or not

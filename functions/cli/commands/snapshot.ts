@@ -14,7 +14,7 @@ import {
   SNAPSHOT_REQUEST_LIMITS,
   waitText,
 } from '../../actions/snapshot/model.ts';
-import type { SnapshotProgress } from '../../actions/snapshot/run.ts';
+import type { SnapshotPollFailure, SnapshotProgress } from '../../actions/snapshot/run.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
 import { describeError, InputError } from '../../core/errors.ts';
 import { hiddenIdProblem, hiddenReasonProblem, identifierProblem } from '../../core/invisible.ts';
@@ -40,6 +40,7 @@ import type { CliCommand, CliIo, CliOverrides } from '../command.ts';
 import {
   DYNAMODB_ENDPOINT_ENV,
   idempotencyTableInput,
+  membersLeftOutLine,
   OUTPUT_OPTIONS,
   openSnapshotCommand,
   parseSnapshotFormat,
@@ -50,6 +51,19 @@ export { DYNAMODB_ENDPOINT_ENV, DYNAMODB_ENDPOINT_EXAMPLE } from '../snapshot-cl
 /** `certctl-db: creating snapshot …`: one target's progress, as stderr shows it. */
 export function snapshotProgressLine(progress: SnapshotProgress): string {
   return `${visibleLine(progress.target.id)}: ${visibleLine(progress.message)}\n`;
+}
+
+/**
+ * `certctl-prod-db: the state of its snapshot could not be read (Throttling: Rate exceeded); …`: a
+ * poll of the awaited snapshots that failed, said at the first of a run of like failures only (the
+ * next ones, a poll every few seconds, would drown the other lines); a failure otherwise, or the same
+ * one after a poll that read them, is said again. Undefined for the rest of a run.
+ */
+export function pollFailureLine(failure: SnapshotPollFailure): string | undefined {
+  if (failure.inARow > 1) return undefined;
+  const targets = failure.targets.map((target) => visibleLine(target.id)).join(', ');
+  const whose = failure.targets.length === 1 ? 'its snapshot' : 'their snapshots';
+  return `${targets}: the state of ${whose} could not be read (${visibleLine(`${failure.code}: ${failure.message}`)}); polled again until the deadline (snapshots.waitMinutes), and not said again while it fails alike\n`;
 }
 
 /** How often, while snapshots are awaited, stderr says which are: a snapshot can take an hour. */
@@ -261,8 +275,13 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
   const request = snapshotRequestOf(values, io);
   const format = parseSnapshotFormat(values);
   const tableInput = idempotencyTableInput(values, io);
-  const context = await openSnapshotCommand(values, io, overrides, 'snapshot', tableInput.check);
+  const context = await openSnapshotCommand(values, io, overrides, 'snapshot', tableInput.check, {
+    writes: true,
+  });
   const { policy, clouds } = context;
+  // A warning, not progress: said with --quiet too.
+  const leftOut = membersLeftOutLine('snapshot', context.membersLeftOut);
+  if (leftOut) io.stderr(leftOut);
   // Each request is kept in the idempotency table, and each snapshot taken is recorded there.
   const idempotency = await tableInput.open(context, overrides);
   const table = idempotency?.name;
@@ -284,7 +303,15 @@ async function runSnapshot(args: readonly string[], io: CliIo, overrides: CliOve
       clouds: context.snapshotClouds,
       // Each snapshot taken is recorded in the table: prune deletes only what a record names.
       ...(table && dynamo ? { runRecords: dynamoRunRecords(dynamo, table) } : {}),
-      ...(progress ? { onProgress: progress.onProgress } : {}),
+      ...(progress
+        ? {
+            onProgress: progress.onProgress,
+            onPollFailure: (failure: SnapshotPollFailure) => {
+              const line = pollFailureLine(failure);
+              if (line) io.stderr(line);
+            },
+          }
+        : {}),
     };
     const run =
       table && dynamo
@@ -353,7 +380,7 @@ export const snapshotCommand: CliCommand = {
     },
     wait: {
       type: 'boolean',
-      help: 'Wait until every snapshot is available, busy targets retried, up to snapshots.waitMinutes (the default); meanwhile stderr says every minute which snapshots it still waits for',
+      help: 'Wait until every snapshot is available, busy targets retried, up to snapshots.waitMinutes (the default); meanwhile stderr says every minute which snapshots it still waits for, and a poll of them that failed (its error, once for a run of like failures)',
     },
     'no-wait': { type: 'boolean', help: 'Return once every snapshot is created' },
     ...whereOptions({
@@ -426,6 +453,11 @@ Coverage names it, while the PostgreSQL targets are snapshotted as usual (exit 2
 listing the run makes anyway: on RDS a policy selecting by tag then lists every engine, as the audit
 does (no call of its own); a policy selecting RDS databases by name alone keeps the PostgreSQL filter,
 and its names are looked up only when --target names them.
+
+With member accounts in the policy (aws.accounts), snapshot takes snapshots in the account of its
+credentials only, as the snapshot Lambda and chat do: the member roles are read-only, and every
+create through one would be refused. It says once on stderr, --quiet or not, which member accounts
+it left out; to snapshot their databases, run it with each account's credentials (AWS_PROFILE).
 
 Exit codes:
   0  every target's snapshot is available (or created, with --no-wait)

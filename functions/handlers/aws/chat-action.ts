@@ -16,6 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
+import { ownAccountPolicy } from '../../actions/snapshot/backend.ts';
 import { dynamoDeliveryDone, dynamoFirstDelivery } from '../../aws/chat-deliveries.ts';
 import {
   amazonQReplier,
@@ -100,7 +101,7 @@ export function awsChatActions(deps: AwsChatJobsDependencies) {
       providers: ['aws'],
       clouds: (policy) => [awsSnapshotCloud({ policy, factory, homeRegion })],
       audit: { aws: { factory, collectors: awsCollectors, homeRegion } },
-      snapshotPolicy: (policy) => ({ ...policy, aws: { ...policy.aws, accounts: [] } }),
+      snapshotPolicy: ownAccountPolicy,
       once: async (requestId, run, waitUntil) => {
         const waitMs = Math.max(1000, (waitUntil?.getTime() ?? Date.now() + 60_000) - Date.now());
         // The run's wait ends by `waitUntil` at the latest (functions/chatops/job-actions.ts waitEndsBy).

@@ -25,6 +25,7 @@ import {
   type UnfinishedRunOptions,
   type UnfinishedRunOutcome,
 } from '../../chatops/unfinished.ts';
+import { withFramesOnlyForFaults } from '../../core/errors.ts';
 import { loadFunctionPolicy } from '../../core/policy.ts';
 import { IDEMPOTENCY_TABLE_ENV, idempotencyTableName } from '../../jobs/idempotency-table.ts';
 import { createObservability, startedOrLogged } from './observability.ts';
@@ -88,7 +89,9 @@ function containerDependencies() {
  * The on-failure destination's handler. A deployment that cannot start (no idempotency table named,
  * a policy that does not load) is logged as one ERROR line naming it and thrown (a user mistake with
  * no stack frames, `withFramesOnlyForFaults`): Lambda retries the record, then keeps it in the
- * dead-letter queue.
+ * dead-letter queue. So is a record that could not be answered (`UnansweredRunError`, logged and
+ * counted where it happened: an expected condition, thrown without its frames); any other error is
+ * a fault and keeps them.
  */
 export const handler = middy(async (event: unknown, context: Context) => {
   const deps = startedOrLogged(observability.logger, CHAT_UNFINISHED_SERVICE, () => containerDependencies());
@@ -98,6 +101,8 @@ export const handler = middy(async (event: unknown, context: Context) => {
       ...observability,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
+  } catch (error) {
+    throw withFramesOnlyForFaults(error);
   } finally {
     observability.metrics.publishStoredMetrics();
   }

@@ -17,6 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { awsSnapshotCloud } from '../../actions/snapshot/aws.ts';
+import { ownAccountPolicy } from '../../actions/snapshot/backend.ts';
 import { emptyCounts } from '../../actions/snapshot/model.ts';
 import { DEFAULT_HOME_REGION } from '../../aws/clients.ts';
 import { dynamoRunRecords } from '../../aws/run-records-table.ts';
@@ -75,10 +76,10 @@ export interface SnapshotHandlerDependencies extends AwsFunctionDependencies {
 
 /**
  * The policy this Lambda runs with: databases of its own account only (member roles are
- * read-only, and the role's snapshot grants name this account).
+ * read-only, and the role's snapshot grants name this account), as the CLI's snapshot and prune.
  */
 export function lambdaSnapshotPolicy(policy: Policy): Policy {
-  return { ...policy, aws: { ...policy.aws, accounts: [] } };
+  return ownAccountPolicy(policy);
 }
 
 /**

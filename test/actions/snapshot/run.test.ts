@@ -268,6 +268,109 @@ describe('takeSnapshots at its deadline', () => {
     );
   });
 
+  it('tells each failed poll as it happens, with its error and how many polls in a row failed alike, the answer unchanged', async () => {
+    // Prepare: polls 1-2 throttled, 3 refused, 4 read, 5 throttled again, then read until available.
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [{ id: 'slow-db', region: 'eu-west-1', durationMs: 60_000 }]);
+    const failures = [
+      Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }),
+      Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }),
+      Object.assign(new Error('not authorized to perform: rds:DescribeDBSnapshots'), {
+        name: 'AccessDenied',
+      }),
+      undefined,
+      Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }),
+    ];
+    let polls = 0;
+    const flaky = (scope: { region: string }): SnapshotBackend => {
+      const backend = cloud.backendFor(scope);
+      return {
+        ...backend,
+        poll: async (snapshots) => {
+          const failure = failures[polls];
+          polls += 1;
+          if (failure) throw failure;
+          return backend.poll(snapshots);
+        },
+      };
+    };
+    const told: { targets: string[]; code: string; message: string; inARow: number }[] = [];
+
+    // Act
+    const [result] = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(60),
+      backendFor: flaky,
+      now: clock.now,
+      sleep: clock.sleep,
+      onPollFailure: (failure) =>
+        told.push({
+          targets: failure.targets.map((target) => target.id),
+          code: failure.code,
+          message: failure.message,
+          inARow: failure.inARow,
+        }),
+    });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'available' });
+    expect(told).toEqual([
+      { targets: ['slow-db'], code: 'Throttling', message: 'Rate exceeded', inARow: 1 },
+      { targets: ['slow-db'], code: 'Throttling', message: 'Rate exceeded', inARow: 2 },
+      {
+        targets: ['slow-db'],
+        code: 'AccessDenied',
+        message: 'not authorized to perform: rds:DescribeDBSnapshots',
+        inARow: 1,
+      },
+      { targets: ['slow-db'], code: 'Throttling', message: 'Rate exceeded', inARow: 1 },
+    ]);
+  });
+
+  it('tells the failed read of one snapshot of a poll that read the others, naming only its target', async () => {
+    // Prepare: a backend reading each snapshot on its own (Cloud SQL operations.get), one refused twice.
+    const clock = fakeClock();
+    const cloud = fakeCloud(clock, [
+      { id: 'a-db', region: 'eu-west-1', durationMs: 30_000 },
+      { id: 'b-db', region: 'eu-west-1', durationMs: 30_000 },
+    ]);
+    let refusals = 2;
+    const perSnapshot = (scope: { region: string }): SnapshotBackend => {
+      const backend = cloud.backendFor(scope);
+      return {
+        ...backend,
+        poll: async (snapshots, readFailed) => {
+          const states = await backend.poll(snapshots);
+          if (refusals === 0) return states;
+          refusals -= 1;
+          const refused = snapshots.find((snapshot) => snapshot.target === 'b-db') as BackendSnapshot;
+          readFailed?.(
+            refused,
+            Object.assign(new Error('The service answered UNAVAILABLE.'), { name: 'UNAVAILABLE' }),
+          );
+          return states.filter((state) => state.target !== 'b-db');
+        },
+      };
+    };
+    const told: { targets: string[]; inARow: number }[] = [];
+
+    // Act
+    const results = await takeSnapshots(request, cloud.snapshotTargets, {
+      policy: snapshotsPolicy(60),
+      backendFor: perSnapshot,
+      now: clock.now,
+      sleep: clock.sleep,
+      onPollFailure: (failure) =>
+        told.push({ targets: failure.targets.map((target) => target.id), inARow: failure.inARow }),
+    });
+
+    // Assess
+    expect(results.map((result) => result.outcome)).toEqual(['available', 'available']);
+    expect(told).toEqual([
+      { targets: ['b-db'], inARow: 1 },
+      { targets: ['b-db'], inARow: 2 },
+    ]);
+  });
+
   it('says a whole number of minutes as minutes', async () => {
     // Prepare
     const clock = fakeClock();

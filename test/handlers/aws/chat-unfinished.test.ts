@@ -10,6 +10,7 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dynamoDeliveryDone, dynamoFirstDelivery } from '../../../functions/aws/chat-deliveries.ts';
+import { UnansweredRunError } from '../../../functions/chatops/unfinished.ts';
 import { type ChatWork, deliveryKeyOf, requestKeyOf } from '../../../functions/chatops/work.ts';
 import { POLICY_ENV, POLICY_FILE_ENV } from '../../../functions/core/policy.ts';
 import { chatUnfinished, handler } from '../../../functions/handlers/aws/chat-unfinished.ts';
@@ -274,6 +275,42 @@ describe('chat-unfinished: a chat run that did not finish is answered where it w
       expect(text).not.toContain(CANARY);
       expect(text).not.toContain((work.replyTo as { responseUrl: string }).responseUrl);
     }
+  });
+
+  it('throws a record it cannot answer from the deployed handler with its message and no stack frame, as an expected condition already logged', async () => {
+    // Prepare: the deployment's environment; an event that is no invocation record of chat work.
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      [IDEMPOTENCY_TABLE_ENV]: dynamo.tableName,
+    });
+    const context = {
+      awsRequestId: 'unfinished-2',
+      functionName: 'chat-unfinished',
+      getRemainingTimeInMillis: () => 30_000,
+    } as never;
+
+    // Act: what the Lambda runtime prints with its Invoke Error line is the thrown error's stack.
+    let thrown: unknown;
+    try {
+      await handler({ hello: 'world' }, context);
+    } catch (error) {
+      thrown = error;
+    } finally {
+      process.env = saved;
+    }
+
+    // Assess: still thrown (Lambda retries it, then the alarmed dead-letter queue keeps it), and
+    // logged once as ERROR with its message; its frames would tell nobody more.
+    expect(thrown).toBeInstanceOf(UnansweredRunError);
+    expect((thrown as Error).stack).toBe(
+      'UnansweredRunError: the event is not a Lambda invocation record of chat work',
+    );
+    expect(output.text()).toContain('chat run did not finish and could not be answered');
+    expect(output.text()).not.toMatch(/^\s+at /m);
   });
 
   it('answers from the deployed handler with only the environment the deployment gives it, even when the policy that may have crashed chat-action cannot be read', async () => {

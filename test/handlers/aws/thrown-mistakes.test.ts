@@ -9,7 +9,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../../functions/aws/clients.ts';
-import { InputError, PolicyError } from '../../../functions/core/errors.ts';
+import { UnansweredRunError } from '../../../functions/chatops/unfinished.ts';
+import { InputError, PolicyError, withFramesOnlyForFaults } from '../../../functions/core/errors.ts';
 import { loadFunctionPolicy, parsePolicy } from '../../../functions/core/policy.ts';
 import { auditPitrWithEvidence } from '../../../functions/handlers/aws/audit-pitr.ts';
 import { readinessWithEvidence } from '../../../functions/handlers/aws/readiness.ts';
@@ -86,6 +87,20 @@ describe('what the Lambdas throw', () => {
       expect(error.stack).toMatch(/^PolicyError: no policy: set BACKUP_GUARD_POLICY_FILE/);
       expect(error.stack).not.toMatch(FRAME);
     }
+  });
+
+  it('throws an expected condition it has reported with its message and no stack frame, and a fault with its frames', () => {
+    // Prepare: a chat record that could not be answered (logged, counted, then thrown on purpose
+    // so Lambda retries it and keeps it in the dead-letter queue).
+    const condition = new UnansweredRunError("Slack's 30-minute reply window has passed");
+    const fault = new TypeError("Cannot read properties of undefined (reading 'post')");
+
+    // Act
+    const thrown = [withFramesOnlyForFaults(condition), withFramesOnlyForFaults(fault)];
+
+    // Assess
+    expect(thrown[0]?.stack).toBe("UnansweredRunError: Slack's 30-minute reply window has passed");
+    expect(thrown[1]?.stack).toMatch(FRAME);
   });
 
   it('keeps the stack frames of a fault of the code', async () => {
