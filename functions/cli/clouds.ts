@@ -72,7 +72,7 @@ export const ENDPOINT_OPTIONS: Readonly<Record<string, CliOption>> = {
   'gcp-endpoint-url': {
     type: 'string',
     value: 'URL',
-    help: `Send every GCP API call (Cloud SQL Admin, Cloud Storage, Secret Manager, Cloud KMS) to URL, unauthenticated (for the simulator; also $${CLOUD_SQL_ENDPOINT_ENV})`,
+    help: `Send every GCP API call (Cloud SQL Admin, Cloud Storage, Secret Manager, Cloud KMS, Resource Manager) to URL, unauthenticated (for the simulator; also $${CLOUD_SQL_ENDPOINT_ENV})`,
   },
 };
 

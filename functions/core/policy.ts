@@ -147,7 +147,7 @@ export const policySchema = z
         ),
         regionConcurrency: z.described(
           z._default(z.int().check(z.gte(1), z.lte(64)), 32),
-          'Regions audited at once per account.',
+          "Scopes each check group reads at once (an account's region, or a GCP project), per account in aws.accounts (at least one): the pool is this times the number of accounts, shared by all of them, so one account may have more of its regions read at once while the others have fewer.",
         ),
         configured: z.described(
           z.optional(z.boolean()),
