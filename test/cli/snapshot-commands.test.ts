@@ -196,7 +196,7 @@ describe('snapshot, prune and readiness commands', () => {
     expect(never.code).toBe(1);
     expect(failedLines(never.stderr)).toHaveLength(1);
     expect(never.stdout).toMatch(
-      /creating +aws\/111111111111\/eu-west-1\/certctl-prod-db: DeadlineExceeded: \S+ was last seen creating; the last read of its state before the deadline, 6 s after this run started, failed \(Throttling: Rate exceeded\)/,
+      /creating +aws\/111111111111\/eu-west-1\/certctl-prod-db: DeadlineExceeded: \S+ was last seen creating; the last read of its state before the deadline, 6 s after the wait began, failed \(Throttling: Rate exceeded\)/,
     );
     expect(quiet.code).toBe(1);
     expect(quiet.stderr).toBe('');
