@@ -936,7 +936,9 @@ function reachable(
  * audited in. Where they can be: the policy's fixed regions, the home region and the regions this
  * run's report names, and with a ledger store that lists, the regions where the account has an import
  * ledger (one ListObjectsV2 per account with a failed scope; a ledger is written wherever this
- * product's findings landed, but a lost one is not written again while the account fails). Each destination not read already is read once
+ * product's findings landed, and {@link readForKeepAlive} writes again one missing, unreadable or
+ * given up in a region it reads, before the bucket's lifecycle would drop the region from this
+ * list). Each destination not read already is read once
  * ({@link readForKeepAlive}); none when no AWS scope failed, and none the run may not reach
  * ({@link PublishOptions.reach}: a dumps or keys job's role calls Security Hub only where its places
  * are, which is where its findings are).
@@ -1263,20 +1265,28 @@ async function readWholeAccount(options: PublishOptions, item: DestinationWork, 
  * Read a keep-alive-only destination ({@link keepAliveDestinations}): its ledger, whatever its age (a
  * keep-alive is checked against Security Hub when the finding is read by Id, so a stale entry costs a
  * read, never a wrong import), with what another writer changed since ({@link readChangedSince}: a
- * finding the ledger never saw would expire); without a ledger store, a readable ledger or that
- * read, Security Hub's findings due for keep-alive only ({@link keepAliveDue}), in two reads, since
- * GetFindings ANDs its filter fields: those whose UpdatedAt is at least {@link KEEP_ALIVE_DAYS} ago,
- * and the passes an earlier version kept alive as PASSED ({@link KEPT_ALIVE_PASSED}), due at once
- * whatever their UpdatedAt. Each is one GetFindings page, empty in the steady state, and a ledger
- * that answers makes neither. A failed read of the first is logged and nothing is planned there; of
- * the second, logged, and those passes wait for their keep-alive as they did before.
+ * finding the ledger never saw would expire). With a ledger store but no usable ledger (missing,
+ * unreadable or given up), Security Hub is read in full, as any destination without one is, and the
+ * ledger is written from it ({@link writeLedgers}): the ledger is what lists this region among the
+ * account's ({@link LedgerStore.regionsOf}) once neither the policy (`aws.regions: all`) nor a
+ * report names it, and one never rewritten is deleted by the bucket's lifecycle 90 days after its
+ * last write (infra/import-ledger.ts), after which no run would read the region and its findings
+ * would expire, FAILED ones too. One full read, once: later runs plan from that ledger, which each
+ * keep-alive rewrites (at most every {@link KEEP_ALIVE_DAYS} days while it holds active findings).
+ * Without a ledger store, or when what changed since a usable ledger cannot be read, Security Hub's
+ * findings due for keep-alive only ({@link keepAliveDue}), in two reads, since GetFindings ANDs its
+ * filter fields: those whose UpdatedAt is at least {@link KEEP_ALIVE_DAYS} ago, and the passes an
+ * earlier version kept alive as PASSED ({@link KEPT_ALIVE_PASSED}), due at once whatever their
+ * UpdatedAt. Each is one GetFindings page, empty in the steady state. A failed read (the full one,
+ * or the first of those two) is logged and nothing is planned there; of the second, logged, and
+ * those passes wait for their keep-alive as they did before.
  */
 async function readForKeepAlive(
   options: PublishOptions,
   item: DestinationWork,
   now: Date,
   calls: Calls,
-  counts: { used: number; problems: number; adopted: number },
+  counts: { used: number; reconciled: number; problems: number; adopted: number },
 ): Promise<void> {
   const where = { account: item.destination.account, region: item.destination.region };
   let stored: StoredLedger | undefined;
@@ -1291,13 +1301,13 @@ async function readForKeepAlive(
         // A known state, not a problem: the run that gave it up counted its failed write, and the
         // marker asks for Security Hub to be read, which the keep-alive read below does.
         options.logger?.info(
-          'import ledger given up by an earlier run: reading Security Hub for the findings due for keep-alive',
+          'import ledger given up by an earlier run: reading Security Hub in full to keep alive the findings of a failed scope',
           { ...where, reason: describeError(error) },
         );
       } else {
         counts.problems += 1;
         options.logger?.warn(
-          'import ledger unreadable: reading Security Hub for the findings due for keep-alive',
+          'import ledger unreadable: reading Security Hub in full to keep alive the findings of a failed scope',
           {
             ...where,
             error: { code: errorCode(error), message: describeError(error) },
@@ -1320,6 +1330,29 @@ async function readForKeepAlive(
         { ...where, error: { code: errorCode(error), message: describeError(error) } },
       );
     }
+  } else if (options.ledger) {
+    if (!stored) {
+      options.logger?.info(
+        'no import ledger: reading Security Hub in full to keep alive the findings of a failed scope',
+        where,
+      );
+    }
+    try {
+      item.held = await readExisting(
+        options.factory,
+        item.destination,
+        item.account as PublishAccount,
+        calls,
+        nothingReported,
+      );
+      item.reconciled = true;
+      // The write replaces what was read (a marker, an unreadable ledger) only if it is still there.
+      if (stored) item.ledgerVersion = stored.version;
+      counts.reconciled += 1;
+    } catch (error) {
+      keepAliveReadFailed(options, item, where, error);
+    }
+    return;
   }
   item.partial = true;
   const client = options.factory.client(SecurityHubClient, where.region, item.account as PublishAccount);
@@ -1335,14 +1368,7 @@ async function readForKeepAlive(
       },
     );
   } catch (error) {
-    // Reported as a destination that could not be read (publishToSecurityHub): its failed scope's
-    // findings were not kept alive, and a run that says nothing of it would pass for complete while
-    // they drift towards Security Hub's 90-day deletion.
-    item.readError = { code: errorCode(error), message: describeError(error) };
-    options.logger?.error('cannot read the findings to keep alive of a failed scope', {
-      ...where,
-      error: item.readError,
-    });
+    keepAliveReadFailed(options, item, where, error);
     return;
   }
   try {
@@ -1363,6 +1389,24 @@ async function readForKeepAlive(
     );
   }
   item.held = [...held.values()];
+}
+
+/**
+ * Reported as a destination that could not be read (publishToSecurityHub): its failed scope's
+ * findings were not kept alive, and a run that says nothing of it would pass for complete while they
+ * drift towards Security Hub's 90-day deletion.
+ */
+function keepAliveReadFailed(
+  options: PublishOptions,
+  item: DestinationWork,
+  where: { readonly account: string; readonly region: string },
+  error: unknown,
+): void {
+  item.readError = { code: errorCode(error), message: describeError(error) };
+  options.logger?.error('cannot read the findings to keep alive of a failed scope', {
+    ...where,
+    error: item.readError,
+  });
 }
 
 /**

@@ -1,5 +1,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import {
   type AwsSecurityFinding,
   BatchImportFindingsCommand,
@@ -7,6 +13,7 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditedAccount, AwsClientFactory } from '../../../functions/aws/clients.ts';
+import { LEDGER_PREFIX } from '../../../functions/aws/ledger-location.ts';
 import { S3LedgerStore } from '../../../functions/aws/ledger-store.ts';
 import type { AuditReport } from '../../../functions/core/audit.ts';
 import type { Finding } from '../../../functions/core/finding.ts';
@@ -1616,7 +1623,7 @@ describe('publishing with the import ledger against the simulated Security Hub a
       expect.objectContaining({
         level: 'info',
         message:
-          'import ledger given up by an earlier run: reading Security Hub for the findings due for keep-alive',
+          'import ledger given up by an earlier run: reading Security Hub in full to keep alive the findings of a failed scope',
       }),
     );
   });
@@ -1654,6 +1661,105 @@ describe('publishing with the import ledger against the simulated Security Hub a
           'the findings updated since the import ledger could not be read: reading Security Hub for the findings due for keep-alive',
       }),
     );
+  });
+
+  describe('a region read only for keep-alive, named neither by the policy (`aws.regions: all`) nor by the report, while the account fails for months', () => {
+    // A's db-east is published FAILED in us-east-1 at T0 (B is audited there too); from day 1 A's
+    // region listing fails (scope `*`), so us-east-1 is read for A only where a ledger of A's lists
+    // it. Both retentions are modelled: the ledger bucket's lifecycle deletes an object 90 days after
+    // its last write (infra/import-ledger.ts), Security Hub a finding 90 days after its UpdatedAt.
+    const US = { account: ACCOUNT_A, region: 'us-east-1' };
+    const RETENTION = 90 * DAY;
+
+    /** What 90 days without a write do to the ledgers and the findings, as of `clock`. */
+    async function expire(): Promise<void> {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: LEDGER_PREFIX }));
+      for (const object of listed.Contents ?? []) {
+        if (clock.getTime() - (object.LastModified?.getTime() ?? 0) >= RETENTION) {
+          await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: object.Key }));
+        }
+      }
+      for (const { account, region, finding } of hub.allFindings()) {
+        if (clock.getTime() - Date.parse(finding.UpdatedAt ?? '') >= RETENTION) {
+          hub.deleteFinding(account, region, finding.Id ?? '');
+        }
+      }
+    }
+
+    const cases: [string, () => Promise<void>][] = [
+      [
+        'given up by an earlier run',
+        () =>
+          store.overwrite(
+            US,
+            encodeGivenUpLedger({
+              ...US,
+              productArn: productArn({ ...US, partition: 'aws' }),
+              at: T0.toISOString(),
+              reason: 'the store refused the write',
+            }),
+          ),
+      ],
+      [
+        'unreadable',
+        async () => {
+          await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: store.key(US), Body: 'not a ledger' }));
+        },
+      ],
+      ['missing', () => store.remove(US)],
+    ];
+    it.each(cases)('keeps its findings alive when its ledger is %s', async (_, damage) => {
+      // Prepare
+      const east = retentionFinding(rdsResource('db-east', ACCOUNT_A, 'us-east-1'));
+      const eastB = retentionFinding(rdsResource('db-b', ACCOUNT_B, 'us-east-1'));
+      await publish(
+        report(
+          [db('db-west'), east, eastB],
+          [...scopes, completeScope(ACCOUNT_A, 'us-east-1'), completeScope(ACCOUNT_B, 'us-east-1')],
+        ),
+      );
+      await damage();
+      const unlisted = failedScope(ACCOUNT_A, '*');
+      const failingThenB = report(
+        [scopeFinding(unlisted), eastB],
+        [unlisted, completeScope(ACCOUNT_B, 'us-east-1')],
+      );
+      const failing = report([scopeFinding(unlisted)], [unlisted]);
+
+      // Act: daily for the first run (B still audited in us-east-1), then every ten days, B gone.
+      const ages: number[] = [];
+      /** Per run, A's calls in us-east-1: [GetFindings, BatchImportFindings]. */
+      const eastCalls: [number, number][] = [];
+      for (let day = 1; day <= 201; day += day === 1 ? 9 : 10) {
+        clock = new Date(T0.getTime() + day * DAY);
+        await expire();
+        hub.resetCalls();
+        await publish(day === 1 ? failingThenB : failing);
+        const ofA = hub.calls.filter(
+          (call) => call.region === 'us-east-1' && call.callerAccount === ACCOUNT_A,
+        );
+        eastCalls.push([
+          ofA.filter((call) => call.operation === 'GetFindings').length,
+          ofA.filter((call) => call.operation === 'BatchImportFindings').length,
+        ]);
+        const kept = hub.findings(ACCOUNT_A, 'us-east-1').find((f) => f.Id === asffFindingId(east));
+        ages.push(
+          kept ? (clock.getTime() - Date.parse(kept.UpdatedAt ?? '')) / DAY : Number.POSITIVE_INFINITY,
+        );
+      }
+
+      // Assess: never older than a keep-alive period and a run interval, and never lost.
+      expect(Math.max(...ages)).toBeLessThanOrEqual(40);
+      expect(hub.findings(ACCOUNT_A, 'us-east-1').find((f) => f.Id === asffFindingId(east))).toMatchObject({
+        RecordState: 'ACTIVE',
+        Compliance: { Status: 'FAILED' },
+      });
+      // Bounded: one full read (one page) the first run, then planned from the ledger it wrote: what
+      // changed since, and the finding due read by Id in the runs that keep it alive.
+      expect(eastCalls[0]).toEqual([1, 0]);
+      for (const [reads, imports] of eastCalls.slice(1)) expect(reads).toBe(SINCE + imports);
+      expect(eastCalls.filter(([, imports]) => imports > 0).length).toBeGreaterThanOrEqual(6);
+    });
   });
 
   describe('a PASSED finding an earlier version kept alive as PASSED, in a region read only for keep-alive', () => {
@@ -1758,11 +1864,16 @@ describe('publishing with the import ledger against the simulated Security Hub a
         expect(eastHeld()?.Description).toMatch(
           new RegExp(`^Not re-evaluated since ${since}, when it was last evaluated PASSED: `),
         );
-        // Bounded: us-east-1 is read twice, the findings due and the passes kept alive as PASSED.
+        // Bounded: us-east-1 is read once, in full (one page), and its ledger written from that read.
         const reads = hub.calls.filter(
           (call) => call.region === 'us-east-1' && call.operation === 'GetFindings',
         );
-        expect(reads).toHaveLength(2);
+        expect(reads).toHaveLength(1);
+        expect(await ledgerEntries('us-east-1')).toContainEqual([
+          asffFindingId(east),
+          'ACTIVE',
+          clock.toISOString(),
+        ]);
       },
     );
 
@@ -1789,15 +1900,18 @@ describe('publishing with the import ledger against the simulated Security Hub a
     });
 
     it('keeps alive the findings due and leaves that pass to its keep-alive, saying so, when the read of such passes fails', async () => {
-      // Prepare: the ledger there is gone, and every read filtered on Description fails.
+      // Prepare: no ledger store (the CLI), and every read filtered on Description fails.
       await keptAlivePassedByAnEarlierVersion();
-      await store.remove(US);
       hub.injectReadFailure('Description');
       clock = new Date(T0.getTime() + 50 * DAY);
       const logger = recordingLogger();
 
       // Act
-      const result = await publish(report([scopeFinding(unlisted)], [unlisted]), { policy: both, logger });
+      const result = await publish(report([scopeFinding(unlisted)], [unlisted]), {
+        policy: both,
+        logger,
+        ledger: false,
+      });
 
       // Assess: db-east-2, 50 days old, kept alive; db-east left as it was, as before this read.
       expect(result.failed).toEqual([]);
