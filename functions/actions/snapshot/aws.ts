@@ -258,6 +258,10 @@ function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): Ta
  * usable key, worded as the audits word it and with what fixes it (`action`); so is one refused
  * (the grant, or what lifts an explicit deny, which no grant overrides: kms-keys.ts keyReadRemedy).
  */
+/** Where a snapshot's key id is read, for a key KMS does not find by it (kms-keys.ts describeKmsKey `namedIn`). */
+const SNAPSHOT_KEY_NAMED_IN =
+  'the KmsKeyId the database and its snapshots name (`aws rds describe-db-instances` or `describe-db-clusters`)';
+
 export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory): SnapshotKeyReader {
   const describers = new Map<string, (keyId: string, usedIn: string) => Promise<EncryptionKey>>();
   const keyAccounts = policy.keys?.kmsKeyAccounts ?? [];
@@ -276,7 +280,11 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
     let describe = describers.get(account);
     if (!describe) {
       const audited = auditedAccountOf(policy, account);
-      describe = kmsKeyDescriber((keyRegion) => kmsClientOf(factory, keyRegion, audited), READ_KEY_AGAIN);
+      describe = kmsKeyDescriber(
+        (keyRegion) => kmsClientOf(factory, keyRegion, audited),
+        READ_KEY_AGAIN,
+        SNAPSHOT_KEY_NAMED_IN,
+      );
       describers.set(account, describe);
     }
     let key: EncryptionKey;
