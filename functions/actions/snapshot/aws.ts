@@ -247,6 +247,10 @@ function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): Ta
   }));
 }
 
+/** Where a snapshot's key id is read, for a key KMS does not find by it (kms-keys.ts describeKmsKey `namedIn`). */
+const SNAPSHOT_KEY_NAMED_IN =
+  'the KmsKeyId the database and its snapshots name (`aws rds describe-db-instances` or `describe-db-clusters`)';
+
 /**
  * The keys of RDS snapshots for one run: KMS DescribeKey with the credentials of the snapshot's
  * account (its member role, or the caller's own), in the key's region (an ARN's, else the
@@ -258,10 +262,6 @@ function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): Ta
  * usable key, worded as the audits word it and with what fixes it (`action`); so is one refused
  * (the grant, or what lifts an explicit deny, which no grant overrides: kms-keys.ts keyReadRemedy).
  */
-/** Where a snapshot's key id is read, for a key KMS does not find by it (kms-keys.ts describeKmsKey `namedIn`). */
-const SNAPSHOT_KEY_NAMED_IN =
-  'the KmsKeyId the database and its snapshots name (`aws rds describe-db-instances` or `describe-db-clusters`)';
-
 export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory): SnapshotKeyReader {
   const describers = new Map<string, (keyId: string, usedIn: string) => Promise<EncryptionKey>>();
   const keyAccounts = policy.keys?.kmsKeyAccounts ?? [];
