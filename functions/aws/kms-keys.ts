@@ -22,6 +22,7 @@ import {
 } from '../core/errors.ts';
 import type { EncryptionKey } from '../core/key-facts.ts';
 import { isKmsAlias } from '../core/kms-key-states.ts';
+import { shellWord } from '../core/shell-word.ts';
 import { type AuditedAccount, type AwsClientFactory, sdkRetries } from './clients.ts';
 import { type JsonShape, sendJson } from './json-wire.ts';
 
@@ -109,9 +110,16 @@ export function isPerResourceError(error: unknown): boolean {
  * waiting period ends, KMS deletes the KMS key, its key material, and all KMS data associated with
  * it, including all aliases that refer to it"); any other failure (throttling after retries, the
  * endpoint down) throws. A key's `remedy` says to do `again` once the read's fix is made
- * ({@link keyReadRemedy}: the audit is run again unless the caller says otherwise).
+ * ({@link keyReadRemedy}: the audit is run again unless the caller says otherwise). With `namedIn`
+ * (where the key id was read, e.g. a snapshot's KmsKeyId), a 4xx no grant fixes ({@link keyNotReadableRemedy}:
+ * an alias not found, a name KMS does not take) says to check it there.
  */
-export async function describeKmsKey(kms: KMSClient, keyId: string, again?: string): Promise<EncryptionKey> {
+export async function describeKmsKey(
+  kms: KMSClient,
+  keyId: string,
+  again?: string,
+  namedIn?: string,
+): Promise<EncryptionKey> {
   try {
     const { DescribeKeyCommand } = await import('@aws-sdk/client-kms');
     const { KeyMetadata: key } = await sendJson<{ KeyId: string }, DescribeKeyResponse>(
@@ -140,7 +148,9 @@ export async function describeKmsKey(kms: KMSClient, keyId: string, again?: stri
         unreadReason: `DescribeKey: NotFoundException: the key ${keyId} does not exist (KMS deletes a key and its key material when its deletion waiting period ends)`,
       };
     }
-    const remedy = keyReadRemedy(error, keyId, again);
+    const remedy =
+      keyReadRemedy(error, keyId, again) ??
+      (namedIn === undefined ? undefined : keyNotReadableRemedy(error, keyId, namedIn, again));
     return {
       id: keyId,
       manager: undefined,
@@ -150,6 +160,26 @@ export async function describeKmsKey(kms: KMSClient, keyId: string, again?: stri
       ...(remedy === undefined ? {} : { remedy }),
     };
   }
+}
+
+/**
+ * What fixes a DescribeKey of `keyId` refused with a 4xx no grant fixes and that passes not on its
+ * own ({@link keyReadRemedy} has none): an alias KMS does not have (NotFoundException; a key id or
+ * key ARN not found is a deleted key), or a name KMS does not take (InvalidArnException, …): the
+ * name where it was read (`names`, e.g. the KmsKeyId a snapshot names) is to be checked, never a
+ * grant it does not lack.
+ */
+function keyNotReadableRemedy(
+  error: unknown,
+  keyId: string,
+  names: string,
+  again = 'run the audit again',
+): string {
+  const code = errorCode(error);
+  if (code === 'NotFoundException' && isKmsAlias(keyId)) {
+    return `KMS has no alias ${keyId} (NotFoundException): check ${names} and that the alias exists in its account and region (\`aws kms list-aliases\`), then ${again}.`;
+  }
+  return `KMS refused DescribeKey of ${keyId} with ${code}, which no grant fixes: check ${names}, that it names a key that exists (\`aws kms describe-key --key-id ${shellWord(keyId)}\`), then ${again}.`;
 }
 
 /**
@@ -262,11 +292,12 @@ function unreadReasonOf(error: unknown, keyId: string): string {
  * `describe(keyId, usedIn)`: {@link describeKmsKey} in the key's region (its ARN's, else `usedIn`),
  * once per key and region for the describer's life (one run), the key saying that region (`region`).
  * `kmsFor` gives that region's client; `again`, what a key's remedy says to do once fixed
- * ({@link describeKmsKey}).
+ * ({@link describeKmsKey}); `namedIn`, where the key ids were read ({@link describeKmsKey}).
  */
 export function kmsKeyDescriber(
   kmsFor: (region: string) => KMSClient | Promise<KMSClient>,
   again?: string,
+  namedIn?: string,
 ): (keyId: string, usedIn: string) => Promise<EncryptionKey> {
   const described = new Map<string, Promise<EncryptionKey>>();
   return (keyId, usedIn) => {
@@ -275,7 +306,7 @@ export function kmsKeyDescriber(
     let reading = described.get(key);
     if (!reading) {
       reading = Promise.resolve(kmsFor(region))
-        .then((kms) => describeKmsKey(kms, keyId, again))
+        .then((kms) => describeKmsKey(kms, keyId, again, namedIn))
         .then((described) => ({ ...described, region }));
       described.set(key, reading);
     }

@@ -420,6 +420,11 @@ export interface EncryptionConfig {
    * refused or failed for this key: `cryptoKeys.get was denied …`): whether it decrypts is unknown.
    */
   readonly keyStateUnknown?: string;
+  /**
+   * What fixes the read of {@link keyStateUnknown} (functions/gcp/cloud-kms.ts cloudKmsReadRemedy: the
+   * grant on the key, what lifts a refusal no grant fixes, the key to check, a read again). Absent: none known.
+   */
+  readonly keyStateRemedy?: string;
 }
 
 /** Everything the dumps checks need about one dump location. */

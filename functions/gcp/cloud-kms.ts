@@ -22,6 +22,7 @@
  */
 import {
   CloudApiError,
+  CredentialsError,
   describeError,
   errorCode,
   readFailureRemedy,
@@ -184,8 +185,9 @@ const RUN_AUDIT_AGAIN = 'run the audit again';
  * on `keyName`, with the predefined role that holds it and the command that binds it there, as the
  * key may be another project's, whose owner grants it; a read again for a failure that passes on its
  * own (core/errors.ts readFailureRemedy); for a 404, the command that shows whether the key (version)
- * is there, as one Cloud KMS does not find decrypts nothing. Undefined otherwise (a 2xx that is no
- * key, another 4xx, no credentials). `again`: what to do once fixed (the audit run again; a
+ * is there, as one Cloud KMS does not find decrypts nothing; for credentials that could not be used
+ * (CredentialsError), to fix them, as no grant is missing. Undefined otherwise (a 2xx that is no
+ * key, another 4xx). `again`: what to do once fixed (the audit run again; a
  * snapshot's key read again later).
  */
 export function cloudKmsReadRemedy(
@@ -196,6 +198,11 @@ export function cloudKmsReadRemedy(
 ): string | undefined {
   const version = versionName !== undefined;
   const what = version ? 'key version' : 'key';
+  // Not a refusal: no call went out, and a grant on the key would change nothing (clients.ts words
+  // what is wrong with the credentials and how to fix it).
+  if (error instanceof CredentialsError) {
+    return `The Google Cloud credentials could not be used, so Cloud KMS was not asked (no grant on the key is missing): ${describeError(error).replace(/\.$/, '')}. Fix them, then ${again}.`;
+  }
   if (error instanceof GcpApiError && error.status === 404) {
     const args = versionName === undefined ? undefined : gcloudVersionArgs(versionName);
     const describe = args

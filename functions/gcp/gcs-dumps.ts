@@ -88,7 +88,7 @@ import { pageTokens } from '../core/paging.ts';
 import { PG_DUMP_HEADER_BYTES } from '../core/pg-dump-header.ts';
 import { PG_DUMP_TAIL_BYTES } from '../core/pg-dump-tail.ts';
 import { scopeSignal } from '../core/scope-calls.ts';
-import { type CloudKmsApi, cloudKmsKeyReader, keyOfVersion } from './cloud-kms.ts';
+import { type CloudKmsApi, cloudKmsKeyReader, cloudKmsReadRemedy, keyOfVersion } from './cloud-kms.ts';
 import type { GcpCollector } from './collectors.ts';
 import {
   PROJECT_GET_PERMISSION,
@@ -526,9 +526,20 @@ async function withKeyState(
     // Throttled or failed on Cloud KMS's side after the retries (the reader throws then): says
     // nothing of the key, so the scope fails, as the keys audit's does.
     if (saysNothingOfTheResource(error)) throw error;
-    return { ...config, keyStateUnknown: describeError(error) };
+    const remedy = cloudKmsReadRemedy(error, config.kmsKey, versionName);
+    return {
+      ...config,
+      keyStateUnknown: describeError(error),
+      ...(remedy === undefined ? {} : { keyStateRemedy: remedy }),
+    };
   }
-  if (key.unreadReason !== undefined) return { ...config, keyStateUnknown: key.unreadReason };
+  if (key.unreadReason !== undefined) {
+    return {
+      ...config,
+      keyStateUnknown: key.unreadReason,
+      ...(key.remedy === undefined ? {} : { keyStateRemedy: key.remedy }),
+    };
+  }
   return {
     ...config,
     ...(key.state === undefined ? {} : { keyState: key.state }),

@@ -37,6 +37,7 @@ import {
   type SnapshotTarget,
   type SnapshotTargetResult,
   targetKey,
+  tooManyTargetsProblem,
 } from '../actions/snapshot/model.ts';
 import {
   type SnapshotPollFailure,
@@ -398,12 +399,9 @@ export const snapshotRequestFields = {
       .check(
         z.minLength(1),
         z.superRefine((targets, context) => {
-          if (targets.length <= MAX_SNAPSHOT_TARGETS) return;
-          context.addIssue({
-            code: 'custom',
-            message: `lists ${targets.length} names, more than the ${MAX_SNAPSHOT_TARGETS} databases one request may name; split them over requests, each with its own request id`,
-            input: targets,
-          });
+          const problem = tooManyTargetsProblem(targets.length);
+          if (problem === undefined) return;
+          context.addIssue({ code: 'custom', message: problem, input: targets });
         }),
       ),
   ),

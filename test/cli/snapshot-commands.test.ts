@@ -213,6 +213,30 @@ describe('snapshot, prune and readiness commands', () => {
     );
   });
 
+  it('refuses more than 50 --target names in one line, exit 2, before any call, as the Lambda refuses them', async () => {
+    // Prepare: 51 distinct names, some repeated flags and some comma-separated.
+    const names = Array.from({ length: 51 }, (_, i) => `db-${i}`);
+    const requestsBefore = harness.sim.stats().requests;
+
+    // Act
+    const result = await cli(
+      'snapshot',
+      '--reason',
+      'x',
+      '--target',
+      names.slice(0, 25).join(','),
+      ...names.slice(25).flatMap((name) => ['--target', name]),
+    );
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'backup-guard: --target lists 51 names, more than the 50 databases one request may name; split them over requests, each with its own request id (--ticket or --request-id)\n',
+    );
+    expect(result.stdout).toBe('');
+    expect(harness.sim.stats().requests).toBe(requestsBefore);
+  });
+
   it('deletes nothing and says how to delete when prune runs without --apply', async () => {
     // Act
     const result = await cli('prune');

@@ -296,6 +296,21 @@ describe('readiness and the key of the snapshot it relies on', () => {
     expect(prod?.evidence).not.toContain('not granted');
   });
 
+  it('says the alias is not found and to check the KmsKeyId, not to grant kms:DescribeKey, when the snapshot names an alias KMS does not have', async () => {
+    // Act: an alias no key carries; DescribeKey answers NotFoundException, which no grant fixes.
+    const { result, prod } = await readinessWith('alias/certctl-no-such-alias');
+
+    // Assess: before, 'Make sure the role can call kms:DescribeKey on the key (its IAM policy and,
+    // for a key of another account, the key policy).'
+    expect(result.verdict).toBe('UNKNOWN');
+    expect(prod?.status).toBe('UNKNOWN');
+    expect(prod?.evidence).toContain('NotFoundException');
+    expect(prod?.action).toContain(
+      'KMS has no alias alias/certctl-no-such-alias (NotFoundException): check the KmsKeyId the database and its snapshots name (`aws rds describe-db-instances` or `describe-db-clusters`) and that the alias exists in its account and region (`aws kms list-aliases`), then read it again later.',
+    );
+    expect(prod?.action).not.toContain('kms:DescribeKey');
+  });
+
   it('gives the GO as before when the snapshot keys are Enabled, describing a key two snapshots share once', async () => {
     // Act
     const { result, prod, aurora, describeKeys } = await readinessWith(keyArn(KEYS.enabled));

@@ -247,6 +247,10 @@ function standInsOf(target: SnapshotTarget, groups: readonly StandInGroup[]): Ta
   }));
 }
 
+/** Where a snapshot's key id is read, for a key KMS does not find by it (kms-keys.ts describeKmsKey `namedIn`). */
+const SNAPSHOT_KEY_NAMED_IN =
+  'the KmsKeyId the database and its snapshots name (`aws rds describe-db-instances` or `describe-db-clusters`)';
+
 /**
  * The keys of RDS snapshots for one run: KMS DescribeKey with the credentials of the snapshot's
  * account (its member role, or the caller's own), in the key's region (an ARN's, else the
@@ -276,7 +280,11 @@ export function rdsSnapshotKeyReader(policy: Policy, factory: AwsClientFactory):
     let describe = describers.get(account);
     if (!describe) {
       const audited = auditedAccountOf(policy, account);
-      describe = kmsKeyDescriber((keyRegion) => kmsClientOf(factory, keyRegion, audited), READ_KEY_AGAIN);
+      describe = kmsKeyDescriber(
+        (keyRegion) => kmsClientOf(factory, keyRegion, audited),
+        READ_KEY_AGAIN,
+        SNAPSHOT_KEY_NAMED_IN,
+      );
       describers.set(account, describe);
     }
     let key: EncryptionKey;

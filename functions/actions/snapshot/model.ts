@@ -69,6 +69,17 @@ export const SNAPSHOT_REQUEST_LIMITS = { requestId: 256, reason: 256, ticket: 12
  */
 export const MAX_SNAPSHOT_TARGETS = 50;
 
+/**
+ * Why a request naming `count` databases is refused (more than {@link MAX_SNAPSHOT_TARGETS}), after the
+ * field that names them (`targets:` in a function's input, `--target` in the CLI); undefined when it
+ * may name that many.
+ */
+export function tooManyTargetsProblem(count: number): string | undefined {
+  return count > MAX_SNAPSHOT_TARGETS
+    ? `lists ${count} names, more than the ${MAX_SNAPSHOT_TARGETS} databases one request may name; split them over requests, each with its own request id`
+    : undefined;
+}
+
 /** Who asked for the snapshot, and why: travels into the tags and the idempotency key. */
 export interface SnapshotRequest {
   /** Unique per request (Slack trigger id, CLI ticket, maintenance event); a re-send reuses it. */

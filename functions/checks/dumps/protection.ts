@@ -161,6 +161,8 @@ interface Verdicts {
    * scheduled for deletion (enable it, cancel the deletion). The finding's fix names them first.
    */
   readonly keyFixes: { readonly said: string[]; readonly fixes: string[] };
+  /** What fixes a key state read that failed (`keyStateRemedy`): the fix of a finding that could not evaluate. */
+  readonly readFixes: string[];
 }
 
 /** When the judgement runs, and the horizon within which expiring key material warns. */
@@ -221,6 +223,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
       warnings: [],
       unknown: [],
       keyFixes: { said: [], fixes: [] },
+      readFixes: [],
     };
     judgeDeletion(fact, minPitrDays, now, verdicts);
     judgePublicAccess(fact, verdicts);
@@ -260,6 +263,7 @@ export const dumpsProtectionCheck: DumpsCheck = {
         description: `Could not evaluate ${label}: could not read ${unknown.join(' and ')}.${also}`,
         observed,
         required,
+        ...(verdicts.readFixes.length > 0 ? { remediationText: verdicts.readFixes.join(' ') } : {}),
       };
     }
     if (warnings.length > 0) {
@@ -1169,6 +1173,7 @@ function judgeKeyState(
     readonly keyVersion?: string;
     readonly keyDeletionDate?: Date;
     readonly keyStateUnknown?: string;
+    readonly keyStateRemedy?: string;
     readonly keyDeleted?: true;
     readonly keyMaterialExpires?: Date;
     readonly keyRegion?: string;
@@ -1202,6 +1207,8 @@ function judgeKeyState(
   }
   if (keyState === undefined && keyStateUnknown !== undefined) {
     add(verdicts.unknown, `whether ${key} can decrypt the dumps (${keyStateUnknown})`);
+    const fix = encryption.keyStateRemedy;
+    if (fix !== undefined && !verdicts.readFixes.includes(fix)) verdicts.readFixes.push(fix);
     return;
   }
   if (keyState === undefined || USABLE_KEY_STATES.has(keyState)) {

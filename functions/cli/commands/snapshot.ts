@@ -9,9 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
   MAX_SNAPSHOT_ATTEMPTS,
+  MAX_SNAPSHOT_TARGETS,
   pollDelay,
   RATE_LIMIT_OR_QUOTA_EXPLANATION,
   SNAPSHOT_REQUEST_LIMITS,
+  tooManyTargetsProblem,
   waitText,
 } from '../../actions/snapshot/model.ts';
 import type { SnapshotPollFailure, SnapshotProgress } from '../../actions/snapshot/run.ts';
@@ -256,6 +258,9 @@ function snapshotRequestOf(values: Readonly<Record<string, unknown>>, io: CliIo)
   if (values.target !== undefined && targets?.length === 0) {
     throw new InputError('--target needs a DB identifier, cluster identifier, Cloud SQL instance or ARN');
   }
+  // As the `snapshot` Lambda refuses them: the result is remembered in one idempotency record.
+  const tooMany = tooManyTargetsProblem(targets?.length ?? 0);
+  if (tooMany !== undefined) throw new InputError(`--target ${tooMany} (--ticket or --request-id)`);
   for (const target of targets ?? []) {
     const problem = identifierProblem(target);
     if (problem !== undefined) throw new InputError(`--target '${target}' ${problem}`);
@@ -376,7 +381,7 @@ export const snapshotCommand: CliCommand = {
       type: 'string',
       multiple: true,
       value: 'NAME',
-      help: 'Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers, targets.all); repeat or comma-separate. A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica of a selected database is not a target (exit 2): the answer names its cluster or source to name instead, which is not snapshotted unless named. A database of another engine (RDS MySQL, Aurora MySQL, Cloud SQL MySQL or SQL Server, …) is not a target either (exit 2): the answer names its engine when the policy selects it',
+      help: `Only this target (DB or cluster identifier, Cloud SQL instance, ARN or selfLink), one of those the policy selects (targets.tags, targets.identifiers, targets.all); repeat or comma-separate, at most ${MAX_SNAPSHOT_TARGETS} names (more is refused, exit 2: split them over requests). A plain name several databases share snapshots none (exit 2): name the one you mean by its ARN or project:region:instance. An Aurora member or a read replica of a selected database is not a target (exit 2): the answer names its cluster or source to name instead, which is not snapshotted unless named. A database of another engine (RDS MySQL, Aurora MySQL, Cloud SQL MySQL or SQL Server, …) is not a target either (exit 2): the answer names its engine when the policy selects it`,
     },
     wait: {
       type: 'boolean',

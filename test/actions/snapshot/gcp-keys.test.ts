@@ -140,6 +140,10 @@ describe('the Cloud KMS key version of a Cloud SQL backup', () => {
     expect(judgement.evidence).toContain(
       `${VERSION}: Cloud KMS cryptoKeyVersions.get failed for ${VERSION}: No Google Cloud credentials found (CredentialsError)`,
     );
+    // Before: the grant of cloudkms.cryptoKeyVersions.get, which no credentials problem asks for.
+    expect(judgement.status === 'unknown' ? judgement.action : '').toBe(
+      'The Google Cloud credentials could not be used, so Cloud KMS was not asked (no grant on the key is missing): No Google Cloud credentials found. Fix them, then read it again later.',
+    );
   });
 
   it('is unknown when Cloud KMS sends no state, or a state not known to be usable', async () => {

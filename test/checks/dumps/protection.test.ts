@@ -199,6 +199,17 @@ describe('dumps.protection', () => {
       });
     });
 
+    it('gives the fix the Cloud KMS read found with a key whose read was refused', () => {
+      // Before: no remediationText, the reason alone.
+      const reason = 'cryptoKeys.get was denied (PERMISSION_DENIED)';
+      const remedy = `Grant the service account cloudkms.cryptoKeys.get on the key ${KEY}, then run the audit again.`;
+      const outcome = dumpsProtectionCheck.evaluate(
+        withKey({ keyStateUnknown: reason, keyStateRemedy: remedy }),
+        settingsWith(),
+      );
+      expect(outcome).toMatchObject({ status: 'NOT_AVAILABLE', remediationText: remedy });
+    });
+
     it('fails on the newest dump own key when it is DISABLED and the default key is ENABLED', () => {
       const other = 'projects/certctl-prod/locations/europe-west1/keyRings/r/cryptoKeys/old';
       const base = withKey({ keyState: 'ENABLED' });
