@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snapshotAnswer } from '../../functions/chatops/answers.ts';
 import { ChatError } from '../../functions/chatops/errors.ts';
 import {
+  context,
   escapeMrkdwn,
+  listSection,
   message,
   ReplyError,
   ResponsePoster,
@@ -168,12 +170,24 @@ describe('Block Kit messages', () => {
     // Act
     const built = message(
       'result',
-      Array.from({ length: 80 }, (_, index) => section(`db-${index}`)),
+      Array.from({ length: 80 }, (_, index) => listSection(`db-${index}`, { items: [`db-${index}`] })),
     );
 
     // Assess
     expect(built.blocks).toHaveLength(SLACK_LIMITS.blocks);
     expect(JSON.stringify(built.blocks?.at(-1))).toContain('31 more entries not shown');
+  });
+
+  it('counts a section or note left out by the block limit as its lines, not as an entry', () => {
+    // Act: 49 listed databases, then advice of two lines and a note.
+    const built = message('result', [
+      ...Array.from({ length: 50 }, (_, index) => listSection(`db-${index}`, { items: [`db-${index}`] })),
+      section('advice\nmore advice'),
+      context('Requested by someone.'),
+    ]);
+
+    // Assess
+    expect(JSON.stringify(built.blocks?.at(-1))).toContain('1 more entry and 3 more lines not shown');
   });
 
   it('cuts a section at 3,000 characters and escapes names that would become links or mentions', () => {
