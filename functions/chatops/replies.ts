@@ -415,7 +415,50 @@ export function message(
  * `verbatim` stops ({@link escapeWording}, and {@link withoutAutoParsing} where the text is parsed).
  */
 export function escapeMrkdwn(text: string): string {
-  return escapeWording(text).replaceAll('`', "'");
+  return escapeWording(text.replaceAll('`', "'"));
+}
+
+/**
+ * A value for inside a code span the caller writes around it: `&`, `<`, `>` and control characters
+ * escaped as {@link escapeMrkdwn} does, a backtick shown as `'`, and nothing else (code is not
+ * formatted, so a value there reads and copies exactly as written).
+ */
+export function escapeInCode(text: string): string {
+  return entities(text.replaceAll('`', "'"));
+}
+
+/** `&`, `<` and `>` as entities, and control characters shown as `\x0a` (publish/terminal.ts). */
+function entities(text: string): string {
+  return visibleLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/**
+ * A word of a value holding what mrkdwn would format: a `*`, `_` or `~` that could open or close
+ * bold, italics or strike (one between two letters or digits formats nothing: certctl_prod_db), or
+ * an emoji shortcode (`:fire:`, `:aws:` in an ARN; a time's `:00:` names none).
+ */
+const FORMATS = /(?<![\p{L}\p{N}])[*_~]|[*_~](?![\p{L}\p{N}])|:[a-z0-9_+'-]*[a-z][a-z0-9_+'-]*:/iu;
+
+/**
+ * Prose of a value with each word that mrkdwn would format ({@link FORMATS}) shown as code: Slack
+ * documents escapes for `&`, `<` and `>` only (https://docs.slack.dev/messaging/formatting-message-text),
+ * and says code is not formatted, so code is what makes `*ops*`, `~old~` or `:fire:` read literally.
+ * It copies exactly too (an ARN stays an ARN), which an invisible character inserted to break the
+ * markup would not. Punctuation around the word (`(`, a closing `.`, `,`, `;`, `)`) stays outside.
+ * A word that could also mention, link or name a channel (`amazon-q:claimed:@here`, `*http://x.com*`)
+ * keeps its guards inside the span ({@link inert}), as where Slack parses text code might not be
+ * spared: it is hostile rather than an identifier to copy.
+ */
+function literalWords(prose: string): string {
+  return prose.replace(/\S+/g, (word) => {
+    if (!FORMATS.test(word)) return word;
+    const [, before = '', core = word, after = ''] = /^(\(*)(.*?)([.,;!?)]*)$/.exec(word) ?? [];
+    const literal = FORMATS.test(core) ? core : word;
+    const [lead, trail] = literal === core ? [before, after] : ['', ''];
+    // A stray backtick (the wording's, not a span) would end the span early.
+    const guarded = /[@#]|:\/\/|\]\(/.test(literal) ? inert(literal).replaceAll('](', ']\u200b(') : literal;
+    return `${lead}\`${guarded.replaceAll('`', "'")}\`${trail}`;
+  });
 }
 
 /**
@@ -441,15 +484,15 @@ const URL_IN_WORDING = /https:\/\/[^\s<>|`]+/g;
  * spans ({@link outsideCode}), an `@` before a letter, digit or `_` gets a zero-width space after it
  * (it reads the same and mentions no one when Slack parses text without `verbatim`: `@channel`,
  * `@here_`, a user's name); and a Markdown link or image (`[text](url)`, which Microsoft Teams
- * renders) one between `]` and `(`. `*`, `_` and
- * `~` stay: they only format, and names hold them (certctl_prod_db). A URL of the product's
+ * renders) one between `]` and `(`. A word that mrkdwn would format (a `*`, `_` or `~` that could
+ * open or close a span, an emoji shortcode: `role/*ops*`, `:fire:`) becomes code ({@link
+ * literalWords}); one whose `_` formats nothing (certctl_prod_db) stays as it is. A URL of the product's
  * documentation ({@link PRODUCT_LINKS}) becomes a link (`<url>`), which Slack shows as one with or
  * without `verbatim`; any other URL stays text, kept from linking where Slack parses the text by
  * {@link withoutAutoParsing}.
  */
 export function escapeWording(text: string): string {
-  const escaped = visibleLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-  return outsideCode(escaped, (prose) =>
+  return outsideCode(outsideCode(entities(text), literalWords), (prose) =>
     prose.replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b').replaceAll('](', ']\u200b('),
   ).replace(URL_IN_WORDING, (written) => {
     const url = written.replace(/[.,;:!?)]+$/, '');
