@@ -16,6 +16,7 @@ import type {
 } from './actions.ts';
 import {
   context,
+  escapeInCode,
   escapeMrkdwn,
   escapeWording,
   fitLines,
@@ -57,9 +58,9 @@ const VERDICT_TEXT: Readonly<Record<ChatVerdict, string>> = {
   UNKNOWN: 'COULD NOT EVALUATE',
 };
 
-/** A value as inline code (escapeMrkdwn leaves no backtick in it to end the span early). */
+/** A value as inline code (escapeInCode leaves no backtick in it to end the span early). */
 function code(text: string): string {
-  return `\`${escapeMrkdwn(text)}\``;
+  return `\`${escapeInCode(text)}\``;
 }
 
 /** What a snapshot answer's problems mean for its verdict. */

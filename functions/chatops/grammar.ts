@@ -24,7 +24,7 @@ import { hiddenReasonProblem, showInvisible } from '../core/invisible.ts';
 import { plural } from '../core/plural.ts';
 import { identifierName, locateIdentifier } from '../core/targets.ts';
 import { CommandError } from './errors.ts';
-import { escapeMrkdwn } from './replies.ts';
+import { escapeInCode } from './replies.ts';
 
 export const CHAT_COMMANDS = ['snapshot', 'readiness', 'status', 'help'] as const;
 export type ChatCommandName = (typeof CHAT_COMMANDS)[number];
@@ -355,7 +355,7 @@ function refuseWordAfterOpenReason(words: readonly ReadWord[]): void {
  */
 function typed(word: string): string {
   const shown = showInvisible(word);
-  return `\`${escapeMrkdwn(shown)}\``;
+  return `\`${escapeInCode(shown)}\``;
 }
 
 function isCommand(name: string): name is ChatCommandName {

@@ -260,29 +260,55 @@ export function fitLines(lines: readonly string[], limit: number, seeAll: string
 }
 
 /**
+ * What a cut left out: the entries (databases, snapshots, problems listed by {@link listSection}) and
+ * the lines of anything else (advice, a note), counted apart so the count of entries says how many
+ * databases are not shown.
+ */
+export interface LeftOut {
+  readonly entries: number;
+  readonly lines: number;
+}
+
+const NOTHING_LEFT_OUT: LeftOut = { entries: 0, lines: 0 };
+
+/** `4 more entries and 2 more lines`, or undefined when nothing was left out. */
+function moreWording({ entries, lines }: LeftOut): string | undefined {
+  const more = [
+    ...(entries > 0 ? [`${entries} more ${entries === 1 ? 'entry' : 'entries'}`] : []),
+    ...(lines > 0 ? [`${lines} more ${lines === 1 ? 'line' : 'lines'}`] : []),
+  ];
+  return more.length > 0 ? more.join(' and ') : undefined;
+}
+
+/**
  * {@link fitLines} over the parts of an answer: a part left out is counted as what it is (an entry,
- * or its lines), and `leftBefore` entries an earlier cut left out (Slack's block limit, {@link
- * message}) are counted with them, so the count says how many databases are not shown, not how many
+ * or its lines), and what an earlier cut left out (`leftBefore`: Slack's block limit, {@link
+ * message}) is counted with them, so the count says how many databases are not shown, not how many
  * lines.
  */
-export function fitParts(parts: readonly ReplyPart[], limit: number, seeAll: string, leftBefore = 0): string {
+export function fitParts(
+  parts: readonly ReplyPart[],
+  limit: number,
+  seeAll: string,
+  leftBefore: LeftOut = NOTHING_LEFT_OUT,
+): string {
   const noteOf = (cut: number, left: readonly ReplyPart[]) => {
-    const entries = leftBefore + left.reduce((sum, part) => sum + part.entries, 0);
+    const entries = leftBefore.entries + left.reduce((sum, part) => sum + part.entries, 0);
     // Lines of their own, and the last lines of an entry whose first line is shown; the other lines
     // of an entry left out are in its count.
     const ownEntry = left.findIndex((part) => !part.continues);
-    const lines = left.filter(
-      (part, index) => part.entries === 0 && (!part.continues || ownEntry === -1 || index < ownEntry),
-    ).length;
-    const notShown = [
-      ...(entries > 0 ? [`${entries} more ${entries === 1 ? 'entry' : 'entries'}`] : []),
-      ...(lines > 0 ? [`${lines} more ${lines === 1 ? 'line' : 'lines'}`] : []),
-    ];
-    return `_… ${[...(cut > 0 ? [`${cut} cut short`] : []), ...(notShown.length > 0 ? [`${notShown.join(' and ')} not shown`] : [])].join(', ')}; ${seeAll}_`;
+    const lines =
+      leftBefore.lines +
+      left.filter(
+        (part, index) => part.entries === 0 && (!part.continues || ownEntry === -1 || index < ownEntry),
+      ).length;
+    const notShown = moreWording({ entries, lines });
+    return `_… ${[...(cut > 0 ? [`${cut} cut short`] : []), ...(notShown ? [`${notShown} not shown`] : [])].join(', ')}; ${seeAll}_`;
   };
+  const anyBefore = leftBefore.entries > 0 || leftBefore.lines > 0;
   const all = parts.map((part) => part.text).join('\n');
-  if (leftBefore === 0 && all.length <= limit) return all;
-  if (leftBefore > 0 && all.length + 1 + noteOf(0, []).length <= limit) return `${all}\n${noteOf(0, [])}`;
+  if (!anyBefore && all.length <= limit) return all;
+  if (anyBefore && all.length + 1 + noteOf(0, []).length <= limit) return `${all}\n${noteOf(0, [])}`;
   const [head = { text: '', entries: 0 }, ...rest] = parts;
   const longestNote = noteOf(rest.length + 1, rest).length;
   const first = cutText(head.text, Math.max(LEAST_CUT_LINE, Math.floor((limit - longestNote) / 2)));
@@ -326,8 +352,8 @@ interface Listing {
 /** The listing of each listing section; any other block counts as one entry. */
 const LISTINGS = new WeakMap<SlackBlock, Listing>();
 
-/** The entries a message's last block says it left out ({@link message}), by that block. */
-const LEFT_OUT = new WeakMap<SlackBlock, number>();
+/** What a message's last block says it left out ({@link message}), by that block. */
+const LEFT_OUT = new WeakMap<SlackBlock, LeftOut>();
 
 /**
  * A section listing entries (databases, snapshots, problems) under an optional heading, `text` being
@@ -340,9 +366,17 @@ export function listSection(text: string, listing: Listing): SlackBlock {
   return block;
 }
 
+/** The lines a block shows that are not entries of a listing: a section's lines, a context's elements. */
+function linesOf(block: SlackBlock): number {
+  if (block.type === 'section') return block.text.text.split('\n').length;
+  if (block.type === 'context') return block.elements.length;
+  return 0;
+}
+
 /**
  * A message from blocks, within the block limit: when there are more, the last block says how many
- * entries were left out (the full answer is in the logs and the CLI).
+ * entries (a listing's databases, snapshots, problems) and how many other lines (advice, a note)
+ * were left out, counted apart (the full answer is in the logs and the CLI).
  */
 export function message(
   text: string,
@@ -350,11 +384,14 @@ export function message(
   responseType?: SlackMessage['response_type'],
 ): SlackMessage {
   const limit = SLACK_LIMITS.blocks;
-  const left = blocks
-    .slice(limit - 1)
-    .reduce((sum, block) => sum + (LISTINGS.get(block)?.items.length ?? 1), 0);
+  const left = blocks.slice(limit - 1).reduce<LeftOut>((sum, block) => {
+    const listing = LISTINGS.get(block);
+    return listing
+      ? { entries: sum.entries + listing.items.length, lines: sum.lines }
+      : { entries: sum.entries, lines: sum.lines + linesOf(block) };
+  }, NOTHING_LEFT_OUT);
   const note = context(
-    `… ${left} more entries not shown; run \`backup-guard\` from a terminal for all of them.`,
+    `… ${moreWording(left) ?? 'nothing more'} not shown; run \`backup-guard\` from a terminal for all of them.`,
   );
   LEFT_OUT.set(note, left);
   const kept = blocks.length <= limit ? blocks : [...blocks.slice(0, limit - 1), note];
@@ -378,7 +415,50 @@ export function message(
  * `verbatim` stops ({@link escapeWording}, and {@link withoutAutoParsing} where the text is parsed).
  */
 export function escapeMrkdwn(text: string): string {
-  return escapeWording(text).replaceAll('`', "'");
+  return escapeWording(text.replaceAll('`', "'"));
+}
+
+/**
+ * A value for inside a code span the caller writes around it: `&`, `<`, `>` and control characters
+ * escaped as {@link escapeMrkdwn} does, a backtick shown as `'`, and nothing else (code is not
+ * formatted, so a value there reads and copies exactly as written).
+ */
+export function escapeInCode(text: string): string {
+  return entities(text.replaceAll('`', "'"));
+}
+
+/** `&`, `<` and `>` as entities, and control characters shown as `\x0a` (publish/terminal.ts). */
+function entities(text: string): string {
+  return visibleLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/**
+ * A word of a value holding what mrkdwn would format: a `*`, `_` or `~` that could open or close
+ * bold, italics or strike (one between two letters or digits formats nothing: certctl_prod_db), or
+ * an emoji shortcode (`:fire:`, `:aws:` in an ARN; a time's `:00:` names none).
+ */
+const FORMATS = /(?<![\p{L}\p{N}])[*_~]|[*_~](?![\p{L}\p{N}])|:[a-z0-9_+'-]*[a-z][a-z0-9_+'-]*:/iu;
+
+/**
+ * Prose of a value with each word that mrkdwn would format ({@link FORMATS}) shown as code: Slack
+ * documents escapes for `&`, `<` and `>` only (https://docs.slack.dev/messaging/formatting-message-text),
+ * and says code is not formatted, so code is what makes `*ops*`, `~old~` or `:fire:` read literally.
+ * It copies exactly too (an ARN stays an ARN), which an invisible character inserted to break the
+ * markup would not. Punctuation around the word (`(`, a closing `.`, `,`, `;`, `)`) stays outside.
+ * A word that could also mention, link or name a channel (`amazon-q:claimed:@here`, `*http://x.com*`)
+ * keeps its guards inside the span ({@link inert}), as where Slack parses text code might not be
+ * spared: it is hostile rather than an identifier to copy.
+ */
+function literalWords(prose: string): string {
+  return prose.replace(/\S+/g, (word) => {
+    if (!FORMATS.test(word)) return word;
+    const [, before = '', core = word, after = ''] = /^(\(*)(.*?)([.,;!?)]*)$/.exec(word) ?? [];
+    const literal = FORMATS.test(core) ? core : word;
+    const [lead, trail] = literal === core ? [before, after] : ['', ''];
+    // A stray backtick (the wording's, not a span) would end the span early.
+    const guarded = /[@#]|:\/\/|\]\(/.test(literal) ? inert(literal).replaceAll('](', ']\u200b(') : literal;
+    return `${lead}\`${guarded.replaceAll('`', "'")}\`${trail}`;
+  });
 }
 
 /**
@@ -404,15 +484,15 @@ const URL_IN_WORDING = /https:\/\/[^\s<>|`]+/g;
  * spans ({@link outsideCode}), an `@` before a letter, digit or `_` gets a zero-width space after it
  * (it reads the same and mentions no one when Slack parses text without `verbatim`: `@channel`,
  * `@here_`, a user's name); and a Markdown link or image (`[text](url)`, which Microsoft Teams
- * renders) one between `]` and `(`. `*`, `_` and
- * `~` stay: they only format, and names hold them (certctl_prod_db). A URL of the product's
+ * renders) one between `]` and `(`. A word that mrkdwn would format (a `*`, `_` or `~` that could
+ * open or close a span, an emoji shortcode: `role/*ops*`, `:fire:`) becomes code ({@link
+ * literalWords}); one whose `_` formats nothing (certctl_prod_db) stays as it is. A URL of the product's
  * documentation ({@link PRODUCT_LINKS}) becomes a link (`<url>`), which Slack shows as one with or
  * without `verbatim`; any other URL stays text, kept from linking where Slack parses the text by
  * {@link withoutAutoParsing}.
  */
 export function escapeWording(text: string): string {
-  const escaped = visibleLine(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-  return outsideCode(escaped, (prose) =>
+  return outsideCode(outsideCode(entities(text), literalWords), (prose) =>
     prose.replace(/@(?=[\p{L}\p{N}_])/gu, '@\u200b').replaceAll('](', ']\u200b('),
   ).replace(URL_IN_WORDING, (written) => {
     const url = written.replace(/[.,;:!?)]+$/, '');
@@ -536,15 +616,15 @@ export function replyLines(reply: SlackMessage): string[] {
 /**
  * A reply's text as parts ({@link ReplyPart}), line by line: a listing section's heading and its
  * entries (a readiness database with its gates is one entry of several lines), any other section's lines,
- * its context elements (in italics); and the entries its last block says the block limit left out
- * ({@link message}), as a count rather than a line, so a cut can add them to its own.
+ * its context elements (in italics); and what its last block says the block limit left out
+ * ({@link message}: entries and other lines), as counts rather than a line, so a cut can add them to its own.
  */
-export function replyParts(reply: SlackMessage): { readonly parts: ReplyPart[]; readonly leftOut: number } {
-  let leftOut = 0;
+export function replyParts(reply: SlackMessage): { readonly parts: ReplyPart[]; readonly leftOut: LeftOut } {
+  let leftOut = NOTHING_LEFT_OUT;
   const parts = (reply.blocks ?? []).flatMap((block): ReplyPart[] => {
     const left = LEFT_OUT.get(block);
     if (left !== undefined) {
-      leftOut += left;
+      leftOut = { entries: leftOut.entries + left.entries, lines: leftOut.lines + left.lines };
       return [];
     }
     const listing = LISTINGS.get(block);

@@ -199,6 +199,40 @@ describe('snapshotAnswer', () => {
     expect(description).toContain('AccessDenied');
     expect(description).toMatch(/not shown/);
   });
+
+  it("counts only the databases Slack's block limit left out, not the advice and note after them", () => {
+    // Prepare: 5,300 databases whose snapshot failed with a passing error (so the retry advice
+    // follows them), more than 49 sections hold.
+    const result: ChatSnapshotResult = {
+      firstRun: true,
+      startedAt: '2026-12-03T12:00:00.000Z',
+      targets: Array.from({ length: 5300 }, (_, index) => ({
+        name: `db-${String(index).padStart(4, '0')}`,
+        location: 'aws/111111111111/eu-west-1',
+        outcome: 'busy' as const,
+        error: 'InvalidDBInstanceState: the database is being modified',
+        worthRetrying: true,
+      })),
+      problems: [],
+    };
+
+    // Act
+    const blocks = snapshotAnswer(result, request).blocks ?? [];
+    const shown = JSON.stringify(blocks.slice(0, -1));
+
+    // Assess: the databases listed, the rest counted as entries; the retry advice and the
+    // "Requested by" note that were cut are lines, not databases.
+    const listed = (shown.match(/\*db-\d{4}\*/g) ?? []).length;
+    expect(blocks).toHaveLength(SLACK_LIMITS.blocks);
+    expect(listed).toBeLessThan(5300);
+    expect(JSON.stringify(blocks.at(-1))).toContain(
+      `${5300 - listed} more entries and 2 more lines not shown`,
+    );
+    // The notification, which cuts further, counts them the same way.
+    const { description } = amazonQNotification(snapshotAnswer(result, request), 'thread', 'id').content;
+    const notified = (description.match(/\*db-\d{4}\*/g) ?? []).length;
+    expect(description).toMatch(new RegExp(`${5300 - notified} more entries and \\d+ more lines not shown`));
+  });
 });
 
 describe('snapshotAnswer with no database snapshotted', () => {

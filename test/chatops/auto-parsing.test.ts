@@ -75,7 +75,7 @@ describe('values echoed where Slack parses the text', () => {
     expect(all).toContain('http://evil.example/CHG-1');
     expect(all).toContain('@here');
     expect(all).toContain('ask #ops or @alice, see www.evil.example');
-    expect(all).toContain('@here_ and @channel. were told at evil.com');
+    expect(all).toContain('`@here_` and @channel. were told at evil.com');
   });
 
   it('keeps the product’s documentation links working, and links no look-alike', () => {

@@ -4,7 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snapshotAnswer } from '../../functions/chatops/answers.ts';
 import { ChatError } from '../../functions/chatops/errors.ts';
 import {
+  context,
   escapeMrkdwn,
+  escapeWording,
+  listSection,
   message,
   ReplyError,
   ResponsePoster,
@@ -168,12 +171,24 @@ describe('Block Kit messages', () => {
     // Act
     const built = message(
       'result',
-      Array.from({ length: 80 }, (_, index) => section(`db-${index}`)),
+      Array.from({ length: 80 }, (_, index) => listSection(`db-${index}`, { items: [`db-${index}`] })),
     );
 
     // Assess
     expect(built.blocks).toHaveLength(SLACK_LIMITS.blocks);
     expect(JSON.stringify(built.blocks?.at(-1))).toContain('31 more entries not shown');
+  });
+
+  it('counts a section or note left out by the block limit as its lines, not as an entry', () => {
+    // Act: 49 listed databases, then advice of two lines and a note.
+    const built = message('result', [
+      ...Array.from({ length: 50 }, (_, index) => listSection(`db-${index}`, { items: [`db-${index}`] })),
+      section('advice\nmore advice'),
+      context('Requested by someone.'),
+    ]);
+
+    // Assess
+    expect(JSON.stringify(built.blocks?.at(-1))).toContain('1 more entry and 3 more lines not shown');
   });
 
   it('cuts a section at 3,000 characters and escapes names that would become links or mentions', () => {
@@ -215,5 +230,55 @@ describe('Block Kit messages', () => {
     // link or a mention.
     expect(texts.length).toBeGreaterThan(3);
     for (const text of texts) expect(text).toMatchObject({ type: 'mrkdwn', verbatim: true });
+  });
+});
+
+describe('values that hold mrkdwn formatting', () => {
+  /** The text outside code spans: what Slack formats. */
+  const prose = (text: string) => text.replace(/`[^`\n]*`/g, ' ');
+  /** A `*`, `_` or `~` that could open or close bold, italic or strike, or an emoji shortcode. */
+  const formats =
+    /(?<![\p{L}\p{N}])[*_~](?=\S)|(?<=\S)[*_~](?![\p{L}\p{N}])|:[a-z0-9_+'-]*[a-z][a-z0-9_+'-]*:/u;
+  /** The contents of the code spans. */
+  const spans = (text: string) => [...text.matchAll(/`([^`\n]*)`/g)].map((match) => match[1]);
+
+  it('shows an ARN with paired asterisks in an error message as code, exactly as written', () => {
+    // Act
+    const shown = escapeWording(
+      'AccessDenied: arn:aws:iam::111111111111:role/*ops*-backup is not authorized',
+    );
+
+    // Assess
+    expect(prose(shown)).not.toMatch(formats);
+    expect(spans(shown)).toContain('arn:aws:iam::111111111111:role/*ops*-backup');
+    expect(shown).toMatch(/^AccessDenied: /);
+    expect(shown).toMatch(/ is not authorized$/);
+  });
+
+  it('keeps a shortcode, strike or italics in a name from rendering', () => {
+    for (const name of [':fire:', 'db ~old~ copy', '_tmp_db', 'prod*']) {
+      // Act
+      const shown = escapeMrkdwn(name);
+
+      // Assess
+      expect(prose(shown), name).not.toMatch(formats);
+      expect(spans(shown).join(' ').length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('leaves names whose underscores format nothing as they are', () => {
+    // Act and assess
+    expect(escapeMrkdwn('certctl_prod_db')).toBe('certctl_prod_db');
+    expect(escapeWording('2026-12-03T12:00:00.000Z and certctl_prod_db')).toBe(
+      '2026-12-03T12:00:00.000Z and certctl_prod_db',
+    );
+  });
+
+  it("keeps the wording's own code spans and adds none inside them", () => {
+    // Act
+    const shown = escapeWording('Run `aws rds describe-db-instances --db-instance-identifier *x*` first');
+
+    // Assess
+    expect(shown).toBe('Run `aws rds describe-db-instances --db-instance-identifier *x*` first');
   });
 });

@@ -137,7 +137,7 @@ describe('the Amazon Q Developer custom action', () => {
     expect(answer).toEqual({
       ok: true,
       message:
-        'Taking pre-maintenance snapshots of certctl-prod-db for CHG-7. The progress and the result will be posted to this channel. Recorded as requested by amazon-q:claimed:alice: the payload names alice, and Amazon Q passes no verified user to the function.',
+        'Taking pre-maintenance snapshots of certctl-prod-db for CHG-7. The progress and the result will be posted to this channel. Recorded as requested by `amazon-q:claimed:alice`: the payload names alice, and Amazon Q passes no verified user to the function.',
     });
     expect(startedBeforeAnswer).toBe(0);
     // The name is the payload's claim: the snapshot tags and the answer say so.
@@ -154,7 +154,7 @@ describe('the Amazon Q Developer custom action', () => {
     expect(notification.content.description).toContain(
       '`certctl-premaint-certctl-prod-db-0123456789` restorable',
     );
-    expect(notification.content.description).toContain('Requested by amazon-q:claimed:alice');
+    expect(notification.content.description).toContain('Requested by `amazon-q:claimed:alice`.');
   });
 
   it('counts the databases in its acknowledgement, naming none the cut answer may leave out, when a command names more than it repeats', async () => {
@@ -278,7 +278,9 @@ describe('the Amazon Q Developer custom action’s own answers', () => {
     expect(ack.metadata.threadId).toBe(result.metadata.threadId);
     expect(ack.id).not.toBe(result.id);
     expect(ack.content.description).not.toMatch(/@here/);
-    expect(ack.content.description.replaceAll('\u200b', '')).toContain('requested by amazon-q:claimed:@here');
+    expect(ack.content.description.replaceAll('\u200b', '')).toContain(
+      'requested by `amazon-q:claimed:@here`',
+    );
     expect(answer).toEqual({ ok: true, message: expect.stringContaining('Checking readiness.') });
     expect(answer.message).not.toMatch(/@here/);
   });
