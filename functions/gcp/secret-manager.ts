@@ -615,6 +615,19 @@ export async function readGcpKeyFacts(
             : { state: 'unknown', reason: 'the API sent no payload for the latest version' },
         );
       } catch (error) {
+        // A secret of another project (gcp.projects) read here only as a partner of this project's
+        // items (a key's certificate, an issuer): its failure is that project's, which reads and
+        // judges the secret in its own scope. Named, it leaves the pairing that needs it not
+        // evaluated; it neither fails this project's read nor passes anything.
+        const other = secret.location.project === project ? undefined : secret.location.project;
+        const elsewhere = other === undefined ? '' : ` (${name}, in project ${other})`;
+        if (isServerSide(error) && other !== undefined) {
+          values.set(secretKey(secret.location), {
+            state: 'unknown',
+            reason: `its secret ${name} is in project ${other}, whose Secret Manager did not answer the read of its value (${describeError(error)}); the audit of project ${other} judges that secret`,
+          });
+          continue;
+        }
         // A failure of the service says nothing of the value: it fails the project, as a get's does.
         if (isServerSide(error)) {
           throw new CloudApiError(
@@ -633,8 +646,8 @@ export async function readGcpKeyFacts(
           // Our own message, which names no byte of the payload; the API's messages are not repeated.
           reason:
             error instanceof SecretManagerApiError && error.status === 200 && code === PAYLOAD_NOT_BASE64
-              ? error.message
-              : `access failed: ${code}`,
+              ? `${error.message}${elsewhere}`
+              : `access failed: ${code}${elsewhere}`,
           ...(remedy === undefined ? {} : { remedy }),
         });
       }

@@ -21,6 +21,7 @@ import {
   withSecretManager,
 } from '../../functions/gcp/secret-manager.ts';
 import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
+import { pem } from '../fixtures/keys/world.ts';
 
 describe('withSecretManager', () => {
   it('answers one CredentialsError for Secret Manager, before any client exists, when no Google credentials are found', async () => {
@@ -1491,5 +1492,113 @@ describe('readGcpKeyFacts on timestamps the API sent unreadable', () => {
     );
     expect(keyDestroying?.status).toBe('FAILED');
     expect(keyDestroying?.observed).toMatchObject({ keyState: 'DESTROY_SCHEDULED' });
+  });
+});
+
+describe('readGcpKeyFacts reading the value of a secret in another project', () => {
+  /**
+   * The certctl preset with ca-key backed up in certctl-prod and its certificate, ca-cert, in
+   * certctl-shared (both in gcp.projects, as the policy requires); every other item off.
+   */
+  function crossProjectPolicy() {
+    const off = { off: 'not part of this deployment' };
+    return parsePolicy({
+      gcp: { projects: ['certctl-prod', 'certctl-shared'] },
+      keys: {
+        inspectSecretValues: true,
+        items: {
+          'ca-cert': { secret: 'projects/certctl-shared/secrets/ca-cert' },
+          'ca-key': { secret: 'projects/certctl-prod/secrets/ca-key' },
+          'scep-ra-cert': off,
+          'scep-ra-key': off,
+          'ocsp-key.iss-local': off,
+          'server-tls-cert': off,
+          'server-tls-key': off,
+          'api-keys': off,
+          'config-encryption-key': off,
+        },
+      },
+    });
+  }
+
+  /** certctl-prod's keys facts when the value read of certctl-shared's ca-cert fails with `error`. */
+  async function prodFactsWhenSharedFails(error: Error) {
+    const asked: string[] = [];
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { automatic: {} } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: async (name) => {
+        asked.push(name);
+        if (name.startsWith('projects/certctl-shared/')) throw error;
+        return Buffer.from(pem('ca.key'));
+      },
+    };
+    const policy = crossProjectPolicy();
+    const facts = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    return { facts, policy, asked };
+  }
+
+  it('is a policy the audit accepts: an item may name a secret of another project listed in gcp.projects', () => {
+    // Act
+    const keys = crossProjectPolicy().keys;
+    // Assess
+    expect(keys?.items['ca-cert']?.secret).toBe('projects/certctl-shared/secrets/ca-cert');
+  });
+
+  it("does not fail certctl-prod's read when Secret Manager does not answer for certctl-shared's secret; the pairing is not evaluated, naming that project", async () => {
+    // Act: before, the whole read threw "Secret Manager could not be read in project certctl-prod".
+    const { facts, policy, asked } = await prodFactsWhenSharedFails(
+      new SecretManagerApiError(
+        'Secret Manager GET … answered 503 UNAVAILABLE after 5 attempts',
+        503,
+        'UNAVAILABLE',
+      ),
+    );
+    // Assess: only certctl-prod's secret is judged here; its pairing with the unread certificate
+    // is not evaluated (never PASSED), and the reason names the other project and its secret.
+    expect(asked).toContain('projects/certctl-shared/secrets/ca-cert');
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['projects/certctl-prod/secrets/ca-key']);
+    const [fact] = facts;
+    const outcome = fact && keysContentCheck.evaluate(fact, { policy, now: new Date() });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('projects/certctl-shared/secrets/ca-cert');
+    expect(outcome?.description).toContain('project certctl-shared');
+    expect(outcome?.description).not.toContain('could not be read in project certctl-prod');
+  });
+
+  it("names the other project's secret when its value is refused there, never passing the pairing", async () => {
+    // Act
+    const { facts, policy } = await prodFactsWhenSharedFails(
+      new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED'),
+    );
+    // Assess
+    const [fact] = facts;
+    const outcome = fact && keysContentCheck.evaluate(fact, { policy, now: new Date() });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('access failed: PERMISSION_DENIED');
+    expect(outcome?.description).toContain('projects/certctl-shared/secrets/ca-cert');
+  });
+
+  it("still fails certctl-prod's read when Secret Manager does not answer for a secret of certctl-prod", async () => {
+    // Prepare: the same policy read for certctl-shared, whose ca-cert has no partner: the value read
+    // that the service does not answer is of its own secret, which fails its own project still.
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { automatic: {} } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: () =>
+        Promise.reject(new SecretManagerApiError('answered 503 UNAVAILABLE', 503, 'UNAVAILABLE')),
+    };
+    // Act
+    const error = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-shared',
+      crossProjectPolicy(),
+    ).catch((caught: unknown) => caught);
+    // Assess
+    expect((error as Error).message).toContain('Secret Manager could not be read in project certctl-shared');
   });
 });
