@@ -119,6 +119,12 @@ export interface EncryptionKey {
    * (or, under a Google-managed setting, under a customer-managed key removed since).
    */
   readonly unproven?: string | undefined;
+  /**
+   * GCP: the copy's customer-managed encryption setting was sent without its `kmsKeyName` (required
+   * in CustomerManagedEncryption): the copy is under a customer-managed key, and which one is not
+   * known, nor its state. Not evaluated, never Google-managed.
+   */
+  readonly kmsKeyNameNotSent?: true | undefined;
 }
 
 export type ReplicationFact =

@@ -236,7 +236,8 @@ type KeyReader = (keyName: string, versionName: string | undefined) => Promise<E
  * A `customerManagedEncryption` left out is Google-managed, as the API documents it: "If no
  * configuration is provided, Google-managed default encryption is used" (Replication.Automatic and
  * UserManaged.Replica, https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets#replication);
- * only a replication left out entirely says nothing ({@link replicationSent}).
+ * only a replication left out entirely says nothing ({@link replicationSent}), and a setting sent
+ * without its `kmsKeyName` says a customer-managed key not known ({@link settingOf}).
  *
  * The latest version's own status decides when it was sent: "Updates to the Secret encryption
  * configuration only apply to SecretVersions added afterwards. They do not apply retroactively to
@@ -269,7 +270,7 @@ function encryptionOf(
         : copyStatusOf({ customerManagedEncryption: regional });
     return Promise.all([
       copyKey(
-        automatic.customerManagedEncryption?.kmsKeyName,
+        settingOf(automatic.customerManagedEncryption),
         status.sent,
         status.named,
         readKey,
@@ -287,7 +288,7 @@ function encryptionOf(
         location === undefined ? undefined : statuses.find((sent) => locationOf(sent) === location),
       );
       return copyKey(
-        replica.customerManagedEncryption?.kmsKeyName,
+        settingOf(replica.customerManagedEncryption),
         status.sent,
         status.named,
         readKey,
@@ -316,12 +317,34 @@ function copyStatusOf(status: unknown): { readonly sent: boolean; readonly named
 }
 
 /**
+ * A copy's customer-managed encryption setting: none (left out, or `null`, proto3 JSON's field not
+ * set: Google-managed, as the API documents it), the Cloud KMS key it names, or a setting sent
+ * without its key (`unnamed`: `kmsKeyName` is required in CustomerManagedEncryption, and a setting
+ * that is no message names none either). Unnamed says the copy is under a customer-managed key,
+ * and not which: not evaluated, never Google-managed.
+ */
+type CmekSetting =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'key'; readonly name: string }
+  | { readonly kind: 'unnamed' };
+
+function settingOf(cmek: unknown): CmekSetting {
+  if (cmek === undefined || cmek === null) return { kind: 'none' };
+  const name: unknown = isMessage(cmek) ? (cmek as { kmsKeyName?: unknown }).kmsKeyName : undefined;
+  return typeof name === 'string' && name !== '' ? { kind: 'key', name } : { kind: 'unnamed' };
+}
+
+/** What names the key of a copy whose setting was sent without its `kmsKeyName`. */
+const KMS_KEY_NAME_NOT_SENT = 'customer-managed key (kmsKeyName not sent)';
+
+/**
  * The key of one copy of the latest version: the key version its status names; Google-managed when
- * its status was sent naming none (`statusSent`); else the secret's key now (`configured`, its
- * primary version) or Google-managed, either `unproven` with `unread` when there is a version.
+ * its status was sent naming none (`statusSent`); else the secret's key now (`setting`, its primary
+ * version), a customer-managed key not known (a setting sent without its key name) or
+ * Google-managed, each `unproven` with `unread` when there is a version.
  */
 function copyKey(
-  configured: string | undefined,
+  setting: CmekSetting,
   statusSent: boolean,
   named: string | undefined,
   readKey: KeyReader,
@@ -331,6 +354,7 @@ function copyKey(
   // A user-managed copy's key says the location it encrypts: keys.replicated counts that copy only
   // when its key can decrypt it.
   const at = (key: EncryptionKey): EncryptionKey => (location === undefined ? key : { ...key, location });
+  const configured = setting.kind === 'key' ? setting.name : undefined;
   if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named).then(at);
   // Without the copy's status, the setting now is all there is: unproven when there is a version.
   const unproven =
@@ -340,13 +364,23 @@ function copyKey(
         ? unread
         : `${unread} (its copy in ${location})`;
   if (configured && !statusSent) {
-    const setting = readKey(configured, undefined).then(at);
-    return unproven === undefined ? setting : setting.then((key) => ({ ...key, unproven }));
+    const key = readKey(configured, undefined).then(at);
+    return unproven === undefined ? key : key.then((read) => ({ ...read, unproven }));
+  }
+  if (setting.kind === 'unnamed' && !statusSent) {
+    return at({
+      id: location === undefined ? KMS_KEY_NAME_NOT_SENT : `${KMS_KEY_NAME_NOT_SENT} (${location})`,
+      manager: 'CUSTOMER',
+      kmsKeyNameNotSent: true,
+      ...(unproven === undefined ? {} : { unproven }),
+    });
   }
   return at({
     id: location === undefined ? 'google-managed' : `google-managed (${location})`,
     manager: 'PROVIDER',
+    // The version's own status says Google-managed: a key set on the secret since, named or not.
     ...(configured ? { beforeCmek: configured } : {}),
+    ...(setting.kind === 'unnamed' ? { beforeCmek: '(its kmsKeyName not sent)' } : {}),
     // A Google-managed setting too: CMEK removed since (`--remove-cmek`) still encrypts the versions added before.
     ...(unproven === undefined ? {} : { unproven }),
   });

@@ -1602,3 +1602,89 @@ describe('readGcpKeyFacts reading the value of a secret in another project', () 
     expect((error as Error).message).toContain('Secret Manager could not be read in project certctl-shared');
   });
 });
+
+describe('readGcpKeyFacts on a customer-managed encryption setting sent without its kmsKeyName', () => {
+  // CustomerManagedEncryption.kmsKeyName is required: a setting sent without it says the secret is
+  // under a customer-managed key, and not which. Not sent is not evaluated, never Google-managed.
+  const keyIn = (location: string) =>
+    `projects/certctl-kms/locations/${location}/keyRings/certctl/cryptoKeys/backup`;
+  const cloudKms: CloudKmsApi = {
+    getCryptoKey: async (name) => ({
+      name,
+      purpose: 'ENCRYPT_DECRYPT',
+      primary: { name: `${name}/cryptoKeyVersions/1`, state: 'ENABLED' },
+    }),
+    getCryptoKeyVersion: async (name) => ({ name, state: 'ENABLED' }),
+  };
+  /** The keys checks' outcomes of `config-key` with `replication`, its latest version as given. */
+  const judge = async (
+    replication: GcpSecret['replication'],
+    latest: (name: string) => Promise<GcpSecretVersion>,
+  ) => {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication }),
+      getLatestVersion: latest,
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    if (!fact) throw new Error('no fact');
+    const context = { policy, now: new Date() };
+    return {
+      cmk: keysCmkCheck.evaluate(fact, context),
+      notDeleting: keysNotDeletingCheck.evaluate(fact, context),
+      replicated: keysReplicatedCheck.evaluate(fact, context),
+    };
+  };
+  const noVersion = () => Promise.reject(new SecretManagerApiError('none', 404, 'NOT_FOUND'));
+  const statusNotSent = async (name: string) => ({ name: `${name}/versions/1`, state: 'ENABLED' });
+
+  it('does not call an automatic secret Google-managed when its setting names no key', async () => {
+    // Act: the secret has no version (judged by its setting), or its latest version's status was not sent.
+    for (const latest of [noVersion, statusNotSent]) {
+      const { cmk, notDeleting } = await judge({ automatic: { customerManagedEncryption: {} } }, latest);
+      // Assess: before, keys.cmk WARNING "uses Google-managed encryption".
+      expect(cmk?.status).toBe('NOT_AVAILABLE');
+      expect(cmk?.description).toContain('without its kmsKeyName');
+      expect(cmk?.description).not.toContain('Google-managed encryption, not');
+      expect(cmk?.observed).toMatchObject({ keyManager: 'CUSTOMER', kmsKeyName: null });
+      if (latest === statusNotSent) {
+        expect(notDeleting?.status).toBe('NOT_AVAILABLE');
+        expect(notDeleting?.description).toContain('without its kmsKeyName');
+      }
+    }
+  });
+
+  it('is not evaluated for the user-managed replica whose setting names no key, naming its location', async () => {
+    // Act: europe-west1 under a named key, europe-west4's setting without its kmsKeyName; no version yet.
+    const { cmk, replicated } = await judge(
+      {
+        userManaged: {
+          replicas: [
+            { location: 'europe-west1', customerManagedEncryption: { kmsKeyName: keyIn('europe-west1') } },
+            { location: 'europe-west4', customerManagedEncryption: {} },
+          ],
+        },
+      },
+      noVersion,
+    );
+    // Assess: before, keys.cmk WARNING "The copy in europe-west4 … uses Google-managed encryption".
+    expect(cmk?.status).toBe('NOT_AVAILABLE');
+    expect(cmk?.description).toContain('europe-west4');
+    expect(cmk?.description).toContain('without its kmsKeyName');
+    expect(cmk?.description).not.toContain('Google-managed');
+    expect(replicated?.status).toBe('FAILED');
+    expect(replicated?.description).toContain('it has no version');
+  });
+
+  it('still calls a setting sent as null Google-managed (proto3 JSON: null is the field not set)', async () => {
+    // Act
+    const { cmk } = await judge(
+      { automatic: { customerManagedEncryption: null as unknown as { kmsKeyName?: string } } },
+      noVersion,
+    );
+    // Assess
+    expect(cmk?.status).toBe('WARNING');
+    expect(cmk?.description).toContain('Google-managed');
+  });
+});

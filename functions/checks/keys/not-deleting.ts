@@ -48,6 +48,7 @@ import {
   replicaPlace,
   replicasRekeyed,
   secretLabel,
+  unnamedKeyCopies,
 } from './wording.ts';
 
 /**
@@ -181,6 +182,15 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         fact,
         `its encryption key could not be read (${fact.encryption.reason})`,
         { scheduledForDeletion: false },
+        required,
+      );
+    }
+    const unnamed = fact.encryption.value.filter((key) => key.kmsKeyNameNotSent);
+    if (unnamed.length > 0) {
+      return notAvailable(
+        fact,
+        `the API sent the customer-managed encryption setting of ${unnamedKeyCopies(unnamed)} without its kmsKeyName, so which Cloud KMS key protects it, and whether that key is disabled or being destroyed, is not known`,
+        { scheduledForDeletion: false, kmsKeyName: null },
         required,
       );
     }

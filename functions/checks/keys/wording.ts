@@ -162,6 +162,23 @@ export interface KeyNotProven {
 }
 
 /**
+ * GCP: what is known of a copy whose customer-managed encryption setting came without its
+ * `kmsKeyName` (EncryptionKey.kmsKeyNameNotSent): a customer-managed key, not which.
+ */
+export const KMS_KEY_NAME_NOT_SENT =
+  'the API sent its customer-managed encryption setting without its kmsKeyName, which names the Cloud KMS key';
+
+/**
+ * GCP: the copies whose setting named no key ({@link KMS_KEY_NAME_NOT_SENT}), as a finding says
+ * them: `the secret` (automatic replication), `its copy in europe-west4`, …
+ */
+export function unnamedKeyCopies(keys: readonly EncryptionKey[]): string {
+  return keys
+    .map((key) => (key.location !== undefined ? `its copy in ${key.location}` : 'the secret'))
+    .join(', ');
+}
+
+/**
  * Why a key that is not known to fail ({@link cannotDecrypt}) does not prove either that the copy it
  * encrypts can be decrypted, said of that copy (`the replica in us-east-1 is under the KMS key …,
  * which could not be read (…)`); undefined when it does: a provider-managed key (AWS-managed,
@@ -173,6 +190,8 @@ export interface KeyNotProven {
  * ({@link copyRemedy}).
  */
 export function keyNotProven(key: EncryptionKey, provider: Provider, copy: string): KeyNotProven | undefined {
+  if (key.kmsKeyNameNotSent)
+    return { why: `which key encrypts ${copy} is not known (${KMS_KEY_NAME_NOT_SENT})` };
   // Only the secret's setting, not the copy's own status (GCP): the copy may be under another key
   // than the setting names, a Google-managed setting included: a customer-managed key removed since
   // (`--remove-cmek`) still encrypts the versions added while it was set, in a state no one read
