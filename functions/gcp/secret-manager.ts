@@ -24,6 +24,7 @@ import {
   type ValueReading,
 } from '../core/key-material.ts';
 import { secretKey } from '../core/keys-policy.ts';
+import { UNUSABLE_KEY_STATES } from '../core/kms-key-states.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpClientFactory } from './clients.ts';
@@ -300,6 +301,30 @@ function encryptionOf(
 }
 
 /**
+ * A named key version that cannot decrypt, with its key's primary version: Secret Manager encrypts
+ * each new version with the key's primary, so the fix of lost key material (a new version of the
+ * secret) fails while the primary is not ENABLED, and it may be the lost version itself. Only the
+ * fix's words hang on it: a failed read is said there (`unreadReason`), never failing the scope.
+ */
+async function withKeyPrimary(key: EncryptionKey, readKey: KeyReader): Promise<EncryptionKey> {
+  const keyName = key.version === undefined ? undefined : keyOfVersion(key.version);
+  if (keyName === undefined || key.state === undefined || !UNUSABLE_KEY_STATES.has(key.state)) return key;
+  try {
+    const primary = await readKey(keyName, undefined);
+    return {
+      ...key,
+      keyPrimary: {
+        ...(primary.version === undefined ? {} : { version: primary.version }),
+        ...(primary.state === undefined ? {} : { state: primary.state }),
+        ...(primary.unreadReason === undefined ? {} : { unreadReason: primary.unreadReason }),
+      },
+    };
+  } catch (error) {
+    return { ...key, keyPrimary: { unreadReason: describeError(error) } };
+  }
+}
+
+/**
  * What one copy's status of the latest version says of its key: `sent` with the key version it
  * `named`, `sent` naming none (Google-managed: the CMEK status is "only populated if
  * customer-managed encryption is used"), or not sent. A status that is no message, or whose CMEK
@@ -355,7 +380,11 @@ function copyKey(
   // when its key can decrypt it.
   const at = (key: EncryptionKey): EncryptionKey => (location === undefined ? key : { ...key, location });
   const configured = setting.kind === 'key' ? setting.name : undefined;
-  if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named).then(at);
+  if (named) {
+    return readKey(keyOfVersion(named) ?? configured ?? named, named)
+      .then((key) => withKeyPrimary(key, readKey))
+      .then(at);
+  }
   // Without the copy's status, the setting now is all there is: unproven when there is a version.
   const unproven =
     statusSent || unread === undefined

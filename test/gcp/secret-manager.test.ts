@@ -649,7 +649,11 @@ describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
     const policy = oneOpaqueSecretPolicy();
     const judge = async (lost: string) => {
       const cloudKms: CloudKmsApi = {
-        getCryptoKey: () => Promise.reject(new Error('the primary is not read when a version is named')),
+        // Read for the version that cannot decrypt: its key's primary (another version, ENABLED).
+        getCryptoKey: async (name) => ({
+          name,
+          primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+        }),
         getCryptoKeyVersion: async (name) => ({
           name,
           state: name.includes('europe-west4') ? lost : 'ENABLED',
@@ -687,7 +691,11 @@ describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
       accessLatest: async () => new Uint8Array(),
     };
     const cloudKms: CloudKmsApi = {
-      getCryptoKey: () => Promise.reject(new Error('the primary is not read when a version is named')),
+      // Read for the version that cannot decrypt: its key's primary (another version, ENABLED).
+      getCryptoKey: async (name) => ({
+        name,
+        primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+      }),
       getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
     };
     const policy = oneOpaqueSecretPolicy();
@@ -745,8 +753,18 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
       accessLatest: async () => new Uint8Array(),
     };
     const reads: string[] = [];
+    const keyReads: string[] = [];
     const cloudKms: CloudKmsApi = {
-      getCryptoKey: () => Promise.reject(new Error('no key read when the version is named')),
+      // The key itself only for the version that cannot decrypt: its primary is what a new
+      // version of the secret would be encrypted with (the fix of lost key material).
+      getCryptoKey: async (name) => {
+        keyReads.push(name);
+        return {
+          name,
+          purpose: 'ENCRYPT_DECRYPT',
+          primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+        };
+      },
       getCryptoKeyVersion: async (name) => {
         reads.push(name);
         return { name, state: name.includes('europe-west4') ? 'DESTROY_SCHEDULED' : 'ENABLED' };
@@ -756,6 +774,7 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
     const facts = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
     // Assess
     expect(reads.sort()).toEqual(locations.map((location) => `${keyIn(location)}/cryptoKeyVersions/1`));
+    expect(keyReads).toEqual([keyIn('europe-west4')]);
     const [fact] = facts;
     expect(fact?.encryption).toEqual({
       state: 'read',
@@ -766,6 +785,9 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
         state: location === 'europe-west4' ? 'DESTROY_SCHEDULED' : 'ENABLED',
         deletionDate: undefined,
         location,
+        ...(location === 'europe-west4'
+          ? { keyPrimary: { version: `${keyIn(location)}/cryptoKeyVersions/2`, state: 'ENABLED' } }
+          : {}),
       })),
     });
     expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('FAILED');
@@ -1019,7 +1041,11 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
       { replication: { automatic: {} } },
       { automatic: { customerManagedEncryption: { kmsKeyVersionName: version } } },
       {
-        getCryptoKey: () => Promise.reject(new Error('the version is named')),
+        // Read for the version that cannot decrypt: its key's primary (another version, ENABLED).
+        getCryptoKey: async (name) => ({
+          name,
+          primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+        }),
         getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
       },
     );
@@ -1686,5 +1712,97 @@ describe('readGcpKeyFacts on a customer-managed encryption setting sent without 
     // Assess
     expect(cmk?.status).toBe('WARNING');
     expect(cmk?.description).toContain('Google-managed');
+  });
+});
+
+describe("readGcpKeyFacts on a destroyed Cloud KMS key version and its key's primary version", () => {
+  // Secret Manager encrypts a new version with the key's primary version: the fix of a version
+  // whose key material is gone (add a new version) fails while the primary is not ENABLED.
+  const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+  const setPrimary = `gcloud kms keys set-primary-version backup --keyring=certctl --location=global --project=certctl-kms --version='<enabled-version>'`;
+  /** keys.not-deleting and keys.cmk of a secret whose latest version is under key version 1, DESTROYED. */
+  const judge = async (getCryptoKey: CloudKmsApi['getCryptoKey']) => {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/3`,
+        state: 'ENABLED',
+        replicationStatus: {
+          automatic: { customerManagedEncryption: { kmsKeyVersionName: `${key}/cryptoKeyVersions/1` } },
+        },
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const cloudKms: CloudKmsApi = {
+      getCryptoKey,
+      getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    if (!fact) throw new Error('no fact');
+    const context = { policy, now: new Date() };
+    return {
+      notDeleting: keysNotDeletingCheck.evaluate(fact, context),
+      cmk: keysCmkCheck.evaluate(fact, context),
+    };
+  };
+  const primary =
+    (version: string, state: string): CloudKmsApi['getCryptoKey'] =>
+    async (name) => ({
+      name,
+      purpose: 'ENCRYPT_DECRYPT',
+      primary: { name: `${name}/cryptoKeyVersions/${version}`, state },
+    });
+
+  it('says the destroyed version is also the primary, and makes an ENABLED version primary before the new version', async () => {
+    // Act
+    const { notDeleting, cmk } = await judge(primary('1', 'DESTROYED'));
+    // Assess: before, only "add a new version of the secret … under an enabled key", which fails.
+    for (const outcome of [notDeleting, cmk]) {
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain(
+        `${key}/cryptoKeyVersions/1 is also the key's primary version`,
+      );
+      expect(outcome?.remediationText).toContain(setPrimary);
+      expect(outcome?.remediationText).toContain(
+        'gcloud kms keys versions create --key=backup --keyring=certctl --location=global --project=certctl-kms --primary',
+      );
+      expect(outcome?.remediationText).toContain(
+        "gcloud secrets versions add config-key --project=certctl-prod --data-file='<file>'",
+      );
+    }
+  });
+
+  it('names another primary version that is DISABLED, with its enable command', async () => {
+    // Act
+    const { notDeleting } = await judge(primary('2', 'DISABLED'));
+    // Assess
+    expect(notDeleting?.remediationText).toContain(
+      `the key's primary version ${key}/cryptoKeyVersions/2, which Secret Manager encrypts new versions with, is DISABLED`,
+    );
+    expect(notDeleting?.remediationText).toContain(
+      'gcloud kms keys versions enable 2 --key=backup --keyring=certctl --location=global --project=certctl-kms',
+    );
+    expect(notDeleting?.remediationText).toContain(setPrimary);
+  });
+
+  it('adds no step when the primary is another ENABLED version, and says when the primary could not be read', async () => {
+    // Act
+    const enabled = await judge(primary('2', 'ENABLED'));
+    const unread = await judge(() =>
+      Promise.reject(new CloudKmsApiError('denied', 403, 'PERMISSION_DENIED')),
+    );
+    // Assess
+    expect(enabled.notDeleting?.remediationText).not.toContain('set-primary-version');
+    expect(enabled.notDeleting?.remediationText).toContain('gcloud secrets versions add config-key');
+    expect(unread.notDeleting?.status).toBe('FAILED');
+    expect(unread.notDeleting?.remediationText).toContain(
+      "the key's primary version, which Secret Manager encrypts new versions with, could not be read",
+    );
+    expect(unread.notDeleting?.remediationText).toContain('cloudkms.cryptoKeys.get');
+    expect(unread.notDeleting?.remediationText).toContain(setPrimary);
   });
 });

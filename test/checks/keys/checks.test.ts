@@ -1791,6 +1791,35 @@ describe('every keys check says what it judged', () => {
     });
   });
 
+  it("keys.cmk: a secret with no version yet, whose key's primary version is DESTROYED, makes another version primary first", () => {
+    // Prepare: no version to name its key version, so the key's primary was read; it is DESTROYED,
+    // and Secret Manager would encrypt the first version with it.
+    const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        {
+          id: key,
+          manager: 'CUSTOMER' as const,
+          version: `${key}/cryptoKeyVersions/1`,
+          primary: true,
+          state: 'DESTROYED',
+        },
+      ],
+    };
+    const latestVersion = { state: 'read' as const, value: { state: 'none' } };
+    // Act
+    const outcome = keysCmkCheck.evaluate(
+      two({ encryption, latestVersion, resource: GCP_RESOURCE }),
+      context,
+    );
+    // Assess: before, only "add a new version of the secret from the live file", which fails.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toBe(
+      "The key material is gone, and projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup/cryptoKeyVersions/1 is also the key's primary version, which Secret Manager encrypts new versions with: make an ENABLED version of the key primary (`gcloud kms keys set-primary-version backup --keyring=certctl --location=global --project=certctl-kms --version='<enabled-version>'`), or create one as primary (`gcloud kms keys versions create --key=backup --keyring=certctl --location=global --project=certctl-kms --primary`), then add a new version of the secret from the live file (`gcloud secrets versions add ca --project=certctl-prod --data-file='<file>'`).",
+    );
+  });
+
   it('keys.cmk: names each user-managed location to put under a key of its own location', () => {
     // Prepare: user-managed replication in two locations, europe-west1 under a customer-managed key
     // and europe-west4 Google-managed, plus a copy whose location was not reported.
