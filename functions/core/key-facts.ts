@@ -62,6 +62,19 @@ export interface EncryptionKey {
   /** GCP: {@link version} is the key's primary version, read because the secret version named none. */
   readonly primary?: boolean | undefined;
   /**
+   * GCP: the key's primary version, read when the {@link version} the secret version names cannot
+   * decrypt: Secret Manager encrypts each new version with the primary, so the fix that adds a new
+   * version fails while the primary is not ENABLED (it may be this very version). `unreadReason`
+   * when it could not be read. Undefined when not read (the key usable, or {@link primary} itself).
+   */
+  readonly keyPrimary?:
+    | {
+        readonly version?: string | undefined;
+        readonly state?: string | undefined;
+        readonly unreadReason?: string | undefined;
+      }
+    | undefined;
+  /**
    * AWS: the region the key was described in: its ARN's, else that of the resource using it (a key
    * id or alias names a key of that region). The region its fix commands name.
    */
@@ -119,6 +132,12 @@ export interface EncryptionKey {
    * (or, under a Google-managed setting, under a customer-managed key removed since).
    */
   readonly unproven?: string | undefined;
+  /**
+   * GCP: the copy's customer-managed encryption setting was sent without its `kmsKeyName` (required
+   * in CustomerManagedEncryption): the copy is under a customer-managed key, and which one is not
+   * known, nor its state. Not evaluated, never Google-managed.
+   */
+  readonly kmsKeyNameNotSent?: true | undefined;
 }
 
 export type ReplicationFact =

@@ -227,3 +227,23 @@ export function gcloudVersionArgs(version: string): string | undefined {
   const [, project, location, keyRing, key, id] = match.map((part) => shellWord(part));
   return `${id} --key=${key} --keyring=${keyRing} --location=${location} --project=${project}`;
 }
+
+/**
+ * A Cloud KMS key name (`projects/p/locations/l/keyRings/r/cryptoKeys/k`) as the key arguments of
+ * `gcloud kms keys set-primary-version` (`k --keyring=r --location=l --project=p`,
+ * https://cloud.google.com/sdk/gcloud/reference/kms/keys/set-primary-version) and of `gcloud kms
+ * keys versions create` (`--key=k --keyring=r --location=l --project=p`,
+ * https://cloud.google.com/sdk/gcloud/reference/kms/keys/versions/create), each part one shell word;
+ * undefined when it is not a key name.
+ */
+export function gcloudKeyArgs(
+  keyName: string,
+): { readonly positional: string; readonly flags: string } | undefined {
+  const match = /^projects\/([^/]+)\/locations\/([^/]+)\/keyRings\/([^/]+)\/cryptoKeys\/([^/]+)$/.exec(
+    keyName,
+  );
+  if (!match) return undefined;
+  const [, project, location, keyRing, key] = match.map((part) => shellWord(part));
+  const rest = `--keyring=${keyRing} --location=${location} --project=${project}`;
+  return { positional: `${key} ${rest}`, flags: `--key=${key} ${rest}` };
+}

@@ -24,6 +24,7 @@ import {
   type ValueReading,
 } from '../core/key-material.ts';
 import { secretKey } from '../core/keys-policy.ts';
+import { UNUSABLE_KEY_STATES } from '../core/kms-key-states.ts';
 import { readLiveCa } from '../core/live-ca.ts';
 import type { Policy } from '../core/policy.ts';
 import type { GcpClientFactory } from './clients.ts';
@@ -236,7 +237,8 @@ type KeyReader = (keyName: string, versionName: string | undefined) => Promise<E
  * A `customerManagedEncryption` left out is Google-managed, as the API documents it: "If no
  * configuration is provided, Google-managed default encryption is used" (Replication.Automatic and
  * UserManaged.Replica, https://cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets#replication);
- * only a replication left out entirely says nothing ({@link replicationSent}).
+ * only a replication left out entirely says nothing ({@link replicationSent}), and a setting sent
+ * without its `kmsKeyName` says a customer-managed key not known ({@link settingOf}).
  *
  * The latest version's own status decides when it was sent: "Updates to the Secret encryption
  * configuration only apply to SecretVersions added afterwards. They do not apply retroactively to
@@ -269,7 +271,7 @@ function encryptionOf(
         : copyStatusOf({ customerManagedEncryption: regional });
     return Promise.all([
       copyKey(
-        automatic.customerManagedEncryption?.kmsKeyName,
+        settingOf(automatic.customerManagedEncryption),
         status.sent,
         status.named,
         readKey,
@@ -287,7 +289,7 @@ function encryptionOf(
         location === undefined ? undefined : statuses.find((sent) => locationOf(sent) === location),
       );
       return copyKey(
-        replica.customerManagedEncryption?.kmsKeyName,
+        settingOf(replica.customerManagedEncryption),
         status.sent,
         status.named,
         readKey,
@@ -296,6 +298,30 @@ function encryptionOf(
       );
     }),
   );
+}
+
+/**
+ * A named key version that cannot decrypt, with its key's primary version: Secret Manager encrypts
+ * each new version with the key's primary, so the fix of lost key material (a new version of the
+ * secret) fails while the primary is not ENABLED, and it may be the lost version itself. Only the
+ * fix's words hang on it: a failed read is said there (`unreadReason`), never failing the scope.
+ */
+async function withKeyPrimary(key: EncryptionKey, readKey: KeyReader): Promise<EncryptionKey> {
+  const keyName = key.version === undefined ? undefined : keyOfVersion(key.version);
+  if (keyName === undefined || key.state === undefined || !UNUSABLE_KEY_STATES.has(key.state)) return key;
+  try {
+    const primary = await readKey(keyName, undefined);
+    return {
+      ...key,
+      keyPrimary: {
+        ...(primary.version === undefined ? {} : { version: primary.version }),
+        ...(primary.state === undefined ? {} : { state: primary.state }),
+        ...(primary.unreadReason === undefined ? {} : { unreadReason: primary.unreadReason }),
+      },
+    };
+  } catch (error) {
+    return { ...key, keyPrimary: { unreadReason: describeError(error) } };
+  }
 }
 
 /**
@@ -316,12 +342,34 @@ function copyStatusOf(status: unknown): { readonly sent: boolean; readonly named
 }
 
 /**
+ * A copy's customer-managed encryption setting: none (left out, or `null`, proto3 JSON's field not
+ * set: Google-managed, as the API documents it), the Cloud KMS key it names, or a setting sent
+ * without its key (`unnamed`: `kmsKeyName` is required in CustomerManagedEncryption, and a setting
+ * that is no message names none either). Unnamed says the copy is under a customer-managed key,
+ * and not which: not evaluated, never Google-managed.
+ */
+type CmekSetting =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'key'; readonly name: string }
+  | { readonly kind: 'unnamed' };
+
+function settingOf(cmek: unknown): CmekSetting {
+  if (cmek === undefined || cmek === null) return { kind: 'none' };
+  const name: unknown = isMessage(cmek) ? (cmek as { kmsKeyName?: unknown }).kmsKeyName : undefined;
+  return typeof name === 'string' && name !== '' ? { kind: 'key', name } : { kind: 'unnamed' };
+}
+
+/** What names the key of a copy whose setting was sent without its `kmsKeyName`. */
+const KMS_KEY_NAME_NOT_SENT = 'customer-managed key (kmsKeyName not sent)';
+
+/**
  * The key of one copy of the latest version: the key version its status names; Google-managed when
- * its status was sent naming none (`statusSent`); else the secret's key now (`configured`, its
- * primary version) or Google-managed, either `unproven` with `unread` when there is a version.
+ * its status was sent naming none (`statusSent`); else the secret's key now (`setting`, its primary
+ * version), a customer-managed key not known (a setting sent without its key name) or
+ * Google-managed, each `unproven` with `unread` when there is a version.
  */
 function copyKey(
-  configured: string | undefined,
+  setting: CmekSetting,
   statusSent: boolean,
   named: string | undefined,
   readKey: KeyReader,
@@ -331,7 +379,12 @@ function copyKey(
   // A user-managed copy's key says the location it encrypts: keys.replicated counts that copy only
   // when its key can decrypt it.
   const at = (key: EncryptionKey): EncryptionKey => (location === undefined ? key : { ...key, location });
-  if (named) return readKey(keyOfVersion(named) ?? configured ?? named, named).then(at);
+  const configured = setting.kind === 'key' ? setting.name : undefined;
+  if (named) {
+    return readKey(keyOfVersion(named) ?? configured ?? named, named)
+      .then((key) => withKeyPrimary(key, readKey))
+      .then(at);
+  }
   // Without the copy's status, the setting now is all there is: unproven when there is a version.
   const unproven =
     statusSent || unread === undefined
@@ -340,13 +393,23 @@ function copyKey(
         ? unread
         : `${unread} (its copy in ${location})`;
   if (configured && !statusSent) {
-    const setting = readKey(configured, undefined).then(at);
-    return unproven === undefined ? setting : setting.then((key) => ({ ...key, unproven }));
+    const key = readKey(configured, undefined).then(at);
+    return unproven === undefined ? key : key.then((read) => ({ ...read, unproven }));
+  }
+  if (setting.kind === 'unnamed' && !statusSent) {
+    return at({
+      id: location === undefined ? KMS_KEY_NAME_NOT_SENT : `${KMS_KEY_NAME_NOT_SENT} (${location})`,
+      manager: 'CUSTOMER',
+      kmsKeyNameNotSent: true,
+      ...(unproven === undefined ? {} : { unproven }),
+    });
   }
   return at({
     id: location === undefined ? 'google-managed' : `google-managed (${location})`,
     manager: 'PROVIDER',
+    // The version's own status says Google-managed: a key set on the secret since, named or not.
     ...(configured ? { beforeCmek: configured } : {}),
+    ...(setting.kind === 'unnamed' ? { beforeCmek: '(its kmsKeyName not sent)' } : {}),
     // A Google-managed setting too: CMEK removed since (`--remove-cmek`) still encrypts the versions added before.
     ...(unproven === undefined ? {} : { unproven }),
   });
@@ -615,6 +678,19 @@ export async function readGcpKeyFacts(
             : { state: 'unknown', reason: 'the API sent no payload for the latest version' },
         );
       } catch (error) {
+        // A secret of another project (gcp.projects) read here only as a partner of this project's
+        // items (a key's certificate, an issuer): its failure is that project's, which reads and
+        // judges the secret in its own scope. Named, it leaves the pairing that needs it not
+        // evaluated; it neither fails this project's read nor passes anything.
+        const other = secret.location.project === project ? undefined : secret.location.project;
+        const elsewhere = other === undefined ? '' : ` (${name}, in project ${other})`;
+        if (isServerSide(error) && other !== undefined) {
+          values.set(secretKey(secret.location), {
+            state: 'unknown',
+            reason: `its secret ${name} is in project ${other}, whose Secret Manager did not answer the read of its value (${describeError(error)}); the audit of project ${other} judges that secret`,
+          });
+          continue;
+        }
         // A failure of the service says nothing of the value: it fails the project, as a get's does.
         if (isServerSide(error)) {
           throw new CloudApiError(
@@ -633,8 +709,8 @@ export async function readGcpKeyFacts(
           // Our own message, which names no byte of the payload; the API's messages are not repeated.
           reason:
             error instanceof SecretManagerApiError && error.status === 200 && code === PAYLOAD_NOT_BASE64
-              ? error.message
-              : `access failed: ${code}`,
+              ? `${error.message}${elsewhere}`
+              : `access failed: ${code}${elsewhere}`,
           ...(remedy === undefined ? {} : { remedy }),
         });
       }

@@ -21,6 +21,7 @@ import {
   withSecretManager,
 } from '../../functions/gcp/secret-manager.ts';
 import { withCloudStorage } from '../../functions/gcp/storage-client.ts';
+import { pem } from '../fixtures/keys/world.ts';
 
 describe('withSecretManager', () => {
   it('answers one CredentialsError for Secret Manager, before any client exists, when no Google credentials are found', async () => {
@@ -648,7 +649,11 @@ describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
     const policy = oneOpaqueSecretPolicy();
     const judge = async (lost: string) => {
       const cloudKms: CloudKmsApi = {
-        getCryptoKey: () => Promise.reject(new Error('the primary is not read when a version is named')),
+        // Read for the version that cannot decrypt: its key's primary (another version, ENABLED).
+        getCryptoKey: async (name) => ({
+          name,
+          primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+        }),
         getCryptoKeyVersion: async (name) => ({
           name,
           state: name.includes('europe-west4') ? lost : 'ENABLED',
@@ -686,7 +691,11 @@ describe('readGcpKeyFacts on a customer-managed Cloud KMS key', () => {
       accessLatest: async () => new Uint8Array(),
     };
     const cloudKms: CloudKmsApi = {
-      getCryptoKey: () => Promise.reject(new Error('the primary is not read when a version is named')),
+      // Read for the version that cannot decrypt: its key's primary (another version, ENABLED).
+      getCryptoKey: async (name) => ({
+        name,
+        primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+      }),
       getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
     };
     const policy = oneOpaqueSecretPolicy();
@@ -744,8 +753,18 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
       accessLatest: async () => new Uint8Array(),
     };
     const reads: string[] = [];
+    const keyReads: string[] = [];
     const cloudKms: CloudKmsApi = {
-      getCryptoKey: () => Promise.reject(new Error('no key read when the version is named')),
+      // The key itself only for the version that cannot decrypt: its primary is what a new
+      // version of the secret would be encrypted with (the fix of lost key material).
+      getCryptoKey: async (name) => {
+        keyReads.push(name);
+        return {
+          name,
+          purpose: 'ENCRYPT_DECRYPT',
+          primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+        };
+      },
       getCryptoKeyVersion: async (name) => {
         reads.push(name);
         return { name, state: name.includes('europe-west4') ? 'DESTROY_SCHEDULED' : 'ENABLED' };
@@ -755,6 +774,7 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
     const facts = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
     // Assess
     expect(reads.sort()).toEqual(locations.map((location) => `${keyIn(location)}/cryptoKeyVersions/1`));
+    expect(keyReads).toEqual([keyIn('europe-west4')]);
     const [fact] = facts;
     expect(fact?.encryption).toEqual({
       state: 'read',
@@ -765,6 +785,9 @@ describe('readGcpKeyFacts reading Cloud KMS', () => {
         state: location === 'europe-west4' ? 'DESTROY_SCHEDULED' : 'ENABLED',
         deletionDate: undefined,
         location,
+        ...(location === 'europe-west4'
+          ? { keyPrimary: { version: `${keyIn(location)}/cryptoKeyVersions/2`, state: 'ENABLED' } }
+          : {}),
       })),
     });
     expect(fact && keysNotDeletingCheck.evaluate(fact, { policy, now: new Date() })?.status).toBe('FAILED');
@@ -1018,7 +1041,11 @@ describe("readGcpKeyFacts judging the key of the latest version, not the secret'
       { replication: { automatic: {} } },
       { automatic: { customerManagedEncryption: { kmsKeyVersionName: version } } },
       {
-        getCryptoKey: () => Promise.reject(new Error('the version is named')),
+        // Read for the version that cannot decrypt: its key's primary (another version, ENABLED).
+        getCryptoKey: async (name) => ({
+          name,
+          primary: { name: `${name}/cryptoKeyVersions/2`, state: 'ENABLED' },
+        }),
         getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
       },
     );
@@ -1491,5 +1518,291 @@ describe('readGcpKeyFacts on timestamps the API sent unreadable', () => {
     );
     expect(keyDestroying?.status).toBe('FAILED');
     expect(keyDestroying?.observed).toMatchObject({ keyState: 'DESTROY_SCHEDULED' });
+  });
+});
+
+describe('readGcpKeyFacts reading the value of a secret in another project', () => {
+  /**
+   * The certctl preset with ca-key backed up in certctl-prod and its certificate, ca-cert, in
+   * certctl-shared (both in gcp.projects, as the policy requires); every other item off.
+   */
+  function crossProjectPolicy() {
+    const off = { off: 'not part of this deployment' };
+    return parsePolicy({
+      gcp: { projects: ['certctl-prod', 'certctl-shared'] },
+      keys: {
+        inspectSecretValues: true,
+        items: {
+          'ca-cert': { secret: 'projects/certctl-shared/secrets/ca-cert' },
+          'ca-key': { secret: 'projects/certctl-prod/secrets/ca-key' },
+          'scep-ra-cert': off,
+          'scep-ra-key': off,
+          'ocsp-key.iss-local': off,
+          'server-tls-cert': off,
+          'server-tls-key': off,
+          'api-keys': off,
+          'config-encryption-key': off,
+        },
+      },
+    });
+  }
+
+  /** certctl-prod's keys facts when the value read of certctl-shared's ca-cert fails with `error`. */
+  async function prodFactsWhenSharedFails(error: Error) {
+    const asked: string[] = [];
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { automatic: {} } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: async (name) => {
+        asked.push(name);
+        if (name.startsWith('projects/certctl-shared/')) throw error;
+        return Buffer.from(pem('ca.key'));
+      },
+    };
+    const policy = crossProjectPolicy();
+    const facts = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-prod',
+      policy,
+    );
+    return { facts, policy, asked };
+  }
+
+  it('is a policy the audit accepts: an item may name a secret of another project listed in gcp.projects', () => {
+    // Act
+    const keys = crossProjectPolicy().keys;
+    // Assess
+    expect(keys?.items['ca-cert']?.secret).toBe('projects/certctl-shared/secrets/ca-cert');
+  });
+
+  it("does not fail certctl-prod's read when Secret Manager does not answer for certctl-shared's secret; the pairing is not evaluated, naming that project", async () => {
+    // Act: before, the whole read threw "Secret Manager could not be read in project certctl-prod".
+    const { facts, policy, asked } = await prodFactsWhenSharedFails(
+      new SecretManagerApiError(
+        'Secret Manager GET … answered 503 UNAVAILABLE after 5 attempts',
+        503,
+        'UNAVAILABLE',
+      ),
+    );
+    // Assess: only certctl-prod's secret is judged here; its pairing with the unread certificate
+    // is not evaluated (never PASSED), and the reason names the other project and its secret.
+    expect(asked).toContain('projects/certctl-shared/secrets/ca-cert');
+    expect(facts.map((fact) => fact.resource.id)).toEqual(['projects/certctl-prod/secrets/ca-key']);
+    const [fact] = facts;
+    const outcome = fact && keysContentCheck.evaluate(fact, { policy, now: new Date() });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('projects/certctl-shared/secrets/ca-cert');
+    expect(outcome?.description).toContain('project certctl-shared');
+    expect(outcome?.description).not.toContain('could not be read in project certctl-prod');
+  });
+
+  it("names the other project's secret when its value is refused there, never passing the pairing", async () => {
+    // Act
+    const { facts, policy } = await prodFactsWhenSharedFails(
+      new SecretManagerApiError('denied', 403, 'PERMISSION_DENIED'),
+    );
+    // Assess
+    const [fact] = facts;
+    const outcome = fact && keysContentCheck.evaluate(fact, { policy, now: new Date() });
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain('access failed: PERMISSION_DENIED');
+    expect(outcome?.description).toContain('projects/certctl-shared/secrets/ca-cert');
+  });
+
+  it("still fails certctl-prod's read when Secret Manager does not answer for a secret of certctl-prod", async () => {
+    // Prepare: the same policy read for certctl-shared, whose ca-cert has no partner: the value read
+    // that the service does not answer is of its own secret, which fails its own project still.
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication: { automatic: {} } }),
+      getLatestVersion: async (name) => ({ name: `${name}/versions/1`, state: 'ENABLED' }),
+      accessLatest: () =>
+        Promise.reject(new SecretManagerApiError('answered 503 UNAVAILABLE', 503, 'UNAVAILABLE')),
+    };
+    // Act
+    const error = await readGcpKeyFacts(
+      { secretManager: api, cloudKms: NO_CLOUD_KMS },
+      'certctl-shared',
+      crossProjectPolicy(),
+    ).catch((caught: unknown) => caught);
+    // Assess
+    expect((error as Error).message).toContain('Secret Manager could not be read in project certctl-shared');
+  });
+});
+
+describe('readGcpKeyFacts on a customer-managed encryption setting sent without its kmsKeyName', () => {
+  // CustomerManagedEncryption.kmsKeyName is required: a setting sent without it says the secret is
+  // under a customer-managed key, and not which. Not sent is not evaluated, never Google-managed.
+  const keyIn = (location: string) =>
+    `projects/certctl-kms/locations/${location}/keyRings/certctl/cryptoKeys/backup`;
+  const cloudKms: CloudKmsApi = {
+    getCryptoKey: async (name) => ({
+      name,
+      purpose: 'ENCRYPT_DECRYPT',
+      primary: { name: `${name}/cryptoKeyVersions/1`, state: 'ENABLED' },
+    }),
+    getCryptoKeyVersion: async (name) => ({ name, state: 'ENABLED' }),
+  };
+  /** The keys checks' outcomes of `config-key` with `replication`, its latest version as given. */
+  const judge = async (
+    replication: GcpSecret['replication'],
+    latest: (name: string) => Promise<GcpSecretVersion>,
+  ) => {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({ name, replication }),
+      getLatestVersion: latest,
+      accessLatest: async () => new Uint8Array(),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    if (!fact) throw new Error('no fact');
+    const context = { policy, now: new Date() };
+    return {
+      cmk: keysCmkCheck.evaluate(fact, context),
+      notDeleting: keysNotDeletingCheck.evaluate(fact, context),
+      replicated: keysReplicatedCheck.evaluate(fact, context),
+    };
+  };
+  const noVersion = () => Promise.reject(new SecretManagerApiError('none', 404, 'NOT_FOUND'));
+  const statusNotSent = async (name: string) => ({ name: `${name}/versions/1`, state: 'ENABLED' });
+
+  it('does not call an automatic secret Google-managed when its setting names no key', async () => {
+    // Act: the secret has no version (judged by its setting), or its latest version's status was not sent.
+    for (const latest of [noVersion, statusNotSent]) {
+      const { cmk, notDeleting } = await judge({ automatic: { customerManagedEncryption: {} } }, latest);
+      // Assess: before, keys.cmk WARNING "uses Google-managed encryption".
+      expect(cmk?.status).toBe('NOT_AVAILABLE');
+      expect(cmk?.description).toContain('without its kmsKeyName');
+      expect(cmk?.description).not.toContain('Google-managed encryption, not');
+      expect(cmk?.observed).toMatchObject({ keyManager: 'CUSTOMER', kmsKeyName: null });
+      if (latest === statusNotSent) {
+        expect(notDeleting?.status).toBe('NOT_AVAILABLE');
+        expect(notDeleting?.description).toContain('without its kmsKeyName');
+      }
+    }
+  });
+
+  it('is not evaluated for the user-managed replica whose setting names no key, naming its location', async () => {
+    // Act: europe-west1 under a named key, europe-west4's setting without its kmsKeyName; no version yet.
+    const { cmk, replicated } = await judge(
+      {
+        userManaged: {
+          replicas: [
+            { location: 'europe-west1', customerManagedEncryption: { kmsKeyName: keyIn('europe-west1') } },
+            { location: 'europe-west4', customerManagedEncryption: {} },
+          ],
+        },
+      },
+      noVersion,
+    );
+    // Assess: before, keys.cmk WARNING "The copy in europe-west4 … uses Google-managed encryption".
+    expect(cmk?.status).toBe('NOT_AVAILABLE');
+    expect(cmk?.description).toContain('europe-west4');
+    expect(cmk?.description).toContain('without its kmsKeyName');
+    expect(cmk?.description).not.toContain('Google-managed');
+    expect(replicated?.status).toBe('FAILED');
+    expect(replicated?.description).toContain('it has no version');
+  });
+
+  it('still calls a setting sent as null Google-managed (proto3 JSON: null is the field not set)', async () => {
+    // Act
+    const { cmk } = await judge(
+      { automatic: { customerManagedEncryption: null as unknown as { kmsKeyName?: string } } },
+      noVersion,
+    );
+    // Assess
+    expect(cmk?.status).toBe('WARNING');
+    expect(cmk?.description).toContain('Google-managed');
+  });
+});
+
+describe("readGcpKeyFacts on a destroyed Cloud KMS key version and its key's primary version", () => {
+  // Secret Manager encrypts a new version with the key's primary version: the fix of a version
+  // whose key material is gone (add a new version) fails while the primary is not ENABLED.
+  const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+  const setPrimary = `gcloud kms keys set-primary-version backup --keyring=certctl --location=global --project=certctl-kms --version='<enabled-version>'`;
+  /** keys.not-deleting and keys.cmk of a secret whose latest version is under key version 1, DESTROYED. */
+  const judge = async (getCryptoKey: CloudKmsApi['getCryptoKey']) => {
+    const api: SecretManagerApi = {
+      getSecret: async (name) => ({
+        name,
+        replication: { automatic: { customerManagedEncryption: { kmsKeyName: key } } },
+      }),
+      getLatestVersion: async (name) => ({
+        name: `${name}/versions/3`,
+        state: 'ENABLED',
+        replicationStatus: {
+          automatic: { customerManagedEncryption: { kmsKeyVersionName: `${key}/cryptoKeyVersions/1` } },
+        },
+      }),
+      accessLatest: async () => new Uint8Array(),
+    };
+    const cloudKms: CloudKmsApi = {
+      getCryptoKey,
+      getCryptoKeyVersion: async (name) => ({ name, state: 'DESTROYED' }),
+    };
+    const policy = oneOpaqueSecretPolicy();
+    const [fact] = await readGcpKeyFacts({ secretManager: api, cloudKms }, 'certctl-prod', policy);
+    if (!fact) throw new Error('no fact');
+    const context = { policy, now: new Date() };
+    return {
+      notDeleting: keysNotDeletingCheck.evaluate(fact, context),
+      cmk: keysCmkCheck.evaluate(fact, context),
+    };
+  };
+  const primary =
+    (version: string, state: string): CloudKmsApi['getCryptoKey'] =>
+    async (name) => ({
+      name,
+      purpose: 'ENCRYPT_DECRYPT',
+      primary: { name: `${name}/cryptoKeyVersions/${version}`, state },
+    });
+
+  it('says the destroyed version is also the primary, and makes an ENABLED version primary before the new version', async () => {
+    // Act
+    const { notDeleting, cmk } = await judge(primary('1', 'DESTROYED'));
+    // Assess: before, only "add a new version of the secret … under an enabled key", which fails.
+    for (const outcome of [notDeleting, cmk]) {
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.remediationText).toContain(
+        `${key}/cryptoKeyVersions/1 is also the key's primary version`,
+      );
+      expect(outcome?.remediationText).toContain(setPrimary);
+      expect(outcome?.remediationText).toContain(
+        'gcloud kms keys versions create --key=backup --keyring=certctl --location=global --project=certctl-kms --primary',
+      );
+      expect(outcome?.remediationText).toContain(
+        "gcloud secrets versions add config-key --project=certctl-prod --data-file='<file>'",
+      );
+    }
+  });
+
+  it('names another primary version that is DISABLED, with its enable command', async () => {
+    // Act
+    const { notDeleting } = await judge(primary('2', 'DISABLED'));
+    // Assess
+    expect(notDeleting?.remediationText).toContain(
+      `the key's primary version ${key}/cryptoKeyVersions/2, which Secret Manager encrypts new versions with, is DISABLED`,
+    );
+    expect(notDeleting?.remediationText).toContain(
+      'gcloud kms keys versions enable 2 --key=backup --keyring=certctl --location=global --project=certctl-kms',
+    );
+    expect(notDeleting?.remediationText).toContain(setPrimary);
+  });
+
+  it('adds no step when the primary is another ENABLED version, and says when the primary could not be read', async () => {
+    // Act
+    const enabled = await judge(primary('2', 'ENABLED'));
+    const unread = await judge(() =>
+      Promise.reject(new CloudKmsApiError('denied', 403, 'PERMISSION_DENIED')),
+    );
+    // Assess
+    expect(enabled.notDeleting?.remediationText).not.toContain('set-primary-version');
+    expect(enabled.notDeleting?.remediationText).toContain('gcloud secrets versions add config-key');
+    expect(unread.notDeleting?.status).toBe('FAILED');
+    expect(unread.notDeleting?.remediationText).toContain(
+      "the key's primary version, which Secret Manager encrypts new versions with, could not be read",
+    );
+    expect(unread.notDeleting?.remediationText).toContain('cloudkms.cryptoKeys.get');
+    expect(unread.notDeleting?.remediationText).toContain(setPrimary);
   });
 });

@@ -16,9 +16,21 @@ const PROJECT = 'certctl-prod';
 const RING = 'projects/certctl-kms/locations/global/keyRings/certctl';
 const KEY = `${RING}/cryptoKeys/backup`;
 const DENIED = `${RING}/cryptoKeys/locked`;
+/** A key whose one version, its primary, is DESTROYED: no new version of a secret can be added under it. */
+const LOST = `${RING}/cryptoKeys/lost`;
 const REGIONAL = `projects/certctl-kms/locations/europe-west1/keyRings/certctl/cryptoKeys/backup`;
 /** The secret ids of the cases, each backing one opaque inventory item of the same name. */
-const CASES = ['enabled', 'shared', 'disabled', 'scheduled', 'destroyed', 'denied', 'regional', 'google'];
+const CASES = [
+  'enabled',
+  'shared',
+  'disabled',
+  'scheduled',
+  'destroyed',
+  'denied',
+  'regional',
+  'google',
+  'lost-primary',
+];
 
 let sim: Sim;
 
@@ -43,6 +55,7 @@ beforeAll(async () => {
             secret('denied', DENIED, 1),
             secret('regional', REGIONAL, 1, { replication: ['europe-west1'] }),
             secret('google', undefined, 1),
+            secret('lost-primary', LOST, 1),
           ],
         },
         cloudKms: {
@@ -58,6 +71,7 @@ beforeAll(async () => {
               ],
             },
             { name: DENIED, denied: true },
+            { name: LOST, primary: 1, versions: [{ state: 'DESTROYED' }] },
             { name: REGIONAL, versions: [{ state: 'ENABLED' }] },
           ],
         },
@@ -140,10 +154,22 @@ describe('GCP keys audit reading Cloud KMS in the simulator', () => {
     });
     expect(finding(report, 'disabled', 'keys.cmk')?.status).toBe('FAILED');
     expect(finding(report, 'enabled', 'keys.cmk')?.status).toBe('PASSED');
+    // The key material of a version that is also its key's primary is gone: a new version of the
+    // secret, the fix, needs an ENABLED primary first; the backup key's primary (1) is ENABLED.
+    const lost = finding(report, 'lost-primary');
+    expect(lost?.status).toBe('FAILED');
+    expect(lost?.remediation.text).toContain(
+      `${LOST}/cryptoKeyVersions/1 is also the key's primary version, which Secret Manager encrypts new versions with`,
+    );
+    expect(lost?.remediation.text).toContain(
+      "`gcloud kms keys set-primary-version lost --keyring=certctl --location=global --project=certctl-kms --version='<enabled-version>'`",
+    );
+    expect(finding(report, 'destroyed')?.remediation.text).not.toContain('set-primary-version');
     // One read per distinct key version: enabled and shared use the same one; none for Google-managed.
+    // The key itself (its primary) once per key, only for the versions that cannot decrypt.
     const { byOperation } = sim.stats();
-    expect(byOperation['cloudKms:cryptoKeyVersions.get']).toBe(6);
-    expect(byOperation['cloudKms:cryptoKeys.get']).toBeUndefined();
+    expect(byOperation['cloudKms:cryptoKeyVersions.get']).toBe(7);
+    expect(byOperation['cloudKms:cryptoKeys.get']).toBe(2);
   });
 
   it('cannot read the value of a secret whose key version does not decrypt, and says so', async () => {

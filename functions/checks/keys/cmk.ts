@@ -9,7 +9,8 @@
  * or not at all, so it fails here too (keys.not-deleting judges the loss), as does a key DescribeKey
  * no longer finds (deleted with its key material: see deletedKey). A customer-managed key
  * whose state was not read (KeyState not sent, the Cloud KMS read refused) or is a state not known
- * to be usable is not evaluated: its manager alone proves no protection.
+ * to be usable is not evaluated: its manager alone proves no protection. Nor is a GCP copy whose
+ * customer-managed setting was sent without its `kmsKeyName`: a key not known, never Google-managed.
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import type { FindingValues } from '../../core/finding.ts';
@@ -44,6 +45,7 @@ import {
   replicaRegionValue,
   replicasRekeyed,
   secretLabel,
+  unnamedKeyCopies,
 } from './wording.ts';
 
 export const keysCmkCheck: Check<KeySecretFact> = {
@@ -87,6 +89,24 @@ export const keysCmkCheck: Check<KeySecretFact> = {
     if (unusable) return unusableCustomerKey(fact, unusable, base, required);
     const deleted = keys.find((key) => key.deleted);
     if (deleted) return deletedKey(fact, deleted, base, required);
+    // GCP: a setting sent without its key name is a customer-managed key not known, never
+    // Google-managed; not evaluated before a Google-managed WARNING, which readiness passes as GO.
+    const unnamed = keys.filter((key) => key.kmsKeyNameNotSent);
+    if (unnamed.length > 0) {
+      return notAvailable(
+        fact,
+        `the API sent the customer-managed encryption setting of ${unnamedKeyCopies(unnamed)} without its kmsKeyName, so which Cloud KMS key encrypts ${unnamed.length === 1 ? 'it' : 'them'}, and whether that key is usable, is not known`,
+        {
+          ...base,
+          keyManager: 'CUSTOMER',
+          kmsKeyName: null,
+          ...(unnamed.some((key) => key.location !== undefined)
+            ? { locations: unnamed.map((key) => key.location ?? 'not reported').join(',') }
+            : {}),
+        },
+        required,
+      );
+    }
     const provider = keys.filter((key) => key.manager === 'PROVIDER');
     if (provider.length > 0 && provider.every(isReplicaKey))
       return replicasOnAwsManagedKey(fact, provider, base, required);

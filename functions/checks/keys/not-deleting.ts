@@ -48,6 +48,7 @@ import {
   replicaPlace,
   replicasRekeyed,
   secretLabel,
+  unnamedKeyCopies,
 } from './wording.ts';
 
 /**
@@ -70,7 +71,7 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
     remediation: {
       text: 'Cancel the deletion (`aws secretsmanager restore-secret`, `aws kms cancel-key-deletion` and `enable-key`); import expiring key material again without expiry (`aws kms import-key-material … --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE`).',
       texts: {
-        gcp: `Enable the latest version (\`gcloud secrets versions enable ${placeholder('version')} --secret=${placeholder('secret')} --project=${placeholder('project')}\`), or, if it is destroyed, add a new version from the live file (\`gcloud secrets versions add ${placeholder('secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`); remove an expiration with \`gcloud secrets update ${placeholder('secret')} --project=${placeholder('project')} --remove-expiration\`; restore and enable its Cloud KMS key version (\`gcloud kms keys versions restore\` and \`enable\`).`,
+        gcp: `Enable the latest version (\`gcloud secrets versions enable ${placeholder('version')} --secret=${placeholder('secret')} --project=${placeholder('project')}\`), or, if it is destroyed, add a new version from the live file (\`gcloud secrets versions add ${placeholder('secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`); remove an expiration with \`gcloud secrets update ${placeholder('secret')} --project=${placeholder('project')} --remove-expiration\`; restore and enable its Cloud KMS key version (\`gcloud kms keys versions restore\` and \`enable\`); a new version is encrypted with the key's primary version, so make an ENABLED version primary first when it is not (\`gcloud kms keys set-primary-version ${placeholder('key')} --keyring=${placeholder('key-ring')} --location=${placeholder('location')} --project=${placeholder('project')} --version=${placeholder('enabled-version')}\`).`,
       },
       url: DOCS.smDelete,
       urls: { gcp: DOCS.gsmEnableVersion },
@@ -181,6 +182,15 @@ export const keysNotDeletingCheck: Check<KeySecretFact> = {
         fact,
         `its encryption key could not be read (${fact.encryption.reason})`,
         { scheduledForDeletion: false },
+        required,
+      );
+    }
+    const unnamed = fact.encryption.value.filter((key) => key.kmsKeyNameNotSent);
+    if (unnamed.length > 0) {
+      return notAvailable(
+        fact,
+        `the API sent the customer-managed encryption setting of ${unnamedKeyCopies(unnamed)} without its kmsKeyName, so which Cloud KMS key protects it, and whether that key is disabled or being destroyed, is not known`,
+        { scheduledForDeletion: false, kmsKeyName: null },
         required,
       );
     }

@@ -22,10 +22,12 @@ import { placeholder, shellWord } from '../../core/shell-word.ts';
 import {
   absentOutcome,
   cannotDecrypt,
+  cloudKmsKeyFix,
   copyRemedy,
   DOCS,
   gcloudAddVersion,
   gcloudEnableLatest,
+  gcloudSecretArgs,
   itemsValue,
   joinedRemedies,
   KEYS_RESOURCE_TYPES,
@@ -283,7 +285,27 @@ function undecryptableGcpCopies(
       undecryptableCopies: lost.map((key) => gcpCopyOf(key, automatic).tag).join(','),
     },
     required,
+    // Each lost key version's own fix (restore, enable, or a new version under a usable primary).
+    remediationText: [...new Set(lost.map((key) => cloudKmsKeyFix(fact, key)))].join(' '),
   };
+}
+
+/**
+ * GCP: a secret kept in fewer than two locations. Secret Manager sets a secret's replication when
+ * it is created and cannot change its locations afterwards ("The locations in the replication
+ * policy can't be updated", https://cloud.google.com/secret-manager/docs/choosing-replication;
+ * `gcloud secrets replication set` changes the keys, not the locations), so the fix is a new
+ * secret: `gcloud secrets create --replication-policy=automatic` (its key, if customer-managed, in
+ * location global: `--kms-key-name`) or `user-managed --locations=…` (several locations' keys in a
+ * `--replication-policy-file`), then each version to keep copied into it oldest first, the value
+ * certctl runs with last (`latest` is the version added last), through `gcloud secrets versions
+ * access --out-file` (raw bytes; its standard output is UTF-8 text) and `versions add`.
+ */
+function newReplicatedSecretFix(fact: KeySecretFact, locations: readonly string[]): string {
+  const { secret, project } = gcloudSecretArgs(fact);
+  const fresh = placeholder('new-secret');
+  const where = shellWord(`${locations.join(',') || '<location>'},<other-location>`);
+  return `Secret Manager cannot change where a secret is replicated (the locations are set when it is created), so the fix is a new secret: create it with automatic replication (\`gcloud secrets create ${fresh} --project=${project} --replication-policy=automatic\`; under a customer-managed key add \`--kms-key-name=${placeholder('key-in-global')}\`, a key in location global), or in two or more locations (\`--replication-policy=user-managed --locations=${where}\` in place of \`--replication-policy=automatic\`; under customer-managed keys, \`--replication-policy-file=${placeholder('policy-file')}\` naming each location's key instead); copy into it each version to keep, oldest first and the value certctl runs with last, as the latest version is the one added last (\`gcloud secrets versions access ${placeholder('version')} --secret=${secret} --project=${project} --out-file=${placeholder('file')}\`, then \`gcloud secrets versions add ${fresh} --project=${project} --data-file=${placeholder('file')}\`, then delete the file); then point the backup and the policy's keys items at projects/${/^projects\/([^/]+)\//.exec(fact.resource.id)?.[1] ?? fact.resource.account}/secrets/<new-secret>.`;
 }
 
 /**
@@ -310,7 +332,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
     remediation: {
       text: `Replicate the secret (\`aws secretsmanager replicate-secret-to-regions --add-replica-regions Region=${placeholder('other')}\`); for a replica out of sync, read its StatusMessage and fix the replica key permissions.`,
       texts: {
-        gcp: 'Use automatic replication or two or more user-managed locations (the replication policy is set when the secret is created: create a replicated secret and add the value as a new version).',
+        gcp: `Secret Manager cannot change where a secret is replicated (the locations are set when it is created): create a new secret with automatic replication (\`gcloud secrets create ${placeholder('new-secret')} --project=${placeholder('project')} --replication-policy=automatic\`) or in two or more locations (\`--replication-policy=user-managed --locations=${placeholder('location')},${placeholder('other-location')}\`), copy into it each version to keep, the value certctl runs with last (\`gcloud secrets versions access ${placeholder('version')} --secret=${placeholder('secret')} --project=${placeholder('project')} --out-file=${placeholder('file')}\`, then \`gcloud secrets versions add ${placeholder('new-secret')} --project=${placeholder('project')} --data-file=${placeholder('file')}\`), and point the backup and the inventory at it. A copy whose Cloud KMS key version cannot decrypt it: restore and enable that version (\`gcloud kms keys versions restore\`, \`enable\`).`,
       },
       url: DOCS.smReplicate,
       urls: { gcp: DOCS.gsmReplication },
@@ -341,6 +363,7 @@ export const keysReplicatedCheck: Check<KeySecretFact> = {
           description: `The ${secretLabel(fact)} is kept in ${locations.join(', ') || 'no location'} only.`,
           observed: gcpObserved,
           required: gcpRequired,
+          remediationText: newReplicatedSecretFix(fact, locations),
         };
       }
       const replicated = automatic

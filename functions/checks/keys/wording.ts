@@ -7,6 +7,7 @@ import type { FindingValues, Provider, ResourceType } from '../../core/finding.t
 import type { EncryptionKey, KeySecretFact } from '../../core/key-facts.ts';
 import {
   deletedKmsKeyFix,
+  gcloudKeyArgs,
   gcloudVersionArgs,
   isKmsAlias,
   UNUSABLE_KEY_STATES,
@@ -162,6 +163,23 @@ export interface KeyNotProven {
 }
 
 /**
+ * GCP: what is known of a copy whose customer-managed encryption setting came without its
+ * `kmsKeyName` (EncryptionKey.kmsKeyNameNotSent): a customer-managed key, not which.
+ */
+export const KMS_KEY_NAME_NOT_SENT =
+  'the API sent its customer-managed encryption setting without its kmsKeyName, which names the Cloud KMS key';
+
+/**
+ * GCP: the copies whose setting named no key ({@link KMS_KEY_NAME_NOT_SENT}), as a finding says
+ * them: `the secret` (automatic replication), `its copy in europe-west4`, …
+ */
+export function unnamedKeyCopies(keys: readonly EncryptionKey[]): string {
+  return keys
+    .map((key) => (key.location !== undefined ? `its copy in ${key.location}` : 'the secret'))
+    .join(', ');
+}
+
+/**
  * Why a key that is not known to fail ({@link cannotDecrypt}) does not prove either that the copy it
  * encrypts can be decrypted, said of that copy (`the replica in us-east-1 is under the KMS key …,
  * which could not be read (…)`); undefined when it does: a provider-managed key (AWS-managed,
@@ -173,6 +191,8 @@ export interface KeyNotProven {
  * ({@link copyRemedy}).
  */
 export function keyNotProven(key: EncryptionKey, provider: Provider, copy: string): KeyNotProven | undefined {
+  if (key.kmsKeyNameNotSent)
+    return { why: `which key encrypts ${copy} is not known (${KMS_KEY_NAME_NOT_SENT})` };
   // Only the secret's setting, not the copy's own status (GCP): the copy may be under another key
   // than the setting names, a Google-managed setting included: a customer-managed key removed since
   // (`--remove-cmek`) still encrypts the versions added while it was set, in a state no one read
@@ -268,7 +288,10 @@ export function replicaOf(key: EncryptionKey): FindingValues {
 /**
  * What to do about a Cloud KMS key version that cannot decrypt a GCP secret, by its state: restore
  * then enable one scheduled for destruction, enable a DISABLED one, or, the material being gone, add
- * a new version of the secret under an enabled key.
+ * a new version of the secret. Secret Manager encrypts that new version with the key's primary
+ * version, so the key's primary is said too ({@link primaryStep}): the lost version itself, another
+ * version not ENABLED, or one whose state could not be read, each with the commands that give the
+ * key a usable primary first.
  */
 export function cloudKmsKeyFix(fact: KeySecretFact, key: EncryptionKey): string {
   const args = key.version ? gcloudVersionArgs(key.version) : undefined;
@@ -276,11 +299,72 @@ export function cloudKmsKeyFix(fact: KeySecretFact, key: EncryptionKey): string 
     ? `\`gcloud kms keys versions restore ${args}\``
     : '`gcloud kms keys versions restore`';
   const enable = args ? `\`gcloud kms keys versions enable ${args}\`` : '`gcloud kms keys versions enable`';
-  return key.state === 'DESTROY_SCHEDULED'
-    ? `Restore the key version before it is destroyed, then enable it: ${restore}, then ${enable}.`
-    : key.state === 'DISABLED'
-      ? `Enable the key version: ${enable}.`
-      : `The key material is gone: add a new version of the secret from the live file under an enabled key (\`${gcloudAddVersion(fact)}\`).`;
+  const step = primaryStep(key);
+  if (key.state === 'DESTROY_SCHEDULED' || key.state === 'DISABLED') {
+    const fix =
+      key.state === 'DESTROY_SCHEDULED'
+        ? `Restore the key version before it is destroyed, then enable it: ${restore}, then ${enable}.`
+        : `Enable the key version: ${enable}.`;
+    // Restored and enabled, this version decrypts again; a primary that is another version not
+    // ENABLED still refuses the next version of the secret.
+    return step?.other ? `${fix} ${step.words}` : fix;
+  }
+  const add = `add a new version of the secret from the live file (\`${gcloudAddVersion(fact)}\`)`;
+  if (step === undefined) return `The key material is gone: ${add}.`;
+  return step.other
+    ? `The key material is gone: ${add}. First, ${step.words}`
+    : `The key material is gone, and ${step.words}, then ${add}.`;
+}
+
+/**
+ * What the key's primary version asks before a new version of the secret can be encrypted:
+ * `other` when it is another version than the lost one (`words` a sentence of its own), else
+ * words that continue the sentence about the lost version (it is the primary, or the primary
+ * was not read). Undefined when the primary is another version that is ENABLED.
+ */
+function primaryStep(key: EncryptionKey): { readonly other: boolean; readonly words: string } | undefined {
+  // The key a version name belongs to, else the key the secret named.
+  const keyArgs =
+    (key.version && gcloudKeyArgs(key.version.replace(/\/cryptoKeyVersions\/[^/]+$/, ''))) ||
+    gcloudKeyArgs(key.id);
+  const setPrimary = keyArgs
+    ? `\`gcloud kms keys set-primary-version ${keyArgs.positional} --version=${placeholder('enabled-version')}\``
+    : '`gcloud kms keys set-primary-version`';
+  const create = keyArgs
+    ? `\`gcloud kms keys versions create ${keyArgs.flags} --primary\``
+    : '`gcloud kms keys versions create --primary`';
+  const makePrimary = `make an ENABLED version of the key primary (${setPrimary}), or create one as primary (${create})`;
+  const primary = key.keyPrimary;
+  const isThis = key.primary === true || (primary?.version !== undefined && primary.version === key.version);
+  if (isThis) {
+    return {
+      other: false,
+      words: `${key.version ?? 'it'} is also the key's primary version, which Secret Manager encrypts new versions with: ${makePrimary}`,
+    };
+  }
+  if (primary === undefined || primary.state === undefined) {
+    const why =
+      primary?.unreadReason !== undefined ? `could not be read (${primary.unreadReason})` : 'was not read';
+    return {
+      other: false,
+      words: `the key's primary version, which Secret Manager encrypts new versions with, ${why}: if it is not ENABLED (it may be this very version), ${makePrimary}`,
+    };
+  }
+  if (USABLE_KEY_STATES.has(primary.state)) return undefined;
+  const versionArgs = primary.version ? gcloudVersionArgs(primary.version) : undefined;
+  const enablePrimary = versionArgs
+    ? `\`gcloud kms keys versions enable ${versionArgs}\``
+    : '`gcloud kms keys versions enable`';
+  const own =
+    primary.state === 'DISABLED'
+      ? `enable it (${enablePrimary}), or `
+      : primary.state === 'DESTROY_SCHEDULED'
+        ? `restore and enable it (${versionArgs ? `\`gcloud kms keys versions restore ${versionArgs}\`` : '`gcloud kms keys versions restore`'}, then ${enablePrimary}), or `
+        : '';
+  return {
+    other: true,
+    words: `the key's primary version ${primary.version ?? '(its name not sent)'}, which Secret Manager encrypts new versions with, is ${primary.state}: ${own}${makePrimary}.`,
+  };
 }
 
 /**

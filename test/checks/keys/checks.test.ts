@@ -1791,6 +1791,35 @@ describe('every keys check says what it judged', () => {
     });
   });
 
+  it("keys.cmk: a secret with no version yet, whose key's primary version is DESTROYED, makes another version primary first", () => {
+    // Prepare: no version to name its key version, so the key's primary was read; it is DESTROYED,
+    // and Secret Manager would encrypt the first version with it.
+    const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const encryption = {
+      state: 'read' as const,
+      value: [
+        {
+          id: key,
+          manager: 'CUSTOMER' as const,
+          version: `${key}/cryptoKeyVersions/1`,
+          primary: true,
+          state: 'DESTROYED',
+        },
+      ],
+    };
+    const latestVersion = { state: 'read' as const, value: { state: 'none' } };
+    // Act
+    const outcome = keysCmkCheck.evaluate(
+      two({ encryption, latestVersion, resource: GCP_RESOURCE }),
+      context,
+    );
+    // Assess: before, only "add a new version of the secret from the live file", which fails.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toBe(
+      "The key material is gone, and projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup/cryptoKeyVersions/1 is also the key's primary version, which Secret Manager encrypts new versions with: make an ENABLED version of the key primary (`gcloud kms keys set-primary-version backup --keyring=certctl --location=global --project=certctl-kms --version='<enabled-version>'`), or create one as primary (`gcloud kms keys versions create --key=backup --keyring=certctl --location=global --project=certctl-kms --primary`), then add a new version of the secret from the live file (`gcloud secrets versions add ca --project=certctl-prod --data-file='<file>'`).",
+    );
+  });
+
   it('keys.cmk: names each user-managed location to put under a key of its own location', () => {
     // Prepare: user-managed replication in two locations, europe-west1 under a customer-managed key
     // and europe-west4 Google-managed, plus a copy whose location was not reported.
@@ -2495,12 +2524,63 @@ describe('every keys check says what it judged', () => {
     expect(gcp({ kind: 'gcp-user-managed', locations: ['europe-west1'] })?.description).toBe(
       `The ${label} is kept in europe-west1 only.`,
     );
-    expect(gcp({ kind: 'gcp-user-managed', locations: [] })).toEqual({
+    expect(gcp({ kind: 'gcp-user-managed', locations: [] })).toMatchObject({
       status: 'FAILED',
       description: `The ${label} is kept in no location only.`,
       observed: { items: 'ca-cert,ca-key', replication: 'user-managed', locations: '' },
       required,
     });
+    expect(gcp({ kind: 'gcp-user-managed', locations: [] })?.remediationText).toContain(
+      "--replication-policy=user-managed --locations='<location>,<other-location>'",
+    );
+  });
+
+  it('keys.replicated: gives the commands of a new replicated GCP secret, as the locations of one cannot change', () => {
+    // Prepare: user-managed replication in europe-west1 only. Secret Manager sets a secret's
+    // replication when it is created ("The locations in the replication policy cannot be
+    // updated"): no command changes it in place.
+    const outcome = keysReplicatedCheck.evaluate(
+      two({
+        resource: GCP_RESOURCE,
+        replication: { state: 'read', value: { kind: 'gcp-user-managed', locations: ['europe-west1'] } },
+      }),
+      context,
+    );
+    // Assess: before, no remediation of its own (the check's text, which gave no command).
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toBe(
+      "Secret Manager cannot change where a secret is replicated (the locations are set when it is created), so the fix is a new secret: create it with automatic replication (`gcloud secrets create '<new-secret>' --project=certctl-prod --replication-policy=automatic`; under a customer-managed key add `--kms-key-name='<key-in-global>'`, a key in location global), or in two or more locations (`--replication-policy=user-managed --locations='europe-west1,<other-location>'` in place of `--replication-policy=automatic`; under customer-managed keys, `--replication-policy-file='<policy-file>'` naming each location's key instead); copy into it each version to keep, oldest first and the value certctl runs with last, as the latest version is the one added last (`gcloud secrets versions access '<version>' --secret=ca --project=certctl-prod --out-file='<file>'`, then `gcloud secrets versions add '<new-secret>' --project=certctl-prod --data-file='<file>'`, then delete the file); then point the backup and the policy's keys items at projects/certctl-prod/secrets/<new-secret>.",
+    );
+  });
+
+  it('keys.replicated: gives the Cloud KMS commands for GCP copies whose key version cannot decrypt them', () => {
+    // Prepare: automatic replication under one key version, DISABLED.
+    const key = 'projects/certctl-kms/locations/global/keyRings/certctl/cryptoKeys/backup';
+    const outcome = keysReplicatedCheck.evaluate(
+      two({
+        resource: GCP_RESOURCE,
+        replication: { state: 'read', value: { kind: 'gcp-automatic' } },
+        encryption: {
+          state: 'read',
+          value: [
+            {
+              id: key,
+              manager: 'CUSTOMER',
+              version: `${key}/cryptoKeyVersions/2`,
+              state: 'DISABLED',
+              keyPrimary: { version: `${key}/cryptoKeyVersions/2`, state: 'DISABLED' },
+            },
+          ],
+        },
+        latestVersion: { state: 'read', value: { state: 'ENABLED' } },
+      }),
+      context,
+    );
+    // Assess: before, the check's text ("Use automatic replication …"), which it already uses.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.remediationText).toBe(
+      'Enable the key version: `gcloud kms keys versions enable 2 --key=backup --keyring=certctl --location=global --project=certctl-kms`.',
+    );
   });
 
   it('keys.replicated: is not available naming the reason', () => {
