@@ -288,7 +288,7 @@ describe('backup-guard as a process', () => {
       }
       expect(refused).toEqual({ code: 2, stdout: '' });
     },
-    60_000,
+    150_000,
   );
 
   it('says in one line that the report was not written, and exits 2, when stdout cannot be written (a full disk)', async () => {
