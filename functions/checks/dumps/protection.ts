@@ -141,6 +141,7 @@ import {
   DUMPS_RESOURCE_TYPES,
   deniedReadWords,
   dumpsNotHeldByOwnRetention,
+  hasBesideDumpExtension,
   heldDumps,
   holdReleaseWords,
   locationLabel,
@@ -710,11 +711,15 @@ function judgeOlderDumpsHeld(
   if (fact.location.provider !== 'gcp' || lock === fact.retentionLock || versionsKept(fact, minPitrDays, now))
     return;
   const newestKey = fact.newest?.object.key;
+  const noSuffix = !fact.location.suffix;
   // The dumps the policy needs: those of its last minPitrDays (an undated one may be one of them).
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  // With no suffix, a checksum, signature or log by its key is no dump (dumps.fresh and
+  // dumps.retention count none), and the one after the newest dump is no older one.
   const unheld = (dumpsNotHeldByOwnRetention(fact, minPitrDays) ?? []).filter(
     (object) =>
       object.key !== newestKey &&
+      !(noSuffix && hasBesideDumpExtension(object.key)) &&
       (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
   );
   const last = unheld.at(-1);
@@ -780,10 +785,13 @@ function olderS3DumpsUnproven(
     return undefined;
   const newestKey = fact.newest?.object.key;
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  // With no suffix, a checksum, signature or log by its key is no dump, older or not.
+  const noSuffix = !fact.location.suffix;
   const older = fact.listing.objects.filter(
     (object) =>
       object.key !== newestKey &&
       !holdsNoDump(object) &&
+      !(noSuffix && hasBesideDumpExtension(object.key)) &&
       (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
   );
   const last = older.at(-1);

@@ -9,6 +9,7 @@ import {
   newestOf,
   s3Fact,
   settingsWith,
+  withChecksums,
   withEmptyObject,
   withListedRetentions,
 } from './fixtures.ts';
@@ -1404,6 +1405,25 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     );
   });
 
+  it('counts the dumps alone as the older dumps not shown held, never a newer checksum', () => {
+    // Prepare: each dump followed by its checksum, no suffix: the collectors read the newest dump,
+    // and its checksum, a minute newer, is passed over by its key.
+    const objects = withChecksums(dailySeries(35));
+    const fact = withOwnLock('COMPLIANCE', 35, {
+      versioning: { state: 'absent' },
+      listing: { state: 'read', objects, complete: true },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'the 59 older dumps of the last 30 days (the newest of them
+    // prod/certctl-2026-12-02.dump.sha256)', the checksums counted and the newest, newer than the
+    // dump, called older.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not read whether the 29 older dumps of the last 30 days (the newest of them prod/certctl-2026-12-01.dump) are held',
+    );
+  });
+
   it("passes on the newest dump's own COMPLIANCE retention when versioning keeps the older dumps the policy days", () => {
     const outcome = dumpsProtectionCheck.evaluate(withOwnLock('COMPLIANCE', 35), settingsWith());
     expect(outcome?.status).toBe('PASSED');
@@ -1579,6 +1599,25 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
       '2 older listed dumps of the last 30 days (the newest of them prod/certctl-2026-11-20.dump) carry no Locked object retention of at least 30 days of their own',
+    );
+  });
+
+  it('counts the dumps alone as the older listed dumps without a Locked retention, never a newer checksum', () => {
+    // Prepare: each dump followed by its checksum, no suffix; objects.list sent the newest dump's
+    // Locked retention alone.
+    const objects = withChecksums(dailySeries(35));
+    const fact = withRetention('Locked', 35, {
+      ...unguarded,
+      listing: { state: 'read', objects, complete: true },
+    });
+    const newestOnly = withListedRetentions(fact, (index) => objects[index]?.key === KEY);
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(newestOnly, settingsWith());
+    // Assess: before, '59 older listed dumps of the last 30 days (the newest of them
+    // prod/certctl-2026-12-02.dump.sha256)'.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      '29 older listed dumps of the last 30 days (the newest of them prod/certctl-2026-12-01.dump) carry no Locked object retention of at least 30 days of their own',
     );
   });
 

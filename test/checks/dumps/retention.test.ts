@@ -770,6 +770,23 @@ describe('dumps.retention', () => {
       expect(outcome?.observed).toMatchObject({ coveredDays: 34.3, longestGapHours: 24, dumpsListed: 35 });
     });
 
+    it('calls the dump read the newest that may be a dump when newer checksums were passed over', () => {
+      // Prepare: each dump followed by its checksum, no suffix: the collectors read the newest dump.
+      const dumps = dailySeries(35);
+      const fact = s3Fact({
+        listing: { state: 'read', objects: withChecksums(dumps), complete: true },
+        newest: newestOf(dumps),
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith({ databaseName: 'certctl_prod' }));
+      // Assess: before, 'the newest object under the prefix, prod/certctl-2026-12-02.dump', though
+      // its checksum is newer.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'the newest object under the prefix that may be a dump, prod/certctl-2026-12-02.dump, is a dump of database "certctl"',
+      );
+    });
+
     it('still fails a gap the series has with every object counted', () => {
       // Prepare: three days missing; counting another database's dumps closes no gap.
       const objects = dailySeries(35).filter((_, index) => ![17, 18].includes(index));
