@@ -669,9 +669,16 @@ function endedHoldWords(fact: DumpFact): string {
     const both = kinds.length > 1;
     return `; ${kinds.join(' and ')} ${both ? 'keep' : 'keeps'} it only while ${both ? 'they are' : 'it is'} set (${holdReleaseWords('gcp', false)})`;
   }
-  return holds?.temporary === false && holds.eventBased === false
-    ? ' and it is under no object hold, so nothing locks it now'
-    : ' (objects.list listed no hold on it)';
+  if (holds?.temporary === false && holds.eventBased === false) {
+    return ' and it is under no object hold, so nothing locks it now';
+  }
+  // A hold not sent is not evaluated: not read, never taken as not set.
+  if (holds?.temporary === undefined && holds?.eventBased === undefined) {
+    return ' (its holds were not read: objects.list did not send its temporaryHold and eventBasedHold)';
+  }
+  return holds.temporary === undefined
+    ? ' (its event-based hold is not set, and its temporary hold was not read: objects.list did not send its temporaryHold)'
+    : ' (its temporary hold is not set, and its event-based hold was not read: objects.list did not send its eventBasedHold)';
 }
 
 /**

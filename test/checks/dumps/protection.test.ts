@@ -2180,7 +2180,7 @@ describe("dumps.protection when the newest dump's own retention has ended", () =
     expect(outcome?.status).toBe('FAILED');
     // Before, 'so nothing locks it now', though objects.list sent no hold for it.
     expect(outcome?.description).toContain(
-      `the object retention of the newest dump ${KEY} ended at ${ENDED.toISOString()} (objects.list listed no hold on it), and versioning is off, and soft delete keeps a deleted or overwritten dump only 7 days (30 required).`,
+      `the object retention of the newest dump ${KEY} ended at ${ENDED.toISOString()} (its holds were not read: objects.list did not send its temporaryHold and eventBasedHold), and versioning is off, and soft delete keeps a deleted or overwritten dump only 7 days (30 required).`,
     );
   });
 
@@ -2478,12 +2478,28 @@ describe('dumps.protection and object holds', () => {
       LATER,
     );
     const unsent = dumpsProtectionCheck.evaluate(withEnded(gcsUnguarded(), 'Locked'), LATER);
+    const halfSent = dumpsProtectionCheck.evaluate(
+      withEnded(gcsUnguarded(), 'Locked', { temporary: false }),
+      LATER,
+    );
     expect(none?.description).toContain(
       `ended at ${ENDED.toISOString()} and it is under no object hold, so nothing locks it now, and versioning is off`,
     );
+    // Before, '(objects.list listed no hold on it)', which reads as no hold, for holds not sent.
     expect(unsent?.description).toContain(
-      `ended at ${ENDED.toISOString()} (objects.list listed no hold on it), and versioning is off`,
+      `ended at ${ENDED.toISOString()} (its holds were not read: objects.list did not send its temporaryHold and eventBasedHold), and versioning is off`,
     );
+    expect(halfSent?.description).toContain(
+      `ended at ${ENDED.toISOString()} (its temporary hold is not set, and its event-based hold was not read: objects.list did not send its eventBasedHold), and versioning is off`,
+    );
+    const otherHalf = dumpsProtectionCheck.evaluate(
+      withEnded(gcsUnguarded(), 'Locked', { eventBased: false }),
+      LATER,
+    );
+    expect(otherHalf?.description).toContain(
+      `ended at ${ENDED.toISOString()} (its event-based hold is not set, and its temporary hold was not read: objects.list did not send its temporaryHold), and versioning is off`,
+    );
+    for (const outcome of [none, unsent, halfSent, otherHalf]) expect(outcome?.status).toBe('FAILED');
   });
 
   it('fails an unguarded Cloud Storage bucket whose every dump is under a hold, naming the holds', () => {
