@@ -642,7 +642,9 @@ function seriesCoverage(
     // series against a clock the listing shows behind.)
     if (newestDated && !noneInWindow) {
       const exact = hoursAgainst(newestDated.lastModified, now, maxGapHours);
-      if (longestGapExact === undefined || exact.exact > longestGapExact) {
+      // On a tie it is named: it still grows, so it is the longest a moment later, and its fix
+      // (the job stopped) is the one still due.
+      if (longestGapExact === undefined || exact.exact >= longestGapExact) {
         longestGapExact = exact.exact;
         longestGapHours = exact.shown;
         trailingLongest = true;

@@ -266,6 +266,28 @@ describe('dumps.retention', () => {
       expect(outcome?.observed).toMatchObject({ longestGapHours: 720 });
     });
 
+    it('names the gap since the newest dump, which still grows, when it ties with the longest gap between dumps', () => {
+      // Prepare: daily dumps up to 10 days ago, then one 5 days ago: 120 h between the two, and
+      // 120 h since the newest up to this run.
+      const at = (hoursAgo: number) => ({
+        key: `prod/certctl-${hoursAgo}h.dump`,
+        size: 6451,
+        lastModified: new Date(NOW.getTime() - hoursAgo * 3_600_000),
+      });
+      const objects = [...Array.from({ length: 26 }, (_, index) => at(840 - index * 24)), at(120)];
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess: before, the gap between prod/certctl-240h.dump and prod/certctl-120h.dump was named,
+      // with 'Find why the dump job skipped runs in that period', though the job has written nothing
+      // since and the gap since the newest dump is the longest a moment later.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ longestGapHours: 120 });
+      expect(outcome?.description).toContain(
+        'the series has a gap of 5 days since prod/certctl-120h.dump, its newest dump, up to this run, longer than twice the 24 h cadence',
+      );
+      expect(outcome?.remediationText).toBe('Find why the dump job stopped (dumps.fresh) and run it now.');
+    });
+
     it('fails a single dump written a minute before the window: no dump in it', () => {
       const outcome = dumpsRetentionCheck.evaluate(withSeries(one(30 * DAY + 60_000)), settingsWith());
       expect(outcome?.status).toBe('FAILED');
