@@ -1,6 +1,7 @@
 /**
  * Reads one S3 dump location into a neutral `DumpFact`: the series under the prefix (bounded by the
- * policy's `maxObjectsListed`), the first bytes of the newest object (a ranged GET of
+ * policy's `maxObjectsListed`), the first bytes of the newest object that may be a dump (with no
+ * suffix, not a checksum, signature or log by its key: core/dump-facts.ts newestPossibleDump; a ranged GET of
  * {@link PG_DUMP_HEADER_BYTES}, never a full download) and, beside them, its last bytes (a GET of
  * the suffix range `bytes=-64`, {@link PG_DUMP_TAIL_BYTES}: S3 answers the whole object when it is
  * shorter, and no bytes with 200 when it is empty), and the bucket's protections. Decides nothing:
@@ -79,7 +80,7 @@ import {
   isSeriesObject,
   narrowerPrefixes,
   newestDumpRead,
-  newestObject,
+  newestPossibleDump,
   rangeAnswerProblem,
   rulePrefixApplies,
   sortOldestFirst,
@@ -1073,7 +1074,8 @@ export async function readS3DumpFact(options: ReadS3DumpsOptions): Promise<DumpF
   );
   accountAccess.catch(() => undefined);
   const listing = await listed;
-  const newestListed = newestObject(listing);
+  // The newest object that may be a dump: with no suffix, not a checksum, signature or log after it.
+  const newestListed = newestPossibleDump(listing, location.suffix);
   const newest = newestListed ? await readNewest(bucket, newestListed, lean) : undefined;
   const {
     versioning,

@@ -95,7 +95,10 @@ export type DumpListing =
       readonly bucketAbsent?: true;
     };
 
-/** The newest object and its header, read with a ranged GET of its first bytes. */
+/**
+ * The newest object that may be a dump ({@link newestPossibleDump}) and its header, read with a
+ * ranged GET of its first bytes.
+ */
 export interface NewestDump {
   readonly object: DumpObject;
   readonly header:
@@ -433,7 +436,11 @@ export interface DumpFact {
   readonly resource: ResourceRef;
   readonly location: DumpLocation;
   readonly listing: DumpListing;
-  /** Undefined when the listing is unknown or empty. */
+  /**
+   * The newest object that may be a dump, as read ({@link newestPossibleDump}). Undefined when the
+   * listing is unknown or empty, or, with no suffix, lists only checksums, signatures or logs by
+   * their keys.
+   */
   readonly newest: NewestDump | undefined;
   readonly versioning: BucketReading<VersioningConfig>;
   readonly retentionLock: BucketReading<RetentionLockConfig>;
@@ -594,6 +601,78 @@ export function newestObject(listing: DumpListing): DumpObject | undefined {
   if (listing.state !== 'read' || listing.objects.length === 0) return undefined;
   const dated = listing.objects.filter((object) => object.lastModified !== undefined);
   return sortOldestFirst(dated.length > 0 ? dated : listing.objects).at(-1);
+}
+
+/**
+ * Extensions of the files a dump job commonly writes beside each dump (`sha256sum` output, a GPG
+ * signature, the job's log). Only an object with one of these, whose key is a listed object's key
+ * with it added (`x.dump.sha256`) or put in place of its extension (`x.sha256` beside `x.dump`), is
+ * told apart from a dump without reading it: a key alone proves nothing of any other object.
+ */
+const BESIDE_DUMP_EXTENSIONS: ReadonlySet<string> = new Set([
+  'md5',
+  'md5sum',
+  'sha1',
+  'sha256',
+  'sha256sum',
+  'sha512',
+  'sha512sum',
+  'checksum',
+  'asc',
+  'sig',
+  'log',
+]);
+
+/** The extension of a key's last segment (`dump` of `prod/x.dump`), lower case; undefined without one. */
+export function keyExtension(key: string): string | undefined {
+  const dot = key.lastIndexOf('.');
+  return dot > key.lastIndexOf('/') + 1 ? key.slice(dot + 1).toLowerCase() : undefined;
+}
+
+/** The longest of {@link BESIDE_DUMP_EXTENSIONS}. */
+const LONGEST_BESIDE_DUMP_EXTENSION = Math.max(...[...BESIDE_DUMP_EXTENSIONS].map((name) => name.length));
+/** The character codes the {@link BESIDE_DUMP_EXTENSIONS} start with (lower-case ASCII letters). */
+const BESIDE_DUMP_EXTENSION_STARTS: ReadonlySet<number> = new Set(
+  [...BESIDE_DUMP_EXTENSIONS].map((name) => name.charCodeAt(0)),
+);
+
+/**
+ * Whether a key has the extension of a checksum, signature or log ({@link BESIDE_DUMP_EXTENSIONS}).
+ * Alone it proves nothing: beside no listed dump, such an object may still be one.
+ *
+ * The checks ask it of every listed object several times (the benchmark's 20,000 keys), nearly
+ * always of a dump's key: an extension longer than any of them, or whose first character is an
+ * ASCII one that none of them starts with in either case (`d` of `.dump`), is told apart without
+ * cutting out and lower-casing it. Lower-casing never shortens a string, and an ASCII letter's
+ * lower case is the letter with bit 0x20 set (other ASCII characters then match no letter); a
+ * first character beyond ASCII is read the whole way.
+ */
+export function hasBesideDumpExtension(key: string): boolean {
+  const dot = key.lastIndexOf('.');
+  if (dot <= key.lastIndexOf('/') + 1 || key.length - dot - 1 > LONGEST_BESIDE_DUMP_EXTENSION) return false;
+  const first = key.charCodeAt(dot + 1);
+  if (first < 128 && !BESIDE_DUMP_EXTENSION_STARTS.has(first | 0x20)) return false;
+  const extension = keyExtension(key);
+  return extension !== undefined && BESIDE_DUMP_EXTENSIONS.has(extension);
+}
+
+/**
+ * The listed object whose first and last bytes the dumps collectors read: the newest object (as
+ * {@link newestObject} takes it) that may be a dump. With no `suffix`, an object whose key shows it
+ * a checksum, signature or log ({@link hasBesideDumpExtension}: `x.dump.sha256`, `x.sha256`) is
+ * passed over, beside a listed dump or of one not listed, as the dumps checks count none of them
+ * as a dump: a job that writes one after each dump makes it the newest object, and its bytes show
+ * nothing of any dump, so reading them would leave the newest dump's unread. An empty object is
+ * not passed over: no key shows it, and the listing alone shows it no dump. A `suffix` names the
+ * dumps: the newest listed object is read, whatever its key. Undefined when no object may be a dump
+ * (or the listing was not read): nothing is read.
+ */
+export function newestPossibleDump(listing: DumpListing, suffix: string | undefined): DumpObject | undefined {
+  if (listing.state !== 'read' || suffix) return newestObject(listing);
+  return newestObject({
+    ...listing,
+    objects: listing.objects.filter((object) => !hasBesideDumpExtension(object.key)),
+  });
 }
 
 /**

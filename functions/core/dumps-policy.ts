@@ -185,7 +185,7 @@ const prefixField = z.described(
 /** Which keys under the prefix are dumps. */
 const suffixField = z.described(
   z._default(z.string().check(z.maxLength(1024)), ''),
-  'Only keys ending with this are dumps (`.dump`); set it when the prefix also holds checksums, logs or other files, which would otherwise count as the newest dump and fill gaps in the series. Empty: every object (folder placeholders excepted).',
+  'Only keys ending with this are dumps (`.dump`); set it when the prefix also holds checksums, logs or other files. Without it, only checksums, signatures and logs told by their extension (`.sha256`, `.md5`, `.sig`, `.asc`, `.log`, …) are set apart, by key alone, and the newest dump read is the newest other object; any other file counts as a dump, the newest or one filling a gap in the series. Empty: every object (folder placeholders excepted).',
 );
 
 const awsLocationSchema = z.strictObject({

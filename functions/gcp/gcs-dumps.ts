@@ -1,7 +1,9 @@
 /**
  * Reads one Cloud Storage dump location into a neutral `DumpFact`, like functions/aws/s3-dumps.ts:
  * the series under the prefix (objects.list, bounded by `maxObjectsListed`), the first
- * {@link PG_DUMP_HEADER_BYTES} of the newest object (`download({ start, end })`, a ranged
+ * {@link PG_DUMP_HEADER_BYTES} of the newest object that may be a dump (with no suffix, not a
+ * checksum, signature or log by its key: core/dump-facts.ts newestPossibleDump;
+ * `download({ start, end })`, a ranged
  * `alt=media` read of the generation objects.list named; ranged reads skip checksum validation, so
  * none is asked for) and, beside them,
  * its last {@link PG_DUMP_TAIL_BYTES} (`download({ end: -64 })`, which the library sends as the
@@ -70,7 +72,7 @@ import {
   isSeriesObject,
   narrowerPrefixes,
   newestDumpRead,
-  newestObject,
+  newestPossibleDump,
   rulePrefixApplies,
   sortOldestFirst,
 } from '../core/dump-facts.ts';
@@ -1322,7 +1324,8 @@ export async function readGcsDumpFact(options: ReadGcsDumpsOptions): Promise<Dum
   if (ownership.state !== 'proven') return unprovenFact(location, metadata, ownership);
   const listed = await listSeries(bucket, location, options.maxObjectsListed);
   const { listing, kmsKeyNames } = listed;
-  const newestListed = newestObject(listing);
+  // The newest object that may be a dump: with no suffix, not a checksum, signature or log after it.
+  const newestListed = newestPossibleDump(listing, location.suffix);
   const newestRead = newestListed
     ? await readNewest(
         options.objectReads ? options.objectReads.bucket(location.bucket) : bucket,

@@ -819,7 +819,14 @@ describe('readS3DumpFact', () => {
     // read as no pg_dump archive, proves no dump, and the newest dump before it is 32 h old.
     expect(keys(unnamed)).toHaveLength(71);
     expect(keys(unnamed)).not.toContain('prod/');
-    expect(unnamed.newest?.object.key).toMatch(/\.dump\.sha256$/);
+    // The bytes read are the newest dump's, not the newer checksum's (before, its 64 bytes were).
+    expect(unnamed.newest?.object.key).toBe('prod/certctl-34.dump');
+    const integrity = dumpsIntegrityCheck.evaluate(unnamed, settings);
+    expect(integrity?.status).toBe('PASSED');
+    expect(integrity?.observed).toMatchObject({ key: 'prod/certctl-34.dump', newerChecksums: 2 });
+    expect(integrity?.description).toContain(
+      'The 2 newer objects (the newest prod/certctl-35.dump.sha256) are, by their keys, checksums, signatures or logs beside listed dumps or of dumps not listed, not dumps, so they were not read',
+    );
     expect(dumpsFreshCheck.evaluate(unnamed, settings)).toMatchObject({
       status: 'FAILED',
       observed: { newestKey: 'prod/certctl-34.dump', newestAgeHours: 32 },

@@ -4,6 +4,7 @@ import {
   type DumpObject,
   dumpResourceId,
   newestObject,
+  newestPossibleDump,
   rangeAnswerProblem,
   rulePrefixApplies,
   sortOldestFirst,
@@ -129,6 +130,71 @@ describe('dump facts', () => {
     // Assess: before, both were prod/a.dump, the last listed: the newest hung on the listing's order.
     expect(newest?.key).toBe('prod/b.dump');
     expect(seriesEnd?.key).toBe('prod/b.dump');
+  });
+
+  describe('newestPossibleDump', () => {
+    const read = (...objects: DumpObject[]) => ({ state: 'read', objects, complete: true }) as const;
+
+    it('passes over, with no suffix, the newer checksums, signatures and logs by their keys, beside a listed dump or not', () => {
+      // Prepare: the dump, its checksum a minute later, then a checksum and a log of dumps not listed.
+      const listing = read(
+        at('prod/b.sha256', '2026-12-02T04:00:00Z'),
+        at('prod/a.dump', '2026-12-02T03:40:00Z'),
+        at('prod/a.dump.sha256', '2026-12-02T03:41:00Z'),
+        at('prod/c.LOG', '2026-12-02T05:00:00Z'),
+      );
+      // Act
+      const newest = newestPossibleDump(listing, undefined);
+      // Assess: before, the collectors read prod/c.LOG, the newest listed object.
+      expect(newest?.key).toBe('prod/a.dump');
+      expect(newestObject(listing)?.key).toBe('prod/c.LOG');
+      expect(newestPossibleDump(listing, '')?.key).toBe('prod/a.dump');
+    });
+
+    it('takes the newest object, whatever its key, when a suffix names the dumps', () => {
+      const listing = read(
+        at('prod/a.dump.sha256', '2026-12-01T03:40:00Z'),
+        at('prod/b.dump.sha256', '2026-12-02T03:40:00Z'),
+      );
+      expect(newestPossibleDump(listing, '.sha256')?.key).toBe('prod/b.dump.sha256');
+    });
+
+    it('takes an empty object newer than the dumps, which its key does not show to be no dump', () => {
+      const listing = read(
+        at('prod/a.dump', '2026-12-01T03:40:00Z'),
+        { key: 'prod/b.dump', size: 0, lastModified: new Date('2026-12-02T03:40:00Z') },
+        at('prod/b.dump.sha256', '2026-12-02T03:41:00Z'),
+      );
+      expect(newestPossibleDump(listing, undefined)?.key).toBe('prod/b.dump');
+    });
+
+    it('takes a dated object before an undated one, and of undated ones the last key, as newestObject does', () => {
+      expect(
+        newestPossibleDump(
+          read(
+            at('prod/z.dump'),
+            at('prod/a.dump', '2026-12-01T03:40:00Z'),
+            at('prod/a.dump.sha256', '2026-12-01T03:41:00Z'),
+          ),
+          undefined,
+        )?.key,
+      ).toBe('prod/a.dump');
+      expect(
+        newestPossibleDump(read(at('prod/a.dump'), at('prod/b.dump'), at('prod/c.dump.sha256')), undefined)
+          ?.key,
+      ).toBe('prod/b.dump');
+    });
+
+    it('names nothing when every listed object is such a file, the listing is empty or was not read', () => {
+      expect(
+        newestPossibleDump(
+          read(at('prod/a.dump.sha256', '2026-12-01T03:40:00Z'), at('prod/a.sig')),
+          undefined,
+        ),
+      ).toBeUndefined();
+      expect(newestPossibleDump(read(), undefined)).toBeUndefined();
+      expect(newestPossibleDump({ state: 'unknown', reason: 'AccessDenied' }, undefined)).toBeUndefined();
+    });
   });
 
   describe('rangeAnswerProblem', () => {

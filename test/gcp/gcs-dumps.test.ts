@@ -606,6 +606,13 @@ describe('readGcsDumpFact', () => {
     // The newest object, a checksum beside no listed dump, read as no pg_dump archive: no dump came
     // since the stale one before it.
     expect(dumpsFreshCheck.evaluate(unnamed, settings)?.status).toBe('FAILED');
+    // The bytes read are the newest dump's, not the newer checksum's (before, its 64 bytes were).
+    expect(unnamed.newest?.object.key).toBe('prod/certctl-34.dump');
+    expect(unnamed.newest?.header).toMatchObject({ state: 'read', result: { kind: 'header' } });
+    expect(dumpsIntegrityCheck.evaluate(unnamed, settings)).toMatchObject({
+      status: 'PASSED',
+      observed: { key: 'prod/certctl-34.dump', newerChecksums: 2 },
+    });
   });
 
   it("takes the location's suffix from the policy when the project's locations are collected", async () => {

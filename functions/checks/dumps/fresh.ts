@@ -21,8 +21,10 @@
  * suffix, an object whose key shows it a checksum, signature or log (`x.dump.sha256` or `x.sha256`,
  * dumps.integrity's test by key alone) is no dump, whether the dump it names is listed or not: a
  * newest one is not judged as the dump, the newest listed object that is no such file (nor empty)
- * is, FAILED when stale (in a complete listing) and NOT_AVAILABLE when recent, its bytes not read;
- * with none, a complete listing holds no dump at all (FAILED). Of a complete listing, the dump a
+ * is. The collectors read its bytes (core/dump-facts.ts newestPossibleDump, unless an empty object
+ * is newer), and it is then judged on them as the newest object is, the finding naming the newer
+ * files passed over; not read, it FAILS when stale (in a complete listing) and is NOT_AVAILABLE when
+ * recent; with none, a complete listing holds no dump at all (FAILED). Of a complete listing, the dump a
  * checksum names and the listing lacks does not exist (not uploaded, or deleted); from a listing
  * cut at its bound it may lie beyond it: NOT_AVAILABLE, never PASSED, naming it. Nor does a dump
  * of another database than the policy's (a prefix shared by several databases' dump jobs): its
@@ -66,22 +68,27 @@ import type { CheckOutcome } from '../../core/check.ts';
 import {
   clockContradictedBy,
   type DumpFact,
+  type DumpListing,
   type DumpObject,
   holdsNoDump,
   type NewestDump,
+  newestObject,
+  newestPossibleDump,
 } from '../../core/dump-facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
 import { plural } from '../../core/plural.ts';
 import { HOUR_MS } from '../../core/time.ts';
-import type { DumpsCheck } from './settings.ts';
+import type { DumpsCheck, DumpsCheckSettings } from './settings.ts';
 import {
   besideDumpIndex,
+  checksumsWhose,
   clockBehindWords,
   DOCS,
   DUMPS_RESOURCE_TYPES,
   datedDumps,
   datedObjects,
   deniedReadWords,
+  extensionWords,
   formatDuration,
   hasBesideDumpExtension,
   hoursAgainst,
@@ -89,6 +96,9 @@ import {
   MAX_WEST_OFFSET_HOURS,
   type NewestShows,
   NOT_PG_DUMP_WORDS,
+  namedDumpOf,
+  newerChecksums,
+  newerChecksumsWords,
   newestShows,
   notAvailable,
   sameDatabase,
@@ -113,7 +123,8 @@ export const dumpsFreshCheck: DumpsCheck = {
     },
     resourceTypes: DUMPS_RESOURCE_TYPES,
   },
-  evaluate(fact, { dumps, now }) {
+  evaluate(fact, settings) {
+    const { dumps, now } = settings;
     const maxAgeHours = dumps.cadenceHours + dumps.graceHours;
     const required = { maxAgeHours };
     if (fact.listing.state === 'unknown' && fact.listing.bucketAbsent) {
@@ -132,7 +143,13 @@ export const dumpsFreshCheck: DumpsCheck = {
         required,
       );
     }
-    const newest = fact.newest?.object;
+    // The newest listed object, judged by what its key and, when they are its, the bytes read show.
+    // With objects listed but no bytes read, the collectors found no object that may be a dump: a
+    // newest checksum, signature or log by its key (no suffix set) is judged as such, by name; any
+    // other listing holds no dump.
+    const listedNewest = newestObject(fact.listing);
+    const newest =
+      fact.newest || (listedNewest && noDumpByKey(fact)(listedNewest)) ? listedNewest : undefined;
     if ((fact.listing.objects.length === 0 || !newest) && !fact.listing.complete) {
       // The bound counts every object listed, dumps or not: a listing cut before its first dump
       // (logs or checksums listed ahead of the dumps) does not show that none exists. Nothing here
@@ -180,259 +197,275 @@ export const dumpsFreshCheck: DumpsCheck = {
     // With no suffix, a checksum, signature or log written after each dump is listed as the newest
     // object: its key names the dump it sits beside, or one not listed, and the dumps are judged,
     // not it: a checksum is no dump, whether its dump is listed or not.
-    const notDump = noDumpByKey(fact);
-    if (notDump(newest)) {
-      return {
-        ...behindChecksums(
-          fact,
-          { ...newest, lastModified: newest.lastModified },
-          dumps.cadenceHours,
-          maxAgeHours,
-          now,
-        ),
-        required,
-      };
+    const listing = fact.listing;
+    const dated = { ...newest, lastModified: newest.lastModified };
+    if (noDumpByKey(fact)(newest)) {
+      return { ...behindChecksums({ ...fact, listing }, dated, settings, required), required };
     }
-    // Compared unrounded: one decimal would pass a dump minutes past the allowance.
-    const age = hoursAgainst(newest.lastModified, now, maxAgeHours);
-    const ageHours = age.shown;
-    const observed = {
-      newestKey: newest.key,
-      newestLastModified: newest.lastModified.toISOString(),
-      newestAgeHours: ageHours,
-    };
-    const drifting = ['newestAgeHours'];
-    if (age.exact <= maxAgeHours) {
-      // A recent object proves a recent dump only when its first bytes were read and start a pg_dump
-      // custom archive, as dumps.integrity judges them: a key, whatever its suffix, proves nothing
-      // of the bytes behind it (a cut upload, a plain dump, an object the audit could not read).
-      // Only the newest object's bytes are read, so no other recent object is proven either.
-      const shown: NewestShows = fact.newest
-        ? newestShows(fact.newest)
-        : { shows: 'nothing', reason: 'it was not read' };
-      const suffix = fact.location.suffix;
-      const named = suffix !== undefined && suffix !== '' && newest.key.endsWith(suffix);
-      if (shown.shows === 'other') {
-        const stale = fact.listing.complete
-          ? staleBehindNoDump(fact, newest, shown, maxAgeHours, now)
-          : undefined;
-        if (stale) return { ...stale, required, drifting };
-        // A cut listing: a checksum, signature or log of a dump not listed names a dump that may
-        // lie beyond the bound.
-        const unlisted = fact.listing.complete ? [] : unlistedDumpFiles(fact, newestListedDump(fact, newest));
-        const beyond =
-          unlisted.length === 0
-            ? ''
-            : `; the listing stopped at the policy's maxObjectsListed, and ${unlistedDumpsWords(unlisted)}: it may lie beyond the bound`;
-        return {
-          ...notAvailable(
-            fact,
-            shown.cut
-              ? `the newest object under the prefix, ${newest.key}, ${shown.words}, so it proves no recent whole dump, and the bytes of the dumps before it were not read (dumps.integrity)${beyond}`
-              : `the newest object under the prefix, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity)${named ? '' : "; if the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count"}${beyond}`,
-            observed,
-            required,
-          ),
-          drifting,
-        };
-      }
-      if (shown.shows === 'nothing') {
-        return {
-          ...notAvailable(
-            fact,
-            `the header of ${newest.key}, the newest object under the prefix, ${unreadHeaderWords(fact, shown)}, so nothing shows it is a dump${named ? ` (its key ends with \`${suffix}\`, which names it one but proves nothing of its bytes)` : ''}${shown.denied === undefined ? '' : '; grant the read (dumps.integrity needs it too)'}`,
-            { ...observed, headerRead: false },
-            required,
-          ),
-          drifting,
-        };
-      }
-      const header = fact.newest?.header;
-      const dumped =
-        header?.state === 'read' && header.result.kind === 'header' ? header.result.header : undefined;
-      // A prefix that holds the dumps of other databases too: a recent dump of one of them says
-      // nothing of when the policy's database was last dumped.
-      const database = dumps.databaseName;
-      if (dumped?.databaseName !== undefined && !sameDatabase(dumped.databaseName, database)) {
-        return {
-          ...notAvailable(
-            fact,
-            `${newest.key}, the newest object under the prefix, is a dump of database "${dumped.databaseName}", not "${database}" (dumps.integrity), so it does not show when "${database}" was last dumped; if the prefix holds other databases' dumps too, narrow the location's \`prefix\` or \`suffix\` to the dumps of "${database}"`,
-            observed,
-            required,
-          ),
-          drifting,
-        };
-      }
-      // A header that names no database (stored as NULL, or an archive older than 1.4) does not show
-      // a dump of the policy's database, as one naming another does not; dumps.integrity cannot
-      // check it either (NOT_AVAILABLE).
-      if (dumped !== undefined && dumped.databaseName === undefined) {
-        return {
-          ...notAvailable(
-            fact,
-            `${newest.key}, the newest object under the prefix, is a dump whose header names no database (dumps.integrity), so it does not show when "${database}" was last dumped`,
-            observed,
-            required,
-          ),
-          drifting,
-        };
-      }
-      // A copy or rewrite of the object (S3 CopyObject in place to re-encrypt, a Cloud Storage
-      // rewrite to change its key or class) gives it a new modification time: a header made longer
-      // ago than the allowance, in whatever time zone, shows it is not a recent dump.
-      // Without the header's creation time nothing shows the object is not such a copy: its
-      // modification time alone does not show when its dump was made.
-      const unreadMade = dumped ? unreadCreationWords(dumped) : undefined;
-      if (unreadMade !== undefined) {
-        return {
-          ...notAvailable(
-            fact,
-            `${newest.key}, the newest object under the prefix, was written ${formatDuration(ageHours)} ago, but its pg_dump header's creation time could not be read (${unreadMade}), so nothing shows the object was not copied or rewritten after an older dump was made, which renews its modification time (dumps.integrity)`,
-            observed,
-            required,
-          ),
-          drifting,
-        };
-      }
-      const made = dumped?.createdAsUtc;
-      if (made) {
-        const latestMade = new Date(made.getTime() + MAX_WEST_OFFSET_HOURS * HOUR_MS);
-        const madeAge = hoursAgainst(latestMade, now, maxAgeHours);
-        const madeAgeHours = madeAge.shown;
-        if (madeAge.exact > maxAgeHours) {
-          return {
-            ...notAvailable(
-              fact,
-              `${newest.key}, the newest object under the prefix, was written ${formatDuration(ageHours)} ago, but its pg_dump header says it was made ${made.toISOString().slice(0, 16).replace('T', ' ')} (dump host's local time), at least ${formatDuration(madeAgeHours)} ago in any time zone: the object was copied or rewritten after the dump was made, so its modification time does not show when the last dump was made (dumps.integrity)`,
-              observed,
-              required,
-            ),
-            drifting,
-          };
-        }
-      }
-      // The check's claim is a dump a restore can use (a cut one restores nothing whole, and is
-      // judged no dump above): a header read proves a dump was started, and only its last bytes show
-      // it ends as a whole archive. Only the newest object's bytes are read, so no dump before it
-      // is proven whole either, however recent.
-      // A header that starts an archive, and what its last bytes or header leave unproven.
-      const unproven = (but: string, so: string, seen: FindingValues): CheckOutcome => ({
-        ...notAvailable(
-          fact,
-          `${newest.key}, the newest object under the prefix, starts a pg_dump custom archive, but ${but}, so ${so} (dumps.integrity)`,
-          { ...observed, ...seen },
-          required,
-        ),
-        drifting,
-      });
-      if (shown.unended !== undefined) {
-        const before =
-          fact.listing.objects.length > 1 ? ', and the bytes of the dumps before it were not read' : '';
-        return unproven(
-          shown.unended,
-          `nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before}`,
-          { endsWhole: null },
-        );
-      }
-      // A whole archive with no data block (pg_dump --schema-only): a restore brings back no rows,
-      // so it shows no recent dump of the data.
-      if (shown.noData !== undefined)
-        return unproven(shown.noData, 'it shows no recent dump of the data', { holdsData: false });
-      // A whole archive older than 1.7 ends with the same int 0 whether it holds data or not.
-      if (shown.dataUntold !== undefined)
-        return unproven(shown.dataUntold, 'nothing shows it is a recent dump of the data', {
-          holdsData: null,
-        });
-      // A whole archive whose compression algorithm no pg_dump this audit knows writes: pg_restore
-      // warns that no data will be available, so it proves no dump a restore can use.
-      if (shown.unrestorable !== undefined) {
-        return unproven(shown.unrestorable, 'nothing shows its data can be restored', {
-          compression: dumped?.compression.algorithm ?? null,
-        });
-      }
-      return {
-        status: 'PASSED',
-        description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old, within the ${dumps.cadenceHours} h cadence plus ${dumps.graceHours} h grace.`,
-        observed,
-        required,
-        drifting,
-      };
-    }
-    if (!fact.listing.complete) {
+    return judgeNewest({ ...fact, listing }, dated, settings, required);
+  },
+};
+
+/** A listing that was read. */
+type ReadListing = Extract<DumpListing, { state: 'read' }>;
+
+/**
+ * The newest listed object of `fact` (not, with no suffix, a checksum, signature or log by its key)
+ * judged: its age, and, when its bytes were read (it is the object the collectors read), what they
+ * show.
+ */
+function judgeNewest(
+  fact: DumpFact & { readonly listing: ReadListing },
+  newest: DumpObject & { readonly lastModified: Date },
+  { dumps, now }: DumpsCheckSettings,
+  required: CheckOutcome['required'],
+  mayBeDump = false,
+): CheckOutcome {
+  const maxAgeHours = dumps.cadenceHours + dumps.graceHours;
+  const notDump = noDumpByKey(fact);
+  // What `newest` is: the newest object, or, behind newer files passed over by their keys, the
+  // newest that may be a dump.
+  const which = mayBeDump ? ' that may be a dump' : '';
+  const under = `the newest object under the prefix${which}`;
+  // The bytes read, when they are this object's.
+  const read = fact.newest?.object.key === newest.key ? fact.newest : undefined;
+  // Compared unrounded: one decimal would pass a dump minutes past the allowance.
+  const age = hoursAgainst(newest.lastModified, now, maxAgeHours);
+  const ageHours = age.shown;
+  const observed = {
+    newestKey: newest.key,
+    newestLastModified: newest.lastModified.toISOString(),
+    newestAgeHours: ageHours,
+  };
+  const drifting = ['newestAgeHours'];
+  if (age.exact <= maxAgeHours) {
+    // A recent object proves a recent dump only when its first bytes were read and start a pg_dump
+    // custom archive, as dumps.integrity judges them: a key, whatever its suffix, proves nothing
+    // of the bytes behind it (a cut upload, a plain dump, an object the audit could not read).
+    // Only the newest object's bytes are read, so no other recent object is proven either.
+    const shown: NewestShows = read ? newestShows(read) : { shows: 'nothing', reason: 'it was not read' };
+    const suffix = fact.location.suffix;
+    const named = suffix !== undefined && suffix !== '' && newest.key.endsWith(suffix);
+    if (shown.shows === 'other') {
+      const stale = fact.listing.complete
+        ? staleBehindNoDump(fact, newest, shown, maxAgeHours, now, mayBeDump)
+        : undefined;
+      if (stale) return { ...stale, required, drifting };
+      // A cut listing: a checksum, signature or log of a dump not listed names a dump that may
+      // lie beyond the bound.
+      const unlisted = fact.listing.complete ? [] : unlistedDumpFiles(fact, newestListedDump(fact, newest));
+      const beyond =
+        unlisted.length === 0
+          ? ''
+          : `; the listing stopped at the policy's maxObjectsListed, and ${unlistedDumpsWords(unlisted)}: it may lie beyond the bound`;
       return {
         ...notAvailable(
           fact,
-          `${fact.listing.objects.length === 1 ? 'the one object listed' : `the newest of the ${fact.listing.objects.length} objects listed`} (${newest.key}) is ${formatDuration(ageHours)} old, but the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it`,
+          shown.cut
+            ? `${under}, ${newest.key}, ${shown.words}, so it proves no recent whole dump, and the bytes of the dumps before it were not read (dumps.integrity)${beyond}`
+            : `${under}, ${newest.key}, ${shown.words}, so it does not show when the last dump was made (dumps.integrity)${named ? '' : "; if the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count"}${beyond}`,
           observed,
           required,
         ),
         drifting,
       };
     }
-    // An object the listing did not date may be a dump newer than the newest dated one, unless its
-    // key shows it a checksum, signature or log.
-    const undated = undatedDumps(fact.listing.objects, newest).filter((object) => !notDump(object));
-    if (undated.length > 0) {
+    if (shown.shows === 'nothing') {
       return {
         ...notAvailable(
           fact,
-          `the newest dated object (${newest.key}) is ${formatDuration(ageHours)} old, but the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so a newer dump may be among them`,
-          { ...observed, undatedObjects: undated.length },
+          `the header of ${newest.key}, ${under}, ${unreadHeaderWords(fact, shown)}, so nothing shows it is a dump${named ? ` (its key ends with \`${suffix}\`, which names it one but proves nothing of its bytes)` : ''}${shown.denied === undefined ? '' : '; grant the read (dumps.integrity needs it too)'}`,
+          { ...observed, headerRead: false },
           required,
         ),
         drifting,
       };
     }
-    // A stale newest object its bytes show is no dump (empty, another file, cut mid-archive) is not
-    // called one: the newest object before it that may be a dump is judged, older still, and the
-    // finding says what the newer ones are, as for a recent one.
-    const shown = fact.newest ? newestShows(fact.newest) : undefined;
-    if (shown?.shows === 'other') {
-      const behind = staleBehindNoDump(fact, newest, shown, maxAgeHours, now);
-      if (behind) return { ...behind, required, drifting };
-    }
-    // Its age fails it whatever it holds, but the finding says what its bytes left unproven, so it
-    // does not read as a whole dump a restore could use: one whose header could not be read is called
-    // an object, as nothing shows it is a dump; one whose end could not be read, or whose
-    // compression no pg_dump this audit knows writes (dumps.integrity: NOT_AVAILABLE on both); a
-    // whole archive with no data block, as a dump that holds data is what a new one has to be
-    // (dumps.integrity FAILS it on that), and one older than 1.7, whose end does not tell.
-    const allowed = `is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)`;
-    if (shown?.shows === 'nothing') {
+    const header = read?.header;
+    const dumped =
+      header?.state === 'read' && header.result.kind === 'header' ? header.result.header : undefined;
+    // A prefix that holds the dumps of other databases too: a recent dump of one of them says
+    // nothing of when the policy's database was last dumped.
+    const database = dumps.databaseName;
+    if (dumped?.databaseName !== undefined && !sameDatabase(dumped.databaseName, database)) {
       return {
-        status: 'FAILED',
-        description: `The newest object in ${locationLabel(fact)} (${newest.key}) ${allowed}, and its header ${unreadHeaderWords(fact, shown)}, so nothing shows it is a dump; its age alone fails the check.`,
-        observed: { ...observed, headerRead: false },
-        required,
+        ...notAvailable(
+          fact,
+          `${newest.key}, ${under}, is a dump of database "${dumped.databaseName}", not "${database}" (dumps.integrity), so it does not show when "${database}" was last dumped; if the prefix holds other databases' dumps too, narrow the location's \`prefix\` or \`suffix\` to the dumps of "${database}"`,
+          observed,
+          required,
+        ),
         drifting,
       };
     }
-    // A dump of another database: no object is recent, so the policy's database has no recent dump
-    // either, but the dump named is not its. One whose header names no database is not shown to be
-    // its either (as a recent one is NOT_AVAILABLE on it): its age fails the check, and the finding
-    // does not call it the policy database's dump.
-    const header = fact.newest?.header;
-    const dumped =
-      header?.state === 'read' && header.result.kind === 'header' ? header.result.header : undefined;
-    const named = dumped?.databaseName;
-    const database = dumps.databaseName;
-    const whose =
-      named !== undefined && !sameDatabase(named, database)
-        ? `, and it is a dump of database "${named}", not "${database}" (dumps.integrity), so no object under the prefix is a recent dump of either`
-        : dumped !== undefined && named === undefined
-          ? `, and its header names no database (dumps.integrity), so whether it is a dump of "${database}" could not be confirmed`
-          : '';
-    const unproven = fact.newest ? staleUnprovenWords(fact.newest) : undefined;
+    // A header that names no database (stored as NULL, or an archive older than 1.4) does not show
+    // a dump of the policy's database, as one naming another does not; dumps.integrity cannot
+    // check it either (NOT_AVAILABLE).
+    if (dumped !== undefined && dumped.databaseName === undefined) {
+      return {
+        ...notAvailable(
+          fact,
+          `${newest.key}, ${under}, is a dump whose header names no database (dumps.integrity), so it does not show when "${database}" was last dumped`,
+          observed,
+          required,
+        ),
+        drifting,
+      };
+    }
+    // A copy or rewrite of the object (S3 CopyObject in place to re-encrypt, a Cloud Storage
+    // rewrite to change its key or class) gives it a new modification time: a header made longer
+    // ago than the allowance, in whatever time zone, shows it is not a recent dump.
+    // Without the header's creation time nothing shows the object is not such a copy: its
+    // modification time alone does not show when its dump was made.
+    const unreadMade = dumped ? unreadCreationWords(dumped) : undefined;
+    if (unreadMade !== undefined) {
+      return {
+        ...notAvailable(
+          fact,
+          `${newest.key}, ${under}, was written ${formatDuration(ageHours)} ago, but its pg_dump header's creation time could not be read (${unreadMade}), so nothing shows the object was not copied or rewritten after an older dump was made, which renews its modification time (dumps.integrity)`,
+          observed,
+          required,
+        ),
+        drifting,
+      };
+    }
+    const made = dumped?.createdAsUtc;
+    if (made) {
+      const latestMade = new Date(made.getTime() + MAX_WEST_OFFSET_HOURS * HOUR_MS);
+      const madeAge = hoursAgainst(latestMade, now, maxAgeHours);
+      const madeAgeHours = madeAge.shown;
+      if (madeAge.exact > maxAgeHours) {
+        return {
+          ...notAvailable(
+            fact,
+            `${newest.key}, ${under}, was written ${formatDuration(ageHours)} ago, but its pg_dump header says it was made ${made.toISOString().slice(0, 16).replace('T', ' ')} (dump host's local time), at least ${formatDuration(madeAgeHours)} ago in any time zone: the object was copied or rewritten after the dump was made, so its modification time does not show when the last dump was made (dumps.integrity)`,
+            observed,
+            required,
+          ),
+          drifting,
+        };
+      }
+    }
+    // The check's claim is a dump a restore can use (a cut one restores nothing whole, and is
+    // judged no dump above): a header read proves a dump was started, and only its last bytes show
+    // it ends as a whole archive. Only the newest object's bytes are read, so no dump before it
+    // is proven whole either, however recent.
+    // A header that starts an archive, and what its last bytes or header leave unproven.
+    const unproven = (but: string, so: string, seen: FindingValues): CheckOutcome => ({
+      ...notAvailable(
+        fact,
+        `${newest.key}, ${under}, starts a pg_dump custom archive, but ${but}, so ${so} (dumps.integrity)`,
+        { ...observed, ...seen },
+        required,
+      ),
+      drifting,
+    });
+    if (shown.unended !== undefined) {
+      const before =
+        fact.listing.objects.length > 1 ? ', and the bytes of the dumps before it were not read' : '';
+      return unproven(
+        shown.unended,
+        `nothing shows it is whole (an upload cut mid-archive restores nothing whole)${before}`,
+        { endsWhole: null },
+      );
+    }
+    // A whole archive with no data block (pg_dump --schema-only): a restore brings back no rows,
+    // so it shows no recent dump of the data.
+    if (shown.noData !== undefined)
+      return unproven(shown.noData, 'it shows no recent dump of the data', { holdsData: false });
+    // A whole archive older than 1.7 ends with the same int 0 whether it holds data or not.
+    if (shown.dataUntold !== undefined)
+      return unproven(shown.dataUntold, 'nothing shows it is a recent dump of the data', {
+        holdsData: null,
+      });
+    // A whole archive whose compression algorithm no pg_dump this audit knows writes: pg_restore
+    // warns that no data will be available, so it proves no dump a restore can use.
+    if (shown.unrestorable !== undefined) {
+      return unproven(shown.unrestorable, 'nothing shows its data can be restored', {
+        compression: dumped?.compression.algorithm ?? null,
+      });
+    }
     return {
-      status: 'FAILED',
-      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) ${allowed}${whose}${unproven === undefined ? '' : `, and ${unproven.words}`}.`,
-      observed: unproven === undefined ? observed : { ...observed, ...unproven.seen },
+      status: 'PASSED',
+      description: `The newest dump in ${locationLabel(fact)} (${newest.key}) is ${formatDuration(ageHours)} old, within the ${dumps.cadenceHours} h cadence plus ${dumps.graceHours} h grace.`,
+      observed,
       required,
       drifting,
     };
-  },
-};
+  }
+  if (!fact.listing.complete) {
+    return {
+      ...notAvailable(
+        fact,
+        `${fact.listing.objects.length === 1 ? 'the one object listed' : `the newest of the ${fact.listing.objects.length} objects listed`} (${newest.key}) is ${formatDuration(ageHours)} old, but the listing stopped at the policy's maxObjectsListed, so a newer dump may exist beyond it`,
+        observed,
+        required,
+      ),
+      drifting,
+    };
+  }
+  // An object the listing did not date may be a dump newer than the newest dated one, unless its
+  // key shows it a checksum, signature or log.
+  const undated = undatedDumps(fact.listing.objects, newest).filter((object) => !notDump(object));
+  if (undated.length > 0) {
+    return {
+      ...notAvailable(
+        fact,
+        `the newest dated object (${newest.key}) is ${formatDuration(ageHours)} old, but the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so a newer dump may be among them`,
+        { ...observed, undatedObjects: undated.length },
+        required,
+      ),
+      drifting,
+    };
+  }
+  // A stale newest object its bytes show is no dump (empty, another file, cut mid-archive) is not
+  // called one: the newest object before it that may be a dump is judged, older still, and the
+  // finding says what the newer ones are, as for a recent one.
+  const shown = read ? newestShows(read) : undefined;
+  if (shown?.shows === 'other') {
+    const behind = staleBehindNoDump(fact, newest, shown, maxAgeHours, now, mayBeDump);
+    if (behind) return { ...behind, required, drifting };
+  }
+  // Its age fails it whatever it holds, but the finding says what its bytes left unproven, so it
+  // does not read as a whole dump a restore could use: one whose header could not be read is called
+  // an object, as nothing shows it is a dump; one whose end could not be read, or whose
+  // compression no pg_dump this audit knows writes (dumps.integrity: NOT_AVAILABLE on both); a
+  // whole archive with no data block, as a dump that holds data is what a new one has to be
+  // (dumps.integrity FAILS it on that), and one older than 1.7, whose end does not tell.
+  const allowed = `is ${formatDuration(ageHours)} old; the policy allows ${maxAgeHours} h (${dumps.cadenceHours} h cadence + ${dumps.graceHours} h grace)`;
+  if (shown?.shows === 'nothing') {
+    return {
+      status: 'FAILED',
+      description: `The newest object${which} in ${locationLabel(fact)} (${newest.key}) ${allowed}, and its header ${unreadHeaderWords(fact, shown)}, so nothing shows it is a dump; its age alone fails the check.`,
+      observed: { ...observed, headerRead: false },
+      required,
+      drifting,
+    };
+  }
+  // A dump of another database: no object is recent, so the policy's database has no recent dump
+  // either, but the dump named is not its. One whose header names no database is not shown to be
+  // its either (as a recent one is NOT_AVAILABLE on it): its age fails the check, and the finding
+  // does not call it the policy database's dump.
+  const header = read?.header;
+  const dumped =
+    header?.state === 'read' && header.result.kind === 'header' ? header.result.header : undefined;
+  const named = dumped?.databaseName;
+  const database = dumps.databaseName;
+  const whose =
+    named !== undefined && !sameDatabase(named, database)
+      ? `, and it is a dump of database "${named}", not "${database}" (dumps.integrity), so no object under the prefix is a recent dump of either`
+      : dumped !== undefined && named === undefined
+        ? `, and its header names no database (dumps.integrity), so whether it is a dump of "${database}" could not be confirmed`
+        : '';
+  const unproven = read ? staleUnprovenWords(read) : undefined;
+  return {
+    status: 'FAILED',
+    description: `The newest dump in ${locationLabel(fact)} (${newest.key}) ${allowed}${whose}${unproven === undefined ? '' : `, and ${unproven.words}`}.`,
+    observed: unproven === undefined ? observed : { ...observed, ...unproven.seen },
+    required,
+    drifting,
+  };
+}
 
 /**
  * What a stale newest dump read as a custom archive leaves unproven, in words joined by `, and `,
@@ -475,15 +508,6 @@ function noDumpByKey(fact: DumpFact): (object: DumpObject) => boolean {
   return fact.location.suffix ? () => false : (object) => hasBesideDumpExtension(object.key);
 }
 
-/**
- * The dump a checksum, signature or log names by its key: `prod/x.dump` of `prod/x.dump.sha256`;
- * `prod/x.*` of `prod/x.sha256`, which sits beside `prod/x` with any extension.
- */
-function namedDumpOf(key: string): string {
-  const base = key.slice(0, key.lastIndexOf('.'));
-  return base.slice(base.lastIndexOf('/') + 1).includes('.') ? base : `${base}.*`;
-}
-
 /** The newest dated listed object that may be a dump (not empty, no checksum by key), other than `except`. */
 function newestListedDump(
   fact: DumpFact,
@@ -524,18 +548,6 @@ function unlistedDumpsWords(files: readonly DumpObject[]): string {
   return `${namedDumpOf(last.key)}, which ${last.key} names, is not listed${more > 0 ? `, nor are the dumps ${plural(more, 'older checksum, signature or log', 'older checksums, signatures or logs')} name` : ''}`;
 }
 
-/** Whose checksums, signatures or logs `files` are: `beside listed dumps`, `of dumps not listed`, or both. */
-function checksumsWhose(fact: DumpFact, files: readonly DumpObject[]): string {
-  const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
-  const besideDump = besideDumpIndex(listed);
-  const unlisted = files.filter((object) => !besideDump(object)).length;
-  return unlisted === 0
-    ? 'beside listed dumps'
-    : unlisted === files.length
-      ? 'of dumps not listed'
-      : 'beside listed dumps or of dumps not listed';
-}
-
 /**
  * When the newest object is, by its key, a checksum, signature or log (no `suffix` set), beside a
  * listed dump or of a dump not listed: it is no dump either way, and the newest listed object that
@@ -546,12 +558,14 @@ function checksumsWhose(fact: DumpFact, files: readonly DumpObject[]): string {
  * exists: the dump a checksum of a dump not listed names may lie beyond it, and is named.
  */
 function behindChecksums(
-  fact: DumpFact,
+  fact: DumpFact & { readonly listing: ReadListing },
   sidecar: DumpObject & { readonly lastModified: Date },
-  cadenceHours: number,
-  maxAgeHours: number,
-  now: Date,
+  settings: DumpsCheckSettings,
+  required: CheckOutcome['required'],
 ): Omit<CheckOutcome, 'required'> {
+  const { dumps, now } = settings;
+  const cadenceHours = dumps.cadenceHours;
+  const maxAgeHours = dumps.cadenceHours + dumps.graceHours;
   const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
   const complete = fact.listing.state === 'read' && fact.listing.complete;
   const notDump = noDumpByKey(fact);
@@ -560,7 +574,7 @@ function behindChecksums(
   const candidate = newestListedDump(fact);
   const undated = undatedDumps(listed).filter((object) => !notDump(object));
   const fixOf = (dumpKey: string | undefined) =>
-    `set the location's \`suffix\`${dumpKey === undefined ? '' : extensionOf(dumpKey)} so that only dumps count`;
+    `set the location's \`suffix\`${dumpKey === undefined ? '' : extensionWords(dumpKey)} so that only dumps count`;
   const fix = fixOf(beside?.key ?? candidate?.key ?? (named.endsWith('.*') ? undefined : named));
   const besideWords = beside
     ? `the newest object ${sidecar.key} is, by its key, a checksum, signature or log beside the dump ${beside.key}`
@@ -612,6 +626,25 @@ function behindChecksums(
     newestAgeHours: ageHours,
   };
   const drifting = ['newestAgeHours'];
+  // The collectors read the newest object that may be a dump (core/dump-facts.ts
+  // newestPossibleDump): when that is this dump, its bytes show what it is, and it is judged on them
+  // as the newest object that may be a dump, the finding naming the newer files passed over by
+  // their keys. Not for a stale one whose listing cannot show it the newest (cut at its
+  // bound, or an object not dated): the words below claim nothing of its bytes.
+  const read = fact.newest?.object.key === candidate.key ? fact.newest : undefined;
+  if (
+    read &&
+    newestPossibleDump(fact.listing, fact.location.suffix)?.key === candidate.key &&
+    (age.exact <= maxAgeHours || (complete && undated.length === 0))
+  ) {
+    const newer = newerChecksums(fact, candidate);
+    const outcome = judgeNewest(fact, candidate, settings, required, true);
+    return {
+      ...outcome,
+      description: `${outcome.description} ${newerChecksumsWords(fact, candidate, newer)}`,
+      observed: { ...outcome.observed, newerChecksums: newer.length },
+    };
+  }
   const aged =
     candidate.key === beside?.key
       ? `, which is ${formatDuration(ageHours)} old`
@@ -644,24 +677,19 @@ function behindChecksums(
       : `the ${newer} newer objects (the newest ${sidecar.key}) are ${someEmpty}by their keys, checksums, signatures or logs ${checksumsWhose(fact, newerObjects.filter(notDump))}`;
   return {
     status: 'FAILED',
-    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(candidate)} To judge the dumps alone, ${fix}.`,
+    description: `The newest dump in ${locationLabel(fact)} (${candidate.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(candidate, fact.newest?.object)} To judge the dumps alone, ${fix}.`,
     observed,
     drifting,
   };
 }
 
 /**
- * What a stale dump judged behind the newest object leaves unproven: only the newest object's bytes
- * are read, so it is a dump by its key alone. Its age fails the check whatever it holds, but the
- * finding must not read as if it were shown whole.
+ * What a stale dump judged behind the newest object leaves unproven: only one object's bytes are
+ * read (`read`, the newest that may be a dump), so it is a dump by its key alone. Its age fails the
+ * check whatever it holds, but the finding must not read as if it were shown whole.
  */
-function unreadBehindWords(dump: DumpObject): string {
-  return `The bytes of ${dump.key} were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.`;
-}
-
-/** `` (`.dump`)`` for a key with an extension in its last segment, else nothing. */
-function extensionOf(key: string): string {
-  return key.slice(key.lastIndexOf('/') + 1).includes('.') ? ` (\`${key.slice(key.lastIndexOf('.'))}\`)` : '';
+function unreadBehindWords(dump: DumpObject, read: DumpObject | undefined): string {
+  return `The bytes of ${dump.key} were not read${read === undefined ? '' : ` (the audit reads only those of ${read.key})`}, so nothing shows it is a whole dump; its age alone fails the check.`;
 }
 
 /**
@@ -692,6 +720,7 @@ function staleBehindNoDump(
   shown: Extract<NewestShows, { shows: 'other' }>,
   maxAgeHours: number,
   now: Date,
+  mayBeDump: boolean,
 ): Omit<CheckOutcome, 'required'> | undefined {
   const all = fact.listing.state === 'read' ? fact.listing.objects : [];
   const notDump = noDumpByKey(fact);
@@ -717,7 +746,7 @@ function staleBehindNoDump(
         ? `every object under it is empty (runs that produced nothing, the newest ${newest.key})${besides}`
         : others === 0
           ? `its only object, ${newest.key}, ${read} (dumps.integrity)`
-          : `its newest object, ${newest.key}, ${read} (dumps.integrity), and every other object under it is empty${besides}`;
+          : `its newest object${mayBeDump ? ' that may be a dump' : ''}, ${newest.key}, ${read} (dumps.integrity), and every other object under it is empty${besides}`;
     return {
       status: 'FAILED',
       description: `${label} holds no ${shown.cut ? 'whole dump' : 'dump at all'}: ${everyObject}; the policy allows ${maxAgeHours} h.`,
@@ -741,7 +770,7 @@ function staleBehindNoDump(
     read !== undefined
       ? newer === 1
         ? `the newer object ${newest.key} ${read} (dumps.integrity)`
-        : `the ${newer} newer objects are empty${byKeys} except the newest, ${newest.key}, which ${read} (dumps.integrity)`
+        : `the ${newer} newer objects are empty${byKeys} except ${mayBeDump ? `${newest.key}, the newest that may be a dump,` : `the newest, ${newest.key},`} which ${read} (dumps.integrity)`
       : newerSidecars === 0
         ? `the ${plural(empties, 'newer object')} ${empties === 1 ? 'is' : 'are'} empty (runs that produced nothing, the newest ${newest.key})`
         : `the ${newer} newer objects are empty (the newest ${newest.key}, a run that produced nothing)${byKeys}`;
@@ -753,7 +782,7 @@ function staleBehindNoDump(
       : '';
   return {
     status: 'FAILED',
-    description: `The newest dump in ${label} (${previous.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(previous)}${onlyDumps}`,
+    description: `The newest dump in ${label} (${previous.key}) is ${formatDuration(ageHours)} old, and ${newerWords}; the policy allows ${maxAgeHours} h. ${unreadBehindWords(previous, newest)}${onlyDumps}`,
     observed: {
       newestKey: previous.key,
       newestLastModified: previous.lastModified.toISOString(),

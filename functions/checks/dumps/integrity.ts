@@ -31,11 +31,16 @@
  * it proves neither a short nor an empty object (NOT_AVAILABLE); so is one of an object the listing
  * gave no size for, which cannot be told from a small object.
  *
- * With no `suffix` set, a newest object that is not a pg_dump archive and whose key shows it is the
- * checksum, signature or log of a listed dump (`x.dump.sha256`, or `x.sha256` beside `x.dump`) is
- * NOT_AVAILABLE, naming the dump beside it and the `suffix` setting: that dump's bytes were not
- * read. Such files are left out of the median as well, whether the dump their key names is listed
- * or not (a checksum is no dump of a usual size); any other object stays in it.
+ * With no `suffix` set, an object whose key shows it a checksum, signature or log (`x.dump.sha256`,
+ * or `x.sha256`), beside a listed dump or of one not listed, is no dump, as dumps.fresh counts it:
+ * the collectors read the newest object that may be a dump (core/dump-facts.ts newestPossibleDump),
+ * not the checksum written after it, and that object is judged, the finding naming the newer such
+ * files passed over (observed `newerChecksums`). Bytes read of such a file instead (a fact read
+ * otherwise) show nothing of the newest object that may be a dump: NOT_AVAILABLE, naming it and the
+ * `suffix` setting, never PASSED (FAILED only when the listing shows it empty). With only such
+ * files listed, there is no dump to inspect; an undated one does not stand for a newer dump. Such
+ * files are left out of the median as well, whether the dump their key names is listed or not (a
+ * checksum is no dump of a usual size); any other object stays in it.
  *
  * A listing that stopped at the policy's `maxObjectsListed` proves nothing here: the newest object
  * it holds may not be the newest dump. Both listings answer in key order (ListObjectsV2 on a general
@@ -47,7 +52,13 @@
  * it may be newer.
  */
 import type { CheckOutcome } from '../../core/check.ts';
-import { type DumpFact, type DumpObject, holdsNoDump, type NewestDump } from '../../core/dump-facts.ts';
+import {
+  type DumpFact,
+  type DumpObject,
+  holdsNoDump,
+  type NewestDump,
+  newestPossibleDump,
+} from '../../core/dump-facts.ts';
 import { MAX_ARCHIVE_VERSION, PG_DUMP_HEADER_BYTES, type PgDumpHeader } from '../../core/pg-dump-header.ts';
 import { plural } from '../../core/plural.ts';
 import { HOUR_MS } from '../../core/time.ts';
@@ -63,6 +74,7 @@ import {
   dataUntoldWords,
   datedDumps,
   deniedReadWords,
+  extensionWords,
   hasBesideDumpExtension,
   locationLabel,
   MAX_EAST_OFFSET_HOURS,
@@ -70,6 +82,9 @@ import {
   midArchiveWords,
   NO_TABLE_DATA_WORDS,
   NOT_PG_DUMP_WORDS,
+  namedDumpOf,
+  newerChecksums,
+  newerChecksumsWords,
   notAvailable,
   readCutShort,
   sameDatabase,
@@ -104,135 +119,190 @@ export const dumpsIntegrityCheck: DumpsCheck = {
     if (fact.listing.state === 'unknown') {
       return notAvailable(fact, `the listing failed (${fact.listing.reason})`, {}, required);
     }
+    const listed = fact.listing.objects;
+    const noDump = () => {
+      const checksums = listed.length > 0 && listed.every((object) => notDumpByKey(fact, object));
+      return notAvailable(
+        fact,
+        checksums
+          ? `there is no dump to inspect: ${listed.length === 1 ? 'the one object listed is' : `the ${listed.length} objects listed are each`}, by its key, a checksum, signature or log (dumps.fresh reports it)`
+          : 'there is no dump to inspect (dumps.fresh reports it)',
+        {},
+        required,
+      );
+    };
     const newest = fact.newest;
-    if (!newest)
-      return notAvailable(fact, 'there is no dump to inspect (dumps.fresh reports it)', {}, required);
-    const key = newest.object.key;
+    if (!newest) return noDump();
+    // With no suffix, the bytes read may be those of a checksum, signature or log (a collector that
+    // read the newest object whatever its key): they show nothing of the newest object that may be a
+    // dump, which is judged unread. The collectors read that object instead (newestPossibleDump).
+    const readChecksum = notDumpByKey(fact, newest.object);
+    const judged = readChecksum ? newestPossibleDump(fact.listing, fact.location.suffix) : newest.object;
+    if (!judged) return noDump();
+    const key = judged.key;
+    // The newer objects passed over by their keys: the judged object is not the newest listed.
+    const newer = newerChecksums(fact, judged);
+    const mayBeDump = newer.length > 0 ? ' that may be a dump' : '';
     if (!fact.listing.complete) {
       return notAvailable(
         fact,
-        `the listing stopped at the policy's maxObjectsListed (${plural(fact.listing.objects.length, 'object')}), so ${key}, the newest listed, may not be the newest dump`,
+        `the listing stopped at the policy's maxObjectsListed (${plural(listed.length, 'object')}), so ${key}, the newest listed${mayBeDump}, may not be the newest dump`,
         { key },
         required,
       );
     }
-    // An object the listing did not date may be a newer dump than the one read.
-    const undated = undatedDumps(fact.listing.objects, newest.object);
+    // An object the listing did not date may be a newer dump than the one read, unless its key shows
+    // it a checksum, signature or log (no suffix set), as dumps.fresh counts it.
+    const undated = undatedDumps(listed, judged).filter((object) => !notDumpByKey(fact, object));
     if (undated.length > 0) {
       return notAvailable(
         fact,
-        `the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so ${key}, the newest dated object, may not be the newest dump`,
+        `the listing did not say when ${undatedWords(undated)} ${undated.length === 1 ? 'was' : 'were'} written, so ${key}, the newest dated object${mayBeDump}, may not be the newest dump`,
         { key, undatedObjects: undated.length },
         required,
       );
     }
-    if (newest.header.state === 'unknown' && holdsNoDump(newest.object)) {
+    if (readChecksum) {
       // The listing alone shows an empty object, which no read could make a dump.
-      return failed(
+      if (holdsNoDump(judged)) {
+        return failed(
+          fact,
+          `${key} ${NOT_PG_DUMP_WORDS.empty} (the listing says 0 bytes)`,
+          { key, sizeBytes: 0 },
+          required,
+        );
+      }
+      const read = newest.object.key;
+      const beside = besideDumpIndex(listed)(newest.object);
+      const whose = beside
+        ? beside.key === key
+          ? 'beside it'
+          : `beside the dump ${beside.key}`
+        : `of a dump not listed (${namedDumpOf(read)})`;
+      return notAvailable(
         fact,
-        `${key} ${NOT_PG_DUMP_WORDS.empty} (the listing says 0 bytes; its first bytes could not be read: ${newest.header.reason})`,
-        { key, sizeBytes: 0 },
+        `the newest object that may be a dump, ${key}, was not read: the bytes read are those of ${read}, by its key a checksum, signature or log ${whose}, which show nothing of a dump; set the location's \`suffix\`${extensionWords(key)} so that only dumps count`,
+        { key, bytesReadOf: read },
         required,
       );
     }
-    if (newest.header.state === 'unknown') {
-      const { archived, customerKey, reason } = newest.header;
-      const grant = deniedReadWords(fact, newest.header);
-      return notAvailable(
+    const outcome = judgeRead(fact, newest, settings, required);
+    if (newer.length === 0) return outcome;
+    return {
+      ...outcome,
+      description: `${outcome.description} ${newerChecksumsWords(fact, judged, newer)}`,
+      observed: { ...outcome.observed, newerChecksums: newer.length },
+    };
+  },
+};
+
+/**
+ * With no `suffix`, whether an object's key shows it a checksum, signature or log (wording.ts
+ * hasBesideDumpExtension), beside a listed dump or of one not listed: no dump either way, as
+ * dumps.fresh counts it. A `suffix` names the dumps.
+ */
+function notDumpByKey(fact: DumpFact, object: DumpObject): boolean {
+  return !fact.location.suffix && hasBesideDumpExtension(object.key);
+}
+
+/** The newest dump judged by the bytes read of it: its header, its last bytes and its size. */
+function judgeRead(
+  fact: DumpFact,
+  newest: NewestDump,
+  settings: DumpsCheckSettings,
+  required: CheckOutcome['required'],
+): CheckOutcome {
+  const key = newest.object.key;
+  if (newest.header.state === 'unknown' && holdsNoDump(newest.object)) {
+    // The listing alone shows an empty object, which no read could make a dump.
+    return failed(
+      fact,
+      `${key} ${NOT_PG_DUMP_WORDS.empty} (the listing says 0 bytes; its first bytes could not be read: ${newest.header.reason})`,
+      { key, sizeBytes: 0 },
+      required,
+    );
+  }
+  if (newest.header.state === 'unknown') {
+    const { archived, customerKey, reason } = newest.header;
+    const grant = deniedReadWords(fact, newest.header);
+    return notAvailable(
+      fact,
+      customerKey
+        ? `the first bytes of ${key} could not be read: ${CUSTOMER_KEY_WORDS}, so a database restore from it needs that key too (${reason})`
+        : archived === undefined
+          ? `the first bytes of ${key} could not be read (${reason})${grant ? `: ${grant}` : ''}`
+          : `the first bytes of ${key} could not be read: ${archivedWords(archived)}, so a database restore from it must wait for one too (${reason})`,
+      { key },
+      required,
+    );
+  }
+  const result = newest.header.result;
+  const bytesRead = newest.header.bytesRead;
+  // A read cut short says nothing of the bytes it lacks, so an archive header ending inside it
+  // (or no bytes at all) is no proof of a short or empty object.
+  const listedSize = newest.object.size;
+  if (
+    readCutShort(newest) &&
+    (result.kind === 'truncated' || (result.kind === 'not-pg-dump' && result.looksLike === 'empty'))
+  ) {
+    return notAvailable(
+      fact,
+      `the ranged read of ${key} returned only ${cutShortWords(newest)}, so its header could not be read whole`,
+      { key, bytesRead, sizeBytes: listedSize ?? null },
+      required,
+    );
+  }
+  switch (result.kind) {
+    case 'not-pg-dump':
+      return failed(
         fact,
-        customerKey
-          ? `the first bytes of ${key} could not be read: ${CUSTOMER_KEY_WORDS}, so a database restore from it needs that key too (${reason})`
-          : archived === undefined
-            ? `the first bytes of ${key} could not be read (${reason})${grant ? `: ${grant}` : ''}`
-            : `the first bytes of ${key} could not be read: ${archivedWords(archived)}, so a database restore from it must wait for one too (${reason})`,
+        `${key} ${NOT_PG_DUMP_WORDS[result.looksLike]}${fact.location.suffix ? '' : " (if the prefix also holds other files, such as checksums or logs, set the location's `suffix` so that only dumps count)"}`,
+        { key, looksLike: result.looksLike },
+        required,
+      );
+    case 'malformed':
+      return failed(
+        fact,
+        `${key} starts with PGDMP but its header is malformed: ${result.detail}`,
         { key },
         required,
       );
-    }
-    const result = newest.header.result;
-    const bytesRead = newest.header.bytesRead;
-    // A read cut short says nothing of the bytes it lacks, so an archive header ending inside it
-    // (or no bytes at all) is no proof of a short or empty object.
-    const listedSize = newest.object.size;
-    if (
-      readCutShort(newest) &&
-      (result.kind === 'truncated' || (result.kind === 'not-pg-dump' && result.looksLike === 'empty'))
-    ) {
-      return notAvailable(
-        fact,
-        `the ranged read of ${key} returned only ${cutShortWords(newest)}, so its header could not be read whole`,
-        { key, bytesRead, sizeBytes: listedSize ?? null },
-        required,
-      );
-    }
-    switch (result.kind) {
-      case 'not-pg-dump': {
-        // A checksum, signature or log written beside each dump is newer than its dump: without a
-        // suffix it is listed as the newest object. Its key names the dump it sits beside, whose
-        // bytes were not read: nothing of that dump is proven, so it is not judged either way.
-        const dump = fact.location.suffix ? undefined : besideDumpIndex(fact.listing.objects)(newest.object);
-        if (dump) {
-          const extension = dump.key.slice(dump.key.lastIndexOf('/') + 1).includes('.')
-            ? ` (\`${dump.key.slice(dump.key.lastIndexOf('.'))}\`)`
-            : '';
-          return notAvailable(
-            fact,
-            `the newest object ${key} is not a pg_dump archive but, by its key, a file beside the dump ${dump.key} (a checksum, signature or log), whose bytes were not read: set the location's \`suffix\`${extension} so that only dumps count`,
-            { key, besideDump: dump.key, looksLike: result.looksLike },
-            required,
-          );
-        }
+    case 'truncated':
+      if (bytesRead < PG_DUMP_HEADER_BYTES) {
         return failed(
           fact,
-          `${key} ${NOT_PG_DUMP_WORDS[result.looksLike]}${fact.location.suffix ? '' : " (if the prefix also holds other files, such as checksums or logs, set the location's `suffix` so that only dumps count)"}`,
-          { key, looksLike: result.looksLike },
+          `${key} is only ${plural(bytesRead, 'byte')} and ends inside the archive header (at its ${result.field})`,
+          { key, sizeBytes: bytesRead },
           required,
         );
       }
-      case 'malformed':
+      return notAvailable(
+        fact,
+        `the header of ${key} does not fit in its first ${bytesRead} bytes`,
+        { key },
+        required,
+      );
+    case 'unsupported-version': {
+      const { major, minor } = result.archiveVersion;
+      const version = `${major}.${minor}`;
+      if (major < 1)
         return failed(
           fact,
-          `${key} starts with PGDMP but its header is malformed: ${result.detail}`,
-          { key },
-          required,
-        );
-      case 'truncated':
-        if (bytesRead < PG_DUMP_HEADER_BYTES) {
-          return failed(
-            fact,
-            `${key} is only ${plural(bytesRead, 'byte')} and ends inside the archive header (at its ${result.field})`,
-            { key, sizeBytes: bytesRead },
-            required,
-          );
-        }
-        return notAvailable(
-          fact,
-          `the header of ${key} does not fit in its first ${bytesRead} bytes`,
-          { key },
-          required,
-        );
-      case 'unsupported-version': {
-        const { major, minor } = result.archiveVersion;
-        const version = `${major}.${minor}`;
-        if (major < 1)
-          return failed(
-            fact,
-            `${key} claims archive version ${version}, which no pg_dump writes`,
-            { key, archiveVersion: version },
-            required,
-          );
-        return notAvailable(
-          fact,
-          `${key} is archive version ${version}, newer than the ${MAX_ARCHIVE_VERSION.major}.${MAX_ARCHIVE_VERSION.minor} this audit reads`,
+          `${key} claims archive version ${version}, which no pg_dump writes`,
           { key, archiveVersion: version },
           required,
         );
-      }
-      case 'header':
-        return judgeHeader(fact, newest, result.header, settings, required);
+      return notAvailable(
+        fact,
+        `${key} is archive version ${version}, newer than the ${MAX_ARCHIVE_VERSION.major}.${MAX_ARCHIVE_VERSION.minor} this audit reads`,
+        { key, archiveVersion: version },
+        required,
+      );
     }
-  },
-};
+    case 'header':
+      return judgeHeader(fact, newest, result.header, settings, required);
+  }
+}
 
 function failed(
   fact: DumpFact,

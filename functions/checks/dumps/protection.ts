@@ -141,6 +141,7 @@ import {
   DUMPS_RESOURCE_TYPES,
   deniedReadWords,
   dumpsNotHeldByOwnRetention,
+  hasBesideDumpExtension,
   heldDumps,
   holdReleaseWords,
   locationLabel,
@@ -672,9 +673,16 @@ function endedHoldWords(fact: DumpFact): string {
     const both = kinds.length > 1;
     return `; ${kinds.join(' and ')} ${both ? 'keep' : 'keeps'} it only while ${both ? 'they are' : 'it is'} set (${holdReleaseWords('gcp', false)})`;
   }
-  return holds?.temporary === false && holds.eventBased === false
-    ? ' and it is under no object hold, so nothing locks it now'
-    : ' (objects.list listed no hold on it)';
+  if (holds?.temporary === false && holds.eventBased === false) {
+    return ' and it is under no object hold, so nothing locks it now';
+  }
+  // A hold not sent is not evaluated: not read, never taken as not set.
+  if (holds?.temporary === undefined && holds?.eventBased === undefined) {
+    return ' (its holds were not read: objects.list did not send its temporaryHold and eventBasedHold)';
+  }
+  return holds.temporary === undefined
+    ? ' (its event-based hold is not set, and its temporary hold was not read: objects.list did not send its temporaryHold)'
+    : ' (its temporary hold is not set, and its event-based hold was not read: objects.list did not send its eventBasedHold)';
 }
 
 /**
@@ -714,11 +722,15 @@ function judgeOlderDumpsHeld(
   if (fact.location.provider !== 'gcp' || lock === fact.retentionLock || versionsKept(fact, minPitrDays, now))
     return;
   const newestKey = fact.newest?.object.key;
+  const noSuffix = !fact.location.suffix;
   // The dumps the policy needs: those of its last minPitrDays (an undated one may be one of them).
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  // With no suffix, a checksum, signature or log by its key is no dump (dumps.fresh and
+  // dumps.retention count none), and the one after the newest dump is no older one.
   const unheld = (dumpsNotHeldByOwnRetention(fact, minPitrDays) ?? []).filter(
     (object) =>
       object.key !== newestKey &&
+      !(noSuffix && hasBesideDumpExtension(object.key)) &&
       (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
   );
   const last = unheld.at(-1);
@@ -784,10 +796,13 @@ function olderS3DumpsUnproven(
     return undefined;
   const newestKey = fact.newest?.object.key;
   const windowStart = now.getTime() - minPitrDays * DAY_MS;
+  // With no suffix, a checksum, signature or log by its key is no dump, older or not.
+  const noSuffix = !fact.location.suffix;
   const older = fact.listing.objects.filter(
     (object) =>
       object.key !== newestKey &&
       !holdsNoDump(object) &&
+      !(noSuffix && hasBesideDumpExtension(object.key)) &&
       (object.lastModified === undefined || object.lastModified.getTime() > windowStart),
   );
   const last = older.at(-1);

@@ -100,6 +100,7 @@ import {
   heldDumps,
   hoursAgainst,
   locationLabel,
+  newerChecksums,
   newestOfOtherDatabase,
   ownRetentionDays,
   ownRetentionKeeps,
@@ -433,7 +434,7 @@ function judgeRetention(fact: DumpFact, { dumps, minPitrDays, now }: DumpsCheckS
         fixes: [],
         unknown: [
           ...judged.unknown,
-          `whether the series is of database "${database}": the newest object under the prefix, ${fact.newest.object.key}, is a dump of database "${other}" (dumps.integrity), so the prefix holds the dumps of another database too, which may be the ones that cover the days and close the gaps; narrow the location's \`prefix\` or \`suffix\` to the dumps of "${database}"`,
+          `whether the series is of database "${database}": the newest object under the prefix${newerChecksums(fact, fact.newest.object).length > 0 ? ' that may be a dump' : ''}, ${fact.newest.object.key}, is a dump of database "${other}" (dumps.integrity), so the prefix holds the dumps of another database too, which may be the ones that cover the days and close the gaps; narrow the location's \`prefix\` or \`suffix\` to the dumps of "${database}"`,
         ],
       };
     }
@@ -641,7 +642,9 @@ function seriesCoverage(
     // series against a clock the listing shows behind.)
     if (newestDated && !noneInWindow) {
       const exact = hoursAgainst(newestDated.lastModified, now, maxGapHours);
-      if (longestGapExact === undefined || exact.exact > longestGapExact) {
+      // On a tie it is named: it still grows, so it is the longest a moment later, and its fix
+      // (the job stopped) is the one still due.
+      if (longestGapExact === undefined || exact.exact >= longestGapExact) {
         longestGapExact = exact.exact;
         longestGapHours = exact.shown;
         trailingLongest = true;

@@ -9,8 +9,10 @@ import {
   type DumpFact,
   type DumpLifecycleRule,
   type DumpObject,
+  hasBesideDumpExtension,
   holdsNoDump,
   isHeld,
+  keyExtension,
   type NewestDump,
   type ObjectRetention,
 } from '../../core/dump-facts.ts';
@@ -125,58 +127,7 @@ export function datedDumps(objects: readonly DumpObject[]): (DumpObject & { last
   return datedObjects(objects).filter((object) => !holdsNoDump(object));
 }
 
-/**
- * Extensions of the files a dump job commonly writes beside each dump (`sha256sum` output, a GPG
- * signature, the job's log). Only an object with one of these, whose key is a listed object's key
- * with it added (`x.dump.sha256`) or put in place of its extension (`x.sha256` beside `x.dump`), is
- * told apart from a dump without reading it: a key alone proves nothing of any other object.
- */
-const BESIDE_DUMP_EXTENSIONS: ReadonlySet<string> = new Set([
-  'md5',
-  'md5sum',
-  'sha1',
-  'sha256',
-  'sha256sum',
-  'sha512',
-  'sha512sum',
-  'checksum',
-  'asc',
-  'sig',
-  'log',
-]);
-
-/** The extension of a key's last segment (`dump` of `prod/x.dump`), lower case; undefined without one. */
-function keyExtension(key: string): string | undefined {
-  const dot = key.lastIndexOf('.');
-  return dot > key.lastIndexOf('/') + 1 ? key.slice(dot + 1).toLowerCase() : undefined;
-}
-
-/** The longest of {@link BESIDE_DUMP_EXTENSIONS}. */
-const LONGEST_BESIDE_DUMP_EXTENSION = Math.max(...[...BESIDE_DUMP_EXTENSIONS].map((name) => name.length));
-/** The character codes the {@link BESIDE_DUMP_EXTENSIONS} start with (lower-case ASCII letters). */
-const BESIDE_DUMP_EXTENSION_STARTS: ReadonlySet<number> = new Set(
-  [...BESIDE_DUMP_EXTENSIONS].map((name) => name.charCodeAt(0)),
-);
-
-/**
- * Whether a key has the extension of a checksum, signature or log ({@link BESIDE_DUMP_EXTENSIONS}).
- * Alone it proves nothing: beside no listed dump, such an object may still be one.
- *
- * The checks ask it of every listed object several times (the benchmark's 20,000 keys), nearly
- * always of a dump's key: an extension longer than any of them, or whose first character is an
- * ASCII one that none of them starts with in either case (`d` of `.dump`), is told apart without
- * cutting out and lower-casing it. Lower-casing never shortens a string, and an ASCII letter's
- * lower case is the letter with bit 0x20 set (other ASCII characters then match no letter); a
- * first character beyond ASCII is read the whole way.
- */
-export function hasBesideDumpExtension(key: string): boolean {
-  const dot = key.lastIndexOf('.');
-  if (dot <= key.lastIndexOf('/') + 1 || key.length - dot - 1 > LONGEST_BESIDE_DUMP_EXTENSION) return false;
-  const first = key.charCodeAt(dot + 1);
-  if (first < 128 && !BESIDE_DUMP_EXTENSION_STARTS.has(first | 0x20)) return false;
-  const extension = keyExtension(key);
-  return extension !== undefined && BESIDE_DUMP_EXTENSIONS.has(extension);
-}
+export { hasBesideDumpExtension };
 
 /** What {@link besideDumpIndex} answers for a listing. */
 export type BesideDumpIndex = (object: DumpObject) => DumpObject | undefined;
@@ -215,6 +166,71 @@ export function besideDumpIndex(objects: readonly DumpObject[]): BesideDumpIndex
   };
   besideDumpIndexes.set(objects, index);
   return index;
+}
+
+/**
+ * The dump a checksum, signature or log names by its key: `prod/x.dump` of `prod/x.dump.sha256`;
+ * `prod/x.*` of `prod/x.sha256`, which sits beside `prod/x` with any extension.
+ */
+export function namedDumpOf(key: string): string {
+  const base = key.slice(0, key.lastIndexOf('.'));
+  return base.slice(base.lastIndexOf('/') + 1).includes('.') ? base : `${base}.*`;
+}
+
+/** Whose checksums, signatures or logs `files` are: `beside listed dumps`, `of dumps not listed`, or both. */
+export function checksumsWhose(fact: DumpFact, files: readonly DumpObject[]): string {
+  const listed = fact.listing.state === 'read' ? fact.listing.objects : [];
+  const besideDump = besideDumpIndex(listed);
+  const unlisted = files.filter((object) => !besideDump(object)).length;
+  return unlisted === 0
+    ? 'beside listed dumps'
+    : unlisted === files.length
+      ? 'of dumps not listed'
+      : 'beside listed dumps or of dumps not listed';
+}
+
+/**
+ * With no `suffix`, the listed objects dated after `judged` (oldest first, in the order
+ * core/dump-facts.ts newestObject takes the newest) whose keys show them checksums, signatures or
+ * logs: the objects the collectors passed over to read `judged`, the newest that may be a dump
+ * (core/dump-facts.ts newestPossibleDump). Empty with a suffix, which names the dumps.
+ */
+export function newerChecksums(fact: DumpFact, judged: DumpObject): (DumpObject & { lastModified: Date })[] {
+  if (fact.location.suffix || fact.listing.state !== 'read' || judged.lastModified === undefined) return [];
+  const after = (object: DumpObject & { lastModified: Date }) => compareOldestFirst(object, judged) > 0;
+  return datedObjects(fact.listing.objects).filter(
+    (object) => after(object) && hasBesideDumpExtension(object.key),
+  );
+}
+
+/**
+ * What the judged dump's finding says of the newer objects passed over by their keys
+ * ({@link newerChecksums}), as a sentence: whose checksums, signatures or logs they are, that none
+ * was read, and the setting that leaves them out of the listing (the judged dump's extension as its
+ * example). Empty when there are none.
+ */
+export function newerChecksumsWords(
+  fact: DumpFact,
+  judged: DumpObject,
+  newer: readonly DumpObject[],
+): string {
+  const last = newer.at(-1);
+  if (!last) return '';
+  const fix = `set the location's \`suffix\`${extensionWords(judged.key)} so that only dumps count`;
+  if (newer.length === 1) {
+    const beside = fact.listing.state === 'read' ? besideDumpIndex(fact.listing.objects)(last) : undefined;
+    const complete = fact.listing.state === 'read' && fact.listing.complete;
+    const whose = beside
+      ? `beside the dump ${beside.key}`
+      : `of a dump not listed (${namedDumpOf(last.key)}${complete ? ', not uploaded or deleted since' : ''})`;
+    return `The newer object ${last.key} is, by its key, a checksum, signature or log ${whose}, not a dump, so it was not read; ${fix}.`;
+  }
+  return `The ${newer.length} newer objects (the newest ${last.key}) are, by their keys, checksums, signatures or logs ${checksumsWhose(fact, newer)}, not dumps, so they were not read; ${fix}.`;
+}
+
+/** `` (`.dump`)`` for a key with an extension in its last segment, else nothing. */
+export function extensionWords(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1).includes('.') ? ` (\`${key.slice(key.lastIndexOf('.'))}\`)` : '';
 }
 
 /**

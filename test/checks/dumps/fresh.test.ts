@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dumpsFreshCheck } from '../../../functions/checks/dumps/fresh.ts';
 import { type DumpFact, type DumpObject, newestDumpRead } from '../../../functions/core/dump-facts.ts';
 import { parsePgDumpHeader } from '../../../functions/core/pg-dump-header.ts';
-import { fixtureBytes } from '../../fixtures/pg-dump/archives.ts';
+import { cutsOf, fixtureBytes } from '../../fixtures/pg-dump/archives.ts';
 import {
   checksumRead,
   dailySeries,
@@ -187,7 +187,7 @@ describe('dumps.fresh', () => {
     // Only the newest object's bytes are read: the dump named by its key is not proven whole.
     // Before, nothing said so.
     expect(outcome?.description).toContain(
-      "the policy allows 30 h. The bytes of prod/certctl-2026-12-02.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
+      'the policy allows 30 h. The bytes of prod/certctl-2026-12-02.dump were not read (the audit reads only those of prod/certctl-2026-12-02.dump.sha256), so nothing shows it is a whole dump; its age alone fails the check.',
     );
     expect(outcome?.observed).toMatchObject({
       newestKey: 'prod/certctl-2026-12-02.dump',
@@ -577,7 +577,7 @@ describe('dumps.fresh', () => {
       expect(outcome?.description).toContain('3 newer objects are empty');
       // Before, nothing said the dump it names was not read.
       expect(outcome?.description).toContain(
-        "The bytes of prod/certctl-2026-12-02.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
+        'The bytes of prod/certctl-2026-12-02.dump were not read (the audit reads only those of prod/certctl-empty-2.dump), so nothing shows it is a whole dump; its age alone fails the check.',
       );
     });
 
@@ -925,7 +925,7 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
     // Assess: before, NOT_AVAILABLE 'does not show when the last dump was made'.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toBe(
-      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the newer object prod/certctl-b.dump is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check. If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count.",
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the newer object prod/certctl-b.dump is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (the audit reads only those of prod/certctl-b.dump), so nothing shows it is a whole dump; its age alone fails the check. If the prefix also holds other files (checksums, logs), set the location's `suffix` (`.dump`) so that only dumps count.",
     );
   });
 
@@ -951,7 +951,7 @@ describe('dumps.fresh proves a recent dump only by a header read as a pg_dump cu
     // Assess: before, NOT_AVAILABLE.
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toBe(
-      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the 2 newer objects are empty except the newest, prod/certctl-g.dump, which is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check.",
+      'The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 40 h old, and the 2 newer objects are empty except the newest, prod/certctl-g.dump, which is a gzip file (a plain dump piped through gzip?), not a pg_dump custom archive (dumps.integrity); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (the audit reads only those of prod/certctl-g.dump), so nothing shows it is a whole dump; its age alone fails the check.',
     );
   });
 
@@ -1355,7 +1355,7 @@ describe('dumps.fresh judges dumps, never a checksum of a dump not listed', () =
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 90 });
     expect(outcome?.description).toBe(
-      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 3.8 days old, and the newer object prod/certctl-b.dump.sha256 is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.dump, not uploaded or deleted since); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (only the newest object's are), so nothing shows it is a whole dump; its age alone fails the check. To judge the dumps alone, set the location's `suffix` (`.dump`) so that only dumps count.",
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 3.8 days old, and the newer object prod/certctl-b.dump.sha256 is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.dump, not uploaded or deleted since); the policy allows 30 h. The bytes of prod/certctl-a.dump were not read (the audit reads only those of prod/certctl-b.dump.sha256), so nothing shows it is a whole dump; its age alone fails the check. To judge the dumps alone, set the location's `suffix` (`.dump`) so that only dumps count.",
     );
   });
 
@@ -1495,6 +1495,145 @@ describe('dumps.fresh judges dumps, never a checksum of a dump not listed', () =
     expect(outcome?.status).toBe('FAILED');
     expect(outcome?.description).toContain(
       'the newer object prod/certctl-b.sha256 is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.*, not uploaded or deleted since)',
+    );
+  });
+});
+
+describe('dumps.fresh judges the newest dump the collectors read behind newer checksums', () => {
+  it('passes a recent whole dump read behind the checksum beside it, and says what it passed over', () => {
+    // Prepare: the collectors read the newest object that may be a dump, not the checksum after it.
+    const dumps = dailySeries(10);
+    const fact = s3Fact({
+      listing: { state: 'read', objects: withChecksums(dumps), complete: true },
+      newest: newestOf(dumps),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE '..., but whose bytes were not read', though they were.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-2026-12-02.dump', newerChecksums: 1 });
+    expect(outcome?.description).toBe(
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-2026-12-02.dump) is 8.3 h old, within the 24 h cadence plus 6 h grace. The newer object prod/certctl-2026-12-02.dump.sha256 is, by its key, a checksum, signature or log beside the dump prod/certctl-2026-12-02.dump, not a dump, so it was not read; set the location's `suffix` (`.dump`) so that only dumps count.",
+    );
+  });
+
+  it('fails a stale dump read behind a checksum of a dump not listed, saying what its bytes showed', () => {
+    // Prepare: a whole dump 90 h old, read; the checksum of prod/certctl-b.dump, not listed, 2 h old.
+    const stale = [{ key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 90) }];
+    const objects = [
+      ...stale,
+      { key: 'prod/certctl-b.dump.sha256', size: 96, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(stale) });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'The bytes of prod/certctl-a.dump were not read (only the newest object's
+    // are)', though they were.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 90 });
+    expect(outcome?.description).toBe(
+      "The newest dump in s3://certctl-dumps/prod/ (prod/certctl-a.dump) is 3.8 days old; the policy allows 30 h (24 h cadence + 6 h grace). The newer object prod/certctl-b.dump.sha256 is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.dump, not uploaded or deleted since), not a dump, so it was not read; set the location's `suffix` (`.dump`) so that only dumps count.",
+    );
+  });
+
+  it('fails on the stale dump before a recent one read cut mid-archive behind a checksum', () => {
+    // Prepare: a dump 90 h old; a dump 3 h old, read and cut mid-archive; its checksum 2 h old.
+    const cut = cutsOf('certctl-pg17.dump')[2] as number;
+    const dumps = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 90) },
+      { key: 'prod/certctl-b.dump', size: cut, lastModified: hoursBefore(NOW, 3) },
+    ];
+    const objects = [
+      ...dumps,
+      { key: 'prod/certctl-b.dump.sha256', size: 96, lastModified: hoursBefore(NOW, 2) },
+    ];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(dumps, 'certctl-pg17.dump', cut),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE 'prod/certctl-b.dump, is 3 h old, but whose bytes were not read'.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ newestKey: 'prod/certctl-a.dump', newestAgeHours: 90 });
+    expect(outcome?.description).toContain(
+      'the 2 newer objects are empty or, by their keys, checksums, signatures or logs beside listed dumps except prod/certctl-b.dump, the newest that may be a dump, which ends mid-archive',
+    );
+    expect(outcome?.description).toContain('(the audit reads only those of prod/certctl-b.dump)');
+    expect(outcome?.description).toContain(
+      'The newer object prod/certctl-b.dump.sha256 is, by its key, a checksum, signature or log beside the dump prod/certctl-b.dump, not a dump, so it was not read',
+    );
+  });
+
+  it('calls a recent dump read behind a newer checksum the newest that may be a dump, not the newest object', () => {
+    // Prepare: the newest dump, read, is of database "certctl"; the policy names "certctl_prod".
+    const dumps = dailySeries(3);
+    const fact = s3Fact({
+      listing: { state: 'read', objects: withChecksums(dumps), complete: true },
+      newest: newestOf(dumps),
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith({ databaseName: 'certctl_prod' }));
+    // Assess: before, NOT_AVAILABLE '..., but whose bytes were not read', though they were.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'prod/certctl-2026-12-02.dump, the newest object under the prefix that may be a dump, is a dump of database "certctl", not "certctl_prod"',
+    );
+    expect(outcome?.description).toContain(
+      'The newer object prod/certctl-2026-12-02.dump.sha256 is, by its key',
+    );
+  });
+
+  it('names the object whose bytes were read when an empty object stood between the checksum and the stale dump', () => {
+    // Prepare: a dump 90 h old, an empty object 3 h old (read, as the newest that may be a dump),
+    // and the checksum of a dump not listed 1 h old.
+    const empty = { key: 'prod/certctl-c.dump', size: 0, lastModified: hoursBefore(NOW, 3) };
+    const objects = [
+      { key: 'prod/certctl-a.dump', size: 6451, lastModified: hoursBefore(NOW, 90) },
+      empty,
+      { key: 'prod/certctl-b.dump.sha256', size: 96, lastModified: hoursBefore(NOW, 1) },
+    ];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: {
+        object: empty,
+        header: { state: 'read', result: parsePgDumpHeader(new Uint8Array()), bytesRead: 0 },
+        tail: { state: 'read', bytes: new Uint8Array() },
+      },
+    });
+    // Act
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Assess: before, '(only the newest object's are)', which was the checksum's, not read.
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      'The bytes of prod/certctl-a.dump were not read (the audit reads only those of prod/certctl-c.dump), so nothing shows it is a whole dump',
+    );
+  });
+});
+
+describe('dumps.fresh on a listing of checksums alone, of which the collectors read none', () => {
+  const orphan = { key: 'prod/certctl-b.dump.sha256', size: 96, lastModified: hoursBefore(NOW, 2) };
+
+  it('fails a complete listing, naming the checksum and the dump it names', () => {
+    const fact = s3Fact({ listing: { state: 'read', objects: [orphan], complete: true }, newest: undefined });
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Before: 's3://certctl-dumps/prod/ holds no dump at all; the policy expects one every 24 h.'
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toBe(
+      's3://certctl-dumps/prod/ holds no dump at all: its only object, prod/certctl-b.dump.sha256, is, by its key, a checksum, signature or log of a dump not listed (prod/certctl-b.dump, not uploaded or deleted since); the policy expects one every 24 h.',
+    );
+  });
+
+  it('is not available on a cut listing, naming the dump that may lie beyond it', () => {
+    const fact = s3Fact({
+      listing: { state: 'read', objects: [orphan], complete: false },
+      newest: undefined,
+    });
+    const outcome = dumpsFreshCheck.evaluate(fact, settingsWith());
+    // Before: 'the listing stopped at the policy's maxObjectsListed before it reached any dump'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'prod/certctl-b.dump, which prod/certctl-b.dump.sha256 names, is not listed',
     );
   });
 });

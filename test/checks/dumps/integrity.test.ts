@@ -20,6 +20,7 @@ import {
   SCHEMA_ONLY_ARCHIVES,
 } from '../../fixtures/pg-dump/archives.ts';
 import {
+  checksumRead,
   dailySeries,
   fixtureHead,
   NEWEST_WRITTEN,
@@ -829,8 +830,9 @@ describe('dumps.integrity and the compression algorithm', () => {
 });
 
 describe('dumps.integrity with checksum files beside the dumps and no suffix set', () => {
-  it('is not available, naming the checksum file and the suffix setting, when the newest object is the checksum of a listed dump', () => {
-    // Prepare: the newest object is prod/certctl-2026-12-02.dump.sha256, what `sha256sum` writes.
+  it('is not available, naming the newest dump and the suffix setting, when the bytes read are those of the checksum of a listed dump', () => {
+    // Prepare: the newest object is prod/certctl-2026-12-02.dump.sha256, what `sha256sum` writes,
+    // and its bytes are the ones read (as the collectors read before).
     const objects = withChecksums(dailySeries(10));
     const checksum = objects.at(-1) as DumpObject;
     const line = new TextEncoder().encode(`${'ab'.repeat(32)}  certctl-2026-12-02.dump\n`);
@@ -842,18 +844,123 @@ describe('dumps.integrity with checksum files beside the dumps and no suffix set
     const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
     // Assess: before, FAILED as an object that 'does not start with the pg_dump magic PGDMP'.
     expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({
+      key: 'prod/certctl-2026-12-02.dump',
+      bytesReadOf: 'prod/certctl-2026-12-02.dump.sha256',
+    });
     expect(outcome?.description).toContain(
-      "the newest object prod/certctl-2026-12-02.dump.sha256 is not a pg_dump archive but, by its key, a file beside the dump prod/certctl-2026-12-02.dump (a checksum, signature or log), whose bytes were not read: set the location's `suffix` (`.dump`) so that only dumps count",
+      "the newest object that may be a dump, prod/certctl-2026-12-02.dump, was not read: the bytes read are those of prod/certctl-2026-12-02.dump.sha256, by its key a checksum, signature or log beside it, which show nothing of a dump; set the location's `suffix` (`.dump`) so that only dumps count",
     );
   });
 
-  it('still fails an object that is not a dump when no listed dump shares its key', () => {
+  it('is not available, naming the newest dump, when the bytes read are those of a checksum of a dump not listed', () => {
+    // Prepare: the newest object, prod/certctl-2026-12-02.sha256, names no listed dump; its bytes,
+    // read, are no pg_dump archive. The newest object that may be a dump is the one before it.
     const objects = withNewest({ key: 'prod/certctl-2026-12-02.sha256' });
+    // Act
     const outcome = dumpsIntegrityCheck.evaluate(
       newestFrom('certctl-pg15-plain-head.sql', objects),
       settingsWith(),
     );
+    // Assess: before, FAILED 'prod/certctl-2026-12-02.sha256 is a plain SQL script', a checksum
+    // judged as the dump, while dumps.fresh judged the dump before it.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.observed).toMatchObject({ key: 'prod/certctl-2026-12-01.dump' });
+    expect(outcome?.description).toContain(
+      "the newest object that may be a dump, prod/certctl-2026-12-01.dump, was not read: the bytes read are those of prod/certctl-2026-12-02.sha256, by its key a checksum, signature or log of a dump not listed (prod/certctl-2026-12-02.*), which show nothing of a dump; set the location's `suffix` (`.dump`) so that only dumps count",
+    );
+  });
+
+  it('still fails an empty newest dump behind the checksum read, as the listing alone shows it', () => {
+    // Prepare: the newest dump is empty (a failed run's upload); its checksum, newer, was read.
+    const dumps = dailySeries(10);
+    const emptied = [...dumps.slice(0, -1), { ...(dumps.at(-1) as DumpObject), size: 0 }];
+    const objects = withChecksums(emptied);
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: checksumRead(objects.at(-1) as DumpObject),
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
     expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('prod/certctl-2026-12-02.dump is empty (the listing says 0 bytes');
+  });
+
+  it('judges the newest dump read behind a newer checksum, and says what it passed over', () => {
+    // Prepare: the collectors read the newest object that may be a dump, not the checksum after it.
+    const dumps = dailySeries(10);
+    const objects = withChecksums(dumps);
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(dumps) });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess: before, PASSED without a word of the newer checksum.
+    expect(outcome?.status).toBe('PASSED');
+    expect(outcome?.observed).toMatchObject({
+      key: 'prod/certctl-2026-12-02.dump',
+      newerChecksums: 1,
+      recentMedianBytes: 6451,
+    });
+    expect(outcome?.description).toContain(
+      "The newer object prod/certctl-2026-12-02.dump.sha256 is, by its key, a checksum, signature or log beside the dump prod/certctl-2026-12-02.dump, not a dump, so it was not read; set the location's `suffix` (`.dump`) so that only dumps count.",
+    );
+  });
+
+  it('fails a cut newest dump behind newer checksums, naming them', () => {
+    // Prepare: the newest dump is cut mid-archive; after it come its checksum and the checksum of a
+    // dump that was not uploaded.
+    const dumps = dailySeries(10);
+    const cut = cutsOf('certctl-pg17.dump')[2] as number;
+    const shortened = [...dumps.slice(0, -1), { ...(dumps.at(-1) as DumpObject), size: cut }];
+    const last = shortened.at(-1) as DumpObject & { lastModified: Date };
+    const objects = [
+      ...withChecksums(shortened),
+      {
+        key: 'prod/certctl-2026-12-03.dump.sha256',
+        size: 96,
+        lastModified: new Date(last.lastModified.getTime() + 120_000),
+      },
+    ];
+    const fact = s3Fact({
+      listing: { state: 'read', objects, complete: true },
+      newest: newestOf(shortened, 'certctl-pg17.dump', cut),
+    });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.observed).toMatchObject({ key: 'prod/certctl-2026-12-02.dump', newerChecksums: 2 });
+    expect(outcome?.description).toContain('ends mid-archive: truncated');
+    expect(outcome?.description).toContain(
+      "The 2 newer objects (the newest prod/certctl-2026-12-03.dump.sha256) are, by their keys, checksums, signatures or logs beside listed dumps or of dumps not listed, not dumps, so they were not read; set the location's `suffix` (`.dump`) so that only dumps count.",
+    );
+  });
+
+  it('judges the newest dump, not waiting on a checksum the listing did not date', () => {
+    // Prepare: a checksum with no LastModified sent; by its key it is no dump, newer or not.
+    const dumps = dailySeries(10);
+    const objects = [
+      ...dumps,
+      { key: 'prod/certctl-2026-12-02.dump.sha256', size: 96, lastModified: undefined },
+    ];
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: newestOf(dumps) });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess: before, NOT_AVAILABLE 'the listing did not say when prod/certctl-2026-12-02.dump.sha256 was written'.
+    expect(outcome?.status).toBe('PASSED');
+  });
+
+  it('says the listed objects are all checksums, signatures or logs when no object may be a dump', () => {
+    // Prepare: no object read, as the collectors read none of such files.
+    const objects = dailySeries(3).map((object) => ({ ...object, key: `${object.key}.sha256`, size: 96 }));
+    const fact = s3Fact({ listing: { state: 'read', objects, complete: true }, newest: undefined });
+    // Act
+    const outcome = dumpsIntegrityCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'there is no dump to inspect (dumps.fresh reports it)'.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'there is no dump to inspect: the 3 objects listed are each, by its key, a checksum, signature or log (dumps.fresh reports it)',
+    );
   });
 
   it('leaves the checksum files out of the median, so they do not hide a cut newest dump', () => {

@@ -9,6 +9,7 @@ import {
   newestOf,
   s3Fact,
   settingsWith,
+  withChecksums,
   withEmptyObject,
   withListedRetentions,
 } from './fixtures.ts';
@@ -1415,6 +1416,25 @@ describe("dumps.protection by the newest dump's own Object Lock retention", () =
     );
   });
 
+  it('counts the dumps alone as the older dumps not shown held, never a newer checksum', () => {
+    // Prepare: each dump followed by its checksum, no suffix: the collectors read the newest dump,
+    // and its checksum, a minute newer, is passed over by its key.
+    const objects = withChecksums(dailySeries(35));
+    const fact = withOwnLock('COMPLIANCE', 35, {
+      versioning: { state: 'absent' },
+      listing: { state: 'read', objects, complete: true },
+    });
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(fact, settingsWith());
+    // Assess: before, 'the 59 older dumps of the last 30 days (the newest of them
+    // prod/certctl-2026-12-02.dump.sha256)', the checksums counted and the newest, newer than the
+    // dump, called older.
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not read whether the 29 older dumps of the last 30 days (the newest of them prod/certctl-2026-12-01.dump) are held',
+    );
+  });
+
   it("passes on the newest dump's own COMPLIANCE retention when versioning keeps the older dumps the policy days", () => {
     const outcome = dumpsProtectionCheck.evaluate(withOwnLock('COMPLIANCE', 35), settingsWith());
     expect(outcome?.status).toBe('PASSED');
@@ -1592,6 +1612,25 @@ describe("dumps.protection by a Cloud Storage dump's own object retention", () =
     expect(outcome?.status).toBe('WARNING');
     expect(outcome?.description).toContain(
       '2 older listed dumps of the last 30 days (the newest of them prod/certctl-2026-11-20.dump) carry no Locked object retention of at least 30 days of their own',
+    );
+  });
+
+  it('counts the dumps alone as the older listed dumps without a Locked retention, never a newer checksum', () => {
+    // Prepare: each dump followed by its checksum, no suffix; objects.list sent the newest dump's
+    // Locked retention alone.
+    const objects = withChecksums(dailySeries(35));
+    const fact = withRetention('Locked', 35, {
+      ...unguarded,
+      listing: { state: 'read', objects, complete: true },
+    });
+    const newestOnly = withListedRetentions(fact, (index) => objects[index]?.key === KEY);
+    // Act
+    const outcome = dumpsProtectionCheck.evaluate(newestOnly, settingsWith());
+    // Assess: before, '59 older listed dumps of the last 30 days (the newest of them
+    // prod/certctl-2026-12-02.dump.sha256)'.
+    expect(outcome?.status).toBe('WARNING');
+    expect(outcome?.description).toContain(
+      '29 older listed dumps of the last 30 days (the newest of them prod/certctl-2026-12-01.dump) carry no Locked object retention of at least 30 days of their own',
     );
   });
 
@@ -2154,7 +2193,7 @@ describe("dumps.protection when the newest dump's own retention has ended", () =
     expect(outcome?.status).toBe('FAILED');
     // Before, 'so nothing locks it now', though objects.list sent no hold for it.
     expect(outcome?.description).toContain(
-      `the object retention of the newest dump ${KEY} ended at ${ENDED.toISOString()} (objects.list listed no hold on it), and versioning is off, and soft delete keeps a deleted or overwritten dump only 7 days (30 required).`,
+      `the object retention of the newest dump ${KEY} ended at ${ENDED.toISOString()} (its holds were not read: objects.list did not send its temporaryHold and eventBasedHold), and versioning is off, and soft delete keeps a deleted or overwritten dump only 7 days (30 required).`,
     );
   });
 
@@ -2452,12 +2491,28 @@ describe('dumps.protection and object holds', () => {
       LATER,
     );
     const unsent = dumpsProtectionCheck.evaluate(withEnded(gcsUnguarded(), 'Locked'), LATER);
+    const halfSent = dumpsProtectionCheck.evaluate(
+      withEnded(gcsUnguarded(), 'Locked', { temporary: false }),
+      LATER,
+    );
     expect(none?.description).toContain(
       `ended at ${ENDED.toISOString()} and it is under no object hold, so nothing locks it now, and versioning is off`,
     );
+    // Before, '(objects.list listed no hold on it)', which reads as no hold, for holds not sent.
     expect(unsent?.description).toContain(
-      `ended at ${ENDED.toISOString()} (objects.list listed no hold on it), and versioning is off`,
+      `ended at ${ENDED.toISOString()} (its holds were not read: objects.list did not send its temporaryHold and eventBasedHold), and versioning is off`,
     );
+    expect(halfSent?.description).toContain(
+      `ended at ${ENDED.toISOString()} (its temporary hold is not set, and its event-based hold was not read: objects.list did not send its eventBasedHold), and versioning is off`,
+    );
+    const otherHalf = dumpsProtectionCheck.evaluate(
+      withEnded(gcsUnguarded(), 'Locked', { eventBased: false }),
+      LATER,
+    );
+    expect(otherHalf?.description).toContain(
+      `ended at ${ENDED.toISOString()} (its event-based hold is not set, and its temporary hold was not read: objects.list did not send its temporaryHold), and versioning is off`,
+    );
+    for (const outcome of [none, unsent, halfSent, otherHalf]) expect(outcome?.status).toBe('FAILED');
   });
 
   it('fails an unguarded Cloud Storage bucket whose every dump is under a hold, naming the holds', () => {

@@ -266,6 +266,28 @@ describe('dumps.retention', () => {
       expect(outcome?.observed).toMatchObject({ longestGapHours: 720 });
     });
 
+    it('names the gap since the newest dump, which still grows, when it ties with the longest gap between dumps', () => {
+      // Prepare: daily dumps up to 10 days ago, then one 5 days ago: 120 h between the two, and
+      // 120 h since the newest up to this run.
+      const at = (hoursAgo: number) => ({
+        key: `prod/certctl-${hoursAgo}h.dump`,
+        size: 6451,
+        lastModified: new Date(NOW.getTime() - hoursAgo * 3_600_000),
+      });
+      const objects = [...Array.from({ length: 26 }, (_, index) => at(840 - index * 24)), at(120)];
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(withSeries(objects), settingsWith());
+      // Assess: before, the gap between prod/certctl-240h.dump and prod/certctl-120h.dump was named,
+      // with 'Find why the dump job skipped runs in that period', though the job has written nothing
+      // since and the gap since the newest dump is the longest a moment later.
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.observed).toMatchObject({ longestGapHours: 120 });
+      expect(outcome?.description).toContain(
+        'the series has a gap of 5 days since prod/certctl-120h.dump, its newest dump, up to this run, longer than twice the 24 h cadence',
+      );
+      expect(outcome?.remediationText).toBe('Find why the dump job stopped (dumps.fresh) and run it now.');
+    });
+
     it('fails a single dump written a minute before the window: no dump in it', () => {
       const outcome = dumpsRetentionCheck.evaluate(withSeries(one(30 * DAY + 60_000)), settingsWith());
       expect(outcome?.status).toBe('FAILED');
@@ -768,6 +790,23 @@ describe('dumps.retention', () => {
         'whether the series is of database "certctl_prod": the newest object under the prefix, prod/certctl-2026-12-02.dump, is a dump of database "certctl" (dumps.integrity), so the prefix holds the dumps of another database too, which may be the ones that cover the days and close the gaps; narrow the location\'s `prefix` or `suffix` to the dumps of "certctl_prod"',
       );
       expect(outcome?.observed).toMatchObject({ coveredDays: 34.3, longestGapHours: 24, dumpsListed: 35 });
+    });
+
+    it('calls the dump read the newest that may be a dump when newer checksums were passed over', () => {
+      // Prepare: each dump followed by its checksum, no suffix: the collectors read the newest dump.
+      const dumps = dailySeries(35);
+      const fact = s3Fact({
+        listing: { state: 'read', objects: withChecksums(dumps), complete: true },
+        newest: newestOf(dumps),
+      });
+      // Act
+      const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith({ databaseName: 'certctl_prod' }));
+      // Assess: before, 'the newest object under the prefix, prod/certctl-2026-12-02.dump', though
+      // its checksum is newer.
+      expect(outcome?.status).toBe('NOT_AVAILABLE');
+      expect(outcome?.description).toContain(
+        'the newest object under the prefix that may be a dump, prod/certctl-2026-12-02.dump, is a dump of database "certctl"',
+      );
     });
 
     it('still fails a gap the series has with every object counted', () => {
