@@ -11,6 +11,84 @@ export const DAY_MS = 24 * HOUR_MS;
 export const CLOCK_SKEW_TOLERANCE_MS = 5 * MINUTE_MS;
 
 /**
+ * `date.toISOString()` (`2026-12-07T05:33:26.984Z`), written here for the years 1970 to 9999: the
+ * built-in runs in C++ at about a microsecond a call, which an audit of 6,000 databases paid twice
+ * per database (its latest and earliest restorable times in pitr.lag's and pitr.window's `observed`),
+ * about a tenth of those two checks' CPU; this writes the 24 characters as one string at about a
+ * third of that. Other years (six digits and a sign), and an invalid date (a RangeError), are left to
+ * the built-in.
+ */
+export function isoTimeText(date: Date): string {
+  const time = date.getTime();
+  if (!(time >= 0 && time < FIRST_FIVE_DIGIT_YEAR_MS)) return date.toISOString();
+  const days = Math.floor(time / DAY_MS);
+  let rest = time - days * DAY_MS;
+  const hours = Math.floor(rest / HOUR_MS);
+  rest -= hours * HOUR_MS;
+  const minutes = Math.floor(rest / MINUTE_MS);
+  rest -= minutes * MINUTE_MS;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  // The civil date of a day count from 1970-01-01 (Howard Hinnant, "chrono-Compatible Low-Level Date
+  // Algorithms", civil_from_days): eras of 400 years (146,097 days) from 0000-03-01, so that the leap
+  // day ends each year; every quotient is of non-negative numbers here.
+  const shifted = days + 719_468;
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra -
+      Math.floor(dayOfEra / 1460) +
+      Math.floor(dayOfEra / 36_524) -
+      Math.floor(dayOfEra / 146_096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return String.fromCharCode(
+    digit(year, 1000),
+    digit(year, 100),
+    digit(year, 10),
+    digit(year, 1),
+    HYPHEN,
+    digit(month, 10),
+    digit(month, 1),
+    HYPHEN,
+    digit(day, 10),
+    digit(day, 1),
+    LETTER_T,
+    digit(hours, 10),
+    digit(hours, 1),
+    COLON,
+    digit(minutes, 10),
+    digit(minutes, 1),
+    COLON,
+    digit(seconds, 10),
+    digit(seconds, 1),
+    FULL_STOP,
+    digit(millis, 100),
+    digit(millis, 10),
+    digit(millis, 1),
+    LETTER_Z,
+  );
+}
+
+/** 10000-01-01T00:00:00.000Z, from which toISOString writes a year of six digits and a sign. */
+const FIRST_FIVE_DIGIT_YEAR_MS = 253_402_300_800_000;
+const HYPHEN = 0x2d;
+const COLON = 0x3a;
+const FULL_STOP = 0x2e;
+const LETTER_T = 0x54;
+const LETTER_Z = 0x5a;
+
+/** The character code of the digit of `value` (a non-negative integer) at `place` (1, 10, 100 …). */
+function digit(value: number, place: number): number {
+  return 0x30 + (Math.floor(value / place) % 10);
+}
+
+/**
  * An ISO 8601 date-time with a zone, minutes at least, as `Date.toISOString` writes it. Date.parse
  * alone accepts far more ("2020", "x 2020", "5" read as May 2001).
  */

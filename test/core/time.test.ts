@@ -1,9 +1,10 @@
 /**
  * The strict reading of ISO 8601 times written in tags and other text a person may edit
- * (functions/core/time.ts): what Date.parse would read as some other time is no time at all.
+ * (functions/core/time.ts): what Date.parse would read as some other time is no time at all; and
+ * the ISO text the checks write times in, which must be Date.prototype.toISOString's to the character.
  */
 import { describe, expect, it } from 'vitest';
-import { isoTimeProblem, parseIsoTime } from '../../functions/core/time.ts';
+import { DAY_MS, isoTimeProblem, isoTimeText, parseIsoTime } from '../../functions/core/time.ts';
 
 describe('isoTimeProblem and parseIsoTime', () => {
   it.each([
@@ -41,5 +42,48 @@ describe('isoTimeProblem and parseIsoTime', () => {
     // Act / Assess
     expect(isoTimeProblem(value)).toBe(problem);
     expect(parseIsoTime(value)).toBeNaN();
+  });
+});
+
+describe('isoTimeText', () => {
+  it.each([
+    ['the epoch', 0],
+    ['the last millisecond of 1969 (before the epoch)', -1],
+    ['a leap day', Date.UTC(2028, 1, 29, 23, 59, 59, 999)],
+    ['the day after a leap day', Date.UTC(2028, 2, 1)],
+    ['1 March of a century year that is no leap year', Date.UTC(2100, 2, 1, 0, 0, 0, 1)],
+    ['29 February 2000 (a leap year, divisible by 400)', Date.UTC(2000, 1, 29, 12, 34, 56, 78)],
+    ['the last day of a year', Date.UTC(2026, 11, 31, 23, 59, 59, 999)],
+    ['year 9999, the last with four digits', Date.UTC(9999, 11, 31, 23, 59, 59, 999)],
+    ['year 10000 (six digits and a sign)', Date.UTC(10000, 0, 1)],
+    ['a year before 1 AD (a negative year)', Date.UTC(-1, 0, 1)],
+    ['year 0', Date.parse('0000-01-01T00:00:00.000Z')],
+    ['the earliest time a Date holds', -8.64e15],
+    ['the latest time a Date holds', 8.64e15],
+  ])('writes %s as toISOString does', (_, time) => {
+    // Prepare
+    const date = new Date(time);
+    // Act / Assess
+    expect(isoTimeText(date)).toBe(date.toISOString());
+  });
+
+  it('writes every hour, minute, second and millisecond of days across four centuries as toISOString does', () => {
+    // Prepare: a step of a prime number of milliseconds, so that the times fall on every field's values.
+    const differing: string[] = [];
+    for (let time = Date.UTC(1969, 0, 1); time < Date.UTC(2401, 0, 1); time += 7_919_993_311) {
+      for (const offset of [0, 1, 999, 59_999, 3_599_999, DAY_MS - 1]) {
+        const date = new Date(time + offset);
+        // Act
+        const text = isoTimeText(date);
+        if (text !== date.toISOString()) differing.push(`${date.toISOString()} written ${text}`);
+      }
+    }
+    // Assess
+    expect(differing).toEqual([]);
+  });
+
+  it('refuses an invalid date as toISOString does', () => {
+    // Act / Assess
+    expect(() => isoTimeText(new Date(Number.NaN))).toThrow(RangeError);
   });
 });

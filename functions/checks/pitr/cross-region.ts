@@ -52,7 +52,7 @@ import {
   type ReplicatedBackup,
 } from '../../core/facts.ts';
 import { placeholder, shellWord } from '../../core/shell-word.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, MINUTE_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, isoTimeText, MINUTE_MS } from '../../core/time.ts';
 import {
   BACKUP_START_TIME_FLAG,
   BACKUP_START_TIME_HINT,
@@ -725,7 +725,7 @@ function readCopy(
     return {
       region,
       outcome: 'proven',
-      says: `${held}: Status available, BackupRetentionPeriod ${retention} days, restorable from ${earliest.toISOString()}, at least the ${minPitrDays} days required`,
+      says: `${held}: Status available, BackupRetentionPeriod ${retention} days, restorable from ${isoTimeText(earliest)}, at least the ${minPitrDays} days required`,
     };
   }
   const completeAt = new Date(earliest.getTime() + minPitrDays * DAY_MS);
@@ -1292,7 +1292,7 @@ function readReplicaWindow(
       outcome: 'proven',
       // The latest time moves with every copy: left out, so the description stays put between runs
       // (a stopped source's does not move).
-      says: `in ${region}: Status ${backup.status}, restorable from ${earliest.toISOString()}, at least the ${minPitrDays} days required (BackupRetentionPeriod ${retention} days)${stopped}`,
+      says: `in ${region}: Status ${backup.status}, restorable from ${isoTimeText(earliest)}, at least the ${minPitrDays} days required (BackupRetentionPeriod ${retention} days)${stopped}`,
       assumes: assumes && windowMs < minPitrDays * DAY_MS,
     };
   }

@@ -51,7 +51,7 @@ import {
 } from '../../core/database-status.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
 import type { FindingValues } from '../../core/finding.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, HOUR_MS, isoTimeText, MINUTE_MS } from '../../core/time.ts';
 import { patchCloudSql } from './commands.ts';
 import {
   deletingBackups,
@@ -214,7 +214,7 @@ export const pitrLagCheck: Check<PitrFact> = {
         description: `${resourceLabel(fact)}: the latest restorable time ${formatTime(latest)} is later than this run's clock (${formatTime(now)}), so the restore lag cannot be measured.`,
         observed: {
           restoreLagMinutes: null,
-          latestRestorableTime: latest.toISOString(),
+          latestRestorableTime: isoTimeText(latest),
           status: fact.status,
         },
         required,
@@ -227,7 +227,7 @@ export const pitrLagCheck: Check<PitrFact> = {
     const lagMinutes = Math.max(0, now.getTime() - latest.getTime()) / MINUTE_MS;
     const observed = {
       restoreLagMinutes: Math.floor(lagMinutes),
-      latestRestorableTime: latest.toISOString(),
+      latestRestorableTime: isoTimeText(latest),
       status: fact.status,
     };
     if (lagMinutes <= maxLag && window.known && window.firstBackupPending) {
@@ -412,8 +412,8 @@ function contradictedLatest(fact: PitrFact, latest: Date, maxLag: number): Check
     description: `${resourceLabel(fact)}: ${why}, so no restore to that time is proven and the restore lag cannot be measured.`,
     observed: {
       restoreLagMinutes: null,
-      latestRestorableTime: latest.toISOString(),
-      ...(earliest === undefined ? {} : { earliestRestorableTime: earliest.toISOString() }),
+      latestRestorableTime: isoTimeText(latest),
+      ...(earliest === undefined ? {} : { earliestRestorableTime: isoTimeText(earliest) }),
       status: fact.status,
     },
     required: { restoreLagMinutes: maxLag },
@@ -455,7 +455,7 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
     return statusFirst(fact, {
       status: 'NOT_AVAILABLE',
       description: `${resourceLabel(fact)}: the newest automated backup ${formatTime(newest)} is later than this run's clock (${formatTime(now)}), so its age cannot be measured.`,
-      observed: { ...unread, newestBackupTime: newest.toISOString(), status: fact.status },
+      observed: { ...unread, newestBackupTime: isoTimeText(newest), status: fact.status },
       required,
       remediationText:
         'Check the clock of the machine that runs the audit (it must follow NTP), then run the audit again.',
@@ -464,7 +464,7 @@ function newestBackupAge(fact: PitrFact, now: Date): CheckOutcome {
   const ageHours = Math.max(0, now.getTime() - newest.getTime()) / HOUR_MS;
   const observed = {
     newestBackupAgeHours: Math.floor(ageHours),
-    newestBackupTime: newest.toISOString(),
+    newestBackupTime: isoTimeText(newest),
     pointInTimeRecoveryEnabled: false,
     status: fact.status,
   };

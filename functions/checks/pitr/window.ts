@@ -79,7 +79,7 @@
  */
 import type { Check, CheckOutcome } from '../../core/check.ts';
 import { BACKUP_PLAN_BACKUPS, type PitrFact } from '../../core/facts.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS, MINUTE_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, HOUR_MS, isoTimeText, MINUTE_MS } from '../../core/time.ts';
 import {
   backupWindowClause,
   backupWindowPassToleranceMs,
@@ -367,9 +367,9 @@ function unmeasurableWindow(
     description: `${resourceLabel(fact)}: ${why}, so the restore window cannot be measured.`,
     observed: {
       windowDays: null,
-      earliestRestorableTime: earliest.toISOString(),
-      ...(latest ? { latestRestorableTime: latest.toISOString() } : {}),
-      ...(beforeCreated && !afterNow && !afterLatest ? { createdAt: (created as Date).toISOString() } : {}),
+      earliestRestorableTime: isoTimeText(earliest),
+      ...(latest ? { latestRestorableTime: isoTimeText(latest) } : {}),
+      ...(beforeCreated && !afterNow && !afterLatest ? { createdAt: isoTimeText(created as Date) } : {}),
       retentionDays: valueOrNull(fact.retentionDays),
     },
     required: { windowDays: minPitrDays },
@@ -517,7 +517,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
   const retention = bound.days;
   const observed = {
     windowDays: roundDays(windowDays),
-    earliestRestorableTime: earliest.toISOString(),
+    earliestRestorableTime: isoTimeText(earliest),
     retentionDays: valueOrNull(fact.retentionDays),
     ...(bound.backupOnly
       ? { retainedBackups: valueOrNull(bound.backups), pointInTimeRecoveryEnabled: false }
@@ -689,7 +689,7 @@ function judgeWindow(fact: PitrFact, minPitrDays: number, now: Date, maxLagMinut
   return {
     status: 'WARNING',
     description: `${reachesBack}: ${formatDays(windowDays)} of ${minPitrDays} days accrued. ${enough}, so the window is still filling and completes on ${formatTime(completeAt)}.${shortfall ? ` It will not stay complete: RDS restores from the oldest daily snapshot it keeps${startsIn}, so once filled it reaches back ${shortfall.range}.` : ''}${history}${assumed}`,
-    observed: { ...observed, windowCompleteAt: completeAt.toISOString() },
+    observed: { ...observed, windowCompleteAt: isoTimeText(completeAt) },
     required,
     drifting: WINDOW_DRIFTING,
     remediationText: `Nothing to change if the ${bound.backupOnly ? 'number of retained backups' : 'retention'} was raised or the database created recently: the window completes on ${formatTime(completeAt)}. Until then keep pg_dump files or manual snapshots covering the ${formatDays(minPitrDays - windowDays)} missing days. ${shortfall ? `If after that date the window is still more than a day short of the retention, backups are being lost: check the automated backups of this database. ${shortfall.advice}` : 'If this finding is still a WARNING after that date, backups are being lost: check the automated backups of this database.'}`,

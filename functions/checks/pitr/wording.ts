@@ -15,7 +15,7 @@ import {
 } from '../../core/facts.ts';
 import type { FindingValues, ResourceType } from '../../core/finding.ts';
 import { shellWord } from '../../core/shell-word.ts';
-import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS } from '../../core/time.ts';
+import { CLOCK_SKEW_TOLERANCE_MS, DAY_MS, isoTimeText } from '../../core/time.ts';
 import { cloudSqlInstanceWords, rdsWords, setRetentionCommand } from './commands.ts';
 
 /** Every PITR check judges the same three kinds of database. */
@@ -304,8 +304,8 @@ export function formatTime(time: Date): string {
   const minute = Math.floor(time.getTime() / 60_000);
   let text = FORMATTED_MINUTES.get(minute);
   if (text === undefined) {
-    // An invalid date throws here (`toISOString`), before anything is kept.
-    text = `${time.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    // An invalid date throws here (`isoTimeText`, as `toISOString`), before anything is kept.
+    text = `${isoTimeText(time).slice(0, 16).replace('T', ' ')} UTC`;
     if (FORMATTED_MINUTES.size >= FORMATTED_MINUTES_LIMIT) FORMATTED_MINUTES.clear();
     FORMATTED_MINUTES.set(minute, text);
   }
