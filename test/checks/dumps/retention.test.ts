@@ -2172,6 +2172,18 @@ describe('dumps.retention gives what the dumps alone prove beside checksums of d
     );
   });
 
+  it('is not available, naming the one checksum, when it alone would close a gap', () => {
+    // Prepare: the dumps of 2 days of the window are gone (72 h between the dumps around them); a
+    // checksum of a dump not listed sits in the middle of the gap (36 h from each).
+    const dumps = dailySeries(35).filter((_, index) => index !== 21 && index !== 22);
+    const outcome = evaluate([...dumps, orphan('gone', daysBeforeNewest(12.5))]);
+    // Assess
+    expect(outcome?.status).toBe('NOT_AVAILABLE');
+    expect(outcome?.description).toContain(
+      'could not read whether prod/gone.dump.sha256, whose key shows it the checksum, signature or log of a dump not listed, is a dump: without it, the series has a gap of 3 days between',
+    );
+  });
+
   it('names the newest dump, not a newer checksum, when no dump was written in the window', () => {
     // Prepare: 5 daily dumps, the newest 40 days old, and a checksum of a dump not listed 35 days old.
     const dumps = [44, 43, 42, 41, 40].map((days) => dump(`d${days}`, daysBeforeNewest(days)));
@@ -2215,10 +2227,30 @@ describe('dumps.retention gives what the dumps alone prove beside checksums of d
     it('says the empty objects listed beside them', () => {
       const empty = { key: 'prod/run.dump', size: 0, lastModified: daysBeforeNewest(5) };
       const outcome = evaluate([...onlyChecksums(4), empty]);
+      const two = evaluate([...onlyChecksums(4), empty, { ...empty, key: 'prod/rerun.dump' }]);
       // Assess: before, NOT_AVAILABLE 'without them, every object under the prefix (1) is empty'.
       expect(outcome?.status).toBe('FAILED');
       expect(outcome?.description).toContain(
         's3://certctl-dumps/prod/: no dump is listed under the prefix: 1 object is empty, and 5 objects whose keys show them checksums, signatures or logs of dumps not listed (the last by key prod/gone-4.dump.sha256) are not counted as dumps; counted,',
+      );
+      expect(two?.status).toBe('FAILED');
+      expect(two?.description).toContain(
+        'no dump is listed under the prefix: 2 objects are empty, and 5 objects',
+      );
+    });
+
+    it('joins both shortfalls counting them leaves when the newest was written exactly the policy days ago', () => {
+      // Prepare: two checksums of dumps not listed, 5 days apart, the newest written exactly 30 days
+      // before the run: counted, the gap ends inside the window and no dump was written in it.
+      const windowStart = new Date(NOW.getTime() - 30 * DAY);
+      const outcome = evaluate([
+        orphan('old', new Date(windowStart.getTime() - 5 * DAY)),
+        orphan('edge', windowStart),
+      ]);
+      // Assess
+      expect(outcome?.status).toBe('FAILED');
+      expect(outcome?.description).toContain(
+        'counted, the series has a gap of 5 days between prod/old.dump.sha256 and prod/edge.dump.sha256, longer than twice the 24 h cadence; no dump was written in the last 30 days: the newest, prod/edge.dump.sha256, is 30 days old.',
       );
     });
 
@@ -2270,6 +2302,36 @@ describe('dumps.retention and Cloud Storage object holds', () => {
     expect(outcome?.description).toContain(
       `lifecycle rule expire-dumps deletes dumps after 7 days, sooner than the 30 days required (it deletes none while an object hold is set on it, and 35 listed dumps, the newest of them ${objects.at(-1)?.key}, are under one, which keeps each only while it is set: a hold sets no period)`,
     );
+  });
+
+  it('names the one listed dump under a hold beside a short Delete rule', () => {
+    // Prepare: a temporary hold on the newest dump alone.
+    const base = gcsFact();
+    const objects = base.listing.state === 'read' ? base.listing.objects : [];
+    const newestKey = objects.at(-1)?.key ?? '';
+    const fact: DumpFact = { ...base, listedHolds: new Map([[newestKey, { temporary: true }]]) };
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain(
+      `(it deletes none while an object hold is set on it, and the listed dump ${newestKey} is under one, which keeps it only while it is set: a hold sets no period)`,
+    );
+  });
+
+  it('says nothing of a legal hold beside a short S3 Expiration rule, which delete-marks a held object', () => {
+    // Prepare: S3, the newest dump's read answered its legal hold ON; a 7-day Expiration rule.
+    const base = s3Fact({
+      retentionLock: { state: 'absent' },
+      lifecycle: { state: 'read', value: [rule({ expirationDays: 7 })] },
+    });
+    const fact: DumpFact = { ...base, newest: base.newest && { ...base.newest, holds: { legal: true } } };
+    // Act
+    const outcome = dumpsRetentionCheck.evaluate(fact, settingsWith());
+    // Assess
+    expect(outcome?.status).toBe('FAILED');
+    expect(outcome?.description).toContain('lifecycle rule expire-dumps deletes dumps after 7 days');
+    expect(outcome?.description).not.toContain('hold');
   });
 
   it('says nothing of holds when no listed dump is under one', () => {
