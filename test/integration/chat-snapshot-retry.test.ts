@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsSnapshotCloud } from '../../functions/actions/snapshot/aws.ts';
+import { ownAccountPolicy } from '../../functions/actions/snapshot/backend.ts';
 import { snapshotAnswer, snapshotVerdict, statusAnswer } from '../../functions/chatops/answers.ts';
 import {
   type CloudChatJobsDependencies,
@@ -119,7 +120,7 @@ function withMemberAccount(extra: Parameters<typeof fastPolicy>[0] = {}) {
 
 /** Chat snapshots and lists its own account only (as functions/handlers/aws/chat-action.ts). */
 const OWN_ACCOUNT_ONLY: Pick<CloudChatJobsDependencies, 'snapshotPolicy'> = {
-  snapshotPolicy: (selection) => ({ ...selection, aws: { ...selection.aws, accounts: [] } }),
+  snapshotPolicy: ownAccountPolicy,
 };
 
 describe('a chat snapshot asked again after its snapshot failed', () => {

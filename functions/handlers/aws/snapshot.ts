@@ -75,14 +75,6 @@ export interface SnapshotHandlerDependencies extends AwsFunctionDependencies {
 }
 
 /**
- * The policy this Lambda runs with: databases of its own account only (member roles are
- * read-only, and the role's snapshot grants name this account), as the CLI's snapshot and prune.
- */
-export function lambdaSnapshotPolicy(policy: Policy): Policy {
-  return ownAccountPolicy(policy);
-}
-
-/**
  * When this invocation stops waiting, for its snapshots and for an earlier delivery of its request:
  * {@link SNAPSHOT_ANSWER_MARGIN_MS} before Lambda would stop it, so targets still creating, or a
  * request an earlier delivery still runs, are answered as such instead of the whole answer being
@@ -95,7 +87,9 @@ function answerDeadline(deps: SnapshotHandlerDependencies): Date | undefined {
 
 /** The job's dependencies for one invocation, its wait ending by `waitEndsBy`. */
 function jobDependencies(deps: SnapshotHandlerDependencies, waitEndsBy: Date | undefined) {
-  const policy = lambdaSnapshotPolicy(deps.policy);
+  // Databases of its own account only: member roles are read-only, and the role's snapshot grants
+  // name this account (as chat and the CLI's snapshot and prune).
+  const policy = ownAccountPolicy(deps.policy);
   return {
     policy,
     clouds: [awsSnapshotCloud({ policy, factory: deps.factory, homeRegion: deps.homeRegion })],

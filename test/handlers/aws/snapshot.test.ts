@@ -4,10 +4,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownAccountPolicy } from '../../../functions/actions/snapshot/backend.ts';
 import { readinessLambda } from '../../../functions/handlers/aws/readiness.ts';
 import {
   isMaintenanceTrigger,
-  lambdaSnapshotPolicy,
   parseSnapshotEvent,
   snapshotLambda,
 } from '../../../functions/handlers/aws/snapshot.ts';
@@ -174,7 +174,7 @@ describe('isMaintenanceTrigger', () => {
   });
 });
 
-describe('lambdaSnapshotPolicy', () => {
+describe('ownAccountPolicy (the snapshot Lambda, chat and the CLI writes)', () => {
   it('snapshots only its own account', () => {
     // Prepare
     const policy = fastPolicy({
@@ -186,7 +186,7 @@ describe('lambdaSnapshotPolicy', () => {
     });
 
     // Act
-    const own = lambdaSnapshotPolicy(policy);
+    const own = ownAccountPolicy(policy);
 
     // Assess
     expect(own.aws.accounts).toEqual([]);
